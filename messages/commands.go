@@ -1,0 +1,81 @@
+package messages
+
+import "time"
+
+// RequestID ties a service's reply to the controller request it answers.
+type RequestID uint64
+
+// Commands from the controller to one service actor. Each is answered by
+// exactly one ServiceReply carrying the same Req, possibly later (restart
+// and destroy answer once the service is down and, for restart, started
+// again).
+type (
+	// StartService starts a down service; an up one is an error.
+	StartService struct{ Req RequestID }
+	// StopService stops an up service; a down one is an error.
+	StopService struct{ Req RequestID }
+	// UpService starts a down service; an up one is left as it is.
+	UpService struct{ Req RequestID }
+	// DownService stops an up service; a down one is left as it is.
+	DownService struct{ Req RequestID }
+	// RestartService stops an up service and starts it again once down;
+	// starts a down one.
+	RestartService struct{ Req RequestID }
+	// DestroyService brings the service down; the reply says it is down
+	// and the actor may be stopped.
+	DestroyService struct{ Req RequestID }
+	// HaltService brings the service down for good (shutdown): it is
+	// answered once the service is down, and refuses to start after.
+	HaltService struct{ Req RequestID }
+)
+
+// ConfigureService hands a service actor its (new) declaration. It takes
+// effect at the next start of the process.
+type ConfigureService struct{ Config ServiceConfig }
+
+// ServiceReply answers one service command.
+type ServiceReply struct {
+	Req  RequestID
+	Name string
+	Err  error
+}
+
+// ServiceRuntime is what a service is doing now, as status shows it.
+type ServiceRuntime struct {
+	Name       string
+	State      State
+	Pid        int
+	StartTime  time.Time
+	StopTime   time.Time
+	FailReason string
+	RunningCmd string
+}
+
+// ServiceUpdated carries a service's runtime to the controller after every
+// change, so that status is answered without asking every service.
+type ServiceUpdated struct{ Runtime ServiceRuntime }
+
+// ShutdownCompleted is published on the event stream once a shutdown has
+// brought every service down.
+type ShutdownCompleted struct{}
+
+// RequestIDOf returns the request a service command belongs to.
+func RequestIDOf(msg any) (RequestID, bool) {
+	switch m := msg.(type) {
+	case StartService:
+		return m.Req, true
+	case StopService:
+		return m.Req, true
+	case UpService:
+		return m.Req, true
+	case DownService:
+		return m.Req, true
+	case RestartService:
+		return m.Req, true
+	case DestroyService:
+		return m.Req, true
+	case HaltService:
+		return m.Req, true
+	}
+	return 0, false
+}

@@ -1,0 +1,154 @@
+package messages
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EnvVar is one variable added to a service's environment.
+type EnvVar struct{ Key, Value string }
+
+// ServiceConfig is what a service is declared to be: every attribute of
+// SPEC §1.1 with its default. It is a value: Apply never mutates slices it
+// shares with a copy, so a config sent to an actor stays as it was sent.
+type ServiceConfig struct {
+	Name          string
+	Cmd           string   // the command as a string (empty when Argv is used or none)
+	Argv          []string // the command as a JSON array
+	Desc          string
+	Tags          []string
+	Env           []EnvVar // in declaration order, one entry per key
+	TieStdinTo    string
+	IgnoreStdout  bool
+	IgnoreStderr  bool
+	RespawnOnFail bool
+	RespawnOnStop bool
+	MaxRetries    int
+	StartWait     time.Duration
+	StopWait      time.Duration
+	NoNewSession  bool
+	Cwd           string
+	User          string
+	Group         string
+	Proxy         string // the proxy the service runs under; empty: cfkd forks it
+}
+
+// Defaults of SPEC §1.1, in one place.
+const (
+	DefaultMaxRetries = 8
+	DefaultStartWait  = 1 * time.Second
+	DefaultStopWait   = 2 * time.Second
+)
+
+// NewServiceConfig returns the configuration of a service just declared.
+func NewServiceConfig(name string) ServiceConfig {
+	return ServiceConfig{
+		Name:          name,
+		RespawnOnFail: true,
+		MaxRetries:    DefaultMaxRetries,
+		StartWait:     DefaultStartWait,
+		StopWait:      DefaultStopWait,
+	}
+}
+
+// Apply sets one attribute (an Unset value restores its default) and
+// returns the new configuration; c is left unchanged.
+func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
+	d := NewServiceConfig(c.Name)
+	switch attr {
+	case SvcCmd:
+		c.Cmd, c.Argv = v.Str, clone(v.Argv)
+	case SvcDesc:
+		c.Desc = v.Str
+	case SvcTags:
+		c.Tags = clone(v.List)
+	case SvcAddEnv:
+		c.Env = withEnv(c.Env, v)
+	case SvcTieStdinTo:
+		c.TieStdinTo = v.Str
+	case SvcIgnoreStdout:
+		c.IgnoreStdout = v.Bool
+	case SvcIgnoreStderr:
+		c.IgnoreStderr = v.Bool
+	case SvcRespawnOnFail:
+		c.RespawnOnFail = pick(v, v.Bool, d.RespawnOnFail)
+	case SvcRespawnOnStop:
+		c.RespawnOnStop = v.Bool
+	case SvcRespawnMaxRetries:
+		c.MaxRetries = pick(v, v.Int, d.MaxRetries)
+	case SvcStartwaitSecs:
+		c.StartWait = pick(v, seconds(v.Num), d.StartWait)
+	case SvcStopwaitSecs:
+		c.StopWait = pick(v, seconds(v.Num), d.StopWait)
+	case SvcNoNewSession:
+		c.NoNewSession = v.Bool
+	case SvcCwd:
+		c.Cwd = v.Str
+	case SvcUser:
+		c.User = v.Str
+	case SvcGroup:
+		c.Group = v.Str
+	default:
+		return c, fmt.Errorf("invalid property '%s'", attr)
+	}
+	return c, nil
+}
+
+// pick returns set, or def when v unsets the attribute. (An Unset value
+// has zero fields, so attributes whose default is the zero value need no
+// pick.)
+func pick[T any](v Value, set, def T) T {
+	if v.Unset {
+		return def
+	}
+	return set
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func withEnv(env []EnvVar, v Value) []EnvVar {
+	if v.Unset {
+		return nil
+	}
+	out := make([]EnvVar, 0, len(env)+1)
+	for _, e := range env {
+		if e.Key != v.Key {
+			out = append(out, e)
+		}
+	}
+	return append(out, EnvVar{Key: v.Key, Value: v.Str})
+}
+
+func clone(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
+}
+
+// HasCmd reports whether a command is declared.
+func (c ServiceConfig) HasCmd() bool { return c.Cmd != "" || len(c.Argv) > 0 }
+
+// CmdText is the command as shown by desc: the string, or the JSON array.
+func (c ServiceConfig) CmdText() string {
+	if len(c.Argv) > 0 {
+		b, _ := json.Marshal(c.Argv)
+		return string(b)
+	}
+	return c.Cmd
+}
+
+// HasTag reports whether the service carries tag t.
+func (c ServiceConfig) HasTag(t string) bool {
+	for _, x := range c.Tags {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// TagsText is the tag set as shown by desc: joined by ", ".
+func (c ServiceConfig) TagsText() string { return strings.Join(c.Tags, ", ") }

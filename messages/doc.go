@@ -1,0 +1,21 @@
+// Package messages holds cfk's typed messages and the command language that
+// is their text form.
+//
+// Model: one line of the language (a config file line, a `cfkctl load` line
+// or an admin-socket request) parses into exactly one Statement: a
+// declaration (SetServiceAttr, SetSocketAttr, SetProxyAttr) or a
+// ControlCommand. Actors exchange the same values plus the commands, events
+// and replies declared in commands.go, events.go and reply.go.
+//
+// Naming: commands are verbs (StartService), events past tense
+// (ProcessExited, ServiceStateChanged), replies end in Reply, timers in
+// Elapsed.
+//
+// Invariants:
+//   - Parse is pure: no I/O, no global state, never panics on any input (it
+//     is fuzzed), and every failure is an error whose text is the one of
+//     SPEC.md §1 where the spec gives one.
+//   - Values are cleaned and validated once, in the parser; a Statement that
+//     Parse returns needs no further syntax checks.
+//   - Messages are plain data; they are never mutated after being sent.
+package messages

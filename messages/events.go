@@ -1,0 +1,34 @@
+package messages
+
+import (
+	"syscall"
+	"time"
+)
+
+// ServiceStateChanged is published on the actor system's event stream for
+// every state transition of every service, by the service actor, in the
+// order the transitions happen.
+type ServiceStateChanged struct {
+	Name   string
+	From   State
+	To     State
+	Pid    int    // the pid of the process, 0 when none
+	Reason string // the fail reason in state Fail, else empty
+	At     time.Time
+}
+
+// ProcessExited tells a service actor that its process was reaped. Status
+// is the raw wait(2) status.
+type ProcessExited struct {
+	Pid    int
+	Status syscall.WaitStatus
+}
+
+// ActorPanicked is published on the event stream when an actor panicked
+// while handling Message. The actor was resumed with its state (and the
+// process it owns) kept.
+type ActorPanicked struct {
+	Actor   string
+	Reason  string
+	Message string
+}

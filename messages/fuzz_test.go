@@ -1,0 +1,168 @@
+package messages
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzParse checks the invariants of Parse on any input: no panic, exactly
+// one of statement and error, determinism, a line and its cleaned form parse
+// alike, and what a statement holds is valid (names, values).
+func FuzzParse(f *testing.F) {
+	for _, tc := range parseOK {
+		f.Add(tc.line)
+	}
+	for _, tc := range parseErr {
+		f.Add(tc.line)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		st, err := Parse(line)
+		if (st == nil) == (err == nil) {
+			t.Fatalf("Parse(%q) = %#v, %v: want exactly one of statement and error", line, st, err)
+		}
+		st2, err2 := Parse(line)
+		if !reflect.DeepEqual(st, st2) || errText(err) != errText(err2) {
+			t.Fatalf("Parse(%q) is not deterministic: %#v, %v then %#v, %v", line, st, err, st2, err2)
+		}
+		clean := Clean(line)
+		if Clean(clean) != clean {
+			t.Fatalf("Clean is not idempotent on %q", line)
+		}
+		if IsBlank(line) != errors.Is(err, ErrVoid) {
+			t.Fatalf("IsBlank(%q) = %v but Parse error is %v", line, IsBlank(line), err)
+		}
+		st3, err3 := Parse(clean)
+		if !reflect.DeepEqual(st, st3) || errText(err) != errText(err3) {
+			t.Fatalf("Parse(%q) = %#v, %v but Parse(Clean) = %#v, %v", line, st, err, st3, err3)
+		}
+		if st != nil {
+			checkStatement(t, line, st)
+		}
+	})
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// checkStatement checks what a successful Parse promises about its result.
+func checkStatement(t *testing.T, line string, st Statement) {
+	t.Helper()
+	switch s := st.(type) {
+	case SetServiceAttr:
+		if !ValidName(s.Service) {
+			t.Fatalf("Parse(%q): invalid service name %q", line, s.Service)
+		}
+		if s.Proxy != "" && !ValidName(s.Proxy) {
+			t.Fatalf("Parse(%q): invalid proxy name %q", line, s.Proxy)
+		}
+		if _, ok := serviceAttrs[s.Attr]; !ok {
+			t.Fatalf("Parse(%q): unknown service attribute %q", line, s.Attr)
+		}
+		checkValue(t, line, string(s.Attr), s.Value)
+	case SetSocketAttr:
+		if !ValidName(s.Socket) {
+			t.Fatalf("Parse(%q): invalid socket name %q", line, s.Socket)
+		}
+		if _, ok := socketAttrs[s.Attr]; !ok {
+			t.Fatalf("Parse(%q): unknown socket attribute %q", line, s.Attr)
+		}
+		checkValue(t, line, string(s.Attr), s.Value)
+	case SetProxyAttr:
+		if !ValidName(s.Proxy) {
+			t.Fatalf("Parse(%q): invalid proxy name %q", line, s.Proxy)
+		}
+		if _, ok := proxyAttrs[s.Attr]; !ok {
+			t.Fatalf("Parse(%q): unknown proxy attribute %q", line, s.Attr)
+		}
+		checkValue(t, line, string(s.Attr), s.Value)
+	case ControlCommand:
+		checkCommand(t, line, s)
+	default:
+		t.Fatalf("Parse(%q): unexpected statement type %T", line, st)
+	}
+}
+
+// checkValue checks the per-attribute promises of Value's documentation.
+func checkValue(t *testing.T, line, attr string, v Value) {
+	t.Helper()
+	if v.Unset {
+		if !reflect.DeepEqual(v, Value{Unset: true}) {
+			t.Fatalf("Parse(%q): unset value with content %#v", line, v)
+		}
+		return
+	}
+	switch attr {
+	case "cmd":
+		if (v.Str == "") == (len(v.Argv) == 0) || (v.Argv != nil && v.Argv[0] == "") {
+			t.Fatalf("Parse(%q): bad cmd %#v", line, v)
+		}
+	case "desc":
+		if v.Str == "" || strings.ContainsAny(v.Str, "\r\n\t\x00") {
+			t.Fatalf("Parse(%q): bad desc %q", line, v.Str)
+		}
+	case "tags":
+		seen := map[string]bool{}
+		for _, tag := range v.List {
+			if !tagRe.MatchString(tag) || seen[tag] {
+				t.Fatalf("Parse(%q): bad tags %q", line, v.List)
+			}
+			seen[tag] = true
+		}
+		if len(v.List) == 0 {
+			t.Fatalf("Parse(%q): empty tag list not unset", line)
+		}
+	case "add_env":
+		if !envKeyRe.MatchString(v.Key) {
+			t.Fatalf("Parse(%q): bad env key %q", line, v.Key)
+		}
+	case "tie_stdin_to":
+		if !ValidName(v.Str) {
+			t.Fatalf("Parse(%q): bad socket name %q", line, v.Str)
+		}
+	case "startwait_secs", "stopwait_secs":
+		if !(v.Num >= 0 && v.Num <= maxWaitSecs) {
+			t.Fatalf("Parse(%q): bad seconds %v", line, v.Num)
+		}
+	case "respawn_max_retries":
+		if v.Int < 1 {
+			t.Fatalf("Parse(%q): bad retries %d", line, v.Int)
+		}
+	case "listen_qsize":
+		if v.Int < 0 {
+			t.Fatalf("Parse(%q): bad qsize %d", line, v.Int)
+		}
+	case "host", "service", "cwd", "user", "group":
+		if v.Str == "" {
+			t.Fatalf("Parse(%q): empty %s", line, attr)
+		}
+	}
+}
+
+// checkCommand checks that a ControlCommand carries what its verb needs.
+func checkCommand(t *testing.T, line string, c ControlCommand) {
+	t.Helper()
+	switch c.Verb {
+	case VerbProxyUp, VerbProxyDown, VerbBind:
+		if c.Arg == "" || c.Sel != (Selector{}) {
+			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
+		}
+	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
+		VerbStatus, VerbDesc, VerbPids:
+		named := c.Sel.Kind == SelectService || c.Sel.Kind == SelectTag
+		if c.Arg != "" || named == (c.Sel.Name == "") {
+			t.Fatalf("Parse(%q): bad selector %#v", line, c)
+		}
+	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown:
+		if c.Arg != "" || c.Sel != (Selector{}) {
+			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
+		}
+	default:
+		t.Fatalf("Parse(%q): unknown verb %q", line, c.Verb)
+	}
+}

@@ -1,0 +1,295 @@
+package messages
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The fixed error texts of SPEC §1. Clients match on them: do not reword.
+var (
+	// ErrVoid: the line is empty once cleaned. Config files and `load`
+	// skip such lines instead (see IsBlank).
+	ErrVoid = errors.New("command is void")
+	// ErrNotAuthorized: a declaration on a command-only console. Parse
+	// never returns it; the console does (see Statement.NeedsPrivilege).
+	ErrNotAuthorized = errors.New("not authorized")
+	// ErrNoService: a selector matched nothing. Parse never returns it; the
+	// controller does.
+	ErrNoService = errors.New("Couldn't find a valid service. bailing.")
+	// ErrNoProxy: proxyup/proxydown without exactly one name. The
+	// controller also returns it for an unknown proxy.
+	ErrNoProxy = errors.New("Couldn't find a valid proxy. bailing.")
+
+	// ErrEmptyService, ErrEmptySocket, ErrEmptyProxy: nothing after the
+	// first word of a declaration.
+	ErrEmptyService = errors.New("empty service command")
+	ErrEmptySocket  = errors.New("empty socket command")
+	ErrEmptyProxy   = errors.New("empty proxy command")
+	// ErrEmptyCommand: `command` alone.
+	ErrEmptyCommand = errors.New("empty command")
+
+	// ErrServiceName, ErrSocketName, ErrProxyName: the NAME of a
+	// declaration is not a valid name (see ValidName).
+	ErrServiceName = errors.New("service name is invalid")
+	ErrSocketName  = errors.New("socket name is invalid")
+	ErrProxyName   = errors.New("proxy name is invalid")
+
+	// ErrBindNoName and ErrBindArgs: `command bind` without exactly one
+	// socket name.
+	ErrBindNoName = errors.New("bind needs a socket name")
+	ErrBindArgs   = errors.New("bind takes exactly 1 argument: socket name")
+
+	// ErrUnknownCommand is wrapped by `unknown command 'WORD'` (a bad first
+	// word or verb).
+	ErrUnknownCommand = errors.New("unknown command")
+	// ErrInvalidProperty is wrapped by `invalid property 'ATTR'`.
+	ErrInvalidProperty = errors.New("invalid property")
+	// ErrInvalidValue is wrapped by every bad-value error:
+	// `invalid value for ATTR: "VALUE" (want ...)`.
+	ErrInvalidValue = errors.New("invalid value")
+)
+
+// spaceChars is white space for the language: the ASCII set of Go's regexp
+// `\s` (space, tab, LF, FF, CR), used for comments, trimming and splitting
+// alike so that they agree with the declaration shape below.
+const spaceChars = " \t\n\f\r"
+
+// declShape is the shape of what follows `service`, `socket` and `proxy`
+// (SPEC §1.1): NAME, ATTR, then everything after the first `=`.
+var declShape = regexp.MustCompile(`^([\w-]+)\s+([\w-]+)\s*=(.*)$`)
+
+// nameShape is what the declaration shape accepts as a NAME.
+var nameShape = regexp.MustCompile(`^[\w-]+$`)
+
+// Parse turns one line of the command language into a Statement (SPEC §1).
+// It cleans the line first (see Clean); an empty line is ErrVoid. Every
+// error text is the one SPEC §1 gives. Parse is pure and never panics.
+func Parse(line string) (Statement, error) {
+	s := Clean(line)
+	if s == "" {
+		return nil, ErrVoid
+	}
+	word, rest := splitWord(s)
+	switch word {
+	case "service":
+		return parseService(rest, "")
+	case "socket":
+		return parseSocket(rest)
+	case "proxy":
+		return parseProxy(rest)
+	case "command":
+		return parseCommand(rest)
+	}
+	return nil, unknownCommand(word)
+}
+
+// Clean strips the comment and the surrounding white space of a line (SPEC
+// §1 steps 1-2). A `#` starts a comment at the start of the line or after
+// white space only, so `cmd=curl http://x/#y` keeps its `#y`.
+func Clean(line string) string {
+	for i := 0; i < len(line); i++ {
+		if line[i] == '#' && (i == 0 || isSpace(line[i-1])) {
+			line = line[:i]
+			break
+		}
+	}
+	return strings.Trim(line, spaceChars)
+}
+
+// IsBlank reports whether a line is empty or only a comment once cleaned:
+// config files and `load` skip such lines.
+func IsBlank(line string) bool {
+	return Clean(line) == ""
+}
+
+// ValidName reports whether s is a valid service, socket or proxy name: an
+// ASCII letter or `_`, then letters, digits, `_` or `-`. The name `-` alone
+// is thus refused (it means "the proxy itself" in the proxy log protocol).
+func ValidName(s string) bool {
+	if s == "" || !(isLetter(s[0]) || s[0] == '_') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(isLetter(c) || ('0' <= c && c <= '9') || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// parseService parses what follows `service` (or `proxy PROXY service`,
+// then proxy is PROXY).
+func parseService(rest, proxy string) (Statement, error) {
+	name, attr, raw, err := splitDecl("service", rest, ErrEmptyService, ErrServiceName)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := serviceAttrs[ServiceAttr(attr)]
+	if !ok {
+		return nil, invalidProperty(attr)
+	}
+	v, err := parseValue(attr, raw, p)
+	if err != nil {
+		return nil, err
+	}
+	return SetServiceAttr{Service: name, Proxy: proxy, Attr: ServiceAttr(attr), Value: v}, nil
+}
+
+// parseSocket parses what follows `socket`.
+func parseSocket(rest string) (Statement, error) {
+	name, attr, raw, err := splitDecl("socket", rest, ErrEmptySocket, ErrSocketName)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := socketAttrs[SocketAttr(attr)]
+	if !ok {
+		return nil, invalidProperty(attr)
+	}
+	v, err := parseValue(attr, raw, p)
+	if err != nil {
+		return nil, err
+	}
+	return SetSocketAttr{Socket: name, Attr: SocketAttr(attr), Value: v}, nil
+}
+
+// parseProxy parses what follows `proxy`: either `NAME service SVCREST`
+// (the second word is exactly `service`, then white space or nothing) or
+// `NAME ATTR=VALUE`.
+func parseProxy(rest string) (Statement, error) {
+	if rest == "" {
+		return nil, ErrEmptyProxy
+	}
+	name, after := splitWord(rest)
+	if second, svcRest := splitWord(after); second == "service" {
+		if !nameShape.MatchString(name) {
+			return nil, malformed("proxy", rest)
+		}
+		if !ValidName(name) {
+			return nil, ErrProxyName
+		}
+		return parseService(svcRest, name)
+	}
+	name, attr, raw, err := splitDecl("proxy", rest, ErrEmptyProxy, ErrProxyName)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := proxyAttrs[ProxyAttr(attr)]
+	if !ok {
+		return nil, invalidProperty(attr)
+	}
+	v, err := parseValue(attr, raw, p)
+	if err != nil {
+		return nil, err
+	}
+	return SetProxyAttr{Proxy: name, Attr: ProxyAttr(attr), Value: v}, nil
+}
+
+// parseCommand parses what follows `command`: VERB then its arguments
+// (SPEC §1.4).
+func parseCommand(rest string) (Statement, error) {
+	words := fields(rest)
+	if len(words) == 0 {
+		return nil, ErrEmptyCommand
+	}
+	verb, args := Verb(words[0]), words[1:]
+	switch verb {
+	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
+		VerbStatus, VerbDesc, VerbPids:
+		sel, err := parseSelector(args)
+		if err != nil {
+			return nil, err
+		}
+		return ControlCommand{Verb: verb, Sel: sel}, nil
+	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown:
+		if len(args) > 0 {
+			return nil, fmt.Errorf("'%s' takes no argument", verb)
+		}
+		return ControlCommand{Verb: verb}, nil
+	case VerbProxyUp, VerbProxyDown:
+		if len(args) != 1 {
+			return nil, ErrNoProxy
+		}
+		return ControlCommand{Verb: verb, Arg: args[0]}, nil
+	case VerbBind:
+		switch {
+		case len(args) == 0:
+			return nil, ErrBindNoName
+		case len(args) > 1:
+			return nil, ErrBindArgs
+		}
+		return ControlCommand{Verb: verb, Arg: args[0]}, nil
+	}
+	return nil, unknownCommand(words[0])
+}
+
+// parseSelector reads the optional selector of a service verb: `service
+// NAME`, `tag TAG` or `all`. A NAME or TAG that names nothing is kept: the
+// controller answers ErrNoService for it.
+func parseSelector(args []string) (Selector, error) {
+	if len(args) == 0 {
+		return Selector{Kind: SelectNone}, nil
+	}
+	switch args[0] {
+	case "service":
+		if len(args) != 2 {
+			return Selector{}, errors.New("service selector takes exactly 1 argument: name")
+		}
+		return Selector{Kind: SelectService, Name: args[1]}, nil
+	case "tag":
+		if len(args) != 2 {
+			return Selector{}, errors.New("tag selector takes exactly 1 argument: tag")
+		}
+		return Selector{Kind: SelectTag, Name: args[1]}, nil
+	case "all":
+		if len(args) != 1 {
+			return Selector{}, errors.New("all selector takes no argument")
+		}
+		return Selector{Kind: SelectAll}, nil
+	}
+	return Selector{}, fmt.Errorf("unknown selector '%s'", args[0])
+}
+
+// splitDecl checks the `NAME ATTR=VALUE` shape of a declaration of the
+// given kind and returns its parts, VALUE raw (not cleaned yet).
+func splitDecl(kind, rest string, errEmpty, errName error) (name, attr, raw string, err error) {
+	if rest == "" {
+		return "", "", "", errEmpty
+	}
+	m := declShape.FindStringSubmatch(rest)
+	if m == nil {
+		return "", "", "", malformed(kind, rest)
+	}
+	if !ValidName(m[1]) {
+		return "", "", "", errName
+	}
+	return m[1], m[2], m[3], nil
+}
+
+// splitWord cuts s at its first run of white space: the first word, and the
+// rest with its leading white space removed.
+func splitWord(s string) (word, rest string) {
+	i := strings.IndexAny(s, spaceChars)
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], strings.TrimLeft(s[i:], spaceChars)
+}
+
+// fields splits s into words separated by white space.
+func fields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return r < 0x80 && isSpace(byte(r))
+	})
+}
+
+func isSpace(c byte) bool  { return strings.IndexByte(spaceChars, c) >= 0 }
+func isLetter(c byte) bool { return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') }
+
+func unknownCommand(word string) error { return fmt.Errorf("%w '%s'", ErrUnknownCommand, word) }
+func invalidProperty(attr string) error {
+	return fmt.Errorf("%w '%s'", ErrInvalidProperty, attr)
+}
+func malformed(kind, rest string) error { return fmt.Errorf("malformed %s command '%s'", kind, rest) }

@@ -1,0 +1,170 @@
+package messages
+
+// Statement is what one line of the command language parses into.
+type Statement interface {
+	// NeedsPrivilege reports whether only a privileged console may run it
+	// (declarations do; `command ...` lines do not).
+	NeedsPrivilege() bool
+}
+
+// ServiceAttr names a service attribute (SPEC §1.1).
+type ServiceAttr string
+
+// The service attributes.
+const (
+	SvcCmd               ServiceAttr = "cmd"
+	SvcDesc              ServiceAttr = "desc"
+	SvcTags              ServiceAttr = "tags"
+	SvcAddEnv            ServiceAttr = "add_env"
+	SvcTieStdinTo        ServiceAttr = "tie_stdin_to"
+	SvcIgnoreStdout      ServiceAttr = "ignore_stdout"
+	SvcIgnoreStderr      ServiceAttr = "ignore_stderr"
+	SvcRespawnOnFail     ServiceAttr = "respawn_on_fail"
+	SvcRespawnOnStop     ServiceAttr = "respawn_on_stop"
+	SvcRespawnMaxRetries ServiceAttr = "respawn_max_retries"
+	SvcStartwaitSecs     ServiceAttr = "startwait_secs"
+	SvcStopwaitSecs      ServiceAttr = "stopwait_secs"
+	SvcNoNewSession      ServiceAttr = "no_new_session"
+	SvcCwd               ServiceAttr = "cwd"
+	SvcUser              ServiceAttr = "user"
+	SvcGroup             ServiceAttr = "group"
+)
+
+// SocketAttr names a socket attribute (SPEC §1.2).
+type SocketAttr string
+
+// The socket attributes.
+const (
+	SockHost        SocketAttr = "host"
+	SockService     SocketAttr = "service"
+	SockNonblocking SocketAttr = "nonblocking"
+	SockListenQsize SocketAttr = "listen_qsize"
+)
+
+// ProxyAttr names a proxy attribute (SPEC §1.3).
+type ProxyAttr string
+
+// The proxy attributes.
+const (
+	ProxyCmd    ProxyAttr = "cmd"
+	ProxyDesc   ProxyAttr = "desc"
+	ProxyNoauto ProxyAttr = "noauto"
+	ProxyAddEnv ProxyAttr = "add_env"
+)
+
+// Value is a cleaned, validated attribute value. Which field is meaningful
+// depends on the attribute:
+//
+//	Unset                  the value was empty: the attribute goes back to its default
+//	Str                    cmd (string form), desc, tie_stdin_to, cwd, user, group,
+//	                       host, service (socket); the value part of add_env
+//	Argv                   cmd given as a JSON array (non-nil, non-empty)
+//	Bool                   every boolean attribute
+//	Num                    startwait_secs, stopwait_secs (finite, >= 0)
+//	Int                    respawn_max_retries (>= 1), listen_qsize (>= 1;
+//	                       0 means "max", SOMAXCONN)
+//	List                   tags: deduplicated, in first-seen order
+//	Key                    add_env: the variable name (Str holds its value)
+type Value struct {
+	Unset bool
+	Str   string
+	Argv  []string
+	Bool  bool
+	Num   float64
+	Int   int
+	List  []string
+	Key   string
+}
+
+// SetServiceAttr declares a service (on first mention) and sets one of its
+// attributes: `service NAME ATTR=VALUE`, or `proxy PROXY service NAME
+// ATTR=VALUE`, in which case Proxy names the proxy the service is put under.
+type SetServiceAttr struct {
+	Service string
+	Proxy   string
+	Attr    ServiceAttr
+	Value   Value
+}
+
+// SetSocketAttr declares a socket and sets one of its attributes.
+type SetSocketAttr struct {
+	Socket string
+	Attr   SocketAttr
+	Value  Value
+}
+
+// SetProxyAttr declares a proxy and sets one of its attributes.
+type SetProxyAttr struct {
+	Proxy string
+	Attr  ProxyAttr
+	Value Value
+}
+
+// Verb is the verb of a `command VERB ...` line (SPEC §1.4).
+type Verb string
+
+// The verbs.
+const (
+	VerbStart       Verb = "start"
+	VerbStop        Verb = "stop"
+	VerbUp          Verb = "up"
+	VerbDown        Verb = "down"
+	VerbRestart     Verb = "restart"
+	VerbDestroy     Verb = "destroy"
+	VerbStatus      Verb = "status"
+	VerbDesc        Verb = "desc"
+	VerbPids        Verb = "pids"
+	VerbList        Verb = "list"
+	VerbVersion     Verb = "version"
+	VerbProxyStatus Verb = "proxystatus"
+	VerbProxyUp     Verb = "proxyup"
+	VerbProxyDown   Verb = "proxydown"
+	VerbBind        Verb = "bind"
+	VerbShutdown    Verb = "shutdown"
+)
+
+// SelectorKind says how a selector picks services.
+type SelectorKind int
+
+// The selector kinds. SelectNone means no selector was given.
+const (
+	SelectNone SelectorKind = iota
+	SelectAll
+	SelectService
+	SelectTag
+)
+
+// Selector picks services: `service NAME`, `tag TAG` or `all`.
+type Selector struct {
+	Kind SelectorKind
+	Name string // the service name or the tag
+}
+
+// ControlCommand is a `command VERB ARGS...` line. Sel is set for the
+// service verbs (SelectNone when omitted: the controller applies the
+// verb's default); Arg holds the proxy or socket name for proxyup,
+// proxydown and bind.
+type ControlCommand struct {
+	Verb Verb
+	Sel  Selector
+	Arg  string
+}
+
+// NeedsPrivilege implements Statement.
+func (SetServiceAttr) NeedsPrivilege() bool { return true }
+
+// NeedsPrivilege implements Statement.
+func (SetSocketAttr) NeedsPrivilege() bool { return true }
+
+// NeedsPrivilege implements Statement.
+func (SetProxyAttr) NeedsPrivilege() bool { return true }
+
+// NeedsPrivilege implements Statement.
+func (ControlCommand) NeedsPrivilege() bool { return false }
+
+var (
+	_ Statement = SetServiceAttr{}
+	_ Statement = SetSocketAttr{}
+	_ Statement = SetProxyAttr{}
+	_ Statement = ControlCommand{}
+)

@@ -1,0 +1,316 @@
+package messages
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// This file holds the VALUE half of `NAME ATTR=VALUE` (SPEC §1.1-1.3): the
+// clean-up shared by every attribute, then one small parser per kind of
+// value. Each parser gets the cleaned, non-empty value and returns a Value
+// or an error made by invalidValue.
+
+// valueParser turns a cleaned, non-empty VALUE into a Value.
+type valueParser func(attr, v string) (Value, error)
+
+// The attribute tables: which attributes exist and how their values parse.
+// They are never written after initialisation.
+var (
+	serviceAttrs = map[ServiceAttr]valueParser{
+		SvcCmd:               parseCmd,
+		SvcDesc:              parseDesc,
+		SvcTags:              parseTags,
+		SvcAddEnv:            parseAddEnv,
+		SvcTieStdinTo:        parseSocketRef,
+		SvcIgnoreStdout:      parseBool,
+		SvcIgnoreStderr:      parseBool,
+		SvcRespawnOnFail:     parseBool,
+		SvcRespawnOnStop:     parseBool,
+		SvcRespawnMaxRetries: parsePositiveInt,
+		SvcStartwaitSecs:     parseSeconds,
+		SvcStopwaitSecs:      parseSeconds,
+		SvcNoNewSession:      parseBool,
+		SvcCwd:               parseCwd,
+		SvcUser:              parseAccount,
+		SvcGroup:             parseAccount,
+	}
+	socketAttrs = map[SocketAttr]valueParser{
+		SockHost:        parseHost,
+		SockService:     parseSockService,
+		SockNonblocking: parseBool,
+		SockListenQsize: parseQsize,
+	}
+	proxyAttrs = map[ProxyAttr]valueParser{
+		ProxyCmd:    parseCmd,
+		ProxyDesc:   parseDesc,
+		ProxyNoauto: parseBool,
+		ProxyAddEnv: parseAddEnv,
+	}
+)
+
+var (
+	tagRe     = regexp.MustCompile(`^[\w.-]+$`)
+	envKeyRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	accountRe = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*$`)
+	secondsRe = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	digitsRe  = regexp.MustCompile(`^[0-9]+$`)
+	hostRe    = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
+)
+
+// maxWaitSecs bounds startwait_secs and stopwait_secs: one day.
+const maxWaitSecs = 86400
+
+// invalidValue builds the one error format for a bad value; it wraps
+// ErrInvalidValue so that its text starts with the original's
+// `invalid value`.
+func invalidValue(attr, v, want string) error {
+	return fmt.Errorf("%w for %s: %q (want %s)", ErrInvalidValue, attr, v, want)
+}
+
+// parseValue cleans the raw VALUE (everything after the first `=`) and hands
+// it to p. An empty cleaned value unsets the attribute whatever its kind.
+func parseValue(attr, raw string, p valueParser) (Value, error) {
+	v, err := cleanValue(attr, raw)
+	if err != nil {
+		return Value{}, err
+	}
+	if v == "" {
+		return Value{Unset: true}, nil
+	}
+	return p(attr, v)
+}
+
+// cleanValue trims leading white space and, when the value starts with a
+// quote, keeps what lies between it and the last occurrence of the same
+// quote (anything after that one is dropped, as in the original).
+func cleanValue(attr, raw string) (string, error) {
+	v := strings.TrimLeft(raw, spaceChars)
+	if v == "" || (v[0] != '"' && v[0] != '\'') {
+		return v, nil
+	}
+	end := strings.LastIndexByte(v, v[0])
+	if end == 0 {
+		return "", invalidValue(attr, v, "a closing "+v[:1]+" quote")
+	}
+	return v[1:end], nil
+}
+
+// parseCmd reads a command: a JSON array of strings when it starts with
+// `[`, a plain string otherwise.
+func parseCmd(attr, v string) (Value, error) {
+	if strings.IndexByte(v, 0) >= 0 {
+		return Value{}, invalidValue(attr, v, "a command without NUL bytes")
+	}
+	if v[0] != '[' {
+		return Value{Str: v}, nil
+	}
+	argv, ok := jsonArgv(v)
+	if !ok {
+		return Value{}, invalidValue(attr, v, `a JSON array of strings like ["prog", "arg"]`)
+	}
+	return Value{Argv: argv}, nil
+}
+
+// jsonArgv decodes a non-empty JSON array of strings whose first item (the
+// program) is not empty. Items that are not strings (null included) fail.
+func jsonArgv(v string) ([]string, bool) {
+	var items []any
+	if err := json.Unmarshal([]byte(v), &items); err != nil || len(items) == 0 {
+		return nil, false
+	}
+	argv := make([]string, len(items))
+	for i, it := range items {
+		s, ok := it.(string)
+		if !ok || strings.IndexByte(s, 0) >= 0 {
+			return nil, false
+		}
+		argv[i] = s
+	}
+	if argv[0] == "" {
+		return nil, false
+	}
+	return argv, true
+}
+
+// parseDesc keeps one line of free text: CR, LF, TAB and NUL are removed.
+// Nothing left unsets it.
+func parseDesc(_, v string) (Value, error) {
+	s := removeBytes(v, "\r\n\t\x00")
+	if s == "" {
+		return Value{Unset: true}, nil
+	}
+	return Value{Str: s}, nil
+}
+
+// parseTags reads a comma list: white space removed, empty items dropped,
+// duplicates dropped keeping the first-seen order. No tag left unsets.
+func parseTags(attr, v string) (Value, error) {
+	var tags []string
+	seen := make(map[string]bool)
+	for _, t := range strings.Split(removeBytes(v, spaceChars), ",") {
+		if t == "" || seen[t] {
+			continue
+		}
+		if !tagRe.MatchString(t) {
+			return Value{}, invalidValue(attr, t, "comma-separated tags of letters, digits, '_', '.' or '-'")
+		}
+		seen[t] = true
+		tags = append(tags, t)
+	}
+	if len(tags) == 0 {
+		return Value{Unset: true}, nil
+	}
+	return Value{List: tags}, nil
+}
+
+// parseAddEnv reads `KEY=VALUE`; VALUE may be empty.
+func parseAddEnv(attr, v string) (Value, error) {
+	key, val, ok := strings.Cut(v, "=")
+	if !ok || !envKeyRe.MatchString(key) || strings.IndexByte(val, 0) >= 0 {
+		return Value{}, invalidValue(attr, v, "KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit")
+	}
+	return Value{Key: key, Str: val}, nil
+}
+
+// parseSocketRef reads the name of a socket (tie_stdin_to).
+func parseSocketRef(attr, v string) (Value, error) {
+	if !ValidName(v) {
+		return Value{}, invalidValue(attr, v, "a socket name")
+	}
+	return Value{Str: v}, nil
+}
+
+// parseCwd reads an absolute directory path.
+func parseCwd(attr, v string) (Value, error) {
+	if !path.IsAbs(v) || strings.IndexByte(v, 0) >= 0 {
+		return Value{}, invalidValue(attr, v, "an absolute directory path")
+	}
+	return Value{Str: v}, nil
+}
+
+// parseAccount reads a user or group: a name or a numeric id.
+func parseAccount(attr, v string) (Value, error) {
+	if !accountRe.MatchString(v) {
+		return Value{}, invalidValue(attr, v, "a name or a numeric id")
+	}
+	return Value{Str: v}, nil
+}
+
+// parseBool reads the boolean spellings of SPEC §1.1, case-insensitively
+// (ASCII only: no Unicode folding lets `yeſ` pass for `yes`).
+func parseBool(attr, v string) (Value, error) {
+	switch asciiLower(v) {
+	case "1", "true", "on", "yes", "enabled":
+		return Value{Bool: true}, nil
+	case "0", "false", "off", "no", "disabled":
+		return Value{Bool: false}, nil
+	}
+	return Value{}, invalidValue(attr, v, "1/0, true/false, on/off, yes/no or enabled/disabled")
+}
+
+// parsePositiveInt reads a decimal integer >= 1 (digits only, no sign).
+func parsePositiveInt(attr, v string) (Value, error) {
+	n, ok := positiveInt(v)
+	if !ok {
+		return Value{}, invalidValue(attr, v, "an integer >= 1")
+	}
+	return Value{Int: n}, nil
+}
+
+// positiveInt parses digits only into an int in 1..MaxInt.
+func positiveInt(v string) (int, bool) {
+	if !digitsRe.MatchString(v) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 1
+}
+
+// parseSeconds reads a plain decimal number of seconds in 0..86400.
+func parseSeconds(attr, v string) (Value, error) {
+	want := fmt.Sprintf("a number of seconds >= 0 and <= %d", maxWaitSecs)
+	if !secondsRe.MatchString(v) {
+		return Value{}, invalidValue(attr, v, want)
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) || f > maxWaitSecs {
+		return Value{}, invalidValue(attr, v, want)
+	}
+	return Value{Num: f}, nil
+}
+
+// parseHost reads a socket host: `unix/`, an IP literal (IPv6 with or
+// without brackets, stored without) or a host name.
+func parseHost(attr, v string) (Value, error) {
+	if v == "unix/" {
+		return Value{Str: v}, nil
+	}
+	inner, bracketed := v, false
+	if len(v) >= 2 && v[0] == '[' && v[len(v)-1] == ']' {
+		inner, bracketed = v[1:len(v)-1], true
+	}
+	if strings.Contains(inner, ":") {
+		if _, err := netip.ParseAddr(inner); err == nil {
+			return Value{Str: inner}, nil
+		}
+	} else if !bracketed && hostRe.MatchString(inner) {
+		return Value{Str: inner}, nil
+	}
+	return Value{}, invalidValue(attr, v, "an IP address, [IPv6], a host name or unix/")
+}
+
+// parseSockService reads a port, a service name or a UNIX socket path. Which
+// one is allowed depends on host, which the socket actor checks; here any
+// word without white space or NUL passes.
+func parseSockService(attr, v string) (Value, error) {
+	if strings.ContainsFunc(v, unicode.IsSpace) || strings.IndexByte(v, 0) >= 0 {
+		return Value{}, invalidValue(attr, v, "a port, a service name or a path, without white space")
+	}
+	return Value{Str: v}, nil
+}
+
+// parseQsize reads a listen backlog: a positive integer that fits a C int,
+// or `max` (any case) for SOMAXCONN, stored as 0.
+func parseQsize(attr, v string) (Value, error) {
+	if asciiLower(v) == "max" {
+		return Value{Int: 0}, nil
+	}
+	n, ok := positiveInt(v)
+	if !ok || n > math.MaxInt32 {
+		return Value{}, invalidValue(attr, v, "an integer >= 1 or max")
+	}
+	return Value{Int: n}, nil
+}
+
+// asciiLower lowercases ASCII letters only.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// removeBytes drops from s every byte found in set (ASCII only). It works
+// on bytes, so invalid UTF-8 elsewhere in s is kept as it is.
+func removeBytes(s, set string) string {
+	if !strings.ContainsAny(s, set) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
