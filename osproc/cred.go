@@ -1,0 +1,84 @@
+package osproc
+
+import (
+	"fmt"
+	"os"
+	"os/user"
+	"strconv"
+	"syscall"
+)
+
+// Credential resolves a user and/or group (names or numeric ids) into the
+// credential a child runs with. Both empty: nil, the child keeps cfkd's
+// identity. A user brings its primary group and supplementary groups; a
+// group replaces the primary group. Switching identity needs root: when
+// cfkd is not root, naming anything but cfkd's own user and group is an
+// error.
+func Credential(userName, groupName string) (*syscall.Credential, error) {
+	if userName == "" && groupName == "" {
+		return nil, nil
+	}
+	cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+	if userName != "" {
+		u, err := lookupUser(userName)
+		if err != nil {
+			return nil, err
+		}
+		uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+		gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+		cred.Uid, cred.Gid = uint32(uid), uint32(gid)
+		// the user's supplementary groups replace cfkd's, even when none
+		// are known (a numeric id without a passwd entry): a child must
+		// not keep root's groups
+		cred.NoSetGroups = false
+		if ids, err := u.GroupIds(); err == nil {
+			for _, s := range ids {
+				if g, err := strconv.ParseUint(s, 10, 32); err == nil {
+					cred.Groups = append(cred.Groups, uint32(g))
+				}
+			}
+		}
+	}
+	if groupName != "" {
+		g, err := lookupGroup(groupName)
+		if err != nil {
+			return nil, err
+		}
+		gid, _ := strconv.ParseUint(g.Gid, 10, 32)
+		cred.Gid = uint32(gid)
+	}
+	if os.Getuid() != 0 {
+		// naming cfkd's own user (and its group) changes nothing: the
+		// child keeps cfkd's identity, supplementary groups included
+		if cred.Uid != uint32(os.Getuid()) || cred.Gid != uint32(os.Getgid()) {
+			return nil, fmt.Errorf("cannot run as user %q group %q: cfkd is not running as root", userName, groupName)
+		}
+		return nil, nil
+	}
+	return cred, nil
+}
+
+func lookupUser(s string) (*user.User, error) {
+	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+		if u, err := user.LookupId(s); err == nil {
+			return u, nil
+		}
+		return &user.User{Uid: s, Gid: s, Username: s}, nil
+	}
+	u, err := user.Lookup(s)
+	if err != nil {
+		return nil, fmt.Errorf("unknown user %q", s)
+	}
+	return u, nil
+}
+
+func lookupGroup(s string) (*user.Group, error) {
+	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
+		return &user.Group{Gid: s, Name: s}, nil
+	}
+	g, err := user.LookupGroup(s)
+	if err != nil {
+		return nil, fmt.Errorf("unknown group %q", s)
+	}
+	return g, nil
+}

@@ -1,0 +1,347 @@
+package osproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// ErrDone is returned by Signal for a process that was already reaped.
+var ErrDone = errors.New("process already finished")
+
+// Spec says how to run one process.
+type Spec struct {
+	Argv []string // Argv[0] is looked up in the PATH of Env (or cfkd's) when it has no slash
+	Env  []string // the whole environment of the child
+	Dir  string   // working directory; empty: cfkd's
+	// Setsid puts the child in a new session (and process group) that
+	// Signal targets as a whole.
+	Setsid     bool
+	Credential *syscall.Credential // nil: cfkd's own user and groups
+	Stdin      *os.File            // fd 0; nil: /dev/null
+	ExtraFiles []*os.File          // fds 3, 4, ... in order
+	// Stdout and Stderr receive each line the child writes on fd 1 / fd 2
+	// (see Pump). nil: the stream goes to /dev/null.
+	Stdout, Stderr func(pid int, line []byte)
+}
+
+// Process is a child started by Launch.
+type Process struct {
+	Pid    int
+	group  bool // signal -Pid (the child leads its own process group)
+	exited bool // guarded by Launcher.mu
+}
+
+// Launcher starts children and reaps them. See the package doc.
+type Launcher struct {
+	log     logrus.FieldLogger
+	devnull *os.File
+	sigs    chan os.Signal
+	done    chan struct{}
+	stopped chan struct{}
+	ownPgrp int
+
+	mu    sync.Mutex
+	procs map[int]*entry
+}
+
+type entry struct {
+	proc   *Process
+	onExit func(pid int, ws syscall.WaitStatus)
+}
+
+var open atomic.Bool
+
+// New makes the calling process a child subreaper, starts the reaper and
+// returns a Launcher. Close it to stop reaping.
+func New(log logrus.FieldLogger) (*Launcher, error) {
+	if !open.CompareAndSwap(false, true) {
+		return nil, errors.New("osproc: a Launcher is already open in this process")
+	}
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		log.WithError(err).Warn("cannot become a child subreaper: orphaned grandchildren will not be reaped by cfkd")
+	}
+	// fds inherited from cfkd's parent are not close-on-exec (Go only sets
+	// it on the fds it opens): mark them so that no child inherits them.
+	if err := cloexecFrom(3); err != nil {
+		open.Store(false)
+		return nil, fmt.Errorf("osproc: set close-on-exec on inherited fds: %w", err)
+	}
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		open.Store(false)
+		return nil, fmt.Errorf("osproc: open %s: %w", os.DevNull, err)
+	}
+	l := &Launcher{
+		log:     log,
+		devnull: devnull,
+		sigs:    make(chan os.Signal, 1),
+		done:    make(chan struct{}),
+		stopped: make(chan struct{}),
+		ownPgrp: syscall.Getpgrp(),
+		procs:   make(map[int]*entry),
+	}
+	signal.Notify(l.sigs, syscall.SIGCHLD)
+	go l.reapLoop()
+	return l, nil
+}
+
+// Close stops the reaper. Children still running are not touched.
+func (l *Launcher) Close() error {
+	signal.Stop(l.sigs)
+	close(l.done)
+	<-l.stopped
+	open.Store(false)
+	return l.devnull.Close()
+}
+
+// Launch starts a process as spec says. onExit is called once, from the
+// reaper goroutine, with the pid and raw wait status when the process is reaped; it
+// must not block. On error nothing was started and onExit is never called.
+func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
+	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
+		return nil, errors.New("empty command")
+	}
+	path, err := lookPath(spec.Argv[0], spec.Env, spec.Dir)
+	if err != nil {
+		return nil, err
+	}
+	stdin := l.devnull
+	if spec.Stdin != nil {
+		stdin = spec.Stdin
+	}
+	outR, outW, err := l.pipeOrNull(spec.Stdout != nil)
+	if err != nil {
+		return nil, err
+	}
+	errR, errW, err := l.pipeOrNull(spec.Stderr != nil)
+	if err != nil {
+		closeAll(outR, outW)
+		return nil, err
+	}
+	files := []uintptr{stdin.Fd(), outW.Fd(), errW.Fd()}
+	for _, f := range spec.ExtraFiles {
+		files = append(files, f.Fd())
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   spec.Dir,
+		Env:   spec.Env,
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Setsid: spec.Setsid, Credential: spec.Credential},
+	}
+
+	l.mu.Lock()
+	pid, err := syscall.ForkExec(path, spec.Argv, attr)
+	var proc *Process
+	if err == nil {
+		proc = &Process{Pid: pid, group: spec.Setsid}
+		l.procs[pid] = &entry{proc: proc, onExit: onExit}
+	}
+	l.mu.Unlock()
+
+	closeAll(l.notNull(outW), l.notNull(errW))
+	if err != nil {
+		closeAll(l.notNull(outR), l.notNull(errR))
+		return nil, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
+	}
+	if spec.Stdout != nil {
+		go Pump(outR, MaxLine, func(line []byte) { spec.Stdout(pid, line) })
+	}
+	if spec.Stderr != nil {
+		go Pump(errR, MaxLine, func(line []byte) { spec.Stderr(pid, line) })
+	}
+	return proc, nil
+}
+
+// Signal sends sig to the process group of p when p leads one, else to p
+// alone. It never signals cfkd's own process group, and returns ErrDone
+// once p was reaped.
+func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p.exited {
+		return ErrDone
+	}
+	target := p.Pid
+	if p.group && p.Pid != l.ownPgrp {
+		target = -p.Pid
+	}
+	if err := syscall.Kill(target, sig); err != nil {
+		if errors.Is(err, syscall.ESRCH) && target < 0 {
+			// the leader is a zombie not yet reaped but its group is gone
+			return nil
+		}
+		return fmt.Errorf("kill %d: %w", target, err)
+	}
+	return nil
+}
+
+func (l *Launcher) reapLoop() {
+	defer close(l.stopped)
+	for {
+		select {
+		case <-l.done:
+			return
+		case <-l.sigs:
+			l.reapAll()
+		}
+	}
+}
+
+// reapAll reaps every child that has exited. Each reap happens under mu so
+// that Launch registration and Signal are atomic with respect to it.
+func (l *Launcher) reapAll() {
+	for {
+		var ws syscall.WaitStatus
+		l.mu.Lock()
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		var e *entry
+		if pid > 0 {
+			if e = l.procs[pid]; e != nil {
+				e.proc.exited = true
+				delete(l.procs, pid)
+			}
+		}
+		l.mu.Unlock()
+		if err == syscall.EINTR {
+			continue
+		}
+		if pid <= 0 || err != nil {
+			return
+		}
+		if e == nil {
+			l.log.WithFields(logrus.Fields{"pid": pid, "status": int(ws)}).Debug("reaped an adopted orphan")
+			continue
+		}
+		e.onExit(pid, ws)
+	}
+}
+
+func (l *Launcher) pipeOrNull(want bool) (r, w *os.File, err error) {
+	if !want {
+		return l.devnull, l.devnull, nil
+	}
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		return nil, nil, fmt.Errorf("pipe: %w", err)
+	}
+	// the read end is non-blocking so that Go's poller waits for it; the
+	// child's write end stays blocking, as programs expect of stdout.
+	if err := syscall.SetNonblock(p[0], true); err != nil {
+		syscall.Close(p[0])
+		syscall.Close(p[1])
+		return nil, nil, fmt.Errorf("pipe: %w", err)
+	}
+	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
+}
+
+func (l *Launcher) notNull(f *os.File) *os.File {
+	if f == l.devnull {
+		return nil
+	}
+	return f
+}
+
+func closeAll(fs ...*os.File) {
+	for _, f := range fs {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// lookPath finds file in the PATH of env (cfkd's PATH when env has none).
+// A name with a slash is used as it is (relative to dir when relative).
+func lookPath(file string, env []string, dir string) (string, error) {
+	if strings.Contains(file, "/") {
+		p := file
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("exec %s: %w", file, err)
+		}
+		return file, nil
+	}
+	pathEnv, found := "", false
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
+			pathEnv, found = v, true
+			break
+		}
+	}
+	if !found {
+		pathEnv = os.Getenv("PATH")
+	}
+	for _, d := range filepath.SplitList(pathEnv) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, file)
+		// a relative PATH entry is relative to dir in the child (it
+		// changes directory before exec): check the file found there
+		check := p
+		if !filepath.IsAbs(p) {
+			if dir != "" {
+				check = filepath.Join(dir, p)
+			}
+			p = "./" + p // execve does no PATH search anyway; be explicit
+		}
+		if executable(check) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
+}
+
+func executable(p string) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return syscall.EISDIR
+	}
+	if st.Mode()&0o111 == 0 {
+		return syscall.EACCES
+	}
+	return nil
+}
+
+// cloexecFrom sets close-on-exec on every open fd >= first.
+func cloexecFrom(first int) error {
+	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
+		return nil
+	}
+	// before Linux 5.11: one fcntl per open fd
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		fd, err := strconv.Atoi(n)
+		if err != nil || fd < first {
+			continue
+		}
+		// the fd of the directory read above is closed by now: EBADF
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && err != unix.EBADF {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package osproc
+
+const raceEnabled = false
