@@ -1,0 +1,32 @@
+# cfk — see README.md. Every target works on a fresh machine with Go.
+GO       ?= go
+PKGS     := ./...
+BIN      := bin
+FUZZTIME ?= 10s
+
+.PHONY: all build test bench lint fuzz-short run clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+# The whole suite, race detector on. Leaves no process behind (TestMain
+# checks it in the packages that start processes).
+test:
+	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+# Benchmarks against a plain fork/exec baseline measured in the same run.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./integration/
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Every fuzz target for a bounded time (CI runs this).
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./messages/
+
+clean:
+	rm -rf $(BIN) run

@@ -1,0 +1,142 @@
+package actors
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+)
+
+// command runs a `command VERB ...` line. Every path answers exactly once.
+func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
+	switch m.Verb {
+	case messages.VerbStart, messages.VerbStop, messages.VerbUp, messages.VerbDown,
+		messages.VerbRestart, messages.VerbDestroy:
+		c.serviceVerb(ctx, m)
+	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids:
+		ctx.Respond(c.query(m))
+	case messages.VerbList:
+		var lines []string
+		for _, e := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
+			lines = append(lines, e.cfg.Name)
+		}
+		ctx.Respond(messages.Reply{Lines: lines})
+	case messages.VerbVersion:
+		ctx.Respond(messages.Reply{Lines: []string{c.opts.Version}})
+	case messages.VerbProxyStatus:
+		ctx.Respond(messages.Reply{}) // no proxy can be declared in this build
+	case messages.VerbProxyUp, messages.VerbProxyDown:
+		ctx.Respond(messages.ErrorReply(messages.ErrNoProxy))
+	case messages.VerbBind:
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown socket '%s'", m.Arg)))
+	case messages.VerbShutdown:
+		c.beginShutdown(ctx)
+	default:
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown command '%s'", m.Verb)))
+	}
+}
+
+// serviceVerb fans a start/stop/up/down/restart/destroy out to the selected
+// services.
+func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
+	targets := c.selectServices(m.Sel)
+	if len(targets) == 0 {
+		ctx.Respond(messages.ErrorReply(messages.ErrNoService))
+		return
+	}
+	if c.shutdown != nil && m.Verb != messages.VerbStop && m.Verb != messages.VerbDown {
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is shutting down")))
+		return
+	}
+	var live []*entry
+	gone := map[string]error{}
+	for _, e := range targets {
+		if e.destroying {
+			gone[e.cfg.Name] = fmt.Errorf("Service '%s' is being destroyed", e.cfg.Name)
+			continue
+		}
+		live = append(live, e)
+	}
+	c.fanOut(ctx, m.Verb, ctx.Sender(), live, gone, nil)
+}
+
+func verbMessage(v messages.Verb) func(messages.RequestID) any {
+	return func(r messages.RequestID) any {
+		switch v {
+		case messages.VerbStart:
+			return messages.StartService{Req: r}
+		case messages.VerbStop:
+			return messages.StopService{Req: r}
+		case messages.VerbUp:
+			return messages.UpService{Req: r}
+		case messages.VerbDown:
+			return messages.DownService{Req: r}
+		case messages.VerbRestart:
+			return messages.RestartService{Req: r}
+		case messages.VerbShutdown:
+			return messages.HaltService{Req: r}
+		default:
+			return messages.DestroyService{Req: r}
+		}
+	}
+}
+
+// query answers status, desc and pids from the controller's own view.
+// Without a selector they cover all services; a selector that matches
+// nothing is an error.
+func (c *Controller) query(m messages.ControlCommand) messages.Reply {
+	sel := m.Sel
+	if sel.Kind == messages.SelectNone {
+		sel.Kind = messages.SelectAll
+	}
+	targets := c.selectServices(sel)
+	if len(targets) == 0 && sel.Kind != messages.SelectAll {
+		return messages.ErrorReply(messages.ErrNoService)
+	}
+	lines := make([]string, 0, len(targets))
+	for _, e := range targets {
+		switch m.Verb {
+		case messages.VerbStatus:
+			lines = append(lines, statusLine(e))
+		case messages.VerbDesc:
+			lines = append(lines, descLine(e))
+		default:
+			lines = append(lines, pidsLine(e))
+		}
+	}
+	return messages.Reply{Lines: lines}
+}
+
+// beginShutdown brings every service down, answers, then publishes
+// ShutdownCompleted. New starts and declarations are refused meanwhile.
+func (c *Controller) beginShutdown(ctx actor.Context) {
+	if c.shutdown != nil {
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is already shutting down")))
+		return
+	}
+	c.log.Info("shutting down: bringing every service down")
+	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
+	sys := ctx.ActorSystem()
+	c.shutdown = c.fanOut(ctx, messages.VerbShutdown, ctx.Sender(), all, nil,
+		func(messages.Reply) {
+			c.log.Info("shutdown complete: every service is down")
+			sys.EventStream.Publish(messages.ShutdownCompleted{})
+		})
+}
+
+func statusLine(e *entry) string {
+	rt := e.rt
+	return strings.Join([]string{
+		e.cfg.Name, rt.State.String(), itoa(rt.Pid), epoch(rt.StartTime), epoch(rt.StopTime),
+		e.cfg.Proxy, rt.FailReason, rt.RunningCmd,
+	}, "\t")
+}
+
+func descLine(e *entry) string {
+	return strings.Join([]string{e.cfg.Name, e.cfg.TagsText(), e.cfg.Desc, e.cfg.Proxy, e.cfg.CmdText()}, "\t")
+}
+
+func pidsLine(e *entry) string {
+	return e.cfg.Name + ": " + itoa(e.rt.Pid)
+}

@@ -1,0 +1,159 @@
+package actors
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// LookupService asks the controller for a service actor's PID (nil when
+// unknown). For tests and tools that talk to one service directly.
+type LookupService struct{ Name string }
+
+// entry is the controller's view of one service.
+type entry struct {
+	pid        *actor.PID
+	cfg        messages.ServiceConfig
+	rt         messages.ServiceRuntime
+	destroying bool
+}
+
+// Controller is the root actor: it owns the declarations and the registry
+// of services, turns statements into commands to service actors, and
+// gathers their replies into one Reply per request.
+type Controller struct {
+	opts     Options
+	log      *logrus.Logger
+	self     *actor.PID
+	sys      *actor.ActorSystem
+	services map[string]*entry
+	nextReq  messages.RequestID
+	pending  map[messages.RequestID]*gather
+	shutdown *gather // the shutdown in progress, if any
+	strategy *resumeStrategy
+}
+
+func newController(opts Options) *Controller {
+	c := &Controller{
+		opts:     opts,
+		log:      opts.Log,
+		services: map[string]*entry{},
+		pending:  map[messages.RequestID]*gather{},
+	}
+	c.strategy = &resumeStrategy{log: opts.Log, answer: c.answerLost}
+	return c
+}
+
+var _ actor.SupervisorStrategy = (*Controller)(nil)
+
+// HandleFailure supervises the service actors (see resumeStrategy). It
+// runs in the controller's own goroutine.
+func (c *Controller) HandleFailure(sys *actor.ActorSystem, sup actor.Supervisor, child *actor.PID,
+	rs *actor.RestartStatistics, reason, message any) {
+	c.strategy.HandleFailure(sys, sup, child, rs, reason, message)
+}
+
+// answerLost answers the request a panicking service was handling.
+func (c *Controller) answerLost(msg any, err error) {
+	if req, ok := messages.RequestIDOf(msg); ok {
+		c.onServiceReply(messages.ServiceReply{Req: req, Name: c.nameOfRequest(req), Err: err})
+	}
+}
+
+// Receive implements actor.Actor.
+func (c *Controller) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		c.self, c.sys = ctx.Self(), ctx.ActorSystem()
+	case messages.SetServiceAttr:
+		ctx.Respond(c.declareService(ctx, m))
+	case messages.SetSocketAttr:
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("socket '%s': shared sockets are not supported by this build yet", m.Socket)))
+	case messages.SetProxyAttr:
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("proxy '%s': proxies are not supported by this build yet", m.Proxy)))
+	case messages.ControlCommand:
+		c.command(ctx, m)
+	case messages.ServiceReply:
+		c.onServiceReply(m)
+	case messages.ServiceUpdated:
+		if e := c.services[m.Runtime.Name]; e != nil {
+			e.rt = m.Runtime
+		}
+	case LookupService:
+		var pid *actor.PID
+		if e := c.services[m.Name]; e != nil {
+			pid = e.pid
+		}
+		ctx.Respond(pid)
+	case *actor.Terminated, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+	default:
+		c.log.WithField("message", fmt.Sprintf("%T", m)).Warn("controller: unknown message ignored")
+	}
+}
+
+// declareService applies `service NAME ATTR=VALUE`. A failed declaration
+// changes nothing (a new service is not even created).
+func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr) messages.Reply {
+	if c.shutdown != nil {
+		return messages.ErrorReply(fmt.Errorf("cfkd is shutting down"))
+	}
+	if m.Proxy != "" {
+		return messages.ErrorReply(fmt.Errorf("proxy '%s': proxies are not supported by this build yet", m.Proxy))
+	}
+	e := c.services[m.Service]
+	if e != nil && e.destroying {
+		return messages.ErrorReply(fmt.Errorf("Service '%s' is being destroyed", m.Service))
+	}
+	cfg := messages.NewServiceConfig(m.Service)
+	if e != nil {
+		cfg = e.cfg
+	}
+	cfg, err := cfg.Apply(m.Attr, m.Value)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	if m.Attr == messages.SvcUser || m.Attr == messages.SvcGroup {
+		if _, err := osproc.Credential(cfg.User, cfg.Group); err != nil {
+			return messages.ErrorReply(fmt.Errorf("invalid value for %s: %w", m.Attr, err))
+		}
+	}
+	if e == nil {
+		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg) },
+			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+		e = &entry{
+			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),
+			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},
+		}
+		c.services[m.Service] = e
+	}
+	e.cfg = cfg
+	ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
+	return messages.Reply{}
+}
+
+// selectServices returns the services a selector picks, sorted by name.
+func (c *Controller) selectServices(sel messages.Selector) []*entry {
+	var out []*entry
+	for name, e := range c.services {
+		switch sel.Kind {
+		case messages.SelectAll:
+		case messages.SelectService:
+			if name != sel.Name {
+				continue
+			}
+		case messages.SelectTag:
+			if !e.cfg.HasTag(sel.Name) {
+				continue
+			}
+		default:
+			continue
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].cfg.Name < out[j].cfg.Name })
+	return out
+}

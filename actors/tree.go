@@ -1,0 +1,71 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+)
+
+// Tree is a running actor tree: the system and its controller.
+type Tree struct {
+	System     *actor.ActorSystem
+	Controller *actor.PID
+}
+
+// Start builds the actor system and spawns the controller. opts.Launcher
+// is required.
+func Start(opts Options) (*Tree, error) {
+	if opts.Launcher == nil {
+		return nil, errors.New("actors: Options.Launcher is required")
+	}
+	opts = opts.withDefaults()
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(newLogrusHandler(opts.Log))
+	}))
+	props := actor.PropsFromProducer(func() actor.Actor { return newController(opts) },
+		actor.WithGuardian(&resumeStrategy{log: opts.Log}))
+	pid, err := sys.Root.SpawnNamed(props, "controller")
+	if err != nil {
+		return nil, fmt.Errorf("actors: spawn controller: %w", err)
+	}
+	return &Tree{System: sys, Controller: pid}, nil
+}
+
+// Request sends a statement (or any controller message) and waits for its
+// reply. For callers outside the actor system only (mains, tests).
+func (t *Tree) Request(msg any, timeout time.Duration) (messages.Reply, error) {
+	res, err := t.System.Root.RequestFuture(t.Controller, msg, timeout).Result()
+	if err != nil {
+		return messages.Reply{}, fmt.Errorf("controller did not answer: %w", err)
+	}
+	r, ok := res.(messages.Reply)
+	if !ok {
+		return messages.Reply{}, fmt.Errorf("controller answered %T", res)
+	}
+	return r, nil
+}
+
+// Exec parses one line of the command language and runs it. A blank line
+// is answered with an empty OK (as a config file skips it).
+func (t *Tree) Exec(line string, timeout time.Duration) messages.Reply {
+	if messages.IsBlank(line) {
+		return messages.Reply{}
+	}
+	st, err := messages.Parse(line)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	r, err := t.Request(st, timeout)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	return r
+}
+
+// Stop shuts the actor system down (without touching processes: shut the
+// services down first with `command shutdown`).
+func (t *Tree) Stop() { t.System.Shutdown() }

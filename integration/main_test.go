@@ -1,0 +1,105 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// launcher is the one Launcher (and reaper) of the test process.
+var launcher *osproc.Launcher
+
+func TestMain(m *testing.M) {
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	var err error
+	if launcher, err = osproc.New(log); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	if left := children(); len(left) > 0 {
+		fmt.Fprintf(os.Stderr, "integration: processes left behind: %v (killed now)\n", left)
+		for _, p := range left {
+			syscall.Kill(p, syscall.SIGKILL)
+		}
+		code = 1
+	}
+	launcher.Close()
+	os.Exit(code)
+}
+
+// children lists the live (non-zombie) child processes of the test process.
+func children() []int {
+	var out []int
+	me := os.Getpid()
+	for _, p := range procs() {
+		if p.ppid == me && p.state != "Z" {
+			out = append(out, p.pid)
+		}
+	}
+	return out
+}
+
+type procInfo struct {
+	pid, ppid, pgid int
+	state           string
+}
+
+// procs reads /proc/*/stat.
+func procs() []procInfo {
+	ents, _ := os.ReadDir("/proc")
+	var out []procInfo
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := readStat(pid); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func readStat(pid int) (procInfo, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procInfo{}, false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return procInfo{}, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 4 {
+		return procInfo{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	pgid, _ := strconv.Atoi(f[2])
+	return procInfo{pid: pid, ppid: ppid, pgid: pgid, state: f[0]}, true
+}
+
+// alive reports whether pid exists and is not a zombie.
+func alive(pid int) bool {
+	p, ok := readStat(pid)
+	return ok && p.state != "Z"
+}
+
+// group lists the live processes of process group pgid.
+func group(pgid int) []int {
+	var out []int
+	for _, p := range procs() {
+		if p.pgid == pgid && p.state != "Z" {
+			out = append(out, p.pid)
+		}
+	}
+	return out
+}
