@@ -16,9 +16,9 @@ import (
 // exec'd directly; a string that needs a shell (see NeedsShell) runs as
 // []string{"/bin/sh", "-c", s}. A blank string is an error.
 //
-// Unbalanced quotes make a string need a shell: sh then reports the syntax
-// error on the service's stderr and exits 2, as the Perl original did
-// (there, any quote sent the command to sh).
+// Unbalanced quotes make a string need a shell rather than an error here:
+// sh then reports the syntax error on the service's stderr and exits 2, so
+// the service fails like any command sh cannot run.
 func Argv(s string, argv []string) ([]string, error) {
 	if argv != nil {
 		if len(argv) == 0 || argv[0] == "" {

@@ -181,7 +181,7 @@ func TestArgvAgreesWithSh(t *testing.T) {
 		}
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
-	const alphabet = `ab  '"\=#-/.:%,+@é` + "\t\n"
+	const alphabet = `abnt  '"\=#-/.:%,+@é` + "\t\n"
 	runes := []rune(alphabet)
 	for len(cases) < 300 {
 		n := 1 + rng.IntN(12)

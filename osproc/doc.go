@@ -17,6 +17,7 @@
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
 // Every child is started by Launch. A child inherits only fds 0, 1, 2 and
-// Spec.ExtraFiles (Go opens everything else close-on-exec). At most one
+// Spec.ExtraFiles (Go opens everything else close-on-exec, and New marks
+// the fds the daemon inherited from its parent close-on-exec). At most one
 // Launcher is open per process at a time.
 package osproc

@@ -18,15 +18,20 @@ const readSize = 16 << 10
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // Pump reads f until EOF or error and calls emit for every line, without
-// its line ending ("\n" or "\r\n"). A line longer than max is emitted in
-// pieces of max bytes; a last line without "\n" is emitted at EOF. emit's
-// argument is only valid during the call. Pump closes f when done.
+// its line ending ("\n" or "\r\n"). A line longer than max (max <= 0:
+// MaxLine) is emitted in pieces of max bytes; a last line without "\n" is
+// emitted at EOF. emit's argument is only valid during the call. Pump
+// closes f when done.
 //
 // Memory: while f has nothing to read, Pump holds no buffer at all (it
 // borrows one from a pool only for the time of a read, when f is a
-// non-blocking pollable file); a partial line is kept, at most max bytes.
+// non-blocking pollable file); a partial line is kept, at most max bytes
+// (max+1 when the last is a '\r' that may be the start of a "\r\n").
 func Pump(f *os.File, max int, emit func(line []byte)) {
 	defer f.Close()
+	if max <= 0 {
+		max = MaxLine
+	}
 	var partial []byte
 	consume := func(chunk []byte) {
 		for len(chunk) > 0 {

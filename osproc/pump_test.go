@@ -212,6 +212,7 @@ func TestPumpLongLines(t *testing.T) {
 				{"MaxLine+1", strings.Repeat("x", MaxLine+1) + "\n", MaxLine, []int{MaxLine, 1}},
 				{"2 MaxLine", strings.Repeat("x", 2*MaxLine) + "\n" + "y\n", MaxLine, []int{MaxLine, MaxLine, 1}},
 				{"max smaller than a read", strings.Repeat("x", 25) + "\n", 10, []int{10, 10, 5}},
+				{"max 0 is MaxLine", strings.Repeat("x", MaxLine+1) + "\n", 0, []int{MaxLine, 1}},
 				{"max smaller than a read crlf", strings.Repeat("x", 20) + "\r\n", 10, []int{10, 10}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
