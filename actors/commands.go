@@ -49,16 +49,7 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is shutting down")))
 		return
 	}
-	var live []*entry
-	gone := map[string]error{}
-	for _, e := range targets {
-		if e.destroying {
-			gone[e.cfg.Name] = fmt.Errorf("Service '%s' is being destroyed", e.cfg.Name)
-			continue
-		}
-		live = append(live, e)
-	}
-	c.fanOut(ctx, m.Verb, ctx.Sender(), live, gone, nil)
+	c.fanOut(ctx, m.Verb, ctx.Sender(), targets, nil)
 }
 
 func verbMessage(v messages.Verb) func(messages.RequestID) any {
@@ -118,7 +109,7 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 	c.log.Info("shutting down: bringing every service down")
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 	sys := ctx.ActorSystem()
-	c.shutdown = c.fanOut(ctx, messages.VerbShutdown, ctx.Sender(), all, nil,
+	c.shutdown = c.fanOut(ctx, messages.VerbShutdown, ctx.Sender(), all,
 		func(messages.Reply) {
 			c.log.Info("shutdown complete: every service is down")
 			sys.EventStream.Publish(messages.ShutdownCompleted{})

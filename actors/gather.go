@@ -10,27 +10,25 @@ import (
 // gather collects the replies of the services a multi-service verb was
 // sent to, and answers the requester once all have replied.
 type gather struct {
-	verb     messages.Verb
-	to       *actor.PID // the requester; nil for an internal request
-	names    map[messages.RequestID]string
-	waiting  int
-	done     int
-	firstErr error
-	failures []string // "NAME: reason", in reply order
-	then     func(messages.Reply)
+	verb    messages.Verb
+	to      *actor.PID // the requester; nil for an internal request
+	names   map[messages.RequestID]string
+	waiting int
+	done    int
+	order   []string         // the services concerned, in selection order
+	errs    map[string]error // the failures by service
+	then    func(messages.Reply)
 }
 
 // fanOut sends the verb's command to every target and answers to once
 // all have replied (at once when there is none); then, if set, runs after
-// the answer. failed are services that fail without being asked.
+// the answer.
 func (c *Controller) fanOut(ctx actor.Context, verb messages.Verb, to *actor.PID, targets []*entry,
-	failed map[string]error, then func(messages.Reply)) *gather {
-	g := &gather{verb: verb, to: to, names: map[messages.RequestID]string{}, then: then}
-	for name, err := range failed {
-		g.fail(name, err)
-	}
+	then func(messages.Reply)) *gather {
+	g := &gather{verb: verb, to: to, names: map[messages.RequestID]string{}, errs: map[string]error{}, then: then}
 	mk := verbMessage(verb)
 	for _, e := range targets {
+		g.order = append(g.order, e.cfg.Name)
 		c.nextReq++
 		req := c.nextReq
 		g.names[req] = e.cfg.Name
@@ -45,13 +43,6 @@ func (c *Controller) fanOut(ctx actor.Context, verb messages.Verb, to *actor.PID
 		c.finish(g)
 	}
 	return g
-}
-
-func (g *gather) fail(name string, err error) {
-	if g.firstErr == nil {
-		g.firstErr = err
-	}
-	g.failures = append(g.failures, fmt.Sprintf("%s: %v", name, err))
 }
 
 func (c *Controller) nameOfRequest(req messages.RequestID) string {
@@ -69,7 +60,7 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 	delete(c.pending, r.Req)
 	g.waiting--
 	if r.Err != nil {
-		g.fail(r.Name, r.Err)
+		g.errs[r.Name] = r.Err
 	} else {
 		g.done++
 		if g.verb == messages.VerbDestroy {
@@ -86,10 +77,20 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 // failed; otherwise `done N` and one `NAME: reason` line per failure.
 func (c *Controller) finish(g *gather) {
 	var r messages.Reply
-	if g.done == 0 && g.firstErr != nil {
-		r = messages.ErrorReply(g.firstErr)
+	var first error
+	failures := []string{}
+	for _, name := range g.order {
+		if err := g.errs[name]; err != nil {
+			if first == nil {
+				first = err
+			}
+			failures = append(failures, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	if g.done == 0 && first != nil {
+		r = messages.ErrorReply(first)
 	} else {
-		r.Lines = append([]string{fmt.Sprintf("done %d", g.done)}, g.failures...)
+		r.Lines = append([]string{fmt.Sprintf("done %d", g.done)}, failures...)
 	}
 	if g.to != nil {
 		c.sys.Root.Send(g.to, r)

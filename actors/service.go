@@ -224,13 +224,16 @@ func (s *Service) transition(ctx actor.Context, to messages.State, reason string
 	if s.proc != nil {
 		pid = s.proc.Pid
 	}
-	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
-		Name: s.cfg.Name, From: from, To: to, Pid: pid, Reason: s.failReason, At: time.Now(),
-	})
+	// the controller first: whoever reacts to the event and then asks for
+	// the status finds it up to date (the update is already in the
+	// controller's mailbox, ahead of any request the event triggers).
 	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: messages.ServiceRuntime{
 		Name: s.cfg.Name, State: to, Pid: pid, StartTime: s.startTime, StopTime: s.stopTime,
 		FailReason: s.failReason, RunningCmd: s.runningCmd,
 	}})
+	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
+		Name: s.cfg.Name, From: from, To: to, Pid: pid, Reason: s.failReason, At: time.Now(),
+	})
 }
 
 // arm sends msg to self after d. Only one timer is armed at a time.

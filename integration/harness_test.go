@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
-	"github.com/sirupsen/logrus/hooks/test"
 )
 
 const deadline = 10 * time.Second
@@ -27,16 +27,18 @@ type harness struct {
 	events  []messages.ServiceStateChanged
 	cursor  map[string]int // per service: index after the last matched event
 	panics  []messages.ActorPanicked
-	out     *test.Hook
+	out     *capture
 }
 
 func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
 	t.Helper()
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
-	svcLog, hook := test.NewNullLogger()
-	h := &harness{t: t, changed: make(chan struct{}), cursor: map[string]int{}, out: hook}
-	svcLog.AddHook(notifyHook{h})
+	svcLog := logrus.New()
+	svcLog.SetOutput(io.Discard)
+	h := &harness{t: t, changed: make(chan struct{}), cursor: map[string]int{}}
+	h.out = newCapture(func() { h.mu.Lock(); h.notifyLocked(); h.mu.Unlock() })
+	svcLog.AddHook(h.out)
 	o := actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Version: "cfk-test"}
 	for _, f := range opts {
 		f(&o)
@@ -70,16 +72,6 @@ func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
 func (h *harness) notifyLocked() {
 	close(h.changed)
 	h.changed = make(chan struct{})
-}
-
-type notifyHook struct{ h *harness }
-
-func (notifyHook) Levels() []logrus.Level { return logrus.AllLevels }
-func (n notifyHook) Fire(*logrus.Entry) error {
-	n.h.mu.Lock()
-	n.h.notifyLocked()
-	n.h.mu.Unlock()
-	return nil
 }
 
 // shutdown brings every service down through the controller, then kills
