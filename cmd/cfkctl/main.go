@@ -1,0 +1,13 @@
+// Command cfkctl controls cfkd, the cfk process supervisor. See
+// `cfkctl --help` and package ctl.
+package main
+
+import (
+	"os"
+
+	"github.com/cfk/cfk/ctl"
+)
+
+func main() {
+	os.Exit(ctl.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

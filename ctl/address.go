@@ -1,0 +1,55 @@
+package ctl
+
+import (
+	"fmt"
+	"net"
+	"strings"
+)
+
+// DefaultPort is cfkd's TCP port when an address names a host alone.
+const DefaultPort = "11311"
+
+// parseAddress turns an address as the user writes it into what net.Dial
+// takes (SPEC.md §8):
+//   - `unix:PATH`, `/PATH`, and `REL/PATH` (holds a `/` but no `:`) are
+//     UNIX sockets; a relative path is relative to the current directory;
+//   - `HOST:PORT` (`[::1]:PORT` for IPv6) is TCP; trailing slashes are
+//     dropped as the original did;
+//   - `HOST` alone (or a bare IPv6 address) is TCP on DefaultPort.
+func parseAddress(addr string) (network, address string, err error) {
+	switch {
+	case strings.HasPrefix(addr, "unix:"):
+		path := strings.TrimPrefix(addr, "unix:")
+		if path == "" {
+			return "", "", fmt.Errorf("invalid address '%s': no socket path", addr)
+		}
+		return "unix", path, nil
+	case strings.HasPrefix(addr, "/"),
+		strings.Contains(addr, "/") && !strings.Contains(addr, ":"):
+		return "unix", addr, nil
+	}
+	hp := strings.TrimRight(addr, "/")
+	if hp == "" {
+		return "", "", fmt.Errorf("invalid address '%s'", addr)
+	}
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		// No port: a host name, an IPv4 address, or an IPv6 address with
+		// or without brackets.
+		host = hp
+		if len(host) > 2 && host[0] == '[' && host[len(host)-1] == ']' {
+			host = host[1 : len(host)-1]
+		}
+		if strings.ContainsAny(host, "[]") || strings.Count(host, ":") == 1 {
+			return "", "", fmt.Errorf("invalid address '%s'", addr)
+		}
+		return "tcp", net.JoinHostPort(host, DefaultPort), nil
+	}
+	if port == "" {
+		return "", "", fmt.Errorf("invalid address '%s': no port", addr)
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return "tcp", net.JoinHostPort(host, port), nil
+}

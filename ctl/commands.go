@@ -1,0 +1,167 @@
+package ctl
+
+// command is one cfkctl command: its help and what it runs.
+type command struct {
+	name    string
+	args    string // synopsis of the arguments: "REF...", "[REF...]", "NAME"
+	group   string // heading in the main help
+	short   string // one line for the main help
+	long    string // the rest of `cfkctl help NAME`
+	example string // lines of examples, or ""
+	min     int    // fewest arguments
+	max     int    // most arguments; -1: no limit
+	run     func(s *session, args []string) error
+}
+
+// Groups of the main help, in order.
+const (
+	groupServices = "Service commands (REF: NAME, @TAG or all):"
+	groupProxies  = "Proxy commands:"
+	groupOther    = "Other commands:"
+)
+
+const many = -1
+
+// commands is the table of every command, in the order of the main help.
+// It is filled in init because `help` reads it.
+var commands []*command
+
+func init() {
+	commands = []*command{
+		{name: "status", args: "[REF...]", group: groupServices, min: 0, max: many, run: runStatus,
+			short: "show the state of services (all by default)",
+			long: `Prints one line per service: its state, its name and, when cfkd knows it,
+how long ago it started (running, starting) or stopped (otherwise), with the
+local time. A failed service also shows why, in brackets. On a terminal the
+state is coloured (set NO_COLOR to turn that off).
+
+States: running (all is well), starting (should soon be running), stopping
+(should soon be stopped), stopped (never started, downed or completed), fail
+(terminated abnormally), fatal (could not be started; given up), backoff
+(could not start, will try again).
+
+With --json: an array of {name, state, pid, start_time, stop_time, proxy,
+fail_reason, running_cmd}; times are Unix seconds, absent values null.`,
+			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
+		verb("start", "start services that are down",
+			`Starts each referenced service. A service that is already up, or has no
+command, is an error for that service.`),
+		verb("stop", "stop services that are up",
+			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
+after stopwait_secs. A service that is already down is an error for that
+service.`),
+		verb("up", "make sure services are up",
+			`Starts the referenced services that are down; those already up are left as
+they are.`),
+		verb("down", "make sure services are down",
+			`Stops the referenced services that are up; those already down are left as
+they are.`),
+		verb("restart", "stop services that are up, then start them again",
+			`Stops the referenced services that are up and starts them again once they
+are down; starts those that are down.`),
+		verb("destroy", "bring services down and forget them",
+			`Brings the referenced services down, then removes them: they no longer
+appear in list or status.`),
+		{name: "pid", args: "NAME", group: groupServices, min: 1, max: 1, run: runPid,
+			short: "print the pid of a running service",
+			long: `Prints the pid of the service NAME alone, for use in scripts. Fails with
+"NAME is not running" when the service has no process.`,
+			example: "kill -9 $(cfkctl pid svc1)"},
+		{name: "pids", args: "[REF...]", group: groupServices, min: 0, max: many, run: runPids,
+			short: "print NAME: PID for services (all by default)",
+			long: `Prints one line "NAME: PID" per service, or "NAME: PROXYPID, PID" for a
+service run by a proxy. With --json: an object from names to pids (null when
+the service has no process).`,
+			example: "cfkctl pids @web"},
+		{name: "desc", args: "[REF...]", group: groupServices, min: 0, max: many, run: runDesc,
+			short: "describe services: tags, description, proxy, command",
+			long: `Prints one line per service:
+  NAME: tags="..." desc="..." proxy="..." cmd="..."
+leaving out what is not set. With --json: an array of {name, tags, desc,
+proxy, cmd}.`,
+			example: "cfkctl desc svc1"},
+		{name: "list", group: groupServices, min: 0, max: 0, run: runList,
+			short: "list the names of all services",
+			long:  `Prints the name of every service cfkd knows, one per line.`},
+
+		{name: "proxystatus", group: groupProxies, min: 0, max: 0, run: runProxyStatus,
+			short: "show whether each proxy is up, and its pid",
+			long:  `Prints one line per proxy: up or down, its name and, when up, its pid.`},
+		{name: "proxyup", args: "NAME", group: groupProxies, min: 1, max: 1, run: runProxyUp,
+			short: "run a proxy",
+			long:  `Runs the proxy NAME, so that the services under it can be started.`},
+		{name: "proxydown", args: "NAME", group: groupProxies, min: 1, max: 1, run: runProxyDown,
+			short: "shut a proxy down (its services fail)",
+			long:  `Shuts the proxy NAME down; the services that were up under it end in fail.`},
+
+		{name: "load", args: "FILE|-", group: groupOther, min: 1, max: 1, run: runLoad,
+			short: "send the lines of FILE (- for standard input) to cfkd",
+			long: `Sends each line of FILE, or of standard input for -, to cfkd: declarations
+(service, socket, proxy) and commands, in the language of a config file.
+Blank lines and comments are skipped. Every ${BASE} becomes --basedir (made
+absolute), or the current directory. Stops at the first error, printed as
+FILE:LINE: MESSAGE.`,
+			example: "cfkctl load services.conf\ncfkctl --basedir /srv/app load - <<'END'\nservice app cmd=${BASE}/bin/app\nEND"},
+		{name: "bind", args: "SOCKNAME", group: groupOther, min: 1, max: 1, run: runBind,
+			short: "bind a declared socket",
+			long: `Binds the socket SOCKNAME, declared with "socket SOCKNAME ATTR=VALUE"
+lines, so that services tied to it (tie_stdin_to) can accept on it.`},
+		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
+			short: "print the version of cfkd",
+			long:  `Prints the version of the cfkd cfkctl talks to (--version prints cfkctl's).`},
+		{name: "shutdown", group: groupOther, min: 0, max: 0, run: runShutdown,
+			short: "bring every service down and stop cfkd",
+			long: `Brings every service down, shuts the proxies down, unbinds the sockets,
+then cfkd exits.`},
+		{name: "help", args: "[COMMAND]", group: groupOther, min: 0, max: 1, run: runHelp,
+			short: "show this help, or the help of one command",
+			long:  `Shows the help of cfkctl, or of COMMAND (as "cfkctl COMMAND --help" does).`},
+	}
+}
+
+// verb declares one of the service verbs that take at least one reference.
+func verb(name, short, long string) *command {
+	return &command{name: name, args: "REF...", group: groupServices, min: 1, max: many,
+		run:   verbRunner(name),
+		short: short,
+		long: long + `
+
+Sends "command ` + name + ` SELECTOR" for each reference, in order, and stops at the
+first error. Services that failed while others succeeded are printed on
+stderr as warnings (the exit status is 0 then).`,
+		example: "cfkctl " + name + " svc1\ncfkctl " + name + " @web",
+	}
+}
+
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// usage is the synopsis of the command, without "cfkctl ".
+func (c *command) usage() string {
+	if c.args == "" {
+		return c.name
+	}
+	return c.name + " " + c.args
+}
+
+// checkArgs checks the number of arguments.
+func (c *command) checkArgs(args []string) error {
+	switch {
+	case c.max == 0 && len(args) > 0:
+		return usageErrorf(c, "%s takes no argument", c.name)
+	case c.min == c.max && len(args) != c.min:
+		return usageErrorf(c, "%s takes exactly one argument: %s", c.name, c.args)
+	case len(args) < c.min:
+		return usageErrorf(c, "%s needs at least one service reference", c.name)
+	case c.max != many && len(args) > c.max:
+		return usageErrorf(c, "%s takes at most %d argument", c.name, c.max)
+	}
+	return nil
+}

@@ -1,0 +1,314 @@
+package ctl
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cmdCase is one run of cfkctl against the fake server.
+type cmdCase struct {
+	name    string
+	args    []string
+	cfg     runCfg
+	replies map[string]string
+	reqs    []string // requests expected, the final exit left out
+	code    int
+	stdout  string
+	stderr  string
+}
+
+func (tc cmdCase) check(t *testing.T) {
+	t.Helper()
+	f := newFakeServer(t, tc.replies)
+	r := runCtl(t, f, tc.cfg, tc.args...)
+	args := make([]string, len(tc.args))
+	for i, a := range tc.args {
+		if len(a) > 60 {
+			a = a[:60] + "..."
+		}
+		args[i] = a
+	}
+	if r.code != tc.code || r.stdout != tc.stdout || r.stderr != tc.stderr {
+		t.Errorf("cfkctl %q:\n code %d, want %d\n stdout %q\n   want %q\n stderr %q\n   want %q",
+			args, r.code, tc.code, r.stdout, tc.stdout, r.stderr, tc.stderr)
+	}
+	if tc.code == ExitUsage || tc.reqs == nil {
+		if n := f.connections(); n != 0 {
+			t.Errorf("cfkctl %q: %d connections, want none (requests %q)", args, n, f.requests())
+		}
+		return
+	}
+	want := append(append([]string{}, tc.reqs...), "exit")
+	if got := f.waitRequests(t, len(want)); !reflect.DeepEqual(got, want) {
+		t.Errorf("cfkctl %q: requests\n %q\nwant\n %q", args, got, want)
+	}
+	if n := f.connections(); n != 1 {
+		t.Errorf("cfkctl %q: %d connections, want 1", args, n)
+	}
+}
+
+const notFound = "Couldn't find a valid service. bailing."
+
+var (
+	twoAgo   = epoch(2 * time.Second)
+	hourAgo  = epoch(time.Hour)
+	statusOK = map[string]string{
+		"command status all": ok(
+			"svc1\trunning\t4242\t"+twoAgo+"\t\t\t\tsleep 100",
+			"svc2\tstopped\t\t"+hourAgo+"\t"+epoch(3*time.Second)+"\t\t\t",
+			"web1\tfail\t\t"+hourAgo+"\t"+epoch(3*time.Second)+"\t\tExited with error 1\t",
+			"new\tstopped\t\t\t\t\t\t",
+		),
+		"command status service svc1": ok("svc1\trunning\t4242\t" + twoAgo + "\t\t\t\tsleep 100"),
+		"command status service svc2": ok("svc2\tstopped\t\t" + hourAgo + "\t" + epoch(3*time.Second) + "\t\t\t"),
+		"command status tag web":      ok("web1\tfail\t\t" + hourAgo + "\t" + epoch(3*time.Second) + "\t\tExited with error 1\t"),
+		"command status tag all":      ok("svc1\trunning\t4242\t"+twoAgo+"\t\t\t\tsleep 100", "svc2\tstopped\t\t"+hourAgo+"\t"+epoch(3*time.Second)+"\t\t\t"),
+		"command status service nope": fail(notFound),
+		"command status tag empty":    ok(),
+	}
+)
+
+const (
+	lineSvc1 = "running  svc1                   2 seconds ago (Wed Nov 11 16:16:09 2009)\n"
+	lineSvc2 = "stopped  svc2                   3 seconds ago (Wed Nov 11 16:16:08 2009)\n"
+	lineWeb1 = "fail     web1                   3 seconds ago (Wed Nov 11 16:16:08 2009) [Exited with error 1]\n"
+	lineNew  = "stopped  new\n"
+)
+
+func TestStatusCommand(t *testing.T) {
+	for _, tc := range []cmdCase{
+		{name: "all by default", args: []string{"status"}, replies: statusOK,
+			reqs: []string{"command status all"}, stdout: lineSvc1 + lineSvc2 + lineWeb1 + lineNew},
+		{name: "explicit all", args: []string{"status", "all"}, replies: statusOK,
+			reqs: []string{"command status all"}, stdout: lineSvc1 + lineSvc2 + lineWeb1 + lineNew},
+		{name: "all wins", args: []string{"status", "svc1", "all"}, replies: statusOK,
+			reqs: []string{"command status all"}, stdout: lineSvc1 + lineSvc2 + lineWeb1 + lineNew},
+		{name: "names and tags in order", args: []string{"status", "@web", "svc1"}, replies: statusOK,
+			reqs: []string{"command status tag web", "command status service svc1"}, stdout: lineWeb1 + lineSvc1},
+		{name: "each service once", args: []string{"status", "@all", "svc2", "svc1"}, replies: statusOK,
+			reqs:   []string{"command status tag all", "command status service svc2", "command status service svc1"},
+			stdout: lineSvc1 + lineSvc2},
+		{name: "same reference once", args: []string{"status", "svc1", "svc1"}, replies: statusOK,
+			reqs: []string{"command status service svc1"}, stdout: lineSvc1},
+		{name: "nothing to show", args: []string{"status", "@empty"}, replies: statusOK,
+			reqs: []string{"command status tag empty"}},
+		{name: "unknown service", args: []string{"status", "svc1", "nope", "svc2"}, replies: statusOK,
+			reqs: []string{"command status service svc1", "command status service nope"}, code: 1, stderr: notFound + "\n"},
+		{name: "no colours off a terminal even without NO_COLOR", args: []string{"status", "svc1"}, replies: statusOK,
+			reqs: []string{"command status service svc1"}, stdout: lineSvc1},
+		{name: "colours on a terminal", args: []string{"status", "svc1", "@web"}, replies: statusOK, cfg: runCfg{terminal: true},
+			reqs: []string{"command status service svc1", "command status tag web"},
+			stdout: "\x1b[1;32mrunning\x1b[0m" + strings.TrimPrefix(lineSvc1, "running") +
+				"\x1b[1;31mfail\x1b[0m" + strings.TrimPrefix(lineWeb1, "fail")},
+		{name: "NO_COLOR on a terminal", args: []string{"status", "svc1"}, replies: statusOK,
+			cfg:  runCfg{terminal: true, env: map[string]string{"NO_COLOR": "1"}},
+			reqs: []string{"command status service svc1"}, stdout: lineSvc1},
+		{name: "no colours in JSON", args: []string{"--json", "status", "svc1"}, replies: statusOK, cfg: runCfg{terminal: true},
+			reqs:   []string{"command status service svc1"},
+			stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":"sleep 100"}]` + "\n"},
+		{name: "tolerates short lines", args: []string{"status"},
+			replies: map[string]string{"command status all": ok("a\trunning\t1\t"+twoAgo, "b\tstopped", "c")},
+			reqs:    []string{"command status all"},
+			stdout:  "running  a                      2 seconds ago (Wed Nov 11 16:16:09 2009)\nstopped  b\n         c\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestServiceVerbs(t *testing.T) {
+	for _, verb := range []string{"up", "down", "start", "stop", "restart", "destroy"} {
+		t.Run(verb, func(t *testing.T) {
+			cmdCase{args: []string{verb, "svc1", "@web", "all"},
+				replies: map[string]string{"command " + verb + " all": ok("done 3")},
+				reqs:    []string{"command " + verb + " all"}}.check(t)
+			cmdCase{args: []string{verb, "svc1", "@web", "svc1"},
+				replies: map[string]string{"command " + verb + " service svc1": ok("done 1"), "command " + verb + " tag web": ok("done 2")},
+				reqs:    []string{"command " + verb + " service svc1", "command " + verb + " tag web"}}.check(t)
+			cmdCase{args: []string{verb}, code: ExitUsage,
+				stderr: "cfkctl: " + verb + " needs at least one service reference\nusage: cfkctl " + verb + " REF...\nRun 'cfkctl help " + verb + "' for details.\n"}.check(t)
+		})
+	}
+	for _, tc := range []cmdCase{
+		{name: "stops at the first error", args: []string{"start", "a", "@t", "b"},
+			replies: map[string]string{"command start service a": ok("done 1"), "command start tag t": fail("Service 'x' is already up"), "command start service b": ok("done 1")},
+			reqs:    []string{"command start service a", "command start tag t"}, code: 1, stderr: "Service 'x' is already up\n"},
+		{name: "partial failure warns", args: []string{"start", "@web"},
+			replies: map[string]string{"command start tag web": ok("done 1", "web1: Service 'web1' is already up", "web3: Service 'web3' has no known command")},
+			reqs:    []string{"command start tag web"},
+			stderr:  "warning: web1: Service 'web1' is already up\nwarning: web3: Service 'web3' has no known command\n"},
+		{name: "json lines", args: []string{"stop", "a", "b", "--json"},
+			replies: map[string]string{"command stop service a": ok("done 1"), "command stop service b": ok("done 0", "b: Service 'b' is already down")},
+			reqs:    []string{"command stop service a", "command stop service b"},
+			stdout:  `{"ok":true,"lines":["done 1","done 0","b: Service 'b' is already down"]}` + "\n"},
+		{name: "json error", args: []string{"--json", "stop", "nope"},
+			replies: map[string]string{"command stop service nope": fail(notFound)},
+			reqs:    []string{"command stop service nope"}, code: 1,
+			stdout: `{"ok":false,"error":"Couldn't find a valid service. bailing."}` + "\n", stderr: notFound + "\n"},
+		{name: "bad reference", args: []string{"start", "a b"}, code: ExitUsage,
+			stderr: "cfkctl: invalid service reference 'a b'\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
+		{name: "bad tag", args: []string{"stop", "@"}, code: ExitUsage,
+			stderr: "cfkctl: invalid tag reference '@'\nusage: cfkctl stop REF...\nRun 'cfkctl help stop' for details.\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestPidCommands(t *testing.T) {
+	replies := map[string]string{
+		"command status service svc1": ok("svc1\trunning\t4242\t" + twoAgo + "\t\t\t\tsleep 100"),
+		"command status service svc2": ok("svc2\tstopped\t\t\t" + twoAgo + "\t\t\t"),
+		"command status service nope": fail(notFound),
+		"command pids all":            ok("svc1: 4242", "svc2: ", "px: 100, 4243"),
+		"command pids service svc1":   ok("svc1: 4242"),
+		"command pids tag web":        ok("svc1: 4242", "px: 100, 4243"),
+		"command pids tag none":       fail(notFound),
+	}
+	for _, tc := range []cmdCase{
+		{name: "pid", args: []string{"pid", "svc1"}, replies: replies,
+			reqs: []string{"command status service svc1"}, stdout: "4242\n"},
+		{name: "pid not running", args: []string{"pid", "svc2"}, replies: replies,
+			reqs: []string{"command status service svc2"}, code: 1, stderr: "svc2 is not running\n"},
+		{name: "pid unknown", args: []string{"pid", "nope"}, replies: replies,
+			reqs: []string{"command status service nope"}, code: 1, stderr: notFound + "\n"},
+		{name: "pid json", args: []string{"pid", "svc1", "--json"}, replies: replies,
+			reqs: []string{"command status service svc1"}, stdout: `{"ok":true,"lines":["4242"]}` + "\n"},
+		{name: "pid json not running", args: []string{"pid", "svc2", "--json"}, replies: replies,
+			reqs: []string{"command status service svc2"}, code: 1,
+			stdout: `{"ok":false,"error":"svc2 is not running"}` + "\n", stderr: "svc2 is not running\n"},
+		{name: "pid needs a name", args: []string{"pid"}, code: ExitUsage,
+			stderr: "cfkctl: pid takes exactly one argument: NAME\nusage: cfkctl pid NAME\nRun 'cfkctl help pid' for details.\n"},
+		{name: "pid one word", args: []string{"pid", "a b"}, code: ExitUsage,
+			stderr: "cfkctl: invalid service name 'a b'\nusage: cfkctl pid NAME\nRun 'cfkctl help pid' for details.\n"},
+		{name: "pids", args: []string{"pids"}, replies: replies,
+			reqs: []string{"command pids all"}, stdout: "svc1: 4242\nsvc2: \npx: 100, 4243\n"},
+		{name: "pids each once", args: []string{"pids", "svc1", "@web"}, replies: replies,
+			reqs: []string{"command pids service svc1", "command pids tag web"}, stdout: "svc1: 4242\npx: 100, 4243\n"},
+		{name: "pids json", args: []string{"--json", "pids"}, replies: replies,
+			reqs: []string{"command pids all"}, stdout: `{"px":4243,"svc1":4242,"svc2":null}` + "\n"},
+		{name: "pids error", args: []string{"pids", "@none"}, replies: replies,
+			reqs: []string{"command pids tag none"}, code: 1, stderr: notFound + "\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestDescAndList(t *testing.T) {
+	replies := map[string]string{
+		"command desc all":          ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100", "svc2\t\t\tp1\t[\"perl\",\"x.pl\"]"),
+		"command desc service svc1": ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
+		"command desc tag web":      ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
+		"command list":              ok("svc1", "svc2"),
+	}
+	empty := map[string]string{"command list": ok(), "command desc all": ok(), "command status all": ok(), "command pids all": ok()}
+	for _, tc := range []cmdCase{
+		{name: "desc", args: []string{"desc"}, replies: replies, reqs: []string{"command desc all"},
+			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n" + `svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
+		{name: "desc refs", args: []string{"desc", "svc1", "@web"}, replies: replies,
+			reqs: []string{"command desc service svc1", "command desc tag web"}, stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n"},
+		{name: "desc json", args: []string{"desc", "--json"}, replies: replies, reqs: []string{"command desc all"},
+			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100"},` +
+				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]"}]` + "\n"},
+		{name: "list", args: []string{"list"}, replies: replies, reqs: []string{"command list"}, stdout: "svc1\nsvc2\n"},
+		{name: "list json", args: []string{"list", "--json"}, replies: replies, reqs: []string{"command list"}, stdout: `["svc1","svc2"]` + "\n"},
+		{name: "empty list json", args: []string{"list", "--json"}, replies: empty, reqs: []string{"command list"}, stdout: "[]\n"},
+		{name: "empty desc json", args: []string{"desc", "--json"}, replies: empty, reqs: []string{"command desc all"}, stdout: "[]\n"},
+		{name: "empty status json", args: []string{"status", "--json"}, replies: empty, reqs: []string{"command status all"}, stdout: "[]\n"},
+		{name: "empty pids json", args: []string{"pids", "--json"}, replies: empty, reqs: []string{"command pids all"}, stdout: "{}\n"},
+		{name: "list takes nothing", args: []string{"list", "all"}, code: ExitUsage,
+			stderr: "cfkctl: list takes no argument\nusage: cfkctl list\nRun 'cfkctl help list' for details.\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestStatusJSON(t *testing.T) {
+	cmdCase{args: []string{"--json", "status"}, replies: map[string]string{"command status all": ok(
+		"svc1\trunning\t4242\t"+twoAgo+"\t\t\t\tsleep 100",
+		"web1\tfail\t\t"+hourAgo+"\t"+twoAgo+"\tp1!\tExited with error 1\t",
+		"odd\tstopped\tx\ty",
+	)}, reqs: []string{"command status all"},
+		stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":"sleep 100"},` +
+			`{"name":"web1","state":"fail","pid":null,"start_time":` + hourAgo + `,"stop_time":` + twoAgo + `,"proxy":"p1!","fail_reason":"Exited with error 1","running_cmd":null},` +
+			`{"name":"odd","state":"stopped","pid":null,"start_time":null,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":null}]` + "\n",
+	}.check(t)
+}
+
+func TestOtherCommands(t *testing.T) {
+	replies := map[string]string{
+		"command version":        ok("cfk 1.0"),
+		"command proxystatus":    ok("p1\tup\t100", "p2\tdown\t"),
+		"command proxyup p1":     ok(),
+		"command proxydown p1":   ok(),
+		"command proxyup nope":   fail("Couldn't find a valid proxy. bailing."),
+		"command bind web":       ok(),
+		"command bind nope":      fail("unknown socket 'nope'"),
+		"command shutdown":       ok("done 2"),
+		"command proxystatus x":  fail("never sent"),
+		"command version --json": fail("never sent"),
+	}
+	for _, tc := range []cmdCase{
+		{name: "version", args: []string{"version"}, replies: replies, reqs: []string{"command version"}, stdout: "cfk 1.0\n"},
+		{name: "version json", args: []string{"version", "--json"}, replies: replies, reqs: []string{"command version"},
+			stdout: `{"ok":true,"lines":["cfk 1.0"]}` + "\n"},
+		{name: "proxystatus", args: []string{"proxystatus"}, replies: replies, reqs: []string{"command proxystatus"},
+			stdout: "up     p1                   100\ndown   p2\n"},
+		{name: "proxystatus colours", args: []string{"proxystatus"}, replies: replies, cfg: runCfg{terminal: true},
+			reqs: []string{"command proxystatus"}, stdout: "\x1b[1;32mup\x1b[0m     p1                   100\n\x1b[1;31mdown\x1b[0m   p2\n"},
+		{name: "proxystatus json", args: []string{"proxystatus", "--json"}, replies: replies, reqs: []string{"command proxystatus"},
+			stdout: `{"ok":true,"lines":["p1\tup\t100","p2\tdown\t"]}` + "\n"},
+		{name: "proxyup", args: []string{"proxyup", "p1"}, replies: replies, reqs: []string{"command proxyup p1"}},
+		{name: "proxydown", args: []string{"proxydown", "p1"}, replies: replies, reqs: []string{"command proxydown p1"}},
+		{name: "proxyup unknown", args: []string{"proxyup", "nope"}, replies: replies, reqs: []string{"command proxyup nope"},
+			code: 1, stderr: "Couldn't find a valid proxy. bailing.\n"},
+		{name: "proxyup json", args: []string{"--json", "proxyup", "p1"}, replies: replies, reqs: []string{"command proxyup p1"},
+			stdout: `{"ok":true,"lines":[]}` + "\n"},
+		{name: "bind", args: []string{"bind", "web"}, replies: replies, reqs: []string{"command bind web"}},
+		{name: "bind unknown", args: []string{"bind", "nope"}, replies: replies, reqs: []string{"command bind nope"},
+			code: 1, stderr: "unknown socket 'nope'\n"},
+		{name: "bind one word", args: []string{"bind", "a\tb"}, code: ExitUsage,
+			stderr: "cfkctl: invalid socket name 'a\tb'\nusage: cfkctl bind SOCKNAME\nRun 'cfkctl help bind' for details.\n"},
+		{name: "shutdown", args: []string{"shutdown"}, replies: replies, reqs: []string{"command shutdown"}},
+		{name: "shutdown json", args: []string{"shutdown", "--json"}, replies: replies, reqs: []string{"command shutdown"},
+			stdout: `{"ok":true,"lines":["done 2"]}` + "\n"},
+		{name: "proxystatus takes nothing", args: []string{"proxystatus", "x"}, code: ExitUsage,
+			stderr: "cfkctl: proxystatus takes no argument\nusage: cfkctl proxystatus\nRun 'cfkctl help proxystatus' for details.\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestShutdownWhenCfkdCloses(t *testing.T) {
+	f := newFakeServer(t, map[string]string{})
+	f.close["command shutdown"] = true
+	r := runCtl(t, f, runCfg{}, "shutdown")
+	if r.code != 0 || r.stdout != "" || r.stderr != "" {
+		t.Fatalf("got %+v", r)
+	}
+	if got := f.waitRequests(t, 1); !reflect.DeepEqual(got, []string{"command shutdown"}) {
+		t.Fatalf("requests %q", got)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		stderr string
+	}{
+		{nil, "cfkctl: missing command\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"--json"}, "cfkctl: missing command\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"bogus"}, "cfkctl: unknown command 'bogus'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"status", "--bogus"}, "cfkctl: unknown flag '-bogus'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"-a"}, "cfkctl: flag needs an argument: -a\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"help", "bogus"}, "cfkctl: unknown command 'bogus'\nusage: cfkctl help [COMMAND]\nRun 'cfkctl help help' for details.\n"},
+		{[]string{"help", "a", "b"}, "cfkctl: help takes at most 1 argument\nusage: cfkctl help [COMMAND]\nRun 'cfkctl help help' for details.\n"},
+		{[]string{"load"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
+		{[]string{"load", "a", "b"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
+		{[]string{"status", "a\nb"}, "cfkctl: invalid service reference 'a\nb'\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
+		{[]string{"-a", "host:", "list"}, "cfkctl: invalid address 'host:': no port\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"--timeout", "x", "list"}, "cfkctl: invalid value \"x\" for flag -timeout: want a duration like 10s or 1m, or seconds\nRun 'cfkctl --help' for usage.\n"},
+	} {
+		cmdCase{args: tc.args, code: ExitUsage, stderr: tc.stderr}.check(t)
+	}
+}

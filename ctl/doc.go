@@ -1,0 +1,25 @@
+// Package ctl is cfkctl, the command line client of cfkd (SPEC.md §8). The
+// binary in cmd/cfkctl only calls Main.
+//
+// Model: one run is one command. The global flags may come anywhere on the
+// line; the command checks its arguments before anything is sent, then talks
+// to cfkd over one connection: requests in the command language, written
+// with protocol.WriteRequest one at a time, each reply read with
+// protocol.ReadReply before the next request goes out, and `exit` at the
+// end. Service references become selectors (NAME → `service NAME`, @TAG →
+// `tag TAG`, all → `all`).
+//
+// Invariants:
+//   - Exit status: 0 on success, 1 when cfkd answers ERROR, cannot be reached
+//     or the conversation fails, 2 on a usage error (nothing is sent then).
+//   - An ERROR from cfkd is printed on stderr exactly as cfkd wrote it, so
+//     scripts can match it; cfkctl's own failures are prefixed `cfkctl: `.
+//   - With --json, stdout holds exactly one JSON value, also on failure
+//     ({"ok":false,"error":...}; the message is on stderr too), except for
+//     usage errors and help, which are for humans.
+//   - Colours only when stdout is a terminal and NO_COLOR is unset.
+//   - No global state: everything a run reads from its surroundings (stdin,
+//     stdout, stderr, environment, working directory, clock, time zone,
+//     whether stdout is a terminal) comes through env, so tests replace it.
+//   - Every connect and every reply is bounded by --timeout (default 5m).
+package ctl

@@ -1,0 +1,125 @@
+package ctl
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout bounds the connect and each reply unless --timeout says
+// otherwise. It is generous because cfkd answers a restart, a destroy or a
+// shutdown only once the services are down (after up to stopwait_secs).
+const DefaultTimeout = 5 * time.Minute
+
+// options are the global flags.
+type options struct {
+	address string // as the user gave it, or the default
+	basedir string
+	json    bool
+	help    bool
+	version bool
+	timeout time.Duration // 0: none
+}
+
+// defaultAddress is $CFKCTL_ADDRESS, or unix:$HOME/.controlfreak/sock.
+func defaultAddress(getenv func(string) string) string {
+	if a := getenv("CFKCTL_ADDRESS"); a != "" {
+		return a
+	}
+	return "unix:" + getenv("HOME") + "/.controlfreak/sock"
+}
+
+// timeoutValue is a flag.Value for --timeout: a Go duration (10s, 1m30s)
+// or a number of seconds (10, 0.5); 0 means no limit.
+type timeoutValue struct{ d *time.Duration }
+
+func (v timeoutValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v timeoutValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil || f > float64(1<<31) {
+			return errors.New("want a duration like 10s or 1m, or seconds")
+		}
+		d = time.Duration(f * float64(time.Second))
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*v.d = d
+	return nil
+}
+
+// newFlagSet declares the global flags into o.
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("cfkctl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&o.address, "address", o.address, "")
+	fs.StringVar(&o.address, "a", o.address, "")
+	fs.StringVar(&o.basedir, "basedir", "", "")
+	fs.BoolVar(&o.json, "json", false, "")
+	fs.BoolVar(&o.help, "help", false, "")
+	fs.BoolVar(&o.help, "h", false, "")
+	fs.BoolVar(&o.version, "version", false, "")
+	fs.Var(timeoutValue{&o.timeout}, "timeout", "")
+	return fs
+}
+
+// parseFlags parses the global flags, which may come anywhere on the line
+// (`cfkctl status --json` works), and returns the other arguments in order.
+// After `--` everything is an argument. A lone `-` is an argument (`load -`).
+func parseFlags(args []string, getenv func(string) string) (*options, []string, error) {
+	o := &options{address: defaultAddress(getenv), timeout: DefaultTimeout}
+	fs := newFlagSet(o)
+	var flagArgs, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		flagArgs = append(flagArgs, a)
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		// A flag that takes a value takes the next argument.
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			flagArgs = append(flagArgs, args[i+1])
+			i++
+		}
+	}
+	if err := fs.Parse(flagArgs); err != nil {
+		return nil, nil, usageErrorf(nil, "%s", flagErrorText(err))
+	}
+	return o, pos, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// flagErrorText words the flag package's errors for cfkctl.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return fmt.Sprintf("unknown flag '%s'", name)
+	}
+	return msg
+}

@@ -1,0 +1,116 @@
+package ctl
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// helpFlags describes the global flags.
+const helpFlags = `Flags (anywhere on the line):
+  -a, --address ADDR  cfkd's admin socket (default: $CFKCTL_ADDRESS, or
+                      unix:$HOME/.controlfreak/sock); see Addresses
+      --basedir DIR   what ${BASE} stands for in load (default: the current
+                      directory)
+      --json          print the result as JSON (errors too: {"ok":false,...})
+      --timeout DUR   limit for connecting and for each reply: 10s, 1m, or
+                      seconds; 0 for none (default 5m)
+  -h, --help          show this help, or a command's with COMMAND --help
+      --version       print the version of cfkctl`
+
+// helpAddresses describes the address forms.
+const helpAddresses = `Addresses:
+  /path/to/sock, unix:/path/to/sock, rel/sock   a UNIX socket
+  host:port, [::1]:port                         TCP
+  host                                          TCP, port 11311`
+
+// helpExamples walks a newcomer through the tutorial.
+const helpExamples = `Examples:
+  # cfkd must be running (cfkd -d runs it in the background).
+  # Declare a service: the same lines as in a config file.
+  cfkctl load - <<'END'
+  service svc1 cmd=sleep 100
+  service svc1 desc=a service that sleeps
+  END
+
+  cfkctl start svc1
+  cfkctl status
+  # running  svc1                   2 seconds ago (Wed Nov 11 16:16:09 2009)
+
+  # Kill it: cfkd starts it again (respawn_on_fail is on by default).
+  kill -9 $(cfkctl pid svc1)
+  cfkctl status svc1
+
+  # Tags: refer to several services at once with @TAG.
+  cfkctl load - <<'END'
+  service web1 cmd=sleep 100
+  service web1 tags=web,prod
+  service web2 cmd=sleep 100
+  service web2 tags=web
+  END
+  cfkctl start @web
+  cfkctl status @prod
+  cfkctl stop all`
+
+// helpExit describes the exit status.
+const helpExit = `Exit status: 0 on success; 1 when cfkd answers ERROR (its message is
+printed on stderr as it is) or cannot be reached; 2 on a usage error.`
+
+// printMainHelp prints `cfkctl --help`.
+func printMainHelp(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("cfkctl controls cfkd, the cfk process supervisor.\n\n")
+	b.WriteString("Usage: cfkctl [FLAGS] COMMAND [ARGS...]\n")
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.usage()))
+	}
+	group := ""
+	for _, c := range commands {
+		if c.group != group {
+			group = c.group
+			fmt.Fprintf(&b, "\n%s\n", group)
+		}
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.usage(), c.short)
+	}
+	fmt.Fprintf(&b, "\n%s\n\n%s\n\n%s\n\n%s\n", helpFlags, helpAddresses, helpExamples, helpExit)
+	io.WriteString(w, b.String())
+}
+
+// printCommandHelp prints `cfkctl help COMMAND`.
+func printCommandHelp(w io.Writer, c *command) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: cfkctl [FLAGS] %s\n\n%s.\n\n%s\n", c.usage(), capitalize(c.short), c.long)
+	if c.example != "" {
+		b.WriteString("\nExamples:\n")
+		for _, l := range strings.Split(c.example, "\n") {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
+	if c.group == groupServices && strings.Contains(c.args, "REF") {
+		b.WriteString("\nREF: a service NAME, @TAG for every service with that tag, or all.\n")
+	}
+	b.WriteString("\nRun 'cfkctl --help' for the flags and the other commands.\n")
+	io.WriteString(w, b.String())
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// runHelp is `cfkctl help [COMMAND]`; it needs no connection.
+func runHelp(s *session, args []string) error {
+	if len(args) == 0 {
+		printMainHelp(s.env.stdout)
+		return nil
+	}
+	c := lookup(args[0])
+	if c == nil {
+		return usageErrorf(nil, "unknown command '%s'", args[0])
+	}
+	printCommandHelp(s.env.stdout, c)
+	return nil
+}

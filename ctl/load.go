@@ -1,0 +1,101 @@
+package ctl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// runLoad is `cfkctl load FILE|-`: every line that is not blank or a
+// comment goes to cfkd as it is, but for ${BASE}; the first ERROR stops it,
+// reported as FILE:LINE: MESSAGE. Body lines of the replies (a `command
+// status` in the file, say) are printed.
+func runLoad(s *session, args []string) error {
+	file := args[0]
+	var in io.Reader
+	if file == "-" {
+		in = s.env.stdin
+	} else {
+		f, err := os.Open(file)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	base, err := s.basedir()
+	if err != nil {
+		return err
+	}
+	if err := s.connect(); err != nil {
+		return err
+	}
+	var out []string
+	r := bufio.NewReader(in)
+	for lineno := 1; ; lineno++ {
+		line, err := protocol.ReadRequest(r)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, protocol.ErrLineTooLong) {
+				return &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, err)}
+			}
+			return fmt.Errorf("load: reading %s: %w", file, err)
+		}
+		line = strings.TrimSuffix(line, "\r") // a last CRLF line without its LF
+		if messages.IsBlank(line) {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(line), "exit") {
+			// The console would close the connection.
+			return &userError{msg: fmt.Sprintf("%s:%d: exit is not a statement (it would end the connection)", file, lineno)}
+		}
+		line = strings.ReplaceAll(line, "${BASE}", base)
+		rep, err := s.request(line)
+		switch {
+		case errors.Is(err, protocol.ErrBadRequest), errors.Is(err, protocol.ErrLineTooLong):
+			return &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, err)}
+		case err != nil:
+			return fmt.Errorf("%s:%d: %w", file, lineno, err)
+		case rep.Err != nil:
+			return &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, rep.Err)}
+		}
+		if s.opts.json {
+			out = append(out, rep.Lines...)
+		} else if err := printLines(s, rep.Lines); err != nil {
+			return err
+		}
+	}
+	if s.opts.json {
+		return printLines(s, out)
+	}
+	return nil
+}
+
+// basedir is what ${BASE} stands for: --basedir made absolute (services
+// run in cfkd's directory, not ours), or the current directory.
+func (s *session) basedir() (string, error) {
+	if s.opts.basedir == "" {
+		wd, err := s.env.getwd()
+		if err != nil {
+			return "", fmt.Errorf("load: current directory for ${BASE}: %w", err)
+		}
+		return wd, nil
+	}
+	if filepath.IsAbs(s.opts.basedir) {
+		return filepath.Clean(s.opts.basedir), nil
+	}
+	wd, err := s.env.getwd()
+	if err != nil {
+		return "", fmt.Errorf("load: --basedir %s: %w", s.opts.basedir, err)
+	}
+	return filepath.Join(wd, s.opts.basedir), nil
+}

@@ -1,0 +1,151 @@
+package ctl
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/cfk/cfk/protocol"
+)
+
+// Exit statuses of Main.
+const (
+	ExitOK    = 0 // success
+	ExitError = 1 // ERROR from cfkd, cfkd unreachable, or a failed conversation
+	ExitUsage = 2 // bad command line; nothing was sent
+)
+
+// Version is cfkctl's own version, printed by --version. Set it at build
+// time with -ldflags "-X github.com/cfk/cfk/ctl.Version=1.2.3"; when empty
+// the module version from the build information is used.
+var Version = ""
+
+// clientVersion returns what --version prints after "cfkctl ".
+func clientVersion() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "(development build)"
+}
+
+// env is everything a run takes from its surroundings.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	getwd          func() (string, error)
+	now            func() time.Time
+	loc            *time.Location       // for absolute times in status
+	isTerminal     func(io.Writer) bool // whether to use colours on it
+}
+
+// Main runs cfkctl with the arguments after the program name and returns
+// the exit status (ExitOK, ExitError or ExitUsage).
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return run(args, &env{
+		stdin:      stdin,
+		stdout:     stdout,
+		stderr:     stderr,
+		getenv:     os.Getenv,
+		getwd:      os.Getwd,
+		now:        time.Now,
+		loc:        time.Local,
+		isTerminal: isTerminal,
+	})
+}
+
+// run is Main with its surroundings given.
+func run(args []string, e *env) int {
+	o, pos, err := parseFlags(args, e.getenv)
+	if err != nil {
+		return report(e, nil, nil, err)
+	}
+	if o.version {
+		fmt.Fprintf(e.stdout, "cfkctl %s\n", clientVersion())
+		return ExitOK
+	}
+	if len(pos) == 0 {
+		if o.help {
+			printMainHelp(e.stdout)
+			return ExitOK
+		}
+		return report(e, o, nil, usageErrorf(nil, "missing command"))
+	}
+	cmd := lookup(pos[0])
+	if cmd == nil {
+		return report(e, o, nil, usageErrorf(nil, "unknown command '%s'", pos[0]))
+	}
+	if o.help {
+		printCommandHelp(e.stdout, cmd)
+		return ExitOK
+	}
+	args = pos[1:]
+	if err := cmd.checkArgs(args); err != nil {
+		return report(e, o, cmd, err)
+	}
+	s := newSession(o, e)
+	err = cmd.run(s, args)
+	s.close()
+	return report(e, o, cmd, err)
+}
+
+// usageError is a bad command line: exit status 2, with a hint.
+type usageError struct {
+	msg    string
+	cmd    *command // the command whose usage to show, or nil
+	global bool     // about the global flags: show no command's usage
+}
+
+func (u *usageError) Error() string { return u.msg }
+
+func usageErrorf(cmd *command, format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...), cmd: cmd}
+}
+
+// userError is a failure whose text is meant for the user as it is
+// ("svc1 is not running", "conf:3: unknown command 'x'"): printed without
+// the `cfkctl: ` prefix.
+type userError struct{ msg string }
+
+func (u *userError) Error() string { return u.msg }
+
+// report prints err the way its kind asks and returns the exit status.
+// With --json, a failure is also a {"ok":false,"error":...} on stdout.
+func report(e *env, o *options, cmd *command, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(e.stderr, "cfkctl: %s\n", ue.msg)
+		if ue.cmd == nil && cmd != nil && !ue.global {
+			ue.cmd = cmd
+		}
+		if ue.cmd != nil {
+			fmt.Fprintf(e.stderr, "usage: cfkctl %s\nRun 'cfkctl help %s' for details.\n", ue.cmd.usage(), ue.cmd.name)
+		} else {
+			fmt.Fprintln(e.stderr, "Run 'cfkctl --help' for usage.")
+		}
+		return ExitUsage
+	}
+	if o != nil && o.json {
+		writeJSON(e.stdout, jsonFailure{OK: false, Error: err.Error()})
+	}
+	var (
+		re *protocol.RemoteError
+		us *userError
+		ce *connectError
+	)
+	if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
+		fmt.Fprintln(e.stderr, err.Error())
+	} else {
+		fmt.Fprintf(e.stderr, "cfkctl: %v\n", err)
+	}
+	return ExitError
+}

@@ -1,0 +1,128 @@
+package ctl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// connectError: cfkd could not be reached at the address the user gave (or
+// the default). Its text is the original's, two lines, byte for byte.
+type connectError struct {
+	addr string
+	err  error
+}
+
+func (c *connectError) Error() string {
+	return fmt.Sprintf("Cannot get a socket for '%s'\nMaybe you need to start cfkd?", c.addr)
+}
+
+func (c *connectError) Unwrap() error { return c.err }
+
+// closedError: cfkd closed the connection (io.EOF before a reply,
+// io.ErrUnexpectedEOF inside one).
+type closedError struct {
+	what string
+	err  error
+}
+
+func (c *closedError) Error() string { return c.what + ": cfkd closed the connection" }
+func (c *closedError) Unwrap() error { return c.err }
+
+// session is one run's conversation with cfkd: one connection, opened on
+// the first request, requests one at a time.
+type session struct {
+	opts *options
+	env  *env
+
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func newSession(o *options, e *env) *session { return &session{opts: o, env: e} }
+
+// connect opens the connection unless it is open. An address that does not
+// parse is a usage error; a failed dial is a *connectError.
+func (s *session) connect() error {
+	if s.conn != nil {
+		return nil
+	}
+	network, address, err := parseAddress(s.opts.address)
+	if err != nil {
+		return &usageError{msg: err.Error(), global: true}
+	}
+	d := net.Dialer{Timeout: s.opts.timeout}
+	conn, err := d.Dial(network, address)
+	if err != nil {
+		return &connectError{addr: s.opts.address, err: err}
+	}
+	s.conn, s.r = conn, bufio.NewReader(conn)
+	return nil
+}
+
+// request sends one line and reads its reply. The error is about the
+// conversation (connect, write, read, timeout); an ERROR reply is in
+// Reply.Err.
+func (s *session) request(line string) (messages.Reply, error) {
+	if err := s.connect(); err != nil {
+		return messages.Reply{}, err
+	}
+	if s.opts.timeout > 0 {
+		if err := s.conn.SetDeadline(time.Now().Add(s.opts.timeout)); err != nil {
+			return messages.Reply{}, fmt.Errorf("talking to cfkd: %w", err)
+		}
+	}
+	if err := protocol.WriteRequest(s.conn, line); err != nil {
+		if errors.Is(err, protocol.ErrBadRequest) || errors.Is(err, protocol.ErrLineTooLong) {
+			return messages.Reply{}, err // the line, not the conversation; nothing was sent
+		}
+		return messages.Reply{}, s.convError("sending to cfkd", err)
+	}
+	rep, err := protocol.ReadReply(s.r)
+	if err != nil {
+		return messages.Reply{}, s.convError("reading from cfkd", err)
+	}
+	return rep, nil
+}
+
+// call is request with an ERROR reply turned into the error (a
+// *protocol.RemoteError, printed as it is).
+func (s *session) call(line string) ([]string, error) {
+	rep, err := s.request(line)
+	if err != nil {
+		return nil, err
+	}
+	return rep.Lines, rep.Err
+}
+
+// convError words a failed write or read.
+func (s *session) convError(what string, err error) error {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%s: no answer within %v (see --timeout)", what, s.opts.timeout)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &closedError{what: what, err: err}
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// close says `exit` and closes the connection, if one was opened. Errors
+// are ignored: the work is done (or has failed) by then.
+func (s *session) close() {
+	if s.conn == nil {
+		return
+	}
+	if s.opts.timeout > 0 {
+		_ = s.conn.SetDeadline(time.Now().Add(s.opts.timeout))
+	}
+	_ = protocol.WriteRequest(s.conn, "exit")
+	_ = s.conn.Close()
+	s.conn = nil
+}

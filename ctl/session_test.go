@@ -1,0 +1,146 @@
+package ctl
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const maybeStart = "Maybe you need to start cfkd?\n"
+
+func TestConnectionFailure(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "no-such-sock")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := ln.Addr().String()
+	ln.Close()
+
+	tests := []struct {
+		name string
+		cfg  runCfg
+		args []string
+		addr string // as printed
+	}{
+		{"default address", runCfg{}, []string{"status"}, "unix:/home/test/.controlfreak/sock"},
+		{"HOME is used", runCfg{env: map[string]string{"HOME": dir}}, []string{"list"}, "unix:" + dir + "/.controlfreak/sock"},
+		{"CFKCTL_ADDRESS", runCfg{env: map[string]string{"CFKCTL_ADDRESS": missing}}, []string{"status"}, missing},
+		{"--address as typed", runCfg{env: map[string]string{"CFKCTL_ADDRESS": "/elsewhere"}}, []string{"--address", "unix:" + missing, "status"}, "unix:" + missing},
+		{"-a", runCfg{}, []string{"version", "-a", missing}, missing},
+		{"tcp refused", runCfg{}, []string{"-a", closedPort, "list"}, closedPort},
+		{"service verb", runCfg{}, []string{"start", "svc1"}, "unix:/home/test/.controlfreak/sock"},
+		{"load", runCfg{stdin: "service a cmd=x\n"}, []string{"load", "-"}, "unix:/home/test/.controlfreak/sock"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runCtl(t, nil, tc.cfg, tc.args...)
+			want := "Cannot get a socket for '" + tc.addr + "'\n" + maybeStart
+			if r.code != ExitError || r.stdout != "" || r.stderr != want {
+				t.Fatalf("got code %d stdout %q stderr %q; want stderr %q", r.code, r.stdout, r.stderr, want)
+			}
+		})
+	}
+	t.Run("json", func(t *testing.T) {
+		r := runCtl(t, nil, runCfg{env: map[string]string{"CFKCTL_ADDRESS": missing}}, "--json", "status")
+		wantOut := `{"ok":false,"error":"Cannot get a socket for '` + missing + `'\nMaybe you need to start cfkd?"}` + "\n"
+		if r.code != ExitError || r.stdout != wantOut || r.stderr != "Cannot get a socket for '"+missing+"'\n"+maybeStart {
+			t.Fatalf("got %+v", r)
+		}
+	})
+}
+
+func TestDefaultAddressIsUsed(t *testing.T) {
+	home, err := os.MkdirTemp("", "cfkhome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	if err := os.Mkdir(filepath.Join(home, ".controlfreak"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeServerAt(t, filepath.Join(home, ".controlfreak", "sock"), map[string]string{"command list": ok("svc1")})
+	r := runCtl(t, nil, runCfg{env: map[string]string{"HOME": home}}, "list")
+	if r.code != 0 || r.stdout != "svc1\n" || r.stderr != "" {
+		t.Fatalf("got %+v", r)
+	}
+	if got := f.waitRequests(t, 2); !reflect.DeepEqual(got, []string{"command list", "exit"}) {
+		t.Fatalf("requests %q", got)
+	}
+}
+
+func TestAddressForms(t *testing.T) {
+	replies := map[string]string{"command list": ok("svc1")}
+	unix := newFakeServer(t, replies)
+	tcp := newTCPFakeServer(t, replies)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, unix.addr)
+	if err != nil || !strings.Contains(rel, "/") || strings.Contains(rel, ":") {
+		rel = "" // no usable relative path from here
+	}
+	for _, addr := range []string{unix.addr, "unix:" + unix.addr, rel, tcp.addr, tcp.addr + "/"} {
+		if addr == "" {
+			continue
+		}
+		r := runCtl(t, nil, runCfg{}, "-a", addr, "list")
+		if r.code != 0 || r.stdout != "svc1\n" {
+			t.Errorf("-a %s: got %+v", addr, r)
+		}
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	f := newFakeServer(t, map[string]string{})
+	f.hang["command status all"] = true
+	r := runCtl(t, f, runCfg{}, "--timeout", "100ms", "status")
+	want := "cfkctl: reading from cfkd: no answer within 100ms (see --timeout)\n"
+	if r.code != ExitError || r.stdout != "" || r.stderr != want {
+		t.Fatalf("got %+v, want stderr %q", r, want)
+	}
+}
+
+func TestClosedMidReply(t *testing.T) {
+	f := newFakeServer(t, map[string]string{"command status all": "svc1\tstopped\n"})
+	f.close["command status all"] = true
+	r := runCtl(t, f, runCfg{}, "status")
+	want := "cfkctl: reading from cfkd: cfkd closed the connection\n"
+	if r.code != ExitError || r.stdout != "" || r.stderr != want {
+		t.Fatalf("got %+v, want stderr %q", r, want)
+	}
+}
+
+func TestOneConnectionManyRequests(t *testing.T) {
+	f := newFakeServer(t, map[string]string{
+		"command up service a": ok("done 1"),
+		"command up service b": ok("done 1"),
+		"command up tag c":     ok("done 2"),
+	})
+	r := runCtl(t, f, runCfg{}, "up", "a", "b", "@c")
+	if r.code != 0 {
+		t.Fatalf("got %+v", r)
+	}
+	want := []string{"command up service a", "command up service b", "command up tag c", "exit"}
+	if got := f.waitRequests(t, len(want)); !reflect.DeepEqual(got, want) || f.connections() != 1 {
+		t.Fatalf("requests %q over %d connections", got, f.connections())
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	f := newFakeServer(t, nil)
+	r := runCtl(t, f, runCfg{}, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "cfkctl ") || r.stderr != "" || f.connections() != 0 {
+		t.Fatalf("got %+v, %d connections", r, f.connections())
+	}
+	Version = "9.9.9"
+	defer func() { Version = "" }()
+	if r := runCtl(t, nil, runCfg{}, "status", "--version"); r.stdout != "cfkctl 9.9.9\n" {
+		t.Fatalf("got %+v", r)
+	}
+}

@@ -1,0 +1,344 @@
+package ctl
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseAddress(t *testing.T) {
+	tests := []struct {
+		in, network, address string
+		bad                  bool
+	}{
+		{in: "/tmp/cfkd.sock", network: "unix", address: "/tmp/cfkd.sock"},
+		{in: "unix:/tmp/cfkd.sock", network: "unix", address: "/tmp/cfkd.sock"},
+		{in: "unix:rel/sock", network: "unix", address: "rel/sock"},
+		{in: "unix:sock", network: "unix", address: "sock"},
+		{in: "tmp/cfkd.sock", network: "unix", address: "tmp/cfkd.sock"},
+		{in: "./sock", network: "unix", address: "./sock"},
+		{in: "/with:colon/sock", network: "unix", address: "/with:colon/sock"},
+		{in: "127.0.0.1:7000", network: "tcp", address: "127.0.0.1:7000"},
+		{in: "yourserver.com:6000", network: "tcp", address: "yourserver.com:6000"},
+		{in: "localhost:http", network: "tcp", address: "localhost:http"},
+		{in: "host:7000/", network: "tcp", address: "host:7000"},
+		{in: ":7000", network: "tcp", address: "localhost:7000"},
+		{in: "[::1]:7000", network: "tcp", address: "[::1]:7000"},
+		{in: "localhost", network: "tcp", address: "localhost:11311"},
+		{in: "cfkd.sock", network: "tcp", address: "cfkd.sock:11311"},
+		{in: "10.0.0.1", network: "tcp", address: "10.0.0.1:11311"},
+		{in: "::1", network: "tcp", address: "[::1]:11311"},
+		{in: "[::1]", network: "tcp", address: "[::1]:11311"},
+		{in: "", bad: true},
+		{in: "unix:", bad: true},
+		{in: "host:", bad: true},
+		{in: "[::1", bad: true},
+	}
+	for _, tc := range tests {
+		network, address, err := parseAddress(tc.in)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("parseAddress(%q) = %s %s, want an error", tc.in, network, address)
+			}
+			continue
+		}
+		if err != nil || network != tc.network || address != tc.address {
+			t.Errorf("parseAddress(%q) = %q, %q, %v; want %q, %q", tc.in, network, address, err, tc.network, tc.address)
+		}
+	}
+}
+
+func TestDefaultAddress(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if got := defaultAddress(env(map[string]string{"HOME": "/home/u"})); got != "unix:/home/u/.controlfreak/sock" {
+		t.Errorf("default: %q", got)
+	}
+	if got := defaultAddress(env(map[string]string{"HOME": "/home/u", "CFKCTL_ADDRESS": "h:1"})); got != "h:1" {
+		t.Errorf("CFKCTL_ADDRESS: %q", got)
+	}
+}
+
+func TestSelectors(t *testing.T) {
+	tests := []struct {
+		refs []string
+		want []string
+		bad  bool
+	}{
+		{refs: nil, want: nil},
+		{refs: []string{"svc1"}, want: []string{"service svc1"}},
+		{refs: []string{"@web"}, want: []string{"tag web"}},
+		{refs: []string{"all"}, want: []string{"all"}},
+		{refs: []string{"a", "@t", "b"}, want: []string{"service a", "tag t", "service b"}},
+		{refs: []string{"a", "all", "@t"}, want: []string{"all"}},
+		{refs: []string{"a", "a", "@t", "@t"}, want: []string{"service a", "tag t"}},
+		{refs: []string{"@@x"}, want: []string{"tag @x"}},
+		{refs: []string{"All"}, want: []string{"service All"}},
+		{refs: []string{"@"}, bad: true},
+		{refs: []string{""}, bad: true},
+		{refs: []string{"a b"}, bad: true},
+		{refs: []string{"a\tb"}, bad: true},
+		{refs: []string{"@a b"}, bad: true},
+		{refs: []string{"a\r"}, bad: true},
+		{refs: []string{"ok", "a\nexit"}, bad: true},
+	}
+	for _, tc := range tests {
+		got, err := selectors(tc.refs)
+		if tc.bad {
+			if _, isUsage := err.(*usageError); !isUsage {
+				t.Errorf("selectors(%q) = %q, %v; want a usage error", tc.refs, got, err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("selectors(%q) = %q, %v; want %q", tc.refs, got, err, tc.want)
+		}
+	}
+	if got, _ := selectorsOrAll(nil); !reflect.DeepEqual(got, []string{"all"}) {
+		t.Errorf("selectorsOrAll(nil) = %q", got)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	getenv := func(k string) string { return map[string]string{"HOME": "/h"}[k] }
+	tests := []struct {
+		args    []string
+		address string
+		basedir string
+		json    bool
+		help    bool
+		timeout time.Duration
+		pos     []string
+		bad     string // part of the usage error
+	}{
+		{args: []string{"status"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"status"}},
+		{args: []string{"-a", "x:1", "status"}, address: "x:1", timeout: DefaultTimeout, pos: []string{"status"}},
+		{args: []string{"--address", "/s", "status", "@web"}, address: "/s", timeout: DefaultTimeout, pos: []string{"status", "@web"}},
+		{args: []string{"--address=/s", "status"}, address: "/s", timeout: DefaultTimeout, pos: []string{"status"}},
+		{args: []string{"status", "--json", "web1", "-a", "/s"}, address: "/s", json: true, timeout: DefaultTimeout, pos: []string{"status", "web1"}},
+		{args: []string{"--basedir", "/srv", "load", "-"}, address: "unix:/h/.controlfreak/sock", basedir: "/srv", timeout: DefaultTimeout, pos: []string{"load", "-"}},
+		{args: []string{"--timeout", "0", "list"}, address: "unix:/h/.controlfreak/sock", pos: []string{"list"}},
+		{args: []string{"--timeout=2.5", "list"}, address: "unix:/h/.controlfreak/sock", timeout: 2500 * time.Millisecond, pos: []string{"list"}},
+		{args: []string{"--timeout", "1m", "list"}, address: "unix:/h/.controlfreak/sock", timeout: time.Minute, pos: []string{"list"}},
+		{args: []string{"start", "--help"}, address: "unix:/h/.controlfreak/sock", help: true, timeout: DefaultTimeout, pos: []string{"start"}},
+		{args: []string{"-h"}, address: "unix:/h/.controlfreak/sock", help: true, timeout: DefaultTimeout},
+		{args: []string{"start", "--", "--json"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"start", "--json"}},
+		{args: []string{"--json=false", "list"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"list"}},
+		{args: []string{"--nope", "list"}, bad: "unknown flag '-nope'"},
+		{args: []string{"list", "-x"}, bad: "unknown flag '-x'"},
+		{args: []string{"list", "--address"}, bad: "flag needs an argument"},
+		{args: []string{"--timeout", "soon", "list"}, bad: "want a duration"},
+		{args: []string{"--timeout", "-1s", "list"}, bad: "must not be negative"},
+	}
+	for _, tc := range tests {
+		o, pos, err := parseFlags(tc.args, getenv)
+		if tc.bad != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("parseFlags(%q): %v, want an error with %q", tc.args, err, tc.bad)
+			}
+			if _, ok := err.(*usageError); !ok {
+				t.Errorf("parseFlags(%q): %T, want a usage error", tc.args, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseFlags(%q): %v", tc.args, err)
+			continue
+		}
+		if o.address != tc.address || o.basedir != tc.basedir || o.json != tc.json || o.help != tc.help || o.timeout != tc.timeout || !reflect.DeepEqual(pos, tc.pos) {
+			t.Errorf("parseFlags(%q) = %+v %q; want address %q basedir %q json %v help %v timeout %v pos %q",
+				tc.args, *o, pos, tc.address, tc.basedir, tc.json, tc.help, tc.timeout, tc.pos)
+		}
+	}
+}
+
+func TestRelTime(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{-5 * time.Second, "0 seconds ago"},
+		{0, "0 seconds ago"},
+		{999 * time.Millisecond, "0 seconds ago"},
+		{time.Second, "1 second ago"},
+		{2 * time.Second, "2 seconds ago"},
+		{59 * time.Second, "59 seconds ago"},
+		{60 * time.Second, "1 minute ago"},
+		{119 * time.Second, "1 minute ago"},
+		{2 * time.Minute, "2 minutes ago"},
+		{59*time.Minute + 59*time.Second, "59 minutes ago"},
+		{time.Hour, "1 hour ago"},
+		{2 * time.Hour, "2 hours ago"},
+		{47*time.Hour + 59*time.Minute, "47 hours ago"},
+		{48 * time.Hour, "2 days ago"},
+		{400 * 24 * time.Hour, "400 days ago"},
+	}
+	for _, tc := range tests {
+		if got := relTime(tc.d); got != tc.want {
+			t.Errorf("relTime(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	tests := []struct {
+		line string
+		want status
+	}{
+		{"svc1\trunning\t42\t100\t\t\t\tsleep 100", status{Name: "svc1", State: "running", Pid: "42", StartTime: "100", RunningCmd: "sleep 100"}},
+		{"svc1\tstopped", status{Name: "svc1", State: "stopped"}},
+		{"svc1", status{Name: "svc1"}},
+		{"", status{}},
+		{"a\tfail\t\t1\t2\tp!\tExited with error 1\t\textra", status{Name: "a", State: "fail", StartTime: "1", StopTime: "2", Proxy: "p!", FailReason: "Exited with error 1"}},
+	}
+	for _, tc := range tests {
+		if got := parseStatus(tc.line); got != tc.want {
+			t.Errorf("parseStatus(%q) = %+v, want %+v", tc.line, got, tc.want)
+		}
+	}
+}
+
+func TestStatusFormat(t *testing.T) {
+	s, m, h := time.Second, time.Minute, time.Hour
+	tests := []struct {
+		name string
+		st   status
+		want string
+	}{
+		{"tutorial running", status{Name: "svc1", State: "running", Pid: "42", StartTime: epoch(2 * s)},
+			"running  svc1                   2 seconds ago (Wed Nov 11 16:16:09 2009)"},
+		{"one second", status{Name: "svc1", State: "running", StartTime: epoch(s)},
+			"running  svc1                    1 second ago (Wed Nov 11 16:16:10 2009)"},
+		{"starting uses start_time", status{Name: "s", State: "starting", StartTime: epoch(3 * s), StopTime: epoch(h)},
+			"starting s                      3 seconds ago (Wed Nov 11 16:16:08 2009)"},
+		{"stopped uses stop_time", status{Name: "svc1", State: "stopped", StartTime: epoch(h), StopTime: epoch(3 * s)},
+			"stopped  svc1                   3 seconds ago (Wed Nov 11 16:16:08 2009)"},
+		{"stopping uses stop_time", status{Name: "svc1", State: "stopping", StartTime: epoch(h), StopTime: epoch(s)},
+			"stopping svc1                    1 second ago (Wed Nov 11 16:16:10 2009)"},
+		{"running falls back to stop_time", status{Name: "x", State: "running", StopTime: epoch(5 * m)},
+			"running  x                      5 minutes ago (Wed Nov 11 16:11:11 2009)"},
+		{"stopped falls back to start_time", status{Name: "x", State: "stopped", StartTime: epoch(h)},
+			"stopped  x                         1 hour ago (Wed Nov 11 15:16:11 2009)"},
+		{"hours", status{Name: "x", State: "running", StartTime: epoch(47 * h)},
+			"running  x                       47 hours ago (Mon Nov  9 17:16:11 2009)"},
+		{"days", status{Name: "x", State: "running", StartTime: epoch(72 * h)},
+			"running  x                         3 days ago (Sun Nov  8 16:16:11 2009)"},
+		{"fail with reason", status{Name: "web1", State: "fail", StartTime: epoch(10 * s), StopTime: epoch(3 * s), FailReason: "Exited with error 1"},
+			"fail     web1                   3 seconds ago (Wed Nov 11 16:16:08 2009) [Exited with error 1]"},
+		{"fail by signal", status{Name: "web1", State: "fail", StopTime: epoch(2 * m), FailReason: "Received signal 9"},
+			"fail     web1                   2 minutes ago (Wed Nov 11 16:14:11 2009) [Received signal 9]"},
+		{"no time", status{Name: "svc1", State: "stopped"}, "stopped  svc1"},
+		{"no time fail", status{Name: "svc1", State: "fail", FailReason: "Received signal 9"}, "fail     svc1 [Received signal 9]"},
+		{"bad times ignored", status{Name: "svc1", State: "fatal", StartTime: "soon", StopTime: "0"}, "fatal    svc1"},
+		{"long name", status{Name: "a-very-long-service-name-indeed", State: "backoff", StopTime: epoch(s)},
+			"backoff  a-very-long-service-name-indeed    1 second ago (Wed Nov 11 16:16:10 2009)"},
+		{"future", status{Name: "x", State: "running", StartTime: epoch(-time.Minute)},
+			"running  x                      0 seconds ago (Wed Nov 11 16:17:11 2009)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.st.format(testNow, time.UTC, false); got != tc.want {
+				t.Fatalf("got\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestStatusFormatLocalTime(t *testing.T) {
+	paris := time.FixedZone("CET", 3600)
+	st := status{Name: "svc1", State: "running", StartTime: epoch(2 * time.Second)}
+	want := "running  svc1                   2 seconds ago (Wed Nov 11 17:16:09 2009)"
+	if got := st.format(testNow, paris, false); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestStatusFormatColor(t *testing.T) {
+	tests := []struct {
+		state, want string
+	}{
+		{"running", "\x1b[1;32mrunning\x1b[0m  x"},
+		{"starting", "\x1b[1;33mstarting\x1b[0m x"},
+		{"stopping", "\x1b[1;33mstopping\x1b[0m x"},
+		{"fail", "\x1b[1;31mfail\x1b[0m     x"},
+		{"fatal", "\x1b[1;31mfatal\x1b[0m    x"},
+		{"backoff", "\x1b[1;31mbackoff\x1b[0m  x"},
+		{"stopped", "stopped  x"},
+		{"weird", "weird    x"},
+	}
+	for _, tc := range tests {
+		if got := (status{Name: "x", State: tc.state}).format(testNow, time.UTC, true); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.state, got, tc.want)
+		}
+	}
+}
+
+func TestDescFormat(t *testing.T) {
+	tests := []struct {
+		line, want string
+	}{
+		{"svc1\tweb, prod\ta sleeper\t\tsleep 100", `svc1: tags="web, prod" desc="a sleeper" cmd="sleep 100"`},
+		{"svc1\t\t\t\t", `svc1:`},
+		{"svc1", `svc1:`},
+		{"s\t\t\tp1\t[\"perl\",\"-e\",\"1\"]", `s: proxy="p1" cmd="[\"perl\",\"-e\",\"1\"]"`},
+		{"s\tt\td\tp\tsh -c 'a\tb'", `s: tags="t" desc="d" proxy="p" cmd="sh -c 'a	b'"`},
+	}
+	for _, tc := range tests {
+		if got := parseDesc(tc.line).format(); got != tc.want {
+			t.Errorf("desc %q: got %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
+
+func TestParsePidsLine(t *testing.T) {
+	n := func(v int64) *int64 { return &v }
+	tests := []struct {
+		line string
+		name string
+		pid  *int64
+	}{
+		{"svc1: 42", "svc1", n(42)},
+		{"svc1: 100, 42", "svc1", n(42)},
+		{"svc1: ", "svc1", nil},
+		{"svc1:", "svc1", nil},
+		{"svc1", "svc1", nil},
+		{"svc1: x", "svc1", nil},
+	}
+	for _, tc := range tests {
+		name, pid := parsePidsLine(tc.line)
+		if name != tc.name || !reflect.DeepEqual(pid, tc.pid) {
+			t.Errorf("parsePidsLine(%q) = %q, %v", tc.line, name, pid)
+		}
+	}
+}
+
+func TestCheckArgs(t *testing.T) {
+	tests := []struct {
+		cmd  string
+		args []string
+		bad  string
+	}{
+		{"status", nil, ""},
+		{"status", []string{"a", "b"}, ""},
+		{"start", nil, "start needs at least one service reference"},
+		{"restart", []string{"a"}, ""},
+		{"pid", nil, "pid takes exactly one argument: NAME"},
+		{"pid", []string{"a", "b"}, "pid takes exactly one argument: NAME"},
+		{"load", nil, "load takes exactly one argument: FILE|-"},
+		{"list", []string{"x"}, "list takes no argument"},
+		{"version", []string{"x"}, "version takes no argument"},
+		{"shutdown", []string{"now"}, "shutdown takes no argument"},
+		{"help", []string{"a", "b"}, "help takes at most 1 argument"},
+		{"bind", nil, "bind takes exactly one argument: SOCKNAME"},
+	}
+	for _, tc := range tests {
+		err := lookup(tc.cmd).checkArgs(tc.args)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.bad {
+			t.Errorf("%s %q: %q, want %q", tc.cmd, tc.args, got, tc.bad)
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package protocol
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// MaxLine is the longest request line, without its "\r\n", that ReadRequest
+// accepts and WriteRequest sends.
+const MaxLine = 64 << 10
+
+// MaxReplyLine is the longest reply body line, without its "\n", that
+// ReadReply accepts. It is larger than MaxLine because one reply line may
+// hold several values that each came in a request line (a desc line holds
+// the description and the command).
+const MaxReplyLine = 1 << 20
+
+// ErrLineTooLong: a request line is longer than MaxLine.
+var ErrLineTooLong = fmt.Errorf("line too long (max %d bytes)", MaxLine)
+
+// ErrReplyLineTooLong: a reply line is longer than MaxReplyLine.
+var ErrReplyLineTooLong = fmt.Errorf("reply line too long (max %d bytes)", MaxReplyLine)
+
+// ErrBadRequest: WriteRequest was given a line holding "\r" or "\n".
+var ErrBadRequest = errors.New("request line holds a carriage return or a line feed")
+
+// RemoteError is the MESSAGE of an "ERROR: MESSAGE" reply, as ReadReply
+// puts it in messages.Reply.Err. Error returns MESSAGE unchanged so that
+// clients can show and match the server's exact text.
+type RemoteError struct{ Msg string }
+
+func (e *RemoteError) Error() string { return e.Msg }
+
+const (
+	okLine      = "OK"
+	errorPrefix = "ERROR:"
+	crlf        = "\r\n"
+)
+
+// ReadRequest reads one request line (server side) and returns it without
+// its "\n" or "\r\n". Failure modes:
+//   - io.EOF: the client closed the connection cleanly, between lines. A
+//     last line without a newline before EOF is returned as a line (nil
+//     error); the next call returns io.EOF.
+//   - ErrLineTooLong: the line is longer than MaxLine. The rest of the line
+//     has been read and dropped, so the next call reads the next line.
+//   - any other error of r, as it is; the connection is then unusable.
+//
+// The returned line may hold any byte but "\n" (a "\r" inside it is kept).
+func ReadRequest(r *bufio.Reader) (string, error) {
+	// Room for MaxLine bytes and a "\r" before the "\n".
+	line, nl, err := readLine(r, MaxLine+1, ErrLineTooLong)
+	if err != nil {
+		if err == io.EOF && len(line) > 0 {
+			err = nil
+		} else {
+			return "", err
+		}
+	}
+	if nl {
+		line = bytes.TrimSuffix(line, []byte("\r"))
+	}
+	if len(line) > MaxLine {
+		return "", ErrLineTooLong
+	}
+	return string(line), nil
+}
+
+// WriteRequest writes one request line and its "\r\n" (client side) in a
+// single Write. A line holding "\r" or "\n" is ErrBadRequest, a line longer
+// than MaxLine is ErrLineTooLong; nothing is written then. Otherwise the
+// error is w's.
+func WriteRequest(w io.Writer, line string) error {
+	if strings.ContainsAny(line, "\r\n") {
+		return ErrBadRequest
+	}
+	if len(line) > MaxLine {
+		return ErrLineTooLong
+	}
+	_, err := io.WriteString(w, line+crlf)
+	return err
+}
+
+// Sanitize returns s with every "\r" and "\n" replaced by a space: what
+// WriteReply does to body lines and error messages.
+func Sanitize(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	return strings.Map(func(c rune) rune {
+		if c == '\r' || c == '\n' {
+			return ' '
+		}
+		return c
+	}, s)
+}
+
+// AppendReply appends the wire form of rep to b (server side): on success
+// each body line and "\n" then "OK\r\n"; on failure "ERROR: " + the error
+// text + "\r\n" alone, rep.Lines being dropped (an ERROR has no body). Body
+// lines and the error text are sanitised (see Sanitize).
+func AppendReply(b []byte, rep messages.Reply) []byte {
+	if rep.Err != nil {
+		b = append(b, errorPrefix+" "...)
+		b = append(b, Sanitize(rep.Err.Error())...)
+		return append(b, crlf...)
+	}
+	for _, l := range rep.Lines {
+		b = append(b, Sanitize(l)...)
+		b = append(b, '\n')
+	}
+	return append(b, okLine+crlf...)
+}
+
+// WriteReply writes the wire form of rep (see AppendReply) in a single
+// Write. The error is w's.
+func WriteReply(w io.Writer, rep messages.Reply) error {
+	_, err := w.Write(AppendReply(nil, rep))
+	return err
+}
+
+// ReadReply reads one reply (client side): body lines up to the terminator.
+// For "OK" it returns the body lines and a nil Reply.Err; for "ERROR:
+// MESSAGE" Reply.Err is a *RemoteError holding MESSAGE (and Lines the body
+// lines that a non-conforming server sent before it). The returned error is
+// about the connection, not the reply:
+//   - io.EOF: the server closed the connection before any byte of a reply;
+//   - io.ErrUnexpectedEOF: it closed in the middle of a reply;
+//   - ErrReplyLineTooLong: a line is longer than MaxReplyLine; the
+//     connection is then out of step and must be closed;
+//   - any other error of r, as it is.
+func ReadReply(r *bufio.Reader) (messages.Reply, error) {
+	var lines []string
+	for first := true; ; first = false {
+		// Room for MaxReplyLine bytes and a "\r" before the "\n".
+		line, nl, err := readLine(r, MaxReplyLine+1, ErrReplyLineTooLong)
+		if err == io.EOF && (!first || len(line) > 0) {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return messages.Reply{}, err
+		}
+		if !nl { // cannot happen without an error; be safe
+			return messages.Reply{}, io.ErrUnexpectedEOF
+		}
+		if content, ok := bytes.CutSuffix(line, []byte("\r")); ok {
+			if string(content) == okLine {
+				return messages.Reply{Lines: lines}, nil
+			}
+			if msg, ok := bytes.CutPrefix(content, []byte(errorPrefix)); ok {
+				msg = bytes.TrimPrefix(msg, []byte(" "))
+				return messages.Reply{Lines: lines, Err: &RemoteError{Msg: string(msg)}}, nil
+			}
+			line = content
+		}
+		if len(line) > MaxReplyLine {
+			return messages.Reply{}, ErrReplyLineTooLong
+		}
+		lines = append(lines, string(line))
+	}
+}
+
+// readLine reads up to and including the next "\n" and returns what came
+// before it, and whether a "\n" ended it. Without a "\n", err is r's error
+// (io.EOF at the end), with whatever came before it. If more than max bytes
+// come before the "\n", they are dropped as they come, the line is read to
+// its "\n" (or to EOF), and the error is tooLong.
+func readLine(r *bufio.Reader, max int, tooLong error) (line []byte, nl bool, err error) {
+	var buf []byte
+	over := false
+	for {
+		chunk, e := r.ReadSlice('\n')
+		if e == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		if !over {
+			if len(buf)+len(chunk) > max {
+				over, buf = true, nil
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		switch {
+		case e == nil:
+			if over {
+				return nil, true, tooLong
+			}
+			if buf == nil {
+				buf = []byte{}
+			}
+			return buf, true, nil
+		case e == bufio.ErrBufferFull:
+			continue
+		case over && e == io.EOF:
+			return nil, false, tooLong
+		default:
+			return buf, false, e
+		}
+	}
+}
