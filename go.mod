@@ -7,6 +7,7 @@ require (
 	github.com/mattn/go-shellwords v1.0.16
 	github.com/sirupsen/logrus v1.10.2
 	golang.org/x/sys v0.19.0
+	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
 require (

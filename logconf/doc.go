@@ -1,0 +1,79 @@
+// Package logconf is cfkd's log configuration: the file that says where
+// cfkd's own events and its services' output go, and the Router that puts
+// it into effect on cfkd's two logrus loggers (SPEC §6).
+//
+// # The file
+//
+// Default location $home/log.config, written with DefaultText when missing
+// (EnsureFile), re-read on SIGUSR1 (Router.Reload). One "key = value" per
+// line; "#" at the start of a line or after a blank starts a comment; blank
+// lines are ignored; each key at most once:
+//
+//	level = info                  # trace debug info warn error
+//	format = text                 # text or json
+//	cfkd = file:cfkd.log          # cfkd's own events
+//	services = file:cfkd.log      # every service's output (absent: same as cfkd)
+//	service.web1 = file:web1.log  # one service's output (overrides services)
+//	service.web1.err = stderr     # one stream of it (overrides service.web1)
+//	max_size_mb = 0               # >0: size-based rotation (lumberjack)
+//	max_backups = 5               # rotated files kept (0: all)
+//
+// A destination is file:PATH (relative to the home directory unless
+// absolute), stderr, stdout or none. Any problem (unknown key, bad value,
+// bad destination, duplicate key, bad service name) refuses the whole file
+// with a *ParseError "NAME:LINE: problem", e.g. `log.config:3: unknown
+// level "loud"`.
+//
+// # Records
+//
+// Text, one line per record, after the original's `%S %p %L %c - %m`:
+//
+//	2024-05-06T07:08:09.123+02:00 4242 ERROR service.web1.err - connection refused
+//	2024-05-06T07:08:09.125+02:00 4242 INFO cfkd - child exited service=web1 status=1
+//
+// TIME is RFC 3339 with milliseconds in local time; PID the entry's pid field
+// or "-"; LEVEL TRACE DEBUG INFO WARN ERROR FATAL PANIC; CATEGORY the entry's
+// category field, else "cfkd" for cfkd's events. cfkd's events end with their
+// other fields as " key=value" in key order (values quoted when they hold a
+// blank, a quote or an "="); a service line is printed as the service wrote
+// it. JSON: one object per line with time, level (lower case), category, pid
+// (null when absent), msg, then the other fields in key order.
+//
+// # The model
+//
+// cfkd has two loggers: Log for its own events and ServiceLog for every line
+// a service writes (category service.NAME.out at info, service.NAME.err at
+// error, fields service and pid). NewRouter sets both loggers' Out to
+// io.Discard and adds a hook that formats each entry itself and writes it to
+// the destination its origin selects: cfkd's events to cfkd; a service line
+// to service.NAME.STREAM, else service.NAME, else services. If the two
+// loggers are one, a service line is recognised by its category.
+//
+// A Router holds one immutable state at a time: a Config plus every
+// destination it needs, open. Apply builds the next state beside the
+// current one and swaps it in only when everything opened.
+//
+// # Invariants
+//
+//   - A path is opened once per state, whatever number of categories share
+//     it; records are written whole under the destination's mutex, so lines
+//     of several categories never interleave.
+//   - A bad or unopenable configuration never replaces a working one: Apply
+//     and Reload return the error and the current state stays, untouched.
+//   - No write reaches a closed file: a file write holds the Router's read
+//     lock; the swap takes the write lock; old files are closed after it.
+//     Writes to stdout and stderr (never closed) do not hold that lock, so a
+//     stalled terminal does not stall a reload.
+//   - Every successful Apply or Reload opens every file afresh, so an
+//     outside tool can move a file away and send SIGUSR1 (logrotate).
+//     With max_size_mb > 0, lumberjack rotates files by size itself; its
+//     Logger for a path is kept across reloads and closed, so it re-opens
+//     the path on its next write.
+//   - A destination that fails (disk full, I/O error, a rotation that
+//     cannot create its file) never crashes cfkd and is never retried in a
+//     loop: the failed write is counted (Router.WriteErrors), the first
+//     failure of a streak is reported to stderr once (and the first success
+//     after it), and the next record simply tries again.
+//   - Logging never returns an error to the caller: logrus would print one
+//     per entry.
+package logconf

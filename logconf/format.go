@@ -1,0 +1,214 @@
+package logconf
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// timeLayout is RFC 3339 with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// clock gives the time a record shows; tests replace it with a fixed one.
+var clock = func(e *logrus.Entry) time.Time { return e.Time.Local() }
+
+// levelNames are the text format's level names (log4perl's).
+var levelNames = map[logrus.Level]string{
+	logrus.TraceLevel: "TRACE", logrus.DebugLevel: "DEBUG", logrus.InfoLevel: "INFO",
+	logrus.WarnLevel: "WARN", logrus.ErrorLevel: "ERROR", logrus.FatalLevel: "FATAL",
+	logrus.PanicLevel: "PANIC",
+}
+
+func levelName(l logrus.Level) string {
+	if n, ok := levelNames[l]; ok {
+		return n
+	}
+	return strings.ToUpper(l.String())
+}
+
+// origin is what routing and formatting need to know about an entry.
+type origin struct {
+	service bool   // a line a service wrote, not one of cfkd's events
+	name    string // the service's name ("" when unknown)
+	stream  string // "out" or "err" (service lines only)
+}
+
+// originOf classifies e. An entry whose category is service.NAME.out or
+// service.NAME.err is a service line; so is every entry of the service
+// logger (fromServiceLog), its stream then taken from its level (error and
+// worse: err). Anything else is one of cfkd's events.
+func originOf(e *logrus.Entry, fromServiceLog bool) origin {
+	cat, _ := e.Data["category"].(string)
+	name, _ := e.Data["service"].(string)
+	if rest, ok := strings.CutPrefix(cat, "service."); ok {
+		for _, stream := range []string{"out", "err"} {
+			if n, ok := strings.CutSuffix(rest, "."+stream); ok && n != "" {
+				if name == "" {
+					name = n
+				}
+				return origin{service: true, name: name, stream: stream}
+			}
+		}
+	}
+	if !fromServiceLog {
+		return origin{}
+	}
+	stream := "out"
+	if e.Level <= logrus.ErrorLevel {
+		stream = "err"
+	}
+	return origin{service: true, name: name, stream: stream}
+}
+
+func (o origin) category(e *logrus.Entry) string {
+	if cat, _ := e.Data["category"].(string); cat != "" {
+		return cat
+	}
+	switch {
+	case !o.service:
+		return "cfkd"
+	case o.name == "":
+		return "service"
+	default:
+		return "service." + o.name + "." + o.stream
+	}
+}
+
+// format renders one record, newline-terminated.
+func format(jsonFormat bool, e *logrus.Entry, o origin) []byte {
+	if jsonFormat {
+		return formatJSON(e, o)
+	}
+	return formatText(e, o)
+}
+
+// formatText renders TIME PID LEVEL CATEGORY - MESSAGE, then for cfkd's
+// events the other fields as " key=value" in key order. One trailing newline
+// of the message is dropped; nothing else in it is changed.
+func formatText(e *logrus.Entry, o origin) []byte {
+	var b bytes.Buffer
+	b.WriteString(clock(e).Format(timeLayout))
+	b.WriteByte(' ')
+	if pid, ok := e.Data["pid"]; ok && pid != nil {
+		b.WriteString(textValue(pid))
+	} else {
+		b.WriteByte('-')
+	}
+	b.WriteByte(' ')
+	b.WriteString(levelName(e.Level))
+	b.WriteByte(' ')
+	b.WriteString(o.category(e))
+	b.WriteString(" - ")
+	b.WriteString(strings.TrimSuffix(e.Message, "\n"))
+	if !o.service {
+		for _, k := range otherKeys(e) {
+			b.WriteByte(' ')
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(textValue(e.Data[k]))
+		}
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+// otherKeys are the entry's field names but category and pid, sorted.
+func otherKeys(e *logrus.Entry) []string {
+	keys := make([]string, 0, len(e.Data))
+	for k := range e.Data {
+		if k != "category" && k != "pid" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// textValue prints v, quoted when it is empty or holds a blank, a quote, an
+// "=" or a control character.
+func textValue(v any) string {
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case error:
+		s = x.Error()
+	default:
+		s = fmt.Sprint(x)
+	}
+	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
+		return r <= ' ' || r == '"' || r == '=' || r == 0x7f
+	}) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// formatJSON renders one object: time, level, category, pid (null when
+// absent), msg, then the other fields in key order (a field named time,
+// level or msg is renamed fields.NAME).
+func formatJSON(e *logrus.Entry, o origin) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"time":`)
+	jsonValue(&b, clock(e).Format(timeLayout))
+	b.WriteString(`,"level":`)
+	jsonValue(&b, strings.ToLower(levelName(e.Level)))
+	b.WriteString(`,"category":`)
+	jsonValue(&b, o.category(e))
+	b.WriteString(`,"pid":`)
+	jsonValue(&b, e.Data["pid"])
+	b.WriteString(`,"msg":`)
+	jsonValue(&b, strings.TrimSuffix(e.Message, "\n"))
+	for _, k := range otherKeys(e) {
+		name := k
+		if k == "time" || k == "level" || k == "msg" {
+			name = "fields." + k
+		}
+		b.WriteByte(',')
+		jsonValue(&b, name)
+		b.WriteByte(':')
+		jsonValue(&b, e.Data[k])
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// jsonValue appends v as JSON: an error as its text, a value that does not
+// marshal as its fmt.Sprint text.
+func jsonValue(b *bytes.Buffer, v any) {
+	if err, ok := v.(error); ok {
+		v = err.Error()
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		out.Reset()
+		_ = enc.Encode(fmt.Sprint(v))
+	}
+	b.Write(bytes.TrimSuffix(out.Bytes(), []byte("\n")))
+}
+
+// Formatter formats entries the way a Router writes them with cfg's format,
+// for a logger that writes on its own (cfkd's stderr in the foreground). It
+// cannot know which logger an entry came from, so an entry is printed as a
+// service line when its category is service.NAME.out or service.NAME.err.
+func Formatter(cfg *Config) logrus.Formatter { return formatter{json: cfg.json} }
+
+type formatter struct{ json bool }
+
+func (f formatter) Format(e *logrus.Entry) ([]byte, error) {
+	return format(f.json, e, originOf(e, false)), nil
+}
+
+// discard is the loggers' own formatter once a Router routes them: their
+// Out is io.Discard, so there is no point formatting twice.
+type discard struct{}
+
+func (discard) Format(*logrus.Entry) ([]byte, error) { return nil, nil }
