@@ -27,6 +27,15 @@ lint:
 # Every fuzz target for a bounded time (CI runs this).
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./messages/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadRequest$$' -fuzztime $(FUZZTIME) ./protocol/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadReply$$' -fuzztime $(FUZZTIME) ./protocol/
+
+# cfkd in the foreground on the demo config, in a throwaway home.
+run: build
+	@home=$$(mktemp -d /tmp/cfk-demo.XXXXXX); \
+	echo "cfkd home: $$home (Ctrl-C stops cfkd and every service)"; \
+	echo "in another terminal:  export CFKCTL_ADDRESS=unix:$$home/sock; $(CURDIR)/$(BIN)/cfkctl status"; \
+	exec $(BIN)/cfkd --home "$$home" -l examples/demo-log.config -c examples/demo.conf
 
 clean:
 	rm -rf $(BIN) run

@@ -83,6 +83,11 @@ func (c *Controller) Receive(ctx actor.Context) {
 		if e := c.services[m.Runtime.Name]; e != nil {
 			e.rt = m.Runtime
 		}
+	case StartConsole:
+		props := actor.PropsFromProducer(func() actor.Actor {
+			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log}
+		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))
+		ctx.Respond(ctx.Spawn(props))
 	case LookupService:
 		var pid *actor.PID
 		if e := c.services[m.Name]; e != nil {

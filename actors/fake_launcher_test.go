@@ -26,18 +26,18 @@ const firstFakePid = 100000
 
 // launchRec is one Launch the fake recorded.
 type launchRec struct {
-	Seq  int // position among every launch and signal recorded
 	Pid  int
 	Spec osproc.Spec
+	At   time.Time
 }
 
 // signalRec is one Signal the fake recorded (also those that found the
 // process gone: Done is then true).
 type signalRec struct {
-	Seq  int
 	Pid  int
 	Sig  syscall.Signal
 	Done bool
+	At   time.Time
 }
 
 type fakeProc struct {
@@ -54,7 +54,6 @@ type fakeProc struct {
 type fakeLauncher struct {
 	mu       sync.Mutex
 	changed  chan struct{}
-	seq      int
 	nextPid  int
 	procs    map[int]*fakeProc
 	launches []launchRec
@@ -94,8 +93,7 @@ func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 	f.nextPid++
 	p := &osproc.Process{Pid: pid}
 	f.procs[pid] = &fakeProc{proc: p, onExit: onExit}
-	f.seq++
-	f.launches = append(f.launches, launchRec{Seq: f.seq, Pid: pid, Spec: spec})
+	f.launches = append(f.launches, launchRec{Pid: pid, Spec: spec, At: time.Now()})
 	f.notifyLocked()
 	auto := f.exitOnLaunch
 	f.mu.Unlock()
@@ -110,8 +108,7 @@ func (f *fakeLauncher) Signal(p *osproc.Process, sig syscall.Signal) error {
 	f.mu.Lock()
 	fp := f.procs[p.Pid]
 	done := fp == nil || fp.exited
-	f.seq++
-	f.signals = append(f.signals, signalRec{Seq: f.seq, Pid: p.Pid, Sig: sig, Done: done})
+	f.signals = append(f.signals, signalRec{Pid: p.Pid, Sig: sig, Done: done, At: time.Now()})
 	f.notifyLocked()
 	auto := f.autoTerm
 	f.mu.Unlock()
@@ -338,6 +335,9 @@ func newRig(t *testing.T, opts ...func(*Options)) *rig {
 	})
 	return r
 }
+
+// setAutoTerm makes the fake processes exit on SIGTERM and SIGKILL.
+func (r *rig) setAutoTerm() { r.fake.setAutoTerm(true) }
 
 // exec runs one line and returns the reply.
 func (r *rig) exec(line string) messages.Reply {
@@ -578,5 +578,73 @@ func TestFakeLauncher(t *testing.T) {
 	}
 	if got := f.signalsTo(q.Pid); len(got) != 1 || got[0] != syscall.SIGTERM {
 		t.Fatalf("signals %v", got)
+	}
+}
+
+// expectNoSignal watches for window and fails if sig is sent to pid.
+func (f *fakeLauncher) expectNoSignal(t *testing.T, pid int, sig syscall.Signal, window time.Duration) {
+	t.Helper()
+	end := time.After(window)
+	for {
+		f.mu.Lock()
+		bad := false
+		for _, s := range f.signals {
+			bad = bad || (s.Pid == pid && s.Sig == sig)
+		}
+		ch := f.changed
+		f.mu.Unlock()
+		if bad {
+			t.Fatalf("fake: unexpected %v to pid %d", sig, pid)
+		}
+		select {
+		case <-ch:
+		case <-end:
+			return
+		}
+	}
+}
+
+// expectNoLaunch watches for window and fails if more than n launches
+// are recorded.
+func (f *fakeLauncher) expectNoLaunch(t *testing.T, n int, window time.Duration) {
+	t.Helper()
+	end := time.After(window)
+	for {
+		f.mu.Lock()
+		got, ch := len(f.launches), f.changed
+		f.mu.Unlock()
+		if got > n {
+			t.Fatalf("fake: %d launches, want %d", got, n)
+		}
+		select {
+		case <-ch:
+		case <-end:
+			return
+		}
+	}
+}
+
+// expectIdle watches every service for window and fails on any state
+// change published after the call.
+func (r *rig) expectIdle(window time.Duration) {
+	r.t.Helper()
+	r.mu.Lock()
+	from := len(r.events)
+	r.mu.Unlock()
+	end := time.After(window)
+	for {
+		r.mu.Lock()
+		if len(r.events) > from {
+			e := r.events[from]
+			r.mu.Unlock()
+			r.t.Fatalf("idle tree changed: %s:%v→%v; events: %v", e.Name, e.From, e.To, r.history())
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-end:
+			return
+		}
 	}
 }

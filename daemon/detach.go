@@ -1,0 +1,85 @@
+package daemon
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"syscall"
+)
+
+// detachedEnv marks the re-executed, detached cfkd; readyFd is the fd on
+// which it reports to the parent that started it.
+const (
+	detachedEnv = "_CFKD_DETACHED"
+	readyFd     = 3
+)
+
+// detach re-executes cfkd in a new session with stdio on /dev/null and
+// returns once it reports that its console accepts connections (or why it
+// failed). The parent waits for no process: the child is released.
+func detach(args []string, stdout io.Writer) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("cfkd: cannot find my executable: %w", err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	defer r.Close()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	defer null.Close()
+	p, err := os.StartProcess(exe, append([]string{exe}, args...), &os.ProcAttr{
+		Env:   append(os.Environ(), detachedEnv+"=1"),
+		Files: []*os.File{null, null, null, w},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	w.Close()
+	if err != nil {
+		return fmt.Errorf("cfkd: cannot detach: %w", err)
+	}
+	pid := p.Pid
+	p.Release()
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	line = strings.TrimSpace(line)
+	if msg, ok := strings.CutPrefix(line, "ok "); ok {
+		fmt.Fprintf(stdout, "cfkd running in the background as pid %d, console on %s\n", pid, msg)
+		return nil
+	}
+	if msg, ok := strings.CutPrefix(line, "error "); ok {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("cfkd: the detached cfkd (pid %d) exited before it was ready", pid)
+}
+
+// notifier tells the parent of a detached cfkd how the start went. In the
+// foreground it does nothing.
+type notifier struct{ w *os.File }
+
+func readiness() *notifier {
+	if os.Getenv(detachedEnv) == "" {
+		return &notifier{}
+	}
+	os.Unsetenv(detachedEnv)
+	return &notifier{w: os.NewFile(readyFd, "ready")}
+}
+
+func (n *notifier) ok(a Address) { n.say("ok " + a.String()) }
+
+func (n *notifier) fail(err error) { n.say("error " + strings.ReplaceAll(err.Error(), "\n", " ")) }
+
+func (n *notifier) say(s string) {
+	if n.w == nil {
+		return
+	}
+	fmt.Fprintln(n.w, s)
+	n.w.Close()
+	n.w = nil
+}

@@ -1,0 +1,56 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// lock is the home's lock file: an flock held for cfkd's lifetime, with
+// cfkd's pid inside. The kernel releases the flock when its holder dies,
+// so a lock left by a killed cfkd is simply taken over.
+type lock struct {
+	path string
+	f    *os.File
+}
+
+// takeLock locks path or says which cfkd holds it. stale is the pid found
+// in a lock file whose holder is gone (0 if none).
+func takeLock(path string) (l *lock, stale int, err error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cannot open lock file: %w", err)
+	}
+	old := readPid(f)
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, 0, fmt.Errorf("cannot lock %s: cfkd running as pid:%d?", path, old)
+		}
+		return nil, 0, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	if err := f.Truncate(0); err == nil {
+		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("cannot write lock file %s: %w", path, err)
+	}
+	return &lock{path: path, f: f}, old, nil
+}
+
+func readPid(f *os.File) int {
+	b := make([]byte, 32)
+	n, _ := f.ReadAt(b, 0)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+	return pid
+}
+
+// release removes the lock file, then unlocks it.
+func (l *lock) release() {
+	os.Remove(l.path)
+	l.f.Close()
+}

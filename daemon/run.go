@@ -1,0 +1,201 @@
+package daemon
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/logconf"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// Run is cfkd's main: it returns when cfkd has shut down (nil), or why it
+// could not start.
+func Run(args []string, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if f.Version {
+		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
+		return nil
+	}
+	if f.Daemon && os.Getenv(detachedEnv) == "" {
+		return detach(args, stdout)
+	}
+	ready := readiness()
+	err = serve(f, ready)
+	if err != nil {
+		ready.fail(err)
+	}
+	return err
+}
+
+// serve runs cfkd until it has shut down.
+func serve(f Flags, ready *notifier) error {
+	addr, err := ParseAddress(f.Address)
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	if err := os.MkdirAll(f.Home, 0o700); err != nil {
+		return fmt.Errorf("cfkd: home: %w", err)
+	}
+	if err := os.Chmod(f.Home, 0o700); err != nil {
+		return fmt.Errorf("cfkd: home: %w", err)
+	}
+	lk, stale, err := takeLock(filepath.Join(f.Home, "lock"))
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	defer lk.release()
+	os.Setenv("CFKD_HOME", f.Home)
+
+	log, svcLog := logrus.New(), logrus.New()
+	router := logconf.NewRouter(f.Home, log, svcLog)
+	defer router.Close()
+	if err := logconf.EnsureFile(f.LogConfig); err != nil {
+		return fmt.Errorf("cfkd: log config: %w", err)
+	}
+	if err := router.Reload(f.LogConfig); err != nil {
+		return fmt.Errorf("cfkd: log config: %w", err)
+	}
+	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
+	if stale != 0 {
+		log.Warnf("took over the lock of pid %d, which is gone", stale)
+	}
+
+	launcher, err := osproc.New(log)
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	defer launcher.Close()
+	tree, err := actors.Start(actors.Options{
+		Launcher: launcher, Log: log, ServiceLog: svcLog, Version: "cfk " + messages.Version,
+	})
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	defer tree.Stop()
+	done := make(chan struct{})
+	sub := tree.System.EventStream.Subscribe(func(ev any) {
+		if _, ok := ev.(messages.ShutdownCompleted); ok {
+			close(done)
+		}
+	})
+	defer tree.System.EventStream.Unsubscribe(sub)
+
+	ln, err := listen(addr)
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	privileged := !f.CommandOnly
+	if !addr.Loopback() && !f.RemotePrivileged {
+		privileged = false
+		log.Warnf("admin console on %s is not loopback: command-only (declarations refused); "+
+			"--remote-privileged allows them to anyone who can connect", addr)
+	}
+	console, err := tree.System.Root.RequestFuture(tree.Controller,
+		actors.StartConsole{Listener: ln, Privileged: privileged}, 5*time.Second).Result()
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("cfkd: console: %w", err)
+	}
+	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
+
+	if f.Config != "" {
+		if err := loadConfig(tree, f.Config); err != nil {
+			log.WithError(err).Error("config file refused: shutting down")
+			shutdown(tree, log, "config error")
+			<-done
+			return fmt.Errorf("cfkd: %w", err)
+		}
+		log.Infof("loaded %s", f.Config)
+	}
+
+	stopSignals := relaySignals(tree, router, f, log)
+	defer stopSignals()
+	ready.ok(addr)
+	<-done
+	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
+		log.WithError(err).Warn("console did not drain in time")
+	}
+	log.Info("cfkd exiting")
+	return nil
+}
+
+// relaySignals turns OS signals into messages: HUP/INT/TERM → `command
+// shutdown` to the controller (unless trapped), USR1 → reload of the log
+// configuration.
+func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logrus.Logger) (stop func()) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	if f.Trap {
+		signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	}
+	quit := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			case s := <-sigs:
+				if s == syscall.SIGUSR1 {
+					log.Info("Reloading log config")
+					if err := router.Reload(f.LogConfig); err != nil {
+						log.WithError(err).Error("log config not reloaded: keeping the old one")
+					}
+					continue
+				}
+				shutdown(tree, log, "signal "+s.String())
+			}
+		}
+	}()
+	return func() { signal.Stop(sigs); close(quit) }
+}
+
+// shutdown sends `command shutdown` to the controller without waiting: the
+// caller waits for ShutdownCompleted.
+func shutdown(tree *actors.Tree, log *logrus.Logger, why string) {
+	log.Infof("shutdown requested (%s)", why)
+	tree.System.Root.Send(tree.Controller, messages.ControlCommand{Verb: messages.VerbShutdown})
+}
+
+// loadConfig runs every line of a config file, stopping at the first
+// error. ${BASE} is replaced by the file's directory.
+func loadConfig(tree *actors.Tree, path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	defer fh.Close()
+	base := filepath.Dir(path)
+	sc := bufio.NewScanner(fh)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.ReplaceAll(sc.Text(), "${BASE}", base)
+		if messages.IsBlank(line) {
+			continue
+		}
+		if r := tree.Exec(line, time.Minute); r.Err != nil {
+			return fmt.Errorf("%s:%d: %v", path, n, r.Err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,187 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+const deadline = 15 * time.Second
+
+// daemon is one cfkd process under test.
+type daemon struct {
+	t      *testing.T
+	home   string
+	sock   string
+	cmd    *exec.Cmd
+	stderr bytes.Buffer
+	exited chan struct{}
+	err    error // exit error, valid once exited is closed
+}
+
+// startDaemon runs cfkd in the foreground on a fresh home (or the given
+// one) and waits until its socket accepts connections.
+func startDaemon(t *testing.T, home string, args ...string) *daemon {
+	t.Helper()
+	if home == "" {
+		home = filepath.Join(t.TempDir(), "home")
+	}
+	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
+	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
+	d.cmd.Stderr = &d.stderr
+	d.cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(d.stop)
+	end := time.Now().Add(deadline)
+	for {
+		if c, err := net.Dial("unix", d.sock); err == nil {
+			c.Close()
+			return d
+		}
+		select {
+		case <-d.exited:
+			t.Fatalf("cfkd exited at start: %v\n%s", d.err, d.stderr.String())
+		default:
+		}
+		if time.Now().After(end) {
+			t.Fatalf("cfkd never accepted on %s\n%s", d.sock, d.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// stop terminates cfkd (SIGTERM, then SIGKILL) and kills anything left
+// of its services.
+func (d *daemon) stop() {
+	select {
+	case <-d.exited:
+	default:
+		d.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-d.exited:
+		case <-time.After(deadline):
+			d.t.Errorf("cfkd ignored SIGTERM: killing it")
+			d.cmd.Process.Kill()
+			<-d.exited
+		}
+	}
+	if left := killHome(d.home); len(left) > 0 {
+		d.t.Errorf("processes left behind by cfkd: %v", left)
+	}
+}
+
+// waitExit waits for cfkd to exit and returns its exit error.
+func (d *daemon) waitExit() error {
+	d.t.Helper()
+	select {
+	case <-d.exited:
+		return d.err
+	case <-time.After(deadline):
+		d.t.Fatalf("cfkd did not exit\n%s", d.stderr.String())
+		return nil
+	}
+}
+
+// client is a raw admin-protocol connection.
+type client struct {
+	t    *testing.T
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+func (d *daemon) dial() *client {
+	d.t.Helper()
+	c, err := net.Dial("unix", d.sock)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(deadline))
+	return &client{t: d.t, conn: c, r: bufio.NewReader(c)}
+}
+
+// do sends a request and reads its reply.
+func (c *client) do(line string) messages.Reply {
+	c.t.Helper()
+	if err := protocol.WriteRequest(c.conn, line); err != nil {
+		c.t.Fatal(err)
+	}
+	r, err := protocol.ReadReply(c.r)
+	if err != nil {
+		c.t.Fatalf("%q: %v", line, err)
+	}
+	return r
+}
+
+func (c *client) ok(lines ...string) []string {
+	c.t.Helper()
+	var last []string
+	for _, l := range lines {
+		r := c.do(l)
+		if r.Err != nil {
+			c.t.Fatalf("%q: %v", l, r.Err)
+		}
+		last = r.Lines
+	}
+	return last
+}
+
+// raw writes bytes and reads exactly len(want) bytes back.
+func (c *client) raw(send, want string) {
+	c.t.Helper()
+	if _, err := c.conn.Write([]byte(send)); err != nil {
+		c.t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c.r, got); err != nil {
+		c.t.Fatalf("after %q: read: %v (got %q)", send, err, got)
+	}
+	if string(got) != want {
+		c.t.Fatalf("after %q: got %q, want %q", send, got, want)
+	}
+}
+
+// status returns the fields of one service's status line.
+func (c *client) status(name string) []string {
+	c.t.Helper()
+	l := c.ok("command status service " + name)
+	return strings.Split(l[0], "\t")
+}
+
+// until polls a condition over the admin socket (the client has no event
+// stream) with a deadline.
+func (c *client) until(what string, cond func() bool) {
+	c.t.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			c.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+
+// try is do without failing the test (for goroutines).
+func (c *client) try(line string) (messages.Reply, error) {
+	if err := protocol.WriteRequest(c.conn, line); err != nil {
+		return messages.Reply{}, err
+	}
+	return protocol.ReadReply(c.r)
+}
+
+func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
