@@ -387,15 +387,10 @@ func TestShutdownKillsAfterStopwait(t *testing.T) {
 	r.expectQuiet("s", window)
 }
 
-// BUG (service.go, halt): halt answers every pending waiter with
-// haltedErr, not only the restarts it cancels. A destroy (or a shutdown)
-// arriving while a destroy is pending therefore answers the first destroy
-// at once with ERROR "Service 's' is being destroyed" (or "... being shut
-// down"), before the service is down, although the destroy goes on; after
-// destroy + shutdown the service is never forgotten (`list` still shows
-// it) and stays marked destroying. Remove the Skip once fixed.
-func TestKnownBugSecondHaltAnswersPendingDestroy(t *testing.T) {
-	t.Skip("known bug: a second destroy/shutdown answers a pending destroy with an error")
+// Regression: a halt (destroy, shutdown) cancels pending restarts only; a
+// pending destroy stays pending and is answered OK once the service is
+// down, and the service is then forgotten.
+func TestSecondHaltKeepsPendingDestroy(t *testing.T) {
 	r := newRig(t)
 	pid := r.startRunning("s")
 	first := r.async("command destroy service s")

@@ -22,7 +22,10 @@ type (
 
 // waiter is a deferred reply: a restart, destroy or halt answered once
 // the service is down (and, for restart, started again).
-type waiter struct{ req messages.RequestID }
+type waiter struct {
+	req     messages.RequestID
+	restart bool
+}
 
 // Service is the actor of one service: the lifecycle of SPEC §2.
 //
@@ -132,7 +135,7 @@ func (s *Service) up(ctx actor.Context) error {
 func (s *Service) stop(ctx actor.Context, strict bool) error {
 	if s.startWhenDown {
 		s.startWhenDown = false
-		s.answerWaiters(ctx, fmt.Errorf("Service '%s': restart cancelled by a stop", s.cfg.Name))
+		s.cancelRestarts(ctx, fmt.Errorf("Service '%s': restart cancelled by a stop", s.cfg.Name))
 	}
 	switch {
 	case s.state == messages.Backoff:
@@ -164,7 +167,7 @@ func (s *Service) restart(ctx actor.Context, req messages.RequestID) {
 	}
 	s.beginStop(ctx)
 	s.startWhenDown = true
-	s.waiters = append(s.waiters, waiter{req: req})
+	s.waiters = append(s.waiters, waiter{req: req, restart: true})
 }
 
 // halt brings the service down for good (destroy, shutdown) and answers
@@ -172,7 +175,7 @@ func (s *Service) restart(ctx actor.Context, req messages.RequestID) {
 func (s *Service) halt(ctx actor.Context, req messages.RequestID, why string) {
 	s.halted = why
 	s.startWhenDown = false
-	s.answerWaiters(ctx, s.haltedErr())
+	s.cancelRestarts(ctx, s.haltedErr())
 	if s.state == messages.Backoff {
 		s.stopTime = time.Now()
 		s.transition(ctx, messages.Stopped, "")
@@ -206,6 +209,20 @@ func (s *Service) answerWaiters(ctx actor.Context, err error) {
 		s.reply(ctx, w.req, err)
 	}
 	s.waiters = nil
+}
+
+// cancelRestarts answers the pending restarts with err; pending destroys
+// and halts keep waiting for the service to be down.
+func (s *Service) cancelRestarts(ctx actor.Context, err error) {
+	kept := s.waiters[:0]
+	for _, w := range s.waiters {
+		if w.restart {
+			s.reply(ctx, w.req, err)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.waiters = kept
 }
 
 // transition is the one place where the state changes. It bumps the

@@ -165,7 +165,10 @@ func (s *Service) backoffElapsed(ctx actor.Context, m backoffElapsed) {
 		return
 	}
 	s.transition(ctx, messages.Stopped, "")
-	if err := s.start(ctx, false); err != nil && !s.state.IsUp() && s.state != messages.Backoff {
+	// a launch failure moves the state on by itself (backoff, fatal); an
+	// error that leaves it stopped (the declaration no longer allows a
+	// start, e.g. its command was unset) ends the retries.
+	if err := s.start(ctx, false); err != nil && s.state == messages.Stopped {
 		s.log.WithError(err).Error("retry impossible: giving up")
 		s.transition(ctx, messages.Fatal, "")
 	}

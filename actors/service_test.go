@@ -617,14 +617,9 @@ func TestLaunchFailureUntilFatal(t *testing.T) {
 	}
 }
 
-// BUG (service_run.go, backoffElapsed): when the retry's Launch fails and
-// that failure is the last allowed one, start → failed → backoff already
-// made the service fatal; backoffElapsed then sees start's error with the
-// state neither up nor backoff and calls transition(Fatal) a second time,
-// publishing a spurious fatal→fatal ServiceStateChanged (and a misleading
-// "retry impossible" log line). Remove the Skip once fixed.
-func TestKnownBugNoDuplicateFatalAfterLaunchFailures(t *testing.T) {
-	t.Skip("known bug: a fatal→fatal transition follows the last failed launch of a backoff retry")
+// Regression: when a backoff retry's launch fails for the last allowed
+// time, the service becomes fatal once, with no second fatal→fatal change.
+func TestNoDuplicateFatalAfterLaunchFailures(t *testing.T) {
 	r := newRig(t)
 	for range 2 {
 		r.fake.failNextLaunch(errors.New("exec: no such file"))

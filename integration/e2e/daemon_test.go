@@ -175,7 +175,6 @@ func (c *client) until(what string, cond func() bool) {
 	}
 }
 
-
 // try is do without failing the test (for goroutines).
 func (c *client) try(line string) (messages.Reply, error) {
 	if err := protocol.WriteRequest(c.conn, line); err != nil {
