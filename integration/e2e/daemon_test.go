@@ -21,7 +21,7 @@ const deadline = 15 * time.Second
 
 // daemon is one cfkd process under test.
 type daemon struct {
-	t      *testing.T
+	t      testing.TB
 	home   string
 	sock   string
 	cmd    *exec.Cmd
@@ -32,7 +32,7 @@ type daemon struct {
 
 // startDaemon runs cfkd in the foreground on a fresh home (or the given
 // one) and waits until its socket accepts connections.
-func startDaemon(t *testing.T, home string, args ...string) *daemon {
+func startDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()
 	if home == "" {
 		home = filepath.Join(t.TempDir(), "home")
@@ -41,6 +41,11 @@ func startDaemon(t *testing.T, home string, args ...string) *daemon {
 	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
 	d.cmd.Stderr = &d.stderr
 	d.cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	for _, k := range []string{"GOMEMLIMIT", "GOGC"} { // for experiments from make bench
+		if v := os.Getenv("CFK_TEST_" + k); v != "" {
+			d.cmd.Env = append(d.cmd.Env, k+"="+v)
+		}
+	}
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +103,7 @@ func (d *daemon) waitExit() error {
 
 // client is a raw admin-protocol connection.
 type client struct {
-	t    *testing.T
+	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
 }
@@ -184,3 +189,50 @@ func (c *client) try(line string) (messages.Reply, error) {
 }
 
 func newReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }
+
+func freePort(t testing.TB) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startDaemonTCP runs cfkd with a TCP console on addr and waits until
+// dial accepts.
+func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "home")
+	d := &daemon{t: t, home: home, exited: make(chan struct{})}
+	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home, "-a", addr}, extra...)...)
+	d.cmd.Stderr = &d.stderr
+	d.cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(d.stop)
+	end := time.Now().Add(deadline)
+	for {
+		if c, err := net.Dial("tcp", dial); err == nil {
+			c.Close()
+			return d
+		}
+		if time.Now().After(end) {
+			t.Fatalf("cfkd never accepted on %s\n%s", dial, d.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (d *daemon) dialTCP(addr string) *client {
+	d.t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(deadline))
+	return &client{t: d.t, conn: c, r: bufio.NewReader(c)}
+}
