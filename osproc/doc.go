@@ -1,11 +1,13 @@
 // Package osproc is cfk's OS boundary for processes: fork/exec with a clean
 // fd table, the one reaper of the daemon, signalling process groups, and
-// pumping a child's output pipes into lines.
+// cutting the output of children into lines.
 //
-// Model: a Launcher owns every child of the daemon process. Launch forks and
-// registers the new pid under one mutex; the reaper (SIGCHLD, then
-// wait4(-1, WNOHANG) until nothing is left) takes the same mutex to reap a
-// pid and mark its Process exited; Signal takes it too. So:
+// Model: a Launcher owns every child of the daemon process, with two
+// goroutines, whatever the number of children: the reaper and the output
+// poller. Launch forks and registers the new pid under one mutex; the
+// reaper (SIGCHLD, then wait4(-1, WNOHANG) until nothing is left) takes the
+// same mutex to reap a pid and mark its Process exited; Signal takes it
+// too. So:
 //
 //   - an exit is never lost, even when the child dies before Launch returns
 //     (the reaper cannot look the pid up before it is registered);
@@ -14,10 +16,25 @@
 //   - orphans adopted by the daemon (it is made a child subreaper) are
 //     reaped and logged at debug level, so no zombie stays.
 //
+// Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
+// pipe whose read end Launch hands, as a raw non-blocking fd, to the output
+// poller: one goroutine blocked in epoll_wait on all of them (and on an
+// eventfd that Close writes to stop it). It reads once from each ready pipe
+// per round, so one flooding child cannot starve the others, cuts lines as
+// Pump does (lineSplitter, the one implementation of both), calls the
+// stream's callback from its goroutine, and closes the pipe at EOF. The
+// output of a child may be read after its exit was reported, and a last
+// line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
+// no os.File, no buffer (the poller has one read buffer for all), only a
+// small state and the partial line not ended yet, at most MaxLine bytes
+// (nil between lines).
+//
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
 // Every child is started by Launch. A child inherits only fds 0, 1, 2 and
-// Spec.ExtraFiles (Go opens everything else close-on-exec, and New marks
-// the fds the daemon inherited from its parent close-on-exec). At most one
+// Spec.ExtraFiles (Go opens everything else close-on-exec, so does osproc
+// with its pipes, epoll instance and eventfd, and New marks the fds the
+// daemon inherited from its parent close-on-exec). The output callbacks
+// must not block: the output of every child waits for them. At most one
 // Launcher is open per process at a time.
 package osproc

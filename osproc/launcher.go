@@ -30,8 +30,12 @@ type Spec struct {
 	Credential *syscall.Credential // nil: cfkd's own user and groups
 	Stdin      *os.File            // fd 0; nil: /dev/null
 	ExtraFiles []*os.File          // fds 3, 4, ... in order
-	// Stdout and Stderr receive each line the child writes on fd 1 / fd 2
-	// (see Pump). nil: the stream goes to /dev/null.
+	// Stdout and Stderr receive each line the child writes on fd 1 / fd 2,
+	// cut as Pump does (without "\n" or "\r\n", at most MaxLine bytes);
+	// line is only valid during the call. They are called from the
+	// Launcher's one output poller goroutine, maybe before Launch returns:
+	// they must not block, as the output of every child waits meanwhile.
+	// nil: the stream goes to /dev/null.
 	Stdout, Stderr func(pid int, line []byte)
 }
 
@@ -50,6 +54,7 @@ type Launcher struct {
 	done    chan struct{}
 	stopped chan struct{}
 	ownPgrp int
+	out     *poller // reads the output pipes of the children
 
 	mu    sync.Mutex
 	procs map[int]*entry
@@ -63,7 +68,7 @@ type entry struct {
 var open atomic.Bool
 
 // New makes the calling process a child subreaper, starts the reaper and
-// returns a Launcher. Close it to stop reaping.
+// the output poller and returns a Launcher. Close it to stop them.
 func New(log logrus.FieldLogger) (*Launcher, error) {
 	if !open.CompareAndSwap(false, true) {
 		return nil, errors.New("osproc: a Launcher is already open in this process")
@@ -82,6 +87,12 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 		open.Store(false)
 		return nil, fmt.Errorf("osproc: open %s: %w", os.DevNull, err)
 	}
+	out, err := newPoller(log)
+	if err != nil {
+		devnull.Close()
+		open.Store(false)
+		return nil, fmt.Errorf("osproc: output poller: %w", err)
+	}
 	l := &Launcher{
 		log:     log,
 		devnull: devnull,
@@ -89,6 +100,7 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 		done:    make(chan struct{}),
 		stopped: make(chan struct{}),
 		ownPgrp: syscall.Getpgrp(),
+		out:     out,
 		procs:   make(map[int]*entry),
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
@@ -96,18 +108,23 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 	return l, nil
 }
 
-// Close stops the reaper. Children still running are not touched.
+// Close stops the reaper and the output poller: the last partial line of
+// each output pipe still open is emitted, and the pipe closed (a child that
+// writes on it then gets EPIPE). Children still running are not touched.
 func (l *Launcher) Close() error {
 	signal.Stop(l.sigs)
 	close(l.done)
 	<-l.stopped
+	l.out.stop()
 	open.Store(false)
 	return l.devnull.Close()
 }
 
 // Launch starts a process as spec says. onExit is called once, from the
 // reaper goroutine, with the pid and raw wait status when the process is reaped; it
-// must not block. On error nothing was started and onExit is never called.
+// must not block. The captured output streams go to the output poller
+// (see Spec.Stdout), which may still emit lines after onExit. On error
+// nothing was started and onExit is never called.
 func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
@@ -120,16 +137,17 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if spec.Stdin != nil {
 		stdin = spec.Stdin
 	}
-	outR, outW, err := l.pipeOrNull(spec.Stdout != nil)
+	outR, outW, err := outputPipe(spec.Stdout != nil)
 	if err != nil {
 		return nil, err
 	}
-	errR, errW, err := l.pipeOrNull(spec.Stderr != nil)
+	errR, errW, err := outputPipe(spec.Stderr != nil)
 	if err != nil {
-		closeAll(outR, outW)
+		closeFds(outR, outW)
 		return nil, err
 	}
-	files := []uintptr{stdin.Fd(), outW.Fd(), errW.Fd()}
+	null := l.devnull.Fd()
+	files := []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
 	for _, f := range spec.ExtraFiles {
 		files = append(files, f.Fd())
 	}
@@ -149,16 +167,16 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	}
 	l.mu.Unlock()
 
-	closeAll(l.notNull(outW), l.notNull(errW))
+	closeFds(outW, errW)
 	if err != nil {
-		closeAll(l.notNull(outR), l.notNull(errR))
+		closeFds(outR, errR)
 		return nil, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
 	}
-	if spec.Stdout != nil {
-		go Pump(outR, MaxLine, func(line []byte) { spec.Stdout(pid, line) })
+	if outR >= 0 {
+		l.addOutput(pid, "stdout", outR, func(line []byte) { spec.Stdout(pid, line) })
 	}
-	if spec.Stderr != nil {
-		go Pump(errR, MaxLine, func(line []byte) { spec.Stderr(pid, line) })
+	if errR >= 0 {
+		l.addOutput(pid, "stderr", errR, func(line []byte) { spec.Stderr(pid, line) })
 	}
 	return proc, nil
 }
@@ -227,35 +245,49 @@ func (l *Launcher) reapAll() {
 	}
 }
 
-func (l *Launcher) pipeOrNull(want bool) (r, w *os.File, err error) {
+// addOutput hands the read end r of the output pipe of child pid to the
+// output poller. On failure (the Launcher is closed, or epoll refuses one
+// more fd: ENOMEM, ENOSPC beyond fs.epoll.max_user_watches) r is closed
+// and logged: the child's writes to it fail with EPIPE.
+func (l *Launcher) addOutput(pid int, stream string, r int, emit func(line []byte)) {
+	if err := l.out.add(r, emit); err != nil {
+		l.log.WithError(err).WithFields(logrus.Fields{"pid": pid, "stream": stream}).Error("the output of the process is not read")
+	}
+}
+
+// outputPipe returns a pipe for the output of a child, or -1, -1 when not
+// wanted (the child then gets /dev/null). Both ends are close-on-exec (the
+// child gets a dup of w); the read end, for the output poller, is
+// non-blocking; the child's write end stays blocking, as programs expect of
+// stdout.
+func outputPipe(want bool) (r, w int, err error) {
 	if !want {
-		return l.devnull, l.devnull, nil
+		return -1, -1, nil
 	}
 	var p [2]int
 	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
-		return nil, nil, fmt.Errorf("pipe: %w", err)
+		return -1, -1, fmt.Errorf("pipe: %w", err)
 	}
-	// the read end is non-blocking so that Go's poller waits for it; the
-	// child's write end stays blocking, as programs expect of stdout.
 	if err := syscall.SetNonblock(p[0], true); err != nil {
-		syscall.Close(p[0])
-		syscall.Close(p[1])
-		return nil, nil, fmt.Errorf("pipe: %w", err)
+		closeFds(p[0], p[1])
+		return -1, -1, fmt.Errorf("pipe: %w", err)
 	}
-	return os.NewFile(uintptr(p[0]), "|0"), os.NewFile(uintptr(p[1]), "|1"), nil
+	return p[0], p[1], nil
 }
 
-func (l *Launcher) notNull(f *os.File) *os.File {
-	if f == l.devnull {
-		return nil
+// fdOr returns fd, or def when fd is -1.
+func fdOr(fd int, def uintptr) uintptr {
+	if fd < 0 {
+		return def
 	}
-	return f
+	return uintptr(fd)
 }
 
-func closeAll(fs ...*os.File) {
-	for _, f := range fs {
-		if f != nil {
-			f.Close()
+// closeFds closes the fds that are not -1.
+func closeFds(fds ...int) {
+	for _, fd := range fds {
+		if fd >= 0 {
+			syscall.Close(fd)
 		}
 	}
 }

@@ -509,7 +509,7 @@ func TestLaunchErrors(t *testing.T) {
 	if n := called.Load(); n != 0 {
 		t.Errorf("onExit called %d times for launches that failed", n)
 	}
-	// (fewer is fine: the pumps of earlier tests may close their pipes now)
+	// (fewer is fine: the output poller may close pipes of earlier tests now)
 	if fdsAfter := len(openFds(t)); fdsAfter > fdsBefore {
 		t.Errorf("%d fds open before the failed launches, %d after: the pipes leak", fdsBefore, fdsAfter)
 	}

@@ -17,11 +17,15 @@ const readSize = 16 << 10
 
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
-// Pump reads f until EOF or error and calls emit for every line, without
-// its line ending ("\n" or "\r\n"). A line longer than max (max <= 0:
-// MaxLine) is emitted in pieces of max bytes; a last line without "\n" is
-// emitted at EOF. emit's argument is only valid during the call. Pump
-// closes f when done.
+// Pump reads f until EOF or error and calls emit for every line, as
+// lineSplitter cuts them: without its line ending ("\n" or "\r\n"), a
+// line longer than max (max <= 0: MaxLine) in pieces of max bytes, a last
+// line without "\n" emitted at EOF. emit's argument is only valid during
+// the call. Pump closes f when done.
+//
+// Pump is for one file read by its own goroutine; the output pipes of the
+// children of a Launcher are read by its one output poller instead (see
+// poller), which cuts lines the same way.
 //
 // Memory: while f has nothing to read, Pump holds no buffer at all (it
 // borrows one from a pool only for the time of a read, when f is a
@@ -29,38 +33,68 @@ var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &
 // (max+1 when the last is a '\r' that may be the start of a "\r\n").
 func Pump(f *os.File, max int, emit func(line []byte)) {
 	defer f.Close()
+	s := newLineSplitter(max, emit)
+	if rc, ok := polled(f); ok {
+		pumpPolled(rc, s.feed)
+	} else {
+		pumpBlocking(f, s.feed)
+	}
+	s.flush()
+}
+
+// lineSplitter cuts a byte stream fed in chunks of any size into lines:
+// each line is emitted without its line ending ("\n" or "\r\n"); a line
+// longer than max is emitted in pieces of max bytes; flush emits the last
+// line when it has no "\n". emit's argument is only valid during the call
+// (it may point into the chunk fed or into the splitter's own carry-over).
+//
+// It is the one place where lines are cut: Pump and the output poller both
+// use it. Memory: only the partial line that the next chunk continues is
+// kept, at most max bytes (max+1 when the last is a '\r' that may be the
+// start of a "\r\n"), and released (nil) whenever a chunk ends a line.
+type lineSplitter struct {
+	partial []byte // the line not ended yet; nil when empty
+	max     int
+	emit    func(line []byte)
+}
+
+// newLineSplitter returns a splitter of lines of at most max bytes (max <=
+// 0: MaxLine) that calls emit.
+func newLineSplitter(max int, emit func(line []byte)) *lineSplitter {
 	if max <= 0 {
 		max = MaxLine
 	}
-	var partial []byte
-	consume := func(chunk []byte) {
-		for len(chunk) > 0 {
-			i := bytes.IndexByte(chunk, '\n')
-			if i < 0 {
-				partial = appendBounded(partial, chunk, max, emit)
-				return
-			}
-			line := chunk[:i]
-			if len(partial) > 0 || len(line) > max {
-				partial = appendBounded(partial, line, max, emit)
-				line, partial = partial, partial[:0]
-			}
-			emit(trimCR(line))
-			chunk = chunk[i+1:]
-		}
-		if len(partial) == 0 {
-			partial = nil // release the carry-over between lines
-		}
-	}
+	return &lineSplitter{max: max, emit: emit}
+}
 
-	if rc, ok := polled(f); ok {
-		pumpPolled(rc, consume)
-	} else {
-		pumpBlocking(f, consume)
+// feed cuts chunk, the next bytes of the stream, into lines. chunk is not
+// kept after feed returns.
+func (s *lineSplitter) feed(chunk []byte) {
+	for len(chunk) > 0 {
+		i := bytes.IndexByte(chunk, '\n')
+		if i < 0 {
+			s.partial = appendBounded(s.partial, chunk, s.max, s.emit)
+			return
+		}
+		line := chunk[:i]
+		if len(s.partial) > 0 || len(line) > s.max {
+			s.partial = appendBounded(s.partial, line, s.max, s.emit)
+			line, s.partial = s.partial, s.partial[:0]
+		}
+		s.emit(trimCR(line))
+		chunk = chunk[i+1:]
 	}
-	if len(partial) > 0 {
-		emit(trimCR(partial))
+	if len(s.partial) == 0 {
+		s.partial = nil // release the carry-over between lines
 	}
+}
+
+// flush ends the stream: the partial line, if any, is emitted.
+func (s *lineSplitter) flush() {
+	if len(s.partial) > 0 {
+		s.emit(trimCR(s.partial))
+	}
+	s.partial = nil
 }
 
 // polled returns the RawConn of f when f's fd is non-blocking (os.NewFile

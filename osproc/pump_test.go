@@ -15,7 +15,7 @@ import (
 // pipeMode says how the read end given to Pump is made.
 type pipeMode struct {
 	name     string
-	nonblock bool // non-blocking, in Go's poller (the launcher's pipes); else a blocking fd (the fallback)
+	nonblock bool // non-blocking, in Go's poller; else a blocking fd (the fallback)
 }
 
 var pipeModes = []pipeMode{{"polled", true}, {"blocking", false}}
