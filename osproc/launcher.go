@@ -173,10 +173,10 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		return nil, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
 	}
 	if outR >= 0 {
-		l.addOutput(pid, "stdout", outR, func(line []byte) { spec.Stdout(pid, line) })
+		l.addOutput(pid, "stdout", outR, bindPid(spec.Stdout, pid))
 	}
 	if errR >= 0 {
-		l.addOutput(pid, "stderr", errR, func(line []byte) { spec.Stderr(pid, line) })
+		l.addOutput(pid, "stderr", errR, bindPid(spec.Stderr, pid))
 	}
 	return proc, nil
 }
@@ -376,4 +376,11 @@ func cloexecFrom(first int) error {
 		}
 	}
 	return nil
+}
+
+// bindPid binds emit to a pid. It takes the callback alone, not the Spec,
+// so that a long-lived output registration does not keep the spec's
+// environment and argv alive.
+func bindPid(emit func(pid int, line []byte), pid int) func([]byte) {
+	return func(line []byte) { emit(pid, line) }
 }
