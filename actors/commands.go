@@ -12,7 +12,7 @@ import (
 func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	switch m.Verb {
 	case messages.VerbStart, messages.VerbStop, messages.VerbUp, messages.VerbDown,
-		messages.VerbRestart, messages.VerbDestroy:
+		messages.VerbRestart, messages.VerbDestroy, messages.VerbRollingRestart:
 		c.serviceVerb(ctx, m)
 	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids:
 		ctx.Respond(c.query(m))
@@ -29,7 +29,11 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	case messages.VerbProxyUp, messages.VerbProxyDown:
 		ctx.Respond(messages.ErrorReply(messages.ErrNoProxy))
 	case messages.VerbBind:
-		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown socket '%s'", m.Arg)))
+		c.bindSocket(ctx, m.Arg)
+	case messages.VerbUnbind:
+		c.unbindSocket(ctx, m.Arg)
+	case messages.VerbSockets:
+		ctx.Respond(c.socketLines())
 	case messages.VerbShutdown:
 		c.beginShutdown(ctx)
 	default:
@@ -49,7 +53,7 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is shutting down")))
 		return
 	}
-	c.fanOut(ctx, m.Verb, ctx.Sender(), targets, nil)
+	c.fanOut(m.Verb, ctx.Sender(), targets, nil)
 }
 
 func verbMessage(v messages.Verb) func(messages.RequestID) any {
@@ -65,6 +69,8 @@ func verbMessage(v messages.Verb) func(messages.RequestID) any {
 			return messages.DownService{Req: r}
 		case messages.VerbRestart:
 			return messages.RestartService{Req: r}
+		case messages.VerbRollingRestart:
+			return messages.RestartService{Req: r, UntilRunning: true}
 		case messages.VerbShutdown:
 			return messages.HaltService{Req: r}
 		default:
@@ -99,8 +105,10 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	return messages.Reply{Lines: lines}
 }
 
-// beginShutdown brings every service down, answers, then publishes
-// ShutdownCompleted. New starts and declarations are refused meanwhile.
+// beginShutdown brings every service down, then closes every socket
+// (removing the paths of UNIX ones), answers, and publishes
+// ShutdownCompleted. New starts, binds and declarations are refused
+// meanwhile.
 func (c *Controller) beginShutdown(ctx actor.Context) {
 	if c.shutdown != nil {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is already shutting down")))
@@ -108,11 +116,15 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 	}
 	c.log.Info("shutting down: bringing every service down")
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
-	sys := ctx.ActorSystem()
-	c.shutdown = c.fanOut(ctx, messages.VerbShutdown, ctx.Sender(), all,
-		func(messages.Reply) {
-			c.log.Info("shutdown complete: every service is down")
-			sys.EventStream.Publish(messages.ShutdownCompleted{})
+	sys, to := ctx.ActorSystem(), ctx.Sender()
+	c.shutdown = c.fanOut(messages.VerbShutdown, nil, all,
+		func(r messages.Reply) {
+			c.log.Info("every service is down: closing the sockets")
+			c.closeSockets(func() {
+				c.log.Info("shutdown complete: every service is down, every socket closed")
+				c.answer(to, r)
+				sys.EventStream.Publish(messages.ShutdownCompleted{})
+			})
 		})
 }
 

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -23,8 +24,8 @@ type entry struct {
 }
 
 // Controller is the root actor: it owns the declarations and the registry
-// of services, turns statements into commands to service actors, and
-// gathers their replies into one Reply per request.
+// of services and sockets, turns statements into commands to service and
+// socket actors, and gathers their replies into one Reply per request.
 type Controller struct {
 	opts     Options
 	log      *logrus.Logger
@@ -35,6 +36,12 @@ type Controller struct {
 	pending  map[messages.RequestID]*gather
 	shutdown *gather // the shutdown in progress, if any
 	strategy *resumeStrategy
+
+	sockets map[string]*sockEntry
+	// files is the table of bound sockets the services launch with. It is
+	// never mutated: every change makes a new map, sent to every service.
+	files    map[string]*os.File
+	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 }
 
 func newController(opts Options) *Controller {
@@ -43,6 +50,9 @@ func newController(opts Options) *Controller {
 		log:      opts.Log,
 		services: map[string]*entry{},
 		pending:  map[messages.RequestID]*gather{},
+		sockets:  map[string]*sockEntry{},
+		files:    map[string]*os.File{},
+		sockWait: map[messages.RequestID]func(messages.SocketReply){},
 	}
 	c.strategy = &resumeStrategy{log: opts.Log, answer: c.answerLost}
 	return c
@@ -57,8 +67,17 @@ func (c *Controller) HandleFailure(sys *actor.ActorSystem, sup actor.Supervisor,
 	c.strategy.HandleFailure(sys, sup, child, rs, reason, message)
 }
 
-// answerLost answers the request a panicking service was handling.
+// answerLost answers the request a panicking service or socket actor was
+// handling.
 func (c *Controller) answerLost(msg any, err error) {
+	switch m := msg.(type) {
+	case messages.BindSocket:
+		c.onSocketReply(messages.SocketReply{Req: m.Req, Err: err})
+		return
+	case messages.UnbindSocket:
+		c.onSocketReply(messages.SocketReply{Req: m.Req, Err: err})
+		return
+	}
 	if req, ok := messages.RequestIDOf(msg); ok {
 		c.onServiceReply(messages.ServiceReply{Req: req, Name: c.nameOfRequest(req), Err: err})
 	}
@@ -72,7 +91,9 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case messages.SetServiceAttr:
 		ctx.Respond(c.declareService(ctx, m))
 	case messages.SetSocketAttr:
-		ctx.Respond(messages.ErrorReply(fmt.Errorf("socket '%s': shared sockets are not supported by this build yet", m.Socket)))
+		ctx.Respond(c.declareSocket(ctx, m))
+	case messages.SocketReply:
+		c.onSocketReply(m)
 	case messages.SetProxyAttr:
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("proxy '%s': proxies are not supported by this build yet", m.Proxy)))
 	case messages.ControlCommand:
@@ -94,7 +115,11 @@ func (c *Controller) Receive(ctx actor.Context) {
 			pid = e.pid
 		}
 		ctx.Respond(pid)
-	case *actor.Terminated, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+	case *actor.Terminated:
+		ctx.Send(ctx.Self(), serviceGone{pid: m.Who})
+	case serviceGone:
+		c.onServiceGone(m)
+	case *actor.Stopping, *actor.Stopped, *actor.Restarting:
 	default:
 		c.log.WithField("message", fmt.Sprintf("%T", m)).Warn("controller: unknown message ignored")
 	}
@@ -127,7 +152,8 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		}
 	}
 	if e == nil {
-		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg) },
+		files := c.files
+		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
 			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
 		e = &entry{
 			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),

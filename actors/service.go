@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -23,8 +24,9 @@ type (
 // waiter is a deferred reply: a restart, destroy or halt answered once
 // the service is down (and, for restart, started again).
 type waiter struct {
-	req     messages.RequestID
-	restart bool
+	req          messages.RequestID
+	restart      bool
+	untilRunning bool // a rolling restart's: answered once running
 }
 
 // Service is the actor of one service: the lifecycle of SPEC §2.
@@ -33,10 +35,11 @@ type waiter struct {
 // operator wants (wantDown, startWhenDown, halted). Commands look at the
 // state first; every state change goes through transition.
 type Service struct {
-	opts Options
-	log  *logrus.Entry
-	cfg  messages.ServiceConfig
-	self *actor.PID
+	opts  Options
+	log   *logrus.Entry
+	cfg   messages.ServiceConfig
+	self  *actor.PID
+	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
 
 	state      messages.State
 	proc       *osproc.Process
@@ -52,23 +55,38 @@ type Service struct {
 	startWhenDown bool   // restart (or up while stopping): start again once down
 	halted        string // "destroyed" or "shut down": no start any more
 	waiters       []waiter
+	// runWaiters are rolling restarts whose process is started: each is
+	// answered once it is running, or with an error once the service is
+	// down for good (see settleRunWaiters).
+	runWaiters []messages.RequestID
 }
 
-func newService(opts Options, cfg messages.ServiceConfig) *Service {
+func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
 	return &Service{
-		opts: opts,
-		cfg:  cfg,
-		log:  opts.Log.WithField("service", cfg.Name),
+		opts:  opts,
+		cfg:   cfg,
+		files: files,
+		log:   opts.Log.WithField("service", cfg.Name),
 	}
 }
 
 // Receive implements actor.Actor.
 func (s *Service) Receive(ctx actor.Context) {
+	s.receive(ctx)
+	s.settleRunWaiters(ctx)
+}
+
+func (s *Service) receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.self = ctx.Self()
 	case messages.ConfigureService:
 		s.cfg = m.Config
+	case messages.SocketsChanged:
+		s.files = m.Files
+		if m.Req != 0 {
+			s.reply(ctx, m.Req, nil) // the old table is never used again
+		}
 	case messages.StartService:
 		s.reply(ctx, m.Req, s.guard(func() error { return s.start(ctx, true) }))
 	case messages.UpService:
@@ -78,7 +96,7 @@ func (s *Service) Receive(ctx actor.Context) {
 	case messages.DownService:
 		s.reply(ctx, m.Req, s.stop(ctx, false))
 	case messages.RestartService:
-		s.restart(ctx, m.Req)
+		s.restart(ctx, m)
 	case messages.DestroyService:
 		s.halt(ctx, m.Req, "destroyed")
 	case messages.HaltService:
@@ -153,21 +171,49 @@ func (s *Service) stop(ctx actor.Context, strict bool) error {
 	return nil
 }
 
-func (s *Service) restart(ctx actor.Context, req messages.RequestID) {
+func (s *Service) restart(ctx actor.Context, m messages.RestartService) {
 	if err := s.haltedErr(); err != nil {
-		s.reply(ctx, req, err)
+		s.reply(ctx, m.Req, err)
 		return
 	}
 	if !s.state.IsUp() {
 		if s.state == messages.Backoff {
 			s.transition(ctx, messages.Stopped, "")
 		}
-		s.reply(ctx, req, s.start(ctx, true))
+		err := s.start(ctx, true)
+		if err != nil || !m.UntilRunning {
+			s.reply(ctx, m.Req, err)
+			return
+		}
+		s.runWaiters = append(s.runWaiters, m.Req)
 		return
 	}
 	s.beginStop(ctx)
 	s.startWhenDown = true
-	s.waiters = append(s.waiters, waiter{req: req, restart: true})
+	s.waiters = append(s.waiters, waiter{req: m.Req, restart: true, untilRunning: m.UntilRunning})
+}
+
+// settleRunWaiters answers the rolling restarts waiting for the service to
+// run: nil once it is running, an error once it is down for good (not in
+// backoff: that one retries by itself). It runs after every message, so
+// the states a single message passes through (fail, then starting again)
+// do not count.
+func (s *Service) settleRunWaiters(ctx actor.Context) {
+	if len(s.runWaiters) == 0 || (s.state.IsUp() && s.state != messages.Running) || s.state == messages.Backoff {
+		return
+	}
+	var err error
+	if s.state != messages.Running {
+		why := s.state.String()
+		if s.failReason != "" {
+			why += " (" + s.failReason + ")"
+		}
+		err = fmt.Errorf("Service '%s' did not come back up: %s", s.cfg.Name, why)
+	}
+	for _, req := range s.runWaiters {
+		s.reply(ctx, req, err)
+	}
+	s.runWaiters = nil
 }
 
 // halt brings the service down for good (destroy, shutdown) and answers
@@ -206,6 +252,10 @@ func (s *Service) afterDown(ctx actor.Context) {
 
 func (s *Service) answerWaiters(ctx actor.Context, err error) {
 	for _, w := range s.waiters {
+		if w.untilRunning && err == nil {
+			s.runWaiters = append(s.runWaiters, w.req)
+			continue
+		}
 		s.reply(ctx, w.req, err)
 	}
 	s.waiters = nil

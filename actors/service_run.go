@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,7 +26,7 @@ func (s *Service) start(ctx actor.Context, manual bool) error {
 	if !s.cfg.HasCmd() {
 		return fmt.Errorf("Service '%s' has no known command", name)
 	}
-	spec, err := s.spec()
+	spec, shown, err := s.spec()
 	if err != nil {
 		return fmt.Errorf("Service '%s' cannot start: %w", name, err)
 	}
@@ -47,7 +49,7 @@ func (s *Service) start(ctx actor.Context, manual bool) error {
 		return fmt.Errorf("Service '%s' failed to start: %w", name, err)
 	}
 	s.proc = proc
-	s.runningCmd = strings.Join(spec.Argv, " ")
+	s.runningCmd = strings.Join(shown, " ")
 	s.log.WithField("pid", proc.Pid).Infof("starting %s", name)
 	s.transition(ctx, messages.Starting, "")
 	s.arm(ctx, s.cfg.StartWait, startWaitElapsed{Gen: s.gen})
@@ -182,26 +184,45 @@ func failReason(ws syscall.WaitStatus) string {
 	return fmt.Sprintf("Exited with error %d", ws.ExitStatus())
 }
 
-// spec builds the process spec from the declaration (SPEC §2.4).
-func (s *Service) spec() (osproc.Spec, error) {
+// spec builds the process spec from the declaration (SPEC §2.4), and
+// the command as status shows it (without the socket-activation shim).
+func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	c := s.cfg
 	argv, err := osproc.Argv(c.Cmd, c.Argv)
 	if err != nil {
-		return osproc.Spec{}, err
+		return osproc.Spec{}, nil, err
 	}
-	if c.TieStdinTo != "" {
-		return osproc.Spec{}, fmt.Errorf("socket '%s' is not bound", c.TieStdinTo)
+	stdin, err := s.socket(c.TieStdinTo)
+	if err != nil {
+		return osproc.Spec{}, nil, err
+	}
+	var extra []*os.File
+	for _, name := range c.ListenSockets {
+		f, err := s.socket(name)
+		if err != nil {
+			return osproc.Spec{}, nil, err
+		}
+		extra = append(extra, f)
 	}
 	cred, err := osproc.Credential(c.User, c.Group)
 	if err != nil {
-		return osproc.Spec{}, err
+		return osproc.Spec{}, nil, err
 	}
-	env := mergeEnv(s.opts.Env, c.Env, []messages.EnvVar{
+	vars := []messages.EnvVar{
 		{Key: "CONTROL_FREAK_ENABLED", Value: "1"},
 		{Key: "CONTROL_FREAK_SERVICE", Value: c.Name},
-	})
-	spec := osproc.Spec{
-		Argv: argv, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession, Credential: cred,
+	}
+	shown, exec := argv, argv
+	if len(extra) > 0 {
+		vars = append(vars,
+			messages.EnvVar{Key: "LISTEN_FDS", Value: strconv.Itoa(len(extra))},
+			messages.EnvVar{Key: "LISTEN_FDNAMES", Value: strings.Join(c.ListenSockets, ":")})
+		exec = append([]string{"/bin/sh", "-c", listenPidShim}, argv...)
+	}
+	env := mergeEnv(withoutActivation(s.opts.Env), c.Env, vars)
+	spec = osproc.Spec{
+		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession, Credential: cred,
+		Stdin: stdin, ExtraFiles: extra,
 	}
 	if !c.IgnoreStdout {
 		spec.Stdout = s.outputLogger("out", logrus.InfoLevel)
@@ -209,7 +230,36 @@ func (s *Service) spec() (osproc.Spec, error) {
 	if !c.IgnoreStderr {
 		spec.Stderr = s.outputLogger("err", logrus.ErrorLevel)
 	}
-	return spec, nil
+	return spec, shown, nil
+}
+
+// listenPidShim runs the command (its "$0" "$@") with LISTEN_PID set to
+// the pid the command will have: the shell's own, kept through exec.
+// sd_listen_fds(3) checks it; a fork/exec cannot set it from outside.
+const listenPidShim = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
+
+// socket returns the bound socket name (nil for ""), or why there is none.
+func (s *Service) socket(name string) (*os.File, error) {
+	if name == "" {
+		return nil, nil
+	}
+	if f := s.files[name]; f != nil {
+		return f, nil
+	}
+	return nil, fmt.Errorf("socket '%s' is not bound", name)
+}
+
+// withoutActivation drops the socket-activation variables cfkd may have
+// got itself: they are meant for cfkd, never for a service.
+func withoutActivation(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if k != "LISTEN_FDS" && k != "LISTEN_PID" && k != "LISTEN_FDNAMES" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // outputLogger logs each line of one output stream of the service.

@@ -17,6 +17,7 @@ type command struct {
 const (
 	groupServices = "Service commands (REF: NAME, @TAG or all):"
 	groupProxies  = "Proxy commands:"
+	groupSockets  = "Shared socket commands:"
 	groupOther    = "Other commands:"
 )
 
@@ -56,9 +57,16 @@ they are.`),
 		verb("down", "make sure services are down",
 			`Stops the referenced services that are up; those already down are left as
 they are.`),
-		verb("restart", "stop services that are up, then start them again",
+		verb("restart", "stop services that are up, then start them again (--rolling: one at a time)",
 			`Stops the referenced services that are up and starts them again once they
-are down; starts those that are down.`),
+are down; starts those that are down.
+
+With --rolling, the services are restarted one at a time, in name order: the
+next one is stopped only once the previous one is running again (it has
+lived startwait_secs), so that workers sharing a socket never all stop at
+once. The first service that does not come back up stops the rolling
+restart; the services after it are left as they are (reported as not
+restarted). Sent as "command rollingrestart SELECTOR".`),
 		verb("destroy", "bring services down and forget them",
 			`Brings the referenced services down, then removes them: they no longer
 appear in list or status.`),
@@ -94,6 +102,28 @@ proxy, cmd}.`,
 			short: "shut a proxy down (its services fail)",
 			long:  `Shuts the proxy NAME down; the services that were up under it end in fail.`},
 
+		{name: "sockets", group: groupSockets, min: 0, max: 0, run: runSockets,
+			short: "show the shared sockets: address, bound or not, services",
+			long: `Prints one line per socket declared with "socket NAME ATTR=VALUE": bound
+or unbound, its name, its address (host:port with the real port once bound,
+or unix:PATH) and the services that use it (tie_stdin_to, listen_sockets).
+
+With --json: an array of {name, host, service, address, bound, services}.`,
+			example: "cfkctl sockets\ncfkctl --json sockets"},
+		{name: "bind", args: "SOCKNAME", group: groupSockets, min: 1, max: 1, run: runBind,
+			short: "bind a declared socket",
+			long: `Binds the socket SOCKNAME, declared with "socket SOCKNAME ATTR=VALUE"
+lines, so that services tied to it (tie_stdin_to, listen_sockets) can
+accept on it. It stays bound while they come and go, until unbind or
+shutdown. A socket already bound is an error; a change to its declaration
+takes effect at its next bind (unbind, then bind).`,
+			example: "cfkctl load - <<'END'\nsocket web host=127.0.0.1\nsocket web service=8080\nEND\ncfkctl bind web"},
+		{name: "unbind", args: "SOCKNAME", group: groupSockets, min: 1, max: 1, run: runUnbind,
+			short: "close a bound socket",
+			long: `Closes the socket SOCKNAME (a UNIX socket's file is removed). Refused while a
+service that uses it is up: stop them first. Connections waiting in its
+backlog are dropped.`},
+
 		{name: "load", args: "FILE|-", group: groupOther, min: 1, max: 1, run: runLoad,
 			short: "send the lines of FILE (- for standard input) to cfkd",
 			long: `Sends each line of FILE, or of standard input for -, to cfkd: declarations
@@ -102,10 +132,6 @@ Blank lines and comments are skipped. Every ${BASE} becomes --basedir (made
 absolute), or the current directory. Stops at the first error, printed as
 FILE:LINE: MESSAGE.`,
 			example: "cfkctl load services.conf\ncfkctl --basedir /srv/app load - <<'END'\nservice app cmd=${BASE}/bin/app\nEND"},
-		{name: "bind", args: "SOCKNAME", group: groupOther, min: 1, max: 1, run: runBind,
-			short: "bind a declared socket",
-			long: `Binds the socket SOCKNAME, declared with "socket SOCKNAME ATTR=VALUE"
-lines, so that services tied to it (tie_stdin_to) can accept on it.`},
 		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
 			short: "print the version of cfkd",
 			long:  `Prints the version of the cfkd cfkctl talks to (--version prints cfkctl's).`},

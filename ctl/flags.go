@@ -20,6 +20,7 @@ type options struct {
 	address string // as the user gave it, or the default
 	basedir string
 	json    bool
+	rolling bool // restart one service at a time
 	help    bool
 	version bool
 	timeout time.Duration // 0: none
@@ -69,6 +70,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.address, "a", o.address, "")
 	fs.StringVar(&o.basedir, "basedir", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
+	fs.BoolVar(&o.rolling, "rolling", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")

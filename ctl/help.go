@@ -13,6 +13,8 @@ const helpFlags = `Flags (anywhere on the line):
       --basedir DIR   what ${BASE} stands for in load (default: the current
                       directory)
       --json          print the result as JSON (errors too: {"ok":false,...})
+      --rolling       restart only: one service at a time, each running
+                      before the next is stopped
       --timeout DUR   limit for connecting and for each reply: 10s, 1m, or
                       seconds; 0 for none (default 5m)
   -h, --help          show this help, or a command's with COMMAND --help

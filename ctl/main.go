@@ -85,6 +85,9 @@ func run(args []string, e *env) int {
 		printCommandHelp(e.stdout, cmd)
 		return ExitOK
 	}
+	if o.rolling && cmd.name != "restart" {
+		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart"))
+	}
 	args = pos[1:]
 	if err := cmd.checkArgs(args); err != nil {
 		return report(e, o, cmd, err)

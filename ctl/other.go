@@ -18,6 +18,9 @@ func runProxyDown(s *session, args []string) error { return named(s, "proxydown"
 // runBind is `cfkctl bind SOCKNAME`.
 func runBind(s *session, args []string) error { return named(s, "bind", "socket", args[0]) }
 
+// runUnbind is `cfkctl unbind SOCKNAME`.
+func runUnbind(s *session, args []string) error { return named(s, "unbind", "socket", args[0]) }
+
 // named sends `command VERB NAME` after checking NAME is one word.
 func named(s *session, verb, what, name string) error {
 	if !isWord(name) {

@@ -19,9 +19,13 @@ func verbRunner(verb string) func(*session, []string) error {
 		if err != nil {
 			return err
 		}
+		wire := verb
+		if verb == "restart" && s.opts.rolling {
+			wire = "rollingrestart"
+		}
 		var all []string
 		for _, sel := range sels {
-			lines, err := s.call("command " + verb + " " + sel)
+			lines, err := s.call("command " + wire + " " + sel)
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,12 @@ import (
 var launcher *osproc.Launcher
 
 func TestMain(m *testing.M) {
+	switch os.Getenv(helperEnv) { // run by a test as a service
+	case "activated":
+		os.Exit(activatedMain())
+	case "sockcat":
+		os.Exit(sockcatMain(os.Args[1:]))
+	}
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
 	var err error

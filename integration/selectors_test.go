@@ -73,8 +73,11 @@ func TestDeclarationErrorsChangeNothing(t *testing.T) {
 	h.ok("service s cmd=sleep 1", "service s startwait_secs=3")
 	h.fails("service s startwait_secs=-1", `invalid value for startwait_secs: "-1" (want a number of seconds >= 0 and <= 86400)`)
 	h.fails("service s bogus=1", "invalid property 'bogus'")
-	h.fails("socket web host=127.0.0.1", "socket 'web': shared sockets are not supported by this build yet")
 	h.fails("command bind web", "unknown socket 'web'")
+	h.fails("socket web bogus=1", "invalid property 'bogus'")
+	if got := h.ok("command sockets"); len(got) != 0 {
+		t.Fatalf("a failed socket declaration created %q", got)
+	}
 	h.fails("command proxyup p", ErrNoProxy.Error())
 	if got := h.ok("command proxystatus"); len(got) != 0 {
 		t.Fatalf("proxystatus %q", got)

@@ -19,8 +19,13 @@ type (
 	// DownService stops an up service; a down one is left as it is.
 	DownService struct{ Req RequestID }
 	// RestartService stops an up service and starts it again once down;
-	// starts a down one.
-	RestartService struct{ Req RequestID }
+	// starts a down one. It is answered once the process is started again
+	// or, with UntilRunning, once it is running (startwait_secs later): an
+	// error then says it went down instead (a rolling restart stops there).
+	RestartService struct {
+		Req          RequestID
+		UntilRunning bool
+	}
 	// DestroyService brings the service down; the reply says it is down
 	// and the actor may be stopped.
 	DestroyService struct{ Req RequestID }
@@ -76,6 +81,8 @@ func RequestIDOf(msg any) (RequestID, bool) {
 		return m.Req, true
 	case HaltService:
 		return m.Req, true
+	case SocketsChanged:
+		return m.Req, m.Req != 0
 	}
 	return 0, false
 }

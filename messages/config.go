@@ -21,6 +21,7 @@ type ServiceConfig struct {
 	Tags          []string
 	Env           []EnvVar // in declaration order, one entry per key
 	TieStdinTo    string
+	ListenSockets []string // sockets passed as fds 3, 4, ... (systemd socket activation)
 	IgnoreStdout  bool
 	IgnoreStderr  bool
 	RespawnOnFail bool
@@ -68,6 +69,8 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.Env = withEnv(c.Env, v)
 	case SvcTieStdinTo:
 		c.TieStdinTo = v.Str
+	case SvcListenSockets:
+		c.ListenSockets = clone(v.List)
 	case SvcIgnoreStdout:
 		c.IgnoreStdout = v.Bool
 	case SvcIgnoreStderr:
@@ -144,6 +147,23 @@ func (c ServiceConfig) CmdText() string {
 func (c ServiceConfig) HasTag(t string) bool {
 	for _, x := range c.Tags {
 		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// UsesSocket reports whether the service is tied to socket name, as its
+// stdin or one of its listen_sockets.
+func (c ServiceConfig) UsesSocket(name string) bool {
+	if name == "" {
+		return false
+	}
+	if c.TieStdinTo == name {
+		return true
+	}
+	for _, x := range c.ListenSockets {
+		if x == name {
 			return true
 		}
 	}

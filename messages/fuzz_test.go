@@ -148,17 +148,17 @@ func checkValue(t *testing.T, line, attr string, v Value) {
 func checkCommand(t *testing.T, line string, c ControlCommand) {
 	t.Helper()
 	switch c.Verb {
-	case VerbProxyUp, VerbProxyDown, VerbBind:
+	case VerbProxyUp, VerbProxyDown, VerbBind, VerbUnbind:
 		if c.Arg == "" || c.Sel != (Selector{}) {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart:
 		named := c.Sel.Kind == SelectService || c.Sel.Kind == SelectTag
 		if c.Arg != "" || named == (c.Sel.Name == "") {
 			t.Fatalf("Parse(%q): bad selector %#v", line, c)
 		}
-	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown:
+	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets:
 		if c.Arg != "" || c.Sel != (Selector{}) {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}

@@ -40,6 +40,9 @@ var (
 	// socket name.
 	ErrBindNoName = errors.New("bind needs a socket name")
 	ErrBindArgs   = errors.New("bind takes exactly 1 argument: socket name")
+	// ErrUnbindNoName and ErrUnbindArgs: the same for `command unbind`.
+	ErrUnbindNoName = errors.New("unbind needs a socket name")
+	ErrUnbindArgs   = errors.New("unbind takes exactly 1 argument: socket name")
 
 	// ErrUnknownCommand is wrapped by `unknown command 'WORD'` (a bad first
 	// word or verb).
@@ -197,13 +200,13 @@ func parseCommand(rest string) (Statement, error) {
 	verb, args := Verb(words[0]), words[1:]
 	switch verb {
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart:
 		sel, err := parseSelector(args)
 		if err != nil {
 			return nil, err
 		}
 		return ControlCommand{Verb: verb, Sel: sel}, nil
-	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown:
+	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("'%s' takes no argument", verb)
 		}
@@ -214,15 +217,22 @@ func parseCommand(rest string) (Statement, error) {
 		}
 		return ControlCommand{Verb: verb, Arg: args[0]}, nil
 	case VerbBind:
-		switch {
-		case len(args) == 0:
-			return nil, ErrBindNoName
-		case len(args) > 1:
-			return nil, ErrBindArgs
-		}
-		return ControlCommand{Verb: verb, Arg: args[0]}, nil
+		return socketVerb(verb, args, ErrBindNoName, ErrBindArgs)
+	case VerbUnbind:
+		return socketVerb(verb, args, ErrUnbindNoName, ErrUnbindArgs)
 	}
 	return nil, unknownCommand(words[0])
+}
+
+// socketVerb reads the one socket name of bind and unbind.
+func socketVerb(verb Verb, args []string, errNoName, errArgs error) (Statement, error) {
+	switch {
+	case len(args) == 0:
+		return nil, errNoName
+	case len(args) > 1:
+		return nil, errArgs
+	}
+	return ControlCommand{Verb: verb, Arg: args[0]}, nil
 }
 
 // parseSelector reads the optional selector of a service verb: `service

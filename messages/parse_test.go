@@ -122,6 +122,12 @@ var parseOK = []struct {
 	{"service a tags=w e b,x.y,z-1", svc("a", SvcTags, list("web", "x.y", "z-1"))},
 	{"service a tags=,,", svc("a", SvcTags, unset())},
 	{`service a tags=" , "`, svc("a", SvcTags, unset())},
+	// listen_sockets: a comma list of socket names, like tags
+	{"service a listen_sockets=web", svc("a", SvcListenSockets, list("web"))},
+	{"service a listen_sockets= web , admin ,web", svc("a", SvcListenSockets, list("web", "admin"))},
+	{"service a listen_sockets=b,a,,b,_c-1,", svc("a", SvcListenSockets, list("b", "a", "_c-1"))},
+	{"service a listen_sockets=,,", svc("a", SvcListenSockets, unset())},
+	{"service a listen_sockets=", svc("a", SvcListenSockets, unset())},
 	// add_env
 	{"service a add_env=FOO=bar", svc("a", SvcAddEnv, env("FOO", "bar"))},
 	{"service a add_env=FOO=", svc("a", SvcAddEnv, env("FOO", ""))},
@@ -250,6 +256,14 @@ var parseOK = []struct {
 	{"command proxydown p", cmdArg(VerbProxyDown, "p")},
 	{"command proxyup 1nope", cmdArg(VerbProxyUp, "1nope")},
 	{"command bind s", cmdArg(VerbBind, "s")},
+	{"command unbind s", cmdArg(VerbUnbind, "s")},
+	{"command unbind  web-1 ", cmdArg(VerbUnbind, "web-1")},
+	{"command sockets", cmd(VerbSockets, SelectNone, "")},
+	{"command sockets # all", cmd(VerbSockets, SelectNone, "")},
+	{"command rollingrestart tag web", cmd(VerbRollingRestart, SelectTag, "web")},
+	{"command rollingrestart service a", cmd(VerbRollingRestart, SelectService, "a")},
+	{"command rollingrestart all", cmd(VerbRollingRestart, SelectAll, "")},
+	{"command rollingrestart", cmd(VerbRollingRestart, SelectNone, "")},
 }
 
 var parseErr = []struct {
@@ -457,6 +471,15 @@ var parseErr = []struct {
 	{"command proxydown a b", "Couldn't find a valid proxy. bailing."},
 	{"command bind", "bind needs a socket name"},
 	{"command bind a b", "bind takes exactly 1 argument: socket name"},
+	{"command unbind", "unbind needs a socket name"},
+	{"command unbind a b", "unbind takes exactly 1 argument: socket name"},
+	{"command sockets web", "'sockets' takes no argument"},
+	{"command rollingrestart web", "unknown selector 'web'"},
+	{"command rollingrestart tag", "tag selector takes exactly 1 argument: tag"},
+	{"command Unbind a", "unknown command 'Unbind'"},
+	{"service a listen_sockets=1web", `invalid value for listen_sockets: "1web" (want comma-separated socket names)`},
+	{"service a listen_sockets=web,-", `invalid value for listen_sockets: "-" (want comma-separated socket names)`},
+	{"service a listen_sockets=web;x", `invalid value for listen_sockets: "web;x" (want comma-separated socket names)`},
 }
 
 const longDigits = "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"

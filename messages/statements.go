@@ -17,6 +17,7 @@ const (
 	SvcTags              ServiceAttr = "tags"
 	SvcAddEnv            ServiceAttr = "add_env"
 	SvcTieStdinTo        ServiceAttr = "tie_stdin_to"
+	SvcListenSockets     ServiceAttr = "listen_sockets"
 	SvcIgnoreStdout      ServiceAttr = "ignore_stdout"
 	SvcIgnoreStderr      ServiceAttr = "ignore_stderr"
 	SvcRespawnOnFail     ServiceAttr = "respawn_on_fail"
@@ -63,7 +64,7 @@ const (
 //	Num                    startwait_secs, stopwait_secs (finite, >= 0)
 //	Int                    respawn_max_retries (>= 1), listen_qsize (>= 1;
 //	                       0 means "max", SOMAXCONN)
-//	List                   tags: deduplicated, in first-seen order
+//	List                   tags, listen_sockets: deduplicated, in first-seen order
 //	Key                    add_env: the variable name (Str holds its value)
 type Value struct {
 	Unset bool
@@ -121,6 +122,11 @@ const (
 	VerbProxyDown   Verb = "proxydown"
 	VerbBind        Verb = "bind"
 	VerbShutdown    Verb = "shutdown"
+
+	// Extensions (not in the original).
+	VerbUnbind         Verb = "unbind"         // unbind SOCKNAME: close a bound socket
+	VerbSockets        Verb = "sockets"        // one line per socket
+	VerbRollingRestart Verb = "rollingrestart" // restart SEL one service at a time
 )
 
 // SelectorKind says how a selector picks services.
@@ -143,7 +149,7 @@ type Selector struct {
 // ControlCommand is a `command VERB ARGS...` line. Sel is set for the
 // service verbs (SelectNone when omitted: the controller applies the
 // verb's default); Arg holds the proxy or socket name for proxyup,
-// proxydown and bind.
+// proxydown, bind and unbind.
 type ControlCommand struct {
 	Verb Verb
 	Sel  Selector

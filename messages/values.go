@@ -29,6 +29,7 @@ var (
 		SvcTags:              parseTags,
 		SvcAddEnv:            parseAddEnv,
 		SvcTieStdinTo:        parseSocketRef,
+		SvcListenSockets:     parseSocketList,
 		SvcIgnoreStdout:      parseBool,
 		SvcIgnoreStderr:      parseBool,
 		SvcRespawnOnFail:     parseBool,
@@ -185,6 +186,28 @@ func parseSocketRef(attr, v string) (Value, error) {
 		return Value{}, invalidValue(attr, v, "a socket name")
 	}
 	return Value{Str: v}, nil
+}
+
+// parseSocketList reads a comma list of socket names (listen_sockets):
+// white space removed, empty items dropped, duplicates dropped keeping the
+// first-seen order. No name left unsets.
+func parseSocketList(attr, v string) (Value, error) {
+	var names []string
+	seen := make(map[string]bool)
+	for _, n := range strings.Split(removeBytes(v, spaceChars), ",") {
+		if n == "" || seen[n] {
+			continue
+		}
+		if !ValidName(n) {
+			return Value{}, invalidValue(attr, n, "comma-separated socket names")
+		}
+		seen[n] = true
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return Value{Unset: true}, nil
+	}
+	return Value{List: names}, nil
 }
 
 // parseCwd reads an absolute directory path.

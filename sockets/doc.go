@@ -1,6 +1,36 @@
-// Package sockets will hold the shared-socket actor (SPEC §3): listening
-// sockets bound once by cfkd and handed to many services as fd 0 or as
-// systemd-style LISTEN_FDS. It is filled by the "Shared sockets" issue;
-// until then the controller refuses `socket` declarations with a clear
-// error and `command bind` answers `unknown socket 'NAME'`.
+// Package sockets is cfk's shared sockets (SPEC §3): listening sockets
+// bound once by cfkd and handed to many services, as their fd 0
+// (tie_stdin_to) or systemd-style as fds 3, 4, ... (listen_sockets), so
+// that the kernel spreads connections among workers and a restart drops
+// no pending connection.
+//
+// Model: one Socket actor per declared socket (socket/NAME under the
+// controller) owns the listening fd. It answers BindSocket and
+// UnbindSocket with a SocketReply to its parent. The controller keeps the
+// declarations and hands the bound *os.File values to the service actors
+// (messages.SocketsChanged); the fd stays owned, and closed, by the Socket
+// actor only.
+//
+// Binding (bind.go): socket(SOCK_CLOEXEC), SO_REUSEADDR for TCP, bind,
+// listen with the declared backlog (listen_qsize, else the kernel's
+// SOMAXCONN from /proc/sys/net/core/somaxconn), then getsockname so that
+// port 0 and service names (/etc/services) become the real port. Hosts are
+// IPv4 or IPv6 literals (a zone is an interface name or index), or host
+// names (the first address, IPv4 first); `unix/` makes a UNIX stream
+// socket whose service is an absolute path: a socket file nobody accepts
+// on is removed first, a live one (a connect succeeds) or a path that is
+// not a socket is refused; the file gets mode 0660 (UnixMode) and is
+// removed on close unless it was replaced meanwhile. Lookups of names run
+// in a goroutine (bounded by LookupTimeout) that sends the result back to
+// the actor; the bind itself is a few quick syscalls in Receive.
+//
+// Invariants:
+//   - The listening fd is close-on-exec: a child gets it only when cfkd
+//     puts it at fd 0 or in ExtraFiles (dup2 in the child).
+//   - Its O_NONBLOCK flag (shared by every process holding the socket) is
+//     what the declaration says, set once after the bind. The fd is created
+//     blocking and wrapped by os.NewFile, which then keeps it out of Go's
+//     poller, so that File.Fd never changes the mode; net.FileListener is
+//     never used on it (it would make the socket non-blocking for all).
+//   - Errors of a bind read `cannot bind 'NAME': REASON`.
 package sockets

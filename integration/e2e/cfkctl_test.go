@@ -18,6 +18,7 @@ func (d *daemon) ctl(stdin string, args ...string) (string, string, int) {
 	d.t.Helper()
 	cmd := exec.Command(cfkctlBin, append([]string{"--address", "unix:" + d.sock}, args...)...)
 	cmd.Stdin = strings.NewReader(stdin)
+	cmd.Env = childEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -40,7 +40,7 @@ func startDaemon(t testing.TB, home string, args ...string) *daemon {
 	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
 	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
 	d.cmd.Stderr = &d.stderr
-	d.cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	d.cmd.Env = childEnv("CFKD_HOME=" + home)
 	for _, k := range []string{"GOMEMLIMIT", "GOGC"} { // for experiments from make bench
 		if v := os.Getenv("CFK_TEST_" + k); v != "" {
 			d.cmd.Env = append(d.cmd.Env, k+"="+v)
@@ -207,7 +207,7 @@ func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
 	d := &daemon{t: t, home: home, exited: make(chan struct{})}
 	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home, "-a", addr}, extra...)...)
 	d.cmd.Stderr = &d.stderr
-	d.cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	d.cmd.Env = childEnv("CFKD_HOME=" + home)
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

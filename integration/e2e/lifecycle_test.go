@@ -83,7 +83,7 @@ func TestSecondDaemonRefusedThenStaleLockTakenOver(t *testing.T) {
 func TestDetach(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
 	cmd := exec.Command(cfkdBin, "--home", home, "-d")
-	cmd.Env = append(os.Environ(), "CFKD_HOME="+home)
+	cmd.Env = childEnv("CFKD_HOME=" + home)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {
 		t.Fatalf("cfkd -d: %v %q", err, out)

@@ -13,6 +13,17 @@ import (
 
 var cfkdBin, cfkctlBin string
 
+// childEnv is the environment of the binaries the tests run. A binary
+// built with -race sleeps 1 s at exit by default (atexit_sleep_ms):
+// GORACE turns that off unless the caller set GORACE.
+func childEnv(extra ...string) []string {
+	env := os.Environ()
+	if os.Getenv("GORACE") == "" {
+		env = append(env, "GORACE=atexit_sleep_ms=0")
+	}
+	return append(env, extra...)
+}
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "cfk-e2e-bin-")
 	if err != nil {

@@ -1,0 +1,250 @@
+package actors
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/sockets"
+)
+
+// This file is the controller's side of shared sockets (SPEC §3): the
+// declarations, bind, unbind, the listing, and the table of bound sockets
+// handed to the service actors. The listening fds themselves are owned by
+// the socket actors (package sockets).
+
+// sockEntry is the controller's view of one socket.
+type sockEntry struct {
+	cfg  messages.SocketConfig // as declared now; a change takes effect at the next bind
+	pid  *actor.PID            // the socket actor
+	busy string                // "bound" or "unbound" while that is in progress
+
+	file     *os.File              // the listening socket when bound (owned by the actor)
+	boundCfg messages.SocketConfig // the declaration it was bound with
+	service  string                // the real port, or the path
+}
+
+// declareSocket applies `socket NAME ATTR=VALUE`. The socket actor is
+// spawned on the first mention.
+func (c *Controller) declareSocket(ctx actor.Context, m messages.SetSocketAttr) messages.Reply {
+	if c.shutdown != nil {
+		return messages.ErrorReply(fmt.Errorf("cfkd is shutting down"))
+	}
+	e := c.sockets[m.Socket]
+	cfg := messages.SocketConfig{Name: m.Socket}
+	if e != nil {
+		cfg = e.cfg
+	}
+	cfg, err := cfg.Apply(m.Attr, m.Value)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	if e == nil {
+		name, log := m.Socket, c.log
+		props := actor.PropsFromProducer(func() actor.Actor { return sockets.New(name, log) })
+		pid, err := ctx.SpawnNamed(props, "socket/"+name)
+		if err != nil {
+			return messages.ErrorReply(fmt.Errorf("socket '%s': %w", name, err))
+		}
+		e = &sockEntry{pid: pid}
+		c.sockets[name] = e
+	}
+	e.cfg = cfg
+	return messages.Reply{}
+}
+
+// bindSocket runs `command bind NAME`: answered once the socket actor has
+// bound it, after the services have the new table.
+func (c *Controller) bindSocket(ctx actor.Context, name string) {
+	e, err := c.socketFor(name)
+	if err == nil && e.file != nil {
+		err = fmt.Errorf("socket '%s' is already bound", name)
+	}
+	if err != nil {
+		ctx.Respond(messages.ErrorReply(err))
+		return
+	}
+	to, cfg := ctx.Sender(), e.cfg
+	e.busy = "bound"
+	c.askSocket(e, func(req messages.RequestID) any { return messages.BindSocket{Req: req, Config: cfg} },
+		func(r messages.SocketReply) {
+			e.busy = ""
+			if r.Err != nil {
+				c.answer(to, messages.ErrorReply(r.Err))
+				return
+			}
+			e.file, e.boundCfg, e.service = r.File, cfg, r.Service
+			c.publishFiles(withFile(c.files, name, r.File))
+			c.answer(to, messages.Reply{})
+		})
+}
+
+// unbindSocket runs `command unbind NAME`. It is refused while a service
+// that uses the socket is up (or about to be). Otherwise every service
+// gets the table without the socket and acknowledges it, and only then
+// the socket actor closes the fd: no launch can use a closed, or reused,
+// descriptor.
+func (c *Controller) unbindSocket(ctx actor.Context, name string) {
+	e, err := c.socketFor(name)
+	if err == nil && e.file == nil {
+		err = fmt.Errorf("socket '%s' is not bound", name)
+	}
+	if err == nil {
+		if users := c.socketUsers(name, true); len(users) > 0 {
+			err = fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(users, ","))
+		}
+	}
+	if err != nil {
+		ctx.Respond(messages.ErrorReply(err))
+		return
+	}
+	to := ctx.Sender()
+	e.busy = "unbound"
+	files := withFile(c.files, name, nil)
+	c.files = files
+	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
+	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
+	c.gatherOn(messages.VerbUnbind, mk, nil, all, false, func(messages.Reply) {
+		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
+			func(r messages.SocketReply) {
+				e.busy, e.file, e.service = "", nil, ""
+				c.answer(to, messages.Reply{Err: r.Err})
+			})
+	})
+}
+
+// socketFor returns the socket that bind or unbind may act on.
+func (c *Controller) socketFor(name string) (*sockEntry, error) {
+	e := c.sockets[name]
+	switch {
+	case e == nil:
+		return nil, fmt.Errorf("unknown socket '%s'", name)
+	case c.shutdown != nil:
+		return nil, fmt.Errorf("cfkd is shutting down")
+	case e.busy != "":
+		return nil, fmt.Errorf("socket '%s' is being %s", name, e.busy)
+	}
+	return e, nil
+}
+
+// closeSockets unbinds every socket (shutdown), then runs then.
+func (c *Controller) closeSockets(then func()) {
+	left := len(c.sockets)
+	if left == 0 {
+		then()
+		return
+	}
+	for _, e := range c.sockets {
+		e := e
+		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
+			func(r messages.SocketReply) {
+				if r.Err != nil {
+					c.log.WithError(r.Err).Warnf("socket %s not closed cleanly", r.Name)
+				}
+				e.file, e.service = nil, ""
+				if left--; left == 0 {
+					c.files = map[string]*os.File{}
+					then()
+				}
+			})
+	}
+}
+
+// socketLines answers `command sockets`: one line per socket, by name.
+func (c *Controller) socketLines() messages.Reply {
+	names := make([]string, 0, len(c.sockets))
+	for n := range c.sockets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	lines := make([]string, 0, len(names))
+	for _, n := range names {
+		e := c.sockets[n]
+		cfg, service := e.cfg, e.cfg.Service
+		if e.file != nil {
+			cfg, service = e.boundCfg, e.service
+		}
+		lines = append(lines, sockets.StatusLine(cfg, service, e.file != nil, c.socketUsers(n, false)))
+	}
+	return messages.Reply{Lines: lines}
+}
+
+// socketUsers lists the services that use socket name, by name. active:
+// only those that are up, in backoff, or have a start in flight.
+func (c *Controller) socketUsers(name string, active bool) []string {
+	var out []string
+	for _, e := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
+		if !e.cfg.UsesSocket(name) {
+			continue
+		}
+		if active && !e.rt.State.IsUp() && e.rt.State != messages.Backoff && !c.startPending(e.cfg.Name) {
+			continue
+		}
+		out = append(out, e.cfg.Name)
+	}
+	return out
+}
+
+// startPending reports whether a request that may start service name is
+// still waiting for its reply.
+func (c *Controller) startPending(name string) bool {
+	for req, g := range c.pending {
+		switch g.verb {
+		case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
+			if g.names[req] == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// publishFiles makes files the table of bound sockets and sends it to
+// every service actor (no acknowledgement wanted: a socket was added).
+func (c *Controller) publishFiles(files map[string]*os.File) {
+	c.files = files
+	for _, e := range c.services {
+		c.sys.Root.Send(e.pid, messages.SocketsChanged{Files: files})
+	}
+}
+
+// askSocket sends a request to a socket actor; then runs on its reply.
+func (c *Controller) askSocket(e *sockEntry, msg func(messages.RequestID) any, then func(messages.SocketReply)) {
+	c.nextReq++
+	req := c.nextReq
+	c.sockWait[req] = then
+	c.sys.Root.Send(e.pid, msg(req))
+}
+
+func (c *Controller) onSocketReply(r messages.SocketReply) {
+	then := c.sockWait[r.Req]
+	if then == nil {
+		return
+	}
+	delete(c.sockWait, r.Req)
+	then(r)
+}
+
+// answer sends a reply to a requester (nil: an internal request).
+func (c *Controller) answer(to *actor.PID, r messages.Reply) {
+	if to != nil {
+		c.sys.Root.Send(to, r)
+	}
+}
+
+// withFile returns a copy of files with name set to f (removed when nil).
+func withFile(files map[string]*os.File, name string, f *os.File) map[string]*os.File {
+	out := make(map[string]*os.File, len(files)+1)
+	for k, v := range files {
+		out[k] = v
+	}
+	if f != nil {
+		out[name] = f
+	} else {
+		delete(out, name)
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// loadDuration bounds each phase of the load test.
+const loadDuration = 5 * time.Second
+
+// loadResult counts what the clients saw.
+type loadResult struct {
+	requests, failures, refused int64
+	firstErr                    atomic.Value // string
+}
+
+func (r *loadResult) String() string {
+	s := fmt.Sprintf("%d requests, %d failed (%d connection refused)", r.requests, r.failures, r.refused)
+	if e, _ := r.firstErr.Load().(string); e != "" {
+		s += "; first failure: " + e
+	}
+	return s
+}
+
+// load sends GET requests to url from clients goroutines, each on a new
+// connection, until stop is closed. One request in four takes 50 ms in
+// the worker, so that restarts find requests in flight.
+func load(url string, clients int, stop <-chan struct{}) *loadResult {
+	res := &loadResult{}
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				u := url
+				if (n+i)%8 == 0 {
+					u += "?sleep=0.05"
+				}
+				atomic.AddInt64(&res.requests, 1)
+				if err := get(hc, u); err != nil {
+					atomic.AddInt64(&res.failures, 1)
+					if errors.Is(err, syscall.ECONNREFUSED) {
+						atomic.AddInt64(&res.refused, 1)
+					}
+					res.firstErr.CompareAndSwap(nil, err.Error())
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	return res
+}
+
+func get(hc *http.Client, url string) error {
+	resp, err := hc.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 || !bytes.HasPrefix(b, []byte("hello from web")) {
+		return fmt.Errorf("status %d, body %q", resp.StatusCode, b)
+	}
+	return nil
+}
+
+// TestPreforkRestartsDropNothing is the load test of shared sockets: the
+// prefork example (three python workers sharing one socket, graceful on
+// SIGTERM) serves requests sent continuously for loadDuration while every
+// worker is restarted, all at once (`cfkctl restart @web`: connections
+// wait in the backlog of the socket cfkd keeps bound) and then one at a
+// time (`cfkctl restart --rolling @web`). No request may fail, and no
+// connection be refused.
+func TestPreforkRestartsDropNothing(t *testing.T) {
+	needPython(t)
+	example, err := filepath.Abs("../../examples/prefork")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := os.ReadFile(filepath.Join(example, "prefork.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the example as it is, on a port of the kernel's choosing
+	text := strings.ReplaceAll(string(conf), "${BASE}", example)
+	if !strings.Contains(text, "socket web service=8080\n") {
+		t.Fatal("the example no longer declares socket web service=8080")
+	}
+	text = strings.Replace(text, "socket web service=8080\n", "socket web service=0\n", 1)
+	confPath := filepath.Join(t.TempDir(), "prefork.conf")
+	if err := os.WriteFile(confPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "", "-c", confPath)
+	c := d.dial()
+	workers := []string{"web1", "web2", "web3"}
+	allRunning := func() bool {
+		for _, w := range workers {
+			if c.status(w)[1] != "running" {
+				return false
+			}
+		}
+		return true
+	}
+	c.until("every worker running", allRunning)
+	url := "http://127.0.0.1:" + c.socketPort("web") + "/"
+
+	for _, phase := range []struct {
+		name string
+		args []string
+	}{
+		{"restart @web", []string{"restart", "@web"}},
+		{"restart --rolling @web", []string{"restart", "--rolling", "@web"}},
+	} {
+		before := map[string]string{}
+		for _, w := range workers {
+			before[w] = c.status(w)[2]
+		}
+		stop := make(chan struct{})
+		done := make(chan *loadResult)
+		go func() { done <- load(url, 8, stop) }()
+		start := time.Now()
+		// restart twice during the window, a second apart from its edges
+		var ctlErr error
+		for i := 0; i < 2 && ctlErr == nil; i++ {
+			time.Sleep(time.Second)
+			ctlErr = d.ctlRun(phase.args...)
+		}
+		if left := loadDuration - time.Since(start); left > 0 {
+			time.Sleep(left)
+		}
+		close(stop)
+		res := <-done
+		t.Logf("%s ×2 under load for %v: %s", phase.name, time.Since(start).Round(100*time.Millisecond), res)
+		if ctlErr != nil {
+			t.Fatalf("cfkctl %s: %v", strings.Join(phase.args, " "), ctlErr)
+		}
+		if res.failures != 0 || res.refused != 0 {
+			t.Errorf("%s: %s", phase.name, res)
+		}
+		if res.requests < 100 {
+			t.Errorf("%s: only %d requests: the load did not run", phase.name, res.requests)
+		}
+		c.until("every worker running again", allRunning)
+		for _, w := range workers {
+			if pid := c.status(w)[2]; pid == before[w] {
+				t.Errorf("%s: %s was not restarted (pid %s)", phase.name, w, pid)
+			}
+		}
+	}
+}
+
+// ctlRun runs cfkctl against d from any goroutine (no t.Fatal).
+func (d *daemon) ctlRun(args ...string) error {
+	cmd := exec.Command(cfkctlBin, append([]string{"--address", "unix:" + d.sock}, args...)...)
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
+}

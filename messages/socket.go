@@ -1,0 +1,93 @@
+package messages
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// SocketConfig is what a shared socket is declared to be (SPEC §1.2). Like
+// ServiceConfig it is a value: Apply returns a new one.
+type SocketConfig struct {
+	Name        string
+	Host        string // an IP literal (IPv6 without brackets), a host name, or "unix/"
+	Service     string // a port, "0", a service name, or the path of a UNIX socket
+	Nonblocking bool   // O_NONBLOCK on the listening fd services get
+	Qsize       int    // listen backlog; 0: SOMAXCONN
+}
+
+// HostUnix is the host of a UNIX stream socket; its service is the path.
+const HostUnix = "unix/"
+
+// IsUnix reports whether the socket is a UNIX stream socket.
+func (c SocketConfig) IsUnix() bool { return c.Host == HostUnix }
+
+// Apply sets one attribute (an Unset value restores its default) and
+// returns the new configuration; c is left unchanged. It takes effect at
+// the next bind.
+func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
+	switch attr {
+	case SockHost:
+		c.Host = v.Str
+	case SockService:
+		c.Service = v.Str
+	case SockNonblocking:
+		c.Nonblocking = v.Bool
+	case SockListenQsize:
+		c.Qsize = v.Int
+	default:
+		return c, fmt.Errorf("invalid property '%s'", attr)
+	}
+	return c, nil
+}
+
+// Address is how the socket is shown to people: host:port ([v6]:port) or
+// unix:PATH, with whatever service is given (the real port once bound).
+func (c SocketConfig) Address(service string) string {
+	switch {
+	case c.IsUnix():
+		return "unix:" + service
+	case strings.Contains(c.Host, ":"):
+		return "[" + c.Host + "]:" + service
+	}
+	return c.Host + ":" + service
+}
+
+// Commands from the controller to a socket actor. Each is answered by
+// exactly one SocketReply carrying the same Req.
+type (
+	// BindSocket binds the socket as Config says. A socket that is bound
+	// already is an error.
+	BindSocket struct {
+		Req    RequestID
+		Config SocketConfig
+	}
+	// UnbindSocket closes the listening socket (and removes the path of a
+	// UNIX socket). An unbound socket is left as it is (no error); a bind
+	// still resolving its host is cancelled.
+	UnbindSocket struct{ Req RequestID }
+)
+
+// SocketReply answers BindSocket and UnbindSocket. On a successful bind,
+// File is the listening socket (owned by the socket actor: never close it
+// elsewhere) and Service the real port (port 0 and service names
+// resolved) or the path.
+type SocketReply struct {
+	Req     RequestID
+	Name    string
+	File    *os.File
+	Service string
+	Err     error
+}
+
+// SocketsChanged hands a service actor the table of bound sockets, by
+// name, for its next launches. The map is never mutated after it is sent
+// (the controller builds a new one for every change). When Req is not 0,
+// the service answers with a ServiceReply once it will no longer use a
+// socket missing from the table: the controller waits for every answer
+// before it closes an unbound socket, so that no launch ever sees a closed
+// (or reused) fd.
+type SocketsChanged struct {
+	Req   RequestID
+	Files map[string]*os.File
+}

@@ -1,0 +1,296 @@
+package sockets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/cfk/cfk/messages"
+	"golang.org/x/sys/unix"
+)
+
+// UnixMode is the mode of the path of a bound UNIX socket: its owner and
+// group may connect (connecting needs write permission on it).
+const UnixMode = 0o660
+
+// Listener is a bound, listening socket. Its File is the only descriptor
+// cfkd keeps of it: close-on-exec (children get it only as their fd 0 or
+// one of their ExtraFiles, by dup2), in the blocking mode the declaration
+// asks (O_NONBLOCK only with nonblocking=1) and never put in Go's poller,
+// so that nothing in cfkd changes that mode behind the services' back.
+type Listener struct {
+	File    *os.File
+	Service string // the real port (port 0 and service names resolved), or the UNIX path
+
+	path     string // the UNIX path to remove on Close; "" for TCP
+	dev, ino uint64 // of that path, so that Close never removes another's
+}
+
+// target is where to bind, once every name is resolved.
+type target struct {
+	ip   netip.Addr // TCP; the zone, if any, is an interface name or index
+	port int
+	path string // UNIX
+}
+
+// needsLookup reports whether resolving cfg takes a lookup that may wait
+// (a host name, a service name): the socket actor then resolves it in a
+// goroutine.
+func needsLookup(cfg messages.SocketConfig) bool {
+	if cfg.IsUnix() || cfg.Host == "" || cfg.Service == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(cfg.Host); err != nil {
+		return true
+	}
+	_, err := strconv.Atoi(cfg.Service)
+	return err != nil
+}
+
+// resolve turns the declaration into a target: a host name becomes its
+// first address (IPv4 first), a service name its TCP port (/etc/services).
+func resolve(ctx context.Context, cfg messages.SocketConfig) (target, error) {
+	switch {
+	case cfg.Host == "":
+		return target{}, fmt.Errorf("no host (socket %s host=IP|unix/)", cfg.Name)
+	case cfg.Service == "":
+		return target{}, fmt.Errorf("no service (socket %s service=PORT|PATH)", cfg.Name)
+	case cfg.IsUnix():
+		if !filepath.IsAbs(cfg.Service) {
+			return target{}, fmt.Errorf("the path of a UNIX socket must be absolute: %q", cfg.Service)
+		}
+		return target{path: filepath.Clean(cfg.Service)}, nil
+	}
+	port, err := lookupPort(ctx, cfg.Service)
+	if err != nil {
+		return target{}, err
+	}
+	ip, err := netip.ParseAddr(cfg.Host)
+	if err != nil {
+		if ip, err = lookupHost(ctx, cfg.Host); err != nil {
+			return target{}, err
+		}
+	}
+	return target{ip: ip, port: port}, nil
+}
+
+func lookupPort(ctx context.Context, service string) (int, error) {
+	if n, err := strconv.Atoi(service); err == nil {
+		if n < 0 || n > 65535 {
+			return 0, fmt.Errorf("port %d out of range 0..65535", n)
+		}
+		return n, nil
+	}
+	n, err := net.DefaultResolver.LookupPort(ctx, "tcp", service)
+	if err != nil {
+		return 0, fmt.Errorf("unknown service %q", service)
+	}
+	return n, nil
+}
+
+func lookupHost(ctx context.Context, host string) (netip.Addr, error) {
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return netip.Addr{}, fmt.Errorf("cannot resolve host %q", host)
+	}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	return addrs[0], nil
+}
+
+// listen binds and listens as cfg says on t. See Listener for the fd.
+func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
+	backlog := cfg.Qsize
+	if backlog <= 0 {
+		backlog = somaxconn()
+	}
+	var (
+		l   *Listener
+		fd  int
+		err error
+	)
+	if t.path != "" {
+		fd, l, err = listenUnix(t.path, backlog)
+	} else {
+		fd, l, err = listenTCP(t, backlog)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// fd is blocking here: os.NewFile then keeps it out of Go's poller
+	// and File.Fd never changes its mode. The mode services get is set
+	// after, once for all.
+	l.File = os.NewFile(uintptr(fd), "socket:"+cfg.Name)
+	if err := unix.SetNonblock(fd, cfg.Nonblocking); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("set O_NONBLOCK: %w", err)
+	}
+	return l, nil
+}
+
+func listenTCP(t target, backlog int) (int, *Listener, error) {
+	var sa unix.Sockaddr
+	family := unix.AF_INET6
+	if ip := t.ip.Unmap(); ip.Is4() {
+		family = unix.AF_INET
+		sa = &unix.SockaddrInet4{Port: t.port, Addr: ip.As4()}
+	} else {
+		zone, err := zoneIndex(t.ip.Zone())
+		if err != nil {
+			return -1, nil, err
+		}
+		sa = &unix.SockaddrInet6{Port: t.port, Addr: t.ip.As16(), ZoneId: zone}
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, os.NewSyscallError("socket", err)
+	}
+	fail := func(err error) (int, *Listener, error) {
+		unix.Close(fd)
+		return -1, nil, err
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fail(fmt.Errorf("SO_REUSEADDR: %w", err))
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail(err)
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	port := t.port
+	if got, err := unix.Getsockname(fd); err == nil {
+		switch a := got.(type) {
+		case *unix.SockaddrInet4:
+			port = a.Port
+		case *unix.SockaddrInet6:
+			port = a.Port
+		}
+	}
+	return fd, &Listener{Service: strconv.Itoa(port)}, nil
+}
+
+// zoneIndex turns the zone of an IPv6 address (an interface name or index)
+// into the interface index.
+func zoneIndex(zone string) (uint32, error) {
+	if zone == "" {
+		return 0, nil
+	}
+	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(n), nil
+	}
+	ifi, err := net.InterfaceByName(zone)
+	if err != nil {
+		return 0, fmt.Errorf("unknown interface %q", zone)
+	}
+	return uint32(ifi.Index), nil
+}
+
+// listenUnix binds a UNIX stream socket on path. A socket file left by a
+// process that is gone is removed first; one on which a process accepts,
+// or a path that is not a socket, is refused.
+func listenUnix(path string, backlog int) (int, *Listener, error) {
+	if len(path) >= len(unix.RawSockaddrUnix{}.Path) {
+		return -1, nil, fmt.Errorf("UNIX socket path too long (max %d bytes): %s", len(unix.RawSockaddrUnix{}.Path)-1, path)
+	}
+	if err := removeStale(path); err != nil {
+		return -1, nil, err
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, os.NewSyscallError("socket", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return -1, nil, err
+	}
+	l := &Listener{Service: path, path: path}
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err == nil {
+		l.dev, l.ino = st.Dev, st.Ino
+	}
+	if err := os.Chmod(path, UnixMode); err != nil {
+		unix.Close(fd)
+		l.removePath()
+		return -1, nil, fmt.Errorf("chmod: %w", err)
+	}
+	if err := unix.Listen(fd, backlog); err != nil {
+		unix.Close(fd)
+		l.removePath()
+		return -1, nil, fmt.Errorf("listen: %w", err)
+	}
+	return fd, l, nil
+}
+
+// removeStale removes path if it is a UNIX socket nobody accepts on.
+func removeStale(path string) error {
+	st, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("%s exists and is not a socket", path)
+	}
+	// a non-blocking connect: a full backlog answers EAGAIN instead of
+	// waiting, and still means someone listens.
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	err = unix.Connect(fd, &unix.SockaddrUnix{Name: path})
+	unix.Close(fd)
+	switch {
+	case err == nil, errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINPROGRESS):
+		return fmt.Errorf("%w (a process accepts on %s)", syscall.EADDRINUSE, path)
+	case errors.Is(err, unix.ECONNREFUSED):
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove stale socket: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("probe %s: %w", path, err)
+}
+
+// Close closes the listening socket and removes the path of a UNIX socket
+// (unless it is no longer the one cfkd bound). Services that inherited the
+// socket keep their own descriptor.
+func (l *Listener) Close() error {
+	err := l.File.Close()
+	l.removePath()
+	return err
+}
+
+func (l *Listener) removePath() {
+	if l.path == "" {
+		return
+	}
+	var st unix.Stat_t
+	if err := unix.Lstat(l.path, &st); err != nil || st.Dev != l.dev || st.Ino != l.ino {
+		return
+	}
+	os.Remove(l.path)
+}
+
+// somaxconn is the kernel's limit of the listen backlog, SOMAXCONN.
+func somaxconn() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
+			return n
+		}
+	}
+	return unix.SOMAXCONN
+}
