@@ -128,12 +128,16 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 		})
 }
 
+// statusLine is the status line of SPEC §1.6, built once per change.
 func statusLine(e *entry) string {
-	rt := e.rt
-	return strings.Join([]string{
-		e.cfg.Name, rt.State.String(), itoa(rt.Pid), epoch(rt.StartTime), epoch(rt.StopTime),
-		e.cfg.Proxy, rt.FailReason, rt.RunningCmd,
-	}, "\t")
+	if e.status == "" {
+		rt := e.rt
+		e.status = strings.Join([]string{
+			e.cfg.Name, rt.State.String(), itoa(rt.Pid), epoch(rt.StartTime), epoch(rt.StopTime),
+			e.cfg.Proxy, rt.FailReason, rt.RunningCmd,
+		}, "\t")
+	}
+	return e.status
 }
 
 func descLine(e *entry) string {

@@ -21,7 +21,14 @@ type entry struct {
 	cfg        messages.ServiceConfig
 	rt         messages.ServiceRuntime
 	destroying bool
+	status     string // the status line, cached; "" once cfg or rt changed
 }
+
+// setConfig and setRuntime are the only writers of cfg and rt: they drop
+// the cached status line, so a status of N services builds only the
+// lines of the services that changed (and little garbage).
+func (e *entry) setConfig(c messages.ServiceConfig)   { e.cfg, e.status = c, "" }
+func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 
 // Controller is the root actor: it owns the declarations and the registry
 // of services and sockets, turns statements into commands to service and
@@ -102,7 +109,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.onServiceReply(m)
 	case messages.ServiceUpdated:
 		if e := c.services[m.Runtime.Name]; e != nil {
-			e.rt = m.Runtime
+			e.setRuntime(m.Runtime)
 		}
 	case StartConsole:
 		props := actor.PropsFromProducer(func() actor.Actor {
@@ -161,7 +168,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		}
 		c.services[m.Service] = e
 	}
-	e.cfg = cfg
+	e.setConfig(cfg)
 	ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	return messages.Reply{}
 }

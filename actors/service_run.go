@@ -262,14 +262,13 @@ func withoutActivation(env []string) []string {
 	return out
 }
 
-// outputLogger logs each line of one output stream of the service.
+// outputLogger logs each line of one output stream of the service. It
+// keeps two strings per running service, not a prepared logrus entry: the
+// fields are built per line (which WithField did anyway).
 func (s *Service) outputLogger(stream string, lvl logrus.Level) func(int, []byte) {
-	name := s.cfg.Name
-	entry := s.opts.ServiceLog.WithFields(logrus.Fields{
-		"category": "service." + name + "." + stream, "service": name,
-	})
+	log, name, category := s.opts.ServiceLog, s.cfg.Name, "service."+s.cfg.Name+"."+stream
 	return func(pid int, line []byte) {
-		entry.WithField("pid", pid).Log(lvl, string(line))
+		log.WithFields(logrus.Fields{"category": category, "service": name, "pid": pid}).Log(lvl, string(line))
 	}
 }
 
