@@ -16,9 +16,15 @@ build:
 test:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
 
-# Benchmarks against a plain fork/exec baseline measured in the same run.
+# Benchmarks against plain baselines measured in the same run:
+#  BenchmarkStart  N services started through the actor tree vs a bare
+#                  fork/exec loop and the bare launcher (CFK_BENCH_N, 1000);
+#  BenchmarkDaemon the real cfkd with N running services: status round
+#                  trip p50/p99 vs a plain socket server, RSS, PSS, fds,
+#                  idle CPU over CFK_IDLE_SECS (20).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x -timeout 20m ./integration/
+	$(GO) test -run '^$$' -bench BenchmarkStart -benchtime 3x -timeout 20m ./integration/
+	$(GO) test -run '^$$' -bench BenchmarkDaemon -benchtime 1x -timeout 20m ./integration/e2e/
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
