@@ -31,13 +31,31 @@ type daemon struct {
 }
 
 // startDaemon runs cfkd in the foreground on a fresh home (or the given
-// one) and waits until its socket accepts connections.
+// one) and waits until its UNIX socket accepts connections.
 func startDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()
 	if home == "" {
 		home = filepath.Join(t.TempDir(), "home")
 	}
-	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
+	d := launchDaemon(t, home, args...)
+	d.sock = filepath.Join(home, "sock")
+	d.waitAccept("unix", d.sock)
+	return d
+}
+
+// startDaemonTCP runs cfkd with a TCP console on addr and waits until
+// dial accepts.
+func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
+	t.Helper()
+	d := launchDaemon(t, filepath.Join(t.TempDir(), "home"), append([]string{"-a", addr}, extra...)...)
+	d.waitAccept("tcp", dial)
+	return d
+}
+
+// launchDaemon starts cfkd on home; it is stopped at the end of the test.
+func launchDaemon(t testing.TB, home string, args ...string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, home: home, exited: make(chan struct{})}
 	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
 	d.cmd.Stderr = &d.stderr
 	d.cmd.Env = childEnv("CFKD_HOME=" + home)
@@ -51,19 +69,26 @@ func startDaemon(t testing.TB, home string, args ...string) *daemon {
 	}
 	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
 	t.Cleanup(d.stop)
+	return d
+}
+
+// waitAccept waits until cfkd accepts connections on addr, or fails the
+// test if it exits or the deadline passes.
+func (d *daemon) waitAccept(network, addr string) {
+	d.t.Helper()
 	end := time.Now().Add(deadline)
 	for {
-		if c, err := net.Dial("unix", d.sock); err == nil {
+		if c, err := net.Dial(network, addr); err == nil {
 			c.Close()
-			return d
+			return
 		}
 		select {
 		case <-d.exited:
-			t.Fatalf("cfkd exited at start: %v\n%s", d.err, d.stderr.String())
+			d.t.Fatalf("cfkd exited at start: %v\n%s", d.err, d.stderr.String())
 		default:
 		}
 		if time.Now().After(end) {
-			t.Fatalf("cfkd never accepted on %s\n%s", d.sock, d.stderr.String())
+			d.t.Fatalf("cfkd never accepted on %s\n%s", addr, d.stderr.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -197,33 +222,6 @@ func freePort(t testing.TB) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startDaemonTCP runs cfkd with a TCP console on addr and waits until
-// dial accepts.
-func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
-	t.Helper()
-	home := filepath.Join(t.TempDir(), "home")
-	d := &daemon{t: t, home: home, exited: make(chan struct{})}
-	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home, "-a", addr}, extra...)...)
-	d.cmd.Stderr = &d.stderr
-	d.cmd.Env = childEnv("CFKD_HOME=" + home)
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	end := time.Now().Add(deadline)
-	for {
-		if c, err := net.Dial("tcp", dial); err == nil {
-			c.Close()
-			return d
-		}
-		if time.Now().After(end) {
-			t.Fatalf("cfkd never accepted on %s\n%s", dial, d.stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 func (d *daemon) dialTCP(addr string) *client {
