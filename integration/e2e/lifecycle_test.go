@@ -146,3 +146,47 @@ func TestCommandOnlyConsole(t *testing.T) {
 	}
 	c.ok("command list")
 }
+
+// TestTrapIgnoresTerm: with -t, HUP/INT/TERM do not stop cfkd; command
+// shutdown still does.
+func TestTrapIgnoresTerm(t *testing.T) {
+	d := startDaemon(t, "", "-t")
+	c := d.dial()
+	c.ok("service a cmd=sleep 100", "command start service a")
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+		d.cmd.Process.Signal(sig)
+	}
+	// with -t the signals are set to SIG_IGN before cfkd is ready, so the
+	// kernel discards them; had one started a shutdown, the declaration
+	// below would be refused.
+	if r := c.do("service b cmd=sleep 100"); r.Err != nil {
+		t.Fatalf("cfkd did not ignore the signals: %v", r.Err)
+	}
+	select {
+	case <-d.exited:
+		t.Fatalf("cfkd exited on a trapped signal: %v", d.err)
+	default:
+	}
+	if l := c.ok("command shutdown"); l[0] != "done 2" {
+		t.Fatalf("shutdown %q", l)
+	}
+	if err := d.waitExit(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+// TestVersionAndHelp: both answer on stdout/stderr and exit 0.
+func TestVersionAndHelp(t *testing.T) {
+	out, err := exec.Command(cfkdBin, "--version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "cfkd ") {
+		t.Fatalf("--version: %v %q", err, out)
+	}
+	out, err = exec.Command(cfkdBin, "--help").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--log-config-file") {
+		t.Fatalf("--help: %v %q", err, out)
+	}
+	out, err = exec.Command(cfkdBin, "--bogus").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "flag provided but not defined: -bogus") {
+		t.Fatalf("--bogus: %v %q", err, out)
+	}
+}
