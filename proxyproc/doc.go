@@ -1,5 +1,56 @@
-// Package proxyproc will hold the proxy side of the proxy pipe protocol
-// (SPEC §4): what runs inside a proxy process such as cfk-proxy. It is
-// filled by the "Proxies" issue; until then the controller refuses `proxy`
-// declarations with a clear error.
+// Package proxyproc is the proxy side of the proxy pipe protocol (SPEC §4,
+// compat): what runs inside a proxy process such as cfk-proxy, plus the
+// codec of the three pipes (EncodeCommand for cfkd, ParseCommand for a
+// proxy; EncodeStatus / ParseStatus; ParseLogLine).
+//
+// Wire format, as the original Perl proxy (ControlFreak::Proxy::Process)
+// and cfkd (ControlFreak::Proxy) spoke it, one line each, "\n"-ended:
+//   - commands: {"command":"start","name":N,"cmd":STRING_OR_ARRAY,"env":{...},
+//     "ignore_stdout":B,"ignore_stderr":B,"tie_stdin_to":SOCKNAME,
+//     "no_new_session":B} and {"command":"stop","name":N}. The original cfkd
+//     sent Perl values: booleans as strings ("1", "0", "") or null,
+//     tie_stdin_to null when unset; ParseCommand reads them with Perl's
+//     truth rules, and JSON true/false too.
+//   - status: {"status":"started","name":N,"pid":P} and
+//     {"status":"stopped","name":N,"pid":P,"exit_status":W}, W the raw
+//     wait(2) status (0; 256 for exit 1; 9 for SIGKILL; 15 for SIGTERM).
+//   - log: TYPE:NAME:MESSAGE, TYPE out or err, NAME "-" for the proxy's own
+//     messages (texts kept from the original where it had one: "starting
+//     N", "stopping N", "Got signal TERM", "parse error in command ...",
+//     "couldn't understand command ...", "Oops, I don't know about 'N'",
+//     "'S' not found in proxy").
+//
+// Model: a Proxy is one loop goroutine that owns the table of live
+// children (by pid, and the latest pid of each service name). It takes, in
+// one select: command lines (from a reader goroutine), signals, exits, and
+// the SIGKILL deadline of a shutdown. Children are started by an
+// osproc.Launcher (fork+exec with a clean fd table, one reaper, one output
+// poller), so a Go proxy execs every service: the memory-sharing proxy is
+// the Python one in python/, speaking the same protocol.
+//
+// Invariants:
+//   - An exit is never lost nor reported before its start: the reaper's
+//     onExit only queues (pid, status) and wakes the loop; the loop, which
+//     called Launch and registered the pid before it reads the queue again,
+//     writes `started` then `stopped`, whatever the timing of the exit.
+//   - Status lines are written by the loop alone, under a mutex; log lines
+//     by one writer goroutine fed by a bounded queue (children's output
+//     comes from the output poller, which must never block: when cfkd does
+//     not read the log pipe, lines are dropped and their number logged).
+//   - A bad command line (invalid JSON, unknown command, bad field) is
+//     logged as err:-:... and ignored; nothing on the command pipe is fatal.
+//     A start that cannot launch (command not found...) runs a stand-in sh
+//     that prints why on the service's stderr and exits 127: cfkd gets a
+//     started pid, then its exit 127<<8, as from the original proxy, whose
+//     child exited when it could not run the command. Only when even that
+//     cannot be launched is it reported as stopped with pid 0.
+//   - stop signals the latest child of that name: its process group, or the
+//     pid alone with no_new_session (never the proxy's own group).
+//   - EOF on the command pipe (cfkd gone), SIGTERM, SIGINT or SIGHUP: every
+//     child's group gets SIGTERM, those alive after Config.Grace get
+//     SIGKILL, and Run returns once every exit was reported. The caller
+//     then closes the Launcher and the Proxy (flushing the log) and exits 0.
+//   - Services get the proxy's environment without its _CFK_* variables
+//     (their fds are not passed on), then the service env, then
+//     CONTROL_FREAK_ENABLED=1 and CONTROL_FREAK_SERVICE=NAME (ChildEnv).
 package proxyproc

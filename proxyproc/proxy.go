@@ -1,0 +1,299 @@
+package proxyproc
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+	"golang.org/x/sys/unix"
+)
+
+// Launcher is what the proxy needs of osproc.Launcher.
+type Launcher interface {
+	Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error)
+	Signal(p *osproc.Process, sig syscall.Signal) error
+}
+
+var _ Launcher = (*osproc.Launcher)(nil)
+
+// DefaultGrace is how long a shutting-down proxy waits after SIGTERM before
+// it SIGKILLs the process groups still alive.
+const DefaultGrace = 2 * time.Second
+
+// Config is what a proxy runs with.
+type Config struct {
+	Launcher Launcher
+	Commands io.Reader // cfkd's commands; EOF means cfkd went away
+	Status   io.Writer // status lines to cfkd
+	Log      io.Writer // log lines to cfkd
+	// Sockets maps a socket name to its fd (from _CFK_SOCK_<name>).
+	Sockets map[string]*os.File
+	// Env is the base environment of every service (see ChildEnv).
+	Env []string
+	// Signals delivers SIGTERM, SIGINT and SIGHUP: each starts a shutdown.
+	Signals <-chan os.Signal
+	Grace   time.Duration // 0: DefaultGrace
+	Self    string        // the proxy's name in its "started" message
+	// Warnings are logged (err:-:...) when Run starts, e.g. the sockets
+	// PipesFromEnv skipped.
+	Warnings []string
+}
+
+// Proxy runs services for cfkd. See the package doc.
+type Proxy struct {
+	cfg    Config
+	status *statusWriter
+	log    *logWriter
+
+	// exits queued by the reaper goroutine for the loop; never blocks it
+	exitMu sync.Mutex
+	exits  []exit
+	wake   chan struct{}
+
+	// owned by the loop
+	children map[int]*child // live children by pid
+	byName   map[string]int // the latest pid started for each name
+}
+
+type exit struct {
+	pid int
+	ws  syscall.WaitStatus
+}
+
+type child struct {
+	name string
+	proc *osproc.Process
+}
+
+// New returns a proxy; Run runs it, Close flushes its log.
+func New(cfg Config) *Proxy {
+	if cfg.Grace <= 0 {
+		cfg.Grace = DefaultGrace
+	}
+	return &Proxy{
+		cfg:      cfg,
+		status:   &statusWriter{w: cfg.Status},
+		log:      newLogWriter(cfg.Log),
+		wake:     make(chan struct{}, 1),
+		children: make(map[int]*child),
+		byName:   make(map[string]int),
+	}
+}
+
+// Run reads commands until cfkd closes the command pipe or a signal
+// arrives, then stops every child (SIGTERM to its group, SIGKILL after the
+// grace period) and returns once each one's exit was reported. A read
+// error on the command pipe is logged and taken as EOF.
+func (p *Proxy) Run() error {
+	p.logf("out", "%s proxy started", p.cfg.Self)
+	for _, w := range p.cfg.Warnings {
+		p.logf("err", "%s", w)
+	}
+	cmds := make(chan []byte)
+	readErr := make(chan error, 1)
+	quit := make(chan struct{})
+	defer close(quit)
+	go readLines(p.cfg.Commands, cmds, readErr, quit, func(n int) {
+		p.logf("err", "command line longer than %d bytes dropped", n)
+	})
+
+	var (
+		shutdown bool
+		killC    <-chan time.Time
+	)
+	stopAll := func(why string) {
+		if shutdown {
+			return
+		}
+		shutdown = true
+		cmds = nil // read no more
+		p.logf("out", "shutting down: %s", why)
+		p.signalAll(syscall.SIGTERM)
+		killC = time.After(p.cfg.Grace)
+	}
+	for !shutdown || len(p.children) > 0 {
+		select {
+		case line, ok := <-cmds:
+			if !ok {
+				if e := <-readErr; e != nil && !errors.Is(e, io.EOF) && !errors.Is(e, os.ErrClosed) {
+					p.logf("err", "reading commands: %v", e)
+				}
+				stopAll("command pipe closed")
+				continue
+			}
+			p.handle(line)
+		case sig := <-p.cfg.Signals:
+			p.logf("err", "Got signal %s", signalName(sig))
+			stopAll("signal")
+		case <-p.wake:
+			p.drainExits()
+		case <-killC:
+			killC = nil
+			if len(p.children) > 0 {
+				p.logf("err", "%d service(s) still alive after %v: SIGKILL", len(p.children), p.cfg.Grace)
+				p.signalAll(syscall.SIGKILL)
+			}
+		}
+	}
+	return nil
+}
+
+// Close flushes the log lines still queued (waiting at most timeout) and
+// stops the log writer. Call it after Run returned and the Launcher was
+// closed, so that the last output lines of the children are in the queue.
+func (p *Proxy) Close(timeout time.Duration) {
+	p.log.close(timeout)
+}
+
+// handle runs one command line.
+func (p *Proxy) handle(line []byte) {
+	if len(strings.TrimSpace(string(line))) == 0 {
+		return
+	}
+	c, err := ParseCommand(line)
+	if errors.Is(err, ErrUnknownCommand) {
+		p.logf("err", "couldn't understand command %s: %v", line, err)
+		return
+	}
+	if err != nil {
+		p.logf("err", "parse error in command %s: %v", line, err)
+		return
+	}
+	switch c.Command {
+	case CommandStart:
+		p.start(c)
+	case CommandStop:
+		p.stop(c.Name)
+	}
+}
+
+// start launches a service and reports it started. A command that cannot
+// be launched (not found, not executable, empty) is replaced by a stand-in
+// `/bin/sh -c` that prints why on the service's stderr and exits 127, as
+// the original proxy's child exited when it could not run the command: cfkd
+// sees a started pid, then its failed exit, as for any failing command.
+func (p *Proxy) start(c Command) {
+	name := c.Name
+	if pid, ok := p.byName[name]; ok {
+		p.logf("err", "'%s' is already running (pid %d): starting another one", name, pid)
+	}
+	p.logf("out", "starting %s", name)
+	spec := osproc.Spec{
+		Env:    ChildEnv(p.cfg.Env, c.Env, name),
+		Setsid: !c.NoNewSession,
+	}
+	if c.TieStdinTo != "" {
+		sock, ok := p.cfg.Sockets[c.TieStdinTo]
+		if !ok {
+			p.logf("err", "'%s' not found in proxy", c.TieStdinTo)
+		} else {
+			spec.Stdin = sock
+		}
+	}
+	if !c.IgnoreStdout {
+		spec.Stdout = func(_ int, line []byte) { p.log.line("out", name, line) }
+	}
+	if !c.IgnoreStderr {
+		spec.Stderr = func(_ int, line []byte) { p.log.line("err", name, line) }
+	}
+	argv, err := osproc.Argv(c.Cmd, c.Argv)
+	var proc *osproc.Process
+	if err == nil {
+		spec.Argv = argv
+		proc, err = p.cfg.Launcher.Launch(spec, p.onExit)
+	}
+	if err != nil {
+		p.logf("err", "cannot start %s: %v", name, err)
+		spec.Argv = []string{"/bin/sh", "-c", `printf '%s\n' "$1" >&2; exit 127`, "sh", "cfk-proxy: " + err.Error()}
+		if proc, err = p.cfg.Launcher.Launch(spec, p.onExit); err != nil {
+			// not even sh: nothing cfkd could be given a pid of
+			p.logf("err", "cannot start %s: %v", name, err)
+			p.status.write(Status{Status: StatusStopped, Name: name, Pid: 0, ExitStatus: 127 << 8})
+			return
+		}
+	}
+	// The exit of proc, however early, is queued and handled by this
+	// goroutine after this point: started always comes before stopped.
+	p.children[proc.Pid] = &child{name: name, proc: proc}
+	p.byName[name] = proc.Pid
+	p.status.write(Status{Status: StatusStarted, Name: name, Pid: proc.Pid})
+}
+
+// stop SIGTERMs the process group of the latest child of name.
+func (p *Proxy) stop(name string) {
+	pid, ok := p.byName[name]
+	if !ok {
+		p.logf("err", "Oops, I don't know about '%s'", name)
+		return
+	}
+	p.logf("out", "stopping %s", name)
+	if err := p.cfg.Launcher.Signal(p.children[pid].proc, syscall.SIGTERM); err != nil && !errors.Is(err, osproc.ErrDone) {
+		p.logf("err", "stopping %s: %v", name, err)
+	}
+}
+
+func (p *Proxy) signalAll(sig syscall.Signal) {
+	pids := make([]int, 0, len(p.children))
+	for pid := range p.children {
+		pids = append(pids, pid)
+	}
+	sort.Ints(pids)
+	for _, pid := range pids {
+		c := p.children[pid]
+		if err := p.cfg.Launcher.Signal(c.proc, sig); err != nil && !errors.Is(err, osproc.ErrDone) {
+			p.logf("err", "signalling %s (pid %d): %v", c.name, pid, err)
+		}
+	}
+}
+
+// onExit is called by the reaper goroutine: it queues and never blocks.
+func (p *Proxy) onExit(pid int, ws syscall.WaitStatus) {
+	p.exitMu.Lock()
+	p.exits = append(p.exits, exit{pid, ws})
+	p.exitMu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Proxy) drainExits() {
+	p.exitMu.Lock()
+	exits := p.exits
+	p.exits = nil
+	p.exitMu.Unlock()
+	for _, e := range exits {
+		c, ok := p.children[e.pid]
+		if !ok { // cannot happen: Launch registered it before the exit queued
+			p.logf("err", "exit of unknown pid %d (status %d)", e.pid, int(e.ws))
+			continue
+		}
+		delete(p.children, e.pid)
+		if p.byName[c.name] == e.pid {
+			delete(p.byName, c.name)
+		}
+		p.status.write(Status{Status: StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
+	}
+}
+
+func (p *Proxy) logf(typ, format string, args ...any) {
+	p.log.line(typ, SelfName, []byte(fmt.Sprintf(format, args...)))
+}
+
+func signalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if n := unix.SignalName(s); n != "" {
+			return strings.TrimPrefix(n, "SIG")
+		}
+		return strconv.Itoa(int(s))
+	}
+	return sig.String()
+}

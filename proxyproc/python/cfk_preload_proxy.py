@@ -1,0 +1,698 @@
+#!/usr/bin/env python3
+"""cfk_preload_proxy: a cfk proxy that shares memory between its services.
+
+    cfk_preload_proxy.py --preload MODULE [--path DIR]... [--grace SECONDS]
+
+cfkd runs it as a proxy (SPEC section 4): it imports MODULE once, then reads
+cfkd's commands on the fd in _CFK_COMMAND_FD, writes statuses on
+_CFK_STATUS_FD and log lines on _CFK_LOG_FD. For each `start` it forks a
+child that sets up its session, environment and fds as cfk-proxy does and
+then runs the service inside the already-loaded interpreter, so the pages
+MODULE filled are shared copy-on-write by every service:
+
+  - cmd "package.module:function" (or an array whose first word is one):
+    the function is called with no arguments; its return value, or the
+    code of a SystemExit it raises, is the exit status (None is 0; a
+    non-int is printed on stderr and gives 1, as sys.exit does);
+  - cmd "path/to/script.py [ARGS...]": the script runs with runpy.run_path
+    as __main__, with sys.argv set to the words;
+  - anything else is exec'd as cfk-proxy would: an array as argv, a plain
+    word list split with shlex, a string with any shell syntax through
+    /bin/sh -c.
+
+Python standard library only; one thread; one selectors loop that also
+reaps children (SIGCHLD wakes it through signal.set_wakeup_fd).
+"""
+
+import argparse
+import atexit
+import gc
+import importlib
+import json
+import os
+import re
+import runpy
+import selectors
+import shlex
+import signal
+import sys
+import time
+import traceback
+
+MAX_LINE = 16 << 10  # as osproc.MaxLine: longer lines are cut in pieces
+MAX_COMMAND_LINE = 1 << 20
+MAX_LOG_BUFFER = 16 << 20  # log bytes waiting for cfkd; beyond, lines are dropped
+SELF = "-"
+HANDLED = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+CALLABLE_RE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+# Outside quotes, these make a string need a shell (osproc.NeedsShell is
+# finer; every doubt goes to sh, which is always right).
+SHELL_CHARS = set(";&|<>()$`*?[]{}~!\n\r#\\\"'")
+SHELL_WORDS = {
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while",
+    "until", "for", "in", "function", "select", "time", "[[", "]]", ".", ":",
+    "source", "exec", "eval", "export", "readonly", "set", "unset", "shift",
+    "trap", "ulimit", "umask", "cd", "wait", "exit", "return", "break",
+    "continue", "alias", "unalias", "local", "command", "type", "hash", "read",
+    "getopts", "times",
+}
+ASSIGNMENT_RE = re.compile(r"^[A-Za-z_]\w*=")
+
+
+def perl_bool(v):
+    """Truth as the original Perl cfkd meant it: "", "0", 0, null are false."""
+    if v is None or v is False:
+        return False
+    if v is True:
+        return True
+    if isinstance(v, (int, float)):
+        return v != 0
+    if isinstance(v, str):
+        return v not in ("", "0")
+    raise ValueError("want a boolean, got %r" % (v,))
+
+
+class BadCommand(Exception):
+    pass
+
+
+class UnknownCommand(BadCommand):
+    pass
+
+
+def parse_command(line):
+    """Decode one command line into a dict with normalised fields."""
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        raise BadCommand("invalid JSON: %s" % e)
+    if not isinstance(obj, dict):
+        raise BadCommand("not a JSON object")
+    c = obj.get("command")
+    if c not in ("start", "stop"):
+        raise UnknownCommand("unknown command %s" % json.dumps(c))
+    name = obj.get("name")
+    if not isinstance(name, str) or name == "":
+        raise BadCommand("name: missing or empty")
+    out = {"command": c, "name": name}
+    if c == "stop":
+        return out
+    cmd = obj.get("cmd")
+    if isinstance(cmd, str):
+        if not cmd.strip():
+            raise BadCommand("cmd: empty")
+    elif isinstance(cmd, list):
+        if not cmd or not all(isinstance(w, str) for w in cmd) or cmd[0] == "":
+            raise BadCommand("cmd: want a non-empty array of strings")
+    else:
+        raise BadCommand("cmd: missing")
+    out["cmd"] = cmd
+    env = obj.get("env")
+    if env is None:
+        env = {}
+    if not isinstance(env, dict):
+        raise BadCommand("env: want an object")
+    clean = {}
+    for k, v in env.items():
+        if not k or "=" in k or "\0" in k:
+            raise BadCommand("env: invalid variable name %r" % k)
+        if v is None:
+            continue
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise BadCommand("env %s: want a string or a number" % k)
+        clean[k] = v if isinstance(v, str) else json.dumps(v)
+    out["env"] = clean
+    for key in ("ignore_stdout", "ignore_stderr", "no_new_session"):
+        try:
+            out[key] = perl_bool(obj.get(key))
+        except ValueError as e:
+            raise BadCommand("%s: %s" % (key, e))
+    tie = obj.get("tie_stdin_to")
+    if tie is not None and not isinstance(tie, str):
+        raise BadCommand("tie_stdin_to: want a string")
+    out["tie_stdin_to"] = tie or ""
+    return out
+
+
+def exec_argv(cmd):
+    """The argv cfk-proxy would exec for cmd (SPEC 2.6)."""
+    if isinstance(cmd, list):
+        return cmd
+    if needs_shell(cmd):
+        return ["/bin/sh", "-c", cmd]
+    return shlex.split(cmd)
+
+
+def needs_shell(s):
+    if any(ch in SHELL_CHARS for ch in s):
+        return True
+    words = s.split()
+    return not words or words[0] in SHELL_WORDS or bool(ASSIGNMENT_RE.match(words[0]))
+
+
+def words_of(cmd):
+    if isinstance(cmd, list):
+        return cmd
+    if needs_shell(cmd):
+        return None
+    return shlex.split(cmd)
+
+
+def in_process_target(cmd):
+    """("callable", spec, argv) or ("script", path, argv), or None to exec."""
+    words = words_of(cmd)
+    if not words:
+        return None
+    if CALLABLE_RE.match(words[0]):
+        return ("callable", words[0], words)
+    if words[0].endswith(".py"):
+        return ("script", words[0], words)
+    return None
+
+
+def exit_code(obj):
+    """The exit status sys.exit(obj) would give."""
+    if obj is None:
+        return 0
+    if isinstance(obj, bool):
+        return int(obj)
+    if isinstance(obj, int):
+        return obj & 0xFF
+    try:
+        print(obj, file=sys.stderr)
+    except Exception:
+        pass
+    return 1
+
+
+class Out:
+    """A pipe to cfkd, written without blocking the loop."""
+
+    def __init__(self, fd, sel, limit):
+        self.fd, self.sel, self.limit = fd, sel, limit
+        self.buf = bytearray()
+        self.dropped = 0
+        self.broken = False
+        self.registered = False
+        os.set_blocking(fd, False)
+
+    def write(self, data):
+        if self.broken:
+            return
+        if self.limit and len(self.buf) + len(data) > self.limit:
+            self.dropped += 1
+            return
+        if self.dropped:
+            n, self.dropped = self.dropped, 0
+            self.buf += ("err:-:%d log lines dropped: cfkd does not read the log pipe\n" % n).encode()
+        self.buf += data
+        self.flush()
+
+    def flush(self):
+        while self.buf and not self.broken:
+            try:
+                n = os.write(self.fd, self.buf)
+            except BlockingIOError:
+                break
+            except InterruptedError:
+                continue
+            except OSError:  # cfkd is gone
+                self.broken = True
+                self.buf.clear()
+                break
+            del self.buf[:n]
+        want = bool(self.buf) and not self.broken
+        if want and not self.registered:
+            self.sel.register(self.fd, selectors.EVENT_WRITE, ("out", self))
+            self.registered = True
+        elif not want and self.registered:
+            self.sel.unregister(self.fd)
+            self.registered = False
+
+    def drain(self, deadline):
+        """Blocking flush at exit, until deadline."""
+        while self.buf and not self.broken and time.monotonic() < deadline:
+            self.flush()
+            if self.buf:
+                time.sleep(0.01)
+
+
+class Reader:
+    """The read end of a child's stdout or stderr, cut into lines."""
+
+    def __init__(self, fd, kind, name, proxy):
+        self.fd, self.kind, self.name, self.proxy = fd, kind, name, proxy
+        self.partial = bytearray()
+
+    def on_data(self, data):
+        self.partial += data
+        while True:
+            i = self.partial.find(b"\n")
+            if i < 0:
+                break
+            line = bytes(self.partial[:i])
+            del self.partial[: i + 1]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            self.emit(line)
+        while len(self.partial) > MAX_LINE:
+            self.emit(bytes(self.partial[:MAX_LINE]))
+            del self.partial[:MAX_LINE]
+
+    def emit(self, line):
+        while len(line) > MAX_LINE:
+            self.proxy.log_bytes(self.kind, self.name, line[:MAX_LINE])
+            line = line[MAX_LINE:]
+        self.proxy.log_bytes(self.kind, self.name, line)
+
+    def eof(self):
+        if self.partial:
+            self.emit(bytes(self.partial))
+            self.partial.clear()
+
+
+class Proxy:
+    def __init__(self, cmd_fd, status_fd, log_fd, sockets, grace):
+        self.sel = selectors.DefaultSelector()
+        self.cmd_fd = cmd_fd
+        self.status = Out(status_fd, self.sel, 0)
+        self.log = Out(log_fd, self.sel, MAX_LOG_BUFFER)
+        self.sockets = sockets
+        self.grace = grace
+        self.children = {}  # pid -> (name, own_group)
+        self.by_name = {}  # name -> latest pid
+        self.early_exits = {}  # pid -> status, reaped before it was recorded
+        self.readers = {}  # fd -> Reader
+        self.cmd_buf = bytearray()
+        self.cmd_skipping = False
+        self.shutting_down = False
+        self.kill_at = None
+        os.set_blocking(cmd_fd, False)
+        self.sel.register(cmd_fd, selectors.EVENT_READ, ("cmd", None))
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
+        for sig in HANDLED:
+            signal.signal(sig, _noop)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, ("wake", None))
+
+    # -- output to cfkd
+
+    def log_bytes(self, kind, name, msg):
+        self.log.write(b"%s:%s:%s\n" % (kind.encode(), name.replace("\n", " ").encode(),
+                                         msg.replace(b"\n", b" ")))
+
+    def logf(self, kind, fmt, *args):
+        self.log_bytes(kind, SELF, (fmt % args).encode("utf-8", "replace"))
+
+    def send_status(self, status, name, pid, exit_status=None):
+        d = {"status": status, "name": name, "pid": pid}
+        if status == "stopped":
+            d["exit_status"] = exit_status
+        line = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+        self.status.write(line.encode("utf-8", "surrogatepass") + b"\n")
+
+    # -- the loop
+
+    def run(self):
+        self.logf("out", "%s proxy started", os.path.basename(sys.argv[0]))
+        while not self.shutting_down or self.children:
+            timeout = None
+            if self.kill_at is not None:
+                timeout = max(0.0, self.kill_at - time.monotonic())
+            for key, _ in self.sel.select(timeout):
+                what, obj = key.data
+                if what == "cmd":
+                    self.read_commands()
+                elif what == "wake":
+                    self.on_wake()
+                elif what == "child":
+                    self.read_child(key.fd, obj)
+                elif what == "out":
+                    obj.flush()
+            self.reap()
+            if self.kill_at is not None and time.monotonic() >= self.kill_at:
+                self.kill_at = None
+                if self.children:
+                    self.logf("err", "%d service(s) still alive after %gs: SIGKILL", len(self.children), self.grace)
+                    self.signal_all(signal.SIGKILL)
+        self.finish()
+
+    def on_wake(self):
+        try:
+            data = os.read(self.wake_r, 4096)
+        except BlockingIOError:
+            return
+        for signum in data:
+            if signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                self.logf("err", "Got signal %s", signal.Signals(signum).name[3:])
+                self.shutdown("signal")
+
+    def read_commands(self):
+        try:
+            data = os.read(self.cmd_fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError as e:
+            self.logf("err", "reading commands: %s", e)
+            data = b""
+        if not data:
+            if self.cmd_buf and not self.cmd_skipping:
+                self.handle(bytes(self.cmd_buf))
+            self.cmd_buf.clear()
+            self.shutdown("command pipe closed")
+            return
+        self.cmd_buf += data
+        while True:
+            i = self.cmd_buf.find(b"\n")
+            if i < 0:
+                break
+            line = bytes(self.cmd_buf[:i])
+            del self.cmd_buf[: i + 1]
+            if self.cmd_skipping:
+                self.cmd_skipping = False
+                continue
+            self.handle(line)
+            if self.shutting_down:
+                return
+        if len(self.cmd_buf) > MAX_COMMAND_LINE:
+            self.logf("err", "command line longer than %d bytes dropped", MAX_COMMAND_LINE)
+            self.cmd_buf.clear()
+            self.cmd_skipping = True
+
+    def handle(self, line):
+        if not line.strip():
+            return
+        text = line.decode("utf-8", "replace")
+        try:
+            c = parse_command(text)
+        except UnknownCommand as e:
+            self.logf("err", "couldn't understand command %s: %s", text, e)
+            return
+        except BadCommand as e:
+            self.logf("err", "parse error in command %s: %s", text, e)
+            return
+        if c["command"] == "start":
+            self.start(c)
+        else:
+            self.stop(c["name"])
+
+    # -- services
+
+    def start(self, c):
+        name = c["name"]
+        if name in self.by_name:
+            self.logf("err", "'%s' is already running (pid %d): starting another one", name, self.by_name[name])
+        self.logf("out", "starting %s", name)
+        stdin = None
+        if c["tie_stdin_to"]:
+            stdin = self.sockets.get(c["tie_stdin_to"])
+            if stdin is None:
+                self.logf("err", "'%s' not found in proxy", c["tie_stdin_to"])
+        pipes = {}
+        pid = -1
+        sync_r = None
+        try:
+            for fd, key, kind in ((1, "ignore_stdout", "out"), (2, "ignore_stderr", "err")):
+                if not c[key]:
+                    r, w = os.pipe()
+                    pipes[fd] = (r, w, kind)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Until the child has its default handlers back, a SIGTERM sent
+            # to it would go to our no-op handler and be lost: block them
+            # across the fork; the child unblocks once they are reset.
+            signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
+            # The child closes sync_w once it leads its own group, so
+            # that a stop right after `started` finds the group.
+            sync_r, sync_w = os.pipe()
+            try:
+                pid = os.fork()
+            finally:
+                if pid != 0:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
+                    os.close(sync_w)
+        except OSError as e:
+            for r, w, _ in pipes.values():
+                os.close(r)
+                os.close(w)
+            if sync_r is not None:
+                os.close(sync_r)
+            self.logf("err", "cannot start %s: %s", name, e)
+            self.send_status("stopped", name, 0, 127 << 8)
+            return
+        if pid == 0:
+            run_child(c, stdin, {fd: w for fd, (r, w, _) in pipes.items()}, sync_w)  # never returns
+        while True:
+            try:
+                os.read(sync_r, 1)  # EOF: set up (or dead)
+                break
+            except InterruptedError:
+                continue
+        os.close(sync_r)
+        for r, w, kind in pipes.values():
+            os.close(w)
+            os.set_blocking(r, False)
+            reader = Reader(r, kind, name, self)
+            self.readers[r] = reader
+            self.sel.register(r, selectors.EVENT_READ, ("child", reader))
+        self.children[pid] = (name, not c["no_new_session"])
+        self.by_name[name] = pid
+        self.send_status("started", name, pid)
+        if pid in self.early_exits:  # cannot happen (we reap in this loop), kept for safety
+            self.exited(pid, self.early_exits.pop(pid))
+
+    def stop(self, name):
+        pid = self.by_name.get(name)
+        if pid is None:
+            self.logf("err", "Oops, I don't know about '%s'", name)
+            return
+        self.logf("out", "stopping %s", name)
+        self.signal(pid, signal.SIGTERM)
+
+    def signal(self, pid, sig):
+        _, group = self.children[pid]
+        target = -pid if group and pid != os.getpgrp() else pid
+        try:
+            os.kill(target, sig)
+        except ProcessLookupError:
+            pass  # the leader is a zombie about to be reaped, its group gone
+        except OSError as e:
+            self.logf("err", "kill %d: %s", target, e)
+
+    def signal_all(self, sig):
+        for pid in sorted(self.children):
+            self.signal(pid, sig)
+
+    def shutdown(self, why):
+        if self.shutting_down:
+            return
+        self.shutting_down = True
+        try:
+            self.sel.unregister(self.cmd_fd)
+        except (KeyError, ValueError):
+            pass
+        self.logf("out", "shutting down: %s", why)
+        self.signal_all(signal.SIGTERM)
+        self.kill_at = time.monotonic() + self.grace
+
+    def reap(self):
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == 0:
+                return
+            if pid in self.children:
+                self.exited(pid, status)
+            else:
+                self.early_exits[pid] = status
+
+    def exited(self, pid, status):
+        name, _ = self.children.pop(pid)
+        if self.by_name.get(name) == pid:
+            del self.by_name[name]
+        self.send_status("stopped", name, pid, status)
+
+    def read_child(self, fd, reader):
+        try:
+            data = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            reader.on_data(data)
+            return
+        reader.eof()
+        self.sel.unregister(fd)
+        os.close(fd)
+        del self.readers[fd]
+
+    def finish(self):
+        # the last output of the children: what is in their pipes now
+        for fd, reader in list(self.readers.items()):
+            while True:
+                try:
+                    data = os.read(fd, 65536)
+                except (BlockingIOError, OSError):
+                    break
+                if not data:
+                    break
+                reader.on_data(data)
+            reader.eof()
+            self.sel.unregister(fd)
+            os.close(fd)
+        self.readers.clear()
+        deadline = time.monotonic() + 1.0
+        self.status.drain(deadline)
+        self.log.drain(deadline)
+
+
+def _noop(signum, frame):
+    pass
+
+
+def run_child(c, stdin, out_fds, sync_w):
+    """In the forked child: set up as cfk-proxy does, run the service, _exit."""
+    code = 127
+    try:
+        signal.set_wakeup_fd(-1)
+        for sig in HANDLED:
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
+        if not c["no_new_session"]:
+            os.setsid()
+        os.close(sync_w)
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(stdin if stdin is not None else null, 0)
+        os.dup2(out_fds.get(1, null), 1)
+        os.dup2(out_fds.get(2, null), 2)
+        os.closerange(3, _max_fd())
+        env = {k: v for k, v in os.environ.items() if not k.startswith("_CFK_")}
+        env.update(c["env"])
+        env["CONTROL_FREAK_ENABLED"] = "1"
+        env["CONTROL_FREAK_SERVICE"] = c["name"]
+        target = in_process_target(c["cmd"])
+        if target is None:
+            argv = exec_argv(c["cmd"])
+            for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # Python ignores them
+                signal.signal(sig, signal.SIG_DFL)
+            try:
+                os.execvpe(argv[0], argv, env)
+            except OSError as e:
+                os.write(2, ("cannot exec %s: %s\n" % (argv[0], e)).encode())
+                os._exit(127)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.stdout.reconfigure(line_buffering=True)
+        sys.stderr.reconfigure(line_buffering=True)
+        kind, what, argv = target
+        sys.argv = list(argv)
+        try:
+            if kind == "callable":
+                code = exit_code(call_spec(what))
+            else:
+                runpy.run_path(what, run_name="__main__")
+                code = 0
+        except SystemExit as e:
+            code = exit_code(e.code)
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+    except BaseException:
+        try:
+            traceback.print_exc()
+        except BaseException:
+            pass
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        os._exit(code)
+
+
+def call_spec(spec):
+    mod_name, _, attr = spec.partition(":")
+    obj = importlib.import_module(mod_name)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+    return obj()
+
+
+def _max_fd():
+    try:
+        return os.sysconf("SC_OPEN_MAX")
+    except (ValueError, OSError):
+        return 1024
+
+
+def fd_from_env(key):
+    v = os.environ.get(key)
+    if v is None:
+        raise SystemExit("cfk_preload_proxy: %s not set (cfkd runs this program as a proxy)" % key)
+    try:
+        fd = int(v)
+        os.fstat(fd)
+    except (ValueError, OSError) as e:
+        raise SystemExit("cfk_preload_proxy: %s=%r: %s" % (key, v, e))
+    return fd
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="cfk proxy that preloads a Python module and forks services from it")
+    ap.add_argument("-p", "--preload", action="append", default=[], help="module to import once (repeatable)")
+    ap.add_argument("--path", action="append", default=[], help="directory put first on sys.path (repeatable)")
+    ap.add_argument("--grace", type=float, default=2.0, help="seconds between SIGTERM and SIGKILL at shutdown")
+    args = ap.parse_args(argv)
+    for d in reversed(args.path):
+        sys.path.insert(0, os.path.abspath(d))
+
+    cmd_fd = fd_from_env("_CFK_COMMAND_FD")
+    status_fd = fd_from_env("_CFK_STATUS_FD")
+    log_fd = fd_from_env("_CFK_LOG_FD")
+    sockets = {}
+    bad_sockets = []
+    for k, v in os.environ.items():
+        if k.startswith("_CFK_SOCK_") and len(k) > len("_CFK_SOCK_"):
+            try:
+                fd = int(v)
+                os.fstat(fd)
+                sockets[k[len("_CFK_SOCK_"):]] = fd
+            except (ValueError, OSError) as e:
+                bad_sockets.append("%s=%s: %s" % (k, v, e))
+    for fd in [cmd_fd, status_fd, log_fd] + list(sockets.values()):
+        os.set_inheritable(fd, False)  # children get only what run_child gives
+
+    proxy = Proxy(cmd_fd, status_fd, log_fd, sockets, args.grace)
+    for b in bad_sockets:
+        proxy.logf("err", "socket skipped: %s", b)
+    for m in args.preload:
+        try:
+            importlib.import_module(m)
+        except BaseException as e:
+            proxy.logf("err", "cannot preload %s: %s", m, "".join(traceback.format_exception_only(type(e), e)).strip())
+            proxy.log.drain(time.monotonic() + 1.0)
+            return 1
+        proxy.logf("out", "preloaded %s", m)
+    # Objects loaded so far are never collected: keep the collector from
+    # writing to their pages (which would unshare them in every child).
+    gc.collect()
+    gc.freeze()
+    proxy.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
