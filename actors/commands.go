@@ -25,9 +25,9 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	case messages.VerbVersion:
 		ctx.Respond(messages.Reply{Lines: []string{c.opts.Version}})
 	case messages.VerbProxyStatus:
-		ctx.Respond(messages.Reply{}) // no proxy can be declared in this build
+		ctx.Respond(c.proxyLines())
 	case messages.VerbProxyUp, messages.VerbProxyDown:
-		ctx.Respond(messages.ErrorReply(messages.ErrNoProxy))
+		c.proxyCommand(ctx, m)
 	case messages.VerbBind:
 		c.bindSocket(ctx, m.Arg)
 	case messages.VerbUnbind:
@@ -95,11 +95,11 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	for _, e := range targets {
 		switch m.Verb {
 		case messages.VerbStatus:
-			lines = append(lines, statusLine(e))
+			lines = append(lines, c.statusLine(e))
 		case messages.VerbDesc:
 			lines = append(lines, descLine(e))
 		default:
-			lines = append(lines, pidsLine(e))
+			lines = append(lines, c.pidsLine(e))
 		}
 	}
 	return messages.Reply{Lines: lines}
@@ -119,22 +119,25 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 	sys, to := ctx.ActorSystem(), ctx.Sender()
 	c.shutdown = c.fanOut(messages.VerbShutdown, nil, all,
 		func(r messages.Reply) {
-			c.log.Info("every service is down: closing the sockets")
-			c.closeSockets(func() {
-				c.log.Info("shutdown complete: every service is down, every socket closed")
-				c.answer(to, r)
-				sys.EventStream.Publish(messages.ShutdownCompleted{})
+			c.log.Info("every service is down: shutting the proxies down")
+			c.haltProxies(func() {
+				c.log.Info("every proxy is down: closing the sockets")
+				c.closeSockets(func() {
+					c.log.Info("shutdown complete: every service is down, every socket closed")
+					c.answer(to, r)
+					sys.EventStream.Publish(messages.ShutdownCompleted{})
+				})
 			})
 		})
 }
 
 // statusLine is the status line of SPEC §1.6, built once per change.
-func statusLine(e *entry) string {
+func (c *Controller) statusLine(e *entry) string {
 	if e.status == "" {
 		rt := e.rt
 		e.status = strings.Join([]string{
 			e.cfg.Name, rt.State.String(), itoa(rt.Pid), epoch(rt.StartTime), epoch(rt.StopTime),
-			e.cfg.Proxy, rt.FailReason, rt.RunningCmd,
+			c.proxyColumn(e), rt.FailReason, rt.RunningCmd,
 		}, "\t")
 	}
 	return e.status
@@ -144,6 +147,10 @@ func descLine(e *entry) string {
 	return strings.Join([]string{e.cfg.Name, e.cfg.TagsText(), e.cfg.Desc, e.cfg.Proxy, e.cfg.CmdText()}, "\t")
 }
 
-func pidsLine(e *entry) string {
+// pidsLine: `NAME: PID`, or `NAME: PROXYPID, PID` under a proxy.
+func (c *Controller) pidsLine(e *entry) string {
+	if p := c.proxies[e.cfg.Proxy]; e.cfg.Proxy != "" && p != nil {
+		return e.cfg.Name + ": " + itoa(p.procPid) + ", " + itoa(e.rt.Pid)
+	}
 	return e.cfg.Name + ": " + itoa(e.rt.Pid)
 }

@@ -49,6 +49,10 @@ type Controller struct {
 	// never mutated: every change makes a new map, sent to every service.
 	files    map[string]*os.File
 	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
+
+	proxies  map[string]*proxyEntry
+	haltLeft int    // proxies not yet halted by the shutdown
+	haltThen func() // what the shutdown does once they are
 }
 
 func newController(opts Options) *Controller {
@@ -60,6 +64,7 @@ func newController(opts Options) *Controller {
 		sockets:  map[string]*sockEntry{},
 		files:    map[string]*os.File{},
 		sockWait: map[messages.RequestID]func(messages.SocketReply){},
+		proxies:  map[string]*proxyEntry{},
 	}
 	c.strategy = &resumeStrategy{log: opts.Log, answer: c.answerLost}
 	return c
@@ -102,7 +107,13 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case messages.SocketReply:
 		c.onSocketReply(m)
 	case messages.SetProxyAttr:
-		ctx.Respond(messages.ErrorReply(fmt.Errorf("proxy '%s': proxies are not supported by this build yet", m.Proxy)))
+		ctx.Respond(c.declareProxy(ctx, m))
+	case toProxy:
+		c.routeToProxy(ctx, m)
+	case proxyUpdated:
+		c.onProxyUpdated(m)
+	case proxyHalted:
+		c.onProxyHalted()
 	case messages.ControlCommand:
 		c.command(ctx, m)
 	case messages.ServiceReply:
@@ -138,9 +149,6 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	if c.shutdown != nil {
 		return messages.ErrorReply(fmt.Errorf("cfkd is shutting down"))
 	}
-	if m.Proxy != "" {
-		return messages.ErrorReply(fmt.Errorf("proxy '%s': proxies are not supported by this build yet", m.Proxy))
-	}
 	e := c.services[m.Service]
 	if e != nil && e.destroying {
 		return messages.ErrorReply(fmt.Errorf("Service '%s' is being destroyed", m.Service))
@@ -157,6 +165,12 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		if _, err := osproc.Credential(cfg.User, cfg.Group); err != nil {
 			return messages.ErrorReply(fmt.Errorf("invalid value for %s: %w", m.Attr, err))
 		}
+	}
+	if m.Proxy != "" {
+		if _, err := c.ensureProxy(ctx, m.Proxy); err != nil {
+			return messages.ErrorReply(err)
+		}
+		cfg.Proxy = m.Proxy
 	}
 	if e == nil {
 		files := c.files

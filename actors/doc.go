@@ -1,12 +1,13 @@
 // Package actors is cfk's actor tree: the Controller (root), one Service
-// actor per declared service and one socket actor (package sockets) per
-// declared socket, on protoactor-go.
+// actor per declared service, one Proxy actor per declared proxy and one
+// socket actor (package sockets) per declared socket, on protoactor-go.
 //
 // Model:
 //
 //	ActorSystem
 //	└── controller         declarations (ServiceConfig, SocketConfig), registry, selectors, reply aggregation
 //	    ├── service-NAME-… one per service: the lifecycle state machine of SPEC §2
+//	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (SPEC §4)
 //	    └── socket/NAME    one per socket: owns the listening fd (sockets.Socket)
 //
 // The controller owns what services are declared to be; each Service owns
@@ -32,13 +33,32 @@
 // first, then closes every socket, then answers and publishes
 // ShutdownCompleted.
 //
+// Proxies (proxy.go, proxy_pipes.go, proxies.go, service_proxy.go): a
+// proxied service keeps its state machine, but asks its proxy actor
+// (messages routed by the controller, which knows the proxy by name) to
+// start and stop it. The proxy actor runs the proxy process on demand
+// (auto) or on proxyup, with three pipes as fds 3, 4, 5; a writer
+// goroutine with a bounded queue writes the command pipe (a full queue or
+// a broken pipe shuts the proxy down), two reader goroutines turn status
+// and log lines into messages. Every run has a number: what the pipes of a
+// former run say is dropped. `started` gives the service its pid,
+// `stopped` reaches it as ProcessExited, the end of the proxy fails the
+// services that were up under it (matched by a start attempt number, so a
+// start queued meanwhile is not failed). A service tells its proxy when it
+// is down; an auto proxy with no service up is shut down: command pipe
+// closed, SIGTERM, gone after Options.ProxyGrace (a timer message with the
+// run number; SIGKILL then). The controller refuses at once a start whose
+// proxy is down and noauto or has no command; a proxy that fails to exec
+// fails the service instead (the start was already answered). Shutdown:
+// services, then proxies, then sockets.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
 //     ProcessExited from the osproc reaper, restart/destroy replies are
 //     deferred until the service is down. The syscalls made inside
-//     Receive are fork/exec itself (bounded, serialised by the kernel)
-//     and, in a socket actor, the few of a bind; name lookups run in a
+//     Receive are fork/exec itself (bounded, serialised by the kernel),
+//     the pipes of a proxy and, in a socket actor, the few of a bind; name lookups run in a
 //     goroutine.
 //   - A service changes state only in Service.transition, which publishes
 //     ServiceStateChanged on the event stream and updates the controller.

@@ -67,6 +67,9 @@ type fakeLauncher struct {
 	// exits with at once (onExit called before Launch returns, as the real
 	// reaper may do).
 	exitOnLaunch *syscall.WaitStatus
+	// onLaunch, when set, sees every spec before Launch returns (the
+	// proxy tests take the pipe ends there).
+	onLaunch func(pid int, spec osproc.Spec)
 }
 
 var _ Launcher = (*fakeLauncher)(nil)
@@ -95,8 +98,11 @@ func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 	f.procs[pid] = &fakeProc{proc: p, onExit: onExit}
 	f.launches = append(f.launches, launchRec{Pid: pid, Spec: spec, At: time.Now()})
 	f.notifyLocked()
-	auto := f.exitOnLaunch
+	auto, hook := f.exitOnLaunch, f.onLaunch
 	f.mu.Unlock()
+	if hook != nil {
+		hook(pid, spec)
+	}
 	if auto != nil {
 		f.exitStatus(pid, *auto)
 	}

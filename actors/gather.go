@@ -55,8 +55,14 @@ func (c *Controller) gatherOn(verb messages.Verb, mk func(messages.RequestID) an
 	return g
 }
 
-// ask sends the gather's message to one service.
+// ask sends the gather's message to one service, unless its proxy
+// refuses the start at once (recorded as that service's failure).
 func (c *Controller) ask(g *gather, e *entry) {
+	if err := c.startRefusal(g.verb, e); err != nil {
+		g.errs[e.cfg.Name] = err
+		c.next(g, messages.ServiceReply{Name: e.cfg.Name, Err: err})
+		return
+	}
 	c.nextReq++
 	req := c.nextReq
 	g.names[req] = e.cfg.Name

@@ -37,6 +37,9 @@ type Options struct {
 	// BackoffUnit is the unit of the randomised backoff delay (SPEC §2.3:
 	// 0.3 s).
 	BackoffUnit time.Duration
+	// ProxyGrace is how long a proxy asked to stop may take before it is
+	// considered gone and SIGKILLed (SPEC §4.5: 3 s).
+	ProxyGrace time.Duration
 	// ServiceMiddleware wraps every service actor's Receive (tests inject
 	// faults with it).
 	ServiceMiddleware []actor.ReceiverMiddleware
@@ -57,6 +60,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BackoffUnit == 0 {
 		o.BackoffUnit = 300 * time.Millisecond
+	}
+	if o.ProxyGrace == 0 {
+		o.ProxyGrace = 3 * time.Second
 	}
 	return o
 }

@@ -59,6 +59,13 @@ type Service struct {
 	// answered once it is running, or with an error once the service is
 	// down for good (see settleRunWaiters).
 	runWaiters []messages.RequestID
+
+	// Under a proxy (service_proxy.go): the proxy of the last start, the
+	// number of that start, and whether the proxy counts the service up.
+	runProxy string
+	attempt  uint64
+	toldUp   bool
+	killed   bool // stopwait elapsed once: the pid was SIGKILLed
 }
 
 func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
@@ -74,6 +81,9 @@ func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.F
 func (s *Service) Receive(ctx actor.Context) {
 	s.receive(ctx)
 	s.settleRunWaiters(ctx)
+	if s.toldUp && !s.state.IsUp() {
+		s.leaveProxy(ctx)
+	}
 }
 
 func (s *Service) receive(ctx actor.Context) {
@@ -103,10 +113,16 @@ func (s *Service) receive(ctx actor.Context) {
 		s.halt(ctx, m.Req, "shut down")
 	case messages.ProcessExited:
 		s.exited(ctx, m)
+	case proxyServiceStarted:
+		s.proxyStarted(ctx, m)
+	case proxyStartRefused:
+		s.proxyRefused(ctx, m)
+	case proxyStopped:
+		s.proxyGone(ctx, m)
 	case startWaitElapsed:
 		s.startWaitElapsed(ctx, m)
 	case stopWaitElapsed:
-		s.stopWaitElapsed(m)
+		s.stopWaitElapsed(ctx, m)
 	case backoffElapsed:
 		s.backoffElapsed(ctx, m)
 	case *actor.Stopping:
@@ -287,20 +303,27 @@ func (s *Service) transition(ctx actor.Context, to messages.State, reason string
 	if to == messages.Fail {
 		s.failReason = reason
 	}
+	rt := s.runtime()
+	pid := rt.Pid
+	// the controller first: whoever reacts to the event and then asks for
+	// the status finds it up to date (the update is already in the
+	// controller's mailbox, ahead of any request the event triggers).
+	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: rt})
+	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
+		Name: s.cfg.Name, From: from, To: to, Pid: pid, Reason: s.failReason, At: time.Now(),
+	})
+}
+
+// runtime is what status shows of the service now.
+func (s *Service) runtime() messages.ServiceRuntime {
 	pid := 0
 	if s.proc != nil {
 		pid = s.proc.Pid
 	}
-	// the controller first: whoever reacts to the event and then asks for
-	// the status finds it up to date (the update is already in the
-	// controller's mailbox, ahead of any request the event triggers).
-	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: messages.ServiceRuntime{
-		Name: s.cfg.Name, State: to, Pid: pid, StartTime: s.startTime, StopTime: s.stopTime,
+	return messages.ServiceRuntime{
+		Name: s.cfg.Name, State: s.state, Pid: pid, StartTime: s.startTime, StopTime: s.stopTime,
 		FailReason: s.failReason, RunningCmd: s.runningCmd,
-	}})
-	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
-		Name: s.cfg.Name, From: from, To: to, Pid: pid, Reason: s.failReason, At: time.Now(),
-	})
+	}
 }
 
 // arm sends msg to self after d. Only one timer is armed at a time.

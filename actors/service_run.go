@@ -35,6 +35,14 @@ func (s *Service) start(ctx actor.Context, manual bool) error {
 	}
 	s.wantDown = false
 	s.startTime, s.stopTime = time.Now(), time.Time{}
+	if s.runProxy != s.cfg.Proxy {
+		s.leaveProxy(ctx) // the last run was under another proxy
+	}
+	if s.cfg.Proxy != "" {
+		s.startProxied(ctx, shown)
+		return nil
+	}
+	s.runProxy = ""
 	self, root := s.self, ctx.ActorSystem().Root
 	proc, err := s.opts.Launcher.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 		root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
@@ -67,6 +75,10 @@ func (s *Service) beginStop(ctx actor.Context) {
 	s.log.Infof("Stopping service %s", s.cfg.Name)
 	s.transition(ctx, messages.Stopping, "")
 	s.arm(ctx, s.cfg.StopWait, stopWaitElapsed{Gen: s.gen})
+	if s.runProxy != "" {
+		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name}})
+		return
+	}
 	s.signal(syscall.SIGTERM)
 }
 
@@ -154,8 +166,15 @@ func (s *Service) startWaitElapsed(ctx actor.Context, m startWaitElapsed) {
 	s.transition(ctx, messages.Running, "")
 }
 
-func (s *Service) stopWaitElapsed(m stopWaitElapsed) {
-	if m.Gen != s.gen || s.state != messages.Stopping || s.proc == nil {
+func (s *Service) stopWaitElapsed(ctx actor.Context, m stopWaitElapsed) {
+	if m.Gen != s.gen || s.state != messages.Stopping {
+		return
+	}
+	if s.runProxy != "" {
+		s.proxiedStopWaitElapsed(ctx)
+		return
+	}
+	if s.proc == nil {
 		return
 	}
 	s.log.WithField("pid", s.proc.Pid).Warnf("%s still alive %v after SIGTERM: sending SIGKILL", s.cfg.Name, s.cfg.StopWait)

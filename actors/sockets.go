@@ -105,6 +105,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	e.busy = "unbound"
 	files := withFile(c.files, name, nil)
 	c.files = files
+	c.sendProxies(messages.SocketsChanged{Files: files})
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
 	c.gatherOn(messages.VerbUnbind, mk, nil, all, false, func(messages.Reply) {
@@ -206,6 +207,7 @@ func (c *Controller) startPending(name string) bool {
 // every service actor (no acknowledgement wanted: a socket was added).
 func (c *Controller) publishFiles(files map[string]*os.File) {
 	c.files = files
+	c.sendProxies(messages.SocketsChanged{Files: files})
 	for _, e := range c.services {
 		c.sys.Root.Send(e.pid, messages.SocketsChanged{Files: files})
 	}

@@ -13,6 +13,10 @@ import (
 
 var cfkdBin, cfkctlBin string
 
+// cfkProxyBin is the Go proxy, built like cfkd; cfkProxyErr says why it
+// could not be built (the proxy tests are then skipped with it).
+var cfkProxyBin, cfkProxyErr string
+
 // childEnv is the environment of the binaries the tests run. A binary
 // built with -race sleeps 1 s at exit by default (atexit_sleep_ms):
 // GORACE turns that off unless the caller set GORACE.
@@ -41,6 +45,14 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "go build %s: %v\n%s", pkg, err, out)
 			os.Exit(2)
 		}
+	}
+	cfkProxyBin = filepath.Join(dir, "cfk-proxy")
+	args := []string{"build", "-o", cfkProxyBin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if out, err := exec.Command("go", append(args, "../../cmd/cfk-proxy")...).CombinedOutput(); err != nil {
+		cfkProxyBin, cfkProxyErr = "", fmt.Sprintf("go build cfk-proxy: %v\n%s", err, out)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

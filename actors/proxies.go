@@ -1,0 +1,180 @@
+package actors
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+)
+
+// This file is the controller's side of proxies (SPEC §1.3, §4): the
+// declarations, proxystatus, proxyup, proxydown, the routing of the
+// services' messages to their proxy, and the proxies' part in shutdown.
+// The proxy processes themselves are owned by the proxy actors (proxy.go).
+
+// proxyEntry is the controller's view of one proxy.
+type proxyEntry struct {
+	cfg     messages.ProxyConfig
+	pid     *actor.PID // the proxy actor
+	running bool
+	procPid int
+}
+
+// declareProxy applies `proxy NAME ATTR=VALUE`.
+func (c *Controller) declareProxy(ctx actor.Context, m messages.SetProxyAttr) messages.Reply {
+	if c.shutdown != nil {
+		return messages.ErrorReply(fmt.Errorf("cfkd is shutting down"))
+	}
+	e, err := c.ensureProxy(ctx, m.Proxy)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	cfg, err := e.cfg.Apply(m.Attr, m.Value)
+	if err != nil {
+		return messages.ErrorReply(err)
+	}
+	e.cfg = cfg
+	ctx.Send(e.pid, configureProxy{cfg: cfg})
+	return messages.Reply{}
+}
+
+// ensureProxy returns proxy name, declaring it (with its defaults) on its
+// first mention.
+func (c *Controller) ensureProxy(ctx actor.Context, name string) (*proxyEntry, error) {
+	if e := c.proxies[name]; e != nil {
+		return e, nil
+	}
+	cfg, opts, files := messages.NewProxyConfig(name), c.opts, c.files
+	props := actor.PropsFromProducer(func() actor.Actor { return newProxy(opts, cfg, files) })
+	pid, err := ctx.SpawnNamed(props, "proxy/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("proxy '%s': %w", name, err)
+	}
+	e := &proxyEntry{cfg: cfg, pid: pid}
+	c.proxies[name] = e
+	return e, nil
+}
+
+// routeToProxy forwards a service's message to its proxy actor.
+func (c *Controller) routeToProxy(ctx actor.Context, m toProxy) {
+	if e := c.proxies[m.proxy]; e != nil {
+		ctx.Send(e.pid, m.msg)
+		return
+	}
+	if r, ok := m.msg.(proxyStartRequest); ok { // cannot happen: declared with the service
+		ctx.Send(r.svc, proxyStartRefused{attempt: r.attempt, err: messages.ErrNoProxy})
+	}
+}
+
+func (c *Controller) onProxyUpdated(m proxyUpdated) {
+	e := c.proxies[m.name]
+	if e == nil {
+		return
+	}
+	e.running, e.procPid = m.running, m.pid
+	for _, s := range c.services {
+		if s.cfg.Proxy == m.name {
+			s.status = "" // the proxy column changes
+		}
+	}
+}
+
+// startRefusal is why a start of service e is refused at once (SPEC
+// §4.5): its proxy is down and noauto, or cannot run. Nil otherwise (the
+// proxy actor still has the last word).
+func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
+	switch verb {
+	case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
+	default:
+		return nil
+	}
+	p := c.proxies[e.cfg.Proxy]
+	if p == nil || p.running || (verb != messages.VerbStart && e.rt.State.IsUp()) {
+		return nil
+	}
+	switch {
+	case p.cfg.NoAuto:
+		return fmt.Errorf("Proxy is not running, not starting service '%s'", e.cfg.Name)
+	case !p.cfg.HasCmd():
+		return fmt.Errorf("Proxy '%s' can't run: no command", p.cfg.Name)
+	}
+	return nil
+}
+
+// proxyCommand runs proxyup and proxydown.
+func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) {
+	e := c.proxies[m.Arg]
+	switch {
+	case e == nil:
+		ctx.Respond(messages.ErrorReply(messages.ErrNoProxy))
+	case c.shutdown != nil && m.Verb == messages.VerbProxyUp:
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is shutting down")))
+	case m.Verb == messages.VerbProxyUp && !e.cfg.HasCmd():
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("Proxy '%s' can't run: no command", e.cfg.Name)))
+	case m.Verb == messages.VerbProxyUp:
+		ctx.Send(e.pid, proxyUp{to: ctx.Sender()})
+	default:
+		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
+	}
+}
+
+// proxyLines answers proxystatus: `NAME\tup|down\tPID` per proxy, by name.
+func (c *Controller) proxyLines() messages.Reply {
+	names := make([]string, 0, len(c.proxies))
+	for n := range c.proxies {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	lines := make([]string, 0, len(names))
+	for _, n := range names {
+		e, state := c.proxies[n], "down"
+		if e.running {
+			state = "up"
+		}
+		lines = append(lines, n+"\t"+state+"\t"+itoa(e.procPid))
+	}
+	return messages.Reply{Lines: lines}
+}
+
+// proxyColumn is the proxy field of a status line: the name, suffixed `!`
+// when the proxy does not run (SPEC §1.6).
+func (c *Controller) proxyColumn(e *entry) string {
+	name := e.cfg.Proxy
+	if p := c.proxies[name]; name != "" && (p == nil || !p.running) {
+		return name + "!"
+	}
+	return name
+}
+
+// haltProxies shuts every proxy down for good (shutdown), then runs then.
+func (c *Controller) haltProxies(then func()) {
+	c.haltLeft = len(c.proxies)
+	c.haltThen = then
+	if c.haltLeft == 0 {
+		c.haltThen = nil
+		then()
+		return
+	}
+	for _, e := range c.proxies {
+		c.sys.Root.Send(e.pid, proxyDown{halt: true})
+	}
+}
+
+func (c *Controller) onProxyHalted() {
+	if c.haltThen == nil {
+		return
+	}
+	if c.haltLeft--; c.haltLeft == 0 {
+		then := c.haltThen
+		c.haltThen = nil
+		then()
+	}
+}
+
+// sendProxies sends msg to every proxy actor.
+func (c *Controller) sendProxies(msg any) {
+	for _, e := range c.proxies {
+		c.sys.Root.Send(e.pid, msg)
+	}
+}

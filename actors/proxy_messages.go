@@ -1,0 +1,68 @@
+package actors
+
+import (
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+)
+
+// Messages between the controller, the services and a proxy actor.
+type (
+	// configureProxy hands the proxy actor its (new) declaration, taken
+	// into account at its next run.
+	configureProxy struct{ cfg messages.ProxyConfig }
+	// proxyUp runs the proxy (proxyup); answered to `to` with a Reply.
+	proxyUp struct{ to *actor.PID }
+	// proxyDown shuts the proxy down (proxydown, shutdown); answered to
+	// `to` with a Reply once it is gone. halt: refuse to run ever after.
+	proxyDown struct {
+		to   *actor.PID
+		halt bool
+	}
+	// proxyHalted tells the controller that a proxyDown{halt} is done.
+	proxyHalted struct{ name string }
+	// proxyUpdated tells the controller whether the proxy runs, and its pid.
+	proxyUpdated struct {
+		name    string
+		running bool
+		pid     int
+	}
+	// proxyStartRequest asks the proxy to start service name (the proxy
+	// is run first when it is auto). attempt identifies the service's
+	// start, echoed in proxyStartRefused.
+	proxyStartRequest struct {
+		svc     *actor.PID
+		cfg     messages.ServiceConfig
+		attempt uint64
+	}
+	// proxyStopRequest asks the proxy to stop service name.
+	proxyStopRequest struct{ name string }
+	// proxiedServiceDown: service name is down (an auto proxy without an
+	// up service is shut down).
+	proxiedServiceDown struct{ name string }
+	// toProxy is a message a service sends its parent for proxy `proxy`.
+	toProxy struct {
+		proxy string
+		msg   any
+	}
+
+	// Proxy → service.
+	proxyStartRefused struct {
+		attempt uint64
+		err     error
+	}
+	proxyServiceStarted struct {
+		attempt uint64
+		pid     int
+	}
+	proxyStopped struct{ attempt uint64 }
+
+	// Timers and the process.
+	proxyExited struct {
+		run uint64
+		pid int
+		ws  syscall.WaitStatus
+	}
+	proxyGraceElapsed struct{ run uint64 }
+)
