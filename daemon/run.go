@@ -105,9 +105,22 @@ func serve(f Flags, ready *notifier) error {
 	})
 	defer tree.System.EventStream.Unsubscribe(sub)
 
+	// bind first (a busy address fails fast), accept only once the config
+	// is loaded: a client that connects meanwhile waits in the backlog
+	// and never sees a half-configured cfkd.
 	ln, err := listen(addr)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
+	}
+	if f.Config != "" {
+		if err := loadConfig(tree, f.Config); err != nil {
+			ln.Close()
+			log.WithError(err).Error("config file refused: shutting down")
+			shutdown(tree, log, "config error")
+			<-done
+			return fmt.Errorf("cfkd: %w", err)
+		}
+		log.Infof("loaded %s", f.Config)
 	}
 	privileged := !f.CommandOnly
 	if !addr.Loopback() && !f.RemotePrivileged {
@@ -122,16 +135,6 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: console: %w", err)
 	}
 	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
-
-	if f.Config != "" {
-		if err := loadConfig(tree, f.Config); err != nil {
-			log.WithError(err).Error("config file refused: shutting down")
-			shutdown(tree, log, "config error")
-			<-done
-			return fmt.Errorf("cfkd: %w", err)
-		}
-		log.Infof("loaded %s", f.Config)
-	}
 
 	stopSignals := relaySignals(tree, router, f, log)
 	defer stopSignals()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 var cfkdBin, cfkctlBin string
@@ -59,10 +60,27 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// killHome kills every process whose environment names home as CFKD_HOME:
-// cfkd's services (and their children), wherever they were reparented.
+// killHome kills every process whose environment names home as CFKD_HOME
+// (cfkd's services and their children, wherever they were reparented)
+// and returns them. Processes that are still dying of a signal cfkd sent
+// get up to a second to go first: only those still alive then are
+// reported as left behind.
 func killHome(home string) (killed []int) {
-	want := []byte("CFKD_HOME=" + home + "\x00")
+	end := time.Now().Add(time.Second)
+	for len(homeProcs(home)) > 0 && time.Now().Before(end) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, pid := range homeProcs(home) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		killed = append(killed, pid)
+	}
+	return killed
+}
+
+// homeProcs lists the live (non-zombie) processes whose environment names
+// home as CFKD_HOME.
+func homeProcs(home string) (pids []int) {
+	want := "CFKD_HOME=" + home + "\x00"
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
@@ -70,14 +88,13 @@ func killHome(home string) (killed []int) {
 			continue
 		}
 		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !strings.Contains(string(env)+"\x00", string(want)) {
+		if err != nil || !strings.Contains(string(env)+"\x00", want) {
 			continue
 		}
 		if st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); strings.Contains(string(st), ") Z ") {
 			continue
 		}
-		syscall.Kill(pid, syscall.SIGKILL)
-		killed = append(killed, pid)
+		pids = append(pids, pid)
 	}
-	return killed
+	return pids
 }
