@@ -2,7 +2,7 @@
 GO       ?= go
 PKGS     := ./...
 BIN      := bin
-FUZZTIME ?= 10s
+FUZZTIME ?= 8s
 
 .PHONY: all build test bench lint fuzz-short run clean
 
@@ -35,6 +35,9 @@ fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./protocol/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadReply$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./protocol/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseProxyStatus$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseProxyLog$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
+	$(GO) test -run '^$$' -fuzz '^FuzzCommandLine$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./proxyproc/
 
 # cfkd in the foreground on the demo config, in a throwaway home.
 run: build

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 
@@ -369,25 +368,24 @@ func (p *Proxy) cancelTimer() {
 // logLine logs one `TYPE:SVCNAME:MESSAGE` line (SPEC §4.4): as the output
 // of service SVCNAME (with its pid), or of the proxy itself for `-`.
 func (p *Proxy) logLine(line string) {
-	typ, rest, ok1 := strings.Cut(line, ":")
-	svc, msg, ok2 := strings.Cut(rest, ":")
-	if !ok1 || !ok2 || (typ != "out" && typ != "err") {
-		p.log.Errorf("proxy '%s' sent a bad log line: %q", p.cfg.Name, line)
+	l, err := messages.ParseProxyLog(line)
+	if err != nil {
+		p.log.WithError(err).Errorf("proxy '%s' sent a bad log line", p.cfg.Name)
 		return
 	}
 	lvl := logrus.InfoLevel
-	if typ == "err" {
+	if l.Stream == "err" {
 		lvl = logrus.ErrorLevel
 	}
-	if svc == "-" {
-		p.opts.ServiceLog.WithFields(logrus.Fields{"category": "proxy." + p.cfg.Name + "." + typ, "proxy": p.cfg.Name}).Log(lvl, msg)
+	if l.Service == "-" {
+		p.opts.ServiceLog.WithFields(logrus.Fields{"category": "proxy." + p.cfg.Name + "." + l.Stream, "proxy": p.cfg.Name}).Log(lvl, l.Message)
 		return
 	}
-	fields := logrus.Fields{"category": "service." + svc + "." + typ, "service": svc, "proxy": p.cfg.Name}
-	if pid := p.pids[svc]; pid != 0 {
+	fields := logrus.Fields{"category": "service." + l.Service + "." + l.Stream, "service": l.Service, "proxy": p.cfg.Name}
+	if pid := p.pids[l.Service]; pid != 0 {
 		fields["pid"] = pid
 	}
-	p.opts.ServiceLog.WithFields(fields).Log(lvl, msg)
+	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)
 }
 
 // outputLogger logs what the proxy process writes on its own stdout and

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"syscall"
 )
 
@@ -163,4 +164,28 @@ func ParseProxyStatus(line []byte) (any, error) {
 		return ProxyReportedStopped{Name: s.Name, Pid: *s.Pid, Status: syscall.WaitStatus(*s.ExitStatus)}, nil
 	}
 	return nil, fmt.Errorf("proxy status %q: unknown status '%s'", line, s.Status)
+}
+
+// ProxyLogLine is one line of a proxy's log pipe (SPEC §4.4):
+// `TYPE:SVCNAME:MESSAGE`.
+type ProxyLogLine struct {
+	Stream  string // "out" or "err"
+	Service string // a service name, or "-" for the proxy itself
+	Message string // the rest of the line, colons included
+}
+
+// ParseProxyLog parses one line of a proxy's log pipe. The service name
+// must be a valid name or "-".
+func ParseProxyLog(line string) (ProxyLogLine, error) {
+	typ, rest, ok1 := strings.Cut(line, ":")
+	svc, msg, ok2 := strings.Cut(rest, ":")
+	switch {
+	case !ok1 || !ok2:
+		return ProxyLogLine{}, fmt.Errorf("proxy log %q: want TYPE:NAME:MESSAGE", line)
+	case typ != "out" && typ != "err":
+		return ProxyLogLine{}, fmt.Errorf("proxy log %q: unknown type '%s'", line, typ)
+	case svc != "-" && !ValidName(svc):
+		return ProxyLogLine{}, fmt.Errorf("proxy log %q: invalid service name", line)
+	}
+	return ProxyLogLine{Stream: typ, Service: svc, Message: msg}, nil
 }
