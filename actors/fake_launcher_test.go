@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -281,12 +282,13 @@ type rig struct {
 	t    *testing.T
 	fake *fakeLauncher
 	tree *Tree
+	rec  *testkit.Recorder
 
-	mu        sync.Mutex
-	changed   chan struct{}
-	events    []messages.ServiceStateChanged
-	cursor    map[string]int
-	shutdowns int // ShutdownCompleted events seen
+	// mu is the recorder's lock: the conditions of wait run under it, and
+	// it guards events, shutdowns and panics.
+	mu        sync.Locker
+	events    func(yield func(int, messages.ServiceStateChanged) bool) // every transition, in order
+	shutdowns int                                                      // ShutdownCompleted events seen
 	panics    []messages.ActorPanicked
 }
 
@@ -301,7 +303,19 @@ func quietLogger() *logrus.Logger {
 // an option changes it) and stops it when the test ends.
 func newRig(t *testing.T, opts ...func(*Options)) *rig {
 	t.Helper()
-	r := &rig{t: t, fake: newFakeLauncher(), changed: make(chan struct{}), cursor: map[string]int{}}
+	r := &rig{t: t, fake: newFakeLauncher()}
+	r.rec = testkit.NewRecorder(deadline, func(ev any) bool {
+		switch e := ev.(type) {
+		case messages.ShutdownCompleted:
+			r.shutdowns++
+		case messages.ActorPanicked:
+			r.panics = append(r.panics, e)
+		default:
+			return false
+		}
+		return true
+	})
+	r.mu, r.events = r.rec.Locker(), r.rec.All
 	o := Options{
 		Launcher: r.fake, Log: quietLogger(), ServiceLog: quietLogger(),
 		BackoffUnit: 20 * time.Millisecond, Env: []string{"PATH=/usr/bin:/bin"}, Version: "cfk-unit",
@@ -314,24 +328,9 @@ func newRig(t *testing.T, opts ...func(*Options)) *rig {
 		t.Fatal(err)
 	}
 	r.tree = tree
-	sub := tree.System.EventStream.Subscribe(func(ev any) {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		switch e := ev.(type) {
-		case messages.ServiceStateChanged:
-			r.events = append(r.events, e)
-		case messages.ShutdownCompleted:
-			r.shutdowns++
-		case messages.ActorPanicked:
-			r.panics = append(r.panics, e)
-		default:
-			return
-		}
-		close(r.changed)
-		r.changed = make(chan struct{})
-	})
+	r.rec.Subscribe(tree.System.EventStream)
 	t.Cleanup(func() {
-		tree.System.EventStream.Unsubscribe(sub)
+		r.rec.Close()
 		tree.Stop()
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -416,47 +415,14 @@ func (r *rig) noReply(what string, ch <-chan messages.Reply, window time.Duratio
 // at the deadline.
 func (r *rig) wait(what string, cond func() bool) {
 	r.t.Helper()
-	timeout := time.After(deadline)
-	for {
-		r.mu.Lock()
-		ok, ch := cond(), r.changed
-		r.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout:
-			r.t.Fatalf("timed out after %v waiting for %s; events: %v", deadline, what, r.history())
-		}
-	}
+	r.rec.Wait(r.t, what, deadline, cond)
 }
 
 // expectSeq waits for exactly these next transitions of name, in order,
 // and returns them.
 func (r *rig) expectSeq(name string, states ...messages.State) []messages.ServiceStateChanged {
 	r.t.Helper()
-	var got []messages.ServiceStateChanged
-	r.wait(name+" sequence "+statesText(states), func() bool {
-		got = got[:0]
-		i := r.cursor[name]
-		for ; i < len(r.events) && len(got) < len(states); i++ {
-			if e := r.events[i]; e.Name == name {
-				got = append(got, e)
-			}
-		}
-		if len(got) < len(states) {
-			return false
-		}
-		r.cursor[name] = i
-		return true
-	})
-	for i, e := range got {
-		if e.To != states[i] {
-			r.t.Fatalf("%s: transitions %v, want %s", name, transitions(got), statesText(states))
-		}
-	}
-	return got
+	return r.rec.ExpectSeq(r.t, name, states...)
 }
 
 // expectQuiet watches name for window and fails on any transition of it
@@ -474,23 +440,7 @@ func (r *rig) expectNone(name string, to messages.State, window time.Duration) {
 
 func (r *rig) expectNoEvent(name string, window time.Duration, bad func(messages.ServiceStateChanged) bool) {
 	r.t.Helper()
-	end := time.After(window)
-	for {
-		r.mu.Lock()
-		for i := r.cursor[name]; i < len(r.events); i++ {
-			if e := r.events[i]; (name == "" || e.Name == name) && bad(e) {
-				r.mu.Unlock()
-				r.t.Fatalf("unexpected transition %s:%v→%v; events: %v", e.Name, e.From, e.To, r.history())
-			}
-		}
-		ch := r.changed
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-end:
-			return
-		}
-	}
+	r.rec.ExpectNoEvent(r.t, name, window, bad)
 }
 
 // status returns the status fields of one service.
@@ -521,30 +471,7 @@ func (r *rig) servicePID(name string) *actor.PID {
 	return pid
 }
 
-func (r *rig) history() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return transitions(r.events)
-}
-
-func transitions(evs []messages.ServiceStateChanged) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.Name + ":" + e.From.String() + "→" + e.To.String()
-		if e.Reason != "" {
-			out[i] += "(" + e.Reason + ")"
-		}
-	}
-	return out
-}
-
-func statesText(s []messages.State) string {
-	parts := make([]string, len(s))
-	for i, x := range s {
-		parts[i] = x.String()
-	}
-	return strings.Join(parts, "→")
-}
+func transitions(evs []messages.ServiceStateChanged) []string { return testkit.Transitions(evs) }
 
 // TestFakeLauncher checks the fake itself: pids, exits, ErrDone, failures
 // and the auto-terminate mode.
@@ -634,23 +561,5 @@ func (f *fakeLauncher) expectNoLaunch(t *testing.T, n int, window time.Duration)
 // change published after the call.
 func (r *rig) expectIdle(window time.Duration) {
 	r.t.Helper()
-	r.mu.Lock()
-	from := len(r.events)
-	r.mu.Unlock()
-	end := time.After(window)
-	for {
-		r.mu.Lock()
-		if len(r.events) > from {
-			e := r.events[from]
-			r.mu.Unlock()
-			r.t.Fatalf("idle tree changed: %s:%v→%v; events: %v", e.Name, e.From, e.To, r.history())
-		}
-		ch := r.changed
-		r.mu.Unlock()
-		select {
-		case <-ch:
-		case <-end:
-			return
-		}
-	}
+	r.rec.ExpectIdle(r.t, window)
 }

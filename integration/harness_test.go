@@ -4,12 +4,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
 )
@@ -21,13 +21,12 @@ const deadline = 10 * time.Second
 type harness struct {
 	t    *testing.T
 	tree *actors.Tree
+	rec  *testkit.Recorder // also woken by every line out captures
 
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every new event or line
-	events  []messages.ServiceStateChanged
-	cursor  map[string]int // per service: index after the last matched event
-	panics  []messages.ActorPanicked
-	out     *capture
+	// panics is guarded by the recorder's lock, which the conditions of
+	// wait run under.
+	panics []messages.ActorPanicked
+	out    *capture
 }
 
 func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
@@ -36,8 +35,15 @@ func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
 	log.SetLevel(logrus.WarnLevel)
 	svcLog := logrus.New()
 	svcLog.SetOutput(io.Discard)
-	h := &harness{t: t, changed: make(chan struct{}), cursor: map[string]int{}}
-	h.out = newCapture(func() { h.mu.Lock(); h.notifyLocked(); h.mu.Unlock() })
+	h := &harness{t: t}
+	h.rec = testkit.NewRecorder(deadline, func(ev any) bool {
+		p, ok := ev.(messages.ActorPanicked)
+		if ok {
+			h.panics = append(h.panics, p)
+		}
+		return ok
+	})
+	h.out = newCapture(h.rec.Notify)
 	svcLog.AddHook(h.out)
 	o := actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Version: "cfk-test"}
 	for _, f := range opts {
@@ -48,30 +54,13 @@ func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
 		t.Fatal(err)
 	}
 	h.tree = tree
-	sub := tree.System.EventStream.Subscribe(func(ev any) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		switch e := ev.(type) {
-		case messages.ServiceStateChanged:
-			h.events = append(h.events, e)
-		case messages.ActorPanicked:
-			h.panics = append(h.panics, e)
-		default:
-			return
-		}
-		h.notifyLocked()
-	})
+	h.rec.Subscribe(tree.System.EventStream)
 	t.Cleanup(func() {
 		h.shutdown()
-		tree.System.EventStream.Unsubscribe(sub)
+		h.rec.Close()
 		tree.Stop()
 	})
 	return h
-}
-
-func (h *harness) notifyLocked() {
-	close(h.changed)
-	h.changed = make(chan struct{})
 }
 
 // shutdown brings every service down through the controller, then kills
@@ -137,85 +126,26 @@ func (h *harness) fails(line, want string) {
 // test at the deadline.
 func (h *harness) wait(what string, d time.Duration, cond func() bool) {
 	h.t.Helper()
-	timeout := time.After(d)
-	for {
-		h.mu.Lock()
-		done, ch := cond(), h.changed
-		h.mu.Unlock()
-		if done {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timeout:
-			h.t.Fatalf("timed out after %v waiting for %s; events: %v", d, what, h.history())
-		}
-	}
+	h.rec.Wait(h.t, what, d, cond)
 }
 
 // expect waits for the next transition of name into state to, after the
 // last one matched for that service, and returns it.
 func (h *harness) expect(name string, to messages.State) messages.ServiceStateChanged {
 	h.t.Helper()
-	var got messages.ServiceStateChanged
-	h.wait(name+" → "+to.String(), deadline, func() bool {
-		for i := h.cursor[name]; i < len(h.events); i++ {
-			if e := h.events[i]; e.Name == name && e.To == to {
-				got, h.cursor[name] = e, i+1
-				return true
-			}
-		}
-		return false
-	})
-	return got
+	return h.rec.Expect(h.t, name, to)
 }
 
 // expectSeq waits for exactly these next transitions of name, in order.
 func (h *harness) expectSeq(name string, states ...messages.State) []messages.ServiceStateChanged {
 	h.t.Helper()
-	var got []messages.ServiceStateChanged
-	h.wait(name+" sequence "+statesText(states), deadline, func() bool {
-		got = got[:0]
-		i := h.cursor[name]
-		for ; i < len(h.events) && len(got) < len(states); i++ {
-			if e := h.events[i]; e.Name == name {
-				got = append(got, e)
-			}
-		}
-		if len(got) < len(states) {
-			return false
-		}
-		h.cursor[name] = i
-		return true
-	})
-	for i, e := range got {
-		if e.To != states[i] {
-			h.t.Fatalf("%s: transitions %v, want %s", name, transitions(got), statesText(states))
-		}
-	}
-	return got
+	return h.rec.ExpectSeq(h.t, name, states...)
 }
 
 // expectNone watches name for window and fails if it enters state to.
 func (h *harness) expectNone(name string, to messages.State, window time.Duration) {
 	h.t.Helper()
-	end := time.After(window)
-	for {
-		h.mu.Lock()
-		for i := h.cursor[name]; i < len(h.events); i++ {
-			if e := h.events[i]; e.Name == name && e.To == to {
-				h.mu.Unlock()
-				h.t.Fatalf("%s entered %s unexpectedly; events: %v", name, to, h.history())
-			}
-		}
-		ch := h.changed
-		h.mu.Unlock()
-		select {
-		case <-ch:
-		case <-end:
-			return
-		}
-	}
+	h.rec.ExpectNone(h.t, name, to, window)
 }
 
 // expectLine waits for a line logged by a service that satisfies match.
@@ -264,27 +194,4 @@ func (h *harness) poll(what string, cond func() bool) {
 	}
 }
 
-func (h *harness) history() []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return transitions(h.events)
-}
-
-func transitions(evs []messages.ServiceStateChanged) []string {
-	out := make([]string, len(evs))
-	for i, e := range evs {
-		out[i] = e.Name + ":" + e.From.String() + "→" + e.To.String()
-		if e.Reason != "" {
-			out[i] += "(" + e.Reason + ")"
-		}
-	}
-	return out
-}
-
-func statesText(s []messages.State) string {
-	parts := make([]string, len(s))
-	for i, x := range s {
-		parts[i] = x.String()
-	}
-	return strings.Join(parts, "→")
-}
+func transitions(evs []messages.ServiceStateChanged) []string { return testkit.Transitions(evs) }
