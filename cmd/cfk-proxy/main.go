@@ -1,5 +1,3 @@
-// Command cfk-proxy is cfk's Go proxy: cfkd runs it and has it fork+exec
-// the services put under it (SPEC §4). See package proxyproc.
 package main
 
 import (

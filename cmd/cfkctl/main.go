@@ -1,5 +1,3 @@
-// Command cfkctl controls cfkd, the cfk process supervisor. See
-// `cfkctl --help` and package ctl.
 package main
 
 import (

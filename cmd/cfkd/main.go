@@ -1,4 +1,3 @@
-// Command cfkd is the cfk supervisor daemon. See package daemon.
 package main
 
 import (
