@@ -105,6 +105,11 @@ func serve(f Flags, ready *notifier) error {
 	})
 	defer tree.System.EventStream.Unsubscribe(sub)
 
+	// signals are handled before anything can reach cfkd: a USR1 sent as
+	// soon as the socket accepts must not meet its default action (exit).
+	stopSignals := relaySignals(tree, router, f, log)
+	defer stopSignals()
+
 	// bind first (a busy address fails fast), accept only once the config
 	// is loaded: a client that connects meanwhile waits in the backlog
 	// and never sees a half-configured cfkd.
@@ -136,8 +141,6 @@ func serve(f Flags, ready *notifier) error {
 	}
 	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
 
-	stopSignals := relaySignals(tree, router, f, log)
-	defer stopSignals()
 	ready.ok(addr)
 	<-done
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
