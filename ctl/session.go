@@ -54,7 +54,7 @@ func (s *session) connect() error {
 	if s.conn != nil {
 		return nil
 	}
-	network, address, err := parseAddress(s.opts.address)
+	network, address, err := protocol.ParseAddress(s.opts.address)
 	if err != nil {
 		return &usageError{msg: err.Error(), global: true}
 	}

@@ -7,48 +7,6 @@ import (
 	"time"
 )
 
-func TestParseAddress(t *testing.T) {
-	tests := []struct {
-		in, network, address string
-		bad                  bool
-	}{
-		{in: "/tmp/cfkd.sock", network: "unix", address: "/tmp/cfkd.sock"},
-		{in: "unix:/tmp/cfkd.sock", network: "unix", address: "/tmp/cfkd.sock"},
-		{in: "unix:rel/sock", network: "unix", address: "rel/sock"},
-		{in: "unix:sock", network: "unix", address: "sock"},
-		{in: "tmp/cfkd.sock", network: "unix", address: "tmp/cfkd.sock"},
-		{in: "./sock", network: "unix", address: "./sock"},
-		{in: "/with:colon/sock", network: "unix", address: "/with:colon/sock"},
-		{in: "127.0.0.1:7000", network: "tcp", address: "127.0.0.1:7000"},
-		{in: "yourserver.com:6000", network: "tcp", address: "yourserver.com:6000"},
-		{in: "localhost:http", network: "tcp", address: "localhost:http"},
-		{in: "host:7000/", network: "tcp", address: "host:7000"},
-		{in: ":7000", network: "tcp", address: "localhost:7000"},
-		{in: "[::1]:7000", network: "tcp", address: "[::1]:7000"},
-		{in: "localhost", network: "tcp", address: "localhost:11311"},
-		{in: "cfkd.sock", network: "tcp", address: "cfkd.sock:11311"},
-		{in: "10.0.0.1", network: "tcp", address: "10.0.0.1:11311"},
-		{in: "::1", network: "tcp", address: "[::1]:11311"},
-		{in: "[::1]", network: "tcp", address: "[::1]:11311"},
-		{in: "", bad: true},
-		{in: "unix:", bad: true},
-		{in: "host:", bad: true},
-		{in: "[::1", bad: true},
-	}
-	for _, tc := range tests {
-		network, address, err := parseAddress(tc.in)
-		if tc.bad {
-			if err == nil {
-				t.Errorf("parseAddress(%q) = %s %s, want an error", tc.in, network, address)
-			}
-			continue
-		}
-		if err != nil || network != tc.network || address != tc.address {
-			t.Errorf("parseAddress(%q) = %q, %q, %v; want %q, %q", tc.in, network, address, err, tc.network, tc.address)
-		}
-	}
-}
-
 func TestDefaultAddress(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	if got := defaultAddress(env(map[string]string{"HOME": "/home/u"})); got != "unix:/home/u/.controlfreak/sock" {

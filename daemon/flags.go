@@ -28,7 +28,8 @@ Usage: cfkd [options]
 
 Options:
   --home DIR                 state directory (default $HOME/.controlfreak), exported as CFKD_HOME
-  -a, --address ADDR         admin console: unix:/path, /path, host:port or host (port 11311)
+  -a, --address ADDR         admin console: unix:/path, /path, host:port, :port (localhost)
+                             or host (port 11311)
                              (default unix:$home/sock)
   -l, --log-config-file FILE log configuration (default $home/log.config, written when missing)
   -c, --config FILE          load this config file at start (${BASE} = the file's directory)

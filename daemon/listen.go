@@ -1,17 +1,14 @@
 package daemon
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"syscall"
 	"time"
-)
 
-// DefaultPort is the admin TCP port when an address names none.
-const DefaultPort = "11311"
+	"github.com/cfk/cfk/protocol"
+)
 
 // Address is a parsed admin address.
 type Address struct {
@@ -19,30 +16,14 @@ type Address struct {
 	Addr    string // the path, or host:port
 }
 
-// ParseAddress reads the address forms of SPEC §7/§8: unix:/path, /path,
-// rel/path (a slash and no colon) are UNIX sockets; host:port or host are
-// TCP (port 11311 by default).
+// ParseAddress reads an admin address with protocol.ParseAddress, the
+// parser cfkctl uses too.
 func ParseAddress(s string) (Address, error) {
-	switch {
-	case s == "":
-		return Address{}, errors.New("empty address")
-	case strings.HasPrefix(s, "unix:"):
-		p := strings.TrimPrefix(s, "unix:")
-		if p == "" {
-			return Address{}, fmt.Errorf("address %q: empty path", s)
-		}
-		return Address{"unix", p}, nil
-	case strings.HasPrefix(s, "/"), strings.Contains(s, "/") && !strings.Contains(s, ":"):
-		return Address{"unix", s}, nil
+	network, addr, err := protocol.ParseAddress(s)
+	if err != nil {
+		return Address{}, err
 	}
-	s = strings.TrimPrefix(s, "tcp:")
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		s = net.JoinHostPort(strings.Trim(s, "[]"), DefaultPort)
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
-		return Address{}, fmt.Errorf("address %q: %w", s, err)
-	}
-	return Address{"tcp", s}, nil
+	return Address{Network: network, Addr: addr}, nil
 }
 
 // Loopback reports whether a TCP address only listens on loopback.

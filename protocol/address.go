@@ -1,4 +1,4 @@
-package ctl
+package protocol
 
 import (
 	"fmt"
@@ -9,14 +9,16 @@ import (
 // DefaultPort is cfkd's TCP port when an address names a host alone.
 const DefaultPort = "11311"
 
-// parseAddress turns an address as the user writes it into what net.Dial
-// takes (SPEC.md §8):
+// ParseAddress turns an admin address as the user writes it (cfkd -a,
+// cfkctl --address) into a network and an address for net.Listen or
+// net.Dial (SPEC §7, §8). It is the one parser of these forms:
 //   - `unix:PATH`, `/PATH`, and `REL/PATH` (holds a `/` but no `:`) are
 //     UNIX sockets; a relative path is relative to the current directory;
 //   - `HOST:PORT` (`[::1]:PORT` for IPv6) is TCP; trailing slashes are
 //     dropped as the original did;
-//   - `HOST` alone (or a bare IPv6 address) is TCP on DefaultPort.
-func parseAddress(addr string) (network, address string, err error) {
+//   - `HOST` alone (or a bare IPv6 address) is TCP on DefaultPort;
+//   - a `tcp:` prefix is allowed and ignored; `:PORT` means localhost.
+func ParseAddress(addr string) (network, address string, err error) {
 	switch {
 	case strings.HasPrefix(addr, "unix:"):
 		path := strings.TrimPrefix(addr, "unix:")
@@ -28,7 +30,7 @@ func parseAddress(addr string) (network, address string, err error) {
 		strings.Contains(addr, "/") && !strings.Contains(addr, ":"):
 		return "unix", addr, nil
 	}
-	hp := strings.TrimRight(addr, "/")
+	hp := strings.TrimRight(strings.TrimPrefix(addr, "tcp:"), "/")
 	if hp == "" {
 		return "", "", fmt.Errorf("invalid address '%s'", addr)
 	}
