@@ -72,10 +72,7 @@ func runProxyStatus(s *session, _ []string) error {
 	}
 	color := s.color()
 	for _, l := range lines {
-		f := strings.SplitN(l, "\t", 3)
-		for len(f) < 3 {
-			f = append(f, "")
-		}
+		f := tabFields(l, 3)
 		state := fmt.Sprintf("%-6s", f[1])
 		if color {
 			state = paint(stateColor(f[1]), f[1]) + state[len(f[1]):]

@@ -95,10 +95,7 @@ type desc struct {
 }
 
 func parseDesc(line string) desc {
-	f := strings.SplitN(line, "\t", 5)
-	for len(f) < 5 {
-		f = append(f, "")
-	}
+	f := tabFields(line, 5)
 	return desc{Name: f[0], Tags: f[1], Desc: f[2], Proxy: f[3], Cmd: f[4]}
 }
 

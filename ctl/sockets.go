@@ -12,10 +12,7 @@ type socketLine struct {
 }
 
 func parseSocketLine(line string) socketLine {
-	f := strings.SplitN(line, "\t", 5)
-	for len(f) < 5 {
-		f = append(f, "")
-	}
+	f := tabFields(line, 5)
 	return socketLine{Name: f[0], Host: f[1], Service: f[2], State: f[3], Services: f[4]}
 }
 

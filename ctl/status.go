@@ -31,6 +31,16 @@ func parseStatus(line string) status {
 	}
 }
 
+// tabFields splits one tab-separated line of cfkd into exactly n fields:
+// a missing field is empty, and the last one keeps any further tabs.
+func tabFields(line string, n int) []string {
+	f := strings.SplitN(line, "\t", n)
+	for len(f) < n {
+		f = append(f, "")
+	}
+	return f
+}
+
 // when is the time status shows: start_time for a running or starting
 // service, stop_time otherwise, or whichever is set.
 func (st status) when() (time.Time, bool) {
