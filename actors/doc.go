@@ -56,10 +56,11 @@
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
 //     ProcessExited from the osproc reaper, restart/destroy replies are
-//     deferred until the service is down. The syscalls made inside
-//     Receive are fork/exec itself (bounded, serialised by the kernel),
-//     the pipes of a proxy and, in a socket actor, the few of a bind; name lookups run in a
-//     goroutine.
+//     deferred until the service is down. The I/O done inside Receive is
+//     bounded and local: fork/exec itself (serialised by the kernel), the
+//     pipes of a proxy, the few syscalls of a bind in a socket actor, and
+//     the user/group lookup (/etc/passwd, /etc/group) when a service
+//     declares them. Host and service name lookups run in a goroutine.
 //   - A service changes state only in Service.transition, which publishes
 //     ServiceStateChanged on the event stream and updates the controller.
 //   - Process restart policy is the state machine, not actor supervision.
