@@ -681,16 +681,19 @@ func TestOrphanReaped(t *testing.T) {
 	if ws := c.wait(t); ws.ExitStatus() != 0 {
 		t.Fatalf("status %#x", ws)
 	}
-	// the sleep outlives its shell: the test process adopts it ...
+	// the sleep outlives its shell: the test process adopts it (the
+	// shell's child may not have exec'd sleep yet: wait for its name) ...
 	var orphan int
-	for _, p := range children(os.Getpid()) {
-		if p.comm == "sleep" {
-			orphan = p.pid
+	eventually(t, "the orphaned sleep is adopted by the test process", func() (bool, string) {
+		kids := children(os.Getpid())
+		for _, p := range kids {
+			if p.comm == "sleep" {
+				orphan = p.pid
+				return true, ""
+			}
 		}
-	}
-	if orphan == 0 {
-		t.Fatalf("the orphaned sleep was not adopted by the test process: children %v", children(os.Getpid()))
-	}
+		return false, fmt.Sprint(kids)
+	})
 	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
 	// ... and reaps it when it ends
 	eventually(t, "the orphan is reaped", func() (bool, string) {
