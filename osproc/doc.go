@@ -4,13 +4,19 @@
 //
 // Model: a Launcher owns every child of the daemon process, with two
 // goroutines, whatever the number of children: the reaper and the output
-// poller. Launch forks and registers the new pid under one mutex; the
-// reaper (SIGCHLD, then wait4(-1, WNOHANG) until nothing is left) takes the
-// same mutex to reap a pid and mark its Process exited; Signal takes it
-// too. So:
+// poller. Launch forks outside any lock (up to 2 per core at once, so the
+// children's execs run on every core), then registers the new pid under
+// the Launcher's mutex; the reaper (SIGCHLD, then wait4(-1, WNOHANG) until
+// nothing is left) takes the same mutex to reap a pid and mark its Process
+// exited; Signal takes it too. So:
 //
-//   - an exit is never lost, even when the child dies before Launch returns
-//     (the reaper cannot look the pid up before it is registered);
+//   - an exit is never lost, even when the child dies before Launch
+//     registered it: while forks are under way, the reaper keeps the exit
+//     of a pid it does not know, with the number of forks begun by then;
+//     registration takes it when a fork begun by then made that pid, and
+//     Launch calls onExit itself. Exits still kept when no fork is under
+//     way are adopted orphans (a pid reused since by a later fork is told
+//     apart by that number);
 //   - a signal never reaches a pid that was already reaped (and maybe
 //     reused): Signal on an exited Process returns ErrDone;
 //   - orphans adopted by the daemon (it is made a child subreaper) are

@@ -3,9 +3,11 @@ package osproc
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,8 +58,25 @@ type Launcher struct {
 	ownPgrp int
 	out     *poller // reads the output pipes of the children
 
-	mu    sync.Mutex
-	procs map[int]*entry
+	// forks bounds the forks under way at once: each holds an OS thread
+	// blocked in vfork until its child has exec'd.
+	forks chan struct{}
+
+	mu       sync.Mutex
+	procs    map[int]*entry
+	inflight int               // forks under way, not yet registered
+	forkSeq  uint64            // forks begun so far
+	early    map[int]earlyExit // reaped while inflight > 0, not registered
+}
+
+// earlyExit is an exit the reaper took for a pid it did not know while
+// forks were under way: maybe the child of one of them, which died before
+// register, or an adopted orphan.
+type earlyExit struct {
+	ws syscall.WaitStatus
+	// seq is forkSeq when it was reaped: only a fork begun by then can
+	// have made this pid (a later one got a reused pid)
+	seq uint64
 }
 
 type entry struct {
@@ -102,6 +121,8 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 		ownPgrp: syscall.Getpgrp(),
 		out:     out,
 		procs:   make(map[int]*entry),
+		early:   make(map[int]earlyExit),
+		forks:   make(chan struct{}, maxForks),
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
 	go l.reapLoop()
@@ -120,9 +141,10 @@ func (l *Launcher) Close() error {
 	return l.devnull.Close()
 }
 
-// Launch starts a process as spec says. onExit is called once, from the
-// reaper goroutine, with the pid and raw wait status when the process is reaped; it
-// must not block. The captured output streams go to the output poller
+// Launch starts a process as spec says. onExit is called once, with the
+// pid and raw wait status when the process is reaped: from the reaper
+// goroutine, or from Launch itself before it returns when the child died
+// before it was registered. It must not block. The captured output streams go to the output poller
 // (see Spec.Stdout), which may still emit lines after onExit. On error
 // nothing was started and onExit is never called.
 func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
@@ -158,14 +180,19 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		Sys:   &syscall.SysProcAttr{Setsid: spec.Setsid, Credential: spec.Credential},
 	}
 
+	// Forks run concurrently (the kernel runs the children's execs on
+	// every core), outside mu: the reaper keeps the exit of a pid it
+	// cannot find while a fork is under way (early), and register
+	// delivers it.
+	l.forks <- struct{}{}
 	l.mu.Lock()
-	pid, err := syscall.ForkExec(path, spec.Argv, attr)
-	var proc *Process
-	if err == nil {
-		proc = &Process{Pid: pid, group: spec.Setsid}
-		l.procs[pid] = &entry{proc: proc, onExit: onExit}
-	}
+	l.inflight++
+	l.forkSeq++
+	seq := l.forkSeq
 	l.mu.Unlock()
+	pid, err := syscall.ForkExec(path, spec.Argv, attr)
+	proc, early, orphans := l.register(seq, pid, err, spec.Setsid, onExit)
+	<-l.forks
 
 	closeFds(outW, errW)
 	if err != nil {
@@ -178,7 +205,54 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if errR >= 0 {
 		l.addOutput(pid, "stderr", errR, bindPid(spec.Stderr, pid))
 	}
+	l.logOrphans(orphans)
+	if early != nil {
+		onExit(pid, *early)
+	}
 	return proc, nil
+}
+
+// maxForks is the number of forks under way at once: two per core keeps
+// every core exec'ing a child while the parent threads wait in vfork.
+var maxForks = 2 * runtime.NumCPU()
+
+// register ends fork number seq: it registers the new pid, or returns the
+// exit status the reaper already took for it (the child died first). When
+// the last fork under way ends, the exits still kept were not of a fork
+// of ours: they are adopted orphans, returned to be logged.
+func (l *Launcher) register(seq uint64, pid int, err error, group bool, onExit func(int, syscall.WaitStatus)) (proc *Process, early *syscall.WaitStatus, orphans map[int]earlyExit) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.inflight--
+	if err == nil {
+		proc = &Process{Pid: pid, group: group}
+		if e, ok := l.early[pid]; ok && e.seq >= seq {
+			delete(l.early, pid)
+			proc.exited = true
+			early = &e.ws
+		} else {
+			if ok { // an orphan's exit, its pid since reused by this fork
+				delete(l.early, pid)
+				orphans = map[int]earlyExit{pid: e}
+			}
+			l.procs[pid] = &entry{proc: proc, onExit: onExit}
+		}
+	}
+	if l.inflight == 0 && len(l.early) > 0 {
+		if orphans == nil {
+			orphans = l.early
+		} else {
+			maps.Copy(orphans, l.early)
+		}
+		l.early = make(map[int]earlyExit)
+	}
+	return proc, early, orphans
+}
+
+func (l *Launcher) logOrphans(orphans map[int]earlyExit) {
+	for pid, e := range orphans {
+		l.log.WithFields(logrus.Fields{"pid": pid, "status": int(e.ws)}).Debug("reaped an adopted orphan")
+	}
 }
 
 // Signal sends sig to the process group of p when p leads one, else to p
@@ -224,10 +298,15 @@ func (l *Launcher) reapAll() {
 		l.mu.Lock()
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		var e *entry
+		kept := false
 		if pid > 0 {
 			if e = l.procs[pid]; e != nil {
 				e.proc.exited = true
 				delete(l.procs, pid)
+			} else if l.inflight > 0 {
+				// maybe the child of a fork under way: register decides
+				l.early[pid] = earlyExit{ws: ws, seq: l.forkSeq}
+				kept = true
 			}
 		}
 		l.mu.Unlock()
@@ -236,6 +315,9 @@ func (l *Launcher) reapAll() {
 		}
 		if pid <= 0 || err != nil {
 			return
+		}
+		if kept {
+			continue
 		}
 		if e == nil {
 			l.log.WithFields(logrus.Fields{"pid": pid, "status": int(ws)}).Debug("reaped an adopted orphan")

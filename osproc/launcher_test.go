@@ -185,7 +185,13 @@ func TestImmediateExitNotLost(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				p, err := launcher.Launch(Spec{Argv: []string{"true"}}, func(pid int, ws syscall.WaitStatus) {
+				// every other child leaves an orphan, reaped while forks
+				// are under way: it must not be taken for a launched pid
+				argv := []string{"true"}
+				if i%2 == 1 {
+					argv = sh("true & exit 0")
+				}
+				p, err := launcher.Launch(Spec{Argv: argv}, func(pid int, ws syscall.WaitStatus) {
 					if !ws.Exited() || ws.ExitStatus() != 0 {
 						t.Errorf("launch %d: status %#x", i, ws)
 					}
@@ -707,5 +713,33 @@ func TestOrphanReaped(t *testing.T) {
 		if p.state == 'Z' {
 			t.Errorf("zombie child %v", p)
 		}
+	}
+}
+
+// An exit reaped while a fork was under way goes to that fork's pid only
+// when the fork had begun by then: a later fork got the pid reused.
+func TestRegisterEarlyExits(t *testing.T) {
+	l := &Launcher{procs: map[int]*entry{}, early: map[int]earlyExit{}}
+	never := func(int, syscall.WaitStatus) { t.Error("onExit called by register") }
+	l.inflight, l.forkSeq = 2, 2
+	l.early[100] = earlyExit{ws: 1 << 8, seq: 2} // reaped after forks 1 and 2 began
+	l.early[200] = earlyExit{ws: 9, seq: 1}      // reaped when only fork 1 had begun
+	l.early[300] = earlyExit{ws: 0, seq: 2}      // an orphan: no fork made 300
+
+	proc, early, orphans := l.register(2, 100, nil, true, never)
+	if early == nil || *early != 1<<8 || !proc.exited || orphans != nil {
+		t.Fatalf("fork 2 got pid 100: early %v, exited %v, orphans %v", early, proc.exited, orphans)
+	}
+	l.inflight, l.forkSeq = 2, 3 // fork 3 begins, after 200 was reaped
+	proc, early, orphans = l.register(3, 200, nil, true, never)
+	if early != nil || proc.exited || l.procs[200] == nil {
+		t.Fatalf("fork 3 got the reused pid 200: early %v, exited %v", early, proc.exited)
+	}
+	if _, ok := orphans[200]; !ok {
+		t.Errorf("the old exit of 200 is not reported as an orphan's: %v", orphans)
+	}
+	_, _, orphans = l.register(1, 0, syscall.EAGAIN, true, never)
+	if _, ok := orphans[300]; !ok || len(l.early) != 0 || l.inflight != 0 {
+		t.Errorf("no fork left: orphans %v, early %v, inflight %d", orphans, l.early, l.inflight)
 	}
 }

@@ -1,0 +1,84 @@
+package osproc
+
+import (
+	"os"
+	"time"
+)
+
+// Orphan is a process the daemon adopted as a child subreaper: a live
+// child of it that Launch did not start (typically a service's grandchild
+// that daemonised: its parent exited, the kernel reparented it to cfkd).
+type Orphan struct {
+	ProcInfo
+	// Service is its CONTROL_FREAK_SERVICE ("" when absent or its
+	// environment is unreadable).
+	Service string
+}
+
+// AdoptedOrphans lists the adopted orphans alive now (zombies left out:
+// the reaper takes them). It is one scan of /proc (every /proc/PID/stat,
+// and the environment of the orphans found): call it on an event, never
+// in a loop.
+func (l *Launcher) AdoptedOrphans() []Orphan {
+	self := os.Getpid()
+	var out []Orphan
+	for _, pid := range Pids() {
+		p, ok := ReadProc(pid)
+		if !ok || p.Ppid != self || p.State == 'Z' || l.launched(pid) {
+			continue
+		}
+		svc, _ := Getenv(Environ(pid), "CONTROL_FREAK_SERVICE")
+		out = append(out, Orphan{ProcInfo: p, Service: svc})
+	}
+	return out
+}
+
+// launched says whether pid is a live child started by Launch.
+func (l *Launcher) launched(pid int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, ok := l.procs[pid]
+	return ok
+}
+
+// TargetOrphans takes a pidfd on each orphan that is still one: checked
+// under the reaper's mutex to be an unreaped child of the daemon that
+// Launch did not start, so that a pid reaped (and maybe reused) since
+// AdoptedOrphans is never signalled. It does not block.
+func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
+	self := os.Getpid()
+	var ts []*Target
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, o := range orphans {
+		if _, ok := l.procs[o.Pid]; ok {
+			continue
+		}
+		t, err := OpenTarget(o.Pid, false)
+		if err != nil {
+			continue // gone, and reaped
+		}
+		// the pidfd is taken: whatever the check below says stays true
+		// of that process, and the reaper (which needs mu) cannot have
+		// reaped it between the two.
+		p, ok := ReadProc(o.Pid)
+		if ok && o.Service != "" {
+			svc, _ := Getenv(Environ(o.Pid), "CONTROL_FREAK_SERVICE")
+			ok = svc == o.Service // not a new orphan that reused the pid
+		}
+		if !ok || p.Ppid != self {
+			t.Close()
+			continue
+		}
+		t.Group = p.Pgid == p.Pid
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+// KillOrphans terminates the orphans that are still ones (TargetOrphans),
+// SIGTERM first (their process group when they lead one), SIGKILL after
+// grace; see Terminate. It blocks up to 2×grace.
+func (l *Launcher) KillOrphans(orphans []Orphan, grace time.Duration) (killed, survived []int) {
+	return Terminate(l.TargetOrphans(orphans), grace)
+}
