@@ -34,9 +34,15 @@
 //     called Launch and registered the pid before it reads the queue again,
 //     writes `started` then `stopped`, whatever the timing of the exit.
 //   - Status lines are written by the loop alone, under a mutex; log lines
-//     by one writer goroutine fed by a bounded queue (children's output
-//     comes from the output poller, which must never block: when cfkd does
-//     not read the log pipe, lines are dropped and their number logged).
+//     by one writer goroutine fed by a queue bounded in bytes (children's
+//     output comes from the output poller, which must never block: when
+//     cfkd does not read the log pipe, or reads it more slowly than a burst
+//     of 16 MiB comes, lines are dropped and their number logged).
+//   - Every write to the status and log pipes is whole lines of at most
+//     PipeBuf (PIPE_BUF) bytes, which the kernel never splits; a longer
+//     message is sent as several log lines. The original cfkd reads these
+//     pipes with Perl's readline on a non-blocking handle, which takes the
+//     part of a line already written for a whole line.
 //   - A bad command line (invalid JSON, unknown command, bad field) is
 //     logged as err:-:... and ignored; nothing on the command pipe is fatal.
 //     A start that cannot launch (command not found...) runs a stand-in sh

@@ -7,16 +7,30 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxCommandLine is the longest command line read; a longer one is read to
 // its end, dropped and logged.
 const MaxCommandLine = 1 << 20
 
-// logQueueLen is how many log lines may wait for the log pipe; beyond that
-// lines are dropped (and the number dropped logged) rather than blocking
-// the output poller, which every child's output waits on.
-const logQueueLen = 4096
+// PipeBuf is the largest write to a pipe that the kernel keeps whole
+// (POSIX PIPE_BUF, 4096 on Linux): a reader never sees a part of it. Every
+// write to the status and log pipes is whole lines of at most PipeBuf bytes,
+// because the original cfkd reads them with Perl's readline on a
+// non-blocking handle, which returns the part of a line already in the pipe
+// as if it were a whole line: a line cut by a partial write became two log
+// lines (the second one "Cannot find svc" of an empty name), or a status
+// line that is not JSON.
+const PipeBuf = 4096
+
+// logQueueBytes bounds the log lines waiting for the log pipe (in bytes);
+// beyond that lines are dropped (and the number dropped logged) rather than
+// blocking the output poller, which every child's output waits on. It is
+// large because the original proxy never dropped a line (it blocked,
+// slowing every service down): a burst of a few MB of output is only
+// delayed, while cfkd logs it line by line.
+const logQueueBytes = 16 << 20
 
 // statusWriter writes status lines; a mutex keeps each line whole.
 type statusWriter struct {
@@ -34,63 +48,115 @@ func (s *statusWriter) write(st Status) {
 }
 
 // logWriter is the one writer of the log pipe: a goroutine fed by a
-// bounded queue, so callers (the output poller among them) never block.
+// queue bounded by logQueueBytes, so callers (the output poller among
+// them) never block.
 type logWriter struct {
-	w       io.Writer
-	mu      sync.Mutex // guards closed and sends on ch
+	w    io.Writer
+	wake chan struct{} // cap 1: there are lines, or closed
+	done chan struct{}
+
+	mu      sync.Mutex // guards the fields below
 	closed  bool
-	ch      chan []byte
-	dropped int // guarded by mu
-	done    chan struct{}
+	queue   [][]byte
+	size    int // bytes in queue
+	dropped int
+	limit   int
 }
 
 func newLogWriter(w io.Writer) *logWriter {
-	l := &logWriter{w: w, ch: make(chan []byte, logQueueLen), done: make(chan struct{})}
+	l := &logWriter{w: w, wake: make(chan struct{}, 1), done: make(chan struct{}), limit: logQueueBytes}
 	go l.run()
 	return l
 }
 
-// line queues TYPE:NAME:MSG; msg is copied.
+// line queues TYPE:NAME:MSG; msg is copied. A message too long for one
+// line of PipeBuf bytes is queued as several lines, each with the prefix.
 func (l *logWriter) line(typ, name string, msg []byte) {
-	b := appendLogLine(make([]byte, 0, len(typ)+len(name)+len(msg)+3), typ, name, msg)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
+	for _, b := range splitLogLine(typ, name, msg, PipeBuf) {
+		if l.size+len(b) > l.limit {
+			l.dropped++
+			continue
+		}
+		l.queue = append(l.queue, b)
+		l.size += len(b)
+	}
 	select {
-	case l.ch <- b:
+	case l.wake <- struct{}{}:
 	default:
-		l.dropped++
 	}
 }
 
+// splitLogLine returns TYPE:NAME:MSG\n as lines of at most max bytes: msg
+// is cut into pieces (at a UTF-8 character boundary when one is near) that
+// each get the TYPE:NAME: prefix. An empty msg is one line.
+func splitLogLine(typ, name string, msg []byte, max int) [][]byte {
+	prefix := len(typ) + len(name) + 3 // two ':' and the '\n'
+	room := max - prefix
+	if room < 64 { // a name that long cannot come from cfkd; keep it whole
+		room = 64
+	}
+	var out [][]byte
+	for {
+		piece := msg
+		if len(piece) > room {
+			cut := room
+			for i := 0; i < utf8.UTFMax && cut-i > 0; i++ {
+				if utf8.RuneStart(msg[cut-i]) {
+					cut -= i
+					break
+				}
+			}
+			piece = msg[:cut]
+		}
+		out = append(out, appendLogLine(make([]byte, 0, prefix+len(piece)), typ, name, piece))
+		msg = msg[len(piece):]
+		if len(msg) == 0 {
+			return out
+		}
+	}
+}
+
+// run writes the queued lines, several in one write when they are queued
+// together, but never more than PipeBuf bytes in one write, and never a
+// part of a line (see PipeBuf). Write errors are dropped: cfkd is gone.
 func (l *logWriter) run() {
 	defer close(l.done)
 	var buf bytes.Buffer
-	for b := range l.ch {
-		buf.Reset()
+	put := func(b []byte) {
+		if buf.Len() > 0 && buf.Len()+len(b) > PipeBuf {
+			l.w.Write(buf.Bytes())
+			buf.Reset()
+		}
 		buf.Write(b)
-	more: // write what is queued in one go
-		for buf.Len() < 64<<10 {
-			select {
-			case b, ok := <-l.ch:
-				if !ok {
-					break more
+	}
+	for range l.wake {
+		for {
+			l.mu.Lock()
+			q, d, closed := l.queue, l.dropped, l.closed
+			l.queue, l.size, l.dropped = nil, 0, 0
+			l.mu.Unlock()
+			if len(q) == 0 && d == 0 {
+				if closed {
+					return
 				}
-				buf.Write(b)
-			default:
-				break more
+				break
+			}
+			for _, b := range q {
+				put(b)
+			}
+			if d > 0 {
+				put(appendLogLine(nil, "err", SelfName, []byte(strconv.Itoa(d)+" log lines dropped: cfkd does not read the log pipe fast enough")))
+			}
+			if buf.Len() > 0 {
+				l.w.Write(buf.Bytes())
+				buf.Reset()
 			}
 		}
-		l.mu.Lock()
-		d := l.dropped
-		l.dropped = 0
-		l.mu.Unlock()
-		if d > 0 {
-			buf.Write(appendLogLine(nil, "err", SelfName, []byte(strconv.Itoa(d)+" log lines dropped: cfkd does not read the log pipe")))
-		}
-		l.w.Write(buf.Bytes()) // errors dropped: cfkd is gone
 	}
 }
 
@@ -98,11 +164,12 @@ func (l *logWriter) run() {
 // to be written.
 func (l *logWriter) close(timeout time.Duration) {
 	l.mu.Lock()
-	if !l.closed {
-		l.closed = true
-		close(l.ch)
-	}
+	l.closed = true
 	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 	select {
 	case <-l.done:
 	case <-time.After(timeout):
