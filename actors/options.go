@@ -30,6 +30,11 @@ type Options struct {
 	// logger.
 	Log        *logrus.Logger
 	ServiceLog *logrus.Logger
+	// Lines, when set, takes every line a service writes (direct or
+	// through a proxy) in place of ServiceLog: cfkd gives its log Router,
+	// which writes the record ServiceLog would without a logrus entry per
+	// line. Default: ServiceLog.
+	Lines LineLogger
 	// Env is the environment every service starts from (default: cfkd's).
 	Env []string
 	// Version is what `command version` answers.
@@ -52,6 +57,9 @@ func (o Options) withDefaults() Options {
 	if o.ServiceLog == nil {
 		o.ServiceLog = o.Log
 	}
+	if o.Lines == nil {
+		o.Lines = entryLines{o.ServiceLog}
+	}
 	if o.Env == nil {
 		o.Env = os.Environ()
 	}
@@ -65,4 +73,27 @@ func (o Options) withDefaults() Options {
 		o.ProxyGrace = 3 * time.Second
 	}
 	return o
+}
+
+// LineLogger logs one line a service wrote on stream "out" (at info) or
+// "err" (at error), with category service.NAME.STREAM, field service and,
+// unless 0, pid. It is called from the output poller: it must not block
+// for long.
+type LineLogger interface {
+	ServiceLine(service, stream string, pid int, line []byte)
+}
+
+// entryLines logs lines as logrus entries of a logger.
+type entryLines struct{ log *logrus.Logger }
+
+func (e entryLines) ServiceLine(service, stream string, pid int, line []byte) {
+	lvl := logrus.InfoLevel
+	if stream == "err" {
+		lvl = logrus.ErrorLevel
+	}
+	fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
+	if pid != 0 {
+		fields["pid"] = pid
+	}
+	e.log.WithFields(fields).Log(lvl, string(line))
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
-	"github.com/sirupsen/logrus"
 )
 
 // start launches the process (SPEC §2.1). manual: an operator's start,
@@ -244,10 +243,10 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		Stdin: stdin, ExtraFiles: extra,
 	}
 	if !c.IgnoreStdout {
-		spec.Stdout = s.outputLogger("out", logrus.InfoLevel)
+		spec.Stdout = s.outputLogger("out")
 	}
 	if !c.IgnoreStderr {
-		spec.Stderr = s.outputLogger("err", logrus.ErrorLevel)
+		spec.Stderr = s.outputLogger("err")
 	}
 	return spec, shown, nil
 }
@@ -281,14 +280,11 @@ func withoutActivation(env []string) []string {
 	return out
 }
 
-// outputLogger logs each line of one output stream of the service. It
-// keeps two strings per running service, not a prepared logrus entry: the
-// fields are built per line (which WithField did anyway).
-func (s *Service) outputLogger(stream string, lvl logrus.Level) func(int, []byte) {
-	log, name, category := s.opts.ServiceLog, s.cfg.Name, "service."+s.cfg.Name+"."+stream
-	return func(pid int, line []byte) {
-		log.WithFields(logrus.Fields{"category": category, "service": name, "pid": pid}).Log(lvl, string(line))
-	}
+// outputLogger logs each line of one output stream ("out", "err") of the
+// service through Options.Lines.
+func (s *Service) outputLogger(stream string) func(int, []byte) {
+	lines, name := s.opts.Lines, s.cfg.Name
+	return func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
 }
 
 // mergeEnv returns base with every overlay variable set (a later overlay

@@ -21,6 +21,8 @@ func TestMain(m *testing.M) {
 		os.Exit(activatedMain())
 	case "sockcat":
 		os.Exit(sockcatMain(os.Args[1:]))
+	case "writer":
+		os.Exit(writerMain(os.Args[1:]))
 	}
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)

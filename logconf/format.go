@@ -16,7 +16,7 @@ import (
 const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // clock gives the time a record shows; tests replace it with a fixed one.
-var clock = func(e *logrus.Entry) time.Time { return e.Time.Local() }
+var clock = func(t time.Time) time.Time { return t.Local() }
 
 // levelNames are the text format's level names (log4perl's).
 var levelNames = map[logrus.Level]string{
@@ -93,7 +93,7 @@ func format(jsonFormat bool, e *logrus.Entry, o origin) []byte {
 // of the message is dropped; nothing else in it is changed.
 func formatText(e *logrus.Entry, o origin) []byte {
 	var b bytes.Buffer
-	b.WriteString(clock(e).Format(timeLayout))
+	b.WriteString(clock(e.Time).Format(timeLayout))
 	b.WriteByte(' ')
 	if pid, ok := e.Data["pid"]; ok && pid != nil {
 		b.WriteString(textValue(pid))
@@ -156,7 +156,7 @@ func textValue(v any) string {
 func formatJSON(e *logrus.Entry, o origin) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"time":`)
-	jsonValue(&b, clock(e).Format(timeLayout))
+	jsonValue(&b, clock(e.Time).Format(timeLayout))
 	b.WriteString(`,"level":`)
 	jsonValue(&b, strings.ToLower(levelName(e.Level)))
 	b.WriteString(`,"category":`)

@@ -13,7 +13,7 @@ func fixedClock(t *testing.T) {
 	t.Helper()
 	old := clock
 	at := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.FixedZone("CEST", 2*3600))
-	clock = func(*logrus.Entry) time.Time { return at }
+	clock = func(time.Time) time.Time { return at }
 	t.Cleanup(func() { clock = old })
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -265,6 +266,19 @@ func (r *Router) WriteErrors() map[string]uint64 {
 	return out
 }
 
+// Sync returns once every record logged before it was written.
+func (r *Router) Sync() {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.st != nil {
+		for _, s := range r.st.sinks {
+			s.sync()
+		}
+	}
+	r.stdout.sync()
+	r.stderr.sync()
+}
+
 // Close closes every file. Entries logged afterwards are dropped (the
 // loggers still write to io.Discard); Apply and Reload return ErrClosed.
 // Closing twice is a no-op.
@@ -284,5 +298,8 @@ func (r *Router) Close() error {
 			errs = append(errs, fmt.Errorf("closing log destination %s: %w", s.name, err))
 		}
 	}
+	// what is queued for the terminal, unless it is stalled
+	r.stdout.syncWithin(time.Second)
+	r.stderr.syncWithin(time.Second)
 	return errors.Join(errs...)
 }

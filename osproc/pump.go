@@ -13,7 +13,7 @@ import (
 // pieces of MaxLine bytes.
 const MaxLine = 16 << 10
 
-const readSize = 16 << 10
+const readSize = 64 << 10 // a full pipe in one read
 
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
