@@ -4,7 +4,7 @@ PKGS     := ./...
 BIN      := bin
 FUZZTIME ?= 8s
 
-.PHONY: all build test bench lint fuzz-short run clean
+.PHONY: all build test bench lint fuzz-short fuzz-corpus run clean
 
 all: build
 
@@ -30,14 +30,26 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
+# Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is
+# kept in the repo (PACKAGE/testdata/fuzz/TARGET, run by every go test):
+# `make fuzz-corpus` adds what the last fuzzing runs found.
+FUZZ := ./messages:FuzzParse ./messages:FuzzParseProxyStatus ./messages:FuzzParseProxyLog \
+	./protocol:FuzzReadRequest ./protocol:FuzzReadReply ./proxyproc:FuzzCommandLine \
+	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump
+
 # Every fuzz target for a bounded time (CI runs this).
 fuzz-short:
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadRequest$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./protocol/
-	$(GO) test -run '^$$' -fuzz '^FuzzReadReply$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./protocol/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseProxyStatus$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
-	$(GO) test -run '^$$' -fuzz '^FuzzParseProxyLog$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./messages/
-	$(GO) test -run '^$$' -fuzz '^FuzzCommandLine$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./proxyproc/
+	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg; done
+
+# Copies the inputs the fuzzing runs found interesting (Go's fuzz cache)
+# into each target's corpus in the repo.
+fuzz-corpus:
+	@set -e; cache=$$($(GO) env GOCACHE)/fuzz/github.com/cfk/cfk; \
+	for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; src=$$cache/$${pkg#./}/$$fn; \
+	  [ -d $$src ] || continue; mkdir -p $$pkg/testdata/fuzz/$$fn; cp -n $$src/* $$pkg/testdata/fuzz/$$fn/; \
+	  echo "$$pkg/testdata/fuzz/$$fn: $$(ls $$pkg/testdata/fuzz/$$fn | wc -l) inputs"; done
 
 # cfkd in the foreground on the demo config, in a throwaway home.
 run: build
