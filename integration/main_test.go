@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -102,6 +103,21 @@ func alive(pid int) bool {
 }
 
 // group lists the live processes of process group pgid.
+// waitGroupGone fails the test unless process group pgid has no live
+// member within the deadline: its members get the group's signal with
+// its leader, but may die and be reaped a moment later.
+func waitGroupGone(t *testing.T, name string, pgid int) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for len(group(pgid)) != 0 {
+		if time.Now().After(end) {
+			t.Errorf("%s: group %d still has %v after %v", name, pgid, group(pgid), deadline)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func group(pgid int) []int {
 	var out []int
 	for _, p := range procs() {

@@ -128,9 +128,7 @@ sys.exit(1)
 					if got := p.waitStatus(s.Name, "stopped"); got.ExitStatus != 15 {
 						t.Errorf("%s: %+v, want 15", s.Name, got)
 					}
-					if len(group(s.Pid)) != 0 {
-						t.Errorf("%s: group %d still has %v", s.Name, s.Pid, group(s.Pid))
-					}
+					waitGroupGone(t, s.Name, s.Pid)
 				}
 			})
 			t.Run("sigterm", func(t *testing.T) {
@@ -146,9 +144,7 @@ sys.exit(1)
 				if got := p.waitStatus("stubborn", "stopped"); got.ExitStatus != 9 {
 					t.Errorf("SIGTERM ignored: %+v, want SIGKILL (9) after the grace", got)
 				}
-				if len(group(s.Pid)) != 0 {
-					t.Errorf("group %d still has %v", s.Pid, group(s.Pid))
-				}
+				waitGroupGone(t, s.Name, s.Pid)
 			})
 			if name != "python" {
 				return
