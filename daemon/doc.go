@@ -3,16 +3,45 @@
 //
 // Model: Run parses the flags, prepares the home directory (0700), takes
 // the lock file (flock, holding cfkd's pid; a lock whose holder died is
-// released by the kernel and taken over), sets up logging, starts the
+// released by the kernel and taken over), sets up logging, kills what a
+// previous cfkd of the same home left running (leftovers.go), starts the
 // launcher (reaper) and the actor tree, opens the admin listeners, loads
-// the config file, then waits. SIGHUP/SIGINT/SIGTERM become `command
+// the config file (config.go: FILE:LINE: reason at the first bad line),
+// then waits. SIGHUP/SIGINT/SIGTERM become `command
 // shutdown` sent to the controller; SIGUSR1 reloads the log configuration.
 // When the controller publishes ShutdownCompleted (every service down),
-// the consoles are drained (replies in flight are written), the socket
-// file and the lock are removed and Run returns nil.
+// the consoles are drained (replies in flight are written), the orphans
+// cfkd adopted are swept, the socket file and the lock are removed and
+// Run returns nil.
+//
+// Processes nobody supervises any more (orphans.go, leftovers.go):
+//   - cfkd is a child subreaper, so a service's grandchildren that
+//     daemonise are adopted by it. The actors get the launcher wrapped in
+//     an orphanKiller: once the process of a service that cfkd stopped
+//     (SIGTERM/SIGKILL) has exited, the adopted orphans whose environment
+//     says CONTROL_FREAK_SERVICE=NAME are terminated (as systemd's
+//     KillMode=control-group would); a service that exits on its own keeps
+//     its daemons. At the end of shutdown every adopted orphan still alive
+//     is terminated (the services of a proxy killed with SIGKILL among
+//     them). Each is logged: `killing orphan pid N (COMM) left by service
+//     NAME`.
+//   - At start-up, before anything is served, one scan of /proc finds the
+//     processes of a cfkd of this home that died (CFKD_HOME=home and
+//     CONTROL_FREAK_ENABLED=1, or a proxy's _CFK_COMMAND_FD), whether or
+//     not it left its lock: they are terminated and logged, `killed N
+//     processes left by a previous cfkd (pid P) on this home`.
+//   - Termination is SIGTERM (to the process group when the process leads
+//     one), SIGKILL after orphanGrace, through pidfds (osproc.Terminate): a
+//     reused pid is never signalled, and the waits are poll(2) on the
+//     pidfds with a deadline, at start-up, at the end of shutdown, or in a
+//     goroutine of their own after a stop. A process that cleared its
+//     environment, or whose environment cfkd cannot read, is not
+//     attributed to a service and escapes the two scans by environment.
 //
 // Invariants: nothing here polls; the only goroutines are the signal
-// relay and the wait for shutdown. Every child process of cfkd comes from
+// relay, the wait for shutdown, and the bounded waits of orphans killed
+// after a stop. The /proc scans run once per event (start-up, the exit of
+// a stopped service, shutdown), never in a loop. Every child process of cfkd comes from
 // the launcher, including none at all from this package (detaching
 // re-executes cfkd before the launcher exists).
 package daemon

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"syscall"
 	"time"
 
@@ -84,14 +82,17 @@ func serve(f Flags, ready *notifier) error {
 	if stale != 0 {
 		log.Warnf("took over the lock of pid %d, which is gone", stale)
 	}
+	// whether or not a lock was left: a crashed cfkd may have left none
+	killLeftovers(f.Home, stale, log, orphanGrace)
 
 	launcher, err := osproc.New(log)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer launcher.Close()
+	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	tree, err := actors.Start(actors.Options{
-		Launcher: launcher, Log: log, ServiceLog: svcLog, Version: "cfk " + messages.Version,
+		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
@@ -123,6 +124,7 @@ func serve(f Flags, ready *notifier) error {
 			log.WithError(err).Error("config file refused: shutting down")
 			shutdown(tree, log, "config error")
 			<-done
+			orphans.sweep()
 			return fmt.Errorf("cfkd: %w", err)
 		}
 		log.Infof("loaded %s", f.Config)
@@ -146,6 +148,7 @@ func serve(f Flags, ready *notifier) error {
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")
 	}
+	orphans.sweep()
 	log.Info("cfkd exiting")
 	return nil
 }
@@ -155,10 +158,10 @@ func serve(f Flags, ready *notifier) error {
 // configuration.
 func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 4)
+	// with -t the signals are caught and dropped, not set to SIG_IGN: an
+	// ignored disposition survives exec, so every service would ignore
+	// SIGTERM and need SIGKILL to stop.
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
-	if f.Trap {
-		signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
-	}
 	quit := make(chan struct{})
 	go func() {
 		for {
@@ -170,7 +173,14 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logru
 					log.Info("Reloading log config")
 					if err := router.Reload(f.LogConfig); err != nil {
 						log.WithError(err).Error("log config not reloaded: keeping the old one")
+						// the kept destination may be the broken one (a file
+						// whose directory was removed): say it on stderr too
+						fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
 					}
+					continue
+				}
+				if f.Trap {
+					log.Infof("signal %v ignored (-t)", s)
 					continue
 				}
 				shutdown(tree, log, "signal "+s.String())
@@ -185,30 +195,4 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logru
 func shutdown(tree *actors.Tree, log *logrus.Logger, why string) {
 	log.Infof("shutdown requested (%s)", why)
 	tree.System.Root.Send(tree.Controller, messages.ControlCommand{Verb: messages.VerbShutdown})
-}
-
-// loadConfig runs every line of a config file, stopping at the first
-// error. ${BASE} is replaced by the file's directory.
-func loadConfig(tree *actors.Tree, path string) error {
-	fh, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	defer fh.Close()
-	base := filepath.Dir(path)
-	sc := bufio.NewScanner(fh)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.ReplaceAll(sc.Text(), "${BASE}", base)
-		if messages.IsBlank(line) {
-			continue
-		}
-		if r := tree.Exec(line, time.Minute); r.Err != nil {
-			return fmt.Errorf("%s:%d: %v", path, n, r.Err)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return nil
 }

@@ -22,6 +22,17 @@
 //   - orphans adopted by the daemon (it is made a child subreaper) are
 //     reaped and logged at debug level, so no zombie stays.
 //
+// Orphans and termination (orphans.go, terminate.go, proc.go):
+// AdoptedOrphans lists, with one scan of /proc, the live children of the
+// daemon that Launch did not start, each with its CONTROL_FREAK_SERVICE;
+// TargetOrphans takes a pidfd on each under the reaper's mutex after
+// checking it is still such a child, so a pid reaped and reused meanwhile
+// is never signalled. Terminate sends SIGTERM through pidfds (and to the
+// process group of a group leader), waits in poll(2) on the pidfds up to
+// a grace, SIGKILLs what is left and waits again: a bounded wait, never a
+// polling loop. ReadProc, Environ and Pids read /proc for the daemon's
+// start-up scan of processes a previous instance left.
+//
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output
 // poller: one goroutine blocked in epoll_wait on all of them (and on an

@@ -18,7 +18,8 @@ type Orphan struct {
 // AdoptedOrphans lists the adopted orphans alive now (zombies left out:
 // the reaper takes them). It is one scan of /proc (every /proc/PID/stat,
 // and the environment of the orphans found): call it on an event, never
-// in a loop.
+// in a loop. It may list a child of a Launch still forking; TargetOrphans
+// leaves those out.
 func (l *Launcher) AdoptedOrphans() []Orphan {
 	self := os.Getpid()
 	var out []Orphan
@@ -44,10 +45,22 @@ func (l *Launcher) launched(pid int) bool {
 // TargetOrphans takes a pidfd on each orphan that is still one: checked
 // under the reaper's mutex to be an unreaped child of the daemon that
 // Launch did not start, so that a pid reaped (and maybe reused) since
-// AdoptedOrphans is never signalled. It does not block.
+// AdoptedOrphans is never signalled.
+//
+// No fork is under way meanwhile: every fork slot is taken first (waiting
+// for the forks in progress, a few milliseconds at most), because a child
+// forked but not yet registered would look like an orphan.
 func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 	self := os.Getpid()
 	var ts []*Target
+	for range cap(l.forks) {
+		l.forks <- struct{}{}
+	}
+	defer func() {
+		for range cap(l.forks) {
+			<-l.forks
+		}
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, o := range orphans {

@@ -88,7 +88,7 @@ func waitExit(ts []*Target, d time.Duration) []*Target {
 		for i, t := range left {
 			fds[i] = unix.PollFd{Fd: int32(t.fd), Events: unix.POLLIN}
 		}
-		ms := int(time.Until(end) / time.Millisecond)
+		ms := int((time.Until(end) + time.Millisecond - 1) / time.Millisecond) // rounded up
 		if ms < 0 {
 			ms = 0
 		}

@@ -1,0 +1,120 @@
+package daemon
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// leftover is a process that a previous cfkd of the same home started.
+type leftover struct {
+	osproc.ProcInfo
+	what string // "service NAME", "proxy"
+}
+
+// findLeftovers scans /proc once for the processes a cfkd of home started
+// and that outlived it (it was killed with SIGKILL, or crashed): those
+// whose environment has CFKD_HOME=home and either CONTROL_FREAK_ENABLED=1
+// (services and their children, wherever they were reparented) or
+// _CFK_COMMAND_FD (proxies, which get cfkd's environment). cfkd itself and
+// its ancestors are left out (a cfkd started from a service's shell), and
+// so are zombies. Processes whose environment cannot be read (another
+// user's, when cfkd is not root) or was cleared are not found.
+func findLeftovers(home string) []leftover {
+	skip := map[int]bool{}
+	for pid := os.Getpid(); pid > 1 && !skip[pid]; {
+		skip[pid] = true
+		p, ok := osproc.ReadProc(pid)
+		if !ok {
+			break
+		}
+		pid = p.Ppid
+	}
+	var out []leftover
+	for _, pid := range osproc.Pids() {
+		if skip[pid] {
+			continue
+		}
+		env := osproc.Environ(pid)
+		what, ok := leftoverOf(env, home)
+		if !ok {
+			continue
+		}
+		p, ok := osproc.ReadProc(pid)
+		if !ok || p.State == 'Z' {
+			continue
+		}
+		out = append(out, leftover{ProcInfo: p, what: what})
+	}
+	return out
+}
+
+// leftoverOf says whether env is the environment of a process that a cfkd
+// of home started, and what it was.
+func leftoverOf(env []string, home string) (what string, ok bool) {
+	if h, _ := osproc.Getenv(env, "CFKD_HOME"); h != home {
+		return "", false
+	}
+	if v, _ := osproc.Getenv(env, "CONTROL_FREAK_ENABLED"); v == "1" {
+		name, _ := osproc.Getenv(env, "CONTROL_FREAK_SERVICE")
+		return "service " + name, true
+	}
+	if _, isProxy := osproc.Getenv(env, "_CFK_COMMAND_FD"); isProxy {
+		return "proxy", true
+	}
+	return "", false
+}
+
+// killLeftovers terminates what findLeftovers finds (SIGTERM to each, to
+// its process group when it leads one, SIGKILL after grace) and logs it.
+// prev is the pid of the previous cfkd when a stale lock named it (0: not
+// known). It runs once, at start-up before anything is served, and blocks
+// up to 2×grace when something is found. It returns how many processes
+// it ended.
+func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Duration) int {
+	found := findLeftovers(home)
+	if len(found) == 0 {
+		return 0
+	}
+	var ts []*osproc.Target
+	own := syscall.Getpgrp()
+	byPid := map[int]leftover{}
+	for _, lo := range found {
+		t, err := osproc.OpenTarget(lo.Pid, lo.Pgid == lo.Pid && lo.Pgid != own)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// the pidfd is taken: check that it is the process the scan saw
+		if _, ok := leftoverOf(osproc.Environ(lo.Pid), home); !ok {
+			t.Close()
+			continue
+		}
+		ts = append(ts, t)
+		byPid[lo.Pid] = lo
+	}
+	if len(ts) == 0 {
+		return 0
+	}
+	by := "a previous cfkd"
+	if prev != 0 {
+		by = fmt.Sprintf("a previous cfkd (pid %d)", prev)
+	}
+	for _, t := range ts {
+		lo := byPid[t.Pid]
+		log.Warnf("killing pid %d (%s) of %s, left by %s", lo.Pid, lo.Comm, lo.what, by)
+	}
+	killed, survived := osproc.Terminate(ts, grace)
+	for _, pid := range killed {
+		log.Warnf("pid %d (%s) ignored SIGTERM: sent SIGKILL", pid, byPid[pid].Comm)
+	}
+	for _, pid := range survived {
+		log.Errorf("pid %d (%s) survived SIGKILL", pid, byPid[pid].Comm)
+	}
+	n := len(ts) - len(survived)
+	log.Warnf("killed %d processes left by %s on this home", n, by)
+	return n
+}

@@ -1,0 +1,231 @@
+package daemon
+
+import (
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// orphanGrace is how long an orphan or a leftover process gets between
+// SIGTERM and SIGKILL.
+const orphanGrace = 2 * time.Second
+
+// orphanKiller is the Launcher the actors get: osproc's, plus the clean-up
+// a systemd user expects of KillMode=control-group. Once the process of a
+// service that cfkd stopped (SIGTERM or SIGKILL through Signal) has exited,
+// the orphans cfkd adopted that carry CONTROL_FREAK_SERVICE=NAME (the
+// service's grandchildren that daemonised, and members of its process
+// group that outlived it) are terminated: SIGTERM, SIGKILL after
+// orphanGrace. A service that exits on its own is left alone: its daemons
+// may be the point (a forking service); the shutdown sweep ends them.
+type orphanKiller struct {
+	*osproc.Launcher
+	log   logrus.FieldLogger
+	grace time.Duration
+
+	mu    sync.Mutex
+	procs map[*osproc.Process]*serviceProc // live service processes
+
+	pending sync.WaitGroup // scans and terminations under way
+
+	// exits of stopped services wait here for one scan (see afterStop)
+	exitMu   sync.Mutex
+	exits    []stoppedExit
+	scanning bool // a scanLoop goroutine runs
+}
+
+// stoppedExit is the exit of a process that cfkd stopped, to be told to
+// its service once its orphans were looked for.
+type stoppedExit struct {
+	name    string
+	group   int // the process group the stop signalled, 0: none
+	deliver func()
+}
+
+var _ actors.Launcher = (*orphanKiller)(nil)
+
+// serviceProc is one process launched for a service; guarded by
+// orphanKiller.mu.
+type serviceProc struct {
+	name    string
+	stopped bool // cfkd signalled it to stop
+	exited  bool
+}
+
+func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Duration) *orphanKiller {
+	return &orphanKiller{Launcher: l, log: log, grace: grace, procs: map[*osproc.Process]*serviceProc{}}
+}
+
+// Launch launches spec; a service process (CONTROL_FREAK_SERVICE in its
+// environment) is tracked until its exit.
+func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error) {
+	name, _ := osproc.Getenv(spec.Env, "CONTROL_FREAK_SERVICE")
+	if name == "" {
+		return k.Launcher.Launch(spec, onExit)
+	}
+	sp := &serviceProc{name: name}
+	var proc *osproc.Process // set once Launch returned, under mu
+	setsid := spec.Setsid
+	p, err := k.Launcher.Launch(spec, func(pid int, ws syscall.WaitStatus) {
+		k.mu.Lock()
+		sp.exited = true
+		stopped := sp.stopped
+		if proc != nil {
+			delete(k.procs, proc)
+		}
+		k.mu.Unlock()
+		if stopped {
+			group := 0
+			if setsid {
+				group = pid
+			}
+			// the service hears of the exit after the scan: a restart
+			// cannot launch anything that it would take for an orphan.
+			k.afterStop(stoppedExit{name: name, group: group, deliver: func() { onExit(pid, ws) }})
+			return
+		}
+		onExit(pid, ws)
+	})
+	if err == nil {
+		k.mu.Lock()
+		if !sp.exited {
+			proc = p
+			k.procs[p] = sp
+		}
+		k.mu.Unlock()
+	}
+	return p, err
+}
+
+// Signal signals p; SIGTERM or SIGKILL to a service process marks it
+// stopped by cfkd.
+func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
+	if sig == syscall.SIGTERM || sig == syscall.SIGKILL {
+		k.mu.Lock()
+		if sp := k.procs[p]; sp != nil {
+			sp.stopped = true
+		}
+		k.mu.Unlock()
+	}
+	return k.Launcher.Signal(p, sig)
+}
+
+// afterStop queues the exit of a stopped service's process for scanLoop.
+// It is called by the reaper, which must not wait: the scan reads all of
+// /proc, so it runs in a goroutine of its own, one scan for every exit
+// queued meanwhile (a `down all` of 1,000 services costs a few scans, not
+// 1,000, and the reaper reaps on).
+func (k *orphanKiller) afterStop(e stoppedExit) {
+	k.exitMu.Lock()
+	defer k.exitMu.Unlock()
+	k.exits = append(k.exits, e)
+	if !k.scanning {
+		k.scanning = true
+		k.pending.Add(1)
+		go k.scanLoop()
+	}
+}
+
+// scanLoop looks for the orphans of the services whose exits are queued,
+// with one scan per batch, then tells each service of its exit; it
+// returns when the queue is empty.
+func (k *orphanKiller) scanLoop() {
+	defer k.pending.Done()
+	for {
+		k.exitMu.Lock()
+		batch := k.exits
+		k.exits = nil
+		if len(batch) == 0 {
+			k.scanning = false
+			k.exitMu.Unlock()
+			return
+		}
+		k.exitMu.Unlock()
+		groups := map[string]int{}
+		for _, e := range batch {
+			groups[e.name] = e.group
+		}
+		k.killServiceOrphans(groups)
+		for _, e := range batch {
+			e.deliver()
+		}
+	}
+}
+
+// killServiceOrphans terminates the adopted orphans of the services named
+// in groups, whose stopped processes have exited. group is the process group the stop
+// signalled (0: none): its members already got SIGTERM and are most
+// likely dying of it, so they are logged only if they need SIGKILL. It
+// scans and sends SIGTERM at once; the wait for SIGKILL runs in a
+// goroutine of its own.
+func (k *orphanKiller) killServiceOrphans(groups map[string]int) {
+	var mine []osproc.Orphan
+	for _, o := range k.AdoptedOrphans() {
+		if _, ok := groups[o.Service]; ok {
+			mine = append(mine, o)
+		}
+	}
+	if len(mine) == 0 {
+		return
+	}
+	byPid := map[int]osproc.Orphan{}
+	for _, o := range mine {
+		byPid[o.Pid] = o
+		if group := groups[o.Service]; o.Pgid != group || group == 0 {
+			k.log.Warnf("killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, o.Service)
+		}
+	}
+	ts := k.TargetOrphans(mine)
+	k.pending.Add(1)
+	go func() {
+		defer k.pending.Done()
+		killed, survived := osproc.Terminate(ts, k.grace)
+		for _, pid := range killed {
+			o := byPid[pid]
+			k.log.Warnf("orphan pid %d (%s) left by service %s ignored SIGTERM: sent SIGKILL", pid, o.Comm, o.Service)
+		}
+		for _, pid := range survived {
+			o := byPid[pid]
+			k.log.Errorf("orphan pid %d (%s) left by service %s survived SIGKILL", pid, o.Comm, o.Service)
+		}
+	}()
+}
+
+// sweep is the end of cfkd's shutdown: once the terminations begun by
+// stops are over, every process cfkd adopted and that still lives is
+// terminated (SIGTERM, SIGKILL after grace), and logged. Ending one may
+// orphan its own children, adopted in turn: the scan is repeated, at most
+// three times. It blocks up to 8×grace.
+func (k *orphanKiller) sweep() {
+	k.pending.Wait()
+	l, log, grace := k.Launcher, k.log, k.grace
+	for round := 0; round < 3; round++ {
+		orphans := l.AdoptedOrphans()
+		if len(orphans) == 0 {
+			return
+		}
+		byPid := map[int]osproc.Orphan{}
+		for _, o := range orphans {
+			byPid[o.Pid] = o
+			log.Warnf("killing orphan pid %d (%s) left by %s", o.Pid, o.Comm, leftBy(o))
+		}
+		killed, survived := osproc.Terminate(l.TargetOrphans(orphans), grace)
+		for _, pid := range killed {
+			log.Warnf("orphan pid %d (%s) ignored SIGTERM: sent SIGKILL", pid, byPid[pid].Comm)
+		}
+		for _, pid := range survived {
+			log.Errorf("orphan pid %d (%s) survived SIGKILL", pid, byPid[pid].Comm)
+		}
+	}
+}
+
+func leftBy(o osproc.Orphan) string {
+	if o.Service == "" {
+		return "an unknown service"
+	}
+	return "service " + o.Service
+}

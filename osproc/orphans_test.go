@@ -1,0 +1,116 @@
+package osproc
+
+import (
+	"os"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestParseStat(t *testing.T) {
+	p, ok := parseStat(42, []byte("42 (a) b) (c) S 7 42 42 0 -1 4194560 ...\n"))
+	if !ok || p.Comm != "a) b) (c" || p.State != 'S' || p.Ppid != 7 || p.Pgid != 42 {
+		t.Fatalf("parseStat: %+v %v", p, ok)
+	}
+	for _, bad := range []string{"", "42 (x", "42 (x) ", "42 (x) S y 1"} {
+		if _, ok := parseStat(42, []byte(bad)); ok {
+			t.Errorf("parseStat(%q) ok", bad)
+		}
+	}
+	if p, ok := ReadProc(os.Getpid()); !ok || p.Ppid != os.Getppid() {
+		t.Fatalf("ReadProc(self): %+v %v", p, ok)
+	}
+	if v, ok := Getenv([]string{"A=1", "B=2", "A=3"}, "A"); !ok || v != "3" {
+		t.Fatalf("Getenv: %q %v", v, ok)
+	}
+}
+
+// TestAdoptedOrphans: a daemon left by a child that exited is adopted by
+// the test process (New made it a subreaper), listed with its service,
+// and KillOrphans ends it; the child itself, launched, is never listed.
+func TestAdoptedOrphans(t *testing.T) {
+	exited := make(chan struct{})
+	env := append(os.Environ(), "CONTROL_FREAK_SERVICE=orph")
+	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sh", "-c", "setsid sleep 1000 & sleep 1000"}, Env: env, Setsid: true},
+		func(int, syscall.WaitStatus) { close(exited) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer launcher.Signal(p, syscall.SIGKILL)
+	var daemon int
+	deadline := time.Now().Add(10 * time.Second)
+	for daemon == 0 { // the sleep forked by the shell, still its child
+		for _, pid := range Pids() {
+			if q, ok := ReadProc(pid); ok && q.Ppid == p.Pid && q.Pgid == pid && q.Comm == "sleep" {
+				daemon = pid
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no daemon forked")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	defer syscall.Kill(daemon, syscall.SIGKILL)
+	for _, o := range launcher.AdoptedOrphans() {
+		if o.Pid == p.Pid || o.Pid == daemon {
+			t.Fatalf("listed before it is an orphan: %+v", o)
+		}
+	}
+	launcher.Signal(p, syscall.SIGTERM) // the shell's group, not the daemon's session
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not exit")
+	}
+	var found []Orphan
+	for _, o := range launcher.AdoptedOrphans() {
+		if o.Pid == daemon {
+			found = append(found, o)
+		}
+	}
+	if len(found) != 1 || found[0].Service != "orph" || found[0].Comm != "sleep" {
+		t.Fatalf("orphans %+v, want the daemon %d of orph", found, daemon)
+	}
+	killed, survived := launcher.KillOrphans(found, time.Second)
+	if len(killed) != 0 || len(survived) != 0 {
+		t.Fatalf("killed %v survived %v: SIGTERM should do", killed, survived)
+	}
+	if q, ok := ReadProc(daemon); ok && q.State != 'Z' {
+		t.Fatalf("the daemon lives on: %+v", q)
+	}
+}
+
+// TestTerminateSigkill: a process that ignores SIGTERM gets SIGKILL after
+// the grace.
+func TestTerminateSigkill(t *testing.T) {
+	exited, ready := make(chan struct{}), make(chan struct{}, 1)
+	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sh", "-c", `trap "" TERM; echo ready; sleep 1000`}, Setsid: true,
+		Stdout: func(int, []byte) { ready <- struct{}{} }}, func(int, syscall.WaitStatus) { close(exited) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer launcher.Signal(p, syscall.SIGKILL)
+	tg, err := OpenTarget(p.Pid, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ready: // the trap is set
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell never said ready")
+	}
+	start := time.Now()
+	killed, survived := Terminate([]*Target{tg}, 300*time.Millisecond)
+	if len(survived) != 0 {
+		t.Fatalf("survived %v", survived)
+	}
+	if !slices.Equal(killed, []int{p.Pid}) || time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("killed %v after %v", killed, time.Since(start))
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not reaped")
+	}
+}
