@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bufio"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// baseline is the plain fork/exec loop: the same N `sleep 1000` that the
+// supervisors start, each in its own session with stdio on /dev/null,
+// started by this process directly.
+type baseline struct {
+	pids []int
+}
+
+// startBaseline fork/execs n sleeps in a sequential loop and returns once
+// every one has been exec'd (syscall.ForkExec returns after the exec
+// succeeded), with the time that took. The children are registered with cl.
+func startBaseline(cl *cleaner, n int) (*baseline, time.Duration, error) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		return nil, 0, err
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer null.Close()
+	b := &baseline{}
+	cl.add(b.kill)
+	attr := &syscall.ProcAttr{
+		Env:   cl.env(),
+		Files: []uintptr{null.Fd(), null.Fd(), null.Fd()},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	argv := []string{"sleep", "1000"}
+	t0 := time.Now()
+	for i := 0; i < n; i++ {
+		pid, err := syscall.ForkExec(sleep, argv, attr)
+		if err != nil {
+			return b, 0, err
+		}
+		b.pids = append(b.pids, pid)
+	}
+	return b, time.Since(t0), nil
+}
+
+// stop sends SIGTERM to every child, then reaps them all.
+func (b *baseline) stop() time.Duration {
+	t0 := time.Now()
+	for _, p := range b.pids {
+		syscall.Kill(p, syscall.SIGTERM)
+	}
+	b.reap()
+	return time.Since(t0)
+}
+
+func (b *baseline) reap() {
+	for _, p := range b.pids {
+		var ws syscall.WaitStatus
+		for {
+			if _, err := syscall.Wait4(p, &ws, 0, nil); err != syscall.EINTR {
+				break
+			}
+		}
+	}
+	b.pids = nil
+}
+
+// kill is the clean-up: SIGKILL and reap whatever is left.
+func (b *baseline) kill() {
+	for _, p := range b.pids {
+		syscall.Kill(p, syscall.SIGKILL)
+	}
+	b.reap()
+}
+
+// statusServer answers every request line with body and OK through the
+// same codec as cfkd: the cost of the socket and the framing alone. It is
+// closed by cl.
+func statusServer(cl *cleaner, dir string, body []string) (string, error) {
+	sock := filepath.Join(dir, "baseline.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return "", err
+	}
+	cl.add(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				var buf []byte
+				for {
+					if _, err := protocol.ReadRequest(r); err != nil {
+						return
+					}
+					buf = protocol.AppendReply(buf[:0], messages.Reply{Lines: body})
+					if _, err := conn.Write(buf); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return sock, nil
+}
+
+// roundTrips times `command status` on one persistent connection to sock,
+// for rounds rounds or until budget is spent (at least 20 rounds).
+func roundTrips(sock string, rounds int, budget time.Duration) ([]time.Duration, error) {
+	c, err := dialCfkd(sock)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	out := make([]time.Duration, 0, rounds)
+	end := time.Now().Add(budget)
+	for i := 0; i < rounds && (i < 20 || time.Now().Before(end)); i++ {
+		t0 := time.Now()
+		if _, err := c.do("command status"); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(t0))
+	}
+	return out, nil
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"fmt"
+	"time"
+)
+
+// nResult is what one supervisor (or the baseline) measured with N
+// services; a zero field was not measured.
+type nResult struct {
+	startReply   time.Duration // start request to its reply
+	startPids    time.Duration // start request to every service with a live pid
+	startRunning time.Duration // start request to every service running
+	stopExited   time.Duration // stop request to every process exited (zombie or reaped)
+	stop         time.Duration // stop request to every process reaped
+	stopLeft     int           // processes not reaped by the deadline
+	stopReply    time.Duration // stop request to its reply
+	stopStatus   time.Duration // stop request to status showing every one stopped
+	rss, pss     int           // KiB, with N running
+	rssIdle      int           // KiB, after the idle window
+	fds          int
+	idleCPU      time.Duration // over the idle window
+	rtt          []time.Duration
+	rttWhat      string // what a round trip is
+}
+
+// benchCfkd measures cfkd with n `sleep 1000` services; body is the last
+// status reply (for the baseline server).
+func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []string, err error) {
+	d, err := startDaemon(cl, o.cfkd, dir)
+	if err != nil {
+		return r, nil, err
+	}
+	defer d.shutdown()
+	c, err := dialCfkd(d.sock)
+	if err != nil {
+		return r, nil, err
+	}
+	defer c.close()
+	decl := make([]string, 0, 2*n)
+	for i := 0; i < n; i++ {
+		decl = append(decl, fmt.Sprintf("service s%d cmd=sleep 1000", i),
+			fmt.Sprintf("service s%d startwait_secs=0.1", i))
+	}
+	if err := c.load(decl); err != nil {
+		return r, nil, err
+	}
+
+	logf("cfkd N=%d: start all", n)
+	t0 := time.Now()
+	rep, err := c.do("command start all")
+	if err != nil {
+		return r, nil, err
+	}
+	r.startReply = time.Since(t0)
+	if len(rep) == 0 || rep[0] != fmt.Sprintf("done %d", n) {
+		return r, nil, fmt.Errorf("start all: %q, want done %d", rep, n)
+	}
+	var pids []int
+	allState := func(pred func(svcStatus) bool) (bool, error) {
+		st, err := c.status("")
+		if err != nil {
+			return false, err
+		}
+		pids = pids[:0]
+		for _, s := range st {
+			if !pred(s) {
+				return false, nil
+			}
+			pids = append(pids, s.pid)
+		}
+		return len(st) == n, nil
+	}
+	first := true
+	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
+		ok, err := allState(func(s svcStatus) bool { return s.pid > 0 && alive(s.pid) })
+		if ok {
+			r.startPids = time.Since(t0)
+			if first { // every one was launched before the reply: it is the moment
+				r.startPids = r.startReply
+			}
+		}
+		first = false
+		return ok, err
+	}); err != nil {
+		return r, nil, fmt.Errorf("waiting for pids: %w", err)
+	}
+	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
+		return allState(func(s svcStatus) bool { return s.state == "running" })
+	}); err != nil {
+		return r, nil, fmt.Errorf("waiting for running: %w", err)
+	}
+	r.startRunning = time.Since(t0)
+	running := append([]int(nil), pids...)
+
+	r.rss, r.pss = memKiB(d.pid())
+	r.fds = fdCount(d.pid())
+	logf("cfkd N=%d: %d status round trips", n, o.rounds)
+	r.rttWhat = "command status"
+	if r.rtt, err = roundTrips(d.sock, o.rounds, time.Minute); err != nil {
+		return r, nil, err
+	}
+	if body, err = c.do("command status"); err != nil {
+		return r, nil, err
+	}
+	logf("cfkd N=%d: idle for %v", n, o.idle)
+	r.idleCPU = idleCPU(d.pid(), o.idle)
+	r.rssIdle, _ = memKiB(d.pid())
+
+	logf("cfkd N=%d: stop all", n)
+	t0 = time.Now()
+	w := watchStop(running, t0)
+	if _, err := c.do("command stop all"); err != nil {
+		return r, nil, err
+	}
+	r.stopReply = time.Since(t0)
+	until(stopDeadline, 2*time.Millisecond, w.poll)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	if err := poll(stopDeadline, 5*time.Millisecond, func() (bool, error) {
+		return allState(func(s svcStatus) bool { return s.state == "stopped" })
+	}); err == nil {
+		r.stopStatus = time.Since(t0)
+	}
+	return r, body, nil
+}
+
+// stopDeadline bounds the wait for a stop: past it, the row says how many
+// processes were still not reaped.
+const stopDeadline = 60 * time.Second
+
+// idleCPU is the CPU time pid uses over a window of d.
+func idleCPU(pid int, d time.Duration) time.Duration {
+	before := procCPU(pid)
+	time.Sleep(d) // the measurement window
+	return procCPU(pid) - before
+}
+
+// poll is until for a condition that can fail.
+func poll(d, step time.Duration, cond func() (bool, error)) error {
+	var err error
+	ok := until(d, step, func() bool {
+		var done bool
+		done, err = cond()
+		return done || err != nil
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("deadline of %v passed", d)
+	}
+	return nil
+}
+
+// benchSupervisord measures supervisord the same way, through XML-RPC.
+func benchSupervisord(cl *cleaner, o *options, dir string, n int) (r nResult, err error) {
+	s, err := startSupervisord(cl, o.supervisord, dir, sleepPrograms(n))
+	if err != nil {
+		return r, err
+	}
+	defer s.shutdown()
+	var pids []int
+	allState := func(pred func(procInfo) bool) (bool, error) {
+		infos, err := s.infos()
+		if err != nil {
+			return false, err
+		}
+		pids = pids[:0]
+		for _, p := range infos {
+			if !pred(p) {
+				return false, nil
+			}
+			pids = append(pids, p.pid)
+		}
+		return len(infos) == n, nil
+	}
+	logf("supervisord N=%d: startAllProcesses", n)
+	t0 := time.Now()
+	if _, err := s.rpc.call("supervisor.startAllProcesses", true); err != nil {
+		return r, err
+	}
+	r.startReply = time.Since(t0)
+	if err := poll(120*time.Second, 5*time.Millisecond, func() (bool, error) {
+		return allState(func(p procInfo) bool { return p.pid > 0 && alive(p.pid) })
+	}); err != nil {
+		return r, fmt.Errorf("waiting for pids: %w", err)
+	}
+	r.startPids = time.Since(t0)
+	if err := poll(120*time.Second, 5*time.Millisecond, func() (bool, error) {
+		return allState(func(p procInfo) bool { return p.state == "RUNNING" })
+	}); err != nil {
+		return r, fmt.Errorf("waiting for RUNNING: %w", err)
+	}
+	r.startRunning = time.Since(t0)
+	running := append([]int(nil), pids...)
+
+	r.rss, r.pss = memKiB(s.pid())
+	r.fds = fdCount(s.pid())
+	logf("supervisord N=%d: getAllProcessInfo round trips", n)
+	r.rttWhat = "getAllProcessInfo"
+	rttStart := time.Now()
+	for i := 0; i < o.rounds; i++ {
+		t := time.Now()
+		if _, err := s.infos(); err != nil {
+			return r, err
+		}
+		r.rtt = append(r.rtt, time.Since(t))
+		if i >= 20 && time.Since(rttStart) > 30*time.Second {
+			break
+		}
+	}
+	logf("supervisord N=%d: idle for %v", n, o.idle)
+	r.idleCPU = idleCPU(s.pid(), o.idle)
+	r.rssIdle, _ = memKiB(s.pid())
+
+	logf("supervisord N=%d: stopAllProcesses", n)
+	t0 = time.Now()
+	w := watchStop(running, t0)
+	if _, err := s.rpc.call("supervisor.stopAllProcesses", true); err != nil {
+		return r, err
+	}
+	r.stopReply = time.Since(t0)
+	until(stopDeadline, 2*time.Millisecond, w.poll)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	return r, nil
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain lets this test binary serve as the log writer: run() starts
+// os.Executable() with -writer N, which is the test binary here.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == "-writer" {
+		_, n, err := parseFlags(os.Args[1:])
+		if err != nil || writeLines(n) != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestQuick runs the tool end to end against the built binaries (bin/ at
+// the repository root, from `make build`), in a shortened quick mode
+// without supervisord; CFK_BENCHTABLE_TEST=1 runs the whole -quick mode,
+// supervisord included when installed. It checks the tables' shape and
+// that no process of the run is left, not the verdicts (machine-bound).
+func TestQuick(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	cfkd, cfkctl := filepath.Join(root, "bin/cfkd"), filepath.Join(root, "bin/cfkctl")
+	for _, b := range []string{cfkd, cfkctl} {
+		if _, err := os.Stat(b); err != nil {
+			t.Skipf("%s missing (run `make build`)", b)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "table.md")
+	args := []string{"-quick", "-cfkd", cfkd, "-cfkctl", cfkctl, "-out", out, "-tmp", t.TempDir()}
+	if os.Getenv("CFK_BENCHTABLE_TEST") != "1" {
+		args = append(args, "-supervisord", "off", "-idle", "1s", "-storm", "3s", "-rounds", "100")
+	}
+	o, _, err := parseFlags(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &cleaner{}
+	var stdout bytes.Buffer
+	if err := run(cl, o, &stdout); err != nil {
+		t.Fatalf("run: %v\n%s", err, stdout.String())
+	}
+	if left := markedProcs(cl.marker); len(left) > 0 {
+		t.Errorf("processes left behind: %v", left)
+	}
+	if _, err := os.Stat(cl.dir); !os.IsNotExist(err) {
+		t.Errorf("temporary directory %s not removed: %v", cl.dir, err)
+	}
+	file, err := os.ReadFile(out)
+	if err != nil || !bytes.Equal(file, stdout.Bytes()) {
+		t.Errorf("-out file differs from stdout (%v)", err)
+	}
+	text := stdout.String()
+	t.Logf("\n%s", text)
+	for _, want := range []string{
+		"- machine: nproc ", "### N = 20 services",
+		"| start → all have pids |", "| stop all → all reaped |", "| stop all → all exited (zombie or reaped) |", "| RSS, N running |",
+		"| idle CPU over ", "| status round trip p50 ", "| log lines/s ",
+		"| restart storm: starts per service", "| restart storm: CPU over the window |",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| metric") && strings.Count(l, "|") != 7 {
+			t.Errorf("row with %d cells: %q", strings.Count(l, "|")-1, l)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+// Command benchtable is `make bench`: it runs the built cfkd (and
+// supervisord, when it is installed) side by side with plain baselines
+// measured in the same run, and prints one markdown table per service
+// count N, plus one for what does not depend on N.
+//
+// Usage (from the repository root, after `make build`):
+//
+//	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
+//	    [-n 200,1000] [-idle 20s] [-loglines 1000000] [-storm 20s]
+//	    [-storm-k 20] [-rounds 1000] [-supervisord auto|off|PATH]
+//	    [-out FILE] [-quick]
+//
+// -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
+// -rounds 200; flags given explicitly win). The table goes to stdout (and
+// to -out FILE), progress to stderr; the exit status is 1 when a cfkd
+// measurement failed (a target missed is not a failure: the verdict
+// column says it).
+//
+// # What is measured
+//
+// Per N, with N services each running `sleep 1000`:
+//
+//   - start: the N services are declared (startwait_secs=0.1), then the
+//     time from sending `command start all` to every service having a live
+//     pid (the `done N` reply, checked by a status that shows every pid
+//     alive), and to every service `running` as polled with `command
+//     status`. Baseline: this process fork/execs the same N sleeps in a
+//     sequential loop (syscall.ForkExec, setsid, stdio on /dev/null) until
+//     all pids exist; the "running" baseline adds the 0.1 s startwait.
+//     Target ≤ 1.5×.
+//   - stop: from sending `command stop all` to every process exited (dead:
+//     a zombie or gone, /proc/PID/stat) and to every one reaped (gone from
+//     /proc); the note adds when status showed all `stopped`. Baseline:
+//     SIGTERM to each baseline child, then wait4 them all (so: reaped).
+//     Target ≤ 2×, on the reaped row.
+//   - memory: cfkd's VmRSS (/proc/PID/status) and Pss (smaps_rollup) with N
+//     running, RSS again after the idle window, open fds (/proc/PID/fd).
+//     Target RSS ≤ 30 MiB.
+//   - idle CPU: cfkd's CPU time over the idle window (-idle) with N
+//     running and no client traffic. Target ≤ 5 ms per 20 s (scaled to
+//     the window).
+//   - status round trip: p50 and p99 of -rounds `command status` on one
+//     persistent connection. Baseline: a plain in-process UNIX socket
+//     server answering cfkd's very status reply bytes through the same
+//     codec (protocol.AppendReply). Target p50 ≤ 2 ms.
+//
+// Once:
+//
+//   - log throughput: one service runs this binary's -writer mode, which
+//     writes -loglines lines of 100 bytes to its stdout as fast as a
+//     64 KiB buffered writer goes; cfkd's log config routes that service to
+//     its own file (service.logw = file:logw.log), whose lines are counted
+//     until all arrived (deadline 60 s + 0.1 ms per line). Baseline: the
+//     same writer with its stdout on a plain file. Target ≥ 0.5×.
+//   - restart storm: -storm-k services whose command is `echo NAME >>
+//     FILE; exit 1` (one line per real start), respawn_on_fail=1,
+//     respawn_max_retries=1000, started together and watched for -storm.
+//     Reported: starts per service (mean, max) and cfkd's CPU over the
+//     window. "backoff holds" when the max is within the bound of a
+//     simulation of SPEC §2.3's backoff (after failure n, k × 0.3 s, k
+//     uniform in 1..2n−1; the highest of 100,000 simulated services + 2),
+//     and the CPU target is ≤ 10% of one core.
+//
+// supervisord (Debian package supervisor), when found, is driven the same
+// way from a generated configuration (autostart=false, startsecs=0 — it
+// takes whole seconds only — minfds raised for N) through a minimal
+// XML-RPC client over its UNIX socket (startAllProcesses,
+// stopAllProcesses, getAllProcessInfo as the status round trip, startProcess;
+// its round trips stop after 30 s). Its storm uses startsecs=1,
+// startretries=1000, autorestart=unexpected.
+//
+// # Approximations
+//
+// CPU times come from the process-wide CPU clock (clock_gettime on the
+// pid's clock id, ns) or, where that is refused, utime+stime of
+// /proc/PID/stat in 10 ms ticks. Times to a state are polled (5 ms steps
+// for start, 2 ms for stop), so they overestimate by up to one step plus
+// one status round trip; a stop not reaped within 60 s shows as "> 60s". The machine is shared: run it on a quiet host and
+// compare ratios, not absolute numbers.
+//
+// # Clean-up
+//
+// Every process started carries CFK_BENCHTABLE_RUN=DIR in its environment
+// (cfkd and supervisord pass it to their services). At the end, on an
+// error or on SIGINT/SIGTERM/SIGHUP: cfkd gets `command shutdown`
+// (SIGKILL after 20 s), supervisord supervisor.shutdown (SIGKILL after
+// 30 s), the baseline's children SIGKILL and wait4, and a final sweep
+// SIGKILLs any process still carrying the run's mark. The throwaway
+// homes live in one temporary directory, removed unless the run failed.
+package main

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// options are the command-line flags, after -quick is applied.
+type options struct {
+	cfkd, cfkctl string
+	ns           []int
+	idle         time.Duration
+	logLines     int
+	storm        time.Duration
+	stormK       int
+	rounds       int
+	out          string
+	supervisord  string // its path, "" when not measured
+	tmp          string
+}
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "benchtable: "+format+"\n", args...)
+}
+
+// parseFlags reads args (without the program name). The second result is
+// the writer mode's line count, > 0 when the tool runs as the log writer.
+func parseFlags(args []string) (*options, int, error) {
+	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
+	o := &options{}
+	var ns, sv string
+	var quick bool
+	var writer int
+	fs.StringVar(&o.cfkd, "cfkd", "bin/cfkd", "path of the cfkd binary")
+	fs.StringVar(&o.cfkctl, "cfkctl", "bin/cfkctl", "path of the cfkctl binary")
+	fs.StringVar(&ns, "n", "200,1000", "comma list of service counts, one table each")
+	fs.DurationVar(&o.idle, "idle", 20*time.Second, "idle CPU window")
+	fs.IntVar(&o.logLines, "loglines", 1000000, "lines (of 100 bytes) of the log throughput test")
+	fs.DurationVar(&o.storm, "storm", 20*time.Second, "restart storm window")
+	fs.IntVar(&o.stormK, "storm-k", 20, "services in the restart storm")
+	fs.IntVar(&o.rounds, "rounds", 1000, "status round trips")
+	fs.StringVar(&o.out, "out", "", "also write the markdown to this file")
+	fs.BoolVar(&quick, "quick", false, "smoke run: -n 20 -idle 2s -loglines 20000 -storm 5s (flags given override)")
+	fs.StringVar(&sv, "supervisord", "auto", `supervisord column: "auto" (when on PATH), "off", or a path`)
+	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "directory for the throwaway homes")
+	fs.IntVar(&writer, "writer", 0, "internal: write this many lines of 100 bytes to stdout and exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, 0, err
+	}
+	if fs.NArg() > 0 {
+		return nil, 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if writer > 0 {
+		return o, writer, nil
+	}
+	if quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		for name, v := range map[string]string{"n": "20", "idle": "2s", "loglines": "20000", "storm": "5s", "rounds": "200"} {
+			if !set[name] {
+				fs.Set(name, v)
+			}
+		}
+		if !set["n"] {
+			ns = "20"
+		}
+	}
+	for _, f := range strings.Split(ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, 0, fmt.Errorf("-n: bad count %q", f)
+		}
+		o.ns = append(o.ns, n)
+	}
+	if o.logLines <= 0 || o.stormK <= 0 || o.rounds <= 0 || o.idle <= 0 || o.storm <= 0 {
+		return nil, 0, fmt.Errorf("-loglines, -storm-k, -rounds, -idle and -storm must be positive")
+	}
+	var err error
+	if o.supervisord, err = findSupervisord(sv); err != nil {
+		return nil, 0, err
+	}
+	return o, 0, nil
+}
+
+func main() {
+	o, writer, err := parseFlags(os.Args[1:])
+	if err == flag.ErrHelp {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(2)
+	}
+	if writer > 0 {
+		if err := writeLines(writer); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	cl := &cleaner{}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	var interrupted atomic.Bool
+	go func() {
+		s := <-sigs
+		interrupted.Store(true)
+		logf("%v: stopping every process this run started", s)
+		cl.run()
+		sweep(cl.marker) // what the main goroutine may have started meanwhile
+		cl.removeDir()
+		os.Exit(130)
+	}()
+	err = run(cl, o, os.Stdout)
+	if interrupted.Load() {
+		select {} // the signal handler finishes the clean-up and exits
+	}
+	if err != nil {
+		logf("%v", err)
+		os.Exit(1)
+	}
+}

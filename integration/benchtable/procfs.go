@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// alive reports whether pid names a process that has not exited: absent
+// from /proc or a zombie both count as gone.
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	return i < 0 || i+2 >= len(data) || data[i+2] != 'Z'
+}
+
+// exists reports whether pid is still in the process table (a zombie
+// counts: it has exited but its parent has not reaped it yet).
+func exists(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return err == nil
+}
+
+// stopWatch follows a set of pids after a stop request: when all have
+// exited (zombies included) and when all have been reaped.
+type stopWatch struct {
+	t0             time.Time
+	live, unreaped []int
+	exited, reaped time.Duration
+}
+
+func watchStop(pids []int, t0 time.Time) *stopWatch {
+	return &stopWatch{t0: t0, live: append([]int(nil), pids...), unreaped: append([]int(nil), pids...)}
+}
+
+// poll re-reads the pids not yet seen exited or reaped (a state that
+// never goes back) and reports whether all were reaped.
+func (w *stopWatch) poll() bool {
+	keep := func(pids []int, still func(int) bool) []int {
+		out := pids[:0]
+		for _, p := range pids {
+			if still(p) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	if w.live = keep(w.live, alive); len(w.live) == 0 && w.exited == 0 {
+		w.exited = time.Since(w.t0)
+	}
+	if w.unreaped = keep(w.unreaped, exists); len(w.unreaped) == 0 && w.reaped == 0 {
+		w.reaped = time.Since(w.t0)
+	}
+	return len(w.unreaped) == 0
+}
+
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// memKiB reads VmRSS (status) and Pss (smaps_rollup) of a process, in KiB.
+func memKiB(pid int) (rss, pss int) {
+	field := func(file, key string) int {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, file))
+		for _, l := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(l, key) {
+				if f := strings.Fields(l); len(f) >= 2 {
+					n, _ := strconv.Atoi(f[1])
+					return n
+				}
+			}
+		}
+		return 0
+	}
+	return field("status", "VmRSS:"), field("smaps_rollup", "Pss:")
+}
+
+// fdCount is the number of open fds of a process.
+func fdCount(pid int) int {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	return len(ents)
+}
+
+// procCPU is the CPU time (user+system) of a process: its process-wide
+// CPU clock (clock_gettime on the clock id of pid, in ns, threads that
+// exited included) where the kernel lets us read it, else utime+stime
+// from /proc/PID/stat (ticks of 10 ms: USER_HZ is 100 on Linux).
+func procCPU(pid int) time.Duration {
+	clk := int32((^pid)<<3 | 2) // MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)
+	var ts syscall.Timespec
+	_, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, uintptr(clk), uintptr(unsafe.Pointer(&ts)), 0)
+	if e == 0 {
+		return time.Duration(ts.Nano())
+	}
+	return statCPU(pid)
+}
+
+// statCPU is utime+stime from /proc/PID/stat.
+func statCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// machine describes the host: nproc, kernel, CPU model.
+func machine() string {
+	kernel := "?"
+	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
+		kernel = strings.TrimSpace(string(out))
+	}
+	model := "?"
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(data), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			model = strings.TrimSpace(v)
+			break
+		}
+	}
+	return fmt.Sprintf("nproc %d, kernel %s, CPU %s", runtime.NumCPU(), kernel, model)
+}
+
+// until polls cond every step until it holds or the deadline passes.
+func until(d, step time.Duration, cond func() bool) bool {
+	end := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+		time.Sleep(step)
+	}
+}

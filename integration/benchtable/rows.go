@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// Targets (the issue's acceptance numbers).
+const (
+	startTarget  = 1.5                  // start ≤ 1.5× the fork/exec loop (at N=1000)
+	stopTarget   = 2.0                  // stop ≤ 2× SIGTERM+wait4
+	rssTarget    = 30 * 1024            // KiB
+	idleTarget   = 5 * time.Millisecond // per 20 s of idle
+	p50Target    = 2 * time.Millisecond
+	logTarget    = 0.5  // ≥ 0.5× the direct writer
+	stormCPUFrac = 0.10 // of one core
+	startwait    = 100 * time.Millisecond
+)
+
+// benchN measures the baseline, cfkd and supervisord with n services and
+// returns their table. An error is cfkd's or the baseline's; supervisord's
+// go into a note.
+func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
+	t := &table{title: fmt.Sprintf("N = %d services", n)}
+	logf("baseline N=%d: fork/exec loop", n)
+	b, bStart, err := startBaseline(cl, n)
+	if err != nil {
+		return t, err
+	}
+	bStop := b.stop()
+
+	c, body, err := benchCfkd(cl, o, filepath.Join(dir, "cfkd"), n)
+	if err != nil {
+		return t, err
+	}
+	sock, err := statusServer(cl, dir, body)
+	if err != nil {
+		return t, err
+	}
+	logf("baseline N=%d: %d round trips to a plain socket server", n, o.rounds)
+	bRTT, err := roundTrips(sock, o.rounds, time.Minute)
+	if err != nil {
+		return t, err
+	}
+	var s nResult
+	if o.supervisord != "" {
+		if s, err = benchSupervisord(cl, o, filepath.Join(dir, "supervisord"), n); err != nil {
+			t.note("supervisord failed: %v (its cells are empty)", err)
+			s = nResult{}
+		}
+	}
+	win := fmt.Sprintf("%gs", o.idle.Seconds())
+	idleMax := time.Duration(float64(idleTarget) * o.idle.Seconds() / 20)
+	cp50, bp50, sp50 := pct(c.rtt, 50), pct(bRTT, 50), pct(s.rtt, 50)
+	cp99, bp99, sp99 := pct(c.rtt, 99), pct(bRTT, 99), pct(s.rtt, 99)
+	rows := []row{
+		{metric: "start → all have pids", base: dur(bStart), cfk: dur(c.startPids), ratio: dratio(c.startPids, bStart),
+			target: fmt.Sprintf("≤ %.1f×", startTarget), verdict: verdict(float64(c.startPids) <= startTarget*float64(bStart)),
+			sv: dur(s.startPids), svRatio: dratio(s.startPids, bStart)},
+		{metric: "start → all running (startwait 0.1 s)", base: dur(bStart + startwait), cfk: dur(c.startRunning),
+			ratio: dratio(c.startRunning, bStart+startwait), sv: dur(s.startRunning), svRatio: dratio(s.startRunning, bStart+startwait)},
+		{metric: "stop all → all exited (zombie or reaped)", cfk: dur(c.stopExited), sv: dur(s.stopExited)},
+		{metric: "stop all → all reaped", base: dur(bStop), cfk: stopCell(c), ratio: dratio(c.stop, bStop),
+			target: fmt.Sprintf("≤ %.0f×", stopTarget), verdict: verdict(c.stopLeft == 0 && float64(c.stop) <= stopTarget*float64(bStop)),
+			sv: stopCell(s), svRatio: dratio(s.stop, bStop)},
+		{metric: "RSS, N running", cfk: mib(c.rss), target: "≤ 30 MiB", verdict: verdict(c.rss <= rssTarget), sv: mib(s.rss)},
+		{metric: "RSS after the idle window", cfk: mib(c.rssIdle), target: "≤ 30 MiB", verdict: verdict(c.rssIdle <= rssTarget), sv: mib(s.rssIdle)},
+		{metric: "PSS, N running", cfk: mib(c.pss), sv: mib(s.pss)},
+		{metric: "open fds", cfk: fmt.Sprint(c.fds), sv: count(s.fds)},
+		{metric: "idle CPU over " + win, base: "", cfk: dur3(c.idleCPU), target: "≤ " + dur3(idleMax),
+			verdict: verdict(c.idleCPU <= idleMax), sv: cond(s.rss > 0, dur3(s.idleCPU))},
+		{metric: fmt.Sprintf("status round trip p50 (%d rounds)", len(c.rtt)), base: dur(bp50), cfk: dur(cp50), ratio: dratio(cp50, bp50),
+			target: "≤ 2 ms", verdict: verdict(cp50 <= p50Target), sv: dur(sp50), svRatio: dratio(sp50, bp50)},
+		{metric: "status round trip p99", base: dur(bp99), cfk: dur(cp99), ratio: dratio(cp99, bp99),
+			sv: dur(sp99), svRatio: dratio(sp99, bp99)},
+	}
+	for _, r := range rows {
+		t.add(r)
+	}
+	t.note("baseline start: this tool fork/execs the N sleeps itself in a loop (setsid, stdio on /dev/null); \"all running\" baseline = that + the 0.1 s startwait")
+	t.note("cfkd start → pids: the `done %d` reply came after %s; status then showed every pid alive", n, dur(c.startReply))
+	t.note("stop baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
+		dur(c.stopReply), orNever(dur(c.stopStatus)))
+	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
+	if o.supervisord != "" && len(s.rtt) > 0 {
+		t.note("supervisord: startsecs=0 (whole seconds only), XML-RPC over its UNIX socket; round trip = %s (%d rounds, HTTP keep-alive); startAllProcesses(wait) returned after %s",
+			s.rttWhat, len(s.rtt), dur(s.startReply))
+	}
+	return t, nil
+}
+
+// benchOnce measures what does not depend on N: log throughput and the
+// restart storm.
+func benchOnce(cl *cleaner, o *options, dir string) (*table, error) {
+	t := &table{title: "Independent of N: log throughput, restart storm"}
+	type logRun struct {
+		each      bool
+		what      string
+		direct    float64
+		cfk, supd logResult
+	}
+	var logs []logRun
+	for _, each := range []bool{false, true} {
+		r := logRun{each: each, what: "64 KiB writes, as stdio buffers"}
+		if each {
+			r.what = "one write(2) per line, as a logging library"
+		}
+		logf("log (%s): direct writer, %d lines", r.what, o.logLines)
+		var err error
+		sub := fmt.Sprintf("%v", each)
+		if r.direct, err = logDirect(cl, mkdir(filepath.Join(dir, "direct-"+sub)), o.logLines, each); err != nil {
+			return t, err
+		}
+		logf("log: through cfkd")
+		if r.cfk, err = logCfkd(cl, o, filepath.Join(dir, "log-cfkd-"+sub), each); err != nil {
+			return t, err
+		}
+		if o.supervisord != "" {
+			logf("log: through supervisord")
+			if r.supd, err = logSupervisord(cl, o, filepath.Join(dir, "log-supervisord-"+sub), each); err != nil {
+				t.note("supervisord log test failed: %v", err)
+			}
+		}
+		logs = append(logs, r)
+	}
+	logf("storm: cfkd, %d services, %v", o.stormK, o.storm)
+	cs, err := stormCfkd(cl, o, filepath.Join(dir, "storm-cfkd"))
+	if err != nil {
+		return t, err
+	}
+	var ss stormResult
+	if o.supervisord != "" {
+		logf("storm: supervisord")
+		if ss, err = stormSupervisord(cl, o, filepath.Join(dir, "storm-supervisord")); err != nil {
+			t.note("supervisord storm failed: %v", err)
+		}
+	}
+	bound, mean := stormBound(o.storm)
+	cpuMax := time.Duration(stormCPUFrac * float64(cs.window))
+	for _, l := range logs {
+		c, s, direct := l.cfk, l.supd, l.direct
+		t.add(row{metric: fmt.Sprintf("log lines/s into the service's log file (%d × 100 B, %s)", o.logLines, l.what),
+			base: rate(direct), cfk: rate(c.rate) + incomplete(c), ratio: ratio(c.rate, direct),
+			target: fmt.Sprintf("≥ %.1f×", logTarget), verdict: verdict(c.complete && c.rate >= logTarget*direct),
+			sv: rate(s.rate) + incomplete(s), svRatio: ratio(s.rate, direct)})
+	}
+	t.add(row{metric: fmt.Sprintf("restart storm: starts per service, mean / max (K=%d, %gs)", o.stormK, o.storm.Seconds()),
+		base: fmt.Sprintf("model: %.1f", mean), cfk: stormStarts(cs, o.stormK),
+		target: fmt.Sprintf("max ≤ %d (backoff)", bound), verdict: holds(cs.maxPer <= bound && cs.total > 0),
+		sv: stormStarts(ss, o.stormK)})
+	t.add(row{metric: "restart storm: CPU over the window", cfk: stormCPU(cs), target: fmt.Sprintf("≤ %.0f%% of a core", 100*stormCPUFrac),
+		verdict: verdict(cs.cpu <= cpuMax), sv: stormCPU(ss)})
+	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are")
+	t.note("storm: each start of a service appends a line to a file (`echo NAME >> FILE; exit 1`); the model is SPEC §2.3's backoff (after failure n, k × 0.3 s, k uniform in 1..2n−1) simulated with a zero run time: its mean, and its highest of 100,000 services + 2 as the bound")
+	if o.supervisord != "" {
+		t.note("supervisord storm: startsecs=1, startretries=1000, autorestart=unexpected (its own backoff adds one second per retry)")
+	}
+	return t, nil
+}
