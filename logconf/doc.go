@@ -49,6 +49,15 @@
 // to service.NAME.STREAM, else service.NAME, else services. If the two
 // loggers are one, a service line is recognised by its category.
 //
+// The hot path: Router.ServiceLine writes the record the service logger's
+// entry for a line would, byte for byte, without making the entry (no map,
+// no copy, no hook list); cfkd hands it to the actors for their services'
+// output (actors.Options.Lines). Such a line is queued to its destination,
+// whose flusher goroutine (running only while something is queued) writes
+// all that was queued meanwhile with one write(2); a direct write (an
+// entry) first waits for the queue, so each destination keeps the order
+// of its records. The formatted time is reused within its millisecond.
+//
 // A Router holds one immutable state at a time: a Config plus every
 // destination it needs, open. Apply builds the next state beside the
 // current one and swaps it in only when everything opened.
@@ -56,8 +65,12 @@
 // # Invariants
 //
 //   - A path is opened once per state, whatever number of categories share
-//     it; records are written whole under the destination's mutex, so lines
-//     of several categories never interleave.
+//     it; records are written whole, by one writer at a time (the caller
+//     under the destination's mutex, or its flusher), so lines of several
+//     categories never interleave. A destination's queue is bounded
+//     (256 KiB): past it the output poller waits, as on a slow disk.
+//   - A file is closed only once its queue is written; Close waits up to
+//     1 s for what is queued for stdout and stderr, and Sync for all.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
 //   - No write reaches a closed file: a file write holds the Router's read
@@ -74,6 +87,10 @@
 //     loop: the failed write is counted (Router.WriteErrors), the first
 //     failure of a streak is reported to stderr once (and the first success
 //     after it), and the next record simply tries again.
+//   - Files are opened with O_NONBLOCK: a FIFO nobody reads is an
+//     unopenable destination (ENXIO) instead of an open that hangs the
+//     reload; a FIFO whose reader goes away fails its writes (EPIPE) like
+//     any broken destination above, and recovers when a reader comes back.
 //   - Logging never returns an error to the caller: logrus would print one
 //     per entry.
 package logconf
