@@ -27,16 +27,18 @@ func benchN() int {
 // BenchmarkStart starts N `sleep` services through the actor tree until
 // every one has a pid, and, in the same iteration, N plain fork/execs of
 // the same command (the physical limit). It reports both and their ratio,
-// then the CPU the tree uses while the N services run idle.
+// the CPU the tree uses while the N services run idle, and the time
+// `command stop all` takes until every service is stopped.
 func BenchmarkStart(b *testing.B) {
 	n := benchN()
-	var baseline, direct, tree, idle time.Duration
+	var baseline, direct, tree, idle, stop time.Duration
 	for i := 0; i < b.N; i++ {
 		baseline += forkLoop(b, n)
 		direct += launchLoop(b, n)
-		t, c := startThroughTree(b, n)
+		t, c, st := startThroughTree(b, n)
 		tree += t
 		idle += c
+		stop += st
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
 	b.ReportMetric(ms(baseline), "forkexec-ms")
@@ -44,6 +46,7 @@ func BenchmarkStart(b *testing.B) {
 	b.ReportMetric(ms(tree), "cfk-ms")
 	b.ReportMetric(float64(tree)/float64(baseline), "ratio")
 	b.ReportMetric(ms(idle), "idle-cpu-ms/2s")
+	b.ReportMetric(ms(stop), "cfk-stop-ms")
 	b.ReportMetric(0, "ns/op")
 }
 
@@ -107,8 +110,9 @@ func killAndWait(b *testing.B, pids []int) {
 
 // startThroughTree declares n services, then times `command start all`
 // until every service has a pid; it then waits for all to be running,
-// measures the tree's CPU use over 2 idle seconds, and shuts down.
-func startThroughTree(b *testing.B, n int) (took, idleCPU time.Duration) {
+// measures the tree's CPU use over 2 idle seconds, times `command stop
+// all` until every service is stopped, and shuts down.
+func startThroughTree(b *testing.B, n int) (took, idleCPU, stopTook time.Duration) {
 	quiet := logrus.New()
 	quiet.SetOutput(io.Discard)
 	tree, err := actors.Start(actors.Options{Launcher: launcher, Log: quiet, ServiceLog: quiet})
@@ -116,8 +120,8 @@ func startThroughTree(b *testing.B, n int) (took, idleCPU time.Duration) {
 		b.Fatal(err)
 	}
 	defer tree.Stop()
-	var started, running atomic.Int64
-	allStarted, allRunning := make(chan struct{}), make(chan struct{})
+	var started, running, stopped atomic.Int64
+	allStarted, allRunning, allStopped := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	sub := tree.System.EventStream.Subscribe(func(ev any) {
 		if e, ok := ev.(messages.ServiceStateChanged); ok {
 			switch {
@@ -128,6 +132,10 @@ func startThroughTree(b *testing.B, n int) (took, idleCPU time.Duration) {
 			case e.To == messages.Running:
 				if running.Add(1) == int64(n) {
 					close(allRunning)
+				}
+			case e.To == messages.Stopped:
+				if stopped.Add(1) == int64(n) {
+					close(allStopped)
 				}
 			}
 		}
@@ -155,7 +163,14 @@ func startThroughTree(b *testing.B, n int) (took, idleCPU time.Duration) {
 	before := cpuTime()
 	time.Sleep(2 * time.Second) // the measurement window itself
 	idleCPU = cpuTime() - before
-	return took, idleCPU
+	start = time.Now()
+	if r := tree.Exec("command stop all", time.Minute); r.Err != nil {
+		b.Fatalf("stop all: %v", r.Err)
+	}
+
+	waitClosed(b, allStopped, "every service to be stopped")
+	stopTook = time.Since(start)
+	return took, idleCPU, stopTook
 }
 
 func waitClosed(b *testing.B, ch chan struct{}, what string) {

@@ -62,7 +62,12 @@ type Launcher struct {
 	// blocked in vfork until its child has exec'd.
 	forks chan struct{}
 
-	mu       sync.Mutex
+	// mu guards procs, inflight, forkSeq, early and Process.exited. Signal
+	// holds it for reading, so signals go out in parallel (a kill can be
+	// slow: the woken process may take the signaller's core), while the
+	// reaper, which takes it for writing, cannot reap (and free the pid
+	// of) a process being signalled.
+	mu       sync.RWMutex
 	procs    map[int]*entry
 	inflight int               // forks under way, not yet registered
 	forkSeq  uint64            // forks begun so far
@@ -259,8 +264,8 @@ func (l *Launcher) logOrphans(orphans map[int]earlyExit) {
 // alone. It never signals cfkd's own process group, and returns ErrDone
 // once p was reaped.
 func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
 	if p.exited {
 		return ErrDone
 	}

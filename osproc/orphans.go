@@ -36,8 +36,8 @@ func (l *Launcher) AdoptedOrphans() []Orphan {
 
 // launched says whether pid is a live child started by Launch.
 func (l *Launcher) launched(pid int) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.mu.RLock()
+	defer l.mu.RUnlock()
 	_, ok := l.procs[pid]
 	return ok
 }
