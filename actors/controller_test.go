@@ -408,3 +408,29 @@ func TestSecondHaltKeepsPendingDestroy(t *testing.T) {
 		t.Fatalf("list %q", got)
 	}
 }
+
+// AfterBurst runs once a verb sent to BurstSize services or more was
+// answered, and not for a smaller one.
+func TestAfterBurst(t *testing.T) {
+	bursts := make(chan struct{}, 10)
+	r := newRig(t, func(o *Options) {
+		o.BurstSize = 5
+		o.AfterBurst = func() { bursts <- struct{}{} }
+	})
+	for i := 0; i < 5; i++ {
+		r.ok("service b" + strconv.Itoa(i) + " cmd=sleep 10")
+	}
+	r.okDone("command start service b0", 1)
+	r.exec("command start tag nosuch") // an error reply: no burst either
+	select {
+	case <-bursts:
+		t.Fatal("AfterBurst ran for a verb on 1 service")
+	case <-time.After(50 * time.Millisecond):
+	}
+	r.ok("command down all") // 5 services asked
+	select {
+	case <-bursts:
+	case <-time.After(deadline):
+		t.Fatal("AfterBurst did not run after a verb on 5 services")
+	}
+}

@@ -147,6 +147,9 @@ func (c *Controller) finish(g *gather) {
 	if g.then != nil {
 		g.then(r)
 	}
+	if c.opts.AfterBurst != nil && len(g.order) >= c.opts.BurstSize {
+		go c.opts.AfterBurst()
+	}
 }
 
 // forget removes a destroyed service and stops its actor (see

@@ -45,6 +45,13 @@ type Options struct {
 	// ProxyGrace is how long a proxy asked to stop may take before it is
 	// considered gone and SIGKILLed (SPEC §4.5: 3 s).
 	ProxyGrace time.Duration
+	// AfterBurst, when set, runs in a goroutine of its own once a verb
+	// sent to at least BurstSize services has been answered (cfkd returns
+	// the memory of the burst to the OS: the stacks of a thousand actors
+	// forking at once, the garbage of their starts).
+	AfterBurst func()
+	// BurstSize is the number of services that makes a burst (default 64).
+	BurstSize int
 	// ServiceMiddleware wraps every service actor's Receive (tests inject
 	// faults with it).
 	ServiceMiddleware []actor.ReceiverMiddleware
@@ -56,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ServiceLog == nil {
 		o.ServiceLog = o.Log
+	}
+	if o.BurstSize <= 0 {
+		o.BurstSize = 64
 	}
 	if o.Lines == nil {
 		o.Lines = entryLines{o.ServiceLog}

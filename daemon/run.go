@@ -93,6 +93,7 @@ func serve(f Flags, ready *notifier) error {
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
+		AfterBurst: debug.FreeOSMemory,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
