@@ -33,6 +33,10 @@
 // polling loop. ReadProc, Environ and Pids read /proc for the daemon's
 // start-up scan of processes a previous instance left.
 //
+// Commands without a slash are looked up in the PATH once a second at
+// most (pathCache): a storm of starts stats the PATH once per command,
+// not per start; a cached path that exec refuses is looked up again.
+//
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output
 // poller: one goroutine blocked in epoll_wait on all of them (and on an

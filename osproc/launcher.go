@@ -57,6 +57,7 @@ type Launcher struct {
 	stopped chan struct{}
 	ownPgrp int
 	out     *poller // reads the output pipes of the children
+	paths   pathCache
 
 	// forks bounds the forks under way at once: each holds an OS thread
 	// blocked in vfork until its child has exec'd.
@@ -156,7 +157,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
 	}
-	path, err := lookPath(spec.Argv[0], spec.Env, spec.Dir)
+	path, cached, err := l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +197,14 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	seq := l.forkSeq
 	l.mu.Unlock()
 	pid, err := syscall.ForkExec(path, spec.Argv, attr)
+	if err != nil && cached && stale(err) {
+		// the program moved since it was found: look again, once
+		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir)
+		var lookErr error
+		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir); lookErr == nil {
+			pid, err = syscall.ForkExec(path, spec.Argv, attr)
+		}
+	}
 	proc, early, orphans := l.register(seq, pid, err, spec.Setsid, onExit)
 	<-l.forks
 
@@ -392,17 +401,7 @@ func lookPath(file string, env []string, dir string) (string, error) {
 		}
 		return file, nil
 	}
-	pathEnv, found := "", false
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
-			pathEnv, found = v, true
-			break
-		}
-	}
-	if !found {
-		pathEnv = os.Getenv("PATH")
-	}
-	for _, d := range filepath.SplitList(pathEnv) {
+	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
 			d = "."
 		}

@@ -743,3 +743,41 @@ func TestRegisterEarlyExits(t *testing.T) {
 		t.Errorf("no fork left: orphans %v, early %v, inflight %d", orphans, l.early, l.inflight)
 	}
 }
+
+// A command found in the PATH is remembered; when the program moves to
+// another directory of the PATH meanwhile, the next start finds it there.
+func TestPathCacheFollowsAMove(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	prog := "cfk-pathcache-test"
+	script := []byte("#!/bin/sh\necho here\n")
+	if err := os.WriteFile(filepath.Join(a, prog), script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "PATH="+a+":"+b+":/usr/bin:/bin")
+	run := func() string {
+		c := capture(t, Spec{Argv: []string{prog}, Env: env})
+		select {
+		case l := <-c.out:
+			c.wait(t)
+			return l
+		case <-time.After(deadline):
+			t.Fatal("no output")
+		}
+		return ""
+	}
+	if got := run(); got != "here" {
+		t.Fatalf("first start: %q", got)
+	}
+	if _, cached, err := launcher.paths.lookup(prog, env, ""); err != nil || !cached {
+		t.Fatalf("not cached after a start: %v %v", cached, err)
+	}
+	if err := os.Rename(filepath.Join(a, prog), filepath.Join(b, prog)); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(); got != "here" {
+		t.Fatalf("after the move: %q", got)
+	}
+	if found, _, _ := launcher.paths.lookup(prog, env, ""); found != filepath.Join(b, prog) {
+		t.Errorf("cache says %q after the move", found)
+	}
+}

@@ -1,0 +1,80 @@
+package osproc
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// pathTTL is how long a command found in the PATH is taken as found there.
+const pathTTL = time.Second
+
+// pathCache remembers where lookPath found a command, for pathTTL: a
+// storm of starts looks each command up once, not once per start (each
+// lookup stats the PATH's directories in turn until it finds it). So a
+// program installed since, earlier in the PATH, is found within pathTTL;
+// and a cached path that exec refuses (removed: ENOENT, no longer
+// executable: EACCES) is looked up again at once (see Launch).
+type pathCache struct {
+	mu sync.Mutex
+	m  map[pathKey]pathEntry
+}
+
+type pathKey struct{ file, path, dir string } // path: the PATH searched
+
+type pathEntry struct {
+	found string
+	at    time.Time
+}
+
+// lookup is lookPath through the cache; cached says the answer came from
+// it. Names with a slash are not looked up in the PATH, nor cached.
+func (c *pathCache) lookup(file string, env []string, dir string) (found string, cached bool, err error) {
+	if strings.Contains(file, "/") {
+		found, err = lookPath(file, env, dir)
+		return found, false, err
+	}
+	k := pathKey{file: file, path: pathOf(env), dir: dir}
+	now := time.Now()
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && now.Sub(e.at) < pathTTL {
+		return e.found, true, nil
+	}
+	if found, err = lookPath(file, env, dir); err != nil {
+		return "", false, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 4096 { // bounded: drop it all
+		c.m = make(map[pathKey]pathEntry)
+	}
+	c.m[k] = pathEntry{found: found, at: now}
+	c.mu.Unlock()
+	return found, false, nil
+}
+
+// forget drops what the cache says of file.
+func (c *pathCache) forget(file string, env []string, dir string) {
+	c.mu.Lock()
+	delete(c.m, pathKey{file: file, path: pathOf(env), dir: dir})
+	c.mu.Unlock()
+}
+
+// stale says whether an exec error means a cached path may be wrong.
+func stale(err error) bool {
+	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// pathOf is the PATH of env, or cfkd's when env has none.
+func pathOf(env []string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
+			return v
+		}
+	}
+	return os.Getenv("PATH")
+}
