@@ -20,7 +20,12 @@ import (
 const RequestTimeout = 10 * time.Minute
 
 type (
-	lineReceived     struct{ line string }
+	// lineReceived is a request line from the I/O goroutine, which waits
+	// for its reply on reply (buffered: the actor never blocks on it).
+	lineReceived struct {
+		line  string
+		reply chan messages.Reply
+	}
 	connectionClosed struct{}
 	drainConnection  struct{}
 )
@@ -36,6 +41,12 @@ type connection struct {
 	log        *logrus.Logger
 	io         *connIO
 	peer       string
+	// pending is where the reply of the request in flight goes (one at
+	// most: the I/O goroutine waits for it before reading the next line).
+	// The controller answers the actor itself, not a future: a future per
+	// request registers a new process id, and protoactor's registry keeps
+	// a block in each of its 32,768 shard maps once it was used (+9 MiB).
+	pending chan messages.Reply
 }
 
 // Receive implements actor.Actor.
@@ -47,13 +58,24 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.io = &connIO{conn: c.conn}
 		go c.io.serve(ctx.ActorSystem().Root, ctx.Self())
 	case lineReceived:
-		c.request(ctx, m.line)
+		c.request(ctx, m)
+	case messages.Reply:
+		if c.pending == nil {
+			c.log.Warnf("connection %s: a reply came with no request in flight: dropped", c.peer)
+			return
+		}
+		c.pending <- m
+		c.pending = nil
 	case drainConnection:
 		c.io.drain()
 	case connectionClosed:
 		c.log.Infof("Console exiting (%s)", c.peer)
 		ctx.Stop(ctx.Self())
 	case *actor.Stopping:
+		if c.pending != nil {
+			c.pending <- messages.ErrorReply(errors.New("cfkd is shutting down"))
+			c.pending = nil
+		}
 		c.io.drain()
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -61,17 +83,18 @@ func (c *connection) Receive(ctx actor.Context) {
 	}
 }
 
-// request parses a line and forwards it to the controller, which answers
-// the waiting I/O goroutine directly.
-func (c *connection) request(ctx actor.Context, line string) {
-	st, err := messages.Parse(line)
+// request parses a line and forwards it to the controller, whose reply
+// comes back to this actor for the waiting I/O goroutine.
+func (c *connection) request(ctx actor.Context, m lineReceived) {
+	st, err := messages.Parse(m.line)
 	switch {
 	case err != nil:
-		ctx.Respond(messages.ErrorReply(err))
+		m.reply <- messages.ErrorReply(err)
 	case st.NeedsPrivilege() && !c.privileged:
-		ctx.Respond(messages.ErrorReply(messages.ErrNotAuthorized))
+		m.reply <- messages.ErrorReply(messages.ErrNotAuthorized)
 	default:
-		ctx.RequestWithCustomSender(c.controller, st, ctx.Sender())
+		c.pending = m.reply
+		ctx.Request(c.controller, st)
 	}
 }
 
@@ -104,26 +127,33 @@ func (io *connIO) serve(root *actor.RootContext, self *actor.PID) {
 		if !io.begin() {
 			return
 		}
+		answered := true
 		if err == nil {
-			reply = ask(root, self, line)
+			reply, answered = ask(root, self, line)
 		}
 		out = protocol.AppendReply(out[:0], reply)
 		_, werr := io.conn.Write(out)
-		if !io.end() || werr != nil {
+		if !io.end() || werr != nil || !answered {
+			// no answer in time: the late one must not be taken for the
+			// next request's, so this connection ends here
 			return
 		}
 	}
 }
 
-func ask(root *actor.RootContext, self *actor.PID, line string) messages.Reply {
-	res, err := root.RequestFuture(self, lineReceived{line: line}, RequestTimeout).Result()
-	if err != nil {
-		return messages.ErrorReply(fmt.Errorf("no answer: %w", err))
+// ask sends a request line to the connection's actor and waits for its
+// reply, RequestTimeout at most (answered false then).
+func ask(root *actor.RootContext, self *actor.PID, line string) (messages.Reply, bool) {
+	ch := make(chan messages.Reply, 1)
+	root.Send(self, lineReceived{line: line, reply: ch})
+	t := time.NewTimer(RequestTimeout)
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r, true
+	case <-t.C:
+		return messages.ErrorReply(fmt.Errorf("no answer after %v", RequestTimeout)), false
 	}
-	if r, ok := res.(messages.Reply); ok {
-		return r
-	}
-	return messages.ErrorReply(fmt.Errorf("internal error: unexpected answer %T", res))
 }
 
 // begin marks a request in flight; false when draining.
