@@ -32,6 +32,10 @@ type orphanKiller struct {
 
 	pending sync.WaitGroup // scans and terminations under way
 
+	// activity, when set, is called on every start and stop of a process
+	// (cfkd's memory trimmer re-arms on it)
+	activity func()
+
 	// exits of stopped services wait here for one scan (see afterStop)
 	exitMu   sync.Mutex
 	exits    []stoppedExit
@@ -63,6 +67,9 @@ func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Dura
 // Launch launches spec; a service process (CONTROL_FREAK_SERVICE in its
 // environment) is tracked until its exit.
 func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error) {
+	if k.activity != nil {
+		k.activity()
+	}
 	name, _ := osproc.Getenv(spec.Env, "CONTROL_FREAK_SERVICE")
 	if name == "" {
 		return k.Launcher.Launch(spec, onExit)
@@ -104,6 +111,9 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 // Signal signals p; SIGTERM or SIGKILL to a service process marks it
 // stopped by cfkd.
 func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
+	if k.activity != nil {
+		k.activity()
+	}
 	if sig == syscall.SIGTERM || sig == syscall.SIGKILL {
 		k.mu.Lock()
 		if sp := k.procs[p]; sp != nil {

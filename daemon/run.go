@@ -90,10 +90,13 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer launcher.Close()
+	trim := newTrimmer(trimDelay, nil)
+	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
+	orphans.activity = trim.touch
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
-		AfterBurst: debug.FreeOSMemory,
+		AfterBurst: trim.now,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

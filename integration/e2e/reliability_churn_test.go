@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -336,37 +335,19 @@ func relBaseline(t *testing.T, d *daemon, c *relConn, names []string) relBase {
 }
 
 // relSlack is how far above its baseline cfkd's RSS may stay after
-// churn, besides relRegistryAllowance: 10%, or 3 MiB when that is more.
-// A Go process does not hand freed pages back at once: RSS follows the
-// heap goal (GOGC=50 in cfkd), the garbage of the last cycles stays until
-// the next GC (none can be triggered over the socket; idle, cfkd runs one
-// only every 2 minutes) and the scavenger returns free pages gradually.
-// Measured without -race, bounded: up to +2.2 MiB over baseline plus
-// registry allowance right after churn, not coming down in 20 s; so a
-// fixed 10% of a ~17 MiB process (1.7 MiB) is below that noise. The
-// bounded run can thus miss a small leak; the full run cannot miss one of
-// 300 bytes per process (10,000 processes: 3 MiB).
-func relSlack(baseKB int) int { return max(baseKB/10, 3072) }
-
-// relRegistryAllowance is the growth, in KiB, that protoactor's process
-// registry is expected to show between r0 and r1 requests: bounded, but
-// not reached by a short warm-up. Every admin request asks the connection
-// actor through a future registered under a fresh id; the registry is
-// 1,024 × 32 = 32,768 Go maps, each of which keeps the group (~288 bytes)
-// it allocates on its first insert. After r ids about 32,768 × (1 −
-// e^(−r/32,768)) of them have one: the heap grows by up to ~9 MiB over
-// the first ~200,000 requests, then stays flat (measured: 100,000
-// requests +8.6 MiB, 200,000 +9.0, 800,000 +9.05). ×1.5 for the heap
-// goal of GOGC=50; +2 ids per request for the connections and slack.
-func relRegistryAllowance(r0, r1 int) int {
-	maps := func(r int) float64 { return 32768 * (1 - math.Exp(-float64(2*r)/32768)) }
-	return int((maps(r1) - maps(r0)) * 288 * 1.5 / 1024)
-}
+// churn: 10%. A Go process does not hand freed pages back at once (the
+// garbage of the last cycles stays until the next GC, and the scavenger
+// returns free pages gradually, minutes later), so cfkd trims itself 5 s
+// after its last start or stop of a process (daemon/trim.go): the check
+// waits for that, with a deadline. (Admin requests do not grow
+// protoactor's process registry either: the console's replies come to the
+// connection actor, not to a future per request.)
+func relSlack(baseKB int) int { return baseKB / 10 }
 
 // relCheckRecovered checks cfkd after churn, every service down: no
 // zombie child, no process of the home left, its fds back within 10% of
 // the baseline, and (without -race) its RSS back within relSlack of the
-// baseline plus relRegistryAllowance, each waited for with a deadline (a
+// baseline, each waited for with a deadline (a
 // reap, a pipe close and the scavenger all take a moment).
 //
 // Under -race the RSS is logged, not checked: the race detector's shadow
@@ -417,8 +398,7 @@ func relCheckRecovered(t *testing.T, d *daemon, c *relConn, base relBase) {
 	peak := relPeakRSS(cfkd)
 	right := relMemOf(cfkd)
 	now := right
-	allow := relRegistryAllowance(base.reqs, c.sent)
-	limit := base.mem.rss + relSlack(base.mem.rss) + allow
+	limit := base.mem.rss + relSlack(base.mem.rss)
 	began := time.Now()
 	if !raceEnabled {
 		wait(relDuration(60*time.Second, 20*time.Second), fmt.Sprintf("back to an RSS ≤ %.1f MiB", relMiB(limit)),
@@ -433,8 +413,8 @@ func relCheckRecovered(t *testing.T, d *daemon, c *relConn, base relBase) {
 	if raceEnabled {
 		check = "NOT checked under -race (the race detector's memory grows with every request and process: see relCheckRecovered)"
 	}
-	t.Logf("memory limit: baseline %.1f MiB + slack %.1f MiB + registry allowance %.1f MiB (%d requests since the baseline) = %.1f MiB, %s",
-		relMiB(base.mem.rss), relMiB(relSlack(base.mem.rss)), relMiB(allow), c.sent-base.reqs, relMiB(limit), check)
+	t.Logf("memory limit: baseline %.1f MiB + slack %.1f MiB = %.1f MiB (%d requests since the baseline), %s",
+		relMiB(base.mem.rss), relMiB(relSlack(base.mem.rss)), relMiB(limit), c.sent-base.reqs, check)
 }
 
 func relPctOf(now, base int) float64 { return 100 * float64(now-base) / float64(max(base, 1)) }

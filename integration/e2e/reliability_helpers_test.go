@@ -60,7 +60,7 @@ type relConn struct {
 	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
-	sent int // requests sent (see relRegistryAllowance)
+	sent int // requests sent
 }
 
 func relDial(t testing.TB, d *daemon) *relConn {
