@@ -15,6 +15,7 @@
 // Run returns nil.
 //
 // Processes nobody supervises any more (orphans.go, leftovers.go):
+//
 //   - cfkd is a child subreaper, so a service's grandchildren that
 //     daemonise are adopted by it. The actors get the launcher wrapped in
 //     an orphanKiller: once the process of a service that cfkd stopped
@@ -25,11 +26,13 @@
 //     is terminated (the services of a proxy killed with SIGKILL among
 //     them). Each is logged: `killing orphan pid N (COMM) left by service
 //     NAME`.
+//
 //   - At start-up, before anything is served, one scan of /proc finds the
 //     processes of a cfkd of this home that died (CFKD_HOME=home and
 //     CONTROL_FREAK_ENABLED=1, or a proxy's _CFK_COMMAND_FD), whether or
 //     not it left its lock: they are terminated and logged, `killed N
 //     processes left by a previous cfkd (pid P) on this home`.
+//
 //   - Termination is SIGTERM (to the process group when the process leads
 //     one), SIGKILL after orphanGrace, through pidfds (osproc.Terminate): a
 //     reused pid is never signalled, and the waits are poll(2) on the
@@ -38,10 +41,10 @@
 //     environment, or whose environment cfkd cannot read, is not
 //     attributed to a service and escapes the two scans by environment.
 //
-//   - Memory: after a burst (a verb sent to 64 services or more was
-//     answered) and 5 s after the last start or stop of a process, cfkd
-//     returns its free memory to the OS (trimmer: one GC and a scavenge),
-//     so its RSS comes back after churn instead of minutes later.
+// Memory (trim.go): after a burst (a verb sent to 64 services or more was
+// answered) and 5 s after the last start or stop of a process, cfkd
+// returns its free memory to the OS (one GC and a scavenge), so its RSS
+// comes back after churn instead of minutes later.
 //
 // Invariants: nothing here polls; the only goroutines are the signal
 // relay, the wait for shutdown, the scans of stopped services' exits
