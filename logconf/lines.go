@@ -2,7 +2,6 @@ package logconf
 
 import (
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +39,6 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 		r.mu.RUnlock()
 		return
 	}
-	bp := linePool.Get().(*[]byte)
 	var p []byte
 	if st.cfg.json {
 		// the rare format: through the entry formatter, byte for byte
@@ -49,26 +47,26 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 			fields["pid"] = pid
 		}
 		p = formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
-	} else {
-		p = appendServiceText((*bp)[:0], now, pid, lvl, service, stream, line)
-		*bp = p
 	}
 	// queued, not written: the sink's flusher writes a batch at a time
 	// (a file sink is queued to under the read lock, so it cannot be
-	// closed meanwhile; close writes its queue first)
+	// closed meanwhile; close writes its queue first). A text record is
+	// formatted straight into the queue.
+	add := func(b []byte) []byte {
+		if p != nil {
+			return append(b, p...)
+		}
+		return appendServiceText(b, now, pid, lvl, service, stream, line)
+	}
+	size := len(p) + len(line) + len(service) + 96
 	if s.closer == nil {
 		r.mu.RUnlock()
-		s.queue(p, r.report)
+		s.queueAppend(size, r.report, add)
 	} else {
-		s.queue(p, r.report)
+		s.queueAppend(size, r.report, add)
 		r.mu.RUnlock()
 	}
-	if cap(*bp) <= 64<<10 {
-		linePool.Put(bp)
-	}
 }
-
-var linePool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
 // appendServiceText is formatText of a service line's entry: TIME PID
 // LEVEL service.NAME.STREAM - LINE, one trailing "\n" of the line dropped.

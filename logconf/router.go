@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,21 +41,53 @@ type state struct {
 	sinks          map[string]*sink // by name: each path opened once
 	cfkd, services *sink            // nil: none
 	service        map[string]*sink // as Config.service; a nil value is none
+	// lines is what route makes of service: for each service named in
+	// it, the sink of its out and err lines (nil: none)
+	lines map[string]*[2]*sink
+}
+
+// streamIndex is a stream's index in state.lines' pairs.
+func streamIndex(stream string) int {
+	if stream == "err" {
+		return 1
+	}
+	return 0
 }
 
 func (st *state) route(o origin) *sink {
 	if !o.service {
 		return st.cfkd
 	}
-	if o.name != "" {
-		if s, ok := st.service[o.name+"."+o.stream]; ok {
-			return s
-		}
-		if s, ok := st.service[o.name]; ok {
-			return s
-		}
+	if pair, ok := st.lines[o.name]; ok {
+		return pair[streamIndex(o.stream)]
 	}
 	return st.services
+}
+
+// resolveLines fills st.lines from st.service: service.NAME.STREAM, else
+// service.NAME, else services.
+func (st *state) resolveLines() {
+	st.lines = map[string]*[2]*sink{}
+	for k := range st.service {
+		name := k
+		if i := strings.LastIndexByte(k, '.'); i >= 0 {
+			name = k[:i]
+		}
+		if _, done := st.lines[name]; done {
+			continue
+		}
+		var pair [2]*sink
+		for i, stream := range []string{"out", "err"} {
+			s, ok := st.service[name+"."+stream]
+			if !ok {
+				if s, ok = st.service[name]; !ok {
+					s = st.services
+				}
+			}
+			pair[i] = s
+		}
+		st.lines[name] = &pair
+	}
 }
 
 // NewRouter takes over log and serviceLog (they may be the same logger):
@@ -228,6 +261,7 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 			return nil, nil, err
 		}
 	}
+	st.resolveLines()
 	return st, reopen, nil
 }
 

@@ -70,6 +70,23 @@ func (s *sink) queue(p []byte, report io.Writer) {
 	}
 }
 
+// queueAppend is queue for a record that add appends to the queue itself
+// (no copy of it on the way); size bounds its length, for the bound of the
+// queue.
+func (s *sink) queueAppend(size int, report io.Writer, add func(b []byte) []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.queued) > 0 && len(s.queued)+size > maxQueued {
+		s.waitCond()
+	}
+	s.queued = add(s.queued)
+	s.report = report
+	if !s.flushing {
+		s.flushing = true
+		go s.flush()
+	}
+}
+
 // sync returns once every queued record was written.
 func (s *sink) sync() {
 	s.mu.Lock()
