@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"time"
 
-	"github.com/cfk/cfk/messages"
-	"github.com/cfk/cfk/protocol"
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 // baseline is the plain fork/exec loop: the same N `sleep 1000` that the
@@ -82,38 +79,15 @@ func (b *baseline) kill() {
 	b.reap()
 }
 
-// statusServer answers every request line with body and OK through the
-// same codec as cfkd: the cost of the socket and the framing alone. It is
-// closed by cl.
+// statusServer is a testkit.ReplyServer answering body on dir's
+// baseline.sock; it is closed by cl.
 func statusServer(cl *cleaner, dir string, body []string) (string, error) {
 	sock := filepath.Join(dir, "baseline.sock")
-	ln, err := net.Listen("unix", sock)
+	ln, err := testkit.ReplyServer(sock, body)
 	if err != nil {
 		return "", err
 	}
 	cl.add(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				r := bufio.NewReader(conn)
-				var buf []byte
-				for {
-					if _, err := protocol.ReadRequest(r); err != nil {
-						return
-					}
-					buf = protocol.AppendReply(buf[:0], messages.Reply{Lines: body})
-					if _, err := conn.Write(buf); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
 	return sock, nil
 }
 

@@ -27,16 +27,11 @@ type nResult struct {
 // benchCfkd measures cfkd with n `sleep 1000` services; body is the last
 // status reply (for the baseline server).
 func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []string, err error) {
-	d, err := startDaemon(cl, o.cfkd, dir)
+	d, c, done, err := session(cl, o, dir)
 	if err != nil {
 		return r, nil, err
 	}
-	defer d.shutdown()
-	c, err := dialCfkd(d.sock)
-	if err != nil {
-		return r, nil, err
-	}
-	defer c.close()
+	defer done()
 	decl := make([]string, 0, 2*n)
 	for i := 0; i < n; i++ {
 		decl = append(decl, fmt.Sprintf("service s%d cmd=sleep 1000", i),

@@ -110,6 +110,19 @@ func (d *daemon) shutdown() {
 	}
 }
 
+// session starts cfkd in dir and dials it; done closes the connection and
+// shuts cfkd down.
+func session(cl *cleaner, o *options, dir string) (d *daemon, c *client, done func(), err error) {
+	if d, err = startDaemon(cl, o.cfkd, dir); err != nil {
+		return nil, nil, nil, err
+	}
+	if c, err = dialCfkd(d.sock); err != nil {
+		d.shutdown()
+		return nil, nil, nil, err
+	}
+	return d, c, func() { c.close(); d.shutdown() }, nil
+}
+
 // client is one persistent admin connection.
 type client struct {
 	conn net.Conn

@@ -41,16 +41,11 @@ func countStarts(countFile string, k int) (total, maxPer int, per map[string]int
 // stormCfkd runs the storm on cfkd: respawn_on_fail on, 1000 retries (so
 // they stay in backoff), default startwait (the command dies well within).
 func stormCfkd(cl *cleaner, o *options, dir string) (res stormResult, err error) {
-	d, err := startDaemon(cl, o.cfkd, dir)
+	d, c, done, err := session(cl, o, dir)
 	if err != nil {
 		return res, err
 	}
-	defer d.shutdown()
-	c, err := dialCfkd(d.sock)
-	if err != nil {
-		return res, err
-	}
-	defer c.close()
+	defer done()
 	count := filepath.Join(dir, "starts")
 	var decl []string
 	for i := 0; i < o.stormK; i++ {

@@ -86,10 +86,46 @@ func (lc *lineCounter) count() int {
 // waitLines waits until path holds want lines or the deadline passes; it
 // returns the time from t0 to the moment they were all there (or to the
 // deadline) and the lines seen.
+//
+// The watcher must not eat the CPU of what it watches (2 cores: the writer,
+// the supervisor's reader and its file writer already share them): every
+// record of the file has the length of its first one (the writer's lines
+// are all alike, and so is cfkd's prefix within a run), so it stats the
+// file until it is want records long, and only then counts its lines (and
+// goes on counting if some are missing).
 func waitLines(path string, want int, t0 time.Time, deadline time.Duration) (time.Duration, int) {
+	recLen := 0
+	ok := until(deadline, 2*time.Millisecond, func() bool {
+		if recLen == 0 {
+			recLen = firstLineLen(path)
+			return false
+		}
+		st, err := os.Stat(path)
+		return err == nil && st.Size() >= int64(want)*int64(recLen)
+	})
+	el := time.Since(t0)
 	lc := &lineCounter{path: path}
-	until(deadline, 5*time.Millisecond, func() bool { return lc.count() >= want })
+	if ok && lc.count() >= want {
+		return el, lc.lines
+	}
+	until(deadline-time.Since(t0), 5*time.Millisecond, func() bool { return lc.count() >= want })
 	return time.Since(t0), lc.lines
+}
+
+// firstLineLen is the length of the first line of path, "\n" included, or
+// 0 while it has none.
+func firstLineLen(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	n, _ := f.Read(buf)
+	if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+		return i + 1
+	}
+	return 0
 }
 
 // logDirect runs the writer with its stdout on a plain file: the baseline
@@ -134,16 +170,11 @@ type logResult struct {
 // logCfkd starts the writer as cfkd service logw (routed to logw.log) and
 // counts the lines reaching that file.
 func logCfkd(cl *cleaner, o *options, dir string, each bool) (res logResult, err error) {
-	d, err := startDaemon(cl, o.cfkd, dir)
+	d, c, done, err := session(cl, o, dir)
 	if err != nil {
 		return res, err
 	}
-	defer d.shutdown()
-	c, err := dialCfkd(d.sock)
-	if err != nil {
-		return res, err
-	}
-	defer c.close()
+	defer done()
 	argv, err := writerArgv(o.logLines)
 	if err != nil {
 		return res, err

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/protocol"
 )
 
@@ -109,37 +109,15 @@ func roundTrips(b *testing.B, sock string, rounds int) []time.Duration {
 	return out
 }
 
-// baselineServer answers every request line with the given body and OK,
-// through the same codec: the cost of the socket and the framing alone.
+// baselineServer is a testkit.ReplyServer answering body: the cost of
+// the socket and the framing alone.
 func baselineServer(b *testing.B, body []string) string {
 	sock := filepath.Join(b.TempDir(), "baseline.sock")
-	ln, err := net.Listen("unix", sock)
+	ln, err := testkit.ReplyServer(sock, body)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				r := bufio.NewReader(conn)
-				var buf []byte
-				for {
-					if _, err := protocol.ReadRequest(r); err != nil {
-						return
-					}
-					buf = protocol.AppendReply(buf[:0], messages.Reply{Lines: body})
-					if _, err := conn.Write(buf); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
 	return sock
 }
 
