@@ -52,11 +52,12 @@
 // The hot path: Router.ServiceLine writes the record the service logger's
 // entry for a line would, byte for byte, without making the entry (no map,
 // no copy, no hook list); cfkd hands it to the actors for their services'
-// output (actors.Options.Lines). Such a line is queued to its destination,
-// whose flusher goroutine (running only while something is queued) writes
-// all that was queued meanwhile with one write(2); a direct write (an
-// entry) first waits for the queue, so each destination keeps the order
-// of its records. The formatted time is reused within its millisecond.
+// output (actors.Options.Lines). Every record, an entry's or a line's, is
+// queued to its destination, whose flusher goroutine (running only while
+// something is queued) writes all that was queued meanwhile with one
+// write(2), in order: logging never waits for the disk (an actor logging
+// an event does not block on it), and Sync waits until all is written.
+// The formatted time is reused within its millisecond.
 //
 // A Router holds one immutable state at a time: a Config plus every
 // destination it needs, open. Apply builds the next state beside the
@@ -65,10 +66,9 @@
 // # Invariants
 //
 //   - A path is opened once per state, whatever number of categories share
-//     it; records are written whole, by one writer at a time (the caller
-//     under the destination's mutex, or its flusher), so lines of several
-//     categories never interleave. A destination's queue is bounded
-//     (256 KiB): past it the output poller waits, as on a slow disk.
+//     it; records are written whole, by one flusher at a time, so lines of
+//     several categories never interleave. A destination's queue is
+//     bounded (256 KiB): past it the logger waits, as on a slow disk.
 //   - A file is closed only once its queue is written; Close waits up to
 //     1 s for what is queued for stdout and stderr, and Sync for all.
 //   - A bad or unopenable configuration never replaces a working one: Apply
@@ -84,7 +84,7 @@
 //     the path on its next write.
 //   - A destination that fails (disk full, I/O error, a rotation that
 //     cannot create its file) never crashes cfkd and is never retried in a
-//     loop: the failed write is counted (Router.WriteErrors), the first
+//     loop: the records of a failed write are counted (Router.WriteErrors), the first
 //     failure of a streak is reported to stderr once (and the first success
 //     after it), and the next record simply tries again.
 //   - Files are opened with O_NONBLOCK: a FIFO nobody reads is an

@@ -145,13 +145,15 @@ func (r *Router) write(e *logrus.Entry, o origin) {
 		r.mu.RUnlock()
 		return
 	}
+	// queued like a service line: logging never waits for the disk (an
+	// actor logging an event must not block on it)
 	p := format(st.cfg.json, e, o)
 	if s.closer == nil {
 		r.mu.RUnlock()
-		s.write(p, r.report)
+		s.queue(p, r.report)
 		return
 	}
-	s.write(p, r.report)
+	s.queue(p, r.report)
 	r.mu.RUnlock()
 }
 
@@ -283,9 +285,9 @@ func (r *Router) Reload(path string) error {
 	return r.Apply(cfg)
 }
 
-// WriteErrors counts the failed writes of each current destination, by
-// name ("file:/abs/path", "stderr", "stdout"); a destination without
-// failures is absent.
+// WriteErrors counts the records lost by failed writes of each current
+// destination, by name ("file:/abs/path", "stderr", "stdout"); a
+// destination without failures is absent.
 func (r *Router) WriteErrors() map[string]uint64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -300,7 +302,8 @@ func (r *Router) WriteErrors() map[string]uint64 {
 	return out
 }
 
-// Sync returns once every record logged before it was written.
+// Sync returns once every record logged before it to a current
+// destination was written.
 func (r *Router) Sync() {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -309,8 +312,6 @@ func (r *Router) Sync() {
 			s.sync()
 		}
 	}
-	r.stdout.sync()
-	r.stderr.sync()
 }
 
 // Close closes every file. Entries logged afterwards are dropped (the

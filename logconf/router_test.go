@@ -14,10 +14,12 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
+// syncBuffer is a bytes.Buffer safe for concurrent use; String first runs
+// before (the router's Sync: records are written by flushers).
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu     sync.Mutex
+	b      bytes.Buffer
+	before func()
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
@@ -27,6 +29,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (s *syncBuffer) String() string {
+	if s.before != nil {
+		s.before()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
@@ -49,6 +54,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.r = NewRouter(f.home, f.log, f.svc)
 	f.r.report, f.r.stdout.w, f.r.stderr.w = f.report, f.stdout, f.stderr
+	f.report.before, f.stdout.before, f.stderr.before = f.r.Sync, f.r.Sync, f.r.Sync
 	t.Cleanup(func() { f.r.Close() })
 	return f
 }
@@ -86,6 +92,7 @@ func (f *fixture) line(name, stream string, pid int, msg string) {
 
 func (f *fixture) read(t *testing.T, name string) string {
 	t.Helper()
+	f.r.Sync()
 	b, err := os.ReadFile(filepath.Join(f.home, name))
 	if err != nil {
 		t.Fatal(err)
@@ -192,6 +199,7 @@ func TestOneLoggerForBoth(t *testing.T) {
 	}
 	l.WithFields(logrus.Fields{"service": "s", "pid": 3}).Info("child s exited")
 	l.WithFields(logrus.Fields{"category": "service.s.out", "service": "s", "pid": 3}).Info("hello")
+	r.Sync()
 	b1, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
 	b2, _ := os.ReadFile(filepath.Join(home, "svc.log"))
 	if want := ts + " 3 INFO cfkd - child s exited service=s\n"; string(b1) != want {
@@ -409,14 +417,15 @@ func TestSinkReportsFailureStreaksOnce(t *testing.T) {
 	w := &flaky{fail: true}
 	s := &sink{name: "file:/x", w: w}
 	var rep bytes.Buffer
+	put := func(rec string) { s.queue([]byte(rec), &rep); s.sync() } // one write each
 	for i := 0; i < 3; i++ {
-		s.write([]byte("a\n"), &rep)
+		put("a\n")
 	}
 	w.fail = false
-	s.write([]byte("a\n"), &rep)
-	s.write([]byte("a\n"), &rep)
+	put("a\n")
+	put("a\n")
 	w.fail = true
-	s.write([]byte("a\n"), &rep)
+	put("a\n")
 	want := "cfkd: log destination file:/x: disk on fire (records are lost; further errors counted, not reported)\n" +
 		"cfkd: log destination file:/x: writable again (3 failed writes so far)\n" +
 		"cfkd: log destination file:/x: disk on fire (records are lost; further errors counted, not reported)\n"
@@ -518,6 +527,7 @@ func TestConcurrentLoggingDuringReload(t *testing.T) {
 	for _, n := range written {
 		want += n
 	}
+	f.r.Sync()
 	all, _ := filepath.Glob(filepath.Join(f.home, "*.log*"))
 	lines := 0
 	for _, p := range all {

@@ -1,6 +1,7 @@
 package logconf
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -16,13 +17,13 @@ import (
 // Records are written whole, in the order they came, so records of several
 // categories never interleave inside a line.
 //
-// A record is written at once by the caller (write), or queued (queue)
-// and written by a flusher goroutine that runs while the queue is not
-// empty, one write(2) for everything queued meanwhile: the lines of a
-// chatty service cost one system call per batch, not per line, and the
-// output poller does not wait for the disk. A write after queued records
-// waits until they are written, so order holds. No goroutine runs while
-// the queue is empty.
+// A record is queued (queue, queueAppend) and written by a flusher
+// goroutine that runs while the queue is not empty, one write(2) for
+// everything queued meanwhile: the lines of a chatty service cost one
+// system call per batch, not per line, and neither the output poller nor
+// an actor logging an event waits for the disk. Order holds: one flusher
+// at a time takes the whole queue. No goroutine runs while the queue is
+// empty.
 type sink struct {
 	name   string    // "file:/abs/path", "stderr" or "stdout"
 	w      io.Writer // the *os.File or *lumberjack.Logger
@@ -45,14 +46,6 @@ type sink struct {
 // queue call waits (the output poller then stops reading, and services
 // block on their pipes, as they would on a slow disk).
 const maxQueued = 256 << 10
-
-// write writes one record now, after the queued ones.
-func (s *sink) write(p []byte, report io.Writer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.waitIdle()
-	s.putLocked(p, report)
-}
 
 // queue appends one record for the flusher and returns; p may be reused
 // by the caller at once.
@@ -122,7 +115,10 @@ func (s *sink) flush() {
 		// written whole and in order without holding mu
 		s.putLocked(batch, report)
 		s.mu.Lock()
-		if cap(batch) <= maxQueued {
+		// the next queue is the batch just written, or a new one; never
+		// the spare, which is the queue being filled now
+		s.spare = nil
+		if cap(batch) <= 2*maxQueued {
 			s.spare = batch[:0]
 		}
 	}
@@ -133,14 +129,13 @@ func (s *sink) flush() {
 	s.mu.Unlock()
 }
 
-// putLocked writes p; the caller is the only writer (it holds s.mu with
-// no flusher running, or it is the flusher). A failed write is counted;
+// putLocked writes p; the caller is the flusher, the only writer. A failed write is counted;
 // the first failure of a streak is reported to report, and so is the
 // first success after it. There is no retry: the next record simply tries
 // again.
 func (s *sink) putLocked(p []byte, report io.Writer) {
 	if _, err := s.w.Write(p); err != nil {
-		s.errs.Add(1)
+		s.errs.Add(uint64(max(bytes.Count(p, []byte{'\n'}), 1))) // records lost
 		if !s.failing {
 			s.failing = true
 			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported)\n", s.name, err)

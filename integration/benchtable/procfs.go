@@ -43,22 +43,21 @@ func watchStop(pids []int, t0 time.Time) *stopWatch {
 	return &stopWatch{t0: t0, live: append([]int(nil), pids...), unreaped: append([]int(nil), pids...)}
 }
 
-// poll re-reads the pids not yet seen exited or reaped (a state that
-// never goes back) and reports whether all were reaped.
+// poll reports whether all were reaped. It reads only the pids in order
+// up to the first one still there (a state never goes back): one or two
+// /proc reads a round rather than one per live process, so the watcher
+// does not take the CPU of the processes it waits for, nor of cfkd.
 func (w *stopWatch) poll() bool {
-	keep := func(pids []int, still func(int) bool) []int {
-		out := pids[:0]
-		for _, p := range pids {
-			if still(p) {
-				out = append(out, p)
-			}
-		}
-		return out
+	for len(w.live) > 0 && !alive(w.live[0]) {
+		w.live = w.live[1:]
 	}
-	if w.live = keep(w.live, alive); len(w.live) == 0 && w.exited == 0 {
+	if len(w.live) == 0 && w.exited == 0 {
 		w.exited = time.Since(w.t0)
 	}
-	if w.unreaped = keep(w.unreaped, exists); len(w.unreaped) == 0 && w.reaped == 0 {
+	for len(w.unreaped) > 0 && !exists(w.unreaped[0]) {
+		w.unreaped = w.unreaped[1:]
+	}
+	if len(w.unreaped) == 0 && w.reaped == 0 {
 		w.reaped = time.Since(w.t0)
 	}
 	return len(w.unreaped) == 0
