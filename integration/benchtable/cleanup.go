@@ -2,12 +2,10 @@ package main
 
 import (
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 // markerVar is set in the environment of every process the tool starts
@@ -78,39 +76,11 @@ func (c *cleaner) env(extra ...string) []string {
 
 // markedProcs lists the live (non-zombie) processes whose environment
 // holds markerVar=marker.
-func markedProcs(marker string) (pids []int) {
-	want := []byte("\x00" + markerVar + "=" + marker + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !strings.Contains("\x00"+string(env)+"\x00", string(want)) {
-			continue
-		}
-		if !alive(pid) {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
+func markedProcs(marker string) []int { return testkit.ProcsWithEnv(markerVar + "=" + marker) }
 
 // sweep gives the processes of this run a second to go by themselves,
 // then SIGKILLs those still there and returns them.
-func sweep(marker string) (killed []int) {
-	end := time.Now().Add(time.Second)
-	for len(markedProcs(marker)) > 0 && time.Now().Before(end) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	for _, pid := range markedProcs(marker) {
-		syscall.Kill(pid, syscall.SIGKILL)
-		killed = append(killed, pid)
-	}
-	return killed
-}
+func sweep(marker string) []int { return testkit.KillProcsWithEnv(markerVar+"="+marker, time.Second) }
 
 // mkdir creates dir (and its parents) and returns it; an error shows up at
 // the first file created in it.

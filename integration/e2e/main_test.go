@@ -5,11 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 var cfkdBin, cfkctlBin string
@@ -65,36 +64,8 @@ func TestMain(m *testing.M) {
 // and returns them. Processes that are still dying of a signal cfkd sent
 // get up to a second to go first: only those still alive then are
 // reported as left behind.
-func killHome(home string) (killed []int) {
-	end := time.Now().Add(time.Second)
-	for len(homeProcs(home)) > 0 && time.Now().Before(end) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, pid := range homeProcs(home) {
-		syscall.Kill(pid, syscall.SIGKILL)
-		killed = append(killed, pid)
-	}
-	return killed
-}
+func killHome(home string) []int { return testkit.KillProcsWithEnv("CFKD_HOME="+home, time.Second) }
 
 // homeProcs lists the live (non-zombie) processes whose environment names
 // home as CFKD_HOME.
-func homeProcs(home string) (pids []int) {
-	want := "CFKD_HOME=" + home + "\x00"
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !strings.Contains(string(env)+"\x00", want) {
-			continue
-		}
-		if st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat")); strings.Contains(string(st), ") Z ") {
-			continue
-		}
-		pids = append(pids, pid)
-	}
-	return pids
-}
+func homeProcs(home string) []int { return testkit.ProcsWithEnv("CFKD_HOME=" + home) }
