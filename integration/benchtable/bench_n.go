@@ -21,7 +21,8 @@ type nResult struct {
 	fds          int
 	idleCPU      time.Duration // over the idle window
 	rtt          []time.Duration
-	rttWhat      string // what a round trip is
+	rttWhat      string  // what a round trip is
+	more         []round // the rounds after the first of the start and stop rows
 }
 
 // benchCfkd measures cfkd with n `sleep 1000` services; body is the last
@@ -115,6 +116,17 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 		return allState(func(s svcStatus) bool { return s.state == "stopped" })
 	}); err == nil {
 		r.stopStatus = time.Since(t0)
+	}
+	for i := 1; i < o.repeat; i++ {
+		logf("N=%d: start/stop round %d of %d (baseline, then cfkd)", n, i+1, o.repeat)
+		var rd round
+		if rd.bStart, rd.bStop, err = baselineCycle(cl, n); err != nil {
+			return r, nil, err
+		}
+		if rd.cStart, rd.cStop, err = cfkdCycle(c, n); err != nil {
+			return r, nil, err
+		}
+		r.more = append(r.more, rd)
 	}
 	return r, body, nil
 }

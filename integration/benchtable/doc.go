@@ -7,11 +7,11 @@
 //
 //	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
 //	    [-n 200,1000] [-idle 20s] [-loglines 1000000] [-storm 20s]
-//	    [-storm-k 20] [-rounds 1000] [-supervisord auto|off|PATH]
+//	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-supervisord auto|off|PATH]
 //	    [-out FILE] [-quick]
 //
 // -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
-// -rounds 200; flags given explicitly win). The table goes to stdout (and
+// -rounds 200 -repeat 1; flags given explicitly win). The table goes to stdout (and
 // to -out FILE), progress to stderr; the exit status is 1 when a cfkd
 // measurement failed (a target missed is not a failure: the verdict
 // column says it).
@@ -28,6 +28,10 @@
 //     sequential loop (syscall.ForkExec, setsid, stdio on /dev/null) until
 //     all pids exist; the "running" baseline adds the 0.1 s startwait.
 //     Target ≤ 1.5×.
+//   - start and stop are measured in -repeat interleaved rounds (the
+//     baseline's start and stop, then cfkd's, one right after the other,
+//     so that both meet the same machine); the rows show the medians, and
+//     the median of the rounds' ratios, each round's ratio in a note.
 //   - stop: from sending `command stop all` to every process exited (dead:
 //     a zombie or gone, /proc/PID/stat) and to every one reaped (gone from
 //     /proc); the note adds when status showed all `stopped`. Baseline:
