@@ -325,9 +325,8 @@ func TestFaultLogDirRemoved(t *testing.T) {
 	want := "log destination file:logs/chatty.log: open " + chatty + ": no such file or directory"
 	waitFor(t, "the failed reopen on stderr", func() bool { return strings.Contains(errb.String(), want) })
 	waitLog(t, home, "log config not reloaded: keeping the old one")
-	if st := c.status("chatty"); st[1] != "running" {
-		t.Fatalf("status %q", st)
-	}
+	// supervision goes on (startwait may not have passed yet: wait for it)
+	c.until("chatty running", func() bool { return c.status("chatty")[1] == "running" })
 	// cfkd's own log still works, and supervision goes on
 	c.ok("command stop service chatty")
 	c.until("chatty stopped", func() bool { return c.status("chatty")[1] == "stopped" })
@@ -409,9 +408,7 @@ func TestFaultLogDestinationBroken(t *testing.T) {
 	if n := strings.Count(errb.String(), broken); n != 1 {
 		t.Fatalf("reported %d times, want once:\n%s", n, errb.String())
 	}
-	if st := c.status("chatty"); st[1] != "running" {
-		t.Fatalf("status %q", st)
-	}
+	c.until("chatty running", func() bool { return c.status("chatty")[1] == "running" })
 
 	r, lines = reader() // writable again
 	waitLine("after a new reader came")
