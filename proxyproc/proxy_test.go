@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -308,8 +309,25 @@ func TestSetUp(t *testing.T) {
 			t.Errorf("pid %d fd %d: %q, want %q", c.pid, c.fd, got, c.want)
 		}
 	}
-	if fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", tied.Pid)); len(fds) != 3 {
-		t.Errorf("the child has %d fds, want 3", len(fds))
+	// exactly 0, 1, 2: sleep itself may hold one more for a moment while
+	// it starts (the dynamic loader opening libc, setlocale its files),
+	// so wait for that to pass; an fd leaked by the proxy would stay
+	end := time.Now().Add(deadline)
+	for {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", tied.Pid))
+		if len(fds) == 3 {
+			break
+		}
+		if time.Now().After(end) {
+			var what []string
+			for _, f := range fds {
+				n, _ := strconv.Atoi(f.Name())
+				what = append(what, f.Name()+" "+link(tied.Pid, n))
+			}
+			t.Errorf("the child has %d fds, want 3: %q", len(fds), what)
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if pgid, _ := syscall.Getpgid(tied.Pid); pgid == tied.Pid {
 		t.Errorf("no_new_session: the child leads its own group")
