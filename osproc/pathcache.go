@@ -71,10 +71,8 @@ func stale(err error) bool {
 
 // pathOf is the PATH of env, or cfkd's when env has none.
 func pathOf(env []string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(env[i], "PATH="); ok {
-			return v
-		}
+	if v, ok := Getenv(env, "PATH"); ok {
+		return v
 	}
 	return os.Getenv("PATH")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,17 +10,15 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // alive reports whether pid names a process that has not exited: absent
 // from /proc or a zombie both count as gone.
 func alive(pid int) bool {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	i := bytes.LastIndexByte(data, ')')
-	return i < 0 || i+2 >= len(data) || data[i+2] != 'Z'
+	p, ok := osproc.ReadProc(pid)
+	return ok && p.State != 'Z'
 }
 
 // exists reports whether pid is still in the process table (a zombie

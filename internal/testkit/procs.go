@@ -1,12 +1,12 @@
 package testkit
 
 import (
-	"bytes"
 	"os"
-	"path/filepath"
-	"strconv"
+	"slices"
 	"syscall"
 	"time"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // ProcsWithEnv lists the live (non-zombie) processes, this one aside,
@@ -14,22 +14,13 @@ import (
 // tests and the benchmark tool find every process a cfkd of theirs
 // started, wherever it was reparented.
 func ProcsWithEnv(kv string) (pids []int) {
-	want := []byte("\x00" + kv + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
+	for _, pid := range osproc.Pids() {
+		if pid == os.Getpid() || !slices.Contains(osproc.Environ(pid), kv) {
 			continue
 		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(append(append([]byte{0}, env...), 0), want) {
-			continue
+		if p, ok := osproc.ReadProc(pid); ok && p.State != 'Z' { // gone meanwhile, or a zombie
+			pids = append(pids, pid)
 		}
-		st, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if i := bytes.LastIndexByte(st, ')'); i < 0 || i+2 >= len(st) || st[i+2] == 'Z' {
-			continue // gone meanwhile, or a zombie
-		}
-		pids = append(pids, pid)
 	}
 	return pids
 }
