@@ -107,13 +107,9 @@ func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Dur
 		lo := byPid[t.Pid]
 		log.Warnf("killing pid %d (%s) of %s, left by %s", lo.Pid, lo.Comm, lo.what, by)
 	}
-	killed, survived := osproc.Terminate(ts, grace)
-	for _, pid := range killed {
-		log.Warnf("pid %d (%s) ignored SIGTERM: sent SIGKILL", pid, byPid[pid].Comm)
-	}
-	for _, pid := range survived {
-		log.Errorf("pid %d (%s) survived SIGKILL", pid, byPid[pid].Comm)
-	}
+	survived := terminateLogged(ts, grace, log, func(pid int) string {
+		return fmt.Sprintf("pid %d (%s)", pid, byPid[pid].Comm)
+	})
 	n := len(ts) - len(survived)
 	log.Warnf("killed %d processes left by %s on this home", n, by)
 	return n

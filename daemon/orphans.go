@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"sync"
 	"syscall"
 	"time"
@@ -193,15 +194,9 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int) {
 	k.pending.Add(1)
 	go func() {
 		defer k.pending.Done()
-		killed, survived := osproc.Terminate(ts, k.grace)
-		for _, pid := range killed {
-			o := byPid[pid]
-			k.log.Warnf("orphan pid %d (%s) left by service %s ignored SIGTERM: sent SIGKILL", pid, o.Comm, o.Service)
-		}
-		for _, pid := range survived {
-			o := byPid[pid]
-			k.log.Errorf("orphan pid %d (%s) left by service %s survived SIGKILL", pid, o.Comm, o.Service)
-		}
+		terminateLogged(ts, k.grace, k.log, func(pid int) string {
+			return fmt.Sprintf("orphan pid %d (%s) left by service %s", pid, byPid[pid].Comm, byPid[pid].Service)
+		})
 	}()
 }
 
@@ -223,13 +218,9 @@ func (k *orphanKiller) sweep() {
 			byPid[o.Pid] = o
 			log.Warnf("killing orphan pid %d (%s) left by %s", o.Pid, o.Comm, leftBy(o))
 		}
-		killed, survived := osproc.Terminate(l.TargetOrphans(orphans), grace)
-		for _, pid := range killed {
-			log.Warnf("orphan pid %d (%s) ignored SIGTERM: sent SIGKILL", pid, byPid[pid].Comm)
-		}
-		for _, pid := range survived {
-			log.Errorf("orphan pid %d (%s) survived SIGKILL", pid, byPid[pid].Comm)
-		}
+		terminateLogged(l.TargetOrphans(orphans), grace, log, func(pid int) string {
+			return fmt.Sprintf("orphan pid %d (%s)", pid, byPid[pid].Comm)
+		})
 	}
 }
 
@@ -238,4 +229,18 @@ func leftBy(o osproc.Orphan) string {
 		return "an unknown service"
 	}
 	return "service " + o.Service
+}
+
+// terminateLogged terminates ts (osproc.Terminate: SIGTERM, SIGKILL after
+// grace) and logs each process that needed SIGKILL, and each that
+// survived it, naming it with name(pid). It returns the survivors.
+func terminateLogged(ts []*osproc.Target, grace time.Duration, log logrus.FieldLogger, name func(pid int) string) (survived []int) {
+	killed, survived := osproc.Terminate(ts, grace)
+	for _, pid := range killed {
+		log.Warnf("%s ignored SIGTERM: sent SIGKILL", name(pid))
+	}
+	for _, pid := range survived {
+		log.Errorf("%s survived SIGKILL", name(pid))
+	}
+	return survived
 }

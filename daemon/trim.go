@@ -37,7 +37,7 @@ func (t *trimmer) touch() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.timer == nil {
-		t.timer = time.AfterFunc(t.delay, t.fire)
+		t.timer = time.AfterFunc(t.delay, t.trim)
 		return
 	}
 	t.timer.Reset(t.delay)
@@ -52,8 +52,6 @@ func (t *trimmer) now() {
 	t.mu.Unlock()
 	t.trim()
 }
-
-func (t *trimmer) fire() { t.trim() }
 
 // stop turns the timer off for good (shutdown).
 func (t *trimmer) stop() {
