@@ -48,24 +48,14 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 		}
 		p = formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
 	}
-	// queued, not written: the sink's flusher writes a batch at a time
-	// (a file sink is queued to under the read lock, so it cannot be
-	// closed meanwhile; close writes its queue first). A text record is
-	// formatted straight into the queue.
-	add := func(b []byte) []byte {
+	// queued, not written: the sink's flusher writes a batch at a time. A
+	// text record is formatted straight into the queue.
+	r.enqueue(s, len(p)+len(line)+len(service)+96, func(b []byte) []byte {
 		if p != nil {
 			return append(b, p...)
 		}
 		return appendServiceText(b, now, pid, lvl, service, stream, line)
-	}
-	size := len(p) + len(line) + len(service) + 96
-	if s.closer == nil {
-		r.mu.RUnlock()
-		s.queueAppend(size, r.report, add)
-	} else {
-		s.queueAppend(size, r.report, add)
-		r.mu.RUnlock()
-	}
+	})
 }
 
 // appendServiceText is formatText of a service line's entry: TIME PID

@@ -148,12 +148,20 @@ func (r *Router) write(e *logrus.Entry, o origin) {
 	// queued like a service line: logging never waits for the disk (an
 	// actor logging an event must not block on it)
 	p := format(st.cfg.json, e, o)
+	r.enqueue(s, len(p), func(b []byte) []byte { return append(b, p...) })
+}
+
+// enqueue queues a record to s (see sink.queueAppend) and releases the
+// read lock on r.mu the caller holds: at once for stdout and stderr, never
+// closed; after queueing for a file, so that it cannot be closed meanwhile
+// (a file is closed only once its queue is written).
+func (r *Router) enqueue(s *sink, size int, add func(b []byte) []byte) {
 	if s.closer == nil {
 		r.mu.RUnlock()
-		s.queue(p, r.report)
+		s.queueAppend(size, r.report, add)
 		return
 	}
-	s.queue(p, r.report)
+	s.queueAppend(size, r.report, add)
 	r.mu.RUnlock()
 }
 

@@ -50,17 +50,7 @@ const maxQueued = 256 << 10
 // queue appends one record for the flusher and returns; p may be reused
 // by the caller at once.
 func (s *sink) queue(p []byte, report io.Writer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.queued) > 0 && len(s.queued)+len(p) > maxQueued {
-		s.waitCond()
-	}
-	s.queued = append(s.queued, p...)
-	s.report = report
-	if !s.flushing {
-		s.flushing = true
-		go s.flush()
-	}
+	s.queueAppend(len(p), report, func(b []byte) []byte { return append(b, p...) })
 }
 
 // queueAppend is queue for a record that add appends to the queue itself
