@@ -43,51 +43,10 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	}
 
 	logf("cfkd N=%d: start all", n)
-	t0 := time.Now()
-	rep, err := c.do("command start all")
+	running, err := startAllTimed(c, n, &r)
 	if err != nil {
 		return r, nil, err
 	}
-	r.startReply = time.Since(t0)
-	if len(rep) == 0 || rep[0] != fmt.Sprintf("done %d", n) {
-		return r, nil, fmt.Errorf("start all: %q, want done %d", rep, n)
-	}
-	var pids []int
-	allState := func(pred func(svcStatus) bool) (bool, error) {
-		st, err := c.status("")
-		if err != nil {
-			return false, err
-		}
-		pids = pids[:0]
-		for _, s := range st {
-			if !pred(s) {
-				return false, nil
-			}
-			pids = append(pids, s.pid)
-		}
-		return len(st) == n, nil
-	}
-	first := true
-	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
-		ok, err := allState(func(s svcStatus) bool { return s.pid > 0 && alive(s.pid) })
-		if ok {
-			r.startPids = time.Since(t0)
-			if first { // every one was launched before the reply: it is the moment
-				r.startPids = r.startReply
-			}
-		}
-		first = false
-		return ok, err
-	}); err != nil {
-		return r, nil, fmt.Errorf("waiting for pids: %w", err)
-	}
-	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
-		return allState(func(s svcStatus) bool { return s.state == "running" })
-	}); err != nil {
-		return r, nil, fmt.Errorf("waiting for running: %w", err)
-	}
-	r.startRunning = time.Since(t0)
-	running := append([]int(nil), pids...)
 
 	r.rss, r.pss = memKiB(d.pid())
 	r.fds = fdCount(d.pid())
@@ -104,18 +63,8 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	r.rssIdle, _ = memKiB(d.pid())
 
 	logf("cfkd N=%d: stop all", n)
-	t0 = time.Now()
-	w := watchStop(running, t0)
-	if _, err := c.do("command stop all"); err != nil {
+	if err := stopAllTimed(c, running, &r); err != nil {
 		return r, nil, err
-	}
-	r.stopReply = time.Since(t0)
-	until(stopDeadline, 2*time.Millisecond, w.poll)
-	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
-	if err := poll(stopDeadline, 5*time.Millisecond, func() (bool, error) {
-		return allState(func(s svcStatus) bool { return s.state == "stopped" })
-	}); err == nil {
-		r.stopStatus = time.Since(t0)
 	}
 	for i := 1; i < o.repeat; i++ {
 		logf("N=%d: start/stop round %d of %d (baseline, then cfkd)", n, i+1, o.repeat)

@@ -16,45 +16,70 @@ type round struct {
 	bStop, cStop   time.Duration // to every process reaped
 }
 
-// cfkdCycle starts every service (until each has a live pid, and until all
-// are running) then stops them all (until each process is reaped). The
-// daemon must have n services declared and all stopped.
-func cfkdCycle(c *client, n int) (start, stop time.Duration, err error) {
+// startAllTimed sends `command start all` to a cfkd with n services
+// declared and all stopped, and records in r when it replied, when every
+// service had a live pid (the reply's moment when the first status after
+// it shows them all: every one was launched before the reply), and when
+// all were running. It returns their pids.
+func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 	t0 := time.Now()
 	rep, err := c.do("command start all")
 	if err != nil {
-		return 0, 0, err
+		return nil, err
 	}
+	r.startReply = time.Since(t0)
 	if len(rep) == 0 || rep[0] != fmt.Sprintf("done %d", n) {
-		return 0, 0, fmt.Errorf("start all: %q, want done %d", rep, n)
+		return nil, fmt.Errorf("start all: %q, want done %d", rep, n)
 	}
-	start = time.Since(t0)
-	var pids []int
-	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
+	all := func(pred func(svcStatus) bool) (bool, error) {
 		st, err := c.status("")
 		if err != nil {
 			return false, err
 		}
 		pids = pids[:0]
 		for _, s := range st {
-			if s.state != "running" || !alive(s.pid) {
+			if !pred(s) {
 				return false, nil
 			}
 			pids = append(pids, s.pid)
 		}
 		return len(st) == n, nil
-	}); err != nil {
-		return 0, 0, fmt.Errorf("waiting for running: %w", err)
 	}
-	t0 = time.Now()
+	first := true
+	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
+		ok, err := all(func(s svcStatus) bool { return s.pid > 0 && alive(s.pid) })
+		if ok {
+			r.startPids = time.Since(t0)
+			if first {
+				r.startPids = r.startReply
+			}
+		}
+		first = false
+		return ok, err
+	}); err != nil {
+		return nil, fmt.Errorf("waiting for pids: %w", err)
+	}
+	if err := poll(60*time.Second, 5*time.Millisecond, func() (bool, error) {
+		return all(func(s svcStatus) bool { return s.state == "running" })
+	}); err != nil {
+		return nil, fmt.Errorf("waiting for running: %w", err)
+	}
+	r.startRunning = time.Since(t0)
+	return append([]int(nil), pids...), nil
+}
+
+// stopAllTimed sends `command stop all` and records in r when it replied,
+// when every one of pids had exited and had been reaped (or how many were
+// not, by stopDeadline), and when status showed every service stopped.
+func stopAllTimed(c *client, pids []int, r *nResult) error {
+	t0 := time.Now()
 	w := watchStop(pids, t0)
 	if _, err := c.do("command stop all"); err != nil {
-		return 0, 0, err
+		return err
 	}
+	r.stopReply = time.Since(t0)
 	until(stopDeadline, 2*time.Millisecond, w.poll)
-	if len(w.unreaped) > 0 {
-		return 0, 0, fmt.Errorf("stop all: %d processes not reaped after %v", len(w.unreaped), stopDeadline)
-	}
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
 	if err := poll(stopDeadline, 5*time.Millisecond, func() (bool, error) {
 		st, err := c.status("")
 		for _, s := range st {
@@ -63,10 +88,28 @@ func cfkdCycle(c *client, n int) (start, stop time.Duration, err error) {
 			}
 		}
 		return err == nil, err
-	}); err != nil {
-		return 0, 0, fmt.Errorf("waiting for stopped: %w", err)
+	}); err == nil {
+		r.stopStatus = time.Since(t0)
 	}
-	return start, w.reaped, nil
+	return nil
+}
+
+// cfkdCycle is one more round of start all then stop all, on a cfkd with
+// n services declared and all stopped: the time to every pid, and to
+// every process reaped.
+func cfkdCycle(c *client, n int) (start, stop time.Duration, err error) {
+	var r nResult
+	pids, err := startAllTimed(c, n, &r)
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := stopAllTimed(c, pids, &r); err != nil {
+		return 0, 0, err
+	}
+	if r.stopLeft > 0 || r.stopStatus == 0 {
+		return 0, 0, fmt.Errorf("stop all: %d processes not reaped, or not all stopped, after %v", r.stopLeft, stopDeadline)
+	}
+	return r.startPids, r.stop, nil
 }
 
 // baselineCycle is the baseline's start then stop of n processes.
