@@ -54,6 +54,13 @@ type ServiceRuntime struct {
 	StopTime   time.Time
 	FailReason string
 	RunningCmd string
+	// Retries counts the consecutive failed starts, Crashes the
+	// consecutive crashes of a running process; NextStart is when a
+	// service in backoff starts again (zero otherwise). Extensions: the
+	// compat status line does not show them, `command inspect` does.
+	Retries   int
+	Crashes   int
+	NextStart time.Time
 }
 
 // ServiceUpdated carries a service's runtime to the controller after every
