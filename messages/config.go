@@ -29,11 +29,16 @@ type ServiceConfig struct {
 	MaxRetries    int
 	StartWait     time.Duration
 	StopWait      time.Duration
-	NoNewSession  bool
-	Cwd           string
-	User          string
-	Group         string
-	Proxy         string // the proxy the service runs under; empty: cfkd forks it
+	// RestartMaxDelay caps the delay between consecutive crashes of a
+	// running service; RestartReset is how long it must stay running for
+	// its crash count to start again from zero (REFERENCE §2.3).
+	RestartMaxDelay time.Duration
+	RestartReset    time.Duration
+	NoNewSession    bool
+	Cwd             string
+	User            string
+	Group           string
+	Proxy           string // the proxy the service runs under; empty: cfkd forks it
 }
 
 // Defaults of SPEC §1.1, in one place.
@@ -41,16 +46,22 @@ const (
 	DefaultMaxRetries = 8
 	DefaultStartWait  = 1 * time.Second
 	DefaultStopWait   = 2 * time.Second
+	// DefaultRestartMaxDelay and DefaultRestartReset: crash-loop
+	// throttling (extension, REFERENCE §2.3).
+	DefaultRestartMaxDelay = 60 * time.Second
+	DefaultRestartReset    = 60 * time.Second
 )
 
 // NewServiceConfig returns the configuration of a service just declared.
 func NewServiceConfig(name string) ServiceConfig {
 	return ServiceConfig{
-		Name:          name,
-		RespawnOnFail: true,
-		MaxRetries:    DefaultMaxRetries,
-		StartWait:     DefaultStartWait,
-		StopWait:      DefaultStopWait,
+		Name:            name,
+		RespawnOnFail:   true,
+		MaxRetries:      DefaultMaxRetries,
+		StartWait:       DefaultStartWait,
+		StopWait:        DefaultStopWait,
+		RestartMaxDelay: DefaultRestartMaxDelay,
+		RestartReset:    DefaultRestartReset,
 	}
 }
 
@@ -85,6 +96,10 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.StartWait = pick(v, seconds(v.Num), d.StartWait)
 	case SvcStopwaitSecs:
 		c.StopWait = pick(v, seconds(v.Num), d.StopWait)
+	case SvcRestartMaxDelaySecs:
+		c.RestartMaxDelay = pick(v, seconds(v.Num), d.RestartMaxDelay)
+	case SvcRestartResetSecs:
+		c.RestartReset = pick(v, seconds(v.Num), d.RestartReset)
 	case SvcNoNewSession:
 		c.NoNewSession = v.Bool
 	case SvcCwd:

@@ -1,0 +1,172 @@
+package lifecycle
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// starts counts the launches within d of the first, for a process that
+// lives `lives` then exits with status ws each time.
+func crashLoop(t *testing.T, p Policy, lives time.Duration, code int, d time.Duration) *sim {
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	end := s.now.Add(d)
+	for s.now.Before(end) {
+		if s.l.Pid != 0 {
+			// the process dies `lives` after its launch, unless a timer
+			// (startwait) comes first
+			dies := s.launched[len(s.launched)-1].Add(lives)
+			if s.l.Timer != TimerNone && s.l.Deadline.Before(dies) {
+				s.fire()
+				continue
+			}
+			s.now = dies
+			s.exit(exitStatus(code))
+			continue
+		}
+		if !s.fire() {
+			break
+		}
+	}
+	n := 0
+	for _, at := range s.launched {
+		if at.Before(end) {
+			n++
+		}
+	}
+	t.Logf("%d starts in %v; state %s, crashes %d", n, d, s.l.State, s.l.Crashes)
+	return s
+}
+
+func countBefore(s *sim, end time.Time) int {
+	n := 0
+	for _, at := range s.launched {
+		if at.Before(end) {
+			n++
+		}
+	}
+	return n
+}
+
+// `sh -c "exit 3"`, startwait 0, for 20 s: at most 12 starts (issue 10).
+func TestCrashLoopInstantExitStartwait0(t *testing.T) {
+	p := testPolicy()
+	p.StartWait = 0
+	start := time.Unix(1_700_000_000, 0)
+	s := crashLoop(t, p, 0, 3, 20*time.Second)
+	if n := countBefore(s, start.Add(20*time.Second)); n > 12 || n < 3 {
+		t.Fatalf("%d starts in 20 s, want 3..12", n)
+	}
+}
+
+// `sh -c "sleep 1.2; exit 3"`, startwait 1, for 30 s: at most 8 starts.
+func TestCrashLoopAfterStartwait(t *testing.T) {
+	p := testPolicy()
+	start := time.Unix(1_700_000_000, 0)
+	s := crashLoop(t, p, 1200*time.Millisecond, 3, 30*time.Second)
+	if n := countBefore(s, start.Add(30*time.Second)); n > 8 || n < 3 {
+		t.Fatalf("%d starts in 30 s, want 3..8", n)
+	}
+}
+
+// The delays double from RestartDelay and stop at RestartMaxDelay.
+func TestCrashDelays(t *testing.T) {
+	p := testPolicy()
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, 60 * time.Second, 60 * time.Second}
+	for i, w := range want {
+		if got := crashDelay(p, i+2); got != w {
+			t.Fatalf("crash %d: delay %v, want %v", i+2, got, w)
+		}
+	}
+	if got := crashDelay(p, 1000); got != p.RestartMaxDelay {
+		t.Fatalf("crash 1000: %v", got)
+	}
+}
+
+// A service killed once after running a minute is launched again at once,
+// even after a crash loop before (the count was reset).
+func TestCrashAfterALongRunIsRestartedAtOnce(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire()      // running
+	for range 3 { // three crashes in a row: backoff
+		s.exit(signalled(9))
+		if s.l.State == messages.Backoff {
+			s.fire()
+		}
+		s.fire() // running again
+	}
+	if s.l.Crashes != 3 || s.l.Timer != TimerReset {
+		t.Fatalf("after 3 crashes: %+v", s.l)
+	}
+	s.fire() // a minute of running resets the count
+	if s.l.Crashes != 0 {
+		t.Fatalf("crash count not reset: %+v", s.l)
+	}
+	n := len(s.launched)
+	s.exit(signalled(9))
+	if len(s.launched) != n+1 || s.l.State != messages.Starting || !s.launched[n].Equal(s.now) {
+		t.Fatalf("not launched again at once: %+v", s.l)
+	}
+}
+
+// stop during a crash delay: stopped, answered OK, no launch afterwards.
+func TestStopDuringCrashDelay(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire()
+	s.exit(exitStatus(1)) // first crash: at once
+	s.fire()
+	s.exit(exitStatus(1)) // second: backoff
+	if s.l.State != messages.Backoff {
+		t.Fatalf("second crash: %s", s.l.State)
+	}
+	gen, n := s.l.Gen, len(s.launched)
+	req := s.request(Event{Kind: EvStop})
+	if s.replies[req] != 1 || s.l.State != messages.Stopped {
+		t.Fatalf("stop in backoff: %+v", s.l)
+	}
+	s.feed(Event{Kind: EvBackoffElapsed, Gen: gen})
+	if len(s.launched) != n || s.l.State != messages.Stopped {
+		t.Fatalf("launched after the stop: %+v", s.l)
+	}
+}
+
+// A failed fork publishes no `starting`: stopped → backoff.
+func TestLaunchFailurePublishesNoStarting(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.launchErr = func() (Cause, error) { return CauseExec, errBoom }
+	req := s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Backoff || s.replies[req] != 1 {
+		t.Fatalf("%+v", s.l)
+	}
+	// leaving backoff publishes backoff → starting, not via stopped
+	s.launchErr = nil
+	s.fire()
+	if s.l.State != messages.Starting {
+		t.Fatalf("%+v", s.l)
+	}
+}
+
+// cfkd's own shortage never spends a retry nor ends fatal.
+func TestShortageIsNotTheServicesFailure(t *testing.T) {
+	p := testPolicy()
+	p.MaxRetries = 2
+	s := newSim(t, p, 1)
+	s.launchErr = func() (Cause, error) { return CauseShortage, errBoom }
+	s.request(Event{Kind: EvStart})
+	for range 10 {
+		s.fire()
+	}
+	if s.l.State != messages.Backoff || s.l.Retries != 0 {
+		t.Fatalf("%+v", s.l)
+	}
+	s.launchErr = nil
+	s.fire()
+	s.fire()
+	if s.l.State != messages.Running {
+		t.Fatalf("%+v", s.l)
+	}
+}

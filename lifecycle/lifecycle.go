@@ -1,0 +1,292 @@
+package lifecycle
+
+import (
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// Lifecycle is everything the supervision of one service remembers: plain
+// data, copied by value, written as JSON (an in-place upgrade carries it
+// across exec). Only Next changes it.
+type Lifecycle struct {
+	State messages.State `json:"state"`
+	Want  Want           `json:"want"`
+	// Gen identifies the armed timer: every Arm and Disarm bumps it, so a
+	// timer message of an earlier generation is stale.
+	Gen uint64 `json:"gen"`
+	// Attempt numbers the launches; Launching is the attempt whose outcome
+	// (Launched or LaunchFailed) is awaited, 0 when none is.
+	Attempt   uint64 `json:"attempt"`
+	Launching uint64 `json:"launching,omitempty"`
+	// Pid of the process of the current run, 0 when there is none (or a
+	// proxy has not reported it yet); Proxied: the run is under a proxy.
+	Pid     int  `json:"pid,omitempty"`
+	Proxied bool `json:"proxied,omitempty"`
+	// Retries counts the consecutive failed starts (backoff, fatal);
+	// Crashes the consecutive ends of a running process that nobody asked
+	// for (crash-loop throttling).
+	Retries int `json:"retries,omitempty"`
+	Crashes int `json:"crashes,omitempty"`
+
+	StartTime    time.Time `json:"start_time,omitzero"`
+	StopTime     time.Time `json:"stop_time,omitzero"`
+	RunningSince time.Time `json:"running_since,omitzero"`
+	FailReason   string    `json:"fail_reason,omitempty"`
+
+	// The armed timer (TimerNone: none) and when it fires.
+	Timer    TimerKind `json:"timer,omitempty"`
+	Deadline time.Time `json:"deadline,omitzero"`
+
+	// Waiters are the requests answered later: once launched, once down,
+	// once running.
+	Waiters []Waiter `json:"waiters,omitempty"`
+}
+
+// Want is what the operator asked for, kept apart from what the service
+// is doing (State).
+type Want uint8
+
+// The wants. A new service wants down.
+const (
+	WantDown     Want = iota // stopped by the operator, or never started
+	WantUp                   // started: failures are respawned by the policy
+	WantRestart              // stopping, to be started again once down
+	WantDestroy              // being destroyed: down for good
+	WantShutDown             // cfkd is shutting down: down for good
+)
+
+var wantNames = [...]string{"down", "up", "restart", "destroy", "shutdown"}
+
+func (w Want) String() string {
+	if int(w) < len(wantNames) {
+		return wantNames[w]
+	}
+	return "unknown"
+}
+
+// Halted reports whether no start is allowed any more.
+func (w Want) Halted() bool { return w == WantDestroy || w == WantShutDown }
+
+// TimerKind names the one timer a lifecycle may have armed.
+type TimerKind uint8
+
+// The timers.
+const (
+	TimerNone      TimerKind = iota
+	TimerStartWait           // starting: running once it fires with a live pid
+	TimerStopWait            // stopping: SIGKILL once it fires
+	TimerKillWait            // stopping under a proxy, SIGKILL sent: give up once it fires
+	TimerBackoff             // backoff: start again once it fires
+	TimerReset               // running after crashes: the crash count is reset once it fires
+)
+
+var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset"}
+
+func (k TimerKind) String() string {
+	if int(k) < len(timerNames) {
+		return timerNames[k]
+	}
+	return "unknown"
+}
+
+// WaitKind says when a waiting request is answered.
+type WaitKind uint8
+
+// The waits.
+const (
+	WaitLaunch         WaitKind = iota // start, up, restart of a down service: the launch's outcome
+	WaitLaunchRunning                  // rolling restart of a down service: launched, then running
+	WaitRestart                        // restart: down, then the new launch's outcome
+	WaitRestartRunning                 // rolling restart: down, launched, then running
+	WaitRunning                        // running (nil), or down for good (an error)
+	WaitDown                           // destroy, shutdown: down
+)
+
+// Waiter is a request answered later.
+type Waiter struct {
+	Req  messages.RequestID `json:"req"`
+	Kind WaitKind           `json:"kind"`
+}
+
+// Policy is what the declaration says about supervision, read by Next
+// (the service's configuration and cfkd's options).
+type Policy struct {
+	Name            string
+	StartWait       time.Duration
+	StopWait        time.Duration
+	RespawnOnFail   bool
+	RespawnOnStop   bool
+	MaxRetries      int
+	BackoffUnit     time.Duration // unit of the start-up backoff (0.3 s)
+	RestartDelay    time.Duration // delay after the second consecutive crash (1 s), doubled after each
+	RestartMaxDelay time.Duration // cap of that delay
+	RestartReset    time.Duration // running that long resets the crash count
+	ShortageDelay   time.Duration // retry delay after a launch failed for want of cfkd's resources
+}
+
+// PolicyOf returns the policy of a service's declaration, with cfkd's
+// units.
+func PolicyOf(c messages.ServiceConfig, backoffUnit, restartDelay time.Duration) Policy {
+	return Policy{
+		Name: c.Name, StartWait: c.StartWait, StopWait: c.StopWait,
+		RespawnOnFail: c.RespawnOnFail, RespawnOnStop: c.RespawnOnStop, MaxRetries: c.MaxRetries,
+		BackoffUnit: backoffUnit, RestartDelay: restartDelay,
+		RestartMaxDelay: c.RestartMaxDelay, RestartReset: c.RestartReset,
+		ShortageDelay: time.Second,
+	}
+}
+
+// Input is one event with the time it happened and a random number (the
+// start-up backoff's jitter): Next reads no clock and no random source.
+type Input struct {
+	Event Event
+	Now   time.Time
+	Roll  uint32
+}
+
+// Event is what happened. Kind selects the row; the other fields are
+// those the kind uses.
+type Event struct {
+	Kind    EventKind
+	Req     messages.RequestID // the operator's request (start ... halt)
+	Attempt uint64             // the launch it is about (Launched ... ProxyRefused)
+	Pid     int                // Launched (0: a proxy will report it), PidReported, Exited
+	Status  syscall.WaitStatus // Exited: the raw wait status
+	Proxied bool               // Launched: under a proxy
+	Cause   Cause              // LaunchFailed
+	Err     error              // LaunchFailed, ProxyRefused: what the executor or the proxy said
+	Gen     uint64             // a timer's generation
+	Rolling bool               // Restart: answered once running again
+	Destroy bool               // Halt: destroy (else shutdown)
+}
+
+// EventKind enumerates the events: the columns of the table.
+type EventKind uint8
+
+// The events.
+const (
+	EvStart            EventKind = iota // command start
+	EvUp                                // command up
+	EvStop                              // command stop
+	EvDown                              // command down
+	EvRestart                           // command restart, rollingrestart
+	EvHalt                              // command destroy, shutdown
+	EvLaunched                          // the executor launched attempt (pid, or 0 for a proxy's)
+	EvLaunchFailed                      // the executor could not launch attempt
+	EvPidReported                       // the proxy reported the pid of attempt
+	EvProxyRefused                      // the proxy refused attempt
+	EvProxyGone                         // the proxy of attempt ended
+	EvExited                            // the process exited (reaper, or the proxy's `stopped`)
+	EvStartWaitElapsed                  // timers
+	EvStopWaitElapsed
+	EvKillWaitElapsed
+	EvBackoffElapsed
+	EvResetElapsed
+	numEvents
+)
+
+var eventNames = [...]string{
+	"start", "up", "stop", "down", "restart", "halt",
+	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
+	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
+}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Cause says why a launch failed, which decides what follows.
+type Cause uint8
+
+// The causes.
+const (
+	CauseConfig   Cause = iota // the declaration does not allow a start (no command, socket not bound, unknown user)
+	CauseExec                  // fork or exec failed: a failed start, as a process that dies while starting
+	CauseShortage              // cfkd ran short of fds, memory or processes: not the service's failure
+)
+
+// Effects: what the executor does, in order.
+type (
+	// Effect is one thing to do.
+	Effect interface{ effect() }
+	// Launch starts attempt (fork/exec, or a start request to the proxy);
+	// the executor answers with EvLaunched or EvLaunchFailed at once.
+	Launch struct{ Attempt uint64 }
+	// Terminate asks the process to stop: SIGTERM to its group, or the
+	// stop command to its proxy.
+	Terminate struct{ Pid int }
+	// Kill sends SIGKILL: to the group of a direct child, to the pid of a
+	// proxied one (through a handle that cannot hit a reused pid).
+	Kill struct{ Pid int }
+	// Arm arms the timer Kind to fire at Deadline with generation Gen,
+	// replacing any armed one.
+	Arm struct {
+		Kind     TimerKind
+		Deadline time.Time
+		Gen      uint64
+	}
+	// Disarm cancels the armed timer.
+	Disarm struct{}
+	// Publish: the state changed (a transition that happened).
+	Publish struct {
+		From, To messages.State
+		Reason   string
+	}
+	// Update: what status shows changed without a transition (a pid).
+	Update struct{}
+	// Reply answers request Req (Err nil: OK).
+	Reply struct {
+		Req messages.RequestID
+		Err error
+	}
+	// LeaveProxy tells the proxy of the run that the service is down.
+	LeaveProxy struct{}
+	// Log is a line of cfkd's log about the service.
+	Log struct {
+		Level Level
+		Pid   int
+		Msg   string
+	}
+)
+
+func (Launch) effect()     {}
+func (Terminate) effect()  {}
+func (Kill) effect()       {}
+func (Arm) effect()        {}
+func (Disarm) effect()     {}
+func (Publish) effect()    {}
+func (Update) effect()     {}
+func (Reply) effect()      {}
+func (LeaveProxy) effect() {}
+func (Log) effect()        {}
+
+// Level of a Log effect.
+type Level uint8
+
+// The levels.
+const (
+	Debug Level = iota
+	Info
+	Warn
+	Error
+)
+
+// Runtime is what status shows of the lifecycle.
+func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
+	rt := messages.ServiceRuntime{
+		Name: name, State: l.State, Pid: l.Pid, StartTime: l.StartTime, StopTime: l.StopTime,
+		FailReason: l.FailReason, Retries: l.Retries, Crashes: l.Crashes,
+	}
+	if l.State.IsUp() {
+		rt.RunningCmd = runningCmd
+	}
+	if l.Timer == TimerBackoff {
+		rt.NextStart = l.Deadline
+	}
+	return rt
+}

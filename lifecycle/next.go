@@ -1,0 +1,197 @@
+package lifecycle
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// Next is the lifecycle's one transition function: given what happened,
+// it returns the new lifecycle and what to do, in order. It is pure: no
+// actor, no clock (in.Now), no random source (in.Roll), no syscall.
+//
+// Three checks come before the table, the same for every state:
+//   - a timer event whose generation is not the armed timer's is stale
+//     (the timer was re-armed or cancelled after it fired): ignored;
+//   - an event about a launch (launched, launch failed, pid reported,
+//     proxy refused, proxy gone) whose attempt is not the current one is
+//     stale: ignored;
+//   - an exit whose pid is not the current process's is stale: ignored.
+//
+// Two steps come after the row, once no launch outcome is awaited: a run
+// under a proxy that is down tells the proxy (LeaveProxy), and the rolling
+// restarts waiting for the service to run are answered when it runs (nil)
+// or is down for good (an error).
+func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
+	s := &step{l: l, p: p, in: in, ev: in.Event}
+	if s.stale() {
+		return l, nil
+	}
+	s.l.Waiters = append([]Waiter(nil), l.Waiters...) // never share the caller's array
+	if in.Event.Kind < numEvents && int(l.State) < len(table) {
+		table[l.State][in.Event.Kind].do(s)
+	}
+	if s.l.Launching == 0 {
+		s.leaveProxy()
+		s.settleRunning()
+	}
+	return s.l, s.fx
+}
+
+// step is one application of Next: the lifecycle being changed and the
+// effects so far.
+type step struct {
+	l  Lifecycle
+	p  Policy
+	in Input
+	ev Event
+	fx []Effect
+}
+
+func (s *step) stale() bool {
+	ev := s.ev
+	switch ev.Kind {
+	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed:
+		if ev.Gen != s.l.Gen || s.l.Timer != timerOf[ev.Kind] {
+			return true
+		}
+		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
+	case EvLaunched, EvLaunchFailed:
+		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
+	case EvPidReported, EvProxyRefused, EvProxyGone:
+		return ev.Attempt != s.l.Attempt || !s.l.Proxied
+	case EvExited:
+		return s.l.Pid == 0 || ev.Pid != s.l.Pid
+	}
+	return false
+}
+
+var timerOf = map[EventKind]TimerKind{
+	EvStartWaitElapsed: TimerStartWait,
+	EvStopWaitElapsed:  TimerStopWait,
+	EvKillWaitElapsed:  TimerKillWait,
+	EvBackoffElapsed:   TimerBackoff,
+	EvResetElapsed:     TimerReset,
+}
+
+// --- the effects' helpers ---
+
+func (s *step) now() time.Time { return s.in.Now }
+
+func (s *step) do(e Effect) { s.fx = append(s.fx, e) }
+
+func (s *step) logf(lvl Level, pid int, format string, a ...any) {
+	s.do(Log{Level: lvl, Pid: pid, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (s *step) reply(err error) { s.do(Reply{Req: s.ev.Req, Err: err}) }
+
+// to is the one place where the state changes: the armed timer is
+// cancelled, the fail reason kept only in fail, and the change published.
+func (s *step) to(st messages.State, reason string) {
+	from := s.l.State
+	s.disarm()
+	s.l.State = st
+	s.l.FailReason = ""
+	if st == messages.Fail {
+		s.l.FailReason = reason
+	}
+	if from != st || st == messages.Fail { // fail again: a new failure
+		s.do(Publish{From: from, To: st, Reason: s.l.FailReason})
+	}
+}
+
+func (s *step) arm(k TimerKind, after time.Duration) {
+	s.l.Gen++
+	s.l.Timer, s.l.Deadline = k, s.now().Add(after)
+	s.do(Arm{Kind: k, Deadline: s.l.Deadline, Gen: s.l.Gen})
+}
+
+func (s *step) disarm() {
+	if s.l.Timer == TimerNone {
+		return
+	}
+	s.l.Gen++
+	s.l.Timer, s.l.Deadline = TimerNone, time.Time{}
+	s.do(Disarm{})
+}
+
+// launch asks the executor for a new process; it answers with EvLaunched
+// or EvLaunchFailed before any other event.
+func (s *step) launch() {
+	s.l.Attempt++
+	s.l.Launching = s.l.Attempt
+	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
+	s.do(Launch{Attempt: s.l.Attempt})
+}
+
+func (s *step) wait(k WaitKind) {
+	s.l.Waiters = append(s.l.Waiters, Waiter{Req: s.ev.Req, Kind: k})
+}
+
+// answer replies err to the waiters of the given kinds and drops them.
+func (s *step) answer(err error, kinds ...WaitKind) {
+	kept := s.l.Waiters[:0]
+	for _, w := range s.l.Waiters {
+		if slices.Contains(kinds, w.Kind) {
+			s.do(Reply{Req: w.Req, Err: err})
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	s.l.Waiters = kept
+}
+
+// launched turns the waiters of a rolling restart, once launched, into
+// waiters for the service to run, and answers the others.
+func (s *step) launchedWaiters() {
+	for i, w := range s.l.Waiters {
+		if w.Kind == WaitLaunchRunning || w.Kind == WaitRestartRunning {
+			s.l.Waiters[i].Kind = WaitRunning
+		}
+	}
+	s.answer(nil, WaitLaunch, WaitRestart)
+}
+
+// launchWaits are the waits a launch's outcome answers; restartWaits
+// those of a restart not launched yet.
+var (
+	launchWaits  = []WaitKind{WaitLaunch, WaitLaunchRunning, WaitRestart, WaitRestartRunning}
+	restartWaits = []WaitKind{WaitRestart, WaitRestartRunning}
+)
+
+func (s *step) haltedErr() error {
+	why := "destroyed"
+	if s.l.Want == WantShutDown {
+		why = "shut down"
+	}
+	return fmt.Errorf("Service '%s' is being %s", s.p.Name, why)
+}
+
+// --- the steps after the row ---
+
+func (s *step) leaveProxy() {
+	if s.l.Proxied && !s.l.State.IsUp() {
+		s.l.Proxied = false
+		s.do(LeaveProxy{})
+	}
+}
+
+// settleRunning answers the rolling restarts waiting for the service to
+// run: nil once running, an error once down for good (backoff retries by
+// itself, so it is not for good).
+func (s *step) settleRunning() {
+	st := s.l.State
+	switch {
+	case st == messages.Running:
+		s.answer(nil, WaitRunning)
+	case !st.IsUp() && st != messages.Backoff:
+		why := st.String()
+		if s.l.FailReason != "" {
+			why += " (" + s.l.FailReason + ")"
+		}
+		s.answer(fmt.Errorf("Service '%s' did not come back up: %s", s.p.Name, why), WaitRunning)
+	}
+}

@@ -1,0 +1,440 @@
+package lifecycle
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// The rows of the table: one behaviour each. They only change s.l and add
+// effects; the table (table.go) says which state and event run which.
+
+// --- the operator's requests ---
+
+// rowStart launches a service that is down: an operator's start begins
+// fresh counts of failed starts and crashes. w is the wait of start and
+// up, rw that of restart (a rolling restart's waits for running).
+func rowStart(w, rw WaitKind) row {
+	return row{"launch", "launch; counts start afresh; answered once launched", func(s *step) {
+		if s.l.Want.Halted() {
+			s.reply(s.haltedErr())
+			return
+		}
+		k := w
+		if s.ev.Kind == EvRestart && s.ev.Rolling {
+			k = rw
+		}
+		s.l.Want = WantUp
+		s.l.Retries, s.l.Crashes = 0, 0
+		s.launch()
+		s.wait(k)
+	}}
+}
+
+var rowAlreadyUp = row{"error: already up", "answered `Service 'NAME' is already up`", func(s *step) {
+	if s.l.Want.Halted() {
+		s.reply(s.haltedErr())
+		return
+	}
+	s.reply(fmt.Errorf("Service '%s' is already up", s.p.Name))
+}}
+
+var rowOK = row{"OK", "already up: answered OK", func(s *step) {
+	if s.l.Want.Halted() {
+		s.reply(s.haltedErr())
+		return
+	}
+	s.reply(nil)
+}}
+
+var rowDownNoop = row{"OK", "already down: answered OK", func(s *step) {
+	s.wantDown()
+	s.reply(nil)
+}}
+
+var rowAlreadyDown = row{"error: already down", "answered `Service 'NAME' is already down`", func(s *step) {
+	s.reply(fmt.Errorf("Service '%s' is already down", s.p.Name))
+}}
+
+var rowUpWhileStopping = row{"start once down", "started again once down (want restart)", func(s *step) {
+	if s.l.Want.Halted() {
+		s.reply(s.haltedErr())
+		return
+	}
+	s.l.Want = WantRestart
+	s.reply(nil)
+}}
+
+// wantDown records that the operator wants the service down, cancelling
+// a pending restart; a halt stays a halt.
+func (s *step) wantDown() {
+	if s.l.Want == WantRestart {
+		s.answer(fmt.Errorf("Service '%s': restart cancelled by a stop", s.p.Name), restartWaits...)
+	}
+	if !s.l.Want.Halted() {
+		s.l.Want = WantDown
+	}
+}
+
+var rowStopBackoff = row{"→ stopped", "the pending start is cancelled", func(s *step) {
+	s.wantDown()
+	s.l.StopTime = s.now()
+	s.to(messages.Stopped, "")
+	s.reply(nil)
+}}
+
+var rowStopProcess = row{"→ stopping", "SIGTERM (or the proxy's stop), stopwait armed", func(s *step) {
+	s.wantDown()
+	s.beginStop()
+	s.reply(nil)
+}}
+
+var rowStopAgain = row{"OK", "already stopping; a pending restart is cancelled", func(s *step) {
+	s.wantDown()
+	s.reply(nil)
+}}
+
+// beginStop: state stopping, stopwait armed, the process asked to end.
+func (s *step) beginStop() {
+	s.l.StopTime, s.l.StartTime = s.now(), time.Time{}
+	s.logf(Info, s.l.Pid, "Stopping service %s", s.p.Name)
+	s.to(messages.Stopping, "")
+	s.arm(TimerStopWait, s.p.StopWait)
+	s.do(Terminate{Pid: s.l.Pid})
+}
+
+func (s *step) restartWait() WaitKind {
+	if s.ev.Rolling {
+		return WaitRestartRunning
+	}
+	return WaitRestart
+}
+
+var rowStopForRestart = row{"→ stopping, then launch", "stopped; launched again once down; answered then", func(s *step) {
+	s.beginStop()
+	s.l.Want = WantRestart
+	s.wait(s.restartWait())
+}}
+
+var rowRestartWhenDown = row{"launch once down", "launched again once down; answered then", func(s *step) {
+	if s.l.Want.Halted() {
+		s.reply(s.haltedErr())
+		return
+	}
+	s.l.Want = WantRestart
+	s.wait(s.restartWait())
+}}
+
+// halt: down for good (destroy, shutdown).
+func (s *step) halt() {
+	s.l.Want = WantShutDown
+	if s.ev.Destroy {
+		s.l.Want = WantDestroy
+	}
+	s.answer(s.haltedErr(), restartWaits...)
+}
+
+var rowHaltDown = row{"OK (halted)", "no start any more", func(s *step) {
+	s.halt()
+	s.reply(nil)
+}}
+
+var rowHaltBackoff = row{"→ stopped (halted)", "the pending start is cancelled; no start any more", func(s *step) {
+	s.halt()
+	s.l.StopTime = s.now()
+	s.to(messages.Stopped, "")
+	s.reply(nil)
+}}
+
+var rowHaltProcess = row{"→ stopping (halted)", "stopped; answered once down", func(s *step) {
+	s.halt()
+	s.beginStop()
+	s.wait(WaitDown)
+}}
+
+var rowHaltWait = row{"halted", "answered once down", func(s *step) {
+	s.halt()
+	s.wait(WaitDown)
+}}
+
+// --- the executor's answers ---
+
+var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0)", func(s *step) {
+	s.l.Launching = 0
+	s.l.Pid, s.l.Proxied = s.ev.Pid, s.ev.Proxied
+	s.to(messages.Starting, "")
+	s.launchedWaiters()
+	s.startWait()
+}}
+
+// startWait arms startwait, or with startwait 0 counts a known process as
+// running at once (a timer message could come after its exit: whether an
+// instant exit is a crash must not depend on that race).
+func (s *step) startWait() {
+	if s.p.StartWait <= 0 && s.l.Pid != 0 {
+		s.running()
+		return
+	}
+	s.arm(TimerStartWait, s.p.StartWait)
+}
+
+var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork/exec (a failed start), cfkd's shortage", func(s *step) {
+	s.l.Launching = 0
+	s.l.StopTime = s.now()
+	err := s.ev.Err
+	switch s.ev.Cause {
+	case CauseConfig:
+		s.launchImpossible(err)
+	case CauseShortage:
+		s.answer(fmt.Errorf("Service '%s' cannot start now: %w", s.p.Name, err), launchWaits...)
+		s.logf(Warn, 0, "%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)
+		s.to(messages.Backoff, "")
+		s.arm(TimerBackoff, s.p.ShortageDelay)
+	default:
+		s.logf(Error, 0, "%s: cannot start: %v", s.p.Name, err)
+		s.answer(fmt.Errorf("Service '%s' failed to start: %w", s.p.Name, err), launchWaits...)
+		s.failedStart("Could not start: " + err.Error())
+	}
+}}
+
+// launchImpossible: the declaration does not allow a start. An operator's
+// request gets the error (a backoff in progress ends: stopped); an
+// automatic start (a retry, a respawn) gives up: fatal.
+func (s *step) launchImpossible(err error) {
+	asked := false
+	for _, w := range s.l.Waiters {
+		asked = asked || w.Kind != WaitDown && w.Kind != WaitRunning
+	}
+	s.answer(err, launchWaits...)
+	switch {
+	case !asked:
+		s.logf(Error, 0, "%s: cannot start any more (%v): giving up", s.p.Name, err)
+		s.to(messages.Fatal, "")
+	case s.l.State == messages.Backoff:
+		s.to(messages.Stopped, "")
+	}
+}
+
+var rowPidReported = row{"pid known", "startwait armed again from now", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.l.Pid = s.ev.Pid
+	s.do(Update{})
+	if s.l.State == messages.Starting {
+		s.startWait()
+	}
+}}
+
+var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.logf(Error, 0, "%s: the proxy refused to start it: %v", s.p.Name, s.ev.Err)
+	s.ended(messages.Fail, s.ev.Err.Error())
+}}
+
+var rowProxyGone = row{"→ fail", "`proxy stopped`", func(s *step) {
+	s.logf(Info, 0, "'%s' has stopped: proxy stopped", s.p.Name)
+	s.ended(messages.Fail, "proxy stopped")
+}}
+
+// ended: the process is gone (or considered so) without a respawn.
+func (s *step) ended(st messages.State, reason string) {
+	s.l.Pid, s.l.StopTime = 0, s.now()
+	s.to(st, reason)
+	s.afterDown()
+}
+
+// --- exits ---
+
+// exitKind classifies a wait status: a clean exit (0), SIGTERM, or a
+// failure with its fail_reason (compat texts, REFERENCE §1.6).
+func exitKind(ws syscall.WaitStatus) (clean, term bool, reason string) {
+	switch {
+	case ws.Exited() && ws.ExitStatus() == 0:
+		return true, false, ""
+	case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
+		return false, true, ""
+	case ws.Signaled():
+		return false, false, fmt.Sprintf("Received signal %d", int(ws.Signal()))
+	}
+	return false, false, fmt.Sprintf("Exited with error %d", ws.ExitStatus())
+}
+
+// exited logs the exit and returns its kind; the process is no more.
+func (s *step) exited() (clean, term bool, reason string) {
+	ws, pid := s.ev.Status, s.l.Pid
+	s.l.Pid, s.l.StopTime = 0, s.now()
+	clean, term, reason = exitKind(ws)
+	switch {
+	case clean:
+		s.logf(Info, pid, "child %s exited", s.p.Name)
+	case term:
+		s.logf(Info, pid, "child %s terminated by SIGTERM", s.p.Name)
+	default:
+		s.logf(Error, pid, "child terminated abnormally %d: %s", int(ws), reason)
+	}
+	return clean, term, reason
+}
+
+var rowExitedStarting = row{"backoff or fatal; stopped if clean", "a failed start: retried after k × 0.3 s (k in 1..2n−1), fatal at respawn_max_retries", func(s *step) {
+	clean, term, reason := s.exited()
+	switch {
+	case clean && s.p.RespawnOnStop:
+		s.failedStart("exited during start-up")
+	case clean || term:
+		s.to(messages.Stopped, "")
+	default:
+		s.failedStart(reason)
+	}
+	s.afterDown()
+}}
+
+// failedStart applies the start-up policy: fail without respawn_on_fail,
+// else backoff, fatal once respawn_max_retries failed starts are reached.
+func (s *step) failedStart(reason string) {
+	if !s.p.RespawnOnFail || s.l.Want != WantUp {
+		s.to(messages.Fail, reason)
+		return
+	}
+	s.l.Retries++
+	n, max := s.l.Retries, s.p.MaxRetries
+	if n >= max {
+		s.logf(Error, 0, "%s: giving up after %d failed starts (%s)", s.p.Name, n, reason)
+		s.to(messages.Fatal, "")
+		return
+	}
+	delay := time.Duration(1+int(s.in.Roll%uint32(2*n-1))) * s.p.BackoffUnit
+	s.logf(Warn, 0, "%s failed during start-up (%s); restarting in %v, attempt %d/%d", s.p.Name, reason, delay, n+1, max)
+	s.to(messages.Backoff, "")
+	s.arm(TimerBackoff, delay)
+}
+
+var rowExitedRunning = row{"→ fail (stopped if clean), then launch or backoff", "a crash: launched at once the first time, then after 1 s, 2 s, 4 s ... up to restart_max_delay_secs", func(s *step) {
+	clean, term, reason := s.exited()
+	switch {
+	case term || clean && !s.p.RespawnOnStop:
+		s.to(messages.Stopped, "")
+	case clean:
+		s.to(messages.Stopped, "")
+		s.crashed("exited")
+	case !s.p.RespawnOnFail:
+		s.to(messages.Fail, reason)
+	default:
+		s.to(messages.Fail, reason)
+		s.crashed("crashed")
+	}
+	s.afterDown()
+}}
+
+// crashed applies the crash-loop policy to a running process that ended
+// unasked: the first crash in a row is launched again at once, the next
+// after RestartDelay, doubled at each crash up to RestartMaxDelay. The
+// count restarts from zero once the service has run RestartReset.
+func (s *step) crashed(verb string) {
+	if s.l.Want != WantUp {
+		return
+	}
+	if s.now().Sub(s.l.RunningSince) >= s.p.RestartReset {
+		s.l.Crashes = 0
+	}
+	s.l.Crashes++
+	if s.l.Crashes == 1 {
+		s.launch()
+		return
+	}
+	delay := crashDelay(s.p, s.l.Crashes)
+	s.logf(Warn, 0, "%s %s %d times in a row; restarting in %v", s.p.Name, verb, s.l.Crashes, delay)
+	s.to(messages.Backoff, "")
+	s.arm(TimerBackoff, delay)
+}
+
+// crashDelay is the delay before the launch after the n-th crash in a row
+// (n ≥ 2): RestartDelay × 2^(n−2), at most RestartMaxDelay.
+func crashDelay(p Policy, n int) time.Duration {
+	d := p.RestartDelay
+	for i := 2; i < n && d < p.RestartMaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, p.RestartMaxDelay)
+}
+
+var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered", func(s *step) {
+	clean, term, reason := s.exited()
+	if clean || term {
+		s.to(messages.Stopped, "")
+	} else {
+		s.to(messages.Fail, reason)
+	}
+	s.afterDown()
+}}
+
+// afterDown runs once an end left the service down: a halt is answered, a
+// pending restart launched (with fresh counts, as an operator's start).
+func (s *step) afterDown() {
+	if s.l.State.IsUp() || s.l.State == messages.Backoff || s.l.Launching != 0 {
+		return
+	}
+	switch {
+	case s.l.Want.Halted():
+		s.answer(nil, WaitDown)
+	case s.l.Want == WantRestart:
+		s.l.Want = WantUp
+		s.l.Retries, s.l.Crashes = 0, 0
+		s.launch()
+	}
+}
+
+// --- timers ---
+
+var rowStartWaitElapsed = row{"→ running", "with a pid (a proxied start waits for its pid); failed starts reset", func(s *step) {
+	if s.l.Pid != 0 {
+		s.running()
+	}
+}}
+
+// running: the process lived startwait. After crashes, the reset timer
+// is armed: running that long makes the next crash a first one again.
+func (s *step) running() {
+	s.l.Retries = 0
+	s.l.RunningSince = s.now()
+	s.to(messages.Running, "")
+	if s.l.Crashes > 0 {
+		s.arm(TimerReset, s.p.RestartReset)
+	}
+}
+
+var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit; proxied: to the pid, killwait armed", func(s *step) {
+	switch {
+	case !s.l.Proxied && s.l.Pid != 0:
+		s.logf(Warn, s.l.Pid, "%s still alive %v after SIGTERM: sending SIGKILL", s.p.Name, s.p.StopWait)
+		s.do(Kill{Pid: s.l.Pid})
+	case s.l.Proxied && s.l.Pid != 0:
+		s.logf(Warn, s.l.Pid, "service %s still running after %v, killing.", s.p.Name, s.p.StopWait)
+		s.do(Kill{Pid: s.l.Pid})
+		s.arm(TimerKillWait, s.p.StopWait)
+	case s.l.Proxied:
+		s.proxyNeverReported()
+	}
+}}
+
+var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit: considered down", func(s *step) {
+	s.proxyNeverReported()
+}}
+
+func (s *step) proxyNeverReported() {
+	s.logf(Error, 0, "service %s not stopped, and its proxy did not report its exit: considered down", s.p.Name)
+	s.ended(messages.Fail, "proxy did not report the exit")
+}
+
+var rowBackoffElapsed = row{"launch", "the retry: → starting once launched", func(s *step) {
+	s.launch()
+}}
+
+var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next crash is launched again at once", func(s *step) {
+	s.l.Crashes = 0
+	s.do(Update{})
+}}

@@ -1,0 +1,227 @@
+package lifecycle
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// sim is the world around a lifecycle in these tests: a fake clock, a
+// fake executor (launches, signals), and an observer that checks every
+// effect as it comes.
+type sim struct {
+	t       *testing.T
+	l       Lifecycle
+	p       Policy
+	now     time.Time
+	rng     *rand.Rand
+	proxied bool // launches go through a proxy (pid reported later)
+
+	nextPid   int
+	launchErr func() (Cause, error) // non-nil: the next launch fails so
+	launched  []time.Time           // when each launch happened
+	alive     map[int]bool
+	killed    map[int]bool // pids that got Kill or Terminate
+	reaped    map[int]bool
+	pending   int // proxied: the pid the proxy will report
+	nextReq   messages.RequestID
+	replies   map[messages.RequestID]int
+	published messages.State
+	logs      []string
+	history   []string
+}
+
+func newSim(t *testing.T, p Policy, seed uint64) *sim {
+	return &sim{
+		t: t, p: p, now: time.Unix(1_700_000_000, 0), rng: rand.New(rand.NewPCG(seed, 7)),
+		nextPid: 1000, alive: map[int]bool{}, killed: map[int]bool{}, reaped: map[int]bool{},
+		replies: map[messages.RequestID]int{},
+	}
+}
+
+func testPolicy() Policy {
+	return Policy{
+		Name: "svc", StartWait: time.Second, StopWait: 2 * time.Second, RespawnOnFail: true,
+		MaxRetries: 8, BackoffUnit: 300 * time.Millisecond, RestartDelay: time.Second,
+		RestartMaxDelay: 60 * time.Second, RestartReset: 60 * time.Second, ShortageDelay: time.Second,
+	}
+}
+
+// feed applies one event and carries out its effects, including the
+// launch outcomes the executor feeds back at once.
+func (s *sim) feed(ev Event) {
+	s.t.Helper()
+	s.history = append(s.history, fmt.Sprintf("%s %+v", s.l.State, ev))
+	l, fx := Next(s.l, s.p, Input{Event: ev, Now: s.now, Roll: s.rng.Uint32()})
+	s.l = l
+	for _, e := range fx {
+		s.effect(e)
+	}
+	s.check()
+}
+
+// request feeds an operator's request with a new request id.
+func (s *sim) request(ev Event) messages.RequestID {
+	s.nextReq++
+	ev.Req = s.nextReq
+	s.replies[ev.Req] += 0
+	s.feed(ev)
+	return ev.Req
+}
+
+func (s *sim) effect(e Effect) {
+	s.t.Helper()
+	switch e := e.(type) {
+	case Launch:
+		s.launched = append(s.launched, s.now)
+		if s.launchErr != nil {
+			c, err := s.launchErr()
+			s.feed(Event{Kind: EvLaunchFailed, Attempt: e.Attempt, Cause: c, Err: err})
+			return
+		}
+		s.nextPid++
+		pid := s.nextPid
+		s.alive[pid] = true
+		if s.proxied {
+			s.pending = pid
+			pid = 0
+		}
+		s.feed(Event{Kind: EvLaunched, Attempt: e.Attempt, Pid: pid, Proxied: s.proxied})
+	case Terminate, Kill:
+		pid := 0
+		if k, ok := e.(Kill); ok {
+			pid = k.Pid
+		} else {
+			pid = e.(Terminate).Pid
+		}
+		if pid != 0 {
+			s.killed[pid] = true
+		}
+		if _, ok := e.(Terminate); ok && s.proxied && s.pending != 0 {
+			s.killed[s.pending] = true // the proxy's stop command names the service
+		}
+	case Publish:
+		if e.From != s.published {
+			s.t.Fatalf("published %s → %s, but the last state published was %s", e.From, e.To, s.published)
+		}
+		if e.From == e.To && e.To != messages.Fail {
+			s.t.Fatalf("published %s → %s: no transition", e.From, e.To)
+		}
+		s.published = e.To
+	case Reply:
+		s.replies[e.Req]++
+		if s.replies[e.Req] > 1 {
+			s.t.Fatalf("request %d answered twice", e.Req)
+		}
+	case Log:
+		s.logs = append(s.logs, e.Msg)
+	case Arm:
+		if e.Gen != s.l.Gen && e.Kind == s.l.Timer {
+			s.t.Fatalf("armed gen %d, lifecycle has %d", e.Gen, s.l.Gen)
+		}
+	case Disarm, Update, LeaveProxy:
+	default:
+		s.t.Fatalf("unknown effect %T", e)
+	}
+}
+
+// check asserts the invariants that hold between events.
+func (s *sim) check() {
+	s.t.Helper()
+	l := s.l
+	if l.Launching != 0 {
+		return // inside a launch: its outcome comes next
+	}
+	if int(l.State) < 0 || int(l.State) >= len(stateNames) {
+		s.t.Fatalf("state %d is not in the table", l.State)
+	}
+	if l.State != s.published {
+		s.t.Fatalf("state %s, but %s was published last", l.State, s.published)
+	}
+	bad := func(why string) { s.t.Fatalf("%s: %+v", why, l) }
+	switch l.State {
+	case messages.Stopped, messages.Fail, messages.Fatal:
+		if l.Pid != 0 || l.Timer != TimerNone {
+			bad("down with a pid or a timer")
+		}
+	case messages.Backoff:
+		if l.Pid != 0 || l.Timer != TimerBackoff {
+			bad("backoff without its timer")
+		}
+	case messages.Starting:
+		if l.Timer != TimerStartWait && !(l.Proxied && l.Pid == 0) {
+			bad("starting without startwait")
+		}
+	case messages.Running:
+		if l.Pid == 0 || (l.Timer != TimerNone && l.Timer != TimerReset) {
+			bad("running without a pid, or with a timer other than reset")
+		}
+	case messages.Stopping:
+		if l.Timer == TimerNone && (l.Proxied || l.Pid == 0 || !s.killed[l.Pid]) {
+			bad("stopping with nothing that will end it")
+		}
+	}
+	if l.Proxied && !l.State.IsUp() {
+		bad("down but still counted up by its proxy")
+	}
+}
+
+// fire advances the clock to the armed timer and delivers it.
+func (s *sim) fire() bool {
+	if s.l.Timer == TimerNone {
+		return false
+	}
+	if s.l.Deadline.After(s.now) {
+		s.now = s.l.Deadline
+	}
+	ev := map[TimerKind]EventKind{
+		TimerStartWait: EvStartWaitElapsed, TimerStopWait: EvStopWaitElapsed, TimerKillWait: EvKillWaitElapsed,
+		TimerBackoff: EvBackoffElapsed, TimerReset: EvResetElapsed,
+	}[s.l.Timer]
+	s.feed(Event{Kind: ev, Gen: s.l.Gen})
+	return true
+}
+
+// exit ends the current process with the raw wait status ws.
+func (s *sim) exit(ws syscall.WaitStatus) bool {
+	pid := s.l.Pid
+	if pid == 0 || !s.alive[pid] {
+		return false
+	}
+	delete(s.alive, pid)
+	s.reaped[pid] = true
+	s.feed(Event{Kind: EvExited, Pid: pid, Status: ws})
+	return true
+}
+
+// report: the proxy reports the pid of the pending start.
+func (s *sim) report() bool {
+	if !s.l.Proxied || s.l.Pid != 0 || s.pending == 0 {
+		return false
+	}
+	pid := s.pending
+	s.pending = 0
+	s.feed(Event{Kind: EvPidReported, Attempt: s.l.Attempt, Pid: pid})
+	return true
+}
+
+// until advances time, delivering timers, until t.
+func (s *sim) until(t time.Time, each func()) {
+	for s.l.Timer != TimerNone && !s.l.Deadline.After(t) {
+		s.fire()
+		if each != nil {
+			each()
+		}
+	}
+	s.now = t
+}
+
+func exitStatus(code int) syscall.WaitStatus { return syscall.WaitStatus(code << 8) }
+func signalled(sig int) syscall.WaitStatus   { return syscall.WaitStatus(sig) }
+
+var errBoom = errors.New("boom")

@@ -1,0 +1,130 @@
+package lifecycle
+
+import (
+	"fmt"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// row is one behaviour: what a cell of the table does.
+type row struct {
+	name string // as the rendered table shows it
+	doc  string // one line for the reference
+	fn   func(*step)
+}
+
+func (r row) do(s *step) { r.fn(s) }
+
+// The states, in the order of the table's rows.
+var (
+	stopped  = messages.Stopped
+	starting = messages.Starting
+	running  = messages.Running
+	stopping = messages.Stopping
+	failed   = messages.Fail
+	fatal    = messages.Fatal
+	backoff  = messages.Backoff
+
+	allStates = []messages.State{stopped, starting, running, stopping, failed, fatal, backoff}
+	down      = []messages.State{stopped, failed, fatal}
+	downAll   = []messages.State{stopped, failed, fatal, backoff}
+	launched  = []messages.State{starting, running}
+	upStates  = []messages.State{starting, running, stopping}
+)
+
+// cells is the table: for each event, which row each state takes. Every
+// (state, event) pair is listed exactly once, "ignore" included; init
+// checks it.
+var cells = []struct {
+	ev     EventKind
+	states []messages.State
+	r      row
+}{
+	{EvStart, downAll, rowStart(WaitLaunch, WaitLaunch)},
+	{EvStart, upStates, rowAlreadyUp},
+
+	{EvUp, downAll, rowStart(WaitLaunch, WaitLaunch)},
+	{EvUp, launched, rowOK},
+	{EvUp, []messages.State{stopping}, rowUpWhileStopping},
+
+	{EvStop, down, rowAlreadyDown},
+	{EvDown, down, rowDownNoop},
+	{EvStop, []messages.State{backoff}, rowStopBackoff},
+	{EvDown, []messages.State{backoff}, rowStopBackoff},
+	{EvStop, launched, rowStopProcess},
+	{EvDown, launched, rowStopProcess},
+	{EvStop, []messages.State{stopping}, rowStopAgain},
+	{EvDown, []messages.State{stopping}, rowStopAgain},
+
+	{EvRestart, downAll, rowStart(WaitLaunch, WaitLaunchRunning)},
+	{EvRestart, launched, rowStopForRestart},
+	{EvRestart, []messages.State{stopping}, rowRestartWhenDown},
+
+	{EvHalt, down, rowHaltDown},
+	{EvHalt, []messages.State{backoff}, rowHaltBackoff},
+	{EvHalt, launched, rowHaltProcess},
+	{EvHalt, []messages.State{stopping}, rowHaltWait},
+
+	{EvLaunched, downAll, rowLaunched},
+	{EvLaunched, upStates, rowImpossible},
+	{EvLaunchFailed, downAll, rowLaunchFailed},
+	{EvLaunchFailed, upStates, rowImpossible},
+
+	{EvPidReported, upStates, rowPidReported},
+	{EvPidReported, downAll, rowIgnore},
+	{EvProxyRefused, []messages.State{starting, stopping}, rowProxyRefused},
+	{EvProxyRefused, []messages.State{running}, rowImpossible},
+	{EvProxyRefused, downAll, rowIgnore},
+	{EvProxyGone, upStates, rowProxyGone},
+	{EvProxyGone, downAll, rowIgnore},
+
+	{EvExited, []messages.State{starting}, rowExitedStarting},
+	{EvExited, []messages.State{running}, rowExitedRunning},
+	{EvExited, []messages.State{stopping}, rowExitedStopping},
+	{EvExited, downAll, rowImpossible},
+
+	{EvStartWaitElapsed, []messages.State{starting}, rowStartWaitElapsed},
+	{EvStartWaitElapsed, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvStopWaitElapsed, []messages.State{stopping}, rowStopWaitElapsed},
+	{EvStopWaitElapsed, []messages.State{starting, running, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvKillWaitElapsed, []messages.State{stopping}, rowKillWaitElapsed},
+	{EvKillWaitElapsed, []messages.State{starting, running, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvBackoffElapsed, []messages.State{backoff}, rowBackoffElapsed},
+	{EvBackoffElapsed, []messages.State{starting, running, stopping, stopped, failed, fatal}, rowImpossible},
+	{EvResetElapsed, []messages.State{running}, rowResetElapsed},
+	{EvResetElapsed, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+}
+
+// table is cells indexed by state and event.
+var table [len(stateNames)][numEvents]row
+
+// stateNames sizes the table: one row per state of messages.State.
+var stateNames = [...]string{"stopped", "starting", "running", "stopping", "fail", "fatal", "backoff"}
+
+func init() {
+	var set [len(stateNames)][numEvents]bool
+	for _, c := range cells {
+		for _, st := range c.states {
+			if set[st][c.ev] {
+				panic(fmt.Sprintf("lifecycle: (%s, %s) listed twice", st, c.ev))
+			}
+			set[st][c.ev] = true
+			table[st][c.ev] = c.r
+		}
+	}
+	for st := range set {
+		for ev := range set[st] {
+			if !set[st][ev] {
+				panic(fmt.Sprintf("lifecycle: (%s, %s) has no row", messages.State(st), EventKind(ev)))
+			}
+		}
+	}
+}
+
+// rowIgnore and rowImpossible do nothing. Impossible: the checks before
+// the table (a timer's generation, a launch's attempt, an exit's pid)
+// leave no way to get there; listed so that every pair has its row.
+var (
+	rowIgnore     = row{"ignore", "nothing to do", func(*step) {}}
+	rowImpossible = row{"-", "cannot happen: the generation, attempt or pid check drops it", func(*step) {}}
+)
