@@ -80,15 +80,21 @@ func verbMessage(v messages.Verb) func(messages.RequestID) any {
 }
 
 // query answers status, desc and pids from the controller's own view.
-// Without a selector they cover all services; a selector that matches
-// nothing is an error.
+// Without a selector they cover all services. An unknown service name is
+// an error; a tag (or all) that matches nothing is an empty OK.
 func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	sel := m.Sel
 	if sel.Kind == messages.SelectNone {
 		sel.Kind = messages.SelectAll
 	}
 	targets := c.selectServices(sel)
-	if len(targets) == 0 && sel.Kind != messages.SelectAll {
+	// A name is a reference to one service, which must exist: a name that
+	// matches nothing is a mistake worth an error. A tag is a set, which
+	// may be empty (never used, or emptied by a retag or a destroy): the
+	// original answered its status with an empty OK, and scripts polling
+	// a tag that is momentarily empty rely on it (REFERENCE §1.4, §1.5).
+	// The multi-service verbs (serviceVerb) still refuse an empty tag.
+	if len(targets) == 0 && sel.Kind == messages.SelectService {
 		return messages.ErrorReply(messages.ErrNoService)
 	}
 	lines := make([]string, 0, len(targets))
