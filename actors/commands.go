@@ -11,9 +11,6 @@ import (
 // command runs a `command VERB ...` line. Every path answers exactly once.
 func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	switch m.Verb {
-	case messages.VerbStart, messages.VerbStop, messages.VerbUp, messages.VerbDown,
-		messages.VerbRestart, messages.VerbDestroy, messages.VerbRollingRestart:
-		c.serviceVerb(ctx, m)
 	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids:
 		ctx.Respond(c.query(m))
 	case messages.VerbList:
@@ -37,13 +34,42 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	case messages.VerbShutdown:
 		c.beginShutdown(ctx)
 	default:
-		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown command '%s'", m.Verb)))
+		c.serviceVerb(ctx, m) // the multi-service verbs, or unknown command
 	}
 }
 
+// serviceMessages maps each multi-service verb to the message every
+// selected service gets. It is the only source of those messages for a
+// verb: a verb that is not here has none (serviceMessage answers ok=false)
+// and is answered `unknown command`, so no verb can fall through to a
+// destroy.
+var serviceMessages = map[messages.Verb]func(messages.RequestID) any{
+	messages.VerbStart:   func(r messages.RequestID) any { return messages.StartService{Req: r} },
+	messages.VerbStop:    func(r messages.RequestID) any { return messages.StopService{Req: r} },
+	messages.VerbUp:      func(r messages.RequestID) any { return messages.UpService{Req: r} },
+	messages.VerbDown:    func(r messages.RequestID) any { return messages.DownService{Req: r} },
+	messages.VerbRestart: func(r messages.RequestID) any { return messages.RestartService{Req: r} },
+	messages.VerbRollingRestart: func(r messages.RequestID) any {
+		return messages.RestartService{Req: r, UntilRunning: true}
+	},
+	messages.VerbDestroy: func(r messages.RequestID) any { return messages.DestroyService{Req: r} },
+}
+
+// serviceMessage returns the constructor of the message a multi-service
+// verb sends to each selected service; ok is false for any other verb.
+func serviceMessage(v messages.Verb) (mk func(messages.RequestID) any, ok bool) {
+	mk, ok = serviceMessages[v]
+	return mk, ok
+}
+
 // serviceVerb fans a start/stop/up/down/restart/destroy out to the selected
-// services.
+// services; a verb without a service message is an unknown command.
 func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
+	mk, ok := serviceMessage(m.Verb)
+	if !ok {
+		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown command '%s'", m.Verb)))
+		return
+	}
 	targets := c.selectServices(m.Sel)
 	if len(targets) == 0 {
 		ctx.Respond(messages.ErrorReply(messages.ErrNoService))
@@ -53,42 +79,28 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is shutting down")))
 		return
 	}
-	c.fanOut(m.Verb, ctx.Sender(), targets, nil)
+	c.fanOut(m.Verb, mk, ctx.Sender(), targets, nil)
 }
 
-func verbMessage(v messages.Verb) func(messages.RequestID) any {
-	return func(r messages.RequestID) any {
-		switch v {
-		case messages.VerbStart:
-			return messages.StartService{Req: r}
-		case messages.VerbStop:
-			return messages.StopService{Req: r}
-		case messages.VerbUp:
-			return messages.UpService{Req: r}
-		case messages.VerbDown:
-			return messages.DownService{Req: r}
-		case messages.VerbRestart:
-			return messages.RestartService{Req: r}
-		case messages.VerbRollingRestart:
-			return messages.RestartService{Req: r, UntilRunning: true}
-		case messages.VerbShutdown:
-			return messages.HaltService{Req: r}
-		default:
-			return messages.DestroyService{Req: r}
-		}
-	}
-}
+// haltService is the message of a shutdown to every service.
+func haltService(r messages.RequestID) any { return messages.HaltService{Req: r} }
 
 // query answers status, desc and pids from the controller's own view.
-// Without a selector they cover all services; a selector that matches
-// nothing is an error.
+// Without a selector they cover all services. An unknown service name is
+// an error; a tag (or all) that matches nothing is an empty OK.
 func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	sel := m.Sel
 	if sel.Kind == messages.SelectNone {
 		sel.Kind = messages.SelectAll
 	}
 	targets := c.selectServices(sel)
-	if len(targets) == 0 && sel.Kind != messages.SelectAll {
+	// A name is a reference to one service, which must exist: a name that
+	// matches nothing is a mistake worth an error. A tag is a set, which
+	// may be empty (never used, or emptied by a retag or a destroy): the
+	// original answered its status with an empty OK, and scripts polling
+	// a tag that is momentarily empty rely on it (REFERENCE §1.4, §1.5).
+	// The multi-service verbs (serviceVerb) still refuse an empty tag.
+	if len(targets) == 0 && sel.Kind == messages.SelectService {
 		return messages.ErrorReply(messages.ErrNoService)
 	}
 	lines := make([]string, 0, len(targets))
@@ -117,7 +129,7 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 	c.log.Info("shutting down: bringing every service down")
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 	sys, to := ctx.ActorSystem(), ctx.Sender()
-	c.shutdown = c.fanOut(messages.VerbShutdown, nil, all,
+	c.shutdown = c.fanOut(messages.VerbShutdown, haltService, nil, all,
 		func(r messages.Reply) {
 			c.log.Info("every service is down: shutting the proxies down")
 			c.haltProxies(func() {

@@ -131,7 +131,51 @@ func TestDescLine(t *testing.T) {
 	if got := r.ok("command desc tag db"); len(got) != 1 || !strings.HasPrefix(got[0], "w\t") {
 		t.Fatalf("desc tag db %q", got)
 	}
-	r.fails("command desc tag nope", messages.ErrNoService.Error())
+	if got := r.ok("command desc tag nope"); len(got) != 0 {
+		t.Fatalf("desc tag nope %q", got)
+	}
+}
+
+// A tag is a set that may be empty: status, desc and pids of a tag that
+// matches nothing (never used, emptied by a retag, or by a destroy)
+// answer an empty OK. A service name must exist; the multi-service verbs
+// still refuse an empty selection.
+func TestQueriesOnAnEmptyTag(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.ok("service a cmd=sleep 1", "service a tags=prod", "service b cmd=sleep 1", "service b tags=web")
+	queries := func(tag string) []string {
+		return []string{"command status tag " + tag, "command desc tag " + tag, "command pids tag " + tag}
+	}
+	emptyOK := func(why string, lines ...string) {
+		t.Helper()
+		for _, l := range lines {
+			rep := r.exec(l)
+			if rep.Err != nil || len(rep.Lines) != 0 {
+				t.Fatalf("%s: %q: got error %v / lines %q, want an empty OK", why, l, rep.Err, rep.Lines)
+			}
+		}
+	}
+	for _, l := range queries("prod") {
+		if got := r.ok(l); len(got) != 1 || !strings.HasPrefix(got[0], "a") {
+			t.Fatalf("%q: %q", l, got)
+		}
+	}
+	emptyOK("never used", queries("nosuch")...)
+	r.ok("service a tags=web") // retag: prod is now empty
+	emptyOK("emptied by a retag", queries("prod")...)
+	r.okDone("command destroy tag web", 2)
+	emptyOK("emptied by a destroy", queries("web")...)
+	emptyOK("no service at all", "command status all", "command desc all", "command pids all")
+	// a name must exist
+	for _, l := range []string{"command status service a", "command desc service nosuch", "command pids service nosuch"} {
+		r.fails(l, messages.ErrNoService.Error())
+	}
+	// the multi-service verbs keep refusing an empty tag
+	for _, verb := range []string{"start", "stop", "up", "down", "restart", "destroy", "rollingrestart"} {
+		r.fails("command "+verb+" tag prod", messages.ErrNoService.Error())
+	}
 }
 
 func TestQueriesOnAnEmptyTree(t *testing.T) {

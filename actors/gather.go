@@ -26,12 +26,12 @@ type gather struct {
 	queue []*entry
 }
 
-// fanOut sends the verb's command to every target (one after the other
-// for a rolling restart) and answers to once all have replied (at once
-// when there is none); then, if set, runs after the answer.
-func (c *Controller) fanOut(verb messages.Verb, to *actor.PID, targets []*entry,
-	then func(messages.Reply)) *gather {
-	return c.gatherOn(verb, verbMessage(verb), to, targets, verb == messages.VerbRollingRestart, then)
+// fanOut sends the verb's message mk(req) to every target (one after the
+// other for a rolling restart) and answers to once all have replied (at
+// once when there is none); then, if set, runs after the answer.
+func (c *Controller) fanOut(verb messages.Verb, mk func(messages.RequestID) any, to *actor.PID,
+	targets []*entry, then func(messages.Reply)) *gather {
+	return c.gatherOn(verb, mk, to, targets, verb == messages.VerbRollingRestart, then)
 }
 
 // gatherOn sends mk(req) to every target (only the first when sequential)

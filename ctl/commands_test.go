@@ -163,7 +163,8 @@ func TestPidCommands(t *testing.T) {
 		"command pids all":            ok("svc1: 4242", "svc2: ", "px: 100, 4243"),
 		"command pids service svc1":   ok("svc1: 4242"),
 		"command pids tag web":        ok("svc1: 4242", "px: 100, 4243"),
-		"command pids tag none":       fail(notFound),
+		"command pids tag none":       ok(),
+		"command pids service nope":   fail(notFound),
 	}
 	for _, tc := range []cmdCase{
 		{name: "pid", args: []string{"pid", "svc1"}, replies: replies,
@@ -187,8 +188,10 @@ func TestPidCommands(t *testing.T) {
 			reqs: []string{"command pids service svc1", "command pids tag web"}, stdout: "svc1: 4242\npx: 100, 4243\n"},
 		{name: "pids json", args: []string{"--json", "pids"}, replies: replies,
 			reqs: []string{"command pids all"}, stdout: `{"px":4243,"svc1":4242,"svc2":null}` + "\n"},
-		{name: "pids error", args: []string{"pids", "@none"}, replies: replies,
-			reqs: []string{"command pids tag none"}, code: 1, stderr: notFound + "\n"},
+		{name: "pids of an empty tag", args: []string{"pids", "@none"}, replies: replies,
+			reqs: []string{"command pids tag none"}},
+		{name: "pids error", args: []string{"pids", "svc1", "nope"}, replies: replies,
+			reqs: []string{"command pids service svc1", "command pids service nope"}, code: 1, stderr: notFound + "\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}

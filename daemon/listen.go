@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -44,6 +45,22 @@ func (a Address) String() string {
 		return "unix:" + a.Addr
 	}
 	return a.Addr
+}
+
+// bound returns a with the port the TCP listener ln really got (the
+// kernel picks one for port 0); the host is kept as given. A UNIX address
+// is returned as it is.
+func (a Address) bound(ln net.Listener) Address {
+	tcp, ok := ln.Addr().(*net.TCPAddr)
+	if a.Network != "tcp" || !ok {
+		return a
+	}
+	host, _, err := net.SplitHostPort(a.Addr)
+	if err != nil {
+		return a
+	}
+	a.Addr = net.JoinHostPort(host, strconv.Itoa(tcp.Port))
+	return a
 }
 
 // listen opens the admin listener. A UNIX socket is made mode 0600; a

@@ -122,6 +122,7 @@ func serve(f Flags, ready *notifier) error {
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
+	addr = addr.bound(ln) // port 0: what is said and logged is the real port
 	if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()

@@ -15,8 +15,9 @@ var (
 	// ErrNotAuthorized: a declaration on a command-only console. Parse
 	// never returns it; the console does (see Statement.NeedsPrivilege).
 	ErrNotAuthorized = errors.New("not authorized")
-	// ErrNoService: a selector matched nothing. Parse never returns it; the
-	// controller does.
+	// ErrNoService: an unknown service name, or a selector that matched
+	// nothing for a multi-service verb (status, desc and pids of an empty
+	// tag answer an empty OK). Parse never returns it; the controller does.
 	ErrNoService = errors.New("Couldn't find a valid service. bailing.")
 	// ErrNoProxy: proxyup/proxydown without exactly one name. The
 	// controller also returns it for an unknown proxy.
@@ -237,7 +238,7 @@ func socketVerb(verb Verb, args []string, errNoName, errArgs error) (Statement, 
 
 // parseSelector reads the optional selector of a service verb: `service
 // NAME`, `tag TAG` or `all`. A NAME or TAG that names nothing is kept: the
-// controller answers ErrNoService for it.
+// controller decides (ErrNoService, or an empty OK for a query of a tag).
 func parseSelector(args []string) (Selector, error) {
 	if len(args) == 0 {
 		return Selector{Kind: SelectNone}, nil
