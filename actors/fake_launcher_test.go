@@ -111,6 +111,12 @@ func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 }
 
 // Signal implements Launcher.
+// Handle gives a process handle for a fake proxy's pid (the real one
+// opens a pidfd).
+func (f *fakeLauncher) Handle(pid, parent int) (*osproc.Process, error) {
+	return &osproc.Process{Pid: pid}, nil
+}
+
 func (f *fakeLauncher) Signal(p *osproc.Process, sig syscall.Signal) error {
 	f.mu.Lock()
 	fp := f.procs[p.Pid]

@@ -18,6 +18,10 @@ type Launcher interface {
 	Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error)
 	// Signal signals the process (its group when it leads one).
 	Signal(p *osproc.Process, sig syscall.Signal) error
+	// Handle takes a handle on pid, a child of parent (a proxy), that
+	// Signal can use without the risk of a reused pid. It may read /proc:
+	// never called inside Receive.
+	Handle(pid, parent int) (*osproc.Process, error)
 }
 
 var _ Launcher = (*osproc.Launcher)(nil)
@@ -42,6 +46,9 @@ type Options struct {
 	// BackoffUnit is the unit of the randomised backoff delay (SPEC §2.3:
 	// 0.3 s).
 	BackoffUnit time.Duration
+	// RestartDelay is the delay before the launch after a second crash in
+	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
+	RestartDelay time.Duration
 	// ProxyGrace is how long a proxy asked to stop may take before it is
 	// considered gone and SIGKILLed (SPEC §4.5: 3 s).
 	ProxyGrace time.Duration
@@ -75,6 +82,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Version == "" {
 		o.Version = "cfk (development build)"
+	}
+	if o.RestartDelay == 0 {
+		o.RestartDelay = time.Second
 	}
 	if o.BackoffUnit == 0 {
 		o.BackoffUnit = 300 * time.Millisecond

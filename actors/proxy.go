@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -289,7 +290,7 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 	case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
 		l.Infof("proxy '%s' gracefully killed", name)
 	default:
-		l.Errorf("proxy '%s' abnormal termination: %s", name, failReason(ws))
+		l.Errorf("proxy '%s' abnormal termination: %s", name, lifecycle.FailReason(ws))
 	}
 	if p.state == proxyIsUp {
 		close(p.cmds) // the writer closes the command pipe

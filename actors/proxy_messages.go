@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // Messages between the controller, the services and a proxy actor.
@@ -52,9 +53,13 @@ type (
 		attempt uint64
 		err     error
 	}
+	// proxyServiceStarted: the proxy reported the pid; proc, when not
+	// nil, is a handle on that very process (Launcher.Handle), owned by
+	// the receiver.
 	proxyServiceStarted struct {
 		attempt uint64
 		pid     int
+		proc    *osproc.Process
 	}
 	proxyStopped struct{ attempt uint64 }
 

@@ -3,43 +3,38 @@ package actors
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 )
 
-// start launches the process (SPEC §2.1). manual: an operator's start,
-// which begins a fresh retry count; respawns and backoff retries keep it.
-func (s *Service) start(ctx actor.Context, manual bool) error {
+// launch carries out Launch: it builds the process spec from the
+// declaration and forks (or asks the proxy), then feeds the outcome back
+// to the table before anything else happens (REFERENCE §2.1).
+func (s *Service) launch(ctx actor.Context, attempt uint64) {
 	name := s.cfg.Name
-	if s.state.IsUp() {
-		return fmt.Errorf("Service '%s' is already up", name)
+	failed := func(c lifecycle.Cause, err error) {
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunchFailed, Attempt: attempt, Cause: c, Err: err})
 	}
 	if !s.cfg.HasCmd() {
-		return fmt.Errorf("Service '%s' has no known command", name)
+		failed(lifecycle.CauseConfig, fmt.Errorf("Service '%s' has no known command", name))
+		return
 	}
 	spec, shown, err := s.spec()
 	if err != nil {
-		return fmt.Errorf("Service '%s' cannot start: %w", name, err)
+		failed(lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", name, err))
+		return
 	}
-	if manual {
-		s.retries = 0
-	}
-	s.wantDown = false
-	s.startTime, s.stopTime = time.Now(), time.Time{}
-	if s.runProxy != s.cfg.Proxy {
-		s.leaveProxy(ctx) // the last run was under another proxy
-	}
+	s.runningCmd = strings.Join(shown, " ")
 	if s.cfg.Proxy != "" {
-		s.startProxied(ctx, shown)
-		return nil
+		s.startProxied(ctx, attempt)
+		return
 	}
 	s.runProxy = ""
 	self, root := s.self, ctx.ActorSystem().Root
@@ -47,38 +42,64 @@ func (s *Service) start(ctx actor.Context, manual bool) error {
 		root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 	})
 	if err != nil {
-		// fork/exec failed: a failure during start-up, handled by the
-		// same policy as a process that dies while starting.
-		s.log.WithError(err).Error("cannot start")
-		s.transition(ctx, messages.Starting, "")
-		s.stopTime = time.Now()
-		s.failed(ctx, messages.Starting, "Could not start: "+err.Error())
-		return fmt.Errorf("Service '%s' failed to start: %w", name, err)
+		if short := shortage(err); short != nil {
+			failed(lifecycle.CauseShortage, short)
+			return
+		}
+		failed(lifecycle.CauseExec, err)
+		return
 	}
 	s.proc = proc
-	s.runningCmd = strings.Join(shown, " ")
 	s.log.WithField("pid", proc.Pid).Infof("starting %s", name)
-	s.transition(ctx, messages.Starting, "")
-	s.arm(ctx, s.cfg.StartWait, startWaitElapsed{Gen: s.gen})
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Pid: proc.Pid})
+}
+
+// shortage says whether a launch failed for want of cfkd's own resources
+// (fds, memory, processes), and how to say it; nil when the error is the
+// service's.
+func shortage(err error) error {
+	switch {
+	case errors.Is(err, syscall.EMFILE):
+		var lim syscall.Rlimit
+		if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
+			return fmt.Errorf("cfkd: too many open files (limit %d)", lim.Cur)
+		}
+		return errors.New("cfkd: too many open files")
+	case errors.Is(err, syscall.ENFILE):
+		return errors.New("cfkd: too many open files in the system")
+	case errors.Is(err, syscall.EAGAIN):
+		return errors.New("cfkd: cannot fork: resource temporarily unavailable")
+	case errors.Is(err, syscall.ENOMEM):
+		return errors.New("cfkd: cannot fork: out of memory")
+	}
 	return nil
 }
 
-// beginStop sends SIGTERM and arms the stopwait timer (SPEC §2.2). The
-// service must be up.
-func (s *Service) beginStop(ctx actor.Context) {
-	s.wantDown = true
-	if s.state == messages.Stopping {
-		return
-	}
-	s.stopTime, s.startTime = time.Now(), time.Time{}
-	s.log.Infof("Stopping service %s", s.cfg.Name)
-	s.transition(ctx, messages.Stopping, "")
-	s.arm(ctx, s.cfg.StopWait, stopWaitElapsed{Gen: s.gen})
+// terminate carries out Terminate: SIGTERM to the group, or the stop
+// command to the proxy (REFERENCE §2.2).
+func (s *Service) terminate(ctx actor.Context) {
 	if s.runProxy != "" {
 		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name}})
 		return
 	}
 	s.signal(syscall.SIGTERM)
+}
+
+// kill carries out Kill: SIGKILL to the group of a direct child, or to a
+// proxied pid through the handle taken when the proxy reported it.
+func (s *Service) kill(pid int) {
+	if s.proc == nil {
+		s.log.WithField("pid", pid).Warn("no handle on the process: not killing a pid that may have been reused")
+		return
+	}
+	s.signal(syscall.SIGKILL)
+}
+
+// dropProc forgets the process of the run (releasing a proxied one's
+// handle).
+func (s *Service) dropProc() {
+	s.proc.Close()
+	s.proc = nil
 }
 
 func (s *Service) signal(sig syscall.Signal) {
@@ -88,118 +109,6 @@ func (s *Service) signal(sig syscall.Signal) {
 	if err := s.opts.Launcher.Signal(s.proc, sig); err != nil && !errors.Is(err, osproc.ErrDone) {
 		s.log.WithError(err).Warnf("cannot send %v", sig)
 	}
-}
-
-// exited handles the exit of the service's process (SPEC §2.3).
-func (s *Service) exited(ctx actor.Context, m messages.ProcessExited) {
-	if s.proc == nil || m.Pid != s.proc.Pid {
-		s.log.WithField("pid", m.Pid).Debug("exit of a process this service no longer owns")
-		return
-	}
-	prev, ws, pid := s.state, m.Status, s.proc.Pid
-	s.proc, s.runningCmd, s.stopTime = nil, "", time.Now()
-	switch {
-	case ws.Exited() && ws.ExitStatus() == 0:
-		s.log.WithField("pid", pid).Infof("child %s exited", s.cfg.Name)
-		s.transition(ctx, messages.Stopped, "")
-		if s.cfg.RespawnOnStop && !s.wantDown && s.halted == "" {
-			if prev == messages.Starting {
-				// it did not even stay up for startwait: respawning at
-				// once would spin, so the backoff policy applies.
-				s.backoff(ctx, "exited during start-up")
-			} else {
-				s.respawn(ctx)
-			}
-		}
-	case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
-		s.log.WithField("pid", pid).Infof("child %s terminated by SIGTERM", s.cfg.Name)
-		s.transition(ctx, messages.Stopped, "")
-	default:
-		reason := failReason(ws)
-		s.log.WithField("pid", pid).Errorf("child terminated abnormally %d: %s", int(ws), reason)
-		s.failed(ctx, prev, reason)
-	}
-	s.afterDown(ctx)
-}
-
-// failed applies the failure policy to an abnormal end in state prev.
-func (s *Service) failed(ctx actor.Context, prev messages.State, reason string) {
-	switch {
-	case !s.cfg.RespawnOnFail || s.wantDown || s.halted != "":
-		s.transition(ctx, messages.Fail, reason)
-	case prev == messages.Starting:
-		s.backoff(ctx, reason)
-	default: // it was running: start again at once, passing through fail
-		s.transition(ctx, messages.Fail, reason)
-		s.respawn(ctx)
-	}
-}
-
-// backoff schedules a new attempt after k × unit, k uniform in 1..2n−1, or
-// gives up (fatal) once n reaches respawn_max_retries.
-func (s *Service) backoff(ctx actor.Context, reason string) {
-	s.retries++
-	n, max := s.retries, s.cfg.MaxRetries
-	if n >= max {
-		s.log.Errorf("%s: giving up after %d failed starts (%s)", s.cfg.Name, n, reason)
-		s.transition(ctx, messages.Fatal, "")
-		return
-	}
-	delay := time.Duration(1+rand.IntN(2*n-1)) * s.opts.BackoffUnit
-	s.log.Warnf("%s failed during start-up (%s); restarting in %v, attempt %d/%d", s.cfg.Name, reason, delay, n+1, max)
-	s.transition(ctx, messages.Backoff, "")
-	s.arm(ctx, delay, backoffElapsed{Gen: s.gen})
-}
-
-func (s *Service) respawn(ctx actor.Context) {
-	if err := s.start(ctx, false); err != nil {
-		s.log.WithError(err).Error("respawn failed")
-	}
-}
-
-func (s *Service) startWaitElapsed(ctx actor.Context, m startWaitElapsed) {
-	if m.Gen != s.gen || s.state != messages.Starting || s.proc == nil {
-		return
-	}
-	s.retries = 0
-	s.transition(ctx, messages.Running, "")
-}
-
-func (s *Service) stopWaitElapsed(ctx actor.Context, m stopWaitElapsed) {
-	if m.Gen != s.gen || s.state != messages.Stopping {
-		return
-	}
-	if s.runProxy != "" {
-		s.proxiedStopWaitElapsed(ctx)
-		return
-	}
-	if s.proc == nil {
-		return
-	}
-	s.log.WithField("pid", s.proc.Pid).Warnf("%s still alive %v after SIGTERM: sending SIGKILL", s.cfg.Name, s.cfg.StopWait)
-	s.signal(syscall.SIGKILL)
-}
-
-func (s *Service) backoffElapsed(ctx actor.Context, m backoffElapsed) {
-	if m.Gen != s.gen || s.state != messages.Backoff {
-		return
-	}
-	s.transition(ctx, messages.Stopped, "")
-	// a launch failure moves the state on by itself (backoff, fatal); an
-	// error that leaves it stopped (the declaration no longer allows a
-	// start, e.g. its command was unset) ends the retries.
-	if err := s.start(ctx, false); err != nil && s.state == messages.Stopped {
-		s.log.WithError(err).Error("retry impossible: giving up")
-		s.transition(ctx, messages.Fatal, "")
-	}
-}
-
-// failReason is the fail_reason text of SPEC §1.6 (compat).
-func failReason(ws syscall.WaitStatus) string {
-	if ws.Signaled() {
-		return fmt.Sprintf("Received signal %d", int(ws.Signal()))
-	}
-	return fmt.Sprintf("Exited with error %d", ws.ExitStatus())
 }
 
 // spec builds the process spec from the declaration (SPEC §2.4), and

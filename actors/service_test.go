@@ -205,7 +205,7 @@ func TestCleanExitWithRespawnOnStop(t *testing.T) {
 	r.expectQuiet("s", window)
 }
 
-// Documented choice (service_run.go, exited): a clean exit while still
+// Documented choice (REFERENCE §2.7, a failed start): a clean exit while still
 // starting, with respawn_on_stop, goes through backoff instead of
 // respawning at once, so that a command that exits at once does not spin.
 func TestCleanExitDuringStartingWithRespawnOnStopBacksOff(t *testing.T) {
@@ -216,12 +216,12 @@ func TestCleanExitDuringStartingWithRespawnOnStopBacksOff(t *testing.T) {
 	pid := r.fake.waitLaunch(t, 1).Pid
 	r.expectSeq("s", starting)
 	r.fake.exit(t, pid, exitCode(0))
-	ev := r.expectSeq("s", stopped, backoff, stopped, starting)
-	if d := ev[3].At.Sub(ev[1].At); d < 20*time.Millisecond {
+	ev := r.expectSeq("s", backoff, starting)
+	if d := ev[1].At.Sub(ev[0].At); d < 20*time.Millisecond {
 		t.Fatalf("restarted %v after backoff, before the unit", d)
 	}
-	if l := r.fake.waitLaunch(t, 2); l.Pid == pid || ev[3].Pid != l.Pid {
-		t.Fatalf("second launch %d, event pid %d", l.Pid, ev[3].Pid)
+	if l := r.fake.waitLaunch(t, 2); l.Pid == pid || ev[1].Pid != l.Pid {
+		t.Fatalf("second launch %d, event pid %d", l.Pid, ev[1].Pid)
 	}
 }
 
@@ -284,7 +284,7 @@ func TestBackoffSequenceToFatal(t *testing.T) {
 	r.fake.setExitOnLaunch(&code)
 	r.ok("service s cmd=false", "service s startwait_secs=10", "service s respawn_max_retries=3")
 	r.okDone("command start service s", 1)
-	ev := r.expectSeq("s", starting, backoff, stopped, starting, backoff, stopped, starting, fatal)
+	ev := r.expectSeq("s", starting, backoff, starting, backoff, starting, fatal)
 	r.expectQuiet("s", window)
 	if n := r.fake.launchCount(); n != 3 {
 		t.Fatalf("%d launches, want 3", n)
@@ -297,7 +297,7 @@ func TestBackoffSequenceToFatal(t *testing.T) {
 	// attempt n waits k × unit, k in 1..2n−1 (unit 20 ms); loose upper
 	// bound for slow machines.
 	const unit, slack = 20 * time.Millisecond, 250 * time.Millisecond
-	for _, c := range []struct{ backoff, next, n int }{{1, 3, 1}, {4, 6, 2}} {
+	for _, c := range []struct{ backoff, next, n int }{{1, 2, 1}, {3, 4, 2}} {
 		d := ev[c.next].At.Sub(ev[c.backoff].At)
 		if d < unit || d > time.Duration(2*c.n-1)*unit+slack {
 			t.Errorf("attempt %d: started again %v after backoff, want in [%v, %v]", c.n, d, unit, time.Duration(2*c.n-1)*unit)
@@ -320,8 +320,8 @@ func TestBackoffDelayBounds(t *testing.T) {
 		"command start service s")
 	r.expectSeq("s", starting)
 	for n := 1; n < 6; n++ {
-		ev := r.expectSeq("s", backoff, stopped, starting)
-		d := ev[2].At.Sub(ev[0].At)
+		ev := r.expectSeq("s", backoff, starting)
+		d := ev[1].At.Sub(ev[0].At)
 		if max := time.Duration(2*n-1) * unit; d < unit || d > max+slack {
 			t.Errorf("attempt %d: started again after %v, want in [%v, %v]", n, d, unit, max)
 		}
@@ -336,16 +336,16 @@ func TestManualStartOfFatalResetsCounter(t *testing.T) {
 	r.fake.setExitOnLaunch(&code)
 	r.ok("service s cmd=false", "service s startwait_secs=10", "service s respawn_max_retries=2")
 	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", starting, backoff, starting, fatal)
 	r.fails("command stop service s", "Service 's' is already down")
 	// without the reset, the first failure would be the 3rd: fatal at once
 	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", starting, backoff, starting, fatal)
 	// up and restart are manual starts too
 	r.okDone("command up service s", 1)
-	r.expectSeq("s", starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", starting, backoff, starting, fatal)
 	r.okDone("command restart service s", 1)
-	r.expectSeq("s", starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", starting, backoff, starting, fatal)
 }
 
 // A process that reached running resets the counter: a later failure
@@ -358,14 +358,14 @@ func TestRunningResetsCounter(t *testing.T) {
 	p1 := r.fake.waitLaunch(t, 1).Pid
 	r.expectSeq("s", starting)
 	r.fake.exit(t, p1, exitCode(1)) // failure 1 of 2
-	r.expectSeq("s", backoff, stopped, starting)
+	r.expectSeq("s", backoff, starting)
 	p2 := r.fake.waitLaunch(t, 2).Pid
 	r.expectSeq("s", running)
 	r.fake.exit(t, p2, exitCode(1)) // a crash while running: respawn at once
 	r.expectSeq("s", fail, starting)
 	p3 := r.fake.waitLaunch(t, 3).Pid
 	r.fake.exit(t, p3, exitCode(1)) // failure 1 again, not 2: no fatal
-	r.expectSeq("s", backoff, stopped, starting)
+	r.expectSeq("s", backoff, starting)
 }
 
 func TestStopDuringBackoff(t *testing.T) {
@@ -413,11 +413,14 @@ func TestRestartDuringBackoffStartsAtOnce(t *testing.T) {
 	if r.fake.launchCount() != 2 {
 		t.Fatal("restart answered before the launch")
 	}
-	ev := r.expectSeq("s", stopped, starting)
+	ev := r.expectSeq("s", starting)
 	if el := time.Since(begin); el > unit/2 {
 		t.Fatalf("restart took %v: it waited for the backoff", el)
 	}
-	if ev[1].Pid != r.fake.waitLaunch(t, 2).Pid {
+	if ev[0].From != backoff {
+		t.Fatalf("restart from backoff published %s → starting", ev[0].From)
+	}
+	if ev[0].Pid != r.fake.waitLaunch(t, 2).Pid {
 		t.Fatalf("pid %d", ev[1].Pid)
 	}
 	// the stale backoff timer must not start a third process
@@ -498,7 +501,7 @@ func TestRestartLaunchFailure(t *testing.T) {
 	r.fake.failNextLaunch(errors.New("fork: resource temporarily unavailable"))
 	r.fails("command restart service s",
 		"Service 's' failed to start: fork: resource temporarily unavailable")
-	if ev := r.expectSeq("s", stopping, stopped, starting, fail); ev[3].Reason != "Could not start: fork: resource temporarily unavailable" {
+	if ev := r.expectSeq("s", stopping, stopped, fail); ev[2].Reason != "Could not start: fork: resource temporarily unavailable" {
 		t.Fatalf("reason %q", ev[3].Reason)
 	}
 }
@@ -572,14 +575,15 @@ func TestLaunchFailureBacksOff(t *testing.T) {
 		rep.Err.Error() != "Service 's' failed to start: exec: no such file" {
 		t.Fatalf("start reply %v %q", rep.Err, rep.Lines)
 	}
-	ev := r.expectSeq("s", starting, backoff)
-	if ev[0].Pid != 0 || ev[1].Pid != 0 {
-		t.Fatalf("pids %d %d", ev[0].Pid, ev[1].Pid)
+	// no `starting`: it never started
+	ev := r.expectSeq("s", backoff)
+	if ev[0].From != stopped || ev[0].Pid != 0 {
+		t.Fatalf("%+v", ev[0])
 	}
 	// the retry launches for real
-	ev = r.expectSeq("s", stopped, starting, running)
-	if ev[1].Pid != r.fake.waitLaunch(t, 1).Pid {
-		t.Fatalf("pid %d", ev[1].Pid)
+	ev = r.expectSeq("s", starting, running)
+	if ev[0].Pid != r.fake.waitLaunch(t, 1).Pid {
+		t.Fatalf("pid %d", ev[0].Pid)
 	}
 }
 
@@ -589,9 +593,9 @@ func TestLaunchFailureWithoutRespawnOnFail(t *testing.T) {
 	r.fake.failNextLaunch(errors.New("exec: no such file"))
 	r.ok("service s cmd=nothere", "service s respawn_on_fail=0")
 	r.fails("command start service s", "Service 's' failed to start: exec: no such file")
-	ev := r.expectSeq("s", starting, fail)
-	if ev[1].Reason != "Could not start: exec: no such file" {
-		t.Fatalf("reason %q", ev[1].Reason)
+	ev := r.expectSeq("s", fail)
+	if ev[0].Reason != "Could not start: exec: no such file" {
+		t.Fatalf("reason %q", ev[0].Reason)
 	}
 	if st := r.status("s"); st[1] != "fail" || st[2] != "" || st[6] != "Could not start: exec: no such file" || st[7] != "" {
 		t.Fatalf("status %q", st)
@@ -608,7 +612,7 @@ func TestLaunchFailureUntilFatal(t *testing.T) {
 	}
 	r.ok("service s cmd=nothere", "service s respawn_max_retries=3")
 	r.fails("command start service s", "Service 's' failed to start: exec: no such file")
-	r.expectSeq("s", starting, backoff, stopped, starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", backoff, fatal) // the failed retries stay in backoff, publishing nothing
 	if n := r.fake.launchCount(); n != 0 {
 		t.Fatalf("%d launches succeeded", n)
 	}
@@ -626,19 +630,19 @@ func TestNoDuplicateFatalAfterLaunchFailures(t *testing.T) {
 	}
 	r.ok("service s cmd=nothere", "service s respawn_max_retries=2")
 	r.fails("command start service s", "Service 's' failed to start: exec: no such file")
-	r.expectSeq("s", starting, backoff, stopped, starting, fatal)
+	r.expectSeq("s", backoff, fatal)
 	r.expectQuiet("s", window)
 }
 
 // A crash while running whose respawn cannot launch goes through fail,
-// starting, then backoff.
+// then backoff.
 func TestRespawnLaunchFailure(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	pid := r.startRunning("s")
 	r.fake.failNextLaunch(errors.New("exec: gone"))
 	r.fake.exit(t, pid, exitCode(1))
-	ev := r.expectSeq("s", fail, starting, backoff, stopped, starting, running)
+	ev := r.expectSeq("s", fail, backoff, starting, running)
 	if ev[0].Reason != "Exited with error 1" {
 		t.Fatalf("reason %q", ev[0].Reason)
 	}

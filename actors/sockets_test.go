@@ -318,7 +318,7 @@ func TestRollingRestartStopsAtFirstFailure(t *testing.T) {
 // without it: a service still holding the old table may launch with it.
 func TestUnbindWaitsForEveryService(t *testing.T) {
 	t.Parallel()
-	trap := newTimerTrap[messages.SocketsChanged]()
+	trap := newTrap(func(m any) bool { _, ok := m.(messages.SocketsChanged); return ok })
 	r := newRig(t, withTrap(trap.middleware))
 	port := r.bindLoopback("web")
 	r.ok("service s cmd=sleep 1", "service s tie_stdin_to=web") // created after the bind: no table sent

@@ -96,7 +96,7 @@ func TestFailDuringStartupBacksOffThenFatal(t *testing.T) {
 	h := newHarness(t)
 	h.ok("service s cmd=false", "service s respawn_max_retries=3")
 	h.ok("command start service s")
-	h.expectSeq("s", Starting, Backoff, Stopped, Starting, Backoff, Stopped, Starting, Fatal)
+	h.expectSeq("s", Starting, Backoff, Starting, Backoff, Starting, Fatal)
 	if st := h.status("s"); st[1] != "fatal" || st[2] != "" {
 		t.Fatalf("status %q", st)
 	}

@@ -258,10 +258,8 @@ func exitKind(ws syscall.WaitStatus) (clean, term bool, reason string) {
 		return true, false, ""
 	case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
 		return false, true, ""
-	case ws.Signaled():
-		return false, false, fmt.Sprintf("Received signal %d", int(ws.Signal()))
 	}
-	return false, false, fmt.Sprintf("Exited with error %d", ws.ExitStatus())
+	return false, false, FailReason(ws)
 }
 
 // exited logs the exit and returns its kind; the process is no more.
@@ -438,3 +436,12 @@ var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next 
 	s.l.Crashes = 0
 	s.do(Update{})
 }}
+
+// FailReason is the fail_reason text of an abnormal end (REFERENCE §1.6):
+// `Exited with error N` or `Received signal N`.
+func FailReason(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return fmt.Sprintf("Received signal %d", int(ws.Signal()))
+	}
+	return fmt.Sprintf("Exited with error %d", ws.ExitStatus())
+}

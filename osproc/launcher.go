@@ -43,9 +43,11 @@ type Spec struct {
 
 // Process is a child started by Launch.
 type Process struct {
-	Pid    int
-	group  bool // signal -Pid (the child leads its own process group)
-	exited bool // guarded by Launcher.mu
+	Pid      int
+	group    bool   // signal -Pid (the child leads its own process group)
+	exited   bool   // guarded by Launcher.mu
+	launched bool   // a child of this launcher (else signalled through pidfd only)
+	pidfd    *Pidfd // a process that is not ours: the handle Handle took
 }
 
 // Launcher starts children and reaps them. See the package doc.
@@ -239,7 +241,7 @@ func (l *Launcher) register(seq uint64, pid int, err error, group bool, onExit f
 	defer l.mu.Unlock()
 	l.inflight--
 	if err == nil {
-		proc = &Process{Pid: pid, group: group}
+		proc = &Process{Pid: pid, group: group, launched: true}
 		if e, ok := l.early[pid]; ok && e.seq >= seq {
 			delete(l.early, pid)
 			proc.exited = true
@@ -273,6 +275,18 @@ func (l *Launcher) logOrphans(orphans map[int]earlyExit) {
 // alone. It never signals cfkd's own process group, and returns ErrDone
 // once p was reaped.
 func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
+	if p.pidfd != nil {
+		if err := p.pidfd.Signal(sig); err != nil {
+			if errors.Is(err, syscall.ESRCH) {
+				return ErrDone
+			}
+			return fmt.Errorf("pidfd_send_signal %d: %w", p.Pid, err)
+		}
+		return nil
+	}
+	if !p.launched {
+		return fmt.Errorf("process %d: not a child of cfkd and no handle on it: not signalled", p.Pid)
+	}
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if p.exited {
