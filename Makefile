@@ -69,6 +69,10 @@ FUZZ := ./messages:FuzzParse ./messages:FuzzParseProxyStatus ./messages:FuzzPars
 	./protocol:FuzzReadRequest ./protocol:FuzzReadReply ./proxyproc:FuzzCommandLine \
 	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump
 
+# The reply-line codecs (messages/line*.go): ParseX(x.Format()) == x.
+FUZZ += ./messages:FuzzStatusLineRoundTrip ./messages:FuzzDescLineRoundTrip \
+	./messages:FuzzPidsLineRoundTrip ./messages:FuzzSocketLineRoundTrip ./messages:FuzzServiceInfoRoundTrip
+
 # Every fuzz target for FUZZTIME inputs (CI runs this).
 fuzz-short:
 	@set -e; for t in $(FUZZ); do pkg=$${t%%:*}; fn=$${t##*:}; \

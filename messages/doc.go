@@ -7,6 +7,13 @@
 // ControlCommand. Actors exchange the same values plus the commands, events
 // and replies declared in commands.go, events.go and reply.go.
 //
+// The reply lines of status, desc, pids, sockets and inspect have one codec
+// each, shared by cfkd (which writes them) and cfkctl (which reads them):
+// StatusLine, DescLine, PidsLine, SocketLine (REFERENCE §1.6; line.go and
+// line_*.go) and ServiceInfo (JSON, line_info.go). Each is a typed value
+// with Format, ParseX and Validate; ParseX(x.Format()) == x for every
+// valid x, which is fuzzed.
+//
 // Naming: commands are verbs (StartService), events past tense
 // (ProcessExited, ServiceStateChanged), replies end in Reply, timers in
 // Elapsed.
@@ -18,4 +25,6 @@
 //   - Values are cleaned and validated once, in the parser; a Statement that
 //     Parse returns needs no further syntax checks.
 //   - Messages are plain data; they are never mutated after being sent.
+//   - A ParseX of a reply line is strict: a wrong field count, number or
+//     state name is an error naming the field, never a guess.
 package messages
