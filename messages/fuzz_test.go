@@ -153,7 +153,7 @@ func checkCommand(t *testing.T, line string, c ControlCommand) {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect:
 		named := c.Sel.Kind == SelectService || c.Sel.Kind == SelectTag
 		if c.Arg != "" || named == (c.Sel.Name == "") {
 			t.Fatalf("Parse(%q): bad selector %#v", line, c)

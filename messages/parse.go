@@ -201,7 +201,7 @@ func parseCommand(rest string) (Statement, error) {
 	verb, args := Verb(words[0]), words[1:]
 	switch verb {
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect:
 		sel, err := parseSelector(args)
 		if err != nil {
 			return nil, err

@@ -129,6 +129,7 @@ const (
 	VerbUnbind         Verb = "unbind"         // unbind SOCKNAME: close a bound socket
 	VerbSockets        Verb = "sockets"        // one line per socket
 	VerbRollingRestart Verb = "rollingrestart" // restart SEL one service at a time
+	VerbInspect        Verb = "inspect"        // inspect [SEL]: one JSON object (ServiceInfo) per service
 )
 
 // SelectorKind says how a selector picks services.
