@@ -2,7 +2,6 @@ package actors
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -109,9 +108,9 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 		case messages.VerbStatus:
 			lines = append(lines, c.statusLine(e))
 		case messages.VerbDesc:
-			lines = append(lines, descLine(e))
+			lines = append(lines, descOf(e).Format())
 		default:
-			lines = append(lines, c.pidsLine(e))
+			lines = append(lines, c.pidsOf(e).Format())
 		}
 	}
 	return messages.Reply{Lines: lines}
@@ -141,28 +140,4 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 				})
 			})
 		})
-}
-
-// statusLine is the status line of SPEC §1.6, built once per change.
-func (c *Controller) statusLine(e *entry) string {
-	if e.status == "" {
-		rt := e.rt
-		e.status = strings.Join([]string{
-			e.cfg.Name, rt.State.String(), itoa(rt.Pid), epoch(rt.StartTime), epoch(rt.StopTime),
-			c.proxyColumn(e), rt.FailReason, rt.RunningCmd,
-		}, "\t")
-	}
-	return e.status
-}
-
-func descLine(e *entry) string {
-	return strings.Join([]string{e.cfg.Name, e.cfg.TagsText(), e.cfg.Desc, e.cfg.Proxy, e.cfg.CmdText()}, "\t")
-}
-
-// pidsLine: `NAME: PID`, or `NAME: PROXYPID, PID` under a proxy.
-func (c *Controller) pidsLine(e *entry) string {
-	if p := c.proxies[e.cfg.Proxy]; e.cfg.Proxy != "" && p != nil {
-		return e.cfg.Name + ": " + itoa(p.procPid) + ", " + itoa(e.rt.Pid)
-	}
-	return e.cfg.Name + ": " + itoa(e.rt.Pid)
 }

@@ -12,8 +12,9 @@
 //
 // The controller owns what services are declared to be; each Service owns
 // what its process is doing. A Service sends ServiceUpdated to the
-// controller after every change, so status/desc/pids/list are answered by
-// the controller alone. Multi-service verbs fan out one command per service
+// controller after every change, so status/desc/pids/list are
+// answered by the controller alone (lines.go: the typed lines of package
+// messages, written by their Format). Multi-service verbs fan out one command per service
 // and are gathered into exactly one Reply ("done N" rule of SPEC §1.4). A
 // rolling restart (`command rollingrestart SEL`) is the same gather made
 // sequential: RestartService{UntilRunning} goes to one service at a time,

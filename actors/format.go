@@ -1,9 +1,6 @@
 package actors
 
-import (
-	"strconv"
-	"time"
-)
+import "strconv"
 
 // itoa formats a pid; 0 (no process) is the empty field.
 func itoa(n int) string {
@@ -11,12 +8,4 @@ func itoa(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
-}
-
-// epoch formats a time as Unix seconds; the zero time is the empty field.
-func epoch(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return strconv.FormatInt(t.Unix(), 10)
 }

@@ -137,14 +137,12 @@ func (c *Controller) proxyLines() messages.Reply {
 	return messages.Reply{Lines: lines}
 }
 
-// proxyColumn is the proxy field of a status line: the name, suffixed `!`
-// when the proxy does not run (SPEC §1.6).
-func (c *Controller) proxyColumn(e *entry) string {
+// proxyDown reports whether service e has a proxy that does not run: its
+// status line shows the proxy `NAME!` (REFERENCE §1.6).
+func (c *Controller) proxyDown(e *entry) bool {
 	name := e.cfg.Proxy
-	if p := c.proxies[name]; name != "" && (p == nil || !p.running) {
-		return name + "!"
-	}
-	return name
+	p := c.proxies[name]
+	return name != "" && (p == nil || !p.running)
 }
 
 // haltProxies shuts every proxy down for good (shutdown), then runs then.

@@ -168,7 +168,8 @@ func (c *Controller) socketLines() messages.Reply {
 		if e.file != nil {
 			cfg, service = e.boundCfg, e.service
 		}
-		lines = append(lines, sockets.StatusLine(cfg, service, e.file != nil, c.socketUsers(n, false)))
+		lines = append(lines, messages.SocketLine{Name: cfg.Name, Host: cfg.Host, Service: service,
+			Bound: e.file != nil, Services: c.socketUsers(n, false)}.Format())
 	}
 	return messages.Reply{Lines: lines}
 }

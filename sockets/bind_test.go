@@ -242,16 +242,6 @@ func TestUnixCloseLeavesAReplacedPath(t *testing.T) {
 	}
 }
 
-func TestStatusLine(t *testing.T) {
-	cfg := messages.SocketConfig{Name: "web", Host: "127.0.0.1", Service: "0"}
-	if got := StatusLine(cfg, "4242", true, []string{"s1", "s2"}); got != "web\t127.0.0.1\t4242\tbound\ts1,s2" {
-		t.Fatalf("%q", got)
-	}
-	if got := StatusLine(cfg, "0", false, nil); got != "web\t127.0.0.1\t0\tunbound\t" {
-		t.Fatalf("%q", got)
-	}
-}
-
 // shortDir is a fresh directory with a short path: a UNIX socket path is
 // limited to 107 bytes, which t.TempDir may exceed.
 func shortDir(t *testing.T) string {

@@ -1,0 +1,40 @@
+package actors
+
+import "github.com/cfk/cfk/messages"
+
+// The reply lines of status, desc and pids, built from the
+// controller's view of a service and written by the codecs of package
+// messages (REFERENCE §1.6).
+
+// statusOf is the status line of a service.
+func (c *Controller) statusOf(e *entry) messages.StatusLine {
+	rt := e.rt
+	return messages.StatusLine{
+		Name: e.cfg.Name, State: rt.State, Pid: rt.Pid, StartTime: rt.StartTime, StopTime: rt.StopTime,
+		Proxy: e.cfg.Proxy, ProxyDown: c.proxyDown(e), FailReason: rt.FailReason, RunningCmd: rt.RunningCmd,
+	}
+}
+
+// statusLine is the status line written, built once per change of the
+// service or of its proxy.
+func (c *Controller) statusLine(e *entry) string {
+	if e.status == "" {
+		e.status = c.statusOf(e).Format()
+	}
+	return e.status
+}
+
+// descOf is the desc line of a service.
+func descOf(e *entry) messages.DescLine {
+	return messages.DescLine{Name: e.cfg.Name, Tags: e.cfg.Tags, Desc: e.cfg.Desc, Proxy: e.cfg.Proxy, Cmd: e.cfg.CmdText()}
+}
+
+// pidsOf is the pids line of a service: `NAME: PID`, or `NAME: PROXYPID,
+// PID` under a declared proxy.
+func (c *Controller) pidsOf(e *entry) messages.PidsLine {
+	l := messages.PidsLine{Name: e.cfg.Name, Pid: e.rt.Pid}
+	if p := c.proxies[e.cfg.Proxy]; e.cfg.Proxy != "" && p != nil {
+		l.Proxied, l.ProxyPid = true, p.procPid
+	}
+	return l
+}
