@@ -10,7 +10,7 @@ import (
 // command runs a `command VERB ...` line. Every path answers exactly once.
 func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	switch m.Verb {
-	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids:
+	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids, messages.VerbInspect:
 		ctx.Respond(c.query(m))
 	case messages.VerbList:
 		var lines []string
@@ -84,9 +84,9 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 // haltService is the message of a shutdown to every service.
 func haltService(r messages.RequestID) any { return messages.HaltService{Req: r} }
 
-// query answers status, desc and pids from the controller's own view.
-// Without a selector they cover all services. An unknown service name is
-// an error; a tag (or all) that matches nothing is an empty OK.
+// query answers status, desc, pids and inspect from the controller's own
+// view. Without a selector they cover all services. An unknown service
+// name is an error; a tag (or all) that matches nothing is an empty OK.
 func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	sel := m.Sel
 	if sel.Kind == messages.SelectNone {
@@ -109,6 +109,8 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 			lines = append(lines, c.statusLine(e))
 		case messages.VerbDesc:
 			lines = append(lines, descOf(e).Format())
+		case messages.VerbInspect:
+			lines = append(lines, c.infoOf(e).Format())
 		default:
 			lines = append(lines, c.pidsOf(e).Format())
 		}

@@ -12,7 +12,7 @@
 //
 // The controller owns what services are declared to be; each Service owns
 // what its process is doing. A Service sends ServiceUpdated to the
-// controller after every change, so status/desc/pids/list are
+// controller after every change, so status/desc/pids/inspect/list are
 // answered by the controller alone (lines.go: the typed lines of package
 // messages, written by their Format). Multi-service verbs fan out one command per service
 // and are gathered into exactly one Reply ("done N" rule of SPEC §1.4). A

@@ -2,7 +2,7 @@ package actors
 
 import "github.com/cfk/cfk/messages"
 
-// The reply lines of status, desc and pids, built from the
+// The reply lines of status, desc, pids and inspect, built from the
 // controller's view of a service and written by the codecs of package
 // messages (REFERENCE §1.6).
 
@@ -37,4 +37,11 @@ func (c *Controller) pidsOf(e *entry) messages.PidsLine {
 		l.Proxied, l.ProxyPid = true, p.procPid
 	}
 	return l
+}
+
+// infoOf is the inspect line of a service: status, desc and the counts.
+func (c *Controller) infoOf(e *entry) messages.ServiceInfo {
+	i := messages.NewServiceInfo(c.statusOf(e), descOf(e))
+	i.Retries, i.Crashes, i.NextStart = e.rt.Retries, e.rt.Crashes, e.rt.NextStart
+	return i
 }
