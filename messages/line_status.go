@@ -31,14 +31,19 @@ const statusFields = 8
 // Format writes the line. The times lose their fraction of a second; TAB,
 // CR and LF become spaces (tabs are kept in RunningCmd, the last field).
 func (l StatusLine) Format() string {
-	proxy := field(l.Proxy)
-	if proxy != "" && l.ProxyDown {
-		proxy += "!"
-	}
 	return strings.Join([]string{
 		field(l.Name), l.State.String(), formatPid(l.Pid), formatEpoch(l.StartTime), formatEpoch(l.StopTime),
-		proxy, field(l.FailReason), lastField(l.RunningCmd),
+		field(l.ProxyColumn()), field(l.FailReason), lastField(l.RunningCmd),
 	}, "\t")
+}
+
+// ProxyColumn is the proxy field as written: the name, suffixed `!` when
+// the proxy does not run; "" without a proxy.
+func (l StatusLine) ProxyColumn() string {
+	if l.Proxy != "" && l.ProxyDown {
+		return l.Proxy + "!"
+	}
+	return l.Proxy
 }
 
 // ParseStatusLine reads a status line: exactly eight fields (RunningCmd,
