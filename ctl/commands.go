@@ -42,7 +42,10 @@ States: running (all is well), starting (should soon be running), stopping
 (could not start, will try again).
 
 With --json: an array of {name, state, pid, start_time, stop_time, proxy,
-fail_reason, running_cmd}; times are Unix seconds, absent values null.`,
+fail_reason, running_cmd, retries, crashes, next_start}; times are Unix
+seconds but next_start (RFC 3339, set in backoff), absent values null. It is
+asked as "command inspect SELECTOR" (see inspect); from a cfkd that does not
+know inspect, as "command status SELECTOR", retries and crashes null.`,
 			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
 		verb("start", "start services that are down",
 			`Starts each referenced service. A service that is already up, or has no
@@ -88,6 +91,16 @@ the service has no process).`,
 leaving out what is not set. With --json: an array of {name, tags, desc,
 proxy, cmd}.`,
 			example: "cfkctl desc svc1"},
+		{name: "inspect", args: "[REF...]", group: groupServices, min: 0, max: many, run: runInspect,
+			short: "print everything cfkd knows of services, one JSON object a line",
+			long: `Prints one JSON object per service, as cfkd answers "command inspect
+SELECTOR": name, state, pid, start_time, stop_time, proxy, proxy_up,
+fail_reason, running_cmd, retries (failed starts in a row), crashes (crashes
+of a running process in a row), next_start (when a service in backoff starts
+again), tags, desc, cmd. Times are RFC 3339; absent values are left out,
+but for name, state, retries, crashes and tags. With --json: one array of
+them.`,
+			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},
 		{name: "list", group: groupServices, min: 0, max: 0, run: runList,
 			short: "list the names of all services",
 			long:  `Prints the name of every service cfkd knows, one per line.`},

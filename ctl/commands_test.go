@@ -67,6 +67,8 @@ var (
 		"command status tag all":      ok("svc1\trunning\t4242\t"+twoAgo+"\t\t\t\tsleep 100", "svc2\tstopped\t\t"+hourAgo+"\t"+epoch(3*time.Second)+"\t\t\t"),
 		"command status service nope": fail(notFound),
 		"command status tag empty":    ok(),
+		"command inspect service svc1": ok(`{"name":"svc1","state":"running","pid":4242,"start_time":"2009-11-11T16:16:09.25Z",` +
+			`"running_cmd":"sleep 100","retries":0,"crashes":0,"tags":[],"cmd":"sleep 100"}`),
 	}
 )
 
@@ -106,12 +108,13 @@ func TestStatusCommand(t *testing.T) {
 			cfg:  runCfg{terminal: true, env: map[string]string{"NO_COLOR": "1"}},
 			reqs: []string{"command status service svc1"}, stdout: lineSvc1},
 		{name: "no colours in JSON", args: []string{"--json", "status", "svc1"}, replies: statusOK, cfg: runCfg{terminal: true},
-			reqs:   []string{"command status service svc1"},
-			stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":"sleep 100"}]` + "\n"},
-		{name: "tolerates short lines", args: []string{"status"},
-			replies: map[string]string{"command status all": ok("a\trunning\t1\t"+twoAgo, "b\tstopped", "c")},
-			reqs:    []string{"command status all"},
-			stdout:  "running  a                      2 seconds ago (Wed Nov 11 16:16:09 2009)\nstopped  b\n         c\n"},
+			reqs: []string{"command inspect service svc1"},
+			stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,` +
+				`"fail_reason":null,"running_cmd":"sleep 100","retries":0,"crashes":0,"next_start":null}]` + "\n"},
+		{name: "a malformed line is an error", args: []string{"status"},
+			replies: map[string]string{"command status all": ok("a\trunning\t1\t"+twoAgo+"\t\t\t\t", "b\tstopped", "c")},
+			reqs:    []string{"command status all"}, code: 1,
+			stderr: `cfkctl: cfkd's reply to "command status all": malformed status line: want 8 tab-separated fields, got 2` + "\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}
@@ -204,7 +207,7 @@ func TestDescAndList(t *testing.T) {
 		"command desc tag web":      ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
 		"command list":              ok("svc1", "svc2"),
 	}
-	empty := map[string]string{"command list": ok(), "command desc all": ok(), "command status all": ok(), "command pids all": ok()}
+	empty := map[string]string{"command list": ok(), "command desc all": ok(), "command inspect all": ok(), "command pids all": ok()}
 	for _, tc := range []cmdCase{
 		{name: "desc", args: []string{"desc"}, replies: replies, reqs: []string{"command desc all"},
 			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n" + `svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
@@ -217,7 +220,7 @@ func TestDescAndList(t *testing.T) {
 		{name: "list json", args: []string{"list", "--json"}, replies: replies, reqs: []string{"command list"}, stdout: `["svc1","svc2"]` + "\n"},
 		{name: "empty list json", args: []string{"list", "--json"}, replies: empty, reqs: []string{"command list"}, stdout: "[]\n"},
 		{name: "empty desc json", args: []string{"desc", "--json"}, replies: empty, reqs: []string{"command desc all"}, stdout: "[]\n"},
-		{name: "empty status json", args: []string{"status", "--json"}, replies: empty, reqs: []string{"command status all"}, stdout: "[]\n"},
+		{name: "empty status json", args: []string{"status", "--json"}, replies: empty, reqs: []string{"command inspect all"}, stdout: "[]\n"},
 		{name: "empty pids json", args: []string{"pids", "--json"}, replies: empty, reqs: []string{"command pids all"}, stdout: "{}\n"},
 		{name: "list takes nothing", args: []string{"list", "all"}, code: ExitUsage,
 			stderr: "cfkctl: list takes no argument\nusage: cfkctl list\nRun 'cfkctl help list' for details.\n"},
@@ -227,15 +230,78 @@ func TestDescAndList(t *testing.T) {
 }
 
 func TestStatusJSON(t *testing.T) {
-	cmdCase{args: []string{"--json", "status"}, replies: map[string]string{"command status all": ok(
+	status := ok(
 		"svc1\trunning\t4242\t"+twoAgo+"\t\t\t\tsleep 100",
-		"web1\tfail\t\t"+hourAgo+"\t"+twoAgo+"\tp1!\tExited with error 1\t",
-		"odd\tstopped\tx\ty",
-	)}, reqs: []string{"command status all"},
-		stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":"sleep 100"},` +
-			`{"name":"web1","state":"fail","pid":null,"start_time":` + hourAgo + `,"stop_time":` + twoAgo + `,"proxy":"p1!","fail_reason":"Exited with error 1","running_cmd":null},` +
-			`{"name":"odd","state":"stopped","pid":null,"start_time":null,"stop_time":null,"proxy":null,"fail_reason":null,"running_cmd":null}]` + "\n",
-	}.check(t)
+		"web1\tbackoff\t\t"+hourAgo+"\t"+twoAgo+"\tp1!\t\t",
+	)
+	inspect := ok(
+		`{"name":"svc1","state":"running","pid":4242,"start_time":"2009-11-11T16:16:09Z","running_cmd":"sleep 100",`+
+			`"retries":0,"crashes":1,"tags":["web"],"cmd":"sleep 100"}`,
+		`{"name":"web1","state":"backoff","start_time":"2009-11-11T15:16:11Z","stop_time":"2009-11-11T16:16:09Z",`+
+			`"proxy":"p1","proxy_up":false,"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","tags":[]}`,
+	)
+	svc1 := `{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,` +
+		`"fail_reason":null,"running_cmd":"sleep 100",`
+	web1 := `{"name":"web1","state":"backoff","pid":null,"start_time":` + hourAgo + `,"stop_time":` + twoAgo +
+		`,"proxy":"p1!","fail_reason":null,"running_cmd":null,`
+	for _, tc := range []cmdCase{
+		{name: "from inspect", args: []string{"--json", "status"},
+			replies: map[string]string{"command inspect all": inspect},
+			reqs:    []string{"command inspect all"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z"}]` + "\n"},
+		{name: "from status when cfkd has no inspect", args: []string{"--json", "status", "svc1", "@web"},
+			replies: map[string]string{"command inspect service svc1": fail("unknown command 'inspect'"),
+				"command status service svc1": status, "command status tag web": status},
+			reqs: []string{"command inspect service svc1", "command status service svc1", "command status tag web"},
+			stdout: "[" + svc1 + `"retries":null,"crashes":null,"next_start":null},` +
+				web1 + `"retries":null,"crashes":null,"next_start":null}]` + "\n"},
+		{name: "each service once", args: []string{"--json", "status", "@web", "svc1"},
+			replies: map[string]string{"command inspect tag web": inspect, "command inspect service svc1": inspect},
+			reqs:    []string{"command inspect tag web", "command inspect service svc1"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z"}]` + "\n"},
+		{name: "another error is no fallback", args: []string{"--json", "status", "nope"},
+			replies: map[string]string{"command inspect service nope": fail(notFound)},
+			reqs:    []string{"command inspect service nope"}, code: 1,
+			stdout: `{"ok":false,"error":"` + notFound + `"}` + "\n", stderr: notFound + "\n"},
+		{name: "a malformed line", args: []string{"--json", "status"},
+			replies: map[string]string{"command inspect all": ok(`{"name":"svc1","state":"sleeping"}`)},
+			reqs:    []string{"command inspect all"}, code: 1,
+			stdout: `{"ok":false,"error":"cfkd's reply to \"command inspect all\": malformed inspect line: unknown state \"sleeping\""}` + "\n",
+			stderr: `cfkctl: cfkd's reply to "command inspect all": malformed inspect line: unknown state "sleeping"` + "\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestInspectCommand(t *testing.T) {
+	w1 := `{"name":"w1","state":"running","pid":7,"retries":0,"crashes":0,"tags":["web"],"cmd":"a && b"}`
+	w2 := `{"name":"w2","state":"stopped","retries":0,"crashes":0,"tags":["web"],"later":{"x":1}}`
+	replies := map[string]string{
+		"command inspect all":          ok(w1, w2),
+		"command inspect tag web":      ok(w1, w2),
+		"command inspect service w1":   ok(w1),
+		"command inspect service nope": fail(notFound),
+		"command inspect service bad":  ok(`{"name":"bad"`),
+	}
+	for _, tc := range []cmdCase{
+		{name: "all", args: []string{"inspect"}, replies: replies, reqs: []string{"command inspect all"},
+			stdout: w1 + "\n" + w2 + "\n"},
+		{name: "each once", args: []string{"inspect", "w1", "@web"}, replies: replies,
+			reqs: []string{"command inspect service w1", "command inspect tag web"}, stdout: w1 + "\n" + w2 + "\n"},
+		{name: "json", args: []string{"--json", "inspect", "@web"}, replies: replies, reqs: []string{"command inspect tag web"},
+			stdout: "[" + w1 + "," + w2 + "]\n"},
+		{name: "unknown", args: []string{"inspect", "nope"}, replies: replies, reqs: []string{"command inspect service nope"},
+			code: 1, stderr: notFound + "\n"},
+		{name: "malformed", args: []string{"inspect", "bad"}, replies: replies, reqs: []string{"command inspect service bad"},
+			code: 1, stderr: `cfkctl: cfkd's reply to "command inspect service bad": malformed inspect line: unexpected end of JSON input` + "\n"},
+		{name: "a cfkd without inspect", args: []string{"inspect"},
+			replies: map[string]string{"command inspect all": fail("unknown command 'inspect'")},
+			reqs:    []string{"command inspect all"}, code: 1, stderr: "unknown command 'inspect'\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
 }
 
 func TestOtherCommands(t *testing.T) {

@@ -9,11 +9,21 @@
 // end. Service references become selectors (NAME → `service NAME`, @TAG →
 // `tag TAG`, all → `all`).
 //
+// Reply lines are read with the codecs of package messages, the ones cfkd
+// writes them with (REFERENCE §1.6): ParseStatusLine, ParseDescLine,
+// ParsePidsLine, ParseSocketLine and ParseServiceInfo (`command inspect`).
+// What cfkctl prints, for humans or with --json, is built from the typed
+// values they return; `status --json` asks `command inspect`, and `command
+// status` of a cfkd that answers `unknown command 'inspect'`.
+//
 // Invariants:
 //   - Exit status: 0 on success, 1 when cfkd answers ERROR, cannot be reached
 //     or the conversation fails, 2 on a usage error (nothing is sent then).
 //   - An ERROR from cfkd is printed on stderr exactly as cfkd wrote it, so
 //     scripts can match it; cfkctl's own failures are prefixed `cfkctl: `.
+//   - A reply line that its codec rejects fails the command (exit status 1,
+//     `cfkctl: cfkd's reply to "REQUEST": malformed ... line: WHY`): cfkctl
+//     never prints a guess.
 //   - With --json, stdout holds exactly one JSON value, also on failure
 //     ({"ok":false,"error":...}; the message is on stderr too), except for
 //     usage errors and help, which are for humans.

@@ -3,11 +3,15 @@ package ctl
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
-// FuzzReplyLines feeds one line of a cfkd reply to every parser cfkctl
-// applies to reply lines (status, desc, pids, sockets): no input panics,
-// and the tab-separated ones give back their fields.
+// FuzzReplyLines feeds one line of a cfkd reply to every codec cfkctl
+// reads reply lines with (status, desc, pids, sockets, inspect) and to what
+// it prints of them: no input panics, an accepted line is what its value
+// writes, and what is printed of it holds no line break.
 func FuzzReplyLines(f *testing.F) {
 	for _, s := range []string{
 		"web1\trunning\t4242\t1763738153\t\tp\t\tsleep 100",
@@ -15,28 +19,46 @@ func FuzzReplyLines(f *testing.F) {
 		"web1\tweb, prod\ta desc\t\tsleep 100",
 		"web1: 4242", "web1: 100, 4242", "web1: ", "web1",
 		"s\t127.0.0.1\t8080\tbound\tw1,w2", "s\tunix/\t/tmp/s\tunbound\t",
+		`{"name":"w","state":"backoff","proxy":"p","proxy_up":false,"retries":2,"crashes":0,"next_start":"2026-01-01T00:00:00.5Z","tags":[]}`,
 		"", "\t\t\t\t\t\t\t\t\t", "x\t99999999999999999999\t-1",
 	} {
 		f.Add(s)
 	}
+	now := time.Unix(1763738160, 0)
+	oneLine := func(t *testing.T, what, s string) {
+		if strings.ContainsAny(s, "\r\n") {
+			t.Fatalf("%s %q holds a line break", what, s)
+		}
+	}
 	f.Fuzz(func(t *testing.T, line string) {
-		st := parseStatus(line)
-		if !strings.HasPrefix(line, st.Name) {
-			t.Fatalf("status name %q of %q", st.Name, line)
+		if st, err := messages.ParseStatusLine(line); err == nil {
+			if st.Format() != line {
+				t.Fatalf("status %q reads as %+v, which writes %q", line, st, st.Format())
+			}
+			oneLine(t, "status", formatStatus(st, now, time.UTC, true))
+			statusJSONOf(st)
 		}
-		st.when()
-		d := parseDesc(line)
-		if got := strings.Join([]string{d.Name, d.Tags, d.Desc, d.Proxy, d.Cmd}, "\t"); strings.Count(line, "\t") >= 4 && got != line {
-			t.Fatalf("desc fields of %q join to %q", line, got)
+		if d, err := messages.ParseDescLine(line); err == nil {
+			if d.Format() != line {
+				t.Fatalf("desc %q reads as %+v, which writes %q", line, d, d.Format())
+			}
+			oneLine(t, "desc", formatDesc(d))
+			descJSONOf(d)
 		}
-		d.format()
-		name, pid := parsePidsLine(line)
-		if !strings.HasPrefix(line, name) || (pid != nil && *pid <= 0) {
-			t.Fatalf("pids line %q: %q %v", line, name, pid)
+		if p, err := messages.ParsePidsLine(line); err == nil && (p.Format() != line || p.Pid < 0) {
+			t.Fatalf("pids %q reads as %+v", line, p)
 		}
-		sl := parseSocketLine(line)
-		sl.address()
-		for n := 1; n <= 8; n++ {
+		if sl, err := messages.ParseSocketLine(line); err == nil {
+			if sl.Format() != line {
+				t.Fatalf("sockets %q reads as %+v, which writes %q", line, sl, sl.Format())
+			}
+			oneLine(t, "address", socketAddress(sl))
+		}
+		if i, err := messages.ParseServiceInfo(line); err == nil {
+			infoJSON(i)
+			oneLine(t, "status of inspect", formatStatus(i.StatusLine(), now, time.UTC, false))
+		}
+		for n := 1; n <= 3; n++ {
 			if f := tabFields(line, n); len(f) != n || strings.Join(f, "\t") != line && strings.Count(line, "\t") >= n-1 {
 				t.Fatalf("tabFields(%q, %d) = %q", line, n, f)
 			}

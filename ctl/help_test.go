@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 func TestMainHelp(t *testing.T) {
@@ -29,9 +31,9 @@ func TestMainHelp(t *testing.T) {
 
 // The status line in the examples is what status really prints.
 func TestMainHelpExampleStatus(t *testing.T) {
-	st := status{Name: "svc1", State: "running", StartTime: epoch(2 * time.Second)}
+	st := messages.StatusLine{Name: "svc1", State: messages.Running, StartTime: ago(2 * time.Second)}
 	now := time.Date(2009, 11, 11, 16, 16, 11, 0, time.UTC)
-	want := "  # " + st.format(now, time.UTC, false) + "\n"
+	want := "  # " + formatStatus(st, now, time.UTC, false) + "\n"
 	if !strings.Contains(helpExamples+"\n", want) {
 		t.Fatalf("the examples lack %q", want)
 	}

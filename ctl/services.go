@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // doneLine is the first body line of a service verb's reply.
@@ -61,17 +63,21 @@ func runPids(s *session, args []string) error {
 	var lines []string
 	pids := map[string]*int64{}
 	for _, sel := range sels {
-		got, err := s.call("command pids " + sel)
+		req := "command pids " + sel
+		got, err := s.call(req)
 		if err != nil {
 			return err
 		}
-		for _, l := range got {
-			name, pid := parsePidsLine(l)
-			if _, dup := pids[name]; dup {
+		pls, err := parseReply(req, got, messages.ParsePidsLine)
+		if err != nil {
+			return err
+		}
+		for k, pl := range pls {
+			if _, dup := pids[pl.Name]; dup {
 				continue
 			}
-			pids[name] = pid
-			lines = append(lines, l)
+			pids[pl.Name] = positive(int64(pl.Pid))
+			lines = append(lines, got[k])
 		}
 	}
 	if s.opts.json {
@@ -80,30 +86,11 @@ func runPids(s *session, args []string) error {
 	return printLines(s, lines)
 }
 
-// parsePidsLine reads `NAME: PID` or `NAME: PROXYPID, PID`: the name and
-// the service's own pid (the last one), nil when there is none.
-func parsePidsLine(l string) (string, *int64) {
-	name, rest, _ := strings.Cut(l, ":")
-	pids := strings.Split(rest, ",")
-	return name, positive(pids[len(pids)-1])
-}
-
-// desc is one desc line of cfkd (SPEC.md §1.6): name, tags (joined by
-// ", "), desc, proxy, cmd, tab-separated.
-type desc struct {
-	Name, Tags, Desc, Proxy, Cmd string
-}
-
-func parseDesc(line string) desc {
-	f := tabFields(line, 5)
-	return desc{Name: f[0], Tags: f[1], Desc: f[2], Proxy: f[3], Cmd: f[4]}
-}
-
-// format is `NAME: tags="..." desc="..." proxy="..." cmd="..."`, leaving out
-// what is empty and escaping `"` as the original did.
-func (d desc) format() string {
+// formatDesc is `NAME: tags="..." desc="..." proxy="..." cmd="..."`,
+// leaving out what is empty and escaping `"` as the original did.
+func formatDesc(d messages.DescLine) string {
 	parts := []string{d.Name + ":"}
-	for _, kv := range [][2]string{{"tags", d.Tags}, {"desc", d.Desc}, {"proxy", d.Proxy}, {"cmd", d.Cmd}} {
+	for _, kv := range [][2]string{{"tags", strings.Join(d.Tags, ", ")}, {"desc", d.Desc}, {"proxy", d.Proxy}, {"cmd", d.Cmd}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+`="`+strings.ReplaceAll(kv[1], `"`, `\"`)+`"`)
 		}
@@ -120,12 +107,10 @@ type descJSON struct {
 	Cmd   *string  `json:"cmd"`
 }
 
-func (d desc) json() descJSON {
-	tags := []string{}
-	for _, t := range strings.Split(d.Tags, ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			tags = append(tags, t)
-		}
+func descJSONOf(d messages.DescLine) descJSON {
+	tags := d.Tags
+	if tags == nil {
+		tags = []string{}
 	}
 	return descJSON{Name: d.Name, Tags: tags, Desc: nonEmpty(d.Desc), Proxy: nonEmpty(d.Proxy), Cmd: nonEmpty(d.Cmd)}
 }
@@ -136,15 +121,19 @@ func runDesc(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ds []desc
+	var ds []messages.DescLine
 	seen := map[string]bool{}
 	for _, sel := range sels {
-		lines, err := s.call("command desc " + sel)
+		req := "command desc " + sel
+		lines, err := s.call(req)
 		if err != nil {
 			return err
 		}
-		for _, l := range lines {
-			d := parseDesc(l)
+		got, err := parseReply(req, lines, messages.ParseDescLine)
+		if err != nil {
+			return err
+		}
+		for _, d := range got {
 			if !seen[d.Name] {
 				seen[d.Name] = true
 				ds = append(ds, d)
@@ -154,12 +143,12 @@ func runDesc(s *session, args []string) error {
 	if s.opts.json {
 		out := make([]descJSON, 0, len(ds))
 		for _, d := range ds {
-			out = append(out, d.json())
+			out = append(out, descJSONOf(d))
 		}
 		return writeJSON(s.env.stdout, out)
 	}
 	for _, d := range ds {
-		fmt.Fprintln(s.env.stdout, d.format())
+		fmt.Fprintln(s.env.stdout, formatDesc(d))
 	}
 	return nil
 }

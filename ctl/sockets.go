@@ -3,23 +3,14 @@ package ctl
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cfk/cfk/messages"
 )
 
-// socketLine is one line of cfkd's `command sockets`: name, host, port or
-// path, bound|unbound, services (comma list), tab-separated.
-type socketLine struct {
-	Name, Host, Service, State, Services string
-}
-
-func parseSocketLine(line string) socketLine {
-	f := tabFields(line, 5)
-	return socketLine{Name: f[0], Host: f[1], Service: f[2], State: f[3], Services: f[4]}
-}
-
-// address is host:port, [v6]:port or unix:PATH.
-func (l socketLine) address() string {
+// socketAddress is host:port, [v6]:port or unix:PATH.
+func socketAddress(l messages.SocketLine) string {
 	switch {
-	case l.Host == "unix/":
+	case l.Host == messages.HostUnix:
 		return "unix:" + l.Service
 	case strings.Contains(l.Host, ":"):
 		return "[" + l.Host + "]:" + l.Service
@@ -40,33 +31,38 @@ type socketJSON struct {
 // runSockets is `cfkctl sockets`: `STATE  NAME  ADDRESS  SERVICES` per
 // socket, the state coloured on a terminal.
 func runSockets(s *session, _ []string) error {
-	lines, err := s.call("command sockets")
+	const req = "command sockets"
+	lines, err := s.call(req)
+	if err != nil {
+		return err
+	}
+	socks, err := parseReply(req, lines, messages.ParseSocketLine)
 	if err != nil {
 		return err
 	}
 	if s.opts.json {
-		out := make([]socketJSON, 0, len(lines))
-		for _, raw := range lines {
-			l := parseSocketLine(raw)
-			svcs := []string{}
-			for _, n := range strings.Split(l.Services, ",") {
-				if n != "" {
-					svcs = append(svcs, n)
-				}
+		out := make([]socketJSON, 0, len(socks))
+		for _, l := range socks {
+			svcs := l.Services
+			if svcs == nil {
+				svcs = []string{}
 			}
-			out = append(out, socketJSON{Name: l.Name, Host: l.Host, Service: l.Service, Address: l.address(),
-				Bound: l.State == "bound", Services: svcs})
+			out = append(out, socketJSON{Name: l.Name, Host: l.Host, Service: l.Service, Address: socketAddress(l),
+				Bound: l.Bound, Services: svcs})
 		}
 		return writeJSON(s.env.stdout, out)
 	}
 	color := s.color()
-	for _, raw := range lines {
-		l := parseSocketLine(raw)
-		state := fmt.Sprintf("%-8s", l.State)
-		if color && l.State == "bound" {
-			state = paint(ansiGreen, l.State) + state[len(l.State):]
+	for _, l := range socks {
+		state := "unbound"
+		if l.Bound {
+			state = "bound"
 		}
-		line := fmt.Sprintf("%s %-20s %-24s %s", state, l.Name, l.address(), l.Services)
+		padded := fmt.Sprintf("%-8s", state)
+		if color && l.Bound {
+			padded = paint(ansiGreen, state) + padded[len(state):]
+		}
+		line := fmt.Sprintf("%s %-20s %-24s %s", padded, l.Name, socketAddress(l), strings.Join(l.Services, ","))
 		fmt.Fprintln(s.env.stdout, strings.TrimRight(line, " "))
 	}
 	return nil

@@ -6,30 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
-
-// status is one status line of cfkd (SPEC.md §1.6):
-// name, state, pid, start_time, stop_time, proxy, fail_reason, running_cmd,
-// tab-separated. Absent fields are empty.
-type status struct {
-	Name, State, Pid, StartTime, StopTime, Proxy, FailReason, RunningCmd string
-}
-
-// parseStatus reads a status line. It is tolerant: missing fields are
-// empty, extra ones ignored.
-func parseStatus(line string) status {
-	f := strings.Split(line, "\t")
-	at := func(i int) string {
-		if i < len(f) {
-			return f[i]
-		}
-		return ""
-	}
-	return status{
-		Name: at(0), State: at(1), Pid: at(2), StartTime: at(3), StopTime: at(4),
-		Proxy: at(5), FailReason: at(6), RunningCmd: at(7),
-	}
-}
 
 // tabFields splits one tab-separated line of cfkd into exactly n fields:
 // a missing field is empty, and the last one keeps any further tabs.
@@ -41,12 +20,31 @@ func tabFields(line string, n int) []string {
 	return f
 }
 
-// when is the time status shows: start_time for a running or starting
-// service, stop_time otherwise, or whichever is set.
-func (st status) when() (time.Time, bool) {
-	start, okStart := parseEpoch(st.StartTime)
-	stop, okStop := parseEpoch(st.StopTime)
-	up := st.State == "running" || st.State == "starting"
+// parseReply reads the lines cfkd answered to request with the codec
+// parse (package messages): a malformed line fails the command.
+func parseReply[T any](request string, lines []string, parse func(string) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(lines))
+	for _, l := range lines {
+		v, err := parse(l)
+		if err != nil {
+			return nil, fmt.Errorf("cfkd's reply to %q: %w", request, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// shownTime is t when status shows it: set, and after 1970.
+func shownTime(t time.Time) (time.Time, bool) {
+	return t, !t.IsZero() && t.Unix() > 0
+}
+
+// statusWhen is the time status shows: start_time for a running or
+// starting service, stop_time otherwise, or whichever is set.
+func statusWhen(st messages.StatusLine) (time.Time, bool) {
+	start, okStart := shownTime(st.StartTime)
+	stop, okStop := shownTime(st.StopTime)
+	up := st.State == messages.Running || st.State == messages.Starting
 	switch {
 	case up && okStart:
 		return start, true
@@ -60,19 +58,20 @@ func (st status) when() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// format is the human status line:
+// formatStatus is the human status line:
 //
 //	STATE    NAME                 N seconds ago (Mon Jan  2 15:04:05 2006) [FAIL REASON]
 //
 // the columns of the original cfkctl (`%-8s %-20s %15s (%s)`); without a
 // time, `STATE    NAME`. The state is coloured when color is set.
-func (st status) format(now time.Time, loc *time.Location, color bool) string {
-	state := fmt.Sprintf("%-8s", st.State)
+func formatStatus(st messages.StatusLine, now time.Time, loc *time.Location, color bool) string {
+	name := st.State.String()
+	state := fmt.Sprintf("%-8s", name)
 	if color {
-		state = paint(stateColor(st.State), st.State) + state[len(st.State):]
+		state = paint(stateColor(name), name) + state[len(name):]
 	}
 	var line string
-	if t, ok := st.when(); ok {
+	if t, ok := statusWhen(st); ok {
 		line = fmt.Sprintf("%s %-20s %15s (%s)", state, st.Name, relTime(now.Sub(t)), t.In(loc).Format(time.ANSIC))
 	} else {
 		line = state + " " + st.Name
@@ -109,27 +108,22 @@ func plural(n int64, unit string) string {
 	return strconv.FormatInt(n, 10) + " " + unit + "s ago"
 }
 
-// parseEpoch reads Unix seconds; empty, malformed or non-positive is unset.
-func parseEpoch(s string) (time.Time, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return time.Time{}, false
-	}
-	return time.Unix(n, 0), true
-}
-
 // gatherStatus asks the status of each selector and returns the services
 // in the order cfkd gave them, each once.
-func gatherStatus(s *session, sels []string) ([]status, error) {
-	var out []status
+func gatherStatus(s *session, sels []string) ([]messages.StatusLine, error) {
+	var out []messages.StatusLine
 	seen := map[string]bool{}
 	for _, sel := range sels {
-		lines, err := s.call("command status " + sel)
+		req := "command status " + sel
+		lines, err := s.call(req)
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range lines {
-			st := parseStatus(l)
+		sts, err := parseReply(req, lines, messages.ParseStatusLine)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range sts {
 			if !seen[st.Name] {
 				seen[st.Name] = true
 				out = append(out, st)
@@ -139,26 +133,27 @@ func gatherStatus(s *session, sels []string) ([]status, error) {
 	return out, nil
 }
 
-// runStatus is `cfkctl status [REF...]`.
+// runStatus is `cfkctl status [REF...]`. With --json it asks `command
+// inspect` (see statusJSONs).
 func runStatus(s *session, args []string) error {
 	sels, err := selectorsOrAll(args)
 	if err != nil {
 		return err
 	}
+	if s.opts.json {
+		out, err := statusJSONs(s, sels)
+		if err != nil {
+			return err
+		}
+		return writeJSON(s.env.stdout, out)
+	}
 	sts, err := gatherStatus(s, sels)
 	if err != nil {
 		return err
 	}
-	if s.opts.json {
-		out := make([]statusJSON, 0, len(sts))
-		for _, st := range sts {
-			out = append(out, st.json())
-		}
-		return writeJSON(s.env.stdout, out)
-	}
 	now, color := s.env.now(), s.color()
 	for _, st := range sts {
-		fmt.Fprintln(s.env.stdout, st.format(now, s.env.loc, color))
+		fmt.Fprintln(s.env.stdout, formatStatus(st, now, s.env.loc, color))
 	}
 	return nil
 }
@@ -174,45 +169,28 @@ func runPid(s *session, args []string) error {
 		return err
 	}
 	for _, st := range sts {
-		if st.Name == name && positive(st.Pid) != nil {
-			return printLines(s, []string{st.Pid})
+		if st.Name == name && st.Pid > 0 {
+			return printLines(s, []string{strconv.Itoa(st.Pid)})
 		}
 	}
 	return &userError{msg: name + " is not running"}
 }
 
-// statusJSON is a status line for --json.
-type statusJSON struct {
-	Name       string  `json:"name"`
-	State      string  `json:"state"`
-	Pid        *int64  `json:"pid"`
-	StartTime  *int64  `json:"start_time"`
-	StopTime   *int64  `json:"stop_time"`
-	Proxy      *string `json:"proxy"`
-	FailReason *string `json:"fail_reason"`
-	RunningCmd *string `json:"running_cmd"`
-}
-
-func (st status) json() statusJSON {
-	return statusJSON{
-		Name:       st.Name,
-		State:      st.State,
-		Pid:        positive(st.Pid),
-		StartTime:  positive(st.StartTime),
-		StopTime:   positive(st.StopTime),
-		Proxy:      nonEmpty(st.Proxy),
-		FailReason: nonEmpty(st.FailReason),
-		RunningCmd: nonEmpty(st.RunningCmd),
-	}
-}
-
-// positive is s as a number when it is a positive integer, else nil (null).
-func positive(s string) *int64 {
-	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || n <= 0 {
+// positive is n as a JSON number when it is positive, else nil (null).
+func positive(n int64) *int64 {
+	if n <= 0 {
 		return nil
 	}
 	return &n
+}
+
+// epochJSON is a time as Unix seconds, nil (null) when status would not
+// show it.
+func epochJSON(t time.Time) *int64 {
+	if t, ok := shownTime(t); ok {
+		return positive(t.Unix())
+	}
+	return nil
 }
 
 // nonEmpty is s, or nil (null) when empty.

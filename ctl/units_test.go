@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 func TestDefaultAddress(t *testing.T) {
@@ -138,64 +140,50 @@ func TestRelTime(t *testing.T) {
 	}
 }
 
-func TestParseStatus(t *testing.T) {
-	tests := []struct {
-		line string
-		want status
-	}{
-		{"svc1\trunning\t42\t100\t\t\t\tsleep 100", status{Name: "svc1", State: "running", Pid: "42", StartTime: "100", RunningCmd: "sleep 100"}},
-		{"svc1\tstopped", status{Name: "svc1", State: "stopped"}},
-		{"svc1", status{Name: "svc1"}},
-		{"", status{}},
-		{"a\tfail\t\t1\t2\tp!\tExited with error 1\t\textra", status{Name: "a", State: "fail", StartTime: "1", StopTime: "2", Proxy: "p!", FailReason: "Exited with error 1"}},
-	}
-	for _, tc := range tests {
-		if got := parseStatus(tc.line); got != tc.want {
-			t.Errorf("parseStatus(%q) = %+v, want %+v", tc.line, got, tc.want)
-		}
-	}
-}
+// ago is testNow minus d, in whole seconds, as a status time.
+func ago(d time.Duration) time.Time { return time.Unix(testNow.Add(-d).Unix(), 0) }
 
 func TestStatusFormat(t *testing.T) {
 	s, m, h := time.Second, time.Minute, time.Hour
+	type st = messages.StatusLine
 	tests := []struct {
 		name string
-		st   status
+		st   st
 		want string
 	}{
-		{"tutorial running", status{Name: "svc1", State: "running", Pid: "42", StartTime: epoch(2 * s)},
+		{"tutorial running", st{Name: "svc1", State: messages.Running, Pid: 42, StartTime: ago(2 * s)},
 			"running  svc1                   2 seconds ago (Wed Nov 11 16:16:09 2009)"},
-		{"one second", status{Name: "svc1", State: "running", StartTime: epoch(s)},
+		{"one second", st{Name: "svc1", State: messages.Running, StartTime: ago(s)},
 			"running  svc1                    1 second ago (Wed Nov 11 16:16:10 2009)"},
-		{"starting uses start_time", status{Name: "s", State: "starting", StartTime: epoch(3 * s), StopTime: epoch(h)},
+		{"starting uses start_time", st{Name: "s", State: messages.Starting, StartTime: ago(3 * s), StopTime: ago(h)},
 			"starting s                      3 seconds ago (Wed Nov 11 16:16:08 2009)"},
-		{"stopped uses stop_time", status{Name: "svc1", State: "stopped", StartTime: epoch(h), StopTime: epoch(3 * s)},
+		{"stopped uses stop_time", st{Name: "svc1", State: messages.Stopped, StartTime: ago(h), StopTime: ago(3 * s)},
 			"stopped  svc1                   3 seconds ago (Wed Nov 11 16:16:08 2009)"},
-		{"stopping uses stop_time", status{Name: "svc1", State: "stopping", StartTime: epoch(h), StopTime: epoch(s)},
+		{"stopping uses stop_time", st{Name: "svc1", State: messages.Stopping, StartTime: ago(h), StopTime: ago(s)},
 			"stopping svc1                    1 second ago (Wed Nov 11 16:16:10 2009)"},
-		{"running falls back to stop_time", status{Name: "x", State: "running", StopTime: epoch(5 * m)},
+		{"running falls back to stop_time", st{Name: "x", State: messages.Running, StopTime: ago(5 * m)},
 			"running  x                      5 minutes ago (Wed Nov 11 16:11:11 2009)"},
-		{"stopped falls back to start_time", status{Name: "x", State: "stopped", StartTime: epoch(h)},
+		{"stopped falls back to start_time", st{Name: "x", State: messages.Stopped, StartTime: ago(h)},
 			"stopped  x                         1 hour ago (Wed Nov 11 15:16:11 2009)"},
-		{"hours", status{Name: "x", State: "running", StartTime: epoch(47 * h)},
+		{"hours", st{Name: "x", State: messages.Running, StartTime: ago(47 * h)},
 			"running  x                       47 hours ago (Mon Nov  9 17:16:11 2009)"},
-		{"days", status{Name: "x", State: "running", StartTime: epoch(72 * h)},
+		{"days", st{Name: "x", State: messages.Running, StartTime: ago(72 * h)},
 			"running  x                         3 days ago (Sun Nov  8 16:16:11 2009)"},
-		{"fail with reason", status{Name: "web1", State: "fail", StartTime: epoch(10 * s), StopTime: epoch(3 * s), FailReason: "Exited with error 1"},
+		{"fail with reason", st{Name: "web1", State: messages.Fail, StartTime: ago(10 * s), StopTime: ago(3 * s), FailReason: "Exited with error 1"},
 			"fail     web1                   3 seconds ago (Wed Nov 11 16:16:08 2009) [Exited with error 1]"},
-		{"fail by signal", status{Name: "web1", State: "fail", StopTime: epoch(2 * m), FailReason: "Received signal 9"},
+		{"fail by signal", st{Name: "web1", State: messages.Fail, StopTime: ago(2 * m), FailReason: "Received signal 9"},
 			"fail     web1                   2 minutes ago (Wed Nov 11 16:14:11 2009) [Received signal 9]"},
-		{"no time", status{Name: "svc1", State: "stopped"}, "stopped  svc1"},
-		{"no time fail", status{Name: "svc1", State: "fail", FailReason: "Received signal 9"}, "fail     svc1 [Received signal 9]"},
-		{"bad times ignored", status{Name: "svc1", State: "fatal", StartTime: "soon", StopTime: "0"}, "fatal    svc1"},
-		{"long name", status{Name: "a-very-long-service-name-indeed", State: "backoff", StopTime: epoch(s)},
+		{"no time", st{Name: "svc1", State: messages.Stopped}, "stopped  svc1"},
+		{"no time fail", st{Name: "svc1", State: messages.Fail, FailReason: "Received signal 9"}, "fail     svc1 [Received signal 9]"},
+		{"epoch 0 is no time", st{Name: "svc1", State: messages.Fatal, StopTime: time.Unix(0, 0)}, "fatal    svc1"},
+		{"long name", st{Name: "a-very-long-service-name-indeed", State: messages.Backoff, StopTime: ago(s)},
 			"backoff  a-very-long-service-name-indeed    1 second ago (Wed Nov 11 16:16:10 2009)"},
-		{"future", status{Name: "x", State: "running", StartTime: epoch(-time.Minute)},
+		{"future", st{Name: "x", State: messages.Running, StartTime: ago(-time.Minute)},
 			"running  x                      0 seconds ago (Wed Nov 11 16:17:11 2009)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.st.format(testNow, time.UTC, false); got != tc.want {
+			if got := formatStatus(tc.st, testNow, time.UTC, false); got != tc.want {
 				t.Fatalf("got\n%q\nwant\n%q", got, tc.want)
 			}
 		})
@@ -204,28 +192,28 @@ func TestStatusFormat(t *testing.T) {
 
 func TestStatusFormatLocalTime(t *testing.T) {
 	paris := time.FixedZone("CET", 3600)
-	st := status{Name: "svc1", State: "running", StartTime: epoch(2 * time.Second)}
+	st := messages.StatusLine{Name: "svc1", State: messages.Running, StartTime: ago(2 * time.Second)}
 	want := "running  svc1                   2 seconds ago (Wed Nov 11 17:16:09 2009)"
-	if got := st.format(testNow, paris, false); got != want {
+	if got := formatStatus(st, testNow, paris, false); got != want {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 }
 
 func TestStatusFormatColor(t *testing.T) {
 	tests := []struct {
-		state, want string
+		state messages.State
+		want  string
 	}{
-		{"running", "\x1b[1;32mrunning\x1b[0m  x"},
-		{"starting", "\x1b[1;33mstarting\x1b[0m x"},
-		{"stopping", "\x1b[1;33mstopping\x1b[0m x"},
-		{"fail", "\x1b[1;31mfail\x1b[0m     x"},
-		{"fatal", "\x1b[1;31mfatal\x1b[0m    x"},
-		{"backoff", "\x1b[1;31mbackoff\x1b[0m  x"},
-		{"stopped", "stopped  x"},
-		{"weird", "weird    x"},
+		{messages.Running, "\x1b[1;32mrunning\x1b[0m  x"},
+		{messages.Starting, "\x1b[1;33mstarting\x1b[0m x"},
+		{messages.Stopping, "\x1b[1;33mstopping\x1b[0m x"},
+		{messages.Fail, "\x1b[1;31mfail\x1b[0m     x"},
+		{messages.Fatal, "\x1b[1;31mfatal\x1b[0m    x"},
+		{messages.Backoff, "\x1b[1;31mbackoff\x1b[0m  x"},
+		{messages.Stopped, "stopped  x"},
 	}
 	for _, tc := range tests {
-		if got := (status{Name: "x", State: tc.state}).format(testNow, time.UTC, true); got != tc.want {
+		if got := formatStatus(messages.StatusLine{Name: "x", State: tc.state}, testNow, time.UTC, true); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.state, got, tc.want)
 		}
 	}
@@ -237,35 +225,17 @@ func TestDescFormat(t *testing.T) {
 	}{
 		{"svc1\tweb, prod\ta sleeper\t\tsleep 100", `svc1: tags="web, prod" desc="a sleeper" cmd="sleep 100"`},
 		{"svc1\t\t\t\t", `svc1:`},
-		{"svc1", `svc1:`},
 		{"s\t\t\tp1\t[\"perl\",\"-e\",\"1\"]", `s: proxy="p1" cmd="[\"perl\",\"-e\",\"1\"]"`},
 		{"s\tt\td\tp\tsh -c 'a\tb'", `s: tags="t" desc="d" proxy="p" cmd="sh -c 'a	b'"`},
 	}
 	for _, tc := range tests {
-		if got := parseDesc(tc.line).format(); got != tc.want {
-			t.Errorf("desc %q: got %q, want %q", tc.line, got, tc.want)
+		d, err := messages.ParseDescLine(tc.line)
+		if err != nil {
+			t.Errorf("desc %q: %v", tc.line, err)
+			continue
 		}
-	}
-}
-
-func TestParsePidsLine(t *testing.T) {
-	n := func(v int64) *int64 { return &v }
-	tests := []struct {
-		line string
-		name string
-		pid  *int64
-	}{
-		{"svc1: 42", "svc1", n(42)},
-		{"svc1: 100, 42", "svc1", n(42)},
-		{"svc1: ", "svc1", nil},
-		{"svc1:", "svc1", nil},
-		{"svc1", "svc1", nil},
-		{"svc1: x", "svc1", nil},
-	}
-	for _, tc := range tests {
-		name, pid := parsePidsLine(tc.line)
-		if name != tc.name || !reflect.DeepEqual(pid, tc.pid) {
-			t.Errorf("parsePidsLine(%q) = %q, %v", tc.line, name, pid)
+		if got := formatDesc(d); got != tc.want {
+			t.Errorf("desc %q: got %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

@@ -1,0 +1,135 @@
+package ctl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// gatherInfo asks `command inspect` of each selector and returns the
+// services in the order cfkd gave them, each once, with the lines as cfkd
+// wrote them.
+func gatherInfo(s *session, sels []string) ([]messages.ServiceInfo, []string, error) {
+	var (
+		out []messages.ServiceInfo
+		raw []string
+	)
+	seen := map[string]bool{}
+	for _, sel := range sels {
+		req := "command inspect " + sel
+		lines, err := s.call(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		infos, err := parseReply(req, lines, messages.ParseServiceInfo)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, i := range infos {
+			if !seen[i.Name] {
+				seen[i.Name] = true
+				out, raw = append(out, i), append(raw, lines[k])
+			}
+		}
+	}
+	return out, raw, nil
+}
+
+// unknownVerb reports whether err is cfkd's answer to a verb it does not
+// know (an older cfkd, or the original's).
+func unknownVerb(err error, verb messages.Verb) bool {
+	var re *protocol.RemoteError
+	return errors.As(err, &re) && re.Msg == fmt.Sprintf("unknown command '%s'", verb)
+}
+
+// runInspect is `cfkctl inspect [REF...]`: cfkd's JSON object per service,
+// one a line; with --json, one array of them.
+func runInspect(s *session, args []string) error {
+	sels, err := selectorsOrAll(args)
+	if err != nil {
+		return err
+	}
+	_, raw, err := gatherInfo(s, sels)
+	if err != nil {
+		return err
+	}
+	if s.opts.json {
+		out := make([]json.RawMessage, 0, len(raw))
+		for _, l := range raw {
+			out = append(out, json.RawMessage(l))
+		}
+		return writeJSON(s.env.stdout, out)
+	}
+	return printLines(s, raw)
+}
+
+// statusJSON is a service for `status --json`: the status line's fields,
+// times as Unix seconds, and the counts of inspect; absent values are null.
+type statusJSON struct {
+	Name       string  `json:"name"`
+	State      string  `json:"state"`
+	Pid        *int64  `json:"pid"`
+	StartTime  *int64  `json:"start_time"`
+	StopTime   *int64  `json:"stop_time"`
+	Proxy      *string `json:"proxy"` // as the status line shows it: NAME! when down
+	FailReason *string `json:"fail_reason"`
+	RunningCmd *string `json:"running_cmd"`
+	Retries    *int    `json:"retries"`    // null from a cfkd without inspect
+	Crashes    *int    `json:"crashes"`    // null from a cfkd without inspect
+	NextStart  *string `json:"next_start"` // RFC 3339; null unless in backoff
+}
+
+// statusJSONOf is what a status line says.
+func statusJSONOf(st messages.StatusLine) statusJSON {
+	return statusJSON{
+		Name:       st.Name,
+		State:      st.State.String(),
+		Pid:        positive(int64(st.Pid)),
+		StartTime:  epochJSON(st.StartTime),
+		StopTime:   epochJSON(st.StopTime),
+		Proxy:      nonEmpty(st.ProxyColumn()),
+		FailReason: nonEmpty(st.FailReason),
+		RunningCmd: nonEmpty(st.RunningCmd),
+	}
+}
+
+// infoJSON is what an inspect line says.
+func infoJSON(i messages.ServiceInfo) statusJSON {
+	j := statusJSONOf(i.StatusLine())
+	j.Retries, j.Crashes = &i.Retries, &i.Crashes
+	if !i.NextStart.IsZero() {
+		next := i.NextStart.UTC().Format(time.RFC3339Nano)
+		j.NextStart = &next
+	}
+	return j
+}
+
+// statusJSONs is what `status --json` prints: from `command inspect`, or
+// from `command status` when cfkd does not know inspect (the counts are
+// null then).
+func statusJSONs(s *session, sels []string) ([]statusJSON, error) {
+	infos, _, err := gatherInfo(s, sels)
+	if unknownVerb(err, messages.VerbInspect) {
+		sts, err := gatherStatus(s, sels)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]statusJSON, 0, len(sts))
+		for _, st := range sts {
+			out = append(out, statusJSONOf(st))
+		}
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]statusJSON, 0, len(infos))
+	for _, i := range infos {
+		out = append(out, infoJSON(i))
+	}
+	return out, nil
+}
