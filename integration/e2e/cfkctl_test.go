@@ -91,8 +91,12 @@ func TestTutorialWithCfkctl(t *testing.T) {
 	}
 	// --json for scripts
 	var st []map[string]any
-	if err := json.Unmarshal([]byte(d.ctlOK("", "--json", "status", "svc1")), &st); err != nil || st[0]["state"] != "running" {
+	if err := json.Unmarshal([]byte(d.ctlOK("", "--json", "status", "svc1")), &st); err != nil || len(st) != 1 ||
+		st[0]["state"] != "running" || st[0]["retries"] != float64(0) { // retries: asked with command inspect
 		t.Fatalf("json status: %v %v", st, err)
+	}
+	if out := d.ctlOK("", "inspect", "svc1"); !strings.HasPrefix(out, `{"name":"svc1","state":"running","pid":`) {
+		t.Fatalf("inspect: %q", out)
 	}
 	d.ctlOK("", "shutdown")
 	if err := d.waitExit(); err != nil {
