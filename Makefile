@@ -66,7 +66,8 @@ lint:
 # kept in the repo (PACKAGE/testdata/fuzz/TARGET, run by every go test):
 # `make fuzz-corpus` adds what the last fuzzing runs found.
 FUZZ := ./messages:FuzzParse ./messages:FuzzParseProxyStatus ./messages:FuzzParseProxyLog \
-	./protocol:FuzzReadRequest ./protocol:FuzzReadReply ./proxyproc:FuzzCommandLine \
+	./protocol:FuzzReadRequest ./protocol:FuzzReadReply \
+	./proxywire:FuzzCommandLine ./proxywire:FuzzCommandRoundTrip \
 	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump
 
 # Every fuzz target for FUZZTIME inputs (CI runs this).

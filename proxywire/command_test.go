@@ -1,4 +1,4 @@
-package proxyproc
+package proxywire
 
 import (
 	"errors"
@@ -101,55 +101,42 @@ func TestEncodeCommandRoundTrip(t *testing.T) {
 	}
 }
 
-func TestStatusLines(t *testing.T) {
+// EncodeCommand refuses what ParseCommand would refuse, with its error,
+// and a stop with fields of a start.
+func TestEncodeCommandRefuses(t *testing.T) {
 	for _, tc := range []struct {
-		s    Status
+		c    Command
 		want string
 	}{
-		{Status{Status: "started", Name: "web<1>", Pid: 1234}, `{"status":"started","name":"web<1>","pid":1234}`},
-		{Status{Status: "stopped", Name: "web", Pid: 1234, ExitStatus: 0}, `{"status":"stopped","name":"web","pid":1234,"exit_status":0}`},
-		{Status{Status: "stopped", Name: "web", Pid: 1234, ExitStatus: 256}, `{"status":"stopped","name":"web","pid":1234,"exit_status":256}`},
+		{Command{Command: "restart", Name: "x"}, `unknown command "restart"`},
+		{Command{Command: "stop"}, "name: missing or empty"},
+		{Command{Command: "stop", Name: "x", Cmd: "a"}, "stop: has fields of a start"},
+		{Command{Command: "start", Name: "x"}, "cmd: empty"},
+		{Command{Command: "start", Name: "x", Cmd: " \t"}, "cmd: empty"},
+		{Command{Command: "start", Name: "x", Argv: []string{}}, "cmd: empty array"},
+		{Command{Command: "start", Name: "x", Argv: []string{"", "a"}}, "cmd: empty array"},
+		{Command{Command: "start", Name: "x", Cmd: "a", Argv: []string{"a"}}, "cmd: both a string and an array"},
+		{Command{Command: "start", Name: "x", Cmd: "a", Env: map[string]string{"A=B": "c"}}, `env: invalid variable name "A=B"`},
+		{Command{Command: "start", Name: "x", Cmd: "a", Env: map[string]string{"": "c"}}, `env: invalid variable name ""`},
+		{Command{Command: "start", Name: "x", Cmd: "a", Env: map[string]string{"A": "c\x00"}}, "env A: NUL byte in value"},
 	} {
-		b := EncodeStatus(tc.s)
-		if string(b) != tc.want+"\n" {
-			t.Errorf("got %q, want %q", b, tc.want+"\n")
-		}
-		got, err := ParseStatus(b)
-		if err != nil || got != tc.s {
-			t.Errorf("%s: parsed back %+v, %v", b, got, err)
+		b, err := EncodeCommand(tc.c)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %q, %v, want an error with %q", tc.c, b, err, tc.want)
 		}
 	}
-	// the original proxy sent exit_status null with started, keys in any order
-	got, err := ParseStatus([]byte(`{"pid":7,"exit_status":null,"name":"s","status":"started"}`))
-	if err != nil || got != (Status{Status: "started", Name: "s", Pid: 7}) {
-		t.Errorf("original started: %+v, %v", got, err)
-	}
-	for _, bad := range []string{`{}`, `{"status":"gone","name":"s"}`, `{"status":"stopped","name":"s","pid":1}`, `{"status":"started"}`, `x`} {
-		if _, err := ParseStatus([]byte(bad)); err == nil {
-			t.Errorf("%s: no error", bad)
-		}
+	_, err := ParseCommand([]byte(`{"command":"start","name":"x","cmd":"a","env":{"A":"c\u0000"}}`))
+	if err == nil || !strings.Contains(err.Error(), "env A: NUL byte in value") {
+		t.Errorf("NUL in an env value: %v", err)
 	}
 }
 
-func TestLogLines(t *testing.T) {
-	b := appendLogLine(nil, "out", "web", []byte("a: b\nc"))
-	if string(b) != "out:web:a: b c\n" {
-		t.Errorf("got %q", b)
-	}
-	l, err := ParseLogLine("err:-:parse error: x:y")
-	if err != nil || l != (LogLine{Type: "err", Service: "-", Message: "parse error: x:y"}) {
-		t.Errorf("got %+v, %v", l, err)
-	}
-	if _, err := ParseLogLine("out:nocolon"); err == nil {
-		t.Error("no error for a line with one colon")
-	}
-}
-
-func TestChildEnv(t *testing.T) {
-	base := []string{"PATH=/bin", "_CFK_COMMAND_FD=3", "_CFK_SOCK_web=6", "FOO=old", "CONTROL_FREAK_SERVICE=stale", "BAD"}
-	got := ChildEnv(base, map[string]string{"FOO": "new", "BAR": "1"}, "svc")
-	want := []string{"PATH=/bin", "FOO=new", "CONTROL_FREAK_SERVICE=svc", "BAR=1", "CONTROL_FREAK_ENABLED=1"}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q\nwant %q", got, want)
+// cfkd sends a command that is not valid UTF-8 (the language allows it) as
+// it always did: each bad byte becomes U+FFFD, escaped as \ufffd.
+func TestEncodeCommandInvalidUTF8(t *testing.T) {
+	b, err := EncodeCommand(Command{Command: "start", Name: "s", Cmd: "echo \xff", Env: map[string]string{"K": "\xfe"}})
+	want := `{"command":"start","name":"s","cmd":"echo \ufffd","env":{"K":"\ufffd"},"ignore_stdout":false,"ignore_stderr":false,"tie_stdin_to":null,"no_new_session":false}` + "\n"
+	if err != nil || string(b) != want {
+		t.Errorf("got %q, %v\nwant %q", b, err, want)
 	}
 }
