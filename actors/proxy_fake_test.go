@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
 	"github.com/sirupsen/logrus"
@@ -35,7 +34,7 @@ func (r *rig) playProxies() <-chan *playedProxy {
 	ch := make(chan *playedProxy, 16)
 	r.fake.mu.Lock()
 	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		if !hasEnv(spec.Env, messages.ProxyCommandFdEnv+"=3") || len(spec.ExtraFiles) < 3 {
+		if !hasEnv(spec.Env, proxywire.EnvCommandFd+"=3") || len(spec.ExtraFiles) < 3 {
 			return
 		}
 		dup := func(f *os.File) *os.File {

@@ -95,9 +95,9 @@ func (p *pipes) closeAll() {
 func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.EnvVar) {
 	files := []*os.File{p.cmdR, p.statusW, p.logW}
 	vars := []messages.EnvVar{
-		{Key: messages.ProxyCommandFdEnv, Value: "3"},
-		{Key: messages.ProxyStatusFdEnv, Value: "4"},
-		{Key: messages.ProxyLogFdEnv, Value: "5"},
+		{Key: proxywire.EnvCommandFd, Value: "3"},
+		{Key: proxywire.EnvStatusFd, Value: "4"},
+		{Key: proxywire.EnvLogFd, Value: "5"},
 	}
 	names := make([]string, 0, len(sockets))
 	for n := range sockets {
@@ -105,7 +105,7 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		vars = append(vars, messages.EnvVar{Key: messages.ProxySockEnv + n, Value: strconv.Itoa(3 + len(files))})
+		vars = append(vars, messages.EnvVar{Key: proxywire.EnvSockPrefix + n, Value: strconv.Itoa(3 + len(files))})
 		files = append(files, sockets[n])
 	}
 	return files, vars

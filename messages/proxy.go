@@ -42,15 +42,6 @@ func (c ProxyConfig) Apply(attr ProxyAttr, v Value) (ProxyConfig, error) {
 // HasCmd reports whether a command is declared.
 func (c ProxyConfig) HasCmd() bool { return c.Cmd != "" || len(c.Argv) > 0 }
 
-// The environment variables that hand a proxy its pipes and sockets
-// (REFERENCE §4.1, compat).
-const (
-	ProxyCommandFdEnv = "_CFK_COMMAND_FD"
-	ProxyStatusFdEnv  = "_CFK_STATUS_FD"
-	ProxyLogFdEnv     = "_CFK_LOG_FD"
-	ProxySockEnv      = "_CFK_SOCK_" // + socket name
-)
-
 // ProxyStateChanged is published on the event stream whenever a proxy
 // process starts running or is gone.
 type ProxyStateChanged struct {

@@ -6,6 +6,9 @@
 //   - status, proxy → cfkd (status.go): EncodeStatus, ParseStatus.
 //   - log, proxy → cfkd (log.go): EncodeLog, ParseLogLine.
 //
+// And the names of the variables that hand a proxy its pipes (env.go:
+// EnvCommandFd, EnvStatusFd, EnvLogFd, EnvSockPrefix).
+//
 // Who uses it: cfkd (package actors) encodes commands and parses status
 // and log lines; a proxy (package proxyproc, cfk-proxy) parses commands
 // and encodes status and log lines; the tests and fuzz targets of both
