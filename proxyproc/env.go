@@ -68,9 +68,9 @@ func PipesFromEnv(env []string) (p Pipes, skipped []string, err error) {
 	return p, skipped, nil
 }
 
-// ChildEnv is the environment of a service (REFERENCE §2.4): base (the proxy's
-// own, without its _CFK_* variables, whose fds the service does not get),
-// then the service's env, then CONTROL_FREAK_ENABLED=1 and
+// ChildEnv is the environment of a service (REFERENCE §2.4): base (the
+// proxy's own, without its _CFK_* variables, whose fds the service does not
+// get), then the service's env, then CONTROL_FREAK_ENABLED=1 and
 // CONTROL_FREAK_SERVICE=name. A later value replaces an earlier one in
 // place; each name appears once.
 func ChildEnv(base []string, add map[string]string, name string) []string {

@@ -85,7 +85,8 @@ func (l *logWriter) line(typ, name string, msg []byte) {
 
 // run writes the queued lines, several in one write when they are queued
 // together, but never more than proxywire.PipeBuf bytes in one write, and
-// never a part of a line (see proxywire.PipeBuf). Write errors are dropped: cfkd is gone.
+// never a part of a line (see proxywire.PipeBuf). Write errors are
+// dropped: cfkd is gone.
 func (l *logWriter) run() {
 	defer close(l.done)
 	var buf bytes.Buffer
