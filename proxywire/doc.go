@@ -14,11 +14,11 @@
 // and encodes status and log lines; the tests and fuzz targets of both
 // sides drive it. It is a package of its own so that neither side owns the
 // protocol: in proxyproc it would make cfkd link the proxy's runtime, in
-// messages it would mix the proxy's wire types into cfkd's actor messages
-// (and messages cannot import anything that needs its ServiceConfig, so the
-// ServiceConfig → Command step lives in actors). It imports messages for
-// one rule only, ValidName (REFERENCE §1.1), that the log parser checks:
-// messages imports nothing of cfk, so there is no cycle.
+// messages it would mix the proxy's wire types with cfkd's actor messages.
+// It imports messages for one rule only, ValidName (REFERENCE §1.1), that
+// the log parser checks; messages imports nothing of cfk, so there is no
+// cycle, and the step from a messages.ServiceConfig to a Command is cfkd's
+// (actors.startCommand).
 //
 // Wire format, as the original Perl proxy (ControlFreak::Proxy::Process)
 // and cfkd (ControlFreak::Proxy) spoke it, one line each, "\n"-ended:
@@ -42,13 +42,14 @@
 // Invariants:
 //   - Parsers are pure: no I/O, no global state, never panic on any input
 //     (fuzzed), and match JSON keys exactly (unknown keys are ignored).
-//   - What an encoder accepts, the parser reads back as it was:
-//     ParseCommand(EncodeCommand(c)) == c and ParseStatus(EncodeStatus(s))
-//     == s for every c and s they accept with valid UTF-8 strings (fuzzed;
-//     invalid UTF-8 is sent as U+FFFD, as encoding/json does).
-//     EncodeCommand refuses what ParseCommand would refuse. EncodeStatus
-//     never refuses: a proxy reports what it has (cfk-proxy's last resort
-//     is a stopped with pid 0, which ParseStatus refuses).
+//   - A line reads back as it was written: ParseCommand(EncodeCommand(c))
+//     == c for every c EncodeCommand accepts (it refuses what ParseCommand
+//     would refuse), and ParseStatus(EncodeStatus(s)) == s for every valid
+//     s (a known status, a name, a process id; no exit status on a
+//     started), strings valid UTF-8 (other bytes are sent as U+FFFD, as
+//     encoding/json does). Both are fuzzed. EncodeStatus never refuses: a
+//     proxy reports what it has (cfk-proxy's last resort is a stopped with
+//     pid 0, which ParseStatus refuses).
 //   - The bytes are those cfkd and cfk-proxy always wrote: the wire is
 //     compatible both ways with the original Perl cfkd and proxies, and
 //     with the Python preload proxy.
