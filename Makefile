@@ -65,8 +65,10 @@ lint:
 # Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is
 # kept in the repo (PACKAGE/testdata/fuzz/TARGET, run by every go test):
 # `make fuzz-corpus` adds what the last fuzzing runs found.
-FUZZ := ./messages:FuzzParse ./messages:FuzzParseProxyStatus ./messages:FuzzParseProxyLog \
-	./protocol:FuzzReadRequest ./protocol:FuzzReadReply ./proxyproc:FuzzCommandLine \
+FUZZ := ./messages:FuzzParse \
+	./protocol:FuzzReadRequest ./protocol:FuzzReadReply \
+	./proxywire:FuzzCommandLine ./proxywire:FuzzCommandRoundTrip \
+	./proxywire:FuzzParseStatus ./proxywire:FuzzStatusRoundTrip ./proxywire:FuzzParseLogLine \
 	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump
 
 # The reply-line codecs (messages/line*.go): ParseX(x.Format()) == x.

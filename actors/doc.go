@@ -7,7 +7,7 @@
 //	ActorSystem
 //	└── controller         declarations (ServiceConfig, SocketConfig), registry, selectors, reply aggregation
 //	    ├── service-NAME-… one per service: the lifecycle state machine of SPEC §2
-//	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (SPEC §4)
+//	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (REFERENCE §4)
 //	    └── socket/NAME    one per socket: owns the listening fd (sockets.Socket)
 //
 // The controller owns what services are declared to be; each Service owns
@@ -41,7 +41,9 @@
 // (auto) or on proxyup, with three pipes as fds 3, 4, 5; a writer
 // goroutine with a bounded queue writes the command pipe (a full queue or
 // a broken pipe shuts the proxy down), two reader goroutines turn status
-// and log lines into messages. Every run has a number: what the pipes of a
+// and log lines into messages (the lines are package proxywire's, the codec
+// cfk-proxy uses too; a start command that does not encode is refused to
+// the service, never sent). Every run has a number: what the pipes of a
 // former run say is dropped. `started` gives the service its pid,
 // `stopped` reaches it as ProcessExited, the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a

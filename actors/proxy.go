@@ -11,6 +11,7 @@ import (
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/proxywire"
 	"github.com/sirupsen/logrus"
 )
 
@@ -30,7 +31,7 @@ const (
 )
 
 // Proxy is the actor of one proxy (proxy/NAME under the controller): it
-// owns the proxy process, its three pipes and their goroutines (SPEC §4).
+// owns the proxy process, its three pipes and their goroutines (REFERENCE §4).
 type Proxy struct {
 	opts  Options
 	log   *logrus.Entry
@@ -77,7 +78,7 @@ func (p *Proxy) Receive(ctx actor.Context) {
 		p.startService(ctx, m)
 	case proxyStopRequest:
 		if p.state == proxyIsUp {
-			p.send(ctx, messages.ProxyStopLine(m.name))
+			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
 		}
 	case proxiedServiceDown:
 		delete(p.up, m.name)
@@ -134,7 +135,7 @@ func (p *Proxy) runUp(ctx actor.Context) error {
 	return p.launch(ctx)
 }
 
-// launch runs the proxy process (SPEC §4.1).
+// launch runs the proxy process (REFERENCE §4.1).
 func (p *Proxy) launch(ctx actor.Context) error {
 	name := p.cfg.Name
 	if !p.cfg.HasCmd() {
@@ -172,16 +173,20 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	return nil
 }
 
-// startService sends the start command (SPEC §4.5): an auto proxy that is
+// startService sends the start command (REFERENCE §4.5): an auto proxy that is
 // down is run first; a noauto one refuses.
 func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	name := m.cfg.Name
+	line, err := proxywire.EncodeCommand(startCommand(m.cfg))
+	if err != nil { // not from a declaration that parsed
+		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
+		return
+	}
 	switch p.state {
 	case proxyIsStopping:
 		p.queued = append(p.queued, m)
 		return
 	case proxyIsDown:
-		var err error
 		switch {
 		case p.halted:
 			err = errors.New("cfkd is shutting down")
@@ -197,7 +202,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	}
 	p.svcs[name], p.up[name] = proxiedRef{pid: m.svc, attempt: m.attempt}, true
 	delete(p.pids, name)
-	p.send(ctx, messages.ProxyStartLine(m.cfg))
+	p.send(ctx, line)
 }
 
 // send queues a command line for the writer. A full queue means the proxy
@@ -225,7 +230,7 @@ func (p *Proxy) started(ctx actor.Context, m messages.ProxyReportedStarted) {
 }
 
 // stopped hands the exit to the service, as the reaper does for a direct
-// child (SPEC §4.5).
+// child (REFERENCE §4.5).
 func (p *Proxy) stopped(ctx actor.Context, m messages.ProxyReportedStopped) {
 	if m.Run != p.run {
 		return
@@ -263,7 +268,7 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 }
 
 // shutdown closes the command pipe, sends SIGTERM, and gives the proxy
-// Options.ProxyGrace to exit (SPEC §4.5).
+// Options.ProxyGrace to exit (REFERENCE §4.5).
 func (p *Proxy) shutdown(ctx actor.Context) {
 	if p.state != proxyIsUp {
 		return
@@ -366,10 +371,10 @@ func (p *Proxy) cancelTimer() {
 	}
 }
 
-// logLine logs one `TYPE:SVCNAME:MESSAGE` line (SPEC §4.4): as the output
+// logLine logs one `TYPE:SVCNAME:MESSAGE` line (REFERENCE §4.4): as the output
 // of service SVCNAME (with its pid), or of the proxy itself for `-`.
 func (p *Proxy) logLine(line string) {
-	l, err := messages.ParseProxyLog(line)
+	l, err := proxywire.ParseLogLine(line)
 	if err != nil {
 		p.log.WithError(err).Errorf("proxy '%s' sent a bad log line", p.cfg.Name)
 		return

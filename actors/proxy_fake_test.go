@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/proxywire"
 	"github.com/sirupsen/logrus"
 )
 
@@ -34,7 +34,7 @@ func (r *rig) playProxies() <-chan *playedProxy {
 	ch := make(chan *playedProxy, 16)
 	r.fake.mu.Lock()
 	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		if !hasEnv(spec.Env, messages.ProxyCommandFdEnv+"=3") || len(spec.ExtraFiles) < 3 {
+		if !hasEnv(spec.Env, proxywire.EnvCommandFd+"=3") || len(spec.ExtraFiles) < 3 {
 			return
 		}
 		dup := func(f *os.File) *os.File {
@@ -127,21 +127,21 @@ func (p *playedProxy) eof() {
 	}
 }
 
-func (p *playedProxy) status(format string, args ...any) {
+func (p *playedProxy) status(s proxywire.Status) {
 	p.t.Helper()
-	if _, err := fmt.Fprintf(p.statusW, format+"\n", args...); err != nil {
+	if _, err := p.statusW.Write(proxywire.EncodeStatus(s)); err != nil {
 		p.t.Fatalf("status pipe: %v", err)
 	}
 }
 
 func (p *playedProxy) started(name string, pid int) {
 	p.t.Helper()
-	p.status(`{"status":"started","name":"%s","pid":%d}`, name, pid)
+	p.status(proxywire.Status{Status: proxywire.StatusStarted, Name: name, Pid: pid})
 }
 
 func (p *playedProxy) stopped(name string, pid int, ws syscall.WaitStatus) {
 	p.t.Helper()
-	p.status(`{"status":"stopped","name":"%s","pid":%d,"exit_status":%d}`, name, pid, int(ws))
+	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: name, Pid: pid, ExitStatus: int(ws)})
 }
 
 func (p *playedProxy) log(line string) {

@@ -7,16 +7,19 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/proxywire"
 )
 
-// This file holds the goroutines around one run of a proxy process (SPEC
-// §4): a writer for the command pipe and two readers, for the status and
-// log pipes. They own their ends of the pipes and only turn what they
-// read (or fail to write) into messages to the proxy actor; every message
-// carries the run, so the proxy actor drops what a former run says.
+// This file holds the goroutines around one run of a proxy process
+// (REFERENCE §4): a writer for the command pipe and two readers, for the
+// status and log pipes. They own their ends of the pipes and only turn what
+// they read (or fail to write) into messages to the proxy actor; every
+// message carries the run, so the proxy actor drops what a former run says.
+// The lines are proxywire's: startCommand is cfkd's side of it.
 
 // cmdQueueSize bounds the command lines waiting for the writer. A proxy
 // that lets that many pile up is stuck: it is shut down.
@@ -88,13 +91,13 @@ func (p *pipes) closeAll() {
 
 // childFiles returns the ExtraFiles of the proxy process (fds 3, 4, 5,
 // then one per bound socket, by socket name) and the variables that name
-// them (SPEC §4.1).
+// them (REFERENCE §4.1).
 func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.EnvVar) {
 	files := []*os.File{p.cmdR, p.statusW, p.logW}
 	vars := []messages.EnvVar{
-		{Key: messages.ProxyCommandFdEnv, Value: "3"},
-		{Key: messages.ProxyStatusFdEnv, Value: "4"},
-		{Key: messages.ProxyLogFdEnv, Value: "5"},
+		{Key: proxywire.EnvCommandFd, Value: "3"},
+		{Key: proxywire.EnvStatusFd, Value: "4"},
+		{Key: proxywire.EnvLogFd, Value: "5"},
 	}
 	names := make([]string, 0, len(sockets))
 	for n := range sockets {
@@ -102,7 +105,7 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		vars = append(vars, messages.EnvVar{Key: messages.ProxySockEnv + n, Value: strconv.Itoa(3 + len(files))})
+		vars = append(vars, messages.EnvVar{Key: proxywire.EnvSockPrefix + n, Value: strconv.Itoa(3 + len(files))})
 		files = append(files, sockets[n])
 	}
 	return files, vars
@@ -115,22 +118,32 @@ func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p
 	q := make(chan []byte, cmdQueueSize)
 	go writeCommands(root, self, run, p.cmdW, q)
 	go readLines(p.statusR, func(line []byte) {
-		st, err := messages.ParseProxyStatus(line)
-		switch m := st.(type) {
-		case messages.ProxyReportedStarted:
-			m.Run = run
-			root.Send(self, m)
-		case messages.ProxyReportedStopped:
-			m.Run = run
-			root.Send(self, m)
-		default:
+		st, err := proxywire.ParseStatus(line)
+		switch {
+		case err != nil:
 			root.Send(self, proxyBadStatus{run: run, err: err})
+		case st.Status == proxywire.StatusStarted:
+			root.Send(self, messages.ProxyReportedStarted{Run: run, Name: st.Name, Pid: st.Pid})
+		default:
+			root.Send(self, messages.ProxyReportedStopped{Run: run, Name: st.Name, Pid: st.Pid,
+				Status: syscall.WaitStatus(st.ExitStatus)})
 		}
 	})
 	go readLines(p.logR, func(line []byte) {
 		root.Send(self, proxyLogLine{run: run, line: string(line)})
 	})
 	return q
+}
+
+// sendCommand encodes c and sends it; one that does not encode (not from
+// a declaration that parsed) is logged and dropped.
+func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
+	line, err := proxywire.EncodeCommand(c)
+	if err != nil {
+		p.log.WithError(err).Errorf("proxy '%s': command not sent", p.cfg.Name)
+		return
+	}
+	p.send(ctx, line)
 }
 
 // writeCommands writes each queued line on the command pipe, and closes
@@ -175,4 +188,25 @@ func readLines(r *os.File, emit func([]byte)) {
 			return
 		}
 	}
+}
+
+// startCommand is the start command of service c (REFERENCE §4.2): cmd the
+// string or the array as declared; env the add_env pairs only, as the
+// original's (the proxy adds CONTROL_FREAK_ENABLED and
+// CONTROL_FREAK_SERVICE: REFERENCE §4.6); tie_stdin_to none when the
+// service has none. The original sent the console's raw strings for the
+// booleans ("1", "yes", ...) and its proxy only tested them for Perl truth
+// (`unless ($svc->{ignore_stdout})`), which the JSON true/false that
+// proxywire.EncodeCommand writes satisfy.
+func startCommand(c messages.ServiceConfig) proxywire.Command {
+	cmd := proxywire.Command{Command: proxywire.CommandStart, Name: c.Name, Cmd: c.Cmd,
+		Env: make(map[string]string, len(c.Env)), IgnoreStdout: c.IgnoreStdout,
+		IgnoreStderr: c.IgnoreStderr, NoNewSession: c.NoNewSession, TieStdinTo: c.TieStdinTo}
+	if len(c.Argv) > 0 {
+		cmd.Cmd, cmd.Argv = "", c.Argv
+	}
+	for _, e := range c.Env {
+		cmd.Env[e.Key] = e.Value
+	}
+	return cmd
 }

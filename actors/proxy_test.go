@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // declareProxied declares proxy p (cmd, attrs) and services under it
@@ -376,8 +377,8 @@ func TestProxyStartLineShapes(t *testing.T) {
 	c.Argv = []string{"perl", "-e", "print 1 <2"}
 	c.IgnoreStdout, c.NoNewSession, c.TieStdinTo = true, true, "web"
 	want := `{"command":"start","name":"w","cmd":["perl","-e","print 1 <2"],"env":{},"ignore_stdout":true,"ignore_stderr":false,"tie_stdin_to":"web","no_new_session":true}` + "\n"
-	if got := string(messages.ProxyStartLine(c)); got != want {
-		t.Fatalf("\n got %s\nwant %s", got, want)
+	if got, err := proxywire.EncodeCommand(startCommand(c)); string(got) != want {
+		t.Fatalf("\n got %s (%v)\nwant %s", got, err, want)
 	}
 }
 

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +12,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/osproc"
-	"github.com/cfk/cfk/proxyproc"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // Tests of the proxy programs themselves (cfk-proxy, and the Python preload
@@ -116,7 +115,7 @@ func (p *proxyRun) startedPids() []int {
 	defer p.mu.Unlock()
 	var out []int
 	for _, l := range p.status {
-		if s, err := proxyproc.ParseStatus([]byte(l)); err == nil && s.Status == proxyproc.StatusStarted && s.Pid > 0 {
+		if s, err := proxywire.ParseStatus([]byte(l)); err == nil && s.Status == proxywire.StatusStarted && s.Pid > 0 {
 			out = append(out, s.Pid)
 		}
 	}
@@ -130,19 +129,25 @@ func (p *proxyRun) send(line string) {
 	}
 }
 
-func (p *proxyRun) start(c proxyproc.Command) {
+func (p *proxyRun) start(c proxywire.Command) {
 	p.t.Helper()
-	c.Command = proxyproc.CommandStart
-	b, err := proxyproc.EncodeCommand(c)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.send(strings.TrimSuffix(string(b), "\n"))
+	c.Command = proxywire.CommandStart
+	p.command(c)
 }
 
 func (p *proxyRun) stop(name string) {
 	p.t.Helper()
-	p.send(fmt.Sprintf(`{"command":"stop","name":%q}`, name))
+	p.command(proxywire.Command{Command: proxywire.CommandStop, Name: name})
+}
+
+// command writes c as cfkd does.
+func (p *proxyRun) command(c proxywire.Command) {
+	p.t.Helper()
+	b, err := proxywire.EncodeCommand(c)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.send(strings.TrimSuffix(string(b), "\n"))
 }
 
 func (p *proxyRun) wait(what string, d time.Duration, cond func(status, logs []string) bool) {
@@ -167,12 +172,12 @@ func (p *proxyRun) wait(what string, d time.Duration, cond func(status, logs []s
 
 // waitStatus waits for the first status of name with that status and
 // checks every status line is valid JSON of the protocol.
-func (p *proxyRun) waitStatus(name, status string) proxyproc.Status {
+func (p *proxyRun) waitStatus(name, status string) proxywire.Status {
 	p.t.Helper()
-	var got proxyproc.Status
+	var got proxywire.Status
 	p.wait(status+" "+name, deadline, func(st, _ []string) bool {
 		for _, l := range st {
-			s, err := proxyproc.ParseStatus([]byte(l))
+			s, err := proxywire.ParseStatus([]byte(l))
 			if err != nil {
 				p.t.Errorf("bad status line %q: %v", l, err)
 				continue

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/osproc"
-	"github.com/cfk/cfk/proxyproc"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // memWorkers is how many workers each group runs.
@@ -54,12 +54,12 @@ func TestProxySharesMemory(t *testing.T) {
 	p := startProxy(t, pythonProxy(t, dir, "cfkbig"))
 	p.waitLog("out:-:preloaded cfkbig")
 	for i := range memWorkers {
-		p.start(proxyproc.Command{Name: fmt.Sprint("w", i), Cmd: "cfkbig:worker"})
+		p.start(proxywire.Command{Name: fmt.Sprint("w", i), Cmd: "cfkbig:worker"})
 	}
 	var proxied []int
 	for i := range memWorkers {
 		p.waitLog(fmt.Sprintf("out:w%d:ready", i))
-		proxied = append(proxied, p.waitStatus(fmt.Sprint("w", i), proxyproc.StatusStarted).Pid)
+		proxied = append(proxied, p.waitStatus(fmt.Sprint("w", i), proxywire.StatusStarted).Pid)
 	}
 
 	// direct: each worker loads the module itself

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/cfk/cfk/proxyproc"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // TestProxyProtocol drives both proxies through the same protocol script.
@@ -44,7 +44,7 @@ sys.exit(1)
 			t.Run("lifecycle", func(t *testing.T) {
 				p := startProxy(t, argv)
 				p.waitLog("out:-:")
-				p.start(proxyproc.Command{Name: "web", Cmd: "echo hi $CONTROL_FREAK_SERVICE $FOO; exec sleep 30", Env: map[string]string{"FOO": "bar"}})
+				p.start(proxywire.Command{Name: "web", Cmd: "echo hi $CONTROL_FREAK_SERVICE $FOO; exec sleep 30", Env: map[string]string{"FOO": "bar"}})
 				st := p.waitStatus("web", "started")
 				p.waitLog("out:web:hi web bar")
 				if pgid, _ := syscall.Getpgid(st.Pid); pgid != st.Pid {
@@ -54,12 +54,12 @@ sys.exit(1)
 				if got := p.waitStatus("web", "stopped"); got.ExitStatus != 15 || got.Pid != st.Pid {
 					t.Errorf("stop: %+v, want pid %d exit_status 15", got, st.Pid)
 				}
-				p.start(proxyproc.Command{Name: "fail", Argv: []string{"sh", "-c", "echo bad >&2; exit 1"}})
+				p.start(proxywire.Command{Name: "fail", Argv: []string{"sh", "-c", "echo bad >&2; exit 1"}})
 				p.waitLog("err:fail:bad")
 				if got := p.waitStatus("fail", "stopped"); got.ExitStatus != 256 {
 					t.Errorf("exit 1: %+v, want 256", got)
 				}
-				p.start(proxyproc.Command{Name: "nine", Argv: []string{"sleep", "30"}})
+				p.start(proxywire.Command{Name: "nine", Argv: []string{"sleep", "30"}})
 				nine := p.waitStatus("nine", "started")
 				syscall.Kill(nine.Pid, syscall.SIGKILL)
 				if got := p.waitStatus("nine", "stopped"); got.ExitStatus != 9 {
@@ -75,7 +75,7 @@ sys.exit(1)
 				}
 				p.stop("perl")
 				p.waitStatus("perl", "stopped")
-				p.start(proxyproc.Command{Name: "missing", Argv: []string{"/nonexistent/x"}})
+				p.start(proxywire.Command{Name: "missing", Argv: []string{"/nonexistent/x"}})
 				miss := p.waitStatus("missing", "started")
 				if got := p.waitStatus("missing", "stopped"); got.ExitStatus != 127<<8 || got.Pid != miss.Pid {
 					t.Errorf("missing command: %+v, want pid %d exit_status 32512", got, miss.Pid)
@@ -85,7 +85,7 @@ sys.exit(1)
 				p.waitLog("err:-:parse error in command ")
 				p.send(`{"command":"dance","name":"x"}`)
 				p.waitLog("err:-:couldn't understand command ")
-				p.start(proxyproc.Command{Name: "after", Cmd: "echo still alive"})
+				p.start(proxywire.Command{Name: "after", Cmd: "echo still alive"})
 				p.waitLog("out:after:still alive")
 				p.waitStatus("after", "stopped")
 			})
@@ -93,7 +93,7 @@ sys.exit(1)
 				p := startProxy(t, argv)
 				const n = 30
 				for i := range n {
-					p.start(proxyproc.Command{Name: fmt.Sprint("f", i), Argv: []string{"true"}})
+					p.start(proxywire.Command{Name: fmt.Sprint("f", i), Argv: []string{"true"}})
 				}
 				p.wait(fmt.Sprint(n, " stopped"), deadline, func(st, _ []string) bool {
 					return strings.Count(strings.Join(st, "\n"), `"status":"stopped"`) == n
@@ -102,7 +102,7 @@ sys.exit(1)
 				defer p.mu.Unlock()
 				seen := map[string]bool{}
 				for _, l := range p.status {
-					s, err := proxyproc.ParseStatus([]byte(l))
+					s, err := proxywire.ParseStatus([]byte(l))
 					if err != nil {
 						t.Fatalf("bad status %q: %v", l, err)
 					}
@@ -117,14 +117,14 @@ sys.exit(1)
 			})
 			t.Run("eof", func(t *testing.T) {
 				p := startProxy(t, argv)
-				p.start(proxyproc.Command{Name: "a", Argv: []string{"sleep", "30"}})
-				p.start(proxyproc.Command{Name: "b", Cmd: "sleep 30; sleep 30"})
+				p.start(proxywire.Command{Name: "a", Argv: []string{"sleep", "30"}})
+				p.start(proxywire.Command{Name: "b", Cmd: "sleep 30; sleep 30"})
 				a, b := p.waitStatus("a", "started"), p.waitStatus("b", "started")
 				p.cmdW.Close()
 				if ws := p.waitExit(); ws != 0 {
 					t.Errorf("proxy exit status %d, want 0", ws)
 				}
-				for _, s := range []proxyproc.Status{a, b} {
+				for _, s := range []proxywire.Status{a, b} {
 					if got := p.waitStatus(s.Name, "stopped"); got.ExitStatus != 15 {
 						t.Errorf("%s: %+v, want 15", s.Name, got)
 					}
@@ -133,7 +133,7 @@ sys.exit(1)
 			})
 			t.Run("sigterm", func(t *testing.T) {
 				p := startProxy(t, argv)
-				p.start(proxyproc.Command{Name: "stubborn", Cmd: `trap "" TERM; echo ready; sleep 30`})
+				p.start(proxywire.Command{Name: "stubborn", Cmd: `trap "" TERM; echo ready; sleep 30`})
 				p.waitLog("out:stubborn:ready")
 				s := p.waitStatus("stubborn", "started")
 				launcher.Signal(p.proc, syscall.SIGTERM)
@@ -152,10 +152,10 @@ sys.exit(1)
 			t.Run("in-process", func(t *testing.T) {
 				p := startProxy(t, argv)
 				p.waitLog("out:-:preloaded cfkworkers")
-				p.start(proxyproc.Command{Name: "py", Cmd: "cfkworkers:hello"})
-				p.start(proxyproc.Command{Name: "three", Argv: []string{"cfkworkers:three"}})
-				p.start(proxyproc.Command{Name: "boom", Cmd: "cfkworkers:boom"})
-				p.start(proxyproc.Command{Name: "script", Cmd: filepath.Join(dir, "script.py") + " x y"})
+				p.start(proxywire.Command{Name: "py", Cmd: "cfkworkers:hello"})
+				p.start(proxywire.Command{Name: "three", Argv: []string{"cfkworkers:three"}})
+				p.start(proxywire.Command{Name: "boom", Cmd: "cfkworkers:boom"})
+				p.start(proxywire.Command{Name: "script", Cmd: filepath.Join(dir, "script.py") + " x y"})
 				p.waitLog("out:py:hello from py True")
 				p.waitLog("out:script:script ['x', 'y']")
 				for n, want := range map[string]int{"three": 3 << 8, "boom": 2 << 8, "script": 1 << 8} {
@@ -213,7 +213,7 @@ func TestProxySharedSocketWSGI(t *testing.T) {
 			p := startProxyFiles(t, tc.argv, []*os.File{sock}, "_CFK_SOCK_web=6", "PYTHONPATH="+examples)
 			pids := map[int]bool{}
 			for _, w := range []string{"w1", "w2"} {
-				p.start(proxyproc.Command{Name: w, Cmd: tc.cmd, TieStdinTo: "web"})
+				p.start(proxywire.Command{Name: w, Cmd: tc.cmd, TieStdinTo: "web"})
 				p.waitLog("out:" + w + ":serving on ")
 				pids[p.waitStatus(w, "started").Pid] = true
 			}

@@ -2,7 +2,6 @@ package messages
 
 import (
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -31,35 +30,5 @@ func TestProxyConfigApply(t *testing.T) {
 	}
 	if _, err := c.Apply("bogus", Value{}); err == nil || err.Error() != "invalid property 'bogus'" {
 		t.Fatalf("bogus: %v", err)
-	}
-}
-
-func TestParseProxyStatus(t *testing.T) {
-	got, err := ParseProxyStatus([]byte(`{"status":"started","name":"s","pid":12}`))
-	if err != nil || got != (ProxyReportedStarted{Name: "s", Pid: 12}) {
-		t.Fatalf("started: %+v %v", got, err)
-	}
-	got, err = ParseProxyStatus([]byte(`{"name":"s","status":"stopped","pid":12,"exit_status":256}`))
-	if err != nil || got != (ProxyReportedStopped{Name: "s", Pid: 12, Status: syscall.WaitStatus(256)}) {
-		t.Fatalf("stopped: %+v %v", got, err)
-	}
-	for _, bad := range []string{`{"status":"started","name":"s"}`, `{"status":"stopped","name":"s","pid":3}`,
-		`{"status":"weird","name":"s","pid":3}`, `not json`, `{"status":"started","pid":3}`} {
-		if _, err := ParseProxyStatus([]byte(bad)); err == nil {
-			t.Errorf("%s: no error", bad)
-		}
-	}
-}
-
-func TestProxyCommandLines(t *testing.T) {
-	c := NewServiceConfig("s")
-	c.Cmd = `perl -e 'print "<&>"'`
-	c.Env = []EnvVar{{Key: "K", Value: "v"}}
-	want := `{"command":"start","name":"s","cmd":"perl -e 'print \"<&>\"'","env":{"K":"v"},"ignore_stdout":false,"ignore_stderr":false,"tie_stdin_to":null,"no_new_session":false}` + "\n"
-	if got := string(ProxyStartLine(c)); got != want {
-		t.Fatalf("\n got %s\nwant %s", got, want)
-	}
-	if got := string(ProxyStopLine("s")); got != `{"command":"stop","name":"s"}`+"\n" {
-		t.Fatalf("stop %s", got)
 	}
 }

@@ -1,24 +1,14 @@
-// Package proxyproc is the proxy side of the proxy pipe protocol (SPEC §4,
-// compat): what runs inside a proxy process such as cfk-proxy, plus the
-// codec of the three pipes (EncodeCommand for cfkd, ParseCommand for a
-// proxy; EncodeStatus / ParseStatus; ParseLogLine).
+// Package proxyproc is the proxy side of the proxy pipe protocol
+// (REFERENCE §4, compat): what runs inside a proxy process such as
+// cfk-proxy. The three line formats (commands in, status and log lines
+// out) are package proxywire's, the codec cfkd uses too: this package
+// reads commands with proxywire.ParseCommand and writes
+// proxywire.EncodeStatus and proxywire.EncodeLog lines.
 //
-// Wire format, as the original Perl proxy (ControlFreak::Proxy::Process)
-// and cfkd (ControlFreak::Proxy) spoke it, one line each, "\n"-ended:
-//   - commands: {"command":"start","name":N,"cmd":STRING_OR_ARRAY,"env":{...},
-//     "ignore_stdout":B,"ignore_stderr":B,"tie_stdin_to":SOCKNAME,
-//     "no_new_session":B} and {"command":"stop","name":N}. The original cfkd
-//     sent Perl values: booleans as strings ("1", "0", "") or null,
-//     tie_stdin_to null when unset; ParseCommand reads them with Perl's
-//     truth rules, and JSON true/false too.
-//   - status: {"status":"started","name":N,"pid":P} and
-//     {"status":"stopped","name":N,"pid":P,"exit_status":W}, W the raw
-//     wait(2) status (0; 256 for exit 1; 9 for SIGKILL; 15 for SIGTERM).
-//   - log: TYPE:NAME:MESSAGE, TYPE out or err, NAME "-" for the proxy's own
-//     messages (texts kept from the original where it had one: "starting
-//     N", "stopping N", "Got signal TERM", "parse error in command ...",
-//     "couldn't understand command ...", "Oops, I don't know about 'N'",
-//     "'S' not found in proxy").
+// What a proxy says on the log pipe as "-" (proxywire.SelfName): texts
+// kept from the original where it had one ("starting N", "stopping N",
+// "Got signal TERM", "parse error in command ...", "couldn't understand
+// command ...", "Oops, I don't know about 'N'", "'S' not found in proxy").
 //
 // Model: a Proxy is one loop goroutine that owns the table of live
 // children (by pid, and the latest pid of each service name). It takes, in
@@ -39,17 +29,18 @@
 //     cfkd does not read the log pipe, or reads it more slowly than a burst
 //     of 16 MiB comes, lines are dropped and their number logged).
 //   - Every write to the status and log pipes is whole lines of at most
-//     PipeBuf (PIPE_BUF) bytes, which the kernel never splits; a longer
-//     message is sent as several log lines. The original cfkd reads these
-//     pipes with Perl's readline on a non-blocking handle, which takes the
-//     part of a line already written for a whole line.
+//     proxywire.PipeBuf (PIPE_BUF) bytes, which the kernel never splits; a
+//     longer message is sent as several log lines. The original cfkd reads
+//     these pipes with Perl's readline on a non-blocking handle, which
+//     takes the part of a line already written for a whole line.
 //   - A bad command line (invalid JSON, unknown command, bad field) is
 //     logged as err:-:... and ignored; nothing on the command pipe is fatal.
 //     A start that cannot launch (command not found...) runs a stand-in sh
 //     that prints why on the service's stderr and exits 127: cfkd gets a
 //     started pid, then its exit 127<<8, as from the original proxy, whose
 //     child exited when it could not run the command. Only when even that
-//     cannot be launched is it reported as stopped with pid 0.
+//     cannot be launched is it reported as stopped with pid 0, a line that
+//     proxywire.ParseStatus (cfkd) refuses: no process id.
 //   - stop signals the latest child of that name: its process group, or the
 //     pid alone with no_new_session (never the proxy's own group).
 //   - EOF on the command pipe (cfkd gone), SIGTERM, SIGINT or SIGHUP: every

@@ -7,14 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-)
 
-// The environment variables cfkd sets for a proxy (SPEC §4.1).
-const (
-	EnvCommandFd  = "_CFK_COMMAND_FD"
-	EnvStatusFd   = "_CFK_STATUS_FD"
-	EnvLogFd      = "_CFK_LOG_FD"
-	EnvSockPrefix = "_CFK_SOCK_"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // Pipes are the fds a proxy inherited from cfkd.
@@ -29,7 +23,7 @@ type Pipes struct {
 func PipesFromEnv(env []string) (p Pipes, skipped []string, err error) {
 	vars := map[string]string{}
 	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "_CFK_") {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, proxywire.EnvPrefix) {
 			vars[k] = v
 		}
 	}
@@ -48,18 +42,18 @@ func PipesFromEnv(env []string) (p Pipes, skipped []string, err error) {
 		}
 		return os.NewFile(uintptr(fd), key), nil
 	}
-	if p.Command, err = open(EnvCommandFd); err != nil {
+	if p.Command, err = open(proxywire.EnvCommandFd); err != nil {
 		return Pipes{}, nil, err
 	}
-	if p.Status, err = open(EnvStatusFd); err != nil {
+	if p.Status, err = open(proxywire.EnvStatusFd); err != nil {
 		return Pipes{}, nil, err
 	}
-	if p.Log, err = open(EnvLogFd); err != nil {
+	if p.Log, err = open(proxywire.EnvLogFd); err != nil {
 		return Pipes{}, nil, err
 	}
 	p.Sockets = map[string]*os.File{}
 	for k := range vars {
-		name, ok := strings.CutPrefix(k, EnvSockPrefix)
+		name, ok := strings.CutPrefix(k, proxywire.EnvSockPrefix)
 		if !ok || name == "" {
 			continue
 		}
@@ -74,9 +68,9 @@ func PipesFromEnv(env []string) (p Pipes, skipped []string, err error) {
 	return p, skipped, nil
 }
 
-// ChildEnv is the environment of a service (SPEC §2.4): base (the proxy's
-// own, without its _CFK_* variables, whose fds the service does not get),
-// then the service's env, then CONTROL_FREAK_ENABLED=1 and
+// ChildEnv is the environment of a service (REFERENCE §2.4): base (the
+// proxy's own, without its _CFK_* variables, whose fds the service does not
+// get), then the service's env, then CONTROL_FREAK_ENABLED=1 and
 // CONTROL_FREAK_SERVICE=name. A later value replaces an earlier one in
 // place; each name appears once.
 func ChildEnv(base []string, add map[string]string, name string) []string {
@@ -93,7 +87,7 @@ func ChildEnv(base []string, add map[string]string, name string) []string {
 	}
 	for _, kv := range base {
 		k, v, ok := strings.Cut(kv, "=")
-		if !ok || strings.HasPrefix(k, "_CFK_") {
+		if !ok || strings.HasPrefix(k, proxywire.EnvPrefix) {
 			continue
 		}
 		set(k, v)

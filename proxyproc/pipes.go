@@ -7,22 +7,13 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/cfk/cfk/proxywire"
 )
 
 // MaxCommandLine is the longest command line read; a longer one is read to
 // its end, dropped and logged.
 const MaxCommandLine = 1 << 20
-
-// PipeBuf is the largest write to a pipe that the kernel keeps whole
-// (POSIX PIPE_BUF, 4096 on Linux): a reader never sees a part of it. Every
-// write to the status and log pipes is whole lines of at most PipeBuf bytes,
-// because the original cfkd reads them with Perl's readline on a
-// non-blocking handle, which returns the part of a line already in the pipe
-// as if it were a whole line: a line cut by a partial write became two log
-// lines (the second one "Cannot find svc" of an empty name), or a status
-// line that is not JSON.
-const PipeBuf = 4096
 
 // logQueueBytes bounds the log lines waiting for the log pipe (in bytes);
 // beyond that lines are dropped (and the number dropped logged) rather than
@@ -40,8 +31,8 @@ type statusWriter struct {
 
 // write writes one status line. Errors are dropped: cfkd is gone, and the
 // command pipe's EOF will say so.
-func (s *statusWriter) write(st Status) {
-	b := EncodeStatus(st)
+func (s *statusWriter) write(st proxywire.Status) {
+	b := proxywire.EncodeStatus(st)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.w.Write(b)
@@ -70,14 +61,15 @@ func newLogWriter(w io.Writer) *logWriter {
 }
 
 // line queues TYPE:NAME:MSG; msg is copied. A message too long for one
-// line of PipeBuf bytes is queued as several lines, each with the prefix.
+// line of proxywire.PipeBuf bytes is queued as several lines, each with the
+// prefix (proxywire.EncodeLog).
 func (l *logWriter) line(typ, name string, msg []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
-	for _, b := range splitLogLine(typ, name, msg, PipeBuf) {
+	for _, b := range proxywire.EncodeLog(typ, name, msg) {
 		if l.size+len(b) > l.limit {
 			l.dropped++
 			continue
@@ -91,44 +83,15 @@ func (l *logWriter) line(typ, name string, msg []byte) {
 	}
 }
 
-// splitLogLine returns TYPE:NAME:MSG\n as lines of at most max bytes: msg
-// is cut into pieces (at a UTF-8 character boundary when one is near) that
-// each get the TYPE:NAME: prefix. An empty msg is one line.
-func splitLogLine(typ, name string, msg []byte, max int) [][]byte {
-	prefix := len(typ) + len(name) + 3 // two ':' and the '\n'
-	room := max - prefix
-	if room < 64 { // a name that long cannot come from cfkd; keep it whole
-		room = 64
-	}
-	var out [][]byte
-	for {
-		piece := msg
-		if len(piece) > room {
-			cut := room
-			for i := 0; i < utf8.UTFMax && cut-i > 0; i++ {
-				if utf8.RuneStart(msg[cut-i]) {
-					cut -= i
-					break
-				}
-			}
-			piece = msg[:cut]
-		}
-		out = append(out, appendLogLine(make([]byte, 0, prefix+len(piece)), typ, name, piece))
-		msg = msg[len(piece):]
-		if len(msg) == 0 {
-			return out
-		}
-	}
-}
-
 // run writes the queued lines, several in one write when they are queued
-// together, but never more than PipeBuf bytes in one write, and never a
-// part of a line (see PipeBuf). Write errors are dropped: cfkd is gone.
+// together, but never more than proxywire.PipeBuf bytes in one write, and
+// never a part of a line (see proxywire.PipeBuf). Write errors are
+// dropped: cfkd is gone.
 func (l *logWriter) run() {
 	defer close(l.done)
 	var buf bytes.Buffer
 	put := func(b []byte) {
-		if buf.Len() > 0 && buf.Len()+len(b) > PipeBuf {
+		if buf.Len() > 0 && buf.Len()+len(b) > proxywire.PipeBuf {
 			l.w.Write(buf.Bytes())
 			buf.Reset()
 		}
@@ -150,7 +113,10 @@ func (l *logWriter) run() {
 				put(b)
 			}
 			if d > 0 {
-				put(appendLogLine(nil, "err", SelfName, []byte(strconv.Itoa(d)+" log lines dropped: cfkd does not read the log pipe fast enough")))
+				for _, b := range proxywire.EncodeLog(proxywire.StreamErr, proxywire.SelfName,
+					[]byte(strconv.Itoa(d)+" log lines dropped: cfkd does not read the log pipe fast enough")) {
+					put(b)
+				}
 			}
 			if buf.Len() > 0 {
 				l.w.Write(buf.Bytes())

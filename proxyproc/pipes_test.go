@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/cfk/cfk/proxywire"
 )
 
 // writeRecorder records each Write; the first one waits for gate, so that
@@ -28,7 +30,7 @@ func (w *writeRecorder) Write(b []byte) (int, error) {
 
 // The original cfkd reads the log pipe with Perl's readline on a
 // non-blocking handle: a line of which only a part is in the pipe is read as
-// a whole line. So each write must be whole lines of at most PipeBuf bytes
+// a whole line. So each write must be whole lines of at most proxywire.PipeBuf bytes
 // (what the kernel never splits), however many lines are queued and however
 // long a message is.
 func TestLogWritesAreWholeLinesOfAtMostPipeBuf(t *testing.T) {
@@ -54,8 +56,8 @@ func TestLogWritesAreWholeLinesOfAtMostPipeBuf(t *testing.T) {
 
 	var all bytes.Buffer
 	for i, w := range rec.writes {
-		if len(w) > PipeBuf {
-			t.Errorf("write %d: %d bytes, more than PipeBuf (%d)", i, len(w), PipeBuf)
+		if len(w) > proxywire.PipeBuf {
+			t.Errorf("write %d: %d bytes, more than proxywire.PipeBuf (%d)", i, len(w), proxywire.PipeBuf)
 		}
 		if !bytes.HasSuffix(w, []byte("\n")) {
 			t.Errorf("write %d does not end a line: ...%q", i, w[max(0, len(w)-20):])
@@ -73,8 +75,8 @@ func TestLogWritesAreWholeLinesOfAtMostPipeBuf(t *testing.T) {
 	}
 	var pieces strings.Builder
 	for _, ln := range lines[len(want):] {
-		ll, err := ParseLogLine(ln)
-		if err != nil || ll.Type != "err" || ll.Service != "svc" {
+		ll, err := proxywire.ParseLogLine(ln)
+		if err != nil || ll.Stream != "err" || ll.Service != "svc" {
 			t.Fatalf("piece of the long line: %q (%v)", ln, err)
 		}
 		if !utf8.ValidString(ll.Message) {
@@ -84,31 +86,6 @@ func TestLogWritesAreWholeLinesOfAtMostPipeBuf(t *testing.T) {
 	}
 	if pieces.String() != long {
 		t.Errorf("the pieces of the long message do not add up to it (%d bytes, want %d)", pieces.Len(), len(long))
-	}
-}
-
-func TestSplitLogLine(t *testing.T) {
-	for _, tc := range []struct {
-		msg  string
-		max  int
-		want []string
-	}{
-		{"", 100, []string{"out:a:\n"}},
-		{"hello", 100, []string{"out:a:hello\n"}},
-		{strings.Repeat("z", 100-7), 100, []string{"out:a:" + strings.Repeat("z", 93) + "\n"}},
-		{strings.Repeat("z", 100-6), 100, []string{"out:a:" + strings.Repeat("z", 93) + "\n", "out:a:z\n"}},
-	} {
-		got := splitLogLine("out", "a", []byte(tc.msg), tc.max)
-		var gs []string
-		for _, b := range got {
-			gs = append(gs, string(b))
-			if len(b) > tc.max {
-				t.Errorf("%q: a line of %d bytes, max %d", tc.msg, len(b), tc.max)
-			}
-		}
-		if strings.Join(gs, "|") != strings.Join(tc.want, "|") {
-			t.Errorf("splitLogLine(%q, %d) = %q, want %q", tc.msg, tc.max, gs, tc.want)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/proxywire"
 	"golang.org/x/sys/unix"
 )
 
@@ -158,8 +159,8 @@ func (p *Proxy) handle(line []byte) {
 	if len(strings.TrimSpace(string(line))) == 0 {
 		return
 	}
-	c, err := ParseCommand(line)
-	if errors.Is(err, ErrUnknownCommand) {
+	c, err := proxywire.ParseCommand(line)
+	if errors.Is(err, proxywire.ErrUnknownCommand) {
 		p.logf("err", "couldn't understand command %s: %v", line, err)
 		return
 	}
@@ -168,9 +169,9 @@ func (p *Proxy) handle(line []byte) {
 		return
 	}
 	switch c.Command {
-	case CommandStart:
+	case proxywire.CommandStart:
 		p.start(c)
-	case CommandStop:
+	case proxywire.CommandStop:
 		p.stop(c.Name)
 	}
 }
@@ -180,7 +181,7 @@ func (p *Proxy) handle(line []byte) {
 // `/bin/sh -c` that prints why on the service's stderr and exits 127, as
 // the original proxy's child exited when it could not run the command: cfkd
 // sees a started pid, then its failed exit, as for any failing command.
-func (p *Proxy) start(c Command) {
+func (p *Proxy) start(c proxywire.Command) {
 	name := c.Name
 	if pid, ok := p.byName[name]; ok {
 		p.logf("err", "'%s' is already running (pid %d): starting another one", name, pid)
@@ -216,7 +217,7 @@ func (p *Proxy) start(c Command) {
 		if proc, err = p.cfg.Launcher.Launch(spec, p.onExit); err != nil {
 			// not even sh: nothing cfkd could be given a pid of
 			p.logf("err", "cannot start %s: %v", name, err)
-			p.status.write(Status{Status: StatusStopped, Name: name, Pid: 0, ExitStatus: 127 << 8})
+			p.status.write(proxywire.Status{Status: proxywire.StatusStopped, Name: name, Pid: 0, ExitStatus: 127 << 8})
 			return
 		}
 	}
@@ -224,7 +225,7 @@ func (p *Proxy) start(c Command) {
 	// goroutine after this point: started always comes before stopped.
 	p.children[proc.Pid] = &child{name: name, proc: proc}
 	p.byName[name] = proc.Pid
-	p.status.write(Status{Status: StatusStarted, Name: name, Pid: proc.Pid})
+	p.status.write(proxywire.Status{Status: proxywire.StatusStarted, Name: name, Pid: proc.Pid})
 }
 
 // stop SIGTERMs the process group of the latest child of name.
@@ -280,12 +281,12 @@ func (p *Proxy) drainExits() {
 		if p.byName[c.name] == e.pid {
 			delete(p.byName, c.name)
 		}
-		p.status.write(Status{Status: StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
+		p.status.write(proxywire.Status{Status: proxywire.StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
 	}
 }
 
 func (p *Proxy) logf(typ, format string, args ...any) {
-	p.log.line(typ, SelfName, []byte(fmt.Sprintf(format, args...)))
+	p.log.line(typ, proxywire.SelfName, []byte(fmt.Sprintf(format, args...)))
 }
 
 func signalName(sig os.Signal) string {

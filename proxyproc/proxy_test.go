@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/proxywire"
 )
 
 const deadline = 10 * time.Second
@@ -83,7 +85,7 @@ func (r *rig) cleanup() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, l := range r.status {
-		if s, err := ParseStatus([]byte(l)); err == nil && s.Status == StatusStarted && s.Pid > 0 {
+		if s, err := proxywire.ParseStatus([]byte(l)); err == nil && s.Status == proxywire.StatusStarted && s.Pid > 0 {
 			syscall.Kill(-s.Pid, syscall.SIGKILL)
 			syscall.Kill(s.Pid, syscall.SIGKILL)
 		}
@@ -97,10 +99,10 @@ func (r *rig) send(line string) {
 	}
 }
 
-func (r *rig) start(c Command) {
+func (r *rig) start(c proxywire.Command) {
 	r.t.Helper()
-	c.Command = CommandStart
-	b, err := EncodeCommand(c)
+	c.Command = proxywire.CommandStart
+	b, err := proxywire.EncodeCommand(c)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -130,13 +132,13 @@ func (r *rig) wait(what string, cond func(status, logs []string) bool) {
 
 // waitStatus waits for a status line of name with that status and returns
 // it with its index among the status lines.
-func (r *rig) waitStatus(name, status string) (Status, int) {
+func (r *rig) waitStatus(name, status string) (proxywire.Status, int) {
 	r.t.Helper()
-	var got Status
+	var got proxywire.Status
 	idx := -1
 	r.wait(status+" "+name, func(st, _ []string) bool {
 		for i, l := range st {
-			s, err := ParseStatus([]byte(l))
+			s, err := proxywire.ParseStatus([]byte(l))
 			if err != nil {
 				r.t.Errorf("bad status line %q: %v", l, err)
 				continue
@@ -191,9 +193,9 @@ func (r *rig) waitDone() {
 func TestStartOutputStop(t *testing.T) {
 	r := newRig(t, nil, 0)
 	r.waitLog("out:-:test proxy started")
-	r.start(Command{Name: "web", Cmd: `echo hello $CONTROL_FREAK_ENABLED $CONTROL_FREAK_SERVICE $FOO; echo oops >&2; exec sleep 30`,
+	r.start(proxywire.Command{Name: "web", Cmd: `echo hello $CONTROL_FREAK_ENABLED $CONTROL_FREAK_SERVICE $FOO; echo oops >&2; exec sleep 30`,
 		Env: map[string]string{"FOO": "bar"}})
-	st, _ := r.waitStatus("web", StatusStarted)
+	st, _ := r.waitStatus("web", proxywire.StatusStarted)
 	if st.Pid <= 0 {
 		t.Fatalf("started with pid %d", st.Pid)
 	}
@@ -205,7 +207,7 @@ func TestStartOutputStop(t *testing.T) {
 	}
 	r.send(`{"command":"stop","name":"web"}`)
 	r.waitLog("out:-:stopping web")
-	got, _ := r.waitStatus("web", StatusStopped)
+	got, _ := r.waitStatus("web", proxywire.StatusStopped)
 	if got.Pid != st.Pid || got.ExitStatus != 15 {
 		t.Errorf("got %+v, want pid %d exit_status 15", got, st.Pid)
 	}
@@ -215,24 +217,24 @@ func TestStartOutputStop(t *testing.T) {
 
 func TestExitStatuses(t *testing.T) {
 	r := newRig(t, nil, 0)
-	r.start(Command{Name: "one", Argv: []string{"sh", "-c", "exit 1"}})
-	r.start(Command{Name: "zero", Cmd: "true"})
-	r.start(Command{Name: "nine", Argv: []string{"sleep", "30"}})
-	r.start(Command{Name: "missing", Argv: []string{"/nonexistent/cmd"}})
+	r.start(proxywire.Command{Name: "one", Argv: []string{"sh", "-c", "exit 1"}})
+	r.start(proxywire.Command{Name: "zero", Cmd: "true"})
+	r.start(proxywire.Command{Name: "nine", Argv: []string{"sleep", "30"}})
+	r.start(proxywire.Command{Name: "missing", Argv: []string{"/nonexistent/cmd"}})
 	for name, want := range map[string]int{"one": 256, "zero": 0} {
-		started, i := r.waitStatus(name, StatusStarted)
-		got, j := r.waitStatus(name, StatusStopped)
+		started, i := r.waitStatus(name, proxywire.StatusStarted)
+		got, j := r.waitStatus(name, proxywire.StatusStopped)
 		if got.ExitStatus != want || got.Pid != started.Pid || j < i {
 			t.Errorf("%s: %+v (line %d after started %+v, line %d), want exit_status %d", name, got, j, started, i, want)
 		}
 	}
-	st, _ := r.waitStatus("nine", StatusStarted)
+	st, _ := r.waitStatus("nine", proxywire.StatusStarted)
 	syscall.Kill(st.Pid, syscall.SIGKILL)
-	if got, _ := r.waitStatus("nine", StatusStopped); got.ExitStatus != 9 {
+	if got, _ := r.waitStatus("nine", proxywire.StatusStopped); got.ExitStatus != 9 {
 		t.Errorf("kill -9: %+v, want exit_status 9", got)
 	}
-	miss, _ := r.waitStatus("missing", StatusStarted)
-	got, _ := r.waitStatus("missing", StatusStopped)
+	miss, _ := r.waitStatus("missing", proxywire.StatusStarted)
+	got, _ := r.waitStatus("missing", proxywire.StatusStopped)
 	if got.ExitStatus != 127<<8 || got.Pid != miss.Pid || got.Pid <= 0 {
 		t.Errorf("missing command: %+v, want pid %d exit_status 32512", got, miss.Pid)
 	}
@@ -245,11 +247,11 @@ func TestFastExitsNeverLost(t *testing.T) {
 	r := newRig(t, nil, 0)
 	const n = 50
 	for i := range n {
-		r.start(Command{Name: fmt.Sprint("f", i), Argv: []string{"true"}, IgnoreStdout: true, IgnoreStderr: true})
+		r.start(proxywire.Command{Name: fmt.Sprint("f", i), Argv: []string{"true"}, IgnoreStdout: true, IgnoreStderr: true})
 	}
 	for i := range n {
-		_, a := r.waitStatus(fmt.Sprint("f", i), StatusStarted)
-		s, b := r.waitStatus(fmt.Sprint("f", i), StatusStopped)
+		_, a := r.waitStatus(fmt.Sprint("f", i), proxywire.StatusStarted)
+		s, b := r.waitStatus(fmt.Sprint("f", i), proxywire.StatusStopped)
 		if b < a || s.ExitStatus != 0 {
 			t.Errorf("f%d: stopped at line %d, started at %d, %+v", i, b, a, s)
 		}
@@ -265,9 +267,9 @@ func TestBadCommandsAreNotFatal(t *testing.T) {
 	r.send(`{"command":"start","name":"x","cmd":[]}`)
 	r.waitLogPrefix(`err:-:parse error in command {"command":"start","name":"x","cmd":[]}: cmd: empty array`)
 	r.send("")
-	r.start(Command{Name: "ok", Cmd: "echo still here"})
+	r.start(proxywire.Command{Name: "ok", Cmd: "echo still here"})
 	r.waitLog("out:ok:still here")
-	r.waitStatus("ok", StatusStopped)
+	r.waitStatus("ok", proxywire.StatusStopped)
 }
 
 func TestSetUp(t *testing.T) {
@@ -285,11 +287,11 @@ func TestSetUp(t *testing.T) {
 	syscall.Fstat(int(sock.Fd()), &sst)
 
 	r := newRig(t, map[string]*os.File{"web": sock}, 0)
-	r.start(Command{Name: "tied", Argv: []string{"sleep", "30"}, TieStdinTo: "web", IgnoreStdout: true, NoNewSession: true})
-	r.start(Command{Name: "untied", Argv: []string{"sleep", "30"}, TieStdinTo: "nosuch", IgnoreStderr: true})
+	r.start(proxywire.Command{Name: "tied", Argv: []string{"sleep", "30"}, TieStdinTo: "web", IgnoreStdout: true, NoNewSession: true})
+	r.start(proxywire.Command{Name: "untied", Argv: []string{"sleep", "30"}, TieStdinTo: "nosuch", IgnoreStderr: true})
 	r.waitLog("err:-:'nosuch' not found in proxy")
-	tied, _ := r.waitStatus("tied", StatusStarted)
-	untied, _ := r.waitStatus("untied", StatusStarted)
+	tied, _ := r.waitStatus("tied", proxywire.StatusStarted)
+	untied, _ := r.waitStatus("untied", proxywire.StatusStarted)
 	link := func(pid, fd int) string {
 		s, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%d", pid, fd))
 		return s
@@ -340,14 +342,14 @@ func TestSetUp(t *testing.T) {
 
 func TestEOFStopsAll(t *testing.T) {
 	r := newRig(t, nil, 0)
-	r.start(Command{Name: "a", Argv: []string{"sleep", "30"}})
-	r.start(Command{Name: "b", Cmd: "sleep 30; sleep 30"})
-	a, _ := r.waitStatus("a", StatusStarted)
-	b, _ := r.waitStatus("b", StatusStarted)
+	r.start(proxywire.Command{Name: "a", Argv: []string{"sleep", "30"}})
+	r.start(proxywire.Command{Name: "b", Cmd: "sleep 30; sleep 30"})
+	a, _ := r.waitStatus("a", proxywire.StatusStarted)
+	b, _ := r.waitStatus("b", proxywire.StatusStarted)
 	r.cmdW.Close()
 	r.waitDone()
-	for _, s := range []Status{a, b} {
-		got, _ := r.waitStatus(s.Name, StatusStopped)
+	for _, s := range []proxywire.Status{a, b} {
+		got, _ := r.waitStatus(s.Name, proxywire.StatusStopped)
 		if got.ExitStatus != 15 {
 			t.Errorf("%s: %+v, want exit_status 15", s.Name, got)
 		}
@@ -360,17 +362,17 @@ func TestEOFStopsAll(t *testing.T) {
 
 func TestSignalStopsAllAndKillsLaggards(t *testing.T) {
 	r := newRig(t, nil, 200*time.Millisecond)
-	r.start(Command{Name: "stubborn", Cmd: `trap "" TERM; echo ready; sleep 30`})
-	r.start(Command{Name: "meek", Argv: []string{"sleep", "30"}})
+	r.start(proxywire.Command{Name: "stubborn", Cmd: `trap "" TERM; echo ready; sleep 30`})
+	r.start(proxywire.Command{Name: "meek", Argv: []string{"sleep", "30"}})
 	r.waitLog("out:stubborn:ready")
-	r.waitStatus("meek", StatusStarted)
+	r.waitStatus("meek", proxywire.StatusStarted)
 	r.sigs <- syscall.SIGTERM
 	r.waitDone()
 	r.waitLog("err:-:Got signal TERM")
-	if got, _ := r.waitStatus("meek", StatusStopped); got.ExitStatus != 15 {
+	if got, _ := r.waitStatus("meek", proxywire.StatusStopped); got.ExitStatus != 15 {
 		t.Errorf("meek: %+v, want 15", got)
 	}
-	if got, _ := r.waitStatus("stubborn", StatusStopped); got.ExitStatus != 9 {
+	if got, _ := r.waitStatus("stubborn", proxywire.StatusStopped); got.ExitStatus != 9 {
 		t.Errorf("stubborn: %+v, want 9", got)
 	}
 	r.waitLogPrefix("err:-:1 service(s) still alive after 200ms: SIGKILL")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxyproc"
+	"github.com/cfk/cfk/proxywire"
 	"github.com/sirupsen/logrus"
 )
 
@@ -23,7 +24,7 @@ func main() {
 func run(args []string, env []string, stderr io.Writer) error {
 	if len(args) > 0 {
 		return fmt.Errorf("no arguments expected (got %q): cfkd runs cfk-proxy with its pipes in %s, %s and %s",
-			args, proxyproc.EnvCommandFd, proxyproc.EnvStatusFd, proxyproc.EnvLogFd)
+			args, proxywire.EnvCommandFd, proxywire.EnvStatusFd, proxywire.EnvLogFd)
 	}
 	pipes, skipped, err := proxyproc.PipesFromEnv(env)
 	if err != nil {

@@ -1,0 +1,116 @@
+package proxywire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// The statuses a proxy reports (REFERENCE §4.3).
+const (
+	StatusStarted = "started"
+	StatusStopped = "stopped"
+)
+
+// Status is one line a proxy reports to cfkd.
+type Status struct {
+	Status string // StatusStarted or StatusStopped
+	Name   string
+	Pid    int
+	// ExitStatus is the raw wait(2) status (stopped only).
+	ExitStatus int
+}
+
+// EncodeStatus returns the status line for s, with its "\n":
+// {"status":"started","name":N,"pid":P} or
+// {"status":"stopped","name":N,"pid":P,"exit_status":W}. (The original
+// proxy also sent "exit_status":null with started, in Perl's hash order;
+// cfkd decodes the JSON, so neither matters to it.) HTML characters are
+// not escaped, as Perl's JSON::XS does not. It writes what it is given:
+// ParseStatus checks.
+func EncodeStatus(s Status) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"status":`)
+	writeJSON(&b, s.Status)
+	b.WriteString(`,"name":`)
+	writeJSON(&b, s.Name)
+	b.WriteString(`,"pid":`)
+	b.WriteString(strconv.Itoa(s.Pid))
+	if s.Status == StatusStopped {
+		b.WriteString(`,"exit_status":`)
+		b.WriteString(strconv.Itoa(s.ExitStatus))
+	}
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+// ParseStatus decodes a status line (without or with its "\n"), for cfkd:
+// a JSON object whose keys are matched exactly (unknown ones ignored), a
+// status started or stopped, a name that is not empty, a pid that is a
+// process id (an integer from 1 to MaxInt32: cfkd signals it, and kill(2)
+// with 0 or a pid that wraps to a negative one signals whole groups), and
+// for stopped an integer exit_status. exit_status may be absent or null
+// for started (the original proxy sent null).
+func ParseStatus(line []byte) (Status, error) {
+	s, err := parseStatus(line)
+	if err != nil {
+		return Status{}, fmt.Errorf("invalid status line %s: %w", clip(line), err)
+	}
+	return s, nil
+}
+
+func parseStatus(line []byte) (Status, error) {
+	obj, err := object(line)
+	if err != nil {
+		return Status{}, err
+	}
+	var s Status
+	if s.Status, err = str(obj, "status"); err != nil {
+		return Status{}, err
+	}
+	if s.Status != StatusStarted && s.Status != StatusStopped {
+		return Status{}, fmt.Errorf("unknown status %q", s.Status)
+	}
+	if s.Name, err = str(obj, "name"); err != nil {
+		return Status{}, err
+	}
+	if s.Name == "" {
+		return Status{}, errors.New("no name")
+	}
+	pid, ok, err := integer(obj, "pid")
+	switch {
+	case err != nil:
+		return Status{}, err
+	case !ok:
+		return Status{}, errors.New("no pid")
+	case pid <= 0 || pid > math.MaxInt32:
+		return Status{}, fmt.Errorf("pid %d is not a process id", pid)
+	}
+	s.Pid = pid
+	ws, ok, err := integer(obj, "exit_status")
+	switch {
+	case err != nil:
+		return Status{}, err
+	case s.Status == StatusStopped && !ok:
+		return Status{}, errors.New("stopped without exit_status")
+	case s.Status == StatusStopped:
+		s.ExitStatus = ws
+	}
+	return s, nil
+}
+
+// integer reads an optional integer field: ok is false when it is absent
+// or null.
+func integer(obj map[string]json.RawMessage, key string) (n int, ok bool, err error) {
+	raw, present := obj[key]
+	if !present || isNull(raw) {
+		return 0, false, nil
+	}
+	if err := json.Unmarshal(raw, &n); err != nil {
+		return 0, false, fmt.Errorf("%s: want an integer, got %s", key, clip(raw))
+	}
+	return n, true, nil
+}
