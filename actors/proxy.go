@@ -83,9 +83,9 @@ func (p *Proxy) Receive(ctx actor.Context) {
 	case proxiedServiceDown:
 		delete(p.up, m.name)
 		p.shutdownIfIdle(ctx)
-	case messages.ProxyReportedStarted:
+	case proxyReportedStarted:
 		p.started(ctx, m)
-	case messages.ProxyReportedStopped:
+	case proxyReportedStopped:
 		p.stopped(ctx, m)
 	case proxyLogLine:
 		if m.run == p.run {
@@ -167,7 +167,10 @@ func (p *Proxy) launch(ctx actor.Context) error {
 		return fmt.Errorf("Proxy '%s' can't run: %w", name, err)
 	}
 	p.proc, p.state = proc, proxyIsUp
-	p.cmds = startPipeGoroutines(root, self, run, pp)
+	launcher, proxyPid := p.opts.Launcher, proc.Pid
+	p.cmds = startPipeGoroutines(root, self, run, pp, func(pid int) (*osproc.Process, error) {
+		return launcher.Handle(pid, proxyPid)
+	})
 	p.log.WithField("pid", proc.Pid).Infof("proxy '%s' running", name)
 	p.update(ctx)
 	return nil
@@ -216,34 +219,38 @@ func (p *Proxy) send(ctx actor.Context, line []byte) {
 	}
 }
 
-func (p *Proxy) started(ctx actor.Context, m messages.ProxyReportedStarted) {
-	if m.Run != p.run {
+func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
+	svc, ok := p.svcs[m.name]
+	switch {
+	case m.run != p.run:
+		m.proc.Close()
 		return
-	}
-	svc, ok := p.svcs[m.Name]
-	if !ok {
-		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d)", p.cfg.Name, m.Name, m.Pid)
+	case !ok:
+		m.proc.Close()
+		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
+	case m.handleErr != nil:
+		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
-	p.pids[m.Name] = m.Pid
-	ctx.Send(svc.pid, proxyServiceStarted{attempt: svc.attempt, pid: m.Pid})
+	p.pids[m.name] = m.pid
+	ctx.Send(svc.pid, proxyServiceStarted{attempt: svc.attempt, pid: m.pid, proc: m.proc})
 }
 
 // stopped hands the exit to the service, as the reaper does for a direct
 // child (REFERENCE §4.5).
-func (p *Proxy) stopped(ctx actor.Context, m messages.ProxyReportedStopped) {
-	if m.Run != p.run {
+func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
+	if m.run != p.run {
 		return
 	}
-	svc, ok := p.svcs[m.Name]
+	svc, ok := p.svcs[m.name]
 	if !ok {
-		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.Name, m.Pid)
+		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
 	}
-	if p.pids[m.Name] == m.Pid {
-		delete(p.pids, m.Name)
+	if p.pids[m.name] == m.pid {
+		delete(p.pids, m.name)
 	}
-	ctx.Send(svc.pid, messages.ProcessExited{Pid: m.Pid, Status: m.Status})
+	ctx.Send(svc.pid, messages.ProcessExited{Pid: m.pid, Status: m.status})
 }
 
 // shutdownIfIdle shuts an auto proxy down once none of its services is up.

@@ -63,6 +63,24 @@ type (
 	}
 	proxyStopped struct{ attempt uint64 }
 
+	// The status pipe's reports. proxyReportedStarted carries a handle
+	// on the pid (nil, with handleErr, when none could be had), taken by
+	// the reader goroutine before the report is sent on, so that reports
+	// keep their order.
+	proxyReportedStarted struct {
+		run       uint64
+		name      string
+		pid       int
+		proc      *osproc.Process
+		handleErr error
+	}
+	proxyReportedStopped struct {
+		run    uint64
+		name   string
+		pid    int
+		status syscall.WaitStatus
+	}
+
 	// Timers and the process.
 	proxyExited struct {
 		run uint64

@@ -11,6 +11,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
 )
 
@@ -114,7 +115,7 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 // startPipeGoroutines starts the writer and the two readers of run and
 // returns the writer's queue: closing it closes the command pipe once the
 // lines queued before are written.
-func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes) chan<- []byte {
+func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) chan<- []byte {
 	q := make(chan []byte, cmdQueueSize)
 	go writeCommands(root, self, run, p.cmdW, q)
 	go readLines(p.statusR, func(line []byte) {
@@ -123,10 +124,11 @@ func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p
 		case err != nil:
 			root.Send(self, proxyBadStatus{run: run, err: err})
 		case st.Status == proxywire.StatusStarted:
-			root.Send(self, messages.ProxyReportedStarted{Run: run, Name: st.Name, Pid: st.Pid})
+			proc, err := handle(st.Pid)
+			root.Send(self, proxyReportedStarted{run: run, name: st.Name, pid: st.Pid, proc: proc, handleErr: err})
 		default:
-			root.Send(self, messages.ProxyReportedStopped{Run: run, Name: st.Name, Pid: st.Pid,
-				Status: syscall.WaitStatus(st.ExitStatus)})
+			root.Send(self, proxyReportedStopped{run: run, name: st.Name, pid: st.Pid,
+				status: syscall.WaitStatus(st.ExitStatus)})
 		}
 	})
 	go readLines(p.logR, func(line []byte) {

@@ -2,7 +2,6 @@ package messages
 
 import (
 	"fmt"
-	"syscall"
 )
 
 // ProxyConfig is what a proxy is declared to be (REFERENCE §1.3). Like
@@ -48,21 +47,4 @@ type ProxyStateChanged struct {
 	Name    string
 	Running bool
 	Pid     int // the proxy process while it runs, else 0
-}
-
-// ProxyReportedStarted: the proxy's status pipe said it started service
-// Name as Pid. Run is the run of the proxy process whose pipe said it.
-type ProxyReportedStarted struct {
-	Run  uint64
-	Name string
-	Pid  int
-}
-
-// ProxyReportedStopped: the proxy's status pipe said the process Pid of
-// service Name exited with the raw wait status Status.
-type ProxyReportedStopped struct {
-	Run    uint64
-	Name   string
-	Pid    int
-	Status syscall.WaitStatus
 }

@@ -195,3 +195,32 @@ func TestShutdownWithProxiedServices(t *testing.T) {
 		}
 	}
 }
+
+// TestProxiedStopwaitKillsThroughAHandle: a proxied service that ignores
+// SIGTERM is SIGKILLed by cfkd once stopwait elapses, through the pidfd
+// taken when the proxy reported its pid (REFERENCE §4.5): the proxy then
+// reports signal 9, and the service ends in fail.
+func TestProxiedStopwaitKillsThroughAHandle(t *testing.T) {
+	proxy := needProxy(t)
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok("proxy p cmd="+proxy,
+		`proxy p service s cmd=["sh","-c","trap '' TERM; while :; do sleep 0.1; done"]`,
+		"service s startwait_secs=0.2", "service s stopwait_secs=0.3")
+	c.ok("command start service s")
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	pid, _ := strconv.Atoi(c.status("s")[2])
+	c.ok("command stop service s")
+	c.until("s killed", func() bool { return c.status("s")[1] == "fail" })
+	if st := c.status("s"); st[6] != "Received signal 9" {
+		t.Fatalf("status %q, want fail by signal 9", st)
+	}
+	if err := syscall.Kill(pid, 0); err == nil {
+		t.Fatalf("pid %d still alive", pid)
+	}
+	c.until("the log says why", func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		return strings.Contains(string(b), "service s still running after 300ms, killing.")
+	})
+}

@@ -1,0 +1,56 @@
+package osproc
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+	"testing"
+)
+
+// A process that is not cfkd's child (the sleep a shell forked, as a
+// proxy forks a service) is signalled through a handle: only a handle
+// taken with its real parent is given, it reaches that process, and once
+// the parent has reaped it the handle signals nobody (ErrDone), whatever
+// process got the pid since. A Process without a handle is never
+// signalled.
+func TestHandleSignalsOnlyThatProcess(t *testing.T) {
+	c := start(t, Spec{Argv: sh("sleep 100 & echo started; wait; sleep 100"), Setsid: true})
+	t.Cleanup(func() {
+		for _, p := range inGroup(c.Pid) {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+	})
+	var sleep int
+	eventually(t, "the shell's sleep runs", func() (bool, string) {
+		for _, p := range children(c.Pid) {
+			if p.comm == "sleep" {
+				sleep = p.pid
+			}
+		}
+		return sleep != 0, fmt.Sprint(children(c.Pid))
+	})
+	if _, err := launcher.Handle(sleep, c.Pid+1); err == nil {
+		t.Fatal("Handle with the wrong parent succeeded")
+	}
+	if err := launcher.Signal(&Process{Pid: sleep}, syscall.SIGKILL); err == nil {
+		t.Fatal("a Process with no handle was signalled")
+	}
+	h, err := launcher.Handle(sleep, c.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := launcher.Signal(h, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// the shell reaps it (wait returns), then runs its second sleep
+	eventually(t, "the first sleep is reaped", func() (bool, string) {
+		_, err := readStat(sleep)
+		return err != nil, fmt.Sprint(children(c.Pid))
+	})
+	if err := launcher.Signal(h, syscall.SIGKILL); !errors.Is(err, ErrDone) {
+		t.Fatalf("signal through the handle of a reaped process: %v, want ErrDone", err)
+	}
+	h.Close()
+	h.Close() // twice is fine
+}
