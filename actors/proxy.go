@@ -30,6 +30,17 @@ const (
 	proxyIsStopping // asked to stop, not gone yet
 )
 
+func (s proxyState) String() string { return [...]string{"down", "up", "stopping"}[s] }
+
+// proxyTransitions is the proxy process's lifecycle: every transition
+// there is, with what causes it. transition makes no other.
+var proxyTransitions = map[[2]proxyState]string{
+	{proxyIsDown, proxyIsUp}:       "the process was launched (proxyup, or a start under an auto proxy)",
+	{proxyIsUp, proxyIsStopping}:   "shutdown: command pipe closed, SIGTERM, grace armed",
+	{proxyIsUp, proxyIsDown}:       "the process exited",
+	{proxyIsStopping, proxyIsDown}: "the process exited, or the grace elapsed (SIGKILL sent)",
+}
+
 // Proxy is the actor of one proxy (proxy/NAME under the controller): it
 // owns the proxy process, its three pipes and their goroutines (REFERENCE §4).
 type Proxy struct {
@@ -166,13 +177,13 @@ func (p *Proxy) launch(ctx actor.Context) error {
 		p.log.WithError(err).Errorf("proxy '%s' cannot run", name)
 		return fmt.Errorf("Proxy '%s' can't run: %w", name, err)
 	}
-	p.proc, p.state = proc, proxyIsUp
+	p.proc = proc
 	launcher, proxyPid := p.opts.Launcher, proc.Pid
 	p.cmds = startPipeGoroutines(root, self, run, pp, func(pid int) (*osproc.Process, error) {
 		return launcher.Handle(pid, proxyPid)
 	})
 	p.log.WithField("pid", proc.Pid).Infof("proxy '%s' running", name)
-	p.update(ctx)
+	p.transition(ctx, proxyIsUp)
 	return nil
 }
 
@@ -281,7 +292,7 @@ func (p *Proxy) shutdown(ctx actor.Context) {
 		return
 	}
 	p.log.Infof("shutting down proxy '%s'", p.cfg.Name)
-	p.state = proxyIsStopping
+	p.transition(ctx, proxyIsStopping)
 	close(p.cmds)
 	p.cmds = nil
 	p.signal(syscall.SIGTERM)
@@ -315,14 +326,13 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 // that was up under it fails; starts queued meanwhile run it again.
 func (p *Proxy) gone(ctx actor.Context) {
 	p.cancelTimer()
-	p.state, p.proc = proxyIsDown, nil
 	p.run++ // what the old pipes still say is stale
 	for name := range p.up {
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
 	p.svcs, p.up, p.pids = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}
-	p.update(ctx)
+	p.transition(ctx, proxyIsDown)
 	p.answerDowns(ctx)
 	queued := p.queued
 	p.queued = nil
@@ -350,16 +360,27 @@ func (p *Proxy) failQueued(ctx actor.Context, err error) {
 	p.queued = nil
 }
 
-func (p *Proxy) update(ctx actor.Context) {
+// transition is the one place where the proxy's state changes: it
+// tells the controller (a stopping proxy still counts as running there,
+// so that starts queue for its next run), then publishes the change.
+func (p *Proxy) transition(ctx actor.Context, to proxyState) {
+	from := p.state
+	if _, ok := proxyTransitions[[2]proxyState{from, to}]; !ok {
+		p.log.Errorf("proxy '%s': no transition %s → %s (a bug): state kept", p.cfg.Name, from, to)
+		return
+	}
+	p.state = to
 	pid := 0
 	if p.proc != nil {
 		pid = p.proc.Pid
 	}
-	running := p.state == proxyIsUp
-	// the controller first, as for services: whoever reacts to the event
-	// finds the status up to date.
-	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: running, pid: pid})
-	ctx.ActorSystem().EventStream.Publish(messages.ProxyStateChanged{Name: p.cfg.Name, Running: running, Pid: pid})
+	if to == proxyIsDown {
+		p.proc, pid = nil, 0
+	}
+	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: to != proxyIsDown, pid: pid})
+	ctx.ActorSystem().EventStream.Publish(messages.ProxyStateChanged{
+		Name: p.cfg.Name, From: from.String(), To: to.String(), Running: to == proxyIsUp, Pid: pid,
+	})
 }
 
 func (p *Proxy) signal(sig syscall.Signal) {

@@ -41,10 +41,11 @@ func (c ProxyConfig) Apply(attr ProxyAttr, v Value) (ProxyConfig, error) {
 // HasCmd reports whether a command is declared.
 func (c ProxyConfig) HasCmd() bool { return c.Cmd != "" || len(c.Argv) > 0 }
 
-// ProxyStateChanged is published on the event stream whenever a proxy
-// process starts running or is gone.
+// ProxyStateChanged is published on the event stream at every change of
+// a proxy's state (down, up, stopping).
 type ProxyStateChanged struct {
-	Name    string
-	Running bool
-	Pid     int // the proxy process while it runs, else 0
+	Name     string
+	From, To string
+	Running  bool // To is up
+	Pid      int  // the proxy process until it is down, else 0
 }
