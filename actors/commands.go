@@ -131,7 +131,7 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 		})
 }
 
-// statusLine is the status line of SPEC §1.6, built once per change.
+// statusLine is the status line of REFERENCE §1.6, built once per change.
 func (c *Controller) statusLine(e *entry) string {
 	if e.status == "" {
 		rt := e.rt

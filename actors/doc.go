@@ -6,15 +6,15 @@
 //
 //	ActorSystem
 //	└── controller         declarations (ServiceConfig, SocketConfig), registry, selectors, reply aggregation
-//	    ├── service-NAME-… one per service: the lifecycle state machine of SPEC §2
-//	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (SPEC §4)
+//	    ├── service-NAME-… one per service: the lifecycle state machine of REFERENCE §2
+//	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (REFERENCE §4)
 //	    └── socket/NAME    one per socket: owns the listening fd (sockets.Socket)
 //
 // The controller owns what services are declared to be; each Service owns
 // what its process is doing. A Service sends ServiceUpdated to the
 // controller after every change, so status/desc/pids/list are answered by
 // the controller alone. Multi-service verbs fan out one command per service
-// and are gathered into exactly one Reply ("done N" rule of SPEC §1.4). A
+// and are gathered into exactly one Reply ("done N" rule of REFERENCE §1.4). A
 // rolling restart (`command rollingrestart SEL`) is the same gather made
 // sequential: RestartService{UntilRunning} goes to one service at a time,
 // answered once it is running again; the first failure stops the roll.

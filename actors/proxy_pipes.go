@@ -12,8 +12,8 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// This file holds the goroutines around one run of a proxy process (SPEC
-// §4): a writer for the command pipe and two readers, for the status and
+// This file holds the goroutines around one run of a proxy process
+// (REFERENCE §4): a writer for the command pipe and two readers, for the status and
 // log pipes. They own their ends of the pipes and only turn what they
 // read (or fail to write) into messages to the proxy actor; every message
 // carries the run, so the proxy actor drops what a former run says.
@@ -88,7 +88,7 @@ func (p *pipes) closeAll() {
 
 // childFiles returns the ExtraFiles of the proxy process (fds 3, 4, 5,
 // then one per bound socket, by socket name) and the variables that name
-// them (SPEC §4.1).
+// them (REFERENCE §4.1).
 func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.EnvVar) {
 	files := []*os.File{p.cmdR, p.statusW, p.logW}
 	vars := []messages.EnvVar{

@@ -88,7 +88,7 @@ func parsePidsLine(l string) (string, *int64) {
 	return name, positive(pids[len(pids)-1])
 }
 
-// desc is one desc line of cfkd (SPEC.md §1.6): name, tags (joined by
+// desc is one desc line of cfkd (REFERENCE §1.6): name, tags (joined by
 // ", "), desc, proxy, cmd, tab-separated.
 type desc struct {
 	Name, Tags, Desc, Proxy, Cmd string

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// status is one status line of cfkd (SPEC.md §1.6):
+// status is one status line of cfkd (REFERENCE §1.6):
 // name, state, pid, start_time, stop_time, proxy, fail_reason, running_cmd,
 // tab-separated. Absent fields are empty.
 type status struct {

@@ -8,7 +8,7 @@ import (
 	"syscall"
 )
 
-// ProxyConfig is what a proxy is declared to be (SPEC §1.3). Like
+// ProxyConfig is what a proxy is declared to be (REFERENCE §1.3). Like
 // ServiceConfig it is a value: Apply returns a new one.
 type ProxyConfig struct {
 	Name   string
@@ -45,8 +45,8 @@ func (c ProxyConfig) Apply(attr ProxyAttr, v Value) (ProxyConfig, error) {
 // HasCmd reports whether a command is declared.
 func (c ProxyConfig) HasCmd() bool { return c.Cmd != "" || len(c.Argv) > 0 }
 
-// The environment variables that hand a proxy its pipes and sockets (SPEC
-// §4.1, compat).
+// The environment variables that hand a proxy its pipes and sockets
+// (REFERENCE §4.1, compat).
 const (
 	ProxyCommandFdEnv = "_CFK_COMMAND_FD"
 	ProxyStatusFdEnv  = "_CFK_STATUS_FD"
@@ -79,7 +79,7 @@ type ProxyReportedStopped struct {
 	Status syscall.WaitStatus
 }
 
-// proxyStart is the start command of SPEC §4.2, fields in its order.
+// proxyStart is the start command of REFERENCE §4.2, fields in its order.
 type proxyStart struct {
 	Command      string            `json:"command"`
 	Name         string            `json:"name"`
@@ -97,15 +97,15 @@ type proxyStop struct {
 }
 
 // ProxyStartLine is the line cfkd writes on a proxy's command pipe to
-// start service c (SPEC §4.2), "\n" included. cmd is the string or the
+// start service c (REFERENCE §4.2), "\n" included. cmd is the string or the
 // array as declared; env holds the add_env pairs only, as the original's
-// (the proxy adds CONTROL_FREAK_ENABLED and CONTROL_FREAK_SERVICE: SPEC
-// §4.6); tie_stdin_to is null when the service has none, as the
+// (the proxy adds CONTROL_FREAK_ENABLED and CONTROL_FREAK_SERVICE:
+// REFERENCE §4.6); tie_stdin_to is null when the service has none, as the
 // original's undef. Booleans are JSON true/false: the original sent the
 // console's raw string ("1", "yes", ...) or null, and its proxy only
 // tested them for Perl truth (`unless ($svc->{ignore_stdout})`), which
 // true/false satisfy; a strict decoder gets real booleans. Keys come in
-// the order of SPEC §4.2 (the original's were in Perl hash order, so no
+// the order of REFERENCE §4.2 (the original's were in Perl hash order, so no
 // client can depend on one).
 func ProxyStartLine(c ServiceConfig) []byte {
 	m := proxyStart{Command: "start", Name: c.Name, Cmd: c.Cmd, Env: map[string]string{},
@@ -123,7 +123,7 @@ func ProxyStartLine(c ServiceConfig) []byte {
 	return jsonLine(m)
 }
 
-// ProxyStopLine is the line that stops service name (SPEC §4.2).
+// ProxyStopLine is the line that stops service name (REFERENCE §4.2).
 func ProxyStopLine(name string) []byte {
 	return jsonLine(proxyStop{Command: "stop", Name: name})
 }
@@ -136,7 +136,7 @@ func jsonLine(v any) []byte {
 	return b.Bytes()
 }
 
-// proxyStatus is one line of a proxy's status pipe (SPEC §4.3).
+// proxyStatus is one line of a proxy's status pipe (REFERENCE §4.3).
 type proxyStatus struct {
 	Status     string `json:"status"`
 	Name       string `json:"name"`
@@ -166,7 +166,7 @@ func ParseProxyStatus(line []byte) (any, error) {
 	return nil, fmt.Errorf("proxy status %q: unknown status '%s'", line, s.Status)
 }
 
-// ProxyLogLine is one line of a proxy's log pipe (SPEC §4.4):
+// ProxyLogLine is one line of a proxy's log pipe (REFERENCE §4.4):
 // `TYPE:SVCNAME:MESSAGE`.
 type ProxyLogLine struct {
 	Stream  string // "out" or "err"

@@ -1,4 +1,4 @@
-// Package proxyproc is the proxy side of the proxy pipe protocol (SPEC §4,
+// Package proxyproc is the proxy side of the proxy pipe protocol (REFERENCE §4,
 // compat): what runs inside a proxy process such as cfk-proxy, plus the
 // codec of the three pipes (EncodeCommand for cfkd, ParseCommand for a
 // proxy; EncodeStatus / ParseStatus; ParseLogLine).

@@ -9,7 +9,7 @@ import (
 	"syscall"
 )
 
-// The environment variables cfkd sets for a proxy (SPEC §4.1).
+// The environment variables cfkd sets for a proxy (REFERENCE §4.1).
 const (
 	EnvCommandFd  = "_CFK_COMMAND_FD"
 	EnvStatusFd   = "_CFK_STATUS_FD"
@@ -74,7 +74,7 @@ func PipesFromEnv(env []string) (p Pipes, skipped []string, err error) {
 	return p, skipped, nil
 }
 
-// ChildEnv is the environment of a service (SPEC §2.4): base (the proxy's
+// ChildEnv is the environment of a service (REFERENCE §2.4): base (the proxy's
 // own, without its _CFK_* variables, whose fds the service does not get),
 // then the service's env, then CONTROL_FREAK_ENABLED=1 and
 // CONTROL_FREAK_SERVICE=name. A later value replaces an earlier one in

@@ -10,13 +10,13 @@ import (
 	"strings"
 )
 
-// The commands cfkd sends (SPEC §4.2).
+// The commands cfkd sends (REFERENCE §4.2).
 const (
 	CommandStart = "start"
 	CommandStop  = "stop"
 )
 
-// The statuses a proxy reports (SPEC §4.3).
+// The statuses a proxy reports (REFERENCE §4.3).
 const (
 	StatusStarted = "started"
 	StatusStopped = "stopped"
