@@ -58,8 +58,11 @@ reliability:
 reliability-short:
 	$(GO) test -count=1 -timeout 10m -run 'TestChurn' ./integration/e2e/
 
+# gofmt, go vet, and the citations: every `REFERENCE §N.M` in the code
+# and the docs names a section of docs/REFERENCE.md (.ci/check-refs).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@.ci/check-refs
 	$(GO) vet $(PKGS)
 
 # Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is

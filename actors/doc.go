@@ -6,16 +6,20 @@
 //
 //	ActorSystem
 //	└── controller         declarations (ServiceConfig, SocketConfig), registry, selectors, reply aggregation
-//	    ├── service-NAME-… one per service: the lifecycle state machine of SPEC §2
+//	    ├── service-NAME-… one per service: runs the lifecycle table (package lifecycle, REFERENCE §2.7)
 //	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (REFERENCE §4)
 //	    └── socket/NAME    one per socket: owns the listening fd (sockets.Socket)
 //
 // The controller owns what services are declared to be; each Service owns
-// what its process is doing. A Service sends ServiceUpdated to the
+// what its process is doing: a lifecycle.Lifecycle that only
+// lifecycle.Next changes. Receive turns each message into an event, and
+// carries out the effects Next returns (launch, terminate, kill, timers,
+// publish, replies); a proxied service differs only in who launches,
+// terminates and kills. A Service sends ServiceUpdated to the
 // controller after every change, so status/desc/pids/inspect/list are
 // answered by the controller alone (lines.go: the typed lines of package
 // messages, written by their Format). Multi-service verbs fan out one command per service
-// and are gathered into exactly one Reply ("done N" rule of SPEC §1.4). A
+// and are gathered into exactly one Reply ("done N" rule of REFERENCE §1.4). A
 // rolling restart (`command rollingrestart SEL`) is the same gather made
 // sequential: RestartService{UntilRunning} goes to one service at a time,
 // answered once it is running again; the first failure stops the roll.
@@ -64,9 +68,14 @@
 //     pipes of a proxy, the few syscalls of a bind in a socket actor, and
 //     the user/group lookup (/etc/passwd, /etc/group) when a service
 //     declares them. Host and service name lookups run in a goroutine.
-//   - A service changes state only in Service.transition, which publishes
-//     ServiceStateChanged on the event stream and updates the controller.
-//   - Process restart policy is the state machine, not actor supervision.
+//   - A service changes state only through lifecycle.Next; each Publish
+//     effect updates the controller, then publishes ServiceStateChanged on
+//     the event stream. A proxy changes state only in Proxy.transition,
+//     from the table proxyTransitions, and publishes ProxyStateChanged.
+//   - A proxied process is signalled only through the pidfd taken by the
+//     proxy's status reader (osproc.Launcher.Handle), never by a bare pid.
+//   - Process restart policy (crash throttling included) is the lifecycle
+//     table, not actor supervision.
 //     A panic in an actor is logged, published as ActorPanicked, the lost
 //     request gets an error reply, and the actor is resumed with its state:
 //     the process it owns is never lost.

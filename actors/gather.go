@@ -121,7 +121,7 @@ func (c *Controller) next(g *gather, r messages.ServiceReply) {
 	}
 }
 
-// finish answers a gathered request with the "done N" rule of SPEC §1.4:
+// finish answers a gathered request with the "done N" rule of REFERENCE §1.4:
 // ERROR with the first failure when nothing succeeded and something
 // failed; otherwise `done N` and one `NAME: reason` line per failure.
 func (c *Controller) finish(g *gather) {

@@ -43,14 +43,14 @@ type Options struct {
 	Env []string
 	// Version is what `command version` answers.
 	Version string
-	// BackoffUnit is the unit of the randomised backoff delay (SPEC §2.3:
+	// BackoffUnit is the unit of the randomised backoff delay (REFERENCE §2.3:
 	// 0.3 s).
 	BackoffUnit time.Duration
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
 	// ProxyGrace is how long a proxy asked to stop may take before it is
-	// considered gone and SIGKILLed (SPEC §4.5: 3 s).
+	// considered gone and SIGKILLed (REFERENCE §4.5: 3 s).
 	ProxyGrace time.Duration
 	// AfterBurst, when set, runs in a goroutine of its own once a verb
 	// sent to at least BurstSize services has been answered (cfkd returns

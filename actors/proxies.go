@@ -8,7 +8,7 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// This file is the controller's side of proxies (SPEC §1.3, §4): the
+// This file is the controller's side of proxies (REFERENCE §1.3, §4): the
 // declarations, proxystatus, proxyup, proxydown, the routing of the
 // services' messages to their proxy, and the proxies' part in shutdown.
 // The proxy processes themselves are owned by the proxy actors (proxy.go).
@@ -80,8 +80,8 @@ func (c *Controller) onProxyUpdated(m proxyUpdated) {
 	}
 }
 
-// startRefusal is why a start of service e is refused at once (SPEC
-// §4.5): its proxy is down and noauto, or cannot run. Nil otherwise (the
+// startRefusal is why a start of service e is refused at once
+// (REFERENCE §4.5): its proxy is down and noauto, or cannot run. Nil otherwise (the
 // proxy actor still has the last word).
 func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 	switch verb {

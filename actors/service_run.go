@@ -111,7 +111,7 @@ func (s *Service) signal(sig syscall.Signal) {
 	}
 }
 
-// spec builds the process spec from the declaration (SPEC §2.4), and
+// spec builds the process spec from the declaration (REFERENCE §2.4), and
 // the command as status shows it (without the socket-activation shim).
 func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	c := s.cfg

@@ -11,7 +11,7 @@ import (
 	"github.com/cfk/cfk/sockets"
 )
 
-// This file is the controller's side of shared sockets (SPEC §3): the
+// This file is the controller's side of shared sockets (REFERENCE §3): the
 // declarations, bind, unbind, the listing, and the table of bound sockets
 // handed to the service actors. The listening fds themselves are owned by
 // the socket actors (package sockets).

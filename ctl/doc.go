@@ -1,4 +1,4 @@
-// Package ctl is cfkctl, the command line client of cfkd (SPEC.md §8). The
+// Package ctl is cfkctl, the command line client of cfkd (REFERENCE §8). The
 // binary in cmd/cfkctl only calls Main.
 //
 // Model: one run is one command. The global flags may come anywhere on the

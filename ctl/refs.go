@@ -6,7 +6,7 @@ import (
 )
 
 // selectors turns service references into the selectors of the command
-// language (SPEC.md §1.4, §8): NAME → `service NAME`, @TAG → `tag TAG`,
+// language (REFERENCE §1.4, §8): NAME → `service NAME`, @TAG → `tag TAG`,
 // `all` → `all`. `all` anywhere makes the whole list `all`; a reference
 // given twice is sent once. A reference that would not stay one word on the
 // wire (empty, `@` alone, white space or control characters) is a usage

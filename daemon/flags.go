@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 )
 
-// Flags are cfkd's command-line options (SPEC §7).
+// Flags are cfkd's command-line options (REFERENCE §7).
 type Flags struct {
 	Home             string
 	Address          string

@@ -195,7 +195,7 @@ func TestSocketActivation(t *testing.T) {
 	h.expect("act", Stopped) // a clean exit on SIGTERM
 }
 
-// The reference scenario of the original (SPEC §3), in process: s1
+// The reference scenario of the original (REFERENCE §3), in process: s1
 // accepts 3 connections, s2 2; of six connections, five are served and
 // the sixth waits in the backlog for the next worker, which gets it.
 func TestSharedSocketReference(t *testing.T) {

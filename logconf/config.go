@@ -136,7 +136,7 @@ type ParseError struct {
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.Name, e.Line, e.Msg) }
 
-// serviceName is SPEC §1.1's service name syntax.
+// serviceName is REFERENCE §1.1's service name syntax.
 var serviceName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 var levels = map[string]logrus.Level{

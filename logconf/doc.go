@@ -1,6 +1,6 @@
 // Package logconf is cfkd's log configuration: the file that says where
 // cfkd's own events and its services' output go, and the Router that puts
-// it into effect on cfkd's two logrus loggers (SPEC §6).
+// it into effect on cfkd's two logrus loggers (REFERENCE §6).
 //
 // # The file
 //

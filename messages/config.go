@@ -11,7 +11,7 @@ import (
 type EnvVar struct{ Key, Value string }
 
 // ServiceConfig is what a service is declared to be: every attribute of
-// SPEC §1.1 with its default. It is a value: Apply never mutates slices it
+// REFERENCE §1.1 with its default. It is a value: Apply never mutates slices it
 // shares with a copy, so a config sent to an actor stays as it was sent.
 type ServiceConfig struct {
 	Name          string
@@ -41,7 +41,7 @@ type ServiceConfig struct {
 	Proxy           string // the proxy the service runs under; empty: cfkd forks it
 }
 
-// Defaults of SPEC §1.1, in one place.
+// Defaults of REFERENCE §1.1, in one place.
 const (
 	DefaultMaxRetries = 8
 	DefaultStartWait  = 1 * time.Second

@@ -20,8 +20,8 @@
 //
 // Invariants:
 //   - Parse is pure: no I/O, no global state, never panics on any input (it
-//     is fuzzed), and every failure is an error whose text is the one of
-//     SPEC.md §1 where the spec gives one.
+//     is fuzzed), and every failure is an error whose text is the one
+//     REFERENCE §1.7 lists where it lists one.
 //   - Values are cleaned and validated once, in the parser; a Statement that
 //     Parse returns needs no further syntax checks.
 //   - Messages are plain data; they are never mutated after being sent.

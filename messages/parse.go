@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// The fixed error texts of SPEC §1. Clients match on them: do not reword.
+// The fixed error texts of REFERENCE §1. Clients match on them: do not reword.
 var (
 	// ErrVoid: the line is empty once cleaned. Config files and `load`
 	// skip such lines instead (see IsBlank).
@@ -61,15 +61,15 @@ var (
 const spaceChars = " \t\n\f\r"
 
 // declShape is the shape of what follows `service`, `socket` and `proxy`
-// (SPEC §1.1): NAME, ATTR, then everything after the first `=`.
+// (REFERENCE §1.1): NAME, ATTR, then everything after the first `=`.
 var declShape = regexp.MustCompile(`^([\w-]+)\s+([\w-]+)\s*=(.*)$`)
 
 // nameShape is what the declaration shape accepts as a NAME.
 var nameShape = regexp.MustCompile(`^[\w-]+$`)
 
-// Parse turns one line of the command language into a Statement (SPEC §1).
+// Parse turns one line of the command language into a Statement (REFERENCE §1).
 // It cleans the line first (see Clean); an empty line is ErrVoid. Every
-// error text is the one SPEC §1 gives. Parse is pure and never panics.
+// error text is the one REFERENCE §1 gives. Parse is pure and never panics.
 func Parse(line string) (Statement, error) {
 	s := Clean(line)
 	if s == "" {
@@ -89,8 +89,8 @@ func Parse(line string) (Statement, error) {
 	return nil, unknownCommand(word)
 }
 
-// Clean strips the comment and the surrounding white space of a line (SPEC
-// §1 steps 1-2). A `#` starts a comment at the start of the line or after
+// Clean strips the comment and the surrounding white space of a line
+// (REFERENCE §1 steps 1-2). A `#` starts a comment at the start of the line or after
 // white space only, so `cmd=curl http://x/#y` keeps its `#y`.
 func Clean(line string) string {
 	for i := 0; i < len(line); i++ {
@@ -192,7 +192,7 @@ func parseProxy(rest string) (Statement, error) {
 }
 
 // parseCommand parses what follows `command`: VERB then its arguments
-// (SPEC §1.4).
+// (REFERENCE §1.4).
 func parseCommand(rest string) (Statement, error) {
 	words := fields(rest)
 	if len(words) == 0 {

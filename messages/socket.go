@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// SocketConfig is what a shared socket is declared to be (SPEC §1.2). Like
+// SocketConfig is what a shared socket is declared to be (REFERENCE §1.2). Like
 // ServiceConfig it is a value: Apply returns a new one.
 type SocketConfig struct {
 	Name        string

@@ -1,10 +1,10 @@
 package messages
 
-// State is what a service is doing (SPEC §1.6). What the operator wants is
+// State is what a service is doing (REFERENCE §1.6). What the operator wants is
 // kept apart, in the service actor.
 type State int
 
-// The states of SPEC §1.6. The zero value is Stopped: a new service is
+// The states of REFERENCE §1.6. The zero value is Stopped: a new service is
 // stopped.
 const (
 	Stopped State = iota

@@ -7,7 +7,7 @@ type Statement interface {
 	NeedsPrivilege() bool
 }
 
-// ServiceAttr names a service attribute (SPEC §1.1).
+// ServiceAttr names a service attribute (REFERENCE §1.1).
 type ServiceAttr string
 
 // The service attributes.
@@ -33,7 +33,7 @@ const (
 	SvcGroup               ServiceAttr = "group"
 )
 
-// SocketAttr names a socket attribute (SPEC §1.2).
+// SocketAttr names a socket attribute (REFERENCE §1.2).
 type SocketAttr string
 
 // The socket attributes.
@@ -44,7 +44,7 @@ const (
 	SockListenQsize SocketAttr = "listen_qsize"
 )
 
-// ProxyAttr names a proxy attribute (SPEC §1.3).
+// ProxyAttr names a proxy attribute (REFERENCE §1.3).
 type ProxyAttr string
 
 // The proxy attributes.
@@ -103,7 +103,7 @@ type SetProxyAttr struct {
 	Value Value
 }
 
-// Verb is the verb of a `command VERB ...` line (SPEC §1.4).
+// Verb is the verb of a `command VERB ...` line (REFERENCE §1.4).
 type Verb string
 
 // The verbs.

@@ -12,7 +12,7 @@ import (
 	"unicode"
 )
 
-// This file holds the VALUE half of `NAME ATTR=VALUE` (SPEC §1.1-1.3): the
+// This file holds the VALUE half of `NAME ATTR=VALUE` (REFERENCE §1.1 to §1.3): the
 // clean-up shared by every attribute, then one small parser per kind of
 // value. Each parser gets the cleaned, non-empty value and returns a Value
 // or an error made by invalidValue.
@@ -228,7 +228,7 @@ func parseAccount(attr, v string) (Value, error) {
 	return Value{Str: v}, nil
 }
 
-// parseBool reads the boolean spellings of SPEC §1.1, case-insensitively
+// parseBool reads the boolean spellings of REFERENCE §1.1, case-insensitively
 // (ASCII only: no Unicode folding lets `yeſ` pass for `yes`).
 func parseBool(attr, v string) (Value, error) {
 	switch asciiLower(v) {

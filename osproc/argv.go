@@ -8,7 +8,7 @@ import (
 	"github.com/mattn/go-shellwords"
 )
 
-// Argv turns a service command into the argv to exec (SPEC §2.6). A
+// Argv turns a service command into the argv to exec (REFERENCE §2.6). A
 // JSON-array command arrives already split (argv != nil) and is returned as
 // is (error if empty). A string that is a plain word list (quotes and
 // backslash escapes allowed, no shell syntax) is split with

@@ -50,6 +50,13 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines).
 //
+// Processes that are not children (a service a proxy forked): Handle takes
+// a pidfd on the pid the proxy reported and checks, once the pidfd pins the
+// process, that its parent is the proxy; Signal then goes through that
+// pidfd and reaches that process or nobody (ErrDone once it is reaped,
+// whoever has the pid since). Signal refuses a Process that is neither a
+// child nor a handle: cfkd never signals a bare pid.
+//
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
 // Every child is started by Launch. A child inherits only fds 0, 1, 2 and

@@ -11,7 +11,7 @@ const DefaultPort = "11311"
 
 // ParseAddress turns an admin address as the user writes it (cfkd -a,
 // cfkctl --address) into a network and an address for net.Listen or
-// net.Dial (SPEC §7, §8). It is the one parser of these forms:
+// net.Dial (REFERENCE §7, §8). It is the one parser of these forms:
 //   - `unix:PATH`, `/PATH`, and `REL/PATH` (holds a `/` but no `:`) are
 //     UNIX sockets; a relative path is relative to the current directory;
 //   - `HOST:PORT` (`[::1]:PORT` for IPv6) is TCP; trailing slashes are

@@ -1,5 +1,5 @@
-// Package protocol is the one framing codec of the admin socket (SPEC.md
-// §1.5, compat), shared by cfkd (ReadRequest, WriteReply) and cfkctl
+// Package protocol is the one framing codec of the admin socket
+// (REFERENCE §1.5, compat), shared by cfkd (ReadRequest, WriteReply) and cfkctl
 // (WriteRequest, ReadReply). It frames lines; what a line means is the
 // business of package messages.
 //

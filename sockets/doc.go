@@ -1,4 +1,4 @@
-// Package sockets is cfk's shared sockets (SPEC §3): listening sockets
+// Package sockets is cfk's shared sockets (REFERENCE §3): listening sockets
 // bound once by cfkd and handed to many services, as their fd 0
 // (tie_stdin_to) or systemd-style as fds 3, 4, ... (listen_sockets), so
 // that the kernel spreads connections among workers and a restart drops

@@ -61,7 +61,7 @@
 //     respawn_max_retries=1000, started together and watched for -storm.
 //     Reported: starts per service (mean, max) and cfkd's CPU over the
 //     window. "backoff holds" when the max is within the bound of a
-//     simulation of SPEC §2.3's backoff (after failure n, k × 0.3 s, k
+//     simulation of REFERENCE §2.3's backoff (after failure n, k × 0.3 s, k
 //     uniform in 1..2n−1; the highest of 100,000 simulated services + 2),
 //     and the CPU target is ≤ 10% of one core.
 //

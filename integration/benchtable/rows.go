@@ -160,7 +160,7 @@ func benchOnce(cl *cleaner, o *options, dir string) (*table, error) {
 	t.add(row{metric: "restart storm: CPU over the window", cfk: stormCPU(cs), target: fmt.Sprintf("≤ %.0f%% of a core", 100*stormCPUFrac),
 		verdict: verdict(cs.cpu <= cpuMax), sv: stormCPU(ss)})
 	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are")
-	t.note("storm: each start of a service appends a line to a file (`echo NAME >> FILE; exit 1`); the model is SPEC §2.3's backoff (after failure n, k × 0.3 s, k uniform in 1..2n−1) simulated with a zero run time: its mean, and its highest of 100,000 services + 2 as the bound")
+	t.note("storm: each start of a service appends a line to a file (`echo NAME >> FILE; exit 1`); the model is REFERENCE §2.3's backoff (after failure n, k × 0.3 s, k uniform in 1..2n−1) simulated with a zero run time: its mean, and its highest of 100,000 services + 2 as the bound")
 	if o.supervisord != "" {
 		t.note("supervisord storm: startsecs=1, startretries=1000, autorestart=unexpected (its own backoff adds one second per retry)")
 	}

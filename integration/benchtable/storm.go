@@ -102,7 +102,7 @@ func stormSupervisord(cl *cleaner, o *options, dir string) (res stormResult, err
 	return res, nil
 }
 
-// backoffModel simulates SPEC §2.3's backoff for one service whose
+// backoffModel simulates REFERENCE §2.3's backoff for one service whose
 // process fails at once: a start at 0, then after failure n a delay of
 // k×0.3 s, k uniform in 1..2n−1. It returns the mean and the highest
 // number of starts within w over trials services (fixed seed).

@@ -117,7 +117,7 @@ func TestChurnStartStop(t *testing.T) {
 //
 //   - "self" services (respawn_on_stop=1, startwait_secs=0): cfkd
 //     respawns them by itself. The immediate respawn is the path of a
-//     process that was running (SPEC §2.3); with startwait 0 the startwait
+//     process that was running (REFERENCE §2.3); with startwait 0 the startwait
 //     timer (armed for 0 s) usually reaches the service before the exit
 //     does, but not always: an exit during `starting` goes through backoff
 //     (0.3 s × k). Those backoffs are counted and logged; retries are set

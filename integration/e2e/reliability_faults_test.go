@@ -165,7 +165,7 @@ func fdCount(t *testing.T, pid int) int {
 
 // TestFaultTermIgnoringService: a service that ignores SIGTERM is killed
 // with SIGKILL once stopwait has passed, and ends in `fail` with
-// `Received signal 9` (SPEC §2.2); nothing of it is left.
+// `Received signal 9` (REFERENCE §2.2); nothing of it is left.
 func TestFaultTermIgnoringService(t *testing.T) {
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -54,8 +54,8 @@ func (d *daemon) served() map[string]int {
 	return n
 }
 
-// TestSharedSocketReferenceScenario is the original's reference test (SPEC
-// §3) through cfkd and its admin socket: a socket on 127.0.0.1 port 0; s1
+// TestSharedSocketReferenceScenario is the original's reference test
+// (REFERENCE §3) through cfkd and its admin socket: a socket on 127.0.0.1 port 0; s1
 // accepts 3 connections and s2 2, each printing `NAME LINE` per line;
 // six connections each send one line: the log holds exactly five such
 // lines, three from s1 and two from s2, and the sixth connection waits in

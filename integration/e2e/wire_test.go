@@ -15,7 +15,7 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// TestWireFraming checks the admin protocol byte for byte (SPEC §1.5).
+// TestWireFraming checks the admin protocol byte for byte (REFERENCE §1.5).
 func TestWireFraming(t *testing.T) {
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -3,7 +3,7 @@
 
     cfk_preload_proxy.py --preload MODULE [--path DIR]... [--grace SECONDS]
 
-cfkd runs it as a proxy (SPEC section 4): it imports MODULE once, then reads
+cfkd runs it as a proxy (REFERENCE §4): it imports MODULE once, then reads
 cfkd's commands on the fd in _CFK_COMMAND_FD, writes statuses on
 _CFK_STATUS_FD and log lines on _CFK_LOG_FD. For each `start` it forks a
 child that sets up its session, environment and fds as cfk-proxy does and
@@ -136,7 +136,7 @@ def parse_command(line):
 
 
 def exec_argv(cmd):
-    """The argv cfk-proxy would exec for cmd (SPEC 2.6)."""
+    """The argv cfk-proxy would exec for cmd (REFERENCE §2.6)."""
     if isinstance(cmd, list):
         return cmd
     if needs_shell(cmd):
