@@ -7,7 +7,6 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
-	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
 )
 
@@ -160,11 +159,6 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	cfg, err := cfg.Apply(m.Attr, m.Value)
 	if err != nil {
 		return messages.ErrorReply(err)
-	}
-	if m.Attr == messages.SvcUser || m.Attr == messages.SvcGroup {
-		if _, err := osproc.Credential(cfg.User, cfg.Group); err != nil {
-			return messages.ErrorReply(fmt.Errorf("invalid value for %s: %w", m.Attr, err))
-		}
 	}
 	if m.Proxy != "" {
 		if _, err := c.ensureProxy(ctx, m.Proxy); err != nil {

@@ -46,6 +46,10 @@ type Options struct {
 	// BackoffUnit is the unit of the randomised backoff delay (REFERENCE §2.3:
 	// 0.3 s).
 	BackoffUnit time.Duration
+	// Credential resolves a service's user and group (default
+	// osproc.Credential). It runs in a goroutine of its own at each start
+	// of a service that names them, never in an actor: NSS may be slow.
+	Credential func(user, group string) (*syscall.Credential, error)
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -82,6 +86,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Version == "" {
 		o.Version = "cfk (development build)"
+	}
+	if o.Credential == nil {
+		o.Credential = osproc.Credential
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

@@ -95,6 +95,8 @@ func (s *Service) Receive(ctx actor.Context) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyRefused, Attempt: m.attempt, Err: m.err})
 	case proxyStopped:
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
+	case credResolved:
+		s.resolved(ctx, m)
 	case timerElapsed:
 		s.feed(ctx, ev{Kind: timerEvents[m.Kind], Gen: m.Gen})
 	case *actor.Stopping:

@@ -14,23 +14,63 @@ import (
 	"github.com/cfk/cfk/osproc"
 )
 
-// launch carries out Launch: it builds the process spec from the
-// declaration and forks (or asks the proxy), then feeds the outcome back
-// to the table before anything else happens (REFERENCE §2.1).
+// credResolved is the user/group lookup of a launch, done in a
+// goroutine: NSS (LDAP, sssd) may take seconds, and it delays only this
+// service's start, never the actor.
+type credResolved struct {
+	attempt uint64
+	cred    *syscall.Credential
+	err     error
+}
+
+// launch carries out Launch (REFERENCE §2.1): it checks the declaration,
+// resolves the user and group off the actor when there are any, then
+// forks (or asks the proxy) and feeds the outcome back to the table. Until
+// then the table defers every other event.
 func (s *Service) launch(ctx actor.Context, attempt uint64) {
-	name := s.cfg.Name
-	failed := func(c lifecycle.Cause, err error) {
-		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunchFailed, Attempt: attempt, Cause: c, Err: err})
-	}
-	if !s.cfg.HasCmd() {
-		failed(lifecycle.CauseConfig, fmt.Errorf("Service '%s' has no known command", name))
+	if _, _, err := s.spec(); err != nil {
+		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
 		return
 	}
+	c := s.cfg
+	if c.Proxy != "" || c.User == "" && c.Group == "" {
+		s.fork(ctx, attempt, nil)
+		return
+	}
+	root, self, user, group, resolve := ctx.ActorSystem().Root, s.self, c.User, c.Group, s.opts.Credential
+	go func() {
+		cred, err := resolve(user, group)
+		root.Send(self, credResolved{attempt: attempt, cred: cred, err: err})
+	}()
+}
+
+// credResolved: the lookup is done; the launch goes on unless the table
+// moved on meanwhile (it cannot: it waits for this launch's outcome).
+func (s *Service) resolved(ctx actor.Context, m credResolved) {
+	if m.attempt != s.lc.Launching {
+		return
+	}
+	if m.err != nil {
+		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
+		return
+	}
+	s.fork(ctx, m.attempt, m.cred)
+}
+
+func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunchFailed, Attempt: attempt, Cause: c, Err: err})
+}
+
+// fork builds the spec afresh (the sockets are those of now) and launches
+// it with cred.
+func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential) {
+	name := s.cfg.Name
 	spec, shown, err := s.spec()
 	if err != nil {
-		failed(lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", name, err))
+		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
 		return
 	}
+	spec.Credential = cred
 	s.runningCmd = strings.Join(shown, " ")
 	if s.cfg.Proxy != "" {
 		s.startProxied(ctx, attempt)
@@ -43,10 +83,10 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 	})
 	if err != nil {
 		if short := shortage(err); short != nil {
-			failed(lifecycle.CauseShortage, short)
+			s.launchFailed(ctx, attempt, lifecycle.CauseShortage, short)
 			return
 		}
-		failed(lifecycle.CauseExec, err)
+		s.launchFailed(ctx, attempt, lifecycle.CauseExec, err)
 		return
 	}
 	s.proc = proc
@@ -111,10 +151,20 @@ func (s *Service) signal(sig syscall.Signal) {
 	}
 }
 
-// spec builds the process spec from the declaration (REFERENCE §2.4), and
-// the command as status shows it (without the socket-activation shim).
+// spec builds the process spec from the declaration (REFERENCE §2.4),
+// without its credential (resolved off the actor), and the command as
+// status shows it (without the socket-activation shim). Its error is the
+// one a start answers.
 func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	c := s.cfg
+	if !c.HasCmd() {
+		return osproc.Spec{}, nil, fmt.Errorf("Service '%s' has no known command", c.Name)
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("Service '%s' cannot start: %w", c.Name, err)
+		}
+	}()
 	argv, err := osproc.Argv(c.Cmd, c.Argv)
 	if err != nil {
 		return osproc.Spec{}, nil, err
@@ -131,10 +181,6 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		}
 		extra = append(extra, f)
 	}
-	cred, err := osproc.Credential(c.User, c.Group)
-	if err != nil {
-		return osproc.Spec{}, nil, err
-	}
 	vars := []messages.EnvVar{
 		{Key: "CONTROL_FREAK_ENABLED", Value: "1"},
 		{Key: "CONTROL_FREAK_SERVICE", Value: c.Name},
@@ -148,7 +194,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	}
 	env := mergeEnv(withoutActivation(s.opts.Env), c.Env, vars)
 	spec = osproc.Spec{
-		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession, Credential: cred,
+		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra,
 	}
 	if !c.IgnoreStdout {

@@ -53,7 +53,8 @@ func TestCwd(t *testing.T) {
 func TestUserAndGroup(t *testing.T) {
 	if os.Getuid() != 0 {
 		h := newHarness(t)
-		h.fails("service u user=root", `invalid value for user: cannot run as user "root" group "": cfkd is not running as root`)
+		h.ok("service u cmd=id -u", "service u user=root")
+		h.fails("command start service u", `Service 'u' cannot start: cannot run as user "root" group "": cfkd is not running as root`)
 		return
 	}
 	nobody, err := user.Lookup("nobody")
@@ -65,7 +66,9 @@ func TestUserAndGroup(t *testing.T) {
 	if e := h.expectLine("id", func(e *logrus.Entry) bool { return e.Data["service"] == "u" }); e.Message != nobody.Uid {
 		t.Fatalf("uid %q, want %q", e.Message, nobody.Uid)
 	}
-	h.fails("service v user=no-such-user-here", `invalid value for user: unknown user "no-such-user-here"`)
+	// resolved at each start, off the actor: an unknown user is the start's error
+	h.ok("service v cmd=id -u", "service v user=no-such-user-here")
+	h.fails("command start service v", `Service 'v' cannot start: unknown user "no-such-user-here"`)
 }
 
 func TestExecFailureBacksOff(t *testing.T) {

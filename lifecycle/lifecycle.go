@@ -42,6 +42,10 @@ type Lifecycle struct {
 	// Waiters are the requests answered later: once launched, once down,
 	// once running.
 	Waiters []Waiter `json:"waiters,omitempty"`
+	// Deferred are the events that came while a launch's outcome was
+	// awaited (the executor may launch asynchronously: a user lookup runs
+	// off the actor); they are replayed, in order, once it comes.
+	Deferred []Event `json:"deferred,omitempty"`
 }
 
 // Want is what the operator asked for, kept apart from what the service

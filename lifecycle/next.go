@@ -20,11 +20,35 @@ import (
 //     stale: ignored;
 //   - an exit whose pid is not the current process's is stale: ignored.
 //
+// While a launch's outcome is awaited, every other event is deferred, and
+// replayed in order once the outcome has been applied: for the table, the
+// outcome always comes first.
+//
 // Two steps come after the row, once no launch outcome is awaited: a run
 // under a proxy that is down tells the proxy (LeaveProxy), and the rolling
 // restarts waiting for the service to run are answered when it runs (nil)
 // or is down for good (an error).
 func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
+	if k := in.Event.Kind; l.Launching != 0 && k != EvLaunched && k != EvLaunchFailed {
+		l.Deferred = append(append([]Event(nil), l.Deferred...), in.Event)
+		return l, nil
+	}
+	l, fx := next(l, p, in)
+	for len(l.Deferred) > 0 && l.Launching == 0 {
+		d := l.Deferred[0]
+		l.Deferred = l.Deferred[1:]
+		var more []Effect
+		l, more = next(l, p, Input{Event: d, Now: in.Now, Roll: in.Roll})
+		fx = append(fx, more...)
+	}
+	if len(l.Deferred) == 0 {
+		l.Deferred = nil
+	}
+	return l, fx
+}
+
+// next applies one event: the checks, the row, the steps after it.
+func next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 	s := &step{l: l, p: p, in: in, ev: in.Event}
 	if s.stale() {
 		return l, nil

@@ -21,6 +21,8 @@ type sim struct {
 	now     time.Time
 	rng     *rand.Rand
 	proxied bool // launches go through a proxy (pid reported later)
+	async   bool // launch outcomes come later, as other events may
+	due     []func()
 
 	nextPid   int
 	launchErr func() (Cause, error) // non-nil: the next launch fails so
@@ -60,6 +62,7 @@ func (s *sim) feed(ev Event) {
 	l, fx := Next(s.l, s.p, Input{Event: ev, Now: s.now, Roll: s.rng.Uint32()})
 	s.l = l
 	for _, e := range fx {
+		s.history = append(s.history, fmt.Sprintf("    -> %T %+v", e, e))
 		s.effect(e)
 	}
 	s.check()
@@ -78,20 +81,17 @@ func (s *sim) effect(e Effect) {
 	s.t.Helper()
 	switch e := e.(type) {
 	case Launch:
-		s.launched = append(s.launched, s.now)
-		if s.launchErr != nil {
-			c, err := s.launchErr()
-			s.feed(Event{Kind: EvLaunchFailed, Attempt: e.Attempt, Cause: c, Err: err})
+		if s.async { // the outcome comes later
+			le, a := s.launchErr, e.Attempt
+			s.due = append(s.due, func() {
+				saved := s.launchErr
+				s.launchErr = le
+				s.outcome(a)
+				s.launchErr = saved
+			})
 			return
 		}
-		s.nextPid++
-		pid := s.nextPid
-		s.alive[pid] = true
-		if s.proxied {
-			s.pending = pid
-			pid = 0
-		}
-		s.feed(Event{Kind: EvLaunched, Attempt: e.Attempt, Pid: pid, Proxied: s.proxied})
+		s.outcome(e.Attempt)
 	case Terminate, Kill:
 		pid := 0
 		if k, ok := e.(Kill); ok {
@@ -128,6 +128,37 @@ func (s *sim) effect(e Effect) {
 	default:
 		s.t.Fatalf("unknown effect %T", e)
 	}
+}
+
+// outcome feeds the executor's answer to the launch of attempt.
+func (s *sim) outcome(attempt uint64) {
+	s.t.Helper()
+	e := Launch{Attempt: attempt}
+	s.launched = append(s.launched, s.now)
+	if s.launchErr != nil {
+		c, err := s.launchErr()
+		s.feed(Event{Kind: EvLaunchFailed, Attempt: e.Attempt, Cause: c, Err: err})
+		return
+	}
+	s.nextPid++
+	pid := s.nextPid
+	s.alive[pid] = true
+	if s.proxied {
+		s.pending = pid
+		pid = 0
+	}
+	s.feed(Event{Kind: EvLaunched, Attempt: e.Attempt, Pid: pid, Proxied: s.proxied})
+}
+
+// settle delivers the first launch outcome due; false when none is.
+func (s *sim) settle() bool {
+	if len(s.due) == 0 {
+		return false
+	}
+	f := s.due[0]
+	s.due = s.due[1:]
+	f()
+	return true
 }
 
 // check asserts the invariants that hold between events.

@@ -122,6 +122,7 @@ func TestRandomSequences(t *testing.T) {
 		p.MaxRetries = 1 + r.IntN(4)
 		s := newSim(t, p, seed)
 		s.proxied = seed%3 == 0
+		s.async = seed%2 == 1 && !s.proxied // a proxied launch is answered at once (the request is sent)
 		for range 80 {
 			s.randomEvent()
 		}
@@ -132,6 +133,9 @@ func TestRandomSequences(t *testing.T) {
 func (s *sim) randomEvent() {
 	r := s.rng
 	s.launchErr = nil
+	if r.IntN(3) == 0 && s.settle() {
+		return
+	}
 	switch r.IntN(14) {
 	case 0:
 		if r.IntN(4) == 0 {
@@ -186,6 +190,7 @@ func (s *sim) drain() {
 			s.t.Fatalf("halt did not bring the service down: %+v", s.l)
 		}
 		switch {
+		case s.settle():
 		case s.l.Pid != 0 && s.killed[s.l.Pid] && s.alive[s.l.Pid]:
 			s.exit(signalled(15))
 		case s.report():
