@@ -76,7 +76,7 @@ func (s *Service) Receive(ctx actor.Context) {
 	case messages.StartService:
 		s.feed(ctx, ev{Kind: lifecycle.EvStart, Req: m.Req})
 	case messages.UpService:
-		s.feed(ctx, ev{Kind: lifecycle.EvUp, Req: m.Req})
+		s.feed(ctx, ev{Kind: lifecycle.EvUp, Req: m.Req, Rolling: m.UntilRunning})
 	case messages.StopService:
 		s.feed(ctx, ev{Kind: lifecycle.EvStop, Req: m.Req})
 	case messages.DownService:

@@ -162,7 +162,7 @@ type Event struct {
 	Cause   Cause              // LaunchFailed
 	Err     error              // LaunchFailed, ProxyRefused: what the executor or the proxy said
 	Gen     uint64             // a timer's generation
-	Rolling bool               // Restart: answered once running again
+	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
 }
 

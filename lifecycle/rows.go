@@ -14,24 +14,22 @@ import (
 // --- the operator's requests ---
 
 // rowStart launches a service that is down: an operator's start begins
-// fresh counts of failed starts and crashes. w is the wait of start and
-// up, rw that of restart (a rolling restart's waits for running).
-func rowStart(w, rw WaitKind) row {
-	return row{"launch", "launch; counts start afresh; answered once launched", func(s *step) {
-		if s.l.Want.Halted() {
-			s.reply(s.haltedErr())
-			return
-		}
-		k := w
-		if s.ev.Kind == EvRestart && s.ev.Rolling {
-			k = rw
-		}
-		s.l.Want = WantUp
-		s.l.Retries, s.l.Crashes = 0, 0
-		s.launch()
-		s.wait(k)
-	}}
-}
+// fresh counts of failed starts and crashes. Answered once launched, or
+// (Rolling: a rolling restart, a dependency) once running.
+var rowStart = row{"launch", "launch; counts start afresh; answered once launched (or running)", func(s *step) {
+	if s.l.Want.Halted() {
+		s.reply(s.haltedErr())
+		return
+	}
+	k := WaitLaunch
+	if s.ev.Rolling {
+		k = WaitLaunchRunning
+	}
+	s.l.Want = WantUp
+	s.l.Retries, s.l.Crashes = 0, 0
+	s.launch()
+	s.wait(k)
+}}
 
 var rowAlreadyUp = row{"error: already up", "answered `Service 'NAME' is already up`", func(s *step) {
 	if s.l.Want.Halted() {
@@ -41,12 +39,15 @@ var rowAlreadyUp = row{"error: already up", "answered `Service 'NAME' is already
 	s.reply(fmt.Errorf("Service '%s' is already up", s.p.Name))
 }}
 
-var rowOK = row{"OK", "already up: answered OK", func(s *step) {
-	if s.l.Want.Halted() {
+var rowOK = row{"OK", "already up: answered OK (waiting for running: once running)", func(s *step) {
+	switch {
+	case s.l.Want.Halted():
 		s.reply(s.haltedErr())
-		return
+	case s.ev.Rolling && s.l.State == messages.Starting:
+		s.wait(WaitRunning)
+	default:
+		s.reply(nil)
 	}
-	s.reply(nil)
 }}
 
 var rowDownNoop = row{"OK", "already down: answered OK", func(s *step) {
@@ -64,6 +65,10 @@ var rowUpWhileStopping = row{"start once down", "started again once down (want r
 		return
 	}
 	s.l.Want = WantRestart
+	if s.ev.Rolling {
+		s.wait(WaitRestartRunning)
+		return
+	}
 	s.reply(nil)
 }}
 

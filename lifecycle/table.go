@@ -40,10 +40,10 @@ var cells = []struct {
 	states []messages.State
 	r      row
 }{
-	{EvStart, downAll, rowStart(WaitLaunch, WaitLaunch)},
+	{EvStart, downAll, rowStart},
 	{EvStart, upStates, rowAlreadyUp},
 
-	{EvUp, downAll, rowStart(WaitLaunch, WaitLaunch)},
+	{EvUp, downAll, rowStart},
 	{EvUp, launched, rowOK},
 	{EvUp, []messages.State{stopping}, rowUpWhileStopping},
 
@@ -56,7 +56,7 @@ var cells = []struct {
 	{EvStop, []messages.State{stopping}, rowStopAgain},
 	{EvDown, []messages.State{stopping}, rowStopAgain},
 
-	{EvRestart, downAll, rowStart(WaitLaunch, WaitLaunchRunning)},
+	{EvRestart, downAll, rowStart},
 	{EvRestart, launched, rowStopForRestart},
 	{EvRestart, []messages.State{stopping}, rowRestartWhenDown},
 

@@ -145,7 +145,7 @@ func (s *sim) randomEvent() {
 		}
 		s.request(Event{Kind: EvStart})
 	case 1:
-		s.request(Event{Kind: EvUp})
+		s.request(Event{Kind: EvUp, Rolling: r.IntN(2) == 0})
 	case 2:
 		s.request(Event{Kind: EvStop})
 	case 3:

@@ -15,7 +15,12 @@ type (
 	// StopService stops an up service; a down one is an error.
 	StopService struct{ Req RequestID }
 	// UpService starts a down service; an up one is left as it is.
-	UpService struct{ Req RequestID }
+	// UntilRunning: answered once the service is running (an error if it
+	// ends down for good instead), as a dependency needs.
+	UpService struct {
+		Req          RequestID
+		UntilRunning bool
+	}
 	// DownService stops an up service; a down one is left as it is.
 	DownService struct{ Req RequestID }
 	// RestartService stops an up service and starts it again once down;
