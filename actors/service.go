@@ -41,6 +41,7 @@ type Service struct {
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
 
 	lc    lifecycle.Lifecycle
+	now   time.Time // of the event being applied: its transitions happened then
 	timer *time.Timer
 
 	// The current run: the process (a direct child, or a handle on the
@@ -110,7 +111,8 @@ func (s *Service) Receive(ctx actor.Context) {
 
 // feed runs one event through the table and carries out its effects.
 func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
-	l, fx := lifecycle.Next(s.lc, s.policy(), lifecycle.Input{Event: ev, Now: time.Now(), Roll: rand.Uint32()})
+	s.now = time.Now()
+	l, fx := lifecycle.Next(s.lc, s.policy(), lifecycle.Input{Event: ev, Now: s.now, Roll: rand.Uint32()})
 	s.lc = l
 	for _, e := range fx {
 		s.carry(ctx, e)
@@ -164,7 +166,7 @@ func (s *Service) publish(ctx actor.Context, p lifecycle.Publish) {
 	rt := s.runtime()
 	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: rt})
 	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
-		Name: s.cfg.Name, From: p.From, To: p.To, Pid: rt.Pid, Reason: p.Reason, At: time.Now(),
+		Name: s.cfg.Name, From: p.From, To: p.To, Pid: rt.Pid, Reason: p.Reason, At: s.now,
 	})
 }
 
