@@ -42,29 +42,39 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 // verb: a verb that is not here has none (serviceMessage answers ok=false)
 // and is answered `unknown command`, so no verb can fall through to a
 // destroy.
-var serviceMessages = map[messages.Verb]func(messages.RequestID) any{
-	messages.VerbStart:   func(r messages.RequestID) any { return messages.StartService{Req: r} },
-	messages.VerbStop:    func(r messages.RequestID) any { return messages.StopService{Req: r} },
-	messages.VerbUp:      func(r messages.RequestID) any { return messages.UpService{Req: r} },
-	messages.VerbDown:    func(r messages.RequestID) any { return messages.DownService{Req: r} },
-	messages.VerbRestart: func(r messages.RequestID) any { return messages.RestartService{Req: r} },
-	messages.VerbRollingRestart: func(r messages.RequestID) any {
+var serviceMessages = map[messages.Verb]func(messages.ControlCommand, messages.RequestID) any{
+	messages.VerbStart: func(_ messages.ControlCommand, r messages.RequestID) any { return messages.StartService{Req: r} },
+	messages.VerbStop:  func(_ messages.ControlCommand, r messages.RequestID) any { return messages.StopService{Req: r} },
+	messages.VerbUp:    func(_ messages.ControlCommand, r messages.RequestID) any { return messages.UpService{Req: r} },
+	messages.VerbDown:  func(_ messages.ControlCommand, r messages.RequestID) any { return messages.DownService{Req: r} },
+	messages.VerbRestart: func(_ messages.ControlCommand, r messages.RequestID) any {
+		return messages.RestartService{Req: r}
+	},
+	messages.VerbRollingRestart: func(_ messages.ControlCommand, r messages.RequestID) any {
 		return messages.RestartService{Req: r, UntilRunning: true}
 	},
-	messages.VerbDestroy: func(r messages.RequestID) any { return messages.DestroyService{Req: r} },
+	messages.VerbDestroy: func(_ messages.ControlCommand, r messages.RequestID) any { return messages.DestroyService{Req: r} },
+	// the parser checked the signal's name
+	messages.VerbSignal: func(m messages.ControlCommand, r messages.RequestID) any {
+		sig, _ := messages.ParseSignal(m.Arg)
+		return messages.SignalService{Req: r, Sig: sig}
+	},
 }
 
 // serviceMessage returns the constructor of the message a multi-service
 // verb sends to each selected service; ok is false for any other verb.
-func serviceMessage(v messages.Verb) (mk func(messages.RequestID) any, ok bool) {
-	mk, ok = serviceMessages[v]
-	return mk, ok
+func serviceMessage(m messages.ControlCommand) (mk func(messages.RequestID) any, ok bool) {
+	f, ok := serviceMessages[m.Verb]
+	if !ok {
+		return nil, false
+	}
+	return func(r messages.RequestID) any { return f(m, r) }, true
 }
 
 // serviceVerb fans a start/stop/up/down/restart/destroy out to the selected
 // services; a verb without a service message is an unknown command.
 func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
-	mk, ok := serviceMessage(m.Verb)
+	mk, ok := serviceMessage(m)
 	if !ok {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown command '%s'", m.Verb)))
 		return

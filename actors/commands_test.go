@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cfk/cfk/messages"
@@ -73,6 +74,7 @@ func TestServiceMessageTable(t *testing.T) {
 		messages.VerbRestart:        messages.RestartService{Req: req},
 		messages.VerbRollingRestart: messages.RestartService{Req: req, UntilRunning: true},
 		messages.VerbDestroy:        messages.DestroyService{Req: req},
+		messages.VerbSignal:         messages.SignalService{Req: req, Sig: syscall.SIGHUP},
 	}
 	verbs := declaredVerbs(t)
 	if len(verbs) < 19 {
@@ -89,7 +91,7 @@ func TestServiceMessageTable(t *testing.T) {
 		}
 	}
 	for _, v := range verbs {
-		mk, ok := serviceMessage(v)
+		mk, ok := serviceMessage(messages.ControlCommand{Verb: v, Arg: "HUP"})
 		w, multi := want[v]
 		switch {
 		case multi && !ok:
@@ -101,7 +103,7 @@ func TestServiceMessageTable(t *testing.T) {
 		}
 	}
 	for _, v := range []messages.Verb{"", "bogus", "DESTROY", "Destroy", " destroy", "destroy ", "destroyy", "start\x00"} {
-		if mk, ok := serviceMessage(v); ok || mk != nil {
+		if mk, ok := serviceMessage(messages.ControlCommand{Verb: v}); ok || mk != nil {
 			t.Errorf("out-of-range verb %q: has a service message (%#v)", v, mk(req))
 		}
 	}

@@ -49,6 +49,7 @@ type Controller struct {
 	files    map[string]*os.File
 	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
+	byPid    map[int]string // the service of each process, for notify datagrams
 	proxies  map[string]*proxyEntry
 	haltLeft int    // proxies not yet halted by the shutdown
 	haltThen func() // what the shutdown does once they are
@@ -59,6 +60,7 @@ func newController(opts Options) *Controller {
 		opts:     opts,
 		log:      opts.Log,
 		services: map[string]*entry{},
+		byPid:    map[int]string{},
 		pending:  map[messages.RequestID]*gather{},
 		sockets:  map[string]*sockEntry{},
 		files:    map[string]*os.File{},
@@ -119,8 +121,11 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.onServiceReply(m)
 	case messages.ServiceUpdated:
 		if e := c.services[m.Runtime.Name]; e != nil {
+			c.trackPid(m.Runtime.Name, e.rt.Pid, m.Runtime.Pid)
 			e.setRuntime(m.Runtime)
 		}
+	case notifyReceived:
+		c.routeNotify(ctx, m)
 	case StartConsole:
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log}

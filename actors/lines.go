@@ -43,5 +43,6 @@ func (c *Controller) pidsOf(e *entry) messages.PidsLine {
 func (c *Controller) infoOf(e *entry) messages.ServiceInfo {
 	i := messages.NewServiceInfo(c.statusOf(e), descOf(e))
 	i.Retries, i.Crashes, i.NextStart = e.rt.Retries, e.rt.Crashes, e.rt.NextStart
+	i.Restarts, i.LastExit, i.LastExitTime, i.NotifyStatus = e.rt.Restarts, e.rt.LastExit, e.rt.LastExitTime, e.rt.NotifyStatus
 	return i
 }

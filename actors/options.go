@@ -46,6 +46,10 @@ type Options struct {
 	// BackoffUnit is the unit of the randomised backoff delay (REFERENCE §2.3:
 	// 0.3 s).
 	BackoffUnit time.Duration
+	// NotifySocket, when set, is the path of the sd_notify socket the tree
+	// listens on, passed as NOTIFY_SOCKET to services with ready=notify
+	// (REFERENCE §2.9).
+	NotifySocket string
 	// Credential resolves a service's user and group (default
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.

@@ -20,14 +20,6 @@ type timerElapsed struct {
 	Gen  uint64
 }
 
-var timerEvents = map[lifecycle.TimerKind]lifecycle.EventKind{
-	lifecycle.TimerStartWait: lifecycle.EvStartWaitElapsed,
-	lifecycle.TimerStopWait:  lifecycle.EvStopWaitElapsed,
-	lifecycle.TimerKillWait:  lifecycle.EvKillWaitElapsed,
-	lifecycle.TimerBackoff:   lifecycle.EvBackoffElapsed,
-	lifecycle.TimerReset:     lifecycle.EvResetElapsed,
-}
-
 // Service is the actor of one service. Its supervision is the lifecycle
 // table (package lifecycle, REFERENCE §2.7): Receive turns each message
 // into an event, lifecycle.Next says what to do, and the actor carries
@@ -50,6 +42,11 @@ type Service struct {
 	proc       *osproc.Process
 	runProxy   string
 	runningCmd string
+
+	// Readiness: the probe running, and what the service said last
+	// (sd_notify STATUS=).
+	probeCancel  func()
+	notifyStatus string
 }
 
 func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
@@ -98,10 +95,17 @@ func (s *Service) Receive(ctx actor.Context) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
 	case credResolved:
 		s.resolved(ctx, m)
+	case readyProbed:
+		s.feed(ctx, ev{Kind: lifecycle.EvReady, Attempt: m.attempt})
+	case notifyReceived:
+		s.notified(ctx, m)
+	case messages.SignalService:
+		s.feed(ctx, ev{Kind: lifecycle.EvSignal, Req: m.Req, Sig: m.Sig})
 	case timerElapsed:
-		s.feed(ctx, ev{Kind: timerEvents[m.Kind], Gen: m.Gen})
+		s.feed(ctx, ev{Kind: m.Kind.Elapsed(), Gen: m.Gen})
 	case *actor.Stopping:
 		s.cancelTimer()
+		s.unprobe()
 		s.dropProc()
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -129,7 +133,13 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Launch:
 		s.launch(ctx, e.Attempt)
 	case lifecycle.Terminate:
-		s.terminate(ctx)
+		s.terminate(ctx, e.Sig)
+	case lifecycle.Signal:
+		s.signal(e.Sig)
+	case lifecycle.Probe:
+		s.probe(ctx, e.Attempt)
+	case lifecycle.Unprobe:
+		s.unprobe()
 	case lifecycle.Kill:
 		s.kill(e.Pid)
 	case lifecycle.Arm:
@@ -172,7 +182,9 @@ func (s *Service) publish(ctx actor.Context, p lifecycle.Publish) {
 
 // runtime is what status shows of the service now.
 func (s *Service) runtime() messages.ServiceRuntime {
-	return s.lc.Runtime(s.cfg.Name, s.runningCmd)
+	rt := s.lc.Runtime(s.cfg.Name, s.runningCmd)
+	rt.NotifyStatus = s.notifyStatus
+	return rt
 }
 
 func (s *Service) logEffect(e lifecycle.Log) {

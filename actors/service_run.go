@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 type credResolved struct {
 	attempt uint64
 	cred    *syscall.Credential
+	envFile []messages.EnvVar // the env_file's variables, read at this start
 	err     error
 }
 
@@ -33,15 +35,39 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 		return
 	}
 	c := s.cfg
-	if c.Proxy != "" || c.User == "" && c.Group == "" {
-		s.fork(ctx, attempt, nil)
+	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
+	if !lookup && c.EnvFile == "" {
+		s.fork(ctx, attempt, nil, nil)
 		return
 	}
-	root, self, user, group, resolve := ctx.ActorSystem().Root, s.self, c.User, c.Group, s.opts.Credential
+	root, self, resolve := ctx.ActorSystem().Root, s.self, s.opts.Credential
 	go func() {
-		cred, err := resolve(user, group)
-		root.Send(self, credResolved{attempt: attempt, cred: cred, err: err})
+		m := credResolved{attempt: attempt}
+		if c.EnvFile != "" {
+			m.envFile, m.err = readEnvFile(c.EnvFile, c.Cwd)
+		}
+		if m.err == nil && lookup {
+			m.cred, m.err = resolve(c.User, c.Group)
+		}
+		root.Send(self, m)
 	}()
+}
+
+// readEnvFile reads an env_file: a path relative to the service's cwd (or
+// cfkd's). Its errors name the file, and the line.
+func readEnvFile(name, cwd string) ([]messages.EnvVar, error) {
+	if !filepath.IsAbs(name) && cwd != "" {
+		name = filepath.Join(cwd, name)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("env_file: %w", err)
+	}
+	vars, err := messages.ParseEnvFile(b)
+	if err != nil {
+		return nil, fmt.Errorf("env_file %s: %w", name, err)
+	}
+	return vars, nil
 }
 
 // credResolved: the lookup is done; the launch goes on unless the table
@@ -54,7 +80,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
 		return
 	}
-	s.fork(ctx, m.attempt, m.cred)
+	s.fork(ctx, m.attempt, m.cred, m.envFile)
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {
@@ -62,8 +88,8 @@ func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Ca
 }
 
 // fork builds the spec afresh (the sockets are those of now) and launches
-// it with cred.
-func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential) {
+// it with cred and the env_file's variables (add_env wins over them).
+func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential, envFile []messages.EnvVar) {
 	name := s.cfg.Name
 	spec, shown, err := s.spec()
 	if err != nil {
@@ -71,6 +97,9 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	spec.Credential = cred
+	if len(envFile) > 0 {
+		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.ownVars())
+	}
 	s.runningCmd = strings.Join(shown, " ")
 	if s.cfg.Proxy != "" {
 		s.startProxied(ctx, attempt)
@@ -115,14 +144,15 @@ func shortage(err error) error {
 	return nil
 }
 
-// terminate carries out Terminate: SIGTERM to the group, or the stop
-// command to the proxy (REFERENCE §2.2).
-func (s *Service) terminate(ctx actor.Context) {
+// terminate carries out Terminate: the stop signal to the group, or the
+// stop command to the proxy (which sends SIGTERM: the proxy protocol has
+// no signal) (REFERENCE §2.2).
+func (s *Service) terminate(ctx actor.Context, sig syscall.Signal) {
 	if s.runProxy != "" {
 		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name}})
 		return
 	}
-	s.signal(syscall.SIGTERM)
+	s.signal(sig)
 }
 
 // kill carries out Kill: SIGKILL to the group of a direct child, or to a
@@ -169,6 +199,9 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	if err != nil {
 		return osproc.Spec{}, nil, err
 	}
+	if c.Ready == string(messages.ReadyNotify) && (s.opts.NotifySocket == "" || c.Proxy != "") {
+		return osproc.Spec{}, nil, errors.New("ready=notify needs cfkd's notify socket, and a service cfkd forks itself")
+	}
 	stdin, err := s.socket(c.TieStdinTo)
 	if err != nil {
 		return osproc.Spec{}, nil, err
@@ -181,10 +214,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		}
 		extra = append(extra, f)
 	}
-	vars := []messages.EnvVar{
-		{Key: "CONTROL_FREAK_ENABLED", Value: "1"},
-		{Key: "CONTROL_FREAK_SERVICE", Value: c.Name},
-	}
+	vars := s.ownVars()
 	shown, exec := argv, argv
 	if len(extra) > 0 {
 		vars = append(vars,
@@ -204,6 +234,19 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		spec.Stderr = s.outputLogger("err")
 	}
 	return spec, shown, nil
+}
+
+// ownVars are the variables cfkd sets for every service: they win over
+// add_env and env_file (REFERENCE §2.4).
+func (s *Service) ownVars() []messages.EnvVar {
+	vars := []messages.EnvVar{
+		{Key: "CONTROL_FREAK_ENABLED", Value: "1"},
+		{Key: "CONTROL_FREAK_SERVICE", Value: s.cfg.Name},
+	}
+	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
+		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: s.opts.NotifySocket})
+	}
+	return vars
 }
 
 // listenPidShim runs the command (its "$0" "$@") with LISTEN_PID set to

@@ -8,12 +8,14 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 )
 
 // Tree is a running actor tree: the system and its controller.
 type Tree struct {
 	System     *actor.ActorSystem
 	Controller *actor.PID
+	notify     *notify.Listener
 }
 
 // Start builds the actor system and spawns the controller. opts.Launcher
@@ -32,7 +34,15 @@ func Start(opts Options) (*Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("actors: spawn controller: %w", err)
 	}
-	return &Tree{System: sys, Controller: pid}, nil
+	t := &Tree{System: sys, Controller: pid}
+	if opts.NotifySocket != "" {
+		if t.notify, err = notify.Listen(opts.NotifySocket); err != nil {
+			sys.Shutdown()
+			return nil, err
+		}
+		go t.notify.Serve(func(m notify.Message) { sys.Root.Send(pid, notifyReceived{msg: m}) })
+	}
+	return t, nil
 }
 
 // Request sends a statement (or any controller message) and waits for its
@@ -68,4 +78,9 @@ func (t *Tree) Exec(line string, timeout time.Duration) messages.Reply {
 
 // Stop shuts the actor system down (without touching processes: shut the
 // services down first with `command shutdown`).
-func (t *Tree) Stop() { t.System.Shutdown() }
+func (t *Tree) Stop() {
+	if t.notify != nil {
+		t.notify.Close()
+	}
+	t.System.Shutdown()
+}

@@ -73,6 +73,14 @@ restarted). Sent as "command rollingrestart SELECTOR".`),
 		verb("destroy", "bring services down and forget them",
 			`Brings the referenced services down, then removes them: they no longer
 appear in list or status.`),
+		{name: "signal", args: "SIG REF...", group: groupServices, min: 2, max: many, run: runSignal,
+			short: "send a signal to the processes of services (e.g. HUP to reload)",
+			long: `Sends SIG (TERM INT QUIT HUP USR1 USR2 WINCH KILL CONT STOP ALRM, with or
+without SIG) to the process group of each referenced service that is up (to
+the pid alone with no_new_session, or under a proxy). A service that is down
+is an error for that service. Sends "command signal SIG SELECTOR" for each
+reference.`,
+			example: "cfkctl signal HUP @web"},
 		{name: "pid", args: "NAME", group: groupServices, min: 1, max: 1, run: runPid,
 			short: "print the pid of a running service",
 			long: `Prints the pid of the service NAME alone, for use in scripts. Fails with

@@ -110,7 +110,8 @@ func TestStatusCommand(t *testing.T) {
 		{name: "no colours in JSON", args: []string{"--json", "status", "svc1"}, replies: statusOK, cfg: runCfg{terminal: true},
 			reqs: []string{"command inspect service svc1"},
 			stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,` +
-				`"fail_reason":null,"running_cmd":"sleep 100","retries":0,"crashes":0,"next_start":null}]` + "\n"},
+				`"fail_reason":null,"running_cmd":"sleep 100","retries":0,"crashes":0,"next_start":null,` +
+				`"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null}]` + "\n"},
 		{name: "a malformed line is an error", args: []string{"status"},
 			replies: map[string]string{"command status all": ok("a\trunning\t1\t"+twoAgo+"\t\t\t\t", "b\tstopped", "c")},
 			reqs:    []string{"command status all"}, code: 1,
@@ -248,19 +249,19 @@ func TestStatusJSON(t *testing.T) {
 		{name: "from inspect", args: []string{"--json", "status"},
 			replies: map[string]string{"command inspect all": inspect},
 			reqs:    []string{"command inspect all"},
-			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null},` +
-				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z"}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null}]` + "\n"},
 		{name: "from status when cfkd has no inspect", args: []string{"--json", "status", "svc1", "@web"},
 			replies: map[string]string{"command inspect service svc1": fail("unknown command 'inspect'"),
 				"command status service svc1": status, "command status tag web": status},
 			reqs: []string{"command inspect service svc1", "command status service svc1", "command status tag web"},
-			stdout: "[" + svc1 + `"retries":null,"crashes":null,"next_start":null},` +
-				web1 + `"retries":null,"crashes":null,"next_start":null}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null},` +
+				web1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null}]` + "\n"},
 		{name: "each service once", args: []string{"--json", "status", "@web", "svc1"},
 			replies: map[string]string{"command inspect tag web": inspect, "command inspect service svc1": inspect},
 			reqs:    []string{"command inspect tag web", "command inspect service svc1"},
-			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null},` +
-				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z"}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null}]` + "\n"},
 		{name: "another error is no fallback", args: []string{"--json", "status", "nope"},
 			replies: map[string]string{"command inspect service nope": fail(notFound)},
 			reqs:    []string{"command inspect service nope"}, code: 1,

@@ -81,6 +81,10 @@ type statusJSON struct {
 	Retries    *int    `json:"retries"`    // null from a cfkd without inspect
 	Crashes    *int    `json:"crashes"`    // null from a cfkd without inspect
 	NextStart  *string `json:"next_start"` // RFC 3339; null unless in backoff
+	Restarts   *int    `json:"restarts"`   // null from a cfkd without inspect
+	LastExit   *string `json:"last_exit"`  // "exit 3", "signal 9"; null before the first end
+	LastExitAt *string `json:"last_exit_time"`
+	Notify     *string `json:"notify_status"` // the service's last sd_notify STATUS=
 }
 
 // statusJSONOf is what a status line says.
@@ -100,12 +104,18 @@ func statusJSONOf(st messages.StatusLine) statusJSON {
 // infoJSON is what an inspect line says.
 func infoJSON(i messages.ServiceInfo) statusJSON {
 	j := statusJSONOf(i.StatusLine())
-	j.Retries, j.Crashes = &i.Retries, &i.Crashes
-	if !i.NextStart.IsZero() {
-		next := i.NextStart.UTC().Format(time.RFC3339Nano)
-		j.NextStart = &next
-	}
+	j.Retries, j.Crashes, j.Restarts = &i.Retries, &i.Crashes, &i.Restarts
+	j.NextStart, j.LastExitAt = rfc3339(i.NextStart), rfc3339(i.LastExitTime)
+	j.LastExit, j.Notify = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus)
 	return j
+}
+
+func rfc3339(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339Nano)
+	return &s
 }
 
 // statusJSONs is what `status --json` prints: from `command inspect`, or

@@ -43,6 +43,15 @@ func verbRunner(verb string) func(*session, []string) error {
 	}
 }
 
+// runSignal is `cfkctl signal SIG REF...`: the service verb `signal`
+// with its signal before the selector.
+func runSignal(s *session, args []string) error {
+	if _, ok := messages.ParseSignal(args[0]); !ok {
+		return fmt.Errorf("unknown signal '%s'", args[0])
+	}
+	return verbRunner("signal "+args[0])(s, args[1:])
+}
+
 // warnFailures prints the lines of a service verb's reply but `done N` on
 // stderr as warnings: services that failed while others succeeded.
 func warnFailures(s *session, lines []string) {

@@ -96,7 +96,7 @@ func serve(f Flags, ready *notifier) error {
 	orphans.activity = trim.touch
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now,
+		AfterBurst: trim.now, NotifySocket: filepath.Join(f.Home, "notify"),
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

@@ -30,6 +30,18 @@ type Lifecycle struct {
 	Retries int `json:"retries,omitempty"`
 	Crashes int `json:"crashes,omitempty"`
 
+	// Ready: the current run said it is ready (readiness, REFERENCE
+	// §2.9); EndReason: why cfkd is stopping a run on its own (not ready
+	// in time), which makes its end a failure.
+	Ready     bool   `json:"ready,omitempty"`
+	EndReason string `json:"end_reason,omitempty"`
+	// Launches counts the processes launched since the service was
+	// declared; LastExit ("exit 3", "signal 9") and LastExitTime say how
+	// and when the last one ended.
+	Launches     int       `json:"launches,omitempty"`
+	LastExit     string    `json:"last_exit,omitempty"`
+	LastExitTime time.Time `json:"last_exit_time,omitzero"`
+
 	StartTime    time.Time `json:"start_time,omitzero"`
 	StopTime     time.Time `json:"stop_time,omitzero"`
 	RunningSince time.Time `json:"running_since,omitzero"`
@@ -84,9 +96,10 @@ const (
 	TimerKillWait            // stopping under a proxy, SIGKILL sent: give up once it fires
 	TimerBackoff             // backoff: start again once it fires
 	TimerReset               // running after crashes: the crash count is reset once it fires
+	TimerReady               // starting, startwait over, not ready yet: a failed start once it fires
 )
 
-var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset"}
+var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset", "ready"}
 
 func (k TimerKind) String() string {
 	if int(k) < len(timerNames) {
@@ -128,6 +141,10 @@ type Policy struct {
 	RestartMaxDelay time.Duration // cap of that delay
 	RestartReset    time.Duration // running that long resets the crash count
 	ShortageDelay   time.Duration // retry delay after a launch failed for want of cfkd's resources
+	Ready           bool          // the service says when it is ready (ready=...)
+	ReadyTimeout    time.Duration // from the launch: not ready by then is a failed start
+	StopSignal      syscall.Signal
+	SuccessCodes    []int // exit codes that are a clean exit, besides 0
 }
 
 // PolicyOf returns the policy of a service's declaration, with cfkd's
@@ -139,6 +156,8 @@ func PolicyOf(c messages.ServiceConfig, backoffUnit, restartDelay time.Duration)
 		BackoffUnit: backoffUnit, RestartDelay: restartDelay,
 		RestartMaxDelay: c.RestartMaxDelay, RestartReset: c.RestartReset,
 		ShortageDelay: time.Second,
+		Ready:         c.Ready != "", ReadyTimeout: c.ReadyTimeout,
+		StopSignal: c.StopSignal, SuccessCodes: messages.ExitCodes(c.SuccessCodes),
 	}
 }
 
@@ -164,6 +183,7 @@ type Event struct {
 	Gen     uint64             // a timer's generation
 	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
+	Sig     syscall.Signal     // Signal
 }
 
 // EventKind enumerates the events: the columns of the table.
@@ -188,6 +208,9 @@ const (
 	EvKillWaitElapsed
 	EvBackoffElapsed
 	EvResetElapsed
+	EvReady        // the service said it is ready (notify, a probe) for attempt
+	EvReadyElapsed // timer: not ready in time
+	EvSignal       // command signal: Sig to the process
 	numEvents
 )
 
@@ -195,6 +218,7 @@ var eventNames = [...]string{
 	"start", "up", "stop", "down", "restart", "halt",
 	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
+	"ready", "ready timeout", "signal",
 }
 
 func (k EventKind) String() string {
@@ -221,9 +245,18 @@ type (
 	// Launch starts attempt (fork/exec, or a start request to the proxy);
 	// the executor answers with EvLaunched or EvLaunchFailed at once.
 	Launch struct{ Attempt uint64 }
-	// Terminate asks the process to stop: SIGTERM to its group, or the
-	// stop command to its proxy.
-	Terminate struct{ Pid int }
+	// Terminate asks the process to stop: Sig (stop_signal, SIGTERM by
+	// default) to its group, or the stop command to its proxy.
+	Terminate struct {
+		Pid int
+		Sig syscall.Signal
+	}
+	// Signal sends Sig to the process (its group; a proxied one's pid).
+	Signal struct{ Sig syscall.Signal }
+	// Probe starts watching for the readiness of attempt (a probe, or the
+	// notify socket); Unprobe stops it.
+	Probe   struct{ Attempt uint64 }
+	Unprobe struct{}
 	// Kill sends SIGKILL: to the group of a direct child, to the pid of a
 	// proxied one (through a handle that cannot hit a reused pid).
 	Kill struct{ Pid int }
@@ -260,6 +293,9 @@ type (
 
 func (Launch) effect()     {}
 func (Terminate) effect()  {}
+func (Signal) effect()     {}
+func (Probe) effect()      {}
+func (Unprobe) effect()    {}
 func (Kill) effect()       {}
 func (Arm) effect()        {}
 func (Disarm) effect()     {}
@@ -285,6 +321,7 @@ func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
 	rt := messages.ServiceRuntime{
 		Name: name, State: l.State, Pid: l.Pid, StartTime: l.StartTime, StopTime: l.StopTime,
 		FailReason: l.FailReason, Retries: l.Retries, Crashes: l.Crashes,
+		Restarts: max(l.Launches-1, 0), LastExit: l.LastExit, LastExitTime: l.LastExitTime,
 	}
 	if l.State.IsUp() {
 		rt.RunningCmd = runningCmd

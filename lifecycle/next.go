@@ -77,7 +77,7 @@ type step struct {
 func (s *step) stale() bool {
 	ev := s.ev
 	switch ev.Kind {
-	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed:
+	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed:
 		if ev.Gen != s.l.Gen || s.l.Timer != timerOf[ev.Kind] {
 			return true
 		}
@@ -88,8 +88,20 @@ func (s *step) stale() bool {
 		return ev.Attempt != s.l.Attempt || !s.l.Proxied
 	case EvExited:
 		return s.l.Pid == 0 || ev.Pid != s.l.Pid
+	case EvReady:
+		return ev.Attempt != s.l.Attempt
 	}
 	return false
+}
+
+// Elapsed is the event of timer k firing.
+func (k TimerKind) Elapsed() EventKind {
+	for ev, t := range timerOf {
+		if t == k {
+			return ev
+		}
+	}
+	return numEvents // no timer: no row
 }
 
 var timerOf = map[EventKind]TimerKind{
@@ -98,6 +110,7 @@ var timerOf = map[EventKind]TimerKind{
 	EvKillWaitElapsed:  TimerKillWait,
 	EvBackoffElapsed:   TimerBackoff,
 	EvResetElapsed:     TimerReset,
+	EvReadyElapsed:     TimerReady,
 }
 
 // --- the effects' helpers ---
@@ -117,6 +130,9 @@ func (s *step) reply(err error) { s.do(Reply{Req: s.ev.Req, Err: err}) }
 func (s *step) to(st messages.State, reason string) {
 	from := s.l.State
 	s.disarm()
+	if from == messages.Starting && st != messages.Starting && s.p.Ready {
+		s.do(Unprobe{})
+	}
 	s.l.State = st
 	s.l.FailReason = ""
 	if st == messages.Fail {
@@ -147,6 +163,7 @@ func (s *step) disarm() {
 func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
+	s.l.EndReason = ""
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})
 }

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"slices"
 	"syscall"
 	"time"
 
@@ -107,7 +108,14 @@ func (s *step) beginStop() {
 	s.logf(Info, s.l.Pid, "Stopping service %s", s.p.Name)
 	s.to(messages.Stopping, "")
 	s.arm(TimerStopWait, s.p.StopWait)
-	s.do(Terminate{Pid: s.l.Pid})
+	s.do(Terminate{Pid: s.l.Pid, Sig: s.stopSignal()})
+}
+
+func (s *step) stopSignal() syscall.Signal {
+	if s.p.StopSignal == 0 {
+		return syscall.SIGTERM
+	}
+	return s.p.StopSignal
 }
 
 func (s *step) restartWait() WaitKind {
@@ -166,11 +174,15 @@ var rowHaltWait = row{"halted", "answered once down", func(s *step) {
 
 // --- the executor's answers ---
 
-var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0)", func(s *step) {
+var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched", func(s *step) {
 	s.l.Launching = 0
-	s.l.Pid, s.l.Proxied = s.ev.Pid, s.ev.Proxied
+	s.l.Launches++
+	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, false
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
+	if s.p.Ready {
+		s.do(Probe{Attempt: s.l.Attempt})
+	}
 	s.startWait()
 }}
 
@@ -179,11 +191,50 @@ var rowLaunched = row{"→ starting", "startwait armed (running at once with sta
 // instant exit is a crash must not depend on that race).
 func (s *step) startWait() {
 	if s.p.StartWait <= 0 && s.l.Pid != 0 {
-		s.running()
+		s.startWaited()
 		return
 	}
 	s.arm(TimerStartWait, s.p.StartWait)
 }
+
+// startWaited: the process lived startwait. Running, if it does not have
+// to say it is ready or has said so; else it has until ReadyTimeout after
+// its launch.
+func (s *step) startWaited() {
+	if !s.p.Ready || s.l.Ready {
+		s.running()
+		return
+	}
+	s.arm(TimerReady, max(s.l.StartTime.Add(s.p.ReadyTimeout).Sub(s.now()), 0))
+}
+
+var rowReady = row{"ready", "running once startwait is over too", func(s *step) {
+	if s.l.Ready {
+		return
+	}
+	s.l.Ready = true
+	if s.l.Timer == TimerStartWait || s.l.Pid == 0 {
+		s.do(Update{})
+		return
+	}
+	s.running()
+}}
+
+var rowNotReady = row{"→ stopping, then backoff", "not ready in time: stopped, then a failed start (`Not ready after 60s`)", func(s *step) {
+	reason := fmt.Sprintf("Not ready after %v", s.p.ReadyTimeout)
+	s.logf(Warn, s.l.Pid, "%s: %s: stopping it", s.p.Name, reason)
+	s.beginStop()
+	s.l.EndReason = reason
+}}
+
+var rowSignal = row{"signal", "the signal to the process (its group)", func(s *step) {
+	s.do(Signal{Sig: s.ev.Sig})
+	s.reply(nil)
+}}
+
+var rowSignalDown = row{"error: not up", "answered `Service 'NAME' is not up`", func(s *step) {
+	s.reply(fmt.Errorf("Service '%s' is not up", s.p.Name))
+}}
 
 var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork/exec (a failed start), cfkd's shortage", func(s *step) {
 	s.l.Launching = 0
@@ -255,13 +306,14 @@ func (s *step) ended(st messages.State, reason string) {
 
 // --- exits ---
 
-// exitKind classifies a wait status: a clean exit (0), SIGTERM, or a
-// failure with its fail_reason (compat texts, REFERENCE §1.6).
-func exitKind(ws syscall.WaitStatus) (clean, term bool, reason string) {
+// exitKind classifies a wait status: a clean exit (0 or a success code),
+// the end by SIGTERM or the stop signal, or a failure with its fail_reason
+// (compat texts, REFERENCE §1.6).
+func (s *step) exitKind(ws syscall.WaitStatus) (clean, term bool, reason string) {
 	switch {
-	case ws.Exited() && ws.ExitStatus() == 0:
+	case ws.Exited() && (ws.ExitStatus() == 0 || slices.Contains(s.p.SuccessCodes, ws.ExitStatus())):
 		return true, false, ""
-	case ws.Signaled() && ws.Signal() == syscall.SIGTERM:
+	case ws.Signaled() && (ws.Signal() == syscall.SIGTERM || ws.Signal() == s.stopSignal()):
 		return false, true, ""
 	}
 	return false, false, FailReason(ws)
@@ -271,12 +323,13 @@ func exitKind(ws syscall.WaitStatus) (clean, term bool, reason string) {
 func (s *step) exited() (clean, term bool, reason string) {
 	ws, pid := s.ev.Status, s.l.Pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
-	clean, term, reason = exitKind(ws)
+	s.l.LastExit, s.l.LastExitTime = exitText(ws), s.now()
+	clean, term, reason = s.exitKind(ws)
 	switch {
 	case clean:
 		s.logf(Info, pid, "child %s exited", s.p.Name)
 	case term:
-		s.logf(Info, pid, "child %s terminated by SIGTERM", s.p.Name)
+		s.logf(Info, pid, "child %s terminated by SIG%s", s.p.Name, messages.SignalName(ws.Signal()))
 	default:
 		s.logf(Error, pid, "child terminated abnormally %d: %s", int(ws), reason)
 	}
@@ -365,8 +418,14 @@ func crashDelay(p Policy, n int) time.Duration {
 	return min(d, p.RestartMaxDelay)
 }
 
-var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered", func(s *step) {
+var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered; stopped by cfkd on its own (not ready): a failed start", func(s *step) {
 	clean, term, reason := s.exited()
+	if why := s.l.EndReason; why != "" && s.l.Want == WantUp {
+		s.l.EndReason = ""
+		s.failedStart(why)
+		s.afterDown()
+		return
+	}
 	if clean || term {
 		s.to(messages.Stopped, "")
 	} else {
@@ -393,9 +452,9 @@ func (s *step) afterDown() {
 
 // --- timers ---
 
-var rowStartWaitElapsed = row{"→ running", "with a pid (a proxied start waits for its pid); failed starts reset", func(s *step) {
+var rowStartWaitElapsed = row{"→ running", "with a pid (a proxied start waits for its pid) and ready (else the ready timeout is armed); failed starts reset", func(s *step) {
 	if s.l.Pid != 0 {
-		s.running()
+		s.startWaited()
 	}
 }}
 
@@ -441,6 +500,14 @@ var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next 
 	s.l.Crashes = 0
 	s.do(Update{})
 }}
+
+// exitText says how a process ended, for inspect: `exit N`, `signal N`.
+func exitText(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return fmt.Sprintf("signal %d", int(ws.Signal()))
+	}
+	return fmt.Sprintf("exit %d", ws.ExitStatus())
+}
 
 // FailReason is the fail_reason text of an abnormal end (REFERENCE §1.6):
 // `Exited with error N` or `Received signal N`.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ type sim struct {
 	published messages.State
 	logs      []string
 	history   []string
+	probing   uint64 // the attempt whose readiness is watched
 }
 
 func newSim(t *testing.T, p Policy, seed uint64) *sim {
@@ -116,7 +118,7 @@ func (s *sim) effect(e Effect) {
 	case Reply:
 		s.replies[e.Req]++
 		if s.replies[e.Req] > 1 {
-			s.t.Fatalf("request %d answered twice", e.Req)
+			s.t.Fatalf("request %d answered twice:\n%s", e.Req, strings.Join(s.history[max(0, len(s.history)-15):], "\n"))
 		}
 	case Log:
 		s.logs = append(s.logs, e.Msg)
@@ -124,7 +126,11 @@ func (s *sim) effect(e Effect) {
 		if e.Gen != s.l.Gen && e.Kind == s.l.Timer {
 			s.t.Fatalf("armed gen %d, lifecycle has %d", e.Gen, s.l.Gen)
 		}
-	case Disarm, Update, LeaveProxy:
+	case Probe:
+		s.probing = e.Attempt
+	case Unprobe:
+		s.probing = 0
+	case Disarm, Update, LeaveProxy, Signal:
 	default:
 		s.t.Fatalf("unknown effect %T", e)
 	}
@@ -185,8 +191,8 @@ func (s *sim) check() {
 			bad("backoff without its timer")
 		}
 	case messages.Starting:
-		if l.Timer != TimerStartWait && !(l.Proxied && l.Pid == 0) {
-			bad("starting without startwait")
+		if l.Timer != TimerStartWait && l.Timer != TimerReady && !(l.Proxied && l.Pid == 0) {
+			bad("starting without startwait or the ready timeout")
 		}
 	case messages.Running:
 		if l.Pid == 0 || (l.Timer != TimerNone && l.Timer != TimerReset) {
@@ -200,6 +206,9 @@ func (s *sim) check() {
 	if l.Proxied && !l.State.IsUp() {
 		bad("down but still counted up by its proxy")
 	}
+	if probing := s.probing != 0; probing != (l.State == messages.Starting && s.p.Ready) {
+		bad(fmt.Sprintf("readiness watched: %v", probing))
+	}
 }
 
 // fire advances the clock to the armed timer and delivers it.
@@ -210,10 +219,7 @@ func (s *sim) fire() bool {
 	if s.l.Deadline.After(s.now) {
 		s.now = s.l.Deadline
 	}
-	ev := map[TimerKind]EventKind{
-		TimerStartWait: EvStartWaitElapsed, TimerStopWait: EvStopWaitElapsed, TimerKillWait: EvKillWaitElapsed,
-		TimerBackoff: EvBackoffElapsed, TimerReset: EvResetElapsed,
-	}[s.l.Timer]
+	ev := s.l.Timer.Elapsed()
 	s.feed(Event{Kind: ev, Gen: s.l.Gen})
 	return true
 }

@@ -93,6 +93,14 @@ var cells = []struct {
 	{EvBackoffElapsed, []messages.State{starting, running, stopping, stopped, failed, fatal}, rowImpossible},
 	{EvResetElapsed, []messages.State{running}, rowResetElapsed},
 	{EvResetElapsed, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+
+	{EvReady, []messages.State{starting}, rowReady},
+	{EvReady, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowIgnore},
+	{EvReadyElapsed, []messages.State{starting}, rowNotReady},
+	{EvReadyElapsed, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+
+	{EvSignal, upStates, rowSignal},
+	{EvSignal, downAll, rowSignalDown},
 }
 
 // table is cells indexed by state and event.

@@ -80,7 +80,7 @@ func TestEveryPair(t *testing.T) {
 					}
 					s := reach(t, st, proxied)
 					ev := currentEvent(s, k)
-					if ev.Kind <= EvHalt {
+					if isRequest(k) {
 						s.request(ev)
 					} else {
 						s.feed(ev)
@@ -91,7 +91,7 @@ func TestEveryPair(t *testing.T) {
 					stale.Gen--
 					stale.Attempt--
 					stale.Pid += 999
-					if k > EvHalt && k != EvPidReported {
+					if !isRequest(k) && k != EvPidReported {
 						before := s2.l
 						l, fx := Next(s2.l, s2.p, Input{Event: stale, Now: s2.now})
 						if len(fx) != 0 || !reflect.DeepEqual(l, before) {
@@ -104,11 +104,13 @@ func TestEveryPair(t *testing.T) {
 	}
 }
 
+func isRequest(k EventKind) bool { return k <= EvHalt || k == EvSignal }
+
 // TestRandomSequences drives lifecycles with random events, then brings
 // each down: no state outside the table, every request answered exactly
 // once, every launched process reaped or killed, nothing left armed.
 func TestRandomSequences(t *testing.T) {
-	runs := 3000
+	runs := 1500
 	if testing.Short() {
 		runs = 300
 	}
@@ -120,6 +122,12 @@ func TestRandomSequences(t *testing.T) {
 		p.RespawnOnFail = r.IntN(4) != 0
 		p.RespawnOnStop = r.IntN(3) == 0
 		p.MaxRetries = 1 + r.IntN(4)
+		p.Ready = r.IntN(3) == 0
+		p.ReadyTimeout = time.Duration(r.IntN(4)) * time.Second
+		if r.IntN(4) == 0 {
+			p.SuccessCodes = []int{3}
+			p.StopSignal = syscall.SIGINT
+		}
 		s := newSim(t, p, seed)
 		s.proxied = seed%3 == 0
 		s.async = seed%2 == 1 && !s.proxied // a proxied launch is answered at once (the request is sent)
@@ -136,7 +144,7 @@ func (s *sim) randomEvent() {
 	if r.IntN(3) == 0 && s.settle() {
 		return
 	}
-	switch r.IntN(14) {
+	switch r.IntN(16) {
 	case 0:
 		if r.IntN(4) == 0 {
 			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
@@ -155,7 +163,7 @@ func (s *sim) randomEvent() {
 	case 5, 6:
 		s.fire()
 	case 7, 8:
-		statuses := []int{0, 1 << 8, 3 << 8, 9, 15, 6}
+		statuses := []int{0, 1 << 8, 3 << 8, 9, 15, 6, 2}
 		s.exit(syscall.WaitStatus(statuses[r.IntN(len(statuses))]))
 	case 9:
 		s.report()
@@ -173,10 +181,14 @@ func (s *sim) randomEvent() {
 			s.feed(Event{Kind: EvProxyRefused, Attempt: s.l.Attempt, Err: errBoom})
 		}
 	case 12: // stale events of every kind
-		k := EventKind(6 + r.IntN(int(numEvents)-6))
+		k := EventKind(6 + r.IntN(int(numEvents)-7)) // every kind but the requests (EvSignal is last)
 		s.feed(Event{Kind: k, Gen: s.l.Gen - 1 - uint64(r.IntN(3)), Attempt: s.l.Attempt - 1, Pid: s.l.Pid + 1 + r.IntN(5), Status: 9})
 	case 13:
 		s.now = s.now.Add(time.Duration(r.IntN(90)) * time.Second)
+	case 14:
+		s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt - uint64(r.IntN(2))})
+	case 15:
+		s.request(Event{Kind: EvSignal, Sig: syscall.SIGHUP})
 	}
 }
 

@@ -1,6 +1,9 @@
 package messages
 
-import "time"
+import (
+	"syscall"
+	"time"
+)
 
 // RequestID ties a service's reply to the controller request it answers.
 type RequestID uint64
@@ -20,6 +23,12 @@ type (
 	UpService struct {
 		Req          RequestID
 		UntilRunning bool
+	}
+	// SignalService sends Sig to an up service's process (group); a down
+	// one is an error (command signal, REFERENCE §1.4).
+	SignalService struct {
+		Req RequestID
+		Sig syscall.Signal
 	}
 	// DownService stops an up service; a down one is left as it is.
 	DownService struct{ Req RequestID }
@@ -66,6 +75,13 @@ type ServiceRuntime struct {
 	Retries   int
 	Crashes   int
 	NextStart time.Time
+	// Restarts counts the processes launched since the service was
+	// declared, less one; LastExit ("exit 3", "signal 9") and LastExitTime
+	// say how and when the last one ended.
+	Restarts     int
+	LastExit     string
+	LastExitTime time.Time
+	NotifyStatus string // the last STATUS= of sd_notify
 }
 
 // ServiceUpdated carries a service's runtime to the controller after every

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -34,11 +35,21 @@ type ServiceConfig struct {
 	// its crash count to start again from zero (REFERENCE §2.3).
 	RestartMaxDelay time.Duration
 	RestartReset    time.Duration
-	NoNewSession    bool
-	Cwd             string
-	User            string
-	Group           string
-	Proxy           string // the proxy the service runs under; empty: cfkd forks it
+	// Readiness (REFERENCE §2.9): how the service says it is ready (a
+	// `ready` value, "" for none) and how long it may take.
+	Ready        string
+	ReadyTimeout time.Duration
+	// StopSignal begins a stop (SIGTERM by default); SuccessCodes are the
+	// exit codes that count as a clean exit (0 always does); EnvFile is
+	// read at each start (REFERENCE §2.4).
+	StopSignal   syscall.Signal
+	SuccessCodes []string
+	EnvFile      string
+	NoNewSession bool
+	Cwd          string
+	User         string
+	Group        string
+	Proxy        string // the proxy the service runs under; empty: cfkd forks it
 }
 
 // Defaults of REFERENCE §1.1, in one place.
@@ -50,6 +61,8 @@ const (
 	// throttling (extension, REFERENCE §2.3).
 	DefaultRestartMaxDelay = 60 * time.Second
 	DefaultRestartReset    = 60 * time.Second
+	DefaultReadyTimeout    = 60 * time.Second
+	DefaultStopSignal      = syscall.SIGTERM
 )
 
 // NewServiceConfig returns the configuration of a service just declared.
@@ -62,6 +75,8 @@ func NewServiceConfig(name string) ServiceConfig {
 		StopWait:        DefaultStopWait,
 		RestartMaxDelay: DefaultRestartMaxDelay,
 		RestartReset:    DefaultRestartReset,
+		ReadyTimeout:    DefaultReadyTimeout,
+		StopSignal:      DefaultStopSignal,
 	}
 }
 
@@ -100,6 +115,16 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.RestartMaxDelay = pick(v, seconds(v.Num), d.RestartMaxDelay)
 	case SvcRestartResetSecs:
 		c.RestartReset = pick(v, seconds(v.Num), d.RestartReset)
+	case SvcReady:
+		c.Ready = v.Str
+	case SvcReadyTimeoutSecs:
+		c.ReadyTimeout = pick(v, seconds(v.Num), d.ReadyTimeout)
+	case SvcStopSignal:
+		c.StopSignal = pick(v, syscall.Signal(v.Int), d.StopSignal)
+	case SvcSuccessExitCodes:
+		c.SuccessCodes = clone(v.List)
+	case SvcEnvFile:
+		c.EnvFile = v.Str
 	case SvcNoNewSession:
 		c.NoNewSession = v.Bool
 	case SvcCwd:

@@ -37,9 +37,16 @@ type ServiceInfo struct {
 	Retries    int       // consecutive failed starts
 	Crashes    int       // consecutive crashes of a running process
 	NextStart  time.Time // when a service in backoff starts again; zero otherwise
-	Tags       []string  // nil for none
-	Desc       string
-	Cmd        string // the command as desc shows it
+	// Restarts: processes launched since the service was declared, less
+	// one; LastExit ("exit 3", "signal 9") and LastExitTime: the last end;
+	// NotifyStatus: the last STATUS= the service sent (sd_notify).
+	Restarts     int
+	LastExit     string
+	LastExitTime time.Time
+	NotifyStatus string
+	Tags         []string // nil for none
+	Desc         string
+	Cmd          string // the command as desc shows it
 }
 
 // serviceInfoJSON is the wire form of ServiceInfo.
@@ -56,6 +63,10 @@ type serviceInfoJSON struct {
 	Retries    int      `json:"retries"`
 	Crashes    int      `json:"crashes"`
 	NextStart  string   `json:"next_start,omitempty"`
+	Restarts   int      `json:"restarts"`
+	LastExit   string   `json:"last_exit,omitempty"`
+	LastExitAt string   `json:"last_exit_time,omitempty"`
+	Notify     string   `json:"notify_status,omitempty"`
 	Tags       []string `json:"tags"`
 	Desc       string   `json:"desc,omitempty"`
 	Cmd        string   `json:"cmd,omitempty"`
@@ -93,6 +104,7 @@ func (i ServiceInfo) Format() string {
 		StartTime: formatRFC3339(i.StartTime), StopTime: formatRFC3339(i.StopTime),
 		Proxy: i.Proxy, FailReason: i.FailReason, RunningCmd: i.RunningCmd,
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
+		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
 		Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd,
 	}
 	if i.Proxy != "" {
@@ -127,6 +139,7 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 	i := ServiceInfo{
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
+		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil
@@ -144,6 +157,9 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 		return ServiceInfo{}, err
 	}
 	if i.StopTime, err = parseRFC3339(kind, "stop_time", w.StopTime); err != nil {
+		return ServiceInfo{}, err
+	}
+	if i.LastExitTime, err = parseRFC3339(kind, "last_exit_time", w.LastExitAt); err != nil {
 		return ServiceInfo{}, err
 	}
 	if i.NextStart, err = parseRFC3339(kind, "next_start", w.NextStart); err != nil {
@@ -170,8 +186,8 @@ func (i ServiceInfo) Validate() error {
 	switch {
 	case i.Pid < 0 || i.Pid > maxPid:
 		return lineErr(kind, "pid %d out of range", i.Pid)
-	case i.Retries < 0 || i.Crashes < 0:
-		return lineErr(kind, "negative count (retries %d, crashes %d)", i.Retries, i.Crashes)
+	case i.Retries < 0 || i.Crashes < 0 || i.Restarts < 0:
+		return lineErr(kind, "negative count (retries %d, crashes %d, restarts %d)", i.Retries, i.Crashes, i.Restarts)
 	case i.Proxy == "" && i.ProxyUp:
 		return lineErr(kind, "proxy_up without a proxy")
 	}
@@ -186,7 +202,7 @@ func (i ServiceInfo) Validate() error {
 	for _, t := range []struct {
 		what string
 		t    time.Time
-	}{{"start_time", i.StartTime}, {"stop_time", i.StopTime}, {"next_start", i.NextStart}} {
+	}{{"start_time", i.StartTime}, {"stop_time", i.StopTime}, {"next_start", i.NextStart}, {"last_exit_time", i.LastExitTime}} {
 		if !t.t.IsZero() && (t.t.Unix() < 0 || t.t.Year() > 9999) {
 			return lineErr(kind, "%s %v out of range", t.what, t.t)
 		}

@@ -160,13 +160,15 @@ func TestSocketLine(t *testing.T) {
 func TestServiceInfo(t *testing.T) {
 	i := ServiceInfo{Name: "web1", State: Backoff, StopTime: time.Unix(1763738154, 0),
 		Proxy: "p", FailReason: "", Retries: 2, NextStart: time.Unix(1763738155, 2e8),
+		Restarts: 4, LastExit: "exit 1", LastExitTime: time.Unix(1763738154, 0), NotifyStatus: "warming up",
 		Tags: []string{"web"}, Cmd: "a && b"}
 	want := `{"name":"web1","state":"backoff","stop_time":"2025-11-21T15:15:54Z","proxy":"p","proxy_up":false,` +
-		`"retries":2,"crashes":0,"next_start":"2025-11-21T15:15:55.2Z","tags":["web"],"cmd":"a && b"}`
+		`"retries":2,"crashes":0,"next_start":"2025-11-21T15:15:55.2Z","restarts":4,"last_exit":"exit 1",` +
+		`"last_exit_time":"2025-11-21T15:15:54Z","notify_status":"warming up","tags":["web"],"cmd":"a && b"}`
 	if got := i.Format(); got != want {
 		t.Fatalf("Format\n got %s\nwant %s", got, want)
 	}
-	if got := (ServiceInfo{Name: "n"}).Format(); got != `{"name":"n","state":"stopped","retries":0,"crashes":0,"tags":[]}` {
+	if got := (ServiceInfo{Name: "n"}).Format(); got != `{"name":"n","state":"stopped","retries":0,"crashes":0,"restarts":0,"tags":[]}` {
 		t.Fatalf("Format of a new service %s", got)
 	}
 	got, err := ParseServiceInfo(want)

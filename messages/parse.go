@@ -217,6 +217,18 @@ func parseCommand(rest string) (Statement, error) {
 			return nil, ErrNoProxy
 		}
 		return ControlCommand{Verb: verb, Arg: args[0]}, nil
+	case VerbSignal:
+		if len(args) == 0 {
+			return nil, errors.New("signal takes a signal and a selector: signal SIG SEL")
+		}
+		if _, ok := ParseSignal(args[0]); !ok {
+			return nil, fmt.Errorf("unknown signal '%s'", args[0])
+		}
+		sel, err := parseSelector(args[1:])
+		if err != nil {
+			return nil, err
+		}
+		return ControlCommand{Verb: verb, Sel: sel, Arg: args[0]}, nil
 	case VerbBind:
 		return socketVerb(verb, args, ErrBindNoName, ErrBindArgs)
 	case VerbUnbind:

@@ -27,6 +27,11 @@ const (
 	SvcStopwaitSecs        ServiceAttr = "stopwait_secs"
 	SvcRestartMaxDelaySecs ServiceAttr = "restart_max_delay_secs"
 	SvcRestartResetSecs    ServiceAttr = "restart_reset_secs"
+	SvcReady               ServiceAttr = "ready"
+	SvcReadyTimeoutSecs    ServiceAttr = "ready_timeout_secs"
+	SvcStopSignal          ServiceAttr = "stop_signal"
+	SvcSuccessExitCodes    ServiceAttr = "success_exit_codes"
+	SvcEnvFile             ServiceAttr = "env_file"
 	SvcNoNewSession        ServiceAttr = "no_new_session"
 	SvcCwd                 ServiceAttr = "cwd"
 	SvcUser                ServiceAttr = "user"
@@ -130,6 +135,7 @@ const (
 	VerbSockets        Verb = "sockets"        // one line per socket
 	VerbRollingRestart Verb = "rollingrestart" // restart SEL one service at a time
 	VerbInspect        Verb = "inspect"        // inspect [SEL]: one JSON object (ServiceInfo) per service
+	VerbSignal         Verb = "signal"         // signal SIG SEL: SIG to each selected service's process
 )
 
 // SelectorKind says how a selector picks services.

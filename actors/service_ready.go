@@ -1,0 +1,155 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+)
+
+// This file carries out readiness (REFERENCE §2.9): the Probe effect
+// starts a probe goroutine for tcp:, http: and exec: (notify needs none:
+// the datagrams come through the controller), which tries until the check
+// passes, then tells the actor once and ends; Unprobe cancels it. A probe
+// runs only while the service is starting: an idle cfkd probes nothing.
+
+// readyProbed: the probe of attempt passed.
+type readyProbed struct{ attempt uint64 }
+
+// probeInterval is the pause between two tries of a probe, growing from
+// the first to the last.
+var probeInterval = [2]time.Duration{100 * time.Millisecond, time.Second}
+
+// probe carries out Probe.
+func (s *Service) probe(ctx actor.Context, attempt uint64) {
+	s.unprobe()
+	kind, target := messages.Ready(s.cfg.Ready)
+	var check func(context.Context) error
+	switch kind {
+	case messages.ReadyTCP:
+		check = func(c context.Context) error {
+			conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(c, "tcp", target)
+			if err == nil {
+				conn.Close()
+			}
+			return err
+		}
+	case messages.ReadyHTTP:
+		check = func(c context.Context) error { return httpReady(c, target) }
+	case messages.ReadyExec:
+		spec, _, err := s.spec()
+		if err != nil {
+			return // the launch checked it: cannot happen
+		}
+		spec.Argv = []string{"/bin/sh", "-c", target}
+		spec.ExtraFiles, spec.Stdin, spec.Stdout, spec.Stderr = nil, nil, nil, nil
+		user, group, resolve, launcher := s.cfg.User, s.cfg.Group, s.opts.Credential, s.opts.Launcher
+		check = func(c context.Context) error {
+			if user != "" || group != "" {
+				cred, err := resolve(user, group)
+				if err != nil {
+					return err
+				}
+				spec.Credential = cred
+			}
+			return execReady(c, launcher, spec)
+		}
+	default:
+		return // notify: the datagrams say it
+	}
+	c, cancel := context.WithCancel(context.Background())
+	s.probeCancel = cancel
+	root, self := ctx.ActorSystem().Root, s.self
+	go func() {
+		wait := probeInterval[0]
+		for {
+			if check(c) == nil {
+				root.Send(self, readyProbed{attempt: attempt})
+				return
+			}
+			select {
+			case <-c.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(wait*2, probeInterval[1])
+		}
+	}()
+}
+
+func (s *Service) unprobe() {
+	if s.probeCancel != nil {
+		s.probeCancel()
+		s.probeCancel = nil
+	}
+}
+
+// httpReady: a GET answered 2xx.
+func httpReady(c context.Context, url string) error {
+	c, cancel := context.WithTimeout(c, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(c, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// execReady runs the check command through the launcher (the one reaper
+// of cfkd) and waits for its exit: 0 is ready. A cancelled probe kills it.
+func execReady(c context.Context, l Launcher, spec osproc.Spec) error {
+	done := make(chan syscall.WaitStatus, 1)
+	proc, err := l.Launch(spec, func(_ int, ws syscall.WaitStatus) { done <- ws })
+	if err != nil {
+		return err
+	}
+	t := time.NewTimer(30 * time.Second) // a check that hangs is a failed try
+	defer t.Stop()
+	select {
+	case ws := <-done:
+		if ws.Exited() && ws.ExitStatus() == 0 {
+			return nil
+		}
+		return fmt.Errorf("exit status %d", ws.ExitStatus())
+	case <-c.Done():
+	case <-t.C:
+	}
+	l.Signal(proc, syscall.SIGKILL)
+	<-done
+	return c.Err()
+}
+
+// notified handles a sd_notify datagram of the service's process.
+func (s *Service) notified(ctx actor.Context, m notifyReceived) {
+	f := m.msg.Fields
+	if st, ok := f["STATUS"]; ok {
+		s.notifyStatus = st
+		s.log.WithField("pid", m.msg.Pid).Infof("%s: status: %s", s.cfg.Name, st)
+		ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
+	}
+	if f["STOPPING"] == "1" {
+		s.log.WithField("pid", m.msg.Pid).Infof("%s says it is stopping", s.cfg.Name)
+	}
+	if f["RELOADING"] == "1" {
+		s.log.WithField("pid", m.msg.Pid).Infof("%s says it is reloading", s.cfg.Name)
+	}
+	if f["READY"] == "1" && strings.TrimSpace(s.cfg.Ready) == string(messages.ReadyNotify) {
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvReady, Attempt: s.lc.Attempt})
+	}
+}

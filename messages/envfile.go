@@ -1,0 +1,45 @@
+package messages
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ParseEnvFile reads an env_file (REFERENCE §2.4): one `KEY=VALUE` a line
+// (an optional `export ` before it), blank lines and `#` comments
+// skipped, VALUE taken as it is or between matching single or double
+// quotes (no expansion, no escapes). An error names the line.
+func ParseEnvFile(data []byte) ([]EnvVar, error) {
+	var out []EnvVar
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		key, val, ok := strings.Cut(line, "=")
+		key = strings.TrimSpace(key)
+		if !ok || !envKeyRe.MatchString(key) {
+			return nil, fmt.Errorf("line %d: want KEY=VALUE, got %q", i+1, clip(line))
+		}
+		val = strings.TrimSpace(val)
+		if n := len(val); n > 0 && (val[0] == '"' || val[0] == '\'') {
+			if n < 2 || val[n-1] != val[0] {
+				return nil, fmt.Errorf("line %d: unbalanced quote in %q", i+1, clip(line))
+			}
+			val = val[1 : n-1]
+		}
+		if strings.IndexByte(val, 0) >= 0 {
+			return nil, fmt.Errorf("line %d: NUL in the value", i+1)
+		}
+		out = append(out, EnvVar{Key: key, Value: val})
+	}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}

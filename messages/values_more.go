@@ -1,0 +1,158 @@
+package messages
+
+import (
+	"net"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// This file holds the values of the readiness, signal, exit-code and env
+// file attributes (REFERENCE §1.1, extensions).
+
+// ReadyKind says how a service tells that it is ready.
+type ReadyKind string
+
+// The readiness checks of `ready=` (REFERENCE §2.9).
+const (
+	ReadyNone   ReadyKind = ""
+	ReadyNotify ReadyKind = "notify" // sd_notify(3): READY=1 on NOTIFY_SOCKET
+	ReadyTCP    ReadyKind = "tcp"    // tcp:HOST:PORT accepts a connection
+	ReadyHTTP   ReadyKind = "http"   // http:URL answers a GET with 2xx
+	ReadyExec   ReadyKind = "exec"   // exec:COMMAND exits 0
+)
+
+// Ready splits a `ready` value into its kind and target (the address, the
+// URL, the command).
+func Ready(v string) (ReadyKind, string) {
+	if v == string(ReadyNotify) {
+		return ReadyNotify, ""
+	}
+	kind, target, _ := strings.Cut(v, ":")
+	return ReadyKind(kind), target
+}
+
+// parseReady reads notify, tcp:HOST:PORT, http:URL or exec:COMMAND.
+func parseReady(attr, v string) (Value, error) {
+	const want = "notify, tcp:HOST:PORT, http://URL or exec:COMMAND"
+	kind, target := Ready(v)
+	switch kind {
+	case ReadyNotify:
+	case ReadyTCP:
+		host, port, err := net.SplitHostPort(target)
+		if err != nil || host == "" || port == "" {
+			return Value{}, invalidValue(attr, v, want)
+		}
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return Value{}, invalidValue(attr, v, want)
+		}
+	case ReadyHTTP:
+		// `http:URL`: the URL is http://... (or https://...)
+		u, err := url.Parse(target)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Value{}, invalidValue(attr, v, want)
+		}
+	case ReadyExec:
+		if strings.TrimSpace(target) == "" || strings.IndexByte(target, 0) >= 0 {
+			return Value{}, invalidValue(attr, v, want)
+		}
+	default:
+		return Value{}, invalidValue(attr, v, want)
+	}
+	return Value{Str: v}, nil
+}
+
+// signals are the signals `stop_signal` and the signal verb accept.
+var signals = map[string]syscall.Signal{
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "QUIT": syscall.SIGQUIT, "HUP": syscall.SIGHUP,
+	"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "WINCH": syscall.SIGWINCH, "KILL": syscall.SIGKILL,
+	"CONT": syscall.SIGCONT, "STOP": syscall.SIGSTOP, "ALRM": syscall.SIGALRM,
+}
+
+// stopSignals are those a stop may begin with (KILL comes after stopwait
+// anyway; STOP would never end the process).
+var stopSignals = []string{"TERM", "INT", "QUIT", "HUP", "USR1", "USR2", "WINCH"}
+
+// ParseSignal reads a signal name, with or without SIG, any case.
+func ParseSignal(v string) (syscall.Signal, bool) {
+	name := strings.TrimPrefix(asciiUpper(v), "SIG")
+	sig, ok := signals[name]
+	return sig, ok
+}
+
+// SignalName is the name ParseSignal reads back (`TERM`).
+func SignalName(sig syscall.Signal) string {
+	for name, s := range signals {
+		if s == sig {
+			return name
+		}
+	}
+	return strconv.Itoa(int(sig))
+}
+
+func parseStopSignal(attr, v string) (Value, error) {
+	sig, ok := ParseSignal(v)
+	name := SignalName(sig)
+	for _, s := range stopSignals {
+		if ok && s == name {
+			return Value{Int: int(sig)}, nil
+		}
+	}
+	return Value{}, invalidValue(attr, v, strings.Join(stopSignals, ", ")+" (with or without SIG)")
+}
+
+// parseExitCodes reads a comma list of exit codes, 0 to 255.
+func parseExitCodes(attr, v string) (Value, error) {
+	seen := map[int]bool{}
+	var codes []string
+	for _, c := range strings.Split(removeBytes(v, spaceChars), ",") {
+		if c == "" {
+			continue
+		}
+		n, err := strconv.Atoi(c)
+		if err != nil || !digitsRe.MatchString(c) || n > 255 {
+			return Value{}, invalidValue(attr, c, "comma-separated exit codes from 0 to 255")
+		}
+		if !seen[n] {
+			seen[n] = true
+			codes = append(codes, strconv.Itoa(n))
+		}
+	}
+	if len(codes) == 0 {
+		return Value{Unset: true}, nil
+	}
+	sort.Slice(codes, func(i, j int) bool { a, _ := strconv.Atoi(codes[i]); b, _ := strconv.Atoi(codes[j]); return a < b })
+	return Value{List: codes}, nil
+}
+
+// parseEnvFile reads a path, absolute or relative to the service's cwd.
+func parseEnvFile(attr, v string) (Value, error) {
+	if strings.IndexByte(v, 0) >= 0 || path.Clean(v) == "." {
+		return Value{}, invalidValue(attr, v, "a file path")
+	}
+	return Value{Str: v}, nil
+}
+
+// ExitCodes turns the success_exit_codes of a declaration into numbers.
+func ExitCodes(list []string) []int {
+	out := make([]int, 0, len(list))
+	for _, c := range list {
+		if n, err := strconv.Atoi(c); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func asciiUpper(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'a' <= c && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}

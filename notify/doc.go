@@ -1,0 +1,20 @@
+// Package notify is cfkd's end of the sd_notify(3) protocol: one datagram
+// socket (NOTIFY_SOCKET, a path under cfkd's home) for every service with
+// ready=notify (REFERENCE §2.9).
+//
+// Model: one goroutine reads the socket and hands each datagram, parsed
+// into its KEY=VALUE fields, with the sender's pid and process group (the
+// kernel's SCM_CREDENTIALS: SO_PASSCRED is set, so a sender cannot lie
+// about its pid), to a callback; cfkd's controller routes it to the
+// service whose process is that pid or leads that group, so that a
+// `systemd-notify --ready` run by the service's shell counts.
+//
+// Invariants:
+//   - A datagram is at most MaxDatagram bytes: a longer one is dropped
+//     whole. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's
+//     BARRIER=1 waits for its fd to be closed) is closed at once.
+//   - Each sender pid gets at most Burst datagrams at once and Rate a
+//     second after that, and all senders together GlobalRate: a flood is
+//     read and dropped, it reaches no actor.
+//   - Nothing polls: the goroutine blocks in recvmsg; Close ends it.
+package notify

@@ -1,0 +1,122 @@
+package notify
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func listen(t *testing.T) (*Listener, chan Message) {
+	t.Helper()
+	l, err := Listen(filepath.Join(t.TempDir(), "notify"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan Message, 1000)
+	done := make(chan struct{})
+	go func() { defer close(done); l.Serve(func(m Message) { ch <- m }) }()
+	t.Cleanup(func() { l.Close(); <-done })
+	return l, ch
+}
+
+func send(t *testing.T, path string, msg []byte, oob []byte) {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	if err := syscall.Sendmsg(fd, msg, oob, &syscall.SockaddrUnix{Name: path}, 0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func recv(t *testing.T, ch chan Message) Message {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no datagram delivered")
+		return Message{}
+	}
+}
+
+// A datagram arrives with the sender's pid and group, as the kernel says,
+// and its fields.
+func TestDatagramWithCredentials(t *testing.T) {
+	l, ch := listen(t)
+	send(t, l.Path, []byte("READY=1\nSTATUS=warming up\nnonsense"), nil)
+	m := recv(t, ch)
+	if m.Pid != os.Getpid() || m.Pgid != syscall.Getpgrp() {
+		t.Fatalf("pid %d pgid %d, want %d %d", m.Pid, m.Pgid, os.Getpid(), syscall.Getpgrp())
+	}
+	if m.Fields["READY"] != "1" || m.Fields["STATUS"] != "warming up" || len(m.Fields) != 2 {
+		t.Fatalf("fields %v", m.Fields)
+	}
+}
+
+// An fd passed in a datagram (systemd-notify's BARRIER=1) is closed at
+// once: the sender sees the other end of its pipe hang up.
+func TestPassedFdsAreClosed(t *testing.T) {
+	l, ch := listen(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	send(t, l.Path, []byte("BARRIER=1"), syscall.UnixRights(int(w.Fd())))
+	w.Close() // ours; the listener's copy is the last one
+	recv(t, ch)
+	r.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := r.Read(make([]byte, 1)); n != 0 || err == nil || os.IsTimeout(err) {
+		t.Fatalf("read %d, %v: the passed fd is still open", n, err)
+	}
+}
+
+// A flood from one sender is cut to the burst, then the rate.
+func TestFloodIsBounded(t *testing.T) {
+	l, ch := listen(t)
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: l.Path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	begin := time.Now()
+	const sent = 2000
+	for range sent {
+		c.Write([]byte("WATCHDOG=1"))
+	}
+	// the marker, once the sender has earned a few tokens back
+	time.Sleep(200 * time.Millisecond)
+	send(t, l.Path, []byte("LAST=1"), nil)
+	got := 0
+	for {
+		m := recv(t, ch)
+		got++
+		if m.Fields["LAST"] == "1" || got > sent {
+			break
+		}
+	}
+	max := Burst + int(time.Since(begin).Seconds()*Rate) + 2
+	if got > max {
+		t.Fatalf("%d datagrams delivered of %d, want at most %d", got, sent, max)
+	}
+}
+
+// An oversized datagram is dropped whole.
+func TestOversizedDropped(t *testing.T) {
+	l, ch := listen(t)
+	big := make([]byte, MaxDatagram+100)
+	for i := range big {
+		big[i] = 'x'
+	}
+	send(t, l.Path, big, nil)
+	send(t, l.Path, []byte("READY=1"), nil)
+	if m := recv(t, ch); m.Fields["READY"] != "1" {
+		t.Fatalf("got %v first", m.Fields)
+	}
+}
