@@ -152,4 +152,7 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 	if f["READY"] == "1" && strings.TrimSpace(s.cfg.Ready) == string(messages.ReadyNotify) {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvReady, Attempt: s.lc.Attempt})
 	}
+	if f["WATCHDOG"] == "1" {
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvWatchdogPing})
+	}
 }

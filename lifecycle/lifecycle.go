@@ -31,10 +31,11 @@ type Lifecycle struct {
 	Crashes int `json:"crashes,omitempty"`
 
 	// Ready: the current run said it is ready (readiness, REFERENCE
-	// §2.9); EndReason: why cfkd is stopping a run on its own (not ready
-	// in time), which makes its end a failure.
-	Ready     bool   `json:"ready,omitempty"`
-	EndReason string `json:"end_reason,omitempty"`
+	// §2.9); End: why cfkd is stopping a run on its own (not ready in
+	// time, a watchdog that stopped pinging), which makes its end a
+	// failure.
+	Ready bool    `json:"ready,omitempty"`
+	End   EndKind `json:"end,omitempty"`
 	// Launches counts the processes launched since the service was
 	// declared; LastExit ("exit 3", "signal 9") and LastExitTime say how
 	// and when the last one ended.
@@ -97,9 +98,10 @@ const (
 	TimerBackoff             // backoff: start again once it fires
 	TimerReset               // running after crashes: the crash count is reset once it fires
 	TimerReady               // starting, startwait over, not ready yet: a failed start once it fires
+	TimerWatchdog            // running with watchdog_secs: killed as a crash once it fires
 )
 
-var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset", "ready"}
+var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset", "ready", "watchdog"}
 
 func (k TimerKind) String() string {
 	if int(k) < len(timerNames) {
@@ -107,6 +109,16 @@ func (k TimerKind) String() string {
 	}
 	return "unknown"
 }
+
+// EndKind says why cfkd ends a run on its own.
+type EndKind uint8
+
+// The ends.
+const (
+	EndNone     EndKind = iota
+	EndNotReady         // not ready in ready_timeout_secs: a failed start
+	EndWatchdog         // no WATCHDOG=1 in watchdog_secs: a crash
+)
 
 // WaitKind says when a waiting request is answered.
 type WaitKind uint8
@@ -144,7 +156,8 @@ type Policy struct {
 	Ready           bool          // the service says when it is ready (ready=...)
 	ReadyTimeout    time.Duration // from the launch: not ready by then is a failed start
 	StopSignal      syscall.Signal
-	SuccessCodes    []int // exit codes that are a clean exit, besides 0
+	SuccessCodes    []int         // exit codes that are a clean exit, besides 0
+	Watchdog        time.Duration // running: a WATCHDOG=1 at least this often, else a crash (0: none)
 }
 
 // PolicyOf returns the policy of a service's declaration, with cfkd's
@@ -158,6 +171,7 @@ func PolicyOf(c messages.ServiceConfig, backoffUnit, restartDelay time.Duration)
 		ShortageDelay: time.Second,
 		Ready:         c.Ready != "", ReadyTimeout: c.ReadyTimeout,
 		StopSignal: c.StopSignal, SuccessCodes: messages.ExitCodes(c.SuccessCodes),
+		Watchdog: c.Watchdog,
 	}
 }
 
@@ -208,9 +222,11 @@ const (
 	EvKillWaitElapsed
 	EvBackoffElapsed
 	EvResetElapsed
-	EvReady        // the service said it is ready (notify, a probe) for attempt
-	EvReadyElapsed // timer: not ready in time
-	EvSignal       // command signal: Sig to the process
+	EvReady           // the service said it is ready (notify, a probe) for attempt
+	EvReadyElapsed    // timer: not ready in time
+	EvWatchdogPing    // the service sent WATCHDOG=1
+	EvWatchdogElapsed // timer: no ping in watchdog_secs
+	EvSignal          // command signal: Sig to the process
 	numEvents
 )
 
@@ -218,7 +234,7 @@ var eventNames = [...]string{
 	"start", "up", "stop", "down", "restart", "halt",
 	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
-	"ready", "ready timeout", "signal",
+	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "watchdog ping", "watchdog elapsed",
 }
 
 func (k EventKind) String() string {

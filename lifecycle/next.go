@@ -77,7 +77,7 @@ type step struct {
 func (s *step) stale() bool {
 	ev := s.ev
 	switch ev.Kind {
-	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed:
+	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed, EvWatchdogElapsed:
 		if ev.Gen != s.l.Gen || s.l.Timer != timerOf[ev.Kind] {
 			return true
 		}
@@ -111,6 +111,7 @@ var timerOf = map[EventKind]TimerKind{
 	EvBackoffElapsed:   TimerBackoff,
 	EvResetElapsed:     TimerReset,
 	EvReadyElapsed:     TimerReady,
+	EvWatchdogElapsed:  TimerWatchdog,
 }
 
 // --- the effects' helpers ---
@@ -163,7 +164,7 @@ func (s *step) disarm() {
 func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
-	s.l.EndReason = ""
+	s.l.End = EndNone
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})
 }

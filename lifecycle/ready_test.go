@@ -57,7 +57,7 @@ func TestNotReadyInTime(t *testing.T) {
 	s.request(Event{Kind: EvStart})
 	s.fire() // startwait
 	s.fire() // the ready timeout
-	if s.l.State != messages.Stopping || s.l.EndReason != "Not ready after 10s" {
+	if s.l.State != messages.Stopping || s.l.End != EndNotReady {
 		t.Fatalf("%+v", s.l)
 	}
 	s.exit(signalled(15))
@@ -68,7 +68,39 @@ func TestNotReadyInTime(t *testing.T) {
 		t.Fatalf("log %q", s.logs)
 	}
 	s.fire() // the retry
-	if s.l.State != messages.Starting || s.probing == 0 || s.l.EndReason != "" {
+	if s.l.State != messages.Starting || s.probing == 0 || s.l.End != EndNone {
 		t.Fatalf("%+v", s.l)
+	}
+}
+
+// A running service with a watchdog that stops pinging is ended with
+// SIGABRT and handled as a crash: launched again at once the first time.
+func TestWatchdog(t *testing.T) {
+	p := testPolicy()
+	p.Watchdog = 2 * time.Second
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // running: the watchdog is armed
+	if s.l.State != messages.Running || s.l.Timer != TimerWatchdog {
+		t.Fatalf("%+v", s.l)
+	}
+	for range 3 { // pings keep it alive
+		s.now = s.now.Add(time.Second)
+		s.feed(Event{Kind: EvWatchdogPing})
+	}
+	if !s.l.Deadline.Equal(s.now.Add(2 * time.Second)) {
+		t.Fatalf("not re-armed: %+v", s.l)
+	}
+	n := len(s.launched)
+	s.fire() // no more pings
+	if s.l.State != messages.Stopping || s.l.End != EndWatchdog {
+		t.Fatalf("%+v", s.l)
+	}
+	s.exit(signalled(6))
+	if s.l.State != messages.Starting || len(s.launched) != n+1 || s.l.Crashes != 1 {
+		t.Fatalf("not restarted as after a first crash: %+v", s.l)
+	}
+	if !strings.Contains(strings.Join(s.logs, "\n"), "svc: Watchdog timeout after 2s: sending SIGABRT") {
+		t.Fatalf("log %q", s.logs)
 	}
 }

@@ -104,11 +104,15 @@ var rowStopAgain = row{"OK", "already stopping; a pending restart is cancelled",
 
 // beginStop: state stopping, stopwait armed, the process asked to end.
 func (s *step) beginStop() {
+	s.beginStopWith(s.stopSignal())
+}
+
+func (s *step) beginStopWith(sig syscall.Signal) {
 	s.l.StopTime, s.l.StartTime = s.now(), time.Time{}
 	s.logf(Info, s.l.Pid, "Stopping service %s", s.p.Name)
 	s.to(messages.Stopping, "")
 	s.arm(TimerStopWait, s.p.StopWait)
-	s.do(Terminate{Pid: s.l.Pid, Sig: s.stopSignal()})
+	s.do(Terminate{Pid: s.l.Pid, Sig: sig})
 }
 
 func (s *step) stopSignal() syscall.Signal {
@@ -221,10 +225,34 @@ var rowReady = row{"ready", "running once startwait is over too", func(s *step) 
 }}
 
 var rowNotReady = row{"→ stopping, then backoff", "not ready in time: stopped, then a failed start (`Not ready after 60s`)", func(s *step) {
-	reason := fmt.Sprintf("Not ready after %v", s.p.ReadyTimeout)
-	s.logf(Warn, s.l.Pid, "%s: %s: stopping it", s.p.Name, reason)
+	s.logf(Warn, s.l.Pid, "%s: %s: stopping it", s.p.Name, s.endReason(EndNotReady))
 	s.beginStop()
-	s.l.EndReason = reason
+	s.l.End = EndNotReady
+}}
+
+// endReason is the fail reason of a run cfkd ended on its own.
+func (s *step) endReason(k EndKind) string {
+	if k == EndWatchdog {
+		return fmt.Sprintf("Watchdog timeout after %v", s.p.Watchdog)
+	}
+	return fmt.Sprintf("Not ready after %v", s.p.ReadyTimeout)
+}
+
+var rowWatchdogPing = row{"watchdog re-armed", "the crash count is reset once it has run restart_reset_secs", func(s *step) {
+	if s.p.Watchdog <= 0 {
+		return
+	}
+	s.arm(TimerWatchdog, s.p.Watchdog)
+	if s.l.Crashes > 0 && s.now().Sub(s.l.RunningSince) >= s.p.RestartReset {
+		s.l.Crashes = 0
+		s.do(Update{})
+	}
+}}
+
+var rowWatchdogElapsed = row{"→ stopping, then a crash", "SIGABRT, SIGKILL after stopwait; its end is a crash (`Watchdog timeout after 10s`)", func(s *step) {
+	s.logf(Error, s.l.Pid, "%s: %s: sending SIGABRT", s.p.Name, s.endReason(EndWatchdog))
+	s.beginStopWith(syscall.SIGABRT)
+	s.l.End = EndWatchdog
 }}
 
 var rowSignal = row{"signal", "the signal to the process (its group)", func(s *step) {
@@ -420,9 +448,13 @@ func crashDelay(p Policy, n int) time.Duration {
 
 var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered; stopped by cfkd on its own (not ready): a failed start", func(s *step) {
 	clean, term, reason := s.exited()
-	if why := s.l.EndReason; why != "" && s.l.Want == WantUp {
-		s.l.EndReason = ""
-		s.failedStart(why)
+	if end := s.l.End; end != EndNone && s.l.Want == WantUp {
+		s.l.End = EndNone
+		if end == EndNotReady {
+			s.failedStart(s.endReason(end))
+		} else if s.to(messages.Fail, s.endReason(end)); s.p.RespawnOnFail {
+			s.crashed("crashed")
+		}
 		s.afterDown()
 		return
 	}
@@ -464,7 +496,10 @@ func (s *step) running() {
 	s.l.Retries = 0
 	s.l.RunningSince = s.now()
 	s.to(messages.Running, "")
-	if s.l.Crashes > 0 {
+	switch {
+	case s.p.Watchdog > 0: // its pings check the crash count's reset
+		s.arm(TimerWatchdog, s.p.Watchdog)
+	case s.l.Crashes > 0:
 		s.arm(TimerReset, s.p.RestartReset)
 	}
 }

@@ -123,9 +123,6 @@ func (s *sim) effect(e Effect) {
 	case Log:
 		s.logs = append(s.logs, e.Msg)
 	case Arm:
-		if e.Gen != s.l.Gen && e.Kind == s.l.Timer {
-			s.t.Fatalf("armed gen %d, lifecycle has %d", e.Gen, s.l.Gen)
-		}
 	case Probe:
 		s.probing = e.Attempt
 	case Unprobe:
@@ -195,8 +192,9 @@ func (s *sim) check() {
 			bad("starting without startwait or the ready timeout")
 		}
 	case messages.Running:
-		if l.Pid == 0 || (l.Timer != TimerNone && l.Timer != TimerReset) {
-			bad("running without a pid, or with a timer other than reset")
+		if l.Pid == 0 || (l.Timer != TimerNone && l.Timer != TimerReset && l.Timer != TimerWatchdog) ||
+			(s.p.Watchdog > 0) != (l.Timer == TimerWatchdog) {
+			bad("running without a pid, or with a timer other than reset or its watchdog")
 		}
 	case messages.Stopping:
 		if l.Timer == TimerNone && (l.Proxied || l.Pid == 0 || !s.killed[l.Pid]) {

@@ -101,6 +101,11 @@ var cells = []struct {
 
 	{EvSignal, upStates, rowSignal},
 	{EvSignal, downAll, rowSignalDown},
+
+	{EvWatchdogPing, []messages.State{running}, rowWatchdogPing},
+	{EvWatchdogPing, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowIgnore},
+	{EvWatchdogElapsed, []messages.State{running}, rowWatchdogElapsed},
+	{EvWatchdogElapsed, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowImpossible},
 }
 
 // table is cells indexed by state and event.

@@ -91,7 +91,7 @@ func TestEveryPair(t *testing.T) {
 					stale.Gen--
 					stale.Attempt--
 					stale.Pid += 999
-					if !isRequest(k) && k != EvPidReported {
+					if !isRequest(k) && k != EvPidReported && k != EvWatchdogPing { // those two are never stale
 						before := s2.l
 						l, fx := Next(s2.l, s2.p, Input{Event: stale, Now: s2.now})
 						if len(fx) != 0 || !reflect.DeepEqual(l, before) {
@@ -125,6 +125,9 @@ func TestRandomSequences(t *testing.T) {
 		p.Ready = r.IntN(3) == 0
 		p.ReadyTimeout = time.Duration(r.IntN(4)) * time.Second
 		if r.IntN(4) == 0 {
+			p.Watchdog = time.Duration(1+r.IntN(3)) * time.Second
+		}
+		if r.IntN(4) == 0 {
 			p.SuccessCodes = []int{3}
 			p.StopSignal = syscall.SIGINT
 		}
@@ -144,7 +147,7 @@ func (s *sim) randomEvent() {
 	if r.IntN(3) == 0 && s.settle() {
 		return
 	}
-	switch r.IntN(16) {
+	switch r.IntN(17) {
 	case 0:
 		if r.IntN(4) == 0 {
 			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
@@ -181,7 +184,7 @@ func (s *sim) randomEvent() {
 			s.feed(Event{Kind: EvProxyRefused, Attempt: s.l.Attempt, Err: errBoom})
 		}
 	case 12: // stale events of every kind
-		k := EventKind(6 + r.IntN(int(numEvents)-7)) // every kind but the requests (EvSignal is last)
+		k := EventKind(6 + r.IntN(int(EvSignal)-6)) // every kind but the requests (from EvSignal on)
 		s.feed(Event{Kind: k, Gen: s.l.Gen - 1 - uint64(r.IntN(3)), Attempt: s.l.Attempt - 1, Pid: s.l.Pid + 1 + r.IntN(5), Status: 9})
 	case 13:
 		s.now = s.now.Add(time.Duration(r.IntN(90)) * time.Second)
@@ -189,6 +192,8 @@ func (s *sim) randomEvent() {
 		s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt - uint64(r.IntN(2))})
 	case 15:
 		s.request(Event{Kind: EvSignal, Sig: syscall.SIGHUP})
+	case 16:
+		s.feed(Event{Kind: EvWatchdogPing})
 	}
 }
 

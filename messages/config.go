@@ -39,6 +39,7 @@ type ServiceConfig struct {
 	// `ready` value, "" for none) and how long it may take.
 	Ready        string
 	ReadyTimeout time.Duration
+	Watchdog     time.Duration // WATCHDOG=1 at least this often while running (0: no watchdog)
 	// StopSignal begins a stop (SIGTERM by default); SuccessCodes are the
 	// exit codes that count as a clean exit (0 always does); EnvFile is
 	// read at each start (REFERENCE §2.4).
@@ -125,6 +126,8 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.SuccessCodes = clone(v.List)
 	case SvcEnvFile:
 		c.EnvFile = v.Str
+	case SvcWatchdogSecs:
+		c.Watchdog = seconds(v.Num)
 	case SvcNoNewSession:
 		c.NoNewSession = v.Bool
 	case SvcCwd:

@@ -32,6 +32,7 @@ const (
 	SvcStopSignal          ServiceAttr = "stop_signal"
 	SvcSuccessExitCodes    ServiceAttr = "success_exit_codes"
 	SvcEnvFile             ServiceAttr = "env_file"
+	SvcWatchdogSecs        ServiceAttr = "watchdog_secs"
 	SvcNoNewSession        ServiceAttr = "no_new_session"
 	SvcCwd                 ServiceAttr = "cwd"
 	SvcUser                ServiceAttr = "user"

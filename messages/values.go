@@ -44,6 +44,7 @@ var (
 		SvcStopSignal:          parseStopSignal,
 		SvcSuccessExitCodes:    parseExitCodes,
 		SvcEnvFile:             parseEnvFile,
+		SvcWatchdogSecs:        parseSeconds,
 		SvcNoNewSession:        parseBool,
 		SvcCwd:                 parseCwd,
 		SvcUser:                parseAccount,

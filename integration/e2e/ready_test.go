@@ -113,3 +113,27 @@ func TestSignalsExitCodesEnvFile(t *testing.T) {
 		t.Fatalf("start without its env_file: %v", r.Err)
 	}
 }
+
+// WATCHDOG=1 with watchdog_secs: a service that stops pinging is ended
+// with SIGABRT and handled as a crash (started again at once the first
+// time); restarts and last_exit say so.
+func TestWatchdog(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
+		t.Skip("systemd-notify is not installed (.ci/run installs it)")
+	}
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok(`service w cmd=systemd-notify --ready; for i in 1 2 3; do sleep 0.3; systemd-notify WATCHDOG=1; done; exec sleep 100`,
+		"service w ready=notify", "service w startwait_secs=0.1", "service w watchdog_secs=1", "service w stopwait_secs=1")
+	c.ok("command start service w")
+	c.until("the watchdog fired and w was started again", func() bool {
+		info := c.ok("command inspect service w")
+		return strings.Contains(info[0], `"restarts":1`) && strings.Contains(info[0], `"last_exit":"signal 6"`)
+	})
+	c.until("the log says why", func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		return strings.Contains(string(b), "w: Watchdog timeout after 1s: sending SIGABRT")
+	})
+}
