@@ -14,10 +14,17 @@ drops nothing.
 
 GET /?sleep=0.2 answers after 0.2 s (to see in-flight requests survive a
 restart). Every answer names the worker and its pid.
+
+Readiness (cfk's `ready=http:...`): with WORKER_WARMUP=SECONDS the worker
+warms up that long before it accepts, and with WORKER_HEALTH_PORT=PORT it
+answers GET http://127.0.0.1:PORT/ with 200 once it accepts (503 before):
+declare `ready=http:http://127.0.0.1:PORT/` and cfkd counts it running only
+then, so that a rolling restart waits for each worker to serve.
 """
 
 import os
 import select
+import threading
 import signal
 import socket
 import sys
@@ -61,8 +68,32 @@ def on_term(signum, frame):
     stopping = True
 
 
+accepting = threading.Event()
+
+
+def serve_health(port):
+    """Answers 200 on 127.0.0.1:port once the worker accepts, 503 before."""
+    from http.server import HTTPServer
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if accepting.is_set() else 503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, fmt, *args):
+            pass
+
+    HTTPServer(("127.0.0.1", port), Health).serve_forever()
+
+
 def main():
     listener = socket.socket(fileno=0)  # the shared socket cfkd gave us
+    health = os.environ.get("WORKER_HEALTH_PORT")
+    if health:
+        threading.Thread(target=serve_health, args=(int(health),), daemon=True).start()
+    time.sleep(float(os.environ.get("WORKER_WARMUP", "0")))  # loading, say
+    accepting.set()
     wake_r, wake_w = os.pipe()  # SIGTERM wakes select() up
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)

@@ -96,6 +96,43 @@ func get(hc *http.Client, url string) error {
 // time (`cfkctl restart --rolling @web`). No request may fail, and no
 // connection be refused.
 func TestPreforkRestartsDropNothing(t *testing.T) {
+	runPreforkLoad(t, nil, []preforkPhase{
+		{"restart @web", []string{"restart", "@web"}, 0},
+		{"restart --rolling @web", []string{"restart", "--rolling", "@web"}, 0},
+	})
+}
+
+// TestPreforkRollingRestartWaitsForReadiness: the same workers, each
+// taking 1 s to warm up before it accepts, with ready=http on a health
+// port of their own: a rolling restart stops the next worker only once the
+// previous one serves (so it takes at least 3 × 1 s), and drops nothing.
+func TestPreforkRollingRestartWaitsForReadiness(t *testing.T) {
+	var extra []string
+	for _, w := range []string{"web1", "web2", "web3"} {
+		port := freePort(t)
+		extra = append(extra,
+			fmt.Sprintf("service %s add_env=WORKER_WARMUP=1", w),
+			fmt.Sprintf("service %s add_env=WORKER_HEALTH_PORT=%d", w, port),
+			fmt.Sprintf("service %s ready=http:http://127.0.0.1:%d/", w, port))
+	}
+	runPreforkLoad(t, extra, []preforkPhase{
+		{"restart --rolling @web (ready=http, 1 s warm-up)", []string{"restart", "--rolling", "@web"}, 3 * time.Second},
+	})
+}
+
+// preforkPhase is one restart done twice under load; each must take at
+// least minTook.
+type preforkPhase struct {
+	name    string
+	args    []string
+	minTook time.Duration
+}
+
+// runPreforkLoad runs the prefork example (plus the extra declarations,
+// before its `command start`) on a port of the kernel's choosing, and each
+// phase under load: no request may fail, no connection be refused, every
+// worker must have a new pid.
+func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 	needPython(t)
 	example, err := filepath.Abs("../../examples/prefork")
 	if err != nil {
@@ -107,10 +144,11 @@ func TestPreforkRestartsDropNothing(t *testing.T) {
 	}
 	// the example as it is, on a port of the kernel's choosing
 	text := strings.ReplaceAll(string(conf), "${BASE}", example)
-	if !strings.Contains(text, "socket web service=8080\n") {
-		t.Fatal("the example no longer declares socket web service=8080")
+	if !strings.Contains(text, "socket web service=8080\n") || !strings.Contains(text, "command start tag web") {
+		t.Fatal("the example no longer declares socket web service=8080, or starts @web")
 	}
 	text = strings.Replace(text, "socket web service=8080\n", "socket web service=0\n", 1)
+	text = strings.Replace(text, "command start tag web", strings.Join(append(extra, "command start tag web"), "\n"), 1)
 	confPath := filepath.Join(t.TempDir(), "prefork.conf")
 	if err := os.WriteFile(confPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -129,13 +167,8 @@ func TestPreforkRestartsDropNothing(t *testing.T) {
 	c.until("every worker running", allRunning)
 	url := "http://127.0.0.1:" + c.socketPort("web") + "/"
 
-	for _, phase := range []struct {
-		name string
-		args []string
-	}{
-		{"restart @web", []string{"restart", "@web"}},
-		{"restart --rolling @web", []string{"restart", "--rolling", "@web"}},
-	} {
+	for _, phase := range phases {
+		c = d.dial()
 		before := map[string]string{}
 		for _, w := range workers {
 			before[w] = c.status(w)[2]
@@ -148,7 +181,11 @@ func TestPreforkRestartsDropNothing(t *testing.T) {
 		var ctlErr error
 		for i := 0; i < 2 && ctlErr == nil; i++ {
 			time.Sleep(time.Second)
+			began := time.Now()
 			ctlErr = d.ctlRun(phase.args...)
+			if took := time.Since(began); ctlErr == nil && took < phase.minTook {
+				t.Errorf("%s took %v, less than %v: it did not wait for readiness", phase.name, took, phase.minTook)
+			}
 		}
 		if left := loadDuration - time.Since(start); left > 0 {
 			time.Sleep(left)
@@ -165,6 +202,7 @@ func TestPreforkRestartsDropNothing(t *testing.T) {
 		if res.requests < 100 {
 			t.Errorf("%s: only %d requests: the load did not run", phase.name, res.requests)
 		}
+		c = d.dial() // a phase may outlast a connection's deadline
 		c.until("every worker running again", allRunning)
 		for _, w := range workers {
 			if pid := c.status(w)[2]; pid == before[w] {
