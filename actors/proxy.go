@@ -326,13 +326,15 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 // that was up under it fails; starts queued meanwhile run it again.
 func (p *Proxy) gone(ctx actor.Context) {
 	p.cancelTimer()
+	// the controller first: a service failed by the proxy's end finds the
+	// proxy down in status (`NAME!`) as soon as its own fail is published
+	p.transition(ctx, proxyIsDown)
 	p.run++ // what the old pipes still say is stale
 	for name := range p.up {
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
 	p.svcs, p.up, p.pids = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}
-	p.transition(ctx, proxyIsDown)
 	p.answerDowns(ctx)
 	queued := p.queued
 	p.queued = nil
