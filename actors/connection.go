@@ -19,168 +19,448 @@ import (
 // answer to one request (a restart waits for stopwait, so it is generous).
 const RequestTimeout = 10 * time.Minute
 
+// The bounds of one connection's pending work (REFERENCE §1.5). Past
+// either one the connection stops reading requests until its client
+// reads replies: a client that never reads holds this much of cfkd's
+// memory at most, plus one request line and one reply.
+const (
+	// MaxPendingBytes bounds the bytes of the request lines read and not
+	// yet answered plus the reply bytes not yet written.
+	MaxPendingBytes = 1 << 20
+	// MaxPendingRequests bounds the requests read whose reply is not
+	// written yet.
+	MaxPendingRequests = 16 << 10
+)
+
+// errShuttingDown answers the requests a connection drops when cfkd
+// drains its consoles or stops.
+var errShuttingDown = errors.New("cfkd is shutting down")
+
 type (
-	// lineReceived is a request line from the I/O goroutine, which waits
-	// for its reply on reply (buffered: the actor never blocks on it).
+	// lineReceived is a request line from the reader goroutine (tooLong:
+	// the line was past protocol.MaxLine and dropped).
 	lineReceived struct {
-		line  string
-		reply chan messages.Reply
+		line    string
+		tooLong bool
 	}
+	// replyRoom: the writer brought the unwritten reply bytes back under
+	// the bound the actor was waiting on.
+	replyRoom struct{}
+	// requestTimedOut: the timer of the request at the controller fired.
+	requestTimedOut  struct{}
 	connectionClosed struct{}
 	drainConnection  struct{}
 )
 
-// connection is the actor of one admin client. Its I/O goroutine reads one
-// request, asks the actor, writes the reply, then reads the next: replies
-// come in request order, a client that does not read blocks only its own
-// goroutine, and one request at most is in flight per client.
+// connLimits are a connection's bounds (MaxPendingBytes,
+// MaxPendingRequests and RequestTimeout; smaller in tests).
+type connLimits struct {
+	bytes    int
+	requests int
+	timeout  time.Duration
+}
+
+var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingRequests, timeout: RequestTimeout}
+
+// connection is the actor of one admin client: a pipeline of three stages
+// that keeps requests in order (REFERENCE §1.5).
+//
+//   - A reader goroutine reads request lines and sends each one to the
+//     actor, as long as the connection's pending work is under its bounds
+//     (connLimits: requests read and not yet written back, bytes of
+//     unanswered requests plus unwritten replies); past them it stops
+//     reading, and the client's writes block: backpressure on that client
+//     alone.
+//   - The actor queues the lines and runs them one at a time, in order: a
+//     request goes to the controller only once the previous one is
+//     answered, so a pipelined `status` after a `restart` sees the restart
+//     done, exactly as if the client had waited for each reply. (Several
+//     in flight would need replies tagged by request: the controller
+//     answers a restart after the status that follows it.) A line that
+//     does not parse, or needs a privilege the console lacks, is answered
+//     in its turn without the controller. Each reply is appended, formatted,
+//     to the connection's output buffer (memory only: Receive does no I/O
+//     and never blocks). The next request is sent only while the unwritten
+//     reply bytes are under the bound, so they exceed it by one reply at
+//     most.
+//   - A writer goroutine writes whatever replies are ready in one write(2),
+//     and waits when none is: replies are coalesced exactly as much as
+//     they are ready faster than the socket takes them.
+//
+// `exit`, or the client's end of input, stops the reader; the writer closes
+// the connection once every reply due is written.
 type connection struct {
-	conn       net.Conn
+	io         *connIO
 	privileged bool
 	controller *actor.PID
 	log        *logrus.Logger
-	io         *connIO
+	limits     connLimits
 	peer       string
-	// pending is where the reply of the request in flight goes (one at
-	// most: the I/O goroutine waits for it before reading the next line).
-	// The controller answers the actor itself, not a future: a future per
-	// request registers a new process id, and protoactor's registry keeps
-	// a block in each of its 32,768 shard maps once it was used (+9 MiB).
-	pending chan messages.Reply
+	// queue holds the requests received and not yet sent to the
+	// controller, in order; head is the first one.
+	queue []lineReceived
+	head  int
+	// inFlight is the request at the controller, when busy (one at most).
+	// The controller answers the actor itself (ctx.Request), not a future:
+	// a future per request registers a new process id, and protoactor's
+	// registry keeps a block in each of its 32,768 shard maps once it was
+	// used (+9 MiB).
+	inFlight lineReceived
+	busy     bool // inFlight is set
+	sentAt   time.Time
+	timer    *time.Timer
+	// draining: cfkd is going away; the requests queued are answered in
+	// their turn with errShuttingDown, the one in flight is waited for.
+	draining bool
+	// closed: the connection is gone; replies are dropped and the actor
+	// stops once no request is in flight.
+	closed bool
 }
 
 // Receive implements actor.Actor.
 func (c *connection) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		c.peer = peerName(c.conn)
+		c.peer = peerName(c.io.conn)
 		c.log.Infof("new connection to admin from %s", c.peer)
-		c.io = &connIO{conn: c.conn}
-		go c.io.serve(ctx.ActorSystem().Root, ctx.Self())
+		c.io.start(ctx.ActorSystem().Root, ctx.Self())
 	case lineReceived:
-		c.request(ctx, m)
+		if !c.closed {
+			c.enqueue(m)
+			c.pump(ctx)
+		}
 	case messages.Reply:
-		if c.pending == nil {
+		if !c.busy {
 			c.log.Warnf("connection %s: a reply came with no request in flight: dropped", c.peer)
 			return
 		}
-		c.pending <- m
-		c.pending = nil
+		c.io.reply(c.inFlight, m)
+		c.inFlight, c.busy = lineReceived{}, false
+		c.next(ctx)
+	case replyRoom:
+		c.pump(ctx)
+	case requestTimedOut:
+		c.timedOut(ctx)
 	case drainConnection:
+		c.draining = true
 		c.io.drain()
+		c.pump(ctx)
 	case connectionClosed:
 		c.log.Infof("Console exiting (%s)", c.peer)
-		ctx.Stop(ctx.Self())
+		c.closed = true
+		c.queue, c.head = nil, 0
+		c.next(ctx)
 	case *actor.Stopping:
-		if c.pending != nil {
-			c.pending <- messages.ErrorReply(errors.New("cfkd is shutting down"))
-			c.pending = nil
+		if c.timer != nil {
+			c.timer.Stop()
 		}
-		c.io.drain()
+		if c.busy {
+			c.io.reply(c.inFlight, messages.ErrorReply(errShuttingDown))
+			c.inFlight, c.busy = lineReceived{}, false
+		}
+		for _, q := range c.queue[c.head:] {
+			c.io.reply(q, messages.ErrorReply(errShuttingDown))
+		}
+		c.queue, c.head = nil, 0
+		c.io.abandon(true)
 	case *actor.Stopped, *actor.Restarting:
 	default:
 		c.log.Warnf("connection: unknown message %T ignored", m)
 	}
 }
 
-// request parses a line and forwards it to the controller, whose reply
-// comes back to this actor for the waiting I/O goroutine.
-func (c *connection) request(ctx actor.Context, m lineReceived) {
-	st, err := messages.Parse(m.line)
-	switch {
-	case err != nil:
-		m.reply <- messages.ErrorReply(err)
-	case st.NeedsPrivilege() && !c.privileged:
-		m.reply <- messages.ErrorReply(messages.ErrNotAuthorized)
-	default:
-		c.pending = m.reply
-		ctx.Request(c.controller, st)
+// enqueue adds a request to the queue, moving the queue down to its start
+// when its consumed head is at least half of it (so that a connection that
+// is never idle does not grow it forever).
+func (c *connection) enqueue(m lineReceived) {
+	if c.head > 0 && 2*c.head >= len(c.queue) {
+		n := copy(c.queue, c.queue[c.head:])
+		clear(c.queue[n:])
+		c.queue, c.head = c.queue[:n], 0
 	}
+	c.queue = append(c.queue, m)
 }
 
-// connIO is the I/O side of a connection, shared by its goroutine and its
-// actor under mu: drain closes the connection at once when it is idle,
-// else right after the reply in flight is written.
-type connIO struct {
-	conn     net.Conn
-	mu       sync.Mutex
-	busy     bool
-	draining bool
+// next goes on after a request is answered: the next one in the queue, or
+// the end of the actor once the connection is closed.
+func (c *connection) next(ctx actor.Context) {
+	if c.closed {
+		if !c.busy {
+			ctx.Stop(ctx.Self())
+		}
+		return
+	}
+	c.pump(ctx)
 }
 
-func (io *connIO) serve(root *actor.RootContext, self *actor.PID) {
-	defer root.Send(self, connectionClosed{})
-	defer io.conn.Close()
-	r := bufio.NewReader(io.conn)
-	var out []byte
-	for {
-		line, err := protocol.ReadRequest(r)
-		var reply messages.Reply
+// pump runs the queued requests in order until one goes to the controller
+// (its reply resumes the pump), the queue is empty, or the unwritten
+// replies fill their bound (the writer sends replyRoom when they no longer
+// do).
+func (c *connection) pump(ctx actor.Context) {
+	for !c.busy && c.head < len(c.queue) && c.io.roomForReply() {
+		m := c.queue[c.head]
+		c.queue[c.head] = lineReceived{}
+		c.head++
+		if c.head == len(c.queue) {
+			c.queue, c.head = c.queue[:0], 0
+		}
+		if m.tooLong {
+			c.io.reply(m, messages.ErrorReply(protocol.ErrLineTooLong))
+			continue
+		}
+		st, err := messages.Parse(m.line)
 		switch {
-		case errors.Is(err, protocol.ErrLineTooLong):
-			reply = messages.ErrorReply(err)
+		case c.draining:
+			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:
-			return
-		case strings.EqualFold(strings.TrimSpace(line), "exit"):
-			return
-		}
-		if !io.begin() {
-			return
-		}
-		answered := true
-		if err == nil {
-			reply, answered = ask(root, self, line)
-		}
-		out = protocol.AppendReply(out[:0], reply)
-		_, werr := io.conn.Write(out)
-		if !io.end() || werr != nil || !answered {
-			// no answer in time: the late one must not be taken for the
-			// next request's, so this connection ends here
-			return
+			c.io.reply(m, messages.ErrorReply(err))
+		case st.NeedsPrivilege() && !c.privileged:
+			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
+		default:
+			c.inFlight, c.busy = m, true
+			c.sentAt = time.Now()
+			c.armTimer(ctx, c.limits.timeout)
+			ctx.Request(c.controller, st)
 		}
 	}
 }
 
-// ask sends a request line to the connection's actor and waits for its
-// reply, RequestTimeout at most (answered false then).
-func ask(root *actor.RootContext, self *actor.PID, line string) (messages.Reply, bool) {
-	ch := make(chan messages.Reply, 1)
-	root.Send(self, lineReceived{line: line, reply: ch})
-	t := time.NewTimer(RequestTimeout)
-	defer t.Stop()
-	select {
-	case r := <-ch:
-		return r, true
-	case <-t.C:
-		return messages.ErrorReply(fmt.Errorf("no answer after %v", RequestTimeout)), false
+func (c *connection) armTimer(ctx actor.Context, d time.Duration) {
+	if c.timer != nil {
+		c.timer.Reset(d)
+		return
+	}
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	c.timer = time.AfterFunc(d, func() { root.Send(self, requestTimedOut{}) })
+}
+
+// timedOut answers a request the controller did not answer in time, and
+// ends the connection: a late answer must not be taken for the next
+// request's (REFERENCE §1.5). The requests queued behind it are dropped
+// with the connection.
+func (c *connection) timedOut(ctx actor.Context) {
+	if !c.busy {
+		return
+	}
+	if left := c.limits.timeout - time.Since(c.sentAt); left > 0 {
+		c.armTimer(ctx, left) // a timer of an earlier request
+		return
+	}
+	c.log.Warnf("connection %s: no answer after %v to %q: closing", c.peer, c.limits.timeout, c.inFlight.line)
+	c.io.reply(c.inFlight, messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
+	c.inFlight, c.busy = lineReceived{}, false
+	if c.closed { // the connection is already gone: nothing more to wait for
+		ctx.Stop(ctx.Self())
+		return
+	}
+	c.closed = true // connectionClosed follows once the error is written
+	c.queue, c.head = nil, 0
+	c.io.abandon(false)
+}
+
+// connIO is the I/O side of a connection: its reader and writer goroutines
+// and the state they share with the actor under mu. The actor only appends
+// replies and reads counters; it never waits on the I/O.
+type connIO struct {
+	conn       net.Conn
+	lim        connLimits
+	root       *actor.RootContext
+	self       *actor.PID
+	readerDone chan struct{}
+
+	mu   sync.Mutex
+	cond *sync.Cond // broadcast on every change below
+	// reqs counts the requests read whose reply is not written yet;
+	// reqBytes the bytes of those not answered yet; replyBytes the reply
+	// bytes appended and not yet written.
+	reqs, reqBytes, replyBytes int
+	out                        []byte // replies ready, not yet taken by the writer
+	outReplies                 int    // how many replies out holds
+	inputDone                  bool   // the reader is done: no request will come
+	abandoned                  bool   // write what is in out, then close, whatever is still due
+	broken                     bool   // the connection is closed: replies are dropped
+	wantRoom                   bool   // the actor waits for replyBytes under the bound
+	draining                   bool   // stop reading; writes have a deadline
+	actorGone                  bool   // the actor stopped: no message to send it
+}
+
+func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits) *connection {
+	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
+	io.cond = sync.NewCond(&io.mu)
+	return &connection{io: io, privileged: privileged, controller: controller, log: log, limits: lim}
+}
+
+// start runs the reader and the writer of the actor self.
+func (io *connIO) start(root *actor.RootContext, self *actor.PID) {
+	io.root, io.self = root, self
+	go io.read()
+	go io.write()
+}
+
+// read turns request lines into lineReceived messages, waiting for room
+// before it reads each one.
+func (io *connIO) read() {
+	defer close(io.readerDone)
+	defer io.endInput()
+	r := bufio.NewReader(io.conn)
+	for io.waitRoom() {
+		line, err := protocol.ReadRequest(r)
+		tooLong := errors.Is(err, protocol.ErrLineTooLong)
+		if err != nil && !tooLong || err == nil && strings.EqualFold(strings.TrimSpace(line), "exit") {
+			return
+		}
+		if !io.admit(len(line)) {
+			return
+		}
+		io.root.Send(io.self, lineReceived{line: line, tooLong: tooLong})
 	}
 }
 
-// begin marks a request in flight; false when draining.
-func (io *connIO) begin() bool {
+// waitRoom waits until the connection may read one more request; false
+// when it must stop reading.
+func (io *connIO) waitRoom() bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	io.busy = !io.draining
-	return io.busy
+	for !io.stopReading() && (io.reqs >= io.lim.requests || io.reqBytes+io.replyBytes >= io.lim.bytes) {
+		io.cond.Wait()
+	}
+	return !io.stopReading()
 }
 
-// end marks the reply written; false when the connection must close.
-func (io *connIO) end() bool {
+func (io *connIO) stopReading() bool { return io.broken || io.abandoned || io.draining }
+
+// admit counts a request read; false when the connection no longer takes
+// requests (it was drained or closed meanwhile: the line is dropped).
+func (io *connIO) admit(n int) bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	io.busy = false
-	return !io.draining
+	if io.stopReading() {
+		return false
+	}
+	io.reqs++
+	io.reqBytes += n
+	return true
 }
 
+func (io *connIO) endInput() {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	io.inputDone = true
+	io.cond.Broadcast()
+}
+
+// reply appends the reply to request m for the writer (called by the
+// actor, in request order).
+func (io *connIO) reply(m lineReceived, rep messages.Reply) {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	io.reqBytes -= len(m.line)
+	if io.broken || io.abandoned {
+		io.reqs--
+	} else {
+		n := len(io.out)
+		io.out = protocol.AppendReply(io.out, rep)
+		io.replyBytes += len(io.out) - n
+		io.outReplies++
+	}
+	io.cond.Broadcast()
+}
+
+// roomForReply says whether the unwritten replies leave room for one more;
+// when they do not, the writer sends replyRoom once they do.
+func (io *connIO) roomForReply() bool {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	if io.broken || io.abandoned || io.replyBytes < io.lim.bytes {
+		return true
+	}
+	io.wantRoom = true
+	return false
+}
+
+// finished: nothing more will be written.
+func (io *connIO) finished() bool {
+	return io.broken || io.abandoned || io.inputDone && io.reqs == 0
+}
+
+// write writes the ready replies, all of them in one write(2), until the
+// connection is finished; then it closes it and tells the actor, once the
+// reader is done too (so that no line comes after connectionClosed).
+func (io *connIO) write() {
+	var buf []byte
+	for {
+		io.mu.Lock()
+		for len(io.out) == 0 && !io.finished() {
+			io.cond.Wait()
+		}
+		if len(io.out) == 0 {
+			io.broken = true
+			io.cond.Broadcast()
+			io.mu.Unlock()
+			break
+		}
+		buf, io.out = io.out, buf[:0]
+		n := io.outReplies
+		io.outReplies = 0
+		io.mu.Unlock()
+
+		_, err := io.conn.Write(buf)
+
+		io.mu.Lock()
+		io.replyBytes -= len(buf)
+		io.reqs -= n
+		room := io.wantRoom && io.replyBytes < io.lim.bytes && !io.actorGone
+		if room {
+			io.wantRoom = false
+		}
+		if err != nil {
+			io.broken = true
+		}
+		io.cond.Broadcast()
+		io.mu.Unlock()
+		if room {
+			io.root.Send(io.self, replyRoom{})
+		}
+		if err != nil {
+			break
+		}
+		if cap(buf) > 64<<10 { // a large reply: do not keep its buffer
+			buf = nil
+		}
+	}
+	io.conn.Close()
+	<-io.readerDone
+	io.mu.Lock()
+	gone := io.actorGone
+	io.mu.Unlock()
+	if !gone {
+		io.root.Send(io.self, connectionClosed{})
+	}
+}
+
+// drain stops reading: what was read is answered, and the connection is
+// closed once the replies are written, within 2 seconds (a client that
+// does not read its last replies cannot hold shutdown).
 func (io *connIO) drain() {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.draining = true
-	if !io.busy {
-		io.conn.Close()
-		return
-	}
-	// a client that does not read its last reply cannot hold shutdown
+	io.cond.Broadcast()
+	io.conn.SetReadDeadline(time.Now())
+	io.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+}
+
+// abandon closes the connection once the replies already appended are
+// written (within 2 seconds): the actor answers nothing more (gone: it
+// stopped, and gets no message either).
+func (io *connIO) abandon(gone bool) {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	io.abandoned = true
+	io.actorGone = io.actorGone || gone
+	io.cond.Broadcast()
+	io.conn.SetReadDeadline(time.Now())
 	io.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
 }
 

@@ -17,9 +17,11 @@ type StartConsole struct {
 	Privileged bool
 }
 
-// DrainConsole closes the console's listener and its connections once
-// their request in flight (if any) is answered; the console answers
-// ConsoleDrained when every connection is closed.
+// DrainConsole closes the console's listener and its connections: each
+// one stops reading, answers the requests it has read (the one at the
+// controller when it comes, the queued ones with `cfkd is shutting down`),
+// and closes once those replies are written (within 2 seconds); the
+// console answers ConsoleDrained when every connection is closed.
 type DrainConsole struct{}
 
 // ConsoleDrained answers DrainConsole.
@@ -51,7 +53,7 @@ func (c *console) Receive(ctx actor.Context) {
 		}
 		controller := ctx.Parent()
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return &connection{conn: m.conn, privileged: c.privileged, controller: controller, log: c.log}
+			return newConnection(m.conn, c.privileged, controller, c.log, defaultConnLimits)
 		})
 		pid := ctx.Spawn(props)
 		c.conns[pid.Id] = pid

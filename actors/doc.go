@@ -59,6 +59,21 @@
 // fails the service instead (the start was already answered). Shutdown:
 // services, then proxies, then sockets.
 //
+// Admin consoles (console.go, connection.go): one console actor per
+// listener accepts clients (in a goroutine) and runs one connection actor
+// per client. A connection is a pipeline (REFERENCE §1.5): a reader
+// goroutine reads request lines while the connection's pending work is
+// under its bounds (MaxPendingRequests requests read and not yet written
+// back; MaxPendingBytes of unanswered request lines plus unwritten reply
+// bytes), and stops reading past them (backpressure on that client
+// alone); the actor runs the requests one at a time, in order (the next
+// goes to the controller once the previous one is answered, and only while
+// the unwritten replies are under the bound) and appends each formatted
+// reply to an output buffer; a writer goroutine writes whatever replies are
+// ready in one write(2). The controller answers the connection actor
+// itself, never a future (a future per request grows protoactor's
+// registry). Exactly one reply per request, in request order.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
@@ -68,6 +83,8 @@
 //     pipes of a proxy, the few syscalls of a bind in a socket actor, and
 //     the user/group lookup (/etc/passwd, /etc/group) when a service
 //     declares them. Host and service name lookups run in a goroutine.
+//     An admin connection's socket is read and written by its own two
+//     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next; each Publish
 //     effect updates the controller, then publishes ServiceStateChanged on
 //     the event stream. A proxy changes state only in Proxy.transition,

@@ -10,6 +10,9 @@
 // with an empty body is just "OK\r\n". So the terminator is recognised by
 // its "\r\n": a body line that reads "OK" or starts with "ERROR: " (a service
 // may be called OK or ERROR) stays a body line.
+// A client may pipeline requests (write several before reading); the
+// replies come in request order, and how many cfkd buffers is bounded
+// (REFERENCE §1.5; package actors, connection.go).
 //
 // Invariants:
 //   - WriteReply never breaks the framing: a "\r" or "\n" inside a body line
