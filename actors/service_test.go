@@ -139,7 +139,7 @@ func TestStopSigtermThenStopped(t *testing.T) {
 	r.fake.waitSignal(t, pid, syscall.SIGTERM)
 	r.expectSeq("s", stopping)
 	r.fake.exit(t, pid, killedBy(syscall.SIGTERM))
-	if ev := r.expectSeq("s", stopped); ev[0].Reason != "" || ev[0].Pid != 0 {
+	if ev := r.expectSeq("s", stopped); ev[0].Reason != "" || ev[0].Pid != pid {
 		t.Fatalf("stopped event %+v", ev[0])
 	}
 	// the stopwait timer died with the state: no SIGKILL, nothing else
@@ -231,7 +231,7 @@ func TestErrorExitWhileRunningRespawns(t *testing.T) {
 	pid := r.startRunning("s")
 	r.fake.exit(t, pid, exitCode(3))
 	ev := r.expectSeq("s", fail, starting, running)
-	if ev[0].Reason != "Exited with error 3" || ev[0].Pid != 0 {
+	if ev[0].Reason != "Exited with error 3" || ev[0].Pid != pid { // the pid of the process that ended
 		t.Fatalf("fail event %+v", ev[0])
 	}
 	if l := r.fake.waitLaunch(t, 2); ev[1].Pid != l.Pid || l.Pid == pid {

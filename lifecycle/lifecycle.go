@@ -285,10 +285,13 @@ type (
 	}
 	// Disarm cancels the armed timer.
 	Disarm struct{}
-	// Publish: the state changed (a transition that happened).
+	// Publish: the state changed (a transition that happened). Pid is
+	// the process it is about: the current one, or the one whose end made
+	// the change.
 	Publish struct {
 		From, To messages.State
 		Reason   string
+		Pid      int
 	}
 	// Update: what status shows changed without a transition (a pid).
 	Update struct{}

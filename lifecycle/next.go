@@ -72,6 +72,8 @@ type step struct {
 	in Input
 	ev Event
 	fx []Effect
+	// endedPid is the pid of the process whose end this step handles.
+	endedPid int
 }
 
 func (s *step) stale() bool {
@@ -140,7 +142,11 @@ func (s *step) to(st messages.State, reason string) {
 		s.l.FailReason = reason
 	}
 	if from != st || st == messages.Fail { // fail again: a new failure
-		s.do(Publish{From: from, To: st, Reason: s.l.FailReason})
+		pid := s.l.Pid
+		if pid == 0 {
+			pid = s.endedPid
+		}
+		s.do(Publish{From: from, To: st, Reason: s.l.FailReason, Pid: pid})
 	}
 }
 

@@ -327,6 +327,7 @@ var rowProxyGone = row{"→ fail", "`proxy stopped`", func(s *step) {
 
 // ended: the process is gone (or considered so) without a respawn.
 func (s *step) ended(st messages.State, reason string) {
+	s.endedPid = s.l.Pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
 	s.to(st, reason)
 	s.afterDown()
@@ -350,6 +351,7 @@ func (s *step) exitKind(ws syscall.WaitStatus) (clean, term bool, reason string)
 // exited logs the exit and returns its kind; the process is no more.
 func (s *step) exited() (clean, term bool, reason string) {
 	ws, pid := s.ev.Status, s.l.Pid
+	s.endedPid = pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
 	s.l.LastExit, s.l.LastExitTime = exitText(ws), s.now()
 	clean, term, reason = s.exitKind(ws)
