@@ -1,0 +1,166 @@
+package osproc
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// The fds of cfkd and its children (REFERENCE §7.6).
+//
+// A running service whose two streams are captured holds 2 fds in cfkd:
+// the read ends of its pipes, owned by the output poller. A fork under way
+// holds 4 more for a few milliseconds: the write ends of its pipes, closed
+// right after the fork, and the status pipe syscall.ForkExec opens to learn
+// whether the exec succeeded. Launch creates the pipes only once it holds a
+// fork slot: a start waiting for a slot holds no fd, so a mass start of N
+// services peaks at 2N + 4 × the forks under way + cfkd's own fds.
+const (
+	// FdsPerService is what one running service (both streams captured)
+	// holds in cfkd.
+	FdsPerService = 2
+	// forkFds is what one fork under way holds beyond its service's 2.
+	forkFds = 4
+)
+
+// OpenFds counts the fds open in the calling process.
+func OpenFds() (int, error) {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return 0, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return 0, err
+	}
+	return len(names) - 1, nil // not the directory's own fd
+}
+
+// forkSlots bounds the forks under way at once (maxForks: each holds an OS
+// thread blocked in vfork until its child has exec'd) and lets a fork that
+// ran short of fds wait for the others to end: while other forks are
+// under way the fds they hold for a moment may be what is missing, and
+// they give them back within milliseconds.
+type forkSlots struct {
+	mu    sync.Mutex
+	cond  sync.Cond // broadcast when a slot is given back
+	max   int
+	busy  int    // slots taken
+	freed uint64 // slots given back so far
+}
+
+func newForkSlots(n int) *forkSlots {
+	s := &forkSlots{max: n}
+	s.cond.L = &s.mu
+	return s
+}
+
+// take takes one slot, waiting for one to be free.
+func (s *forkSlots) take() {
+	s.mu.Lock()
+	for s.busy >= s.max {
+		s.cond.Wait()
+	}
+	s.busy++
+	s.mu.Unlock()
+}
+
+// give gives one slot back.
+func (s *forkSlots) give() {
+	s.mu.Lock()
+	s.busy--
+	s.freed++
+	s.mu.Unlock()
+	s.cond.Broadcast()
+}
+
+// waitForOthers is for a fork that holds a slot, ran short of fds and
+// closed those it had opened. When other slots are taken (forks under way,
+// which may hold the fds it missed), it gives its slot back, waits until
+// one of them is given back, takes a slot again and returns true: try
+// again. With no other slot taken the shortage is not theirs: false, at
+// once.
+//
+// A fork waiting here is not counted among the slots taken, so the last
+// fork under way that runs short returns false instead of waiting: the
+// wait always ends, when a fork under way gives its slot back.
+func (s *forkSlots) waitForOthers() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy <= 1 {
+		return false
+	}
+	s.busy--
+	s.cond.Broadcast() // a slot is free: a start waiting in take may go
+	for seen := s.freed; s.freed == seen; {
+		s.cond.Wait()
+	}
+	for s.busy >= s.max {
+		s.cond.Wait()
+	}
+	s.busy++
+	return true
+}
+
+// fdShortage says whether err is a want of fds (cfkd's or the system's).
+func fdShortage(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
+}
+
+// childFds are the fds of one fork: the files the child gets as its fds
+// 0, 1, 2, 3..., the read ends of the output pipes cfkd keeps (-1: stream
+// not captured), and the fds to close right after the fork (the pipes'
+// write ends): the child has its own copies.
+type childFds struct {
+	files      []uintptr
+	outR, errR int
+	after      []int
+}
+
+// openChildFds opens the output pipes of spec and lays out the files of
+// the child. On error nothing stays open.
+func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err error) {
+	c.outR, c.errR = -1, -1
+	defer func() {
+		if err != nil {
+			c.closeAll()
+		}
+	}()
+	outR, outW, err := outputPipe(spec.Stdout != nil)
+	if err != nil {
+		return c, err
+	}
+	c.outR = outR
+	if outW >= 0 {
+		c.after = append(c.after, outW)
+	}
+	errR, errW, err := outputPipe(spec.Stderr != nil)
+	if err != nil {
+		return c, err
+	}
+	c.errR = errR
+	if errW >= 0 {
+		c.after = append(c.after, errW)
+	}
+	null := l.devnull.Fd()
+	c.files = []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
+	for _, f := range spec.ExtraFiles {
+		c.files = append(c.files, f.Fd())
+	}
+	return c, nil
+}
+
+// closeChild closes what the child has its own copies of, once forked.
+func (c *childFds) closeChild() {
+	closeFds(c.after...)
+	c.after = nil
+}
+
+// closeAll closes every fd of the fork (it failed).
+func (c *childFds) closeAll() {
+	c.closeChild()
+	closeFds(c.outR, c.errR)
+	c.outR, c.errR = -1, -1
+}

@@ -1,0 +1,113 @@
+package osproc
+
+import (
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// withFdLimit sets the soft fd limit of the test process to soft until
+// the end of the test. It uses prlimit(2) directly: syscall.Setrlimit would
+// also stop Go from giving children the soft limit it found at start.
+func withFdLimit(t *testing.T, soft int) {
+	t.Helper()
+	var old unix.Rlimit
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+		t.Fatal(err)
+	}
+	if uint64(soft) > old.Max {
+		t.Skipf("hard fd limit %d: cannot set the soft one to %d", old.Max, soft)
+	}
+	lim := unix.Rlimit{Cur: uint64(soft), Max: old.Max}
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, &lim, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, &old, nil); err != nil {
+			t.Errorf("restore the fd limit: %v", err)
+		}
+	})
+}
+
+func openCount(t *testing.T) int {
+	t.Helper()
+	n, err := OpenFds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A mass start holds 2 fds per service, plus a few per fork under way: N
+// concurrent launches (as N service actors do) under a limit of 2N + 48
+// above what is open all succeed. (Launch used to open a service's 4 pipe
+// fds before waiting for a fork slot: about 4 fds per service at the peak.)
+func TestMassStartWithin2FdsPerService(t *testing.T) {
+	const n = 200
+	withFdLimit(t, openCount(t)+FdsPerService*n+48)
+	spec := Spec{Argv: []string{"sleep", "60"}, Env: os.Environ(), Stdout: func(int, []byte) {}, Stderr: func(int, []byte) {}}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := tryStart(t, spec); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Errorf("%d of %d launches failed, first: %v", len(errs), n, errs[0])
+	}
+}
+
+// A fork that runs short of fds waits for the other forks under way, and
+// only for them: alone, it is told at once.
+func TestForkSlotsWaitForOthers(t *testing.T) {
+	s := newForkSlots(2)
+	s.take()
+	if s.waitForOthers() {
+		t.Fatal("alone: waitForOthers returned true")
+	}
+	s.take() // a second fork under way
+	waited := make(chan bool)
+	go func() { waited <- s.waitForOthers() }()
+	// the waiting fork gave its slot back: a third may take it
+	taken := make(chan struct{})
+	go func() { s.take(); close(taken) }()
+	select {
+	case <-taken:
+	case <-time.After(deadline):
+		t.Fatal("the slot of a waiting fork was not given back")
+	}
+	select { // it waits for a slot to be given back: none was
+	case <-waited:
+		t.Fatal("waitForOthers returned before another fork ended")
+	default:
+	}
+	s.give() // one fork under way ends
+	select {
+	case ok := <-waited:
+		if !ok {
+			t.Fatal("waitForOthers returned false after another fork ended")
+		}
+	case <-time.After(deadline):
+		t.Fatal("waitForOthers still waits after another fork ended")
+	}
+	s.mu.Lock()
+	busy := s.busy
+	s.mu.Unlock()
+	if busy != 2 {
+		t.Errorf("%d slots taken, want 2 (the third fork and the one that waited)", busy)
+	}
+}
