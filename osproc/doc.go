@@ -58,7 +58,10 @@
 // a fork slot none, so a mass start of N holds about 2N. A fork that runs
 // short of fds while others are under way gives its slot back, waits for
 // one of them to end and tries again; alone, it fails with an error that
-// wraps EMFILE (errors.Is), as every launch error wraps its errno.
+// wraps EMFILE (errors.Is), as every launch error wraps its errno. Every
+// fd a child gets is placed low enough for ForkExec's own shuffling in
+// the child, which dup3s to numbers above the child's highest fd and
+// fails with EBADF past RLIMIT_NOFILE (placeBelow).
 //
 // Processes that are not children (a service a proxy forked): Handle takes
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the

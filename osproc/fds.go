@@ -2,9 +2,12 @@ package osproc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // The fds of cfkd and its children (REFERENCE §7.6).
@@ -112,7 +115,7 @@ func fdShortage(err error) bool {
 // childFds are the fds of one fork: the files the child gets as its fds
 // 0, 1, 2, 3..., the read ends of the output pipes cfkd keeps (-1: stream
 // not captured), and the fds to close right after the fork (the pipes'
-// write ends): the child has its own copies.
+// write ends, the dups made by placeBelow): the child has its own copies.
 type childFds struct {
 	files      []uintptr
 	outR, errR int
@@ -149,7 +152,49 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	for _, f := range spec.ExtraFiles {
 		c.files = append(c.files, f.Fd())
 	}
-	return c, nil
+	return c, c.placeBelow(softFdLimit())
+}
+
+// placeBelow moves the child's files whose numbers are too close to the
+// fd limit to lower numbers.
+//
+// In the child, syscall.ForkExec moves its status pipe to the number
+// above the highest of the child's files (dup3 to max+1), and there too,
+// one after the other, each file listed at a position above its own
+// number (fd < i). A dup3 to a number at or over RLIMIT_NOFILE fails with
+// EBADF: a child file with the last number of the table (what a pipe gets
+// when the table is nearly full) made the start fail with `exec CMD: bad
+// file descriptor`, a service's failure for what is cfkd's shortage. So
+// every file must be at most limit-2-len(files): one above it is dup'ed
+// to the lowest free number (F_DUPFD_CLOEXEC, closed after the fork);
+// when no number low enough is free, the table is full: EMFILE, as the
+// status pipe would get.
+func (c *childFds) placeBelow(limit int) error {
+	top := limit - 2 - len(c.files)
+	var moved map[uintptr]uintptr
+	for i, fd := range c.files {
+		if int(fd) <= top {
+			continue
+		}
+		if nfd, ok := moved[fd]; ok {
+			c.files[i] = nfd
+			continue
+		}
+		nfd, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return fmt.Errorf("dup: %w", err)
+		}
+		c.after = append(c.after, nfd)
+		if nfd > top {
+			return fmt.Errorf("dup: %w", syscall.EMFILE)
+		}
+		if moved == nil {
+			moved = make(map[uintptr]uintptr)
+		}
+		moved[fd] = uintptr(nfd)
+		c.files[i] = uintptr(nfd)
+	}
+	return nil
 }
 
 // closeChild closes what the child has its own copies of, once forked.
@@ -163,4 +208,14 @@ func (c *childFds) closeAll() {
 	c.closeChild()
 	closeFds(c.outR, c.errR)
 	c.outR, c.errR = -1, -1
+}
+
+// softFdLimit is the soft RLIMIT_NOFILE of the process, read at each
+// launch (prlimit(1) may change it from outside).
+func softFdLimit() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<30 {
+		return 1 << 30
+	}
+	return int(lim.Cur)
 }

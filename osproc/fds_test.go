@@ -41,6 +41,38 @@ func openCount(t *testing.T) int {
 	return n
 }
 
+// A file the child gets with the last number of the fd table used to make
+// syscall.ForkExec fail in the child with EBADF (it moves its status pipe
+// above the child's highest fd, past the limit): under fd exhaustion the
+// pipes get those numbers, and a start failed with `exec sleep: bad file
+// descriptor`. Launch moves such a file lower first.
+func TestChildFdAtTheLimit(t *testing.T) {
+	limit := openCount(t) + 64
+	withFdLimit(t, limit)
+	f, err := os.Open("/etc/passwd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, hi := range []int{limit - 1, limit - 3} {
+		if err := unix.Dup3(int(f.Fd()), hi, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		high := os.NewFile(uintptr(hi), "high")
+		c := capture(t, Spec{Argv: []string{"readlink", "/proc/self/fd/3"}, ExtraFiles: []*os.File{high}})
+		if got := lines(t, c.out, 1)[0]; got != "/etc/passwd" {
+			t.Errorf("fd %d as ExtraFiles: the child's fd 3 is %s, want /etc/passwd", hi, got)
+		}
+		c.wait(t)
+		c = capture(t, Spec{Argv: []string{"readlink", "/proc/self/fd/0"}, Stdin: high})
+		if got := lines(t, c.out, 1)[0]; got != "/etc/passwd" {
+			t.Errorf("fd %d as Stdin: the child's fd 0 is %s, want /etc/passwd", hi, got)
+		}
+		c.wait(t)
+		high.Close()
+	}
+}
+
 // A mass start holds 2 fds per service, plus a few per fork under way: N
 // concurrent launches (as N service actors do) under a limit of 2N + 48
 // above what is open all succeed. (Launch used to open a service's 4 pipe

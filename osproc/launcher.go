@@ -241,6 +241,10 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 			pid, err = syscall.ForkExec(path, spec.Argv, attr)
 		}
 	}
+	// the files' numbers were taken with Fd(): they must not be closed by
+	// a finalizer before the fork is done
+	runtime.KeepAlive(stdin)
+	runtime.KeepAlive(spec.ExtraFiles)
 	c.closeChild() // the child has its copies (or there is no child)
 	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, onExit)
 	if err != nil {
