@@ -90,13 +90,14 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer launcher.Close()
+	fdLimit, room := fdRoom(log)
 	trim := newTrimmer(trimDelay, nil)
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	orphans.activity = trim.touch
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now,
+		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

@@ -61,7 +61,8 @@
 // wraps EMFILE (errors.Is), as every launch error wraps its errno. Every
 // fd a child gets is placed low enough for ForkExec's own shuffling in
 // the child, which dup3s to numbers above the child's highest fd and
-// fails with EBADF past RLIMIT_NOFILE (placeBelow).
+// fails with EBADF past RLIMIT_NOFILE (placeBelow). No launch takes one of
+// the last FdReserve fds of the table: they stay for the daemon itself.
 //
 // Processes that are not children (a service a proxy forked): Handle takes
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the

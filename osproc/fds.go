@@ -23,9 +23,27 @@ const (
 	// FdsPerService is what one running service (both streams captured)
 	// holds in cfkd.
 	FdsPerService = 2
+	// FdReserve is how many of the last fds of cfkd's table no launch
+	// takes: they stay free for cfkd itself (an admin connection, a log
+	// file reopened, a socket bound, a proxy's pipes) when services fill
+	// the rest. A launch whose pipes would land there fails with EMFILE,
+	// a shortage that is retried, never the service's failure (REFERENCE
+	// §2.1).
+	FdReserve = 16
 	// forkFds is what one fork under way holds beyond its service's 2.
 	forkFds = 4
 )
+
+// ServiceRoom says how many services, each holding FdsPerService fds,
+// fit under a soft fd limit with open fds in use already: what is left
+// once FdReserve and one fork under way are set aside.
+func ServiceRoom(limit uint64, open int) int {
+	if limit > 1<<30 {
+		limit = 1 << 30
+	}
+	room := (int(limit) - open - FdReserve - forkFds) / FdsPerService
+	return max(room, 0)
+}
 
 // OpenFds counts the fds open in the calling process.
 func OpenFds() (int, error) {
@@ -152,7 +170,13 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	for _, f := range spec.ExtraFiles {
 		c.files = append(c.files, f.Fd())
 	}
-	return c, c.placeBelow(softFdLimit())
+	limit := softFdLimit()
+	for _, fd := range []int{outR, outW, errR, errW} {
+		if fd >= limit-FdReserve {
+			return c, fmt.Errorf("pipe: %w (the last %d are kept for cfkd)", syscall.EMFILE, FdReserve)
+		}
+	}
+	return c, c.placeBelow(limit)
 }
 
 // placeBelow moves the child's files whose numbers are too close to the

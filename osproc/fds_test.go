@@ -1,8 +1,11 @@
 package osproc
 
 import (
+	"errors"
 	"os"
+	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,6 +33,50 @@ func withFdLimit(t *testing.T, soft int) {
 			t.Errorf("restore the fd limit: %v", err)
 		}
 	})
+}
+
+// filler opens fds (dups of /dev/null) to fill the fd table; every one is
+// closed at the end of the test.
+type filler struct {
+	t   *testing.T
+	fds []int // sorted
+}
+
+func newFiller(t *testing.T) *filler {
+	f := &filler{t: t}
+	t.Cleanup(func() { closeFds(f.fds...) })
+	return f
+}
+
+// fill opens fds until the table is full, and says how many it opened.
+func (f *filler) fill() int {
+	f.t.Helper()
+	for n := 0; ; n++ {
+		fd, err := unix.FcntlInt(launcher.devnull.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		if errors.Is(err, syscall.EMFILE) {
+			slices.Sort(f.fds)
+			return n
+		}
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.fds = append(f.fds, fd)
+	}
+}
+
+// free closes the n highest (or lowest) fds it holds.
+func (f *filler) free(n int, highest bool) {
+	f.t.Helper()
+	if n > len(f.fds) {
+		f.t.Fatalf("free %d: only %d fds held", n, len(f.fds))
+	}
+	if highest {
+		closeFds(f.fds[len(f.fds)-n:]...)
+		f.fds = f.fds[:len(f.fds)-n]
+		return
+	}
+	closeFds(f.fds[:n]...)
+	f.fds = f.fds[n:]
 }
 
 func openCount(t *testing.T) int {
@@ -71,6 +118,38 @@ func TestChildFdAtTheLimit(t *testing.T) {
 		c.wait(t)
 		high.Close()
 	}
+}
+
+// With the fd table full, Launch fails with an error that is EMFILE
+// (errors.Is), leaks nothing, and leaves the last FdReserve fds to cfkd;
+// once fds are free it starts again.
+func TestFdShortage(t *testing.T) {
+	withFdLimit(t, openCount(t)+64)
+	fl := newFiller(t)
+	spec := Spec{Argv: []string{"true"}, Stdout: func(int, []byte) {}, Stderr: func(int, []byte) {}}
+	// free fds are free before Launch fails: as many are free after it
+	launchFails := func(what string, free int) {
+		t.Helper()
+		c, err := tryStart(t, spec)
+		if err == nil {
+			c.wait(t)
+			t.Fatalf("%s: Launch succeeded", what)
+		}
+		if !errors.Is(err, syscall.EMFILE) {
+			t.Fatalf("%s: Launch: %v, want EMFILE", what, err)
+		}
+		if n := fl.fill(); n != free {
+			t.Errorf("%s: %d fds free before the failed launch, %d after", what, free, n)
+		}
+	}
+
+	fl.fill()
+	launchFails("table full", 0)
+	fl.free(FdReserve, true)
+	launchFails("only the reserve free", FdReserve)
+
+	fl.free(forkFds+2, false) // the pipes, and ForkExec's status pipe
+	capture(t, spec).wait(t)
 }
 
 // A mass start holds 2 fds per service, plus a few per fork under way: N
@@ -141,5 +220,22 @@ func TestForkSlotsWaitForOthers(t *testing.T) {
 	s.mu.Unlock()
 	if busy != 2 {
 		t.Errorf("%d slots taken, want 2 (the third fork and the one that waited)", busy)
+	}
+}
+
+func TestServiceRoom(t *testing.T) {
+	for _, c := range []struct {
+		limit uint64
+		open  int
+		want  int
+	}{
+		{20000, 20, (20000 - 20 - FdReserve - forkFds) / 2},
+		{1024, 1000, 2},
+		{64, 60, 0},
+		{^uint64(0), 0, (1<<30 - FdReserve - forkFds) / 2},
+	} {
+		if got := ServiceRoom(c.limit, c.open); got != c.want {
+			t.Errorf("ServiceRoom(%d, %d) = %d, want %d", c.limit, c.open, got, c.want)
+		}
 	}
 }
