@@ -180,10 +180,22 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},
 		}
 		c.services[m.Service] = e
+		c.warnRoom(m.Service)
 	}
 	e.setConfig(cfg)
 	ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	return messages.Reply{}
+}
+
+// warnRoom logs a warning when the service just declared is the first one
+// more than cfkd's fd limit holds (REFERENCE §7.6). Only a log: nothing is
+// refused, and a start that finds no fd waits in backoff (REFERENCE §2.1).
+func (c *Controller) warnRoom(name string) {
+	if room := c.opts.ServiceRoom; room > 0 && len(c.services) == room+1 {
+		c.log.WithField("service", name).Warnf("%d services declared: cfkd's limit of %d open files holds about %d running at once "+
+			"(2 fds each); the others will wait in backoff. Raise the hard limit (ulimit -Hn before cfkd starts, LimitNOFILE= under systemd) and restart cfkd",
+			len(c.services), c.opts.FdLimit, room)
+	}
 }
 
 // selectServices returns the services a selector picks, sorted by name.

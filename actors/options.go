@@ -67,6 +67,11 @@ type Options struct {
 	AfterBurst func()
 	// BurstSize is the number of services that makes a burst (default 64).
 	BurstSize int
+	// ServiceRoom is how many services cfkd's fd limit holds (FdLimit, the
+	// soft RLIMIT_NOFILE): declaring more logs a warning that says how to
+	// raise it (REFERENCE §7.6). 0: no warning.
+	ServiceRoom int
+	FdLimit     uint64
 	// ServiceMiddleware wraps every service actor's Receive (tests inject
 	// faults with it).
 	ServiceMiddleware []actor.ReceiverMiddleware

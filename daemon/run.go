@@ -90,13 +90,15 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer launcher.Close()
+	fdLimit, room := fdRoom(log)
 	trim := newTrimmer(trimDelay, nil)
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	orphans.activity = trim.touch
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now, NotifySocket: filepath.Join(f.Home, "notify"),
+		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
+		NotifySocket: filepath.Join(f.Home, "notify"),
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

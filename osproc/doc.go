@@ -4,11 +4,12 @@
 //
 // Model: a Launcher owns every child of the daemon process, with two
 // goroutines, whatever the number of children: the reaper and the output
-// poller. Launch forks outside any lock (up to 2 per core at once, so the
-// children's execs run on every core), then registers the new pid under
-// the Launcher's mutex; the reaper (SIGCHLD, then wait4(-1, WNOHANG) until
-// nothing is left) takes the same mutex to reap a pid and mark its Process
-// exited; Signal takes it too. So:
+// poller. Launch takes a fork slot (up to 2 forks per core at once, so the
+// children's execs run on every core), only then opens the child's pipes,
+// forks outside any lock, closes the child's ends and registers the new
+// pid under the Launcher's mutex; the reaper (SIGCHLD, then wait4(-1,
+// WNOHANG) until nothing is left) takes the same mutex to reap a pid and
+// mark its Process exited; Signal takes it too. So:
 //
 //   - an exit is never lost, even when the child dies before Launch
 //     registered it: while forks are under way, the reaper keeps the exit
@@ -50,6 +51,19 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines).
 //
+// Fds (fds.go, REFERENCE §7.6): a running child whose two streams are
+// captured holds 2 fds in the daemon (the read ends, in the poller); a
+// fork under way 4 more for a moment (the write ends, closed right after
+// the fork, and the status pipe of syscall.ForkExec); a start waiting for
+// a fork slot none, so a mass start of N holds about 2N. A fork that runs
+// short of fds while others are under way gives its slot back, waits for
+// one of them to end and tries again; alone, it fails with an error that
+// wraps EMFILE (errors.Is), as every launch error wraps its errno. Every
+// fd a child gets is placed low enough for ForkExec's own shuffling in
+// the child, which dup3s to numbers above the child's highest fd and
+// fails with EBADF past RLIMIT_NOFILE (placeBelow). No launch takes one of
+// the last FdReserve fds of the table: they stay for the daemon itself.
+//
 // Processes that are not children (a service a proxy forked): Handle takes
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the
 // process, that its parent is the proxy; Signal then goes through that
@@ -59,10 +73,14 @@
 //
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
-// Every child is started by Launch. A child inherits only fds 0, 1, 2 and
-// Spec.ExtraFiles (Go opens everything else close-on-exec, so does osproc
-// with its pipes, epoll instance and eventfd, and New marks the fds the
-// daemon inherited from its parent close-on-exec). The output callbacks
+// Every child is started by Launch. A start holds its pipes only inside a
+// fork slot, and every fd Launch opens is closed on every error path,
+// once: the read ends belong to the poller once handed to it (which
+// closes them at EOF or on a failed registration), the rest to Launch. A
+// child inherits only fds 0, 1, 2 and Spec.ExtraFiles (Go opens
+// everything else close-on-exec, so does osproc with its pipes, epoll
+// instance and eventfd, and New marks the fds the daemon inherited from
+// its parent close-on-exec). The output callbacks
 // must not block: the output of every child waits for them. At most one
 // Launcher is open per process at a time.
 package osproc

@@ -61,9 +61,8 @@ type Launcher struct {
 	out     *poller // reads the output pipes of the children
 	paths   pathCache
 
-	// forks bounds the forks under way at once: each holds an OS thread
-	// blocked in vfork until its child has exec'd.
-	forks chan struct{}
+	// forks bounds the forks under way at once (maxForks); see forkSlots.
+	forks *forkSlots
 
 	// mu guards procs, inflight, forkSeq, early and Process.exited. Signal
 	// holds it for reading, so signals go out in parallel (a kill can be
@@ -130,7 +129,7 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 		out:     out,
 		procs:   make(map[int]*entry),
 		early:   make(map[int]earlyExit),
-		forks:   make(chan struct{}, maxForks),
+		forks:   newForkSlots(maxForks),
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
 	go l.reapLoop()
@@ -154,7 +153,14 @@ func (l *Launcher) Close() error {
 // goroutine, or from Launch itself before it returns when the child died
 // before it was registered. It must not block. The captured output streams go to the output poller
 // (see Spec.Stdout), which may still emit lines after onExit. On error
-// nothing was started and onExit is never called.
+// nothing was started and onExit is never called; an error for want of
+// fds or processes wraps the errno (EMFILE, ENFILE, EAGAIN, ENOMEM), so
+// that errors.Is tells cfkd's shortage from the service's failure.
+//
+// The output pipes are created once a fork slot is held, and the child's
+// ends closed right after the fork: a start waiting for its turn holds no
+// fd (see fds.go). A fork that runs short of fds while other forks are
+// under way waits for one of them to end and tries again.
 func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
@@ -167,32 +173,60 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if spec.Stdin != nil {
 		stdin = spec.Stdin
 	}
-	outR, outW, err := outputPipe(spec.Stdout != nil)
-	if err != nil {
-		return nil, err
-	}
-	errR, errW, err := outputPipe(spec.Stderr != nil)
-	if err != nil {
-		closeFds(outR, outW)
-		return nil, err
-	}
-	null := l.devnull.Fd()
-	files := []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
-	for _, f := range spec.ExtraFiles {
-		files = append(files, f.Fd())
-	}
 	attr := &syscall.ProcAttr{
-		Dir:   spec.Dir,
-		Env:   spec.Env,
-		Files: files,
-		Sys:   &syscall.SysProcAttr{Setsid: spec.Setsid, Credential: spec.Credential},
+		Dir: spec.Dir,
+		Env: spec.Env,
+		Sys: &syscall.SysProcAttr{Setsid: spec.Setsid, Credential: spec.Credential},
 	}
 
 	// Forks run concurrently (the kernel runs the children's execs on
 	// every core), outside mu: the reaper keeps the exit of a pid it
 	// cannot find while a fork is under way (early), and register
 	// delivers it.
-	l.forks <- struct{}{}
+	l.forks.take()
+	var f forked
+	for {
+		f, err = l.fork(path, cached, spec, stdin, attr, onExit)
+		l.logOrphans(f.orphans)
+		if err == nil || !fdShortage(err) || !l.forks.waitForOthers() {
+			break
+		}
+	}
+	l.forks.give()
+	if err != nil {
+		return nil, err
+	}
+	if f.outR >= 0 {
+		l.addOutput(f.proc.Pid, "stdout", f.outR, bindPid(spec.Stdout, f.proc.Pid))
+	}
+	if f.errR >= 0 {
+		l.addOutput(f.proc.Pid, "stderr", f.errR, bindPid(spec.Stderr, f.proc.Pid))
+	}
+	if f.early != nil {
+		onExit(f.proc.Pid, *f.early)
+	}
+	return f.proc, nil
+}
+
+// forked is the outcome of one fork: the process, the read ends of its
+// output pipes (-1: not captured), its exit when the reaper took it
+// already, and the exits of adopted orphans register found.
+type forked struct {
+	proc       *Process
+	outR, errR int
+	early      *syscall.WaitStatus
+	orphans    map[int]earlyExit
+}
+
+// fork is one try at starting spec's process, in a fork slot: the pipes,
+// the fork, the child's ends closed, the pid registered. On error every fd
+// it opened is closed (f.orphans may still hold exits to log).
+func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, attr *syscall.ProcAttr, onExit func(int, syscall.WaitStatus)) (f forked, err error) {
+	c, err := l.openChildFds(spec, stdin)
+	if err != nil {
+		return f, err
+	}
+	attr.Files = c.files
 	l.mu.Lock()
 	l.inflight++
 	l.forkSeq++
@@ -207,25 +241,18 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 			pid, err = syscall.ForkExec(path, spec.Argv, attr)
 		}
 	}
-	proc, early, orphans := l.register(seq, pid, err, spec.Setsid, onExit)
-	<-l.forks
-
-	closeFds(outW, errW)
+	// the files' numbers were taken with Fd(): they must not be closed by
+	// a finalizer before the fork is done
+	runtime.KeepAlive(stdin)
+	runtime.KeepAlive(spec.ExtraFiles)
+	c.closeChild() // the child has its copies (or there is no child)
+	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, onExit)
 	if err != nil {
-		closeFds(outR, errR)
-		return nil, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
+		c.closeAll()
+		return f, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
 	}
-	if outR >= 0 {
-		l.addOutput(pid, "stdout", outR, bindPid(spec.Stdout, pid))
-	}
-	if errR >= 0 {
-		l.addOutput(pid, "stderr", errR, bindPid(spec.Stderr, pid))
-	}
-	l.logOrphans(orphans)
-	if early != nil {
-		onExit(pid, *early)
-	}
-	return proc, nil
+	f.outR, f.errR = c.outR, c.errR
+	return f, nil
 }
 
 // maxForks is the number of forks under way at once: two per core keeps

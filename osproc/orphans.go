@@ -53,12 +53,12 @@ func (l *Launcher) launched(pid int) bool {
 func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 	self := os.Getpid()
 	var ts []*Target
-	for range cap(l.forks) {
-		l.forks <- struct{}{}
+	for range l.forks.max {
+		l.forks.take()
 	}
 	defer func() {
-		for range cap(l.forks) {
-			<-l.forks
+		for range l.forks.max {
+			l.forks.give()
 		}
 	}()
 	l.mu.Lock()

@@ -1,0 +1,245 @@
+package osproc
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The fds of cfkd and its children (REFERENCE §7.6).
+//
+// A running service whose two streams are captured holds 2 fds in cfkd:
+// the read ends of its pipes, owned by the output poller. A fork under way
+// holds 4 more for a few milliseconds: the write ends of its pipes, closed
+// right after the fork, and the status pipe syscall.ForkExec opens to learn
+// whether the exec succeeded. Launch creates the pipes only once it holds a
+// fork slot: a start waiting for a slot holds no fd, so a mass start of N
+// services peaks at 2N + 4 × the forks under way + cfkd's own fds.
+const (
+	// FdsPerService is what one running service (both streams captured)
+	// holds in cfkd.
+	FdsPerService = 2
+	// FdReserve is how many of the last fds of cfkd's table no launch
+	// takes: they stay free for cfkd itself (an admin connection, a log
+	// file reopened, a socket bound, a proxy's pipes) when services fill
+	// the rest. A launch whose pipes would land there fails with EMFILE,
+	// a shortage that is retried, never the service's failure (REFERENCE
+	// §2.1).
+	FdReserve = 16
+	// forkFds is what one fork under way holds beyond its service's 2.
+	forkFds = 4
+)
+
+// ServiceRoom says how many services, each holding FdsPerService fds,
+// fit under a soft fd limit with open fds in use already: what is left
+// once FdReserve and one fork under way are set aside.
+func ServiceRoom(limit uint64, open int) int {
+	if limit > 1<<30 {
+		limit = 1 << 30
+	}
+	room := (int(limit) - open - FdReserve - forkFds) / FdsPerService
+	return max(room, 0)
+}
+
+// OpenFds counts the fds open in the calling process.
+func OpenFds() (int, error) {
+	d, err := os.Open("/proc/self/fd")
+	if err != nil {
+		return 0, err
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return 0, err
+	}
+	return len(names) - 1, nil // not the directory's own fd
+}
+
+// forkSlots bounds the forks under way at once (maxForks: each holds an OS
+// thread blocked in vfork until its child has exec'd) and lets a fork that
+// ran short of fds wait for the others to end: while other forks are
+// under way the fds they hold for a moment may be what is missing, and
+// they give them back within milliseconds.
+type forkSlots struct {
+	mu    sync.Mutex
+	cond  sync.Cond // broadcast when a slot is given back
+	max   int
+	busy  int    // slots taken
+	freed uint64 // slots given back so far
+}
+
+func newForkSlots(n int) *forkSlots {
+	s := &forkSlots{max: n}
+	s.cond.L = &s.mu
+	return s
+}
+
+// take takes one slot, waiting for one to be free.
+func (s *forkSlots) take() {
+	s.mu.Lock()
+	for s.busy >= s.max {
+		s.cond.Wait()
+	}
+	s.busy++
+	s.mu.Unlock()
+}
+
+// give gives one slot back.
+func (s *forkSlots) give() {
+	s.mu.Lock()
+	s.busy--
+	s.freed++
+	s.mu.Unlock()
+	s.cond.Broadcast()
+}
+
+// waitForOthers is for a fork that holds a slot, ran short of fds and
+// closed those it had opened. When other slots are taken (forks under way,
+// which may hold the fds it missed), it gives its slot back, waits until
+// one of them is given back, takes a slot again and returns true: try
+// again. With no other slot taken the shortage is not theirs: false, at
+// once.
+//
+// A fork waiting here is not counted among the slots taken, so the last
+// fork under way that runs short returns false instead of waiting: the
+// wait always ends, when a fork under way gives its slot back.
+func (s *forkSlots) waitForOthers() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.busy <= 1 {
+		return false
+	}
+	s.busy--
+	s.cond.Broadcast() // a slot is free: a start waiting in take may go
+	for seen := s.freed; s.freed == seen; {
+		s.cond.Wait()
+	}
+	for s.busy >= s.max {
+		s.cond.Wait()
+	}
+	s.busy++
+	return true
+}
+
+// fdShortage says whether err is a want of fds (cfkd's or the system's).
+func fdShortage(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)
+}
+
+// childFds are the fds of one fork: the files the child gets as its fds
+// 0, 1, 2, 3..., the read ends of the output pipes cfkd keeps (-1: stream
+// not captured), and the fds to close right after the fork (the pipes'
+// write ends, the dups made by placeBelow): the child has its own copies.
+type childFds struct {
+	files      []uintptr
+	outR, errR int
+	after      []int
+}
+
+// openChildFds opens the output pipes of spec and lays out the files of
+// the child. On error nothing stays open.
+func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err error) {
+	c.outR, c.errR = -1, -1
+	defer func() {
+		if err != nil {
+			c.closeAll()
+		}
+	}()
+	outR, outW, err := outputPipe(spec.Stdout != nil)
+	if err != nil {
+		return c, err
+	}
+	c.outR = outR
+	if outW >= 0 {
+		c.after = append(c.after, outW)
+	}
+	errR, errW, err := outputPipe(spec.Stderr != nil)
+	if err != nil {
+		return c, err
+	}
+	c.errR = errR
+	if errW >= 0 {
+		c.after = append(c.after, errW)
+	}
+	null := l.devnull.Fd()
+	c.files = []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
+	for _, f := range spec.ExtraFiles {
+		c.files = append(c.files, f.Fd())
+	}
+	limit := softFdLimit()
+	for _, fd := range []int{outR, outW, errR, errW} {
+		if fd >= limit-FdReserve {
+			return c, fmt.Errorf("pipe: %w (the last %d are kept for cfkd)", syscall.EMFILE, FdReserve)
+		}
+	}
+	return c, c.placeBelow(limit)
+}
+
+// placeBelow moves the child's files whose numbers are too close to the
+// fd limit to lower numbers.
+//
+// In the child, syscall.ForkExec moves its status pipe to the number
+// above the highest of the child's files (dup3 to max+1), and there too,
+// one after the other, each file listed at a position above its own
+// number (fd < i). A dup3 to a number at or over RLIMIT_NOFILE fails with
+// EBADF: a child file with the last number of the table (what a pipe gets
+// when the table is nearly full) made the start fail with `exec CMD: bad
+// file descriptor`, a service's failure for what is cfkd's shortage. So
+// every file must be at most limit-2-len(files): one above it is dup'ed
+// to the lowest free number (F_DUPFD_CLOEXEC, closed after the fork);
+// when no number low enough is free, the table is full: EMFILE, as the
+// status pipe would get.
+func (c *childFds) placeBelow(limit int) error {
+	top := limit - 2 - len(c.files)
+	var moved map[uintptr]uintptr
+	for i, fd := range c.files {
+		if int(fd) <= top {
+			continue
+		}
+		if nfd, ok := moved[fd]; ok {
+			c.files[i] = nfd
+			continue
+		}
+		nfd, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			return fmt.Errorf("dup: %w", err)
+		}
+		c.after = append(c.after, nfd)
+		if nfd > top {
+			return fmt.Errorf("dup: %w", syscall.EMFILE)
+		}
+		if moved == nil {
+			moved = make(map[uintptr]uintptr)
+		}
+		moved[fd] = uintptr(nfd)
+		c.files[i] = uintptr(nfd)
+	}
+	return nil
+}
+
+// closeChild closes what the child has its own copies of, once forked.
+func (c *childFds) closeChild() {
+	closeFds(c.after...)
+	c.after = nil
+}
+
+// closeAll closes every fd of the fork (it failed).
+func (c *childFds) closeAll() {
+	c.closeChild()
+	closeFds(c.outR, c.errR)
+	c.outR, c.errR = -1, -1
+}
+
+// softFdLimit is the soft RLIMIT_NOFILE of the process, read at each
+// launch (prlimit(1) may change it from outside).
+func softFdLimit() int {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<30 {
+		return 1 << 30
+	}
+	return int(lim.Cur)
+}
