@@ -401,3 +401,73 @@ func TestRequiresProxyRefusal(t *testing.T) {
 		t.Fatalf("%d launches", n)
 	}
 }
+
+// A rolling restart of workers that require db leaves a running db alone;
+// when db is down, it is started first, and the workers one at a time.
+func TestRequiresRollingRestart(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.declare([]string{"db", "w1", "w2"}, "w1 tags=web", "w2 tags=web", "w1 requires=db", "w2 requires=db")
+	r.okDone("command start tag web", 2)
+	for _, n := range []string{"db", "w1", "w2"} {
+		r.expectSeq(n, starting, running)
+	}
+	from := r.mark()
+	r.okDone("command rollingrestart tag web", 2)
+	r.expectSeq("w1", stopping, stopped, starting, running)
+	r.expectSeq("w2", stopping, stopped, starting, running)
+	r.inOrder(from, "w1:running", "w2:stopping")
+	r.expectQuiet("db", window)
+
+	r.okDone("command stop service db", 1) // w1 and w2 first
+	for _, n := range []string{"w1", "w2", "db"} {
+		r.expectSeq(n, stopping, stopped)
+	}
+	from = r.mark()
+	r.okDone("command rollingrestart tag web", 2)
+	for _, n := range []string{"db", "w1", "w2"} {
+		r.expectSeq(n, starting, running)
+	}
+	r.inOrder(from, "db:running", "w1:starting", "w1:running", "w2:starting")
+}
+
+// The controller answers other requests while a start waits for what it
+// requires: it never waits itself.
+func TestRequiresControllerAnswersMeanwhile(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.declare([]string{"app", "db"}, "app requires=db", "db startwait_secs=1")
+	ch := r.async("command start service app")
+	r.expectSeq("db", starting)
+	if st := r.status("app")[1]; st != "stopped" {
+		t.Fatalf("app %s while db starts", st)
+	}
+	r.noReply("start app", ch, window)
+	if got := r.ok("command list"); !slices.Equal(got, []string{"app", "db"}) {
+		t.Fatalf("list %q", got)
+	}
+	r.expectSeq("db", running)
+	if rep := r.reply("start app", ch); rep.Err != nil || !slices.Equal(rep.Lines, []string{"done 1"}) {
+		t.Fatalf("start app: %v %q", rep.Err, rep.Lines)
+	}
+	r.expectSeq("app", starting)
+}
+
+// A dependent restarted with what it requires, that cannot start again,
+// gets its line; it is not counted in done N.
+func TestRequiresRestartedDependentFails(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.declare([]string{"app", "db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	r.ok("service app cmd=") // its next start has no command
+	got := r.ok("command restart service db")
+	want := []string{"done 1", "app: Service 'app' has no known command"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("restart db\n got %q\nwant %q", got, want)
+	}
+}
