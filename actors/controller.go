@@ -41,7 +41,10 @@ type Controller struct {
 	nextReq  messages.RequestID
 	pending  map[messages.RequestID]*gather
 	shutdown *gather // the shutdown in progress, if any
-	strategy *resumeStrategy
+	// downWaits holds, by service, the steps of stops whose waiters go on
+	// once that service is down (REFERENCE §2.8).
+	downWaits map[string][]downWait
+	strategy  *resumeStrategy
 
 	sockets map[string]*sockEntry
 	// files is the table of bound sockets the services launch with. It is
@@ -57,15 +60,16 @@ type Controller struct {
 
 func newController(opts Options) *Controller {
 	c := &Controller{
-		opts:     opts,
-		log:      opts.Log,
-		services: map[string]*entry{},
-		byPid:    map[int]string{},
-		pending:  map[messages.RequestID]*gather{},
-		sockets:  map[string]*sockEntry{},
-		files:    map[string]*os.File{},
-		sockWait: map[messages.RequestID]func(messages.SocketReply){},
-		proxies:  map[string]*proxyEntry{},
+		opts:      opts,
+		log:       opts.Log,
+		services:  map[string]*entry{},
+		byPid:     map[int]string{},
+		pending:   map[messages.RequestID]*gather{},
+		downWaits: map[string][]downWait{},
+		sockets:   map[string]*sockEntry{},
+		files:     map[string]*os.File{},
+		sockWait:  map[messages.RequestID]func(messages.SocketReply){},
+		proxies:   map[string]*proxyEntry{},
 	}
 	c.strategy = &resumeStrategy{log: opts.Log, answer: c.answerLost}
 	return c
@@ -123,6 +127,9 @@ func (c *Controller) Receive(ctx actor.Context) {
 		if e := c.services[m.Runtime.Name]; e != nil {
 			c.trackPid(m.Runtime.Name, e.rt.Pid, m.Runtime.Pid)
 			e.setRuntime(m.Runtime)
+			if len(c.downWaits) > 0 && !m.Runtime.State.IsUp() {
+				c.downReached(m.Runtime.Name)
+			}
 		}
 	case notifyReceived:
 		c.routeNotify(ctx, m)
@@ -164,6 +171,11 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	cfg, err := cfg.Apply(m.Attr, m.Value)
 	if err != nil {
 		return messages.ErrorReply(err)
+	}
+	if m.Attr == messages.SvcRequires {
+		if cycle := c.requiresCycle(m.Service, cfg.Requires); cycle != "" {
+			return messages.ErrorReply(fmt.Errorf("dependency cycle: %s", cycle))
+		}
 	}
 	if m.Proxy != "" {
 		if _, err := c.ensureProxy(ctx, m.Proxy); err != nil {

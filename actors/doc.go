@@ -23,6 +23,14 @@
 // rolling restart (`command rollingrestart SEL`) is the same gather made
 // sequential: RestartService{UntilRunning} goes to one service at a time,
 // answered once it is running again; the first failure stops the roll.
+// requires (deps.go, REFERENCE §2.8) is more of the same: a gather is a set
+// of steps, one per service, each asked once the steps it waits for are
+// released. A start waits for what it requires to run (a step of its own,
+// UpService{UntilRunning} for one not selected, answered once running); a
+// restart takes along the dependents that run; a stop waits for the
+// dependents to be down (a DownService for those not selected, and the
+// ServiceUpdated that says down). The controller never waits for any of it:
+// each reply or update moves the steps on.
 //
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind

@@ -7,72 +7,191 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// gather collects the replies of the services a multi-service verb was
-// sent to, and answers the requester once all have replied.
+// gather runs a multi-service verb: one step per service concerned, each
+// asked once the steps it waits for are released, and answers the
+// requester once every step is settled. Without relations between the
+// services every step is asked at once (a fan-out); a rolling restart
+// chains them (each waits for the previous one to run again); requires
+// orders them (deps.go, REFERENCE §2.8). The controller never waits: a
+// step goes on when a reply (or, for a stop, the service's update saying
+// it is down) arrives.
 type gather struct {
-	verb    messages.Verb
-	mk      func(messages.RequestID) any // the message for one service
-	to      *actor.PID                   // the requester; nil for an internal request
-	names   map[messages.RequestID]string
-	pids    map[messages.RequestID]*actor.PID // the service actor asked
-	waiting int
-	done    int
-	order   []string         // the services concerned, in selection order
-	errs    map[string]error // the failures by service
-	then    func(messages.Reply)
-	// queue holds the services not asked yet by a sequential gather
-	// (rolling restart): the next one is asked once the previous one has
-	// succeeded; the first failure stops it.
-	queue []*entry
+	verb  messages.Verb
+	mk    func(messages.RequestID) any // the message of the verb, to a selected service
+	to    *actor.PID                   // the requester; nil for an internal request
+	names map[messages.RequestID]string
+	pids  map[messages.RequestID]*actor.PID // the service actor asked
+	asks  map[messages.RequestID]asked
+	open  int // steps not settled, plus confirmations in flight
+	done  int
+	order []string         // the services whose failures are reported, selected ones first
+	errs  map[string]error // the failures by service
+	then  func(messages.Reply)
+	all   []*step // in the order they were planned
+
+	kicked, finished bool
 }
 
-// fanOut sends the verb's message mk(req) to every target (one after the
-// other for a rolling restart) and answers to once all have replied (at
-// once when there is none); then, if set, runs after the answer.
+// step is one service's part in a gather.
+type step struct {
+	e        *entry
+	verb     messages.Verb // what the step does: the gather's verb, or up / down for a relation
+	mk       func(messages.RequestID) any
+	selected bool // counted in `done N`, its failure reported
+	report   bool // its own failure (a reply) is reported: selected, or a dependent restarted with it
+	release  releaseKind
+	confirm  bool // UpService{UntilRunning} follows the message: its reply releases the step
+	// untilRunning: the message itself is answered once running (a
+	// rolling restart's, or UpService{UntilRunning} to a required one).
+	untilRunning bool
+	required     bool  // only there because a start requires it: an UpService{UntilRunning}
+	failNow      error // the step cannot be asked at all (a required service is not declared)
+
+	after   []*step // released before this step is asked
+	blocked int     // how many of after are not released yet
+	waiters []*step // the steps whose after holds this one
+	// needs[p] for p in after: p is a service this step requires (p's
+	// failure is this step's failure), rather than one that only comes
+	// before it.
+	needs map[*step]bool
+
+	decided  bool   // asked, or failed without being asked
+	released bool   // its waiters may go on
+	stopAt   string // the step a rolling restart stopped at, when that is why this one failed
+}
+
+// releaseKind says what lets the waiters of a step go on.
+type releaseKind uint8
+
+const (
+	releaseOnReply   releaseKind = iota // the reply to its message (running, for an UntilRunning one)
+	releaseOnRunning                    // the reply to the UpService{UntilRunning} sent after the message
+	releaseOnDown                       // the reply, and the service down (a stop's reply comes at SIGTERM)
+)
+
+// asked is what a request in flight belongs to.
+type asked struct {
+	s       *step
+	confirm bool
+}
+
+// fanOut runs the verb's message mk(req) on every target (one after the
+// other for a rolling restart, in the order requires sets) and answers to
+// once all have replied (at once when there is none); then, if set, runs
+// after the answer.
 func (c *Controller) fanOut(verb messages.Verb, mk func(messages.RequestID) any, to *actor.PID,
 	targets []*entry, then func(messages.Reply)) *gather {
-	return c.gatherOn(verb, mk, to, targets, verb == messages.VerbRollingRestart, then)
-}
-
-// gatherOn sends mk(req) to every target (only the first when sequential)
-// and gathers the ServiceReplies.
-func (c *Controller) gatherOn(verb messages.Verb, mk func(messages.RequestID) any, to *actor.PID,
-	targets []*entry, sequential bool, then func(messages.Reply)) *gather {
-	g := &gather{verb: verb, mk: mk, to: to, names: map[messages.RequestID]string{},
-		pids: map[messages.RequestID]*actor.PID{}, errs: map[string]error{}, then: then}
-	for _, e := range targets {
-		g.order = append(g.order, e.cfg.Name)
-	}
-	if sequential && len(targets) > 1 {
-		targets, g.queue = targets[:1], append([]*entry(nil), targets[1:]...)
-	}
-	for _, e := range targets {
-		c.ask(g, e)
-	}
-	if g.waiting == 0 {
-		c.finish(g)
-	}
+	g := c.newGather(verb, mk, to, then)
+	c.plan(g, targets)
+	c.kick(g)
 	return g
 }
 
-// ask sends the gather's message to one service, unless its proxy
-// refuses the start at once (recorded as that service's failure).
-func (c *Controller) ask(g *gather, e *entry) {
-	if err := c.startRefusal(g.verb, e); err != nil {
-		g.errs[e.cfg.Name] = err
-		c.next(g, messages.ServiceReply{Name: e.cfg.Name, Err: err})
+// gatherOn sends mk(req) to every target at once, whatever relates them,
+// and gathers the ServiceReplies.
+func (c *Controller) gatherOn(verb messages.Verb, mk func(messages.RequestID) any, to *actor.PID,
+	targets []*entry, then func(messages.Reply)) *gather {
+	g := c.newGather(verb, mk, to, then)
+	for _, e := range targets {
+		c.newStep(g, e, verb, mk, true)
+	}
+	c.kick(g)
+	return g
+}
+
+func (c *Controller) newGather(verb messages.Verb, mk func(messages.RequestID) any, to *actor.PID,
+	then func(messages.Reply)) *gather {
+	return &gather{verb: verb, mk: mk, to: to, names: map[messages.RequestID]string{},
+		pids: map[messages.RequestID]*actor.PID{}, asks: map[messages.RequestID]asked{},
+		errs: map[string]error{}, then: then}
+}
+
+// newStep adds a step for e; a selected one is reported in the answer.
+func (c *Controller) newStep(g *gather, e *entry, verb messages.Verb, mk func(messages.RequestID) any, selected bool) *step {
+	s := &step{e: e, verb: verb, mk: mk, selected: selected, report: selected}
+	if selected {
+		g.order = append(g.order, e.cfg.Name)
+	}
+	g.all = append(g.all, s)
+	g.open++
+	return s
+}
+
+// wait makes s wait for p's release; requires says p is a service s
+// requires (its failure fails s), else p only orders s.
+func (s *step) wait(p *step, requires bool) {
+	if s.needs == nil {
+		s.needs = map[*step]bool{}
+	}
+	if had, ok := s.needs[p]; ok {
+		s.needs[p] = had || requires
 		return
 	}
-	c.nextReq++
-	req := c.nextReq
-	g.names[req] = e.cfg.Name
-	g.pids[req] = e.pid
-	g.waiting++
-	c.pending[req] = g
-	if g.verb == messages.VerbDestroy {
+	s.needs[p] = requires
+	s.after = append(s.after, p)
+	s.blocked++
+	p.waiters = append(p.waiters, s)
+}
+
+// kick starts a planned gather: the steps that cannot start fail first
+// (and with them what requires them, and nothing is started for them
+// alone), then every step that waits for nothing is asked.
+func (c *Controller) kick(g *gather) {
+	failed := false
+	for _, s := range g.all {
+		if s.failNow != nil {
+			c.fail(g, s, s.failNow, true)
+			failed = true
+		}
+	}
+	if failed {
+		c.dropUnneeded(g)
+	}
+	for _, s := range g.all {
+		if !s.decided && s.blocked == 0 {
+			c.ask(g, s)
+		}
+	}
+	g.kicked = true
+	c.maybeFinish(g)
+}
+
+// ask sends the step's message to its service, unless its proxy refuses
+// the start at once or the service was destroyed while the step waited
+// (the step's own failures).
+func (c *Controller) ask(g *gather, s *step) {
+	e, name := s.e, s.e.cfg.Name
+	err := c.startRefusal(s.verb, e)
+	if err == nil && c.services[name] != e {
+		err = fmt.Errorf("Service '%s' was destroyed", name)
+	}
+	if err != nil {
+		c.fail(g, s, err, true)
+		return
+	}
+	s.decided = true
+	if s.verb == messages.VerbDestroy {
 		e.destroying = true
 	}
-	c.sys.Root.Send(e.pid, g.mk(req))
+	c.send(g, s, s.mk, false)
+	if s.confirm {
+		g.open++
+		c.send(g, s, upUntilRunning, true)
+	}
+}
+
+func upUntilRunning(r messages.RequestID) any { return messages.UpService{Req: r, UntilRunning: true} }
+
+func downService(r messages.RequestID) any { return messages.DownService{Req: r} }
+
+func (c *Controller) send(g *gather, s *step, mk func(messages.RequestID) any, confirm bool) {
+	c.nextReq++
+	req := c.nextReq
+	g.names[req] = s.e.cfg.Name
+	g.pids[req] = s.e.pid
+	g.asks[req] = asked{s: s, confirm: confirm}
+	c.pending[req] = g
+	c.sys.Root.Send(s.e.pid, mk(req))
 }
 
 func (c *Controller) nameOfRequest(req messages.RequestID) string {
@@ -88,36 +207,104 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 		return // already answered (e.g. the service panicked and replied later)
 	}
 	delete(c.pending, r.Req)
-	g.waiting--
-	if r.Err != nil {
-		g.errs[r.Name] = r.Err
-	} else {
+	a := g.asks[r.Req]
+	delete(g.asks, r.Req)
+	s := a.s
+	if a.confirm {
+		g.open--
+		c.release(g, s, r.Err)
+		c.maybeFinish(g)
+		return
+	}
+	g.open--
+	name := s.e.cfg.Name
+	switch {
+	case r.Err != nil:
+		if s.report {
+			g.errs[name] = r.Err
+		}
+	case s.selected:
 		g.done++
-		if g.verb == messages.VerbDestroy {
-			c.forget(r.Name)
+		if s.verb == messages.VerbDestroy {
+			c.forget(name)
 		}
 	}
-	c.next(g, r)
-	if g.waiting == 0 {
-		c.finish(g)
+	switch s.release {
+	case releaseOnReply:
+		c.release(g, s, r.Err)
+	case releaseOnDown:
+		if e := c.services[name]; e != s.e || !e.rt.State.IsUp() {
+			c.release(g, s, nil)
+		} else {
+			c.downWaits[name] = append(c.downWaits[name], downWait{g: g, s: s})
+		}
+	}
+	c.maybeFinish(g)
+}
+
+// fail settles a step without asking its service, and releases it with
+// err: its own failure (own: it cannot be asked, reported like a reply's
+// error), or one of what it waited for (reported for a selected service;
+// a dependent that was to be restarted with it is left as it is).
+func (c *Controller) fail(g *gather, s *step, err error, own bool) {
+	if s.decided {
+		return
+	}
+	s.decided = true
+	g.open--
+	if s.selected || own && s.report {
+		g.errs[s.e.cfg.Name] = err
+	}
+	c.release(g, s, err)
+}
+
+// release lets the waiters of s go on: those whose wait is over are
+// asked; with err, those that require s fail (a start needs what it
+// requires running), and so do those after it in a rolling restart.
+func (c *Controller) release(g *gather, s *step, err error) {
+	if s.released {
+		return
+	}
+	s.released = true
+	if s.release == releaseOnDown {
+		err = nil // what waits for a service to be down goes on whatever happened to it
+	}
+	for _, w := range s.waiters {
+		if w.decided {
+			continue
+		}
+		w.blocked--
+		if err != nil {
+			c.fail(g, w, w.failure(s, err), false)
+			continue
+		}
+		if w.blocked == 0 {
+			c.ask(g, w)
+		}
 	}
 }
 
-// next asks the next service of a sequential gather, or stops it at the
-// first failure (the services left are reported as not done).
-func (c *Controller) next(g *gather, r messages.ServiceReply) {
-	for len(g.queue) > 0 {
-		e := g.queue[0]
-		g.queue = g.queue[1:]
-		switch {
-		case r.Err != nil:
-			g.errs[e.cfg.Name] = fmt.Errorf("not restarted: the rolling restart stopped at %s", r.Name)
-		case c.services[e.cfg.Name] != e:
-			g.errs[e.cfg.Name] = fmt.Errorf("Service '%s' was destroyed", e.cfg.Name)
-		default:
-			c.ask(g, e)
-			return
-		}
+// failure is why w cannot go on once p, which it waits for, failed with
+// err: a service it requires did not come up, or the rolling restart
+// stopped.
+func (w *step) failure(p *step, err error) error {
+	name := w.e.cfg.Name
+	switch {
+	case p.stopAt != "":
+		w.stopAt = p.stopAt
+	case w.needs[p]:
+		return fmt.Errorf("Service '%s' cannot start: requires '%s': %w", name, p.e.cfg.Name, err)
+	default:
+		w.stopAt = p.e.cfg.Name
+	}
+	return fmt.Errorf("not restarted: the rolling restart stopped at %s", w.stopAt)
+}
+
+// maybeFinish answers g once it is kicked off and every step is settled.
+func (c *Controller) maybeFinish(g *gather) {
+	if g.kicked && !g.finished && g.open == 0 {
+		g.finished = true
+		c.finish(g)
 	}
 }
 
@@ -152,6 +339,30 @@ func (c *Controller) finish(g *gather) {
 	}
 }
 
+// downWait is a step of a stop whose waiters go on once its service is
+// down.
+type downWait struct {
+	g *gather
+	s *step
+}
+
+// downReached releases the steps waiting for service name to be down,
+// once it is (or is gone).
+func (c *Controller) downReached(name string) {
+	ws := c.downWaits[name]
+	if len(ws) == 0 {
+		return
+	}
+	if e := c.services[name]; e != nil && e.rt.State.IsUp() {
+		return
+	}
+	delete(c.downWaits, name)
+	for _, w := range ws {
+		c.release(w.g, w.s, nil)
+		c.maybeFinish(w.g)
+	}
+}
+
 // forget removes a destroyed service and stops its actor (see
 // serviceGone for the requests it leaves unanswered).
 func (c *Controller) forget(name string) {
@@ -162,6 +373,7 @@ func (c *Controller) forget(name string) {
 	delete(c.services, name)
 	c.sys.Root.Stop(e.pid)
 	c.log.Infof("service %s destroyed", name)
+	c.downReached(name)
 }
 
 // serviceGone tells the controller that the actor of a destroyed service

@@ -39,10 +39,12 @@ func (c *Controller) pidsOf(e *entry) messages.PidsLine {
 	return l
 }
 
-// infoOf is the inspect line of a service: status, desc and the counts.
+// infoOf is the inspect line of a service: status, desc, the counts and
+// what it requires (REFERENCE §2.8).
 func (c *Controller) infoOf(e *entry) messages.ServiceInfo {
 	i := messages.NewServiceInfo(c.statusOf(e), descOf(e))
 	i.Retries, i.Crashes, i.NextStart = e.rt.Retries, e.rt.Crashes, e.rt.NextStart
 	i.Restarts, i.LastExit, i.LastExitTime, i.NotifyStatus = e.rt.Restarts, e.rt.LastExit, e.rt.LastExitTime, e.rt.NotifyStatus
+	i.Requires = e.cfg.Requires
 	return i
 }

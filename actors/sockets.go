@@ -108,7 +108,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	c.sendProxies(messages.SocketsChanged{Files: files})
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
-	c.gatherOn(messages.VerbUnbind, mk, nil, all, false, func(messages.Reply) {
+	c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) {
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
 			func(r messages.SocketReply) {
 				e.busy, e.file, e.service = "", nil, ""

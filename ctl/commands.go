@@ -49,17 +49,28 @@ know inspect, as "command status SELECTOR", retries and crashes null.`,
 			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
 		verb("start", "start services that are down",
 			`Starts each referenced service. A service that is already up, or has no
-command, is an error for that service.`),
+command, is an error for that service.
+
+A service declared with requires=a,b is started once a and b are running:
+those that are down are started first (and what they require, before them).
+If one of them cannot come up, the service is not started, and the error
+says which and why:
+  Service 'X' cannot start: requires 'a': Service 'a' did not come back up: fatal
+This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
 after stopwait_secs. A service that is already down is an error for that
-service.`),
+service.
+
+The services that require it (requires=) are brought down first, and it is
+stopped once they have exited; this holds for down, destroy and shutdown
+too. Services with no relation are stopped at the same time.`),
 		verb("up", "make sure services are up",
 			`Starts the referenced services that are down; those already up are left as
-they are.`),
+they are. What they require is started first (see start).`),
 		verb("down", "make sure services are down",
 			`Stops the referenced services that are up; those already down are left as
-they are.`),
+they are. What requires them is brought down first (see stop).`),
 		verb("restart", "stop services that are up, then start them again (--rolling: one at a time)",
 			`Stops the referenced services that are up and starts them again once they
 are down; starts those that are down.
@@ -69,7 +80,11 @@ next one is stopped only once the previous one is running again (it has
 lived startwait_secs), so that workers sharing a socket never all stop at
 once. The first service that does not come back up stops the rolling
 restart; the services after it are left as they are (reported as not
-restarted). Sent as "command rollingrestart SELECTOR".`),
+restarted). Sent as "command rollingrestart SELECTOR".
+
+The services that require a restarted one (requires=) and run are
+restarted after it, once it runs again; what a restarted service requires
+is started first when it is down (see start).`),
 		verb("destroy", "bring services down and forget them",
 			`Brings the referenced services down, then removes them: they no longer
 appear in list or status.`),
@@ -93,11 +108,13 @@ service run by a proxy. With --json: an object from names to pids (null when
 the service has no process).`,
 			example: "cfkctl pids @web"},
 		{name: "desc", args: "[REF...]", group: groupServices, min: 0, max: many, run: runDesc,
-			short: "describe services: tags, description, proxy, command",
+			short: "describe services: tags, description, proxy, command, requires",
 			long: `Prints one line per service:
-  NAME: tags="..." desc="..." proxy="..." cmd="..."
+  NAME: tags="..." desc="..." proxy="..." cmd="..." requires="..."
 leaving out what is not set. With --json: an array of {name, tags, desc,
-proxy, cmd}.`,
+proxy, cmd, requires}. It is asked as "command inspect SELECTOR"; from a
+cfkd that does not know inspect, as "command desc SELECTOR", without
+requires (null in --json).`,
 			example: "cfkctl desc svc1"},
 		{name: "inspect", args: "[REF...]", group: groupServices, min: 0, max: many, run: runInspect,
 			short: "print everything cfkd knows of services, one JSON object a line",
@@ -105,9 +122,9 @@ proxy, cmd}.`,
 SELECTOR": name, state, pid, start_time, stop_time, proxy, proxy_up,
 fail_reason, running_cmd, retries (failed starts in a row), crashes (crashes
 of a running process in a row), next_start (when a service in backoff starts
-again), tags, desc, cmd. Times are RFC 3339; absent values are left out,
-but for name, state, retries, crashes and tags. With --json: one array of
-them.`,
+again), tags, desc, cmd, requires (the services it requires). Times are
+RFC 3339; absent values are left out, but for name, state, retries, crashes
+and tags. With --json: one array of them.`,
 			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},
 		{name: "list", group: groupServices, min: 0, max: 0, run: runList,
 			short: "list the names of all services",

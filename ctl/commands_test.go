@@ -202,25 +202,49 @@ func TestPidCommands(t *testing.T) {
 }
 
 func TestDescAndList(t *testing.T) {
+	svc1 := `{"name":"svc1","state":"running","pid":4242,"retries":0,"crashes":0,"tags":["web","prod"],` +
+		`"desc":"a \"sleeper\"","cmd":"sleep 100","requires":["db","cache"]}`
+	svc2 := `{"name":"svc2","state":"stopped","proxy":"p1","proxy_up":false,"retries":0,"crashes":0,"tags":[],` +
+		`"cmd":"[\"perl\",\"x.pl\"]"}`
 	replies := map[string]string{
-		"command desc all":          ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100", "svc2\t\t\tp1\t[\"perl\",\"x.pl\"]"),
-		"command desc service svc1": ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
-		"command desc tag web":      ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
-		"command list":              ok("svc1", "svc2"),
+		"command inspect all":          ok(svc1, svc2),
+		"command inspect service svc1": ok(svc1),
+		"command inspect tag web":      ok(svc1),
+		"command list":                 ok("svc1", "svc2"),
 	}
-	empty := map[string]string{"command list": ok(), "command desc all": ok(), "command inspect all": ok(), "command pids all": ok()}
+	// a cfkd without inspect (the original): the desc lines, without requires
+	old := map[string]string{
+		"command inspect all":          fail("unknown command 'inspect'"),
+		"command desc all":             ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100", "svc2\t\t\tp1\t[\"perl\",\"x.pl\"]"),
+		"command inspect service svc1": fail("unknown command 'inspect'"),
+		"command desc service svc1":    ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
+		"command desc tag web":         ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
+	}
+	empty := map[string]string{"command list": ok(), "command inspect all": ok(), "command pids all": ok()}
 	for _, tc := range []cmdCase{
-		{name: "desc", args: []string{"desc"}, replies: replies, reqs: []string{"command desc all"},
-			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n" + `svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
+		{name: "desc", args: []string{"desc"}, replies: replies, reqs: []string{"command inspect all"},
+			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100" requires="db, cache"` + "\n" +
+				`svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
 		{name: "desc refs", args: []string{"desc", "svc1", "@web"}, replies: replies,
-			reqs: []string{"command desc service svc1", "command desc tag web"}, stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n"},
-		{name: "desc json", args: []string{"desc", "--json"}, replies: replies, reqs: []string{"command desc all"},
-			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100"},` +
-				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]"}]` + "\n"},
+			reqs:   []string{"command inspect service svc1", "command inspect tag web"},
+			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100" requires="db, cache"` + "\n"},
+		{name: "desc json", args: []string{"desc", "--json"}, replies: replies, reqs: []string{"command inspect all"},
+			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":["db","cache"]},` +
+				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":[]}]` + "\n"},
+		{name: "desc from a cfkd without inspect", args: []string{"desc"}, replies: old,
+			reqs:   []string{"command inspect all", "command desc all"},
+			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n" + `svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
+		{name: "desc refs from a cfkd without inspect", args: []string{"desc", "svc1", "@web"}, replies: old,
+			reqs:   []string{"command inspect service svc1", "command desc service svc1", "command desc tag web"},
+			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n"},
+		{name: "desc json from a cfkd without inspect", args: []string{"desc", "--json"}, replies: old,
+			reqs: []string{"command inspect all", "command desc all"},
+			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":null},` +
+				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":null}]` + "\n"},
 		{name: "list", args: []string{"list"}, replies: replies, reqs: []string{"command list"}, stdout: "svc1\nsvc2\n"},
 		{name: "list json", args: []string{"list", "--json"}, replies: replies, reqs: []string{"command list"}, stdout: `["svc1","svc2"]` + "\n"},
 		{name: "empty list json", args: []string{"list", "--json"}, replies: empty, reqs: []string{"command list"}, stdout: "[]\n"},
-		{name: "empty desc json", args: []string{"desc", "--json"}, replies: empty, reqs: []string{"command desc all"}, stdout: "[]\n"},
+		{name: "empty desc json", args: []string{"desc", "--json"}, replies: empty, reqs: []string{"command inspect all"}, stdout: "[]\n"},
 		{name: "empty status json", args: []string{"status", "--json"}, replies: empty, reqs: []string{"command inspect all"}, stdout: "[]\n"},
 		{name: "empty pids json", args: []string{"pids", "--json"}, replies: empty, reqs: []string{"command pids all"}, stdout: "{}\n"},
 		{name: "list takes nothing", args: []string{"list", "all"}, code: ExitUsage,

@@ -42,8 +42,8 @@ func FuzzReplyLines(f *testing.F) {
 			if d.Format() != line {
 				t.Fatalf("desc %q reads as %+v, which writes %q", line, d, d.Format())
 			}
-			oneLine(t, "desc", formatDesc(d))
-			descJSONOf(d)
+			oneLine(t, "desc", formatDesc(descOf{DescLine: d}))
+			descJSONOf(descOf{DescLine: d})
 		}
 		if p, err := messages.ParsePidsLine(line); err == nil && (p.Format() != line || p.Pid < 0) {
 			t.Fatalf("pids %q reads as %+v", line, p)
@@ -57,6 +57,7 @@ func FuzzReplyLines(f *testing.F) {
 		if i, err := messages.ParseServiceInfo(line); err == nil {
 			infoJSON(i)
 			oneLine(t, "status of inspect", formatStatus(i.StatusLine(), now, time.UTC, false))
+			oneLine(t, "desc of inspect", formatDesc(descOf{DescLine: i.DescLine(), requires: i.Requires, known: true}))
 		}
 		for n := 1; n <= 3; n++ {
 			if f := tabFields(line, n); len(f) != n || strings.Join(f, "\t") != line && strings.Count(line, "\t") >= n-1 {

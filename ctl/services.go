@@ -95,11 +95,22 @@ func runPids(s *session, args []string) error {
 	return printLines(s, lines)
 }
 
-// formatDesc is `NAME: tags="..." desc="..." proxy="..." cmd="..."`,
-// leaving out what is empty and escaping `"` as the original did.
-func formatDesc(d messages.DescLine) string {
+// descOf is what `cfkctl desc` shows of one service: its desc line and
+// the services it requires (known is false when cfkd does not say: one
+// without inspect).
+type descOf struct {
+	messages.DescLine
+	requires []string
+	known    bool
+}
+
+// formatDesc is `NAME: tags="..." desc="..." proxy="..." cmd="..."
+// requires="..."`, leaving out what is empty and escaping `"` as the
+// original did.
+func formatDesc(d descOf) string {
 	parts := []string{d.Name + ":"}
-	for _, kv := range [][2]string{{"tags", strings.Join(d.Tags, ", ")}, {"desc", d.Desc}, {"proxy", d.Proxy}, {"cmd", d.Cmd}} {
+	for _, kv := range [][2]string{{"tags", strings.Join(d.Tags, ", ")}, {"desc", d.Desc}, {"proxy", d.Proxy},
+		{"cmd", d.Cmd}, {"requires", strings.Join(d.requires, ", ")}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+`="`+strings.ReplaceAll(kv[1], `"`, `\"`)+`"`)
 		}
@@ -107,21 +118,64 @@ func formatDesc(d messages.DescLine) string {
 	return strings.Join(parts, " ")
 }
 
-// descJSON is a desc line for --json.
+// descJSON is a service for `desc --json`.
 type descJSON struct {
-	Name  string   `json:"name"`
-	Tags  []string `json:"tags"`
-	Desc  *string  `json:"desc"`
-	Proxy *string  `json:"proxy"`
-	Cmd   *string  `json:"cmd"`
+	Name     string   `json:"name"`
+	Tags     []string `json:"tags"`
+	Desc     *string  `json:"desc"`
+	Proxy    *string  `json:"proxy"`
+	Cmd      *string  `json:"cmd"`
+	Requires []string `json:"requires"` // null from a cfkd without inspect
 }
 
-func descJSONOf(d messages.DescLine) descJSON {
+func descJSONOf(d descOf) descJSON {
 	tags := d.Tags
 	if tags == nil {
 		tags = []string{}
 	}
-	return descJSON{Name: d.Name, Tags: tags, Desc: nonEmpty(d.Desc), Proxy: nonEmpty(d.Proxy), Cmd: nonEmpty(d.Cmd)}
+	var requires []string
+	if d.known {
+		requires = append([]string{}, d.requires...)
+	}
+	return descJSON{Name: d.Name, Tags: tags, Desc: nonEmpty(d.Desc), Proxy: nonEmpty(d.Proxy), Cmd: nonEmpty(d.Cmd),
+		Requires: requires}
+}
+
+// gatherDesc asks `command inspect` of each selector (the desc line and
+// requires, REFERENCE §2.8), or `command desc` when cfkd does not know
+// inspect, and returns each service once, in cfkd's order.
+func gatherDesc(s *session, sels []string) ([]descOf, error) {
+	infos, _, err := gatherInfo(s, sels)
+	if err == nil {
+		out := make([]descOf, 0, len(infos))
+		for _, i := range infos {
+			out = append(out, descOf{DescLine: i.DescLine(), requires: i.Requires, known: true})
+		}
+		return out, nil
+	}
+	if !unknownVerb(err, messages.VerbInspect) {
+		return nil, err
+	}
+	var out []descOf
+	seen := map[string]bool{}
+	for _, sel := range sels {
+		req := "command desc " + sel
+		lines, err := s.call(req)
+		if err != nil {
+			return nil, err
+		}
+		got, err := parseReply(req, lines, messages.ParseDescLine)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range got {
+			if !seen[d.Name] {
+				seen[d.Name] = true
+				out = append(out, descOf{DescLine: d})
+			}
+		}
+	}
+	return out, nil
 }
 
 // runDesc is `cfkctl desc [REF...]`.
@@ -130,24 +184,9 @@ func runDesc(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ds []messages.DescLine
-	seen := map[string]bool{}
-	for _, sel := range sels {
-		req := "command desc " + sel
-		lines, err := s.call(req)
-		if err != nil {
-			return err
-		}
-		got, err := parseReply(req, lines, messages.ParseDescLine)
-		if err != nil {
-			return err
-		}
-		for _, d := range got {
-			if !seen[d.Name] {
-				seen[d.Name] = true
-				ds = append(ds, d)
-			}
-		}
+	ds, err := gatherDesc(s, sels)
+	if err != nil {
+		return err
 	}
 	if s.opts.json {
 		out := make([]descJSON, 0, len(ds))

@@ -234,9 +234,14 @@ func TestDescFormat(t *testing.T) {
 			t.Errorf("desc %q: %v", tc.line, err)
 			continue
 		}
-		if got := formatDesc(d); got != tc.want {
+		if got := formatDesc(descOf{DescLine: d}); got != tc.want {
 			t.Errorf("desc %q: got %q, want %q", tc.line, got, tc.want)
 		}
+	}
+	// requires, from inspect, comes last
+	d := descOf{DescLine: messages.DescLine{Name: "app", Cmd: "x"}, requires: []string{"db", "cache"}, known: true}
+	if got, want := formatDesc(d), `app: cmd="x" requires="db, cache"`; got != want {
+		t.Errorf("desc with requires: got %q, want %q", got, want)
 	}
 }
 

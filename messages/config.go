@@ -51,6 +51,10 @@ type ServiceConfig struct {
 	User         string
 	Group        string
 	Proxy        string // the proxy the service runs under; empty: cfkd forks it
+	// Requires names the services that must be running before this one
+	// starts (REFERENCE §2.8), in declaration order; they need not be
+	// declared yet.
+	Requires []string
 }
 
 // Defaults of REFERENCE §1.1, in one place.
@@ -136,6 +140,8 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.User = v.Str
 	case SvcGroup:
 		c.Group = v.Str
+	case SvcRequires:
+		c.Requires = clone(v.List)
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}

@@ -125,6 +125,17 @@ func checkValue(t *testing.T, line, attr string, v Value) {
 		if !ValidName(v.Str) {
 			t.Fatalf("Parse(%q): bad socket name %q", line, v.Str)
 		}
+	case "listen_sockets", "requires":
+		seen := map[string]bool{}
+		for _, n := range v.List {
+			if !ValidName(n) || seen[n] {
+				t.Fatalf("Parse(%q): bad names %q", line, v.List)
+			}
+			seen[n] = true
+		}
+		if len(v.List) == 0 {
+			t.Fatalf("Parse(%q): empty name list not unset", line)
+		}
 	case "startwait_secs", "stopwait_secs":
 		if !(v.Num >= 0 && v.Num <= maxWaitSecs) {
 			t.Fatalf("Parse(%q): bad seconds %v", line, v.Num)

@@ -11,7 +11,8 @@ import (
 // ServiceInfo is one line of `command inspect` (an extension): everything
 // cfkd knows of a service, as one JSON object. It is the status line, the
 // desc line and what the compat lines leave out (the retry and crash
-// counts, when a service in backoff starts again, whether the proxy runs):
+// counts, when a service in backoff starts again, whether the proxy runs,
+// the services it requires):
 //
 //	{"name":"web1","state":"backoff","stop_time":"2026-11-21T15:15:54Z",
 //	 "retries":2,"crashes":0,"next_start":"2026-11-21T15:15:55.2Z",
@@ -19,11 +20,11 @@ import (
 //
 // (one line on the wire). Keys, in this order: name, state, pid,
 // start_time, stop_time, proxy, proxy_up, fail_reason, running_cmd,
-// retries, crashes, next_start, tags, desc, cmd. name, state, retries,
-// crashes and tags (an array, maybe empty) are always there; proxy_up is
-// there exactly when proxy is; every other key is left out when absent
-// (pid 0, zero time, empty string). Times are RFC 3339 in UTC, with the
-// fraction of a second when there is one.
+// retries, crashes, next_start, tags, desc, cmd, requires. name, state,
+// retries, crashes and tags (an array, maybe empty) are always there;
+// proxy_up is there exactly when proxy is; every other key is left out
+// when absent (pid 0, zero time, empty string or list). Times are RFC 3339
+// in UTC, with the fraction of a second when there is one.
 type ServiceInfo struct {
 	Name       string
 	State      State
@@ -46,7 +47,8 @@ type ServiceInfo struct {
 	NotifyStatus string
 	Tags         []string // nil for none
 	Desc         string
-	Cmd          string // the command as desc shows it
+	Cmd          string   // the command as desc shows it
+	Requires     []string // the services it requires (REFERENCE §2.8); nil for none
 }
 
 // serviceInfoJSON is the wire form of ServiceInfo.
@@ -70,6 +72,7 @@ type serviceInfoJSON struct {
 	Tags       []string `json:"tags"`
 	Desc       string   `json:"desc,omitempty"`
 	Cmd        string   `json:"cmd,omitempty"`
+	Requires   []string `json:"requires,omitempty"`
 }
 
 // NewServiceInfo puts a status line and a desc line of the same service
@@ -105,7 +108,7 @@ func (i ServiceInfo) Format() string {
 		Proxy: i.Proxy, FailReason: i.FailReason, RunningCmd: i.RunningCmd,
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
 		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
-		Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd,
+		Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires,
 	}
 	if i.Proxy != "" {
 		up := i.ProxyUp
@@ -139,10 +142,13 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 	i := ServiceInfo{
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
-		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify,
+		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, Requires: w.Requires,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil
+	}
+	if len(i.Requires) == 0 {
+		i.Requires = nil
 	}
 	switch {
 	case w.Proxy != "" && w.ProxyUp == nil:
@@ -172,9 +178,10 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 }
 
 // Validate reports what keeps i from being written and read back as it
-// is (times compared with time.Time.Equal): a name, tag or proxy that is
-// not one word, an unknown state, a negative pid or count, ProxyUp without
-// a proxy, a time before 1970 or after 9999, invalid UTF-8.
+// is (times compared with time.Time.Equal): a name, tag, proxy or
+// required service that is not one word, an unknown state, a negative pid
+// or count, ProxyUp without a proxy, a time before 1970 or after 9999,
+// invalid UTF-8.
 func (i ServiceInfo) Validate() error {
 	const kind = "inspect"
 	if err := checkWord(kind, "name", i.Name, ""); err != nil {
@@ -199,6 +206,9 @@ func (i ServiceInfo) Validate() error {
 	if err := checkList(kind, "tag", i.Tags); err != nil {
 		return err
 	}
+	if err := checkList(kind, "required service", i.Requires); err != nil {
+		return err
+	}
 	for _, t := range []struct {
 		what string
 		t    time.Time
@@ -215,6 +225,11 @@ func (i ServiceInfo) Validate() error {
 	for _, s := range i.Tags {
 		if !utf8.ValidString(s) {
 			return lineErr(kind, "invalid UTF-8 in tag %q", s)
+		}
+	}
+	for _, s := range i.Requires {
+		if !utf8.ValidString(s) {
+			return lineErr(kind, "invalid UTF-8 in required service %q", s)
 		}
 	}
 	return nil

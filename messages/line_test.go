@@ -181,6 +181,18 @@ func TestServiceInfo(t *testing.T) {
 	if d := got.DescLine().Format(); d != "web1\tweb\t\tp\ta && b" {
 		t.Fatalf("DescLine %q", d)
 	}
+	// requires: at the end, only when there is one
+	r := ServiceInfo{Name: "app", Tags: []string{"web"}, Cmd: "x", Requires: []string{"db", "cache"}}
+	rline := `{"name":"app","state":"stopped","retries":0,"crashes":0,"restarts":0,"tags":["web"],"cmd":"x","requires":["db","cache"]}`
+	if got := r.Format(); got != rline {
+		t.Fatalf("Format with requires\n got %s\nwant %s", got, rline)
+	}
+	if got, err := ParseServiceInfo(rline); err != nil || !sameInfo(got, r) {
+		t.Fatalf("ParseServiceInfo with requires: %+v, %v", got, err)
+	}
+	if got, err := ParseServiceInfo(`{"name":"n","state":"running","requires":[]}`); err != nil || got.Requires != nil {
+		t.Fatalf("empty requires: %+v, %v", got, err)
+	}
 	// unknown keys are for a newer cfkd
 	if _, err := ParseServiceInfo(`{"name":"n","state":"running","later":[1,2]}`); err != nil {
 		t.Fatalf("unknown key: %v", err)
@@ -197,6 +209,7 @@ func TestServiceInfo(t *testing.T) {
 		{`{"name":"n","state":"running","proxy_up":true}`, "proxy_up without a proxy"},
 		{`{"name":"n","state":"running","next_start":"soon"}`, `next_start "soon" is not an RFC 3339 time`},
 		{`{"name":"n","state":"running","tags":["a,b"]}`, `invalid tag "a,b"`},
+		{`{"name":"n","state":"running","requires":["a b"]}`, `invalid required service "a b"`},
 		{`{"name":"n","state":"running"} x`, "invalid character"},
 	} {
 		_, err := ParseServiceInfo(tc.line)

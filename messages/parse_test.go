@@ -128,6 +128,12 @@ var parseOK = []struct {
 	{"service a listen_sockets=b,a,,b,_c-1,", svc("a", SvcListenSockets, list("b", "a", "_c-1"))},
 	{"service a listen_sockets=,,", svc("a", SvcListenSockets, unset())},
 	{"service a listen_sockets=", svc("a", SvcListenSockets, unset())},
+	// requires: a comma list of service names, declared or not
+	{"service a requires=db", svc("a", SvcRequires, list("db"))},
+	{"service a requires= db , cache ,db", svc("a", SvcRequires, list("db", "cache"))},
+	{"service a requires=b,a,,_c-1,", svc("a", SvcRequires, list("b", "a", "_c-1"))},
+	{"service a requires=,,", svc("a", SvcRequires, unset())},
+	{"service a requires=", svc("a", SvcRequires, unset())},
 	// add_env
 	{"service a add_env=FOO=bar", svc("a", SvcAddEnv, env("FOO", "bar"))},
 	{"service a add_env=FOO=", svc("a", SvcAddEnv, env("FOO", ""))},
@@ -483,6 +489,10 @@ var parseErr = []struct {
 	{"service a listen_sockets=1web", `invalid value for listen_sockets: "1web" (want comma-separated socket names)`},
 	{"service a listen_sockets=web,-", `invalid value for listen_sockets: "-" (want comma-separated socket names)`},
 	{"service a listen_sockets=web;x", `invalid value for listen_sockets: "web;x" (want comma-separated socket names)`},
+	{"service a requires=1db", `invalid value for requires: "1db" (want comma-separated service names)`},
+	{"service a requires=db,-", `invalid value for requires: "-" (want comma-separated service names)`},
+	{"service a requires=db;x", `invalid value for requires: "db;x" (want comma-separated service names)`},
+	{"service a requires=@web", `invalid value for requires: "@web" (want comma-separated service names)`},
 }
 
 const longDigits = "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"

@@ -37,6 +37,7 @@ const (
 	SvcCwd                 ServiceAttr = "cwd"
 	SvcUser                ServiceAttr = "user"
 	SvcGroup               ServiceAttr = "group"
+	SvcRequires            ServiceAttr = "requires"
 )
 
 // SocketAttr names a socket attribute (REFERENCE §1.2).
@@ -72,7 +73,7 @@ const (
 //	Num                    startwait_secs, stopwait_secs (finite, >= 0)
 //	Int                    respawn_max_retries (>= 1), listen_qsize (>= 1;
 //	                       0 means "max", SOMAXCONN)
-//	List                   tags, listen_sockets: deduplicated, in first-seen order
+//	List                   tags, listen_sockets, requires: deduplicated, in first-seen order
 //	Key                    add_env: the variable name (Str holds its value)
 type Value struct {
 	Unset bool

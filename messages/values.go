@@ -49,6 +49,7 @@ var (
 		SvcCwd:                 parseCwd,
 		SvcUser:                parseAccount,
 		SvcGroup:               parseAccount,
+		SvcRequires:            parseServiceList,
 	}
 	socketAttrs = map[SocketAttr]valueParser{
 		SockHost:        parseHost,
@@ -196,10 +197,21 @@ func parseSocketRef(attr, v string) (Value, error) {
 	return Value{Str: v}, nil
 }
 
-// parseSocketList reads a comma list of socket names (listen_sockets):
-// white space removed, empty items dropped, duplicates dropped keeping the
-// first-seen order. No name left unsets.
+// parseSocketList reads a comma list of socket names (listen_sockets).
 func parseSocketList(attr, v string) (Value, error) {
+	return parseNameList(attr, v, "comma-separated socket names")
+}
+
+// parseServiceList reads a comma list of service names (requires). A name
+// need not be declared yet: config order does not matter (REFERENCE §2.8).
+func parseServiceList(attr, v string) (Value, error) {
+	return parseNameList(attr, v, "comma-separated service names")
+}
+
+// parseNameList reads a comma list of names: white space removed, empty
+// items dropped, duplicates dropped keeping the first-seen order. No name
+// left unsets. A bad name is quoted in the error, with want.
+func parseNameList(attr, v, want string) (Value, error) {
 	var names []string
 	seen := make(map[string]bool)
 	for _, n := range strings.Split(removeBytes(v, spaceChars), ",") {
@@ -207,7 +219,7 @@ func parseSocketList(attr, v string) (Value, error) {
 			continue
 		}
 		if !ValidName(n) {
-			return Value{}, invalidValue(attr, n, "comma-separated socket names")
+			return Value{}, invalidValue(attr, n, want)
 		}
 		seen[n] = true
 		names = append(names, n)

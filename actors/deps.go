@@ -1,0 +1,244 @@
+package actors
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// This file is the controller's side of `requires` (REFERENCE §2.8): the
+// cycle check of a declaration, and the plan of a multi-service verb, the
+// steps of a gather (gather.go) and what each waits for:
+//
+//   - a start (start, up, restart, rollingrestart) of X first brings up,
+//     with UpService{UntilRunning}, each service X requires that is not
+//     selected itself, and asks X once they all run; one that cannot come
+//     up fails X (`Service 'X' cannot start: requires 'a': ...`);
+//   - a restart of a then restarts the dependents of a that run, each
+//     once what it requires runs again;
+//   - a stop (stop, down, destroy, shutdown) of a first brings its
+//     dependents down (DownService for those not selected) and asks a once
+//     they are all down.
+//
+// Nothing blocks: a step is asked when the replies (or the updates saying a
+// service is down) that release what it waits for arrive.
+
+// startsServices reports whether a verb starts what it selects.
+func startsServices(v messages.Verb) bool {
+	switch v {
+	case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
+		return true
+	}
+	return false
+}
+
+// stopsServices reports whether a verb brings what it selects down.
+func stopsServices(v messages.Verb) bool {
+	switch v {
+	case messages.VerbStop, messages.VerbDown, messages.VerbDestroy, messages.VerbShutdown:
+		return true
+	}
+	return false
+}
+
+// requiresCycle returns the cycle that service name requiring reqs would
+// close, as `name -> ... -> name`, or "" when there is none. Services not
+// declared yet require nothing.
+func (c *Controller) requiresCycle(name string, reqs []string) string {
+	requires := func(n string) []string {
+		if n == name {
+			return reqs
+		}
+		if e := c.services[n]; e != nil {
+			return e.cfg.Requires
+		}
+		return nil
+	}
+	path := []string{name}
+	seen := map[string]bool{name: true}
+	var found func(n string) bool
+	found = func(n string) bool {
+		for _, r := range requires(n) {
+			if r == name {
+				path = append(path, r)
+				return true
+			}
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			path = append(path, r)
+			if found(r) {
+				return true
+			}
+			path = path[:len(path)-1]
+		}
+		return false
+	}
+	if !found(name) {
+		return ""
+	}
+	return strings.Join(path, " -> ")
+}
+
+// dependents maps each service name to the declared services that
+// require it, in name order.
+func (c *Controller) dependents() map[string][]string {
+	out := map[string][]string{}
+	for name, e := range c.services {
+		for _, r := range e.cfg.Requires {
+			out[r] = append(out[r], name)
+		}
+	}
+	for _, l := range out {
+		sort.Strings(l)
+	}
+	return out
+}
+
+// plan adds to g one step per selected service (targets, in name order)
+// and the steps its verb needs for what they require or what requires
+// them, with the waits between them.
+func (c *Controller) plan(g *gather, targets []*entry) {
+	steps := make(map[string]*step, len(targets))
+	for _, e := range targets {
+		steps[e.cfg.Name] = c.newStep(g, e, g.verb, g.mk, true)
+	}
+	switch {
+	case startsServices(g.verb):
+		c.planStart(g, steps)
+	case stopsServices(g.verb):
+		c.planStop(g, steps)
+	}
+}
+
+// planStart: a restart takes along the dependents that run; every start
+// waits for what it requires to run (a step of its own when selected,
+// else an UpService{UntilRunning}); a rolling restart then chains every
+// step, what is required first.
+func (c *Controller) planStart(g *gather, steps map[string]*step) {
+	rolling := g.verb == messages.VerbRollingRestart
+	if g.verb == messages.VerbRestart || rolling {
+		deps := c.dependents()
+		var walk func(name string)
+		walk = func(name string) {
+			for _, d := range deps[name] {
+				e := c.services[d]
+				if steps[d] != nil || (e.rt.State != messages.Running && e.rt.State != messages.Starting) {
+					continue
+				}
+				s := c.newStep(g, e, g.verb, g.mk, false)
+				s.report = true
+				g.order = append(g.order, d)
+				steps[d] = s
+				walk(d)
+			}
+		}
+		for _, s := range append([]*step(nil), g.all...) {
+			walk(s.e.cfg.Name)
+		}
+	}
+	for i := 0; i < len(g.all); i++ { // g.all grows with what is required
+		s := g.all[i]
+		s.untilRunning = rolling || s.required
+		for _, r := range s.e.cfg.Requires {
+			re := c.services[r]
+			if re == nil {
+				if s.failNow == nil {
+					s.failNow = fmt.Errorf("Service '%s' cannot start: requires '%s', which is not declared", s.e.cfg.Name, r)
+				}
+				continue
+			}
+			p := steps[r]
+			if p == nil {
+				p = c.newStep(g, re, messages.VerbUp, upUntilRunning, false)
+				p.required = true
+				steps[r] = p
+			}
+			s.wait(p, true)
+		}
+	}
+	if rolling {
+		chain(g.all)
+	}
+	for _, s := range g.all {
+		if len(s.waiters) > 0 && !s.untilRunning {
+			s.confirm, s.release = true, releaseOnRunning
+		}
+	}
+}
+
+// chain makes each step wait for the one before it, in an order where
+// what a step requires comes first (the order of steps otherwise).
+func chain(steps []*step) {
+	var order []*step
+	placed := map[*step]bool{}
+	var place func(s *step)
+	place = func(s *step) {
+		if placed[s] {
+			return
+		}
+		placed[s] = true
+		for _, p := range s.after {
+			place(p)
+		}
+		order = append(order, s)
+	}
+	for _, s := range steps {
+		place(s)
+	}
+	for i := 1; i < len(order); i++ {
+		order[i].wait(order[i-1], false)
+	}
+}
+
+// planStop: every step waits for the dependents of its service to be
+// down (a DownService for those not selected, whatever their state: down
+// already, it changes nothing).
+func (c *Controller) planStop(g *gather, steps map[string]*step) {
+	deps := c.dependents()
+	if len(deps) == 0 {
+		return
+	}
+	for i := 0; i < len(g.all); i++ { // g.all grows with the dependents
+		s := g.all[i]
+		for _, d := range deps[s.e.cfg.Name] {
+			p := steps[d]
+			if p == nil {
+				p = c.newStep(g, c.services[d], messages.VerbDown, downService, false)
+				steps[d] = p
+			}
+			s.wait(p, false)
+		}
+	}
+	for _, s := range g.all {
+		if len(s.waiters) > 0 {
+			s.release = releaseOnDown
+		}
+	}
+}
+
+// dropUnneeded settles, unasked, the steps that would only bring up what
+// steps that already failed require (a start that cannot happen starts
+// nothing for it).
+func (c *Controller) dropUnneeded(g *gather) {
+	for changed := true; changed; {
+		changed = false
+		for _, s := range g.all {
+			if s.decided || !s.required {
+				continue
+			}
+			needed := false
+			for _, w := range s.waiters {
+				needed = needed || !w.decided && w.needs[s]
+			}
+			if !needed {
+				s.decided, changed = true, true
+				g.open--
+				c.release(g, s, nil)
+			}
+		}
+	}
+}
