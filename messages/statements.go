@@ -130,6 +130,7 @@ const (
 	VerbSockets        Verb = "sockets"        // one line per socket
 	VerbRollingRestart Verb = "rollingrestart" // restart SEL one service at a time
 	VerbInspect        Verb = "inspect"        // inspect [SEL]: one JSON object (ServiceInfo) per service
+	VerbApply          Verb = "apply"          // apply [OPTIONS] DATA: a config file's declarations as one unit (Apply)
 )
 
 // SelectorKind says how a selector picks services.
