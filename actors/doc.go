@@ -24,6 +24,14 @@
 // sequential: RestartService{UntilRunning} goes to one service at a time,
 // answered once it is running again; the first failure stops the roll.
 //
+// Apply (apply.go, `command apply`, REFERENCE §1.4): the controller
+// compares the configurations it holds with those a config file declares
+// (messages.PlanOf) and makes every declaration in one Receive, whole
+// configurations replacing the old ones; then, asynchronously, it destroys
+// the services the file leaves out (prune) and restarts the changed ones
+// that were up (all at once, or rolling), and answers the plan. Applies
+// are queued: the next one plans once the previous one has answered.
+//
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind
 // and unbind and sent to every service actor (SocketsChanged); a new
