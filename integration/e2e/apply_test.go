@@ -371,3 +371,12 @@ func TestApplyConcurrentDoNotInterleave(t *testing.T) {
 		t.Fatalf("the last apply is not what cfkd holds: %q", out)
 	}
 }
+
+// TestApplyOnCommandOnlyConsole: a dry run only reads and is allowed on a
+// command-only console; an apply declares, and is not.
+func TestApplyOnCommandOnlyConsole(t *testing.T) {
+	conf := writeConf(t, filepath.Join(t.TempDir(), "a.conf"), "service a cmd=sleep 100\n")
+	d := startDaemon(t, "", "--command-only")
+	d.expectApply(0, "+ a\n", "", "--dry-run", conf)
+	d.expectApply(1, "", "not authorized\n", conf)
+}
