@@ -56,6 +56,14 @@ func (r *applyRun) fail(name string, err error) {
 	}
 }
 
+// failDecl records a socket or proxy that could not be declared (its
+// actor could not be spawned), reported as `socket NAME: MESSAGE`.
+func (r *applyRun) failDecl(ch messages.Change, err error) {
+	key := string(ch.Kind) + " " + ch.Name
+	r.order = append(r.order, key)
+	r.fail(key, err)
+}
+
 // apply runs `command apply` now, or queues it behind the one in progress.
 func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
 	if c.applies.running || len(c.applies.waiting) > 0 {
@@ -169,16 +177,14 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 	case messages.KindSocket:
 		e, err := c.ensureSocket(ctx, ch.Name)
 		if err != nil {
-			run.fail(ch.Name, err)
-			run.order = append(run.order, ch.Name)
+			run.failDecl(ch, err)
 			return
 		}
 		e.cfg = m.Want.Sockets[ch.Name] // takes effect at its next bind
 	case messages.KindProxy:
 		e, err := c.ensureProxy(ctx, ch.Name)
 		if err != nil {
-			run.fail(ch.Name, err)
-			run.order = append(run.order, ch.Name)
+			run.failDecl(ch, err)
 			return
 		}
 		e.cfg = m.Want.Proxies[ch.Name] // takes effect at its next run
