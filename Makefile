@@ -76,7 +76,8 @@ FUZZ := ./messages:FuzzParse \
 
 # The reply-line codecs (messages/line*.go): ParseX(x.Format()) == x.
 FUZZ += ./messages:FuzzStatusLineRoundTrip ./messages:FuzzDescLineRoundTrip \
-	./messages:FuzzPidsLineRoundTrip ./messages:FuzzSocketLineRoundTrip ./messages:FuzzServiceInfoRoundTrip
+	./messages:FuzzPidsLineRoundTrip ./messages:FuzzSocketLineRoundTrip ./messages:FuzzServiceInfoRoundTrip \
+	./messages:FuzzChangeRoundTrip
 
 # Every fuzz target for FUZZTIME inputs (CI runs this).
 fuzz-short:

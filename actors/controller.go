@@ -56,6 +56,8 @@ type Controller struct {
 	proxies  map[string]*proxyEntry
 	haltLeft int    // proxies not yet halted by the shutdown
 	haltThen func() // what the shutdown does once they are
+
+	applies applyQueue // `command apply`: the one in progress, those waiting (apply.go)
 }
 
 func newController(opts Options) *Controller {
@@ -121,6 +123,10 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.onProxyHalted()
 	case messages.ControlCommand:
 		c.command(ctx, m)
+	case messages.Apply:
+		c.apply(ctx, m)
+	case applyNext:
+		c.applyNext(ctx)
 	case messages.ServiceReply:
 		c.onServiceReply(m)
 	case messages.ServiceUpdated:

@@ -47,20 +47,30 @@ func stopsServices(v messages.Verb) bool {
 // close, as `name -> ... -> name`, or "" when there is none. Services not
 // declared yet require nothing.
 func (c *Controller) requiresCycle(name string, reqs []string) string {
-	requires := func(n string) []string {
-		if n == name {
-			return reqs
+	graph := c.requiresGraph()
+	graph[name] = reqs
+	return findCycle(graph, name)
+}
+
+// requiresGraph maps each declared service to what it requires.
+func (c *Controller) requiresGraph() map[string][]string {
+	g := make(map[string][]string, len(c.services))
+	for n, e := range c.services {
+		if !e.destroying {
+			g[n] = e.cfg.Requires
 		}
-		if e := c.services[n]; e != nil {
-			return e.cfg.Requires
-		}
-		return nil
 	}
+	return g
+}
+
+// findCycle returns a cycle of graph through name, as `name -> ... ->
+// name`, or "".
+func findCycle(graph map[string][]string, name string) string {
 	path := []string{name}
 	seen := map[string]bool{name: true}
 	var found func(n string) bool
 	found = func(n string) bool {
-		for _, r := range requires(n) {
+		for _, r := range graph[n] {
 			if r == name {
 				path = append(path, r)
 				return true

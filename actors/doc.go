@@ -32,6 +32,14 @@
 // ServiceUpdated that says down). The controller never waits for any of it:
 // each reply or update moves the steps on.
 //
+// Apply (apply.go, `command apply`, REFERENCE §1.4): the controller
+// compares the configurations it holds with those a config file declares
+// (messages.PlanOf) and makes every declaration in one Receive, whole
+// configurations replacing the old ones; then, asynchronously, it destroys
+// the services the file leaves out (prune) and restarts the changed ones
+// that were up (all at once, or rolling), and answers the plan. Applies
+// are queued: the next one plans once the previous one has answered.
+//
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind
 // and unbind and sent to every service actor (SocketsChanged); a new

@@ -464,5 +464,14 @@ func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 	r.ok("command start all")
 	p := nextProxy(t, proxies)
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	r.expectSeq("s0", starting, fail)
+	// the services it was running fail with it (which ones depends on the
+	// order the start reached them)
+	r.rec.Wait(t, "a service failed by the proxy's end", deadline, func() bool {
+		found := false
+		r.rec.All(func(_ int, ev messages.ServiceStateChanged) bool {
+			found = ev.To == fail && ev.Reason == "proxy stopped"
+			return !found
+		})
+		return found
+	})
 }

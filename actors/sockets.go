@@ -33,27 +33,37 @@ func (c *Controller) declareSocket(ctx actor.Context, m messages.SetSocketAttr) 
 	if c.shutdown != nil {
 		return messages.ErrorReply(fmt.Errorf("cfkd is shutting down"))
 	}
-	e := c.sockets[m.Socket]
 	cfg := messages.SocketConfig{Name: m.Socket}
-	if e != nil {
+	if e := c.sockets[m.Socket]; e != nil {
 		cfg = e.cfg
 	}
 	cfg, err := cfg.Apply(m.Attr, m.Value)
 	if err != nil {
 		return messages.ErrorReply(err)
 	}
-	if e == nil {
-		name, log := m.Socket, c.log
-		props := actor.PropsFromProducer(func() actor.Actor { return sockets.New(name, log) })
-		pid, err := ctx.SpawnNamed(props, "socket/"+name)
-		if err != nil {
-			return messages.ErrorReply(fmt.Errorf("socket '%s': %w", name, err))
-		}
-		e = &sockEntry{pid: pid}
-		c.sockets[name] = e
+	e, err := c.ensureSocket(ctx, m.Socket)
+	if err != nil {
+		return messages.ErrorReply(err)
 	}
 	e.cfg = cfg
 	return messages.Reply{}
+}
+
+// ensureSocket returns socket name, spawning its actor on its first
+// mention (declared with no attribute yet).
+func (c *Controller) ensureSocket(ctx actor.Context, name string) (*sockEntry, error) {
+	if e := c.sockets[name]; e != nil {
+		return e, nil
+	}
+	log := c.log
+	props := actor.PropsFromProducer(func() actor.Actor { return sockets.New(name, log) })
+	pid, err := ctx.SpawnNamed(props, "socket/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("socket '%s': %w", name, err)
+	}
+	e := &sockEntry{pid: pid, cfg: messages.SocketConfig{Name: name}}
+	c.sockets[name] = e
+	return e, nil
 }
 
 // bindSocket runs `command bind NAME`: answered once the socket actor has

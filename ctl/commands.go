@@ -170,6 +170,40 @@ Blank lines and comments are skipped. Every ${BASE} becomes --basedir (made
 absolute), or the current directory. Stops at the first error, printed as
 FILE:LINE: MESSAGE.`,
 			example: "cfkctl load services.conf\ncfkctl --basedir /srv/app load - <<'END'\nservice app cmd=${BASE}/bin/app\nEND"},
+		{name: "apply", args: "FILE|-", group: groupOther, min: 1, max: 1, run: runApply,
+			short: "make cfkd declare what FILE declares: print the plan, then apply it",
+			long: `Compares FILE (a config file: service, socket and proxy declarations; its
+command lines are not run) with what cfkd has declared, prints the plan, one
+line per change, then applies it:
+  + NAME               a service FILE declares and cfkd does not: declared
+  ~ NAME: ATTR, ATTR   a service whose attributes differ: declared as FILE
+                       says (what FILE leaves out goes back to its default)
+                       and, if it is up, restarted; a change of desc or
+                       tags alone restarts nothing
+  - NAME               a service cfkd has and FILE does not: destroyed with
+                       --prune, else kept
+  + socket NAME, ~ socket NAME: ATTR, - socket NAME, and the same with
+  proxy: the sockets and proxies; a change takes effect at the socket's
+  next bind or the proxy's next run; one marked - is kept (cfkd cannot
+  forget a socket or a proxy)
+or "no changes". New services are declared, not started.
+
+cfkd compares the configurations themselves, attribute by attribute, so a
+file loaded with "cfkd -c FILE" applies as "no changes". The file goes in
+one request and cfkd applies it as one unit: the plan and the declarations
+at once, then the removals (--prune) and the restarts, all at once or, with
+--rolling, one at a time, each running again before the next is stopped
+(the first that does not come back up stops the roll). Two applies never
+interleave: the second waits for the first and plans from what it left.
+The plan is printed once everything is done (see --timeout).
+
+--dry-run prints the plan and changes nothing (allowed on a command-only
+console). Every ${BASE} becomes --basedir (made absolute), else the
+directory of FILE, or the current directory for -. Services that could
+not be destroyed or restarted are printed on stderr as NAME: MESSAGE, with
+exit status 1. With --json: {ok, dry_run, changes: [{op, kind, name,
+attrs}], failures: [...]}.`,
+			example: "cfkctl apply --dry-run /etc/cfk/services.conf\ncfkctl apply --rolling --prune /etc/cfk/services.conf"},
 		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
 			short: "print the version of cfkd",
 			long:  `Prints the version of the cfkd cfkctl talks to (--version prints cfkctl's).`},

@@ -6,7 +6,9 @@
 // to cfkd over one connection: requests in the command language, written
 // with protocol.WriteRequest one at a time, each reply read with
 // protocol.ReadReply before the next request goes out, and `exit` at the
-// end. Service references become selectors (NAME → `service NAME`, @TAG →
+// end. `apply` sends a whole config file in one request (`command apply`,
+// the file's text compressed into one line) and reads back the plan with
+// messages.ParseChange. Service references become selectors (NAME → `service NAME`, @TAG →
 // `tag TAG`, all → `all`).
 //
 // Reply lines are read with the codecs of package messages, the ones cfkd

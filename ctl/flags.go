@@ -20,7 +20,9 @@ type options struct {
 	address string // as the user gave it, or the default
 	basedir string
 	json    bool
-	rolling bool // restart one service at a time
+	rolling bool // restart (and apply) one service at a time
+	dryRun  bool // apply: print the plan, change nothing
+	prune   bool // apply: destroy the services FILE does not declare
 	help    bool
 	version bool
 	timeout time.Duration // 0: none
@@ -71,6 +73,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.basedir, "basedir", "", "")
 	fs.BoolVar(&o.json, "json", false, "")
 	fs.BoolVar(&o.rolling, "rolling", false, "")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "")
+	fs.BoolVar(&o.prune, "prune", false, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")

@@ -10,11 +10,13 @@ import (
 const helpFlags = `Flags (anywhere on the line):
   -a, --address ADDR  cfkd's admin socket (default: $CFKCTL_ADDRESS, or
                       unix:$HOME/.controlfreak/sock); see Addresses
-      --basedir DIR   what ${BASE} stands for in load (default: the current
-                      directory)
+      --basedir DIR   what ${BASE} stands for in load and apply (default: the
+                      current directory; for apply, FILE's directory)
+      --dry-run       apply only: print the plan, change nothing
       --json          print the result as JSON (errors too: {"ok":false,...})
-      --rolling       restart only: one service at a time, each running
-                      before the next is stopped
+      --prune         apply only: destroy the services FILE does not declare
+      --rolling       restart and apply only: one service at a time, each
+                      running before the next is stopped
       --timeout DUR   limit for connecting and for each reply: 10s, 1m, or
                       seconds; 0 for none (default 5m)
   -h, --help          show this help, or a command's with COMMAND --help

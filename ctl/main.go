@@ -85,8 +85,15 @@ func run(args []string, e *env) int {
 		printCommandHelp(e.stdout, cmd)
 		return ExitOK
 	}
-	if o.rolling && cmd.name != "restart" {
-		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart"))
+	if o.rolling && cmd.name != "restart" && cmd.name != "apply" {
+		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart and apply"))
+	}
+	if (o.dryRun || o.prune) && cmd.name != "apply" {
+		flag := "--dry-run"
+		if !o.dryRun {
+			flag = "--prune"
+		}
+		return report(e, o, cmd, usageErrorf(cmd, "%s only applies to apply", flag))
 	}
 	args = pos[1:]
 	if err := cmd.checkArgs(args); err != nil {
@@ -123,6 +130,10 @@ func (u *userError) Error() string { return u.msg }
 func report(e *env, o *options, cmd *command, err error) int {
 	if err == nil {
 		return ExitOK
+	}
+	var se *silentError
+	if errors.As(err, &se) {
+		return ExitError // the command printed why
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

@@ -39,7 +39,7 @@ func TestSocketCommands(t *testing.T) {
 		{name: "rolling restart stopped", args: []string{"--rolling", "restart", "w3"}, replies: replies,
 			reqs: []string{"command rollingrestart service w3"}, stderr: "warning: w4: not restarted: the rolling restart stopped at w3\n"},
 		{name: "rolling is for restart only", args: []string{"start", "--rolling", "@web"}, code: ExitUsage,
-			stderr: "cfkctl: --rolling only applies to restart\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
+			stderr: "cfkctl: --rolling only applies to restart and apply\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}

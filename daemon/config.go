@@ -21,14 +21,19 @@ import (
 // error, reported as FILE:LINE: reason. Lines are read as the admin socket
 // reads them (protocol.ReadRequest: CRLF or LF, at most MaxLine bytes; a
 // longer line is an error of its own, with its number); blank and comment
-// lines are skipped; ${BASE} becomes the file's directory.
+// lines are skipped; ${BASE} becomes the file's directory, made absolute
+// (as `cfkctl apply FILE` makes it: applying the same file then finds
+// nothing to change, REFERENCE §7.4).
 func loadConfig(tree *actors.Tree, path string) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
 	defer fh.Close()
-	base := filepath.Dir(path)
+	base, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
+	}
 	r := bufio.NewReader(fh)
 	for n := 1; ; n++ {
 		line, err := protocol.ReadRequest(r)

@@ -3,8 +3,9 @@
 //
 // Model: one line of the language (a config file line, a `cfkctl load` line
 // or an admin-socket request) parses into exactly one Statement: a
-// declaration (SetServiceAttr, SetSocketAttr, SetProxyAttr) or a
-// ControlCommand. Actors exchange the same values plus the commands, events
+// declaration (SetServiceAttr, SetSocketAttr, SetProxyAttr), a
+// ControlCommand, or an Apply (`command apply`: a whole config file's
+// declarations in one line, apply.go). Actors exchange the same values plus the commands, events
 // and replies declared in commands.go, events.go and reply.go.
 //
 // The reply lines of status, desc, pids, sockets and inspect have one codec
@@ -12,7 +13,9 @@
 // StatusLine, DescLine, PidsLine, SocketLine (REFERENCE §1.6; line.go and
 // line_*.go) and ServiceInfo (JSON, line_info.go). Each is a typed value
 // with Format, ParseX and Validate; ParseX(x.Format()) == x for every
-// valid x, which is fuzzed.
+// valid x, which is fuzzed. The lines of an apply's plan are Change values
+// (line_plan.go), computed by PlanOf from two Declarations: sets of
+// configurations compared field by field (plan.go).
 //
 // Naming: commands are verbs (StartService), events past tense
 // (ProcessExited, ServiceStateChanged), replies end in Reply, timers in

@@ -83,6 +83,8 @@ func checkStatement(t *testing.T, line string, st Statement) {
 		checkValue(t, line, string(s.Attr), s.Value)
 	case ControlCommand:
 		checkCommand(t, line, s)
+	case Apply:
+		checkDeclarations(t, line, s.Want)
 	default:
 		t.Fatalf("Parse(%q): unexpected statement type %T", line, st)
 	}
@@ -151,6 +153,30 @@ func checkValue(t *testing.T, line, attr string, v Value) {
 	case "host", "service", "cwd", "user", "group":
 		if v.Str == "" {
 			t.Fatalf("Parse(%q): empty %s", line, attr)
+		}
+	}
+}
+
+// checkDeclarations checks what an apply declares: every name valid and
+// the key of its value, every service's proxy declared.
+func checkDeclarations(t *testing.T, line string, d Declarations) {
+	t.Helper()
+	for n, c := range d.Services {
+		if !ValidName(n) || c.Name != n {
+			t.Fatalf("Parse(%q): service %q holds %q", line, n, c.Name)
+		}
+		if _, ok := d.Proxies[c.Proxy]; c.Proxy != "" && !ok {
+			t.Fatalf("Parse(%q): service %q under an undeclared proxy %q", line, n, c.Proxy)
+		}
+	}
+	for n, c := range d.Sockets {
+		if !ValidName(n) || c.Name != n {
+			t.Fatalf("Parse(%q): socket %q holds %q", line, n, c.Name)
+		}
+	}
+	for n, c := range d.Proxies {
+		if !ValidName(n) || c.Name != n {
+			t.Fatalf("Parse(%q): proxy %q holds %q", line, n, c.Name)
 		}
 	}
 }

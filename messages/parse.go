@@ -233,6 +233,8 @@ func parseCommand(rest string) (Statement, error) {
 		return socketVerb(verb, args, ErrBindNoName, ErrBindArgs)
 	case VerbUnbind:
 		return socketVerb(verb, args, ErrUnbindNoName, ErrUnbindArgs)
+	case VerbApply:
+		return parseApply(args)
 	}
 	return nil, unknownCommand(words[0])
 }

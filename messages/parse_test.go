@@ -266,6 +266,10 @@ var parseOK = []struct {
 	{"command bind s", cmdArg(VerbBind, "s")},
 	{"command unbind s", cmdArg(VerbUnbind, "s")},
 	{"command unbind  web-1 ", cmdArg(VerbUnbind, "web-1")},
+	// apply: options, then the base64 of the gzip of a config text
+	{"command apply dry-run " + EncodeApplyData("service a cmd=x\ncommand start all\n"), Apply{DryRun: true, Want: Declarations{
+		Services: map[string]ServiceConfig{"a": func() ServiceConfig { c := NewServiceConfig("a"); c.Cmd = "x"; return c }()},
+		Sockets:  map[string]SocketConfig{}, Proxies: map[string]ProxyConfig{}}}},
 	{"command sockets", cmd(VerbSockets, SelectNone, "")},
 	{"command sockets # all", cmd(VerbSockets, SelectNone, "")},
 	{"command rollingrestart tag web", cmd(VerbRollingRestart, SelectTag, "web")},
@@ -484,6 +488,9 @@ var parseErr = []struct {
 	{"command unbind a b", "unbind takes exactly 1 argument: socket name"},
 	{"command sockets web", "'sockets' takes no argument"},
 	{"command rollingrestart web", "unknown selector 'web'"},
+	{"command apply", "apply needs the declarations: command apply [dry-run] [prune] [rolling] DATA"},
+	{"command apply now " + EncodeApplyData(""), "unknown apply option 'now'"},
+	{"command apply " + EncodeApplyData("service a nope=1"), "line 1: invalid property 'nope'"},
 	{"command rollingrestart tag", "tag selector takes exactly 1 argument: tag"},
 	{"command Unbind a", "unknown command 'Unbind'"},
 	{"service a listen_sockets=1web", `invalid value for listen_sockets: "1web" (want comma-separated socket names)`},

@@ -138,6 +138,7 @@ const (
 	VerbRollingRestart Verb = "rollingrestart" // restart SEL one service at a time
 	VerbInspect        Verb = "inspect"        // inspect [SEL]: one JSON object (ServiceInfo) per service
 	VerbSignal         Verb = "signal"         // signal SIG SEL: SIG to each selected service's process
+	VerbApply          Verb = "apply"          // apply [OPTIONS] DATA: a config file's declarations as one unit (Apply)
 )
 
 // SelectorKind says how a selector picks services.

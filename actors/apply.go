@@ -1,0 +1,334 @@
+package actors
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+)
+
+// This file is the controller's side of `command apply` (REFERENCE §1.4):
+// the declarations of a whole config file made cfkd's own, as one unit.
+//
+// An apply runs in two halves. The first is one Receive: the plan is
+// computed (messages.PlanOf, from the configurations the controller holds
+// and those the file declares) and every declaration is made, whole
+// configurations replacing the old ones, so that nothing else happens in
+// between. The second is asynchronous, as every verb that waits for
+// services (gather.go): the services absent from the file are destroyed
+// (with prune), then the changed services that were up are restarted, all
+// at once or one at a time (rolling); the reply comes at the end.
+//
+// Applies never interleave: while one is in its second half, the next
+// ones wait in arrival order, and each computes its plan only when its
+// turn comes, from what the previous one left.
+
+// applyQueue is the apply in progress (running) and those waiting.
+type applyQueue struct {
+	running bool
+	waiting []waitingApply
+}
+
+type waitingApply struct {
+	m  messages.Apply
+	to *actor.PID
+}
+
+// applyNext asks the controller to run the next waiting apply (it needs a
+// context of its own to spawn actors).
+type applyNext struct{}
+
+// applyRun is the second half of an apply in progress.
+type applyRun struct {
+	to      *actor.PID
+	lines   []string // the plan
+	rolling bool
+	prune   []*entry // services to destroy
+	restart []*entry // services to restart, by name
+	order   []string // the services acted on, in the order failures are listed
+	errs    map[string]error
+}
+
+func (r *applyRun) fail(name string, err error) {
+	if _, dup := r.errs[name]; !dup {
+		r.errs[name] = err
+	}
+}
+
+// failDecl records a socket or proxy that could not be declared (its
+// actor could not be spawned), reported as `socket NAME: MESSAGE`.
+func (r *applyRun) failDecl(ch messages.Change, err error) {
+	key := string(ch.Kind) + " " + ch.Name
+	r.order = append(r.order, key)
+	r.fail(key, err)
+}
+
+// apply runs `command apply` now, or queues it behind the one in progress.
+func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
+	if c.applies.running || len(c.applies.waiting) > 0 {
+		c.applies.waiting = append(c.applies.waiting, waitingApply{m: m, to: ctx.Sender()})
+		return
+	}
+	c.runApply(ctx, m, ctx.Sender())
+}
+
+func (c *Controller) applyNext(ctx actor.Context) {
+	if c.applies.running || len(c.applies.waiting) == 0 {
+		return
+	}
+	w := c.applies.waiting[0]
+	c.applies.waiting = c.applies.waiting[1:]
+	c.runApply(ctx, w.m, w.to)
+}
+
+// applyDone ends the apply in progress and lets the next one run.
+func (c *Controller) applyDone() {
+	c.applies.running = false
+	if len(c.applies.waiting) > 0 {
+		c.sys.Root.Send(c.self, applyNext{})
+	}
+}
+
+// runApply is the first half: plan, declarations, and the start of the
+// second half. A dry run, an empty plan or a refusal is answered at once.
+func (c *Controller) runApply(ctx actor.Context, m messages.Apply, to *actor.PID) {
+	if err := c.applyRefusal(m); err != nil {
+		c.answer(to, messages.ErrorReply(err))
+		c.applyDone()
+		return
+	}
+	plan := messages.PlanOf(c.declared(), m.Want)
+	lines := messages.PlanLines(plan)
+	if m.DryRun || len(plan) == 0 {
+		c.answer(to, messages.Reply{Lines: lines})
+		c.applyDone()
+		return
+	}
+	c.applies.running = true
+	run := &applyRun{to: to, lines: lines, rolling: m.Rolling, errs: map[string]error{}}
+	// Sockets and proxies first: the services may name them.
+	for _, ch := range plan {
+		if ch.Kind != messages.KindService {
+			c.applyChange(ctx, ch, m, run)
+		}
+	}
+	for _, ch := range plan {
+		if ch.Kind == messages.KindService {
+			c.applyChange(ctx, ch, m, run)
+		}
+	}
+	for _, e := range append(append([]*entry(nil), run.prune...), run.restart...) {
+		run.order = append(run.order, e.cfg.Name)
+	}
+	c.applyPrune(run)
+}
+
+// applyRefusal is why an apply cannot run at all: cfkd is shutting down,
+// or the file declares a service that is being destroyed (a declaration
+// of it would be refused). Nothing has changed then.
+func (c *Controller) applyRefusal(m messages.Apply) error {
+	if c.shutdown != nil {
+		return fmt.Errorf("cfkd is shutting down")
+	}
+	var names []string
+	for name := range m.Want.Services {
+		if e := c.services[name]; e != nil && e.destroying {
+			names = append(names, name)
+		}
+	}
+	if len(names) > 0 {
+		sort.Strings(names)
+		return fmt.Errorf("Service '%s' is being destroyed", names[0])
+	}
+	// the requires of the services as they will be: the file's, and those
+	// it leaves out unless pruned (REFERENCE §2.8)
+	graph := c.requiresGraph()
+	if m.Prune {
+		graph = map[string][]string{}
+	}
+	for name, cfg := range m.Want.Services {
+		graph[name] = cfg.Requires
+	}
+	names = names[:0]
+	for name := range graph {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if cycle := findCycle(graph, name); cycle != "" {
+			return fmt.Errorf("dependency cycle: %s", cycle)
+		}
+	}
+	return nil
+}
+
+// declared is what cfkd holds, as an apply compares it: the services
+// being destroyed are already gone.
+func (c *Controller) declared() messages.Declarations {
+	d := messages.NewDeclarations()
+	for name, e := range c.services {
+		if !e.destroying {
+			d.Services[name] = e.cfg
+		}
+	}
+	for name, e := range c.sockets {
+		d.Sockets[name] = e.cfg
+	}
+	for name, e := range c.proxies {
+		d.Proxies[name] = e.cfg
+	}
+	return d
+}
+
+// applyChange makes one change of the plan, and notes what the second
+// half does about it. A socket or a proxy is never removed: cfkd cannot
+// forget one (their actors are named after them).
+func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messages.Apply, run *applyRun) {
+	c.log.Infof("apply: %s", ch.Format())
+	if ch.Op == messages.OpRemove {
+		if e := c.services[ch.Name]; ch.Kind == messages.KindService && m.Prune && e != nil {
+			run.prune = append(run.prune, e)
+		}
+		return
+	}
+	switch ch.Kind {
+	case messages.KindSocket:
+		e, err := c.ensureSocket(ctx, ch.Name)
+		if err != nil {
+			run.failDecl(ch, err)
+			return
+		}
+		e.cfg = m.Want.Sockets[ch.Name] // takes effect at its next bind
+	case messages.KindProxy:
+		e, err := c.ensureProxy(ctx, ch.Name)
+		if err != nil {
+			run.failDecl(ch, err)
+			return
+		}
+		e.cfg = m.Want.Proxies[ch.Name] // takes effect at its next run
+		ctx.Send(e.pid, configureProxy{cfg: e.cfg})
+	case messages.KindService:
+		cfg := m.Want.Services[ch.Name]
+		e := c.services[ch.Name]
+		if e == nil {
+			c.spawnService(ctx, cfg)
+			return
+		}
+		e.setConfig(cfg)
+		ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
+		if st := e.rt.State; messages.NeedsRestart(ch.Attrs) && (st == messages.Starting || st == messages.Running) {
+			run.restart = append(run.restart, e)
+		}
+	}
+}
+
+// spawnService creates the actor and the entry of a new service, as
+// declareService does on a first mention.
+func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig) {
+	files := c.files
+	props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
+		actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+	e := &entry{
+		pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
+		rt:  messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped},
+	}
+	c.services[cfg.Name] = e
+	e.setConfig(cfg)
+}
+
+// applyPrune destroys the services to prune, all at once, then goes on
+// with the restarts.
+func (c *Controller) applyPrune(run *applyRun) {
+	left := len(run.prune)
+	if left == 0 {
+		c.applyRestart(run)
+		return
+	}
+	for _, e := range run.prune {
+		name := e.cfg.Name
+		c.gatherOn(messages.VerbDestroy, verbMessage(messages.VerbDestroy), nil, []*entry{e},
+			func(r messages.Reply) {
+				if r.Err != nil {
+					run.fail(name, r.Err)
+				}
+				if left--; left == 0 {
+					c.applyRestart(run)
+				}
+			})
+	}
+}
+
+// applyRestart restarts the changed services that were up: all at once,
+// or one at a time, each running again before the next is stopped, the
+// first failure stopping the roll (as `command rollingrestart`).
+func (c *Controller) applyRestart(run *applyRun) {
+	if run.rolling {
+		c.applyRoll(run, run.restart)
+		return
+	}
+	left := len(run.restart)
+	if left == 0 {
+		c.applyFinish(run)
+		return
+	}
+	for _, e := range run.restart {
+		name := e.cfg.Name
+		c.gatherOn(messages.VerbRestart, verbMessage(messages.VerbRestart), nil, []*entry{e},
+			func(r messages.Reply) {
+				if r.Err != nil {
+					run.fail(name, r.Err)
+				}
+				if left--; left == 0 {
+					c.applyFinish(run)
+				}
+			})
+	}
+}
+
+func (c *Controller) applyRoll(run *applyRun, rest []*entry) {
+	for len(rest) > 0 && c.services[rest[0].cfg.Name] != rest[0] {
+		run.fail(rest[0].cfg.Name, fmt.Errorf("Service '%s' was destroyed", rest[0].cfg.Name))
+		rest = rest[1:]
+	}
+	if len(rest) == 0 {
+		c.applyFinish(run)
+		return
+	}
+	e, name := rest[0], rest[0].cfg.Name
+	c.gatherOn(messages.VerbRollingRestart, verbMessage(messages.VerbRollingRestart), nil, []*entry{e},
+		func(r messages.Reply) {
+			if r.Err == nil {
+				c.applyRoll(run, rest[1:])
+				return
+			}
+			run.fail(name, r.Err)
+			for _, x := range rest[1:] {
+				run.fail(x.cfg.Name, fmt.Errorf("not restarted: the rolling restart stopped at %s", name))
+			}
+			c.applyFinish(run)
+		})
+}
+
+// applyFinish answers: the plan, then `NAME: MESSAGE` for each service
+// that could not be destroyed or restarted (REFERENCE §1.6).
+func (c *Controller) applyFinish(run *applyRun) {
+	lines := run.lines
+	for _, name := range run.order {
+		if err := run.errs[name]; err != nil {
+			lines = append(lines, fmt.Sprintf("%s: %v", name, err))
+		}
+	}
+	c.answer(run.to, messages.Reply{Lines: lines})
+	if c.opts.AfterBurst != nil && len(run.prune)+len(run.restart) >= c.opts.BurstSize {
+		go c.opts.AfterBurst()
+	}
+	c.applyDone()
+}
+
+// verbMessage is the service message of a verb without arguments (one of
+// the table's: never nil for those).
+func verbMessage(v messages.Verb) func(messages.RequestID) any {
+	mk, _ := serviceMessage(messages.ControlCommand{Verb: v})
+	return mk
+}

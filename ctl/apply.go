@@ -1,0 +1,220 @@
+package ctl
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// runApply is `cfkctl apply FILE|- [--dry-run] [--prune] [--rolling]`
+// (REFERENCE §8.2): the text of FILE, ${BASE} replaced, goes to cfkd in one
+// `command apply` request (REFERENCE §1.4), which cfkd plans and applies as
+// one unit; the plan it answers is printed, and the services it could not
+// destroy or restart are printed on stderr (exit status 1).
+func runApply(s *session, args []string) error {
+	file := args[0]
+	text, err := applyText(s, file)
+	if err != nil {
+		return err
+	}
+	req := "command apply "
+	for _, o := range []struct {
+		on   bool
+		word string
+	}{{s.opts.dryRun, messages.ApplyDryRun}, {s.opts.prune, messages.ApplyPrune}, {s.opts.rolling, messages.ApplyRolling}} {
+		if o.on {
+			req += o.word + " "
+		}
+	}
+	req += messages.EncodeApplyData(text)
+	if len(req) > protocol.MaxLine {
+		return &userError{msg: fmt.Sprintf("%s: too large to apply: %d bytes once compressed, a request holds %d",
+			file, len(req), protocol.MaxLine)}
+	}
+	rep, err := s.request(req)
+	if err != nil {
+		return err
+	}
+	if rep.Err != nil {
+		if m := lineError.FindStringSubmatch(rep.Err.Error()); m != nil {
+			return &userError{msg: fmt.Sprintf("%s:%s: %s", file, m[1], m[2])}
+		}
+		return rep.Err
+	}
+	plan, failures, err := readApplyReply(rep.Lines)
+	if err != nil {
+		return err
+	}
+	if s.opts.json {
+		changes := make([]changeJSON, 0, len(plan))
+		for _, c := range plan {
+			changes = append(changes, changeJSONOf(c))
+		}
+		if failures == nil {
+			failures = []string{}
+		}
+		if err := writeJSON(s.env.stdout, applyJSON{OK: len(failures) == 0, DryRun: s.opts.dryRun,
+			Changes: changes, Failures: failures}); err != nil {
+			return err
+		}
+	} else {
+		if err := printLines(s, messages.PlanLines(plan)); err != nil {
+			return err
+		}
+		applyNotes(s, plan)
+		for _, f := range failures {
+			fmt.Fprintln(s.env.stderr, f)
+		}
+	}
+	if len(failures) > 0 {
+		return &silentError{}
+	}
+	return nil
+}
+
+// lineError is how cfkd names the line of the text it refuses.
+var lineError = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// applyText reads FILE (or standard input for -) as a config file is read
+// (protocol.ReadRequest: LF or CRLF, 64 KiB a line) and replaces ${BASE}.
+// Blank and comment lines are sent empty, so that cfkd's line numbers are
+// the file's.
+func applyText(s *session, file string) (string, error) {
+	var in io.Reader = s.env.stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return "", fmt.Errorf("apply: %w", err)
+		}
+		defer f.Close()
+		in = f
+	}
+	base, err := s.applyBase(file)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	r := bufio.NewReader(in)
+	for lineno := 1; ; lineno++ {
+		line, err := protocol.ReadRequest(r)
+		if err == io.EOF {
+			return b.String(), nil
+		}
+		if errors.Is(err, protocol.ErrLineTooLong) {
+			return "", &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, err)}
+		}
+		if err != nil {
+			return "", fmt.Errorf("apply: reading %s: %w", file, err)
+		}
+		line = strings.TrimSuffix(line, "\r")
+		if messages.IsBlank(line) {
+			line = ""
+		}
+		b.WriteString(strings.ReplaceAll(line, "${BASE}", base))
+		b.WriteByte('\n')
+	}
+}
+
+// applyBase is what ${BASE} stands for in apply: --basedir (made
+// absolute), else the directory of FILE made absolute (cfkd -c takes the
+// file's directory too, so that `cfkd -c FILE` then `cfkctl apply FILE`
+// find nothing to change), else for standard input the current directory.
+func (s *session) applyBase(file string) (string, error) {
+	if s.opts.basedir != "" || file == "-" {
+		return s.basedir()
+	}
+	dir := filepath.Dir(file)
+	if filepath.IsAbs(dir) {
+		return dir, nil
+	}
+	wd, err := s.env.getwd()
+	if err != nil {
+		return "", fmt.Errorf("apply: current directory for ${BASE}: %w", err)
+	}
+	return filepath.Join(wd, dir), nil
+}
+
+// readApplyReply splits cfkd's reply: the plan lines (or `no changes`),
+// then `NAME: MESSAGE` for each service that could not be destroyed or
+// restarted. A plan line that does not parse fails the command.
+func readApplyReply(lines []string) (plan []messages.Change, failures []string, err error) {
+	for i, l := range lines {
+		if l == messages.NoChanges && i == 0 {
+			continue
+		}
+		c, perr := messages.ParseChange(l)
+		if perr != nil {
+			if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "~ ") || strings.HasPrefix(l, "- ") {
+				return nil, nil, replyError(perr)
+			}
+			failures = append(failures, l)
+			continue
+		}
+		if failures != nil {
+			return nil, nil, replyError(fmt.Errorf("plan line %q after the failures", l))
+		}
+		plan = append(plan, c)
+	}
+	return plan, failures, nil
+}
+
+// replyError is a reply that cfkctl cannot read (the request is named
+// without its DATA).
+func replyError(err error) error { return fmt.Errorf("cfkd's reply to \"command apply\": %w", err) }
+
+// applyNotes says on stderr what the plan shows but an apply keeps.
+func applyNotes(s *session, plan []messages.Change) {
+	var services, others bool
+	for _, c := range plan {
+		if c.Op == messages.OpRemove {
+			if c.Kind == messages.KindService {
+				services = true
+			} else {
+				others = true
+			}
+		}
+	}
+	if services && !s.opts.prune {
+		fmt.Fprintln(s.env.stderr, "note: the services marked - are kept (--prune destroys them)")
+	}
+	if others {
+		fmt.Fprintln(s.env.stderr, "note: the sockets and proxies marked - are kept (cfkd cannot forget them)")
+	}
+}
+
+// applyJSON is the --json output of apply.
+type applyJSON struct {
+	OK       bool         `json:"ok"`
+	DryRun   bool         `json:"dry_run"`
+	Changes  []changeJSON `json:"changes"`
+	Failures []string     `json:"failures"`
+}
+
+type changeJSON struct {
+	Op    string   `json:"op"`
+	Kind  string   `json:"kind"`
+	Name  string   `json:"name"`
+	Attrs []string `json:"attrs"`
+}
+
+func changeJSONOf(c messages.Change) changeJSON {
+	attrs := c.Attrs
+	if attrs == nil {
+		attrs = []string{}
+	}
+	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs}
+}
+
+// silentError: the command has printed why it fails; exit status 1 and
+// nothing more.
+type silentError struct{}
+
+func (*silentError) Error() string { return "" }

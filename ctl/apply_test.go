@@ -1,0 +1,94 @@
+package ctl
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// applyReq is the request cfkctl sends for text.
+func applyReq(opts, text string) string {
+	if opts != "" {
+		opts += " "
+	}
+	return "command apply " + opts + messages.EncodeApplyData(text)
+}
+
+func TestApply(t *testing.T) {
+	conf := "# services\nservice a cmd=${BASE}/bin/a   # trailing\n\n\tservice b cmd=sleep 1\r\ncommand start all\n"
+	file := writeFile(t, conf)
+	dir := filepath.Dir(file)
+	sent := "\nservice a cmd=" + dir + "/bin/a   # trailing\n\n\tservice b cmd=sleep 1\ncommand start all\n"
+	plan := ok("~ a: cmd, add_env", "+ b", "- old", "- socket s")
+	usage := "usage: cfkctl apply FILE|-\nRun 'cfkctl help apply' for details.\n"
+	for _, tc := range []cmdCase{
+		{name: "plan, notes", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): plan},
+			reqs:   []string{applyReq("", sent)},
+			stdout: "~ a: cmd, add_env\n+ b\n- old\n- socket s\n",
+			stderr: "note: the services marked - are kept (--prune destroys them)\n" +
+				"note: the sockets and proxies marked - are kept (cfkd cannot forget them)\n"},
+		{name: "options in order", args: []string{"--rolling", "apply", "--prune", file, "--dry-run"},
+			replies: map[string]string{applyReq("dry-run prune rolling", sent): ok("- old")},
+			reqs:    []string{applyReq("dry-run prune rolling", sent)}, stdout: "- old\n"},
+		{name: "no changes", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): ok("no changes")},
+			reqs: []string{applyReq("", sent)}, stdout: "no changes\n"},
+		{name: "basedir", args: []string{"apply", file, "--basedir", "/srv"},
+			replies: map[string]string{applyReq("", strings.ReplaceAll(sent, dir, "/srv")): ok("no changes")},
+			reqs:    []string{applyReq("", strings.ReplaceAll(sent, dir, "/srv"))}, stdout: "no changes\n"},
+		{name: "stdin: the current directory", args: []string{"apply", "-"}, cfg: runCfg{stdin: conf, wd: "/w"},
+			replies: map[string]string{applyReq("", strings.ReplaceAll(sent, dir, "/w")): ok("no changes")},
+			reqs:    []string{applyReq("", strings.ReplaceAll(sent, dir, "/w"))}, stdout: "no changes\n"},
+		{name: "relative file", args: []string{"apply", "conf/x.conf"}, cfg: runCfg{stdin: conf, wd: "/nowhere"},
+			code: ExitError, stderr: "cfkctl: apply: open conf/x.conf: no such file or directory\n"},
+		{name: "failures", args: []string{"apply", file, "--rolling"},
+			replies: map[string]string{applyReq("rolling", sent): ok("~ a: cmd", "~ b: cmd",
+				"a: Service 'a' did not come back up: fail (Exited with error 1)", "b: not restarted: the rolling restart stopped at a")},
+			reqs: []string{applyReq("rolling", sent)}, code: ExitError, stdout: "~ a: cmd\n~ b: cmd\n",
+			stderr: "a: Service 'a' did not come back up: fail (Exited with error 1)\nb: not restarted: the rolling restart stopped at a\n"},
+		{name: "a line refused", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): fail("line 2: invalid property 'x'")},
+			reqs:    []string{applyReq("", sent)}, code: ExitError, stderr: file + ":2: invalid property 'x'\n"},
+		{name: "refused whole", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): fail("not authorized")},
+			reqs:    []string{applyReq("", sent)}, code: ExitError, stderr: "not authorized\n"},
+		{name: "a malformed plan line", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): ok("+ 9lives")},
+			reqs:    []string{applyReq("", sent)}, code: ExitError,
+			stderr: "cfkctl: cfkd's reply to \"command apply\": malformed plan line: invalid name \"9lives\"\n"},
+		{name: "json", args: []string{"apply", file, "--json"}, replies: map[string]string{applyReq("", sent): plan},
+			reqs: []string{applyReq("", sent)},
+			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":["cmd","add_env"]},` +
+				`{"op":"+","kind":"service","name":"b","attrs":[]},{"op":"-","kind":"service","name":"old","attrs":[]},` +
+				`{"op":"-","kind":"socket","name":"s","attrs":[]}],"failures":[]}` + "\n"},
+		{name: "json failures", args: []string{"apply", file, "--json", "--dry-run"},
+			replies: map[string]string{applyReq("dry-run", sent): ok("no changes", "a: it failed")},
+			reqs:    []string{applyReq("dry-run", sent)}, code: ExitError,
+			stdout: `{"ok":false,"dry_run":true,"changes":[],"failures":["a: it failed"]}` + "\n"},
+		{name: "no file", args: []string{"apply"}, code: ExitUsage,
+			stderr: "cfkctl: apply takes exactly one argument: FILE|-\n" + usage},
+		{name: "--prune elsewhere", args: []string{"status", "--prune"}, code: ExitUsage,
+			stderr: "cfkctl: --prune only applies to apply\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
+		{name: "--dry-run elsewhere", args: []string{"load", "-", "--dry-run"}, code: ExitUsage,
+			stderr: "cfkctl: --dry-run only applies to apply\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+func TestApplyTooLarge(t *testing.T) {
+	// incompressible: a new random-looking command per line
+	var b strings.Builder
+	x := uint64(1)
+	for b.Len() < 200<<10 {
+		x = x*6364136223846793005 + 1442695040888963407
+		b.WriteString("service s" + itoa(int64(x>>40)) + " cmd=" + itoa(int64(x>>3)) + "\n")
+	}
+	file := writeFile(t, b.String())
+	f := newFakeServer(t, nil)
+	r := runCtl(t, f, runCfg{}, "apply", file)
+	if r.code != ExitError || !strings.HasPrefix(r.stderr, file+": too large to apply: ") || f.connections() != 0 {
+		t.Fatalf("code %d, stderr %q, %d connections", r.code, r.stderr, f.connections())
+	}
+}

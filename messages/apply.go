@@ -1,0 +1,141 @@
+package messages
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// This file holds `command apply` (an extension, REFERENCE §1.4): the
+// declarations of a whole config file, sent in one request line so that
+// cfkd applies them as one unit. The line is
+//
+//	command apply [dry-run] [prune] [rolling] DATA
+//
+// DATA being the standard base64 of the gzip of the file's text (lines
+// separated by "\n"; blank, comment and `command` lines are allowed and
+// skipped). Compression lets a config file of several hundred kilobytes
+// fit the 64 KiB of a request line (REFERENCE §1.5): such files repeat
+// themselves.
+
+// MaxApplyText bounds the text of an apply once decompressed (16 MiB): a
+// small DATA cannot make cfkd inflate gigabytes.
+const MaxApplyText = 16 << 20
+
+// The options of `command apply`.
+const (
+	ApplyDryRun  = "dry-run" // print the plan, change nothing
+	ApplyPrune   = "prune"   // destroy the services that the text does not declare
+	ApplyRolling = "rolling" // restart the changed services one at a time
+)
+
+// ErrApplyNoData: `command apply` without DATA.
+var ErrApplyNoData = errors.New("apply needs the declarations: command apply [dry-run] [prune] [rolling] DATA")
+
+// Apply is `command apply [OPTIONS] DATA`: Want is what the text declares,
+// built as cfkd builds its own declarations (Declare); cfkd makes its
+// declarations equal to it (see PlanOf).
+type Apply struct {
+	DryRun  bool
+	Prune   bool
+	Rolling bool
+	Want    Declarations
+}
+
+// NeedsPrivilege implements Statement: an apply declares services (a dry
+// run only reads, and is allowed on a command-only console).
+func (a Apply) NeedsPrivilege() bool { return !a.DryRun }
+
+var _ Statement = Apply{}
+
+// parseApply reads the arguments of `command apply`: options, then DATA
+// (always the last word).
+func parseApply(args []string) (Statement, error) {
+	if len(args) == 0 {
+		return nil, ErrApplyNoData
+	}
+	var a Apply
+	for _, w := range args[:len(args)-1] {
+		switch w {
+		case ApplyDryRun:
+			a.DryRun = true
+		case ApplyPrune:
+			a.Prune = true
+		case ApplyRolling:
+			a.Rolling = true
+		default:
+			return nil, fmt.Errorf("unknown apply option '%s'", w)
+		}
+	}
+	text, err := DecodeApplyData(args[len(args)-1])
+	if err != nil {
+		return nil, err
+	}
+	want, err := declareText(text)
+	if err != nil {
+		return nil, err
+	}
+	a.Want = want
+	return a, nil
+}
+
+// EncodeApplyData is DATA for text: the standard base64 of its gzip.
+func EncodeApplyData(text string) string {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression) // a valid level: no error
+	zw.Write([]byte(text))                                 // a bytes.Buffer does not fail
+	zw.Close()
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// DecodeApplyData is the inverse of EncodeApplyData. Text longer than
+// MaxApplyText is an error.
+func DecodeApplyData(data string) (string, error) {
+	z, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return "", fmt.Errorf("apply: the declarations are not base64: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return "", fmt.Errorf("apply: the declarations are not gzip: %v", err)
+	}
+	b, err := io.ReadAll(io.LimitReader(zr, MaxApplyText+1))
+	if err != nil {
+		return "", fmt.Errorf("apply: the declarations are not gzip: %v", err)
+	}
+	if len(b) > MaxApplyText {
+		return "", fmt.Errorf("apply: the declarations are longer than %d bytes", MaxApplyText)
+	}
+	return string(b), nil
+}
+
+// declareText parses every line of text and builds the declarations it
+// makes (see Declare). Blank and comment lines are skipped, and so are
+// `command` lines once they parse: a broken file is refused whole, as
+// `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`.
+func declareText(text string) (Declarations, error) {
+	d := NewDeclarations()
+	for n, line := range strings.Split(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if IsBlank(line) {
+			continue
+		}
+		if w := fields(Clean(line)); len(w) >= 2 && w[0] == "command" && w[1] == string(VerbApply) {
+			// Refused before it is decoded: nested DATA would multiply
+			// the work of one request.
+			return Declarations{}, fmt.Errorf("line %d: apply cannot be nested", n+1)
+		}
+		st, err := Parse(line)
+		if err == nil {
+			err = d.declare(st)
+		}
+		if err != nil {
+			return Declarations{}, fmt.Errorf("line %d: %w", n+1, err)
+		}
+	}
+	return d, nil
+}

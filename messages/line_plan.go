@@ -1,0 +1,125 @@
+package messages
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The lines of a plan, as `command apply` answers them (REFERENCE §1.6):
+//
+//	+ NAME                  a service to declare
+//	~ NAME: ATTR, ATTR      a service whose attributes change
+//	- NAME                  a service that the new declarations leave out
+//	+ socket NAME           the same for a socket ...
+//	~ proxy NAME: ATTR      ... and for a proxy
+//
+// or the one line `no changes`.
+
+// NoChanges is the whole plan when there is nothing to change.
+const NoChanges = "no changes"
+
+// PlanLines writes a plan: one line per change, or NoChanges.
+func PlanLines(plan []Change) []string {
+	if len(plan) == 0 {
+		return []string{NoChanges}
+	}
+	lines := make([]string, len(plan))
+	for i, c := range plan {
+		lines[i] = c.Format()
+	}
+	return lines
+}
+
+// Format writes the plan line of c.
+func (c Change) Format() string {
+	var b strings.Builder
+	b.WriteByte(byte(c.Op))
+	b.WriteByte(' ')
+	if c.Kind != KindService {
+		b.WriteString(string(c.Kind))
+		b.WriteByte(' ')
+	}
+	b.WriteString(c.Name)
+	if len(c.Attrs) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strings.Join(c.Attrs, ", "))
+	}
+	return b.String()
+}
+
+// ParseChange reads a plan line (not NoChanges): exactly what Format
+// writes of a valid Change (see Validate).
+func ParseChange(line string) (Change, error) {
+	const kind = "plan"
+	if len(line) < 3 || line[1] != ' ' {
+		return Change{}, lineErr(kind, "want OP NAME, got %q", line)
+	}
+	c := Change{Op: ChangeOp(line[0]), Kind: KindService}
+	head, attrs, hasAttrs := strings.Cut(line[2:], ": ")
+	if hasAttrs {
+		c.Attrs = strings.Split(attrs, ", ")
+	}
+	words := strings.Split(head, " ")
+	switch len(words) {
+	case 1:
+		c.Name = words[0]
+	case 2:
+		c.Kind, c.Name = DeclKind(words[0]), words[1]
+		if c.Kind == KindService {
+			return Change{}, lineErr(kind, "a service is written without its kind: %q", line)
+		}
+	default:
+		return Change{}, lineErr(kind, "want [KIND] NAME, got %q", head)
+	}
+	if err := c.Validate(); err != nil {
+		return Change{}, err
+	}
+	return c, nil
+}
+
+// Validate reports what keeps c from being written and read back as it
+// is: an unknown op or kind, an invalid name, attributes on anything but
+// a `~` (which needs at least one), an attribute that is not a word of
+// lower-case letters and `_`.
+func (c Change) Validate() error {
+	const kind = "plan"
+	switch c.Op {
+	case OpAdd, OpChange, OpRemove:
+	default:
+		return lineErr(kind, "unknown op %q (want +, ~ or -)", string(rune(c.Op)))
+	}
+	switch c.Kind {
+	case KindService, KindSocket, KindProxy:
+	default:
+		return lineErr(kind, "unknown kind %q", c.Kind)
+	}
+	if !ValidName(c.Name) {
+		return lineErr(kind, "invalid name %q", c.Name)
+	}
+	if (c.Op == OpChange) != (len(c.Attrs) > 0) {
+		return lineErr(kind, "attributes go with ~ only, and ~ needs at least one")
+	}
+	for _, a := range c.Attrs {
+		if !isAttrWord(a) {
+			return lineErr(kind, "invalid attribute %q", a)
+		}
+	}
+	return nil
+}
+
+func isAttrWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// String is the plan line (for messages and tests).
+func (c Change) String() string { return c.Format() }
+
+var _ fmt.Stringer = Change{}

@@ -1,0 +1,52 @@
+package messages
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestChangeLines(t *testing.T) {
+	for _, tc := range []struct {
+		c    Change
+		line string
+	}{
+		{Change{Op: OpAdd, Kind: KindService, Name: "web4"}, "+ web4"},
+		{Change{Op: OpChange, Kind: KindService, Name: "web1", Attrs: []string{"cmd", "add_env"}}, "~ web1: cmd, add_env"},
+		{Change{Op: OpRemove, Kind: KindService, Name: "old"}, "- old"},
+		{Change{Op: OpAdd, Kind: KindSocket, Name: "web"}, "+ socket web"},
+		{Change{Op: OpChange, Kind: KindSocket, Name: "web", Attrs: []string{"service"}}, "~ socket web: service"},
+		{Change{Op: OpRemove, Kind: KindProxy, Name: "p"}, "- proxy p"},
+		// a service called socket or proxy
+		{Change{Op: OpAdd, Kind: KindService, Name: "socket"}, "+ socket"},
+		{Change{Op: OpChange, Kind: KindService, Name: "proxy", Attrs: []string{"cmd"}}, "~ proxy: cmd"},
+	} {
+		if got := tc.c.Format(); got != tc.line {
+			t.Errorf("Format(%+v) = %q, want %q", tc.c, got, tc.line)
+		}
+		got, err := ParseChange(tc.line)
+		if err != nil || !reflect.DeepEqual(got, tc.c) {
+			t.Errorf("ParseChange(%q) = %+v, %v", tc.line, got, err)
+		}
+	}
+	for _, bad := range []string{
+		"", "no changes", "+", "+web", "* web", "+ 1web", "~ web", "+ web: cmd", "~ web: ", "~ web: Cmd",
+		"+ service web", "+ daemon web", "+ socket web x", "~ web: cmd,desc", "web1: Service 'web1' failed",
+	} {
+		if c, err := ParseChange(bad); err == nil {
+			t.Errorf("ParseChange(%q) = %+v, want an error", bad, c)
+		}
+	}
+}
+
+func FuzzChangeRoundTrip(f *testing.F) {
+	f.Add(byte('~'), "", "web1", "cmd", "add_env", "~ web1: cmd, add_env")
+	f.Add(byte('+'), "socket", "web", "", "", "- proxy p")
+	f.Add(byte('-'), "service", "a b", "x,y", "", "+ socket")
+	f.Fuzz(func(t *testing.T, op byte, kind, name, a1, a2, raw string) {
+		if kind == "" {
+			kind = string(KindService)
+		}
+		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2)}
+		roundTrip(t, x, raw, ParseChange, func(a, b Change) bool { return reflect.DeepEqual(a, b) }, true)
+	})
+}

@@ -1,0 +1,259 @@
+package messages
+
+import (
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// This file holds the comparison behind `command apply` (REFERENCE §1.4):
+// a set of declarations built the way cfkd builds its own, and the plan
+// that turns one set into another. The comparison is of the configuration
+// values themselves (ServiceConfig, SocketConfig, ProxyConfig), field by
+// field: an attribute a file leaves out has its default on both sides, and
+// two spellings of one value (`yes` and `1`, `0.50` and `.5`) are equal.
+
+// Declarations is a set of services, sockets and proxies as declared, by
+// name: what a config file declares, or what cfkd holds. Built once, then
+// never mutated.
+type Declarations struct {
+	Services map[string]ServiceConfig
+	Sockets  map[string]SocketConfig
+	Proxies  map[string]ProxyConfig
+}
+
+// NewDeclarations returns an empty set.
+func NewDeclarations() Declarations {
+	return Declarations{
+		Services: map[string]ServiceConfig{},
+		Sockets:  map[string]SocketConfig{},
+		Proxies:  map[string]ProxyConfig{},
+	}
+}
+
+// Declare runs statements in order on an empty set, as cfkd runs the lines
+// of a config file on a fresh start: a service, socket or proxy is created
+// with its defaults on its first mention, `proxy P service S ...` declares
+// P too and puts S under it. ControlCommand statements are skipped.
+func Declare(stmts []Statement) (Declarations, error) {
+	d := NewDeclarations()
+	for _, st := range stmts {
+		if err := d.declare(st); err != nil {
+			return Declarations{}, err
+		}
+	}
+	return d, nil
+}
+
+// declare runs one statement on d (which is being built).
+func (d Declarations) declare(st Statement) error {
+	switch m := st.(type) {
+	case SetServiceAttr:
+		cfg, ok := d.Services[m.Service]
+		if !ok {
+			cfg = NewServiceConfig(m.Service)
+		}
+		cfg, err := cfg.Apply(m.Attr, m.Value)
+		if err != nil {
+			return err
+		}
+		if m.Proxy != "" {
+			if _, ok := d.Proxies[m.Proxy]; !ok {
+				d.Proxies[m.Proxy] = NewProxyConfig(m.Proxy)
+			}
+			cfg.Proxy = m.Proxy
+		}
+		d.Services[m.Service] = cfg
+	case SetSocketAttr:
+		cfg, ok := d.Sockets[m.Socket]
+		if !ok {
+			cfg = SocketConfig{Name: m.Socket}
+		}
+		cfg, err := cfg.Apply(m.Attr, m.Value)
+		if err != nil {
+			return err
+		}
+		d.Sockets[m.Socket] = cfg
+	case SetProxyAttr:
+		cfg, ok := d.Proxies[m.Proxy]
+		if !ok {
+			cfg = NewProxyConfig(m.Proxy)
+		}
+		cfg, err := cfg.Apply(m.Attr, m.Value)
+		if err != nil {
+			return err
+		}
+		d.Proxies[m.Proxy] = cfg
+	}
+	return nil
+}
+
+// The kinds of declaration a change is about.
+type DeclKind string
+
+// The kinds.
+const (
+	KindService DeclKind = "service"
+	KindSocket  DeclKind = "socket"
+	KindProxy   DeclKind = "proxy"
+)
+
+// ChangeOp is what a change does.
+type ChangeOp byte
+
+// The operations, as a plan line writes them.
+const (
+	OpAdd    ChangeOp = '+' // declared by the new set only
+	OpChange ChangeOp = '~' // declared by both, with different attributes
+	OpRemove ChangeOp = '-' // declared by the old set only
+)
+
+// Change is one line of a plan (see line_plan.go for its text).
+type Change struct {
+	Op    ChangeOp
+	Kind  DeclKind
+	Name  string
+	Attrs []string // OpChange: the attributes that differ, in the order of REFERENCE §1.1-§1.3; else nil
+}
+
+// PlanOf is what turns have into want: services, then sockets, then
+// proxies, each by name. Empty when they are equal.
+func PlanOf(have, want Declarations) []Change {
+	var plan []Change
+	plan = appendChanges(plan, KindService, have.Services, want.Services, DiffService)
+	plan = appendChanges(plan, KindSocket, have.Sockets, want.Sockets, DiffSocket)
+	return appendChanges(plan, KindProxy, have.Proxies, want.Proxies, DiffProxy)
+}
+
+func appendChanges[C any](plan []Change, kind DeclKind, have, want map[string]C, diff func(a, b C) []string) []Change {
+	names := make([]string, 0, len(have)+len(want))
+	for n := range have {
+		names = append(names, n)
+	}
+	for n := range want {
+		if _, ok := have[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		h, inHave := have[n]
+		w, inWant := want[n]
+		switch {
+		case !inHave:
+			plan = append(plan, Change{Op: OpAdd, Kind: kind, Name: n})
+		case !inWant:
+			plan = append(plan, Change{Op: OpRemove, Kind: kind, Name: n})
+		default:
+			if attrs := diff(h, w); len(attrs) > 0 {
+				plan = append(plan, Change{Op: OpChange, Kind: kind, Name: n, Attrs: attrs})
+			}
+		}
+	}
+	return plan
+}
+
+// The attribute each field of a configuration holds: what a plan line
+// names when the field differs. Cmd and Argv are both `cmd`; a service's
+// Proxy is `proxy` (set by `proxy P service S ...`). Every field but Name
+// must be listed (a test checks it); one that is not is named by its Go
+// name in lower case rather than ignored.
+var (
+	serviceFieldAttrs = map[string]string{
+		"Cmd": string(SvcCmd), "Argv": string(SvcCmd), "Desc": string(SvcDesc), "Tags": string(SvcTags),
+		"Env": string(SvcAddEnv), "TieStdinTo": string(SvcTieStdinTo), "ListenSockets": string(SvcListenSockets),
+		"IgnoreStdout": string(SvcIgnoreStdout), "IgnoreStderr": string(SvcIgnoreStderr),
+		"RespawnOnFail": string(SvcRespawnOnFail), "RespawnOnStop": string(SvcRespawnOnStop),
+		"MaxRetries": string(SvcRespawnMaxRetries), "StartWait": string(SvcStartwaitSecs),
+		"StopWait": string(SvcStopwaitSecs), "RestartMaxDelay": string(SvcRestartMaxDelaySecs),
+		"RestartReset": string(SvcRestartResetSecs), "NoNewSession": string(SvcNoNewSession),
+		"Cwd": string(SvcCwd), "User": string(SvcUser), "Group": string(SvcGroup), "Proxy": "proxy",
+		"Ready": string(SvcReady), "ReadyTimeout": string(SvcReadyTimeoutSecs), "Watchdog": string(SvcWatchdogSecs),
+		"StopSignal": string(SvcStopSignal), "SuccessCodes": string(SvcSuccessExitCodes),
+		"EnvFile": string(SvcEnvFile), "Requires": string(SvcRequires),
+	}
+	socketFieldAttrs = map[string]string{
+		"Host": string(SockHost), "Service": string(SockService), "Nonblocking": string(SockNonblocking),
+		"Qsize": string(SockListenQsize),
+	}
+	proxyFieldAttrs = map[string]string{
+		"Cmd": string(ProxyCmd), "Argv": string(ProxyCmd), "Desc": string(ProxyDesc),
+		"NoAuto": string(ProxyNoauto), "Env": string(ProxyAddEnv),
+	}
+)
+
+// DiffService names the attributes whose values differ between a and b.
+func DiffService(a, b ServiceConfig) []string { return diffFields(a, b, serviceFieldAttrs) }
+
+// DiffSocket names the attributes whose values differ between a and b.
+func DiffSocket(a, b SocketConfig) []string { return diffFields(a, b, socketFieldAttrs) }
+
+// DiffProxy names the attributes whose values differ between a and b.
+func DiffProxy(a, b ProxyConfig) []string { return diffFields(a, b, proxyFieldAttrs) }
+
+// diffFields compares two structs of the same type field by field (Name
+// aside) and names the attributes of those that differ, in field order,
+// each once. An empty slice equals nil; add_env pairs are compared as a
+// set (their order changes no environment: each key is there once).
+func diffFields(a, b any, attrs map[string]string) []string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	var out []string
+	for i := 0; i < va.NumField(); i++ {
+		f := va.Type().Field(i)
+		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) {
+			continue
+		}
+		attr, ok := attrs[f.Name]
+		if !ok {
+			attr = strings.ToLower(f.Name)
+		}
+		if !slices.Contains(out, attr) {
+			out = append(out, attr)
+		}
+	}
+	return out
+}
+
+func sameField(a, b reflect.Value) bool {
+	if a.Kind() == reflect.Slice && a.Len() == 0 && b.Len() == 0 {
+		return true
+	}
+	if ea, ok := a.Interface().([]EnvVar); ok {
+		return sameEnv(ea, b.Interface().([]EnvVar))
+	}
+	return reflect.DeepEqual(a.Interface(), b.Interface())
+}
+
+// sameEnv compares two lists of pairs with unique keys as sets.
+func sameEnv(a, b []EnvVar) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := make(map[string]string, len(a))
+	for _, e := range a {
+		m[e.Key] = e.Value
+	}
+	for _, e := range b {
+		if v, ok := m[e.Key]; !ok || v != e.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// labelAttrs are the attributes that are only labels: they change what
+// desc shows and what a tag selects, never the process.
+var labelAttrs = []string{string(SvcDesc), string(SvcTags)}
+
+// NeedsRestart reports whether a change of these service attributes
+// concerns the process, so that a running one must be restarted for the
+// change to take effect: any attribute but desc and tags.
+func NeedsRestart(attrs []string) bool {
+	for _, a := range attrs {
+		if !slices.Contains(labelAttrs, a) {
+			return true
+		}
+	}
+	return false
+}

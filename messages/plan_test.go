@@ -1,0 +1,220 @@
+package messages
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// declareLines runs config lines through Parse and Declare.
+func declareLines(t *testing.T, text string) Declarations {
+	t.Helper()
+	var stmts []Statement
+	for _, l := range strings.Split(text, "\n") {
+		if IsBlank(l) {
+			continue
+		}
+		st, err := Parse(l)
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		stmts = append(stmts, st)
+	}
+	d, err := Declare(stmts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func planText(p []Change) string { return strings.Join(PlanLines(p), "\n") }
+
+// TestPlanDefaultsAndSpellings: what a file leaves out has its default on
+// both sides; spellings of one value are equal; add_env is a set.
+func TestPlanDefaultsAndSpellings(t *testing.T) {
+	have := declareLines(t, `
+service a cmd=sleep 1
+service a respawn_on_fail=1
+service a startwait_secs=1
+service a add_env=A=1
+service a add_env=B=2
+service a tags=x, y,x
+service a desc=
+service b cmd=["sleep","1"]
+socket s host=[::1]
+socket s service=80
+socket s listen_qsize=MAX
+proxy p noauto=no
+`)
+	want := declareLines(t, `
+service a add_env=B=2
+service a cmd="sleep 1"
+service a add_env=A=1
+service a tags=x,y
+service a stopwait_secs=2.0
+service b cmd= ["sleep", "1"]
+socket s service=80
+socket s host=::1
+proxy p desc=
+`)
+	if p := PlanOf(have, want); len(p) != 0 {
+		t.Fatalf("equal declarations, plan:\n%s", planText(p))
+	}
+	if got := planText(nil); got != "no changes" {
+		t.Fatalf("empty plan: %q", got)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	have := declareLines(t, `
+service a cmd=sleep 1
+service a desc=old
+service b cmd=sleep 1
+service gone cmd=x
+proxy p service w cmd=w
+socket s host=127.0.0.1
+socket s service=80
+socket old host=unix/
+proxy oldp cmd=x
+`)
+	want := declareLines(t, `
+service a cmd=sleep 2
+service a startwait_secs=0.5
+service b cmd=sleep 1
+service b tags=web
+service new cmd=x
+service w cmd=w
+socket s host=127.0.0.1
+socket s service=81
+socket s nonblocking=1
+socket t host=unix/
+proxy p cmd=["p"]
+proxy q noauto=1
+`)
+	got := planText(PlanOf(have, want))
+	wantText := strings.Join([]string{
+		"~ a: cmd, desc, startwait_secs",
+		"~ b: tags",
+		"- gone",
+		"+ new",
+		"~ w: proxy",
+		"- socket old",
+		"~ socket s: service, nonblocking",
+		"+ socket t",
+		"- proxy oldp",
+		"~ proxy p: cmd",
+		"+ proxy q",
+	}, "\n")
+	if got != wantText {
+		t.Fatalf("plan\n got:\n%s\nwant:\n%s", got, wantText)
+	}
+}
+
+// TestDiffEveryField: every field of the three configurations is compared
+// and named by its attribute. A field added to a configuration without an
+// entry in the tables of plan.go fails here.
+func TestDiffEveryField(t *testing.T) {
+	check := func(v any, attrs map[string]string, diff func(a, b reflect.Value) []string) {
+		typ := reflect.TypeOf(v)
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			if f.Name == "Name" {
+				continue
+			}
+			attr, ok := attrs[f.Name]
+			if !ok {
+				t.Errorf("%s.%s has no attribute name in plan.go", typ.Name(), f.Name)
+				continue
+			}
+			a, b := reflect.New(typ).Elem(), reflect.New(typ).Elem()
+			a.Set(reflect.ValueOf(v))
+			b.Set(reflect.ValueOf(v))
+			setOther(b.Field(i))
+			if got := diff(a, b); !slices.Equal(got, []string{attr}) {
+				t.Errorf("%s.%s changed: diff %q, want [%s]", typ.Name(), f.Name, got, attr)
+			}
+		}
+	}
+	check(NewServiceConfig("a"), serviceFieldAttrs, func(a, b reflect.Value) []string {
+		return DiffService(a.Interface().(ServiceConfig), b.Interface().(ServiceConfig))
+	})
+	check(SocketConfig{Name: "s"}, socketFieldAttrs, func(a, b reflect.Value) []string {
+		return DiffSocket(a.Interface().(SocketConfig), b.Interface().(SocketConfig))
+	})
+	check(NewProxyConfig("p"), proxyFieldAttrs, func(a, b reflect.Value) []string {
+		return DiffProxy(a.Interface().(ProxyConfig), b.Interface().(ProxyConfig))
+	})
+	// every attribute of the language is a name the tables use
+	names := map[string]bool{}
+	for _, m := range []map[string]string{serviceFieldAttrs, socketFieldAttrs, proxyFieldAttrs} {
+		for _, a := range m {
+			names[a] = true
+		}
+	}
+	for a := range serviceAttrs {
+		if !names[string(a)] {
+			t.Errorf("service attribute %s is no field's", a)
+		}
+	}
+}
+
+// setOther sets v to a value different from its current one.
+func setOther(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Int, reflect.Int64:
+		v.SetInt(v.Int() + 1)
+	case reflect.Slice:
+		e := reflect.New(v.Type().Elem()).Elem()
+		if e.Kind() == reflect.String {
+			e.SetString("x")
+		}
+		v.Set(reflect.Append(v, e))
+	default:
+		panic("setOther: add the kind " + v.Kind().String())
+	}
+}
+
+func TestNeedsRestart(t *testing.T) {
+	for _, tc := range []struct {
+		attrs []string
+		want  bool
+	}{
+		{[]string{"desc"}, false},
+		{[]string{"tags", "desc"}, false},
+		{[]string{"desc", "cmd"}, true},
+		{[]string{"stopwait_secs"}, true},
+		{[]string{"proxy"}, true},
+		{[]string{"requires"}, true}, // an attribute not known here restarts
+	} {
+		if got := NeedsRestart(tc.attrs); got != tc.want {
+			t.Errorf("NeedsRestart(%q) = %v", tc.attrs, got)
+		}
+	}
+}
+
+// TestDeclareLikeTheController: a later `service S` keeps the proxy; a
+// later `proxy P2 service S` moves it; unset restores defaults.
+func TestDeclare(t *testing.T) {
+	d := declareLines(t, `
+proxy p service s cmd=x
+service s respawn_max_retries=3
+service s respawn_max_retries=
+service s stopwait_secs=0.25
+proxy q service s desc=moved
+command start all
+`)
+	want := NewServiceConfig("s")
+	want.Cmd, want.StopWait, want.Desc, want.Proxy = "x", 250*time.Millisecond, "moved", "q"
+	if !reflect.DeepEqual(d.Services["s"], want) {
+		t.Fatalf("got %+v\nwant %+v", d.Services["s"], want)
+	}
+	if len(d.Proxies) != 2 || d.Proxies["p"].Name != "p" || d.Proxies["q"].Name != "q" {
+		t.Fatalf("proxies %+v", d.Proxies)
+	}
+}
