@@ -44,10 +44,11 @@ func TestDetachOnTCPPortZero(t *testing.T) {
 	d := &daemon{t: t, home: home}
 	c := d.dialTCP(addr)
 	c.raw("command version\r\n", "cfk "+messages.Version+"\nOK\r\n")
-	log, err := os.ReadFile(filepath.Join(home, "cfkd.log"))
-	if err != nil || !strings.Contains(string(log), "admin console listening on "+addr+" ") {
-		t.Errorf("the log does not name %s: %v\n%s", addr, err, log)
-	}
+	// cfkd's log is written by a flusher: wait for the line
+	c.until("the log names "+addr, func() bool {
+		log, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
+		return strings.Contains(string(log), "admin console listening on "+addr+" ")
+	})
 	if l := c.ok("command shutdown"); len(l) != 1 || l[0] != "done 0" {
 		t.Fatalf("shutdown %q", l)
 	}
