@@ -111,6 +111,7 @@ the service has no process).`,
 			short: "describe services: tags, description, proxy, command, requires",
 			long: `Prints one line per service:
   NAME: tags="..." desc="..." proxy="..." cmd="..." requires="..."
+      last_exit="exit 1 at DATE" restarts=N
 leaving out what is not set. With --json: an array of {name, tags, desc,
 proxy, cmd, requires}. It is asked as "command inspect SELECTOR"; from a
 cfkd that does not know inspect, as "command desc SELECTOR", without

@@ -229,8 +229,10 @@ func TestDescAndList(t *testing.T) {
 			reqs:   []string{"command inspect service svc1", "command inspect tag web"},
 			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100" requires="db, cache"` + "\n"},
 		{name: "desc json", args: []string{"desc", "--json"}, replies: replies, reqs: []string{"command inspect all"},
-			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":["db","cache"]},` +
-				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":[]}]` + "\n"},
+			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":["db","cache"],` +
+				`"restarts":0,"last_exit":null,"last_exit_time":null},` +
+				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":[],` +
+				`"restarts":0,"last_exit":null,"last_exit_time":null}]` + "\n"},
 		{name: "desc from a cfkd without inspect", args: []string{"desc"}, replies: old,
 			reqs:   []string{"command inspect all", "command desc all"},
 			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n" + `svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},
@@ -239,8 +241,10 @@ func TestDescAndList(t *testing.T) {
 			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100"` + "\n"},
 		{name: "desc json from a cfkd without inspect", args: []string{"desc", "--json"}, replies: old,
 			reqs: []string{"command inspect all", "command desc all"},
-			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":null},` +
-				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":null}]` + "\n"},
+			stdout: `[{"name":"svc1","tags":["web","prod"],"desc":"a \"sleeper\"","proxy":null,"cmd":"sleep 100","requires":null,` +
+				`"restarts":null,"last_exit":null,"last_exit_time":null},` +
+				`{"name":"svc2","tags":[],"desc":null,"proxy":"p1","cmd":"[\"perl\",\"x.pl\"]","requires":null,` +
+				`"restarts":null,"last_exit":null,"last_exit_time":null}]` + "\n"},
 		{name: "list", args: []string{"list"}, replies: replies, reqs: []string{"command list"}, stdout: "svc1\nsvc2\n"},
 		{name: "list json", args: []string{"list", "--json"}, replies: replies, reqs: []string{"command list"}, stdout: `["svc1","svc2"]` + "\n"},
 		{name: "empty list json", args: []string{"list", "--json"}, replies: empty, reqs: []string{"command list"}, stdout: "[]\n"},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -102,6 +103,10 @@ type descOf struct {
 	messages.DescLine
 	requires []string
 	known    bool
+	// what inspect adds: restarts since declared, the last end and when
+	restarts     int
+	lastExit     string
+	lastExitTime time.Time
 }
 
 // formatDesc is `NAME: tags="..." desc="..." proxy="..." cmd="..."
@@ -109,11 +114,18 @@ type descOf struct {
 // original did.
 func formatDesc(d descOf) string {
 	parts := []string{d.Name + ":"}
+	last := ""
+	if d.lastExit != "" {
+		last = d.lastExit + " at " + d.lastExitTime.Local().Format("Mon Jan 2 15:04:05 2006")
+	}
 	for _, kv := range [][2]string{{"tags", strings.Join(d.Tags, ", ")}, {"desc", d.Desc}, {"proxy", d.Proxy},
-		{"cmd", d.Cmd}, {"requires", strings.Join(d.requires, ", ")}} {
+		{"cmd", d.Cmd}, {"requires", strings.Join(d.requires, ", ")}, {"last_exit", last}} {
 		if kv[1] != "" {
 			parts = append(parts, kv[0]+`="`+strings.ReplaceAll(kv[1], `"`, `\"`)+`"`)
 		}
+	}
+	if d.restarts > 0 {
+		parts = append(parts, fmt.Sprintf("restarts=%d", d.restarts))
 	}
 	return strings.Join(parts, " ")
 }
@@ -126,6 +138,9 @@ type descJSON struct {
 	Proxy    *string  `json:"proxy"`
 	Cmd      *string  `json:"cmd"`
 	Requires []string `json:"requires"` // null from a cfkd without inspect
+	Restarts *int     `json:"restarts"` // null from a cfkd without inspect
+	LastExit *string  `json:"last_exit"`
+	LastAt   *string  `json:"last_exit_time"`
 }
 
 func descJSONOf(d descOf) descJSON {
@@ -137,8 +152,12 @@ func descJSONOf(d descOf) descJSON {
 	if d.known {
 		requires = append([]string{}, d.requires...)
 	}
-	return descJSON{Name: d.Name, Tags: tags, Desc: nonEmpty(d.Desc), Proxy: nonEmpty(d.Proxy), Cmd: nonEmpty(d.Cmd),
+	j := descJSON{Name: d.Name, Tags: tags, Desc: nonEmpty(d.Desc), Proxy: nonEmpty(d.Proxy), Cmd: nonEmpty(d.Cmd),
 		Requires: requires}
+	if d.known {
+		j.Restarts, j.LastExit, j.LastAt = &d.restarts, nonEmpty(d.lastExit), rfc3339(d.lastExitTime)
+	}
+	return j
 }
 
 // gatherDesc asks `command inspect` of each selector (the desc line and
@@ -149,7 +168,8 @@ func gatherDesc(s *session, sels []string) ([]descOf, error) {
 	if err == nil {
 		out := make([]descOf, 0, len(infos))
 		for _, i := range infos {
-			out = append(out, descOf{DescLine: i.DescLine(), requires: i.Requires, known: true})
+			out = append(out, descOf{DescLine: i.DescLine(), requires: i.Requires, known: true,
+				restarts: i.Restarts, lastExit: i.LastExit, lastExitTime: i.LastExitTime})
 		}
 		return out, nil
 	}
