@@ -124,7 +124,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case messages.ControlCommand:
 		c.command(ctx, m)
 	case streamRequest:
-		ctx.Respond(c.streamCheck(m.cmd))
+		ctx.Respond(messages.Reply{Err: c.streamCheck(m.cmd)})
 	case messages.Apply:
 		c.apply(ctx, m)
 	case applyNext:

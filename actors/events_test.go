@@ -1,13 +1,17 @@
 package actors
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/eventstream"
 	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
@@ -287,4 +291,48 @@ func TestTailProxied(t *testing.T) {
 		t.Fatalf("tail ps 2: %q", got)
 	}
 	p.stopped("ps", 4242, killedBy(syscall.SIGKILL))
+}
+
+// TestConsoleStreams: through a real console and controller, a stream of
+// an unknown service is refused like a status of it, and a stream starts
+// once the controller says OK.
+func TestConsoleStreams(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, StartConsole{Listener: ln, Privileged: true}, deadline).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.tree.System.Root.Stop(res.(*actor.PID))
+	c, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(deadline))
+	if _, err := c.Write([]byte("command events service nosuch\r\ncommand tail nosuch follow\r\ncommand events tag web\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	for i := 0; i < 2; i++ {
+		if l, err := br.ReadString('\n'); err != nil || l != "ERROR: Couldn't find a valid service. bailing.\r\n" {
+			t.Fatalf("reply %d: %q, %v", i, l, err)
+		}
+	}
+	for end := time.Now().Add(deadline); r.tree.hub.n.Load() == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the stream never subscribed")
+		}
+	}
+	r.startRunning("other")
+	r.startRunning("a", "tags=web")
+	for i, want := range r.linesOf("a") {
+		if l, err := br.ReadString('\n'); err != nil || l != want+"\n" {
+			t.Fatalf("line %d: %q, %v; want %s", i, l, err, want)
+		}
+	}
 }
