@@ -439,7 +439,10 @@ func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger) {
 	io.reqBytes -= len(m.line)
 	io.reqs--
 	io.feed, io.log = f, log
-	if io.broken || io.abandoned || io.draining || io.inputDone {
+	switch {
+	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
+		f.Close()
+	case io.draining || io.inputDone:
 		f.end() // what it has queued (a tail's last lines) is written, then it ends
 	}
 	io.cond.Broadcast()
