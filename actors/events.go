@@ -24,11 +24,12 @@ import (
 // Lines of one service come in the order of its transitions, and every
 // feed sees the events in the same order (the hub's lock orders them).
 type eventHub struct {
-	mu    sync.Mutex
-	feeds map[*Feed]messages.Selector
-	n     atomic.Int32 // len(feeds): no formatting without a reader
-	es    *eventstream.EventStream
-	sub   *eventstream.Subscription
+	mu      sync.Mutex
+	stopped bool // the tree stopped: a new feed ends at once
+	feeds   map[*Feed]messages.Selector
+	n       atomic.Int32 // len(feeds): no formatting without a reader
+	es      *eventstream.EventStream
+	sub     *eventstream.Subscription
 }
 
 func newEventHub(es *eventstream.EventStream) *eventHub {
@@ -56,9 +57,13 @@ func (h *eventHub) subscribe(sel messages.Selector, b Backlog, onCut func()) *Fe
 		h.mu.Unlock()
 	}
 	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped {
+		f.end()
+		return f
+	}
 	h.feeds[f] = sel
 	h.n.Store(int32(len(h.feeds)))
-	h.mu.Unlock()
 	return f
 }
 
@@ -67,7 +72,7 @@ func (h *eventHub) stop() {
 	h.es.Unsubscribe(h.sub)
 	h.mu.Lock()
 	feeds := h.feeds
-	h.feeds = map[*Feed]messages.Selector{}
+	h.stopped, h.feeds = true, map[*Feed]messages.Selector{}
 	h.n.Store(0)
 	h.mu.Unlock()
 	for f := range feeds {
@@ -183,7 +188,8 @@ func (l *logHook) Fire(en *logrus.Entry) error {
 // declared.
 //
 // The feed holds at most b (DefaultBacklog when zero) of lines its reader
-// has not taken; past it the reader is cut off (see Feed). The lines are
+// has not taken; past it the reader is cut off (see Feed). It ends with
+// ErrFeedClosed when the tree stops. The lines are
 // shared between feeds: a reader must not modify them. This is what
 // `command events` streams; an HTTP handler uses it the same way:
 //
