@@ -259,11 +259,11 @@ func (c *connection) pump(ctx actor.Context) {
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
 			if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
-				c.asked = &cmd
+				c.asked = &cmd // the controller checks it; the OK starts the stream
 				ctx.Request(c.controller, streamRequest{cmd: cmd})
-				continue
+			} else {
+				ctx.Request(c.controller, st)
 			}
-			ctx.Request(c.controller, st)
 		}
 	}
 }
