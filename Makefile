@@ -77,7 +77,7 @@ FUZZ := ./messages:FuzzParse \
 # The reply-line codecs (messages/line*.go): ParseX(x.Format()) == x.
 FUZZ += ./messages:FuzzStatusLineRoundTrip ./messages:FuzzDescLineRoundTrip \
 	./messages:FuzzPidsLineRoundTrip ./messages:FuzzSocketLineRoundTrip ./messages:FuzzServiceInfoRoundTrip \
-	./messages:FuzzChangeRoundTrip
+	./messages:FuzzChangeRoundTrip ./messages:FuzzEventRoundTrip
 
 # Every fuzz target for FUZZTIME inputs (CI runs this).
 fuzz-short:

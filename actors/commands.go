@@ -32,6 +32,21 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 		ctx.Respond(c.socketLines())
 	case messages.VerbShutdown:
 		c.beginShutdown(ctx)
+	case messages.VerbTail, messages.VerbEvents:
+		if m.Streams() {
+			// a config file, or a caller of Tree.Exec: nothing to stream to
+			ctx.Respond(messages.ErrorReply(fmt.Errorf("'%s' streams: only on an admin connection", m.Verb)))
+			return
+		}
+		if err := c.streamCheck(m); err != nil {
+			ctx.Respond(messages.ErrorReply(err))
+			return
+		}
+		var lines []string
+		for _, l := range c.opts.tail.Last(m.Arg, m.Lines) {
+			lines = append(lines, string(l))
+		}
+		ctx.Respond(messages.Reply{Lines: lines})
 	default:
 		c.serviceVerb(ctx, m) // the multi-service verbs, or unknown command
 	}
@@ -89,6 +104,28 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 		return
 	}
 	c.fanOut(m.Verb, mk, ctx.Sender(), targets, nil)
+}
+
+// streamRequest is a connection asking whether it may turn into the stream
+// of cmd (`command events`, `command tail NAME follow`, REFERENCE §1.5):
+// the controller answers an empty OK, or the error, and the connection
+// subscribes on OK.
+type streamRequest struct{ cmd messages.ControlCommand }
+
+// streamCheck says whether events or tail may run: a service named (by
+// `service NAME` or by tail) must exist, as for status (REFERENCE §1.4).
+func (c *Controller) streamCheck(m messages.ControlCommand) error {
+	name := m.Arg
+	if m.Verb == messages.VerbEvents {
+		if m.Sel.Kind != messages.SelectService {
+			return nil
+		}
+		name = m.Sel.Name
+	}
+	if c.services[name] == nil {
+		return messages.ErrNoService
+	}
+	return nil
 }
 
 // haltService is the message of a shutdown to every service.

@@ -32,6 +32,20 @@ const (
 	MaxPendingRequests = 16 << 10
 )
 
+// streamCutGrace is how long a stream that was cut off (its client fell
+// behind by more than its backlog) has to write what was queued before and
+// its last line; a client that does not read them by then is closed
+// without them (REFERENCE §1.5).
+const streamCutGrace = 10 * time.Second
+
+// connStreams are what a connection streams from: the event lines, the
+// tails, and the backlog of a stream (REFERENCE §1.5).
+type connStreams struct {
+	hub     *eventHub
+	tail    *Tail
+	backlog Backlog
+}
+
 // errShuttingDown answers the requests a connection drops when cfkd
 // drains its consoles or stops.
 var errShuttingDown = errors.New("cfkd is shutting down")
@@ -89,12 +103,23 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 //
 // `exit`, or the client's end of input, stops the reader; the writer closes
 // the connection once every reply due is written.
+//
+// A stream (`command events`, `command tail NAME follow`) is a request
+// like the others until the controller says OK (it checks the selector or
+// the name); then, instead of a reply, the actor subscribes a Feed and
+// hands it to the writer, which writes it once the replies before are
+// written. From then on the requests queued or read are dropped unanswered
+// (the reader reads and drops lines until the end of input or `exit`, which
+// end the stream), and the writer writes the feed's lines as they come,
+// until it ends: closed by the end of input or a drain (what was queued is
+// written first), or cut off (its last line says how many lines were lost).
 type connection struct {
 	io         *connIO
 	privileged bool
 	controller *actor.PID
 	log        *logrus.Logger
 	limits     connLimits
+	streams    connStreams
 	peer       string
 	// queue holds the requests received and not yet sent to the
 	// controller, in order; head is the first one.
@@ -115,6 +140,10 @@ type connection struct {
 	// closed: the connection is gone; replies are dropped and the actor
 	// stops once no request is in flight.
 	closed bool
+	// asked: the request in flight asks for a stream (the controller's OK
+	// starts it); streaming: it started, nothing more is run.
+	asked     *messages.ControlCommand
+	streaming bool
 }
 
 // Receive implements actor.Actor.
@@ -122,10 +151,11 @@ func (c *connection) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.peer = peerName(c.io.conn)
+		c.io.peer = c.peer
 		c.log.Infof("new connection to admin from %s", c.peer)
 		c.io.start(ctx.ActorSystem().Root, ctx.Self())
 	case lineReceived:
-		if !c.closed {
+		if !c.closed && !c.streaming {
 			c.enqueue(m)
 			c.pump(ctx)
 		}
@@ -133,6 +163,13 @@ func (c *connection) Receive(ctx actor.Context) {
 		if !c.busy {
 			c.log.Warnf("connection %s: a reply came with no request in flight: dropped", c.peer)
 			return
+		}
+		if asked := c.asked; asked != nil {
+			c.asked = nil
+			if m.OK() && !c.closed {
+				c.startStream(*asked)
+				return
+			}
 		}
 		c.io.reply(c.inFlight, m)
 		c.inFlight, c.busy = lineReceived{}, false
@@ -221,8 +258,33 @@ func (c *connection) pump(ctx actor.Context) {
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
-			ctx.Request(c.controller, st)
+			if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
+				c.asked = &cmd // the controller checks it; the OK starts the stream
+				ctx.Request(c.controller, streamRequest{cmd: cmd})
+			} else {
+				ctx.Request(c.controller, st)
+			}
 		}
+	}
+}
+
+// startStream turns the connection into the stream cmd asked for, the
+// controller having said OK: a feed of event lines or of the service's
+// output, written once the replies before it are (REFERENCE §1.5). The
+// requests queued behind it are dropped, never run.
+func (c *connection) startStream(cmd messages.ControlCommand) {
+	var f *Feed
+	if cmd.Verb == messages.VerbEvents {
+		f = c.streams.hub.subscribe(cmd.Sel, c.streams.backlog, c.io.cutOff)
+	} else {
+		f = c.streams.tail.follow(cmd.Arg, cmd.Lines, c.streams.backlog, c.io.cutOff)
+	}
+	c.io.stream(c.inFlight, f, c.log)
+	c.inFlight, c.busy = lineReceived{}, false
+	c.streaming = true
+	c.queue, c.head = nil, 0
+	if c.timer != nil {
+		c.timer.Stop()
 	}
 }
 
@@ -283,12 +345,17 @@ type connIO struct {
 	wantRoom                   bool   // the actor waits for replyBytes under the bound
 	draining                   bool   // stop reading; writes have a deadline
 	actorGone                  bool   // the actor stopped: no message to send it
+	// feed is the stream the connection became (nil before): the reader
+	// drops what it reads, the writer writes the feed once out is written.
+	feed *Feed
+	log  *logrus.Logger // the stream's (set with feed)
+	peer string         // set by the actor before start
 }
 
-func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits) *connection {
+func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
 	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
 	io.cond = sync.NewCond(&io.mu)
-	return &connection{io: io, privileged: privileged, controller: controller, log: log, limits: lim}
+	return &connection{io: io, privileged: privileged, controller: controller, log: log, limits: lim, streams: streams}
 }
 
 // start runs the reader and the writer of the actor self.
@@ -310,6 +377,9 @@ func (io *connIO) read() {
 		if err != nil && !tooLong || err == nil && strings.EqualFold(strings.TrimSpace(line), "exit") {
 			return
 		}
+		if io.streaming() {
+			continue // a stream ignores what its client sends (REFERENCE §1.5)
+		}
 		if !io.admit(len(line)) {
 			return
 		}
@@ -322,10 +392,16 @@ func (io *connIO) read() {
 func (io *connIO) waitRoom() bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	for !io.stopReading() && (io.reqs >= io.lim.requests || io.reqBytes+io.replyBytes >= io.lim.bytes) {
+	for !io.stopReading() && io.feed == nil && (io.reqs >= io.lim.requests || io.reqBytes+io.replyBytes >= io.lim.bytes) {
 		io.cond.Wait()
 	}
 	return !io.stopReading()
+}
+
+func (io *connIO) streaming() bool {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	return io.feed != nil
 }
 
 func (io *connIO) stopReading() bool { return io.broken || io.abandoned || io.draining }
@@ -343,11 +419,40 @@ func (io *connIO) admit(n int) bool {
 	return true
 }
 
+// endInput: the reader is done (the client's end of input, `exit`, or a
+// read error). A stream ends once what is queued in its feed is written.
 func (io *connIO) endInput() {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.inputDone = true
+	if io.feed != nil {
+		io.feed.end()
+	}
 	io.cond.Broadcast()
+}
+
+// stream makes the connection the stream of f, in place of the reply to
+// request m (called by the actor, in request order).
+func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger) {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	io.reqBytes -= len(m.line)
+	io.reqs--
+	io.feed, io.log = f, log
+	switch {
+	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
+		f.Close()
+	case io.draining || io.inputDone:
+		f.end() // what it has queued (a tail's last lines) is written, then it ends
+	}
+	io.cond.Broadcast()
+}
+
+// cutOff is the feed's: its client fell behind by more than the backlog.
+// The writer has streamCutGrace to write what was queued and the last
+// line. Called in the goroutine that pushed: it does not block.
+func (io *connIO) cutOff() {
+	io.conn.SetWriteDeadline(time.Now().Add(streamCutGrace))
 }
 
 // reply appends the reply to request m for the writer (called by the
@@ -391,10 +496,15 @@ func (io *connIO) write() {
 	var buf []byte
 	for {
 		io.mu.Lock()
-		for len(io.out) == 0 && !io.finished() {
+		for len(io.out) == 0 && io.feed == nil && !io.finished() {
 			io.cond.Wait()
 		}
 		if len(io.out) == 0 {
+			if f := io.feed; f != nil && !io.broken {
+				io.mu.Unlock()
+				io.writeStream(f)
+				io.mu.Lock()
+			}
 			io.broken = true
 			io.cond.Broadcast()
 			io.mu.Unlock()
@@ -439,13 +549,64 @@ func (io *connIO) write() {
 	}
 }
 
+// writeStream writes the lines of f as they come, each ending in "\n"
+// (a "\r" or "\n" inside one becomes a space), all that is queued in one
+// write(2), until f ends or a write fails. A feed that was cut off ends
+// with the line {"kind":"lost","lost":N} ending in "\r\n" (REFERENCE
+// §1.5): no line of the stream ends so otherwise.
+func (io *connIO) writeStream(f *Feed) {
+	defer f.Close()
+	var buf []byte
+	for {
+		<-f.Ready()
+		lines, lost, ended := f.Take()
+		buf = buf[:0]
+		for _, l := range lines {
+			buf = appendStreamLine(buf, l)
+		}
+		if lost > 0 {
+			buf = messages.LostEvent(lost).Append(buf)
+			buf = append(buf, '\r', '\n')
+			io.log.Warnf("connection %s: stream cut off, its client fell behind: %d lines lost", io.peer, lost)
+		}
+		if len(buf) > 0 {
+			if _, err := io.conn.Write(buf); err != nil {
+				return
+			}
+		}
+		if ended {
+			return
+		}
+		if cap(buf) > 64<<10 { // a burst: do not keep its buffer
+			buf = nil
+		}
+	}
+}
+
+// appendStreamLine appends a line of a stream and its "\n", a "\r" or
+// "\n" inside it made a space (the framing of REFERENCE §1.5).
+func appendStreamLine(b, line []byte) []byte {
+	n := len(b)
+	b = append(b, line...)
+	for i := n; i < len(b); i++ {
+		if b[i] == '\r' || b[i] == '\n' {
+			b[i] = ' '
+		}
+	}
+	return append(b, '\n')
+}
+
 // drain stops reading: what was read is answered, and the connection is
 // closed once the replies are written, within 2 seconds (a client that
-// does not read its last replies cannot hold shutdown).
+// does not read its last replies cannot hold shutdown). A stream ends
+// once what it has queued is written.
 func (io *connIO) drain() {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.draining = true
+	if io.feed != nil {
+		io.feed.end()
+	}
 	io.cond.Broadcast()
 	io.conn.SetReadDeadline(time.Now())
 	io.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
@@ -458,6 +619,9 @@ func (io *connIO) abandon(gone bool) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.abandoned = true
+	if io.feed != nil {
+		io.feed.end()
+	}
 	io.actorGone = io.actorGone || gone
 	io.cond.Broadcast()
 	io.conn.SetReadDeadline(time.Now())

@@ -89,6 +89,13 @@ func (f *fakeController) Receive(ctx actor.Context) {
 	case deferredAnswer:
 		f.held.Add(-1)
 		ctx.Send(m.to, m.rep)
+	case streamRequest: // a stream: OK, but for the service "nosuch"
+		f.got.Add(1)
+		if m.cmd.Arg == "nosuch" || m.cmd.Sel.Name == "nosuch" {
+			ctx.Respond(messages.ErrorReply(messages.ErrNoService))
+			return
+		}
+		ctx.Respond(messages.Reply{})
 	}
 }
 
@@ -100,6 +107,8 @@ type connRig struct {
 	fake   *fakeController
 	client net.Conn
 	conn   *connection
+	hub    *eventHub // what streams read (connstream_test.go)
+	tail   *Tail
 	pid    *actor.PID
 	gone   chan struct{}
 	dead   atomic.Int64 // dead letters
@@ -134,7 +143,9 @@ func newConnRig(t testing.TB, client, server net.Conn, lim connLimits, privilege
 		}
 	})
 	ctrl := r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r.fake }))
-	r.conn = newConnection(server, privileged, ctrl, quietLogger(), lim)
+	r.hub, r.tail = newEventHub(sys.EventStream), newTail(nopLines{}, 1024)
+	r.conn = newConnection(server, privileged, ctrl, quietLogger(), lim,
+		connStreams{hub: r.hub, tail: r.tail, backlog: Backlog{Lines: 100, Bytes: 64 << 10}})
 	w := &watcher{props: actor.PropsFromProducer(func() actor.Actor { return r.conn }),
 		pid: make(chan *actor.PID, 1), gone: r.gone}
 	r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return w }))
@@ -521,3 +532,8 @@ func BenchmarkConnectionPipelined(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(lines))/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64(counted.writes.Load())/float64(b.N*len(lines)), "writes/req")
 }
+
+// nopLines is a LineLogger that logs nothing.
+type nopLines struct{}
+
+func (nopLines) ServiceLine(string, string, int, []byte) {}

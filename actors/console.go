@@ -36,6 +36,7 @@ type console struct {
 	ln         net.Listener
 	privileged bool
 	log        *logrus.Logger
+	streams    connStreams
 	conns      map[string]*actor.PID // by actor id
 	drainedTo  []*actor.PID
 }
@@ -53,7 +54,7 @@ func (c *console) Receive(ctx actor.Context) {
 		}
 		controller := ctx.Parent()
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return newConnection(m.conn, c.privileged, controller, c.log, defaultConnLimits)
+			return newConnection(m.conn, c.privileged, controller, c.log, defaultConnLimits, c.streams)
 		})
 		pid := ctx.Spawn(props)
 		c.conns[pid.Id] = pid

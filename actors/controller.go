@@ -123,6 +123,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.onProxyHalted()
 	case messages.ControlCommand:
 		c.command(ctx, m)
+	case streamRequest:
+		ctx.Respond(messages.Reply{Err: c.streamCheck(m.cmd)})
 	case messages.Apply:
 		c.apply(ctx, m)
 	case applyNext:
@@ -140,8 +142,9 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case notifyReceived:
 		c.routeNotify(ctx, m)
 	case StartConsole:
+		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog}
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log}
+			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))
 		ctx.Respond(ctx.Spawn(props))
 	case LookupService:
@@ -198,6 +201,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},
 		}
 		c.services[m.Service] = e
+		c.opts.tail.declare(m.Service)
 		c.warnRoom(m.Service)
 	}
 	e.setConfig(cfg)

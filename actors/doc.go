@@ -90,6 +90,26 @@
 // itself, never a future (a future per request grows protoactor's
 // registry). Exactly one reply per request, in request order.
 //
+// Events and tails (events.go, tail.go, feed.go, REFERENCE §1.5, §1.6):
+// every service transition, proxy transition and socket bind or close is
+// published on the actor system's event stream; the event hub, one
+// subscriber of it, turns each into a messages.Event line (formatted once,
+// only when someone listens) and pushes it to every Feed whose selector
+// takes it. cfkd's own warnings and errors reach the hub through a hook on
+// its logger. Options.Lines is wrapped by the Tail store: every line a
+// service writes is logged, then kept in the service's ring (at most
+// TailBytes, allocated when it first writes; freed when it is destroyed),
+// and pushed to its followers; a proxied service's lines come from the
+// proxy actor's log pipe. A Feed is a bounded queue: a push, made in the
+// publisher's goroutine (an actor, the output poller), appends under the
+// feed's lock and never waits; a reader that falls behind by more than its
+// Backlog is cut off and told how many lines it lost. `command events` and
+// `command tail NAME follow` make a connection a stream: once the
+// controller says OK, the connection actor subscribes a Feed and hands it
+// to its writer goroutine, which writes it after the replies before it.
+// (*Tree).Subscribe and (*Tree).Tail give the same to code outside the
+// actors.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
@@ -112,5 +132,8 @@
 //     A panic in an actor is logged, published as ActorPanicked, the lost
 //     request gets an error reply, and the actor is resumed with its state:
 //     the process it owns is never lost.
-//   - Nothing polls and nothing ticks: an idle tree uses no CPU.
+//   - Nothing polls and nothing ticks: an idle tree uses no CPU, open
+//     streams included (their writers wait on their feed's channel).
+//   - No publisher waits for a reader: a stream's client that does not
+//     read costs its Backlog at most, then is cut off.
 package actors

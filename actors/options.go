@@ -75,6 +75,17 @@ type Options struct {
 	// ServiceMiddleware wraps every service actor's Receive (tests inject
 	// faults with it).
 	ServiceMiddleware []actor.ReceiverMiddleware
+	// TailBytes bounds the last output kept per service for `command
+	// tail` (default DefaultTailBytes, 64 KiB).
+	TailBytes int
+	// Backlog bounds what a stream of `command events` or `command tail
+	// NAME follow` holds for a client that does not read (default
+	// DefaultBacklog).
+	Backlog Backlog
+
+	// Set by Start: the event lines and the tail store.
+	hub  *eventHub
+	tail *Tail
 }
 
 func (o Options) withDefaults() Options {

@@ -422,6 +422,7 @@ func (p *Proxy) logLine(line string) {
 		fields["pid"] = pid
 	}
 	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)
+	p.opts.tail.add(l.Service, []byte(l.Message)) // `command tail` (REFERENCE §4.4)
 }
 
 // outputLogger logs what the proxy process writes on its own stdout and

@@ -176,7 +176,7 @@ func (s *Service) publish(ctx actor.Context, p lifecycle.Publish) {
 	rt := s.runtime()
 	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: rt})
 	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
-		Name: s.cfg.Name, From: p.From, To: p.To, Pid: p.Pid, Reason: p.Reason, At: s.now,
+		Name: s.cfg.Name, From: p.From, To: p.To, Pid: p.Pid, Reason: p.Reason, At: s.now, Tags: s.cfg.Tags,
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -88,6 +89,7 @@ func (c *Controller) bindSocket(ctx actor.Context, name string) {
 			}
 			e.file, e.boundCfg, e.service = r.File, cfg, r.Service
 			c.publishFiles(withFile(c.files, name, r.File))
+			c.socketChanged(name, "unbound", "bound", cfg.Address(r.Service))
 			c.answer(to, messages.Reply{})
 		})
 }
@@ -122,6 +124,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
 			func(r messages.SocketReply) {
 				e.busy, e.file, e.service = "", nil, ""
+				c.socketChanged(name, "bound", "unbound", "")
 				c.answer(to, messages.Reply{Err: r.Err})
 			})
 	})
@@ -155,6 +158,9 @@ func (c *Controller) closeSockets(then func()) {
 				if r.Err != nil {
 					c.log.WithError(r.Err).Warnf("socket %s not closed cleanly", r.Name)
 				}
+				if e.file != nil {
+					c.socketChanged(e.cfg.Name, "bound", "unbound", "")
+				}
 				e.file, e.service = nil, ""
 				if left--; left == 0 {
 					c.files = map[string]*os.File{}
@@ -162,6 +168,12 @@ func (c *Controller) closeSockets(then func()) {
 				}
 			})
 	}
+}
+
+// socketChanged publishes a socket's bind or close on the event stream
+// (`command events`, REFERENCE §1.6).
+func (c *Controller) socketChanged(name, from, to, address string) {
+	c.sys.EventStream.Publish(messages.SocketStateChanged{Name: name, From: from, To: to, Address: address, At: time.Now()})
 }
 
 // socketLines answers `command sockets`: one line per socket, by name.

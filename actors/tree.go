@@ -16,6 +16,9 @@ type Tree struct {
 	System     *actor.ActorSystem
 	Controller *actor.PID
 	notify     *notify.Listener
+	hub        *eventHub
+	hook       *logHook
+	tail       *Tail
 }
 
 // Start builds the actor system and spawns the controller. opts.Launcher
@@ -28,16 +31,24 @@ func Start(opts Options) (*Tree, error) {
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(opts.Log))
 	}))
+	// the event lines and the tails (REFERENCE §1.5): every line a service
+	// writes goes through the tail store, on to the logger it wraps
+	opts.hub = newEventHub(sys.EventStream)
+	opts.tail = newTail(opts.Lines, opts.TailBytes)
+	opts.Lines = opts.tail
+	hook := &logHook{}
+	hook.h.Store(opts.hub)
+	opts.Log.AddHook(hook)
 	props := actor.PropsFromProducer(func() actor.Actor { return newController(opts) },
 		actor.WithGuardian(&resumeStrategy{log: opts.Log}))
 	pid, err := sys.Root.SpawnNamed(props, "controller")
 	if err != nil {
 		return nil, fmt.Errorf("actors: spawn controller: %w", err)
 	}
-	t := &Tree{System: sys, Controller: pid}
+	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail}
 	if opts.NotifySocket != "" {
 		if t.notify, err = notify.Listen(opts.NotifySocket); err != nil {
-			sys.Shutdown()
+			t.Stop()
 			return nil, err
 		}
 		go t.notify.Serve(func(m notify.Message) { sys.Root.Send(pid, notifyReceived{msg: m}) })
@@ -82,5 +93,11 @@ func (t *Tree) Stop() {
 	if t.notify != nil {
 		t.notify.Close()
 	}
+	t.hook.h.Store(nil) // the hook stays on the logger, inert
+	t.hub.stop()
 	t.System.Shutdown()
 }
+
+// Tail returns the store of the services' last lines of output (`command
+// tail`, REFERENCE §1.4).
+func (t *Tree) Tail() *Tail { return t.tail }

@@ -127,6 +127,37 @@ again), tags, desc, cmd, requires (the services it requires). Times are
 RFC 3339; absent values are left out, but for name, state, retries, crashes
 and tags. With --json: one array of them.`,
 			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},
+		{name: "events", args: "[REF...]", group: groupServices, min: 0, max: many, run: runEvents,
+			short: "print what happens, as it happens: state changes, proxies, sockets, warnings",
+			long: `Prints one line per event until interrupted (or until cfkd exits):
+  16:04:05 web1 running → fail (Exited with error 1)
+  16:04:06 web1 fail → starting (pid 4712)
+  16:04:06 proxy p down → up (pid 4713)
+  16:04:07 socket web unbound → bound (127.0.0.1:8080)
+  16:04:08 cfkd warn: web1 crashed 2 times in a row; restarting in 1s
+Without REF, every event: the services' state changes, the proxies', the
+shared sockets' binds and closes, and cfkd's own warnings and errors. With
+REFs, only the state changes of the services they select (a tag as the
+service has it when the change happens).
+
+With --json: each event as cfkd sends it, one JSON object per line
+(kind, time, service, from, to, pid, reason, ...; see the reference).
+
+Sent as "command events SELECTOR", one connection per reference. A client
+that does not keep up is cut off by cfkd: cfkctl then says how many events
+were lost and exits with status 1.`,
+			example: "cfkctl events\ncfkctl events @web\ncfkctl --json events web1"},
+		{name: "tail", args: "NAME", group: groupServices, min: 1, max: 1, run: runTail,
+			short: "print the last lines a service wrote (-f: and follow the new ones)",
+			long: `Prints the last lines the service NAME wrote on its stdout and stderr,
+oldest first, as it wrote them (cfkd keeps its last 64 KiB of them):
+20 by default, -n N for N. With -f (--follow), then prints the new lines as
+they come, until interrupted or until the service is destroyed.
+
+Sent as "command tail NAME N" ("command tail NAME N follow"). With --json:
+{"ok":true,"lines":[...]}; with -f, one JSON string per line. A follower
+that does not keep up is cut off by cfkd (exit status 1).`,
+			example: "cfkctl tail web1\ncfkctl tail -f -n 100 web1"},
 		{name: "list", group: groupServices, min: 0, max: 0, run: runList,
 			short: "list the names of all services",
 			long:  `Prints the name of every service cfkd knows, one per line.`},

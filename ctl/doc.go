@@ -11,6 +11,13 @@
 // messages.ParseChange. Service references become selectors (NAME → `service NAME`, @TAG →
 // `tag TAG`, all → `all`).
 //
+// `events` and `tail -f` read streams (stream.go, REFERENCE §1.5): a
+// connection of their own per request, which then carries only lines until
+// cfkd closes it; a line ending in "\r\n" is a refusal (ERROR) or the
+// loss line of a stream cfkd cut off (exit status 1). `events` opens one
+// stream per reference and prints each event once; its lines are read with
+// messages.ParseEvent.
+//
 // Reply lines are read with the codecs of package messages, the ones cfkd
 // writes them with (REFERENCE §1.6): ParseStatusLine, ParseDescLine,
 // ParsePidsLine, ParseSocketLine and ParseServiceInfo (`command inspect`).

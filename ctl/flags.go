@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // DefaultTimeout bounds the connect and each reply unless --timeout says
@@ -23,6 +25,8 @@ type options struct {
 	rolling bool // restart (and apply) one service at a time
 	dryRun  bool // apply: print the plan, change nothing
 	prune   bool // apply: destroy the services FILE does not declare
+	follow  bool // tail: follow the new lines
+	lines   int  // tail: how many of the last lines (-n)
 	help    bool
 	version bool
 	timeout time.Duration // 0: none
@@ -75,6 +79,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.rolling, "rolling", false, "")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "")
 	fs.BoolVar(&o.prune, "prune", false, "")
+	fs.BoolVar(&o.follow, "follow", false, "")
+	fs.BoolVar(&o.follow, "f", false, "")
+	fs.IntVar(&o.lines, "lines", messages.DefaultTailLines, "")
+	fs.IntVar(&o.lines, "n", messages.DefaultTailLines, "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")

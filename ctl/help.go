@@ -13,7 +13,9 @@ const helpFlags = `Flags (anywhere on the line):
       --basedir DIR   what ${BASE} stands for in load and apply (default: the
                       current directory; for apply, FILE's directory)
       --dry-run       apply only: print the plan, change nothing
+  -f, --follow        tail only: then print the new lines as they come
       --json          print the result as JSON (errors too: {"ok":false,...})
+  -n, --lines N       tail only: how many of the last lines (default 20)
       --prune         apply only: destroy the services FILE does not declare
       --rolling       restart and apply only: one service at a time, each
                       running before the next is stopped

@@ -58,6 +58,12 @@ func runLoad(s *session, args []string) error {
 			// The console would close the connection.
 			return &userError{msg: fmt.Sprintf("%s:%d: exit is not a statement (it would end the connection)", file, lineno)}
 		}
+		if st, err := messages.Parse(line); err == nil {
+			if c, ok := st.(messages.ControlCommand); ok && c.Streams() {
+				// The console would make the connection a stream, which never ends.
+				return &userError{msg: fmt.Sprintf("%s:%d: command %s streams (it would never end): use cfkctl %s", file, lineno, c.Verb, c.Verb)}
+			}
+		}
 		line = strings.ReplaceAll(line, "${BASE}", base)
 		rep, err := s.request(line)
 		switch {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
 )
 
@@ -94,6 +95,16 @@ func run(args []string, e *env) int {
 			flag = "--prune"
 		}
 		return report(e, o, cmd, usageErrorf(cmd, "%s only applies to apply", flag))
+	}
+	if (o.follow || o.lines != messages.DefaultTailLines) && cmd.name != "tail" {
+		flag := "-f"
+		if !o.follow {
+			flag = "-n"
+		}
+		return report(e, o, cmd, usageErrorf(cmd, "%s only applies to tail", flag))
+	}
+	if o.lines < 0 || o.lines > messages.MaxTailLines {
+		return report(e, o, cmd, usageErrorf(cmd, "-n wants a number of lines from 0 to %d", messages.MaxTailLines))
 	}
 	args = pos[1:]
 	if err := cmd.checkArgs(args); err != nil {

@@ -11,7 +11,10 @@
 // The reply lines of status, desc, pids, sockets and inspect have one codec
 // each, shared by cfkd (which writes them) and cfkctl (which reads them):
 // StatusLine, DescLine, PidsLine, SocketLine (REFERENCE §1.6; line.go and
-// line_*.go) and ServiceInfo (JSON, line_info.go). Each is a typed value
+// line_*.go), ServiceInfo (JSON, line_info.go) and Event, the line of
+// `command events` (JSON, line_event.go: one value for every kind of
+// event, built from the events the actors publish by ServiceEvent,
+// ProxyEvent and SocketEvent). Each is a typed value
 // with Format, ParseX and Validate; ParseX(x.Format()) == x for every
 // valid x, which is fuzzed. The lines of an apply's plan are Change values
 // (line_plan.go), computed by PlanOf from two Declarations: sets of

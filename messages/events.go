@@ -15,6 +15,21 @@ type ServiceStateChanged struct {
 	Pid    int    // the pid of the process, 0 when none
 	Reason string // the fail reason in state Fail, else empty
 	At     time.Time
+	// Tags are the service's tags when the transition happened (what a
+	// `tag` selector of `command events` matches: REFERENCE §1.5). Never
+	// mutated.
+	Tags []string
+}
+
+// SocketStateChanged is published on the event stream when a shared
+// socket is bound or closed (From and To are "unbound" and "bound";
+// REFERENCE §3). Address is where it listens (host:port with the real
+// port, or unix:PATH), set when bound.
+type SocketStateChanged struct {
+	Name     string
+	From, To string
+	Address  string
+	At       time.Time
 }
 
 // ProcessExited tells a service actor that its process was reaped. Status

@@ -190,13 +190,17 @@ func checkCommand(t *testing.T, line string, c ControlCommand) {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect, VerbEvents:
 		named := c.Sel.Kind == SelectService || c.Sel.Kind == SelectTag
-		if c.Arg != "" || named == (c.Sel.Name == "") {
+		if c.Arg != "" || named == (c.Sel.Name == "") || c.Lines != 0 || c.Follow {
 			t.Fatalf("Parse(%q): bad selector %#v", line, c)
 		}
 	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets:
 		if c.Arg != "" || c.Sel != (Selector{}) {
+			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
+		}
+	case VerbTail:
+		if c.Arg == "" || c.Sel != (Selector{}) || c.Lines < 0 || c.Lines > MaxTailLines {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}
 	default:

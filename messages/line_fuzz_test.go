@@ -147,3 +147,29 @@ func FuzzServiceInfoRoundTrip(f *testing.F) {
 		roundTrip(t, x, raw, ParseServiceInfo, sameInfo, false)
 	})
 }
+
+func FuzzEventRoundTrip(f *testing.F) {
+	f.Add("service", int64(1763738153123000000), "web1", "", "", "running", "fail", 4711, "Exited with error 1", "", "", "", 0,
+		`{"kind":"service","time":"2025-11-21T15:15:53.123Z","service":"web1","from":"running","to":"fail","pid":4711,"reason":"Exited with error 1"}`)
+	f.Add("proxy", int64(1763738153000000000), "", "p", "", "down", "up", 12, "", "", "", "", 0,
+		`{"kind":"proxy","time":"2025-11-21T15:15:53Z","proxy":"p","from":"down","to":"up","pid":12}`)
+	f.Add("socket", int64(1), "", "", "web", "unbound", "bound", 0, "", "[::1]:8080", "", "", 0,
+		`{"kind":"socket","time":"1970-01-01T00:00:00.000000001Z","socket":"web","from":"unbound","to":"bound","address":"unix:/a b"}`)
+	f.Add("cfkd", int64(1763738153000000000), "web1", "", "", "", "", 0, "", "", "warn", "web1 crashed <&> 2 times", 0,
+		`{"kind":"cfkd","time":"2025-11-21T15:15:53Z","level":"error","message":"x","unknown":[1,2]}`)
+	f.Add("lost", int64(0), "", "", "", "", "", 0, "", "", "", "", 1234, `{"kind":"lost","lost":1}`)
+	f.Add("nope", int64(-1), "a b", "\xff", "", "x", "y", -1, "\n", "", "debug", "", -2, `{"kind":"lost","lost":0}`)
+	f.Fuzz(func(t *testing.T, kind string, at int64, service, proxy, socket, from, to string, pid int,
+		reason, address, level, message string, lost int, raw string) {
+		x := Event{Kind: EventKind(kind), Service: service, Proxy: proxy, Socket: socket, From: from, To: to,
+			Pid: pid, Reason: reason, Address: address, Level: level, Message: message, Lost: lost}
+		if at != 0 {
+			x.Time = time.Unix(0, at)
+		}
+		roundTrip(t, x, raw, ParseEvent, func(a, b Event) bool {
+			t := a.Time.Equal(b.Time)
+			a.Time, b.Time = time.Time{}, time.Time{}
+			return t && a == b
+		}, false)
+	})
+}

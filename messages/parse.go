@@ -45,6 +45,11 @@ var (
 	ErrUnbindNoName = errors.New("unbind needs a socket name")
 	ErrUnbindArgs   = errors.New("unbind takes exactly 1 argument: socket name")
 
+	// ErrTailNoName and ErrTailArgs: `command tail` without a service
+	// name, or with words after it that are not N and follow.
+	ErrTailNoName = errors.New("tail needs a service name: tail NAME [N] [follow]")
+	ErrTailArgs   = errors.New("tail takes a service name, a number of lines and follow: tail NAME [N] [follow]")
+
 	// ErrUnknownCommand is wrapped by `unknown command 'WORD'` (a bad first
 	// word or verb).
 	ErrUnknownCommand = errors.New("unknown command")
@@ -201,7 +206,7 @@ func parseCommand(rest string) (Statement, error) {
 	verb, args := Verb(words[0]), words[1:]
 	switch verb {
 	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect:
+		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect, VerbEvents:
 		sel, err := parseSelector(args)
 		if err != nil {
 			return nil, err
@@ -235,8 +240,49 @@ func parseCommand(rest string) (Statement, error) {
 		return socketVerb(verb, args, ErrUnbindNoName, ErrUnbindArgs)
 	case VerbApply:
 		return parseApply(args)
+	case VerbTail:
+		return parseTail(args)
 	}
 	return nil, unknownCommand(words[0])
+}
+
+// parseTail reads `tail NAME [N] [follow]` (REFERENCE §1.4). Whether NAME
+// names a service is for the controller to say.
+func parseTail(args []string) (Statement, error) {
+	if len(args) == 0 {
+		return nil, ErrTailNoName
+	}
+	c := ControlCommand{Verb: VerbTail, Arg: args[0], Lines: DefaultTailLines}
+	rest := args[1:]
+	if len(rest) > 0 && rest[0] != "follow" {
+		n, ok := tailLines(rest[0])
+		if !ok {
+			return nil, fmt.Errorf("invalid number of lines '%s' (want 0 to %d)", rest[0], MaxTailLines)
+		}
+		c.Lines, rest = n, rest[1:]
+	}
+	if len(rest) > 0 && rest[0] == "follow" {
+		c.Follow, rest = true, rest[1:]
+	}
+	if len(rest) > 0 {
+		return nil, ErrTailArgs
+	}
+	return c, nil
+}
+
+// tailLines reads N of tail: digits only, at most MaxTailLines.
+func tailLines(s string) (int, bool) {
+	if s == "" || len(s) > 6 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, n <= MaxTailLines
 }
 
 // socketVerb reads the one socket name of bind and unbind.

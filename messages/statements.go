@@ -139,6 +139,15 @@ const (
 	VerbInspect        Verb = "inspect"        // inspect [SEL]: one JSON object (ServiceInfo) per service
 	VerbSignal         Verb = "signal"         // signal SIG SEL: SIG to each selected service's process
 	VerbApply          Verb = "apply"          // apply [OPTIONS] DATA: a config file's declarations as one unit (Apply)
+	VerbEvents         Verb = "events"         // events [SEL]: the connection becomes a stream of Event lines
+	VerbTail           Verb = "tail"           // tail NAME [N] [follow]: a service's last lines of output
+)
+
+// DefaultTailLines is how many lines `command tail NAME` answers when N is
+// not given; MaxTailLines is the largest N (REFERENCE §1.4).
+const (
+	DefaultTailLines = 20
+	MaxTailLines     = 100000
 )
 
 // SelectorKind says how a selector picks services.
@@ -159,13 +168,23 @@ type Selector struct {
 }
 
 // ControlCommand is a `command VERB ARGS...` line. Sel is set for the
-// service verbs (SelectNone when omitted: the controller applies the
-// verb's default); Arg holds the proxy or socket name for proxyup,
-// proxydown, bind and unbind.
+// service verbs and events (SelectNone when omitted: the controller
+// applies the verb's default); Arg holds the proxy or socket name for
+// proxyup, proxydown, bind and unbind, and the service name for tail.
+// Lines and Follow are tail's: how many lines (DefaultTailLines when not
+// given), and whether the connection then follows the new ones.
 type ControlCommand struct {
-	Verb Verb
-	Sel  Selector
-	Arg  string
+	Verb   Verb
+	Sel    Selector
+	Arg    string
+	Lines  int
+	Follow bool
+}
+
+// Streams reports whether the command turns its admin connection into a
+// stream (REFERENCE §1.5): `events`, and `tail NAME follow`.
+func (c ControlCommand) Streams() bool {
+	return c.Verb == VerbEvents || c.Verb == VerbTail && c.Follow
 }
 
 // NeedsPrivilege implements Statement.

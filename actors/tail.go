@@ -1,0 +1,246 @@
+package actors
+
+import (
+	"sync"
+)
+
+// DefaultTailBytes bounds the output a service's ring keeps (REFERENCE §6).
+const DefaultTailBytes = 64 << 10
+
+// maxTailLine is the longest piece of a line a ring keeps: a longer line
+// (a proxy's log line may be 64 KiB) is kept in pieces of this size, as
+// the output poller cuts a direct service's lines (REFERENCE §2.4).
+const maxTailLine = 16 << 10
+
+// Tail keeps the last lines of output of every service: a ring of at most
+// DefaultTailBytes per service, allocated when the service first writes
+// (and grown as it writes more), so that quiet services cost nothing but
+// a map entry. `command tail` reads it; (*Tree).Tail gives it to code
+// outside the actors (an HTTP handler).
+//
+// Lines reach it from the output poller's goroutine (a direct service,
+// through Options.Lines, which the Tail wraps: it passes each line on to
+// the wrapped LineLogger first) and from the proxy actors (a proxied
+// service's lines, REFERENCE §4.4). Keeping a line costs a lock and a copy
+// of the line into the ring (O(line)), plus a copy per follower; nothing
+// in it waits. Lines are kept as the service wrote them, stdout and stderr
+// interleaved as they came, unmarked.
+//
+// Only declared services have a ring: the controller declares a service
+// when it is created and forgets it when it is destroyed, which frees its
+// ring and ends its followers. A line that comes for a name not declared
+// (a destroyed service's orphans still writing) is logged, not kept.
+type Tail struct {
+	next LineLogger
+	max  int // bytes per ring
+
+	mu      sync.Mutex
+	rings   map[string]*ring // declared services; nil until one writes
+	follows map[string]map[*Feed]struct{}
+}
+
+// newTail returns a Tail that passes every line on to next and keeps
+// rings of max bytes.
+func newTail(next LineLogger, max int) *Tail {
+	if max <= 2 {
+		max = DefaultTailBytes
+	}
+	return &Tail{next: next, max: max, rings: map[string]*ring{}, follows: map[string]map[*Feed]struct{}{}}
+}
+
+// ServiceLine implements LineLogger: the line is logged by the wrapped
+// logger, then kept.
+func (t *Tail) ServiceLine(service, stream string, pid int, line []byte) {
+	t.next.ServiceLine(service, stream, pid, line)
+	t.add(service, line)
+}
+
+// add keeps a line of service (copied).
+func (t *Tail) add(service string, line []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.rings[service]
+	if !ok {
+		return
+	}
+	if r == nil {
+		r = &ring{}
+		t.rings[service] = r
+	}
+	cut := min(maxTailLine, t.max-2)
+	for {
+		piece := line
+		if len(piece) > cut {
+			piece = piece[:cut]
+		}
+		r.add(piece, t.max)
+		for f := range t.follows[service] {
+			f.push(append([]byte(nil), piece...))
+		}
+		line = line[len(piece):]
+		if len(line) == 0 {
+			return
+		}
+	}
+}
+
+// declare makes service one whose lines are kept (a service just created).
+func (t *Tail) declare(service string) {
+	t.mu.Lock()
+	if _, ok := t.rings[service]; !ok {
+		t.rings[service] = nil
+	}
+	t.mu.Unlock()
+}
+
+// forget frees the ring of service (destroyed) and ends its followers,
+// once they have taken the lines queued for them.
+func (t *Tail) forget(service string) {
+	t.mu.Lock()
+	delete(t.rings, service)
+	fs := t.follows[service]
+	delete(t.follows, service)
+	t.mu.Unlock()
+	for f := range fs {
+		f.end()
+	}
+}
+
+// Last returns the last n lines service wrote, oldest first (fewer when
+// it wrote fewer, or when the ring holds fewer: it keeps DefaultTailBytes
+// of them), as copies the caller owns. A line longer than 16 KiB is kept
+// as its pieces of 16 KiB. An unknown service, or one that wrote nothing,
+// has none.
+func (t *Tail) Last(service string, n int) [][]byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rings[service].last(n)
+}
+
+// Follow returns a feed of the lines of service: its last n lines (as
+// Last returns them), then every line it writes from now on, in order,
+// until the feed is closed, cut off (its reader fell behind by more than
+// b, DefaultBacklog when zero: see Feed), or the service is destroyed
+// (the feed then ends with ErrFeedClosed, after its queued lines). Each
+// line is the reader's own. A service that is not declared (unknown, or
+// destroyed) gives a feed that has ended.
+func (t *Tail) Follow(service string, n int, b Backlog) *Feed { return t.follow(service, n, b, nil) }
+
+// follow is Follow with onCut, called once when the feed is cut off (in
+// the goroutine of the line: it must not block).
+func (t *Tail) follow(service string, n int, b Backlog, onCut func()) *Feed {
+	f := newFeed(b)
+	f.onCut = onCut
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r, ok := t.rings[service]
+	if !ok {
+		f.closed = true
+		f.signal()
+		return f
+	}
+	if n > f.max.Lines {
+		n = f.max.Lines
+	}
+	for _, l := range r.last(n) {
+		f.push(l)
+	}
+	fs := t.follows[service]
+	if fs == nil {
+		fs = map[*Feed]struct{}{}
+		t.follows[service] = fs
+	}
+	fs[f] = struct{}{}
+	f.detach = func() {
+		t.mu.Lock()
+		if fs := t.follows[service]; fs != nil {
+			delete(fs, f)
+			if len(fs) == 0 {
+				delete(t.follows, service)
+			}
+		}
+		t.mu.Unlock()
+	}
+	return f
+}
+
+// ring is the last lines of one service, in a circular buffer of bytes:
+// each line is a 2-byte length (big endian) then its bytes, possibly
+// wrapping around the end. The buffer starts small and doubles up to the
+// ring's bound as lines come; then the oldest lines make room.
+type ring struct {
+	buf   []byte
+	start int // offset of the oldest line's length
+	used  int // bytes of lines (with their lengths) kept
+	count int // lines kept
+}
+
+// add keeps line (at most maxTailLine bytes), dropping the oldest lines
+// if it needs their room; limit bounds the buffer.
+func (r *ring) add(line []byte, limit int) {
+	need := 2 + len(line)
+	if need > limit {
+		return // the Tail cuts lines to fit
+	}
+	if r.used+need > len(r.buf) && len(r.buf) < limit {
+		r.grow(min(limit, max(2*len(r.buf), r.used+need, 512)))
+	}
+	for r.used+need > len(r.buf) {
+		n := 2 + (int(r.byteAt(0))<<8 | int(r.byteAt(1)))
+		r.start = (r.start + n) % len(r.buf)
+		r.used -= n
+		r.count--
+	}
+	at := (r.start + r.used) % len(r.buf)
+	at = r.put(at, []byte{byte(len(line) >> 8), byte(len(line))})
+	r.put(at, line)
+	r.used += need
+	r.count++
+}
+
+// grow moves the lines into a buffer of size n, from its start.
+func (r *ring) grow(n int) {
+	buf := make([]byte, n)
+	if r.used > 0 {
+		end := r.start + r.used
+		if end <= len(r.buf) {
+			copy(buf, r.buf[r.start:end])
+		} else {
+			k := copy(buf, r.buf[r.start:])
+			copy(buf[k:], r.buf[:end-len(r.buf)])
+		}
+	}
+	r.buf, r.start = buf, 0
+}
+
+// byteAt is the byte i bytes after the oldest line's start.
+func (r *ring) byteAt(i int) byte { return r.buf[(r.start+i)%len(r.buf)] }
+
+// put writes b at offset at, wrapping around; it returns the offset after.
+func (r *ring) put(at int, b []byte) int {
+	k := copy(r.buf[at:], b)
+	copy(r.buf, b[k:])
+	return (at + len(b)) % len(r.buf)
+}
+
+// last copies out the last n lines, oldest first (nil ring: none).
+func (r *ring) last(n int) [][]byte {
+	if r == nil || n <= 0 || r.count == 0 {
+		return nil
+	}
+	skip := max(0, r.count-n)
+	out := make([][]byte, 0, r.count-skip)
+	off := 0
+	for i := 0; i < r.count; i++ {
+		l := (int(r.byteAt(off))<<8 | int(r.byteAt(off+1)))
+		if i >= skip {
+			line := make([]byte, l)
+			p := (r.start + off + 2) % len(r.buf)
+			k := copy(line, r.buf[p:])
+			copy(line[k:], r.buf[:l-k])
+			out = append(out, line)
+		}
+		off += 2 + l
+	}
+	return out
+}

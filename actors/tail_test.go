@@ -1,0 +1,235 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The tail store (tail.go) and the feeds (feed.go) on their own.
+
+func lineStrings(ls [][]byte) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = string(l)
+	}
+	return out
+}
+
+// TestTailRingBound: a ring keeps the newest lines within its bytes, in
+// order, whatever the sizes and however often it wraps; it grows only as
+// lines come.
+func TestTailRingBound(t *testing.T) {
+	const limit = 1000
+	tl := newTail(nopLines{}, limit)
+	tl.declare("a")
+	tl.declare("quiet")
+	if got := tl.Last("a", 10); got != nil {
+		t.Fatalf("a ring before any line: %q", got)
+	}
+	var want []string // every line written
+	for i := 0; i < 500; i++ {
+		l := fmt.Sprintf("line %d %s", i, strings.Repeat("x", i%97))
+		want = append(want, l)
+		tl.ServiceLine("a", "out", 1, []byte(l))
+		// what the ring holds: the newest lines whose records (2 bytes + the
+		// line) fit in limit bytes
+		kept, used := 0, 0
+		for j := len(want) - 1; j >= 0 && used+2+len(want[j]) <= limit; j-- {
+			used += 2 + len(want[j])
+			kept++
+		}
+		got := lineStrings(tl.Last("a", 1000))
+		if len(got) < kept-1 || len(got) > kept {
+			t.Fatalf("after %d lines the ring holds %d, want %d or %d", i+1, len(got), kept-1, kept)
+		}
+		if strings.Join(got, "\n") != strings.Join(want[len(want)-len(got):], "\n") {
+			t.Fatalf("after %d lines the ring holds %q", i+1, got)
+		}
+		if last := lineStrings(tl.Last("a", 3)); len(last) != min(3, len(got)) || last[len(last)-1] != l {
+			t.Fatalf("Last(3) = %q", last)
+		}
+	}
+	tl.mu.Lock()
+	if n := len(tl.rings["a"].buf); n != limit {
+		t.Errorf("the ring grew to %d bytes, want its bound %d", n, limit)
+	}
+	if r := tl.rings["quiet"]; r != nil {
+		t.Errorf("a quiet service has a ring of %d bytes", len(r.buf))
+	}
+	tl.mu.Unlock()
+
+	// a line longer than the ring's pieces is kept in pieces
+	big := newTail(nopLines{}, 64<<10)
+	big.declare("b")
+	long := bytes.Repeat([]byte("y"), maxTailLine*2+10)
+	big.ServiceLine("b", "err", 1, long)
+	if got := big.Last("b", 10); len(got) != 3 || len(got[0]) != maxTailLine || len(got[2]) != 10 {
+		t.Errorf("a line of %d bytes is kept as %d pieces", len(long), len(got))
+	}
+	// a line for a service not declared (destroyed) is not kept
+	big.ServiceLine("gone", "out", 1, []byte("late"))
+	if got := big.Last("gone", 10); got != nil {
+		t.Errorf("a line of an undeclared service is kept: %q", got)
+	}
+	big.forget("b")
+	if got := big.Last("b", 10); got != nil {
+		t.Errorf("a forgotten service keeps its lines: %q", got)
+	}
+}
+
+// TestTailLogsFirst: the wrapped LineLogger gets every line, whether it is
+// kept or not.
+func TestTailLogsFirst(t *testing.T) {
+	rec := &recLines{}
+	tl := newTail(rec, 0)
+	tl.declare("a")
+	tl.ServiceLine("a", "out", 7, []byte("one"))
+	tl.ServiceLine("nope", "err", 8, []byte("two"))
+	if got := rec.all(); got != "a out 7 one|nope err 8 two" {
+		t.Errorf("logged %q", got)
+	}
+}
+
+type recLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *recLines) ServiceLine(service, stream string, pid int, line []byte) {
+	r.mu.Lock()
+	r.lines = append(r.lines, fmt.Sprintf("%s %s %d %s", service, stream, pid, line))
+	r.mu.Unlock()
+}
+
+func (r *recLines) all() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "|")
+}
+
+func nextLines(t *testing.T, f *Feed) ([]string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	ls, err := f.Next(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal("no line within the deadline")
+	}
+	return lineStrings(ls), err
+}
+
+// TestTailFollow: a follower gets the last lines, then the new ones, and
+// ends (after its queued lines) when the service is destroyed.
+func TestTailFollow(t *testing.T) {
+	tl := newTail(nopLines{}, 0)
+	tl.declare("a")
+	for i := 1; i <= 5; i++ {
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i)))
+	}
+	f := tl.Follow("a", 2, Backlog{})
+	defer f.Close()
+	if got, err := nextLines(t, f); err != nil || strings.Join(got, ",") != "4,5" {
+		t.Fatalf("first lines %q, %v", got, err)
+	}
+	tl.ServiceLine("a", "err", 1, []byte("6"))
+	tl.ServiceLine("a", "out", 1, []byte("7"))
+	if got, err := nextLines(t, f); err != nil || strings.Join(got, ",") != "6,7" {
+		t.Fatalf("new lines %q, %v", got, err)
+	}
+	tl.ServiceLine("a", "out", 1, []byte("8"))
+	tl.forget("a")
+	if got, err := nextLines(t, f); !errors.Is(err, ErrFeedClosed) || strings.Join(got, ",") != "8" {
+		t.Fatalf("at the destroy: %q, %v", got, err)
+	}
+	tl.mu.Lock()
+	if len(tl.follows) != 0 {
+		t.Errorf("followers left: %v", tl.follows)
+	}
+	tl.mu.Unlock()
+	// an unknown service: a feed that has ended
+	if got, err := nextLines(t, tl.Follow("nosuch", 20, Backlog{})); err != ErrFeedClosed || len(got) != 0 {
+		t.Errorf("follow of an unknown service: %q, %v", got, err)
+	}
+}
+
+// TestFeedCutOff: a reader that falls behind by more than the backlog gets
+// what was queued, then the count of what it lost, and the feed is
+// unregistered; another feed of the same source goes on, every line there.
+func TestFeedCutOff(t *testing.T) {
+	tl := newTail(nopLines{}, 0)
+	tl.declare("a")
+	cuts := 0
+	slow := tl.follow("a", 0, Backlog{Lines: 10, Bytes: 1 << 20}, func() { cuts++ })
+	fast := tl.Follow("a", 0, Backlog{Lines: 10, Bytes: 1 << 20})
+	defer fast.Close()
+	var fastGot []string
+	for i := 0; i < 25; i++ {
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i)))
+		ls, _, ended := fast.Take()
+		if ended {
+			t.Fatal("the fast feed ended")
+		}
+		fastGot = append(fastGot, lineStrings(ls)...)
+	}
+	if len(fastGot) != 25 {
+		t.Errorf("the fast feed got %d lines", len(fastGot))
+	}
+	if cuts != 1 {
+		t.Errorf("onCut called %d times", cuts)
+	}
+	got, err := nextLines(t, slow)
+	var cut *CutOffError
+	if !errors.As(err, &cut) || cut.Lost != 15 || len(got) != 10 || got[9] != "9" {
+		t.Fatalf("the slow feed: %q, %v", got, err)
+	}
+	tl.mu.Lock()
+	if n := len(tl.follows["a"]); n != 1 {
+		t.Errorf("%d followers registered, want the fast one", n)
+	}
+	tl.mu.Unlock()
+	// by bytes too
+	b := tl.Follow("a", 0, Backlog{Lines: 1000, Bytes: 10})
+	tl.ServiceLine("a", "out", 1, []byte("12345"))
+	tl.ServiceLine("a", "out", 1, []byte("12345"))
+	tl.ServiceLine("a", "out", 1, []byte("1"))
+	if got, err := nextLines(t, b); !errors.As(err, &cut) || cut.Lost != 1 || len(got) != 2 {
+		t.Errorf("bytes bound: %q, %v", got, err)
+	}
+}
+
+// TestFeedClose: Close wakes a reader and unregisters; Next honours its
+// context.
+func TestFeedClose(t *testing.T) {
+	h := newEventHub(newTestStream())
+	f := h.subscribe(allSel, Backlog{}, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.Next(context.Background())
+		done <- err
+	}()
+	f.Close()
+	select {
+	case err := <-done:
+		if err != ErrFeedClosed {
+			t.Errorf("Next after Close: %v", err)
+		}
+	case <-time.After(deadline):
+		t.Fatal("Close did not wake Next")
+	}
+	if h.n.Load() != 0 {
+		t.Errorf("%d feeds registered after Close", h.n.Load())
+	}
+	g := h.subscribe(allSel, Backlog{}, nil)
+	defer g.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := g.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Next of a quiet feed: %v", err)
+	}
+}

@@ -1,0 +1,267 @@
+package ctl
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
+)
+
+// The streams of cfkd (REFERENCE §1.5): after `command events` or `command
+// tail NAME follow`, a connection carries only lines, each ending in "\n",
+// with no terminator, until cfkd closes it. A line ending in "\r\n" is
+// either the ERROR that refused the request (first line) or the last line
+// of a stream cut off because cfkd's queue for it was full:
+// {"kind":"lost","lost":N}.
+
+// streamEnd is how a stream ended.
+type streamEnd struct {
+	lost int   // the lost line's count: cut off
+	err  error // a refusal (*protocol.RemoteError) or a failed read
+}
+
+// openStream connects a session of its own and sends request, without
+// waiting for anything: a stream has no first reply.
+func openStream(o *options, e *env, request string) (*session, error) {
+	s := newSession(o, e)
+	if err := s.connect(); err != nil {
+		return nil, err
+	}
+	if err := protocol.WriteRequest(s.conn, request); err != nil {
+		s.conn.Close()
+		return nil, s.convError("sending to cfkd", err)
+	}
+	return s, nil
+}
+
+// readStream calls line with each line of the stream of s (without its
+// end), until cfkd closes it, it is cut off, or it is refused.
+func readStream(s *session, line func(string) error) streamEnd {
+	for {
+		l, err := s.r.ReadString('\n')
+		if err == io.EOF && l == "" || errors.Is(err, net.ErrClosed) {
+			return streamEnd{}
+		}
+		if err != nil {
+			return streamEnd{err: s.convError("reading from cfkd", err)}
+		}
+		l = strings.TrimSuffix(l, "\n")
+		if content, ok := strings.CutSuffix(l, "\r"); ok {
+			if msg, ok := strings.CutPrefix(content, "ERROR: "); ok {
+				return streamEnd{err: &protocol.RemoteError{Msg: msg}}
+			}
+			if ev, err := messages.ParseEvent(content); err == nil && ev.Kind == messages.EventLost {
+				return streamEnd{lost: ev.Lost}
+			}
+			l = content
+		}
+		if err := line(l); err != nil {
+			return streamEnd{err: err}
+		}
+	}
+}
+
+// runEvents is `cfkctl events [REF...]`: one stream per selector, merged;
+// each event printed as a human line, or as it came with --json, until
+// cfkd closes the streams or cfkctl is interrupted.
+func runEvents(s *session, args []string) error {
+	sels, err := selectorsOrAll(args)
+	if err != nil {
+		return err
+	}
+	var streams []*session
+	defer func() {
+		for _, st := range streams {
+			st.conn.Close()
+		}
+	}()
+	for _, sel := range sels {
+		st, err := openStream(s.opts, s.env, "command events "+sel)
+		if err != nil {
+			return err
+		}
+		streams = append(streams, st)
+	}
+	var (
+		mu     sync.Mutex
+		seen   = newRecent(4096) // a service two references select comes twice
+		color  = s.color()
+		failed error
+		lost   int
+	)
+	ends := make(chan streamEnd, len(streams))
+	for _, st := range streams {
+		go func() {
+			ends <- readStream(st, func(l string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(streams) > 1 && !seen.add(l) {
+					return nil
+				}
+				return printEvent(s, l, color)
+			})
+		}()
+	}
+	for range streams {
+		end := <-ends
+		mu.Lock()
+		switch {
+		case end.err != nil && failed == nil:
+			failed = end.err
+		case end.lost > 0:
+			lost += end.lost
+		}
+		mu.Unlock()
+		if end.err != nil || end.lost > 0 {
+			for _, st := range streams { // one stream ended badly: stop them all
+				st.conn.Close()
+			}
+		}
+	}
+	if failed != nil {
+		return failed
+	}
+	if lost > 0 {
+		if s.opts.json {
+			fmt.Fprintln(s.env.stdout, messages.LostEvent(lost).Format())
+		}
+		return fmt.Errorf("events: cut off by cfkd after losing %d events (not read fast enough)", lost)
+	}
+	return nil
+}
+
+// printEvent prints one event line: as it is with --json, else as
+// `15:04:05 web1 running → fail (Exited with error 1)`. A line of a kind
+// cfkctl does not know (a newer cfkd) is printed as it is.
+func printEvent(s *session, line string, color bool) error {
+	if s.opts.json {
+		_, err := fmt.Fprintln(s.env.stdout, line)
+		return err
+	}
+	e, err := messages.ParseEvent(line)
+	if err != nil {
+		_, err := fmt.Fprintln(s.env.stdout, line)
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(e.Time.In(s.env.loc).Format("15:04:05"))
+	to := e.To
+	if color {
+		to = paint(stateColor(to), to)
+	}
+	switch e.Kind {
+	case messages.EventService:
+		fmt.Fprintf(&b, " %s %s → %s", e.Service, e.From, to)
+		switch {
+		case e.Reason != "":
+			fmt.Fprintf(&b, " (%s)", e.Reason)
+		case e.Pid != 0:
+			fmt.Fprintf(&b, " (pid %d)", e.Pid)
+		}
+	case messages.EventProxy:
+		fmt.Fprintf(&b, " proxy %s %s → %s", e.Proxy, e.From, to)
+		if e.Pid != 0 {
+			fmt.Fprintf(&b, " (pid %d)", e.Pid)
+		}
+	case messages.EventSocket:
+		fmt.Fprintf(&b, " socket %s %s → %s", e.Socket, e.From, to)
+		if e.Address != "" {
+			fmt.Fprintf(&b, " (%s)", e.Address)
+		}
+	case messages.EventCfkd:
+		lvl := e.Level
+		if color && lvl == "error" {
+			lvl = paint(ansiRed, lvl)
+		}
+		fmt.Fprintf(&b, " cfkd %s: %s", lvl, e.Message)
+	}
+	b.WriteByte('\n')
+	_, err = io.WriteString(s.env.stdout, b.String())
+	return err
+}
+
+// recent remembers the last n lines seen, to print a line two streams
+// bring once.
+type recent struct {
+	set  map[string]bool
+	ring []string
+	next int
+}
+
+func newRecent(n int) *recent { return &recent{set: map[string]bool{}, ring: make([]string, n)} }
+
+// add reports whether l is new, and remembers it.
+func (r *recent) add(l string) bool {
+	if r.set[l] {
+		return false
+	}
+	if old := r.ring[r.next]; old != "" {
+		delete(r.set, old)
+	}
+	r.ring[r.next], r.set[l] = l, true
+	r.next = (r.next + 1) % len(r.ring)
+	return true
+}
+
+// runTail is `cfkctl tail [-f] [-n N] NAME`: the last N lines the service
+// wrote; with -f, then the new ones as they come, until the service is
+// destroyed or cfkctl is interrupted.
+func runTail(s *session, args []string) error {
+	name := args[0]
+	if !isWord(name) {
+		return usageErrorf(nil, "invalid service name '%s'", name)
+	}
+	req := "command tail " + name + " " + strconv.Itoa(s.opts.lines)
+	if !s.opts.follow {
+		lines, err := s.call(req)
+		if err != nil {
+			return err
+		}
+		return printLines(s, lines)
+	}
+	st, err := openStream(s.opts, s.env, req+" follow")
+	if err != nil {
+		return err
+	}
+	defer st.conn.Close()
+	out := bufio.NewWriter(s.env.stdout)
+	end := readStream(st, func(l string) error {
+		if s.opts.json {
+			b, _ := json.Marshal(l)
+			out.Write(b)
+			out.WriteByte('\n')
+		} else {
+			out.WriteString(l)
+			out.WriteByte('\n')
+		}
+		if bytes.IndexByte(peek(st.r), '\n') < 0 {
+			return out.Flush() // no other line ready: show what came
+		}
+		return nil
+	})
+	if err := out.Flush(); err != nil && end.err == nil {
+		end.err = err
+	}
+	switch {
+	case end.err != nil:
+		return end.err
+	case end.lost > 0:
+		return fmt.Errorf("tail: cut off by cfkd after losing %d lines (not read fast enough)", end.lost)
+	}
+	return nil
+}
+
+// peek returns what r holds buffered, without reading it.
+func peek(r *bufio.Reader) []byte {
+	b, _ := r.Peek(r.Buffered())
+	return b
+}

@@ -1,0 +1,150 @@
+package ctl
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// cfkctl events and tail against a fake cfkd that sends a stream's lines,
+// then closes the connection.
+
+const (
+	evCrash   = `{"kind":"service","time":"2009-11-11T16:04:05.5Z","service":"web1","from":"running","to":"fail","pid":123,"reason":"Exited with error 1"}`
+	evStart   = `{"kind":"service","time":"2009-11-11T16:04:06Z","service":"web1","from":"fail","to":"starting","pid":124}`
+	evProxy   = `{"kind":"proxy","time":"2009-11-11T16:04:07Z","proxy":"p","from":"down","to":"up","pid":7}`
+	evSocket  = `{"kind":"socket","time":"2009-11-11T16:04:08Z","socket":"web","from":"unbound","to":"bound","address":"127.0.0.1:8080"}`
+	evCfkd    = `{"kind":"cfkd","time":"2009-11-11T16:04:09Z","level":"warn","message":"web1 crashed 2 times in a row; restarting in 1s","service":"web1"}`
+	evStopped = `{"kind":"service","time":"2009-11-11T16:04:10Z","service":"db","from":"stopping","to":"stopped"}`
+	evFuture  = `{"kind":"weather","time":"2009-11-11T16:04:11Z","sky":"blue"}`
+)
+
+// streamOf is the wire text of a stream of lines.
+func streamOf(lines ...string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+func streamServer(t *testing.T, streams map[string]string) *fakeServer {
+	f := newFakeServer(t, streams)
+	for req := range streams {
+		f.close[req] = true
+	}
+	return f
+}
+
+func TestEventsCommand(t *testing.T) {
+	all := streamOf(evCrash, evStart, evProxy, evSocket, evCfkd, evFuture)
+	f := streamServer(t, map[string]string{
+		"command events all":          all,
+		"command events service web1": streamOf(evCrash, evStart),
+		"command events tag db":       streamOf(evStopped, evCrash),
+		"command events service nope": "ERROR: Couldn't find a valid service. bailing.\r\n",
+		"command events tag slow":     streamOf(evCrash) + `{"kind":"lost","lost":42}` + "\r\n",
+	})
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		cfg        runCfg
+		reqs       []string
+		code       int
+		out, errer string
+	}{
+		{name: "all", args: []string{"events"}, reqs: []string{"command events all"},
+			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n" +
+				"16:04:07 proxy p down → up (pid 7)\n16:04:08 socket web unbound → bound (127.0.0.1:8080)\n" +
+				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s\n" + evFuture + "\n"},
+		{name: "json", args: []string{"--json", "events", "all"}, reqs: []string{"command events all"}, out: all},
+		{name: "colours", args: []string{"events", "web1"}, cfg: runCfg{terminal: true}, reqs: []string{"command events service web1"},
+			out: "16:04:05 web1 running → \x1b[1;31mfail\x1b[0m (Exited with error 1)\n16:04:06 web1 fail → \x1b[1;33mstarting\x1b[0m (pid 124)\n"},
+		{name: "refs merged, once each", args: []string{"events", "web1", "@db"}, reqs: []string{"command events service web1", "command events tag db"},
+			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n16:04:10 db stopping → stopped\n"},
+		{name: "refused", args: []string{"events", "nope"}, reqs: []string{"command events service nope"},
+			code: 1, errer: "Couldn't find a valid service. bailing.\n"},
+		{name: "cut off", args: []string{"events", "@slow"}, reqs: []string{"command events tag slow"}, code: 1,
+			out:   "16:04:05 web1 running → fail (Exited with error 1)\n",
+			errer: "cfkctl: events: cut off by cfkd after losing 42 events (not read fast enough)\n"},
+		{name: "cut off json", args: []string{"events", "--json", "@slow"}, reqs: []string{"command events tag slow"}, code: 1,
+			out:   evCrash + "\n" + `{"kind":"lost","lost":42}` + "\n" + `{"ok":false,"error":"events: cut off by cfkd after losing 42 events (not read fast enough)"}` + "\n",
+			errer: "cfkctl: events: cut off by cfkd after losing 42 events (not read fast enough)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f.mu.Lock()
+			f.reqs = nil
+			f.mu.Unlock()
+			r := runCtl(t, f, tc.cfg, tc.args...)
+			got := r.stdout
+			if tc.name == "refs merged, once each" { // two streams: any interleaving
+				l := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+				sort.Strings(l)
+				got = strings.Join(l, "\n") + "\n"
+			}
+			if r.code != tc.code || got != tc.out || r.stderr != tc.errer {
+				t.Errorf("cfkctl %q:\n code %d, want %d\n stdout %q\n   want %q\n stderr %q\n   want %q",
+					tc.args, r.code, tc.code, r.stdout, tc.out, r.stderr, tc.errer)
+			}
+			reqs := f.waitRequests(t, len(tc.reqs))
+			sort.Strings(reqs)
+			if !reflect.DeepEqual(reqs, tc.reqs) {
+				t.Errorf("requests %q, want %q", reqs, tc.reqs)
+			}
+		})
+	}
+}
+
+func TestTailCommand(t *testing.T) {
+	f := streamServer(t, map[string]string{
+		"command tail web1 20 follow": streamOf("one", "OK", `"quoted"`),
+		"command tail slow 5 follow":  streamOf("one") + `{"kind":"lost","lost":3}` + "\r\n",
+		"command tail nope 20 follow": "ERROR: Couldn't find a valid service. bailing.\r\n",
+	})
+	f.replies["command tail web1 20"] = ok("one", "two")
+	f.replies["command tail web1 3"] = ok("two")
+	f.close["command tail web1 20"], f.close["command tail web1 3"] = false, false
+	for _, tc := range []struct {
+		args       []string
+		code       int
+		out, errer string
+	}{
+		{args: []string{"tail", "web1"}, out: "one\ntwo\n"},
+		{args: []string{"tail", "-n", "3", "web1"}, out: "two\n"},
+		{args: []string{"tail", "--json", "web1"}, out: `{"ok":true,"lines":["one","two"]}` + "\n"},
+		{args: []string{"tail", "-f", "web1"}, out: "one\nOK\n\"quoted\"\n"},
+		{args: []string{"tail", "--follow", "--json", "web1"}, out: `"one"` + "\n" + `"OK"` + "\n" + `"\"quoted\""` + "\n"},
+		{args: []string{"tail", "-f", "-n", "5", "slow"}, code: 1, out: "one\n",
+			errer: "cfkctl: tail: cut off by cfkd after losing 3 lines (not read fast enough)\n"},
+		{args: []string{"tail", "-f", "nope"}, code: 1, errer: "Couldn't find a valid service. bailing.\n"},
+		{args: []string{"tail", "-n", "-1", "web1"}, code: ExitUsage,
+			errer: "cfkctl: -n wants a number of lines from 0 to 100000\nusage: cfkctl tail NAME\nRun 'cfkctl help tail' for details.\n"},
+		{args: []string{"status", "-f"}, code: ExitUsage,
+			errer: "cfkctl: -f only applies to tail\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
+		{args: []string{"tail", "a", "b"}, code: ExitUsage,
+			errer: "cfkctl: tail takes exactly one argument: NAME\nusage: cfkctl tail NAME\nRun 'cfkctl help tail' for details.\n"},
+	} {
+		r := runCtl(t, f, runCfg{}, tc.args...)
+		if r.code != tc.code || r.stdout != tc.out || r.stderr != tc.errer {
+			t.Errorf("cfkctl %q:\n code %d, want %d\n stdout %q\n   want %q\n stderr %q\n   want %q",
+				tc.args, r.code, tc.code, r.stdout, tc.out, r.stderr, tc.errer)
+		}
+	}
+}
+
+// TestLoadRefusesStreams: a stream in a loaded file would never end.
+func TestLoadRefusesStreams(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x.conf")
+	if err := os.WriteFile(file, []byte("service a cmd=x\ncommand tail a 5 follow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeServer(t, map[string]string{"service a cmd=x": ok()})
+	r := runCtl(t, f, runCfg{}, "load", file)
+	if want := file + ":2: command tail streams (it would never end): use cfkctl tail\n"; r.code != 1 || r.stderr != want {
+		t.Fatalf("got %+v, want %q", r, want)
+	}
+}

@@ -1,0 +1,235 @@
+package messages
+
+import (
+	"bytes"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+)
+
+// EventKind says what an Event is about.
+type EventKind string
+
+// The kinds of event line (REFERENCE §1.6).
+const (
+	// EventService: a service changed state (ServiceStateChanged).
+	EventService EventKind = "service"
+	// EventProxy: a proxy process changed state (ProxyStateChanged).
+	EventProxy EventKind = "proxy"
+	// EventSocket: a shared socket was bound or closed (SocketStateChanged).
+	EventSocket EventKind = "socket"
+	// EventCfkd: cfkd logged a warning or an error of its own.
+	EventCfkd EventKind = "cfkd"
+	// EventLost: the last line of a stream cut off because its reader fell
+	// behind: Lost says how many lines it missed.
+	EventLost EventKind = "lost"
+)
+
+// Proxy and socket states as event lines show them.
+var (
+	proxyStates  = []string{"down", "up", "stopping"}
+	socketStates = []string{"unbound", "bound"}
+	cfkdLevels   = []string{"warn", "error"}
+)
+
+// Event is one line of `command events` (an extension, REFERENCE §1.6):
+// one JSON object, on one line, whose kind says which fields it has.
+//
+//	{"kind":"service","time":"2026-11-21T15:04:05.123Z","service":"web1","from":"running","to":"fail","pid":4711,"reason":"Exited with error 1"}
+//	{"kind":"proxy","time":"2026-11-21T15:04:05.2Z","proxy":"p","from":"down","to":"up","pid":4712}
+//	{"kind":"socket","time":"2026-11-21T15:04:06Z","socket":"web","from":"unbound","to":"bound","address":"127.0.0.1:8080"}
+//	{"kind":"cfkd","time":"2026-11-21T15:04:07Z","level":"warn","message":"web1 crashed 2 times in a row; restarting in 1s","service":"web1"}
+//	{"kind":"lost","lost":1234}
+//
+// Keys, in this order: kind, time, service, proxy, socket, from, to, pid,
+// reason, address, level, message, lost. A key is left out when empty (pid
+// and lost when 0).
+//   - service: service (its name), from and to (states, REFERENCE §1.6),
+//     pid (the process the transition is about, also the one whose end
+//     made it), reason (the fail reason, in state fail).
+//   - proxy: proxy, from and to (down, up, stopping), pid (the proxy
+//     process, while it is not down).
+//   - socket: socket, from and to (unbound, bound), address (once bound).
+//   - cfkd: level (warn, error), message, and the service, proxy and pid
+//     the record names, if any.
+//   - lost: lost alone, no time.
+//
+// Time is RFC 3339 in UTC, with the fraction of a second when there is
+// one. A client must ignore keys, and kinds, it does not know.
+type Event struct {
+	Kind    EventKind
+	Time    time.Time
+	Service string
+	Proxy   string
+	Socket  string
+	From    string
+	To      string
+	Pid     int
+	Reason  string
+	Address string
+	Level   string
+	Message string
+	Lost    int
+}
+
+// eventJSON is the wire form of Event.
+type eventJSON struct {
+	Kind    string `json:"kind"`
+	Time    string `json:"time,omitempty"`
+	Service string `json:"service,omitempty"`
+	Proxy   string `json:"proxy,omitempty"`
+	Socket  string `json:"socket,omitempty"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Pid     int    `json:"pid,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	Address string `json:"address,omitempty"`
+	Level   string `json:"level,omitempty"`
+	Message string `json:"message,omitempty"`
+	Lost    int    `json:"lost,omitempty"`
+}
+
+// ServiceEvent is the event line of a service's transition.
+func ServiceEvent(m ServiceStateChanged) Event {
+	return Event{Kind: EventService, Time: m.At, Service: m.Name, From: m.From.String(), To: m.To.String(),
+		Pid: m.Pid, Reason: m.Reason}
+}
+
+// ProxyEvent is the event line of a proxy's transition, at t.
+func ProxyEvent(m ProxyStateChanged, t time.Time) Event {
+	return Event{Kind: EventProxy, Time: t, Proxy: m.Name, From: m.From, To: m.To, Pid: m.Pid}
+}
+
+// SocketEvent is the event line of a socket's bind or close.
+func SocketEvent(m SocketStateChanged) Event {
+	return Event{Kind: EventSocket, Time: m.At, Socket: m.Name, From: m.From, To: m.To, Address: m.Address}
+}
+
+// LostEvent is the last line of a stream that was cut off after losing n
+// lines.
+func LostEvent(n int) Event { return Event{Kind: EventLost, Lost: n} }
+
+// Format writes the JSON object, on one line and without HTML escaping.
+// As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
+// value does not read back as it is (see Validate).
+func (e Event) Format() string { return string(e.Append(nil)) }
+
+// Append appends what Format writes to b.
+func (e Event) Append(b []byte) []byte {
+	w := eventJSON{
+		Kind: string(e.Kind), Time: formatRFC3339(e.Time), Service: e.Service, Proxy: e.Proxy, Socket: e.Socket,
+		From: e.From, To: e.To, Pid: e.Pid, Reason: e.Reason, Address: e.Address, Level: e.Level,
+		Message: e.Message, Lost: e.Lost,
+	}
+	buf := bytes.NewBuffer(b)
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(w); err != nil {
+		return b // cannot happen: strings and numbers
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// ParseEvent reads an event line: one JSON object (keys it does not know
+// are ignored, for a newer cfkd), whose value must be valid (see
+// Validate); an unknown kind is an error, which a client should skip
+// rather than fail on.
+func ParseEvent(line string) (Event, error) {
+	var w eventJSON
+	if err := json.Unmarshal([]byte(line), &w); err != nil {
+		return Event{}, lineErr("event", "%v", err)
+	}
+	e := Event{
+		Kind: EventKind(w.Kind), Service: w.Service, Proxy: w.Proxy, Socket: w.Socket, From: w.From, To: w.To,
+		Pid: w.Pid, Reason: w.Reason, Address: w.Address, Level: w.Level, Message: w.Message, Lost: w.Lost,
+	}
+	var err error
+	if e.Time, err = parseRFC3339("event", "time", w.Time); err != nil {
+		return Event{}, err
+	}
+	if err := e.Validate(); err != nil {
+		return Event{}, err
+	}
+	return e, nil
+}
+
+// Validate reports what keeps e from being written and read back as it
+// is (the time compared with time.Time.Equal): an unknown kind; a key its
+// kind does not have, or lacks; a name that is not one word; a state
+// unknown to its kind; a negative pid or count; a time before 1970 or
+// after 9999 (or any time on a lost line); invalid UTF-8.
+func (e Event) Validate() error {
+	const kind = "event"
+	has := map[string]bool{
+		"service": e.Service != "", "proxy": e.Proxy != "", "socket": e.Socket != "", "from": e.From != "",
+		"to": e.To != "", "pid": e.Pid != 0, "reason": e.Reason != "", "address": e.Address != "",
+		"level": e.Level != "", "message": e.Message != "", "lost": e.Lost != 0, "time": !e.Time.IsZero(),
+	}
+	var need, may []string // the keys of the kind: needed, allowed
+	var states []string
+	switch e.Kind {
+	case EventService:
+		need, may = []string{"time", "service", "from", "to"}, []string{"pid", "reason"}
+		states = stateNames[:]
+	case EventProxy:
+		need, may, states = []string{"time", "proxy", "from", "to"}, []string{"pid"}, proxyStates
+	case EventSocket:
+		need, may, states = []string{"time", "socket", "from", "to"}, []string{"address"}, socketStates
+	case EventCfkd:
+		need, may = []string{"time", "level", "message"}, []string{"service", "proxy", "pid"}
+	case EventLost:
+		need = []string{"lost"}
+	default:
+		return lineErr(kind, "unknown kind %q", e.Kind)
+	}
+	for _, k := range need {
+		if !has[k] {
+			return lineErr(kind, "a %s event without %s", e.Kind, k)
+		}
+		delete(has, k)
+	}
+	for _, k := range may {
+		delete(has, k)
+	}
+	for k, ok := range has {
+		if ok {
+			return lineErr(kind, "a %s event with %s", e.Kind, k)
+		}
+	}
+	if states != nil && (!oneOf(e.From, states) || !oneOf(e.To, states)) {
+		return lineErr(kind, "unknown %s state in %q → %q", e.Kind, e.From, e.To)
+	}
+	if e.Kind == EventCfkd && !oneOf(e.Level, cfkdLevels) {
+		return lineErr(kind, "unknown level %q", e.Level)
+	}
+	for _, w := range []struct{ what, s string }{{"service", e.Service}, {"proxy", e.Proxy}, {"socket", e.Socket}} {
+		if w.s != "" {
+			if err := checkWord(kind, w.what, w.s, ""); err != nil {
+				return err
+			}
+		}
+	}
+	switch {
+	case e.Pid < 0 || e.Pid > maxPid:
+		return lineErr(kind, "pid %d out of range", e.Pid)
+	case e.Lost < 0:
+		return lineErr(kind, "negative lost count %d", e.Lost)
+	case !e.Time.IsZero() && (e.Time.Unix() < 0 || e.Time.Year() > 9999):
+		return lineErr(kind, "time %v out of range", e.Time)
+	}
+	for _, s := range []string{e.Service, e.Proxy, e.Socket, e.Reason, e.Address, e.Message} {
+		if !utf8.ValidString(s) {
+			return lineErr(kind, "invalid UTF-8 in %q", s)
+		}
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
