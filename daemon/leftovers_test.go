@@ -69,7 +69,16 @@ func TestKillLeftovers(t *testing.T) {
 		t.Fatalf("stubborn said %q, %v", l, err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(findLeftovers(home)) < 4 {
+	execd := func() bool { // the four found, plain and proxy past their exec
+		found, sleeps := findLeftovers(home), 0
+		for _, l := range found {
+			if (l.Pid == plain.Process.Pid || l.Pid == proxy.Process.Pid) && l.Comm == "sleep" {
+				sleeps++
+			}
+		}
+		return len(found) >= 4 && sleeps == 2
+	}
+	for !execd() {
 		if time.Now().After(deadline) {
 			t.Fatalf("children not ready: %+v", findLeftovers(home))
 		}
