@@ -90,8 +90,10 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 // `exit`, or the client's end of input, stops the reader; the writer closes
 // the connection once every reply due is written.
 type connection struct {
-	io         *connIO
-	privileged bool
+	io *connIO
+	// gate is what the peer may do, checked on every request, and its
+	// `auth` exchange (auth.go, REFERENCE §5).
+	gate       *gate
 	controller *actor.PID
 	log        *logrus.Logger
 	limits     connLimits
@@ -121,7 +123,9 @@ type connection struct {
 func (c *connection) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		c.peer = peerName(c.io.conn)
+		if c.peer == "" {
+			c.peer = peerName(c.io.conn)
+		}
 		c.log.Infof("new connection to admin from %s", c.peer)
 		c.io.start(ctx.ActorSystem().Root, ctx.Self())
 	case lineReceived:
@@ -154,6 +158,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		if c.timer != nil {
 			c.timer.Stop()
 		}
+		c.stopGate()
 		if c.busy {
 			c.io.reply(c.inFlight, messages.ErrorReply(errShuttingDown))
 			c.inFlight, c.busy = lineReceived{}, false
@@ -198,6 +203,9 @@ func (c *connection) next(ctx actor.Context) {
 // replies fill their bound (the writer sends replyRoom when they no longer
 // do).
 func (c *connection) pump(ctx actor.Context) {
+	if c.authExhausted() {
+		return
+	}
 	for !c.busy && c.head < len(c.queue) && c.io.roomForReply() {
 		m := c.queue[c.head]
 		c.queue[c.head] = lineReceived{}
@@ -209,15 +217,19 @@ func (c *connection) pump(ctx actor.Context) {
 			c.io.reply(m, messages.ErrorReply(protocol.ErrLineTooLong))
 			continue
 		}
+		if c.intercept(ctx, m) {
+			continue
+		}
 		st, err := messages.Parse(m.line)
 		switch {
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:
 			c.io.reply(m, messages.ErrorReply(err))
-		case st.NeedsPrivilege() && !c.privileged:
+		case !c.allows(st, m.line):
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
 		default:
+			c.audited(st, m.line)
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
@@ -288,7 +300,7 @@ type connIO struct {
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits) *connection {
 	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
 	io.cond = sync.NewCond(&io.mu)
-	return &connection{io: io, privileged: privileged, controller: controller, log: log, limits: lim}
+	return &connection{io: io, gate: newGate(privileged, log), controller: controller, log: log, limits: lim}
 }
 
 // start runs the reader and the writer of the actor self.

@@ -141,7 +141,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.routeNotify(ctx, m)
 	case StartConsole:
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log}
+			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))
 		ctx.Respond(ctx.Spawn(props))
 	case LookupService:
