@@ -24,6 +24,10 @@ const MaxAuthFailures = 3
 // DefaultAuthDelay is how long a failed `auth` waits for its answer.
 const DefaultAuthDelay = time.Second
 
+// DefaultAuthTimeout is how long a TCP client has to authenticate once
+// connected (REFERENCE §5.4).
+const DefaultAuthTimeout = 30 * time.Second
+
 // gate is what a connection's peer may do (REFERENCE §5): its level, and
 // the `auth` exchange of a console that takes tokens. It belongs to the
 // connection actor (no lock); the only I/O it does is logging.
@@ -96,6 +100,9 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 	if tok, ok := g.tokens.Lookup(secret); ok && secret != "" {
 		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), g.tokens.Load(), tok.Name, 0
 		g.level = min(tok.Level, g.cap)
+		if gc, ok := c.io.conn.(*guardedConn); ok {
+			gc.authed.Store(true)
+		}
 		g.audit(c.peer).Info("auth: token " + tok.Name)
 		c.io.reply(m, messages.Reply{})
 		return true
@@ -150,8 +157,9 @@ func (c *connection) allows(st messages.Statement, line string) bool {
 			if tok, ok := cur.Find(g.sum); ok {
 				g.level, g.token = min(tok.Level, g.cap), tok.Name
 			} else {
-				g.audit(c.peer).Warn("token " + g.token + " is no longer in the token file: rights withdrawn")
 				g.level = rights.None
+				g.audit(c.peer).Warn("token " + g.token + " is no longer in the token file: rights withdrawn")
+				g.authed = false // as before an auth: only auth and exit
 			}
 		}
 	}

@@ -523,3 +523,33 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// A client of a console with tokens that does not authenticate in time is
+// closed, whether it sends lines or not; one that did is not, idle
+// timeout or none (its reader may have been waiting with the auth
+// deadline when it authenticated).
+func TestAuthTimeout(t *testing.T) {
+	t.Parallel()
+	const in = 200 * time.Millisecond
+	for _, idle := range []time.Duration{0, time.Hour} {
+		r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthTimeout: in,
+			IdleTimeout: idle, AuthDelay: time.Millisecond})
+		start := time.Now()
+		quiet, chatty, authed := r.dial(), r.dial(), r.dial()
+		authed.expect("auth "+readTok, "OK")
+		for range 3 {
+			chatty.expect("command status", "ERROR: not authorized")
+		}
+		quiet.closed()
+		chatty.closed()
+		if d := time.Since(start); d < in {
+			t.Errorf("closed after %v, before %v", d, in)
+		}
+		waitFor(t, "the closes logged", func() bool {
+			return strings.Count(r.rec.text(), "no auth within 200ms of connecting: closing the connection") == 2
+		})
+		// past the auth deadline of the authenticated client too: not closed
+		time.Sleep(time.Until(start.Add(in + 100*time.Millisecond)))
+		authed.expect("command status", "OK|"+strings.Repeat("s", 99))
+	}
+}

@@ -101,10 +101,14 @@ func (c *console) maybeDrained(ctx actor.Context) {
 // peer's name and rights, and the idle clock of its guardedConn.
 func (c *console) admitted(conn *connection, a *admission) {
 	conn.gate, conn.peer = a.gate, a.peer
-	if g, ok := conn.io.conn.(*guardedConn); ok && g.idle > 0 {
+	if g, ok := conn.io.conn.(*guardedConn); ok {
 		g.busy = conn.io.pending
-		log, peer, idle := c.log, a.peer, g.idle
+		log, peer, idle, authIn := c.log, a.peer, g.idle, c.policy.authTimeout()
 		g.onIdle = func() { log.Infof("connection %s idle for %v: closing it", peer, idle) }
+		g.onAuthTimeout = func() {
+			log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer}).
+				Warnf("no auth within %v of connecting: closing the connection", authIn)
+		}
 	}
 	if a.warn != "" {
 		c.log.Warn(a.warn)
@@ -142,6 +146,9 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			continue
 		}
 		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout}
+		if a.gate.tokens != nil {
+			g.authBy = time.Now().Add(policy.authTimeout())
+		}
 		root.Send(self, connAccepted{conn: g, adm: &a})
 	}
 }

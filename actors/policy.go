@@ -49,6 +49,11 @@ type ConsolePolicy struct {
 	// AuthDelay is how long a failed auth waits for its answer
 	// (DefaultAuthDelay when zero).
 	AuthDelay time.Duration
+	// AuthTimeout closes a client of a console with Tokens that has not
+	// authenticated that long after it connected (DefaultAuthTimeout
+	// when zero): unauthenticated clients cannot hold the connections'
+	// places for the idle timeout.
+	AuthTimeout time.Duration
 
 	active   atomic.Int64 // connections open
 	initOnce sync.Once
@@ -81,6 +86,13 @@ type admission struct {
 
 func (p *ConsolePolicy) init() {
 	p.initOnce.Do(func() { p.refuses = make(chan struct{}, maxRefusing) })
+}
+
+func (p *ConsolePolicy) authTimeout() time.Duration {
+	if p.AuthTimeout <= 0 {
+		return DefaultAuthTimeout
+	}
+	return p.AuthTimeout
 }
 
 func (p *ConsolePolicy) cap() rights.Level {
@@ -207,13 +219,13 @@ func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
 	}()
 }
 
-// logRefusal logs a connection refused at connect: every one, but at most
-// one line a second for those refused for their number (a flood).
+// logRefusal logs a connection refused at connect, at most one line a
+// second (a flood of connections must not fill the disk): the next line
+// says how many more were refused meanwhile.
 func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, detail string) {
 	e := log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer})
-	if !errors.Is(why, ErrTooManyConnections) {
-		e.Warnf("connection refused: %v (%s)", why, detail)
-		return
+	if errors.Is(why, ErrTooManyConnections) {
+		detail = fmt.Sprintf("%d open", p.maxConns())
 	}
 	p.logMu.Lock()
 	now := time.Now()
@@ -226,9 +238,9 @@ func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, d
 	p.lastLog, p.muted = now, 0
 	p.logMu.Unlock()
 	if muted > 0 {
-		e.Warnf("connection refused: %v (%d open; %d more refused since the last line)", why, p.maxConns(), muted)
+		e.Warnf("connection refused: %v (%s; %d more refused since the last line)", why, detail, muted)
 	} else {
-		e.Warnf("connection refused: %v (%d open)", why, p.maxConns())
+		e.Warnf("connection refused: %v (%s)", why, detail)
 	}
 }
 
@@ -242,6 +254,11 @@ type guardedConn struct {
 	idle    time.Duration
 	busy    func() bool // a request of the connection is being served
 	onIdle  func()
+	// authBy: a client that has not authenticated by then is closed
+	// (zero: no such bound); authed is set by the connection's actor.
+	authBy        time.Time
+	authed        atomic.Bool
+	onAuthTimeout func()
 
 	mu     sync.Mutex
 	forced bool // a read deadline was set from outside (drain): no idle deadline any more
@@ -257,17 +274,26 @@ func (g *guardedConn) Close() error {
 	return err
 }
 
-// Read reads with the idle deadline: when it passes while no request is
-// being served, the read fails with the timeout, and the reader ends the
-// connection as if the client had closed it.
+// Read reads with the idle deadline, and the auth deadline until the
+// client has authenticated: when the idle one passes while no request is
+// being served, or the auth one passes, the read fails with the timeout,
+// and the reader ends the connection as if the client had closed it.
 func (g *guardedConn) Read(b []byte) (int, error) {
-	if g.idle <= 0 {
+	if g.idle <= 0 && g.authBy.IsZero() {
 		return g.Conn.Read(b)
 	}
 	for {
+		idleAt := time.Now().Add(g.idle)
 		g.mu.Lock()
 		if !g.forced {
-			g.Conn.SetReadDeadline(time.Now().Add(g.idle))
+			var dl time.Time
+			if g.idle > 0 {
+				dl = idleAt
+			}
+			if !g.authBy.IsZero() && !g.authed.Load() && (dl.IsZero() || g.authBy.Before(dl)) {
+				dl = g.authBy
+			}
+			g.Conn.SetReadDeadline(dl)
 		}
 		g.mu.Unlock()
 		n, err := g.Conn.Read(b)
@@ -277,11 +303,16 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 		g.mu.Lock()
 		forced := g.forced
 		g.mu.Unlock()
-		if forced {
+		switch {
+		case forced:
 			return n, err
-		}
-		if g.busy != nil && g.busy() {
-			continue
+		case !g.authBy.IsZero() && !g.authed.Load() && !time.Now().Before(g.authBy):
+			if g.onAuthTimeout != nil {
+				g.onAuthTimeout()
+			}
+			return n, err
+		case g.idle <= 0, time.Now().Before(idleAt), g.busy != nil && g.busy():
+			continue // the auth deadline of a client that authenticated since, or a request being served
 		}
 		if g.onIdle != nil {
 			g.onIdle()
