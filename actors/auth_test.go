@@ -3,6 +3,7 @@ package actors
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -551,5 +552,19 @@ func TestAuthTimeout(t *testing.T) {
 		// past the auth deadline of the authenticated client too: not closed
 		time.Sleep(time.Until(start.Add(in + 100*time.Millisecond)))
 		authed.expect("command status", "OK|"+strings.Repeat("s", 99))
+	}
+}
+
+// A line printed (a dead letter is logged with its message) never shows a
+// token.
+func TestAuthLineIsNotPrinted(t *testing.T) {
+	m := lineReceived{line: "auth " + adminTok}
+	for _, s := range []string{fmt.Sprint(m), fmt.Sprintf("%v %+v %#v %s", m, m, m, m), slog.AnyValue(m).String()} {
+		if strings.Contains(s, adminTok) {
+			t.Errorf("the token is printed: %s", s)
+		}
+	}
+	if got := fmt.Sprint(lineReceived{line: "command status"}); got != "command status" {
+		t.Errorf("another line: %q", got)
 	}
 }
