@@ -299,11 +299,11 @@ func TestTCPTokens(t *testing.T) {
 		t.Errorf("three bad tokens answered in %v: no delay", d)
 	}
 
-	// USR1 re-reads the file: the new token works, the old ones are gone
+	// USR1 re-reads the file: the new token works (that the old ones
+	// are refused, each after the delay, the unit tests check)
 	tokenFile(t, filepath.Dir(server), "tokens", 0, "admin "+secrets["new"]+" rotated")
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	waitLog(t, d.home, "reloaded 1 tokens from "+server)
-	expectCtl(t, 1, "cfkd refused the token", nil, admin, "", "-a", addr, "list")
 	expectCtl(t, 0, "", nil, mine("new"), "", "-a", addr, "list")
 
 	log := readLog(d.home)
