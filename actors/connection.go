@@ -114,8 +114,10 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 // until it ends: closed by the end of input or a drain (what was queued is
 // written first), or cut off (its last line says how many lines were lost).
 type connection struct {
-	io         *connIO
-	privileged bool
+	io *connIO
+	// gate is what the peer may do, checked on every request, and its
+	// `auth` exchange (auth.go, REFERENCE §5).
+	gate       *gate
 	controller *actor.PID
 	log        *logrus.Logger
 	limits     connLimits
@@ -150,7 +152,9 @@ type connection struct {
 func (c *connection) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		c.peer = peerName(c.io.conn)
+		if c.peer == "" {
+			c.peer = peerName(c.io.conn)
+		}
 		c.io.peer = c.peer
 		c.log.Infof("new connection to admin from %s", c.peer)
 		c.io.start(ctx.ActorSystem().Root, ctx.Self())
@@ -191,6 +195,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		if c.timer != nil {
 			c.timer.Stop()
 		}
+		c.stopGate()
 		if c.busy {
 			c.io.reply(c.inFlight, messages.ErrorReply(errShuttingDown))
 			c.inFlight, c.busy = lineReceived{}, false
@@ -235,6 +240,9 @@ func (c *connection) next(ctx actor.Context) {
 // replies fill their bound (the writer sends replyRoom when they no longer
 // do).
 func (c *connection) pump(ctx actor.Context) {
+	if c.authExhausted() {
+		return
+	}
 	for !c.busy && c.head < len(c.queue) && c.io.roomForReply() {
 		m := c.queue[c.head]
 		c.queue[c.head] = lineReceived{}
@@ -246,15 +254,19 @@ func (c *connection) pump(ctx actor.Context) {
 			c.io.reply(m, messages.ErrorReply(protocol.ErrLineTooLong))
 			continue
 		}
+		if c.intercept(ctx, m) {
+			continue
+		}
 		st, err := messages.Parse(m.line)
 		switch {
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:
 			c.io.reply(m, messages.ErrorReply(err))
-		case st.NeedsPrivilege() && !c.privileged:
+		case !c.allows(st, m.line):
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
 		default:
+			c.audited(st, m.line)
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
@@ -355,7 +367,7 @@ type connIO struct {
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
 	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
 	io.cond = sync.NewCond(&io.mu)
-	return &connection{io: io, privileged: privileged, controller: controller, log: log, limits: lim, streams: streams}
+	return &connection{io: io, gate: newGate(privileged, log), controller: controller, log: log, limits: lim, streams: streams}
 }
 
 // start runs the reader and the writer of the actor self.

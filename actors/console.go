@@ -10,11 +10,14 @@ import (
 )
 
 // StartConsole asks the controller to serve the admin protocol on
-// Listener; it answers with the console's *actor.PID. A privileged console
-// may declare services; a command-only one runs `command ...` lines only.
+// Listener; it answers with the console's *actor.PID. Policy says who
+// gets in and with what rights (REFERENCE §5.2), and bounds the
+// connections; without one, every client gets admin (operate unless
+// Privileged), unbounded: what tests use.
 type StartConsole struct {
 	Listener   net.Listener
 	Privileged bool
+	Policy     *ConsolePolicy
 }
 
 // DrainConsole closes the console's listener and its connections: each
@@ -27,7 +30,10 @@ type DrainConsole struct{}
 // ConsoleDrained answers DrainConsole.
 type ConsoleDrained struct{}
 
-type connAccepted struct{ conn net.Conn }
+type connAccepted struct {
+	conn net.Conn
+	adm  *admission // nil without a policy
+}
 
 // console is the actor of one admin listener: it accepts connections (in
 // a goroutine that only turns Accept into messages) and runs one
@@ -35,6 +41,7 @@ type connAccepted struct{ conn net.Conn }
 type console struct {
 	ln         net.Listener
 	privileged bool
+	policy     *ConsolePolicy
 	log        *logrus.Logger
 	streams    connStreams
 	conns      map[string]*actor.PID // by actor id
@@ -46,17 +53,20 @@ func (c *console) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.conns = map[string]*actor.PID{}
-		go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log)
+		if c.policy != nil {
+			c.policy.init()
+		}
+		go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
 	case connAccepted:
 		if c.drainedTo != nil {
 			m.conn.Close()
 			return
 		}
-		controller := ctx.Parent()
-		props := actor.PropsFromProducer(func() actor.Actor {
-			return newConnection(m.conn, c.privileged, controller, c.log, defaultConnLimits, c.streams)
-		})
-		pid := ctx.Spawn(props)
+		conn := newConnection(m.conn, c.privileged, ctx.Parent(), c.log, defaultConnLimits, c.streams)
+		if m.adm != nil {
+			c.admitted(conn, m.adm)
+		}
+		pid := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return conn }))
 		c.conns[pid.Id] = pid
 	case *actor.Terminated:
 		delete(c.conns, m.Who.Id)
@@ -88,10 +98,31 @@ func (c *console) maybeDrained(ctx actor.Context) {
 	c.drainedTo = c.drainedTo[:0]
 }
 
+// admitted gives a connection what the accept goroutine decided: its
+// peer's name and rights, and the idle clock of its guardedConn.
+func (c *console) admitted(conn *connection, a *admission) {
+	conn.gate, conn.peer = a.gate, a.peer
+	if g, ok := conn.io.conn.(*guardedConn); ok {
+		g.busy = conn.io.pending
+		log, peer, idle, authIn := c.log, a.peer, g.idle, c.policy.authTimeout()
+		g.onIdle = func() { log.Infof("connection %s idle for %v: closing it", peer, idle) }
+		g.onAuthTimeout = func() {
+			log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer}).
+				Warnf("no auth within %v of connecting: closing the connection", authIn)
+		}
+	}
+	if a.warn != "" {
+		c.log.Warn(a.warn)
+	}
+}
+
 // acceptLoop turns accepted connections into messages until the listener
 // is closed. On a temporary error (EMFILE...) it waits a little, so that a
-// full fd table does not spin the CPU.
-func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *logrus.Logger) {
+// full fd table does not spin the CPU. With a policy, it decides here, off
+// the actors, who gets in (the peer's credentials are read with
+// getsockopt) and refuses those that do not, or that are one too many
+// (REFERENCE §5.2, §5.4).
+func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *logrus.Logger, policy *ConsolePolicy) {
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -102,6 +133,23 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			time.Sleep(100 * time.Millisecond)
 			continue
 		}
-		root.Send(self, connAccepted{conn: conn})
+		if policy == nil {
+			root.Send(self, connAccepted{conn: conn})
+			continue
+		}
+		a := policy.admit(conn, log)
+		if a.refuse == nil && !policy.take() {
+			a.refuse, a.why = ErrTooManyConnections, ""
+		}
+		if a.refuse != nil {
+			policy.logRefusal(log, a.peer, a.refuse, a.why)
+			policy.refuse(conn, a.refuse)
+			continue
+		}
+		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout}
+		if a.gate.tokens != nil {
+			g.authBy = time.Now().Add(policy.authTimeout())
+		}
+		root.Send(self, connAccepted{conn: g, adm: &a})
 	}
 }

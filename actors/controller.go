@@ -144,7 +144,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case StartConsole:
 		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog}
 		props := actor.PropsFromProducer(func() actor.Actor {
-			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log, streams: streams}
+			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))
 		ctx.Respond(ctx.Spawn(props))
 	case LookupService:

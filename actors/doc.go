@@ -110,6 +110,22 @@
 // (*Tree).Subscribe and (*Tree).Tail give the same to code outside the
 // actors.
 //
+// Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
+// ConsolePolicy. Its accept goroutine decides who gets in, off the
+// actors: on a UNIX socket by the peer's credentials (SO_PEERCRED and
+// SO_PEERGROUPS, two getsockopt calls), on TCP by a token the client
+// gives later (or none, with --insecure-tcp); it refuses, with `ERROR:
+// not authorized` or `ERROR: too many connections`, in a goroutine of its
+// own, and counts the connections (at most MaxConnections, and a quarter
+// of the fd limit: the rest is for services). Each connection actor then
+// holds a gate: the peer's level, checked with package rights on every
+// request before it goes to the controller; `auth TOKEN` is answered by
+// the gate (a failure after a delay, by a timer that sends the reply to
+// the actor; the third closes the connection); operate and admin
+// requests, refusals and auths are logged under the audit category. A
+// connection's conn is a guardedConn: its Close gives its place back, and
+// its reads end at the idle timeout while no request is being served.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as

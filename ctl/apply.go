@@ -61,7 +61,7 @@ func runApply(s *session, args []string) error {
 		if failures == nil {
 			failures = []string{}
 		}
-		if err := writeJSON(s.env.stdout, applyJSON{OK: len(failures) == 0, DryRun: s.opts.dryRun,
+		if err := writeJSON(s.env.jsonOut(), applyJSON{OK: len(failures) == 0, DryRun: s.opts.dryRun,
 			Changes: changes, Failures: failures}); err != nil {
 			return err
 		}
@@ -71,7 +71,7 @@ func runApply(s *session, args []string) error {
 		}
 		applyNotes(s, plan)
 		for _, f := range failures {
-			fmt.Fprintln(s.env.stderr, f)
+			fmt.Fprintln(s.env.stderr, s.env.safeErr(f))
 		}
 	}
 	if len(failures) > 0 {

@@ -6,7 +6,10 @@
 // to cfkd over one connection: requests in the command language, written
 // with protocol.WriteRequest one at a time, each reply read with
 // protocol.ReadReply before the next request goes out, and `exit` at the
-// end. `apply` sends a whole config file in one request (`command apply`,
+// end. On a TCP address with a token file (--token-file, else
+// $CFKCTL_TOKEN_FILE), the first line is `auth TOKEN` (REFERENCE §5.3); a
+// UNIX socket never gets one (cfkd goes by the peer's credentials there).
+// `apply` sends a whole config file in one request (`command apply`,
 // the file's text compressed into one line) and reads back the plan with
 // messages.ParseChange. Service references become selectors (NAME → `service NAME`, @TAG →
 // `tag TAG`, all → `all`).
@@ -37,6 +40,9 @@
 //     ({"ok":false,"error":...}; the message is on stderr too), except for
 //     usage errors and help, which are for humans.
 //   - Colours only when stdout is a terminal and NO_COLOR is unset.
+//   - What cfkd sends is never written raw to a terminal: its control
+//     characters are escaped (termsafe.go, REFERENCE §8.3), cfkctl's own
+//     colours aside; into a pipe or a file it goes as cfkd sent it.
 //   - No global state: everything a run reads from its surroundings (stdin,
 //     stdout, stderr, environment, working directory, clock, time zone,
 //     whether stdout is a terminal) comes through env, so tests replace it.

@@ -30,6 +30,9 @@ type options struct {
 	help    bool
 	version bool
 	timeout time.Duration // 0: none
+	// tokenFile holds the token sent as `auth TOKEN` on a TCP console
+	// (--token-file, else $CFKCTL_TOKEN_FILE; REFERENCE §5.3).
+	tokenFile string
 }
 
 // defaultAddress is $CFKCTL_ADDRESS, or unix:$HOME/.controlfreak/sock.
@@ -87,6 +90,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.Var(timeoutValue{&o.timeout}, "timeout", "")
+	fs.StringVar(&o.tokenFile, "token-file", o.tokenFile, "")
 	return fs
 }
 
@@ -94,7 +98,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // (`cfkctl status --json` works), and returns the other arguments in order.
 // After `--` everything is an argument. A lone `-` is an argument (`load -`).
 func parseFlags(args []string, getenv func(string) string) (*options, []string, error) {
-	o := &options{address: defaultAddress(getenv), timeout: DefaultTimeout}
+	o := &options{address: defaultAddress(getenv), timeout: DefaultTimeout, tokenFile: getenv("CFKCTL_TOKEN_FILE")}
 	fs := newFlagSet(o)
 	var flagArgs, pos []string
 	for i := 0; i < len(args); i++ {

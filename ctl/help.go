@@ -21,6 +21,9 @@ const helpFlags = `Flags (anywhere on the line):
                       running before the next is stopped
       --timeout DUR   limit for connecting and for each reply: 10s, 1m, or
                       seconds; 0 for none (default 5m)
+      --token-file FILE
+                      on a TCP console, authenticate with the token in FILE
+                      (mode 0600; default: $CFKCTL_TOKEN_FILE)
   -h, --help          show this help, or a command's with COMMAND --help
       --version       print the version of cfkctl`
 

@@ -62,7 +62,7 @@ func runInspect(s *session, args []string) error {
 		for _, l := range raw {
 			out = append(out, json.RawMessage(l))
 		}
-		return writeJSON(s.env.stdout, out)
+		return writeJSON(s.env.jsonOut(), out)
 	}
 	return printLines(s, raw)
 }

@@ -113,7 +113,11 @@ func run(args []string, e *env) int {
 	s := newSession(o, e)
 	err = cmd.run(s, args)
 	s.close()
-	return report(e, o, cmd, err)
+	code := report(e, o, cmd, err)
+	if code != ExitOK && s.hint != "" {
+		fmt.Fprintln(e.stderr, s.hint)
+	}
+	return code
 }
 
 // usageError is a bad command line: exit status 2, with a hint.
@@ -148,7 +152,7 @@ func report(e *env, o *options, cmd *command, err error) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(e.stderr, "cfkctl: %s\n", ue.msg)
+		fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(ue.msg))
 		if ue.cmd == nil && cmd != nil && !ue.global {
 			ue.cmd = cmd
 		}
@@ -160,7 +164,7 @@ func report(e *env, o *options, cmd *command, err error) int {
 		return ExitUsage
 	}
 	if o != nil && o.json {
-		writeJSON(e.stdout, jsonFailure{OK: false, Error: err.Error()})
+		writeJSON(e.jsonOut(), jsonFailure{OK: false, Error: err.Error()})
 	}
 	var (
 		re *protocol.RemoteError
@@ -168,9 +172,9 @@ func report(e *env, o *options, cmd *command, err error) int {
 		ce *connectError
 	)
 	if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
-		fmt.Fprintln(e.stderr, err.Error())
+		fmt.Fprintln(e.stderr, e.safeErr(err.Error()))
 	} else {
-		fmt.Fprintf(e.stderr, "cfkctl: %v\n", err)
+		fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(err.Error()))
 	}
 	return ExitError
 }

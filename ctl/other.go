@@ -72,7 +72,7 @@ func runProxyStatus(s *session, _ []string) error {
 	}
 	color := s.color()
 	for _, l := range lines {
-		f := tabFields(l, 3)
+		f := tabFields(s.safeOut(l), 3)
 		state := fmt.Sprintf("%-6s", f[1])
 		if color {
 			state = paint(stateColor(f[1]), f[1]) + state[len(f[1]):]

@@ -58,7 +58,7 @@ func runSignal(s *session, args []string) error {
 func warnFailures(s *session, lines []string) {
 	for _, l := range lines {
 		if !doneLine.MatchString(l) {
-			fmt.Fprintf(s.env.stderr, "warning: %s\n", l)
+			fmt.Fprintf(s.env.stderr, "warning: %s\n", s.env.safeErr(l))
 		}
 	}
 }
@@ -91,7 +91,7 @@ func runPids(s *session, args []string) error {
 		}
 	}
 	if s.opts.json {
-		return writeJSON(s.env.stdout, pids)
+		return writeJSON(s.env.jsonOut(), pids)
 	}
 	return printLines(s, lines)
 }
@@ -213,10 +213,10 @@ func runDesc(s *session, args []string) error {
 		for _, d := range ds {
 			out = append(out, descJSONOf(d))
 		}
-		return writeJSON(s.env.stdout, out)
+		return writeJSON(s.env.jsonOut(), out)
 	}
 	for _, d := range ds {
-		fmt.Fprintln(s.env.stdout, formatDesc(d))
+		fmt.Fprintln(s.env.stdout, s.safeOut(formatDesc(d)))
 	}
 	return nil
 }
@@ -231,7 +231,7 @@ func runList(s *session, _ []string) error {
 		if lines == nil {
 			lines = []string{}
 		}
-		return writeJSON(s.env.stdout, lines)
+		return writeJSON(s.env.jsonOut(), lines)
 	}
 	return printLines(s, lines)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
+	"github.com/cfk/cfk/rights"
 )
 
 // connectError: cfkd could not be reached at the address the user gave (or
@@ -44,6 +45,10 @@ type session struct {
 
 	conn net.Conn
 	r    *bufio.Reader
+	// hint is said on stderr when the command fails (a TCP console that
+	// refused a request sent without a token).
+	hint string
+	tcp  bool // the connection is TCP
 }
 
 func newSession(o *options, e *env) *session { return &session{opts: o, env: e} }
@@ -58,12 +63,44 @@ func (s *session) connect() error {
 	if err != nil {
 		return &usageError{msg: err.Error(), global: true}
 	}
+	var token string
+	if network == "tcp" && s.opts.tokenFile != "" {
+		if token, err = rights.ReadClientToken(s.opts.tokenFile); err != nil {
+			return err
+		}
+	}
 	d := net.Dialer{Timeout: s.opts.timeout}
 	conn, err := d.Dial(network, address)
 	if err != nil {
 		return &connectError{addr: s.opts.address, err: err}
 	}
-	s.conn, s.r = conn, bufio.NewReader(conn)
+	s.conn, s.r, s.tcp = conn, bufio.NewReader(conn), network == "tcp"
+	if token != "" {
+		return s.auth(token)
+	}
+	return nil
+}
+
+// auth sends `auth TOKEN` (REFERENCE §5.3): the first line on a TCP
+// console.
+func (s *session) auth(token string) error {
+	if s.opts.timeout > 0 {
+		if err := s.conn.SetDeadline(time.Now().Add(s.opts.timeout)); err != nil {
+			return fmt.Errorf("talking to cfkd: %w", err)
+		}
+	}
+	if err := protocol.WriteRequest(s.conn, "auth "+token); err != nil {
+		return s.convError("sending the token to cfkd", err)
+	}
+	rep, err := protocol.ReadReply(s.r)
+	if err != nil {
+		return s.convError("reading from cfkd", err)
+	}
+	if rep.Err != nil {
+		s.conn.Close()
+		s.conn = nil
+		return fmt.Errorf("cfkd refused the token of %s: %v", s.opts.tokenFile, rep.Err)
+	}
 	return nil
 }
 
@@ -83,11 +120,19 @@ func (s *session) request(line string) (messages.Reply, error) {
 		if errors.Is(err, protocol.ErrBadRequest) || errors.Is(err, protocol.ErrLineTooLong) {
 			return messages.Reply{}, err // the line, not the conversation; nothing was sent
 		}
+		// cfkd may have said why it closed (`not authorized`, `too many
+		// connections`) before the write found the connection closed
+		if rep, rerr := protocol.ReadReply(s.r); rerr == nil && rep.Err != nil {
+			return rep, nil
+		}
 		return messages.Reply{}, s.convError("sending to cfkd", err)
 	}
 	rep, err := protocol.ReadReply(s.r)
 	if err != nil {
 		return messages.Reply{}, s.convError("reading from cfkd", err)
+	}
+	if rep.Err != nil && rep.Err.Error() == messages.ErrNotAuthorized.Error() && s.tcp && s.opts.tokenFile == "" {
+		s.hint = "cfkctl: a TCP console wants a token: --token-file FILE (or CFKCTL_TOKEN_FILE)"
 	}
 	return rep, nil
 }

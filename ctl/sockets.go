@@ -50,7 +50,7 @@ func runSockets(s *session, _ []string) error {
 			out = append(out, socketJSON{Name: l.Name, Host: l.Host, Service: l.Service, Address: socketAddress(l),
 				Bound: l.Bound, Services: svcs})
 		}
-		return writeJSON(s.env.stdout, out)
+		return writeJSON(s.env.jsonOut(), out)
 	}
 	color := s.color()
 	for _, l := range socks {
@@ -62,7 +62,8 @@ func runSockets(s *session, _ []string) error {
 		if color && l.Bound {
 			padded = paint(ansiGreen, state) + padded[len(state):]
 		}
-		line := fmt.Sprintf("%s %-20s %-24s %s", padded, l.Name, socketAddress(l), strings.Join(l.Services, ","))
+		line := fmt.Sprintf("%s %-20s %-24s %s", padded, s.safeOut(l.Name), s.safeOut(socketAddress(l)),
+			s.safeOut(strings.Join(l.Services, ",")))
 		fmt.Fprintln(s.env.stdout, strings.TrimRight(line, " "))
 	}
 	return nil

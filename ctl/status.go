@@ -145,7 +145,7 @@ func runStatus(s *session, args []string) error {
 		if err != nil {
 			return err
 		}
-		return writeJSON(s.env.stdout, out)
+		return writeJSON(s.env.jsonOut(), out)
 	}
 	sts, err := gatherStatus(s, sels)
 	if err != nil {
@@ -153,6 +153,7 @@ func runStatus(s *session, args []string) error {
 	}
 	now, color := s.env.now(), s.color()
 	for _, st := range sts {
+		st.Name, st.FailReason = s.safeOut(st.Name), s.safeOut(st.FailReason)
 		fmt.Fprintln(s.env.stdout, formatStatus(st, now, s.env.loc, color))
 	}
 	return nil
@@ -244,10 +245,10 @@ func printLines(s *session, lines []string) error {
 		if lines == nil {
 			lines = []string{}
 		}
-		return writeJSON(s.env.stdout, jsonLines{OK: true, Lines: lines})
+		return writeJSON(s.env.jsonOut(), jsonLines{OK: true, Lines: lines})
 	}
 	for _, l := range lines {
-		if _, err := io.WriteString(s.env.stdout, l+"\n"); err != nil {
+		if _, err := io.WriteString(s.env.stdout, s.safeOut(l)+"\n"); err != nil {
 			return err
 		}
 	}

@@ -10,7 +10,17 @@
 // the admin listeners, loads the config file (config.go: FILE:LINE:
 // reason at the first bad line), then waits. SIGHUP/SIGINT/SIGTERM become
 // `command shutdown` sent to the controller; SIGUSR1 reloads the log
-// configuration.
+// configuration and the token file.
+//
+// Who gets in (security.go, REFERENCE §5): before anything else, the
+// flags become the console's actors.ConsolePolicy: on the UNIX socket,
+// root and cfkd's own uid get admin and the members of --admin-group
+// their level (the socket is then made 0660, group GROUP, and a home that
+// holds it 0710); a TCP console needs --admin-token FILE (read and checked
+// here: a bad file stops cfkd) or --insecure-tcp; --command-only caps
+// everyone at operate; --max-connections and --idle-timeout bound the
+// connections. The checks themselves run in package actors, on every
+// request.
 // When the controller publishes ShutdownCompleted (every service down),
 // the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 )
 
 // Flags are cfkd's command-line options (REFERENCE §7).
@@ -20,7 +22,22 @@ type Flags struct {
 	Version          bool
 	CommandOnly      bool
 	RemotePrivileged bool
+
+	// Who gets in, and how many (REFERENCE §5, §7.1).
+	AdminGroup     string        // GROUP[:LEVEL]: its members' level on the UNIX socket
+	AdminToken     string        // the token file of a TCP console
+	InsecureTCP    bool          // a TCP console without tokens, as before rights
+	MaxConnections int           // admin connections at once
+	IdleTimeout    time.Duration // close a connection idle that long (0: never)
+	idleSet        bool          // --idle-timeout given (else: off on UNIX, 10 min on TCP)
 }
+
+// DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the
+// idle timeout of a TCP console unless --idle-timeout says otherwise.
+const (
+	DefaultMaxConnections = 256
+	DefaultTCPIdle        = 10 * time.Minute
+)
 
 const usage = `cfkd - the cfk process supervisor daemon
 
@@ -35,13 +52,25 @@ Options:
   -c, --config FILE          load this config file at start (${BASE} = the file's directory)
   -d, --daemon               detach; return once the admin console accepts connections
   -t, --trap                 ignore HUP, INT and TERM (stop cfkd with 'cfkctl shutdown')
-  --command-only             the console accepts only 'command ...' lines
-  --remote-privileged        allow declarations on a TCP console on a non-loopback address
-                             (anyone reaching it can run any command as cfkd's user)
+  --admin-group GROUP[:LEVEL]
+                             members of GROUP get LEVEL (read, operate: the default, or
+                             admin) on the UNIX socket, made mode 0660 and group GROUP;
+                             root and cfkd's own user get admin, anyone else is refused
+  --admin-token FILE         a TCP console asks for 'auth TOKEN': FILE holds lines
+                             'LEVEL TOKEN [NAME]', mode 0600; re-read on USR1
+  --insecure-tcp             a TCP console without tokens: anyone who can connect gets
+                             admin on loopback, operate elsewhere (as before tokens)
+  --max-connections N        admin connections at once (default 256; at most a quarter
+                             of the open files limit)
+  --idle-timeout DUR         close an admin connection idle that long (10m, 30s; 0: never;
+                             default: never on UNIX, 10m on TCP)
+  --command-only             nobody gets more than operate (no declarations)
+  --remote-privileged        with --insecure-tcp: admin on a non-loopback address too
+                             (deprecated: give tokens with --admin-token instead)
   --version                  print the version and exit
   -h, --help                 this help
 
-Signals: USR1 reloads the log configuration; HUP, INT, TERM shut down cleanly
+Signals: USR1 reloads the log configuration and the token file; HUP, INT, TERM shut down cleanly
 (every service stopped, then exit 0) unless --trap.
 `
 
@@ -70,6 +99,11 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.Version, "version", false, "")
 	fs.BoolVar(&f.CommandOnly, "command-only", false, "")
 	fs.BoolVar(&f.RemotePrivileged, "remote-privileged", false, "")
+	fs.StringVar(&f.AdminGroup, "admin-group", "", "")
+	fs.StringVar(&f.AdminToken, "admin-token", "", "")
+	fs.BoolVar(&f.InsecureTCP, "insecure-tcp", false, "")
+	fs.IntVar(&f.MaxConnections, "max-connections", DefaultMaxConnections, "")
+	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet}, "idle-timeout", "")
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -109,5 +143,43 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 			return f, err
 		}
 	}
+	if f.AdminToken != "" {
+		if f.AdminToken, err = filepath.Abs(f.AdminToken); err != nil {
+			return f, err
+		}
+	}
+	if f.MaxConnections < 1 {
+		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
+	}
 	return f, nil
+}
+
+// durationValue is a flag.Value for --idle-timeout: a Go duration (10m,
+// 30s) or a number of seconds; 0 is none.
+type durationValue struct {
+	d   *time.Duration
+	set *bool
+}
+
+func (v durationValue) String() string {
+	if v.d == nil {
+		return ""
+	}
+	return v.d.String()
+}
+
+func (v durationValue) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.ParseFloat(s, 64)
+		if nerr != nil || n > 1<<31 {
+			return errors.New("want a duration like 10m or 30s, or seconds")
+		}
+		d = time.Duration(n * float64(time.Second))
+	}
+	if d < 0 {
+		return errors.New("must not be negative")
+	}
+	*v.d, *v.set = d, true
+	return nil
 }

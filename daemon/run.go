@@ -16,6 +16,7 @@ import (
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
 )
 
@@ -55,6 +56,10 @@ func serve(f Flags, ready *notifier) error {
 	addr, err := ParseAddress(f.Address)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
+	}
+	sec, err := buildSecurity(f, addr)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
@@ -114,7 +119,7 @@ func serve(f Flags, ready *notifier) error {
 
 	// signals are handled before anything can reach cfkd: a USR1 sent as
 	// soon as the socket accepts must not meet its default action (exit).
-	stopSignals := relaySignals(tree, router, f, log)
+	stopSignals := relaySignals(tree, router, sec.policy.Tokens, f, log)
 	defer stopSignals()
 
 	// bind first (a busy address fails fast), accept only once the config
@@ -125,6 +130,14 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	addr = addr.bound(ln) // port 0: what is said and logged is the real port
+	if sec.group != nil {
+		warnings, err := shareSocket(addr.Addr, f.Home, *sec.group)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		sec.warnings = append(sec.warnings, warnings...)
+	}
 	if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()
@@ -136,19 +149,24 @@ func serve(f Flags, ready *notifier) error {
 		}
 		log.Infof("loaded %s", f.Config)
 	}
-	privileged := !f.CommandOnly
-	if !addr.Loopback() && !f.RemotePrivileged {
-		privileged = false
-		log.Warnf("admin console on %s is not loopback: command-only (declarations refused); "+
-			"--remote-privileged allows them to anyone who can connect", addr)
+	for _, w := range sec.warnings {
+		log.Warnf("admin console on %s: %s", addr, w)
 	}
 	console, err := tree.System.Root.RequestFuture(tree.Controller,
-		actors.StartConsole{Listener: ln, Privileged: privileged}, 5*time.Second).Result()
+		actors.StartConsole{Listener: ln, Policy: sec.policy}, 5*time.Second).Result()
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("cfkd: console: %w", err)
 	}
-	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
+	idle := "none"
+	if sec.policy.IdleTimeout > 0 {
+		idle = sec.policy.IdleTimeout.String()
+	}
+	conns := fmt.Sprintf("at most %d connections", sec.policy.MaxConnections)
+	if share := int(fdLimit / 4); fdLimit > 0 && share < sec.policy.MaxConnections {
+		conns = fmt.Sprintf("at most %d connections (a quarter of the open files limit)", max(share, 1))
+	}
+	log.Infof("admin console listening on %s (%s; %s, idle timeout %s)", addr, sec.summary, conns, idle)
 
 	ready.ok(addr)
 	<-done
@@ -163,7 +181,7 @@ func serve(f Flags, ready *notifier) error {
 // relaySignals turns OS signals into messages: HUP/INT/TERM → `command
 // shutdown` to the controller (unless trapped), USR1 → reload of the log
 // configuration.
-func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logrus.Logger) (stop func()) {
+func relaySignals(tree *actors.Tree, router *logconf.Router, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
@@ -184,6 +202,7 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logru
 						// whose directory was removed): say it on stderr too
 						fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
 					}
+					reloadTokens(tokens, log)
 					continue
 				}
 				if f.Trap {
@@ -195,6 +214,21 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, f Flags, log *logru
 		}
 	}()
 	return func() { signal.Stop(sigs); close(quit) }
+}
+
+// reloadTokens re-reads the token file (SIGUSR1, REFERENCE §5.3); a
+// refused file keeps the tokens there were.
+func reloadTokens(tokens *rights.Store, log *logrus.Logger) {
+	if tokens == nil {
+		return
+	}
+	t, err := tokens.Reload()
+	if err != nil {
+		log.WithError(err).Error("tokens not reloaded: keeping the old ones")
+		fmt.Fprintf(os.Stderr, "cfkd: tokens not reloaded: %v (keeping the old ones)\n", err)
+		return
+	}
+	log.Infof("reloaded %d tokens from %s", t.Len(), tokens.Path())
 }
 
 // shutdown sends `command shutdown` to the controller without waiting: the

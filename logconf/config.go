@@ -51,9 +51,19 @@ type Config struct {
 	json       bool
 	cfkd       dest
 	services   dest
+	audit      dest            // category audit (who did what, REFERENCE §5.5), when auditSet
+	auditSet   bool            // else the audit records go where cfkd's events go
 	service    map[string]dest // "NAME" (both streams), "NAME.out", "NAME.err"
 	maxSizeMB  int
 	maxBackups int
+}
+
+// auditDest is where the audit records go.
+func (c *Config) auditDest() dest {
+	if c.auditSet {
+		return c.audit
+	}
+	return c.cfkd
 }
 
 // Level is the lowest level logged, for cfkd's events and service output.
@@ -113,6 +123,10 @@ cfkd = file:cfkd.log
 
 # Every service's output (when this key is absent: the same as cfkd).
 services = file:cfkd.log
+
+# The audit records (category audit: every request that changes something,
+# every refusal, with who made it; when this key is absent: the same as cfkd):
+# audit = file:audit.log
 
 # One service's output (overrides services), or only one of its streams
 # (overrides both):
@@ -188,7 +202,7 @@ func Parse(name string, r io.Reader) (*Config, error) {
 			default:
 				return nil, bad("unknown format %q", val)
 			}
-		case key == "cfkd", key == "services", strings.HasPrefix(key, "service."):
+		case key == "cfkd", key == "services", key == "audit", strings.HasPrefix(key, "service."):
 			d, err := parseDest(val)
 			if err != nil {
 				return nil, bad("%s", err)
@@ -198,6 +212,8 @@ func Parse(name string, r io.Reader) (*Config, error) {
 				c.cfkd = d
 			case "services":
 				c.services, servicesSet = d, true
+			case "audit":
+				c.audit, c.auditSet = d, true
 			default:
 				sk, ok := serviceKey(key)
 				if !ok {

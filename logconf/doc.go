@@ -13,6 +13,7 @@
 //	format = text                 # text or json
 //	cfkd = file:cfkd.log          # cfkd's own events
 //	services = file:cfkd.log      # every service's output (absent: same as cfkd)
+//	audit = file:audit.log        # the audit records (absent: same as cfkd)
 //	service.web1 = file:web1.log  # one service's output (overrides services)
 //	service.web1.err = stderr     # one stream of it (overrides service.web1)
 //	max_size_mb = 0               # >0: size-based rotation (lumberjack)
@@ -45,7 +46,8 @@
 // a service writes (category service.NAME.out at info, service.NAME.err at
 // error, fields service and pid). NewRouter sets both loggers' Out to
 // io.Discard and adds a hook that formats each entry itself and writes it to
-// the destination its origin selects: cfkd's events to cfkd; a service line
+// the destination its origin selects: cfkd's events to cfkd, but those of
+// category audit (AuditCategory, REFERENCE §5.5) to audit; a service line
 // to service.NAME.STREAM, else service.NAME, else services. If the two
 // loggers are one, a service line is recognised by its category.
 //

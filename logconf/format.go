@@ -34,10 +34,16 @@ func levelName(l logrus.Level) string {
 
 // origin is what routing and formatting need to know about an entry.
 type origin struct {
-	service bool   // a line a service wrote, not one of cfkd's events
-	name    string // the service's name ("" when unknown)
-	stream  string // "out" or "err" (service lines only)
+	service bool // a line a service wrote, not one of cfkd's events
+	// name is the service's name ("" when unknown); for one of cfkd's
+	// events, AuditCategory when it is an audit record (routed apart)
+	name   string
+	stream string // "out" or "err" (service lines only)
 }
+
+// AuditCategory is the category of the audit records, routed by the
+// `audit` key (REFERENCE §5.5).
+const AuditCategory = "audit"
 
 // originOf classifies e. An entry whose category is service.NAME.out or
 // service.NAME.err is a service line; so is every entry of the service
@@ -57,6 +63,9 @@ func originOf(e *logrus.Entry, fromServiceLog bool) origin {
 		}
 	}
 	if !fromServiceLog {
+		if cat == AuditCategory {
+			return origin{name: AuditCategory}
+		}
 		return origin{}
 	}
 	stream := "out"

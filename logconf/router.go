@@ -40,6 +40,7 @@ type state struct {
 	cfg            *Config
 	sinks          map[string]*sink // by name: each path opened once
 	cfkd, services *sink            // nil: none
+	audit          *sink            // category audit; nil: none
 	service        map[string]*sink // as Config.service; a nil value is none
 	// lines is what route makes of service: for each service named in
 	// it, the sink of its out and err lines (nil: none)
@@ -56,6 +57,9 @@ func streamIndex(stream string) int {
 
 func (st *state) route(o origin) *sink {
 	if !o.service {
+		if o.name == AuditCategory {
+			return st.audit
+		}
 		return st.cfkd
 	}
 	if pair, ok := st.lines[o.name]; ok {
@@ -102,7 +106,7 @@ func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 	}
 	r.st = &state{
 		cfg: &Config{level: logrus.InfoLevel}, sinks: map[string]*sink{"stderr": r.stderr},
-		cfkd: r.stderr, services: r.stderr,
+		cfkd: r.stderr, services: r.stderr, audit: r.stderr,
 	}
 	take := func(l *logrus.Logger, fromServiceLog bool) {
 		l.SetOutput(io.Discard)
@@ -264,6 +268,9 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 		return nil, nil, err
 	}
 	if st.services, err = get(cfg.services); err != nil {
+		return nil, nil, err
+	}
+	if st.audit, err = get(cfg.auditDest()); err != nil {
 		return nil, nil, err
 	}
 	for k, d := range cfg.service {

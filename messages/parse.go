@@ -12,8 +12,9 @@ var (
 	// ErrVoid: the line is empty once cleaned. Config files and `load`
 	// skip such lines instead (see IsBlank).
 	ErrVoid = errors.New("command is void")
-	// ErrNotAuthorized: a declaration on a command-only console. Parse
-	// never returns it; the console does (see Statement.NeedsPrivilege).
+	// ErrNotAuthorized: a request the peer's rights do not allow
+	// (package rights, REFERENCE §5.1). Parse never returns it; the
+	// console does.
 	ErrNotAuthorized = errors.New("not authorized")
 	// ErrNoService: an unknown service name, or a selector that matched
 	// nothing for a multi-service verb (status, desc and pids of an empty

@@ -138,17 +138,18 @@ func TestLogReloadOnUSR1(t *testing.T) {
 	})
 }
 
-// TestTCPConsoles: a loopback TCP console is privileged; a console on a
-// non-loopback address is command-only unless --remote-privileged.
+// TestTCPConsoles: with --insecure-tcp (no tokens, as before them,
+// REFERENCE §5.2), a loopback TCP console gives admin; a console on a
+// non-loopback address gives operate unless --remote-privileged.
 func TestTCPConsoles(t *testing.T) {
 	for _, tc := range []struct {
 		addr       string
 		extra      []string
 		privileged bool
 	}{
-		{"127.0.0.1:0", nil, true},
-		{"0.0.0.0:0", nil, false},
-		{"0.0.0.0:0", []string{"--remote-privileged"}, true},
+		{"127.0.0.1:0", []string{"--insecure-tcp"}, true},
+		{"0.0.0.0:0", []string{"--insecure-tcp"}, false},
+		{"0.0.0.0:0", []string{"--insecure-tcp", "--remote-privileged"}, true},
 	} {
 		port := freePort(t)
 		addr := strings.Replace(tc.addr, ":0", ":"+strconv.Itoa(port), 1)

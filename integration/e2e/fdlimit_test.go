@@ -169,9 +169,10 @@ func TestFdLimitOfServices(t *testing.T) {
 	c := d.dial()
 	c.ok(`service lim cmd=["/bin/sh", "-c", "echo soft=$(ulimit -Sn) hard=$(ulimit -Hn); exec sleep 1000"]`,
 		"command start service lim")
-	log := waitLog(t, d.home, "soft=")
-	if !strings.Contains(log, "soft=256 hard=4096") {
-		t.Errorf("the service's limits: %s, want soft=256 hard=4096", grepLines(log, "soft=", 1))
+	// the service's line, not the audit record of its declaration
+	log := waitLog(t, d.home, "service.lim.out - soft=")
+	if !strings.Contains(log, "service.lim.out - soft=256 hard=4096") {
+		t.Errorf("the service's limits: %s, want soft=256 hard=4096", grepLines(log, "service.lim.out - soft=", 1))
 	}
 	log = waitLog(t, d.home, "open files: limit")
 	limits, err := os.ReadFile(fmt.Sprintf("/proc/%d/limits", d.cmd.Process.Pid))

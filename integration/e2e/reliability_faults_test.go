@@ -428,7 +428,7 @@ func TestFaultLogDestinationBroken(t *testing.T) {
 func TestFaultClientDisconnects(t *testing.T) {
 	port := freePort(t)
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	d := startDaemonTCP(t, addr, addr)
+	d := startDaemonTCP(t, addr, addr, "--insecure-tcp")
 	c := d.dialTCP(addr)
 	c.ok("service a cmd=sleep 1000", "service b cmd=sleep 1000")
 	pid := d.cmd.Process.Pid

@@ -18,7 +18,7 @@ import (
 // reaches cfkd there.
 func TestDetachOnTCPPortZero(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	cmd := exec.Command(cfkdBin, "--home", home, "-a", "127.0.0.1:0", "-d")
+	cmd := exec.Command(cfkdBin, "--home", home, "-a", "127.0.0.1:0", "--insecure-tcp", "-d")
 	cmd.Env = childEnv("CFKD_HOME=" + home)
 	// whatever cfkd started is killed at the end, also on failure (its
 	// pid is in the lock file while it runs)

@@ -1,0 +1,238 @@
+package actors
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/logconf"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/rights"
+	"github.com/sirupsen/logrus"
+)
+
+// AuditCategory is the log category of the audit records (REFERENCE
+// §5.5): every operate and admin request run, every refusal, every auth.
+// The log configuration routes it with its `audit` key.
+const AuditCategory = logconf.AuditCategory
+
+// MaxAuthFailures is how many failed `auth` a connection gets: the last
+// one is answered, then the connection is closed (REFERENCE §5.3).
+const MaxAuthFailures = 3
+
+// DefaultAuthDelay is how long a failed `auth` waits for its answer.
+const DefaultAuthDelay = time.Second
+
+// DefaultAuthTimeout is how long a TCP client has to authenticate once
+// connected (REFERENCE §5.4).
+const DefaultAuthTimeout = 30 * time.Second
+
+// gate is what a connection's peer may do (REFERENCE §5): its level, and
+// the `auth` exchange of a console that takes tokens. It belongs to the
+// connection actor (no lock); the only I/O it does is logging.
+type gate struct {
+	level rights.Level
+	cap   rights.Level // no token gives more (--command-only: operate)
+	// tokens: the console takes tokens (`auth TOKEN`); nil: it does not,
+	// and `auth` answers OK without changing the level.
+	tokens *rights.Store
+	delay  time.Duration
+	log    *logrus.Logger
+
+	authed bool           // an auth succeeded: level is the token's
+	sum    rights.Sum     // its token's hash, to find it again after a reload
+	seen   *rights.Tokens // the set the token was found in
+	token  string         // its name
+	fails  int
+	closed bool // MaxAuthFailures reached: the connection closes once answered
+	timer  *time.Timer
+	// warnedBeforeAuth: a request before auth was logged (once per
+	// connection: a client that does not know it must authenticate
+	// would fill the log).
+	warnedBeforeAuth bool
+}
+
+// newGate is the gate of a connection with no policy (tests and the
+// consoles started with StartConsole.Privileged alone): admin or operate,
+// no token.
+func newGate(privileged bool, log *logrus.Logger) *gate {
+	g := &gate{level: rights.Operate, cap: rights.Admin, delay: DefaultAuthDelay, log: log}
+	if privileged {
+		g.level = rights.Admin
+	}
+	return g
+}
+
+func (g *gate) audit(peer string) *logrus.Entry {
+	f := logrus.Fields{"category": AuditCategory, "peer": peer, "right": g.level.String()}
+	if g.authed {
+		f["token"] = g.token
+	}
+	return g.log.WithFields(f)
+}
+
+// intercept handles m when it is for the gate rather than the controller:
+// an `auth` line, or, before a token was given, any line (REFERENCE §5.3).
+// It reports whether it did; a failed auth is answered after g.delay, as
+// the reply of a request in flight (a timer sends the Reply to the actor).
+func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
+	g := c.gate
+	if c.draining {
+		return false
+	}
+	word, secret := authWords(m.line)
+	if word != "auth" {
+		if g.tokens == nil || g.authed {
+			return false
+		}
+		if !g.warnedBeforeAuth {
+			g.warnedBeforeAuth = true
+			g.audit(c.peer).Warn("not authorized: a request before auth")
+		}
+		c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
+		return true
+	}
+	if g.tokens == nil { // UNIX or --insecure-tcp: the peer's rights stay
+		c.io.reply(m, messages.Reply{})
+		return true
+	}
+	if tok, ok := g.tokens.Lookup(secret); ok && secret != "" {
+		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), g.tokens.Load(), tok.Name, 0
+		g.level = min(tok.Level, g.cap)
+		if gc, ok := c.io.conn.(*guardedConn); ok {
+			gc.authed.Store(true)
+		}
+		g.audit(c.peer).Info("auth: token " + tok.Name)
+		c.io.reply(m, messages.Reply{})
+		return true
+	}
+	g.fails++
+	g.closed = g.fails >= MaxAuthFailures
+	e := g.audit(c.peer)
+	if g.closed {
+		e.Warnf("not authorized: a bad token (%d of %d): closing the connection", g.fails, MaxAuthFailures)
+	} else {
+		e.Warnf("not authorized: a bad token (%d of %d)", g.fails, MaxAuthFailures)
+	}
+	c.inFlight, c.busy = m, true
+	c.sentAt = time.Now()
+	root, self := ctx.ActorSystem().Root, ctx.Self()
+	g.timer = time.AfterFunc(g.delay, func() {
+		root.Send(self, messages.ErrorReply(messages.ErrNotAuthorized))
+	})
+	return true
+}
+
+// authWords splits an `auth TOKEN` line: "auth" (any case) and the token,
+// or "" when the line is not one.
+func authWords(line string) (word, secret string) {
+	s := strings.TrimSpace(line)
+	if len(s) < 4 || !strings.EqualFold(s[:4], "auth") || len(s) > 4 && s[4] != ' ' && s[4] != '\t' {
+		return "", ""
+	}
+	return "auth", strings.TrimSpace(s[4:])
+}
+
+// authExhausted closes the connection once the answer to its last failed
+// auth is out (pump calls it first).
+func (c *connection) authExhausted() bool {
+	if !c.gate.closed || c.busy || c.closed {
+		return false
+	}
+	c.closed = true
+	c.queue, c.head = nil, 0
+	c.io.abandon(false)
+	return true
+}
+
+// allows checks st against the peer's level, logging a refusal. A token
+// that a reload removed, or whose level it changed, is applied from the
+// next request on.
+func (c *connection) allows(st messages.Statement, line string) bool {
+	g := c.gate
+	if g.authed {
+		if cur := g.tokens.Load(); cur != g.seen {
+			g.seen = cur
+			if tok, ok := cur.Find(g.sum); ok {
+				g.level, g.token = min(tok.Level, g.cap), tok.Name
+			} else {
+				g.level = rights.None
+				g.audit(c.peer).Warn("token " + g.token + " is no longer in the token file: rights withdrawn")
+				g.authed = false // as before an auth: only auth and exit
+			}
+		}
+	}
+	need := rights.Required(st)
+	if g.level.Allows(need) {
+		return true
+	}
+	g.audit(c.peer).Warnf("not authorized: %s (needs %v)", requestText(st, line), need)
+	return false
+}
+
+// audited logs a request that is run, when it is more than a read.
+func (c *connection) audited(st messages.Statement, line string) {
+	if rights.Required(st) > rights.Read {
+		c.gate.audit(c.peer).Info(requestText(st, line))
+	}
+}
+
+// stopGate stops the timer of a failed auth (the actor is stopping).
+func (c *connection) stopGate() {
+	if c.gate.timer != nil {
+		c.gate.timer.Stop()
+	}
+}
+
+// maxAuditText bounds the request text an audit record quotes.
+const maxAuditText = 512
+
+// requestText is what the audit log says of a request: the line, cleaned,
+// but an apply's data (its size instead) and add_env values (REFERENCE
+// §5.5).
+func requestText(st messages.Statement, line string) string {
+	switch s := st.(type) {
+	case messages.Apply:
+		b := []string{"command apply"}
+		for _, o := range []struct {
+			on   bool
+			name string
+		}{{s.DryRun, messages.ApplyDryRun}, {s.Prune, messages.ApplyPrune}, {s.Rolling, messages.ApplyRolling}} {
+			if o.on {
+				b = append(b, o.name)
+			}
+		}
+		return strings.Join(b, " ") + fmt.Sprintf(" (%d services, %d sockets, %d proxies)",
+			len(s.Want.Services), len(s.Want.Sockets), len(s.Want.Proxies))
+	case messages.SetServiceAttr:
+		if s.Attr == messages.SvcAddEnv && !s.Value.Unset {
+			if s.Proxy != "" {
+				return fmt.Sprintf("proxy %s service %s add_env=%s=...", s.Proxy, s.Service, s.Value.Key)
+			}
+			return fmt.Sprintf("service %s add_env=%s=...", s.Service, s.Value.Key)
+		}
+	case messages.SetProxyAttr:
+		if s.Attr == messages.ProxyAddEnv && !s.Value.Unset {
+			return fmt.Sprintf("proxy %s add_env=%s=...", s.Proxy, s.Value.Key)
+		}
+	}
+	t := messages.Clean(line)
+	if len(t) > maxAuditText {
+		t = t[:maxAuditText] + "..."
+	}
+	return t
+}
+
+// String is the request line, but for an `auth` line, whose token it
+// leaves out: protoactor logs a dead letter with its message (at debug
+// level), and a token is never logged.
+func (m lineReceived) String() string {
+	if w, _ := authWords(m.line); w == "auth" {
+		return "auth ..."
+	}
+	return m.line
+}
+
+// GoString is String's, for %#v.
+func (m lineReceived) GoString() string { return fmt.Sprintf("lineReceived{%q}", m.String()) }

@@ -1,0 +1,345 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/rights"
+	"github.com/sirupsen/logrus"
+)
+
+// ConsolePolicy says who gets in through an admin console and with what
+// rights (REFERENCE §5.2), and bounds the connections (REFERENCE §5.4).
+// Its fields are set before the console starts and not changed after;
+// one policy may serve several consoles, which then share the bound on
+// connections.
+type ConsolePolicy struct {
+	// UNIX consoles. AdminUIDs get admin (root and cfkd's own uid);
+	// the members of Groups get their level; anyone else is refused at
+	// connect.
+	AdminUIDs []uint32
+	Groups    []GroupRight
+
+	// TCP consoles. With Tokens, a client has no rights until `auth
+	// TOKEN`; with Insecure (and no Tokens), every client gets
+	// InsecureLevel at once, and each connection is logged with a
+	// warning. With neither, every client is refused.
+	Tokens        *rights.Store
+	Insecure      bool
+	InsecureLevel rights.Level
+
+	// Cap is the most any peer gets (--command-only: operate); zero
+	// means admin.
+	Cap rights.Level
+
+	// MaxConnections bounds the admin connections open at once (0: no
+	// bound but the fd share, REFERENCE §5.4); the next is answered
+	// `ERROR: too many connections` and closed.
+	MaxConnections int
+	// IdleTimeout closes a connection that has read nothing for that long
+	// while no request of its is being served (0: never).
+	IdleTimeout time.Duration
+	// AuthDelay is how long a failed auth waits for its answer
+	// (DefaultAuthDelay when zero).
+	AuthDelay time.Duration
+	// AuthTimeout closes a client of a console with Tokens that has not
+	// authenticated that long after it connected (DefaultAuthTimeout
+	// when zero): unauthenticated clients cannot hold the connections'
+	// places for the idle timeout.
+	AuthTimeout time.Duration
+
+	active   atomic.Int64 // connections open
+	initOnce sync.Once
+	refuses  chan struct{} // a token per refusal being written
+	logMu    sync.Mutex
+	lastLog  time.Time
+	muted    int // refusals not logged since lastLog
+}
+
+// GroupRight gives the members of a group a level on a UNIX console
+// (--admin-group GROUP[:LEVEL]).
+type GroupRight struct {
+	GID   uint32
+	Name  string // for the logs
+	Level rights.Level
+}
+
+// ErrTooManyConnections answers a connection past the bound (REFERENCE
+// §5.4).
+var ErrTooManyConnections = errors.New("too many connections")
+
+// admission is what the accept goroutine decided for one connection.
+type admission struct {
+	refuse error  // refused at connect with this error
+	why    string // what the log adds to it
+	peer   string
+	gate   *gate
+	warn   string // logged when the connection starts (--insecure-tcp)
+}
+
+func (p *ConsolePolicy) init() {
+	p.initOnce.Do(func() { p.refuses = make(chan struct{}, maxRefusing) })
+}
+
+func (p *ConsolePolicy) authTimeout() time.Duration {
+	if p.AuthTimeout <= 0 {
+		return DefaultAuthTimeout
+	}
+	return p.AuthTimeout
+}
+
+func (p *ConsolePolicy) cap() rights.Level {
+	if p.Cap == rights.None {
+		return rights.Admin
+	}
+	return p.Cap
+}
+
+// admit decides for conn, in the accept goroutine: it reads the peer's
+// credentials of a UNIX connection (getsockopt: never in an actor).
+func (p *ConsolePolicy) admit(conn net.Conn, log *logrus.Logger) admission {
+	g := &gate{cap: p.cap(), delay: p.AuthDelay, log: log}
+	if g.delay <= 0 {
+		g.delay = DefaultAuthDelay
+	}
+	if _, ok := conn.(*net.UnixConn); ok || conn.LocalAddr().Network() == "unix" {
+		return p.admitUnix(conn, g)
+	}
+	a := admission{peer: peerName(conn), gate: g}
+	switch {
+	case p.Tokens != nil:
+		g.tokens = p.Tokens
+	case p.Insecure:
+		g.level = min(p.InsecureLevel, g.cap)
+		a.warn = fmt.Sprintf("insecure TCP console (--insecure-tcp): %s gets %v without a token", a.peer, g.level)
+	default:
+		a.refuse, a.why = messages.ErrNotAuthorized, "a TCP console with neither tokens nor --insecure-tcp"
+	}
+	return a
+}
+
+func (p *ConsolePolicy) admitUnix(conn net.Conn, g *gate) admission {
+	cred, err := readPeerCred(conn)
+	if err != nil {
+		return admission{peer: peerName(conn), refuse: messages.ErrNotAuthorized, why: err.Error()}
+	}
+	a := admission{peer: fmt.Sprintf("unix:uid=%d,pid=%d", cred.uid, cred.pid), gate: g}
+	level := rights.None
+	for _, uid := range p.AdminUIDs {
+		if cred.uid == uid {
+			level = rights.Admin
+		}
+	}
+	for _, gr := range p.Groups {
+		if gr.Level > level && cred.inGroup(gr.GID) {
+			level = gr.Level
+		}
+	}
+	if level == rights.None {
+		a.refuse, a.why = messages.ErrNotAuthorized, "neither root, cfkd's user nor a member of an admin group"
+		return a
+	}
+	g.level = min(level, g.cap)
+	return a
+}
+
+// connFdShare is the part of cfkd's fd limit that admin connections may
+// hold: a quarter. The rest stays for services (REFERENCE §5.4, §7.6).
+const connFdShare = 4
+
+// maxConns is the bound on connections now: MaxConnections, and at most a
+// quarter of the soft fd limit (read each time: prlimit may change it).
+func (p *ConsolePolicy) maxConns() int {
+	n := int(softNofile() / connFdShare)
+	if p.MaxConnections > 0 && p.MaxConnections < n {
+		n = p.MaxConnections
+	}
+	return max(n, 1)
+}
+
+func softNofile() uint64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<30 {
+		return 1 << 30
+	}
+	return lim.Cur
+}
+
+// take counts a new connection; false when it is one too many.
+func (p *ConsolePolicy) take() bool {
+	if p.active.Add(1) > int64(p.maxConns()) {
+		p.active.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (p *ConsolePolicy) release() { p.active.Add(-1) }
+
+// maxRefusing bounds the refusals being written at once: past it a
+// connection to refuse is closed without a word (a flood of connections
+// must not take the fds that the bound keeps for services).
+const maxRefusing = 32
+
+// refuse answers `ERROR: why` on conn and closes it, in a goroutine of its
+// own (at most maxRefusing at once), within a second. On TCP, what the
+// client had sent is read and dropped before the close, so that the
+// kernel does not reset the connection before the client reads the
+// answer.
+func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
+	select {
+	case p.refuses <- struct{}{}:
+	default:
+		conn.Close()
+		return
+	}
+	go func() {
+		defer func() { <-p.refuses }()
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(time.Second))
+		if _, err := conn.Write([]byte("ERROR: " + why.Error() + "\r\n")); err != nil {
+			return
+		}
+		if tc, ok := conn.(*net.TCPConn); ok {
+			tc.CloseWrite()
+			buf := make([]byte, 4096)
+			for {
+				if _, err := tc.Read(buf); err != nil {
+					return
+				}
+			}
+		}
+	}()
+}
+
+// logRefusal logs a connection refused at connect, at most one line a
+// second (a flood of connections must not fill the disk): the next line
+// says how many more were refused meanwhile.
+func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, detail string) {
+	e := log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer})
+	if errors.Is(why, ErrTooManyConnections) {
+		detail = fmt.Sprintf("%d open", p.maxConns())
+	}
+	p.logMu.Lock()
+	now := time.Now()
+	if now.Sub(p.lastLog) < time.Second {
+		p.muted++
+		p.logMu.Unlock()
+		return
+	}
+	muted := p.muted
+	p.lastLog, p.muted = now, 0
+	p.logMu.Unlock()
+	if muted > 0 {
+		e.Warnf("connection refused: %v (%s; %d more refused since the last line)", why, detail, muted)
+	} else {
+		e.Warnf("connection refused: %v (%s)", why, detail)
+	}
+}
+
+// guardedConn is an admin connection as its connection actor sees it:
+// closing it gives its place back (once), and reading it ends with a
+// timeout once it is idle (REFERENCE §5.4).
+type guardedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+	idle    time.Duration
+	busy    func() bool // a request of the connection is being served
+	onIdle  func()
+	// authBy: a client that has not authenticated by then is closed
+	// (zero: no such bound); authed is set by the connection's actor.
+	authBy        time.Time
+	authed        atomic.Bool
+	onAuthTimeout func()
+
+	mu     sync.Mutex
+	forced bool // a read deadline was set from outside (drain): no idle deadline any more
+}
+
+func (g *guardedConn) Close() error {
+	err := g.Conn.Close()
+	g.once.Do(func() {
+		if g.release != nil {
+			g.release()
+		}
+	})
+	return err
+}
+
+// Read reads with the idle deadline, and the auth deadline until the
+// client has authenticated: when the idle one passes while no request is
+// being served, or the auth one passes, the read fails with the timeout,
+// and the reader ends the connection as if the client had closed it.
+func (g *guardedConn) Read(b []byte) (int, error) {
+	if g.idle <= 0 && g.authBy.IsZero() {
+		return g.Conn.Read(b)
+	}
+	for {
+		idleAt := time.Now().Add(g.idle)
+		g.mu.Lock()
+		if !g.forced {
+			var dl time.Time
+			if g.idle > 0 {
+				dl = idleAt
+			}
+			if !g.authBy.IsZero() && !g.authed.Load() && (dl.IsZero() || g.authBy.Before(dl)) {
+				dl = g.authBy
+			}
+			g.Conn.SetReadDeadline(dl)
+		}
+		g.mu.Unlock()
+		n, err := g.Conn.Read(b)
+		if n > 0 || err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		g.mu.Lock()
+		forced := g.forced
+		g.mu.Unlock()
+		switch {
+		case forced:
+			return n, err
+		case !g.authBy.IsZero() && !g.authed.Load() && !time.Now().Before(g.authBy):
+			if g.onAuthTimeout != nil {
+				g.onAuthTimeout()
+			}
+			return n, err
+		case g.idle <= 0, time.Now().Before(idleAt), g.busy != nil && g.busy():
+			continue // the auth deadline of a client that authenticated since, or a request being served
+		}
+		if g.onIdle != nil {
+			g.onIdle()
+		}
+		return n, err
+	}
+}
+
+func (g *guardedConn) SetReadDeadline(t time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.forced = true
+	return g.Conn.SetReadDeadline(t)
+}
+
+func (g *guardedConn) SetDeadline(t time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.forced = true
+	return g.Conn.SetDeadline(t)
+}
+
+// pending reports whether a request of the connection is read and not yet
+// answered and written back, or the connection is a stream (events, tail
+// follow): the idle clock does not run then.
+func (io *connIO) pending() bool {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	return io.reqs > 0 || io.feed != nil
+}

@@ -1,0 +1,190 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/rights"
+)
+
+// security is what the flags say of who gets in (REFERENCE §5.2): the
+// console's policy, and what to tell at start.
+type security struct {
+	policy *actors.ConsolePolicy
+	// group: --admin-group, whose members reach the UNIX socket (its
+	// file is made 0660, group group.GID).
+	group *actors.GroupRight
+	// summary says in the start-up log who gets what.
+	summary string
+	// warnings are logged at start, after "admin console on ADDR: ".
+	warnings []string
+}
+
+// buildSecurity turns the flags into the console's policy, or says why
+// they do not make one. It reads the token file and looks up the group:
+// cfkd calls it at start, before any actor runs.
+func buildSecurity(f Flags, addr Address) (*security, error) {
+	s := &security{policy: &actors.ConsolePolicy{MaxConnections: f.MaxConnections}}
+	p := s.policy
+	if f.CommandOnly {
+		p.Cap = rights.Operate
+	}
+	capNote := ""
+	if f.CommandOnly {
+		capNote = "; --command-only: operate at most"
+	}
+	if addr.Network == "unix" {
+		switch {
+		case f.AdminToken != "":
+			return nil, errors.New("cfkd: --admin-token is for a TCP console (-a HOST:PORT): on a UNIX socket the peer's user and groups decide")
+		case f.InsecureTCP:
+			return nil, errors.New("cfkd: --insecure-tcp is for a TCP console (-a HOST:PORT)")
+		}
+		p.AdminUIDs = []uint32{0}
+		if uid := uint32(os.Geteuid()); uid != 0 {
+			p.AdminUIDs = append(p.AdminUIDs, uid)
+		}
+		who := "root"
+		if len(p.AdminUIDs) > 1 {
+			who = fmt.Sprintf("root and uid %d", p.AdminUIDs[1])
+		}
+		s.summary = who + ": admin"
+		if f.AdminGroup != "" {
+			g, err := parseAdminGroup(f.AdminGroup)
+			if err != nil {
+				return nil, err
+			}
+			s.group = &g
+			p.Groups = []actors.GroupRight{g}
+			s.summary += fmt.Sprintf("; group %s (gid %d): %v", g.Name, g.GID, g.Level)
+		}
+		s.summary += "; anyone else: refused" + capNote
+		if f.idleSet {
+			p.IdleTimeout = f.IdleTimeout
+		}
+		return s, nil
+	}
+
+	switch {
+	case f.AdminGroup != "":
+		return nil, errors.New("cfkd: --admin-group is for a UNIX socket: a TCP console goes by tokens (--admin-token FILE)")
+	case f.AdminToken != "" && f.InsecureTCP:
+		return nil, errors.New("cfkd: --admin-token and --insecure-tcp exclude each other")
+	case f.RemotePrivileged && !f.InsecureTCP:
+		return nil, errors.New("cfkd: --remote-privileged only applies with --insecure-tcp (with --admin-token, each token's level decides)")
+	case f.AdminToken == "" && !f.InsecureTCP:
+		return nil, fmt.Errorf("cfkd: a TCP console (%s) needs a token file: --admin-token FILE, of lines 'LEVEL TOKEN' "+
+			"(or --insecure-tcp, to let anyone who can connect in without one)", addr)
+	}
+	p.IdleTimeout = DefaultTCPIdle
+	if f.idleSet {
+		p.IdleTimeout = f.IdleTimeout
+	}
+	if f.AdminToken != "" {
+		store, err := rights.OpenStore(f.AdminToken)
+		if err != nil {
+			return nil, fmt.Errorf("cfkd: --admin-token: %w", err)
+		}
+		p.Tokens = store
+		s.summary = fmt.Sprintf("every client: auth TOKEN, %d tokens in %s%s", store.Load().Len(), f.AdminToken, capNote)
+		return s, nil
+	}
+	p.Insecure, p.InsecureLevel = true, rights.Operate
+	if addr.Loopback() || f.RemotePrivileged {
+		p.InsecureLevel = rights.Admin
+	}
+	level := p.InsecureLevel
+	if f.CommandOnly {
+		level = min(level, rights.Operate)
+	}
+	s.summary = fmt.Sprintf("--insecure-tcp: anyone who can connect: %v, no token%s", level, capNote)
+	s.warnings = append(s.warnings, fmt.Sprintf("no tokens (--insecure-tcp): anyone who can connect gets %v", level))
+	if level == rights.Admin {
+		s.warnings = append(s.warnings, fmt.Sprintf("admin means running any command as cfkd's user (uid %d)", os.Geteuid()))
+	}
+	if !addr.Loopback() && !f.RemotePrivileged && !f.CommandOnly {
+		s.warnings = append(s.warnings, "not loopback: operate at most (declarations refused); "+
+			"--remote-privileged allows them to anyone who can connect")
+	}
+	return s, nil
+}
+
+// parseAdminGroup reads GROUP[:LEVEL]: a group name or numeric id, and
+// read, operate (the default) or admin.
+func parseAdminGroup(v string) (actors.GroupRight, error) {
+	name, lv, hasLevel := strings.Cut(v, ":")
+	g := actors.GroupRight{Name: name, Level: rights.Operate}
+	if hasLevel {
+		l, err := rights.ParseLevel(lv)
+		if err != nil {
+			return g, fmt.Errorf("cfkd: --admin-group %s: %w", v, err)
+		}
+		g.Level = l
+	}
+	if name == "" {
+		return g, fmt.Errorf("cfkd: --admin-group %q: no group", v)
+	}
+	if id, err := strconv.ParseUint(name, 10, 32); err == nil {
+		g.GID = uint32(id)
+		if gr, err := user.LookupGroupId(name); err == nil {
+			g.Name = gr.Name
+		}
+		return g, nil
+	}
+	gr, err := user.LookupGroup(name)
+	if err != nil {
+		return g, fmt.Errorf("cfkd: --admin-group: unknown group %q", name)
+	}
+	id, err := strconv.ParseUint(gr.Gid, 10, 32)
+	if err != nil {
+		return g, fmt.Errorf("cfkd: --admin-group: group %q has gid %q", name, gr.Gid)
+	}
+	g.GID = uint32(id)
+	return g, nil
+}
+
+// shareSocket gives the members of g the UNIX socket at path: mode 0660,
+// group g. When the socket is in home, home becomes mode 0710, group g,
+// so that they can reach the socket without listing or reading the
+// home. It returns the warnings about directories above the socket that
+// the group cannot pass (REFERENCE §5.6).
+func shareSocket(path, home string, g actors.GroupRight) (warnings []string, err error) {
+	dir := filepath.Dir(path)
+	if filepath.Clean(dir) == filepath.Clean(home) {
+		if err := os.Chown(home, -1, int(g.GID)); err != nil {
+			return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+		}
+		if err := os.Chmod(home, 0o710); err != nil {
+			return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+		}
+	}
+	if err := os.Chown(path, -1, int(g.GID)); err != nil {
+		return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		st, err := os.Stat(d)
+		if err == nil {
+			mode, gid := st.Mode().Perm(), uint32(0)
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				gid = sys.Gid
+			}
+			if mode&0o001 == 0 && (mode&0o010 == 0 || gid != g.GID) {
+				warnings = append(warnings, fmt.Sprintf("--admin-group %s: its members cannot reach the socket: %s is mode %04o "+
+					"(put the socket elsewhere: --home DIR or -a unix:PATH)", g.Name, d, mode))
+			}
+		}
+		if d == "/" || d == "." {
+			return warnings, nil
+		}
+	}
+}
