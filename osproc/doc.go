@@ -50,6 +50,16 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines).
 //
+// Backpressure (REFERENCE §6.2): a callback never waits for its
+// destination; one that cannot take more calls HoldOutput, and the poller
+// stops reading that pipe after the line (it leaves epoll; the rest of the
+// read, at most 64 KiB, is kept) until the destination calls the resume
+// function it got: that child's writes block once its pipe is full, as
+// under runit or s6, while every other pipe is read on. A held pipe costs
+// no CPU (no timer, no retry). Lines of one read share its time: the
+// poller reads the clock once per read(2), and a callback stamps its line
+// with LineTime.
+//
 // Processes that are not children (a service a proxy forked): Handle takes
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the
 // process, that its parent is the proxy; Signal then goes through that
