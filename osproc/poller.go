@@ -83,9 +83,11 @@ type outPipe struct {
 	fd    int
 	lines lineSplitter
 	// pending is what was read but not fed when the pipe was held (nil
-	// otherwise), read at pendingAt (Unix ns).
+	// otherwise), read at pendingAt (Unix ns); it is in pbuf, a buffer of
+	// pendingBufs.
 	pending   []byte
 	pendingAt int64
+	pbuf      *[]byte
 
 	// guarded by poller.mu
 	held       bool   // out of epoll until resumed
@@ -276,6 +278,7 @@ func (p *poller) run(started chan<- struct{}) {
 			return
 		}
 		stop := false
+		read := 0 // bytes read this round
 		for _, ev := range events[:n] {
 			fd := int(ev.Fd)
 			switch fd {
@@ -290,23 +293,45 @@ func (p *poller) run(started chan<- struct{}) {
 			op := p.pipes[fd]
 			p.mu.Unlock()
 			if op != nil {
-				p.readOnce(op)
+				read += p.readOnce(op)
 			}
 		}
 		if stop {
 			p.closeAll()
 			return
 		}
+		if read > 0 && read < coalesceBelow {
+			coalesce()
+		}
+	}
+}
+
+// coalesceBelow and coalesceDelay: after a round that read less than
+// coalesceBelow bytes, the poller waits coalesceDelay before the next.
+// A service writing a line at a time then finds its pipe not empty, and
+// the kernel wakes a reader only for a write to an empty pipe: it writes
+// on without waking cfkd for each line, and cfkd reads many lines a
+// time. It costs a line at most coalesceDelay of latency, and nothing when
+// nothing is written (the wait is after a read, never a loop).
+const (
+	coalesceBelow = 16 << 10
+	coalesceDelay = 200 * time.Microsecond
+)
+
+func coalesce() {
+	ts := unix.NsecToTimespec(int64(coalesceDelay))
+	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
 	}
 }
 
 // readOnce reads what one read gives from op, and removes op at EOF or on
-// error.
-func (p *poller) readOnce(op *outPipe) {
+// error. It returns the bytes read.
+func (p *poller) readOnce(op *outPipe) int {
 	n, err := unix.Read(op.fd, p.buf)
 	switch {
 	case n > 0:
 		p.feed(op, p.buf[:n], time.Now().UnixNano())
+		return n
 	case err == unix.EAGAIN || err == unix.EINTR:
 		// nothing after all: level-triggered, epoll reports it again
 	default: // EOF (n == 0) or an error
@@ -316,6 +341,7 @@ func (p *poller) readOnce(op *outPipe) {
 		op.lines.flush()
 		unix.Close(op.fd)
 	}
+	return 0
 }
 
 // feed emits the lines of chunk, read from op at time at, until a callback
@@ -331,7 +357,7 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 	for {
 		rest := op.lines.feed(chunk)
 		if !op.lines.held {
-			op.pending = nil
+			op.releasePending()
 			return false
 		}
 		op.lines.held = false
@@ -340,7 +366,7 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 			// resumed already (the destination drained meanwhile)
 			p.mu.Unlock()
 			if len(rest) == 0 {
-				op.pending = nil
+				op.releasePending()
 				return false
 			}
 			chunk = rest
@@ -353,14 +379,41 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 			op.held = true
 		}
 		p.mu.Unlock()
-		// rest may be a part of op.pending itself (a pending chunk fed
-		// again): copy moves it to the front
-		op.pending = append(op.pending[:0], rest...)
-		if len(op.pending) == 0 {
-			op.pending = nil
-		}
+		op.keepPending(rest)
 		op.pendingAt = at
 		return true
+	}
+}
+
+// pendingBufs are the buffers of the pending bytes of held pipes: a pipe
+// held and resumed over and over (a destination just slower than its
+// service) copies its rest without allocating.
+var pendingBufs = sync.Pool{New: func() any { b := make([]byte, 0, readSize); return &b }}
+
+// keepPending keeps rest (nothing when empty) as op.pending. rest may be
+// a part of op.pending itself (a pending chunk fed again): the copy moves
+// it to the front.
+func (op *outPipe) keepPending(rest []byte) {
+	if len(rest) == 0 {
+		op.releasePending()
+		return
+	}
+	if op.pbuf == nil {
+		op.pbuf = pendingBufs.Get().(*[]byte)
+	}
+	*op.pbuf = append((*op.pbuf)[:0], rest...)
+	op.pending = *op.pbuf
+}
+
+// releasePending drops op.pending (fed) and returns its buffer.
+func (op *outPipe) releasePending() {
+	op.pending = nil
+	if op.pbuf != nil {
+		if cap(*op.pbuf) <= readSize {
+			*op.pbuf = (*op.pbuf)[:0]
+			pendingBufs.Put(op.pbuf)
+		}
+		op.pbuf = nil
 	}
 }
 
@@ -430,7 +483,7 @@ func (p *poller) closeAll() {
 			// read before it was held: emitted, as a partial line is
 			// (nothing can hold it now: feeding is nil)
 			op.lines.feed(op.pending)
-			op.pending = nil
+			op.releasePending()
 		}
 		op.lines.flush()
 		unix.Close(op.fd)
