@@ -105,7 +105,9 @@
 //     outside tool can move a file away and send SIGUSR1 (logrotate).
 //     With max_size_mb > 0, lumberjack rotates files by size itself; its
 //     Logger for a path is kept across reloads and closed, so it re-opens
-//     the path on its next write.
+//     the path on its next write. It is given a batch in pieces of whole
+//     records, 256 KiB at most (it refuses a write longer than its
+//     maximum size).
 //   - A destination that fails (disk full, I/O error, a rotation that
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first
