@@ -85,7 +85,7 @@ func TestDoubleForkingServiceLeavesNoZombie(t *testing.T) {
 	h := newHarness(t)
 	// the service daemonises: its child outlives it, is adopted by the
 	// supervisor (a child subreaper) and must be reaped when it ends.
-	h.ok(`service d cmd=sh -c '(sleep 0.3 &) ; exit 0'`, "service d startwait_secs=2", "command start service d")
+	h.ok(`service d cmd=sh -c '(sleep 1.5 &) ; exit 0'`, "service d startwait_secs=2", "command start service d")
 	pid := h.expectSeq("d", Starting, Stopped)[0].Pid
 	var orphan int
 	h.poll("the adopted grandchild", func() bool {

@@ -55,11 +55,31 @@
 // entry for a line would, byte for byte, without making the entry (no map,
 // no copy, no hook list); cfkd hands it to the actors for their services'
 // output (actors.Options.Lines). Every record, an entry's or a line's, is
-// queued to its destination, whose flusher goroutine (running only while
-// something is queued) writes all that was queued meanwhile with one
-// write(2), in order: logging never waits for the disk (an actor logging
-// an event does not block on it), and Sync waits until all is written.
-// The formatted time is reused within its millisecond.
+// formatted straight into the queue of its destination, whose flusher
+// goroutine (running only while something is queued) writes all that was
+// queued meanwhile with one write(2), in order; Sync waits until all is
+// written. A line is stamped with the time of the read(2) that got it
+// (osproc.LineTime: one clock read per read, not per line); the formatted
+// time is reused within its millisecond. Nothing on a record's way takes a
+// lock but its destination's, and nothing allocates.
+//
+// # Backpressure
+//
+// Nobody who logs ever waits for a destination (REFERENCE §6.2): not an
+// actor, not the output poller. Past 256 KiB queued (softMax), a line from
+// a service's output pipe is still queued, and holds that pipe
+// (osproc.HoldOutput): the poller reads nothing more from it until the
+// flusher takes the queue, then resumes it. So the service that floods a
+// slow destination waits in its own write(2), as under runit or s6, while
+// other services and cfkd's events go on. Any other record (cfkd's events,
+// a proxy's lines, which come through an actor) is queued up to 4 MiB
+// (hardMax) and dropped past it; the drops are counted (Router.Dropped),
+// and once there is room again the destination gets a record
+// "N lines dropped destination=NAME" (WARN, category cfkd). Memory per
+// destination: at most 4 MiB queued, plus one line per pipe held on it,
+// plus the batch being written; a held pipe keeps at most one read (64
+// KiB) in the poller. No timer, no retry: a blocked destination costs no
+// CPU.
 //
 // A Router holds one immutable state at a time: a Config plus every
 // destination it needs, open. Apply builds the next state beside the
@@ -70,20 +90,26 @@
 //   - A path is opened once per state, whatever number of categories share
 //     it; records are written whole, by one flusher at a time, so lines of
 //     several categories never interleave. A destination's queue is
-//     bounded (256 KiB): past it the logger waits, as on a slow disk.
-//   - A file is closed only once its queue is written; Close waits up to
-//     1 s for what is queued for stdout and stderr, and Sync for all.
+//     bounded as said above; logging never waits.
+//   - A file is closed once its queue is written, or after 1 s (a FIFO
+//     nobody reads): what it did not take is then lost and counted; the
+//     pipes held on it are resumed at once (their lines go to the new
+//     destination). Close waits up to 1 s for what is queued for stdout
+//     and stderr; Sync waits for all.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
-//   - No write reaches a closed file: a file write holds the Router's read
-//     lock; the swap takes the write lock; old files are closed after it.
-//     Writes to stdout and stderr (never closed) do not hold that lock, so a
+//   - No record is queued to a closed file: the Router's state is an
+//     atomic pointer; Apply stores the new one, then closes the old files,
+//     which refuse records from then on, and a refused record is routed
+//     again with the new state. stdout and stderr are never closed, so a
 //     stalled terminal does not stall a reload.
 //   - Every successful Apply or Reload opens every file afresh, so an
 //     outside tool can move a file away and send SIGUSR1 (logrotate).
 //     With max_size_mb > 0, lumberjack rotates files by size itself; its
 //     Logger for a path is kept across reloads and closed, so it re-opens
-//     the path on its next write.
+//     the path on its next write. It is given a batch in pieces of whole
+//     records, 256 KiB at most (it refuses a write longer than its
+//     maximum size).
 //   - A destination that fails (disk full, I/O error, a rotation that
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first

@@ -18,16 +18,17 @@ const timeLayout = "2006-01-02T15:04:05.000Z07:00"
 // clock gives the time a record shows; tests replace it with a fixed one.
 var clock = func(t time.Time) time.Time { return t.Local() }
 
-// levelNames are the text format's level names (log4perl's).
-var levelNames = map[logrus.Level]string{
-	logrus.TraceLevel: "TRACE", logrus.DebugLevel: "DEBUG", logrus.InfoLevel: "INFO",
-	logrus.WarnLevel: "WARN", logrus.ErrorLevel: "ERROR", logrus.FatalLevel: "FATAL",
-	logrus.PanicLevel: "PANIC",
+// levelNames are the text format's level names (log4perl's), by level
+// (logrus.PanicLevel is 0, TraceLevel 6).
+var levelNames = [...]string{
+	logrus.PanicLevel: "PANIC", logrus.FatalLevel: "FATAL", logrus.ErrorLevel: "ERROR",
+	logrus.WarnLevel: "WARN", logrus.InfoLevel: "INFO", logrus.DebugLevel: "DEBUG",
+	logrus.TraceLevel: "TRACE",
 }
 
 func levelName(l logrus.Level) string {
-	if n, ok := levelNames[l]; ok {
-		return n
+	if l < logrus.Level(len(levelNames)) {
+		return levelNames[l]
 	}
 	return strings.ToUpper(l.String())
 }

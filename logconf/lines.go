@@ -2,9 +2,9 @@ package logconf
 
 import (
 	"strconv"
-	"sync/atomic"
 	"time"
 
+	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
 )
 
@@ -26,55 +26,74 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 	if r.serviceLog != nil && !r.serviceLog.IsLevelEnabled(lvl) {
 		return
 	}
-	now := time.Now()
-	r.mu.RLock()
-	st := r.st
-	if st == nil {
-		r.mu.RUnlock()
-		return
-	}
+	// the time of the read(2) that got the line: one clock read per read
+	now := lineTime()
 	o := origin{service: true, name: service, stream: stream}
-	s := st.route(o)
-	if s == nil {
-		r.mu.RUnlock()
-		return
-	}
-	var p []byte
-	if st.cfg.json {
-		// the rare format: through the entry formatter, byte for byte
-		fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
-		if pid != 0 {
-			fields["pid"] = pid
+	var p []byte // the JSON record, when that is the format
+	for {
+		st := r.cur.Load()
+		if st == nil {
+			return
 		}
-		p = formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
-	}
-	// queued, not written: the sink's flusher writes a batch at a time. A
-	// text record is formatted straight into the queue.
-	r.enqueue(s, len(p)+len(line)+len(service)+96, func(b []byte) []byte {
-		if p != nil {
-			return append(b, p...)
+		s := st.route(o)
+		if s == nil {
+			return
 		}
-		return appendServiceText(b, now, pid, lvl, service, stream, line)
-	})
+		if st.cfg.json && p == nil {
+			// the rare format: through the entry formatter, byte for byte
+			fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
+			if pid != 0 {
+				fields["pid"] = pid
+			}
+			p = formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
+		}
+		json := st.cfg.json
+		// queued, not written: the sink's flusher writes a batch at a
+		// time. A text record is formatted straight into the queue. When
+		// the queue is full, the pipe the line came from is held
+		// (REFERENCE §6.2).
+		if s.put(len(p)+len(line)+len(service)+96, true, json, r.report, func(b []byte) []byte {
+			if json {
+				return append(b, p...)
+			}
+			return appendServiceText(b, &s.text, now, pid, lvl, service, stream, line)
+		}) {
+			return
+		}
+	}
 }
+
+// lineTime is osproc.LineTime (tests replace it).
+var lineTime = osproc.LineTime
 
 // appendServiceText is formatText of a service line's entry: TIME PID
 // LEVEL service.NAME.STREAM - LINE, one trailing "\n" of the line dropped.
-func appendServiceText(b []byte, t time.Time, pid int, lvl logrus.Level, service, stream string, line []byte) []byte {
-	b = appendTime(b, t)
-	b = append(b, ' ')
-	if pid != 0 {
-		b = strconv.AppendInt(b, int64(pid), 10)
-	} else {
-		b = append(b, '-')
+// c, when not nil, is the destination's cache (used under its lock): the
+// time text is reused within its millisecond, and the text between it and
+// the line within a run of lines of one stream of one process; so a line
+// costs two appends of ready text and the copy of the line.
+func appendServiceText(b []byte, c *textCache, t time.Time, pid int, lvl logrus.Level, service, stream string, line []byte) []byte {
+	if c == nil {
+		c = &textCache{}
 	}
-	b = append(b, ' ')
-	b = append(b, levelName(lvl)...)
-	b = append(b, " service."...)
-	b = append(b, service...)
-	b = append(b, '.')
-	b = append(b, stream...)
-	b = append(b, " - "...)
+	b = c.appendTime(b, t)
+	if c.service != service || c.stream != stream || c.pid != pid || c.lvl != lvl || c.prefix == nil {
+		c.service, c.stream, c.pid, c.lvl = service, stream, pid, lvl
+		p := append(c.prefix[:0], ' ')
+		if pid != 0 {
+			p = strconv.AppendInt(p, int64(pid), 10)
+		} else {
+			p = append(p, '-')
+		}
+		p = append(p, ' ')
+		p = append(p, levelName(lvl)...)
+		p = append(p, " service."...)
+		p = append(p, service...)
+		p = append(p, '.')
+		p = append(p, stream...)
+		c.prefix = append(p, " - "...)
+	}
+	b = append(b, c.prefix...)
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -82,26 +101,25 @@ func appendServiceText(b []byte, t time.Time, pid int, lvl logrus.Level, service
 	return append(b, '\n')
 }
 
-// stamp is a formatted time, good for its whole millisecond.
-type stamp struct {
-	ms   int64 // Unix milliseconds
-	off  int   // zone offset, seconds east of UTC
-	text []byte
+// textCache is what a destination keeps of the last service record it
+// formatted (sink.text), guarded by the sink's lock.
+type textCache struct {
+	ms   int64  // the Unix millisecond of the time given (before clock)
+	time []byte // its text; nil: none yet
+
+	service, stream string
+	pid             int
+	lvl             logrus.Level
+	prefix          []byte // " PID LEVEL service.NAME.STREAM - "
 }
 
-var lastStamp atomic.Pointer[stamp]
-
-// appendTime appends clock(t) as timeLayout. The text changes once a
-// millisecond: a flood of lines reuses the last one formatted instead of
-// formatting each (time formatting was a third of a line's cost).
-func appendTime(b []byte, t time.Time) []byte {
-	t = clock(t)
-	ms := t.UnixMilli()
-	_, off := t.Zone()
-	if st := lastStamp.Load(); st != nil && st.ms == ms && st.off == off {
-		return append(b, st.text...)
+// appendTime appends clock(t) as timeLayout: the text changes once a
+// millisecond, and a flood of lines (which share the time of their read)
+// reuses the last one formatted, without even a zone lookup.
+func (c *textCache) appendTime(b []byte, t time.Time) []byte {
+	if ms := t.UnixMilli(); ms != c.ms || c.time == nil {
+		c.ms = ms
+		c.time = clock(t).AppendFormat(c.time[:0], timeLayout)
 	}
-	text := t.AppendFormat(nil, timeLayout)
-	lastStamp.Store(&stamp{ms: ms, off: off, text: text})
-	return append(b, text...)
+	return append(b, c.time...)
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -26,13 +27,13 @@ type Router struct {
 
 	applyMu sync.Mutex // serialises Apply, Reload and Close
 
-	// mu guards st. A write to a file holds it for reading for the whole
-	// write; Apply and Close swap st holding it for writing and only then
-	// close what the old state had open, so no write ever reaches a closed
-	// file. Writes to stdout and stderr release it before writing: they are
-	// never closed, and a blocked terminal or pipe must not hold up Apply.
-	mu sync.RWMutex
-	st *state // nil once closed
+	// cur is the current state, nil once closed. A record is queued to a
+	// sink of the state it loaded; Apply and Close store the next state
+	// and only then close the sinks the old one had open, which refuse
+	// records from then on (sink.put reports false): the record is routed
+	// again with the new state. So no record is queued to a closed sink,
+	// and nothing on the path of a record takes a lock but its sink's.
+	cur atomic.Pointer[state]
 }
 
 // state is one applied configuration with everything it needs open.
@@ -44,7 +45,17 @@ type state struct {
 	service        map[string]*sink // as Config.service; a nil value is none
 	// lines is what route makes of service: for each service named in
 	// it, the sink of its out and err lines (nil: none)
-	lines map[string]*[2]*sink
+	lines map[string]*lineRoute
+	// last is the lineRoute route found last: a flood of lines of one
+	// service is routed without hashing its name each time
+	last atomic.Pointer[lineRoute]
+}
+
+// lineRoute is where the lines of one service named in the configuration
+// go: sinks[streamIndex(stream)] (nil: none).
+type lineRoute struct {
+	name  string
+	sinks [2]*sink
 }
 
 // streamIndex is a stream's index in state.lines' pairs.
@@ -62,16 +73,24 @@ func (st *state) route(o origin) *sink {
 		}
 		return st.cfkd
 	}
-	if pair, ok := st.lines[o.name]; ok {
-		return pair[streamIndex(o.stream)]
+	if len(st.lines) == 0 {
+		return st.services
 	}
-	return st.services
+	lr := st.last.Load()
+	if lr == nil || lr.name != o.name {
+		var ok bool
+		if lr, ok = st.lines[o.name]; !ok {
+			return st.services
+		}
+		st.last.Store(lr)
+	}
+	return lr.sinks[streamIndex(o.stream)]
 }
 
 // resolveLines fills st.lines from st.service: service.NAME.STREAM, else
 // service.NAME, else services.
 func (st *state) resolveLines() {
-	st.lines = map[string]*[2]*sink{}
+	st.lines = map[string]*lineRoute{}
 	for k := range st.service {
 		name := k
 		if i := strings.LastIndexByte(k, '.'); i >= 0 {
@@ -80,7 +99,7 @@ func (st *state) resolveLines() {
 		if _, done := st.lines[name]; done {
 			continue
 		}
-		var pair [2]*sink
+		lr := &lineRoute{name: name}
 		for i, stream := range []string{"out", "err"} {
 			s, ok := st.service[name+"."+stream]
 			if !ok {
@@ -88,9 +107,9 @@ func (st *state) resolveLines() {
 					s = st.services
 				}
 			}
-			pair[i] = s
+			lr.sinks[i] = s
 		}
-		st.lines[name] = &pair
+		st.lines[name] = lr
 	}
 }
 
@@ -104,10 +123,10 @@ func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 		stdout: &sink{name: "stdout", w: os.Stdout},
 		stderr: &sink{name: "stderr", w: os.Stderr},
 	}
-	r.st = &state{
+	r.cur.Store(&state{
 		cfg: &Config{level: logrus.InfoLevel}, sinks: map[string]*sink{"stderr": r.stderr},
 		cfkd: r.stderr, services: r.stderr, audit: r.stderr,
-	}
+	})
 	take := func(l *logrus.Logger, fromServiceLog bool) {
 		l.SetOutput(io.Discard)
 		l.SetFormatter(discard{})
@@ -137,36 +156,31 @@ func (h *hook) Fire(e *logrus.Entry) error {
 	return nil
 }
 
+// write queues e to its destination, like a service line: logging never
+// waits for the disk (an actor logging an event must not block on it). A
+// service line (an entry of the service logger, when the actors have no
+// line logger) holds its pipe when its destination is full; one of cfkd's
+// events is dropped past the bound (see sink.put).
 func (r *Router) write(e *logrus.Entry, o origin) {
-	r.mu.RLock()
-	st := r.st
-	if st == nil {
-		r.mu.RUnlock()
-		return
+	var p []byte
+	var json bool
+	for {
+		st := r.cur.Load()
+		if st == nil {
+			return
+		}
+		s := st.route(o)
+		if s == nil {
+			return
+		}
+		if p == nil || json != st.cfg.json {
+			json = st.cfg.json
+			p = format(json, e, o)
+		}
+		if s.put(len(p), o.service, json, r.report, func(b []byte) []byte { return append(b, p...) }) {
+			return
+		}
 	}
-	s := st.route(o)
-	if s == nil {
-		r.mu.RUnlock()
-		return
-	}
-	// queued like a service line: logging never waits for the disk (an
-	// actor logging an event must not block on it)
-	p := format(st.cfg.json, e, o)
-	r.enqueue(s, len(p), func(b []byte) []byte { return append(b, p...) })
-}
-
-// enqueue queues a record to s (see sink.queueAppend) and releases the
-// read lock on r.mu the caller holds: at once for stdout and stderr, never
-// closed; after queueing for a file, so that it cannot be closed meanwhile
-// (a file is closed only once its queue is written).
-func (r *Router) enqueue(s *sink, size int, add func(b []byte) []byte) {
-	if s.closer == nil {
-		r.mu.RUnlock()
-		s.queueAppend(size, r.report, add)
-		return
-	}
-	s.queueAppend(size, r.report, add)
-	r.mu.RUnlock()
 }
 
 // Apply makes cfg current. Everything cfg needs is opened first, every file
@@ -182,9 +196,7 @@ func (r *Router) Apply(cfg *Config) error {
 	}
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	r.mu.RLock()
-	old := r.st
-	r.mu.RUnlock()
+	old := r.cur.Load()
 	if old == nil {
 		return ErrClosed
 	}
@@ -192,16 +204,16 @@ func (r *Router) Apply(cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	r.mu.Lock()
-	r.st = st
-	r.mu.Unlock()
+	r.cur.Store(st)
 	for _, l := range []*logrus.Logger{r.log, r.serviceLog} {
 		if l != nil {
 			l.SetLevel(cfg.level)
 		}
 	}
 	for _, s := range reopen {
-		r.closeReported(s)
+		if err := s.reopen(); err != nil {
+			fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
+		}
 	}
 	for name, s := range old.sinks {
 		if st.sinks[name] != s {
@@ -211,6 +223,8 @@ func (r *Router) Apply(cfg *Config) error {
 	return nil
 }
 
+// closeReported closes s (a file waits up to closeGrace for its queue);
+// the output pipes held on it are resumed, their lines routed anew.
 func (r *Router) closeReported(s *sink) {
 	if err := s.close(); err != nil {
 		fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
@@ -304,13 +318,23 @@ func (r *Router) Reload(path string) error {
 // destination, by name ("file:/abs/path", "stderr", "stdout"); a
 // destination without failures is absent.
 func (r *Router) WriteErrors() map[string]uint64 {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	return r.counts(func(s *sink) uint64 { return s.errs.Load() })
+}
+
+// Dropped counts the records each current destination dropped because it
+// could not keep up (see REFERENCE §6.2), by name as WriteErrors; a
+// destination without drops is absent. The lines of the services held
+// meanwhile are not dropped: they wait in their pipes.
+func (r *Router) Dropped() map[string]uint64 {
+	return r.counts(func(s *sink) uint64 { return s.drops.Load() })
+}
+
+func (r *Router) counts(n func(*sink) uint64) map[string]uint64 {
 	out := map[string]uint64{}
-	if r.st != nil {
-		for name, s := range r.st.sinks {
-			if n := s.errs.Load(); n > 0 {
-				out[name] = n
+	if st := r.cur.Load(); st != nil {
+		for name, s := range st.sinks {
+			if k := n(s); k > 0 {
+				out[name] = k
 			}
 		}
 	}
@@ -320,10 +344,8 @@ func (r *Router) WriteErrors() map[string]uint64 {
 // Sync returns once every record logged before it to a current
 // destination was written.
 func (r *Router) Sync() {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.st != nil {
-		for _, s := range r.st.sinks {
+	if st := r.cur.Load(); st != nil {
+		for _, s := range st.sinks {
 			s.sync()
 		}
 	}
@@ -335,10 +357,7 @@ func (r *Router) Sync() {
 func (r *Router) Close() error {
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
-	r.mu.Lock()
-	st := r.st
-	r.st = nil
-	r.mu.Unlock()
+	st := r.cur.Swap(nil)
 	if st == nil {
 		return nil
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
 	"gopkg.in/natefinch/lumberjack.v2"
 )
 
@@ -17,13 +19,20 @@ import (
 // Records are written whole, in the order they came, so records of several
 // categories never interleave inside a line.
 //
-// A record is queued (queue, queueAppend) and written by a flusher
-// goroutine that runs while the queue is not empty, one write(2) for
-// everything queued meanwhile: the lines of a chatty service cost one
-// system call per batch, not per line, and neither the output poller nor
-// an actor logging an event waits for the disk. Order holds: one flusher
-// at a time takes the whole queue. No goroutine runs while the queue is
-// empty.
+// A record is queued (put) and written by a flusher goroutine that runs
+// while the queue is not empty, one write(2) for everything queued
+// meanwhile: the lines of a chatty service cost one system call per batch,
+// not per line. Order holds: one flusher at a time takes the whole queue.
+// No goroutine runs while the queue is empty.
+//
+// Nobody who queues ever waits (REFERENCE §6.2). Past softMax queued, a
+// line from an output callback of the osproc poller holds its pipe
+// (osproc.HoldOutput): the line is queued, and the poller reads that pipe
+// again only once the flusher takes the queue (its resume is a waiter); so
+// the service that floods waits, in its write(2). Any other record (cfkd's
+// events, a line from elsewhere) is queued up to hardMax, and dropped past
+// it: the drops are counted, and a record "N lines dropped" is queued as
+// soon as there is room again.
 type sink struct {
 	name   string    // "file:/abs/path", "stderr" or "stdout"
 	w      io.Writer // the *os.File or *lumberjack.Logger
@@ -37,37 +46,78 @@ type sink struct {
 	queued   []byte     // records waiting for the flusher
 	spare    []byte     // the flusher's last batch, reused
 	flushing bool       // a flusher goroutine is running
+	closed   bool       // swapped out by the Router: put refuses records
+	dead     bool       // closed for good: the flusher drops what is left
 	failing  bool       // the last write failed; the failure was reported
+	waiters  []func()   // resumes of the output pipes held until there is room
+	dropped  uint64     // records dropped since there was last room
+	noteJSON bool       // the format of the drop note (that of the last put)
+	report   io.Writer  // where the flusher reports
+	text     textCache  // of the last service record formatted into queued
 	errs     atomic.Uint64
-	report   io.Writer // where the flusher reports
+	drops    atomic.Uint64 // records dropped, in all
 }
 
-// maxQueued bounds the records a sink holds for its flusher: past it a
-// queue call waits (the output poller then stops reading, and services
-// block on their pipes, as they would on a slow disk).
-const maxQueued = 256 << 10
+// softMax is the records a sink holds before a line from an output pipe
+// holds its pipe; hardMax the records it holds before anything else is
+// dropped. Between the two is room for cfkd's events while services are
+// held (a burst, such as the "starting" records of a start of thousands
+// of services, while the flusher waits for a core). Held pipes may add
+// one record each past hardMax.
+const (
+	softMax = 256 << 10
+	hardMax = 4 << 20
+)
 
-// queue appends one record for the flusher and returns; p may be reused
-// by the caller at once.
-func (s *sink) queue(p []byte, report io.Writer) {
-	s.queueAppend(len(p), report, func(b []byte) []byte { return append(b, p...) })
-}
+// closeGrace is how long closing a file waits for its queue to be written
+// (a FIFO nobody reads never takes it); then it is closed, and what is
+// left is lost and counted.
+const closeGrace = time.Second
 
-// queueAppend is queue for a record that add appends to the queue itself
-// (no copy of it on the way); size bounds its length, for the bound of the
-// queue.
-func (s *sink) queueAppend(size int, report io.Writer, add func(b []byte) []byte) {
+// holdOutput is osproc.HoldOutput (tests replace it).
+var holdOutput = osproc.HoldOutput
+
+// put queues one record that add appends to the queue itself (no copy of
+// it on the way); size bounds its length. A line of a service (line)
+// holds its output pipe when the queue is full, anything else is dropped
+// past hardMax. It never waits. json is the format of the drop note, if
+// one is due. It reports false, having done nothing, when the sink is
+// closed: the caller routes the record again, with the Router's new state.
+func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byte) []byte) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for len(s.queued) > 0 && len(s.queued)+size > maxQueued {
-		s.waitCond()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	if len(s.queued) >= softMax {
+		held := false
+		if line {
+			var resume func()
+			if resume, held = holdOutput(); held {
+				s.waiters = append(s.waiters, resume)
+			}
+		}
+		if !held && len(s.queued)+size > hardMax {
+			s.dropped++
+			s.drops.Add(1)
+			s.noteJSON = json
+			s.mu.Unlock()
+			return true
+		}
 	}
 	s.queued = add(s.queued)
-	s.report = report
+	s.report, s.noteJSON = report, json
 	if !s.flushing {
 		s.flushing = true
 		go s.flush()
 	}
+	s.mu.Unlock()
+	return true
+}
+
+// queue is put for a record of cfkd's (tests).
+func (s *sink) queue(p []byte, report io.Writer) {
+	s.put(len(p), false, false, report, func(b []byte) []byte { return append(b, p...) })
 }
 
 // sync returns once every queued record was written.
@@ -91,32 +141,73 @@ func (s *sink) waitCond() {
 	s.idle.Wait()
 }
 
-// flush writes the queue in batches until it is empty.
+// flush writes the queue in batches until it is empty. Taking a batch
+// makes room: the held pipes are resumed, and the drop note queued.
 func (s *sink) flush() {
 	s.mu.Lock()
 	for len(s.queued) > 0 {
 		batch, report := s.queued, s.report
-		s.queued = s.spare[:0]
-		if s.idle != nil {
-			s.idle.Broadcast() // room in the queue
+		// the next queue is the last batch written, or a new one
+		s.queued, s.spare = s.spare[:0], nil
+		if s.dropped > 0 {
+			s.queued = appendDropNote(s.queued, s.noteJSON, s.dropped, s.name)
+			s.dropped = 0
 		}
+		waiters := s.waiters
+		s.waiters = nil
+		dead := s.dead
 		s.mu.Unlock()
+		for _, resume := range waiters {
+			resume()
+		}
 		// only this goroutine writes while flushing is set: the batch is
 		// written whole and in order without holding mu
-		s.putLocked(batch, report)
+		switch {
+		case dead:
+			s.errs.Add(uint64(max(bytes.Count(batch, []byte{'\n'}), 1)))
+		case s.rot != nil:
+			// lumberjack refuses a write longer than its maximum size
+			// (1 MiB at least), and rotates before a write that would
+			// cross it: whole records, a softMax at most each time
+			for p := batch; len(p) > 0; {
+				n := len(p)
+				if n > softMax {
+					if n = bytes.LastIndexByte(p[:softMax], '\n') + 1; n == 0 {
+						n = len(p) // one record longer than softMax
+						if i := bytes.IndexByte(p, '\n'); i >= 0 {
+							n = i + 1
+						}
+					}
+				}
+				s.putLocked(p[:n], report)
+				p = p[n:]
+			}
+		default:
+			s.putLocked(batch, report)
+		}
 		s.mu.Lock()
-		// the next queue is the batch just written, or a new one; never
-		// the spare, which is the queue being filled now
-		s.spare = nil
-		if cap(batch) <= 2*maxQueued {
+		if cap(batch) <= 2*hardMax {
 			s.spare = batch[:0]
 		}
 	}
 	s.flushing = false
+	if cap(s.spare) > 2*softMax {
+		s.spare = nil // grown by cfkd's events past the bound: not kept idle
+	}
 	if s.idle != nil {
 		s.idle.Broadcast()
 	}
 	s.mu.Unlock()
+}
+
+// appendDropNote appends the record that says n records were dropped.
+func appendDropNote(b []byte, json bool, n uint64, name string) []byte {
+	e := &logrus.Entry{
+		Time: time.Now(), Level: logrus.WarnLevel,
+		Message: fmt.Sprintf("%d lines dropped", n),
+		Data:    logrus.Fields{"destination": name},
+	}
+	return append(b, format(json, e, origin{})...)
 }
 
 // putLocked writes p; the caller is the flusher, the only writer. A failed write is counted;
@@ -138,15 +229,45 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 	}
 }
 
-// close writes what is queued, then closes a file sink; stdout and
+// release resumes the pipes held on s: the Router routes elsewhere now.
+func (s *sink) release() {
+	s.mu.Lock()
+	waiters := s.waiters
+	s.waiters = nil
+	s.mu.Unlock()
+	for _, resume := range waiters {
+		resume()
+	}
+}
+
+// close refuses further records, resumes the pipes held on s, waits up to
+// closeGrace for the queue to be written, then closes a file sink (what
+// is still queued then is lost, counted as write errors). stdout and
 // stderr stay open and are not waited for (a stalled terminal must not
 // stall a reload).
 func (s *sink) close() error {
 	if s.closer == nil {
+		s.release()
 		return nil
 	}
-	s.sync()
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.release()
+	if !s.syncWithin(closeGrace) {
+		s.mu.Lock()
+		s.dead = true
+		s.mu.Unlock()
+	}
+	// a write stuck on a FIFO fails now (the file is in Go's poller)
 	return s.closer.Close()
+}
+
+// reopen makes a rotating sink open its file afresh on its next write
+// (logrotate moved it): what was queued before goes to the old file.
+func (s *sink) reopen() error {
+	s.syncWithin(closeGrace)
+	return s.rot.Close()
 }
 
 // syncWithin is sync bounded by d (for stdout and stderr at exit); it
@@ -154,10 +275,12 @@ func (s *sink) close() error {
 func (s *sink) syncWithin(d time.Duration) bool {
 	done := make(chan struct{})
 	go func() { s.sync(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
 	select {
 	case <-done:
 		return true
-	case <-time.After(d):
+	case <-t.C:
 		return false
 	}
 }

@@ -64,6 +64,25 @@
 // fails with EBADF past RLIMIT_NOFILE (placeBelow). No launch takes one of
 // the last FdReserve fds of the table: they stay for the daemon itself.
 //
+// Backpressure (REFERENCE §6.2): a callback never waits for its
+// destination; one that cannot take more calls HoldOutput, and the poller
+// stops reading that pipe after the line (it leaves epoll; the rest of the
+// read, at most 64 KiB, is kept) until the destination calls the resume
+// function it got: that child's writes block once its pipe is full, as
+// under runit or s6, while every other pipe is read on. A held pipe costs
+// no CPU (no timer, no retry). Lines of one read share its time: the
+// poller reads the clock once per read(2), and a callback stamps its line
+// with LineTime.
+//
+// Coalescing: after a round that read less than 16 KiB, the poller sleeps
+// 200 µs before the next one. The kernel wakes the reader of a pipe only
+// for a write that finds it empty, so a service writing one line per
+// write(2) then goes on without waking cfkd (and being woken) for each
+// line, and cfkd reads many lines at once: it keeps up with such a writer
+// (faster than the same writer to a file) instead of spending two wake-ups
+// a line. A line waits 200 µs at most; nothing happens while nothing is
+// written (the sleep follows a read, never loops).
+//
 // Processes that are not children (a service a proxy forked): Handle takes
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the
 // process, that its parent is the proxy; Signal then goes through that

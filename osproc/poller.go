@@ -4,7 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
@@ -27,6 +30,24 @@ import (
 // Memory: per pipe only its small state and its partial line (nil between
 // lines); the read buffer is shared by all of them.
 //
+// Backpressure (REFERENCE §6.2): the poller never waits for the callbacks'
+// destinations. A callback that finds its destination full calls
+// HoldOutput: the poller then stops feeding that pipe after the line being
+// emitted, keeps the rest of the read (pending, at most one read) and takes
+// the pipe out of epoll (EPOLL_CTL_DEL; not a mask of 0, which would still
+// report EPOLLHUP). Nothing reads it any more, so once the pipe is full the
+// child's writes block, and only this child's. When the destination has
+// room, it calls the resume function HoldOutput returned (from any
+// goroutine): that queues the pipe on resumed and writes the wake eventfd;
+// the poller then feeds the pending bytes (which may hold the pipe again)
+// and puts the pipe back in epoll. A resume is matched to its hold by a
+// number (holdGen), so that a resume that comes before the poller took the
+// pipe out, or twice, or for a pipe closed since, is harmless. No timer, no
+// polling: a held pipe costs nothing until its resume.
+//
+// Time: the poller reads the clock once per read(2) and keeps it in
+// readNanos while it emits that read's lines (LineTime).
+//
 // fd numbers: only the poller goroutine closes a registered pipe, and it
 // removes it from the map and from epoll (EPOLL_CTL_DEL), under mu, before
 // closing it. So until the close no new pipe can have its number, and after
@@ -38,22 +59,40 @@ import (
 // the fd: a child forked meanwhile holds a copy of the read end until its
 // exec, and a closed but not deleted fd would stay in epoll.)
 type poller struct {
-	log  logrus.FieldLogger
-	epfd int // close-on-exec
-	evfd int // eventfd written by stop; close-on-exec, non-blocking
-	buf  []byte
-	done chan struct{} // closed when run returns
+	log    logrus.FieldLogger
+	epfd   int // close-on-exec
+	evfd   int // eventfd written by stop; close-on-exec, non-blocking
+	wakefd int // eventfd written by resume; close-on-exec, non-blocking
+	buf    []byte
+	done   chan struct{} // closed when run returns
+
+	// feeding is the pipe whose lines are being emitted, nil between
+	// reads: only the poller goroutine uses it (HoldOutput checks that it
+	// runs there).
+	feeding *outPipe
 
 	mu       sync.Mutex
-	pipes    map[int]*outPipe // the registered pipes, by fd
+	pipes    map[int]*outPipe // the registered pipes, by fd (held ones too)
 	stopping bool             // no more pipes are accepted
+	resumed  []*outPipe       // pipes whose resume came, for the poller goroutine
 }
 
 // outPipe is the read end of one output pipe and its partial line. Its
-// splitter is only used by the poller goroutine.
+// splitter, pending and pendingAt are only used by the poller goroutine.
 type outPipe struct {
 	fd    int
 	lines lineSplitter
+	// pending is what was read but not fed when the pipe was held (nil
+	// otherwise), read at pendingAt (Unix ns); it is in pbuf, a buffer of
+	// pendingBufs.
+	pending   []byte
+	pendingAt int64
+	pbuf      *[]byte
+
+	// guarded by poller.mu
+	held       bool   // out of epoll until resumed
+	holdGen    uint64 // holds asked so far (HoldOutput)
+	resumedGen uint64 // the latest hold whose resume came
 }
 
 // pollBatch is how many ready fds one EpollWait returns at most; more wait
@@ -72,22 +111,111 @@ func newPoller(log logrus.FieldLogger) (*poller, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
-	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+	wakefd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
 		unix.Close(evfd)
 		unix.Close(epfd)
-		return nil, fmt.Errorf("epoll_ctl: %w", err)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
+	for _, fd := range []int{evfd, wakefd} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+			unix.Close(wakefd)
+			unix.Close(evfd)
+			unix.Close(epfd)
+			return nil, fmt.Errorf("epoll_ctl: %w", err)
+		}
 	}
 	p := &poller{
-		log:   log,
-		epfd:  epfd,
-		evfd:  evfd,
-		buf:   make([]byte, readSize),
-		done:  make(chan struct{}),
-		pipes: make(map[int]*outPipe),
+		log:    log,
+		epfd:   epfd,
+		evfd:   evfd,
+		wakefd: wakefd,
+		buf:    make([]byte, readSize),
+		done:   make(chan struct{}),
+		pipes:  make(map[int]*outPipe),
 	}
-	go p.run()
+	started := make(chan struct{})
+	go p.run(started)
+	<-started // registered in pollers: HoldOutput finds it
 	return p, nil
+}
+
+// pollers maps the thread id of each poller goroutine (locked to its
+// thread) to its poller, for HoldOutput.
+var pollers sync.Map // int → *poller
+
+// readNanos is the time (Unix ns) of the read whose lines a poller is
+// emitting, 0 while none is.
+var readNanos atomic.Int64
+
+// LineTime is the time to record for a line an output callback
+// (Spec.Stdout, Spec.Stderr) was given: the time of the read(2) that got
+// it, as the poller reads the clock once per read, not per line. Elsewhere
+// (when no poller is emitting) it is time.Now(). A caller on another
+// goroutine while a poller emits gets that read's time: earlier than its
+// call by at most the time the poller takes to emit one read's lines.
+func LineTime() time.Time {
+	if ns := readNanos.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Now()
+}
+
+// HoldOutput is the backpressure of an output callback (Spec.Stdout,
+// Spec.Stderr) whose destination cannot take more for now: called during
+// the callback, it makes the poller stop reading the pipe the line came
+// from, after that line, so that the child's writes block once the pipe is
+// full. The pipe is read again once resume is called, from any goroutine,
+// once at most (a second call, or one after the pipe is gone, does
+// nothing). ok is false, and nothing is held, when the caller is not an
+// output callback run by a poller while it feeds a read (another
+// goroutine; a last line emitted at EOF or at Close): the caller must
+// then do without (drop, or keep the line).
+func HoldOutput() (resume func(), ok bool) {
+	v, found := pollers.Load(unix.Gettid())
+	if !found {
+		return nil, false
+	}
+	p := v.(*poller)
+	op := p.feeding // we run on the poller's goroutine: it is ours to read
+	if op == nil {
+		return nil, false
+	}
+	p.mu.Lock()
+	op.holdGen++
+	gen := op.holdGen
+	p.mu.Unlock()
+	op.lines.held = true
+	return func() { p.resume(op, gen) }, true
+}
+
+// resume ends hold number gen of op: the poller goroutine is woken to read
+// op again, unless a later hold is pending.
+func (p *poller) resume(op *outPipe, gen uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if gen <= op.resumedGen || p.stopping {
+		return
+	}
+	op.resumedGen = gen
+	if len(p.resumed) == 0 { // else a wake is on its way already
+		// under mu: stop closes wakefd only after closeAll set stopping
+		writeEventfd(p.wakefd)
+	}
+	p.resumed = append(p.resumed, op)
+}
+
+// writeEventfd adds 1 to an eventfd's counter. EAGAIN only if the counter
+// is about to overflow: it is set already.
+func writeEventfd(fd int) {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	for {
+		if _, err := unix.Write(fd, one[:]); err != unix.EINTR {
+			return
+		}
+	}
 }
 
 var errStopped = errors.New("output poller stopped")
@@ -118,22 +246,24 @@ func (p *poller) add(fd int, emit func(line []byte)) error {
 // open (what is left unread in them is lost), waits for its goroutine to
 // end and closes the epoll instance. Pipes added later are closed at once.
 func (p *poller) stop() {
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	for {
-		// EAGAIN only if the counter is about to overflow: it is not
-		// read before the poller ends, so it is already set
-		if _, err := unix.Write(p.evfd, one[:]); err != unix.EINTR {
-			break
-		}
-	}
+	writeEventfd(p.evfd) // never read: set until the poller ends
 	<-p.done
 	unix.Close(p.epfd)
 	unix.Close(p.evfd)
+	unix.Close(p.wakefd)
 }
 
-func (p *poller) run() {
+// run is the poller goroutine. It keeps its OS thread (it sleeps in
+// epoll_wait on it anyway), so that HoldOutput can tell, by the thread id,
+// that it is called from it.
+func (p *poller) run(started chan<- struct{}) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	pollers.Store(tid, p)
+	defer pollers.Delete(tid)
 	defer close(p.done)
+	close(started)
 	events := make([]unix.EpollEvent, pollBatch)
 	for {
 		n, err := unix.EpollWait(p.epfd, events, -1)
@@ -148,33 +278,60 @@ func (p *poller) run() {
 			return
 		}
 		stop := false
+		read := 0 // bytes read this round
 		for _, ev := range events[:n] {
 			fd := int(ev.Fd)
-			if fd == p.evfd {
+			switch fd {
+			case p.evfd:
 				stop = true
+				continue
+			case p.wakefd:
+				p.resumeHeld()
 				continue
 			}
 			p.mu.Lock()
 			op := p.pipes[fd]
 			p.mu.Unlock()
 			if op != nil {
-				p.readOnce(op)
+				read += p.readOnce(op)
 			}
 		}
 		if stop {
 			p.closeAll()
 			return
 		}
+		if read > 0 && read < coalesceBelow {
+			coalesce()
+		}
+	}
+}
+
+// coalesceBelow and coalesceDelay: after a round that read less than
+// coalesceBelow bytes, the poller waits coalesceDelay before the next.
+// A service writing a line at a time then finds its pipe not empty, and
+// the kernel wakes a reader only for a write to an empty pipe: it writes
+// on without waking cfkd for each line, and cfkd reads many lines a
+// time. It costs a line at most coalesceDelay of latency, and nothing when
+// nothing is written (the wait is after a read, never a loop).
+const (
+	coalesceBelow = 16 << 10
+	coalesceDelay = 200 * time.Microsecond
+)
+
+func coalesce() {
+	ts := unix.NsecToTimespec(int64(coalesceDelay))
+	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
 	}
 }
 
 // readOnce reads what one read gives from op, and removes op at EOF or on
-// error.
-func (p *poller) readOnce(op *outPipe) {
+// error. It returns the bytes read.
+func (p *poller) readOnce(op *outPipe) int {
 	n, err := unix.Read(op.fd, p.buf)
 	switch {
 	case n > 0:
-		op.lines.feed(p.buf[:n])
+		p.feed(op, p.buf[:n], time.Now().UnixNano())
+		return n
 	case err == unix.EAGAIN || err == unix.EINTR:
 		// nothing after all: level-triggered, epoll reports it again
 	default: // EOF (n == 0) or an error
@@ -184,12 +341,126 @@ func (p *poller) readOnce(op *outPipe) {
 		op.lines.flush()
 		unix.Close(op.fd)
 	}
+	return 0
 }
 
-// remove takes op out of the map and of epoll; its fd may be closed after.
-// p.mu is held.
+// feed emits the lines of chunk, read from op at time at, until a callback
+// holds op (HoldOutput). It reports whether op is held: then the rest of
+// chunk is in op.pending and op is out of epoll.
+func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
+	p.feeding = op
+	readNanos.Store(at)
+	defer func() {
+		readNanos.Store(0)
+		p.feeding = nil
+	}()
+	for {
+		rest := op.lines.feed(chunk)
+		if !op.lines.held {
+			op.releasePending()
+			return false
+		}
+		op.lines.held = false
+		p.mu.Lock()
+		if op.resumedGen >= op.holdGen {
+			// resumed already (the destination drained meanwhile)
+			p.mu.Unlock()
+			if len(rest) == 0 {
+				op.releasePending()
+				return false
+			}
+			chunk = rest
+			continue
+		}
+		if !op.held {
+			if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil); err != nil {
+				p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl del")
+			}
+			op.held = true
+		}
+		p.mu.Unlock()
+		op.keepPending(rest)
+		op.pendingAt = at
+		return true
+	}
+}
+
+// pendingBufs are the buffers of the pending bytes of held pipes: a pipe
+// held and resumed over and over (a destination just slower than its
+// service) copies its rest without allocating.
+var pendingBufs = sync.Pool{New: func() any { b := make([]byte, 0, readSize); return &b }}
+
+// keepPending keeps rest (nothing when empty) as op.pending. rest may be
+// a part of op.pending itself (a pending chunk fed again): the copy moves
+// it to the front.
+func (op *outPipe) keepPending(rest []byte) {
+	if len(rest) == 0 {
+		op.releasePending()
+		return
+	}
+	if op.pbuf == nil {
+		op.pbuf = pendingBufs.Get().(*[]byte)
+	}
+	*op.pbuf = append((*op.pbuf)[:0], rest...)
+	op.pending = *op.pbuf
+}
+
+// releasePending drops op.pending (fed) and returns its buffer.
+func (op *outPipe) releasePending() {
+	op.pending = nil
+	if op.pbuf != nil {
+		if cap(*op.pbuf) <= readSize {
+			*op.pbuf = (*op.pbuf)[:0]
+			pendingBufs.Put(op.pbuf)
+		}
+		op.pbuf = nil
+	}
+}
+
+// resumeHeld reads again the pipes whose resume came: each one's pending
+// bytes are fed, then it is back in epoll (unless fed into a hold again).
+func (p *poller) resumeHeld() {
+	var buf [8]byte
+	unix.Read(p.wakefd, buf[:]) // reset the counter before taking the list
+	p.mu.Lock()
+	list := p.resumed
+	p.resumed = nil
+	p.mu.Unlock()
+	for _, op := range list {
+		p.mu.Lock()
+		ok := p.pipes[op.fd] == op && op.held && op.resumedGen >= op.holdGen
+		p.mu.Unlock()
+		if !ok {
+			continue // resumed before it was held, or gone
+		}
+		if op.pending != nil && p.feed(op, op.pending, op.pendingAt) {
+			continue // held again
+		}
+		p.mu.Lock()
+		op.held = false
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(op.fd)}
+		err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, op.fd, &ev)
+		if err != nil {
+			// never read again would block the child for ever: close
+			// the pipe instead (its writes fail with EPIPE)
+			delete(p.pipes, op.fd)
+		}
+		p.mu.Unlock()
+		if err != nil {
+			p.log.WithError(err).WithField("fd", op.fd).Error("output poller: epoll_ctl add: the output of the process is no longer read")
+			op.lines.flush()
+			unix.Close(op.fd)
+		}
+	}
+}
+
+// remove takes op out of the map and of epoll (unless held: out of it
+// already); its fd may be closed after. p.mu is held.
 func (p *poller) remove(op *outPipe) {
 	delete(p.pipes, op.fd)
+	if op.held {
+		return
+	}
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil); err != nil {
 		p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl del")
 	}
@@ -205,8 +476,15 @@ func (p *poller) closeAll() {
 		pipes = append(pipes, op)
 		p.remove(op)
 	}
+	p.resumed = nil
 	p.mu.Unlock()
 	for _, op := range pipes {
+		if op.pending != nil {
+			// read before it was held: emitted, as a partial line is
+			// (nothing can hold it now: feeding is nil)
+			op.lines.feed(op.pending)
+			op.releasePending()
+		}
 		op.lines.flush()
 		unix.Close(op.fd)
 	}

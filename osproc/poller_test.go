@@ -503,7 +503,7 @@ func TestPollerFdsCloseOnExec(t *testing.T) {
 	for _, fd := range []struct {
 		name string
 		fd   int
-	}{{"epoll", launcher.out.epfd}, {"eventfd", launcher.out.evfd}, {"pipe read end", r}, {"pipe write end", w}} {
+	}{{"epoll", launcher.out.epfd}, {"eventfd", launcher.out.evfd}, {"wake eventfd", launcher.out.wakefd}, {"pipe read end", r}, {"pipe write end", w}} {
 		fl, err := unix.FcntlInt(uintptr(fd.fd), unix.F_GETFD, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", fd.name, err)

@@ -35,9 +35,9 @@ func Pump(f *os.File, max int, emit func(line []byte)) {
 	defer f.Close()
 	s := newLineSplitter(max, emit)
 	if rc, ok := polled(f); ok {
-		pumpPolled(rc, s.feed)
+		pumpPolled(rc, func(b []byte) { s.feed(b) })
 	} else {
-		pumpBlocking(f, s.feed)
+		pumpBlocking(f, func(b []byte) { s.feed(b) })
 	}
 	s.flush()
 }
@@ -56,6 +56,10 @@ type lineSplitter struct {
 	partial []byte // the line not ended yet; nil when empty
 	max     int
 	emit    func(line []byte)
+	// held, set by an emit (the output poller's backpressure: see
+	// HoldOutput), makes feed stop after the line being emitted and
+	// return the rest of its chunk. Pump never sets it.
+	held bool
 }
 
 // newLineSplitter returns a splitter of lines of at most max bytes (max <=
@@ -67,14 +71,17 @@ func newLineSplitter(max int, emit func(line []byte)) *lineSplitter {
 	return &lineSplitter{max: max, emit: emit}
 }
 
-// feed cuts chunk, the next bytes of the stream, into lines. chunk is not
-// kept after feed returns.
-func (s *lineSplitter) feed(chunk []byte) {
-	for len(chunk) > 0 {
+// feed cuts chunk, the next bytes of the stream, into lines, and returns
+// what it did not consume: nothing, unless an emit set s.held, which stops
+// it after that line (the rest is for a later feed). chunk is not kept
+// after feed returns; the rest is a part of it.
+func (s *lineSplitter) feed(chunk []byte) (rest []byte) {
+	for len(chunk) > 0 && !s.held {
 		i := bytes.IndexByte(chunk, '\n')
 		if i < 0 {
 			s.partial = appendBounded(s.partial, chunk, s.max, s.emit)
-			return
+			chunk = nil
+			break
 		}
 		line := chunk[:i]
 		if len(s.partial) > 0 || len(line) > s.max {
@@ -87,6 +94,7 @@ func (s *lineSplitter) feed(chunk []byte) {
 	if len(s.partial) == 0 {
 		s.partial = nil // release the carry-over between lines
 	}
+	return chunk
 }
 
 // flush ends the stream: the partial line, if any, is emitted.

@@ -21,7 +21,9 @@ type options struct {
 	storm        time.Duration
 	stormK       int
 	rounds       int
-	repeat       int // rounds of the start and stop rows
+	repeat       int  // rounds of the start and stop rows
+	logRounds    int  // interleaved rounds of the log rows
+	onlyLog      bool // -only log: the log rows alone
 	out          string
 	supervisord  string // its path, "" when not measured
 	tmp          string
@@ -48,6 +50,9 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.IntVar(&o.stormK, "storm-k", 20, "services in the restart storm")
 	fs.IntVar(&o.rounds, "rounds", 1000, "status round trips")
 	fs.IntVar(&o.repeat, "repeat", 5, "interleaved rounds of the start and stop rows (baseline, then cfkd); the rows show medians")
+	fs.IntVar(&o.logRounds, "logrounds", 3, "interleaved rounds of the log rows (direct, then cfkd, then supervisord); the rows show medians")
+	var only string
+	fs.StringVar(&only, "only", "", `"log": measure the log rows alone (no N tables, no storm)`)
 	fs.StringVar(&o.out, "out", "", "also write the markdown to this file")
 	fs.BoolVar(&quick, "quick", false, "smoke run: -n 20 -idle 2s -loglines 20000 -storm 5s (flags given override)")
 	fs.StringVar(&sv, "supervisord", "auto", `supervisord column: "auto" (when on PATH), "off", or a path`)
@@ -65,7 +70,7 @@ func parseFlags(args []string) (*options, int, error) {
 	if quick {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		for name, v := range map[string]string{"n": "20", "idle": "2s", "loglines": "20000", "storm": "5s", "rounds": "200", "repeat": "1"} {
+		for name, v := range map[string]string{"n": "20", "idle": "2s", "loglines": "20000", "storm": "5s", "rounds": "200", "repeat": "1", "logrounds": "1"} {
 			if !set[name] {
 				fs.Set(name, v)
 			}
@@ -81,8 +86,15 @@ func parseFlags(args []string) (*options, int, error) {
 		}
 		o.ns = append(o.ns, n)
 	}
-	if o.logLines <= 0 || o.stormK <= 0 || o.rounds <= 0 || o.idle <= 0 || o.storm <= 0 || o.repeat <= 0 {
-		return nil, 0, fmt.Errorf("-loglines, -storm-k, -rounds, -repeat, -idle and -storm must be positive")
+	if o.logLines <= 0 || o.stormK <= 0 || o.rounds <= 0 || o.idle <= 0 || o.storm <= 0 || o.repeat <= 0 || o.logRounds <= 0 {
+		return nil, 0, fmt.Errorf("-loglines, -storm-k, -rounds, -repeat, -logrounds, -idle and -storm must be positive")
+	}
+	switch only {
+	case "":
+	case "log":
+		o.onlyLog = true
+	default:
+		return nil, 0, fmt.Errorf(`-only: %q (want "log")`, only)
 	}
 	var err error
 	if o.supervisord, err = findSupervisord(sv); err != nil {

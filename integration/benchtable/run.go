@@ -69,6 +69,9 @@ func run(cl *cleaner, o *options, w io.Writer) (err error) {
 
 	var failed []error
 	for _, n := range o.ns {
+		if o.onlyLog {
+			break
+		}
 		if cl.isClosed() {
 			return fmt.Errorf("interrupted")
 		}
