@@ -1,65 +1,14 @@
 package actors
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 )
-
-// declaredVerbs returns every constant of type messages.Verb declared in
-// package messages, read from its source, so that a verb added there is
-// walked here without anyone listing it.
-func declaredVerbs(t *testing.T) []messages.Verb {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "messages", "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("messages sources: %v %v", files, err)
-	}
-	var verbs []messages.Verb
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parser.ParseFile(fset, name, src, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Verb" {
-					continue
-				}
-				for _, v := range vs.Values {
-					lit, ok := v.(*ast.BasicLit)
-					if !ok || lit.Kind != token.STRING {
-						t.Fatalf("%s: a Verb constant that is not a string literal", fset.Position(v.Pos()))
-					}
-					verbs = append(verbs, messages.Verb(strings.Trim(lit.Value, "\"`")))
-				}
-			}
-		}
-	}
-	return verbs
-}
 
 // Only the multi-service verbs have a service message, each the intended
 // one; any other verb, declared or not, has none (and so never becomes a
@@ -76,7 +25,7 @@ func TestServiceMessageTable(t *testing.T) {
 		messages.VerbDestroy:        messages.DestroyService{Req: req},
 		messages.VerbSignal:         messages.SignalService{Req: req, Sig: syscall.SIGHUP},
 	}
-	verbs := declaredVerbs(t)
+	verbs := testkit.DeclaredVerbs(t)
 	if len(verbs) < 19 {
 		t.Fatalf("found only %d verbs in package messages: %q", len(verbs), verbs)
 	}

@@ -1,58 +1,14 @@
 package rights
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 )
-
-// declaredVerbs reads the Verb constants of package messages from its
-// sources, so that a verb added there is found here without a list to
-// keep in step.
-func declaredVerbs(t *testing.T) []messages.Verb {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "messages", "*.go"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("messages sources: %v %v", files, err)
-	}
-	var verbs []messages.Verb
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			gd, ok := d.(*ast.GenDecl)
-			if !ok || gd.Tok != token.CONST {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				vs := spec.(*ast.ValueSpec)
-				if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Verb" {
-					continue
-				}
-				for _, v := range vs.Values {
-					lit, ok := v.(*ast.BasicLit)
-					if !ok || lit.Kind != token.STRING {
-						t.Fatalf("%s: a Verb constant that is not a string literal", fset.Position(v.Pos()))
-					}
-					verbs = append(verbs, messages.Verb(strings.Trim(lit.Value, "\"`")))
-				}
-			}
-		}
-	}
-	return verbs
-}
 
 // The rights table of REFERENCE §5.1, as the issue states it.
 var wantLevels = map[messages.Verb]Level{
@@ -67,7 +23,7 @@ var wantLevels = map[messages.Verb]Level{
 // gives it, and one that the reference does not place yet needs admin;
 // the table gives no other level than the reference's.
 func TestEveryDeclaredVerbHasItsLevel(t *testing.T) {
-	verbs := declaredVerbs(t)
+	verbs := testkit.DeclaredVerbs(t)
 	if len(verbs) < 22 {
 		t.Fatalf("found only %d verbs in package messages: %q", len(verbs), verbs)
 	}
