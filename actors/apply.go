@@ -241,23 +241,7 @@ func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig)
 // applyPrune destroys the services to prune, all at once, then goes on
 // with the restarts.
 func (c *Controller) applyPrune(run *applyRun) {
-	left := len(run.prune)
-	if left == 0 {
-		c.applyRestart(run)
-		return
-	}
-	for _, e := range run.prune {
-		name := e.cfg.Name
-		c.gatherOn(messages.VerbDestroy, verbMessage(messages.VerbDestroy), nil, []*entry{e},
-			func(r messages.Reply) {
-				if r.Err != nil {
-					run.fail(name, r.Err)
-				}
-				if left--; left == 0 {
-					c.applyRestart(run)
-				}
-			})
-	}
+	c.applyEach(run, messages.VerbDestroy, run.prune, func() { c.applyRestart(run) })
 }
 
 // applyRestart restarts the changed services that were up: all at once,
@@ -268,22 +252,27 @@ func (c *Controller) applyRestart(run *applyRun) {
 		c.applyRoll(run, run.restart)
 		return
 	}
-	left := len(run.restart)
+	c.applyEach(run, messages.VerbRestart, run.restart, func() { c.applyFinish(run) })
+}
+
+// applyEach sends verb to every service of es at once, notes each failure,
+// and calls then once all have answered (at once when there are none).
+func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, then func()) {
+	left := len(es)
 	if left == 0 {
-		c.applyFinish(run)
+		then()
 		return
 	}
-	for _, e := range run.restart {
+	for _, e := range es {
 		name := e.cfg.Name
-		c.gatherOn(messages.VerbRestart, verbMessage(messages.VerbRestart), nil, []*entry{e},
-			func(r messages.Reply) {
-				if r.Err != nil {
-					run.fail(name, r.Err)
-				}
-				if left--; left == 0 {
-					c.applyFinish(run)
-				}
-			})
+		c.gatherOn(verb, verbMessage(verb), nil, []*entry{e}, func(r messages.Reply) {
+			if r.Err != nil {
+				run.fail(name, r.Err)
+			}
+			if left--; left == 0 {
+				then()
+			}
+		})
 	}
 }
 
