@@ -139,6 +139,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		}
 	case notifyReceived:
 		c.routeNotify(ctx, m)
+	case SnapshotRequest:
+		c.snapshot(m)
 	case StartConsole:
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, log: c.log}

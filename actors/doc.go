@@ -90,6 +90,12 @@
 // itself, never a future (a future per request grows protoactor's
 // registry). Exactly one reply per request, in request order.
 //
+// Snapshots (snapshot.go): a reader outside the tree that asks often and
+// must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends
+// SnapshotRequest with a channel of capacity one; the controller copies
+// the inspect records of the services (and the proxies and sockets) in its
+// Receive and sends them without blocking. No future, no process id.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
