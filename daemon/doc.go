@@ -7,12 +7,13 @@
 // previous cfkd of the same home left running (leftovers.go), starts the
 // launcher (reaper), logs its limit of open files and how many services
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
-// the admin listeners, loads the config file (config.go: FILE:LINE:
+// the admin listeners (and, with --http, the HTTP listener of package web:
+// http.go, REFERENCE §10), loads the config file (config.go: FILE:LINE:
 // reason at the first bad line), then waits. SIGHUP/SIGINT/SIGTERM become
 // `command shutdown` sent to the controller; SIGUSR1 reloads the log
 // configuration.
 // When the controller publishes ShutdownCompleted (every service down),
-// the consoles are drained (replies in flight are written), the orphans
+// the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and
 // Run returns nil.
 //

@@ -20,6 +20,9 @@ type Flags struct {
 	Version          bool
 	CommandOnly      bool
 	RemotePrivileged bool
+	HTTP             string // --http ADDR: the status page and /metrics (REFERENCE §10)
+	HTTPRemote       bool
+	HTTPToken        string
 }
 
 const usage = `cfkd - the cfk process supervisor daemon
@@ -38,6 +41,11 @@ Options:
   --command-only             the console accepts only 'command ...' lines
   --remote-privileged        allow declarations on a TCP console on a non-loopback address
                              (anyone reaching it can run any command as cfkd's user)
+  --http ADDR                serve the status page, its API and /metrics on HOST:PORT
+                             (:PORT means localhost; port 0 picks one, logged)
+  --http-remote              allow --http on a non-loopback address
+  --http-token FILE          allow start/stop/restart from the page and the API to
+                             requests carrying the token FILE holds (else read-only)
   --version                  print the version and exit
   -h, --help                 this help
 
@@ -70,6 +78,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.Version, "version", false, "")
 	fs.BoolVar(&f.CommandOnly, "command-only", false, "")
 	fs.BoolVar(&f.RemotePrivileged, "remote-privileged", false, "")
+	fs.StringVar(&f.HTTP, "http", "", "")
+	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
+	fs.StringVar(&f.HTTPToken, "http-token", "", "")
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +117,15 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	}
 	if f.Config != "" {
 		if f.Config, err = filepath.Abs(f.Config); err != nil {
+			return f, err
+		}
+	}
+	if f.HTTP == "" && (f.HTTPRemote || f.HTTPToken != "") {
+		fmt.Fprint(stderr, usage)
+		return f, errors.New("cfkd: --http-remote and --http-token need --http ADDR")
+	}
+	if f.HTTPToken != "" {
+		if f.HTTPToken, err = filepath.Abs(f.HTTPToken); err != nil {
 			return f, err
 		}
 	}

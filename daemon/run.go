@@ -56,6 +56,10 @@ func serve(f Flags, ready *notifier) error {
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
+	httpConf, err := checkHTTP(f)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
 	}
@@ -125,9 +129,17 @@ func serve(f Flags, ready *notifier) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	addr = addr.bound(ln) // port 0: what is said and logged is the real port
+	var httpd *httpServer
+	if httpConf != nil {
+		if httpd, err = listenHTTP(httpConf); err != nil {
+			ln.Close()
+			return fmt.Errorf("cfkd: %w", err)
+		}
+	}
 	if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()
+			httpd.close()
 			log.WithError(err).Error("config file refused: shutting down")
 			shutdown(tree, log, "config error")
 			<-done
@@ -146,12 +158,19 @@ func serve(f Flags, ready *notifier) error {
 		actors.StartConsole{Listener: ln, Privileged: privileged}, 5*time.Second).Result()
 	if err != nil {
 		ln.Close()
+		httpd.close()
 		return fmt.Errorf("cfkd: console: %w", err)
 	}
 	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
+	said := addr.String()
+	if httpd != nil {
+		httpd.serve(httpConf, tree, f, log)
+		said += ", status page on " + httpd.url
+	}
 
-	ready.ok(addr)
+	ready.ok(said)
 	<-done
+	httpd.close()
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")
 	}

@@ -1,0 +1,118 @@
+package daemon
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/web"
+	"github.com/sirupsen/logrus"
+)
+
+// httpConf is what --http, --http-remote and --http-token say, checked
+// before cfkd takes its lock (REFERENCE §10).
+type httpConf struct {
+	addr  Address
+	token string // "": read-only
+}
+
+// parseHTTPAddress reads --http ADDR: HOST:PORT or [IPv6]:PORT; `:PORT`
+// means localhost, as for the console (REFERENCE §7.1). Port 0 gets one
+// from the kernel.
+func parseHTTPAddress(s string) (Address, error) {
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(s, "tcp:"))
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return Address{}, fmt.Errorf("invalid --http address '%s': want HOST:PORT", s)
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return Address{Network: "tcp", Addr: net.JoinHostPort(host, port)}, nil
+}
+
+// checkHTTP validates the HTTP flags: a non-loopback address needs
+// --http-remote; the token file must hold a token.
+func checkHTTP(f Flags) (*httpConf, error) {
+	if f.HTTP == "" {
+		return nil, nil
+	}
+	a, err := parseHTTPAddress(f.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: %w", err)
+	}
+	if !a.Loopback() && !f.HTTPRemote {
+		return nil, fmt.Errorf("cfkd: --http %s is not a loopback address: the status page and /metrics would be "+
+			"readable by anyone who reaches it; give --http-remote to allow it", f.HTTP)
+	}
+	c := &httpConf{addr: a}
+	if f.HTTPToken != "" {
+		b, err := os.ReadFile(f.HTTPToken)
+		if err != nil {
+			return nil, fmt.Errorf("cfkd: --http-token: %w", err)
+		}
+		if c.token = strings.TrimSpace(string(b)); c.token == "" || strings.ContainsAny(c.token, " \t\r\n") {
+			return nil, fmt.Errorf("cfkd: --http-token %s: the file must hold one token (a word), and holds %d bytes", f.HTTPToken, len(b))
+		}
+	}
+	return c, nil
+}
+
+// httpServer is cfkd's running HTTP server.
+type httpServer struct {
+	ln  net.Listener
+	src *web.TreeSource
+	srv *web.Server
+	url string
+}
+
+// listenHTTP binds the HTTP address (a busy one fails at once, before
+// the config is loaded).
+func listenHTTP(c *httpConf) (*httpServer, error) {
+	ln, err := net.Listen("tcp", c.addr.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s for --http: %w", c.addr, err)
+	}
+	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
+}
+
+// serve starts answering on the bound listener.
+func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger) {
+	h.src = web.NewTreeSource(tree.System, tree.Controller)
+	h.srv = web.New(web.Options{
+		Source:  h.src,
+		Events:  web.EventStreamEvents{Stream: tree.System.EventStream},
+		Token:   c.token,
+		Log:     log,
+		Version: "cfk " + messages.Version,
+	})
+	go func() {
+		if err := h.srv.Serve(h.ln); err != nil {
+			log.WithError(err).Error("http: the server stopped")
+		}
+	}()
+	actions := "read-only (no --http-token)"
+	if c.token != "" {
+		actions = "start/stop/restart with the token of " + f.HTTPToken
+	}
+	log.Infof("http: status page and /metrics on %s; actions: %s", h.url, actions)
+	if !c.addr.Loopback() {
+		log.Warnf("http: %s is not loopback (--http-remote): anyone who reaches it reads the status and the metrics", c.addr)
+	}
+}
+
+// close stops the server (its streams end) and its askers.
+func (h *httpServer) close() {
+	if h == nil {
+		return
+	}
+	if h.srv != nil {
+		h.srv.Close()
+		h.src.Close()
+		return
+	}
+	h.ln.Close()
+}
