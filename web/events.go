@@ -24,9 +24,9 @@ type Event struct {
 // called: fn must never block. The server subscribes only while at least
 // one page is connected.
 //
-// It is the seam where cfkd's event stream of the admin socket (REFERENCE
-// §10.4: `command events`) replaces the actor system's EventStream once
-// it exists.
+// It is the seam where cfkd's event stream (the one `command events`
+// serves on the admin socket, once it exists) replaces the actor system's
+// EventStream (REFERENCE §10.4).
 type Events interface {
 	Subscribe(fn func(Event)) (cancel func())
 }

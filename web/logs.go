@@ -5,8 +5,8 @@ package web
 // §10.3). A nil LogSource disables both (the page says the log tail is not
 // available, the endpoints answer 404).
 //
-// It is the seam where cfkd's log tail store (`command tail`, REFERENCE
-// §10.4) plugs in.
+// It is the seam where cfkd's log tail store (the one `command tail` will
+// read) plugs in (REFERENCE §10.4).
 type LogSource interface {
 	// Last returns the last n lines name wrote (fewer when it wrote
 	// fewer), oldest first, each as the service wrote it; an error for a

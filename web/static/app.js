@@ -304,6 +304,7 @@ async function useToken() {
     $("auth-msg").textContent = "";
     setAuthed(true);
   } else {
+    $("token").value = "";
     $("auth-msg").textContent = status === 401 ? "wrong token" : `refused (${status})`;
   }
 }
