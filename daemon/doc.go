@@ -45,7 +45,8 @@
 //     attributed to a service and escapes the two scans by environment.
 //
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
-// answered) and 5 s after the last start or stop of a process, cfkd
+// answered) and 5 s after the last start or stop of a process, or the
+// last HTTP read of 256 services or more (a scrape of /metrics), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
 // comes back after churn instead of minutes later.
 //

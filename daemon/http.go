@@ -80,7 +80,7 @@ func listenHTTP(c *httpConf) (*httpServer, error) {
 }
 
 // serve starts answering on the bound listener.
-func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger) {
+func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger, trim *trimmer) {
 	h.src = web.NewTreeSource(tree.System, tree.Controller)
 	h.srv = web.New(web.Options{
 		Source:  h.src,
@@ -88,6 +88,9 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		Token:   c.token,
 		Log:     log,
 		Version: "cfk " + messages.Version,
+		// a scrape of thousands of services leaves megabytes of garbage:
+		// returned to the OS a little after the last one (trim.go)
+		AfterBigRead: trim.touch,
 	})
 	go func() {
 		if err := h.srv.Serve(h.ln); err != nil {

@@ -164,7 +164,7 @@ func serve(f Flags, ready *notifier) error {
 	log.Infof("admin console listening on %s (privileged: %v)", addr, privileged)
 	said := addr.String()
 	if httpd != nil {
-		httpd.serve(httpConf, tree, f, log)
+		httpd.serve(httpConf, tree, f, log, trim)
 		said += ", status page on " + httpd.url
 	}
 

@@ -14,8 +14,9 @@
 // controller's Receive on a channel, no future) and runs the three verbs
 // of the buttons (TreeSource: a few asker actors, each with one request
 // at the controller at a time, as a console connection: the controller
-// answers an actor, never a future). /metrics is one snapshot turned into
-// gauges by a prometheus.Collector, with the process and Go collectors.
+// answers an actor, never a future). /metrics is one snapshot written as
+// client_model families by expfmt, 256 services at a time (metrics.go),
+// then the process and Go collectors of a prometheus.Registry.
 //
 // A page gets its whole state from one stream, GET /api/events: the hub
 // joins it before the snapshot is taken (no change is lost in between),
@@ -41,6 +42,8 @@
 //     with a wrong token 401 (compared in constant time). GETs are open to
 //     whoever reaches the listener, which is loopback unless --http-remote.
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
-//     subscribed to only while a page is connected.
+//     subscribed to only while a page is connected. A read of many
+//     services (BigRead) calls AfterBigRead, with which cfkd returns the
+//     garbage to the OS a little later (daemon's trimmer).
 //   - No build step, no CDN: static/ (HTML, CSS, JavaScript) is embedded.
 package web

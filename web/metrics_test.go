@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/messages"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -230,5 +231,21 @@ func BenchmarkScrape(b *testing.B) {
 		}
 		io.Copy(io.Discard, res.Body)
 		res.Body.Close()
+	}
+}
+
+// BenchmarkWriteMetrics is the writing of cfk's families for 9,000
+// services, without HTTP, gzip nor the controller.
+func BenchmarkWriteMetrics(b *testing.B) {
+	snap := actors.Snapshot{Services: make([]messages.ServiceInfo, 9000)}
+	for i := range snap.Services {
+		snap.Services[i] = messages.ServiceInfo{Name: fmt.Sprintf("s%04d", i), State: messages.Running,
+			StartTime: time.Now(), Restarts: i % 3, Tags: []string{"web", "prod"}}
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if err := writeCfk(io.Discard, snap); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -53,7 +53,15 @@ type Options struct {
 	// a snapshot (DefaultTimeout).
 	Queue   int
 	Timeout time.Duration
+	// AfterBigRead, when set, is called after a response built from the
+	// records of at least BigRead services (a scrape, the service list, a
+	// page's first snapshot): cfkd returns the garbage of it to the OS a
+	// little later, so that scrapes do not keep its RSS up.
+	AfterBigRead func()
 }
+
+// BigRead is the number of services that makes a read big (AfterBigRead).
+const BigRead = 256
 
 // Server is cfkd's HTTP server: the status page, its API and /metrics
 // (REFERENCE §10).
@@ -84,7 +92,7 @@ func New(o Options) *Server {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, static, "index.html")
 	})
-	s.mux.Handle("GET /metrics", newMetrics(o.Source, o.Timeout))
+	s.mux.Handle("GET /metrics", newMetrics(o.Source, o.Timeout, s.bigRead))
 	s.mux.HandleFunc("GET /api/config", s.config)
 	s.mux.HandleFunc("GET /api/auth", s.auth)
 	s.mux.HandleFunc("GET /api/services", s.services)
@@ -101,6 +109,13 @@ func New(o Options) *Server {
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
 	}
 	return s
+}
+
+// bigRead calls AfterBigRead after a read of n services, if n is big.
+func (s *Server) bigRead(n int) {
+	if n >= BigRead && s.o.AfterBigRead != nil {
+		s.o.AfterBigRead()
+	}
 }
 
 // Handler is the server's handler (tests).
@@ -219,6 +234,7 @@ func (s *Server) services(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(append(infoList(snap.Services), '\n'))
+	s.bigRead(len(snap.Services))
 }
 
 // service answers one inspect record.

@@ -122,6 +122,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	if !e.flush() {
 		return
 	}
+	s.bigRead(len(snap.Services))
 	for {
 		var batch []Event
 		select {
@@ -175,6 +176,7 @@ func (s *Server) sendBatch(r *http.Request, e *sse, batch []Event) bool {
 	}
 	if full {
 		snapshotEvent(e, snap)
+		s.bigRead(len(snap.Services))
 		return e.flush()
 	}
 	var removed []string
