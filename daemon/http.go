@@ -83,11 +83,13 @@ func listenHTTP(c *httpConf) (*httpServer, error) {
 func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger, trim *trimmer) {
 	h.src = web.NewTreeSource(tree.System, tree.Controller)
 	h.srv = web.New(web.Options{
-		Source:  h.src,
-		Events:  web.EventStreamEvents{Stream: tree.System.EventStream},
-		Token:   c.token,
-		Log:     log,
-		Version: "cfk " + messages.Version,
+		Source: h.src,
+		Events: web.EventStreamEvents{Stream: tree.System.EventStream},
+		Token:  c.token,
+		// on loopback, a page elsewhere must not reach it by DNS rebinding
+		LoopbackOnly: c.addr.Loopback(),
+		Log:          log,
+		Version:      "cfk " + messages.Version,
 		// a scrape of thousands of services leaves megabytes of garbage:
 		// returned to the OS a little after the last one (trim.go)
 		AfterBigRead: trim.touch,

@@ -53,6 +53,10 @@ type Options struct {
 	// a snapshot (DefaultTimeout).
 	Queue   int
 	Timeout time.Duration
+	// LoopbackOnly makes the server answer only requests whose Host is
+	// localhost or a loopback address (cfkd sets it on a loopback
+	// listener): a web page cannot reach it through DNS rebinding.
+	LoopbackOnly bool
 	// AfterBigRead, when set, is called after a response built from the
 	// records of at least BigRead services (a scrape, the service list, a
 	// page's first snapshot): cfkd returns the garbage of it to the OS a
@@ -102,7 +106,7 @@ func New(o Options) *Server {
 	s.mux.HandleFunc("POST /api/services/{name}/{verb}", s.action)
 	s.mux.HandleFunc("GET /api/events", s.events)
 	s.http = &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
@@ -118,8 +122,39 @@ func (s *Server) bigRead(n int) {
 	}
 }
 
-// Handler is the server's handler (tests).
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler is the server's handler: the routes, behind the Host check
+// and the headers every answer gets.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// no other site may frame the page (its buttons) nor sniff types
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if s.o.LoopbackOnly && !loopbackHost(r.Host) {
+			writeError(w, http.StatusMisdirectedRequest,
+				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header names localhost or a
+// loopback address (with or without a port).
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // Serve accepts connections on ln until Close; it returns nil then.
 func (s *Server) Serve(ln net.Listener) error {

@@ -453,3 +453,31 @@ func TestLogEndpoints(t *testing.T) {
 		t.Errorf("then %q", got.Lines)
 	}
 }
+
+// On a loopback listener only a Host that is localhost or a loopback
+// address is answered (DNS rebinding); every answer forbids framing.
+func TestHostCheckAndHeaders(t *testing.T) {
+	r := newRig(t, Options{LoopbackOnly: true})
+	for host, want := range map[string]int{
+		"": http.StatusOK, "localhost:8080": http.StatusOK, "127.0.0.1:9": http.StatusOK, "[::1]:80": http.StatusOK,
+		"LOCALHOST": http.StatusOK, "cfk.localhost:80": http.StatusOK,
+		"evil.example:8080": http.StatusMisdirectedRequest, "10.0.0.1": http.StatusMisdirectedRequest,
+		"127.0.0.1.evil.example": http.StatusMisdirectedRequest,
+	} {
+		req, _ := http.NewRequest("GET", r.http.URL+"/api/config", nil)
+		if host != "" {
+			req.Host = host
+		}
+		res, err := r.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: %d, want %d", host, res.StatusCode, want)
+		}
+		if res.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("Host %q: headers %v", host, res.Header)
+		}
+	}
+}
