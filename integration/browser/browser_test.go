@@ -3,12 +3,14 @@
 package browser
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +24,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/internal/testkit"
+	"github.com/cfk/cfk/protocol"
 	"github.com/chromedp/chromedp"
 )
 
@@ -164,6 +167,28 @@ func (d *daemon) post(path, token string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// admin runs one line on cfkd's admin socket; it must succeed.
+func (d *daemon) admin(line string) []string {
+	d.t.Helper()
+	c, err := net.DialTimeout("unix", filepath.Join(d.home, "sock"), deadline)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(deadline))
+	if err := protocol.WriteRequest(c, line); err != nil {
+		d.t.Fatal(err)
+	}
+	r, err := protocol.ReadReply(bufio.NewReader(c))
+	if err == nil {
+		err = r.Err
+	}
+	if err != nil {
+		d.t.Fatalf("%s: %v", line, err)
+	}
+	return r.Lines
 }
 
 // pidOf asks cfkd's API for a service's pid.

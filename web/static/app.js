@@ -114,6 +114,13 @@ function upsert(svc, flash) {
 
 function insertSorted(tr, name) {
   const rows = $("rows");
+  // a snapshot comes in name order: each row goes last
+  const last = rows.lastElementChild;
+  const lastName = last && (last.dataset.name ?? last.previousElementSibling?.dataset.name);
+  if (!last || lastName < name) {
+    rows.appendChild(tr);
+    return;
+  }
   for (const other of rows.querySelectorAll("tr.svc")) {
     if (other.dataset.name > name) {
       rows.insertBefore(tr, other);
