@@ -7,7 +7,7 @@ BIN      := bin
 # slowed by a loaded machine, have not finished their warm-up in time.
 FUZZTIME ?= 200000x
 
-.PHONY: all build test bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
+.PHONY: all build test test-browser screenshot bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
 
 all: build
 
@@ -18,6 +18,18 @@ build:
 # checks it in the packages that start processes).
 test:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+# The status page in a real browser (integration/browser, build tag
+# browser, so that make test leaves it out): headless Chromium driven
+# through the DevTools protocol against a real cfkd --http. Skips when no
+# Chromium is installed (apt-get install chromium); prints the paths of
+# its screenshots.
+test-browser:
+	$(GO) test -tags browser -count=1 -timeout 5m -v ./integration/browser/
+
+# Makes docs/web-status.png, the README's picture of the page, again.
+screenshot:
+	CFK_DOCS_SCREENSHOT=$(CURDIR)/docs/web-status.png $(GO) test -tags browser -count=1 -run TestScreenshotForDocs -v ./integration/browser/
 
 # The side-by-side table (integration/benchtable): cfkd against a bare
 # fork/exec baseline measured in the same run (and supervisord, when it is
@@ -64,6 +76,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@.ci/check-refs
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags browser ./integration/browser/
 
 # Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is
 # kept in the repo (PACKAGE/testdata/fuzz/TARGET, run by every go test):

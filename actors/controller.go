@@ -141,6 +141,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		}
 	case notifyReceived:
 		c.routeNotify(ctx, m)
+	case SnapshotRequest:
+		c.snapshot(m)
 	case StartConsole:
 		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog}
 		props := actor.PropsFromProducer(func() actor.Actor {

@@ -126,6 +126,12 @@
 // connection's conn is a guardedConn: its Close gives its place back, and
 // its reads end at the idle timeout while no request is being served.
 //
+// Snapshots (snapshot.go): a reader outside the tree that asks often and
+// must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends
+// SnapshotRequest with a channel of capacity one; the controller copies
+// the inspect records of the services (and the proxies and sockets) in its
+// Receive and sends them without blocking. No future, no process id.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as

@@ -106,6 +106,14 @@ func (t *Tail) forget(service string) {
 	}
 }
 
+// Declared reports whether service is declared (its lines are kept).
+func (t *Tail) Declared(service string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.rings[service]
+	return ok
+}
+
 // Last returns the last n lines service wrote, oldest first (fewer when
 // it wrote fewer, or when the ring holds fewer: it keeps DefaultTailBytes
 // of them), as copies the caller owns. A line longer than 16 KiB is kept

@@ -71,7 +71,9 @@ func readiness() *notifier {
 	return &notifier{w: os.NewFile(readyFd, "ready")}
 }
 
-func (n *notifier) ok(a Address) { n.say("ok " + a.String()) }
+// ok says where cfkd listens: the console's address (and the status
+// page's URL with --http).
+func (n *notifier) ok(where string) { n.say("ok " + where) }
 
 func (n *notifier) fail(err error) { n.say("error " + strings.ReplaceAll(err.Error(), "\n", " ")) }
 

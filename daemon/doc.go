@@ -7,7 +7,8 @@
 // previous cfkd of the same home left running (leftovers.go), starts the
 // launcher (reaper), logs its limit of open files and how many services
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
-// the admin listeners, loads the config file (config.go: FILE:LINE:
+// the admin listeners (and, with --http, the HTTP listener of package web:
+// http.go, REFERENCE §10), loads the config file (config.go: FILE:LINE:
 // reason at the first bad line), then waits. SIGHUP/SIGINT/SIGTERM become
 // `command shutdown` sent to the controller; SIGUSR1 reloads the log
 // configuration and the token file.
@@ -22,7 +23,7 @@
 // connections. The checks themselves run in package actors, on every
 // request.
 // When the controller publishes ShutdownCompleted (every service down),
-// the consoles are drained (replies in flight are written), the orphans
+// the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and
 // Run returns nil.
 //
@@ -54,7 +55,8 @@
 //     attributed to a service and escapes the two scans by environment.
 //
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
-// answered) and 5 s after the last start or stop of a process, cfkd
+// answered) and 5 s after the last start or stop of a process, or the
+// last HTTP read of 256 services or more (a scrape of /metrics), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
 // comes back after churn instead of minutes later.
 //

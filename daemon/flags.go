@@ -30,6 +30,9 @@ type Flags struct {
 	MaxConnections int           // admin connections at once
 	IdleTimeout    time.Duration // close a connection idle that long (0: never)
 	idleSet        bool          // --idle-timeout given (else: off on UNIX, 10 min on TCP)
+	HTTP           string        // --http ADDR: the status page and /metrics (REFERENCE §10)
+	HTTPRemote     bool
+	HTTPToken      string
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the
@@ -67,6 +70,11 @@ Options:
   --command-only             nobody gets more than operate (no declarations)
   --remote-privileged        with --insecure-tcp: admin on a non-loopback address too
                              (deprecated: give tokens with --admin-token instead)
+  --http ADDR                serve the status page, its API and /metrics on HOST:PORT
+                             (:PORT means localhost; port 0 picks one, logged)
+  --http-remote              allow --http on a non-loopback address
+  --http-token FILE          allow start/stop/restart from the page and the API to
+                             requests carrying the token FILE holds (else read-only)
   --version                  print the version and exit
   -h, --help                 this help
 
@@ -104,6 +112,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.InsecureTCP, "insecure-tcp", false, "")
 	fs.IntVar(&f.MaxConnections, "max-connections", DefaultMaxConnections, "")
 	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet}, "idle-timeout", "")
+	fs.StringVar(&f.HTTP, "http", "", "")
+	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
+	fs.StringVar(&f.HTTPToken, "http-token", "", "")
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -150,6 +161,15 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	}
 	if f.MaxConnections < 1 {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
+	}
+	if f.HTTP == "" && (f.HTTPRemote || f.HTTPToken != "") {
+		fmt.Fprint(stderr, usage)
+		return f, errors.New("cfkd: --http-remote and --http-token need --http ADDR")
+	}
+	if f.HTTPToken != "" {
+		if f.HTTPToken, err = filepath.Abs(f.HTTPToken); err != nil {
+			return f, err
+		}
 	}
 	return f, nil
 }

@@ -61,6 +61,10 @@ func serve(f Flags, ready *notifier) error {
 	if err != nil {
 		return err
 	}
+	httpConf, err := checkHTTP(f)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
 	}
@@ -138,9 +142,17 @@ func serve(f Flags, ready *notifier) error {
 		}
 		sec.warnings = append(sec.warnings, warnings...)
 	}
+	var httpd *httpServer
+	if httpConf != nil {
+		if httpd, err = listenHTTP(httpConf); err != nil {
+			ln.Close()
+			return fmt.Errorf("cfkd: %w", err)
+		}
+	}
 	if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()
+			httpd.close()
 			log.WithError(err).Error("config file refused: shutting down")
 			shutdown(tree, log, "config error")
 			<-done
@@ -156,6 +168,7 @@ func serve(f Flags, ready *notifier) error {
 		actors.StartConsole{Listener: ln, Policy: sec.policy}, 5*time.Second).Result()
 	if err != nil {
 		ln.Close()
+		httpd.close()
 		return fmt.Errorf("cfkd: console: %w", err)
 	}
 	idle := "none"
@@ -167,9 +180,15 @@ func serve(f Flags, ready *notifier) error {
 		conns = fmt.Sprintf("at most %d connections (a quarter of the open files limit)", max(share, 1))
 	}
 	log.Infof("admin console listening on %s (%s; %s, idle timeout %s)", addr, sec.summary, conns, idle)
+	said := addr.String()
+	if httpd != nil {
+		httpd.serve(httpConf, tree, f, log, trim)
+		said += ", status page on " + httpd.url
+	}
 
-	ready.ok(addr)
+	ready.ok(said)
 	<-done
+	httpd.close()
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")
 	}

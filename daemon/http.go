@@ -1,0 +1,131 @@
+package daemon
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/rights"
+	"github.com/cfk/cfk/web"
+	"github.com/sirupsen/logrus"
+)
+
+// httpConf is what --http, --http-remote and --http-token say, checked
+// before cfkd takes its lock (REFERENCE §10).
+type httpConf struct {
+	addr   Address
+	token  string         // one bare token (operate); "": see tokens
+	tokens *rights.Tokens // a token file with levels; nil with token, or read-only
+}
+
+// parseHTTPAddress reads --http ADDR: HOST:PORT or [IPv6]:PORT; `:PORT`
+// means localhost, as for the console (REFERENCE §7.1). Port 0 gets one
+// from the kernel.
+func parseHTTPAddress(s string) (Address, error) {
+	host, port, err := net.SplitHostPort(strings.TrimPrefix(s, "tcp:"))
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return Address{}, fmt.Errorf("invalid --http address '%s': want HOST:PORT", s)
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	return Address{Network: "tcp", Addr: net.JoinHostPort(host, port)}, nil
+}
+
+// checkHTTP validates the HTTP flags: a non-loopback address needs
+// --http-remote; the token file must hold a token.
+func checkHTTP(f Flags) (*httpConf, error) {
+	if f.HTTP == "" {
+		return nil, nil
+	}
+	a, err := parseHTTPAddress(f.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: %w", err)
+	}
+	if !a.Loopback() && !f.HTTPRemote {
+		return nil, fmt.Errorf("cfkd: --http %s is not a loopback address: the status page and /metrics would be "+
+			"readable by anyone who reaches it; give --http-remote to allow it", f.HTTP)
+	}
+	c := &httpConf{addr: a}
+	if f.HTTPToken != "" {
+		b, err := os.ReadFile(f.HTTPToken)
+		if err != nil {
+			return nil, fmt.Errorf("cfkd: --http-token: %w", err)
+		}
+		// a file of `LEVEL TOKEN [NAME]` lines, as the admin console's
+		// (REFERENCE §5.3): the same levels; else one bare token (operate)
+		if toks, err := rights.ParseTokenFile(f.HTTPToken); err == nil {
+			c.tokens = toks
+		} else if c.token = strings.TrimSpace(string(b)); c.token == "" || strings.ContainsAny(c.token, " \t\r\n") {
+			return nil, fmt.Errorf("cfkd: --http-token %s: want one token, or lines 'LEVEL TOKEN [NAME]' (mode 0600): %v", f.HTTPToken, err)
+		}
+	}
+	return c, nil
+}
+
+// httpServer is cfkd's running HTTP server.
+type httpServer struct {
+	ln  net.Listener
+	src *web.TreeSource
+	srv *web.Server
+	url string
+}
+
+// listenHTTP binds the HTTP address (a busy one fails at once, before
+// the config is loaded).
+func listenHTTP(c *httpConf) (*httpServer, error) {
+	ln, err := net.Listen("tcp", c.addr.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s for --http: %w", c.addr, err)
+	}
+	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
+}
+
+// serve starts answering on the bound listener.
+func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger, trim *trimmer) {
+	h.src = web.NewTreeSource(tree.System, tree.Controller)
+	h.srv = web.New(web.Options{
+		Source: h.src,
+		Events: web.EventStreamEvents{Stream: tree.System.EventStream},
+		Logs:   tailLogs{tail: tree.Tail()},
+		Token:  c.token,
+		Tokens: c.tokens,
+		// on loopback, a page elsewhere must not reach it by DNS rebinding
+		LoopbackOnly: c.addr.Loopback(),
+		Log:          log,
+		Version:      "cfk " + messages.Version,
+		// a scrape of thousands of services leaves megabytes of garbage:
+		// returned to the OS a little after the last one (trim.go)
+		AfterBigRead: trim.touch,
+	})
+	go func() {
+		if err := h.srv.Serve(h.ln); err != nil {
+			log.WithError(err).Error("http: the server stopped")
+		}
+	}()
+	actions := "read-only (no --http-token)"
+	if c.token != "" || c.tokens != nil {
+		actions = "start/stop/restart with an operate or admin token of " + f.HTTPToken
+	}
+	log.Infof("http: status page and /metrics on %s; actions: %s", h.url, actions)
+	if !c.addr.Loopback() {
+		log.Warnf("http: %s is not loopback (--http-remote): anyone who reaches it reads the status and the metrics", c.addr)
+	}
+}
+
+// close stops the server (its streams end) and its askers.
+func (h *httpServer) close() {
+	if h == nil {
+		return
+	}
+	if h.srv != nil {
+		h.srv.Close()
+		h.src.Close()
+		return
+	}
+	h.ln.Close()
+}

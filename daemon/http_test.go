@@ -1,0 +1,77 @@
+package daemon
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// --http ADDR: HOST:PORT, [v6]:PORT, :PORT for localhost; a port is needed.
+func TestParseHTTPAddress(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:8080": "127.0.0.1:8080", ":0": "localhost:0", "[::1]:9000": "[::1]:9000",
+		"tcp:localhost:80": "localhost:80", "0.0.0.0:80": "0.0.0.0:80",
+	} {
+		a, err := parseHTTPAddress(in)
+		if err != nil || a.Network != "tcp" || a.Addr != want {
+			t.Errorf("%q: %+v %v, want %s", in, a, err, want)
+		}
+	}
+	for _, in := range []string{"", "localhost", "127.0.0.1", "unix:/x", "127.0.0.1:", "http://127.0.0.1:80/"} {
+		if a, err := parseHTTPAddress(in); err == nil {
+			t.Errorf("%q: %+v, want an error", in, a)
+		}
+	}
+}
+
+// A non-loopback address needs --http-remote; the token file must hold
+// one word; --http-remote and --http-token need --http.
+func TestCheckHTTP(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good, empty, two := write("good", "  s3cret\n"), write("empty", " \n"), write("two", "a b\n")
+
+	if c, err := checkHTTP(Flags{}); c != nil || err != nil {
+		t.Errorf("no --http: %+v %v", c, err)
+	}
+	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0", ":0"} {
+		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.token != "" {
+			t.Errorf("%s: %+v %v", addr, c, err)
+		}
+	}
+	for _, addr := range []string{"0.0.0.0:80", "[::]:80", "example.com:80", "10.1.2.3:80"} {
+		_, err := checkHTTP(Flags{HTTP: addr})
+		if err == nil || !strings.Contains(err.Error(), "is not a loopback address") || !strings.Contains(err.Error(), "--http-remote") {
+			t.Errorf("%s without --http-remote: %v", addr, err)
+		}
+		if _, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}); err != nil {
+			t.Errorf("%s with --http-remote: %v", addr, err)
+		}
+	}
+	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.token != "s3cret" {
+		t.Errorf("token: %+v %v", c, err)
+	}
+	for _, f := range []string{empty, two, filepath.Join(dir, "missing")} {
+		if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: f}); err == nil {
+			t.Errorf("token file %s accepted", f)
+		}
+	}
+	for _, args := range [][]string{{"--http-remote"}, {"--http-token", good}} {
+		if _, err := parseFlags(append([]string{"--home", dir}, args...), io.Discard); err == nil ||
+			!strings.Contains(err.Error(), "need --http") {
+			t.Errorf("%q without --http: %v", args, err)
+		}
+	}
+	f, err := parseFlags([]string{"--home", dir, "--http", ":0", "--http-remote", "--http-token", good}, io.Discard)
+	if err != nil || f.HTTP != ":0" || !f.HTTPRemote || f.HTTPToken != good {
+		t.Errorf("flags %+v %v", f, err)
+	}
+}

@@ -1,0 +1,49 @@
+// Package web is cfkd's HTTP server (`cfkd --http ADDR`, REFERENCE §10):
+// a status page at /, its JSON and server-sent-events API under /api/,
+// and /metrics in the Prometheus text format.
+//
+// Model:
+//
+//	HTTP handler goroutines ──Source──▶ controller   snapshots, start/stop/restart
+//	actor EventStream ──Events──▶ hub ──▶ one bounded queue per page ──▶ /api/events
+//	LogSource (nil: no log panel) ──▶ /api/services/NAME/log[/follow]
+//
+// Everything the server shows is read from the controller's records, the
+// ones `status` and `inspect` answer (REFERENCE §1.6): a Source gives a
+// snapshot of them (TreeSource: actors.SnapshotRequest, answered in the
+// controller's Receive on a channel, no future) and runs the three verbs
+// of the buttons (TreeSource: a few asker actors, each with one request
+// at the controller at a time, as a console connection: the controller
+// answers an actor, never a future). /metrics is one snapshot written as
+// client_model families by expfmt, 256 services at a time (metrics.go),
+// then the process and Go collectors of a prometheus.Registry.
+//
+// A page gets its whole state from one stream, GET /api/events: the hub
+// joins it before the snapshot is taken (no change is lost in between),
+// the snapshot goes first, then each batch of changes: the transitions in
+// order, and the records of the services they concern, read afresh from
+// the controller (restarts, uptime and pid come from there, not from the
+// event). The page polls nothing.
+//
+// Events and LogSource are the seams where cfkd's event stream and log
+// tail store (REFERENCE §10.4) plug in; until then Events reads the actor
+// system's EventStream and cfkd gives no LogSource.
+//
+// Invariants:
+//   - No actor ever waits for HTTP: the controller answers a snapshot by a
+//     send that cannot block (a channel of one made for the request); the
+//     hub's handler, run in the publishing actor's goroutine, only queues
+//     an event per page without blocking, and cuts off a page whose queue
+//     is full (the page's stream ends with a cutoff event; the browser
+//     connects again and starts from a fresh snapshot). Each write to a
+//     page has a deadline.
+//   - Actions need the token: without --http-token every POST is 403; with
+//     it, a request without `Authorization: Bearer TOKEN` is 403 and one
+//     with a wrong token 401 (compared in constant time). GETs are open to
+//     whoever reaches the listener, which is loopback unless --http-remote.
+//   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
+//     subscribed to only while a page is connected. A read of many
+//     services (BigRead) calls AfterBigRead, with which cfkd returns the
+//     garbage to the OS a little later (daemon's trimmer).
+//   - No build step, no CDN: static/ (HTML, CSS, JavaScript) is embedded.
+package web

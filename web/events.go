@@ -1,0 +1,125 @@
+package web
+
+import (
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/eventstream"
+	"github.com/cfk/cfk/messages"
+)
+
+// Event is one change the page shows live: a transition of a service or
+// of a proxy.
+type Event struct {
+	Time     time.Time
+	Proxy    bool   // a proxy's change; else a service's
+	Name     string // the service or the proxy
+	From, To string // state names
+	Pid      int
+	Reason   string // the fail reason, for a service that entered fail
+}
+
+// Events is where the live changes come from. Subscribe calls fn for
+// every event, in the publisher's goroutine (an actor's), until cancel is
+// called: fn must never block. The server subscribes only while at least
+// one page is connected.
+//
+// It is the seam where cfkd's event stream (the one `command events`
+// serves on the admin socket, once it exists) replaces the actor system's
+// EventStream (REFERENCE §10.4).
+type Events interface {
+	Subscribe(fn func(Event)) (cancel func())
+}
+
+// EventStreamEvents reads the actor system's EventStream:
+// ServiceStateChanged and ProxyStateChanged.
+type EventStreamEvents struct{ Stream *eventstream.EventStream }
+
+// Subscribe implements Events.
+func (e EventStreamEvents) Subscribe(fn func(Event)) (cancel func()) {
+	sub := e.Stream.Subscribe(func(ev any) {
+		switch m := ev.(type) {
+		case messages.ServiceStateChanged:
+			fn(Event{Time: m.At, Name: m.Name, From: m.From.String(), To: m.To.String(), Pid: m.Pid, Reason: m.Reason})
+		case messages.ProxyStateChanged:
+			fn(Event{Time: time.Now(), Proxy: true, Name: m.Name, From: m.From, To: m.To, Pid: m.Pid})
+		}
+	})
+	return func() { e.Stream.Unsubscribe(sub) }
+}
+
+// hub fans the events out to the connected pages: one subscription to
+// Events while any page is connected, one bounded queue per page. A page
+// whose queue is full is cut off (its stream ends; the browser connects
+// again and starts from a fresh snapshot): a slow page never makes the
+// publisher wait, nor another page.
+type hub struct {
+	src   Events
+	depth int // each page's queue
+
+	mu     sync.Mutex
+	subs   map[*subscriber]struct{}
+	cancel func() // the subscription to src, while len(subs) > 0
+}
+
+// subscriber is one page's queue.
+type subscriber struct {
+	ch  chan Event
+	cut chan struct{} // closed when the hub cut it off
+}
+
+func newHub(src Events, depth int) *hub {
+	return &hub{src: src, depth: depth, subs: map[*subscriber]struct{}{}}
+}
+
+// join adds a subscriber; the first one subscribes to the events.
+func (h *hub) join() *subscriber {
+	s := &subscriber{ch: make(chan Event, h.depth), cut: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs[s] = struct{}{}
+	if len(h.subs) == 1 && h.src != nil {
+		h.cancel = h.src.Subscribe(h.publish)
+	}
+	return s
+}
+
+// leave removes a subscriber (cut off or not); the last one unsubscribes.
+func (h *hub) leave(s *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, s)
+	h.unsubscribeLocked()
+}
+
+func (h *hub) unsubscribeLocked() {
+	if len(h.subs) == 0 && h.cancel != nil {
+		h.cancel()
+		h.cancel = nil
+	}
+}
+
+// publish queues ev for every page, and cuts off those whose queue is
+// full. It runs in the publisher's goroutine and never waits but for the
+// hub's lock, which nothing holds for long.
+func (h *hub) publish(ev Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		select {
+		case s.ch <- ev:
+		default:
+			close(s.cut)
+			delete(h.subs, s)
+		}
+	}
+	// a page cut off calls leave when its handler returns: the last one
+	// unsubscribes then
+}
+
+// size is the number of pages connected (tests).
+func (h *hub) size() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}

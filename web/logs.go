@@ -1,0 +1,20 @@
+package web
+
+// LogSource gives the last lines a service wrote and follows the new
+// ones: the log panel of the page and /api/services/NAME/log (REFERENCE
+// §10.3). A nil LogSource disables both (the page says the log tail is not
+// available, the endpoints answer 404).
+//
+// It is the seam where cfkd's log tail store (the one `command tail` will
+// read) plugs in (REFERENCE §10.4).
+type LogSource interface {
+	// Last returns the last n lines name wrote (fewer when it wrote
+	// fewer), oldest first, each as the service wrote it; an error for a
+	// service that is not declared.
+	Last(name string, n int) ([]string, error)
+	// Follow streams the lines name writes from now on, until stop is
+	// called or the source ends the stream (it closes lines then, e.g.
+	// for a follower that does not keep up). The source never waits for
+	// the reader: lines is a bounded queue.
+	Follow(name string) (lines <-chan string, stop func(), err error)
+}

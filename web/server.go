@@ -1,0 +1,375 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/rights"
+	"github.com/sirupsen/logrus"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// Defaults of Options.
+const (
+	// DefaultQueue is the events queued for one page before it is cut off.
+	DefaultQueue = 4096
+	// DefaultTimeout bounds a snapshot (the controller answers at once:
+	// only a controller buried under requests takes long).
+	DefaultTimeout = 10 * time.Second
+	// writeTimeout bounds one write of a stream to a page: a page that
+	// does not read for that long is cut off.
+	writeTimeout = 10 * time.Second
+	// maxLogLines bounds n in /api/services/NAME/log.
+	maxLogLines = 1000
+)
+
+// Options configure a Server. Source is required.
+type Options struct {
+	Source Source
+	// Events, when set, makes the page live (GET /api/events); without
+	// it the stream sends the snapshot and nothing more.
+	Events Events
+	// Logs, when set, gives the log panel; nil disables it.
+	Logs LogSource
+	// Token, when not empty, allows the POST endpoints to requests that
+	// carry it (Authorization: Bearer TOKEN); empty: read-only.
+	Token string
+	// Tokens, when not nil, allows the POST endpoints to requests whose
+	// bearer token is one of them with the operate level or more (a token
+	// file of the admin console's format, REFERENCE §5.3): the same levels
+	// as the consoles.
+	Tokens  *rights.Tokens
+	Log     *logrus.Logger
+	Version string
+	// Queue is the events queued per page (DefaultQueue); Timeout bounds
+	// a snapshot (DefaultTimeout).
+	Queue   int
+	Timeout time.Duration
+	// LoopbackOnly makes the server answer only requests whose Host is
+	// localhost or a loopback address (cfkd sets it on a loopback
+	// listener): a web page cannot reach it through DNS rebinding.
+	LoopbackOnly bool
+	// AfterBigRead, when set, is called after a response built from the
+	// records of at least BigRead services (a scrape, the service list, a
+	// page's first snapshot): cfkd returns the garbage of it to the OS a
+	// little later, so that scrapes do not keep its RSS up.
+	AfterBigRead func()
+}
+
+// BigRead is the number of services that makes a read big (AfterBigRead).
+const BigRead = 256
+
+// Server is cfkd's HTTP server: the status page, its API and /metrics
+// (REFERENCE §10).
+type Server struct {
+	o    Options
+	hub  *hub
+	mux  *http.ServeMux
+	http *http.Server
+	quit chan struct{} // closed by Close: the streams end
+	once sync.Once
+}
+
+// New makes a server; Serve runs it.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = logrus.StandardLogger()
+	}
+	if o.Queue <= 0 {
+		o.Queue = DefaultQueue
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{})}
+	static, _ := fs.Sub(staticFS, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, static, "index.html")
+	})
+	s.mux.Handle("GET /metrics", newMetrics(o.Source, o.Timeout, s.bigRead))
+	s.mux.HandleFunc("GET /api/config", s.config)
+	s.mux.HandleFunc("GET /api/auth", s.auth)
+	s.mux.HandleFunc("GET /api/services", s.services)
+	s.mux.HandleFunc("GET /api/services/{name}", s.service)
+	s.mux.HandleFunc("GET /api/services/{name}/log", s.logLines)
+	s.mux.HandleFunc("GET /api/services/{name}/log/follow", s.logFollow)
+	s.mux.HandleFunc("POST /api/services/{name}/{verb}", s.action)
+	s.mux.HandleFunc("GET /api/events", s.events)
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+		BaseContext:       func(net.Listener) context.Context { return context.Background() },
+	}
+	return s
+}
+
+// bigRead calls AfterBigRead after a read of n services, if n is big.
+func (s *Server) bigRead(n int) {
+	if n >= BigRead && s.o.AfterBigRead != nil {
+		s.o.AfterBigRead()
+	}
+}
+
+// Handler is the server's handler: the routes, behind the Host check
+// and the headers every answer gets.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// no other site may frame the page (its buttons) nor sniff types
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if s.o.LoopbackOnly && !loopbackHost(r.Host) {
+			writeError(w, http.StatusMisdirectedRequest,
+				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
+			return
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHost reports whether a Host header names localhost or a
+// loopback address (with or without a port).
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve accepts connections on ln until Close; it returns nil then.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close ends the streams, stops accepting, and waits up to 2 seconds for
+// the requests in progress (an action waiting for the controller is cut).
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.quit)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close()
+		}
+	})
+}
+
+// writeJSON writes v as JSON with status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+// writeError writes {"ok":false,"error":MSG}.
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]any{"ok": false, "error": msg})
+}
+
+// rawList writes JSON values already encoded as one array.
+func rawList(items []string) []byte {
+	n := 2
+	for _, it := range items {
+		n += len(it) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for k, it := range items {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	return append(b, ']')
+}
+
+// infoList is the JSON array of the inspect records (REFERENCE §1.6).
+func infoList(svcs []messages.ServiceInfo) []byte {
+	items := make([]string, len(svcs))
+	for k, i := range svcs {
+		items[k] = i.Format()
+	}
+	return rawList(items)
+}
+
+// config answers what the page needs to know of this server.
+func (s *Server) config(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"version": s.o.Version, "token": s.o.Token != "" || s.o.Tokens != nil, "logs": s.o.Logs != nil, "live": s.o.Events != nil,
+	})
+}
+
+// authorize applies the token rule of the POST endpoints (REFERENCE
+// §10.1): no token configured, or none in the request: 403; a wrong one:
+// 401. It writes the refusal and returns false.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
+	if s.o.Token == "" && s.o.Tokens == nil {
+		writeError(w, http.StatusForbidden, "read-only: cfkd was started without --http-token")
+		return false
+	}
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		writeError(w, http.StatusForbidden, "read-only without a token: send Authorization: Bearer TOKEN")
+		return false
+	}
+	level := rights.None
+	if s.o.Tokens != nil {
+		if t, found := s.o.Tokens.Lookup(tok); found {
+			level = t.Level
+		}
+	} else if subtle.ConstantTimeCompare([]byte(tok), []byte(s.o.Token)) == 1 {
+		level = rights.Operate
+	}
+	switch {
+	case level == rights.None:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
+		writeError(w, http.StatusUnauthorized, "wrong token")
+		return false
+	case !level.Allows(rights.Operate):
+		writeError(w, http.StatusForbidden, "not authorized: this token is "+level.String())
+		return false
+	}
+	return true
+}
+
+// auth tells the page whether its token is right: 204, or the refusal of
+// authorize.
+func (s *Server) auth(w http.ResponseWriter, r *http.Request) {
+	if s.authorize(w, r) {
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) snapshot(r *http.Request, names []string) (actors.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), s.o.Timeout)
+	defer cancel()
+	return s.o.Source.Snapshot(ctx, names)
+}
+
+// services answers the inspect records of every service, in name order.
+func (s *Server) services(w http.ResponseWriter, r *http.Request) {
+	snap, err := s.snapshot(r, nil)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(append(infoList(snap.Services), '\n'))
+	s.bigRead(len(snap.Services))
+}
+
+// service answers one inspect record.
+func (s *Server) service(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	snap, err := s.snapshot(r, []string{name})
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	if len(snap.Services) == 0 {
+		writeError(w, http.StatusNotFound, messages.ErrNoService.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write([]byte(snap.Services[0].Format() + "\n"))
+}
+
+// actionVerbs are the verbs of POST /api/services/NAME/VERB.
+var actionVerbs = map[string]messages.Verb{
+	"start": messages.VerbStart, "stop": messages.VerbStop, "restart": messages.VerbRestart,
+}
+
+// action runs start, stop or restart of one service, for a request with
+// the token, and answers once the controller has: 200 {"ok":true,
+// "lines":[...]}, 404 for an unknown service, 409 with the controller's
+// error otherwise.
+func (s *Server) action(w http.ResponseWriter, r *http.Request) {
+	verb, ok := actionVerbs[r.PathValue("verb")]
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
+		return
+	}
+	if !s.authorize(w, r) {
+		return
+	}
+	name := r.PathValue("name")
+	ctx, cancel := context.WithTimeout(r.Context(), actors.RequestTimeout)
+	defer cancel()
+	rep, err := s.o.Source.Do(ctx, verb, name)
+	switch {
+	case errors.Is(err, ErrBusy):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	case err != nil:
+		writeError(w, http.StatusGatewayTimeout, err.Error())
+	case errors.Is(rep.Err, messages.ErrNoService):
+		writeError(w, http.StatusNotFound, rep.Err.Error())
+	case rep.Err != nil:
+		writeError(w, http.StatusConflict, rep.Err.Error())
+	default:
+		s.o.Log.WithField("service", name).Infof("http: %s %s by %s", verb, name, r.RemoteAddr)
+		lines := rep.Lines
+		if lines == nil {
+			lines = []string{}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "lines": lines})
+	}
+}
+
+// logLines answers the last lines of a service: {"lines":[...]}; n from
+// the query (20 by default, maxLogLines at most).
+func (s *Server) logLines(w http.ResponseWriter, r *http.Request) {
+	if s.o.Logs == nil {
+		writeError(w, http.StatusNotFound, "log tail not available in this cfkd")
+		return
+	}
+	lines, err := s.o.Logs.Last(r.PathValue("name"), logCount(r))
+	if err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	}
+	if lines == nil {
+		lines = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lines": lines})
+}
+
+func logCount(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("n"))
+	if err != nil || n <= 0 {
+		return 20
+	}
+	return min(n, maxLogLines)
+}
