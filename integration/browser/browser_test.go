@@ -422,7 +422,8 @@ func TestScreenshotForDocs(t *testing.T) {
 	token := "tok-" + random()
 	ctx := browser(t)
 	d := startCfkd(t, token,
-		"service web1 cmd=sleep 100000", "service web1 tags=web,prod", "service web1 desc=front end, port 8080",
+		"service web1 cmd=echo listening on :8080; echo GET / 200 3ms; echo GET /health 200 1ms; echo POST /login 302 12ms; exec sleep 100000",
+		"service web1 tags=web,prod", "service web1 desc=front end, port 8080",
 		"service web2 cmd=sleep 100000", "service web2 tags=web,prod",
 		"service api cmd=sleep 100000", "service api tags=api,prod",
 		"service db cmd=sleep 100000", "service db tags=db",
@@ -444,6 +445,7 @@ func TestScreenshotForDocs(t *testing.T) {
 		` && document.querySelector('tr[data-name="worker-2"] td.state')?.dataset.state === 'running'`)
 	do(t, ctx, "open web1", chromedp.Click(chromedp.CSS(`tr[data-name="web1"] td.name`)))
 	waitJS(t, ctx, "web1's detail", `document.querySelector('tr.detail') !== null`)
+	waitJS(t, ctx, "web1's log lines", `(document.querySelector('tr.detail')?.textContent || '').includes('POST /login')`)
 	c, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
 	png, err := chromedp.Run(c, chromedp.CaptureScreenshot())
