@@ -19,6 +19,11 @@ import (
 // ErrDone is returned by Signal for a process that was already reaped.
 var ErrDone = errors.New("process already finished")
 
+// ErrNoHandle is the error of Handle and OpenTarget where there are no
+// pidfds (Pidfds is false: nopidfd.go): cfkd cannot hold a process that is
+// not its child.
+var ErrNoHandle = errors.New("no process handle on this system (pidfds are Linux's)")
+
 // Spec says how to run one process.
 type Spec struct {
 	Argv []string // Argv[0] is looked up in the PATH of Env (or cfkd's) when it has no slash

@@ -3,7 +3,6 @@
 package osproc
 
 import (
-	"errors"
 	"fmt"
 	"syscall"
 	"time"
@@ -25,10 +24,6 @@ import (
 // Pidfds says whether processes are held by pidfds here: a process that
 // is not cfkd's child can then be signalled safely (Handle, OpenTarget).
 const Pidfds = false
-
-// ErrNoHandle is the error of Handle and OpenTarget where there are no
-// pidfds: cfkd cannot hold a process that is not its child.
-var ErrNoHandle = errors.New("no process handle on this system (pidfds are Linux's)")
 
 // procHandle: no Process is a handle.
 type procHandle struct{}
