@@ -7,7 +7,7 @@ BIN      := bin
 # slowed by a loaded machine, have not finished their warm-up in time.
 FUZZTIME ?= 200000x
 
-.PHONY: all build test bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
+.PHONY: all build test test-portable bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
 
 all: build
 
@@ -18,6 +18,14 @@ build:
 # checks it in the packages that start processes).
 test:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+
+# The whole suite again on the portable path (REFERENCE §11): Linux built
+# with -tags cfkportable runs what macOS and FreeBSD run instead of
+# Linux's own calls (a poll(2) output poller, pipe+FD_CLOEXEC under the
+# fork lock, the /dev/fd walk, no pidfds), and the binaries the tests
+# build get the tag too. CI runs it after make test.
+test-portable:
+	$(GO) test -race -count=1 -timeout 10m -tags cfkportable $(PKGS)
 
 # The side-by-side table (integration/benchtable): cfkd against a bare
 # fork/exec baseline measured in the same run (and supervisord, when it is
@@ -60,10 +68,21 @@ reliability-short:
 
 # gofmt, go vet, and the citations: every `REFERENCE §N.M` in the code
 # and the docs names a section of docs/REFERENCE.md (.ci/check-refs).
+# go vet runs on Linux, on the portable path (-tags cfkportable), and for
+# each of CROSS: the binaries build there and every package vets clean
+# (REFERENCE §11), but integration/benchtable, a Linux-only benchmark
+# tool (it reads /proc).
+CROSS      := darwin/arm64 darwin/amd64 freebsd/amd64
+CROSS_SKIP := /integration/benchtable$$
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@.ci/check-refs
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags cfkportable $(PKGS)
+	@set -e; pkgs=$$($(GO) list $(PKGS) | grep -v '$(CROSS_SKIP)'); for p in $(CROSS); do \
+	  echo "GOOS=$${p%/*} GOARCH=$${p#*/}: go build ./cmd/... && go vet"; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./cmd/...; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet $$pkgs; done
 
 # Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is
 # kept in the repo (PACKAGE/testdata/fuzz/TARGET, run by every go test):
