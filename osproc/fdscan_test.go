@@ -16,12 +16,13 @@ func TestScanFds(t *testing.T) {
 		t.Fatal(err)
 	}
 	fd := int(f.Fd())
-	got := scanFds(softFdLimit())
+	limit := fd + 64 // not the whole table: it may be a million numbers
+	got := scanFds(limit)
 	if !slices.Contains(got, fd) || !slices.IsSorted(got) || !slices.Contains(got, 0) || !slices.Contains(got, 2) {
 		t.Fatalf("scanFds %v: want fd %d, 0, 1, 2, sorted", got, fd)
 	}
 	f.Close()
-	if slices.Contains(scanFds(softFdLimit()), fd) {
+	if slices.Contains(scanFds(limit), fd) {
 		t.Fatalf("scanFds lists fd %d after its close", fd)
 	}
 	// the launcher made the fd inherited from the test's parent close-on-exec
