@@ -1,5 +1,8 @@
 //go:build !linux || cfkportable
 
+// The process handles without pidfds (nopidfd.go): these tests run in the
+// portable build only, make test-portable on Linux (REFERENCE §11).
+
 package osproc
 
 import (
