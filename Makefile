@@ -7,7 +7,7 @@ BIN      := bin
 # slowed by a loaded machine, have not finished their warm-up in time.
 FUZZTIME ?= 200000x
 
-.PHONY: all build test test-browser screenshot bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
+.PHONY: all build test test-portable test-browser screenshot bench bench-go reliability reliability-short lint fuzz-short fuzz-corpus run clean
 
 all: build
 
@@ -30,6 +30,14 @@ test-browser:
 # Makes docs/web-status.png, the README's picture of the page, again.
 screenshot:
 	CFK_DOCS_SCREENSHOT=$(CURDIR)/docs/web-status.png $(GO) test -tags browser -count=1 -run TestScreenshotForDocs -v ./integration/browser/
+
+# The whole suite again on the portable path (REFERENCE §11): Linux built
+# with -tags cfkportable runs what macOS and FreeBSD run instead of
+# Linux's own calls (a poll(2) output poller, pipe+FD_CLOEXEC under the
+# fork lock, the /dev/fd walk, no pidfds), and the binaries the tests
+# build get the tag too. CI runs it after make test.
+test-portable:
+	$(GO) test -race -count=1 -timeout 10m -tags cfkportable $(PKGS)
 
 # The side-by-side table (integration/benchtable): cfkd against a bare
 # fork/exec baseline measured in the same run (and supervisord, when it is
@@ -72,10 +80,21 @@ reliability-short:
 
 # gofmt, go vet, and the citations: every `REFERENCE §N.M` in the code
 # and the docs names a section of docs/REFERENCE.md (.ci/check-refs).
+# go vet runs on Linux, on the portable path (-tags cfkportable), and for
+# each of CROSS: the binaries build there and every package vets clean
+# (REFERENCE §11), but integration/benchtable, a Linux-only benchmark
+# tool (it reads /proc).
+CROSS      := darwin/arm64 darwin/amd64 freebsd/amd64
+CROSS_SKIP := /integration/benchtable$$
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@.ci/check-refs
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags cfkportable $(PKGS)
+	@set -e; pkgs=$$($(GO) list $(PKGS) | grep -v '$(CROSS_SKIP)'); for p in $(CROSS); do \
+	  echo "GOOS=$${p%/*} GOARCH=$${p#*/}: go build ./cmd/... && go vet"; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./cmd/...; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet $$pkgs; done
 	$(GO) vet -tags browser ./integration/browser/
 
 # Every parser's fuzz target, PACKAGE:TARGET. The corpus each one grew is

@@ -113,7 +113,8 @@
 // Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
 // ConsolePolicy. Its accept goroutine decides who gets in, off the
 // actors: on a UNIX socket by the peer's credentials (SO_PEERCRED and
-// SO_PEERGROUPS, two getsockopt calls), on TCP by a token the client
+// SO_PEERGROUPS, two getsockopt calls; LOCAL_PEERCRED on macOS and
+// FreeBSD, REFERENCE §11), on TCP by a token the client
 // gives later (or none, with --insecure-tcp); it refuses, with `ERROR:
 // not authorized` or `ERROR: too many connections`, in a goroutine of its
 // own, and counts the connections (at most MaxConnections, and a quarter
@@ -148,7 +149,9 @@
 //     the event stream. A proxy changes state only in Proxy.transition,
 //     from the table proxyTransitions, and publishes ProxyStateChanged.
 //   - A proxied process is signalled only through the pidfd taken by the
-//     proxy's status reader (osproc.Launcher.Handle), never by a bare pid.
+//     proxy's status reader (osproc.Launcher.Handle), never by a bare pid;
+//     where there are no pidfds (REFERENCE §11) it is not signalled by
+//     cfkd at all (osproc.ErrNoHandle, logged at debug level).
 //   - Process restart policy (crash throttling included) is the lifecycle
 //     table, not actor supervision.
 //     A panic in an actor is logged, published as ActorPanicked, the lost

@@ -166,10 +166,11 @@ func (p *ConsolePolicy) maxConns() int {
 
 func softNofile() uint64 {
 	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur > 1<<30 {
+	// Cur is an int64 on FreeBSD
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || uint64(lim.Cur) > 1<<30 {
 		return 1 << 30
 	}
-	return lim.Cur
+	return uint64(lim.Cur)
 }
 
 // take counts a new connection; false when it is one too many.

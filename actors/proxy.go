@@ -240,6 +240,9 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		m.proc.Close()
 		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
+	case errors.Is(m.handleErr, osproc.ErrNoHandle):
+		// no pidfds on this system (REFERENCE §11): expected, every time
+		p.log.Debugf("proxy '%s' reported pid %d for '%s': no handle on it (%v), cfkd will not signal it", p.cfg.Name, m.pid, m.name, m.handleErr)
 	case m.handleErr != nil:
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -12,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 )
 
@@ -198,6 +200,10 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	argv, err := osproc.Argv(c.Cmd, c.Argv)
 	if err != nil {
 		return osproc.Spec{}, nil, err
+	}
+	if c.Ready == string(messages.ReadyNotify) && !notify.Supported {
+		// REFERENCE §11: the sender's pid of a datagram is Linux's
+		return osproc.Spec{}, nil, fmt.Errorf("ready=notify is not supported on %s (it needs Linux)", runtime.GOOS)
 	}
 	if c.Ready == string(messages.ReadyNotify) && (s.opts.NotifySocket == "" || c.Proxy != "") {
 		return osproc.Spec{}, nil, errors.New("ready=notify needs cfkd's notify socket, and a service cfkd forks itself")

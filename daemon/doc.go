@@ -46,6 +46,15 @@
 //     not it left its lock: they are terminated and logged, `killed N
 //     processes left by a previous cfkd (pid P) on this home`.
 //
+//   - Platforms (REFERENCE §11): the start-up scan needs /proc and pidfds
+//     (its processes are not cfkd's children): without them (macOS,
+//     FreeBSD, -tags cfkportable) it is not made, and cfkd logs so. The
+//     orphan scans need /proc and a subreaper: on Linux they run in both
+//     builds (without pidfds the orphans, cfkd's children, are signalled
+//     through the reaper); macOS adopts no orphan and FreeBSD lists none.
+//     ready=notify needs SO_PASSCRED: elsewhere cfkd opens no notify
+//     socket (package notify).
+//
 //   - Termination is SIGTERM (to the process group when the process leads
 //     one), SIGKILL after orphanGrace, through pidfds (osproc.Terminate): a
 //     reused pid is never signalled, and the waits are poll(2) on the

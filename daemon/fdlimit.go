@@ -26,13 +26,14 @@ func fdRoom(log logrus.FieldLogger) (limit uint64, room int) {
 		log.WithError(err).Warn("cannot read the limit of open files")
 		return 0, 0
 	}
+	cur := uint64(lim.Cur) // an int64 on FreeBSD
 	open, err := osproc.OpenFds()
 	if err != nil {
 		log.WithError(err).Warn("cannot count the open files")
-		return lim.Cur, 0
+		return cur, 0
 	}
-	room = osproc.ServiceRoom(lim.Cur, open)
+	room = osproc.ServiceRoom(cur, open)
 	log.Infof("open files: limit %d (hard %d), %d in use by cfkd: room for about %d running services (%d fds each)",
-		lim.Cur, lim.Max, open, room, osproc.FdsPerService)
-	return lim.Cur, room
+		cur, lim.Max, open, room, osproc.FdsPerService)
+	return cur, room
 }

@@ -10,6 +10,10 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
+// leftoverScan says whether killLeftovers can work here: finding the
+// processes takes /proc, signalling them (not cfkd's children) pidfds.
+const leftoverScan = osproc.ProcFS && osproc.Pidfds
+
 // leftover is a process that a previous cfkd of the same home started.
 type leftover struct {
 	osproc.ProcInfo
@@ -75,7 +79,15 @@ func leftoverOf(env []string, home string) (what string, ok bool) {
 // known). It runs once, at start-up before anything is served, and blocks
 // up to 2×grace when something is found. It returns how many processes
 // it ended.
+//
+// It needs /proc to find them and pidfds to signal them (they are not
+// cfkd's children): elsewhere (macOS, FreeBSD, -tags cfkportable) it logs
+// that it does not look and returns 0 (REFERENCE §7.5, §11).
 func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Duration) int {
+	if !leftoverScan {
+		log.Info("processes left by a previous cfkd are not looked for on this system (no /proc, or no pidfds)")
+		return 0
+	}
 	found := findLeftovers(home)
 	if len(found) == 0 {
 		return 0

@@ -39,6 +39,9 @@ func TestLeftoverOf(t *testing.T) {
 // ended (one ignores SIGTERM: SIGKILL), those of another home and the
 // home's non-service processes are not.
 func TestKillLeftovers(t *testing.T) {
+	if !leftoverScan {
+		t.Skip("the leftovers of a killed cfkd are found through /proc and signalled through pidfds: not in this build (REFERENCE §11)")
+	}
 	home := filepath.Join(t.TempDir(), "home")
 	var ready *bufio.Reader // the stubborn one's stdout
 	start := func(env []string, script string) *exec.Cmd {
@@ -113,5 +116,33 @@ func TestKillLeftovers(t *testing.T) {
 	}
 	if n := killLeftovers(home, 0, log, time.Second); n != 0 {
 		t.Errorf("second scan killed %d", n)
+	}
+}
+
+// Without /proc or pidfds (the portable build) nothing is scanned: the
+// processes of a home are left alone, and the log says that nothing was
+// looked for.
+func TestNoLeftoverScan(t *testing.T) {
+	if leftoverScan {
+		t.Skip("this build scans for leftovers (TestKillLeftovers)")
+	}
+	home := filepath.Join(t.TempDir(), "home")
+	cmd := exec.Command("/bin/sh", "-c", "exec sleep 1000")
+	cmd.Env = append(os.Environ(), "CFKD_HOME="+home, "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=web")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var logb bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&logb)
+	if n := killLeftovers(home, 4242, log, 100*time.Millisecond); n != 0 {
+		t.Fatalf("killed %d", n)
+	}
+	if !strings.Contains(logb.String(), "not looked for on this system") {
+		t.Errorf("log: %q", logb.String())
+	}
+	if err := cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("the process was signalled: %v", err)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
@@ -104,10 +105,14 @@ func serve(f Flags, ready *notifier) error {
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	orphans.activity = trim.touch
+	notifySocket := filepath.Join(f.Home, "notify")
+	if !notify.Supported { // REFERENCE §11: ready=notify is Linux's
+		notifySocket = ""
+	}
 	tree, err := actors.Start(actors.Options{
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
-		NotifySocket: filepath.Join(f.Home, "notify"),
+		NotifySocket: notifySocket,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
 )
@@ -234,7 +235,7 @@ func buildCfkProxy(t *testing.T, dir string) string {
 	done := make(chan syscall.WaitStatus, 1)
 	keep := func(_ int, l []byte) { mu.Lock(); msgs = append(msgs, string(l)); mu.Unlock() }
 	proc, err := launcher.Launch(osproc.Spec{
-		Argv: []string{gobin, "build", "-o", out, "../cmd/cfk-proxy"}, Env: os.Environ(),
+		Argv: append(append([]string{gobin, "build", "-o", out}, testkit.BuildFlags()...), "../cmd/cfk-proxy"), Env: os.Environ(),
 		Stdout: keep, Stderr: keep,
 	}, func(_ int, ws syscall.WaitStatus) { done <- ws })
 	if err != nil {

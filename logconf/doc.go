@@ -68,11 +68,13 @@
 // Nobody who logs ever waits for a destination (REFERENCE §6.2): not an
 // actor, not the output poller. Past 256 KiB queued (softMax), a line from
 // a service's output pipe is still queued, and holds that pipe
-// (osproc.HoldOutput): the poller reads nothing more from it until the
-// flusher takes the queue, then resumes it. So the service that floods a
-// slow destination waits in its own write(2), as under runit or s6, while
-// other services and cfkd's events go on. Any other record (cfkd's events,
-// a proxy's lines, which come through an actor) is queued up to 4 MiB
+// (osproc.HoldOutput, which both output pollers honour, the epoll one and
+// the portable poll(2) one: REFERENCE §11): the poller reads nothing more
+// from it until the flusher takes the queue, then resumes it. So the
+// service that floods a slow destination waits in its own write(2), as
+// under runit or s6, while other services and cfkd's events go on. Any
+// other record (cfkd's events, a proxy's lines, which come through an
+// actor) is queued up to 4 MiB
 // (hardMax) and dropped past it; the drops are counted (Router.Dropped),
 // and once there is room again the destination gets a record
 // "N lines dropped destination=NAME" (WARN, category cfkd). Memory per

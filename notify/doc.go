@@ -9,6 +9,12 @@
 // service whose process is that pid or leads that group, so that a
 // `systemd-notify --ready` run by the service's shell counts.
 //
+// Platforms (REFERENCE §11): the sender's pid comes from SO_PASSCRED,
+// Linux's (cred_linux.go), in both Linux builds. Elsewhere Supported is
+// false and Listen fails with ErrUnsupported: cfkd then has no notify
+// socket, and a service with ready=notify fails to start, saying that
+// the system does not support it (cred_other.go).
+//
 // Invariants:
 //   - A datagram is at most MaxDatagram bytes: a longer one is dropped
 //     whole. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's

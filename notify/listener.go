@@ -36,7 +36,12 @@ type Listener struct {
 
 // Listen creates the datagram socket at path (a stale file there is
 // removed), mode 0666 so that services running as other users can send.
+// Where the kernel cannot say who sent a datagram (Supported is false) it
+// fails with ErrUnsupported.
 func Listen(path string) (*Listener, error) {
+	if !Supported {
+		return nil, fmt.Errorf("notify socket %s: %w", path, ErrUnsupported)
+	}
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("notify socket %s: %w", path, err)
 	}
@@ -47,7 +52,7 @@ func Listen(path string) (*Listener, error) {
 	raw, err := conn.SyscallConn()
 	if err == nil {
 		cerr := raw.Control(func(fd uintptr) {
-			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
+			err = passCred(int(fd))
 		})
 		if cerr != nil {
 			err = cerr
@@ -65,7 +70,7 @@ func Listen(path string) (*Listener, error) {
 // bounds to deliver (from Serve's goroutine).
 func (l *Listener) Serve(deliver func(Message)) {
 	buf := make([]byte, MaxDatagram+1)
-	oob := make([]byte, syscall.CmsgSpace(syscall.SizeofUcred)+syscall.CmsgSpace(4*64))
+	oob := make([]byte, credSpace+syscall.CmsgSpace(4*64))
 	lim := newLimiter()
 	for {
 		n, oobn, flags, _, err := l.conn.ReadMsgUnix(buf, oob)
@@ -110,16 +115,13 @@ func closeRightsAndPid(oob []byte) int {
 		if m.Header.Level != syscall.SOL_SOCKET {
 			continue
 		}
-		switch m.Header.Type {
-		case syscall.SCM_RIGHTS:
+		if m.Header.Type == syscall.SCM_RIGHTS {
 			fds, _ := syscall.ParseUnixRights(&m)
 			for _, fd := range fds {
 				syscall.Close(fd)
 			}
-		case syscall.SCM_CREDENTIALS:
-			if cred, err := syscall.ParseUnixCredentials(&m); err == nil {
-				pid = int(cred.Pid)
-			}
+		} else if p, ok := credPid(&m); ok {
+			pid = p
 		}
 	}
 	return pid

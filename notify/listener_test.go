@@ -1,3 +1,8 @@
+//go:build linux
+
+// These tests send datagrams with and without SCM_CREDENTIALS: notify
+// works on Linux only (cred_other.go).
+
 package notify
 
 import (

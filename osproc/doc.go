@@ -20,19 +20,23 @@
 //     apart by that number);
 //   - a signal never reaches a pid that was already reaped (and maybe
 //     reused): Signal on an exited Process returns ErrDone;
-//   - orphans adopted by the daemon (it is made a child subreaper) are
-//     reaped and logged at debug level, so no zombie stays.
+//   - orphans adopted by the daemon (it is made a child subreaper where
+//     the system has one) are reaped and logged at debug level, so no
+//     zombie stays.
 //
 // Orphans and termination (orphans.go, terminate.go, proc.go):
 // AdoptedOrphans lists, with one scan of /proc, the live children of the
 // daemon that Launch did not start, each with its CONTROL_FREAK_SERVICE;
-// TargetOrphans takes a pidfd on each under the reaper's mutex after
+// TargetOrphans takes a Target on each under the reaper's mutex after
 // checking it is still such a child, so a pid reaped and reused meanwhile
-// is never signalled. Terminate sends SIGTERM through pidfds (and to the
-// process group of a group leader), waits in poll(2) on the pidfds up to
-// a grace, SIGKILLs what is left and waits again: a bounded wait, never a
-// polling loop. ReadProc, Environ and Pids read /proc for the daemon's
-// start-up scan of processes a previous instance left.
+// is never signalled. Terminate sends SIGTERM to each Target (and to the
+// process group of a group leader), waits for their exits up to a grace,
+// SIGKILLs what is left and waits again: a bounded wait, never a polling
+// loop. A Target is a pidfd, waited for in poll(2) (pidfd.go); without
+// pidfds (nopidfd.go) it is the pid of a child, signalled under the
+// reaper's mutex only while the reaper has not reaped it, and the reaper
+// tells it of the exit. ReadProc, Environ and Pids read /proc for the
+// daemon's start-up scan of processes a previous instance left.
 //
 // Commands without a slash are looked up in the PATH once a second at
 // most (pathCache): a storm of starts stats the PATH once per command,
@@ -41,7 +45,8 @@
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output
 // poller: one goroutine blocked in epoll_wait on all of them (and on an
-// eventfd that Close writes to stop it). It reads once from each ready pipe
+// eventfd that Close writes to stop it), or in poll(2) on the portable
+// path (and on a wake-up pipe). It reads once from each ready pipe
 // per round, so one flooding child cannot starve the others, cuts lines as
 // Pump does (lineSplitter, the one implementation of both), calls the
 // stream's callback from its goroutine, and closes the pipe at EOF. The
@@ -87,8 +92,20 @@
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the
 // process, that its parent is the proxy; Signal then goes through that
 // pidfd and reaches that process or nobody (ErrDone once it is reaped,
-// whoever has the pid since). Signal refuses a Process that is neither a
-// child nor a handle: cfkd never signals a bare pid.
+// whoever has the pid since). Without pidfds Handle fails (ErrNoHandle):
+// such a process is never signalled. Signal refuses a Process that is
+// neither a child nor a handle: cfkd never signals a bare pid.
+//
+// Platforms (REFERENCE §11): the mechanisms above are Linux's by default
+// (poller_epoll.go, pipe_linux.go: pipe2, close_range; pidfd.go). The
+// portable path replaces them on macOS and FreeBSD, and on Linux built
+// with -tags cfkportable, so that Linux CI runs the code those systems
+// run: poller_poll.go (poll(2), the same holds, resumes and coalescing),
+// pipe_portable.go (pipe then FD_CLOEXEC under syscall.ForkLock, the open
+// fds from /dev/fd, or from scanFds where /dev/fd may not list them all),
+// nopidfd.go. By system only: the subreaper (os_linux.go prctl,
+// os_freebsd.go procctl, os_darwin.go none) and the /proc readers
+// (proc_linux.go; proc_other.go finds nothing).
 //
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
@@ -98,8 +115,8 @@
 // closes them at EOF or on a failed registration), the rest to Launch. A
 // child inherits only fds 0, 1, 2 and Spec.ExtraFiles (Go opens
 // everything else close-on-exec, so does osproc with its pipes, epoll
-// instance and eventfd, and New marks the fds the daemon inherited from
-// its parent close-on-exec). The output callbacks
+// instance and eventfds (or wake-up pipe), and New marks the fds the
+// daemon inherited from its parent close-on-exec). The output callbacks
 // must not block: the output of every child waits for them. At most one
 // Launcher is open per process at a time.
 package osproc

@@ -45,20 +45,6 @@ func ServiceRoom(limit uint64, open int) int {
 	return max(room, 0)
 }
 
-// OpenFds counts the fds open in the calling process.
-func OpenFds() (int, error) {
-	d, err := os.Open("/proc/self/fd")
-	if err != nil {
-		return 0, err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return 0, err
-	}
-	return len(names) - 1, nil // not the directory's own fd
-}
-
 // forkSlots bounds the forks under way at once (maxForks: each holds an OS
 // thread blocked in vfork until its child has exec'd) and lets a fork that
 // ran short of fds wait for the others to end: while other forks are

@@ -1,3 +1,8 @@
+//go:build linux
+
+// These tests check fds in the children through /proc/self/fd and set the
+// fd limit with prlimit(2): Linux's. They run in both Linux builds.
+
 package osproc
 
 import (

@@ -8,18 +8,21 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
-	"golang.org/x/sys/unix"
 )
 
 // ErrDone is returned by Signal for a process that was already reaped.
 var ErrDone = errors.New("process already finished")
+
+// ErrNoHandle is the error of Handle and OpenTarget where there are no
+// pidfds (Pidfds is false: nopidfd.go): cfkd cannot hold a process that is
+// not its child.
+var ErrNoHandle = errors.New("no process handle on this system (pidfds are Linux's)")
 
 // Spec says how to run one process.
 type Spec struct {
@@ -43,11 +46,11 @@ type Spec struct {
 
 // Process is a child started by Launch.
 type Process struct {
-	Pid      int
-	group    bool   // signal -Pid (the child leads its own process group)
-	exited   bool   // guarded by Launcher.mu
-	launched bool   // a child of this launcher (else signalled through pidfd only)
-	pidfd    *Pidfd // a process that is not ours: the handle Handle took
+	Pid        int
+	group      bool // signal -Pid (the child leads its own process group)
+	exited     bool // guarded by Launcher.mu
+	launched   bool // a child of this launcher (else signalled through its handle only)
+	procHandle      // a process that is not ours: the handle Handle took (pidfd.go)
 }
 
 // Launcher starts children and reaps them. See the package doc.
@@ -74,6 +77,7 @@ type Launcher struct {
 	inflight int               // forks under way, not yet registered
 	forkSeq  uint64            // forks begun so far
 	early    map[int]earlyExit // reaped while inflight > 0, not registered
+	handles                    // what the process handles need (pidfd.go, nopidfd.go)
 }
 
 // earlyExit is an exit the reaper took for a pid it did not know while
@@ -93,13 +97,19 @@ type entry struct {
 
 var open atomic.Bool
 
-// New makes the calling process a child subreaper, starts the reaper and
-// the output poller and returns a Launcher. Close it to stop them.
+// errNoSubreaper is becomeSubreaper's error where the system has none.
+var errNoSubreaper = errors.New("this system has no child subreaper")
+
+// New makes the calling process a child subreaper (where the system has
+// one: REFERENCE §11), starts the reaper and the output poller and returns
+// a Launcher. Close it to stop them.
 func New(log logrus.FieldLogger) (*Launcher, error) {
 	if !open.CompareAndSwap(false, true) {
 		return nil, errors.New("osproc: a Launcher is already open in this process")
 	}
-	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+	if err := becomeSubreaper(); errors.Is(err, errNoSubreaper) {
+		log.Info("no child subreaper on this system: orphaned grandchildren of services are not adopted by cfkd (their process group is still stopped with them)")
+	} else if err != nil {
 		log.WithError(err).Warn("cannot become a child subreaper: orphaned grandchildren will not be reaped by cfkd")
 	}
 	// fds inherited from cfkd's parent are not close-on-exec (Go only sets
@@ -302,14 +312,8 @@ func (l *Launcher) logOrphans(orphans map[int]earlyExit) {
 // alone. It never signals cfkd's own process group, and returns ErrDone
 // once p was reaped.
 func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
-	if p.pidfd != nil {
-		if err := p.pidfd.Signal(sig); err != nil {
-			if errors.Is(err, syscall.ESRCH) {
-				return ErrDone
-			}
-			return fmt.Errorf("pidfd_send_signal %d: %w", p.Pid, err)
-		}
-		return nil
+	if handled, err := p.signalHandle(sig); handled {
+		return err
 	}
 	if !p.launched {
 		return fmt.Errorf("process %d: not a child of cfkd and no handle on it: not signalled", p.Pid)
@@ -358,6 +362,8 @@ func (l *Launcher) reapAll() {
 			if e = l.procs[pid]; e != nil {
 				e.proc.exited = true
 				delete(l.procs, pid)
+			} else if l.reapedTarget(pid) {
+				// an orphan being terminated (nopidfd.go): logged below
 			} else if l.inflight > 0 {
 				// maybe the child of a fork under way: register decides
 				l.early[pid] = earlyExit{ws: ws, seq: l.forkSeq}
@@ -401,15 +407,15 @@ func outputPipe(want bool) (r, w int, err error) {
 	if !want {
 		return -1, -1, nil
 	}
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+	r, w, err = pipeCloexec()
+	if err != nil {
 		return -1, -1, fmt.Errorf("pipe: %w", err)
 	}
-	if err := syscall.SetNonblock(p[0], true); err != nil {
-		closeFds(p[0], p[1])
+	if err := syscall.SetNonblock(r, true); err != nil {
+		closeFds(r, w)
 		return -1, -1, fmt.Errorf("pipe: %w", err)
 	}
-	return p[0], p[1], nil
+	return r, w, nil
 }
 
 // fdOr returns fd, or def when fd is -1.
@@ -473,34 +479,6 @@ func executable(p string) error {
 	}
 	if st.Mode()&0o111 == 0 {
 		return syscall.EACCES
-	}
-	return nil
-}
-
-// cloexecFrom sets close-on-exec on every open fd >= first.
-func cloexecFrom(first int) error {
-	if err := unix.CloseRange(uint(first), ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err == nil {
-		return nil
-	}
-	// before Linux 5.11: one fcntl per open fd
-	d, err := os.Open("/proc/self/fd")
-	if err != nil {
-		return err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return err
-	}
-	for _, n := range names {
-		fd, err := strconv.Atoi(n)
-		if err != nil || fd < first {
-			continue
-		}
-		// the fd of the directory read above is closed by now: EBADF
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && err != unix.EBADF {
-			return err
-		}
 	}
 	return nil
 }

@@ -681,9 +681,11 @@ func testCredentialNotRoot(t *testing.T) {
 }
 
 // An orphaned grandchild, adopted by the test process (a child subreaper),
-// is reaped: no zombie is left.
+// is reaped: no zombie is left. (It sleeps until killed once found: an
+// orphan that ended by itself could be gone before a loaded machine's
+// first scan of /proc.)
 func TestOrphanReaped(t *testing.T) {
-	c := start(t, Spec{Argv: sh("sleep 0.5 &")})
+	c := start(t, Spec{Argv: sh("sleep 1000 &")})
 	if ws := c.wait(t); ws.ExitStatus() != 0 {
 		t.Fatalf("status %#x", ws)
 	}
@@ -702,6 +704,9 @@ func TestOrphanReaped(t *testing.T) {
 	})
 	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
 	// ... and reaps it when it ends
+	if err := syscall.Kill(orphan, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	eventually(t, "the orphan is reaped", func() (bool, string) {
 		st, err := readStat(orphan)
 		if err != nil {

@@ -42,7 +42,7 @@ func (l *Launcher) launched(pid int) bool {
 	return ok
 }
 
-// TargetOrphans takes a pidfd on each orphan that is still one: checked
+// TargetOrphans takes a Target on each orphan that is still one: checked
 // under the reaper's mutex to be an unreaped child of the daemon that
 // Launch did not start, so that a pid reaped (and maybe reused) since
 // AdoptedOrphans is never signalled.
@@ -67,13 +67,14 @@ func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 		if _, ok := l.procs[o.Pid]; ok {
 			continue
 		}
-		t, err := OpenTarget(o.Pid, false)
+		t, err := l.targetChild(o.Pid)
 		if err != nil {
 			continue // gone, and reaped
 		}
-		// the pidfd is taken: whatever the check below says stays true
-		// of that process, and the reaper (which needs mu) cannot have
-		// reaped it between the two.
+		// the target is taken (a pidfd, or mu alone: nopidfd.go):
+		// whatever the check below says stays true of that process, and
+		// the reaper (which needs mu) cannot have reaped it between the
+		// two.
 		p, ok := ReadProc(o.Pid)
 		if ok && o.Service != "" {
 			svc, _ := Getenv(Environ(o.Pid), "CONTROL_FREAK_SERVICE")
@@ -84,6 +85,7 @@ func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 			continue
 		}
 		t.Group = p.Pgid == p.Pid
+		l.keepTarget(t)
 		ts = append(ts, t)
 	}
 	return ts

@@ -1,6 +1,7 @@
 package osproc
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"syscall"
@@ -81,36 +82,45 @@ func TestAdoptedOrphans(t *testing.T) {
 	}
 }
 
-// TestTerminateSigkill: a process that ignores SIGTERM gets SIGKILL after
-// the grace.
-func TestTerminateSigkill(t *testing.T) {
-	exited, ready := make(chan struct{}), make(chan struct{}, 1)
-	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sh", "-c", `trap "" TERM; echo ready; sleep 1000`}, Setsid: true,
-		Stdout: func(int, []byte) { ready <- struct{}{} }}, func(int, syscall.WaitStatus) { close(exited) })
+// An adopted orphan that ignores SIGTERM gets SIGKILL after the grace,
+// and its exit ends the wait (a pidfd turning readable, or the reaper
+// reaping it: nopidfd.go), long before a second grace.
+func TestKillOrphansSigkill(t *testing.T) {
+	exited := make(chan struct{})
+	env := append(os.Environ(), "CONTROL_FREAK_SERVICE=stubborn")
+	// the daemon leaves the shell's group and ignores TERM (the trap is
+	// set once it is a sleep); the shell exits at once
+	p, err := launcher.Launch(Spec{Argv: sh(`setsid sh -c 'trap "" TERM; exec sleep 1000' & exit 0`),
+		Env: env, Setsid: true}, func(int, syscall.WaitStatus) { close(exited) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer launcher.Signal(p, syscall.SIGKILL)
-	tg, err := OpenTarget(p.Pid, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-ready: // the trap is set
-	case <-time.After(10 * time.Second):
-		t.Fatal("the shell never said ready")
-	}
-	start := time.Now()
-	killed, survived := Terminate([]*Target{tg}, 300*time.Millisecond)
-	if len(survived) != 0 {
-		t.Fatalf("survived %v", survived)
-	}
-	if !slices.Equal(killed, []int{p.Pid}) || time.Since(start) < 300*time.Millisecond {
-		t.Fatalf("killed %v after %v", killed, time.Since(start))
-	}
 	select {
 	case <-exited:
-	case <-time.After(10 * time.Second):
-		t.Fatal("not reaped")
+	case <-time.After(deadline):
+		t.Fatal("the shell did not exit")
+	}
+	var found []Orphan
+	eventually(t, "the daemon is adopted, sleeping", func() (bool, string) {
+		found = found[:0]
+		for _, o := range launcher.AdoptedOrphans() {
+			if o.Service == "stubborn" && o.Comm == "sleep" {
+				found = append(found, o)
+			}
+		}
+		return len(found) == 1, fmt.Sprint(found)
+	})
+	defer syscall.Kill(found[0].Pid, syscall.SIGKILL)
+	start := time.Now()
+	killed, survived := launcher.KillOrphans(found, 300*time.Millisecond)
+	if len(survived) != 0 || !slices.Equal(killed, []int{found[0].Pid}) {
+		t.Fatalf("killed %v survived %v, want %d killed", killed, survived, found[0].Pid)
+	}
+	if el := time.Since(start); el < 300*time.Millisecond || el > 300*time.Millisecond+deadline/2 {
+		t.Fatalf("KillOrphans took %v", el)
+	}
+	if q, ok := ReadProc(found[0].Pid); ok && q.State != 'Z' {
+		t.Fatalf("the daemon lives on: %+v", q)
 	}
 }

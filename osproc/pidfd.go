@@ -1,12 +1,23 @@
+//go:build linux && !cfkportable
+
 package osproc
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
+
+// Process handles on Linux are pidfds (Linux 5.3, pidfd_open(2)); see
+// nopidfd.go for the other systems and -tags cfkportable (REFERENCE §11).
+
+// Pidfds says whether processes are held by pidfds here: a process that
+// is not cfkd's child can then be signalled safely (Handle, OpenTarget).
+const Pidfds = true
 
 // Pidfd is a handle on one process that is not cfkd's child (a service
 // forked by a proxy): a signal sent through it reaches that process or
@@ -62,7 +73,7 @@ func (l *Launcher) Handle(pid, parent int) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Process{Pid: pid, pidfd: fd}, nil
+	return &Process{Pid: pid, procHandle: procHandle{pidfd: fd}}, nil
 }
 
 // Close releases the handle of a process got from Handle (a no-op for a
@@ -71,4 +82,117 @@ func (p *Process) Close() {
 	if p != nil && p.pidfd != nil {
 		p.pidfd.Close()
 	}
+}
+
+// procHandle is the handle of a Process got from Handle.
+type procHandle struct {
+	pidfd *Pidfd // nil: a child of the launcher
+}
+
+// signalHandle signals a process got from Handle; handled is false for
+// any other Process.
+func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
+	if p.pidfd == nil {
+		return false, nil
+	}
+	if err := p.pidfd.Signal(sig); err != nil {
+		if errors.Is(err, syscall.ESRCH) {
+			return true, ErrDone
+		}
+		return true, fmt.Errorf("pidfd_send_signal %d: %w", p.Pid, err)
+	}
+	return true, nil
+}
+
+// handles is what a Launcher keeps for its process handles: nothing, the
+// pidfds are the handles.
+type handles struct{}
+
+// reapedTarget tells the Targets on pid that it was reaped: with pidfds
+// they see it themselves.
+func (l *Launcher) reapedTarget(pid int) bool { return false }
+
+// Target is one process to terminate, held by a pidfd: a signal sent
+// through it never reaches another process that reused the pid, and its
+// exit is seen (the pidfd turns readable) whoever reaps it.
+type Target struct {
+	Pid int
+	// Group: the process leads its process group; the whole group is
+	// signalled (never cfkd's own).
+	Group bool
+	fd    int
+}
+
+// OpenTarget takes a pidfd on pid. The caller checks after it that pid is
+// still the process it means (its parent, its environment): a pid reused
+// before the pidfd was taken is caught by that check, one reused after it
+// cannot matter.
+func OpenTarget(pid int, group bool) (*Target, error) {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return nil, fmt.Errorf("pidfd_open %d: %w", pid, err)
+	}
+	syscall.CloseOnExec(fd) // pidfds are close-on-exec already; be sure
+	return &Target{Pid: pid, Group: group, fd: fd}, nil
+}
+
+// targetChild takes a Target on pid, a child of the launcher that Launch
+// did not start (an adopted orphan), for TargetOrphans, which holds l.mu
+// and checks it after. keepTarget then keeps it.
+func (l *Launcher) targetChild(pid int) (*Target, error) {
+	return OpenTarget(pid, false)
+}
+
+// keepTarget: nothing to keep, the pidfd holds the process.
+func (l *Launcher) keepTarget(t *Target) {}
+
+// Close releases the pidfd.
+func (t *Target) Close() {
+	if t.fd >= 0 {
+		syscall.Close(t.fd)
+		t.fd = -1
+	}
+}
+
+// signal sends sig to the target: its group when it leads one, and the
+// process itself through its pidfd.
+func (t *Target) signal(sig syscall.Signal) {
+	if t.Group && t.Pid != syscall.Getpgrp() {
+		syscall.Kill(-t.Pid, sig) // ESRCH: the group is gone already
+	}
+	unix.PidfdSendSignal(t.fd, sig, nil, 0) // ESRCH: it has exited already
+}
+
+// waitExit waits until every target has exited or d has passed, and
+// returns those still alive.
+func waitExit(ts []*Target, d time.Duration) []*Target {
+	end := time.Now().Add(d)
+	left := append([]*Target(nil), ts...)
+	for len(left) > 0 {
+		fds := make([]unix.PollFd, len(left))
+		for i, t := range left {
+			fds[i] = unix.PollFd{Fd: int32(t.fd), Events: unix.POLLIN}
+		}
+		ms := int((time.Until(end) + time.Millisecond - 1) / time.Millisecond) // rounded up
+		if ms < 0 {
+			ms = 0
+		}
+		n, err := unix.Poll(fds, ms)
+		if err != nil && !errors.Is(err, syscall.EINTR) {
+			return left
+		}
+		if n > 0 {
+			alive := left[:0]
+			for i, t := range left {
+				if fds[i].Revents == 0 {
+					alive = append(alive, t)
+				}
+			}
+			left = alive
+		}
+		if n == 0 && ms == 0 {
+			break
+		}
+	}
+	return left
 }

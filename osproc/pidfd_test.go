@@ -3,8 +3,10 @@ package osproc
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A process that is not cfkd's child (the sleep a shell forked, as a
@@ -14,6 +16,9 @@ import (
 // process got the pid since. A Process without a handle is never
 // signalled.
 func TestHandleSignalsOnlyThatProcess(t *testing.T) {
+	if !Pidfds {
+		t.Skip("no pidfds in this build: Handle fails (TestNoHandleWithoutPidfds, REFERENCE §11)")
+	}
 	c := start(t, Spec{Argv: sh("sleep 100 & echo started; wait; sleep 100"), Setsid: true})
 	t.Cleanup(func() {
 		for _, p := range inGroup(c.Pid) {
@@ -53,4 +58,41 @@ func TestHandleSignalsOnlyThatProcess(t *testing.T) {
 	}
 	h.Close()
 	h.Close() // twice is fine
+}
+
+// TestTerminateSigkill: a process that ignores SIGTERM gets SIGKILL after
+// the grace.
+func TestTerminateSigkill(t *testing.T) {
+	if !Pidfds {
+		t.Skip("no pidfds in this build: OpenTarget fails (TestKillOrphansSigkill terminates through the reaper, REFERENCE §11)")
+	}
+	exited, ready := make(chan struct{}), make(chan struct{}, 1)
+	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sh", "-c", `trap "" TERM; echo ready; sleep 1000`}, Setsid: true,
+		Stdout: func(int, []byte) { ready <- struct{}{} }}, func(int, syscall.WaitStatus) { close(exited) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer launcher.Signal(p, syscall.SIGKILL)
+	tg, err := OpenTarget(p.Pid, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ready: // the trap is set
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell never said ready")
+	}
+	start := time.Now()
+	killed, survived := Terminate([]*Target{tg}, 300*time.Millisecond)
+	if len(survived) != 0 {
+		t.Fatalf("survived %v", survived)
+	}
+	if !slices.Equal(killed, []int{p.Pid}) || time.Since(start) < 300*time.Millisecond {
+		t.Fatalf("killed %v after %v", killed, time.Since(start))
+	}
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not reaped")
+	}
 }

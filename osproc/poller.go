@@ -1,10 +1,7 @@
 package osproc
 
 import (
-	"encoding/binary"
 	"errors"
-	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,19 +10,23 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// poller is the one output poller of a Launcher: one goroutine that owns an
-// epoll instance and the read ends of every output pipe of the children,
-// as raw non-blocking fds (no os.File, no Go poller), and cuts what it
-// reads into lines with one lineSplitter per pipe.
+// poller is the one output poller of a Launcher: one goroutine that owns the
+// read ends of every output pipe of the children, as raw non-blocking fds
+// (no os.File, no Go poller), waits until some are readable, and cuts what
+// it reads into lines with one lineSplitter per pipe.
 //
-// Each round it waits (EpollWait, no timeout: it sleeps in the kernel,
-// taking one OS thread, until a pipe or the stop eventfd is ready) and reads
-// once, into one shared buffer, from each ready pipe. The pipes are
-// level-triggered: what a read leaves in a pipe is read next round, after
-// every other ready pipe had its turn, so a child flooding its output
-// cannot starve the others. At EOF (the writers are gone; EPOLLHUP reads as
-// EOF once the pipe is empty) or on a read error, the partial line is
-// emitted and the pipe removed and closed.
+// How it waits is the platform's (REFERENCE §11): on Linux an epoll
+// instance (poller_epoll.go); on macOS, FreeBSD and a Linux build with
+// -tags cfkportable, poll(2) (poller_poll.go). Both are level-triggered and
+// share everything else here: the reads, the lines, the holds.
+//
+// Each round it waits (no timeout: it sleeps in the kernel until a pipe or
+// its wake-up is ready) and reads once, into one shared buffer, from each
+// ready pipe. What a read leaves in a pipe is read next round, after every
+// other ready pipe had its turn, so a child flooding its output cannot
+// starve the others. At EOF (the writers are gone; a hang-up reads as EOF
+// once the pipe is empty) or on a read error, the partial line is emitted
+// and the pipe removed and closed.
 //
 // Memory: per pipe only its small state and its partial line (nil between
 // lines); the read buffer is shared by all of them.
@@ -33,38 +34,39 @@ import (
 // Backpressure (REFERENCE §6.2): the poller never waits for the callbacks'
 // destinations. A callback that finds its destination full calls
 // HoldOutput: the poller then stops feeding that pipe after the line being
-// emitted, keeps the rest of the read (pending, at most one read) and takes
-// the pipe out of epoll (EPOLL_CTL_DEL; not a mask of 0, which would still
-// report EPOLLHUP). Nothing reads it any more, so once the pipe is full the
-// child's writes block, and only this child's. When the destination has
-// room, it calls the resume function HoldOutput returned (from any
-// goroutine): that queues the pipe on resumed and writes the wake eventfd;
-// the poller then feeds the pending bytes (which may hold the pipe again)
-// and puts the pipe back in epoll. A resume is matched to its hold by a
-// number (holdGen), so that a resume that comes before the poller took the
-// pipe out, or twice, or for a pipe closed since, is harmless. No timer, no
-// polling: a held pipe costs nothing until its resume.
+// emitted, keeps the rest of the read (pending, at most one read) and stops
+// watching the pipe (unwatch: out of epoll, or out of the poll set; not a
+// mask of 0, which would still report a hang-up). Nothing reads it any
+// more, so once the pipe is full the child's writes block, and only this
+// child's. When the destination has room, it calls the resume function
+// HoldOutput returned (from any goroutine): that queues the pipe on
+// resumed and wakes the poller; the poller then feeds the pending bytes
+// (which may hold the pipe again) and watches the pipe again. A resume is
+// matched to its hold by a number (holdGen), so that a resume that comes
+// before the poller stopped watching the pipe, or twice, or for a pipe
+// closed since, is harmless. No timer, no polling: a held pipe costs
+// nothing until its resume.
 //
 // Time: the poller reads the clock once per read(2) and keeps it in
 // readNanos while it emits that read's lines (LineTime).
 //
 // fd numbers: only the poller goroutine closes a registered pipe, and it
-// removes it from the map and from epoll (EPOLL_CTL_DEL), under mu, before
-// closing it. So until the close no new pipe can have its number, and after
-// it the old pipe is known to no one: an event, a registration or a partial
-// line of a closed pipe can never be taken for one of a new pipe that got
-// its number (one EpollWait reports an fd at most once, and a pipe is
-// closed while its own event is handled, so the rest of the batch cannot
-// hold a stale event for its number). (The DEL also matters because epoll tracks the open file, not
-// the fd: a child forked meanwhile holds a copy of the read end until its
-// exec, and a closed but not deleted fd would stay in epoll.)
+// removes it from the map and unwatches it, under mu, before closing it.
+// So until the close no new pipe can have its number, and after it the old
+// pipe is known to no one: an event, a registration or a partial line of a
+// closed pipe can never be taken for one of a new pipe that got its number
+// (one wait reports an fd at most once, and a pipe is closed while its own
+// event is handled, so the rest of the batch cannot hold a stale event for
+// its number). (For epoll the unwatch also matters because epoll tracks
+// the open file, not the fd: a child forked meanwhile holds a copy of the
+// read end until its exec, and a closed but not deleted fd would stay in
+// epoll.)
 type poller struct {
-	log    logrus.FieldLogger
-	epfd   int // close-on-exec
-	evfd   int // eventfd written by stop; close-on-exec, non-blocking
-	wakefd int // eventfd written by resume; close-on-exec, non-blocking
-	buf    []byte
-	done   chan struct{} // closed when run returns
+	pollSys // how it waits: the platform's (poller_epoll.go, poller_poll.go)
+
+	log  logrus.FieldLogger
+	buf  []byte
+	done chan struct{} // closed when run returns
 
 	// feeding is the pipe whose lines are being emitted, nil between
 	// reads: only the poller goroutine uses it (HoldOutput checks that it
@@ -90,60 +92,14 @@ type outPipe struct {
 	pbuf      *[]byte
 
 	// guarded by poller.mu
-	held       bool   // out of epoll until resumed
+	held       bool   // not watched until resumed
 	holdGen    uint64 // holds asked so far (HoldOutput)
 	resumedGen uint64 // the latest hold whose resume came
 }
 
-// pollBatch is how many ready fds one EpollWait returns at most; more wait
-// for the next round (epoll hands them out in turn).
-const pollBatch = 128
-
-// newPoller creates the epoll instance and the stop eventfd, and starts the
-// poller goroutine. stop ends it.
-func newPoller(log logrus.FieldLogger) (*poller, error) {
-	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("epoll_create1: %w", err)
-	}
-	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
-	wakefd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
-	if err != nil {
-		unix.Close(evfd)
-		unix.Close(epfd)
-		return nil, fmt.Errorf("eventfd: %w", err)
-	}
-	for _, fd := range []int{evfd, wakefd} {
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
-		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			unix.Close(wakefd)
-			unix.Close(evfd)
-			unix.Close(epfd)
-			return nil, fmt.Errorf("epoll_ctl: %w", err)
-		}
-	}
-	p := &poller{
-		log:    log,
-		epfd:   epfd,
-		evfd:   evfd,
-		wakefd: wakefd,
-		buf:    make([]byte, readSize),
-		done:   make(chan struct{}),
-		pipes:  make(map[int]*outPipe),
-	}
-	started := make(chan struct{})
-	go p.run(started)
-	<-started // registered in pollers: HoldOutput finds it
-	return p, nil
-}
-
-// pollers maps the thread id of each poller goroutine (locked to its
-// thread) to its poller, for HoldOutput.
-var pollers sync.Map // int → *poller
+// pollers maps the identity of each poller goroutine (pollerKey: a thread
+// id, or a goroutine id) to its poller, for HoldOutput.
+var pollers sync.Map // pollerKey → *poller
 
 // readNanos is the time (Unix ns) of the read whose lines a poller is
 // emitting, 0 while none is.
@@ -173,11 +129,10 @@ func LineTime() time.Time {
 // goroutine; a last line emitted at EOF or at Close): the caller must
 // then do without (drop, or keep the line).
 func HoldOutput() (resume func(), ok bool) {
-	v, found := pollers.Load(unix.Gettid())
-	if !found {
+	p := callerPoller()
+	if p == nil {
 		return nil, false
 	}
-	p := v.(*poller)
 	op := p.feeding // we run on the poller's goroutine: it is ours to read
 	if op == nil {
 		return nil, false
@@ -200,22 +155,10 @@ func (p *poller) resume(op *outPipe, gen uint64) {
 	}
 	op.resumedGen = gen
 	if len(p.resumed) == 0 { // else a wake is on its way already
-		// under mu: stop closes wakefd only after closeAll set stopping
-		writeEventfd(p.wakefd)
+		// under mu: stop closes the wake-up only after closeAll set stopping
+		p.wakeForResume()
 	}
 	p.resumed = append(p.resumed, op)
-}
-
-// writeEventfd adds 1 to an eventfd's counter. EAGAIN only if the counter
-// is about to overflow: it is set already.
-func writeEventfd(fd int) {
-	var one [8]byte
-	binary.NativeEndian.PutUint64(one[:], 1)
-	for {
-		if _, err := unix.Write(fd, one[:]); err != unix.EINTR {
-			return
-		}
-	}
 }
 
 var errStopped = errors.New("output poller stopped")
@@ -231,79 +174,15 @@ func (p *poller) add(fd int, emit func(line []byte)) error {
 		unix.Close(fd)
 		return errStopped
 	}
-	// in the map before epoll may report it
-	p.pipes[fd] = &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: emit}}
-	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+	// in the map before the wait may report it
+	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: emit}}
+	p.pipes[fd] = op
+	if err := p.watch(op); err != nil {
 		delete(p.pipes, fd)
 		unix.Close(fd)
-		return fmt.Errorf("epoll_ctl add: %w", err)
+		return err
 	}
 	return nil
-}
-
-// stop makes the poller emit the partial lines and close every pipe still
-// open (what is left unread in them is lost), waits for its goroutine to
-// end and closes the epoll instance. Pipes added later are closed at once.
-func (p *poller) stop() {
-	writeEventfd(p.evfd) // never read: set until the poller ends
-	<-p.done
-	unix.Close(p.epfd)
-	unix.Close(p.evfd)
-	unix.Close(p.wakefd)
-}
-
-// run is the poller goroutine. It keeps its OS thread (it sleeps in
-// epoll_wait on it anyway), so that HoldOutput can tell, by the thread id,
-// that it is called from it.
-func (p *poller) run(started chan<- struct{}) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	tid := unix.Gettid()
-	pollers.Store(tid, p)
-	defer pollers.Delete(tid)
-	defer close(p.done)
-	close(started)
-	events := make([]unix.EpollEvent, pollBatch)
-	for {
-		n, err := unix.EpollWait(p.epfd, events, -1)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			// cannot happen with a valid epfd and buffer; if it does,
-			// release the pipes rather than leave the children blocked
-			p.log.WithError(err).Error("output poller: epoll_wait failed: the output of services is no longer read")
-			p.closeAll()
-			return
-		}
-		stop := false
-		read := 0 // bytes read this round
-		for _, ev := range events[:n] {
-			fd := int(ev.Fd)
-			switch fd {
-			case p.evfd:
-				stop = true
-				continue
-			case p.wakefd:
-				p.resumeHeld()
-				continue
-			}
-			p.mu.Lock()
-			op := p.pipes[fd]
-			p.mu.Unlock()
-			if op != nil {
-				read += p.readOnce(op)
-			}
-		}
-		if stop {
-			p.closeAll()
-			return
-		}
-		if read > 0 && read < coalesceBelow {
-			coalesce()
-		}
-	}
 }
 
 // coalesceBelow and coalesceDelay: after a round that read less than
@@ -318,12 +197,6 @@ const (
 	coalesceDelay = 200 * time.Microsecond
 )
 
-func coalesce() {
-	ts := unix.NsecToTimespec(int64(coalesceDelay))
-	for unix.Nanosleep(&ts, &ts) == unix.EINTR {
-	}
-}
-
 // readOnce reads what one read gives from op, and removes op at EOF or on
 // error. It returns the bytes read.
 func (p *poller) readOnce(op *outPipe) int {
@@ -333,7 +206,7 @@ func (p *poller) readOnce(op *outPipe) int {
 		p.feed(op, p.buf[:n], time.Now().UnixNano())
 		return n
 	case err == unix.EAGAIN || err == unix.EINTR:
-		// nothing after all: level-triggered, epoll reports it again
+		// nothing after all: level-triggered, the wait reports it again
 	default: // EOF (n == 0) or an error
 		p.mu.Lock()
 		p.remove(op)
@@ -346,7 +219,7 @@ func (p *poller) readOnce(op *outPipe) int {
 
 // feed emits the lines of chunk, read from op at time at, until a callback
 // holds op (HoldOutput). It reports whether op is held: then the rest of
-// chunk is in op.pending and op is out of epoll.
+// chunk is in op.pending and op is no longer watched.
 func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 	p.feeding = op
 	readNanos.Store(at)
@@ -373,9 +246,7 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 			continue
 		}
 		if !op.held {
-			if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil); err != nil {
-				p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl del")
-			}
+			p.unwatch(op)
 			op.held = true
 		}
 		p.mu.Unlock()
@@ -418,10 +289,9 @@ func (op *outPipe) releasePending() {
 }
 
 // resumeHeld reads again the pipes whose resume came: each one's pending
-// bytes are fed, then it is back in epoll (unless fed into a hold again).
+// bytes are fed, then it is watched again (unless fed into a hold again).
+// The caller reset the wake-up first.
 func (p *poller) resumeHeld() {
-	var buf [8]byte
-	unix.Read(p.wakefd, buf[:]) // reset the counter before taking the list
 	p.mu.Lock()
 	list := p.resumed
 	p.resumed = nil
@@ -438,8 +308,7 @@ func (p *poller) resumeHeld() {
 		}
 		p.mu.Lock()
 		op.held = false
-		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(op.fd)}
-		err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, op.fd, &ev)
+		err := p.watch(op)
 		if err != nil {
 			// never read again would block the child for ever: close
 			// the pipe instead (its writes fail with EPIPE)
@@ -447,23 +316,21 @@ func (p *poller) resumeHeld() {
 		}
 		p.mu.Unlock()
 		if err != nil {
-			p.log.WithError(err).WithField("fd", op.fd).Error("output poller: epoll_ctl add: the output of the process is no longer read")
+			p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
 			op.lines.flush()
 			unix.Close(op.fd)
 		}
 	}
 }
 
-// remove takes op out of the map and of epoll (unless held: out of it
+// remove takes op out of the map and unwatches it (unless held: unwatched
 // already); its fd may be closed after. p.mu is held.
 func (p *poller) remove(op *outPipe) {
 	delete(p.pipes, op.fd)
 	if op.held {
 		return
 	}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil); err != nil {
-		p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl del")
-	}
+	p.unwatch(op)
 }
 
 // closeAll refuses new pipes, then emits the partial line of every pipe and

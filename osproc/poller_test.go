@@ -492,24 +492,23 @@ func TestGoroutinesIndependentOfChildren(t *testing.T) {
 	t.Logf("%d goroutines before, %d after %d children", before, after, n)
 }
 
-// The poller's epoll instance and eventfd are close-on-exec, as every read
-// end it holds.
+// The poller's own fds (an epoll instance and eventfds, or a wake-up
+// pipe) are close-on-exec, as every pipe end it holds.
 func TestPollerFdsCloseOnExec(t *testing.T) {
 	r, w, err := outputPipe(true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeFds(r, w)
-	for _, fd := range []struct {
-		name string
-		fd   int
-	}{{"epoll", launcher.out.epfd}, {"eventfd", launcher.out.evfd}, {"wake eventfd", launcher.out.wakefd}, {"pipe read end", r}, {"pipe write end", w}} {
-		fl, err := unix.FcntlInt(uintptr(fd.fd), unix.F_GETFD, 0)
+	fds := launcher.out.ownFds()
+	fds["pipe read end"], fds["pipe write end"] = r, w
+	for name, fd := range fds {
+		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
 		if err != nil {
-			t.Fatalf("%s: %v", fd.name, err)
+			t.Fatalf("%s: %v", name, err)
 		}
 		if fl&unix.FD_CLOEXEC == 0 {
-			t.Errorf("%s (fd %d) is not close-on-exec", fd.name, fd.fd)
+			t.Errorf("%s (fd %d) is not close-on-exec", name, fd)
 		}
 	}
 	if fl, _ := unix.FcntlInt(uintptr(r), unix.F_GETFL, 0); fl&unix.O_NONBLOCK == 0 {

@@ -23,16 +23,16 @@ var pipeModes = []pipeMode{{"polled", true}, {"blocking", false}}
 // newPipe returns a read end as mode says and a blocking write end.
 func newPipe(t testing.TB, mode pipeMode) (r, w *os.File) {
 	t.Helper()
-	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+	pr, pw, err := pipeCloexec()
+	if err != nil {
 		t.Fatal(err)
 	}
 	if mode.nonblock {
-		if err := syscall.SetNonblock(p[0], true); err != nil {
+		if err := syscall.SetNonblock(pr, true); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r, w = os.NewFile(uintptr(p[0]), "r"), os.NewFile(uintptr(p[1]), "w")
+	r, w = os.NewFile(uintptr(pr), "r"), os.NewFile(uintptr(pw), "w")
 	if _, ok := polled(r); ok != mode.nonblock {
 		t.Fatalf("%s pipe: polled %v", mode.name, ok)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/cfk/cfk/messages"
@@ -151,7 +150,7 @@ func listenTCP(t target, backlog int) (int, *Listener, error) {
 		}
 		sa = &unix.SockaddrInet6{Port: t.port, Addr: t.ip.As16(), ZoneId: zone}
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := socketCloexec(family, false)
 	if err != nil {
 		return -1, nil, os.NewSyscallError("socket", err)
 	}
@@ -206,7 +205,7 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	if err := removeStale(path); err != nil {
 		return -1, nil, err
 	}
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fd, err := socketCloexec(unix.AF_UNIX, false)
 	if err != nil {
 		return -1, nil, os.NewSyscallError("socket", err)
 	}
@@ -217,7 +216,7 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	l := &Listener{Service: path, path: path}
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err == nil {
-		l.dev, l.ino = st.Dev, st.Ino
+		l.dev, l.ino = uint64(st.Dev), st.Ino
 	}
 	if err := os.Chmod(path, UnixMode); err != nil {
 		unix.Close(fd)
@@ -246,7 +245,7 @@ func removeStale(path string) error {
 	}
 	// a non-blocking connect: a full backlog answers EAGAIN instead of
 	// waiting, and still means someone listens.
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	fd, err := socketCloexec(unix.AF_UNIX, true)
 	if err != nil {
 		return os.NewSyscallError("socket", err)
 	}
@@ -278,19 +277,8 @@ func (l *Listener) removePath() {
 		return
 	}
 	var st unix.Stat_t
-	if err := unix.Lstat(l.path, &st); err != nil || st.Dev != l.dev || st.Ino != l.ino {
+	if err := unix.Lstat(l.path, &st); err != nil || uint64(st.Dev) != l.dev || st.Ino != l.ino {
 		return
 	}
 	os.Remove(l.path)
-}
-
-// somaxconn is the kernel's limit of the listen backlog, SOMAXCONN.
-func somaxconn() int {
-	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
-	if err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
-			return n
-		}
-	}
-	return unix.SOMAXCONN
 }

@@ -55,15 +55,6 @@ func fdFlags(t *testing.T, f *os.File) (status, fd int) {
 	return status, fd
 }
 
-func backlogOf(t *testing.T, f *os.File) int {
-	t.Helper()
-	info, err := unix.GetsockoptTCPInfo(int(f.Fd()), unix.IPPROTO_TCP, unix.TCP_INFO)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(info.Sacked) // a listening socket's maximum backlog
-}
-
 func TestTCPPortZeroIsResolvedAndAccepts(t *testing.T) {
 	l := mustBind(t, messages.SocketConfig{Name: "web", Host: "127.0.0.1", Service: "0"})
 	port, err := strconv.Atoi(l.Service)

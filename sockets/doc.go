@@ -11,9 +11,12 @@
 // (messages.SocketsChanged); the fd stays owned, and closed, by the Socket
 // actor only.
 //
-// Binding (bind.go): socket(SOCK_CLOEXEC), SO_REUSEADDR for TCP, bind,
-// listen with the declared backlog (listen_qsize, else the kernel's
-// SOMAXCONN from /proc/sys/net/core/somaxconn), then getsockname so that
+// Binding (bind.go): socket(SOCK_CLOEXEC) (elsewhere than Linux, and with
+// -tags cfkportable, socket then FD_CLOEXEC under syscall.ForkLock:
+// REFERENCE §11), SO_REUSEADDR for TCP, bind, listen with the declared
+// backlog (listen_qsize, else the kernel's SOMAXCONN from
+// /proc/sys/net/core/somaxconn, or a kern.ipc sysctl on macOS and
+// FreeBSD), then getsockname so that
 // port 0 and service names (/etc/services) become the real port. Hosts are
 // IPv4 or IPv6 literals (a zone is an interface name or index), or host
 // names (the first address, IPv4 first); `unix/` makes a UNIX stream

@@ -21,7 +21,7 @@ import (
 func startDaemonUlimit(t *testing.T, hard int, ulimit string, args ...string) *daemon {
 	t.Helper()
 	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Max < uint64(hard) {
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || uint64(lim.Max) < uint64(hard) { // an int64 on FreeBSD
 		t.Skipf("the hard limit of open files (%d) is under %d", lim.Max, hard)
 	}
 	home := filepath.Join(t.TempDir(), "home")

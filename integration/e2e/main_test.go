@@ -36,7 +36,7 @@ func TestMain(m *testing.M) {
 	}
 	cfkdBin, cfkctlBin = filepath.Join(dir, "cfkd"), filepath.Join(dir, "cfkctl")
 	for bin, pkg := range map[string]string{cfkdBin: "../../cmd/cfkd", cfkctlBin: "../../cmd/cfkctl"} {
-		args := []string{"build", "-o", bin}
+		args := append([]string{"build", "-o", bin}, testkit.BuildFlags()...)
 		if raceEnabled {
 			args = append(args, "-race")
 		}
@@ -47,7 +47,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	cfkProxyBin = filepath.Join(dir, "cfk-proxy")
-	args := []string{"build", "-o", cfkProxyBin}
+	args := append([]string{"build", "-o", cfkProxyBin}, testkit.BuildFlags()...)
 	if raceEnabled {
 		args = append(args, "-race")
 	}

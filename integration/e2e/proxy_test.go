@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // needProxy returns the path of the built cfk-proxy, or skips the test.
@@ -201,6 +203,9 @@ func TestShutdownWithProxiedServices(t *testing.T) {
 // taken when the proxy reported its pid (REFERENCE §4.5): the proxy then
 // reports signal 9, and the service ends in fail.
 func TestProxiedStopwaitKillsThroughAHandle(t *testing.T) {
+	if !osproc.Pidfds {
+		t.Skip("no pidfds in this build: a proxied pid is never signalled (TestProxiedStopwaitWithoutHandle, REFERENCE §11)")
+	}
 	proxy := needProxy(t)
 	d := startDaemon(t, "")
 	defer d.stop()
@@ -222,5 +227,39 @@ func TestProxiedStopwaitKillsThroughAHandle(t *testing.T) {
 	c.until("the log says why", func() bool {
 		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
 		return strings.Contains(string(b), "service s still running after 300ms, killing.")
+	})
+}
+
+// TestProxiedStopwaitWithoutHandle: without pidfds (macOS, FreeBSD, -tags
+// cfkportable) cfkd holds no handle on a pid a proxy forked, so it never
+// signals it: a proxied service that ignores SIGTERM is not SIGKILLed
+// after stopwait; one stopwait later it is considered down, in fail, and
+// the log says why (REFERENCE §4.5, §11).
+func TestProxiedStopwaitWithoutHandle(t *testing.T) {
+	if osproc.Pidfds {
+		t.Skip("pidfds in this build: TestProxiedStopwaitKillsThroughAHandle")
+	}
+	proxy := needProxy(t)
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok("proxy p cmd="+proxy,
+		`proxy p service s cmd=["sh","-c","trap '' TERM; while :; do sleep 0.1; done"]`,
+		"service s startwait_secs=0.2", "service s stopwait_secs=0.3")
+	c.ok("command start service s")
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	pid, _ := strconv.Atoi(c.status("s")[2])
+	defer syscall.Kill(pid, syscall.SIGKILL) // the test's own clean-up: cfkd will not
+	c.ok("command stop service s")
+	c.until("s given up on", func() bool { return c.status("s")[1] == "fail" })
+	if st := c.status("s"); st[6] != "proxy did not report the exit" {
+		t.Fatalf("status %q, want fail: proxy did not report the exit", st)
+	}
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("pid %d was signalled: %v", pid, err)
+	}
+	c.until("the log says why", func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		return strings.Contains(string(b), "no handle on the process: not killing")
 	})
 }

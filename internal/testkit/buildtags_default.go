@@ -1,0 +1,6 @@
+//go:build !cfkportable
+
+package testkit
+
+// portableTag: this test binary was built with -tags cfkportable.
+const portableTag = false

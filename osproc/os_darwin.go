@@ -1,0 +1,13 @@
+package osproc
+
+// macOS (REFERENCE §11): no child subreaper. The orphans of a service's
+// processes go to launchd, cfkd never sees them: a stop signals the
+// service's process group, so what stays in the group is stopped with it,
+// and what left the group (a daemon that called setsid) is not. /dev/fd
+// (devfs) lists every open fd.
+
+// becomeSubreaper fails: macOS has no subreaper.
+func becomeSubreaper() error { return errNoSubreaper }
+
+// devFdComplete: /dev/fd lists every open fd.
+const devFdComplete = true

@@ -1,0 +1,22 @@
+//go:build !linux
+
+package osproc
+
+// Without /proc (macOS, FreeBSD: REFERENCE §11) the readers find nothing:
+// no process is listed, so cfkd finds neither the orphans it adopted
+// (FreeBSD adopts them: they are reaped, not terminated after a stop or
+// at shutdown) nor the processes a killed cfkd left. kern.proc sysctls
+// could list processes and their environment; they are not used, as no
+// CI here could run them.
+
+// ProcFS says whether the /proc readers work here.
+const ProcFS = false
+
+// ReadProc finds nothing without /proc.
+func ReadProc(pid int) (p ProcInfo, ok bool) { return p, false }
+
+// Pids lists nothing without /proc.
+func Pids() []int { return nil }
+
+// Environ reads nothing without /proc.
+func Environ(pid int) []string { return nil }
