@@ -154,18 +154,25 @@ func TestProxiedServiceBackoffAndLog(t *testing.T) {
 		`proxy p service bad cmd=echo oops-from-bad >&2; exit 3`, "service bad respawn_max_retries=3")
 	c.ok("command start service bad")
 	c.until("bad fatal", func() bool { return c.status("bad")[1] == "fatal" })
-	b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
-	log := string(b)
-	n := 0
-	for _, l := range strings.Split(log, "\n") {
-		if strings.Contains(l, "oops-from-bad") && !strings.Contains(l, " audit - ") { // not the declaration's audit record
-			if !strings.Contains(l, "service.bad.err") || !strings.Contains(l, "ERROR") {
-				t.Errorf("stderr logged as %q", l)
+	// the proxy's log pipe and cfkd's log flusher are not in step with the
+	// state: wait for the three lines
+	var log string
+	count := func() int {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		log = string(b)
+		n := 0
+		for _, l := range strings.Split(log, "\n") {
+			if strings.Contains(l, "oops-from-bad") && !strings.Contains(l, " audit - ") { // not the declaration's audit record
+				if !strings.Contains(l, "service.bad.err") || !strings.Contains(l, "ERROR") {
+					t.Errorf("stderr logged as %q", l)
+				}
+				n++
 			}
-			n++
 		}
+		return n
 	}
-	if n != 3 {
+	c.until("three stderr lines in cfkd.log, one per attempt", func() bool { return count() >= 3 })
+	if n := count(); n != 3 {
 		t.Fatalf("%d stderr lines in cfkd.log, want 3 (one per attempt)\n%s", n, log)
 	}
 	if !strings.Contains(log, "restarting in") {
