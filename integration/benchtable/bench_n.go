@@ -12,8 +12,8 @@ type nResult struct {
 	startPids    time.Duration // start request to every service with a live pid
 	startRunning time.Duration // start request to every service running
 	stopExited   time.Duration // stop request to every process exited (zombie or reaped)
-	stop         time.Duration // stop request to every process reaped
-	stopLeft     int           // processes not reaped by the deadline
+	stop         time.Duration // stop request to every process gone and the supervisor childless
+	stopLeft     int           // processes not reaped (or children left) by the deadline
 	stopReply    time.Duration // stop request to its reply
 	stopStatus   time.Duration // stop request to status showing every one stopped
 	rss, pss     int           // KiB, with N running
@@ -63,7 +63,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	r.rssIdle, _ = memKiB(d.pid())
 
 	logf("cfkd N=%d: stop all", n)
-	if err := stopAllTimed(c, running, &r); err != nil {
+	if err := stopAllTimed(c, d.pid(), running, &r); err != nil {
 		return r, nil, err
 	}
 	for i := 1; i < o.repeat; i++ {
@@ -72,7 +72,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 		if rd.bStart, rd.bStop, err = baselineCycle(cl, n); err != nil {
 			return r, nil, err
 		}
-		if rd.cStart, rd.cStop, err = cfkdCycle(c, n); err != nil {
+		if rd.cStart, rd.cStop, err = cfkdCycle(c, d.pid(), n); err != nil {
 			return r, nil, err
 		}
 		r.more = append(r.more, rd)
@@ -171,12 +171,12 @@ func benchSupervisord(cl *cleaner, o *options, dir string, n int) (r nResult, er
 
 	logf("supervisord N=%d: stopAllProcesses", n)
 	t0 = time.Now()
-	w := watchStop(running, t0)
+	w := watchStop(running, t0, s.pid())
 	if _, err := s.rpc.call("supervisor.stopAllProcesses", true); err != nil {
 		return r, err
 	}
 	r.stopReply = time.Since(t0)
 	until(stopDeadline, 2*time.Millisecond, w.poll)
-	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, w.left()
 	return r, nil
 }

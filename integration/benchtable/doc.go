@@ -34,10 +34,12 @@
 //     so that both meet the same machine); the rows show the medians, and
 //     the median of the rounds' ratios, each round's ratio in a note.
 //   - stop: from sending `command stop all` to every process exited (dead:
-//     a zombie or gone, /proc/PID/stat) and to every one reaped (gone from
-//     /proc); the note adds when status showed all `stopped`. Baseline:
-//     SIGTERM to each baseline child, then wait4 them all (so: reaped).
-//     Target ≤ 2×, on the reaped row.
+//     a zombie or gone, /proc/PID/stat), and to every pid gone from /proc
+//     with no child of cfkd left (every /proc/CFKD/task/TID/children
+//     empty: zombies count as children until reaped); the note adds when
+//     status showed all `stopped`. Baseline: SIGTERM to each baseline
+//     child, then wait4 them all (so: gone, no child left). Target ≤ 2×,
+//     on the "every pid gone" row.
 //   - memory: cfkd's VmRSS (/proc/PID/status) and Pss (smaps_rollup) with N
 //     running, RSS again after the idle window, open fds (/proc/PID/fd).
 //     Target RSS ≤ 30 MiB.

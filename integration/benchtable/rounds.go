@@ -13,7 +13,7 @@ import (
 // of percent within minutes).
 type round struct {
 	bStart, cStart time.Duration // to every process with a pid
-	bStop, cStop   time.Duration // to every process reaped
+	bStop, cStop   time.Duration // to every process gone, no child left
 }
 
 // startAllTimed sends `command start all` to a cfkd with n services
@@ -68,18 +68,19 @@ func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 	return append([]int(nil), pids...), nil
 }
 
-// stopAllTimed sends `command stop all` and records in r when it replied,
-// when every one of pids had exited and had been reaped (or how many were
-// not, by stopDeadline), and when status showed every service stopped.
-func stopAllTimed(c *client, pids []int, r *nResult) error {
+// stopAllTimed sends `command stop all` to cfkd (process pid) and records
+// in r when it replied, when every one of pids had exited, when every one
+// was gone and cfkd had no child left (or how many were left, by
+// stopDeadline), and when status showed every service stopped.
+func stopAllTimed(c *client, pid int, pids []int, r *nResult) error {
 	t0 := time.Now()
-	w := watchStop(pids, t0)
+	w := watchStop(pids, t0, pid)
 	if _, err := c.do("command stop all"); err != nil {
 		return err
 	}
 	r.stopReply = time.Since(t0)
 	until(stopDeadline, 2*time.Millisecond, w.poll)
-	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, w.left()
 	if err := poll(stopDeadline, 5*time.Millisecond, func() (bool, error) {
 		st, err := c.status("")
 		for _, s := range st {
@@ -94,20 +95,20 @@ func stopAllTimed(c *client, pids []int, r *nResult) error {
 	return nil
 }
 
-// cfkdCycle is one more round of start all then stop all, on a cfkd with
-// n services declared and all stopped: the time to every pid, and to
-// every process reaped.
-func cfkdCycle(c *client, n int) (start, stop time.Duration, err error) {
+// cfkdCycle is one more round of start all then stop all, on a cfkd
+// (process pid) with n services declared and all stopped: the time to
+// every pid, and to every process gone with no child of cfkd left.
+func cfkdCycle(c *client, pid, n int) (start, stop time.Duration, err error) {
 	var r nResult
 	pids, err := startAllTimed(c, n, &r)
 	if err != nil {
 		return 0, 0, err
 	}
-	if err := stopAllTimed(c, pids, &r); err != nil {
+	if err := stopAllTimed(c, pid, pids, &r); err != nil {
 		return 0, 0, err
 	}
 	if r.stopLeft > 0 || r.stopStatus == 0 {
-		return 0, 0, fmt.Errorf("stop all: %d processes not reaped, or not all stopped, after %v", r.stopLeft, stopDeadline)
+		return 0, 0, fmt.Errorf("stop all: %d processes not reaped (or children of cfkd left), or not all stopped, after %v", r.stopLeft, stopDeadline)
 	}
 	return r.startPids, r.stop, nil
 }

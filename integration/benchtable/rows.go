@@ -91,7 +91,7 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	}
 	t.note("baseline start: this tool fork/execs the N sleeps itself in a loop (setsid, stdio on /dev/null); \"all running\" baseline = that + the 0.1 s startwait")
 	t.note("cfkd start → pids: the `done %d` reply came after %s; status then showed every pid alive", n, dur(c.startReply))
-	t.note("stop baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
+	t.note("stop: until every pid is gone from /proc and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
 	if o.supervisord != "" && len(s.rtt) > 0 {
@@ -177,9 +177,9 @@ func startMetric(rounds int) string {
 
 func stopMetric(rounds int) string {
 	if rounds > 1 {
-		return fmt.Sprintf("stop all → all reaped (median of %d)", rounds)
+		return fmt.Sprintf("stop all → every pid gone, no child left (median of %d)", rounds)
 	}
-	return "stop all → all reaped"
+	return "stop all → every pid gone, no child left"
 }
 
 // stopMedianCell is the median stop, or what the first stop left
