@@ -9,6 +9,8 @@ import (
 // services; a zero field was not measured.
 type nResult struct {
 	startReply   time.Duration // start request to its reply
+	startDone    int           // the reply's `done K`
+	startFails   []string      // its failure lines (services not started at once)
 	startPids    time.Duration // start request to every service with a live pid
 	startRunning time.Duration // start request to every service running
 	stopExited   time.Duration // stop request to every process exited (zombie or reaped)
@@ -72,9 +74,11 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 		if rd.bStart, rd.bStop, err = baselineCycle(cl, n); err != nil {
 			return r, nil, err
 		}
-		if rd.cStart, rd.cStop, err = cfkdCycle(c, d.pid(), n); err != nil {
+		cr, err := cfkdCycle(c, d.pid(), n)
+		if err != nil {
 			return r, nil, err
 		}
+		rd.cStart, rd.cStop, rd.cDone, rd.cFails = cr.startPids, cr.stop, cr.startDone, cr.startFails
 		r.more = append(r.more, rd)
 	}
 	return r, body, nil
