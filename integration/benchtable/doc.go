@@ -56,6 +56,17 @@
 //     persistent connection. Baseline: a plain in-process UNIX socket
 //     server answering cfkd's very status reply bytes through the same
 //     codec (protocol.AppendReply). Target p50 ≤ 2 ms (≤ 5 ms).
+//   - pipelined declarations: one connection writes N lines `service
+//     sNNNN cmd=sleep 1` without reading a reply, then reads the N replies
+//     (REFERENCE §1.5: requests may be pipelined), in -repeat interleaved
+//     rounds, each on a fresh cfkd (the lines create the services; status
+//     must then list N). Reported in lines/s, medians. Baseline: a plain
+//     UNIX socket server reading the same lines and answering each OK
+//     through the same codec, its replies gathered and written once its
+//     read buffer is empty (testkit.ReplyServer writes each reply alone,
+//     and this client deadlocks it at N = 9,000: its replies fill the
+//     socket, it stops reading, the client's write blocks). Target
+//     ≥ 100,000 lines/s at every N.
 //
 // Once:
 //

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cfk/cfk/messages"
@@ -103,4 +105,83 @@ func servePipelined(conn net.Conn) {
 			out = out[:0]
 		}
 	}
+}
+
+// pipeRound is one interleaved sample of the pipelined declarations: the
+// baseline server's time, then a fresh cfkd's.
+type pipeRound struct {
+	base, cfk time.Duration
+}
+
+// declTarget is issue 11's floor for the pipelined declarations.
+const declTarget = 100000 // lines/s
+
+// benchPipelined measures o.repeat interleaved rounds of n pipelined
+// declarations: against the baseline server, then against a fresh cfkd
+// (with no service yet: the declarations create them), whose status must
+// then list the n services.
+func benchPipelined(cl *cleaner, o *options, dir string, n int) ([]pipeRound, error) {
+	sock := filepath.Join(mkdir(dir), "pipe.sock")
+	ln, err := pipeServer(sock)
+	if err != nil {
+		return nil, err
+	}
+	cl.add(func() { ln.Close() })
+	defer ln.Close()
+	req := declLines(n)
+	var rs []pipeRound
+	for k := range o.repeat {
+		logf("N=%d: pipelined declarations, round %d of %d (baseline server, then a fresh cfkd)", n, k+1, o.repeat)
+		var pr pipeRound
+		if pr.base, err = pipelined(sock, req, n); err != nil {
+			return nil, fmt.Errorf("baseline server: %w", err)
+		}
+		if pr.cfk, err = pipelinedCfkd(cl, o, filepath.Join(dir, fmt.Sprintf("cfkd-%d", k)), req, n); err != nil {
+			return nil, err
+		}
+		rs = append(rs, pr)
+	}
+	return rs, nil
+}
+
+// pipelinedCfkd runs the pipelined declarations on a fresh cfkd in dir.
+func pipelinedCfkd(cl *cleaner, o *options, dir string, req []byte, n int) (time.Duration, error) {
+	d, c, done, err := session(cl, o, dir)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	took, err := pipelined(d.sock, req, n)
+	if err != nil {
+		return 0, err
+	}
+	st, err := c.status("")
+	if err != nil {
+		return 0, err
+	}
+	if len(st) != n {
+		return 0, fmt.Errorf("pipelined: %d replies OK, but status lists %d services, want %d", n, len(st), n)
+	}
+	return took, nil
+}
+
+// pipeRow is the row of the pipelined declarations (the medians of the
+// rates and of each round's ratio) and its note (each round's ratio).
+func pipeRow(rs []pipeRound, n int) (row, string) {
+	var bs, cs, ratios []float64
+	var each []string
+	for _, r := range rs {
+		b, c := lps(n, r.base), lps(n, r.cfk)
+		bs, cs, ratios = append(bs, b), append(cs, c), append(ratios, c/b)
+		each = append(each, fmt.Sprintf("%.3g×", c/b))
+	}
+	metric := fmt.Sprintf("pipelined declarations: %d lines written, then the replies read", n)
+	if len(rs) > 1 {
+		metric += fmt.Sprintf(" (median of %d)", len(rs))
+	}
+	cfk := medianF(cs)
+	return row{metric: metric, base: rate(medianF(bs)), cfk: rate(cfk), ratio: fmt.Sprintf("%.3g×", medianF(ratios)),
+			target: fmt.Sprintf("≥ %d lines/s", declTarget), verdict: verdict(cfk >= declTarget)},
+		fmt.Sprintf("pipelined declarations: one connection writes %d lines `service sNNNN cmd=sleep 1` without reading, then reads the %d replies (all OK), on a fresh cfkd each round; baseline: a plain UNIX socket server reading the same lines and answering each OK through the same codec, its replies written together once its read buffer is empty (testkit.ReplyServer, the round trips' baseline, writes each reply alone, and this client deadlocks it at 9,000 lines); ratio the median of each round's: %s",
+			n, n, strings.Join(each, ", "))
 }

@@ -62,6 +62,10 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	if err != nil {
 		return t, err
 	}
+	pipes, err := benchPipelined(cl, o, filepath.Join(dir, "pipelined"), n)
+	if err != nil {
+		return t, fmt.Errorf("pipelined declarations: %w", err)
+	}
 	var s nResult
 	if o.supervisord != "" {
 		if s, err = benchSupervisord(cl, o, filepath.Join(dir, "supervisord"), n); err != nil {
@@ -100,6 +104,8 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		{metric: "status round trip p99", base: dur(bp99), cfk: dur(cp99), ratio: dratio(cp99, bp99),
 			sv: dur(sp99), svRatio: dratio(sp99, bp99)},
 	}
+	pipe, pipeNote := pipeRow(pipes, n)
+	rows = append(rows, pipe)
 	for _, r := range rows {
 		t.add(r)
 	}
@@ -115,6 +121,7 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	t.note("stop: until every pid is gone from /proc and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
+	t.note("%s", pipeNote)
 	if o.supervisord != "" && len(s.rtt) > 0 {
 		t.note("supervisord: startsecs=0 (whole seconds only), XML-RPC over its UNIX socket; round trip = %s (%d rounds, HTTP keep-alive); startAllProcesses(wait) returned after %s",
 			s.rttWhat, len(s.rtt), dur(s.startReply))
