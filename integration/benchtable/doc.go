@@ -6,7 +6,7 @@
 // Usage (from the repository root, after `make build`):
 //
 //	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
-//	    [-n 200,1000] [-idle 20s] [-loglines 1000000] [-storm 20s]
+//	    [-n 200,1000,9000] [-idle 20s] [-loglines 1000000] [-storm 20s]
 //	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 3]
 //	    [-supervisord auto|off|PATH] [-only log] [-out FILE] [-quick]
 //
@@ -89,12 +89,17 @@
 //     uniform in 1..2n−1; the highest of 100,000 simulated services + 2),
 //     and the CPU target is ≤ 10% of one core.
 //
+// N = 9,000 needs 18,000 fds in cfkd (2 a running service, plus its
+// reserve: daemon/fdlimit.go) and as many processes: a hard limit of open
+// files of 20,000 is enough.
+//
 // supervisord (Debian package supervisor), when found, is driven the same
 // way from a generated configuration (autostart=false, startsecs=0 — it
 // takes whole seconds only — minfds raised for N) through a minimal
 // XML-RPC client over its UNIX socket (startAllProcesses,
 // stopAllProcesses, getAllProcessInfo as the status round trip, startProcess;
-// its round trips stop after 30 s). Its storm uses startsecs=1,
+// its round trips stop after 30 s), at N ≤ 1,000 only: above, a note says
+// it was not run. Its storm uses startsecs=1,
 // startretries=1000, autorestart=unexpected.
 //
 // # Approximations

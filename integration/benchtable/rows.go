@@ -5,7 +5,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // Targets (the issues' acceptance numbers) that do not depend on N.
@@ -23,6 +26,10 @@ type targets struct {
 	rss         int           // KiB
 	p50         time.Duration // status round trip
 }
+
+// svMaxN is the largest N supervisord is measured at: above, its column
+// stays empty (it would take very long).
+const svMaxN = 1000
 
 // bigN is where the targets of issue 11 (N = 9,000) take over from those
 // of N = 1,000, which also hold at N = 200 (and at -quick's 20).
@@ -42,6 +49,9 @@ func targetsFor(n int) targets {
 func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	t := &table{title: fmt.Sprintf("N = %d services", n)}
 	tg := targetsFor(n)
+	if err := fdRoomFor(n); err != nil {
+		return t, err
+	}
 	logf("baseline N=%d: fork/exec loop", n)
 	b, bStart, err := startBaseline(cl, n)
 	if err != nil {
@@ -67,7 +77,8 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		return t, fmt.Errorf("pipelined declarations: %w", err)
 	}
 	var s nResult
-	if o.supervisord != "" {
+	svSkipped := o.supervisord != "" && n > svMaxN
+	if o.supervisord != "" && !svSkipped {
 		if s, err = benchSupervisord(cl, o, filepath.Join(dir, "supervisord"), n); err != nil {
 			t.note("supervisord failed: %v (its cells are empty)", err)
 			s = nResult{}
@@ -122,6 +133,9 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
 	t.note("%s", pipeNote)
+	if svSkipped {
+		t.note("supervisord: not run at N = %d (above %d): its start of 1,000 took 4.3 s and each status round trip 0.6 s (docs/BENCHMARKS.md), so %d would take very long; its column is empty", n, svMaxN, n)
+	}
 	if o.supervisord != "" && len(s.rtt) > 0 {
 		t.note("supervisord: startsecs=0 (whole seconds only), XML-RPC over its UNIX socket; round trip = %s (%d rounds, HTTP keep-alive); startAllProcesses(wait) returned after %s",
 			s.rttWhat, len(s.rtt), dur(s.startReply))
@@ -219,6 +233,22 @@ func startedCell(rounds []round, n int) (cell string, ok bool, fails []string) {
 		return fmt.Sprintf("%d of %d%s, none fatal", n, n, every), true, nil
 	}
 	return fmt.Sprintf("%d of %d in the worst of %d rounds, none fatal", least, n, len(rounds)), false, fails
+}
+
+// fdRoomFor checks that a cfkd started by this process can hold n running
+// services: cfkd's soft limit of open files goes up to the hard one (Go's
+// runtime raises it), each running service holds osproc.FdsPerService fds,
+// and cfkd keeps a reserve (daemon/fdlimit.go); 64 fds are counted for
+// what cfkd opens itself.
+func fdRoomFor(n int) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if room := osproc.ServiceRoom(lim.Max, 64); room < n {
+		return fmt.Errorf("the hard limit of open files (%d) holds about %d running services in cfkd, not %d: raise it (ulimit -Hn, LimitNOFILE) or leave this N out (-n)", lim.Max, room, n)
+	}
+	return nil
 }
 
 func startMetric(rounds int) string {
