@@ -45,7 +45,9 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	}
 
 	logf("cfkd N=%d: start all", n)
+	prof := o.profile(d.pid(), fmt.Sprintf("n%d-start", n))
 	running, err := startAllTimed(c, n, &r)
+	prof()
 	if err != nil {
 		return r, nil, err
 	}
@@ -54,18 +56,26 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	r.fds = fdCount(d.pid())
 	logf("cfkd N=%d: %d status round trips", n, o.rounds)
 	r.rttWhat = "command status"
-	if r.rtt, err = roundTrips(d.sock, o.rounds, time.Minute); err != nil {
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-status", n))
+	r.rtt, err = roundTrips(d.sock, o.rounds, time.Minute)
+	prof()
+	if err != nil {
 		return r, nil, err
 	}
 	if body, err = c.do("command status"); err != nil {
 		return r, nil, err
 	}
 	logf("cfkd N=%d: idle for %v", n, o.idle)
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-idle", n))
 	r.idleCPU = idleCPU(d.pid(), o.idle)
+	prof()
 	r.rssIdle, _ = memKiB(d.pid())
 
 	logf("cfkd N=%d: stop all", n)
-	if err := stopAllTimed(c, d.pid(), running, &r); err != nil {
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-stop", n))
+	err = stopAllTimed(c, d.pid(), running, &r)
+	prof()
+	if err != nil {
 		return r, nil, err
 	}
 	for i := 1; i < o.repeat; i++ {

@@ -9,6 +9,7 @@
 //	    [-n 200,1000,9000] [-idle 20s] [-loglines 1000000] [-storm 20s]
 //	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 3]
 //	    [-supervisord auto|off|PATH] [-only log] [-out FILE] [-quick]
+//	    [-perf DIR]
 //
 // -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
 // -rounds 200 -repeat 1 -logrounds 1; flags given explicitly win). -only
@@ -101,6 +102,19 @@
 // its round trips stop after 30 s), at N ≤ 1,000 only: above, a note says
 // it was not run. Its storm uses startsecs=1,
 // startretries=1000, autorestart=unexpected.
+//
+// # Profiles
+//
+// -perf DIR runs `perf record -g` on cfkd (its threads and what it forks)
+// during the first round of each phase, N by N: DIR/nN-start.data (start
+// all until every service runs), nN-status.data (the round trips),
+// nN-idle.data (the idle window), nN-stop.data (stop all until every pid
+// is gone), nN-decl.data (the pipelined declarations, first round). perf
+// starts disabled and is enabled through its control FIFO, so a file holds
+// its phase alone; the figures of those rounds carry perf's cost. Read
+// one with `perf report -i DIR/n9000-start.data --comm cfkd --no-children
+// --sort symbol --stdio` (kernel symbols need root or
+// kernel.perf_event_paranoid ≤ 1).
 //
 // # Approximations
 //

@@ -136,7 +136,7 @@ func benchPipelined(cl *cleaner, o *options, dir string, n int) ([]pipeRound, er
 		if pr.base, err = pipelined(sock, req, n); err != nil {
 			return nil, fmt.Errorf("baseline server: %w", err)
 		}
-		if pr.cfk, err = pipelinedCfkd(cl, o, filepath.Join(dir, fmt.Sprintf("cfkd-%d", k)), req, n); err != nil {
+		if pr.cfk, err = pipelinedCfkd(cl, o, filepath.Join(dir, fmt.Sprintf("cfkd-%d", k)), req, n, k == 0); err != nil {
 			return nil, err
 		}
 		rs = append(rs, pr)
@@ -144,14 +144,20 @@ func benchPipelined(cl *cleaner, o *options, dir string, n int) ([]pipeRound, er
 	return rs, nil
 }
 
-// pipelinedCfkd runs the pipelined declarations on a fresh cfkd in dir.
-func pipelinedCfkd(cl *cleaner, o *options, dir string, req []byte, n int) (time.Duration, error) {
+// pipelinedCfkd runs the pipelined declarations on a fresh cfkd in dir,
+// profiled (-perf) when first.
+func pipelinedCfkd(cl *cleaner, o *options, dir string, req []byte, n int, first bool) (time.Duration, error) {
 	d, c, done, err := session(cl, o, dir)
 	if err != nil {
 		return 0, err
 	}
 	defer done()
+	prof := func() {}
+	if first {
+		prof = o.profile(d.pid(), fmt.Sprintf("n%d-decl", n))
+	}
 	took, err := pipelined(d.sock, req, n)
+	prof()
 	if err != nil {
 		return 0, err
 	}

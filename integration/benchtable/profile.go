@@ -1,0 +1,103 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// profile records cfkd's CPU (process pid, its threads and what it forks
+// meanwhile) with `perf record -g` into -perf DIR/name.data, from now
+// until the returned function is called; without -perf it does nothing.
+// perf starts with its events disabled and is enabled through its control
+// FIFO, whose ack says it is attached: the window is the phase's. What
+// fails is logged, and the phase goes on unprofiled.
+//
+// Read a profile with, e.g.:
+//
+//	perf report -i DIR/n9000-start.data --comm cfkd --no-children --sort symbol --stdio
+func (o *options) profile(pid int, name string) (stop func()) {
+	nop := func() {}
+	if o.perfDir == "" {
+		return nop
+	}
+	base := filepath.Join(o.perfDir, name)
+	ctl, ack := base+".ctl", base+".ack"
+	for _, f := range []string{ctl, ack} {
+		os.Remove(f)
+		if err := syscall.Mkfifo(f, 0o600); err != nil {
+			logf("perf %s: %v", name, err)
+			return nop
+		}
+	}
+	// O_RDWR: opening a FIFO so never blocks, whether perf opened it yet
+	// or not.
+	ctlF, err := os.OpenFile(ctl, os.O_RDWR, 0)
+	if err != nil {
+		logf("perf %s: %v", name, err)
+		return nop
+	}
+	ackF, err := os.OpenFile(ack, os.O_RDWR, 0)
+	if err != nil {
+		ctlF.Close()
+		logf("perf %s: %v", name, err)
+		return nop
+	}
+	closeAll := func() { ctlF.Close(); ackF.Close(); os.Remove(ctl); os.Remove(ack) }
+	log, err := os.Create(base + ".log")
+	if err != nil {
+		closeAll()
+		logf("perf %s: %v", name, err)
+		return nop
+	}
+	defer log.Close()
+	cmd := exec.Command("perf", "record", "-g", "-D", "-1", "--control", "fifo:"+ctl+","+ack,
+		"-p", fmt.Sprint(pid), "-o", base+".data")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		closeAll()
+		logf("perf %s: %v", name, err)
+		return nop
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	end := func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		closeAll()
+	}
+	acked := make(chan bool, 1)
+	go func() {
+		line, err := bufio.NewReader(ackF).ReadString('\n')
+		acked <- err == nil && line == "ack\n"
+	}()
+	fmt.Fprintln(ctlF, "enable")
+	select {
+	case ok := <-acked:
+		if !ok {
+			logf("perf %s: no ack (see %s.log)", name, base)
+			end()
+			return nop
+		}
+	case <-exited:
+		logf("perf %s: perf exited (see %s.log)", name, base)
+		closeAll()
+		return nop
+	case <-time.After(30 * time.Second):
+		logf("perf %s: no ack in 30 s (see %s.log)", name, base)
+		end()
+		return nop
+	}
+	logf("perf %s: recording cfkd (pid %d)", name, pid)
+	return end
+}
