@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -34,6 +35,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	if err != nil {
 		return r, nil, err
 	}
+	defer o.keep(filepath.Join(dir, "cfkd.stderr"), fmt.Sprintf("n%d-cfkd.stderr", n))
 	defer done()
 	decl := make([]string, 0, 2*n)
 	for i := 0; i < n; i++ {
@@ -54,6 +56,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 
 	r.rss, r.pss = memKiB(d.pid())
 	r.fds = fdCount(d.pid())
+	o.memSnapshot(d.pid(), fmt.Sprintf("n%d-mem-running.txt", n))
 	logf("cfkd N=%d: %d status round trips", n, o.rounds)
 	r.rttWhat = "command status"
 	prof = o.profile(d.pid(), fmt.Sprintf("n%d-status", n))
@@ -70,6 +73,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	r.idleCPU = idleCPU(d.pid(), o.idle)
 	prof()
 	r.rssIdle, _ = memKiB(d.pid())
+	o.memSnapshot(d.pid(), fmt.Sprintf("n%d-mem-idle.txt", n))
 
 	logf("cfkd N=%d: stop all", n)
 	prof = o.profile(d.pid(), fmt.Sprintf("n%d-stop", n))

@@ -111,7 +111,11 @@
 // nN-idle.data (the idle window), nN-stop.data (stop all until every pid
 // is gone), nN-decl.data (the pipelined declarations, first round). perf
 // starts disabled and is enabled through its control FIFO, so a file holds
-// its phase alone; the figures of those rounds carry perf's cost. Read
+// its phase alone; the figures of those rounds carry perf's cost. For
+// memory, the same run keeps nN-mem-running.txt and nN-mem-idle.txt
+// (cfkd's /proc status and smaps_rollup when the RSS rows are read) and
+// nN-cfkd.stderr: cfkd runs with GODEBUG=gctrace=1 then, a line per GC
+// (heap before, after and live, goal, stacks, globals). Read
 // one with `perf report -i DIR/n9000-start.data --comm cfkd --no-children
 // --sort symbol --stdio` (kernel symbols need root or
 // kernel.perf_event_paranoid ≤ 1).

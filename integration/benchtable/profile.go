@@ -101,3 +101,34 @@ func (o *options) profile(pid int, name string) (stop func()) {
 	logf("perf %s: recording cfkd (pid %d)", name, pid)
 	return end
 }
+
+// memSnapshot keeps, with -perf, what the kernel says of cfkd's memory
+// (/proc/PID/status and smaps_rollup) in DIR/name.
+func (o *options) memSnapshot(pid int, name string) {
+	if o.perfDir == "" {
+		return
+	}
+	var b []byte
+	for _, f := range []string{"status", "smaps_rollup"} {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, f))
+		b = append(append(b, "== "+f+"\n"...), data...)
+	}
+	if err := os.WriteFile(filepath.Join(o.perfDir, name), b, 0o644); err != nil {
+		logf("perf: %v", err)
+	}
+}
+
+// keep copies, with -perf, the file src (a session's cfkd.stderr: its GC
+// trace) to DIR/name.
+func (o *options) keep(src, name string) {
+	if o.perfDir == "" {
+		return
+	}
+	data, err := os.ReadFile(src)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(o.perfDir, name), data, 0o644)
+	}
+	if err != nil {
+		logf("perf: %v", err)
+	}
+}
