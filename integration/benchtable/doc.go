@@ -105,20 +105,23 @@
 //
 // # Profiles
 //
-// -perf DIR runs `perf record -g` on cfkd (its threads and what it forks)
+// -perf DIR runs `perf record -a -g` (system-wide: following cfkd's
+// children with inherited events slowed their forks and exits tenfold)
 // during the first round of each phase, N by N: DIR/nN-start.data (start
 // all until every service runs), nN-status.data (the round trips),
 // nN-idle.data (the idle window), nN-stop.data (stop all until every pid
-// is gone), nN-decl.data (the pipelined declarations, first round). perf
-// starts disabled and is enabled through its control FIFO, so a file holds
-// its phase alone; the figures of those rounds carry perf's cost. For
-// memory, the same run keeps nN-mem-running.txt and nN-mem-idle.txt
-// (cfkd's /proc status and smaps_rollup when the RSS rows are read) and
-// nN-cfkd.stderr: cfkd runs with GODEBUG=gctrace=1 then, a line per GC
-// (heap before, after and live, goal, stacks, globals). Read
-// one with `perf report -i DIR/n9000-start.data --comm cfkd --no-children
-// --sort symbol --stdio` (kernel symbols need root or
-// kernel.perf_event_paranoid ≤ 1).
+// is gone), nN-decl.data (the pipelined declarations, first round), each
+// with cfkd's pid in nN-PHASE.pid. perf starts disabled and is enabled
+// through its control FIFO, so a file holds its phase alone; the figures
+// of those rounds carry perf's cost. For memory, the same run keeps
+// nN-mem-running.txt and nN-mem-idle.txt (cfkd's /proc status and
+// smaps_rollup when the RSS rows are read) and nN-cfkd.stderr: cfkd runs
+// with GODEBUG=gctrace=1 then, a line per GC (heap before, after and
+// live, goal, stacks, globals). Read a profile with `perf report -i
+// DIR/n9000-start.data --pid $(cat DIR/n9000-start.pid) --no-children
+// --sort symbol --stdio`; what cfkd's children did between fork and exec
+// is under their own pids (`perf script --show-task-events` lists the
+// forks). It needs root (or kernel.perf_event_paranoid ≤ 0).
 //
 // # Approximations
 //

@@ -10,16 +10,20 @@ import (
 	"time"
 )
 
-// profile records cfkd's CPU (process pid, its threads and what it forks
-// meanwhile) with `perf record -g` into -perf DIR/name.data, from now
-// until the returned function is called; without -perf it does nothing.
-// perf starts with its events disabled and is enabled through its control
-// FIFO, whose ack says it is attached: the window is the phase's. What
-// fails is logged, and the phase goes on unprofiled.
+// profile records the whole machine's CPU with `perf record -a -g` into
+// -perf DIR/name.data, from now until the returned function is called, and
+// cfkd's pid in DIR/name.pid; without -perf it does nothing. System-wide
+// rather than `-p pid`: perf following cfkd's children (inherited events)
+// slowed a stop of 1,000 from 0.2 to 4 s, and a child's work between fork
+// and exec (closing the fds it inherited) is cfkd's cost too: its fork
+// events (`perf script --show-task-events`) say which processes are
+// cfkd's children. perf starts with its events disabled and is enabled
+// through its control FIFO, whose ack says it is recording: the window is
+// the phase's. What fails is logged, and the phase goes on unprofiled.
 //
 // Read a profile with, e.g.:
 //
-//	perf report -i DIR/n9000-start.data --comm cfkd --no-children --sort symbol --stdio
+//	perf report -i DIR/n9000-start.data --pid $(cat DIR/n9000-start.pid) --no-children --sort symbol --stdio
 func (o *options) profile(pid int, name string) (stop func()) {
 	nop := func() {}
 	if o.perfDir == "" {
@@ -55,8 +59,13 @@ func (o *options) profile(pid int, name string) (stop func()) {
 		return nop
 	}
 	defer log.Close()
-	cmd := exec.Command("perf", "record", "-g", "-D", "-1", "--control", "fifo:"+ctl+","+ack,
-		"-p", fmt.Sprint(pid), "-o", base+".data")
+	if err := os.WriteFile(base+".pid", []byte(fmt.Sprintln(pid)), 0o644); err != nil {
+		closeAll()
+		logf("perf %s: %v", name, err)
+		return nop
+	}
+	cmd := exec.Command("perf", "record", "-a", "-g", "-D", "-1", "--control", "fifo:"+ctl+","+ack,
+		"-o", base+".data")
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
@@ -98,7 +107,7 @@ func (o *options) profile(pid int, name string) (stop func()) {
 		end()
 		return nop
 	}
-	logf("perf %s: recording cfkd (pid %d)", name, pid)
+	logf("perf %s: recording (cfkd is pid %d)", name, pid)
 	return end
 }
 
