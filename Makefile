@@ -24,10 +24,11 @@ test:
 # installed, up to N = 1,000), for N = 200, 1,000 and 9,000 services: start,
 # stop, memory, fds, idle CPU, status round trips, pipelined declarations,
 # log throughput, restart storm. N = 9,000 needs a hard limit of open files
-# of 20,000 and takes a while (about 15 minutes in all on 2 cores); CI never
-# runs it. The table goes to stdout and to bench-results.md;
-# docs/BENCHMARKS.md keeps the latest figures. BENCHFLAGS=-quick is a smoke
-# run; BENCHFLAGS='-n 200,1000' leaves out 9,000.
+# of 20,000; the whole run takes 5 to 6 minutes on 2 cores. CI never runs
+# it. The table goes to stdout and to bench-results.md; docs/BENCHMARKS.md
+# keeps the latest figures. BENCHFLAGS=-quick is a smoke run;
+# BENCHFLAGS='-n 200,1000' leaves out 9,000; BENCHFLAGS='-perf DIR' adds
+# perf profiles of cfkd (integration/benchtable/doc.go).
 BENCHFLAGS ?=
 bench: build
 	$(GO) run ./integration/benchtable -cfkd $(BIN)/cfkd -cfkctl $(BIN)/cfkctl -out bench-results.md $(BENCHFLAGS)
