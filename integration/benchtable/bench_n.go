@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"time"
 )
 
@@ -9,11 +10,13 @@ import (
 // services; a zero field was not measured.
 type nResult struct {
 	startReply   time.Duration // start request to its reply
+	startDone    int           // the reply's `done K`
+	startFails   []string      // its failure lines (services not started at once)
 	startPids    time.Duration // start request to every service with a live pid
 	startRunning time.Duration // start request to every service running
 	stopExited   time.Duration // stop request to every process exited (zombie or reaped)
-	stop         time.Duration // stop request to every process reaped
-	stopLeft     int           // processes not reaped by the deadline
+	stop         time.Duration // stop request to every process gone and the supervisor childless
+	stopLeft     int           // processes not reaped (or children left) by the deadline
 	stopReply    time.Duration // stop request to its reply
 	stopStatus   time.Duration // stop request to status showing every one stopped
 	rss, pss     int           // KiB, with N running
@@ -32,6 +35,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	if err != nil {
 		return r, nil, err
 	}
+	defer o.keep(filepath.Join(dir, "cfkd.stderr"), fmt.Sprintf("n%d-cfkd.stderr", n))
 	defer done()
 	decl := make([]string, 0, 2*n)
 	for i := 0; i < n; i++ {
@@ -43,27 +47,39 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	}
 
 	logf("cfkd N=%d: start all", n)
+	prof := o.profile(d.pid(), fmt.Sprintf("n%d-start", n))
 	running, err := startAllTimed(c, n, &r)
+	prof()
 	if err != nil {
 		return r, nil, err
 	}
 
 	r.rss, r.pss = memKiB(d.pid())
 	r.fds = fdCount(d.pid())
+	o.memSnapshot(d.pid(), fmt.Sprintf("n%d-mem-running.txt", n))
 	logf("cfkd N=%d: %d status round trips", n, o.rounds)
 	r.rttWhat = "command status"
-	if r.rtt, err = roundTrips(d.sock, o.rounds, time.Minute); err != nil {
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-status", n))
+	r.rtt, err = roundTrips(d.sock, o.rounds, time.Minute)
+	prof()
+	if err != nil {
 		return r, nil, err
 	}
 	if body, err = c.do("command status"); err != nil {
 		return r, nil, err
 	}
 	logf("cfkd N=%d: idle for %v", n, o.idle)
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-idle", n))
 	r.idleCPU = idleCPU(d.pid(), o.idle)
+	prof()
 	r.rssIdle, _ = memKiB(d.pid())
+	o.memSnapshot(d.pid(), fmt.Sprintf("n%d-mem-idle.txt", n))
 
 	logf("cfkd N=%d: stop all", n)
-	if err := stopAllTimed(c, running, &r); err != nil {
+	prof = o.profile(d.pid(), fmt.Sprintf("n%d-stop", n))
+	err = stopAllTimed(c, d.pid(), running, &r)
+	prof()
+	if err != nil {
 		return r, nil, err
 	}
 	for i := 1; i < o.repeat; i++ {
@@ -72,9 +88,11 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 		if rd.bStart, rd.bStop, err = baselineCycle(cl, n); err != nil {
 			return r, nil, err
 		}
-		if rd.cStart, rd.cStop, err = cfkdCycle(c, n); err != nil {
+		cr, err := cfkdCycle(c, d.pid(), n)
+		if err != nil {
 			return r, nil, err
 		}
+		rd.cStart, rd.cStop, rd.cDone, rd.cFails = cr.startPids, cr.stop, cr.startDone, cr.startFails
 		r.more = append(r.more, rd)
 	}
 	return r, body, nil
@@ -171,12 +189,12 @@ func benchSupervisord(cl *cleaner, o *options, dir string, n int) (r nResult, er
 
 	logf("supervisord N=%d: stopAllProcesses", n)
 	t0 = time.Now()
-	w := watchStop(running, t0)
+	w := watchStop(running, t0, s.pid())
 	if _, err := s.rpc.call("supervisor.stopAllProcesses", true); err != nil {
 		return r, err
 	}
 	r.stopReply = time.Since(t0)
 	until(stopDeadline, 2*time.Millisecond, w.poll)
-	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, w.left()
 	return r, nil
 }

@@ -62,8 +62,8 @@ func TestQuick(t *testing.T) {
 	t.Logf("\n%s", text)
 	for _, want := range []string{
 		"- machine: nproc ", "### N = 20 services",
-		"| start → all have pids |", "| stop all → all reaped |", "| stop all → all exited (zombie or reaped) |", "| RSS, N running |",
-		"| idle CPU over ", "| status round trip p50 ", "| log lines/s ",
+		"| start → all have pids |", "| start all: services started at once, none fatal | — | 20 of 20, none fatal |", "| stop all → every pid gone, no child left |", "| stop all → all exited (zombie or reaped) |", "| RSS, N running |",
+		"| idle CPU over ", "| pipelined declarations: 20 lines written, then the replies read | ", "| status round trip p50 ", "| log lines/s ",
 		"| restart storm: starts per service", "| restart storm: CPU over the window |",
 	} {
 		if !strings.Contains(text, want) {

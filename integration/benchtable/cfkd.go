@@ -33,9 +33,10 @@ services = file:services.log
 service.logw = file:logw.log
 `
 
-// startDaemon runs bin on a fresh home under dir and waits until its admin
-// socket accepts. It is registered with cl: shut down, then killed.
-func startDaemon(cl *cleaner, bin, dir string) (*daemon, error) {
+// startDaemon runs bin on a fresh home under dir (its stderr in
+// dir/cfkd.stderr, env added to its environment) and waits until its
+// admin socket accepts. It is registered with cl: shut down, then killed.
+func startDaemon(cl *cleaner, bin, dir string, env ...string) (*daemon, error) {
 	home := filepath.Join(dir, "home")
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func startDaemon(cl *cleaner, bin, dir string) (*daemon, error) {
 	defer stderr.Close()
 	d := &daemon{home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
 	d.cmd = exec.Command(bin, "--home", home, "-l", lc)
-	d.cmd.Env = cl.env("CFKD_HOME=" + home)
+	d.cmd.Env = cl.env(append([]string{"CFKD_HOME=" + home}, env...)...)
 	d.cmd.Stdout, d.cmd.Stderr = stderr, stderr
 	d.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // not hit by the terminal's Ctrl-C
 	if err := d.cmd.Start(); err != nil {
@@ -111,9 +112,15 @@ func (d *daemon) shutdown() {
 }
 
 // session starts cfkd in dir and dials it; done closes the connection and
-// shuts cfkd down.
+// shuts cfkd down. With -perf, cfkd runs with GODEBUG=gctrace=1: a line
+// per GC on its stderr (heap, stacks, globals), which profiled sessions
+// keep.
 func session(cl *cleaner, o *options, dir string) (d *daemon, c *client, done func(), err error) {
-	if d, err = startDaemon(cl, o.cfkd, dir); err != nil {
+	var env []string
+	if o.perfDir != "" {
+		env = append(env, "GODEBUG=gctrace=1")
+	}
+	if d, err = startDaemon(cl, o.cfkd, dir, env...); err != nil {
 		return nil, nil, nil, err
 	}
 	if c, err = dialCfkd(d.sock); err != nil {

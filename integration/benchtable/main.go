@@ -4,7 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -26,6 +28,7 @@ type options struct {
 	onlyLog      bool // -only log: the log rows alone
 	out          string
 	supervisord  string // its path, "" when not measured
+	perfDir      string // -perf: perf record of cfkd's phases there
 	tmp          string
 }
 
@@ -43,7 +46,7 @@ func parseFlags(args []string) (*options, int, error) {
 	var writer int
 	fs.StringVar(&o.cfkd, "cfkd", "bin/cfkd", "path of the cfkd binary")
 	fs.StringVar(&o.cfkctl, "cfkctl", "bin/cfkctl", "path of the cfkctl binary")
-	fs.StringVar(&ns, "n", "200,1000", "comma list of service counts, one table each")
+	fs.StringVar(&ns, "n", "200,1000,9000", "comma list of service counts, one table each")
 	fs.DurationVar(&o.idle, "idle", 20*time.Second, "idle CPU window")
 	fs.IntVar(&o.logLines, "loglines", 1000000, "lines (of 100 bytes) of the log throughput test")
 	fs.DurationVar(&o.storm, "storm", 20*time.Second, "restart storm window")
@@ -57,6 +60,7 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.BoolVar(&quick, "quick", false, "smoke run: -n 20 -idle 2s -loglines 20000 -storm 5s (flags given override)")
 	fs.StringVar(&sv, "supervisord", "auto", `supervisord column: "auto" (when on PATH), "off", or a path`)
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "directory for the throwaway homes")
+	fs.StringVar(&o.perfDir, "perf", "", "profile cfkd with `perf record -g` in the first round of each phase (start, status, idle, stop, decl), files DIR/nN-PHASE.data")
 	fs.IntVar(&writer, "writer", 0, "internal: write this many lines of 100 bytes to stdout and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, 0, err
@@ -97,6 +101,17 @@ func parseFlags(args []string) (*options, int, error) {
 		return nil, 0, fmt.Errorf(`-only: %q (want "log")`, only)
 	}
 	var err error
+	if o.perfDir != "" {
+		if o.perfDir, err = filepath.Abs(o.perfDir); err != nil {
+			return nil, 0, err
+		}
+		if err := os.MkdirAll(o.perfDir, 0o755); err != nil {
+			return nil, 0, err
+		}
+		if _, err := exec.LookPath("perf"); err != nil {
+			return nil, 0, fmt.Errorf("-perf: %w", err)
+		}
+	}
 	if o.supervisord, err = findSupervisord(sv); err != nil {
 		return nil, 0, err
 	}

@@ -29,21 +29,25 @@ func exists(pid int) bool {
 }
 
 // stopWatch follows a set of pids after a stop request: when all have
-// exited (zombies included) and when all have been reaped.
+// exited (zombies included), and when all are gone from the process table
+// and their parent (the supervisor) has no child left.
 type stopWatch struct {
 	t0             time.Time
+	parent         int // 0: the pids alone
 	live, unreaped []int
 	exited, reaped time.Duration
 }
 
-func watchStop(pids []int, t0 time.Time) *stopWatch {
-	return &stopWatch{t0: t0, live: append([]int(nil), pids...), unreaped: append([]int(nil), pids...)}
+func watchStop(pids []int, t0 time.Time, parent int) *stopWatch {
+	return &stopWatch{t0: t0, parent: parent, live: append([]int(nil), pids...), unreaped: append([]int(nil), pids...)}
 }
 
-// poll reports whether all were reaped. It reads only the pids in order
-// up to the first one still there (a state never goes back): one or two
-// /proc reads a round rather than one per live process, so the watcher
-// does not take the CPU of the processes it waits for, nor of cfkd.
+// poll reports whether all were reaped and the parent has no child left.
+// It reads only the pids in order up to the first one still there (a
+// state never goes back): one or two /proc reads a round rather than one
+// per live process, so the watcher does not take the CPU of the processes
+// it waits for, nor of the supervisor; the parent's children only once
+// every pid is gone.
 func (w *stopWatch) poll() bool {
 	for len(w.live) > 0 && !alive(w.live[0]) {
 		w.live = w.live[1:]
@@ -54,10 +58,39 @@ func (w *stopWatch) poll() bool {
 	for len(w.unreaped) > 0 && !exists(w.unreaped[0]) {
 		w.unreaped = w.unreaped[1:]
 	}
-	if len(w.unreaped) == 0 && w.reaped == 0 {
+	if len(w.unreaped) == 0 && w.reaped == 0 && (w.parent == 0 || childless(w.parent)) {
 		w.reaped = time.Since(w.t0)
 	}
-	return len(w.unreaped) == 0
+	return w.reaped > 0
+}
+
+// left is how many processes the stop left behind: the pids not reaped,
+// or once all are, the parent's children.
+func (w *stopWatch) left() int {
+	if len(w.unreaped) > 0 || w.parent == 0 {
+		return len(w.unreaped)
+	}
+	return children(w.parent)
+}
+
+// childless reports whether pid has no child, zombies included.
+func childless(pid int) bool { return children(pid) == 0 }
+
+// children counts the children of pid, zombies included: the pids in
+// every thread's /proc/PID/task/TID/children (a child is listed under the
+// thread that forked it). Where the kernel has no such file
+// (CONFIG_PROC_CHILDREN off), or pid is gone, it is 0.
+func children(pid int) int {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range tasks {
+		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
+		n += len(strings.Fields(string(data)))
+	}
+	return n
 }
 
 // loadavg is the first three fields of /proc/loadavg.

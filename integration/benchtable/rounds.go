@@ -13,14 +13,18 @@ import (
 // of percent within minutes).
 type round struct {
 	bStart, cStart time.Duration // to every process with a pid
-	bStop, cStop   time.Duration // to every process reaped
+	bStop, cStop   time.Duration // to every process gone, no child left
+	cDone          int           // services cfkd's start all started (its `done N`)
+	cFails         []string      // the failure lines of its reply
 }
 
 // startAllTimed sends `command start all` to a cfkd with n services
-// declared and all stopped, and records in r when it replied, when every
-// service had a live pid (the reply's moment when the first status after
-// it shows them all: every one was launched before the reply), and when
-// all were running. It returns their pids.
+// declared and all stopped, and records in r when it replied and how many
+// it started (its `done K` and failure lines: a service cfkd could not
+// start at once waits in backoff), when every service had a live pid (the
+// reply's moment when the first status after it shows them all: every one
+// was launched before the reply), and when all were running. It returns
+// their pids. A service seen `fatal` is an error.
 func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 	t0 := time.Now()
 	rep, err := c.do("command start all")
@@ -28,15 +32,28 @@ func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 		return nil, err
 	}
 	r.startReply = time.Since(t0)
-	if len(rep) == 0 || rep[0] != fmt.Sprintf("done %d", n) {
-		return nil, fmt.Errorf("start all: %q, want done %d", rep, n)
+	if len(rep) == 0 {
+		return nil, fmt.Errorf("start all: empty reply, want done %d", n)
 	}
+	if _, err := fmt.Sscanf(rep[0], "done %d", &r.startDone); err != nil {
+		return nil, fmt.Errorf("start all: %q, want done %d", rep[0], n)
+	}
+	r.startFails = rep[1:]
 	all := func(pred func(svcStatus) bool) (bool, error) {
 		st, err := c.status("")
 		if err != nil {
 			return false, err
 		}
 		pids = pids[:0]
+		var fatal []string
+		for _, s := range st {
+			if s.state == "fatal" {
+				fatal = append(fatal, s.name)
+			}
+		}
+		if len(fatal) > 0 {
+			return false, fmt.Errorf("%d services fatal (%s ...)", len(fatal), fatal[0])
+		}
 		for _, s := range st {
 			if !pred(s) {
 				return false, nil
@@ -68,18 +85,19 @@ func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 	return append([]int(nil), pids...), nil
 }
 
-// stopAllTimed sends `command stop all` and records in r when it replied,
-// when every one of pids had exited and had been reaped (or how many were
-// not, by stopDeadline), and when status showed every service stopped.
-func stopAllTimed(c *client, pids []int, r *nResult) error {
+// stopAllTimed sends `command stop all` to cfkd (process pid) and records
+// in r when it replied, when every one of pids had exited, when every one
+// was gone and cfkd had no child left (or how many were left, by
+// stopDeadline), and when status showed every service stopped.
+func stopAllTimed(c *client, pid int, pids []int, r *nResult) error {
 	t0 := time.Now()
-	w := watchStop(pids, t0)
+	w := watchStop(pids, t0, pid)
 	if _, err := c.do("command stop all"); err != nil {
 		return err
 	}
 	r.stopReply = time.Since(t0)
 	until(stopDeadline, 2*time.Millisecond, w.poll)
-	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, len(w.unreaped)
+	r.stopExited, r.stop, r.stopLeft = w.exited, w.reaped, w.left()
 	if err := poll(stopDeadline, 5*time.Millisecond, func() (bool, error) {
 		st, err := c.status("")
 		for _, s := range st {
@@ -94,22 +112,21 @@ func stopAllTimed(c *client, pids []int, r *nResult) error {
 	return nil
 }
 
-// cfkdCycle is one more round of start all then stop all, on a cfkd with
-// n services declared and all stopped: the time to every pid, and to
-// every process reaped.
-func cfkdCycle(c *client, n int) (start, stop time.Duration, err error) {
-	var r nResult
+// cfkdCycle is one more round of start all then stop all, on a cfkd
+// (process pid) with n services declared and all stopped: the time to
+// every pid, and to every process gone with no child of cfkd left.
+func cfkdCycle(c *client, pid, n int) (r nResult, err error) {
 	pids, err := startAllTimed(c, n, &r)
 	if err != nil {
-		return 0, 0, err
+		return r, err
 	}
-	if err := stopAllTimed(c, pids, &r); err != nil {
-		return 0, 0, err
+	if err := stopAllTimed(c, pid, pids, &r); err != nil {
+		return r, err
 	}
 	if r.stopLeft > 0 || r.stopStatus == 0 {
-		return 0, 0, fmt.Errorf("stop all: %d processes not reaped, or not all stopped, after %v", r.stopLeft, stopDeadline)
+		return r, fmt.Errorf("stop all: %d processes not reaped (or children of cfkd left), or not all stopped, after %v", r.stopLeft, stopDeadline)
 	}
-	return r.startPids, r.stop, nil
+	return r, nil
 }
 
 // baselineCycle is the baseline's start then stop of n processes.

@@ -65,7 +65,11 @@ func run(cl *cleaner, o *options, w io.Writer) (err error) {
 	} else {
 		fmt.Fprintf(&out, "- supervisord: not measured (not on PATH, or -supervisord off)\n")
 	}
-	fmt.Fprintf(&out, "- services: `sleep 1000` each; idle window %v; %d status rounds\n\n", o.idle, o.rounds)
+	fmt.Fprintf(&out, "- services: `sleep 1000` each; idle window %v; %d status rounds\n", o.idle, o.rounds)
+	if o.perfDir != "" {
+		fmt.Fprintf(&out, "- profiled: `perf record -g` of cfkd in the first round of each phase (%s): those figures carry perf's cost\n", o.perfDir)
+	}
+	fmt.Fprintln(&out)
 
 	var failed []error
 	for _, n := range o.ns {

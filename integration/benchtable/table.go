@@ -165,7 +165,8 @@ func cond(ok bool, s string) string {
 	return ""
 }
 
-// stopCell is the time to all reaped, or how many were left at the deadline.
+// stopCell is the time to all gone with no child left, or how many were
+// left at the deadline.
 func stopCell(r nResult) string {
 	if r.stopLeft > 0 {
 		return fmt.Sprintf("> %v (%d not reaped)", stopDeadline, r.stopLeft)
