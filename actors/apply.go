@@ -234,6 +234,7 @@ func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig)
 		rt:  messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped},
 	}
 	c.services[cfg.Name] = e
+	c.sorted = nil
 	c.opts.tail.declare(cfg.Name)
 	e.setConfig(cfg)
 }

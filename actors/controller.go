@@ -53,6 +53,7 @@ type Controller struct {
 	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
 	byPid    map[int]string // the service of each process, for notify datagrams
+	sorted   []*entry       // the services in name order (byName); nil: to be made again
 	proxies  map[string]*proxyEntry
 	haltLeft int    // proxies not yet halted by the shutdown
 	haltThen func() // what the shutdown does once they are
@@ -203,6 +204,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},
 		}
 		c.services[m.Service] = e
+		c.sorted = nil
 		c.opts.tail.declare(m.Service)
 		c.warnRoom(m.Service)
 	}
@@ -224,23 +226,36 @@ func (c *Controller) warnRoom(name string) {
 
 // selectServices returns the services a selector picks, sorted by name.
 func (c *Controller) selectServices(sel messages.Selector) []*entry {
-	var out []*entry
-	for name, e := range c.services {
-		switch sel.Kind {
-		case messages.SelectAll:
-		case messages.SelectService:
-			if name != sel.Name {
-				continue
-			}
-		case messages.SelectTag:
-			if !e.cfg.HasTag(sel.Name) {
-				continue
-			}
-		default:
-			continue
+	switch sel.Kind {
+	case messages.SelectService:
+		if e := c.services[sel.Name]; e != nil {
+			return []*entry{e}
 		}
-		out = append(out, e)
+		return nil
+	case messages.SelectAll:
+		return append([]*entry(nil), c.byName()...)
+	case messages.SelectTag:
+		var out []*entry
+		for _, e := range c.byName() {
+			if e.cfg.HasTag(sel.Name) {
+				out = append(out, e)
+			}
+		}
+		return out
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].cfg.Name < out[j].cfg.Name })
-	return out
+	return nil
+}
+
+// byName is every service in name order, kept until a service is declared
+// or forgotten (a status of 9,000 services sorted them on every request).
+// The caller must not change the slice.
+func (c *Controller) byName() []*entry {
+	if c.sorted == nil {
+		c.sorted = make([]*entry, 0, len(c.services))
+		for _, e := range c.services {
+			c.sorted = append(c.sorted, e)
+		}
+		sort.Slice(c.sorted, func(i, j int) bool { return c.sorted[i].cfg.Name < c.sorted[j].cfg.Name })
+	}
+	return c.sorted
 }

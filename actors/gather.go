@@ -371,6 +371,7 @@ func (c *Controller) forget(name string) {
 		return
 	}
 	delete(c.services, name)
+	c.sorted = nil
 	c.opts.tail.forget(name)
 	c.sys.Root.Stop(e.pid)
 	c.log.Infof("service %s destroyed", name)

@@ -51,16 +51,20 @@ func ServiceRoom(limit uint64, open int) int {
 // under way the fds they hold for a moment may be what is missing, and
 // they give them back within milliseconds.
 type forkSlots struct {
-	mu    sync.Mutex
-	cond  sync.Cond // broadcast when a slot is given back
-	max   int
+	mu sync.Mutex
+	// slot wakes one start waiting for a free slot (each slot given back
+	// frees one: waking them all, up to thousands in a mass start, cost
+	// seconds); others wakes the forks waiting for another to end.
+	slot   sync.Cond
+	others sync.Cond
+	max    int
 	busy  int    // slots taken
 	freed uint64 // slots given back so far
 }
 
 func newForkSlots(n int) *forkSlots {
 	s := &forkSlots{max: n}
-	s.cond.L = &s.mu
+	s.slot.L, s.others.L = &s.mu, &s.mu
 	return s
 }
 
@@ -68,7 +72,7 @@ func newForkSlots(n int) *forkSlots {
 func (s *forkSlots) take() {
 	s.mu.Lock()
 	for s.busy >= s.max {
-		s.cond.Wait()
+		s.slot.Wait()
 	}
 	s.busy++
 	s.mu.Unlock()
@@ -80,7 +84,8 @@ func (s *forkSlots) give() {
 	s.busy--
 	s.freed++
 	s.mu.Unlock()
-	s.cond.Broadcast()
+	s.slot.Signal()
+	s.others.Broadcast()
 }
 
 // waitForOthers is for a fork that holds a slot, ran short of fds and
@@ -100,12 +105,12 @@ func (s *forkSlots) waitForOthers() bool {
 		return false
 	}
 	s.busy--
-	s.cond.Broadcast() // a slot is free: a start waiting in take may go
+	s.slot.Signal() // a slot is free: a start waiting in take may go
 	for seen := s.freed; s.freed == seen; {
-		s.cond.Wait()
+		s.others.Wait()
 	}
 	for s.busy >= s.max {
-		s.cond.Wait()
+		s.slot.Wait()
 	}
 	s.busy++
 	return true
