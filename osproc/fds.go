@@ -58,8 +58,8 @@ type forkSlots struct {
 	slot   sync.Cond
 	others sync.Cond
 	max    int
-	busy  int    // slots taken
-	freed uint64 // slots given back so far
+	busy   int    // slots taken
+	freed  uint64 // slots given back so far
 }
 
 func newForkSlots(n int) *forkSlots {
