@@ -1,0 +1,2 @@
+// Package fleet is one control plane over many cfkd (REFERENCE §12).
+package fleet
