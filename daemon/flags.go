@@ -30,6 +30,8 @@ type Flags struct {
 	MaxConnections int           // admin connections at once
 	IdleTimeout    time.Duration // close a connection idle that long (0: never)
 	idleSet        bool          // --idle-timeout given (else: off on UNIX, 10 min on TCP)
+
+	Fleet FleetFlags // --fleet-* (fleet.go, REFERENCE §12)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the
@@ -67,7 +69,7 @@ Options:
   --command-only             nobody gets more than operate (no declarations)
   --remote-privileged        with --insecure-tcp: admin on a non-loopback address too
                              (deprecated: give tokens with --admin-token instead)
-  --version                  print the version and exit
+` + fleetUsage + `  --version                  print the version and exit
   -h, --help                 this help
 
 Signals: USR1 reloads the log configuration and the token file; HUP, INT, TERM shut down cleanly
@@ -104,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.BoolVar(&f.InsecureTCP, "insecure-tcp", false, "")
 	fs.IntVar(&f.MaxConnections, "max-connections", DefaultMaxConnections, "")
 	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet}, "idle-timeout", "")
+	f.Fleet.register(fs)
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -147,6 +150,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 		if f.AdminToken, err = filepath.Abs(f.AdminToken); err != nil {
 			return f, err
 		}
+	}
+	if err := f.Fleet.check(); err != nil {
+		return f, err
 	}
 	if f.MaxConnections < 1 {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
