@@ -33,7 +33,7 @@ import (
 // certs.
 
 type fleetRig struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	addrs map[string]string // member → HOST:PORT
 	hosts map[string]*daemon
@@ -54,7 +54,7 @@ func freePortOn(t testing.TB, ip string) string {
 // startFleet starts the hosts, each with conf (its services), and a hub
 // whose inventory lists them; hubArgs are more flags of the hub's, and
 // hostArgs of every host's.
-func startFleet(t *testing.T, conf string, hostArgs ...string) *fleetRig {
+func startFleet(t testing.TB, conf string, hostArgs ...string) *fleetRig {
 	t.Helper()
 	r := &fleetRig{t: t, dir: t.TempDir(), addrs: map[string]string{}, hosts: map[string]*daemon{}, conf: map[string]string{}}
 	names := []string{"web1", "web2", "web3"}
