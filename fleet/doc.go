@@ -5,14 +5,10 @@
 //
 // Model:
 //
-//	cfkd (any member)                      cfkd (a hub: --fleet-inventory)
-//	 ├── tree (package actors)              ├── tree: admin connection ── Handler (actors.FleetHandler)
-//	 └── Node: an actor system of its own    └── Node ──────────────────────┐
-//	      ├── protoactor remote, mutual TLS  │                               │
-//	      │    └── guard (gRPC interceptor)  │ Request, Subscribe,           │
-//	      ├── gateway ◄──────────────────────┼── Unsubscribe, EventsAck ──── hub
-//	      └── outbox (sender goroutine)  ────┼── Accepted, Answer, Events ──►
+//	hub cfkd:  admin connection → Handler → hub actor ──Request──→ gateway → Local.Ask → controller
+//	                                         hub actor ←─Accepted, Answer── gateway      (host cfkd)
 //
+// The parts:
 //   - Every member (--fleet-listen) has a Node: an actor system apart from
 //     the tree's, so that no peer can address the controller or a service
 //     actor (they are not in its registry), with protoactor remote on it,
