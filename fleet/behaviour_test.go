@@ -120,3 +120,17 @@ func TestFleetEvents(t *testing.T) {
 	tf.hosts[1].Stop()
 	next(`web2	{"kind":"host",`)
 }
+
+// TestRollingHostsFirstHostDown: a rolling restart whose first host does
+// not answer touches no other host.
+func TestRollingHostsFirstHostDown(t *testing.T) {
+	tf := newTestFleet(t, "web1", "web2")
+	tf.hosts[0].Stop()
+	_, out := outcomes(t, tf.ask("command fleet rolling-hosts restart all"))
+	if out["web1"].Kind != messages.FleetDown || out["web2"].Kind != messages.FleetSkipped {
+		t.Fatalf("%+v", out)
+	}
+	if a := tf.locals[1].askedVerbs(); len(a) != 0 {
+		t.Fatalf("web2 was asked %q", a)
+	}
+}

@@ -319,8 +319,8 @@ func (h *hub) request(m hubRequest) {
 		o.lines = []string{"command version"}
 	}
 	if m.f.Rolling {
+		o.next = 1 // before the send, which may fail at once (outcome reads it)
 		h.sendOp(o, o.hosts[0])
-		o.next = 1
 		return
 	}
 	for _, i := range o.hosts {
