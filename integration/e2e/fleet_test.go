@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -190,15 +191,23 @@ func TestFleetEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ev.Process.Kill(); ev.Wait(); f.Close() })
+	// the stream is on once an event of each host comes through it
+	for _, h := range []string{"web1", "web2", "web3"} {
+		r.hosts[h].dial().ok("service z cmd=sleep 100", "command start service z")
+		for end := time.Now().Add(deadline); !eventOf(t, evFile, h, "z"); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(end) {
+				t.Fatalf("fleet events: no event of %s's z", h)
+			}
+		}
+	}
 	// web2's a will not come back: its command fails at once
 	r.hosts["web2"].dial().ok("service a cmd=false", "service a respawn_max_retries=1")
-	time.Sleep(200 * time.Millisecond) // the stream subscribes (an event missed only weakens the check below)
 	stdout, _, code := r.hub.ctl("", "fleet", "restart", "--rolling-hosts", "@web")
 	if code != 1 || !strings.Contains(stdout, "web1\tdone 2") || !strings.Contains(stdout, "web3\tskipped: the rolling restart stopped at web2") ||
 		!strings.Contains(stdout, "web2\tERROR: Service 'a' did not come back up: fatal") {
 		t.Fatalf("rolling restart: exit %d\n%s", code, stdout)
 	}
-	times := eventTimes(t, evFile, "web1", "web2")
+	times := eventTimes(t, evFile, "a", "b")
 	if times["web1"].last.IsZero() || times["web2"].first.IsZero() || times["web2"].first.Before(times["web1"].last) {
 		t.Fatalf("web2 began (%v) before web1 was done (%v)", times["web2"].first, times["web1"].last)
 	}
@@ -231,9 +240,16 @@ func TestFleetEndToEnd(t *testing.T) {
 
 type span struct{ first, last time.Time }
 
+// eventOf reports whether the merged events hold one of host's service.
+func eventOf(t *testing.T, name, host, service string) bool {
+	_, ok := eventTimes(t, name, service)[host]
+	return ok
+}
+
 // eventTimes reads the merged events (cfkctl --json fleet events) and
-// returns, by host, the time of its first and its last service event.
-func eventTimes(t *testing.T, name string, hosts ...string) map[string]span {
+// returns, by host, the time of the first and the last event of the
+// services named.
+func eventTimes(t *testing.T, name string, services ...string) map[string]span {
 	t.Helper()
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -250,7 +266,7 @@ func eventTimes(t *testing.T, name string, hosts ...string) map[string]span {
 			continue
 		}
 		e, err := messages.ParseEvent(string(l.Event))
-		if err != nil || e.Kind != messages.EventService {
+		if err != nil || e.Kind != messages.EventService || !slices.Contains(services, e.Service) {
 			continue
 		}
 		s := out[l.Host]
