@@ -3,7 +3,9 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"github.com/asynkron/protoactor-go/actor"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,4 +212,31 @@ func writeFile(t *testing.T, name, text string) {
 
 func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
+}
+
+// TestSmallRegistry: the fleet's actor system has a small registry, in
+// which the processes of its creation and those spawned later are found.
+func TestSmallRegistry(t *testing.T) {
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(&remoteLog{log: quietLog().WithField("category", logCategory)})
+	}))
+	defer sys.Shutdown()
+	shrinkRegistry(sys, registryBuckets)
+	if n := len(sys.ProcessRegistry.LocalPIDs.LocalPIDs); n != registryBuckets {
+		t.Fatalf("%d buckets", n)
+	}
+	if _, ok := sys.ProcessRegistry.GetLocal("deadletter"); !ok {
+		t.Fatal("the dead letter process was lost")
+	}
+	pid, err := sys.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
+		if _, ok := ctx.Message().(string); ok {
+			ctx.Respond("pong")
+		}
+	}), "gateway")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := sys.Root.RequestFuture(pid, "ping", 5*time.Second).Result(); err != nil || r != "pong" {
+		t.Fatalf("%v %v", r, err)
+	}
 }
