@@ -207,7 +207,6 @@ func (n *Node) Serve(local Local) (err error) {
 			grpc.MaxConcurrentStreams(4),
 			grpc.ConnectionTimeout(n.cfg.Timeout),
 			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
-			grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: n.cfg.Timeout}),
 		),
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(credentials.NewTLS(n.creds.Client(n.dialRoles()...))),
@@ -285,9 +284,12 @@ func (n *Node) startRemote() (err error) {
 var startMu sync.Mutex
 
 // keepaliveTime is how often an idle fleet connection is pinged (gRPC
-// keepalive): a peer that vanished without closing its connection is
-// noticed within keepaliveTime plus the deadline.
-const keepaliveTime = 60 * time.Second
+// keepalive, by its dialling side only): a peer that vanished without
+// closing its connection is noticed within keepaliveTime plus the
+// deadline. Not a divisor of Go's forced GC period (2 minutes, from the
+// same last activity): the two seldom fall in one 20 s window of an idle
+// member (REFERENCE §12.8).
+const keepaliveTime = 90 * time.Second
 
 // acceptRoles are the roles that may connect: hubs to every member's
 // gateway, hosts to a hub (answers, events).
