@@ -22,12 +22,13 @@ import (
 // fakeLocal is a member's cfkd as the gateway sees it: it answers status,
 // version and the service verbs from a table, after an optional delay.
 type fakeLocal struct {
-	name  string
-	mu    sync.Mutex
-	asked []string
-	delay time.Duration
-	fail  map[messages.Verb]string // verb → error
-	feeds []*actors.Feed
+	name   string
+	mu     sync.Mutex
+	asked  []string
+	delay  time.Duration
+	fail   map[messages.Verb]string // verb → error
+	status []string                 // the status lines (default: two)
+	feeds  []*actors.Feed
 }
 
 func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
@@ -40,6 +41,8 @@ func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
 	switch {
 	case failWith != "":
 		r = messages.ErrorReply(fmt.Errorf("%s", failWith))
+	case cmd.Verb == messages.VerbStatus && f.status != nil:
+		r.Lines = f.status
 	case cmd.Verb == messages.VerbStatus:
 		r.Lines = []string{"svc1\trunning\t4711\t1795274153\t\t\t\tsleep 100", "svc2\tstopped\t\t\t\t\t\t"}
 	case cmd.Verb == messages.VerbVersion:
@@ -73,7 +76,7 @@ func (f *fakeLocal) askedVerbs() []string {
 // through it. cfkd runs one member per process; make test runs this
 // package again without -race, and integration/e2e runs fleets of real
 // cfkd under it.
-func skipRace(t *testing.T) {
+func skipRace(t testing.TB) {
 	if raceEnabled {
 		t.Skip("several protoactor remotes in one process race on gRPC's logger: run without -race")
 	}
@@ -82,7 +85,7 @@ func skipRace(t *testing.T) {
 // testFleet is a hub and hosts in one process, each a Node of its own on
 // 127.0.0.1, with certificates of a CA made for the test.
 type testFleet struct {
-	t      *testing.T
+	t      testing.TB
 	dir    string
 	hub    *Node
 	hubLoc *fakeLocal
@@ -100,7 +103,7 @@ func quietLog() *logrus.Logger {
 	return l
 }
 
-func newTestFleet(t *testing.T, names ...string) *testFleet {
+func newTestFleet(t testing.TB, names ...string) *testFleet {
 	t.Helper()
 	skipRace(t)
 	tf := &testFleet{t: t, dir: t.TempDir()}
@@ -165,7 +168,7 @@ func (tf *testFleet) ask(line string) messages.Reply {
 }
 
 // outcomes parses a reply into each host's lines and outcome.
-func outcomes(t *testing.T, r messages.Reply) (map[string][]string, map[string]messages.FleetLine) {
+func outcomes(t testing.TB, r messages.Reply) (map[string][]string, map[string]messages.FleetLine) {
 	t.Helper()
 	if r.Err != nil {
 		t.Fatalf("reply: %v", r.Err)

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -28,25 +29,23 @@ const (
 )
 
 // route is what may come in over the fleet: each message type, who may
-// send it, to which actor, and the name its identity field must hold.
+// send it, and to which actor. Its field 2 must name the sender.
 type route struct {
 	from   string // the sender's role
 	target string // the only actor it may go to
-	who    func(proto.Message) string
-	new    func() proto.Message
 }
 
 // routes are the message types a peer may send; anything else is dropped
 // before protoactor reads it (the unknown type names it cannot read, the
 // system messages such as PoisonPill and Stop that would stop an actor).
 var routes = map[string]route{
-	typeName(&wire.Request{}):     {certs.RoleHub, gatewayName, func(m proto.Message) string { return m.(*wire.Request).Hub }, func() proto.Message { return &wire.Request{} }},
-	typeName(&wire.Subscribe{}):   {certs.RoleHub, gatewayName, func(m proto.Message) string { return m.(*wire.Subscribe).Hub }, func() proto.Message { return &wire.Subscribe{} }},
-	typeName(&wire.Unsubscribe{}): {certs.RoleHub, gatewayName, func(m proto.Message) string { return m.(*wire.Unsubscribe).Hub }, func() proto.Message { return &wire.Unsubscribe{} }},
-	typeName(&wire.EventsAck{}):   {certs.RoleHub, gatewayName, func(m proto.Message) string { return m.(*wire.EventsAck).Hub }, func() proto.Message { return &wire.EventsAck{} }},
-	typeName(&wire.Accepted{}):    {certs.RoleHost, hubName, func(m proto.Message) string { return m.(*wire.Accepted).Host }, func() proto.Message { return &wire.Accepted{} }},
-	typeName(&wire.Answer{}):      {certs.RoleHost, hubName, func(m proto.Message) string { return m.(*wire.Answer).Host }, func() proto.Message { return &wire.Answer{} }},
-	typeName(&wire.Events{}):      {certs.RoleHost, hubName, func(m proto.Message) string { return m.(*wire.Events).Host }, func() proto.Message { return &wire.Events{} }},
+	typeName(&wire.Request{}):     {certs.RoleHub, gatewayName},
+	typeName(&wire.Subscribe{}):   {certs.RoleHub, gatewayName},
+	typeName(&wire.Unsubscribe{}): {certs.RoleHub, gatewayName},
+	typeName(&wire.EventsAck{}):   {certs.RoleHub, gatewayName},
+	typeName(&wire.Accepted{}):    {certs.RoleHost, hubName},
+	typeName(&wire.Answer{}):      {certs.RoleHost, hubName},
+	typeName(&wire.Events{}):      {certs.RoleHost, hubName},
 }
 
 func typeName(m proto.Message) string { return string(proto.MessageName(m)) }
@@ -200,12 +199,41 @@ func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from ce
 	if t := b.Targets[e.Target]; t.Id != r.target || t.Address != g.self() {
 		return fmt.Sprintf("%s to %s/%s (only %s/%s takes it)", name, t.Address, t.Id, g.self(), r.target)
 	}
-	msg := r.new()
-	if err := proto.Unmarshal(e.MessageData, msg); err != nil {
+	who, err := senderName(e.MessageData)
+	if err != nil {
 		return fmt.Sprintf("%s does not decode: %v", name, err)
 	}
-	if who := r.who(msg); who != from.Name {
+	if who != from.Name {
 		return fmt.Sprintf("%s says it is from %q", name, who)
 	}
 	return ""
+}
+
+// senderName reads field 2 of a fleet message, the name of the hub or
+// host that sends it (every message of wire/fleet.proto has it there),
+// checking the wire format on the way: the message is not decoded twice
+// (protoactor decodes it next, and drops the stream if that fails).
+func senderName(b []byte) (string, error) {
+	var who string
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", protowire.ParseError(n)
+		}
+		b = b[n:]
+		if num == 2 && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return "", protowire.ParseError(n)
+			}
+			who, b = string(v), b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return "", protowire.ParseError(n)
+		}
+		b = b[n:]
+	}
+	return who, nil
 }

@@ -17,6 +17,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
 // dialRaw opens protoactor's message stream to addr as a peer of our own
@@ -220,4 +222,19 @@ func mustParse(t *testing.T, line string) messages.Statement {
 		t.Fatal(err)
 	}
 	return st
+}
+
+// TestRoutesNameTheirSender: every message a peer may send has, as field
+// 2, the name of the hub or host that sends it (what the guard reads).
+func TestRoutesNameTheirSender(t *testing.T) {
+	for name, r := range routes {
+		mt, err := protoregistry.GlobalTypes.FindMessageByName(protoreflect.FullName(name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		f := mt.Descriptor().Fields().ByNumber(2)
+		if f == nil || string(f.Name()) != r.from || f.Kind() != protoreflect.StringKind {
+			t.Errorf("%s: field 2 is %v, want the string %s", name, f, r.from)
+		}
+	}
 }

@@ -54,6 +54,9 @@ type FleetLine struct {
 // Format writes the line (the last field may hold tabs; CR and LF become
 // spaces).
 func (l FleetLine) Format() string {
+	if l.Kind == FleetBody { // most lines: one allocation
+		return field(l.Host) + "\tline\t" + lastField(l.Text)
+	}
 	f := []string{field(l.Host), string(l.Kind)}
 	switch l.Kind {
 	case FleetOK:
