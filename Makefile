@@ -15,9 +15,13 @@ build:
 	$(GO) build -o $(BIN)/ ./cmd/...
 
 # The whole suite, race detector on. Leaves no process behind (TestMain
-# checks it in the packages that start processes).
+# checks it in the packages that start processes). The fleet's in-process
+# tests run several protoactor remotes in one process, which race on
+# gRPC's process-wide logger: they run again without -race (integration/e2e
+# runs fleets of real cfkd, one process each, under it).
 test:
 	$(GO) test -race -count=1 -timeout 10m $(PKGS)
+	$(GO) test -count=1 -timeout 5m ./fleet/
 
 # The status page in a real browser (integration/browser, build tag
 # browser, so that make test leaves it out): headless Chromium driven

@@ -44,6 +44,7 @@ type connStreams struct {
 	hub     *eventHub
 	tail    *Tail
 	backlog Backlog
+	fleet   FleetHandler // a hub's (nil: `command fleet` is refused)
 }
 
 // errShuttingDown answers the requests a connection drops when cfkd
@@ -270,7 +271,9 @@ func (c *connection) pump(ctx actor.Context) {
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
-			if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
+			if f, ok := st.(messages.Fleet); ok {
+				c.toFleet(ctx, f) // not the controller's (REFERENCE §12)
+			} else if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
 				c.asked = &cmd // the controller checks it; the OK starts the stream
 				ctx.Request(c.controller, streamRequest{cmd: cmd})
 			} else {
@@ -291,6 +294,12 @@ func (c *connection) startStream(cmd messages.ControlCommand) {
 	} else {
 		f = c.streams.tail.follow(cmd.Arg, cmd.Lines, c.streams.backlog, c.io.cutOff)
 	}
+	c.becomeStream(f)
+}
+
+// becomeStream makes the connection the stream of f, in place of the
+// reply to the request in flight.
+func (c *connection) becomeStream(f *Feed) {
 	c.io.stream(c.inFlight, f, c.log)
 	c.inFlight, c.busy = lineReceived{}, false
 	c.streaming = true

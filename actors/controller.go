@@ -128,6 +128,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		ctx.Respond(messages.Reply{Err: c.streamCheck(m.cmd)})
 	case messages.Apply:
 		c.apply(ctx, m)
+	case messages.Fleet:
+		ctx.Respond(messages.ErrorReply(errFleetOnlyAdmin))
 	case applyNext:
 		c.applyNext(ctx)
 	case messages.ServiceReply:
@@ -145,7 +147,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case SnapshotRequest:
 		c.snapshot(m)
 	case StartConsole:
-		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog}
+		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet}
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))

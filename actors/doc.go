@@ -133,6 +133,16 @@
 // the inspect records of the services (and the proxies and sockets) in its
 // Receive and sends them without blocking. No future, no process id.
 //
+// Fleets (fleet.go, REFERENCE §12): a hub's tree has Options.Fleet, a
+// FleetHandler (package fleet's). A connection hands it `command fleet`
+// once the peer's rights allow it, never the controller: Request answers
+// the connection actor as the controller would, Stream returns the feed
+// of the hosts' events, which the connection streams as it does events.
+// The controller refuses a `command fleet` that reaches it (a config
+// file's line). The hosts' side uses (*Tree).Ask, a request to the
+// controller answered through a callback by a short-lived actor, so that
+// nothing waits on a future, and (*Tree).Subscribe.
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as

@@ -82,6 +82,9 @@ type Options struct {
 	// NAME follow` holds for a client that does not read (default
 	// DefaultBacklog).
 	Backlog Backlog
+	// Fleet, when set, takes the `command fleet` requests of the admin
+	// connections: a hub's (package fleet, REFERENCE §12).
+	Fleet FleetHandler
 
 	// Set by Start: the event lines and the tail store.
 	hub  *eventHub

@@ -21,6 +21,12 @@
 // stream per reference and prints each event once; its lines are read with
 // messages.ParseEvent.
 //
+// `fleet` (fleet.go, REFERENCE §12.7) sends `command fleet ...` to the
+// local cfkd, a hub, and prints each host's part of the reply (read with
+// messages.ParseFleetLine), the host's name first; `fleet certs` makes a
+// fleet's CA and certificates with package fleet/certs (the standard
+// library only: cfkctl links no gRPC).
+//
 // Reply lines are read with the codecs of package messages, the ones cfkd
 // writes them with (REFERENCE §1.6): ParseStatusLine, ParseDescLine,
 // ParsePidsLine, ParseSocketLine and ParseServiceInfo (`command inspect`).

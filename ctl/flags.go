@@ -33,6 +33,12 @@ type options struct {
 	// tokenFile holds the token sent as `auth TOKEN` on a TCP console
 	// (--token-file, else $CFKCTL_TOKEN_FILE; REFERENCE §5.3).
 	tokenFile string
+	// fleet (fleet.go, REFERENCE §12): the hosts a request goes to, one
+	// host at a time, and the members `fleet certs` makes
+	hosts        string
+	rollingHosts bool
+	certHubs     listValue
+	certHosts    listValue
 }
 
 // defaultAddress is $CFKCTL_ADDRESS, or unix:$HOME/.controlfreak/sock.
@@ -91,6 +97,10 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.Var(timeoutValue{&o.timeout}, "timeout", "")
 	fs.StringVar(&o.tokenFile, "token-file", o.tokenFile, "")
+	fs.StringVar(&o.hosts, "hosts", "", "")
+	fs.BoolVar(&o.rollingHosts, "rolling-hosts", false, "")
+	fs.Var(&o.certHubs, "hub", "")
+	fs.Var(&o.certHosts, "host", "")
 	return fs
 }
 

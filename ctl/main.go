@@ -89,6 +89,9 @@ func run(args []string, e *env) int {
 	if o.rolling && cmd.name != "restart" && cmd.name != "apply" {
 		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart and apply"))
 	}
+	if err := checkFleetFlags(o, cmd); err != nil {
+		return report(e, o, cmd, err)
+	}
 	if (o.dryRun || o.prune) && cmd.name != "apply" {
 		flag := "--dry-run"
 		if !o.dryRun {

@@ -183,6 +183,11 @@ func printEvent(s *session, line string, color bool) error {
 			lvl = paint(ansiRed, lvl)
 		}
 		fmt.Fprintf(&b, " cfkd %s: %s", lvl, e.Message)
+	case messages.EventHost: // fleet events (REFERENCE §12)
+		fmt.Fprintf(&b, " host %s → %s", e.From, to)
+		if e.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", e.Reason)
+		}
 	}
 	b.WriteByte('\n')
 	_, err = io.WriteString(s.env.stdout, b.String())

@@ -22,6 +22,11 @@
 // everyone at operate; --max-connections and --idle-timeout bound the
 // connections. The checks themselves run in package actors, on every
 // request.
+// A fleet (fleet.go, REFERENCE §12): with --fleet-listen, the member
+// (package fleet) is made before the tree, so that a bad certificate,
+// inventory or --fleet-allow stops cfkd at start; a hub's handler goes to
+// the tree's options; the member serves once the config file is loaded,
+// before the console accepts, and stops when cfkd does.
 // When the controller publishes ShutdownCompleted (every service down),
 // the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and

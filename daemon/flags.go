@@ -33,6 +33,8 @@ type Flags struct {
 	HTTP           string        // --http ADDR: the status page and /metrics (REFERENCE §10)
 	HTTPRemote     bool
 	HTTPToken      string
+
+	Fleet FleetFlags // --fleet-* (fleet.go, REFERENCE §12)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the
@@ -75,7 +77,7 @@ Options:
   --http-remote              allow --http on a non-loopback address
   --http-token FILE          allow start/stop/restart from the page and the API to
                              requests carrying the token FILE holds (else read-only)
-  --version                  print the version and exit
+` + fleetUsage + `  --version                  print the version and exit
   -h, --help                 this help
 
 Signals: USR1 reloads the log configuration and the token file; HUP, INT, TERM shut down cleanly
@@ -115,6 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.HTTP, "http", "", "")
 	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
 	fs.StringVar(&f.HTTPToken, "http-token", "", "")
+	f.Fleet.register(fs)
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
@@ -158,6 +161,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 		if f.AdminToken, err = filepath.Abs(f.AdminToken); err != nil {
 			return f, err
 		}
+	}
+	if err := f.Fleet.check(); err != nil {
+		return f, err
 	}
 	if f.MaxConnections < 1 {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)

@@ -109,7 +109,12 @@ func serve(f Flags, ready *notifier) error {
 	if !notify.Supported { // REFERENCE §11: ready=notify is Linux's
 		notifySocket = ""
 	}
+	fl, err := newFleet(f.Fleet, log)
+	if err != nil {
+		return err
+	}
 	tree, err := actors.Start(actors.Options{
+		Fleet:    fleetHandler(fl),
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket,
@@ -165,6 +170,16 @@ func serve(f Flags, ready *notifier) error {
 			return fmt.Errorf("cfkd: %w", err)
 		}
 		log.Infof("loaded %s", f.Config)
+	}
+	if fl != nil {
+		if err := fl.Serve(tree); err != nil {
+			ln.Close()
+			shutdown(tree, log, "fleet error")
+			<-done
+			orphans.sweep()
+			return fmt.Errorf("cfkd: %w", err)
+		}
+		defer fl.Stop()
 	}
 	for _, w := range sec.warnings {
 		log.Warnf("admin console on %s: %s", addr, w)

@@ -4,14 +4,16 @@
 // Model: one line of the language (a config file line, a `cfkctl load` line
 // or an admin-socket request) parses into exactly one Statement: a
 // declaration (SetServiceAttr, SetSocketAttr, SetProxyAttr), a
-// ControlCommand, or an Apply (`command apply`: a whole config file's
-// declarations in one line, apply.go). Actors exchange the same values plus the commands, events
+// ControlCommand, an Apply (`command apply`: a whole config file's
+// declarations in one line, apply.go), or a Fleet (`command fleet`: a
+// hub's request to its hosts, the `command` lines they run, fleet.go). Actors exchange the same values plus the commands, events
 // and replies declared in commands.go, events.go and reply.go.
 //
 // The reply lines of status, desc, pids, sockets and inspect have one codec
 // each, shared by cfkd (which writes them) and cfkctl (which reads them):
 // StatusLine, DescLine, PidsLine, SocketLine (REFERENCE §1.6; line.go and
-// line_*.go), ServiceInfo (JSON, line_info.go) and Event, the line of
+// line_*.go), FleetLine (a hub's reply, REFERENCE §12.4), ServiceInfo
+// (JSON, line_info.go) and Event, the line of
 // `command events` (JSON, line_event.go: one value for every kind of
 // event, built from the events the actors publish by ServiceEvent,
 // ProxyEvent and SocketEvent). Each is a typed value

@@ -23,6 +23,10 @@ const (
 	// EventLost: the last line of a stream cut off because its reader fell
 	// behind: Lost says how many lines it missed.
 	EventLost EventKind = "lost"
+	// EventHost: a host of a fleet stopped or started answering its hub
+	// (`fleet events`, REFERENCE §12.3): from and to are up or down,
+	// reason says why it is down.
+	EventHost EventKind = "host"
 )
 
 // Proxy and socket states as event lines show them.
@@ -30,6 +34,7 @@ var (
 	proxyStates  = []string{"down", "up", "stopping"}
 	socketStates = []string{"unbound", "bound"}
 	cfkdLevels   = []string{"warn", "error"}
+	hostStates   = []string{"up", "down"}
 )
 
 // Event is one line of `command events` (an extension, REFERENCE §1.6):
@@ -179,6 +184,8 @@ func (e Event) Validate() error {
 		need, may = []string{"time", "level", "message"}, []string{"service", "proxy", "pid"}
 	case EventLost:
 		need = []string{"lost"}
+	case EventHost:
+		need, may, states = []string{"time", "from", "to"}, []string{"reason"}, hostStates
 	default:
 		return lineErr(kind, "unknown kind %q", e.Kind)
 	}

@@ -243,6 +243,8 @@ func parseCommand(rest string) (Statement, error) {
 		return parseApply(args)
 	case VerbTail:
 		return parseTail(args)
+	case VerbFleet:
+		return parseFleet(args)
 	}
 	return nil, unknownCommand(words[0])
 }

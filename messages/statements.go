@@ -141,6 +141,7 @@ const (
 	VerbApply          Verb = "apply"          // apply [OPTIONS] DATA: a config file's declarations as one unit (Apply)
 	VerbEvents         Verb = "events"         // events [SEL]: the connection becomes a stream of Event lines
 	VerbTail           Verb = "tail"           // tail NAME [N] [follow]: a service's last lines of output
+	VerbFleet          Verb = "fleet"          // fleet [OPTIONS] VERB ...: a hub's request to its hosts (Fleet)
 )
 
 // DefaultTailLines is how many lines `command tail NAME` answers when N is

@@ -119,8 +119,22 @@ func Required(st messages.Statement) Level {
 			return Read
 		}
 		return Admin
+	case messages.Fleet:
+		return fleetLevel(s)
 	}
 	return Admin
+}
+
+// fleetLevel is the level `command fleet ...` needs on the hub (REFERENCE
+// §12.5): what its hosts are asked to run needs (the most any of its lines
+// needs), and Read at least (`fleet hosts`, `fleet status`, `fleet
+// events`). The hosts check it again with the hub's own rights.
+func fleetLevel(f messages.Fleet) Level {
+	l := Read
+	for _, c := range f.Commands {
+		l = max(l, VerbLevel(c.Verb))
+	}
+	return l
 }
 
 // Check says whether a peer holding have may run st: nil, or

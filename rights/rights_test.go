@@ -93,6 +93,14 @@ func TestRequired(t *testing.T) {
 		{"command apply prune rolling " + data, Admin},
 		{"command apply dry-run " + data, Read},
 		{"command apply dry-run prune " + data, Read},
+		{"command fleet hosts", Read},
+		{"command fleet status", Read},
+		{"command fleet events", Read},
+		{"command fleet hosts=web1 restart tag web", Operate},
+		{"command fleet rolling-hosts restart tag web", Operate},
+		{"command fleet status all", Read},
+		{"command fleet destroy all", Admin},
+		{"command fleet shutdown", Admin},
 	} {
 		st, err := messages.Parse(tc.line)
 		if err != nil {

@@ -1,0 +1,393 @@
+package ctl
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/cfk/cfk/fleet/certs"
+	"github.com/cfk/cfk/messages"
+)
+
+// `cfkctl fleet ...` (REFERENCE §12.7): requests to the hosts of a fleet,
+// sent to the local cfkd (the hub) as `command fleet ...` over the admin
+// protocol, so cfkctl needs no certificate; and `fleet certs`, which makes
+// the files of a small fleet.
+
+func init() {
+	commands = append(commands, &command{name: "fleet", args: "SUBCOMMAND [ARGS...]", group: groupOther, min: 1, max: many,
+		run:   runFleet,
+		short: "the hosts of a fleet, through the hub (see cfkctl help fleet)",
+		long: `The local cfkd is a fleet's hub (cfkd --fleet-inventory FILE): these send one
+request to it, which it sends to each host of its inventory, and print each
+host's answer, its name first. A host that does not answer within the
+hub's deadline (5s) is reported so while the others answer. Exit status 1
+when a host did not answer, answered ERROR, or some of its services failed.
+
+  fleet hosts                       each host: address, up or down, version, round trip
+  fleet status [REF...]             every host's status lines: HOST, a tab, the line
+  fleet start|stop|up|down REF...   the verb on every selected host
+  fleet restart REF...              ... with --rolling-hosts: one host at a time, each
+                                    host's services one at a time (running again
+                                    before the next); the first host that fails stops
+                                    it, and the hosts left untouched are listed
+  fleet signal SIG REF...
+  fleet events                      the hosts' events, merged, each with its host
+  fleet certs DIR --hub NAME=HOST:PORT --host NAME=HOST:PORT...
+                                    write a CA and the certificates of a small fleet
+
+--hosts NAME,@TAG,... selects hosts by name and inventory tag (default: all).
+With --json: status an object per host {host, ok, rtt_ms, error, services:
+[status objects]}; the verbs {host, ok, rtt_ms, error, lines}; events one
+{host, event} per line.`,
+		example: "cfkctl fleet hosts\ncfkctl fleet status --hosts @eu @web\ncfkctl fleet restart --rolling-hosts @web\n" +
+			"cfkctl fleet certs ./fleet --hub hub=10.0.0.1:7000 --host web1=10.0.0.2:7000 --host web2=10.0.0.3:7000"})
+}
+
+// checkFleetFlags refuses the fleet's flags on another command.
+func checkFleetFlags(o *options, cmd *command) error {
+	if cmd.name == "fleet" {
+		return nil
+	}
+	switch {
+	case o.hosts != "":
+		return usageErrorf(cmd, "--hosts only applies to fleet")
+	case o.rollingHosts:
+		return usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
+	case len(o.certHubs) > 0 || len(o.certHosts) > 0:
+		return usageErrorf(cmd, "--hub and --host only apply to fleet certs")
+	}
+	return nil
+}
+
+var fleetVerbs = map[string]bool{"start": true, "stop": true, "up": true, "down": true, "restart": true, "signal": true}
+
+func runFleet(s *session, args []string) error {
+	sub, args := args[0], args[1:]
+	cmd := lookup("fleet")
+	if sub != "certs" && (len(s.opts.certHubs) > 0 || len(s.opts.certHosts) > 0) {
+		return usageErrorf(cmd, "--hub and --host only apply to fleet certs")
+	}
+	if s.opts.rollingHosts && sub != "restart" {
+		return usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
+	}
+	prefix := "command fleet"
+	if s.opts.hosts != "" {
+		for _, h := range strings.Split(s.opts.hosts, ",") {
+			if h != "" && !isWord(h) {
+				return usageErrorf(cmd, "invalid host reference '%s'", h)
+			}
+		}
+		prefix += " hosts=" + s.opts.hosts
+	}
+	switch {
+	case sub == "certs":
+		return runFleetCerts(s, args)
+	case sub == "hosts":
+		if len(args) > 0 {
+			return usageErrorf(cmd, "fleet hosts takes no argument")
+		}
+		return runFleetHosts(s, prefix)
+	case sub == "status":
+		sels, err := selectorsOrAll(args)
+		if err != nil {
+			return err
+		}
+		return runFleetStatus(s, prefix+" status "+strings.Join(sels, " "))
+	case sub == "events":
+		if len(args) > 0 {
+			return usageErrorf(cmd, "fleet events takes no argument (--hosts selects hosts)")
+		}
+		return runFleetEvents(s, prefix+" events")
+	case fleetVerbs[sub]:
+		var sig string
+		if sub == "signal" {
+			if len(args) == 0 {
+				return usageErrorf(cmd, "fleet signal needs a signal and services: fleet signal SIG REF...")
+			}
+			sig, args = args[0]+" ", args[1:]
+		}
+		if len(args) == 0 {
+			return usageErrorf(cmd, "fleet %s needs services: REF...", sub)
+		}
+		sels, err := selectors(args)
+		if err != nil {
+			return err
+		}
+		if s.opts.rollingHosts {
+			prefix += " rolling-hosts"
+		}
+		return runFleetVerb(s, prefix+" "+sub+" "+sig+strings.Join(sels, " "))
+	}
+	return usageErrorf(cmd, "unknown fleet command '%s'", sub)
+}
+
+// hostReply is one host's part of a reply to `command fleet`.
+type hostReply struct {
+	Host  string   `json:"host"`
+	OK    bool     `json:"ok"`
+	RTT   *float64 `json:"rtt_ms,omitempty"`
+	Error string   `json:"error,omitempty"`
+	Lines []string `json:"lines,omitempty"`
+	// what `fleet hosts` adds
+	Addr    string   `json:"address,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+	Version string   `json:"version,omitempty"`
+	kind    messages.FleetLineKind
+}
+
+// fleetCall sends a fleet request and reads its reply, host by host.
+func fleetCall(s *session, req string) ([]*hostReply, error) {
+	lines, err := s.call(req)
+	if err != nil {
+		return nil, err
+	}
+	var out []*hostReply
+	var cur *hostReply
+	for _, l := range lines {
+		fl, err := messages.ParseFleetLine(l)
+		if err != nil {
+			return nil, fmt.Errorf("cfkd's reply to %q: %w", req, err)
+		}
+		if cur == nil || cur.Host != fl.Host || cur.kind != "" {
+			cur = &hostReply{Host: fl.Host}
+			out = append(out, cur)
+		}
+		switch fl.Kind {
+		case messages.FleetBody:
+			cur.Lines = append(cur.Lines, fl.Text)
+		case messages.FleetHost:
+			cur.Addr, cur.Tags = fl.Text, fl.Tags
+		default:
+			cur.kind = fl.Kind
+			cur.OK = fl.Kind == messages.FleetOK
+			if fl.Kind == messages.FleetOK || fl.Kind == messages.FleetError {
+				ms := float64(fl.RTT.Microseconds()) / 1000
+				cur.RTT = &ms
+			}
+			if !cur.OK {
+				cur.Error = fl.Text
+			}
+		}
+	}
+	return out, nil
+}
+
+// hostProblem is what a host's outcome says when it is not OK, as
+// printed after its name.
+func (h *hostReply) problem() string {
+	switch h.kind {
+	case messages.FleetError:
+		return "ERROR: " + h.Error
+	case messages.FleetDown:
+		return "down: " + h.Error
+	case messages.FleetSkipped:
+		return "skipped: " + h.Error
+	}
+	return ""
+}
+
+// fleetFailed is the error of a request some hosts of which failed.
+func fleetFailed(hosts []*hostReply, failedLines bool) error {
+	var bad []string
+	for _, h := range hosts {
+		if !h.OK || failedLines && len(h.Lines) > 1 {
+			bad = append(bad, h.Host)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &userError{msg: fmt.Sprintf("fleet: %d of %d hosts failed: %s", len(bad), len(hosts), strings.Join(bad, ", "))}
+}
+
+func runFleetHosts(s *session, prefix string) error {
+	hosts, err := fleetCall(s, prefix+" hosts")
+	if err != nil {
+		return err
+	}
+	for _, h := range hosts {
+		if h.OK && len(h.Lines) > 0 {
+			h.Version, h.Lines = h.Lines[0], nil
+		}
+	}
+	if s.opts.json {
+		return writeJSON(s.env.jsonOut(), hosts)
+	}
+	for _, h := range hosts {
+		state, rtt := "up", ""
+		if h.RTT != nil {
+			rtt = fmt.Sprintf("%.1fms", *h.RTT)
+		}
+		if !h.OK {
+			state = "down"
+		}
+		line := fmt.Sprintf("%-5s %-16s %-22s %-24s %8s %s", state, h.Host, h.Addr, h.Version, rtt, strings.Join(h.Tags, ","))
+		if !h.OK {
+			line += "  (" + h.problem() + ")"
+		}
+		fmt.Fprintln(s.env.stdout, s.safeOut(strings.TrimRight(line, " ")))
+	}
+	return fleetFailed(hosts, false)
+}
+
+// fleetStatus is a host's part of `fleet status --json`.
+type fleetStatus struct {
+	Host     string       `json:"host"`
+	OK       bool         `json:"ok"`
+	RTT      *float64     `json:"rtt_ms,omitempty"`
+	Error    string       `json:"error,omitempty"`
+	Services []statusJSON `json:"services"`
+}
+
+func runFleetStatus(s *session, req string) error {
+	hosts, err := fleetCall(s, req)
+	if err != nil {
+		return err
+	}
+	var out []fleetStatus
+	now, color := s.env.now(), s.color()
+	for _, h := range hosts {
+		sts, err := parseReply(req, h.Lines, messages.ParseStatusLine)
+		if err != nil {
+			return err
+		}
+		if s.opts.json {
+			fs := fleetStatus{Host: h.Host, OK: h.OK, RTT: h.RTT, Error: h.problem(), Services: []statusJSON{}}
+			for _, st := range sts {
+				fs.Services = append(fs.Services, statusJSONOf(st))
+			}
+			out = append(out, fs)
+			continue
+		}
+		for _, st := range sts {
+			st.Name, st.FailReason = s.safeOut(st.Name), s.safeOut(st.FailReason)
+			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, formatStatus(st, now, s.env.loc, color))
+		}
+		if !h.OK {
+			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem()))
+		}
+	}
+	if s.opts.json {
+		if err := writeJSON(s.env.jsonOut(), out); err != nil {
+			return err
+		}
+	}
+	return fleetFailed(hosts, false)
+}
+
+func runFleetVerb(s *session, req string) error {
+	hosts, err := fleetCall(s, req)
+	if err != nil {
+		return err
+	}
+	if s.opts.json {
+		if err := writeJSON(s.env.jsonOut(), hosts); err != nil {
+			return err
+		}
+		return fleetFailed(hosts, true)
+	}
+	for _, h := range hosts {
+		for _, l := range h.Lines {
+			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(l))
+		}
+		if !h.OK {
+			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem()))
+		}
+	}
+	return fleetFailed(hosts, true)
+}
+
+// fleetEvent is a line of `fleet events --json`.
+type fleetEvent struct {
+	Host  string          `json:"host"`
+	Event json.RawMessage `json:"event"`
+}
+
+func runFleetEvents(s *session, req string) error {
+	st, err := openStream(s.opts, s.env, req)
+	if err != nil {
+		return err
+	}
+	defer st.conn.Close()
+	color := s.color()
+	end := readStream(st, func(l string) error {
+		host, ev, err := messages.ParseFleetEventLine(l)
+		if err != nil {
+			_, err := fmt.Fprintln(s.env.stdout, s.safeOut(l))
+			return err
+		}
+		if s.opts.json {
+			if !json.Valid([]byte(ev)) {
+				return nil
+			}
+			b, _ := json.Marshal(fleetEvent{Host: host, Event: json.RawMessage(ev)})
+			_, err := fmt.Fprintln(s.env.stdout, string(b))
+			return err
+		}
+		if _, err := io.WriteString(s.env.stdout, s.safeOut(host)+" "); err != nil {
+			return err
+		}
+		return printEvent(s, ev, color)
+	})
+	switch {
+	case end.err != nil:
+		return end.err
+	case end.lost > 0:
+		return fmt.Errorf("fleet events: cut off by cfkd after losing %d events (not read fast enough)", end.lost)
+	}
+	return nil
+}
+
+// certValidity is how long `fleet certs` makes the members' certificates
+// valid (the CA ten times that).
+const certValidity = 2 * 365 * 24 * time.Hour
+
+func runFleetCerts(s *session, args []string) error {
+	cmd := lookup("fleet")
+	if len(args) != 1 {
+		return usageErrorf(cmd, "fleet certs needs one directory: fleet certs DIR --hub NAME=HOST:PORT --host NAME=HOST:PORT...")
+	}
+	if len(s.opts.certHubs) == 0 {
+		return usageErrorf(cmd, "fleet certs needs a hub: --hub NAME=HOST:PORT")
+	}
+	var members []certs.Member
+	for _, l := range []struct {
+		role string
+		vals listValue
+	}{{certs.RoleHub, s.opts.certHubs}, {certs.RoleHost, s.opts.certHosts}} {
+		for _, v := range l.vals {
+			name, addr, ok := strings.Cut(v, "=")
+			if !ok {
+				return usageErrorf(cmd, "--%s %s: want NAME=HOST:PORT", l.role, v)
+			}
+			members = append(members, certs.Member{Name: name, Role: l.role, Addr: addr})
+		}
+	}
+	if err := certs.Generate(args[0], members, certValidity); err != nil {
+		return &userError{msg: "fleet certs: " + err.Error()}
+	}
+	if !s.opts.json {
+		fmt.Fprintf(s.env.stdout, "%s: %s (keep %s off the hosts), and for each member NAME.pem, NAME.key:\n",
+			args[0], certs.CAFile, certs.CAKeyFile)
+		for _, m := range members {
+			c, k := certs.Files(m.Name)
+			fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s\n",
+				m.Role, m.Name, m.Addr, certs.CAFile, c, k)
+		}
+		return nil
+	}
+	return writeJSON(s.env.jsonOut(), jsonLines{OK: true, Lines: []string{}})
+}
+
+// listValue is a flag given several times (--host a=x --host b=y).
+type listValue []string
+
+func (l *listValue) String() string { return strings.Join(*l, ",") }
+
+func (l *listValue) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}

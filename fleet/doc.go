@@ -1,0 +1,84 @@
+// Package fleet is one control plane over many cfkd (REFERENCE §12): a
+// hub sends the requests of its admin connections to the hosts of its
+// inventory and gathers their answers, over protoactor-go's remote actors
+// (gRPC streams) with mutual TLS.
+//
+// Model:
+//
+//	hub cfkd:  admin connection → Handler → hub actor ──Request──→ gateway → Local.Ask → controller
+//	                                         hub actor ←─Accepted, Answer── gateway      (host cfkd)
+//
+// The parts:
+//   - Every member (--fleet-listen) has a Node: an actor system apart from
+//     the tree's, so that no peer can address the controller or a service
+//     actor (they are not in its registry), with protoactor remote on it,
+//     and one actor peers may address, the gateway. A hub has a second
+//     one, the hub actor, which only hosts may address (answers, events).
+//   - The wire (wire/fleet.proto): protobuf messages that carry lines of
+//     the command language, as an admin console reads them: the gateway
+//     parses each line, checks it against the member's Policy (package
+//     rights' operate, plus --fleet-allow), audits it as a console does,
+//     and runs it through Local.Ask (the tree's controller, by a short
+//     actor of the tree): the controller never sees the network.
+//   - A hub's request: Handler checks the hosts it names against the
+//     inventory and hands it to the hub actor, which sends a Request to
+//     each selected host (all at once, or with rolling-hosts one host at
+//     a time, the next once the previous one answered OK with nothing but
+//     `done N`) and answers once every host has an outcome: ok, error,
+//     down (no Accepted within Config.Timeout, no Answer within
+//     actors.RequestTimeout of it, a connection lost or never made), or
+//     skipped (after the host a rolling request stopped at). The reply's
+//     lines are messages.FleetLine.
+//   - `fleet events`: the hub subscribes each host (Subscribe, the
+//     events line); the gateway streams its tree's event lines in batches,
+//     at most eventsWindow ahead of the hub's EventsAck; the hub pushes
+//     them, tagged with the host, to the admin connection's feed, says when
+//     a host goes down or comes back (an event of kind host), and tries a
+//     host that is down again every Config.Timeout while the stream is
+//     open. The connection's feed closing ends the subscriptions.
+//
+// Security (REFERENCE §12.6), in the order a message meets it:
+//   - TLS 1.3 only, a certificate from the fleet CA required of both
+//     sides (certs.Credentials.Server, .Client); the certificate's OU says
+//     the role: a member that is not a hub accepts hubs only; a dialler
+//     checks the role of whom it reached. Plaintext gets no handshake.
+//   - guard: every gRPC method but protoactor's message stream is
+//     refused (its unary methods panic, unimplemented); a panic in
+//     protoactor's stream handler is recovered and closes that stream;
+//     every envelope is checked before protoactor reads it: the proto
+//     serializer only, indexes within the batch, a fleet type (routes), to
+//     its one actor at this member's address, from a peer of the role that
+//     sends it, whose name field is the peer certificate's CN. The rest is
+//     dropped and logged (at most a line a second): unknown types (which
+//     protoactor's proto serializer would dereference as nil and crash
+//     on), system messages (PoisonPill, Stop, Watch), messages to other
+//     actors or other addresses.
+//   - Bounds: at most maxCallsPerHost requests in flight per host at a
+//     hub and per hub at a host; maxSubsPerHub streams; answers of at
+//     most maxAnswerBytes; eventsWindow batches unacknowledged; gRPC
+//     messages of at most maxRecvBytes. protoactor's endpoint writer
+//     queue only has an initial size (a ring that doubles when full): its
+//     default preallocates a million slots (16 MB a peer), cfk gives it
+//     writerQueue, and the bounds above keep it there.
+//
+// Invariants:
+//   - Nothing in an actor's Receive waits: messages to peers go through
+//     the outbox (a send to an address protoactor has no connection for
+//     waits on a future inside protoactor); answers of the tree come back
+//     as messages; timers are messages carrying the call's id, checked
+//     against its deadline (stale ones are dropped).
+//   - Every request a hub takes gets exactly one reply, with exactly one
+//     outcome per selected host, within Config.Timeout for a host that
+//     does not answer at all (within actors.RequestTimeout for one that
+//     accepted and then says nothing, a lost connection failing it at
+//     once).
+//   - A host that comes back is used again: each message to an address
+//     protoactor has no connection for dials it again (one attempt,
+//     remote.Config.MaxRetryCount = 1).
+//   - Nothing polls: an idle member runs gRPC's keepalive ping every
+//     keepaliveTime on each connection it dialled, and nothing else
+//     (protoactor remote has no timer of its own). Its actor system has a
+//     small process registry (shrinkRegistry): protoactor's default,
+//     2.8 MB of small maps, would double what Go's forced GC of an idle
+//     cfkd marks every two minutes.
+package fleet

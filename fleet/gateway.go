@@ -1,0 +1,286 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet/wire"
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+)
+
+// callKey names a hub's request (or subscription) at a gateway.
+type callKey struct {
+	hub string
+	id  uint32
+}
+
+// gwCall is a request being run: its lines, the next one, what the
+// replies said so far.
+type gwCall struct {
+	from  *actor.PID
+	stmts []messages.Statement
+	next  int
+	lines []string
+	bytes int
+}
+
+// gwSub is an event subscription: a goroutine sends the feed's lines to
+// the hub, eventsWindow batches ahead of its acknowledgements.
+type gwSub struct {
+	hubAddr string
+	cancel  context.CancelFunc
+	credit  chan struct{}
+}
+
+// lineDone: the controller answered the current line of a request.
+type lineDone struct {
+	key   callKey
+	reply messages.Reply
+}
+
+// subEnded: a subscription's goroutine is done.
+type subEnded struct{ key callKey }
+
+// gateway is every member's one actor that peers may address (REFERENCE
+// §12.6): it turns a hub's requests into what an admin connection would
+// run (parse, rights, then the controller through Local.Ask), one line at
+// a time, and answers: Accepted at once, Answer once done. It never waits:
+// replies come back as messages, and what goes to the network goes
+// through the outbox.
+type gateway struct {
+	local   Local
+	policy  Policy
+	out     *outbox
+	name    string
+	version string
+	log     *logrus.Logger
+	self    *actor.PID
+	root    *actor.RootContext
+	calls   map[callKey]*gwCall
+	perHub  map[string]int
+	subs    map[callKey]*gwSub
+}
+
+func (g *gateway) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		g.self, g.root = ctx.Self(), ctx.ActorSystem().Root
+	case *wire.Request:
+		g.request(ctx.Sender(), m)
+	case lineDone:
+		g.lineDone(m)
+	case *wire.Subscribe:
+		g.subscribe(ctx.Sender(), m)
+	case *wire.EventsAck:
+		if s := g.subs[callKey{m.Hub, m.Id}]; s != nil {
+			select {
+			case s.credit <- struct{}{}:
+			default:
+			}
+		}
+	case *wire.Unsubscribe:
+		g.endSub(callKey{m.Hub, m.Id})
+	case subEnded:
+		g.endSub(m.key)
+	case endpointLost:
+		for k, s := range g.subs {
+			if s.hubAddr == m.addr {
+				g.endSub(k)
+			}
+		}
+	case *actor.Stopping:
+		for k := range g.subs {
+			g.endSub(k)
+		}
+	}
+}
+
+// audit is the audit record of a hub's request (REFERENCE §5.5).
+func (g *gateway) audit(hub string) *logrus.Entry {
+	return g.log.WithFields(logrus.Fields{"category": actors.AuditCategory, "peer": "fleet:" + hub, "right": g.policy.Level().String()})
+}
+
+func (g *gateway) request(from *actor.PID, m *wire.Request) {
+	key := callKey{m.Hub, m.Id}
+	answer := func(err error, lines []string) {
+		a := &wire.Answer{Id: m.Id, Host: g.name, Lines: lines, Version: g.version}
+		if err != nil {
+			a.Error = err.Error()
+		}
+		g.out.post(outMsg{to: from, from: g.self, msg: a})
+	}
+	if from == nil {
+		return
+	}
+	if g.perHub[m.Hub] >= maxCallsPerHost || g.calls[key] != nil {
+		answer(fmt.Errorf("too many requests from hub %s in flight (at most %d)", m.Hub, maxCallsPerHost), nil)
+		return
+	}
+	g.out.post(outMsg{to: from, from: g.self, msg: &wire.Accepted{Id: m.Id, Host: g.name}})
+	c := &gwCall{from: from}
+	for _, line := range m.Lines {
+		st, err := messages.Parse(line)
+		if err == nil {
+			err = g.policy.Check(st)
+			if errors.Is(err, messages.ErrNotAuthorized) {
+				g.audit(m.Hub).Warnf("not authorized: %s (the fleet allows %s: --fleet-allow)", actors.AuditText(st, line), g.policy)
+			}
+		}
+		if err != nil {
+			answer(err, nil)
+			return
+		}
+		c.stmts = append(c.stmts, st)
+	}
+	if len(c.stmts) == 0 {
+		answer(nil, nil)
+		return
+	}
+	for i, st := range c.stmts {
+		if actors.AuditNeeded(st) {
+			g.audit(m.Hub).Info(actors.AuditText(st, m.Lines[i]))
+		}
+	}
+	g.calls[key] = c
+	g.perHub[m.Hub]++
+	g.run(key, c)
+}
+
+// run asks the controller the call's next line.
+func (g *gateway) run(key callKey, c *gwCall) {
+	root, self := g.root, g.self
+	g.local.Ask(c.stmts[c.next], func(r messages.Reply) { root.Send(self, lineDone{key: key, reply: r}) })
+}
+
+func (g *gateway) lineDone(m lineDone) {
+	c := g.calls[m.key]
+	if c == nil {
+		return
+	}
+	var err error
+	if m.reply.Err != nil {
+		err = m.reply.Err
+	} else {
+		for _, l := range m.reply.Lines {
+			c.bytes += len(l) + 1
+		}
+		if c.bytes > maxAnswerBytes {
+			err = fmt.Errorf("answer too large (more than %d bytes): select fewer services", maxAnswerBytes)
+		} else {
+			c.lines = append(c.lines, m.reply.Lines...)
+			if c.next++; c.next < len(c.stmts) {
+				g.run(m.key, c)
+				return
+			}
+		}
+	}
+	delete(g.calls, m.key)
+	if g.perHub[m.key.hub]--; g.perHub[m.key.hub] <= 0 {
+		delete(g.perHub, m.key.hub)
+	}
+	a := &wire.Answer{Id: m.key.id, Host: g.name, Lines: c.lines, Version: g.version}
+	if err != nil {
+		a.Error, a.Lines = err.Error(), nil
+	}
+	g.out.post(outMsg{to: c.from, from: g.self, msg: a})
+}
+
+func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {
+	key := callKey{m.Hub, m.Id}
+	fail := func(err error) {
+		g.out.post(outMsg{to: from, from: g.self, msg: &wire.Events{Id: m.Id, Host: g.name, Ended: true, Error: err.Error()}})
+	}
+	if from == nil || g.subs[key] != nil {
+		return
+	}
+	n := 0
+	for k := range g.subs {
+		if k.hub == m.Hub {
+			n++
+		}
+	}
+	if n >= maxSubsPerHub {
+		fail(fmt.Errorf("too many event streams for hub %s (at most %d)", m.Hub, maxSubsPerHub))
+		return
+	}
+	st, err := messages.Parse(m.Line)
+	if err != nil {
+		fail(err)
+		return
+	}
+	cmd, ok := st.(messages.ControlCommand)
+	if !ok || cmd.Verb != messages.VerbEvents {
+		fail(fmt.Errorf("a subscription is to `command events [SEL]`"))
+		return
+	}
+	feed := g.local.Subscribe(cmd.Sel, actors.DefaultBacklog)
+	cctx, cancel := context.WithCancel(context.Background())
+	s := &gwSub{hubAddr: from.Address, cancel: cancel, credit: make(chan struct{}, eventsWindow)}
+	for range eventsWindow {
+		s.credit <- struct{}{}
+	}
+	g.subs[key] = s
+	go g.stream(cctx, key, from, feed, s)
+}
+
+// creditWait is how long a subscription waits for its hub to acknowledge
+// a batch before it ends.
+const creditWait = 30 * time.Second
+
+// stream sends the feed's lines to the hub, in batches, while it has
+// credit (in a goroutine of its own: it waits).
+func (g *gateway) stream(ctx context.Context, key callKey, to *actor.PID, feed *actors.Feed, s *gwSub) {
+	defer g.root.Send(g.self, subEnded{key: key})
+	defer feed.Close()
+	send := func(e *wire.Events) {
+		g.root.Send(to, &actor.MessageEnvelope{Message: e, Sender: g.self})
+	}
+	send(&wire.Events{Id: key.id, Host: g.name}) // seq 0: subscribed
+	var seq uint64
+	for {
+		lines, err := feed.Next(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		e := &wire.Events{Id: key.id, Host: g.name}
+		for _, l := range lines {
+			e.Lines = append(e.Lines, string(l))
+		}
+		var cut *actors.CutOffError
+		switch {
+		case errors.As(err, &cut):
+			e.Ended, e.Lost, e.Error = true, uint64(cut.Lost), "the hub fell behind"
+		case err != nil:
+			e.Ended, e.Error = true, "cfkd stopped"
+		}
+		timer := time.NewTimer(creditWait)
+		select {
+		case <-s.credit:
+			timer.Stop()
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+			g.log.WithField("category", logCategory).Warnf("fleet: hub %s acknowledged no events for %v: its stream ends", key.hub, creditWait)
+			return
+		}
+		seq++
+		e.Seq = seq
+		send(e)
+		if e.Ended {
+			return
+		}
+	}
+}
+
+func (g *gateway) endSub(key callKey) {
+	if s := g.subs[key]; s != nil {
+		s.cancel()
+		delete(g.subs, key)
+	}
+}

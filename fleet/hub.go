@@ -1,0 +1,484 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet/wire"
+	"github.com/cfk/cfk/messages"
+	"google.golang.org/protobuf/proto"
+)
+
+// Handler takes a hub's `command fleet` requests from its admin
+// connections (actors.FleetHandler): it checks the hosts they name
+// against the inventory and hands them to the hub actor, without waiting.
+type Handler struct {
+	node    *Node
+	streams atomic.Uint64
+}
+
+var _ actors.FleetHandler = (*Handler)(nil)
+
+var errNotServing = errors.New("the fleet is not serving (cfkd is starting or stopping)")
+
+// Request implements actors.FleetHandler.
+func (h *Handler) Request(f messages.Fleet, answer func(messages.Reply)) {
+	if !h.node.started.Load() {
+		answer(messages.ErrorReply(errNotServing))
+		return
+	}
+	hosts, err := selectHosts(h.node.inv, f.Hosts)
+	if err != nil {
+		answer(messages.ErrorReply(err))
+		return
+	}
+	h.node.sys.Root.Send(h.node.hub, hubRequest{f: f, hosts: hosts, answer: answer})
+}
+
+// Stream implements actors.FleetHandler: `command fleet events`.
+func (h *Handler) Stream(f messages.Fleet, b actors.Backlog, onCut func()) (*actors.Feed, error) {
+	if !h.node.started.Load() {
+		return nil, errNotServing
+	}
+	hosts, err := selectHosts(h.node.inv, f.Hosts)
+	if err != nil {
+		return nil, err
+	}
+	id := h.streams.Add(1)
+	root, hub := h.node.sys.Root, h.node.hub
+	feed := actors.NewFeed(b, onCut, func() { root.Send(hub, streamClosed{id: id}) })
+	root.Send(hub, streamOpen{id: id, hosts: hosts, line: f.Lines[0], feed: feed})
+	return feed, nil
+}
+
+type (
+	// hubRequest is an admin connection's request to the hosts.
+	hubRequest struct {
+		f      messages.Fleet
+		hosts  []int
+		answer func(messages.Reply)
+	}
+	// callTimedOut: the deadline of call id passed.
+	callTimedOut struct{ id uint32 }
+	// streamOpen: an admin connection became the stream of feed.
+	streamOpen struct {
+		id    uint64
+		hosts []int
+		line  string
+		feed  *actors.Feed
+	}
+	// streamClosed: its reader is done with the stream's feed.
+	streamClosed struct{ id uint64 }
+	// resubscribe: try a host of a stream again.
+	resubscribe struct{ sub *hubSub }
+)
+
+// hubCall is one message to a host that waits for its answer: a
+// request's, or a subscription's.
+type hubCall struct {
+	id       uint32
+	host     int
+	op       *op     // a request's
+	sub      *hubSub // or a subscription's
+	start    time.Time
+	acked    bool
+	deadline time.Time
+	sent     atomic.Int64 // when the outbox sent it (unix ns)
+	timer    *time.Timer
+}
+
+// op is an admin request being answered: each selected host's outcome,
+// and for a rolling one, the host it is at.
+type op struct {
+	f      messages.Fleet
+	lines  []string
+	hosts  []int
+	res    map[int]*result
+	left   int
+	next   int // rolling: the index in hosts of the next host
+	answer func(messages.Reply)
+}
+
+// result is a host's outcome.
+type result struct {
+	kind  messages.FleetLineKind
+	lines []string
+	text  string
+	rtt   time.Duration
+}
+
+// hubSub is one host's part of a stream.
+type hubSub struct {
+	st    *hubStream
+	host  int
+	call  *hubCall // the subscription, while it is asked or active
+	down  bool     // reported down (an event of kind host said so)
+	retry *time.Timer
+}
+
+type hubStream struct {
+	id   uint64
+	line string
+	feed *actors.Feed
+	subs []*hubSub
+}
+
+// hub is a hub's actor (REFERENCE §12.4): it sends each request to the
+// selected hosts' gateways (all at once, or one host at a time), and
+// gathers their answers into one reply, a host that does not answer in
+// time being an answer too; it merges the hosts' event streams. Every
+// message to a host has a deadline: its Accepted (or, for a
+// subscription, its first Events) within Config.Timeout, its Answer
+// within actors.RequestTimeout once accepted. A host whose connection
+// protoactor loses, or that it cannot reach (a dead letter), fails what
+// it had at once. The next request dials the host again: a host that
+// comes back is used again.
+type hub struct {
+	n       *Node
+	inv     []Host
+	name    string
+	timeout time.Duration
+	self    *actor.PID
+	root    *actor.RootContext
+	nextID  uint32
+	calls   map[uint32]*hubCall
+	perHost []int
+	streams map[uint64]*hubStream
+}
+
+func newHub(n *Node) *hub {
+	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout,
+		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}}
+}
+
+func (h *hub) Receive(ctx actor.Context) {
+	switch m := ctx.Message().(type) {
+	case *actor.Started:
+		h.self, h.root = ctx.Self(), ctx.ActorSystem().Root
+	case hubRequest:
+		h.request(m)
+	case *wire.Accepted:
+		if c := h.callOf(m.Id, m.Host); c != nil && !c.acked {
+			c.acked = true
+			h.arm(c, actors.RequestTimeout)
+		}
+	case *wire.Answer:
+		if c := h.callOf(m.Id, m.Host); c != nil && c.op != nil {
+			r := &result{kind: messages.FleetOK, lines: m.Lines, rtt: time.Since(c.start)}
+			if m.Error != "" {
+				r.kind, r.text, r.lines = messages.FleetError, m.Error, nil
+			}
+			h.done(c, r)
+		}
+	case *wire.Events:
+		if c := h.callOf(m.Id, m.Host); c != nil && c.sub != nil {
+			h.events(c, m)
+		}
+	case callTimedOut:
+		c := h.calls[m.id]
+		if c == nil || time.Now().Before(c.deadline) {
+			return // answered, or a timer re-armed since
+		}
+		why := fmt.Sprintf("no answer within %v", h.timeout)
+		if c.acked {
+			why = fmt.Sprintf("no answer within %v of accepting the request", actors.RequestTimeout)
+		}
+		h.fail(c, why)
+	case *actor.DeadLetterResponse:
+		// protoactor could not deliver a message: its target carries the
+		// call's id (a request's or a subscription's)
+		if t := m.Target; t != nil {
+			if c := h.calls[t.RequestId]; c != nil && !c.acked && h.inv[c.host].Addr == t.Address {
+				h.fail(c, "cannot connect to "+t.Address)
+			}
+		}
+	case endpointLost:
+		for _, c := range h.calls {
+			if h.inv[c.host].Addr != m.addr {
+				continue
+			}
+			// an accepted call went over the connection that was lost; one
+			// not accepted yet, sent before the loss, too
+			if sent := c.sent.Load(); c.acked || sent != 0 && sent <= m.at.UnixNano() {
+				h.fail(c, "connection to "+m.addr+" lost")
+			}
+		}
+	case streamOpen:
+		h.openStream(m)
+	case streamClosed:
+		h.closeStream(m.id)
+	case resubscribe:
+		if _, ok := h.streams[m.sub.st.id]; ok && m.sub.call == nil {
+			h.subscribe(m.sub)
+		}
+	case *actor.Stopping:
+		for id := range h.streams {
+			h.streams[id].feed.End()
+			h.closeStream(id)
+		}
+		for _, c := range h.calls {
+			h.fail(c, "the hub is stopping")
+		}
+	}
+}
+
+// callOf is call id, if it is one of host's.
+func (h *hub) callOf(id uint32, host string) *hubCall {
+	c := h.calls[id]
+	if c == nil || h.inv[c.host].Name != host {
+		return nil
+	}
+	return c
+}
+
+// send sends msg to host's gateway as call c (its id set by the caller),
+// its deadline armed; false (c failed, with why) when the host has too
+// many calls in flight or the outbox is full.
+func (h *hub) send(c *hubCall, msg proto.Message) bool {
+	if h.perHost[c.host] >= maxCallsPerHost {
+		h.settle(c, fmt.Sprintf("too many requests in flight at %s (at most %d)", h.inv[c.host].Name, maxCallsPerHost))
+		return false
+	}
+	h.calls[c.id] = c
+	h.perHost[c.host]++
+	c.start = time.Now()
+	h.arm(c, h.timeout)
+	to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName, RequestId: c.id}
+	if !h.n.out.post(outMsg{to: to, from: h.self, msg: msg, sent: &c.sent}) {
+		h.fail(c, "the hub's outbox is full")
+		return false
+	}
+	return true
+}
+
+// newCall allocates a call id (never 0: protoactor's "no request id").
+func (h *hub) newCall(host int) *hubCall {
+	for {
+		h.nextID++
+		if h.nextID != 0 && h.calls[h.nextID] == nil {
+			return &hubCall{id: h.nextID, host: host}
+		}
+	}
+}
+
+func (h *hub) arm(c *hubCall, d time.Duration) {
+	c.deadline = time.Now().Add(d)
+	if c.timer != nil {
+		c.timer.Reset(d)
+		return
+	}
+	root, self, id := h.root, h.self, c.id
+	c.timer = time.AfterFunc(d, func() { root.Send(self, callTimedOut{id: id}) })
+}
+
+// forget removes call c.
+func (h *hub) forget(c *hubCall) {
+	if h.calls[c.id] != c {
+		return
+	}
+	delete(h.calls, c.id)
+	h.perHost[c.host]--
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+}
+
+// fail ends call c without an answer: its host is down for it.
+func (h *hub) fail(c *hubCall, why string) {
+	if h.calls[c.id] != c {
+		return
+	}
+	h.forget(c)
+	h.settle(c, why)
+}
+
+// settle reports a call that failed to its request or its stream.
+func (h *hub) settle(c *hubCall, why string) {
+	switch {
+	case c.op != nil:
+		h.outcome(c.op, c.host, &result{kind: messages.FleetDown, text: why})
+	case c.sub != nil:
+		h.subFailed(c.sub, why)
+	}
+}
+
+// done ends call c with r.
+func (h *hub) done(c *hubCall, r *result) {
+	h.forget(c)
+	h.outcome(c.op, c.host, r)
+}
+
+func (h *hub) request(m hubRequest) {
+	o := &op{f: m.f, lines: m.f.Lines, hosts: m.hosts, res: map[int]*result{}, left: len(m.hosts), answer: m.answer}
+	if m.f.Verb == messages.VerbFleetHosts {
+		o.lines = []string{"command version"}
+	}
+	if m.f.Rolling {
+		o.next = 1 // before the send, which may fail at once (outcome reads it)
+		h.sendOp(o, o.hosts[0])
+		return
+	}
+	for _, i := range o.hosts {
+		if o.left == 0 {
+			return
+		}
+		h.sendOp(o, i)
+	}
+}
+
+func (h *hub) sendOp(o *op, host int) {
+	c := h.newCall(host)
+	c.op = o
+	h.send(c, &wire.Request{Id: c.id, Hub: h.name, Lines: o.lines})
+}
+
+// outcome records a host's outcome, moves a rolling request on, and
+// answers once every host has one.
+func (h *hub) outcome(o *op, host int, r *result) {
+	if o.res[host] != nil {
+		return
+	}
+	o.res[host] = r
+	o.left--
+	if o.f.Rolling && o.left > 0 {
+		if failed(r) {
+			for _, i := range o.hosts[o.next:] {
+				o.res[i] = &result{kind: messages.FleetSkipped, text: "the rolling restart stopped at " + h.inv[host].Name}
+			}
+			o.left = 0
+		} else {
+			next := o.hosts[o.next]
+			o.next++
+			h.sendOp(o, next)
+			return
+		}
+	}
+	if o.left > 0 {
+		return
+	}
+	o.answer(messages.Reply{Lines: h.format(o)})
+}
+
+// failed says whether a host's outcome stops a rolling request: it did
+// not answer OK, or some of its services failed (a line after `done N`).
+func failed(r *result) bool {
+	return r.kind != messages.FleetOK || len(r.lines) > 1 || len(r.lines) == 1 && !strings.HasPrefix(r.lines[0], "done ")
+}
+
+// format writes a request's reply: each host in inventory order, its
+// lines then its outcome (REFERENCE §12.4).
+func (h *hub) format(o *op) []string {
+	n := 0
+	for _, r := range o.res {
+		n += len(r.lines) + 2
+	}
+	out := make([]string, 0, n)
+	for _, i := range o.hosts {
+		host, r := h.inv[i], o.res[i]
+		if o.f.Verb == messages.VerbFleetHosts {
+			out = append(out, messages.FleetLine{Host: host.Name, Kind: messages.FleetHost, Text: host.Addr, Tags: host.Tags}.Format())
+		}
+		for _, l := range r.lines {
+			out = append(out, messages.FleetLine{Host: host.Name, Kind: messages.FleetBody, Text: l}.Format())
+		}
+		out = append(out, messages.FleetLine{Host: host.Name, Kind: r.kind, Text: r.text, RTT: r.rtt}.Format())
+	}
+	return out
+}
+
+func (h *hub) openStream(m streamOpen) {
+	s := &hubStream{id: m.id, line: m.line, feed: m.feed}
+	h.streams[m.id] = s
+	for _, i := range m.hosts {
+		sub := &hubSub{st: s, host: i}
+		s.subs = append(s.subs, sub)
+		h.subscribe(sub)
+	}
+}
+
+func (h *hub) subscribe(sub *hubSub) {
+	c := h.newCall(sub.host)
+	c.sub = sub
+	sub.call = c
+	h.send(c, &wire.Subscribe{Id: c.id, Hub: h.name, Line: sub.st.line})
+}
+
+// events takes a batch of a host's events: the first says the host
+// subscribed; the lines go to the stream's feed, tagged with the host;
+// each batch is acknowledged (the host's window).
+func (h *hub) events(c *hubCall, m *wire.Events) {
+	sub := c.sub
+	host := h.inv[c.host].Name
+	if m.Seq == 0 && !c.acked {
+		c.acked = true
+		if c.timer != nil {
+			c.timer.Stop()
+		}
+		c.deadline = time.Now().Add(100 * 365 * 24 * time.Hour)
+		if sub.down {
+			sub.down = false
+			h.hostEvent(sub, "down", "up", "")
+		}
+	}
+	for _, l := range m.Lines {
+		sub.st.feed.Push(messages.FleetEventLine(host, []byte(l)))
+	}
+	if m.Seq > 0 {
+		to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName}
+		h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.EventsAck{Id: m.Id, Hub: h.name, Seq: m.Seq}})
+	}
+	if m.Ended {
+		why := m.Error
+		if m.Lost > 0 {
+			why += fmt.Sprintf(" (%d events lost)", m.Lost)
+		}
+		h.forget(c)
+		h.subFailed(sub, "its stream ended: "+why)
+	}
+}
+
+// subFailed: a host's part of a stream failed: said once (an event of
+// kind host), then tried again after the deadline while the stream is
+// open.
+func (h *hub) subFailed(sub *hubSub, why string) {
+	sub.call = nil
+	if _, ok := h.streams[sub.st.id]; !ok {
+		return
+	}
+	if !sub.down {
+		sub.down = true
+		h.hostEvent(sub, "up", "down", why)
+	}
+	root, self := h.root, h.self
+	sub.retry = time.AfterFunc(h.timeout, func() { root.Send(self, resubscribe{sub: sub}) })
+}
+
+// hostEvent pushes an event of kind host (REFERENCE §1.6) to the stream.
+func (h *hub) hostEvent(sub *hubSub, from, to, why string) {
+	e := messages.Event{Kind: messages.EventHost, Time: time.Now(), From: from, To: to, Reason: why}
+	sub.st.feed.Push(messages.FleetEventLine(h.inv[sub.host].Name, []byte(e.Format())))
+}
+
+func (h *hub) closeStream(id uint64) {
+	s := h.streams[id]
+	if s == nil {
+		return
+	}
+	delete(h.streams, id)
+	for _, sub := range s.subs {
+		if sub.retry != nil {
+			sub.retry.Stop()
+		}
+		if c := sub.call; c != nil {
+			h.forget(c)
+			sub.call = nil
+			to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName}
+			h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.Unsubscribe{Id: c.id, Hub: h.name}})
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package fleet
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/sirupsen/logrus"
+)
+
+// logCategory is the category of the fleet's records in cfkd's log.
+const logCategory = "fleet"
+
+// remoteLog routes the slog records of the fleet's actor system
+// (protoactor and its remote) into cfkd's logger, category fleet, at most
+// at info: what they report is about peers (a dial that failed, a stream
+// that closed), which the fleet's own code reports once, as an answer
+// and a warning, where it matters. Debug and info are debug.
+type remoteLog struct {
+	log   *logrus.Entry
+	attrs []slog.Attr
+}
+
+func (h *remoteLog) Enabled(_ context.Context, l slog.Level) bool {
+	return h.log.Logger.IsLevelEnabled(remoteLevel(l))
+}
+
+func (h *remoteLog) Handle(_ context.Context, r slog.Record) error {
+	fields := logrus.Fields{}
+	add := func(a slog.Attr) bool { fields[a.Key] = a.Value.String(); return true }
+	for _, a := range h.attrs {
+		add(a)
+	}
+	r.Attrs(add)
+	h.log.WithFields(fields).Log(remoteLevel(r.Level), "protoactor: "+r.Message)
+	return nil
+}
+
+func (h *remoteLog) WithAttrs(as []slog.Attr) slog.Handler {
+	return &remoteLog{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+}
+
+func (h *remoteLog) WithGroup(string) slog.Handler { return h }
+
+func remoteLevel(l slog.Level) logrus.Level {
+	if l >= slog.LevelWarn {
+		return logrus.InfoLevel
+	}
+	return logrus.DebugLevel
+}

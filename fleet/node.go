@@ -1,0 +1,400 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet/certs"
+	"github.com/cfk/cfk/messages"
+	cmap "github.com/orcaman/concurrent-map"
+	"github.com/sirupsen/logrus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/protobuf/proto"
+)
+
+// DefaultTimeout is the deadline of a host's first answer (REFERENCE
+// §12.4): a host that has not said it has a request within it is reported
+// down.
+const DefaultTimeout = 5 * time.Second
+
+// The bounds of what one peer can make a member hold (REFERENCE §12.6).
+const (
+	// maxCallsPerHost bounds the requests a hub has in flight at one
+	// host, and a host from one hub.
+	maxCallsPerHost = 64
+	// maxSubsPerHub bounds the event subscriptions a host serves one hub.
+	maxSubsPerHub = 16
+	// eventsWindow is how many batches of events a host sends ahead of
+	// its hub's acknowledgements.
+	eventsWindow = 4
+	// maxAnswerBytes bounds the lines of one answer.
+	maxAnswerBytes = 4 << 20
+	// maxRecvBytes bounds one gRPC message: protoactor batches up to
+	// writerBatch envelopes in one.
+	maxRecvBytes = 5*maxAnswerBytes + 1<<20
+	writerBatch  = 4
+	// writerQueue is the initial size of protoactor's endpoint writer
+	// queue (its default preallocates a million slots, 16 MB a peer). It
+	// grows when full: the bounds above are what keep it small.
+	writerQueue = 64
+	// outboxSize bounds the messages the fleet's actors have handed to the
+	// sender goroutine and that it has not sent yet.
+	outboxSize = 1024
+)
+
+// Local is the member's own cfkd, as the gateway uses it: *actors.Tree.
+type Local interface {
+	// Ask runs st as an admin connection would and calls answer once
+	// with its reply; it never waits.
+	Ask(st messages.Statement, answer func(messages.Reply))
+	// Subscribe returns a feed of event lines (`command events SEL`).
+	Subscribe(sel messages.Selector, b actors.Backlog) *actors.Feed
+}
+
+// Config is what cfkd's --fleet-* flags say (REFERENCE §7.1, §12).
+type Config struct {
+	Listen    string // HOST:PORT, as others reach it (its certificate names HOST)
+	CA        string
+	Cert      string
+	Key       string
+	Inventory string        // a hub's: its hosts
+	Allow     string        // --fleet-allow
+	Timeout   time.Duration // deadline of a host's first answer (DefaultTimeout)
+	Version   string        // what `fleet hosts` shows of this member
+	Log       *logrus.Logger
+}
+
+// Node is a member of a fleet: an actor system of its own (the tree's
+// actors are not in its registry, so no peer can address them), protoactor
+// remote on it with mutual TLS, the gateway, and the hub when it has an
+// inventory.
+type Node struct {
+	cfg     Config
+	creds   *certs.Credentials
+	policy  Policy
+	inv     []Host
+	sys     *actor.ActorSystem
+	rem     *remote.Remote
+	guard   *guard
+	out     *outbox
+	gateway *actor.PID
+	hub     *actor.PID
+	handler *Handler
+	started atomic.Bool
+	stop    sync.Once
+}
+
+// New checks the configuration (certificates, inventory, --fleet-allow)
+// and builds the member, not listening yet (Serve).
+func New(cfg Config) (*Node, error) {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Log == nil {
+		cfg.Log = logrus.StandardLogger()
+	}
+	if err := checkListen(cfg.Listen); err != nil {
+		return nil, err
+	}
+	if cfg.CA == "" || cfg.Cert == "" || cfg.Key == "" {
+		return nil, errors.New("--fleet-listen needs --fleet-ca, --fleet-cert and --fleet-key")
+	}
+	creds, err := certs.Load(cfg.CA, cfg.Cert, cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	policy, err := ParsePolicy(cfg.Allow)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, creds: creds, policy: policy}
+	if cfg.Inventory != "" {
+		if creds.ID.Role != certs.RoleHub {
+			return nil, fmt.Errorf("--fleet-inventory: this cfkd's certificate is a %s's: a hub needs one of role hub", creds.ID.Role)
+		}
+		if n.inv, err = ReadInventory(cfg.Inventory); err != nil {
+			return nil, err
+		}
+	}
+	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(&remoteLog{log: cfg.Log.WithField("category", logCategory)})
+	}))
+	shrinkRegistry(n.sys, registryBuckets)
+	n.guard = &guard{log: cfg.Log, hub: n.inv != nil, self: func() string { return n.sys.ProcessRegistry.Address }}
+	n.out = newOutbox(n.sys.Root)
+	if n.inv != nil {
+		n.handler = &Handler{node: n}
+	}
+	return n, nil
+}
+
+// registryBuckets is the size of the fleet's process registry (see
+// shrinkRegistry).
+const registryBuckets = 4
+
+// shrinkRegistry gives sys a process registry of n buckets (of 32 shards
+// each) instead of protoactor's 1,024: 32,768 small maps, 2.8 MB that
+// every garbage collection marks, Go's forced one every two minutes of
+// an idle cfkd included (REFERENCE §12.8), for an actor system that holds
+// a handful of actors. The processes registered at its creation (the
+// dead letter process) are moved over. Called right after
+// actor.NewActorSystem, before anything else uses the registry.
+func shrinkRegistry(sys *actor.ActorSystem, n int) {
+	old := sys.ProcessRegistry.LocalPIDs
+	small := &actor.SliceMap{LocalPIDs: make([]cmap.ConcurrentMap, n)}
+	for i := range small.LocalPIDs {
+		small.LocalPIDs[i] = cmap.New()
+	}
+	for _, m := range old.LocalPIDs {
+		for id, p := range m.Items() {
+			small.GetBucket(id).Set(id, p)
+		}
+	}
+	sys.ProcessRegistry.LocalPIDs = small
+}
+
+// checkListen refuses an address others cannot reach this member at.
+func checkListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--fleet-listen %q: want HOST:PORT", addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("--fleet-listen %q: bad port", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		return fmt.Errorf("--fleet-listen %q: want the address the other members reach this cfkd at (its certificate names it), not a wildcard", addr)
+	}
+	return nil
+}
+
+// Identity is who this member's certificate says it is.
+func (n *Node) Identity() certs.Identity { return n.creds.ID }
+
+// Handler is the hub's handler of `command fleet` (nil unless the member
+// has an inventory): actors.Options.Fleet.
+func (n *Node) Handler() *Handler { return n.handler }
+
+// Hosts is the inventory (a hub's).
+func (n *Node) Hosts() []Host { return n.inv }
+
+// Address is where the member listens, once serving.
+func (n *Node) Address() string { return n.sys.ProcessRegistry.Address }
+
+// Serve spawns the gateway (and the hub) and starts listening: from then
+// on hubs may send requests, which run on local.
+func (n *Node) Serve(local Local) (err error) {
+	host, portText, _ := net.SplitHostPort(n.cfg.Listen)
+	port, _ := strconv.Atoi(portText)
+	opts := []remote.ConfigOption{
+		remote.WithServerOptions(
+			grpc.Creds(credentials.NewTLS(n.creds.Server(n.acceptRoles()...))),
+			grpc.StreamInterceptor(n.guard.stream),
+			grpc.UnaryInterceptor(n.guard.unary),
+			grpc.MaxRecvMsgSize(maxRecvBytes),
+			grpc.MaxConcurrentStreams(4),
+			grpc.ConnectionTimeout(n.cfg.Timeout),
+			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
+		),
+		remote.WithDialOptions(
+			grpc.WithTransportCredentials(credentials.NewTLS(n.creds.Client(n.dialRoles()...))),
+			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: n.cfg.Timeout}),
+			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: n.cfg.Timeout, PermitWithoutStream: true}),
+		),
+		remote.WithEndpointWriterQueueSize(writerQueue),
+		remote.WithEndpointWriterBatchSize(writerBatch),
+	}
+	if port != 0 {
+		opts = append(opts, remote.WithAdvertisedHost(n.cfg.Listen))
+	}
+	cfg := remote.Configure(host, port, opts...)
+	// one connection attempt per endpoint: the deadlines answer for a
+	// host that is down, and the next request dials again
+	cfg.MaxRetryCount = 1
+	n.rem = remote.NewRemote(n.sys, cfg)
+	// remote.Start panics when it cannot listen
+	if err := n.startRemote(); err != nil {
+		return err
+	}
+	// spawned once remote runs: their PIDs carry the member's address,
+	// which is where the peers answer
+	gw := &gateway{local: local, policy: n.policy, out: n.out, name: n.creds.ID.Name, version: n.cfg.Version,
+		log: n.cfg.Log, calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
+	if n.gateway, err = n.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return gw },
+		actor.WithGuardian(resume{})), gatewayName); err != nil {
+		return fmt.Errorf("fleet: %w", err)
+	}
+	if n.inv != nil {
+		h := newHub(n)
+		if n.hub, err = n.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return h },
+			actor.WithGuardian(resume{})), hubName); err != nil {
+			return fmt.Errorf("fleet: %w", err)
+		}
+	}
+	lost := func(ev any) {
+		if t, ok := ev.(*remote.EndpointTerminatedEvent); ok {
+			m := endpointLost{addr: t.Address, at: time.Now()}
+			n.sys.Root.Send(n.gateway, m)
+			if n.hub != nil {
+				n.sys.Root.Send(n.hub, m)
+			}
+		}
+	}
+	n.sys.EventStream.Subscribe(lost)
+	go n.out.run()
+	n.started.Store(true)
+	what := "a member"
+	if n.inv != nil {
+		what = fmt.Sprintf("the hub of %d hosts", len(n.inv))
+	}
+	n.cfg.Log.WithField("category", logCategory).Infof("fleet: %s listening on %s as %s (mutual TLS 1.3; hubs may run %s)",
+		what, n.Address(), n.creds.ID, n.policy)
+	return nil
+}
+
+// startRemote starts protoactor remote, which panics when it cannot
+// listen.
+func (n *Node) startRemote() (err error) {
+	startMu.Lock()
+	defer startMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("fleet: cannot listen on %s: %v", n.cfg.Listen, r)
+		}
+	}()
+	n.rem.Start()
+	return nil
+}
+
+// startMu serialises remote.Start, which sets gRPC's logger, process-wide
+// and without a lock (tests start several members in one process; cfkd
+// one).
+var startMu sync.Mutex
+
+// keepaliveTime is how often an idle fleet connection is pinged (gRPC
+// keepalive, by its dialling side only): a peer that vanished without
+// closing its connection is noticed within keepaliveTime plus the
+// deadline. Not a divisor of Go's forced GC period (2 minutes, from the
+// same last activity): the two seldom fall in one 20 s window of an idle
+// member (REFERENCE §12.8).
+const keepaliveTime = 90 * time.Second
+
+// acceptRoles are the roles that may connect: hubs to every member's
+// gateway, hosts to a hub (answers, events).
+func (n *Node) acceptRoles() []string {
+	if n.inv != nil {
+		return []string{certs.RoleHub, certs.RoleHost}
+	}
+	return []string{certs.RoleHub}
+}
+
+// dialRoles are the roles this member dials: a hub dials its hosts (and
+// members of role hub in its inventory, whose gateways take requests
+// too); a member dials back the hubs that sent it requests.
+func (n *Node) dialRoles() []string {
+	if n.inv != nil {
+		return []string{certs.RoleHost, certs.RoleHub}
+	}
+	return []string{certs.RoleHub}
+}
+
+// Stop stops serving: the subscriptions end, remote is shut down, the
+// actor system stopped.
+func (n *Node) Stop() {
+	n.stop.Do(func() {
+		if !n.started.Load() {
+			return
+		}
+		n.started.Store(false)
+		n.out.close()
+		if n.gateway != nil {
+			n.sys.Root.StopFuture(n.gateway).Wait()
+		}
+		if n.hub != nil {
+			n.sys.Root.StopFuture(n.hub).Wait()
+		}
+		n.rem.Shutdown(false)
+		n.sys.Shutdown()
+	})
+}
+
+// resume keeps an actor of the fleet and its state when it panics: a
+// message that made it panic is lost, nothing else (the panic is logged by
+// protoactor).
+type resume struct{}
+
+func (resume) HandleFailure(_ *actor.ActorSystem, sup actor.Supervisor, child *actor.PID, _ *actor.RestartStatistics, _ any, _ any) {
+	sup.ResumeChildren(child)
+}
+
+// endpointLost: protoactor remote lost its connection to addr (or could
+// not make it), at at.
+type endpointLost struct {
+	addr string
+	at   time.Time
+}
+
+// outbox sends the messages of the fleet's actors to their peers from a
+// goroutine of its own: a send to an address protoactor has no
+// connection for waits on its endpoint supervisor (a future), which an
+// actor must not do. A full outbox refuses the message at once.
+type outbox struct {
+	root *actor.RootContext
+	ch   chan outMsg
+	once sync.Once
+	done chan struct{}
+}
+
+type outMsg struct {
+	to, from *actor.PID
+	msg      proto.Message
+	sent     *atomic.Int64 // set to the time of the send, if not nil
+}
+
+func newOutbox(root *actor.RootContext) *outbox {
+	return &outbox{root: root, ch: make(chan outMsg, outboxSize), done: make(chan struct{})}
+}
+
+// post queues msg for to, from from; false when the outbox is full or
+// closed.
+func (o *outbox) post(m outMsg) bool {
+	select {
+	case <-o.done:
+		return false
+	default:
+	}
+	select {
+	case o.ch <- m:
+		return true
+	default:
+		return false
+	}
+}
+
+func (o *outbox) run() {
+	for {
+		select {
+		case <-o.done:
+			return
+		case m := <-o.ch:
+			o.root.Send(m.to, &actor.MessageEnvelope{Message: m.msg, Sender: m.from})
+			if m.sent != nil {
+				m.sent.Store(time.Now().UnixNano())
+			}
+		}
+	}
+}
+
+func (o *outbox) close() { o.once.Do(func() { close(o.done) }) }

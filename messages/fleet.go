@@ -1,0 +1,211 @@
+package messages
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// VerbFleetHosts is the verb of `command fleet hosts`: every host of the
+// inventory, whether it answers, its version and round trip. It is a verb
+// of `command fleet` only (REFERENCE §12.3).
+const VerbFleetHosts = "hosts"
+
+// Fleet is `command fleet [hosts=LIST] [rolling-hosts] VERB [ARG] [SEL...]`
+// (REFERENCE §12.3): a request to a hub, which sends VERB's command to the
+// hosts of its inventory and gathers their answers.
+//
+//   - Hosts are the names and @tags of LIST (nil: every host).
+//   - Verb is `hosts`, `events` (a stream of every selected host's
+//     events), or the verb of a `command` line that each host runs.
+//   - Lines are the `command ...` lines each host runs, in order: one per
+//     selector (`all` anywhere stands for all), or the verb alone.
+//     `hosts` has none. Each line is a valid statement (Commands holds it
+//     parsed).
+//   - Rolling (`rolling-hosts`, with restart only): one host at a time,
+//     each host's lines being `rollingrestart` (its services one at a
+//     time, each running again before the next), the next host once the
+//     previous one's are all running again.
+type Fleet struct {
+	Hosts    []string
+	Rolling  bool
+	Verb     Verb
+	Lines    []string
+	Commands []ControlCommand
+}
+
+// NeedsPrivilege implements Statement: what the hosts run decides.
+func (f Fleet) NeedsPrivilege() bool { return false }
+
+// Streams reports whether the request turns its admin connection into a
+// stream (`command fleet events`).
+func (f Fleet) Streams() bool { return f.Verb == VerbEvents }
+
+var _ Statement = Fleet{}
+
+// ErrFleetNoVerb: `command fleet` without a verb.
+var ErrFleetNoVerb = errors.New("fleet needs a verb: command fleet [hosts=LIST] [rolling-hosts] VERB [ARG] [SEL...]")
+
+// parseFleet reads what follows `command fleet` (REFERENCE §12.3).
+func parseFleet(args []string) (Statement, error) {
+	var f Fleet
+	for len(args) > 0 {
+		w := args[0]
+		if list, ok := strings.CutPrefix(w, "hosts="); ok {
+			hosts, err := parseHostList(list)
+			if err != nil {
+				return nil, err
+			}
+			f.Hosts = append(f.Hosts, hosts...)
+		} else if w == "rolling-hosts" {
+			f.Rolling = true
+		} else {
+			break
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return nil, ErrFleetNoVerb
+	}
+	f.Verb, args = Verb(args[0]), args[1:]
+	switch f.Verb {
+	case VerbFleetHosts:
+		if len(args) > 0 {
+			return nil, fmt.Errorf("'%s' takes no argument", f.Verb)
+		}
+	case VerbTail, VerbApply, VerbFleet:
+		return nil, fmt.Errorf("'%s' does not go over the fleet", f.Verb)
+	default:
+		if err := f.commands(args); err != nil {
+			return nil, err
+		}
+	}
+	if f.Rolling && f.Verb != VerbRestart && f.Verb != VerbRollingRestart {
+		return nil, errors.New("rolling-hosts goes with restart only")
+	}
+	if f.Rolling {
+		f.Verb = VerbRestart
+		for i := range f.Commands {
+			f.Commands[i].Verb = VerbRollingRestart
+			f.Lines[i] = commandLine(f.Commands[i])
+		}
+	}
+	if f.Hosts == nil && len(f.Lines) == 0 && f.Verb != VerbFleetHosts {
+		return nil, ErrFleetNoVerb // cannot happen: every other verb makes a line
+	}
+	return f, nil
+}
+
+// commands makes the lines of a verb that the hosts run: the verb's
+// argument (signal, proxyup, proxydown, bind, unbind take one), then its
+// selectors, one line each.
+func (f *Fleet) commands(args []string) error {
+	var arg []string
+	switch f.Verb {
+	case VerbSignal, VerbProxyUp, VerbProxyDown, VerbBind, VerbUnbind:
+		if len(args) > 0 {
+			arg, args = args[:1], args[1:]
+		}
+	}
+	sels, err := parseSelectors(args)
+	if err != nil {
+		return err
+	}
+	if f.Verb == VerbEvents && len(sels) > 1 {
+		return errors.New("fleet events takes one selector at most")
+	}
+	if len(sels) == 0 {
+		sels = [][]string{nil}
+	}
+	for _, sel := range sels {
+		words := append(append([]string{string(f.Verb)}, arg...), sel...)
+		st, err := parseCommand(strings.Join(words, " "))
+		if err != nil {
+			return err
+		}
+		cmd, ok := st.(ControlCommand)
+		if !ok {
+			return fmt.Errorf("'%s' does not go over the fleet", f.Verb)
+		}
+		f.Commands = append(f.Commands, cmd)
+		f.Lines = append(f.Lines, "command "+strings.Join(words, " "))
+	}
+	return nil
+}
+
+// commandLine writes a selector command back as its line.
+func commandLine(c ControlCommand) string {
+	s := "command " + string(c.Verb)
+	if c.Arg != "" {
+		s += " " + c.Arg
+	}
+	switch c.Sel.Kind {
+	case SelectAll:
+		s += " all"
+	case SelectService:
+		s += " service " + c.Sel.Name
+	case SelectTag:
+		s += " tag " + c.Sel.Name
+	}
+	return s
+}
+
+// parseSelectors reads a sequence of selectors (`service NAME`, `tag TAG`,
+// `all`), each as its words; `all` anywhere makes the sequence `all`
+// alone, and a selector given twice counts once.
+func parseSelectors(args []string) ([][]string, error) {
+	var out [][]string
+	all := false
+	seen := map[string]bool{}
+	for len(args) > 0 {
+		n := 2
+		switch args[0] {
+		case "all":
+			n, all = 1, true
+		case "service", "tag":
+			if len(args) < 2 {
+				_, err := parseSelector(args)
+				return nil, err
+			}
+		default:
+			return nil, fmt.Errorf("unknown selector '%s'", args[0])
+		}
+		if key := strings.Join(args[:n], " "); !seen[key] {
+			seen[key] = true
+			out = append(out, args[:n:n])
+		}
+		args = args[n:]
+	}
+	if all {
+		return [][]string{{"all"}}, nil
+	}
+	return out, nil
+}
+
+// parseHostList reads LIST of hosts=LIST: host names and @tags, comma
+// separated.
+func parseHostList(list string) ([]string, error) {
+	var out []string
+	for _, h := range strings.Split(list, ",") {
+		if h == "" {
+			continue
+		}
+		name, tag := strings.CutPrefix(h, "@")
+		if tag && !tagRe.MatchString(name) || !tag && !ValidName(name) {
+			return nil, fmt.Errorf("invalid host '%s' in hosts= (want host names and @tags)", h)
+		}
+		out = append(out, h)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("hosts= needs host names or @tags")
+	}
+	return out, nil
+}
+
+// ValidHostName reports whether s may name a host of a fleet: as a
+// service name (ValidName).
+func ValidHostName(s string) bool { return ValidName(s) }
+
+// ValidTag reports whether s is a valid tag: letters, digits, `_`, `.`
+// and `-`.
+func ValidTag(s string) bool { return tagRe.MatchString(s) }
