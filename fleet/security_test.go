@@ -2,7 +2,7 @@ package fleet
 
 import (
 	"context"
-	"crypto/tls"
+	"github.com/cfk/cfk/internal/testkit"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,41 +15,10 @@ import (
 	"github.com/cfk/cfk/messages"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
-
-// dialRaw opens protoactor's message stream to addr as a peer of our own
-// making (tlsCfg nil: plaintext), and sends its connect request; it
-// returns the stream, or the error of the first step that failed.
-func dialRaw(t *testing.T, addr string, tlsCfg *tls.Config) (remote.Remoting_ReceiveClient, error) {
-	t.Helper()
-	cred := insecure.NewCredentials()
-	if tlsCfg != nil {
-		cred = credentials.NewTLS(tlsCfg)
-	}
-	conn, err := grpc.Dial(addr, grpc.WithTransportCredentials(cred))
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() { conn.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	t.Cleanup(cancel)
-	s, err := remote.NewRemotingClient(conn).Receive(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{ConnectRequest: &remote.ConnectRequest{
-		ConnectionType: &remote.ConnectRequest_ServerConnection{ServerConnection: &remote.ServerConnection{SystemId: "x", Address: "127.0.0.1:1"}}}}}); err != nil {
-		return nil, err
-	}
-	if _, err := s.Recv(); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
 
 func (tf *testFleet) creds(name string) *certs.Credentials {
 	tf.t.Helper()
@@ -78,7 +47,7 @@ func (tf *testFleet) statusOK(hosts ...string) {
 func TestForeignPeersRefused(t *testing.T) {
 	tf := newTestFleet(t, "web1")
 	addr := tf.hosts[0].Address()
-	if _, err := dialRaw(t, addr, nil); err == nil {
+	if _, err := testkit.RawFleetStream(t, addr, nil); err == nil {
 		t.Fatal("a plaintext client got a stream")
 	}
 	other := &testFleet{t: t, dir: t.TempDir()}
@@ -88,13 +57,13 @@ func TestForeignPeersRefused(t *testing.T) {
 	foreign := other.creds("hub")
 	cfg := foreign.Client(certs.RoleHost)
 	cfg.RootCAs = tf.creds("hub").CA // it trusts the host: only its own certificate is foreign
-	if _, err := dialRaw(t, addr, cfg); err == nil {
+	if _, err := testkit.RawFleetStream(t, addr, cfg); err == nil {
 		t.Fatal("a hub of another CA got a stream")
 	}
-	if _, err := dialRaw(t, addr, tf.creds("web1").Client(certs.RoleHost)); err == nil {
+	if _, err := testkit.RawFleetStream(t, addr, tf.creds("web1").Client(certs.RoleHost)); err == nil {
 		t.Fatal("a host got a stream to a host")
 	}
-	if _, err := dialRaw(t, addr, tf.creds("hub").Client(certs.RoleHost)); err != nil {
+	if _, err := testkit.RawFleetStream(t, addr, tf.creds("hub").Client(certs.RoleHost)); err != nil {
 		t.Fatalf("the hub's own certificate: %v", err)
 	}
 	// a hub of another CA, with an inventory, reports the host down
@@ -151,7 +120,7 @@ func TestHostileMessages(t *testing.T) {
 		{TypeNames: []string{typeName(&wire.Request{})}, Targets: []*actor.PID{gw}, Envelopes: []*remote.MessageEnvelope{{MessageData: []byte{0xff, 0xff, 0xff}}}},
 	}
 	for i, b := range batches {
-		s, err := dialRaw(t, addr, hubCreds.Client(certs.RoleHost))
+		s, err := testkit.RawFleetStream(t, addr, hubCreds.Client(certs.RoleHost))
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}

@@ -2,10 +2,9 @@ package e2e
 
 import (
 	"bufio"
-	"context"
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"github.com/cfk/cfk/internal/testkit"
 	"net"
 	"os"
 	"os/exec"
@@ -22,9 +21,6 @@ import (
 	"github.com/cfk/cfk/fleet/certs"
 	"github.com/cfk/cfk/fleet/wire"
 	"github.com/cfk/cfk/messages"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -309,7 +305,7 @@ func TestFleetRefusals(t *testing.T) {
 	}
 	hub := load(filepath.Join(r.dir, "certs"), "hub")
 	// plaintext
-	if _, err := rawStream(t, addr, nil); err == nil {
+	if _, err := testkit.RawFleetStream(t, addr, nil); err == nil {
 		t.Fatal("a plaintext client got a stream")
 	}
 	// another CA's hub
@@ -319,11 +315,11 @@ func TestFleetRefusals(t *testing.T) {
 	}
 	foreign := load(other, "hub").Client(certs.RoleHost)
 	foreign.RootCAs = hub.CA
-	if _, err := rawStream(t, addr, foreign); err == nil {
+	if _, err := testkit.RawFleetStream(t, addr, foreign); err == nil {
 		t.Fatal("a hub of another CA got a stream")
 	}
 	// a valid hub, hostile messages
-	s, err := rawStream(t, addr, hub.Client(certs.RoleHost))
+	s, err := testkit.RawFleetStream(t, addr, hub.Client(certs.RoleHost))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,33 +359,4 @@ func mustRead(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// rawStream opens protoactor remote's message stream to addr as a peer of
-// the test's making (cfg nil: plaintext) and does its connect exchange.
-func rawStream(t *testing.T, addr string, cfg *tls.Config) (remote.Remoting_ReceiveClient, error) {
-	t.Helper()
-	cred := insecure.NewCredentials()
-	if cfg != nil {
-		cred = credentials.NewTLS(cfg)
-	}
-	conn, err := grpc.Dial(addr, grpc.WithTransportCredentials(cred))
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() { conn.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	t.Cleanup(cancel)
-	s, err := remote.NewRemotingClient(conn).Receive(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Send(&remote.RemoteMessage{MessageType: &remote.RemoteMessage_ConnectRequest{ConnectRequest: &remote.ConnectRequest{
-		ConnectionType: &remote.ConnectRequest_ServerConnection{ServerConnection: &remote.ServerConnection{SystemId: "test", Address: "127.0.0.1:1"}}}}}); err != nil {
-		return nil, err
-	}
-	if _, err := s.Recv(); err != nil {
-		return nil, err
-	}
-	return s, nil
 }
