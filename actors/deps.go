@@ -14,7 +14,8 @@ import (
 //
 //   - a start (start, up, restart, rollingrestart) of X first brings up,
 //     with UpService{UntilRunning}, each service X requires that is not
-//     selected itself, and asks X once they all run; one that cannot come
+//     selected itself (one that is gets its verb, then AwaitRunning, which
+//     starts nothing), and asks X once they all run; one that cannot come
 //     up fails X (`Service 'X' cannot start: requires 'a': ...`);
 //   - a restart of a then restarts the dependents of a that run, each
 //     once what it requires runs again;
@@ -126,7 +127,7 @@ func (c *Controller) plan(g *gather, targets []*entry) {
 
 // planStart: a restart takes along the dependents that run; every start
 // waits for what it requires to run (a step of its own when selected,
-// else an UpService{UntilRunning}); a rolling restart then chains every
+// then AwaitRunning, else an UpService{UntilRunning}); a rolling restart then chains every
 // step, what is required first.
 func (c *Controller) planStart(g *gather, steps map[string]*step) {
 	rolling := g.verb == messages.VerbRollingRestart

@@ -281,9 +281,9 @@ func TestRequiresFatalDependency(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.declare([]string{"app", "db", "lone"}, "app requires=db", "db respawn_max_retries=2", "db startwait_secs=5")
-	// db dies at once twice: fatal
-	dies := func() {
-		base := len(r.launchesOf("db"))
+	// db dies at once twice: fatal. base is counted before the request
+	// that launches db is sent.
+	dies := func(base int) {
 		for i := 1; i <= 2; i++ {
 			r.fake.waitFor(t, fmt.Sprintf("db launch #%d", base+i), func() bool {
 				n := 0
@@ -297,8 +297,9 @@ func TestRequiresFatalDependency(t *testing.T) {
 			r.fake.exit(t, r.launchesOf("db")[base+i-1].Pid, exitCode(1))
 		}
 	}
+	base := len(r.launchesOf("db"))
 	ch := r.async("command start service app")
-	dies()
+	dies(base)
 	rep := r.reply("start app", ch)
 	want := "Service 'app' cannot start: requires 'db': Service 'db' did not come back up: fatal"
 	if rep.Err == nil || rep.Err.Error() != want {
@@ -310,8 +311,11 @@ func TestRequiresFatalDependency(t *testing.T) {
 	}
 
 	// a multi-service verb: db itself was started (counted), app not
+	// db gets its start, then a wait for it to run that starts nothing: its
+	// backoff keeps its count, so two failed starts are still fatal
+	base = len(r.launchesOf("db"))
 	ch = r.async("command start all")
-	dies()
+	dies(base)
 	rep = r.reply("start all", ch)
 	wantLines := []string{"done 2", "app: " + want}
 	if rep.Err != nil || !slices.Equal(rep.Lines, wantLines) {
@@ -319,6 +323,9 @@ func TestRequiresFatalDependency(t *testing.T) {
 	}
 	if got := r.launchesOf("app"); len(got) != 0 {
 		t.Fatalf("app launched %d times", len(got))
+	}
+	if got := len(r.launchesOf("db")); got != base+2 {
+		t.Fatalf("db launched %d times by start all, want 2", got-base)
 	}
 
 	// a launch that fails outright fails the dependent at once

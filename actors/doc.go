@@ -26,7 +26,8 @@
 // requires (deps.go, REFERENCE §2.8) is more of the same: a gather is a set
 // of steps, one per service, each asked once the steps it waits for are
 // released. A start waits for what it requires to run (a step of its own,
-// UpService{UntilRunning} for one not selected, answered once running); a
+// then AwaitRunning; UpService{UntilRunning} for one not selected;
+// both answered once running); a
 // restart takes along the dependents that run; a stop waits for the
 // dependents to be down (a DownService for those not selected, and the
 // ServiceUpdated that says down). The controller never waits for any of it:

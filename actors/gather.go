@@ -40,7 +40,7 @@ type step struct {
 	selected bool // counted in `done N`, its failure reported
 	report   bool // its own failure (a reply) is reported: selected, or a dependent restarted with it
 	release  releaseKind
-	confirm  bool // UpService{UntilRunning} follows the message: its reply releases the step
+	confirm  bool // AwaitRunning follows the message: its reply releases the step
 	// untilRunning: the message itself is answered once running (a
 	// rolling restart's, or UpService{UntilRunning} to a required one).
 	untilRunning bool
@@ -65,7 +65,7 @@ type releaseKind uint8
 
 const (
 	releaseOnReply   releaseKind = iota // the reply to its message (running, for an UntilRunning one)
-	releaseOnRunning                    // the reply to the UpService{UntilRunning} sent after the message
+	releaseOnRunning                    // the reply to the AwaitRunning sent after the message
 	releaseOnDown                       // the reply, and the service down (a stop's reply comes at SIGTERM)
 )
 
@@ -176,9 +176,11 @@ func (c *Controller) ask(g *gather, s *step) {
 	c.send(g, s, s.mk, false)
 	if s.confirm {
 		g.open++
-		c.send(g, s, upUntilRunning, true)
+		c.send(g, s, awaitRunning, true)
 	}
 }
+
+func awaitRunning(r messages.RequestID) any { return messages.AwaitRunning{Req: r} }
 
 func upUntilRunning(r messages.RequestID) any { return messages.UpService{Req: r, UntilRunning: true} }
 

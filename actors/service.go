@@ -99,6 +99,8 @@ func (s *Service) Receive(ctx actor.Context) {
 		s.feed(ctx, ev{Kind: lifecycle.EvReady, Attempt: m.attempt})
 	case notifyReceived:
 		s.notified(ctx, m)
+	case messages.AwaitRunning:
+		s.feed(ctx, ev{Kind: lifecycle.EvAwait, Req: m.Req})
 	case messages.SignalService:
 		s.feed(ctx, ev{Kind: lifecycle.EvSignal, Req: m.Req, Sig: m.Sig})
 	case timerElapsed:

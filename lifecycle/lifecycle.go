@@ -227,6 +227,7 @@ const (
 	EvWatchdogPing    // the service sent WATCHDOG=1
 	EvWatchdogElapsed // timer: no ping in watchdog_secs
 	EvSignal          // command signal: Sig to the process
+	EvAwait           // a dependent waits for the service to run: answered once running; starts nothing
 	numEvents
 )
 
@@ -234,7 +235,7 @@ var eventNames = [...]string{
 	"start", "up", "stop", "down", "restart", "halt",
 	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
-	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "watchdog ping", "watchdog elapsed",
+	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running",
 }
 
 func (k EventKind) String() string {

@@ -236,10 +236,15 @@ func (s *step) settleRunning() {
 	case st == messages.Running:
 		s.answer(nil, WaitRunning)
 	case !st.IsUp() && st != messages.Backoff:
-		why := st.String()
-		if s.l.FailReason != "" {
-			why += " (" + s.l.FailReason + ")"
-		}
-		s.answer(fmt.Errorf("Service '%s' did not come back up: %s", s.p.Name, why), WaitRunning)
+		s.answer(s.notBackUp(), WaitRunning)
 	}
+}
+
+// notBackUp is the error of a wait for running that ends down for good.
+func (s *step) notBackUp() error {
+	why := s.l.State.String()
+	if s.l.FailReason != "" {
+		why += " (" + s.l.FailReason + ")"
+	}
+	return fmt.Errorf("Service '%s' did not come back up: %s", s.p.Name, why)
 }

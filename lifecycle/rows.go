@@ -260,6 +260,18 @@ var rowSignal = row{"signal", "the signal to the process (its group)", func(s *s
 	s.reply(nil)
 }}
 
+// The await rows answer a dependent's wait (REFERENCE §2.8): they start
+// nothing, so a service in backoff keeps its delay and its counts.
+var (
+	rowAwaitNow = row{"OK", "running: answered OK", func(s *step) { s.reply(nil) }}
+	rowAwait    = row{"OK once running", "answered once running, or with an error once down for good", func(s *step) {
+		s.wait(WaitRunning)
+	}}
+	rowAwaitDown = row{"error: down", "answered `Service 'NAME' did not come back up: STATE`", func(s *step) {
+		s.reply(s.notBackUp())
+	}}
+)
+
 var rowSignalDown = row{"error: not up", "answered `Service 'NAME' is not up`", func(s *step) {
 	s.reply(fmt.Errorf("Service '%s' is not up", s.p.Name))
 }}

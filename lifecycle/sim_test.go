@@ -34,6 +34,7 @@ type sim struct {
 	pending   int // proxied: the pid the proxy will report
 	nextReq   messages.RequestID
 	replies   map[messages.RequestID]int
+	errs      map[messages.RequestID]error // the error each request was answered with
 	published messages.State
 	logs      []string
 	history   []string
@@ -44,7 +45,7 @@ func newSim(t *testing.T, p Policy, seed uint64) *sim {
 	return &sim{
 		t: t, p: p, now: time.Unix(1_700_000_000, 0), rng: rand.New(rand.NewPCG(seed, 7)),
 		nextPid: 1000, alive: map[int]bool{}, killed: map[int]bool{}, reaped: map[int]bool{},
-		replies: map[messages.RequestID]int{},
+		replies: map[messages.RequestID]int{}, errs: map[messages.RequestID]error{},
 	}
 }
 
@@ -117,6 +118,7 @@ func (s *sim) effect(e Effect) {
 		s.published = e.To
 	case Reply:
 		s.replies[e.Req]++
+		s.errs[e.Req] = e.Err
 		if s.replies[e.Req] > 1 {
 			s.t.Fatalf("request %d answered twice:\n%s", e.Req, strings.Join(s.history[max(0, len(s.history)-15):], "\n"))
 		}

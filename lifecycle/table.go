@@ -102,6 +102,10 @@ var cells = []struct {
 	{EvSignal, upStates, rowSignal},
 	{EvSignal, downAll, rowSignalDown},
 
+	{EvAwait, []messages.State{running}, rowAwaitNow},
+	{EvAwait, []messages.State{starting, stopping, backoff}, rowAwait},
+	{EvAwait, down, rowAwaitDown},
+
 	{EvWatchdogPing, []messages.State{running}, rowWatchdogPing},
 	{EvWatchdogPing, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowIgnore},
 	{EvWatchdogElapsed, []messages.State{running}, rowWatchdogElapsed},

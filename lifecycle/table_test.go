@@ -104,7 +104,7 @@ func TestEveryPair(t *testing.T) {
 	}
 }
 
-func isRequest(k EventKind) bool { return k <= EvHalt || k == EvSignal }
+func isRequest(k EventKind) bool { return k <= EvHalt || k == EvSignal || k == EvAwait }
 
 // TestRandomSequences drives lifecycles with random events, then brings
 // each down: no state outside the table, every request answered exactly
@@ -147,7 +147,7 @@ func (s *sim) randomEvent() {
 	if r.IntN(3) == 0 && s.settle() {
 		return
 	}
-	switch r.IntN(17) {
+	switch r.IntN(18) {
 	case 0:
 		if r.IntN(4) == 0 {
 			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
@@ -194,6 +194,8 @@ func (s *sim) randomEvent() {
 		s.request(Event{Kind: EvSignal, Sig: syscall.SIGHUP})
 	case 16:
 		s.feed(Event{Kind: EvWatchdogPing})
+	case 17:
+		s.request(Event{Kind: EvAwait})
 	}
 }
 

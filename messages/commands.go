@@ -30,6 +30,12 @@ type (
 		Req RequestID
 		Sig syscall.Signal
 	}
+	// AwaitRunning is answered once the service is running (at once if
+	// it is), or with an error once it is down for good; it starts
+	// nothing. A start whose dependents wait for a selected service sends
+	// it after the start (REFERENCE §2.8): a service in backoff keeps its
+	// delay and its counts.
+	AwaitRunning struct{ Req RequestID }
 	// DownService stops an up service; a down one is left as it is.
 	DownService struct{ Req RequestID }
 	// RestartService stops an up service and starts it again once down;
@@ -108,6 +114,10 @@ func RequestIDOf(msg any) (RequestID, bool) {
 	case DestroyService:
 		return m.Req, true
 	case HaltService:
+		return m.Req, true
+	case SignalService:
+		return m.Req, true
+	case AwaitRunning:
 		return m.Req, true
 	case SocketsChanged:
 		return m.Req, m.Req != 0
