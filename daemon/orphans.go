@@ -126,8 +126,9 @@ func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
 }
 
 // afterStop queues the exit of a stopped service's process for scanLoop.
-// It is called by the reaper, which must not wait: the scan reads all of
-// /proc, so it runs in a goroutine of its own, one scan for every exit
+// It is called by the reaper, which must not wait: the scan reads /proc
+// (cfkd's lists of children, or every process's stat where the kernel
+// has no such list), so it runs in a goroutine of its own, one scan for every exit
 // queued meanwhile (a `down all` of 1,000 services costs a few scans, not
 // 1,000, and the reaper reaps on).
 func (k *orphanKiller) afterStop(e stoppedExit) {
