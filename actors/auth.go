@@ -150,6 +150,19 @@ func (c *connection) authExhausted() bool {
 // that a reload removed, or whose level it changed, is applied from the
 // next request on.
 func (c *connection) allows(st messages.Statement, line string) bool {
+	c.refreshGate()
+	g := c.gate
+	need := rights.Required(st)
+	if g.level.Allows(need) {
+		return true
+	}
+	g.audit(c.peer).Warnf("not authorized: %s (needs %v)", requestText(st, line), need)
+	return false
+}
+
+// refreshGate applies a reload of the token file to an authenticated
+// peer: its token's level now, or no rights once its token is gone.
+func (c *connection) refreshGate() {
 	g := c.gate
 	if g.authed {
 		if cur := g.tokens.Load(); cur != g.seen {
@@ -163,12 +176,6 @@ func (c *connection) allows(st messages.Statement, line string) bool {
 			}
 		}
 	}
-	need := rights.Required(st)
-	if g.level.Allows(need) {
-		return true
-	}
-	g.audit(c.peer).Warnf("not authorized: %s (needs %v)", requestText(st, line), need)
-	return false
 }
 
 // audited logs a request that is run, when it is more than a read.

@@ -110,6 +110,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.self, c.sys = ctx.Self(), ctx.ActorSystem()
 	case messages.SetServiceAttr:
 		ctx.Respond(c.declareService(ctx, m))
+	case declareBatch:
+		ctx.Respond(c.declareBatch(ctx, m))
 	case messages.SetSocketAttr:
 		ctx.Respond(c.declareSocket(ctx, m))
 	case messages.SocketReply:
@@ -209,9 +211,10 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		c.sorted = nil
 		c.opts.tail.declare(m.Service)
 		c.warnRoom(m.Service)
+	} else { // a new one has cfg already
+		ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	}
 	e.setConfig(cfg)
-	ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	return messages.Reply{}
 }
 
