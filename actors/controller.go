@@ -201,7 +201,8 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	}
 	if e == nil {
 		files := c.files
-		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
+		svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
+		props := actor.PropsFromProducer(func() actor.Actor { return svc },
 			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
 		e = &entry{
 			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),

@@ -26,8 +26,8 @@ type timerElapsed struct {
 // out the effects (service_run.go: launch, signals, the process spec;
 // service_proxy.go: the same through a proxy).
 type Service struct {
-	opts  Options
-	log   *logrus.Entry
+	opts  *Options // the controller's, shared by every service
+	log   serviceLog
 	cfg   messages.ServiceConfig
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
@@ -49,12 +49,12 @@ type Service struct {
 	notifyStatus string
 }
 
-func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
+func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
 	return &Service{
 		opts:  opts,
 		cfg:   cfg,
 		files: files,
-		log:   opts.Log.WithField("service", cfg.Name),
+		log:   serviceLog{log: opts.Log, name: cfg.Name},
 	}
 }
 
@@ -190,7 +190,7 @@ func (s *Service) runtime() messages.ServiceRuntime {
 }
 
 func (s *Service) logEffect(e lifecycle.Log) {
-	l := s.log
+	l := s.log.entry()
 	if e.Pid != 0 {
 		l = l.WithField("pid", e.Pid)
 	}
