@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,5 +157,27 @@ func TestBatchedDeclarationsRights(t *testing.T) {
 				t.Fatalf("the log has %d records %q, want 1:\n%s", strings.Count(log, want), want, log)
 			}
 		}
+	}
+}
+
+// A reply of BigReply bytes or more calls afterBigReply (cfkd's trimmer),
+// once per such reply; smaller ones do not.
+func TestConnectionAfterBigReply(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	r.fake.statusLines = BigReply/100 + 1 // lines of 100 bytes with their "\n"
+	var calls atomic.Int64
+	r.conn.io.mu.Lock()
+	r.conn.io.afterBig = func() { calls.Add(1) }
+	r.conn.io.mu.Unlock()
+	lines := []string{"command status", "service a desc=x", "command version", "command status"}
+	if err := writeLines(client, lines); err != nil {
+		t.Fatal(err)
+	}
+	client.CloseWrite()
+	readAll(t, client, r.expected(lines, true))
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("afterBigReply called %d times for 2 big replies", n)
 	}
 }

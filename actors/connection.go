@@ -46,7 +46,13 @@ type connStreams struct {
 	tail    *Tail
 	backlog Backlog
 	fleet   FleetHandler // a hub's (nil: `command fleet` is refused)
+	// afterBigReply is Options.AfterBigReply
+	afterBigReply func()
 }
+
+// BigReply is the size of a reply that makes a connection call
+// Options.AfterBigReply.
+const BigReply = 64 << 10
 
 // errShuttingDown answers the requests a connection drops when cfkd
 // drains its consoles or stops.
@@ -394,10 +400,13 @@ type connIO struct {
 	feed *Feed
 	log  *logrus.Logger // the stream's (set with feed)
 	peer string         // set by the actor before start
+	// afterBig is called after a reply of BigReply bytes or more was
+	// appended (connStreams.afterBigReply; nil: nothing).
+	afterBig func()
 }
 
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
-	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
+	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply}
 	io.cond = sync.NewCond(&io.mu)
 	return &connection{io: io, gate: newGate(privileged, log), controller: controller, log: log, limits: lim, streams: streams}
 }
@@ -544,8 +553,8 @@ func (io *connIO) cutOff() {
 // actor, in request order).
 func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 	io.mu.Lock()
-	defer io.mu.Unlock()
 	io.reqBytes -= len(m.line)
+	big := false
 	if io.broken || io.abandoned {
 		io.reqs--
 	} else {
@@ -553,8 +562,14 @@ func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 		io.out = protocol.AppendReply(io.out, rep)
 		io.replyBytes += len(io.out) - n
 		io.outReplies++
+		big = len(io.out)-n >= BigReply
 	}
+	after := io.afterBig
 	io.cond.Broadcast()
+	io.mu.Unlock()
+	if big && after != nil {
+		after()
+	}
 }
 
 // roomForReply says whether the unwritten replies leave room for one more;

@@ -69,8 +69,9 @@
 //     attributed to a service and escapes the two scans by environment.
 //
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
-// answered) and 5 s after the last start or stop of a process, or the
-// last HTTP read of 256 services or more (a scrape of /metrics), cfkd
+// answered) and 5 s after the last start or stop of a process, the last
+// HTTP read of 256 services or more (a scrape of /metrics), or the last
+// admin reply of 64 KiB or more (a status of a thousand services), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
 // comes back after churn instead of minutes later.
 //
