@@ -147,12 +147,13 @@ const maxScanPause = 50 * time.Millisecond
 
 // scanLoop looks for the orphans of the services whose exits are queued,
 // with one scan per batch, then tells each service of its exit; it
-// returns when the queue is empty. After a scan it pauses as long as the
-// scan took (up to maxScanPause) before it takes the next batch: during a
-// stop of thousands, whose exits come faster than a scan of thousands of
-// children takes, scans use half a core at most instead of a whole one
-// (the reaper and the actors need the rest), and each scan serves more
-// exits. A lone exit is scanned for at once.
+// returns when the queue is empty. After a scan it pauses three times as
+// long as the scan took (up to maxScanPause) before it takes the next
+// batch: during a stop of thousands, whose exits come faster than a scan
+// of thousands of children takes (the kernel walks a children list from
+// its start at every read of it), scans use a quarter of a core at most
+// instead of a whole one (the reaper and the actors need the rest), and
+// each scan serves more exits. A lone exit is scanned for at once.
 func (k *orphanKiller) scanLoop() {
 	defer k.pending.Done()
 	for {
@@ -175,7 +176,7 @@ func (k *orphanKiller) scanLoop() {
 		for _, e := range batch {
 			e.deliver()
 		}
-		time.Sleep(min(took, maxScanPause)) // a bounded pause, never a loop: the queue is looked at once more
+		time.Sleep(min(3*took, maxScanPause)) // a bounded pause, never a loop: the queue is looked at once more
 	}
 }
 
