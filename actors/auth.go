@@ -51,6 +51,19 @@ type gate struct {
 	// connection: a client that does not know it must authenticate
 	// would fill the log).
 	warnedBeforeAuth bool
+	// audited is the entry audit made last, for auditKey: the same fields
+	// serve the next record (a pipelined run of declarations makes one a
+	// line; logrus copies an entry it logs, never changes it).
+	audited  *logrus.Entry
+	auditKey auditKey
+}
+
+// auditKey is what the fields of an audit record depend on.
+type auditKey struct {
+	peer   string
+	level  rights.Level
+	authed bool
+	token  string
 }
 
 // newGate is the gate of a connection with no policy (tests and the
@@ -65,11 +78,16 @@ func newGate(privileged bool, log *logrus.Logger) *gate {
 }
 
 func (g *gate) audit(peer string) *logrus.Entry {
+	k := auditKey{peer: peer, level: g.level, authed: g.authed, token: g.token}
+	if g.audited != nil && k == g.auditKey {
+		return g.audited
+	}
 	f := logrus.Fields{"category": AuditCategory, "peer": peer, "right": g.level.String()}
 	if g.authed {
 		f["token"] = g.token
 	}
-	return g.log.WithFields(f)
+	g.audited, g.auditKey = g.log.WithFields(f), k
+	return g.audited
 }
 
 // intercept handles m when it is for the gate rather than the controller:
