@@ -68,8 +68,8 @@ type Options struct {
 	// BurstSize is the number of services that makes a burst (default 64).
 	BurstSize int
 	// AfterBigReply, when set, is called once an admin connection has a
-	// reply of at least BigReply bytes to write (a status of a thousand
-	// services): cfkd returns the garbage of such replies to the OS a
+	// reply of at least BigReply bytes to write (a status of about 1,500
+	// services or more): cfkd returns the garbage of such replies to the OS a
 	// little after the last one. It must not block.
 	AfterBigReply func()
 	// ServiceRoom is how many services cfkd's fd limit holds (FdLimit, the

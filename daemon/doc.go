@@ -71,7 +71,7 @@
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
 // answered) and 5 s after the last start or stop of a process, the last
 // HTTP read of 256 services or more (a scrape of /metrics), or the last
-// admin reply of 64 KiB or more (a status of a thousand services), cfkd
+// admin reply of 64 KiB or more (a status of about 1,500 services), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
 // comes back after churn instead of minutes later.
 //
