@@ -227,7 +227,8 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 // declareService does on a first mention.
 func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig) {
 	files := c.files
-	props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
+	svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
+	props := actor.PropsFromProducer(func() actor.Actor { return svc },
 		actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
 	e := &entry{
 		pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),

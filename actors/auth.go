@@ -51,6 +51,19 @@ type gate struct {
 	// connection: a client that does not know it must authenticate
 	// would fill the log).
 	warnedBeforeAuth bool
+	// audited is the entry audit made last, for auditKey: the same fields
+	// serve the next record (a pipelined run of declarations makes one a
+	// line; logrus copies an entry it logs, never changes it).
+	audited  *logrus.Entry
+	auditKey auditKey
+}
+
+// auditKey is what the fields of an audit record depend on.
+type auditKey struct {
+	peer   string
+	level  rights.Level
+	authed bool
+	token  string
 }
 
 // newGate is the gate of a connection with no policy (tests and the
@@ -65,11 +78,16 @@ func newGate(privileged bool, log *logrus.Logger) *gate {
 }
 
 func (g *gate) audit(peer string) *logrus.Entry {
+	k := auditKey{peer: peer, level: g.level, authed: g.authed, token: g.token}
+	if g.audited != nil && k == g.auditKey {
+		return g.audited
+	}
 	f := logrus.Fields{"category": AuditCategory, "peer": peer, "right": g.level.String()}
 	if g.authed {
 		f["token"] = g.token
 	}
-	return g.log.WithFields(f)
+	g.audited, g.auditKey = g.log.WithFields(f), k
+	return g.audited
 }
 
 // intercept handles m when it is for the gate rather than the controller:
@@ -150,6 +168,19 @@ func (c *connection) authExhausted() bool {
 // that a reload removed, or whose level it changed, is applied from the
 // next request on.
 func (c *connection) allows(st messages.Statement, line string) bool {
+	c.refreshGate()
+	g := c.gate
+	need := rights.Required(st)
+	if g.level.Allows(need) {
+		return true
+	}
+	g.audit(c.peer).Warnf("not authorized: %s (needs %v)", requestText(st, line), need)
+	return false
+}
+
+// refreshGate applies a reload of the token file to an authenticated
+// peer: its token's level now, or no rights once its token is gone.
+func (c *connection) refreshGate() {
 	g := c.gate
 	if g.authed {
 		if cur := g.tokens.Load(); cur != g.seen {
@@ -163,12 +194,6 @@ func (c *connection) allows(st messages.Statement, line string) bool {
 			}
 		}
 	}
-	need := rights.Required(st)
-	if g.level.Allows(need) {
-		return true
-	}
-	g.audit(c.peer).Warnf("not authorized: %s (needs %v)", requestText(st, line), need)
-	return false
 }
 
 // audited logs a request that is run, when it is more than a read.

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -45,7 +46,13 @@ type connStreams struct {
 	tail    *Tail
 	backlog Backlog
 	fleet   FleetHandler // a hub's (nil: `command fleet` is refused)
+	// afterBigReply is Options.AfterBigReply
+	afterBigReply func()
 }
+
+// BigReply is the size of a reply that makes a connection call
+// Options.AfterBigReply.
+const BigReply = 64 << 10
 
 // errShuttingDown answers the requests a connection drops when cfkd
 // drains its consoles or stops.
@@ -80,8 +87,9 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 // connection is the actor of one admin client: a pipeline of three stages
 // that keeps requests in order (REFERENCE §1.5).
 //
-//   - A reader goroutine reads request lines and sends each one to the
-//     actor, as long as the connection's pending work is under its bounds
+//   - A reader goroutine reads request lines and sends them to the
+//     actor (those its buffer holds at once in one message), as long as
+//     the connection's pending work is under its bounds
 //     (connLimits: requests read and not yet written back, bytes of
 //     unanswered requests plus unwritten replies); past them it stops
 //     reading, and the client's writes block: backpressure on that client
@@ -97,7 +105,8 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 //     to the connection's output buffer (memory only: Receive does no I/O
 //     and never blocks). The next request is sent only while the unwritten
 //     reply bytes are under the bound, so they exceed it by one reply at
-//     most.
+//     most (by the replies of one run of declarations, which go to the
+//     controller together: batch.go).
 //   - A writer goroutine writes whatever replies are ready in one write(2),
 //     and waits when none is: replies are coalesced exactly as much as
 //     they are ready faster than the socket takes them.
@@ -147,6 +156,9 @@ type connection struct {
 	// starts it); streaming: it started, nothing more is run.
 	asked     *messages.ControlCommand
 	streaming bool
+	// batch is the run of declarations in flight, inFlight first, when
+	// they went to the controller together (batch.go); nil otherwise.
+	batch []lineReceived
 }
 
 // Receive implements actor.Actor.
@@ -164,6 +176,13 @@ func (c *connection) Receive(ctx actor.Context) {
 			c.enqueue(m)
 			c.pump(ctx)
 		}
+	case linesReceived:
+		if !c.closed && !c.streaming {
+			for _, l := range m {
+				c.enqueue(l)
+			}
+			c.pump(ctx)
+		}
 	case messages.Reply:
 		if !c.busy {
 			c.log.Warnf("connection %s: a reply came with no request in flight: dropped", c.peer)
@@ -176,7 +195,17 @@ func (c *connection) Receive(ctx actor.Context) {
 				return
 			}
 		}
-		c.io.reply(c.inFlight, m)
+		c.answer(m) // a batch's lines all get it (the controller failed it)
+		c.next(ctx)
+	case declared:
+		if !c.busy || len(c.batch) != len(m.replies) {
+			c.log.Warnf("connection %s: %d replies came for %d declarations in flight: dropped", c.peer, len(m.replies), len(c.batch))
+			return
+		}
+		for i, l := range c.batch {
+			c.io.reply(l, m.replies[i])
+		}
+		c.batch = nil
 		c.inFlight, c.busy = lineReceived{}, false
 		c.next(ctx)
 	case replyRoom:
@@ -198,8 +227,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 		c.stopGate()
 		if c.busy {
-			c.io.reply(c.inFlight, messages.ErrorReply(errShuttingDown))
-			c.inFlight, c.busy = lineReceived{}, false
+			c.answer(messages.ErrorReply(errShuttingDown))
 		}
 		for _, q := range c.queue[c.head:] {
 			c.io.reply(q, messages.ErrorReply(errShuttingDown))
@@ -276,6 +304,8 @@ func (c *connection) pump(ctx actor.Context) {
 			} else if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
 				c.asked = &cmd // the controller checks it; the OK starts the stream
 				ctx.Request(c.controller, streamRequest{cmd: cmd})
+			} else if d, ok := st.(messages.SetServiceAttr); ok && c.declareRun(ctx, m, d) {
+				// sent with the declarations queued after it (batch.go)
 			} else {
 				ctx.Request(c.controller, st)
 			}
@@ -331,8 +361,7 @@ func (c *connection) timedOut(ctx actor.Context) {
 		return
 	}
 	c.log.Warnf("connection %s: no answer after %v to %q: closing", c.peer, c.limits.timeout, c.inFlight.line)
-	c.io.reply(c.inFlight, messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
-	c.inFlight, c.busy = lineReceived{}, false
+	c.answer(messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
 	if c.closed { // the connection is already gone: nothing more to wait for
 		ctx.Stop(ctx.Self())
 		return
@@ -371,10 +400,13 @@ type connIO struct {
 	feed *Feed
 	log  *logrus.Logger // the stream's (set with feed)
 	peer string         // set by the actor before start
+	// afterBig is called after a reply of BigReply bytes or more was
+	// appended (connStreams.afterBigReply; nil: nothing).
+	afterBig func()
 }
 
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
-	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{})}
+	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply}
 	io.cond = sync.NewCond(&io.mu)
 	return &connection{io: io, gate: newGate(privileged, log), controller: controller, log: log, limits: lim, streams: streams}
 }
@@ -386,13 +418,39 @@ func (io *connIO) start(root *actor.RootContext, self *actor.PID) {
 	go io.write()
 }
 
+// maxReadBatch bounds the lines the reader hands to the actor in one
+// message.
+const maxReadBatch = 256
+
 // read turns request lines into lineReceived messages, waiting for room
-// before it reads each one.
+// before it reads each one. The lines already in its read buffer when it
+// reads one (a pipelining client's) go with it in one linesReceived, up
+// to maxReadBatch: a message, and a turn of the actor, per read(2)
+// rather than per line. It never waits with lines not sent.
 func (io *connIO) read() {
 	defer close(io.readerDone)
 	defer io.endInput()
 	r := bufio.NewReader(io.conn)
-	for io.waitRoom() {
+	var batch linesReceived
+	send := func() {
+		switch len(batch) {
+		case 0:
+			return
+		case 1:
+			io.root.Send(io.self, batch[0])
+		default:
+			io.root.Send(io.self, batch)
+		}
+		batch = nil
+	}
+	defer send() // before endInput: no line comes after connectionClosed
+	for {
+		if len(batch) > 0 && (len(batch) >= maxReadBatch || !lineBuffered(r) || !io.room()) {
+			send()
+		}
+		if !io.waitRoom() {
+			return
+		}
 		line, err := protocol.ReadRequest(r)
 		tooLong := errors.Is(err, protocol.ErrLineTooLong)
 		if err != nil && !tooLong || err == nil && strings.EqualFold(strings.TrimSpace(line), "exit") {
@@ -404,8 +462,23 @@ func (io *connIO) read() {
 		if !io.admit(len(line)) {
 			return
 		}
-		io.root.Send(io.self, lineReceived{line: line, tooLong: tooLong})
+		batch = append(batch, lineReceived{line: line, tooLong: tooLong})
 	}
+}
+
+// lineBuffered says whether r holds a whole line already: reading it does
+// not wait.
+func lineBuffered(r *bufio.Reader) bool {
+	b, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(b, '\n') >= 0
+}
+
+// room says whether the connection may read one more request now
+// (waitRoom would not wait).
+func (io *connIO) room() bool {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	return io.stopReading() || io.feed != nil || io.reqs < io.lim.requests && io.reqBytes+io.replyBytes < io.lim.bytes
 }
 
 // waitRoom waits until the connection may read one more request; false
@@ -480,8 +553,8 @@ func (io *connIO) cutOff() {
 // actor, in request order).
 func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 	io.mu.Lock()
-	defer io.mu.Unlock()
 	io.reqBytes -= len(m.line)
+	big := false
 	if io.broken || io.abandoned {
 		io.reqs--
 	} else {
@@ -489,8 +562,14 @@ func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 		io.out = protocol.AppendReply(io.out, rep)
 		io.replyBytes += len(io.out) - n
 		io.outReplies++
+		big = len(io.out)-n >= BigReply
 	}
+	after := io.afterBig
 	io.cond.Broadcast()
+	io.mu.Unlock()
+	if big && after != nil {
+		after()
+	}
 }
 
 // roomForReply says whether the unwritten replies leave room for one more;

@@ -32,7 +32,8 @@ const connWait = 20 * time.Second
 //     "restarted NAME" (a deferred answer, as a real restart's);
 //   - `command status service hang`: never;
 //   - `command status ...`: at once, statusLines lines of 100 bytes;
-//   - anything else: at once, an empty OK.
+//   - anything else: at once, an empty OK;
+//   - a declareBatch: at once, each declaration's answer as above.
 //
 // It records how many requests it got and the most it held unanswered.
 type fakeController struct {
@@ -40,6 +41,7 @@ type fakeController struct {
 	statusLines int
 
 	got, held, maxHeld atomic.Int64
+	batches            atomic.Int64 // declareBatch messages
 }
 
 type deferredAnswer struct {
@@ -86,6 +88,18 @@ func (f *fakeController) Receive(ctx actor.Context) {
 			f.held.Add(-1)
 			ctx.Respond(rep)
 		}
+	case declareBatch: // a run of declarations: answered at once, each as alone
+		f.got.Add(int64(len(m.decls)))
+		f.batches.Add(1)
+		if h := f.held.Add(1); h > f.maxHeld.Load() {
+			f.maxHeld.Store(h)
+		}
+		replies := make([]messages.Reply, len(m.decls))
+		for i, d := range m.decls {
+			replies[i], _, _ = f.answerOf(d)
+		}
+		f.held.Add(-1)
+		ctx.Respond(declared{replies: replies})
 	case deferredAnswer:
 		f.held.Add(-1)
 		ctx.Send(m.to, m.rep)

@@ -110,6 +110,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.self, c.sys = ctx.Self(), ctx.ActorSystem()
 	case messages.SetServiceAttr:
 		ctx.Respond(c.declareService(ctx, m))
+	case declareBatch:
+		ctx.Respond(c.declareBatch(ctx, m))
 	case messages.SetSocketAttr:
 		ctx.Respond(c.declareSocket(ctx, m))
 	case messages.SocketReply:
@@ -147,7 +149,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case SnapshotRequest:
 		c.snapshot(m)
 	case StartConsole:
-		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet}
+		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet, afterBigReply: c.opts.AfterBigReply}
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))
@@ -199,7 +201,8 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	}
 	if e == nil {
 		files := c.files
-		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
+		svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
+		props := actor.PropsFromProducer(func() actor.Actor { return svc },
 			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
 		e = &entry{
 			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),
@@ -209,9 +212,10 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		c.sorted = nil
 		c.opts.tail.declare(m.Service)
 		c.warnRoom(m.Service)
+	} else { // a new one has cfg already
+		ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	}
 	e.setConfig(cfg)
-	ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
 	return messages.Reply{}
 }
 

@@ -89,7 +89,13 @@
 // reply to an output buffer; a writer goroutine writes whatever replies are
 // ready in one write(2). The controller answers the connection actor
 // itself, never a future (a future per request grows protoactor's
-// registry). Exactly one reply per request, in request order.
+// registry). Exactly one reply per request, in request order. The reader
+// sends the lines its buffer already holds in one message (a turn of the
+// actor per read, not per line), and a run of `service` declarations at
+// the head of the queue goes to the controller as one declareBatch, made
+// in one Receive and answered with one reply per line, each the one the
+// line would have got alone (batch.go); each line is still parsed,
+// checked against the peer's rights and audited in its turn.
 //
 // Events and tails (events.go, tail.go, feed.go, REFERENCE §1.5, §1.6):
 // every service transition, proxy transition and socket bind or close is

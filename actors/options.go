@@ -67,6 +67,11 @@ type Options struct {
 	AfterBurst func()
 	// BurstSize is the number of services that makes a burst (default 64).
 	BurstSize int
+	// AfterBigReply, when set, is called once an admin connection has a
+	// reply of at least BigReply bytes to write (a status of about 1,500
+	// services or more): cfkd returns the garbage of such replies to the OS a
+	// little after the last one. It must not block.
+	AfterBigReply func()
 	// ServiceRoom is how many services cfkd's fd limit holds (FdLimit, the
 	// soft RLIMIT_NOFILE): declaring more logs a warning that says how to
 	// raise it (REFERENCE §7.6). 0: no warning.

@@ -26,8 +26,8 @@ type timerElapsed struct {
 // out the effects (service_run.go: launch, signals, the process spec;
 // service_proxy.go: the same through a proxy).
 type Service struct {
-	opts  Options
-	log   *logrus.Entry
+	opts  *Options // the controller's, shared by every service
+	log   serviceLog
 	cfg   messages.ServiceConfig
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
@@ -49,12 +49,12 @@ type Service struct {
 	notifyStatus string
 }
 
-func newService(opts Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
+func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
 	return &Service{
 		opts:  opts,
 		cfg:   cfg,
 		files: files,
-		log:   opts.Log.WithField("service", cfg.Name),
+		log:   serviceLog{log: opts.Log, name: cfg.Name},
 	}
 }
 
@@ -189,16 +189,25 @@ func (s *Service) runtime() messages.ServiceRuntime {
 	return rt
 }
 
+// logLevels are the logrus levels of the lifecycle's.
+var logLevels = [...]logrus.Level{
+	lifecycle.Debug: logrus.DebugLevel, lifecycle.Info: logrus.InfoLevel,
+	lifecycle.Warn: logrus.WarnLevel, lifecycle.Error: logrus.ErrorLevel,
+}
+
 func (s *Service) logEffect(e lifecycle.Log) {
-	l := s.log
-	if e.Pid != 0 {
-		l = l.WithField("pid", e.Pid)
+	lvl := logrus.InfoLevel
+	if int(e.Level) < len(logLevels) {
+		lvl = logLevels[e.Level]
 	}
-	lvl := map[lifecycle.Level]logrus.Level{
-		lifecycle.Debug: logrus.DebugLevel, lifecycle.Info: logrus.InfoLevel,
-		lifecycle.Warn: logrus.WarnLevel, lifecycle.Error: logrus.ErrorLevel,
-	}[e.Level]
-	l.Log(lvl, e.Msg)
+	if !s.log.log.IsLevelEnabled(lvl) {
+		return // no entry made for nothing
+	}
+	if e.Pid != 0 {
+		s.log.WithField("pid", e.Pid).Log(lvl, e.Msg)
+		return
+	}
+	s.log.entry().Log(lvl, e.Msg)
 }
 
 // arm makes the timer send timerElapsed at the deadline. Only one timer is

@@ -69,14 +69,17 @@
 //     attributed to a service and escapes the two scans by environment.
 //
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
-// answered) and 5 s after the last start or stop of a process, or the
-// last HTTP read of 256 services or more (a scrape of /metrics), cfkd
+// answered) and 5 s after the last start or stop of a process, the last
+// HTTP read of 256 services or more (a scrape of /metrics), or the last
+// admin reply of 64 KiB or more (a status of about 1,500 services), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
 // comes back after churn instead of minutes later.
 //
 // Invariants: nothing here polls; the only goroutines are the signal
 // relay, the wait for shutdown, the scans of stopped services' exits
-// (one per batch of exits, off the reaper), and the bounded waits of
+// (one per batch of exits, off the reaper; while exits keep coming, the
+// next scan waits three times as long as the last one took, 50 ms at
+// most: orphans.go), and the bounded waits of
 // orphans killed after a stop; the trimmer is one timer, re-armed by
 // activity and silent once cfkd is idle. The /proc scans run once per
 // event (start-up, a batch of exits of stopped services, shutdown),

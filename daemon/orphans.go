@@ -126,8 +126,9 @@ func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
 }
 
 // afterStop queues the exit of a stopped service's process for scanLoop.
-// It is called by the reaper, which must not wait: the scan reads all of
-// /proc, so it runs in a goroutine of its own, one scan for every exit
+// It is called by the reaper, which must not wait: the scan reads /proc
+// (cfkd's lists of children, or every process's stat where the kernel
+// has no such list), so it runs in a goroutine of its own, one scan for every exit
 // queued meanwhile (a `down all` of 1,000 services costs a few scans, not
 // 1,000, and the reaper reaps on).
 func (k *orphanKiller) afterStop(e stoppedExit) {
@@ -141,9 +142,18 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 	}
 }
 
+// maxScanPause bounds scanLoop's pause between two scans.
+const maxScanPause = 50 * time.Millisecond
+
 // scanLoop looks for the orphans of the services whose exits are queued,
 // with one scan per batch, then tells each service of its exit; it
-// returns when the queue is empty.
+// returns when the queue is empty. After a scan it pauses three times as
+// long as the scan took (up to maxScanPause) before it takes the next
+// batch: during a stop of thousands, whose exits come faster than a scan
+// of thousands of children takes (the kernel walks a children list from
+// its start at every read of it), scans use a quarter of a core at most
+// instead of a whole one (the reaper and the actors need the rest), and
+// each scan serves more exits. A lone exit is scanned for at once.
 func (k *orphanKiller) scanLoop() {
 	defer k.pending.Done()
 	for {
@@ -160,10 +170,13 @@ func (k *orphanKiller) scanLoop() {
 		for _, e := range batch {
 			groups[e.name] = e.group
 		}
+		start := time.Now()
 		k.killServiceOrphans(groups)
+		took := time.Since(start)
 		for _, e := range batch {
 			e.deliver()
 		}
+		time.Sleep(min(3*took, maxScanPause)) // a bounded pause, never a loop: the queue is looked at once more
 	}
 }
 

@@ -116,7 +116,7 @@ func serve(f Flags, ready *notifier) error {
 	tree, err := actors.Start(actors.Options{
 		Fleet:    fleetHandler(fl),
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
+		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket,
 	})
 	if err != nil {

@@ -25,8 +25,11 @@
 //     zombie stays.
 //
 // Orphans and termination (orphans.go, terminate.go, proc.go):
-// AdoptedOrphans lists, with one scan of /proc, the live children of the
-// daemon that Launch did not start, each with its CONTROL_FREAK_SERVICE;
+// AdoptedOrphans lists the live children of the daemon that Launch did
+// not start, each with its CONTROL_FREAK_SERVICE: from the kernel's lists
+// of the daemon's children (/proc/self/task/TID/children, Children),
+// reading /proc/PID/stat only for those Launch did not start, or, where
+// the kernel has no such list, with one scan of every /proc/PID/stat;
 // TargetOrphans takes a Target on each under the reaper's mutex after
 // checking it is still such a child, so a pid reaped and reused meanwhile
 // is never signalled. Terminate sends SIGTERM to each Target (and to the

@@ -16,16 +16,22 @@ type Orphan struct {
 }
 
 // AdoptedOrphans lists the adopted orphans alive now (zombies left out:
-// the reaper takes them). It is one scan of /proc (every /proc/PID/stat,
-// and the environment of the orphans found): call it on an event, never
-// in a loop. It may list a child of a Launch still forking; TargetOrphans
-// leaves those out.
+// the reaper takes them). It reads the daemon's list of children
+// (Children: a file per thread) and, for each child Launch did not
+// start, its /proc/PID/stat and environment; where the kernel has no
+// such list, it scans every /proc/PID/stat instead. Call it on an
+// event, never in a loop. It may list a child of a Launch still
+// forking; TargetOrphans leaves those out.
 func (l *Launcher) AdoptedOrphans() []Orphan {
 	self := os.Getpid()
+	pids, ok := listChildren()
+	if !ok {
+		pids = Pids()
+	}
 	var out []Orphan
-	for _, pid := range Pids() {
+	for _, pid := range l.notLaunched(pids) {
 		p, ok := ReadProc(pid)
-		if !ok || p.Ppid != self || p.State == 'Z' || l.launched(pid) {
+		if !ok || p.Ppid != self || p.State == 'Z' {
 			continue
 		}
 		svc, _ := Getenv(Environ(pid), "CONTROL_FREAK_SERVICE")
@@ -34,12 +40,21 @@ func (l *Launcher) AdoptedOrphans() []Orphan {
 	return out
 }
 
-// launched says whether pid is a live child started by Launch.
-func (l *Launcher) launched(pid int) bool {
+// listChildren is Children (a test makes it fail, to run the scan).
+var listChildren = Children
+
+// notLaunched keeps, in place, the pids that are not live children
+// started by Launch.
+func (l *Launcher) notLaunched(pids []int) []int {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	_, ok := l.procs[pid]
-	return ok
+	out := pids[:0]
+	for _, pid := range pids {
+		if _, ok := l.procs[pid]; !ok {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 // TargetOrphans takes a Target on each orphan that is still one: checked

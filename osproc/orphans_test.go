@@ -65,13 +65,20 @@ func TestAdoptedOrphans(t *testing.T) {
 		t.Fatal("the shell did not exit")
 	}
 	var found []Orphan
-	for _, o := range launcher.AdoptedOrphans() {
-		if o.Pid == daemon {
-			found = append(found, o)
+	for _, scan := range []bool{true, false} { // the children files, then the scan of /proc
+		if !scan {
+			listChildren = func() ([]int, bool) { return nil, false }
 		}
-	}
-	if len(found) != 1 || found[0].Service != "orph" || found[0].Comm != "sleep" {
-		t.Fatalf("orphans %+v, want the daemon %d of orph", found, daemon)
+		found = found[:0]
+		for _, o := range launcher.AdoptedOrphans() {
+			if o.Pid == daemon {
+				found = append(found, o)
+			}
+		}
+		listChildren = Children
+		if len(found) != 1 || found[0].Service != "orph" || found[0].Comm != "sleep" {
+			t.Fatalf("orphans %+v (scan %v), want the daemon %d of orph", found, scan, daemon)
+		}
 	}
 	killed, survived := launcher.KillOrphans(found, time.Second)
 	if len(killed) != 0 || len(survived) != 0 {
@@ -122,5 +129,84 @@ func TestKillOrphansSigkill(t *testing.T) {
 	}
 	if q, ok := ReadProc(found[0].Pid); ok && q.State != 'Z' {
 		t.Fatalf("the daemon lives on: %+v", q)
+	}
+}
+
+// Children lists the test process's children (launched or adopted), each
+// a child of it, from the kernel's lists (Linux has them here).
+func TestChildren(t *testing.T) {
+	exited := make(chan struct{})
+	p, err := launcher.Launch(Spec{Argv: []string{"sleep", "1000"}}, func(int, syscall.WaitStatus) { close(exited) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		launcher.Signal(p, syscall.SIGKILL)
+		select {
+		case <-exited:
+		case <-time.After(deadline):
+			t.Error("the sleep was not reaped")
+		}
+	}()
+	pids, ok := Children()
+	if !ProcFS {
+		if ok || len(pids) > 0 {
+			t.Fatalf("Children without /proc: %v %v", pids, ok)
+		}
+		return
+	}
+	if !ok {
+		t.Skip("no /proc/self/task/TID/children here")
+	}
+	if !slices.Contains(pids, p.Pid) {
+		t.Fatalf("Children %v: no %d", pids, p.Pid)
+	}
+	for _, pid := range pids {
+		if q, ok := ReadProc(pid); ok && q.Ppid != os.Getpid() {
+			t.Errorf("Children lists %d, a child of %d", pid, q.Ppid)
+		}
+	}
+}
+
+// BenchmarkAdoptedOrphans: one AdoptedOrphans with 1,000 launched
+// children (none an orphan), from the kernel's lists of children against
+// the scan of every /proc/PID/stat, in the same run:
+//
+//	go test -run '^$' -bench AdoptedOrphans ./osproc/
+func BenchmarkAdoptedOrphans(b *testing.B) {
+	const n = 1000
+	exited := make(chan struct{}, n)
+	var procs []*Process
+	defer func() {
+		for _, p := range procs {
+			launcher.Signal(p, syscall.SIGKILL)
+		}
+		for range procs {
+			select {
+			case <-exited:
+			case <-time.After(deadline):
+				b.Fatal("the sleeps were not all reaped")
+			}
+		}
+	}()
+	for range n {
+		p, err := launcher.Launch(Spec{Argv: []string{"sleep", "1000"}}, func(int, syscall.WaitStatus) { exited <- struct{}{} })
+		if err != nil {
+			b.Fatal(err)
+		}
+		procs = append(procs, p)
+	}
+	for _, scan := range []bool{false, true} {
+		b.Run(fmt.Sprintf("scan=%v", scan), func(b *testing.B) {
+			if scan {
+				listChildren = func() ([]int, bool) { return nil, false }
+				defer func() { listChildren = Children }()
+			}
+			for b.Loop() {
+				if o := launcher.AdoptedOrphans(); len(o) > 0 {
+					b.Fatalf("orphans %v", o)
+				}
+			}
+		})
 	}
 }

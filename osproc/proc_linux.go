@@ -1,6 +1,7 @@
 package osproc
 
 import (
+	"bytes"
 	"os"
 	"strconv"
 	"strings"
@@ -47,4 +48,42 @@ func Environ(pid int) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// Children lists the children of the daemon process, live or zombie,
+// from /proc/self/task/TID/children, one file per thread (a child is
+// listed under the thread that forked it, an adopted orphan under the
+// thread the kernel picked): one readdir and one read per thread,
+// whatever the number of processes on the system. ok is false where the
+// kernel has no such file (before Linux 3.5, or without
+// CONFIG_PROC_CHILDREN): then only a scan of every /proc/PID/stat finds
+// them. A thread that exits meanwhile hands its children to another
+// one, which may have been read already: such a child is missed by this
+// call, never listed twice.
+func Children() (pids []int, ok bool) {
+	d, err := os.Open("/proc/self/task")
+	if err != nil {
+		return nil, false
+	}
+	tids, _ := d.Readdirnames(-1)
+	d.Close()
+	seen := false
+	for _, tid := range tids {
+		b, err := os.ReadFile("/proc/self/task/" + tid + "/children")
+		if err != nil {
+			if os.IsNotExist(err) && !seen {
+				if _, err := os.Stat("/proc/self/task/" + tid); err == nil {
+					return nil, false // the thread is there, its file is not
+				}
+			}
+			continue // the thread ended meanwhile
+		}
+		seen = true
+		for _, f := range bytes.Fields(b) {
+			if pid, err := strconv.Atoi(string(f)); err == nil && pid > 0 {
+				pids = append(pids, pid)
+			}
+		}
+	}
+	return pids, seen
 }

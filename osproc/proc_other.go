@@ -20,3 +20,6 @@ func Pids() []int { return nil }
 
 // Environ reads nothing without /proc.
 func Environ(pid int) []string { return nil }
+
+// Children lists nothing without /proc.
+func Children() (pids []int, ok bool) { return nil, false }
