@@ -128,9 +128,11 @@ func TestWatchdog(t *testing.T) {
 	c.ok(`service w cmd=systemd-notify --ready; for i in 1 2 3; do sleep 0.3; systemd-notify WATCHDOG=1; done; exec sleep 100`,
 		"service w ready=notify", "service w startwait_secs=0.1", "service w watchdog_secs=1", "service w stopwait_secs=1")
 	c.ok("command start service w")
+	// at least once: each run ends the same way, so under load a poll
+	// may come only after the second
 	c.until("the watchdog fired and w was started again", func() bool {
 		info := c.ok("command inspect service w")
-		return strings.Contains(info[0], `"restarts":1`) && strings.Contains(info[0], `"last_exit":"signal 6"`)
+		return !strings.Contains(info[0], `"restarts":0`) && strings.Contains(info[0], `"last_exit":"signal 6"`)
 	})
 	c.until("the log says why", func() bool {
 		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
