@@ -85,6 +85,9 @@ type Options struct {
 	// Fleet, when set, takes the `command fleet` requests of the admin
 	// connections: a hub's (package fleet, REFERENCE §12).
 	Fleet FleetHandler
+	// Upgrade, when set, runs `command upgrade [PATH]` (cfkd's, REFERENCE
+	// §13; upgrade.go).
+	Upgrade UpgradeHook
 
 	// Set by Start: the event lines and the tail store.
 	hub  *eventHub

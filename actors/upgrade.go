@@ -1,0 +1,364 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/sockets"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+)
+
+// This file is the controller's side of an upgrade in place (REFERENCE
+// §13). `command upgrade [PATH]` is refused while cfkd shuts down or
+// upgrades already; otherwise it goes to Options.Upgrade (cfkd's, package
+// daemon), which runs the upgrade off the actors and answers through a
+// message. The daemon drives the tree with three messages, each answered
+// once the services have answered (the controller never waits):
+//
+//   - ExportState: every declaration and every service's lifecycle. With
+//     Freeze, each service stashes what comes after its answer, and the
+//     controller refuses every change (`cfkd is upgrading`) until
+//     ThawState; queries are still answered.
+//   - ThawState: the exec did not happen; everything goes on.
+//   - RestoreState, in the new cfkd: the declarations made again, the
+//     sockets adopted, each service's lifecycle restored with its process
+//     and output pipes.
+
+// UpgradeHook runs an upgrade in place to path ("" for cfkd's own
+// executable) and calls answer once, with the reply to the asker (from any
+// goroutine). It must not block.
+type UpgradeHook func(path string, answer func(messages.Reply))
+
+// ExportState asks for the tree's state; answered with Exported.
+type ExportState struct{ Freeze bool }
+
+// Exported is the tree's state. Err says why it cannot be exported (a
+// running proxy, a shutdown): nothing was frozen then.
+type Exported struct {
+	Services []upgrade.Service
+	Sockets  []ExportedSocket
+	Proxies  []upgrade.Proxy
+	Err      error
+}
+
+// ExportedSocket is a declared socket and, when bound, its listening
+// socket.
+type ExportedSocket struct {
+	upgrade.Socket
+	File *os.File // nil when unbound
+}
+
+// ThawState ends a freeze; answered with messages.Reply.
+type ThawState struct{}
+
+// RestoreState makes the tree what State says (a new cfkd, before it
+// serves): Files are the listening sockets by fd. Answered with
+// messages.Reply once every service has its lifecycle back.
+type RestoreState struct {
+	State *upgrade.State
+	Files map[int]*os.File
+}
+
+// upgradeDone is the hook's answer to the asker.
+type upgradeDone struct {
+	to *actor.PID
+	r  messages.Reply
+}
+
+// controllerUpgrade is the controller's upgrade state.
+type controllerUpgrade struct {
+	busy   bool // a `command upgrade` is under way
+	frozen bool // the services are frozen: changes are refused
+	export *exportRun
+}
+
+// exportRun is an ExportState waiting for the services' answers.
+type exportRun struct {
+	to   *actor.PID
+	req  uint64
+	left map[string]bool
+	out  Exported
+}
+
+// ErrUpgrading is the answer to a change while the services are frozen.
+var ErrUpgrading = errors.New("cfkd is upgrading")
+
+// upgradeMessage handles the upgrade's messages, and refuses changes while
+// frozen; it reports whether msg was taken.
+func (c *Controller) upgradeMessage(ctx actor.Context) bool {
+	switch m := ctx.Message().(type) {
+	case ExportState:
+		c.exportState(ctx, m)
+	case serviceExported:
+		c.onServiceExported(m)
+	case ThawState:
+		c.up.frozen = false
+		for _, e := range c.services {
+			ctx.Send(e.pid, thawService{})
+		}
+		ctx.Respond(messages.Reply{})
+	case RestoreState:
+		ctx.Respond(c.restoreState(ctx, m))
+	case upgradeDone:
+		c.up.busy = false
+		c.answer(m.to, m.r)
+	case messages.ControlCommand:
+		switch {
+		case m.Verb == messages.VerbUpgrade:
+			c.upgradeCommand(ctx, m)
+		case m.Verb == messages.VerbShutdown && c.up.busy:
+			ctx.Respond(messages.ErrorReply(errors.New("an upgrade is under way")))
+		case c.up.frozen && !readOnly(m.Verb):
+			ctx.Respond(messages.ErrorReply(ErrUpgrading))
+		default:
+			return false
+		}
+	case messages.SetServiceAttr, messages.SetSocketAttr, messages.SetProxyAttr, messages.Apply:
+		if !c.up.frozen {
+			return false
+		}
+		ctx.Respond(messages.ErrorReply(ErrUpgrading))
+	default:
+		return false
+	}
+	return true
+}
+
+// readOnly says whether a verb changes nothing (answered while frozen).
+func readOnly(v messages.Verb) bool {
+	switch v {
+	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids, messages.VerbInspect,
+		messages.VerbList, messages.VerbVersion, messages.VerbProxyStatus, messages.VerbSockets,
+		messages.VerbTail, messages.VerbEvents:
+		return true
+	}
+	return false
+}
+
+// upgradeCommand runs `command upgrade [PATH]`.
+func (c *Controller) upgradeCommand(ctx actor.Context, m messages.ControlCommand) {
+	switch {
+	case c.shutdown != nil:
+		ctx.Respond(messages.ErrorReply(errors.New("cfkd is shutting down")))
+		return
+	case c.up.busy:
+		ctx.Respond(messages.ErrorReply(errors.New("an upgrade is already under way")))
+		return
+	case c.opts.Upgrade == nil:
+		ctx.Respond(messages.ErrorReply(errors.New("upgrade in place is not available here")))
+		return
+	}
+	c.up.busy = true
+	to, root, self := ctx.Sender(), ctx.ActorSystem().Root, ctx.Self()
+	c.opts.Upgrade(m.Arg, func(r messages.Reply) { root.Send(self, upgradeDone{to: to, r: r}) })
+}
+
+// exportState asks every service for its state.
+func (c *Controller) exportState(ctx actor.Context, m ExportState) {
+	if err := c.exportRefusal(); err != nil || c.up.export != nil {
+		if err == nil {
+			err = errors.New("an export is under way")
+		}
+		ctx.Respond(Exported{Err: err})
+		return
+	}
+	if m.Freeze {
+		c.up.frozen = true
+	}
+	c.nextReq++
+	run := &exportRun{to: ctx.Sender(), req: uint64(c.nextReq), left: map[string]bool{}}
+	for name, e := range c.services {
+		run.left[name] = true
+		ctx.Send(e.pid, exportService{req: run.req, freeze: m.Freeze})
+	}
+	for _, name := range sortedKeys(c.sockets) {
+		e := c.sockets[name]
+		s := ExportedSocket{Socket: upgrade.Socket{Config: e.cfg, Fd: -1}}
+		if e.file != nil {
+			s.Fd, s.Bound, s.Service, s.File = int(e.file.Fd()), e.boundCfg, e.service, e.file
+		}
+		run.out.Sockets = append(run.out.Sockets, s)
+	}
+	for _, name := range sortedKeys(c.proxies) {
+		run.out.Proxies = append(run.out.Proxies, upgrade.Proxy{Config: c.proxies[name].cfg})
+	}
+	c.up.export = run
+	c.maybeExported()
+}
+
+// exportRefusal says why the tree cannot cross an exec now.
+func (c *Controller) exportRefusal() error {
+	if c.shutdown != nil {
+		return errors.New("cfkd is shutting down")
+	}
+	for _, name := range sortedKeys(c.proxies) {
+		if c.proxies[name].running {
+			return fmt.Errorf("proxy '%s' is running: proxies do not cross an upgrade (stop it and its services first)", name)
+		}
+	}
+	for _, name := range sortedKeys(c.sockets) {
+		if b := c.sockets[name].busy; b != "" {
+			return fmt.Errorf("socket '%s' is being %s", name, b)
+		}
+	}
+	var destroying []string
+	for name, e := range c.services {
+		if e.destroying {
+			destroying = append(destroying, name)
+		}
+	}
+	if len(destroying) > 0 {
+		sort.Strings(destroying)
+		return fmt.Errorf("services being destroyed: %s", strings.Join(destroying, ","))
+	}
+	return nil
+}
+
+func (c *Controller) onServiceExported(m serviceExported) {
+	run := c.up.export
+	if run == nil || m.req != run.req || !run.left[m.svc.Config.Name] {
+		return
+	}
+	delete(run.left, m.svc.Config.Name)
+	run.out.Services = append(run.out.Services, m.svc)
+	c.maybeExported()
+}
+
+func (c *Controller) maybeExported() {
+	run := c.up.export
+	if run == nil || len(run.left) > 0 {
+		return
+	}
+	c.up.export = nil
+	sort.Slice(run.out.Services, func(i, j int) bool {
+		return run.out.Services[i].Config.Name < run.out.Services[j].Config.Name
+	})
+	c.sys.Root.Send(run.to, run.out)
+}
+
+// restoreState makes the declarations of st again and gives each service
+// its lifecycle, process and pipes.
+func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Reply {
+	st := m.State
+	for _, p := range st.Proxies {
+		e, err := c.ensureProxy(ctx, p.Config.Name)
+		if err != nil {
+			return messages.ErrorReply(err)
+		}
+		e.cfg = p.Config
+		ctx.Send(e.pid, configureProxy{cfg: p.Config})
+	}
+	files := map[string]*os.File{}
+	for _, s := range st.Sockets {
+		name := s.Config.Name
+		var f *os.File
+		if s.Fd >= 0 {
+			if f = m.Files[s.Fd]; f == nil {
+				return messages.ErrorReply(fmt.Errorf("socket '%s': fd %d not handed over", name, s.Fd))
+			}
+		}
+		log, bound, service := c.log, s.Bound, s.Service
+		props := actor.PropsFromProducer(func() actor.Actor {
+			if f == nil {
+				return sockets.New(name, log)
+			}
+			return sockets.Adopted(name, log, f, bound, service)
+		})
+		pid, err := ctx.SpawnNamed(props, "socket/"+name)
+		if err != nil {
+			return messages.ErrorReply(fmt.Errorf("socket '%s': %w", name, err))
+		}
+		e := &sockEntry{pid: pid, cfg: s.Config}
+		if f != nil {
+			e.file, e.boundCfg, e.service = f, s.Bound, s.Service
+			files[name] = f
+		}
+		c.sockets[name] = e
+	}
+	c.files = files
+	c.sendProxies(messages.SocketsChanged{Files: files})
+	pipes := map[string][]osproc.FrozenPipe{}
+	for _, p := range st.Pipes {
+		pipes[p.Tag] = append(pipes[p.Tag], p)
+	}
+	for _, svc := range st.Services {
+		cfg := svc.Config
+		props := actor.PropsFromProducer(func() actor.Actor { return newService(c.opts, cfg, files) },
+			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+		e := &entry{
+			pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
+			rt:  svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd),
+		}
+		c.services[cfg.Name] = e
+		c.sorted = nil
+		c.opts.tail.declare(cfg.Name)
+		e.setConfig(cfg)
+		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
+		delete(pipes, ServiceTag(cfg.Name))
+		ctx.Send(e.pid, restoreService{svc: svc, proc: proc})
+	}
+	for _, tag := range sortedKeys(pipes) { // a destroyed service's, a probe's: not read
+		for _, p := range pipes[tag] {
+			syscall.Close(p.Fd)
+		}
+	}
+	c.log.Infof("upgrade: adopted %d services, %d sockets, %d proxies from cfkd %s", len(st.Services), len(st.Sockets), len(st.Proxies), st.CfkdVersion)
+	return messages.Reply{}
+}
+
+// adopt registers the process of svc with the launcher (its exit goes to
+// the service actor pid) and its output pipes with the poller, before the
+// launcher thaws; it returns the process (nil when there is none).
+func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.FrozenPipe) *osproc.Process {
+	ad, ok := c.opts.Launcher.(Adopter)
+	if !ok {
+		for _, p := range pipes {
+			syscall.Close(p.Fd)
+		}
+		return nil
+	}
+	name, lines := svc.Config.Name, c.opts.Lines
+	for _, p := range pipes {
+		stream := "out"
+		if p.Stream == "stderr" {
+			stream = "err"
+		}
+		emit := func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
+		if err := ad.AdoptOutput(p, emit); err != nil {
+			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
+		}
+	}
+	lc := svc.Lifecycle
+	if lc.Pid == 0 || lc.Proxied || !lc.State.IsUp() {
+		return nil
+	}
+	for _, e := range svc.Exits {
+		if e.Pid == lc.Pid {
+			return nil // reaped by the former cfkd: the service handles it first
+		}
+	}
+	root := c.sys.Root
+	return ad.Adopt(lc.Pid, svc.Group, func(p int, ws syscall.WaitStatus) {
+		root.Send(pid, messages.ProcessExited{Pid: p, Status: ws})
+	})
+}
+
+// ServiceTag is the osproc.Spec.Tag of a service's processes.
+func ServiceTag(name string) string { return "service:" + name }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,115 @@
+package daemon
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+)
+
+// adoption is what the new cfkd of an upgrade in place takes over
+// (REFERENCE §13): the state the former cfkd wrote, and its fds, open in
+// this process at the numbers the state names. nil for a plain start.
+type adoption struct {
+	st   *upgrade.State
+	file string
+}
+
+// adoptionFromEnv reads the state named by upgrade.Env, if set, and
+// unsets it (no service inherits it). A state that does not decode stops
+// this cfkd before it touches anything: the services keep running.
+func adoptionFromEnv() (*adoption, error) {
+	file := os.Getenv(upgrade.Env)
+	if file == "" {
+		return nil, nil
+	}
+	os.Unsetenv(upgrade.Env)
+	st, err := upgrade.Read(file)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor", err)
+	}
+	return &adoption{st: st, file: file}, nil
+}
+
+// lock is the lock the former cfkd held: the flock belongs to the open
+// file, which crossed the exec; the pid in it is still this one.
+func (a *adoption) lock(path string) (*lock, error) {
+	f := os.NewFile(uintptr(a.st.Lock), path)
+	if f == nil {
+		return nil, fmt.Errorf("upgrade: lock fd %d is not open", a.st.Lock)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return nil, fmt.Errorf("upgrade: lock fd %d: %w", a.st.Lock, err)
+	}
+	return &lock{path: path, f: f}, nil
+}
+
+// listener is the admin listener the former cfkd accepted on: clients
+// that connected meanwhile are in its backlog.
+func (a *adoption) listener() (net.Listener, error) {
+	ln, err := fileListener(a.st.Admin)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade: admin listener: %w", err)
+	}
+	if u, ok := ln.(*net.UnixListener); ok {
+		u.SetUnlinkOnClose(true) // as listen makes it: removed at shutdown
+	}
+	return ln, nil
+}
+
+// http is the --http listener the former cfkd served on, if any.
+func (a *adoption) http(c *httpConf) (*httpServer, error) {
+	if a.st.HTTP == nil {
+		if c == nil {
+			return nil, nil
+		}
+		return listenHTTP(c)
+	}
+	ln, err := fileListener(a.st.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade: http listener: %w", err)
+	}
+	if c == nil { // not asked for any more: cannot be, the flags are the same
+		ln.Close()
+		return nil, nil
+	}
+	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
+}
+
+func fileListener(l *upgrade.Listener) (net.Listener, error) {
+	f := os.NewFile(uintptr(l.Fd), l.Network+":"+l.Addr)
+	if f == nil {
+		return nil, fmt.Errorf("fd %d is not open", l.Fd)
+	}
+	defer f.Close() // FileListener made its own dup
+	return net.FileListener(f)
+}
+
+// restore makes the tree what the state says, then lets the launcher
+// reap: its first wait4 finds the children that died during the exec.
+func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *logrus.Logger) error {
+	files := map[int]*os.File{}
+	for _, s := range a.st.Sockets {
+		if s.Fd >= 0 {
+			files[s.Fd] = os.NewFile(uintptr(s.Fd), "socket:"+s.Config.Name)
+		}
+	}
+	r, err := tree.Request(actors.RestoreState{State: a.st, Files: files}, 30*time.Second)
+	if err == nil {
+		err = r.Err
+	}
+	launcher.Thaw()
+	if err != nil {
+		return fmt.Errorf("upgrade: %w", err)
+	}
+	os.Remove(a.file)
+	log.Infof("upgraded in place from cfkd %s: %d services adopted (state written %s ago)",
+		a.st.CfkdVersion, len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
+	return nil
+}
