@@ -1,0 +1,387 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
+	"github.com/cfk/cfk/messages"
+)
+
+// The tests of the upgrade in place (REFERENCE §13) run cfkdBin, then
+// upgrade it to builds that differ from it: upgradeNewBin says
+// newVersion, upgradeOldStateBin knows only state version 0 (it must
+// refuse the state of cfkdBin).
+const newVersion = "upgrade-new"
+
+var (
+	upgradeBinsOnce                  sync.Once
+	upgradeNewBin, upgradeOldStateBin string
+	upgradeBinsErr                   error
+)
+
+// upgradeBins builds the two other cfkds once, as TestMain builds cfkd.
+func upgradeBins(t testing.TB) (newBin, oldStateBin string) {
+	t.Helper()
+	upgradeBinsOnce.Do(func() {
+		dir := filepath.Dir(cfkdBin)
+		upgradeNewBin, upgradeOldStateBin = filepath.Join(dir, "cfkd-new"), filepath.Join(dir, "cfkd-oldstate")
+		builds := map[string]string{
+			upgradeNewBin:      "-X github.com/cfk/cfk/messages.Version=" + newVersion,
+			upgradeOldStateBin: "-X github.com/cfk/cfk/messages.Version=oldstate -X github.com/cfk/cfk/upgrade.StateVersion=0",
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for bin, ld := range builds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				args := append([]string{"build", "-o", bin, "-ldflags", ld}, testkit.BuildFlags()...)
+				if raceEnabled {
+					args = append(args, "-race")
+				}
+				if out, err := exec.Command("go", append(args, "../../cmd/cfkd")...).CombinedOutput(); err != nil {
+					mu.Lock()
+					upgradeBinsErr = fmt.Errorf("go build %s: %v\n%s", bin, err, out)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	})
+	if upgradeBinsErr != nil {
+		t.Fatal(upgradeBinsErr)
+	}
+	return upgradeNewBin, upgradeOldStateBin
+}
+
+// version is what `command version` answers.
+func (c *client) version() string {
+	c.t.Helper()
+	return c.ok("command version")[0]
+}
+
+// pidsOf is `command pids`: service → pid ("" when none).
+func (c *client) pidsOf() map[string]string {
+	c.t.Helper()
+	out := map[string]string{}
+	for _, l := range c.ok("command pids") {
+		name, pid, _ := strings.Cut(l, ":")
+		out[name] = strings.TrimSpace(pid)
+	}
+	return out
+}
+
+// infos is `command inspect`: service → its record.
+func (c *client) infos() map[string]messages.ServiceInfo {
+	c.t.Helper()
+	out := map[string]messages.ServiceInfo{}
+	for _, l := range c.ok("command inspect") {
+		i, err := messages.ParseServiceInfo(l)
+		if err != nil {
+			c.t.Fatalf("inspect: %v: %q", err, l)
+		}
+		out[i.Name] = i
+	}
+	return out
+}
+
+// upgradeTo asks cfkd to upgrade to bin on a connection of its own and
+// waits until the new cfkd answers `command version` with want.
+func (d *daemon) upgradeTo(bin, want string) time.Duration {
+	d.t.Helper()
+	began := time.Now()
+	r := d.dial().do("command upgrade " + bin)
+	if r.Err != nil {
+		d.t.Fatalf("upgrade to %s: %v", bin, r.Err)
+	}
+	end := time.Now().Add(deadline)
+	for {
+		if c, err := net.Dial("unix", d.sock); err == nil {
+			cl := &client{t: d.t, conn: c, r: bufio.NewReader(c)}
+			c.SetDeadline(time.Now().Add(deadline))
+			rep, err := cl.try("command version")
+			c.Close()
+			if err == nil && rep.Err == nil && len(rep.Lines) == 1 && rep.Lines[0] == want {
+				return time.Since(began)
+			}
+		}
+		select {
+		case <-d.exited:
+			d.t.Fatalf("cfkd exited during the upgrade: %v\n%s", d.err, d.stderr.String())
+		default:
+		}
+		if time.Now().After(end) {
+			d.t.Fatalf("the new cfkd never answered %q\n%s", want, d.stderr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestUpgradeKeepsEverything: 50 services (running, one in backoff, one
+// stopping), two bound sockets and a declared proxy cross an upgrade:
+// cfkd's pid, every service's pid and restart count are unchanged, the
+// declarations too, the backoff one starts again at its original deadline
+// and the stopping one is killed at its stopwait.
+func TestUpgradeKeepsEverything(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	dir := t.TempDir()
+	launches := filepath.Join(dir, "launches")
+	var decl []string
+	for i := 1; i <= 47; i++ {
+		decl = append(decl, fmt.Sprintf("service run%02d cmd=sleep 1000", i), fmt.Sprintf("service run%02d tags=run", i))
+	}
+	decl = append(decl,
+		"socket tcp host=127.0.0.1", "socket tcp service=0",
+		"socket unix host=unix/", "socket unix service="+filepath.Join(dir, "u.sock"),
+		"service sock cmd=sleep 1000", "service sock listen_sockets=tcp,unix",
+		// crashes at once (startwait 0: every exit is a crash), throttled
+		// by a doubling delay: its next start is seconds away
+		`service crash cmd=sh -c 'date +%s.%N >> `+launches+`; exit 1'`,
+		"service crash startwait_secs=0", "service crash restart_max_delay_secs=8",
+		// ignores SIGTERM: stopping until SIGKILL at stopwait
+		`service stubborn cmd=sh -c 'trap "" TERM; while :; do sleep 0.1; done'`,
+		"service stubborn stopwait_secs=3",
+		"proxy px cmd=/bin/false", "proxy px noauto=1", "proxy px service proxied cmd=sleep 1000",
+	)
+	c.ok(decl...)
+	c.ok("command bind tcp", "command bind unix", "command start tag run", "command start service sock",
+		"command start service stubborn", "command start service crash")
+	c.until("every service running", func() bool {
+		st := c.infos()
+		for name, i := range st {
+			if name != "crash" && name != "proxied" && i.State != messages.Running {
+				return false
+			}
+		}
+		return true
+	})
+	// the crashing service in backoff with its next start at least 2 s away
+	var next time.Time
+	c.until("crash in a long backoff", func() bool {
+		i := c.infos()["crash"]
+		next = i.NextStart
+		return i.State == messages.Backoff && time.Until(next) > 2*time.Second
+	})
+	c.ok("command stop service stubborn")
+	stopAsked := time.Now()
+	if st := c.status("stubborn")[1]; st != "stopping" {
+		t.Fatalf("stubborn is %s, want stopping", st)
+	}
+	port := c.socketPort("tcp")
+	pids, infos := c.pidsOf(), c.infos()
+	desc := c.ok("command desc")
+	old := c.version()
+
+	took := d.upgradeTo(newBin, "cfk "+newVersion)
+	t.Logf("upgrade of 50 services: the new cfkd answered %v after the request", took.Round(time.Millisecond))
+	c = d.dial()
+	if got := c.version(); got == old {
+		t.Fatalf("version still %q", got)
+	}
+	// cfkd's pid: the same process (exec.Cmd still waits for it)
+	if b, err := os.ReadFile(filepath.Join(d.home, "lock")); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(d.cmd.Process.Pid) {
+		t.Errorf("lock file %q (%v), want cfkd's pid %d", b, err, d.cmd.Process.Pid)
+	}
+	after, afterInfos := c.pidsOf(), c.infos()
+	for name, pid := range pids {
+		if name == "crash" || name == "stubborn" {
+			continue
+		}
+		if after[name] != pid {
+			t.Errorf("%s: pid %s before, %s after", name, pid, after[name])
+		}
+		if b, a := infos[name], afterInfos[name]; a.Restarts != b.Restarts || a.State != b.State || !a.StartTime.Equal(b.StartTime) {
+			t.Errorf("%s: before %s restarts %d started %v, after %s restarts %d started %v",
+				name, b.State, b.Restarts, b.StartTime, a.State, a.Restarts, a.StartTime)
+		}
+	}
+	if got := c.ok("command desc"); strings.Join(got, "\n") != strings.Join(desc, "\n") {
+		t.Errorf("desc changed:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(desc, "\n"))
+	}
+	if got := c.socketPort("tcp"); got != port {
+		t.Errorf("socket tcp on port %s after, %s before", got, port)
+	}
+	if conn, err := net.Dial("tcp", "127.0.0.1:"+port); err != nil {
+		t.Errorf("the socket no longer listens: %v", err)
+	} else {
+		conn.Close()
+	}
+	if got := c.ok("command proxystatus"); len(got) != 1 || !strings.HasPrefix(got[0], "px\t") {
+		t.Errorf("proxystatus %q: the proxy's declaration did not cross", got)
+	}
+	if i := afterInfos["crash"]; i.State != messages.Backoff || !i.NextStart.Equal(next) {
+		t.Errorf("crash after the upgrade: %s, next start %v, want backoff until %v", i.State, i.NextStart, next)
+	}
+	if i := afterInfos["stubborn"]; i.State != messages.Stopping || strconv.Itoa(i.Pid) != pids["stubborn"] {
+		t.Errorf("stubborn after the upgrade: %s pid %d, want stopping pid %s", i.State, i.Pid, pids["stubborn"])
+	}
+
+	// the backoff ends at its deadline: the next launch is then
+	n := len(readLaunches(t, launches))
+	c = d.dial()
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+			t.Logf("cfkd.log:\n%s", grepLines(string(b), "crash", 40))
+		}
+	})
+	c.until("crash launched again", func() bool { return len(readLaunches(t, launches)) > n })
+	at := readLaunches(t, launches)[n]
+	if early, late := next.Sub(at), at.Sub(next); early > 50*time.Millisecond || late > time.Second {
+		t.Errorf("crash launched at %v, its deadline was %v", at, next)
+	}
+	// the stopwait ends at its deadline: SIGKILL, down
+	c = d.dial()
+	c.until("stubborn down", func() bool { return c.status("stubborn")[1] == "fail" })
+	if took := time.Since(stopAsked); took < 3*time.Second {
+		t.Errorf("stubborn stopped %v after the stop, before its stopwait of 3 s", took)
+	}
+	// and the adopted processes are still supervised: a kill is a crash
+	pid, _ := strconv.Atoi(after["run01"])
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.until("run01 restarted", func() bool { p := c.pidsOf()["run01"]; return p != "" && p != after["run01"] })
+}
+
+// readLaunches reads the times the crash service wrote.
+func readLaunches(t *testing.T, path string) []time.Time {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []time.Time
+	for _, l := range strings.Fields(string(b)) {
+		f, err := strconv.ParseFloat(l, 64)
+		if err != nil {
+			continue
+		}
+		out = append(out, time.Unix(0, int64(f*1e9)))
+	}
+	return out
+}
+
+// TestUpgradeRefusesBadBinaries: a binary that is not a cfkd able to take
+// the state over is an ERROR that says why, and changes nothing: the
+// same cfkd, pids, and the asking connection goes on.
+func TestUpgradeRefusesBadBinaries(t *testing.T) {
+	_, oldState := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok("service a cmd=sleep 1000", "command start service a")
+	pids, version := c.pidsOf(), c.version()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "exit1")
+	crash := filepath.Join(dir, "crash")
+	notExec := filepath.Join(dir, "plain")
+	for path, text := range map[string]string{script: "#!/bin/sh\necho no state for me >&2\nexit 1\n",
+		crash: "#!/bin/sh\nkill -SEGV $$\n", notExec: "#!/bin/sh\n"} {
+		mode := os.FileMode(0o755)
+		if path == notExec {
+			mode = 0o644
+		}
+		if err := os.WriteFile(path, []byte(text), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ bin, want string }{
+		{"/bin/true", "it exited 0 without the check line"},
+		{script, "exited with status 1: no state for me"},
+		{crash, "was killed by signal 11"},
+		{oldState, "refused the state: cfkd oldstate: upgrade state: version 1 is newer than this cfkd's (0): refused"},
+		{notExec, "not an executable file"},
+		{filepath.Join(dir, "missing"), "no such file or directory"},
+	} {
+		r := c.do("command upgrade " + tc.bin)
+		if r.Err == nil || !strings.Contains(r.Err.Error(), tc.want) {
+			t.Errorf("upgrade to %s: %v, want an ERROR with %q", tc.bin, r.Err, tc.want)
+		}
+		// the same connection, the same cfkd
+		if got := c.version(); got != version {
+			t.Errorf("after %s: version %q, want %q", tc.bin, got, version)
+		}
+	}
+	if got := c.pidsOf(); got["a"] != pids["a"] {
+		t.Errorf("pid of a: %s, was %s", got["a"], pids["a"])
+	}
+	// cfkctl says it, exit 1
+	out, errOut, code := d.ctl("", "upgrade", "--binary", "/bin/true")
+	if code != 1 || !strings.Contains(errOut, "without the check line") {
+		t.Errorf("cfkctl upgrade --binary /bin/true: exit %d, %q %q", code, out, errOut)
+	}
+	// still able to upgrade for real afterwards, and back
+	newBin, _ := upgradeBins(t)
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	d.upgradeTo(cfkdBin, version)
+	if got := d.dial().pidsOf(); got["a"] != pids["a"] {
+		t.Errorf("pid of a after two upgrades: %s, was %s", got["a"], pids["a"])
+	}
+}
+
+var numberedLine = regexp.MustCompile(`(?m) INFO service\.count\.out - (\d+)$`)
+
+// TestUpgradeLosesNoLine: a service writes a numbered line every
+// millisecond across two upgrades; its log has every number.
+func TestUpgradeLosesNoLine(t *testing.T) {
+	py := needPython(t)
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service count cmd=["`+py+`", "-u", "-c", "import time,itertools\nfor i in itertools.count(1):\n print(i)\n time.sleep(0.001)"]`,
+		"command start service count")
+	logPath := filepath.Join(d.home, "cfkd.log")
+	c.until("some lines logged", func() bool { return len(numbers(t, logPath)) > 200 })
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	n := len(numbers(t, logPath))
+	c = d.dial()
+	c.until("more lines", func() bool { return len(numbers(t, logPath)) > n+200 })
+	d.upgradeTo(cfkdBin, versionOf(t))
+	c = d.dial()
+	n = len(numbers(t, logPath))
+	c.until("more lines", func() bool { return len(numbers(t, logPath)) > n+200 })
+	c.ok("command stop service count")
+	c.until("count stopped", func() bool { return c.status("count")[1] != "running" && c.status("count")[1] != "stopping" })
+	got := numbers(t, logPath)
+	for i, v := range got {
+		if v != i+1 {
+			t.Fatalf("line %d of the service is %d (of %d lines): a line was lost or doubled", i+1, v, len(got))
+		}
+	}
+	t.Logf("%d numbered lines, none lost", len(got))
+}
+
+// versionOf is what cfkdBin answers to `command version`.
+func versionOf(t *testing.T) string {
+	out, err := exec.Command(cfkdBin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "cfk " + strings.TrimPrefix(strings.TrimSpace(string(out)), "cfkd ")
+}
+
+func numbers(t *testing.T, path string) []int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, m := range numberedLine.FindAllSubmatch(b, -1) {
+		v, _ := strconv.Atoi(string(m[1]))
+		out = append(out, v)
+	}
+	return out
+}
