@@ -26,9 +26,9 @@ import (
 const newVersion = "upgrade-new"
 
 var (
-	upgradeBinsOnce                  sync.Once
+	upgradeBinsOnce                   sync.Once
 	upgradeNewBin, upgradeOldStateBin string
-	upgradeBinsErr                   error
+	upgradeBinsErr                    error
 )
 
 // upgradeBins builds the two other cfkds once, as TestMain builds cfkd.
