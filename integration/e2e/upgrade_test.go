@@ -385,3 +385,71 @@ func numbers(t *testing.T, path string) []int {
 	}
 	return out
 }
+
+// TestUpgradeUnderPreforkLoad: the prefork example serves requests sent
+// continuously for loadDuration while cfkd is upgraded twice (to the new
+// build and back): no request fails, no connection is refused, and the
+// workers keep their pids (nothing restarted).
+func TestUpgradeUnderPreforkLoad(t *testing.T) {
+	needPython(t)
+	newBin, _ := upgradeBins(t)
+	example, err := filepath.Abs("../../examples/prefork")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf, err := os.ReadFile(filepath.Join(example, "prefork.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(conf), "${BASE}", example)
+	if !strings.Contains(text, "socket web service=8080\n") {
+		t.Fatal("the example no longer declares socket web service=8080")
+	}
+	text = strings.Replace(text, "socket web service=8080\n", "socket web service=0\n", 1)
+	confPath := filepath.Join(t.TempDir(), "prefork.conf")
+	if err := os.WriteFile(confPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "", "-c", confPath)
+	c := d.dial()
+	workers := []string{"web1", "web2", "web3"}
+	c.until("every worker running", func() bool {
+		for _, w := range workers {
+			if c.status(w)[1] != "running" {
+				return false
+			}
+		}
+		return true
+	})
+	url := "http://127.0.0.1:" + c.socketPort("web") + "/"
+	before := c.pidsOf()
+	old := c.version()
+
+	stop := make(chan struct{})
+	done := make(chan *loadResult)
+	go func() { done <- load(url, 8, stop) }()
+	start := time.Now()
+	time.Sleep(time.Second)
+	took1 := d.upgradeTo(newBin, "cfk "+newVersion)
+	time.Sleep(time.Second)
+	took2 := d.upgradeTo(cfkdBin, old)
+	if left := loadDuration - time.Since(start); left > 0 {
+		time.Sleep(left)
+	}
+	close(stop)
+	res := <-done
+	t.Logf("two upgrades (%v, %v) under load for %v: %s", took1.Round(time.Millisecond), took2.Round(time.Millisecond),
+		time.Since(start).Round(100*time.Millisecond), res)
+	if res.failures != 0 || res.refused != 0 {
+		t.Errorf("%s", res)
+	}
+	if res.requests < 100 {
+		t.Errorf("only %d requests: the load did not run", res.requests)
+	}
+	after := d.dial().pidsOf()
+	for _, w := range workers {
+		if after[w] != before[w] {
+			t.Errorf("%s: pid %s before, %s after: restarted", w, before[w], after[w])
+		}
+	}
+}
