@@ -33,7 +33,13 @@ type (
 	}
 	thawService    struct{}
 	restoreService struct {
-		svc  upgrade.Service
+		svc      upgrade.Service
+		proc     *osproc.Process
+		proxyPid int // the pid of its proxy's process (a proxied run)
+	}
+	// adoptedHandle: the handle on a proxied process, taken off the actor
+	adoptedHandle struct {
+		pid  int
 		proc *osproc.Process
 	}
 )
@@ -81,6 +87,13 @@ func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
 		return true
 	case restoreService:
 		s.restore(ctx, m)
+		return true
+	case adoptedHandle:
+		if s.proc == nil && s.lc.Pid == m.pid && s.lc.State.IsUp() {
+			s.proc = m.proc
+		} else {
+			m.proc.Close()
+		}
 		return true
 	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
 		return false
@@ -135,6 +148,20 @@ func (s *Service) rearmTimer(ctx actor.Context) {
 func (s *Service) restore(ctx actor.Context, m restoreService) {
 	s.lc, s.runningCmd, s.notifyStatus = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus
 	s.proc = m.proc
+	if s.lc.Proxied {
+		s.runProxy = s.cfg.Proxy
+		if pid, parent := s.lc.Pid, m.proxyPid; pid != 0 && parent != 0 && s.lc.State.IsUp() {
+			// Handle reads /proc: off the actor (REFERENCE §4.5)
+			launcher, root, self := s.opts.Launcher, ctx.ActorSystem().Root, s.self
+			go func() {
+				proc, err := launcher.Handle(pid, parent)
+				if err != nil {
+					return // no handle: the process is not signalled (REFERENCE §11)
+				}
+				root.Send(self, adoptedHandle{pid: pid, proc: proc})
+			}()
+		}
+	}
 	s.rearmTimer(ctx)
 	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
 	for _, e := range m.svc.Exits {

@@ -80,12 +80,16 @@ type controllerUpgrade struct {
 	export *exportRun
 }
 
-// exportRun is an ExportState waiting for the services' answers.
+// exportRun is an ExportState waiting for the proxies' answers, then the
+// services': the proxies freeze first, so that what they tell the
+// services reaches them before they freeze.
 type exportRun struct {
-	to   *actor.PID
-	req  uint64
-	left map[string]bool
-	out  Exported
+	to        *actor.PID
+	req       uint64
+	freeze    bool
+	left      map[string]bool // services
+	proxyLeft map[string]bool
+	out       Exported
 }
 
 // ErrUpgrading is the answer to a change while the services are frozen.
@@ -99,8 +103,17 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		c.exportState(ctx, m)
 	case serviceExported:
 		c.onServiceExported(m)
+	case proxyExported:
+		c.onProxyExported(ctx, m)
+	case restartProxied:
+		if e := c.services[m.name]; e != nil {
+			ctx.Send(m.proxy, proxyStartRequest{svc: e.pid, cfg: e.cfg, attempt: m.attempt})
+		}
 	case ThawState:
 		c.up.frozen = false
+		for _, e := range c.proxies {
+			ctx.Send(e.pid, thawProxy{})
+		}
 		for _, e := range c.services {
 			ctx.Send(e.pid, thawService{})
 		}
@@ -174,23 +187,59 @@ func (c *Controller) exportState(ctx actor.Context, m ExportState) {
 		c.up.frozen = true
 	}
 	c.nextReq++
-	run := &exportRun{to: ctx.Sender(), req: uint64(c.nextReq), left: map[string]bool{}}
-	for name, e := range c.services {
+	run := &exportRun{to: ctx.Sender(), req: uint64(c.nextReq), freeze: m.Freeze, left: map[string]bool{}, proxyLeft: map[string]bool{}}
+	for name, e := range c.proxies {
+		run.proxyLeft[name] = true
+		ctx.Send(e.pid, exportProxy{req: run.req, freeze: m.Freeze})
+	}
+	for name := range c.services {
 		run.left[name] = true
-		ctx.Send(e.pid, exportService{req: run.req, freeze: m.Freeze})
 	}
 	for _, name := range sortedKeys(c.sockets) {
 		e := c.sockets[name]
 		s := ExportedSocket{Socket: upgrade.Socket{Config: e.cfg, Fd: -1}}
 		if e.file != nil {
-			s.Fd, s.Bound, s.Service, s.File = int(e.file.Fd()), e.boundCfg, e.service, e.file
+			s.Fd, s.Bound, s.Service, s.File = upgrade.FdOf(e.file), e.boundCfg, e.service, e.file
 		}
 		run.out.Sockets = append(run.out.Sockets, s)
 	}
-	for _, name := range sortedKeys(c.proxies) {
-		run.out.Proxies = append(run.out.Proxies, upgrade.Proxy{Config: c.proxies[name].cfg})
-	}
 	c.up.export = run
+	c.askServices(ctx)
+	c.maybeExported()
+}
+
+// askServices asks the services once every proxy has answered.
+func (c *Controller) askServices(ctx actor.Context) {
+	run := c.up.export
+	if run == nil || len(run.proxyLeft) > 0 || run.out.Err != nil {
+		return
+	}
+	for name := range run.left {
+		ctx.Send(c.services[name].pid, exportService{req: run.req, freeze: run.freeze})
+	}
+}
+
+func (c *Controller) onProxyExported(ctx actor.Context, m proxyExported) {
+	run := c.up.export
+	name := m.px.Config.Name
+	if run == nil || m.req != run.req {
+		return
+	}
+	if m.err != nil {
+		// the proxies frozen already are thawed by the daemon (ThawState)
+		run.out.Err = m.err
+		run.out.Services, run.out.Proxies, run.out.Sockets = nil, nil, nil
+		c.up.export = nil
+		c.up.frozen = false
+		c.sys.Root.Send(run.to, run.out)
+		return
+	}
+	if !run.proxyLeft[name] {
+		return
+	}
+	delete(run.proxyLeft, name)
+	run.out.Proxies = append(run.out.Proxies, m.px)
+	c.askServices(ctx)
 	c.maybeExported()
 }
 
@@ -198,11 +247,6 @@ func (c *Controller) exportState(ctx actor.Context, m ExportState) {
 func (c *Controller) exportRefusal() error {
 	if c.shutdown != nil {
 		return errors.New("cfkd is shutting down")
-	}
-	for _, name := range sortedKeys(c.proxies) {
-		if c.proxies[name].running {
-			return fmt.Errorf("proxy '%s' is running: proxies do not cross an upgrade (stop it and its services first)", name)
-		}
 	}
 	for _, name := range sortedKeys(c.sockets) {
 		if b := c.sockets[name].busy; b != "" {
@@ -234,12 +278,15 @@ func (c *Controller) onServiceExported(m serviceExported) {
 
 func (c *Controller) maybeExported() {
 	run := c.up.export
-	if run == nil || len(run.left) > 0 {
+	if run == nil || len(run.left) > 0 || len(run.proxyLeft) > 0 {
 		return
 	}
 	c.up.export = nil
 	sort.Slice(run.out.Services, func(i, j int) bool {
 		return run.out.Services[i].Config.Name < run.out.Services[j].Config.Name
+	})
+	sort.Slice(run.out.Proxies, func(i, j int) bool {
+		return run.out.Proxies[i].Config.Name < run.out.Proxies[j].Config.Name
 	})
 	c.sys.Root.Send(run.to, run.out)
 }
@@ -255,6 +302,12 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		}
 		e.cfg = p.Config
 		ctx.Send(e.pid, configureProxy{cfg: p.Config})
+	}
+	proxyPids := map[string]int{}
+	for _, p := range st.Proxies {
+		if p.Running {
+			proxyPids[p.Config.Name] = p.Pid
+		}
 	}
 	files := map[string]*os.File{}
 	for _, s := range st.Sockets {
@@ -303,7 +356,13 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		e.setConfig(cfg)
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))
-		ctx.Send(e.pid, restoreService{svc: svc, proc: proc})
+		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy]})
+	}
+	for _, p := range st.Proxies {
+		if err := c.restoreProxy(ctx, p, m.Files, pipes[ProxyTag(p.Config.Name)]); err != nil {
+			return messages.ErrorReply(err)
+		}
+		delete(pipes, ProxyTag(p.Config.Name))
 	}
 	for _, tag := range sortedKeys(pipes) { // a destroyed service's, a probe's: not read
 		for _, p := range pipes[tag] {
@@ -349,6 +408,51 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	return ad.Adopt(lc.Pid, svc.Group, func(p int, ws syscall.WaitStatus) {
 		root.Send(pid, messages.ProcessExited{Pid: p, Status: ws})
 	})
+}
+
+// restoreProxy adopts a running proxy's process, output and pipes, and
+// hands the proxy actor its state.
+func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map[int]*os.File, out []osproc.FrozenPipe) error {
+	e := c.proxies[px.Config.Name]
+	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}}
+	for _, s := range px.Services {
+		if se := c.services[s.Name]; se != nil {
+			m.svcs[s.Name] = se.pid
+		}
+	}
+	if px.Running {
+		for i, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
+			if m.files[i] = files[fd]; m.files[i] == nil {
+				return fmt.Errorf("proxy '%s': fd %d not handed over", px.Config.Name, fd)
+			}
+		}
+	}
+	ad, ok := c.opts.Launcher.(Adopter)
+	for _, p := range out {
+		stream := "out"
+		if p.Stream == "stderr" {
+			stream = "err"
+		}
+		if !ok {
+			syscall.Close(p.Fd)
+			continue
+		}
+		if err := ad.AdoptOutput(p, proxyOutputLogger(c.opts.ServiceLog, px.Config.Name, stream)); err != nil {
+			c.log.WithError(err).WithField("proxy", px.Config.Name).Error("the output of the proxy is not read")
+		}
+	}
+	gone := false
+	for _, x := range px.Exits {
+		gone = gone || x.Pid == px.Pid
+	}
+	if px.Running && ok && !gone {
+		root, pid, run := c.sys.Root, e.pid, px.Run
+		m.proc = ad.Adopt(px.Pid, true, func(p int, ws syscall.WaitStatus) {
+			root.Send(pid, proxyExited{run: run, pid: p, ws: ws})
+		})
+	}
+	ctx.Send(e.pid, m)
+	return nil
 }
 
 // ServiceTag is the osproc.Spec.Tag of a service's processes.

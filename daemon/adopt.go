@@ -100,6 +100,13 @@ func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *lo
 			files[s.Fd] = os.NewFile(uintptr(s.Fd), "socket:"+s.Config.Name)
 		}
 	}
+	for _, p := range a.st.Proxies {
+		for i, fd := range []int{p.CmdFd, p.StatusFd, p.LogFd} {
+			if fd >= 0 {
+				files[fd] = os.NewFile(uintptr(fd), "proxy:"+p.Config.Name+":"+[]string{"cmd", "status", "log"}[i])
+			}
+		}
+	}
 	r, err := tree.Request(actors.RestoreState{State: a.st, Files: files}, 30*time.Second)
 	if err == nil {
 		err = r.Err

@@ -200,7 +200,7 @@ func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrad
 		return nil, nil, fmt.Errorf("upgrade: admin listener: %w", err)
 	}
 	files = append(files, admin)
-	st.Admin = &upgrade.Listener{Fd: int(admin.Fd()), Network: addr.Network, Addr: addr.Addr}
+	st.Admin = &upgrade.Listener{Fd: upgrade.FdOf(admin), Network: addr.Network, Addr: addr.Addr}
 	if httpd != nil {
 		h, err := listenerFile(httpd.ln)
 		if err != nil {
@@ -208,7 +208,7 @@ func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrad
 			return nil, nil, fmt.Errorf("upgrade: http listener: %w", err)
 		}
 		files = append(files, h)
-		st.HTTP = &upgrade.Listener{Fd: int(h.Fd()), Network: "tcp", Addr: httpd.ln.Addr().String()}
+		st.HTTP = &upgrade.Listener{Fd: upgrade.FdOf(h), Network: "tcp", Addr: httpd.ln.Addr().String()}
 	}
 	for _, s := range ex.Sockets {
 		st.Sockets = append(st.Sockets, s.Socket)

@@ -96,10 +96,45 @@ type Socket struct {
 	Service string                `json:"service,omitempty"`
 }
 
-// Proxy is one declared proxy. Only a proxy that is down crosses (a
-// running one refuses the upgrade: REFERENCE §13).
+// Proxy is one declared proxy and, when its process runs, that process
+// (a child of cfkd), its three pipes (cfkd's ends: the command pipe's
+// write end, the status and log pipes' read ends) with what was read
+// from them and not yet handled, and the services it runs.
 type Proxy struct {
-	Config messages.ProxyConfig `json:"config"`
+	Config  messages.ProxyConfig `json:"config"`
+	Running bool                 `json:"running,omitempty"`
+	Pid     int                  `json:"pid,omitempty"`
+	Run     uint64               `json:"run,omitempty"`
+	// the pipes: -1 when not running (or in a check's state, not frozen)
+	CmdFd       int      `json:"cmd_fd"`
+	StatusFd    int      `json:"status_fd"`
+	LogFd       int      `json:"log_fd"`
+	StatusCarry []byte   `json:"status_carry,omitempty"`
+	LogCarry    []byte   `json:"log_carry,omitempty"`
+	PendingCmds [][]byte `json:"pending_cmds,omitempty"` // queued, not yet written
+	// Services: those it was asked to start, whether up, and the pid it
+	// reported.
+	Services []ProxiedService `json:"services,omitempty"`
+	// Exits of the proxy process reaped but not yet handled; Requests
+	// the services' requests that came once it was frozen.
+	Exits    []Exit         `json:"exits,omitempty"`
+	Requests []ProxyRequest `json:"requests,omitempty"`
+}
+
+// ProxiedService is a service a proxy runs.
+type ProxiedService struct {
+	Name    string `json:"name"`
+	Attempt uint64 `json:"attempt"`
+	Up      bool   `json:"up,omitempty"`
+	Pid     int    `json:"pid,omitempty"`
+}
+
+// ProxyRequest is a service's request to its proxy: start (Attempt),
+// stop or down.
+type ProxyRequest struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Attempt uint64 `json:"attempt,omitempty"`
 }
 
 // Fds is every fd the state names: exactly those cross the exec.
@@ -117,6 +152,13 @@ func (s *State) Fds() []int {
 	}
 	for _, p := range s.Pipes {
 		fds = append(fds, p.Fd)
+	}
+	for _, p := range s.Proxies {
+		for _, fd := range []int{p.CmdFd, p.StatusFd, p.LogFd} {
+			if fd >= 0 {
+				fds = append(fds, fd)
+			}
+		}
 	}
 	return fds
 }
@@ -233,4 +275,18 @@ func ParseCheckLine(line string) (cfkdVersion string, err error) {
 		return "", fmt.Errorf("it understood state version %s, not %d", strings.TrimPrefix(f[2], "state="), Version())
 	}
 	return strings.TrimPrefix(f[1], "version="), nil
+}
+
+// FdOf is the number of f's fd, without what (*os.File).Fd does besides:
+// it puts the fd in blocking mode, which would stop the read deadlines
+// (and the poller) of whoever shares the open file, before and after the
+// exec.
+func FdOf(f *os.File) int {
+	fd := -1
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return int(f.Fd()) // not pollable: blocking already
+	}
+	rc.Control(func(u uintptr) { fd = int(u) })
+	return fd
 }

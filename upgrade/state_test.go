@@ -28,7 +28,7 @@ func sample() *State {
 			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}}}},
 		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
 			{Config: messages.SocketConfig{Name: "u"}, Fd: -1}},
-		Proxies: []Proxy{{Config: messages.NewProxyConfig("p")}},
+		Proxies: []Proxy{{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1}},
 		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Fd: 6, Carry: []byte("partial \x00 line")}},
 	}
 }
