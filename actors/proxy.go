@@ -63,7 +63,7 @@ type Proxy struct {
 	queued  []proxyStartRequest   // starts that came while stopping
 	waiting []proxyDown           // answered once gone
 
-	pr *pipeRun     // the pipe goroutines of the run, while up
+	pr  *pipeRun     // the pipe goroutines of the run, while up
 	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
 }
 
