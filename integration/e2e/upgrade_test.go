@@ -129,19 +129,21 @@ func (d *daemon) upgradeTo(bin, want string) time.Duration {
 	}
 }
 
-// TestUpgradeKeepsEverything: 50 services (running, one in backoff, one
-// stopping), two bound sockets and a declared proxy cross an upgrade:
-// cfkd's pid, every service's pid and restart count are unchanged, the
-// declarations too, the backoff one starts again at its original deadline
-// and the stopping one is killed at its stopwait.
+// TestUpgradeKeepsEverything: 50 services (running, three under a running
+// proxy, one in backoff, one stopping), two bound sockets, the proxy and a
+// proxy that is down cross an upgrade: cfkd's pid, every service's pid
+// and restart count are unchanged, the declarations too, the backoff one
+// starts again at its original deadline and the stopping one is killed at
+// its stopwait; the proxied ones still stop through their proxy.
 func TestUpgradeKeepsEverything(t *testing.T) {
+	proxyBin := needProxy(t)
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
 	dir := t.TempDir()
 	launches := filepath.Join(dir, "launches")
 	var decl []string
-	for i := 1; i <= 47; i++ {
+	for i := 1; i <= 44; i++ {
 		decl = append(decl, fmt.Sprintf("service run%02d cmd=sleep 1000", i), fmt.Sprintf("service run%02d tags=run", i))
 	}
 	decl = append(decl,
@@ -155,7 +157,10 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		// ignores SIGTERM: stopping until SIGKILL at stopwait
 		`service stubborn cmd=sh -c 'trap "" TERM; while :; do sleep 0.1; done'`,
 		"service stubborn stopwait_secs=3",
-		"proxy px cmd=/bin/false", "proxy px noauto=1", "proxy px service proxied cmd=sleep 1000",
+		"proxy down cmd=/bin/false", "proxy down noauto=1", "proxy down service idle cmd=sleep 1000",
+		"proxy px cmd="+proxyBin,
+		"proxy px service px1 cmd=sleep 1000", "proxy px service px2 cmd=sleep 1000", "proxy px service px3 cmd=sleep 1000",
+		"service px1 tags=run", "service px2 tags=run", "service px3 tags=run",
 	)
 	c.ok(decl...)
 	c.ok("command bind tcp", "command bind unix", "command start tag run", "command start service sock",
@@ -163,7 +168,7 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	c.until("every service running", func() bool {
 		st := c.infos()
 		for name, i := range st {
-			if name != "crash" && name != "proxied" && i.State != messages.Running {
+			if name != "crash" && name != "idle" && i.State != messages.Running {
 				return false
 			}
 		}
@@ -184,6 +189,7 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	port := c.socketPort("tcp")
 	pids, infos := c.pidsOf(), c.infos()
 	desc := c.ok("command desc")
+	proxies := c.ok("command proxystatus")
 	old := c.version()
 
 	took := d.upgradeTo(newBin, "cfk "+newVersion)
@@ -220,8 +226,8 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	} else {
 		conn.Close()
 	}
-	if got := c.ok("command proxystatus"); len(got) != 1 || !strings.HasPrefix(got[0], "px\t") {
-		t.Errorf("proxystatus %q: the proxy's declaration did not cross", got)
+	if got := strings.Join(c.ok("command proxystatus"), "\n"); got != strings.Join(proxies, "\n") {
+		t.Errorf("proxystatus after:\n%s\nbefore:\n%s", got, strings.Join(proxies, "\n"))
 	}
 	if i := afterInfos["crash"]; i.State != messages.Backoff || !i.NextStart.Equal(next) {
 		t.Errorf("crash after the upgrade: %s, next start %v, want backoff until %v", i.State, i.NextStart, next)
@@ -256,6 +262,17 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.until("run01 restarted", func() bool { p := c.pidsOf()["run01"]; return p != "" && p != after["run01"] })
+	// and the proxied ones stop through their proxy, which then ends
+	c.ok("command stop service px1", "command stop service px2", "command stop service px3")
+	c.until("the proxy down", func() bool {
+		l := c.ok("command proxystatus")
+		return len(l) == 2 && strings.HasPrefix(l[1], "px\tdown")
+	})
+	for _, s := range []string{"px1", "px2", "px3"} {
+		if st := c.status(s)[1]; st != "stopped" {
+			t.Errorf("%s: %s after its stop, want stopped", s, st)
+		}
+	}
 }
 
 // readLaunches reads the times the crash service wrote.
@@ -280,10 +297,14 @@ func readLaunches(t *testing.T, path string) []time.Time {
 // same cfkd, pids, and the asking connection goes on.
 func TestUpgradeRefusesBadBinaries(t *testing.T) {
 	_, oldState := upgradeBins(t)
+	proxyBin := needProxy(t)
 	d := startDaemon(t, "")
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
+	c.ok("service a cmd=sleep 1000", "command start service a",
+		"proxy px cmd="+proxyBin, "proxy px service b cmd=sleep 1000", "command start service b")
+	c.until("b running under its proxy", func() bool { return c.status("b")[1] == "running" && c.status("b")[2] != "" })
 	pids, version := c.pidsOf(), c.version()
+	fds := openFds(t, d.cmd.Process.Pid)
 	dir := t.TempDir()
 	script := filepath.Join(dir, "exit1")
 	crash := filepath.Join(dir, "crash")
@@ -315,8 +336,11 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 			t.Errorf("after %s: version %q, want %q", tc.bin, got, version)
 		}
 	}
-	if got := c.pidsOf(); got["a"] != pids["a"] {
-		t.Errorf("pid of a: %s, was %s", got["a"], pids["a"])
+	if got := c.pidsOf(); got["a"] != pids["a"] || got["b"] != pids["b"] {
+		t.Errorf("pids %v, were %v", got, pids)
+	}
+	if got := openFds(t, d.cmd.Process.Pid); got != fds {
+		t.Errorf("cfkd holds %d fds after the refused upgrades, %d before", got, fds)
 	}
 	// cfkctl says it, exit 1
 	out, errOut, code := d.ctl("", "upgrade", "--binary", "/bin/true")
@@ -327,9 +351,38 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 	newBin, _ := upgradeBins(t)
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	d.upgradeTo(cfkdBin, version)
-	if got := d.dial().pidsOf(); got["a"] != pids["a"] {
-		t.Errorf("pid of a after two upgrades: %s, was %s", got["a"], pids["a"])
+	c = d.dial()
+	if got := c.pidsOf(); got["a"] != pids["a"] || got["b"] != pids["b"] {
+		t.Errorf("pids after two upgrades %v, were %v", got, pids)
 	}
+	// a new cfkd holds no fd the old one did not (it may hold fewer: what
+	// the old one had opened once and kept)
+	if got := openFds(t, d.cmd.Process.Pid); got > fds {
+		t.Errorf("cfkd holds %d fds after two upgrades, %d before: %v", got, fds, fdTargets(d.cmd.Process.Pid))
+	}
+	// the proxied service still stops through its proxy
+	c.ok("command stop service b")
+	c.until("b stopped", func() bool { return c.status("b")[1] == "stopped" })
+}
+
+// openFds counts the fds of process pid.
+func openFds(t *testing.T, pid int) int {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	return len(ents)
+}
+
+// fdTargets says what pid's fds are.
+func fdTargets(pid int) []string {
+	ents, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	var out []string
+	for _, e := range ents {
+		l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, e.Name()))
+		out = append(out, e.Name()+"→"+l)
+	}
+	return out
 }
 
 var numberedLine = regexp.MustCompile(`(?m) INFO service\.count\.out - (\d+)$`)
