@@ -50,6 +50,9 @@ type Options struct {
 	// listens on, passed as NOTIFY_SOCKET to services with ready=notify
 	// (REFERENCE §2.9).
 	NotifySocket string
+	// NotifyFile, when set, is that socket bound already (an upgrade in
+	// place, REFERENCE §13): served instead of binding it again.
+	NotifyFile *os.File
 	// Credential resolves a service's user and group (default
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.

@@ -353,6 +353,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		c.services[cfg.Name] = e
 		c.sorted = nil
 		c.opts.tail.declare(cfg.Name)
+		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
 		e.setConfig(cfg)
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))

@@ -120,3 +120,12 @@ func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *lo
 		a.st.CfkdVersion, len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
 	return nil
 }
+
+// notifyFile is the notify socket the former cfkd served, nil when none
+// crossed (or no adoption).
+func (a *adoption) notifyFile() *os.File {
+	if a == nil || a.st.Notify == nil {
+		return nil
+	}
+	return os.NewFile(uintptr(a.st.Notify.Fd), "notify")
+}

@@ -133,7 +133,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 		Fleet: fleetHandler(fl), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, ServiceRoom: room, FdLimit: fdLimit,
-		NotifySocket: notifySocket,
+		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

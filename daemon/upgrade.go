@@ -187,7 +187,7 @@ func (u *upgrader) thaw(tree *actors.Tree, launcher bool) {
 // the listeners it names (to be closed if the exec does not happen).
 func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrade.State, []*os.File, error) {
 	u.mu.Lock()
-	lk, ln, addr, httpd := u.lk, u.ln, u.addr, u.httpd
+	tree, lk, ln, addr, httpd := u.tree, u.lk, u.ln, u.addr, u.httpd
 	u.mu.Unlock()
 	st := &upgrade.State{
 		CfkdVersion: messages.Version, Pid: os.Getpid(), Written: time.Now(),
@@ -209,6 +209,17 @@ func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrad
 		}
 		files = append(files, h)
 		st.HTTP = &upgrade.Listener{Fd: upgrade.FdOf(h), Network: "tcp", Addr: httpd.ln.Addr().String()}
+	}
+	if tree != nil {
+		nf, err := tree.NotifyFile()
+		if err != nil {
+			closeFiles(files)
+			return nil, nil, fmt.Errorf("upgrade: notify socket: %w", err)
+		}
+		if nf != nil {
+			files = append(files, nf)
+			st.Notify = &upgrade.Listener{Fd: upgrade.FdOf(nf), Network: "unixgram", Addr: filepath.Join(u.f.Home, "notify")}
+		}
 	}
 	for _, s := range ex.Sockets {
 		st.Sockets = append(st.Sockets, s.Socket)

@@ -54,6 +54,8 @@ type State struct {
 	Lock  int       `json:"lock_fd"`        // the locked lock file
 	Admin *Listener `json:"admin"`          // the admin console's listener
 	HTTP  *Listener `json:"http,omitempty"` // --http's
+	// the notify socket of ready=notify (REFERENCE §2.9)
+	Notify *Listener `json:"notify,omitempty"`
 
 	Services []Service           `json:"services"`
 	Sockets  []Socket            `json:"sockets"`
@@ -140,7 +142,7 @@ type ProxyRequest struct {
 // Fds is every fd the state names: exactly those cross the exec.
 func (s *State) Fds() []int {
 	fds := []int{s.Lock}
-	for _, l := range []*Listener{s.Admin, s.HTTP} {
+	for _, l := range []*Listener{s.Admin, s.HTTP, s.Notify} {
 		if l != nil {
 			fds = append(fds, l.Fd)
 		}

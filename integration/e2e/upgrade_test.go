@@ -506,3 +506,30 @@ func TestUpgradeUnderPreforkLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestUpgradeKeepsNotifySocket: a ready=notify service still starting
+// when cfkd is upgraded says READY=1 to the notify socket that crossed:
+// the new cfkd hears it, and the service is running (same pid).
+func TestUpgradeKeepsNotifySocket(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
+		t.Skip("systemd-notify is not installed (.ci/run installs it)")
+	}
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service s cmd=sleep 1.5; systemd-notify --ready; exec sleep 100`,
+		"service s ready=notify", "service s startwait_secs=0.2", "command start service s")
+	if st := c.status("s")[1]; st != "starting" {
+		t.Fatalf("s is %s, want starting (not ready yet)", st)
+	}
+	pid := c.pidsOf()["s"]
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	c = d.dial()
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	if got := c.pidsOf()["s"]; got != pid {
+		t.Errorf("pid %s, was %s", got, pid)
+	}
+	if b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log")); !strings.Contains(string(b), "upgraded in place") {
+		t.Errorf("no upgrade in cfkd.log")
+	}
+}
