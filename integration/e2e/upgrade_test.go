@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
 )
 
 // The tests of the upgrade in place (REFERENCE §13) run cfkdBin, then
@@ -531,5 +533,59 @@ func TestUpgradeKeepsNotifySocket(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log")); !strings.Contains(string(b), "upgraded in place") {
 		t.Errorf("no upgrade in cfkd.log")
+	}
+}
+
+// TestUpgradeClientsAndListeners: the --http listener crosses (the same
+// port answers the new cfkd's /metrics); a client connected before the
+// upgrade, idle or streaming events, is closed cleanly (EOF, no hang); a
+// read-only console cannot upgrade; a second upgrade while one runs and
+// an upgrade after a shutdown began are refused.
+func TestUpgradeClientsAndListeners(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "", "--http", "127.0.0.1:0", "--command-only")
+	url := d.httpURL()
+	c := d.dial()
+	if r := c.do("command upgrade " + newBin); r.Err == nil || r.Err.Error() != "not authorized" {
+		t.Fatalf("upgrade on an operate console: %v, want ERROR: not authorized", r.Err)
+	}
+	d.stop()
+
+	d = startDaemon(t, "", "--http", "127.0.0.1:0")
+	url = d.httpURL()
+	c = d.dial()
+	c.ok("service a cmd=sleep 1000", "command start service a")
+	idle := d.dial()
+	events := d.rawStream("command events")
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	idle.conn.SetReadDeadline(time.Now().Add(deadline))
+	if n, err := idle.r.ReadByte(); err == nil {
+		t.Errorf("an idle client got %q, want EOF", n)
+	}
+	events.waitEnd()
+	res, err := (&http.Client{Timeout: deadline}).Get(url + "metrics")
+	if err != nil {
+		t.Fatalf("the status page after the upgrade: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Errorf("/metrics after the upgrade: %s", res.Status)
+	}
+
+	// a shutdown under way refuses an upgrade
+	c = d.dial()
+	c.ok(`service slow cmd=sh -c 'trap "" TERM; while :; do sleep 0.1; done'`, "service slow stopwait_secs=2",
+		"command start service slow")
+	c.until("slow running", func() bool { return c.status("slow")[1] == "running" })
+	down := d.dial()
+	if err := protocol.WriteRequest(down.conn, "command shutdown"); err != nil {
+		t.Fatal(err)
+	}
+	c.until("shutting down", func() bool { return c.status("slow")[1] == "stopping" })
+	if r := c.do("command upgrade " + newBin); r.Err == nil || r.Err.Error() != "cfkd is shutting down" {
+		t.Errorf("upgrade during a shutdown: %v, want ERROR: cfkd is shutting down", r.Err)
+	}
+	if err := d.waitExit(); err != nil {
+		t.Errorf("cfkd after the shutdown: %v", err)
 	}
 }
