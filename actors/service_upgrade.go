@@ -51,6 +51,12 @@ type Adopter interface {
 	AdoptOutput(p osproc.FrozenPipe, emit func(pid int, line []byte)) error
 }
 
+// ServiceAdopter, when the launcher is one, adopts a service's process
+// knowing whose it is (cfkd's, to find its orphans after a stop).
+type ServiceAdopter interface {
+	AdoptService(name string, pid int, group bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
+}
+
 // serviceUpgrade is a service's upgrade state.
 type serviceUpgrade struct {
 	exportWait *exportService // an export waiting for a launch's outcome

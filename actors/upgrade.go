@@ -406,9 +406,11 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 		}
 	}
 	root := c.sys.Root
-	return ad.Adopt(lc.Pid, svc.Group, func(p int, ws syscall.WaitStatus) {
-		root.Send(pid, messages.ProcessExited{Pid: p, Status: ws})
-	})
+	onExit := func(p int, ws syscall.WaitStatus) { root.Send(pid, messages.ProcessExited{Pid: p, Status: ws}) }
+	if sa, ok := c.opts.Launcher.(ServiceAdopter); ok {
+		return sa.AdoptService(name, lc.Pid, svc.Group, onExit)
+	}
+	return ad.Adopt(lc.Pid, svc.Group, onExit)
 }
 
 // restoreProxy adopts a running proxy's process, output and pipes, and
