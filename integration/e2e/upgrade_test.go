@@ -110,14 +110,8 @@ func (d *daemon) upgradeTo(bin, want string) time.Duration {
 	}
 	end := time.Now().Add(deadline)
 	for {
-		if c, err := net.Dial("unix", d.sock); err == nil {
-			cl := &client{t: d.t, conn: c, r: bufio.NewReader(c)}
-			c.SetDeadline(time.Now().Add(deadline))
-			rep, err := cl.try("command version")
-			c.Close()
-			if err == nil && rep.Err == nil && len(rep.Lines) == 1 && rep.Lines[0] == want {
-				return time.Since(began)
-			}
+		if d.versionIs(want) {
+			return time.Since(began)
 		}
 		select {
 		case <-d.exited:
@@ -129,6 +123,20 @@ func (d *daemon) upgradeTo(bin, want string) time.Duration {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// versionIs says whether cfkd answers `command version` with want on a
+// new connection; any failure (a connection closed by an upgrade) is no.
+func (d *daemon) versionIs(want string) bool {
+	c, err := net.Dial("unix", d.sock)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(deadline))
+	cl := &client{t: d.t, conn: c, r: bufio.NewReader(c)}
+	rep, err := cl.try("command version")
+	return err == nil && rep.Err == nil && len(rep.Lines) == 1 && rep.Lines[0] == want
 }
 
 // TestUpgradeKeepsEverything: 50 services (running, three under a running
@@ -587,5 +595,63 @@ func TestUpgradeClientsAndListeners(t *testing.T) {
 	}
 	if err := d.waitExit(); err != nil {
 		t.Errorf("cfkd after the shutdown: %v", err)
+	}
+}
+
+// TestUpgradeOnSIGUSR2: SIGUSR2 upgrades from cfkd's executable as it is
+// on disk now: a new cfkd put in its place takes over; a file that is not
+// a cfkd put there instead is refused, and that is logged.
+func TestUpgradeOnSIGUSR2(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "cfkd")
+	copyFile(t, cfkdBin, exe)
+	saved := cfkdBin
+	cfkdBin = exe // launchDaemon runs cfkdBin
+	d := startDaemon(t, "")
+	cfkdBin = saved
+	c := d.dial()
+	c.ok("service a cmd=sleep 1000", "command start service a")
+	pids := c.pidsOf()
+
+	copyFile(t, newBin, exe) // a new file renamed over the old one
+	d.cmd.Process.Signal(syscall.SIGUSR2)
+	c.until("the new cfkd", func() bool { return d.versionIs("cfk " + newVersion) })
+
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(script, exe); err != nil {
+		t.Fatal(err)
+	}
+	d.cmd.Process.Signal(syscall.SIGUSR2)
+	logPath := filepath.Join(d.home, "cfkd.log")
+	c.until("the failure logged", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "SIGUSR2: upgrade failed") &&
+			strings.Contains(string(b), "--check-upgrade exited with status 1")
+	})
+	c = d.dial()
+	if v := c.version(); v != "cfk "+newVersion {
+		t.Errorf("version %q after a refused SIGUSR2", v)
+	}
+	if got := c.pidsOf(); got["a"] != pids["a"] {
+		t.Errorf("pid of a %s, was %s", got["a"], pids["a"])
+	}
+}
+
+// copyFile writes a copy of src at dst (through a rename: a running
+// binary is not written over), mode 0755.
+func copyFile(t *testing.T, src, dst string) {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst+".tmp", b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dst+".tmp", dst); err != nil {
+		t.Fatal(err)
 	}
 }
