@@ -655,3 +655,74 @@ func copyFile(t *testing.T, src, dst string) {
 		t.Fatal(err)
 	}
 }
+
+// TestUpgradeChildrenDyingMeanwhile: services killed while the upgrade
+// runs (during the check, the freeze or the exec: whichever) are handled
+// as crashes, by the old cfkd or the new one: each runs again, launched
+// once more, none lost as a zombie or as "running" with a dead pid.
+func TestUpgradeChildrenDyingMeanwhile(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	const n = 20
+	for i := 0; i < n; i++ {
+		c.ok(fmt.Sprintf("service k%02d cmd=sleep 1000", i), fmt.Sprintf("service k%02d tags=k", i))
+	}
+	c.ok("command start tag k")
+	c.until("all running", func() bool {
+		for _, i := range c.infos() {
+			if i.State != messages.Running {
+				return false
+			}
+		}
+		return true
+	})
+	before := c.pidsOf()
+	asker := d.dial()
+	if err := protocol.WriteRequest(asker.conn, "command upgrade "+newBin); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i++ { // spread over the upgrade
+		pid, _ := strconv.Atoi(before[fmt.Sprintf("k%02d", i)])
+		syscall.Kill(pid, syscall.SIGKILL)
+		time.Sleep(time.Millisecond)
+	}
+	if r, err := protocol.ReadReply(asker.r); err != nil || r.Err != nil {
+		t.Fatalf("upgrade: %v %v", r.Err, err)
+	}
+	c.until("the new cfkd", func() bool { return d.versionIs("cfk " + newVersion) })
+	c = d.dial()
+	c.until("every service running again, with a new pid", func() bool {
+		pids := c.pidsOf()
+		for name, i := range c.infos() {
+			if i.State != messages.Running || pids[name] == before[name] {
+				return false
+			}
+		}
+		return true
+	})
+	for name, i := range c.infos() {
+		if i.Restarts != 1 {
+			t.Errorf("%s: %d restarts, want 1", name, i.Restarts)
+		}
+	}
+	for name, pid := range before {
+		p, _ := strconv.Atoi(pid)
+		if info, ok := osprocState(p); ok {
+			t.Errorf("%s: its killed process %d is still there (%c)", name, p, info)
+		}
+	}
+}
+
+// osprocState is the state letter of process pid in /proc, if it exists.
+func osprocState(pid int) (byte, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 || i+2 >= len(b) {
+		return 0, false
+	}
+	return b[i+2], true
+}
