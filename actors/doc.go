@@ -144,6 +144,18 @@
 // controller answered through a callback by a short-lived actor, so that
 // nothing waits on a future, and (*Tree).Subscribe.
 //
+// Upgrade in place (upgrade.go, service_upgrade.go, proxy_upgrade.go,
+// REFERENCE §13): `command upgrade` goes to Options.Upgrade, cfkd's, which
+// drives the tree with messages, never waited for inside an actor:
+// ExportState (each proxy, then each service, answers its state as data:
+// a service's lifecycle.Lifecycle, a proxy's process, pipes and services;
+// with Freeze each then keeps what comes after, the proxies having stopped
+// their pipe goroutines without closing the pipes; the controller refuses
+// changes, `cfkd is upgrading`), ThawState (the kept messages handled in
+// order), and in the new cfkd RestoreState (the declarations made again,
+// the processes and pipes adopted from the launcher, each lifecycle
+// restored with its timer re-armed at its deadline).
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
