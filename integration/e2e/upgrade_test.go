@@ -726,3 +726,49 @@ func osprocState(pid int) (byte, bool) {
 	}
 	return b[i+2], true
 }
+
+// TestUpgradeExecFails: a binary that passes the check and is gone when
+// cfkd execs it (it removes itself): the asker had its OK, cfkd logs the
+// failure and goes on as it was: the same version, services and proxy,
+// output still read, new clients accepted, and a later upgrade works.
+func TestUpgradeExecFails(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	proxyBin := needProxy(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service w cmd=sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done'`, "command start service w",
+		"proxy px cmd="+proxyBin, "proxy px service b cmd=sleep 1000", "command start service b")
+	c.until("b running under its proxy", func() bool { return c.status("b")[1] == "running" && c.status("b")[2] != "" })
+	pids, version := c.pidsOf(), c.version()
+	vanishing := filepath.Join(t.TempDir(), "vanishing")
+	script := "#!/bin/sh\necho cfkd-upgrade-ok version=gone state=1\nrm -f \"$0\"\n"
+	if err := os.WriteFile(vanishing, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.do("command upgrade " + vanishing); r.Err != nil || len(r.Lines) != 1 || r.Lines[0] != "upgrading to cfkd gone" {
+		t.Fatalf("upgrade: %v %q", r.Err, r.Lines)
+	}
+	logPath := filepath.Join(d.home, "cfkd.log")
+	c.until("the failed exec logged", func() bool {
+		b, _ := os.ReadFile(logPath)
+		return strings.Contains(string(b), "upgrade: exec "+vanishing+" failed: cfkd goes on unchanged")
+	})
+	c = d.dial()
+	if v := c.version(); v != version {
+		t.Errorf("version %q, want %q", v, version)
+	}
+	if got := c.pidsOf(); got["w"] != pids["w"] || got["b"] != pids["b"] {
+		t.Errorf("pids %v, were %v", got, pids)
+	}
+	lines := func() int { b, _ := os.ReadFile(logPath); return strings.Count(string(b), "service.w.out - tick") }
+	n := lines()
+	c.until("w's output read again", func() bool { return lines() > n+5 })
+	c.ok("service w desc=changes accepted again")
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	c = d.dial()
+	if got := c.pidsOf(); got["w"] != pids["w"] || got["b"] != pids["b"] {
+		t.Errorf("pids after the upgrade %v, were %v", got, pids)
+	}
+	c.ok("command stop service b")
+	c.until("b stopped", func() bool { return c.status("b")[1] == "stopped" })
+}
