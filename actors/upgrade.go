@@ -162,7 +162,7 @@ func (c *Controller) upgradeCommand(ctx actor.Context, m messages.ControlCommand
 	case c.shutdown != nil:
 		ctx.Respond(messages.ErrorReply(errors.New("cfkd is shutting down")))
 		return
-	case c.up.busy:
+	case c.up.busy || c.up.frozen: // answered, not yet exec'd: still under way
 		ctx.Respond(messages.ErrorReply(errors.New("an upgrade is already under way")))
 		return
 	case c.opts.Upgrade == nil:

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -44,6 +45,8 @@ type upgrader struct {
 	router   *logconf.Router
 	launcher *osproc.Launcher
 
+	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
+
 	mu      sync.Mutex // guards what serve sets once it has it
 	tree    *actors.Tree
 	console *actor.PID
@@ -72,7 +75,12 @@ func (u *upgrader) set(tree *actors.Tree, console *actor.PID, lk *lock, ln net.L
 
 // hook is the controller's Options.Upgrade.
 func (u *upgrader) hook(path string, answer func(messages.Reply)) {
+	if !u.running.CompareAndSwap(false, true) {
+		answer(messages.ErrorReply(errors.New("an upgrade is already under way")))
+		return
+	}
 	go func() {
+		defer u.running.Store(false)
 		if err := u.run(path, answer); err != nil {
 			u.log.WithError(err).Error("upgrade refused: cfkd goes on unchanged")
 			answer(messages.ErrorReply(err))
@@ -132,7 +140,9 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		err = setInherit(st.Fds(), true)
 	}
 	if err != nil {
-		setInherit(st.Fds(), false)
+		if st != nil {
+			setInherit(st.Fds(), false)
+		}
 		closeFiles(files)
 		u.thaw(tree, true)
 		return err
