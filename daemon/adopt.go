@@ -129,3 +129,15 @@ func (a *adoption) notifyFile() *os.File {
 	}
 	return os.NewFile(uintptr(a.st.Notify.Fd), "notify")
 }
+
+// logConfig is the text of the log configuration in force in the former
+// cfkd, nil when no adoption (the file is read).
+func (a *adoption) logConfig() []byte {
+	if a == nil {
+		return nil
+	}
+	if a.st.LogConfigText == "" {
+		return nil
+	}
+	return []byte(a.st.LogConfigText)
+}

@@ -96,7 +96,8 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	if err := logconf.EnsureFile(f.LogConfig); err != nil {
 		return fmt.Errorf("cfkd: log config: %w", err)
 	}
-	if err := router.Reload(f.LogConfig); err != nil {
+	logText := &logInForce{}
+	if err := logText.load(router, f.LogConfig, adopt.logConfig()); err != nil {
 		return fmt.Errorf("cfkd: log config: %w", err)
 	}
 	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
@@ -128,7 +129,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	if err != nil {
 		return err
 	}
-	up := &upgrader{f: f, log: log, router: router, launcher: launcher}
+	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(fl), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
@@ -149,7 +150,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 
 	// signals are handled before anything can reach cfkd: a USR1 sent as
 	// soon as the socket accepts must not meet its default action (exit).
-	stopSignals := relaySignals(tree, router, sec.policy.Tokens, f, log)
+	stopSignals := relaySignals(tree, router, logText, sec.policy.Tokens, f, log)
 	stopUpgradeSignal := relayUpgradeSignal(tree, log)
 	defer stopUpgradeSignal()
 	defer stopSignals()
@@ -256,7 +257,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 // relaySignals turns OS signals into messages: HUP/INT/TERM → `command
 // shutdown` to the controller (unless trapped), USR1 → reload of the log
 // configuration.
-func relaySignals(tree *actors.Tree, router *logconf.Router, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
+func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
@@ -271,7 +272,7 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, tokens *rights.Stor
 			case s := <-sigs:
 				if s == syscall.SIGUSR1 {
 					log.Info("Reloading log config")
-					if err := router.Reload(f.LogConfig); err != nil {
+					if err := logText.load(router, f.LogConfig, nil); err != nil {
 						log.WithError(err).Error("log config not reloaded: keeping the old one")
 						// the kept destination may be the broken one (a file
 						// whose directory was removed): say it on stderr too

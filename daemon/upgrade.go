@@ -43,6 +43,7 @@ type upgrader struct {
 	f        Flags
 	log      *logrus.Logger
 	router   *logconf.Router
+	logText  *logInForce
 	launcher *osproc.Launcher
 
 	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
@@ -201,7 +202,7 @@ func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrad
 	u.mu.Unlock()
 	st := &upgrade.State{
 		CfkdVersion: messages.Version, Pid: os.Getpid(), Written: time.Now(),
-		Home: u.f.Home, LogConfig: u.f.LogConfig,
+		Home: u.f.Home, LogConfig: u.f.LogConfig, LogConfigText: string(u.logText.get()),
 		Lock: int(lk.f.Fd()), Services: ex.Services, Proxies: ex.Proxies, Pipes: pipes,
 	}
 	var files []*os.File

@@ -50,6 +50,9 @@ type State struct {
 	Written     time.Time `json:"written"`
 	Home        string    `json:"home"`
 	LogConfig   string    `json:"log_config"`
+	// LogConfigText is the log configuration in force (the file may have
+	// changed since it was loaded): the new cfkd applies it.
+	LogConfigText string `json:"log_config_text"`
 
 	Lock  int       `json:"lock_fd"`        // the locked lock file
 	Admin *Listener `json:"admin"`          // the admin console's listener

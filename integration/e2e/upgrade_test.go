@@ -772,3 +772,36 @@ func TestUpgradeExecFails(t *testing.T) {
 	c.ok("command stop service b")
 	c.until("b stopped", func() bool { return c.status("b")[1] == "stopped" })
 }
+
+// TestUpgradeKeepsLogConfigInForce: the log configuration crosses as it
+// is in force, not as the file says since (the file changed, no SIGUSR1
+// yet); SIGUSR1 to the new cfkd then applies the file.
+func TestUpgradeKeepsLogConfigInForce(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service w cmd=sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done'`, "command start service w")
+	conf := filepath.Join(d.home, "log.config")
+	b, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(b), "services = file:cfkd.log", "services = file:services.log", 1)
+	if changed == string(b) {
+		t.Fatal("the default log.config no longer says services = file:cfkd.log")
+	}
+	if err := os.WriteFile(conf, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	main := filepath.Join(d.home, "cfkd.log")
+	ticks := func(path string) int { b, _ := os.ReadFile(path); return strings.Count(string(b), "service.w.out - tick") }
+	n := ticks(main)
+	c = d.dial()
+	c.until("ticks still in cfkd.log", func() bool { return ticks(main) > n+5 })
+	if _, err := os.Stat(filepath.Join(d.home, "services.log")); err == nil {
+		t.Errorf("services.log exists: the file's configuration was applied, not the one in force")
+	}
+	d.cmd.Process.Signal(syscall.SIGUSR1)
+	c.until("ticks in services.log", func() bool { return ticks(filepath.Join(d.home, "services.log")) > 5 })
+}
