@@ -795,7 +795,10 @@ func TestUpgradeKeepsLogConfigInForce(t *testing.T) {
 	}
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	main := filepath.Join(d.home, "cfkd.log")
-	ticks := func(path string) int { b, _ := os.ReadFile(path); return strings.Count(string(b), "service.w.out - tick") }
+	ticks := func(path string) int {
+		b, _ := os.ReadFile(path)
+		return strings.Count(string(b), "service.w.out - tick")
+	}
 	n := ticks(main)
 	c = d.dial()
 	c.until("ticks still in cfkd.log", func() bool { return ticks(main) > n+5 })
