@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
-	if left := children(); len(left) > 0 {
+	if left := children(launcher.ForkServerPid()); len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "integration: processes left behind: %v (killed now)\n", left)
 		for _, p := range left {
 			syscall.Kill(p, syscall.SIGKILL)
@@ -44,12 +44,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// children lists the live (non-zombie) child processes of the test process.
-func children() []int {
+// children lists the live (non-zombie) child processes of the test
+// process, but the launcher's fork server (not of the tests').
+func children(server int) []int {
 	var out []int
 	me := os.Getpid()
 	for _, p := range procs() {
-		if p.ppid == me && p.state != "Z" {
+		if p.ppid == me && p.state != "Z" && p.pid != server {
 			out = append(out, p.pid)
 		}
 	}

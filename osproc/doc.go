@@ -56,6 +56,15 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines).
 //
+// The fork server (spawn_linux.go, REFERENCE §7.6): on Linux the fork
+// and exec of Launch happen in a helper process (the same binary,
+// re-executed by New) whose fd table is almost empty, with CLONE_PARENT,
+// so the child is the Launcher's own; the copy and close of a large fd
+// table then cost nothing per start. Launch's protocol is unchanged
+// (pipes, slots, registration, early exits); only the ForkExec call goes
+// over a socket. A helper that is gone or a request that does not fit is
+// forked in the daemon, as on the portable path (spawn_portable.go).
+//
 // Fds (fds.go, REFERENCE §7.6): a running child whose two streams are
 // captured holds 2 fds in the daemon (the read ends, in the poller); a
 // fork under way 4 more for a moment (the write ends, closed right after
@@ -119,7 +128,8 @@
 //
 // Invariants: no other code of the process may wait for children
 // (exec.Cmd.Wait, os.Process.Wait): wait4(-1) would steal their statuses.
-// Every child is started by Launch. A start holds its pipes only inside a
+// Every child is started by Launch (but the fork server, which New starts
+// and registers, and Close kills and reaps). A start holds its pipes only inside a
 // fork slot, and every fd Launch opens is closed on every error path,
 // once: the read ends belong to the poller once handed to it (which
 // closes them at EOF or on a failed registration), the rest to Launch. A

@@ -84,6 +84,8 @@ type Launcher struct {
 	handles                    // what the process handles need (pidfd.go, nopidfd.go)
 	frozen   bool              // no wait4 until Thaw (upgrade.go)
 	reaping  sync.Mutex        // held by reapAll: Freeze waits for the exits it is handing out
+
+	server *forkServer // forks with a small fd table (spawn_linux.go); nil: cfkd forks itself
 }
 
 // earlyExit is an exit the reaper took for a pid it did not know while
@@ -153,6 +155,13 @@ func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 		frozen:  frozen,
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
+	if s, err := startForkServer(log, maxForks); err != nil {
+		log.WithError(err).Warn("no fork server: cfkd forks its services itself")
+	} else if s != nil {
+		l.server = s
+		// launched: never taken for an orphan; its end is the reaper's
+		l.procs[s.pid] = &entry{proc: &Process{Pid: s.pid, launched: true}, onExit: func(_ int, ws syscall.WaitStatus) { s.exited(ws) }}
+	}
 	go l.reapLoop()
 	return l, nil
 }
@@ -164,6 +173,7 @@ func (l *Launcher) Close() error {
 	signal.Stop(l.sigs)
 	close(l.done)
 	<-l.stopped
+	l.server.stop()
 	l.out.stop()
 	open.Store(false)
 	return l.devnull.Close()
@@ -253,13 +263,13 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	l.forkSeq++
 	seq := l.forkSeq
 	l.mu.Unlock()
-	pid, err := syscall.ForkExec(path, spec.Argv, attr)
+	pid, err := l.forkExec(path, spec.Argv, attr)
 	if err != nil && cached && stale(err) {
 		// the program moved since it was found: look again, once
 		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir)
 		var lookErr error
 		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir); lookErr == nil {
-			pid, err = syscall.ForkExec(path, spec.Argv, attr)
+			pid, err = l.forkExec(path, spec.Argv, attr)
 		}
 	}
 	// the files' numbers were taken with Fd(): they must not be closed by
@@ -274,6 +284,24 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	}
 	f.outR, f.errR = c.outR, c.errR
 	return f, nil
+}
+
+// ForkServerPid is the pid of the fork server (REFERENCE §7.6), a child
+// of the Launcher's for as long as it is open; 0 when there is none.
+func (l *Launcher) ForkServerPid() int {
+	if l.server == nil {
+		return 0
+	}
+	return l.server.pid
+}
+
+// forkExec forks and execs through the fork server when there is one
+// (spawn_linux.go), else in cfkd.
+func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	if pid, err, ok := l.server.forkExec(path, argv, attr); ok {
+		return pid, err
+	}
+	return syscall.ForkExec(path, argv, attr)
 }
 
 // maxForks is the number of forks under way at once: two per core keeps

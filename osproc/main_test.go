@@ -125,10 +125,12 @@ func allProcs() []procStat {
 	return ps
 }
 
+// children lists the children of ppid, but the launcher's fork server
+// (spawn_linux.go), which lives as long as the launcher.
 func children(ppid int) []procStat {
 	var out []procStat
 	for _, p := range allProcs() {
-		if p.ppid == ppid {
+		if p.ppid == ppid && (launcher == nil || launcher.server == nil || p.pid != launcher.server.pid) {
 			out = append(out, p)
 		}
 	}

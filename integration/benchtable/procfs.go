@@ -79,7 +79,9 @@ func childless(pid int) bool { return children(pid) == 0 }
 // children counts the children of pid, zombies included: the pids in
 // every thread's /proc/PID/task/TID/children (a child is listed under the
 // thread that forked it). Where the kernel has no such file
-// (CONFIG_PROC_CHILDREN off), or pid is gone, it is 0.
+// (CONFIG_PROC_CHILDREN off), or pid is gone, it is 0. cfkd's fork server
+// (argv[0] cfkd-fork-server, REFERENCE §7.6) lives as long as cfkd: it is
+// not counted.
 func children(pid int) int {
 	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
 	if err != nil {
@@ -88,9 +90,18 @@ func children(pid int) int {
 	n := 0
 	for _, t := range tasks {
 		data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, t.Name()))
-		n += len(strings.Fields(string(data)))
+		for _, c := range strings.Fields(string(data)) {
+			if !isForkServer(c) {
+				n++
+			}
+		}
 	}
 	return n
+}
+
+func isForkServer(pid string) bool {
+	cmd, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+	return strings.HasPrefix(string(cmd), "cfkd-fork-server\x00")
 }
 
 // loadavg is the first three fields of /proc/loadavg.

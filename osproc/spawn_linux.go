@@ -1,0 +1,311 @@
+//go:build linux && !cfkportable
+
+package osproc
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// The fork server (Linux, REFERENCE §7.6). A fork copies the parent's fd
+// table into the child and the exec then closes every close-on-exec fd of
+// that copy: both cost one step per open fd. cfkd with 9,000 running
+// services holds 18,000 pipe ends, and every start paid for all of them
+// (2.5 ms a fork, against 0.2 ms with a small table): a mass start was
+// quadratic. So cfkd forks from a helper process whose fd table holds
+// almost nothing: itself, re-executed early (/proc/self/exe with
+// forkServerEnv set; init below serves instead of running main), with one
+// SOCK_SEQPACKET connection per fork slot. A request carries the spec
+// (path, argv, env, dir, session, credential) and, as SCM_RIGHTS, the fds
+// the child gets as 0, 1, 2, 3, ...; the helper forks with CLONE_PARENT,
+// so the child is cfkd's child as if cfkd had forked it (cfkd's reaper
+// reaps it, its exit signal goes to cfkd), and answers the pid or the
+// errno. Launch keeps doing everything else (pipes, slots, registration,
+// the early exits of a child that dies before it is registered).
+//
+// The helper is a child of the Launcher, registered like a launched one
+// (never taken for an orphan). When it cannot serve a request (it died,
+// the request does not fit a datagram, too many fds), cfkd forks itself,
+// as before: the helper is a speed-up, never a dependency. A request the
+// helper received but did not answer (it died meanwhile) fails with EAGAIN,
+// a shortage of cfkd's that is retried, never the service's failure:
+// cfkd cannot know whether a child was made.
+//
+// The child's environment is as with a direct fork: the helper has cfkd's
+// credentials, umask, process group, session and soft fd limit (cfkd's
+// original one, which Go's runtime gives back to children), and an empty
+// Dir is replaced by cfkd's working directory at the request.
+
+// forkServerEnv marks the helper's environment: its value is the number of
+// connections it serves, as fds 3, 4, ...
+const forkServerEnv = "CFK_OSPROC_FORK_SERVER"
+
+// Datagram bounds: a request larger than maxRequest, or with more fds
+// than maxRequestFds, is forked by cfkd itself.
+const (
+	maxRequest    = 512 << 10
+	maxRequestFds = 250
+)
+
+func init() {
+	if n, err := strconv.Atoi(os.Getenv(forkServerEnv)); err == nil && n > 0 {
+		os.Exit(serveForks(n))
+	}
+}
+
+// forkRequest is one fork: the fds come with it as SCM_RIGHTS, in order.
+type forkRequest struct {
+	Path        string   `json:"path"`
+	Argv        []string `json:"argv"`
+	Env         []string `json:"env"`
+	Dir         string   `json:"dir"`
+	Setsid      bool     `json:"setsid,omitempty"`
+	Uid         *uint32  `json:"uid,omitempty"`
+	Gid         uint32   `json:"gid,omitempty"`
+	Groups      []uint32 `json:"groups,omitempty"`
+	NoSetGroups bool     `json:"nosetgroups,omitempty"`
+	Fds         int      `json:"fds"`
+}
+
+// forkReply is the pid, or the errno of a failed fork or exec.
+type forkReply struct {
+	Pid   int `json:"pid"`
+	Errno int `json:"errno"`
+}
+
+// forkServer is cfkd's side of the helper.
+type forkServer struct {
+	pid   int
+	conns chan int // the free connections: one per fork under way at most
+	all   []int
+	dead  atomic.Bool
+	gone  atomic.Bool // reaped: its pid may be anyone's now
+	log   logrus.FieldLogger
+}
+
+// startForkServer starts the helper with n connections, as a plain fork
+// of cfkd's (the reaper is not running yet): l registers it.
+func startForkServer(log logrus.FieldLogger, n int) (*forkServer, error) {
+	// /proc/self/exe: this very binary, even if it was replaced or removed
+	// on disk since
+	const exe = "/proc/self/exe"
+	s := &forkServer{conns: make(chan int, n), log: log}
+	files := []uintptr{0, 1, 2}
+	var theirs []int
+	defer func() {
+		for _, fd := range theirs {
+			syscall.Close(fd)
+		}
+	}()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer null.Close()
+	files[0], files[1], files[2] = null.Fd(), null.Fd(), uintptr(2) // its crash is seen on cfkd's stderr
+	for range n {
+		p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			s.closeConns()
+			return nil, err
+		}
+		// a request is one datagram: room for the largest
+		unix.SetsockoptInt(p[0], unix.SOL_SOCKET, unix.SO_SNDBUF, maxRequest+4096)
+		unix.SetsockoptInt(p[1], unix.SOL_SOCKET, unix.SO_RCVBUF, maxRequest+4096)
+		s.all = append(s.all, p[0])
+		theirs = append(theirs, p[1])
+		files = append(files, uintptr(p[1]))
+	}
+	attr := &syscall.ProcAttr{
+		Env:   []string{forkServerEnv + "=" + strconv.Itoa(n)},
+		Files: files,
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
+	}
+	runtime.LockOSThread() // Pdeathsig follows the thread that forked
+	s.pid, err = syscall.ForkExec(exe, []string{"cfkd-fork-server"}, attr)
+	runtime.UnlockOSThread()
+	if err != nil {
+		s.closeConns()
+		return nil, err
+	}
+	for _, fd := range s.all {
+		s.conns <- fd
+	}
+	return s, nil
+}
+
+func (s *forkServer) closeConns() {
+	for _, fd := range s.all {
+		syscall.Close(fd)
+	}
+	s.all = nil
+}
+
+// forkExec asks the helper for the fork. served is false when it could not
+// be asked: the caller forks itself.
+func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr) (pid int, err error, served bool) {
+	if s == nil || s.dead.Load() || len(attr.Files) > maxRequestFds {
+		return 0, nil, false
+	}
+	req := forkRequest{Path: path, Argv: argv, Env: attr.Env, Dir: attr.Dir, Fds: len(attr.Files)}
+	if req.Dir == "" {
+		if req.Dir, err = os.Getwd(); err != nil {
+			return 0, nil, false
+		}
+	}
+	if sys := attr.Sys; sys != nil {
+		req.Setsid = sys.Setsid
+		if c := sys.Credential; c != nil {
+			uid := c.Uid
+			req.Uid, req.Gid, req.Groups, req.NoSetGroups = &uid, c.Gid, c.Groups, c.NoSetGroups
+		}
+	}
+	b, err := json.Marshal(req)
+	if err != nil || len(b) > maxRequest {
+		return 0, nil, false
+	}
+	fds := make([]int, len(attr.Files))
+	for i, f := range attr.Files {
+		fds[i] = int(f)
+	}
+	conn := <-s.conns
+	defer func() { s.conns <- conn }()
+	if err := unix.Sendmsg(conn, b, unix.UnixRights(fds...), nil, 0); err != nil {
+		s.died(err)
+		return 0, nil, false // not received: nothing was forked
+	}
+	buf := make([]byte, 64)
+	n, _, _, _, err := unix.Recvmsg(conn, buf, nil, 0)
+	var rep forkReply
+	if err == nil && n > 0 {
+		err = json.Unmarshal(buf[:n], &rep)
+	} else if err == nil {
+		err = errors.New("connection closed")
+	}
+	if err != nil {
+		s.died(err)
+		return 0, fmt.Errorf("fork server: %v: %w", err, syscall.EAGAIN), true
+	}
+	if rep.Errno != 0 {
+		return 0, syscall.Errno(rep.Errno), true
+	}
+	return rep.Pid, nil, true
+}
+
+func (s *forkServer) died(err error) {
+	if !s.dead.Swap(true) {
+		s.log.WithError(err).Warn("fork server lost: cfkd forks its services itself from now on")
+	}
+}
+
+// exited is the helper's end, seen by the reaper.
+func (s *forkServer) exited(ws syscall.WaitStatus) {
+	s.gone.Store(true)
+	if !s.dead.Swap(true) {
+		s.log.WithField("status", int(ws)).Warn("fork server exited: cfkd forks its services itself from now on")
+	}
+}
+
+// stop ends the helper (its connections closed, it exits) and reaps it
+// (the reaper is stopped by then).
+func (s *forkServer) stop() {
+	if s == nil {
+		return
+	}
+	s.dead.Store(true)
+	s.closeConns()
+	if s.gone.Load() {
+		return
+	}
+	syscall.Kill(s.pid, syscall.SIGKILL)
+	var ws syscall.WaitStatus
+	for {
+		if _, err := syscall.Wait4(s.pid, &ws, 0, nil); err != syscall.EINTR {
+			return
+		}
+	}
+}
+
+// serveForks is the helper's main: one goroutine per connection, each
+// serving one request at a time; it returns when every connection is
+// closed.
+func serveForks(n int) int {
+	done := make(chan struct{}, n)
+	for i := range n {
+		fd := 3 + i
+		syscall.CloseOnExec(fd)
+		go func() {
+			serveConn(fd)
+			done <- struct{}{}
+		}()
+	}
+	for range n {
+		<-done
+	}
+	return 0
+}
+
+func serveConn(conn int) {
+	buf := make([]byte, maxRequest+1)
+	oob := make([]byte, unix.CmsgSpace(4*maxRequestFds))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(conn, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return
+		}
+		rep := serveOne(buf[:n], oob[:oobn])
+		b, _ := json.Marshal(rep)
+		if err := unix.Sendmsg(conn, b, nil, nil, 0); err != nil {
+			return
+		}
+	}
+}
+
+func serveOne(msg, oob []byte) forkReply {
+	var fds []int
+	if cmsgs, err := unix.ParseSocketControlMessage(oob); err == nil {
+		for _, c := range cmsgs {
+			if got, err := unix.ParseUnixRights(&c); err == nil {
+				fds = append(fds, got...)
+			}
+		}
+	}
+	defer func() {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+	}()
+	var req forkRequest
+	if err := json.Unmarshal(msg, &req); err != nil || req.Fds != len(fds) || len(req.Argv) == 0 {
+		return forkReply{Errno: int(syscall.EINVAL)}
+	}
+	files := make([]uintptr, len(fds))
+	for i, fd := range fds {
+		files[i] = uintptr(fd)
+	}
+	sys := &syscall.SysProcAttr{Setsid: req.Setsid, Cloneflags: syscall.CLONE_PARENT}
+	if req.Uid != nil {
+		sys.Credential = &syscall.Credential{Uid: *req.Uid, Gid: req.Gid, Groups: req.Groups, NoSetGroups: req.NoSetGroups}
+	}
+	pid, err := syscall.ForkExec(req.Path, req.Argv, &syscall.ProcAttr{Dir: req.Dir, Env: req.Env, Files: files, Sys: sys})
+	if err != nil {
+		var errno syscall.Errno
+		if !errors.As(err, &errno) {
+			errno = syscall.EINVAL
+		}
+		return forkReply{Errno: int(errno)}
+	}
+	return forkReply{Pid: pid}
+}

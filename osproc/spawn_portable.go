@@ -1,0 +1,23 @@
+//go:build !linux || cfkportable
+
+package osproc
+
+import (
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+)
+
+// forkServer is Linux's (spawn_linux.go: CLONE_PARENT): elsewhere, and on
+// the portable path, cfkd forks its services itself.
+type forkServer struct{ pid int }
+
+func startForkServer(logrus.FieldLogger, int) (*forkServer, error) { return nil, nil }
+
+func (s *forkServer) forkExec(string, []string, *syscall.ProcAttr) (int, error, bool) {
+	return 0, nil, false
+}
+
+func (s *forkServer) exited(syscall.WaitStatus) {}
+
+func (s *forkServer) stop() {}
