@@ -808,3 +808,30 @@ func TestUpgradeKeepsLogConfigInForce(t *testing.T) {
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	c.until("ticks in services.log", func() bool { return ticks(filepath.Join(d.home, "services.log")) > 5 })
 }
+
+// TestUpgradeCorruptState: a cfkd started with CFKD_UPGRADE_STATE naming
+// a corrupt (or missing) state refuses to start, saying why, exit status
+// 1; `cfkd --check-upgrade` says it too, exit status 3.
+func TestUpgradeCorruptState(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "state")
+	if err := os.WriteFile(bad, []byte(`{"version": 1, "services": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, state := range []string{bad, filepath.Join(dir, "missing")} {
+		home := filepath.Join(dir, "home")
+		cmd := exec.Command(cfkdBin, "--home", home)
+		cmd.Env = childEnv("CFKD_HOME="+home, "CFKD_UPGRADE_STATE="+state)
+		out, err := cmd.CombinedOutput()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "cfkd: upgrade in place: upgrade state:") {
+			t.Errorf("cfkd with the state %s: %v %q, want exit status 1 and why", state, err, out)
+		}
+		killHome(home)
+	}
+	cmd := exec.Command(cfkdBin, "--check-upgrade", bad)
+	cmd.Env = childEnv()
+	out, err := cmd.CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "upgrade state:") {
+		t.Errorf("cfkd --check-upgrade on a corrupt state: %v %q, want exit status 3 and why", err, out)
+	}
+}
