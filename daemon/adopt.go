@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -94,6 +96,7 @@ func fileListener(l *upgrade.Listener) (net.Listener, error) {
 // restore makes the tree what the state says, then lets the launcher
 // reap: its first wait4 finds the children that died during the exec.
 func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *logrus.Logger) error {
+	a.checkChildren(log)
 	files := map[int]*os.File{}
 	for _, s := range a.st.Sockets {
 		if s.Fd >= 0 {
@@ -140,4 +143,46 @@ func (a *adoption) logConfig() []byte {
 		return nil
 	}
 	return []byte(a.st.LogConfigText)
+}
+
+// checkChildren makes sure every process the state says is cfkd's child
+// is one (alive or a zombie not yet reaped: nothing reaps before the
+// adoption), where /proc tells (Linux): a pid that is not is not adopted
+// (never signalled: it may be anyone's), and its service hears of it as
+// of an exit by SIGKILL, a crash. A state cfkd wrote never has one.
+func (a *adoption) checkChildren(log *logrus.Logger) {
+	if runtime.GOOS != "linux" {
+		return
+	}
+	me := os.Getpid()
+	ours := func(pid int) bool {
+		info, ok := osproc.ReadProc(pid)
+		return ok && info.Ppid == me
+	}
+	gone := func(pid int) bool {
+		if ours(pid) {
+			return false
+		}
+		log.WithField("pid", pid).Warn("upgrade: the state names a process that is not cfkd's child: not adopted")
+		return true
+	}
+	for i := range a.st.Services {
+		s := &a.st.Services[i]
+		lc := s.Lifecycle
+		if lc.Pid == 0 || lc.Proxied || !lc.State.IsUp() || slices.ContainsFunc(s.Exits, func(e upgrade.Exit) bool { return e.Pid == lc.Pid }) {
+			continue
+		}
+		if gone(lc.Pid) {
+			s.Exits = append(s.Exits, upgrade.Exit{Pid: lc.Pid, Status: syscall.WaitStatus(syscall.SIGKILL)})
+		}
+	}
+	for i := range a.st.Proxies {
+		p := &a.st.Proxies[i]
+		if !p.Running || p.Pid == 0 || slices.ContainsFunc(p.Exits, func(e upgrade.Exit) bool { return e.Pid == p.Pid }) {
+			continue
+		}
+		if gone(p.Pid) {
+			p.Exits = append(p.Exits, upgrade.Exit{Pid: p.Pid, Status: syscall.WaitStatus(syscall.SIGKILL)})
+		}
+	}
 }
