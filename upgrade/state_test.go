@@ -110,3 +110,22 @@ func TestCheckLine(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDecode: any bytes either decode into a state that passes its checks
+// (every fd distinct and above 2, every service named once), or are
+// refused with an error; never a panic.
+func FuzzDecode(f *testing.F) {
+	good, _ := Encode(sample())
+	f.Add(good)
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"admin":{"fd":3},"lock_fd":3}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := Decode(b)
+		if err != nil {
+			return
+		}
+		if err := st.check(); err != nil {
+			t.Fatalf("decoded a state that fails its checks: %v", err)
+		}
+	})
+}
