@@ -167,7 +167,9 @@
 //     declares them. Host and service name lookups run in a goroutine.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
-//   - A service changes state only through lifecycle.Next; each Publish
+//   - A service changes state only through lifecycle.Next (the new cfkd of
+//     an upgrade in place takes over the Lifecycle the former one's Next
+//     left, as data: no transition, no event); each Publish
 //     effect updates the controller, then publishes ServiceStateChanged on
 //     the event stream. A proxy changes state only in Proxy.transition,
 //     from the table proxyTransitions, and publishes ProxyStateChanged.
