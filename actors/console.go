@@ -54,6 +54,7 @@ type console struct {
 	streams    connStreams
 	conns      map[string]*actor.PID // by actor id
 	drainedTo  []*actor.PID
+	paused     bool // drained with KeepListener: not accepting until ResumeConsole
 }
 
 // Receive implements actor.Actor.
@@ -82,6 +83,7 @@ func (c *console) Receive(ctx actor.Context) {
 	case DrainConsole:
 		if m.KeepListener {
 			stopAccepting(c.ln)
+			c.paused = true
 		} else {
 			c.ln.Close()
 		}
@@ -91,8 +93,8 @@ func (c *console) Receive(ctx actor.Context) {
 		}
 		c.maybeDrained(ctx)
 	case ResumeConsole:
-		if c.drainedTo != nil && len(c.drainedTo) == 0 {
-			c.drainedTo = nil
+		if c.paused { // the connections still draining close on their own
+			c.paused, c.drainedTo = false, nil
 			resumeAccepting(c.ln)
 			go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
 		}
