@@ -606,10 +606,7 @@ func TestUpgradeOnSIGUSR2(t *testing.T) {
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "cfkd")
 	copyFile(t, cfkdBin, exe)
-	saved := cfkdBin
-	cfkdBin = exe // launchDaemon runs cfkdBin
-	d := startDaemon(t, "")
-	cfkdBin = saved
+	d := startDaemonBin(t, exe)
 	c := d.dial()
 	c.ok("service a cmd=sleep 1000", "command start service a")
 	pids := c.pidsOf()
@@ -834,4 +831,22 @@ func TestUpgradeCorruptState(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 || !strings.Contains(string(out), "upgrade state:") {
 		t.Errorf("cfkd --check-upgrade on a corrupt state: %v %q, want exit status 3 and why", err, out)
 	}
+}
+
+// startDaemonBin is startDaemon running the cfkd at bin (on a fresh
+// home), stopped at the end of the test as launchDaemon's are.
+func startDaemonBin(t *testing.T, bin string) *daemon {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "home")
+	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
+	d.cmd = exec.Command(bin, "--home", home)
+	d.cmd.Stderr = &d.stderr
+	d.cmd.Env = childEnv("CFKD_HOME=" + home)
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
+	t.Cleanup(d.stop)
+	d.waitAccept("unix", d.sock)
+	return d
 }
