@@ -208,6 +208,9 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	if got := c.version(); got == old {
 		t.Fatalf("version still %q", got)
 	}
+	if _, err := os.Stat(filepath.Join(d.home, "upgrade.state")); err == nil {
+		t.Errorf("the state file is still there once adopted")
+	}
 	// cfkd's pid: the same process (exec.Cmd still waits for it)
 	if b, err := os.ReadFile(filepath.Join(d.home, "lock")); err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(d.cmd.Process.Pid) {
 		t.Errorf("lock file %q (%v), want cfkd's pid %d", b, err, d.cmd.Process.Pid)
