@@ -518,6 +518,25 @@ func TestUpgradeUnderPreforkLoad(t *testing.T) {
 			t.Errorf("%s: pid %s before, %s after: restarted", w, before[w], after[w])
 		}
 	}
+	// the adopted socket is handed to the workers started by the new cfkd
+	if err := d.ctlRun("restart", "@web"); err != nil {
+		t.Fatal(err)
+	}
+	c = d.dial()
+	c.until("every worker running again", func() bool {
+		for _, w := range workers {
+			if c.status(w)[1] != "running" {
+				return false
+			}
+		}
+		return true
+	})
+	hc := &http.Client{Timeout: deadline, Transport: &http.Transport{DisableKeepAlives: true}}
+	for i := 0; i < 10; i++ {
+		if err := get(hc, url); err != nil {
+			t.Fatalf("after a restart by the new cfkd: %v", err)
+		}
+	}
 }
 
 // TestUpgradeKeepsNotifySocket: a ready=notify service still starting
