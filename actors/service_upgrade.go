@@ -6,6 +6,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/upgrade"
 )
@@ -126,9 +127,12 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
 		NotifyStatus: s.notifyStatus, Group: !s.cfg.NoNewSession}
-	for _, st := range s.up.stash { // reaped before the launcher froze
-		if e, ok := st.(messages.ProcessExited); ok {
+	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
+		switch e := st.(type) {
+		case messages.ProcessExited:
 			svc.Exits = append(svc.Exits, upgrade.Exit{Pid: e.Pid, Status: e.Status})
+		case notifyReceived:
+			svc.Notified = append(svc.Notified, upgrade.Notified{Pid: e.msg.Pid, Pgid: e.msg.Pgid, Fields: e.msg.Fields})
 		}
 	}
 	if m.freeze && !s.up.frozen {
@@ -172,6 +176,9 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
 	for _, e := range m.svc.Exits {
 		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
+	}
+	for _, n := range m.svc.Notified {
+		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Fields: n.Fields}})
 	}
 	if s.lc.State == messages.Starting && s.policy().Ready && !s.lc.Ready {
 		s.probe(ctx, s.lc.Attempt)

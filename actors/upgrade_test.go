@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 )
 
 // upgradeHook records the upgrades asked, answered by the test.
@@ -96,4 +97,19 @@ func (r *rig) export(freeze bool) Exported {
 		r.t.Fatal(ex.Err)
 	}
 	return ex
+}
+
+// An sd_notify datagram that comes once the service is frozen is in the
+// second export, with its fields.
+func TestExportCarriesNotify(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	pid := r.startRunning("s")
+	r.export(true)
+	svc := r.servicePID("s")
+	r.tree.System.Root.Send(svc, notifyReceived{msg: notify.Message{Pid: pid, Fields: map[string]string{"STATUS": "busy"}}})
+	ex := r.export(true)
+	if n := ex.Services[0].Notified; len(n) != 1 || n[0].Pid != pid || n[0].Fields["STATUS"] != "busy" {
+		t.Fatalf("notified in the export: %+v", n)
+	}
 }

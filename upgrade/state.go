@@ -84,6 +84,17 @@ type Service struct {
 	// Exits were reaped by the old cfkd but not yet handled by the
 	// service when it froze: the new cfkd hands them to it first.
 	Exits []Exit `json:"exits,omitempty"`
+	// Notified are the sd_notify datagrams of its process that came once
+	// it was frozen (READY=1, WATCHDOG=1, STATUS=...), handled by the new
+	// cfkd after the exits.
+	Notified []Notified `json:"notified,omitempty"`
+}
+
+// Notified is one sd_notify datagram: its sender and its fields.
+type Notified struct {
+	Pid    int               `json:"pid"`
+	Pgid   int               `json:"pgid,omitempty"`
+	Fields map[string]string `json:"fields"`
 }
 
 // Exit is a process's end: its pid and raw wait status.
