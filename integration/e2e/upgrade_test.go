@@ -184,13 +184,14 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 		}
 		return true
 	})
-	// the crashing service in backoff with its next start at least 2 s away
+	// the crashing service in backoff with its next start at least 3 s away
 	var next time.Time
 	c.until("crash in a long backoff", func() bool {
 		i := c.infos()["crash"]
 		next = i.NextStart
-		return i.State == messages.Backoff && time.Until(next) > 2*time.Second
+		return i.State == messages.Backoff && time.Until(next) > 3*time.Second
 	})
+	launchesBefore := len(readLaunches(t, launches))
 	c.ok("command stop service stubborn")
 	stopAsked := time.Now()
 	if st := c.status("stubborn")[1]; st != "stopping" {
@@ -250,7 +251,7 @@ func TestUpgradeKeepsEverything(t *testing.T) {
 	}
 
 	// the backoff ends at its deadline: the next launch is then
-	n := len(readLaunches(t, launches))
+	n := launchesBefore
 	c = d.dial()
 	t.Cleanup(func() {
 		if t.Failed() {
