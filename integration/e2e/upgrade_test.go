@@ -728,25 +728,32 @@ func TestUpgradeChildrenDyingMeanwhile(t *testing.T) {
 			t.Errorf("%s: %d restarts, want 1", name, i.Restarts)
 		}
 	}
+	// no zombie left (a live process there now has the pid reused)
 	for name, pid := range before {
 		p, _ := strconv.Atoi(pid)
-		if info, ok := osprocState(p); ok {
-			t.Errorf("%s: its killed process %d is still there (%c)", name, p, info)
+		if state, ppid, ok := osprocState(p); ok && state == 'Z' && ppid == d.cmd.Process.Pid {
+			t.Errorf("%s: its killed process %d is a zombie of cfkd's", name, p)
 		}
 	}
 }
 
-// osprocState is the state letter of process pid in /proc, if it exists.
-func osprocState(pid int) (byte, bool) {
+// osprocState is the state letter and the parent of process pid in
+// /proc, if it exists.
+func osprocState(pid int) (state byte, ppid int, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 || i+2 >= len(b) {
-		return 0, false
+	if i < 0 {
+		return 0, 0, false
 	}
-	return b[i+2], true
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 {
+		return 0, 0, false
+	}
+	ppid, _ = strconv.Atoi(f[1])
+	return f[0][0], ppid, true
 }
 
 // TestUpgradeExecFails: a binary that passes the check and is gone when
