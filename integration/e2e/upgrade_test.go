@@ -589,7 +589,10 @@ func TestUpgradeClientsAndListeners(t *testing.T) {
 	c = d.dial()
 	c.ok("service a cmd=sleep 1000", "command start service a")
 	idle := d.dial()
+	idle.ok("command version") // served by the old cfkd, then idle
 	events := d.rawStream("command events")
+	c.ok("service e cmd=sleep 1000", "command start service e")
+	events.waitFor("the stream serving", hasService("e", 1)) // subscribed in the old cfkd
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	idle.conn.SetReadDeadline(time.Now().Add(deadline))
 	if n, err := idle.r.ReadByte(); err == nil {
