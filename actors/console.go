@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"net"
+	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -25,7 +26,14 @@ type StartConsole struct {
 // controller when it comes, the queued ones with `cfkd is shutting down`),
 // and closes once those replies are written (within 2 seconds); the
 // console answers ConsoleDrained when every connection is closed.
-type DrainConsole struct{}
+// KeepListener (an upgrade in place, REFERENCE §13): the listener is not
+// closed, only no longer accepted on, so that new clients wait in its
+// backlog for the next cfkd; ResumeConsole accepts again.
+type DrainConsole struct{ KeepListener bool }
+
+// ResumeConsole makes a console drained with KeepListener accept again
+// (the upgrade did not happen).
+type ResumeConsole struct{}
 
 // ConsoleDrained answers DrainConsole.
 type ConsoleDrained struct{}
@@ -46,6 +54,7 @@ type console struct {
 	streams    connStreams
 	conns      map[string]*actor.PID // by actor id
 	drainedTo  []*actor.PID
+	paused     bool // drained with KeepListener: not accepting until ResumeConsole
 }
 
 // Receive implements actor.Actor.
@@ -72,12 +81,23 @@ func (c *console) Receive(ctx actor.Context) {
 		delete(c.conns, m.Who.Id)
 		c.maybeDrained(ctx)
 	case DrainConsole:
-		c.ln.Close()
+		if m.KeepListener {
+			stopAccepting(c.ln)
+			c.paused = true
+		} else {
+			c.ln.Close()
+		}
 		c.drainedTo = append(c.drainedTo, ctx.Sender())
 		for _, pid := range c.conns {
 			ctx.Send(pid, drainConnection{})
 		}
 		c.maybeDrained(ctx)
+	case ResumeConsole:
+		if c.paused { // the connections still draining close on their own
+			c.paused, c.drainedTo = false, nil
+			resumeAccepting(c.ln)
+			go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
+		}
 	case *actor.Stopping:
 		c.ln.Close()
 	case *actor.Stopped, *actor.Restarting:
@@ -126,8 +146,8 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+				return // closed, or no longer accepted on (stopAccepting)
 			}
 			log.WithError(err).Error("admin console: accept failed")
 			time.Sleep(100 * time.Millisecond)
@@ -151,5 +171,20 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			g.authBy = time.Now().Add(policy.authTimeout())
 		}
 		root.Send(self, connAccepted{conn: g, adm: &a})
+	}
+}
+
+// stopAccepting makes the accept loop of ln return without closing ln:
+// an Accept under way or to come fails with a deadline.
+func stopAccepting(ln net.Listener) {
+	if d, ok := ln.(interface{ SetDeadline(time.Time) error }); ok {
+		d.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// resumeAccepting undoes stopAccepting.
+func resumeAccepting(ln net.Listener) {
+	if d, ok := ln.(interface{ SetDeadline(time.Time) error }); ok {
+		d.SetDeadline(time.Time{})
 	}
 }

@@ -59,6 +59,8 @@ type Controller struct {
 	haltThen func() // what the shutdown does once they are
 
 	applies applyQueue // `command apply`: the one in progress, those waiting (apply.go)
+
+	up controllerUpgrade // an upgrade in place (upgrade.go)
 }
 
 func newController(opts Options) *Controller {
@@ -105,6 +107,9 @@ func (c *Controller) answerLost(msg any, err error) {
 
 // Receive implements actor.Actor.
 func (c *Controller) Receive(ctx actor.Context) {
+	if c.upgradeMessage(ctx) {
+		return
+	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		c.self, c.sys = ctx.Self(), ctx.ActorSystem()

@@ -150,6 +150,18 @@
 // controller answered through a callback by a short-lived actor, so that
 // nothing waits on a future, and (*Tree).Subscribe.
 //
+// Upgrade in place (upgrade.go, service_upgrade.go, proxy_upgrade.go,
+// REFERENCE §13): `command upgrade` goes to Options.Upgrade, cfkd's, which
+// drives the tree with messages, never waited for inside an actor:
+// ExportState (each proxy, then each service, answers its state as data:
+// a service's lifecycle.Lifecycle, a proxy's process, pipes and services;
+// with Freeze each then keeps what comes after, the proxies having stopped
+// their pipe goroutines without closing the pipes; the controller refuses
+// changes, `cfkd is upgrading`), ThawState (the kept messages handled in
+// order), and in the new cfkd RestoreState (the declarations made again,
+// the processes and pipes adopted from the launcher, each lifecycle
+// restored with its timer re-armed at its deadline).
+//
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a
 //     generation number (stale ones are dropped), process exits arrive as
@@ -161,7 +173,9 @@
 //     declares them. Host and service name lookups run in a goroutine.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
-//   - A service changes state only through lifecycle.Next; each Publish
+//   - A service changes state only through lifecycle.Next (the new cfkd of
+//     an upgrade in place takes over the Lifecycle the former one's Next
+//     left, as data: no transition, no event); each Publish
 //     effect updates the controller, then publishes ServiceStateChanged on
 //     the event stream. A proxy changes state only in Proxy.transition,
 //     from the table proxyTransitions, and publishes ProxyStateChanged.

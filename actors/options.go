@@ -50,6 +50,9 @@ type Options struct {
 	// listens on, passed as NOTIFY_SOCKET to services with ready=notify
 	// (REFERENCE §2.9).
 	NotifySocket string
+	// NotifyFile, when set, is that socket bound already (an upgrade in
+	// place, REFERENCE §13): served instead of binding it again.
+	NotifyFile *os.File
 	// Credential resolves a service's user and group (default
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.
@@ -90,6 +93,9 @@ type Options struct {
 	// Fleet, when set, takes the `command fleet` requests of the admin
 	// connections: a hub's (package fleet, REFERENCE §12).
 	Fleet FleetHandler
+	// Upgrade, when set, runs `command upgrade [PATH]` (cfkd's, REFERENCE
+	// §13; upgrade.go).
+	Upgrade UpgradeHook
 
 	// Set by Start: the event lines and the tail store.
 	hub  *eventHub

@@ -62,6 +62,9 @@ type Proxy struct {
 	pids    map[string]int        // their pids, as reported
 	queued  []proxyStartRequest   // starts that came while stopping
 	waiting []proxyDown           // answered once gone
+
+	pr  *pipeRun     // the pipe goroutines of the run, while up
+	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
 }
 
 func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File) *Proxy {
@@ -74,7 +77,15 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 
 // Receive implements actor.Actor.
 func (p *Proxy) Receive(ctx actor.Context) {
-	switch m := ctx.Message().(type) {
+	if p.upgradeMessage(ctx, ctx.Message()) {
+		return
+	}
+	p.handle(ctx, ctx.Message())
+}
+
+// handle handles one message (Receive's, or one replayed on thaw).
+func (p *Proxy) handle(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
 	case *actor.Started:
 		p.self = ctx.Self()
 	case configureProxy:
@@ -163,7 +174,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	files, vars := pp.childFiles(p.files)
 	spec := osproc.Spec{
 		Argv: argv, Env: mergeEnv(withoutActivation(p.opts.Env), p.cfg.Env, vars),
-		Setsid: true, ExtraFiles: files,
+		Setsid: true, ExtraFiles: files, Tag: ProxyTag(p.cfg.Name),
 		Stdout: p.outputLogger(logrus.InfoLevel), Stderr: p.outputLogger(logrus.ErrorLevel),
 	}
 	p.run++
@@ -179,7 +190,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	}
 	p.proc = proc
 	launcher, proxyPid := p.opts.Launcher, proc.Pid
-	p.cmds = startPipeGoroutines(root, self, run, pp, func(pid int) (*osproc.Process, error) {
+	p.cmds, p.pr = startPipeGoroutines(root, self, run, pp, func(pid int) (*osproc.Process, error) {
 		return launcher.Handle(pid, proxyPid)
 	})
 	p.log.WithField("pid", proc.Pid).Infof("proxy '%s' running", name)

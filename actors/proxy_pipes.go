@@ -3,6 +3,7 @@ package actors
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -115,10 +116,16 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 // startPipeGoroutines starts the writer and the two readers of run and
 // returns the writer's queue: closing it closes the command pipe once the
 // lines queued before are written.
-func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) chan<- []byte {
+func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) (chan<- []byte, *pipeRun) {
 	q := make(chan []byte, cmdQueueSize)
-	go writeCommands(root, self, run, p.cmdW, q)
-	go readLines(p.statusR, func(line []byte) {
+	pr := &pipeRun{cmdW: p.cmdW, statusR: p.statusR, logR: p.logR, q: q}
+	pr.start(root, self, run, handle, nil, nil)
+	return q, pr
+}
+
+// statusEmitter turns the status lines of run into messages.
+func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error)) func([]byte) {
+	return func(line []byte) {
 		st, err := proxywire.ParseStatus(line)
 		switch {
 		case err != nil:
@@ -130,11 +137,7 @@ func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p
 			root.Send(self, proxyReportedStopped{run: run, name: st.Name, pid: st.Pid,
 				status: syscall.WaitStatus(st.ExitStatus)})
 		}
-	})
-	go readLines(p.logR, func(line []byte) {
-		root.Send(self, proxyLogLine{run: run, line: string(line)})
-	})
-	return q
+	}
 }
 
 // sendCommand encodes c and sends it; one that does not encode (not from
@@ -152,27 +155,29 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 // it once the queue is closed. After a failed write it reports once and
 // drops the rest.
 func writeCommands(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte) {
-	defer w.Close()
-	broken := false
-	for line := range q {
-		if broken {
-			continue
-		}
-		if _, err := w.Write(line); err != nil {
-			broken = true
-			root.Send(self, proxyPipeBroken{run: run, err: err})
-		}
-	}
+	writeCommandsUntil(root, self, run, w, q, nil, nil)
 }
 
 // readLines calls emit with each line of r (without its "\r\n" or "\n")
 // until EOF, then closes r. Overlong lines are cut at maxProxyLine.
 func readLines(r *os.File, emit func([]byte)) {
-	defer r.Close()
-	br := bufio.NewReaderSize(r, 4096)
+	readLinesFrom(r, nil, emit, nil)
+}
+
+// readLinesFrom is readLines, r's stream starting with carry (bytes read
+// from it before: an upgrade in place, proxy_upgrade.go). When r's read
+// deadline passes and frozen is set, it returns without closing r, and
+// frozen gets what was read and not emitted.
+func readLinesFrom(r *os.File, carry []byte, emit func([]byte), frozen func(rest []byte)) {
+	src := &carryReader{carry: carry, r: r}
+	br := bufio.NewReaderSize(src, 4096)
 	var buf []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
+		if frozen != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+			frozen(append(append(append([]byte(nil), buf...), chunk...), src.carry...))
+			return
+		}
 		if len(buf)+len(chunk) <= maxProxyLine {
 			buf = append(buf, chunk...)
 		}
@@ -187,6 +192,7 @@ func readLines(r *os.File, emit func([]byte)) {
 		}
 		buf = buf[:0]
 		if err != nil {
+			r.Close()
 			return
 		}
 	}

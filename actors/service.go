@@ -47,6 +47,10 @@ type Service struct {
 	// (sd_notify STATUS=).
 	probeCancel  func()
 	notifyStatus string
+
+	// An upgrade in place (service_upgrade.go): exported and frozen, the
+	// messages that came since, replayed on thaw.
+	up serviceUpgrade
 }
 
 func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
@@ -60,8 +64,16 @@ func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.
 
 // Receive implements actor.Actor.
 func (s *Service) Receive(ctx actor.Context) {
+	if s.upgradeMessage(ctx, ctx.Message()) {
+		return
+	}
+	s.handle(ctx, ctx.Message())
+}
+
+// handle handles one message (Receive's, or one replayed on thaw).
+func (s *Service) handle(ctx actor.Context, msg any) {
 	type ev = lifecycle.Event
-	switch m := ctx.Message().(type) {
+	switch m := msg.(type) {
 	case *actor.Started:
 		s.self = ctx.Self()
 	case messages.ConfigureService:

@@ -231,7 +231,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	env := mergeEnv(withoutActivation(s.opts.Env), c.Env, vars)
 	spec = osproc.Spec{
 		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
-		Stdin: stdin, ExtraFiles: extra,
+		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
 	}
 	if !c.IgnoreStdout {
 		spec.Stdout = s.outputLogger("out")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -47,7 +48,12 @@ func Start(opts Options) (*Tree, error) {
 	}
 	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail}
 	if opts.NotifySocket != "" {
-		if t.notify, err = notify.Listen(opts.NotifySocket); err != nil {
+		if opts.NotifyFile != nil {
+			t.notify, err = notify.FromFile(opts.NotifySocket, opts.NotifyFile)
+		} else {
+			t.notify, err = notify.Listen(opts.NotifySocket)
+		}
+		if err != nil {
 			t.Stop()
 			return nil, err
 		}
@@ -101,3 +107,12 @@ func (t *Tree) Stop() {
 // Tail returns the store of the services' last lines of output (`command
 // tail`, REFERENCE §1.4).
 func (t *Tree) Tail() *Tail { return t.tail }
+
+// NotifyFile returns a dup of the notify socket (REFERENCE §2.9), nil
+// without one: what an upgrade in place hands over (REFERENCE §13).
+func (t *Tree) NotifyFile() (*os.File, error) {
+	if t.notify == nil {
+		return nil, nil
+	}
+	return t.notify.File()
+}

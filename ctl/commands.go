@@ -243,6 +243,16 @@ attrs}], failures: [...]}.`,
 			short: "bring every service down and stop cfkd",
 			long: `Brings every service down, shuts the proxies down, unbinds the sockets,
 then cfkd exits.`},
+		{name: "upgrade", args: "[--binary PATH]", group: groupOther, min: 0, max: 0, run: runUpgrade,
+			short: "re-execute cfkd in place, keeping every service running",
+			long: `cfkd re-executes itself with the same pid, from PATH (made absolute here)
+or from its own executable as it is on disk now: every service, socket and
+pipe is kept, no service restarts, and clients that connect meanwhile wait
+for the new cfkd. PATH is checked first (it must be a cfkd that understands
+this cfkd's state); a binary that is not changes nothing and the error says
+why (exit status 1). Prints "upgrading to cfkd VERSION" once the new binary
+was checked; "cfkctl version" then shows the new version. Needs admin.`,
+			example: "cfkctl upgrade\ncfkctl upgrade --binary /usr/local/bin/cfkd.new"},
 		{name: "help", args: "[COMMAND]", group: groupOther, min: 0, max: 1, run: runHelp,
 			short: "show this help, or the help of one command",
 			long:  `Shows the help of cfkctl, or of COMMAND (as "cfkctl COMMAND --help" does).`},

@@ -39,6 +39,8 @@ type options struct {
 	rollingHosts bool
 	certHubs     listValue
 	certHosts    listValue
+	// binary is the cfkd `upgrade` execs (--binary; REFERENCE §13)
+	binary string
 }
 
 // defaultAddress is $CFKCTL_ADDRESS, or unix:$HOME/.controlfreak/sock.
@@ -101,6 +103,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.rollingHosts, "rolling-hosts", false, "")
 	fs.Var(&o.certHubs, "hub", "")
 	fs.Var(&o.certHosts, "host", "")
+	fs.StringVar(&o.binary, "binary", "", "")
 	return fs
 }
 

@@ -3,6 +3,7 @@ package ctl
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 )
 
@@ -80,4 +81,20 @@ func runProxyStatus(s *session, _ []string) error {
 		fmt.Fprintln(s.env.stdout, strings.TrimRight(fmt.Sprintf("%s %-20s %s", state, f[0], f[2]), " "))
 	}
 	return nil
+}
+
+// runUpgrade is `cfkctl upgrade [--binary PATH]` (REFERENCE §13).
+func runUpgrade(s *session, _ []string) error {
+	line := "command upgrade"
+	if b := s.opts.binary; b != "" {
+		abs, err := filepath.Abs(b)
+		if err != nil {
+			return usageErrorf(nil, "--binary %s: %v", b, err)
+		}
+		if strings.ContainsAny(abs, " \t\r\n") {
+			return usageErrorf(nil, "--binary %s: a path with blanks cannot be sent", abs)
+		}
+		line += " " + abs
+	}
+	return simple(s, line)
 }

@@ -68,6 +68,18 @@
 //     environment, or whose environment cfkd cannot read, is not
 //     attributed to a service and escapes the two scans by environment.
 //
+// Upgrade in place (upgrade.go, adopt.go, check.go, REFERENCE §13):
+// `command upgrade [PATH]` and SIGUSR2 run the upgrader in a goroutine of
+// its own: it writes the state, runs `PATH --check-upgrade FILE` through
+// the launcher (never exec.Cmd), freezes the tree and the launcher, clears
+// close-on-exec on exactly the fds the state names, answers the asker,
+// drains the console without closing its listener and execs PATH; any
+// failure thaws and answers an ERROR. A cfkd started with
+// CFKD_UPGRADE_STATE set adopts instead of starting afresh: it takes the
+// lock, the listeners and the notify socket from their fds, kills no
+// leftovers, loads no -c file, does not detach, restores the tree and only
+// then lets its launcher reap.
+//
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
 // answered) and 5 s after the last start or stop of a process, the last
 // HTTP read of 256 services or more (a scrape of /metrics), or the last

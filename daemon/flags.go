@@ -80,8 +80,12 @@ Options:
 ` + fleetUsage + `  --version                  print the version and exit
   -h, --help                 this help
 
-Signals: USR1 reloads the log configuration and the token file; HUP, INT, TERM shut down cleanly
+Signals: USR1 reloads the log configuration and the token file; USR2 upgrades cfkd in place
+from its executable as it is on disk now (every service kept); HUP, INT, TERM shut down cleanly
 (every service stopped, then exit 0) unless --trap.
+
+cfkd --check-upgrade FILE: say whether this binary can take over the state FILE of an upgrade
+in place (exit 0 and one line), or not (exit 3).
 `
 
 var errHelp = errors.New("help requested")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -35,7 +36,11 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
 	}
-	if f.Daemon && os.Getenv(detachedEnv) == "" {
+	adopt, err := adoptionFromEnv() // an upgrade in place: REFERENCE §13
+	if err != nil {
+		return err
+	}
+	if f.Daemon && os.Getenv(detachedEnv) == "" && adopt == nil {
 		return detach(args, stdout)
 	}
 	if os.Getenv("GOGC") == "" {
@@ -45,7 +50,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		debug.SetGCPercent(50)
 	}
 	ready := readiness()
-	err = serve(f, ready)
+	err = serve(f, ready, adopt)
 	if err != nil {
 		ready.fail(err)
 	}
@@ -53,7 +58,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 }
 
 // serve runs cfkd until it has shut down.
-func serve(f Flags, ready *notifier) error {
+func serve(f Flags, ready *notifier, adopt *adoption) error {
 	addr, err := ParseAddress(f.Address)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
@@ -72,7 +77,13 @@ func serve(f Flags, ready *notifier) error {
 	if err := os.Chmod(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
 	}
-	lk, stale, err := takeLock(filepath.Join(f.Home, "lock"))
+	var lk *lock
+	var stale int
+	if adopt != nil {
+		lk, err = adopt.lock(filepath.Join(f.Home, "lock"))
+	} else {
+		lk, stale, err = takeLock(filepath.Join(f.Home, "lock"))
+	}
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
@@ -85,17 +96,22 @@ func serve(f Flags, ready *notifier) error {
 	if err := logconf.EnsureFile(f.LogConfig); err != nil {
 		return fmt.Errorf("cfkd: log config: %w", err)
 	}
-	if err := router.Reload(f.LogConfig); err != nil {
+	logText := &logInForce{}
+	if err := logText.load(router, f.LogConfig, adopt.logConfig()); err != nil {
 		return fmt.Errorf("cfkd: log config: %w", err)
 	}
 	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
 	if stale != 0 {
 		log.Warnf("took over the lock of pid %d, which is gone", stale)
 	}
-	// whether or not a lock was left: a crashed cfkd may have left none
-	killLeftovers(f.Home, stale, log, orphanGrace)
-
-	launcher, err := osproc.New(log)
+	newLauncher := osproc.New
+	if adopt == nil {
+		// whether or not a lock was left: a crashed cfkd may have left none
+		killLeftovers(f.Home, stale, log, orphanGrace)
+	} else {
+		newLauncher = osproc.NewForAdoption // no wait4 before every child is adopted
+	}
+	launcher, err := newLauncher(log)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
@@ -113,11 +129,12 @@ func serve(f Flags, ready *notifier) error {
 	if err != nil {
 		return err
 	}
+	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher}
 	tree, err := actors.Start(actors.Options{
-		Fleet:    fleetHandler(fl),
+		Fleet: fleetHandler(fl), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
-		NotifySocket: notifySocket,
+		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
@@ -133,18 +150,25 @@ func serve(f Flags, ready *notifier) error {
 
 	// signals are handled before anything can reach cfkd: a USR1 sent as
 	// soon as the socket accepts must not meet its default action (exit).
-	stopSignals := relaySignals(tree, router, sec.policy.Tokens, f, log)
+	stopSignals := relaySignals(tree, router, logText, sec.policy.Tokens, f, log)
+	stopUpgradeSignal := relayUpgradeSignal(tree, log)
+	defer stopUpgradeSignal()
 	defer stopSignals()
 
 	// bind first (a busy address fails fast), accept only once the config
 	// is loaded: a client that connects meanwhile waits in the backlog
 	// and never sees a half-configured cfkd.
-	ln, err := listen(addr)
+	var ln net.Listener
+	if adopt != nil {
+		ln, err = adopt.listener()
+	} else {
+		ln, err = listen(addr)
+	}
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	addr = addr.bound(ln) // port 0: what is said and logged is the real port
-	if sec.group != nil {
+	if sec.group != nil && adopt == nil {
 		warnings, err := shareSocket(addr.Addr, f.Home, *sec.group)
 		if err != nil {
 			ln.Close()
@@ -153,13 +177,25 @@ func serve(f Flags, ready *notifier) error {
 		sec.warnings = append(sec.warnings, warnings...)
 	}
 	var httpd *httpServer
-	if httpConf != nil {
+	if adopt != nil {
+		if httpd, err = adopt.http(httpConf); err != nil {
+			ln.Close()
+			return fmt.Errorf("cfkd: %w", err)
+		}
+	} else if httpConf != nil {
 		if httpd, err = listenHTTP(httpConf); err != nil {
 			ln.Close()
 			return fmt.Errorf("cfkd: %w", err)
 		}
 	}
-	if f.Config != "" {
+	if adopt != nil {
+		if err := adopt.restore(tree, launcher, log); err != nil {
+			// nothing is stopped: the services run on, unsupervised
+			ln.Close()
+			httpd.close()
+			return fmt.Errorf("cfkd: %w", err)
+		}
+	} else if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()
 			httpd.close()
@@ -205,6 +241,7 @@ func serve(f Flags, ready *notifier) error {
 		httpd.serve(httpConf, tree, f, log, trim)
 		said += ", status page on " + httpd.url
 	}
+	up.set(tree, console.(*actor.PID), lk, ln, addr, httpd)
 
 	ready.ok(said)
 	<-done
@@ -220,7 +257,7 @@ func serve(f Flags, ready *notifier) error {
 // relaySignals turns OS signals into messages: HUP/INT/TERM → `command
 // shutdown` to the controller (unless trapped), USR1 → reload of the log
 // configuration.
-func relaySignals(tree *actors.Tree, router *logconf.Router, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
+func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
@@ -235,7 +272,7 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, tokens *rights.Stor
 			case s := <-sigs:
 				if s == syscall.SIGUSR1 {
 					log.Info("Reloading log config")
-					if err := router.Reload(f.LogConfig); err != nil {
+					if err := logText.load(router, f.LogConfig, nil); err != nil {
 						log.WithError(err).Error("log config not reloaded: keeping the old one")
 						// the kept destination may be the broken one (a file
 						// whose directory was removed): say it on stderr too

@@ -245,6 +245,15 @@ func parseCommand(rest string) (Statement, error) {
 		return parseTail(args)
 	case VerbFleet:
 		return parseFleet(args)
+	case VerbUpgrade:
+		if len(args) > 1 {
+			return nil, errors.New("upgrade takes one argument at most: upgrade [PATH]")
+		}
+		c := ControlCommand{Verb: verb}
+		if len(args) == 1 {
+			c.Arg = args[0]
+		}
+		return c, nil
 	}
 	return nil, unknownCommand(words[0])
 }

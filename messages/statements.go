@@ -142,6 +142,7 @@ const (
 	VerbEvents         Verb = "events"         // events [SEL]: the connection becomes a stream of Event lines
 	VerbTail           Verb = "tail"           // tail NAME [N] [follow]: a service's last lines of output
 	VerbFleet          Verb = "fleet"          // fleet [OPTIONS] VERB ...: a hub's request to its hosts (Fleet)
+	VerbUpgrade        Verb = "upgrade"        // upgrade [PATH]: cfkd re-executes itself in place (REFERENCE §13)
 )
 
 // DefaultTailLines is how many lines `command tail NAME` answers when N is

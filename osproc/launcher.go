@@ -42,6 +42,10 @@ type Spec struct {
 	// they must not block, as the output of every child waits meanwhile.
 	// nil: the stream goes to /dev/null.
 	Stdout, Stderr func(pid int, line []byte)
+	// Tag says whose output the pipes carry ("service:NAME"): Freeze
+	// returns it with each pipe, so that an upgrade in place gives the
+	// pipe to the same owner (upgrade.go, REFERENCE §13).
+	Tag string
 }
 
 // Process is a child started by Launch.
@@ -78,6 +82,8 @@ type Launcher struct {
 	forkSeq  uint64            // forks begun so far
 	early    map[int]earlyExit // reaped while inflight > 0, not registered
 	handles                    // what the process handles need (pidfd.go, nopidfd.go)
+	frozen   bool              // no wait4 until Thaw (upgrade.go)
+	reaping  sync.Mutex        // held by reapAll: Freeze waits for the exits it is handing out
 
 	server *forkServer // forks with a small fd table (spawn_linux.go); nil: cfkd forks itself
 }
@@ -106,6 +112,10 @@ var errNoSubreaper = errors.New("this system has no child subreaper")
 // one: REFERENCE §11), starts the reaper and the output poller and returns
 // a Launcher. Close it to stop them.
 func New(log logrus.FieldLogger) (*Launcher, error) {
+	return newLauncher(log, false)
+}
+
+func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 	if !open.CompareAndSwap(false, true) {
 		return nil, errors.New("osproc: a Launcher is already open in this process")
 	}
@@ -142,6 +152,7 @@ func New(log logrus.FieldLogger) (*Launcher, error) {
 		procs:   make(map[int]*entry),
 		early:   make(map[int]earlyExit),
 		forks:   newForkSlots(maxForks),
+		frozen:  frozen,
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
 	if s, err := startForkServer(log, maxForks); err != nil {
@@ -217,10 +228,10 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		return nil, err
 	}
 	if f.outR >= 0 {
-		l.addOutput(f.proc.Pid, "stdout", f.outR, bindPid(spec.Stdout, f.proc.Pid))
+		l.addOutput(f.proc.Pid, "stdout", f.outR, bindPid(spec.Stdout, f.proc.Pid), spec.Tag)
 	}
 	if f.errR >= 0 {
-		l.addOutput(f.proc.Pid, "stderr", f.errR, bindPid(spec.Stderr, f.proc.Pid))
+		l.addOutput(f.proc.Pid, "stderr", f.errR, bindPid(spec.Stderr, f.proc.Pid), spec.Tag)
 	}
 	if f.early != nil {
 		onExit(f.proc.Pid, *f.early)
@@ -380,9 +391,15 @@ func (l *Launcher) reapLoop() {
 // reapAll reaps every child that has exited. Each reap happens under mu so
 // that Launch registration and Signal are atomic with respect to it.
 func (l *Launcher) reapAll() {
+	l.reaping.Lock()
+	defer l.reaping.Unlock()
 	for {
 		var ws syscall.WaitStatus
 		l.mu.Lock()
+		if l.frozen { // an upgrade in place: the next cfkd reaps (upgrade.go)
+			l.mu.Unlock()
+			return
+		}
 		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
 		var e *entry
 		kept := false
@@ -420,8 +437,8 @@ func (l *Launcher) reapAll() {
 // output poller. On failure (the Launcher is closed, or epoll refuses one
 // more fd: ENOMEM, ENOSPC beyond fs.epoll.max_user_watches) r is closed
 // and logged: the child's writes to it fail with EPIPE.
-func (l *Launcher) addOutput(pid int, stream string, r int, emit func(line []byte)) {
-	if err := l.out.add(r, emit); err != nil {
+func (l *Launcher) addOutput(pid int, stream string, r int, emit func(line []byte), tag string) {
+	if err := l.out.addWith(r, emit, pipeMeta{pid: pid, stream: stream, tag: tag}, nil); err != nil {
 		l.log.WithError(err).WithFields(logrus.Fields{"pid": pid, "stream": stream}).Error("the output of the process is not read")
 	}
 }

@@ -77,6 +77,7 @@ type poller struct {
 	pipes    map[int]*outPipe // the registered pipes, by fd (held ones too)
 	stopping bool             // no more pipes are accepted
 	resumed  []*outPipe       // pipes whose resume came, for the poller goroutine
+	frz      *freezeReq       // a freeze asked, until thawed (poller_freeze.go)
 }
 
 // outPipe is the read end of one output pipe and its partial line. Its
@@ -95,6 +96,8 @@ type outPipe struct {
 	held       bool   // not watched until resumed
 	holdGen    uint64 // holds asked so far (HoldOutput)
 	resumedGen uint64 // the latest hold whose resume came
+
+	meta pipeMeta // whose pipe it is, for Freeze (poller_freeze.go)
 }
 
 // pollers maps the identity of each poller goroutine (pollerKey: a thread
@@ -292,6 +295,7 @@ func (op *outPipe) releasePending() {
 // bytes are fed, then it is watched again (unless fed into a hold again).
 // The caller reset the wake-up first.
 func (p *poller) resumeHeld() {
+	p.parkIfFrozen()
 	p.mu.Lock()
 	list := p.resumed
 	p.resumed = nil

@@ -85,7 +85,7 @@ var verbLevels = map[messages.Verb]Level{
 	messages.VerbUnbind:   Admin,
 	messages.VerbApply:    Admin,
 	messages.VerbShutdown: Admin,
-	"upgrade":             Admin,
+	messages.VerbUpgrade:  Admin,
 }
 
 // VerbLevel is the level `command VERB ...` needs; Admin for a verb the

@@ -5,9 +5,13 @@ import (
 	"os"
 
 	"github.com/cfk/cfk/daemon"
+	"github.com/cfk/cfk/upgrade"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == upgrade.CheckFlag {
+		os.Exit(daemon.CheckUpgrade(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	if err := daemon.Run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -1,0 +1,362 @@
+package actors
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+)
+
+// This file is a proxy's side of an upgrade in place (REFERENCE §13). A
+// proxy that is up crosses with its process (cfkd's child, adopted as a
+// service's) and its three pipes. Freezing stops the pipe goroutines
+// without closing the pipes: the readers at a read deadline, each handing
+// back what it read and did not emit (proxyPipeFrozen comes after every
+// line it sent before), the writer once it wrote what was queued. Once all
+// three are stopped the proxy answers its state and stashes what comes
+// after; a second export adds the exits and the services' requests that
+// came meanwhile. Thaw restarts the goroutines with what they had read and
+// replays the stash. A proxy stopping, or waiting for a started service's
+// pid, or with starts queued, refuses (try again).
+
+// ProxyTag is the osproc.Spec.Tag of a proxy process.
+func ProxyTag(name string) string { return "proxy:" + name }
+
+// Messages of an upgrade, for a proxy.
+type (
+	exportProxy struct {
+		req    uint64
+		freeze bool
+	}
+	proxyExported struct {
+		req uint64
+		px  upgrade.Proxy
+		err error
+	}
+	thawProxy       struct{}
+	proxyPipeFrozen struct {
+		run   uint64
+		which string // cmd, status, log
+		rest  []byte
+	}
+	restoreProxy struct {
+		px    upgrade.Proxy
+		proc  *osproc.Process // nil: not running, or its exit is in px.Exits
+		files [3]*os.File     // cmd, status, log
+		svcs  map[string]*actor.PID
+	}
+)
+
+// proxyUpgrade is a proxy's upgrade state.
+type proxyUpgrade struct {
+	exportWait *exportProxy // waiting for the pipe goroutines to stop
+	waiting    int          // goroutines not stopped yet
+	carry      map[string][]byte
+	frozen     bool
+	stash      []any
+}
+
+// pipeRun is what the goroutines of one run of a proxy use: its ends of
+// the pipes, the writer's queue, and how to stop the writer.
+type pipeRun struct {
+	cmdW, statusR, logR *os.File
+	q                   chan []byte
+	stopWriter          chan struct{}
+}
+
+// start starts the writer and the readers of run, the readers' streams
+// beginning with the carries.
+func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error), statusCarry, logCarry []byte) {
+	pr.stopWriter = make(chan struct{})
+	frozen := func(which string) func([]byte) {
+		return func(rest []byte) { root.Send(self, proxyPipeFrozen{run: run, which: which, rest: rest}) }
+	}
+	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, pr.stopWriter, func() { frozen("cmd")(nil) })
+	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle), frozen("status"))
+	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
+		root.Send(self, proxyLogLine{run: run, line: string(line)})
+	}, frozen("log"))
+}
+
+// freeze stops the goroutines: each sends proxyPipeFrozen.
+func (pr *pipeRun) freeze() {
+	close(pr.stopWriter)
+	past := time.Unix(1, 0)
+	pr.statusR.SetReadDeadline(past)
+	pr.logR.SetReadDeadline(past)
+}
+
+// carryReader reads carry, then r.
+type carryReader struct {
+	carry []byte
+	r     *os.File
+}
+
+func (c *carryReader) Read(b []byte) (int, error) {
+	if len(c.carry) > 0 {
+		n := copy(b, c.carry)
+		c.carry = c.carry[n:]
+		return n, nil
+	}
+	return c.r.Read(b)
+}
+
+// writeCommandsUntil is writeCommands that also stops, without closing w,
+// once stop is closed: after writing what was queued by then.
+func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte, stop <-chan struct{}, stopped func()) {
+	broken := false
+	write := func(line []byte) {
+		if broken {
+			return
+		}
+		if _, err := w.Write(line); err != nil {
+			broken = true
+			root.Send(self, proxyPipeBroken{run: run, err: err})
+		}
+	}
+	for {
+		select {
+		case line, ok := <-q:
+			if !ok {
+				w.Close()
+				return
+			}
+			write(line)
+		case <-stop:
+			for {
+				select {
+				case line, ok := <-q:
+					if !ok {
+						w.Close()
+						return
+					}
+					write(line)
+				default:
+					stopped()
+					return
+				}
+			}
+		}
+	}
+}
+
+// upgradeMessage handles the upgrade's messages and, while frozen, stashes
+// the others; it reports whether msg was taken.
+func (p *Proxy) upgradeMessage(ctx actor.Context, msg any) bool {
+	switch m := msg.(type) {
+	case exportProxy:
+		p.exportAsked(ctx, m)
+	case proxyPipeFrozen:
+		if m.run != p.run || p.upg.exportWait == nil {
+			return true
+		}
+		p.upg.carry[m.which] = m.rest
+		if p.upg.waiting--; p.upg.waiting == 0 {
+			w := *p.upg.exportWait
+			p.upg.exportWait = nil
+			p.upg.frozen = true
+			p.exportNow(ctx, w)
+		}
+	case thawProxy:
+		p.thaw(ctx)
+	case restoreProxy:
+		p.restore(ctx, m)
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		return false
+	default:
+		if p.upg.frozen {
+			p.upg.stash = append(p.upg.stash, msg)
+			return true
+		}
+		return false
+	}
+	return true
+}
+
+// exportAsked answers an export: at once when down, frozen already, or
+// not freezing; else once the pipe goroutines stopped.
+func (p *Proxy) exportAsked(ctx actor.Context, m exportProxy) {
+	switch {
+	case p.upg.frozen || !m.freeze || p.state == proxyIsDown:
+		if m.freeze {
+			p.upg.frozen = true
+		}
+		p.exportNow(ctx, m)
+		return
+	case p.upg.exportWait != nil:
+		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: fmt.Errorf("proxy '%s' is being exported", p.cfg.Name)})
+		return
+	}
+	if err := p.busy(); err != nil {
+		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: err})
+		return
+	}
+	p.upg.exportWait, p.upg.waiting, p.upg.carry = &m, 3, map[string][]byte{}
+	p.pr.freeze()
+}
+
+// busy says why the proxy cannot cross now.
+func (p *Proxy) busy() error {
+	if p.state == proxyIsStopping {
+		return fmt.Errorf("proxy '%s' is stopping", p.cfg.Name)
+	}
+	if len(p.queued) > 0 || len(p.waiting) > 0 {
+		return fmt.Errorf("proxy '%s' is busy (starts queued): try again", p.cfg.Name)
+	}
+	for name := range p.up {
+		if p.pids[name] == 0 {
+			return fmt.Errorf("proxy '%s' is starting '%s': try again", p.cfg.Name, name)
+		}
+	}
+	return nil
+}
+
+// exportNow answers the proxy's state.
+func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
+	px := upgrade.Proxy{Config: p.cfg, Running: p.state != proxyIsDown, Run: p.run, CmdFd: -1, StatusFd: -1, LogFd: -1}
+	if p.proc != nil {
+		px.Pid = p.proc.Pid
+	}
+	for name, ref := range p.svcs {
+		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: ref.attempt, Up: p.up[name], Pid: p.pids[name]})
+	}
+	if p.upg.frozen && px.Running {
+		px.CmdFd, px.StatusFd, px.LogFd = upgrade.FdOf(p.pr.cmdW), upgrade.FdOf(p.pr.statusR), upgrade.FdOf(p.pr.logR)
+		px.StatusCarry, px.LogCarry = p.upg.carry["status"], p.upg.carry["log"]
+		px.PendingCmds = pending(p.pr.q)
+	}
+	for _, msg := range p.upg.stash {
+		switch s := msg.(type) {
+		case proxyExited:
+			if s.run == p.run {
+				px.Exits = append(px.Exits, upgrade.Exit{Pid: s.pid, Status: s.ws})
+			}
+		case proxyStartRequest:
+			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "start", Name: s.cfg.Name, Attempt: s.attempt})
+		case proxyStopRequest:
+			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "stop", Name: s.name})
+		case proxiedServiceDown:
+			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "down", Name: s.name})
+		}
+	}
+	ctx.Send(ctx.Parent(), proxyExported{req: m.req, px: px})
+}
+
+// pending takes the lines queued for the writer (stopped: nobody else
+// reads q) and puts them back.
+func pending(q chan []byte) [][]byte {
+	var out [][]byte
+	for {
+		select {
+		case l := <-q:
+			out = append(out, l)
+		default:
+			for _, l := range out {
+				q <- l
+			}
+			return out
+		}
+	}
+}
+
+// thaw restarts what freeze stopped and replays the stash.
+func (p *Proxy) thaw(ctx actor.Context) {
+	if p.upg.exportWait != nil {
+		// still stopping: the goroutines answer later; the export is
+		// dropped, and they start again when they have
+		p.upg.exportWait = nil
+	}
+	wasFrozen := p.upg.frozen
+	p.upg.frozen = false
+	if wasFrozen && p.state != proxyIsDown && p.pr != nil && p.upg.carry != nil {
+		p.restartPipes(ctx, p.upg.carry["status"], p.upg.carry["log"])
+	}
+	p.upg.carry = nil
+	stash := p.upg.stash
+	p.upg.stash = nil
+	for _, m := range stash {
+		p.handle(ctx, m)
+	}
+}
+
+// restartPipes starts the goroutines of the current run again.
+func (p *Proxy) restartPipes(ctx actor.Context, statusCarry, logCarry []byte) {
+	p.pr.statusR.SetReadDeadline(time.Time{})
+	p.pr.logR.SetReadDeadline(time.Time{})
+	launcher, proxyPid := p.opts.Launcher, 0
+	if p.proc != nil {
+		proxyPid = p.proc.Pid
+	}
+	p.pr.start(ctx.ActorSystem().Root, p.self, p.run, func(pid int) (*osproc.Process, error) {
+		return launcher.Handle(pid, proxyPid)
+	}, statusCarry, logCarry)
+}
+
+// restore takes the proxy over from the former cfkd.
+func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
+	px := m.px
+	p.cfg, p.run = px.Config, px.Run
+	if !px.Running {
+		return
+	}
+	p.state, p.proc = proxyIsUp, m.proc
+	for _, s := range px.Services {
+		if pid := m.svcs[s.Name]; pid != nil {
+			p.svcs[s.Name] = proxiedRef{pid: pid, attempt: s.Attempt}
+			if s.Up {
+				p.up[s.Name] = true
+			}
+			if s.Pid != 0 {
+				p.pids[s.Name] = s.Pid
+			}
+		}
+	}
+	q := make(chan []byte, cmdQueueSize)
+	for _, l := range px.PendingCmds {
+		q <- l
+	}
+	p.cmds = q
+	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
+	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
+	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid})
+	// what came after the former cfkd froze, in order
+	for _, e := range px.Exits {
+		p.handle(ctx, proxyExited{run: p.run, pid: e.Pid, ws: e.Status})
+	}
+	for _, r := range px.Requests {
+		switch r.Kind {
+		case "start":
+			if svc := m.svcs[r.Name]; svc != nil {
+				ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
+			}
+		case "stop":
+			p.handle(ctx, proxyStopRequest{name: r.Name})
+		case "down":
+			p.handle(ctx, proxiedServiceDown{name: r.Name})
+		}
+	}
+}
+
+// restartProxied asks the controller to send the proxy the start
+// request of service name (its declaration is the controller's).
+type restartProxied struct {
+	name    string
+	attempt uint64
+	proxy   *actor.PID
+}
+
+// proxyOutputLogger is Proxy.outputLogger for a proxy adopted by the
+// controller (the output of its process).
+func proxyOutputLogger(log *logrus.Logger, name, stream string) func(int, []byte) {
+	lvl := logrus.InfoLevel
+	if stream == "err" {
+		lvl = logrus.ErrorLevel
+	}
+	return func(pid int, line []byte) {
+		log.WithFields(logrus.Fields{"category": "proxy." + name + "." + stream, "proxy": name, "pid": pid}).Log(lvl, string(line))
+	}
+}

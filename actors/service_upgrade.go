@@ -1,0 +1,186 @@
+package actors
+
+import (
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/upgrade"
+)
+
+// This file is a service's side of an upgrade in place (REFERENCE §13).
+// Export: the service answers with its declaration and lifecycle once no
+// launch is pending (a launch's outcome is awaited off the actor only
+// while a user lookup or an env_file read runs); a freezing export then
+// stashes every further message, so that what the state says stays true
+// until the exec. Thaw (the exec failed, or the check refused the binary)
+// replays them in order. Restore, in the new cfkd: the lifecycle as it
+// was, its process adopted from the launcher, its output pipes read
+// again, its timer re-armed at its original deadline (one in the past
+// fires at once).
+
+// Messages of an upgrade, from the controller.
+type (
+	exportService struct {
+		req    uint64
+		freeze bool
+	}
+	serviceExported struct {
+		req uint64
+		svc upgrade.Service
+	}
+	thawService    struct{}
+	restoreService struct {
+		svc      upgrade.Service
+		proc     *osproc.Process
+		proxyPid int // the pid of its proxy's process (a proxied run)
+	}
+	// adoptedHandle: the handle on a proxied process, taken off the actor
+	adoptedHandle struct {
+		pid  int
+		proc *osproc.Process
+	}
+)
+
+// Adopter is what the launcher of a tree that restores an upgrade's state
+// must do besides Launcher (osproc.Launcher does).
+type Adopter interface {
+	Adopt(pid int, group bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
+	AdoptOutput(p osproc.FrozenPipe, emit func(pid int, line []byte)) error
+}
+
+// ServiceAdopter, when the launcher is one, adopts a service's process
+// knowing whose it is (cfkd's, to find its orphans after a stop).
+type ServiceAdopter interface {
+	AdoptService(name string, pid int, group bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
+}
+
+// serviceUpgrade is a service's upgrade state.
+type serviceUpgrade struct {
+	exportWait *exportService // an export waiting for a launch's outcome
+	frozen     bool
+	stash      []any
+}
+
+// upgradeMessage handles the upgrade's messages and, while frozen, stashes
+// the others; it reports whether msg was taken.
+func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
+	switch m := msg.(type) {
+	case exportService:
+		if s.lc.Launching != 0 {
+			s.up.exportWait = &m
+			return true
+		}
+		s.export(ctx, m)
+		return true
+	case thawService:
+		s.up.frozen, s.up.exportWait = false, nil
+		stash := s.up.stash
+		s.up.stash = nil
+		for i, m := range stash {
+			if _, ok := m.(rearm); ok {
+				s.rearmTimer(ctx)
+				continue
+			}
+			s.handle(ctx, m)
+			if s.up.frozen { // frozen again by a replayed export
+				s.up.stash = append(s.up.stash, stash[i+1:]...)
+				break
+			}
+		}
+		return true
+	case restoreService:
+		s.restore(ctx, m)
+		return true
+	case adoptedHandle:
+		if s.proc == nil && s.lc.Pid == m.pid && s.lc.State.IsUp() {
+			s.proc = m.proc
+		} else {
+			m.proc.Close()
+		}
+		return true
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		return false
+	}
+	if s.up.frozen {
+		s.up.stash = append(s.up.stash, msg)
+		return true
+	}
+	if w := s.up.exportWait; w != nil {
+		s.handle(ctx, msg)
+		if s.lc.Launching == 0 {
+			s.up.exportWait = nil
+			s.export(ctx, *w)
+		}
+		return true
+	}
+	return false
+}
+
+// export answers an export with what the service is now, and freezes it
+// when asked to.
+func (s *Service) export(ctx actor.Context, m exportService) {
+	lc := s.lc
+	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
+	svc := upgrade.Service{Config: s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
+		NotifyStatus: s.notifyStatus, Group: !s.cfg.NoNewSession}
+	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
+		switch e := st.(type) {
+		case messages.ProcessExited:
+			svc.Exits = append(svc.Exits, upgrade.Exit{Pid: e.Pid, Status: e.Status})
+		case notifyReceived:
+			svc.Notified = append(svc.Notified, upgrade.Notified{Pid: e.msg.Pid, Pgid: e.msg.Pgid, Fields: e.msg.Fields})
+		}
+	}
+	if m.freeze && !s.up.frozen {
+		s.up.frozen = true
+		s.cancelTimer() // its deadline is in the lifecycle: re-armed by thaw or by the new cfkd
+		s.up.stash = append(s.up.stash, rearm{})
+	}
+	ctx.Send(ctx.Parent(), serviceExported{req: m.req, svc: svc})
+}
+
+// rearm re-arms the timer of the lifecycle, as it is, at its deadline.
+type rearm struct{}
+
+func (s *Service) rearmTimer(ctx actor.Context) {
+	if s.lc.Timer != lifecycle.TimerNone {
+		s.arm(ctx, lifecycle.Arm{Kind: s.lc.Timer, Deadline: s.lc.Deadline, Gen: s.lc.Gen})
+	}
+}
+
+// restore takes the service over from the former cfkd: its process was
+// adopted by the controller (proc, nil when there is none or it was
+// reaped already: its exit is in svc.Exits).
+func (s *Service) restore(ctx actor.Context, m restoreService) {
+	s.lc, s.runningCmd, s.notifyStatus = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus
+	s.proc = m.proc
+	if s.lc.Proxied {
+		s.runProxy = s.cfg.Proxy
+		if pid, parent := s.lc.Pid, m.proxyPid; pid != 0 && parent != 0 && s.lc.State.IsUp() {
+			// Handle reads /proc: off the actor (REFERENCE §4.5)
+			launcher, root, self := s.opts.Launcher, ctx.ActorSystem().Root, s.self
+			go func() {
+				proc, err := launcher.Handle(pid, parent)
+				if err != nil {
+					return // no handle: the process is not signalled (REFERENCE §11)
+				}
+				root.Send(self, adoptedHandle{pid: pid, proc: proc})
+			}()
+		}
+	}
+	s.rearmTimer(ctx)
+	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
+	for _, e := range m.svc.Exits {
+		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
+	}
+	for _, n := range m.svc.Notified {
+		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Fields: n.Fields}})
+	}
+	if s.lc.State == messages.Starting && s.policy().Ready && !s.lc.Ready {
+		s.probe(ctx, s.lc.Attempt)
+	}
+}

@@ -1,0 +1,186 @@
+package actors
+
+import (
+	"fmt"
+	"os"
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/sockets"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+)
+
+// This file is the controller's side of the new cfkd of an upgrade in
+// place (REFERENCE §13): RestoreState makes every declaration again and
+// adopts, from the launcher, every process (services and proxies) and
+// output pipe the former cfkd had, before the launcher thaws.
+
+// restoreState makes the declarations of st again and gives each service
+// its lifecycle, process and pipes.
+func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Reply {
+	st := m.State
+	for _, p := range st.Proxies {
+		e, err := c.ensureProxy(ctx, p.Config.Name)
+		if err != nil {
+			return messages.ErrorReply(err)
+		}
+		e.cfg = p.Config
+		ctx.Send(e.pid, configureProxy{cfg: p.Config})
+	}
+	proxyPids := map[string]int{}
+	for _, p := range st.Proxies {
+		if p.Running {
+			proxyPids[p.Config.Name] = p.Pid
+		}
+	}
+	files := map[string]*os.File{}
+	for _, s := range st.Sockets {
+		name := s.Config.Name
+		var f *os.File
+		if s.Fd >= 0 {
+			if f = m.Files[s.Fd]; f == nil {
+				return messages.ErrorReply(fmt.Errorf("socket '%s': fd %d not handed over", name, s.Fd))
+			}
+		}
+		log, bound, service := c.log, s.Bound, s.Service
+		props := actor.PropsFromProducer(func() actor.Actor {
+			if f == nil {
+				return sockets.New(name, log)
+			}
+			return sockets.Adopted(name, log, f, bound, service)
+		})
+		pid, err := ctx.SpawnNamed(props, "socket/"+name)
+		if err != nil {
+			return messages.ErrorReply(fmt.Errorf("socket '%s': %w", name, err))
+		}
+		e := &sockEntry{pid: pid, cfg: s.Config}
+		if f != nil {
+			e.file, e.boundCfg, e.service = f, s.Bound, s.Service
+			files[name] = f
+		}
+		c.sockets[name] = e
+	}
+	c.files = files
+	c.sendProxies(messages.SocketsChanged{Files: files})
+	pipes := map[string][]osproc.FrozenPipe{}
+	for _, p := range st.Pipes {
+		pipes[p.Tag] = append(pipes[p.Tag], p)
+	}
+	for _, svc := range st.Services {
+		cfg := svc.Config
+		props := actor.PropsFromProducer(func() actor.Actor { return newService(&c.opts, cfg, files) },
+			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+		e := &entry{
+			pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
+			rt:  svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd),
+		}
+		c.services[cfg.Name] = e
+		c.sorted = nil
+		c.opts.tail.declare(cfg.Name)
+		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
+		e.setConfig(cfg)
+		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
+		delete(pipes, ServiceTag(cfg.Name))
+		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy]})
+	}
+	for _, p := range st.Proxies {
+		if err := c.restoreProxy(ctx, p, m.Files, pipes[ProxyTag(p.Config.Name)]); err != nil {
+			return messages.ErrorReply(err)
+		}
+		delete(pipes, ProxyTag(p.Config.Name))
+	}
+	for _, tag := range sortedKeys(pipes) { // a destroyed service's, a probe's: not read
+		for _, p := range pipes[tag] {
+			syscall.Close(p.Fd)
+		}
+	}
+	c.log.Infof("upgrade: adopted %d services, %d sockets, %d proxies from cfkd %s", len(st.Services), len(st.Sockets), len(st.Proxies), st.CfkdVersion)
+	return messages.Reply{}
+}
+
+// adopt registers the process of svc with the launcher (its exit goes to
+// the service actor pid) and its output pipes with the poller, before the
+// launcher thaws; it returns the process (nil when there is none).
+func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.FrozenPipe) *osproc.Process {
+	ad, ok := c.opts.Launcher.(Adopter)
+	if !ok {
+		for _, p := range pipes {
+			syscall.Close(p.Fd)
+		}
+		return nil
+	}
+	name, lines := svc.Config.Name, c.opts.Lines
+	for _, p := range pipes {
+		stream := "out"
+		if p.Stream == "stderr" {
+			stream = "err"
+		}
+		emit := func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
+		if err := ad.AdoptOutput(p, emit); err != nil {
+			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
+		}
+	}
+	lc := svc.Lifecycle
+	if lc.Pid == 0 || lc.Proxied || !lc.State.IsUp() {
+		return nil
+	}
+	for _, e := range svc.Exits {
+		if e.Pid == lc.Pid {
+			return nil // reaped by the former cfkd: the service handles it first
+		}
+	}
+	root := c.sys.Root
+	onExit := func(p int, ws syscall.WaitStatus) { root.Send(pid, messages.ProcessExited{Pid: p, Status: ws}) }
+	if sa, ok := c.opts.Launcher.(ServiceAdopter); ok {
+		return sa.AdoptService(name, lc.Pid, svc.Group, onExit)
+	}
+	return ad.Adopt(lc.Pid, svc.Group, onExit)
+}
+
+// restoreProxy adopts a running proxy's process, output and pipes, and
+// hands the proxy actor its state.
+func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map[int]*os.File, out []osproc.FrozenPipe) error {
+	e := c.proxies[px.Config.Name]
+	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}}
+	for _, s := range px.Services {
+		if se := c.services[s.Name]; se != nil {
+			m.svcs[s.Name] = se.pid
+		}
+	}
+	if px.Running {
+		for i, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
+			if m.files[i] = files[fd]; m.files[i] == nil {
+				return fmt.Errorf("proxy '%s': fd %d not handed over", px.Config.Name, fd)
+			}
+		}
+	}
+	ad, ok := c.opts.Launcher.(Adopter)
+	for _, p := range out {
+		stream := "out"
+		if p.Stream == "stderr" {
+			stream = "err"
+		}
+		if !ok {
+			syscall.Close(p.Fd)
+			continue
+		}
+		if err := ad.AdoptOutput(p, proxyOutputLogger(c.opts.ServiceLog, px.Config.Name, stream)); err != nil {
+			c.log.WithError(err).WithField("proxy", px.Config.Name).Error("the output of the proxy is not read")
+		}
+	}
+	gone := false
+	for _, x := range px.Exits {
+		gone = gone || x.Pid == px.Pid
+	}
+	if px.Running && ok && !gone {
+		root, pid, run := c.sys.Root, e.pid, px.Run
+		m.proc = ad.Adopt(px.Pid, true, func(p int, ws syscall.WaitStatus) {
+			root.Send(pid, proxyExited{run: run, pid: p, ws: ws})
+		})
+	}
+	ctx.Send(e.pid, m)
+	return nil
+}

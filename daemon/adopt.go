@@ -1,0 +1,188 @@
+package daemon
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+)
+
+// adoption is what the new cfkd of an upgrade in place takes over
+// (REFERENCE §13): the state the former cfkd wrote, and its fds, open in
+// this process at the numbers the state names. nil for a plain start.
+type adoption struct {
+	st   *upgrade.State
+	file string
+}
+
+// adoptionFromEnv reads the state named by upgrade.Env, if set, and
+// unsets it (no service inherits it). A state that does not decode stops
+// this cfkd before it touches anything: the services keep running.
+func adoptionFromEnv() (*adoption, error) {
+	file := os.Getenv(upgrade.Env)
+	if file == "" {
+		return nil, nil
+	}
+	os.Unsetenv(upgrade.Env)
+	st, err := upgrade.Read(file)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor", err)
+	}
+	return &adoption{st: st, file: file}, nil
+}
+
+// lock is the lock the former cfkd held: the flock belongs to the open
+// file, which crossed the exec; the pid in it is still this one.
+func (a *adoption) lock(path string) (*lock, error) {
+	f := os.NewFile(uintptr(a.st.Lock), path)
+	if f == nil {
+		return nil, fmt.Errorf("upgrade: lock fd %d is not open", a.st.Lock)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return nil, fmt.Errorf("upgrade: lock fd %d: %w", a.st.Lock, err)
+	}
+	return &lock{path: path, f: f}, nil
+}
+
+// listener is the admin listener the former cfkd accepted on: clients
+// that connected meanwhile are in its backlog.
+func (a *adoption) listener() (net.Listener, error) {
+	ln, err := fileListener(a.st.Admin)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade: admin listener: %w", err)
+	}
+	if u, ok := ln.(*net.UnixListener); ok {
+		u.SetUnlinkOnClose(true) // as listen makes it: removed at shutdown
+	}
+	return ln, nil
+}
+
+// http is the --http listener the former cfkd served on, if any.
+func (a *adoption) http(c *httpConf) (*httpServer, error) {
+	if a.st.HTTP == nil {
+		if c == nil {
+			return nil, nil
+		}
+		return listenHTTP(c)
+	}
+	ln, err := fileListener(a.st.HTTP)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade: http listener: %w", err)
+	}
+	if c == nil { // not asked for any more: cannot be, the flags are the same
+		ln.Close()
+		return nil, nil
+	}
+	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
+}
+
+func fileListener(l *upgrade.Listener) (net.Listener, error) {
+	f := os.NewFile(uintptr(l.Fd), l.Network+":"+l.Addr)
+	if f == nil {
+		return nil, fmt.Errorf("fd %d is not open", l.Fd)
+	}
+	defer f.Close() // FileListener made its own dup
+	return net.FileListener(f)
+}
+
+// restore makes the tree what the state says, then lets the launcher
+// reap: its first wait4 finds the children that died during the exec.
+func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *logrus.Logger) error {
+	a.checkChildren(log)
+	files := map[int]*os.File{}
+	for _, s := range a.st.Sockets {
+		if s.Fd >= 0 {
+			files[s.Fd] = os.NewFile(uintptr(s.Fd), "socket:"+s.Config.Name)
+		}
+	}
+	for _, p := range a.st.Proxies {
+		for i, fd := range []int{p.CmdFd, p.StatusFd, p.LogFd} {
+			if fd >= 0 {
+				files[fd] = os.NewFile(uintptr(fd), "proxy:"+p.Config.Name+":"+[]string{"cmd", "status", "log"}[i])
+			}
+		}
+	}
+	r, err := tree.Request(actors.RestoreState{State: a.st, Files: files}, 30*time.Second)
+	if err == nil {
+		err = r.Err
+	}
+	launcher.Thaw()
+	if err != nil {
+		return fmt.Errorf("upgrade: %w", err)
+	}
+	os.Remove(a.file)
+	log.Infof("upgraded in place from cfkd %s: %d services adopted (state written %s ago)",
+		a.st.CfkdVersion, len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
+	return nil
+}
+
+// notifyFile is the notify socket the former cfkd served, nil when none
+// crossed (or no adoption).
+func (a *adoption) notifyFile() *os.File {
+	if a == nil || a.st.Notify == nil {
+		return nil
+	}
+	return os.NewFile(uintptr(a.st.Notify.Fd), "notify")
+}
+
+// logConfig is the text of the log configuration in force in the former
+// cfkd, nil when no adoption (the file is read).
+func (a *adoption) logConfig() []byte {
+	if a == nil {
+		return nil
+	}
+	if a.st.LogConfigText == "" {
+		return nil
+	}
+	return []byte(a.st.LogConfigText)
+}
+
+// checkChildren makes sure every process the state says is cfkd's child
+// is one (alive or a zombie not yet reaped: nothing reaps before the
+// adoption), where /proc tells (Linux): a pid that is not is not adopted
+// (never signalled: it may be anyone's), and its service hears of it as
+// of an exit by SIGKILL, a crash. A state cfkd wrote never has one.
+func (a *adoption) checkChildren(log *logrus.Logger) {
+	if runtime.GOOS != "linux" {
+		return
+	}
+	me := os.Getpid()
+	ours := func(pid int) bool {
+		info, ok := osproc.ReadProc(pid)
+		return ok && info.Ppid == me
+	}
+	gone := func(pid int) bool {
+		if ours(pid) {
+			return false
+		}
+		log.WithField("pid", pid).Warn("upgrade: the state names a process that is not cfkd's child: not adopted")
+		return true
+	}
+	for i := range a.st.Services {
+		s := &a.st.Services[i]
+		lc := s.Lifecycle
+		if lc.Pid == 0 || lc.Proxied || !lc.State.IsUp() || slices.ContainsFunc(s.Exits, func(e upgrade.Exit) bool { return e.Pid == lc.Pid }) {
+			continue
+		}
+		if gone(lc.Pid) {
+			s.Exits = append(s.Exits, upgrade.Exit{Pid: lc.Pid, Status: syscall.WaitStatus(syscall.SIGKILL)})
+		}
+	}
+	for i := range a.st.Proxies {
+		p := &a.st.Proxies[i]
+		if !p.Running || p.Pid == 0 || slices.ContainsFunc(p.Exits, func(e upgrade.Exit) bool { return e.Pid == p.Pid }) {
+			continue
+		}
+		if gone(p.Pid) {
+			p.Exits = append(p.Exits, upgrade.Exit{Pid: p.Pid, Status: syscall.WaitStatus(syscall.SIGKILL)})
+		}
+	}
+}

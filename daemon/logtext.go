@@ -1,0 +1,48 @@
+package daemon
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/cfk/cfk/logconf"
+)
+
+// logInForce keeps the text of the log configuration cfkd applied last,
+// so that an upgrade in place hands the new cfkd the configuration in
+// force, whatever the file says since (REFERENCE §13).
+type logInForce struct {
+	mu   sync.Mutex
+	text []byte
+}
+
+// load applies text (the file at path's content when nil) to router, and
+// keeps it once applied. On error the configuration in force stays.
+func (l *logInForce) load(router *logconf.Router, path string, text []byte) error {
+	if text == nil {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("reading log config: %w", err)
+		}
+		text = b
+	}
+	cfg, err := logconf.Parse(path, bytes.NewReader(text))
+	if err != nil {
+		return err
+	}
+	if err := router.Apply(cfg); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	l.text = text
+	l.mu.Unlock()
+	return nil
+}
+
+// get is the text in force.
+func (l *logInForce) get() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.text
+}

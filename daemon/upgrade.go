@@ -1,0 +1,419 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/logconf"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
+)
+
+// upgrader runs an upgrade in place (REFERENCE §13): `command upgrade
+// [PATH]` (the controller's hook) and SIGUSR2. It runs in a goroutine of
+// its own, never in an actor; the tree is driven by messages.
+//
+//  1. The state as it is (nothing frozen) is written to HOME/upgrade.state
+//     and PATH --check-upgrade FILE runs through the launcher (the one
+//     reaper), killed after checkTimeout: anything but a cfkd that prints
+//     its check line and exits 0 is an ERROR, and nothing changed.
+//  2. Freeze: the services answer their state and stash what follows;
+//     the launcher stops reaping and reading output, and hands over its
+//     pipes; the services answer again (with the exits reaped meanwhile).
+//  3. The final state is written, close-on-exec is cleared on exactly the
+//     fds it names, the log is synced, the asker gets OK, the console is
+//     drained (every client gets its reply, or a clean close; the listener
+//     stays open: new clients wait in its backlog), and cfkd execs PATH.
+//     If the exec fails, everything thaws and cfkd goes on.
+type upgrader struct {
+	f        Flags
+	log      *logrus.Logger
+	router   *logconf.Router
+	logText  *logInForce
+	launcher *osproc.Launcher
+
+	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
+
+	mu      sync.Mutex // guards what serve sets once it has it
+	tree    *actors.Tree
+	console *actor.PID
+	lk      *lock
+	ln      net.Listener
+	addr    Address
+	httpd   *httpServer
+}
+
+// checkTimeout bounds the check of a new binary; execTimeout the answers
+// of the tree during the upgrade.
+var (
+	checkTimeout = 10 * time.Second
+	askTimeout   = 30 * time.Second
+)
+
+// stateFile is where the state is written.
+func (u *upgrader) stateFile() string { return filepath.Join(u.f.Home, "upgrade.state") }
+
+// set gives the upgrader what serve made once it serves.
+func (u *upgrader) set(tree *actors.Tree, console *actor.PID, lk *lock, ln net.Listener, addr Address, httpd *httpServer) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.tree, u.console, u.lk, u.ln, u.addr, u.httpd = tree, console, lk, ln, addr, httpd
+}
+
+// hook is the controller's Options.Upgrade.
+func (u *upgrader) hook(path string, answer func(messages.Reply)) {
+	if !u.running.CompareAndSwap(false, true) {
+		answer(messages.ErrorReply(errors.New("an upgrade is already under way")))
+		return
+	}
+	go func() {
+		defer u.running.Store(false)
+		if err := u.run(path, answer); err != nil {
+			u.log.WithError(err).Error("upgrade refused: cfkd goes on unchanged")
+			answer(messages.ErrorReply(err))
+		}
+	}()
+}
+
+// run upgrades to path; it returns only on failure (answer not called),
+// or not at all.
+func (u *upgrader) run(path string, answer func(messages.Reply)) error {
+	u.mu.Lock()
+	tree, console := u.tree, u.console
+	u.mu.Unlock()
+	if tree == nil || console == nil {
+		return errors.New("upgrade: cfkd is still starting")
+	}
+	path, err := binaryPath(path)
+	if err != nil {
+		return err
+	}
+	u.log.Infof("upgrade to %s: checking it", path)
+	ex, err := u.export(tree, false)
+	if err != nil {
+		return err
+	}
+	st, files, err := u.state(ex, nil)
+	if err != nil {
+		return err
+	}
+	closeFiles(files)
+	if err := upgrade.Write(u.stateFile(), st); err != nil {
+		return err
+	}
+	version, err := u.check(path, u.stateFile())
+	if err != nil {
+		os.Remove(u.stateFile())
+		return err
+	}
+	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
+
+	// 2. freeze
+	if _, err := u.export(tree, true); err != nil {
+		u.thaw(tree, false)
+		return err
+	}
+	pipes := u.launcher.Freeze()
+	ex, err = u.export(tree, true)
+	if err != nil {
+		u.thaw(tree, true)
+		return err
+	}
+	st, files, err = u.state(ex, pipes)
+	if err == nil {
+		err = upgrade.Write(u.stateFile(), st)
+	}
+	if err == nil {
+		err = setInherit(st.Fds(), true)
+	}
+	if err != nil {
+		if st != nil {
+			setInherit(st.Fds(), false)
+		}
+		closeFiles(files)
+		u.thaw(tree, true)
+		return err
+	}
+
+	// 3. exec
+	u.log.Infof("upgrade: exec %s (cfkd %s → %s; %d services, %d fds cross)", path, messages.Version, version, len(st.Services), len(st.Fds()))
+	answer(messages.Reply{Lines: []string{"upgrading to cfkd " + version}})
+	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
+		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
+	}
+	u.router.Sync()
+	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile())
+	err = syscall.Exec(path, os.Args, env)
+	// still here: the exec failed, cfkd goes on
+	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
+	setInherit(st.Fds(), false)
+	closeFiles(files)
+	os.Remove(u.stateFile())
+	u.thaw(tree, true)
+	tree.System.Root.Send(console, actors.ResumeConsole{})
+	return nil // answered already
+}
+
+// export asks the tree for its state.
+func (u *upgrader) export(tree *actors.Tree, freeze bool) (actors.Exported, error) {
+	res, err := tree.System.Root.RequestFuture(tree.Controller, actors.ExportState{Freeze: freeze}, askTimeout).Result()
+	if err != nil {
+		return actors.Exported{}, fmt.Errorf("upgrade: the services did not answer: %w", err)
+	}
+	ex, ok := res.(actors.Exported)
+	if !ok {
+		return actors.Exported{}, fmt.Errorf("upgrade: unexpected answer %T", res)
+	}
+	if ex.Err != nil {
+		return ex, fmt.Errorf("upgrade refused: %w", ex.Err)
+	}
+	return ex, nil
+}
+
+// thaw undoes a freeze: the launcher (when it was frozen), then the tree.
+func (u *upgrader) thaw(tree *actors.Tree, launcher bool) {
+	if launcher {
+		u.launcher.Thaw()
+	}
+	if _, err := tree.System.Root.RequestFuture(tree.Controller, actors.ThawState{}, askTimeout).Result(); err != nil {
+		u.log.WithError(err).Error("upgrade: the tree did not thaw in time")
+	}
+}
+
+// state builds the state document of ex and pipes; files are the dups of
+// the listeners it names (to be closed if the exec does not happen).
+func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrade.State, []*os.File, error) {
+	u.mu.Lock()
+	tree, lk, ln, addr, httpd := u.tree, u.lk, u.ln, u.addr, u.httpd
+	u.mu.Unlock()
+	st := &upgrade.State{
+		CfkdVersion: messages.Version, Pid: os.Getpid(), Written: time.Now(),
+		Home: u.f.Home, LogConfig: u.f.LogConfig, LogConfigText: string(u.logText.get()),
+		Lock: int(lk.f.Fd()), Services: ex.Services, Proxies: ex.Proxies, Pipes: pipes,
+	}
+	var files []*os.File
+	admin, err := listenerFile(ln)
+	if err != nil {
+		return nil, nil, fmt.Errorf("upgrade: admin listener: %w", err)
+	}
+	files = append(files, admin)
+	st.Admin = &upgrade.Listener{Fd: upgrade.FdOf(admin), Network: addr.Network, Addr: addr.Addr}
+	if httpd != nil {
+		h, err := listenerFile(httpd.ln)
+		if err != nil {
+			closeFiles(files)
+			return nil, nil, fmt.Errorf("upgrade: http listener: %w", err)
+		}
+		files = append(files, h)
+		st.HTTP = &upgrade.Listener{Fd: upgrade.FdOf(h), Network: "tcp", Addr: httpd.ln.Addr().String()}
+	}
+	if tree != nil {
+		nf, err := tree.NotifyFile()
+		if err != nil {
+			closeFiles(files)
+			return nil, nil, fmt.Errorf("upgrade: notify socket: %w", err)
+		}
+		if nf != nil {
+			files = append(files, nf)
+			st.Notify = &upgrade.Listener{Fd: upgrade.FdOf(nf), Network: "unixgram", Addr: filepath.Join(u.f.Home, "notify")}
+		}
+	}
+	for _, s := range ex.Sockets {
+		st.Sockets = append(st.Sockets, s.Socket)
+	}
+	if st.Pipes == nil {
+		st.Pipes = []osproc.FrozenPipe{}
+	}
+	return st, files, nil
+}
+
+// check runs path --check-upgrade file through the launcher and says
+// what it is: the new cfkd's version, or why it cannot take over.
+func (u *upgrader) check(path, file string) (string, error) {
+	var mu sync.Mutex
+	var out, errOut []string
+	gotLine, gotErr := make(chan struct{}, 1), make(chan struct{}, 1)
+	done := make(chan syscall.WaitStatus, 1)
+	keep := func(to *[]string, signal chan struct{}) func(int, []byte) {
+		return func(_ int, line []byte) {
+			mu.Lock()
+			if len(*to) < 8 {
+				*to = append(*to, string(line))
+			}
+			mu.Unlock()
+			select {
+			case signal <- struct{}{}:
+			default:
+			}
+		}
+	}
+	proc, err := u.launcher.Launch(osproc.Spec{
+		Argv: []string{path, upgrade.CheckFlag, file}, Env: withoutVar(os.Environ(), upgrade.Env),
+		Stdout: keep(&out, gotLine), Stderr: keep(&errOut, gotErr),
+	}, func(_ int, ws syscall.WaitStatus) { done <- ws })
+	if err != nil {
+		return "", fmt.Errorf("upgrade: cannot run %s: %w", path, err)
+	}
+	t := time.NewTimer(checkTimeout)
+	defer t.Stop()
+	var ws syscall.WaitStatus
+	select {
+	case ws = <-done:
+	case <-t.C:
+		u.launcher.Signal(proc, syscall.SIGKILL)
+		<-done
+		return "", fmt.Errorf("upgrade: %s %s did not answer in %v: killed", path, upgrade.CheckFlag, checkTimeout)
+	}
+	said := func() string {
+		select { // what it said before it exited may not be read yet
+		case <-gotErr:
+		case <-time.After(time.Second):
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(errOut) == 0 {
+			return ""
+		}
+		return ": " + strings.Join(errOut, " / ")
+	}
+	switch {
+	case ws.Signaled():
+		return "", fmt.Errorf("upgrade: %s %s was killed by signal %d (%v)", path, upgrade.CheckFlag, int(ws.Signal()), ws.Signal())
+	case ws.ExitStatus() == upgrade.CheckExit:
+		return "", fmt.Errorf("upgrade: %s refused the state%s", path, said())
+	case ws.ExitStatus() != 0:
+		return "", fmt.Errorf("upgrade: %s %s exited with status %d%s", path, upgrade.CheckFlag, ws.ExitStatus(), said())
+	}
+	// exit 0: the line was written before the exit; the poller may not
+	// have read it yet
+	t2 := time.NewTimer(2 * time.Second)
+	defer t2.Stop()
+	for {
+		mu.Lock()
+		lines := append([]string(nil), out...)
+		mu.Unlock()
+		for _, l := range lines {
+			if v, err := upgrade.ParseCheckLine(l); err == nil {
+				return v, nil
+			} else if strings.HasPrefix(l, "cfkd-upgrade-ok") {
+				return "", fmt.Errorf("upgrade: %s: %w", path, err)
+			}
+		}
+		select {
+		case <-gotLine:
+		case <-t2.C:
+			return "", fmt.Errorf("upgrade: %s is not a cfkd that can take over: it exited 0 without the check line", path)
+		}
+	}
+}
+
+// binaryPath is the path to exec: path made absolute, or cfkd's own
+// executable as it is on disk now; it must be an executable file.
+func binaryPath(path string) (string, error) {
+	if path == "" {
+		exe, err := os.Executable() // on Linux, without " (deleted)" when replaced
+		if err != nil {
+			return "", fmt.Errorf("upgrade: cannot find my executable: %w", err)
+		}
+		path = exe
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", fmt.Errorf("upgrade: %w", err)
+	}
+	st, err := os.Stat(abs)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("upgrade: cannot run %s: %w", abs, errors.Unwrap(err))
+	case st.IsDir() || st.Mode()&0o111 == 0:
+		return "", fmt.Errorf("upgrade: cannot run %s: not an executable file", abs)
+	}
+	return abs, nil
+}
+
+// listenerFile returns a dup of ln's fd (close-on-exec, as Go makes it).
+func listenerFile(ln net.Listener) (*os.File, error) {
+	f, ok := ln.(interface{ File() (*os.File, error) })
+	if !ok {
+		return nil, fmt.Errorf("%T has no fd", ln)
+	}
+	return f.File()
+}
+
+// setInherit clears (or sets back) close-on-exec on fds.
+func setInherit(fds []int, inherit bool) error {
+	for _, fd := range fds {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil {
+			if inherit {
+				flags &^= unix.FD_CLOEXEC
+			} else {
+				flags |= unix.FD_CLOEXEC
+			}
+			_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags)
+		}
+		if err != nil && inherit {
+			return fmt.Errorf("upgrade: fd %d: %w", fd, err)
+		}
+	}
+	return nil
+}
+
+func closeFiles(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// withoutVar is env without the variable key.
+func withoutVar(env []string, key string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// relayUpgradeSignal turns SIGUSR2 into `command upgrade` (cfkd's own
+// executable as it is on disk now); the outcome is logged.
+func relayUpgradeSignal(tree *actors.Tree, log *logrus.Logger) (stop func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR2)
+	quit := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			case <-sigs:
+				log.Info("SIGUSR2: upgrading in place")
+				go func() {
+					r, err := tree.Request(messages.ControlCommand{Verb: messages.VerbUpgrade}, 2*askTimeout)
+					if err == nil {
+						err = r.Err
+					}
+					if err != nil {
+						log.WithError(err).Error("SIGUSR2: upgrade failed")
+					}
+				}()
+			}
+		}
+	}()
+	return func() { signal.Stop(sigs); close(quit) }
+}

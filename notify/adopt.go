@@ -1,0 +1,28 @@
+package notify
+
+import (
+	"fmt"
+	"net"
+	"os"
+)
+
+// File returns a dup of the listening socket (close-on-exec), for an
+// upgrade in place (REFERENCE §13): the new cfkd serves the same socket,
+// and the datagrams sent meanwhile wait in it.
+func (l *Listener) File() (*os.File, error) { return l.conn.File() }
+
+// FromFile is Listen for the socket f, bound at path already (by the cfkd
+// an upgrade in place replaced). f is closed.
+func FromFile(path string, f *os.File) (*Listener, error) {
+	defer f.Close()
+	c, err := net.FilePacketConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("notify socket %s: %w", path, err)
+	}
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return nil, fmt.Errorf("notify socket %s: not a UNIX datagram socket", path)
+	}
+	return &Listener{Path: path, conn: uc}, nil
+}

@@ -1,0 +1,108 @@
+package osproc
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// An upgrade in place (upgrade.go, REFERENCE §13) stops the output poller
+// between two reads and takes its pipes as they are: each one's fd, the
+// partial line it holds and the bytes a hold kept unfed. The poller
+// goroutine parks in resumeHeld, where every platform's loop comes when
+// its wake-up is written, so that nothing reads a pipe until thaw.
+
+// pipeMeta says whose pipe it is: the pid and stream it was opened for,
+// and the Spec.Tag of the launch.
+type pipeMeta struct {
+	pid    int
+	stream string
+	tag    string
+}
+
+// freezeReq is a freeze under way: parked is closed by the poller
+// goroutine once it no longer reads; thaw by Thaw.
+type freezeReq struct {
+	parked, thaw chan struct{}
+}
+
+// addWith is add with the pipe's owner, and carry: bytes read from the pipe
+// before (by a former cfkd) but not cut into lines yet, fed before anything
+// read from fd. On error fd is closed already.
+func (p *poller) addWith(fd int, emit func(line []byte), meta pipeMeta, carry []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopping {
+		unix.Close(fd)
+		return errStopped
+	}
+	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: emit}, meta: meta}
+	p.pipes[fd] = op
+	if len(carry) > 0 {
+		// as a pipe held and resumed: the poller goroutine feeds the
+		// carry, then watches the fd (resumeHeld)
+		op.keepPending(carry)
+		op.held, op.holdGen, op.resumedGen = true, 1, 1
+		if len(p.resumed) == 0 {
+			p.wakeForResume()
+		}
+		p.resumed = append(p.resumed, op)
+		return nil
+	}
+	if err := p.watch(op); err != nil {
+		delete(p.pipes, fd)
+		unix.Close(fd)
+		return err
+	}
+	return nil
+}
+
+// freeze parks the poller goroutine and returns every pipe it has, fds
+// still open and registered: thaw resumes reading them, or the process
+// execs a cfkd that adopts them.
+func (p *poller) freeze() []FrozenPipe {
+	p.mu.Lock()
+	if p.frz != nil || p.stopping {
+		p.mu.Unlock()
+		return nil
+	}
+	fr := &freezeReq{parked: make(chan struct{}), thaw: make(chan struct{})}
+	p.frz = fr
+	if len(p.resumed) == 0 { // else a wake is on its way already
+		p.wakeForResume()
+	}
+	p.mu.Unlock()
+	<-fr.parked
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]FrozenPipe, 0, len(p.pipes))
+	for fd, op := range p.pipes {
+		carry := append(append([]byte(nil), op.lines.partial...), op.pending...)
+		out = append(out, FrozenPipe{Pid: op.meta.pid, Stream: op.meta.stream, Tag: op.meta.tag, Fd: fd, Carry: carry})
+	}
+	return out
+}
+
+// thaw lets a frozen poller read again.
+func (p *poller) thaw() {
+	p.mu.Lock()
+	fr := p.frz
+	p.mu.Unlock()
+	if fr != nil {
+		close(fr.thaw)
+	}
+}
+
+// parkIfFrozen is called by the poller goroutine when woken: with a
+// freeze asked, it parks until thaw.
+func (p *poller) parkIfFrozen() {
+	p.mu.Lock()
+	fr := p.frz
+	p.mu.Unlock()
+	if fr == nil {
+		return
+	}
+	close(fr.parked)
+	<-fr.thaw
+	p.mu.Lock()
+	p.frz = nil
+	p.mu.Unlock()
+}

@@ -1,0 +1,308 @@
+package upgrade
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+)
+
+// StateVersion is the version of the state document this build writes
+// and reads. A string so that a test build can set it with -ldflags "-X
+// github.com/cfk/cfk/upgrade.StateVersion=N" (a cfkd that knows only an
+// older document).
+var StateVersion = "1"
+
+// Version is StateVersion as a number (0 when it does not parse: such a
+// build reads no state).
+func Version() int {
+	v, err := strconv.Atoi(StateVersion)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// Env is the variable that tells a cfkd started by exec that it is the
+// new cfkd of an upgrade, and where the state is.
+const Env = "CFKD_UPGRADE_STATE"
+
+// CheckFlag is cfkd's flag for the check: `cfkd --check-upgrade FILE`.
+const CheckFlag = "--check-upgrade"
+
+// CheckExit is the exit status of a check that refuses the state.
+const CheckExit = 3
+
+// State is what crosses the exec (REFERENCE §13).
+type State struct {
+	Version     int       `json:"version"`
+	CfkdVersion string    `json:"cfkd_version"` // the old cfkd's
+	Pid         int       `json:"pid"`
+	Written     time.Time `json:"written"`
+	Home        string    `json:"home"`
+	LogConfig   string    `json:"log_config"`
+	// LogConfigText is the log configuration in force (the file may have
+	// changed since it was loaded): the new cfkd applies it.
+	LogConfigText string `json:"log_config_text"`
+
+	Lock  int       `json:"lock_fd"`        // the locked lock file
+	Admin *Listener `json:"admin"`          // the admin console's listener
+	HTTP  *Listener `json:"http,omitempty"` // --http's
+	// the notify socket of ready=notify (REFERENCE §2.9)
+	Notify *Listener `json:"notify,omitempty"`
+
+	Services []Service           `json:"services"`
+	Sockets  []Socket            `json:"sockets"`
+	Proxies  []Proxy             `json:"proxies"`
+	Pipes    []osproc.FrozenPipe `json:"pipes"`
+}
+
+// Listener is a listening socket that crosses: its fd and what it is.
+type Listener struct {
+	Fd      int    `json:"fd"`
+	Network string `json:"network"` // unix, tcp
+	Addr    string `json:"addr"`
+}
+
+// Service is one service: its declaration and its supervision.
+type Service struct {
+	Config       messages.ServiceConfig `json:"config"`
+	Lifecycle    lifecycle.Lifecycle    `json:"lifecycle"`
+	RunningCmd   string                 `json:"running_cmd,omitempty"`
+	NotifyStatus string                 `json:"notify_status,omitempty"`
+	// Group: the process leads its process group (signalled as one).
+	Group bool `json:"group,omitempty"`
+	// Exits were reaped by the old cfkd but not yet handled by the
+	// service when it froze: the new cfkd hands them to it first.
+	Exits []Exit `json:"exits,omitempty"`
+	// Notified are the sd_notify datagrams of its process that came once
+	// it was frozen (READY=1, WATCHDOG=1, STATUS=...), handled by the new
+	// cfkd after the exits.
+	Notified []Notified `json:"notified,omitempty"`
+}
+
+// Notified is one sd_notify datagram: its sender and its fields.
+type Notified struct {
+	Pid    int               `json:"pid"`
+	Pgid   int               `json:"pgid,omitempty"`
+	Fields map[string]string `json:"fields"`
+}
+
+// Exit is a process's end: its pid and raw wait status.
+type Exit struct {
+	Pid    int                `json:"pid"`
+	Status syscall.WaitStatus `json:"status"`
+}
+
+// Socket is one declared socket; Fd is its listening fd when bound (-1
+// otherwise), bound as Bound says, on Service (the real port, or path).
+type Socket struct {
+	Config  messages.SocketConfig `json:"config"`
+	Fd      int                   `json:"fd"`
+	Bound   messages.SocketConfig `json:"bound"`
+	Service string                `json:"service,omitempty"`
+}
+
+// Proxy is one declared proxy and, when its process runs, that process
+// (a child of cfkd), its three pipes (cfkd's ends: the command pipe's
+// write end, the status and log pipes' read ends) with what was read
+// from them and not yet handled, and the services it runs.
+type Proxy struct {
+	Config  messages.ProxyConfig `json:"config"`
+	Running bool                 `json:"running,omitempty"`
+	Pid     int                  `json:"pid,omitempty"`
+	Run     uint64               `json:"run,omitempty"`
+	// the pipes: -1 when not running (or in a check's state, not frozen)
+	CmdFd       int      `json:"cmd_fd"`
+	StatusFd    int      `json:"status_fd"`
+	LogFd       int      `json:"log_fd"`
+	StatusCarry []byte   `json:"status_carry,omitempty"`
+	LogCarry    []byte   `json:"log_carry,omitempty"`
+	PendingCmds [][]byte `json:"pending_cmds,omitempty"` // queued, not yet written
+	// Services: those it was asked to start, whether up, and the pid it
+	// reported.
+	Services []ProxiedService `json:"services,omitempty"`
+	// Exits of the proxy process reaped but not yet handled; Requests
+	// the services' requests that came once it was frozen.
+	Exits    []Exit         `json:"exits,omitempty"`
+	Requests []ProxyRequest `json:"requests,omitempty"`
+}
+
+// ProxiedService is a service a proxy runs.
+type ProxiedService struct {
+	Name    string `json:"name"`
+	Attempt uint64 `json:"attempt"`
+	Up      bool   `json:"up,omitempty"`
+	Pid     int    `json:"pid,omitempty"`
+}
+
+// ProxyRequest is a service's request to its proxy: start (Attempt),
+// stop or down.
+type ProxyRequest struct {
+	Kind    string `json:"kind"`
+	Name    string `json:"name"`
+	Attempt uint64 `json:"attempt,omitempty"`
+}
+
+// Fds is every fd the state names: exactly those cross the exec.
+func (s *State) Fds() []int {
+	fds := []int{s.Lock}
+	for _, l := range []*Listener{s.Admin, s.HTTP, s.Notify} {
+		if l != nil {
+			fds = append(fds, l.Fd)
+		}
+	}
+	for _, k := range s.Sockets {
+		if k.Fd >= 0 {
+			fds = append(fds, k.Fd)
+		}
+	}
+	for _, p := range s.Pipes {
+		fds = append(fds, p.Fd)
+	}
+	for _, p := range s.Proxies {
+		for _, fd := range []int{p.CmdFd, p.StatusFd, p.LogFd} {
+			if fd >= 0 {
+				fds = append(fds, fd)
+			}
+		}
+	}
+	return fds
+}
+
+// Encode writes the state as JSON, with this build's version.
+func Encode(s *State) ([]byte, error) {
+	s.Version = Version()
+	return json.Marshal(s)
+}
+
+// Decode reads a state and checks it: its version must be this build's,
+// its fds distinct and above 2, every service named once.
+func Decode(b []byte) (*State, error) {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("upgrade state: not a state document: %w", err)
+	}
+	if head.Version == nil {
+		return nil, errors.New("upgrade state: no version")
+	}
+	if v, mine := *head.Version, Version(); v != mine {
+		rel := "newer"
+		if v < mine {
+			rel = "older"
+		}
+		return nil, fmt.Errorf("upgrade state: version %d is %s than this cfkd's (%d): refused", v, rel, mine)
+	}
+	var s State
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("upgrade state: %w", err)
+	}
+	if err := s.check(); err != nil {
+		return nil, fmt.Errorf("upgrade state: %w", err)
+	}
+	return &s, nil
+}
+
+func (s *State) check() error {
+	if s.Admin == nil {
+		return errors.New("no admin listener")
+	}
+	seen := map[int]bool{}
+	for _, fd := range s.Fds() {
+		if fd <= 2 {
+			return fmt.Errorf("fd %d cannot cross", fd)
+		}
+		if seen[fd] {
+			return fmt.Errorf("fd %d named twice", fd)
+		}
+		seen[fd] = true
+	}
+	names := map[string]bool{}
+	for _, svc := range s.Services {
+		if svc.Config.Name == "" || names[svc.Config.Name] {
+			return fmt.Errorf("service %q: no name, or named twice", svc.Config.Name)
+		}
+		names[svc.Config.Name] = true
+	}
+	return nil
+}
+
+// Write writes the state to path, mode 0600 (replacing any file there).
+func Write(path string, s *State) error {
+	b, err := Encode(s)
+	if err != nil {
+		return fmt.Errorf("upgrade state: %w", err)
+	}
+	os.Remove(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("upgrade state: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return fmt.Errorf("upgrade state: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("upgrade state: %w", err)
+	}
+	return nil
+}
+
+// Read reads and decodes the state at path.
+func Read(path string) (*State, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("upgrade state: %w", err)
+	}
+	return Decode(b)
+}
+
+// checkPrefix starts the line a check prints.
+const checkPrefix = "cfkd-upgrade-ok"
+
+// CheckLine is what `cfkd --check-upgrade FILE` prints once it has
+// understood the state: `cfkd-upgrade-ok version=V state=N`.
+func CheckLine(cfkdVersion string) string {
+	return fmt.Sprintf("%s version=%s state=%d", checkPrefix, cfkdVersion, Version())
+}
+
+// ParseCheckLine reads a check's line: the new cfkd's version, and the
+// state version it understood (which must be this build's).
+func ParseCheckLine(line string) (cfkdVersion string, err error) {
+	f := strings.Fields(line)
+	if len(f) != 3 || f[0] != checkPrefix || !strings.HasPrefix(f[1], "version=") || !strings.HasPrefix(f[2], "state=") {
+		return "", fmt.Errorf("not a cfkd check line: %q", line)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(f[2], "state="))
+	if err != nil || n != Version() {
+		return "", fmt.Errorf("it understood state version %s, not %d", strings.TrimPrefix(f[2], "state="), Version())
+	}
+	return strings.TrimPrefix(f[1], "version="), nil
+}
+
+// FdOf is the number of f's fd, without what (*os.File).Fd does besides:
+// it puts the fd in blocking mode, which would stop the read deadlines
+// (and the poller) of whoever shares the open file, before and after the
+// exec.
+func FdOf(f *os.File) int {
+	fd := -1
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return int(f.Fd()) // not pollable: blocking already
+	}
+	rc.Control(func(u uintptr) { fd = int(u) })
+	return fd
+}

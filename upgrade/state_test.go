@@ -1,0 +1,131 @@
+package upgrade
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+)
+
+func sample() *State {
+	svc := messages.NewServiceConfig("web")
+	svc.Tags = []string{"a", "b"}
+	svc.Env = []messages.EnvVar{{Key: "K", Value: "v w"}}
+	deadline := time.Date(2026, 11, 30, 10, 0, 0, 123456789, time.UTC)
+	return &State{
+		CfkdVersion: "v1", Pid: 42, Written: deadline, Home: "/h", LogConfig: "/h/log.config",
+		Lock:  3,
+		Admin: &Listener{Fd: 4, Network: "unix", Addr: "/h/sock"},
+		Services: []Service{{Config: svc, Group: true,
+			Lifecycle: lifecycle.Lifecycle{State: messages.Backoff, Gen: 7, Timer: lifecycle.TimerBackoff, Deadline: deadline, Crashes: 3},
+			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}}}},
+		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
+			{Config: messages.SocketConfig{Name: "u"}, Fd: -1}},
+		Proxies: []Proxy{{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1}},
+		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Fd: 6, Carry: []byte("partial \x00 line")}},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	st := sample()
+	b, err := Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != Version() || got.Services[0].Lifecycle.Deadline != st.Services[0].Lifecycle.Deadline ||
+		got.Services[0].Config.Env[0] != st.Services[0].Config.Env[0] || string(got.Pipes[0].Carry) != "partial \x00 line" ||
+		got.Services[0].Exits[0] != st.Services[0].Exits[0] || got.Sockets[1].Fd != -1 {
+		t.Fatalf("round trip:\n%+v\nwant\n%+v", got, st)
+	}
+	if fds := got.Fds(); len(fds) != 4 {
+		t.Errorf("fds %v, want lock, admin, socket, pipe", fds)
+	}
+}
+
+func TestDecodeRefuses(t *testing.T) {
+	good, _ := Encode(sample())
+	withVersion := func(v int) []byte {
+		var m map[string]any
+		json.Unmarshal(good, &m)
+		m["version"] = v
+		b, _ := json.Marshal(m)
+		return b
+	}
+	dup := sample()
+	dup.Pipes[0].Fd = 3
+	dupB, _ := Encode(dup)
+	low := sample()
+	low.Admin.Fd = 1
+	lowB, _ := Encode(low)
+	for name, tc := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"newer":   {withVersion(Version() + 1), "is newer than this cfkd's"},
+		"older":   {withVersion(Version() - 1), "is older than this cfkd's"},
+		"garbage": {[]byte("\x00not json"), "not a state document"},
+		"none":    {[]byte(`{}`), "no version"},
+		"unknown": {[]byte(strings.Replace(string(good), `"home"`, `"homme"`, 1)), "unknown field"},
+		"dup fd":  {dupB, "fd 3 named twice"},
+		"stdio":   {lowB, "fd 1 cannot cross"},
+	} {
+		if _, err := Decode(tc.b); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestWriteRead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	if err := Write(path, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v, want mode 0600", st.Mode(), err)
+	}
+	if _, err := Read(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCheckLine(t *testing.T) {
+	v, err := ParseCheckLine(CheckLine("v2"))
+	if err != nil || v != "v2" {
+		t.Fatalf("%q %v", v, err)
+	}
+	for _, l := range []string{"", "hello", "cfkd-upgrade-ok version=v2 state=999", "cfkd-upgrade-ok version=v2"} {
+		if _, err := ParseCheckLine(l); err == nil {
+			t.Errorf("%q accepted", l)
+		}
+	}
+}
+
+// FuzzDecode: any bytes either decode into a state that passes its checks
+// (every fd distinct and above 2, every service named once), or are
+// refused with an error; never a panic.
+func FuzzDecode(f *testing.F) {
+	good, _ := Encode(sample())
+	f.Add(good)
+	f.Add([]byte(`{"version":1}`))
+	f.Add([]byte(`{"version":1,"admin":{"fd":3},"lock_fd":3}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := Decode(b)
+		if err != nil {
+			return
+		}
+		if err := st.check(); err != nil {
+			t.Fatalf("decoded a state that fails its checks: %v", err)
+		}
+	})
+}
