@@ -7,6 +7,7 @@ package osproc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"sync"
@@ -129,6 +130,10 @@ func TestChildFdAtTheLimit(t *testing.T) {
 // (errors.Is), leaks nothing, and leaves the last FdReserve fds to cfkd;
 // once fds are free it starts again.
 func TestFdShortage(t *testing.T) {
+	// the pipes of earlier tests' children are closed by the poller at
+	// their EOF, which may come after their exit: counts of free fds
+	// hold only once they are all closed
+	noOutputPipes(t)
 	withFdLimit(t, openCount(t)+64)
 	fl := newFiller(t)
 	spec := Spec{Argv: []string{"true"}, Stdout: func(int, []byte) {}, Stderr: func(int, []byte) {}}
@@ -155,6 +160,17 @@ func TestFdShortage(t *testing.T) {
 
 	fl.free(forkFds+2, false) // the pipes, and ForkExec's status pipe
 	capture(t, spec).wait(t)
+}
+
+// noOutputPipes waits until the poller holds no pipe (the children of
+// earlier tests all read to their EOF).
+func noOutputPipes(t *testing.T) {
+	t.Helper()
+	eventually(t, "the poller holds no pipe", func() (bool, string) {
+		launcher.out.mu.Lock()
+		defer launcher.out.mu.Unlock()
+		return len(launcher.out.pipes) == 0, fmt.Sprintf("%d pipes", len(launcher.out.pipes))
+	})
 }
 
 // A mass start holds 2 fds per service, plus a few per fork under way: N
