@@ -118,29 +118,36 @@ func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w 
 			root.Send(self, proxyPipeBroken{run: run, err: err})
 		}
 	}
-	for {
-		select {
-		case line, ok := <-q:
-			if !ok {
-				w.Close()
-				return
-			}
-			write(line)
-		case <-stop:
-			for {
-				select {
-				case line, ok := <-q:
-					if !ok {
-						w.Close()
-						return
-					}
-					write(line)
-				default:
-					stopped()
-					return
-				}
+	// next is the next queued line; once stop is closed, only one queued
+	// by then (none left: stopped, and the loop ends)
+	stopping := false
+	next := func() (line []byte, ok, more bool) {
+		if !stopping {
+			select {
+			case line, ok = <-q:
+				return line, ok, true
+			case <-stop:
+				stopping = true
 			}
 		}
+		select {
+		case line, ok = <-q:
+			return line, ok, true
+		default:
+			stopped()
+			return nil, false, false
+		}
+	}
+	for {
+		line, ok, more := next()
+		if !more {
+			return
+		}
+		if !ok {
+			w.Close()
+			return
+		}
+		write(line)
 	}
 }
 

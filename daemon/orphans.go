@@ -75,38 +75,57 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 	if name == "" {
 		return k.Launcher.Launch(spec, onExit)
 	}
-	sp := &serviceProc{name: name}
-	var proc *osproc.Process // set once Launch returned, under mu
-	setsid := spec.Setsid
-	p, err := k.Launcher.Launch(spec, func(pid int, ws syscall.WaitStatus) {
-		k.mu.Lock()
-		sp.exited = true
-		stopped := sp.stopped
-		if proc != nil {
-			delete(k.procs, proc)
-		}
-		k.mu.Unlock()
-		if stopped {
-			group := 0
-			if setsid {
-				group = pid
-			}
-			// the service hears of the exit after the scan: a restart
-			// cannot launch anything that it would take for an orphan.
-			k.afterStop(stoppedExit{name: name, group: group, deliver: func() { onExit(pid, ws) }})
-			return
-		}
-		onExit(pid, ws)
-	})
+	t := k.track(name, spec.Setsid, onExit)
+	p, err := k.Launcher.Launch(spec, t.onExit)
 	if err == nil {
-		k.mu.Lock()
-		if !sp.exited {
-			proc = p
-			k.procs[p] = sp
-		}
-		k.mu.Unlock()
+		t.registered(p)
 	}
 	return p, err
+}
+
+// tracked is a service process being tracked: onExit is the one to give
+// the launcher, registered is called with the process once it has it.
+type tracked struct {
+	onExit     func(pid int, ws syscall.WaitStatus)
+	registered func(p *osproc.Process)
+}
+
+// track tracks a process of service name (its own process group when
+// group) until its exit, which it hands to onExit: at once, or, when cfkd
+// stopped it, after the scan for the orphans it left.
+func (k *orphanKiller) track(name string, group bool, onExit func(pid int, ws syscall.WaitStatus)) tracked {
+	sp := &serviceProc{name: name}
+	var proc *osproc.Process // set once registered, under mu
+	return tracked{
+		onExit: func(pid int, ws syscall.WaitStatus) {
+			k.mu.Lock()
+			sp.exited = true
+			stopped := sp.stopped
+			if proc != nil {
+				delete(k.procs, proc)
+			}
+			k.mu.Unlock()
+			if stopped {
+				g := 0
+				if group {
+					g = pid
+				}
+				// the service hears of the exit after the scan: a restart
+				// cannot launch anything that it would take for an orphan.
+				k.afterStop(stoppedExit{name: name, group: g, deliver: func() { onExit(pid, ws) }})
+				return
+			}
+			onExit(pid, ws)
+		},
+		registered: func(p *osproc.Process) {
+			k.mu.Lock()
+			if !sp.exited {
+				proc = p
+				k.procs[p] = sp
+			}
+			k.mu.Unlock()
+		},
+	}
 }
 
 // Signal signals p; SIGTERM or SIGKILL to a service process marks it
