@@ -55,9 +55,19 @@ func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
 // launchDaemon starts cfkd on home; it is stopped at the end of the test.
 func launchDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, home: home, exited: make(chan struct{})}
-	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
+	return runDaemonCmd(t, home, exec.Command(cfkdBin, append([]string{"--home", home}, args...)...), nil)
+}
+
+// runDaemonCmd starts cmd, a cfkd on home (or a shell that execs one),
+// its stderr kept (in stderr when not nil); it is stopped at the end of
+// the test.
+func runDaemonCmd(t testing.TB, home string, cmd *exec.Cmd, stderr io.Writer) *daemon {
+	t.Helper()
+	d := &daemon{t: t, home: home, exited: make(chan struct{}), cmd: cmd}
 	d.cmd.Stderr = &d.stderr
+	if stderr != nil {
+		d.cmd.Stderr = stderr
+	}
 	d.cmd.Env = childEnv("CFKD_HOME=" + home)
 	for _, k := range []string{"GOMEMLIMIT", "GOGC"} { // for experiments from make bench
 		if v := os.Getenv("CFK_TEST_" + k); v != "" {
@@ -69,6 +79,13 @@ func launchDaemon(t testing.TB, home string, args ...string) *daemon {
 	}
 	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
 	t.Cleanup(d.stop)
+	return d
+}
+
+// acceptsOnHome waits until d accepts on its home's UNIX socket.
+func (d *daemon) acceptsOnHome() *daemon {
+	d.sock = filepath.Join(d.home, "sock")
+	d.waitAccept("unix", d.sock)
 	return d
 }
 

@@ -25,17 +25,8 @@ func startDaemonUlimit(t *testing.T, hard int, ulimit string, args ...string) *d
 		t.Skipf("the hard limit of open files (%d) is under %d", lim.Max, hard)
 	}
 	home := filepath.Join(t.TempDir(), "home")
-	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
-	d.cmd = exec.Command("/bin/sh", append([]string{"-c", ulimit + ` && exec "$0" "$@"`, cfkdBin, "--home", home}, args...)...)
-	d.cmd.Stderr = &d.stderr
-	d.cmd.Env = childEnv("CFKD_HOME=" + home)
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	d.waitAccept("unix", d.sock)
-	return d
+	cmd := exec.Command("/bin/sh", append([]string{"-c", ulimit + ` && exec "$0" "$@"`, cfkdBin, "--home", home}, args...)...)
+	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
 }
 
 // declareSleepers declares n services s000, s001... running sleep.

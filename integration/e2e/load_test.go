@@ -128,11 +128,11 @@ type preforkPhase struct {
 	minTook time.Duration
 }
 
-// runPreforkLoad runs the prefork example (plus the extra declarations,
-// before its `command start`) on a port of the kernel's choosing, and each
-// phase under load: no request may fail, no connection be refused, every
-// worker must have a new pid.
-func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
+// startPrefork runs cfkd on examples/prefork's config as it is (extra
+// lines before its `command start tag web`), on a port of the kernel's
+// choosing.
+func startPrefork(t *testing.T, extra []string) *daemon {
+	t.Helper()
 	needPython(t)
 	example, err := filepath.Abs("../../examples/prefork")
 	if err != nil {
@@ -142,7 +142,6 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// the example as it is, on a port of the kernel's choosing
 	text := strings.ReplaceAll(string(conf), "${BASE}", example)
 	if !strings.Contains(text, "socket web service=8080\n") || !strings.Contains(text, "command start tag web") {
 		t.Fatal("the example no longer declares socket web service=8080, or starts @web")
@@ -153,7 +152,15 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 	if err := os.WriteFile(confPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemon(t, "", "-c", confPath)
+	return startDaemon(t, "", "-c", confPath)
+}
+
+// runPreforkLoad runs the prefork example (plus the extra declarations,
+// before its `command start`) on a port of the kernel's choosing, and each
+// phase under load: no request may fail, no connection be refused, every
+// worker must have a new pid.
+func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
+	d := startPrefork(t, extra)
 	c := d.dial()
 	workers := []string{"web1", "web2", "web3"}
 	allRunning := func() bool {

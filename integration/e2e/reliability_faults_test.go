@@ -48,17 +48,8 @@ func (l *lockedBuffer) String() string {
 func startDaemonStderr(t *testing.T, home string, args ...string) (*daemon, *lockedBuffer) {
 	t.Helper()
 	errb := &lockedBuffer{}
-	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
-	d.cmd = exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
-	d.cmd.Stderr = errb
-	d.cmd.Env = childEnv("CFKD_HOME=" + home)
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	d.waitAccept("unix", d.sock)
-	return d, errb
+	cmd := exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
+	return runDaemonCmd(t, home, cmd, errb).acceptsOnHome(), errb
 }
 
 // waitFor waits for cond with the suite's deadline.

@@ -462,24 +462,7 @@ func numbers(t *testing.T, path string) []int {
 func TestUpgradeUnderPreforkLoad(t *testing.T) {
 	needPython(t)
 	newBin, _ := upgradeBins(t)
-	example, err := filepath.Abs("../../examples/prefork")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := os.ReadFile(filepath.Join(example, "prefork.conf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(conf), "${BASE}", example)
-	if !strings.Contains(text, "socket web service=8080\n") {
-		t.Fatal("the example no longer declares socket web service=8080")
-	}
-	text = strings.Replace(text, "socket web service=8080\n", "socket web service=0\n", 1)
-	confPath := filepath.Join(t.TempDir(), "prefork.conf")
-	if err := os.WriteFile(confPath, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d := startDaemon(t, "", "-c", confPath)
+	d := startPrefork(t, nil)
 	c := d.dial()
 	workers := []string{"web1", "web2", "web3"}
 	c.until("every worker running", func() bool {
@@ -873,15 +856,5 @@ func TestUpgradeCorruptState(t *testing.T) {
 func startDaemonBin(t *testing.T, bin string) *daemon {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "home")
-	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock"), exited: make(chan struct{})}
-	d.cmd = exec.Command(bin, "--home", home)
-	d.cmd.Stderr = &d.stderr
-	d.cmd.Env = childEnv("CFKD_HOME=" + home)
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { d.err = d.cmd.Wait(); close(d.exited) }()
-	t.Cleanup(d.stop)
-	d.waitAccept("unix", d.sock)
-	return d
+	return runDaemonCmd(t, home, exec.Command(bin, "--home", home), nil).acceptsOnHome()
 }
