@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -239,6 +240,17 @@ func (s *forkServer) stop() {
 // serving one request at a time; it returns when every connection is
 // closed.
 func serveForks(n int) int {
+	// The helper is in cfkd's process group (so are the children it forks
+	// without a session of their own): a Ctrl-C or a kill of the group
+	// must not end it. The signals are caught, not ignored: an ignored
+	// disposition would survive the services' exec.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
+		syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU)
+	go func() {
+		for range sigs {
+		}
+	}()
 	done := make(chan struct{}, n)
 	for i := range n {
 		fd := 3 + i

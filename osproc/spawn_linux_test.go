@@ -4,6 +4,7 @@ package osproc
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"syscall"
@@ -30,6 +31,32 @@ func TestForkServerChildIsOurs(t *testing.T) {
 	}
 	if s.dead.Load() {
 		t.Fatal("the fork server was given up")
+	}
+}
+
+// A signal to cfkd's process group (a Ctrl-C) does not end the fork
+// server, and the services it forks get the default dispositions.
+func TestForkServerOutlivesGroupSignals(t *testing.T) {
+	s := launcher.server
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		if err := syscall.Kill(s.pid, sig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// SIGINT's disposition in a child: "0" in SigIgn's bit 2 (not ignored)
+	c := capture(t, Spec{Argv: sh("grep SigIgn /proc/self/status")})
+	got := lines(t, c.out, 1)[0]
+	c.wait(t)
+	// a fatal signal would have ended it long before this child's exit
+	if st, err := readStat(s.pid); err != nil || st.state == 'Z' || s.dead.Load() {
+		t.Fatalf("the fork server ended on a signal: %v %c", err, st.state)
+	}
+	var mask uint64
+	if _, err := fmt.Sscanf(got, "SigIgn:\t%x", &mask); err != nil {
+		t.Fatalf("%q: %v", got, err)
+	}
+	if mask&(1<<(syscall.SIGINT-1)) != 0 || mask&(1<<(syscall.SIGTERM-1)) != 0 {
+		t.Fatalf("the child ignores SIGINT or SIGTERM: %s", got)
 	}
 }
 
