@@ -148,6 +148,23 @@ func HoldOutput() (resume func(), ok bool) {
 	return func() { p.resume(op, gen) }, true
 }
 
+// startPoller starts the poller goroutine on sys (the platform's waiting
+// means, made by newPoller) and returns once it is registered in pollers,
+// so that HoldOutput finds it.
+func startPoller(sys pollSys, log logrus.FieldLogger) *poller {
+	p := &poller{
+		pollSys: sys,
+		log:     log,
+		buf:     make([]byte, readSize),
+		done:    make(chan struct{}),
+		pipes:   make(map[int]*outPipe),
+	}
+	started := make(chan struct{})
+	go p.run(started)
+	<-started
+	return p
+}
+
 // resume ends hold number gen of op: the poller goroutine is woken to read
 // op again, unless a later hold is pending.
 func (p *poller) resume(op *outPipe, gen uint64) {

@@ -55,17 +55,7 @@ func newPoller(log logrus.FieldLogger) (*poller, error) {
 			return nil, fmt.Errorf("epoll_ctl: %w", err)
 		}
 	}
-	p := &poller{
-		pollSys: pollSys{epfd: epfd, evfd: evfd, wakefd: wakefd},
-		log:     log,
-		buf:     make([]byte, readSize),
-		done:    make(chan struct{}),
-		pipes:   make(map[int]*outPipe),
-	}
-	started := make(chan struct{})
-	go p.run(started)
-	<-started // registered in pollers: HoldOutput finds it
-	return p, nil
+	return startPoller(pollSys{epfd: epfd, evfd: evfd, wakefd: wakefd}, log), nil
 }
 
 // callerPoller is the poller whose goroutine calls it, nil on any other:

@@ -70,22 +70,12 @@ func newPoller(log logrus.FieldLogger) (*poller, error) {
 			return nil, fmt.Errorf("pipe: %w", err)
 		}
 	}
-	p := &poller{
-		pollSys: pollSys{
-			wakeR: r, wakeW: w,
-			fds: []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}},
-			ops: []*outPipe{nil},
-			at:  make(map[int]int),
-		},
-		log:   log,
-		buf:   make([]byte, readSize),
-		done:  make(chan struct{}),
-		pipes: make(map[int]*outPipe),
-	}
-	started := make(chan struct{})
-	go p.run(started)
-	<-started // registered in pollers: HoldOutput finds it
-	return p, nil
+	return startPoller(pollSys{
+		wakeR: r, wakeW: w,
+		fds: []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}},
+		ops: []*outPipe{nil},
+		at:  make(map[int]int),
+	}, log), nil
 }
 
 // callerPoller is the poller whose goroutine calls it, nil on any other.
