@@ -87,6 +87,10 @@ func TestForkServerGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // its connections closed; reaped by the launcher's reaper, not ours to wait for
+		s.gone.Store(true)
+		s.stop()
+	})
 	// killed behind the launcher's back: the reaper takes it as an orphan
 	syscall.Kill(s.pid, syscall.SIGKILL)
 	attr := &syscall.ProcAttr{Files: []uintptr{launcher.devnull.Fd(), launcher.devnull.Fd(), launcher.devnull.Fd()}}
@@ -99,6 +103,4 @@ func TestForkServerGone(t *testing.T) {
 	if _, _, served := s.forkExec("/bin/true", []string{"true"}, attr); served || !s.dead.Load() {
 		t.Fatalf("the dead server is still asked")
 	}
-	s.gone.Store(true) // reaped by the launcher's reaper, not ours to wait for
-	s.stop()
 }

@@ -43,6 +43,16 @@ func TestFreezeAndAdopt(t *testing.T) {
 	})
 
 	pipes := launcher.Freeze()
+	// the launcher is the package's: a failure below must not leave it
+	// frozen for the tests after this one
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			launcher.Thaw()
+		}
+	}
+	t.Cleanup(thaw)
 	var fp *FrozenPipe
 	for i := range pipes {
 		if pipes[i].Pid == p.Pid {
@@ -50,13 +60,13 @@ func TestFreezeAndAdopt(t *testing.T) {
 		}
 	}
 	if fp == nil || fp.Stream != "stdout" || fp.Tag != "service:t" {
-		launcher.Thaw()
+		thaw()
 		t.Fatalf("frozen pipes %+v: none of pid %d, stdout, tag service:t", pipes, p.Pid)
 	}
 	// the partial line may not have been read yet when frozen: what was
 	// is carried
 	if c := string(fp.Carry); c != "tw" && c != "" {
-		launcher.Thaw()
+		thaw()
 		t.Fatalf("carry %q, want \"tw\" (or nothing yet)", c)
 	}
 	os.WriteFile(gate, nil, 0o600)
@@ -84,7 +94,7 @@ func TestFreezeAndAdopt(t *testing.T) {
 	if err := launcher.AdoptOutput(*fp, func(pid int, l []byte) { newLines <- string(l) }); err != nil {
 		t.Fatal(err)
 	}
-	launcher.Thaw()
+	thaw()
 	if got := lines(t, newLines, 2); got[0] != "two" || got[1] != "three" {
 		t.Errorf("lines after the upgrade %q, want two, three", got)
 	}

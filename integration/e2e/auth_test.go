@@ -333,7 +333,7 @@ func TestTCPTokens(t *testing.T) {
 // for each connection.
 func TestInsecureTCP(t *testing.T) {
 	home := filepath.Join(t.TempDir(), "home")
-	out, err := exec.Command(cfkdBin, "--home", home, "-a", "127.0.0.1:0").CombinedOutput()
+	out, err := cfkdOutput(t, home, nil, "-a", "127.0.0.1:0")
 	if err == nil || !strings.Contains(string(out), "cfkd: a TCP console (127.0.0.1:0) needs a token file: --admin-token FILE") {
 		t.Fatalf("a TCP console without tokens: %v %q", err, out)
 	}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"os"
@@ -56,6 +57,19 @@ func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
 func launchDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()
 	return runDaemonCmd(t, home, exec.Command(cfkdBin, append([]string{"--home", home}, args...)...), nil)
+}
+
+// cfkdOutput runs cfkd on home with args, expected to exit by itself
+// (refusing to start), and returns its output. It is killed after the
+// suite's deadline, and whatever it left on home at the end of the test.
+func cfkdOutput(t testing.TB, home string, env []string, args ...string) ([]byte, error) {
+	t.Helper()
+	t.Cleanup(func() { killHome(home) })
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cfkdBin, append([]string{"--home", home}, args...)...)
+	cmd.Env = childEnv(append([]string{"CFKD_HOME=" + home}, env...)...)
+	return cmd.CombinedOutput()
 }
 
 // runDaemonCmd starts cmd, a cfkd on home (or a shell that execs one),

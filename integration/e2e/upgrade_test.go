@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -578,8 +579,8 @@ func TestUpgradeClientsAndListeners(t *testing.T) {
 	events.waitFor("the stream serving", hasService("e", 1)) // subscribed in the old cfkd
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	idle.conn.SetReadDeadline(time.Now().Add(deadline))
-	if n, err := idle.r.ReadByte(); err == nil {
-		t.Errorf("an idle client got %q, want EOF", n)
+	if n, err := idle.r.ReadByte(); err != io.EOF {
+		t.Errorf("an idle client got %q, %v, want EOF", n, err)
 	}
 	events.waitEnd()
 	res, err := (&http.Client{Timeout: deadline}).Get(url + "metrics")
@@ -835,9 +836,7 @@ func TestUpgradeCorruptState(t *testing.T) {
 	}
 	for _, state := range []string{bad, filepath.Join(dir, "missing")} {
 		home := filepath.Join(dir, "home")
-		cmd := exec.Command(cfkdBin, "--home", home)
-		cmd.Env = childEnv("CFKD_HOME="+home, "CFKD_UPGRADE_STATE="+state)
-		out, err := cmd.CombinedOutput()
+		out, err := cfkdOutput(t, home, []string{"CFKD_UPGRADE_STATE=" + state})
 		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "cfkd: upgrade in place: upgrade state:") {
 			t.Errorf("cfkd with the state %s: %v %q, want exit status 1 and why", state, err, out)
 		}
