@@ -442,12 +442,9 @@ func (p *Proxy) logLine(line string) {
 // outputLogger logs what the proxy process writes on its own stdout and
 // stderr, under the proxy's category.
 func (p *Proxy) outputLogger(lvl logrus.Level) func(int, []byte) {
-	log, name := p.opts.ServiceLog, p.cfg.Name
 	stream := "out"
 	if lvl == logrus.ErrorLevel {
 		stream = "err"
 	}
-	return func(pid int, line []byte) {
-		log.WithFields(logrus.Fields{"category": "proxy." + name + "." + stream, "proxy": name, "pid": pid}).Log(lvl, string(line))
-	}
+	return proxyOutputLogger(p.opts.ServiceLog, p.cfg.Name, stream)
 }

@@ -55,9 +55,12 @@ type (
 type proxyUpgrade struct {
 	exportWait *exportProxy // waiting for the pipe goroutines to stop
 	waiting    int          // goroutines not stopped yet
-	carry      map[string][]byte
-	frozen     bool
-	stash      []any
+	// restart: thawed while its goroutines were stopping; they start again
+	// once all have stopped
+	restart bool
+	carry   map[string][]byte
+	frozen  bool
+	stash   []any
 }
 
 // pipeRun is what the goroutines of one run of a proxy use: its ends of
@@ -158,11 +161,17 @@ func (p *Proxy) upgradeMessage(ctx actor.Context, msg any) bool {
 	case exportProxy:
 		p.exportAsked(ctx, m)
 	case proxyPipeFrozen:
-		if m.run != p.run || p.upg.exportWait == nil {
+		if m.run != p.run || (p.upg.exportWait == nil && !p.upg.restart) {
 			return true
 		}
 		p.upg.carry[m.which] = m.rest
-		if p.upg.waiting--; p.upg.waiting == 0 {
+		if p.upg.waiting--; p.upg.waiting == 0 && p.upg.restart {
+			p.upg.restart = false
+			if p.state != proxyIsDown && p.pr != nil {
+				p.restartPipes(ctx, p.upg.carry["status"], p.upg.carry["log"])
+			}
+			p.upg.carry = nil
+		} else if p.upg.waiting == 0 {
 			w := *p.upg.exportWait
 			p.upg.exportWait = nil
 			p.upg.frozen = true
@@ -196,6 +205,9 @@ func (p *Proxy) exportAsked(ctx actor.Context, m exportProxy) {
 		return
 	case p.upg.exportWait != nil:
 		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: fmt.Errorf("proxy '%s' is being exported", p.cfg.Name)})
+		return
+	case p.upg.restart: // its goroutines stop still, from an export thawed before they did
+		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: fmt.Errorf("proxy '%s' is busy (thawing): try again", p.cfg.Name)})
 		return
 	}
 	if err := p.busy(); err != nil {
@@ -274,15 +286,18 @@ func pending(q chan []byte) [][]byte {
 func (p *Proxy) thaw(ctx actor.Context) {
 	if p.upg.exportWait != nil {
 		// still stopping: the goroutines answer later; the export is
-		// dropped, and they start again when they have
+		// dropped, and they start again once all have (upgradeMessage)
 		p.upg.exportWait = nil
+		p.upg.restart = true
 	}
 	wasFrozen := p.upg.frozen
 	p.upg.frozen = false
 	if wasFrozen && p.state != proxyIsDown && p.pr != nil && p.upg.carry != nil {
 		p.restartPipes(ctx, p.upg.carry["status"], p.upg.carry["log"])
 	}
-	p.upg.carry = nil
+	if !p.upg.restart {
+		p.upg.carry = nil
+	}
 	stash := p.upg.stash
 	p.upg.stash = nil
 	for _, m := range stash {
@@ -356,8 +371,9 @@ type restartProxied struct {
 	proxy   *actor.PID
 }
 
-// proxyOutputLogger is Proxy.outputLogger for a proxy adopted by the
-// controller (the output of its process).
+// proxyOutputLogger logs what proxy name's process writes on its stream
+// ("out" or "err"), under the proxy's category: Proxy.outputLogger, and
+// the output of a proxy adopted by the controller.
 func proxyOutputLogger(log *logrus.Logger, name, stream string) func(int, []byte) {
 	lvl := logrus.InfoLevel
 	if stream == "err" {

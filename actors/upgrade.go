@@ -106,7 +106,9 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 			ctx.Send(m.proxy, proxyStartRequest{svc: e.pid, cfg: e.cfg, attempt: m.attempt})
 		}
 	case ThawState:
-		c.up.frozen = false
+		// an export cut short (the daemon gave up waiting) is over: its
+		// late answers are dropped, and the next upgrade may export again
+		c.up.frozen, c.up.export = false, nil
 		for _, e := range c.proxies {
 			ctx.Send(e.pid, thawProxy{})
 		}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,5 +126,29 @@ func TestExportCarriesNotify(t *testing.T) {
 	ex := r.export(true)
 	if n := ex.Services[0].Notified; len(n) != 1 || n[0].Pid != pid || n[0].Fields["STATUS"] != "busy" {
 		t.Fatalf("notified in the export: %+v", n)
+	}
+}
+
+// An export cut short (a service still launching does not answer, the
+// daemon gives up and thaws) does not keep the next one from running.
+func TestThawEndsAnExportCutShort(t *testing.T) {
+	t.Parallel()
+	lookup := make(chan struct{})
+	r := newRig(t, func(o *Options) {
+		o.Credential = func(string, string) (*syscall.Credential, error) {
+			<-lookup
+			return nil, nil
+		}
+	})
+	r.ok("service s cmd=sleep 1", "service s user=nobody")
+	ch := r.async("command start service s") // its launch waits for the lookup
+	r.tree.System.Root.Request(r.tree.Controller, ExportState{Freeze: true}) // answered to nobody: never, here
+	if _, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ThawState{}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	close(lookup)
+	r.reply("start s", ch)
+	if ex := r.export(false); len(ex.Services) != 1 {
+		t.Fatalf("export after the thaw: %+v", ex)
 	}
 }
