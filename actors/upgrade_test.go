@@ -133,16 +133,23 @@ func TestExportCarriesNotify(t *testing.T) {
 // daemon gives up and thaws) does not keep the next one from running.
 func TestThawEndsAnExportCutShort(t *testing.T) {
 	t.Parallel()
-	lookup := make(chan struct{})
+	looking, lookup := make(chan struct{}, 1), make(chan struct{})
 	r := newRig(t, func(o *Options) {
 		o.Credential = func(string, string) (*syscall.Credential, error) {
+			looking <- struct{}{}
 			<-lookup
 			return nil, nil
 		}
 	})
 	r.ok("service s cmd=sleep 1", "service s user=nobody")
-	ch := r.async("command start service s") // its launch waits for the lookup
-	r.tree.System.Root.Request(r.tree.Controller, ExportState{Freeze: true}) // answered to nobody: never, here
+	ch := r.async("command start service s")
+	select { // its launch waits for the lookup: it does not answer an export
+	case <-looking:
+	case <-time.After(deadline):
+		t.Fatal("the start did not look its user up")
+	}
+	// the daemon's export, which it gives up on
+	r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: true}, deadline)
 	if _, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ThawState{}, deadline).Result(); err != nil {
 		t.Fatal(err)
 	}
