@@ -1,9 +1,6 @@
 package daemon
 
 import (
-	"bytes"
-	"fmt"
-	"os"
 	"sync"
 
 	"github.com/cfk/cfk/logconf"
@@ -20,18 +17,8 @@ type logInForce struct {
 // load applies text (the file at path's content when nil) to router, and
 // keeps it once applied. On error the configuration in force stays.
 func (l *logInForce) load(router *logconf.Router, path string, text []byte) error {
-	if text == nil {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading log config: %w", err)
-		}
-		text = b
-	}
-	cfg, err := logconf.Parse(path, bytes.NewReader(text))
+	text, err := router.ReloadText(path, text)
 	if err != nil {
-		return err
-	}
-	if err := router.Apply(cfg); err != nil {
 		return err
 	}
 	l.mu.Lock()

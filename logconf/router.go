@@ -1,6 +1,7 @@
 package logconf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -302,16 +303,30 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 // success every file is open afresh, also those whose path did not change,
 // so logrotate's move-then-SIGUSR1 works.
 func (r *Router) Reload(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("reading log config: %w", err)
+	_, err := r.ReloadText(path, nil)
+	return err
+}
+
+// ReloadText is Reload of text, the configuration file path's content
+// (read from path when nil), and returns the text it applied: cfkd keeps
+// it as the configuration in force (an upgrade in place hands it on,
+// REFERENCE §13).
+func (r *Router) ReloadText(path string, text []byte) ([]byte, error) {
+	if text == nil {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading log config: %w", err)
+		}
+		text = b
 	}
-	defer f.Close()
-	cfg, err := Parse(path, f)
+	cfg, err := Parse(path, bytes.NewReader(text))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return r.Apply(cfg)
+	if err := r.Apply(cfg); err != nil {
+		return nil, err
+	}
+	return text, nil
 }
 
 // WriteErrors counts the records lost by failed writes of each current
