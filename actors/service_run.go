@@ -287,7 +287,12 @@ func withoutActivation(env []string) []string {
 // outputLogger logs each line of one output stream ("out", "err") of the
 // service through Options.Lines.
 func (s *Service) outputLogger(stream string) func(int, []byte) {
-	lines, name := s.opts.Lines, s.cfg.Name
+	return serviceOutputLogger(s.opts.Lines, s.cfg.Name, stream)
+}
+
+// serviceOutputLogger logs each line of stream of service name through
+// lines (Service.outputLogger, and the output of an adopted service).
+func serviceOutputLogger(lines LineLogger, name, stream string) func(int, []byte) {
 	return func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
 }
 

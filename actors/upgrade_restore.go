@@ -114,12 +114,7 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	}
 	name, lines := svc.Config.Name, c.opts.Lines
 	for _, p := range pipes {
-		stream := "out"
-		if p.Stream == "stderr" {
-			stream = "err"
-		}
-		emit := func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
-		if err := ad.AdoptOutput(p, emit); err != nil {
+		if err := ad.AdoptOutput(p, serviceOutputLogger(lines, name, streamOf(p))); err != nil {
 			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 		}
 	}
@@ -159,15 +154,11 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 	}
 	ad, ok := c.opts.Launcher.(Adopter)
 	for _, p := range out {
-		stream := "out"
-		if p.Stream == "stderr" {
-			stream = "err"
-		}
 		if !ok {
 			syscall.Close(p.Fd)
 			continue
 		}
-		if err := ad.AdoptOutput(p, proxyOutputLogger(c.opts.ServiceLog, px.Config.Name, stream)); err != nil {
+		if err := ad.AdoptOutput(p, proxyOutputLogger(c.opts.ServiceLog, px.Config.Name, streamOf(p))); err != nil {
 			c.log.WithError(err).WithField("proxy", px.Config.Name).Error("the output of the proxy is not read")
 		}
 	}
@@ -183,4 +174,12 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 	}
 	ctx.Send(e.pid, m)
 	return nil
+}
+
+// streamOf is the stream ("out", "err") of a pipe handed over.
+func streamOf(p osproc.FrozenPipe) string {
+	if p.Stream == "stderr" {
+		return "err"
+	}
+	return "out"
 }
