@@ -139,6 +139,9 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	if sel.Kind == messages.SelectNone {
 		sel.Kind = messages.SelectAll
 	}
+	if m.Verb == messages.VerbStatus && sel.Kind == messages.SelectAll {
+		return messages.Reply{Lines: c.statusOfAll()}
+	}
 	targets := c.selectServices(sel)
 	// A name is a reference to one service, which must exist: a name that
 	// matches nothing is a mistake worth an error. A tag is a set, which

@@ -559,6 +559,9 @@ func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 		io.reqs--
 	} else {
 		n := len(io.out)
+		if n == 0 {
+			io.out = replyBuffer(io.out, rep)
+		}
 		io.out = protocol.AppendReply(io.out, rep)
 		io.replyBytes += len(io.out) - n
 		io.outReplies++
@@ -635,7 +638,9 @@ func (io *connIO) write() {
 		if err != nil {
 			break
 		}
-		if cap(buf) > 64<<10 { // a large reply: do not keep its buffer
+		if cap(buf) > 64<<10 { // a large reply: its buffer goes back to the pool
+			big := buf
+			bigBuffers.Put(&big)
 			buf = nil
 		}
 	}

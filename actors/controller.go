@@ -52,11 +52,13 @@ type Controller struct {
 	files    map[string]*os.File
 	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
-	byPid    map[int]string // the service of each process, for notify datagrams
-	sorted   []*entry       // the services in name order (byName); nil: to be made again
-	proxies  map[string]*proxyEntry
-	haltLeft int    // proxies not yet halted by the shutdown
-	haltThen func() // what the shutdown does once they are
+	byPid  map[int]string // the service of each process, for notify datagrams
+	sorted []*entry       // the services in name order (byName); nil: to be made again
+	// statusAll is the last status of every service (statusOfAll).
+	statusAll []string
+	proxies   map[string]*proxyEntry
+	haltLeft  int    // proxies not yet halted by the shutdown
+	haltThen  func() // what the shutdown does once they are
 
 	applies applyQueue // `command apply`: the one in progress, those waiting (apply.go)
 

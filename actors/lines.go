@@ -24,6 +24,29 @@ func (c *Controller) statusLine(e *entry) string {
 	return e.status
 }
 
+// statusOfAll is the status lines of every service in name order. The
+// slice is kept and handed out again while no line changed, so that a
+// console polling the status of thousands of services makes no garbage
+// (each reply of 9,000 lines would otherwise be a new slice of 144 KiB,
+// and the heap would grow with every poll). Nobody may change it: its
+// length is its capacity, so that an append copies.
+func (c *Controller) statusOfAll() []string {
+	all := c.byName()
+	same := len(c.statusAll) == len(all)
+	for i, e := range all {
+		if l := c.statusLine(e); same && c.statusAll[i] != l {
+			same = false
+		}
+	}
+	if !same {
+		c.statusAll = make([]string, len(all))
+		for i, e := range all {
+			c.statusAll[i] = e.status
+		}
+	}
+	return c.statusAll
+}
+
 // descOf is the desc line of a service.
 func descOf(e *entry) messages.DescLine {
 	return messages.DescLine{Name: e.cfg.Name, Tags: e.cfg.Tags, Desc: e.cfg.Desc, Proxy: e.cfg.Proxy, Cmd: e.cfg.CmdText()}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -58,3 +59,21 @@ func TestTrimmer(t *testing.T) {
 	case <-time.After(4 * delay):
 	}
 }
+
+// reclaimable sees garbage: after a trim it is under trimWorth, and
+// allocating and dropping more than trimWorth puts it over.
+func TestReclaimable(t *testing.T) {
+	debug.FreeOSMemory()
+	if r := reclaimable(); r >= trimWorth {
+		t.Fatalf("reclaimable right after a trim: %d bytes, want < %d", r, trimWorth)
+	}
+	for i := 0; i < 64; i++ {
+		sink = make([]byte, 64<<10)
+	}
+	sink = nil
+	if r := reclaimable(); r < trimWorth {
+		t.Fatalf("reclaimable after 4 MiB of garbage: %d bytes, want >= %d", r, trimWorth)
+	}
+}
+
+var sink []byte
