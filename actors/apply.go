@@ -229,7 +229,7 @@ func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig)
 	files := c.files
 	svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
 	props := actor.PropsFromProducer(func() actor.Actor { return svc },
-		actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+		actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
 	e := &entry{
 		pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
 		rt:  messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped},

@@ -210,7 +210,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		files := c.files
 		svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
 		props := actor.PropsFromProducer(func() actor.Actor { return svc },
-			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
 		e = &entry{
 			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),
 			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},

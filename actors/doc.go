@@ -10,6 +10,11 @@
 //	    ├── proxy/NAME     one per proxy: owns the proxy process and its three pipes (REFERENCE §4)
 //	    └── socket/NAME    one per socket: owns the listening fd (sockets.Socket)
 //
+// Service actors' mailboxes run on a pool of long-lived goroutines
+// (dispatch.go: up to 4 per CPU, parked when there is nothing to run)
+// rather than a new goroutine per run, whose small stack each service's
+// handling outgrew; they may do so because a Receive never waits.
+//
 // The controller owns what services are declared to be; each Service owns
 // what its process is doing: a lifecycle.Lifecycle that only
 // lifecycle.Next changes. Receive turns each message into an event, and

@@ -72,7 +72,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 	for _, svc := range st.Services {
 		cfg := svc.Config
 		props := actor.PropsFromProducer(func() actor.Actor { return newService(&c.opts, cfg, files) },
-			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...))
+			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
 		e := &entry{
 			pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
 			rt:  svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd),

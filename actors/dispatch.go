@@ -1,0 +1,75 @@
+package actors
+
+import (
+	"runtime"
+	"sync"
+)
+
+// poolDispatcher runs the mailboxes of service actors on a few goroutines
+// that live as long as cfkd, instead of a new goroutine for each run of a
+// mailbox (protoactor's default). A new goroutine starts with a small
+// stack, and a service's handling of one message (the lifecycle table,
+// a log entry, a signal) outgrows it: during a stop of 9,000 services,
+// growing and copying stacks was a tenth of cfkd's CPU. The workers keep
+// their stacks. They are started on demand, up to max, and park when the
+// queue is empty (no polling: an idle cfkd has them all asleep). A
+// service actor never waits in its Receive (actors/doc.go), so a worker
+// is never held for long; the queue is FIFO, so no mailbox starves.
+type poolDispatcher struct {
+	throughput int
+	max        int
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	queue   []func()
+	head    int // queue[head:] is waiting
+	workers int
+	idle    int
+}
+
+// newPoolDispatcher makes a dispatcher of up to max workers, each mailbox
+// run handling up to throughput messages before it yields.
+func newPoolDispatcher(max, throughput int) *poolDispatcher {
+	d := &poolDispatcher{throughput: throughput, max: max}
+	d.cond.L = &d.mu
+	return d
+}
+
+// servicePool is the dispatcher of every service actor: 4 workers per
+// CPU (at least 8).
+var servicePool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 300)
+
+// Schedule queues fn (a mailbox run) for a worker; it never blocks.
+func (d *poolDispatcher) Schedule(fn func()) {
+	d.mu.Lock()
+	d.queue = append(d.queue, fn)
+	switch {
+	case d.idle > 0:
+		d.cond.Signal()
+	case d.workers < d.max:
+		d.workers++
+		go d.work()
+	}
+	d.mu.Unlock()
+}
+
+// Throughput is the messages a mailbox run handles before it yields.
+func (d *poolDispatcher) Throughput() int { return d.throughput }
+
+func (d *poolDispatcher) work() {
+	d.mu.Lock()
+	for {
+		for d.head == len(d.queue) {
+			d.queue, d.head = d.queue[:0], 0
+			d.idle++
+			d.cond.Wait()
+			d.idle--
+		}
+		fn := d.queue[d.head]
+		d.queue[d.head] = nil
+		d.head++
+		d.mu.Unlock()
+		fn()
+		d.mu.Lock()
+	}
+}

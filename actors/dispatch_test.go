@@ -1,0 +1,61 @@
+package actors
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Every function scheduled runs exactly once, on at most max workers at a
+// time, whoever schedules it; workers are reused, not one per function.
+func TestPoolDispatcher(t *testing.T) {
+	const max, senders, each = 3, 4, 2500
+	d := newPoolDispatcher(max, 300)
+	var ran, running, peak atomic.Int64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for s := 0; s < senders; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				d.Schedule(func() {
+					n := running.Add(1)
+					for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+					}
+					running.Add(-1)
+					if ran.Add(1) == senders*each {
+						close(done)
+					}
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%d of %d functions ran", ran.Load(), senders*each)
+	}
+	if p := peak.Load(); p > max {
+		t.Fatalf("%d functions ran at once, max %d", p, max)
+	}
+	d.mu.Lock()
+	workers := d.workers
+	d.mu.Unlock()
+	if workers > max || workers == 0 {
+		t.Fatalf("%d workers, want 1 to %d", workers, max)
+	}
+	// a later function runs on a parked worker
+	again := make(chan struct{})
+	d.Schedule(func() { close(again) })
+	select {
+	case <-again:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a function scheduled on parked workers did not run")
+	}
+	if ran.Load() != senders*each {
+		t.Fatalf("ran %d functions, want %d", ran.Load(), senders*each)
+	}
+}
