@@ -107,6 +107,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
 	case credResolved:
 		s.resolved(ctx, m)
+	case forkDone:
+		s.forked(ctx, m)
 	case readyProbed:
 		s.feed(ctx, ev{Kind: lifecycle.EvReady, Attempt: m.attempt})
 	case notifyReceived:

@@ -92,7 +92,6 @@ func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Ca
 // fork builds the spec afresh (the sockets are those of now) and launches
 // it with cred and the env_file's variables (add_env wins over them).
 func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential, envFile []messages.EnvVar) {
-	name := s.cfg.Name
 	spec, shown, err := s.spec()
 	if err != nil {
 		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
@@ -108,21 +107,47 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	s.runProxy = ""
-	self, root := s.self, ctx.ActorSystem().Root
-	proc, err := s.opts.Launcher.Launch(spec, func(pid int, ws syscall.WaitStatus) {
-		root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
-	})
-	if err != nil {
-		if short := shortage(err); short != nil {
-			s.launchFailed(ctx, attempt, lifecycle.CauseShortage, short)
-			return
+	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
+	go func() {
+		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
+			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
+		})
+		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err})
+	}()
+}
+
+// forkDone is the outcome of a launch. Launch waits (for a fork slot, then
+// for the child's exec), so it runs in a goroutine of its own and answers
+// with this message: the actor never waits, and the service actors'
+// goroutines (dispatch.go) are never held by a mass start. Until it comes
+// the table defers every other event, an exit of the new process included.
+type forkDone struct {
+	attempt uint64
+	proc    *osproc.Process
+	err     error
+}
+
+// forked feeds the launch's outcome to the table.
+func (s *Service) forked(ctx actor.Context, m forkDone) {
+	if m.attempt != s.lc.Launching { // cannot be: the table waits for it
+		s.log.Errorf("the outcome of launch %d came while the table waited for launch %d", m.attempt, s.lc.Launching)
+		if m.proc != nil {
+			s.opts.Launcher.Signal(m.proc, syscall.SIGKILL) // nobody would supervise it
+			m.proc.Close()
 		}
-		s.launchFailed(ctx, attempt, lifecycle.CauseExec, err)
 		return
 	}
-	s.proc = proc
-	s.log.WithField("pid", proc.Pid).Infof("starting %s", name)
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Pid: proc.Pid})
+	if err := m.err; err != nil {
+		if short := shortage(err); short != nil {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
+			return
+		}
+		s.launchFailed(ctx, m.attempt, lifecycle.CauseExec, err)
+		return
+	}
+	s.proc = m.proc
+	s.log.WithField("pid", m.proc.Pid).Infof("starting %s", s.cfg.Name)
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid})
 }
 
 // shortage says whether a launch failed for want of cfkd's own resources
