@@ -90,7 +90,7 @@
 // Invariants: nothing here polls; the only goroutines are the signal
 // relay, the wait for shutdown, the scans of stopped services' exits
 // (one per batch of exits, off the reaper; while exits keep coming, the
-// next scan waits three times as long as the last one took, 50 ms at
+// next scan waits eight times as long as the last one took, 50 ms at
 // most: orphans.go), and the bounded waits of
 // orphans killed after a stop; the trimmer is one timer, re-armed by
 // activity and silent once cfkd is idle. The /proc scans run once per

@@ -161,18 +161,23 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 	}
 }
 
-// maxScanPause bounds scanLoop's pause between two scans.
-const maxScanPause = 50 * time.Millisecond
+// maxScanPause bounds scanLoop's pause between two scans, which is
+// scanPauseFactor times as long as the scan took.
+const (
+	maxScanPause    = 50 * time.Millisecond
+	scanPauseFactor = 8
+)
 
 // scanLoop looks for the orphans of the services whose exits are queued,
 // with one scan per batch, then tells each service of its exit; it
-// returns when the queue is empty. After a scan it pauses three times as
+// returns when the queue is empty. After a scan it pauses scanPauseFactor times as
 // long as the scan took (up to maxScanPause) before it takes the next
 // batch: during a stop of thousands, whose exits come faster than a scan
 // of thousands of children takes (the kernel walks a children list from
-// its start at every read of it), scans use a quarter of a core at most
-// instead of a whole one (the reaper and the actors need the rest), and
-// each scan serves more exits. A lone exit is scanned for at once.
+// its start at every read of it), scans use a ninth of a core at most
+// instead of a whole one (the reaper, the actors and the dying processes
+// need the rest), and each scan serves more exits. A lone exit is scanned
+// for at once.
 func (k *orphanKiller) scanLoop() {
 	defer k.pending.Done()
 	for {
@@ -195,7 +200,7 @@ func (k *orphanKiller) scanLoop() {
 		for _, e := range batch {
 			e.deliver()
 		}
-		time.Sleep(min(3*took, maxScanPause)) // a bounded pause, never a loop: the queue is looked at once more
+		time.Sleep(min(scanPauseFactor*took, maxScanPause)) // a bounded pause, never a loop: the queue is looked at once more
 	}
 }
 
