@@ -172,10 +172,11 @@
 //     generation number (stale ones are dropped), process exits arrive as
 //     ProcessExited from the osproc reaper, restart/destroy replies are
 //     deferred until the service is down. The I/O done inside Receive is
-//     bounded and local: fork/exec itself (serialised by the kernel), the
-//     pipes of a proxy, the few syscalls of a bind in a socket actor, and
-//     the user/group lookup (/etc/passwd, /etc/group) when a service
-//     declares them. Host and service name lookups run in a goroutine.
+//     bounded and local: signals, the pipes of a proxy, the few syscalls
+//     of a bind in a socket actor. A launch (which waits for a fork slot,
+//     then for the child's exec), the user/group lookup and the read of
+//     an env_file run in a goroutine that answers with a message
+//     (forkDone, credResolved), as do host and service name lookups.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of
