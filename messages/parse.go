@@ -3,7 +3,6 @@ package messages
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -65,13 +64,6 @@ var (
 // `\s` (space, tab, LF, FF, CR), used for comments, trimming and splitting
 // alike so that they agree with the declaration shape below.
 const spaceChars = " \t\n\f\r"
-
-// declShape is the shape of what follows `service`, `socket` and `proxy`
-// (REFERENCE §1.1): NAME, ATTR, then everything after the first `=`.
-var declShape = regexp.MustCompile(`^([\w-]+)\s+([\w-]+)\s*=(.*)$`)
-
-// nameShape is what the declaration shape accepts as a NAME.
-var nameShape = regexp.MustCompile(`^[\w-]+$`)
 
 // Parse turns one line of the command language into a Statement (REFERENCE §1).
 // It cleans the line first (see Clean); an empty line is ErrVoid. Every
@@ -174,7 +166,7 @@ func parseProxy(rest string) (Statement, error) {
 	}
 	name, after := splitWord(rest)
 	if second, svcRest := splitWord(after); second == "service" {
-		if !nameShape.MatchString(name) {
+		if name == "" || wordRun(name) != len(name) { // not a NAME of the declaration shape
 			return nil, malformed("proxy", rest)
 		}
 		if !ValidName(name) {
@@ -341,14 +333,53 @@ func splitDecl(kind, rest string, errEmpty, errName error) (name, attr, raw stri
 	if rest == "" {
 		return "", "", "", errEmpty
 	}
-	m := declShape.FindStringSubmatch(rest)
-	if m == nil {
+	name, attr, raw, ok := cutDecl(rest)
+	if !ok {
 		return "", "", "", malformed(kind, rest)
 	}
-	if !ValidName(m[1]) {
+	if !ValidName(name) {
 		return "", "", "", errName
 	}
-	return m[1], m[2], m[3], nil
+	return name, attr, raw, nil
+}
+
+// cutDecl cuts what follows `service`, `socket` and `proxy` (REFERENCE
+// §1.1) into NAME, ATTR and the value: a run of word characters (\w or
+// `-`), white space, another such run, white space or none, `=`, then
+// everything to the end but a line feed. It is the shape
+// `^([\w-]+)\s+([\w-]+)\s*=(.*)$` of Go's regexp, matched by hand: a
+// declaration costs no regexp (a config file sent whole is thousands).
+func cutDecl(s string) (name, attr, raw string, ok bool) {
+	i := wordRun(s)
+	j := i + spaceRun(s[i:])
+	if i == 0 || j == i {
+		return "", "", "", false
+	}
+	k := j + wordRun(s[j:])
+	eq := k + spaceRun(s[k:])
+	if k == j || eq == len(s) || s[eq] != '=' || strings.IndexByte(s[eq+1:], '\n') >= 0 {
+		return "", "", "", false
+	}
+	return s[:i], s[j:k], s[eq+1:], true
+}
+
+// wordRun is the length of the run of \w or `-` that starts s.
+func wordRun(s string) int {
+	i := 0
+	for i < len(s) && (isLetter(s[i]) || '0' <= s[i] && s[i] <= '9' || s[i] == '_' || s[i] == '-') {
+		i++
+	}
+	return i
+}
+
+// spaceRun is the length of the run of white space (spaceChars) that
+// starts s.
+func spaceRun(s string) int {
+	i := 0
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
 }
 
 // splitWord cuts s at its first run of white space: the first word, and the

@@ -3,6 +3,7 @@ package messages
 import (
 	"errors"
 	"reflect"
+	"regexp"
 	"testing"
 )
 
@@ -692,4 +693,34 @@ func TestCaseCount(t *testing.T) {
 	if n := len(parseOK) + len(parseErr); n < 150 {
 		t.Errorf("only %d Parse cases", n)
 	}
+}
+
+// TestCutDeclIsTheShape: cutDecl matches exactly what the regexp it
+// replaces matched, with the same parts.
+func TestCutDeclIsTheShape(t *testing.T) {
+	shape := regexp.MustCompile(`^([\w-]+)\s+([\w-]+)\s*=(.*)$`)
+	check := func(s string) {
+		name, attr, raw, ok := cutDecl(s)
+		m := shape.FindStringSubmatch(s)
+		if ok != (m != nil) || ok && (name != m[1] || attr != m[2] || raw != m[3]) {
+			t.Errorf("%q: cutDecl %q %q %q %v, regexp %q", s, name, attr, raw, ok, m)
+		}
+	}
+	for _, s := range []string{"", "a", "a b", "a b=", "a b=c", "a  b = c d", "a\tb\f=\r", "a b=c\nd", "a b=c\n",
+		"a-b_9 x-y=1=2", "a=b", " a b=c", "a b c=d", "é b=c", "a é=c", "a b=\xff", "a\vb=c", "a\nb=c", "a b \n=c", "-- -=-"} {
+		check(s)
+	}
+	// every string of up to 5 bytes over an alphabet of each class
+	alphabet := []byte("a_-9 \t\n=#.\x80")
+	var gen func(prefix []byte)
+	gen = func(prefix []byte) {
+		check(string(prefix))
+		if len(prefix) == 5 {
+			return
+		}
+		for _, c := range alphabet {
+			gen(append(prefix, c))
+		}
+	}
+	gen(nil)
 }
