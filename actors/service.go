@@ -62,20 +62,26 @@ func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.
 	}
 }
 
-// Receive implements actor.Actor.
+// Receive implements actor.Actor. Started, every service's first
+// message, is taken before the rest: it runs on a goroutine's first
+// stack, which the frames of upgradeMessage and handle would make grow
+// (a copy per service declared).
 func (s *Service) Receive(ctx actor.Context) {
-	if s.upgradeMessage(ctx, ctx.Message()) {
+	msg := ctx.Message()
+	if _, ok := msg.(*actor.Started); ok {
+		s.self = ctx.Self()
 		return
 	}
-	s.handle(ctx, ctx.Message())
+	if s.upgradeMessage(ctx, msg) {
+		return
+	}
+	s.handle(ctx, msg)
 }
 
 // handle handles one message (Receive's, or one replayed on thaw).
 func (s *Service) handle(ctx actor.Context, msg any) {
 	type ev = lifecycle.Event
 	switch m := msg.(type) {
-	case *actor.Started:
-		s.self = ctx.Self()
 	case messages.ConfigureService:
 		s.cfg = m.Config
 	case messages.SocketsChanged:
@@ -123,7 +129,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.cancelTimer()
 		s.unprobe()
 		s.dropProc()
-	case *actor.Stopped, *actor.Restarting:
+	case *actor.Started, *actor.Stopped, *actor.Restarting: // Started: Receive's
 	default:
 		s.log.WithField("message", fmt.Sprintf("%T", m)).Warn("service: unknown message ignored")
 	}

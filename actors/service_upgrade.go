@@ -68,39 +68,9 @@ type serviceUpgrade struct {
 // upgradeMessage handles the upgrade's messages and, while frozen, stashes
 // the others; it reports whether msg was taken.
 func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
-	switch m := msg.(type) {
-	case exportService:
-		if s.lc.Launching != 0 {
-			s.up.exportWait = &m
-			return true
-		}
-		s.export(ctx, m)
-		return true
-	case thawService:
-		s.up.frozen, s.up.exportWait = false, nil
-		stash := s.up.stash
-		s.up.stash = nil
-		for i, m := range stash {
-			if _, ok := m.(rearm); ok {
-				s.rearmTimer(ctx)
-				continue
-			}
-			s.handle(ctx, m)
-			if s.up.frozen { // frozen again by a replayed export
-				s.up.stash = append(s.up.stash, stash[i+1:]...)
-				break
-			}
-		}
-		return true
-	case restoreService:
-		s.restore(ctx, m)
-		return true
-	case adoptedHandle:
-		if s.proc == nil && s.lc.Pid == m.pid && s.lc.State.IsUp() {
-			s.proc = m.proc
-		} else {
-			m.proc.Close()
-		}
+	switch msg.(type) {
+	case exportService, thawService, restoreService, adoptedHandle:
+		s.upgradeStep(ctx, msg)
 		return true
 	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
 		return false
@@ -118,6 +88,43 @@ func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
 		return true
 	}
 	return false
+}
+
+// upgradeStep handles one of the upgrade's messages. It is upgradeMessage's
+// apart: its frame (a restoreService holds a whole upgrade.Service) is
+// not on the stack of every other message.
+func (s *Service) upgradeStep(ctx actor.Context, msg any) {
+	switch m := msg.(type) {
+	case exportService:
+		if s.lc.Launching != 0 {
+			s.up.exportWait = &m
+			return
+		}
+		s.export(ctx, m)
+	case thawService:
+		s.up.frozen, s.up.exportWait = false, nil
+		stash := s.up.stash
+		s.up.stash = nil
+		for i, m := range stash {
+			if _, ok := m.(rearm); ok {
+				s.rearmTimer(ctx)
+				continue
+			}
+			s.handle(ctx, m)
+			if s.up.frozen { // frozen again by a replayed export
+				s.up.stash = append(s.up.stash, stash[i+1:]...)
+				break
+			}
+		}
+	case restoreService:
+		s.restore(ctx, m)
+	case adoptedHandle:
+		if s.proc == nil && s.lc.Pid == m.pid && s.lc.State.IsUp() {
+			s.proc = m.proc
+		} else {
+			m.proc.Close()
+		}
+	}
 }
 
 // export answers an export with what the service is now, and freezes it
