@@ -223,21 +223,33 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 	}
 }
 
-// spawnService creates the actor and the entry of a new service, as
-// declareService does on a first mention.
-func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig) {
-	files := c.files
-	svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
-	props := actor.PropsFromProducer(func() actor.Actor { return svc },
-		actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
+// spawnService creates the actor and the entry of a new service (a
+// declaration's first mention, an apply, a restore). Every service actor
+// is spawned from the one Props the controller made at its start
+// (serviceProps): its producer returns c.spawning, which SpawnPrefix asks
+// for at once, in the controller's goroutine. A service actor is resumed,
+// never restarted (strategy.go), so the producer runs once per service.
+func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig) *entry {
+	c.spawning = newService(&c.opts, cfg, c.files)
 	e := &entry{
-		pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
+		pid: ctx.SpawnPrefix(c.serviceProps, "service-"+cfg.Name+"-"),
 		rt:  messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped},
 	}
+	c.spawning = nil
 	c.services[cfg.Name] = e
 	c.sorted = nil
 	c.opts.tail.declare(cfg.Name)
 	e.setConfig(cfg)
+	return e
+}
+
+// newServiceProps is the Props of every service actor (spawnService).
+func (c *Controller) newServiceProps() *actor.Props {
+	return actor.PropsFromProducer(func() actor.Actor {
+		s := c.spawning
+		c.spawning = nil
+		return s
+	}, actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
 }
 
 // applyPrune destroys the services to prune, all at once, then goes on

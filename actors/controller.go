@@ -63,6 +63,11 @@ type Controller struct {
 	applies applyQueue // `command apply`: the one in progress, those waiting (apply.go)
 
 	up controllerUpgrade // an upgrade in place (upgrade.go)
+
+	// serviceProps spawns every service actor, the one spawnService sets
+	// in spawning (apply.go).
+	serviceProps *actor.Props
+	spawning     *Service
 }
 
 func newController(opts Options) *Controller {
@@ -79,6 +84,7 @@ func newController(opts Options) *Controller {
 		proxies:   map[string]*proxyEntry{},
 	}
 	c.strategy = &resumeStrategy{log: opts.Log, answer: c.answerLost}
+	c.serviceProps = c.newServiceProps()
 	return c
 }
 
@@ -207,21 +213,11 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		cfg.Proxy = m.Proxy
 	}
 	if e == nil {
-		files := c.files
-		svc := newService(&c.opts, cfg, files) // resumed, never restarted: made once (strategy.go)
-		props := actor.PropsFromProducer(func() actor.Actor { return svc },
-			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
-		e = &entry{
-			pid: ctx.SpawnPrefix(props, "service-"+m.Service+"-"),
-			rt:  messages.ServiceRuntime{Name: m.Service, State: messages.Stopped},
-		}
-		c.services[m.Service] = e
-		c.sorted = nil
-		c.opts.tail.declare(m.Service)
+		c.spawnService(ctx, cfg)
 		c.warnRoom(m.Service)
-	} else { // a new one has cfg already
-		ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
+		return messages.Reply{}
 	}
+	ctx.Send(e.pid, messages.ConfigureService{Config: cfg}) // a new one has cfg already
 	e.setConfig(cfg)
 	return messages.Reply{}
 }

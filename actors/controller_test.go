@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -476,5 +477,40 @@ func TestAfterBurst(t *testing.T) {
 	case <-bursts:
 	case <-time.After(deadline):
 		t.Fatal("AfterBurst did not run after a verb on 5 services")
+	}
+}
+
+// TestEachServiceItsOwnActor: every service actor is spawned from the
+// controller's one Props (spawnService): each is its own Service, with
+// its own command, and one declared again after a destroy is a new
+// actor.
+func TestEachServiceItsOwnActor(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.ok("service a cmd=/bin/a", "service b cmd=/bin/b")
+	pid := func(name string) *actor.PID {
+		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, LookupService{Name: name}, deadline).Result()
+		if err != nil || res.(*actor.PID) == nil {
+			t.Fatalf("LookupService %s: %v %v", name, res, err)
+		}
+		return res.(*actor.PID)
+	}
+	a, b := pid("a"), pid("b")
+	if a.Equal(b) {
+		t.Fatalf("a and b have the same actor %v", a)
+	}
+	r.okDone("command start service b", 1)
+	if got := r.fake.waitLaunch(t, 1).Spec.Argv; len(got) != 1 || got[0] != "/bin/b" {
+		t.Fatalf("b launched %q", got)
+	}
+	r.okDone("command destroy service a", 1)
+	r.ok("service a cmd=/bin/a2")
+	if a2 := pid("a"); a2.Equal(a) {
+		t.Fatalf("a declared again has its former actor %v", a2)
+	}
+	r.okDone("command start service a", 1)
+	if got := r.fake.waitLaunch(t, 2).Spec.Argv; len(got) != 1 || got[0] != "/bin/a2" {
+		t.Fatalf("a launched %q", got)
 	}
 }

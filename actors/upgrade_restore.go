@@ -71,17 +71,9 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 	}
 	for _, svc := range st.Services {
 		cfg := svc.Config
-		props := actor.PropsFromProducer(func() actor.Actor { return newService(&c.opts, cfg, files) },
-			actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool))
-		e := &entry{
-			pid: ctx.SpawnPrefix(props, "service-"+cfg.Name+"-"),
-			rt:  svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd),
-		}
-		c.services[cfg.Name] = e
-		c.sorted = nil
-		c.opts.tail.declare(cfg.Name)
+		e := c.spawnService(ctx, cfg)
+		e.setRuntime(svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd))
 		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
-		e.setConfig(cfg)
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))
 		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy]})
