@@ -77,8 +77,8 @@ func (c *connection) declareRun(ctx actor.Context, first lineReceived, d message
 		if !c.gate.level.Allows(rights.Required(st)) {
 			break // refused (and logged) in its turn
 		}
-		if decls == nil {
-			decls = append(make([]messages.SetServiceAttr, 0, 16), d)
+		if decls == nil { // room for the run the queue holds
+			decls = append(make([]messages.SetServiceAttr, 0, min(len(c.queue)-c.head+1, maxDeclareBatch)), d)
 			c.batch = append(c.batch[:0], first)
 		}
 		c.audited(st, m.line)
@@ -100,15 +100,21 @@ func (c *connection) declareRun(ctx actor.Context, first lineReceived, d message
 // answer answers the request in flight with rep: each line of the batch
 // in flight, when there is one.
 func (c *connection) answer(rep messages.Reply) {
-	if c.batch != nil {
+	if len(c.batch) > 0 {
 		for _, l := range c.batch {
 			c.io.reply(l, rep)
 		}
-		c.batch = nil
+		c.endBatch()
 	} else {
 		c.io.reply(c.inFlight, rep)
 	}
 	c.inFlight, c.busy = lineReceived{}, false
+}
+
+// endBatch empties the batch, keeping its array for the next one.
+func (c *connection) endBatch() {
+	clear(c.batch)
+	c.batch = c.batch[:0]
 }
 
 // declareBatch makes the declarations of b in order, each as

@@ -157,7 +157,7 @@ type connection struct {
 	asked     *messages.ControlCommand
 	streaming bool
 	// batch is the run of declarations in flight, inFlight first, when
-	// they went to the controller together (batch.go); nil otherwise.
+	// they went to the controller together (batch.go); empty otherwise.
 	batch []lineReceived
 }
 
@@ -205,7 +205,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		for i, l := range c.batch {
 			c.io.reply(l, m.replies[i])
 		}
-		c.batch = nil
+		c.endBatch()
 		c.inFlight, c.busy = lineReceived{}, false
 		c.next(ctx)
 	case replyRoom:
