@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/protocol"
 	"github.com/sirupsen/logrus"
 )
@@ -20,13 +21,14 @@ import (
 // declaration (REFERENCE §1.5), console to controller and service actor:
 // one admin connection writes rounds of 1,000 lines `service NAME
 // cmd=sleep 1` (each name new) without reading, then reads the replies.
-// cfkd's own log at info level (the audit records made), written
-// nowhere; GOGC as cfkd's. Besides the rate, the CPU time of the
+// cfkd's own log at info level (the audit records made, formatted as
+// cfkd's), written nowhere; GOGC as cfkd's. Besides the rate, the CPU time of the
 // process per declaration (cpu-ns/decl), which a busy machine disturbs
 // less.
 func BenchmarkPipelinedDeclarations(b *testing.B) {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
+	log.SetFormatter(logconf.Formatter(logconf.Default())) // cfkd's text records
 	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: log, ServiceLog: quietLogger(), Env: []string{"PATH=/usr/bin:/bin"}})
 	if err != nil {
 		b.Fatal(err)
