@@ -169,7 +169,7 @@ func (c *Controller) declared() messages.Declarations {
 	d := messages.NewDeclarations()
 	for name, e := range c.services {
 		if !e.destroying {
-			d.Services[name] = e.cfg
+			d.Services[name] = *e.cfg
 		}
 	}
 	for name, e := range c.sockets {
@@ -212,11 +212,11 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 		cfg := m.Want.Services[ch.Name]
 		e := c.services[ch.Name]
 		if e == nil {
-			c.spawnService(ctx, cfg)
+			c.spawnService(ctx, &cfg)
 			return
 		}
-		e.setConfig(cfg)
-		ctx.Send(e.pid, messages.ConfigureService{Config: cfg})
+		e.setConfig(&cfg)
+		ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 		if st := e.rt.State; messages.NeedsRestart(ch.Attrs) && (st == messages.Starting || st == messages.Running) {
 			run.restart = append(run.restart, e)
 		}
@@ -229,7 +229,7 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 // (serviceProps): its producer returns c.spawning, which SpawnPrefix asks
 // for at once, in the controller's goroutine. A service actor is resumed,
 // never restarted (strategy.go), so the producer runs once per service.
-func (c *Controller) spawnService(ctx actor.Context, cfg messages.ServiceConfig) *entry {
+func (c *Controller) spawnService(ctx actor.Context, cfg *messages.ServiceConfig) *entry {
 	c.spawning = newService(&c.opts, cfg, c.files)
 	e := &entry{
 		pid: ctx.SpawnPrefix(c.serviceProps, "service-"+cfg.Name+"-"),

@@ -16,8 +16,10 @@ type LookupService struct{ Name string }
 
 // entry is the controller's view of one service.
 type entry struct {
-	pid        *actor.PID
-	cfg        messages.ServiceConfig
+	pid *actor.PID
+	// cfg is shared with the service's actor, which got the same pointer
+	// (spawnService, ConfigureService): never changed, replaced.
+	cfg        *messages.ServiceConfig
 	rt         messages.ServiceRuntime
 	destroying bool
 	status     string // the status line, cached; "" once cfg or rt changed
@@ -26,7 +28,7 @@ type entry struct {
 // setConfig and setRuntime are the only writers of cfg and rt: they drop
 // the cached status line, so a status of N services builds only the
 // lines of the services that changed (and little garbage).
-func (e *entry) setConfig(c messages.ServiceConfig)   { e.cfg, e.status = c, "" }
+func (e *entry) setConfig(c *messages.ServiceConfig)  { e.cfg, e.status = c, "" }
 func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 
 // Controller is the root actor: it owns the declarations and the registry
@@ -195,7 +197,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	}
 	cfg := messages.NewServiceConfig(m.Service)
 	if e != nil {
-		cfg = e.cfg
+		cfg = *e.cfg
 	}
 	cfg, err := cfg.Apply(m.Attr, m.Value)
 	if err != nil {
@@ -213,12 +215,12 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		cfg.Proxy = m.Proxy
 	}
 	if e == nil {
-		c.spawnService(ctx, cfg)
+		c.spawnService(ctx, &cfg)
 		c.warnRoom(m.Service)
 		return messages.Reply{}
 	}
-	ctx.Send(e.pid, messages.ConfigureService{Config: cfg}) // a new one has cfg already
-	e.setConfig(cfg)
+	ctx.Send(e.pid, messages.ConfigureService{Config: &cfg}) // a new one has cfg already
+	e.setConfig(&cfg)
 	return messages.Reply{}
 }
 

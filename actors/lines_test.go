@@ -14,7 +14,7 @@ func TestStatusOfAllKept(t *testing.T) {
 	c := &Controller{services: map[string]*entry{}}
 	for _, n := range []string{"b", "a", "c"} {
 		e := &entry{}
-		e.setConfig(messages.ServiceConfig{Name: n})
+		e.setConfig(&messages.ServiceConfig{Name: n})
 		c.services[n] = e
 	}
 	first := c.statusOfAll()

@@ -28,7 +28,7 @@ type timerElapsed struct {
 type Service struct {
 	opts  *Options // the controller's, shared by every service
 	log   serviceLog
-	cfg   messages.ServiceConfig
+	cfg   *messages.ServiceConfig // the controller's too: never changed, replaced
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
 
@@ -53,7 +53,7 @@ type Service struct {
 	up serviceUpgrade
 }
 
-func newService(opts *Options, cfg messages.ServiceConfig, files map[string]*os.File) *Service {
+func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os.File) *Service {
 	return &Service{
 		opts:  opts,
 		cfg:   cfg,
@@ -146,7 +146,7 @@ func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
 }
 
 func (s *Service) policy() lifecycle.Policy {
-	return lifecycle.PolicyOf(s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
+	return lifecycle.PolicyOf(*s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
 }
 
 // carry carries out one effect.

@@ -31,7 +31,7 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64) {
 	s.runProxy = s.cfg.Proxy
 	s.log.Infof("starting %s (proxy %s)", s.cfg.Name, s.runProxy)
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
-		msg: proxyStartRequest{svc: s.self, cfg: s.cfg, attempt: attempt}})
+		msg: proxyStartRequest{svc: s.self, cfg: *s.cfg, attempt: attempt}})
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Proxied: true})
 }
 

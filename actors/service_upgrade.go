@@ -132,7 +132,7 @@ func (s *Service) upgradeStep(ctx actor.Context, msg any) {
 func (s *Service) export(ctx actor.Context, m exportService) {
 	lc := s.lc
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
-	svc := upgrade.Service{Config: s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
+	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
 		NotifyStatus: s.notifyStatus, Group: !s.cfg.NoNewSession}
 	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
 		switch e := st.(type) {

@@ -103,7 +103,7 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		c.onProxyExported(ctx, m)
 	case restartProxied:
 		if e := c.services[m.name]; e != nil {
-			ctx.Send(m.proxy, proxyStartRequest{svc: e.pid, cfg: e.cfg, attempt: m.attempt})
+			ctx.Send(m.proxy, proxyStartRequest{svc: e.pid, cfg: *e.cfg, attempt: m.attempt})
 		}
 	case ThawState:
 		// an export cut short (the daemon gave up waiting) is over: its

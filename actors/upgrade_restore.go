@@ -71,7 +71,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 	}
 	for _, svc := range st.Services {
 		cfg := svc.Config
-		e := c.spawnService(ctx, cfg)
+		e := c.spawnService(ctx, &cfg)
 		e.setRuntime(svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd))
 		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])

@@ -55,8 +55,10 @@ type (
 )
 
 // ConfigureService hands a service actor its (new) declaration. It takes
-// effect at the next start of the process.
-type ConfigureService struct{ Config ServiceConfig }
+// effect at the next start of the process. The configuration is shared
+// with the controller, which made it: neither ever changes it (a change
+// is a new one).
+type ConfigureService struct{ Config *ServiceConfig }
 
 // ServiceReply answers one service command.
 type ServiceReply struct {
