@@ -32,6 +32,7 @@ func Start(opts Options) (*Tree, error) {
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(opts.Log))
 	}))
+	ShrinkRegistry(sys, treeRegistryBuckets)
 	// the event lines and the tails (REFERENCE §1.5): every line a service
 	// writes goes through the tail store, on to the logger it wraps
 	opts.hub = newEventHub(sys.EventStream)

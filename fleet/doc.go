@@ -78,7 +78,7 @@
 //   - Nothing polls: an idle member runs gRPC's keepalive ping every
 //     keepaliveTime on each connection it dialled, and nothing else
 //     (protoactor remote has no timer of its own). Its actor system has a
-//     small process registry (shrinkRegistry): protoactor's default,
+//     small process registry (actors.ShrinkRegistry): protoactor's default,
 //     2.8 MB of small maps, would double what Go's forced GC of an idle
 //     cfkd marks every two minutes.
 package fleet

@@ -224,7 +224,7 @@ func TestSmallRegistry(t *testing.T) {
 		return slog.New(&remoteLog{log: quietLog().WithField("category", logCategory)})
 	}))
 	defer sys.Shutdown()
-	shrinkRegistry(sys, registryBuckets)
+	actors.ShrinkRegistry(sys, registryBuckets)
 	if n := len(sys.ProcessRegistry.LocalPIDs.LocalPIDs); n != registryBuckets {
 		t.Fatalf("%d buckets", n)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet/certs"
 	"github.com/cfk/cfk/messages"
-	cmap "github.com/orcaman/concurrent-map"
 	"github.com/sirupsen/logrus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
@@ -131,7 +130,7 @@ func New(cfg Config) (*Node, error) {
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(&remoteLog{log: cfg.Log.WithField("category", logCategory)})
 	}))
-	shrinkRegistry(n.sys, registryBuckets)
+	actors.ShrinkRegistry(n.sys, registryBuckets)
 	n.guard = &guard{log: cfg.Log, hub: n.inv != nil, self: func() string { return n.sys.ProcessRegistry.Address }}
 	n.out = newOutbox(n.sys.Root)
 	if n.inv != nil {
@@ -141,29 +140,8 @@ func New(cfg Config) (*Node, error) {
 }
 
 // registryBuckets is the size of the fleet's process registry (see
-// shrinkRegistry).
+// actors.ShrinkRegistry): it holds a handful of actors.
 const registryBuckets = 4
-
-// shrinkRegistry gives sys a process registry of n buckets (of 32 shards
-// each) instead of protoactor's 1,024: 32,768 small maps, 2.8 MB that
-// every garbage collection marks, Go's forced one every two minutes of
-// an idle cfkd included (REFERENCE §12.8), for an actor system that holds
-// a handful of actors. The processes registered at its creation (the
-// dead letter process) are moved over. Called right after
-// actor.NewActorSystem, before anything else uses the registry.
-func shrinkRegistry(sys *actor.ActorSystem, n int) {
-	old := sys.ProcessRegistry.LocalPIDs
-	small := &actor.SliceMap{LocalPIDs: make([]cmap.ConcurrentMap, n)}
-	for i := range small.LocalPIDs {
-		small.LocalPIDs[i] = cmap.New()
-	}
-	for _, m := range old.LocalPIDs {
-		for id, p := range m.Items() {
-			small.GetBucket(id).Set(id, p)
-		}
-	}
-	sys.ProcessRegistry.LocalPIDs = small
-}
 
 // checkListen refuses an address others cannot reach this member at.
 func checkListen(addr string) error {
