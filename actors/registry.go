@@ -26,6 +26,9 @@ func ShrinkRegistry(sys *actor.ActorSystem, n int) {
 		small.LocalPIDs[i] = cmap.New()
 	}
 	for _, m := range old.LocalPIDs {
+		if m.Count() == 0 {
+			continue // Items would start a goroutine per shard: 32,768
+		}
 		for id, p := range m.Items() {
 			small.GetBucket(id).Set(id, p)
 		}
