@@ -212,30 +212,27 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 		cfg := m.Want.Services[ch.Name]
 		e := c.services[ch.Name]
 		if e == nil {
-			c.spawnService(ctx, &cfg)
+			c.addService(&cfg)
 			return
 		}
 		e.setConfig(&cfg)
-		ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
+		if e.pid != nil { // one not spawned yet gets it at its spawn
+			ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
+		}
 		if st := e.rt.State; messages.NeedsRestart(ch.Attrs) && (st == messages.Starting || st == messages.Running) {
 			run.restart = append(run.restart, e)
 		}
 	}
 }
 
-// spawnService creates the actor and the entry of a new service (a
-// declaration's first mention, an apply, a restore). Every service actor
-// is spawned from the one Props the controller made at its start
-// (serviceProps): its producer returns c.spawning, which SpawnPrefix asks
-// for at once, in the controller's goroutine. A service actor is resumed,
-// never restarted (strategy.go), so the producer runs once per service.
-func (c *Controller) spawnService(ctx actor.Context, cfg *messages.ServiceConfig) *entry {
-	c.spawning = newService(&c.opts, cfg, c.files)
-	e := &entry{
-		pid: ctx.SpawnPrefix(c.serviceProps, "service-"+cfg.Name+"-"),
-		rt:  messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped},
-	}
-	c.spawning = nil
+// addService makes the entry of a new service (a declaration's first
+// mention, an apply, a restore). Its actor is not spawned yet: a
+// declaration alone needs none (status and the like are the
+// controller's), so it comes with the first message the service must
+// get (servicePID). A service declared and never asked anything costs
+// its entry and its configuration only.
+func (c *Controller) addService(cfg *messages.ServiceConfig) *entry {
+	e := &entry{rt: messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped}}
 	c.services[cfg.Name] = e
 	c.sorted = nil
 	c.opts.tail.declare(cfg.Name)
@@ -243,7 +240,24 @@ func (c *Controller) spawnService(ctx actor.Context, cfg *messages.ServiceConfig
 	return e
 }
 
-// newServiceProps is the Props of every service actor (spawnService). Its
+// servicePID is the actor of e, spawned now when it has none yet, with
+// the service's configuration and the sockets table as they are (what
+// ConfigureService and SocketsChanged would have told it). Every service
+// actor is spawned from the one Props the controller made at its start
+// (serviceProps): its producer returns c.spawning, which SpawnPrefix asks
+// for at once, in the controller's goroutine. A service actor is resumed,
+// never restarted (strategy.go), so the producer runs once per service.
+// Only the controller's Receive calls it.
+func (c *Controller) servicePID(e *entry) *actor.PID {
+	if e.pid == nil {
+		c.spawning = newService(&c.opts, e.cfg, c.files)
+		e.pid = c.spawner.SpawnPrefix(c.serviceProps, "service-"+e.cfg.Name+"-")
+		c.spawning = nil
+	}
+	return e.pid
+}
+
+// newServiceProps is the Props of every service actor (servicePID). Its
 // mailbox is protoactor's lock-free one: a linked queue, which costs a
 // few bytes while empty (the default's ring of ten slots costs 200 per
 // service), and a service is sent few messages.

@@ -16,7 +16,7 @@ type LookupService struct{ Name string }
 
 // entry is the controller's view of one service.
 type entry struct {
-	pid *actor.PID
+	pid *actor.PID // nil until the service gets a message (servicePID)
 	// cfg is shared with the service's actor, which got the same pointer
 	// (spawnService, ConfigureService): never changed, replaced.
 	cfg        *messages.ServiceConfig
@@ -66,10 +66,11 @@ type Controller struct {
 
 	up controllerUpgrade // an upgrade in place (upgrade.go)
 
-	// serviceProps spawns every service actor, the one spawnService sets
-	// in spawning (apply.go).
+	// serviceProps spawns every service actor, the one servicePID sets in
+	// spawning, as a child of spawner, the controller's context (apply.go).
 	serviceProps *actor.Props
 	spawning     *Service
+	spawner      actor.SpawnerContext
 }
 
 func newController(opts Options) *Controller {
@@ -122,7 +123,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	}
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
-		c.self, c.sys = ctx.Self(), ctx.ActorSystem()
+		c.self, c.sys, c.spawner = ctx.Self(), ctx.ActorSystem(), ctx
 	case messages.SetServiceAttr:
 		ctx.Respond(c.declareService(ctx, m))
 	case declareBatch:
@@ -172,7 +173,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case LookupService:
 		var pid *actor.PID
 		if e := c.services[m.Name]; e != nil {
-			pid = e.pid
+			pid = c.servicePID(e)
 		}
 		ctx.Respond(pid)
 	case *actor.Terminated:
@@ -215,11 +216,13 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 		cfg.Proxy = m.Proxy
 	}
 	if e == nil {
-		c.spawnService(ctx, &cfg)
+		c.addService(&cfg)
 		c.warnRoom(m.Service)
 		return messages.Reply{}
 	}
-	ctx.Send(e.pid, messages.ConfigureService{Config: &cfg}) // a new one has cfg already
+	if e.pid != nil { // one not spawned yet gets it at its spawn
+		ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
+	}
 	e.setConfig(&cfg)
 	return messages.Reply{}
 }

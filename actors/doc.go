@@ -1,6 +1,10 @@
 // Package actors is cfk's actor tree: the Controller (root), one Service
 // actor per declared service, one Proxy actor per declared proxy and one
 // socket actor (package sockets) per declared socket, on protoactor-go.
+// A service's actor is spawned with the first message the service must
+// get (a start, a stop, an export...; servicePID): a declaration alone
+// makes its entry in the controller only, and status, desc and the like
+// are the controller's anyway.
 //
 // Model:
 //
@@ -48,14 +52,14 @@
 //
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind
-// and unbind and sent to every service actor (SocketsChanged); a new
-// service actor gets the current one at creation. A service launches, and
+// and unbind and sent to every service actor (SocketsChanged); a service
+// actor gets the current one when it is spawned. A service launches, and
 // respawns on its own, with the table it has: the tied socket as fd 0,
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid. Unbind is
 // refused while a service using the socket is up, in backoff or being
-// started; otherwise every service acknowledges the table without the
-// socket before the socket actor closes the fd, so that no launch ever
+// started; otherwise every service actor acknowledges the table without
+// the socket before the socket actor closes the fd, so that no launch ever
 // sees a closed or reused descriptor. Shutdown brings every service down
 // first, then closes every socket, then answers and publishes
 // ShutdownCompleted.

@@ -189,11 +189,12 @@ func downService(r messages.RequestID) any { return messages.DownService{Req: r}
 func (c *Controller) send(g *gather, s *step, mk func(messages.RequestID) any, confirm bool) {
 	c.nextReq++
 	req := c.nextReq
+	pid := c.servicePID(s.e)
 	g.names[req] = s.e.cfg.Name
-	g.pids[req] = s.e.pid
+	g.pids[req] = pid
 	g.asks[req] = asked{s: s, confirm: confirm}
 	c.pending[req] = g
-	c.sys.Root.Send(s.e.pid, mk(req))
+	c.sys.Root.Send(pid, mk(req))
 }
 
 func (c *Controller) nameOfRequest(req messages.RequestID) string {
@@ -375,7 +376,9 @@ func (c *Controller) forget(name string) {
 	delete(c.services, name)
 	c.sorted = nil
 	c.opts.tail.forget(name)
-	c.sys.Root.Stop(e.pid)
+	if e.pid != nil {
+		c.sys.Root.Stop(e.pid)
+	}
 	c.log.Infof("service %s destroyed", name)
 	c.downReached(name)
 }

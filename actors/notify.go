@@ -20,7 +20,7 @@ func (c *Controller) routeNotify(ctx actor.Context, m notifyReceived) {
 	for _, pid := range []int{m.msg.Pid, m.msg.Pgid} {
 		if name, ok := c.byPid[pid]; ok && pid != 0 {
 			if e := c.services[name]; e != nil {
-				ctx.Send(e.pid, m)
+				ctx.Send(c.servicePID(e), m)
 				return
 			}
 		}

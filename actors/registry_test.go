@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -29,5 +30,35 @@ func TestTreeRegistryIsSmall(t *testing.T) {
 		if _, ok := sys.ProcessRegistry.GetLocal(pid.Id); !ok {
 			t.Fatalf("service %s's actor %v is not in the registry", name, pid)
 		}
+	}
+}
+
+// TestDeclarationSpawnsNoActor: a declaration makes no service actor
+// (servicePID); the first message a service must get does, with the
+// configuration declared by then.
+func TestDeclarationSpawnsNoActor(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	actors := func() (ids []string) {
+		for _, m := range r.tree.System.ProcessRegistry.LocalPIDs.LocalPIDs {
+			for _, id := range m.Keys() {
+				if strings.Contains(id, "/service-") {
+					ids = append(ids, id)
+				}
+			}
+		}
+		return ids
+	}
+	r.ok("service a cmd=/bin/a", "service b cmd=/bin/b", "service a cmd=/bin/a2", "command status")
+	if ids := actors(); len(ids) != 0 {
+		t.Fatalf("service actors after declarations and a status: %q", ids)
+	}
+	r.okDone("command start service a", 1)
+	if got := r.fake.waitLaunch(t, 1).Spec.Argv; len(got) != 1 || got[0] != "/bin/a2" {
+		t.Fatalf("a launched %q", got)
+	}
+	if ids := actors(); len(ids) != 1 || !strings.Contains(ids[0], "/service-a-") {
+		t.Fatalf("service actors after a's start: %q", ids)
 	}
 }

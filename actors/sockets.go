@@ -118,7 +118,12 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	files := withFile(c.files, name, nil)
 	c.files = files
 	c.sendProxies(messages.SocketsChanged{Files: files})
-	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
+	var all []*entry // the services spawned: one not yet gets c.files at its spawn
+	for _, s := range c.byName() {
+		if s.pid != nil {
+			all = append(all, s)
+		}
+	}
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
 	c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) {
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
@@ -232,7 +237,9 @@ func (c *Controller) publishFiles(files map[string]*os.File) {
 	c.files = files
 	c.sendProxies(messages.SocketsChanged{Files: files})
 	for _, e := range c.services {
-		c.sys.Root.Send(e.pid, messages.SocketsChanged{Files: files})
+		if e.pid != nil { // one not spawned yet gets c.files at its spawn
+			c.sys.Root.Send(e.pid, messages.SocketsChanged{Files: files})
+		}
 	}
 }
 

@@ -321,7 +321,8 @@ func TestUnbindWaitsForEveryService(t *testing.T) {
 	trap := newTrap(func(m any) bool { _, ok := m.(messages.SocketsChanged); return ok })
 	r := newRig(t, withTrap(trap.middleware))
 	port := r.bindLoopback("web")
-	r.ok("service s cmd=sleep 1", "service s tie_stdin_to=web") // created after the bind: no table sent
+	r.ok("service s cmd=sleep 1", "service s tie_stdin_to=web")
+	r.servicePID("s") // its actor spawned, after the bind: no table sent
 	rep := r.async("command unbind web")
 	held := trap.wait(t, 1).(messages.SocketsChanged)
 	if held.Req == 0 || held.Files["web"] != nil {
@@ -340,6 +341,25 @@ func TestUnbindWaitsForEveryService(t *testing.T) {
 	}
 	if _, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
 		t.Fatal("still accepting after unbind")
+	}
+	r.fails("command start service s", "Service 's' cannot start: socket 'web' is not bound")
+}
+
+// TestUnbindWithAServiceNotSpawned: a service declared but never asked
+// anything has no actor yet (servicePID): an unbind does not wait for it
+// (nor spawn it), and its actor, spawned later, has the table without
+// the socket.
+func TestUnbindWithAServiceNotSpawned(t *testing.T) {
+	t.Parallel()
+	trap := newTrap(func(m any) bool { _, ok := m.(messages.SocketsChanged); return ok })
+	r := newRig(t, withTrap(trap.middleware))
+	r.bindLoopback("web")
+	r.ok("service s cmd=sleep 1", "service s tie_stdin_to=web", "command unbind web")
+	trap.mu.Lock()
+	n := len(trap.caught)
+	trap.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d tables sent to services", n)
 	}
 	r.fails("command start service s", "Service 's' cannot start: socket 'web' is not bound")
 }

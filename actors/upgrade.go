@@ -103,7 +103,7 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		c.onProxyExported(ctx, m)
 	case restartProxied:
 		if e := c.services[m.name]; e != nil {
-			ctx.Send(m.proxy, proxyStartRequest{svc: e.pid, cfg: *e.cfg, attempt: m.attempt})
+			ctx.Send(m.proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: m.attempt})
 		}
 	case ThawState:
 		// an export cut short (the daemon gave up waiting) is over: its
@@ -113,7 +113,9 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 			ctx.Send(e.pid, thawProxy{})
 		}
 		for _, e := range c.services {
-			ctx.Send(e.pid, thawService{})
+			if e.pid != nil { // one not spawned was not frozen
+				ctx.Send(e.pid, thawService{})
+			}
 		}
 		ctx.Respond(messages.Reply{})
 	case RestoreState:
@@ -222,7 +224,7 @@ func (c *Controller) askServices(ctx actor.Context) {
 		return
 	}
 	for name := range run.left {
-		ctx.Send(c.services[name].pid, exportService{req: run.req, freeze: run.freeze})
+		ctx.Send(c.servicePID(c.services[name]), exportService{req: run.req, freeze: run.freeze})
 	}
 }
 

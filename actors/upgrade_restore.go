@@ -71,7 +71,8 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 	}
 	for _, svc := range st.Services {
 		cfg := svc.Config
-		e := c.spawnService(ctx, &cfg)
+		e := c.addService(&cfg)
+		c.servicePID(e)
 		e.setRuntime(svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd))
 		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
@@ -134,7 +135,7 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}}
 	for _, s := range px.Services {
 		if se := c.services[s.Name]; se != nil {
-			m.svcs[s.Name] = se.pid
+			m.svcs[s.Name] = c.servicePID(se)
 		}
 	}
 	if px.Running {
