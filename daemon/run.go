@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -220,6 +221,10 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	for _, w := range sec.warnings {
 		log.Warnf("admin console on %s: %s", addr, w)
 	}
+	// start-up's garbage (the scan for leftovers, protoactor's former
+	// registry, the config) is collected before the first client comes:
+	// left, it would make the first requests pay for a GC.
+	runtime.GC()
 	console, err := tree.System.Root.RequestFuture(tree.Controller,
 		actors.StartConsole{Listener: ln, Policy: sec.policy}, 5*time.Second).Result()
 	if err != nil {
