@@ -2,6 +2,7 @@ package actors
 
 import (
 	"strings"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -18,7 +19,11 @@ import (
 // would have got alone. Every line of the run is parsed, checked against
 // the peer's rights and audited in its turn as any request; a line that
 // is not such a declaration, or that the rights refuse, ends the run and
-// is run after it, as usual.
+// is run after it, as usual. While a batch is at the controller, the next
+// run of declarations may follow it there unanswered (declareAhead, one
+// at most): the controller makes it after the first all the same, and the
+// connection's work on the lines of one overlaps the controller's on the
+// other.
 
 // maxDeclareBatch bounds the declarations of one declareBatch (the
 // controller makes them in one Receive).
@@ -51,12 +56,48 @@ func (m linesReceived) GoString() string { return "linesReceived{" + m.String() 
 // declareRun sends first (the declaration d, already checked and audited)
 // with the declarations queued right after it as one declareBatch, and
 // says so; false when none follows it (first then goes alone, as any
-// request). It takes from the queue what pump would have sent to the
-// controller unchanged, one after the other: a line that is too long, an
-// `auth`, a request before auth, one that does not parse, is no service
-// declaration or is refused, or a drain, ends the run.
+// request).
 func (c *connection) declareRun(ctx actor.Context, first lineReceived, d messages.SetServiceAttr) bool {
-	var decls []messages.SetServiceAttr
+	if c.head == len(c.queue) {
+		return false
+	}
+	decls := append(make([]messages.SetServiceAttr, 0, min(len(c.queue)-c.head+1, maxDeclareBatch)), d)
+	decls, lines := c.takeRun(decls, append(c.batch[:0], first))
+	if len(decls) == 1 {
+		clear(lines)
+		c.batch = lines[:0]
+		return false
+	}
+	c.batch = lines
+	ctx.Request(c.controller, declareBatch{decls: decls})
+	return true
+}
+
+// declareAhead sends the run of declarations at the head of the queue as
+// a declareBatch while a batch is at the controller and unanswered (one
+// such at most, c.ahead): the controller makes it after that one, as it
+// would have once that one was answered, while the connection parses and
+// audits the lines of the next (on another core). Nothing else goes
+// ahead: a request that is not such a declaration waits for every reply
+// before it, as usual.
+func (c *connection) declareAhead(ctx actor.Context) {
+	if len(c.batch) == 0 || len(c.ahead) > 0 || c.closed || !c.io.roomForReply() {
+		return
+	}
+	decls, lines := c.takeRun(nil, c.ahead[:0])
+	c.ahead = lines
+	if len(decls) > 0 {
+		ctx.Request(c.controller, declareBatch{decls: decls})
+	}
+}
+
+// takeRun takes from the head of the queue the declarations that may go
+// in a batch after decls (and their lines), up to maxDeclareBatch: what
+// pump would have sent to the controller unchanged, one after the other.
+// A line that is too long, an `auth`, a request before auth, one that
+// does not parse, is no service declaration or is refused, or a drain,
+// ends the run. Each line taken is audited, in its turn.
+func (c *connection) takeRun(decls []messages.SetServiceAttr, lines []lineReceived) ([]messages.SetServiceAttr, []lineReceived) {
 	for c.head < len(c.queue) && len(decls) < maxDeclareBatch && !c.draining {
 		m := c.queue[c.head]
 		if m.tooLong {
@@ -78,28 +119,24 @@ func (c *connection) declareRun(ctx actor.Context, first lineReceived, d message
 			break // refused (and logged) in its turn
 		}
 		if decls == nil { // room for the run the queue holds
-			decls = append(make([]messages.SetServiceAttr, 0, min(len(c.queue)-c.head+1, maxDeclareBatch)), d)
-			c.batch = append(c.batch[:0], first)
+			decls = make([]messages.SetServiceAttr, 0, min(len(c.queue)-c.head, maxDeclareBatch))
 		}
 		c.audited(st, m.line)
 		decls = append(decls, next)
-		c.batch = append(c.batch, m)
+		lines = append(lines, m)
 		c.queue[c.head] = lineReceived{}
 		c.head++
 	}
 	if c.head == len(c.queue) {
 		c.queue, c.head = c.queue[:0], 0
 	}
-	if decls == nil {
-		return false
-	}
-	ctx.Request(c.controller, declareBatch{decls: decls})
-	return true
+	return decls, lines
 }
 
 // answer answers the request in flight with rep: each line of the batch
-// in flight, when there is one.
-func (c *connection) answer(rep messages.Reply) {
+// in flight, when there is one. A batch sent ahead is then the one in
+// flight (promote).
+func (c *connection) answer(ctx actor.Context, rep messages.Reply) {
 	if len(c.batch) > 0 {
 		for _, l := range c.batch {
 			c.io.reply(l, rep)
@@ -109,6 +146,27 @@ func (c *connection) answer(rep messages.Reply) {
 		c.io.reply(c.inFlight, rep)
 	}
 	c.inFlight, c.busy = lineReceived{}, false
+	c.promote(ctx)
+}
+
+// answerAll answers the request in flight and the batch sent ahead, if
+// any, with rep: the connection is ending.
+func (c *connection) answerAll(ctx actor.Context, rep messages.Reply) {
+	c.answer(ctx, rep)
+	if c.busy {
+		c.answer(ctx, rep)
+	}
+}
+
+// promote makes the batch sent ahead, if any, the one in flight (busy),
+// its answer awaited from now.
+func (c *connection) promote(ctx actor.Context) {
+	if len(c.ahead) == 0 {
+		return
+	}
+	c.batch, c.ahead = c.ahead, c.batch
+	c.inFlight, c.busy, c.sentAt = c.batch[0], true, time.Now()
+	c.armTimer(ctx, c.limits.timeout)
 }
 
 // endBatch empties the batch, keeping its array for the next one.

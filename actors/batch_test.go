@@ -1,7 +1,9 @@
 package actors
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -179,5 +181,57 @@ func TestConnectionAfterBigReply(t *testing.T) {
 	readAll(t, client, r.expected(lines, true))
 	if n := calls.Load(); n != 2 {
 		t.Fatalf("afterBigReply called %d times for 2 big replies", n)
+	}
+}
+
+// TestDeclarationsGoAhead: while a batch of declarations is at the
+// controller, the next run of them goes there too (declareAhead), one at
+// most; a request that is no declaration waits until every batch before
+// it is answered; every line gets its reply, in order.
+func TestDeclarationsGoAhead(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	r.fake.holdBatches = true
+	var lines []string
+	for i := range 1000 {
+		lines = append(lines, fmt.Sprintf("service s%d desc=x", i))
+		if i == 700 {
+			lines = append(lines, "command status")
+		}
+	}
+	if err := writeLines(client, lines); err != nil {
+		t.Fatal(err)
+	}
+	client.CloseWrite()
+	held := func() int {
+		r.fake.mu.Lock()
+		defer r.fake.mu.Unlock()
+		return len(r.fake.heldBatches)
+	}
+	r.waitFor("two batches at the controller", func() bool { return held() == 2 })
+	got := make(chan []byte, 1)
+	var read atomic.Bool
+	go func() {
+		b, _ := io.ReadAll(client)
+		read.Store(true)
+		got <- b
+	}()
+	for {
+		r.waitFor("a batch at the controller, or every reply", func() bool { return held() > 0 || read.Load() })
+		if !r.fake.releaseBatch(r.sys) {
+			break
+		}
+	}
+	if b, want := <-got, r.expected(lines, true); !bytes.Equal(b, want) {
+		t.Fatalf("replies: got %d bytes, want %d (%q...)", len(b), len(want), b[:min(len(b), 80)])
+	}
+	r.fake.mu.Lock()
+	defer r.fake.mu.Unlock()
+	if r.fake.maxHeldBatches != 2 {
+		t.Errorf("at most %d batches at the controller at once, want 2", r.fake.maxHeldBatches)
+	}
+	if r.fake.heldAtRequest != 0 {
+		t.Errorf("the status went to the controller with %d batches before it unanswered", r.fake.heldAtRequest)
 	}
 }

@@ -99,13 +99,15 @@ var defaultConnLimits = connLimits{bytes: MaxPendingBytes, requests: MaxPendingR
 //     answered, so a pipelined `status` after a `restart` sees the restart
 //     done, exactly as if the client had waited for each reply. (Several
 //     in flight would need replies tagged by request: the controller
-//     answers a restart after the status that follows it.) A line that
+//     answers a restart after the status that follows it. The one
+//     exception: a run of declarations behind a batch of them, which the
+//     controller answers in order, at once: batch.go.) A line that
 //     does not parse, or needs a privilege the console lacks, is answered
 //     in its turn without the controller. Each reply is appended, formatted,
 //     to the connection's output buffer (memory only: Receive does no I/O
 //     and never blocks). The next request is sent only while the unwritten
 //     reply bytes are under the bound, so they exceed it by one reply at
-//     most (by the replies of one run of declarations, which go to the
+//     most (by the replies of two runs of declarations, which go to the
 //     controller together: batch.go).
 //   - A writer goroutine writes whatever replies are ready in one write(2),
 //     and waits when none is: replies are coalesced exactly as much as
@@ -158,7 +160,8 @@ type connection struct {
 	streaming bool
 	// batch is the run of declarations in flight, inFlight first, when
 	// they went to the controller together (batch.go); empty otherwise.
-	batch []lineReceived
+	// ahead is the run sent after it, unanswered yet (declareAhead).
+	batch, ahead []lineReceived
 }
 
 // Receive implements actor.Actor.
@@ -195,7 +198,7 @@ func (c *connection) Receive(ctx actor.Context) {
 				return
 			}
 		}
-		c.answer(m) // a batch's lines all get it (the controller failed it)
+		c.answer(ctx, m) // a batch's lines all get it (the controller failed it)
 		c.next(ctx)
 	case declared:
 		if !c.busy || len(c.batch) != len(m.replies) {
@@ -207,6 +210,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 		c.endBatch()
 		c.inFlight, c.busy = lineReceived{}, false
+		c.promote(ctx)
 		c.next(ctx)
 	case replyRoom:
 		c.pump(ctx)
@@ -227,7 +231,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 		c.stopGate()
 		if c.busy {
-			c.answer(messages.ErrorReply(errShuttingDown))
+			c.answerAll(ctx, messages.ErrorReply(errShuttingDown))
 		}
 		for _, q := range c.queue[c.head:] {
 			c.io.reply(q, messages.ErrorReply(errShuttingDown))
@@ -267,7 +271,8 @@ func (c *connection) next(ctx actor.Context) {
 // pump runs the queued requests in order until one goes to the controller
 // (its reply resumes the pump), the queue is empty, or the unwritten
 // replies fill their bound (the writer sends replyRoom when they no longer
-// do).
+// do). Behind a batch of declarations at the controller, the next run of
+// them may go too (declareAhead).
 func (c *connection) pump(ctx actor.Context) {
 	if c.authExhausted() {
 		return
@@ -310,6 +315,9 @@ func (c *connection) pump(ctx actor.Context) {
 				ctx.Request(c.controller, st)
 			}
 		}
+	}
+	if c.busy {
+		c.declareAhead(ctx) // batch.go
 	}
 }
 
@@ -361,7 +369,7 @@ func (c *connection) timedOut(ctx actor.Context) {
 		return
 	}
 	c.log.Warnf("connection %s: no answer after %v to %q: closing", c.peer, c.limits.timeout, c.inFlight.line)
-	c.answer(messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
+	c.answerAll(ctx, messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
 	if c.closed { // the connection is already gone: nothing more to wait for
 		ctx.Stop(ctx.Self())
 		return

@@ -33,15 +33,41 @@ const connWait = 20 * time.Second
 //   - `command status service hang`: never;
 //   - `command status ...`: at once, statusLines lines of 100 bytes;
 //   - anything else: at once, an empty OK;
-//   - a declareBatch: at once, each declaration's answer as above.
+//   - a declareBatch: at once, each declaration's answer as above (with
+//     holdBatches, when the test releases it: heldBatches).
 //
 // It records how many requests it got and the most it held unanswered.
 type fakeController struct {
 	delay       time.Duration
 	statusLines int
+	holdBatches bool
 
 	got, held, maxHeld atomic.Int64
 	batches            atomic.Int64 // declareBatch messages
+
+	mu             sync.Mutex
+	heldBatches    []heldBatch // the answers of the batches held, in order
+	maxHeldBatches int
+	heldAtRequest  int // the most batches held when a lone request came
+}
+
+// heldBatch is the answer to a declareBatch, held (holdBatches).
+type heldBatch struct {
+	to  *actor.PID
+	ans declared
+}
+
+// releaseBatch sends the answer of the first batch held, if any.
+func (f *fakeController) releaseBatch(sys *actor.ActorSystem) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.heldBatches) == 0 {
+		return false
+	}
+	h := f.heldBatches[0]
+	f.heldBatches = f.heldBatches[1:]
+	sys.Root.Send(h.to, h.ans)
+	return true
 }
 
 type deferredAnswer struct {
@@ -74,6 +100,9 @@ func (f *fakeController) answerOf(st messages.Statement) (rep messages.Reply, de
 func (f *fakeController) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case messages.Statement:
+		f.mu.Lock()
+		f.heldAtRequest = max(f.heldAtRequest, len(f.heldBatches))
+		f.mu.Unlock()
 		f.got.Add(1)
 		if h := f.held.Add(1); h > f.maxHeld.Load() {
 			f.maxHeld.Store(h)
@@ -99,6 +128,13 @@ func (f *fakeController) Receive(ctx actor.Context) {
 			replies[i], _, _ = f.answerOf(d)
 		}
 		f.held.Add(-1)
+		if f.holdBatches {
+			f.mu.Lock()
+			f.heldBatches = append(f.heldBatches, heldBatch{to: ctx.Sender(), ans: declared{replies: replies}})
+			f.maxHeldBatches = max(f.maxHeldBatches, len(f.heldBatches))
+			f.mu.Unlock()
+			return
+		}
 		ctx.Respond(declared{replies: replies})
 	case deferredAnswer:
 		f.held.Add(-1)

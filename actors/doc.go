@@ -104,7 +104,10 @@
 // the head of the queue goes to the controller as one declareBatch, made
 // in one Receive and answered with one reply per line, each the one the
 // line would have got alone (batch.go); each line is still parsed,
-// checked against the peer's rights and audited in its turn.
+// checked against the peer's rights and audited in its turn. The next run
+// of declarations may follow a batch to the controller before the batch
+// is answered (one such at most): the controller makes it after the
+// batch all the same, while the connection works on the lines after.
 //
 // Events and tails (events.go, tail.go, feed.go, REFERENCE §1.5, §1.6):
 // every service transition, proxy transition and socket bind or close is
