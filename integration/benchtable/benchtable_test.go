@@ -76,3 +76,44 @@ func TestQuick(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyDecl: -only decl measures the pipelined declarations alone, one
+// table per N; -only takes "log" or "decl" only.
+func TestOnlyDecl(t *testing.T) {
+	if _, _, err := parseFlags([]string{"-only", "bogus"}); err == nil || !strings.Contains(err.Error(), `"decl"`) {
+		t.Errorf("-only bogus: %v", err)
+	}
+	root, _ := filepath.Abs("../..")
+	cfkd, cfkctl := filepath.Join(root, "bin/cfkd"), filepath.Join(root, "bin/cfkctl")
+	for _, b := range []string{cfkd, cfkctl} {
+		if _, err := os.Stat(b); err != nil {
+			t.Skipf("%s missing (run `make build`)", b)
+		}
+	}
+	o, _, err := parseFlags([]string{"-only", "decl", "-n", "20,30", "-repeat", "2", "-supervisord", "off",
+		"-cfkd", cfkd, "-cfkctl", cfkctl, "-tmp", t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout bytes.Buffer
+	cl := &cleaner{}
+	if err := run(cl, o, &stdout); err != nil {
+		t.Fatalf("run: %v\n%s", err, stdout.String())
+	}
+	text := stdout.String()
+	for _, want := range []string{"### N = 20 services: pipelined declarations", "### N = 30 services: pipelined declarations",
+		"| pipelined declarations: 20 lines written, then the replies read (median of 2) | ",
+		"| pipelined declarations: 30 lines written, then the replies read (median of 2) | "} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, not := range []string{"| start → all have pids |", "| log lines/s ", "| restart storm"} {
+		if strings.Contains(text, not) {
+			t.Errorf("output has %q", not)
+		}
+	}
+	if rows := strings.Count(text, "\n| pipelined declarations"); rows != 2 {
+		t.Errorf("%d rows of pipelined declarations, want 2:\n%s", rows, text)
+	}
+}

@@ -8,12 +8,13 @@
 //	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
 //	    [-n 200,1000,9000] [-idle 20s] [-loglines 1000000] [-storm 20s]
 //	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 3]
-//	    [-supervisord auto|off|PATH] [-only log] [-out FILE] [-quick]
+//	    [-supervisord auto|off|PATH] [-only log|decl] [-out FILE] [-quick]
 //	    [-perf DIR]
 //
 // -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
 // -rounds 200 -repeat 1 -logrounds 1; flags given explicitly win). -only
-// log measures the log rows alone. The table goes to stdout (and
+// log measures the log rows alone; -only decl the pipelined declarations
+// alone, one table per N (-repeat rounds each). The table goes to stdout (and
 // to -out FILE), progress to stderr; the exit status is 1 when a cfkd
 // measurement failed (a target missed is not a failure: the verdict
 // column says it).

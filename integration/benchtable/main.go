@@ -26,6 +26,7 @@ type options struct {
 	repeat       int  // rounds of the start and stop rows
 	logRounds    int  // interleaved rounds of the log rows
 	onlyLog      bool // -only log: the log rows alone
+	onlyDecl     bool // -only decl: the pipelined declarations alone, per N
 	out          string
 	supervisord  string // its path, "" when not measured
 	perfDir      string // -perf: perf record of cfkd's phases there
@@ -55,7 +56,7 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.IntVar(&o.repeat, "repeat", 5, "interleaved rounds of the start and stop rows (baseline, then cfkd); the rows show medians")
 	fs.IntVar(&o.logRounds, "logrounds", 3, "interleaved rounds of the log rows (direct, then cfkd, then supervisord); the rows show medians")
 	var only string
-	fs.StringVar(&only, "only", "", `"log": measure the log rows alone (no N tables, no storm)`)
+	fs.StringVar(&only, "only", "", `"log": measure the log rows alone (no N tables, no storm); "decl": the pipelined declarations alone, per N`)
 	fs.StringVar(&o.out, "out", "", "also write the markdown to this file")
 	fs.BoolVar(&quick, "quick", false, "smoke run: -n 20 -idle 2s -loglines 20000 -storm 5s (flags given override)")
 	fs.StringVar(&sv, "supervisord", "auto", `supervisord column: "auto" (when on PATH), "off", or a path`)
@@ -97,8 +98,10 @@ func parseFlags(args []string) (*options, int, error) {
 	case "":
 	case "log":
 		o.onlyLog = true
+	case "decl":
+		o.onlyDecl = true
 	default:
-		return nil, 0, fmt.Errorf(`-only: %q (want "log")`, only)
+		return nil, 0, fmt.Errorf(`-only: %q (want "log" or "decl")`, only)
 	}
 	var err error
 	if o.perfDir != "" {

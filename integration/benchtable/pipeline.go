@@ -191,3 +191,17 @@ func pipeRow(rs []pipeRound, n int) (row, string) {
 		fmt.Sprintf("pipelined declarations: one connection writes %d lines `service sNNNN cmd=sleep 1` without reading, then reads the %d replies (all OK), on a fresh cfkd each round; baseline: a plain UNIX socket server reading the same lines and answering each OK through the same codec, its replies written together once its read buffer is empty (testkit.ReplyServer, the round trips' baseline, writes each reply alone, and this client deadlocks it at 9,000 lines); ratio the median of each round's: %s",
 			n, n, strings.Join(each, ", "))
 }
+
+// benchDecl is -only decl: the table of the pipelined declarations alone
+// with n services (the row and its note of benchN's table).
+func benchDecl(cl *cleaner, o *options, dir string, n int) (*table, error) {
+	t := &table{title: fmt.Sprintf("N = %d services: pipelined declarations", n)}
+	pipes, err := benchPipelined(cl, o, filepath.Join(dir, "pipelined"), n)
+	if err != nil {
+		return t, fmt.Errorf("pipelined declarations: %w", err)
+	}
+	r, note := pipeRow(pipes, n)
+	t.add(r)
+	t.note("%s", note)
+	return t, nil
+}

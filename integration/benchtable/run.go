@@ -79,7 +79,11 @@ func run(cl *cleaner, o *options, w io.Writer) (err error) {
 		if cl.isClosed() {
 			return fmt.Errorf("interrupted")
 		}
-		t, err := benchN(cl, o, filepath.Join(dir, fmt.Sprintf("n%d", n)), n)
+		bench := benchN
+		if o.onlyDecl {
+			bench = benchDecl
+		}
+		t, err := bench(cl, o, filepath.Join(dir, fmt.Sprintf("n%d", n)), n)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("N=%d: %w", n, err))
 			t.note("**cfkd run failed: %v**", err)
@@ -89,12 +93,14 @@ func run(cl *cleaner, o *options, w io.Writer) (err error) {
 	if cl.isClosed() {
 		return fmt.Errorf("interrupted")
 	}
-	t, err := benchOnce(cl, o, filepath.Join(dir, "once"))
-	if err != nil {
-		failed = append(failed, err)
-		t.note("**cfkd run failed: %v**", err)
+	if !o.onlyDecl {
+		t, err := benchOnce(cl, o, filepath.Join(dir, "once"))
+		if err != nil {
+			failed = append(failed, err)
+			t.note("**cfkd run failed: %v**", err)
+		}
+		t.render(&out, o.supervisord != "")
 	}
-	t.render(&out, o.supervisord != "")
 	fmt.Fprintf(&out, "load average at the end: %s\n", loadavg())
 
 	w.Write(out.Bytes())
