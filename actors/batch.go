@@ -137,6 +137,23 @@ func (c *connection) takeRun(decls []messages.SetServiceAttr, lines []lineReceiv
 // in flight, when there is one. A batch sent ahead is then the one in
 // flight (promote).
 func (c *connection) answer(ctx actor.Context, rep messages.Reply) {
+	c.answerFirst(rep)
+	c.promote(ctx)
+}
+
+// answerAll answers the request in flight and the batch sent ahead, if
+// any, with rep: the connection is ending (no timer is armed).
+func (c *connection) answerAll(rep messages.Reply) {
+	c.answerFirst(rep)
+	for _, l := range c.ahead {
+		c.io.reply(l, rep)
+	}
+	clear(c.ahead)
+	c.ahead = c.ahead[:0]
+}
+
+// answerFirst answers the request in flight with rep.
+func (c *connection) answerFirst(rep messages.Reply) {
 	if len(c.batch) > 0 {
 		for _, l := range c.batch {
 			c.io.reply(l, rep)
@@ -146,16 +163,6 @@ func (c *connection) answer(ctx actor.Context, rep messages.Reply) {
 		c.io.reply(c.inFlight, rep)
 	}
 	c.inFlight, c.busy = lineReceived{}, false
-	c.promote(ctx)
-}
-
-// answerAll answers the request in flight and the batch sent ahead, if
-// any, with rep: the connection is ending.
-func (c *connection) answerAll(ctx actor.Context, rep messages.Reply) {
-	c.answer(ctx, rep)
-	if c.busy {
-		c.answer(ctx, rep)
-	}
 }
 
 // promote makes the batch sent ahead, if any, the one in flight (busy),

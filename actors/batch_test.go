@@ -235,3 +235,35 @@ func TestDeclarationsGoAhead(t *testing.T) {
 		t.Errorf("the status went to the controller with %d batches before it unanswered", r.fake.heldAtRequest)
 	}
 }
+
+// TestDeclarationsAheadTimedOut: when the controller does not answer the
+// batch in flight in time, its lines and those of the batch sent ahead
+// each get the timeout's error, then the connection closes.
+func TestDeclarationsAheadTimedOut(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	lim := defaultConnLimits
+	lim.timeout = 200 * time.Millisecond
+	r := newConnRig(t, client, server, lim, true)
+	r.fake.holdBatches = true
+	var lines []string
+	for i := range 600 {
+		lines = append(lines, fmt.Sprintf("service s%d desc=x", i))
+	}
+	if err := writeLines(client, lines); err != nil {
+		t.Fatal(err)
+	}
+	r.waitFor("two batches at the controller", func() bool {
+		r.fake.mu.Lock()
+		defer r.fake.mu.Unlock()
+		return len(r.fake.heldBatches) == 2
+	})
+	r.fake.mu.Lock()
+	n := len(r.fake.heldBatches[0].ans.replies) + len(r.fake.heldBatches[1].ans.replies)
+	r.fake.mu.Unlock()
+	var want []byte
+	for range n {
+		want = protocol.AppendReply(want, messages.ErrorReply(fmt.Errorf("no answer after %v", lim.timeout)))
+	}
+	readAll(t, client, want)
+}

@@ -231,7 +231,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		}
 		c.stopGate()
 		if c.busy {
-			c.answerAll(ctx, messages.ErrorReply(errShuttingDown))
+			c.answerAll(messages.ErrorReply(errShuttingDown))
 		}
 		for _, q := range c.queue[c.head:] {
 			c.io.reply(q, messages.ErrorReply(errShuttingDown))
@@ -369,7 +369,7 @@ func (c *connection) timedOut(ctx actor.Context) {
 		return
 	}
 	c.log.Warnf("connection %s: no answer after %v to %q: closing", c.peer, c.limits.timeout, c.inFlight.line)
-	c.answerAll(ctx, messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
+	c.answerAll(messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
 	if c.closed { // the connection is already gone: nothing more to wait for
 		ctx.Stop(ctx.Self())
 		return
