@@ -106,22 +106,21 @@ func (c *connection) takeRun(decls []messages.SetServiceAttr, lines []lineReceiv
 		if w, _ := authWords(m.line); w == "auth" || c.gate.tokens != nil && !c.gate.authed {
 			break // intercept's
 		}
-		st, err := messages.Parse(m.line)
-		if err != nil {
-			break
-		}
-		next, ok := st.(messages.SetServiceAttr)
+		next, ok := messages.ParseServiceLine(m.line) // unboxed
 		if !ok {
-			break
+			st, err := messages.Parse(m.line) // `proxy P service ...`, or no declaration
+			if next, ok = st.(messages.SetServiceAttr); err != nil || !ok {
+				break
+			}
 		}
 		c.refreshGate()
-		if !c.gate.level.Allows(rights.Required(st)) {
+		if !c.gate.level.Allows(rights.Required(next)) {
 			break // refused (and logged) in its turn
 		}
 		if decls == nil { // room for the run the queue holds
 			decls = make([]messages.SetServiceAttr, 0, min(len(c.queue)-c.head, maxDeclareBatch))
 		}
-		c.audited(st, m.line)
+		c.audited(next, m.line)
 		decls = append(decls, next)
 		lines = append(lines, m)
 		c.queue[c.head] = lineReceived{}

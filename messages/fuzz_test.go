@@ -40,6 +40,13 @@ func FuzzParse(f *testing.F) {
 		if st != nil {
 			checkStatement(t, line, st)
 		}
+		if d, ok := ParseServiceLine(line); ok {
+			if err != nil || !reflect.DeepEqual(st, Statement(d)) {
+				t.Fatalf("ParseServiceLine(%q) = %#v, but Parse = %#v, %v", line, d, st, err)
+			}
+		} else if d, isDecl := st.(SetServiceAttr); isDecl && d.Proxy == "" {
+			t.Fatalf("ParseServiceLine(%q) refused what Parse took: %#v", line, d)
+		}
 	})
 }
 

@@ -125,19 +125,43 @@ func ValidName(s string) bool {
 // parseService parses what follows `service` (or `proxy PROXY service`,
 // then proxy is PROXY).
 func parseService(rest, proxy string) (Statement, error) {
-	name, attr, raw, err := splitDecl("service", rest, ErrEmptyService, ErrServiceName)
+	d, err := parseServiceDecl(rest, proxy)
 	if err != nil {
 		return nil, err
+	}
+	return d, nil
+}
+
+// parseServiceDecl is parseService's declaration, unboxed.
+func parseServiceDecl(rest, proxy string) (SetServiceAttr, error) {
+	name, attr, raw, err := splitDecl("service", rest, ErrEmptyService, ErrServiceName)
+	if err != nil {
+		return SetServiceAttr{}, err
 	}
 	p, ok := serviceAttrs[ServiceAttr(attr)]
 	if !ok {
-		return nil, invalidProperty(attr)
+		return SetServiceAttr{}, invalidProperty(attr)
 	}
 	v, err := parseValue(attr, raw, p)
 	if err != nil {
-		return nil, err
+		return SetServiceAttr{}, err
 	}
 	return SetServiceAttr{Service: name, Proxy: proxy, Attr: ServiceAttr(attr), Value: v}, nil
+}
+
+// ParseServiceLine is Parse for the commonest line, `service NAME
+// ATTR=VALUE`: ok when Parse(line) returns a SetServiceAttr without error,
+// which it returns too, as a value (Parse's Statement is boxed: a run of
+// thousands of declarations makes as much garbage). For any other line
+// (`proxy P service ...` included) ok is false: call Parse.
+func ParseServiceLine(line string) (d SetServiceAttr, ok bool) {
+	s := Clean(line)
+	word, rest := splitWord(s)
+	if word != "service" {
+		return SetServiceAttr{}, false
+	}
+	d, err := parseServiceDecl(rest, "")
+	return d, err == nil
 }
 
 // parseSocket parses what follows `socket`.
