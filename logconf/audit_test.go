@@ -1,6 +1,8 @@
 package logconf
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,4 +36,51 @@ func TestAuditRouting(t *testing.T) {
 	if err != nil || cfg.auditSet || cfg.auditDest() != cfg.cfkd {
 		t.Errorf("default audit destination: %v %v", cfg, err)
 	}
+}
+
+// Audit writes what the entry of cfkd's logger would, byte for byte, in
+// both formats, routed the same way, and honours the level.
+func TestAuditAsEntry(t *testing.T) {
+	fixedClock(t)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			f := newFixture(t)
+			f.apply(t, "level = info\nformat = "+format+"\ncfkd = file:cfkd.log\naudit = file:audit.log\n")
+			for _, data := range []logrus.Fields{
+				{"category": AuditCategory, "peer": "unix:uid=0,pid=7", "right": "admin"},
+				{"category": AuditCategory, "peer": "tcp:127.0.0.1:4000", "right": "operate", "token": "ops"},
+			} {
+				for _, msg := range []string{"service web1 cmd=sleep 1", `command stop "tag" x=y`} {
+					f.log.WithFields(data).Info(msg)
+					f.r.Audit(data, msg)
+				}
+			}
+			f.r.Sync()
+			data, err := os.ReadFile(filepath.Join(f.home, "audit.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+			if len(lines) != 8 {
+				t.Fatalf("%d lines, want 8:\n%s", len(lines), data)
+			}
+			for i := 0; i < len(lines); i += 2 {
+				if lines[i] != lines[i+1] {
+					t.Errorf("entry and Audit differ:\n%s\n%s", lines[i], lines[i+1])
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(f.home, "cfkd.log")); len(b) != 0 {
+				t.Errorf("cfkd.log got audit records:\n%s", b)
+			}
+		})
+	}
+	t.Run("level", func(t *testing.T) {
+		f := newFixture(t)
+		f.apply(t, "level = warn\ncfkd = file:cfkd.log\n")
+		f.r.Audit(logrus.Fields{"category": AuditCategory, "peer": "p", "right": "admin"}, "dropped at level warn")
+		f.r.Sync()
+		if b, _ := os.ReadFile(filepath.Join(f.home, "cfkd.log")); len(b) != 0 {
+			t.Errorf("got %q, want nothing", b)
+		}
+	})
 }
