@@ -165,7 +165,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 	case SnapshotRequest:
 		c.snapshot(m)
 	case StartConsole:
-		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet, afterBigReply: c.opts.AfterBigReply}
+		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet,
+			afterBigReply: c.opts.AfterBigReply, audit: c.opts.Audit}
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))

@@ -3,11 +3,11 @@ package actors
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,15 +21,23 @@ import (
 // declaration (REFERENCE §1.5), console to controller and service actor:
 // one admin connection writes rounds of 1,000 lines `service NAME
 // cmd=sleep 1` (each name new) without reading, then reads the replies.
-// cfkd's own log at info level (the audit records made, formatted as
-// cfkd's), written nowhere; GOGC as cfkd's. Besides the rate, the CPU time of the
+// cfkd's own log at info level through a log Router as cfkd's (the audit
+// records written to a file); GOGC as cfkd's. Besides the rate, the CPU time of the
 // process per declaration (cpu-ns/decl), which a busy machine disturbs
 // less.
 func BenchmarkPipelinedDeclarations(b *testing.B) {
 	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.SetFormatter(logconf.Formatter(logconf.Default())) // cfkd's text records
-	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: log, ServiceLog: quietLogger(), Env: []string{"PATH=/usr/bin:/bin"}})
+	router := logconf.NewRouter(b.TempDir(), log, nil) // cfkd's log, as cfkd routes it
+	defer router.Close()
+	cfg, err := logconf.Parse("bench", strings.NewReader("level = info\nformat = text\ncfkd = file:cfkd.log\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := router.Apply(cfg); err != nil {
+		b.Fatal(err)
+	}
+	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: log, ServiceLog: quietLogger(), Lines: router, Audit: router,
+		Env: []string{"PATH=/usr/bin:/bin"}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -96,6 +96,12 @@ type Options struct {
 	// Upgrade, when set, runs `command upgrade [PATH]` (cfkd's, REFERENCE
 	// §13; upgrade.go).
 	Upgrade UpgradeHook
+	// Audit, when set, writes the audit records of the requests run (at
+	// info level, REFERENCE §5.5) in place of Log: cfkd gives its log
+	// Router, which writes the record Log's entry would without a logrus
+	// entry per record (a pipelined run of declarations makes one a
+	// line). Default: Log.
+	Audit AuditLogger
 
 	// Set by Start: the event lines and the tail store.
 	hub  *eventHub
@@ -134,6 +140,13 @@ func (o Options) withDefaults() Options {
 		o.ProxyGrace = 3 * time.Second
 	}
 	return o
+}
+
+// AuditLogger writes one audit record: msg at info level with the fields
+// of data, as Options.Log.WithFields(data).Info(msg) would. It must not
+// block, nor keep or change data (the connection's, reused).
+type AuditLogger interface {
+	Audit(data logrus.Fields, msg string)
 }
 
 // LineLogger logs one line a service wrote on stream "out" (at info) or
