@@ -1,10 +1,14 @@
 package logconf
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -83,4 +87,45 @@ func TestAuditAsEntry(t *testing.T) {
 			t.Errorf("got %q, want nothing", b)
 		}
 	})
+}
+
+// appendEventText is formatText, byte for byte, with and without a time
+// cache, over entries of every kind of field.
+func TestAppendEventTextIsFormatText(t *testing.T) {
+	values := []any{"", "plain", "with space", `a"quote`, "a=b", "tab\there", "del\x7f", "é", 42, errors.New("an error"), nil, 3.5}
+	now := time.Date(2026, 11, 30, 11, 22, 33, 444_000_000, time.UTC)
+	cache := &textCache{}
+	n := 0
+	for i, msg := range []string{"", "msg", "msg\n", "two\n\n", "unix:uid=0 x=y"} {
+		for j := range 40 {
+			data := logrus.Fields{}
+			for k := range j % 11 {
+				data[fmt.Sprintf("k%02d", (k*7+j)%13)] = values[(k+j+i)%len(values)]
+			}
+			switch j % 4 {
+			case 0:
+				data["category"] = AuditCategory
+			case 1:
+				data["pid"] = j
+			case 2:
+				data["category"], data["service"] = "service.w.out", "w"
+			}
+			for _, lvl := range []logrus.Level{logrus.InfoLevel, logrus.WarnLevel, logrus.ErrorLevel} {
+				e := &logrus.Entry{Data: data, Time: now.Add(time.Duration(j) * time.Millisecond / 3), Level: lvl, Message: msg}
+				for _, o := range []origin{originOf(e, false), originOf(e, true), {}} {
+					want := formatText(e, o)
+					if got := appendEventText(nil, nil, e, o); !bytes.Equal(got, want) {
+						t.Fatalf("appendEventText:\n%q\nformatText:\n%q", got, want)
+					}
+					if got := appendEventText([]byte("x"), cache, e, o); !bytes.Equal(got[1:], want) {
+						t.Fatalf("appendEventText (cached time):\n%q\nformatText:\n%q", got[1:], want)
+					}
+					n++
+				}
+			}
+		}
+	}
+	if n < 1000 {
+		t.Fatalf("only %d entries", n)
+	}
 }
