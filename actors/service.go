@@ -63,9 +63,9 @@ func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os
 }
 
 // Receive implements actor.Actor. Started, every service's first
-// message, is taken before the rest: it runs on a goroutine's first
-// stack, which the frames of upgradeMessage and handle would make grow
-// (a copy per service declared).
+// message, is taken before the rest, with no frame of upgradeMessage or
+// handle on the stack (upgradeMessage keeps its upgrade steps in a
+// function apart: its frame is small).
 func (s *Service) Receive(ctx actor.Context) {
 	msg := ctx.Message()
 	if _, ok := msg.(*actor.Started); ok {
