@@ -40,8 +40,9 @@ func (l *Launcher) AdoptedOrphans() []Orphan {
 	return out
 }
 
-// listChildren is Children (a test makes it fail, to run the scan).
-var listChildren = Children
+// listChildren is OrphanCandidates (a test makes it fail, to run the
+// scan).
+var listChildren = OrphanCandidates
 
 // notLaunched keeps, in place, the pids that are not live children
 // started by Launch.

@@ -2,9 +2,13 @@ package osproc
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // ProcFS says whether the /proc readers work here: on Linux, in both
@@ -87,3 +91,45 @@ func Children() (pids []int, ok bool) {
 	}
 	return pids, seen
 }
+
+// OrphanCandidates lists the children of the daemon among which its
+// adopted orphans are: those of its first thread alone, where the kernel
+// hands every orphan to a subreaper's first live thread (Linux 4.0 and
+// later: find_alive_thread), which is the thread group's leader for the
+// whole life of cfkd (Go never ends it). cfkd's services are not there:
+// the fork server, which makes them its siblings (CLONE_PARENT), is
+// forked by another thread (startForkServer), so a scan after a stop
+// reads a few pids, not one per service (a read of a list of 9,000
+// children walks it from its start for every 4 KiB of it). Elsewhere
+// (older kernels, where an orphan goes to the thread that forked its
+// parent) it is Children.
+func OrphanCandidates() (pids []int, ok bool) {
+	if !orphansToLeader() {
+		return Children()
+	}
+	self := strconv.Itoa(os.Getpid())
+	b, err := os.ReadFile("/proc/self/task/" + self + "/children")
+	if err != nil {
+		return Children()
+	}
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, true
+}
+
+// orphansToLeader: the kernel reparents orphans to a subreaper's first
+// live thread (Linux 4.0 and later).
+var orphansToLeader = sync.OnceValue(func() bool {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return false
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major >= 4
+})

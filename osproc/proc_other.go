@@ -23,3 +23,6 @@ func Environ(pid int) []string { return nil }
 
 // Children lists nothing without /proc.
 func Children() (pids []int, ok bool) { return nil, false }
+
+// OrphanCandidates lists nothing without /proc.
+func OrphanCandidates() (pids []int, ok bool) { return nil, false }

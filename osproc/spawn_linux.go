@@ -131,9 +131,13 @@ func startForkServer(log logrus.FieldLogger, n int) (*forkServer, error) {
 		Files: files,
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	}
-	runtime.LockOSThread() // Pdeathsig follows the thread that forked
-	s.pid, err = syscall.ForkExec(exe, []string{"cfkd-fork-server"}, attr)
-	runtime.UnlockOSThread()
+	// Pdeathsig follows the thread that forked; that thread is not the
+	// leader, so that the services (the fork server's siblings) are not
+	// listed with the orphans the kernel hands the leader
+	// (OrphanCandidates)
+	onOtherThread(func() {
+		s.pid, err = syscall.ForkExec(exe, []string{"cfkd-fork-server"}, attr)
+	})
 	if err != nil {
 		s.closeConns()
 		return nil, err
@@ -320,4 +324,25 @@ func serveOne(msg, oob []byte) forkReply {
 		return forkReply{Errno: int(errno)}
 	}
 	return forkReply{Pid: pid}
+}
+
+// onOtherThread runs f locked to a thread of cfkd that is not its
+// leader (the thread whose tid is cfkd's pid). When the calling
+// goroutine is on the leader, it keeps it locked while another goroutine
+// runs f, which therefore runs elsewhere.
+func onOtherThread(f func()) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if unix.Gettid() != unix.Getpid() {
+		f()
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		f()
+		close(done)
+	}()
+	<-done
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -102,5 +103,40 @@ func TestForkServerGone(t *testing.T) {
 	}
 	if _, _, served := s.forkExec("/bin/true", []string{"true"}, attr); served || !s.dead.Load() {
 		t.Fatalf("the dead server is still asked")
+	}
+}
+
+// init keeps the test binary's main goroutine on the leader thread, as
+// cfkd's main goroutine is when it calls New: TestMain's New then starts
+// the fork server from the leader, which startForkServer must not fork it
+// from (onOtherThread).
+func init() { runtime.LockOSThread() }
+
+// The services the fork server makes are not listed with the orphans the
+// kernel hands cfkd's leader thread (OrphanCandidates), but they are
+// cfkd's children (Children); an orphan is (TestAdoptedOrphans* find
+// theirs through OrphanCandidates).
+func TestForkServerChildrenAreNotOrphanCandidates(t *testing.T) {
+	if !orphansToLeader() {
+		t.Skip("a kernel before 4.0: orphans go to the thread that forked their parent")
+	}
+	c := start(t, Spec{Argv: []string{"sleep", "100"}})
+	in := func(list func() ([]int, bool)) bool {
+		pids, ok := list()
+		if !ok {
+			t.Fatal("no /proc/self/task/TID/children here")
+		}
+		for _, p := range pids {
+			if p == c.Pid {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(Children) {
+		t.Fatalf("service %d is not among the test process's children", c.Pid)
+	}
+	if in(OrphanCandidates) {
+		t.Fatalf("service %d is listed with the orphan candidates: the fork server was forked by the leader thread", c.Pid)
 	}
 }
