@@ -26,9 +26,12 @@
 //
 // Orphans and termination (orphans.go, terminate.go, proc.go):
 // AdoptedOrphans lists the live children of the daemon that Launch did
-// not start, each with its CONTROL_FREAK_SERVICE: from the kernel's lists
-// of the daemon's children (/proc/self/task/TID/children, Children),
-// reading /proc/PID/stat only for those Launch did not start, or, where
+// not start, each with its CONTROL_FREAK_SERVICE: from the kernel's list
+// of the children of the daemon's leader thread, to which Linux 4.0 and
+// later hand every orphan (OrphanCandidates; the fork server is forked by
+// another thread, so the services are not in it), or else of all its
+// threads (/proc/self/task/TID/children, Children), reading
+// /proc/PID/stat only for those Launch did not start, or, where
 // the kernel has no such list, with one scan of every /proc/PID/stat;
 // TargetOrphans takes a Target on each under the reaper's mutex after
 // checking it is still such a child, so a pid reaped and reused meanwhile
