@@ -14,6 +14,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/eventstream"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
 )
 
@@ -227,9 +228,9 @@ func TestTailCommand(t *testing.T) {
 	pid := r.startRunning("a")
 	l := r.fake.waitLaunch(t, 1)
 	for _, s := range []string{"one", "two", "three"} {
-		l.Spec.Stdout(pid, []byte(s))
+		l.Spec.StdoutLines(pid, osproc.LinesOf([]byte(s)))
 	}
-	l.Spec.Stderr(pid, []byte("oops"))
+	l.Spec.StderrLines(pid, osproc.LinesOf([]byte("oops")))
 	if got := r.ok("command tail a"); strings.Join(got, ",") != "one,two,three,oops" {
 		t.Fatalf("tail a: %q", got)
 	}
@@ -259,7 +260,7 @@ func TestTailCommand(t *testing.T) {
 	if got := r.tree.Tail().Last("a", 10); got != nil {
 		t.Fatalf("a destroyed service's lines: %q", got)
 	}
-	l.Spec.Stdout(pid, []byte("late")) // an orphan of the old a, say
+	l.Spec.StdoutLines(pid, osproc.LinesOf([]byte("late"))) // an orphan of the old a, say
 	r.ok("service a cmd=sleep 1")
 	if got := r.ok("command tail a"); len(got) != 0 {
 		t.Fatalf("tail of a new a: %q", got)

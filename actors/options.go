@@ -157,6 +157,16 @@ type LineLogger interface {
 	ServiceLine(service, stream string, pid int, line []byte)
 }
 
+// LinesLogger is a LineLogger that also takes a run of lines of one
+// stream of one process at once (osproc.Lines), as the output poller
+// hands them over, and does per run what it can (logconf.Router: one lock,
+// one clock read). It takes every line, unless it holds the pipe
+// (osproc.HoldOutput): then the lines it did not take come again.
+type LinesLogger interface {
+	LineLogger
+	ServiceLines(service, stream string, pid int, lines *osproc.Lines)
+}
+
 // entryLines logs lines as logrus entries of a logger.
 type entryLines struct{ log *logrus.Logger }
 

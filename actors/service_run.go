@@ -259,10 +259,10 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
 	}
 	if !c.IgnoreStdout {
-		spec.Stdout = s.outputLogger("out")
+		spec.StdoutLines = s.outputLogger("out")
 	}
 	if !c.IgnoreStderr {
-		spec.Stderr = s.outputLogger("err")
+		spec.StderrLines = s.outputLogger("err")
 	}
 	return spec, shown, nil
 }
@@ -309,16 +309,24 @@ func withoutActivation(env []string) []string {
 	return out
 }
 
-// outputLogger logs each line of one output stream ("out", "err") of the
-// service through Options.Lines.
-func (s *Service) outputLogger(stream string) func(int, []byte) {
+// outputLogger logs the lines of one output stream ("out", "err") of the
+// service through Options.Lines, a run at a time (osproc.Lines).
+func (s *Service) outputLogger(stream string) func(int, *osproc.Lines) {
 	return serviceOutputLogger(s.opts.Lines, s.cfg.Name, stream)
 }
 
-// serviceOutputLogger logs each line of stream of service name through
-// lines (Service.outputLogger, and the output of an adopted service).
-func serviceOutputLogger(lines LineLogger, name, stream string) func(int, []byte) {
-	return func(pid int, line []byte) { lines.ServiceLine(name, stream, pid, line) }
+// serviceOutputLogger logs the lines of stream of service name through
+// lines (Service.outputLogger, and the output of an adopted service): a
+// run at a time when lines is a LinesLogger (the Tail always is).
+func serviceOutputLogger(lines LineLogger, name, stream string) func(int, *osproc.Lines) {
+	if ll, ok := lines.(LinesLogger); ok {
+		return func(pid int, l *osproc.Lines) { ll.ServiceLines(name, stream, pid, l) }
+	}
+	return func(pid int, l *osproc.Lines) {
+		for line, ok := l.Next(); ok; line, ok = l.Next() {
+			lines.ServiceLine(name, stream, pid, line)
+		}
+	}
 }
 
 // mergeEnv returns base with every overlay variable set (a later overlay

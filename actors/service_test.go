@@ -99,8 +99,8 @@ func TestLaunchSpec(t *testing.T) {
 			t.Errorf("env key %s appears %d times in %q", k, seen[k], a.Env)
 		}
 	}
-	if !a.Setsid || a.Dir != "/tmp" || a.Stdout != nil || a.Stderr == nil || a.Stdin != nil || a.Credential != nil {
-		t.Errorf("spec a: setsid %v dir %q stdout nil %v stderr nil %v", a.Setsid, a.Dir, a.Stdout == nil, a.Stderr == nil)
+	if !a.Setsid || a.Dir != "/tmp" || a.StdoutLines != nil || a.StderrLines == nil || a.Stdin != nil || a.Credential != nil {
+		t.Errorf("spec a: setsid %v dir %q stdout nil %v stderr nil %v", a.Setsid, a.Dir, a.StdoutLines == nil, a.StderrLines == nil)
 	}
 
 	r.ok(`service b cmd=["/bin/echo", "a b", "$HOME"]`, "service b no_new_session=1",
@@ -109,8 +109,8 @@ func TestLaunchSpec(t *testing.T) {
 	if !slices.Equal(b.Argv, []string{"/bin/echo", "a b", "$HOME"}) {
 		t.Errorf("JSON argv %q", b.Argv)
 	}
-	if b.Setsid || b.Dir != "" || b.Stdout == nil || b.Stderr != nil {
-		t.Errorf("spec b: setsid %v dir %q stdout nil %v stderr nil %v", b.Setsid, b.Dir, b.Stdout == nil, b.Stderr == nil)
+	if b.Setsid || b.Dir != "" || b.StdoutLines == nil || b.StderrLines != nil {
+		t.Errorf("spec b: setsid %v dir %q stdout nil %v stderr nil %v", b.Setsid, b.Dir, b.StdoutLines == nil, b.StderrLines == nil)
 	}
 	if !slices.Contains(b.Env, "CONTROL_FREAK_SERVICE=b") || !slices.Contains(b.Env, "CONTROL_FREAK_ENABLED=1") {
 		t.Errorf("env b %q", b.Env)

@@ -50,6 +50,7 @@ type (
 type Adopter interface {
 	Adopt(pid int, group bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
 	AdoptOutput(p osproc.FrozenPipe, emit func(pid int, line []byte)) error
+	AdoptOutputLines(p osproc.FrozenPipe, lines func(pid int, l *osproc.Lines)) error
 }
 
 // ServiceAdopter, when the launcher is one, adopts a service's process

@@ -2,6 +2,8 @@ package actors
 
 import (
 	"sync"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // DefaultTailBytes bounds the output a service's ring keeps (REFERENCE §6).
@@ -21,9 +23,10 @@ const maxTailLine = 16 << 10
 // Lines reach it from the output poller's goroutine (a direct service,
 // through Options.Lines, which the Tail wraps: it passes each line on to
 // the wrapped LineLogger first) and from the proxy actors (a proxied
-// service's lines, REFERENCE §4.4). Keeping a line costs a lock and a copy
-// of the line into the ring (O(line)), plus a copy per follower; nothing
-// in it waits. Lines are kept as the service wrote them, stdout and stderr
+// service's lines, REFERENCE §4.4). Keeping a line costs a copy of the
+// line into the ring (O(line)), plus a copy per follower, and a lock per
+// line, or per run of lines (ServiceLines: the poller's batch form);
+// nothing in it waits. Lines are kept as the service wrote them, stdout and stderr
 // interleaved as they came, unmarked.
 //
 // Only declared services have a ring: the controller declares a service
@@ -55,18 +58,57 @@ func (t *Tail) ServiceLine(service, stream string, pid int, line []byte) {
 	t.add(service, line)
 }
 
+// ServiceLines implements LinesLogger: the lines are logged by the
+// wrapped logger (a line at a time, unless it is a LinesLogger), then
+// those it took are kept, under one lock.
+func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines) {
+	all := *lines
+	if ll, ok := t.next.(LinesLogger); ok {
+		ll.ServiceLines(service, stream, pid, lines)
+	} else {
+		for line, ok := lines.Next(); ok; line, ok = lines.Next() {
+			t.next.ServiceLine(service, stream, pid, line)
+		}
+	}
+	taken := all.Taken(*lines)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.ringOf(service)
+	if r == nil {
+		return
+	}
+	fs := t.follows[service]
+	for line, ok := taken.Next(); ok; line, ok = taken.Next() {
+		t.keep(r, fs, line)
+	}
+}
+
 // add keeps a line of service (copied).
 func (t *Tail) add(service string, line []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if r := t.ringOf(service); r != nil {
+		t.keep(r, t.follows[service], line)
+	}
+}
+
+// ringOf is the ring of service, made when it first writes; nil when
+// service is not declared. t.mu is held.
+func (t *Tail) ringOf(service string) *ring {
 	r, ok := t.rings[service]
 	if !ok {
-		return
+		return nil
 	}
 	if r == nil {
 		r = &ring{}
 		t.rings[service] = r
 	}
+	return r
+}
+
+// keep adds line to r and pushes it to the followers fs, in pieces of
+// maxTailLine. t.mu is held.
+func (t *Tail) keep(r *ring, fs map[*Feed]struct{}, line []byte) {
 	cut := min(maxTailLine, t.max-2)
 	for {
 		piece := line
@@ -74,7 +116,7 @@ func (t *Tail) add(service string, line []byte) {
 			piece = piece[:cut]
 		}
 		r.add(piece, t.max)
-		for f := range t.follows[service] {
+		for f := range fs {
 			f.push(append([]byte(nil), piece...))
 		}
 		line = line[len(piece):]

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // The tail store (tail.go) and the feeds (feed.go) on their own.
@@ -231,5 +234,57 @@ func TestFeedClose(t *testing.T) {
 	defer cancel()
 	if _, err := g.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Next of a quiet feed: %v", err)
+	}
+}
+
+// holdLines is a LinesLogger that takes the first n lines of a run, then
+// leaves the rest (as one that held its pipe).
+type holdLines struct {
+	recLines
+	n int
+}
+
+func (h *holdLines) ServiceLines(service, stream string, pid int, lines *osproc.Lines) {
+	for range h.n {
+		line, ok := lines.Next()
+		if !ok {
+			return
+		}
+		h.ServiceLine(service, stream, pid, line)
+	}
+}
+
+// TestTailLines: a run of lines goes to a LinesLogger as a run (to a
+// LineLogger a line at a time), and the Tail keeps those it took, in
+// order, and pushes them to the followers.
+func TestTailLines(t *testing.T) {
+	h := &holdLines{n: 2}
+	tl := newTail(h, 0)
+	tl.declare("a")
+	f := tl.Follow("a", 0, Backlog{})
+	defer f.Close()
+	lines := osproc.RunOf([]byte("one\ntwo\r\nthree\n"))
+	tl.ServiceLines("a", "out", 7, lines)
+	if got := h.all(); got != "a out 7 one|a out 7 two" {
+		t.Errorf("logged %q", got)
+	}
+	if got := lineStrings(tl.Last("a", 10)); !slices.Equal(got, []string{"one", "two"}) {
+		t.Errorf("kept %q, want the two lines taken", got)
+	}
+	if got, _ := nextLines(t, f); !slices.Equal(got, []string{"one", "two"}) {
+		t.Errorf("followed %q", got)
+	}
+	if rest, ok := lines.Next(); !ok || string(rest) != "three" {
+		t.Errorf("left %q, want three", rest)
+	}
+	rec := &recLines{}
+	tl = newTail(rec, 0)
+	tl.declare("b")
+	tl.ServiceLines("b", "err", 8, osproc.RunOf([]byte("x\ny\n")))
+	if got := rec.all(); got != "b err 8 x|b err 8 y" {
+		t.Errorf("logged %q", got)
+	}
+	if got := lineStrings(tl.Last("b", 10)); !slices.Equal(got, []string{"x", "y"}) {
+		t.Errorf("kept %q", got)
 	}
 }

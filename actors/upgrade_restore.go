@@ -107,7 +107,7 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	}
 	name, lines := svc.Config.Name, c.opts.Lines
 	for _, p := range pipes {
-		if err := ad.AdoptOutput(p, serviceOutputLogger(lines, name, streamOf(p))); err != nil {
+		if err := ad.AdoptOutputLines(p, serviceOutputLogger(lines, name, streamOf(p))); err != nil {
 			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 		}
 	}

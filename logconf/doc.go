@@ -54,7 +54,11 @@
 // The hot path: Router.ServiceLine writes the record the service logger's
 // entry for a line would, byte for byte, without making the entry (no map,
 // no copy, no hook list); cfkd hands it to the actors for their services'
-// output (actors.Options.Lines). Every record, an entry's or a line's, is
+// output (actors.Options.Lines). Router.ServiceLines does the same for a
+// run of lines of one stream (osproc.Lines: the whole lines one read of
+// its pipe got): one level check, one route and one lock for the run,
+// and the text before each line ("TIME PID LEVEL CATEGORY - ", the same
+// for the whole run) made once. Every record, an entry's or a line's, is
 // formatted straight into the queue of its destination, whose flusher
 // goroutine (running only while something is queued) writes all that was
 // queued meanwhile with one write(2), in order; Sync waits until all is

@@ -63,37 +63,69 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 	}
 }
 
+// ServiceLines is ServiceLine for a run of lines of one stream of one
+// process, as the output poller hands them over (osproc.Lines): the
+// level, the clock and the route are looked up once for the run, the
+// destination's lock taken once, and each line's record, byte for byte
+// the one ServiceLine writes, is formatted straight into its queue. Past
+// the queue's bound the pipe is held after the line that found it full,
+// and the lines not taken are read again on its resume (REFERENCE §6.2).
+func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lines) {
+	lvl := logrus.InfoLevel
+	if stream == "err" {
+		lvl = logrus.ErrorLevel
+	}
+	if r.serviceLog != nil && !r.serviceLog.IsLevelEnabled(lvl) {
+		for _, ok := lines.Next(); ok; _, ok = lines.Next() {
+		}
+		return
+	}
+	now := lineTime()
+	o := origin{service: true, name: service, stream: stream}
+	for {
+		st := r.cur.Load()
+		if st == nil {
+			return
+		}
+		s := st.route(o)
+		if s == nil {
+			return
+		}
+		if st.cfg.json {
+			// the rare format: a line at a time
+			for line, ok := lines.Next(); ok; line, ok = lines.Next() {
+				r.ServiceLine(service, stream, pid, line)
+			}
+			return
+		}
+		if s.putLines(lines, len(service)+96, r.report, func(c *textCache) []byte {
+			return c.head(now, pid, lvl, service, stream)
+		}) {
+			return
+		}
+	}
+}
+
 // lineTime is osproc.LineTime (tests replace it).
 var lineTime = osproc.LineTime
 
 // appendServiceText is formatText of a service line's entry: TIME PID
 // LEVEL service.NAME.STREAM - LINE, one trailing "\n" of the line dropped.
 // c, when not nil, is the destination's cache (used under its lock): the
-// time text is reused within its millisecond, and the text between it and
-// the line within a run of lines of one stream of one process; so a line
-// costs two appends of ready text and the copy of the line.
+// text before the line is reused while its millisecond and the stream of
+// the process stay the same; so a line costs one append of ready text
+// and the copy of the line.
 func appendServiceText(b []byte, c *textCache, t time.Time, pid int, lvl logrus.Level, service, stream string, line []byte) []byte {
 	if c == nil {
 		c = &textCache{}
 	}
-	b = c.appendTime(b, t)
-	if c.service != service || c.stream != stream || c.pid != pid || c.lvl != lvl || c.prefix == nil {
-		c.service, c.stream, c.pid, c.lvl = service, stream, pid, lvl
-		p := append(c.prefix[:0], ' ')
-		if pid != 0 {
-			p = strconv.AppendInt(p, int64(pid), 10)
-		} else {
-			p = append(p, '-')
-		}
-		p = append(p, ' ')
-		p = append(p, levelName(lvl)...)
-		p = append(p, " service."...)
-		p = append(p, service...)
-		p = append(p, '.')
-		p = append(p, stream...)
-		c.prefix = append(p, " - "...)
-	}
-	b = append(b, c.prefix...)
+	return appendRecord(b, c.head(t, pid, lvl, service, stream), line)
+}
+
+// appendRecord appends a service line's record: head (textCache.head),
+// then line, one trailing "\n" of it dropped, then "\n".
+func appendRecord(b, head, line []byte) []byte {
+	b = append(b, head...)
 	if n := len(line); n > 0 && line[n-1] == '\n' {
 		line = line[:n-1]
 	}
@@ -111,15 +143,39 @@ type textCache struct {
 	pid             int
 	lvl             logrus.Level
 	prefix          []byte // " PID LEVEL service.NAME.STREAM - "
+	ready           []byte // time then prefix; empty: to be made again
 }
 
-// appendTime appends clock(t) as timeLayout: the text changes once a
-// millisecond, and a flood of lines (which share the time of their read)
-// reuses the last one formatted, without even a zone lookup.
-func (c *textCache) appendTime(b []byte, t time.Time) []byte {
+// head is the text of a service record before its line, for time t and
+// that stream of that process: "TIME PID LEVEL service.NAME.STREAM - ".
+// Valid until the next call.
+func (c *textCache) head(t time.Time, pid int, lvl logrus.Level, service, stream string) []byte {
 	if ms := t.UnixMilli(); ms != c.ms || c.time == nil {
+		// the text changes once a millisecond: a flood of lines (which
+		// share the time of their read) reuses it, without a zone lookup
 		c.ms = ms
 		c.time = clock(t).AppendFormat(c.time[:0], timeLayout)
+		c.ready = c.ready[:0]
 	}
-	return append(b, c.time...)
+	if c.service != service || c.stream != stream || c.pid != pid || c.lvl != lvl || c.prefix == nil {
+		c.service, c.stream, c.pid, c.lvl = service, stream, pid, lvl
+		p := append(c.prefix[:0], ' ')
+		if pid != 0 {
+			p = strconv.AppendInt(p, int64(pid), 10)
+		} else {
+			p = append(p, '-')
+		}
+		p = append(p, ' ')
+		p = append(p, levelName(lvl)...)
+		p = append(p, " service."...)
+		p = append(p, service...)
+		p = append(p, '.')
+		p = append(p, stream...)
+		c.prefix = append(p, " - "...)
+		c.ready = c.ready[:0]
+	}
+	if len(c.ready) == 0 {
+		c.ready = append(append(c.ready, c.time...), c.prefix...)
+	}
+	return c.ready
 }

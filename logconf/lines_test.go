@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
 )
 
@@ -150,3 +151,84 @@ func BenchmarkServiceLineCPU(b *testing.B) {
 	}
 	r.Sync()
 }
+
+// ServiceLines writes, for a run of lines, the records ServiceLine writes
+// for each of them, byte for byte, in both formats.
+func TestServiceLinesAsServiceLine(t *testing.T) {
+	fixedClock(t)
+	run := "hello\n\nwith\r\n a \"quote\"\tand tab\r\x00\xff\n"
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			f := newFixture(t)
+			f.apply(t, "format = "+format+"\ncfkd = none\nservices = file:one.log\nservice.w = file:run.log\n")
+			for _, c := range []struct {
+				stream string
+				pid    int
+			}{{"out", 4242}, {"err", 4242}, {"out", 0}} {
+				for _, line := range strings.SplitAfter(run, "\n") {
+					if line != "" {
+						f.r.ServiceLine("v", c.stream, c.pid, []byte(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")))
+					}
+				}
+				f.r.ServiceLines("w", c.stream, c.pid, osprocRun(run))
+			}
+			f.r.Sync()
+			one, _ := os.ReadFile(filepath.Join(f.home, "one.log"))
+			runs, _ := os.ReadFile(filepath.Join(f.home, "run.log"))
+			if want := strings.ReplaceAll(string(one), "service.v.", "service.w."); format == "json" {
+				if want = strings.ReplaceAll(want, `"service":"v"`, `"service":"w"`); string(runs) != want {
+					t.Errorf("got\n%s\nwant\n%s", runs, want)
+				}
+			} else if string(runs) != want || strings.Count(want, "\n") != 12 {
+				t.Errorf("got\n%s\nwant\n%s", runs, want)
+			}
+		})
+	}
+}
+
+// A run whose destination fills up in its middle holds the pipe after the
+// line that found the queue full, and leaves the rest of the run to the
+// poller, as ServiceLine a line at a time would.
+func TestServiceLinesHold(t *testing.T) {
+	holds := installFakeHolds(t)
+	f := newFixture(t)
+	w := &gate{blocking: blocking{started: make(chan struct{}), release: make(chan struct{})}, to: f.stdout}
+	f.r.stdout.w = w
+	f.stdout.before = nil
+	f.apply(t, "cfkd = none\nservices = none\nservice.flood = stdout\n")
+	line := strings.Repeat("x", 99) + "\n"
+	run := strings.Repeat(line, 600)
+	var lines osproc.Lines
+	taken := 0
+	within(t, 10*time.Second, "ServiceLines to a blocked destination", func() {
+		for held, _ := holds.counts(); held == 0; held, _ = holds.counts() {
+			all := *osprocRun(run)
+			lines = all
+			f.r.ServiceLines("flood", "out", 7, &lines)
+			for got := all.Taken(lines); ; taken++ {
+				if _, ok := got.Next(); !ok {
+					break
+				}
+			}
+		}
+	})
+	left := 0
+	for _, ok := lines.Next(); ok; _, ok = lines.Next() {
+		left++
+	}
+	if left == 0 || left >= 600 {
+		t.Errorf("%d lines of the run left after the hold, want some", left)
+	}
+	close(w.release)
+	f.r.Sync()
+	if n := strings.Count(f.stdout.String(), " INFO service.flood.out - "); n != taken {
+		t.Errorf("%d records written, want the %d lines taken", n, taken)
+	}
+	if d := f.r.Dropped(); len(d) != 0 {
+		t.Errorf("dropped %v", d)
+	}
+}
+
+// osprocRun is text (whole lines, each ending with "\n") as the run of
+// lines the output poller hands over.
+func osprocRun(text string) *osproc.Lines { return osproc.RunOf([]byte(text)) }

@@ -115,6 +115,43 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 	return true
 }
 
+// putLines is put for a run of lines of an output pipe (osproc.Lines):
+// one lock for the run, each line's record the text head gives (for all
+// the run: one time, one stream of one process), then the line (over is a
+// bound of head's length). Each line is queued as
+// put would queue it alone; once one holds the pipe (the queue was full),
+// the run stops after it: the lines not taken are the poller's again.
+func (s *sink) putLines(lines *osproc.Lines, over int, report io.Writer, head func(c *textCache) []byte) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
+	}
+	h := head(&s.text)
+	for line, ok := lines.Next(); ok; line, ok = lines.Next() {
+		if len(s.queued) >= softMax {
+			if resume, held := holdOutput(); held {
+				s.waiters = append(s.waiters, resume)
+				s.queued = appendRecord(s.queued, h, line)
+				break
+			}
+			if len(s.queued)+len(line)+over > hardMax {
+				s.dropped++
+				s.drops.Add(1)
+				continue
+			}
+		}
+		s.queued = appendRecord(s.queued, h, line)
+	}
+	s.report, s.noteJSON = report, false
+	if !s.flushing && len(s.queued) > 0 {
+		s.flushing = true
+		go s.flush()
+	}
+	s.mu.Unlock()
+	return true
+}
+
 // queue is put for a record of cfkd's (tests).
 func (s *sink) queue(p []byte, report io.Writer) {
 	s.put(len(p), false, false, report, func(b []byte) []byte { return append(b, p...) })

@@ -56,6 +56,9 @@
 // per round, so one flooding child cannot starve the others, cuts lines as
 // Pump does (lineSplitter, the one implementation of both), calls the
 // stream's callback from its goroutine, and closes the pipe at EOF. The
+// batch form of the callback (Spec.StdoutLines, Lines) gets at once the
+// run of whole lines a read got, so that its consumer locks, reads the
+// clock and routes once per run rather than per line. The
 // output of a child may be read after its exit was reported, and a last
 // line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
 // no os.File, no buffer (the poller has one read buffer for all), only a
@@ -86,8 +89,9 @@
 //
 // Backpressure (REFERENCE §6.2): a callback never waits for its
 // destination; one that cannot take more calls HoldOutput, and the poller
-// stops reading that pipe after the line (it leaves epoll; the rest of the
-// read, at most 64 KiB, is kept) until the destination calls the resume
+// stops reading that pipe after the line (in the batch form, after the
+// lines of the run it took; it leaves epoll; the rest of the read, at
+// most 64 KiB, is kept) until the destination calls the resume
 // function it got: that child's writes block once its pipe is full, as
 // under runit or s6, while every other pipe is read on. A held pipe costs
 // no CPU (no timer, no retry). Lines of one read share its time: the

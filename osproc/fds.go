@@ -140,7 +140,7 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 			c.closeAll()
 		}
 	}()
-	outR, outW, err := outputPipe(spec.Stdout != nil)
+	outR, outW, err := outputPipe(spec.Stdout != nil || spec.StdoutLines != nil)
 	if err != nil {
 		return c, err
 	}
@@ -148,7 +148,7 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	if outW >= 0 {
 		c.after = append(c.after, outW)
 	}
-	errR, errW, err := outputPipe(spec.Stderr != nil)
+	errR, errW, err := outputPipe(spec.Stderr != nil || spec.StderrLines != nil)
 	if err != nil {
 		return c, err
 	}

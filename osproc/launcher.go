@@ -42,6 +42,10 @@ type Spec struct {
 	// they must not block, as the output of every child waits meanwhile.
 	// nil: the stream goes to /dev/null.
 	Stdout, Stderr func(pid int, line []byte)
+	// StdoutLines and StderrLines, when set, take the place of Stdout and
+	// Stderr: the same lines, but a run of them at once (Lines), for a
+	// consumer that does per run what it would do per line.
+	StdoutLines, StderrLines func(pid int, lines *Lines)
 	// Tag says whose output the pipes carry ("service:NAME"): Freeze
 	// returns it with each pipe, so that an upgrade in place gives the
 	// pipe to the same owner (upgrade.go, REFERENCE §13).
@@ -228,10 +232,10 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		return nil, err
 	}
 	if f.outR >= 0 {
-		l.addOutput(f.proc.Pid, "stdout", f.outR, bindPid(spec.Stdout, f.proc.Pid), spec.Tag)
+		l.addOutput(f.proc.Pid, "stdout", f.outR, outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid), spec.Tag)
 	}
 	if f.errR >= 0 {
-		l.addOutput(f.proc.Pid, "stderr", f.errR, bindPid(spec.Stderr, f.proc.Pid), spec.Tag)
+		l.addOutput(f.proc.Pid, "stderr", f.errR, outputFor(spec.Stderr, spec.StderrLines, f.proc.Pid), spec.Tag)
 	}
 	if f.early != nil {
 		onExit(f.proc.Pid, *f.early)
@@ -437,8 +441,8 @@ func (l *Launcher) reapAll() {
 // output poller. On failure (the Launcher is closed, or epoll refuses one
 // more fd: ENOMEM, ENOSPC beyond fs.epoll.max_user_watches) r is closed
 // and logged: the child's writes to it fail with EPIPE.
-func (l *Launcher) addOutput(pid int, stream string, r int, emit func(line []byte), tag string) {
-	if err := l.out.addWith(r, emit, pipeMeta{pid: pid, stream: stream, tag: tag}, nil); err != nil {
+func (l *Launcher) addOutput(pid int, stream string, r int, out output, tag string) {
+	if err := l.out.addWith(r, out, pipeMeta{pid: pid, stream: stream, tag: tag}, nil); err != nil {
 		l.log.WithError(err).WithFields(logrus.Fields{"pid": pid, "stream": stream}).Error("the output of the process is not read")
 	}
 }

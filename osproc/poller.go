@@ -124,8 +124,9 @@ func LineTime() time.Time {
 // HoldOutput is the backpressure of an output callback (Spec.Stdout,
 // Spec.Stderr) whose destination cannot take more for now: called during
 // the callback, it makes the poller stop reading the pipe the line came
-// from, after that line, so that the child's writes block once the pipe is
-// full. The pipe is read again once resume is called, from any goroutine,
+// from, after that line (in the batch form, Spec.StdoutLines, after the
+// lines the callback took of its run: the others are kept), so that the
+// child's writes block once the pipe is full. The pipe is read again once resume is called, from any goroutine,
 // once at most (a second call, or one after the pipe is gone, does
 // nothing). ok is false, and nothing is held, when the caller is not an
 // output callback run by a poller while it feeds a read (another
@@ -188,21 +189,7 @@ var errStopped = errors.New("output poller stopped")
 // every line read (see lineSplitter), and closes fd at EOF. On error fd is
 // closed already (the writers then get EPIPE).
 func (p *poller) add(fd int, emit func(line []byte)) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stopping {
-		unix.Close(fd)
-		return errStopped
-	}
-	// in the map before the wait may report it
-	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: emit}}
-	p.pipes[fd] = op
-	if err := p.watch(op); err != nil {
-		delete(p.pipes, fd)
-		unix.Close(fd)
-		return err
-	}
-	return nil
+	return p.addWith(fd, output{emit: emit}, pipeMeta{}, nil)
 }
 
 // coalesceBelow and coalesceDelay: after a round that read less than

@@ -27,14 +27,14 @@ type freezeReq struct {
 // addWith is add with the pipe's owner, and carry: bytes read from the pipe
 // before (by a former cfkd) but not cut into lines yet, fed before anything
 // read from fd. On error fd is closed already.
-func (p *poller) addWith(fd int, emit func(line []byte), meta pipeMeta, carry []byte) error {
+func (p *poller) addWith(fd int, out output, meta pipeMeta, carry []byte) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopping {
 		unix.Close(fd)
 		return errStopped
 	}
-	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: emit}, meta: meta}
+	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: out.emit, emitRun: out.run}, meta: meta}
 	p.pipes[fd] = op
 	if len(carry) > 0 {
 		// as a pipe held and resumed: the poller goroutine feeds the

@@ -74,5 +74,11 @@ func (l *Launcher) Adopt(pid int, group bool, onExit func(pid int, ws syscall.Wa
 // former cfkd read (a FrozenPipe), with its carry: emit gets every line,
 // the carry's first. On error fd is closed.
 func (l *Launcher) AdoptOutput(p FrozenPipe, emit func(pid int, line []byte)) error {
-	return l.out.addWith(p.Fd, bindPid(emit, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag}, p.Carry)
+	return l.out.addWith(p.Fd, outputFor(emit, nil, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag}, p.Carry)
+}
+
+// AdoptOutputLines is AdoptOutput with the batch form of the callback
+// (see Spec.StdoutLines).
+func (l *Launcher) AdoptOutputLines(p FrozenPipe, lines func(pid int, l *Lines)) error {
+	return l.out.addWith(p.Fd, outputFor(nil, lines, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag}, p.Carry)
 }

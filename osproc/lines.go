@@ -1,0 +1,92 @@
+package osproc
+
+import "bytes"
+
+// Lines is what one call of an output callback in the batch form
+// (Spec.StdoutLines, Spec.StderrLines) gets: one or more lines of one
+// pipe, cut as for Spec.Stdout (without "\n" or "\r\n", at most MaxLine
+// bytes), in order. The poller hands over at once a run of whole lines
+// as one read(2) got them, so that a consumer takes a lock, reads the
+// clock or routes once per run, not once per line (REFERENCE §6.2); a
+// line that continues an earlier read, a piece of a line longer than
+// MaxLine, or a last line without "\n" comes alone. Lines and what Next
+// returns are only valid during the call.
+//
+// A callback takes every line (Next until false), unless it holds the
+// pipe (HoldOutput): then the lines it did not take are kept with the
+// rest of the read and given again once it resumes. One that neither
+// takes them all nor holds loses the rest.
+type Lines struct {
+	b   []byte // whole lines, each ending with "\n"; or one line, when one
+	one bool
+}
+
+// Next returns the next line, and false once there is none left.
+func (l *Lines) Next() (line []byte, ok bool) {
+	if l.one {
+		line, l.b, l.one = l.b, nil, false
+		return line, true
+	}
+	if len(l.b) == 0 {
+		return nil, false
+	}
+	i := bytes.IndexByte(l.b, '\n') // a run's lines all end with one
+	line, l.b = trimCR(l.b[:i]), l.b[i+1:]
+	return line, true
+}
+
+// Taken is the lines of l that were taken (by Next) from l to get rest,
+// a copy of l on which Next was called: for a consumer that passes
+// lines on, then does something with those the next one took.
+func (l Lines) Taken(rest Lines) Lines {
+	if l.one {
+		if rest.one {
+			return Lines{}
+		}
+		return l
+	}
+	return Lines{b: l.b[:len(l.b)-len(rest.b)]}
+}
+
+// LinesOf is one line as Lines (for the tests of a consumer, and for a
+// line that does not come from a poller).
+func LinesOf(line []byte) *Lines { return &Lines{b: line, one: true} }
+
+// RunOf is a run of whole lines, each ending with "\n" (none longer
+// than MaxLine), as Lines (for the tests of a consumer).
+func RunOf(run []byte) *Lines { return &Lines{b: run} }
+
+// output is where the lines of one pipe go: each line to emit, or, when
+// run is set, a run of whole lines at once to run (ending with "\n", not
+// cut: see lineSplitter), which returns how many bytes of it were not
+// taken.
+type output struct {
+	emit func(line []byte)
+	run  func(run []byte) (left int)
+}
+
+// outputFor is the output of pipe of child pid: the batch form when it
+// is set, else the line form (bindPid). The callbacks are taken alone,
+// not the Spec, so that a long-lived output registration does not keep
+// the spec's environment and argv alive.
+func outputFor(emit func(pid int, line []byte), lines func(pid int, l *Lines), pid int) output {
+	if lines == nil {
+		return output{emit: bindPid(emit, pid)}
+	}
+	// one Lines per pipe, reused: only the poller goroutine calls these
+	l := new(Lines)
+	return output{
+		emit: func(line []byte) {
+			*l = Lines{b: line, one: true}
+			lines(pid, l)
+			*l = Lines{}
+		},
+		run: func(run []byte) int {
+			*l = Lines{b: run}
+			lines(pid, l)
+			left := len(l.b)
+			*l = Lines{}
+			return left
+		},
+	}
+}

@@ -1,0 +1,131 @@
+package osproc
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// splitRuns feeds chunks to a splitter in the batch form (a callback of
+// Lines, as outputFor makes it) and returns the lines it gets, and how
+// many calls brought them.
+func splitRuns(chunks [][]byte, max int) (lines []string, calls int) {
+	out := outputFor(nil, func(_ int, l *Lines) {
+		calls++
+		for line, ok := l.Next(); ok; line, ok = l.Next() {
+			lines = append(lines, string(line))
+		}
+	}, 1)
+	s := lineSplitter{max: max, emit: out.emit, emitRun: out.run}
+	for _, c := range chunks {
+		if rest := s.feed(c); len(rest) > 0 {
+			panic("rest without a hold")
+		}
+	}
+	s.flush()
+	if lines == nil {
+		lines = []string{}
+	}
+	return lines, calls
+}
+
+// The batch form gives the lines the line form gives (the model of Pump),
+// whatever the data and its cuts.
+func TestLinesAsLineForm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 2000 {
+		n := rng.IntN(80)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = "aaaa\r\n"[rng.IntN(6)]
+		}
+		data := string(b)
+		var cuts []int
+		for i := 1; i < n; i++ {
+			if rng.IntN(4) == 0 {
+				cuts = append(cuts, i)
+			}
+		}
+		max := 1 + rng.IntN(12)
+		want := refLines(data, max)
+		if got, _ := splitRuns(chunk(data, cuts...), max); !slices.Equal(got, want) {
+			t.Fatalf("data %q in chunks %q, max %d:\n got %q\nwant %q", data, chunk(data, cuts...), max, got, want)
+		}
+	}
+}
+
+// A read of many whole lines is one call, not one a line.
+func TestLinesOneCallARead(t *testing.T) {
+	data, want := numbered("line", 500)
+	got, calls := splitRuns(chunk(data), MaxLine)
+	if !slices.Equal(got, want) {
+		t.Fatalf("lines differ: %d of %d", len(got), len(want))
+	}
+	if calls != 1 {
+		t.Errorf("%d calls for one chunk of whole lines, want 1", calls)
+	}
+	// a line cut by the read: the first read's lines, the line joined,
+	// the rest of the second read
+	if got, calls = splitRuns(chunk(data, len(data)/2+3), MaxLine); !slices.Equal(got, want) || calls != 3 {
+		t.Errorf("two reads: %d lines in %d calls, want %d in 3", len(got), calls, len(want))
+	}
+}
+
+// A callback in the batch form that holds its pipe in the middle of a run
+// leaves the lines it did not take: they are the first ones given after
+// the resume, and every line arrives once, in order.
+func TestLinesHoldInARun(t *testing.T) {
+	p, _ := testPoller(t)
+	data, want := numbered("flood", 50000)
+	var got []string
+	resumes := make(chan func(), 1)
+	done := make(chan struct{})
+	runs := 0
+	fr, fw := rawPipe(t)
+	out := outputFor(nil, func(_ int, l *Lines) {
+		runs++
+		for k := 0; ; k++ {
+			if k == 7 && runs%3 == 0 { // hold after the 7th line of every 3rd run
+				resume, ok := HoldOutput()
+				if !ok {
+					t.Error("HoldOutput refused in a callback")
+				}
+				resumes <- resume
+				return
+			}
+			line, ok := l.Next()
+			if !ok {
+				break
+			}
+			got = append(got, string(line))
+			if len(got) == len(want) {
+				close(done)
+			}
+		}
+	}, 1)
+	if err := p.addWith(fr, out, pipeMeta{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		fw.WriteString(data)
+		fw.Close()
+	}()
+	for {
+		select {
+		case resume := <-resumes:
+			resume()
+			continue
+		case <-done:
+		case <-time.After(deadline):
+			t.Fatal("not every line came")
+		}
+		break
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("lines differ (%d of %d)", len(got), len(want))
+	}
+	if runs >= len(want)/10 {
+		t.Errorf("%d calls for %d lines: not in runs", runs, len(want))
+	}
+}
