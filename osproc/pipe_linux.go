@@ -66,3 +66,21 @@ func OpenFds() (int, error) {
 	}
 	return len(names) - 1, nil // not the directory's own fd
 }
+
+// growPipe asks the kernel for a pipe buffer of size bytes on fd (the read
+// end of an output pipe, REFERENCE §6.2). It may refuse (above
+// /proc/sys/fs/pipe-max-size, or past pipe-user-pages-soft for an
+// unprivileged user): the pipe then keeps its size.
+func growPipe(fd, size int) error {
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, size)
+	return err
+}
+
+// pipeSize is the capacity of the pipe fd, 0 if unknown (for the tests).
+func pipeSize(fd int) int {
+	n, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -91,6 +91,9 @@ type outPipe struct {
 	pending   []byte
 	pendingAt int64
 	pbuf      *[]byte
+	// grown is set once a read filled the read buffer: the pipe was asked
+	// to grow to grownPipe (growPipe), once.
+	grown bool
 
 	// guarded by poller.mu
 	held       bool   // not watched until resumed
@@ -208,6 +211,12 @@ const (
 // error. It returns the bytes read.
 func (p *poller) readOnce(op *outPipe) int {
 	n, err := unix.Read(op.fd, p.buf)
+	if n == len(p.buf) && !op.grown {
+		// a full read: the child writes faster than one read a round
+		// takes; a larger pipe lets it write on while we format
+		op.grown = true
+		growPipe(op.fd, grownPipe)
+	}
 	switch {
 	case n > 0:
 		p.feed(op, p.buf[:n], time.Now().UnixNano())

@@ -15,6 +15,10 @@ const MaxLine = 16 << 10
 
 const readSize = 64 << 10 // a full pipe in one read
 
+// grownPipe is the capacity asked for the output pipe of a child that
+// fills the read buffer (REFERENCE §6.2).
+const grownPipe = 1 << 20
+
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // Pump reads f until EOF or error and calls emit for every line, as

@@ -1,0 +1,60 @@
+//go:build linux && !cfkportable
+
+package osproc
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// A pipe whose read fills the read buffer grows to grownPipe; a pipe
+// that never does keeps the default size (REFERENCE §6.2).
+func TestFloodingPipeGrows(t *testing.T) {
+	// can this process grow a pipe at all (pipe-max-size, the user's
+	// pipe pages)?
+	var probe [2]int
+	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	err := growPipe(probe[0], grownPipe)
+	unix.Close(probe[0])
+	unix.Close(probe[1])
+	if err != nil {
+		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
+	}
+
+	p, _ := testPoller(t)
+	fr, fw := rawPipe(t)
+	qr, qw := rawPipe(t)
+	if pipeSize(fr) >= grownPipe || pipeSize(qr) >= grownPipe {
+		t.Fatalf("pipes of %d and %d bytes before any read", pipeSize(fr), pipeSize(qr))
+	}
+	data, want := numbered("flood", 20000) // 200 KiB: full reads
+	// the pipe is full before the poller reads it: its first read is full
+	written := make(chan error, 1)
+	go func() { _, err := fw.WriteString(data); written <- err }()
+	pipeFull(t, fr, "the flood fills its pipe")
+	flood, quiet := newCollector(len(want)), newCollector(1)
+	if err := p.add(fr, flood.emit); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.add(qr, quiet.emit); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := qw.WriteString("one line\n"); err != nil {
+		t.Fatal(err)
+	}
+	flood.wait(t, "the flood")
+	quiet.wait(t, "the quiet pipe")
+	if err := <-written; err != nil {
+		t.Fatal(err)
+	}
+	// the write ends are still open: so are the read ends, in the poller
+	if got := pipeSize(fr); got != grownPipe {
+		t.Errorf("flooding pipe: %d bytes, want %d", got, grownPipe)
+	}
+	if got := pipeSize(qr); got >= grownPipe {
+		t.Errorf("quiet pipe grew to %d bytes", got)
+	}
+}
