@@ -235,15 +235,26 @@ func (r *ring) add(line []byte, limit int) {
 	if r.used+need > len(r.buf) && len(r.buf) < limit {
 		r.grow(min(limit, max(2*len(r.buf), r.used+need, 512)))
 	}
-	for r.used+need > len(r.buf) {
-		n := 2 + (int(r.byteAt(0))<<8 | int(r.byteAt(1)))
-		r.start = (r.start + n) % len(r.buf)
-		r.used -= n
+	n := len(r.buf)
+	for r.used+need > n {
+		l := 2 + (int(r.buf[r.start])<<8 | int(r.byteAt(1)))
+		if r.start += l; r.start >= n {
+			r.start -= n
+		}
+		r.used -= l
 		r.count--
 	}
-	at := (r.start + r.used) % len(r.buf)
-	at = r.put(at, []byte{byte(len(line) >> 8), byte(len(line))})
-	r.put(at, line)
+	at := r.start + r.used
+	if at >= n {
+		at -= n
+	}
+	if at+need <= n { // no wrap: the common case
+		r.buf[at], r.buf[at+1] = byte(len(line)>>8), byte(len(line))
+		copy(r.buf[at+2:], line)
+	} else {
+		at = r.put(at, []byte{byte(len(line) >> 8), byte(len(line))})
+		r.put(at, line)
+	}
 	r.used += need
 	r.count++
 }

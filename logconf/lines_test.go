@@ -232,3 +232,43 @@ func TestServiceLinesHold(t *testing.T) {
 // osprocRun is text (whole lines, each ending with "\n") as the run of
 // lines the output poller hands over.
 func osprocRun(text string) *osproc.Lines { return osproc.RunOf([]byte(text)) }
+
+// BenchmarkServiceLinesCPU is BenchmarkServiceLineCPU in the batch form:
+// a line's share of ServiceLines given the runs of 64 KiB reads.
+func BenchmarkServiceLinesCPU(b *testing.B) {
+	home := b.TempDir()
+	log, svc := logrus.New(), logrus.New()
+	r := NewRouter(home, log, svc)
+	defer r.Close()
+	r.stdout.w = io.Discard
+	cfg, _ := Parse("b", strings.NewReader("cfkd = none\nservices = none\nservice.w.out = stdout\n"))
+	if err := r.Apply(cfg); err != nil {
+		b.Fatal(err)
+	}
+	const perRead = 650 // a read of 64 KiB
+	run := []byte(strings.Repeat(strings.Repeat("x", 99)+"\n", perRead))
+	var held chan struct{}
+	oldHold, oldTime := holdOutput, lineTime
+	holdOutput = func() (func(), bool) {
+		ch := make(chan struct{})
+		held = ch
+		return func() { close(ch) }, true
+	}
+	read := time.Now()
+	lineTime = func() time.Time { return read }
+	defer func() { holdOutput, lineTime = oldHold, oldTime }()
+	b.ReportAllocs()
+	b.SetBytes(100)
+	for i := 0; i < b.N; i += perRead {
+		read = time.Now()
+		lines := osproc.RunOf(run[:min(perRead, b.N-i)*100])
+		for !lines.Empty() {
+			r.ServiceLines("w", "out", 4242, lines)
+			if held != nil {
+				<-held
+				held = nil
+			}
+		}
+	}
+	r.Sync()
+}

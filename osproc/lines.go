@@ -19,6 +19,7 @@ import "bytes"
 type Lines struct {
 	b   []byte // whole lines, each ending with "\n"; or one line, when one
 	one bool
+	max int // a longer line is given in pieces of max bytes (0: MaxLine)
 }
 
 // Next returns the next line, and false once there is none left.
@@ -31,9 +32,23 @@ func (l *Lines) Next() (line []byte, ok bool) {
 		return nil, false
 	}
 	i := bytes.IndexByte(l.b, '\n') // a run's lines all end with one
-	line, l.b = trimCR(l.b[:i]), l.b[i+1:]
+	line = trimCR(l.b[:i])
+	max := l.max
+	if max <= 0 {
+		max = MaxLine
+	}
+	if len(line) > max {
+		// in pieces, as lineSplitter cuts a long line: the rest is a
+		// line of its own, cut in its turn
+		line, l.b = line[:max], l.b[max:]
+		return line, true
+	}
+	l.b = l.b[i+1:]
 	return line, true
 }
+
+// Empty reports whether no line is left.
+func (l *Lines) Empty() bool { return !l.one && len(l.b) == 0 }
 
 // Taken is the lines of l that were taken (by Next) from l to get rest,
 // a copy of l on which Next was called: for a consumer that passes
@@ -45,24 +60,24 @@ func (l Lines) Taken(rest Lines) Lines {
 		}
 		return l
 	}
-	return Lines{b: l.b[:len(l.b)-len(rest.b)]}
+	return Lines{b: l.b[:len(l.b)-len(rest.b)], max: l.max}
 }
 
 // LinesOf is one line as Lines (for the tests of a consumer, and for a
 // line that does not come from a poller).
 func LinesOf(line []byte) *Lines { return &Lines{b: line, one: true} }
 
-// RunOf is a run of whole lines, each ending with "\n" (none longer
-// than MaxLine), as Lines (for the tests of a consumer).
+// RunOf is a run of whole lines, each ending with "\n", as Lines (for
+// the tests of a consumer).
 func RunOf(run []byte) *Lines { return &Lines{b: run} }
 
 // output is where the lines of one pipe go: each line to emit, or, when
-// run is set, a run of whole lines at once to run (ending with "\n", not
-// cut: see lineSplitter), which returns how many bytes of it were not
-// taken.
+// run is set, a run of whole lines at once to run (ending with "\n",
+// longer ones than max to be cut: see lineSplitter), which returns how
+// many bytes of it were not taken.
 type output struct {
 	emit func(line []byte)
-	run  func(run []byte) (left int)
+	run  func(run []byte, max int) (left int)
 }
 
 // outputFor is the output of pipe of child pid: the batch form when it
@@ -81,8 +96,8 @@ func outputFor(emit func(pid int, line []byte), lines func(pid int, l *Lines), p
 			lines(pid, l)
 			*l = Lines{}
 		},
-		run: func(run []byte) int {
-			*l = Lines{b: run}
+		run: func(run []byte, max int) int {
+			*l = Lines{b: run, max: max}
 			lines(pid, l)
 			left := len(l.b)
 			*l = Lines{}

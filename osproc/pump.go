@@ -60,13 +60,14 @@ type lineSplitter struct {
 	partial []byte // the line not ended yet; nil when empty
 	max     int
 	emit    func(line []byte)
-	// emitRun, when set, takes the runs of whole lines of a chunk at
-	// once, as they were read (each ending with "\n", none longer than
-	// max before it): the output poller's batch form (Lines). A line
-	// that continues the partial one, or is too long, still goes to emit.
-	// It returns the bytes at the end of the run it did not take (it
-	// held: they are part of the rest).
-	emitRun func(run []byte) (left int)
+	// emitRun, when set, takes the whole lines of a chunk at once, as
+	// they were read (each ending with "\n"; one longer than max is for
+	// it to cut, as Lines.Next does): the output poller's batch form
+	// (Lines). A line that continues the partial one, or the end of a
+	// chunk without "\n", still goes through emit. It returns the bytes
+	// at the end of the run it did not take (it held: they are part of
+	// the rest).
+	emitRun func(run []byte, max int) (left int)
 	// held, set by an emit (the output poller's backpressure: see
 	// HoldOutput), makes feed stop after the line being emitted and
 	// return the rest of its chunk. Pump never sets it.
@@ -88,6 +89,13 @@ func newLineSplitter(max int, emit func(line []byte)) *lineSplitter {
 // after feed returns; the rest is a part of it.
 func (s *lineSplitter) feed(chunk []byte) (rest []byte) {
 	for len(chunk) > 0 && !s.held {
+		if s.emitRun != nil && len(s.partial) == 0 {
+			// the whole lines at once, found with one look from the end
+			if j := bytes.LastIndexByte(chunk, '\n'); j >= 0 {
+				chunk = s.feedRun(chunk, j+1)
+				continue
+			}
+		}
 		i := bytes.IndexByte(chunk, '\n')
 		if i < 0 {
 			s.partial = appendBounded(s.partial, chunk, s.max, s.emit)
@@ -95,10 +103,6 @@ func (s *lineSplitter) feed(chunk []byte) (rest []byte) {
 			break
 		}
 		line := chunk[:i]
-		if s.emitRun != nil && len(s.partial) == 0 && len(line) <= s.max {
-			chunk = s.feedRun(chunk, i+1)
-			continue
-		}
 		if len(s.partial) > 0 || len(line) > s.max {
 			s.partial = appendBounded(s.partial, line, s.max, s.emit)
 			line, s.partial = s.partial, s.partial[:0]
@@ -112,18 +116,10 @@ func (s *lineSplitter) feed(chunk []byte) (rest []byte) {
 	return chunk
 }
 
-// feedRun emits, as one run, the whole lines at the start of chunk, the
-// first of which ends at end, and returns the rest of chunk: after the
-// run, or after what it took of it when it held.
+// feedRun emits chunk[:end], whole lines, as one run, and returns the
+// rest of chunk: after the run, or after what it took of it when it held.
 func (s *lineSplitter) feedRun(chunk []byte, end int) []byte {
-	for end < len(chunk) {
-		j := bytes.IndexByte(chunk[end:], '\n')
-		if j < 0 || j > s.max {
-			break
-		}
-		end += j + 1
-	}
-	left := s.emitRun(chunk[:end])
+	left := s.emitRun(chunk[:end], s.max)
 	if !s.held {
 		left = 0 // not taken and not held: lost, as the callback chose
 	}
