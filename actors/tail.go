@@ -78,7 +78,12 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 		return
 	}
 	fs := t.follows[service]
+	cut := min(maxTailLine, t.max-2)
 	for line, ok := taken.Next(); ok; line, ok = taken.Next() {
+		if len(fs) == 0 && len(line) <= cut {
+			r.add(line, t.max) // the common case: nobody follows
+			continue
+		}
 		t.keep(r, fs, line)
 	}
 }
