@@ -76,8 +76,7 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 		lvl = logrus.ErrorLevel
 	}
 	if r.serviceLog != nil && !r.serviceLog.IsLevelEnabled(lvl) {
-		for _, ok := lines.Next(); ok; _, ok = lines.Next() {
-		}
+		skipLines(lines)
 		return
 	}
 	now := lineTime()
@@ -85,10 +84,12 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 	for {
 		st := r.cur.Load()
 		if st == nil {
+			skipLines(lines)
 			return
 		}
 		s := st.route(o)
 		if s == nil {
+			skipLines(lines) // taken: their destination is none
 			return
 		}
 		if st.cfg.json {
@@ -103,6 +104,14 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 		}) {
 			return
 		}
+	}
+}
+
+// skipLines takes every line left (logged nowhere: the level, or the
+// destination none): the caller sees them taken, as logged (the Tail then
+// keeps them).
+func skipLines(lines *osproc.Lines) {
+	for _, ok := lines.Next(); ok; _, ok = lines.Next() {
 	}
 }
 

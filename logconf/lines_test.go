@@ -186,6 +186,20 @@ func TestServiceLinesAsServiceLine(t *testing.T) {
 	}
 }
 
+// Lines logged nowhere (the level, the destination none) are taken all
+// the same: the Tail keeps what the logger took.
+func TestServiceLinesNowhere(t *testing.T) {
+	f := newFixture(t)
+	f.apply(t, "level = error\ncfkd = none\nservices = none\nservice.w = file:w.log\n")
+	for _, c := range []struct{ service, stream string }{{"x", "err"}, {"w", "out"}} {
+		lines := osprocRun("a\nb\n")
+		f.r.ServiceLines(c.service, c.stream, 1, lines)
+		if !lines.Empty() {
+			t.Errorf("%s.%s: lines left", c.service, c.stream)
+		}
+	}
+}
+
 // A run whose destination fills up in its middle holds the pipe after the
 // line that found the queue full, and leaves the rest of the run to the
 // poller, as ServiceLine a line at a time would.

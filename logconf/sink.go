@@ -116,11 +116,11 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 }
 
 // putLines is put for a run of lines of an output pipe (osproc.Lines):
-// one lock for the run, each line's record the text head gives (for all
-// the run: one time, one stream of one process), then the line (over is a
-// bound of head's length). Each line is queued as
-// put would queue it alone; once one holds the pipe (the queue was full),
-// the run stops after it: the lines not taken are the poller's again.
+// one lock for the run; each line's record is the text head gives (the
+// same for the whole run: one time, one stream of one process), then the
+// line (over bounds head's length). Each line is queued as put would
+// queue it alone; once one holds the pipe (the queue was full), the run
+// stops after it: the lines not taken are the poller's again.
 func (s *sink) putLines(lines *osproc.Lines, over int, report io.Writer, head func(c *textCache) []byte) bool {
 	s.mu.Lock()
 	if s.closed {

@@ -5,12 +5,12 @@ import "bytes"
 // Lines is what one call of an output callback in the batch form
 // (Spec.StdoutLines, Spec.StderrLines) gets: one or more lines of one
 // pipe, cut as for Spec.Stdout (without "\n" or "\r\n", at most MaxLine
-// bytes), in order. The poller hands over at once a run of whole lines
-// as one read(2) got them, so that a consumer takes a lock, reads the
-// clock or routes once per run, not once per line (REFERENCE §6.2); a
-// line that continues an earlier read, a piece of a line longer than
-// MaxLine, or a last line without "\n" comes alone. Lines and what Next
-// returns are only valid during the call.
+// bytes, a longer one in pieces), in order. The poller hands over at once
+// the whole lines one read(2) got, so that a consumer takes a lock, reads
+// the clock or routes once per run, not once per line (REFERENCE §6.2);
+// a line that continues an earlier read, or a last line without "\n",
+// comes alone. Lines and what Next returns are only valid during the
+// call.
 //
 // A callback takes every line (Next until false), unless it holds the
 // pipe (HoldOutput): then the lines it did not take are kept with the

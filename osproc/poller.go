@@ -129,9 +129,9 @@ func LineTime() time.Time {
 // the callback, it makes the poller stop reading the pipe the line came
 // from, after that line (in the batch form, Spec.StdoutLines, after the
 // lines the callback took of its run: the others are kept), so that the
-// child's writes block once the pipe is full. The pipe is read again once resume is called, from any goroutine,
-// once at most (a second call, or one after the pipe is gone, does
-// nothing). ok is false, and nothing is held, when the caller is not an
+// child's writes block once the pipe is full. The pipe is read again once
+// resume is called, from any goroutine, once at most (a second call, or
+// one after the pipe is gone, does nothing). ok is false, and nothing is held, when the caller is not an
 // output callback run by a poller while it feeds a read (another
 // goroutine; a last line emitted at EOF or at Close): the caller must
 // then do without (drop, or keep the line).
