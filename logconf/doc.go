@@ -84,7 +84,7 @@
 // "N lines dropped destination=NAME" (WARN, category cfkd). Memory per
 // destination: at most 4 MiB queued, plus one line per pipe held on it,
 // plus the batch being written; a held pipe keeps at most one read (64
-// KiB) in the poller. No timer, no retry: a blocked destination costs no
+// KiB, 128 KiB once its pipe grew: REFERENCE §6.2) in the poller. No timer, no retry: a blocked destination costs no
 // CPU.
 //
 // A Router holds one immutable state at a time: a Config plus every

@@ -62,7 +62,9 @@
 // fills the read buffer (64 KiB) is asked, once, to grow to 1 MiB
 // (F_SETPIPE_SZ on Linux; nothing on the portable path; the kernel may
 // refuse): its child then writes on while the poller formats, instead of
-// waiting at every 64 KiB (REFERENCE §6.2). Reads stay of 64 KiB. The
+// waiting at every 64 KiB, and such a pipe is read 128 KiB at a time (a
+// second buffer of the poller's, made for the first pipe that grows):
+// fewer wake-ups a line (REFERENCE §6.2). The
 // output of a child may be read after its exit was reported, and a last
 // line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
 // no os.File, no buffer (the poller has one read buffer for all), only a
@@ -95,8 +97,8 @@
 // destination; one that cannot take more calls HoldOutput, and the poller
 // stops reading that pipe after the line (in the batch form, after the
 // lines of the run it took; it leaves epoll; the rest of the read, at
-// most 64 KiB, is kept) until the destination calls the resume
-// function it got: that child's writes block once its pipe is full, as
+// most 64 KiB, 128 KiB for a grown pipe, is kept) until the destination
+// calls the resume function it got: that child's writes block once its pipe is full, as
 // under runit or s6, while every other pipe is read on. A held pipe costs
 // no CPU (no timer, no retry). Lines of one read share its time: the
 // poller reads the clock once per read(2), and a callback stamps its line

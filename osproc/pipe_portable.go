@@ -3,6 +3,7 @@
 package osproc
 
 import (
+	"errors"
 	"os"
 	"strconv"
 	"syscall"
@@ -90,7 +91,7 @@ func openFdList() ([]int, error) {
 }
 
 // growPipe does nothing on the portable path: a pipe keeps its size.
-func growPipe(fd, size int) error { return nil }
+func growPipe(fd, size int) error { return errors.ErrUnsupported }
 
 // pipeSize is 0: unknown (for the tests).
 func pipeSize(fd int) int { return 0 }

@@ -3,7 +3,9 @@
 package osproc
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,5 +58,72 @@ func TestFloodingPipeGrows(t *testing.T) {
 	}
 	if got := pipeSize(qr); got >= grownPipe {
 		t.Errorf("quiet pipe grew to %d bytes", got)
+	}
+}
+
+// A grown pipe is read grownRead at a time: held after its first run
+// until it holds more than that, it gives a run longer than readSize.
+func TestGrownPipeReadsMore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	var probe [2]int
+	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	err := growPipe(probe[0], grownPipe)
+	unix.Close(probe[0])
+	unix.Close(probe[1])
+	if err != nil {
+		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
+	}
+	p, _ := testPoller(t)
+	fr, fw := rawPipe(t)
+	data, want := numbered("flood", 100000) // about 1.1 MB
+	resumes := make(chan func(), 1)
+	got, longest := 0, 0
+	done := make(chan struct{})
+	out := outputFor(nil, func(_ int, l *Lines) {
+		longest = max(longest, len(l.b))
+		if got == 0 { // after the first run: hold
+			for _, ok := l.Next(); ok; _, ok = l.Next() {
+				got++
+			}
+			resume, ok := HoldOutput()
+			if !ok {
+				t.Error("HoldOutput refused")
+			}
+			resumes <- resume
+			return
+		}
+		for _, ok := l.Next(); ok; _, ok = l.Next() {
+			if got++; got == len(want) {
+				close(done)
+			}
+		}
+	}, 1)
+	go fw.WriteString(data)
+	pipeFull(t, fr, "the pipe fills before it is read") // its first read is full
+	if err := p.addWith(fr, out, pipeMeta{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var resume func()
+	select {
+	case resume = <-resumes:
+	case <-time.After(deadline):
+		t.Fatal("no first run")
+	}
+	eventually(t, "the grown pipe holds more than a read", func() (bool, string) {
+		n, err := unix.IoctlGetInt(fr, unix.TIOCINQ)
+		return err == nil && n > grownRead, fmt.Sprintf("%d bytes in the pipe (%v)", n, err)
+	})
+	resume()
+	select {
+	case <-done:
+	case <-time.After(deadline):
+		t.Fatal("not every line came")
+	}
+	if longest <= readSize {
+		t.Errorf("longest run %d bytes: the grown pipe is still read %d at a time", longest, readSize)
 	}
 }

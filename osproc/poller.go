@@ -65,7 +65,8 @@ type poller struct {
 	pollSys // how it waits: the platform's (poller_epoll.go, poller_poll.go)
 
 	log  logrus.FieldLogger
-	buf  []byte
+	buf  []byte        // the read buffer of every pipe (readSize)
+	big  []byte        // that of the grown pipes (grownRead), made for the first
 	done chan struct{} // closed when run returns
 
 	// feeding is the pipe whose lines are being emitted, nil between
@@ -91,9 +92,10 @@ type outPipe struct {
 	pending   []byte
 	pendingAt int64
 	pbuf      *[]byte
-	// grown is set once a read filled the read buffer: the pipe was asked
-	// to grow to grownPipe (growPipe), once.
-	grown bool
+	// growAsked is set at the first read that filled the read buffer:
+	// the pipe was asked to grow to grownPipe (growPipe), once; grown
+	// if it did: it is then read grownRead at a time.
+	growAsked, grown bool
 
 	// guarded by poller.mu
 	held       bool   // not watched until resumed
@@ -210,16 +212,26 @@ const (
 // readOnce reads what one read gives from op, and removes op at EOF or on
 // error. It returns the bytes read.
 func (p *poller) readOnce(op *outPipe) int {
-	n, err := unix.Read(op.fd, p.buf)
-	if n == len(p.buf) && !op.grown {
+	buf := p.buf
+	if op.grown {
+		buf = p.big
+	}
+	n, err := unix.Read(op.fd, buf)
+	if n == len(p.buf) && !op.growAsked {
 		// a full read: the child writes faster than one read a round
-		// takes; a larger pipe lets it write on while we format
-		op.grown = true
-		growPipe(op.fd, grownPipe)
+		// takes; a larger pipe lets it write on while we format, and
+		// larger reads take its lines with fewer wake-ups
+		op.growAsked = true
+		if growPipe(op.fd, grownPipe) == nil {
+			op.grown = true
+			if p.big == nil {
+				p.big = make([]byte, grownRead)
+			}
+		}
 	}
 	switch {
 	case n > 0:
-		p.feed(op, p.buf[:n], time.Now().UnixNano())
+		p.feed(op, buf[:n], time.Now().UnixNano())
 		return n
 	case err == unix.EAGAIN || err == unix.EINTR:
 		// nothing after all: level-triggered, the wait reports it again
@@ -296,7 +308,7 @@ func (op *outPipe) keepPending(rest []byte) {
 func (op *outPipe) releasePending() {
 	op.pending = nil
 	if op.pbuf != nil {
-		if cap(*op.pbuf) <= readSize {
+		if cap(*op.pbuf) <= grownRead {
 			*op.pbuf = (*op.pbuf)[:0]
 			pendingBufs.Put(op.pbuf)
 		}

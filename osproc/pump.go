@@ -16,8 +16,14 @@ const MaxLine = 16 << 10
 const readSize = 64 << 10 // a full pipe in one read
 
 // grownPipe is the capacity asked for the output pipe of a child that
-// fills the read buffer (REFERENCE §6.2).
-const grownPipe = 1 << 20
+// fills the read buffer, and grownRead the reads of such a pipe
+// (REFERENCE §6.2): larger, fewer wake-ups a line, but not so large that
+// the records of one read fill a log destination's queue (logconf's
+// softMax, 256 KiB: they would hold the pipe at every read).
+const (
+	grownPipe = 1 << 20
+	grownRead = 128 << 10
+)
 
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
