@@ -78,6 +78,13 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 		return
 	}
 	fs := t.follows[service]
+	if len(fs) == 0 {
+		// a line costs the ring at least what it takes in the run (2
+		// bytes besides its text, against its "\n" or "\r\n"): the lines
+		// followed by t.max bytes of the run would be dropped by the end
+		// of it; no need to copy them
+		taken.SkipTo(t.max)
+	}
 	cut := min(maxTailLine, t.max-2)
 	for line, ok := taken.Next(); ok; line, ok = taken.Next() {
 		if len(fs) == 0 && len(line) <= cut {

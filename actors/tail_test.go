@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -286,5 +287,40 @@ func TestTailLines(t *testing.T) {
 	}
 	if got := lineStrings(tl.Last("b", 10)); !slices.Equal(got, []string{"x", "y"}) {
 		t.Errorf("kept %q", got)
+	}
+}
+
+// TestTailLinesAsLines: a ring fed runs of lines (ServiceLines, which
+// skips the lines the run itself would push out) holds what it holds fed
+// the same lines one at a time, whatever their lengths and endings.
+func TestTailLinesAsLines(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, limit := range []int{100, 1000, 4096} {
+		one, run := newTail(nopLines{}, limit), newTail(nopLines{}, limit)
+		one.declare("a")
+		run.declare("a")
+		for range 200 {
+			var b strings.Builder
+			for range rng.IntN(60) {
+				b.WriteString(strings.Repeat("x", rng.IntN(150)))
+				if rng.IntN(4) == 0 {
+					b.WriteByte('\r')
+				}
+				b.WriteByte('\n')
+			}
+			text := b.String()
+			lines := osproc.RunOf([]byte(text))
+			for l := *lines; ; {
+				line, ok := l.Next()
+				if !ok {
+					break
+				}
+				one.ServiceLine("a", "out", 1, line)
+			}
+			run.ServiceLines("a", "out", 1, lines)
+			if got, want := lineStrings(run.Last("a", 10000)), lineStrings(one.Last("a", 10000)); !slices.Equal(got, want) {
+				t.Fatalf("limit %d: runs keep %d lines, lines one by one %d", limit, len(got), len(want))
+			}
+		}
 	}
 }

@@ -50,6 +50,19 @@ func (l *Lines) Next() (line []byte, ok bool) {
 // Empty reports whether no line is left.
 func (l *Lines) Empty() bool { return !l.one && len(l.b) == 0 }
 
+// SkipTo skips the first lines of a run, as many as it can while the
+// lines left take at least keep bytes (line endings included): for a
+// consumer that keeps only the last keep bytes of lines (at least one
+// byte a line besides the text) and need not copy those it would drop.
+func (l *Lines) SkipTo(keep int) {
+	if l.one || len(l.b) <= keep {
+		return
+	}
+	if i := bytes.LastIndexByte(l.b[:len(l.b)-keep], '\n'); i >= 0 {
+		l.b = l.b[i+1:]
+	}
+}
+
 // Taken is the lines of l that were taken (by Next) from l to get rest,
 // a copy of l on which Next was called: for a consumer that passes
 // lines on, then does something with those the next one took.
