@@ -61,11 +61,12 @@
 // clock and routes once per run rather than per line. A pipe whose read
 // fills the read buffer (64 KiB) is asked, once, to grow to 1 MiB
 // (F_SETPIPE_SZ on Linux; nothing on the portable path; the kernel may
-// refuse): its child then writes on while the poller formats, instead of
-// waiting at every 64 KiB, and such a pipe is read 128 KiB at a time (a
-// second buffer of the poller's, made for the first pipe that grows):
-// fewer wake-ups a line (REFERENCE §6.2). The
-// output of a child may be read after its exit was reported, and a last
+// refuse; at most 16 grown pipes at a time, another one grows once one
+// of them is closed): its child then writes on while the poller formats,
+// instead of waiting at every 64 KiB, and such a pipe is read 128 KiB at
+// a time (a second buffer of the poller's, made for the first pipe that
+// grows): fewer wake-ups a line (REFERENCE §6.2). The output of a child
+// may be read after its exit was reported, and a last
 // line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
 // no os.File, no buffer (the poller has one read buffer for all), only a
 // small state and the partial line not ended yet, at most MaxLine bytes

@@ -4,6 +4,7 @@ package osproc
 
 import (
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -126,4 +127,49 @@ func TestGrownPipeReadsMore(t *testing.T) {
 	if longest <= readSize {
 		t.Errorf("longest run %d bytes: the grown pipe is still read %d at a time", longest, readSize)
 	}
+}
+
+// At most maxGrown pipes are grown at a time: another flooding pipe keeps
+// its size until a grown one is closed, then grows at its next full read.
+func TestGrownPipesBounded(t *testing.T) {
+	var probe [2]int
+	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	err := growPipe(probe[0], grownPipe)
+	unix.Close(probe[0])
+	unix.Close(probe[1])
+	if err != nil {
+		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
+	}
+	p, _ := testPoller(t)
+	p.maxGrown = 1 // before any pipe: the poller reads it under its lock since
+	flood := func(r int, w *os.File, prefix string) *collector {
+		data, want := numbered(prefix, 20000)
+		go w.WriteString(data)
+		pipeFull(t, r, prefix+" fills its pipe")
+		c := newCollector(len(want))
+		if err := p.add(r, c.emit); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ar, aw := rawPipe(t)
+	flood(ar, aw, "a").wait(t, "a")
+	if got := pipeSize(ar); got != grownPipe {
+		t.Fatalf("a: %d bytes, want %d", got, grownPipe)
+	}
+	br, bw := rawPipe(t)
+	flood(br, bw, "b").wait(t, "b")
+	if got := pipeSize(br); got >= grownPipe {
+		t.Fatalf("b grew to %d bytes past the bound of grown pipes", got)
+	}
+	aw.Close() // a's EOF: the poller closes it, and its place is free
+	eventually(t, "a closed", func() (bool, string) { return p.registered() == 1, fmt.Sprintf("%d pipes", p.registered()) })
+	more, _ := numbered("b again", 20000)
+	go bw.WriteString(more)
+	eventually(t, "b grows", func() (bool, string) {
+		n := pipeSize(br)
+		return n == grownPipe, fmt.Sprintf("%d bytes", n)
+	})
 }

@@ -64,10 +64,14 @@ import (
 type poller struct {
 	pollSys // how it waits: the platform's (poller_epoll.go, poller_poll.go)
 
-	log  logrus.FieldLogger
-	buf  []byte        // the read buffer of every pipe (readSize)
-	big  []byte        // that of the grown pipes (grownRead), made for the first
-	done chan struct{} // closed when run returns
+	log logrus.FieldLogger
+	buf []byte // the read buffer of every pipe (readSize)
+	big []byte // that of the grown pipes (grownRead), made for the first
+	// grown counts the pipes grown (growPipe) and open: at most
+	// maxGrown (a field for the tests). Only the poller goroutine uses
+	// them.
+	grown, maxGrown int
+	done            chan struct{} // closed when run returns
 
 	// feeding is the pipe whose lines are being emitted, nil between
 	// reads: only the poller goroutine uses it (HoldOutput checks that it
@@ -92,9 +96,10 @@ type outPipe struct {
 	pending   []byte
 	pendingAt int64
 	pbuf      *[]byte
-	// growAsked is set at the first read that filled the read buffer:
-	// the pipe was asked to grow to grownPipe (growPipe), once; grown
-	// if it did: it is then read grownRead at a time.
+	// growAsked is set at the first read that filled the read buffer
+	// while fewer than maxGrown pipes were grown: the pipe was asked to
+	// grow to grownPipe (growPipe), once; grown if it did: it is then
+	// read grownRead at a time.
 	growAsked, grown bool
 
 	// guarded by poller.mu
@@ -159,11 +164,12 @@ func HoldOutput() (resume func(), ok bool) {
 // so that HoldOutput finds it.
 func startPoller(sys pollSys, log logrus.FieldLogger) *poller {
 	p := &poller{
-		pollSys: sys,
-		log:     log,
-		buf:     make([]byte, readSize),
-		done:    make(chan struct{}),
-		pipes:   make(map[int]*outPipe),
+		pollSys:  sys,
+		log:      log,
+		buf:      make([]byte, readSize),
+		maxGrown: maxGrown,
+		done:     make(chan struct{}),
+		pipes:    make(map[int]*outPipe),
 	}
 	started := make(chan struct{})
 	go p.run(started)
@@ -217,13 +223,14 @@ func (p *poller) readOnce(op *outPipe) int {
 		buf = p.big
 	}
 	n, err := unix.Read(op.fd, buf)
-	if n == len(p.buf) && !op.growAsked {
+	if n == len(p.buf) && !op.growAsked && p.grown < p.maxGrown {
 		// a full read: the child writes faster than one read a round
 		// takes; a larger pipe lets it write on while we format, and
 		// larger reads take its lines with fewer wake-ups
 		op.growAsked = true
 		if growPipe(op.fd, grownPipe) == nil {
 			op.grown = true
+			p.grown++
 			if p.big == nil {
 				p.big = make([]byte, grownRead)
 			}
@@ -240,9 +247,19 @@ func (p *poller) readOnce(op *outPipe) int {
 		p.remove(op)
 		p.mu.Unlock()
 		op.lines.flush()
-		unix.Close(op.fd)
+		p.closePipe(op)
 	}
 	return 0
+}
+
+// closePipe closes op's fd, removed already, and frees its place among
+// the grown pipes. Only the poller goroutine calls it.
+func (p *poller) closePipe(op *outPipe) {
+	if op.grown {
+		op.grown = false
+		p.grown--
+	}
+	unix.Close(op.fd)
 }
 
 // feed emits the lines of chunk, read from op at time at, until a callback
@@ -347,7 +364,7 @@ func (p *poller) resumeHeld() {
 		if err != nil {
 			p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
 			op.lines.flush()
-			unix.Close(op.fd)
+			p.closePipe(op)
 		}
 	}
 }
@@ -382,6 +399,6 @@ func (p *poller) closeAll() {
 			op.releasePending()
 		}
 		op.lines.flush()
-		unix.Close(op.fd)
+		p.closePipe(op)
 	}
 }

@@ -25,6 +25,12 @@ const (
 	grownRead = 128 << 10
 )
 
+// maxGrown bounds the pipes of a poller grown at a time (their kernel
+// memory: up to 16 MiB; their share of the user's pipe pages,
+// pipe-user-pages-soft: 4,096 pages of the default 16,384, past which a
+// user's new pipes get only 2 pages).
+const maxGrown = 16
+
 var readBufs = sync.Pool{New: func() any { b := make([]byte, readSize); return &b }}
 
 // Pump reads f until EOF or error and calls emit for every line, as
