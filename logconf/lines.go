@@ -155,17 +155,28 @@ type textCache struct {
 	ready           []byte // time then prefix; empty: to be made again
 }
 
-// head is the text of a service record before its line, for time t and
-// that stream of that process: "TIME PID LEVEL service.NAME.STREAM - ".
-// Valid until the next call.
-func (c *textCache) head(t time.Time, pid int, lvl logrus.Level, service, stream string) []byte {
+// appendTime appends clock(t) as timeLayout, from the same cache as head
+// (a change of the millisecond makes head's text again).
+func (c *textCache) appendTime(b []byte, t time.Time) []byte {
+	c.setTime(t)
+	return append(b, c.time...)
+}
+
+// setTime makes the time text of t, once a millisecond: a flood of lines
+// (which share the time of their read) reuses it, without a zone lookup.
+func (c *textCache) setTime(t time.Time) {
 	if ms := t.UnixMilli(); ms != c.ms || c.time == nil {
-		// the text changes once a millisecond: a flood of lines (which
-		// share the time of their read) reuses it, without a zone lookup
 		c.ms = ms
 		c.time = clock(t).AppendFormat(c.time[:0], timeLayout)
 		c.ready = c.ready[:0]
 	}
+}
+
+// head is the text of a service record before its line, for time t and
+// that stream of that process: "TIME PID LEVEL service.NAME.STREAM - ".
+// Valid until the next call.
+func (c *textCache) head(t time.Time, pid int, lvl logrus.Level, service, stream string) []byte {
+	c.setTime(t)
 	if c.service != service || c.stream != stream || c.pid != pid || c.lvl != lvl || c.prefix == nil {
 		c.service, c.stream, c.pid, c.lvl = service, stream, pid, lvl
 		p := append(c.prefix[:0], ' ')

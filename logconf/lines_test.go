@@ -286,3 +286,20 @@ func BenchmarkServiceLinesCPU(b *testing.B) {
 	}
 	r.Sync()
 }
+
+// An audit record's time (appendTime) and a service record's head share
+// one cache: a head made after a record of a later millisecond has that
+// millisecond's time, not the one it was made with before.
+func TestTextCacheTimeShared(t *testing.T) {
+	var c textCache
+	t1 := time.Date(2026, 11, 30, 12, 0, 0, 1e6, time.UTC)
+	t2 := t1.Add(5 * time.Millisecond)
+	h1 := string(c.head(t1, 7, logrus.InfoLevel, "web", "out"))
+	if got, want := string(c.appendTime(nil, t2)), clock(t2).Format(timeLayout); got != want {
+		t.Fatalf("appendTime: %q, want %q", got, want)
+	}
+	h2 := string(c.head(t2, 7, logrus.InfoLevel, "web", "out"))
+	if want := clock(t2).Format(timeLayout) + h1[len(clock(t1).Format(timeLayout)):]; h2 != want {
+		t.Fatalf("head after a later time: %q, want %q", h2, want)
+	}
+}
