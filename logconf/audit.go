@@ -25,28 +25,18 @@ func (r *Router) Audit(data logrus.Fields, msg string) {
 	e := logrus.Entry{Logger: r.log, Data: data, Time: time.Now(), Level: logrus.InfoLevel, Message: msg}
 	o := originOf(&e, false)
 	var p []byte // the JSON record, when that is the format
-	for {
-		st := r.cur.Load()
-		if st == nil {
-			return
-		}
-		s := st.route(o)
-		if s == nil {
-			return
-		}
+	r.deliver(o, func(st *state, s *sink) bool {
 		json := st.cfg.json
 		if json && p == nil {
 			p = formatJSON(&e, o)
 		}
-		if s.put(len(p)+len(msg)+160, o.service, json, r.report, func(b []byte) []byte {
+		return s.put(len(p)+len(msg)+160, o.service, json, r.report, func(b []byte) []byte {
 			if json {
 				return append(b, p...)
 			}
 			return appendEventText(b, &s.text, &e, o)
-		}) {
-			return
-		}
-	}
+		})
+	})
 }
 
 // appendEventText is formatText of one of cfkd's records, byte for byte

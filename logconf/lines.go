@@ -30,15 +30,7 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 	now := lineTime()
 	o := origin{service: true, name: service, stream: stream}
 	var p []byte // the JSON record, when that is the format
-	for {
-		st := r.cur.Load()
-		if st == nil {
-			return
-		}
-		s := st.route(o)
-		if s == nil {
-			return
-		}
+	r.deliver(o, func(st *state, s *sink) bool {
 		if st.cfg.json && p == nil {
 			// the rare format: through the entry formatter, byte for byte
 			fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
@@ -52,15 +44,13 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 		// time. A text record is formatted straight into the queue. When
 		// the queue is full, the pipe the line came from is held
 		// (REFERENCE §6.2).
-		if s.put(len(p)+len(line)+len(service)+96, true, json, r.report, func(b []byte) []byte {
+		return s.put(len(p)+len(line)+len(service)+96, true, json, r.report, func(b []byte) []byte {
 			if json {
 				return append(b, p...)
 			}
 			return appendServiceText(b, &s.text, now, pid, lvl, service, stream, line)
-		}) {
-			return
-		}
-	}
+		})
+	})
 }
 
 // ServiceLines is ServiceLine for a run of lines of one stream of one
@@ -81,29 +71,20 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 	}
 	now := lineTime()
 	o := origin{service: true, name: service, stream: stream}
-	for {
-		st := r.cur.Load()
-		if st == nil {
-			skipLines(lines)
-			return
-		}
-		s := st.route(o)
-		if s == nil {
-			skipLines(lines) // taken: their destination is none
-			return
-		}
+	routed := r.deliver(o, func(st *state, s *sink) bool {
 		if st.cfg.json {
 			// the rare format: a line at a time
 			for line, ok := lines.Next(); ok; line, ok = lines.Next() {
 				r.ServiceLine(service, stream, pid, line)
 			}
-			return
+			return true
 		}
-		if s.putLines(lines, len(service)+96, r.report, func(c *textCache) []byte {
+		return s.putLines(lines, len(service)+96, r.report, func(c *textCache) []byte {
 			return c.head(now, pid, lvl, service, stream)
-		}) {
-			return
-		}
+		})
+	})
+	if !routed {
+		skipLines(lines) // taken: their destination is none
 	}
 }
 

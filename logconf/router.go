@@ -165,21 +165,31 @@ func (h *hook) Fire(e *logrus.Entry) error {
 func (r *Router) write(e *logrus.Entry, o origin) {
 	var p []byte
 	var json bool
-	for {
-		st := r.cur.Load()
-		if st == nil {
-			return
-		}
-		s := st.route(o)
-		if s == nil {
-			return
-		}
+	r.deliver(o, func(st *state, s *sink) bool {
 		if p == nil || json != st.cfg.json {
 			json = st.cfg.json
 			p = format(json, e, o)
 		}
-		if s.put(len(p), o.service, json, r.report, func(b []byte) []byte { return append(b, p...) }) {
-			return
+		return s.put(len(p), o.service, json, r.report, func(b []byte) []byte { return append(b, p...) })
+	})
+}
+
+// deliver hands put the destination of o in the configuration in force,
+// and again that of the configuration that replaced it when put says it
+// came too late (false: the destination was closed by a reload). It
+// reports false when o goes nowhere (none, or the router is closed).
+func (r *Router) deliver(o origin, put func(st *state, s *sink) bool) bool {
+	for {
+		st := r.cur.Load()
+		if st == nil {
+			return false
+		}
+		s := st.route(o)
+		if s == nil {
+			return false
+		}
+		if put(st, s) {
+			return true
 		}
 	}
 }
