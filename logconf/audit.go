@@ -23,20 +23,7 @@ func (r *Router) Audit(data logrus.Fields, msg string) {
 		return
 	}
 	e := logrus.Entry{Logger: r.log, Data: data, Time: time.Now(), Level: logrus.InfoLevel, Message: msg}
-	o := originOf(&e, false)
-	var p []byte // the JSON record, when that is the format
-	r.deliver(o, func(st *state, s *sink) bool {
-		json := st.cfg.json
-		if json && p == nil {
-			p = formatJSON(&e, o)
-		}
-		return s.put(len(p)+len(msg)+160, o.service, json, r.report, func(b []byte) []byte {
-			if json {
-				return append(b, p...)
-			}
-			return appendEventText(b, &s.text, &e, o)
-		})
-	})
+	r.write(&e, originOf(&e, false))
 }
 
 // appendEventText is formatText of one of cfkd's records, byte for byte

@@ -162,15 +162,20 @@ func (h *hook) Fire(e *logrus.Entry) error {
 // service line (an entry of the service logger, when the actors have no
 // line logger) holds its pipe when its destination is full; one of cfkd's
 // events is dropped past the bound (see sink.put).
+// A text record is formatted straight into the queue (appendEventText).
 func (r *Router) write(e *logrus.Entry, o origin) {
-	var p []byte
-	var json bool
+	var p []byte // the JSON record, when that is the format
 	r.deliver(o, func(st *state, s *sink) bool {
-		if p == nil || json != st.cfg.json {
-			json = st.cfg.json
-			p = format(json, e, o)
+		json := st.cfg.json
+		if json && p == nil {
+			p = formatJSON(e, o)
 		}
-		return s.put(len(p), o.service, json, r.report, func(b []byte) []byte { return append(b, p...) })
+		return s.put(len(p)+len(e.Message)+160, o.service, json, r.report, func(b []byte) []byte {
+			if json {
+				return append(b, p...)
+			}
+			return appendEventText(b, &s.text, e, o)
+		})
 	})
 }
 
