@@ -2,6 +2,7 @@ package actors
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -75,6 +76,77 @@ func TestOptionsAudit(t *testing.T) {
 	for i, rec := range audit.recs {
 		if rec.msg != want[i] || rec.data["category"] != AuditCategory || rec.data["right"] != "admin" || rec.data["peer"] == nil {
 			t.Errorf("record %d: %q %v, want %q, category audit, right admin, a peer", i, rec.msg, rec.data, want[i])
+		}
+	}
+}
+
+// eventRecords is an EventLogger that keeps what it is given.
+type eventRecords struct {
+	mu   sync.Mutex
+	recs []eventRecord
+}
+
+type eventRecord struct {
+	lvl  logrus.Level
+	data logrus.Fields
+	msg  string
+}
+
+func (e *eventRecords) Event(lvl logrus.Level, data logrus.Fields, msg string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.recs = append(e.recs, eventRecord{lvl: lvl, data: data, msg: msg})
+}
+
+// entryHook keeps the messages of the entries a logger makes.
+type entryHook struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (h *entryHook) Levels() []logrus.Level { return logrus.AllLevels }
+func (h *entryHook) Fire(e *logrus.Entry) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, e.Message)
+	return nil
+}
+
+// TestOptionsEvents: with Options.Events, a service's lifecycle records
+// at info level go to it, with the service's name and pid, and not
+// through Log.
+func TestOptionsEvents(t *testing.T) {
+	t.Parallel()
+	events, hook := &eventRecords{}, &entryHook{}
+	r := newRig(t, func(o *Options) {
+		o.Log = logrus.New()
+		o.Log.SetOutput(io.Discard)
+		o.Log.AddHook(hook)
+		o.Events = events
+	})
+	pid := r.startRunning("a")
+	r.setAutoTerm()
+	r.okDone("command stop service a", 1)
+	r.expectSeq("a", stopping, stopped)
+	want := "Stopping service a"
+	r.wait("the stop's record", func() bool {
+		events.mu.Lock()
+		defer events.mu.Unlock()
+		for _, e := range events.recs {
+			if e.msg == want {
+				if e.lvl != logrus.InfoLevel || e.data["service"] != "a" || e.data["pid"] != pid {
+					t.Errorf("record %+v, want info, service a, pid %d", e, pid)
+				}
+				return true
+			}
+		}
+		return false
+	})
+	hook.mu.Lock()
+	defer hook.mu.Unlock()
+	for _, m := range hook.msgs {
+		if m == want {
+			t.Errorf("%q went through Log too", want)
 		}
 	}
 }

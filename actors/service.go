@@ -223,6 +223,14 @@ func (s *Service) logEffect(e lifecycle.Log) {
 	if !s.log.log.IsLevelEnabled(lvl) {
 		return // no entry made for nothing
 	}
+	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {
+		data := logrus.Fields{"service": s.cfg.Name}
+		if e.Pid != 0 {
+			data["pid"] = e.Pid
+		}
+		ev.Event(lvl, data, e.Msg)
+		return
+	}
 	if e.Pid != 0 {
 		s.log.WithField("pid", e.Pid).Log(lvl, e.Msg)
 		return

@@ -19,10 +19,21 @@ import (
 // honours the logger's level like logrus does, and neither keeps nor
 // changes data.
 func (r *Router) Audit(data logrus.Fields, msg string) {
-	if r.log == nil || !r.log.IsLevelEnabled(logrus.InfoLevel) {
+	r.Event(logrus.InfoLevel, data, msg)
+}
+
+// Event writes msg at level lvl with the fields of data as the entry
+// log.WithFields(data).Log(lvl, msg) of cfkd's logger would be written,
+// byte for byte, without the entries logrus makes, copies and hands to
+// its hooks (tested). The logger's other hooks do not see it: a caller
+// gives it only what they would not take (the actors' event hook takes
+// warnings and errors). It honours the logger's level and neither keeps
+// nor changes data.
+func (r *Router) Event(lvl logrus.Level, data logrus.Fields, msg string) {
+	if r.log == nil || !r.log.IsLevelEnabled(lvl) {
 		return
 	}
-	e := logrus.Entry{Logger: r.log, Data: data, Time: time.Now(), Level: logrus.InfoLevel, Message: msg}
+	e := logrus.Entry{Logger: r.log, Data: data, Time: time.Now(), Level: lvl, Message: msg}
 	r.write(&e, originOf(&e, false))
 }
 

@@ -129,3 +129,41 @@ func TestAppendEventTextIsFormatText(t *testing.T) {
 		t.Fatalf("only %d entries", n)
 	}
 }
+
+// Event writes what the entry of cfkd's logger at that level would, byte
+// for byte, in both formats, and honours the level.
+func TestEventAsEntry(t *testing.T) {
+	fixedClock(t)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			f := newFixture(t)
+			f.apply(t, "level = info\nformat = "+format+"\ncfkd = file:cfkd.log\n")
+			n := 0
+			for _, lvl := range []logrus.Level{logrus.InfoLevel, logrus.DebugLevel} {
+				for _, data := range []logrus.Fields{{"service": "web1"}, {"service": "web 2", "pid": 4242}} {
+					for _, msg := range []string{"Stopping service web1", "child web1 terminated by SIGTERM"} {
+						f.log.WithFields(data).Log(lvl, msg)
+						f.r.Event(lvl, data, msg)
+						if lvl == logrus.InfoLevel {
+							n += 2
+						}
+					}
+				}
+			}
+			f.r.Sync()
+			b, err := os.ReadFile(filepath.Join(f.home, "cfkd.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+			if len(lines) != n {
+				t.Fatalf("%d lines, want %d (debug is off):\n%s", len(lines), n, b)
+			}
+			for i := 0; i < len(lines); i += 2 {
+				if lines[i] != lines[i+1] {
+					t.Errorf("entry and Event differ:\n%s\n%s", lines[i], lines[i+1])
+				}
+			}
+		})
+	}
+}
