@@ -31,12 +31,19 @@ func (l *Lines) Next() (line []byte, ok bool) {
 	if len(l.b) == 0 {
 		return nil, false
 	}
-	i := bytes.IndexByte(l.b, '\n') // a run's lines all end with one
-	line = trimCR(l.b[:i])
 	max := l.max
 	if max <= 0 {
 		max = MaxLine
 	}
+	i := bytes.IndexByte(l.b, '\n') // a run's lines all end with one...
+	if i < 0 {
+		// ...but the lines Taken from a run held in the middle of a
+		// long line end with a piece of it: a piece, as it was given
+		line = l.b[:min(len(l.b), max)]
+		l.b = l.b[len(line):]
+		return line, true
+	}
+	line = trimCR(l.b[:i])
 	if len(line) > max {
 		// in pieces, as lineSplitter cuts a long line: the rest is a
 		// line of its own, cut in its turn

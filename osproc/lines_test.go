@@ -1,6 +1,7 @@
 package osproc
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -127,5 +128,36 @@ func TestLinesHoldInARun(t *testing.T) {
 	}
 	if runs >= len(want)/10 {
 		t.Errorf("%d calls for %d lines: not in runs", runs, len(want))
+	}
+}
+
+// The lines Taken from a run whose consumer stopped in the middle of a
+// long line (it held the pipe after one piece) end with that piece, with
+// no "\n": Next gives it as it was given, and no more.
+func TestLinesTakenMidLine(t *testing.T) {
+	long := bytes.Repeat([]byte("a"), 2*MaxLine+100)
+	run := append(append([]byte("first\n"), long...), '\n')
+	l := RunOf(run)
+	all := *l
+	for _, want := range [][]byte{[]byte("first"), long[:MaxLine]} {
+		if got, ok := l.Next(); !ok || !bytes.Equal(got, want) {
+			t.Fatalf("Next: %d bytes (%v), want %d", len(got), ok, len(want))
+		}
+	}
+	taken := all.Taken(*l)
+	var got [][]byte
+	for line, ok := taken.Next(); ok; line, ok = taken.Next() {
+		got = append(got, append([]byte(nil), line...))
+	}
+	if len(got) != 2 || string(got[0]) != "first" || !bytes.Equal(got[1], long[:MaxLine]) {
+		t.Fatalf("the lines taken: %d of them", len(got))
+	}
+	// the rest is the remaining pieces of the long line
+	var rest []byte
+	for line, ok := l.Next(); ok; line, ok = l.Next() {
+		rest = append(rest, line...)
+	}
+	if !bytes.Equal(rest, long[MaxLine:]) {
+		t.Fatalf("the rest: %d bytes, want %d", len(rest), len(long)-MaxLine)
 	}
 }
