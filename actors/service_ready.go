@@ -51,6 +51,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		}
 		spec.Argv = []string{"/bin/sh", "-c", target}
 		spec.ExtraFiles, spec.Stdin, spec.Stdout, spec.Stderr = nil, nil, nil, nil
+		spec.StdoutLines, spec.StderrLines, spec.Tag = nil, nil, "" // its output is not the service's
 		user, group, resolve, launcher := s.cfg.User, s.cfg.Group, s.opts.Credential, s.opts.Launcher
 		check = func(c context.Context) error {
 			if user != "" || group != "" {

@@ -48,7 +48,7 @@ func TestReadyProbes(t *testing.T) {
 	c.ok(fmt.Sprintf(server(pt), "t"), fmt.Sprintf("service t ready=tcp:127.0.0.1:%d", pt),
 		fmt.Sprintf(server(ph), "h"), fmt.Sprintf("service h ready=http:http://127.0.0.1:%d/", ph),
 		"service x cmd=sleep 1; touch "+filepath.Join(dir, "up")+"; exec sleep 100",
-		"service x ready=exec:test -f "+filepath.Join(dir, "up"),
+		"service x ready=exec:echo the probe said this; test -f "+filepath.Join(dir, "up"),
 		"service n cmd=sleep 100", fmt.Sprintf("service n ready=tcp:127.0.0.1:%d", freePort(t)),
 		"service n ready_timeout_secs=1", "service n respawn_max_retries=1", "service n stopwait_secs=0.5")
 	for _, s := range []string{"t", "h", "x"} {
@@ -64,6 +64,10 @@ func TestReadyProbes(t *testing.T) {
 	}
 	if el := time.Since(begin); el < time.Second {
 		t.Fatalf("running after %v, before the server listened", el)
+	}
+	// the exec probe's output is not the service's (it goes nowhere)
+	if out := d.ctlOK("", "tail", "x"); strings.Contains(out, "the probe said") {
+		t.Fatalf("tail x shows the probe's output: %q", out)
 	}
 	c.until("n fatal", func() bool { return c.status("n")[1] == "fatal" })
 	c.until("the log says why", func() bool {
