@@ -24,7 +24,8 @@ type poolDispatcher struct {
 	queue   []func()
 	head    int // queue[head:] is waiting
 	workers int
-	idle    int
+	idle    int // workers waiting on cond
+	waking  int // of those, the ones signalled and not yet awake
 }
 
 // newPoolDispatcher makes a dispatcher of up to max workers, each mailbox
@@ -42,9 +43,15 @@ var servicePool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 300)
 // Schedule queues fn (a mailbox run) for a worker; it never blocks.
 func (d *poolDispatcher) Schedule(fn func()) {
 	d.mu.Lock()
+	if d.head > 64 && 2*d.head > len(d.queue) { // keep the queue as long as what waits
+		n := copy(d.queue, d.queue[d.head:])
+		clear(d.queue[n:])
+		d.queue, d.head = d.queue[:n], 0
+	}
 	d.queue = append(d.queue, fn)
 	switch {
-	case d.idle > 0:
+	case d.idle > d.waking: // one that no earlier Schedule woke
+		d.waking++
 		d.cond.Signal()
 	case d.workers < d.max:
 		d.workers++
@@ -64,6 +71,9 @@ func (d *poolDispatcher) work() {
 			d.idle++
 			d.cond.Wait()
 			d.idle--
+			if d.waking > 0 {
+				d.waking--
+			}
 		}
 		fn := d.queue[d.head]
 		d.queue[d.head] = nil

@@ -59,3 +59,46 @@ func TestPoolDispatcher(t *testing.T) {
 		t.Fatalf("ran %d functions, want %d", ran.Load(), senders*each)
 	}
 }
+
+// A burst scheduled while one worker is parked wakes that one and starts
+// others up to max, rather than signalling the parked one over and over:
+// max functions that each wait for all max to run do all run.
+func TestPoolDispatcherBurstStartsWorkers(t *testing.T) {
+	const max = 4
+	d := newPoolDispatcher(max, 300)
+	parked := make(chan struct{})
+	d.Schedule(func() { close(parked) })
+	<-parked
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) { // the worker is parked again
+		d.mu.Lock()
+		idle := d.idle
+		d.mu.Unlock()
+		if idle == 1 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the worker did not park")
+		}
+	}
+	var running atomic.Int64
+	all := make(chan struct{})
+	done := make(chan bool, max)
+	for range max {
+		d.Schedule(func() {
+			if running.Add(1) == max {
+				close(all)
+			}
+			select {
+			case <-all:
+				done <- true
+			case <-time.After(10 * time.Second):
+				done <- false
+			}
+		})
+	}
+	for range max {
+		if !<-done {
+			t.Fatalf("only %d of %d functions ran at once: the burst did not get the workers", running.Load(), max)
+		}
+	}
+}
