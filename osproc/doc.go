@@ -29,7 +29,9 @@
 // not start, each with its CONTROL_FREAK_SERVICE: from the kernel's list
 // of the children of the daemon's leader thread, to which Linux 4.0 and
 // later hand every orphan (OrphanCandidates; the fork server is forked by
-// another thread, so the services are not in it), or else of all its
+// another thread, so the services it forks are not in it, but those a
+// cfkd adopted across an upgrade in place are: the exec made the leader
+// their parent), or else of all its
 // threads (/proc/self/task/TID/children, Children), reading
 // /proc/PID/stat only for those Launch did not start, or, where
 // the kernel has no such list, with one scan of every /proc/PID/stat;

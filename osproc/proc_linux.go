@@ -100,7 +100,9 @@ func Children() (pids []int, ok bool) {
 // the fork server, which makes them its siblings (CLONE_PARENT), is
 // forked by another thread (startForkServer), so a scan after a stop
 // reads a few pids, not one per service (a read of a list of 9,000
-// children walks it from its start for every 4 KiB of it). Elsewhere
+// children walks it from its start for every 4 KiB of it); the services
+// adopted across an upgrade in place are the exception, the exec having
+// made the leader their parent. Elsewhere
 // (older kernels, where an orphan goes to the thread that forked its
 // parent) it is Children.
 func OrphanCandidates() (pids []int, ok bool) {
