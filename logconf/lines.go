@@ -32,12 +32,7 @@ func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
 	var p []byte // the JSON record, when that is the format
 	r.deliver(o, func(st *state, s *sink) bool {
 		if st.cfg.json && p == nil {
-			// the rare format: through the entry formatter, byte for byte
-			fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
-			if pid != 0 {
-				fields["pid"] = pid
-			}
-			p = formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
+			p = serviceJSON(now, pid, lvl, service, stream, line, o)
 		}
 		json := st.cfg.json
 		// queued, not written: the sink's flusher writes a batch at a
@@ -72,20 +67,32 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 	now := lineTime()
 	o := origin{service: true, name: service, stream: stream}
 	routed := r.deliver(o, func(st *state, s *sink) bool {
-		if st.cfg.json {
-			// the rare format: a line at a time
-			for line, ok := lines.Next(); ok; line, ok = lines.Next() {
-				r.ServiceLine(service, stream, pid, line)
-			}
-			return true
+		if st.cfg.json { // the rare format: through the entry formatter, byte for byte
+			return s.putLines(lines, len(service)+256, true, r.report, func(_ *textCache, b, line []byte) []byte {
+				return append(b, serviceJSON(now, pid, lvl, service, stream, line, o)...)
+			})
 		}
-		return s.putLines(lines, len(service)+96, r.report, func(c *textCache) []byte {
-			return c.head(now, pid, lvl, service, stream)
+		var head []byte // the same for the whole run: one time, one stream of one process
+		return s.putLines(lines, len(service)+96, false, r.report, func(c *textCache, b, line []byte) []byte {
+			if head == nil {
+				head = c.head(now, pid, lvl, service, stream)
+			}
+			return appendRecord(b, head, line)
 		})
 	})
 	if !routed {
 		skipLines(lines) // taken: their destination is none
 	}
+}
+
+// serviceJSON is the JSON record of a service's line (the rare format:
+// through the entry formatter, byte for byte).
+func serviceJSON(now time.Time, pid int, lvl logrus.Level, service, stream string, line []byte, o origin) []byte {
+	fields := logrus.Fields{"category": "service." + service + "." + stream, "service": service}
+	if pid != 0 {
+		fields["pid"] = pid
+	}
+	return formatJSON(&logrus.Entry{Data: fields, Time: now, Level: lvl, Message: string(line)}, o)
 }
 
 // skipLines takes every line left (logged nowhere: the level, or the

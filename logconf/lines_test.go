@@ -202,14 +202,20 @@ func TestServiceLinesNowhere(t *testing.T) {
 
 // A run whose destination fills up in its middle holds the pipe after the
 // line that found the queue full, and leaves the rest of the run to the
-// poller, as ServiceLine a line at a time would.
+// poller, as ServiceLine a line at a time would; in both formats.
 func TestServiceLinesHold(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) { serviceLinesHold(t, format) })
+	}
+}
+
+func serviceLinesHold(t *testing.T, format string) {
 	holds := installFakeHolds(t)
 	f := newFixture(t)
 	w := &gate{blocking: blocking{started: make(chan struct{}), release: make(chan struct{})}, to: f.stdout}
 	f.r.stdout.w = w
 	f.stdout.before = nil
-	f.apply(t, "cfkd = none\nservices = none\nservice.flood = stdout\n")
+	f.apply(t, "format = "+format+"\ncfkd = none\nservices = none\nservice.flood = stdout\n")
 	line := strings.Repeat("x", 99) + "\n"
 	run := strings.Repeat(line, 600)
 	var lines osproc.Lines
@@ -233,9 +239,16 @@ func TestServiceLinesHold(t *testing.T) {
 	if left == 0 || left >= 600 {
 		t.Errorf("%d lines of the run left after the hold, want some", left)
 	}
+	if held, _ := holds.counts(); held != 1 {
+		t.Errorf("%d holds for one run, want 1", held)
+	}
 	close(w.release)
 	f.r.Sync()
-	if n := strings.Count(f.stdout.String(), " INFO service.flood.out - "); n != taken {
+	record := " INFO service.flood.out - "
+	if format == "json" {
+		record = `"category":"service.flood.out"`
+	}
+	if n := strings.Count(f.stdout.String(), record); n != taken {
 		t.Errorf("%d records written, want the %d lines taken", n, taken)
 	}
 	if d := f.r.Dropped(); len(d) != 0 {

@@ -116,34 +116,34 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 }
 
 // putLines is put for a run of lines of an output pipe (osproc.Lines):
-// one lock for the run; each line's record is the text head gives (the
-// same for the whole run: one time, one stream of one process), then the
-// line (over bounds head's length). Each line is queued as put would
-// queue it alone; once one holds the pipe (the queue was full), the run
-// stops after it: the lines not taken are the poller's again.
-func (s *sink) putLines(lines *osproc.Lines, over int, report io.Writer, head func(c *textCache) []byte) bool {
+// one lock for the run; add appends each line's record (over bounds its
+// length beyond the line's; json is the format, for the drop note). Each
+// line is queued as put would queue it alone; once one holds the pipe
+// (the queue was full), the run stops after it: the lines not taken are
+// the poller's again.
+func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writer, add func(c *textCache, b, line []byte) []byte) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return false
 	}
-	h := head(&s.text)
 	for line, ok := lines.Next(); ok; line, ok = lines.Next() {
 		if len(s.queued) >= softMax {
 			if resume, held := holdOutput(); held {
 				s.waiters = append(s.waiters, resume)
-				s.queued = appendRecord(s.queued, h, line)
+				s.queued = add(&s.text, s.queued, line)
 				break
 			}
 			if len(s.queued)+len(line)+over > hardMax {
 				s.dropped++
 				s.drops.Add(1)
+				s.noteJSON = json
 				continue
 			}
 		}
-		s.queued = appendRecord(s.queued, h, line)
+		s.queued = add(&s.text, s.queued, line)
 	}
-	s.report, s.noteJSON = report, false
+	s.report, s.noteJSON = report, json
 	if !s.flushing && len(s.queued) > 0 {
 		s.flushing = true
 		go s.flush()
