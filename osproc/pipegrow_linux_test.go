@@ -14,18 +14,7 @@ import (
 // A pipe whose read fills the read buffer grows to grownPipe; a pipe
 // that never does keeps the default size (REFERENCE §6.2).
 func TestFloodingPipeGrows(t *testing.T) {
-	// can this process grow a pipe at all (pipe-max-size, the user's
-	// pipe pages)?
-	var probe [2]int
-	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	err := growPipe(probe[0], grownPipe)
-	unix.Close(probe[0])
-	unix.Close(probe[1])
-	if err != nil {
-		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
-	}
+	skipUnlessPipesGrow(t)
 
 	p, _ := testPoller(t)
 	fr, fw := rawPipe(t)
@@ -68,16 +57,7 @@ func TestGrownPipeReadsMore(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	var probe [2]int
-	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	err := growPipe(probe[0], grownPipe)
-	unix.Close(probe[0])
-	unix.Close(probe[1])
-	if err != nil {
-		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
-	}
+	skipUnlessPipesGrow(t)
 	p, _ := testPoller(t)
 	fr, fw := rawPipe(t)
 	data, want := numbered("flood", 100000) // about 1.1 MB
@@ -132,16 +112,7 @@ func TestGrownPipeReadsMore(t *testing.T) {
 // At most maxGrown pipes are grown at a time: another flooding pipe keeps
 // its size until a grown one is closed, then grows at its next full read.
 func TestGrownPipesBounded(t *testing.T) {
-	var probe [2]int
-	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
-		t.Fatal(err)
-	}
-	err := growPipe(probe[0], grownPipe)
-	unix.Close(probe[0])
-	unix.Close(probe[1])
-	if err != nil {
-		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
-	}
+	skipUnlessPipesGrow(t)
 	p, _ := testPoller(t)
 	p.maxGrown = 1 // before any pipe: the poller reads it under its lock since
 	flood := func(r int, w *os.File, prefix string) *collector {
@@ -172,4 +143,20 @@ func TestGrownPipesBounded(t *testing.T) {
 		n := pipeSize(br)
 		return n == grownPipe, fmt.Sprintf("%d bytes", n)
 	})
+}
+
+// skipUnlessPipesGrow skips the test where this process cannot grow a
+// pipe to grownPipe (pipe-max-size, the user's pipe pages).
+func skipUnlessPipesGrow(t *testing.T) {
+	t.Helper()
+	var probe [2]int
+	if err := unix.Pipe2(probe[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	err := growPipe(probe[0], grownPipe)
+	unix.Close(probe[0])
+	unix.Close(probe[1])
+	if err != nil {
+		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
+	}
 }
