@@ -36,19 +36,7 @@ func splitRuns(chunks [][]byte, max int) (lines []string, calls int) {
 func TestLinesAsLineForm(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for range 2000 {
-		n := rng.IntN(80)
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = "aaaa\r\n"[rng.IntN(6)]
-		}
-		data := string(b)
-		var cuts []int
-		for i := 1; i < n; i++ {
-			if rng.IntN(4) == 0 {
-				cuts = append(cuts, i)
-			}
-		}
-		max := 1 + rng.IntN(12)
+		data, cuts, max := randomCase(rng)
 		want := refLines(data, max)
 		if got, _ := splitRuns(chunk(data, cuts...), max); !slices.Equal(got, want) {
 			t.Fatalf("data %q in chunks %q, max %d:\n got %q\nwant %q", data, chunk(data, cuts...), max, got, want)

@@ -140,25 +140,29 @@ func TestPumpLines(t *testing.T) {
 	}
 }
 
+// randomCase is random data of a, \r and \n (up to 80 bytes), random
+// places to cut it into writes, and a small max line length.
+func randomCase(rng *rand.Rand) (data string, cuts []int, max int) {
+	n := rng.IntN(80)
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = "aaaa\r\n"[rng.IntN(6)]
+	}
+	for i := 1; i < n; i++ {
+		if rng.IntN(4) == 0 {
+			cuts = append(cuts, i)
+		}
+	}
+	return string(b), cuts, 1 + rng.IntN(12)
+}
+
 // Random data of a, \r and \n, random writes, a small max: Pump behaves
 // as the model.
 func TestPumpRandom(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, mode := range pipeModes {
 		for range 300 {
-			n := rng.IntN(80)
-			b := make([]byte, n)
-			for i := range b {
-				b[i] = "aaaa\r\n"[rng.IntN(6)]
-			}
-			data := string(b)
-			var cuts []int
-			for i := 1; i < n; i++ {
-				if rng.IntN(4) == 0 {
-					cuts = append(cuts, i)
-				}
-			}
-			max := 1 + rng.IntN(12)
+			data, cuts, max := randomCase(rng)
 			want := refLines(data, max)
 			if got := pump(t, mode, max, chunk(data, cuts...)); !slices.Equal(got, want) {
 				t.Fatalf("%s: data %q in writes %q, max %d:\n got %q\nwant %q", mode.name, data, chunk(data, cuts...), max, got, want)
