@@ -113,20 +113,18 @@ func BenchmarkServiceLine(b *testing.B) {
 	}
 }
 
-// BenchmarkServiceLineCPU is ServiceLine's own cost a line, as the output
-// poller calls it (the time of the read given, the pipe held when the
-// queue is full), to a destination that costs nothing.
-func BenchmarkServiceLineCPU(b *testing.B) {
-	home := b.TempDir()
-	log, svc := logrus.New(), logrus.New()
-	r := NewRouter(home, log, svc)
-	defer r.Close()
+// lineBench is the set-up of the CPU benchmarks of service lines: a
+// router whose service w writes to stdout, which costs nothing; the time
+// of the read, which the benchmark sets; and holds that the flusher
+// resumes, waitHeld waiting for that resume when the last line held.
+func lineBench(b *testing.B) (r *Router, read *time.Time, waitHeld func()) {
+	r = NewRouter(b.TempDir(), logrus.New(), logrus.New())
+	b.Cleanup(func() { r.Close() })
 	r.stdout.w = io.Discard
 	cfg, _ := Parse("b", strings.NewReader("cfkd = none\nservices = none\nservice.w.out = stdout\n"))
 	if err := r.Apply(cfg); err != nil {
 		b.Fatal(err)
 	}
-	line := []byte(strings.Repeat("x", 99))
 	var held chan struct{}
 	oldHold, oldTime := holdOutput, lineTime
 	holdOutput = func() (func(), bool) {
@@ -134,20 +132,31 @@ func BenchmarkServiceLineCPU(b *testing.B) {
 		held = ch
 		return func() { close(ch) }, true
 	}
-	read := time.Now()
-	lineTime = func() time.Time { return read }
-	defer func() { holdOutput, lineTime = oldHold, oldTime }()
-	b.ReportAllocs()
-	b.SetBytes(int64(len(line) + 1))
-	for i := 0; i < b.N; i++ {
-		if i%650 == 0 { // a read of 64 KiB
-			read = time.Now()
-		}
-		r.ServiceLine("w", "out", 4242, line)
+	at := time.Now()
+	lineTime = func() time.Time { return at }
+	b.Cleanup(func() { holdOutput, lineTime = oldHold, oldTime })
+	return r, &at, func() {
 		if held != nil {
 			<-held
 			held = nil
 		}
+	}
+}
+
+// BenchmarkServiceLineCPU is ServiceLine's own cost a line, as the output
+// poller calls it (the time of the read given, the pipe held when the
+// queue is full), to a destination that costs nothing.
+func BenchmarkServiceLineCPU(b *testing.B) {
+	r, read, waitHeld := lineBench(b)
+	line := []byte(strings.Repeat("x", 99))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(line) + 1))
+	for i := 0; i < b.N; i++ {
+		if i%650 == 0 { // a read of 64 KiB
+			*read = time.Now()
+		}
+		r.ServiceLine("w", "out", 4242, line)
+		waitHeld()
 	}
 	r.Sync()
 }
@@ -263,38 +272,17 @@ func osprocRun(text string) *osproc.Lines { return osproc.RunOf([]byte(text)) }
 // BenchmarkServiceLinesCPU is BenchmarkServiceLineCPU in the batch form:
 // a line's share of ServiceLines given the runs of 64 KiB reads.
 func BenchmarkServiceLinesCPU(b *testing.B) {
-	home := b.TempDir()
-	log, svc := logrus.New(), logrus.New()
-	r := NewRouter(home, log, svc)
-	defer r.Close()
-	r.stdout.w = io.Discard
-	cfg, _ := Parse("b", strings.NewReader("cfkd = none\nservices = none\nservice.w.out = stdout\n"))
-	if err := r.Apply(cfg); err != nil {
-		b.Fatal(err)
-	}
+	r, read, waitHeld := lineBench(b)
 	const perRead = 650 // a read of 64 KiB
 	run := []byte(strings.Repeat(strings.Repeat("x", 99)+"\n", perRead))
-	var held chan struct{}
-	oldHold, oldTime := holdOutput, lineTime
-	holdOutput = func() (func(), bool) {
-		ch := make(chan struct{})
-		held = ch
-		return func() { close(ch) }, true
-	}
-	read := time.Now()
-	lineTime = func() time.Time { return read }
-	defer func() { holdOutput, lineTime = oldHold, oldTime }()
 	b.ReportAllocs()
 	b.SetBytes(100)
 	for i := 0; i < b.N; i += perRead {
-		read = time.Now()
+		*read = time.Now()
 		lines := osproc.RunOf(run[:min(perRead, b.N-i)*100])
 		for !lines.Empty() {
 			r.ServiceLines("w", "out", 4242, lines)
-			if held != nil {
-				<-held
-				held = nil
-			}
+			waitHeld()
 		}
 	}
 	r.Sync()
