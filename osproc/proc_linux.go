@@ -83,11 +83,7 @@ func Children() (pids []int, ok bool) {
 			continue // the thread ended meanwhile
 		}
 		seen = true
-		for _, f := range bytes.Fields(b) {
-			if pid, err := strconv.Atoi(string(f)); err == nil && pid > 0 {
-				pids = append(pids, pid)
-			}
-		}
+		pids = appendPids(pids, b)
 	}
 	return pids, seen
 }
@@ -114,12 +110,7 @@ func OrphanCandidates() (pids []int, ok bool) {
 	if err != nil {
 		return Children()
 	}
-	for _, f := range bytes.Fields(b) {
-		if pid, err := strconv.Atoi(string(f)); err == nil && pid > 0 {
-			pids = append(pids, pid)
-		}
-	}
-	return pids, true
+	return appendPids(pids, b), true
 }
 
 // orphansToLeader: the kernel reparents orphans to a subreaper's first
@@ -135,3 +126,14 @@ var orphansToLeader = sync.OnceValue(func() bool {
 	}
 	return major >= 4
 })
+
+// appendPids appends the pids of a children file's text (pids separated
+// by spaces) to pids.
+func appendPids(pids []int, b []byte) []int {
+	for _, f := range bytes.Fields(b) {
+		if pid, err := strconv.Atoi(string(f)); err == nil && pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
