@@ -117,7 +117,8 @@
 // takes it. cfkd's own warnings and errors reach the hub through a hook on
 // its logger. Options.Lines is wrapped by the Tail store: every line a
 // service writes is logged, then kept in the service's ring (at most
-// TailBytes, allocated when it first writes; freed when it is destroyed),
+// TailBytes, twice that while a flood's reads are kept uncut; allocated
+// when it first writes; freed when it is destroyed),
 // and pushed to its followers; a proxied service's lines come from the
 // proxy actor's log pipe. A Feed is a bounded queue: a push, made in the
 // publisher's goroutine (an actor, the output poller), appends under the

@@ -84,9 +84,27 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 		// followed by t.max bytes of the run would be dropped by the end
 		// of it; no need to copy them
 		taken.SkipTo(t.max)
+		if taken.Len() >= t.max-1 || taken.KeepCost() >= t.max-1 {
+			// and the lines left push out all the ring holds (the
+			// newest line it holds costs 2 bytes at least): a flood.
+			// Keep them as they are, one copy, and cut them into the
+			// ring only once someone reads it
+			r.keepRaw(taken)
+			return
+		}
+		if r.rawOn && r.raw.Len()+taken.Len() <= 2*t.max && r.raw.Append(taken) {
+			return // a line between two runs of the flood (a read cut it)
+		}
 	}
+	r.settle(t)
+	t.keepLines(r, fs, taken)
+}
+
+// keepLines keeps lines in r (keep, with a faster path when nobody
+// follows). t.mu is held.
+func (t *Tail) keepLines(r *ring, fs map[*Feed]struct{}, lines osproc.Lines) {
 	cut := min(maxTailLine, t.max-2)
-	for line, ok := taken.Next(); ok; line, ok = taken.Next() {
+	for line, ok := lines.Next(); ok; line, ok = lines.Next() {
 		if len(fs) == 0 && len(line) <= cut {
 			r.add(line, t.max) // the common case: nobody follows
 			continue
@@ -100,6 +118,7 @@ func (t *Tail) add(service string, line []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if r := t.ringOf(service); r != nil {
+		r.settle(t)
 		t.keep(r, t.follows[service], line)
 	}
 }
@@ -176,7 +195,9 @@ func (t *Tail) Declared(service string) bool {
 func (t *Tail) Last(service string, n int) [][]byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.rings[service].last(n)
+	r := t.rings[service]
+	r.settle(t)
+	return r.last(n)
 }
 
 // Follow returns a feed of the lines of service: its last n lines (as
@@ -204,6 +225,7 @@ func (t *Tail) follow(service string, n int, b Backlog, onCut func()) *Feed {
 	if n > f.max.Lines {
 		n = f.max.Lines
 	}
+	r.settle(t)
 	for _, l := range r.last(n) {
 		f.push(l)
 	}
@@ -230,11 +252,40 @@ func (t *Tail) follow(service string, n int, b Backlog, onCut func()) *Feed {
 // each line is a 2-byte length (big endian) then its bytes, possibly
 // wrapping around the end. The buffer starts small and doubles up to the
 // ring's bound as lines come; then the oldest lines make room.
+//
+// In a flood (a run of lines that pushes out all the ring holds), the
+// ring keeps that run as it was read instead (raw: one copy, no line
+// cut), and its buffer goes; the lines that follow are added to that run
+// uncut while it stays under twice the bound. The lines are cut into a
+// buffer again (settle) once the ring is read, a follower comes, or a
+// run comes that neither pushes everything out nor can be added. Either
+// way a ring holds at most about twice its bound.
 type ring struct {
 	buf   []byte
 	start int // offset of the oldest line's length
 	used  int // bytes of lines (with their lengths) kept
 	count int // lines kept
+
+	raw   osproc.Lines // with rawOn: every line the ring holds, as read
+	rawOn bool
+}
+
+// keepRaw makes lines, a run that pushes out every line r holds, all that
+// r holds, uncut (copied: the run is only valid during the call).
+func (r *ring) keepRaw(lines osproc.Lines) {
+	r.raw, r.rawOn = lines.Copy(r.raw.Bytes()), true
+	r.buf, r.start, r.used, r.count = nil, 0, 0, 0
+}
+
+// settle cuts the run a flood left (keepRaw) into the ring's lines, as t
+// would have kept them one by one. t.mu is held; a nil ring has none.
+func (r *ring) settle(t *Tail) {
+	if r == nil || !r.rawOn {
+		return
+	}
+	lines := r.raw
+	r.raw, r.rawOn = osproc.Lines{}, false
+	t.keepLines(r, nil, lines)
 }
 
 // add keeps line (at most maxTailLine bytes), dropping the oldest lines

@@ -83,6 +83,62 @@ func (l Lines) Taken(rest Lines) Lines {
 	return Lines{b: l.b[:len(l.b)-len(rest.b)], max: l.max}
 }
 
+// Len is the bytes of the lines left (their line endings included).
+func (l Lines) Len() int { return len(l.b) }
+
+// KeepCost is at least what keeping the lines left costs a consumer that
+// stores each with a 2-byte length (the Tail's ring): their text and 2
+// bytes each, counted from the line endings without a cut (every "\r"
+// counted as the start of a "\r\n": a bound from below).
+func (l Lines) KeepCost() int {
+	if l.one {
+		return len(l.b) + 2
+	}
+	return len(l.b) + bytes.Count(l.b, []byte{'\n'}) - bytes.Count(l.b, []byte{'\r'})
+}
+
+// Copy is l with its bytes copied into buf (reused when it has room):
+// for a consumer that keeps a run of lines to take them later, after the
+// call (the Tail, which keeps the last run of a flood unparsed).
+func (l Lines) Copy(buf []byte) Lines {
+	return Lines{b: append(buf[:0], l.b...), one: l.one, max: l.max}
+}
+
+// Bytes is the bytes l's lines are taken from (Copy's buffer, to reuse).
+func (l Lines) Bytes() []byte { return l.b }
+
+// Append adds the lines of m after those of l (a Copy: l's bytes are its
+// own), so that Next gives l's lines then m's, each as it would have been
+// given. It does nothing and reports false when it cannot: l is one line,
+// or ends with a piece of a line rather than a whole one; m is a run that
+// cuts long lines otherwise than l, or ends with a piece; m is one line
+// longer than l cuts them.
+func (l *Lines) Append(m Lines) bool {
+	if l.one || (len(l.b) > 0 && l.b[len(l.b)-1] != '\n') {
+		return false
+	}
+	if !m.one {
+		if m.max != l.max || (len(m.b) > 0 && m.b[len(m.b)-1] != '\n') {
+			return false
+		}
+		l.b = append(l.b, m.b...)
+		return true
+	}
+	max := l.max
+	if max <= 0 {
+		max = MaxLine
+	}
+	if len(m.b) > max {
+		return false
+	}
+	l.b = append(l.b, m.b...)
+	if len(m.b) > 0 && m.b[len(m.b)-1] == '\r' {
+		l.b = append(l.b, '\r') // Next trims one "\r" before the "\n"
+	}
+	l.b = append(l.b, '\n')
+	return true
+}
+
 // LinesOf is one line as Lines (for the tests of a consumer, and for a
 // line that does not come from a poller).
 func LinesOf(line []byte) *Lines { return &Lines{b: line, one: true} }

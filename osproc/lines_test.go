@@ -44,6 +44,56 @@ func TestLinesAsLineForm(t *testing.T) {
 	}
 }
 
+// Lines kept with Copy and Append give the lines the line form gives,
+// whatever the data and its cuts: a consumer that keeps the calls' lines
+// uncut (the Tail in a flood) and takes them later takes the same lines.
+func TestLinesAppend(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	appended := 0
+	for range 2000 {
+		data, cuts, max := randomCase(rng)
+		var got []string
+		var kept Lines
+		on := false
+		take := func() {
+			for line, ok := kept.Next(); ok && on; line, ok = kept.Next() {
+				got = append(got, string(line))
+			}
+		}
+		out := outputFor(nil, func(_ int, l *Lines) {
+			if on && kept.Append(*l) {
+				appended++
+			} else {
+				take()
+				kept, on = l.Copy(nil), true
+			}
+			for _, ok := l.Next(); ok; _, ok = l.Next() {
+			}
+		}, 1)
+		s := lineSplitter{max: max, emit: out.emit, emitRun: out.run}
+		for _, c := range chunk(data, cuts...) {
+			s.feed(c)
+		}
+		s.flush()
+		take()
+		if want := refLines(data, max); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("data %q in chunks %q, max %d:\n got %q\nwant %q", data, chunk(data, cuts...), max, got, want)
+		}
+	}
+	// lines Taken from a run held in the middle of a long line end with a
+	// piece of it: nothing may be joined to that piece
+	piece := Lines{b: []byte("x\nabc"), max: 3}
+	if piece.Append(*LinesOf([]byte("d"))) || piece.Append(Lines{b: []byte("d\n"), max: 3}) {
+		t.Errorf("appended after a piece: %q", piece.b)
+	}
+	if run := (Lines{b: []byte("x\n"), max: 3}); run.Append(Lines{b: []byte("d\n"), max: 4}) {
+		t.Errorf("appended a run cut otherwise: %q", run.b)
+	}
+	if appended < 1000 {
+		t.Errorf("%d appends in 2000 cases: the test hardly tries them", appended)
+	}
+}
+
 // A read of many whole lines is one call, not one a line.
 func TestLinesOneCallARead(t *testing.T) {
 	data, want := numbered("line", 500)
