@@ -68,17 +68,14 @@ func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lin
 	o := origin{service: true, name: service, stream: stream}
 	routed := r.deliver(o, func(st *state, s *sink) bool {
 		if st.cfg.json { // the rare format: through the entry formatter, byte for byte
-			return s.putLines(lines, len(service)+256, true, r.report, func(_ *textCache, b, line []byte) []byte {
+			return s.putLines(lines, len(service)+256, true, r.report, nil, func(b, _, line []byte) []byte {
 				return append(b, serviceJSON(now, pid, lvl, service, stream, line, o)...)
 			})
 		}
-		var head []byte // the same for the whole run: one time, one stream of one process
-		return s.putLines(lines, len(service)+96, false, r.report, func(c *textCache, b, line []byte) []byte {
-			if head == nil {
-				head = c.head(now, pid, lvl, service, stream)
-			}
-			return appendRecord(b, head, line)
-		})
+		// the head is the same for the whole run: one time, one stream of
+		// one process; made from the destination's cache, under its lock
+		head := func(c *textCache) []byte { return c.head(now, pid, lvl, service, stream) }
+		return s.putLines(lines, len(service)+96, false, r.report, head, appendRecord)
 	})
 	if !routed {
 		skipLines(lines) // taken: their destination is none

@@ -120,18 +120,31 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 // length beyond the line's; json is the format, for the drop note). Each
 // line is queued as put would queue it alone; once one holds the pipe
 // (the queue was full), the run stops after it: the lines not taken are
-// the poller's again.
-func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writer, add func(c *textCache, b, line []byte) []byte) bool {
+// the poller's again. head, when not nil, is the text before each line of
+// a text record (add's too): the lines that need no cut are then queued
+// by osproc.Lines.AppendRecords, without a call a line.
+func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writer, head func(c *textCache) []byte, add func(b, head, line []byte) []byte) bool {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
 		return false
 	}
-	for line, ok := lines.Next(); ok; line, ok = lines.Next() {
+	var h []byte
+	if head != nil {
+		h = head(&s.text)
+	}
+	for {
+		if h != nil && len(s.queued) < softMax {
+			s.queued = lines.AppendRecords(s.queued, h, softMax)
+		}
+		line, ok := lines.Next()
+		if !ok {
+			break
+		}
 		if len(s.queued) >= softMax {
 			if resume, held := holdOutput(); held {
 				s.waiters = append(s.waiters, resume)
-				s.queued = add(&s.text, s.queued, line)
+				s.queued = add(s.queued, h, line)
 				break
 			}
 			if len(s.queued)+len(line)+over > hardMax {
@@ -141,7 +154,7 @@ func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writ
 				continue
 			}
 		}
-		s.queued = add(&s.text, s.queued, line)
+		s.queued = add(s.queued, h, line)
 	}
 	s.report, s.noteJSON = report, json
 	if !s.flushing && len(s.queued) > 0 {

@@ -86,6 +86,34 @@ func (l Lines) Taken(rest Lines) Lines {
 // Len is the bytes of the lines left (their line endings included).
 func (l Lines) Len() int { return len(l.b) }
 
+// AppendRecords is the fast path of a consumer that writes each line as
+// a record, head then the line then "\n": it appends the record of each
+// line left, taking it, while b is shorter than limit. It stops before a
+// line Next would trim or cut (one ending with "\r\n", or longer than the
+// run cuts them), and before a piece of a line: the caller takes those
+// with Next, then may call it again. One line alone is left to Next.
+func (l *Lines) AppendRecords(b, head []byte, limit int) []byte {
+	if l.one {
+		return b
+	}
+	max := l.max
+	if max <= 0 {
+		max = MaxLine
+	}
+	p := l.b
+	for len(b) < limit {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 || i > max || (i > 0 && p[i-1] == '\r') {
+			break
+		}
+		b = append(b, head...)
+		b = append(b, p[:i+1]...) // the line and its "\n"
+		p = p[i+1:]
+	}
+	l.b = p
+	return b
+}
+
 // KeepCost is at least what keeping the lines left costs a consumer that
 // stores each with a 2-byte length (the Tail's ring): their text and 2
 // bytes each, counted from the line endings without a cut (every "\r"

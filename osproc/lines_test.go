@@ -94,6 +94,52 @@ func TestLinesAppend(t *testing.T) {
 	}
 }
 
+// AppendRecords, with Next for the lines it leaves, makes the records a
+// record a line made from Next's lines makes, whatever the data, the cut
+// of long lines, and the limit it stops at.
+func TestLinesAppendRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	head := []byte("H ")
+	record := func(b, line []byte) []byte { return append(append(append(b, head...), line...), '\n') }
+	fast := 0
+	for range 3000 {
+		data, _, max := randomCase(rng)
+		if i := bytes.LastIndexByte([]byte(data), '\n'); i >= 0 {
+			data = data[:i+1] // a run: whole lines
+		} else {
+			data = ""
+		}
+		var want []byte
+		for l := (Lines{b: []byte(data), max: max}); ; {
+			line, ok := l.Next()
+			if !ok {
+				break
+			}
+			want = record(want, line)
+		}
+		var got []byte
+		limit := rng.IntN(200)
+		for l := (Lines{b: []byte(data), max: max}); ; {
+			n := len(got)
+			if got = l.AppendRecords(got, head, limit); len(got) > n {
+				fast++
+			}
+			line, ok := l.Next()
+			if !ok {
+				break
+			}
+			got = record(got, line)
+			limit += rng.IntN(100)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("data %q, max %d:\n got %q\nwant %q", data, max, got, want)
+		}
+	}
+	if fast < 1000 {
+		t.Errorf("%d fast runs in 3000 cases: the test hardly tries them", fast)
+	}
+}
+
 // A read of many whole lines is one call, not one a line.
 func TestLinesOneCallARead(t *testing.T) {
 	data, want := numbered("line", 500)
