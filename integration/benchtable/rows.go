@@ -295,7 +295,9 @@ func addLogRows(t *table, o *options, logs []logRun) {
 		var ds, cs, ss, cr, sr []float64
 		complete := true
 		var each []string
+		var cpus []float64
 		for _, r := range l.rounds {
+			cpus = append(cpus, float64(r.cfk.cpu))
 			ds, cs = append(ds, r.direct), append(cs, r.cfk.rate)
 			cr = append(cr, r.cfk.rate/r.direct)
 			each = append(each, fmt.Sprintf("%.2f×", r.cfk.rate/r.direct))
@@ -321,6 +323,8 @@ func addLogRows(t *table, o *options, logs []logRun) {
 		if len(l.rounds) > 1 {
 			t.note("log (%s): ratio the median of each round's (direct, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
 		}
+		cpu := time.Duration(medianF(cpus))
+		t.note("log (%s): cfkd's CPU from the start request to the last line, median: %s, %.0f ns a line", l.what, dur(cpu), float64(cpu.Nanoseconds())/float64(o.logLines))
 	}
 	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are")
 }

@@ -165,6 +165,7 @@ type logResult struct {
 	rate     float64
 	lines    int
 	complete bool
+	cpu      time.Duration // the supervisor's CPU meanwhile (cfkd's only)
 }
 
 // logCfkd starts the writer as cfkd service logw (routed to logw.log) and
@@ -183,12 +184,12 @@ func logCfkd(cl *cleaner, o *options, dir string, each bool) (res logResult, err
 	if err := c.load([]string{"service logw cmd=" + q, "service logw startwait_secs=0", "service logw add_env=" + eachEnv(each)}); err != nil {
 		return res, err
 	}
-	t0 := time.Now()
+	c0, t0 := procCPU(d.pid()), time.Now()
 	if _, err := c.do("command start service logw"); err != nil {
 		return res, err
 	}
 	el, got := waitLines(filepath.Join(d.home, "logw.log"), o.logLines, t0, logDeadline(o.logLines))
-	return logResult{rate: float64(got) / el.Seconds(), lines: got, complete: got >= o.logLines}, nil
+	return logResult{rate: float64(got) / el.Seconds(), lines: got, complete: got >= o.logLines, cpu: procCPU(d.pid()) - c0}, nil
 }
 
 // logSupervisord does the same with supervisord, stdout_logfile a plain
