@@ -67,7 +67,12 @@
 // of them is closed): its child then writes on while the poller formats,
 // instead of waiting at every 64 KiB, and such a pipe is read 128 KiB at
 // a time (a second buffer of the poller's, made for the first pipe that
-// grows): fewer wake-ups a line (REFERENCE §6.2). The output of a child
+// grows): fewer wake-ups a line (REFERENCE §6.2). On Linux a grown pipe
+// whose read fills that buffer again is hot (hot_linux.go): the poller
+// hands it to a goroutine of its own, on its own thread, which reads it
+// and calls its callbacks in a loop (OnHotReader tells them: they may
+// then wait, for a write to a file, and only that child waits), until
+// EOF, a hold, a freeze or a stop gives the pipe back. The output of a child
 // may be read after its exit was reported, and a last
 // line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
 // no os.File, no buffer (the poller has one read buffer for all), only a
@@ -97,7 +102,8 @@
 // the last FdReserve fds of the table: they stay for the daemon itself.
 //
 // Backpressure (REFERENCE §6.2): a callback never waits for its
-// destination; one that cannot take more calls HoldOutput, and the poller
+// destination (but a hot reader's, which may); one that cannot take more
+// calls HoldOutput, and the poller (or the hot reader)
 // stops reading that pipe after the line (in the batch form, after the
 // lines of the run it took; it leaves epoll; the rest of the read, at
 // most 64 KiB, 128 KiB for a grown pipe, is kept) until the destination

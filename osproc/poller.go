@@ -50,8 +50,10 @@ import (
 // Time: the poller reads the clock once per read(2) and keeps it in
 // readNanos while it emits that read's lines (LineTime).
 //
-// fd numbers: only the poller goroutine closes a registered pipe, and it
-// removes it from the map and unwatches it, under mu, before closing it.
+// fd numbers: only the goroutine that reads a registered pipe (the
+// poller goroutine, or the pipe's hot reader: hot_linux.go) closes it,
+// and it removes it from the map and unwatches it, under mu, before
+// closing it.
 // So until the close no new pipe can have its number, and after it the old
 // pipe is known to no one: an event, a registration or a partial line of a
 // closed pipe can never be taken for one of a new pipe that got its number
@@ -68,10 +70,11 @@ type poller struct {
 	buf []byte // the read buffer of every pipe (readSize)
 	big []byte // that of the grown pipes (grownRead), made for the first
 	// grown counts the pipes grown (growPipe) and open: at most
-	// maxGrown (a field for the tests). Only the poller goroutine uses
-	// them.
-	grown, maxGrown int
-	done            chan struct{} // closed when run returns
+	// maxGrown (a field for the tests, set before any pipe).
+	grown    atomic.Int32
+	maxGrown int32
+	done     chan struct{}  // closed when run returns
+	hotWG    sync.WaitGroup // the hot readers running (hot_linux.go)
 
 	// feeding is the pipe whose lines are being emitted, nil between
 	// reads: only the poller goroutine uses it (HoldOutput checks that it
@@ -86,7 +89,8 @@ type poller struct {
 }
 
 // outPipe is the read end of one output pipe and its partial line. Its
-// splitter, pending and pendingAt are only used by the poller goroutine.
+// splitter, pending and pendingAt are only used by the goroutine that
+// reads it: the poller goroutine, or its hot reader while hot.
 type outPipe struct {
 	fd    int
 	lines lineSplitter
@@ -104,6 +108,7 @@ type outPipe struct {
 
 	// guarded by poller.mu
 	held       bool   // not watched until resumed
+	hot        bool   // read by a hot reader, not watched (hot_linux.go)
 	holdGen    uint64 // holds asked so far (HoldOutput)
 	resumedGen uint64 // the latest hold whose resume came
 
@@ -144,10 +149,15 @@ func LineTime() time.Time {
 // then do without (drop, or keep the line).
 func HoldOutput() (resume func(), ok bool) {
 	p := callerPoller()
-	if p == nil {
-		return nil, false
+	var op *outPipe
+	switch {
+	case p != nil:
+		op = p.feeding // we run on the poller's goroutine: it is ours to read
+	case hotReaders:
+		if h := callerHot(); h != nil {
+			p, op = h.p, h.op // a hot reader's: it feeds only its pipe
+		}
 	}
-	op := p.feeding // we run on the poller's goroutine: it is ours to read
 	if op == nil {
 		return nil, false
 	}
@@ -223,14 +233,14 @@ func (p *poller) readOnce(op *outPipe) int {
 		buf = p.big
 	}
 	n, err := unix.Read(op.fd, buf)
-	if n == len(p.buf) && !op.growAsked && p.grown < p.maxGrown {
+	if n == len(p.buf) && !op.growAsked && p.grown.Load() < p.maxGrown {
 		// a full read: the child writes faster than one read a round
 		// takes; a larger pipe lets it write on while we format, and
 		// larger reads take its lines with fewer wake-ups
 		op.growAsked = true
 		if growPipe(op.fd, grownPipe) == nil {
 			op.grown = true
-			p.grown++
+			p.grown.Add(1)
 			if p.big == nil {
 				p.big = make([]byte, grownRead)
 			}
@@ -238,7 +248,11 @@ func (p *poller) readOnce(op *outPipe) int {
 	}
 	switch {
 	case n > 0:
-		p.feed(op, buf[:n], time.Now().UnixNano())
+		held := p.feed(op, buf[:n], time.Now().UnixNano())
+		if hotReaders && !held && op.grown && n == len(buf) {
+			// a grown pipe full again: a flood, for a reader of its own
+			p.makeHot(op)
+		}
 		return n
 	case err == unix.EAGAIN || err == unix.EINTR:
 		// nothing after all: level-triggered, the wait reports it again
@@ -257,7 +271,7 @@ func (p *poller) readOnce(op *outPipe) int {
 func (p *poller) closePipe(op *outPipe) {
 	if op.grown {
 		op.grown = false
-		p.grown--
+		p.grown.Add(-1)
 	}
 	unix.Close(op.fd)
 }
@@ -272,6 +286,12 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 		readNanos.Store(0)
 		p.feeding = nil
 	}()
+	return p.feedLines(op, chunk, at)
+}
+
+// feedLines is feed without the poller goroutine's marks: a hot reader
+// feeds its pipe with it.
+func (p *poller) feedLines(op *outPipe, chunk []byte, at int64) (held bool) {
 	for {
 		rest := op.lines.feed(chunk)
 		if !op.lines.held {
@@ -291,15 +311,24 @@ func (p *poller) feed(op *outPipe, chunk []byte, at int64) (held bool) {
 			continue
 		}
 		if !op.held {
-			p.unwatch(op)
+			if !op.hot {
+				p.unwatch(op)
+			}
 			op.held = true
 		}
 		p.mu.Unlock()
+		if heldHook != nil {
+			heldHook(op)
+		}
 		op.keepPending(rest)
 		op.pendingAt = at
 		return true
 	}
 }
+
+// heldHook, nil but in tests, runs when feed holds op, before it keeps
+// the rest: a resume made there comes while op's reader still holds it.
+var heldHook func(op *outPipe)
 
 // pendingBufs are the buffers of the pending bytes of held pipes: a pipe
 // held and resumed over and over (a destination just slower than its
@@ -344,7 +373,7 @@ func (p *poller) resumeHeld() {
 	p.mu.Unlock()
 	for _, op := range list {
 		p.mu.Lock()
-		ok := p.pipes[op.fd] == op && op.held && op.resumedGen >= op.holdGen
+		ok := p.pipes[op.fd] == op && op.held && !op.hot && op.resumedGen >= op.holdGen
 		p.mu.Unlock()
 		if !ok {
 			continue // resumed before it was held, or gone
@@ -373,7 +402,7 @@ func (p *poller) resumeHeld() {
 // already); its fd may be closed after. p.mu is held.
 func (p *poller) remove(op *outPipe) {
 	delete(p.pipes, op.fd)
-	if op.held {
+	if op.held || op.hot {
 		return
 	}
 	p.unwatch(op)
@@ -384,6 +413,9 @@ func (p *poller) remove(op *outPipe) {
 func (p *poller) closeAll() {
 	p.mu.Lock()
 	p.stopping = true
+	p.mu.Unlock()
+	p.coolHot() // the hot pipes back first: no new one starts, stopping is set
+	p.mu.Lock()
 	pipes := make([]*outPipe, 0, len(p.pipes))
 	for _, op := range p.pipes {
 		pipes = append(pipes, op)

@@ -22,6 +22,9 @@ type pollSys struct {
 	epfd   int // close-on-exec
 	evfd   int // eventfd written by stop; close-on-exec, non-blocking
 	wakefd int // eventfd written by resume; close-on-exec, non-blocking
+	// hotStop is written by coolHot to make the hot readers give their
+	// pipes back (hot_linux.go); close-on-exec, non-blocking
+	hotStop int
 }
 
 // pollBatch is how many ready fds one EpollWait returns at most; more wait
@@ -46,16 +49,19 @@ func newPoller(log logrus.FieldLogger) (*poller, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("eventfd: %w", err)
 	}
+	hotStop, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		closeFds(wakefd, evfd, epfd)
+		return nil, fmt.Errorf("eventfd: %w", err)
+	}
 	for _, fd := range []int{evfd, wakefd} {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
 		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
-			unix.Close(wakefd)
-			unix.Close(evfd)
-			unix.Close(epfd)
+			closeFds(hotStop, wakefd, evfd, epfd)
 			return nil, fmt.Errorf("epoll_ctl: %w", err)
 		}
 	}
-	return startPoller(pollSys{epfd: epfd, evfd: evfd, wakefd: wakefd}, log), nil
+	return startPoller(pollSys{epfd: epfd, evfd: evfd, wakefd: wakefd, hotStop: hotStop}, log), nil
 }
 
 // callerPoller is the poller whose goroutine calls it, nil on any other:
@@ -91,7 +97,7 @@ func (p *poller) wakeForResume() {
 
 // ownFds are the poller's own fds, by name (for the tests).
 func (p *poller) ownFds() map[string]int {
-	return map[string]int{"epoll": p.epfd, "eventfd": p.evfd, "wake eventfd": p.wakefd}
+	return map[string]int{"epoll": p.epfd, "eventfd": p.evfd, "wake eventfd": p.wakefd, "hot stop eventfd": p.hotStop}
 }
 
 // writeEventfd adds 1 to an eventfd's counter. EAGAIN only if the counter
@@ -115,6 +121,7 @@ func (p *poller) stop() {
 	unix.Close(p.epfd)
 	unix.Close(p.evfd)
 	unix.Close(p.wakefd)
+	unix.Close(p.hotStop)
 }
 
 // run is the poller goroutine. It keeps its OS thread (it sleeps in

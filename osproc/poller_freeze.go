@@ -71,6 +71,7 @@ func (p *poller) freeze() []FrozenPipe {
 	}
 	p.mu.Unlock()
 	<-fr.parked
+	p.coolHot() // the hot pipes back: the poller goroutine, parked, starts none
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make([]FrozenPipe, 0, len(p.pipes))

@@ -1,0 +1,173 @@
+//go:build linux && !cfkportable
+
+package osproc
+
+import (
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A hot pipe (REFERENCE §6.2) is a grown pipe whose read filled the
+// buffer again: its service floods. The poller hands it to a goroutine
+// of its own, its hot reader, which reads it and emits its lines in a
+// loop, on one thread, until it is empty at EOF, held, or taken back. A
+// destination may then write the lines' records right away in that
+// goroutine (OnHotReader): reading, formatting and writing a flood on one
+// thread, as a program that copies its input does, costs about half the
+// CPU of handing each batch to another goroutine, and leaves the other
+// core to the service. Waiting there (a slow disk) makes only this
+// service wait, in its write(2): the backpressure it is due. The poller
+// goes on with the other pipes.
+//
+// Ownership: while op.hot is set (under poller.mu), op's splitter and
+// pending bytes are the hot reader's, and op is not watched; the poller
+// goroutine skips it in resumeHeld. The hot reader gives op back under
+// poller.mu: watched again (coolHot: a freeze or a stop asked it), held
+// (a callback held it: the resume goes to the poller as for any held
+// pipe), or removed and closed (EOF). coolHot asks every hot reader to
+// give its pipe back and waits for them: freeze and closeAll run it
+// before they take the pipes, with the poller goroutine parked or in
+// closeAll, so that no new hot reader starts meanwhile.
+//
+// The lines of a hot reader are given the time of their callback
+// (LineTime: time.Now() there, or the time of the read the poller is
+// emitting), not of their read: microseconds apart.
+
+// hotReaders: this build has hot readers.
+const hotReaders = true
+
+// hotReader is the state of one hot reader goroutine, known by its
+// thread id (it keeps its thread).
+type hotReader struct {
+	p  *poller
+	op *outPipe
+}
+
+// hots maps the thread id of each hot reader to its state.
+var hots sync.Map // int → *hotReader
+
+// callerHot is the hot reader whose goroutine calls it, nil on any other.
+func callerHot() *hotReader {
+	v, found := hots.Load(unix.Gettid())
+	if !found {
+		return nil
+	}
+	return v.(*hotReader)
+}
+
+// OnHotReader reports whether the caller is an output callback run by a
+// hot reader: it may wait (for a write to a file) without making any
+// other pipe wait.
+func OnHotReader() bool { return callerHot() != nil }
+
+// makeHot hands op, just fed a full read of a grown pipe, to a hot
+// reader, unless the poller stops or freezes, or op is held. Only the
+// poller goroutine calls it.
+func (p *poller) makeHot(op *outPipe) {
+	p.mu.Lock()
+	if p.stopping || p.frz != nil || op.held || op.hot {
+		p.mu.Unlock()
+		return
+	}
+	p.unwatch(op)
+	op.hot = true
+	p.hotWG.Add(1)
+	p.mu.Unlock()
+	go p.hotRead(op)
+}
+
+// hotRead is the hot reader of op: poll(2) on op and on the poller's
+// hotStop eventfd, read, emit, until op is given back.
+func (p *poller) hotRead(op *outPipe) {
+	defer p.hotWG.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := unix.Gettid()
+	hots.Store(tid, &hotReader{p: p, op: op})
+	defer hots.Delete(tid)
+	bp := hotBufs.Get().(*[]byte)
+	defer hotBufs.Put(bp)
+	buf := *bp
+	fds := []unix.PollFd{{Fd: int32(op.fd), Events: unix.POLLIN}, {Fd: int32(p.hotStop), Events: unix.POLLIN}}
+	for {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			p.log.WithError(err).Warn("output poller: poll of a hot pipe failed: the poller reads it again")
+			p.cool(op)
+			return
+		}
+		if fds[1].Revents != 0 {
+			p.cool(op)
+			return
+		}
+		n, err := unix.Read(op.fd, buf)
+		switch {
+		case n > 0:
+			if p.feedLines(op, buf[:n], time.Now().UnixNano()) {
+				p.coolHeld(op)
+				return
+			}
+		case err == unix.EAGAIN || err == unix.EINTR:
+		default: // EOF or an error: as readOnce does
+			p.mu.Lock()
+			p.remove(op)
+			op.hot = false
+			p.mu.Unlock()
+			op.lines.flush()
+			p.closePipe(op)
+			return
+		}
+	}
+}
+
+// hotBufs are the read buffers of hot readers.
+var hotBufs = sync.Pool{New: func() any { b := make([]byte, grownRead); return &b }}
+
+// cool gives op back to the poller goroutine, watched again (if still
+// registered and not held).
+func (p *poller) cool(op *outPipe) {
+	p.mu.Lock()
+	op.hot = false
+	var err error
+	if p.pipes[op.fd] == op && !op.held {
+		if err = p.watch(op); err != nil {
+			delete(p.pipes, op.fd)
+		}
+	}
+	p.mu.Unlock()
+	if err != nil {
+		p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
+		op.lines.flush()
+		p.closePipe(op)
+	}
+}
+
+// coolHeld gives op back held (its pending bytes kept): its resume goes
+// to the poller goroutine, as for any held pipe; one that came while it
+// was still hot is passed on now.
+func (p *poller) coolHeld(op *outPipe) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	op.hot = false
+	if op.resumedGen >= op.holdGen && !p.stopping && p.pipes[op.fd] == op {
+		if len(p.resumed) == 0 {
+			p.wakeForResume()
+		}
+		p.resumed = append(p.resumed, op)
+	}
+}
+
+// coolHot asks every hot reader to give its pipe back and waits until
+// they all did; the caller makes sure none starts meanwhile.
+func (p *poller) coolHot() {
+	writeEventfd(p.hotStop)
+	p.hotWG.Wait()
+	var buf [8]byte
+	unix.Read(p.hotStop, buf[:]) // reset: hot readers may start again after a thaw
+}

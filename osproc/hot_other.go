@@ -1,0 +1,21 @@
+//go:build !linux || cfkportable
+
+package osproc
+
+// This build has no hot readers (hot_linux.go): the poller reads every
+// pipe itself.
+const hotReaders = false
+
+type hotReader struct {
+	p  *poller
+	op *outPipe
+}
+
+func callerHot() *hotReader { return nil }
+
+// OnHotReader is always false here: no output callback may wait.
+func OnHotReader() bool { return false }
+
+func (p *poller) makeHot(op *outPipe) {}
+
+func (p *poller) coolHot() {}
