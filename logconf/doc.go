@@ -87,6 +87,12 @@
 // KiB, 128 KiB once its pipe grew: REFERENCE §6.2) in the poller. No timer, no retry: a blocked destination costs no
 // CPU.
 //
+// The one caller that may wait is an osproc hot reader (a flooding
+// service's pipe read on a thread of its own: osproc.OnHotReader): when
+// its lines go to a regular file and no flusher runs, it flushes the
+// queue itself, in its call, so that one thread reads, formats and
+// writes the flood; a slow file then makes only that service wait.
+//
 // A Router holds one immutable state at a time: a Config plus every
 // destination it needs, open. Apply builds the next state beside the
 // current one and swaps it in only when everything opened.

@@ -23,7 +23,9 @@ import (
 // while the queue is not empty, one write(2) for everything queued
 // meanwhile: the lines of a chatty service cost one system call per batch,
 // not per line. Order holds: one flusher at a time takes the whole queue.
-// No goroutine runs while the queue is empty.
+// No goroutine runs while the queue is empty. The flusher is the caller
+// itself when that is an osproc hot reader and the destination a regular
+// file (inline): see putLines.
 //
 // Nobody who queues ever waits (REFERENCE §6.2). Past softMax queued, a
 // line from an output callback of the osproc poller holds its pipe
@@ -45,15 +47,19 @@ type sink struct {
 	idle     *sync.Cond // broadcast when flushing stops (the queue is empty)
 	queued   []byte     // records waiting for the flusher
 	spare    []byte     // the flusher's last batch, reused
-	flushing bool       // a flusher goroutine is running
+	flushing bool       // a flusher runs (a goroutine, or a hot reader inline)
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
 	failing  bool       // the last write failed; the failure was reported
-	waiters  []func()   // resumes of the output pipes held until there is room
-	dropped  uint64     // records dropped since there was last room
-	noteJSON bool       // the format of the drop note (that of the last put)
-	report   io.Writer  // where the flusher reports
-	text     textCache  // of the last service record formatted into queued
+	// inline: a regular file, which a hot reader may write itself
+	// (putLines); never stdout, stderr or a FIFO, which can block for
+	// ever
+	inline   bool
+	waiters  []func()  // resumes of the output pipes held until there is room
+	dropped  uint64    // records dropped since there was last room
+	noteJSON bool      // the format of the drop note (that of the last put)
+	report   io.Writer // where the flusher reports
+	text     textCache // of the last service record formatted into queued
 	errs     atomic.Uint64
 	drops    atomic.Uint64 // records dropped, in all
 }
@@ -74,8 +80,12 @@ const (
 // left is lost and counted.
 const closeGrace = time.Second
 
-// holdOutput is osproc.HoldOutput (tests replace it).
-var holdOutput = osproc.HoldOutput
+// holdOutput is osproc.HoldOutput, onHotReader osproc.OnHotReader
+// (tests replace them).
+var (
+	holdOutput  = osproc.HoldOutput
+	onHotReader = osproc.OnHotReader
+)
 
 // put queues one record that add appends to the queue itself (no copy of
 // it on the way); size bounds its length. A line of a service (line)
@@ -157,11 +167,20 @@ func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writ
 		s.queued = add(s.queued, h, line)
 	}
 	s.report, s.noteJSON = report, json
+	inline := false
 	if !s.flushing && len(s.queued) > 0 {
 		s.flushing = true
-		go s.flush()
+		// the hot reader of a flood writes its records itself: one
+		// thread reads, formats and writes, and if the file is slow
+		// only that service waits (osproc's hot readers)
+		if inline = s.inline && onHotReader(); !inline {
+			go s.flush()
+		}
 	}
 	s.mu.Unlock()
+	if inline {
+		s.flush()
+	}
 	return true
 }
 
@@ -349,6 +368,9 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 		return nil, err
 	}
 	s := &sink{name: "file:" + path, maxSizeMB: maxSizeMB, maxBackups: maxBackups}
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		s.inline = true
+	}
 	if maxSizeMB <= 0 {
 		s.w, s.closer = f, f
 		return s, nil
