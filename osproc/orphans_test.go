@@ -84,7 +84,7 @@ func TestAdoptedOrphans(t *testing.T) {
 	if len(killed) != 0 || len(survived) != 0 {
 		t.Fatalf("killed %v survived %v: SIGTERM should do", killed, survived)
 	}
-	if q, ok := ReadProc(daemon); ok && q.State != 'Z' {
+	if q, ok := ReadProc(daemon); ok && q.State != 'Z' && q.State != 'X' { // X: dead, being reaped
 		t.Fatalf("the daemon lives on: %+v", q)
 	}
 }
@@ -127,7 +127,7 @@ func TestKillOrphansSigkill(t *testing.T) {
 	if el := time.Since(start); el < 300*time.Millisecond || el > 300*time.Millisecond+deadline/2 {
 		t.Fatalf("KillOrphans took %v", el)
 	}
-	if q, ok := ReadProc(found[0].Pid); ok && q.State != 'Z' {
+	if q, ok := ReadProc(found[0].Pid); ok && q.State != 'Z' && q.State != 'X' { // X: dead, being reaped
 		t.Fatalf("the daemon lives on: %+v", q)
 	}
 }
