@@ -20,14 +20,16 @@ const maxTailLine = 16 << 10
 // a map entry. `command tail` reads it; (*Tree).Tail gives it to code
 // outside the actors (an HTTP handler).
 //
-// Lines reach it from the output poller's goroutine (a direct service,
-// through Options.Lines, which the Tail wraps: it passes each line on to
-// the wrapped LineLogger first) and from the proxy actors (a proxied
-// service's lines, REFERENCE §4.4). Keeping a line costs a copy of the
-// line into the ring (O(line)), plus a copy per follower, and a lock per
-// line, or per run of lines (ServiceLines: the poller's batch form);
-// nothing in it waits. Lines are kept as the service wrote them, stdout and stderr
-// interleaved as they came, unmarked.
+// Lines reach it from the output poller's goroutine, or a flooding
+// pipe's hot reader (a direct service, through Options.Lines, which the
+// Tail wraps: it passes each line on to the wrapped LineLogger first;
+// a hot reader's may write to a file before it returns) and from the
+// proxy actors (a proxied service's lines, REFERENCE §4.4). Keeping a
+// line costs a copy of the line into the ring (O(line)), plus a copy per
+// follower, and a lock per line, or per run of lines (ServiceLines: the
+// poller's batch form); nothing in the Tail itself waits. Lines are kept
+// as the service wrote them, stdout and stderr interleaved in the order
+// their runs reached the Tail, unmarked.
 //
 // Only declared services have a ring: the controller declares a service
 // when it is created and forgets it when it is destroyed, which frees its

@@ -1,8 +1,10 @@
 package logconf
 
 import (
+	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +99,68 @@ func TestInlineOnlyRegularFiles(t *testing.T) {
 	defer p.close()
 	if p.inline {
 		t.Error("a FIFO is written inline")
+	}
+}
+
+// stages blocks its first writes, each until its own release.
+type stages struct {
+	mu       sync.Mutex
+	n        int
+	started  [2]chan struct{}
+	release  [2]chan struct{}
+	received []string
+}
+
+func newStages() *stages {
+	s := &stages{}
+	for i := range 2 {
+		s.started[i], s.release[i] = make(chan struct{}), make(chan struct{})
+	}
+	return s
+}
+
+func (s *stages) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	i := s.n
+	s.n++
+	s.mu.Unlock()
+	if i < 2 {
+		close(s.started[i])
+		<-s.release[i]
+	}
+	s.mu.Lock()
+	s.received = append(s.received, string(p))
+	s.mu.Unlock()
+	return len(p), nil
+}
+
+// A hot reader's inline flush writes one batch, what was queued when it
+// began: the records queued meanwhile by others go to a flusher
+// goroutine, and the hot reader returns to its pipe after its one write.
+func TestHotReaderFlushesOneBatch(t *testing.T) {
+	setHotReader(t, true)
+	w := newStages()
+	s := &sink{name: "file:x", w: w, inline: true}
+	returned := make(chan struct{})
+	go func() {
+		s.putLines(osproc.RunOf([]byte("mine\n")), 96, false, io.Discard, nil, func(b, _, l []byte) []byte { return append(append(b, l...), '\n') })
+		close(returned)
+	}()
+	<-w.started[0] // the hot reader writes its batch
+	s.queue([]byte("other\n"), io.Discard)
+	close(w.release[0])
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		close(w.release[1])
+		t.Fatal("the hot reader went on writing the records queued after its batch")
+	}
+	<-w.started[1] // written by a flusher goroutine
+	close(w.release[1])
+	s.sync()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if strings.Join(w.received, "") != "mine\nother\n" {
+		t.Fatalf("written %q", w.received)
 	}
 }

@@ -179,7 +179,7 @@ func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writ
 	}
 	s.mu.Unlock()
 	if inline {
-		s.flush()
+		s.flushInline()
 	}
 	return true
 }
@@ -214,7 +214,30 @@ func (s *sink) waitCond() {
 // makes room: the held pipes are resumed, and the drop note queued.
 func (s *sink) flush() {
 	s.mu.Lock()
-	for len(s.queued) > 0 {
+	s.flushBatches(-1)
+}
+
+// flushInline is the flush of a hot reader (putLines): one batch, what
+// was queued when it began; what was queued meanwhile (other services,
+// cfkd's events) goes to a flusher goroutine, so that the hot reader
+// goes back to its own pipe after one write.
+func (s *sink) flushInline() {
+	s.mu.Lock()
+	if s.flushBatches(1) {
+		go s.flush()
+	}
+}
+
+// flushBatches writes batches, at most n (n < 0: no bound) until the
+// queue is empty, s.mu held; it returns, s.mu released, whether the
+// queue still holds records: then flushing stays set, for the caller to
+// go on.
+func (s *sink) flushBatches(n int) (more bool) {
+	for ; len(s.queued) > 0; n-- {
+		if n == 0 {
+			s.mu.Unlock()
+			return true
+		}
 		batch, report := s.queued, s.report
 		// the next queue is the last batch written, or a new one
 		s.queued, s.spare = s.spare[:0], nil
@@ -267,6 +290,7 @@ func (s *sink) flush() {
 		s.idle.Broadcast()
 	}
 	s.mu.Unlock()
+	return false
 }
 
 // appendDropNote appends the record that says n records were dropped.

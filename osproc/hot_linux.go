@@ -5,15 +5,18 @@ package osproc
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// A hot pipe (REFERENCE §6.2) is a grown pipe whose read filled the
-// buffer again: its service floods. The poller hands it to a goroutine
-// of its own, its hot reader, which reads it and emits its lines in a
-// loop, on one thread, until it is empty at EOF, held, or taken back. A
+// A hot pipe (REFERENCE §6.2) is a grown pipe whose 128 KiB read was
+// full: its service floods. The poller hands it to a goroutine of its
+// own, its hot reader, which reads it and emits its lines in a loop, on
+// one thread, until EOF, a hold, the end of the flood (a read of less
+// than 16 KiB, or nothing to read for 100 ms: the poller reads it again),
+// or coolHot. A
 // destination may then write the lines' records right away in that
 // goroutine (OnHotReader): reading, formatting and writing a flood on one
 // thread, as a program that copies its input does, costs about half the
@@ -32,22 +35,30 @@ import (
 // before they take the pipes, with the poller goroutine parked or in
 // closeAll, so that no new hot reader starts meanwhile.
 //
-// The lines of a hot reader are given the time of their callback
-// (LineTime: time.Now() there, or the time of the read the poller is
-// emitting), not of their read: microseconds apart.
+// A hot reader's lines get the time of its read: LineTime looks it up by
+// thread id while hot readers run (hotRunning). hotReader.feeding, like
+// poller.feeding, says that a read's lines are being emitted: HoldOutput
+// holds only then (not for the last line at EOF).
 
 // hotReaders: this build has hot readers.
 const hotReaders = true
 
 // hotReader is the state of one hot reader goroutine, known by its
-// thread id (it keeps its thread).
+// thread id (it keeps its thread); only that goroutine uses feeding and
+// at (HoldOutput and LineTime read them from its callbacks).
 type hotReader struct {
-	p  *poller
-	op *outPipe
+	p       *poller
+	op      *outPipe
+	feeding bool  // it emits the lines of a read: a callback may hold
+	at      int64 // the time of that read (Unix ns), for LineTime
 }
 
-// hots maps the thread id of each hot reader to its state.
-var hots sync.Map // int → *hotReader
+// hots maps the thread id of each hot reader to its state; hotRunning
+// counts them, so that LineTime looks them up only while some run.
+var (
+	hots       sync.Map // int → *hotReader
+	hotRunning atomic.Int32
+)
 
 // callerHot is the hot reader whose goroutine calls it, nil on any other.
 func callerHot() *hotReader {
@@ -68,11 +79,10 @@ func OnHotReader() bool { return callerHot() != nil }
 // poller goroutine calls it.
 func (p *poller) makeHot(op *outPipe) {
 	p.mu.Lock()
-	if p.stopping || p.frz != nil || op.held || op.hot {
+	if p.stopping || p.frz != nil || op.held || op.hot || p.tryUnwatch(op) != nil {
 		p.mu.Unlock()
 		return
 	}
-	p.unwatch(op)
 	op.hot = true
 	p.hotWG.Add(1)
 	p.mu.Unlock()
@@ -86,20 +96,28 @@ func (p *poller) hotRead(op *outPipe) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := unix.Gettid()
-	hots.Store(tid, &hotReader{p: p, op: op})
-	defer hots.Delete(tid)
+	h := &hotReader{p: p, op: op}
+	hots.Store(tid, h)
+	hotRunning.Add(1)
+	defer func() {
+		hots.Delete(tid)
+		hotRunning.Add(-1)
+	}()
 	bp := hotBufs.Get().(*[]byte)
 	defer hotBufs.Put(bp)
 	buf := *bp
 	fds := []unix.PollFd{{Fd: int32(op.fd), Events: unix.POLLIN}, {Fd: int32(p.hotStop), Events: unix.POLLIN}}
 	for {
 		fds[0].Revents, fds[1].Revents = 0, 0
-		if _, err := unix.Poll(fds, -1); err != nil {
-			if err == unix.EINTR {
-				continue
+		ready, err := unix.Poll(fds, hotIdleMs)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || ready == 0 {
+			if err != nil {
+				p.log.WithError(err).Warn("output poller: poll of a hot pipe failed: the poller reads it again")
 			}
-			p.log.WithError(err).Warn("output poller: poll of a hot pipe failed: the poller reads it again")
-			p.cool(op)
+			p.cool(op) // or the flood is over: nothing for hotIdleMs
 			return
 		}
 		if fds[1].Revents != 0 {
@@ -109,8 +127,17 @@ func (p *poller) hotRead(op *outPipe) {
 		n, err := unix.Read(op.fd, buf)
 		switch {
 		case n > 0:
-			if p.feedLines(op, buf[:n], time.Now().UnixNano()) {
+			h.feeding, h.at = true, time.Now().UnixNano()
+			held := p.feedLines(op, buf[:n], h.at)
+			h.feeding = false
+			if held {
 				p.coolHeld(op)
+				return
+			}
+			if n < coalesceBelow {
+				// the flood is over: the poller reads it again (and
+				// coalesces its small reads)
+				p.cool(op)
 				return
 			}
 		case err == unix.EAGAIN || err == unix.EINTR:
@@ -125,6 +152,11 @@ func (p *poller) hotRead(op *outPipe) {
 		}
 	}
 }
+
+// hotIdleMs is how long a hot reader waits for more of a flood before it
+// gives the pipe back to the poller (one wait after a flood, not a
+// polling loop: an idle cfkd has no hot reader).
+const hotIdleMs = 100
 
 // hotBufs are the read buffers of hot readers.
 var hotBufs = sync.Pool{New: func() any { b := make([]byte, grownRead); return &b }}

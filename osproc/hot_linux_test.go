@@ -5,7 +5,9 @@ package osproc
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -22,8 +24,11 @@ import (
 // it becomes hot whatever the machine's speed.
 type hotFlood struct {
 	fr      int
+	fw      *os.File // closed once the data is written, unless open
 	want    []string
 	written chan error
+	times   []time.Time // LineTime in each run, in order
+	ends    []time.Time // when each run's callback returned
 
 	mu     sync.Mutex
 	lines  []string
@@ -34,20 +39,27 @@ type hotFlood struct {
 	closed bool
 }
 
-func newHotFlood(t *testing.T, p *poller, n int) *hotFlood {
+func newHotFlood(t *testing.T, p *poller, n int) *hotFlood { return newHotFloodOpen(t, p, n, false) }
+
+// newHotFloodOpen is newHotFlood whose writer stays open after the data
+// when open is set.
+func newHotFloodOpen(t *testing.T, p *poller, n int, open bool) *hotFlood {
 	t.Helper()
 	skipUnlessPipesGrow(t)
 	fr, fw := rawPipe(t)
 	data, want := numbered("flood", n)
-	f := &hotFlood{fr: fr, want: want, written: make(chan error, 1), done: make(chan struct{})}
+	f := &hotFlood{fr: fr, fw: fw, want: want, written: make(chan error, 1), done: make(chan struct{})}
 	go func() {
 		_, err := fw.WriteString(data)
-		fw.Close()
+		if !open {
+			fw.Close()
+		}
 		f.written <- err
 	}()
 	pipeFull(t, fr, "the flood fills its pipe")
 	out := outputFor(nil, func(_ int, l *Lines) {
 		f.mu.Lock()
+		f.times = append(f.times, LineTime())
 		onHot := OnHotReader()
 		if onHot {
 			f.hot++
@@ -78,6 +90,9 @@ func newHotFlood(t *testing.T, p *poller, n int) *hotFlood {
 				time.Sleep(time.Millisecond)
 			}
 		}
+		f.mu.Lock()
+		f.ends = append(f.ends, time.Now())
+		f.mu.Unlock()
 	}, 1)
 	if err := p.addWith(fr, out, pipeMeta{pid: 1, stream: "stdout"}, nil); err != nil {
 		t.Fatal(err)
@@ -311,4 +326,165 @@ func TestHotPipeResumeWhileHot(t *testing.T) {
 	target.Store(int64(f.fr))
 	f.wait(t)
 	f.check(t)
+}
+
+// A pipe grows at its first full read of 64 KiB, but goes hot only at a
+// full read of 128 KiB once grown: a burst of 64 KiB then a line is read
+// by the poller goroutine.
+func TestHotPipeNeedsAFullGrownRead(t *testing.T) {
+	skipUnlessPipesGrow(t)
+	p, _ := testPoller(t)
+	fr, fw := rawPipe(t)
+	data, want := numbered("x", 20000)
+	cut := strings.LastIndexByte(data[:readSize], '\n') + 1
+	if _, err := fw.WriteString(data[:readSize]); err != nil { // one full plain read
+		t.Fatal(err)
+	}
+	pipeFull(t, fr, "the burst fills the pipe")
+	c := newCollector(strings.Count(data[:cut], "\n") + 1)
+	var mu sync.Mutex
+	hot := 0
+	if err := p.add(fr, func(line []byte) {
+		mu.Lock()
+		if OnHotReader() {
+			hot++
+		}
+		mu.Unlock()
+		c.emit(line)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fw.WriteString(data[readSize:strings.IndexByte(data[readSize:], '\n')+readSize+1] + "later\n"); err != nil {
+		t.Fatal(err)
+	}
+	c.wait(t, "the burst and the line after it")
+	if got := c.get(); got[len(got)-1] != "later" || got[len(got)-2] != want[len(got)-2] {
+		t.Fatalf("last lines %q", got[len(got)-2:])
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hot != 0 || hotReadersOf(p) != 0 {
+		t.Errorf("%d lines on a hot reader, %d hot readers, after a burst of one plain read", hot, hotReadersOf(p))
+	}
+	if p.grown.Load() != 1 {
+		t.Errorf("%d grown pipes, want 1", p.grown.Load())
+	}
+}
+
+// Once the flood is over (a read of less than 16 KiB), the hot reader
+// gives the pipe back to the poller goroutine, which reads its next
+// lines; the pipe stays grown.
+func TestHotPipeCoolsAfterTheFlood(t *testing.T) {
+	p, _ := testPoller(t)
+	f := newHotFloodOpen(t, p, 300000, true)
+	f.wait(t)
+	f.check(t)
+	if err := <-f.written; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the hot reader gave the pipe back", func() (bool, string) {
+		return hotReadersOf(p) == 0, fmt.Sprintf("%d hot readers", hotReadersOf(p))
+	})
+	f.mu.Lock()
+	hotBefore := f.hot
+	f.want = append(f.want, "after")
+	f.done, f.closed = make(chan struct{}), false
+	f.mu.Unlock()
+	if _, err := f.fw.WriteString("after\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hot != hotBefore {
+		t.Error("the line after the flood came through a hot reader")
+	}
+	if p.grown.Load() != 1 {
+		t.Errorf("%d grown pipes, want 1: the pipe is still open", p.grown.Load())
+	}
+}
+
+// HoldOutput holds only while a read's lines are emitted: for the last
+// line without "\n", emitted by the hot reader at EOF, it refuses (the
+// caller keeps the line), as the poller goroutine does.
+func TestHotPipeNoHoldAtEOF(t *testing.T) {
+	p, _ := testPoller(t)
+	skipUnlessPipesGrow(t)
+	fr, fw := rawPipe(t)
+	data, _ := numbered("flood", 300000)
+	go func() { fw.WriteString(data + "PARTIAL"); fw.Close() }()
+	pipeFull(t, fr, "the flood fills its pipe")
+	type last struct{ hot, ok bool }
+	res := make(chan last, 1)
+	runs := 0
+	out := outputFor(nil, func(_ int, l *Lines) {
+		if l.one && string(l.b) == "PARTIAL" {
+			_, ok := HoldOutput()
+			res <- last{OnHotReader(), ok}
+		}
+		for _, ok := l.Next(); ok; _, ok = l.Next() {
+		}
+		if runs++; runs <= 2 { // as newHotFlood: let the pipe fill past a grown read
+			eventually(t, "the pipe fills", func() (bool, string) {
+				k, err := unix.IoctlGetInt(fr, unix.TIOCINQ)
+				return err != nil || k > grownRead, fmt.Sprint(k)
+			})
+		}
+	}, 1)
+	if err := p.addWith(fr, out, pipeMeta{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-res:
+		if !r.hot {
+			t.Skip("the flood's reader was not hot at EOF")
+		}
+		if r.ok {
+			t.Error("HoldOutput held for the last line at EOF")
+		}
+	case <-time.After(deadline):
+		t.Fatal("no last line")
+	}
+}
+
+// A hot reader's lines get the time of its own read, even while the
+// poller goroutine emits another pipe's read (an older one): each read's
+// time is after the callback of the run before it returned (the read
+// came after).
+func TestHotPipeLineTime(t *testing.T) {
+	p, _ := testPoller(t)
+	release := make(chan struct{})
+	blocked := make(chan struct{})
+	var once sync.Once
+	qr, qw := rawPipe(t)
+	if err := p.add(qr, func([]byte) {
+		once.Do(func() { close(blocked) })
+		<-release // the poller goroutine stays in this read's callback
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f := newHotFlood(t, p, 600000)
+	eventually(t, "a hot reader reads the flood", func() (bool, string) {
+		return hotReadersOf(p) == 1, fmt.Sprintf("%d hot readers", hotReadersOf(p))
+	})
+	if _, err := qw.WriteString("block\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-blocked:
+	case <-time.After(deadline):
+		t.Fatal("the poller never emitted the other pipe's line")
+	}
+	f.wait(t) // the rest of the flood: the hot reader, while the poller is in the other callback
+	close(release)
+	f.check(t)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := 1; i < len(f.times); i++ {
+		// runs of one read share its time (a line joined to the end of
+		// the read before, then the read's run)
+		if !f.times[i].Equal(f.times[i-1]) && f.times[i].Before(f.ends[i-1]) {
+			t.Fatalf("run %d of %d has the time %v, before run %d's callback returned (%v)", i, len(f.times), f.times[i], i-1, f.ends[i-1])
+		}
+	}
 }

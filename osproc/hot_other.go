@@ -2,14 +2,20 @@
 
 package osproc
 
+import "sync/atomic"
+
 // This build has no hot readers (hot_linux.go): the poller reads every
 // pipe itself.
 const hotReaders = false
 
 type hotReader struct {
-	p  *poller
-	op *outPipe
+	p       *poller
+	op      *outPipe
+	feeding bool
+	at      int64
 }
+
+var hotRunning atomic.Int32 // always 0
 
 func callerHot() *hotReader { return nil }
 

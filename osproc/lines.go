@@ -192,7 +192,8 @@ func outputFor(emit func(pid int, line []byte), lines func(pid int, l *Lines), p
 	if lines == nil {
 		return output{emit: bindPid(emit, pid)}
 	}
-	// one Lines per pipe, reused: only the poller goroutine calls these
+	// one Lines per pipe, reused: only the goroutine that reads the pipe
+	// (the poller goroutine, or its hot reader) calls these
 	l := new(Lines)
 	return output{
 		emit: func(line []byte) {

@@ -130,6 +130,11 @@ var readNanos atomic.Int64
 // goroutine while a poller emits gets that read's time: earlier than its
 // call by at most the time the poller takes to emit one read's lines.
 func LineTime() time.Time {
+	if hotReaders && hotRunning.Load() > 0 {
+		if h := callerHot(); h != nil && h.feeding {
+			return time.Unix(0, h.at) // a hot reader's own read
+		}
+	}
 	if ns := readNanos.Load(); ns != 0 {
 		return time.Unix(0, ns)
 	}
@@ -154,7 +159,7 @@ func HoldOutput() (resume func(), ok bool) {
 	case p != nil:
 		op = p.feeding // we run on the poller's goroutine: it is ours to read
 	case hotReaders:
-		if h := callerHot(); h != nil {
+		if h := callerHot(); h != nil && h.feeding {
 			p, op = h.p, h.op // a hot reader's: it feeds only its pipe
 		}
 	}
@@ -232,6 +237,7 @@ func (p *poller) readOnce(op *outPipe) int {
 	if op.grown {
 		buf = p.big
 	}
+	wasGrown := op.grown
 	n, err := unix.Read(op.fd, buf)
 	if n == len(p.buf) && !op.growAsked && p.grown.Load() < p.maxGrown {
 		// a full read: the child writes faster than one read a round
@@ -249,8 +255,9 @@ func (p *poller) readOnce(op *outPipe) int {
 	switch {
 	case n > 0:
 		held := p.feed(op, buf[:n], time.Now().UnixNano())
-		if hotReaders && !held && op.grown && n == len(buf) {
-			// a grown pipe full again: a flood, for a reader of its own
+		if hotReaders && !held && wasGrown && n == len(buf) {
+			// a grown pipe whose 128 KiB read is full: a flood, for a
+			// reader of its own
 			p.makeHot(op)
 		}
 		return n
@@ -267,7 +274,8 @@ func (p *poller) readOnce(op *outPipe) int {
 }
 
 // closePipe closes op's fd, removed already, and frees its place among
-// the grown pipes. Only the poller goroutine calls it.
+// the grown pipes. Only the goroutine that reads op calls it (the poller
+// goroutine, or op's hot reader).
 func (p *poller) closePipe(op *outPipe) {
 	if op.grown {
 		op.grown = false

@@ -85,9 +85,14 @@ func (p *poller) watch(op *outPipe) error {
 
 // unwatch takes op's fd out of epoll. p.mu is held.
 func (p *poller) unwatch(op *outPipe) {
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil); err != nil {
+	if err := p.tryUnwatch(op); err != nil {
 		p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl del")
 	}
+}
+
+// tryUnwatch is unwatch that says whether it failed. p.mu is held.
+func (p *poller) tryUnwatch(op *outPipe) error {
+	return unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, op.fd, nil)
 }
 
 // wakeForResume wakes the poller goroutine to take p.resumed. p.mu is held.
@@ -164,6 +169,9 @@ func (p *poller) run(started chan<- struct{}) {
 			}
 			p.mu.Lock()
 			op := p.pipes[fd]
+			if op != nil && op.hot {
+				op = nil // its hot reader's (left in epoll only if unwatch failed)
+			}
 			p.mu.Unlock()
 			if op != nil {
 				read += p.readOnce(op)
