@@ -7,7 +7,7 @@
 //
 //	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
 //	    [-n 200,1000,9000] [-idle 20s] [-loglines 1000000] [-storm 20s]
-//	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 3]
+//	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 5]
 //	    [-supervisord auto|off|PATH] [-only log|decl] [-out FILE] [-quick]
 //	    [-perf DIR]
 //
