@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A hot pipe (REFERENCE §6.2) is a grown pipe whose 128 KiB read was
-// full: its service floods. The poller hands it to a goroutine of its
+// A hot pipe (REFERENCE §6.2) is a grown pipe (grown by this read or
+// before) whose read gave 64 KiB at once: its service floods. The poller hands it to a goroutine of its
 // own, its hot reader, which reads it and emits its lines in a loop, on
 // one thread, until EOF, a hold, the end of the flood (a read of less
 // than 16 KiB, or nothing to read for 100 ms: the poller reads it again),

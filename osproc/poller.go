@@ -237,7 +237,6 @@ func (p *poller) readOnce(op *outPipe) int {
 	if op.grown {
 		buf = p.big
 	}
-	wasGrown := op.grown
 	n, err := unix.Read(op.fd, buf)
 	if n == len(p.buf) && !op.growAsked && p.grown.Load() < p.maxGrown {
 		// a full read: the child writes faster than one read a round
@@ -255,9 +254,10 @@ func (p *poller) readOnce(op *outPipe) int {
 	switch {
 	case n > 0:
 		held := p.feed(op, buf[:n], time.Now().UnixNano())
-		if hotReaders && !held && wasGrown && n == len(buf) {
-			// a grown pipe whose 128 KiB read is full: a flood, for a
-			// reader of its own
+		if hotReaders && !held && op.grown && n >= readSize {
+			// a grown pipe (grown by this read, or before) that gave
+			// 64 KiB at once: a flood, for a reader of its own (which
+			// gives it back once its reads fall under 16 KiB)
 			p.makeHot(op)
 		}
 		return n
