@@ -168,15 +168,11 @@ func (p *poller) cool(op *outPipe) {
 	op.hot = false
 	var err error
 	if p.pipes[op.fd] == op && !op.held {
-		if err = p.watch(op); err != nil {
-			delete(p.pipes, op.fd)
-		}
+		err = p.rewatch(op)
 	}
 	p.mu.Unlock()
 	if err != nil {
-		p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
-		op.lines.flush()
-		p.closePipe(op)
+		p.dropUnread(op, err)
 	}
 }
 

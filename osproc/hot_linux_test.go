@@ -233,13 +233,7 @@ func TestHotPipeStop(t *testing.T) {
 	case <-time.After(deadline):
 		t.Fatal("no hot run")
 	}
-	stopped := make(chan struct{})
-	go func() { stop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(deadline):
-		t.Fatal("stop did not return")
-	}
+	stopWithin(t, stop)
 	if n := hotReadersOf(p); n != 0 {
 		t.Errorf("%d hot readers after the stop", n)
 	}

@@ -391,19 +391,32 @@ func (p *poller) resumeHeld() {
 		}
 		p.mu.Lock()
 		op.held = false
-		err := p.watch(op)
-		if err != nil {
-			// never read again would block the child for ever: close
-			// the pipe instead (its writes fail with EPIPE)
-			delete(p.pipes, op.fd)
-		}
+		err := p.rewatch(op)
 		p.mu.Unlock()
 		if err != nil {
-			p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
-			op.lines.flush()
-			p.closePipe(op)
+			p.dropUnread(op, err)
 		}
 	}
+}
+
+// rewatch puts op back among the watched pipes, p.mu held. If it cannot,
+// op leaves the map (never read again would block the child for ever),
+// and the caller, p.mu released, closes it with dropUnread (its writes
+// then fail with EPIPE).
+func (p *poller) rewatch(op *outPipe) error {
+	err := p.watch(op)
+	if err != nil {
+		delete(p.pipes, op.fd)
+	}
+	return err
+}
+
+// dropUnread closes op, which rewatch could not watch again, after its
+// partial line. Only the goroutine that reads op calls it.
+func (p *poller) dropUnread(op *outPipe, err error) {
+	p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
+	op.lines.flush()
+	p.closePipe(op)
 }
 
 // remove takes op out of the map and unwatches it (unless held: unwatched

@@ -438,13 +438,7 @@ func TestPollerStop(t *testing.T) {
 		c.done = make(chan struct{})
 		c.mu.Unlock()
 	}
-	stopped := make(chan struct{})
-	go func() { stop(); close(stopped) }()
-	select {
-	case <-stopped:
-	case <-time.After(deadline):
-		t.Fatal("stop did not return")
-	}
+	stopWithin(t, stop)
 	for i, c := range cols {
 		if got, want := c.get(), []string{fmt.Sprint("line ", i), fmt.Sprint("partial ", i)}; !slices.Equal(got, want) {
 			t.Errorf("pipe %d: %q, want %q", i, got, want)
@@ -516,5 +510,18 @@ func TestPollerFdsCloseOnExec(t *testing.T) {
 	}
 	if fl, _ := unix.FcntlInt(uintptr(w), unix.F_GETFL, 0); fl&unix.O_NONBLOCK != 0 {
 		t.Error("the write end is non-blocking")
+	}
+}
+
+// stopWithin calls stop, failing the test if it does not return within
+// the deadline.
+func stopWithin(t *testing.T, stop func()) {
+	t.Helper()
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(deadline):
+		t.Fatal("stop did not return")
 	}
 }
