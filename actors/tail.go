@@ -86,7 +86,7 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 		// followed by t.max bytes of the run would be dropped by the end
 		// of it; no need to copy them
 		taken.SkipTo(t.max)
-		if taken.Len() >= t.max-1 || taken.KeepCost() >= t.max-1 {
+		if taken.KeepCostAtLeast(t.max - 1) {
 			// and the lines left push out all the ring holds (the
 			// newest line it holds costs 2 bytes at least): a flood.
 			// Keep them as they are, one copy, and cut them into the

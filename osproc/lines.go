@@ -114,15 +114,29 @@ func (l *Lines) AppendRecords(b, head []byte, limit int) []byte {
 	return b
 }
 
-// KeepCost is at least what keeping the lines left costs a consumer that
-// stores each with a 2-byte length (the Tail's ring): their text and 2
-// bytes each, counted from the line endings without a cut (every "\r"
-// counted as the start of a "\r\n": a bound from below).
-func (l Lines) KeepCost() int {
+// KeepCostAtLeast reports whether keeping the lines left costs at least
+// bound to a consumer that stores each with a 2-byte length (the Tail's
+// ring). The cost is counted from below (a line ending with "\n" costs
+// one byte more than it takes in the run, one ending with "\r\n" as
+// much; a cut makes pieces that cost more), line by line from the first,
+// and only until it reaches bound: a run of short lines is decided after
+// a few of them.
+func (l Lines) KeepCostAtLeast(bound int) bool {
+	cost := len(l.b)
 	if l.one {
-		return len(l.b) + 2
+		return cost+2 >= bound
 	}
-	return len(l.b) + bytes.Count(l.b, []byte{'\n'}) - bytes.Count(l.b, []byte{'\r'})
+	for p := l.b; cost < bound; {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return false
+		}
+		if i == 0 || p[i-1] != '\r' {
+			cost++
+		}
+		p = p[i+1:]
+	}
+	return true
 }
 
 // Copy is l with its bytes copied into buf (reused when it has room):

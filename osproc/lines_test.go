@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -137,6 +138,39 @@ func TestLinesAppendRecords(t *testing.T) {
 	}
 	if fast < 1000 {
 		t.Errorf("%d fast runs in 3000 cases: the test hardly tries them", fast)
+	}
+}
+
+// KeepCostAtLeast never claims more than keeping the lines costs (2
+// bytes and the text of each line or piece Next gives), and decides a
+// flood's read of short lines: 64 KiB of 100-byte lines cost more than
+// 64 KiB.
+func TestLinesKeepCostAtLeast(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 3000 {
+		data, _, max := randomCase(rng)
+		l := Lines{b: []byte(data), max: max}
+		if i := bytes.LastIndexByte(l.b, '\n'); i >= 0 && rng.IntN(2) == 0 {
+			l.b = l.b[:i+1] // whole lines, or ending with a piece
+		}
+		cost := 0
+		for m := l; ; {
+			line, ok := m.Next()
+			if !ok {
+				break
+			}
+			cost += 2 + len(line)
+		}
+		for bound := 0; bound <= cost+3; bound++ {
+			if l.KeepCostAtLeast(bound) && cost < bound {
+				t.Fatalf("data %q, max %d: at least %d, but it costs %d", l.b, max, bound, cost)
+			}
+		}
+	}
+	run, _ := numbered(strings.Repeat("x", 90), 700)
+	flood := Lines{b: []byte(run[:strings.LastIndexByte(run[:64<<10], '\n')+1])}
+	if !flood.KeepCostAtLeast(64<<10 - 1) {
+		t.Errorf("%d bytes of 100-byte lines: not at least 64 KiB", len(flood.b))
 	}
 }
 
