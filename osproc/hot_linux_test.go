@@ -101,6 +101,20 @@ func newHotFloodOpen(t *testing.T, p *poller, n int, open bool) *hotFlood {
 
 func (f *hotFlood) writerDone() bool { return len(f.written) > 0 }
 
+// writeLine writes one more line on the flood's pipe (left open) and
+// waits until it came.
+func (f *hotFlood) writeLine(t *testing.T, line string) {
+	t.Helper()
+	f.mu.Lock()
+	f.want = append(f.want, line)
+	f.done, f.closed = make(chan struct{}), false
+	f.mu.Unlock()
+	if _, err := f.fw.WriteString(line + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.wait(t)
+}
+
 func (f *hotFlood) wait(t *testing.T) {
 	t.Helper()
 	select {
@@ -370,23 +384,11 @@ func TestHotPipeCoolsAfterTheFlood(t *testing.T) {
 	})
 	f.mu.Lock()
 	hotBefore := f.hot
-	f.want = append(f.want, "after")
-	f.done, f.closed = make(chan struct{}), false
 	f.mu.Unlock()
-	if _, err := f.fw.WriteString("after\n"); err != nil {
-		t.Fatal(err)
-	}
-	f.wait(t)
+	f.writeLine(t, "after")
 	// and a small read does not make it hot again: the next line too is
 	// the poller's
-	f.mu.Lock()
-	f.want = append(f.want, "again")
-	f.done, f.closed = make(chan struct{}), false
-	f.mu.Unlock()
-	if _, err := f.fw.WriteString("again\n"); err != nil {
-		t.Fatal(err)
-	}
-	f.wait(t)
+	f.writeLine(t, "again")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.hot != hotBefore {
