@@ -65,6 +65,8 @@ func TestAdoptedOrphans(t *testing.T) {
 		t.Fatal("the shell did not exit")
 	}
 	var found []Orphan
+	real := listChildren
+	defer func() { listChildren = real }()
 	for _, scan := range []bool{true, false} { // the children files, then the scan of /proc
 		if !scan {
 			listChildren = func() ([]int, bool) { return nil, false }
@@ -75,7 +77,7 @@ func TestAdoptedOrphans(t *testing.T) {
 				found = append(found, o)
 			}
 		}
-		listChildren = Children
+		listChildren = real
 		if len(found) != 1 || found[0].Service != "orph" || found[0].Comm != "sleep" {
 			t.Fatalf("orphans %+v (scan %v), want the daemon %d of orph", found, scan, daemon)
 		}
@@ -199,8 +201,9 @@ func BenchmarkAdoptedOrphans(b *testing.B) {
 	for _, scan := range []bool{false, true} {
 		b.Run(fmt.Sprintf("scan=%v", scan), func(b *testing.B) {
 			if scan {
+				real := listChildren
 				listChildren = func() ([]int, bool) { return nil, false }
-				defer func() { listChildren = Children }()
+				defer func() { listChildren = real }()
 			}
 			for b.Loop() {
 				if o := launcher.AdoptedOrphans(); len(o) > 0 {
