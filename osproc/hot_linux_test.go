@@ -31,22 +31,29 @@ type hotFlood struct {
 
 	mu     sync.Mutex
 	lines  []string
-	hot    int            // runs a hot reader gave
-	cold   int            // runs the poller goroutine gave
-	onRun  func(l *Lines) // in the callback, after the lines are taken (tests)
+	hot    int                // runs a hot reader gave
+	cold   int                // runs the poller goroutine gave
+	onRun  func(run []string) // in the callback, after its lines are taken (tests)
 	done   chan struct{}
 	closed bool
 }
 
-func newHotFlood(t *testing.T, p *poller, n int) *hotFlood { return newHotFloodOpen(t, p, n, false) }
+func newHotFlood(t *testing.T, p *poller, n int) *hotFlood {
+	return newHotFloodOpen(t, p, n, false, "")
+}
 
 // newHotFloodOpen is newHotFlood whose writer stays open after the data
-// when open is set.
-func newHotFloodOpen(t *testing.T, p *poller, n int, open bool) *hotFlood {
+// when open is set, and writes last, when not empty, a line without
+// "\n".
+func newHotFloodOpen(t *testing.T, p *poller, n int, open bool, last string) *hotFlood {
 	t.Helper()
 	skipUnlessPipesGrow(t)
 	fr, fw := rawPipe(t)
 	data, want := numbered("flood", n)
+	if last != "" {
+		data += last
+		want = append(want, last)
+	}
 	f := &hotFlood{fr: fr, fw: fw, want: want, written: make(chan error, 1), done: make(chan struct{})}
 	go func() {
 		_, err := fw.WriteString(data)
@@ -66,9 +73,11 @@ func newHotFloodOpen(t *testing.T, p *poller, n int, open bool) *hotFlood {
 			f.cold++
 		}
 		waitFull := f.hot == 0 && f.cold <= 2
+		before := len(f.lines)
 		for line, ok := l.Next(); ok; line, ok = l.Next() {
 			f.lines = append(f.lines, string(line))
 		}
+		run := f.lines[before:len(f.lines):len(f.lines)]
 		if len(f.lines) >= len(f.want) && !f.closed {
 			f.closed = true
 			close(f.done)
@@ -76,7 +85,7 @@ func newHotFloodOpen(t *testing.T, p *poller, n int, open bool) *hotFlood {
 		onRun := f.onRun
 		f.mu.Unlock()
 		if onRun != nil {
-			onRun(l)
+			onRun(run)
 		}
 		if waitFull {
 			// let the pipe fill past a grown read (it has grown by the
@@ -193,7 +202,7 @@ func TestHotPipeHold(t *testing.T) {
 	resumes := make(chan func(), 1)
 	var once sync.Once
 	f.mu.Lock()
-	f.onRun = func(*Lines) {
+	f.onRun = func([]string) {
 		if !OnHotReader() {
 			return
 		}
@@ -235,7 +244,7 @@ func TestHotPipeStop(t *testing.T) {
 	hot := make(chan struct{})
 	var once sync.Once
 	f.mu.Lock()
-	f.onRun = func(*Lines) {
+	f.onRun = func([]string) {
 		if OnHotReader() {
 			once.Do(func() { close(hot) })
 			time.Sleep(5 * time.Millisecond) // the flood lasts until the stop
@@ -270,6 +279,8 @@ func TestHotPipeFreeze(t *testing.T) {
 		return hotReadersOf(p) == 1, fmt.Sprintf("%d hot readers", hotReadersOf(p))
 	})
 	frozen := p.freeze()
+	thaw := sync.OnceFunc(p.thaw) // also on failure: before the poller's stop
+	t.Cleanup(thaw)
 	found := false
 	for _, fp := range frozen {
 		found = found || fp.Fd == f.fr
@@ -290,7 +301,7 @@ func TestHotPipeFreeze(t *testing.T) {
 	if got != n {
 		t.Fatalf("%d lines came while frozen", got-n)
 	}
-	p.thaw()
+	thaw()
 	f.wait(t)
 	f.check(t)
 }
@@ -319,7 +330,7 @@ func TestHotPipeResumeWhileHot(t *testing.T) {
 	f := newHotFlood(t, p, 300000)
 	var once sync.Once
 	f.mu.Lock()
-	f.onRun = func(*Lines) {
+	f.onRun = func([]string) {
 		if OnHotReader() {
 			once.Do(func() {
 				var ok bool
@@ -373,7 +384,7 @@ func TestHotPipeNeedsAFullRead(t *testing.T) {
 // lines; the pipe stays grown.
 func TestHotPipeCoolsAfterTheFlood(t *testing.T) {
 	p, _ := testPoller(t)
-	f := newHotFloodOpen(t, p, 300000, true)
+	f := newHotFloodOpen(t, p, 300000, true, "")
 	f.wait(t)
 	f.check(t)
 	if err := <-f.written; err != nil {
@@ -404,31 +415,17 @@ func TestHotPipeCoolsAfterTheFlood(t *testing.T) {
 // caller keeps the line), as the poller goroutine does.
 func TestHotPipeNoHoldAtEOF(t *testing.T) {
 	p, _ := testPoller(t)
-	skipUnlessPipesGrow(t)
-	fr, fw := rawPipe(t)
-	data, _ := numbered("flood", 300000)
-	go func() { fw.WriteString(data + "PARTIAL"); fw.Close() }()
-	pipeFull(t, fr, "the flood fills its pipe")
 	type last struct{ hot, ok bool }
 	res := make(chan last, 1)
-	runs := 0
-	out := outputFor(nil, func(_ int, l *Lines) {
-		if l.one && string(l.b) == "PARTIAL" {
+	f := newHotFloodOpen(t, p, 300000, false, "PARTIAL")
+	f.mu.Lock()
+	f.onRun = func(run []string) {
+		if len(run) == 1 && run[0] == "PARTIAL" {
 			_, ok := HoldOutput()
 			res <- last{OnHotReader(), ok}
 		}
-		for _, ok := l.Next(); ok; _, ok = l.Next() {
-		}
-		if runs++; runs <= 2 { // as newHotFlood: let the pipe fill past a grown read
-			eventually(t, "the pipe fills", func() (bool, string) {
-				k, err := unix.IoctlGetInt(fr, unix.TIOCINQ)
-				return err != nil || k > grownRead, fmt.Sprint(k)
-			})
-		}
-	}, 1)
-	if err := p.addWith(fr, out, pipeMeta{}, nil); err != nil {
-		t.Fatal(err)
 	}
+	f.mu.Unlock()
 	select {
 	case r := <-res:
 		if !r.hot {
@@ -440,6 +437,8 @@ func TestHotPipeNoHoldAtEOF(t *testing.T) {
 	case <-time.After(deadline):
 		t.Fatal("no last line")
 	}
+	f.wait(t)
+	f.check(t)
 }
 
 // A hot reader's lines get the time of its own read, even while the
@@ -449,6 +448,8 @@ func TestHotPipeNoHoldAtEOF(t *testing.T) {
 func TestHotPipeLineTime(t *testing.T) {
 	p, _ := testPoller(t)
 	release := make(chan struct{})
+	unblock := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(unblock) // also on failure: before the poller's stop
 	blocked := make(chan struct{})
 	var once sync.Once
 	qr, qw := rawPipe(t)
@@ -471,7 +472,7 @@ func TestHotPipeLineTime(t *testing.T) {
 		t.Fatal("the poller never emitted the other pipe's line")
 	}
 	f.wait(t) // the rest of the flood: the hot reader, while the poller is in the other callback
-	close(release)
+	unblock()
 	f.check(t)
 	f.mu.Lock()
 	defer f.mu.Unlock()
