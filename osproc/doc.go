@@ -68,7 +68,8 @@
 // instead of waiting at every 64 KiB, and such a pipe is read 128 KiB at
 // a time (a second buffer of the poller's, made for the first pipe that
 // grows): fewer wake-ups a line (REFERENCE §6.2). On Linux a grown pipe
-// whose read fills that buffer again is hot (hot_linux.go): the poller
+// whose read gives 64 KiB at once (the read that grew it, or a later one)
+// is hot (hot_linux.go): the poller
 // hands it to a goroutine of its own, on its own thread, which reads it
 // and calls its callbacks in a loop (OnHotReader tells them: they may
 // then wait, for a write to a file, and only that child waits), until

@@ -74,12 +74,13 @@ func callerHot() *hotReader {
 // other pipe wait.
 func OnHotReader() bool { return callerHot() != nil }
 
-// makeHot hands op, just fed a full read of a grown pipe, to a hot
-// reader, unless the poller stops or freezes, or op is held. Only the
-// poller goroutine calls it.
+// makeHot hands op to a hot reader, unless a freeze is asked or op
+// cannot leave epoll (it stays the poller's). Only the poller goroutine
+// calls it, from readOnce, for a pipe it reads (so neither held nor hot)
+// and never while it stops (closeAll runs on that same goroutine).
 func (p *poller) makeHot(op *outPipe) {
 	p.mu.Lock()
-	if p.stopping || p.frz != nil || op.held || op.hot || p.tryUnwatch(op) != nil {
+	if p.frz != nil || p.tryUnwatch(op) != nil {
 		p.mu.Unlock()
 		return
 	}
@@ -141,13 +142,8 @@ func (p *poller) hotRead(op *outPipe) {
 				return
 			}
 		case err == unix.EAGAIN || err == unix.EINTR:
-		default: // EOF or an error: as readOnce does
-			p.mu.Lock()
-			p.remove(op)
-			op.hot = false
-			p.mu.Unlock()
-			op.lines.flush()
-			p.closePipe(op)
+		default: // EOF or an error
+			p.closeAtEnd(op)
 			return
 		}
 	}
@@ -184,10 +180,7 @@ func (p *poller) coolHeld(op *outPipe) {
 	defer p.mu.Unlock()
 	op.hot = false
 	if op.resumedGen >= op.holdGen && !p.stopping && p.pipes[op.fd] == op {
-		if len(p.resumed) == 0 {
-			p.wakeForResume()
-		}
-		p.resumed = append(p.resumed, op)
+		p.queueResumed(op)
 	}
 }
 

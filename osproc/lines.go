@@ -19,7 +19,7 @@ import "bytes"
 type Lines struct {
 	b   []byte // whole lines, each ending with "\n"; or one line, when one
 	one bool
-	max int // a longer line is given in pieces of max bytes (0: MaxLine)
+	max int // a longer line is given in pieces of max bytes
 }
 
 // Next returns the next line, and false once there is none left.
@@ -32,9 +32,6 @@ func (l *Lines) Next() (line []byte, ok bool) {
 		return nil, false
 	}
 	max := l.max
-	if max <= 0 {
-		max = MaxLine
-	}
 	i := bytes.IndexByte(l.b, '\n') // a run's lines all end with one...
 	if i < 0 {
 		// ...but the lines Taken from a run held in the middle of a
@@ -97,9 +94,6 @@ func (l *Lines) AppendRecords(b, head []byte, limit int) []byte {
 		return b
 	}
 	max := l.max
-	if max <= 0 {
-		max = MaxLine
-	}
 	p := l.b
 	for len(b) < limit {
 		i := bytes.IndexByte(p, '\n')
@@ -167,9 +161,6 @@ func (l *Lines) Append(m Lines) bool {
 		return true
 	}
 	max := l.max
-	if max <= 0 {
-		max = MaxLine
-	}
 	if len(m.b) > max {
 		return false
 	}
@@ -187,7 +178,7 @@ func LinesOf(line []byte) *Lines { return &Lines{b: line, one: true} }
 
 // RunOf is a run of whole lines, each ending with "\n", as Lines (for
 // the tests of a consumer).
-func RunOf(run []byte) *Lines { return &Lines{b: run} }
+func RunOf(run []byte) *Lines { return &Lines{b: run, max: MaxLine} }
 
 // output is where the lines of one pipe go: each line to emit, or, when
 // run is set, a run of whole lines at once to run (ending with "\n",

@@ -75,12 +75,3 @@ func growPipe(fd, size int) error {
 	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, size)
 	return err
 }
-
-// pipeSize is the capacity of the pipe fd, 0 if unknown (for the tests).
-func pipeSize(fd int) int {
-	n, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
-	if err != nil {
-		return 0
-	}
-	return n
-}

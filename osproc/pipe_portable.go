@@ -92,6 +92,3 @@ func openFdList() ([]int, error) {
 
 // growPipe does nothing on the portable path: a pipe keeps its size.
 func growPipe(fd, size int) error { return errors.ErrUnsupported }
-
-// pipeSize is 0: unknown (for the tests).
-func pipeSize(fd int) int { return 0 }

@@ -160,3 +160,12 @@ func skipUnlessPipesGrow(t *testing.T) {
 		t.Skipf("the kernel refuses a pipe of %d bytes here: %v", grownPipe, err)
 	}
 }
+
+// pipeSize is the capacity of the pipe fd, 0 if unknown.
+func pipeSize(fd int) int {
+	n, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -201,11 +201,7 @@ func (p *poller) resume(op *outPipe, gen uint64) {
 		return
 	}
 	op.resumedGen = gen
-	if len(p.resumed) == 0 { // else a wake is on its way already
-		// under mu: stop closes the wake-up only after closeAll set stopping
-		p.wakeForResume()
-	}
-	p.resumed = append(p.resumed, op)
+	p.queueResumed(op)
 }
 
 var errStopped = errors.New("output poller stopped")
@@ -264,13 +260,31 @@ func (p *poller) readOnce(op *outPipe) int {
 	case err == unix.EAGAIN || err == unix.EINTR:
 		// nothing after all: level-triggered, the wait reports it again
 	default: // EOF (n == 0) or an error
-		p.mu.Lock()
-		p.remove(op)
-		p.mu.Unlock()
-		op.lines.flush()
-		p.closePipe(op)
+		p.closeAtEnd(op)
 	}
 	return 0
+}
+
+// closeAtEnd ends op at EOF or on a read error: out of the map (and of
+// epoll), its partial line emitted, closed. Only the goroutine that
+// reads op calls it.
+func (p *poller) closeAtEnd(op *outPipe) {
+	p.mu.Lock()
+	p.remove(op)
+	p.mu.Unlock()
+	op.lines.flush()
+	p.closePipe(op)
+}
+
+// queueResumed queues op for the poller goroutine to read again
+// (resumeHeld), waking it unless a wake is on its way already. p.mu is
+// held, and p is not stopping: stop closes the wake-up only after
+// closeAll set stopping, under mu.
+func (p *poller) queueResumed(op *outPipe) {
+	if len(p.resumed) == 0 {
+		p.wakeForResume()
+	}
+	p.resumed = append(p.resumed, op)
 }
 
 // closePipe closes op's fd, removed already, and frees its place among
@@ -435,7 +449,7 @@ func (p *poller) closeAll() {
 	p.mu.Lock()
 	p.stopping = true
 	p.mu.Unlock()
-	p.coolHot() // the hot pipes back first: no new one starts, stopping is set
+	p.coolHot() // the hot pipes back first (none starts meanwhile: this goroutine starts them)
 	p.mu.Lock()
 	pipes := make([]*outPipe, 0, len(p.pipes))
 	for _, op := range p.pipes {

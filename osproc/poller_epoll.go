@@ -169,9 +169,6 @@ func (p *poller) run(started chan<- struct{}) {
 			}
 			p.mu.Lock()
 			op := p.pipes[fd]
-			if op != nil && op.hot {
-				op = nil // its hot reader's (left in epoll only if unwatch failed)
-			}
 			p.mu.Unlock()
 			if op != nil {
 				read += p.readOnce(op)

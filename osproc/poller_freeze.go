@@ -41,10 +41,7 @@ func (p *poller) addWith(fd int, out output, meta pipeMeta, carry []byte) error 
 		// carry, then watches the fd (resumeHeld)
 		op.keepPending(carry)
 		op.held, op.holdGen, op.resumedGen = true, 1, 1
-		if len(p.resumed) == 0 {
-			p.wakeForResume()
-		}
-		p.resumed = append(p.resumed, op)
+		p.queueResumed(op)
 		return nil
 	}
 	if err := p.watch(op); err != nil {
