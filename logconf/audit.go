@@ -1,6 +1,7 @@
 package logconf
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,10 +38,10 @@ func (r *Router) Event(lvl logrus.Level, data logrus.Fields, msg string) {
 	r.write(&e, originOf(&e, false))
 }
 
-// appendEventText is formatText of one of cfkd's records, byte for byte
-// (tested), appended to b: no Buffer, no sorted copy of the keys, no
-// quoted string made per record. c, when not nil, is the destination's
-// cache of the time text (used under its lock).
+// appendEventText appends formatText's record of e to b: no Buffer, no
+// sorted copy of the keys, no quoted string made per record. c, when not
+// nil, is the destination's cache of the time text (used under its lock;
+// the same text, tested).
 func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	if c != nil {
 		b = c.appendTime(b, e.Time)
@@ -78,11 +79,17 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	return append(b, '\n')
 }
 
-// appendTextValue appends textValue(v).
+// appendTextValue appends v, quoted when it is empty or holds a blank, a
+// quote, an "=" or a control character.
 func appendTextValue(b []byte, v any) []byte {
-	s, ok := v.(string)
-	if !ok {
-		return append(b, textValue(v)...) // an error, a number: rare
+	var s string
+	switch x := v.(type) {
+	case string:
+		s = x
+	case error:
+		s = x.Error() // an error, a number: rare
+	default:
+		s = fmt.Sprint(x)
 	}
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
 		return r <= ' ' || r == '"' || r == '=' || r == 0x7f

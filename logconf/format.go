@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -102,30 +101,7 @@ func format(jsonFormat bool, e *logrus.Entry, o origin) []byte {
 // events the other fields as " key=value" in key order. One trailing newline
 // of the message is dropped; nothing else in it is changed.
 func formatText(e *logrus.Entry, o origin) []byte {
-	var b bytes.Buffer
-	b.WriteString(clock(e.Time).Format(timeLayout))
-	b.WriteByte(' ')
-	if pid, ok := e.Data["pid"]; ok && pid != nil {
-		b.WriteString(textValue(pid))
-	} else {
-		b.WriteByte('-')
-	}
-	b.WriteByte(' ')
-	b.WriteString(levelName(e.Level))
-	b.WriteByte(' ')
-	b.WriteString(o.category(e))
-	b.WriteString(" - ")
-	b.WriteString(strings.TrimSuffix(e.Message, "\n"))
-	if !o.service {
-		for _, k := range otherKeys(e) {
-			b.WriteByte(' ')
-			b.WriteString(k)
-			b.WriteByte('=')
-			b.WriteString(textValue(e.Data[k]))
-		}
-	}
-	b.WriteByte('\n')
-	return b.Bytes()
+	return appendEventText(nil, nil, e, o)
 }
 
 // otherKeys are the entry's field names but category and pid, sorted.
@@ -138,26 +114,6 @@ func otherKeys(e *logrus.Entry) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// textValue prints v, quoted when it is empty or holds a blank, a quote, an
-// "=" or a control character.
-func textValue(v any) string {
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case error:
-		s = x.Error()
-	default:
-		s = fmt.Sprint(x)
-	}
-	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
-		return r <= ' ' || r == '"' || r == '=' || r == 0x7f
-	}) {
-		return strconv.Quote(s)
-	}
-	return s
 }
 
 // formatJSON renders one object: time, level, category, pid (null when
