@@ -15,44 +15,19 @@ import (
 //	.Log(info for out, error for err, line)
 //
 // would be written, but without making a logrus entry: no map, no copy of
-// it, no hook list, no lock of the logger. It is the hot path of a chatty
-// service (cfkd hands it to the actors as their actors.LineLogger). It
-// honours the service logger's level like logrus does; pid 0 means none.
+// it, no hook list, no lock of the logger. It honours the service logger's
+// level like logrus does; pid 0 means none. It is ServiceLines of that
+// one line (the output poller hands runs over; a line alone comes from
+// elsewhere, or continues a read before).
 func (r *Router) ServiceLine(service, stream string, pid int, line []byte) {
-	lvl := logrus.InfoLevel
-	if stream == "err" {
-		lvl = logrus.ErrorLevel
-	}
-	if r.serviceLog != nil && !r.serviceLog.IsLevelEnabled(lvl) {
-		return
-	}
-	// the time of the read(2) that got the line: one clock read per read
-	now := lineTime()
-	o := origin{service: true, name: service, stream: stream}
-	var p []byte // the JSON record, when that is the format
-	r.deliver(o, func(st *state, s *sink) bool {
-		if st.cfg.json && p == nil {
-			p = serviceJSON(now, pid, lvl, service, stream, line, o)
-		}
-		json := st.cfg.json
-		// queued, not written: the sink's flusher writes a batch at a
-		// time. A text record is formatted straight into the queue. When
-		// the queue is full, the pipe the line came from is held
-		// (REFERENCE §6.2).
-		return s.put(len(p)+len(line)+len(service)+96, true, json, r.report, func(b []byte) []byte {
-			if json {
-				return append(b, p...)
-			}
-			return appendServiceText(b, &s.text, now, pid, lvl, service, stream, line)
-		})
-	})
+	r.ServiceLines(service, stream, pid, osproc.LinesOf(line))
 }
 
-// ServiceLines is ServiceLine for a run of lines of one stream of one
-// process, as the output poller hands them over (osproc.Lines): the
-// level, the clock and the route are looked up once for the run, the
-// destination's lock taken once, and each line's record, byte for byte
-// the one ServiceLine writes, is formatted straight into its queue. Past
+// ServiceLines writes a run of lines of one stream of one process, as
+// the output poller hands them over (osproc.Lines), each as ServiceLine
+// says: the level, the clock and the route are looked up once for the
+// run, the destination's lock taken once, and each line's record is
+// formatted straight into its queue. Past
 // the queue's bound the pipe is held after the line that found it full,
 // and the lines not taken are read again on its resume (REFERENCE §6.2).
 func (r *Router) ServiceLines(service, stream string, pid int, lines *osproc.Lines) {
@@ -102,19 +77,6 @@ func skipLines(lines *osproc.Lines) {
 
 // lineTime is osproc.LineTime (tests replace it).
 var lineTime = osproc.LineTime
-
-// appendServiceText is formatText of a service line's entry: TIME PID
-// LEVEL service.NAME.STREAM - LINE, one trailing "\n" of the line dropped.
-// c, when not nil, is the destination's cache (used under its lock): the
-// text before the line is reused while its millisecond and the stream of
-// the process stay the same; so a line costs one append of ready text
-// and the copy of the line.
-func appendServiceText(b []byte, c *textCache, t time.Time, pid int, lvl logrus.Level, service, stream string, line []byte) []byte {
-	if c == nil {
-		c = &textCache{}
-	}
-	return appendRecord(b, c.head(t, pid, lvl, service, stream), line)
-}
 
 // appendRecord appends a service line's record: head (textCache.head),
 // then line, one trailing "\n" of it dropped, then "\n".

@@ -181,14 +181,12 @@ func TestServiceLinesAsServiceLine(t *testing.T) {
 				}
 				f.r.ServiceLines("w", c.stream, c.pid, osprocRun(run))
 			}
-			f.r.Sync()
-			one, _ := os.ReadFile(filepath.Join(f.home, "one.log"))
-			runs, _ := os.ReadFile(filepath.Join(f.home, "run.log"))
-			if want := strings.ReplaceAll(string(one), "service.v.", "service.w."); format == "json" {
-				if want = strings.ReplaceAll(want, `"service":"v"`, `"service":"w"`); string(runs) != want {
-					t.Errorf("got\n%s\nwant\n%s", runs, want)
-				}
-			} else if string(runs) != want || strings.Count(want, "\n") != 12 {
+			one, runs := f.read(t, "one.log"), f.read(t, "run.log")
+			want := strings.ReplaceAll(one, "service.v.", "service.w.")
+			if format == "json" {
+				want = strings.ReplaceAll(want, `"service":"v"`, `"service":"w"`)
+			}
+			if runs != want || strings.Count(want, "\n") != 12 {
 				t.Errorf("got\n%s\nwant\n%s", runs, want)
 			}
 		})
