@@ -14,31 +14,37 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// auditRecords is an AuditLogger that keeps what it is given.
+// auditRecords is an EventLogger that keeps the audit records it is
+// given.
 type auditRecords struct {
 	mu   sync.Mutex
 	recs []auditRecord
 }
 
 type auditRecord struct {
+	lvl  logrus.Level
 	data logrus.Fields
 	msg  string
 }
 
-func (a *auditRecords) Audit(data logrus.Fields, msg string) {
+func (a *auditRecords) Event(lvl logrus.Level, data logrus.Fields, msg string) {
+	if data["category"] != AuditCategory {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.recs = append(a.recs, auditRecord{data: data, msg: msg})
+	a.recs = append(a.recs, auditRecord{lvl: lvl, data: data, msg: msg})
 }
 
-// TestOptionsAudit: with Options.Audit, the audit records of the requests
-// a console runs go to it, one per request past read level (the lines of
-// a run of declarations each in its turn), with the connection's fields.
+// TestOptionsAudit: with Options.Events, the audit records of the
+// requests a console runs go to it, at info level, one per request past
+// read level (the lines of a run of declarations each in its turn), with
+// the connection's fields.
 func TestOptionsAudit(t *testing.T) {
 	t.Parallel()
 	audit := &auditRecords{}
 	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: quietLogger(), ServiceLog: quietLogger(),
-		Env: []string{"PATH=/usr/bin:/bin"}, Audit: audit})
+		Env: []string{"PATH=/usr/bin:/bin"}, Events: audit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +80,8 @@ func TestOptionsAudit(t *testing.T) {
 		t.Fatalf("%d records, want %d: %+v", len(audit.recs), len(want), audit.recs)
 	}
 	for i, rec := range audit.recs {
-		if rec.msg != want[i] || rec.data["category"] != AuditCategory || rec.data["right"] != "admin" || rec.data["peer"] == nil {
-			t.Errorf("record %d: %q %v, want %q, category audit, right admin, a peer", i, rec.msg, rec.data, want[i])
+		if rec.msg != want[i] || rec.lvl != logrus.InfoLevel || rec.data["right"] != "admin" || rec.data["peer"] == nil {
+			t.Errorf("record %d: %q %v %v, want %q at info, right admin, a peer", i, rec.msg, rec.lvl, rec.data, want[i])
 		}
 	}
 }

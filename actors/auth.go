@@ -200,8 +200,8 @@ func (c *connection) refreshGate() {
 func (c *connection) audited(st messages.Statement, line string) {
 	if rights.Required(st) > rights.Read {
 		e := c.gate.audit(c.peer)
-		if a := c.streams.audit; a != nil {
-			a.Audit(e.Data, requestText(st, line)) // the entry's fields, never changed
+		if ev := c.streams.events; ev != nil {
+			ev.Event(logrus.InfoLevel, e.Data, requestText(st, line)) // the entry's fields, never changed
 			return
 		}
 		e.Info(requestText(st, line))

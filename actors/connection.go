@@ -48,7 +48,7 @@ type connStreams struct {
 	fleet   FleetHandler // a hub's (nil: `command fleet` is refused)
 	// afterBigReply is Options.AfterBigReply
 	afterBigReply func()
-	audit         AuditLogger // Options.Audit (nil: the gate's logger)
+	events        EventLogger // Options.Events, for audit records (nil: the gate's logger)
 }
 
 // BigReply is the size of a reply that makes a connection call

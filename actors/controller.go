@@ -166,7 +166,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.snapshot(m)
 	case StartConsole:
 		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet,
-			afterBigReply: c.opts.AfterBigReply, audit: c.opts.Audit}
+			afterBigReply: c.opts.AfterBigReply, events: c.opts.Events}
 		props := actor.PropsFromProducer(func() actor.Actor {
 			return &console{ln: m.Listener, privileged: m.Privileged, policy: m.Policy, log: c.log, streams: streams}
 		}, actor.WithSupervisor(&resumeStrategy{log: c.log}))

@@ -36,7 +36,7 @@ func BenchmarkPipelinedDeclarations(b *testing.B) {
 	if err := router.Apply(cfg); err != nil {
 		b.Fatal(err)
 	}
-	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: log, ServiceLog: quietLogger(), Lines: router, Audit: router,
+	tree, err := Start(Options{Launcher: newFakeLauncher(), Log: log, ServiceLog: quietLogger(), Lines: router, Events: router,
 		Env: []string{"PATH=/usr/bin:/bin"}})
 	if err != nil {
 		b.Fatal(err)

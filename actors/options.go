@@ -96,18 +96,15 @@ type Options struct {
 	// Upgrade, when set, runs `command upgrade [PATH]` (cfkd's, REFERENCE
 	// §13; upgrade.go).
 	Upgrade UpgradeHook
-	// Audit, when set, writes the audit records of the requests run (at
-	// info level, REFERENCE §5.5) in place of Log: cfkd gives its log
-	// Router, which writes the record Log's entry would without a logrus
-	// entry per record (a pipelined run of declarations makes one a
-	// line). Default: Log.
-	Audit AuditLogger
-	// Events, when set, writes a service's lifecycle records at info
-	// level and below (its "Stopping service NAME", "child NAME exited")
-	// in place of Log: cfkd gives its log Router, which writes the record
-	// Log's entry would without a logrus entry per record (a stop of
-	// 9,000 services makes 18,000). Warnings and errors go through Log,
-	// whose hook makes them events (REFERENCE §1.5). Default: Log.
+	// Events, when set, writes the records of Log that the actors make by
+	// the thousand, at info level and below, in place of Log: a service's
+	// lifecycle records (its "Stopping service NAME", "child NAME
+	// exited": a stop of 9,000 services makes 18,000) and the audit
+	// records of the requests run (REFERENCE §5.5: a pipelined run of
+	// declarations makes one a line). cfkd gives its log Router, which
+	// writes the record Log's entry would without a logrus entry per
+	// record. Warnings and errors go through Log, whose hook makes them
+	// events (REFERENCE §1.5). Default: Log.
 	Events EventLogger
 
 	// Set by Start: the event lines and the tail store.
@@ -149,17 +146,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// AuditLogger writes one audit record: msg at info level with the fields
-// of data, as Options.Log.WithFields(data).Info(msg) would. It must not
-// block, nor keep or change data (the connection's, reused).
-type AuditLogger interface {
-	Audit(data logrus.Fields, msg string)
-}
-
 // EventLogger writes one record of cfkd's logger: msg at level lvl with
 // the fields of data, as Options.Log.WithFields(data).Log(lvl, msg) would
 // to its destination (not to the logger's hooks). It must not block, nor
-// keep or change data.
+// keep or change data (an audit record's are its connection's, reused).
 type EventLogger interface {
 	Event(lvl logrus.Level, data logrus.Fields, msg string)
 }

@@ -133,7 +133,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(fl), Upgrade: up.hook,
-		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Audit: router, Events: router, Version: "cfk " + messages.Version,
+		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
 	})

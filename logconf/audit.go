@@ -10,23 +10,13 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Audit writes one audit record (REFERENCE §5.5) of cfkd's logger: msg at
-// info level with the fields of data (category audit among them), exactly
-// as the entry log.WithFields(data).Info(msg) would be written, routed
-// the same way, but without the entry logrus makes and copies for each
-// record, its lock and its hook list, and formatted straight into the
-// destination's queue: a pipelined run of declarations makes a record a
-// line (cfkd hands it to the actors as their actors.AuditLogger). It
-// honours the logger's level like logrus does, and neither keeps nor
-// changes data.
-func (r *Router) Audit(data logrus.Fields, msg string) {
-	r.Event(logrus.InfoLevel, data, msg)
-}
-
 // Event writes msg at level lvl with the fields of data as the entry
 // log.WithFields(data).Log(lvl, msg) of cfkd's logger would be written,
 // byte for byte, without the entries logrus makes, copies and hands to
-// its hooks (tested). The logger's other hooks do not see it: a caller
+// its hooks (tested), routed the same way and formatted straight into the
+// destination's queue: cfkd hands it to the actors as their
+// actors.EventLogger, for the records they make by the thousand (a
+// service's lifecycle, the audit records of REFERENCE §5.5). The logger's other hooks do not see it: a caller
 // gives it only what they would not take (the actors' event hook takes
 // warnings and errors). It honours the logger's level and neither keeps
 // nor changes data.

@@ -42,7 +42,7 @@ func TestAuditRouting(t *testing.T) {
 	}
 }
 
-// Audit writes what the entry of cfkd's logger would, byte for byte, in
+// An audit record through Event is what the entry of cfkd's logger would write, byte for byte, in
 // both formats, routed the same way, and honours the level.
 func TestAuditAsEntry(t *testing.T) {
 	fixedClock(t)
@@ -56,22 +56,11 @@ func TestAuditAsEntry(t *testing.T) {
 			} {
 				for _, msg := range []string{"service web1 cmd=sleep 1", `command stop "tag" x=y`} {
 					f.log.WithFields(data).Info(msg)
-					f.r.Audit(data, msg)
+					f.r.Event(logrus.InfoLevel, data, msg)
 				}
 			}
-			f.r.Sync()
-			data, err := os.ReadFile(filepath.Join(f.home, "audit.log"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-			if len(lines) != 8 {
-				t.Fatalf("%d lines, want 8:\n%s", len(lines), data)
-			}
-			for i := 0; i < len(lines); i += 2 {
-				if lines[i] != lines[i+1] {
-					t.Errorf("entry and Audit differ:\n%s\n%s", lines[i], lines[i+1])
-				}
+			if lines := entryPairs(t, f, "audit.log", "Event"); len(lines) != 8 {
+				t.Fatalf("%d lines, want 8:\n%s", len(lines), strings.Join(lines, "\n"))
 			}
 			if b, _ := os.ReadFile(filepath.Join(f.home, "cfkd.log")); len(b) != 0 {
 				t.Errorf("cfkd.log got audit records:\n%s", b)
@@ -81,7 +70,7 @@ func TestAuditAsEntry(t *testing.T) {
 	t.Run("level", func(t *testing.T) {
 		f := newFixture(t)
 		f.apply(t, "level = warn\ncfkd = file:cfkd.log\n")
-		f.r.Audit(logrus.Fields{"category": AuditCategory, "peer": "p", "right": "admin"}, "dropped at level warn")
+		f.r.Event(logrus.InfoLevel, logrus.Fields{"category": AuditCategory, "peer": "p", "right": "admin"}, "dropped at level warn")
 		f.r.Sync()
 		if b, _ := os.ReadFile(filepath.Join(f.home, "cfkd.log")); len(b) != 0 {
 			t.Errorf("got %q, want nothing", b)
@@ -147,19 +136,8 @@ func TestEventAsEntry(t *testing.T) {
 					}
 				}
 			}
-			f.r.Sync()
-			b, err := os.ReadFile(filepath.Join(f.home, "cfkd.log"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
-			if len(lines) != n {
-				t.Fatalf("%d lines, want %d (debug is off):\n%s", len(lines), n, b)
-			}
-			for i := 0; i < len(lines); i += 2 {
-				if lines[i] != lines[i+1] {
-					t.Errorf("entry and Event differ:\n%s\n%s", lines[i], lines[i+1])
-				}
+			if lines := entryPairs(t, f, "cfkd.log", "Event"); len(lines) != n {
+				t.Fatalf("%d lines, want %d (debug is off):\n%s", len(lines), n, strings.Join(lines, "\n"))
 			}
 		})
 	}

@@ -43,19 +43,7 @@ func TestServiceLineAsEntry(t *testing.T) {
 				f.r.Sync() // the entry waits for the queued line: order
 			}
 			for _, file := range []string{"all.log", "w-err.log"} {
-				data, err := os.ReadFile(filepath.Join(f.home, file))
-				if err != nil {
-					t.Fatal(err)
-				}
-				lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
-				if len(lines)%2 != 0 {
-					t.Fatalf("%s: odd number of lines:\n%s", file, data)
-				}
-				for i := 0; i < len(lines); i += 2 {
-					if lines[i] != lines[i+1] {
-						t.Errorf("%s: entry and ServiceLine differ:\n%s\n%s", file, lines[i], lines[i+1])
-					}
-				}
+				lines := entryPairs(t, f, file, "ServiceLine")
 				if file == "w-err.log" && len(lines) != 2 {
 					t.Errorf("w-err.log: %d lines, want the 2 of w's stderr", len(lines))
 				}

@@ -102,6 +102,24 @@ func (f *fixture) read(t *testing.T, name string) string {
 	return string(b)
 }
 
+// entryPairs reads name (Sync first; failing if it cannot) and checks
+// that its lines come in equal pairs, an entry's record then the one
+// what wrote for it; it returns the lines.
+func entryPairs(t *testing.T, f *fixture, name, what string) []string {
+	t.Helper()
+	text := f.read(t, name)
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if len(lines)%2 != 0 {
+		t.Fatalf("%s: odd number of lines:\n%s", name, text)
+	}
+	for i := 0; i < len(lines); i += 2 {
+		if lines[i] != lines[i+1] {
+			t.Errorf("%s: entry and %s differ:\n%s\n%s", name, what, lines[i], lines[i+1])
+		}
+	}
+	return lines
+}
+
 func wantFile(t *testing.T, f *fixture, name string, lines ...string) {
 	t.Helper()
 	want := ""
