@@ -94,7 +94,7 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 			r.keepRaw(taken)
 			return
 		}
-		if r.rawOn && r.raw.Len()+taken.Len() <= 2*t.max && r.raw.Append(taken) {
+		if !r.raw.Empty() && r.raw.Len()+taken.Len() <= 2*t.max && r.raw.Append(taken) {
 			return // a line between two runs of the flood (a read cut it)
 		}
 	}
@@ -268,25 +268,24 @@ type ring struct {
 	used  int // bytes of lines (with their lengths) kept
 	count int // lines kept
 
-	raw   osproc.Lines // with rawOn: every line the ring holds, as read
-	rawOn bool
+	raw osproc.Lines // when not empty, every line the ring holds, as read
 }
 
 // keepRaw makes lines, a run that pushes out every line r holds, all that
 // r holds, uncut (copied: the run is only valid during the call).
 func (r *ring) keepRaw(lines osproc.Lines) {
-	r.raw, r.rawOn = lines.Copy(r.raw.Bytes()), true
+	r.raw = lines.Copy(r.raw.Bytes()) // never empty: its lines push out a ring
 	r.buf, r.start, r.used, r.count = nil, 0, 0, 0
 }
 
 // settle cuts the run a flood left (keepRaw) into the ring's lines, as t
 // would have kept them one by one. t.mu is held; a nil ring has none.
 func (r *ring) settle(t *Tail) {
-	if r == nil || !r.rawOn {
+	if r == nil || r.raw.Empty() {
 		return
 	}
 	lines := r.raw
-	r.raw, r.rawOn = osproc.Lines{}, false
+	r.raw = osproc.Lines{}
 	t.keepLines(r, nil, lines)
 }
 
