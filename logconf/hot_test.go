@@ -72,33 +72,27 @@ func TestHotReaderWritesInline(t *testing.T) {
 // file: never a FIFO (which can block for ever).
 func TestInlineOnlyRegularFiles(t *testing.T) {
 	dir := t.TempDir()
-	s, err := openFile(filepath.Join(dir, "a.log"), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.close()
-	if !s.inline {
-		t.Error("a regular file is not written inline")
-	}
-	rot, err := openFile(filepath.Join(dir, "r.log"), 1, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rot.close()
-	if !rot.inline {
-		t.Error("a rotating regular file is not written inline")
-	}
 	fifo := filepath.Join(dir, "fifo")
 	if err := mkfifoReader(t, fifo); err != nil {
 		t.Fatal(err)
 	}
-	p, err := openFile(fifo, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.close()
-	if p.inline {
-		t.Error("a FIFO is written inline")
+	for _, c := range []struct {
+		what, path string
+		maxSizeMB  int
+		inline     bool
+	}{
+		{"a regular file", filepath.Join(dir, "a.log"), 0, true},
+		{"a rotating regular file", filepath.Join(dir, "r.log"), 1, true},
+		{"a FIFO", fifo, 0, false},
+	} {
+		s, err := openFile(c.path, c.maxSizeMB, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.close()
+		if s.inline != c.inline {
+			t.Errorf("%s: written inline %v, want %v", c.what, s.inline, c.inline)
+		}
 	}
 }
 
