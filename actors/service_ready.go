@@ -45,13 +45,13 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 	case messages.ReadyHTTP:
 		check = func(c context.Context) error { return httpReady(c, target) }
 	case messages.ReadyExec:
-		spec, _, err := s.spec()
+		svc, _, err := s.spec()
 		if err != nil {
 			return // the launch checked it: cannot happen
 		}
-		spec.Argv = []string{"/bin/sh", "-c", target}
-		spec.ExtraFiles, spec.Stdin, spec.Stdout, spec.Stderr = nil, nil, nil, nil
-		spec.StdoutLines, spec.StderrLines, spec.Tag = nil, nil, "" // its output is not the service's
+		// the service's environment, directory and session, and nothing
+		// else of its launch: no fds, and its output is not the service's
+		spec := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: svc.Env, Dir: svc.Dir, Setsid: svc.Setsid}
 		user, group, resolve, launcher := s.cfg.User, s.cfg.Group, s.opts.Credential, s.opts.Launcher
 		check = func(c context.Context) error {
 			if user != "" || group != "" {

@@ -38,9 +38,10 @@ type Spec struct {
 	// Stdout and Stderr receive each line the child writes on fd 1 / fd 2,
 	// cut as Pump does (without "\n" or "\r\n", at most MaxLine bytes);
 	// line is only valid during the call. They are called from the
-	// Launcher's one output poller goroutine, maybe before Launch returns:
-	// they must not block, as the output of every child waits meanwhile.
-	// nil: the stream goes to /dev/null.
+	// Launcher's one output poller goroutine, maybe before Launch returns,
+	// or from the hot reader of a flooding pipe (OnHotReader): they must
+	// not block, as the output of every child waits meanwhile (on a hot
+	// reader, only this child's). nil: the stream goes to /dev/null.
 	Stdout, Stderr func(pid int, line []byte)
 	// StdoutLines and StderrLines, when set, take the place of Stdout and
 	// Stderr: the same lines, but a run of them at once (Lines), for a
