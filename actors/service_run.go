@@ -312,21 +312,15 @@ func withoutActivation(env []string) []string {
 // outputLogger logs the lines of one output stream ("out", "err") of the
 // service through Options.Lines, a run at a time (osproc.Lines).
 func (s *Service) outputLogger(stream string) func(int, *osproc.Lines) {
-	return serviceOutputLogger(s.opts.Lines, s.cfg.Name, stream)
+	return serviceOutputLogger(s.opts.tail, s.cfg.Name, stream)
 }
 
-// serviceOutputLogger logs the lines of stream of service name through
-// lines (Service.outputLogger, and the output of an adopted service): a
-// run at a time when lines is a LinesLogger (the Tail always is).
-func serviceOutputLogger(lines LineLogger, name, stream string) func(int, *osproc.Lines) {
-	if ll, ok := lines.(LinesLogger); ok {
-		return func(pid int, l *osproc.Lines) { ll.ServiceLines(name, stream, pid, l) }
-	}
-	return func(pid int, l *osproc.Lines) {
-		for line, ok := l.Next(); ok; line, ok = l.Next() {
-			lines.ServiceLine(name, stream, pid, line)
-		}
-	}
+// serviceOutputLogger logs the lines of stream of service name, a run at
+// a time, through the Tail, which keeps them and hands them to
+// Options.Lines (Service.outputLogger, and the output of an adopted
+// service).
+func serviceOutputLogger(tail *Tail, name, stream string) func(int, *osproc.Lines) {
+	return func(pid int, l *osproc.Lines) { tail.ServiceLines(name, stream, pid, l) }
 }
 
 // mergeEnv returns base with every overlay variable set (a later overlay

@@ -105,9 +105,9 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 		}
 		return nil
 	}
-	name, lines := svc.Config.Name, c.opts.Lines
+	name := svc.Config.Name
 	for _, p := range pipes {
-		if err := ad.AdoptOutputLines(p, serviceOutputLogger(lines, name, streamOf(p))); err != nil {
+		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, streamOf(p))); err != nil {
 			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 		}
 	}
