@@ -36,8 +36,7 @@ func Start(opts Options) (*Tree, error) {
 	// the event lines and the tails (REFERENCE §1.5): every line a service
 	// writes goes through the tail store, on to the logger it wraps
 	opts.hub = newEventHub(sys.EventStream)
-	opts.tail = newTail(opts.Lines, opts.TailBytes)
-	opts.Lines = opts.tail
+	opts.tail = newTail(opts.Lines, opts.TailBytes) // the actors use opts.tail, not opts.Lines
 	hook := &logHook{}
 	hook.h.Store(opts.hub)
 	opts.Log.AddHook(hook)
