@@ -18,7 +18,7 @@ type LookupService struct{ Name string }
 type entry struct {
 	pid *actor.PID // nil until the service gets a message (servicePID)
 	// cfg is shared with the service's actor, which got the same pointer
-	// (spawnService, ConfigureService): never changed, replaced.
+	// (servicePID, ConfigureService): never changed, replaced.
 	cfg        *messages.ServiceConfig
 	rt         messages.ServiceRuntime
 	destroying bool

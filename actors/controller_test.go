@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -481,7 +480,7 @@ func TestAfterBurst(t *testing.T) {
 }
 
 // TestEachServiceItsOwnActor: every service actor is spawned from the
-// controller's one Props (spawnService): each is its own Service, with
+// controller's one Props (servicePID): each is its own Service, with
 // its own command, and one declared again after a destroy is a new
 // actor.
 func TestEachServiceItsOwnActor(t *testing.T) {
@@ -489,14 +488,7 @@ func TestEachServiceItsOwnActor(t *testing.T) {
 	r := newRig(t)
 	r.setAutoTerm()
 	r.ok("service a cmd=/bin/a", "service b cmd=/bin/b")
-	pid := func(name string) *actor.PID {
-		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, LookupService{Name: name}, deadline).Result()
-		if err != nil || res.(*actor.PID) == nil {
-			t.Fatalf("LookupService %s: %v %v", name, res, err)
-		}
-		return res.(*actor.PID)
-	}
-	a, b := pid("a"), pid("b")
+	a, b := r.servicePID("a"), r.servicePID("b")
 	if a.Equal(b) {
 		t.Fatalf("a and b have the same actor %v", a)
 	}
@@ -506,7 +498,7 @@ func TestEachServiceItsOwnActor(t *testing.T) {
 	}
 	r.okDone("command destroy service a", 1)
 	r.ok("service a cmd=/bin/a2")
-	if a2 := pid("a"); a2.Equal(a) {
+	if a2 := r.servicePID("a"); a2.Equal(a) {
 		t.Fatalf("a declared again has its former actor %v", a2)
 	}
 	r.okDone("command start service a", 1)

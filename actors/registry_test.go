@@ -3,8 +3,6 @@ package actors
 import (
 	"strings"
 	"testing"
-
-	"github.com/asynkron/protoactor-go/actor"
 )
 
 // TestTreeRegistryIsSmall: the tree's actor system has a registry of
@@ -22,11 +20,7 @@ func TestTreeRegistryIsSmall(t *testing.T) {
 	}
 	for _, name := range []string{"a", "b", "c"} {
 		r.ok("service " + name + " cmd=sleep 1")
-		res, err := sys.Root.RequestFuture(r.tree.Controller, LookupService{Name: name}, deadline).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid := res.(*actor.PID)
+		pid := r.servicePID(name)
 		if _, ok := sys.ProcessRegistry.GetLocal(pid.Id); !ok {
 			t.Fatalf("service %s's actor %v is not in the registry", name, pid)
 		}

@@ -129,7 +129,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.cancelTimer()
 		s.unprobe()
 		s.dropProc()
-	case *actor.Started, *actor.Stopped, *actor.Restarting: // Started: Receive's
+	case *actor.Stopped, *actor.Restarting:
 	default:
 		s.log.WithField("message", fmt.Sprintf("%T", m)).Warn("service: unknown message ignored")
 	}

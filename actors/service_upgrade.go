@@ -73,7 +73,7 @@ func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
 	case exportService, thawService, restoreService, adoptedHandle:
 		s.upgradeStep(ctx, msg)
 		return true
-	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+	case *actor.Stopping, *actor.Stopped, *actor.Restarting: // (Started: Receive's)
 		return false
 	}
 	if s.up.frozen {
