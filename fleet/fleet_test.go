@@ -3,9 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"github.com/asynkron/protoactor-go/actor"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,29 +215,20 @@ func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
 
-// TestSmallRegistry: the fleet's actor system has a small registry, in
-// which the processes of its creation and those spawned later are found.
+// TestSmallRegistry: a fleet node's actor system has a small registry
+// (actors.ShrinkRegistry, in New) that kept the processes of its
+// creation and finds those spawned later: a hub's request goes through.
 func TestSmallRegistry(t *testing.T) {
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(&remoteLog{log: quietLog().WithField("category", logCategory)})
-	}))
-	defer sys.Shutdown()
-	actors.ShrinkRegistry(sys, registryBuckets)
-	if n := len(sys.ProcessRegistry.LocalPIDs.LocalPIDs); n != registryBuckets {
-		t.Fatalf("%d buckets", n)
-	}
-	if _, ok := sys.ProcessRegistry.GetLocal("deadletter"); !ok {
-		t.Fatal("the dead letter process was lost")
-	}
-	pid, err := sys.Root.SpawnNamed(actor.PropsFromFunc(func(ctx actor.Context) {
-		if _, ok := ctx.Message().(string); ok {
-			ctx.Respond("pong")
+	tf := newTestFleet(t, "web1")
+	for _, n := range append([]*Node{tf.hub}, tf.hosts...) {
+		if k := len(n.sys.ProcessRegistry.LocalPIDs.LocalPIDs); k != registryBuckets {
+			t.Fatalf("%d buckets, want %d", k, registryBuckets)
 		}
-	}), "gateway")
-	if err != nil {
-		t.Fatal(err)
+		if _, ok := n.sys.ProcessRegistry.GetLocal("deadletter"); !ok {
+			t.Fatal("the dead letter process was lost")
+		}
 	}
-	if r, err := sys.Root.RequestFuture(pid, "ping", 5*time.Second).Result(); err != nil || r != "pong" {
-		t.Fatalf("%v %v", r, err)
+	if _, out := outcomes(t, tf.ask("command fleet status")); out["web1"].Kind != messages.FleetOK {
+		t.Fatalf("fleet status through the hub: %+v", out)
 	}
 }
