@@ -1,14 +1,10 @@
 package actors
 
 import (
-	"bufio"
 	"io"
-	"net"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cfk/cfk/protocol"
 	"github.com/sirupsen/logrus"
@@ -49,25 +45,11 @@ func TestOptionsAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tree.Stop()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}}
-	if _, err := tree.System.Root.RequestFuture(tree.Controller, StartConsole{Listener: ln, Policy: policy}, deadline).Result(); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := net.Dial("unix", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(deadline))
+	conn, r := consoleOf(t, tree, StartConsole{Policy: &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}}})
 	lines := []string{"service a cmd=sleep 1", "service b cmd=sleep 1", "command status", "service a desc=x # note"}
 	if err := writeLines(conn, lines); err != nil {
 		t.Fatal(err)
 	}
-	r := bufio.NewReader(conn)
 	for _, l := range lines {
 		if rep, err := protocol.ReadReply(r); err != nil || rep.Err != nil {
 			t.Fatalf("%q: %v %v", l, err, rep.Err)

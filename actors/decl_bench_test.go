@@ -3,15 +3,13 @@ package actors
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/protocol"
 	"github.com/sirupsen/logrus"
@@ -42,26 +40,14 @@ func BenchmarkPipelinedDeclarations(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer tree.Stop()
-	ln, err := net.Listen("unix", filepath.Join(b.TempDir(), "sock"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	policy := &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}}
-	if _, err := tree.System.Root.RequestFuture(tree.Controller, StartConsole{Listener: ln, Policy: policy}, deadline).Result(); err != nil {
-		b.Fatal(err)
-	}
-	conn, err := net.Dial("unix", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	conn, _ := consoleOf(b, tree, StartConsole{Policy: &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}}})
 	conn.SetDeadline(time.Now().Add(10 * time.Minute))
 	br := bufio.NewReaderSize(conn, 1<<20)
 	const round = 1000
 	var buf []byte
 	debug.SetGCPercent(50) // cfkd's (daemon/run.go)
 	defer debug.SetGCPercent(100)
-	cpu0 := cpuTime()
+	cpu0 := testkit.CPUTime()
 	b.ResetTimer()
 	for done := 0; done < b.N; done += round {
 		buf = buf[:0]
@@ -78,13 +64,5 @@ func BenchmarkPipelinedDeclarations(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decl/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/decl")
-}
-
-// cpuTime is the CPU the process has used (user and system): a figure a
-// busy machine disturbs less than the elapsed time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64(testkit.CPUTime()-cpu0)/float64(b.N), "cpu-ns/decl")
 }

@@ -45,24 +45,25 @@ func (f *fakeFleet) current() *Feed {
 	return f.feed
 }
 
-// consoleOf starts a console of r's tree on a UNIX socket and connects
-// to it.
-func consoleOf(t *testing.T, r *rig) (net.Conn, *bufio.Reader) {
-	t.Helper()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+// consoleOf starts the console start says (its Listener: a UNIX socket
+// made here) on tree and connects to it; both end with the test.
+func consoleOf(tb testing.TB, tree *Tree, start StartConsole) (net.Conn, *bufio.Reader) {
+	tb.Helper()
+	ln, err := net.Listen("unix", filepath.Join(tb.TempDir(), "sock"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, StartConsole{Listener: ln, Privileged: true}, deadline).Result()
+	start.Listener = ln
+	res, err := tree.System.Root.RequestFuture(tree.Controller, start, deadline).Result()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { r.tree.System.Root.Stop(res.(*actor.PID)) })
+	tb.Cleanup(func() { tree.System.Root.Stop(res.(*actor.PID)) })
 	c, err := net.Dial("unix", ln.Addr().String())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
+	tb.Cleanup(func() { c.Close() })
 	c.SetDeadline(time.Now().Add(deadline))
 	return c, bufio.NewReader(c)
 }
@@ -84,7 +85,7 @@ func TestFleetRequests(t *testing.T) {
 	t.Parallel()
 	fl := &fakeFleet{gone: make(chan struct{})}
 	r := newRig(t, func(o *Options) { o.Fleet = fl })
-	c, br := consoleOf(t, r)
+	c, br := consoleOf(t, r.tree, StartConsole{Privileged: true})
 	if _, err := c.Write([]byte("command fleet status tag web\r\ncommand list\r\ncommand fleet hosts=x events\r\ncommand fleet events\r\n")); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestFleetRequests(t *testing.T) {
 	}
 
 	r2 := newRig(t)
-	c2, br2 := consoleOf(t, r2)
+	c2, br2 := consoleOf(t, r2.tree, StartConsole{Privileged: true})
 	if _, err := c2.Write([]byte("command fleet status\r\ncommand fleet events\r\n")); err != nil {
 		t.Fatal(err)
 	}

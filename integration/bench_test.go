@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -160,9 +161,9 @@ func startThroughTree(b *testing.B, n int) (took, idleCPU, stopTook time.Duratio
 	waitClosed(b, allStarted, "every service to have a pid")
 	took = time.Since(start)
 	waitClosed(b, allRunning, "every service to be running")
-	before := cpuTime()
+	before := testkit.CPUTime()
 	time.Sleep(2 * time.Second) // the measurement window itself
-	idleCPU = cpuTime() - before
+	idleCPU = testkit.CPUTime() - before
 	start = time.Now()
 	if r := tree.Exec("command stop all", time.Minute); r.Err != nil {
 		b.Fatalf("stop all: %v", r.Err)
@@ -179,11 +180,4 @@ func waitClosed(b *testing.B, ch chan struct{}, what string) {
 	case <-time.After(2 * time.Minute):
 		b.Fatalf("timed out waiting for %s", what)
 	}
-}
-
-// cpuTime is the user+system CPU time of this process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
