@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -380,6 +381,7 @@ func (c *Controller) forget(name string) {
 		c.sys.Root.Stop(e.pid)
 	}
 	c.log.Infof("service %s destroyed", name)
+	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now()})
 	c.downReached(name)
 }
 

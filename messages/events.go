@@ -21,6 +21,15 @@ type ServiceStateChanged struct {
 	Tags []string
 }
 
+// ServiceForgotten is published on the event stream by the controller
+// once a destroyed service is no longer declared (after its last
+// ServiceStateChanged): whoever reads the records then no longer finds
+// it.
+type ServiceForgotten struct {
+	Name string
+	At   time.Time
+}
+
 // SocketStateChanged is published on the event stream when a shared
 // socket is bound or closed (From and To are "unbound" and "bound";
 // REFERENCE §3). Address is where it listens (host:port with the real

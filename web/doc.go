@@ -23,7 +23,9 @@
 // the snapshot goes first, then each batch of changes: the transitions in
 // order, and the records of the services they concern, read afresh from
 // the controller (restarts, uptime and pid come from there, not from the
-// event). The page polls nothing.
+// event). A destroyed service is a change of its own (the controller's
+// ServiceForgotten, after its last transition), so a page that read the
+// records between the two still sees it go. The page polls nothing.
 //
 // Events and LogSource are the seams where cfkd's event stream and log
 // tail store (REFERENCE §10.4) plug in; until then Events reads the actor

@@ -9,10 +9,11 @@ import (
 )
 
 // Event is one change the page shows live: a transition of a service or
-// of a proxy.
+// of a proxy, or a destroyed service no longer declared.
 type Event struct {
 	Time     time.Time
 	Proxy    bool   // a proxy's change; else a service's
+	Gone     bool   // the service is no longer declared: no transition
 	Name     string // the service or the proxy
 	From, To string // state names
 	Pid      int
@@ -32,7 +33,7 @@ type Events interface {
 }
 
 // EventStreamEvents reads the actor system's EventStream:
-// ServiceStateChanged and ProxyStateChanged.
+// ServiceStateChanged, ServiceForgotten and ProxyStateChanged.
 type EventStreamEvents struct{ Stream *eventstream.EventStream }
 
 // Subscribe implements Events.
@@ -41,6 +42,8 @@ func (e EventStreamEvents) Subscribe(fn func(Event)) (cancel func()) {
 		switch m := ev.(type) {
 		case messages.ServiceStateChanged:
 			fn(Event{Time: m.At, Name: m.Name, From: m.From.String(), To: m.To.String(), Pid: m.Pid, Reason: m.Reason})
+		case messages.ServiceForgotten:
+			fn(Event{Time: m.At, Name: m.Name, Gone: true})
 		case messages.ProxyStateChanged:
 			fn(Event{Time: time.Now(), Proxy: true, Name: m.Name, From: m.From, To: m.To, Pid: m.Pid})
 		}

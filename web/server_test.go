@@ -269,6 +269,39 @@ func TestEventStream(t *testing.T) {
 	}
 }
 
+// A destroyed service's removal is a change of its own, published once
+// the controller has forgotten it: the page learns of it even when it
+// read the records after the last transition but before the removal (the
+// race this test pins down by hiding the transitions).
+func TestEventStreamRemoval(t *testing.T) {
+	src := &goneOnly{} // its Events once the tree runs, before a page joins
+	r := newRig(t, Options{Events: src})
+	src.Events = EventStreamEvents{Stream: r.tree.System.EventStream}
+	r.ok("service a cmd=sleep 100", "service b cmd=sleep 100")
+	s := r.stream(t, "/api/events")
+	s.next("snapshot")
+	r.ok("command destroy service a")
+	select {
+	case ev := <-s.events:
+		if ev.name != "update" || ev.data != `{"services":[],"removed":["a"]}` {
+			t.Fatalf("event %s %s, want the update that removes a", ev.name, ev.data)
+		}
+	case <-time.After(deadline):
+		t.Fatalf("no event after %v", deadline)
+	}
+}
+
+// goneOnly passes on only the removals of its Events.
+type goneOnly struct{ Events }
+
+func (g *goneOnly) Subscribe(fn func(Event)) func() {
+	return g.Events.Subscribe(func(ev Event) {
+		if ev.Gone {
+			fn(ev)
+		}
+	})
+}
+
 // A page that does not read is cut off once its queue is full, without
 // making the publisher wait; the others go on. The subscription to the
 // events lasts only while a page is connected.

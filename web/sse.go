@@ -158,7 +158,9 @@ func (s *Server) sendBatch(r *http.Request, e *sse, batch []Event) bool {
 	var names []string
 	full := false
 	for _, ev := range batch {
-		e.jsonEvent("transition", transitionOf(ev))
+		if !ev.Gone {
+			e.jsonEvent("transition", transitionOf(ev))
+		}
 		switch {
 		case ev.Proxy:
 			full = true
