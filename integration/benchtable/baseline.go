@@ -12,15 +12,19 @@ import (
 
 // baseline is the plain fork/exec loop: the same N `sleep 1000` that the
 // supervisors start, each in its own session with stdio on /dev/null,
-// started by this process directly.
+// started by this process directly. With pipes (the floor for a
+// supervisor that keeps its services' output), each child's stdout and
+// stderr are pipes instead, whose read ends this process holds (it reads
+// nothing) and closes once the child is reaped.
 type baseline struct {
-	pids []int
+	pids  []int
+	reads []int // the read ends of the children's pipes, with pipes
 }
 
 // startBaseline fork/execs n sleeps in a sequential loop and returns once
 // every one has been exec'd (syscall.ForkExec returns after the exec
 // succeeded), with the time that took. The children are registered with cl.
-func startBaseline(cl *cleaner, n int) (*baseline, time.Duration, error) {
+func startBaseline(cl *cleaner, n int, pipes bool) (*baseline, time.Duration, error) {
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		return nil, 0, err
@@ -40,13 +44,39 @@ func startBaseline(cl *cleaner, n int) (*baseline, time.Duration, error) {
 	argv := []string{"sleep", "1000"}
 	t0 := time.Now()
 	for i := 0; i < n; i++ {
+		var out, errs [2]int
+		if pipes {
+			if err := pipe(&out, &errs); err != nil {
+				return b, 0, err
+			}
+			attr.Files[1], attr.Files[2] = uintptr(out[1]), uintptr(errs[1])
+			b.reads = append(b.reads, out[0], errs[0])
+		}
 		pid, err := syscall.ForkExec(sleep, argv, attr)
+		if pipes {
+			syscall.Close(out[1])
+			syscall.Close(errs[1])
+		}
 		if err != nil {
 			return b, 0, err
 		}
 		b.pids = append(b.pids, pid)
 	}
 	return b, time.Since(t0), nil
+}
+
+// pipe makes two close-on-exec pipes (the child gets dups of the write
+// ends).
+func pipe(a, b *[2]int) error {
+	if err := syscall.Pipe2(a[:], syscall.O_CLOEXEC); err != nil {
+		return err
+	}
+	if err := syscall.Pipe2(b[:], syscall.O_CLOEXEC); err != nil {
+		syscall.Close(a[0])
+		syscall.Close(a[1])
+		return err
+	}
+	return nil
 }
 
 // stop sends SIGTERM to every child, then reaps them all.
@@ -56,7 +86,15 @@ func (b *baseline) stop() time.Duration {
 		syscall.Kill(p, syscall.SIGTERM)
 	}
 	b.reap()
+	b.closeReads()
 	return time.Since(t0)
+}
+
+func (b *baseline) closeReads() {
+	for _, fd := range b.reads {
+		syscall.Close(fd)
+	}
+	b.reads = nil
 }
 
 func (b *baseline) reap() {
@@ -77,6 +115,7 @@ func (b *baseline) kill() {
 		syscall.Kill(p, syscall.SIGKILL)
 	}
 	b.reap()
+	b.closeReads()
 }
 
 // statusServer is a testkit.ReplyServer answering body on dir's

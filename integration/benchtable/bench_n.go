@@ -85,7 +85,10 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	for i := 1; i < o.repeat; i++ {
 		logf("N=%d: start/stop round %d of %d (baseline, then cfkd)", n, i+1, o.repeat)
 		var rd round
-		if rd.bStart, rd.bStop, err = baselineCycle(cl, n); err != nil {
+		if rd.bStart, rd.bStop, err = baselineCycle(cl, n, false); err != nil {
+			return r, nil, err
+		}
+		if _, rd.pStop, err = baselineCycle(cl, n, true); err != nil {
 			return r, nil, err
 		}
 		cr, err := cfkdCycle(c, d.pid(), n)

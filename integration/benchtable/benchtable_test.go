@@ -8,12 +8,19 @@ import (
 	"testing"
 )
 
-// TestMain lets this test binary serve as the log writer: run() starts
-// os.Executable() with -writer N, which is the test binary here.
+// TestMain lets this test binary serve as the log writer and the log
+// floor's formatter: run() starts os.Executable() with -writer N or
+// -formatter PATH, which is the test binary here.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "-writer" {
 		_, n, err := parseFlags(os.Args[1:])
 		if err != nil || writeLines(n) != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if len(os.Args) == 3 && os.Args[1] == "-formatter" {
+		if formatLines(os.Args[2]) != nil {
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -63,7 +70,8 @@ func TestQuick(t *testing.T) {
 	for _, want := range []string{
 		"- machine: nproc ", "### N = 20 services",
 		"| start → all have pids |", "| start all: services started at once, none fatal | — | 20 of 20, none fatal |", "| stop all → every pid gone, no child left |", "| stop all → all exited (zombie or reaped) |", "| RSS, N running |",
-		"| idle CPU over ", "| pipelined declarations: 20 lines written, then the replies read | ", "| status round trip p50 ", "| log lines/s ",
+		"| idle CPU over ", "| pipelined declarations: 20 lines written, then the replies read | ", "| status round trip p50 ", "| log lines/s ", "| log (64 KiB writes, as stdio buffers): cfkd against the minimal formatter (the floor) |",
+		"| stop all: cfkd against the bare loop with 2 pipes per child (the floor) |",
 		"| restart storm: starts per service", "| restart storm: CPU over the window |",
 	} {
 		if !strings.Contains(text, want) {
@@ -108,7 +116,8 @@ func TestOnlyDecl(t *testing.T) {
 			t.Errorf("output lacks %q", want)
 		}
 	}
-	for _, not := range []string{"| start → all have pids |", "| log lines/s ", "| restart storm"} {
+	for _, not := range []string{"| start → all have pids |", "| log lines/s ", "| log (64 KiB writes, as stdio buffers): cfkd against the minimal formatter (the floor) |",
+		"| stop all: cfkd against the bare loop with 2 pipes per child (the floor) |", "| restart storm"} {
 		if strings.Contains(text, not) {
 			t.Errorf("output has %q", not)
 		}

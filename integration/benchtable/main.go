@@ -31,6 +31,7 @@ type options struct {
 	supervisord  string // its path, "" when not measured
 	perfDir      string // -perf: perf record of cfkd's phases there
 	tmp          string
+	formatter    string // -formatter: run as the log floor (floor_log.go)
 }
 
 func logf(format string, args ...any) {
@@ -63,13 +64,14 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.StringVar(&o.tmp, "tmp", os.TempDir(), "directory for the throwaway homes")
 	fs.StringVar(&o.perfDir, "perf", "", "profile cfkd with `perf record -g` in the first round of each phase (start, status, idle, stop, decl), files DIR/nN-PHASE.data")
 	fs.IntVar(&writer, "writer", 0, "internal: write this many lines of 100 bytes to stdout and exit")
+	fs.StringVar(&o.formatter, "formatter", "", "internal: the log floor, stdin's lines as records into this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, 0, err
 	}
 	if fs.NArg() > 0 {
 		return nil, 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if writer > 0 {
+	if writer > 0 || o.formatter != "" {
 		return o, writer, nil
 	}
 	if quick {
@@ -132,6 +134,13 @@ func main() {
 	}
 	if writer > 0 {
 		if err := writeLines(writer); err != nil {
+			os.Exit(1)
+		}
+		return
+	}
+	if o.formatter != "" {
+		if err := formatLines(o.formatter); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable -formatter:", err)
 			os.Exit(1)
 		}
 		return

@@ -14,6 +14,7 @@ import (
 type round struct {
 	bStart, cStart time.Duration // to every process with a pid
 	bStop, cStop   time.Duration // to every process gone, no child left
+	pStop          time.Duration // the baseline's with pipes (baseline.go)
 	cDone          int           // services cfkd's start all started (its `done N`)
 	cFails         []string      // the failure lines of its reply
 }
@@ -129,7 +130,8 @@ func cfkdCycle(c *client, pid, n int) (r nResult, err error) {
 	return r, nil
 }
 
-// baselineCycle is the baseline's start then stop of n processes.
+// baselineCycle is the baseline's start then stop of n processes (with
+// pipes: the floor's, baseline.go).
 //
 // Between the two, untimed, it reads /proc/PID/stat of every child, as
 // a cfkd round does to check that each pid is alive (startAllTimed): the
@@ -137,8 +139,8 @@ func cfkdCycle(c *client, pid, n int) (r nResult, err error) {
 // finds the same state in both (release_task drops its entries). (It
 // did not change the baseline's stop of 9,000: 672 ms, against 670 in
 // the run before.)
-func baselineCycle(cl *cleaner, n int) (start, stop time.Duration, err error) {
-	b, start, err := startBaseline(cl, n)
+func baselineCycle(cl *cleaner, n int, pipes bool) (start, stop time.Duration, err error) {
+	b, start, err := startBaseline(cl, n, pipes)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -53,11 +53,16 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		return t, err
 	}
 	logf("baseline N=%d: fork/exec loop", n)
-	b, bStart, err := startBaseline(cl, n)
+	b, bStart, err := startBaseline(cl, n, false)
 	if err != nil {
 		return t, err
 	}
 	bStop := b.stop()
+	logf("baseline N=%d: fork/exec loop, 2 pipes per child", n)
+	_, pStop, err := baselineCycle(cl, n, true)
+	if err != nil {
+		return t, err
+	}
 
 	c, body, err := benchCfkd(cl, o, filepath.Join(dir, "cfkd"), n)
 	if err != nil {
@@ -88,10 +93,12 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	idleMax := time.Duration(float64(idleTarget) * o.idle.Seconds() / 20)
 	cp50, bp50, sp50 := pct(c.rtt, 50), pct(bRTT, 50), pct(s.rtt, 50)
 	cp99, bp99, sp99 := pct(c.rtt, 99), pct(bRTT, 99), pct(s.rtt, 99)
-	rounds := append([]round{{bStart: bStart, cStart: c.startPids, bStop: bStop, cStop: c.stop, cDone: c.startDone, cFails: c.startFails}}, c.more...)
+	rounds := append([]round{{bStart: bStart, cStart: c.startPids, bStop: bStop, cStop: c.stop, pStop: pStop, cDone: c.startDone, cFails: c.startFails}}, c.more...)
 	started, startedOK, fails := startedCell(rounds, n)
 	mbStart, mcStart, startRatio, startEach := medianRatio(rounds, func(r round) (time.Duration, time.Duration) { return r.bStart, r.cStart })
 	mbStop, mcStop, stopRatio, stopEach := medianRatio(rounds, func(r round) (time.Duration, time.Duration) { return r.bStop, r.cStop })
+	mpStop, _, floorRatio, floorEach := medianRatio(rounds, func(r round) (time.Duration, time.Duration) { return r.pStop, r.cStop })
+	_, _, pipesRatio, _ := medianRatio(rounds, func(r round) (time.Duration, time.Duration) { return r.bStop, r.pStop })
 	rows := []row{
 		{metric: startMetric(len(rounds)), base: dur(mbStart), cfk: dur(mcStart), ratio: fmt.Sprintf("%.2f×", startRatio),
 			target: fmt.Sprintf("≤ %.1f×", tg.start), verdict: verdict(startRatio <= tg.start),
@@ -104,6 +111,8 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 			ratio:  fmt.Sprintf("%.2f×", stopRatio),
 			target: fmt.Sprintf("≤ %.1f×", tg.stop), verdict: verdict(c.stopLeft == 0 && stopRatio <= tg.stop),
 			sv: stopCell(s), svRatio: dratio(s.stop, bStop)},
+		{metric: "stop all: cfkd against the bare loop with 2 pipes per child (the floor)", base: dur(mpStop), cfk: dur(mcStop),
+			ratio: fmt.Sprintf("%.2f×", floorRatio)},
 		{metric: "RSS, N running", cfk: mib(c.rss), target: fmt.Sprintf("≤ %d MiB", tg.rss/1024), verdict: verdict(c.rss <= tg.rss), sv: mib(s.rss)},
 		{metric: "RSS after the idle window", cfk: mib(c.rssIdle), target: fmt.Sprintf("≤ %d MiB", tg.rss/1024), verdict: verdict(c.rssIdle <= tg.rss), sv: mib(s.rssIdle)},
 		{metric: "PSS, N running", cfk: mib(c.pss), sv: mib(s.pss)},
@@ -131,6 +140,7 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	t.note("cfkd start → pids: the `done %d` reply came after %s; status then showed every pid alive", n, dur(c.startReply))
 	t.note("stop: until every pid is gone from /proc and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
+	t.note("stop floor: the bare loop whose children each write to 2 pipes (stdout, stderr) instead of /dev/null, their read ends held by this tool, which reads nothing and closes them once all are reaped (in the time): what any supervisor that keeps its services' output must at least do. Its stop against the bare loop's, median of each round's ratio: %.2f×; cfkd against it in each round: %s", pipesRatio, floorEach)
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
 	t.note("%s", pipeNote)
 	if svSkipped {
@@ -161,6 +171,10 @@ func benchOnce(cl *cleaner, o *options, dir string) (*table, error) {
 			var err error
 			logf("log (%s), round %d/%d: direct writer, %d lines", r.what, k+1, o.logRounds, o.logLines)
 			if lr.direct, err = logDirect(cl, mkdir(filepath.Join(dir, fmt.Sprintf("direct-%s-%d", sub, k))), o.logLines, each); err != nil {
+				return t, err
+			}
+			logf("log: through the minimal formatter")
+			if lr.floor, err = logFloor(cl, mkdir(filepath.Join(dir, fmt.Sprintf("floor-%s-%d", sub, k))), o.logLines, each); err != nil {
 				return t, err
 			}
 			logf("log: through cfkd")
@@ -277,6 +291,7 @@ func stopMedianCell(c nResult, median time.Duration) string {
 // logRound is one interleaved sample of a log row.
 type logRound struct {
 	direct    float64 // lines/s
+	floor     float64 // lines/s through the minimal formatter (floor_log.go)
 	cfk, supd logResult
 }
 
@@ -323,10 +338,17 @@ func addLogRows(t *table, o *options, logs []logRun) {
 		if len(l.rounds) > 1 {
 			t.note("log (%s): ratio the median of each round's (direct, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
 		}
+		var fs, fr, cf []float64
+		for _, r := range l.rounds {
+			fs, fr, cf = append(fs, r.floor), append(fr, r.floor/r.direct), append(cf, r.cfk.rate/r.floor)
+		}
+		t.add(row{metric: fmt.Sprintf("log (%s): cfkd against the minimal formatter (the floor)", l.what),
+			base: rate(medianF(fs)), cfk: rate(c.rate) + incomplete(c), ratio: fratio(medianF(cf))})
+		t.note("log (%s): the minimal formatter against the direct writer, median of each round's ratio: %s", l.what, fratio(medianF(fr)))
 		cpu := time.Duration(medianF(cpus))
 		t.note("log (%s): cfkd's CPU from the start request to the last line, median: %s, %.0f ns a line", l.what, dur(cpu), float64(cpu.Nanoseconds())/float64(o.logLines))
 	}
-	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are")
+	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are. The minimal formatter (the floor): the writer's output through a pipe to one thread of this tool that reads 128 KiB at a time, puts a header of cfkd's length before each line, and writes each read's records with one write(2): what any supervisor that writes records must at least do")
 }
 
 // medianF is the median of xs (0 when empty).
