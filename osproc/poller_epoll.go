@@ -170,7 +170,14 @@ func (p *poller) run(started chan<- struct{}) {
 			p.mu.Lock()
 			op := p.pipes[fd]
 			p.mu.Unlock()
-			if op != nil {
+			switch {
+			case op == nil:
+			case ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) == unix.EPOLLHUP:
+				// empty, and no writer is left: the end, without the
+				// read(2) that would say so (a stop of thousands saves
+				// one per pipe)
+				p.closeAtEnd(op)
+			default:
 				read += p.readOnce(op)
 			}
 		}
