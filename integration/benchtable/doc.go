@@ -11,6 +11,9 @@
 //	    [-supervisord auto|off|PATH] [-only log|decl] [-out FILE] [-quick]
 //	    [-perf DIR]
 //
+// (-writer N and -formatter PATH are internal: the log rows run this
+// binary in those modes.)
+//
 // -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
 // -rounds 200 -repeat 1 -logrounds 1; flags given explicitly win). -only
 // log measures the log rows alone; -only decl the pipelined declarations
@@ -48,6 +51,12 @@
 //     status showed all `stopped`. Baseline: SIGTERM to each baseline
 //     child, then wait4 them all (so: gone, no child left). Target ≤ 2×
 //     (≤ 1.5×), on the "every pid gone" row.
+//   - stop floor (no target): in each round, after the baseline, the same
+//     loop whose children write to 2 pipes each (stdout, stderr) instead of
+//     /dev/null; this process holds the read ends, reads nothing, and
+//     closes them once all are reaped, in the time. It is what any
+//     supervisor that keeps its services' output must at least do; the row
+//     shows cfkd against it, a note the floor against the baseline.
 //   - memory: cfkd's VmRSS (/proc/PID/status) and Pss (smaps_rollup) with N
 //     running, RSS again after the idle window, open fds (/proc/PID/fd).
 //     Target RSS ≤ 30 MiB (≤ 80 MiB).
@@ -82,6 +91,14 @@
 //     rounds (direct, cfkd, supervisord); the rows show the medians, the
 //     ratio is the median of the rounds' ratios. Targets ≥ 0.8× with
 //     64 KiB writes, ≥ 1× with one write a line.
+//   - log floor (no target): in each round, the same writer through a pipe
+//     into this binary's -formatter mode, one thread that reads 128 KiB at
+//     a time (its pipe grown to 1 MiB, as cfkd grows a flooding
+//     service's), puts a header of cfkd's record length before each line
+//     and writes each read's records with one write(2) (floor_log.go):
+//     what any supervisor that writes each line as a record must at least
+//     do. The row shows cfkd against it, a note the floor against the
+//     direct writer.
 //   - restart storm: -storm-k services whose command is `echo NAME >>
 //     FILE; exit 1` (one line per real start), respawn_on_fail=1,
 //     respawn_max_retries=1000, started together and watched for -storm.
