@@ -170,14 +170,11 @@ func (p *poller) run(started chan<- struct{}) {
 			p.mu.Lock()
 			op := p.pipes[fd]
 			p.mu.Unlock()
-			switch {
-			case op == nil:
-			case ev.Events&(unix.EPOLLIN|unix.EPOLLHUP) == unix.EPOLLHUP:
-				// empty, and no writer is left: the end, without the
-				// read(2) that would say so (a stop of thousands saves
-				// one per pipe)
-				p.closeAtEnd(op)
-			default:
+			// EPOLLHUP alone does not say the pipe is empty: the kernel
+			// tests for data, then for writers, without a lock, so a
+			// last write and the writer's exit in between give EPOLLHUP
+			// over data. Only the read's 0 says the end.
+			if op != nil {
 				read += p.readOnce(op)
 			}
 		}

@@ -282,7 +282,10 @@ func TestEventStreamRemoval(t *testing.T) {
 	s.next("snapshot")
 	r.ok("command destroy service a")
 	select {
-	case ev := <-s.events:
+	case ev, ok := <-s.events:
+		if !ok {
+			t.Fatal("the stream ended before the removal")
+		}
 		if ev.name != "update" || ev.data != `{"services":[],"removed":["a"]}` {
 			t.Fatalf("event %s %s, want the update that removes a", ev.name, ev.data)
 		}

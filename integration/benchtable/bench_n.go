@@ -83,7 +83,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 		return r, nil, err
 	}
 	for i := 1; i < o.repeat; i++ {
-		logf("N=%d: start/stop round %d of %d (baseline, then cfkd)", n, i+1, o.repeat)
+		logf("N=%d: start/stop round %d of %d (the baseline, its floor with pipes, then cfkd)", n, i+1, o.repeat)
 		var rd round
 		if rd.bStart, rd.bStop, err = baselineCycle(cl, n, false); err != nil {
 			return r, nil, err

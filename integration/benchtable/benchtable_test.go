@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,7 +24,8 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	if len(os.Args) == 3 && os.Args[1] == "-formatter" {
-		if formatLines(os.Args[2]) != nil {
+		if err := formatLines(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable -formatter:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -124,5 +129,55 @@ func TestOnlyDecl(t *testing.T) {
 	}
 	if rows := strings.Count(text, "\n| pipelined declarations"); rows != 2 {
 		t.Errorf("%d rows of pipelined declarations, want 2:\n%s", rows, text)
+	}
+}
+
+// TestFormatter: the log floor's formatter writes one record a line, the
+// last line without "\n" too, each with a header of cfkd's record
+// layout; a line longer than its read buffer fails it, with a message,
+// rather than cutting the line.
+func TestFormatter(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(input string) (string, string, error) {
+		dir := t.TempDir()
+		in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+		if err := os.WriteFile(in, []byte(input), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		var stderr bytes.Buffer
+		cmd := exec.Command(self, "-formatter", out)
+		cmd.Stdin, cmd.Stderr = f, &stderr
+		err = cmd.Run()
+		data, _ := os.ReadFile(out)
+		return string(data), stderr.String(), err
+	}
+	got, _, err := run("a\n\nlast")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+	header := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:\d\d) \d+ INFO service\.logw\.out - (.*)$`)
+	var msgs []string
+	for _, l := range lines {
+		m := header.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("record %q has not cfkd's layout", l)
+		}
+		msgs = append(msgs, m[2])
+	}
+	if want := []string{"a", "", "last"}; !slices.Equal(msgs, want) {
+		t.Errorf("records of %q, want %q", msgs, want)
+	}
+	_, stderr, err := run(strings.Repeat("x", formatterRead+1) + "\n")
+	if err == nil || !strings.Contains(stderr, "a line longer than") {
+		t.Errorf("a line longer than the buffer: %v, stderr %q", err, stderr)
 	}
 }

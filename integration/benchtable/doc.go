@@ -52,7 +52,7 @@
 //     child, then wait4 them all (so: gone, no child left). Target ≤ 2×
 //     (≤ 1.5×), on the "every pid gone" row.
 //   - stop floor (no target): in each round, after the baseline, the same
-//     loop whose children write to 2 pipes each (stdout, stderr) instead of
+//     loop whose children's stdout and stderr are 2 pipes instead of
 //     /dev/null; this process holds the read ends, reads nothing, and
 //     closes them once all are reaped, in the time. It is what any
 //     supervisor that keeps its services' output must at least do; the row

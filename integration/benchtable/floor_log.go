@@ -31,7 +31,9 @@ const (
 )
 
 // formatLines is the -formatter mode: stdin's lines, each as a record,
-// into the file at path (created, truncated).
+// into the file at path (created, truncated). A line longer than its
+// read buffer, or a read that fails, is an error: the floor must do the
+// whole job or say it did not.
 func formatLines(path string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
 	if err != nil {
@@ -42,17 +44,26 @@ func formatLines(path string) error {
 	in := make([]byte, formatterRead)
 	out := make([]byte, 0, 2*formatterRead)
 	tail := strconv.Itoa(os.Getppid()) + " INFO service.logw.out - "
+	header := func() []byte {
+		head := time.Now().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
+		return append(append(head, ' '), tail...)
+	}
 	part := 0 // bytes of a partial line kept at the start of in
 	for {
+		if part == len(in) {
+			return fmt.Errorf("a line longer than %d bytes", len(in))
+		}
 		n, err := syscall.Read(0, in[part:])
 		if err == syscall.EINTR {
 			continue
 		}
-		if n <= 0 {
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if n == 0 {
 			break
 		}
-		head := time.Now().AppendFormat(nil, "2006-01-02T15:04:05.000Z07:00")
-		head = append(append(head, ' '), tail...)
+		head := header()
 		data := in[:part+n]
 		out = out[:0]
 		for {
@@ -68,12 +79,19 @@ func formatLines(path string) error {
 		}
 		part = copy(in, data)
 	}
+	if part > 0 { // the last line, without its "\n"
+		if _, err := f.Write(append(append(header(), in[:part]...), '\n')); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // logFloor runs the writer into the -formatter mode of this tool and
 // returns the lines per second, from the writer's start to the end of
-// both.
+// both. The pipe's ends are each held by one process only, so that
+// either one's failure ends the other (EOF, EPIPE) and nothing waits
+// forever.
 func logFloor(cl *cleaner, dir string, n int, each bool) (float64, error) {
 	argv, err := writerArgv(n)
 	if err != nil {
@@ -84,23 +102,29 @@ func logFloor(cl *cleaner, dir string, n int, each bool) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	writer := exec.Command(argv[0], argv[1:]...)
-	writer.Env, writer.Stdout = cl.env(eachEnv(each)), w
 	formatter := exec.Command(argv[0], "-formatter", path)
-	formatter.Env, formatter.Stdin = cl.env(), r
-	t0 := time.Now()
-	if err := formatter.Start(); err != nil {
-		r.Close()
+	formatter.Env, formatter.Stdin, formatter.Stderr = cl.env(), r, os.Stderr
+	err = formatter.Start()
+	r.Close()
+	if err != nil {
 		w.Close()
 		return 0, err
 	}
-	werr := writer.Run()
+	writer := exec.Command(argv[0], argv[1:]...)
+	writer.Env, writer.Stdout, writer.Stderr = cl.env(eachEnv(each)), w, os.Stderr
+	t0 := time.Now()
+	err = writer.Start()
 	w.Close()
+	var werr error
+	if err == nil {
+		werr = writer.Wait()
+	} else {
+		werr = err
+	}
 	ferr := formatter.Wait()
 	el := time.Since(t0)
-	r.Close()
 	if werr != nil || ferr != nil {
-		return 0, fmt.Errorf("log floor: writer %v, formatter %v", werr, ferr)
+		return 0, fmt.Errorf("log floor: writer: %v, formatter: %v", werr, ferr)
 	}
 	if got := (&lineCounter{path: path}).count(); got != n {
 		return 0, fmt.Errorf("log floor: %d lines in %s, want %d", got, path, n)

@@ -54,8 +54,8 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.DurationVar(&o.storm, "storm", 20*time.Second, "restart storm window")
 	fs.IntVar(&o.stormK, "storm-k", 20, "services in the restart storm")
 	fs.IntVar(&o.rounds, "rounds", 1000, "status round trips")
-	fs.IntVar(&o.repeat, "repeat", 5, "interleaved rounds of the start and stop rows (baseline, then cfkd); the rows show medians")
-	fs.IntVar(&o.logRounds, "logrounds", 5, "interleaved rounds of the log rows (direct, then cfkd, then supervisord); the rows show medians")
+	fs.IntVar(&o.repeat, "repeat", 5, "interleaved rounds of the start and stop rows (the baseline, its floor with pipes, then cfkd); the rows show medians")
+	fs.IntVar(&o.logRounds, "logrounds", 5, "interleaved rounds of the log rows (direct, the floor, cfkd, then supervisord); the rows show medians")
 	var only string
 	fs.StringVar(&only, "only", "", `"log": measure the log rows alone (no N tables, no storm); "decl": the pipelined declarations alone, per N`)
 	fs.StringVar(&o.out, "out", "", "also write the markdown to this file")

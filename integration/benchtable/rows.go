@@ -140,7 +140,7 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	t.note("cfkd start → pids: the `done %d` reply came after %s; status then showed every pid alive", n, dur(c.startReply))
 	t.note("stop: until every pid is gone from /proc and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
-	t.note("stop floor: the bare loop whose children each write to 2 pipes (stdout, stderr) instead of /dev/null, their read ends held by this tool, which reads nothing and closes them once all are reaped (in the time): what any supervisor that keeps its services' output must at least do. Its stop against the bare loop's, median of each round's ratio: %.2f×; cfkd against it in each round: %s", pipesRatio, floorEach)
+	t.note("stop floor: the bare loop whose children's stdout and stderr are 2 pipes instead of /dev/null, their read ends held by this tool, which reads nothing and closes them once all are reaped (in the time): what any supervisor that keeps its services' output must at least do. Its stop against the bare loop's, median of each round's ratio: %.2f×; cfkd against it in each round: %s", pipesRatio, floorEach)
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
 	t.note("%s", pipeNote)
 	if svSkipped {
@@ -336,7 +336,7 @@ func addLogRows(t *table, o *options, logs []logRun) {
 			target: fmt.Sprintf("≥ %.1f×", l.target), verdict: verdict(c.complete && cratio >= l.target),
 			sv: rate(sv.rate) + incomplete(sv), svRatio: fratio(medianF(sr))})
 		if len(l.rounds) > 1 {
-			t.note("log (%s): ratio the median of each round's (direct, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
+			t.note("log (%s): ratio the median of each round's (direct, the floor, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
 		}
 		var fs, fr, cf []float64
 		for _, r := range l.rounds {
