@@ -93,6 +93,8 @@ func (h *eventHub) onEvent(ev any) {
 	switch m := ev.(type) {
 	case messages.ServiceStateChanged:
 		e, tags = messages.ServiceEvent(m), m.Tags
+	case messages.ServiceForgotten:
+		e, tags = messages.DestroyedEvent(m), m.Tags
 	case messages.ProxyStateChanged:
 		e = messages.ProxyEvent(m, time.Now())
 	case messages.SocketStateChanged:
@@ -126,11 +128,17 @@ func takes(sel messages.Selector, e messages.Event, tags []string) bool {
 	case messages.SelectAll:
 		return true
 	case messages.SelectService:
-		return e.Kind == messages.EventService && e.Service == sel.Name
+		return ofService(e) && e.Service == sel.Name
 	case messages.SelectTag:
-		return e.Kind == messages.EventService && slices.Contains(tags, sel.Name)
+		return ofService(e) && slices.Contains(tags, sel.Name)
 	}
 	return false
+}
+
+// ofService reports whether e is a service's own: a transition or its
+// end (destroyed), which service and tag selectors take.
+func ofService(e messages.Event) bool {
+	return e.Kind == messages.EventService || e.Kind == messages.EventDestroyed
 }
 
 // logHook makes cfkd's own records at warn and error level events of kind

@@ -131,6 +131,38 @@ func TestEventsOrderAndFilter(t *testing.T) {
 	quietFeed(t, web, "tag web's feed")
 }
 
+// TestEventsDestroyed: a destroyed service's last line is a destroyed
+// event, after its last transition, in the feeds of all, of the service
+// and of its tags.
+func TestEventsDestroyed(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	all := r.tree.Subscribe(messages.Selector{}, Backlog{})
+	defer all.Close()
+	one := r.tree.Subscribe(serviceSel("a"), Backlog{})
+	defer one.Close()
+	web := r.tree.Subscribe(tagSel("web"), Backlog{})
+	defer web.Close()
+	r.startRunning("a", "tags=web")
+	r.okDone("command destroy service a", 1)
+	want := append(r.linesOf("a"), "") // starting, running, stopping, stopped, then the end
+	if len(want) != 5 {
+		t.Fatalf("a made %d transitions: %q", len(want)-1, want)
+	}
+	for name, f := range map[string]*Feed{"all": all, "service a": one, "tag web": web} {
+		got := collect(t, f, 5)
+		if strings.Join(got[:4], "\n") != strings.Join(want[:4], "\n") {
+			t.Errorf("%s's feed\n%s\nwant\n%s", name, strings.Join(got, "\n"), strings.Join(want[:4], "\n"))
+		}
+		e, err := messages.ParseEvent(got[4])
+		if err != nil || e.Kind != messages.EventDestroyed || e.Service != "a" || e.Time.IsZero() {
+			t.Errorf("%s's last line %s: %+v, %v", name, got[4], e, err)
+		}
+		quietFeed(t, f, name)
+	}
+}
+
 // TestEventsTagFollowsRetag: a tag selector takes a service's transitions
 // as of its tags when each happens (REFERENCE §1.5).
 func TestEventsTagFollowsRetag(t *testing.T) {

@@ -381,7 +381,7 @@ func (c *Controller) forget(name string) {
 		c.sys.Root.Stop(e.pid)
 	}
 	c.log.Infof("service %s destroyed", name)
-	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now()})
+	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now(), Tags: e.cfg.Tags})
 	c.downReached(name)
 }
 

@@ -183,6 +183,8 @@ func printEvent(s *session, line string, color bool) error {
 			lvl = paint(ansiRed, lvl)
 		}
 		fmt.Fprintf(&b, " cfkd %s: %s", lvl, e.Message)
+	case messages.EventDestroyed:
+		fmt.Fprintf(&b, " %s destroyed", e.Service)
 	case messages.EventHost: // fleet events (REFERENCE §12)
 		fmt.Fprintf(&b, " host %s → %s", e.From, to)
 		if e.Reason != "" {

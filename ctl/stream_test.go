@@ -20,6 +20,7 @@ const (
 	evCfkd    = `{"kind":"cfkd","time":"2009-11-11T16:04:09Z","level":"warn","message":"web1 crashed 2 times in a row; restarting in 1s","service":"web1"}`
 	evStopped = `{"kind":"service","time":"2009-11-11T16:04:10Z","service":"db","from":"stopping","to":"stopped"}`
 	evFuture  = `{"kind":"weather","time":"2009-11-11T16:04:11Z","sky":"blue"}`
+	evGone    = `{"kind":"destroyed","time":"2009-11-11T16:04:12Z","service":"web1"}`
 )
 
 // streamOf is the wire text of a stream of lines.
@@ -40,7 +41,7 @@ func streamServer(t *testing.T, streams map[string]string) *fakeServer {
 }
 
 func TestEventsCommand(t *testing.T) {
-	all := streamOf(evCrash, evStart, evProxy, evSocket, evCfkd, evFuture)
+	all := streamOf(evCrash, evStart, evProxy, evSocket, evCfkd, evFuture, evGone)
 	f := streamServer(t, map[string]string{
 		"command events all":          all,
 		"command events service web1": streamOf(evCrash, evStart),
@@ -59,7 +60,8 @@ func TestEventsCommand(t *testing.T) {
 		{name: "all", args: []string{"events"}, reqs: []string{"command events all"},
 			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n" +
 				"16:04:07 proxy p down → up (pid 7)\n16:04:08 socket web unbound → bound (127.0.0.1:8080)\n" +
-				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s\n" + evFuture + "\n"},
+				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s\n" + evFuture + "\n" +
+				"16:04:12 web1 destroyed\n"},
 		{name: "json", args: []string{"--json", "events", "all"}, reqs: []string{"command events all"}, out: all},
 		{name: "colours", args: []string{"events", "web1"}, cfg: runCfg{terminal: true}, reqs: []string{"command events service web1"},
 			out: "16:04:05 web1 running → \x1b[1;31mfail\x1b[0m (Exited with error 1)\n16:04:06 web1 fail → \x1b[1;33mstarting\x1b[0m (pid 124)\n"},

@@ -28,6 +28,9 @@ type ServiceStateChanged struct {
 type ServiceForgotten struct {
 	Name string
 	At   time.Time
+	// Tags are the service's tags when it was forgotten (what a `tag`
+	// selector of `command events` matches). Never mutated.
+	Tags []string
 }
 
 // SocketStateChanged is published on the event stream when a shared

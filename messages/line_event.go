@@ -23,6 +23,9 @@ const (
 	// EventLost: the last line of a stream cut off because its reader fell
 	// behind: Lost says how many lines it missed.
 	EventLost EventKind = "lost"
+	// EventDestroyed: a destroyed service is no longer declared
+	// (ServiceForgotten), after its last transition.
+	EventDestroyed EventKind = "destroyed"
 	// EventHost: a host of a fleet stopped or started answering its hub
 	// (`fleet events`, REFERENCE §12.3): from and to are up or down,
 	// reason says why it is down.
@@ -44,6 +47,7 @@ var (
 //	{"kind":"proxy","time":"2026-11-21T15:04:05.2Z","proxy":"p","from":"down","to":"up","pid":4712}
 //	{"kind":"socket","time":"2026-11-21T15:04:06Z","socket":"web","from":"unbound","to":"bound","address":"127.0.0.1:8080"}
 //	{"kind":"cfkd","time":"2026-11-21T15:04:07Z","level":"warn","message":"web1 crashed 2 times in a row; restarting in 1s","service":"web1"}
+//	{"kind":"destroyed","time":"2026-11-21T15:04:08Z","service":"web1"}
 //	{"kind":"lost","lost":1234}
 //
 // Keys, in this order: kind, time, service, proxy, socket, from, to, pid,
@@ -55,6 +59,7 @@ var (
 //   - proxy: proxy, from and to (down, up, stopping), pid (the proxy
 //     process, while it is not down).
 //   - socket: socket, from and to (unbound, bound), address (once bound).
+//   - destroyed: service, once cfkd has forgotten it.
 //   - cfkd: level (warn, error), message, and the service, proxy and pid
 //     the record names, if any.
 //   - lost: lost alone, no time.
@@ -108,6 +113,11 @@ func ProxyEvent(m ProxyStateChanged, t time.Time) Event {
 // SocketEvent is the event line of a socket's bind or close.
 func SocketEvent(m SocketStateChanged) Event {
 	return Event{Kind: EventSocket, Time: m.At, Socket: m.Name, From: m.From, To: m.To, Address: m.Address}
+}
+
+// DestroyedEvent is the event line of a destroyed service, forgotten.
+func DestroyedEvent(m ServiceForgotten) Event {
+	return Event{Kind: EventDestroyed, Time: m.At, Service: m.Name}
 }
 
 // LostEvent is the last line of a stream that was cut off after losing n
@@ -182,6 +192,8 @@ func (e Event) Validate() error {
 		need, may, states = []string{"time", "socket", "from", "to"}, []string{"address"}, socketStates
 	case EventCfkd:
 		need, may = []string{"time", "level", "message"}, []string{"service", "proxy", "pid"}
+	case EventDestroyed:
+		need = []string{"time", "service"}
 	case EventLost:
 		need = []string{"lost"}
 	case EventHost:

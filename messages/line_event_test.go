@@ -22,6 +22,8 @@ func TestEventLines(t *testing.T) {
 			`{"kind":"socket","time":"2026-11-21T14:04:05.123Z","socket":"web","from":"unbound","to":"bound","address":"127.0.0.1:8080"}`},
 		{Event{Kind: EventCfkd, Time: at, Level: "warn", Message: "a <b> & c", Service: "web1"},
 			`{"kind":"cfkd","time":"2026-11-21T14:04:05.123Z","service":"web1","level":"warn","message":"a <b> & c"}`},
+		{DestroyedEvent(ServiceForgotten{Name: "web1", At: at, Tags: []string{"web"}}),
+			`{"kind":"destroyed","time":"2026-11-21T14:04:05.123Z","service":"web1"}`},
 		{LostEvent(42), `{"kind":"lost","lost":42}`},
 	} {
 		if got := tc.e.Format(); got != tc.want {
@@ -37,6 +39,8 @@ func TestEventLines(t *testing.T) {
 func TestEventLineErrors(t *testing.T) {
 	for line, want := range map[string]string{
 		`{"kind":"service","service":"a","from":"stopped","to":"starting"}`:                               "a service event without time",
+		`{"kind":"destroyed","time":"2026-01-01T00:00:00Z"}`:                                              "a destroyed event without service",
+		`{"kind":"destroyed","time":"2026-01-01T00:00:00Z","service":"a","pid":3}`:                        "a destroyed event with pid",
 		`{"kind":"service","time":"2026-01-01T00:00:00Z","service":"a","from":"up","to":"starting"}`:      "unknown service state",
 		`{"kind":"proxy","time":"2026-01-01T00:00:00Z","proxy":"p","from":"down","to":"up","reason":"x"}`: "a proxy event with reason",
 		`{"kind":"cfkd","time":"2026-01-01T00:00:00Z","level":"info","message":"x"}`:                      `unknown level "info"`,

@@ -158,6 +158,8 @@ func FuzzEventRoundTrip(f *testing.F) {
 	f.Add("cfkd", int64(1763738153000000000), "web1", "", "", "", "", 0, "", "", "warn", "web1 crashed <&> 2 times", 0,
 		`{"kind":"cfkd","time":"2025-11-21T15:15:53Z","level":"error","message":"x","unknown":[1,2]}`)
 	f.Add("lost", int64(0), "", "", "", "", "", 0, "", "", "", "", 1234, `{"kind":"lost","lost":1}`)
+	f.Add("destroyed", int64(1763738153000000000), "web1", "", "", "", "", 0, "", "", "", "", 0,
+		`{"kind":"destroyed","time":"2025-11-21T15:15:53Z","service":"web1"}`)
 	f.Add("nope", int64(-1), "a b", "\xff", "", "x", "y", -1, "\n", "", "debug", "", -2, `{"kind":"lost","lost":0}`)
 	f.Fuzz(func(t *testing.T, kind string, at int64, service, proxy, socket, from, to string, pid int,
 		reason, address, level, message string, lost int, raw string) {
