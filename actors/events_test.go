@@ -76,19 +76,28 @@ func (r *rig) linesOf(names ...string) []string {
 	return out
 }
 
+// feedsRig is a rig (stops end at once) with three feeds: of all, of
+// service a, of tag web; each is closed when the test ends.
+func feedsRig(t *testing.T) (r *rig, all, one, web *Feed) {
+	r = newRig(t)
+	r.setAutoTerm()
+	all = r.tree.Subscribe(messages.Selector{}, Backlog{})
+	one = r.tree.Subscribe(serviceSel("a"), Backlog{})
+	web = r.tree.Subscribe(tagSel("web"), Backlog{})
+	t.Cleanup(func() {
+		all.Close()
+		one.Close()
+		web.Close()
+	})
+	return r, all, one, web
+}
+
 // TestEventsOrderAndFilter: every transition is a line, in the order of
 // the service's transitions, with the pid and the fail reason; a service
 // selector and a tag selector take only their services' lines.
 func TestEventsOrderAndFilter(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	all := r.tree.Subscribe(messages.Selector{}, Backlog{})
-	defer all.Close()
-	one := r.tree.Subscribe(serviceSel("a"), Backlog{})
-	defer one.Close()
-	web := r.tree.Subscribe(tagSel("web"), Backlog{})
-	defer web.Close()
+	r, all, one, web := feedsRig(t)
 
 	pid := r.startRunning("a", "tags=web,prod")
 	r.startRunning("b")
@@ -136,14 +145,7 @@ func TestEventsOrderAndFilter(t *testing.T) {
 // and of its tags.
 func TestEventsDestroyed(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	all := r.tree.Subscribe(messages.Selector{}, Backlog{})
-	defer all.Close()
-	one := r.tree.Subscribe(serviceSel("a"), Backlog{})
-	defer one.Close()
-	web := r.tree.Subscribe(tagSel("web"), Backlog{})
-	defer web.Close()
+	r, all, one, web := feedsRig(t)
 	r.startRunning("a", "tags=web")
 	r.okDone("command destroy service a", 1)
 	want := append(r.linesOf("a"), "") // starting, running, stopping, stopped, then the end
