@@ -113,13 +113,10 @@ func logFloor(cl *cleaner, dir string, n int, each bool) (float64, error) {
 	writer := exec.Command(argv[0], argv[1:]...)
 	writer.Env, writer.Stdout, writer.Stderr = cl.env(eachEnv(each)), w, os.Stderr
 	t0 := time.Now()
-	err = writer.Start()
+	werr := writer.Start()
 	w.Close()
-	var werr error
-	if err == nil {
+	if werr == nil {
 		werr = writer.Wait()
-	} else {
-		werr = err
 	}
 	ferr := formatter.Wait()
 	el := time.Since(t0)

@@ -53,11 +53,10 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		return t, err
 	}
 	logf("baseline N=%d: fork/exec loop", n)
-	b, bStart, err := startBaseline(cl, n, false)
+	bStart, bStop, err := baselineCycle(cl, n, false)
 	if err != nil {
 		return t, err
 	}
-	bStop := b.stop()
 	logf("baseline N=%d: fork/exec loop, 2 pipes per child", n)
 	_, pStop, err := baselineCycle(cl, n, true)
 	if err != nil {
