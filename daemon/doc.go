@@ -85,7 +85,10 @@
 // HTTP read of 256 services or more (a scrape of /metrics), or the last
 // admin reply of 64 KiB or more (a status of about 1,500 services), cfkd
 // returns its free memory to the OS (one GC and a scavenge), so its RSS
-// comes back after churn instead of minutes later.
+// comes back after churn instead of minutes later. From that trim to the
+// next activity or collection (gcidle.go), GOGC is off and a memory limit
+// at what GOGC would allow takes its place: the runtime's collection every
+// two minutes does not wake an idle cfkd, and memory stays bounded.
 //
 // Invariants: nothing here polls; the only goroutines are the signal
 // relay, the wait for shutdown, the scans of stopped services' exits

@@ -119,6 +119,8 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	defer launcher.Close()
 	fdLimit, room := fdRoom(log)
 	trim := newTrimmer(trimDelay, nil)
+	trim.idle = newIdleGC()
+	trim.touch() // an idle cfkd sleeps from trimDelay after its start on
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
 	orphans.activity = trim.touch

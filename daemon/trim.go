@@ -4,6 +4,7 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,7 @@ const trimDelay = 5 * time.Second
 type trimmer struct {
 	delay time.Duration
 	trim  func()
+	idle  *idleGC // after each trim, until the next activity (gcidle.go)
 
 	mu    sync.Mutex
 	timer *time.Timer // armed while a trim is due
@@ -37,11 +39,18 @@ func newTrimmer(delay time.Duration, trim func()) *trimmer {
 func (t *trimmer) touch() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.idle.leave()
 	if t.timer == nil {
-		t.timer = time.AfterFunc(t.delay, t.trim)
+		t.timer = time.AfterFunc(t.delay, t.quiet)
 		return
 	}
 	t.timer.Reset(t.delay)
+}
+
+// quiet is the trim that comes once activity is over.
+func (t *trimmer) quiet() {
+	t.trim()
+	t.idle.enter()
 }
 
 // now trims at once (the end of a burst); the trim that was due is off.
@@ -51,7 +60,8 @@ func (t *trimmer) now() {
 		t.timer.Stop()
 	}
 	t.mu.Unlock()
-	t.trim()
+	t.idle.leave()
+	t.quiet()
 }
 
 // stop turns the timer off for good (shutdown).
@@ -61,6 +71,7 @@ func (t *trimmer) stop() {
 	if t.timer != nil {
 		t.timer.Stop()
 	}
+	t.idle.leave()
 }
 
 // trimWorth is how much memory a trim must be able to hand back for it
@@ -72,17 +83,45 @@ const trimWorth = 2 << 20
 // trimIfWorth trims (debug.FreeOSMemory) when the heap holds trimWorth
 // or more that a trim would hand back: objects allocated since the last
 // collection (garbage, or live that the next collection keeps), plus
-// free pages not yet returned to the OS. A console polling the status of
-// thousands of services makes almost none (its replies reuse their
-// buffers: REFERENCE §7.5), so the trim after it costs nothing.
+// free pages not yet returned to the OS, less those the last trim left
+// (the runtime keeps some free pages a trim does not return: counted,
+// they would make every trim look worth it). A console polling the
+// status of thousands of services makes almost none (its replies reuse
+// their buffers: REFERENCE §7.5), so the trim after it costs nothing.
 func trimIfWorth() {
 	if reclaimable() >= trimWorth {
-		debug.FreeOSMemory()
+		trimNow()
 	}
 }
 
-// reclaimable reads the runtime's heap metrics: what a trim could return.
+// keptFree is the free heap a trim did not return, read right after it.
+var keptFree atomic.Uint64
+
+// trimNow trims and notes what it could not return.
+func trimNow() {
+	debug.FreeOSMemory()
+	_, _, free, ok := heapNow()
+	if ok {
+		keptFree.Store(free)
+	}
+}
+
+// reclaimable is what a trim could return now.
 func reclaimable() uint64 {
+	objects, live, free, ok := heapNow()
+	if !ok {
+		return trimWorth // unknown to this runtime: trim as before
+	}
+	var since uint64
+	if objects > live {
+		since = objects - live
+	}
+	return since + free - min(free, keptFree.Load())
+}
+
+// heapNow reads the runtime's heap metrics: the bytes of heap objects,
+// the live heap of the last collection and the free pages not returned.
+func heapNow() (objects, live, free uint64, ok bool) {
 	s := []metrics.Sample{
 		{Name: "/memory/classes/heap/objects:bytes"},
 		{Name: "/gc/heap/live:bytes"},
@@ -91,13 +130,8 @@ func reclaimable() uint64 {
 	metrics.Read(s)
 	for _, x := range s {
 		if x.Value.Kind() != metrics.KindUint64 {
-			return trimWorth // unknown to this runtime: trim as before
+			return 0, 0, 0, false
 		}
 	}
-	objects, live, free := s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64()
-	var since uint64
-	if objects > live {
-		since = objects - live
-	}
-	return since + free
+	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64(), true
 }
