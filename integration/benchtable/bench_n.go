@@ -23,6 +23,7 @@ type nResult struct {
 	rssIdle      int           // KiB, after the idle window
 	fds          int
 	idleCPU      time.Duration // over the idle window
+	idleWorst    time.Duration // the most of any idleSlice of it
 	rtt          []time.Duration
 	rttWhat      string  // what a round trip is
 	more         []round // the rounds after the first of the start and stop rows
@@ -70,7 +71,7 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	}
 	logf("cfkd N=%d: idle for %v", n, o.idle)
 	prof = o.profile(d.pid(), fmt.Sprintf("n%d-idle", n))
-	r.idleCPU = idleCPU(d.pid(), o.idle)
+	r.idleCPU, r.idleWorst = idleCPU(d.pid(), o.idle)
 	prof()
 	r.rssIdle, _ = memKiB(d.pid())
 	o.memSnapshot(d.pid(), fmt.Sprintf("n%d-mem-idle.txt", n))
@@ -105,11 +106,24 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 // processes were still not reaped.
 const stopDeadline = 60 * time.Second
 
-// idleCPU is the CPU time pid uses over a window of d.
-func idleCPU(pid int, d time.Duration) time.Duration {
-	before := procCPU(pid)
-	time.Sleep(d) // the measurement window
-	return procCPU(pid) - before
+// idleSlice is the span the idle target is set for (5 ms per 20 s).
+const idleSlice = 20 * time.Second
+
+// idleCPU is the CPU time pid uses over a window of d, and the most it
+// used in any idleSlice of it (the window cut from its start; a last
+// slice shorter than idleSlice counts too): a window longer than two
+// minutes shows whether the Go runtime's collection every two minutes
+// wakes the idle supervisor.
+func idleCPU(pid int, d time.Duration) (total, worst time.Duration) {
+	start := procCPU(pid)
+	last := start
+	for left := d; left > 0; left -= idleSlice {
+		time.Sleep(min(left, idleSlice)) // the measurement window
+		now := procCPU(pid)
+		worst = max(worst, now-last)
+		last = now
+	}
+	return last - start, worst
 }
 
 // poll is until for a condition that can fail.
@@ -187,7 +201,7 @@ func benchSupervisord(cl *cleaner, o *options, dir string, n int) (r nResult, er
 		}
 	}
 	logf("supervisord N=%d: idle for %v", n, o.idle)
-	r.idleCPU = idleCPU(s.pid(), o.idle)
+	r.idleCPU, r.idleWorst = idleCPU(s.pid(), o.idle)
 	r.rssIdle, _ = memKiB(s.pid())
 
 	logf("supervisord N=%d: stopAllProcesses", n)

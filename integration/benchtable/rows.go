@@ -123,6 +123,11 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 		{metric: "status round trip p99", base: dur(bp99), cfk: dur(cp99), ratio: dratio(cp99, bp99),
 			sv: dur(sp99), svRatio: dratio(sp99, bp99)},
 	}
+	if o.idle > idleSlice {
+		rows = append(rows, row{metric: fmt.Sprintf("idle CPU, the most in one %gs slice of the window", idleSlice.Seconds()),
+			cfk: dur3(c.idleWorst), target: "≤ " + dur3(idleTarget), verdict: verdict(c.idleWorst <= idleTarget),
+			sv: cond(s.rss > 0, dur3(s.idleWorst))})
+	}
 	pipe, pipeNote := pipeRow(pipes, n)
 	rows = append(rows, pipe)
 	for _, r := range rows {
