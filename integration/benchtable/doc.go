@@ -63,7 +63,7 @@
 //   - idle CPU: cfkd's CPU time over the idle window (-idle) with N
 //     running and no client traffic. Target ≤ 5 ms per 20 s (scaled to
 //     the window). A window longer than 20 s also shows the most of its
-//     20 s slices, against 5 ms: with -idle 150s it holds the Go
+//     20 s slices, against 5 ms: the default window, 130 s, holds the Go
 //     runtime's collection every two minutes, which cfkd turns off while
 //     idle (REFERENCE §7.5).
 //   - status round trip: p50 and p99 of -rounds `command status` on one

@@ -49,7 +49,7 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.StringVar(&o.cfkd, "cfkd", "bin/cfkd", "path of the cfkd binary")
 	fs.StringVar(&o.cfkctl, "cfkctl", "bin/cfkctl", "path of the cfkctl binary")
 	fs.StringVar(&ns, "n", "200,1000,9000", "comma list of service counts, one table each")
-	fs.DurationVar(&o.idle, "idle", 20*time.Second, "idle CPU window")
+	fs.DurationVar(&o.idle, "idle", 130*time.Second, "idle CPU window (130s: it holds the Go runtime's collection every two minutes)")
 	fs.IntVar(&o.logLines, "loglines", 1000000, "lines (of 100 bytes) of the log throughput test")
 	fs.DurationVar(&o.storm, "storm", 20*time.Second, "restart storm window")
 	fs.IntVar(&o.stormK, "storm-k", 20, "services in the restart storm")
