@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"math"
+	"os"
 	"runtime/metrics"
 	"testing"
 	"time"
@@ -102,4 +103,22 @@ func TestTrimmerIdle(t *testing.T) {
 	var none *idleGC // GOGC or GOMEMLIMIT set by the user
 	none.enter()
 	none.leave()
+}
+
+// GOGC or GOMEMLIMIT in the environment: the user chose, cfkd leaves the
+// collector alone.
+func TestIdleGCUserSettings(t *testing.T) {
+	for _, v := range []string{"GOGC", "GOMEMLIMIT"} {
+		t.Run(v, func(t *testing.T) {
+			t.Setenv("GOGC", "")
+			t.Setenv("GOMEMLIMIT", "")
+			if newIdleGC() == nil {
+				t.Fatal("no idleGC without GOGC or GOMEMLIMIT")
+			}
+			t.Setenv(v, map[string]string{"GOGC": "200", "GOMEMLIMIT": "1GiB"}[v])
+			if g := newIdleGC(); g != nil {
+				t.Errorf("%s=%s: an idleGC, want none", v, os.Getenv(v))
+			}
+		})
+	}
 }
