@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"sync"
 )
 
@@ -109,22 +108,14 @@ func (g *idleGC) idling() bool {
 // and not returned to the OS), the live heap of the last collection and
 // GOGC.
 func idleFootprint() (inUse, live, percent uint64) {
-	s := []metrics.Sample{
-		{Name: "/memory/classes/total:bytes"},
-		{Name: "/memory/classes/heap/released:bytes"},
-		{Name: "/gc/heap/live:bytes"},
-		{Name: "/gc/gogc:percent"},
+	v, ok := readUint64s("/memory/classes/total:bytes", "/memory/classes/heap/released:bytes",
+		"/gc/heap/live:bytes", "/gc/gogc:percent")
+	if !ok {
+		return 0, 0, 0 // unknown to this runtime: leave GOGC on
 	}
-	metrics.Read(s)
-	for _, x := range s {
-		if x.Value.Kind() != metrics.KindUint64 {
-			return 0, 0, 0 // unknown to this runtime: leave GOGC on
-		}
-	}
-	total, released := s[0].Value.Uint64(), s[1].Value.Uint64()
-	percent = s[3].Value.Uint64()
+	total, released, percent := v[0], v[1], v[3]
 	if percent > math.MaxInt32 { // off: -1 as a uint64
 		percent = 0
 	}
-	return total - min(released, total), s[2].Value.Uint64(), percent
+	return total - min(released, total), v[2], percent
 }

@@ -122,16 +122,27 @@ func reclaimable() uint64 {
 // heapNow reads the runtime's heap metrics: the bytes of heap objects,
 // the live heap of the last collection and the free pages not returned.
 func heapNow() (objects, live, free uint64, ok bool) {
-	s := []metrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/gc/heap/live:bytes"},
-		{Name: "/memory/classes/heap/free:bytes"},
+	v, ok := readUint64s("/memory/classes/heap/objects:bytes", "/gc/heap/live:bytes", "/memory/classes/heap/free:bytes")
+	if !ok {
+		return 0, 0, 0, false
+	}
+	return v[0], v[1], v[2], true
+}
+
+// readUint64s reads runtime metrics of kind uint64; false if this runtime
+// does not know one of them.
+func readUint64s(names ...string) ([]uint64, bool) {
+	s := make([]metrics.Sample, len(names))
+	for i, n := range names {
+		s[i].Name = n
 	}
 	metrics.Read(s)
-	for _, x := range s {
+	v := make([]uint64, len(s))
+	for i, x := range s {
 		if x.Value.Kind() != metrics.KindUint64 {
-			return 0, 0, 0, false
+			return nil, false
 		}
+		v[i] = x.Value.Uint64()
 	}
-	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64(), true
+	return v, true
 }
