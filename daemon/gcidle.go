@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // idleHeadroom is the least the heap may grow by, while cfkd is idle,
@@ -31,10 +32,10 @@ type idleGC struct {
 	headroom uint64
 
 	mu      sync.Mutex
-	on      bool   // GOGC off and the limit set by enter
-	gen     uint64 // enter's count: a cleanup of an earlier one is stale
-	percent int    // GOGC to put back
-	limit   int64  // memory limit to put back
+	on      atomic.Bool // GOGC off and the limit set by enter (written under mu)
+	gen     uint64      // enter's count: a cleanup of an earlier one is stale
+	percent int         // GOGC to put back
+	limit   int64       // memory limit to put back
 }
 
 func newIdleGC() *idleGC {
@@ -54,7 +55,7 @@ func (g *idleGC) enter() {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.on {
+	if g.on.Load() {
 		return
 	}
 	inUse, live, percent := idleFootprint()
@@ -63,15 +64,15 @@ func (g *idleGC) enter() {
 	}
 	grow := max(live*percent/100, g.headroom)
 	g.limit = debug.SetMemoryLimit(int64(min(inUse+grow, math.MaxInt64/2)))
-	g.percent = debug.SetGCPercent(-1)
-	g.on = true
+	g.percent = debug.SetGCPercent(-1) // waits if a collection is marking
+	g.on.Store(true)
 	g.gen++
 	runtime.AddCleanup(&gcMark{}, g.collected, g.gen)
 }
 
 // leave puts GOGC and the memory limit back (activity).
 func (g *idleGC) leave() {
-	if g == nil {
+	if g == nil || !g.on.Load() {
 		return
 	}
 	g.mu.Lock()
@@ -89,20 +90,26 @@ func (g *idleGC) collected(gen uint64) {
 }
 
 func (g *idleGC) restore() {
-	if !g.on {
+	if !g.on.Load() {
 		return
 	}
 	debug.SetGCPercent(g.percent)
 	debug.SetMemoryLimit(g.limit)
-	g.on = false
+	g.on.Store(false)
+}
+
+// leaveSoon is leave for a caller that must not wait (an actor: a start
+// or a stop of a process; an admin reply): while idle, leave runs in a
+// goroutine of its own, since enter may hold mu while a collection
+// finishes its mark. The limit stays meanwhile, so memory stays bounded.
+func (g *idleGC) leaveSoon() {
+	if g != nil && g.on.Load() {
+		go g.leave()
+	}
 }
 
 // idling says whether the clock's collections are off.
-func (g *idleGC) idling() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.on
-}
+func (g *idleGC) idling() bool { return g.on.Load() }
 
 // idleFootprint reads the memory the limit counts (everything mapped
 // and not returned to the OS), the live heap of the last collection and

@@ -39,7 +39,7 @@ func newTrimmer(delay time.Duration, trim func()) *trimmer {
 func (t *trimmer) touch() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.idle.leave()
+	t.idle.leaveSoon() // touch is called from actors: it never waits
 	if t.timer == nil {
 		t.timer = time.AfterFunc(t.delay, t.quiet)
 		return
