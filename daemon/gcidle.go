@@ -108,9 +108,6 @@ func (g *idleGC) leaveSoon() {
 	}
 }
 
-// idling says whether the clock's collections are off.
-func (g *idleGC) idling() bool { return g.on.Load() }
-
 // idleFootprint reads the memory the limit counts (everything mapped
 // and not returned to the OS), the live heap of the last collection and
 // GOGC.

@@ -3,7 +3,6 @@ package daemon
 import (
 	"math"
 	"os"
-	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -12,14 +11,11 @@ import (
 // collections so far.
 func gcSettings(t *testing.T) (percent, limit, cycles uint64) {
 	t.Helper()
-	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
-	metrics.Read(s)
-	for _, x := range s {
-		if x.Value.Kind() != metrics.KindUint64 {
-			t.Fatalf("runtime metric %s unknown", x.Name)
-		}
+	v, ok := readUint64s("/gc/gogc:percent", "/gc/gomemlimit:bytes", "/gc/cycles/total:gc-cycles")
+	if !ok {
+		t.Fatal("runtime metrics of the collector unknown")
 	}
-	return s[0].Value.Uint64(), s[1].Value.Uint64(), s[2].Value.Uint64()
+	return v[0], v[1], v[2]
 }
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -51,7 +47,7 @@ func TestIdleGCSwitch(t *testing.T) {
 	if percent, limit, _ := gcSettings(t); percent != percent0 || limit != limit0 {
 		t.Errorf("after leave: GOGC %d, limit %d; want %d and %d as before", percent, limit, percent0, limit0)
 	}
-	if g.idling() {
+	if g.on.Load() {
 		t.Error("idling after leave")
 	}
 }
@@ -74,7 +70,7 @@ func TestIdleGCBounded(t *testing.T) {
 	if !collected {
 		t.Fatal("512 MiB allocated while idle and no collection: the heap is not bounded")
 	}
-	waitFor(t, "GOGC back after the collection", func() bool { return !g.idling() })
+	waitFor(t, "GOGC back after the collection", func() bool { return !g.on.Load() })
 	if percent, limit, _ := gcSettings(t); percent != percent0 || limit != limit0 {
 		t.Errorf("after the collection: GOGC %d, limit %d; want %d and %d as before", percent, limit, percent0, limit0)
 	}
@@ -87,15 +83,15 @@ func TestTrimmerIdle(t *testing.T) {
 	tr.idle = g
 	defer tr.stop()
 	tr.touch()
-	waitFor(t, "idle after the delay", g.idling)
+	waitFor(t, "idle after the delay", g.on.Load)
 	tr.touch() // from an actor: the switch back comes in a goroutine
-	waitFor(t, "not idle after activity", func() bool { return !g.idling() })
+	waitFor(t, "not idle after activity", func() bool { return !g.on.Load() })
 	tr.now()
-	if !g.idling() {
+	if !g.on.Load() {
 		t.Error("not idle after a burst's trim")
 	}
 	tr.stop()
-	if g.idling() {
+	if g.on.Load() {
 		t.Error("still idle after stop")
 	}
 	var none *idleGC // GOGC or GOMEMLIMIT set by the user

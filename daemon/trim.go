@@ -47,8 +47,10 @@ func (t *trimmer) touch() {
 	t.timer.Reset(t.delay)
 }
 
-// quiet is the trim that comes once activity is over.
+// quiet is the trim that comes once activity is over; cfkd is idle
+// after it, with the collector's settings of the memory left then.
 func (t *trimmer) quiet() {
+	t.idle.leave()
 	t.trim()
 	t.idle.enter()
 }
@@ -60,7 +62,6 @@ func (t *trimmer) now() {
 		t.timer.Stop()
 	}
 	t.mu.Unlock()
-	t.idle.leave()
 	t.quiet()
 }
 
