@@ -7,9 +7,16 @@
 // poller. Launch takes a fork slot (up to 2 forks per core at once, so the
 // children's execs run on every core), only then opens the child's pipes,
 // forks outside any lock, closes the child's ends and registers the new
-// pid under the Launcher's mutex; the reaper (SIGCHLD, then wait4(-1,
-// WNOHANG) until nothing is left) takes the same mutex to reap a pid and
-// mark its Process exited; Signal takes it too. So:
+// pid under the Launcher's mutex. The reaper (SIGCHLD, then until nothing
+// is left: waitid(WNOHANG|WNOWAIT) names an exited child without reaping
+// it) takes a registered pid out under that mutex, marks its Process
+// exited under the Process's own mutex, which Signal holds across its
+// kill, and only then reaps it (wait4 on that pid): no signaller waits
+// for a reap, nor a reap for a signaller, while the pid cannot be freed
+// before Signal stops using it. Any other exited pid is reaped under the
+// Launcher's mutex. (Where waitid cannot peek, outside Linux, it reaps
+// with wait4(-1, WNOHANG) under the Launcher's mutex, which Signal then
+// holds too.) So:
 //
 //   - an exit is never lost, even when the child dies before Launch
 //     registered it: while forks are under way, the reaper keeps the exit

@@ -55,9 +55,12 @@ type Spec struct {
 
 // Process is a child started by Launch.
 type Process struct {
-	Pid        int
-	group      bool // signal -Pid (the child leads its own process group)
-	exited     bool // guarded by Launcher.mu
+	Pid   int
+	group bool // signal -Pid (the child leads its own process group)
+	// mu guards exited, and is held by Signal across its kill: the
+	// reaper marks the Process exited under it before it frees the pid
+	mu         sync.Mutex
+	exited     bool
 	launched   bool // a child of this launcher (else signalled through its handle only)
 	procHandle      // a process that is not ours: the handle Handle took (pidfd.go)
 }
@@ -76,11 +79,14 @@ type Launcher struct {
 	// forks bounds the forks under way at once (maxForks); see forkSlots.
 	forks *forkSlots
 
-	// mu guards procs, inflight, forkSeq, early and Process.exited. Signal
-	// holds it for reading, so signals go out in parallel (a kill can be
-	// slow: the woken process may take the signaller's core), while the
-	// reaper, which takes it for writing, cannot reap (and free the pid
-	// of) a process being signalled.
+	// mu guards procs, inflight, forkSeq and early, never across a
+	// syscall where the system can peek at an exited child (canPeek): the
+	// reaper finds an exited pid without reaping it, takes its entry out
+	// under mu, marks its Process exited under the Process's own mutex
+	// (which Signal holds across its kill), and only then reaps it. A kill
+	// can be slow (the woken process may take the signaller's core): a
+	// signaller that held mu would make every reap wait for it. Elsewhere
+	// Signal holds mu for reading and the reaper reaps under it.
 	mu       sync.RWMutex
 	procs    map[int]*entry
 	inflight int               // forks under way, not yet registered
@@ -362,8 +368,12 @@ func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
 	if !p.launched {
 		return fmt.Errorf("process %d: not a child of cfkd and no handle on it: not signalled", p.Pid)
 	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
+	if !canPeek {
+		l.mu.RLock()
+		defer l.mu.RUnlock()
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.exited {
 		return ErrDone
 	}
@@ -381,6 +391,13 @@ func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
 	return nil
 }
 
+// markExited says p's pid is about to be reaped: Signal no longer uses it.
+func (p *Process) markExited() {
+	p.mu.Lock()
+	p.exited = true
+	p.mu.Unlock()
+}
+
 func (l *Launcher) reapLoop() {
 	defer close(l.stopped)
 	for {
@@ -393,24 +410,44 @@ func (l *Launcher) reapLoop() {
 	}
 }
 
-// reapAll reaps every child that has exited. Each reap happens under mu so
-// that Launch registration and Signal are atomic with respect to it.
+// reapAll reaps every child that has exited. A child Launch registered is
+// taken out under mu and marked exited before its pid is freed (see mu);
+// any other (a child of a fork under way, an orphan) is reaped under mu,
+// so that Launch registration is atomic with respect to it.
 func (l *Launcher) reapAll() {
 	l.reaping.Lock()
 	defer l.reaping.Unlock()
 	for {
+		want := -1 // wait4's pid: any child, or the one peekZombie found
+		if canPeek {
+			if want = peekZombie(); want <= 0 {
+				return
+			}
+		}
 		var ws syscall.WaitStatus
 		l.mu.Lock()
 		if l.frozen { // an upgrade in place: the next cfkd reaps (upgrade.go)
 			l.mu.Unlock()
 			return
 		}
-		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if e := l.procs[want]; canPeek && e != nil {
+			// the usual exit: reaped outside mu, its pid its own until then
+			delete(l.procs, want)
+			l.mu.Unlock()
+			e.proc.markExited()
+			ws, err := reapZombie(want)
+			if err != nil {
+				l.log.WithError(err).WithField("pid", want).Warn("reaping an exited child failed: its exit status is lost")
+			}
+			e.onExit(want, ws)
+			continue
+		}
+		pid, err := syscall.Wait4(want, &ws, syscall.WNOHANG, nil)
 		var e *entry
 		kept := false
 		if pid > 0 {
 			if e = l.procs[pid]; e != nil {
-				e.proc.exited = true
+				e.proc.markExited()
 				delete(l.procs, pid)
 			} else if l.reapedTarget(pid) {
 				// an orphan being terminated (nopidfd.go): logged below
