@@ -23,7 +23,14 @@ import (
 // CPU of handing each batch to another goroutine, and leaves the other
 // core to the service. Waiting there (a slow disk) makes only this
 // service wait, in its write(2): the backpressure it is due. The poller
-// goes on with the other pipes.
+// goes on with the other pipes. After a read that did not fill its
+// buffer (the reader had caught up with the service), it sleeps
+// coalesceDelay before the next: a reader waiting in poll(2) is woken by
+// each of the service's writes and takes the core the service runs on,
+// so the two took turns on one core; asleep, it lets the service write on
+// into its grown pipe, and its next read takes a whole buffer (a stream
+// of 64 KiB writes: 0.79x of writing straight to a file before, 0.88x
+// after, in make bench's log row).
 //
 // Ownership: while op.hot is set (under poller.mu), op's splitter and
 // pending bytes are the hot reader's, and op is not watched; the poller
@@ -140,6 +147,9 @@ func (p *poller) hotRead(op *outPipe) {
 				// coalesces its small reads)
 				p.cool(op)
 				return
+			}
+			if n < len(buf) {
+				coalesce()
 			}
 		case err == unix.EAGAIN || err == unix.EINTR:
 		default: // EOF or an error
