@@ -112,7 +112,7 @@ FUZZ := ./messages:FuzzParse \
 	./protocol:FuzzReadRequest ./protocol:FuzzReadReply \
 	./proxywire:FuzzCommandLine ./proxywire:FuzzCommandRoundTrip \
 	./proxywire:FuzzParseStatus ./proxywire:FuzzStatusRoundTrip ./proxywire:FuzzParseLogLine \
-	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump ./upgrade:FuzzDecode
+	./logconf:FuzzParse ./ctl:FuzzReplyLines ./osproc:FuzzPump ./osproc:FuzzForkRequest ./upgrade:FuzzDecode
 
 # The reply-line codecs (messages/line*.go): ParseX(x.Format()) == x.
 FUZZ += ./messages:FuzzStatusLineRoundTrip ./messages:FuzzDescLineRoundTrip \

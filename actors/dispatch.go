@@ -40,6 +40,17 @@ func newPoolDispatcher(max, throughput int) *poolDispatcher {
 // CPU (at least 8).
 var servicePool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 300)
 
+// launchPool runs the launches of services (Launcher.Launch, which waits
+// for a fork slot, then for the child's exec) on workers that keep their
+// stacks, as servicePool does for mailbox runs: a goroutine per launch
+// grew its stack in every launch of a mass start (a tenth of cfkd's CPU
+// in a start of 1,000). It has more workers than the Launcher has fork
+// slots (two per core), so that a launch whose fork ends finds the next
+// one already waiting for the slot, and a launch that waits long (an exec
+// on a hung file system) holds one worker and one slot, as it held one
+// slot before. Its throughput is unused.
+var launchPool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 1)
+
 // Schedule queues fn (a mailbox run) for a worker; it never blocks.
 func (d *poolDispatcher) Schedule(fn func()) {
 	d.mu.Lock()

@@ -108,19 +108,20 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	}
 	s.runProxy = ""
 	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
-	go func() {
+	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 		})
 		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err})
-	}()
+	})
 }
 
 // forkDone is the outcome of a launch. Launch waits (for a fork slot, then
-// for the child's exec), so it runs in a goroutine of its own and answers
-// with this message: the actor never waits, and the service actors'
-// goroutines (dispatch.go) are never held by a mass start. Until it comes
-// the table defers every other event, an exit of the new process included.
+// for the child's exec), so it runs on a worker of launchPool
+// (dispatch.go) and answers with this message: the actor never waits, and
+// the service actors' goroutines are never held by a mass start. Until it
+// comes the table defers every other event, an exit of the new process
+// included.
 type forkDone struct {
 	attempt uint64
 	proc    *osproc.Process

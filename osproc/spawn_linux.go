@@ -3,7 +3,6 @@
 package osproc
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -64,23 +63,24 @@ func init() {
 }
 
 // forkRequest is one fork: the fds come with it as SCM_RIGHTS, in order.
+// Its wire format is forkwire_linux.go's.
 type forkRequest struct {
-	Path        string   `json:"path"`
-	Argv        []string `json:"argv"`
-	Env         []string `json:"env"`
-	Dir         string   `json:"dir"`
-	Setsid      bool     `json:"setsid,omitempty"`
-	Uid         *uint32  `json:"uid,omitempty"`
-	Gid         uint32   `json:"gid,omitempty"`
-	Groups      []uint32 `json:"groups,omitempty"`
-	NoSetGroups bool     `json:"nosetgroups,omitempty"`
-	Fds         int      `json:"fds"`
+	Path        string
+	Argv        []string
+	Env         []string
+	Dir         string
+	Setsid      bool
+	Uid         *uint32
+	Gid         uint32
+	Groups      []uint32
+	NoSetGroups bool
+	Fds         int
 }
 
 // forkReply is the pid, or the errno of a failed fork or exec.
 type forkReply struct {
-	Pid   int `json:"pid"`
-	Errno int `json:"errno"`
+	Pid   int
+	Errno int
 }
 
 // forkServer is cfkd's side of the helper.
@@ -174,8 +174,8 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 			req.Uid, req.Gid, req.Groups, req.NoSetGroups = &uid, c.Gid, c.Groups, c.NoSetGroups
 		}
 	}
-	b, err := json.Marshal(req)
-	if err != nil || len(b) > maxRequest {
+	b := appendForkRequest(make([]byte, 0, requestSize(req)), req)
+	if len(b) > maxRequest {
 		return 0, nil, false
 	}
 	fds := make([]int, len(attr.Files))
@@ -188,11 +188,11 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 		s.died(err)
 		return 0, nil, false // not received: nothing was forked
 	}
-	buf := make([]byte, 64)
-	n, _, _, _, err := unix.Recvmsg(conn, buf, nil, 0)
+	var buf [16]byte
+	n, _, _, _, err := unix.Recvmsg(conn, buf[:], nil, 0)
 	var rep forkReply
 	if err == nil && n > 0 {
-		err = json.Unmarshal(buf[:n], &rep)
+		rep, err = decodeForkReply(buf[:n])
 	} else if err == nil {
 		err = errors.New("connection closed")
 	}
@@ -282,8 +282,7 @@ func serveConn(conn int) {
 			return
 		}
 		rep := serveOne(buf[:n], oob[:oobn])
-		b, _ := json.Marshal(rep)
-		if err := unix.Sendmsg(conn, b, nil, nil, 0); err != nil {
+		if err := unix.Sendmsg(conn, appendForkReply(nil, rep), nil, nil, 0); err != nil {
 			return
 		}
 	}
@@ -303,8 +302,8 @@ func serveOne(msg, oob []byte) forkReply {
 			syscall.Close(fd)
 		}
 	}()
-	var req forkRequest
-	if err := json.Unmarshal(msg, &req); err != nil || req.Fds != len(fds) || len(req.Argv) == 0 {
+	req, err := decodeForkRequest(msg)
+	if err != nil || req.Fds != len(fds) || len(req.Argv) == 0 {
 		return forkReply{Errno: int(syscall.EINVAL)}
 	}
 	files := make([]uintptr, len(fds))
