@@ -659,12 +659,20 @@ func testCredentialNotRoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := capture(t, Spec{
+	runHelperMode(t, "as nobody", Spec{
 		Argv:       []string{copyExe},
 		Env:        append(os.Environ(), helperEnv+"=cred"),
 		Dir:        "/",
 		Credential: cred,
 	})
+}
+
+// runHelperMode runs spec, this test binary in one of runHelper's modes,
+// and fails the test unless its only output line is "done" and it exits
+// 0; what names it in the failure.
+func runHelperMode(t *testing.T, what string, spec Spec) {
+	t.Helper()
+	c := capture(t, spec)
 	var got []string
 	timeout := time.After(deadline)
 	for len(got) == 0 || got[len(got)-1] != "done" {
@@ -676,7 +684,7 @@ func testCredentialNotRoot(t *testing.T) {
 		}
 	}
 	if len(got) != 1 {
-		t.Errorf("as nobody:\n%s", strings.Join(got, "\n"))
+		t.Errorf("%s:\n%s", what, strings.Join(got, "\n"))
 	}
 	if ws := c.wait(t); ws.ExitStatus() != 0 {
 		t.Errorf("helper status %#x", ws)

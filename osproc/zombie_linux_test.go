@@ -5,10 +5,8 @@ package osproc
 import (
 	"fmt"
 	"os"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -64,21 +62,5 @@ func TestPeekZombie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := capture(t, Spec{Argv: []string{exe}, Env: append(os.Environ(), helperEnv+"=peek")})
-	var got []string
-	timeout := time.After(deadline)
-	for len(got) == 0 || got[len(got)-1] != "done" {
-		select {
-		case l := <-c.out:
-			got = append(got, l)
-		case <-timeout:
-			t.Fatalf("no \"done\" from the helper: %q", got)
-		}
-	}
-	if len(got) != 1 {
-		t.Errorf("helper:\n%s", strings.Join(got, "\n"))
-	}
-	if ws := c.wait(t); ws.ExitStatus() != 0 {
-		t.Errorf("helper status %#x", ws)
-	}
+	runHelperMode(t, "helper", Spec{Argv: []string{exe}, Env: append(os.Environ(), helperEnv+"=peek")})
 }
