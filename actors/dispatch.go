@@ -48,7 +48,12 @@ var servicePool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 300)
 // slots (two per core), so that a launch whose fork ends finds the next
 // one already waiting for the slot, and a launch that waits long (an exec
 // on a hung file system) holds one worker and one slot, as it held one
-// slot before. Its throughput is unused.
+// slot before. One thing waits here that did not wait for a slot: the
+// look-up of a command in the PATH (a stat per directory, once a second
+// at most per command, before the slot is taken), so a PATH through a
+// hung file system, which hangs every start that uses it anyway, can now
+// hold the workers too (before, each such start held a thread of its own
+// in stat(2), without bound). Its throughput is unused.
 var launchPool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 1)
 
 // Schedule queues fn (a mailbox run) for a worker; it never blocks.
