@@ -30,7 +30,7 @@ import (
 // so the two took turns on one core; asleep, it lets the service write on
 // into its grown pipe, and its next read takes a whole buffer (a stream
 // of 64 KiB writes: 0.79x of writing straight to a file before, 0.88x
-// after, in make bench's log row).
+// after, in benchtable -only log, the two builds in turn).
 //
 // Ownership: while op.hot is set (under poller.mu), op's splitter and
 // pending bytes are the hot reader's, and op is not watched; the poller
