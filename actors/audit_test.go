@@ -2,6 +2,7 @@ package actors
 
 import (
 	"io"
+	"maps"
 	"os"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ func (a *auditRecords) Event(lvl logrus.Level, data logrus.Fields, msg string) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.recs = append(a.recs, auditRecord{lvl: lvl, data: data, msg: msg})
+	a.recs = append(a.recs, auditRecord{lvl: lvl, data: maps.Clone(data), msg: msg}) // data is the caller's, reused
 }
 
 // TestOptionsAudit: with Options.Events, the audit records of the
@@ -83,7 +84,7 @@ type eventRecord struct {
 func (e *eventRecords) Event(lvl logrus.Level, data logrus.Fields, msg string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.recs = append(e.recs, eventRecord{lvl: lvl, data: data, msg: msg})
+	e.recs = append(e.recs, eventRecord{lvl: lvl, data: maps.Clone(data), msg: msg}) // data is the caller's, reused
 }
 
 // entryHook keeps the messages of the entries a logger makes.

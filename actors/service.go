@@ -32,9 +32,10 @@ type Service struct {
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
 
-	lc    lifecycle.Lifecycle
-	now   time.Time // of the event being applied: its transitions happened then
-	timer *time.Timer
+	lc     lifecycle.Lifecycle
+	fields logrus.Fields // logEffect's, reused: service and pid
+	now    time.Time     // of the event being applied: its transitions happened then
+	timer  *serviceTimer // service_timer.go
 
 	// The current run: the process (a direct child, or a handle on the
 	// pid a proxy reported), the proxy that runs it, the command as status
@@ -224,11 +225,17 @@ func (s *Service) logEffect(e lifecycle.Log) {
 		return // no entry made for nothing
 	}
 	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {
-		data := logrus.Fields{"service": s.cfg.Name}
-		if e.Pid != 0 {
-			data["pid"] = e.Pid
+		// the same map each time (EventLogger keeps none): not one made
+		// and filled per record, two per service in a mass stop
+		if s.fields == nil {
+			s.fields = logrus.Fields{"service": s.cfg.Name}
 		}
-		ev.Event(lvl, data, e.Msg)
+		if e.Pid != 0 {
+			s.fields["pid"] = e.Pid
+		} else {
+			delete(s.fields, "pid")
+		}
+		ev.Event(lvl, s.fields, e.Msg)
 		return
 	}
 	if e.Pid != 0 {
@@ -236,19 +243,4 @@ func (s *Service) logEffect(e lifecycle.Log) {
 		return
 	}
 	s.log.entry().Log(lvl, e.Msg)
-}
-
-// arm makes the timer send timerElapsed at the deadline. Only one timer is
-// armed at a time.
-func (s *Service) arm(ctx actor.Context, a lifecycle.Arm) {
-	s.cancelTimer()
-	root, self, msg := ctx.ActorSystem().Root, s.self, timerElapsed{Kind: a.Kind, Gen: a.Gen}
-	s.timer = time.AfterFunc(time.Until(a.Deadline), func() { root.Send(self, msg) })
-}
-
-func (s *Service) cancelTimer() {
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer = nil
-	}
 }

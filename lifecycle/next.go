@@ -131,10 +131,24 @@ var timerOf = map[EventKind]TimerKind{
 
 func (s *step) now() time.Time { return s.in.Now }
 
-func (s *step) do(e Effect) { s.fx = append(s.fx, e) }
+// do adds e to the effects. A step that has any usually has three to
+// five (a stop: log, publish, arm, terminate): room for six at once, not
+// a slice grown three times per event of a mass stop.
+func (s *step) do(e Effect) {
+	if s.fx == nil {
+		s.fx = make([]Effect, 0, 6)
+	}
+	s.fx = append(s.fx, e)
+}
 
 func (s *step) logf(lvl Level, pid int, format string, a ...any) {
 	s.do(Log{Level: lvl, Pid: pid, Msg: fmt.Sprintf(format, a...)})
+}
+
+// logs is logf of a message made already (a row on the path of every
+// service in a mass stop builds its text by concatenation, not Sprintf).
+func (s *step) logs(lvl Level, pid int, msg string) {
+	s.do(Log{Level: lvl, Pid: pid, Msg: msg})
 }
 
 func (s *step) reply(err error) { s.do(Reply{Req: s.ev.Req, Err: err}) }
@@ -246,9 +260,20 @@ func (s *step) settleRunning() {
 	switch {
 	case st == messages.Running:
 		s.answer(nil, WaitRunning)
-	case !st.IsUp() && st != messages.Backoff:
+	case !st.IsUp() && st != messages.Backoff && s.waits(WaitRunning):
 		s.answer(s.notBackUp(), WaitRunning)
 	}
+}
+
+// waits reports whether a request waits for k (the error for it is made
+// only then: every service of a mass stop passes here, rarely with one).
+func (s *step) waits(k WaitKind) bool {
+	for _, w := range s.l.Waiters {
+		if w.Kind == k {
+			return true
+		}
+	}
+	return false
 }
 
 // notBackUp is the error of a wait for running that ends down for good.

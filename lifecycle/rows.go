@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -109,7 +110,7 @@ func (s *step) beginStop() {
 
 func (s *step) beginStopWith(sig syscall.Signal) {
 	s.l.StopTime, s.l.StartTime = s.now(), time.Time{}
-	s.logf(Info, s.l.Pid, "Stopping service %s", s.p.Name)
+	s.logs(Info, s.l.Pid, "Stopping service "+s.p.Name)
 	s.to(messages.Stopping, "")
 	s.arm(TimerStopWait, s.p.StopWait)
 	s.do(Terminate{Pid: s.l.Pid, Sig: sig})
@@ -369,9 +370,9 @@ func (s *step) exited() (clean, term bool, reason string) {
 	clean, term, reason = s.exitKind(ws)
 	switch {
 	case clean:
-		s.logf(Info, pid, "child %s exited", s.p.Name)
+		s.logs(Info, pid, "child "+s.p.Name+" exited")
 	case term:
-		s.logf(Info, pid, "child %s terminated by SIG%s", s.p.Name, messages.SignalName(ws.Signal()))
+		s.logs(Info, pid, "child "+s.p.Name+" terminated by SIG"+messages.SignalName(ws.Signal()))
 	default:
 		s.logf(Error, pid, "child terminated abnormally %d: %s", int(ws), reason)
 	}
@@ -553,9 +554,9 @@ var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next 
 // exitText says how a process ended, for inspect: `exit N`, `signal N`.
 func exitText(ws syscall.WaitStatus) string {
 	if ws.Signaled() {
-		return fmt.Sprintf("signal %d", int(ws.Signal()))
+		return "signal " + strconv.Itoa(int(ws.Signal()))
 	}
-	return fmt.Sprintf("exit %d", ws.ExitStatus())
+	return "exit " + strconv.Itoa(ws.ExitStatus())
 }
 
 // FailReason is the fail_reason text of an abnormal end (REFERENCE §1.6):

@@ -74,10 +74,12 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 func appendTextValue(b []byte, v any) []byte {
 	var s string
 	switch x := v.(type) {
+	case int: // a pid: in each record of a service's events
+		return strconv.AppendInt(b, int64(x), 10)
 	case string:
 		s = x
 	case error:
-		s = x.Error() // an error, a number: rare
+		s = x.Error() // an error, another number: rare
 	default:
 		s = fmt.Sprint(x)
 	}

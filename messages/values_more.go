@@ -85,13 +85,20 @@ func ParseSignal(v string) (syscall.Signal, bool) {
 
 // SignalName is the name ParseSignal reads back (`TERM`).
 func SignalName(sig syscall.Signal) string {
-	for name, s := range signals {
-		if s == sig {
-			return name
-		}
+	if name, ok := signalNames[sig]; ok {
+		return name
 	}
 	return strconv.Itoa(int(sig))
 }
+
+// signalNames is signals the other way round (each signal has one name).
+var signalNames = func() map[syscall.Signal]string {
+	m := make(map[syscall.Signal]string, len(signals))
+	for name, sig := range signals {
+		m[sig] = name
+	}
+	return m
+}()
 
 func parseStopSignal(attr, v string) (Value, error) {
 	sig, ok := ParseSignal(v)
