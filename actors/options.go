@@ -39,7 +39,8 @@ type Options struct {
 	// which writes the record ServiceLog would without a logrus entry per
 	// line. Default: ServiceLog.
 	Lines LineLogger
-	// Env is the environment every service starts from (default: cfkd's).
+	// Env is the environment every service starts from (default: cfkd's),
+	// less the socket-activation variables (withoutActivation).
 	Env []string
 	// Version is what `command version` answers.
 	Version string
@@ -128,6 +129,7 @@ func (o Options) withDefaults() Options {
 	if o.Env == nil {
 		o.Env = os.Environ()
 	}
+	o.Env = withoutActivation(o.Env) // once, not at every start
 	if o.Version == "" {
 		o.Version = "cfk (development build)"
 	}

@@ -173,7 +173,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	}
 	files, vars := pp.childFiles(p.files)
 	spec := osproc.Spec{
-		Argv: argv, Env: mergeEnv(withoutActivation(p.opts.Env), p.cfg.Env, vars),
+		Argv: argv, Env: mergeEnv(p.opts.Env, p.cfg.Env, vars),
 		Setsid: true, ExtraFiles: files, Tag: ProxyTag(p.cfg.Name),
 		Stdout: p.outputLogger(logrus.InfoLevel), Stderr: p.outputLogger(logrus.ErrorLevel),
 	}

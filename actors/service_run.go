@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -147,7 +148,9 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 		return
 	}
 	s.proc = m.proc
-	s.log.WithField("pid", m.proc.Pid).Infof("starting %s", s.cfg.Name)
+	// as the table's records are logged: not through logrus's entry,
+	// formatting and hooks for every service of a mass start
+	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid})
 }
 
@@ -254,7 +257,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 			messages.EnvVar{Key: "LISTEN_FDNAMES", Value: strings.Join(c.ListenSockets, ":")})
 		exec = append([]string{"/bin/sh", "-c", listenPidShim}, argv...)
 	}
-	env := mergeEnv(withoutActivation(s.opts.Env), c.Env, vars)
+	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutActivation's already (withDefaults)
 	spec = osproc.Spec{
 		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
@@ -325,27 +328,57 @@ func serviceOutputLogger(tail *Tail, name, stream string) func(int, *osproc.Line
 }
 
 // mergeEnv returns base with every overlay variable set (a later overlay
-// wins), one entry per key.
+// wins), one entry per key. The overlays are a service's few variables
+// (cfkd's own, add_env, env_file): looked up by a scan, without a map
+// made for every start, unless there are many.
 func mergeEnv(base []string, overlays ...[]messages.EnvVar) []string {
-	set := map[string]string{}
-	var order []string
+	n := 0
 	for _, ov := range overlays {
-		for _, e := range ov {
-			if _, ok := set[e.Key]; !ok {
-				order = append(order, e.Key)
+		n += len(ov)
+	}
+	var set map[string]string
+	if n > 32 {
+		set = make(map[string]string, n)
+		for _, ov := range overlays {
+			for _, e := range ov {
+				set[e.Key] = e.Value
 			}
-			set[e.Key] = e.Value
 		}
 	}
-	out := make([]string, 0, len(base)+len(order))
+	// value is what the overlays give k: the last one's
+	value := func(k string) (string, bool) {
+		if set != nil {
+			v, ok := set[k]
+			return v, ok
+		}
+		for i := len(overlays) - 1; i >= 0; i-- {
+			for j := len(overlays[i]) - 1; j >= 0; j-- {
+				if e := overlays[i][j]; e.Key == k {
+					return e.Value, true
+				}
+			}
+		}
+		return "", false
+	}
+	out := make([]string, 0, len(base)+n)
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok {
+		if _, ok := value(k); !ok {
 			out = append(out, kv)
 		}
 	}
-	for _, k := range order {
-		out = append(out, k+"="+set[k])
+	// each overlay key once, where it first appears, with its last value
+	first := len(out)
+	for _, ov := range overlays {
+		for _, e := range ov {
+			if slices.ContainsFunc(out[first:], func(kv string) bool {
+				return len(kv) > len(e.Key) && kv[len(e.Key)] == '=' && kv[:len(e.Key)] == e.Key
+			}) {
+				continue
+			}
+			v, _ := value(e.Key)
+			out = append(out, e.Key+"="+v)
+		}
 	}
 	return out
 }

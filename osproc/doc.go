@@ -94,7 +94,9 @@
 // table then cost nothing per start. Launch's protocol is unchanged
 // (pipes, slots, registration, early exits); only the ForkExec call goes
 // over a socket. A helper that is gone or a request that does not fit is
-// forked in the daemon, as on the portable path (spawn_portable.go).
+// forked in the daemon, as on the portable path (spawn_portable.go). The
+// helper inherits the daemon's working directory and neither process ever
+// changes its own: a Spec without Dir runs there either way.
 //
 // Fds (fds.go, REFERENCE §7.6): a running child whose two streams are
 // captured holds 2 fds in the daemon (the read ends, in the poller); a

@@ -161,12 +161,10 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 	if s == nil || s.dead.Load() || len(attr.Files) > maxRequestFds {
 		return 0, nil, false
 	}
+	// an empty Dir is the helper's working directory, which is cfkd's:
+	// the helper inherits it, and neither ever changes it (no Getwd, two
+	// stats, for every start)
 	req := forkRequest{Path: path, Argv: argv, Env: attr.Env, Dir: attr.Dir, Fds: len(attr.Files)}
-	if req.Dir == "" {
-		if req.Dir, err = os.Getwd(); err != nil {
-			return 0, nil, false
-		}
-	}
 	if sys := attr.Sys; sys != nil {
 		req.Setsid = sys.Setsid
 		if c := sys.Credential; c != nil {
