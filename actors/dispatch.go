@@ -24,8 +24,9 @@ type poolDispatcher struct {
 	queue   []func()
 	head    int // queue[head:] is waiting
 	workers int
-	idle    int // workers waiting on cond
-	waking  int // of those, the ones signalled and not yet awake
+	idle    int  // workers waiting on cond
+	waking  int  // of those, the ones signalled and not yet awake
+	closed  bool // close was called: workers end once the queue is empty
 }
 
 // newPoolDispatcher makes a dispatcher of up to max workers, each mailbox
@@ -56,9 +57,15 @@ var servicePool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 300)
 // in stat(2), without bound). Its throughput is unused.
 var launchPool = newPoolDispatcher(max(8, 4*runtime.GOMAXPROCS(0)), 1)
 
-// Schedule queues fn (a mailbox run) for a worker; it never blocks.
+// Schedule queues fn (a mailbox run) for a worker; it never blocks. Once
+// the dispatcher is closed, fn runs on a goroutine of its own.
 func (d *poolDispatcher) Schedule(fn func()) {
 	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		go fn()
+		return
+	}
 	if d.head > 64 && 2*d.head > len(d.queue) { // keep the queue as long as what waits
 		n := copy(d.queue, d.queue[d.head:])
 		clear(d.queue[n:])
@@ -84,6 +91,11 @@ func (d *poolDispatcher) work() {
 	for {
 		for d.head == len(d.queue) {
 			d.queue, d.head = d.queue[:0], 0
+			if d.closed {
+				d.workers--
+				d.mu.Unlock()
+				return
+			}
 			d.idle++
 			d.cond.Wait()
 			d.idle--
@@ -98,4 +110,13 @@ func (d *poolDispatcher) work() {
 		fn()
 		d.mu.Lock()
 	}
+}
+
+// close ends the workers once they have run what is queued (a tree's
+// dispatcher, when the tree stops).
+func (d *poolDispatcher) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
 }

@@ -102,3 +102,39 @@ func TestPoolDispatcherBurstStartsWorkers(t *testing.T) {
 		}
 	}
 }
+
+// A closed dispatcher's workers end once the queue is empty, and a
+// function scheduled after close still runs (on a goroutine of its own).
+func TestPoolDispatcherClose(t *testing.T) {
+	d := newPoolDispatcher(1, 300)
+	ran := make(chan int, 2)
+	d.Schedule(func() { ran <- 1 })
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a scheduled function did not run")
+	}
+	d.close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d.mu.Lock()
+		w := d.workers
+		d.mu.Unlock()
+		if w == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d workers left after close", w)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	d.Schedule(func() { ran <- 2 })
+	select {
+	case n := <-ran:
+		if n != 2 {
+			t.Fatalf("ran %d, want 2", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a function scheduled after close did not run")
+	}
+}

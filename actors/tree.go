@@ -20,6 +20,7 @@ type Tree struct {
 	hub        *eventHub
 	hook       *logHook
 	tail       *Tail
+	dispatch   *poolDispatcher // the controller's
 }
 
 // Start builds the actor system and spawns the controller. opts.Launcher
@@ -40,13 +41,19 @@ func Start(opts Options) (*Tree, error) {
 	hook := &logHook{}
 	hook.h.Store(opts.hub)
 	opts.Log.AddHook(hook)
+	// the controller's mailbox runs on a worker of its own that keeps its
+	// stack, not on a new goroutine at each run (protoactor's default):
+	// during a mass start or stop its mailbox empties and fills again
+	// thousands of times, and each new goroutine grew its stack anew
+	dispatch := newPoolDispatcher(1, 300)
 	props := actor.PropsFromProducer(func() actor.Actor { return newController(opts) },
-		actor.WithGuardian(&resumeStrategy{log: opts.Log}))
+		actor.WithGuardian(&resumeStrategy{log: opts.Log}), actor.WithDispatcher(dispatch))
 	pid, err := sys.Root.SpawnNamed(props, "controller")
 	if err != nil {
+		dispatch.close()
 		return nil, fmt.Errorf("actors: spawn controller: %w", err)
 	}
-	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail}
+	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail, dispatch: dispatch}
 	if opts.NotifySocket != "" {
 		if opts.NotifyFile != nil {
 			t.notify, err = notify.FromFile(opts.NotifySocket, opts.NotifyFile)
@@ -102,6 +109,7 @@ func (t *Tree) Stop() {
 	t.hook.h.Store(nil) // the hook stays on the logger, inert
 	t.hub.stop()
 	t.System.Shutdown()
+	t.dispatch.close()
 }
 
 // Tail returns the store of the services' last lines of output (`command
