@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -32,10 +33,9 @@ type Service struct {
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
 
-	lc     lifecycle.Lifecycle
-	fields logrus.Fields // logEffect's, reused: service and pid
-	now    time.Time     // of the event being applied: its transitions happened then
-	timer  *serviceTimer // service_timer.go
+	lc    lifecycle.Lifecycle
+	now   time.Time     // of the event being applied: its transitions happened then
+	timer *serviceTimer // service_timer.go
 
 	// The current run: the process (a direct child, or a handle on the
 	// pid a proxy reported), the proxy that runs it, the command as status
@@ -216,6 +216,9 @@ var logLevels = [...]logrus.Level{
 	lifecycle.Warn: logrus.WarnLevel, lifecycle.Error: logrus.ErrorLevel,
 }
 
+// eventFields are the maps logEffect hands to Options.Events.
+var eventFields = sync.Pool{New: func() any { return make(logrus.Fields, 2) }}
+
 func (s *Service) logEffect(e lifecycle.Log) {
 	lvl := logrus.InfoLevel
 	if int(e.Level) < len(logLevels) {
@@ -225,17 +228,17 @@ func (s *Service) logEffect(e lifecycle.Log) {
 		return // no entry made for nothing
 	}
 	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {
-		// the same map each time (EventLogger keeps none): not one made
-		// and filled per record, two per service in a mass stop
-		if s.fields == nil {
-			s.fields = logrus.Fields{"service": s.cfg.Name}
-		}
+		// a map from a pool (EventLogger keeps none): not one made per
+		// record, two per service in a mass stop, nor one kept by each
+		// of thousands of services
+		data := eventFields.Get().(logrus.Fields)
+		data["service"] = s.cfg.Name
 		if e.Pid != 0 {
-			s.fields["pid"] = e.Pid
-		} else {
-			delete(s.fields, "pid")
+			data["pid"] = e.Pid
 		}
-		ev.Event(lvl, s.fields, e.Msg)
+		ev.Event(lvl, data, e.Msg)
+		clear(data)
+		eventFields.Put(data)
 		return
 	}
 	if e.Pid != 0 {
