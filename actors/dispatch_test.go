@@ -69,17 +69,7 @@ func TestPoolDispatcherBurstStartsWorkers(t *testing.T) {
 	parked := make(chan struct{})
 	d.Schedule(func() { close(parked) })
 	<-parked
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) { // the worker is parked again
-		d.mu.Lock()
-		idle := d.idle
-		d.mu.Unlock()
-		if idle == 1 {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the worker did not park")
-		}
-	}
+	waitDispatcher(t, d, "the worker to park again", func() bool { return d.idle == 1 })
 	var running atomic.Int64
 	all := make(chan struct{})
 	done := make(chan bool, max)
@@ -115,19 +105,7 @@ func TestPoolDispatcherClose(t *testing.T) {
 		t.Fatal("a scheduled function did not run")
 	}
 	d.close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		d.mu.Lock()
-		w := d.workers
-		d.mu.Unlock()
-		if w == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d workers left after close", w)
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitDispatcher(t, d, "every worker to end after close", func() bool { return d.workers == 0 })
 	d.Schedule(func() { ran <- 2 })
 	select {
 	case n := <-ran:
@@ -136,5 +114,22 @@ func TestPoolDispatcherClose(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("a function scheduled after close did not run")
+	}
+}
+
+// waitDispatcher waits until cond, read under d.mu, holds, failing the
+// test after 10 s.
+func waitDispatcher(t *testing.T, d *poolDispatcher, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		d.mu.Lock()
+		ok := cond()
+		d.mu.Unlock()
+		if ok {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
 	}
 }
