@@ -17,7 +17,10 @@
 // Service actors' mailboxes run on a pool of long-lived goroutines
 // (dispatch.go: up to 4 per CPU, parked when there is nothing to run)
 // rather than a new goroutine per run, whose small stack each service's
-// handling outgrew; they may do so because a Receive never waits.
+// handling outgrew; they may do so because a Receive never waits. The
+// controller's mailbox runs on a one-worker pool of its own, made and
+// closed with the tree, for the same reason. A service's timer is armed
+// again with Reset, never two at once (service_timer.go).
 //
 // The controller owns what services are declared to be; each Service owns
 // what its process is doing: a lifecycle.Lifecycle that only
