@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -64,6 +65,28 @@ func TestMergeEnv(t *testing.T) {
 		{[]string{"X="}, [][]messages.EnvVar{ev("Y="), ev("X=")}, []string{"Y=", "X="}},
 		{nil, nil, []string{}},
 		{[]string{"V3=base", "KEEP=1"}, [][]messages.EnvVar{many, ev("V5=last")}, nil},
+	}
+	// and random ones, over few and over many variables
+	rng := rand.New(rand.NewPCG(11, 11))
+	key := func() string { return string(rune('A'+rng.IntN(6))) + strings.Repeat("A", rng.IntN(2)) }
+	for range 300 {
+		var c struct {
+			base     []string
+			overlays [][]messages.EnvVar
+			want     []string
+		}
+		for range rng.IntN(8) {
+			c.base = append(c.base, key()+"="+fmt.Sprint(rng.IntN(9)))
+		}
+		per := 1 + rng.IntN(20)
+		for range 1 + rng.IntN(3) {
+			var ov []messages.EnvVar
+			for range rng.IntN(per) {
+				ov = append(ov, messages.EnvVar{Key: key(), Value: fmt.Sprint(rng.IntN(9))})
+			}
+			c.overlays = append(c.overlays, ov)
+		}
+		cases = append(cases, c)
 	}
 	for i, c := range cases {
 		got := mergeEnv(c.base, c.overlays...)

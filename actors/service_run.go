@@ -369,15 +369,27 @@ func mergeEnv(base []string, overlays ...[]messages.EnvVar) []string {
 	}
 	// each overlay key once, where it first appears, with its last value
 	first := len(out)
+	// added says whether key k is in out already (keys never hold '=':
+	// add_env and env_file check them)
+	added := func(k string) bool {
+		return slices.ContainsFunc(out[first:], func(kv string) bool {
+			return len(kv) > len(k) && kv[len(k)] == '=' && kv[:len(k)] == k
+		})
+	}
+	if set != nil { // many: each key once through the map
+		added = func(k string) bool {
+			if _, ok := set[k]; !ok {
+				return true
+			}
+			delete(set, k)
+			return false
+		}
+	}
 	for _, ov := range overlays {
 		for _, e := range ov {
-			if slices.ContainsFunc(out[first:], func(kv string) bool {
-				return len(kv) > len(e.Key) && kv[len(e.Key)] == '=' && kv[:len(e.Key)] == e.Key
-			}) {
-				continue
+			if v, ok := value(e.Key); ok && !added(e.Key) {
+				out = append(out, e.Key+"="+v)
 			}
-			v, _ := value(e.Key)
-			out = append(out, e.Key+"="+v)
 		}
 	}
 	return out

@@ -42,8 +42,11 @@ import (
 //
 // The child's environment is as with a direct fork: the helper has cfkd's
 // credentials, umask, process group, session and soft fd limit (cfkd's
-// original one, which Go's runtime gives back to children), and an empty
-// Dir is replaced by cfkd's working directory at the request.
+// original one, which Go's runtime gives back to children), and its
+// working directory, which it inherits and neither process changes: an
+// empty Dir is sent empty, and the child starts there without a chdir,
+// as one cfkd forks itself does (a service with user= and no cwd is not
+// refused for a directory its user cannot enter).
 
 // forkServerEnv marks the helper's environment: its value is the number of
 // connections it serves, as fds 3, 4, ...
