@@ -33,22 +33,23 @@ func (s *Service) arm(ctx actor.Context, a lifecycle.Arm) {
 // armTimer is arm, the timer's message sent through root.
 func (s *Service) armTimer(root *actor.RootContext, a lifecycle.Arm) {
 	s.cancelTimer()
+	t := s.timer // stopped: reused
+	if t == nil {
+		t = &serviceTimer{}
+		s.timer = t
+	}
+	t.kind.Store(uint32(a.Kind))
+	t.gen.Store(a.Gen)
+	t.stopped = false
 	d := time.Until(a.Deadline)
-	if t := s.timer; t != nil { // stopped: reused
-		t.kind.Store(uint32(a.Kind))
-		t.gen.Store(a.Gen)
-		t.stopped = false
+	if t.t != nil {
 		t.t.Reset(d)
 		return
 	}
-	t := &serviceTimer{}
-	t.kind.Store(uint32(a.Kind))
-	t.gen.Store(a.Gen)
 	self := s.self
 	t.t = time.AfterFunc(d, func() {
 		root.Send(self, timerElapsed{Kind: lifecycle.TimerKind(t.kind.Load()), Gen: t.gen.Load()})
 	})
-	s.timer = t
 }
 
 // cancelTimer stops the armed timer, if any. It is kept for the next
