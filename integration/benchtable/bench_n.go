@@ -83,8 +83,9 @@ func benchCfkd(cl *cleaner, o *options, dir string, n int) (r nResult, body []st
 	if err != nil {
 		return r, nil, err
 	}
-	for i := 1; i < o.repeat; i++ {
-		logf("N=%d: start/stop round %d of %d (the baseline, its floor with pipes, then cfkd)", n, i+1, o.repeat)
+	repeat := o.repeatFor(n)
+	for i := 1; i < repeat; i++ {
+		logf("N=%d: start/stop round %d of %d (the baseline, its floor with pipes, then cfkd)", n, i+1, repeat)
 		var rd round
 		if rd.bStart, rd.bStop, err = baselineCycle(cl, n, false); err != nil {
 			return r, nil, err

@@ -181,3 +181,30 @@ func TestFormatter(t *testing.T) {
 		t.Errorf("a line longer than the buffer: %v, stderr %q", err, stderr)
 	}
 }
+
+// TestParseRepeat: -repeat is the default per N, one count for all, or
+// one per -n; anything else is refused.
+func TestParseRepeat(t *testing.T) {
+	ns := []int{200, 1000, 9000}
+	for _, c := range []struct {
+		v    string
+		want []int
+	}{{"", []int{9, 9, 5}}, {"3", []int{3, 3, 3}}, {"2, 4,6", []int{2, 4, 6}}} {
+		got, err := parseRepeat(c.v, ns)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("parseRepeat(%q) = %v, %v; want %v", c.v, got, err, c.want)
+		}
+	}
+	for _, v := range []string{"0", "x", "1,2", "1,2,3,4", "5,,5"} {
+		if got, err := parseRepeat(v, ns); err == nil {
+			t.Errorf("parseRepeat(%q) = %v, want an error", v, got)
+		}
+	}
+	o, _, err := parseFlags([]string{"-n", "20,9000", "-supervisord", "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.repeatFor(20) != 9 || o.repeatFor(9000) != 5 {
+		t.Errorf("default rounds: %d at 20, %d at 9000; want 9 and 5", o.repeatFor(20), o.repeatFor(9000))
+	}
+}

@@ -7,7 +7,7 @@
 //
 //	go run ./integration/benchtable [-cfkd bin/cfkd] [-cfkctl bin/cfkctl]
 //	    [-n 200,1000,9000] [-idle 20s] [-loglines 1000000] [-storm 20s]
-//	    [-storm-k 20] [-rounds 1000] [-repeat 5] [-logrounds 5]
+//	    [-storm-k 20] [-rounds 1000] [-repeat 9,9,5] [-logrounds 9]
 //	    [-supervisord auto|off|PATH] [-only log|decl] [-out FILE] [-quick]
 //	    [-perf DIR]
 //
@@ -44,6 +44,11 @@
 //     baseline's start and stop, then cfkd's, one right after the other,
 //     so that both meet the same machine); the rows show the medians, and
 //     the median of the rounds' ratios, each round's ratio in a note.
+//     -repeat is one count, or one per -n; by default 9 rounds up to
+//     N = 1,000 (a round takes a second or two there, and with 5 the
+//     start of 200 read 1.10× in one run and 1.67× in the next of the
+//     same tree, its rounds 0.48× to 2.32×), 5 above (a round of 9,000
+//     takes about 20 s).
 //   - stop: from sending `command stop all` to every process exited (dead:
 //     a zombie or gone, /proc/PID/stat), and to every pid gone from /proc
 //     with no child of cfkd left (every /proc/CFKD/task/TID/children
@@ -93,7 +98,9 @@
 //     with its stdout on a plain file. Measured in -logrounds interleaved
 //     rounds (direct, cfkd, supervisord); the rows show the medians, the
 //     ratio is the median of the rounds' ratios. Targets ≥ 0.8× with
-//     64 KiB writes, ≥ 1× with one write a line.
+//     64 KiB writes, ≥ 1× with one write a line. 9 rounds by default: a
+//     round of the 64 KiB row takes a fifth of a second, and with 5 its
+//     ratio read 0.90× in one run and 0.71× in the next of the same tree.
 //   - log floor (no target): in each round, the same writer through a pipe
 //     into this binary's -formatter mode, one thread that reads 128 KiB at
 //     a time (its pipe grown to 1 MiB, as cfkd grows a flooding

@@ -23,10 +23,10 @@ type options struct {
 	storm        time.Duration
 	stormK       int
 	rounds       int
-	repeat       int  // rounds of the start and stop rows
-	logRounds    int  // interleaved rounds of the log rows
-	onlyLog      bool // -only log: the log rows alone
-	onlyDecl     bool // -only decl: the pipelined declarations alone, per N
+	repeats      []int // rounds of the start and stop rows, one per ns
+	logRounds    int   // interleaved rounds of the log rows
+	onlyLog      bool  // -only log: the log rows alone
+	onlyDecl     bool  // -only decl: the pipelined declarations alone, per N
 	out          string
 	supervisord  string // its path, "" when not measured
 	perfDir      string // -perf: perf record of cfkd's phases there
@@ -43,7 +43,7 @@ func logf(format string, args ...any) {
 func parseFlags(args []string) (*options, int, error) {
 	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
 	o := &options{}
-	var ns, sv string
+	var ns, sv, repeat string
 	var quick bool
 	var writer int
 	fs.StringVar(&o.cfkd, "cfkd", "bin/cfkd", "path of the cfkd binary")
@@ -54,8 +54,8 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.DurationVar(&o.storm, "storm", 20*time.Second, "restart storm window")
 	fs.IntVar(&o.stormK, "storm-k", 20, "services in the restart storm")
 	fs.IntVar(&o.rounds, "rounds", 1000, "status round trips")
-	fs.IntVar(&o.repeat, "repeat", 5, "interleaved rounds of the start and stop rows (the baseline, its floor with pipes, then cfkd); the rows show medians")
-	fs.IntVar(&o.logRounds, "logrounds", 5, "interleaved rounds of the log rows (direct, the floor, cfkd, then supervisord); the rows show medians")
+	fs.StringVar(&repeat, "repeat", "", "interleaved rounds of the start and stop rows and of the pipelined declarations (the baseline, its floor with pipes, then cfkd): one count for every N, or a comma list with one per -n; default 9 up to N = 1000, 5 above (a round of 9,000 takes about 20 s); the rows show medians")
+	fs.IntVar(&o.logRounds, "logrounds", 9, "interleaved rounds of the log rows (direct, the floor, cfkd, then supervisord); the rows show medians")
 	var only string
 	fs.StringVar(&only, "only", "", `"log": measure the log rows alone (no N tables, no storm); "decl": the pipelined declarations alone, per N`)
 	fs.StringVar(&o.out, "out", "", "also write the markdown to this file")
@@ -86,6 +86,7 @@ func parseFlags(args []string) (*options, int, error) {
 			ns = "20"
 		}
 	}
+	var err error
 	for _, f := range strings.Split(ns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
@@ -93,8 +94,11 @@ func parseFlags(args []string) (*options, int, error) {
 		}
 		o.ns = append(o.ns, n)
 	}
-	if o.logLines <= 0 || o.stormK <= 0 || o.rounds <= 0 || o.idle <= 0 || o.storm <= 0 || o.repeat <= 0 || o.logRounds <= 0 {
-		return nil, 0, fmt.Errorf("-loglines, -storm-k, -rounds, -repeat, -logrounds, -idle and -storm must be positive")
+	if o.repeats, err = parseRepeat(repeat, o.ns); err != nil {
+		return nil, 0, err
+	}
+	if o.logLines <= 0 || o.stormK <= 0 || o.rounds <= 0 || o.idle <= 0 || o.storm <= 0 || o.logRounds <= 0 {
+		return nil, 0, fmt.Errorf("-loglines, -storm-k, -rounds, -logrounds, -idle and -storm must be positive")
 	}
 	switch only {
 	case "":
@@ -105,7 +109,6 @@ func parseFlags(args []string) (*options, int, error) {
 	default:
 		return nil, 0, fmt.Errorf(`-only: %q (want "log" or "decl")`, only)
 	}
-	var err error
 	if o.perfDir != "" {
 		if o.perfDir, err = filepath.Abs(o.perfDir); err != nil {
 			return nil, 0, err
@@ -166,4 +169,47 @@ func main() {
 		logf("%v", err)
 		os.Exit(1)
 	}
+}
+
+// parseRepeat reads -repeat for the counts ns: empty is the default (9
+// rounds up to N = 1,000, where a round takes a second or two and the
+// median of 5 still moved by tens of percent between runs; 5 above), one
+// count is every N's, a list gives one per N.
+func parseRepeat(v string, ns []int) ([]int, error) {
+	out := make([]int, len(ns))
+	if v == "" {
+		for i, n := range ns {
+			out[i] = 5
+			if n <= 1000 {
+				out[i] = 9
+			}
+		}
+		return out, nil
+	}
+	fields := strings.Split(v, ",")
+	if len(fields) != 1 && len(fields) != len(ns) {
+		return nil, fmt.Errorf("-repeat %q: give one count, or one per -n (%d)", v, len(ns))
+	}
+	for i := range out {
+		f := fields[0]
+		if len(fields) > 1 {
+			f = fields[i]
+		}
+		k, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || k <= 0 {
+			return nil, fmt.Errorf("-repeat: bad count %q", f)
+		}
+		out[i] = k
+	}
+	return out, nil
+}
+
+// repeatFor is the rounds of the start and stop rows for n services.
+func (o *options) repeatFor(n int) int {
+	for i, m := range o.ns {
+		if m == n {
+			return o.repeats[i]
+		}
+	}
+	return 1
 }

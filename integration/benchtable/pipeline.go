@@ -116,7 +116,7 @@ type pipeRound struct {
 // declTarget is issue 11's floor for the pipelined declarations.
 const declTarget = 100000 // lines/s
 
-// benchPipelined measures o.repeat interleaved rounds of n pipelined
+// benchPipelined measures o.repeatFor(n) interleaved rounds of n pipelined
 // declarations: against the baseline server, then against a fresh cfkd
 // (with no service yet: the declarations create them), whose status must
 // then list the n services.
@@ -130,8 +130,9 @@ func benchPipelined(cl *cleaner, o *options, dir string, n int) ([]pipeRound, er
 	defer ln.Close()
 	req := declLines(n)
 	var rs []pipeRound
-	for k := range o.repeat {
-		logf("N=%d: pipelined declarations, round %d of %d (baseline server, then a fresh cfkd)", n, k+1, o.repeat)
+	repeat := o.repeatFor(n)
+	for k := range repeat {
+		logf("N=%d: pipelined declarations, round %d of %d (baseline server, then a fresh cfkd)", n, k+1, repeat)
 		var pr pipeRound
 		if pr.base, err = pipelined(sock, req, n); err != nil {
 			return nil, fmt.Errorf("baseline server: %w", err)
