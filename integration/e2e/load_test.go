@@ -20,10 +20,38 @@ import (
 // loadDuration bounds each phase of the load test.
 const loadDuration = 5 * time.Second
 
-// loadResult counts what the clients saw.
+// maxWindows bounds the operations a load test marks (loadResult.open).
+const maxWindows = 4
+
+// loadResult counts what the clients saw. The test marks the operations
+// under test (a restart, an upgrade) as windows 1, 2, ...; each request
+// served is counted under the window it began in (0: outside any), so
+// that a test can check that the load overlapped each operation however
+// fast or slow the machine is.
 type loadResult struct {
 	requests, failures, refused int64
 	firstErr                    atomic.Value // string
+	window                      atomic.Int32 // the open window, 0 when none
+	served                      [maxWindows + 1]atomic.Int64
+}
+
+// open marks the start of window i (1 to maxWindows); close its end.
+func (r *loadResult) open(i int) { r.window.Store(int32(i)) }
+func (r *loadResult) close()     { r.window.Store(0) }
+
+// overlapped reports, for each of the windows 1 to n, named by what,
+// that no request begun in it was served, and the same outside them: the
+// load did not run across that operation.
+func (r *loadResult) overlapped(t *testing.T, n int, what string) {
+	t.Helper()
+	if r.served[0].Load() == 0 {
+		t.Errorf("%s: no request begun outside the operations was served: the load did not run", what)
+	}
+	for i := 1; i <= n; i++ {
+		if r.served[i].Load() == 0 {
+			t.Errorf("%s #%d: no request begun during it was served: the load did not overlap it", what, i)
+		}
+	}
 }
 
 func (r *loadResult) String() string {
@@ -35,10 +63,9 @@ func (r *loadResult) String() string {
 }
 
 // load sends GET requests to url from clients goroutines, each on a new
-// connection, until stop is closed. One request in four takes 50 ms in
+// connection, until stop is closed, and counts them in res. One request in four takes 50 ms in
 // the worker, so that restarts find requests in flight.
-func load(url string, clients int, stop <-chan struct{}) *loadResult {
-	res := &loadResult{}
+func load(url string, clients int, stop <-chan struct{}, res *loadResult) {
 	tr := &http.Transport{DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -58,7 +85,10 @@ func load(url string, clients int, stop <-chan struct{}) *loadResult {
 					u += "?sleep=0.05"
 				}
 				atomic.AddInt64(&res.requests, 1)
-				if err := get(hc, u); err != nil {
+				w := res.window.Load()
+				if err := get(hc, u); err == nil {
+					res.served[w].Add(1)
+				} else {
 					atomic.AddInt64(&res.failures, 1)
 					if errors.Is(err, syscall.ECONNREFUSED) {
 						atomic.AddInt64(&res.refused, 1)
@@ -69,7 +99,6 @@ func load(url string, clients int, stop <-chan struct{}) *loadResult {
 		}(i)
 	}
 	wg.Wait()
-	return res
 }
 
 func get(hc *http.Client, url string) error {
@@ -181,15 +210,18 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 			before[w] = c.status(w)[2]
 		}
 		stop := make(chan struct{})
-		done := make(chan *loadResult)
-		go func() { done <- load(url, 8, stop) }()
+		done := make(chan struct{})
+		res := &loadResult{}
+		go func() { load(url, 8, stop, res); close(done) }()
 		start := time.Now()
 		// restart twice during the window, a second apart from its edges
 		var ctlErr error
 		for i := 0; i < 2 && ctlErr == nil; i++ {
 			time.Sleep(time.Second)
 			began := time.Now()
+			res.open(i + 1)
 			ctlErr = d.ctlRun(phase.args...)
+			res.close()
 			if took := time.Since(began); ctlErr == nil && took < phase.minTook {
 				t.Errorf("%s took %v, less than %v: it did not wait for readiness", phase.name, took, phase.minTook)
 			}
@@ -198,7 +230,7 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 			time.Sleep(left)
 		}
 		close(stop)
-		res := <-done
+		<-done
 		t.Logf("%s ×2 under load for %v: %s", phase.name, time.Since(start).Round(100*time.Millisecond), res)
 		if ctlErr != nil {
 			t.Fatalf("cfkctl %s: %v", strings.Join(phase.args, " "), ctlErr)
@@ -206,9 +238,7 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 		if res.failures != 0 || res.refused != 0 {
 			t.Errorf("%s: %s", phase.name, res)
 		}
-		if res.requests < 100 {
-			t.Errorf("%s: only %d requests: the load did not run", phase.name, res.requests)
-		}
+		res.overlapped(t, 2, phase.name)
 		c = d.dial() // a phase may outlast a connection's deadline
 		c.until("every worker running again", allRunning)
 		for _, w := range workers {
