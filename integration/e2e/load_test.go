@@ -23,43 +23,37 @@ const loadDuration = 5 * time.Second
 // maxWindows bounds the operations a load test marks (loadResult.open).
 const maxWindows = 4
 
-// loadResult counts what the clients saw. The test marks the operations
-// under test (a restart, an upgrade) as windows 1, 2, ... in turn; each
-// request served is counted under every window it was in flight during
-// (begun before the window closed, answered after it opened), or under 0
-// when none, so that a test can check that the load overlapped each
-// operation however fast or slow the machine is.
+// loadResult counts what the clients saw. The test marks each operation
+// under test (a restart, an upgrade) as a window, opened and closed in
+// turn; each request served counts for every window it was in flight
+// during (begun before the window closed, answered after it opened), so
+// that a test can check that the load overlapped each operation however
+// fast or slow the machine is.
 type loadResult struct {
 	requests, failures, refused int64
-	firstErr                    atomic.Value // string
-	opened, closed              atomic.Int32 // the last window opened, and the last closed
-	served                      [maxWindows + 1]atomic.Int64
+	firstErr                    atomic.Value                 // string
+	opened, closed              atomic.Int32                 // windows opened, and closed, so far
+	served                      [maxWindows + 1]atomic.Int64 // by window, from 1
 }
 
-// open marks the start of window i (1, then 2, ..., up to maxWindows);
-// close the end of the window open.
-func (r *loadResult) open(i int) { r.opened.Store(int32(i)) }
-func (r *loadResult) close()     { r.closed.Store(r.opened.Load()) }
+// open marks the start of the next window (at most maxWindows); close the
+// end of the one open.
+func (r *loadResult) open()  { r.opened.Add(1) }
+func (r *loadResult) close() { r.closed.Store(r.opened.Load()) }
 
 // count records a request served that began when closedAtBegin windows
 // had closed.
 func (r *loadResult) count(closedAtBegin int32) {
-	openedAtEnd := r.opened.Load()
-	if openedAtEnd <= closedAtBegin {
-		r.served[0].Add(1)
-		return
-	}
-	for k := closedAtBegin + 1; k <= openedAtEnd; k++ {
+	for k := closedAtBegin + 1; k <= r.opened.Load(); k++ {
 		r.served[k].Add(1)
 	}
 }
 
-// overlapped reports, for each of the windows 1 to n, named by what,
-// that no request in flight during it was served: the load did not run
-// across that operation.
-func (r *loadResult) overlapped(t *testing.T, n int, what string) {
+// overlapped reports each window, named by what, during which no request
+// in flight was served: the load did not run across that operation.
+func (r *loadResult) overlapped(t *testing.T, what string) {
 	t.Helper()
-	for i := 1; i <= n; i++ {
+	for i := int32(1); i <= r.opened.Load(); i++ {
 		if r.served[i].Load() == 0 {
 			t.Errorf("%s #%d: no request in flight during it was served: the load did not overlap it", what, i)
 		}
@@ -75,8 +69,9 @@ func (r *loadResult) String() string {
 }
 
 // load sends GET requests to url from clients goroutines, each on a new
-// connection, until stop is closed, and counts them in res. One request in four takes 50 ms in
-// the worker, so that restarts find requests in flight.
+// connection, until stop is closed, and counts them in res. One request
+// in eight takes 50 ms in the worker, so that restarts find requests in
+// flight.
 func load(url string, clients int, stop <-chan struct{}, res *loadResult) {
 	tr := &http.Transport{DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
@@ -231,7 +226,7 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 		for i := 0; i < 2 && ctlErr == nil; i++ {
 			time.Sleep(time.Second)
 			began := time.Now()
-			res.open(i + 1)
+			res.open()
 			ctlErr = d.ctlRun(phase.args...)
 			res.close()
 			if took := time.Since(began); ctlErr == nil && took < phase.minTook {
@@ -250,7 +245,7 @@ func runPreforkLoad(t *testing.T, extra []string, phases []preforkPhase) {
 		if res.failures != 0 || res.refused != 0 {
 			t.Errorf("%s: %s", phase.name, res)
 		}
-		res.overlapped(t, 2, phase.name)
+		res.overlapped(t, phase.name)
 		c = d.dial() // a phase may outlast a connection's deadline
 		c.until("every worker running again", allRunning)
 		for _, w := range workers {
@@ -272,22 +267,21 @@ func (d *daemon) ctlRun(args ...string) error {
 	return nil
 }
 
-// TestLoadResultWindows: a request is counted under every window it was
-// in flight during, and under 0 when it overlapped none.
+// TestLoadResultWindows: a request counts for every window it was in
+// flight during, and for none it did not overlap.
 func TestLoadResultWindows(t *testing.T) {
 	var r loadResult
-	before := r.closed.Load()
-	r.count(before) // begun and served before any window: 0
-	r.open(1)
+	r.count(r.closed.Load()) // begun and served before any window
+	r.open()
 	inOne := r.closed.Load() // begun during window 1
 	r.close()
 	between := r.closed.Load() // begun between the windows
-	r.open(2)
+	r.open()
 	r.count(inOne)   // served during window 2: in flight during 1 and 2
 	r.count(between) // in flight during 2
 	r.close()
-	r.count(r.closed.Load()) // begun and served after both: 0
-	for i, want := range []int64{2, 1, 2, 0, 0} {
+	r.count(r.closed.Load()) // begun and served after both
+	for i, want := range []int64{0, 1, 2, 0, 0} {
 		if got := r.served[i].Load(); got != want {
 			t.Errorf("served[%d] = %d, want %d", i, got, want)
 		}

@@ -484,11 +484,11 @@ func TestUpgradeUnderPreforkLoad(t *testing.T) {
 	go func() { load(url, 8, stop, res); close(done) }()
 	start := time.Now()
 	time.Sleep(time.Second)
-	res.open(1)
+	res.open()
 	took1 := d.upgradeTo(newBin, "cfk "+newVersion)
 	res.close()
 	time.Sleep(time.Second)
-	res.open(2)
+	res.open()
 	took2 := d.upgradeTo(cfkdBin, old)
 	res.close()
 	if left := loadDuration - time.Since(start); left > 0 {
@@ -501,7 +501,7 @@ func TestUpgradeUnderPreforkLoad(t *testing.T) {
 	if res.failures != 0 || res.refused != 0 {
 		t.Errorf("%s", res)
 	}
-	res.overlapped(t, 2, "upgrade")
+	res.overlapped(t, "upgrade")
 	after := d.dial().pidsOf()
 	for _, w := range workers {
 		if after[w] != before[w] {
