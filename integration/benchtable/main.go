@@ -87,12 +87,8 @@ func parseFlags(args []string) (*options, int, error) {
 		}
 	}
 	var err error
-	for _, f := range strings.Split(ns, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n <= 0 {
-			return nil, 0, fmt.Errorf("-n: bad count %q", f)
-		}
-		o.ns = append(o.ns, n)
+	if o.ns, err = parseCounts("-n", ns); err != nil {
+		return nil, 0, err
 	}
 	if o.repeats, err = parseRepeat(repeat, o.ns); err != nil {
 		return nil, 0, err
@@ -186,20 +182,31 @@ func parseRepeat(v string, ns []int) ([]int, error) {
 		}
 		return out, nil
 	}
-	fields := strings.Split(v, ",")
-	if len(fields) != 1 && len(fields) != len(ns) {
-		return nil, fmt.Errorf("-repeat %q: give one count, or one per -n (%d)", v, len(ns))
+	counts, err := parseCounts("-repeat", v)
+	if err != nil {
+		return nil, err
 	}
-	for i := range out {
-		f := fields[0]
-		if len(fields) > 1 {
-			f = fields[i]
+	switch len(counts) {
+	case len(ns):
+		return counts, nil
+	case 1:
+		for i := range out {
+			out[i] = counts[0]
 		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("-repeat %q: give one count, or one per -n (%d)", v, len(ns))
+}
+
+// parseCounts reads the comma list of positive counts v of flag name.
+func parseCounts(name, v string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(v, ",") {
 		k, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || k <= 0 {
-			return nil, fmt.Errorf("-repeat: bad count %q", f)
+			return nil, fmt.Errorf("%s: bad count %q", name, f)
 		}
-		out[i] = k
+		out = append(out, k)
 	}
 	return out, nil
 }
