@@ -89,6 +89,8 @@
 // next activity or collection (gcidle.go), GOGC is off and a memory limit
 // at what GOGC would allow takes its place: the runtime's collection every
 // two minutes does not wake an idle cfkd, and memory stays bounded.
+// GOGC itself follows the live heap (gcpolicy.go): 100 under 8 MiB, 50
+// above, set again by a cleanup after each collection (never a timer).
 //
 // Invariants: nothing here polls; the only goroutines are the signal
 // relay, the wait for shutdown, the scans of stopped services' exits

@@ -9,7 +9,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -43,12 +42,6 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 	if f.Daemon && os.Getenv(detachedEnv) == "" && adopt == nil {
 		return detach(args, stdout)
-	}
-	if os.Getenv("GOGC") == "" {
-		// cfkd lives long and allocates little: a GC target of 50% keeps
-		// its footprint small (1,000 services: ~27 MiB instead of ~31)
-		// for a little CPU during bursts. GOGC in the environment wins.
-		debug.SetGCPercent(50)
 	}
 	ready := readiness()
 	err = serve(f, ready, adopt)
@@ -120,6 +113,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	fdLimit, room := fdRoom(log)
 	trim := newTrimmer(trimDelay, nil)
 	trim.idle = newIdleGC()
+	defer startGCPolicy(os.Getenv("GOGC"), trim.idle).stop() // GOGC by the heap's size (gcpolicy.go)
 	trim.touch() // an idle cfkd sleeps from trimDelay after its start on
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
