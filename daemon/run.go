@@ -113,7 +113,8 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	fdLimit, room := fdRoom(log)
 	trim := newTrimmer(trimDelay, nil)
 	trim.idle = newIdleGC()
-	defer startGCPolicy(os.Getenv("GOGC"), trim.idle).stop() // GOGC by the heap's size (gcpolicy.go)
+	// GOGC by the live heap's size (gcpolicy.go)
+	defer startGCPolicy(os.Getenv("GOGC"), trim.idle).stop()
 	trim.touch() // an idle cfkd sleeps from trimDelay after its start on
 	defer trim.stop()
 	orphans := newOrphanKiller(launcher, log, orphanGrace)
