@@ -98,6 +98,22 @@ func (g *idleGC) restore() {
 	g.on.Store(false)
 }
 
+// setPercent sets GOGC, or, while idle (GOGC off), the GOGC restore puts
+// back. A nil idleGC sets it at once.
+func (g *idleGC) setPercent(percent int) {
+	if g == nil {
+		debug.SetGCPercent(percent)
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.on.Load() {
+		g.percent = percent
+		return
+	}
+	debug.SetGCPercent(percent)
+}
+
 // leaveSoon is leave for a caller that must not wait (an actor: a start
 // or a stop of a process; an admin reply): while idle, leave runs in a
 // goroutine of its own, since enter may hold mu while a collection

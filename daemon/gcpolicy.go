@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"runtime"
-	"runtime/debug"
 	"sync"
 )
 
@@ -39,7 +38,7 @@ type gcPolicy struct {
 	idle *idleGC
 
 	mu      sync.Mutex
-	percent int
+	percent int // the GOGC it set last; 0 before the first
 	stopped bool
 }
 
@@ -49,7 +48,7 @@ func startGCPolicy(gogc string, idle *idleGC) *gcPolicy {
 	if gogc != "" {
 		return nil
 	}
-	p := &gcPolicy{idle: idle, percent: -2} // -2: none set yet
+	p := &gcPolicy{idle: idle}
 	p.collected()
 	return p
 }
@@ -78,7 +77,7 @@ func (p *gcPolicy) apply(percent int) {
 	}
 }
 
-// stop ends the policy (tests; cfkd follows its heap until it exits).
+// stop ends the policy (at the end of serve, and in tests).
 func (p *gcPolicy) stop() {
 	if p == nil {
 		return
@@ -86,20 +85,4 @@ func (p *gcPolicy) stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stopped = true
-}
-
-// setPercent sets GOGC, or, while idle (GOGC off), the GOGC restore puts
-// back. A nil idleGC sets it at once.
-func (g *idleGC) setPercent(percent int) {
-	if g == nil {
-		debug.SetGCPercent(percent)
-		return
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.on.Load() {
-		g.percent = percent
-		return
-	}
-	debug.SetGCPercent(percent)
 }
