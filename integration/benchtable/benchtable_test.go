@@ -13,8 +13,9 @@ import (
 )
 
 // TestMain lets this test binary serve as the log writer and the log
-// floor's formatter: run() starts os.Executable() with -writer N or
-// -formatter PATH, which is the test binary here.
+// floor's formatter and raw copier: run() starts os.Executable() with
+// -writer N, -formatter PATH or -copier PATH, which is the test binary
+// here.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "-writer" {
 		_, n, err := parseFlags(os.Args[1:])
@@ -26,6 +27,13 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "-formatter" {
 		if err := formatLines(os.Args[2]); err != nil {
 			fmt.Fprintln(os.Stderr, "benchtable -formatter:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if len(os.Args) == 3 && os.Args[1] == "-copier" {
+		if err := copyRaw(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable -copier:", err)
 			os.Exit(1)
 		}
 		os.Exit(0)
@@ -77,6 +85,7 @@ func TestQuick(t *testing.T) {
 		"| start → all have pids |", "| start all: services started at once, none fatal | — | 20 of 20, none fatal |", "| stop all → every pid gone, no child left |", "| stop all → all exited (zombie or reaped) |", "| RSS, N running |",
 		"| idle CPU over ", "| pipelined declarations: 20 lines written, then the replies read | ", "| status round trip p50 ", "| log lines/s ", "| log (64 KiB writes, as stdio buffers): cfkd against the minimal formatter (the floor) |",
 		"| stop all: cfkd against the bare loop with 2 pipes per child (the floor) |",
+		"- log (64 KiB writes, as stdio buffers): the raw copier against the direct writer, median of each round's ratio: ",
 		"| restart storm: starts per service", "| restart storm: CPU over the window |",
 	} {
 		if !strings.Contains(text, want) {
@@ -179,6 +188,36 @@ func TestFormatter(t *testing.T) {
 	_, stderr, err := run(strings.Repeat("x", formatterRead+1) + "\n")
 	if err == nil || !strings.Contains(stderr, "a line longer than") {
 		t.Errorf("a line longer than the buffer: %v, stderr %q", err, stderr)
+	}
+}
+
+// TestCopier: the raw copier writes its input byte for byte, the last
+// line without "\n" too, through reads of formatterRead at a time.
+func TestCopier(t *testing.T) {
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
+	input := []byte(strings.Repeat("0123456789abcdef\n", 3*formatterRead/17) + "last")
+	if err := os.WriteFile(in, input, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr bytes.Buffer
+	cmd := exec.Command(self, "-copier", out)
+	cmd.Stdin, cmd.Stderr = f, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("-copier: %v: %s", err, stderr.String())
+	}
+	got, err := os.ReadFile(out)
+	if err != nil || !bytes.Equal(got, input) {
+		t.Errorf("-copier wrote %d bytes (%v), want its %d bytes of input as they are", len(got), err, len(input))
 	}
 }
 

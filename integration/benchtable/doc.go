@@ -11,8 +11,8 @@
 //	    [-supervisord auto|off|PATH] [-only log|decl] [-out FILE] [-quick]
 //	    [-perf DIR]
 //
-// (-writer N and -formatter PATH are internal: the log rows run this
-// binary in those modes.)
+// (-writer N, -formatter PATH and -copier PATH are internal: the log rows
+// run this binary in those modes.)
 //
 // -quick is a smoke run (-n 20 -idle 2s -loglines 20000 -storm 5s
 // -rounds 200 -repeat 1 -logrounds 1; flags given explicitly win). -only
@@ -109,6 +109,10 @@
 //     what any supervisor that writes each line as a record must at least
 //     do. The row shows cfkd against it, a note the floor against the
 //     direct writer.
+//   - raw copier (no target, a note): in each round too, the same pipe
+//     into this binary's -copier mode, which reads alike and writes the
+//     bytes as they are (floor_log.go): the pipe's own cost, before any
+//     record is made, against the direct writer.
 //   - restart storm: -storm-k services whose command is `echo NAME >>
 //     FILE; exit 1` (one line per real start), respawn_on_fail=1,
 //     respawn_max_retries=1000, started together and watched for -storm.

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -21,7 +22,9 @@ import (
 // write(2). No timestamps per line, no queue, no other service, no
 // actor: the row that compares cfkd with it shows cfkd's own cost, and
 // the floor's ratio to the direct writer shows what the pipe and the
-// longer records cost before any supervisor's code runs.
+// longer records cost before any supervisor's code runs. The raw copier
+// (-copier) reads the same pipe alike and writes the bytes as they are:
+// the pipe's cost alone, which the floor's ratio includes.
 
 // formatterRead is the floor's read size; formatterPipe the size it
 // asks for its pipe (cfkd's grownRead and grownPipe).
@@ -87,22 +90,59 @@ func formatLines(path string) error {
 	return nil
 }
 
-// logFloor runs the writer into the -formatter mode of this tool and
-// returns the lines per second, from the writer's start to the end of
-// both. The pipe's ends are each held by one process only, so that
-// either one's failure ends the other (EOF, EPIPE) and nothing waits
-// forever.
-func logFloor(cl *cleaner, dir string, n int, each bool) (float64, error) {
+// copyRaw is the -copier mode: stdin's bytes as they are into the file at
+// path (created, truncated), read as the formatter reads them (its pipe
+// grown alike, formatterRead at a time), each read written with one
+// write(2). It is the pipe's own cost: what a supervisor that copies
+// the bytes, with no record, takes at least (supervisord does).
+func copyRaw(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_SETPIPE_SZ, formatterPipe) // refused: the default size
+	in := make([]byte, formatterRead)
+	for {
+		n, err := syscall.Read(0, in)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		if _, err := f.Write(in[:n]); err != nil {
+			return err
+		}
+	}
+}
+
+// Floors of the log rows: the mode of this tool the writer's output goes
+// through, and the file it writes.
+const (
+	floorFormatter = "-formatter" // records, as cfkd writes them (formatLines)
+	floorCopier    = "-copier"    // the bytes as they are (copyRaw)
+)
+
+// logFloor runs the writer into mode (floorFormatter or floorCopier) of
+// this tool and returns the lines per second, from the writer's start to
+// the end of both. The pipe's ends are each held by one process only, so
+// that either one's failure ends the other (EOF, EPIPE) and nothing
+// waits forever.
+func logFloor(cl *cleaner, dir string, n int, each bool, mode string) (float64, error) {
 	argv, err := writerArgv(n)
 	if err != nil {
 		return 0, err
 	}
-	path := filepath.Join(dir, "floor.log")
+	path := filepath.Join(dir, strings.TrimPrefix(mode, "-")+".log")
 	r, w, err := os.Pipe()
 	if err != nil {
 		return 0, err
 	}
-	formatter := exec.Command(argv[0], "-formatter", path)
+	formatter := exec.Command(argv[0], mode, path)
 	formatter.Env, formatter.Stdin, formatter.Stderr = cl.env(), r, os.Stderr
 	err = formatter.Start()
 	r.Close()
@@ -121,10 +161,10 @@ func logFloor(cl *cleaner, dir string, n int, each bool) (float64, error) {
 	ferr := formatter.Wait()
 	el := time.Since(t0)
 	if werr != nil || ferr != nil {
-		return 0, fmt.Errorf("log floor: writer: %v, formatter: %v", werr, ferr)
+		return 0, fmt.Errorf("log floor %s: writer: %v, floor: %v", mode, werr, ferr)
 	}
 	if got := (&lineCounter{path: path}).count(); got != n {
-		return 0, fmt.Errorf("log floor: %d lines in %s, want %d", got, path, n)
+		return 0, fmt.Errorf("log floor %s: %d lines in %s, want %d", mode, got, path, n)
 	}
 	return float64(n) / el.Seconds(), nil
 }

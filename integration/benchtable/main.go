@@ -32,6 +32,7 @@ type options struct {
 	perfDir      string // -perf: perf record of cfkd's phases there
 	tmp          string
 	formatter    string // -formatter: run as the log floor (floor_log.go)
+	copier       string // -copier: run as the log rows' raw copier (floor_log.go)
 }
 
 func logf(format string, args ...any) {
@@ -65,13 +66,14 @@ func parseFlags(args []string) (*options, int, error) {
 	fs.StringVar(&o.perfDir, "perf", "", "profile cfkd with `perf record -g` in the first round of each phase (start, status, idle, stop, decl), files DIR/nN-PHASE.data")
 	fs.IntVar(&writer, "writer", 0, "internal: write this many lines of 100 bytes to stdout and exit")
 	fs.StringVar(&o.formatter, "formatter", "", "internal: the log floor, stdin's lines as records into this file")
+	fs.StringVar(&o.copier, "copier", "", "internal: the log rows' raw copier, stdin's bytes as they are into this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, 0, err
 	}
 	if fs.NArg() > 0 {
 		return nil, 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if writer > 0 || o.formatter != "" {
+	if writer > 0 || o.formatter != "" || o.copier != "" {
 		return o, writer, nil
 	}
 	if quick {
@@ -140,6 +142,13 @@ func main() {
 	if o.formatter != "" {
 		if err := formatLines(o.formatter); err != nil {
 			fmt.Fprintln(os.Stderr, "benchtable -formatter:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if o.copier != "" {
+		if err := copyRaw(o.copier); err != nil {
+			fmt.Fprintln(os.Stderr, "benchtable -copier:", err)
 			os.Exit(1)
 		}
 		return

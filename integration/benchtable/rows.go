@@ -178,7 +178,11 @@ func benchOnce(cl *cleaner, o *options, dir string) (*table, error) {
 				return t, err
 			}
 			logf("log: through the minimal formatter")
-			if lr.floor, err = logFloor(cl, mkdir(filepath.Join(dir, fmt.Sprintf("floor-%s-%d", sub, k))), o.logLines, each); err != nil {
+			if lr.floor, err = logFloor(cl, mkdir(filepath.Join(dir, fmt.Sprintf("floor-%s-%d", sub, k))), o.logLines, each, floorFormatter); err != nil {
+				return t, err
+			}
+			logf("log: through the raw copier")
+			if lr.copier, err = logFloor(cl, mkdir(filepath.Join(dir, fmt.Sprintf("copier-%s-%d", sub, k))), o.logLines, each, floorCopier); err != nil {
 				return t, err
 			}
 			logf("log: through cfkd")
@@ -296,6 +300,7 @@ func stopMedianCell(c nResult, median time.Duration) string {
 type logRound struct {
 	direct    float64 // lines/s
 	floor     float64 // lines/s through the minimal formatter (floor_log.go)
+	copier    float64 // lines/s through the raw copier (floor_log.go)
 	cfk, supd logResult
 }
 
@@ -340,19 +345,21 @@ func addLogRows(t *table, o *options, logs []logRun) {
 			target: fmt.Sprintf("≥ %.1f×", l.target), verdict: verdict(c.complete && cratio >= l.target),
 			sv: rate(sv.rate) + incomplete(sv), svRatio: fratio(medianF(sr))})
 		if len(l.rounds) > 1 {
-			t.note("log (%s): ratio the median of each round's (direct, the floor, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
+			t.note("log (%s): ratio the median of each round's (direct, the floor, the raw copier, then cfkd, interleaved): %s", l.what, strings.Join(each, ", "))
 		}
-		var fs, fr, cf []float64
+		var fs, fr, cf, rr []float64
 		for _, r := range l.rounds {
 			fs, fr, cf = append(fs, r.floor), append(fr, r.floor/r.direct), append(cf, r.cfk.rate/r.floor)
+			rr = append(rr, r.copier/r.direct)
 		}
 		t.add(row{metric: fmt.Sprintf("log (%s): cfkd against the minimal formatter (the floor)", l.what),
 			base: rate(medianF(fs)), cfk: rate(c.rate) + incomplete(c), ratio: fratio(medianF(cf))})
 		t.note("log (%s): the minimal formatter against the direct writer, median of each round's ratio: %s", l.what, fratio(medianF(fr)))
+		t.note("log (%s): the raw copier against the direct writer, median of each round's ratio: %s (the pipe's own cost, with no record)", l.what, fratio(medianF(rr)))
 		cpu := time.Duration(medianF(cpus))
 		t.note("log (%s): cfkd's CPU from the start request to the last line, median: %s, %.0f ns a line", l.what, dur(cpu), float64(cpu.Nanoseconds())/float64(o.logLines))
 	}
-	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are. The minimal formatter (the floor): the writer's output through a pipe to one thread of this tool that reads 128 KiB at a time, puts a header of cfkd's length before each line, and writes each read's records with one write(2): what any supervisor that writes records must at least do")
+	t.note("log: the same writer (this tool's -writer mode: 64 KiB writes, or one write(2) per line) either straight into a file (baseline) or as a service whose output the supervisor logs to a file of its own; time from the start request to the last line in the file. cfkd writes each line as a record (time, pid, level, category, line: 159 B here); supervisord copies the bytes as they are. The minimal formatter (the floor): the writer's output through a pipe to one thread of this tool that reads 128 KiB at a time, puts a header of cfkd's length before each line, and writes each read's records with one write(2): what any supervisor that writes records must at least do. The raw copier: the same pipe into one thread of this tool that writes each read's bytes as they are, 128 KiB at a time: what the pipe costs before any record is made")
 }
 
 // medianF is the median of xs (0 when empty).
