@@ -653,6 +653,16 @@ func (io *connIO) write() {
 			buf = nil
 		}
 	}
+	// a stream set while replies before it were written, whose write then
+	// failed (the client went away, or was cut off), was never written:
+	// its feed leaves the hub or the tail now (writeStream closed any
+	// other; a feed set from now on is closed by stream, broken is set)
+	io.mu.Lock()
+	f := io.feed
+	io.mu.Unlock()
+	if f != nil {
+		f.Close()
+	}
 	io.conn.Close()
 	<-io.readerDone
 	io.mu.Lock()

@@ -235,3 +235,28 @@ func TestAppendStreamLine(t *testing.T) {
 		t.Fatalf("%q", b)
 	}
 }
+
+// TestConnectionStreamClosedWhenRepliesFail: a client pipelines a request
+// with a big reply, then `command events`, reads nothing and goes away.
+// The writer was still writing the reply when the stream was set, and
+// that write failed: the feed must leave the hub all the same, or every
+// later event is formatted into it, up to its backlog, for cfkd's life.
+func TestConnectionStreamClosedWhenRepliesFail(t *testing.T) {
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	r.fake.statusLines = 5000 // 500 KB: more than the socket buffers hold
+	if err := writeLines(client, []string{"command status", "command events"}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	if n := r.hub.n.Load(); n != 1 {
+		t.Fatalf("%d feeds in the hub, want 1", n)
+	}
+	client.Close()
+	select {
+	case <-r.gone:
+	case <-time.After(connWait):
+		t.Fatal("the connection actor never stopped")
+	}
+	r.waitFor("the feed to leave the hub", func() bool { return r.hub.n.Load() == 0 })
+}
