@@ -63,9 +63,10 @@ func (p *poller) freeze() []FrozenPipe {
 	}
 	fr := &freezeReq{parked: make(chan struct{}), thaw: make(chan struct{})}
 	p.frz = fr
-	if len(p.resumed) == 0 { // else a wake is on its way already
-		p.wakeForResume()
-	}
+	// a wake always: one on its way for p.resumed may already have been
+	// taken by a resumeHeld past its parkIfFrozen, which then takes the
+	// list and goes back to waiting; an extra one finds an empty list
+	p.wakeForResume()
 	p.mu.Unlock()
 	<-fr.parked
 	p.coolHot() // the hot pipes back: the poller goroutine, parked, starts none
