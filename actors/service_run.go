@@ -156,8 +156,13 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 
 // shortage says whether a launch failed for want of cfkd's own resources
 // (fds, memory, processes), and how to say it; nil when the error is the
-// service's.
+// service's. An EAGAIN or ENOMEM of the child after its fork
+// (osproc.ExecError: its user's RLIMIT_NPROC at execve, a program too
+// large) is the service's; fds short are cfkd's (the child's table is a
+// copy of cfkd's).
 func shortage(err error) error {
+	var child *osproc.ExecError
+	afterFork := errors.As(err, &child)
 	switch {
 	case errors.Is(err, syscall.EMFILE):
 		var lim syscall.Rlimit
@@ -167,6 +172,8 @@ func shortage(err error) error {
 		return errors.New("cfkd: too many open files")
 	case errors.Is(err, syscall.ENFILE):
 		return errors.New("cfkd: too many open files in the system")
+	case afterFork:
+		return nil
 	case errors.Is(err, syscall.EAGAIN):
 		return errors.New("cfkd: cannot fork: resource temporarily unavailable")
 	case errors.Is(err, syscall.ENOMEM):

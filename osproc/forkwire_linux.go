@@ -15,7 +15,8 @@ import (
 //
 //	request: version, flags (setsid, uid, nosetgroups), fds, uid, gid,
 //	         path, dir, argv, env, groups
-//	reply:   pid, errno
+//	reply:   pid, errno (pid -1 with an errno: the child failed after
+//	         its fork, childFailed; 0: the fork failed)
 //
 // A request that does not decode (truncated, a count past its end, bytes
 // left over, another version, unknown flags, a uid without its flag) is

@@ -197,7 +197,9 @@ func (l *Launcher) Close() error {
 // (see Spec.Stdout), which may still emit lines after onExit. On error
 // nothing was started and onExit is never called; an error for want of
 // fds or processes wraps the errno (EMFILE, ENFILE, EAGAIN, ENOMEM), so
-// that errors.Is tells cfkd's shortage from the service's failure.
+// that errors.Is tells cfkd's shortage from the service's failure; a
+// child that failed after its fork (its set-up or execve) is an
+// *ExecError, the service's whatever its errno.
 //
 // The output pipes are created once a fork slot is held, and the child's
 // ends closed right after the fork: a start waiting for its turn holds no
@@ -312,7 +314,7 @@ func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr) 
 	if pid, err, ok := l.server.forkExec(path, argv, attr); ok {
 		return pid, err
 	}
-	return syscall.ForkExec(path, argv, attr)
+	return forkExecSelf(path, argv, attr)
 }
 
 // maxForks is the number of forks under way at once: two per core keeps

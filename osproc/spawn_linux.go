@@ -82,9 +82,13 @@ type forkRequest struct {
 
 // forkReply is the pid, or the errno of a failed fork or exec.
 type forkReply struct {
-	Pid   int
+	Pid   int // childFailed with Errno: the child's set-up or exec failed, not the fork
 	Errno int
 }
+
+// childFailed is forkReply.Pid when the child failed after the fork (the
+// errno is the service's: ExecError); 0 with an errno is the fork's.
+const childFailed = -1
 
 // forkServer is cfkd's side of the helper.
 type forkServer struct {
@@ -201,6 +205,9 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 		s.died(err)
 		return 0, fmt.Errorf("fork server: %v: %w", err, syscall.EAGAIN), true
 	}
+	if rep.Errno != 0 && rep.Pid == childFailed {
+		return 0, &ExecError{Errno: syscall.Errno(rep.Errno)}, true
+	}
 	if rep.Errno != 0 {
 		return 0, syscall.Errno(rep.Errno), true
 	}
@@ -315,11 +322,14 @@ func serveOne(msg, oob []byte) forkReply {
 	if req.Uid != nil {
 		sys.Credential = &syscall.Credential{Uid: *req.Uid, Gid: req.Gid, Groups: req.Groups, NoSetGroups: req.NoSetGroups}
 	}
-	pid, err := syscall.ForkExec(req.Path, req.Argv, &syscall.ProcAttr{Dir: req.Dir, Env: req.Env, Files: files, Sys: sys})
+	pid, err, child := forkExecChild(req.Path, req.Argv, &syscall.ProcAttr{Dir: req.Dir, Env: req.Env, Files: files, Sys: sys})
 	if err != nil {
 		var errno syscall.Errno
 		if !errors.As(err, &errno) {
 			errno = syscall.EINVAL
+		}
+		if child {
+			return forkReply{Pid: childFailed, Errno: int(errno)}
 		}
 		return forkReply{Errno: int(errno)}
 	}

@@ -61,22 +61,48 @@ func TestForkServerOutlivesGroupSignals(t *testing.T) {
 	}
 }
 
-// The fork server's errors are the exec's errnos, as a direct fork's.
-func TestForkServerExecErrors(t *testing.T) {
+// TestExecErrorIsTheChilds: an exec that fails after the fork is an
+// *ExecError with the exec's errno, through the fork server as in cfkd
+// itself; a fork that fails (clone refuses CLONE_THREAD alone: EINVAL) is
+// its errno alone. This also holds the runtime to what forkExecChild
+// reads: it sets SysProcAttr.PidFD once the child exists, to -1 when the
+// child then fails, and leaves it alone when the fork fails.
+func TestExecErrorIsTheChilds(t *testing.T) {
 	dir := t.TempDir()
 	noexec := dir + "/noexec"
 	if err := os.WriteFile(noexec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		path string
-		want syscall.Errno
-	}{{noexec, syscall.EACCES}, {dir + "/nosuch", syscall.ENOENT}} {
-		_, err, served := launcher.server.forkExec(tc.path, []string{"x"}, &syscall.ProcAttr{
-			Files: []uintptr{launcher.devnull.Fd(), launcher.devnull.Fd(), launcher.devnull.Fd()}})
-		if !served || !errors.Is(err, tc.want) {
-			t.Errorf("%s: %v (served %v), want %v", tc.path, err, served, tc.want)
+	files := []uintptr{launcher.devnull.Fd(), launcher.devnull.Fd(), launcher.devnull.Fd()}
+	ways := []struct {
+		name string
+		fork func(path string, attr *syscall.ProcAttr) error
+	}{{"the fork server", func(path string, attr *syscall.ProcAttr) error {
+		_, err, served := launcher.server.forkExec(path, []string{"x"}, attr)
+		if !served {
+			t.Fatalf("%s: not served by the fork server", path)
 		}
+		return err
+	}}, {"cfkd itself", func(path string, attr *syscall.ProcAttr) error {
+		_, err := forkExecSelf(path, []string{"x"}, attr)
+		return err
+	}}}
+	for _, way := range ways {
+		for _, tc := range []struct {
+			path string
+			want syscall.Errno
+		}{{noexec, syscall.EACCES}, {dir + "/nosuch", syscall.ENOENT}} {
+			err := way.fork(tc.path, &syscall.ProcAttr{Files: files})
+			var ee *ExecError
+			if !errors.Is(err, tc.want) || !errors.As(err, &ee) {
+				t.Errorf("%s, %s: %v (%T), want an *ExecError of %v", way.name, tc.path, err, err, tc.want)
+			}
+		}
+	}
+	_, err, child := forkExecChild("/bin/true", []string{"true"}, &syscall.ProcAttr{Files: files,
+		Sys: &syscall.SysProcAttr{Cloneflags: syscall.CLONE_THREAD}})
+	if !errors.Is(err, syscall.EINVAL) || child {
+		t.Errorf("a fork that fails: %v, the child's %v; want EINVAL, the fork's", err, child)
 	}
 }
 
@@ -97,8 +123,9 @@ func TestForkServerGone(t *testing.T) {
 	attr := &syscall.ProcAttr{Files: []uintptr{launcher.devnull.Fd(), launcher.devnull.Fd(), launcher.devnull.Fd()}}
 	for i := 0; i < 2; i++ {
 		pid, err, served := s.forkExec("/bin/true", []string{"true"}, attr)
-		if served && !errors.Is(err, syscall.EAGAIN) {
-			t.Fatalf("try %d: a dead server served: pid %d, %v", i, pid, err)
+		var ee *ExecError
+		if served && (!errors.Is(err, syscall.EAGAIN) || errors.As(err, &ee)) {
+			t.Fatalf("try %d: a dead server served: pid %d, %v (%T), want EAGAIN, cfkd's", i, pid, err, err)
 		}
 	}
 	if _, _, served := s.forkExec("/bin/true", []string{"true"}, attr); served || !s.dead.Load() {

@@ -21,3 +21,9 @@ func (s *forkServer) forkExec(string, []string, *syscall.ProcAttr) (int, error, 
 func (s *forkServer) exited(syscall.WaitStatus) {}
 
 func (s *forkServer) stop() {}
+
+// forkExecSelf forks and execs in cfkd: elsewhere than on Linux, and on
+// the portable path, a child's failure is not told from the fork's.
+func forkExecSelf(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
+	return syscall.ForkExec(path, argv, attr)
+}
