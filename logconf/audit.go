@@ -79,7 +79,7 @@ func appendTextValue(b []byte, v any) []byte {
 	case string:
 		s = x
 	case error:
-		s = x.Error() // an error, another number: rare
+		s = fmt.Sprint(x) // an error, another number: rare (fmt recovers a panicking Error: a typed nil)
 	default:
 		s = fmt.Sprint(x)
 	}

@@ -114,10 +114,18 @@
 //     atomic pointer; Apply stores the new one, then closes the old files,
 //     which refuse records from then on, and a refused record is routed
 //     again with the new state. stdout and stderr are never closed, so a
-//     stalled terminal does not stall a reload.
+//     stalled terminal does not stall a reload. A reload resumes the pipes
+//     held on every destination, kept or not, and so does a record put
+//     on a destination while a reload replaced its state (deliver): a
+//     held service's lines are routed anew.
+//   - A file opened afresh by a reload writes nothing before the sink it
+//     replaced has written its queue (or 1 s has passed): the records of
+//     one path stay in the order they came.
 //   - Every successful Apply or Reload opens every file afresh, so an
 //     outside tool can move a file away and send SIGUSR1 (logrotate).
-//     With max_size_mb > 0, lumberjack rotates files by size itself; its
+//     With max_size_mb > 0, lumberjack rotates regular files by size
+//     itself (a FIFO or a device is written as it is: lumberjack would
+//     open it blocking, and its Close would wait for good); its
 //     Logger for a path is kept across reloads and closed, so it re-opens
 //     the path on its next write. It is given a batch in pieces of whole
 //     records, 256 KiB at most (it refuses a write longer than its
@@ -126,7 +134,12 @@
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first
 //     failure of a streak is reported to stderr once (and the first success
-//     after it), and the next record simply tries again.
+//     after it), and the next record simply tries again. A write that
+//     failed part way leaves a piece of a record: the next write starts
+//     with "\n", so that no two records share a line.
+//   - Formatting a record never leaves a destination locked: its lock is
+//     released by a defer, also when a value's method panics, and an
+//     error is written with fmt (a typed nil error is "<nil>").
 //   - Files are opened with O_NONBLOCK: a FIFO nobody reads is an
 //     unopenable destination (ENXIO) instead of an open that hangs the
 //     reload; a FIFO whose reader goes away fails its writes (EPIPE) like

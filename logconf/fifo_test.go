@@ -1,6 +1,7 @@
 package logconf
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,5 +38,49 @@ func TestFifoWithoutReader(t *testing.T) {
 	f.log.Info("still here")
 	if !strings.Contains(f.read(t, "cfkd.log"), "still here") {
 		t.Fatal("the old configuration did not stay")
+	}
+}
+
+// TestRotatingFifoWithoutReader: a FIFO nobody reads, with max_size_mb
+// set: Apply away from it returns within about closeGrace, as with no
+// rotation (TestApplyResumesHeldPipes). lumberjack opened the FIFO
+// blocking, its write hung with its lock held, and its Close waited for
+// that lock for good: Apply, and every later one, hung. Only a regular
+// file rotates now.
+func TestRotatingFifoWithoutReader(t *testing.T) {
+	holds := installFakeHolds(t)
+	f := newFixture(t)
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	f.apply(t, "max_size_mb = 10\ncfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
+	line := []byte(strings.Repeat("y", 200))
+	within(t, 10*time.Second, "ServiceLine to a FIFO nobody reads", func() {
+		for held, _ := holds.counts(); held == 0; held, _ = holds.counts() {
+			f.r.ServiceLine("w", "out", 7, line)
+		}
+	})
+	done := make(chan error, 1)
+	go func() {
+		cfg, _ := Parse("log.config", strings.NewReader("cfkd = file:cfkd.log\nservices = file:all.log\n"))
+		done <- f.r.Apply(cfg)
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(closeGrace + 5*time.Second):
+		// unblock so that the test can end
+		go io.Copy(io.Discard, rd)
+		<-done
+		t.Fatal("Apply away from a rotating FIFO nobody reads did not return after closeGrace+5s")
 	}
 }

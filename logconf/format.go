@@ -149,7 +149,7 @@ func formatJSON(e *logrus.Entry, o origin) []byte {
 // marshal as its fmt.Sprint text.
 func jsonValue(b *bytes.Buffer, v any) {
 	if err, ok := v.(error); ok {
-		v = err.Error()
+		v = fmt.Sprint(err) // fmt recovers a panicking Error (a typed nil)
 	}
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)

@@ -194,6 +194,12 @@ func (r *Router) deliver(o origin, put func(st *state, s *sink) bool) bool {
 			return false
 		}
 		if put(st, s) {
+			if r.cur.Load() != st {
+				// a reload came meanwhile, and may already have resumed
+				// the pipes held on s (Apply): a pipe held on it now is
+				// resumed too, its lines routed anew
+				s.release()
+			}
 			return true
 		}
 	}
@@ -234,6 +240,10 @@ func (r *Router) Apply(cfg *Config) error {
 	for name, s := range old.sinks {
 		if st.sinks[name] != s {
 			r.closeReported(s)
+		} else {
+			// kept (stdout, stderr, a rotating file): the pipes held on
+			// it are routed anew, maybe elsewhere; held again if not
+			s.release()
 		}
 	}
 	return nil
@@ -272,14 +282,19 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 		if s, ok := st.sinks[name]; ok {
 			return s, nil
 		}
-		s, ok := old.sinks[name]
-		if ok && s.rot != nil && s.maxSizeMB == cfg.maxSizeMB && s.maxBackups == cfg.maxBackups {
+		prev, ok := old.sinks[name]
+		s := prev
+		if ok && prev.rot != nil && prev.maxSizeMB == cfg.maxSizeMB && prev.maxBackups == cfg.maxBackups {
 			if err := probe(path); err != nil {
 				return nil, fmt.Errorf("log destination %s: %w", d, err)
 			}
-			reopen = append(reopen, s)
-		} else if s, err = openFile(path, cfg.maxSizeMB, cfg.maxBackups); err != nil {
-			return nil, fmt.Errorf("log destination %s: %w", d, err)
+			reopen = append(reopen, prev)
+		} else {
+			if s, err = openFile(path, cfg.maxSizeMB, cfg.maxBackups); err != nil {
+				return nil, fmt.Errorf("log destination %s: %w", d, err)
+			}
+			// what prev still queues for this path is written first (nil: none)
+			s.prev = prev
 		}
 		st.sinks[name] = s
 		return s, nil

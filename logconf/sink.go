@@ -54,8 +54,15 @@ type sink struct {
 	// inline: a regular file, which a hot reader may write itself
 	// (putLines); never stdout, stderr or a FIFO, which can block for
 	// ever
-	inline   bool
-	waiters  []func()  // resumes of the output pipes held until there is room
+	inline  bool
+	waiters []func() // resumes of the output pipes held until there is room
+	// prev is the sink of the same path this one replaced in a reload:
+	// its queue is written before this one's first write (or closeGrace
+	// has passed), so that the records of one file stay in order
+	prev *sink
+	// partial: a failed write left part of a record in the destination;
+	// the next write starts with "\n" (only the flusher uses it)
+	partial  bool
 	dropped  uint64    // records dropped since there was last room
 	noteJSON bool      // the format of the drop note (that of the last put)
 	report   io.Writer // where the flusher reports
@@ -95,8 +102,8 @@ var (
 // closed: the caller routes the record again, with the Router's new state.
 func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byte) []byte) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock() // also when add panics (a value's method): the sink stays usable
 	if s.closed {
-		s.mu.Unlock()
 		return false
 	}
 	if len(s.queued) >= softMax {
@@ -111,7 +118,6 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 			s.dropped++
 			s.drops.Add(1)
 			s.noteJSON = json
-			s.mu.Unlock()
 			return true
 		}
 	}
@@ -121,7 +127,6 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 		s.flushing = true
 		go s.flush()
 	}
-	s.mu.Unlock()
 	return true
 }
 
@@ -134,10 +139,21 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 // a text record (add's too): the lines that need no cut are then queued
 // by osproc.Lines.AppendRecords, without a call a line.
 func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writer, head func(c *textCache) []byte, add func(b, head, line []byte) []byte) bool {
+	queued, inline := s.queueLines(lines, over, json, report, head, add)
+	if inline {
+		s.flushInline()
+	}
+	return queued
+}
+
+// queueLines is putLines under s.mu (released also when add panics): it
+// reports whether the sink took the lines, and whether the caller is to
+// write them itself (flushInline).
+func (s *sink) queueLines(lines *osproc.Lines, over int, json bool, report io.Writer, head func(c *textCache) []byte, add func(b, head, line []byte) []byte) (queued, inline bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
-		return false
+		return false, false
 	}
 	var h []byte
 	if head != nil {
@@ -167,7 +183,6 @@ func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writ
 		s.queued = add(s.queued, h, line)
 	}
 	s.report, s.noteJSON = report, json
-	inline := false
 	if !s.flushing && len(s.queued) > 0 {
 		s.flushing = true
 		// the hot reader of a flood writes its records itself: one
@@ -177,11 +192,7 @@ func (s *sink) putLines(lines *osproc.Lines, over int, json bool, report io.Writ
 			go s.flush()
 		}
 	}
-	s.mu.Unlock()
-	if inline {
-		s.flushInline()
-	}
-	return true
+	return true, inline
 }
 
 // queue is put for a record of cfkd's (tests).
@@ -248,9 +259,14 @@ func (s *sink) flushBatches(n int) (more bool) {
 		waiters := s.waiters
 		s.waiters = nil
 		dead := s.dead
+		prev := s.prev
+		s.prev = nil
 		s.mu.Unlock()
 		for _, resume := range waiters {
 			resume()
+		}
+		if prev != nil {
+			prev.syncWithin(closeGrace)
 		}
 		// only this goroutine writes while flushing is set: the batch is
 		// written whole and in order without holding mu
@@ -308,8 +324,19 @@ func appendDropNote(b []byte, json bool, n uint64, name string) []byte {
 // first success after it. There is no retry: the next record simply tries
 // again.
 func (s *sink) putLocked(p []byte, report io.Writer) {
-	if _, err := s.w.Write(p); err != nil {
-		s.errs.Add(uint64(max(bytes.Count(p, []byte{'\n'}), 1))) // records lost
+	if s.partial {
+		// the last failed write left part of a record: the next record
+		// starts on a line of its own
+		if _, err := s.w.Write([]byte{'\n'}); err != nil {
+			s.errs.Add(uint64(max(bytes.Count(p, []byte{'\n'}), 1)))
+			return
+		}
+		s.partial = false
+	}
+	if n, err := s.w.Write(p); err != nil {
+		n = min(max(n, 0), len(p))
+		s.partial = n > 0 && p[n-1] != '\n'
+		s.errs.Add(uint64(max(bytes.Count(p[n:], []byte{'\n'}), 1))) // records lost
 		if !s.failing {
 			s.failing = true
 			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported)\n", s.name, err)
@@ -395,7 +422,10 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		s.inline = true
 	}
-	if maxSizeMB <= 0 {
+	// only a regular file rotates: lumberjack opens its file itself,
+	// blocking (a FIFO nobody reads would hang its write, and its Close
+	// with it, for good), and a FIFO or a device has no size to rotate at
+	if maxSizeMB <= 0 || !s.inline {
 		s.w, s.closer = f, f
 		return s, nil
 	}
