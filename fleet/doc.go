@@ -48,7 +48,10 @@
 //     every envelope is checked before protoactor reads it: the proto
 //     serializer only, indexes within the batch, a fleet type (routes), to
 //     its one actor at this member's address, from a peer of the role that
-//     sends it, whose name field is the peer certificate's CN. The rest is
+//     sends it, whose name field is the peer certificate's CN, and from
+//     a hub only with a sender address its certificate names (the gateway
+//     answers there: a hub cannot have a host answer another hub or dial
+//     any member). The rest is
 //     dropped and logged (at most a line a second): unknown types (which
 //     protoactor's proto serializer would dereference as nil and crash
 //     on), system messages (PoisonPill, Stop, Watch), messages to other

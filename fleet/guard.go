@@ -3,7 +3,10 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"net"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,7 +81,7 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 		g.warn("refused the stream %s from %s", info.FullMethod, peerName(ss.Context()))
 		return status.Error(codes.Unimplemented, "not served")
 	}
-	id, err := identityOf(ss.Context())
+	id, addrs, err := identityOf(ss.Context())
 	if err != nil {
 		g.warn("refused a stream from %s: %v", peerName(ss.Context()), err)
 		return status.Error(codes.PermissionDenied, "not authorized")
@@ -93,20 +96,45 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 			err = status.Error(codes.Internal, "internal error")
 		}
 	}()
-	return handler(srv, &filtered{ServerStream: ss, g: g, peer: id})
+	return handler(srv, &filtered{ServerStream: ss, g: g, peer: id, addrs: addrs})
 }
 
 // identityOf is the verified identity of a stream's peer.
-func identityOf(ctx context.Context) (certs.Identity, error) {
+// identityOf is the identity of a stream's verified peer certificate, and
+// the addresses it names (its IP addresses and DNS names).
+func identityOf(ctx context.Context) (certs.Identity, certAddrs, error) {
 	p, ok := peer.FromContext(ctx)
 	if !ok {
-		return certs.Identity{}, fmt.Errorf("no peer")
+		return certs.Identity{}, certAddrs{}, fmt.Errorf("no peer")
 	}
 	ti, ok := p.AuthInfo.(credentials.TLSInfo)
 	if !ok {
-		return certs.Identity{}, fmt.Errorf("not TLS")
+		return certs.Identity{}, certAddrs{}, fmt.Errorf("not TLS")
 	}
-	return certs.PeerIdentity(ti.State)
+	id, err := certs.PeerIdentity(ti.State)
+	if err != nil {
+		return id, certAddrs{}, err
+	}
+	leaf := ti.State.VerifiedChains[0][0]
+	return id, certAddrs{ips: leaf.IPAddresses, names: leaf.DNSNames}, nil
+}
+
+// certAddrs are the addresses a peer's certificate names.
+type certAddrs struct {
+	ips   []net.IP
+	names []string
+}
+
+// has reports whether the host of address (HOST:PORT) is one of them.
+func (a certAddrs) has(address string) bool {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return slices.ContainsFunc(a.ips, ip.Equal)
+	}
+	return slices.ContainsFunc(a.names, func(n string) bool { return strings.EqualFold(n, host) })
 }
 
 func peerName(ctx context.Context) string {
@@ -135,8 +163,9 @@ func (g *guard) warn(format string, args ...any) {
 // filtered is a peer's stream, each message read filtered.
 type filtered struct {
 	grpc.ServerStream
-	g    *guard
-	peer certs.Identity
+	g     *guard
+	peer  certs.Identity
+	addrs certAddrs // what peer's certificate names
 }
 
 func (f *filtered) RecvMsg(m any) error {
@@ -144,7 +173,7 @@ func (f *filtered) RecvMsg(m any) error {
 		return err
 	}
 	if rm, ok := m.(*remote.RemoteMessage); ok {
-		f.g.filter(rm, f.peer)
+		f.g.filter(rm, f.peer, f.addrs)
 	}
 	return nil
 }
@@ -155,7 +184,7 @@ func (f *filtered) RecvMsg(m any) error {
 // peer of its role to its one target, whose identity field names the peer
 // (a host cannot answer for another, a hub cannot speak for another).
 // Anything but a batch or protoactor's connect request is emptied.
-func (g *guard) filter(rm *remote.RemoteMessage, from certs.Identity) {
+func (g *guard) filter(rm *remote.RemoteMessage, from certs.Identity, addrs certAddrs) {
 	switch t := rm.MessageType.(type) {
 	case *remote.RemoteMessage_ConnectRequest:
 		return
@@ -163,7 +192,7 @@ func (g *guard) filter(rm *remote.RemoteMessage, from certs.Identity) {
 		b := t.MessageBatch
 		kept := b.Envelopes[:0]
 		for _, e := range b.Envelopes {
-			if why := g.check(b, e, from); why != "" {
+			if why := g.check(b, e, from, addrs); why != "" {
 				g.dropped.Add(1)
 				g.warn("dropped a message from %s: %s", from, why)
 				continue
@@ -177,7 +206,7 @@ func (g *guard) filter(rm *remote.RemoteMessage, from certs.Identity) {
 	}
 }
 
-func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from certs.Identity) string {
+func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from certs.Identity, addrs certAddrs) string {
 	if e == nil {
 		return "an empty envelope"
 	}
@@ -205,6 +234,12 @@ func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from ce
 	}
 	if who != from.Name {
 		return fmt.Sprintf("%s says it is from %q", name, who)
+	}
+	// a host answers a hub at the hub's sender address: it must be one
+	// the hub's certificate names, or a hub could have a host answer
+	// another hub, or dial any member (REFERENCE §12.6)
+	if from.Role == certs.RoleHub && e.Sender > 0 && !addrs.has(b.Senders[e.Sender-1].Address) {
+		return fmt.Sprintf("%s asks for its answers at %s, an address its certificate does not name", name, b.Senders[e.Sender-1].Address)
 	}
 	return ""
 }
