@@ -138,6 +138,13 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec) error {
 
 // notified handles a sd_notify datagram of the service's process.
 func (s *Service) notified(ctx actor.Context, m notifyReceived) {
+	if p := s.lc.Pid; p == 0 || m.msg.Pid != p && m.msg.Pgid != p {
+		// routed by the controller while its sender was the service's
+		// process (or in its group), delivered after that process ended:
+		// not the current run's readiness, status or watchdog ping
+		s.log.WithField("pid", m.msg.Pid).Debugf("%s: notify datagram of an ended run: dropped", s.cfg.Name)
+		return
+	}
 	f := m.msg.Fields
 	if st, ok := f["STATUS"]; ok {
 		s.notifyStatus = st

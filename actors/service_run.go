@@ -80,6 +80,12 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		return
 	}
 	if m.err != nil {
+		// reading the env_file when cfkd is out of fds: cfkd's shortage
+		// (REFERENCE §2.1), not the service's declaration
+		if short := shortage(m.err); short != nil {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
+			return
+		}
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
 		return
 	}

@@ -1,0 +1,30 @@
+package lifecycle
+
+import (
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// TestWatchdogDisabledWhileRunning: `service NAME watchdog_secs=0` while
+// it runs leaves the process alone: the watchdog armed for it, which
+// fires later, no longer sends it SIGABRT.
+func TestWatchdogDisabledWhileRunning(t *testing.T) {
+	p := testPolicy()
+	p.Watchdog = 2 * time.Second
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	s.fire()
+	if s.l.State != messages.Running || s.l.Timer != TimerWatchdog {
+		t.Fatalf("not running with its watchdog: %+v", s.l)
+	}
+	p.Watchdog = 0 // `service svc watchdog_secs=0`: the running process is left alone
+	l, now := s.l, s.now.Add(time.Second)
+	l, _ = Next(l, p, Input{Event: Event{Kind: EvWatchdogPing}, Now: now}) // it still pings
+	now = l.Deadline
+	l, fx := Next(l, p, Input{Event: Event{Kind: l.Timer.Elapsed(), Gen: l.Gen}, Now: now})
+	if l.State != messages.Running {
+		t.Fatalf("a running service whose watchdog was disabled was stopped: %s, effects %+v", l.State, fx)
+	}
+}
