@@ -54,18 +54,7 @@ func TestFreezeRacingResume(t *testing.T) {
 			t.Fatalf("iteration %d: freeze did not return in 2s: the poller goroutine never parked", i)
 		}
 		p.thaw()
-		// wait until the poller goroutine is out of its park (frz nil)
-		for end := time.Now().Add(deadline); ; {
-			p.mu.Lock()
-			fr := p.frz
-			p.mu.Unlock()
-			if fr == nil {
-				break
-			}
-			if time.Now().After(end) {
-				t.Fatal("the poller did not thaw")
-			}
-			time.Sleep(10 * time.Microsecond)
-		}
+		// the next round's freeze may come while the poller goroutine is
+		// still leaving this park (TestFreezeRightAfterThaw)
 	}
 }

@@ -19,7 +19,9 @@ type pipeMeta struct {
 }
 
 // freezeReq is a freeze under way: parked is closed by the poller
-// goroutine once it no longer reads; thaw by Thaw.
+// goroutine once it no longer reads; thaw by Thaw, which first resets
+// p.frz, so that p.frz is set from freeze to thaw, a freeze right after
+// a thaw asks a park of its own, and a second thaw finds nothing to do.
 type freezeReq struct {
 	parked, thaw chan struct{}
 }
@@ -54,7 +56,10 @@ func (p *poller) addWith(fd int, out output, meta pipeMeta, carry []byte) error 
 
 // freeze parks the poller goroutine and returns every pipe it has, fds
 // still open and registered: thaw resumes reading them, or the process
-// execs a cfkd that adopts them.
+// execs a cfkd that adopts them. It returns nil if frozen already (not
+// thawed since) or stopping. Right after a thaw, the poller goroutine may
+// still be leaving its park: the wake below brings it back to
+// parkIfFrozen, where it parks for this freeze.
 func (p *poller) freeze() []FrozenPipe {
 	p.mu.Lock()
 	if p.frz != nil || p.stopping {
@@ -80,10 +85,15 @@ func (p *poller) freeze() []FrozenPipe {
 	return out
 }
 
-// thaw lets a frozen poller read again.
+// thaw lets a frozen poller read again, once freeze returned; with
+// nothing frozen (never, or thawed already) it does nothing. It resets
+// p.frz itself, under p.mu, before it lets the poller goroutine go: the
+// freeze is over for the next freeze and thaw at once, whenever that
+// goroutine leaves its park.
 func (p *poller) thaw() {
 	p.mu.Lock()
 	fr := p.frz
+	p.frz = nil
 	p.mu.Unlock()
 	if fr != nil {
 		close(fr.thaw)
@@ -91,7 +101,8 @@ func (p *poller) thaw() {
 }
 
 // parkIfFrozen is called by the poller goroutine when woken: with a
-// freeze asked, it parks until thaw.
+// freeze asked, it parks until thaw (which has reset p.frz already: it
+// parks once per freeze).
 func (p *poller) parkIfFrozen() {
 	p.mu.Lock()
 	fr := p.frz
@@ -101,7 +112,4 @@ func (p *poller) parkIfFrozen() {
 	}
 	close(fr.parked)
 	<-fr.thaw
-	p.mu.Lock()
-	p.frz = nil
-	p.mu.Unlock()
 }
