@@ -109,6 +109,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.ownVars())
 	}
 	s.runningCmd = strings.Join(shown, " ")
+	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
+		// the run that ended was under another proxy (an apply moved the
+		// service), and the table relaunches it in the same step, so it
+		// never said LeaveProxy: that proxy learns now that it is down
+		s.leaveProxy(ctx)
+	}
 	if s.cfg.Proxy != "" {
 		s.startProxied(ctx, attempt)
 		return
