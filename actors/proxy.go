@@ -21,6 +21,16 @@ type proxiedRef struct {
 	attempt uint64
 }
 
+// proxiedStart is one start command sent to the proxy, outstanding until
+// the proxy reports the exit of its process: pid is 0 until the proxy
+// reports it started; left is set once the service gave that start up
+// (it went down, or started again), from then on its reports are strays.
+type proxiedStart struct {
+	ref  proxiedRef
+	pid  int
+	left bool
+}
+
 // proxyState is what the proxy process is doing.
 type proxyState int
 
@@ -57,11 +67,12 @@ type Proxy struct {
 	cmds   chan<- []byte // the writer's queue while up
 	timer  *time.Timer
 
-	svcs    map[string]proxiedRef // the services it was asked to start, by name
-	up      map[string]bool       // those that are up
-	pids    map[string]int        // their pids, as reported
-	queued  []proxyStartRequest   // starts that came while stopping
-	waiting []proxyDown           // answered once gone
+	svcs    map[string]proxiedRef      // the services it was asked to start, by name: the latest start
+	starts  map[string][]*proxiedStart // the outstanding starts, by name, in the order sent
+	up      map[string]bool            // those that are up
+	pids    map[string]int             // their pids, as reported
+	queued  []proxyStartRequest        // starts that came while stopping
+	waiting []proxyDown                // answered once gone
 
 	pr  *pipeRun     // the pipe goroutines of the run, while up
 	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
@@ -72,6 +83,7 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
 		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{},
+		starts: map[string][]*proxiedStart{},
 	}
 }
 
@@ -103,8 +115,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
 		}
 	case proxiedServiceDown:
-		delete(p.up, m.name)
-		p.shutdownIfIdle(ctx)
+		p.serviceDown(ctx, m.name)
 	case proxyReportedStarted:
 		p.started(ctx, m)
 	case proxyReportedStopped:
@@ -225,9 +236,80 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 			return
 		}
 	}
-	p.svcs[name], p.up[name] = proxiedRef{pid: m.svc, attempt: m.attempt}, true
+	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
+	p.svcs[name], p.up[name] = ref, true
 	delete(p.pids, name)
+	for _, st := range p.starts[name] {
+		st.left = true // a service has one start at a time: this one
+	}
+	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref})
 	p.send(ctx, line)
+}
+
+// serviceDown: service name is down. The starts it made are given up (what
+// the proxy reports of them is a stray's), one still queued is dropped
+// (nobody would supervise its process), and an auto proxy with no service
+// up any more is shut down.
+func (p *Proxy) serviceDown(ctx actor.Context, name string) {
+	delete(p.up, name)
+	for _, st := range p.starts[name] {
+		st.left = true
+	}
+	kept := p.queued[:0]
+	for _, q := range p.queued {
+		if q.cfg.Name == name {
+			p.log.Debugf("proxy '%s': queued start of '%s' dropped: the service is down", p.cfg.Name, name)
+			continue
+		}
+		kept = append(kept, q)
+	}
+	clear(p.queued[len(kept):])
+	p.queued = kept
+	p.shutdownIfIdle(ctx)
+}
+
+// awaiting returns the oldest start of name whose started has not come.
+func (p *Proxy) awaiting(name string) *proxiedStart {
+	for _, st := range p.starts[name] {
+		if st.pid == 0 {
+			return st
+		}
+	}
+	return nil
+}
+
+// answered takes the start whose process pid exited out of the
+// outstanding ones: the one with that pid, else (an exit the proxy reports
+// without a started: the original proxy's child reaped before fork
+// returned, or cfk-proxy's start it could not run, pid 0) the oldest one
+// awaiting its started. nil when there is none.
+func (p *Proxy) answered(name string, pid int) *proxiedStart {
+	list := p.starts[name]
+	i := -1
+	for j, st := range list {
+		if pid != 0 && st.pid == pid {
+			i = j
+			break
+		}
+	}
+	if i < 0 {
+		for j, st := range list {
+			if st.pid == 0 {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		return nil
+	}
+	st := list[i]
+	if len(list) == 1 {
+		delete(p.starts, name)
+	} else {
+		p.starts[name] = append(list[:i:i], list[i+1:]...)
+	}
+	return st
 }
 
 // send queues a command line for the writer. A full queue means the proxy
@@ -241,15 +323,25 @@ func (p *Proxy) send(ctx actor.Context, line []byte) {
 	}
 }
 
+// started answers the oldest start of the service still awaiting its pid
+// (the proxy handles its commands in order).
 func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
-	svc, ok := p.svcs[m.name]
-	switch {
-	case m.run != p.run:
+	if m.run != p.run {
 		m.proc.Close()
 		return
-	case !ok:
+	}
+	st := p.awaiting(m.name)
+	switch {
+	case st == nil:
 		m.proc.Close()
 		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
+		return
+	case st.left:
+		// a start the service gave up: nobody supervises its process,
+		// killed through the handle (never by a bare pid)
+		st.pid = m.pid
+		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
+		p.killStray(m.proc, m.pid, m.handleErr)
 		return
 	case errors.Is(m.handleErr, osproc.ErrNoHandle):
 		// no pidfds on this system (REFERENCE §11): expected, every time
@@ -257,8 +349,22 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	case m.handleErr != nil:
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
+	st.pid = m.pid
 	p.pids[m.name] = m.pid
-	ctx.Send(svc.pid, proxyServiceStarted{attempt: svc.attempt, pid: m.pid, proc: m.proc})
+	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc})
+}
+
+// killStray SIGKILLs the process of a start given up, through its handle;
+// with none (no pidfds, REFERENCE §11) it is left alone.
+func (p *Proxy) killStray(proc *osproc.Process, pid int, handleErr error) {
+	defer proc.Close()
+	if proc == nil {
+		p.log.WithError(handleErr).Debugf("proxy '%s': no handle on pid %d: not killed", p.cfg.Name, pid)
+		return
+	}
+	if err := p.opts.Launcher.Signal(proc, syscall.SIGKILL); err != nil && !errors.Is(err, osproc.ErrDone) {
+		p.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", p.cfg.Name, pid)
+	}
 }
 
 // stopped hands the exit to the service, as the reaper does for a direct
@@ -267,15 +373,22 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	if m.run != p.run {
 		return
 	}
-	svc, ok := p.svcs[m.name]
-	if !ok {
+	st := p.answered(m.name, m.pid)
+	switch {
+	case st == nil:
 		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
+		return
+	case m.pid == 0: // cfk-proxy could not run it (its bad status line is logged)
 		return
 	}
 	if p.pids[m.name] == m.pid {
 		delete(p.pids, m.name)
 	}
-	ctx.Send(svc.pid, messages.ProcessExited{Pid: m.pid, Status: m.status})
+	if st.left {
+		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
+		return
+	}
+	ctx.Send(st.ref.pid, messages.ProcessExited{Pid: m.pid, Status: m.status})
 }
 
 // shutdownIfIdle shuts an auto proxy down once none of its services is up.
@@ -349,6 +462,7 @@ func (p *Proxy) gone(ctx actor.Context) {
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
 	p.svcs, p.up, p.pids = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}
+	p.starts = map[string][]*proxiedStart{}
 	p.answerDowns(ctx)
 	queued := p.queued
 	p.queued = nil

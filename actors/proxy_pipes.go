@@ -130,6 +130,11 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 		switch {
 		case err != nil:
 			root.Send(self, proxyBadStatus{run: run, err: err})
+			if name, ok := proxywire.ParseUnstarted(line); ok {
+				// cfk-proxy could not run the start at all: still its
+				// answer (the next started is the next start's)
+				root.Send(self, proxyReportedStopped{run: run, name: name})
+			}
 		case st.Status == proxywire.StatusStarted:
 			proc, err := handle(st.Pid)
 			root.Send(self, proxyReportedStarted{run: run, name: st.Name, pid: st.Pid, proc: proc, handleErr: err})

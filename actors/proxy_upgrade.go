@@ -328,12 +328,15 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.state, p.proc = proxyIsUp, m.proc
 	for _, s := range px.Services {
 		if pid := m.svcs[s.Name]; pid != nil {
-			p.svcs[s.Name] = proxiedRef{pid: pid, attempt: s.Attempt}
+			ref := proxiedRef{pid: pid, attempt: s.Attempt}
+			p.svcs[s.Name] = ref
 			if s.Up {
 				p.up[s.Name] = true
 			}
 			if s.Pid != 0 {
 				p.pids[s.Name] = s.Pid
+				// exported only once its pid was reported (busy)
+				p.starts[s.Name] = []*proxiedStart{{ref: ref, pid: s.Pid, left: !s.Up}}
 			}
 		}
 	}

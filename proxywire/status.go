@@ -52,7 +52,10 @@ func EncodeStatus(s Status) []byte {
 // status started or stopped, a name that is not empty, a pid that is a
 // process id (an integer from 1 to MaxInt32: cfkd signals it, and kill(2)
 // with 0 or a pid that wraps to a negative one signals whole groups), and
-// for stopped an integer exit_status. exit_status may be absent or null
+// for stopped an integer exit_status. The pid may also be a JSON string of
+// decimal digits ("123"): the original Perl proxy sent its early-exit
+// stopped lines with the pid a hash key, a Perl string; any other string
+// is refused. exit_status may be absent or null
 // for started (the original proxy sent null).
 func ParseStatus(line []byte) (Status, error) {
 	s, err := parseStatus(line)
@@ -80,7 +83,7 @@ func parseStatus(line []byte) (Status, error) {
 	if s.Name == "" {
 		return Status{}, errors.New("no name")
 	}
-	pid, ok, err := integer(obj, "pid")
+	pid, ok, err := pidField(obj, "pid")
 	switch {
 	case err != nil:
 		return Status{}, err
@@ -113,4 +116,41 @@ func integer(obj map[string]json.RawMessage, key string) (n int, ok bool, err er
 		return 0, false, fmt.Errorf("%s: want an integer, got %s", key, clip(raw))
 	}
 	return n, true, nil
+}
+
+// pidField reads an optional pid: a JSON integer, or a JSON string of
+// ASCII decimal digits only (no sign, space or exponent), as Perl's JSON::XS
+// writes a number kept as a string. ok is false when it is absent or null.
+// A string too large for an int is refused here; the caller checks the
+// range of the rest.
+func pidField(obj map[string]json.RawMessage, key string) (n int, ok bool, err error) {
+	raw, present := obj[key]
+	if !present || isNull(raw) || raw[0] != '"' {
+		return integer(obj, key)
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return 0, false, fmt.Errorf("%s: want an integer, got %s", key, clip(raw))
+	}
+	if !allDigits(s) {
+		return 0, false, fmt.Errorf("%s: want an integer or a string of decimal digits, got %s", key, clip(raw))
+	}
+	n, err = strconv.Atoi(s)
+	if err != nil {
+		return 0, false, fmt.Errorf("%s %s is not a process id", key, clip(raw))
+	}
+	return n, true, nil
+}
+
+// allDigits reports whether s is not empty and only ASCII decimal digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -60,7 +60,7 @@ func TestParseStatusStrict(t *testing.T) {
 		{`{"status":"stopped","name":"s","pid":-1,"exit_status":0}`, "pid -1 is not a process id"},
 		{`{"status":"started","name":"s","pid":4294967295}`, "pid 4294967295 is not a process id"},
 		{`{"status":"started","name":"s","pid":null}`, "no pid"},
-		{`{"status":"started","name":"s","pid":"12"}`, `pid: want an integer, got "12"`},
+		{`{"status":"started","name":"s","pid":"12x"}`, `pid: want an integer or a string of decimal digits, got "12x"`},
 		{`{"status":"started","name":"s","pid":1.5}`, "pid: want an integer, got 1.5"},
 		{`{"Status":"started","name":"s","pid":1}`, `unknown status ""`},
 		{`{"status":"started","NAME":"s","pid":1}`, "no name"},

@@ -1,0 +1,69 @@
+package actors
+
+import (
+	"syscall"
+	"testing"
+
+	"github.com/cfk/cfk/proxywire"
+)
+
+// TestProxyLateStartedAnswersItsOwnStart checks that the proxy's reports
+// answer the starts in the order they were sent: with a proxy slow to
+// answer (a preloading proxy still loading), start, stop (given up after
+// stopwait, no pid), start again; the proxy then reports started A (the
+// first start), stopped A, started B. A is a stray of the given-up start,
+// B the process of the service's current start: the service runs as B.
+func TestProxyLateStartedAnswersItsOwnStart(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // start 1
+	r.okDone("command stop service s", 1)
+	p.command() // stop
+	r.expectSeq("s", stopping, fail)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // start 2
+	p.started("s", 301)
+	p.stopped("s", 301, killedBy(syscall.SIGTERM))
+	p.started("s", 302)
+	ev := r.rec.ExpectSeq(t, "s", running)
+	if ev[0].Pid != 302 {
+		t.Fatalf("s runs as pid %d, want 302", ev[0].Pid)
+	}
+	// A, of the start given up, was killed through its handle; B was not
+	r.fake.waitSignal(t, 301, syscall.SIGKILL)
+	r.fake.expectNoSignal(t, 302, syscall.SIGKILL, window)
+}
+
+// TestProxyUnstartedAnswersItsStart checks that cfk-proxy's answer to a
+// start it could not run at all (stopped with pid 0, a line ParseStatus
+// refuses) still answers that start: the started of the next start is
+// the next start's, not taken for the first one's.
+func TestProxyUnstartedAnswersItsStart(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // start 1
+	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: "s", Pid: 0, ExitStatus: 127 << 8})
+	r.okDone("command stop service s", 1)
+	p.command() // stop
+	r.expectSeq("s", stopping, fail)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.startProxied(p, "s", 302)
+}

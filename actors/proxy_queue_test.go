@@ -1,0 +1,64 @@
+package actors
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// TestProxyQueuedStartDroppedWhenDown checks that a start queued while the
+// proxy is stopping is dropped once its service goes down meanwhile (here:
+// stopped without a pid, given up after stopwait): it must not be sent to
+// the next run of the proxy, where it would make a process nobody
+// supervises and keep the auto proxy from going idle.
+func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, func(o *Options) {
+		o.ProxyGrace = 20 * time.Second
+		l := quietLogger()
+		l.SetLevel(logrus.DebugLevel)
+		l.AddHook(logs)
+		o.Log = l
+	})
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s1", "s2")
+	r.ok("service s2 stopwait_secs=0.03")
+	r.okDone("command start service s1", 1)
+	r.expectSeq("s1", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "s1", 101)
+	// s1 down: the auto proxy is shut down; the played proxy ignores SIGTERM
+	r.okDone("command stop service s1", 1)
+	p.command()
+	p.stopped("s1", 101, killedBy(syscall.SIGTERM))
+	r.expectSeq("s1", stopping, stopped)
+	p.eof()
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	// a start while stopping: queued
+	r.okDone("command start service s2", 1)
+	r.expectSeq("s2", starting)
+	// and stopped before the proxy is gone: no pid, given up after stopwait
+	r.okDone("command stop service s2", 1)
+	r.expectSeq("s2", stopping, fail)
+	// once the proxy knows s2 is down (the service tells it after the
+	// event), the old proxy ends: nothing is left to run it again for
+	logs.wait(t, "proxy 'p': queued start of 's2' dropped: the service is down")
+	r.fake.exit(t, p.pid, killedBy(syscall.SIGTERM))
+	waitProxyStatus(r, "p\tdown\t")
+	select {
+	case p2 := <-proxies:
+		t.Cleanup(func() { r.fake.exitStatus(p2.pid, killedBy(syscall.SIGKILL)) })
+		if got := p2.command(); strings.HasPrefix(got, `{"command":"start","name":"s2"`) {
+			t.Fatalf("s2 is %q, yet its queued start was sent to a new run of the proxy (pid %d)", r.status("s2")[1], p2.pid)
+		}
+		t.Fatalf("the proxy ran again (pid %d) with no service to start", p2.pid)
+	case <-time.After(window):
+	}
+	if st := r.status("s2"); st[1] != "fail" {
+		t.Fatalf("s2 status %q, want fail", st)
+	}
+}
