@@ -502,10 +502,14 @@ func (s *step) afterDown() {
 
 // --- timers ---
 
-var rowStartWaitElapsed = row{"→ running", "with a pid (a proxied start waits for its pid) and ready (else the ready timeout is armed); failed starts reset", func(s *step) {
+var rowStartWaitElapsed = row{"→ running", "with a pid and ready (else the ready timeout is armed); failed starts reset; proxied with no pid yet: killwait armed for the proxy to report it", func(s *step) {
 	if s.l.Pid != 0 {
 		s.startWaited()
+		return
 	}
+	// a proxy that never answers (hung, or it refused in a way cfkd
+	// could not read) must not leave the service starting for good
+	s.arm(TimerKillWait, s.p.StopWait)
 }}
 
 // running: the process lived startwait. After crashes, the reset timer
@@ -534,6 +538,12 @@ var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper report
 	case s.l.Proxied:
 		s.proxyNeverReported()
 	}
+}}
+
+var rowPidNeverReported = row{"→ fail", "the proxy never reported the pid: it is told to stop the service, which is considered down (`proxy did not report the pid`)", func(s *step) {
+	s.logf(Error, 0, "%s: its proxy did not report the pid within startwait and stopwait: considered down", s.p.Name)
+	s.do(Terminate{Sig: s.stopSignal()}) // the proxy's stop names the service: what it may start late ends
+	s.ended(messages.Fail, "proxy did not report the pid")
 }}
 
 var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit: considered down", func(s *step) {

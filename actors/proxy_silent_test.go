@@ -1,0 +1,41 @@
+package actors
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRollingRestartUnderSilentProxyIsAnswered: a proxy that never
+// answers a start (hung) left the service `starting` with no pid and no
+// timer for good, and a rolling restart waiting for it to run was never
+// answered. Now the proxy has startwait and stopwait to report the pid;
+// then the service is considered down (`proxy did not report the pid`)
+// and the rolling restart gets that error.
+func TestRollingRestartUnderSilentProxyIsAnswered(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.05")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.startProxied(p, "s", 101) // startwait 20 ms
+	rep := r.async("command rollingrestart service s")
+	p.command() // stop
+	p.stopped("s", 101, killedBy(15))
+	p.command() // start: never answered
+	r.expectSeq("s", stopping, stopped, starting)
+	select {
+	case got := <-rep:
+		if got.Err == nil || !strings.Contains(got.Err.Error(), "proxy did not report the pid") {
+			t.Fatalf("rollingrestart answered %v %q, want the error that the proxy did not report the pid", got.Err, got.Lines)
+		}
+	case <-time.After(3 * time.Second):
+		st := r.status("s")
+		t.Fatalf("rollingrestart not answered after 3 s (startwait 20 ms, stopwait 50 ms); s is %q with pid %q", st[1], st[2])
+	}
+}
