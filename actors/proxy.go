@@ -124,6 +124,12 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if m.run == p.run {
 			p.logLine(m.line)
 		}
+		if m.slot != nil {
+			select {
+			case <-m.slot:
+			default: // a slot not taken (the reader was freezing)
+			}
+		}
 	case proxyBadStatus:
 		if m.run == p.run {
 			p.log.WithError(m.err).Error("proxy sent a bad status line")

@@ -30,12 +30,20 @@ const cmdQueueSize = 256
 // maxProxyLine bounds one status or log line of a proxy.
 const maxProxyLine = 64 * 1024
 
+// maxProxyLogLines bounds the log lines of a proxy read and not yet taken
+// by its actor: past it the reader waits, the log pipe fills, and the
+// proxy's writes block, as a direct service's do when its destination
+// cannot keep up (REFERENCE §6.2): its mailbox never grows without bound.
+const maxProxyLogLines = 4096
+
 // Messages from the pipe goroutines to the proxy actor.
 type (
-	// proxyLogLine is one `TYPE:SVCNAME:MESSAGE` line of the log pipe.
+	// proxyLogLine is one `TYPE:SVCNAME:MESSAGE` line of the log pipe;
+	// the actor frees its slot (pipeRun.logSlots) once it has taken it.
 	proxyLogLine struct {
 		run  uint64
 		line string
+		slot <-chan struct{}
 	}
 	// proxyBadStatus is a status line that does not parse.
 	proxyBadStatus struct {

@@ -69,6 +69,7 @@ type pipeRun struct {
 	cmdW, statusR, logR *os.File
 	q                   chan []byte
 	stopWriter          chan struct{}
+	logSlots            chan struct{} // a log line read and not yet taken by the actor holds one
 }
 
 // start starts the writer and the readers of run, the readers' streams
@@ -80,8 +81,14 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	}
 	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, pr.stopWriter, func() { frozen("cmd")(nil) })
 	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle), frozen("status"))
+	pr.logSlots = make(chan struct{}, maxProxyLogLines)
+	slots, stop := pr.logSlots, pr.stopWriter
 	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
-		root.Send(self, proxyLogLine{run: run, line: string(line)})
+		select {
+		case slots <- struct{}{}:
+		case <-stop: // a freeze: the line goes on all the same, and the next read fails
+		}
+		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
 	}, frozen("log"))
 }
 
