@@ -336,8 +336,15 @@ var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(
 	s.ended(messages.Fail, s.ev.Err.Error())
 }}
 
-var rowProxyGone = row{"→ fail", "`proxy stopped`", func(s *step) {
+var rowProxyGone = row{"→ fail", "`proxy stopped`; its process, if the proxy had reported it, is killed (nothing would supervise it)", func(s *step) {
 	s.logf(Info, 0, "'%s' has stopped: proxy stopped", s.p.Name)
+	if s.l.Pid != 0 {
+		// the proxy's child lives on without it (cfkd, its subreaper,
+		// will reap it): a service in fail keeps no process, and the
+		// next start would run a second one next to it
+		s.logf(Warn, s.l.Pid, "%s: its proxy is gone: killing its process", s.p.Name)
+		s.do(Kill{Pid: s.l.Pid})
+	}
 	s.ended(messages.Fail, "proxy stopped")
 }}
 
