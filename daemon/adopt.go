@@ -24,8 +24,12 @@ type adoption struct {
 }
 
 // adoptionFromEnv reads the state named by upgrade.Env, if set, and
-// unsets it (no service inherits it). A state that does not decode stops
-// this cfkd before it touches anything: the services keep running.
+// unsets it (no service inherits it). A state that does not decode, is
+// not a frozen one (upgrade.State.CheckFrozen), or names an fd that is
+// not what it says (verifyFds: one that did not cross the exec, another
+// file than home/lock, a socket that does not listen, ...) stops this
+// cfkd before it touches anything, no fd closed: the services keep
+// running.
 func adoptionFromEnv() (*adoption, error) {
 	file := os.Getenv(upgrade.Env)
 	if file == "" {
@@ -33,6 +37,12 @@ func adoptionFromEnv() (*adoption, error) {
 	}
 	os.Unsetenv(upgrade.Env)
 	st, err := upgrade.Read(file)
+	if err == nil {
+		err = st.CheckFrozen()
+	}
+	if err == nil {
+		err = verifyFds(st, homeLock(st.Home))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor", err)
 	}
@@ -42,6 +52,10 @@ func adoptionFromEnv() (*adoption, error) {
 // lock is the lock the former cfkd held: the flock belongs to the open
 // file, which crossed the exec; the pid in it is still this one.
 func (a *adoption) lock(path string) (*lock, error) {
+	// verifyFds compared it with the state's home; this is the flags'
+	if err := sameFile(a.st.Lock, path); err != nil {
+		return nil, fmt.Errorf("upgrade: lock fd %d: %w", a.st.Lock, err)
+	}
 	f := os.NewFile(uintptr(a.st.Lock), path)
 	if f == nil {
 		return nil, fmt.Errorf("upgrade: lock fd %d is not open", a.st.Lock)

@@ -22,5 +22,11 @@
 // Invariants: every fd the new cfkd adopts is named in the state (Fds);
 // the old cfkd clears close-on-exec on exactly those. Decode checks that
 // the fds named are distinct and above stderr, so a corrupt state cannot
-// make cfkd adopt its own stdio twice.
+// make cfkd adopt its own stdio twice, and that the state is one an
+// export writes (consistent): every service, socket, proxy and pid named
+// once, every lifecycle in the lifecycle's range with no launch awaited
+// and no waiter or deferred event, every service under a declared proxy,
+// a proxy's pipes all or none. A running proxy without pipes is the
+// check's state (before the freeze): the new cfkd adopts only a state
+// that passes CheckFrozen, and checks each fd (daemon) before using any.
 package upgrade

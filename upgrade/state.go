@@ -186,7 +186,10 @@ func Encode(s *State) ([]byte, error) {
 }
 
 // Decode reads a state and checks it: its version must be this build's,
-// its fds distinct and above 2, every service named once.
+// its fds distinct and above 2, and the state consistent (consistent:
+// every name and pid once, every lifecycle as an export leaves it, every
+// proxy declared). A running proxy may name no pipe (the check's state,
+// written before the freeze); the new cfkd also asks CheckFrozen.
 func Decode(b []byte) (*State, error) {
 	var head struct {
 		Version *int `json:"version"`
@@ -237,7 +240,7 @@ func (s *State) check() error {
 		}
 		names[svc.Config.Name] = true
 	}
-	return nil
+	return s.consistent()
 }
 
 // Write writes the state to path, mode 0600 (replacing any file there).

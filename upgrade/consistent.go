@@ -1,0 +1,127 @@
+package upgrade
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// consistent refuses a state that no cfkd writes, whose adoption would
+// fail, hang or mis-supervise: every name once (services, sockets,
+// proxies, the services of a proxy), every pid once (the services' runs
+// and the proxies' processes), every lifecycle within the lifecycle's
+// range and as an export leaves it (no launch awaited, no request to
+// answer, no event deferred), every service under a declared proxy, and
+// a proxy's pipes all or none (none when it is down).
+func (s *State) consistent() error {
+	sockets := map[string]bool{}
+	for _, k := range s.Sockets {
+		n := k.Config.Name
+		if n == "" {
+			return errors.New("a socket has no name")
+		}
+		if sockets[n] {
+			return fmt.Errorf("socket %q named twice", n)
+		}
+		sockets[n] = true
+	}
+	pids := map[int]string{}
+	claim := func(pid int, who string) error {
+		if pid < 0 {
+			return fmt.Errorf("%s: pid %d is not a process", who, pid)
+		}
+		if pid == 0 {
+			return nil
+		}
+		if other, ok := pids[pid]; ok {
+			return fmt.Errorf("pid %d named twice: by %s and by %s", pid, other, who)
+		}
+		pids[pid] = who
+		return nil
+	}
+	proxies := map[string]bool{}
+	for _, p := range s.Proxies {
+		n := p.Config.Name
+		if n == "" {
+			return errors.New("a proxy has no name")
+		}
+		if proxies[n] {
+			return fmt.Errorf("proxy %q named twice", n)
+		}
+		proxies[n] = true
+		pipes := 0
+		for _, fd := range []int{p.CmdFd, p.StatusFd, p.LogFd} {
+			if fd >= 0 {
+				pipes++
+			}
+		}
+		switch {
+		case !p.Running && pipes != 0:
+			return fmt.Errorf("proxy %q is down but names pipes (cmd %d, status %d, log %d)", n, p.CmdFd, p.StatusFd, p.LogFd)
+		case p.Running && pipes != 0 && pipes != 3:
+			return fmt.Errorf("proxy %q runs with only some of its pipes (cmd %d, status %d, log %d)", n, p.CmdFd, p.StatusFd, p.LogFd)
+		}
+		if p.Pid < 0 {
+			return fmt.Errorf("proxy %q: pid %d is not a process", n, p.Pid)
+		}
+		if p.Running {
+			if err := claim(p.Pid, fmt.Sprintf("proxy %q", n)); err != nil {
+				return err
+			}
+		}
+		runs := map[string]bool{}
+		for _, ps := range p.Services {
+			if ps.Name == "" || runs[ps.Name] {
+				return fmt.Errorf("proxy %q: service %q: no name, or named twice", n, ps.Name)
+			}
+			runs[ps.Name] = true
+		}
+	}
+	for _, svc := range s.Services {
+		n, lc := svc.Config.Name, svc.Lifecycle
+		// the lifecycle's table has one row per messages.State, those
+		// State.String names (Next indexes it by the state)
+		if st, ok := messages.ParseState(lc.State.String()); !ok || st != lc.State {
+			return fmt.Errorf("service %q: state %d is not a state of the lifecycle", n, int(lc.State))
+		}
+		if lc.Want.String() == "unknown" {
+			return fmt.Errorf("service %q: want %d is not a want of the lifecycle", n, int(lc.Want))
+		}
+		if lc.Timer.String() == "unknown" {
+			return fmt.Errorf("service %q: timer %d is not a timer of the lifecycle", n, int(lc.Timer))
+		}
+		if lc.Launching != 0 {
+			return fmt.Errorf("service %q awaits the outcome of launch %d (launching): an export never leaves one awaited", n, lc.Launching)
+		}
+		if len(lc.Waiters) != 0 || len(lc.Deferred) != 0 {
+			return fmt.Errorf("service %q has %d waiting requests and %d deferred events: an export clears them", n, len(lc.Waiters), len(lc.Deferred))
+		}
+		if p := svc.Config.Proxy; p != "" && !proxies[p] {
+			return fmt.Errorf("service %q runs under proxy %q, which is not declared", n, p)
+		}
+		if lc.Pid < 0 {
+			return fmt.Errorf("service %q: pid %d is not a process", n, lc.Pid)
+		}
+		if lc.State.IsUp() {
+			if err := claim(lc.Pid, fmt.Sprintf("service %q", n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CheckFrozen refuses a state that is not the final one of an upgrade,
+// written once everything froze: a proxy that runs must hold its three
+// pipes there. The state of the check (`cfkd --check-upgrade`), written
+// before the freeze, names none of them: Decode takes both, the new cfkd
+// adopts only a frozen one.
+func (s *State) CheckFrozen() error {
+	for _, p := range s.Proxies {
+		if p.Running && (p.CmdFd < 0 || p.StatusFd < 0 || p.LogFd < 0) {
+			return fmt.Errorf("upgrade state: proxy %q runs without its pipes (cmd %d, status %d, log %d): not a frozen state", p.Config.Name, p.CmdFd, p.StatusFd, p.LogFd)
+		}
+	}
+	return nil
+}

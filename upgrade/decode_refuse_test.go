@@ -1,0 +1,125 @@
+package upgrade
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+)
+
+// TestDecodeRefusesInconsistentStates checks that Decode (and so `cfkd
+// --check-upgrade`, before the old cfkd freezes anything) refuses every
+// state no cfkd writes and whose adoption would fail, hang or
+// mis-supervise, saying what is wrong; and that each valid lifecycle
+// state still decodes.
+func TestDecodeRefusesInconsistentStates(t *testing.T) {
+	svc := func(name string, lc lifecycle.Lifecycle) Service {
+		return Service{Config: messages.NewServiceConfig(name), Lifecycle: lc}
+	}
+	running := func(p *Proxy, pid int) { p.Running, p.Pid, p.CmdFd, p.StatusFd, p.LogFd = true, pid, 10, 11, 12 }
+	for name, tc := range map[string]struct {
+		mutate func(s *State)
+		want   string
+	}{
+		"socket named twice": {func(s *State) {
+			s.Sockets = append(s.Sockets, Socket{Config: messages.SocketConfig{Name: "s"}, Fd: -1})
+		}, `socket "s" named twice`},
+		"socket without a name": {func(s *State) {
+			s.Sockets = append(s.Sockets, Socket{Fd: -1})
+		}, "a socket has no name"},
+		"proxy named twice": {func(s *State) {
+			s.Proxies = append(s.Proxies, Proxy{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1})
+		}, `proxy "p" named twice`},
+		"two services, one pid": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: 77}),
+				svc("b", lifecycle.Lifecycle{State: messages.Running, Pid: 77})}
+		}, `pid 77 named twice: by service "a" and by service "b"`},
+		"a service and a proxy, one pid": {func(s *State) {
+			running(&s.Proxies[0], 77)
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Starting, Pid: 77})}
+		}, `pid 77 named twice: by proxy "p" and by service "a"`},
+		"negative pid": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: -5})}
+		}, `service "a": pid -5 is not a process`},
+		"state out of range (below)": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: -1})}
+		}, `service "a": state -1 is not a state of the lifecycle`},
+		"state out of range (above)": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Backoff + 1})}
+		}, "is not a state of the lifecycle"},
+		"want out of range": {func(s *State) {
+			s.Services[0].Lifecycle.Want = lifecycle.WantShutDown + 1
+		}, "is not a want of the lifecycle"},
+		"timer out of range": {func(s *State) {
+			s.Services[0].Lifecycle.Timer = 200
+		}, "timer 200 is not a timer of the lifecycle"},
+		"a launch awaited across the exec": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Starting, Attempt: 1, Launching: 1})}
+		}, `service "a" awaits the outcome of launch 1`},
+		"waiters": {func(s *State) {
+			s.Services[0].Lifecycle.Waiters = []lifecycle.Waiter{{Req: 1, Kind: lifecycle.WaitDown}}
+		}, "1 waiting requests and 0 deferred events"},
+		"deferred events": {func(s *State) {
+			s.Services[0].Lifecycle.Deferred = []lifecycle.Event{{Kind: lifecycle.EvStop}}
+		}, "0 waiting requests and 1 deferred events"},
+		"running proxy with some of its pipes": {func(s *State) {
+			running(&s.Proxies[0], 55)
+			s.Proxies[0].LogFd = -1
+		}, `proxy "p" runs with only some of its pipes`},
+		"proxy down with pipes": {func(s *State) {
+			s.Proxies[0].CmdFd = 10
+		}, `proxy "p" is down but names pipes`},
+		"a proxy's service named twice": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x"}, {Name: "x"}}
+		}, `proxy "p": service "x": no name, or named twice`},
+		"service under a proxy not declared": {func(s *State) {
+			s.Services[0].Config.Proxy = "nope"
+		}, `service "web" runs under proxy "nope", which is not declared`},
+	} {
+		st := sample()
+		tc.mutate(st)
+		b, err := Encode(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Decode(b); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", name, err, tc.want)
+		}
+	}
+	for st := messages.Stopped; st <= messages.Backoff; st++ {
+		s := sample()
+		s.Services[0].Lifecycle.State = st
+		b, err := Encode(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Decode(b); err != nil {
+			t.Errorf("state %v refused: %v", st, err)
+		}
+	}
+}
+
+// TestDecodeRunningProxyWithoutPipes checks that a running proxy without
+// its pipes, as the check's state (written before the freeze) has it, is
+// taken by Decode, and refused by CheckFrozen, which the new cfkd asks:
+// only a frozen state hands a running proxy's pipes over.
+func TestDecodeRunningProxyWithoutPipes(t *testing.T) {
+	st := sample()
+	st.Proxies[0].Running, st.Proxies[0].Pid = true, 55
+	b, err := Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatalf("the check's state refused: %v", err)
+	}
+	if err := got.CheckFrozen(); err == nil || !strings.Contains(err.Error(), `proxy "p" runs without its pipes`) {
+		t.Fatalf("CheckFrozen: %v, want the proxy without its pipes", err)
+	}
+	got.Proxies[0].CmdFd, got.Proxies[0].StatusFd, got.Proxies[0].LogFd = 10, 11, 12
+	if err := got.CheckFrozen(); err != nil {
+		t.Fatalf("CheckFrozen of a frozen state: %v", err)
+	}
+}
