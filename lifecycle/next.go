@@ -60,7 +60,7 @@ func next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 		return l, nil
 	}
 	s.l.Waiters = append([]Waiter(nil), l.Waiters...) // never share the caller's array
-	if in.Event.Kind < numEvents && int(l.State) < len(table) {
+	if in.Event.Kind < numEvents && l.State >= 0 && int(l.State) < len(table) {
 		table[l.State][in.Event.Kind].do(s)
 	}
 	if s.l.Launching == 0 {

@@ -28,3 +28,16 @@ func TestWatchdogDisabledWhileRunning(t *testing.T) {
 		t.Fatalf("a running service whose watchdog was disabled was stopped: %s, effects %+v", l.State, fx)
 	}
 }
+
+// TestNextOutOfRangeState: a lifecycle whose state is not one of the
+// table's (a state file can say anything; upgrade refuses it, this is the
+// second line) is left as it is: no row applies, no panic.
+func TestNextOutOfRangeState(t *testing.T) {
+	for _, st := range []messages.State{-1, messages.State(len(table))} {
+		l := Lifecycle{State: st}
+		got, _ := Next(l, Policy{}, Input{Event: Event{Kind: EvStart}})
+		if got.State != st {
+			t.Fatalf("state %d became %v", st, got.State)
+		}
+	}
+}
