@@ -140,7 +140,11 @@ func parseAdminGroup(v string) (actors.GroupRight, error) {
 	}
 	gr, err := user.LookupGroup(name)
 	if err != nil {
-		return g, fmt.Errorf("cfkd: --admin-group: unknown group %q", name)
+		var unknown user.UnknownGroupError
+		if errors.As(err, &unknown) {
+			return g, fmt.Errorf("cfkd: --admin-group: unknown group %q", name)
+		}
+		return g, fmt.Errorf("cfkd: --admin-group: cannot look up group %q: %v", name, err)
 	}
 	id, err := strconv.ParseUint(gr.Gid, 10, 32)
 	if err != nil {

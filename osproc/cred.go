@@ -1,6 +1,7 @@
 package osproc
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -58,27 +59,52 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 	return cred, nil
 }
 
+// The lookups, replaced by tests (a name service that fails).
+var (
+	userLookup   = user.Lookup
+	userLookupID = user.LookupId
+	groupLookup  = user.LookupGroup
+)
+
+// lookupUser resolves a user name or numeric id. A numeric id without an
+// entry runs as that uid with the same gid. Only a user the name service
+// does not know is an "unknown user": a lookup that fails (an LDAP or
+// sssd error, an unreadable /etc/passwd) says so, with the error.
 func lookupUser(s string) (*user.User, error) {
 	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
-		if u, err := user.LookupId(s); err == nil {
+		u, err := userLookupID(s)
+		if err == nil {
 			return u, nil
+		}
+		var unknown user.UnknownUserIdError
+		if !errors.As(err, &unknown) {
+			return nil, fmt.Errorf("cannot look up user %q: %v", s, err)
 		}
 		return &user.User{Uid: s, Gid: s, Username: s}, nil
 	}
-	u, err := user.Lookup(s)
+	u, err := userLookup(s)
 	if err != nil {
-		return nil, fmt.Errorf("unknown user %q", s)
+		var unknown user.UnknownUserError
+		if errors.As(err, &unknown) {
+			return nil, fmt.Errorf("unknown user %q", s)
+		}
+		return nil, fmt.Errorf("cannot look up user %q: %v", s, err)
 	}
 	return u, nil
 }
 
+// lookupGroup resolves a group name or numeric id, as lookupUser does.
 func lookupGroup(s string) (*user.Group, error) {
 	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
 		return &user.Group{Gid: s, Name: s}, nil
 	}
-	g, err := user.LookupGroup(s)
+	g, err := groupLookup(s)
 	if err != nil {
-		return nil, fmt.Errorf("unknown group %q", s)
+		var unknown user.UnknownGroupError
+		if errors.As(err, &unknown) {
+			return nil, fmt.Errorf("unknown group %q", s)
+		}
+		return nil, fmt.Errorf("cannot look up group %q: %v", s, err)
 	}
 	return g, nil
 }
