@@ -158,7 +158,10 @@ func (s *step) reply(err error) { s.do(Reply{Req: s.ev.Req, Err: err}) }
 func (s *step) to(st messages.State, reason string) {
 	from := s.l.State
 	s.disarm()
-	if from == messages.Starting && st != messages.Starting && s.p.Ready {
+	if from == messages.Starting && st != messages.Starting {
+		// whatever the policy says now: `ready` may have been switched
+		// off since the probe started, and a probe that never passes
+		// would try on for good
 		s.do(Unprobe{})
 	}
 	s.l.State = st

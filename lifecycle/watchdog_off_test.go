@@ -41,3 +41,22 @@ func TestNextOutOfRangeState(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeStoppedWhenReadySwitchedOff: `service NAME ready=` while it
+// starts (a probe running) and it then runs: the probe is stopped. It
+// was stopped only if the policy still asked for readiness, so a probe
+// that never passed tried on for good.
+func TestProbeStoppedWhenReadySwitchedOff(t *testing.T) {
+	p := testPolicy()
+	p.Ready, p.ReadyTimeout = true, time.Minute
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Starting || s.probing == 0 {
+		t.Fatalf("not starting with a probe: %+v", s.l)
+	}
+	s.p.Ready = false
+	s.fire() // startwait: running, no readiness asked any more
+	if s.l.State != messages.Running || s.probing != 0 {
+		t.Fatalf("state %s, probe of attempt %d still running", s.l.State, s.probing)
+	}
+}
