@@ -18,8 +18,7 @@ import (
 // before cfkd takes its lock (REFERENCE §10).
 type httpConf struct {
 	addr   Address
-	token  string         // one bare token (operate); "": see tokens
-	tokens *rights.Tokens // a token file with levels; nil with token, or read-only
+	tokens *rights.Store // --http-token's (httpTokens), re-read on SIGUSR1; nil: read-only
 }
 
 // parseHTTPAddress reads --http ADDR: HOST:PORT or [IPv6]:PORT; `:PORT`
@@ -52,19 +51,38 @@ func checkHTTP(f Flags) (*httpConf, error) {
 	}
 	c := &httpConf{addr: a}
 	if f.HTTPToken != "" {
-		b, err := os.ReadFile(f.HTTPToken)
-		if err != nil {
-			return nil, fmt.Errorf("cfkd: --http-token: %w", err)
-		}
-		// a file of `LEVEL TOKEN [NAME]` lines, as the admin console's
-		// (REFERENCE §5.3): the same levels; else one bare token (operate)
-		if toks, err := rights.ParseTokenFile(f.HTTPToken); err == nil {
-			c.tokens = toks
-		} else if c.token = strings.TrimSpace(string(b)); c.token == "" || strings.ContainsAny(c.token, " \t\r\n") {
-			return nil, fmt.Errorf("cfkd: --http-token %s: want one token, or lines 'LEVEL TOKEN [NAME]' (mode 0600): %v", f.HTTPToken, err)
+		if c.tokens, err = rights.OpenStoreFunc(f.HTTPToken, httpTokens); err != nil {
+			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// store is c's tokens, nil without --http or --http-token.
+func (c *httpConf) store() *rights.Store {
+	if c == nil {
+		return nil
+	}
+	return c.tokens
+}
+
+// httpTokens reads --http-token's file: lines `LEVEL TOKEN [NAME]`, as
+// the admin console's (REFERENCE §5.3), with the same levels; else one
+// bare token (operate).
+func httpTokens(path string) (*rights.Tokens, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: --http-token: %w", err)
+	}
+	toks, err := rights.ParseTokenFile(path)
+	if err == nil {
+		return toks, nil
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
+		return nil, fmt.Errorf("cfkd: --http-token %s: want one token, or lines 'LEVEL TOKEN [NAME]' (mode 0600): %v", path, err)
+	}
+	return rights.Bare(tok), nil
 }
 
 // httpServer is cfkd's running HTTP server.
@@ -92,7 +110,6 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		Source: h.src,
 		Events: web.EventStreamEvents{Stream: tree.System.EventStream},
 		Logs:   tailLogs{tail: tree.Tail()},
-		Token:  c.token,
 		Tokens: c.tokens,
 		// on loopback, a page elsewhere must not reach it by DNS rebinding
 		LoopbackOnly: c.addr.Loopback(),
@@ -108,7 +125,7 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		}
 	}()
 	actions := "read-only (no --http-token)"
-	if c.token != "" || c.tokens != nil {
+	if c.tokens != nil {
 		actions = "start/stop/restart with an operate or admin token of " + f.HTTPToken
 	}
 	log.Infof("http: status page and /metrics on %s; actions: %s", h.url, actions)

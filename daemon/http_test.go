@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"github.com/cfk/cfk/rights"
 	"io"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func TestCheckHTTP(t *testing.T) {
 		t.Errorf("no --http: %+v %v", c, err)
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0", ":0"} {
-		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.token != "" {
+		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.tokens != nil {
 			t.Errorf("%s: %+v %v", addr, c, err)
 		}
 	}
@@ -56,7 +57,7 @@ func TestCheckHTTP(t *testing.T) {
 			t.Errorf("%s with --http-remote: %v", addr, err)
 		}
 	}
-	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.token != "s3cret" {
+	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.tokens == nil || !bareFound(c.tokens, "s3cret") {
 		t.Errorf("token: %+v %v", c, err)
 	}
 	for _, f := range []string{empty, two, filepath.Join(dir, "missing")} {
@@ -74,4 +75,10 @@ func TestCheckHTTP(t *testing.T) {
 	if err != nil || f.HTTP != ":0" || !f.HTTPRemote || f.HTTPToken != good {
 		t.Errorf("flags %+v %v", f, err)
 	}
+}
+
+// bareFound: secret is among tokens, at the operate level.
+func bareFound(tokens *rights.Store, secret string) bool {
+	t, ok := tokens.Lookup(secret)
+	return ok && t.Level == rights.Operate
 }

@@ -148,7 +148,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 
 	// signals are handled before anything can reach cfkd: a USR1 sent as
 	// soon as the socket accepts must not meet its default action (exit).
-	stopSignals := relaySignals(tree, router, logText, sec.policy.Tokens, f, log)
+	stopSignals := relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log)
 	stopUpgradeSignal := relayUpgradeSignal(tree, log)
 	defer stopUpgradeSignal()
 	defer stopSignals()
@@ -258,8 +258,8 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 
 // relaySignals turns OS signals into messages: HUP/INT/TERM → `command
 // shutdown` to the controller (unless trapped), USR1 → reload of the log
-// configuration.
-func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens *rights.Store, f Flags, log *logrus.Logger) (stop func()) {
+// configuration and of the token files (the console's, --http-token's).
+func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens []*rights.Store, f Flags, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
@@ -280,7 +280,9 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 						// whose directory was removed): say it on stderr too
 						fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
 					}
-					reloadTokens(tokens, log)
+					for _, t := range tokens {
+						reloadTokens(t, log)
+					}
 					continue
 				}
 				if f.Trap {

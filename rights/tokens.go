@@ -217,19 +217,31 @@ func ReadClientToken(path string) (string, error) {
 // goroutine and does no I/O; Reload reads the file again and replaces the
 // set whole, or keeps it when the file is refused.
 type Store struct {
-	path string
-	cur  atomic.Pointer[Tokens]
+	parse func(string) (*Tokens, error) // ParseTokenFile, or OpenStoreFunc's
+	path  string
+	cur   atomic.Pointer[Tokens]
 }
 
 // OpenStore reads the token file at path (ParseTokenFile).
-func OpenStore(path string) (*Store, error) {
-	t, err := ParseTokenFile(path)
+func OpenStore(path string) (*Store, error) { return OpenStoreFunc(path, ParseTokenFile) }
+
+// OpenStoreFunc reads the file at path with parse, at once and at each
+// Reload.
+func OpenStoreFunc(path string, parse func(string) (*Tokens, error)) (*Store, error) {
+	t, err := parse(path)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: path}
+	s := &Store{path: path, parse: parse}
 	s.cur.Store(t)
 	return s, nil
+}
+
+// Bare is the tokens of a file holding one bare token: that token, at
+// the operate level, named `the token`. Looked up as any Tokens (hashes
+// compared in constant time), it tells nothing of the token's length.
+func Bare(secret string) *Tokens {
+	return &Tokens{entries: []entry{{sum: Hash(secret), tok: Token{Level: Operate, Name: "the token"}}}}
 }
 
 // StoreOf is a Store holding t, with no file to reload (Reload keeps t).
@@ -253,7 +265,7 @@ func (s *Store) Reload() (*Tokens, error) {
 	if s.path == "" {
 		return s.Load(), nil
 	}
-	t, err := ParseTokenFile(s.path)
+	t, err := s.parse(s.path)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -51,8 +50,9 @@ type Options struct {
 	// Tokens, when not nil, allows the POST endpoints to requests whose
 	// bearer token is one of them with the operate level or more (a token
 	// file of the admin console's format, REFERENCE §5.3): the same levels
-	// as the consoles.
-	Tokens  *rights.Tokens
+	// as the consoles. Each request reads the store's current tokens: a
+	// reload (SIGUSR1) takes effect at the next request.
+	Tokens  *rights.Store
 	Log     *logrus.Logger
 	Version string
 	// Queue is the events queued per page (DefaultQueue); Timeout bounds
@@ -94,6 +94,11 @@ func New(o Options) *Server {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
+	}
+	if o.Token != "" && o.Tokens == nil {
+		// looked up as a token file's: hashes compared in constant time,
+		// the token's length not told by the time a wrong one takes
+		o.Tokens = rights.StoreOf(rights.Bare(o.Token))
 	}
 	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{})}
 	static, _ := fs.Sub(staticFS, "static")
@@ -248,8 +253,6 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 		if t, found := s.o.Tokens.Lookup(tok); found {
 			level = t.Level
 		}
-	} else if subtle.ConstantTimeCompare([]byte(tok), []byte(s.o.Token)) == 1 {
-		level = rights.Operate
 	}
 	switch {
 	case level == rights.None:

@@ -176,7 +176,7 @@ func TestTokenRule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := newRig(t, Options{Tokens: toks})
+		r := newRig(t, Options{Tokens: rights.StoreOf(toks)})
 		r.ok("service a cmd=sleep 100", "service a startwait_secs=0.01")
 		body := r.expect("POST", "/api/services/a/start", "reader-token-0123456789", http.StatusForbidden)
 		if !strings.Contains(body, "this token is read") {

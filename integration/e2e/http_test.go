@@ -153,6 +153,18 @@ func TestHTTPMetricsAfterCrash(t *testing.T) {
 	if now := c.status("web")[2]; now == before || now == "" {
 		t.Errorf("web's pid %s before the restart, %s after", before, now)
 	}
+
+	// USR1 re-reads the token file: a token withdrawn is refused at the
+	// next request, the new one acts (it was read once, at start)
+	os.WriteFile(token, []byte("rotated-e2e-token\n"), 0o600)
+	d.cmd.Process.Signal(syscall.SIGUSR1)
+	waitLog(t, d.home, "reloaded 1 tokens from "+token)
+	if code := post(t, restart, "e2e-token"); code != 401 {
+		t.Errorf("with the withdrawn token: %d", code)
+	}
+	if code := post(t, restart, "rotated-e2e-token"); code != 200 {
+		t.Errorf("with the new token: %d", code)
+	}
 }
 
 // A non-loopback --http without --http-remote: cfkd refuses to start.
