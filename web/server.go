@@ -29,6 +29,9 @@ const (
 	// DefaultTimeout bounds a snapshot (the controller answers at once:
 	// only a controller buried under requests takes long).
 	DefaultTimeout = 10 * time.Second
+	// DefaultStreams bounds the streams open at once (event streams and
+	// log follows): each holds a queue and is woken by every change.
+	DefaultStreams = 256
 	// writeTimeout bounds one write of a stream to a page: a page that
 	// does not read for that long is cut off.
 	writeTimeout = 10 * time.Second
@@ -59,6 +62,9 @@ type Options struct {
 	// a snapshot (DefaultTimeout).
 	Queue   int
 	Timeout time.Duration
+	// Streams bounds the streams open at once (DefaultStreams): one more
+	// is answered 503 at once.
+	Streams int
 	// LoopbackOnly makes the server answer only requests whose Host is
 	// localhost or a loopback address (cfkd sets it on a loopback
 	// listener): a web page cannot reach it through DNS rebinding.
@@ -82,6 +88,8 @@ type Server struct {
 	http *http.Server
 	quit chan struct{} // closed by Close: the streams end
 	once sync.Once
+	// streams holds a slot per open stream (Options.Streams of them)
+	streams chan struct{}
 }
 
 // New makes a server; Serve runs it.
@@ -95,12 +103,16 @@ func New(o Options) *Server {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.Streams <= 0 {
+		o.Streams = DefaultStreams
+	}
 	if o.Token != "" && o.Tokens == nil {
 		// looked up as a token file's: hashes compared in constant time,
 		// the token's length not told by the time a wrong one takes
 		o.Tokens = rights.StoreOf(rights.Bare(o.Token))
 	}
-	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{})}
+	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{}),
+		streams: make(chan struct{}, o.Streams)}
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +200,22 @@ func (s *Server) Close() {
 		}
 	})
 }
+
+// openStream takes a stream's slot, or answers 503 and returns false
+// when all are taken; the caller gives the slot back (closeStream).
+func (s *Server) openStream(w http.ResponseWriter) bool {
+	select {
+	case s.streams <- struct{}{}:
+		return true
+	default:
+		writeError(w, http.StatusServiceUnavailable,
+			"too many streams open ("+strconv.Itoa(cap(s.streams))+"): close a page or a log follow")
+		return false
+	}
+}
+
+// closeStream gives back the slot of a stream.
+func (s *Server) closeStream() { <-s.streams }
 
 // writeJSON writes v as JSON with status code.
 func writeJSON(w http.ResponseWriter, code int, v any) {
