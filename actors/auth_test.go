@@ -205,6 +205,9 @@ func TestTokenConsoleRights(t *testing.T) {
 	r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: store, AuthDelay: 20 * time.Millisecond})
 	apply := "command apply " + messages.EncodeApplyData("service a cmd=x\n")
 	dryRun := "command apply dry-run " + messages.EncodeApplyData("service a cmd=x\n")
+	// a read peer must not learn whether a value of add_env is the one in
+	// force (no reply shows the environment)
+	envOracle := "command apply dry-run " + messages.EncodeApplyData("service a cmd=x\nservice a add_env=PASSWORD=guess\n")
 
 	c := r.dial()
 	c.expect("command status", "ERROR: not authorized")
@@ -221,12 +224,12 @@ func TestTokenConsoleRights(t *testing.T) {
 	}{
 		{readTok,
 			[]string{"command status", "command list", "command version", "command desc", "command sockets", dryRun},
-			[]string{"command stop all", "command restart service a", "service a cmd=x", "command shutdown", apply, "command destroy all"}},
+			[]string{"command stop all", "command restart service a", "service a cmd=x", "command shutdown", apply, "command destroy all", envOracle}},
 		{operateTok,
 			[]string{"command status", "command restart service a", "command stop all", "command signal HUP all", "command proxyup p"},
-			[]string{"service a cmd=x", "socket s host=unix/", "command bind s", "command destroy all", "command shutdown", apply}},
+			[]string{"service a cmd=x", "socket s host=unix/", "command bind s", "command destroy all", "command shutdown", apply, envOracle}},
 		{adminTok,
-			[]string{"command status", "command restart service a", "service a cmd=x", "proxy p cmd=x", "command bind s", "command destroy all", apply},
+			[]string{"command status", "command restart service a", "service a cmd=x", "proxy p cmd=x", "command bind s", "command destroy all", apply, envOracle},
 			nil},
 	} {
 		c := r.dial()

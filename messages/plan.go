@@ -23,6 +23,21 @@ type Declarations struct {
 	Proxies  map[string]ProxyConfig
 }
 
+// HasEnv says whether a service or proxy of d declares add_env.
+func (d Declarations) HasEnv() bool {
+	for _, c := range d.Services {
+		if len(c.Env) > 0 {
+			return true
+		}
+	}
+	for _, c := range d.Proxies {
+		if len(c.Env) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // NewDeclarations returns an empty set.
 func NewDeclarations() Declarations {
 	return Declarations{

@@ -109,13 +109,16 @@ func Verbs() map[messages.Verb]Level {
 // Required is the level st needs: Admin for a declaration (service,
 // socket, proxy), the verb's for a `command` line, Read for an apply dry
 // run (it only computes the plan) and Admin for an apply; Admin for any
-// statement it does not know.
+// statement it does not know. A dry run that declares add_env needs
+// Admin: its plan says whether each value is the one in force, which a
+// read peer cannot see (inspect shows no environment), and would be an
+// oracle for guessing it.
 func Required(st messages.Statement) Level {
 	switch s := st.(type) {
 	case messages.ControlCommand:
 		return VerbLevel(s.Verb)
 	case messages.Apply:
-		if s.DryRun {
+		if s.DryRun && !s.Want.HasEnv() {
 			return Read
 		}
 		return Admin

@@ -93,6 +93,8 @@ func TestRequired(t *testing.T) {
 		{"command apply prune rolling " + data, Admin},
 		{"command apply dry-run " + data, Read},
 		{"command apply dry-run prune " + data, Read},
+		{"command apply dry-run " + messages.EncodeApplyData("service a cmd=x\nservice a add_env=K=guess\n"), Admin},
+		{"command apply dry-run " + messages.EncodeApplyData("proxy p cmd=x\nproxy p add_env=K=guess\n"), Admin},
 		{"command fleet hosts", Read},
 		{"command fleet status", Read},
 		{"command fleet events", Read},
