@@ -207,7 +207,7 @@ func TestTokenConsoleRights(t *testing.T) {
 	dryRun := "command apply dry-run " + messages.EncodeApplyData("service a cmd=x\n")
 	// a read peer must not learn whether a value of add_env is the one in
 	// force (no reply shows the environment)
-	envOracle := "command apply dry-run " + messages.EncodeApplyData("service a cmd=x\nservice a add_env=PASSWORD=guess\n")
+	envOracle := "command apply dry-run " + messages.EncodeApplyData("service a cmd=x\nservice a add_env=PASSWORD=guess\nservice b cmd=x\n")
 
 	c := r.dial()
 	c.expect("command status", "ERROR: not authorized")
@@ -272,12 +272,13 @@ func TestTokenConsoleRights(t *testing.T) {
 		"info audit service a cmd=x peer=tcp:",
 		"right=admin token=line 3",
 		"info audit command apply (1 services, 0 sockets, 0 proxies) peer",
+		"warning audit not authorized: command apply dry-run (2 services, 0 sockets, 0 proxies) (needs admin) peer=tcp:",
 	} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the log lacks %q:\n%s", want, log)
 		}
 	}
-	if strings.Contains(log, "info audit command status") || strings.Contains(log, "audit command apply dry-run") {
+	if strings.Contains(log, "info audit command status") || strings.Contains(log, "audit command apply dry-run (1 services") {
 		t.Errorf("a read request is audited:\n%s", log)
 	}
 	if n := strings.Count(log, "a request before auth"); n != 2 {
