@@ -33,17 +33,41 @@ const (
 	formatterPipe = 1 << 20
 )
 
+// openFloor opens a floor's file at path (created, truncated) and grows
+// its stdin pipe as cfkd grows a flooding service's.
+func openFloor(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_SETPIPE_SZ, formatterPipe) // refused: the default size
+	return f, nil
+}
+
+// readStdin is one read(2) of stdin into b, again after EINTR.
+func readStdin(b []byte) (int, error) {
+	for {
+		n, err := syscall.Read(0, b)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read: %w", err)
+		}
+		return n, nil
+	}
+}
+
 // formatLines is the -formatter mode: stdin's lines, each as a record,
 // into the file at path (created, truncated). A line longer than its
 // read buffer, or a read that fails, is an error: the floor must do the
 // whole job or say it did not.
 func formatLines(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	f, err := openFloor(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_SETPIPE_SZ, formatterPipe) // refused: the default size
 	in := make([]byte, formatterRead)
 	out := make([]byte, 0, 2*formatterRead)
 	tail := strconv.Itoa(os.Getppid()) + " INFO service.logw.out - "
@@ -56,12 +80,9 @@ func formatLines(path string) error {
 		if part == len(in) {
 			return fmt.Errorf("a line longer than %d bytes", len(in))
 		}
-		n, err := syscall.Read(0, in[part:])
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := readStdin(in[part:])
 		if err != nil {
-			return fmt.Errorf("read: %w", err)
+			return err
 		}
 		if n == 0 {
 			break
@@ -96,20 +117,16 @@ func formatLines(path string) error {
 // write(2). It is the pipe's own cost: what a supervisor that copies
 // the bytes, with no record, takes at least (supervisord does).
 func copyRaw(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o600)
+	f, err := openFloor(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	syscall.Syscall(syscall.SYS_FCNTL, 0, syscall.F_SETPIPE_SZ, formatterPipe) // refused: the default size
 	in := make([]byte, formatterRead)
 	for {
-		n, err := syscall.Read(0, in)
-		if err == syscall.EINTR {
-			continue
-		}
+		n, err := readStdin(in)
 		if err != nil {
-			return fmt.Errorf("read: %w", err)
+			return err
 		}
 		if n == 0 {
 			return nil
