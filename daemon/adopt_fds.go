@@ -120,6 +120,9 @@ func verifyFd(n namedFd, lockPath string) error {
 			return fmt.Errorf("not a stream socket (type %d)", typ)
 		}
 		acc, err := unix.GetsockoptInt(n.fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
+		if errors.Is(err, unix.ENOPROTOOPT) {
+			return nil // a kernel that does not say (macOS): a stream socket will do
+		}
 		if err != nil {
 			return err
 		}
@@ -134,11 +137,13 @@ func verifyFd(n namedFd, lockPath string) error {
 		if err != nil {
 			return err
 		}
-		want, end := unix.O_RDONLY, "read"
+		// refused: the other end of a one-way pipe (FreeBSD's pipes are
+		// two-way: both ends O_RDWR)
+		wrong, end := unix.O_WRONLY, "read"
 		if n.kind == fdPipeWrite {
-			want, end = unix.O_WRONLY, "write"
+			wrong, end = unix.O_RDONLY, "write"
 		}
-		if fl&unix.O_ACCMODE != want {
+		if fl&unix.O_ACCMODE == wrong {
 			return fmt.Errorf("not the %s end of a pipe", end)
 		}
 	}

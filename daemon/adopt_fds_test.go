@@ -103,6 +103,17 @@ func TestAdoptVerifyFds(t *testing.T) {
 	if err := verifyFds(good(), homeLock(home)); err != nil {
 		t.Fatalf("a good state refused: %v", err)
 	}
+	// FreeBSD's pipes are two-way, both ends O_RDWR: a FIFO opened so
+	// stands for them, as a read end and as a write end
+	if err := unix.Mkfifo(filepath.Join(home, "fifo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	twoWay := open("fifo")
+	st := good()
+	st.Pipes[0].Fd, st.Proxies[0].CmdFd = twoWay, twoWay
+	if err := verifyFds(st, homeLock(home)); err != nil {
+		t.Fatalf("a two-way pipe refused: %v", err)
+	}
 	for name, tc := range map[string]struct {
 		mutate func(st *upgrade.State)
 		want   string
