@@ -12,8 +12,9 @@ import (
 // proxies, the services of a proxy), every pid once (the services' runs
 // and the proxies' processes), every lifecycle within the lifecycle's
 // range and as an export leaves it (no launch awaited, no request to
-// answer, no event deferred), every service under a declared proxy, and
-// a proxy's pipes all or none (none when it is down).
+// answer, no event deferred; a process for every run that is up, but a
+// proxied one whose pid is not reported yet), every service under a
+// declared proxy, and a proxy's pipes all or none (none when it is down).
 func (s *State) consistent() error {
 	sockets := map[string]bool{}
 	for _, k := range s.Sockets {
@@ -66,6 +67,9 @@ func (s *State) consistent() error {
 			return fmt.Errorf("proxy %q: pid %d is not a process", n, p.Pid)
 		}
 		if p.Running {
+			if p.Pid == 0 {
+				return fmt.Errorf("proxy %q runs with no process", n)
+			}
 			if err := claim(p.Pid, fmt.Sprintf("proxy %q", n)); err != nil {
 				return err
 			}
@@ -104,6 +108,11 @@ func (s *State) consistent() error {
 			return fmt.Errorf("service %q: pid %d is not a process", n, lc.Pid)
 		}
 		if lc.State.IsUp() {
+			if lc.Pid == 0 && !lc.Proxied {
+				// only a proxy may not have reported the pid yet: a direct
+				// run without one could never be signalled nor end
+				return fmt.Errorf("service %q is %s with no process", n, lc.State)
+			}
 			if err := claim(lc.Pid, fmt.Sprintf("service %q", n)); err != nil {
 				return err
 			}

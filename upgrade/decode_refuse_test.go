@@ -73,6 +73,12 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a proxy's service named twice": {func(s *State) {
 			s.Proxies[0].Services = []ProxiedService{{Name: "x"}, {Name: "x"}}
 		}, `proxy "p": service "x": no name, or named twice`},
+		"a direct run up with no process": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Stopping, Want: lifecycle.WantDown})}
+		}, `service "a" is stopping with no process`},
+		"a proxy running with no process": {func(s *State) {
+			running(&s.Proxies[0], 0)
+		}, `proxy "p" runs with no process`},
 		"service under a proxy not declared": {func(s *State) {
 			s.Services[0].Config.Proxy = "nope"
 		}, `service "web" runs under proxy "nope", which is not declared`},
@@ -90,6 +96,9 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 	for st := messages.Stopped; st <= messages.Backoff; st++ {
 		s := sample()
 		s.Services[0].Lifecycle.State = st
+		if st.IsUp() {
+			s.Services[0].Lifecycle.Pid = 100
+		}
 		b, err := Encode(s)
 		if err != nil {
 			t.Fatal(err)
