@@ -21,7 +21,7 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 	}
 	cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
 	if userName != "" {
-		u, err := lookupUser(userName)
+		u, madeUp, err := lookupUser(userName)
 		if err != nil {
 			return nil, err
 		}
@@ -32,11 +32,15 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 		// are known (a numeric id without a passwd entry): a child must
 		// not keep root's groups
 		cred.NoSetGroups = false
-		if ids, err := u.GroupIds(); err == nil {
-			for _, s := range ids {
-				if g, err := strconv.ParseUint(s, 10, 32); err == nil {
-					cred.Groups = append(cred.Groups, uint32(g))
-				}
+		ids, err := groupIDs(u)
+		if err != nil && !madeUp {
+			// the name service failed: running without the user's groups
+			// would fail later with an unexplained EACCES
+			return nil, fmt.Errorf("cannot look up the groups of user %q: %v", userName, err)
+		}
+		for _, s := range ids {
+			if g, err := strconv.ParseUint(s, 10, 32); err == nil {
+				cred.Groups = append(cred.Groups, uint32(g))
 			}
 		}
 	}
@@ -64,33 +68,35 @@ var (
 	userLookup   = user.Lookup
 	userLookupID = user.LookupId
 	groupLookup  = user.LookupGroup
+	groupIDs     = (*user.User).GroupIds
 )
 
 // lookupUser resolves a user name or numeric id. A numeric id without an
-// entry runs as that uid with the same gid. Only a user the name service
-// does not know is an "unknown user": a lookup that fails (an LDAP or
-// sssd error, an unreadable /etc/passwd) says so, with the error.
-func lookupUser(s string) (*user.User, error) {
+// entry runs as that uid with the same gid, and no supplementary group
+// (madeUp). Only a user the name service does not know is an "unknown
+// user": a lookup that fails (an LDAP or sssd error, an unreadable
+// /etc/passwd) says so, with the error.
+func lookupUser(s string) (u *user.User, madeUp bool, err error) {
 	if _, err := strconv.ParseUint(s, 10, 32); err == nil {
 		u, err := userLookupID(s)
 		if err == nil {
-			return u, nil
+			return u, false, nil
 		}
 		var unknown user.UnknownUserIdError
 		if !errors.As(err, &unknown) {
-			return nil, fmt.Errorf("cannot look up user %q: %v", s, err)
+			return nil, false, fmt.Errorf("cannot look up user %q: %v", s, err)
 		}
-		return &user.User{Uid: s, Gid: s, Username: s}, nil
+		return &user.User{Uid: s, Gid: s, Username: s}, true, nil
 	}
-	u, err := userLookup(s)
+	u, err = userLookup(s)
 	if err != nil {
 		var unknown user.UnknownUserError
 		if errors.As(err, &unknown) {
-			return nil, fmt.Errorf("unknown user %q", s)
+			return nil, false, fmt.Errorf("unknown user %q", s)
 		}
-		return nil, fmt.Errorf("cannot look up user %q: %v", s, err)
+		return nil, false, fmt.Errorf("cannot look up user %q: %v", s, err)
 	}
-	return u, nil
+	return u, false, nil
 }
 
 // lookupGroup resolves a group name or numeric id, as lookupUser does.

@@ -27,6 +27,16 @@ func TestLookupFailureIsNotUnknown(t *testing.T) {
 			t.Errorf("Credential(%q, %q): %v, want %q", c.u, c.g, err, c.want)
 		}
 	}
+	// the user is known, its groups' lookup fails: said, not run without
+	// them (an EACCES later, unexplained)
+	oldIDs := groupIDs
+	t.Cleanup(func() { groupIDs = oldIDs })
+	userLookup = func(s string) (*user.User, error) { return &user.User{Uid: "1234", Gid: "1234", Username: s}, nil }
+	groupIDs = func(*user.User) ([]string, error) { return nil, down }
+	if _, err := Credential("www", ""); err == nil || err.Error() != `cannot look up the groups of user "www": ldap: server unreachable` {
+		t.Errorf("groups not found: %v", err)
+	}
+
 	userLookup = func(s string) (*user.User, error) { return nil, user.UnknownUserError(s) }
 	userLookupID = func(s string) (*user.User, error) { return nil, user.UnknownUserIdError(1234) }
 	groupLookup = func(s string) (*user.Group, error) { return nil, user.UnknownGroupError(s) }
