@@ -3,7 +3,6 @@ package daemon
 import (
 	"fmt"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
@@ -70,7 +69,8 @@ func (c *httpConf) store() *rights.Store {
 // the admin console's (REFERENCE §5.3), with the same levels; else one
 // bare token (operate).
 func httpTokens(path string) (*rights.Tokens, error) {
-	b, err := os.ReadFile(path)
+	// private, as a token file: a bare token others can read is no secret
+	b, err := rights.ReadPrivate(path)
 	if err != nil {
 		return nil, fmt.Errorf("cfkd: --http-token: %w", err)
 	}

@@ -65,6 +65,13 @@ func TestCheckHTTP(t *testing.T) {
 			t.Errorf("token file %s accepted", f)
 		}
 	}
+	// a bare token others can read is no secret: refused as a token
+	// file's would be
+	shared := write("shared", "s3cret\n")
+	os.Chmod(shared, 0o644)
+	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: shared}); err == nil || !strings.Contains(err.Error(), "lets others read or change it") {
+		t.Errorf("a token file of mode 0644: %v", err)
+	}
 	for _, args := range [][]string{{"--http-remote"}, {"--http-token", good}} {
 		if _, err := parseFlags(append([]string{"--home", dir}, args...), io.Discard); err == nil ||
 			!strings.Contains(err.Error(), "need --http") {

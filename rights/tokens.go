@@ -149,6 +149,18 @@ func ParseTokenFile(path string) (*Tokens, error) {
 	return ParseTokens(path, f)
 }
 
+// ReadPrivate reads the file at path once it is known to be private, as
+// a token file must be (regular, no permission for group and others,
+// owned by root or the effective user).
+func ReadPrivate(path string) ([]byte, error) {
+	f, err := openPrivate(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
 // openPrivate opens path for reading once it is known to be a regular
 // file with no permission for group and others, owned by root or by the
 // effective user. The checks are made on the open file (fstat): a rename
