@@ -266,11 +266,24 @@ function addRecent(t) {
 
 // ---- live stream --------------------------------------------------------------
 
+// retryAfter is the pause before a new stream once the browser gave one
+// up (it retries by itself only after a stream ended or a network error).
+let retryAfter = 1000;
+
 function connect() {
   const live = $("live");
   const es = new EventSource("/api/events");
-  es.onopen = () => { live.dataset.state = "live"; live.textContent = "live"; };
-  es.onerror = () => { live.dataset.state = "down"; live.textContent = "reconnecting…"; };
+  es.onopen = () => { retryAfter = 1000; live.dataset.state = "live"; live.textContent = "live"; };
+  es.onerror = () => {
+    live.dataset.state = "down";
+    live.textContent = "reconnecting…";
+    if (es.readyState === EventSource.CLOSED) {
+      // an answer that is not a stream (503: too many streams open): the
+      // browser will not try again, so the page does, later each time
+      setTimeout(connect, retryAfter);
+      retryAfter = Math.min(retryAfter * 2, 30000);
+    }
+  };
   es.addEventListener("snapshot", (e) => {
     const d = JSON.parse(e.data);
     replaceAll(d.services, d.proxies);
