@@ -283,25 +283,27 @@ func (c *Controller) applyRestart(run *applyRun) {
 	c.applyEach(run, messages.VerbRestart, run.restart, func() { c.applyFinish(run) })
 }
 
-// applyEach sends verb to every service of es at once, notes each failure,
-// and calls then once all have answered (at once when there are none).
+// applyEach runs verb on the services of es together, as the verb's
+// command does (REFERENCE §2.8: a destroy first brings down what requires
+// each, a restart takes along the dependents that run and waits for what
+// each requires), notes each failure, and calls then once all have
+// answered (at once when there are none).
 func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, then func()) {
-	left := len(es)
-	if left == 0 {
+	if len(es) == 0 {
 		then()
 		return
 	}
-	for _, e := range es {
-		name := e.cfg.Name
-		c.gatherOn(verb, verbMessage(verb), nil, []*entry{e}, func(r messages.Reply) {
-			if r.Err != nil {
-				run.fail(name, r.Err)
+	g := c.newGather(verb, verbMessage(verb), nil, nil)
+	g.then = func(messages.Reply) {
+		for _, name := range g.order {
+			if err := g.errs[name]; err != nil {
+				run.fail(name, err)
 			}
-			if left--; left == 0 {
-				then()
-			}
-		})
+		}
+		then()
 	}
+	c.plan(g, es)
+	c.kick(g)
 }
 
 func (c *Controller) applyRoll(run *applyRun, rest []*entry) {

@@ -1,0 +1,40 @@
+package actors
+
+import (
+	"testing"
+)
+
+// apply restarts a changed db "as restart does": restart takes the
+// running dependents of db along (REFERENCE §1.4, §2.8).
+func TestApplyRestartTakesDependents(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	base := "service db cmd=sleep 100\nservice db startwait_secs=0.02\n" +
+		"service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
+	r.applyOK("", base, "+ app", "+ db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	r.applyOK("", base+"service db cmd=sleep 200\n", "~ db: cmd")
+	r.expectSeq("db", stopping, stopped, starting, running)
+	r.expectSeq("app", stopping, stopped, starting, running)
+}
+
+// apply prune destroys db (§2.5): a destroy first brings down what
+// requires db (§2.8).
+func TestApplyPruneBringsDependentsDown(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	base := "service db cmd=sleep 100\nservice db startwait_secs=0.02\n" +
+		"service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
+	r.applyOK("", base, "+ app", "+ db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	from := r.mark()
+	r.applyOK("prune", "service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n", "- db")
+	r.expectSeq("app", stopping, stopped)
+	r.inOrder(from, "app:stopped", "db:stopping")
+}
