@@ -4,19 +4,31 @@ import (
 	"testing"
 )
 
+// The declarations of the apply tests on requires: app requires db.
+const (
+	depsDB  = "service db cmd=sleep 100\nservice db startwait_secs=0.02\n"
+	depsApp = "service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
+)
+
+// appOnDB applies db and app, app requiring db, and starts app (db with
+// it): both run.
+func appOnDB(t *testing.T) *rig {
+	t.Helper()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.applyOK("", depsDB+depsApp, "+ app", "+ db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	return r
+}
+
 // apply restarts a changed db "as restart does": restart takes the
 // running dependents of db along (REFERENCE §1.4, §2.8).
 func TestApplyRestartTakesDependents(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	base := "service db cmd=sleep 100\nservice db startwait_secs=0.02\n" +
-		"service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
-	r.applyOK("", base, "+ app", "+ db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
-	r.applyOK("", base+"service db cmd=sleep 200\n", "~ db: cmd")
+	r := appOnDB(t)
+	r.applyOK("", depsDB+depsApp+"service db cmd=sleep 200\n", "~ db: cmd")
 	r.expectSeq("db", stopping, stopped, starting, running)
 	r.expectSeq("app", stopping, stopped, starting, running)
 }
@@ -25,16 +37,9 @@ func TestApplyRestartTakesDependents(t *testing.T) {
 // requires db (§2.8).
 func TestApplyPruneBringsDependentsDown(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	base := "service db cmd=sleep 100\nservice db startwait_secs=0.02\n" +
-		"service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
-	r.applyOK("", base, "+ app", "+ db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
+	r := appOnDB(t)
 	from := r.mark()
-	r.applyOK("prune", "service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n", "- db")
+	r.applyOK("prune", depsApp, "- db")
 	r.expectSeq("app", stopping, stopped)
 	r.inOrder(from, "app:stopped", "db:stopping")
 }

@@ -15,15 +15,7 @@ import (
 // B the process of the service's current start: the service runs as B.
 func TestProxyLateStartedAnswersItsOwnStart(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
+	r, p := proxiedStarting(t, "0.03")
 	p.command() // start 1
 	r.okDone("command stop service s", 1)
 	p.command() // stop
@@ -49,15 +41,7 @@ func TestProxyLateStartedAnswersItsOwnStart(t *testing.T) {
 // the next start's, not taken for the first one's.
 func TestProxyUnstartedAnswersItsStart(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
+	r, p := proxiedStarting(t, "0.03")
 	p.command() // start 1
 	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: "s", Pid: 0, ExitStatus: 127 << 8})
 	r.okDone("command stop service s", 1)
@@ -66,4 +50,21 @@ func TestProxyUnstartedAnswersItsStart(t *testing.T) {
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	r.startProxied(p, "s", 302)
+}
+
+// proxiedStarting: service s under proxy p (noauto, stopwait_secs
+// stopwait), p up, and s asked to start: it is starting, its start
+// command waiting for p to read it.
+func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
+	t.Helper()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=" + stopwait)
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	return r, p
 }

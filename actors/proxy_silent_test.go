@@ -14,15 +14,7 @@ import (
 // and the rolling restart gets that error.
 func TestRollingRestartUnderSilentProxyIsAnswered(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.05")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
+	r, p := proxiedStarting(t, "0.05")
 	r.startProxied(p, "s", 101) // startwait 20 ms
 	rep := r.async("command rollingrestart service s")
 	p.command() // stop

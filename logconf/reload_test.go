@@ -84,11 +84,7 @@ func TestReloadKeepsOrderOnSamePath(t *testing.T) {
 // it held there: stalled, stdout would never have resumed it.
 func TestApplyResumesPipesHeldOnKeptStdout(t *testing.T) {
 	holds := installFakeHolds(t)
-	f := newFixture(t)
-	w := &gate{blocking: blocking{started: make(chan struct{}), release: make(chan struct{})}, to: f.stdout}
-	f.r.stdout.w = w
-	f.stdout.before = nil
-	defer close(w.release)
+	f, w := stalledStdout(t)
 	f.apply(t, "cfkd = stdout\nservices = stdout\n")
 	line := []byte(strings.Repeat("x", 100))
 	f.r.ServiceLine("flood", "out", 7, line)
@@ -126,11 +122,7 @@ func (s slowJSON) MarshalJSON() ([]byte, error) {
 // on a destination a reload replaced while it put.
 func TestLateHoldOnStdoutResumed(t *testing.T) {
 	holds := installFakeHolds(t)
-	f := newFixture(t)
-	w := &gate{blocking: blocking{started: make(chan struct{}), release: make(chan struct{})}, to: f.stdout}
-	f.r.stdout.w = w
-	f.stdout.before = nil
-	defer close(w.release)
+	f, _ := stalledStdout(t)
 	f.apply(t, "format = json\ncfkd = file:cfkd.log\nservices = stdout\n")
 	line := []byte(strings.Repeat("x", 100))
 	within(t, 10*time.Second, "flood to stalled stdout", func() {
@@ -239,4 +231,16 @@ func TestReloadsUnderLoadKeepOrder(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d lines out of order (write errors %v, drops %v)", bad, f.r.WriteErrors(), f.r.Dropped())
 	}
+}
+
+// stalledStdout is a fixture whose stdout's writes block at the first
+// one (w.started closed then) until the test ends.
+func stalledStdout(t *testing.T) (*fixture, *gate) {
+	t.Helper()
+	f := newFixture(t)
+	w := &gate{blocking: blocking{started: make(chan struct{}), release: make(chan struct{})}, to: f.stdout}
+	f.r.stdout.w = w
+	f.stdout.before = nil
+	t.Cleanup(func() { close(w.release) })
+	return f, w
 }
