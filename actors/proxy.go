@@ -104,6 +104,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		p.cfg = m.cfg
 	case messages.SocketsChanged:
 		p.files = m.Files
+		if m.Req != 0 { // an unbind waits for it: the old table is never used again
+			ctx.Send(ctx.Parent(), messages.SocketReply{Req: m.Req})
+		}
 	case proxyUp:
 		p.answer(ctx, m.to, p.runUp(ctx))
 	case proxyDown:

@@ -95,7 +95,8 @@ func (c *Controller) bindSocket(ctx actor.Context, name string) {
 }
 
 // unbindSocket runs `command unbind NAME`. It is refused while a service
-// that uses the socket is up (or about to be). Otherwise every service
+// that uses the socket is up (or about to be). Otherwise every service and
+// every proxy (whose launch passes the proxy process every bound socket)
 // gets the table without the socket and acknowledges it, and only then
 // the socket actor closes the fd: no launch can use a closed, or reused,
 // descriptor.
@@ -117,22 +118,31 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	e.busy = "unbound"
 	files := withFile(c.files, name, nil)
 	c.files = files
-	c.sendProxies(messages.SocketsChanged{Files: files})
-	var all []*entry // the services spawned: one not yet gets c.files at its spawn
-	for _, s := range c.byName() {
-		if s.pid != nil {
-			all = append(all, s)
-		}
-	}
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
-	c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) {
+	left := 1 + len(c.proxies) // the services' gather, and each proxy
+	acked := func() {
+		if left--; left > 0 {
+			return
+		}
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
 			func(r messages.SocketReply) {
 				e.busy, e.file, e.service = "", nil, ""
 				c.socketChanged(name, "bound", "unbound", "")
 				c.answer(to, messages.Reply{Err: r.Err})
 			})
-	})
+	}
+	for _, p := range c.proxies { // a proxy's launch passes it every bound socket
+		c.nextReq++
+		c.sockWait[c.nextReq] = func(messages.SocketReply) { acked() }
+		c.sys.Root.Send(p.pid, mk(c.nextReq))
+	}
+	var all []*entry // the services spawned: one not yet gets c.files at its spawn
+	for _, s := range c.byName() {
+		if s.pid != nil {
+			all = append(all, s)
+		}
+	}
+	c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) { acked() })
 }
 
 // socketFor returns the socket that bind or unbind may act on.

@@ -80,13 +80,13 @@ type SocketReply struct {
 	Err     error
 }
 
-// SocketsChanged hands a service actor the table of bound sockets, by
-// name, for its next launches. The map is never mutated after it is sent
-// (the controller builds a new one for every change). When Req is not 0,
-// the service answers with a ServiceReply once it will no longer use a
-// socket missing from the table: the controller waits for every answer
-// before it closes an unbound socket, so that no launch ever sees a closed
-// (or reused) fd.
+// SocketsChanged hands a service or proxy actor the table of bound
+// sockets, by name, for its next launches. The map is never mutated after
+// it is sent (the controller builds a new one for every change). When Req
+// is not 0, the actor answers once it will no longer use a socket missing
+// from the table (a service with a ServiceReply, a proxy with a
+// SocketReply): the controller waits for every answer before it closes an
+// unbound socket, so that no launch ever sees a closed (or reused) fd.
 type SocketsChanged struct {
 	Req   RequestID
 	Files map[string]*os.File

@@ -1,0 +1,76 @@
+package actors
+
+import (
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/proxywire"
+)
+
+// A proxy's launch passes the proxy process every bound socket: an unbind
+// closes the fd only once each proxy has acknowledged the table without
+// it. Here a proxy is in the middle of its launch (its actor busy, the
+// socket among the files handed to the fork) when unbind comes: the
+// unbind waits for that launch, and the fd is still the socket's when the
+// launch ends. Before, the proxies got the table with no acknowledgement
+// and the fd was closed while the launch used it.
+func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	port := r.bindLoopback("web")
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	inLaunch, release, checked := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	r.fake.mu.Lock()
+	played := r.fake.onLaunch
+	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
+		if hasEnv(spec.Env, proxywire.EnvSockPrefix+"web=6") && len(spec.ExtraFiles) == 4 {
+			var before, after syscall.Stat_t
+			fd := int(spec.ExtraFiles[3].Fd())
+			err := syscall.Fstat(fd, &before)
+			close(inLaunch)
+			<-release
+			if err == nil {
+				err = syscall.Fstat(fd, &after)
+			}
+			if err == nil && (after.Ino != before.Ino || after.Dev != before.Dev) {
+				err = syscall.EBADF // the number now names another file
+			}
+			checked <- err
+		}
+		played(pid, spec)
+	}
+	r.fake.mu.Unlock()
+	up := r.async("command proxyup p")
+	select {
+	case <-inLaunch:
+	case <-time.After(deadline):
+		close(release)
+		t.Fatalf("no proxy launched with socket web after %v", deadline)
+	}
+	unbind := r.async("command unbind web")
+	select {
+	case rep := <-unbind:
+		close(release)
+		t.Fatalf("unbind answered (%v) while a proxy's launch held the socket", rep.Err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(release)
+	if err := <-checked; err != nil {
+		t.Fatalf("the socket's fd, handed to the proxy's fork, was closed under it: %v", err)
+	}
+	nextProxy(t, proxies)
+	if rep := r.reply("proxyup", up); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	if rep := r.reply("unbind", unbind); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+		c.Close()
+		t.Fatal("still accepting after unbind")
+	}
+}
