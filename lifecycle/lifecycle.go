@@ -31,7 +31,8 @@ type Lifecycle struct {
 	Crashes int `json:"crashes,omitempty"`
 
 	// Ready: the current run said it is ready (readiness, REFERENCE
-	// §2.9); End: why cfkd is stopping a run on its own (not ready in
+	// §2.9), or was launched without ready= (a readiness declared while
+	// it starts applies from the next launch, as any attribute); End: why cfkd is stopping a run on its own (not ready in
 	// time, a watchdog that stopped pinging), which makes its end a
 	// failure.
 	Ready bool    `json:"ready,omitempty"`

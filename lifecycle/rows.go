@@ -182,7 +182,9 @@ var rowHaltWait = row{"halted", "answered once down", func(s *step) {
 var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched", func(s *step) {
 	s.l.Launching = 0
 	s.l.Launches++
-	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, false
+	// a run launched without ready= has nothing to say: it is not made to
+	// wait for a readiness nobody watches if ready= is declared meanwhile
+	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, !s.p.Ready
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
 	if s.p.Ready {

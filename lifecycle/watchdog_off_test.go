@@ -60,3 +60,27 @@ func TestProbeStoppedWhenReadySwitchedOff(t *testing.T) {
 		t.Fatalf("state %s, probe of attempt %d still running", s.l.State, s.probing)
 	}
 }
+
+// TestReadySwitchedOnWhileStarting: `service NAME ready=...` while a run
+// launched without it starts: that run has no probe (nor NOTIFY_SOCKET),
+// so it becomes running at startwait, as it was launched; the next launch
+// waits for readiness. It was made to wait for a readiness nobody
+// watched, then stopped as `Not ready after 1m0s`.
+func TestReadySwitchedOnWhileStarting(t *testing.T) {
+	p := testPolicy()
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Starting || s.probing != 0 {
+		t.Fatalf("not starting without a probe: %+v", s.l)
+	}
+	s.p.Ready, s.p.ReadyTimeout = true, time.Minute
+	s.fire() // startwait
+	if s.l.State != messages.Running || s.l.Timer == TimerReady {
+		t.Fatalf("a run launched without ready= waits for readiness: %s, timer %v", s.l.State, s.l.Timer)
+	}
+	s.feed(Event{Kind: EvExited, Pid: s.l.Pid, Status: 0}) // stopped
+	s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Starting || s.probing == 0 {
+		t.Fatalf("the next launch does not watch its readiness: %+v, probe of attempt %d", s.l, s.probing)
+	}
+}
