@@ -32,9 +32,13 @@ const (
 	// DefaultStreams bounds the streams open at once (event streams and
 	// log follows): each holds a queue and is woken by every change.
 	DefaultStreams = 256
-	// writeTimeout bounds one write of a stream to a page: a page that
-	// does not read for that long is cut off.
-	writeTimeout = 10 * time.Second
+	// DefaultWriteTimeout bounds a write to a client, 64 KiB at a time
+	// (a stream's batch, a response): a client that takes nothing for that
+	// long is cut off.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultConns bounds the connections open at once: the streams, and
+	// as many again for the rest.
+	DefaultConns = 2 * DefaultStreams
 	// maxLogLines bounds n in /api/services/NAME/log.
 	maxLogLines = 1000
 )
@@ -65,6 +69,12 @@ type Options struct {
 	// Streams bounds the streams open at once (DefaultStreams): one more
 	// is answered 503 at once.
 	Streams int
+	// Conns bounds the connections open at once (DefaultConns): past it,
+	// a new one waits in the listen backlog until one closes.
+	// WriteTimeout cuts off a client that takes nothing of a response for
+	// that long (DefaultWriteTimeout).
+	Conns        int
+	WriteTimeout time.Duration
 	// LoopbackOnly makes the server answer only requests whose Host is
 	// localhost or a loopback address (cfkd sets it on a loopback
 	// listener): a web page cannot reach it through DNS rebinding.
@@ -105,6 +115,12 @@ func New(o Options) *Server {
 	}
 	if o.Streams <= 0 {
 		o.Streams = DefaultStreams
+	}
+	if o.Conns <= 0 {
+		o.Conns = DefaultConns
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = DefaultWriteTimeout
 	}
 	if o.Token != "" && o.Tokens == nil {
 		// looked up as a token file's: hashes compared in constant time,
@@ -149,6 +165,7 @@ func (s *Server) bigRead(n int) {
 // and the headers every answer gets.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w = &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
 		h := w.Header()
 		// no other site may frame the page (its buttons) nor sniff types
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
@@ -181,7 +198,7 @@ func loopbackHost(hostport string) bool {
 
 // Serve accepts connections on ln until Close; it returns nil then.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.http.Serve(ln)
+	err := s.http.Serve(limit(ln, s.o.Conns))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // sse writes one server-sent events stream (REFERENCE §10.1). Every write
-// has a deadline: a page that does not read is cut off, it never holds
-// anything but its own handler.
+// has a deadline (deadlineWriter): a page that does not read is cut off,
+// it never holds anything but its own handler.
 type sse struct {
 	w   http.ResponseWriter
 	rc  *http.ResponseController
@@ -43,9 +43,9 @@ func (e *sse) jsonEvent(name string, v any) {
 	e.event(name, b)
 }
 
-// flush writes the batch; false once the page is gone or too slow.
+// flush writes the batch; false once the page is gone or too slow (the
+// write's deadline: deadlineWriter).
 func (e *sse) flush() bool {
-	e.rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := e.w.Write(e.buf.Bytes())
 	e.buf.Reset()
 	if err == nil {

@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// This file holds what bounds a client of the HTTP server that does not
+// play along (REFERENCE §10.1): the connections open at once, and a
+// response its client does not read.
+
+// limitListener accepts at most cap connections open at once: past that,
+// Accept waits until one is closed (the next clients wait in the
+// listen backlog), so that no client can make cfkd hold more fds and
+// goroutines than that.
+type limitListener struct {
+	net.Listener
+	slots chan struct{}
+}
+
+func limit(ln net.Listener, n int) net.Listener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n)}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	l.slots <- struct{}{}
+	c, err := l.Listener.Accept()
+	if err != nil {
+		<-l.slots
+		return nil, err
+	}
+	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+// Close closes the listener; an Accept waiting for a slot stays so until
+// a connection closes (http.Server.Shutdown closes them all).
+func (l *limitListener) Close() error { return l.Listener.Close() }
+
+type limitConn struct {
+	net.Conn
+	once sync.Once
+	free func()
+}
+
+func (c *limitConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.free)
+	return err
+}
+
+// deadlineWriter gives every write of a response a deadline, a piece of
+// at most deadlineChunk bytes at a time: a client that takes none of a
+// piece for timeout is cut off (its handler's write fails and it
+// returns), while one that reads slowly but steadily gets all of it. The
+// streams (sse.go) write through it too.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+const deadlineChunk = 64 << 10
+
+func (d *deadlineWriter) Write(b []byte) (int, error) {
+	n := 0
+	for len(b) > 0 {
+		k := min(len(b), deadlineChunk)
+		d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+		m, err := d.ResponseWriter.Write(b[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		b = b[k:]
+	}
+	return n, nil
+}
+
+// Flush writes what is buffered, with a deadline too.
+func (d *deadlineWriter) Flush() {
+	d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	d.rc.Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
