@@ -106,7 +106,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	}
 	spec.Credential = cred
 	if len(envFile) > 0 {
-		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.ownVars())
+		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
 	s.runningCmd = strings.Join(shown, " ")
 	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
@@ -268,12 +268,9 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		}
 		extra = append(extra, f)
 	}
-	vars := s.ownVars()
+	vars := s.lastVars()
 	shown, exec := argv, argv
 	if len(extra) > 0 {
-		vars = append(vars,
-			messages.EnvVar{Key: "LISTEN_FDS", Value: strconv.Itoa(len(extra))},
-			messages.EnvVar{Key: "LISTEN_FDNAMES", Value: strings.Join(c.ListenSockets, ":")})
 		exec = append([]string{"/bin/sh", "-c", listenPidShim}, argv...)
 	}
 	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutActivation's already (withDefaults)
@@ -299,6 +296,19 @@ func (s *Service) ownVars() []messages.EnvVar {
 	}
 	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: s.opts.NotifySocket})
+	}
+	return vars
+}
+
+// lastVars are the variables that come last in a service's environment
+// (REFERENCE §2.4): cfkd's own, then with listen_sockets LISTEN_FDS and
+// LISTEN_FDNAMES; neither add_env nor env_file replaces them.
+func (s *Service) lastVars() []messages.EnvVar {
+	vars := s.ownVars()
+	if n := len(s.cfg.ListenSockets); n > 0 {
+		vars = append(vars,
+			messages.EnvVar{Key: "LISTEN_FDS", Value: strconv.Itoa(n)},
+			messages.EnvVar{Key: "LISTEN_FDNAMES", Value: strings.Join(s.cfg.ListenSockets, ":")})
 	}
 	return vars
 }
