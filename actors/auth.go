@@ -115,8 +115,9 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 		c.io.reply(m, messages.Reply{})
 		return true
 	}
-	if tok, ok := g.tokens.Lookup(secret); ok && secret != "" {
-		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), g.tokens.Load(), tok.Name, 0
+	cur := g.tokens.Load() // one set: a reload in between must not leave seen past the token's
+	if tok, ok := cur.Lookup(secret); ok && secret != "" {
+		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), cur, tok.Name, 0
 		g.level = min(tok.Level, g.cap)
 		if gc, ok := c.io.conn.(*guardedConn); ok {
 			gc.authed.Store(true)
