@@ -193,7 +193,7 @@ func (h *hostReply) problem() string {
 func fleetFailed(hosts []*hostReply, failedLines bool) error {
 	var bad []string
 	for _, h := range hosts {
-		if !h.OK || failedLines && len(h.Lines) > 1 {
+		if !h.OK || failedLines && messages.FleetBodyFailed(h.Lines) {
 			bad = append(bad, h.Host)
 		}
 	}

@@ -3,7 +3,6 @@ package fleet
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -365,9 +364,10 @@ func (h *hub) outcome(o *op, host int, r *result) {
 }
 
 // failed says whether a host's outcome stops a rolling request: it did
-// not answer OK, or some of its services failed (a line after `done N`).
+// not answer OK, or some of its services failed (a line other than the
+// `done N` of each line it ran).
 func failed(r *result) bool {
-	return r.kind != messages.FleetOK || len(r.lines) > 1 || len(r.lines) == 1 && !strings.HasPrefix(r.lines[0], "done ")
+	return r.kind != messages.FleetOK || messages.FleetBodyFailed(r.lines)
 }
 
 // format writes a request's reply: each host in inventory order, its

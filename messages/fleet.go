@@ -209,3 +209,15 @@ func ValidHostName(s string) bool { return ValidName(s) }
 // ValidTag reports whether s is a valid tag: letters, digits, `_`, `.`
 // and `-`.
 func ValidTag(s string) bool { return tagRe.MatchString(s) }
+
+// FleetBodyFailed reports whether a host's body lines tell of services
+// that failed: each line of a command that went well is `done N` (one per
+// line the host ran, REFERENCE §1.4), any other is a failure's.
+func FleetBodyFailed(lines []string) bool {
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "done ") {
+			return true
+		}
+	}
+	return false
+}
