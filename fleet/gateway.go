@@ -117,7 +117,11 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 	if from == nil {
 		return
 	}
-	if g.perHub[m.Hub] >= maxCallsPerHost || g.calls[key] != nil {
+	if g.calls[key] != nil {
+		answer(fmt.Errorf("request %d from hub %s is already in flight here", m.Id, m.Hub), nil)
+		return
+	}
+	if g.perHub[m.Hub] >= maxCallsPerHost {
 		answer(fmt.Errorf("too many requests from hub %s in flight (at most %d)", m.Hub, maxCallsPerHost), nil)
 		return
 	}

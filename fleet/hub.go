@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -144,14 +145,17 @@ type hub struct {
 	timeout time.Duration
 	self    *actor.PID
 	root    *actor.RootContext
-	nextID  uint32
+	nextID  uint32 // from a random start: a restarted hub's ids are not its last run's
 	calls   map[uint32]*hubCall
 	perHost []int
 	streams map[uint64]*hubStream
 }
 
 func newHub(n *Node) *hub {
-	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout,
+	// a host keys the calls in flight by hub name and id: a hub restarted
+	// while its last run's calls still run there (a rolling restart takes
+	// minutes) must not number its own as they are
+	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}}
 }
 
