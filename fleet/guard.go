@@ -34,22 +34,29 @@ const (
 // route is what may come in over the fleet: each message type, who may
 // send it, and to which actor. Its field 2 must name the sender.
 type route struct {
-	from   string // the sender's role
-	target string // the only actor it may go to
+	from   []string // the sender's roles
+	target string   // the only actor it may go to
 }
 
 // routes are the message types a peer may send; anything else is dropped
 // before protoactor reads it (the unknown type names it cannot read, the
 // system messages such as PoisonPill and Stop that would stop an actor).
+// A member of role hub in a hub's inventory answers as a host does (its
+// gateway takes requests too): the answers may come from either role.
 var routes = map[string]route{
-	typeName(&wire.Request{}):     {certs.RoleHub, gatewayName},
-	typeName(&wire.Subscribe{}):   {certs.RoleHub, gatewayName},
-	typeName(&wire.Unsubscribe{}): {certs.RoleHub, gatewayName},
-	typeName(&wire.EventsAck{}):   {certs.RoleHub, gatewayName},
-	typeName(&wire.Accepted{}):    {certs.RoleHost, hubName},
-	typeName(&wire.Answer{}):      {certs.RoleHost, hubName},
-	typeName(&wire.Events{}):      {certs.RoleHost, hubName},
+	typeName(&wire.Request{}):     {hubs, gatewayName},
+	typeName(&wire.Subscribe{}):   {hubs, gatewayName},
+	typeName(&wire.Unsubscribe{}): {hubs, gatewayName},
+	typeName(&wire.EventsAck{}):   {hubs, gatewayName},
+	typeName(&wire.Accepted{}):    {members, hubName},
+	typeName(&wire.Answer{}):      {members, hubName},
+	typeName(&wire.Events{}):      {members, hubName},
 }
+
+var (
+	hubs    = []string{certs.RoleHub}
+	members = []string{certs.RoleHost, certs.RoleHub}
+)
 
 func typeName(m proto.Message) string { return string(proto.MessageName(m)) }
 
@@ -222,7 +229,7 @@ func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from ce
 	if !ok {
 		return fmt.Sprintf("type %q is not a fleet message", protoreflect.FullName(name))
 	}
-	if r.from != from.Role || r.target == hubName && !g.hub {
+	if !slices.Contains(r.from, from.Role) || r.target == hubName && !g.hub {
 		return fmt.Sprintf("a %s may not send %s here", from.Role, name)
 	}
 	if t := b.Targets[e.Target]; t.Id != r.target || t.Address != g.self() {
