@@ -101,6 +101,9 @@ func (s *session) auth(token string) error {
 		s.conn = nil
 		return fmt.Errorf("cfkd refused the token of %s: %v", s.opts.tokenFile, rep.Err)
 	}
+	// the deadline was the auth's: a stream opened next has none (REFERENCE
+	// §8.1: --timeout bounds the connect and each reply)
+	s.conn.SetDeadline(time.Time{})
 	return nil
 }
 
