@@ -119,8 +119,11 @@ func DecodeApplyData(data string) (string, error) {
 // `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`.
 func declareText(text string) (Declarations, error) {
 	d := NewDeclarations()
-	for n, line := range strings.Split(text, "\n") {
-		line = strings.TrimSuffix(line, "\r")
+	envs := map[envOwner]*envBuilder{} // add_env lines, at a constant cost each
+	n := -1
+	for line := range strings.Lines(text) {
+		n++
+		line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 		if IsBlank(line) {
 			continue
 		}
@@ -131,11 +134,12 @@ func declareText(text string) (Declarations, error) {
 		}
 		st, err := Parse(line)
 		if err == nil {
-			err = d.declare(st)
+			err = d.declare(takeEnv(envs, st))
 		}
 		if err != nil {
 			return Declarations{}, fmt.Errorf("line %d: %w", n+1, err)
 		}
 	}
+	d.setEnvs(envs)
 	return d, nil
 }
