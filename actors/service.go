@@ -43,6 +43,7 @@ type Service struct {
 	proc       *osproc.Process
 	runProxy   string
 	runningCmd string
+	runGroup   bool // the run leads its own process group (launched with setsid)
 
 	// Readiness: the probe running, and what the service said last
 	// (sd_notify STATUS=).

@@ -108,7 +108,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	if len(envFile) > 0 {
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
-	s.runningCmd = strings.Join(shown, " ")
+	s.runningCmd, s.runGroup = strings.Join(shown, " "), spec.Setsid
 	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
 		// the run that ended was under another proxy (an apply moved the
 		// service), and the table relaunches it in the same step, so it

@@ -134,7 +134,7 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc := s.lc
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
-		NotifyStatus: s.notifyStatus, Group: !s.cfg.NoNewSession}
+		NotifyStatus: s.notifyStatus, Group: s.runGroup} // the run's: a declaration applies at the next start
 	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
 		switch e := st.(type) {
 		case messages.ProcessExited:
@@ -164,7 +164,7 @@ func (s *Service) rearmTimer(ctx actor.Context) {
 // adopted by the controller (proc, nil when there is none or it was
 // reaped already: its exit is in svc.Exits).
 func (s *Service) restore(ctx actor.Context, m restoreService) {
-	s.lc, s.runningCmd, s.notifyStatus = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus
+	s.lc, s.runningCmd, s.notifyStatus, s.runGroup = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus, m.svc.Group
 	s.proc = m.proc
 	if s.lc.Proxied {
 		s.runProxy = s.cfg.Proxy

@@ -385,7 +385,13 @@ func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
 	}
 	if err := syscall.Kill(target, sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) && target < 0 {
-			// the leader is a zombie not yet reaped but its group is gone
+			// the leader is a zombie not yet reaped and its group is gone,
+			// or it leads no group (a process adopted with a wrong
+			// group): the process itself, whose pid is not free (not
+			// reaped, mu held), gets the signal
+			if err := syscall.Kill(p.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+				return fmt.Errorf("kill %d: %w", p.Pid, err)
+			}
 			return nil
 		}
 		return fmt.Errorf("kill %d: %w", target, err)
