@@ -26,6 +26,14 @@ type Launcher interface {
 
 var _ Launcher = (*osproc.Launcher)(nil)
 
+// StopSignaler is a Launcher told which signals stop a process (a stop, a
+// restart, a shutdown: the service's stop_signal), as opposed to those
+// `command signal` sends: cfkd's orphan killer ends what a service that
+// cfkd stopped left behind (REFERENCE §7.5), whatever its stop_signal.
+type StopSignaler interface {
+	SignalStop(p *osproc.Process, sig syscall.Signal) error
+}
+
 // Options configure a tree.
 type Options struct {
 	Launcher Launcher

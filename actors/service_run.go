@@ -202,6 +202,12 @@ func (s *Service) terminate(ctx actor.Context, sig syscall.Signal) {
 		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name}})
 		return
 	}
+	if st, ok := s.opts.Launcher.(StopSignaler); ok && s.proc != nil {
+		if err := st.SignalStop(s.proc, sig); err != nil && !errors.Is(err, osproc.ErrDone) {
+			s.log.WithError(err).Warnf("cannot send %v", sig)
+		}
+		return
+	}
 	s.signal(sig)
 }
 

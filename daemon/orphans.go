@@ -17,8 +17,8 @@ const orphanGrace = 2 * time.Second
 
 // orphanKiller is the Launcher the actors get: osproc's, plus the clean-up
 // a systemd user expects of KillMode=control-group. Once the process of a
-// service that cfkd stopped (SIGTERM or SIGKILL through Signal) has exited,
-// the orphans cfkd adopted that carry CONTROL_FREAK_SERVICE=NAME (the
+// service that cfkd stopped (its stop_signal through SignalStop, or SIGTERM
+// or SIGKILL through Signal) has exited, the orphans cfkd adopted that carry CONTROL_FREAK_SERVICE=NAME (the
 // service's grandchildren that daemonised, and members of its process
 // group that outlived it) are terminated: SIGTERM, SIGKILL after
 // orphanGrace. A service that exits on its own is left alone: its daemons
@@ -51,7 +51,10 @@ type stoppedExit struct {
 	deliver func()
 }
 
-var _ actors.Launcher = (*orphanKiller)(nil)
+var (
+	_ actors.Launcher     = (*orphanKiller)(nil)
+	_ actors.StopSignaler = (*orphanKiller)(nil)
+)
 
 // serviceProc is one process launched for a service; guarded by
 // orphanKiller.mu.
@@ -65,14 +68,16 @@ func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Dura
 	return &orphanKiller{Launcher: l, log: log, grace: grace, procs: map[*osproc.Process]*serviceProc{}}
 }
 
-// Launch launches spec; a service process (CONTROL_FREAK_SERVICE in its
-// environment) is tracked until its exit.
+// Launch launches spec; a service's process (CONTROL_FREAK_SERVICE in its
+// environment, and the service's tag) is tracked until its exit.
 func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error) {
 	if k.activity != nil {
 		k.activity()
 	}
 	name, _ := osproc.Getenv(spec.Env, "CONTROL_FREAK_SERVICE")
-	if name == "" {
+	if name == "" || spec.Tag != actors.ServiceTag(name) {
+		// not the service's own process: a readiness probe (ready=exec:)
+		// has its environment, and cfkd killing it stops no service
 		return k.Launcher.Launch(spec, onExit)
 	}
 	t := k.track(name, spec.Setsid, onExit)
@@ -131,10 +136,20 @@ func (k *orphanKiller) track(name string, group bool, onExit func(pid int, ws sy
 // Signal signals p; SIGTERM or SIGKILL to a service process marks it
 // stopped by cfkd.
 func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
+	return k.signal(p, sig, sig == syscall.SIGTERM || sig == syscall.SIGKILL)
+}
+
+// SignalStop signals p to stop it (its service's stop_signal): a service
+// process is marked stopped by cfkd, whatever the signal.
+func (k *orphanKiller) SignalStop(p *osproc.Process, sig syscall.Signal) error {
+	return k.signal(p, sig, true)
+}
+
+func (k *orphanKiller) signal(p *osproc.Process, sig syscall.Signal, stop bool) error {
 	if k.activity != nil {
 		k.activity()
 	}
-	if sig == syscall.SIGTERM || sig == syscall.SIGKILL {
+	if stop {
 		k.mu.Lock()
 		if sp := k.procs[p]; sp != nil {
 			sp.stopped = true

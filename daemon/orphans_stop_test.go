@@ -1,0 +1,141 @@
+//go:build linux
+
+package daemon
+
+import (
+	"io"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// orphanRig is an orphanKiller on a real launcher (one per test process
+// at a time: these tests are not parallel) and a service "svc" that
+// daemonised a worker, adopted by the launcher's process. Everything is
+// killed and reaped when the test ends.
+type orphanRig struct {
+	k       *orphanKiller
+	env     []string
+	svc     *osproc.Process
+	svcExit chan syscall.WaitStatus
+	worker  int
+}
+
+func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
+	t.Helper()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	l, err := osproc.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &orphanRig{
+		k:       newOrphanKiller(l, log, 200*time.Millisecond),
+		env:     append(os.Environ(), "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=svc"),
+		svcExit: make(chan syscall.WaitStatus, 1),
+	}
+	t.Cleanup(func() { l.Close() })
+	r.svc, err = r.k.Launch(osproc.Spec{
+		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &'; ` + svcScript},
+		Env:    r.env,
+		Setsid: true,
+		Tag:    actors.ServiceTag("svc"),
+	}, func(_ int, ws syscall.WaitStatus) { r.svcExit <- ws })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // before l.Close (LIFO)
+		if r.worker != 0 {
+			syscall.Kill(r.worker, syscall.SIGKILL) // reaped by the launcher as an orphan
+		}
+		r.k.Launcher.Signal(r.svc, syscall.SIGKILL)
+		select {
+		case <-r.svcExit:
+		case <-time.After(10 * time.Second):
+			t.Errorf("service %d not reaped", r.svc.Pid)
+		}
+		r.k.pending.Wait()
+	})
+	for end := time.Now().Add(5 * time.Second); r.worker == 0; {
+		for _, o := range l.AdoptedOrphans() {
+			if o.Service == "svc" {
+				r.worker = o.Pid
+			}
+		}
+		if r.worker == 0 {
+			if time.Now().After(end) {
+				t.Fatal("the service's worker was never adopted")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return r
+}
+
+func (r *orphanRig) workerAlive() bool {
+	p, ok := osproc.ReadProc(r.worker)
+	return ok && p.State != 'Z'
+}
+
+// An exec readiness probe (actors.execReady) is launched through the
+// orphanKiller with the service's environment, CONTROL_FREAK_SERVICE
+// included, but without the service's tag: it is not a process of the
+// service. When the probe is cancelled or hangs 30 s, execReady sends it
+// SIGKILL; tracked as the service's, it was marked "stopped by cfkd" and
+// its exit ran the scan for the service's orphans: the daemons of a
+// service that still runs were killed (REFERENCE §7.5: only once a
+// service that cfkd stopped has exited).
+func TestKilledExecProbeSparesRunningServicesDaemons(t *testing.T) {
+	r := newOrphanRig(t, "exec sleep 1000")
+
+	// the probe of ready=exec:..., with the service's environment, killed
+	// as execReady kills a check that hangs or is cancelled
+	probeExit := make(chan syscall.WaitStatus, 1)
+	probe, err := r.k.Launch(osproc.Spec{Argv: []string{"/bin/sh", "-c", "sleep 1000"}, Env: r.env, Setsid: true},
+		func(_ int, ws syscall.WaitStatus) { probeExit <- ws })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.k.Signal(probe, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-probeExit:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the probe was not reaped")
+	}
+	r.k.pending.Wait() // the scan and the terminations it began are over
+
+	if !r.workerAlive() {
+		t.Errorf("the worker (pid %d) of service svc, which still runs (pid %d), was killed because its readiness probe was", r.worker, r.svc.Pid)
+		r.worker = 0
+	}
+}
+
+// A service stopped by cfkd with its stop_signal (here INT: the service
+// actor's Terminate sends it through SignalStop) and that exits of it is a
+// service that cfkd stopped (REFERENCE §2.2: "Once a service that cfkd
+// stopped has exited, the processes it left behind are terminated
+// (§7.5)"). Only SIGTERM and SIGKILL marked a process stopped: its daemons
+// outlived the stop, and a restart ran a second set beside them.
+func TestStopSignalStopEndsDaemons(t *testing.T) {
+	r := newOrphanRig(t, `trap 'exit 0' INT; while :; do sleep 0.05; done`)
+	if err := r.k.SignalStop(r.svc, syscall.SIGINT); err != nil { // the stop, stop_signal=INT
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not stop on SIGINT")
+	}
+	r.k.pending.Wait() // the scan and the terminations it began, if any, are over
+	if r.workerAlive() {
+		t.Errorf("service svc, stopped by cfkd with its stop_signal INT, has exited; its worker (pid %d) was left running", r.worker)
+	}
+}
