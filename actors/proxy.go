@@ -114,8 +114,11 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case proxyStartRequest:
 		p.startService(ctx, m)
 	case proxyStopRequest:
-		if p.state == proxyIsUp {
+		switch p.state {
+		case proxyIsUp:
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
+		case proxyIsStopping: // its start may wait for the next run: it never goes
+			p.dropQueued(ctx, m.name, fmt.Errorf("stopped before proxy '%s' ran it", p.cfg.Name))
 		}
 	case proxiedServiceDown:
 		p.serviceDown(ctx, m.name)
@@ -490,6 +493,19 @@ func (p *Proxy) answerDowns(ctx actor.Context) {
 		}
 	}
 	p.waiting = nil
+}
+
+// dropQueued refuses the queued starts of service name with err.
+func (p *Proxy) dropQueued(ctx actor.Context, name string, err error) {
+	kept := p.queued[:0]
+	for _, m := range p.queued {
+		if m.cfg.Name != name {
+			kept = append(kept, m)
+			continue
+		}
+		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
+	}
+	p.queued = kept
 }
 
 func (p *Proxy) failQueued(ctx actor.Context, err error) {

@@ -10,10 +10,10 @@ import (
 )
 
 // TestProxyQueuedStartDroppedWhenDown checks that a start queued while the
-// proxy is stopping is dropped once its service goes down meanwhile (here:
-// stopped without a pid, given up after stopwait): it must not be sent to
-// the next run of the proxy, where it would make a process nobody
-// supervises and keep the auto proxy from going idle.
+// proxy is stopping is dropped once its service is stopped meanwhile: it
+// must not be sent to the next run of the proxy, where it would make a
+// process nobody supervises (or one the operator stopped) and keep the
+// auto proxy from going idle.
 func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
@@ -26,7 +26,7 @@ func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	})
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s1", "s2")
-	r.ok("service s2 stopwait_secs=0.03")
+	r.ok("service s2 stopwait_secs=30")
 	r.okDone("command start service s1", 1)
 	r.expectSeq("s1", starting)
 	p := nextProxy(t, proxies)
@@ -41,12 +41,14 @@ func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	// a start while stopping: queued
 	r.okDone("command start service s2", 1)
 	r.expectSeq("s2", starting)
-	// and stopped before the proxy is gone: no pid, given up after stopwait
+	// and stopped before the proxy is gone: its start is dropped, and it
+	// is stopped at once (not after its stopwait of 30 s): nothing ran.
+	// The stop was dropped (the proxy sent a stop only while up), and the
+	// service given up after stopwait.
 	r.okDone("command stop service s2", 1)
-	r.expectSeq("s2", stopping, fail)
-	// once the proxy knows s2 is down (the service tells it after the
-	// event), the old proxy ends: nothing is left to run it again for
-	logs.wait(t, "proxy 'p': queued start of 's2' dropped: the service is down")
+	r.expectSeq("s2", stopping, stopped)
+	logs.wait(t, "s2: stopped before its proxy ran it: stopped before proxy 'p' ran it")
+	// the old proxy ends: nothing is left to run it again for
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGTERM))
 	waitProxyStatus(r, "p\tdown\t")
 	select {
@@ -58,7 +60,7 @@ func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 		t.Fatalf("the proxy ran again (pid %d) with no service to start", p2.pid)
 	case <-time.After(window):
 	}
-	if st := r.status("s2"); st[1] != "fail" {
-		t.Fatalf("s2 status %q, want fail", st)
+	if st := r.status("s2"); st[1] != "stopped" {
+		t.Fatalf("s2 status %q, want stopped", st)
 	}
 }

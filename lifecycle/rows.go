@@ -338,6 +338,14 @@ var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(
 	s.ended(messages.Fail, s.ev.Err.Error())
 }}
 
+var rowProxyRefusedStopping = row{"→ stopped", "nothing ran: the stop is done", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.logf(Info, 0, "%s: stopped before its proxy ran it: %v", s.p.Name, s.ev.Err)
+	s.ended(messages.Stopped, "")
+}}
+
 var rowProxyGone = row{"→ fail", "`proxy stopped`; its process, if the proxy had reported it, is killed (nothing would supervise it)", func(s *step) {
 	s.logf(Info, 0, "'%s' has stopped: proxy stopped", s.p.Name)
 	if s.l.Pid != 0 {

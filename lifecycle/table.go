@@ -72,7 +72,8 @@ var cells = []struct {
 
 	{EvPidReported, upStates, rowPidReported},
 	{EvPidReported, downAll, rowIgnore},
-	{EvProxyRefused, []messages.State{starting, stopping}, rowProxyRefused},
+	{EvProxyRefused, []messages.State{starting}, rowProxyRefused},
+	{EvProxyRefused, []messages.State{stopping}, rowProxyRefusedStopping},
 	{EvProxyRefused, []messages.State{running}, rowImpossible},
 	{EvProxyRefused, downAll, rowIgnore},
 	{EvProxyGone, upStates, rowProxyGone},
