@@ -469,6 +469,17 @@ func (p *Proxy) gone(ctx actor.Context) {
 	// proxy down in status (`NAME!`) as soon as its own fail is published
 	p.transition(ctx, proxyIsDown)
 	p.run++ // what the old pipes still say is stale
+	if w := p.upg.exportWait; w != nil {
+		// a freezing export waited for the old run's goroutines, whose
+		// word is stale now: refused, and the upgrade with it
+		p.upg.exportWait, p.upg.waiting, p.upg.carry = nil, 0, nil
+		ctx.Send(ctx.Parent(), proxyExported{req: w.req, err: fmt.Errorf("proxy '%s' ended during the export: try again", p.cfg.Name)})
+		if p.pr != nil { // its goroutines stop without closing them (frozen)
+			p.pr.cmdW.Close()
+			p.pr.statusR.Close()
+			p.pr.logR.Close()
+		}
+	}
 	for name := range p.up {
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})

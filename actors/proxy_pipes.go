@@ -174,14 +174,23 @@ func writeCommands(root *actor.RootContext, self *actor.PID, run uint64, w *os.F
 // readLines calls emit with each line of r (without its "\r\n" or "\n")
 // until EOF, then closes r. Overlong lines are cut at maxProxyLine.
 func readLines(r *os.File, emit func([]byte)) {
-	readLinesFrom(r, nil, emit, nil)
+	readLinesFrom(r, nil, emit, readerEnd{})
+}
+
+// readerEnd is how a reader of an upgradable run ends: frozen when its
+// read deadline passes, eof at the end of its stream (closed: it closes
+// r; else it leaves r open, the freeze told). Zero: it closes r at EOF.
+type readerEnd struct {
+	frozen func(rest []byte)
+	eof    func(rest []byte) (closed bool)
 }
 
 // readLinesFrom is readLines, r's stream starting with carry (bytes read
 // from it before: an upgrade in place, proxy_upgrade.go). When r's read
-// deadline passes and frozen is set, it returns without closing r, and
-// frozen gets what was read and not emitted.
-func readLinesFrom(r *os.File, carry []byte, emit func([]byte), frozen func(rest []byte)) {
+// deadline passes and end.frozen is set, it returns without closing r,
+// and frozen gets what was read and not emitted.
+func readLinesFrom(r *os.File, carry []byte, emit func([]byte), end readerEnd) {
+	frozen := end.frozen
 	src := &carryReader{carry: carry, r: r}
 	br := bufio.NewReaderSize(src, 4096)
 	var buf []byte
@@ -205,7 +214,9 @@ func readLinesFrom(r *os.File, carry []byte, emit func([]byte), frozen func(rest
 		}
 		buf = buf[:0]
 		if err != nil {
-			r.Close()
+			if end.eof == nil || end.eof(nil) {
+				r.Close()
+			}
 			return
 		}
 	}

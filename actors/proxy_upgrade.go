@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -70,17 +71,27 @@ type pipeRun struct {
 	q                   chan []byte
 	stopWriter          chan struct{}
 	logSlots            chan struct{} // a log line read and not yet taken by the actor holds one
+
+	// mu guards freezing and closed: a reader at EOF either closed its
+	// pipe before a freeze (which then does not wait for it, and the
+	// export is refused), or reports itself frozen to it, its end left open
+	mu       sync.Mutex
+	freezing bool
+	closed   []string // the readers that ended at EOF, their end closed
 }
 
 // start starts the writer and the readers of run, the readers' streams
 // beginning with the carries.
 func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error), statusCarry, logCarry []byte) {
 	pr.stopWriter = make(chan struct{})
+	pr.mu.Lock()
+	pr.freezing, pr.closed = false, nil
+	pr.mu.Unlock()
 	frozen := func(which string) func([]byte) {
 		return func(rest []byte) { root.Send(self, proxyPipeFrozen{run: run, which: which, rest: rest}) }
 	}
 	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, pr.stopWriter, func() { frozen("cmd")(nil) })
-	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle), frozen("status"))
+	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle), pr.atEOF("status", frozen("status")))
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
 	slots, stop := pr.logSlots, pr.stopWriter
 	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
@@ -89,15 +100,49 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 		case <-stop: // a freeze: the line goes on all the same, and the next read fails
 		}
 		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
-	}, frozen("log"))
+	}, pr.atEOF("log", frozen("log")))
 }
 
-// freeze stops the goroutines: each sends proxyPipeFrozen.
-func (pr *pipeRun) freeze() {
+// atEOF is what a reader does at the end of its pipe: once a freeze
+// began, it reports itself frozen (with rest) and keeps its end open for
+// the export; else it notes its pipe closed (closed is true: it closes its
+// end).
+func (pr *pipeRun) atEOF(which string, frozen func(rest []byte)) readerEnd {
+	return readerEnd{frozen: frozen, eof: func(rest []byte) (closed bool) {
+		pr.mu.Lock()
+		defer pr.mu.Unlock()
+		if pr.freezing {
+			frozen(rest)
+			return false
+		}
+		pr.closed = append(pr.closed, which)
+		return true
+	}}
+}
+
+// closedPipe names a pipe whose reader ended at EOF ("" when none): the
+// proxy closed it, or is ending.
+func (pr *pipeRun) closedPipe() string {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	if len(pr.closed) == 0 {
+		return ""
+	}
+	return pr.closed[0]
+}
+
+// freeze stops the goroutines: each one still running sends
+// proxyPipeFrozen; it returns how many will.
+func (pr *pipeRun) freeze() int {
+	pr.mu.Lock()
+	pr.freezing = true
+	n := 3 - len(pr.closed)
+	pr.mu.Unlock()
 	close(pr.stopWriter)
 	past := time.Unix(1, 0)
 	pr.statusR.SetReadDeadline(past)
 	pr.logR.SetReadDeadline(past)
+	return n
 }
 
 // carryReader reads carry, then r.
@@ -221,8 +266,12 @@ func (p *Proxy) exportAsked(ctx actor.Context, m exportProxy) {
 		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: err})
 		return
 	}
-	p.upg.exportWait, p.upg.waiting, p.upg.carry = &m, 3, map[string][]byte{}
-	p.pr.freeze()
+	p.upg.exportWait, p.upg.carry = &m, map[string][]byte{}
+	if p.upg.waiting = p.pr.freeze(); p.upg.waiting == 0 { // cannot be: the readers' pipes were open just now
+		p.upg.exportWait = nil
+		p.upg.frozen = true
+		p.exportNow(ctx, m)
+	}
 }
 
 // busy says why the proxy cannot cross now.
@@ -232,6 +281,9 @@ func (p *Proxy) busy() error {
 	}
 	if len(p.queued) > 0 || len(p.waiting) > 0 {
 		return fmt.Errorf("proxy '%s' is busy (starts queued): try again", p.cfg.Name)
+	}
+	if w := p.pr.closedPipe(); w != "" {
+		return fmt.Errorf("proxy '%s' is ending (it closed its %s pipe): try again", p.cfg.Name, w)
 	}
 	for name := range p.up {
 		if p.pids[name] == 0 {
@@ -243,6 +295,12 @@ func (p *Proxy) busy() error {
 
 // exportNow answers the proxy's state.
 func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
+	if p.upg.frozen && p.state != proxyIsDown {
+		if w := p.pr.closedPipe(); w != "" { // closed between busy and the freeze
+			ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: fmt.Errorf("proxy '%s' is ending (it closed its %s pipe): try again", p.cfg.Name, w)})
+			return
+		}
+	}
 	px := upgrade.Proxy{Config: p.cfg, Running: p.state != proxyIsDown, Run: p.run, CmdFd: -1, StatusFd: -1, LogFd: -1}
 	if p.proc != nil {
 		px.Pid = p.proc.Pid

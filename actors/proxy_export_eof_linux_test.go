@@ -1,0 +1,103 @@
+//go:build linux
+
+package actors
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// closeProxyLogPipe makes the played proxy close its log pipe (a proxy
+// that does not log, or one that is dying) and waits until cfkd's log
+// reader saw the EOF and closed its end: no fd of this process is that
+// pipe any more.
+func closeProxyLogPipe(t *testing.T, p *playedProxy) {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(p.logW.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	target := fmt.Sprintf("pipe:[%d]", st.Ino)
+	p.logW.Close()
+	until := time.Now().Add(deadline)
+	for {
+		open := false
+		names, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			if l, err := os.Readlink("/proc/self/fd/" + n.Name()); err == nil && l == target {
+				open = true
+				break
+			}
+		}
+		if !open {
+			return
+		}
+		if time.Now().After(until) {
+			t.Fatalf("cfkd's end of the log pipe still open after %v", deadline)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestProxyExportAfterLogPipeEOF: a proxy that closed its log pipe (its
+// reader returned at EOF) made a freezing export wait for a
+// proxyPipeFrozen("log") that never came: the upgrade was never answered.
+// It is refused now (the proxy is ending, or does without its log).
+func TestProxyExportAfterLogPipeEOF(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "s", 700)
+	closeProxyLogPipe(t, p)
+
+	res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: true}, 3*time.Second).Result()
+	t.Cleanup(func() { r.tree.System.Root.RequestFuture(r.tree.Controller, ThawState{}, deadline).Result() })
+	if err != nil {
+		t.Fatalf("freezing export with a proxy whose log pipe is at EOF: %v (never answered)", err)
+	}
+	if ex := res.(Exported); ex.Err == nil || !strings.Contains(ex.Err.Error(), "proxy 'p' is ending (it closed its log pipe): try again") {
+		t.Fatalf("export answered %v, want it refused: the proxy is ending", ex.Err)
+	}
+}
+
+// TestProxyCommandsAfterThawOfStuckExport: after such an export was given
+// up and thawed (what the daemon does after askTimeout), the proxy's
+// command writer and status reader were never started again: a stop of
+// the service never reached the proxy.
+func TestProxyCommandsAfterThawOfStuckExport(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "s", 701)
+	closeProxyLogPipe(t, p)
+
+	// the daemon's export, which it gives up on, then thaws
+	r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: true}, 500*time.Millisecond).Result()
+	if _, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ThawState{}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	r.okDone("command stop service s", 1)
+	select {
+	case l, ok := <-p.cmds:
+		if !ok || !strings.HasPrefix(l, `{"command":"stop","name":"s"`) {
+			t.Fatalf("command %q (open %v), want the stop of s", l, ok)
+		}
+	case <-time.After(deadline):
+		t.Fatalf("the stop of s never reached the proxy after a thawed export (%v): its command writer is stopped for good", deadline)
+	}
+}
