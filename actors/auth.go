@@ -197,6 +197,28 @@ func (c *connection) refreshGate() {
 	}
 }
 
+// streamCheck is what a stream of this connection checks before each
+// write (REFERENCE §5.3): once a reload removed its token, why it ends;
+// nil when the rights do not come from a token. It reads the store only,
+// never the gate (the stream's writer calls it, off the actor).
+func (g *gate) streamCheck() func() string {
+	if g == nil || !g.authed || g.tokens == nil {
+		return nil
+	}
+	store, sum, seen, name := g.tokens, g.sum, g.seen, g.token
+	return func() string {
+		cur := store.Load()
+		if cur == seen {
+			return ""
+		}
+		if _, ok := cur.Find(sum); ok {
+			seen = cur // the writer's own copy: one goroutine calls it
+			return ""
+		}
+		return "token " + name + " is no longer in the token file: rights withdrawn"
+	}
+}
+
 // audited logs a request that is run, when it is more than a read.
 func (c *connection) audited(st messages.Statement, line string) {
 	if rights.Required(st) > rights.Read {

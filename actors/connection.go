@@ -339,7 +339,7 @@ func (c *connection) startStream(cmd messages.ControlCommand) {
 // becomeStream makes the connection the stream of f, in place of the
 // reply to the request in flight.
 func (c *connection) becomeStream(f *Feed) {
-	c.io.stream(c.inFlight, f, c.log)
+	c.io.stream(c.inFlight, f, c.log, c.gate.streamCheck())
 	c.inFlight, c.busy = lineReceived{}, false
 	c.streaming = true
 	c.queue, c.head = nil, 0
@@ -408,7 +408,10 @@ type connIO struct {
 	// drops what it reads, the writer writes the feed once out is written.
 	feed *Feed
 	log  *logrus.Logger // the stream's (set with feed)
-	peer string         // set by the actor before start
+	// withdrawn, when set with feed, says why the stream's rights are gone
+	// ("" while they last): the writer checks it before each write
+	withdrawn func() string
+	peer      string // set by the actor before start
 	// afterBig is called after a reply of BigReply bytes or more was
 	// appended (connStreams.afterBigReply; nil: nothing).
 	afterBig func()
@@ -536,12 +539,12 @@ func (io *connIO) endInput() {
 
 // stream makes the connection the stream of f, in place of the reply to
 // request m (called by the actor, in request order).
-func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger) {
+func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger, withdrawn func() string) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.reqBytes -= len(m.line)
 	io.reqs--
-	io.feed, io.log = f, log
+	io.feed, io.log, io.withdrawn = f, log, withdrawn
 	switch {
 	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
 		f.Close()
@@ -694,6 +697,12 @@ func (io *connIO) writeStream(f *Feed) {
 			io.log.Warnf("connection %s: stream cut off, its client fell behind: %d lines lost", io.peer, lost)
 		}
 		if len(buf) > 0 {
+			if io.withdrawn != nil {
+				if why := io.withdrawn(); why != "" {
+					io.log.Warnf("connection %s: %s: its stream ends", io.peer, why)
+					return
+				}
+			}
 			if _, err := io.conn.Write(buf); err != nil {
 				return
 			}
