@@ -82,6 +82,10 @@ func httpTokens(path string) (*rights.Tokens, error) {
 	if tok == "" || strings.ContainsAny(tok, " \t\r\n") {
 		return nil, fmt.Errorf("cfkd: --http-token %s: want one token, or lines 'LEVEL TOKEN [NAME]' (mode 0600): %v", path, err)
 	}
+	if len(tok) < rights.MinTokenLength { // as a token file's: anyone who reaches the listener may try tokens
+		return nil, fmt.Errorf("cfkd: --http-token %s: the token is %d characters, want at least %d (openssl rand -hex 16)",
+			path, len(tok), rights.MinTokenLength)
+	}
 	return rights.Bare(tok), nil
 }
 

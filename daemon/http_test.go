@@ -38,7 +38,7 @@ func TestCheckHTTP(t *testing.T) {
 		}
 		return p
 	}
-	good, empty, two := write("good", "  s3cret\n"), write("empty", " \n"), write("two", "a b\n")
+	good, empty, two, short := write("good", "  s3cret-s3cret-s3cret\n"), write("empty", " \n"), write("two", "a b\n"), write("short", "s3cret\n")
 
 	if c, err := checkHTTP(Flags{}); c != nil || err != nil {
 		t.Errorf("no --http: %+v %v", c, err)
@@ -57,8 +57,12 @@ func TestCheckHTTP(t *testing.T) {
 			t.Errorf("%s with --http-remote: %v", addr, err)
 		}
 	}
-	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.tokens == nil || !bareFound(c.tokens, "s3cret") {
+	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.tokens == nil || !bareFound(c.tokens, "s3cret-s3cret-s3cret") {
 		t.Errorf("token: %+v %v", c, err)
+	}
+	// a short bare token can be guessed by anyone who reaches the listener
+	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: short}); err == nil || !strings.Contains(err.Error(), "the token is 6 characters, want at least 16") {
+		t.Errorf("a bare token of 6 characters: %v", err)
 	}
 	for _, f := range []string{empty, two, filepath.Join(dir, "missing")} {
 		if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: f}); err == nil {
@@ -67,7 +71,7 @@ func TestCheckHTTP(t *testing.T) {
 	}
 	// a bare token others can read is no secret: refused as a token
 	// file's would be
-	shared := write("shared", "s3cret\n")
+	shared := write("shared", "s3cret-s3cret-s3cret\n")
 	os.Chmod(shared, 0o644)
 	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: shared}); err == nil || !strings.Contains(err.Error(), "lets others read or change it") {
 		t.Errorf("a token file of mode 0644: %v", err)

@@ -89,7 +89,7 @@ func post(t *testing.T, url, token string) int {
 func TestHTTPMetricsAfterCrash(t *testing.T) {
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
-	os.WriteFile(token, []byte("e2e-token\n"), 0o600)
+	os.WriteFile(token, []byte("e2e-token-e2e-token\n"), 0o600)
 	d := startDaemon(t, "", "--http", "127.0.0.1:0", "--http-token", token)
 	url := d.httpURL()
 	c := d.dial()
@@ -147,7 +147,7 @@ func TestHTTPMetricsAfterCrash(t *testing.T) {
 		t.Errorf("with a wrong token: %d", code)
 	}
 	before := c.status("web")[2]
-	if code := post(t, restart, "e2e-token"); code != 200 {
+	if code := post(t, restart, "e2e-token-e2e-token"); code != 200 {
 		t.Errorf("with the token: %d", code)
 	}
 	if now := c.status("web")[2]; now == before || now == "" {
@@ -159,7 +159,7 @@ func TestHTTPMetricsAfterCrash(t *testing.T) {
 	os.WriteFile(token, []byte("rotated-e2e-token\n"), 0o600)
 	d.cmd.Process.Signal(syscall.SIGUSR1)
 	waitLog(t, d.home, "reloaded 1 tokens from "+token)
-	if code := post(t, restart, "e2e-token"); code != 401 {
+	if code := post(t, restart, "e2e-token-e2e-token"); code != 401 {
 		t.Errorf("with the withdrawn token: %d", code)
 	}
 	if code := post(t, restart, "rotated-e2e-token"); code != 200 {
