@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -142,25 +143,38 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 		return fmt.Errorf("Service '%s' is being destroyed", names[0])
 	}
 	// the requires of the services as they will be: the file's, and those
-	// it leaves out unless pruned (REFERENCE §2.8)
-	graph := c.requiresGraph()
-	if m.Prune {
-		graph = map[string][]string{}
-	}
+	// it leaves out unless pruned (REFERENCE §2.8); and with prune, as
+	// they are once the file is declared and before the pruned services
+	// are destroyed: the destroys are planned then
+	during, after := c.requiresGraph(), map[string][]string{}
 	for name, cfg := range m.Want.Services {
-		graph[name] = cfg.Requires
+		during[name], after[name] = cfg.Requires, cfg.Requires
 	}
-	names = names[:0]
+	if !m.Prune {
+		after = during
+	}
+	if cycle := anyCycle(after); cycle != "" {
+		return fmt.Errorf("dependency cycle: %s", cycle)
+	}
+	if cycle := anyCycle(during); cycle != "" {
+		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", cycle)
+	}
+	return nil
+}
+
+// anyCycle returns a cycle of graph (its names in order), or "".
+func anyCycle(graph map[string][]string) string {
+	names := make([]string, 0, len(graph))
 	for name := range graph {
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	for _, name := range names {
 		if cycle := findCycle(graph, name); cycle != "" {
-			return fmt.Errorf("dependency cycle: %s", cycle)
+			return cycle
 		}
 	}
-	return nil
+	return ""
 }
 
 // declared is what cfkd holds, as an apply compares it: the services
@@ -297,6 +311,9 @@ func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, t
 	g.then = func(messages.Reply) {
 		for _, name := range g.order {
 			if err := g.errs[name]; err != nil {
+				if _, listed := run.errs[name]; !listed && !slices.Contains(run.order, name) {
+					run.order = append(run.order, name) // a dependent taken along
+				}
 				run.fail(name, err)
 			}
 		}

@@ -53,13 +53,14 @@ func (c *Controller) requiresCycle(name string, reqs []string) string {
 	return findCycle(graph, name)
 }
 
-// requiresGraph maps each declared service to what it requires.
+// requiresGraph maps each declared service to what it requires; those
+// being destroyed too: the plans of starts and stops take them in while
+// they are declared, and a cycle through one would leave two steps
+// waiting for each other.
 func (c *Controller) requiresGraph() map[string][]string {
 	g := make(map[string][]string, len(c.services))
 	for n, e := range c.services {
-		if !e.destroying {
-			g[n] = e.cfg.Requires
-		}
+		g[n] = e.cfg.Requires
 	}
 	return g
 }

@@ -113,6 +113,11 @@ func (c *Controller) newStep(g *gather, e *entry, verb messages.Verb, mk func(me
 	if selected {
 		g.order = append(g.order, e.cfg.Name)
 	}
+	if verb == messages.VerbDestroy && selected {
+		// from now: while what requires it goes down first, a declaration
+		// of it would be lost a moment later (REFERENCE §2.5)
+		e.destroying = true
+	}
 	g.all = append(g.all, s)
 	g.open++
 	return s
@@ -171,9 +176,6 @@ func (c *Controller) ask(g *gather, s *step) {
 		return
 	}
 	s.decided = true
-	if s.verb == messages.VerbDestroy {
-		e.destroying = true
-	}
 	c.send(g, s, s.mk, false)
 	if s.confirm {
 		g.open++
@@ -258,6 +260,9 @@ func (c *Controller) fail(g *gather, s *step, err error, own bool) {
 	g.open--
 	if s.selected || own && s.report {
 		g.errs[s.e.cfg.Name] = err
+	}
+	if s.verb == messages.VerbDestroy && s.selected && c.services[s.e.cfg.Name] == s.e {
+		s.e.destroying = false // its destroy is not sent: it stays declared
 	}
 	c.release(g, s, err)
 }
