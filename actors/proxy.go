@@ -474,11 +474,13 @@ func (p *Proxy) gone(ctx actor.Context) {
 		// word is stale now: refused, and the upgrade with it
 		p.upg.exportWait, p.upg.waiting, p.upg.carry = nil, 0, nil
 		ctx.Send(ctx.Parent(), proxyExported{req: w.req, err: fmt.Errorf("proxy '%s' ended during the export: try again", p.cfg.Name)})
-		if p.pr != nil { // its goroutines stop without closing them (frozen)
-			p.pr.cmdW.Close()
-			p.pr.statusR.Close()
-			p.pr.logR.Close()
-		}
+		p.closeFrozenPipes()
+	}
+	if p.upg.restart {
+		// thawed while the goroutines of the run that ended still stopped:
+		// they were to start again once all had; there is nothing to restart
+		p.upg.restart, p.upg.waiting, p.upg.carry = false, 0, nil
+		p.closeFrozenPipes()
 	}
 	for name := range p.up {
 		svc := p.svcs[name]
@@ -491,6 +493,16 @@ func (p *Proxy) gone(ctx actor.Context) {
 	p.queued = nil
 	for _, m := range queued {
 		p.startService(ctx, m)
+	}
+}
+
+// closeFrozenPipes closes cfkd's ends of the pipes of the run that ended,
+// whose goroutines stop, or stopped, without closing them (a freeze).
+func (p *Proxy) closeFrozenPipes() {
+	if p.pr != nil {
+		p.pr.cmdW.Close()
+		p.pr.statusR.Close()
+		p.pr.logR.Close()
 	}
 }
 

@@ -18,14 +18,20 @@ import (
 type limitListener struct {
 	net.Listener
 	slots chan struct{}
+	done  chan struct{} // closed by Close: an Accept waiting for a slot returns
+	once  sync.Once
 }
 
 func limit(ln net.Listener, n int) net.Listener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n)}
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	l.slots <- struct{}{}
+	select {
+	case l.slots <- struct{}{}:
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
 	c, err := l.Listener.Accept()
 	if err != nil {
 		<-l.slots
@@ -34,9 +40,13 @@ func (l *limitListener) Accept() (net.Conn, error) {
 	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
 }
 
-// Close closes the listener; an Accept waiting for a slot stays so until
-// a connection closes (http.Server.Shutdown closes them all).
-func (l *limitListener) Close() error { return l.Listener.Close() }
+// Close closes the listener and ends an Accept waiting for a slot:
+// http.Server.Shutdown waits for Serve to return before it closes any
+// connection.
+func (l *limitListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return l.Listener.Close()
+}
 
 type limitConn struct {
 	net.Conn
