@@ -120,12 +120,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	s.runProxy = ""
-	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
+	self, root, l, ready := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready != ""
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 		})
-		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err})
+		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready})
 	})
 }
 
@@ -139,6 +139,7 @@ type forkDone struct {
 	attempt uint64
 	proc    *osproc.Process
 	err     error
+	ready   bool // the spec was made with ready= (its NOTIFY_SOCKET)
 }
 
 // forked feeds the launch's outcome to the table.
@@ -163,7 +164,7 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid})
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready})
 }
 
 // shortage says whether a launch failed for want of cfkd's own resources

@@ -193,6 +193,7 @@ type Event struct {
 	Pid     int                // Launched (0: a proxy will report it), PidReported, Exited
 	Status  syscall.WaitStatus // Exited: the raw wait status
 	Proxied bool               // Launched: under a proxy
+	Ready   bool               // Launched: launched with ready= (a probe, NOTIFY_SOCKET): it says when it is ready
 	Cause   Cause              // LaunchFailed
 	Err     error              // LaunchFailed, ProxyRefused: what the executor or the proxy said
 	Gen     uint64             // a timer's generation

@@ -184,10 +184,11 @@ var rowLaunched = row{"→ starting", "startwait armed (running at once with sta
 	s.l.Launches++
 	// a run launched without ready= has nothing to say: it is not made to
 	// wait for a readiness nobody watches if ready= is declared meanwhile
-	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, !s.p.Ready
+	// (since its spec was made: the event says how it was launched)
+	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, !s.ev.Ready
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
-	if s.p.Ready {
+	if s.ev.Ready {
 		s.do(Probe{Attempt: s.l.Attempt})
 	}
 	s.startWait()

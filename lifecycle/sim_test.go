@@ -152,7 +152,7 @@ func (s *sim) outcome(attempt uint64) {
 		s.pending = pid
 		pid = 0
 	}
-	s.feed(Event{Kind: EvLaunched, Attempt: e.Attempt, Pid: pid, Proxied: s.proxied})
+	s.feed(Event{Kind: EvLaunched, Attempt: e.Attempt, Pid: pid, Proxied: s.proxied, Ready: s.p.Ready})
 }
 
 // settle delivers the first launch outcome due; false when none is.
