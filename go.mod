@@ -15,7 +15,6 @@ require (
 	golang.org/x/sys v0.19.0
 	google.golang.org/grpc v1.60.1
 	google.golang.org/protobuf v1.33.0
-	gopkg.in/natefinch/lumberjack.v2 v2.2.1
 )
 
 require (

@@ -226,6 +226,9 @@ func Parse(name string, r io.Reader) (*Config, error) {
 			if err != nil || v < 0 {
 				return nil, bad("bad %s %q (want a whole number >= 0)", key, val)
 			}
+			if key == "max_size_mb" && v > maxSizeMBLimit { // its bytes must fit an int64
+				return nil, bad("bad %s %q (want a whole number from 0 to %d)", key, val, maxSizeMBLimit)
+			}
 			if key == "max_size_mb" {
 				c.maxSizeMB = v
 			} else {

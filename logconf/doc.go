@@ -16,7 +16,7 @@
 //	audit = file:audit.log        # the audit records (absent: same as cfkd)
 //	service.web1 = file:web1.log  # one service's output (overrides services)
 //	service.web1.err = stderr     # one stream of it (overrides service.web1)
-//	max_size_mb = 0               # >0: size-based rotation (lumberjack)
+//	max_size_mb = 0               # >0: size-based rotation (rotate.go)
 //	max_backups = 5               # rotated files kept (0: all)
 //
 // A destination is file:PATH (relative to the home directory unless
@@ -123,13 +123,13 @@
 //     one path stay in the order they came.
 //   - Every successful Apply or Reload opens every file afresh, so an
 //     outside tool can move a file away and send SIGUSR1 (logrotate).
-//     With max_size_mb > 0, lumberjack rotates regular files by size
-//     itself (a FIFO or a device is written as it is: lumberjack would
-//     open it blocking, and its Close would wait for good); its
-//     Logger for a path is kept across reloads and closed, so it re-opens
-//     the path on its next write. It is given a batch in pieces of whole
-//     records, 256 KiB at most (it refuses a write longer than its
-//     maximum size).
+//     With max_size_mb > 0, a rotator rotates regular files by size
+//     (a FIFO or a device is written as it is: the rotator would open
+//     it blocking); a rotation never replaces a file (two in one
+//     millisecond get a counter). The rotator of a path is kept across
+//     reloads and closed, so it re-opens the path on its next write. It
+//     is given a batch in pieces of whole records, 256 KiB at most, so
+//     that a file ends near its maximum size.
 //   - A destination that fails (disk full, I/O error, a rotation that
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first

@@ -206,8 +206,8 @@ func (r *Router) deliver(o origin, put func(st *state, s *sink) bool) bool {
 }
 
 // Apply makes cfg current. Everything cfg needs is opened first, every file
-// afresh (a rotating file keeps its lumberjack.Logger, which re-opens the
-// path on its next write); if any cannot be opened, what was opened is
+// afresh (a rotating file keeps its rotator, which re-opens the path on its
+// next write); if any cannot be opened, what was opened is
 // closed, the current configuration stays and the error is returned. Then
 // the configuration is swapped in, the loggers' levels set, and the files of
 // the old configuration closed. Errors closing them are reported, not

@@ -376,13 +376,13 @@ func TestRotationBySize(t *testing.T) {
 	if n := len(backups(t, f.home)); n != 1 {
 		t.Fatalf("%d backups after 1.5 MiB, want 1", n)
 	}
-	// A reload keeps rotating (same lumberjack.Logger, re-opened).
+	// A reload keeps rotating (same rotator, re-opened).
 	if err := f.r.Reload(path); err != nil {
 		t.Fatal(err)
 	}
 	logMiB(2.5)
 	deadline := time.Now().Add(5 * time.Second)
-	for len(backups(t, f.home)) != 2 { // lumberjack removes old backups in the background
+	for len(backups(t, f.home)) != 2 { // removed at the rotation
 		if time.Now().After(deadline) {
 			t.Fatalf("backups = %v, want 2 of them", backups(t, f.home))
 		}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
-	"gopkg.in/natefinch/lumberjack.v2"
 )
 
 // sink is one open destination, shared by every category routed to it.
@@ -37,9 +36,9 @@ import (
 // soon as there is room again.
 type sink struct {
 	name   string    // "file:/abs/path", "stderr" or "stdout"
-	w      io.Writer // the *os.File or *lumberjack.Logger
+	w      io.Writer // the *os.File or *rotator
 	closer io.Closer // nil for stdout and stderr, which a Router never closes
-	rot    *lumberjack.Logger
+	rot    *rotator
 	// rotation settings rot was made with (so an Apply can reuse it).
 	maxSizeMB, maxBackups int
 
@@ -274,9 +273,9 @@ func (s *sink) flushBatches(n int) (more bool) {
 		case dead:
 			s.errs.Add(uint64(max(bytes.Count(batch, []byte{'\n'}), 1)))
 		case s.rot != nil:
-			// lumberjack refuses a write longer than its maximum size
-			// (1 MiB at least), and rotates before a write that would
-			// cross it: whole records, a softMax at most each time
+			// the rotator rotates before a write that would cross its
+			// maximum size (1 MiB at least): whole records, a softMax at
+			// most each time, so that a file ends near its maximum
 			for p := batch; len(p) > 0; {
 				n := len(p)
 				if n > softMax {
@@ -406,8 +405,8 @@ func (s *sink) syncWithin(d time.Duration) bool {
 }
 
 // openFile opens path for appending (created 0600 if missing). With
-// maxSizeMB > 0 the file is handed to lumberjack, which opens it itself on
-// the first write; it is opened here all the same, so that an unopenable
+// maxSizeMB > 0 the file is handed to a rotator (rotate.go), which opens
+// it itself on the first write; it is opened here all the same, so that an unopenable
 // path is an error now rather than a lost record later.
 //
 // O_NONBLOCK: a FIFO without a reader is an error (ENXIO) instead of an
@@ -422,9 +421,9 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		s.inline = true
 	}
-	// only a regular file rotates: lumberjack opens its file itself,
-	// blocking (a FIFO nobody reads would hang its write, and its Close
-	// with it, for good), and a FIFO or a device has no size to rotate at
+	// only a regular file rotates: the rotator opens its file itself,
+	// blocking (a FIFO nobody reads would hang its open for good), and a
+	// FIFO or a device has no size to rotate at
 	if maxSizeMB <= 0 || !s.inline {
 		s.w, s.closer = f, f
 		return s, nil
@@ -432,9 +431,7 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	s.rot = &lumberjack.Logger{
-		Filename: path, MaxSize: maxSizeMB, MaxBackups: maxBackups, LocalTime: true,
-	}
+	s.rot = newRotator(path, maxSizeMB, maxBackups)
 	s.w, s.closer = s.rot, s.rot
 	return s, nil
 }
