@@ -155,7 +155,10 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
 		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
 	}
-	u.router.Sync()
+	// bounded: a stalled destination must not hold the services frozen
+	if !u.router.SyncWithin(2 * time.Second) {
+		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
+	}
 	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile())
 	err = syscall.Exec(path, os.Args, env)
 	// still here: the exec failed, cfkd goes on

@@ -396,6 +396,23 @@ func (r *Router) Sync() {
 	}
 }
 
+// SyncWithin is Sync bounded by d in all: a destination that does not
+// take its queue (a FIFO nobody reads, a stalled terminal) is left with
+// it. It reports whether everything was written.
+func (r *Router) SyncWithin(d time.Duration) bool {
+	st := r.cur.Load()
+	if st == nil {
+		return true
+	}
+	end, all := time.Now().Add(d), true
+	for _, s := range st.sinks {
+		if !s.syncWithin(max(time.Until(end), 0)) {
+			all = false
+		}
+	}
+	return all
+}
+
 // Close closes every file. Entries logged afterwards are dropped (the
 // loggers still write to io.Discard); Apply and Reload return ErrClosed.
 // Closing twice is a no-op.
