@@ -80,14 +80,18 @@ func (c *Controller) onProxyUpdated(m proxyUpdated) {
 	}
 }
 
-// startRefusal is why a start of service e is refused at once
-// (REFERENCE §4.5): its proxy is down and noauto, or cannot run. Nil otherwise (the
-// proxy actor still has the last word).
+// startRefusal is why a start of service e is refused at once: it is
+// being destroyed (REFERENCE §2.5), or its proxy is down and noauto, or
+// cannot run (§4.5). Nil otherwise (the proxy actor still has the last
+// word).
 func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 	switch verb {
 	case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
 	default:
 		return nil
+	}
+	if e.destroying { // from the destroy's start (REFERENCE §2.5)
+		return fmt.Errorf("Service '%s' is being destroyed", e.cfg.Name)
 	}
 	p := c.proxies[e.cfg.Proxy]
 	if p == nil || p.running || (verb != messages.VerbStart && e.rt.State.IsUp()) {
