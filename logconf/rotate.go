@@ -34,6 +34,11 @@ type rotator struct {
 	mu   sync.Mutex
 	f    *os.File
 	size int64
+	// the name of the last rotation: the next in the same millisecond
+	// takes a counter past it, never a lower one prune may have freed
+	// (it would sort as older and be pruned at once)
+	lastStamp string
+	lastK     int
 }
 
 func newRotator(path string, maxSizeMB, backups int) *rotator {
@@ -99,8 +104,11 @@ func (r *rotator) rotate() error {
 	dir, base := filepath.Split(r.path)
 	ext := filepath.Ext(base)
 	prefix := strings.TrimSuffix(base, ext) + "-"
-	stamp := time.Now().Format(backupTime)
-	for k := 0; ; k++ {
+	stamp, k := time.Now().Format(backupTime), 0
+	if stamp == r.lastStamp {
+		k = r.lastK + 1
+	}
+	for ; ; k++ {
 		name := prefix + stamp + ext
 		if k > 0 {
 			name = prefix + stamp + "-" + strconv.Itoa(k) + ext
@@ -113,6 +121,7 @@ func (r *rotator) rotate() error {
 		if err := os.Rename(r.path, filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("rotate %s: %w", r.path, err)
 		}
+		r.lastStamp, r.lastK = stamp, k
 		break
 	}
 	f, err := os.OpenFile(r.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
