@@ -19,7 +19,24 @@ type lock struct {
 
 // takeLock locks path or says which cfkd holds it. stale is the pid found
 // in a lock file whose holder is gone (0 if none).
+//
+// A cfkd that exits removes the file, then unlocks it: one that opened the
+// file just before gets the flock of a file no longer at path, while the
+// next creates a new one there and locks that too. So the flock counts
+// only on the file still at path; else it opens path again.
 func takeLock(path string) (l *lock, stale int, err error) {
+	for range 100 {
+		l, stale, err = takeLockOnce(path)
+		if !errors.Is(err, errLockMoved) {
+			return l, stale, err
+		}
+	}
+	return nil, 0, fmt.Errorf("cannot lock %s: it is removed and created again, over and over", path)
+}
+
+var errLockMoved = errors.New("the lock file was removed")
+
+func takeLockOnce(path string) (l *lock, stale int, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot open lock file: %w", err)
@@ -31,6 +48,10 @@ func takeLock(path string) (l *lock, stale int, err error) {
 			return nil, 0, fmt.Errorf("cannot lock %s: cfkd running as pid:%d?", path, old)
 		}
 		return nil, 0, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	if sameFile(int(f.Fd()), path) != nil {
+		f.Close()
+		return nil, 0, errLockMoved
 	}
 	if err := f.Truncate(0); err == nil {
 		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
