@@ -25,6 +25,8 @@ import (
 // Run is cfkd's main: it returns when cfkd has shut down (nil), or why it
 // could not start.
 func Run(args []string, stdout, stderr io.Writer) error {
+	early := catchEarly()
+	defer early.stop()
 	f, err := parseFlags(args, stderr)
 	if errors.Is(err, errHelp) {
 		return nil
@@ -44,7 +46,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return detach(args, stdout)
 	}
 	ready := readiness()
-	err = serve(f, ready, adopt)
+	err = serve(f, ready, adopt, early)
 	if err != nil {
 		ready.fail(err)
 	}
@@ -52,7 +54,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 }
 
 // serve runs cfkd until it has shut down.
-func serve(f Flags, ready *notifier, adopt *adoption) error {
+func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error {
 	addr, err := ParseAddress(f.Address)
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
@@ -152,6 +154,7 @@ func serve(f Flags, ready *notifier, adopt *adoption) error {
 	stopUpgradeSignal := relayUpgradeSignal(tree, log)
 	defer stopUpgradeSignal()
 	defer stopSignals()
+	early.handOver()
 
 	// bind first (a busy address fails fast), accept only once the config
 	// is loaded: a client that connects meanwhile waits in the backlog
