@@ -1,18 +1,26 @@
 package daemon
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/upgrade"
+	"github.com/sirupsen/logrus"
 )
 
 // CheckUpgrade is `cfkd --check-upgrade STATEFILE` (REFERENCE §13): the
 // check an upgrading cfkd runs on the binary it is about to exec. It reads
 // and validates the state and prints upgrade.CheckLine, exit status 0; a
 // state it cannot take (a version it does not know, a corrupt file) is
-// said on stderr, exit status upgrade.CheckExit. It touches nothing else.
+// said on stderr, exit status upgrade.CheckExit. With upgrade.ArgsEnv, it
+// also reads what the flags the new cfkd will run with name (token files,
+// the admin group, the fleet's certificates and inventory) as the new
+// cfkd would: one it would refuse refuses the upgrade now, rather than
+// end the new cfkd after the exec, its services unsupervised. It touches
+// nothing else.
 func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "cfkd: usage: cfkd %s STATEFILE\n", upgrade.CheckFlag)
@@ -22,6 +30,46 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cfkd %s: %v\n", messages.Version, err)
 		return upgrade.CheckExit
 	}
+	if v, ok := os.LookupEnv(upgrade.ArgsEnv); ok {
+		var flags []string
+		err := json.Unmarshal([]byte(v), &flags)
+		if err == nil {
+			err = checkFlags(flags)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "cfkd %s: %v\n", messages.Version, err)
+			return upgrade.CheckExit
+		}
+	}
 	fmt.Fprintln(stdout, upgrade.CheckLine(messages.Version))
 	return 0
+}
+
+// checkFlags reads what flags name as serve does before it adopts
+// anything (REFERENCE §13.3), and says what it would refuse.
+func checkFlags(args []string) error {
+	f, err := parseFlags(args, io.Discard)
+	if err != nil {
+		return err
+	}
+	addr, err := ParseAddress(f.Address)
+	if err != nil {
+		return fmt.Errorf("cfkd: %w", err)
+	}
+	if _, err := buildSecurity(f, addr); err != nil {
+		return err
+	}
+	if _, err := checkHTTP(f); err != nil {
+		return err
+	}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	n, err := newFleet(f.Fleet, log)
+	if err != nil {
+		return err
+	}
+	if n != nil {
+		n.Stop()
+	}
+	return nil
 }

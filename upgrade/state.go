@@ -39,6 +39,13 @@ const Env = "CFKD_UPGRADE_STATE"
 // CheckFlag is cfkd's flag for the check: `cfkd --check-upgrade FILE`.
 const CheckFlag = "--check-upgrade"
 
+// ArgsEnv holds, for the check, the flags the new cfkd will run with (a
+// JSON array: cfkd's own): the check refuses the files they name that the
+// new cfkd would refuse (a token file, a certificate), before the exec.
+// In the environment, not the arguments, so that a cfkd without it (an
+// older one) still takes `--check-upgrade FILE`.
+const ArgsEnv = "CFKD_UPGRADE_ARGS"
+
 // CheckExit is the exit status of a check that refuses the state.
 const CheckExit = 3
 
