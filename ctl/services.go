@@ -47,8 +47,8 @@ func verbRunner(verb string) func(*session, []string) error {
 // runSignal is `cfkctl signal SIG REF...`: the service verb `signal`
 // with its signal before the selector.
 func runSignal(s *session, args []string) error {
-	if _, ok := messages.ParseSignal(args[0]); !ok {
-		return fmt.Errorf("unknown signal '%s'", args[0])
+	if _, ok := messages.ParseSignal(args[0]); !ok { // checked before anything is sent (REFERENCE §8.2)
+		return usageErrorf(nil, "unknown signal '%s'", args[0])
 	}
 	return verbRunner("signal "+args[0])(s, args[1:])
 }
