@@ -105,6 +105,10 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	spec.Credential = cred
+	if err := s.notifyReachable(cred); err != nil {
+		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
+		return
+	}
 	if len(envFile) > 0 {
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
@@ -305,6 +309,19 @@ func (s *Service) ownVars() []messages.EnvVar {
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: s.opts.NotifySocket})
 	}
 	return vars
+}
+
+// notifyReachable says why a service with ready=notify run as cred could
+// not send to cfkd's notify socket: it is in cfkd's home, of mode 0700
+// (REFERENCE §2.9, §7.1), which only cfkd's user and root may enter. It
+// was launched, and stopped as not ready after ready_timeout_secs, again
+// and again until fatal.
+func (s *Service) notifyReachable(cred *syscall.Credential) error {
+	if s.cfg.Ready != string(messages.ReadyNotify) || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
+		return nil
+	}
+	return fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter",
+		s.cfg.Name, s.cfg.User, s.opts.NotifySocket)
 }
 
 // lastVars are the variables that come last in a service's environment
