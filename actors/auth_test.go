@@ -322,21 +322,28 @@ func TestBadTokensCloseTheConnection(t *testing.T) {
 	})
 }
 
-// A reload of the tokens applies to the connections authenticated with
-// them at their next request.
-func TestTokenReloadAppliesToOpenConnections(t *testing.T) {
-	t.Parallel()
+// tokenFile writes a token file of text, and opens it as a Store; write
+// writes it again (a reload reads it).
+func tokenFile(t *testing.T, text string) (write func(string), store *rights.Store) {
 	path := filepath.Join(t.TempDir(), "tokens")
-	write := func(text string) {
+	write = func(text string) {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	write("admin " + adminTok + " a\noperate " + operateTok + " o\n")
+	write(text)
 	store, err := rights.OpenStore(path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return write, store
+}
+
+// A reload of the tokens applies to the connections authenticated with
+// them at their next request.
+func TestTokenReloadAppliesToOpenConnections(t *testing.T) {
+	t.Parallel()
+	write, store := tokenFile(t, "admin "+adminTok+" a\noperate "+operateTok+" o\n")
 	r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: store, AuthDelay: time.Millisecond})
 	a, o := r.dial(), r.dial()
 	a.expect("auth "+adminTok, "OK")

@@ -46,20 +46,27 @@ func closeProxyLogPipe(t *testing.T, p *playedProxy) {
 	}
 }
 
-// TestProxyExportAfterLogPipeEOF: a proxy that closed its log pipe (its
-// reader returned at EOF) made a freezing export wait for a
-// proxyPipeFrozen("log") that never came: the upgrade was never answered.
-// It is refused now (the proxy is ending, or does without its log).
-func TestProxyExportAfterLogPipeEOF(t *testing.T) {
-	t.Parallel()
+// runningWithClosedLog: service s runs (pid) under proxy p, which closed
+// its log pipe.
+func runningWithClosedLog(t *testing.T, pid int) (*rig, *playedProxy) {
 	r := newRig(t)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 700)
+	r.startProxied(p, "s", pid)
 	closeProxyLogPipe(t, p)
+	return r, p
+}
+
+// TestProxyExportAfterLogPipeEOF: a proxy that closed its log pipe (its
+// reader returned at EOF) made a freezing export wait for a
+// proxyPipeFrozen("log") that never came: the upgrade was never answered.
+// It is refused now (the proxy is ending, or does without its log).
+func TestProxyExportAfterLogPipeEOF(t *testing.T) {
+	t.Parallel()
+	r, _ := runningWithClosedLog(t, 700)
 
 	res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: true}, 3*time.Second).Result()
 	t.Cleanup(func() { r.tree.System.Root.RequestFuture(r.tree.Controller, ThawState{}, deadline).Result() })
@@ -77,14 +84,7 @@ func TestProxyExportAfterLogPipeEOF(t *testing.T) {
 // the service never reached the proxy.
 func TestProxyCommandsAfterThawOfStuckExport(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 701)
-	closeProxyLogPipe(t, p)
+	r, p := runningWithClosedLog(t, 701)
 
 	// the daemon's export, which it gives up on, then thaws
 	r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: true}, 500*time.Millisecond).Result()

@@ -3,8 +3,6 @@ package actors
 import (
 	"bufio"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,17 +23,7 @@ import (
 // its next line.
 func TestWithdrawnTokenEndsItsStream(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "tokens")
-	write := func(text string) {
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("read " + readTok + " leaked\nadmin " + adminTok + " root\n")
-	store, err := rights.OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	write, store := tokenFile(t, "read "+readTok+" leaked\nadmin "+adminTok+" root\n")
 
 	client, server := socketPair(t)
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {

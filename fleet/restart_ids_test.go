@@ -2,8 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -22,43 +20,13 @@ import (
 // now numbers its calls from a random start.
 func TestHubRestartNumbersItsCallsAnew(t *testing.T) {
 	skipRace(t)
-	dir := t.TempDir()
-	members := []certs.Member{
-		{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"},
-		{Name: "web1", Role: certs.RoleHost, Addr: "127.0.0.1:1"},
-	}
-	if err := certs.Generate(dir, members, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	conf := func(name, listen, inv string) Config {
-		c, k := certs.Files(name)
-		return Config{Listen: listen, CA: filepath.Join(dir, certs.CAFile), Cert: filepath.Join(dir, c),
-			Key: filepath.Join(dir, k), Inventory: inv, Timeout: 2 * time.Second, Version: "cfk test", Log: quietLog()}
-	}
-	web1, err := New(conf("web1", "127.0.0.1:0", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf := newCertFleet(t,
+		certs.Member{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"},
+		certs.Member{Name: "web1", Role: certs.RoleHost, Addr: "127.0.0.1:1"})
 	loc := &versionLocal{name: "web1", statusDelay: 8 * time.Second}
-	if err := web1.Serve(loc); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(web1.Stop)
-	inv := filepath.Join(dir, "inventory")
-	if err := os.WriteFile(inv, []byte(fmt.Sprintf("host web1 addr=%s\n", web1.Address())), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startHub := func(listen string) *Node {
-		n, err := New(conf("hub", listen, inv))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := n.Serve(&versionLocal{name: "hub"}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(n.Stop)
-		return n
-	}
+	web1 := cf.serve("web1", "127.0.0.1:0", "", loc)
+	inv := cf.inventory("inventory", fmt.Sprintf("host web1 addr=%s\n", web1.Address()))
+	startHub := func(listen string) *Node { return cf.serve("hub", listen, inv, &versionLocal{name: "hub"}) }
 	ask := func(n *Node, line string) messages.Reply {
 		t.Helper()
 		st, err := messages.Parse(line)

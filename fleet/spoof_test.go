@@ -2,8 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -63,41 +61,14 @@ func (z *versionLocal) asked() bool { z.mu.Lock(); defer z.mu.Unlock(); return z
 // address its certificate does not name.
 func TestHubCannotRouteAnswersElsewhere(t *testing.T) {
 	skipRace(t)
-	dir := t.TempDir()
-	members := []certs.Member{
-		{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.2:1"},
-		{Name: "hub2", Role: certs.RoleHub, Addr: "127.0.0.4:1"},
-		{Name: "web1", Role: certs.RoleHost, Addr: "127.0.0.3:1"},
-	}
-	if err := certs.Generate(dir, members, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	conf := func(name, ip, inv string) Config {
-		c, k := certs.Files(name)
-		return Config{Listen: ip + ":0", CA: filepath.Join(dir, certs.CAFile), Cert: filepath.Join(dir, c),
-			Key: filepath.Join(dir, k), Inventory: inv, Timeout: 2 * time.Second, Version: "cfk test", Log: quietLog()}
-	}
-	web1, err := New(conf("web1", "127.0.0.3", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cf := newCertFleet(t,
+		certs.Member{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.2:1"},
+		certs.Member{Name: "hub2", Role: certs.RoleHub, Addr: "127.0.0.4:1"},
+		certs.Member{Name: "web1", Role: certs.RoleHost, Addr: "127.0.0.3:1"})
 	loc := &versionLocal{name: "web1", statusDelay: 3 * time.Second}
-	if err := web1.Serve(loc); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(web1.Stop)
-	inv := filepath.Join(dir, "inventory")
-	if err := os.WriteFile(inv, []byte(fmt.Sprintf("host web1 addr=%s\n", web1.Address())), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	hub, err := New(conf("hub", "127.0.0.2", inv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := hub.Serve(&versionLocal{name: "hub"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hub.Stop)
+	web1 := cf.serve("web1", "127.0.0.3:0", "", loc)
+	inv := cf.inventory("inventory", fmt.Sprintf("host web1 addr=%s\n", web1.Address()))
+	hub := cf.serve("hub", "127.0.0.2:0", inv, &versionLocal{name: "hub"})
 
 	// hub's admin asks web1's status: call id 1, answered after 3 s
 	st, err := messages.Parse("command fleet status")
@@ -113,8 +84,8 @@ func TestHubCannotRouteAnswersElsewhere(t *testing.T) {
 	}
 
 	// hub2 asks web1 `command version` as call 1, reply-to: hub's hub actor
-	c, k := certs.Files("hub2")
-	hub2, err := certs.Load(filepath.Join(dir, certs.CAFile), filepath.Join(dir, c), filepath.Join(dir, k))
+	c2 := cf.conf("hub2", "", "")
+	hub2, err := certs.Load(c2.CA, c2.Cert, c2.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
