@@ -54,8 +54,11 @@ type Controller struct {
 	files    map[string]*os.File
 	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
-	byPid  map[int]string // the service of each process, for notify datagrams
-	sorted []*entry       // the services in name order (byName); nil: to be made again
+	byPid map[int]string // the service of each process, for notify datagrams
+	// unrouted: datagrams from no known pid yet (notify.go), at most
+	// maxUnrouted, each kept unroutedFor
+	unrouted []unroutedNotify
+	sorted   []*entry // the services in name order (byName); nil: to be made again
 	// statusAll is the last status of every service (statusOfAll).
 	statusAll []string
 	proxies   map[string]*proxyEntry

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"time"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/notify"
 )
@@ -10,22 +12,69 @@ import (
 // pid and hands it to the service whose process is the sender or leads
 // the sender's process group (a `systemd-notify` run by the service's
 // shell). A datagram from anyone else is dropped.
+//
+// A service's process may say READY=1 as soon as it runs, before the
+// service actor has its pid and told the controller (Launch returns after
+// the exec): a datagram from no known pid is kept, at most maxUnrouted for
+// unroutedFor each, and routed when a service's new pid is told
+// (trackPid). Without it such a run was stopped as not ready.
 
 // notifyReceived is a datagram, from the listener to the controller, then
 // from the controller to its service.
 type notifyReceived struct{ msg notify.Message }
 
-// routeNotify hands a datagram to the service it is from.
+// The bounds of the datagrams kept for a pid not known yet.
+const (
+	maxUnrouted = 256
+	unroutedFor = 10 * time.Second
+)
+
+type unroutedNotify struct {
+	m  notifyReceived
+	at time.Time
+}
+
+// routeNotify hands a datagram to the service it is from, or keeps it
+// until its sender's pid is told.
 func (c *Controller) routeNotify(ctx actor.Context, m notifyReceived) {
+	if c.routeTo(m) {
+		return
+	}
+	if len(c.unrouted) >= maxUnrouted {
+		c.unrouted = c.unrouted[1:]
+	}
+	c.unrouted = append(c.unrouted, unroutedNotify{m: m, at: time.Now()})
+	c.log.WithField("pid", m.msg.Pid).Debug("notify datagram from no service's process yet: kept a while")
+}
+
+// routeTo sends m to the service whose process sent it or leads its
+// sender's group; false when no service has that pid.
+func (c *Controller) routeTo(m notifyReceived) bool {
 	for _, pid := range []int{m.msg.Pid, m.msg.Pgid} {
 		if name, ok := c.byPid[pid]; ok && pid != 0 {
 			if e := c.services[name]; e != nil {
-				ctx.Send(c.servicePID(e), m)
-				return
+				c.sys.Root.Send(c.servicePID(e), m)
+				return true
 			}
 		}
 	}
-	c.log.WithField("pid", m.msg.Pid).Debug("notify datagram from no service's process: dropped")
+	return false
+}
+
+// routeKept routes the datagrams kept for pid, now told, and forgets the
+// ones kept for too long.
+func (c *Controller) routeKept(pid int) {
+	now, kept := time.Now(), c.unrouted[:0]
+	for _, u := range c.unrouted {
+		switch {
+		case u.m.msg.Pid == pid || u.m.msg.Pgid == pid:
+			c.routeTo(u.m)
+		case now.Sub(u.at) < unroutedFor:
+			kept = append(kept, u)
+		}
+	}
+	clear(c.unrouted[len(kept):])
+	c.unrouted = kept
 }
 
 // trackPid keeps byPid up to date with a service's runtime.
@@ -38,5 +87,8 @@ func (c *Controller) trackPid(name string, old, pid int) {
 	}
 	if pid != 0 {
 		c.byPid[pid] = name
+		if len(c.unrouted) > 0 {
+			c.routeKept(pid)
+		}
 	}
 }
