@@ -213,6 +213,17 @@ func changeJSONOf(c messages.Change) changeJSON {
 	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs}
 }
 
+// afterJSON is what a command returns once it wrote its JSON value: err
+// said on stderr only, exit status 1 (stdout holds exactly one JSON value,
+// REFERENCE §8.3).
+func afterJSON(s *session, err error) error {
+	if err == nil {
+		return nil
+	}
+	fmt.Fprintln(s.env.stderr, s.env.safeErr(err.Error()))
+	return &silentError{}
+}
+
 // silentError: the command has printed why it fails; exit status 1 and
 // nothing more.
 type silentError struct{}

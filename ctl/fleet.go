@@ -214,7 +214,10 @@ func runFleetHosts(s *session, prefix string) error {
 		}
 	}
 	if s.opts.json {
-		return writeJSON(s.env.jsonOut(), hosts)
+		if err := writeJSON(s.env.jsonOut(), hosts); err != nil {
+			return err
+		}
+		return afterJSON(s, fleetFailed(hosts, false))
 	}
 	for _, h := range hosts {
 		state, rtt := "up", ""
@@ -274,6 +277,7 @@ func runFleetStatus(s *session, req string) error {
 		if err := writeJSON(s.env.jsonOut(), out); err != nil {
 			return err
 		}
+		return afterJSON(s, fleetFailed(hosts, false))
 	}
 	return fleetFailed(hosts, false)
 }
@@ -287,7 +291,7 @@ func runFleetVerb(s *session, req string) error {
 		if err := writeJSON(s.env.jsonOut(), hosts); err != nil {
 			return err
 		}
-		return fleetFailed(hosts, true)
+		return afterJSON(s, fleetFailed(hosts, true))
 	}
 	for _, h := range hosts {
 		for _, l := range h.Lines {
