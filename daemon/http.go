@@ -16,8 +16,9 @@ import (
 // httpConf is what --http, --http-remote and --http-token say, checked
 // before cfkd takes its lock (REFERENCE §10).
 type httpConf struct {
-	addr   Address
-	tokens *rights.Store // --http-token's (httpTokens), re-read on SIGUSR1; nil: read-only
+	addr      Address
+	tokens    *rights.Store // --http-token's (httpTokens), re-read on SIGUSR1; nil: read-only
+	guardHost bool          // answer only a loopback Host (web.Options.LoopbackOnly)
 }
 
 // parseHTTPAddress reads --http ADDR: HOST:PORT or [IPv6]:PORT; `:PORT`
@@ -48,7 +49,9 @@ func checkHTTP(f Flags) (*httpConf, error) {
 		return nil, fmt.Errorf("cfkd: --http %s is not a loopback address: the status page and /metrics would be "+
 			"readable by anyone who reaches it; give --http-remote to allow it", f.HTTP)
 	}
-	c := &httpConf{addr: a}
+	// the DNS rebinding guard: on loopback, unless --http-remote (a
+	// reverse proxy that passes the public Host, REFERENCE §10.1)
+	c := &httpConf{addr: a, guardHost: a.Loopback() && !f.HTTPRemote}
 	if f.HTTPToken != "" {
 		if c.tokens, err = rights.OpenStoreFunc(f.HTTPToken, httpTokens); err != nil {
 			return nil, err
@@ -116,7 +119,7 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		Logs:   tailLogs{tail: tree.Tail()},
 		Tokens: c.tokens,
 		// on loopback, a page elsewhere must not reach it by DNS rebinding
-		LoopbackOnly: c.addr.Loopback(),
+		LoopbackOnly: c.guardHost,
 		Log:          log,
 		Version:      "cfk " + messages.Version,
 		// a scrape of thousands of services leaves megabytes of garbage:

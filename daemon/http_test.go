@@ -44,8 +44,13 @@ func TestCheckHTTP(t *testing.T) {
 		t.Errorf("no --http: %+v %v", c, err)
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0", ":0"} {
-		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.tokens != nil {
+		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.tokens != nil || !c.guardHost {
 			t.Errorf("%s: %+v %v", addr, c, err)
+		}
+		// --http-remote: any Host is answered (a reverse proxy passes the
+		// public one; REFERENCE §10.1); it was refused 421 on loopback
+		if c, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}); err != nil || c.guardHost {
+			t.Errorf("%s with --http-remote: %+v %v", addr, c, err)
 		}
 	}
 	for _, addr := range []string{"0.0.0.0:80", "[::]:80", "example.com:80", "10.1.2.3:80"} {
