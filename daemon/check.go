@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -31,8 +30,7 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 		return upgrade.CheckExit
 	}
 	if v, ok := os.LookupEnv(upgrade.ArgsEnv); ok {
-		var flags []string
-		err := json.Unmarshal([]byte(v), &flags)
+		flags, err := upgrade.DecodeArgs(v)
 		if err == nil {
 			err = checkFlags(flags)
 		}

@@ -11,7 +11,15 @@ import (
 // before that, a HUP, INT, TERM, USR1 or USR2 had its default action and
 // ended cfkd, also the new cfkd of an upgrade in place, whose services were
 // then left unsupervised (REFERENCE §7.3, §13).
-type earlySignals struct{ ch chan os.Signal }
+type earlySignals struct {
+	ch   chan os.Signal
+	done bool
+	// refuse, when set, is told each HUP, INT, TERM or USR2 caught
+	// instead of handing it over: the new cfkd of an upgrade refuses a
+	// shutdown, and an upgrade, asked while the upgrade ran (REFERENCE
+	// §13.5); USR1 (reload the logs) is handed over
+	refuse func(os.Signal)
+}
 
 var handled = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2}
 
@@ -23,13 +31,25 @@ func catchEarly() *earlySignals {
 
 // handOver stops catching, and sends what was caught again, to the
 // handlers that exist now (a signal caught twice meanwhile is said once).
+// stop is the same without handlers: what was caught takes its default
+// action (a TERM to `cfkd -d` waiting for its daemon ends it, as before
+// any catching). Either is done once; the later calls do nothing.
 func (e *earlySignals) handOver() {
+	if e.done {
+		return
+	}
+	e.done = true
 	signal.Stop(e.ch)
 	seen := map[os.Signal]bool{}
 	for {
 		select {
 		case s := <-e.ch:
-			if !seen[s] {
+			switch {
+			case seen[s]:
+			case e.refuse != nil && s != syscall.SIGUSR1:
+				seen[s] = true
+				e.refuse(s)
+			default:
 				seen[s] = true
 				syscall.Kill(os.Getpid(), s.(syscall.Signal))
 			}
@@ -39,5 +59,6 @@ func (e *earlySignals) handOver() {
 	}
 }
 
-// stop stops catching (cfkd did not get as far as its handlers).
-func (e *earlySignals) stop() { signal.Stop(e.ch) }
+// stop stops catching (cfkd did not get as far as its handlers), and
+// sends what was caught again.
+func (e *earlySignals) stop() { e.handOver() }

@@ -43,6 +43,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.Daemon && os.Getenv(detachedEnv) == "" && adopt == nil {
+		early.stop() // the parent waits for its daemon: a TERM ends it
 		return detach(args, stdout)
 	}
 	ready := readiness()
@@ -148,13 +149,27 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	})
 	defer tree.System.EventStream.Unsubscribe(sub)
 
-	// signals are handled before anything can reach cfkd: a USR1 sent as
-	// soon as the socket accepts must not meet its default action (exit).
-	stopSignals := relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log)
-	stopUpgradeSignal := relayUpgradeSignal(tree, log)
-	defer stopUpgradeSignal()
-	defer stopSignals()
-	early.handOver()
+	// signals are handled before anything can reach cfkd (earlySignals
+	// holds them until then): a USR1 sent as soon as the socket accepts
+	// must not meet its default action (exit). A new cfkd of an upgrade
+	// takes them once it has adopted the services: a shutdown is refused
+	// until then (REFERENCE §13.5), and one that came first must not shut
+	// down a tree that has no service yet.
+	var stopRelays []func()
+	defer func() {
+		for _, stop := range stopRelays {
+			stop()
+		}
+	}()
+	relay := func() {
+		stopRelays = append(stopRelays,
+			relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log),
+			relayUpgradeSignal(tree, log))
+		early.handOver()
+	}
+	if adopt == nil {
+		relay()
+	}
 
 	// bind first (a busy address fails fast), accept only once the config
 	// is loaded: a client that connects meanwhile waits in the backlog
@@ -196,6 +211,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			httpd.close()
 			return fmt.Errorf("cfkd: %w", err)
 		}
+		early.refuse = func(s os.Signal) {
+			log.Warnf("signal %v during the upgrade: refused (send it again now)", s)
+		}
+		relay()
 	} else if f.Config != "" {
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()

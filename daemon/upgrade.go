@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -267,10 +266,9 @@ func (u *upgrader) check(path, file string) (string, error) {
 			}
 		}
 	}
-	args, _ := json.Marshal(os.Args[1:])
 	proc, err := u.launcher.Launch(osproc.Spec{
 		Argv:   []string{path, upgrade.CheckFlag, file},
-		Env:    append(withoutVar(withoutVar(os.Environ(), upgrade.Env), upgrade.ArgsEnv), upgrade.ArgsEnv+"="+string(args)),
+		Env:    append(withoutVar(withoutVar(os.Environ(), upgrade.Env), upgrade.ArgsEnv), upgrade.ArgsEnv+"="+upgrade.EncodeArgs(os.Args[1:])),
 		Stdout: keep(&out, gotLine), Stderr: keep(&errOut, gotErr),
 	}, func(_ int, ws syscall.WaitStatus) { done <- ws })
 	if err != nil {

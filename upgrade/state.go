@@ -2,6 +2,7 @@ package upgrade
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,12 +40,30 @@ const Env = "CFKD_UPGRADE_STATE"
 // CheckFlag is cfkd's flag for the check: `cfkd --check-upgrade FILE`.
 const CheckFlag = "--check-upgrade"
 
-// ArgsEnv holds, for the check, the flags the new cfkd will run with (a
-// JSON array: cfkd's own): the check refuses the files they name that the
+// ArgsEnv holds, for the check, the flags the new cfkd will run with
+// (EncodeArgs: cfkd's own): the check refuses the files they name that the
 // new cfkd would refuse (a token file, a certificate), before the exec.
 // In the environment, not the arguments, so that a cfkd without it (an
 // older one) still takes `--check-upgrade FILE`.
 const ArgsEnv = "CFKD_UPGRADE_ARGS"
+
+// EncodeArgs is the value of ArgsEnv for args: their bytes as they are
+// (a path need not be UTF-8), NUL-separated, in standard base64.
+func EncodeArgs(args []string) string {
+	return base64.StdEncoding.EncodeToString([]byte(strings.Join(args, "\x00")))
+}
+
+// DecodeArgs reads EncodeArgs's value.
+func DecodeArgs(v string) ([]string, error) {
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ArgsEnv, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return strings.Split(string(b), "\x00"), nil
+}
 
 // CheckExit is the exit status of a check that refuses the state.
 const CheckExit = 3
