@@ -288,8 +288,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
 		writeError(w, http.StatusForbidden, "read-only: cfkd was started without --http-token")
 		return false
 	}
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
+	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		writeError(w, http.StatusForbidden, "read-only without a token: send Authorization: Bearer TOKEN")
 		return false
 	}
