@@ -48,6 +48,10 @@ type upgrader struct {
 
 	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
 
+	// serving is closed once serve has set what follows: an upgrade asked
+	// as soon as the console accepts waits for it (up to startWait)
+	serving chan struct{}
+
 	mu      sync.Mutex // guards what serve sets once it has it
 	tree    *actors.Tree
 	console *actor.PID
@@ -72,7 +76,12 @@ func (u *upgrader) set(tree *actors.Tree, console *actor.PID, lk *lock, ln net.L
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.tree, u.console, u.lk, u.ln, u.addr, u.httpd = tree, console, lk, ln, addr, httpd
+	close(u.serving)
 }
+
+// startWait bounds how long an upgrade asked while cfkd starts waits for
+// it to serve.
+const startWait = 10 * time.Second
 
 // hook is the controller's Options.Upgrade.
 func (u *upgrader) hook(path string, answer func(messages.Reply)) {
@@ -92,6 +101,10 @@ func (u *upgrader) hook(path string, answer func(messages.Reply)) {
 // run upgrades to path; it returns only on failure (answer not called),
 // or not at all.
 func (u *upgrader) run(path string, answer func(messages.Reply)) error {
+	select { // the console accepts a moment before serve has told us all
+	case <-u.serving:
+	case <-time.After(startWait):
+	}
 	u.mu.Lock()
 	tree, console := u.tree, u.console
 	u.mu.Unlock()
