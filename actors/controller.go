@@ -164,7 +164,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 			}
 		}
 	case notifyReceived:
-		c.routeNotify(ctx, m)
+		c.routeNotify(m)
 	case SnapshotRequest:
 		c.snapshot(m)
 	case StartConsole:

@@ -3,7 +3,6 @@ package actors
 import (
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/notify"
 )
 
@@ -36,7 +35,7 @@ type unroutedNotify struct {
 
 // routeNotify hands a datagram to the service it is from, or keeps it
 // until its sender's pid is told.
-func (c *Controller) routeNotify(ctx actor.Context, m notifyReceived) {
+func (c *Controller) routeNotify(m notifyReceived) {
 	if c.routeTo(m) {
 		return
 	}

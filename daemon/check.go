@@ -44,20 +44,14 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkFlags reads what flags name as serve does before it adopts
-// anything (REFERENCE §13.3), and says what it would refuse.
+// anything (readFlags, then the fleet's files; REFERENCE §13.3), and says
+// what it would refuse.
 func checkFlags(args []string) error {
 	f, err := parseFlags(args, io.Discard)
 	if err != nil {
 		return err
 	}
-	addr, err := ParseAddress(f.Address)
-	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
-	}
-	if _, err := buildSecurity(f, addr); err != nil {
-		return err
-	}
-	if _, err := checkHTTP(f); err != nil {
+	if _, _, _, err := readFlags(f); err != nil {
 		return err
 	}
 	log := logrus.New()

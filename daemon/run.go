@@ -54,17 +54,29 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// serve runs cfkd until it has shut down.
-func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error {
+// readFlags reads what the flags name (the console's address, its token
+// file and admin group, --http's and its token file): serve's first step,
+// which an upgrade's check runs too (checkFlags), so that the two never
+// differ.
+func readFlags(f Flags) (Address, *security, *httpConf, error) {
 	addr, err := ParseAddress(f.Address)
 	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
+		return Address{}, nil, nil, fmt.Errorf("cfkd: %w", err)
 	}
 	sec, err := buildSecurity(f, addr)
 	if err != nil {
-		return err
+		return Address{}, nil, nil, err
 	}
 	httpConf, err := checkHTTP(f)
+	if err != nil {
+		return Address{}, nil, nil, err
+	}
+	return addr, sec, httpConf, nil
+}
+
+// serve runs cfkd until it has shut down.
+func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error {
+	addr, sec, httpConf, err := readFlags(f)
 	if err != nil {
 		return err
 	}
