@@ -45,6 +45,10 @@ func ParseAddress(addr string) (network, address string, err error) {
 		if strings.ContainsAny(host, "[]") || strings.Count(host, ":") == 1 {
 			return "", "", fmt.Errorf("invalid address '%s'", addr)
 		}
+		if ip, _, _ := strings.Cut(host, "%"); strings.Contains(host, ":") && net.ParseIP(ip) == nil {
+			// Colons and no port: only an IPv6 address may have them.
+			return "", "", fmt.Errorf("invalid address '%s'", addr)
+		}
 		return "tcp", net.JoinHostPort(host, DefaultPort), nil
 	}
 	if port == "" {

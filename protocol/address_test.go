@@ -31,6 +31,9 @@ func TestParseAddress(t *testing.T) {
 		{in: "unix:", bad: true},
 		{in: "host:", bad: true},
 		{in: "[::1", bad: true},
+		{in: "foo:bar:baz", bad: true},
+		{in: "[foo:bar]", bad: true},
+		{in: "fe80::1%eth0", network: "tcp", address: "[fe80::1%eth0]:11311"},
 	}
 	for _, tc := range tests {
 		network, address, err := ParseAddress(tc.in)
