@@ -374,12 +374,21 @@ func runFleetCerts(s *session, args []string) error {
 		return &userError{msg: "fleet certs: " + err.Error()}
 	}
 	if !s.opts.json {
-		fmt.Fprintf(s.env.stdout, "%s: %s (keep %s off the hosts), and for each member NAME.pem, NAME.key:\n",
-			args[0], certs.CAFile, certs.CAKeyFile)
+		inventory, files := "", ""
+		if len(s.opts.certHosts) > 0 {
+			inventory = " --fleet-inventory " + certs.InventoryFile
+			files = ", " + certs.InventoryFile + " (the hosts, for the hubs; add their tags)"
+		}
+		fmt.Fprintf(s.env.stdout, "%s: %s (keep %s off the hosts)%s, and for each member NAME.pem, NAME.key:\n",
+			args[0], certs.CAFile, certs.CAKeyFile, files)
 		for _, m := range members {
 			c, k := certs.Files(m.Name)
-			fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s\n",
-				m.Role, m.Name, m.Addr, certs.CAFile, c, k)
+			more := ""
+			if m.Role == certs.RoleHub {
+				more = inventory
+			}
+			fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s%s\n",
+				m.Role, m.Name, m.Addr, certs.CAFile, c, k, more)
 		}
 		return nil
 	}

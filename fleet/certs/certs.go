@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -207,18 +208,22 @@ type Member struct {
 // Files are the names Generate writes in its directory.
 func Files(name string) (cert, key string) { return name + ".pem", name + ".key" }
 
-// CAFiles are the CA's files in a directory made by Generate.
+// CAFiles are the CA's files in a directory made by Generate, and
+// InventoryFile the hosts' inventory it writes for the hubs.
 const (
-	CAFile    = "ca.pem"
-	CAKeyFile = "ca.key"
+	CAFile        = "ca.pem"
+	CAKeyFile     = "ca.key"
+	InventoryFile = "inventory"
 )
 
 // Generate writes in dir (created 0700 if missing) a new CA (ca.pem,
 // ca.key) and, for each member, NAME.pem and NAME.key, signed by it,
-// valid for validity (the CA for ten times that). It refuses names
-// given twice and a directory that already holds one of the files.
+// valid for validity (the CA for ten times that); with hosts, an
+// inventory of them (`host NAME addr=HOST:PORT` lines, REFERENCE §12.1),
+// for the hubs' --fleet-inventory. It refuses names given twice and a
+// directory that already holds one of the files.
 func Generate(dir string, members []Member, validity time.Duration) error {
-	seen := map[string]bool{}
+	seen, addrs := map[string]bool{}, map[string]bool{}
 	for _, m := range members {
 		if !validName(m.Name) {
 			return fmt.Errorf("invalid name %q (want letters, digits, '_' and '-')", m.Name)
@@ -233,14 +238,25 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 		if _, _, err := sanOf(m.Addr); err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
+		if m.Role == RoleHost && addrs[m.Addr] {
+			return fmt.Errorf("%s: address %s given to another host", m.Name, m.Addr)
+		}
+		addrs[m.Addr] = addrs[m.Addr] || m.Role == RoleHost
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	names := []string{CAFile, CAKeyFile}
+	var inventory strings.Builder
 	for _, m := range members {
 		c, k := Files(m.Name)
 		names = append(names, c, k)
+		if m.Role == RoleHost {
+			fmt.Fprintf(&inventory, "host %s addr=%s\n", m.Name, m.Addr)
+		}
+	}
+	if inventory.Len() > 0 {
+		names = append(names, InventoryFile)
 	}
 	for _, n := range names {
 		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
@@ -303,6 +319,9 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 		if err := writeKey(filepath.Join(dir, k), key); err != nil {
 			return err
 		}
+	}
+	if inventory.Len() > 0 {
+		return writeNew(filepath.Join(dir, InventoryFile), []byte(inventory.String()), 0o644)
 	}
 	return nil
 }

@@ -75,3 +75,36 @@ func TestGenerateRefuses(t *testing.T) {
 		t.Error("a name given twice was accepted")
 	}
 }
+
+func TestGenerateWritesTheInventory(t *testing.T) {
+	dir := t.TempDir()
+	members := []Member{{"hub", RoleHub, "127.0.0.1:7000"}, {"web1", RoleHost, "127.0.0.2:7000"}, {"web2", RoleHost, "web2.example:7000"}}
+	if err := Generate(dir, members, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, InventoryFile))
+	if want := "host web1 addr=127.0.0.2:7000\nhost web2 addr=web2.example:7000\n"; err != nil || string(b) != want {
+		t.Fatalf("inventory %q, %v; want %q", b, err, want)
+	}
+	// a hub alone: no inventory
+	alone := t.TempDir()
+	if err := Generate(alone, members[:1], time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(alone, InventoryFile)); !os.IsNotExist(err) {
+		t.Fatalf("inventory of no host: %v", err)
+	}
+	// an inventory already there is not overwritten, and nothing is written
+	again := t.TempDir()
+	os.WriteFile(filepath.Join(again, InventoryFile), []byte("mine\n"), 0o600)
+	if err := Generate(again, members, time.Hour); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("Generate over an inventory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(again, CAFile)); !os.IsNotExist(err) {
+		t.Fatalf("a CA was written beside an existing inventory: %v", err)
+	}
+	// two hosts of one address would make an inventory the hub refuses
+	if err := Generate(t.TempDir(), []Member{{"a", RoleHost, "127.0.0.1:1"}, {"b", RoleHost, "127.0.0.1:1"}}, time.Hour); err == nil {
+		t.Fatal("two hosts of one address accepted")
+	}
+}

@@ -67,8 +67,12 @@ func startFleet(t testing.TB, conf string, hostArgs ...string) *fleetRig {
 		}
 		fmt.Fprintf(&inv, "host %s addr=%s tags=%s\n", n, r.addrs[n], tags)
 	}
-	if out, err := exec.Command(cfkctlBin, args...).CombinedOutput(); err != nil {
+	out, err := exec.Command(cfkctlBin, args...).CombinedOutput()
+	if err != nil {
 		t.Fatalf("cfkctl %v: %v\n%s", args, err, out)
+	}
+	if hub := "--fleet-key hub.key --fleet-inventory inventory\n"; !strings.Contains(string(out), hub) {
+		t.Fatalf("cfkctl %v: the hub's flags lack %q:\n%s", args, hub, out)
 	}
 	writeFileE2E(t, filepath.Join(r.dir, "inventory"), inv.String())
 	var wg sync.WaitGroup
