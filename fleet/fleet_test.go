@@ -106,8 +106,8 @@ func newTestFleet(t testing.TB, names ...string) *testFleet {
 	skipRace(t)
 	tf := &testFleet{t: t, dir: t.TempDir()}
 	members := []certs.Member{{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"}}
-	for _, n := range names {
-		members = append(members, certs.Member{Name: n, Role: certs.RoleHost, Addr: "127.0.0.1:1"})
+	for i, n := range names { // the certificates name 127.0.0.1; the ports are the inventory's
+		members = append(members, certs.Member{Name: n, Role: certs.RoleHost, Addr: fmt.Sprintf("127.0.0.1:%d", i+2)})
 	}
 	if err := certs.Generate(tf.dir, members, time.Hour); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +115,9 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkOwnCert(creds, cfg); err != nil {
+		return nil, err
+	}
 	policy, err := ParsePolicy(cfg.Allow)
 	if err != nil {
 		return nil, err
@@ -142,6 +146,23 @@ func New(cfg Config) (*Node, error) {
 // registryBuckets is the size of the fleet's process registry (see
 // actors.ShrinkRegistry): it holds a handful of actors.
 const registryBuckets = 4
+
+// checkOwnCert refuses a certificate that does not name the host of
+// --fleet-listen: the others, dialling that address, would refuse it (or,
+// on one machine's address, take this member for the one it names).
+func checkOwnCert(creds *certs.Credentials, cfg Config) error {
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	if err := creds.Cert.Leaf.VerifyHostname(host); err != nil {
+		leaf := creds.Cert.Leaf
+		names := append([]string(nil), leaf.DNSNames...)
+		for _, ip := range leaf.IPAddresses {
+			names = append(names, ip.String())
+		}
+		return fmt.Errorf("--fleet-cert %s is %s's certificate, for %s: it does not name --fleet-listen's host %s (each member needs its own, naming the address the others reach it at)",
+			cfg.Cert, creds.ID.Name, strings.Join(names, ", "), host)
+	}
+	return nil
+}
 
 // checkListen refuses an address others cannot reach this member at.
 func checkListen(addr string) error {
