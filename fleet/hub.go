@@ -149,6 +149,9 @@ type hub struct {
 	calls   map[uint32]*hubCall
 	perHost []int
 	streams map[uint64]*hubStream
+	// up holds the addresses protoactor has a connection to: a loss of
+	// the endpoint of one it has not is a dial that failed
+	up map[string]bool
 }
 
 func newHub(n *Node) *hub {
@@ -156,7 +159,7 @@ func newHub(n *Node) *hub {
 	// while its last run's calls still run there (a rolling restart takes
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
-		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}}
+		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}}
 }
 
 func (h *hub) Receive(ctx actor.Context) {
@@ -203,7 +206,14 @@ func (h *hub) Receive(ctx actor.Context) {
 				h.fail(c, "cannot connect to "+t.Address)
 			}
 		}
+	case endpointUp:
+		h.up[m.addr] = true
 	case endpointLost:
+		why := "connection to " + m.addr + " lost"
+		if !h.up[m.addr] {
+			why = "cannot connect to " + m.addr
+		}
+		delete(h.up, m.addr)
 		for _, c := range h.calls {
 			if h.inv[c.host].Addr != m.addr {
 				continue
@@ -211,7 +221,7 @@ func (h *hub) Receive(ctx actor.Context) {
 			// an accepted call went over the connection that was lost; one
 			// not accepted yet, sent before the loss, too
 			if sent := c.sent.Load(); c.acked || sent != 0 && sent <= m.at.UnixNano() {
-				h.fail(c, "connection to "+m.addr+" lost")
+				h.fail(c, why)
 			}
 		}
 	case streamOpen:

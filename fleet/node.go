@@ -243,11 +243,16 @@ func (n *Node) Serve(local Local) (err error) {
 		}
 	}
 	lost := func(ev any) {
-		if t, ok := ev.(*remote.EndpointTerminatedEvent); ok {
+		switch t := ev.(type) {
+		case *remote.EndpointTerminatedEvent:
 			m := endpointLost{addr: t.Address, at: time.Now()}
 			n.sys.Root.Send(n.gateway, m)
 			if n.hub != nil {
 				n.sys.Root.Send(n.hub, m)
+			}
+		case *remote.EndpointConnectedEvent:
+			if n.hub != nil {
+				n.sys.Root.Send(n.hub, endpointUp{addr: t.Address})
 			}
 		}
 	}
@@ -344,6 +349,10 @@ type endpointLost struct {
 	addr string
 	at   time.Time
 }
+
+// endpointUp: protoactor remote made its connection to addr (a hub tells
+// a connection lost from one never made by it).
+type endpointUp struct{ addr string }
 
 // outbox sends the messages of the fleet's actors to their peers from a
 // goroutine of its own: a send to an address protoactor has no
