@@ -81,7 +81,9 @@ func (h *hub) join() *subscriber {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.subs[s] = struct{}{}
-	if len(h.subs) == 1 && h.src != nil {
+	// not "the first page": a page cut off has left subs but keeps the
+	// subscription until its handler returns (leave)
+	if h.cancel == nil && h.src != nil {
 		h.cancel = h.src.Subscribe(h.publish)
 	}
 	return s
