@@ -328,7 +328,7 @@ func runFleetEvents(s *session, req string) error {
 				return nil
 			}
 			b, _ := json.Marshal(fleetEvent{Host: host, Event: json.RawMessage(ev)})
-			_, err := fmt.Fprintln(s.env.stdout, string(b))
+			_, err := fmt.Fprintln(s.env.jsonOut(), string(b))
 			return err
 		}
 		if _, err := io.WriteString(s.env.stdout, s.safeOut(host)+" "); err != nil {

@@ -142,15 +142,22 @@ func runEvents(s *session, args []string) error {
 // printEvent prints one event line: as it is with --json, else as
 // `15:04:05 web1 running → fail (Exited with error 1)`. A line of a kind
 // cfkctl does not know (a newer cfkd) is printed as it is.
+//
+// On a terminal, what cfkd sent is written with its controls escaped
+// (REFERENCE §8.3): a fail reason or a message may hold what a service
+// wrote; cfkctl's own colours are added after.
 func printEvent(s *session, line string, color bool) error {
 	if s.opts.json {
-		_, err := fmt.Fprintln(s.env.stdout, line)
+		_, err := fmt.Fprintln(s.env.jsonOut(), line)
 		return err
 	}
 	e, err := messages.ParseEvent(line)
 	if err != nil {
-		_, err := fmt.Fprintln(s.env.stdout, line)
+		_, err := fmt.Fprintln(s.env.stdout, s.safeOut(line))
 		return err
+	}
+	for _, f := range []*string{&e.Service, &e.Proxy, &e.Socket, &e.From, &e.To, &e.Reason, &e.Address, &e.Level, &e.Message} {
+		*f = s.safeOut(*f)
 	}
 	var b strings.Builder
 	b.WriteString(e.Time.In(s.env.loc).Format("15:04:05"))
@@ -241,13 +248,17 @@ func runTail(s *session, args []string) error {
 	}
 	defer st.conn.Close()
 	out := bufio.NewWriter(s.env.stdout)
+	tty := s.env.terminal(s.env.stdout)
 	end := readStream(st, func(l string) error {
 		if s.opts.json {
 			b, _ := json.Marshal(l)
+			if tty {
+				b = escapeJSON(b)
+			}
 			out.Write(b)
 			out.WriteByte('\n')
 		} else {
-			out.WriteString(l)
+			out.WriteString(s.safeOut(l)) // a service's output (REFERENCE §8.3)
 			out.WriteByte('\n')
 		}
 		if bytes.IndexByte(peek(st.r), '\n') < 0 {
