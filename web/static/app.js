@@ -220,15 +220,31 @@ function openDetail(name) {
   }
   const pre = el("pre", "log");
   td.appendChild(pre);
+  followLog(name, pre);
+}
+
+// followLog streams the open row's log into pre. When cfkd ends the
+// stream (the page did not keep up, REFERENCE §10.3), it follows again a
+// second later, its first batch (the last lines) replacing what pre shows.
+function followLog(name, pre) {
+  const open = page.open;
   const stream = new EventSource(`/api/services/${encodeURIComponent(name)}/log/follow?n=50`);
-  page.open.stream = stream;
+  open.stream = stream;
+  let first = true;
   stream.addEventListener("lines", (e) => {
     const stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+    if (first) pre.replaceChildren();
+    first = false;
     for (const line of JSON.parse(e.data).lines) pre.appendChild(document.createTextNode(line + "\n"));
     while (pre.childNodes.length > MAX_LOG_LINES) pre.firstChild.remove();
     if (stick) pre.scrollTop = pre.scrollHeight;
   });
-  stream.addEventListener("end", () => stream.close());
+  stream.addEventListener("end", () => {
+    stream.close();
+    setTimeout(() => {
+      if (page.open === open && open.stream === stream) followLog(name, pre);
+    }, 1000);
+  });
 }
 
 function fillDetail(svc) {
