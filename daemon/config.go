@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -50,7 +49,7 @@ func loadConfig(tree *actors.Tree, path string) error {
 		if messages.IsBlank(line) {
 			continue
 		}
-		if r := tree.Exec(line, time.Minute); r.Err != nil {
+		if r := tree.Exec(line, actors.RequestTimeout); r.Err != nil { // as a console line gets (REFERENCE §1.7)
 			return fmt.Errorf("%s:%d: %s", path, n, printable(r.Err.Error()))
 		}
 	}

@@ -547,7 +547,11 @@ func (s *step) running() {
 var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit; proxied: to the pid, killwait armed", func(s *step) {
 	switch {
 	case !s.l.Proxied && s.l.Pid != 0:
-		s.logf(Warn, s.l.Pid, "%s still alive %v after SIGTERM: sending SIGKILL", s.p.Name, s.p.StopWait)
+		sent := s.stopSignal()
+		if s.l.End == EndWatchdog {
+			sent = syscall.SIGABRT
+		}
+		s.logf(Warn, s.l.Pid, "%s still alive %v after SIG%s: sending SIGKILL", s.p.Name, s.p.StopWait, messages.SignalName(sent))
 		s.do(Kill{Pid: s.l.Pid})
 	case s.l.Proxied && s.l.Pid != 0:
 		s.logf(Warn, s.l.Pid, "service %s still running after %v, killing.", s.p.Name, s.p.StopWait)

@@ -37,7 +37,7 @@ func Ready(v string) (ReadyKind, string) {
 
 // parseReady reads notify, tcp:HOST:PORT, http:URL or exec:COMMAND.
 func parseReady(attr, v string) (Value, error) {
-	const want = "notify, tcp:HOST:PORT, http://URL or exec:COMMAND"
+	const want = "notify, tcp:HOST:PORT, http:URL as in http:http://HOST:PORT/PATH, or exec:COMMAND"
 	kind, target := Ready(v)
 	switch kind {
 	case ReadyNotify:
