@@ -49,6 +49,10 @@ type Service struct {
 	// (sd_notify STATUS=).
 	probeCancel  func()
 	notifyStatus string
+	// runReady is the ready= the current run was launched with: its
+	// readiness is watched as launched (REFERENCE §2.9: a change applies
+	// from the next launch)
+	runReady string
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.

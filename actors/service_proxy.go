@@ -32,7 +32,8 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64) {
 	s.log.Infof("starting %s (proxy %s)", s.cfg.Name, s.runProxy)
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
 		msg: proxyStartRequest{svc: s.self, cfg: *s.cfg, attempt: attempt}})
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Proxied: true, Ready: s.cfg.Ready != ""})
+	s.runReady = s.cfg.Ready
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Proxied: true, Ready: s.runReady != ""})
 }
 
 // leaveProxy tells the proxy of the run that the service is no longer up

@@ -31,7 +31,7 @@ var probeInterval = [2]time.Duration{100 * time.Millisecond, time.Second}
 // probe carries out Probe.
 func (s *Service) probe(ctx actor.Context, attempt uint64) {
 	s.unprobe()
-	kind, target := messages.Ready(s.cfg.Ready)
+	kind, target := messages.Ready(s.runReady)
 	var check func(context.Context) error
 	switch kind {
 	case messages.ReadyTCP:
@@ -157,7 +157,7 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 	if f["RELOADING"] == "1" {
 		s.log.WithField("pid", m.msg.Pid).Infof("%s says it is reloading", s.cfg.Name)
 	}
-	if f["READY"] == "1" && strings.TrimSpace(s.cfg.Ready) == string(messages.ReadyNotify) {
+	if f["READY"] == "1" && strings.TrimSpace(s.runReady) == string(messages.ReadyNotify) {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvReady, Attempt: s.lc.Attempt})
 	}
 	if f["WATCHDOG"] == "1" {

@@ -124,7 +124,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	s.runProxy = ""
-	self, root, l, ready := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready != ""
+	self, root, l, ready := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
@@ -143,7 +143,7 @@ type forkDone struct {
 	attempt uint64
 	proc    *osproc.Process
 	err     error
-	ready   bool // the spec was made with ready= (its NOTIFY_SOCKET)
+	ready   string // the ready= the spec was made with (its NOTIFY_SOCKET)
 }
 
 // forked feeds the launch's outcome to the table.
@@ -168,7 +168,8 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready})
+	s.runReady = m.ready
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready != ""})
 }
 
 // shortage says whether a launch failed for want of cfkd's own resources

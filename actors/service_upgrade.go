@@ -134,7 +134,7 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc := s.lc
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
-		NotifyStatus: s.notifyStatus, Group: s.runGroup} // the run's: a declaration applies at the next start
+		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady} // the run's: a declaration applies at the next start
 	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
 		switch e := st.(type) {
 		case messages.ProcessExited:
@@ -165,6 +165,9 @@ func (s *Service) rearmTimer(ctx actor.Context) {
 // reaped already: its exit is in svc.Exits).
 func (s *Service) restore(ctx actor.Context, m restoreService) {
 	s.lc, s.runningCmd, s.notifyStatus, s.runGroup = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus, m.svc.Group
+	if s.runReady = m.svc.RunReady; s.runReady == "" && s.lc.State == messages.Starting && !s.lc.Ready {
+		s.runReady = s.cfg.Ready // from a cfkd that did not carry it
+	}
 	s.proc = m.proc
 	if s.lc.Proxied {
 		s.runProxy = s.cfg.Proxy
@@ -188,7 +191,7 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	for _, n := range m.svc.Notified {
 		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Fields: n.Fields}})
 	}
-	if s.lc.State == messages.Starting && s.policy().Ready && !s.lc.Ready {
+	if s.lc.State == messages.Starting && s.runReady != "" && !s.lc.Ready {
 		s.probe(ctx, s.lc.Attempt)
 	}
 }

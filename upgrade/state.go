@@ -107,6 +107,9 @@ type Service struct {
 	NotifyStatus string                 `json:"notify_status,omitempty"`
 	// Group: the process leads its process group (signalled as one).
 	Group bool `json:"group,omitempty"`
+	// RunReady is the ready= the run was launched with ("" from a cfkd
+	// before it was carried: the declaration's is taken then).
+	RunReady string `json:"run_ready,omitempty"`
 	// Exits were reaped by the old cfkd but not yet handled by the
 	// service when it froze: the new cfkd hands them to it first.
 	Exits []Exit `json:"exits,omitempty"`
