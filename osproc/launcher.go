@@ -293,10 +293,35 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, onExit)
 	if err != nil {
 		c.closeAll()
+		if derr := dirError(spec.Dir, err); derr != nil {
+			return f, derr
+		}
 		return f, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
 	}
 	f.outR, f.errR = c.outR, c.errR
 	return f, nil
+}
+
+// dirError is the error of a child that could not enter its working
+// directory dir, when that is why err (its chdir and its execve fail
+// alike, with ENOENT, ENOTDIR or EACCES): a missing cwd is not a missing
+// program. nil otherwise.
+func dirError(dir string, err error) error {
+	if dir == "" || !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.EACCES) {
+		return nil
+	}
+	fi, serr := os.Stat(dir)
+	switch {
+	case serr != nil:
+		var pe *os.PathError
+		if errors.As(serr, &pe) {
+			serr = pe.Err
+		}
+		return fmt.Errorf("cwd %s: %w", dir, serr)
+	case !fi.IsDir():
+		return fmt.Errorf("cwd %s: not a directory", dir)
+	}
+	return nil
 }
 
 // ForkServerPid is the pid of the fork server (REFERENCE §7.6), a child
