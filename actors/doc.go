@@ -61,9 +61,13 @@
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid. Unbind is
 // refused while a service using the socket is up, in backoff or being
-// started; otherwise every service actor acknowledges the table without
-// the socket before the socket actor closes the fd, so that no launch ever
-// sees a closed or reused descriptor. Shutdown brings every service down
+// started; otherwise every service and proxy actor answers the table
+// without the socket before the socket actor closes the fd, so that no
+// launch ever sees a closed or reused descriptor. A service whose launch
+// in flight uses the socket (a respawn the controller could not see
+// coming) and a proxy whose process runs (it holds every bound socket)
+// answer that they hold it: the unbind is then undone, the table as it
+// was, and refused. Shutdown brings every service down
 // first, then closes every socket, then answers and publishes
 // ShutdownCompleted.
 //

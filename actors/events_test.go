@@ -208,7 +208,7 @@ func TestEventsProxySocketCfkd(t *testing.T) {
 	r.expectSeq("ps", starting)
 	r.startProxied(p, "ps", 4242)
 	r.tree.System.Root.Send(r.tree.Controller, "an unknown message") // a warning of cfkd's
-	r.ok("command unbind s1")
+	port2 := r.bindLoopback("s2")                                    // (s1 cannot be unbound: proxy p's process holds it)
 
 	var got []messages.Event
 	for _, l := range collect(t, all, 6) {
@@ -227,7 +227,7 @@ func TestEventsProxySocketCfkd(t *testing.T) {
 		{Kind: messages.EventService, Service: "ps", From: "stopped", To: "starting"},
 		{Kind: messages.EventService, Service: "ps", From: "starting", To: "running", Pid: 4242},
 		{Kind: messages.EventCfkd, Level: "warn", Message: "controller: unknown message ignored"},
-		{Kind: messages.EventSocket, Socket: "s1", From: "bound", To: "unbound"},
+		{Kind: messages.EventSocket, Socket: "s2", From: "unbound", To: "bound", Address: "127.0.0.1:" + port2},
 	}
 	for i := range want {
 		g := got[i]

@@ -103,6 +103,13 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case configureProxy:
 		p.cfg = m.cfg
 	case messages.SocketsChanged:
+		if m.Req != 0 && p.state != proxyIsDown {
+			// an unbind waits for it: the running proxy process holds a
+			// copy of every bound socket (its launch passed them all), so
+			// the socket would go on listening there
+			ctx.Send(ctx.Parent(), messages.SocketReply{Req: m.Req, Err: fmt.Errorf("proxy %s (%s), whose process holds every bound socket: proxydown it first", p.cfg.Name, p.state)})
+			return
+		}
 		p.files = m.Files
 		if m.Req != 0 { // an unbind waits for it: the old table is never used again
 			ctx.Send(ctx.Parent(), messages.SocketReply{Req: m.Req})

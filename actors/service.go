@@ -91,6 +91,15 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.ConfigureService:
 		s.cfg = m.Config
 	case messages.SocketsChanged:
+		if m.Req != 0 { // an unbind waits for it
+			if gone := s.launchUses(m.Files); gone != "" {
+				// its launch in flight holds the socket (a respawn, or an
+				// up of a stopping service, that the controller could not
+				// see coming): the unbind is undone, the table kept
+				s.reply(ctx, m.Req, fmt.Errorf("its launch under way uses socket '%s'", gone))
+				return
+			}
+		}
 		s.files = m.Files
 		if m.Req != 0 {
 			s.reply(ctx, m.Req, nil) // the old table is never used again
@@ -187,6 +196,20 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	default:
 		s.log.Errorf("service: unknown effect %T", e)
 	}
+}
+
+// launchUses names a socket of the table that files drops and that the
+// launch in flight, if any, uses; "" when there is none.
+func (s *Service) launchUses(files map[string]*os.File) string {
+	if s.lc.Launching == 0 {
+		return ""
+	}
+	for name := range s.files {
+		if _, kept := files[name]; !kept && s.cfg.UsesSocket(name) {
+			return name
+		}
+	}
+	return ""
 }
 
 func (s *Service) reply(ctx actor.Context, req messages.RequestID, err error) {

@@ -120,8 +120,16 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	c.files = files
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
 	left := 1 + len(c.proxies) // the services' gather, and each proxy
+	var inUse []string         // who refused: a launch in flight, a running proxy
 	acked := func() {
 		if left--; left > 0 {
+			return
+		}
+		if len(inUse) > 0 { // undone: the socket stays bound, the table as it was
+			sort.Strings(inUse)
+			e.busy = ""
+			c.publishFiles(withFile(c.files, name, e.file))
+			c.answer(to, messages.ErrorReply(fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(inUse, ", "))))
 			return
 		}
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
@@ -133,7 +141,12 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	}
 	for _, p := range c.proxies { // a proxy's launch passes it every bound socket
 		c.nextReq++
-		c.sockWait[c.nextReq] = func(messages.SocketReply) { acked() }
+		c.sockWait[c.nextReq] = func(r messages.SocketReply) {
+			if r.Err != nil {
+				inUse = append(inUse, r.Err.Error())
+			}
+			acked()
+		}
 		c.sys.Root.Send(p.pid, mk(c.nextReq))
 	}
 	var all []*entry // the services spawned: one not yet gets c.files at its spawn
@@ -142,7 +155,15 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 			all = append(all, s)
 		}
 	}
-	c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) { acked() })
+	var g *gather
+	g = c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) {
+		for _, n := range g.orderOrNone() {
+			if err := g.errs[n]; err != nil {
+				inUse = append(inUse, n+" ("+err.Error()+")")
+			}
+		}
+		acked()
+	})
 }
 
 // socketFor returns the socket that bind or unbind may act on.

@@ -16,7 +16,8 @@ import (
 // socket among the files handed to the fork) when unbind comes: the
 // unbind waits for that launch, and the fd is still the socket's when the
 // launch ends. Before, the proxies got the table with no acknowledgement
-// and the fd was closed while the launch used it.
+// and the fd was closed while the launch used it. Once launched, the proxy
+// process holds the socket: the unbind is refused.
 func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -66,11 +67,15 @@ func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 	if rep := r.reply("proxyup", up); rep.Err != nil {
 		t.Fatal(rep.Err)
 	}
-	if rep := r.reply("unbind", unbind); rep.Err != nil {
-		t.Fatal(rep.Err)
+	// the proxy launched holds the socket: the unbind is refused, the
+	// socket kept
+	want := "socket 'web' is in use by proxy p (up), whose process holds every bound socket: proxydown it first"
+	if rep := r.reply("unbind", unbind); rep.Err == nil || rep.Err.Error() != want {
+		t.Fatalf("unbind: %v, want %q", rep.Err, want)
 	}
-	if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-		c.Close()
-		t.Fatal("still accepting after unbind")
+	c, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatalf("the refused unbind closed the socket: %v", err)
 	}
+	c.Close()
 }
