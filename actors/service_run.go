@@ -308,6 +308,10 @@ func (s *Service) ownVars() []messages.EnvVar {
 	}
 	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: s.opts.NotifySocket})
+		if s.cfg.Watchdog > 0 {
+			// as systemd's WatchdogSec=: sd_watchdog_enabled() reads it
+			vars = append(vars, messages.EnvVar{Key: "WATCHDOG_USEC", Value: strconv.FormatInt(s.cfg.Watchdog.Microseconds(), 10)})
+		}
 	}
 	return vars
 }

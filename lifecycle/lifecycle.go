@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"strings"
 	"syscall"
 	"time"
 
@@ -172,8 +173,17 @@ func PolicyOf(c messages.ServiceConfig, backoffUnit, restartDelay time.Duration)
 		ShortageDelay: time.Second,
 		Ready:         c.Ready != "", ReadyTimeout: c.ReadyTimeout,
 		StopSignal: c.StopSignal, SuccessCodes: messages.ExitCodes(c.SuccessCodes),
-		Watchdog: c.Watchdog,
+		Watchdog: watchdogOf(c),
 	}
+}
+
+// watchdogOf is c's watchdog: only a service with ready=notify has a
+// notify socket to ping on (REFERENCE §1.1); another one's is none.
+func watchdogOf(c messages.ServiceConfig) time.Duration {
+	if strings.TrimSpace(c.Ready) != string(messages.ReadyNotify) {
+		return 0
+	}
+	return c.Watchdog
 }
 
 // Input is one event with the time it happened and a random number (the
