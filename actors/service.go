@@ -53,6 +53,9 @@ type Service struct {
 	// readiness is watched as launched (REFERENCE §2.9: a change applies
 	// from the next launch)
 	runReady string
+	// lookingUp is the attempt whose user lookup or env_file read runs
+	// off the actor (0: none)
+	lookingUp uint64
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.
@@ -115,8 +118,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.RestartService:
 		s.feed(ctx, ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning})
 	case messages.DestroyService:
+		s.abandonLookup(ctx, "its destroy")
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req, Destroy: true})
 	case messages.HaltService:
+		s.abandonLookup(ctx, "the shutdown")
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req})
 	case messages.ProcessExited:
 		s.feed(ctx, ev{Kind: lifecycle.EvExited, Pid: m.Pid, Status: m.Status})

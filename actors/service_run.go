@@ -44,6 +44,7 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 		return
 	}
 	root, self, resolve := ctx.ActorSystem().Root, s.self, s.opts.Credential
+	s.lookingUp = attempt
 	go func() {
 		m := credResolved{attempt: attempt}
 		if c.EnvFile != "" {
@@ -76,9 +77,10 @@ func readEnvFile(name, cwd string) ([]messages.EnvVar, error) {
 // credResolved: the lookup is done; the launch goes on unless the table
 // moved on meanwhile (it cannot: it waits for this launch's outcome).
 func (s *Service) resolved(ctx actor.Context, m credResolved) {
-	if m.attempt != s.lc.Launching {
-		return
+	if m.attempt != s.lc.Launching || m.attempt != s.lookingUp {
+		return // abandoned (abandonLookup)
 	}
+	s.lookingUp = 0
 	if m.err != nil {
 		// reading the env_file when cfkd is out of fds: cfkd's shortage
 		// (REFERENCE §2.1), not the service's declaration
@@ -90,6 +92,24 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		return
 	}
 	s.fork(ctx, m.attempt, m.cred, m.envFile)
+}
+
+// abandonLookup ends a launch whose user lookup or env_file read is still
+// under way, for a halt (destroy, shutdown): the halt would wait for it, and
+// a lookup (an LDAP server that does not answer, an env_file on a hung NFS
+// mount) may never end. No process exists yet; the lookup's answer, if it
+// ever comes, is dropped.
+func (s *Service) abandonLookup(ctx actor.Context, why string) {
+	if s.lookingUp == 0 || s.lookingUp != s.lc.Launching {
+		return
+	}
+	attempt := s.lookingUp
+	s.lookingUp = 0
+	what := "user lookup"
+	if s.cfg.EnvFile != "" {
+		what = "env_file read and user lookup"
+	}
+	s.launchFailed(ctx, attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {
