@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -173,9 +174,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			stop()
 		}
 	}()
+	var signalled atomic.Bool // a signal asked for the shutdown
 	relay := func() {
 		stopRelays = append(stopRelays,
-			relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log),
+			relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log, &signalled),
 			relayUpgradeSignal(tree, log))
 		early.handOver()
 	}
@@ -231,6 +233,14 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		if err := loadConfig(tree, f.Config); err != nil {
 			ln.Close()
 			httpd.close()
+			if signalled.Load() {
+				// a TERM (or INT, HUP) while the file loaded: its line failed
+				// for the shutdown, the file is not at fault (REFERENCE §7.4)
+				log.Infof("shut down by a signal while loading %s (%v)", f.Config, err)
+				<-done
+				orphans.sweep()
+				return nil
+			}
 			log.WithError(err).Error("config file refused: shutting down")
 			shutdown(tree, log, "config error")
 			<-done
@@ -293,7 +303,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 // relaySignals turns OS signals into messages: HUP/INT/TERM → `command
 // shutdown` to the controller (unless trapped), USR1 → reload of the log
 // configuration and of the token files (the console's, --http-token's).
-func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens []*rights.Store, f Flags, log *logrus.Logger) (stop func()) {
+func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens []*rights.Store, f Flags, log *logrus.Logger, signalled *atomic.Bool) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
@@ -323,6 +333,7 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 					log.Infof("signal %v ignored (-t)", s)
 					continue
 				}
+				signalled.Store(true)
 				shutdown(tree, log, "signal "+s.String())
 			}
 		}
