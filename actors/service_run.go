@@ -23,6 +23,7 @@ import (
 // service's start, never the actor.
 type credResolved struct {
 	attempt uint64
+	cfg     *messages.ServiceConfig // the declaration looked up
 	cred    *syscall.Credential
 	envFile []messages.EnvVar // the env_file's variables, read at this start
 	err     error
@@ -43,10 +44,18 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 		s.fork(ctx, attempt, nil, nil)
 		return
 	}
+	s.lookUp(ctx, attempt)
+}
+
+// lookUp reads the env_file and resolves the user and group of the
+// declaration of now, off the actor, for attempt.
+func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
+	c := s.cfg
+	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
 	root, self, resolve := ctx.ActorSystem().Root, s.self, s.opts.Credential
 	s.lookingUp = attempt
 	go func() {
-		m := credResolved{attempt: attempt}
+		m := credResolved{attempt: attempt, cfg: c}
 		if c.EnvFile != "" {
 			m.envFile, m.err = readEnvFile(c.EnvFile, c.Cwd)
 		}
@@ -79,6 +88,21 @@ func readEnvFile(name, cwd string) ([]messages.EnvVar, error) {
 func (s *Service) resolved(ctx actor.Context, m credResolved) {
 	if m.attempt != s.lc.Launching || m.attempt != s.lookingUp {
 		return // abandoned (abandonLookup)
+	}
+	if c := s.cfg; c != m.cfg && (c.User != m.cfg.User || c.Group != m.cfg.Group || c.Proxy != m.cfg.Proxy ||
+		c.EnvFile != m.cfg.EnvFile || c.Cwd != m.cfg.Cwd) {
+		// declared anew meanwhile (an apply): the fork is of the
+		// declaration of now, so are its user and its env_file
+		if _, _, err := s.spec(); err != nil {
+			s.lookingUp = 0
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, err)
+			return
+		}
+		if c.Proxy == "" && (c.User != "" || c.Group != "") || c.EnvFile != "" {
+			s.lookUp(ctx, m.attempt)
+			return
+		}
+		m.cred, m.envFile, m.err = nil, nil, nil
 	}
 	s.lookingUp = 0
 	if m.err != nil {
