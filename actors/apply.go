@@ -288,13 +288,14 @@ func (c *Controller) applyPrune(run *applyRun) {
 
 // applyRestart restarts the changed services that were up: all at once,
 // or one at a time, each running again before the next is stopped, the
-// first failure stopping the roll (as `command rollingrestart`).
+// first failure stopping the roll; either as its command does, with the
+// dependents that run and what each requires (REFERENCE §2.8).
 func (c *Controller) applyRestart(run *applyRun) {
-	if run.rolling {
-		c.applyRoll(run, run.restart)
-		return
+	verb := messages.VerbRestart
+	if run.rolling { // as `command rollingrestart`: in the order requires sets
+		verb = messages.VerbRollingRestart
 	}
-	c.applyEach(run, messages.VerbRestart, run.restart, func() { c.applyFinish(run) })
+	c.applyEach(run, verb, run.restart, func() { c.applyFinish(run) })
 }
 
 // applyEach runs verb on the services of es together, as the verb's
@@ -321,30 +322,6 @@ func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, t
 	}
 	c.plan(g, es)
 	c.kick(g)
-}
-
-func (c *Controller) applyRoll(run *applyRun, rest []*entry) {
-	for len(rest) > 0 && c.services[rest[0].cfg.Name] != rest[0] {
-		run.fail(rest[0].cfg.Name, fmt.Errorf("Service '%s' was destroyed", rest[0].cfg.Name))
-		rest = rest[1:]
-	}
-	if len(rest) == 0 {
-		c.applyFinish(run)
-		return
-	}
-	e, name := rest[0], rest[0].cfg.Name
-	c.gatherOn(messages.VerbRollingRestart, verbMessage(messages.VerbRollingRestart), nil, []*entry{e},
-		func(r messages.Reply) {
-			if r.Err == nil {
-				c.applyRoll(run, rest[1:])
-				return
-			}
-			run.fail(name, r.Err)
-			for _, x := range rest[1:] {
-				run.fail(x.cfg.Name, fmt.Errorf("not restarted: the rolling restart stopped at %s", name))
-			}
-			c.applyFinish(run)
-		})
 }
 
 // applyFinish answers: the plan, then `NAME: MESSAGE` for each service
