@@ -96,7 +96,7 @@ const (
 	TimerNone      TimerKind = iota
 	TimerStartWait           // starting: running once it fires with a live pid
 	TimerStopWait            // stopping: SIGKILL once it fires
-	TimerKillWait            // under a proxy, SIGKILL sent or no pid by startwait: give up once it fires
+	TimerKillWait            // SIGKILL sent (under a proxy: or no pid by startwait): give up once it fires
 	TimerBackoff             // backoff: start again once it fires
 	TimerReset               // running after crashes: the crash count is reset once it fires
 	TimerReady               // starting, startwait over, not ready yet: a failed start once it fires

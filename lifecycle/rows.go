@@ -547,6 +547,7 @@ func (s *step) running() {
 var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit; proxied: to the pid, killwait armed", func(s *step) {
 	switch {
 	case !s.l.Proxied && s.l.Pid != 0:
+		s.arm(TimerKillWait, s.killWait()) // a process SIGKILL does not end (D state) is given up then
 		sent := s.stopSignal()
 		if s.l.End == EndWatchdog {
 			sent = syscall.SIGABRT
@@ -568,9 +569,22 @@ var rowPidNeverReported = row{"→ fail", "the proxy never reported the pid: it 
 	s.ended(messages.Fail, "proxy did not report the pid")
 }}
 
-var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit: considered down", func(s *step) {
+var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit, or the process outlived SIGKILL by stopwait, 5 s at least (uninterruptible sleep): considered down, the process left (`still alive after SIGKILL`)", func(s *step) {
+	if !s.l.Proxied {
+		s.logf(Error, s.l.Pid, "%s still alive %v after SIGKILL (in uninterruptible sleep?): considered down; the process is left", s.p.Name, s.killWait())
+		s.ended(messages.Fail, "still alive after SIGKILL")
+		return
+	}
 	s.proxyNeverReported()
 }}
+
+// killWaitMin is the least a direct run is given to end after SIGKILL: a
+// process with much memory takes a while to free it.
+const killWaitMin = 5 * time.Second
+
+// killWait is how long a direct run is given to end after SIGKILL:
+// stopwait, at least killWaitMin.
+func (s *step) killWait() time.Duration { return max(s.p.StopWait, killWaitMin) }
 
 func (s *step) proxyNeverReported() {
 	s.logf(Error, 0, "service %s not stopped, and its proxy did not report its exit: considered down", s.p.Name)
