@@ -80,7 +80,7 @@ next one is stopped only once the previous one is running again (it has
 lived startwait_secs), so that workers sharing a socket never all stop at
 once. The first service that does not come back up stops the rolling
 restart; the services after it are left as they are (reported as not
-restarted). Sent as "command rollingrestart SELECTOR".
+restarted), and cfkctl exits 1. Sent as "command rollingrestart SELECTOR".
 
 The services that require a restarted one (requires=) and run are
 restarted after it, once it runs again; what a restarted service requires

@@ -3,6 +3,7 @@ package ctl
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,8 +38,19 @@ func verbRunner(verb string) func(*session, []string) error {
 				warnFailures(s, lines)
 			}
 		}
-		if s.opts.json {
+		// a roll that stopped part way is a deploy that failed, as the
+		// first service's failure is (REFERENCE §8.3)
+		stopped := wire == "rollingrestart" && slices.ContainsFunc(all, func(l string) bool { return !doneLine.MatchString(l) })
+		switch {
+		case s.opts.json && stopped:
+			if err := writeJSON(s.env.jsonOut(), jsonLines{OK: false, Lines: all}); err != nil {
+				return err
+			}
+			return &silentError{} // one JSON value, ok false
+		case s.opts.json:
 			return printLines(s, all)
+		case stopped:
+			return &userError{msg: "the rolling restart stopped before the end (see the lines above)"}
 		}
 		return nil
 	}
