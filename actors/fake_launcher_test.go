@@ -71,9 +71,21 @@ type fakeLauncher struct {
 	// onLaunch, when set, sees every spec before Launch returns (the
 	// proxy tests take the pipe ends there).
 	onLaunch func(pid int, spec osproc.Spec)
+	// destroyed are the services Destroyed was told of (LeftoverEnder)
+	destroyed []string
 }
 
-var _ Launcher = (*fakeLauncher)(nil)
+var (
+	_ Launcher      = (*fakeLauncher)(nil)
+	_ LeftoverEnder = (*fakeLauncher)(nil)
+)
+
+func (f *fakeLauncher) Destroyed(name string) {
+	f.mu.Lock()
+	f.destroyed = append(f.destroyed, name)
+	f.notifyLocked()
+	f.mu.Unlock()
+}
 
 func newFakeLauncher() *fakeLauncher {
 	return &fakeLauncher{changed: make(chan struct{}), nextPid: firstFakePid, procs: map[int]*fakeProc{}}

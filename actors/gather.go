@@ -395,6 +395,9 @@ func (c *Controller) forget(name string) {
 		c.sys.Root.Stop(e.pid)
 	}
 	c.log.Infof("service %s destroyed", name)
+	if le, ok := c.opts.Launcher.(LeftoverEnder); ok {
+		le.Destroyed(name)
+	}
 	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now(), Tags: e.cfg.Tags})
 	c.downReached(name)
 }

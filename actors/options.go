@@ -34,6 +34,14 @@ type StopSignaler interface {
 	SignalStop(p *osproc.Process, sig syscall.Signal) error
 }
 
+// LeftoverEnder is implemented by a Launcher that can end what a service
+// left behind (its daemons, adopted once they outlived it): Destroyed is
+// called, in the controller's Receive (it must not wait), once a service
+// is destroyed, when nothing can stop them any more (REFERENCE §7.5).
+type LeftoverEnder interface {
+	Destroyed(name string)
+}
+
 // Options configure a tree.
 type Options struct {
 	Launcher Launcher

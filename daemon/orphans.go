@@ -52,8 +52,9 @@ type stoppedExit struct {
 }
 
 var (
-	_ actors.Launcher     = (*orphanKiller)(nil)
-	_ actors.StopSignaler = (*orphanKiller)(nil)
+	_ actors.Launcher      = (*orphanKiller)(nil)
+	_ actors.StopSignaler  = (*orphanKiller)(nil)
+	_ actors.LeftoverEnder = (*orphanKiller)(nil)
 )
 
 // serviceProc is one process launched for a service; guarded by
@@ -174,6 +175,15 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 		k.pending.Add(1)
 		go k.scanLoop()
 	}
+}
+
+// Destroyed ends what destroyed service name left behind: the daemons of
+// a service that exited on its own are kept while it is declared (they may
+// be the point), but once it is destroyed nothing can stop them any more,
+// and no view shows them (REFERENCE §7.5). The scan runs in scanLoop's
+// goroutine: this never waits.
+func (k *orphanKiller) Destroyed(name string) {
+	k.afterStop(stoppedExit{name: name, deliver: func() {}})
 }
 
 // maxScanPause bounds scanLoop's pause between two scans, which is

@@ -139,3 +139,27 @@ func TestStopSignalStopEndsDaemons(t *testing.T) {
 		t.Errorf("service svc, stopped by cfkd with its stop_signal INT, has exited; its worker (pid %d) was left running", r.worker)
 	}
 }
+
+// A service that exits on its own keeps its daemons while it is declared
+// (REFERENCE §7.5); once it is destroyed nothing can stop them any more
+// and no view shows them: Destroyed ends them. Before, they ran on until
+// cfkd's shutdown, one more set for each crash of a crash-looping
+// service.
+func TestDestroyedServiceLeftoversEnded(t *testing.T) {
+	r := newOrphanRig(t, `exit 1`) // exits on its own, its worker left
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not exit")
+	}
+	r.k.pending.Wait()
+	if !r.workerAlive() {
+		t.Fatalf("the worker (pid %d) of a service that exited on its own was ended while it is declared", r.worker)
+	}
+	r.k.Destroyed("svc")
+	r.k.pending.Wait() // the scan and the terminations it began
+	if r.workerAlive() {
+		t.Errorf("service svc destroyed; its worker (pid %d) was left running", r.worker)
+	}
+}
