@@ -209,14 +209,14 @@ func DiffProxy(a, b ProxyConfig) []string { return diffFields(a, b, proxyFieldAt
 
 // diffFields compares two structs of the same type field by field (Name
 // aside) and names the attributes of those that differ, in field order,
-// each once. An empty slice equals nil; add_env pairs are compared as a
+// each once. An empty slice equals nil; requires is compared as a set, add_env pairs as a
 // set (their order changes no environment: each key is there once).
 func diffFields(a, b any, attrs map[string]string) []string {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	var out []string
 	for i := 0; i < va.NumField(); i++ {
 		f := va.Type().Field(i)
-		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) {
+		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) || f.Name == "Requires" && sameSet(va.Field(i), vb.Field(i)) {
 			continue
 		}
 		attr, ok := attrs[f.Name]
@@ -228,6 +228,17 @@ func diffFields(a, b any, attrs map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// sameSet compares two []string as sets: the order of requires changes
+// nothing (what a service requires is brought up before it, all of it).
+func sameSet(a, b reflect.Value) bool {
+	x, _ := a.Interface().([]string)
+	y, _ := b.Interface().([]string)
+	x, y = slices.Clone(x), slices.Clone(y)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
 func sameField(a, b reflect.Value) bool {
