@@ -1,8 +1,11 @@
 package actors
 
 import (
+	"slices"
+
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
 )
 
 // This file is the service's side of running under a proxy (REFERENCE
@@ -25,13 +28,19 @@ import (
 //     it was up with that attempt; a refusal fails it with the proxy's
 //     message.
 
-// startProxied asks the proxy to start the service.
-func (s *Service) startProxied(ctx actor.Context, attempt uint64) {
+// startProxied asks the proxy to start the service, with the env_file's
+// variables (envFile) in its env, add_env winning over them (REFERENCE
+// §2.4).
+func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []messages.EnvVar) {
 	s.dropProc()
 	s.runProxy = s.cfg.Proxy
 	s.log.Infof("starting %s (proxy %s)", s.cfg.Name, s.runProxy)
+	cfg := *s.cfg
+	if len(envFile) > 0 {
+		cfg.Env = append(slices.Clip(envFile), cfg.Env...) // a later pair wins in the start command's env
+	}
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
-		msg: proxyStartRequest{svc: s.self, cfg: *s.cfg, attempt: attempt}})
+		msg: proxyStartRequest{svc: s.self, cfg: cfg, attempt: attempt}})
 	s.runReady = s.cfg.Ready
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Proxied: true, Ready: s.runReady != ""})
 }

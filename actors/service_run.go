@@ -164,7 +164,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		s.leaveProxy(ctx)
 	}
 	if s.cfg.Proxy != "" {
-		s.startProxied(ctx, attempt)
+		s.startProxied(ctx, attempt, envFile)
 		return
 	}
 	s.runProxy = ""

@@ -1,0 +1,37 @@
+package actors
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/cfk/cfk/proxywire"
+)
+
+// A proxied service's env_file reaches the proxy's start command, add_env
+// winning over it, as for a service cfkd forks (REFERENCE §2.4): it was
+// read (a missing file failed the start) but its variables never sent.
+func TestProxiedServiceGetsItsEnvFile(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	envFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(envFile, []byte("FROM_FILE=1\nBOTH=file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.declareProxied(nil, "s")
+	r.ok("service s env_file="+envFile, "service s add_env=BOTH=add")
+	start := r.async("command start service s")
+	p := nextProxy(t, proxies)
+	line := p.command()
+	cmd, err := proxywire.ParseCommand([]byte(line))
+	if err != nil {
+		t.Fatalf("%q: %v", line, err)
+	}
+	if cmd.Env["FROM_FILE"] != "1" || cmd.Env["BOTH"] != "add" {
+		t.Fatalf("start command's env %q, want FROM_FILE=1 and BOTH=add (add_env wins)", cmd.Env)
+	}
+	p.started("s", 4242)
+	r.reply("start", start)
+}
