@@ -289,9 +289,9 @@ func TestBackoffSequenceToFatal(t *testing.T) {
 	if n := r.fake.launchCount(); n != 3 {
 		t.Fatalf("%d launches, want 3", n)
 	}
-	for i, e := range ev {
-		if e.Reason != "" {
-			t.Errorf("event %d has a reason: %+v", i, e)
+	for i, e := range ev { // backoff and fatal say why the start failed
+		if want := map[messages.State]string{backoff: "Exited with error 1", fatal: "Exited with error 1"}[e.To]; e.Reason != want {
+			t.Errorf("event %d: reason %q, want %q: %+v", i, e.Reason, want, e)
 		}
 	}
 	// attempt n waits k × unit, k in 1..2n−1 (unit 20 ms); loose upper

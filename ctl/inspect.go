@@ -85,6 +85,7 @@ type statusJSON struct {
 	LastExit   *string `json:"last_exit"`  // "exit 3", "signal 9"; null before the first end
 	LastExitAt *string `json:"last_exit_time"`
 	Notify     *string `json:"notify_status"` // the service's last sd_notify STATUS=
+	LastError  *string `json:"last_error"`    // why the last start failed, until running; null from a cfkd without it
 }
 
 // statusJSONOf is what a status line says.
@@ -106,7 +107,7 @@ func infoJSON(i messages.ServiceInfo) statusJSON {
 	j := statusJSONOf(i.StatusLine())
 	j.Retries, j.Crashes, j.Restarts = &i.Retries, &i.Crashes, &i.Restarts
 	j.NextStart, j.LastExitAt = rfc3339(i.NextStart), rfc3339(i.LastExitTime)
-	j.LastExit, j.Notify = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus)
+	j.LastExit, j.Notify, j.LastError = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus), nonEmpty(i.LastError)
 	return j
 }
 

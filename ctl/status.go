@@ -3,6 +3,7 @@ package ctl
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -151,12 +152,39 @@ func runStatus(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
+	why := lastErrors(s, sels, sts)
 	now, color := s.env.now(), s.color()
 	for _, st := range sts {
+		if st.FailReason == "" {
+			st.FailReason = why[st.Name] // backoff, fatal: why its start failed
+		}
 		st.Name, st.FailReason = s.safeOut(st.Name), s.safeOut(st.FailReason)
 		fmt.Fprintln(s.env.stdout, formatStatus(st, now, s.env.loc, color))
 	}
 	return nil
+}
+
+// lastErrors says why the services of sts in backoff or fatal failed to
+// start (inspect's last_error: the status line's fail_reason is only for
+// fail), asking inspect only when there is one; none from a cfkd without
+// inspect.
+func lastErrors(s *session, sels []string, sts []messages.StatusLine) map[string]string {
+	if !slices.ContainsFunc(sts, func(st messages.StatusLine) bool {
+		return st.State == messages.Backoff || st.State == messages.Fatal
+	}) {
+		return nil
+	}
+	infos, _, err := gatherInfo(s, sels)
+	if err != nil {
+		return nil
+	}
+	why := map[string]string{}
+	for _, i := range infos {
+		if i.LastError != "" && (i.State == messages.Backoff || i.State == messages.Fatal) {
+			why[i.Name] = i.LastError
+		}
+	}
+	return why
 }
 
 // runPid is `cfkctl pid NAME`.

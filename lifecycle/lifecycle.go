@@ -44,6 +44,9 @@ type Lifecycle struct {
 	Launches     int       `json:"launches,omitempty"`
 	LastExit     string    `json:"last_exit,omitempty"`
 	LastExitTime time.Time `json:"last_exit_time,omitzero"`
+	// LastError says why the last start failed (backoff, fatal: the
+	// status line's fail_reason is only for fail); cleared once running.
+	LastError string `json:"last_error,omitempty"`
 
 	StartTime    time.Time `json:"start_time,omitzero"`
 	StopTime     time.Time `json:"stop_time,omitzero"`
@@ -354,6 +357,7 @@ func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
 		Name: name, State: l.State, Pid: l.Pid, StartTime: l.StartTime, StopTime: l.StopTime,
 		FailReason: l.FailReason, Retries: l.Retries, Crashes: l.Crashes,
 		Restarts: max(l.Launches-1, 0), LastExit: l.LastExit, LastExitTime: l.LastExitTime,
+		LastError: l.LastError,
 	}
 	if l.State.IsUp() {
 		rt.RunningCmd = runningCmd

@@ -174,7 +174,10 @@ func (s *step) to(st messages.State, reason string) {
 		if pid == 0 {
 			pid = s.endedPid
 		}
-		s.do(Publish{From: from, To: st, Reason: s.l.FailReason, Pid: pid})
+		// the reason of a fail (its fail_reason), or of a backoff or
+		// fatal (why the start failed: the event says it, the status line
+		// does not)
+		s.do(Publish{From: from, To: st, Reason: reason, Pid: pid})
 	}
 }
 

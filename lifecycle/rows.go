@@ -416,6 +416,7 @@ var rowExitedStarting = row{"backoff or fatal; stopped if clean", "a failed star
 // failedStart applies the start-up policy: fail without respawn_on_fail,
 // else backoff, fatal once respawn_max_retries failed starts are reached.
 func (s *step) failedStart(reason string) {
+	s.l.LastError = reason
 	if !s.p.RespawnOnFail || s.l.Want != WantUp {
 		s.to(messages.Fail, reason)
 		return
@@ -424,12 +425,12 @@ func (s *step) failedStart(reason string) {
 	n, max := s.l.Retries, s.p.MaxRetries
 	if n >= max {
 		s.logf(Error, 0, "%s: giving up after %d failed starts (%s)", s.p.Name, n, reason)
-		s.to(messages.Fatal, "")
+		s.to(messages.Fatal, reason)
 		return
 	}
 	delay := time.Duration(1+int(s.in.Roll%uint32(2*n-1))) * s.p.BackoffUnit
 	s.logf(Warn, 0, "%s failed during start-up (%s); restarting in %v, attempt %d/%d", s.p.Name, reason, delay, n+1, max)
-	s.to(messages.Backoff, "")
+	s.to(messages.Backoff, reason)
 	s.arm(TimerBackoff, delay)
 }
 
@@ -533,7 +534,7 @@ var rowStartWaitElapsed = row{"→ running", "with a pid and ready (else the rea
 // running: the process lived startwait. After crashes, the reset timer
 // is armed: running that long makes the next crash a first one again.
 func (s *step) running() {
-	s.l.Retries = 0
+	s.l.Retries, s.l.LastError = 0, ""
 	s.l.RunningSince = s.now()
 	s.to(messages.Running, "")
 	switch {

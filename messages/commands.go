@@ -89,6 +89,7 @@ type ServiceRuntime struct {
 	Restarts     int
 	LastExit     string
 	LastExitTime time.Time
+	LastError    string // why the last start failed, until running
 	NotifyStatus string // the last STATUS= of sd_notify
 }
 

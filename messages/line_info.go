@@ -20,7 +20,8 @@ import (
 //
 // (one line on the wire). Keys, in this order: name, state, pid,
 // start_time, stop_time, proxy, proxy_up, fail_reason, running_cmd,
-// retries, crashes, next_start, tags, desc, cmd, requires. name, state,
+// retries, crashes, next_start, restarts, last_exit, last_exit_time,
+// notify_status, last_error, tags, desc, cmd, requires. name, state,
 // retries, crashes and tags (an array, maybe empty) are always there;
 // proxy_up is there exactly when proxy is; every other key is left out
 // when absent (pid 0, zero time, empty string or list). Times are RFC 3339
@@ -45,6 +46,7 @@ type ServiceInfo struct {
 	LastExit     string
 	LastExitTime time.Time
 	NotifyStatus string
+	LastError    string   // why the last start failed (backoff, fatal), until running
 	Tags         []string // nil for none
 	Desc         string
 	Cmd          string   // the command as desc shows it
@@ -69,6 +71,7 @@ type serviceInfoJSON struct {
 	LastExit   string   `json:"last_exit,omitempty"`
 	LastExitAt string   `json:"last_exit_time,omitempty"`
 	Notify     string   `json:"notify_status,omitempty"`
+	LastError  string   `json:"last_error,omitempty"`
 	Tags       []string `json:"tags"`
 	Desc       string   `json:"desc,omitempty"`
 	Cmd        string   `json:"cmd,omitempty"`
@@ -108,7 +111,7 @@ func (i ServiceInfo) Format() string {
 		Proxy: i.Proxy, FailReason: i.FailReason, RunningCmd: i.RunningCmd,
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
 		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
-		Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires,
+		LastError: i.LastError, Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires,
 	}
 	if i.Proxy != "" {
 		up := i.ProxyUp
@@ -142,7 +145,7 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 	i := ServiceInfo{
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
-		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, Requires: w.Requires,
+		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, LastError: w.LastError, Requires: w.Requires,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil
@@ -217,7 +220,7 @@ func (i ServiceInfo) Validate() error {
 			return lineErr(kind, "%s %v out of range", t.what, t.t)
 		}
 	}
-	for _, s := range []string{i.Name, i.Proxy, i.FailReason, i.RunningCmd, i.Desc, i.Cmd} {
+	for _, s := range []string{i.Name, i.Proxy, i.FailReason, i.RunningCmd, i.Desc, i.Cmd, i.LastError} {
 		if !utf8.ValidString(s) {
 			return lineErr(kind, "invalid UTF-8 in %q", s)
 		}

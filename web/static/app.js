@@ -70,7 +70,8 @@ function fillRow(tr, svc) {
   c[0].dataset.state = svc.state;
   const name = [el("span", "", svc.name)];
   if (svc.state === "fail" && svc.fail_reason) name.push(el("span", "reason", svc.fail_reason));
-  else if (svc.state === "backoff" && svc.next_start) name.push(el("span", "reason", "retry at " + new Date(svc.next_start).toLocaleTimeString()));
+  else if (svc.state === "backoff" && svc.next_start) name.push(el("span", "reason", (svc.last_error ? svc.last_error + "; " : "") + "retry at " + new Date(svc.next_start).toLocaleTimeString()));
+  else if (svc.state === "fatal" && svc.last_error) name.push(el("span", "reason", svc.last_error));
   c[1].replaceChildren(...name);
   c[2].textContent = svc.pid || "";
   c[3].textContent = uptime(svc);
@@ -253,7 +254,7 @@ function fillDetail(svc) {
     ["command", svc.cmd], ["running", svc.running_cmd], ["description", svc.desc],
     ["started", svc.start_time && new Date(svc.start_time).toLocaleString()],
     ["stopped", svc.stop_time && new Date(svc.stop_time).toLocaleString()],
-    ["fail reason", svc.fail_reason], ["last exit", svc.last_exit && `${svc.last_exit} at ${new Date(svc.last_exit_time).toLocaleString()}`],
+    ["fail reason", svc.fail_reason], ["last error", svc.last_error], ["last exit", svc.last_exit && `${svc.last_exit} at ${new Date(svc.last_exit_time).toLocaleString()}`],
     ["failed starts", svc.retries || ""], ["crashes in a row", svc.crashes || ""],
     ["next start", svc.next_start && new Date(svc.next_start).toLocaleTimeString()],
     ["requires", (svc.requires || []).join(", ")], ["notify status", svc.notify_status],
