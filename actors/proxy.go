@@ -59,6 +59,8 @@ type Proxy struct {
 	cfg   messages.ProxyConfig
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets (never mutated)
+	// runFiles are the sockets its process got at its launch, and holds
+	runFiles map[string]*os.File
 
 	state  proxyState
 	halted bool
@@ -103,10 +105,10 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case configureProxy:
 		p.cfg = m.cfg
 	case messages.SocketsChanged:
-		if m.Req != 0 && p.state != proxyIsDown {
+		if f := p.runFiles[m.Unbind]; m.Req != 0 && m.Unbind != "" && p.state != proxyIsDown && f != nil && f == p.files[m.Unbind] {
 			// an unbind waits for it: the running proxy process holds a
-			// copy of every bound socket (its launch passed them all), so
-			// the socket would go on listening there
+			// copy of every socket bound at its launch, so the socket
+			// would go on listening there
 			ctx.Send(ctx.Parent(), messages.SocketReply{Req: m.Req, Err: fmt.Errorf("proxy %s (%s), whose process holds every bound socket: proxydown it first", p.cfg.Name, p.state)})
 			return
 		}
@@ -202,6 +204,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 		return fmt.Errorf("Proxy '%s' can't run: %w", name, err)
 	}
 	files, vars := pp.childFiles(p.files)
+	p.runFiles = p.files // what the process holds (the table is never mutated)
 	spec := osproc.Spec{
 		Argv: argv, Env: mergeEnv(p.opts.Env, p.cfg.Env, vars),
 		Setsid: true, ExtraFiles: files, Tag: ProxyTag(p.cfg.Name),

@@ -391,6 +391,9 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 		return
 	}
 	p.state, p.proc = proxyIsUp, m.proc
+	// which sockets its process got is not carried: held to be all those
+	// bound now (an unbind of one is refused while it runs)
+	p.runFiles = p.files
 	for _, s := range px.Services {
 		if pid := m.svcs[s.Name]; pid != nil {
 			ref := proxiedRef{pid: pid, attempt: s.Attempt}

@@ -94,14 +94,12 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.ConfigureService:
 		s.cfg = m.Config
 	case messages.SocketsChanged:
-		if m.Req != 0 { // an unbind waits for it
-			if gone := s.launchUses(m.Files); gone != "" {
-				// its launch in flight holds the socket (a respawn, or an
-				// up of a stopping service, that the controller could not
-				// see coming): the unbind is undone, the table kept
-				s.reply(ctx, m.Req, fmt.Errorf("its launch under way uses socket '%s'", gone))
-				return
-			}
+		if m.Req != 0 && m.Unbind != "" && s.lc.Launching != 0 && s.cfg.UsesSocket(m.Unbind) {
+			// an unbind waits for it, and its launch in flight holds the
+			// socket (a respawn that the controller could not see
+			// coming): the unbind is undone, the table kept
+			s.reply(ctx, m.Req, fmt.Errorf("its launch under way uses socket '%s'", m.Unbind))
+			return
 		}
 		s.files = m.Files
 		if m.Req != 0 {
@@ -111,9 +109,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvStart, Req: m.Req})
 	case messages.UpService:
 		s.feed(ctx, ev{Kind: lifecycle.EvUp, Req: m.Req, Rolling: m.UntilRunning})
-	case messages.StopService:
+	case messages.StopService: // waits for a lookup under way (REFERENCE §2.1)
 		s.feed(ctx, ev{Kind: lifecycle.EvStop, Req: m.Req})
-	case messages.DownService:
+	case messages.DownService: // what it requires is stopped or destroyed
+		s.abandonLookup(ctx, "the stop of what it requires")
 		s.feed(ctx, ev{Kind: lifecycle.EvDown, Req: m.Req})
 	case messages.RestartService:
 		s.feed(ctx, ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning})
@@ -201,20 +200,6 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	default:
 		s.log.Errorf("service: unknown effect %T", e)
 	}
-}
-
-// launchUses names a socket of the table that files drops and that the
-// launch in flight, if any, uses; "" when there is none.
-func (s *Service) launchUses(files map[string]*os.File) string {
-	if s.lc.Launching == 0 {
-		return ""
-	}
-	for name := range s.files {
-		if _, kept := files[name]; !kept && s.cfg.UsesSocket(name) {
-			return name
-		}
-	}
-	return ""
 }
 
 func (s *Service) reply(ctx actor.Context, req messages.RequestID, err error) {

@@ -119,10 +119,11 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 }
 
 // abandonLookup ends a launch whose user lookup or env_file read is still
-// under way, for a halt (destroy, shutdown): the halt would wait for it, and
-// a lookup (an LDAP server that does not answer, an env_file on a hung NFS
-// mount) may never end. No process exists yet; the lookup's answer, if it
-// ever comes, is dropped.
+// under way, for a halt (destroy, shutdown) or a down (what it requires
+// is stopped or destroyed): these would wait for it, and a lookup (an LDAP
+// server that does not answer, an env_file on a hung NFS mount) may never
+// end. No process exists yet; the lookup's answer, if it ever comes, is
+// dropped. An operator's stop waits for it, as for any launch.
 func (s *Service) abandonLookup(ctx actor.Context, why string) {
 	if s.lookingUp == 0 || s.lookingUp != s.lc.Launching {
 		return
@@ -133,7 +134,7 @@ func (s *Service) abandonLookup(ctx actor.Context, why string) {
 	if s.cfg.EnvFile != "" {
 		what = "env_file read and user lookup"
 	}
-	s.launchFailed(ctx, attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
+	s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {

@@ -118,7 +118,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 	e.busy = "unbound"
 	files := withFile(c.files, name, nil)
 	c.files = files
-	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files} }
+	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files, Unbind: name} }
 	left := 1 + len(c.proxies) // the services' gather, and each proxy
 	var inUse []string         // who refused: a launch in flight, a running proxy
 	acked := func() {

@@ -265,9 +265,10 @@ type Cause uint8
 
 // The causes.
 const (
-	CauseConfig   Cause = iota // the declaration does not allow a start (no command, socket not bound, unknown user)
-	CauseExec                  // fork or exec failed: a failed start, as a process that dies while starting
-	CauseShortage              // cfkd ran short of fds, memory or processes: not the service's failure
+	CauseConfig    Cause = iota // the declaration does not allow a start (no command, socket not bound, unknown user)
+	CauseExec                   // fork or exec failed: a failed start, as a process that dies while starting
+	CauseShortage               // cfkd ran short of fds, memory or processes: not the service's failure
+	CauseAbandoned              // a down or a halt came during the launch's user lookup (it may never end): dropped
 )
 
 // Effects: what the executor does, in order.

@@ -283,17 +283,23 @@ var rowSignalDown = row{"error: not up", "answered `Service 'NAME' is not up`", 
 	s.reply(fmt.Errorf("Service '%s' is not up", s.p.Name))
 }}
 
-var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork/exec (a failed start), cfkd's shortage", func(s *step) {
+var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork/exec (a failed start), cfkd's shortage; abandoned for a down or a halt (its user lookup may never end): the start is answered, a backoff ends, the stop follows", func(s *step) {
 	s.l.Launching = 0
 	s.l.StopTime = s.now()
 	err := s.ev.Err
 	switch s.ev.Cause {
 	case CauseConfig:
 		s.launchImpossible(err)
+	case CauseAbandoned:
+		s.answer(err, launchWaits...)
+		if s.l.State == messages.Backoff {
+			s.to(messages.Stopped, "")
+		}
 	case CauseShortage:
 		s.answer(fmt.Errorf("Service '%s' cannot start now: %w", s.p.Name, err), launchWaits...)
 		s.logf(Warn, 0, "%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)
-		s.to(messages.Backoff, "")
+		s.l.LastError = err.Error()
+		s.to(messages.Backoff, s.l.LastError)
 		s.arm(TimerBackoff, s.p.ShortageDelay)
 	default:
 		s.logf(Error, 0, "%s: cannot start: %v", s.p.Name, err)
@@ -314,7 +320,8 @@ func (s *step) launchImpossible(err error) {
 	switch {
 	case !asked:
 		s.logf(Error, 0, "%s: cannot start any more (%v): giving up", s.p.Name, err)
-		s.to(messages.Fatal, "")
+		s.l.LastError = err.Error()
+		s.to(messages.Fatal, s.l.LastError)
 	case s.l.State == messages.Backoff:
 		s.to(messages.Stopped, "")
 	}

@@ -90,4 +90,8 @@ type SocketReply struct {
 type SocketsChanged struct {
 	Req   RequestID
 	Files map[string]*os.File
+	// Unbind names the socket an unbind (Req) drops: a service whose
+	// launch under way uses it, or a proxy whose process got it, answers
+	// that it holds it
+	Unbind string
 }

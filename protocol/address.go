@@ -45,8 +45,9 @@ func ParseAddress(addr string) (network, address string, err error) {
 		if strings.ContainsAny(host, "[]") || strings.Count(host, ":") == 1 {
 			return "", "", fmt.Errorf("invalid address '%s'", addr)
 		}
-		if ip, _, _ := strings.Cut(host, "%"); strings.Contains(host, ":") && net.ParseIP(ip) == nil {
-			// Colons and no port: only an IPv6 address may have them.
+		if ip, zone, _ := strings.Cut(host, "%"); strings.Contains(host, ":") && (net.ParseIP(ip) == nil || strings.Contains(zone, ":")) {
+			// Colons and no port: only an IPv6 address may have them (its
+			// zone none: fe80::1%eth0:7000 lacks the brackets of a port)
 			return "", "", fmt.Errorf("invalid address '%s'", addr)
 		}
 		return "tcp", net.JoinHostPort(host, DefaultPort), nil
