@@ -48,31 +48,14 @@ func TestFatalByConfigSaysWhy(t *testing.T) {
 // same way, and every apply queued after it).
 func TestDestroyOfWhatAHungLookupRequires(t *testing.T) {
 	t.Parallel()
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	asked := make(chan struct{}, 1)
-	r := newRig(t, func(o *Options) {
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			select {
-			case asked <- struct{}{}:
-			default:
-			}
-			<-release // LDAP does not answer
-			return nil, nil
-		}
-	})
-	defer free()
+	h := newHungLookup(t)
+	r, free := h.rig, h.free
 	r.setAutoTerm()
 	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
 	r.okDone("command start service db", 1)
 	r.expectSeq("db", starting, running)
 	r.async("command start service app")
-	select {
-	case <-asked:
-	case <-time.After(deadline):
-		t.Fatal("no lookup")
-	}
+	h.started()
 	destroy := r.async("command destroy service db")
 	select {
 	case rep := <-destroy:
