@@ -196,7 +196,7 @@ func awaitRunning(r messages.RequestID) any { return messages.AwaitRunning{Req: 
 
 func upUntilRunning(r messages.RequestID) any { return messages.UpService{Req: r, UntilRunning: true} }
 
-func downService(r messages.RequestID) any { return messages.DownService{Req: r} }
+func downService(r messages.RequestID) any { return messages.DownService{Req: r, ForRequired: true} }
 
 func (c *Controller) send(g *gather, s *step, mk func(messages.RequestID) any, confirm bool) {
 	c.nextReq++

@@ -111,8 +111,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvUp, Req: m.Req, Rolling: m.UntilRunning})
 	case messages.StopService: // waits for a lookup under way (REFERENCE §2.1)
 		s.feed(ctx, ev{Kind: lifecycle.EvStop, Req: m.Req})
-	case messages.DownService: // what it requires is stopped or destroyed
-		s.abandonLookup(ctx, "the stop of what it requires")
+	case messages.DownService:
+		if m.ForRequired { // an operator's down waits, as a stop does
+			s.abandonLookup(ctx, "the stop of what it requires")
+		}
 		s.feed(ctx, ev{Kind: lifecycle.EvDown, Req: m.Req})
 	case messages.RestartService:
 		s.feed(ctx, ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning})

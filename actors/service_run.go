@@ -124,17 +124,20 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 // server that does not answer, an env_file on a hung NFS mount) may never
 // end. No process exists yet; the lookup's answer, if it ever comes, is
 // dropped. An operator's stop waits for it, as for any launch.
+//
+// The launch's failure replays what was deferred behind it: a start queued
+// meanwhile launches again, and its lookup is abandoned too, until none is
+// under way (each abandon answers one start: it ends).
 func (s *Service) abandonLookup(ctx actor.Context, why string) {
-	if s.lookingUp == 0 || s.lookingUp != s.lc.Launching {
-		return
+	for s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
+		attempt := s.lookingUp
+		s.lookingUp = 0
+		what := "user lookup"
+		if s.cfg.EnvFile != "" {
+			what = "env_file read and user lookup"
+		}
+		s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
 	}
-	attempt := s.lookingUp
-	s.lookingUp = 0
-	what := "user lookup"
-	if s.cfg.EnvFile != "" {
-		what = "env_file read and user lookup"
-	}
-	s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {

@@ -115,7 +115,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		return
 	}
 	to := ctx.Sender()
-	e.busy = "unbound"
+	e.busy, c.unbinding = "unbound", name
 	files := withFile(c.files, name, nil)
 	c.files = files
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files, Unbind: name} }
@@ -127,7 +127,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		}
 		if len(inUse) > 0 { // undone: the socket stays bound, the table as it was
 			sort.Strings(inUse)
-			e.busy = ""
+			e.busy, c.unbinding = "", ""
 			c.publishFiles(withFile(c.files, name, e.file))
 			c.answer(to, messages.ErrorReply(fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(inUse, ", "))))
 			return
@@ -135,6 +135,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
 			func(r messages.SocketReply) {
 				e.busy, e.file, e.service = "", nil, ""
+				c.unbinding = ""
 				c.socketChanged(name, "bound", "unbound", "")
 				c.answer(to, messages.Reply{Err: r.Err})
 			})
@@ -176,6 +177,8 @@ func (c *Controller) socketFor(name string) (*sockEntry, error) {
 		return nil, fmt.Errorf("cfkd is shutting down")
 	case e.busy != "":
 		return nil, fmt.Errorf("socket '%s' is being %s", name, e.busy)
+	case c.unbinding != "":
+		return nil, fmt.Errorf("socket '%s' is being unbound: try again once it is", c.unbinding)
 	}
 	return e, nil
 }

@@ -37,7 +37,12 @@ type (
 	// delay and its counts.
 	AwaitRunning struct{ Req RequestID }
 	// DownService stops an up service; a down one is left as it is.
-	DownService struct{ Req RequestID }
+	// ForRequired: sent because a service it requires is stopped or
+	// destroyed (REFERENCE §2.8), not by an operator's down.
+	DownService struct {
+		Req         RequestID
+		ForRequired bool
+	}
 	// RestartService stops an up service and starts it again once down;
 	// starts a down one. It is answered once the process is started again
 	// or, with UntilRunning, once it is running (startwait_secs later): an

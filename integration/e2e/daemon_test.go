@@ -178,6 +178,9 @@ func (d *daemon) dial() *client {
 // do sends a request and reads its reply.
 func (c *client) do(line string) messages.Reply {
 	c.t.Helper()
+	// each request its deadline: a connection's whole life may outlast one
+	// on a loaded machine (a test polling until a state is reached)
+	c.conn.SetDeadline(time.Now().Add(deadline))
 	if err := protocol.WriteRequest(c.conn, line); err != nil {
 		c.t.Fatal(err)
 	}
