@@ -218,9 +218,14 @@ func (c *Controller) planStop(g *gather, steps map[string]*step) {
 		s := g.all[i]
 		for _, d := range deps[s.e.cfg.Name] {
 			p := steps[d]
-			if p == nil {
+			switch {
+			case p == nil:
 				p = c.newStep(g, c.services[d], messages.VerbDown, downService, false)
 				steps[d] = p
+			case p.verb == messages.VerbDown:
+				// selected too (down all): a service it requires stops, so
+				// its down does not wait for a lookup (REFERENCE §2.1)
+				p.mk = downService
 			}
 			s.wait(p, false)
 		}

@@ -110,6 +110,13 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 			err = fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(users, ","))
 		}
 	}
+	for other, o := range c.sockets {
+		if err == nil && o.busy == "bound" {
+			// its end publishes the table of then: it must not be one
+			// without this socket while the unbind may still be undone
+			err = fmt.Errorf("socket '%s' is being bound: try again once it is", other)
+		}
+	}
 	if err != nil {
 		ctx.Respond(messages.ErrorReply(err))
 		return

@@ -1,0 +1,86 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// A bind of another socket that began BEFORE web's
+// unbind is not refused by c.unbinding (socketFor checks it only when a
+// bind or unbind starts, and unbindSocket does not check for a bind in
+// flight). Its completion publishes c.files, from which web's unbind
+// dropped web already, as a Req-0 table that every service takes without
+// a check: s, whose respawn's launch (in its user lookup) uses web, loses
+// web, and the respawn fails fatal "socket 'web' is not bound" while web
+// stays bound (its unbind is undone). The case
+// TestBindDuringARefusedUnbindLosesTheSocketOfALaunchInLookup covers,
+// with the bind sent a moment earlier.
+func TestBindInFlightWhenAnUnbindStartsLosesTheSocket(t *testing.T) {
+	t.Parallel()
+	r, g := respawnInLookup(t)
+	// t answers web's unbind late: as the flood of respawnInLookup does,
+	// but for as long as the test needs (an export's freeze stashes
+	// every message until the thaw)
+	tpid := r.servicePID("t")
+	r.tree.System.Root.Send(tpid, exportService{req: 999999, freeze: true})
+	r.ok("socket late host=127.0.0.1", "socket late service=0")
+	// late's socket actor is kept busy, so that its bind, sent before
+	// web's unbind, is answered while web's unbind is under way
+	lpid := actor.NewPID(r.tree.Controller.Address, r.tree.Controller.Id+"/socket/late")
+	for i := 0; i < 300000; i++ {
+		r.tree.System.Root.Send(lpid, lookupNoise{})
+	}
+	bind := r.async("command bind late")
+	time.Sleep(20 * time.Millisecond) // the controller sent late's BindSocket
+	select {
+	case rep := <-bind:
+		t.Fatalf("setup: late's bind answered before web's unbind began: %v", rep.Err)
+	default:
+	}
+	web := r.async("command unbind web")
+	if rep := r.reply("bind late", bind); rep.Err != nil {
+		t.Fatalf("bind late: %v", rep.Err)
+	}
+	// web's unbind is refused at once ("socket 'late' is being bound"),
+	// or, had it come first, by s: never answered OK, s never loses web
+	g.free() // the respawn's lookup ends
+	r.expectSeq("s", starting)
+	r.tree.System.Root.Send(tpid, thawService{})
+	if rep := r.reply("unbind web", web); rep.Err == nil {
+		t.Fatal("unbind web answered OK while the respawn held it")
+	}
+	r.shutdownClean()
+}
+
+// Review of 338944d: only an unselected dependent gets DownService
+// {ForRequired}. With both selected (`down all`, a tag), app gets the
+// operator's DownService, which now waits for its hung lookup, and db's
+// down waits for app's: the down of what app requires waits for a lookup
+// that may never end (REFERENCE §2.1: "the stop or destroy of a service
+// it requires, does not wait for a lookup"). `down service db` alone is
+// answered (TestDestroyOfWhatAHungLookupRequires's rig); before 338944d
+// `down all` was too.
+func TestDownAllWaitsForADependentsHungLookup(t *testing.T) {
+	t.Parallel()
+	g := newLookupGate()
+	r := newRig(t, func(o *Options) { o.Credential = g.resolve })
+	defer g.free()
+	r.setAutoTerm()
+	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
+	r.okDone("command start service db", 1)
+	r.expectSeq("db", starting, running)
+	g.armed.Store(true)
+	start := r.async("command start service app")
+	g.waitAsked(t)
+	down := r.async("command down all")
+	select {
+	case rep := <-down:
+		t.Logf("down all: %v %q", rep.Err, rep.Lines)
+	case <-time.After(3 * time.Second):
+		g.free()
+		t.Fatal("down all not answered: db's down waits for app's operator down, which waits for app's hung user lookup")
+	}
+	r.reply("start", start)
+}
