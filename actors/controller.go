@@ -51,12 +51,8 @@ type Controller struct {
 	sockets map[string]*sockEntry
 	// files is the table of bound sockets the services launch with. It is
 	// never mutated: every change makes a new map, sent to every service.
-	files map[string]*os.File
-	// unbinding is the socket an unbind is dropping, until it is closed
-	// or the unbind undone: no other bind or unbind meanwhile, so that no
-	// table sent then lacks a socket that stays bound
-	unbinding string
-	sockWait  map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
+	files    map[string]*os.File
+	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
 	byPid map[int]string // the service of each process, for notify datagrams
 	// unrouted: datagrams from no known pid yet (notify.go), at most

@@ -33,15 +33,6 @@ type gather struct {
 	kicked, finished bool
 }
 
-// orderOrNone is g.order; none for a gather not returned yet (one with
-// no target finishes within gatherOn).
-func (g *gather) orderOrNone() []string {
-	if g == nil {
-		return nil
-	}
-	return g.order
-}
-
 // step is one service's part in a gather.
 type step struct {
 	e        *entry

@@ -105,7 +105,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case configureProxy:
 		p.cfg = m.cfg
 	case messages.SocketsChanged:
-		if f := p.runFiles[m.Unbind]; m.Req != 0 && m.Unbind != "" && p.state != proxyIsDown && f != nil && f == p.files[m.Unbind] {
+		if m.Req != 0 && p.state != proxyIsDown && p.runFiles[m.Unbind] != nil {
 			// an unbind waits for it: the running proxy process holds a
 			// copy of every socket bound at its launch, so the socket
 			// would go on listening there

@@ -110,19 +110,17 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 			err = fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(users, ","))
 		}
 	}
-	for other, o := range c.sockets {
-		if err == nil && o.busy == "bound" {
-			// its end publishes the table of then: it must not be one
-			// without this socket while the unbind may still be undone
-			err = fmt.Errorf("socket '%s' is being bound: try again once it is", other)
-		}
+	if other := c.socketBeing("bound"); err == nil && other != "" {
+		// its end publishes the table of then: it must not be one
+		// without this socket while the unbind may still be undone
+		err = fmt.Errorf("socket '%s' is being bound: try again once it is", other)
 	}
 	if err != nil {
 		ctx.Respond(messages.ErrorReply(err))
 		return
 	}
 	to := ctx.Sender()
-	e.busy, c.unbinding = "unbound", name
+	e.busy = "unbound"
 	files := withFile(c.files, name, nil)
 	c.files = files
 	mk := func(req messages.RequestID) any { return messages.SocketsChanged{Req: req, Files: files, Unbind: name} }
@@ -134,7 +132,7 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		}
 		if len(inUse) > 0 { // undone: the socket stays bound, the table as it was
 			sort.Strings(inUse)
-			e.busy, c.unbinding = "", ""
+			e.busy = ""
 			c.publishFiles(withFile(c.files, name, e.file))
 			c.answer(to, messages.ErrorReply(fmt.Errorf("socket '%s' is in use by %s", name, strings.Join(inUse, ", "))))
 			return
@@ -142,7 +140,6 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 		c.askSocket(e, func(req messages.RequestID) any { return messages.UnbindSocket{Req: req} },
 			func(r messages.SocketReply) {
 				e.busy, e.file, e.service = "", nil, ""
-				c.unbinding = ""
 				c.socketChanged(name, "bound", "unbound", "")
 				c.answer(to, messages.Reply{Err: r.Err})
 			})
@@ -163,20 +160,37 @@ func (c *Controller) unbindSocket(ctx actor.Context, name string) {
 			all = append(all, s)
 		}
 	}
-	var g *gather
-	g = c.gatherOn(messages.VerbUnbind, mk, nil, all, func(messages.Reply) {
-		for _, n := range g.orderOrNone() {
+	g := c.newGather(messages.VerbUnbind, mk, nil, nil)
+	g.then = func(messages.Reply) {
+		for _, n := range g.order {
 			if err := g.errs[n]; err != nil {
 				inUse = append(inUse, n+" ("+err.Error()+")")
 			}
 		}
 		acked()
-	})
+	}
+	for _, e := range all {
+		c.newStep(g, e, messages.VerbUnbind, mk, true)
+	}
+	c.kick(g)
+}
+
+// socketBeing names a socket whose bind or unbind (busy) is under way;
+// "" when there is none. While an unbind is under way, no other bind or
+// unbind begins, so that no table sent meanwhile lacks a socket that
+// stays bound (the unbind may be undone).
+func (c *Controller) socketBeing(busy string) string {
+	for name, e := range c.sockets {
+		if e.busy == busy {
+			return name
+		}
+	}
+	return ""
 }
 
 // socketFor returns the socket that bind or unbind may act on.
 func (c *Controller) socketFor(name string) (*sockEntry, error) {
-	e := c.sockets[name]
+	e, unbinding := c.sockets[name], c.socketBeing("unbound")
 	switch {
 	case e == nil:
 		return nil, fmt.Errorf("unknown socket '%s'", name)
@@ -184,8 +198,8 @@ func (c *Controller) socketFor(name string) (*sockEntry, error) {
 		return nil, fmt.Errorf("cfkd is shutting down")
 	case e.busy != "":
 		return nil, fmt.Errorf("socket '%s' is being %s", name, e.busy)
-	case c.unbinding != "":
-		return nil, fmt.Errorf("socket '%s' is being unbound: try again once it is", c.unbinding)
+	case unbinding != "":
+		return nil, fmt.Errorf("socket '%s' is being unbound: try again once it is", unbinding)
 	}
 	return e, nil
 }
