@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"github.com/cfk/cfk/messages"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +44,46 @@ func (g *lookupGate) waitAsked(t *testing.T) {
 	}
 }
 
+// hungLookupRig is a rig whose user lookups hang from the first, until
+// g.free (at the test's end at the latest).
+func hungLookupRig(t *testing.T) (*rig, *lookupGate) {
+	g := newLookupGate()
+	g.armed.Store(true)
+	t.Cleanup(g.free)
+	return newRig(t, func(o *Options) { o.Credential = g.resolve }), g
+}
+
+// appInLookup: db runs; app, which requires db and runs as alice, is
+// being started, its user lookup hung (the start's reply is start).
+func appInLookup(t *testing.T) (r *rig, g *lookupGate, start <-chan messages.Reply) {
+	g = newLookupGate()
+	t.Cleanup(g.free)
+	r = newRig(t, func(o *Options) { o.Credential = g.resolve })
+	r.setAutoTerm()
+	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
+	r.okDone("command start service db", 1)
+	r.expectSeq("db", starting, running)
+	g.armed.Store(true)
+	start = r.async("command start service app")
+	g.waitAsked(t)
+	return r, g, start
+}
+
+// answeredWithin is the reply on ch, or fails the test (freeing g, so
+// that the tree can end) once 3 s have passed: the request waits for a
+// lookup that may never end.
+func answeredWithin(t *testing.T, g *lookupGate, ch <-chan messages.Reply, why string) messages.Reply {
+	t.Helper()
+	select {
+	case rep := <-ch:
+		return rep
+	case <-time.After(3 * time.Second):
+		g.free()
+		t.Fatal(why)
+	}
+	return messages.Reply{}
+}
+
 // respawnInLookup: s (tie_stdin_to=web, user=alice) runs, crashes, and
 // its respawn (launched at once, unseen by the controller) hangs in its
 // user lookup; t, a service that uses no socket, is kept busy so that an
@@ -78,11 +119,9 @@ func TestConcurrentUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 	t.Parallel()
 	r, g := respawnInLookup(t)
 	r.bindLoopback("other") // used by nobody
-	web := r.async("command unbind web")
-	time.Sleep(100 * time.Millisecond)
-	other := r.async("command unbind other")
-	time.Sleep(100 * time.Millisecond) // s takes other's table
-	g.free()                           // the respawn's lookup ends
+	in := r.asyncInOrder("command unbind web", "command unbind other")
+	web, other := in[0], in[1]
+	g.free() // the respawn's lookup ends
 	r.expectSeq("s", starting)
 	if rep := r.reply("unbind web", web); rep.Err == nil {
 		t.Fatal("unbind web answered OK while the respawn held it")
@@ -103,11 +142,11 @@ func TestConcurrentUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 func TestBindDuringARefusedUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 	t.Parallel()
 	r, g := respawnInLookup(t)
-	web := r.async("command unbind web")
-	time.Sleep(100 * time.Millisecond)
-	// refused while web's unbind is under way (or done, had it come after)
 	r.ok("socket late host=127.0.0.1", "socket late service=0")
-	if rep := r.exec("command bind late"); rep.Err != nil && rep.Err.Error() != "socket 'web' is being unbound: try again once it is" {
+	in := r.asyncInOrder("command unbind web", "command bind late")
+	web := in[0]
+	// refused while web's unbind is under way (or done, had it come after)
+	if rep := r.reply("bind late", in[1]); rep.Err != nil && rep.Err.Error() != "socket 'web' is being unbound: try again once it is" {
 		t.Fatalf("bind late: %v", rep.Err)
 	}
 	g.free()
@@ -127,26 +166,15 @@ func TestBindDuringARefusedUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 // one more start).
 func TestDestroyOfWhatAHungLookupRequiresAfterASecondStart(t *testing.T) {
 	t.Parallel()
-	g := newLookupGate()
-	r := newRig(t, func(o *Options) { o.Credential = g.resolve })
-	defer g.free()
-	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
-	r.okDone("command start service db", 1)
-	r.expectSeq("db", starting, running)
-	g.armed.Store(true)
-	first := r.async("command start service app")
-	g.waitAsked(t)
+	r, g, first := appInLookup(t)
 	second := r.async("command start service app")
-	time.Sleep(200 * time.Millisecond) // deferred at app
+	// no sign to wait for: the second start reaches app once db's up
+	// answers (app requires db), and must be deferred there before the
+	// destroy's down comes
+	time.Sleep(200 * time.Millisecond)
 	destroy := r.async("command destroy service db")
-	select {
-	case rep := <-destroy:
-		t.Logf("destroy: %v %q", rep.Err, rep.Lines)
-	case <-time.After(3 * time.Second):
-		g.free()
-		t.Fatal("destroy of db not answered: app's down waits behind a second start's hung lookup")
-	}
+	rep := answeredWithin(t, g, destroy, "destroy of db not answered: app's down waits behind a second start's hung lookup")
+	t.Logf("destroy: %v %q", rep.Err, rep.Lines)
 	r.reply("first start", first)
 	r.reply("second start", second)
 }

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"testing"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 )
@@ -32,14 +31,8 @@ func TestBindInFlightWhenAnUnbindStartsLosesTheSocket(t *testing.T) {
 	for i := 0; i < 300000; i++ {
 		r.tree.System.Root.Send(lpid, lookupNoise{})
 	}
-	bind := r.async("command bind late")
-	time.Sleep(20 * time.Millisecond) // the controller sent late's BindSocket
-	select {
-	case rep := <-bind:
-		t.Fatalf("setup: late's bind answered before web's unbind began: %v", rep.Err)
-	default:
-	}
-	web := r.async("command unbind web")
+	in := r.asyncInOrder("command bind late", "command unbind web") // web's unbind once late's bind began
+	bind, web := in[0], in[1]
 	if rep := r.reply("bind late", bind); rep.Err != nil {
 		t.Fatalf("bind late: %v", rep.Err)
 	}
@@ -54,7 +47,7 @@ func TestBindInFlightWhenAnUnbindStartsLosesTheSocket(t *testing.T) {
 	r.shutdownClean()
 }
 
-// Review of 338944d: only an unselected dependent gets DownService
+// Only an unselected dependent gets DownService
 // {ForRequired}. With both selected (`down all`, a tag), app gets the
 // operator's DownService, which now waits for its hung lookup, and db's
 // down waits for app's: the down of what app requires waits for a lookup
@@ -64,23 +57,9 @@ func TestBindInFlightWhenAnUnbindStartsLosesTheSocket(t *testing.T) {
 // `down all` was too.
 func TestDownAllWaitsForADependentsHungLookup(t *testing.T) {
 	t.Parallel()
-	g := newLookupGate()
-	r := newRig(t, func(o *Options) { o.Credential = g.resolve })
-	defer g.free()
-	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
-	r.okDone("command start service db", 1)
-	r.expectSeq("db", starting, running)
-	g.armed.Store(true)
-	start := r.async("command start service app")
-	g.waitAsked(t)
+	r, g, start := appInLookup(t)
 	down := r.async("command down all")
-	select {
-	case rep := <-down:
-		t.Logf("down all: %v %q", rep.Err, rep.Lines)
-	case <-time.After(3 * time.Second):
-		g.free()
-		t.Fatal("down all not answered: db's down waits for app's operator down, which waits for app's hung user lookup")
-	}
+	rep := answeredWithin(t, g, down, "down all not answered: db's down waits for app's operator down, which waits for app's hung user lookup")
+	t.Logf("down all: %v %q", rep.Err, rep.Lines)
 	r.reply("start", start)
 }

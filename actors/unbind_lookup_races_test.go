@@ -48,23 +48,10 @@ func TestFatalByConfigSaysWhy(t *testing.T) {
 // same way, and every apply queued after it).
 func TestDestroyOfWhatAHungLookupRequires(t *testing.T) {
 	t.Parallel()
-	h := newHungLookup(t)
-	r, free := h.rig, h.free
-	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db", "app user=alice")
-	r.okDone("command start service db", 1)
-	r.expectSeq("db", starting, running)
-	r.async("command start service app")
-	h.started()
+	r, g, _ := appInLookup(t)
 	destroy := r.async("command destroy service db")
-	select {
-	case rep := <-destroy:
-		if rep.Err != nil {
-			t.Logf("destroy: %v", rep.Err)
-		}
-	case <-time.After(3 * time.Second):
-		free() // let the tree end
-		t.Fatal("destroy of db not answered while app, which requires it, has a user lookup hung")
+	if rep := answeredWithin(t, g, destroy, "destroy of db not answered while app, which requires it, has a user lookup hung"); rep.Err != nil {
+		t.Logf("destroy: %v", rep.Err)
 	}
 }
 
@@ -129,9 +116,8 @@ func TestConcurrentUnbindOfAnUnusedSocketRefused(t *testing.T) {
 	for i := 0; i < 100000; i++ {
 		r.tree.System.Root.Send(spid, lookupNoise{})
 	}
-	web := r.async("command unbind web")
-	time.Sleep(50 * time.Millisecond)
-	other := r.async("command unbind other")
+	in := r.asyncInOrder("command unbind web", "command unbind other")
+	web, other := in[0], in[1]
 	if rep := r.reply("unbind web", web); rep.Err == nil {
 		t.Fatal("unbind web answered OK while the respawn held it")
 	}
