@@ -99,10 +99,6 @@ func respawnInLookup(t *testing.T) (*rig, *lookupGate) {
 	r.fake.exit(t, pid, killedBy(syscall.SIGKILL)) // a crash: launched again at once
 	r.expectSeq("s", fail)
 	g.waitAsked(t)
-	tpid := r.servicePID("t")
-	for i := 0; i < 500000; i++ {
-		r.tree.System.Root.Send(tpid, lookupNoise{})
-	}
 	return r, g
 }
 
@@ -119,10 +115,17 @@ func TestConcurrentUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 	t.Parallel()
 	r, g := respawnInLookup(t)
 	r.bindLoopback("other") // used by nobody
-	in := r.asyncInOrder("command unbind web", "command unbind other")
+	// t answers the unbinds late (an export's freeze stashes every message
+	// until the thaw); the status answered, the controller has sent s
+	// every table of the two unbinds, ahead of the lookup's end
+	tpid := r.servicePID("t")
+	r.tree.System.Root.Send(tpid, exportService{req: 999999, freeze: true})
+	in := r.asyncInOrder("command unbind web", "command unbind other", "command status service s")
 	web, other := in[0], in[1]
+	r.reply("status", in[2])
 	g.free() // the respawn's lookup ends
 	r.expectSeq("s", starting)
+	r.tree.System.Root.Send(tpid, thawService{})
 	if rep := r.reply("unbind web", web); rep.Err == nil {
 		t.Fatal("unbind web answered OK while the respawn held it")
 	}
@@ -143,6 +146,11 @@ func TestBindDuringARefusedUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 	t.Parallel()
 	r, g := respawnInLookup(t)
 	r.ok("socket late host=127.0.0.1", "socket late service=0")
+	// t answers web's unbind late (an export's freeze stashes every
+	// message until the thaw): the unbind is under way while late's bind
+	// ends, and s has taken every table sent before the bind's answer
+	tpid := r.servicePID("t")
+	r.tree.System.Root.Send(tpid, exportService{req: 999999, freeze: true})
 	in := r.asyncInOrder("command unbind web", "command bind late")
 	web := in[0]
 	// refused while web's unbind is under way (or done, had it come after)
@@ -151,6 +159,7 @@ func TestBindDuringARefusedUnbindLosesTheSocketOfALaunchInLookup(t *testing.T) {
 	}
 	g.free()
 	r.expectSeq("s", starting)
+	r.tree.System.Root.Send(tpid, thawService{})
 	if rep := r.reply("unbind web", web); rep.Err == nil {
 		t.Fatal("unbind web answered OK while the respawn held it")
 	}
