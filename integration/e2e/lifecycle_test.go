@@ -73,10 +73,7 @@ func TestSecondDaemonRefusedThenStaleLockTakenOver(t *testing.T) {
 	if l := c2.ok("command list"); len(l) != 0 {
 		t.Fatalf("new cfkd has services %q", l)
 	}
-	log, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
-	if !strings.Contains(string(log), "took over the lock of pid "+strconv.Itoa(d.cmd.Process.Pid)) {
-		t.Errorf("no takeover logged:\n%s", log)
-	}
+	waitLog(t, d.home, "took over the lock of pid "+strconv.Itoa(d.cmd.Process.Pid))
 }
 
 // TestDetach: -d returns once the console accepts; the daemon runs on.

@@ -577,16 +577,11 @@ func TestFaultCfkdKilled(t *testing.T) {
 	}
 
 	d2 := startDaemon(t, d.home)
-	log := readLog(d.home)
-	if !strings.Contains(log, "took over the lock of pid "+strconv.Itoa(old)) {
-		t.Fatalf("no takeover logged:\n%s", log)
-	}
+	waitLog(t, d.home, "took over the lock of pid "+strconv.Itoa(old))
 	if !osproc.Pidfds {
 		// the portable build, as macOS and FreeBSD (REFERENCE §11): the
 		// leftovers are not looked for, and live on until the test ends them
-		if !strings.Contains(log, "processes left by a previous cfkd are not looked for on this system") {
-			t.Fatalf("no word of the scan not made:\n%s", log)
-		}
+		waitLog(t, d.home, "processes left by a previous cfkd are not looked for on this system")
 		for _, p := range before {
 			if err := syscall.Kill(p, 0); err != nil {
 				t.Errorf("pid %d left by the killed cfkd was signalled: %v", p, err)
@@ -595,17 +590,12 @@ func TestFaultCfkdKilled(t *testing.T) {
 		}
 		return
 	}
-	if !strings.Contains(log, fmt.Sprintf("processes left by a previous cfkd (pid %d) on this home", old)) {
-		t.Fatalf("no clean-up logged:\n%s", log)
-	}
+	// cfkd's log is written behind a queue: wait for each line
+	waitLog(t, d.home, fmt.Sprintf("processes left by a previous cfkd (pid %d) on this home", old))
 	for _, p := range before {
-		if !strings.Contains(log, fmt.Sprintf("killing pid %d (", p)) {
-			t.Errorf("pid %d not logged as killed:\n%s", p, log)
-		}
+		waitLog(t, d.home, fmt.Sprintf("killing pid %d (", p))
 	}
-	if !strings.Contains(log, "(sleep) of proxy, left by") {
-		t.Errorf("the proxy not logged as killed:\n%s", log)
-	}
+	waitLog(t, d.home, "(sleep) of proxy, left by")
 	noneLeft(t, d.home, d2.cmd.Process.Pid)
 	c2 := d2.dial()
 	if l := c2.ok("command list"); len(l) != 0 {

@@ -551,9 +551,7 @@ func TestUpgradeKeepsNotifySocket(t *testing.T) {
 	if got := c.pidsOf()["s"]; got != pid {
 		t.Errorf("pid %s, was %s", got, pid)
 	}
-	if b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log")); !strings.Contains(string(b), "upgraded in place") {
-		t.Errorf("no upgrade in cfkd.log")
-	}
+	waitLog(t, d.home, "upgraded in place")
 }
 
 // TestUpgradeClientsAndListeners: the --http listener crosses (the same
