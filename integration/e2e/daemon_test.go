@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -26,7 +25,7 @@ type daemon struct {
 	home   string
 	sock   string
 	cmd    *exec.Cmd
-	stderr bytes.Buffer
+	stderr lockedBuffer // written by exec's copier while the test reads it
 	exited chan struct{}
 	err    error // exit error, valid once exited is closed
 }
