@@ -159,7 +159,31 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 	if cycle := anyCycle(during); cycle != "" {
 		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", cycle)
 	}
+	if name, req := danglingRequire(m.Want.Services); m.Prune && name != "" {
+		// the prune would destroy what the file still requires: the
+		// dependent would be brought down with it and left down, for an
+		// apply that said it went well (REFERENCE §1.4)
+		return fmt.Errorf("service '%s' requires '%s', which the file does not declare: apply --prune would destroy '%s' and leave '%s' down", name, req, req, name)
+	}
 	return nil
+}
+
+// danglingRequire returns a service of want that requires a name want
+// does not declare (the first by name), and that name; "" when none.
+func danglingRequire(want map[string]messages.ServiceConfig) (string, string) {
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, req := range want[name].Requires {
+			if _, ok := want[req]; !ok {
+				return name, req
+			}
+		}
+	}
+	return "", ""
 }
 
 // anyCycle returns a cycle of graph (its names in order), or "".

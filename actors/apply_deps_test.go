@@ -33,13 +33,14 @@ func TestApplyRestartTakesDependents(t *testing.T) {
 	r.expectSeq("app", stopping, stopped, starting, running)
 }
 
-// apply prune destroys db (§2.5): a destroy first brings down what
-// requires db (§2.8).
+// apply prune destroys app and db (§2.5) all at once, as destroy does:
+// app, which requires db, is down before db is asked (§2.8). (A file that
+// keeps app requiring db is refused: TestApplyPruneOfWhatTheFileStillRequiresRefused.)
 func TestApplyPruneBringsDependentsDown(t *testing.T) {
 	t.Parallel()
 	r := appOnDB(t)
 	from := r.mark()
-	r.applyOK("prune", depsApp, "- db")
+	r.applyOK("prune", "service other cmd=sleep 100\n", "- app", "- db", "+ other")
 	r.expectSeq("app", stopping, stopped)
 	r.inOrder(from, "app:stopped", "db:stopping")
 }

@@ -146,3 +146,31 @@ func TestApplyPruneCycleWithPrunedService(t *testing.T) {
 		t.Fatalf("dry run: %v %q", rep.Err, rep.Lines)
 	}
 }
+
+// apply prune of a file that drops db but keeps `app requires=db`
+// brought app down before destroying db, left it down, and answered OK
+// with a plan that named db alone: the next apply said "no changes". It
+// is refused whole now, the dry run too, and nothing changes.
+func TestApplyPruneOfWhatTheFileStillRequiresRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.declare([]string{"db", "app"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("app", starting, running)
+	file := "service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\n"
+	const want = "service 'app' requires 'db', which the file does not declare: apply --prune would destroy 'db' and leave 'app' down"
+	for _, opts := range []string{"dry-run prune", "prune"} {
+		if rep := r.answerOf("apply "+opts, r.sendNow(applyReq(opts, file))); rep.Err == nil || rep.Err.Error() != want {
+			t.Fatalf("apply %s: %v %q, want %q", opts, rep.Err, rep.Lines, want)
+		}
+	}
+	for _, name := range []string{"db", "app"} {
+		if st := r.status(name); st[1] != "running" {
+			t.Fatalf("%s after the refused apply: %q", name, st)
+		}
+	}
+	// without prune, db is kept: the apply runs
+	if rep := r.answerOf("apply", r.sendNow(applyReq("", file))); rep.Err != nil {
+		t.Fatalf("apply without prune: %v %q", rep.Err, rep.Lines)
+	}
+}
