@@ -93,6 +93,19 @@ func (s *Service) unprobe() {
 	}
 }
 
+// probeClient is the http probe's client (REFERENCE §2.9): it asks the
+// service itself, never through cfkd's HTTP_PROXY (the services of a host
+// whose environment sets one for the outside would never be ready); a
+// redirect is the answer (3xx is not 2xx: a health check redirected to
+// a login page is not ready); and each try is its own connection (none
+// kept idle in the service between tries, nor after).
+var probeClient = &http.Client{
+	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+	CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	},
+}
+
 // httpReady: a GET answered 2xx.
 func httpReady(c context.Context, url string) error {
 	c, cancel := context.WithTimeout(c, 2*time.Second)
@@ -101,7 +114,7 @@ func httpReady(c context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := probeClient.Do(req)
 	if err != nil {
 		return err
 	}
