@@ -190,6 +190,20 @@ func printEvent(s *session, line string, color bool) error {
 			lvl = paint(ansiRed, lvl)
 		}
 		fmt.Fprintf(&b, " cfkd %s: %s", lvl, e.Message)
+		// what it is about, as the record's fields say (REFERENCE §1.6)
+		var about []string
+		if e.Service != "" {
+			about = append(about, "service "+e.Service)
+		}
+		if e.Proxy != "" {
+			about = append(about, "proxy "+e.Proxy)
+		}
+		if e.Pid != 0 {
+			about = append(about, fmt.Sprintf("pid %d", e.Pid))
+		}
+		if len(about) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(about, ", "))
+		}
 	case messages.EventDestroyed:
 		fmt.Fprintf(&b, " %s destroyed", e.Service)
 	case messages.EventHost: // fleet events (REFERENCE §12)

@@ -60,7 +60,7 @@ func TestEventsCommand(t *testing.T) {
 		{name: "all", args: []string{"events"}, reqs: []string{"command events all"},
 			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n" +
 				"16:04:07 proxy p down → up (pid 7)\n16:04:08 socket web unbound → bound (127.0.0.1:8080)\n" +
-				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s\n" + evFuture + "\n" +
+				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s (service web1)\n" + evFuture + "\n" +
 				"16:04:12 web1 destroyed\n"},
 		{name: "json", args: []string{"--json", "events", "all"}, reqs: []string{"command events all"}, out: all},
 		{name: "colours", args: []string{"events", "web1"}, cfg: runCfg{terminal: true}, reqs: []string{"command events service web1"},
