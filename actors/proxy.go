@@ -236,7 +236,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	name := m.cfg.Name
 	line, err := proxywire.EncodeCommand(startCommand(m.cfg))
-	if err != nil { // not from a declaration that parsed
+	if err != nil { // too long for a proxy (an env_file too large), or a bug
 		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
 		return
 	}

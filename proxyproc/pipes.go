@@ -11,9 +11,9 @@ import (
 	"github.com/cfk/cfk/proxywire"
 )
 
-// MaxCommandLine is the longest command line read; a longer one is read to
-// its end, dropped and logged.
-const MaxCommandLine = 1 << 20
+// MaxCommandLine is the longest command line read, its "\n" included; a
+// longer one is read to its end, dropped and logged (cfkd never sends one).
+const MaxCommandLine = proxywire.MaxCommandLine
 
 // logQueueBytes bounds the log lines waiting for the log pipe (in bytes);
 // beyond that lines are dropped (and the number dropped logged) rather than

@@ -137,6 +137,11 @@ func (c Command) check() error {
 
 func unknownCommand(cmd string) error { return fmt.Errorf("%w %q", ErrUnknownCommand, cmd) }
 
+// MaxCommandLine is the longest command line, its "\n" included, that a
+// proxy reads (cfk-proxy and the Python proxy): it reads a longer one to
+// its end, drops it and logs it. EncodeCommand refuses to make one.
+const MaxCommandLine = 1 << 20
+
 // EncodeCommand returns the line cfkd sends for c, with its "\n": the keys
 // the original cfkd sent (command, name; for start also cmd, env,
 // ignore_stdout, ignore_stderr, tie_stdin_to) plus no_new_session, in that
@@ -144,7 +149,7 @@ func unknownCommand(cmd string) error { return fmt.Errorf("%w %q", ErrUnknownCom
 // Perl proxy reads as true and false too; an empty TieStdinTo is null, as
 // the original sent undef; HTML characters are not escaped. It refuses (with
 // ParseCommand's error) a command that ParseCommand would refuse, and a
-// stop with fields of a start.
+// stop with fields of a start, and a line longer than MaxCommandLine.
 func EncodeCommand(c Command) ([]byte, error) {
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("encode command: %w", err)
@@ -189,6 +194,11 @@ func EncodeCommand(c Command) ([]byte, error) {
 		writeJSON(&b, c.NoNewSession)
 	}
 	b.WriteString("}\n")
+	if b.Len() > MaxCommandLine {
+		// a proxy would drop it unanswered, and the next start of the
+		// service would be taken for this one (REFERENCE §4.2)
+		return nil, fmt.Errorf("the %s line of '%s' is %d bytes, more than the %d a proxy reads (its environment is too large)", c.Command, c.Name, b.Len(), MaxCommandLine)
+	}
 	return b.Bytes(), nil
 }
 

@@ -140,3 +140,22 @@ func TestEncodeCommandInvalidUTF8(t *testing.T) {
 		t.Errorf("got %q, %v\nwant %q", b, err, want)
 	}
 }
+
+// A line a proxy would drop (longer than MaxCommandLine, its "\n"
+// included) is never made; one of exactly that length is.
+func TestEncodeCommandRefusesALineAProxyDrops(t *testing.T) {
+	start := Command{Command: CommandStart, Name: "s", Cmd: "sleep 1", Env: map[string]string{"V": ""}}
+	line, err := EncodeCommand(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start.Env["V"] = strings.Repeat("x", MaxCommandLine-len(line))
+	if line, err := EncodeCommand(start); err != nil || len(line) != MaxCommandLine {
+		t.Fatalf("a line of %d bytes: %v", len(line), err)
+	}
+	start.Env["V"] += "x"
+	_, err = EncodeCommand(start)
+	if want := "the start line of 's' is 1048577 bytes, more than the 1048576 a proxy reads (its environment is too large)"; err == nil || err.Error() != want {
+		t.Fatalf("err %v, want %q", err, want)
+	}
+}
