@@ -25,6 +25,15 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"socket named twice": {func(s *State) {
 			s.Sockets = append(s.Sockets, Socket{Config: messages.SocketConfig{Name: "s"}, Fd: -1})
 		}, `socket "s" named twice`},
+		"requires closing a cycle": {func(s *State) {
+			// no declaration makes one: a start and a shutdown hung on it
+			a, b, c := svc("a", lifecycle.Lifecycle{}), svc("b", lifecycle.Lifecycle{}), svc("c", lifecycle.Lifecycle{})
+			a.Config.Requires, b.Config.Requires, c.Config.Requires = []string{"b"}, []string{"c"}, []string{"a"}
+			s.Services = []Service{a, b, c}
+		}, "dependency cycle: a -> b -> c -> a"},
+		"a service requiring itself": {func(s *State) {
+			s.Services[0].Config.Requires = []string{s.Services[0].Config.Name}
+		}, "dependency cycle: "},
 		"socket without a name": {func(s *State) {
 			s.Sockets = append(s.Sockets, Socket{Fd: -1})
 		}, "a socket has no name"},
