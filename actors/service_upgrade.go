@@ -54,9 +54,10 @@ type Adopter interface {
 }
 
 // ServiceAdopter, when the launcher is one, adopts a service's process
-// knowing whose it is (cfkd's, to find its orphans after a stop).
+// knowing whose it is (cfkd's, to find its orphans after a stop), and
+// whether the cfkd replaced was stopping it (its exit is then a stop's).
 type ServiceAdopter interface {
-	AdoptService(name string, pid int, group bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
+	AdoptService(name string, pid int, group, stopping bool, onExit func(pid int, ws syscall.WaitStatus)) *osproc.Process
 }
 
 // serviceUpgrade is a service's upgrade state.

@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/sockets"
@@ -123,7 +124,10 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	root := c.sys.Root
 	onExit := func(p int, ws syscall.WaitStatus) { root.Send(pid, messages.ProcessExited{Pid: p, Status: ws}) }
 	if sa, ok := c.opts.Launcher.(ServiceAdopter); ok {
-		return sa.AdoptService(name, lc.Pid, svc.Group, onExit)
+		// a stop under way: the former cfkd signalled the process, its
+		// orphans are ended at its exit as they would have been there
+		stopping := lc.State == messages.Stopping || lc.Timer == lifecycle.TimerStopWait || lc.Timer == lifecycle.TimerKillWait
+		return sa.AdoptService(name, lc.Pid, svc.Group, stopping, onExit)
 	}
 	return ad.Adopt(lc.Pid, svc.Group, onExit)
 }

@@ -92,6 +92,7 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 // tracked is a service process being tracked: onExit is the one to give
 // the launcher, registered is called with the process once it has it.
 type tracked struct {
+	sp         *serviceProc
 	onExit     func(pid int, ws syscall.WaitStatus)
 	registered func(p *osproc.Process)
 }
@@ -103,6 +104,7 @@ func (k *orphanKiller) track(name string, group bool, onExit func(pid int, ws sy
 	sp := &serviceProc{name: name}
 	var proc *osproc.Process // set once registered, under mu
 	return tracked{
+		sp: sp,
 		onExit: func(pid int, ws syscall.WaitStatus) {
 			k.mu.Lock()
 			sp.exited = true

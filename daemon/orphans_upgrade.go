@@ -12,9 +12,15 @@ var _ actors.ServiceAdopter = (*orphanKiller)(nil)
 // AdoptService registers pid, the process of service name that the cfkd
 // an upgrade in place replaced launched (REFERENCE §13), and tracks it as
 // Launch tracks a service's process: once cfkd stopped it and it exited,
-// the orphans it left are terminated (REFERENCE §7.5).
-func (k *orphanKiller) AdoptService(name string, pid int, group bool, onExit func(int, syscall.WaitStatus)) *osproc.Process {
+// the orphans it left are terminated (REFERENCE §7.5). stopping: that
+// cfkd was stopping it already (it signalled the process).
+func (k *orphanKiller) AdoptService(name string, pid int, group, stopping bool, onExit func(int, syscall.WaitStatus)) *osproc.Process {
 	t := k.track(name, group, onExit)
+	if stopping {
+		k.mu.Lock()
+		t.sp.stopped = true
+		k.mu.Unlock()
+	}
 	p := k.Launcher.Adopt(pid, group, t.onExit)
 	t.registered(p)
 	return p

@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A service being stopped when cfkd was upgraded (SIGTERM sent, its
+// process not gone yet) left its daemonised orphans running once it
+// exited: the new cfkd adopted the process as not stopped by cfkd, so its
+// exit was not followed by the scan for what it left (REFERENCE §7.5,
+// §13). Without the upgrade they are killed; now with it too.
+func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service s cmd=trap 'sleep 2; exit 0' TERM; (setsid sleep 1001 </dev/null >/dev/null 2>&1 &); while :; do sleep 0.1; done`,
+		"service s stopwait_secs=20", "service s startwait_secs=0.2", "command start service s")
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	var orphan int
+	waitFor(t, "the orphan of s", func() bool {
+		for _, pid := range procsOf(d.home, "s", 0) {
+			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline"); strings.HasPrefix(string(b), "sleep\x001001") {
+				orphan = pid
+				return true
+			}
+		}
+		return false
+	})
+	t.Cleanup(func() { syscall.Kill(orphan, syscall.SIGKILL) })
+	if l := c.ok("command stop service s"); len(l) == 0 || l[0] != "done 1" { // answered at SIGTERM
+		t.Fatalf("stop: %q", l)
+	}
+	if st := c.status("s")[1]; st != "stopping" {
+		t.Fatalf("s is %s, want stopping (its trap sleeps 2 s)", st)
+	}
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	c = d.dial()
+	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
+	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(orphan))
+	waitFor(t, "the orphan gone", func() bool {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(orphan) + "/stat")
+		return err != nil || strings.Contains(string(b), ") Z ")
+	})
+}
