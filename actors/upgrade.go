@@ -3,7 +3,9 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -271,6 +273,25 @@ func (c *Controller) exportRefusal() error {
 	if len(destroying) > 0 {
 		sort.Strings(destroying)
 		return fmt.Errorf("services being destroyed: %s", strings.Join(destroying, ","))
+	}
+	// a request whose plan has steps not asked yet (a start waiting for
+	// what it requires, a rolling restart part way): the services do not
+	// know of them, the state would not carry them, and the new cfkd
+	// would never take them (REFERENCE §13.4)
+	if c.applies.running {
+		return errors.New("an apply is under way: try again once it is done")
+	}
+	for _, req := range slices.Sorted(maps.Keys(c.pending)) { // the oldest said
+		g := c.pending[req]
+		left := 0
+		for _, s := range g.all {
+			if !s.decided {
+				left++
+			}
+		}
+		if left > 0 {
+			return fmt.Errorf("'%s' is under way (%d of its steps not begun): try again once it is done", g.verb, left)
+		}
 	}
 	return nil
 }
