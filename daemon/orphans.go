@@ -40,7 +40,8 @@ type orphanKiller struct {
 	// exits of stopped services wait here for one scan (see afterStop)
 	exitMu   sync.Mutex
 	exits    []stoppedExit
-	scanning bool // a scanLoop goroutine runs
+	scanning bool       // a scanLoop goroutine runs
+	idle     *sync.Cond // on exitMu: broadcast when scanning ends
 }
 
 // stoppedExit is the exit of a process that cfkd stopped, to be told to
@@ -66,7 +67,24 @@ type serviceProc struct {
 }
 
 func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Duration) *orphanKiller {
-	return &orphanKiller{Launcher: l, log: log, grace: grace, procs: map[*osproc.Process]*serviceProc{}}
+	k := &orphanKiller{Launcher: l, log: log, grace: grace, procs: map[*osproc.Process]*serviceProc{}}
+	k.idle = sync.NewCond(&k.exitMu)
+	return k
+}
+
+// Flush returns once every exit queued for a scan has been told to its
+// service. An upgrade calls it once the launcher froze (no exit is reaped
+// any more) and before it takes the services' state: an exit reaped
+// before the freeze is then in that state, not lost at the exec (the new
+// cfkd took such a process for gone without an exit, and made its end a
+// SIGKILL; REFERENCE §13). It waits for one scan at most, and the pauses
+// between scans (maxScanPause each).
+func (k *orphanKiller) Flush() {
+	k.exitMu.Lock()
+	defer k.exitMu.Unlock()
+	for k.scanning {
+		k.idle.Wait()
+	}
 }
 
 // Launch launches spec; a service's process (CONTROL_FREAK_SERVICE in its
@@ -213,6 +231,7 @@ func (k *orphanKiller) scanLoop() {
 		k.exits = nil
 		if len(batch) == 0 {
 			k.scanning = false
+			k.idle.Broadcast()
 			k.exitMu.Unlock()
 			return
 		}

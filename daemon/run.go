@@ -143,7 +143,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err != nil {
 		return err
 	}
-	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, serving: make(chan struct{})}
+	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{})}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(fl), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,

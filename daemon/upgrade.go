@@ -45,6 +45,9 @@ type upgrader struct {
 	router   *logconf.Router
 	logText  *logInForce
 	launcher *osproc.Launcher
+	// flush tells the services every exit reaped before the freeze that
+	// still waits for its orphan scan (orphanKiller.Flush)
+	flush func()
 
 	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
 
@@ -141,6 +144,9 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		return err
 	}
 	pipes := u.launcher.Freeze()
+	if u.flush != nil {
+		u.flush()
+	}
 	ex, err = u.export(tree, true)
 	if err != nil {
 		u.thaw(tree, true)

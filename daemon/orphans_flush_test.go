@@ -1,0 +1,44 @@
+//go:build linux
+
+package daemon
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+)
+
+// An exit queued for the orphan scan while the scan loop pauses after a
+// scan was told to its service only after the pause: an upgrade froze the
+// launcher and took the services' state in between, the exit was lost at
+// the exec, and the new cfkd made it a SIGKILL (REFERENCE §13). Flush
+// returns only once every queued exit is told.
+func TestFlushDeliversTheQueuedExits(t *testing.T) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	l, err := osproc.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	k := newOrphanKiller(l, log, 200*time.Millisecond)
+	for round := 0; round < 20; round++ {
+		told := make(chan string, 2)
+		k.afterStop(stoppedExit{name: "a", deliver: func() { told <- "a" }})
+		if got := <-told; got != "a" {
+			t.Fatal(got)
+		}
+		// the loop now pauses, or looks at the queue once more
+		k.afterStop(stoppedExit{name: "b", deliver: func() { told <- "b" }})
+		k.Flush()
+		select {
+		case <-told:
+		default:
+			t.Fatalf("round %d: Flush returned before the exit queued was told", round)
+		}
+	}
+	k.pending.Wait()
+}
