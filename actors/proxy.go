@@ -3,7 +3,9 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"syscall"
 	"time"
 
@@ -430,6 +432,18 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 	if p.state == proxyIsDown {
 		p.answerDowns(ctx)
 		return
+	}
+	if p.state == proxyIsUp && !m.halt {
+		// an operator's proxydown stops the services up under it, as
+		// `stop` does (REFERENCE §4.5): their exits, which the proxy
+		// reports as it stops them, are stops, whatever the status (one
+		// that needed the proxy's SIGKILL or exited 143 was a crash,
+		// respawned at once, and its start ran the proxy again). Each
+		// hears it before the exit this actor hands it; the stop line it
+		// then asks for finds the proxy stopping, and goes nowhere.
+		for _, name := range slices.Sorted(maps.Keys(p.up)) {
+			ctx.Send(p.svcs[name].pid, messages.StopService{})
+		}
 	}
 	p.shutdown(ctx)
 }

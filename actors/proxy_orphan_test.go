@@ -23,7 +23,7 @@ func TestProxyDeathKillsItsServiceProcess(t *testing.T) {
 	r.ok("command proxydown p") // the proxy ignores SIGTERM: SIGKILLed after the grace
 	r.fake.waitSignal(t, p.pid, syscall.SIGKILL)
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
-	r.expectSeq("s", fail)
+	r.expectSeq("s", stopping, fail) // the proxydown stops it first (REFERENCE §4.5)
 	deadlineC := time.After(2 * time.Second)
 	for {
 		if sigs := r.fake.signalsTo(600); len(sigs) > 0 {

@@ -338,9 +338,9 @@ func TestProxyGraceThenSigkill(t *testing.T) {
 	r.ok("command proxydown p")
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 	r.fake.waitSignal(t, p.pid, syscall.SIGKILL)
-	ev := r.expectSeq("s", fail)
-	if ev[0].Reason != "proxy stopped" {
-		t.Fatalf("reason %q", ev[0].Reason)
+	ev := r.expectSeq("s", stopping, fail) // the proxydown stops it first (REFERENCE §4.5)
+	if ev[1].Reason != "proxy stopped" {
+		t.Fatalf("reason %q", ev[1].Reason)
 	}
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
 }
