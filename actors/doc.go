@@ -189,10 +189,10 @@
 //     deferred until the service is down. The I/O done inside Receive is
 //     bounded and local: signals, the pipes of a proxy, the few syscalls
 //     of a bind in a socket actor. A launch (which waits for a fork slot,
-//     then for the child's exec) runs on a worker of launchPool, the
-//     user/group lookup and the read of an env_file in a goroutine, each
-//     answering with a message (forkDone, credResolved), as do host and
-//     service name lookups.
+//     then for the child's exec), a service's or a proxy's, runs on a
+//     worker of launchPool, the user/group lookup and the read of an
+//     env_file in a goroutine, each answering with a message (forkDone,
+//     proxyLaunched, credResolved), as do host and service name lookups.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

@@ -39,18 +39,32 @@ type proxyState int
 const (
 	proxyIsDown proxyState = iota
 	proxyIsUp
-	proxyIsStopping // asked to stop, not gone yet
+	proxyIsStopping  // asked to stop, not gone yet
+	proxyIsLaunching // its fork and exec run on a worker of launchPool
 )
 
-func (s proxyState) String() string { return [...]string{"down", "up", "stopping"}[s] }
+func (s proxyState) String() string {
+	return [...]string{"down", "up", "stopping", "launching"}[s]
+}
+
+// shown is the state the controller and the events see: a proxy being
+// launched is down until it runs (REFERENCE §1.6 names no other state).
+func (s proxyState) shown() proxyState {
+	if s == proxyIsLaunching {
+		return proxyIsDown
+	}
+	return s
+}
 
 // proxyTransitions is the proxy process's lifecycle: every transition
 // there is, with what causes it. transition makes no other.
 var proxyTransitions = map[[2]proxyState]string{
-	{proxyIsDown, proxyIsUp}:       "the process was launched (proxyup, or a start under an auto proxy)",
-	{proxyIsUp, proxyIsStopping}:   "shutdown: command pipe closed, SIGTERM, grace armed",
-	{proxyIsUp, proxyIsDown}:       "the process exited",
-	{proxyIsStopping, proxyIsDown}: "the process exited, or the grace elapsed (SIGKILL sent)",
+	{proxyIsDown, proxyIsLaunching}: "a launch (proxyup, or a start under an auto proxy): the fork and exec run on a worker of launchPool, never in Receive",
+	{proxyIsLaunching, proxyIsUp}:   "the process was launched: pipes read, starts queued meanwhile sent, proxyups answered",
+	{proxyIsLaunching, proxyIsDown}: "the launch failed: starts queued meanwhile refused, proxyups answered with why",
+	{proxyIsUp, proxyIsStopping}:    "shutdown: command pipe closed, SIGTERM, grace armed",
+	{proxyIsUp, proxyIsDown}:        "the process exited",
+	{proxyIsStopping, proxyIsDown}:  "the process exited, or the grace elapsed (SIGKILL sent)",
 }
 
 // Proxy is the actor of one proxy (proxy/NAME under the controller): it
@@ -75,8 +89,10 @@ type Proxy struct {
 	starts  map[string][]*proxiedStart // the outstanding starts, by name, in the order sent
 	up      map[string]bool            // those that are up
 	pids    map[string]int             // their pids, as reported
-	queued  []proxyStartRequest        // starts that came while stopping
+	queued  []proxyStartRequest        // starts that came while stopping or launching
 	waiting []proxyDown                // answered once gone
+	upWait  []*actor.PID               // proxyups answered once launched
+	early   *proxyExited               // the exit of the run being launched, come before its launch's outcome
 
 	pr  *pipeRun     // the pipe goroutines of the run, while up
 	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
@@ -119,7 +135,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 			ctx.Send(ctx.Parent(), messages.SocketReply{Req: m.Req})
 		}
 	case proxyUp:
-		p.answer(ctx, m.to, p.runUp(ctx))
+		p.runUp(ctx, m.to)
+	case proxyLaunched:
+		p.launched(ctx, m)
 	case proxyDown:
 		p.down(ctx, m)
 	case proxyStartRequest:
@@ -128,7 +146,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		switch p.state {
 		case proxyIsUp:
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
-		case proxyIsStopping: // its start may wait for the next run: it never goes
+		case proxyIsStopping, proxyIsLaunching: // its start waits in the queue: it never goes
 			p.dropQueued(ctx, m.name, fmt.Errorf("stopped before proxy '%s' ran it", p.cfg.Name))
 		}
 	case proxiedServiceDown:
@@ -178,20 +196,39 @@ func (p *Proxy) answer(ctx actor.Context, to *actor.PID, err error) {
 	}
 }
 
-// runUp runs the proxy unless it is up already (proxyup).
-func (p *Proxy) runUp(ctx actor.Context) error {
+// runUp runs the proxy unless it is up already (proxyup): answered to
+// once it runs, or with why it cannot.
+func (p *Proxy) runUp(ctx actor.Context, to *actor.PID) {
 	switch {
 	case p.halted:
-		return errors.New("cfkd is shutting down")
+		p.answer(ctx, to, errors.New("cfkd is shutting down"))
 	case p.state == proxyIsUp:
-		return nil
+		p.answer(ctx, to, nil)
 	case p.state == proxyIsStopping:
-		return fmt.Errorf("proxy '%s' is stopping", p.cfg.Name)
+		p.answer(ctx, to, fmt.Errorf("proxy '%s' is stopping", p.cfg.Name))
+	case p.state == proxyIsLaunching:
+		p.upWait = append(p.upWait, to)
+	default:
+		if err := p.launch(ctx); err != nil {
+			p.answer(ctx, to, err)
+			return
+		}
+		p.upWait = append(p.upWait, to)
 	}
-	return p.launch(ctx)
 }
 
-// launch runs the proxy process (REFERENCE §4.1).
+// proxyLaunched is the outcome of a proxy's launch, from its worker.
+type proxyLaunched struct {
+	run  uint64
+	proc *osproc.Process
+	err  error
+	pp   *pipes
+}
+
+// launch runs the proxy process (REFERENCE §4.1): what can be checked
+// here is, and an error returned; the fork and exec, which wait (a fork
+// slot, the PATH, the exec of a binary on a slow file system), run on a
+// worker of launchPool, whose outcome comes back as proxyLaunched.
 func (p *Proxy) launch(ctx actor.Context) error {
 	name := p.cfg.Name
 	if !p.cfg.HasCmd() {
@@ -213,24 +250,70 @@ func (p *Proxy) launch(ctx actor.Context) error {
 		Stdout: p.outputLogger(logrus.InfoLevel), Stderr: p.outputLogger(logrus.ErrorLevel),
 	}
 	p.run++
-	run, self, root := p.run, p.self, ctx.ActorSystem().Root
-	proc, err := p.opts.Launcher.Launch(spec, func(pid int, ws syscall.WaitStatus) {
-		root.Send(self, proxyExited{run: run, pid: pid, ws: ws})
+	run, self, root, l := p.run, p.self, ctx.ActorSystem().Root, p.opts.Launcher
+	p.transition(ctx, proxyIsLaunching)
+	launchPool.Schedule(func() {
+		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
+			root.Send(self, proxyExited{run: run, pid: pid, ws: ws})
+		})
+		pp.closeChild()
+		root.Send(self, proxyLaunched{run: run, proc: proc, err: err, pp: pp})
 	})
-	pp.closeChild()
-	if err != nil {
-		pp.closeAll()
-		p.log.WithError(err).Errorf("proxy '%s' cannot run", name)
-		return fmt.Errorf("Proxy '%s' can't run: %w", name, err)
+	return nil
+}
+
+// launched takes a launch's outcome: up, with what waited for it sent on
+// (the starts queued, the proxyups), or down, with them refused; a
+// proxydown or a halt that came meanwhile shuts it down now.
+func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
+	if m.run != p.run || p.state != proxyIsLaunching { // cannot be: nothing else ends a launch
+		p.log.Errorf("proxy '%s': the outcome of launch %d came in state %s", p.cfg.Name, m.run, p.state)
+		if m.proc != nil {
+			p.opts.Launcher.Signal(m.proc, syscall.SIGKILL) // nobody would supervise it
+		}
+		m.pp.closeAll()
+		return
 	}
-	p.proc = proc
-	launcher, proxyPid := p.opts.Launcher, proc.Pid
-	p.cmds, p.pr = startPipeGoroutines(root, self, run, pp, func(pid int) (*osproc.Process, error) {
+	name := p.cfg.Name
+	if m.err != nil {
+		m.pp.closeAll()
+		p.log.WithError(m.err).Errorf("proxy '%s' cannot run", name)
+		err := fmt.Errorf("Proxy '%s' can't run: %w", name, m.err)
+		p.early = nil
+		p.transition(ctx, proxyIsDown)
+		p.failQueued(ctx, err)
+		for _, to := range p.upWait {
+			p.answer(ctx, to, err)
+		}
+		p.upWait = nil
+		p.answerDowns(ctx)
+		return
+	}
+	p.proc = m.proc
+	root, self, launcher, proxyPid := ctx.ActorSystem().Root, p.self, p.opts.Launcher, m.proc.Pid
+	p.cmds, p.pr = startPipeGoroutines(root, self, m.run, m.pp, func(pid int) (*osproc.Process, error) {
 		return launcher.Handle(pid, proxyPid)
 	})
-	p.log.WithField("pid", proc.Pid).Infof("proxy '%s' running", name)
+	p.log.WithField("pid", m.proc.Pid).Infof("proxy '%s' running", name)
 	p.transition(ctx, proxyIsUp)
-	return nil
+	for _, to := range p.upWait {
+		p.answer(ctx, to, nil)
+	}
+	p.upWait = nil
+	queued := p.queued
+	p.queued = nil
+	for _, q := range queued {
+		p.startService(ctx, q)
+	}
+	if early := p.early; early != nil { // it exited already
+		p.early = nil
+		p.exited(ctx, *early)
+		return
+	}
+	if len(p.waiting) > 0 { // a proxydown or a halt came while it launched
+		p.stopServices(ctx, p.halted)
+		p.shutdown(ctx)
+	}
 }
 
 // startService sends the start command (REFERENCE §4.5): an auto proxy that is
@@ -243,7 +326,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		return
 	}
 	switch p.state {
-	case proxyIsStopping:
+	case proxyIsStopping, proxyIsLaunching:
 		p.queued = append(p.queued, m)
 		return
 	case proxyIsDown:
@@ -259,6 +342,8 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 			ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
 			return
 		}
+		p.queued = append(p.queued, m) // sent once it runs
+		return
 	}
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
 	p.svcs[name], p.up[name] = ref, true
@@ -429,23 +514,31 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 		p.failQueued(ctx, errors.New("cfkd is shutting down"))
 	}
 	p.waiting = append(p.waiting, m)
-	if p.state == proxyIsDown {
+	switch p.state {
+	case proxyIsDown:
 		p.answerDowns(ctx)
 		return
+	case proxyIsLaunching: // once launched (launched)
+		return
 	}
-	if p.state == proxyIsUp && !m.halt {
-		// an operator's proxydown stops the services up under it, as
-		// `stop` does (REFERENCE §4.5): their exits, which the proxy
-		// reports as it stops them, are stops, whatever the status (one
-		// that needed the proxy's SIGKILL or exited 143 was a crash,
-		// respawned at once, and its start ran the proxy again). Each
-		// hears it before the exit this actor hands it; the stop line it
-		// then asks for finds the proxy stopping, and goes nowhere.
-		for _, name := range slices.Sorted(maps.Keys(p.up)) {
-			ctx.Send(p.svcs[name].pid, messages.StopService{})
-		}
-	}
+	p.stopServices(ctx, m.halt)
 	p.shutdown(ctx)
+}
+
+// stopServices: an operator's proxydown (not a halt) stops the services
+// up under the proxy, as `stop` does (REFERENCE §4.5): their exits, which
+// the proxy reports as it stops them, are stops, whatever the status (one
+// that needed the proxy's SIGKILL or exited 143 was a crash, respawned at
+// once, and its start ran the proxy again). Each hears it before the exit
+// this actor hands it; the stop line it then asks for finds the proxy
+// stopping, and goes nowhere.
+func (p *Proxy) stopServices(ctx actor.Context, halt bool) {
+	if p.state != proxyIsUp || halt {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(p.up)) {
+		ctx.Send(p.svcs[name].pid, messages.StopService{})
+	}
 }
 
 // shutdown closes the command pipe, sends SIGTERM, and gives the proxy
@@ -466,6 +559,10 @@ func (p *Proxy) shutdown(ctx actor.Context) {
 
 func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 	if m.run != p.run || p.state == proxyIsDown {
+		return
+	}
+	if p.state == proxyIsLaunching { // the reaper was faster than the launch's worker
+		p.early = &m
 		return
 	}
 	name, ws := p.cfg.Name, m.ws
@@ -579,9 +676,12 @@ func (p *Proxy) transition(ctx actor.Context, to proxyState) {
 	if to == proxyIsDown {
 		p.proc, pid = nil, 0
 	}
+	if from.shown() == to.shown() { // a launch begun, or failed: down all along
+		return
+	}
 	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: to != proxyIsDown, pid: pid})
 	ctx.ActorSystem().EventStream.Publish(messages.ProxyStateChanged{
-		Name: p.cfg.Name, From: from.String(), To: to.String(), Running: to == proxyIsUp, Pid: pid,
+		Name: p.cfg.Name, From: from.shown().String(), To: to.String(), Running: to == proxyIsUp, Pid: pid,
 	})
 }
 

@@ -249,6 +249,9 @@ func (p *Proxy) upgradeMessage(ctx actor.Context, msg any) bool {
 // not freezing; else once the pipe goroutines stopped.
 func (p *Proxy) exportAsked(ctx actor.Context, m exportProxy) {
 	switch {
+	case p.state == proxyIsLaunching && !p.upg.frozen:
+		ctx.Send(ctx.Parent(), proxyExported{req: m.req, err: fmt.Errorf("proxy '%s' is being launched: try again", p.cfg.Name)})
+		return
 	case p.upg.frozen || !m.freeze || p.state == proxyIsDown:
 		if m.freeze {
 			p.upg.frozen = true

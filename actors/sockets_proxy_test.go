@@ -14,10 +14,11 @@ import (
 // closes the fd only once each proxy has acknowledged the table without
 // it. Here a proxy is in the middle of its launch (its actor busy, the
 // socket among the files handed to the fork) when unbind comes: the
-// unbind waits for that launch, and the fd is still the socket's when the
-// launch ends. Before, the proxies got the table with no acknowledgement
-// and the fd was closed while the launch used it. Once launched, the proxy
-// process holds the socket: the unbind is refused.
+// unbind is refused (the process being launched will hold the socket, as
+// a running one does), and the fd is still the socket's when the launch
+// ends. Before, the proxies got the table with no acknowledgement and the
+// fd was closed while the launch used it. (The launch runs on a worker:
+// the proxy actor answers at once.)
 func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -53,11 +54,10 @@ func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 		t.Fatalf("no proxy launched with socket web after %v", deadline)
 	}
 	unbind := r.async("command unbind web")
-	select {
-	case rep := <-unbind:
+	want := "socket 'web' is in use by proxy p (launching), whose process holds every bound socket: proxydown it first"
+	if rep := r.reply("unbind", unbind); rep.Err == nil || rep.Err.Error() != want {
 		close(release)
-		t.Fatalf("unbind answered (%v) while a proxy's launch held the socket", rep.Err)
-	case <-time.After(200 * time.Millisecond):
+		t.Fatalf("unbind during the proxy's launch: %v, want %q", rep.Err, want)
 	}
 	close(release)
 	if err := <-checked; err != nil {
@@ -69,8 +69,8 @@ func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 	}
 	// the proxy launched holds the socket: the unbind is refused, the
 	// socket kept
-	want := "socket 'web' is in use by proxy p (up), whose process holds every bound socket: proxydown it first"
-	if rep := r.reply("unbind", unbind); rep.Err == nil || rep.Err.Error() != want {
+	want = "socket 'web' is in use by proxy p (up), whose process holds every bound socket: proxydown it first"
+	if rep := r.reply("unbind", r.async("command unbind web")); rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("unbind: %v, want %q", rep.Err, want)
 	}
 	c, err := net.Dial("tcp", "127.0.0.1:"+port)
