@@ -121,6 +121,12 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.log.Infof("upgrade to %s: checking it", path)
 	ex, err := u.export(tree, false)
 	if err != nil {
+		if ex.Err == nil {
+			// no answer in time (a service in a user lookup that hangs):
+			// the export is cut short, or it would refuse every later
+			// upgrade ("an export is under way") until the lookup ends
+			u.thaw(tree, false)
+		}
 		return err
 	}
 	st, files, err := u.state(ex, nil)
