@@ -173,7 +173,11 @@ func replyError(err error) error { return fmt.Errorf("cfkd's reply to \"command 
 // applyNotes says on stderr what the plan shows but an apply keeps.
 func applyNotes(s *session, plan []messages.Change) {
 	var services, others bool
+	var sockets []string
 	for _, c := range plan {
+		if c.Op == messages.OpChange && c.Kind == messages.KindSocket {
+			sockets = append(sockets, c.Name)
+		}
 		if c.Op == messages.OpRemove {
 			if c.Kind == messages.KindService {
 				services = true
@@ -187,6 +191,12 @@ func applyNotes(s *session, plan []messages.Change) {
 	}
 	if others {
 		fmt.Fprintln(s.env.stderr, "note: the sockets and proxies marked - are kept (cfkd cannot forget them)")
+	}
+	if len(sockets) > 0 {
+		// a bound socket goes on as it was bound, and nothing shows its
+		// new declaration until then (REFERENCE §1.4)
+		fmt.Fprintf(s.env.stderr, "note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind %s, then bind)\n",
+			strings.Join(sockets, " "))
 	}
 }
 

@@ -21,14 +21,15 @@ func TestApply(t *testing.T) {
 	file := writeFile(t, conf)
 	dir := filepath.Dir(file)
 	sent := "\nservice a cmd=" + dir + "/bin/a   # trailing\n\n\tservice b cmd=sleep 1\ncommand start all\n"
-	plan := ok("~ a: cmd, add_env", "+ b", "- old", "- socket s")
+	plan := ok("~ a: cmd, add_env", "+ b", "- old", "- socket s", "~ socket web: service")
 	usage := "usage: cfkctl apply FILE|-\nRun 'cfkctl help apply' for details.\n"
 	for _, tc := range []cmdCase{
 		{name: "plan, notes", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): plan},
 			reqs:   []string{applyReq("", sent)},
-			stdout: "~ a: cmd, add_env\n+ b\n- old\n- socket s\n",
+			stdout: "~ a: cmd, add_env\n+ b\n- old\n- socket s\n~ socket web: service\n",
 			stderr: "note: the services marked - are kept (--prune destroys them)\n" +
-				"note: the sockets and proxies marked - are kept (cfkd cannot forget them)\n"},
+				"note: the sockets and proxies marked - are kept (cfkd cannot forget them)\n" +
+				"note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n"},
 		{name: "options in order", args: []string{"--rolling", "apply", "--prune", file, "--dry-run"},
 			replies: map[string]string{applyReq("dry-run prune rolling", sent): ok("- old")},
 			reqs:    []string{applyReq("dry-run prune rolling", sent)}, stdout: "- old\n"},
@@ -61,7 +62,7 @@ func TestApply(t *testing.T) {
 			reqs: []string{applyReq("", sent)},
 			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":["cmd","add_env"]},` +
 				`{"op":"+","kind":"service","name":"b","attrs":[]},{"op":"-","kind":"service","name":"old","attrs":[]},` +
-				`{"op":"-","kind":"socket","name":"s","attrs":[]}],"failures":[]}` + "\n"},
+				`{"op":"-","kind":"socket","name":"s","attrs":[]},{"op":"~","kind":"socket","name":"web","attrs":["service"]}],"failures":[]}` + "\n"},
 		{name: "json failures", args: []string{"apply", file, "--json", "--dry-run"},
 			replies: map[string]string{applyReq("dry-run", sent): ok("no changes", "a: it failed")},
 			reqs:    []string{applyReq("dry-run", sent)}, code: ExitError,
