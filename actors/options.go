@@ -74,6 +74,10 @@ type Options struct {
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.
 	Credential func(user, group string) (*syscall.Credential, error)
+	// UserEnv gives the home and name of a service's user, for HOME,
+	// USER and LOGNAME (default osproc.UserEnv), in the same goroutine,
+	// when Credential switches the identity.
+	UserEnv func(user string) (home, name string, ok bool)
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -151,6 +155,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Credential == nil {
 		o.Credential = osproc.Credential
+	}
+	if o.UserEnv == nil {
+		o.UserEnv = osproc.UserEnv
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

@@ -25,6 +25,7 @@ type credResolved struct {
 	attempt uint64
 	cfg     *messages.ServiceConfig // the declaration looked up
 	cred    *syscall.Credential
+	userEnv []messages.EnvVar // HOME, USER, LOGNAME of the user switched to
 	envFile []messages.EnvVar // the env_file's variables, read at this start
 	err     error
 }
@@ -52,7 +53,7 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 	c := s.cfg
 	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
-	root, self, resolve := ctx.ActorSystem().Root, s.self, s.opts.Credential
+	root, self, resolve, userEnv := ctx.ActorSystem().Root, s.self, s.opts.Credential, s.opts.UserEnv
 	s.lookingUp = attempt
 	go func() {
 		m := credResolved{attempt: attempt, cfg: c}
@@ -61,6 +62,13 @@ func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 		}
 		if m.err == nil && lookup {
 			m.cred, m.err = resolve(c.User, c.Group)
+		}
+		if m.err == nil && m.cred != nil && c.User != "" {
+			// as systemd's User= (REFERENCE §2.4): the user's own HOME,
+			// USER and LOGNAME, which env_file and add_env may replace
+			if home, name, ok := userEnv(c.User); ok {
+				m.userEnv = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
+			}
 		}
 		root.Send(self, m)
 	}()
@@ -102,7 +110,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 			s.lookUp(ctx, m.attempt)
 			return
 		}
-		m.cred, m.envFile, m.err = nil, nil, nil
+		m.cred, m.userEnv, m.envFile, m.err = nil, nil, nil, nil
 	}
 	s.lookingUp = 0
 	if m.err != nil {
@@ -115,7 +123,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
 		return
 	}
-	s.fork(ctx, m.attempt, m.cred, m.envFile)
+	s.fork(ctx, m.attempt, m.cred, append(m.userEnv, m.envFile...))
 }
 
 // abandonLookup ends a launch whose user lookup or env_file read is still

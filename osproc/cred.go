@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"slices"
 	"strconv"
 	"syscall"
 )
@@ -50,6 +51,15 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 			return nil, err
 		}
 		gid, _ := strconv.ParseUint(g.Gid, 10, 32)
+		if userName != "" {
+			// as initgroups(user, group) under systemd's Group=: the
+			// group replaces the user's primary group among the
+			// supplementary ones too (the user's groups list it)
+			cred.Groups = slices.DeleteFunc(cred.Groups, func(id uint32) bool { return id == cred.Gid })
+			if !slices.Contains(cred.Groups, uint32(gid)) {
+				cred.Groups = append(cred.Groups, uint32(gid))
+			}
+		}
 		cred.Gid = uint32(gid)
 	}
 	if os.Getuid() != 0 {
@@ -61,6 +71,19 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 		return nil, nil
 	}
 	return cred, nil
+}
+
+// UserEnv is what a service that runs as userName finds in HOME, USER and
+// LOGNAME, as systemd's User= sets them (REFERENCE §2.4): its passwd
+// entry's home and name. ok is false for a user without an entry (a
+// numeric id alone) or a lookup that fails: the variables are then left
+// as they are.
+func UserEnv(userName string) (home, name string, ok bool) {
+	u, madeUp, err := lookupUser(userName)
+	if err != nil || madeUp || u.HomeDir == "" {
+		return "", "", false
+	}
+	return u.HomeDir, u.Username, true
 }
 
 // The lookups, replaced by tests (a name service that fails).

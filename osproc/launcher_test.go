@@ -582,6 +582,21 @@ func TestCredential(t *testing.T) {
 		if got := run(t, cred, "id", "-g"); got != "0" {
 			t.Errorf("id -g: %s, want 0", got)
 		}
+		// the group replaces nobody's primary group among the
+		// supplementary ones too, as initgroups(user, group) does: it
+		// stayed there, so the service kept that group's access
+		if got := strings.Fields(run(t, cred, "id", "-G")); slices.Contains(got, nobody.Gid) || !slices.Contains(got, "0") {
+			t.Errorf("id -G: %q: want 0 and not nobody's group %s", got, nobody.Gid)
+		}
+	})
+	t.Run("user env", func(t *testing.T) {
+		home, name, ok := UserEnv("nobody")
+		if !ok || home != nobody.HomeDir || name != "nobody" {
+			t.Errorf("UserEnv(nobody) = %q, %q, %v; want %q, nobody", home, name, ok, nobody.HomeDir)
+		}
+		if _, _, ok := UserEnv("54321"); ok {
+			t.Error("UserEnv of a numeric id without an entry: ok")
+		}
 	})
 	t.Run("not root", testCredentialNotRoot)
 }
