@@ -442,8 +442,11 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	st := p.awaiting(m.name)
 	switch {
 	case st == nil:
-		m.proc.Close()
-		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
+		// nobody supervises it (a start the former cfkd of an upgrade
+		// gave up, whose started came after the exec; a proxy's bug):
+		// killed through the handle, as a stray is, never by a bare pid
+		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): killing it", p.cfg.Name, m.name, m.pid)
+		p.killStray(m.proc, m.pid, m.handleErr)
 		return
 	case st.left:
 		// a start the service gave up: nobody supervises its process,

@@ -68,3 +68,20 @@ func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
 	r.expectSeq("s", starting)
 	return r, p
 }
+
+// A `started` of a service the proxy was not asked to start (after an
+// upgrade in place, the late answer to a start the former cfkd gave up)
+// was logged and its process left running, supervised by nobody: it is
+// killed through its handle now, as a given-up start's is.
+func TestProxyStartedUnknownIsKilled(t *testing.T) {
+	t.Parallel()
+	r, p := proxiedStarting(t, "0.03")
+	p.command() // the start of s
+	p.started("ghost", 401)
+	r.fake.waitSignal(t, 401, syscall.SIGKILL)
+	p.started("s", 402) // s's own start is still answered by its started
+	if ev := r.expectSeq("s", running); ev[0].Pid != 402 {
+		t.Fatalf("s runs as pid %d, want 402", ev[0].Pid)
+	}
+	r.fake.expectNoSignal(t, 402, syscall.SIGKILL, window)
+}
