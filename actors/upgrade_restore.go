@@ -126,7 +126,8 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	if sa, ok := c.opts.Launcher.(ServiceAdopter); ok {
 		// a stop under way: the former cfkd signalled the process, its
 		// orphans are ended at its exit as they would have been there
-		stopping := lc.State == messages.Stopping || lc.Timer == lifecycle.TimerStopWait || lc.Timer == lifecycle.TimerKillWait
+		stopping := lc.State == messages.Stopping || lc.Timer == lifecycle.TimerStopWait || lc.Timer == lifecycle.TimerKillWait ||
+			lc.Signalled
 		return sa.AdoptService(name, lc.Pid, svc.Group, stopping, onExit)
 	}
 	return ad.Adopt(lc.Pid, svc.Group, onExit)

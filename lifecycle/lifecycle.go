@@ -38,6 +38,10 @@ type Lifecycle struct {
 	// failure.
 	Ready bool    `json:"ready,omitempty"`
 	End   EndKind `json:"end,omitempty"`
+	// Signalled: the run got SIGTERM or SIGKILL from `command signal`,
+	// which cfkd's orphan killer takes for a stop (REFERENCE §7.5): an
+	// upgrade in place carries it, so the new cfkd does the same.
+	Signalled bool `json:"signalled,omitempty"`
 	// Launches counts the processes launched since the service was
 	// declared; LastExit ("exit 3", "signal 9") and LastExitTime say how
 	// and when the last one ended.

@@ -185,7 +185,7 @@ var rowLaunched = row{"→ starting", "startwait armed (running at once with sta
 	// a run launched without ready= has nothing to say: it is not made to
 	// wait for a readiness nobody watches if ready= is declared meanwhile
 	// (since its spec was made: the event says how it was launched)
-	s.l.Pid, s.l.Proxied, s.l.Ready = s.ev.Pid, s.ev.Proxied, !s.ev.Ready
+	s.l.Pid, s.l.Proxied, s.l.Ready, s.l.Signalled = s.ev.Pid, s.ev.Proxied, !s.ev.Ready, false
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
 	if s.ev.Ready {
@@ -262,7 +262,10 @@ var rowWatchdogElapsed = row{"→ stopping, then a crash", "SIGABRT, SIGKILL aft
 	s.l.End = EndWatchdog
 }}
 
-var rowSignal = row{"signal", "the signal to the process (its group)", func(s *step) {
+var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM or SIGKILL marks the run signalled (its end is a stop's: its orphans are ended)", func(s *step) {
+	if s.ev.Sig == syscall.SIGTERM || s.ev.Sig == syscall.SIGKILL {
+		s.l.Signalled = true
+	}
 	s.do(Signal{Sig: s.ev.Sig})
 	s.reply(nil)
 }}
