@@ -281,8 +281,19 @@ func (c *Controller) exportRefusal() error {
 	if c.applies.running {
 		return errors.New("an apply is under way: try again once it is done")
 	}
-	for _, req := range slices.Sorted(maps.Keys(c.pending)) { // the oldest said
-		g := c.pending[req]
+	// a request is in c.pending while a step awaits its reply, and in
+	// c.downWaits while a step waits for a service to be down (a stop's
+	// reply comes at SIGTERM): the oldest is said
+	var gathers []*gather
+	for _, req := range slices.Sorted(maps.Keys(c.pending)) {
+		gathers = append(gathers, c.pending[req])
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.downWaits)) {
+		for _, w := range c.downWaits[name] {
+			gathers = append(gathers, w.g)
+		}
+	}
+	for _, g := range gathers {
 		left := 0
 		for _, s := range g.all {
 			if !s.decided {

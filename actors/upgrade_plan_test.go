@@ -2,6 +2,7 @@ package actors
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -38,5 +39,27 @@ func TestUpgradeRefusedWhileAPlanHasStepsLeft(t *testing.T) {
 	r.expectSeq("a", running) // after its 2 s
 	r.expectSeq("b", starting, running)
 	r.reply("start b", start)
+	r.export(false)
+}
+
+// A stop whose dependent has its SIGTERM and is still stopping holds the
+// stop of what it requires in c.downWaits, not c.pending: an upgrade went
+// ahead, and db's stop, never asked, was lost at the exec (db ran on for
+// good). It is refused too.
+func TestUpgradeRefusedWhileAStopWaitsForADependent(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.declare([]string{"app", "db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	apid := r.expectSeq("app", starting, running)[0].Pid
+	stop := r.async("command stop service db")
+	r.expectSeq("app", stopping) // app ignores SIGTERM for now
+	r.fake.waitSignal(t, apid, syscall.SIGTERM)
+	if err := r.exportErr(false); !strings.Contains(err, "'stop' is under way (1 of its steps not begun)") {
+		t.Fatalf("export while 'stop db' waits for app to be down: %q", err)
+	}
+	r.fake.exit(t, apid, killedBy(syscall.SIGTERM))
+	r.reply("stop db", stop)
 	r.export(false)
 }
