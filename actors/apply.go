@@ -159,7 +159,7 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 	if cycle := anyCycle(during); cycle != "" {
 		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", cycle)
 	}
-	if name, req := danglingRequire(m.Want.Services); m.Prune && name != "" {
+	if name, req := c.prunedRequire(m.Want.Services); m.Prune && name != "" {
 		// the prune would destroy what the file still requires: the
 		// dependent would be brought down with it and left down, for an
 		// apply that said it went well (REFERENCE §1.4)
@@ -168,9 +168,12 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 	return nil
 }
 
-// danglingRequire returns a service of want that requires a name want
-// does not declare (the first by name), and that name; "" when none.
-func danglingRequire(want map[string]messages.ServiceConfig) (string, string) {
+// prunedRequire returns a service of want that requires a service the
+// prune would destroy (declared here, not in want: the first by name),
+// and that name; "" when none. A name declared nowhere is no such
+// service: the dependent cannot start until it is declared (REFERENCE
+// §2.8), prune or not.
+func (c *Controller) prunedRequire(want map[string]messages.ServiceConfig) (string, string) {
 	names := make([]string, 0, len(want))
 	for name := range want {
 		names = append(names, name)
@@ -178,7 +181,7 @@ func danglingRequire(want map[string]messages.ServiceConfig) (string, string) {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, req := range want[name].Requires {
-			if _, ok := want[req]; !ok {
+			if _, ok := want[req]; !ok && c.services[req] != nil {
 				return name, req
 			}
 		}

@@ -174,3 +174,21 @@ func TestApplyPruneOfWhatTheFileStillRequiresRefused(t *testing.T) {
 		t.Fatalf("apply without prune: %v %q", rep.Err, rep.Lines)
 	}
 }
+
+// The refusal above is for a service the prune would destroy: a file
+// requiring a name that cfkd does not declare either is applied (the
+// dependent cannot start until it is declared, §2.8), and its prune runs.
+func TestApplyPruneOfAFileRequiringAnUndeclaredName(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.ok("service old cmd=sleep 100")
+	file := "service app cmd=sleep 100\nservice app requires=db\n"
+	for _, opts := range []string{"dry-run prune", "prune"} {
+		if rep := r.answerOf("apply "+opts, r.sendNow(applyReq(opts, file))); rep.Err != nil {
+			t.Fatalf("apply %s: %v", opts, rep.Err)
+		}
+	}
+	if got := r.ok("command list"); len(got) != 1 || got[0] != "app" {
+		t.Fatalf("list after the prune: %q", got)
+	}
+}
