@@ -77,14 +77,27 @@ func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Dura
 // any more) and before it takes the services' state: an exit reaped
 // before the freeze is then in that state, not lost at the exec (the new
 // cfkd took such a process for gone without an exit, and made its end a
-// SIGKILL; REFERENCE §13). It waits for one scan at most, and the pauses
-// between scans (maxScanPause each).
-func (k *orphanKiller) Flush() {
+// SIGKILL; REFERENCE §13). It waits for the scans under way and the
+// pauses between them (maxScanPause each), at most within: false when
+// they are not over by then (a /proc read stuck on a process in
+// uninterruptible sleep), and the upgrade gives up rather than hang.
+func (k *orphanKiller) Flush(within time.Duration) bool {
+	timer := time.AfterFunc(within, func() {
+		k.exitMu.Lock()
+		k.idle.Broadcast() // wakes the wait below to look at the time
+		k.exitMu.Unlock()
+	})
+	defer timer.Stop()
+	end := time.Now().Add(within)
 	k.exitMu.Lock()
 	defer k.exitMu.Unlock()
 	for k.scanning {
+		if !time.Now().Before(end) {
+			return false
+		}
 		k.idle.Wait()
 	}
+	return true
 }
 
 // Launch launches spec; a service's process (CONTROL_FREAK_SERVICE in its

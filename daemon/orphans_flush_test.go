@@ -33,12 +33,39 @@ func TestFlushDeliversTheQueuedExits(t *testing.T) {
 		}
 		// the loop now pauses, or looks at the queue once more
 		k.afterStop(stoppedExit{name: "b", deliver: func() { told <- "b" }})
-		k.Flush()
+		if !k.Flush(10 * time.Second) {
+			t.Fatalf("round %d: Flush gave up", round)
+		}
 		select {
 		case <-told:
 		default:
 			t.Fatalf("round %d: Flush returned before the exit queued was told", round)
 		}
+	}
+	k.pending.Wait()
+}
+
+// Flush gives up once its time is over, rather than hang the upgrade on a
+// scan that does not end (here the loop is held, as by a /proc read stuck
+// on a process in uninterruptible sleep).
+func TestFlushGivesUp(t *testing.T) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	l, err := osproc.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	k := newOrphanKiller(l, log, 200*time.Millisecond)
+	hold, held := make(chan struct{}), make(chan struct{})
+	k.afterStop(stoppedExit{name: "a", deliver: func() { close(held); <-hold }})
+	<-held
+	if k.Flush(100 * time.Millisecond) {
+		t.Fatal("Flush said the queued exits were told while the scan loop was held")
+	}
+	close(hold)
+	if !k.Flush(10 * time.Second) {
+		t.Fatal("Flush gave up once the loop was free")
 	}
 	k.pending.Wait()
 }

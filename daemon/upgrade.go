@@ -47,7 +47,7 @@ type upgrader struct {
 	launcher *osproc.Launcher
 	// flush tells the services every exit reaped before the freeze that
 	// still waits for its orphan scan (orphanKiller.Flush)
-	flush func()
+	flush func(within time.Duration) bool
 
 	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
 
@@ -64,11 +64,13 @@ type upgrader struct {
 	httpd   *httpServer
 }
 
-// checkTimeout bounds the check of a new binary; execTimeout the answers
-// of the tree during the upgrade.
+// checkTimeout bounds the check of a new binary; askTimeout the answers
+// of the tree during the upgrade; flushWait the orphan scans of the exits
+// reaped before the freeze (orphanKiller.Flush).
 var (
 	checkTimeout = 10 * time.Second
 	askTimeout   = 30 * time.Second
+	flushWait    = 5 * time.Second
 )
 
 // stateFile is where the state is written.
@@ -150,8 +152,9 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		return err
 	}
 	pipes := u.launcher.Freeze()
-	if u.flush != nil {
-		u.flush()
+	if u.flush != nil && !u.flush(flushWait) {
+		u.thaw(tree, true)
+		return fmt.Errorf("upgrade: the scan for the orphans of services stopped just now did not end in %v: try again", flushWait)
 	}
 	ex, err = u.export(tree, true)
 	if err != nil {
