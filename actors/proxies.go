@@ -119,6 +119,14 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 	case m.Verb == messages.VerbProxyUp:
 		ctx.Send(e.pid, proxyUp{to: ctx.Sender()})
 	default:
+		// the services under it that wait in backoff are stopped too (the
+		// proxy stops those up under it): their next start would run it
+		// again (REFERENCE §4.5)
+		for _, s := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
+			if s.cfg.Proxy == m.Arg && s.rt.State == messages.Backoff && s.pid != nil {
+				ctx.Send(s.pid, messages.StopService{})
+			}
+		}
 		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
 	}
 }

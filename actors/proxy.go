@@ -206,6 +206,9 @@ func (p *Proxy) runUp(ctx actor.Context, to *actor.PID) {
 		p.answer(ctx, to, nil)
 	case p.state == proxyIsStopping:
 		p.answer(ctx, to, fmt.Errorf("proxy '%s' is stopping", p.cfg.Name))
+	case p.state == proxyIsLaunching && len(p.waiting) > 0:
+		// a proxydown came during the launch: it shuts it down once up
+		p.answer(ctx, to, fmt.Errorf("proxy '%s' is stopping", p.cfg.Name))
 	case p.state == proxyIsLaunching:
 		p.upWait = append(p.upWait, to)
 	default:
@@ -299,10 +302,16 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 	for _, to := range p.upWait {
 		p.answer(ctx, to, nil)
 	}
+	asked := len(p.upWait) > 0
 	p.upWait = nil
 	queued := p.queued
 	p.queued = nil
 	for _, q := range queued {
+		if q.later { // for the next run
+			q.later = false
+			p.queued = append(p.queued, q)
+			continue
+		}
 		p.startService(ctx, q)
 	}
 	if early := p.early; early != nil { // it exited already
@@ -313,6 +322,12 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 	if len(p.waiting) > 0 { // a proxydown or a halt came while it launched
 		p.stopServices(ctx, p.halted)
 		p.shutdown(ctx)
+		return
+	}
+	if !asked {
+		// run for starts that were all dropped meanwhile: an auto proxy
+		// with no service up is shut down, as when its last one goes
+		p.shutdownIfIdle(ctx)
 	}
 }
 
@@ -326,7 +341,17 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		return
 	}
 	switch p.state {
-	case proxyIsStopping, proxyIsLaunching:
+	case proxyIsLaunching:
+		if p.halted {
+			ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: errors.New("cfkd is shutting down")})
+			return
+		}
+		// after a proxydown that waits for the launch, a start waits for
+		// the end of the run, as one during stopping does
+		m.later = len(p.waiting) > 0
+		p.queued = append(p.queued, m)
+		return
+	case proxyIsStopping:
 		p.queued = append(p.queued, m)
 		return
 	case proxyIsDown:
@@ -536,7 +561,7 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 // this actor hands it; the stop line it then asks for finds the proxy
 // stopping, and goes nowhere.
 func (p *Proxy) stopServices(ctx actor.Context, halt bool) {
-	if p.state != proxyIsUp || halt {
+	if (p.state != proxyIsUp && p.state != proxyIsStopping) || halt {
 		return
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.up)) {

@@ -36,6 +36,7 @@ type (
 		svc     *actor.PID
 		cfg     messages.ServiceConfig
 		attempt uint64
+		later   bool // queued by the proxy for its next run (proxy.go)
 	}
 	// proxyStopRequest asks the proxy to stop service name.
 	proxyStopRequest struct{ name string }
