@@ -15,15 +15,7 @@ import (
 func TestProxydownStopsItsServices(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	proxies := r.playProxies()
-	r.declareProxied(nil, "hard", "soft")
-	r.okDone("command start service hard", 1)
-	r.expectSeq("hard", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "hard", 700)
-	r.okDone("command start service soft", 1)
-	r.expectSeq("soft", starting)
-	r.startProxied(p, "soft", 701)
+	p, proxies := r.runningUnderProxy([2]string{"hard", "soft"}, [2]int{700, 701})
 	down := r.async("command proxydown p")
 	r.expectSeq("hard", stopping)
 	r.expectSeq("soft", stopping)
@@ -41,4 +33,23 @@ func TestProxydownStopsItsServices(t *testing.T) {
 		t.Fatalf("proxystatus %q", got)
 	}
 	r.expectQuiet("hard", window)
+}
+
+// runningUnderProxy declares two services under auto proxy p, starts
+// them (p is launched for the first) with the played proxy reporting the
+// pids, and returns the played proxy and the later ones: both run.
+func (r *rig) runningUnderProxy(names [2]string, pids [2]int) (*playedProxy, <-chan *playedProxy) {
+	r.t.Helper()
+	proxies := r.playProxies()
+	r.declareProxied(nil, names[0], names[1])
+	var p *playedProxy
+	for i, name := range names {
+		r.okDone("command start service "+name, 1)
+		r.expectSeq(name, starting)
+		if p == nil {
+			p = nextProxy(r.t, proxies)
+		}
+		r.startProxied(p, name, pids[i])
+	}
+	return p, proxies
 }

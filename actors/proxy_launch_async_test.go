@@ -4,10 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/cfk/cfk/messages"
-	"github.com/cfk/cfk/osproc"
 )
 
 // The proxy actor forked and exec'd its process inside Receive: a launch
@@ -22,21 +20,9 @@ func TestProxyLaunchDoesNotHoldTheActor(t *testing.T) {
 	r := newRig(t)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s", "u")
-	inLaunch, release := make(chan struct{}), make(chan struct{})
-	r.fake.mu.Lock()
-	played := r.fake.onLaunch
-	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		close(inLaunch)
-		<-release
-		played(pid, spec)
-	}
-	r.fake.mu.Unlock()
+	inLaunch, release := r.holdLaunch()
 	up1 := r.async("command proxyup p")
-	select {
-	case <-inLaunch:
-	case <-time.After(deadline):
-		t.Fatal("no launch")
-	}
+	waitClosed(t, inLaunch, "launch")
 	up2 := r.async("command proxyup p")
 	r.okDone("command start service s", 1)
 	r.okDone("command start service u", 1)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -14,10 +15,9 @@ func (r *rig) holdLaunch() (inLaunch, release chan struct{}) {
 	inLaunch, release = make(chan struct{}), make(chan struct{})
 	r.fake.mu.Lock()
 	played := r.fake.onLaunch
-	once := false
+	var held atomic.Bool // launches run on several workers at once
 	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		if !once {
-			once = true
+		if held.CompareAndSwap(false, true) {
 			close(inLaunch)
 			<-release
 		}
@@ -63,15 +63,7 @@ func TestAutoProxyLaunchedForDroppedStartsShutsDown(t *testing.T) {
 func TestProxydownStopsItsServicesInBackoff(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, func(o *Options) { o.RestartDelay = 300 * time.Millisecond })
-	proxies := r.playProxies()
-	r.declareProxied(nil, "a", "b")
-	r.okDone("command start service b", 1)
-	r.expectSeq("b", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "b", 700)
-	r.okDone("command start service a", 1)
-	r.expectSeq("a", starting)
-	r.startProxied(p, "a", 710)
+	p, proxies := r.runningUnderProxy([2]string{"b", "a"}, [2]int{700, 710})
 	// a crashes twice: respawned at once, then in backoff
 	p.stopped("a", 710, exitCode(1))
 	r.expectSeq("a", fail, starting)
@@ -131,15 +123,7 @@ func TestStartAfterProxydownDuringLaunchWaitsForTheNextRun(t *testing.T) {
 func TestProxydownWhileStoppingStopsItsServices(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s", "u")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 800)
-	r.okDone("command start service u", 1)
-	r.expectSeq("u", starting)
-	r.startProxied(p, "u", 801)
+	p, proxies := r.runningUnderProxy([2]string{"s", "u"}, [2]int{800, 801})
 	p.closeCommands()
 	r.okDone("command stop service u", 1) // the stop line cannot be written: shut down
 	r.expectSeq("u", stopping)

@@ -17,14 +17,7 @@ import (
 // the exec, and the new cfkd made it a SIGKILL (REFERENCE §13). Flush
 // returns only once every queued exit is told.
 func TestFlushDeliversTheQueuedExits(t *testing.T) {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	l, err := osproc.New(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	k := newOrphanKiller(l, log, 200*time.Millisecond)
+	k := newQuietOrphanKiller(t)
 	for round := 0; round < 20; round++ {
 		told := make(chan string, 2)
 		k.afterStop(stoppedExit{name: "a", deliver: func() { told <- "a" }})
@@ -49,14 +42,7 @@ func TestFlushDeliversTheQueuedExits(t *testing.T) {
 // scan that does not end (here the loop is held, as by a /proc read stuck
 // on a process in uninterruptible sleep).
 func TestFlushGivesUp(t *testing.T) {
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	l, err := osproc.New(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	k := newOrphanKiller(l, log, 200*time.Millisecond)
+	k := newQuietOrphanKiller(t)
 	hold, held := make(chan struct{}), make(chan struct{})
 	k.afterStop(stoppedExit{name: "a", deliver: func() { close(held); <-hold }})
 	<-held
@@ -68,4 +54,18 @@ func TestFlushGivesUp(t *testing.T) {
 		t.Fatal("Flush gave up once the loop was free")
 	}
 	k.pending.Wait()
+}
+
+// newQuietOrphanKiller is an orphanKiller on a launcher of its own,
+// closed at the end of the test, that logs nowhere.
+func newQuietOrphanKiller(t *testing.T) *orphanKiller {
+	t.Helper()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	l, err := osproc.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return newOrphanKiller(l, log, 200*time.Millisecond)
 }
