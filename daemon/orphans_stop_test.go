@@ -3,7 +3,6 @@
 package daemon
 
 import (
-	"io"
 	"os"
 	"syscall"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/osproc"
-	"github.com/sirupsen/logrus"
 )
 
 // orphanRig is an orphanKiller on a real launcher (one per test process
@@ -28,18 +26,13 @@ type orphanRig struct {
 
 func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 	t.Helper()
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	l, err := osproc.New(log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := &orphanRig{
-		k:       newOrphanKiller(l, log, 200*time.Millisecond),
+		k:       newQuietOrphanKiller(t),
 		env:     append(os.Environ(), "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=svc"),
 		svcExit: make(chan syscall.WaitStatus, 1),
 	}
-	t.Cleanup(func() { l.Close() })
+	l := r.k.Launcher
+	var err error
 	r.svc, err = r.k.Launch(osproc.Spec{
 		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &'; ` + svcScript},
 		Env:    r.env,
