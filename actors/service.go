@@ -53,6 +53,11 @@ type Service struct {
 	// readiness is watched as launched (REFERENCE §2.9: a change applies
 	// from the next launch)
 	runReady string
+	// probeRun is the environment, directory, session and identity the
+	// current run was launched with, kept for its ready=exec: probe
+	// (REFERENCE §2.9: the service's, its user's HOME and env_file
+	// included); nil for another readiness, or after an upgrade in place
+	probeRun *osproc.Spec
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64

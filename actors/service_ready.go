@@ -45,6 +45,13 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 	case messages.ReadyHTTP:
 		check = func(c context.Context) error { return httpReady(c, target) }
 	case messages.ReadyExec:
+		if run := s.probeRun; run != nil {
+			// the run's own: its user's HOME, its env_file, its identity
+			spec, launcher := *run, s.opts.Launcher
+			spec.Argv = []string{"/bin/sh", "-c", target}
+			check = func(c context.Context) error { return execReady(c, launcher, spec) }
+			break
+		}
 		svc, _, err := s.spec()
 		if err != nil {
 			return // the launch checked it: cannot happen

@@ -168,6 +168,10 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	if len(envFile) > 0 {
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
+	s.probeRun = nil
+	if kind, _ := messages.Ready(s.cfg.Ready); kind == messages.ReadyExec {
+		s.probeRun = &osproc.Spec{Env: spec.Env, Dir: spec.Dir, Setsid: spec.Setsid, Credential: cred}
+	}
 	s.runningCmd, s.runGroup = strings.Join(shown, " "), spec.Setsid
 	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
 		// the run that ended was under another proxy (an apply moved the

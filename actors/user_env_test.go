@@ -55,3 +55,37 @@ func lastOf(env []string, key string) string {
 	}
 	return got
 }
+
+// A ready=exec: probe runs with the service's environment, user and
+// group (REFERENCE §2.9): its user's HOME, USER and LOGNAME and its
+// env_file too (it had cfkd's, and no env_file), with the identity the
+// run was launched with.
+func TestExecProbeGetsTheRunsEnvironment(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, func(o *Options) {
+		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if user == "" {
+				return nil, nil
+			}
+			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
+		}
+		o.UserEnv = func(user string) (string, string, bool) { return "/home/" + user, user, true }
+	})
+	envFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(envFile, []byte("FROM_FILE=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.ok("service a cmd=sleep 100", "service a user=alice", "service a env_file="+envFile, "service a ready=exec:test -f $HOME/ok")
+	r.okDone("command start service a", 1)
+	svc := r.fake.waitLaunch(t, 1).Spec
+	probe := r.fake.waitLaunch(t, 2).Spec
+	for _, key := range []string{"HOME", "USER", "LOGNAME", "FROM_FILE"} {
+		if got, want := lastOf(probe.Env, key), lastOf(svc.Env, key); got != want {
+			t.Errorf("probe %s, the service's %s", got, want)
+		}
+	}
+	if probe.Credential == nil || probe.Credential.Uid != 1001 {
+		t.Errorf("probe credential %+v, want uid 1001", probe.Credential)
+	}
+}
