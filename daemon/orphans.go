@@ -82,17 +82,18 @@ func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Dura
 // they are not over by then (a /proc read stuck on a process in
 // uninterruptible sleep), and the upgrade gives up rather than hang.
 func (k *orphanKiller) Flush(within time.Duration) bool {
+	expired := false // under exitMu
 	timer := time.AfterFunc(within, func() {
 		k.exitMu.Lock()
-		k.idle.Broadcast() // wakes the wait below to look at the time
+		expired = true
+		k.idle.Broadcast() // wakes the wait below, whenever it began
 		k.exitMu.Unlock()
 	})
 	defer timer.Stop()
-	end := time.Now().Add(within)
 	k.exitMu.Lock()
 	defer k.exitMu.Unlock()
 	for k.scanning {
-		if !time.Now().Before(end) {
+		if expired {
 			return false
 		}
 		k.idle.Wait()

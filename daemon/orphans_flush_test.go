@@ -69,3 +69,26 @@ func newQuietOrphanKiller(t *testing.T) *orphanKiller {
 	t.Cleanup(func() { l.Close() })
 	return newOrphanKiller(l, log, 200*time.Millisecond)
 }
+
+// Flush's time is over however short it is: the timer fired before the
+// deadline was computed and woke a wait that then began again, unbounded
+// (try 13 of 20,000 with 1 µs still waited after 2 s).
+func TestFlushBoundedEveryTime(t *testing.T) {
+	k := newQuietOrphanKiller(t)
+	hold, held := make(chan struct{}), make(chan struct{})
+	k.afterStop(stoppedExit{name: "a", deliver: func() { close(held); <-hold }})
+	<-held
+	defer func() { close(hold); k.pending.Wait() }()
+	for i := 0; i < 5000; i++ {
+		done := make(chan bool, 1)
+		go func() { done <- k.Flush(time.Microsecond) }()
+		select {
+		case ok := <-done:
+			if ok {
+				t.Fatal("Flush said done while the loop was held")
+			}
+		case <-time.After(2 * time.Second):
+			t.Fatalf("try %d: Flush(1µs) still waits after 2s", i)
+		}
+	}
+}
