@@ -548,6 +548,16 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 		return
 	case proxyIsLaunching: // once launched (launched)
 		return
+	case proxyIsStopping:
+		if !m.halt {
+			// the starts queued for its next run came before this
+			// proxydown: they are stopped too (their stops drop them), or
+			// they would run it again once gone; the starts that come
+			// after it wait, as documented (REFERENCE §4.5)
+			for _, q := range p.queued {
+				ctx.Send(q.svc, messages.StopService{})
+			}
+		}
 	}
 	p.stopServices(ctx, m.halt)
 	p.shutdown(ctx)

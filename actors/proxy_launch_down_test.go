@@ -182,3 +182,33 @@ func TestProxyupAfterProxydownDuringLaunchRefused(t *testing.T) {
 	r.reply("proxyup 1", up1)
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 }
+
+// A start queued while an auto proxy stops (idle), then a proxydown: the
+// proxydown was answered once the proxy was gone, and the queued start
+// then ran it again. A start queued before the proxydown is stopped by
+// it, as one during a launch is; one that comes after it waits.
+func TestProxydownWhileIdleStoppingStopsAQueuedStart(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "s", 700)
+	r.okDone("command stop service s", 1)
+	p.command() // the stop line
+	p.stopped("s", 700, killedBy(syscall.SIGTERM))
+	r.expectSeq("s", stopping, stopped)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM) // idle: shut down
+	r.okDone("command start service s", 1)       // queued for its next run
+	r.expectSeq("s", starting)
+	down := r.async("command proxydown p")
+	r.expectSeq("s", stopping, stopped)
+	p.close()
+	r.fake.exit(t, p.pid, 0)
+	if rep := r.reply("proxydown", down); rep.Err != nil {
+		t.Fatal(rep.Err)
+	}
+	noProxy(t, proxies, 300*time.Millisecond)
+}
