@@ -95,7 +95,9 @@ func newRig(t testing.TB, o Options) *rig {
 	if o.Events == nil {
 		o.Events = EventStreamEvents{Stream: tree.System.EventStream}
 	}
-	o.Log = quietLog()
+	if o.Log == nil {
+		o.Log = quietLog()
+	}
 	r.web = New(o)
 	r.http = httptest.NewServer(r.web.Handler())
 	t.Cleanup(func() {

@@ -282,41 +282,56 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 
 // authorize applies the token rule of the POST endpoints (REFERENCE
 // §10.1): no token configured, or none in the request: 403; a wrong one:
-// 401. It writes the refusal and returns false.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) bool {
+// 401. It writes the refusal, audits it (what: the request refused), and
+// returns false; else the audit entry of the request's token.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) (*logrus.Entry, bool) {
 	if s.o.Token == "" && s.o.Tokens == nil {
 		writeError(w, http.StatusForbidden, "read-only: cfkd was started without --http-token")
-		return false
+		s.audit(r, nil).Warnf("not authorized: %s (read-only: no --http-token)", what)
+		return nil, false
 	}
 	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	tok = strings.TrimSpace(tok)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		writeError(w, http.StatusForbidden, "read-only without a token: send Authorization: Bearer TOKEN")
-		return false
+		s.audit(r, nil).Warnf("not authorized: %s (no token)", what)
+		return nil, false
 	}
-	level := rights.None
+	var t *rights.Token
 	if s.o.Tokens != nil {
-		if t, found := s.o.Tokens.Lookup(tok); found {
-			level = t.Level
+		if found, ok := s.o.Tokens.Lookup(tok); ok {
+			t = &found
 		}
 	}
 	switch {
-	case level == rights.None:
+	case t == nil || t.Level == rights.None:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
 		writeError(w, http.StatusUnauthorized, "wrong token")
-		return false
-	case !level.Allows(rights.Operate):
-		writeError(w, http.StatusForbidden, "not authorized: this token is "+level.String())
-		return false
+		s.audit(r, nil).Warnf("not authorized: %s (a bad token)", what)
+		return nil, false
+	case !t.Level.Allows(rights.Operate):
+		writeError(w, http.StatusForbidden, "not authorized: this token is "+t.Level.String())
+		s.audit(r, t).Warnf("not authorized: %s (needs operate)", what)
+		return nil, false
 	}
-	return true
+	return s.audit(r, t), true
+}
+
+// audit is the audit entry of an HTTP request (REFERENCE §5.5): its peer,
+// and the token it showed when it is one of the file's.
+func (s *Server) audit(r *http.Request, t *rights.Token) *logrus.Entry {
+	f := logrus.Fields{"category": actors.AuditCategory, "peer": "http:" + r.RemoteAddr, "right": rights.None.String()}
+	if t != nil {
+		f["right"], f["token"] = t.Level.String(), t.Name
+	}
+	return s.o.Log.WithFields(f)
 }
 
 // auth tells the page whether its token is right: 204, or the refusal of
 // authorize.
 func (s *Server) auth(w http.ResponseWriter, r *http.Request) {
-	if s.authorize(w, r) {
+	if _, ok := s.authorize(w, r, "auth"); ok {
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
@@ -372,10 +387,17 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
 		return
 	}
-	if !s.authorize(w, r) {
+	name := r.PathValue("name")
+	shown := name
+	if !messages.ValidName(name) { // a path of any bytes: quoted, cut
+		shown = strconv.Quote(name[:min(len(name), 128)])
+	}
+	what := "command " + string(verb) + " service " + shown
+	audit, ok := s.authorize(w, r, what)
+	if !ok {
 		return
 	}
-	name := r.PathValue("name")
+	audit.Info(what) // as a console's request, when it runs
 	ctx, cancel := context.WithTimeout(r.Context(), actors.RequestTimeout)
 	defer cancel()
 	rep, err := s.o.Source.Do(ctx, verb, name)
@@ -389,7 +411,6 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	case rep.Err != nil:
 		writeError(w, http.StatusConflict, rep.Err.Error())
 	default:
-		s.o.Log.WithField("service", name).Infof("http: %s %s by %s", verb, name, r.RemoteAddr)
 		lines := rep.Lines
 		if lines == nil {
 			lines = []string{}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/rights"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+)
+
+// The HTTP actions skipped the audit (REFERENCE §5.5): a start by a token
+// was logged under the category cfkd without the token's name, and the
+// refusals (no token, a bad one, a read one) not at all, so an audit file
+// (`audit = file:audit.log`) had none of them. Each is an audit record
+// now, with the peer, the right and the token's name.
+func TestHTTPActionsAudited(t *testing.T) {
+	t.Parallel()
+	toks, err := rights.ParseTokens("tokens", strings.NewReader(
+		"read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, hook := logtest.NewNullLogger()
+	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r.ok("service a cmd=sleep 100", "service a startwait_secs=0.01")
+	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)
+	r.expect("POST", "/api/services/a/start", "no-such-token-0123456789", http.StatusUnauthorized)
+	r.expect("POST", "/api/services/a/start", "reader-token-0123456789", http.StatusForbidden)
+	r.expect("POST", "/api/services/a/start", "operator-token-0123456789", http.StatusOK)
+	want := []struct {
+		level        logrus.Level
+		msg          string
+		right, token string
+	}{
+		{logrus.WarnLevel, "not authorized: command start service a (no token)", "none", ""},
+		{logrus.WarnLevel, "not authorized: command start service a (a bad token)", "none", ""},
+		{logrus.WarnLevel, "not authorized: command start service a (needs operate)", "read", "viewer"},
+		{logrus.InfoLevel, "command start service a", "operate", "ops"},
+	}
+	got := hook.AllEntries()
+	if len(got) != len(want) {
+		for _, e := range got {
+			t.Logf("%v %s %v", e.Level, e.Message, e.Data)
+		}
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		e := got[i]
+		token, _ := e.Data["token"].(string)
+		if e.Level != w.level || e.Message != w.msg || e.Data["category"] != actors.AuditCategory || e.Data["right"] != w.right || token != w.token ||
+			!strings.HasPrefix(e.Data["peer"].(string), "http:127.0.0.1:") {
+			t.Errorf("record %d: %v %q %v, want %v %q right=%s token=%q", i, e.Level, e.Message, e.Data, w.level, w.msg, w.right, w.token)
+		}
+	}
+}
