@@ -35,25 +35,23 @@ func field(s string) string {
 	if !strings.ContainsAny(s, "\t\r\n") {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\r' || r == '\n' {
-			return ' '
-		}
-		return r
-	}, s)
+	return fieldBreaks.Replace(s)
 }
+
+// fieldBreaks and lineBreaks replace byte by byte: the other bytes are
+// kept as they are, valid UTF-8 or not (strings.Map would turn each byte
+// of invalid UTF-8 into U+FFFD).
+var (
+	fieldBreaks = strings.NewReplacer("\t", " ", "\r", " ", "\n", " ")
+	lineBreaks  = strings.NewReplacer("\r", " ", "\n", " ")
+)
 
 // lastField is s made fit for the last field: CR and LF become a space.
 func lastField(s string) string {
 	if !strings.ContainsAny(s, "\r\n") {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if r == '\r' || r == '\n' {
-			return ' '
-		}
-		return r
-	}, s)
+	return lineBreaks.Replace(s)
 }
 
 // splitFields cuts line into exactly n tab-separated fields, the last one

@@ -232,3 +232,14 @@ func TestServiceInfoParts(t *testing.T) {
 		t.Fatalf("proxy down: %+v", i)
 	}
 }
+
+// field and lastField keep the bytes they do not replace, valid UTF-8 or
+// not (strings.Map made each invalid byte U+FFFD).
+func TestFieldsKeepTheOtherBytes(t *testing.T) {
+	if got := field("a\xff\tb\rc"); got != "a\xff b c" {
+		t.Errorf("field: %q", got)
+	}
+	if got := lastField("a\xff\tb\nc"); got != "a\xff\tb c" {
+		t.Errorf("lastField: %q", got)
+	}
+}

@@ -88,18 +88,18 @@ func WriteRequest(w io.Writer, line string) error {
 }
 
 // Sanitize returns s with every "\r" and "\n" replaced by a space: what
-// WriteReply does to body lines and error messages.
+// WriteReply does to body lines and error messages. The other bytes are
+// kept as they are, valid UTF-8 or not (a service's output, §6.4).
 func Sanitize(s string) string {
 	if !strings.ContainsAny(s, "\r\n") {
 		return s
 	}
-	return strings.Map(func(c rune) rune {
-		if c == '\r' || c == '\n' {
-			return ' '
-		}
-		return c
-	}, s)
+	return lineBreaks.Replace(s)
 }
+
+// lineBreaks replaces CR and LF byte by byte (strings.Map would decode
+// runes, and turn each byte of invalid UTF-8 into U+FFFD).
+var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
 
 // AppendReply appends the wire form of rep to b (server side): on success
 // each body line and "\n" then "OK\r\n"; on failure "ERROR: " + the error

@@ -391,3 +391,12 @@ func short(lines []string) []string {
 	}
 	return out
 }
+
+// Sanitize replaced CR and LF through strings.Map, which turned each byte
+// of invalid UTF-8 into U+FFFD: `cfkctl tail` of a line with a bare "\r"
+// and Latin-1 text showed EF BF BD where the service wrote FF.
+func TestSanitizeKeepsTheOtherBytes(t *testing.T) {
+	if got := Sanitize("a\xffb\rc\nd"); got != "a\xffb c d" {
+		t.Fatalf("%q", got)
+	}
+}
