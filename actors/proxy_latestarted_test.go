@@ -75,11 +75,11 @@ func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
 // killed through its handle now, as a given-up start's is.
 func TestProxyStartedUnknownIsKilled(t *testing.T) {
 	t.Parallel()
-	r, p := proxiedStarting(t, "0.03")
-	p.command() // the start of s
+	r, p := proxiedStarting(t, "5") // s waits for its pid within startwait and stopwait
+	p.command()                     // the start of s
 	p.started("ghost", 401)
-	r.fake.waitSignal(t, 401, syscall.SIGKILL)
 	p.started("s", 402) // s's own start is still answered by its started
+	r.fake.waitSignal(t, 401, syscall.SIGKILL)
 	if ev := r.expectSeq("s", running); ev[0].Pid != 402 {
 		t.Fatalf("s runs as pid %d, want 402", ev[0].Pid)
 	}
