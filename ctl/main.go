@@ -176,6 +176,9 @@ func report(e *env, o *options, cmd *command, err error) int {
 	)
 	if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
 		fmt.Fprintln(e.stderr, e.safeErr(err.Error()))
+		if ce != nil && ce.cause() != "" {
+			fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(ce.cause()))
+		}
 	} else {
 		fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(err.Error()))
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/cfk/cfk/messages"
@@ -26,6 +27,17 @@ func (c *connectError) Error() string {
 }
 
 func (c *connectError) Unwrap() error { return c.err }
+
+// cause is why the dial failed when that is not what the two lines say,
+// "" when it is (no socket file, nothing listening: cfkd is not running):
+// a permission denied, a timeout, a name that does not resolve... cfkctl
+// prints it on a third line (REFERENCE §8.1).
+func (c *connectError) cause() string {
+	if c.err == nil || errors.Is(c.err, syscall.ENOENT) || errors.Is(c.err, syscall.ECONNREFUSED) {
+		return ""
+	}
+	return c.err.Error()
+}
 
 // closedError: cfkd closed the connection (io.EOF before a reply,
 // io.ErrUnexpectedEOF inside one).

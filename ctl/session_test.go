@@ -1,11 +1,14 @@
 package ctl
 
 import (
+	"bytes"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -142,5 +145,35 @@ func TestVersionFlag(t *testing.T) {
 	defer func() { Version = "" }()
 	if r := runCtl(t, nil, runCfg{}, "status", "--version"); r.stdout != "cfkctl 9.9.9\n" {
 		t.Fatalf("got %+v", r)
+	}
+}
+
+// A dial that failed for another reason than "cfkd is not running" (no
+// socket, nothing listening) said only the original's two lines, "Maybe
+// you need to start cfkd?", to a user whom cfkd's home denied, or whose
+// --timeout ran out. The cause follows on a third line now.
+func TestConnectErrorSaysTheCause(t *testing.T) {
+	dial := func(errno syscall.Errno) error {
+		return &net.OpError{Op: "dial", Net: "unix", Err: os.NewSyscallError("connect", errno)}
+	}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{dial(syscall.EACCES), "dial unix: connect: permission denied"},
+		{dial(syscall.ENOENT), ""},
+		{dial(syscall.ECONNREFUSED), ""},
+	} {
+		if got := (&connectError{addr: "unix:/x/sock", err: tc.err}).cause(); got != tc.want {
+			t.Errorf("cause of %v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	var stderr bytes.Buffer
+	e := &env{stdout: io.Discard, stderr: &stderr, isTerminal: func(io.Writer) bool { return false }}
+	if code := report(e, &options{}, nil, &connectError{addr: "unix:/x/sock", err: dial(syscall.EACCES)}); code != ExitError {
+		t.Fatalf("exit %d", code)
+	}
+	if want := "Cannot get a socket for 'unix:/x/sock'\n" + maybeStart + "cfkctl: dial unix: connect: permission denied\n"; stderr.String() != want {
+		t.Fatalf("stderr %q, want %q", stderr.String(), want)
 	}
 }
