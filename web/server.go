@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -177,8 +178,38 @@ func (s *Server) Handler() http.Handler {
 				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
 			return
 		}
+		if _, pattern := s.mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
+			// the mux's own 404 or 405 (text/plain): an API error is JSON
+			// (REFERENCE §10.1), with the mux's code and Allow header
+			rec := &statusOnly{header: http.Header{}}
+			s.mux.ServeHTTP(rec, r)
+			if allow := rec.header.Get("Allow"); allow != "" {
+				h.Set("Allow", allow)
+			}
+			writeError(w, rec.code, strings.ToLower(http.StatusText(rec.code))+": "+r.Method+" "+r.URL.Path)
+			return
+		}
 		s.mux.ServeHTTP(w, r)
 	})
+}
+
+// statusOnly keeps the code and headers a handler writes, not its body.
+type statusOnly struct {
+	header http.Header
+	code   int
+}
+
+func (s *statusOnly) Header() http.Header { return s.header }
+func (s *statusOnly) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return len(b), nil
+}
+func (s *statusOnly) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
 }
 
 // loopbackHost reports whether a Host header names localhost or a
@@ -426,7 +457,12 @@ func (s *Server) logLines(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "log tail not available in this cfkd")
 		return
 	}
-	lines, err := s.o.Logs.Last(r.PathValue("name"), logCount(r))
+	n, err := logCount(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	lines, err := s.o.Logs.Last(r.PathValue("name"), n)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
@@ -437,10 +473,14 @@ func (s *Server) logLines(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"lines": lines})
 }
 
-func logCount(r *http.Request) int {
-	n, err := strconv.Atoi(r.URL.Query().Get("n"))
-	if err != nil || n <= 0 {
-		return 20
+func logCount(r *http.Request) (int, error) {
+	q := r.URL.Query().Get("n")
+	if q == "" {
+		return 20, nil
 	}
-	return min(n, maxLogLines)
+	n, err := strconv.Atoi(q)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("n=%s: want a whole number of lines, 1 or more (at most %d are sent)", strconv.Quote(q[:min(len(q), 32)]), maxLogLines)
+	}
+	return min(n, maxLogLines), nil
 }

@@ -223,13 +223,18 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.closeStream()
 	name := r.PathValue("name")
+	n, err := logCount(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	lines, stop, err := s.o.Logs.Follow(name)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	defer stop()
-	last, err := s.o.Logs.Last(name, logCount(r))
+	last, err := s.o.Logs.Last(name, n)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
