@@ -166,14 +166,18 @@ func report(e *env, o *options, cmd *command, err error) int {
 		}
 		return ExitUsage
 	}
-	if o != nil && o.json {
-		writeJSON(e.jsonOut(), jsonFailure{OK: false, Error: err.Error()})
-	}
 	var (
 		re *protocol.RemoteError
 		us *userError
 		ce *connectError
 	)
+	if o != nil && o.json {
+		msg := err.Error()
+		if errors.As(err, &ce) && ce.cause() != "" {
+			msg += "\n" + ce.cause() // the third line (REFERENCE §8.1)
+		}
+		writeJSON(e.jsonOut(), jsonFailure{OK: false, Error: msg})
+	}
 	if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
 		fmt.Fprintln(e.stderr, e.safeErr(err.Error()))
 		if ce != nil && ce.cause() != "" {

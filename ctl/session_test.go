@@ -176,4 +176,15 @@ func TestConnectErrorSaysTheCause(t *testing.T) {
 	if want := "Cannot get a socket for 'unix:/x/sock'\n" + maybeStart + "cfkctl: dial unix: connect: permission denied\n"; stderr.String() != want {
 		t.Fatalf("stderr %q, want %q", stderr.String(), want)
 	}
+	// --json: the error holds the cause too
+	var stdout bytes.Buffer
+	stderr.Reset()
+	e.stdout = &stdout
+	report(e, &options{json: true}, nil, &connectError{addr: "unix:/x/sock", err: dial(syscall.EACCES)})
+	if want := `{"ok":false,"error":"Cannot get a socket for 'unix:/x/sock'\nMaybe you need to start cfkd?\ndial unix: connect: permission denied"}` + "\n"; stdout.String() != want {
+		t.Fatalf("--json stdout %q, want %q", stdout.String(), want)
+	}
+	if !strings.HasSuffix(stderr.String(), "cfkctl: dial unix: connect: permission denied\n") {
+		t.Fatalf("--json stderr %q", stderr.String())
+	}
 }

@@ -2,8 +2,11 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/rights"
@@ -15,7 +18,9 @@ import (
 // was logged under the category cfkd without the token's name, and the
 // refusals (no token, a bad one, a read one) not at all, so an audit file
 // (`audit = file:audit.log`) had none of them. Each is an audit record
-// now, with the peer, the right and the token's name.
+// now, with the peer, the right and the token's name; those without a
+// known token one a second, and a name cut (a 200 KB path made a record
+// of 200 KB).
 func TestHTTPActionsAudited(t *testing.T) {
 	t.Parallel()
 	toks, err := rights.ParseTokens("tokens", strings.NewReader(
@@ -25,20 +30,30 @@ func TestHTTPActionsAudited(t *testing.T) {
 	}
 	log, hook := logtest.NewNullLogger()
 	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	var now atomic.Int64 // seconds; the handlers read it
+	now.Store(1000)
+	r.web.refusals.now = func() time.Time { return time.Unix(now.Load(), 0) } // no request runs yet
 	r.ok("service a cmd=sleep 100", "service a startwait_secs=0.01")
 	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)
+	// refusals without a known token: one record a second (anyone may send them)
+	r.expect("POST", "/api/services/a/start", "no-such-token-0123456789", http.StatusUnauthorized)
+	r.expect("POST", "/api/services/a/kill", "", http.StatusNotFound)
+	now.Add(1)
 	r.expect("POST", "/api/services/a/start", "no-such-token-0123456789", http.StatusUnauthorized)
 	r.expect("POST", "/api/services/a/start", "reader-token-0123456789", http.StatusForbidden)
 	r.expect("POST", "/api/services/a/start", "operator-token-0123456789", http.StatusOK)
+	long := strings.Repeat("a", 200<<10) // a valid name: cut too
+	r.expect("POST", "/api/services/"+long+"/start", "reader-token-0123456789", http.StatusForbidden)
 	want := []struct {
 		level        logrus.Level
 		msg          string
 		right, token string
 	}{
 		{logrus.WarnLevel, "not authorized: command start service a (no token)", "none", ""},
-		{logrus.WarnLevel, "not authorized: command start service a (a bad token)", "none", ""},
+		{logrus.WarnLevel, "not authorized: command start service a (a bad token) (2 more refused since the last record)", "none", ""},
 		{logrus.WarnLevel, "not authorized: command start service a (needs operate)", "read", "viewer"},
 		{logrus.InfoLevel, "command start service a", "operate", "ops"},
+		{logrus.WarnLevel, "not authorized: command start service " + strconv.Quote(long[:128]) + " (needs operate)", "read", "viewer"},
 	}
 	got := hook.AllEntries()
 	if len(got) != len(want) {

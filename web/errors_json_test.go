@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -39,4 +40,19 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		}
 	}
 	r.expect("GET", "/api/services/a/log?n=5", "", http.StatusOK)
+}
+
+// The mux's redirect of a path to clean (/api//x, /api/x/../y) is not an
+// error: it goes as the mux writes it, Location included (the JSON
+// wrapper made it a 307 with an error body and no Location).
+func TestAPIRedirectKeepsLocation(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, Options{})
+	for _, p := range []string{"/api/x/../nothing", "/api//nothing", "/api/../nothing"} {
+		rec := httptest.NewRecorder()
+		r.web.Handler().ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
+		if rec.Code/100 != 3 || rec.Header().Get("Location") == "" {
+			t.Errorf("%s: %d, Location %q, body %q", p, rec.Code, rec.Header().Get("Location"), rec.Body.String())
+		}
+	}
 }

@@ -101,6 +101,51 @@ type Server struct {
 	once sync.Once
 	// streams holds a slot per open stream (Options.Streams of them)
 	streams chan struct{}
+	// refusals bounds the audit records of requests with no known token
+	refusals refusalLog
+}
+
+// refusalLog lets through one audit record a second of requests refused
+// with no known token (none, a bad one: anyone who reaches the port may
+// send them), and says how many it kept back, as the console's refused
+// connections are logged (REFERENCE §5.5).
+type refusalLog struct {
+	mu    sync.Mutex
+	now   func() time.Time // time.Now; tests move it
+	last  time.Time
+	muted int
+}
+
+// allow says whether a record may be written now, and how many were kept
+// back since the last one.
+func (l *refusalLog) allow() (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if l.now != nil {
+		now = l.now()
+	}
+	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
+		l.muted++
+		return false, 0
+	}
+	muted := l.muted
+	l.last, l.muted = now, 0
+	return true, muted
+}
+
+// refused writes the audit record of a request refused with no known
+// token, one a second at most.
+func (s *Server) refused(r *http.Request, format string, args ...any) {
+	ok, muted := s.refusals.allow()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if muted > 0 {
+		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
+	}
+	s.audit(r, nil).Warn(msg)
 }
 
 // New makes a server; Serve runs it.
@@ -178,11 +223,20 @@ func (s *Server) Handler() http.Handler {
 				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
 			return
 		}
-		if _, pattern := s.mux.Handler(r); pattern == "" && strings.HasPrefix(r.URL.Path, "/api/") {
-			// the mux's own 404 or 405 (text/plain): an API error is JSON
-			// (REFERENCE §10.1), with the mux's code and Allow header
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		if _, pattern := s.mux.Handler(r); pattern == "" {
+			// the mux's own answer: a 404 or a 405 (text/plain) becomes
+			// JSON (REFERENCE §10.1), with the mux's Allow header; any
+			// other (the redirect of a path to clean) goes as it was
 			rec := &statusOnly{header: http.Header{}}
 			s.mux.ServeHTTP(rec, r)
+			if rec.code != http.StatusNotFound && rec.code != http.StatusMethodNotAllowed {
+				s.mux.ServeHTTP(w, r)
+				return
+			}
 			if allow := rec.header.Get("Allow"); allow != "" {
 				h.Set("Allow", allow)
 			}
@@ -318,7 +372,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) (*logrus.Entry, bool) {
 	if s.o.Token == "" && s.o.Tokens == nil {
 		writeError(w, http.StatusForbidden, "read-only: cfkd was started without --http-token")
-		s.audit(r, nil).Warnf("not authorized: %s (read-only: no --http-token)", what)
+		s.refused(r, "not authorized: %s (read-only: no --http-token)", what)
 		return nil, false
 	}
 	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
@@ -326,7 +380,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 	tok = strings.TrimSpace(tok)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		writeError(w, http.StatusForbidden, "read-only without a token: send Authorization: Bearer TOKEN")
-		s.audit(r, nil).Warnf("not authorized: %s (no token)", what)
+		s.refused(r, "not authorized: %s (no token)", what)
 		return nil, false
 	}
 	var t *rights.Token
@@ -339,7 +393,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 	case t == nil || t.Level == rights.None:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
 		writeError(w, http.StatusUnauthorized, "wrong token")
-		s.audit(r, nil).Warnf("not authorized: %s (a bad token)", what)
+		s.refused(r, "not authorized: %s (a bad token)", what)
 		return nil, false
 	case !t.Level.Allows(rights.Operate):
 		writeError(w, http.StatusForbidden, "not authorized: this token is "+t.Level.String())
@@ -413,15 +467,17 @@ var actionVerbs = map[string]messages.Verb{
 // "lines":[...]}, 404 for an unknown service, 409 with the controller's
 // error otherwise.
 func (s *Server) action(w http.ResponseWriter, r *http.Request) {
-	verb, ok := actionVerbs[r.PathValue("verb")]
-	if !ok {
-		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
-		return
-	}
 	name := r.PathValue("name")
 	shown := name
-	if !messages.ValidName(name) { // a path of any bytes: quoted, cut
+	if len(name) > 128 || !messages.ValidName(name) { // a path of any bytes and length: quoted, cut
 		shown = strconv.Quote(name[:min(len(name), 128)])
+	}
+	verb, ok := actionVerbs[r.PathValue("verb")]
+	if !ok {
+		v := r.PathValue("verb")
+		s.refused(r, "not authorized: unknown action %s of service %s", strconv.Quote(v[:min(len(v), 32)]), shown)
+		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
+		return
 	}
 	what := "command " + string(verb) + " service " + shown
 	audit, ok := s.authorize(w, r, what)
