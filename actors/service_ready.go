@@ -56,17 +56,37 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		if err != nil {
 			return // the launch checked it: cannot happen
 		}
-		// the service's environment, directory and session, and nothing
-		// else of its launch: no fds, and its output is not the service's
-		spec := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: svc.Env, Dir: svc.Dir, Setsid: svc.Setsid}
-		user, group, resolve, launcher := s.cfg.User, s.cfg.Group, s.opts.Credential, s.opts.Launcher
+		// no run kept (a run adopted by an upgrade in place, or under a
+		// proxy): the service's environment, directory and session made
+		// afresh, as its launch makes them, and nothing else of its
+		// launch: no fds, and its output is not the service's
+		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: svc.Env, Dir: svc.Dir, Setsid: svc.Setsid}
+		cfg, last := s.cfg, s.lastVars()
+		resolve, userEnv, launcher := s.opts.Credential, s.opts.UserEnv, s.opts.Launcher
 		check = func(c context.Context) error {
-			if user != "" || group != "" {
-				cred, err := resolve(user, group)
+			spec := base
+			var extra []messages.EnvVar
+			if cfg.User != "" || cfg.Group != "" {
+				cred, err := resolve(cfg.User, cfg.Group)
 				if err != nil {
 					return err
 				}
 				spec.Credential = cred
+				if cred != nil && cfg.User != "" && cfg.Proxy == "" { // as the launch (REFERENCE §2.4)
+					if home, name, ok := userEnv(cfg.User); ok {
+						extra = append(extra, messages.EnvVar{Key: "HOME", Value: home}, messages.EnvVar{Key: "USER", Value: name}, messages.EnvVar{Key: "LOGNAME", Value: name})
+					}
+				}
+			}
+			if cfg.EnvFile != "" {
+				vars, err := readEnvFile(cfg.EnvFile, cfg.Cwd)
+				if err != nil {
+					return err
+				}
+				extra = append(extra, vars...)
+			}
+			if len(extra) > 0 {
+				spec.Env = mergeEnv(base.Env, extra, cfg.Env, last)
 			}
 			return execReady(c, launcher, spec)
 		}

@@ -169,7 +169,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
 	s.probeRun = nil
-	if kind, _ := messages.Ready(s.cfg.Ready); kind == messages.ReadyExec {
+	if kind, _ := messages.Ready(s.cfg.Ready); kind == messages.ReadyExec && s.cfg.Proxy == "" {
 		s.probeRun = &osproc.Spec{Env: spec.Env, Dir: spec.Dir, Setsid: spec.Setsid, Credential: cred}
 	}
 	s.runningCmd, s.runGroup = strings.Join(shown, " "), spec.Setsid

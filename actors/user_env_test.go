@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/cfk/cfk/upgrade"
 )
 
 // A service with user= ran with cfkd's HOME (/root), an empty USER and
@@ -87,5 +89,45 @@ func TestExecProbeGetsTheRunsEnvironment(t *testing.T) {
 	}
 	if probe.Credential == nil || probe.Credential.Uid != 1001 {
 		t.Errorf("probe credential %+v, want uid 1001", probe.Credential)
+	}
+}
+
+// Without the run's kept environment (a run adopted by an upgrade in
+// place), the probe makes it afresh as the launch does: the user's HOME,
+// USER and LOGNAME, the env_file (it had cfkd's, and no env_file).
+func TestExecProbeAfterAnUpgradeMakesItsEnvironment(t *testing.T) {
+	t.Parallel()
+	opts := func(o *Options) {
+		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if user == "" {
+				return nil, nil
+			}
+			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
+		}
+		o.UserEnv = func(user string) (string, string, bool) { return "/home/" + user, user, true }
+	}
+	old := newRig(t, opts)
+	envFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(envFile, []byte("FROM_FILE=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old.ok("service a cmd=sleep 100", "service a user=alice", "service a env_file="+envFile, "service a ready=exec:test -f $HOME/ok")
+	old.okDone("command start service a", 1)
+	svc := old.fake.waitLaunch(t, 1).Spec
+	old.fake.waitLaunch(t, 2) // the probe, which does not pass
+	ex := old.export(true)
+
+	nw := newRig(t, opts, func(o *Options) {
+		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
+	})
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: &upgrade.State{Services: ex.Services}}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	probe := nw.fake.waitLaunch(t, 1).Spec // the new cfkd's probe of the adopted run
+	for _, key := range []string{"HOME", "USER", "LOGNAME", "FROM_FILE"} {
+		if got, want := lastOf(probe.Env, key), lastOf(svc.Env, key); got != want {
+			t.Errorf("probe %s, the service's %s", got, want)
+		}
 	}
 }
