@@ -3,6 +3,7 @@ package actors
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -16,16 +17,7 @@ import (
 // service whose identity is not switched keeps cfkd's.
 func TestUserServiceGetsItsUsersHome(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, func(o *Options) {
-		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			if user == "" {
-				return nil, nil
-			}
-			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
-		}
-		o.UserEnv = func(user string) (string, string, bool) { return "/home/" + user, user, user == "alice" }
-	})
+	r := newRig(t, withUsers("alice"))
 	envFile := filepath.Join(t.TempDir(), "env")
 	if err := os.WriteFile(envFile, []byte("LOGNAME=fromfile\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -64,16 +56,7 @@ func lastOf(env []string, key string) string {
 // run was launched with.
 func TestExecProbeGetsTheRunsEnvironment(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, func(o *Options) {
-		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			if user == "" {
-				return nil, nil
-			}
-			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
-		}
-		o.UserEnv = func(user string) (string, string, bool) { return "/home/" + user, user, true }
-	})
+	r := newRig(t, withUsers("alice"))
 	envFile := filepath.Join(t.TempDir(), "env")
 	if err := os.WriteFile(envFile, []byte("FROM_FILE=1\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -97,16 +80,7 @@ func TestExecProbeGetsTheRunsEnvironment(t *testing.T) {
 // USER and LOGNAME, the env_file (it had cfkd's, and no env_file).
 func TestExecProbeAfterAnUpgradeMakesItsEnvironment(t *testing.T) {
 	t.Parallel()
-	opts := func(o *Options) {
-		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			if user == "" {
-				return nil, nil
-			}
-			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
-		}
-		o.UserEnv = func(user string) (string, string, bool) { return "/home/" + user, user, true }
-	}
+	opts := withUsers("alice")
 	old := newRig(t, opts)
 	envFile := filepath.Join(t.TempDir(), "env")
 	if err := os.WriteFile(envFile, []byte("FROM_FILE=1\n"), 0o600); err != nil {
@@ -128,6 +102,24 @@ func TestExecProbeAfterAnUpgradeMakesItsEnvironment(t *testing.T) {
 	for _, key := range []string{"HOME", "USER", "LOGNAME", "FROM_FILE"} {
 		if got, want := lastOf(probe.Env, key), lastOf(svc.Env, key); got != want {
 			t.Errorf("probe %s, the service's %s", got, want)
+		}
+	}
+}
+
+// withUsers is a cfkd running as root (HOME=/root) whose name service
+// knows the users named: any user switches to uid 1001, and those named
+// have a passwd entry, /home/NAME.
+func withUsers(known ...string) func(*Options) {
+	return func(o *Options) {
+		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if user == "" {
+				return nil, nil
+			}
+			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
+		}
+		o.UserEnv = func(user string) (string, string, bool) {
+			return "/home/" + user, user, slices.Contains(known, user)
 		}
 	}
 }
