@@ -680,7 +680,8 @@ func (io *connIO) write() {
 // (a "\r" or "\n" inside one becomes a space), all that is queued in one
 // write(2), until f ends or a write fails. A feed that was cut off ends
 // with the line {"kind":"lost","lost":N} ending in "\r\n" (REFERENCE
-// §1.5): no line of the stream ends so otherwise.
+// §1.5), one whose token was withdrawn with {"kind":"end","reason":WHY}:
+// no line of the stream ends so otherwise.
 func (io *connIO) writeStream(f *Feed) {
 	defer f.Close()
 	var buf []byte
@@ -700,6 +701,10 @@ func (io *connIO) writeStream(f *Feed) {
 			if io.withdrawn != nil {
 				if why := io.withdrawn(); why != "" {
 					io.log.Warnf("connection %s: %s: its stream ends", io.peer, why)
+					// its last line says why, framed as the lost line is
+					// (REFERENCE §1.5): the client can tell it from a shutdown
+					end := messages.EndEvent(why).Append(nil)
+					io.conn.Write(append(end, '\r', '\n'))
 					return
 				}
 			}

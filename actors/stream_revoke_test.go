@@ -85,6 +85,12 @@ func TestWithdrawnTokenEndsItsStream(t *testing.T) {
 		t.Fatal("the token is still there")
 	}
 	publish(2)
+	// its last line says why (a client can tell it from a shutdown), then
+	// it ends
+	const want = `{"kind":"end","reason":"token leaked is no longer in the token file: rights withdrawn"}` + "\r\n"
+	if l, err := br.ReadString('\n'); err != nil || l != want {
+		t.Fatalf("the token %q was withdrawn: the stream's next line %q (%v), want %q", "leaked", l, err, want)
+	}
 	if l, err := br.ReadString('\n'); err == nil {
 		t.Fatalf("the token %q was withdrawn, yet its stream goes on: it still gets %q", "leaked", strings.TrimSpace(l))
 	}

@@ -341,6 +341,8 @@ func runFleetEvents(s *session, req string) error {
 		return end.err
 	case end.lost > 0:
 		return fmt.Errorf("fleet events: cut off by cfkd after losing %d events (not read fast enough)", end.lost)
+	case end.ended != "":
+		return fmt.Errorf("fleet events: cfkd ended the stream: %s", end.ended)
 	}
 	return nil
 }

@@ -21,12 +21,14 @@ import (
 // with no terminator, until cfkd closes it. A line ending in "\r\n" is
 // either the ERROR that refused the request (first line) or the last line
 // of a stream cut off because cfkd's queue for it was full:
-// {"kind":"lost","lost":N}.
+// {"kind":"lost","lost":N}, or ended by cfkd for a reason the client
+// must hear: {"kind":"end","reason":WHY}.
 
 // streamEnd is how a stream ended.
 type streamEnd struct {
-	lost int   // the lost line's count: cut off
-	err  error // a refusal (*protocol.RemoteError) or a failed read
+	lost  int    // the lost line's count: cut off
+	ended string // the end line's reason: ended by cfkd (its token withdrawn)
+	err   error  // a refusal (*protocol.RemoteError) or a failed read
 }
 
 // openStream connects a session of its own and sends request, without
@@ -61,6 +63,9 @@ func readStream(s *session, line func(string) error) streamEnd {
 			}
 			if ev, err := messages.ParseEvent(content); err == nil && ev.Kind == messages.EventLost {
 				return streamEnd{lost: ev.Lost}
+			}
+			if ev, err := messages.ParseEvent(content); err == nil && ev.Kind == messages.EventEnd {
+				return streamEnd{ended: ev.Reason}
 			}
 			l = content
 		}
@@ -117,11 +122,16 @@ func runEvents(s *session, args []string) error {
 		switch {
 		case end.err != nil && failed == nil:
 			failed = end.err
+		case end.ended != "" && failed == nil:
+			if s.opts.json {
+				fmt.Fprintln(s.env.stdout, messages.EndEvent(end.ended).Format())
+			}
+			failed = fmt.Errorf("events: cfkd ended the stream: %s", end.ended)
 		case end.lost > 0:
 			lost += end.lost
 		}
 		mu.Unlock()
-		if end.err != nil || end.lost > 0 {
+		if end.err != nil || end.lost > 0 || end.ended != "" {
 			for _, st := range streams { // one stream ended badly: stop them all
 				st.conn.Close()
 			}
@@ -288,6 +298,8 @@ func runTail(s *session, args []string) error {
 		return end.err
 	case end.lost > 0:
 		return fmt.Errorf("tail: cut off by cfkd after losing %d lines (not read fast enough)", end.lost)
+	case end.ended != "":
+		return fmt.Errorf("tail: cfkd ended the stream: %s", end.ended)
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ func TestEventsCommand(t *testing.T) {
 		"command events tag db":       streamOf(evStopped, evCrash),
 		"command events service nope": "ERROR: Couldn't find a valid service. bailing.\r\n",
 		"command events tag slow":     streamOf(evCrash) + `{"kind":"lost","lost":42}` + "\r\n",
+		"command events tag gone":     streamOf(evCrash) + `{"kind":"end","reason":"token t is no longer in the token file: rights withdrawn"}` + "\r\n",
 	})
 	for _, tc := range []struct {
 		name       string
@@ -72,6 +73,9 @@ func TestEventsCommand(t *testing.T) {
 		{name: "cut off", args: []string{"events", "@slow"}, reqs: []string{"command events tag slow"}, code: 1,
 			out:   "16:04:05 web1 running → fail (Exited with error 1)\n",
 			errer: "cfkctl: events: cut off by cfkd after losing 42 events (not read fast enough)\n"},
+		{name: "ended: rights withdrawn", args: []string{"events", "@gone"}, reqs: []string{"command events tag gone"}, code: 1,
+			out:   "16:04:05 web1 running → fail (Exited with error 1)\n",
+			errer: "cfkctl: events: cfkd ended the stream: token t is no longer in the token file: rights withdrawn\n"},
 		{name: "cut off json", args: []string{"events", "--json", "@slow"}, reqs: []string{"command events tag slow"}, code: 1,
 			out:   evCrash + "\n" + `{"kind":"lost","lost":42}` + "\n" + `{"ok":false,"error":"events: cut off by cfkd after losing 42 events (not read fast enough)"}` + "\n",
 			errer: "cfkctl: events: cut off by cfkd after losing 42 events (not read fast enough)\n"},
@@ -104,6 +108,7 @@ func TestTailCommand(t *testing.T) {
 	f := streamServer(t, map[string]string{
 		"command tail web1 20 follow": streamOf("one", "OK", `"quoted"`),
 		"command tail slow 5 follow":  streamOf("one") + `{"kind":"lost","lost":3}` + "\r\n",
+		"command tail gone 20 follow": streamOf("one") + `{"kind":"end","reason":"token t is no longer in the token file: rights withdrawn"}` + "\r\n",
 		"command tail nope 20 follow": "ERROR: Couldn't find a valid service. bailing.\r\n",
 	})
 	f.replies["command tail web1 20"] = ok("one", "two")
@@ -122,6 +127,8 @@ func TestTailCommand(t *testing.T) {
 		{args: []string{"tail", "-f", "-n", "5", "slow"}, code: 1, out: "one\n",
 			errer: "cfkctl: tail: cut off by cfkd after losing 3 lines (not read fast enough)\n"},
 		{args: []string{"tail", "-f", "nope"}, code: 1, errer: "Couldn't find a valid service. bailing.\n"},
+		{args: []string{"tail", "-f", "gone"}, code: 1, out: "one\n",
+			errer: "cfkctl: tail: cfkd ended the stream: token t is no longer in the token file: rights withdrawn\n"},
 		{args: []string{"tail", "-n", "-1", "web1"}, code: ExitUsage,
 			errer: "cfkctl: -n wants a number of lines from 0 to 100000\nusage: cfkctl tail NAME\nRun 'cfkctl help tail' for details.\n"},
 		{args: []string{"status", "-f"}, code: ExitUsage,

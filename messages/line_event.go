@@ -23,6 +23,10 @@ const (
 	// EventLost: the last line of a stream cut off because its reader fell
 	// behind: Lost says how many lines it missed.
 	EventLost EventKind = "lost"
+	// EventEnd: the last line of a stream cfkd ended for a reason the
+	// client must hear (its token withdrawn, REFERENCE §5.3): Reason says
+	// it. A shutdown or an upgrade ends a stream with no such line.
+	EventEnd EventKind = "end"
 	// EventDestroyed: a destroyed service is no longer declared
 	// (ServiceForgotten), after its last transition.
 	EventDestroyed EventKind = "destroyed"
@@ -124,6 +128,9 @@ func DestroyedEvent(m ServiceForgotten) Event {
 // lines.
 func LostEvent(n int) Event { return Event{Kind: EventLost, Lost: n} }
 
+// EndEvent is the last line of a stream cfkd ended, saying why.
+func EndEvent(reason string) Event { return Event{Kind: EventEnd, Reason: reason} }
+
 // Format writes the JSON object, on one line and without HTML escaping.
 // As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
 // value does not read back as it is (see Validate).
@@ -196,6 +203,8 @@ func (e Event) Validate() error {
 		need = []string{"time", "service"}
 	case EventLost:
 		need = []string{"lost"}
+	case EventEnd:
+		need = []string{"reason"}
 	case EventHost:
 		need, may, states = []string{"time", "from", "to"}, []string{"reason"}, hostStates
 	default:
