@@ -113,7 +113,7 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 		// has its environment, and cfkd killing it stops no service
 		return k.Launcher.Launch(spec, onExit)
 	}
-	t := k.track(name, spec.Setsid, onExit)
+	t := k.track(name, spec.Setsid, false, onExit)
 	p, err := k.Launcher.Launch(spec, t.onExit)
 	if err == nil {
 		t.registered(p)
@@ -124,19 +124,18 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 // tracked is a service process being tracked: onExit is the one to give
 // the launcher, registered is called with the process once it has it.
 type tracked struct {
-	sp         *serviceProc
 	onExit     func(pid int, ws syscall.WaitStatus)
 	registered func(p *osproc.Process)
 }
 
 // track tracks a process of service name (its own process group when
-// group) until its exit, which it hands to onExit: at once, or, when cfkd
-// stopped it, after the scan for the orphans it left.
-func (k *orphanKiller) track(name string, group bool, onExit func(pid int, ws syscall.WaitStatus)) tracked {
-	sp := &serviceProc{name: name}
+// group; stopped: cfkd is stopping it already) until its exit, which it
+// hands to onExit: at once, or, when cfkd stopped it, after the scan for
+// the orphans it left.
+func (k *orphanKiller) track(name string, group, stopped bool, onExit func(pid int, ws syscall.WaitStatus)) tracked {
+	sp := &serviceProc{name: name, stopped: stopped}
 	var proc *osproc.Process // set once registered, under mu
 	return tracked{
-		sp: sp,
 		onExit: func(pid int, ws syscall.WaitStatus) {
 			k.mu.Lock()
 			sp.exited = true
