@@ -61,34 +61,19 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		// afresh, as its launch makes them, and nothing else of its
 		// launch: no fds, and its output is not the service's
 		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: svc.Env, Dir: svc.Dir, Setsid: svc.Setsid}
-		cfg, last := s.cfg, s.lastVars()
-		resolve, userEnv, launcher := s.opts.Credential, s.opts.UserEnv, s.opts.Launcher
+		cfg, last, opts := s.cfg, s.lastVars(), s.opts
 		check = func(c context.Context) error {
+			// under a proxy too the probe runs as user and group, as before
+			cred, vars, err := runIdentity(cfg, cfg.User != "" || cfg.Group != "", opts)
+			if err != nil {
+				return err
+			}
 			spec := base
-			var extra []messages.EnvVar
-			if cfg.User != "" || cfg.Group != "" {
-				cred, err := resolve(cfg.User, cfg.Group)
-				if err != nil {
-					return err
-				}
-				spec.Credential = cred
-				if cred != nil && cfg.User != "" && cfg.Proxy == "" { // as the launch (REFERENCE §2.4)
-					if home, name, ok := userEnv(cfg.User); ok {
-						extra = append(extra, messages.EnvVar{Key: "HOME", Value: home}, messages.EnvVar{Key: "USER", Value: name}, messages.EnvVar{Key: "LOGNAME", Value: name})
-					}
-				}
+			spec.Credential = cred
+			if len(vars) > 0 {
+				spec.Env = mergeEnv(base.Env, vars, cfg.Env, last)
 			}
-			if cfg.EnvFile != "" {
-				vars, err := readEnvFile(cfg.EnvFile, cfg.Cwd)
-				if err != nil {
-					return err
-				}
-				extra = append(extra, vars...)
-			}
-			if len(extra) > 0 {
-				spec.Env = mergeEnv(base.Env, extra, cfg.Env, last)
-			}
-			return execReady(c, launcher, spec)
+			return execReady(c, opts.Launcher, spec)
 		}
 	default:
 		return // notify: the datagrams say it

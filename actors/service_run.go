@@ -25,8 +25,7 @@ type credResolved struct {
 	attempt uint64
 	cfg     *messages.ServiceConfig // the declaration looked up
 	cred    *syscall.Credential
-	userEnv []messages.EnvVar // HOME, USER, LOGNAME of the user switched to
-	envFile []messages.EnvVar // the env_file's variables, read at this start
+	vars    []messages.EnvVar // runIdentity's: the user's HOME, USER, LOGNAME, then the env_file's
 	err     error
 }
 
@@ -53,25 +52,38 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 	c := s.cfg
 	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
-	root, self, resolve, userEnv := ctx.ActorSystem().Root, s.self, s.opts.Credential, s.opts.UserEnv
+	root, self, opts := ctx.ActorSystem().Root, s.self, s.opts
 	s.lookingUp = attempt
 	go func() {
 		m := credResolved{attempt: attempt, cfg: c}
-		if c.EnvFile != "" {
-			m.envFile, m.err = readEnvFile(c.EnvFile, c.Cwd)
-		}
-		if m.err == nil && lookup {
-			m.cred, m.err = resolve(c.User, c.Group)
-		}
-		if m.err == nil && m.cred != nil && c.User != "" {
-			// as systemd's User= (REFERENCE §2.4): the user's own HOME,
-			// USER and LOGNAME, which env_file and add_env may replace
-			if home, name, ok := userEnv(c.User); ok {
-				m.userEnv = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
-			}
-		}
+		m.cred, m.vars, m.err = runIdentity(c, lookup, opts)
 		root.Send(self, m)
 	}()
+}
+
+// runIdentity is what a run of c looks up off the actor (REFERENCE
+// §2.4): the env_file's variables; with identity, the credential of its
+// user and group; and, when that switches to a user (not under a proxy),
+// the user's HOME, USER and LOGNAME, as systemd's User= sets them. vars
+// are those, the user's first: the env_file, then add_env, replace them.
+func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred *syscall.Credential, vars []messages.EnvVar, err error) {
+	var file []messages.EnvVar
+	if c.EnvFile != "" {
+		if file, err = readEnvFile(c.EnvFile, c.Cwd); err != nil {
+			return nil, nil, err
+		}
+	}
+	if identity {
+		if cred, err = opts.Credential(c.User, c.Group); err != nil {
+			return nil, nil, err
+		}
+	}
+	if cred != nil && c.User != "" && c.Proxy == "" {
+		if home, name, ok := opts.UserEnv(c.User); ok {
+			vars = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
+		}
+	}
+	return cred, append(vars, file...), nil
 }
 
 // readEnvFile reads an env_file: a path relative to the service's cwd (or
@@ -110,7 +122,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 			s.lookUp(ctx, m.attempt)
 			return
 		}
-		m.cred, m.userEnv, m.envFile, m.err = nil, nil, nil, nil
+		m.cred, m.vars, m.err = nil, nil, nil
 	}
 	s.lookingUp = 0
 	if m.err != nil {
@@ -123,7 +135,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
 		return
 	}
-	s.fork(ctx, m.attempt, m.cred, append(m.userEnv, m.envFile...))
+	s.fork(ctx, m.attempt, m.cred, m.vars)
 }
 
 // abandonLookup ends a launch whose user lookup or env_file read is still
