@@ -285,10 +285,7 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 		p.early = nil
 		p.transition(ctx, proxyIsDown)
 		p.failQueued(ctx, err)
-		for _, to := range p.upWait {
-			p.answer(ctx, to, err)
-		}
-		p.upWait = nil
+		p.answerUps(ctx, err)
 		p.answerDowns(ctx)
 		return
 	}
@@ -299,11 +296,8 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 	})
 	p.log.WithField("pid", m.proc.Pid).Infof("proxy '%s' running", name)
 	p.transition(ctx, proxyIsUp)
-	for _, to := range p.upWait {
-		p.answer(ctx, to, nil)
-	}
 	asked := len(p.upWait) > 0
-	p.upWait = nil
+	p.answerUps(ctx, nil)
 	queued := p.queued
 	p.queued = nil
 	for _, q := range queued {
@@ -329,6 +323,14 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 		// with no service up is shut down, as when its last one goes
 		p.shutdownIfIdle(ctx)
 	}
+}
+
+// answerUps answers the proxyups that waited for a launch's outcome.
+func (p *Proxy) answerUps(ctx actor.Context, err error) {
+	for _, to := range p.upWait {
+		p.answer(ctx, to, err)
+	}
+	p.upWait = nil
 }
 
 // startService sends the start command (REFERENCE §4.5): an auto proxy that is
@@ -548,16 +550,6 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 		return
 	case proxyIsLaunching: // once launched (launched)
 		return
-	case proxyIsStopping:
-		if !m.halt {
-			// the starts queued for its next run came before this
-			// proxydown: they are stopped too (their stops drop them), or
-			// they would run it again once gone; the starts that come
-			// after it wait, as documented (REFERENCE §4.5)
-			for _, q := range p.queued {
-				ctx.Send(q.svc, messages.StopService{})
-			}
-		}
 	}
 	p.stopServices(ctx, m.halt)
 	p.shutdown(ctx)
@@ -569,13 +561,21 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 // that needed the proxy's SIGKILL or exited 143 was a crash, respawned at
 // once, and its start ran the proxy again). Each hears it before the exit
 // this actor hands it; the stop line it then asks for finds the proxy
-// stopping, and goes nowhere.
+// stopping, and goes nowhere. The starts queued while it stops, for its
+// next run, came before this proxydown: they are stopped too (their stops
+// drop them), or they would run it again once gone; the starts that come
+// after it wait, as documented.
 func (p *Proxy) stopServices(ctx actor.Context, halt bool) {
 	if (p.state != proxyIsUp && p.state != proxyIsStopping) || halt {
 		return
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.up)) {
 		ctx.Send(p.svcs[name].pid, messages.StopService{})
+	}
+	if p.state == proxyIsStopping {
+		for _, q := range p.queued {
+			ctx.Send(q.svc, messages.StopService{})
+		}
 	}
 }
 
