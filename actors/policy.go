@@ -58,9 +58,36 @@ type ConsolePolicy struct {
 	active   atomic.Int64 // connections open
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
-	logMu    sync.Mutex
-	lastLog  time.Time
-	muted    int // refusals not logged since lastLog
+	refused  RecordLimit   // the audit records of refused connections
+}
+
+// RecordLimit lets through one record a second of what anyone may cause
+// again and again (a refused connection, an HTTP request with no known
+// token), and counts those it keeps back (REFERENCE §5.5). The zero value
+// is ready.
+type RecordLimit struct {
+	Now   func() time.Time // time.Now when nil (tests move it)
+	mu    sync.Mutex
+	last  time.Time
+	muted int
+}
+
+// Allow says whether a record may be written now, and how many were kept
+// back since the last one let through.
+func (l *RecordLimit) Allow() (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if l.Now != nil {
+		now = l.Now()
+	}
+	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
+		l.muted++
+		return false, 0
+	}
+	muted := l.muted
+	l.last, l.muted = now, 0
+	return true, muted
 }
 
 // GroupRight gives the members of a group a level on a UNIX console
@@ -228,16 +255,10 @@ func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, d
 	if errors.Is(why, ErrTooManyConnections) {
 		detail = fmt.Sprintf("%d open", p.maxConns())
 	}
-	p.logMu.Lock()
-	now := time.Now()
-	if now.Sub(p.lastLog) < time.Second {
-		p.muted++
-		p.logMu.Unlock()
+	ok, muted := p.refused.Allow()
+	if !ok {
 		return
 	}
-	muted := p.muted
-	p.lastLog, p.muted = now, 0
-	p.logMu.Unlock()
 	if muted > 0 {
 		e.Warnf("connection refused: %v (%s; %d more refused since the last line)", why, detail, muted)
 	} else {

@@ -32,7 +32,7 @@ func TestHTTPActionsAudited(t *testing.T) {
 	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
 	var now atomic.Int64 // seconds; the handlers read it
 	now.Store(1000)
-	r.web.refusals.now = func() time.Time { return time.Unix(now.Load(), 0) } // no request runs yet
+	r.web.refusals.Now = func() time.Time { return time.Unix(now.Load(), 0) } // no request runs yet
 	r.ok("service a cmd=sleep 100", "service a startwait_secs=0.01")
 	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)
 	// refusals without a known token: one record a second (anyone may send them)

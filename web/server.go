@@ -102,42 +102,15 @@ type Server struct {
 	// streams holds a slot per open stream (Options.Streams of them)
 	streams chan struct{}
 	// refusals bounds the audit records of requests with no known token
-	refusals refusalLog
-}
-
-// refusalLog lets through one audit record a second of requests refused
-// with no known token (none, a bad one: anyone who reaches the port may
-// send them), and says how many it kept back, as the console's refused
-// connections are logged (REFERENCE §5.5).
-type refusalLog struct {
-	mu    sync.Mutex
-	now   func() time.Time // time.Now; tests move it
-	last  time.Time
-	muted int
-}
-
-// allow says whether a record may be written now, and how many were kept
-// back since the last one.
-func (l *refusalLog) allow() (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	if l.now != nil {
-		now = l.now()
-	}
-	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
-		l.muted++
-		return false, 0
-	}
-	muted := l.muted
-	l.last, l.muted = now, 0
-	return true, muted
+	// (none, a bad one: anyone who reaches the port may send them), as
+	// the console's refused connections are
+	refusals actors.RecordLimit
 }
 
 // refused writes the audit record of a request refused with no known
 // token, one a second at most.
 func (s *Server) refused(r *http.Request, format string, args ...any) {
-	ok, muted := s.refusals.allow()
+	ok, muted := s.refusals.Allow()
 	if !ok {
 		return
 	}
