@@ -153,10 +153,10 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 	if !m.Prune {
 		after = during
 	}
-	if cycle := anyCycle(after); cycle != "" {
+	if cycle := messages.AnyCycle(after); cycle != "" {
 		return fmt.Errorf("dependency cycle: %s", cycle)
 	}
-	if cycle := anyCycle(during); cycle != "" {
+	if cycle := messages.AnyCycle(during); cycle != "" {
 		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", cycle)
 	}
 	if name, req := c.prunedRequire(m.Want.Services); m.Prune && name != "" {
@@ -187,21 +187,6 @@ func (c *Controller) prunedRequire(want map[string]messages.ServiceConfig) (stri
 		}
 	}
 	return "", ""
-}
-
-// anyCycle returns a cycle of graph (its names in order), or "".
-func anyCycle(graph map[string][]string) string {
-	names := make([]string, 0, len(graph))
-	for name := range graph {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if cycle := findCycle(graph, name); cycle != "" {
-			return cycle
-		}
-	}
-	return ""
 }
 
 // declared is what cfkd holds, as an apply compares it: the services

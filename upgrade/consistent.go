@@ -3,8 +3,6 @@ package upgrade
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -127,41 +125,12 @@ func (s *State) consistent() error {
 // declaration makes (REFERENCE §2.8): their starts and stops would wait
 // on each other for ever, a shutdown with them.
 func requiresCycle(services []Service) error {
-	graph := map[string][]string{}
+	graph := make(map[string][]string, len(services))
 	for _, svc := range services {
 		graph[svc.Config.Name] = svc.Config.Requires
 	}
-	const (
-		unseen = iota
-		onPath
-		done
-	)
-	mark := map[string]int{}
-	var path []string
-	var visit func(n string) error
-	visit = func(n string) error {
-		switch mark[n] {
-		case onPath:
-			i := slices.Index(path, n)
-			return fmt.Errorf("dependency cycle: %s -> %s", strings.Join(path[i:], " -> "), n)
-		case done:
-			return nil
-		}
-		mark[n] = onPath
-		path = append(path, n)
-		for _, r := range graph[n] {
-			if err := visit(r); err != nil {
-				return err
-			}
-		}
-		path = path[:len(path)-1]
-		mark[n] = done
-		return nil
-	}
-	for _, svc := range services {
-		if err := visit(svc.Config.Name); err != nil {
-			return err
-		}
+	if cycle := messages.AnyCycle(graph); cycle != "" {
+		return fmt.Errorf("dependency cycle: %s", cycle)
 	}
 	return nil
 }
