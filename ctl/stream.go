@@ -61,11 +61,13 @@ func readStream(s *session, line func(string) error) streamEnd {
 			if msg, ok := strings.CutPrefix(content, "ERROR: "); ok {
 				return streamEnd{err: &protocol.RemoteError{Msg: msg}}
 			}
-			if ev, err := messages.ParseEvent(content); err == nil && ev.Kind == messages.EventLost {
-				return streamEnd{lost: ev.Lost}
-			}
-			if ev, err := messages.ParseEvent(content); err == nil && ev.Kind == messages.EventEnd {
-				return streamEnd{ended: ev.Reason}
+			if ev, err := messages.ParseEvent(content); err == nil {
+				switch ev.Kind {
+				case messages.EventLost:
+					return streamEnd{lost: ev.Lost}
+				case messages.EventEnd:
+					return streamEnd{ended: ev.Reason}
+				}
 			}
 			l = content
 		}
