@@ -119,8 +119,10 @@
 //     on a destination while a reload replaced its state (deliver): a
 //     held service's lines are routed anew.
 //   - A file opened afresh by a reload writes nothing before the sink it
-//     replaced has written its queue (or 1 s has passed): the records of
-//     one path stay in the order they came.
+//     replaced refuses records and has written its queue (or 1 s has
+//     passed): the records of one path stay in the order they came, also
+//     those a writer put on the old sink after the new one's first write
+//     (it had loaded the state before the swap).
 //   - Every successful Apply or Reload opens every file afresh, so an
 //     outside tool can move a file away and send SIGUSR1 (logrotate).
 //     With max_size_mb > 0, a rotator rotates regular files by size

@@ -244,3 +244,60 @@ func stalledStdout(t *testing.T) (*fixture, *gate) {
 	t.Cleanup(func() { close(w.release) })
 	return f, w
 }
+
+// TestNewSinkWaitsForItsPredecessorToRefuse: a writer that loaded the
+// old state before a reload puts a record on the old sink after the new
+// sink of the same path wrote its first batch; its next record goes to
+// the new sink. The new sink waited for the old one only before its first
+// batch, so the later record could be written before the older one
+// (TestReloadsUnderLoadKeepOrder failed so, 3 runs in 20). It now waits
+// until the old sink is closed and has written its queue.
+func TestNewSinkWaitsForItsPredecessorToRefuse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "all.log")
+	prev, err := openFile(path, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := openFile(path, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next.prev = prev
+	t.Cleanup(func() { next.close() })
+	next.queue([]byte("another service\n"), io.Discard) // next's first batch
+	if !next.syncWithin(200 * time.Millisecond) {
+		// written only once prev is closed: prev takes its record
+		// meanwhile, as it would from a writer that loaded the old state
+		t.Log("the new sink waits for the old one before its first batch")
+	}
+	slow := &slowThen{started: make(chan struct{}), release: make(chan struct{}), to: prev.w}
+	prev.w = slow
+	prev.queue([]byte("older\n"), io.Discard) // put by a writer that loaded the old state
+	<-slow.started
+	next.queue([]byte("newer\n"), io.Discard)
+	closed := make(chan error, 1)
+	go func() { closed <- prev.close() }() // the reload's close of the old sink
+	written := func() bool {
+		b, _ := os.ReadFile(path)
+		return strings.Contains(string(b), "newer\n")
+	}
+	// give next the time to write "newer" first, as it did
+	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end) && !written(); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(slow.release)
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("close did not return")
+	}
+	next.sync()
+	b, _ := os.ReadFile(path)
+	out := string(b)
+	if i, j := strings.Index(out, "older\n"), strings.Index(out, "newer\n"); i < 0 || j < 0 || j < i {
+		t.Fatalf("a record put on the old sink written after a later one on the new sink:\n%s", out)
+	}
+}

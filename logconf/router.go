@@ -237,6 +237,14 @@ func (r *Router) Apply(cfg *Config) error {
 			fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
 		}
 	}
+	// the replaced files refuse records first, all at once: a file
+	// opened afresh for the same path writes only once its predecessor
+	// refuses (sink.prev), and closing waits for each queue in turn
+	for name, s := range old.sinks {
+		if st.sinks[name] != s && s.closer != nil {
+			s.refuse()
+		}
+	}
 	for name, s := range old.sinks {
 		if st.sinks[name] != s {
 			r.closeReported(s)

@@ -56,8 +56,12 @@ type sink struct {
 	inline  bool
 	waiters []func() // resumes of the output pipes held until there is room
 	// prev is the sink of the same path this one replaced in a reload:
-	// its queue is written before this one's first write (or closeGrace
-	// has passed), so that the records of one file stay in order
+	// this one writes nothing until prev is closed (it takes no more
+	// records) and has written its queue, or closeGrace has passed, so
+	// that the records of one file stay in order. Closed, not only idle:
+	// a writer that loaded the old state before the swap may still put a
+	// record on prev after this one's first write, and that record is
+	// older than the next one it puts here
 	prev *sink
 	// partial: a failed write left part of a record in the destination;
 	// the next write starts with "\n" (only the flusher uses it)
@@ -265,7 +269,7 @@ func (s *sink) flushBatches(n int) (more bool) {
 			resume()
 		}
 		if prev != nil {
-			prev.syncWithin(closeGrace)
+			prev.drainedWithin(closeGrace)
 		}
 		// only this goroutine writes while flushing is set: the batch is
 		// written whole and in order without holding mu
@@ -369,9 +373,7 @@ func (s *sink) close() error {
 		s.release()
 		return nil
 	}
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
+	s.refuse()
 	s.release()
 	if !s.syncWithin(closeGrace) {
 		s.mu.Lock()
@@ -380,6 +382,41 @@ func (s *sink) close() error {
 	}
 	// a write stuck on a FIFO fails now (the file is in Go's poller)
 	return s.closer.Close()
+}
+
+// refuse makes put refuse records from now on (the Router routes them
+// with its new state); close does it first. Its waiters are woken: a
+// sink that replaced this one waits for it to be closed and idle.
+func (s *sink) refuse() {
+	s.mu.Lock()
+	s.closed = true
+	if s.idle != nil {
+		s.idle.Broadcast()
+	}
+	s.mu.Unlock()
+}
+
+// drainedWithin waits, up to d, until s is closed and has written its
+// queue: it takes no more records, so nothing it writes afterwards can
+// follow a record of the sink that replaced it.
+func (s *sink) drainedWithin(d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		s.mu.Lock()
+		for !s.closed || s.flushing {
+			s.waitCond()
+		}
+		s.mu.Unlock()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // reopen makes a rotating sink open its file afresh on its next write
