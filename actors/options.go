@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
 )
@@ -70,6 +71,14 @@ type Options struct {
 	// NotifyFile, when set, is that socket bound already (an upgrade in
 	// place, REFERENCE §13): served instead of binding it again.
 	NotifyFile *os.File
+	// NotifyShared, when set with NotifySocket, is the abstract socket
+	// (its "@NAME" and the socket, bound already) that the services run
+	// as users who cannot enter cfkd's home send to, and NotifyUids the
+	// uids it takes: what an upgrade in place hands over (REFERENCE §2.9,
+	// §13). Unset, Start makes a new one (notify.ListenShared).
+	NotifyShared     string
+	NotifySharedFile *os.File
+	NotifyUids       []int
 	// Credential resolves a service's user and group (default
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.
@@ -128,9 +137,11 @@ type Options struct {
 	// events (REFERENCE §1.5). Default: Log.
 	Events EventLogger
 
-	// Set by Start: the event lines and the tail store.
-	hub  *eventHub
-	tail *Tail
+	// Set by Start: the event lines, the tail store and the shared
+	// notify socket (nil without notify).
+	hub          *eventHub
+	tail         *Tail
+	notifyShared *notify.Listener
 }
 
 func (o Options) withDefaults() Options {

@@ -58,6 +58,9 @@ type Service struct {
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
 	// included); nil for another readiness, or after an upgrade in place
 	probeRun *osproc.Spec
+	// notifySock is the NOTIFY_SOCKET of the run being launched
+	// (notifyFor): cfkd's, or the shared one for another user's run
+	notifySock string
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64

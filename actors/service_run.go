@@ -167,16 +167,16 @@ func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Ca
 // fork builds the spec afresh (the sockets are those of now) and launches
 // it with cred and the env_file's variables (add_env wins over them).
 func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential, envFile []messages.EnvVar) {
+	if err := s.notifyFor(cred); err != nil {
+		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
+		return
+	}
 	spec, shown, err := s.spec()
 	if err != nil {
 		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
 		return
 	}
 	spec.Credential = cred
-	if err := s.notifyReachable(cred); err != nil {
-		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
-		return
-	}
 	if len(envFile) > 0 {
 		spec.Env = mergeEnv(spec.Env, envFile, s.cfg.Env, s.lastVars())
 	}
@@ -379,7 +379,11 @@ func (s *Service) ownVars() []messages.EnvVar {
 		{Key: "CONTROL_FREAK_SERVICE", Value: s.cfg.Name},
 	}
 	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
-		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: s.opts.NotifySocket})
+		sock := s.notifySock
+		if sock == "" {
+			sock = s.opts.NotifySocket
+		}
+		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: sock})
 		if s.cfg.Watchdog > 0 {
 			// as systemd's WatchdogSec=: sd_watchdog_enabled() reads it
 			vars = append(vars, messages.EnvVar{Key: "WATCHDOG_USEC", Value: strconv.FormatInt(s.cfg.Watchdog.Microseconds(), 10)})
@@ -388,17 +392,25 @@ func (s *Service) ownVars() []messages.EnvVar {
 	return vars
 }
 
-// notifyReachable says why a service with ready=notify run as cred could
-// not send to cfkd's notify socket: it is in cfkd's home, of mode 0700
-// (REFERENCE §2.9, §7.1), which only cfkd's user and root may enter. It
+// notifyFor chooses the NOTIFY_SOCKET of a run as cred (REFERENCE §2.9):
+// cfkd's socket, in its home, for cfkd's user and root; for any other
+// user, who cannot enter that home (mode 0700), the shared socket, told
+// to take that uid's datagrams from now on. Without a shared socket
+// (none could be bound: cfkd's log says why) the start is refused; it
 // was launched, and stopped as not ready after ready_timeout_secs, again
 // and again until fatal.
-func (s *Service) notifyReachable(cred *syscall.Credential) error {
-	if s.cfg.Ready != string(messages.ReadyNotify) || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
+func (s *Service) notifyFor(cred *syscall.Credential) error {
+	s.notifySock = s.opts.NotifySocket
+	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
 		return nil
 	}
-	return fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter",
-		s.cfg.Name, s.cfg.User, s.opts.NotifySocket)
+	if s.opts.notifyShared == nil {
+		return fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter, and cfkd has no shared notify socket (its log says why)",
+			s.cfg.Name, s.cfg.User, s.opts.NotifySocket)
+	}
+	s.opts.notifyShared.Allow(int(cred.Uid))
+	s.notifySock = s.opts.notifyShared.Path
+	return nil
 }
 
 // lastVars are the variables that come last in a service's environment

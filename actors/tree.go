@@ -17,10 +17,13 @@ type Tree struct {
 	System     *actor.ActorSystem
 	Controller *actor.PID
 	notify     *notify.Listener
-	hub        *eventHub
-	hook       *logHook
-	tail       *Tail
-	dispatch   *poolDispatcher // the controller's
+	// notifyShared: the socket of the services whose user cannot enter
+	// cfkd's home (REFERENCE §2.9)
+	notifyShared *notify.Listener
+	hub          *eventHub
+	hook         *logHook
+	tail         *Tail
+	dispatch     *poolDispatcher // the controller's
 }
 
 // Start builds the actor system and spawns the controller. opts.Launcher
@@ -30,6 +33,18 @@ func Start(opts Options) (*Tree, error) {
 		return nil, errors.New("actors: Options.Launcher is required")
 	}
 	opts = opts.withDefaults()
+	var own, shared *notify.Listener
+	if opts.NotifySocket != "" {
+		// bound before the controller, which hands the shared one's
+		// address to the services
+		var err error
+		if own, shared, err = listenNotify(opts); err != nil {
+			return nil, err
+		}
+		opts.notifyShared = shared
+	} else if opts.NotifySharedFile != nil {
+		opts.NotifySharedFile.Close() // handed over, but this cfkd has no notify
+	}
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(opts.Log))
 	}))
@@ -51,22 +66,48 @@ func Start(opts Options) (*Tree, error) {
 	pid, err := sys.Root.SpawnNamed(props, "controller")
 	if err != nil {
 		dispatch.close()
+		for _, l := range []*notify.Listener{own, shared} {
+			if l != nil {
+				l.Close()
+			}
+		}
 		return nil, fmt.Errorf("actors: spawn controller: %w", err)
 	}
-	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail, dispatch: dispatch}
-	if opts.NotifySocket != "" {
-		if opts.NotifyFile != nil {
-			t.notify, err = notify.FromFile(opts.NotifySocket, opts.NotifyFile)
-		} else {
-			t.notify, err = notify.Listen(opts.NotifySocket)
+	t := &Tree{System: sys, Controller: pid, hub: opts.hub, hook: hook, tail: opts.tail, dispatch: dispatch,
+		notify: own, notifyShared: shared}
+	for _, l := range []*notify.Listener{own, shared} {
+		if l != nil {
+			go l.Serve(func(m notify.Message) { sys.Root.Send(pid, notifyReceived{msg: m}) })
 		}
-		if err != nil {
-			t.Stop()
-			return nil, err
-		}
-		go t.notify.Serve(func(m notify.Message) { sys.Root.Send(pid, notifyReceived{msg: m}) })
 	}
 	return t, nil
+}
+
+// listenNotify binds (or takes over, after an upgrade in place) cfkd's
+// notify socket and the shared one (REFERENCE §2.9). Without the shared
+// one (an old cfkd handed none over and none can be bound), the services
+// of other users are refused ready=notify, as before it existed.
+func listenNotify(opts Options) (own, shared *notify.Listener, err error) {
+	if opts.NotifyFile != nil {
+		own, err = notify.FromFile(opts.NotifySocket, opts.NotifyFile)
+	} else {
+		own, err = notify.Listen(opts.NotifySocket)
+	}
+	if err != nil {
+		if opts.NotifySharedFile != nil {
+			opts.NotifySharedFile.Close()
+		}
+		return nil, nil, err
+	}
+	if opts.NotifySharedFile != nil {
+		shared, err = notify.SharedFromFile(opts.NotifyShared, opts.NotifySharedFile, opts.NotifyUids)
+	} else {
+		shared, err = notify.ListenShared()
+	}
+	if err != nil {
+		opts.Log.Warnf("ready=notify of services run as other users is refused: %v", err)
+	}
+	return own, shared, nil
 }
 
 // Request sends a statement (or any controller message) and waits for its
@@ -103,8 +144,10 @@ func (t *Tree) Exec(line string, timeout time.Duration) messages.Reply {
 // Stop shuts the actor system down (without touching processes: shut the
 // services down first with `command shutdown`).
 func (t *Tree) Stop() {
-	if t.notify != nil {
-		t.notify.Close()
+	for _, l := range []*notify.Listener{t.notify, t.notifyShared} {
+		if l != nil {
+			l.Close()
+		}
 	}
 	t.hook.h.Store(nil) // the hook stays on the logger, inert
 	t.hub.stop()
@@ -123,4 +166,15 @@ func (t *Tree) NotifyFile() (*os.File, error) {
 		return nil, nil
 	}
 	return t.notify.File()
+}
+
+// NotifyShared returns a dup of the shared notify socket, its "@NAME" and
+// the uids it takes (REFERENCE §2.9); nil without one. An upgrade in
+// place hands them over (REFERENCE §13).
+func (t *Tree) NotifyShared() (f *os.File, addr string, uids []int, err error) {
+	if t.notifyShared == nil {
+		return nil, "", nil, nil
+	}
+	f, err = t.notifyShared.File()
+	return f, t.notifyShared.Path, t.notifyShared.Allowed(), err
 }

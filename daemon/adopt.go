@@ -147,6 +147,15 @@ func (a *adoption) notifyFile() *os.File {
 	return os.NewFile(uintptr(a.st.Notify.Fd), "notify")
 }
 
+// notifyShared is the shared notify socket the former cfkd served, its
+// "@NAME" and the uids it took; nil when none crossed (or no adoption).
+func (a *adoption) notifyShared() (f *os.File, addr string, uids []int) {
+	if a == nil || a.st.NotifyShared == nil {
+		return nil, "", nil
+	}
+	return os.NewFile(uintptr(a.st.NotifyShared.Fd), "notify-shared"), a.st.NotifyShared.Addr, a.st.NotifyUids
+}
+
 // logConfig is the text of the log configuration in force in the former
 // cfkd, nil when no adoption (the file is read).
 func (a *adoption) logConfig() []byte {

@@ -46,6 +46,9 @@ func namedFds(st *upgrade.State) []namedFd {
 	if st.Notify != nil {
 		fds = append(fds, namedFd{st.Notify.Fd, fdDgram, "the notify socket"})
 	}
+	if st.NotifyShared != nil {
+		fds = append(fds, namedFd{st.NotifyShared.Fd, fdDgram, "the shared notify socket"})
+	}
 	for _, k := range st.Sockets {
 		if k.Fd >= 0 {
 			fds = append(fds, namedFd{k.Fd, fdListener, fmt.Sprintf("socket '%s'", k.Config.Name)})

@@ -143,12 +143,14 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err != nil {
 		return err
 	}
+	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
 	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{})}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(fl), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
+		NotifyShared: sharedAddr, NotifySharedFile: sharedFile, NotifyUids: sharedUids,
 	})
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)

@@ -264,6 +264,16 @@ func (u *upgrader) state(ex actors.Exported, pipes []osproc.FrozenPipe) (*upgrad
 			files = append(files, nf)
 			st.Notify = &upgrade.Listener{Fd: upgrade.FdOf(nf), Network: "unixgram", Addr: filepath.Join(u.f.Home, "notify")}
 		}
+		sf, addr, uids, err := tree.NotifyShared()
+		if err != nil {
+			closeFiles(files)
+			return nil, nil, fmt.Errorf("upgrade: shared notify socket: %w", err)
+		}
+		if sf != nil {
+			files = append(files, sf)
+			st.NotifyShared = &upgrade.Listener{Fd: upgrade.FdOf(sf), Network: "unixgram", Addr: addr}
+			st.NotifyUids = uids
+		}
 	}
 	for _, s := range ex.Sockets {
 		st.Sockets = append(st.Sockets, s.Socket)

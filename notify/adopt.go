@@ -26,3 +26,22 @@ func FromFile(path string, f *os.File) (*Listener, error) {
 	}
 	return &Listener{Path: path, conn: uc}, nil
 }
+
+// SharedFromFile is ListenShared for the socket f, bound at path already
+// by the cfkd an upgrade in place replaced, which had allowed uids. f is
+// closed.
+func SharedFromFile(path string, f *os.File, uids []int) (*Listener, error) {
+	if len(path) < 2 || path[0] != '@' {
+		f.Close()
+		return nil, fmt.Errorf("notify socket %q: not an abstract name", path)
+	}
+	l, err := FromFile(path, f)
+	if err != nil {
+		return nil, err
+	}
+	l.shared = true
+	for _, uid := range uids {
+		l.Allow(uid)
+	}
+	return l, nil
+}

@@ -24,14 +24,14 @@ func passCred(fd int) error {
 	return syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
 }
 
-// credPid is the sender's pid in m, when m holds its credentials.
-func credPid(m *syscall.SocketControlMessage) (int, bool) {
+// credOf is the sender's pid and uid in m, when m holds its credentials.
+func credOf(m *syscall.SocketControlMessage) (pid, uid int, ok bool) {
 	if m.Header.Type != syscall.SCM_CREDENTIALS {
-		return 0, false
+		return 0, 0, false
 	}
 	cred, err := syscall.ParseUnixCredentials(m)
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	return int(cred.Pid), true
+	return int(cred.Pid), int(cred.Uid), true
 }

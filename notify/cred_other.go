@@ -25,5 +25,5 @@ const credSpace = 0
 // passCred fails: see ErrUnsupported.
 func passCred(fd int) error { return ErrUnsupported }
 
-// credPid: no control message holds credentials.
-func credPid(m *syscall.SocketControlMessage) (int, bool) { return 0, false }
+// credOf: no control message holds credentials.
+func credOf(m *syscall.SocketControlMessage) (pid, uid int, ok bool) { return 0, 0, false }

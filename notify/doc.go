@@ -1,6 +1,8 @@
-// Package notify is cfkd's end of the sd_notify(3) protocol: one datagram
+// Package notify is cfkd's end of the sd_notify(3) protocol: a datagram
 // socket (NOTIFY_SOCKET, a path under cfkd's home) for every service with
-// ready=notify (REFERENCE §2.9).
+// ready=notify run as cfkd's user or root, and a shared one (Linux's
+// abstract namespace, "@cfkd-notify-" and 16 random hex digits) for
+// those run as other users, who cannot enter cfkd's home (REFERENCE §2.9).
 //
 // Model: one goroutine reads the socket and hands each datagram, parsed
 // into its KEY=VALUE fields, with the sender's pid and process group (the
@@ -22,5 +24,8 @@
 //   - Each sender pid gets at most Burst datagrams at once and Rate a
 //     second after that, and all senders together GlobalRate: a flood is
 //     read and dropped, it reaches no actor.
+//   - The shared socket takes a datagram only from a uid allowed on it
+//     (Allow: the uid of a service launched with it), checked before the
+//     bounds above count it; any local process can reach it.
 //   - Nothing polls: the goroutine blocks in recvmsg; Close ends it.
 package notify

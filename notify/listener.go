@@ -2,10 +2,13 @@ package notify
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -27,11 +30,15 @@ type Message struct {
 	Fields map[string]string // READY=1, STATUS=..., ...
 }
 
-// Listener is the notify socket.
+// Listener is a notify socket.
 type Listener struct {
-	Path string
+	Path string // a file's path, or "@NAME" for Linux's abstract namespace
 	conn *net.UnixConn
 	once sync.Once
+	// shared: an abstract socket any local user can reach (ListenShared):
+	// it takes datagrams only from the uids allowed on it
+	shared  bool
+	allowed sync.Map // uid (int) -> struct{}
 }
 
 // Listen creates the datagram socket at path (a stale file there is
@@ -42,7 +49,12 @@ func Listen(path string) (*Listener, error) {
 	if !Supported {
 		return nil, fmt.Errorf("notify socket %s: %w", path, ErrUnsupported)
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if path == "" {
+		return nil, errors.New("notify socket: no path")
+	}
+	if path[0] == '@' {
+		// abstract: no file to remove
+	} else if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("notify socket %s: %w", path, err)
 	}
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
@@ -62,8 +74,54 @@ func Listen(path string) (*Listener, error) {
 		conn.Close()
 		return nil, fmt.Errorf("notify socket %s: SO_PASSCRED: %w", path, err)
 	}
-	os.Chmod(path, 0o666)
+	if path[0] != '@' {
+		os.Chmod(path, 0o666)
+	}
 	return &Listener{Path: path, conn: conn}, nil
+}
+
+// ListenShared creates the socket for services run as users that cannot
+// enter cfkd's home (REFERENCE §2.9): in Linux's abstract namespace, under
+// a name of its own ("@cfkd-notify-" and 16 random hex digits), so that
+// it has no file and no mode. Any local process can send to it; it takes
+// a datagram only from a uid Allow named (the kernel says who sent it),
+// before any rate limit counts it: another user's flood costs the
+// services of the allowed users nothing.
+func ListenShared() (*Listener, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("notify socket: %w", err)
+	}
+	l, err := Listen("@cfkd-notify-" + hex.EncodeToString(b[:]))
+	if err != nil {
+		return nil, err
+	}
+	l.shared = true
+	return l, nil
+}
+
+// Allow makes a shared socket take the datagrams of uid (a no-op on
+// cfkd's own socket, which takes every uid that can reach it).
+func (l *Listener) Allow(uid int) { l.allowed.Store(uid, struct{}{}) }
+
+// Allowed lists the uids Allow named, for an upgrade in place.
+func (l *Listener) Allowed() []int {
+	var uids []int
+	l.allowed.Range(func(k, _ any) bool {
+		uids = append(uids, k.(int))
+		return true
+	})
+	slices.Sort(uids)
+	return uids
+}
+
+// takes says whether the socket takes a datagram of uid.
+func (l *Listener) takes(uid int) bool {
+	if !l.shared {
+		return true
+	}
+	_, ok := l.allowed.Load(uid)
+	return ok
 }
 
 // Serve reads datagrams until Close, handing each one that passes the
@@ -80,8 +138,8 @@ func (l *Listener) Serve(deliver func(Message)) {
 			}
 			continue // a datagram the kernel could not deliver whole
 		}
-		pid := closeRightsAndPid(oob[:oobn])
-		if pid <= 0 || n > MaxDatagram || flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
+		pid, uid := closeRightsAndCred(oob[:oobn])
+		if pid <= 0 || !l.takes(uid) || n > MaxDatagram || flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
 			continue
 		}
 		if !lim.allow(pid, time.Now()) {
@@ -95,22 +153,24 @@ func (l *Listener) Serve(deliver func(Message)) {
 	}
 }
 
-// Close ends Serve and removes the socket file.
+// Close ends Serve and removes the socket file (an abstract socket has
+// none).
 func (l *Listener) Close() {
 	l.once.Do(func() {
 		l.conn.Close()
-		os.Remove(l.Path)
+		if l.Path[0] != '@' {
+			os.Remove(l.Path)
+		}
 	})
 }
 
-// closeRightsAndPid closes every fd a datagram carried and returns the
-// sender's pid (0 when the kernel gave none).
-func closeRightsAndPid(oob []byte) int {
+// closeRightsAndCred closes every fd a datagram carried and returns the
+// sender's pid and uid (pid 0 when the kernel gave none).
+func closeRightsAndCred(oob []byte) (pid, uid int) {
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	pid := 0
 	for _, m := range msgs {
 		if m.Header.Level != syscall.SOL_SOCKET {
 			continue
@@ -120,11 +180,11 @@ func closeRightsAndPid(oob []byte) int {
 			for _, fd := range fds {
 				syscall.Close(fd)
 			}
-		} else if p, ok := credPid(&m); ok {
-			pid = p
+		} else if p, u, ok := credOf(&m); ok {
+			pid, uid = p, u
 		}
 	}
-	return pid
+	return pid, uid
 }
 
 // Parse reads the KEY=VALUE lines of a datagram; lines without `=` are

@@ -8,7 +8,11 @@ package notify
 import (
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -123,5 +127,67 @@ func TestOversizedDropped(t *testing.T) {
 	send(t, l.Path, []byte("READY=1"), nil)
 	if m := recv(t, ch); m.Fields["READY"] != "1" {
 		t.Fatalf("got %v first", m.Fields)
+	}
+}
+
+// The shared socket (abstract, any local user can reach it) takes the
+// datagrams of the uids allowed on it only, before any rate limit: a
+// flood from another uid is not even counted. An upgrade in place hands
+// it over with its uids (SharedFromFile).
+func TestSharedTakesOnlyAllowedUids(t *testing.T) {
+	l, err := ListenShared()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(l.Path, "@cfkd-notify-") || len(l.Path) != len("@cfkd-notify-")+16 {
+		t.Fatalf("address %q", l.Path)
+	}
+	ch := make(chan Message, 1000)
+	done := make(chan struct{})
+	go func() { defer close(done); l.Serve(func(m Message) { ch <- m }) }()
+	l.Allow(os.Getuid())
+	if os.Getuid() == 0 {
+		// another uid floods it first: not counted, or the limiter
+		// would drop what follows
+		other := exec.Command("/usr/bin/python3", "-c", `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for _ in range(3 * int(sys.argv[2])):
+    s.sendto(b"NOT=allowed", "\0" + sys.argv[1][1:])`, l.Path, strconv.Itoa(Burst))
+		other.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if out, err := other.CombinedOutput(); err != nil {
+			t.Fatalf("the sender as uid 65534: %v %s", err, out)
+		}
+	} else {
+		t.Log("not root: no datagram of another uid sent")
+	}
+	send(t, l.Path, []byte("READY=1"), nil)
+	if m := recv(t, ch); m.Fields["READY"] != "1" {
+		t.Fatalf("got %v first: a datagram of a uid not allowed was delivered", m.Fields)
+	}
+	if got := l.Allowed(); !slices.Equal(got, []int{os.Getuid()}) {
+		t.Fatalf("allowed %v", got)
+	}
+
+	// handed over: the same address, the same uids
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	<-done
+	m, err := SharedFromFile(l.Path, f, l.Allowed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch2 := make(chan Message, 10)
+	done = make(chan struct{})
+	go func() { defer close(done); m.Serve(func(x Message) { ch2 <- x }) }()
+	t.Cleanup(func() { m.Close(); <-done })
+	send(t, m.Path, []byte("WATCHDOG=1"), nil)
+	if x := recv(t, ch2); x.Fields["WATCHDOG"] != "1" {
+		t.Fatalf("after the hand-over: %v", x.Fields)
+	}
+	if _, err := SharedFromFile("/not/abstract", f, nil); err == nil {
+		t.Fatal("a path taken for a shared socket's address")
 	}
 }

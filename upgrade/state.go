@@ -85,6 +85,10 @@ type State struct {
 	HTTP  *Listener `json:"http,omitempty"` // --http's
 	// the notify socket of ready=notify (REFERENCE §2.9)
 	Notify *Listener `json:"notify,omitempty"`
+	// the shared notify socket of the services run as other users, and
+	// the uids it takes (REFERENCE §2.9)
+	NotifyShared *Listener `json:"notify_shared,omitempty"`
+	NotifyUids   []int     `json:"notify_uids,omitempty"`
 
 	Services []Service           `json:"services"`
 	Sockets  []Socket            `json:"sockets"`
@@ -185,7 +189,7 @@ type ProxyRequest struct {
 // Fds is every fd the state names: exactly those cross the exec.
 func (s *State) Fds() []int {
 	fds := []int{s.Lock}
-	for _, l := range []*Listener{s.Admin, s.HTTP, s.Notify} {
+	for _, l := range []*Listener{s.Admin, s.HTTP, s.Notify, s.NotifyShared} {
 		if l != nil {
 			fds = append(fds, l.Fd)
 		}

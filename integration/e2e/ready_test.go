@@ -32,6 +32,31 @@ func TestReadyNotifyWithSystemdNotify(t *testing.T) {
 	}
 }
 
+// ready=notify as another user: a service run as nobody cannot enter
+// cfkd's home, where cfkd's notify socket is; it is given the shared one
+// (REFERENCE §2.9), and its systemd-notify reaches cfkd: it runs once it
+// says READY=1, and its STATUS= shows. Before, its start was refused.
+func TestReadyNotifyAsAnotherUser(t *testing.T) {
+	t.Parallel()
+	needRoot(t)
+	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
+		t.Skip("systemd-notify is not installed (.ci/run installs it)")
+	}
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok(`service s cmd=sleep 1; systemd-notify --ready --status="serving as $(id -un)"; exec sleep 100`,
+		"service s user=nobody", "service s ready=notify", "service s startwait_secs=0.2")
+	c.ok("command start service s")
+	if st := c.status("s")[1]; st != "starting" {
+		t.Fatalf("s is %s before it said READY=1", st)
+	}
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	if info := c.ok("command inspect service s"); !strings.Contains(info[0], `"notify_status":"serving as nobody"`) {
+		t.Fatalf("inspect %q", info)
+	}
+}
+
 // ready=tcp and ready=http: a server that listens after 1 s is starting
 // until then; ready=exec likewise with a file; a service never ready is a
 // failed start after ready_timeout_secs.

@@ -554,6 +554,41 @@ func TestUpgradeKeepsNotifySocket(t *testing.T) {
 	waitLog(t, d.home, "upgraded in place")
 }
 
+// TestUpgradeKeepsSharedNotifySocket: the shared notify socket of the
+// services run as other users crosses an upgrade in place with the uids
+// it takes (REFERENCE §2.9, §13): the new cfkd hears the STATUS= of a
+// service run as nobody, started by the former cfkd, and a run the new
+// cfkd starts says READY=1 to it.
+func TestUpgradeKeepsSharedNotifySocket(t *testing.T) {
+	needRoot(t)
+	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
+		t.Skip("systemd-notify is not installed (.ci/run installs it)")
+	}
+	newBin, _ := upgradeBins(t)
+	d := startDaemon(t, "")
+	c := d.dial()
+	c.ok(`service s cmd=systemd-notify --ready; i=0; while :; do i=$((i+1)); systemd-notify --status=tick$i; sleep 0.2; done`,
+		"service s user=nobody", "service s ready=notify", "service s startwait_secs=0.1", "service s stopwait_secs=1",
+		"command start service s")
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	tick := func() int {
+		info := c.ok("command inspect service s")
+		_, v, _ := strings.Cut(info[0], `"notify_status":"tick`)
+		n, _ := strconv.Atoi(strings.SplitN(v, `"`, 2)[0])
+		return n
+	}
+	c.until("a STATUS= heard", func() bool { return tick() > 0 })
+	d.upgradeTo(newBin, "cfk "+newVersion)
+	c = d.dial()
+	first := tick()
+	c.until("a STATUS= heard by the new cfkd", func() bool { return tick() > first })
+	pid := c.pidsOf()["s"]
+	c.ok("command restart service s")
+	c.until("s running again, a new run", func() bool {
+		return c.status("s")[1] == "running" && c.pidsOf()["s"] != pid
+	})
+}
+
 // TestUpgradeClientsAndListeners: the --http listener crosses (the same
 // port answers the new cfkd's /metrics); a client connected before the
 // upgrade, idle or streaming events, is closed cleanly (EOF, no hang); a
