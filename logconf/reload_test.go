@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -299,5 +300,56 @@ func TestNewSinkWaitsForItsPredecessorToRefuse(t *testing.T) {
 	out := string(b)
 	if i, j := strings.Index(out, "older\n"), strings.Index(out, "newer\n"); i < 0 || j < 0 || j < i {
 		t.Fatalf("a record put on the old sink written after a later one on the new sink:\n%s", out)
+	}
+}
+
+// TestReplacedFileRefusesBeforeAReopenWaits: Apply makes the replaced
+// files refuse records before it reopens the rotating files it keeps,
+// each of which waits up to closeGrace for its queue. Refused after
+// them, a replaced file took records for seconds after the file that
+// replaced it (whose wait for it is closeGrace) wrote: out of order.
+func TestReplacedFileRefusesBeforeAReopenWaits(t *testing.T) {
+	f := newFixture(t)
+	// a FIFO is never rotated: a reload opens it afresh, and replaces
+	// its sink; the rotating cfkd.log is kept, and reopened
+	fifo := filepath.Join(f.home, "svc.fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	conf := "max_size_mb = 1\ncfkd = file:cfkd.log\nservices = file:svc.fifo\n"
+	f.apply(t, conf)
+	st := f.r.cur.Load()
+	old := st.services
+	if st.cfkd.rot == nil || old.rot != nil {
+		t.Fatal("want cfkd.log rotating, the FIFO not")
+	}
+	busy := &slowThen{started: make(chan struct{}), release: make(chan struct{}), to: st.cfkd.w}
+	st.cfkd.w = busy
+	st.cfkd.queue([]byte("busy\n"), f.report)
+	<-busy.started
+	cfg, err := Parse("log.config", strings.NewReader(conf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	begin := time.Now()
+	go func() { done <- f.r.Apply(cfg) }()
+	// the kept cfkd.log's reopen waits for its busy queue, closeGrace at
+	// most (busy is never released before); the replaced FIFO's sink
+	// refuses meanwhile, not once that wait is over
+	waitFor(t, "the replaced sink refusing records", func() bool {
+		return !old.put(7, true, false, f.report, func(b []byte) []byte { return append(b, "late\n"...) })
+	})
+	if el := time.Since(begin); el >= closeGrace {
+		t.Errorf("the replaced sink refused %v after the Apply began: after the reopen's wait (%v)", el, closeGrace)
+	}
+	close(busy.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

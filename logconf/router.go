@@ -232,17 +232,18 @@ func (r *Router) Apply(cfg *Config) error {
 			l.SetLevel(cfg.level)
 		}
 	}
-	for _, s := range reopen {
-		if err := s.reopen(); err != nil {
-			fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
-		}
-	}
-	// the replaced files refuse records first, all at once: a file
-	// opened afresh for the same path writes only once its predecessor
-	// refuses (sink.prev), and closing waits for each queue in turn
+	// the replaced files refuse records first, all at once, before
+	// anything here waits (a reopen or a close waits up to closeGrace
+	// for a queue): a file opened afresh for the same path writes only
+	// once its predecessor refuses (sink.prev)
 	for name, s := range old.sinks {
 		if st.sinks[name] != s && s.closer != nil {
 			s.refuse()
+		}
+	}
+	for _, s := range reopen {
+		if err := s.reopen(); err != nil {
+			fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
 		}
 	}
 	for name, s := range old.sinks {
