@@ -57,7 +57,11 @@
 //     on), system messages (PoisonPill, Stop, Watch), messages to other
 //     actors or other addresses.
 //   - Bounds: at most maxCallsPerHost requests in flight per host at a
-//     hub and per hub at a host; maxSubsPerHub streams; answers of at
+//     hub and per hub at a host, where a request of a hub that asks for
+//     it (wire.Request.acks) stays in flight until the hub acknowledges
+//     its answer (wire.AnswerAck), or the hub's connection is lost: a
+//     hub that stops reading cannot make a host queue answers without
+//     bound; maxSubsPerHub streams; answers of at
 //     most maxAnswerBytes; eventsWindow batches unacknowledged; gRPC
 //     messages of at most maxRecvBytes. protoactor's endpoint writer
 //     queue only has an initial size (a ring that doubles when full): its

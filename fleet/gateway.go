@@ -27,6 +27,14 @@ type gwCall struct {
 	next  int
 	lines []string
 	bytes int
+	// acks: the hub acknowledges the answer (wire.AnswerAck); the call
+	// stays in flight until then (answered), so that a hub that stops
+	// reading its answers soon has maxCallsPerHost in flight here, and
+	// its next requests are refused instead of queued without bound
+	acks, answered bool
+	// orphan: the connection to the hub was lost while the call ran: no
+	// acknowledgement will come for its answer
+	orphan bool
 }
 
 // gwSub is an event subscription: a goroutine sends the feed's lines to
@@ -74,6 +82,12 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.request(ctx.Sender(), m)
 	case lineDone:
 		g.lineDone(m)
+	case *wire.AnswerAck:
+		for _, id := range m.Ids {
+			if c := g.calls[callKey{m.Hub, id}]; c != nil && c.answered {
+				g.release(callKey{m.Hub, id})
+			}
+		}
 	case *wire.Subscribe:
 		g.subscribe(ctx.Sender(), m)
 	case *wire.EventsAck:
@@ -91,6 +105,16 @@ func (g *gateway) Receive(ctx actor.Context) {
 		for k, s := range g.subs {
 			if s.hubAddr == m.addr {
 				g.endSub(k)
+			}
+		}
+		for k, c := range g.calls {
+			if c.from.Address != m.addr {
+				continue
+			}
+			if c.answered {
+				g.release(k)
+			} else {
+				c.orphan = true
 			}
 		}
 	case *actor.Stopping:
@@ -126,7 +150,7 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 		return
 	}
 	g.out.post(outMsg{to: from, from: g.self, msg: &wire.Accepted{Id: m.Id, Host: g.name}})
-	c := &gwCall{from: from}
+	c := &gwCall{from: from, acks: m.Acks}
 	for _, line := range m.Lines {
 		st, err := messages.Parse(line)
 		if err == nil {
@@ -183,15 +207,25 @@ func (g *gateway) lineDone(m lineDone) {
 			}
 		}
 	}
-	delete(g.calls, m.key)
-	if g.perHub[m.key.hub]--; g.perHub[m.key.hub] <= 0 {
-		delete(g.perHub, m.key.hub)
-	}
 	a := &wire.Answer{Id: m.key.id, Host: g.name, Lines: c.lines, Version: g.version}
 	if err != nil {
 		a.Error, a.Lines = err.Error(), nil
 	}
-	g.out.post(outMsg{to: c.from, from: g.self, msg: a})
+	// an orphan's hub is gone: nobody would acknowledge
+	a.WantsAck = c.acks && !c.orphan
+	if !g.out.post(outMsg{to: c.from, from: g.self, msg: a}) || !a.WantsAck {
+		g.release(m.key) // an answer the full outbox dropped is never acknowledged
+		return
+	}
+	c.answered, c.stmts, c.lines = true, nil, nil
+}
+
+// release ends call key: it no longer counts as in flight.
+func (g *gateway) release(key callKey) {
+	delete(g.calls, key)
+	if g.perHub[key.hub]--; g.perHub[key.hub] <= 0 {
+		delete(g.perHub, key.hub)
+	}
 }
 
 func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {

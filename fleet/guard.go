@@ -48,6 +48,7 @@ var routes = map[string]route{
 	typeName(&wire.Subscribe{}):   {hubs, gatewayName},
 	typeName(&wire.Unsubscribe{}): {hubs, gatewayName},
 	typeName(&wire.EventsAck{}):   {hubs, gatewayName},
+	typeName(&wire.AnswerAck{}):   {hubs, gatewayName},
 	typeName(&wire.Accepted{}):    {members, hubName},
 	typeName(&wire.Answer{}):      {members, hubName},
 	typeName(&wire.Events{}):      {members, hubName},

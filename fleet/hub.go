@@ -152,6 +152,11 @@ type hub struct {
 	// up holds the addresses protoactor has a connection to: a loss of
 	// the endpoint of one it has not is a dial that failed
 	up map[string]bool
+	// acks are the answers to acknowledge, per host (wire.AnswerAck):
+	// sent at once, kept only while the outbox is full, and then sent
+	// with the next ones or before the next request to the host
+	acks   map[int][]uint32
+	byName map[string]int // a host's index by name
 }
 
 func newHub(n *Node) *hub {
@@ -159,7 +164,48 @@ func newHub(n *Node) *hub {
 	// while its last run's calls still run there (a rolling restart takes
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
-		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}}
+		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{},
+		acks: map[int][]uint32{}, byName: hostIndex(n.inv)}
+}
+
+// hostIndex is each host's index in inv by name.
+func hostIndex(inv []Host) map[string]int {
+	m := make(map[string]int, len(inv))
+	for i, h := range inv {
+		m[h.Name] = i
+	}
+	return m
+}
+
+// ack acknowledges answer id of host (it asked: wants_ack), also one of a
+// call that is no more here (it timed out, its connection was lost and
+// came back): the host counts it in flight until then.
+func (h *hub) ack(host int, id uint32) {
+	ids := append(h.acks[host], id)
+	if len(ids) > maxAcksPending {
+		// a host has at most maxCallsPerHost answers unacknowledged; more
+		// is a host that sends answers to nothing while the outbox is full
+		ids = ids[len(ids)-maxAcksPending:]
+	}
+	h.acks[host] = ids
+	h.flushAcks(host)
+}
+
+// maxAcksPending bounds the acknowledgements kept for a host while the
+// outbox is full.
+const maxAcksPending = 2 * maxCallsPerHost
+
+// flushAcks sends the acknowledgements due to host; those the full outbox
+// refused wait for the next ack or request to it.
+func (h *hub) flushAcks(host int) {
+	ids := h.acks[host]
+	if len(ids) == 0 {
+		return
+	}
+	to := &actor.PID{Address: h.inv[host].Addr, Id: gatewayName}
+	if h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.AnswerAck{Ids: ids, Hub: h.name}}) {
+		delete(h.acks, host)
+	}
 }
 
 func (h *hub) Receive(ctx actor.Context) {
@@ -174,6 +220,9 @@ func (h *hub) Receive(ctx actor.Context) {
 			h.arm(c, actors.RequestTimeout)
 		}
 	case *wire.Answer:
+		if i, ok := h.byName[m.Host]; ok && m.WantsAck {
+			h.ack(i, m.Id)
+		}
 		if c := h.callOf(m.Id, m.Host); c != nil && c.op != nil {
 			r := &result{kind: messages.FleetOK, lines: m.Lines, rtt: time.Since(c.start)}
 			if m.Error != "" {
@@ -211,6 +260,11 @@ func (h *hub) Receive(ctx actor.Context) {
 			why = "cannot connect to " + m.addr
 		}
 		delete(h.up, m.addr)
+		for i, host := range h.inv {
+			if host.Addr == m.addr {
+				delete(h.acks, i) // the host let those calls go with the connection
+			}
+		}
 		for _, c := range h.calls {
 			if h.inv[c.host].Addr != m.addr {
 				continue
@@ -257,6 +311,7 @@ func (h *hub) send(c *hubCall, msg proto.Message) bool {
 		h.settle(c, fmt.Sprintf("too many requests in flight at %s (at most %d)", h.inv[c.host].Name, maxCallsPerHost))
 		return false
 	}
+	h.flushAcks(c.host) // before the request: the host may need the room
 	h.calls[c.id] = c
 	h.perHost[c.host]++
 	c.start = time.Now()
@@ -347,7 +402,7 @@ func (h *hub) request(m hubRequest) {
 func (h *hub) sendOp(o *op, host int) {
 	c := h.newCall(host)
 	c.op = o
-	h.send(c, &wire.Request{Id: c.id, Hub: h.name, Lines: o.lines})
+	h.send(c, &wire.Request{Id: c.id, Hub: h.name, Lines: o.lines, Acks: true})
 }
 
 // outcome records a host's outcome, moves a rolling request on, and
