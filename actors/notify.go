@@ -40,10 +40,34 @@ func (c *Controller) routeNotify(m notifyReceived) {
 		return
 	}
 	if len(c.unrouted) >= maxUnrouted {
-		c.unrouted = c.unrouted[1:]
+		c.evictUnrouted()
 	}
 	c.unrouted = append(c.unrouted, unroutedNotify{m: m, at: time.Now()})
 	c.log.WithField("pid", m.msg.Pid).Debug("notify datagram from no service's process yet: kept a while")
+}
+
+// evictUnrouted drops the oldest datagram kept of the uid that has the
+// most kept: a user whose processes flood the shared socket (REFERENCE
+// §2.9) evicts its own, not another user's READY=1.
+func (c *Controller) evictUnrouted() {
+	counts := map[int]int{}
+	top := -1
+	for _, u := range c.unrouted {
+		uid := u.m.msg.Uid
+		counts[uid]++
+		if top < 0 || counts[uid] > counts[top] {
+			top = uid
+		}
+	}
+	for i, u := range c.unrouted {
+		if u.m.msg.Uid == top {
+			n := len(c.unrouted)
+			copy(c.unrouted[i:], c.unrouted[i+1:])
+			c.unrouted[n-1] = unroutedNotify{} // the slot left holds no map
+			c.unrouted = c.unrouted[:n-1]
+			return
+		}
+	}
 }
 
 // routeTo sends m to the service whose process sent it or leads its

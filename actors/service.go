@@ -61,6 +61,11 @@ type Service struct {
 	// notifySock is the NOTIFY_SOCKET of the run being launched
 	// (notifyFor): cfkd's, or the shared one for another user's run
 	notifySock string
+	// sharedUid is the uid of the run given the shared notify socket,
+	// -1 when none: the run holds one count of it on the socket
+	// (Acquire) until it has no process (releaseShared), and only its
+	// datagrams there are taken
+	sharedUid int
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64
@@ -76,6 +81,8 @@ func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os
 		cfg:   cfg,
 		files: files,
 		log:   serviceLog{log: opts.Log, name: cfg.Name},
+		// no run holds the shared notify socket
+		sharedUid: -1,
 	}
 }
 
@@ -158,6 +165,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.cancelTimer()
 		s.unprobe()
 		s.dropProc()
+		s.releaseShared()
 	case *actor.Stopped, *actor.Restarting:
 	default:
 		s.log.WithField("message", fmt.Sprintf("%T", m)).Warn("service: unknown message ignored")
@@ -171,6 +179,9 @@ func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
 	s.lc = l
 	for _, e := range fx {
 		s.carry(ctx, e)
+	}
+	if s.sharedUid >= 0 && s.lc.Pid == 0 && s.lc.Launching == 0 {
+		s.releaseShared() // the run ended, or never ran
 	}
 }
 

@@ -170,6 +170,13 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 		s.log.WithField("pid", m.msg.Pid).Debugf("%s: notify datagram of an ended run: dropped", s.cfg.Name)
 		return
 	}
+	if m.msg.Shared && m.msg.Uid != s.sharedUid {
+		// on the socket any local user can reach (REFERENCE §2.9): only
+		// the run given it, and only from its uid (a pid of another
+		// user's, reused by this run, is not this run's)
+		s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram from uid %d on the shared socket, not this run's: dropped", s.cfg.Name, m.msg.Uid)
+		return
+	}
 	f := m.msg.Fields
 	if st, ok := f["STATUS"]; ok {
 		s.notifyStatus = st

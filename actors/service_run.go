@@ -401,6 +401,7 @@ func (s *Service) ownVars() []messages.EnvVar {
 // and again until fatal.
 func (s *Service) notifyFor(cred *syscall.Credential) error {
 	s.notifySock = s.opts.NotifySocket
+	s.releaseShared() // the run before: it has no process
 	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
 		return nil
 	}
@@ -408,9 +409,19 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 		return fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter, and cfkd has no shared notify socket (its log says why)",
 			s.cfg.Name, s.cfg.User, s.opts.NotifySocket)
 	}
-	s.opts.notifyShared.Allow(int(cred.Uid))
+	s.sharedUid = int(cred.Uid)
+	s.opts.notifyShared.Acquire(s.sharedUid)
 	s.notifySock = s.opts.notifyShared.Path
 	return nil
+}
+
+// releaseShared lets go of the shared notify socket's count of the run's
+// uid (if it holds one): the run has no process, or a new one replaces it.
+func (s *Service) releaseShared() {
+	if s.sharedUid >= 0 && s.opts.notifyShared != nil {
+		s.opts.notifyShared.Release(s.sharedUid)
+	}
+	s.sharedUid = -1
 }
 
 // lastVars are the variables that come last in a service's environment

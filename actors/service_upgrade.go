@@ -37,6 +37,10 @@ type (
 		svc      upgrade.Service
 		proc     *osproc.Process
 		proxyPid int // the pid of its proxy's process (a proxied run)
+		// sharedHeld: the controller acquired the count of the run's
+		// uid on the shared notify socket (svc.NotifyUid), which the
+		// run now owns
+		sharedHeld bool
 	}
 	// adoptedHandle: the handle on a proxied process, taken off the actor
 	adoptedHandle struct {
@@ -136,6 +140,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
 		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady} // the run's: a declaration applies at the next start
+	if s.sharedUid >= 0 {
+		uid := s.sharedUid
+		svc.NotifyUid = &uid
+	}
 	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
 		switch e := st.(type) {
 		case messages.ProcessExited:
@@ -166,6 +174,14 @@ func (s *Service) rearmTimer(ctx actor.Context) {
 // reaped already: its exit is in svc.Exits).
 func (s *Service) restore(ctx actor.Context, m restoreService) {
 	s.lc, s.runningCmd, s.notifyStatus, s.runGroup = m.svc.Lifecycle, m.svc.RunningCmd, m.svc.NotifyStatus, m.svc.Group
+	if m.sharedHeld {
+		// the controller acquired the run's count on the shared notify
+		// socket for it (restoreState): the run owns it now
+		s.sharedUid = *m.svc.NotifyUid
+		if s.lc.Pid == 0 && s.lc.Launching == 0 {
+			s.releaseShared()
+		}
+	}
 	if s.runReady = m.svc.RunReady; s.runReady == "" && s.lc.State == messages.Starting && !s.lc.Ready {
 		s.runReady = s.cfg.Ready // from a cfkd that did not carry it
 	}

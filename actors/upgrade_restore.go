@@ -78,7 +78,17 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))
-		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy]})
+		held := svc.NotifyUid != nil && c.opts.notifyShared != nil
+		if held {
+			// the run's count on the shared notify socket, taken here,
+			// before the former cfkd's are dropped (below): no datagram
+			// of its uid is refused meanwhile
+			c.opts.notifyShared.Acquire(*svc.NotifyUid)
+		}
+		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy], sharedHeld: held})
+	}
+	if c.opts.notifyShared != nil {
+		c.opts.notifyShared.DropInherited()
 	}
 	for _, p := range st.Proxies {
 		if err := c.restoreProxy(ctx, p, m.Files, pipes[ProxyTag(p.Config.Name)]); err != nil {

@@ -28,8 +28,8 @@ func FromFile(path string, f *os.File) (*Listener, error) {
 }
 
 // SharedFromFile is ListenShared for the socket f, bound at path already
-// by the cfkd an upgrade in place replaced, which had allowed uids. f is
-// closed.
+// by the cfkd an upgrade in place replaced, which allowed uids: they are
+// allowed until DropInherited. f is closed.
 func SharedFromFile(path string, f *os.File, uids []int) (*Listener, error) {
 	if len(path) < 2 || path[0] != '@' {
 		f.Close()
@@ -39,9 +39,10 @@ func SharedFromFile(path string, f *os.File, uids []int) (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.shared = true
+	l.shared, l.allowed = true, map[int]int{}
 	for _, uid := range uids {
-		l.Allow(uid)
+		l.Acquire(uid)
 	}
+	l.inherited = uids
 	return l, nil
 }

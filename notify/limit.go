@@ -2,9 +2,11 @@ package notify
 
 import "time"
 
-// limiter is a token bucket per sender pid, and one for all of them.
+// limiter is a token bucket per sender pid, one per uid on the shared
+// socket, and one for all of them.
 type limiter struct {
 	senders map[int]*bucket
+	uids    map[int]*bucket
 	all     bucket
 }
 
@@ -14,7 +16,7 @@ type bucket struct {
 }
 
 func newLimiter() *limiter {
-	return &limiter{senders: map[int]*bucket{}, all: bucket{tokens: Burst * 4}}
+	return &limiter{senders: map[int]*bucket{}, uids: map[int]*bucket{}, all: bucket{tokens: Burst * 4}}
 }
 
 // take refills b at rate up to burst since its last use, then takes one
@@ -31,7 +33,10 @@ func (b *bucket) take(now time.Time, rate, burst float64) bool {
 	return true
 }
 
-func (l *limiter) allow(pid int, now time.Time) bool {
+// allow takes a datagram of pid, of uid: on the shared socket (perUid)
+// one uid, whatever its number of processes, gets UidRate of the
+// GlobalRate, so that the runs of one user cannot starve another's.
+func (l *limiter) allow(pid, uid int, perUid bool, now time.Time) bool {
 	b := l.senders[pid]
 	if b == nil {
 		if len(l.senders) >= maxSenders {
@@ -40,5 +45,21 @@ func (l *limiter) allow(pid int, now time.Time) bool {
 		b = &bucket{tokens: Burst}
 		l.senders[pid] = b
 	}
-	return b.take(now, Rate, Burst) && l.all.take(now, GlobalRate, Burst*4)
+	if !b.take(now, Rate, Burst) {
+		return false
+	}
+	if perUid {
+		u := l.uids[uid]
+		if u == nil {
+			if len(l.uids) >= maxSenders {
+				l.uids = map[int]*bucket{}
+			}
+			u = &bucket{tokens: UidBurst}
+			l.uids[uid] = u
+		}
+		if !u.take(now, UidRate, UidBurst) {
+			return false
+		}
+	}
+	return l.all.take(now, GlobalRate, Burst*4)
 }

@@ -20,13 +20,18 @@ const (
 	Burst       = 64
 	Rate        = 32.0 // datagrams a second per sender, after the burst
 	GlobalRate  = 2000.0
-	maxSenders  = 4096 // rate-limit records kept; older ones are forgotten
+	// on the shared socket, all the processes of one uid together
+	UidBurst   = 4 * Burst
+	UidRate    = GlobalRate / 8
+	maxSenders = 4096 // rate-limit records kept; older ones are forgotten
 )
 
 // Message is one datagram: who sent it and what it says.
 type Message struct {
 	Pid    int               // the sender, as the kernel says
 	Pgid   int               // its process group, 0 if it is gone already
+	Uid    int               // the sender's uid, as the kernel says
+	Shared bool              // it came in on the shared socket (ListenShared)
 	Fields map[string]string // READY=1, STATUS=..., ...
 }
 
@@ -36,9 +41,13 @@ type Listener struct {
 	conn *net.UnixConn
 	once sync.Once
 	// shared: an abstract socket any local user can reach (ListenShared):
-	// it takes datagrams only from the uids allowed on it
-	shared  bool
-	allowed sync.Map // uid (int) -> struct{}
+	// it takes datagrams only from the uids allowed on it, each counted
+	// once for every run given the socket (Acquire, Release), and those
+	// a former cfkd allowed until DropInherited
+	shared    bool
+	mu        sync.Mutex
+	allowed   map[int]int // uid -> runs
+	inherited []int
 }
 
 // Listen creates the datagram socket at path (a stale file there is
@@ -96,21 +105,53 @@ func ListenShared() (*Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.shared = true
+	l.shared, l.allowed = true, map[int]int{}
 	return l, nil
 }
 
-// Allow makes a shared socket take the datagrams of uid (a no-op on
-// cfkd's own socket, which takes every uid that can reach it).
-func (l *Listener) Allow(uid int) { l.allowed.Store(uid, struct{}{}) }
+// Acquire makes a shared socket take the datagrams of uid, for one more
+// run of that uid given the socket (a no-op on cfkd's own socket, which
+// takes every uid that can reach it).
+func (l *Listener) Acquire(uid int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.shared {
+		l.allowed[uid]++
+	}
+}
 
-// Allowed lists the uids Allow named, for an upgrade in place.
+// Release undoes one Acquire of uid: once no run of uid is left, the
+// socket no longer takes its datagrams.
+func (l *Listener) Release(uid int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := l.allowed[uid]; n > 1 {
+		l.allowed[uid] = n - 1
+	} else {
+		delete(l.allowed, uid)
+	}
+}
+
+// DropInherited releases the uids SharedFromFile took over, once the
+// runs adopted from the former cfkd acquired their own.
+func (l *Listener) DropInherited() {
+	l.mu.Lock()
+	uids := l.inherited
+	l.inherited = nil
+	l.mu.Unlock()
+	for _, uid := range uids {
+		l.Release(uid)
+	}
+}
+
+// Allowed lists the uids the socket takes, for an upgrade in place.
 func (l *Listener) Allowed() []int {
-	var uids []int
-	l.allowed.Range(func(k, _ any) bool {
-		uids = append(uids, k.(int))
-		return true
-	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	uids := make([]int, 0, len(l.allowed))
+	for uid := range l.allowed {
+		uids = append(uids, uid)
+	}
 	slices.Sort(uids)
 	return uids
 }
@@ -120,8 +161,9 @@ func (l *Listener) takes(uid int) bool {
 	if !l.shared {
 		return true
 	}
-	_, ok := l.allowed.Load(uid)
-	return ok
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.allowed[uid] > 0
 }
 
 // Serve reads datagrams until Close, handing each one that passes the
@@ -142,14 +184,14 @@ func (l *Listener) Serve(deliver func(Message)) {
 		if pid <= 0 || !l.takes(uid) || n > MaxDatagram || flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
 			continue
 		}
-		if !lim.allow(pid, time.Now()) {
+		if !lim.allow(pid, uid, l.shared, time.Now()) {
 			continue
 		}
 		pgid, err := syscall.Getpgid(pid)
 		if err != nil {
 			pgid = 0
 		}
-		deliver(Message{Pid: pid, Pgid: pgid, Fields: Parse(buf[:n])})
+		deliver(Message{Pid: pid, Pgid: pgid, Uid: uid, Shared: l.shared, Fields: Parse(buf[:n])})
 	}
 }
 

@@ -145,18 +145,11 @@ func TestSharedTakesOnlyAllowedUids(t *testing.T) {
 	ch := make(chan Message, 1000)
 	done := make(chan struct{})
 	go func() { defer close(done); l.Serve(func(m Message) { ch <- m }) }()
-	l.Allow(os.Getuid())
+	l.Acquire(os.Getuid())
 	if os.Getuid() == 0 {
 		// another uid floods it first: not counted, or the limiter
 		// would drop what follows
-		other := exec.Command("/usr/bin/python3", "-c", `import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-for _ in range(3 * int(sys.argv[2])):
-    s.sendto(b"NOT=allowed", "\0" + sys.argv[1][1:])`, l.Path, strconv.Itoa(Burst))
-		other.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		if out, err := other.CombinedOutput(); err != nil {
-			t.Fatalf("the sender as uid 65534: %v %s", err, out)
-		}
+		sendAs(t, 65534, l.Path, "NOT=allowed", 3*Burst)
 	} else {
 		t.Log("not root: no datagram of another uid sent")
 	}
@@ -184,10 +177,56 @@ for _ in range(3 * int(sys.argv[2])):
 	go func() { defer close(done); m.Serve(func(x Message) { ch2 <- x }) }()
 	t.Cleanup(func() { m.Close(); <-done })
 	send(t, m.Path, []byte("WATCHDOG=1"), nil)
-	if x := recv(t, ch2); x.Fields["WATCHDOG"] != "1" {
-		t.Fatalf("after the hand-over: %v", x.Fields)
+	if x := recv(t, ch2); x.Fields["WATCHDOG"] != "1" || x.Uid != os.Getuid() || !x.Shared {
+		t.Fatalf("after the hand-over: %+v", x)
+	}
+	// the adopted runs acquire their own; the former cfkd's go
+	m.Acquire(os.Getuid())
+	m.DropInherited()
+	send(t, m.Path, []byte("STILL=1"), nil)
+	if x := recv(t, ch2); x.Fields["STILL"] != "1" {
+		t.Fatalf("with a run of the uid left: %v", x.Fields)
+	}
+	if os.Getuid() != 0 {
+		return
+	}
+	// a uid's last run gone: its datagrams are no longer taken
+	m.Acquire(65534)
+	m.Acquire(65534)
+	sendAs(t, 65534, m.Path, "ONE=1")
+	if x := recv(t, ch2); x.Fields["ONE"] != "1" || x.Uid != 65534 {
+		t.Fatalf("from an allowed uid: %+v", x)
+	}
+	m.Release(65534)
+	sendAs(t, 65534, m.Path, "TWO=1") // one run left
+	if x := recv(t, ch2); x.Fields["TWO"] != "1" {
+		t.Fatalf("with one run of the uid left: %+v", x)
+	}
+	m.Release(65534)
+	sendAs(t, 65534, m.Path, "GONE=1")
+	send(t, m.Path, []byte("MINE=1"), nil)
+	if x := recv(t, ch2); x.Fields["MINE"] != "1" {
+		t.Fatalf("got %v first: taken with no run of its uid left", x.Fields)
 	}
 	if _, err := SharedFromFile("/not/abstract", f, nil); err == nil {
 		t.Fatal("a path taken for a shared socket's address")
+	}
+}
+
+// sendAs sends msg (times times, once if none) to the abstract socket
+// addr ("@NAME") from a process of uid (the tests run as root).
+func sendAs(t *testing.T, uid int, addr, msg string, times ...int) {
+	t.Helper()
+	n := 1
+	if len(times) > 0 {
+		n = times[0]
+	}
+	c := exec.Command("/usr/bin/python3", "-c", `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for _ in range(int(sys.argv[3])):
+    s.sendto(sys.argv[2].encode(), "\0" + sys.argv[1][1:])`, addr, msg, strconv.Itoa(n))
+	c.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
+	if out, err := c.CombinedOutput(); err != nil {
+		t.Fatalf("the sender as uid %d: %v %s", uid, err, out)
 	}
 }

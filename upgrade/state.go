@@ -111,6 +111,9 @@ type Service struct {
 	NotifyStatus string                 `json:"notify_status,omitempty"`
 	// Group: the process leads its process group (signalled as one).
 	Group bool `json:"group,omitempty"`
+	// NotifyUid: the run was given the shared notify socket, for this
+	// uid (REFERENCE §2.9)
+	NotifyUid *int `json:"notify_uid,omitempty"`
 	// RunReady is the ready= the run was launched with ("" from a cfkd
 	// before it was carried: the declaration's is taken then).
 	RunReady string `json:"run_ready,omitempty"`
