@@ -72,7 +72,10 @@ type (
 	// requestTimedOut: the timer of the request at the controller fired.
 	requestTimedOut  struct{}
 	connectionClosed struct{}
-	drainConnection  struct{}
+	// drainConnection: cfkd shuts down, or upgrades in place (upgrade:
+	// a stream's last line then says so, and that its client may send
+	// its request again at once)
+	drainConnection struct{ upgrade bool }
 )
 
 // connLimits are a connection's bounds (MaxPendingBytes,
@@ -219,7 +222,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.timedOut(ctx)
 	case drainConnection:
 		c.draining = true
-		c.io.drain()
+		c.io.drain(m.upgrade)
 		c.pump(ctx)
 	case connectionClosed:
 		c.log.Infof("Console exiting (%s)", c.peer)
@@ -403,6 +406,7 @@ type connIO struct {
 	broken                     bool   // the connection is closed: replies are dropped
 	wantRoom                   bool   // the actor waits for replyBytes under the bound
 	draining                   bool   // stop reading; writes have a deadline
+	upgrading                  bool   // drained for an upgrade in place: a stream ends with a resume line
 	actorGone                  bool   // the actor stopped: no message to send it
 	// feed is the stream the connection became (nil before): the reader
 	// drops what it reads, the writer writes the feed once out is written.
@@ -680,7 +684,8 @@ func (io *connIO) write() {
 // (a "\r" or "\n" inside one becomes a space), all that is queued in one
 // write(2), until f ends or a write fails. A feed that was cut off ends
 // with the line {"kind":"lost","lost":N} ending in "\r\n" (REFERENCE
-// §1.5), one whose token was withdrawn with {"kind":"end","reason":WHY}:
+// §1.5), one whose token was withdrawn with {"kind":"end","reason":WHY},
+// one an upgrade in place ended with {"kind":"end",...,"resume":true}:
 // no line of the stream ends so otherwise.
 func (io *connIO) writeStream(f *Feed) {
 	defer f.Close()
@@ -713,6 +718,14 @@ func (io *connIO) writeStream(f *Feed) {
 			}
 		}
 		if ended {
+			io.mu.Lock()
+			upgrading := io.upgrading
+			io.mu.Unlock()
+			if upgrading && lost == 0 {
+				// the client may subscribe again at once (REFERENCE §1.5)
+				end := messages.UpgradeEndEvent().Append(nil)
+				io.conn.Write(append(end, '\r', '\n'))
+			}
 			return
 		}
 		if cap(buf) > 64<<10 { // a burst: do not keep its buffer
@@ -738,10 +751,10 @@ func appendStreamLine(b, line []byte) []byte {
 // closed once the replies are written, within 2 seconds (a client that
 // does not read its last replies cannot hold shutdown). A stream ends
 // once what it has queued is written.
-func (io *connIO) drain() {
+func (io *connIO) drain(upgrade bool) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	io.draining = true
+	io.draining, io.upgrading = true, upgrade
 	if io.feed != nil {
 		io.feed.end()
 	}

@@ -227,6 +227,28 @@ func TestConnectionStreamsDrained(t *testing.T) {
 	}
 }
 
+// TestConnectionStreamsDrainedForAnUpgrade: a drain for an upgrade in
+// place ends a stream with a last line that says so, and that its client
+// may send its request again at once (REFERENCE §1.5): it ended silently,
+// as at a shutdown, and `cfkctl events` exited.
+func TestConnectionStreamsDrainedForAnUpgrade(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	if err := writeLines(client, []string{"command events"}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	r.publishN("a", 1)
+	r.sys.Root.Send(r.pid, drainConnection{upgrade: true})
+	data, err := io.ReadAll(client)
+	lines := strings.SplitAfter(string(data), "\n")
+	want := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	if err != nil || len(lines) != 3 || lines[1] != want {
+		t.Fatalf("a stream drained for an upgrade: %q, %v; want an event, then %q", data, err, want)
+	}
+}
+
 // TestAppendStreamLine: a line of a stream cannot end in "\r\n" (only the
 // loss line does), nor hold a line break.
 func TestAppendStreamLine(t *testing.T) {

@@ -89,7 +89,7 @@ func (c *console) Receive(ctx actor.Context) {
 		}
 		c.drainedTo = append(c.drainedTo, ctx.Sender())
 		for _, pid := range c.conns {
-			ctx.Send(pid, drainConnection{})
+			ctx.Send(pid, drainConnection{upgrade: m.KeepListener})
 		}
 		c.maybeDrained(ctx)
 	case ResumeConsole:

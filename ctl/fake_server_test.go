@@ -29,6 +29,9 @@ type fakeServer struct {
 	// replies holds (maybe nothing, maybe a partial reply) then closing the
 	// connection.
 	hang, close map[string]bool
+	// then: the reply of a request from its second time on (a stream
+	// that an upgrade ended, then the same request again)
+	then map[string]string
 
 	mu     sync.Mutex
 	reqs   []string
@@ -83,7 +86,7 @@ func newTCPFakeServer(t *testing.T, replies map[string]string) *fakeServer {
 }
 
 func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeServer {
-	f := &fakeServer{ln: ln, replies: replies, hang: map[string]bool{}, close: map[string]bool{},
+	f := &fakeServer{ln: ln, replies: replies, hang: map[string]bool{}, close: map[string]bool{}, then: map[string]string{},
 		notify: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	f.wg.Add(1)
@@ -124,6 +127,10 @@ func (f *fakeServer) serve(conn net.Conn) {
 		f.mu.Lock()
 		f.reqs = append(f.reqs, line)
 		rep, known := f.replies[line]
+		if next, ok := f.then[line]; ok {
+			f.replies[line] = next
+			delete(f.then, line)
+		}
 		hang, closeIt := f.hang[line], f.close[line]
 		f.mu.Unlock()
 		select {

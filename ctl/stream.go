@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
@@ -26,9 +27,10 @@ import (
 
 // streamEnd is how a stream ended.
 type streamEnd struct {
-	lost  int    // the lost line's count: cut off
-	ended string // the end line's reason: ended by cfkd (its token withdrawn)
-	err   error  // a refusal (*protocol.RemoteError) or a failed read
+	lost   int    // the lost line's count: cut off
+	ended  string // the end line's reason: ended by cfkd (its token withdrawn)
+	resume bool   // the end line says the request may be sent again at once (an upgrade in place)
+	err    error  // a refusal (*protocol.RemoteError) or a failed read
 }
 
 // openStream connects a session of its own and sends request, without
@@ -66,7 +68,7 @@ func readStream(s *session, line func(string) error) streamEnd {
 				case messages.EventLost:
 					return streamEnd{lost: ev.Lost}
 				case messages.EventEnd:
-					return streamEnd{ended: ev.Reason}
+					return streamEnd{ended: ev.Reason, resume: ev.Resume}
 				}
 			}
 			l = content
@@ -77,6 +79,86 @@ func readStream(s *session, line func(string) error) streamEnd {
 	}
 }
 
+// resumable is a stream that goes on across an upgrade in place of cfkd
+// (REFERENCE §1.5): when its end line says resume, it sends its request
+// again on a new connection, which the new cfkd serves (or the former
+// one, if the upgrade failed). What happens in between is not shown:
+// cfkctl says so on stderr.
+type resumable struct {
+	s       *session // the command's
+	what    string   // the command, for the notice
+	again   string   // the request sent again
+	mu      sync.Mutex
+	cur     *session // the stream's connection now
+	stopped bool
+	notices *noticeOnce
+}
+
+// noticeOnce says that cfkd is being upgraded once for every stream of
+// a command that it ends at the same time.
+type noticeOnce struct {
+	mu   sync.Mutex
+	last time.Time
+}
+
+func newResumable(s *session, what, again string, st *session, n *noticeOnce) *resumable {
+	return &resumable{s: s, what: what, again: again, cur: st, notices: n}
+}
+
+// follow reads the stream, calling line with each line, until it ends
+// otherwise than by an upgrade in place.
+func (r *resumable) follow(line func(string) error) streamEnd {
+	for {
+		r.mu.Lock()
+		st := r.cur
+		r.mu.Unlock()
+		end := readStream(st, line)
+		if !end.resume {
+			return end
+		}
+		r.notices.say(r.s, r.what)
+		next, err := openStream(r.s.opts, r.s.env, r.again)
+		if err != nil {
+			return streamEnd{err: err}
+		}
+		r.mu.Lock()
+		if r.stopped {
+			r.mu.Unlock()
+			next.conn.Close()
+			return streamEnd{}
+		}
+		r.cur = next
+		r.mu.Unlock()
+		st.conn.Close()
+	}
+}
+
+// session is the stream's connection now (for the line callback of
+// follow, which runs where follow does).
+func (r *resumable) session() *session {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cur
+}
+
+// stop closes the stream's connection, and any it opens from now on.
+func (r *resumable) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	r.cur.conn.Close()
+}
+
+func (n *noticeOnce) say(s *session, what string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if time.Since(n.last) < time.Second {
+		return
+	}
+	n.last = time.Now()
+	fmt.Fprintf(s.env.stderr, "cfkctl: %s: cfkd is being upgraded in place: following again (what happens meanwhile is not shown)\n", what)
+}
+
 // runEvents is `cfkctl events [REF...]`: one stream per selector, merged;
 // each event printed as a human line, or as it came with --json, until
 // cfkd closes the streams or cfkctl is interrupted.
@@ -85,18 +167,20 @@ func runEvents(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
-	var streams []*session
+	var streams []*resumable
 	defer func() {
 		for _, st := range streams {
-			st.conn.Close()
+			st.stop()
 		}
 	}()
+	notices := &noticeOnce{}
 	for _, sel := range sels {
-		st, err := openStream(s.opts, s.env, "command events "+sel)
+		req := "command events " + sel
+		st, err := openStream(s.opts, s.env, req)
 		if err != nil {
 			return err
 		}
-		streams = append(streams, st)
+		streams = append(streams, newResumable(s, "events", req, st, notices))
 	}
 	var (
 		mu     sync.Mutex
@@ -108,7 +192,7 @@ func runEvents(s *session, args []string) error {
 	ends := make(chan streamEnd, len(streams))
 	for _, st := range streams {
 		go func() {
-			ends <- readStream(st, func(l string) error {
+			ends <- st.follow(func(l string) error {
 				mu.Lock()
 				defer mu.Unlock()
 				if len(streams) > 1 && !seen.add(l) {
@@ -135,7 +219,7 @@ func runEvents(s *session, args []string) error {
 		mu.Unlock()
 		if end.err != nil || end.lost > 0 || end.ended != "" {
 			for _, st := range streams { // one stream ended badly: stop them all
-				st.conn.Close()
+				st.stop()
 			}
 		}
 	}
@@ -268,14 +352,16 @@ func runTail(s *session, args []string) error {
 		}
 		return printLines(s, lines)
 	}
-	st, err := openStream(s.opts, s.env, req+" follow")
+	first, err := openStream(s.opts, s.env, req+" follow")
 	if err != nil {
 		return err
 	}
-	defer st.conn.Close()
+	// across an upgrade in place, the new lines only: the last ones were shown
+	st := newResumable(s, "tail", "command tail "+name+" 0 follow", first, &noticeOnce{})
+	defer st.stop()
 	out := bufio.NewWriter(s.env.stdout)
 	tty := s.env.terminal(s.env.stdout)
-	end := readStream(st, func(l string) error {
+	end := st.follow(func(l string) error {
 		if s.opts.json {
 			b, _ := json.Marshal(l)
 			if tty {
@@ -287,7 +373,7 @@ func runTail(s *session, args []string) error {
 			out.WriteString(s.safeOut(l)) // a service's output (REFERENCE §8.3)
 			out.WriteByte('\n')
 		}
-		if bytes.IndexByte(peek(st.r), '\n') < 0 {
+		if bytes.IndexByte(peek(st.session().r), '\n') < 0 {
 			return out.Flush() // no other line ready: show what came
 		}
 		return nil

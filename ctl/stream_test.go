@@ -157,3 +157,32 @@ func TestLoadRefusesStreams(t *testing.T) {
 		t.Fatalf("got %+v, want %q", r, want)
 	}
 }
+
+// TestStreamsResumeAcrossAnUpgrade: a stream whose last line says that
+// cfkd is being upgraded in place, and that the request may be sent again
+// (resume), goes on over a new connection: cfkctl says so on stderr, and
+// ends as the new stream does. A tail asks for no last lines again. They
+// exited at the upgrade (REFERENCE §1.5).
+func TestStreamsResumeAcrossAnUpgrade(t *testing.T) {
+	upgrading := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	f := streamServer(t, map[string]string{
+		"command events tag up":       streamOf(evCrash) + upgrading,
+		"command tail web1 20 follow": streamOf("one") + upgrading,
+		"command tail web1 0 follow":  streamOf("two"),
+	})
+	f.then["command events tag up"] = streamOf(evStart)
+	notice := func(what string) string {
+		return "cfkctl: " + what + ": cfkd is being upgraded in place: following again (what happens meanwhile is not shown)\n"
+	}
+	r := runCtl(t, f, runCfg{}, "events", "@up")
+	if want := "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n"; r.code != 0 || r.stdout != want || r.stderr != notice("events") {
+		t.Errorf("events: code %d\n stdout %q\n   want %q\n stderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	r = runCtl(t, f, runCfg{}, "tail", "-f", "web1")
+	if r.code != 0 || r.stdout != "one\ntwo\n" || r.stderr != notice("tail") {
+		t.Errorf("tail -f: code %d\n stdout %q\n stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if reqs := f.waitRequests(t, 4); !reflect.DeepEqual(reqs, []string{"command events tag up", "command events tag up", "command tail web1 20 follow", "command tail web1 0 follow"}) {
+		t.Errorf("requests %q", reqs)
+	}
+}

@@ -84,6 +84,10 @@ type Event struct {
 	Level   string
 	Message string
 	Lost    int
+	// Resume, on an end line: cfkd is being upgraded in place, and the
+	// client may send the same request again at once, to the same
+	// address: the new cfkd (or this one, if the upgrade fails) serves it
+	Resume bool
 }
 
 // eventJSON is the wire form of Event.
@@ -101,6 +105,7 @@ type eventJSON struct {
 	Level   string `json:"level,omitempty"`
 	Message string `json:"message,omitempty"`
 	Lost    int    `json:"lost,omitempty"`
+	Resume  bool   `json:"resume,omitempty"`
 }
 
 // ServiceEvent is the event line of a service's transition.
@@ -131,6 +136,12 @@ func LostEvent(n int) Event { return Event{Kind: EventLost, Lost: n} }
 // EndEvent is the last line of a stream cfkd ended, saying why.
 func EndEvent(reason string) Event { return Event{Kind: EventEnd, Reason: reason} }
 
+// UpgradeEndEvent is the last line of a stream that an upgrade in place
+// ended: its client may send its request again at once (REFERENCE §1.5).
+func UpgradeEndEvent() Event {
+	return Event{Kind: EventEnd, Reason: "cfkd is being upgraded in place", Resume: true}
+}
+
 // Format writes the JSON object, on one line and without HTML escaping.
 // As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
 // value does not read back as it is (see Validate).
@@ -141,7 +152,7 @@ func (e Event) Append(b []byte) []byte {
 	w := eventJSON{
 		Kind: string(e.Kind), Time: formatRFC3339(e.Time), Service: e.Service, Proxy: e.Proxy, Socket: e.Socket,
 		From: e.From, To: e.To, Pid: e.Pid, Reason: e.Reason, Address: e.Address, Level: e.Level,
-		Message: e.Message, Lost: e.Lost,
+		Message: e.Message, Lost: e.Lost, Resume: e.Resume,
 	}
 	buf := bytes.NewBuffer(b)
 	enc := json.NewEncoder(buf)
@@ -164,6 +175,7 @@ func ParseEvent(line string) (Event, error) {
 	e := Event{
 		Kind: EventKind(w.Kind), Service: w.Service, Proxy: w.Proxy, Socket: w.Socket, From: w.From, To: w.To,
 		Pid: w.Pid, Reason: w.Reason, Address: w.Address, Level: w.Level, Message: w.Message, Lost: w.Lost,
+		Resume: w.Resume,
 	}
 	var err error
 	if e.Time, err = parseRFC3339("event", "time", w.Time); err != nil {
@@ -186,6 +198,7 @@ func (e Event) Validate() error {
 		"service": e.Service != "", "proxy": e.Proxy != "", "socket": e.Socket != "", "from": e.From != "",
 		"to": e.To != "", "pid": e.Pid != 0, "reason": e.Reason != "", "address": e.Address != "",
 		"level": e.Level != "", "message": e.Message != "", "lost": e.Lost != 0, "time": !e.Time.IsZero(),
+		"resume": e.Resume,
 	}
 	var need, may []string // the keys of the kind: needed, allowed
 	var states []string
@@ -204,7 +217,7 @@ func (e Event) Validate() error {
 	case EventLost:
 		need = []string{"lost"}
 	case EventEnd:
-		need = []string{"reason"}
+		need, may = []string{"reason"}, []string{"resume"}
 	case EventHost:
 		need, may, states = []string{"time", "from", "to"}, []string{"reason"}, hostStates
 	default:

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -31,7 +30,7 @@ type stream struct {
 	ch    chan struct{} // closed and replaced on every line
 	conn  net.Conn      // a raw stream
 	cmd   *exec.Cmd     // a cfkctl
-	err   bytes.Buffer  // its stderr
+	err   lockedBuffer  // its stderr (written by exec's copier while read)
 }
 
 func newStream(t *testing.T, r io.Reader) *stream {

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -611,14 +612,32 @@ func TestUpgradeClientsAndListeners(t *testing.T) {
 	idle := d.dial()
 	idle.ok("command version") // served by the old cfkd, then idle
 	events := d.rawStream("command events")
-	c.ok("service e cmd=sleep 1000", "command start service e")
+	c.ok(`service e cmd=echo before; exec sleep 1000`)
+	ctlEvents, ctlTail := d.ctlStream("events"), d.ctlStream("tail", "-f", "e")
+	syncStreams(c, "probe", ctlEvents)
+	c.ok("command start service e")
 	events.waitFor("the stream serving", hasService("e", 1)) // subscribed in the old cfkd
+	ctlEvents.waitFor("cfkctl events serving", hasService("e", 1))
+	ctlTail.waitFor("cfkctl tail -f serving", func(l []string) bool { return slices.Contains(l, "before") })
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	idle.conn.SetReadDeadline(time.Now().Add(deadline))
 	if n, err := idle.r.ReadByte(); err != io.EOF {
 		t.Errorf("an idle client got %q, %v, want EOF", n, err)
 	}
-	events.waitEnd()
+	// a stream's last line says why it ends, and that it may go on
+	if l := events.waitEnd(); l[len(l)-1] != `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}`+"\r" {
+		t.Errorf("the last line of a stream at an upgrade: %q", l[len(l)-1])
+	}
+	// cfkctl's go on, with the new cfkd
+	c = d.dial()
+	c.ok(`service e2 cmd=echo after >&2; exec sleep 1000`, "command start service e2", "command restart service e")
+	ctlEvents.waitFor("cfkctl events after the upgrade", hasService("e2", 1))
+	ctlTail.waitFor("cfkctl tail -f after the upgrade", func(l []string) bool { return slices.Contains(l, "before") && len(l) >= 2 })
+	for _, s := range []*stream{ctlEvents, ctlTail} {
+		if !strings.Contains(s.err.String(), "cfkd is being upgraded in place: following again") {
+			t.Errorf("cfkctl's stderr: %q", s.err.String())
+		}
+	}
 	res, err := (&http.Client{Timeout: deadline}).Get(url + "metrics")
 	if err != nil {
 		t.Fatalf("the status page after the upgrade: %v", err)
