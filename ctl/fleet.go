@@ -311,13 +311,14 @@ type fleetEvent struct {
 }
 
 func runFleetEvents(s *session, req string) error {
-	st, err := openStream(s.opts, s.env, req)
+	first, err := openStream(s.opts, s.env, req)
 	if err != nil {
 		return err
 	}
-	defer st.conn.Close()
+	st := newResumable(s, "fleet events", req, first, &noticeOnce{}) // across the hub's upgrade in place
+	defer st.stop()
 	color := s.color()
-	end := readStream(st, func(l string) error {
+	end := st.follow(func(l string) error {
 		host, ev, err := messages.ParseFleetEventLine(l)
 		if err != nil {
 			_, err := fmt.Fprintln(s.env.stdout, s.safeOut(l))

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // cfkctl events and tail against a fake cfkd that sends a stream's lines,
@@ -169,7 +171,9 @@ func TestStreamsResumeAcrossAnUpgrade(t *testing.T) {
 		"command events tag up":       streamOf(evCrash) + upgrading,
 		"command tail web1 20 follow": streamOf("one") + upgrading,
 		"command tail web1 0 follow":  streamOf("two"),
+		"command fleet events":        streamOf(string(messages.FleetEventLine("web1", []byte(evCrash)))) + upgrading,
 	})
+	f.then["command fleet events"] = streamOf(string(messages.FleetEventLine("web2", []byte(evStart))))
 	f.then["command events tag up"] = streamOf(evStart)
 	notice := func(what string) string {
 		return "cfkctl: " + what + ": cfkd is being upgraded in place: following again (what happens meanwhile is not shown)\n"
@@ -182,7 +186,12 @@ func TestStreamsResumeAcrossAnUpgrade(t *testing.T) {
 	if r.code != 0 || r.stdout != "one\ntwo\n" || r.stderr != notice("tail") {
 		t.Errorf("tail -f: code %d\n stdout %q\n stderr %q", r.code, r.stdout, r.stderr)
 	}
-	if reqs := f.waitRequests(t, 4); !reflect.DeepEqual(reqs, []string{"command events tag up", "command events tag up", "command tail web1 20 follow", "command tail web1 0 follow"}) {
+	r = runCtl(t, f, runCfg{}, "fleet", "events")
+	if want := "web1 16:04:05 web1 running → fail (Exited with error 1)\nweb2 16:04:06 web1 fail → starting (pid 124)\n"; r.code != 0 || r.stdout != want || r.stderr != notice("fleet events") {
+		t.Errorf("fleet events: code %d\n stdout %q\n   want %q\n stderr %q", r.code, r.stdout, want, r.stderr)
+	}
+	if reqs := f.waitRequests(t, 6); !reflect.DeepEqual(reqs, []string{"command events tag up", "command events tag up", "command tail web1 20 follow", "command tail web1 0 follow",
+		"command fleet events", "command fleet events"}) {
 		t.Errorf("requests %q", reqs)
 	}
 }
