@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/cfk/cfk/notify"
+	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
 )
 
@@ -138,4 +139,43 @@ func TestEarlyNotifyKeptFromAFloodOfAnotherUid(t *testing.T) {
 		t.Fatalf("launched as pid %d, want %d", l.Pid, next)
 	}
 	r.expectSeq("r", starting, running)
+}
+
+// TestSharedNotifyCheckCrossesAnUpgrade: a datagram of another uid on
+// the shared socket, kept for a frozen service during an upgrade in
+// place, is replayed in the new cfkd as what it is: from that uid, on the
+// shared socket, and dropped. It was replayed as one of cfkd's own socket,
+// and made a root service ready.
+func TestSharedNotifyCheckCrossesAnUpgrade(t *testing.T) {
+	t.Parallel()
+	uid := uint32(os.Getuid() + 4242)
+	old, _ := notifyRig(t, uid)
+	old.ok("service r cmd=sleep 100", "service r user=root", "service r ready=notify", "service r startwait_secs=0.02")
+	old.okDone("command start service r", 1)
+	pid := old.fake.waitLaunch(t, 1).Pid
+	old.expectSeq("r", starting)
+	old.export(true)
+	old.tree.System.Root.Send(old.servicePID("r"), notifyReceived{msg: notify.Message{Pid: pid, Pgid: pid, Uid: int(uid), Shared: true,
+		Fields: map[string]string{"READY": "1"}}})
+	ex := old.export(true)
+	if n := ex.Services[0].Notified; len(n) != 1 || n[0].Uid != int(uid) || !n[0].Shared {
+		t.Fatalf("notified in the export: %+v", n)
+	}
+
+	logs := &logCapture{changed: make(chan struct{})}
+	nw := newRig(t, func(o *Options) {
+		o.NotifySocket = filepath.Join(t.TempDir(), "notify")
+		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
+		l := quietLogger()
+		l.SetLevel(logrus.DebugLevel)
+		l.AddHook(logs)
+		o.Log = l
+	})
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: &upgrade.State{Services: ex.Services}}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	logs.wait(t, fmt.Sprintf("r: notify datagram from uid %d on the shared socket, not this run's: dropped", uid))
+	if st := nw.status("r"); st[1] != "starting" {
+		t.Fatalf("r is %q after the replay of another uid's READY=1", st)
+	}
 }

@@ -149,7 +149,7 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 		case messages.ProcessExited:
 			svc.Exits = append(svc.Exits, upgrade.Exit{Pid: e.Pid, Status: e.Status})
 		case notifyReceived:
-			svc.Notified = append(svc.Notified, upgrade.Notified{Pid: e.msg.Pid, Pgid: e.msg.Pgid, Fields: e.msg.Fields})
+			svc.Notified = append(svc.Notified, upgrade.Notified{Pid: e.msg.Pid, Pgid: e.msg.Pgid, Uid: e.msg.Uid, Shared: e.msg.Shared, Fields: e.msg.Fields})
 		}
 	}
 	if m.freeze && !s.up.frozen {
@@ -206,7 +206,7 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
 	}
 	for _, n := range m.svc.Notified {
-		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Fields: n.Fields}})
+		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Uid: n.Uid, Shared: n.Shared, Fields: n.Fields}})
 	}
 	if s.lc.State == messages.Starting && s.runReady != "" && !s.lc.Ready {
 		s.probe(ctx, s.lc.Attempt)

@@ -128,8 +128,13 @@ type Service struct {
 
 // Notified is one sd_notify datagram: its sender and its fields.
 type Notified struct {
-	Pid    int               `json:"pid"`
-	Pgid   int               `json:"pgid,omitempty"`
+	Pid  int `json:"pid"`
+	Pgid int `json:"pgid,omitempty"`
+	// Uid and Shared: the sender's uid, and that it came in on the
+	// shared notify socket, which only the run's uid may use (REFERENCE
+	// §2.9)
+	Uid    int               `json:"uid,omitempty"`
+	Shared bool              `json:"shared,omitempty"`
 	Fields map[string]string `json:"fields"`
 }
 
