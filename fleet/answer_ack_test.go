@@ -1,11 +1,13 @@
 package fleet
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/fleet/certs"
 	"github.com/cfk/cfk/fleet/wire"
 	"github.com/cfk/cfk/messages"
 )
@@ -55,11 +57,13 @@ func (r *gatewayRig) answer(t *testing.T) *wire.Answer {
 // TestGatewayCountsAnswersInFlightUntilAcknowledged: a hub that asks for
 // acknowledgements (Request.acks) and does not acknowledge its answers
 // has maxCallsPerHost requests in flight at the host once that many are
-// answered, and its next one is refused: before, a request's room was
-// freed once its answer was queued, so a hub that stopped reading while
-// it sent made the host queue answers without bound (REFERENCE §12.6).
-// An AnswerAck frees the room; so does the loss of the hub's connection.
-// A hub that does not ask (an older one) is served as before.
+// answered; its next ones are refused, and the refusals count too, up to
+// maxRefusalsUnacked; past that, its requests are dropped unanswered.
+// Before, a request's room was freed once its answer was queued, so a hub
+// that stopped reading while it sent made the host queue answers without
+// bound (REFERENCE §12.6). An AnswerAck frees the room; so does the loss
+// of the hub's connection. A hub that does not ask (an older one) is
+// served as before.
 func TestGatewayCountsAnswersInFlightUntilAcknowledged(t *testing.T) {
 	r := newGatewayRig(t)
 	for id := uint32(1); id <= maxCallsPerHost; id++ {
@@ -68,31 +72,37 @@ func TestGatewayCountsAnswersInFlightUntilAcknowledged(t *testing.T) {
 			t.Fatalf("request %d: %+v", id, a)
 		}
 	}
-	r.request(1000, true)
-	if a := r.answer(t); !strings.Contains(a.Error, "too many requests from hub hub in flight") {
-		t.Fatalf("a request past %d unacknowledged answers: %+v", maxCallsPerHost, a)
-	}
-	r.sys.Root.Send(r.gw, &wire.AnswerAck{Hub: "hub", Ids: []uint32{3, 5}})
-	for _, id := range []uint32{1001, 1002} {
+	var refused []uint32
+	for id := uint32(1000); id < 1000+maxRefusalsUnacked; id++ {
 		r.request(id, true)
-		if a := r.answer(t); a.Error != "" {
-			t.Fatalf("request %d after two acknowledgements: %+v", id, a)
+		if a := r.answer(t); !strings.Contains(a.Error, "too many requests from hub hub in flight") || !a.WantsAck {
+			t.Fatalf("request %d past %d unacknowledged answers: %+v", id, maxCallsPerHost, a)
 		}
+		refused = append(refused, id)
 	}
-	r.request(1003, true)
-	if a := r.answer(t); a.Error == "" {
-		t.Fatalf("a third request after two acknowledgements: %+v", a)
+	r.request(2000, true) // dropped: nothing more is queued for this hub
+	r.sys.Root.Send(r.gw, &wire.AnswerAck{Hub: "hub", Ids: []uint32{3}})
+	r.request(2001, true)
+	if a := r.answer(t); a.Id != 2001 || a.Error == "" {
+		t.Fatalf("the answer after a dropped request and one acknowledgement: %+v (want 2001's refusal)", a)
 	}
 	// an acknowledgement naming another hub frees nothing of this one's
 	r.sys.Root.Send(r.gw, &wire.AnswerAck{Hub: "other", Ids: []uint32{1, 2}})
-	r.request(1004, true)
+	r.sys.Root.Send(r.gw, &wire.AnswerAck{Hub: "hub", Ids: append(refused, 2001, 5)})
+	for _, id := range []uint32{3000, 3001} {
+		r.request(id, true)
+		if a := r.answer(t); a.Id != id || a.Error != "" {
+			t.Fatalf("request %d after its room was acknowledged: %+v", id, a)
+		}
+	}
+	r.request(3002, true)
 	if a := r.answer(t); a.Error == "" {
-		t.Fatalf("a request after another hub's acknowledgement: %+v", a)
+		t.Fatalf("a request past the room acknowledged: %+v", a)
 	}
 	// the hub's connection lost: its answered calls are let go
 	r.sys.Root.Send(r.gw, endpointLost{addr: r.hub.Address, at: time.Now()})
-	r.request(1005, true)
-	if a := r.answer(t); a.Error != "" {
+	r.request(4000, true)
+	if a := r.answer(t); a.Id != 4000 || a.Error != "" {
 		t.Fatalf("a request after the connection was lost: %+v", a)
 	}
 	// an older hub: no acknowledgement asked, none wanted
@@ -115,5 +125,49 @@ func TestHubAcknowledgesItsAnswers(t *testing.T) {
 		if _, out := outcomes(t, tf.ask("command fleet status")); out["web1"].Kind != messages.FleetOK {
 			t.Fatalf("request %d: %+v", i+1, out["web1"])
 		}
+	}
+}
+
+// TestHubSendsItsAcknowledgementsAgainOnANewConnection: the hub
+// acknowledges an answer that wants it at once, and once more when a
+// connection to the host is made: one sent on a connection that was lost
+// may never have come, and the host would hold that request's room until
+// its own connection to the hub broke.
+func TestHubSendsItsAcknowledgementsAgainOnANewConnection(t *testing.T) {
+	sys := actor.NewActorSystem()
+	out := newOutbox(sys.Root)
+	go out.run()
+	t.Cleanup(func() { out.close(); sys.Shutdown() })
+	acks := make(chan *wire.AnswerAck, 16)
+	// the host's address is not served here: what goes there is a dead letter
+	sub := sys.EventStream.Subscribe(func(ev any) {
+		if d, ok := ev.(*actor.DeadLetterEvent); ok {
+			if a, ok := d.Message.(*wire.AnswerAck); ok {
+				acks <- a
+			}
+		}
+	})
+	t.Cleanup(func() { sys.EventStream.Unsubscribe(sub) })
+	n := &Node{out: out, inv: []Host{{Name: "h1", Addr: "127.0.0.9:1"}}, creds: &certs.Credentials{ID: certs.Identity{Name: "hub"}},
+		cfg: Config{Timeout: time.Second, Log: quietLog()}}
+	h := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newHub(n) }))
+	ack := func(what string) *wire.AnswerAck {
+		t.Helper()
+		select {
+		case a := <-acks:
+			return a
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no acknowledgement %s", what)
+			return nil
+		}
+	}
+	sys.Root.Send(h, &wire.Answer{Id: 7, Host: "h1", WantsAck: true})
+	if a := ack("of the answer"); !slices.Equal(a.Ids, []uint32{7}) || a.Hub != "hub" {
+		t.Fatalf("acknowledged %+v", a)
+	}
+	sys.Root.Send(h, &wire.Answer{Id: 8, Host: "h1"}) // wants none
+	sys.Root.Send(h, endpointUp{addr: "127.0.0.9:1"})
+	if a := ack("on the new connection"); !slices.Equal(a.Ids, []uint32{7}) {
+		t.Fatalf("acknowledged again %+v", a)
 	}
 }

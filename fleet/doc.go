@@ -59,9 +59,11 @@
 //   - Bounds: at most maxCallsPerHost requests in flight per host at a
 //     hub and per hub at a host, where a request of a hub that asks for
 //     it (wire.Request.acks) stays in flight until the hub acknowledges
-//     its answer (wire.AnswerAck), or the hub's connection is lost: a
-//     hub that stops reading cannot make a host queue answers without
-//     bound; maxSubsPerHub streams; answers of at
+//     its answer, a refusal too (wire.AnswerAck), or the hub's connection
+//     is lost; past maxRefusalsUnacked refusals its requests are dropped:
+//     a hub that stops reading cannot make a host queue answers without
+//     bound (the hub sends its last acknowledgements again on each new
+//     connection); maxSubsPerHub streams; answers of at
 //     most maxAnswerBytes; eventsWindow batches unacknowledged; gRPC
 //     messages of at most maxRecvBytes. protoactor's endpoint writer
 //     queue only has an initial size (a ring that doubles when full): its

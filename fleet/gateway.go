@@ -70,8 +70,10 @@ type gateway struct {
 	self    *actor.PID
 	root    *actor.RootContext
 	calls   map[callKey]*gwCall
-	perHub  map[string]int
-	subs    map[callKey]*gwSub
+	perHub  map[string]int // the calls in flight, answered ones not acknowledged included
+	// lastDrop: when dropping last logged that a hub's requests are dropped
+	lastDrop time.Time
+	subs     map[callKey]*gwSub
 }
 
 func (g *gateway) Receive(ctx actor.Context) {
@@ -130,27 +132,34 @@ func (g *gateway) audit(hub string) *logrus.Entry {
 }
 
 func (g *gateway) request(from *actor.PID, m *wire.Request) {
-	key := callKey{m.Hub, m.Id}
-	answer := func(err error, lines []string) {
-		a := &wire.Answer{Id: m.Id, Host: g.name, Lines: lines, Version: g.version}
-		if err != nil {
-			a.Error = err.Error()
-		}
-		g.out.post(outMsg{to: from, from: g.self, msg: a})
-	}
 	if from == nil {
 		return
 	}
-	if g.calls[key] != nil {
-		answer(fmt.Errorf("request %d from hub %s is already in flight here", m.Id, m.Hub), nil)
+	key := callKey{m.Hub, m.Id}
+	n := g.perHub[m.Hub]
+	if m.Acks && (g.calls[key] != nil || n >= maxCallsPerHost+maxRefusalsUnacked) {
+		// a hub that acknowledges its answers and has this many not
+		// acknowledged is not reading them: nothing more is queued for
+		// it (its own deadline settles the request)
+		g.dropping(m.Hub, n)
 		return
 	}
-	if g.perHub[m.Hub] >= maxCallsPerHost {
-		answer(fmt.Errorf("too many requests from hub %s in flight (at most %d)", m.Hub, maxCallsPerHost), nil)
+	if g.calls[key] != nil {
+		a := &wire.Answer{Id: m.Id, Host: g.name, Version: g.version,
+			Error: fmt.Sprintf("request %d from hub %s is already in flight here", m.Id, m.Hub)}
+		g.out.post(outMsg{to: from, from: g.self, msg: a})
+		return
+	}
+	// in flight from now on, whatever its answer: with acks, until the
+	// hub acknowledges it (finish)
+	c := &gwCall{from: from, acks: m.Acks}
+	g.calls[key] = c
+	g.perHub[m.Hub]++
+	if n >= maxCallsPerHost {
+		g.finish(key, c, fmt.Errorf("too many requests from hub %s in flight (at most %d)", m.Hub, maxCallsPerHost))
 		return
 	}
 	g.out.post(outMsg{to: from, from: g.self, msg: &wire.Accepted{Id: m.Id, Host: g.name}})
-	c := &gwCall{from: from, acks: m.Acks}
 	for _, line := range m.Lines {
 		st, err := messages.Parse(line)
 		if err == nil {
@@ -160,13 +169,13 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 			}
 		}
 		if err != nil {
-			answer(err, nil)
+			g.finish(key, c, err)
 			return
 		}
 		c.stmts = append(c.stmts, st)
 	}
 	if len(c.stmts) == 0 {
-		answer(nil, nil)
+		g.finish(key, c, nil)
 		return
 	}
 	for i, st := range c.stmts {
@@ -174,9 +183,16 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 			g.audit(m.Hub).Info(actors.AuditText(st, m.Lines[i]))
 		}
 	}
-	g.calls[key] = c
-	g.perHub[m.Hub]++
 	g.run(key, c)
+}
+
+// dropping logs, once a second at most, that a hub's requests are
+// dropped: it acknowledges none of its answers.
+func (g *gateway) dropping(hub string, n int) {
+	if now := time.Now(); now.Sub(g.lastDrop) >= time.Second {
+		g.lastDrop = now
+		g.log.WithField("category", logCategory).Warnf("fleet: hub %s has %d answers not acknowledged: its requests are dropped until it reads them", hub, n)
+	}
 }
 
 // run asks the controller the call's next line.
@@ -207,14 +223,20 @@ func (g *gateway) lineDone(m lineDone) {
 			}
 		}
 	}
-	a := &wire.Answer{Id: m.key.id, Host: g.name, Lines: c.lines, Version: g.version}
+	g.finish(m.key, c, err)
+}
+
+// finish answers call key with c.lines, or err: the call of a hub that
+// acknowledges its answers stays in flight until it does (answered).
+func (g *gateway) finish(key callKey, c *gwCall, err error) {
+	a := &wire.Answer{Id: key.id, Host: g.name, Lines: c.lines, Version: g.version}
 	if err != nil {
 		a.Error, a.Lines = err.Error(), nil
 	}
 	// an orphan's hub is gone: nobody would acknowledge
 	a.WantsAck = c.acks && !c.orphan
 	if !g.out.post(outMsg{to: c.from, from: g.self, msg: a}) || !a.WantsAck {
-		g.release(m.key) // an answer the full outbox dropped is never acknowledged
+		g.release(key) // an answer the full outbox dropped is never acknowledged
 		return
 	}
 	c.answered, c.stmts, c.lines = true, nil, nil

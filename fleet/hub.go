@@ -154,9 +154,11 @@ type hub struct {
 	up map[string]bool
 	// acks are the answers to acknowledge, per host (wire.AnswerAck):
 	// sent at once, kept only while the outbox is full, and then sent
-	// with the next ones or before the next request to the host
-	acks   map[int][]uint32
-	byName map[string]int // a host's index by name
+	// with the next ones or before the next request to the host. acked
+	// are the last ones sent, sent again when a connection to the host is
+	// made: those sent on a connection that was lost may not have come
+	acks, acked map[int][]uint32
+	byName      map[string]int // a host's index by name
 }
 
 func newHub(n *Node) *hub {
@@ -165,7 +167,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{},
-		acks: map[int][]uint32{}, byName: hostIndex(n.inv)}
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv)}
 }
 
 // hostIndex is each host's index in inv by name.
@@ -181,18 +183,21 @@ func hostIndex(inv []Host) map[string]int {
 // call that is no more here (it timed out, its connection was lost and
 // came back): the host counts it in flight until then.
 func (h *hub) ack(host int, id uint32) {
-	ids := append(h.acks[host], id)
-	if len(ids) > maxAcksPending {
-		// a host has at most maxCallsPerHost answers unacknowledged; more
-		// is a host that sends answers to nothing while the outbox is full
-		ids = ids[len(ids)-maxAcksPending:]
-	}
-	h.acks[host] = ids
+	h.acks[host] = lastIds(append(h.acks[host], id))
 	h.flushAcks(host)
 }
 
-// maxAcksPending bounds the acknowledgements kept for a host while the
-// outbox is full.
+// lastIds bounds a list of acknowledgements kept for a host: it has at
+// most maxCallsPerHost (and a few refusals) unacknowledged; more is a
+// host that sends answers to nothing.
+func lastIds(ids []uint32) []uint32 {
+	if len(ids) > maxAcksPending {
+		ids = append(ids[:0:0], ids[len(ids)-maxAcksPending:]...)
+	}
+	return ids
+}
+
+// maxAcksPending bounds the acknowledgements kept for a host.
 const maxAcksPending = 2 * maxCallsPerHost
 
 // flushAcks sends the acknowledgements due to host; those the full outbox
@@ -205,6 +210,7 @@ func (h *hub) flushAcks(host int) {
 	to := &actor.PID{Address: h.inv[host].Addr, Id: gatewayName}
 	if h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.AnswerAck{Ids: ids, Hub: h.name}}) {
 		delete(h.acks, host)
+		h.acked[host] = lastIds(append(h.acked[host], ids...))
 	}
 }
 
@@ -254,17 +260,22 @@ func (h *hub) Receive(ctx actor.Context) {
 		}
 	case endpointUp:
 		h.up[m.addr] = true
+		for i, host := range h.inv {
+			if host.Addr == m.addr && len(h.acked[i]) > 0 {
+				// what was sent on a connection lost since may not have
+				// come: sent again (an id the host no longer holds is
+				// nothing to it)
+				h.acks[i] = lastIds(append(h.acked[i], h.acks[i]...))
+				h.acked[i] = nil
+				h.flushAcks(i)
+			}
+		}
 	case endpointLost:
 		why := "connection to " + m.addr + " lost"
 		if !h.up[m.addr] {
 			why = "cannot connect to " + m.addr
 		}
 		delete(h.up, m.addr)
-		for i, host := range h.inv {
-			if host.Addr == m.addr {
-				delete(h.acks, i) // the host let those calls go with the connection
-			}
-		}
 		for _, c := range h.calls {
 			if h.inv[c.host].Addr != m.addr {
 				continue

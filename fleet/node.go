@@ -34,6 +34,10 @@ const (
 	// maxCallsPerHost bounds the requests a hub has in flight at one
 	// host, and a host from one hub.
 	maxCallsPerHost = 64
+	// maxRefusalsUnacked is the room past maxCallsPerHost for the
+	// refusals of a hub that acknowledges its answers (they count until
+	// acknowledged too); past it, its requests are dropped unanswered
+	maxRefusalsUnacked = 16
 	// maxSubsPerHub bounds the event subscriptions a host serves one hub.
 	maxSubsPerHub = 16
 	// eventsWindow is how many batches of events a host sends ahead of
