@@ -30,8 +30,13 @@ type fakeServer struct {
 	// connection.
 	hang, close map[string]bool
 	// then: the reply of a request from its second time on (a stream
-	// that an upgrade ended, then the same request again)
-	then map[string]string
+	// that an upgrade ended, then the same request again); holdThen: a
+	// closing request keeps its connection open after that reply, until
+	// released is closed
+	then     map[string]string
+	holdThen map[string]bool
+	served   map[string]int
+	released chan struct{}
 
 	mu     sync.Mutex
 	reqs   []string
@@ -87,6 +92,7 @@ func newTCPFakeServer(t *testing.T, replies map[string]string) *fakeServer {
 
 func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeServer {
 	f := &fakeServer{ln: ln, replies: replies, hang: map[string]bool{}, close: map[string]bool{}, then: map[string]string{},
+		holdThen: map[string]bool{}, served: map[string]int{}, released: make(chan struct{}),
 		notify: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	f.wg.Add(1)
@@ -112,6 +118,7 @@ func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeSe
 	t.Cleanup(func() {
 		ln.Close()
 		close(done)
+		f.release()
 		f.wg.Wait()
 	})
 	return f
@@ -127,6 +134,8 @@ func (f *fakeServer) serve(conn net.Conn) {
 		f.mu.Lock()
 		f.reqs = append(f.reqs, line)
 		rep, known := f.replies[line]
+		f.served[line]++
+		hold := f.holdThen[line] && f.served[line] > 1
 		if next, ok := f.then[line]; ok {
 			f.replies[line] = next
 			delete(f.then, line)
@@ -142,6 +151,9 @@ func (f *fakeServer) serve(conn net.Conn) {
 			return
 		case closeIt: // after what replies holds, if anything
 			conn.Write([]byte(rep))
+			if hold {
+				<-f.released
+			}
 			return
 		case hang:
 			continue
@@ -235,4 +247,15 @@ func runCtl(t *testing.T, f *fakeServer, cfg runCfg, args ...string) result {
 		isTerminal: func(w io.Writer) bool { return cfg.terminal && w == &stdout },
 	})
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+// release ends the connections held open after their then reply.
+func (f *fakeServer) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	select {
+	case <-f.released:
+	default:
+		close(f.released)
+	}
 }

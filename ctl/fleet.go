@@ -315,7 +315,7 @@ func runFleetEvents(s *session, req string) error {
 	if err != nil {
 		return err
 	}
-	st := newResumable(s, "fleet events", req, first, &noticeOnce{}) // across the hub's upgrade in place
+	st := newResumable(s, "fleet events", req, first, &streamGroup{}) // across the hub's upgrade in place
 	defer st.stop()
 	color := s.color()
 	end := st.follow(func(l string) error {

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
@@ -79,86 +78,6 @@ func readStream(s *session, line func(string) error) streamEnd {
 	}
 }
 
-// resumable is a stream that goes on across an upgrade in place of cfkd
-// (REFERENCE §1.5): when its end line says resume, it sends its request
-// again on a new connection, which the new cfkd serves (or the former
-// one, if the upgrade failed). What happens in between is not shown:
-// cfkctl says so on stderr.
-type resumable struct {
-	s       *session // the command's
-	what    string   // the command, for the notice
-	again   string   // the request sent again
-	mu      sync.Mutex
-	cur     *session // the stream's connection now
-	stopped bool
-	notices *noticeOnce
-}
-
-// noticeOnce says that cfkd is being upgraded once for every stream of
-// a command that it ends at the same time.
-type noticeOnce struct {
-	mu   sync.Mutex
-	last time.Time
-}
-
-func newResumable(s *session, what, again string, st *session, n *noticeOnce) *resumable {
-	return &resumable{s: s, what: what, again: again, cur: st, notices: n}
-}
-
-// follow reads the stream, calling line with each line, until it ends
-// otherwise than by an upgrade in place.
-func (r *resumable) follow(line func(string) error) streamEnd {
-	for {
-		r.mu.Lock()
-		st := r.cur
-		r.mu.Unlock()
-		end := readStream(st, line)
-		if !end.resume {
-			return end
-		}
-		r.notices.say(r.s, r.what)
-		next, err := openStream(r.s.opts, r.s.env, r.again)
-		if err != nil {
-			return streamEnd{err: err}
-		}
-		r.mu.Lock()
-		if r.stopped {
-			r.mu.Unlock()
-			next.conn.Close()
-			return streamEnd{}
-		}
-		r.cur = next
-		r.mu.Unlock()
-		st.conn.Close()
-	}
-}
-
-// session is the stream's connection now (for the line callback of
-// follow, which runs where follow does).
-func (r *resumable) session() *session {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cur
-}
-
-// stop closes the stream's connection, and any it opens from now on.
-func (r *resumable) stop() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.stopped = true
-	r.cur.conn.Close()
-}
-
-func (n *noticeOnce) say(s *session, what string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if time.Since(n.last) < time.Second {
-		return
-	}
-	n.last = time.Now()
-	fmt.Fprintf(s.env.stderr, "cfkctl: %s: cfkd is being upgraded in place: following again (what happens meanwhile is not shown)\n", what)
-}
-
 // runEvents is `cfkctl events [REF...]`: one stream per selector, merged;
 // each event printed as a human line, or as it came with --json, until
 // cfkd closes the streams or cfkctl is interrupted.
@@ -173,17 +92,26 @@ func runEvents(s *session, args []string) error {
 			st.stop()
 		}
 	}()
-	notices := &noticeOnce{}
+	group := &streamGroup{}
+	var mu sync.Mutex
 	for _, sel := range sels {
 		req := "command events " + sel
 		st, err := openStream(s.opts, s.env, req)
 		if err != nil {
 			return err
 		}
-		streams = append(streams, newResumable(s, "events", req, st, notices))
+		r := newResumable(s, "events", req, st, group)
+		if s.opts.json {
+			// the gap shows in what a consumer reads
+			r.onResume = func() {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintln(s.env.jsonOut(), messages.UpgradeEndEvent().Format())
+			}
+		}
+		streams = append(streams, r)
 	}
 	var (
-		mu     sync.Mutex
 		seen   = newRecent(4096) // a service two references select comes twice
 		color  = s.color()
 		failed error
@@ -357,7 +285,7 @@ func runTail(s *session, args []string) error {
 		return err
 	}
 	// across an upgrade in place, the new lines only: the last ones were shown
-	st := newResumable(s, "tail", "command tail "+name+" 0 follow", first, &noticeOnce{})
+	st := newResumable(s, "tail", "command tail "+name+" 0 follow", first, &streamGroup{})
 	defer st.stop()
 	out := bufio.NewWriter(s.env.stdout)
 	tty := s.env.terminal(s.env.stdout)

@@ -1,12 +1,14 @@
 package ctl
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -193,5 +195,75 @@ func TestStreamsResumeAcrossAnUpgrade(t *testing.T) {
 	if reqs := f.waitRequests(t, 6); !reflect.DeepEqual(reqs, []string{"command events tag up", "command events tag up", "command tail web1 20 follow", "command tail web1 0 follow",
 		"command fleet events", "command fleet events"}) {
 		t.Errorf("requests %q", reqs)
+	}
+}
+
+// TestStreamResumeGivesUp: a cfkd that ends a stream for an upgrade again
+// and again, with nothing between, is asked again after a growing pause,
+// then given up on: cfkctl reconnected in a tight loop, for ever.
+func TestStreamResumeGivesUp(t *testing.T) {
+	pause, maxPause := resumePause, resumeMaxPause
+	resumePause, resumeMaxPause = time.Millisecond, 4*time.Millisecond
+	t.Cleanup(func() { resumePause, resumeMaxPause = pause, maxPause })
+	upgrading := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	f := streamServer(t, map[string]string{"command events tag up": upgrading})
+	r := runCtl(t, f, runCfg{}, "events", "@up")
+	want := fmt.Sprintf("cfkctl: events: cfkd ended the stream for an upgrade %d times in a row with nothing between: giving up\n", resumeTries+1)
+	if r.code != 1 || !strings.HasSuffix(r.stderr, want) {
+		t.Errorf("code %d, stderr %q, want it to end %q", r.code, r.stderr, want)
+	}
+	if n := len(f.requests()); n != resumeTries+1 {
+		t.Errorf("%d requests, want %d", n, resumeTries+1)
+	}
+}
+
+// TestStreamsOfOneCommandResumeTogether: of the streams of one command,
+// one is told of an upgrade and another's connection is closed without a
+// word (its request had not been read when cfkd drained it). Either both
+// go on, or the command ends: it went on following one selector only.
+func TestStreamsOfOneCommandResumeTogether(t *testing.T) {
+	upgrading := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	f := streamServer(t, map[string]string{
+		"command events tag a": streamOf(evCrash) + upgrading,
+		"command events tag b": "",
+	})
+	f.then["command events tag a"], f.then["command events tag b"] = streamOf(evStart), streamOf(evStopped)
+	f.holdThen["command events tag a"], f.holdThen["command events tag b"] = true, true // the new cfkd's streams go on
+	done := make(chan result, 1)
+	go func() { done <- runCtl(t, f, runCfg{}, "--json", "events", "@a", "@b") }()
+	count := func(req string) int {
+		n := 0
+		for _, r := range f.requests() {
+			if r == req {
+				n++
+			}
+		}
+		return n
+	}
+	var r result
+	for end := time.Now().Add(10 * time.Second); ; {
+		select {
+		case r = <-done: // ended together
+		default:
+			if count("command events tag a") == 2 && count("command events tag b") == 2 {
+				f.release() // both went on: the new cfkd closes them
+				r = <-done
+			} else if time.Now().After(end) {
+				f.release()
+				<-done
+				t.Fatalf("following one selector only: requests %q", f.requests())
+			} else {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+		}
+		break
+	}
+	got := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	sort.Strings(got)
+	both := []string{evCrash, evStart, evStopped, messages.UpgradeEndEvent().Format()}
+	sort.Strings(both)
+	if r.code != 0 || !reflect.DeepEqual(got, []string{evCrash}) && !reflect.DeepEqual(got, both) {
+		t.Errorf("code %d, stdout %q: want the first event alone (ended together) or %q (went on together)", r.code, got, both)
 	}
 }
