@@ -50,16 +50,8 @@ func TestFifoWithoutReader(t *testing.T) {
 func TestRotatingFifoWithoutReader(t *testing.T) {
 	holds := installFakeHolds(t)
 	f := newFixture(t)
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	rd := fifoWithReader(t, fifo)
 	f.apply(t, "max_size_mb = 10\ncfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
 	line := []byte(strings.Repeat("y", 200))
 	within(t, 10*time.Second, "ServiceLine to a FIFO nobody reads", func() {
@@ -83,4 +75,19 @@ func TestRotatingFifoWithoutReader(t *testing.T) {
 		<-done
 		t.Fatal("Apply away from a rotating FIFO nobody reads did not return after closeGrace+5s")
 	}
+}
+
+// fifoWithReader makes a FIFO at path with a reader open on it (closed
+// when the test ends), which it returns.
+func fifoWithReader(t *testing.T, path string) *os.File {
+	t.Helper()
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() })
+	return rd
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -312,15 +311,7 @@ func TestReplacedFileRefusesBeforeAReopenWaits(t *testing.T) {
 	f := newFixture(t)
 	// a FIFO is never rotated: a reload opens it afresh, and replaces
 	// its sink; the rotating cfkd.log is kept, and reopened
-	fifo := filepath.Join(f.home, "svc.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
+	fifoWithReader(t, filepath.Join(f.home, "svc.fifo"))
 	conf := "max_size_mb = 1\ncfkd = file:cfkd.log\nservices = file:svc.fifo\n"
 	f.apply(t, conf)
 	st := f.r.cur.Load()

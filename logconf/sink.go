@@ -400,23 +400,13 @@ func (s *sink) refuse() {
 // queue: it takes no more records, so nothing it writes afterwards can
 // follow a record of the sink that replaced it.
 func (s *sink) drainedWithin(d time.Duration) bool {
-	done := make(chan struct{})
-	go func() {
+	return waitWithin(d, func() {
 		s.mu.Lock()
 		for !s.closed || s.flushing {
 			s.waitCond()
 		}
 		s.mu.Unlock()
-		close(done)
-	}()
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
+	})
 }
 
 // reopen makes a rotating sink open its file afresh on its next write
@@ -428,9 +418,13 @@ func (s *sink) reopen() error {
 
 // syncWithin is sync bounded by d (for stdout and stderr at exit); it
 // reports whether everything was written.
-func (s *sink) syncWithin(d time.Duration) bool {
+func (s *sink) syncWithin(d time.Duration) bool { return waitWithin(d, s.sync) }
+
+// waitWithin runs wait on a goroutine of its own and reports whether it
+// returned within d; if not, it is left to return on its own.
+func waitWithin(d time.Duration, wait func()) bool {
 	done := make(chan struct{})
-	go func() { s.sync(); close(done) }()
+	go func() { wait(); close(done) }()
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
