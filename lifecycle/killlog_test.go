@@ -5,6 +5,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestKillLogNamesTheSignalSent: REFERENCE §2.2 logs `NAME still
@@ -53,5 +54,40 @@ func TestProcessOutlivingSIGKILLIsGivenUp(t *testing.T) {
 	s.feed(Event{Kind: EvExited, Pid: pid, Status: syscall.WaitStatus(9)}) // it dies at last: stale
 	if s.l.State != messages.Fail {
 		t.Fatalf("the late exit changed the state: %v", s.l.State)
+	}
+}
+
+// A proxy that reports the pid of a start after startwait has stopwait,
+// 5 s at least, to do so: with startwait_secs=0.2 and stopwait_secs=0.3
+// a proxy slowed by a loaded host (0.6 s to fork) failed the service,
+// `proxy did not report the pid`, for good.
+func TestSlowProxyHasFiveSecondsToReportThePid(t *testing.T) {
+	p := testPolicy()
+	p.StartWait, p.StopWait = 200*time.Millisecond, 300*time.Millisecond
+	s := newSim(t, p, 1)
+	s.proxied = true
+	s.request(Event{Kind: EvStart})
+	s.fire() // startwait: no pid yet
+	if s.l.State != messages.Starting || s.l.Timer != TimerKillWait || s.l.Deadline.Sub(s.now) != killWaitMin {
+		t.Fatalf("after startwait without a pid: %v, timer %v in %v", s.l.State, s.l.Timer, s.l.Deadline.Sub(s.now))
+	}
+	s.now = s.now.Add(time.Second)
+	s.report()
+	s.fire() // startwait again, from the report
+	if s.l.State != messages.Running {
+		t.Fatalf("a pid reported 1 s after startwait: %v %q", s.l.State, s.l.FailReason)
+	}
+	// a proxy that never reports: given up after those 5 s
+	s.request(Event{Kind: EvStop})
+	for s.l.State.IsUp() && s.fire() {
+	}
+	s.request(Event{Kind: EvStart})
+	s.fire() // startwait
+	s.fire() // 5 s more
+	if s.l.State != messages.Fail || s.l.FailReason != "proxy did not report the pid" {
+		t.Fatalf("a pid never reported: %v %q", s.l.State, s.l.FailReason)
+	}
+	if all := strings.Join(s.logs, "\n"); !strings.Contains(all, "svc: its proxy did not report the pid within startwait and 5s more: considered down") {
+		t.Fatalf("logs %q", s.logs)
 	}
 }

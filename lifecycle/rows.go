@@ -531,14 +531,15 @@ func (s *step) afterDown() {
 
 // --- timers ---
 
-var rowStartWaitElapsed = row{"→ running", "with a pid and ready (else the ready timeout is armed); failed starts reset; proxied with no pid yet: killwait armed for the proxy to report it", func(s *step) {
+var rowStartWaitElapsed = row{"→ running", "with a pid and ready (else the ready timeout is armed); failed starts reset; proxied with no pid yet: killwait (stopwait, 5 s at least) armed for the proxy to report it", func(s *step) {
 	if s.l.Pid != 0 {
 		s.startWaited()
 		return
 	}
 	// a proxy that never answers (hung, or it refused in a way cfkd
-	// could not read) must not leave the service starting for good
-	s.arm(TimerKillWait, s.p.StopWait)
+	// could not read) must not leave the service starting for good; one
+	// that is slow (a loaded host, a large fork) must not fail it either
+	s.arm(TimerKillWait, s.killWait())
 }}
 
 // running: the process lived startwait. After crashes, the reset timer
@@ -575,7 +576,7 @@ var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper report
 }}
 
 var rowPidNeverReported = row{"→ fail", "the proxy never reported the pid: it is told to stop the service, which is considered down (`proxy did not report the pid`)", func(s *step) {
-	s.logf(Error, 0, "%s: its proxy did not report the pid within startwait and stopwait: considered down", s.p.Name)
+	s.logf(Error, 0, "%s: its proxy did not report the pid within startwait and %v more: considered down", s.p.Name, s.killWait())
 	s.do(Terminate{Sig: s.stopSignal()}) // the proxy's stop names the service: what it may start late ends
 	s.ended(messages.Fail, "proxy did not report the pid")
 }}
@@ -593,8 +594,8 @@ var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit, or 
 // process with much memory takes a while to free it.
 const killWaitMin = 5 * time.Second
 
-// killWait is how long a direct run is given to end after SIGKILL:
-// stopwait, at least killWaitMin.
+// killWait is how long a direct run is given to end after SIGKILL, and a
+// proxy to report a pid after startwait: stopwait, at least killWaitMin.
 func (s *step) killWait() time.Duration { return max(s.p.StopWait, killWaitMin) }
 
 func (s *step) proxyNeverReported() {
