@@ -23,11 +23,16 @@ type gatewayRig struct {
 
 func newGatewayRig(t *testing.T) *gatewayRig {
 	t.Helper()
+	return newGatewayRigAt(t, &fakeLocal{name: "h1"})
+}
+
+func newGatewayRigAt(t *testing.T, local *fakeLocal) *gatewayRig {
+	t.Helper()
 	sys := actor.NewActorSystem()
 	out := newOutbox(sys.Root)
 	go out.run()
 	r := &gatewayRig{sys: sys, answers: make(chan *wire.Answer, 1000)}
-	gw := &gateway{local: &fakeLocal{name: "h1"}, out: out, name: "h1", version: "cfk test", log: quietLog(),
+	gw := &gateway{local: local, out: out, name: "h1", version: "cfk test", log: quietLog(),
 		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
 	r.gw = sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
 	r.hub = sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
@@ -169,5 +174,32 @@ func TestHubSendsItsAcknowledgementsAgainOnANewConnection(t *testing.T) {
 	sys.Root.Send(h, endpointUp{addr: "127.0.0.9:1"})
 	if a := ack("on the new connection"); !slices.Equal(a.Ids, []uint32{7}) {
 		t.Fatalf("acknowledged again %+v", a)
+	}
+}
+
+// TestGatewayLetsOrphansGoFromTheCount: the requests still running when
+// the hub's connection is lost no longer count against it: the hub let
+// them go with the connection, and its next requests found no room (16
+// refused, the rest dropped unanswered) although it reads everything.
+func TestGatewayLetsOrphansGoFromTheCount(t *testing.T) {
+	r := newGatewayRigAt(t, &fakeLocal{name: "h1", delay: 2 * time.Second})
+	for id := uint32(1); id <= maxCallsPerHost; id++ {
+		r.request(id, true) // running
+	}
+	r.sys.Root.Send(r.gw, endpointLost{addr: r.hub.Address, at: time.Now()})
+	const burst = 20
+	for id := uint32(100); id < 100+burst; id++ {
+		r.request(id, true)
+	}
+	got := map[uint32]bool{}
+	for len(got) < burst {
+		a := r.answer(t)
+		if a.Id < 100 {
+			continue // an orphan's answer
+		}
+		if a.Error != "" {
+			t.Fatalf("request %d after the connection came back: %+v", a.Id, a)
+		}
+		got[a.Id] = true
 	}
 }

@@ -115,8 +115,12 @@ func (g *gateway) Receive(ctx actor.Context) {
 			}
 			if c.answered {
 				g.release(k)
-			} else {
+			} else if !c.orphan {
+				// its answer will be nobody's: it no longer counts, so
+				// that the hub, which let it go with the connection,
+				// finds its room here when it comes back
 				c.orphan = true
+				g.uncount(k.hub)
 			}
 		}
 	case *actor.Stopping:
@@ -242,11 +246,18 @@ func (g *gateway) finish(key callKey, c *gwCall, err error) {
 	c.answered, c.stmts, c.lines = true, nil, nil
 }
 
-// release ends call key: it no longer counts as in flight.
+// release ends call key: it no longer counts as in flight (an orphan
+// counts no more already).
 func (g *gateway) release(key callKey) {
+	if c := g.calls[key]; c != nil && !c.orphan {
+		g.uncount(key.hub)
+	}
 	delete(g.calls, key)
-	if g.perHub[key.hub]--; g.perHub[key.hub] <= 0 {
-		delete(g.perHub, key.hub)
+}
+
+func (g *gateway) uncount(hub string) {
+	if g.perHub[hub]--; g.perHub[hub] <= 0 {
+		delete(g.perHub, hub)
 	}
 }
 
