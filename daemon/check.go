@@ -25,7 +25,8 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cfkd: usage: cfkd %s STATEFILE\n", upgrade.CheckFlag)
 		return 2
 	}
-	if _, err := upgrade.Read(args[0]); err != nil {
+	st, err := upgrade.Read(args[0])
+	if err != nil {
 		fmt.Fprintf(stderr, "cfkd %s: %v\n", messages.Version, err)
 		return upgrade.CheckExit
 	}
@@ -39,7 +40,8 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 			return upgrade.CheckExit
 		}
 	}
-	fmt.Fprintln(stdout, upgrade.CheckLine(messages.Version))
+	// the document's version: the cfkd that wrote it checks it is its own
+	fmt.Fprintln(stdout, upgrade.CheckLine(messages.Version, st.Version))
 	return 0
 }
 

@@ -9,9 +9,10 @@
 // (the lock, the admin listener, the --http listener, the bound sockets,
 // the output pipes with the bytes read but not yet cut into lines) and
 // what cfkd was started with (its home, its log configuration). It is
-// JSON, versioned by Version: StateVersion is the one version this build
-// writes and reads. Decode refuses any other (older or newer) with an
-// error that says which, and never returns a partial state.
+// JSON, versioned by Version: StateVersion is the version this build
+// writes; it reads it and the older ones back to OldestStateVersion (a
+// version only adds fields). Decode refuses any other (older or newer)
+// with an error that says which, and never returns a partial state.
 //
 // The check: the old cfkd runs the candidate binary with CheckFlag FILE;
 // a cfkd that understood the state prints CheckLine (its version and the

@@ -17,11 +17,21 @@ import (
 	"github.com/cfk/cfk/osproc"
 )
 
-// StateVersion is the version of the state document this build writes
-// and reads. A string so that a test build can set it with -ldflags "-X
+// StateVersion is the version of the state document this build writes;
+// it reads that one and the older ones back to OldestStateVersion (each
+// version only adds fields, absent from an older document). A string so
+// that a test build can set it with -ldflags "-X
 // github.com/cfk/cfk/upgrade.StateVersion=N" (a cfkd that knows only an
 // older document).
-var StateVersion = "1"
+//
+// 2: the shared notify socket, the uids it takes, a run's notify uid, a
+// kept datagram's uid and socket (REFERENCE §2.9). A cfkd of version 1
+// refuses such a document at the check, before the exec: it would
+// refuse the fields it does not know after it.
+var StateVersion = "2"
+
+// OldestStateVersion is the oldest state document this build reads.
+const OldestStateVersion = 1
 
 // Version is StateVersion as a number (0 when it does not parse: such a
 // build reads no state).
@@ -241,12 +251,10 @@ func Decode(b []byte) (*State, error) {
 	if head.Version == nil {
 		return nil, errors.New("upgrade state: no version")
 	}
-	if v, mine := *head.Version, Version(); v != mine {
-		rel := "newer"
-		if v < mine {
-			rel = "older"
-		}
-		return nil, fmt.Errorf("upgrade state: version %d is %s than this cfkd's (%d): refused", v, rel, mine)
+	if v, mine := *head.Version, Version(); v > mine {
+		return nil, fmt.Errorf("upgrade state: version %d is newer than this cfkd's (%d): refused", v, mine)
+	} else if v < OldestStateVersion || mine < OldestStateVersion {
+		return nil, fmt.Errorf("upgrade state: version %d is older than the oldest this cfkd reads (%d): refused", v, OldestStateVersion)
 	}
 	var s State
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -319,12 +327,13 @@ const checkPrefix = "cfkd-upgrade-ok"
 
 // CheckLine is what `cfkd --check-upgrade FILE` prints once it has
 // understood the state: `cfkd-upgrade-ok version=V state=N`.
-func CheckLine(cfkdVersion string) string {
-	return fmt.Sprintf("%s version=%s state=%d", checkPrefix, cfkdVersion, Version())
+func CheckLine(cfkdVersion string, stateVersion int) string {
+	return fmt.Sprintf("%s version=%s state=%d", checkPrefix, cfkdVersion, stateVersion)
 }
 
 // ParseCheckLine reads a check's line: the new cfkd's version, and the
-// state version it understood (which must be this build's).
+// version of the state it understood (which must be the one this build
+// wrote: a cfkd of an older version prints it too when it reads it).
 func ParseCheckLine(line string) (cfkdVersion string, err error) {
 	f := strings.Fields(line)
 	if len(f) != 3 || f[0] != checkPrefix || !strings.HasPrefix(f[1], "version=") || !strings.HasPrefix(f[2], "state=") {

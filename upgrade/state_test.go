@@ -3,6 +3,7 @@ package upgrade
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,7 @@ func TestDecodeRefuses(t *testing.T) {
 		want string
 	}{
 		"newer":   {withVersion(Version() + 1), "is newer than this cfkd's"},
-		"older":   {withVersion(Version() - 1), "is older than this cfkd's"},
+		"older":   {withVersion(OldestStateVersion - 1), "is older than the oldest this cfkd reads"},
 		"garbage": {[]byte("\x00not json"), "not a state document"},
 		"none":    {[]byte(`{}`), "no version"},
 		"unknown": {[]byte(strings.Replace(string(good), `"home"`, `"homme"`, 1)), "unknown field"},
@@ -110,7 +111,7 @@ func TestWriteRead(t *testing.T) {
 }
 
 func TestCheckLine(t *testing.T) {
-	v, err := ParseCheckLine(CheckLine("v2"))
+	v, err := ParseCheckLine(CheckLine("v2", Version()))
 	if err != nil || v != "v2" {
 		t.Fatalf("%q %v", v, err)
 	}
@@ -146,4 +147,28 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("not the same state once decoded again:\n%s\n%s", once, twice)
 		}
 	})
+}
+
+// A document of an older version (each version only adds fields) is read:
+// the cfkd before this one wrote it, and an upgrade from it must work.
+// Its check line names the document's version, which that cfkd checks.
+func TestDecodeReadsAnOlderVersion(t *testing.T) {
+	good, err := Encode(sample())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(good, &m)
+	m["version"] = OldestStateVersion
+	b, _ := json.Marshal(m)
+	st, err := Decode(b)
+	if err != nil {
+		t.Fatalf("a version %d document: %v", OldestStateVersion, err)
+	}
+	if st.Version != OldestStateVersion {
+		t.Fatalf("version %d", st.Version)
+	}
+	if l := CheckLine("v", st.Version); !strings.HasSuffix(l, fmt.Sprintf("state=%d", OldestStateVersion)) {
+		t.Fatalf("check line %q", l)
+	}
 }
