@@ -35,6 +35,7 @@ type fakeServer struct {
 	// released is closed
 	then     map[string]string
 	holdThen map[string]bool
+	delay    map[string]time.Duration // before the reply
 	served   map[string]int
 	released chan struct{}
 
@@ -92,7 +93,7 @@ func newTCPFakeServer(t *testing.T, replies map[string]string) *fakeServer {
 
 func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeServer {
 	f := &fakeServer{ln: ln, replies: replies, hang: map[string]bool{}, close: map[string]bool{}, then: map[string]string{},
-		holdThen: map[string]bool{}, served: map[string]int{}, released: make(chan struct{}),
+		holdThen: map[string]bool{}, served: map[string]int{}, released: make(chan struct{}), delay: map[string]time.Duration{},
 		notify: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	f.wg.Add(1)
@@ -141,11 +142,13 @@ func (f *fakeServer) serve(conn net.Conn) {
 			delete(f.then, line)
 		}
 		hang, closeIt := f.hang[line], f.close[line]
+		delay := f.delay[line]
 		f.mu.Unlock()
 		select {
 		case f.notify <- struct{}{}:
 		default:
 		}
+		time.Sleep(delay)
 		switch {
 		case strings.EqualFold(line, "exit"):
 			return

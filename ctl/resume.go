@@ -54,7 +54,10 @@ var (
 
 // resumeWindow: a stream that ends without a word this soon after
 // another of its group was told of an upgrade was ended by it too.
+// resumeQuiet: resumes this far apart are not "in a row".
 const resumeWindow = 5 * time.Second
+
+var resumeQuiet = 30 * time.Second // a variable: tests make it short
 
 func newResumable(s *session, what, again string, st *session, g *streamGroup) *resumable {
 	return &resumable{s: s, what: what, again: again, cur: st, group: g}
@@ -73,7 +76,9 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			got = true
 			return line(l)
 		})
-		if got {
+		if got || time.Since(r.resumed) >= resumeQuiet {
+			// lines came, or the last upgrade was long ago: a quiet
+			// stream across upgrades days apart is no loop
 			empty = 0
 		}
 		clean := end.err == nil && end.lost == 0 && end.ended == "" && !end.resume
@@ -178,4 +183,11 @@ func (g *streamGroup) finish() {
 	g.mu.Lock()
 	g.finished = true
 	g.mu.Unlock()
+}
+
+// resumedWithin says whether a stream of the group resumed within d.
+func (g *streamGroup) resumedWithin(d time.Duration) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.resumed.IsZero() && time.Since(g.resumed) < d
 }

@@ -145,8 +145,11 @@ func runEvents(s *session, args []string) error {
 			lost += end.lost
 		}
 		mu.Unlock()
-		if end.err != nil || end.lost > 0 || end.ended != "" {
-			for _, st := range streams { // one stream ended badly: stop them all
+		// one stream ended badly, or for good while an upgrade was
+		// going on (the others may have resumed): stop them all, rather
+		// than follow some of the selectors only
+		if end.err != nil || end.lost > 0 || end.ended != "" || group.resumedWithin(resumeWindow) {
+			for _, st := range streams {
 				st.stop()
 			}
 		}

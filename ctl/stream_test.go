@@ -267,3 +267,51 @@ func TestStreamsOfOneCommandResumeTogether(t *testing.T) {
 		t.Errorf("code %d, stdout %q: want the first event alone (ended together) or %q (went on together)", r.code, got, both)
 	}
 }
+
+// TestQuietStreamResumesAcrossSpacedUpgrades: a stream with nothing to
+// show (a quiet service's tail) across upgrades far apart resumes each
+// time: only resumes in a row, close together, are given up on. It gave
+// up at the ninth upgrade, however far apart.
+func TestQuietStreamResumesAcrossSpacedUpgrades(t *testing.T) {
+	quiet := resumeQuiet
+	resumeQuiet = 20 * time.Millisecond
+	t.Cleanup(func() { resumeQuiet = quiet })
+	upgrading := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	f := streamServer(t, map[string]string{"command events tag up": upgrading})
+	f.delay["command events tag up"] = 40 * time.Millisecond // upgrades farther apart than resumeQuiet
+	done := make(chan result, 1)
+	go func() { done <- runCtl(t, f, runCfg{}, "events", "@up") }()
+	f.waitRequests(t, resumeTries+3)
+	f.ln.Close() // cfkd gone for good: the next resume cannot connect
+	r := <-done
+	if strings.Contains(r.stderr, "giving up") || len(f.requests()) < resumeTries+3 {
+		t.Errorf("%d requests, stderr %q: gave up on upgrades far apart", len(f.requests()), r.stderr)
+	}
+}
+
+// TestStreamsOfOneCommandEndTogetherDuringAnUpgrade: one stream of a
+// command resumed after an upgrade, and another ends for good soon after
+// (its request closed unread twice: a second upgrade): the command ends.
+// It went on following the first selector alone.
+func TestStreamsOfOneCommandEndTogetherDuringAnUpgrade(t *testing.T) {
+	upgrading := `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n"
+	f := streamServer(t, map[string]string{
+		"command events tag a": streamOf(evCrash) + upgrading,
+		"command events tag b": "",
+	})
+	f.then["command events tag a"] = streamOf(evStart)
+	f.holdThen["command events tag a"] = true                // a goes on
+	f.delay["command events tag b"] = 300 * time.Millisecond // b ends after a resumed, each time
+	done := make(chan result, 1)
+	go func() { done <- runCtl(t, f, runCfg{}, "events", "@a", "@b") }()
+	select {
+	case r := <-done:
+		if r.code != 0 {
+			t.Errorf("code %d, stderr %q", r.code, r.stderr)
+		}
+	case <-time.After(10 * time.Second):
+		f.release()
+		<-done
+		t.Fatalf("still following @a alone after @b ended: requests %q", f.requests())
+	}
+}
