@@ -17,7 +17,7 @@ import (
 func TestRollingRestartUnderSilentProxyIsAnswered(t *testing.T) {
 	t.Parallel()
 	r, p := proxiedStarting(t, "0.05")
-	r.startProxied(p, "s", 101) // startwait 20 ms
+	r.startProxied(p, "s", 101)         // startwait 20 ms
 	rep := make(chan messages.Reply, 1) // answered after startwait and 5 s: longer than r.async waits
 	go func() { rep <- r.tree.Exec("command rollingrestart service s", 20*time.Second) }()
 	p.command() // stop
