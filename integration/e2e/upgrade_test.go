@@ -21,6 +21,7 @@ import (
 	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
+	"github.com/cfk/cfk/upgrade"
 )
 
 // The tests of the upgrade in place (REFERENCE §13) run cfkdBin, then
@@ -812,7 +813,7 @@ func TestUpgradeExecFails(t *testing.T) {
 	c.until("b running under its proxy", func() bool { return c.status("b")[1] == "running" && c.status("b")[2] != "" })
 	pids, version := c.pidsOf(), c.version()
 	vanishing := filepath.Join(t.TempDir(), "vanishing")
-	script := "#!/bin/sh\necho cfkd-upgrade-ok version=gone state=1\nrm -f \"$0\"\n"
+	script := fmt.Sprintf("#!/bin/sh\necho cfkd-upgrade-ok version=gone state=%d\nrm -f \"$0\"\n", upgrade.Version())
 	if err := os.WriteFile(vanishing, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
