@@ -203,7 +203,15 @@ func TestFaultDaemonisingGrandchildren(t *testing.T) {
 	var forkerOrphan []int
 	waitFor(t, "the daemons adopted by cfkd", func() bool {
 		forkerOrphan = procsOf(d.home, "forker", cfkd)
-		return len(forkerOrphan) == 1 && len(procsOf(d.home, "sider", 0)) == 3 && c.status("sider")[1] == "running"
+		// sider's daemon once it is `sleep 1002`: setsid has made its
+		// session by then (before, the stop's SIGTERM to sider's group
+		// ends it, and no orphan is left: a run under load failed so)
+		detached := false
+		for _, pid := range procsOf(d.home, "sider", 0) {
+			b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+			detached = detached || string(b) == "sleep\x001002\x00"
+		}
+		return len(forkerOrphan) == 1 && detached && len(procsOf(d.home, "sider", 0)) == 3 && c.status("sider")[1] == "running"
 	})
 
 	c.ok("command stop service sider")
