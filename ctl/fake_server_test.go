@@ -36,6 +36,7 @@ type fakeServer struct {
 	then     map[string]string
 	holdThen map[string]bool
 	delay    map[string]time.Duration // before the reply
+	atEOF    map[string]string        // a held stream's last lines, once the client half-closed
 	served   map[string]int
 	released chan struct{}
 
@@ -93,7 +94,7 @@ func newTCPFakeServer(t *testing.T, replies map[string]string) *fakeServer {
 
 func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeServer {
 	f := &fakeServer{ln: ln, replies: replies, hang: map[string]bool{}, close: map[string]bool{}, then: map[string]string{},
-		holdThen: map[string]bool{}, served: map[string]int{}, released: make(chan struct{}), delay: map[string]time.Duration{},
+		holdThen: map[string]bool{}, served: map[string]int{}, released: make(chan struct{}), delay: map[string]time.Duration{}, atEOF: map[string]string{},
 		notify: make(chan struct{}, 1)}
 	done := make(chan struct{})
 	f.wg.Add(1)
@@ -155,7 +156,18 @@ func (f *fakeServer) serve(conn net.Conn) {
 		case closeIt: // after what replies holds, if anything
 			conn.Write([]byte(rep))
 			if hold {
-				<-f.released
+				// as cfkd ends a stream at the end of the client's
+				// input: what it holds (atEOF), then the close
+				eof := make(chan struct{})
+				go func() { io.Copy(io.Discard, r); close(eof) }()
+				select {
+				case <-f.released:
+				case <-eof:
+					f.mu.Lock()
+					last := f.atEOF[line]
+					f.mu.Unlock()
+					conn.Write([]byte(last))
+				}
 			}
 			return
 		case hang:

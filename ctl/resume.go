@@ -76,6 +76,12 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			got = true
 			return line(l)
 		})
+		if r.ended() { // ended by the command (end): no resume
+			if end.resume {
+				end = streamEnd{}
+			}
+			return end
+		}
 		if got || time.Since(r.resumed) >= resumeQuiet {
 			// lines came, or the last upgrade was long ago: a quiet
 			// stream across upgrades days apart is no loop
@@ -136,6 +142,25 @@ func (r *resumable) session() *session {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.cur
+}
+
+// end ends the stream as the client's end of input does (REFERENCE §1.5):
+// cfkd writes the lines it holds for it, then closes; follow reads them,
+// and resumes no more.
+func (r *resumable) end() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	if cw, ok := r.cur.conn.(interface{ CloseWrite() error }); ok && cw.CloseWrite() == nil {
+		return
+	}
+	r.cur.conn.Close()
+}
+
+func (r *resumable) ended() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
 }
 
 // stop closes the stream's connection, and any it opens from now on.

@@ -145,12 +145,19 @@ func runEvents(s *session, args []string) error {
 			lost += end.lost
 		}
 		mu.Unlock()
-		// one stream ended badly, or for good while an upgrade was
-		// going on (the others may have resumed): stop them all, rather
-		// than follow some of the selectors only
-		if end.err != nil || end.lost > 0 || end.ended != "" || group.resumedWithin(resumeWindow) {
-			for _, st := range streams {
+		switch {
+		case end.err != nil || end.lost > 0 || end.ended != "":
+			for _, st := range streams { // one stream ended badly: stop them all
 				st.stop()
+			}
+		case group.resumedWithin(resumeWindow):
+			// one ended for good while an upgrade was going on (the
+			// others may have resumed): end them all, rather than follow
+			// some of the selectors only; as an end of input does, so
+			// that what cfkd holds for them is still read (a shutdown
+			// right after the upgrade ends them too)
+			for _, st := range streams {
+				st.end()
 			}
 		}
 	}

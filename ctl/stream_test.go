@@ -301,13 +301,14 @@ func TestStreamsOfOneCommandEndTogetherDuringAnUpgrade(t *testing.T) {
 	})
 	f.then["command events tag a"] = streamOf(evStart)
 	f.holdThen["command events tag a"] = true                // a goes on
+	f.atEOF["command events tag a"] = streamOf(evStopped)    // what cfkd held for it when it was ended
 	f.delay["command events tag b"] = 300 * time.Millisecond // b ends after a resumed, each time
 	done := make(chan result, 1)
 	go func() { done <- runCtl(t, f, runCfg{}, "events", "@a", "@b") }()
 	select {
 	case r := <-done:
-		if r.code != 0 {
-			t.Errorf("code %d, stderr %q", r.code, r.stderr)
+		if r.code != 0 || !strings.Contains(r.stdout, "16:04:10 db stopping → stopped") {
+			t.Errorf("code %d, stdout %q (want a's last line, written once it was ended), stderr %q", r.code, r.stdout, r.stderr)
 		}
 	case <-time.After(10 * time.Second):
 		f.release()
