@@ -58,9 +58,6 @@ type Service struct {
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
 	// included); nil for another readiness, or after an upgrade in place
 	probeRun *osproc.Spec
-	// notifySock is the NOTIFY_SOCKET of the run being launched
-	// (notifyFor): cfkd's, or the shared one for another user's run
-	notifySock string
 	// sharedUid is the uid of the run given the shared notify socket,
 	// -1 when none: the run holds one count of it on the socket
 	// (Acquire) until it has no process (releaseShared), and only its

@@ -379,9 +379,9 @@ func (s *Service) ownVars() []messages.EnvVar {
 		{Key: "CONTROL_FREAK_SERVICE", Value: s.cfg.Name},
 	}
 	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
-		sock := s.notifySock
-		if sock == "" {
-			sock = s.opts.NotifySocket
+		sock := s.opts.NotifySocket // the run's (notifyFor): cfkd's, or the shared one
+		if s.sharedUid >= 0 && s.opts.notifyShared != nil {
+			sock = s.opts.notifyShared.Path
 		}
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: sock})
 		if s.cfg.Watchdog > 0 {
@@ -400,7 +400,6 @@ func (s *Service) ownVars() []messages.EnvVar {
 // was launched, and stopped as not ready after ready_timeout_secs, again
 // and again until fatal.
 func (s *Service) notifyFor(cred *syscall.Credential) error {
-	s.notifySock = s.opts.NotifySocket
 	s.releaseShared() // the run before: it has no process
 	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
 		return nil
@@ -411,7 +410,6 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 	}
 	s.sharedUid = int(cred.Uid)
 	s.opts.notifyShared.Acquire(s.sharedUid)
-	s.notifySock = s.opts.notifyShared.Path
 	return nil
 }
 
