@@ -101,6 +101,8 @@ type Server struct {
 	once sync.Once
 	// streams holds a slot per open stream (Options.Streams of them)
 	streams chan struct{}
+	// conns are the streams' connections, taken from http.Server
+	conns streamConns
 	// refusals bounds the audit records of requests with no known token
 	// (none, a bad one: anyone who reaches the port may send them), as
 	// the console's refused connections are
@@ -270,6 +272,7 @@ func (s *Server) Close() {
 		close(s.quit)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
+		s.conns.closeAll(ctx.Done()) // the streams: Shutdown does not know their connections
 		if err := s.http.Shutdown(ctx); err != nil {
 			s.http.Close()
 		}

@@ -10,23 +10,36 @@ import (
 	"github.com/cfk/cfk/actors"
 )
 
-// sse writes one server-sent events stream (REFERENCE §10.1). Every write
-// has a deadline (deadlineWriter): a page that does not read is cut off,
-// it never holds anything but its own handler.
+// sse writes one server-sent events stream (REFERENCE §10.1) on the
+// stream's own connection (streamConn). Every write has a deadline: a
+// page that does not read is cut off, it never holds anything but its
+// own handler.
 type sse struct {
-	w   http.ResponseWriter
-	rc  *http.ResponseController
+	c   *streamConn
 	buf bytes.Buffer
 }
 
-func newSSE(w http.ResponseWriter) *sse {
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	return &sse{w: w, rc: http.NewResponseController(w)}
+// newSSE starts a stream on w's connection, or returns nil when there is
+// none to write: the request was a HEAD (answered with the head alone),
+// or the connection could not be taken (cfkd is closing the server).
+func (s *Server) newSSE(w http.ResponseWriter, r *http.Request) *sse {
+	header := map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+	if r.Method == http.MethodHead {
+		for k, v := range header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	c, err := s.take(w, header)
+	if err != nil {
+		return nil
+	}
+	return &sse{c: c}
 }
+
+// gone is closed once the page has hung up.
+func (e *sse) gone() <-chan struct{} { return e.c.gone }
 
 // event adds one event to the batch; data is one line of JSON.
 func (e *sse) event(name string, data []byte) {
@@ -44,13 +57,10 @@ func (e *sse) jsonEvent(name string, v any) {
 }
 
 // flush writes the batch; false once the page is gone or too slow (the
-// write's deadline: deadlineWriter).
+// write's deadline).
 func (e *sse) flush() bool {
-	_, err := e.w.Write(e.buf.Bytes())
+	err := e.c.write(e.buf.Bytes())
 	e.buf.Reset()
-	if err == nil {
-		err = e.rc.Flush()
-	}
 	return err == nil
 }
 
@@ -120,7 +130,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	e := newSSE(w)
+	e := s.newSSE(w, r)
+	if e == nil {
+		return
+	}
+	defer s.end(e.c)
 	e.buf.WriteString("retry: 1000\n\n")
 	snapshotEvent(e, snap)
 	if !e.flush() {
@@ -136,7 +150,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			e.jsonEvent("cutoff", map[string]any{"reason": "too slow: more than " + strconv.Itoa(s.o.Queue) + " events queued"})
 			e.flush()
 			return
-		case <-r.Context().Done():
+		case <-e.gone():
 			return
 		case <-s.quit:
 			return
@@ -239,7 +253,11 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
-	e := newSSE(w)
+	e := s.newSSE(w, r)
+	if e == nil {
+		return
+	}
+	defer s.end(e.c)
 	if last == nil {
 		last = []string{}
 	}
@@ -257,7 +275,7 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			batch = append(batch, l)
-		case <-r.Context().Done():
+		case <-e.gone():
 			return
 		case <-s.quit:
 			return

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bufio"
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,4 +50,64 @@ func (r *rig) tryStream(path string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// quietLogs is a LogSource whose services never write.
+type quietLogs struct{}
+
+func (quietLogs) Last(string, int) ([]string, error) { return nil, nil }
+func (quietLogs) Follow(string) (<-chan string, func(), error) {
+	return make(chan string), func() {}, nil
+}
+
+// A client that sends more than its request (a pipelined request, or
+// junk: past what net/http's first read takes) and then hangs up: the
+// stream must end and give its slot back, although cfkd has nothing to
+// send it. net/http's own watch of the connection stops at the first
+// byte it reads after a request, and the stream kept its slot (and its
+// socket) as long as nothing happened: 256 such clients, and neither the
+// page nor a log panel could open one.
+func TestStreamOfAClientThatHangsUpAfterMoreBytes(t *testing.T) {
+	for _, path := range []string{"/api/events", "/api/services/a/log/follow"} {
+		t.Run(path, func(t *testing.T) {
+			r := newRig(t, Options{Streams: 1, Logs: quietLogs{}})
+			r.ok("service a cmd=sleep 100")
+			c, err := net.Dial("tcp", strings.TrimPrefix(r.http.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			req := "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n" + strings.Repeat("x", 16<<10)
+			if _, err := c.Write([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			c.SetReadDeadline(time.Now().Add(deadline))
+			br := bufio.NewReader(c)
+			head, err := br.ReadString('\n')
+			if err != nil || !strings.Contains(head, " 200 ") {
+				t.Fatalf("status line %q, %v", head, err)
+			}
+			for { // to the first event's end
+				line, err := br.ReadString('\n')
+				if err != nil {
+					t.Fatalf("no first event: %v", err)
+				}
+				if strings.HasPrefix(line, "data: ") {
+					break
+				}
+			}
+			c.Close()
+			end := time.Now().Add(deadline)
+			for {
+				code := r.tryStream(path)
+				if code == http.StatusOK {
+					break
+				}
+				if time.Now().After(end) {
+					t.Fatalf("the slot of a stream whose client hung up never came back: %d", code)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		})
+	}
 }

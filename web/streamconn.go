@@ -1,0 +1,134 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// streamConn is the connection of one stream (REFERENCE §10.1), taken
+// from net/http (Hijack) once the stream's checks have passed.
+//
+// net/http notices that a client hung up only through a background read
+// of one byte. When the client sent more bytes after its request (a
+// pipelined request, or junk) that read takes one, stops watching, and
+// the request's context is never cancelled; a stream with nothing to
+// send then kept its slot and its socket for as long as cfkd stayed
+// quiet, and 256 such clients closed the streams to everyone. A stream's
+// connection is read by a goroutine of its own until EOF or an error,
+// which ends the stream (gone); whatever the client sends meanwhile is
+// dropped. The body has no length and no chunks: it ends when the
+// connection closes (Connection: close), as EventSource expects.
+type streamConn struct {
+	conn    net.Conn
+	timeout time.Duration
+	gone    chan struct{}
+}
+
+// streamConns are the hijacked connections of the open streams, which
+// http.Server no longer tracks: Close closes them and waits for their
+// handlers.
+type streamConns struct {
+	mu     sync.Mutex
+	conns  map[*streamConn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// take hijacks w's connection and writes the response's head: status
+// 200, w's headers, then header. It fails if the connection cannot be
+// taken, or after Close.
+func (s *Server) take(w http.ResponseWriter, header map[string]string) (*streamConn, error) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, err
+	}
+	sc := &streamConn{conn: conn, timeout: s.o.WriteTimeout, gone: make(chan struct{})}
+	if !s.conns.add(sc) {
+		conn.Close()
+		return nil, net.ErrClosed
+	}
+	conn.SetReadDeadline(time.Time{})
+	go func() {
+		io.Copy(io.Discard, brw.Reader) // until the client hangs up, or end closes it
+		close(sc.gone)
+	}()
+	h := w.Header().Clone()
+	for k, v := range header {
+		h.Set(k, v)
+	}
+	h.Set("Connection", "close")
+	var head bytes.Buffer
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	h.Write(&head)
+	head.WriteString("\r\n")
+	if err := sc.write(head.Bytes()); err != nil {
+		s.end(sc)
+		return nil, err
+	}
+	return sc, nil
+}
+
+// write writes b, deadlineChunk bytes at a time, each with the write
+// deadline (as deadlineWriter does for the other responses).
+func (sc *streamConn) write(b []byte) error {
+	for len(b) > 0 {
+		k := min(len(b), deadlineChunk)
+		sc.conn.SetWriteDeadline(time.Now().Add(sc.timeout))
+		if _, err := sc.conn.Write(b[:k]); err != nil {
+			return err
+		}
+		b = b[k:]
+	}
+	return nil
+}
+
+// end closes a stream's connection; its reader then returns.
+func (s *Server) end(sc *streamConn) {
+	sc.conn.Close()
+	s.conns.remove(sc)
+}
+
+func (c *streamConns) add(sc *streamConn) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	if c.conns == nil {
+		c.conns = map[*streamConn]struct{}{}
+	}
+	c.conns[sc] = struct{}{}
+	c.wg.Add(1)
+	return true
+}
+
+func (c *streamConns) remove(sc *streamConn) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.conns[sc]; ok {
+		delete(c.conns, sc)
+		c.wg.Done()
+	}
+}
+
+// closeAll closes every stream's connection (their handlers' writes
+// fail, their selects see gone), takes no more, and waits until their
+// handlers have ended them, or until deadline.
+func (c *streamConns) closeAll(deadline <-chan struct{}) {
+	c.mu.Lock()
+	c.closed = true
+	for sc := range c.conns {
+		sc.conn.Close()
+	}
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-deadline:
+	}
+}
