@@ -224,11 +224,17 @@ func (t *Tail) follow(service string, n int, b Backlog, onCut func()) *Feed {
 		f.signal()
 		return f
 	}
-	if n > f.max.Lines {
-		n = f.max.Lines
-	}
 	r.settle(t)
-	for _, l := range r.last(n) {
+	last := r.last(n)
+	// the last lines are what the reader asked for (REFERENCE §1.4): the
+	// backlog bounds what piles up after them, so it takes them all
+	// (the ring holds DefaultTailBytes of them)
+	size := 0
+	for _, l := range last {
+		size += len(l)
+	}
+	f.max.Lines, f.max.Bytes = max(f.max.Lines, len(last)), max(f.max.Bytes, size)
+	for _, l := range last {
 		f.push(l)
 	}
 	fs := t.follows[service]

@@ -329,3 +329,32 @@ func TestTailLinesAsLines(t *testing.T) {
 		}
 	}
 }
+
+// TestFollowGivesAllTheLastLinesAskedFor: `tail NAME N follow` starts with
+// the last N lines, as `tail NAME N` gives them, even past the backlog's
+// bound of lines, which is for the lines a reader lets pile up after
+// them: the first batch was cut to 10,000 lines, with no word of it.
+func TestFollowGivesAllTheLastLinesAskedFor(t *testing.T) {
+	tl := newTail(nopLines{}, 0)
+	tl.declare("a")
+	for i := range 15000 {
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i%10)))
+	}
+	want := len(tl.Last("a", 15000))
+	if want != 15000 {
+		t.Fatalf("the ring holds %d lines, want 15000 (test set-up)", want)
+	}
+	f := tl.Follow("a", 15000, Backlog{Lines: 100, Bytes: 1 << 20})
+	defer f.Close()
+	got, _, ended := f.Take()
+	if ended || len(got) != want {
+		t.Fatalf("follow's first lines: %d (ended %v), want %d", len(got), ended, want)
+	}
+	// the bound still holds for what piles up after them
+	for i := range 15001 {
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i%10)))
+	}
+	if _, err := nextLines(t, f); !errors.As(err, new(*CutOffError)) {
+		t.Errorf("a reader that let 15,001 lines pile up: %v, want cut off", err)
+	}
+}
