@@ -11,7 +11,8 @@ import (
 // The API's errors are JSON (REFERENCE §10.1), the mux's own too: an
 // unknown path under /api/ and a method a path does not take answered
 // text/plain; and a log count that is not a number (n=abc, n=-1) fell
-// back to 20 silently instead of saying so.
+// back to 20 silently instead of saying so, as a query that cannot be
+// decoded (n=%zz) did; a number too big for an int was refused.
 func TestAPIErrorsAreJSON(t *testing.T) {
 	t.Parallel()
 	logs := &fakeLogs{lines: map[string][]string{"a": {"one"}}, follows: map[string][]chan string{}}
@@ -28,6 +29,7 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		{"GET", "/api/services/a/log?n=abc", http.StatusBadRequest, "", `n="abc": want a whole number of lines`},
 		{"GET", "/api/services/a/log?n=-1", http.StatusBadRequest, "", `n="-1": want a whole number of lines`},
 		{"GET", "/api/services/a/log/follow?n=x", http.StatusBadRequest, "", `n="x": want a whole number of lines`},
+		{"GET", "/api/services/a/log?n=%zz", http.StatusBadRequest, "", `bad query: invalid URL escape "%zz"`},
 	} {
 		res, body := r.do(tc.method, tc.path, "s3cret-token")
 		var e struct {
@@ -40,6 +42,8 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		}
 	}
 	r.expect("GET", "/api/services/a/log?n=5", "", http.StatusOK)
+	// a whole number too big for an int is still "at most 1,000"
+	r.expect("GET", "/api/services/a/log?n=99999999999999999999", "", http.StatusOK)
 }
 
 // The mux's redirect of a path to clean (/api//x, /api/x/../y) is not an

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -506,11 +507,18 @@ func (s *Server) logLines(w http.ResponseWriter, r *http.Request) {
 }
 
 func logCount(r *http.Request) (int, error) {
-	q := r.URL.Query().Get("n")
+	v, err := url.ParseQuery(r.URL.RawQuery) // r.URL.Query() drops what it cannot decode
+	if err != nil {
+		return 0, fmt.Errorf("bad query: %v", err)
+	}
+	q := v.Get("n")
 	if q == "" {
 		return 20, nil
 	}
 	n, err := strconv.Atoi(q)
+	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(q, "-") {
+		return maxLogLines, nil // a whole number, only too big to hold
+	}
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("n=%s: want a whole number of lines, 1 or more (at most %d are sent)", strconv.Quote(q[:min(len(q), 32)]), maxLogLines)
 	}
