@@ -34,6 +34,7 @@ func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 		l.Deferred = append(append([]Event(nil), l.Deferred...), in.Event)
 		return l, nil
 	}
+	shown := l.Runtime("", "")
 	l, fx := next(l, p, in)
 	for len(l.Deferred) > 0 && l.Launching == 0 {
 		d := l.Deferred[0]
@@ -45,7 +46,26 @@ func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 	if len(l.Deferred) == 0 {
 		l.Deferred = nil
 	}
-	return l, fx
+	return l, told(l, shown, fx)
+}
+
+// told adds Update to fx when the step changed what status and inspect
+// show of l (shown before it) and fx says nothing of it: no Publish, no
+// Update. Otherwise the controller's copy goes stale: a backoff after
+// another failed start left inspect's retries, next_start and last_error
+// as they were after the first. A Launch is exempt: the start time it
+// sets is told by the launch's outcome, not twice per start.
+func told(l Lifecycle, shown messages.ServiceRuntime, fx []Effect) []Effect {
+	for _, e := range fx {
+		switch e.(type) {
+		case Publish, Update, Launch:
+			return fx
+		}
+	}
+	if l.Runtime("", "") == shown {
+		return fx
+	}
+	return append(fx, Update{})
 }
 
 // next applies one event: the checks, the row, the steps after it.

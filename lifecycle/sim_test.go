@@ -62,11 +62,27 @@ func testPolicy() Policy {
 func (s *sim) feed(ev Event) {
 	s.t.Helper()
 	s.history = append(s.history, fmt.Sprintf("%s %+v", s.l.State, ev))
+	before := s.l.Runtime("s", "cmd")
 	l, fx := Next(s.l, s.p, Input{Event: ev, Now: s.now, Roll: s.rng.Uint32()})
 	s.l = l
+	after := l.Runtime("s", "cmd") // before the effects: Launch may feed the next step at once
+	told := false
 	for _, e := range fx {
 		s.history = append(s.history, fmt.Sprintf("    -> %T %+v", e, e))
 		s.effect(e)
+		switch e.(type) {
+		case Publish, Update:
+			told = true
+		case Launch:
+			// the start time it sets is told with the launch's outcome,
+			// which Publishes or Updates: not twice per start
+			told = true
+		}
+	}
+	// what status and inspect show moved: the controller is told
+	// (Publish or Update), or its copy goes stale
+	if after != before && !told {
+		s.t.Fatalf("inspect's fields changed without Publish nor Update:\n  before %+v\n  after  %+v\n%s", before, after, strings.Join(s.history[max(0, len(s.history)-15):], "\n"))
 	}
 	s.check()
 }
