@@ -18,8 +18,13 @@ const MaxLine = 64 << 10
 // MaxReplyLine is the longest reply body line, without its "\n", that
 // ReadReply accepts. It is larger than MaxLine because one reply line may
 // hold several values that each came in a request line (a desc line holds
-// the description and the command).
-const MaxReplyLine = 1 << 20
+// the description and the command), each escaped: an inspect line holds
+// cmd, running_cmd, desc, tags, requires, fail_reason and last_error, of
+// up to MaxLine bytes each, which JSON may make 7 times as long (a
+// control byte is \u0001; a cmd given as a JSON array is escaped twice).
+// So about 3.2 MiB: with 1 MiB, one such service made `cfkctl --json
+// status` fail for every service.
+const MaxReplyLine = 8 << 20
 
 // ErrLineTooLong: a request line is longer than MaxLine.
 var ErrLineTooLong = fmt.Errorf("line too long (max %d bytes)", MaxLine)

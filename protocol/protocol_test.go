@@ -3,6 +3,7 @@ package protocol
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"reflect"
@@ -399,4 +400,25 @@ func TestSanitizeKeepsTheOtherBytes(t *testing.T) {
 	if got := Sanitize("a\xffb\rc\nd"); got != "a\xffb c d" {
 		t.Fatalf("%q", got)
 	}
+}
+
+// The longest inspect line cfkd can write, every value that came in a
+// request line as long as a request line allows and as costly to escape
+// as it can be, fits in a reply line: one such service made `cfkctl
+// --json status` (inspect all) fail for every service, with 1 MiB.
+func TestLongestInspectLineIsReadable(t *testing.T) {
+	worst := strings.Repeat("\x01", MaxLine)
+	cmd, _ := json.Marshal([]string{strings.Repeat("<", MaxLine-4)}) // a JSON-array cmd, escaped again
+	many := strings.Split(strings.Repeat("a,", MaxLine/2-1)+"a", ",")
+	i := messages.ServiceInfo{Name: "x", State: messages.Fail, Cmd: string(cmd), RunningCmd: string(cmd), Desc: worst,
+		FailReason: worst, LastError: worst, Tags: many, Requires: many}
+	line := i.Format()
+	if len(line) < 5*MaxLine*6 {
+		t.Fatalf("the line is %d bytes: not the worst case the test means", len(line))
+	}
+	rep, err := ReadReply(bufio.NewReader(strings.NewReader(line + "\nOK\r\n")))
+	if err != nil || len(rep.Lines) != 1 {
+		t.Fatalf("an inspect line of %d bytes: %v", len(line), err)
+	}
+	t.Logf("the longest inspect line: %d bytes", len(line))
 }
