@@ -108,6 +108,13 @@ type consoleRig struct {
 // listener.
 func newConsoleRig(t *testing.T, network string, policy *ConsolePolicy) *consoleRig {
 	t.Helper()
+	return newConsoleRigDelay(t, network, policy, 150*time.Millisecond)
+}
+
+// newConsoleRigDelay is newConsoleRig with the fake controller answering
+// a restart after delay.
+func newConsoleRigDelay(t *testing.T, network string, policy *ConsolePolicy, delay time.Duration) *consoleRig {
+	t.Helper()
 	var (
 		ln  net.Listener
 		err error
@@ -127,7 +134,7 @@ func newConsoleRig(t *testing.T, network string, policy *ConsolePolicy) *console
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(quietLogger()))
 	}))
-	h := &consoleHost{fake: &fakeController{delay: 150 * time.Millisecond, statusLines: 1},
+	h := &consoleHost{fake: &fakeController{delay: delay, statusLines: 1},
 		start: StartConsole{Listener: ln, Policy: policy}, log: log, pidc: make(chan *actor.PID, 1)}
 	r := &consoleRig{t: t, ln: ln, rec: rec, sys: sys}
 	r.host = sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return h }))
@@ -484,6 +491,25 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	c.closed()
 	waitFor(t, "the close logged", func() bool { return strings.Contains(r.rec.text(), "idle for 100ms: closing it") })
+}
+
+// The idle clock starts again when a request is answered: a request that
+// took between one and two idle timeouts left its client only what
+// remained of the second one (it was closed 0.5 s after the answer
+// here, "idle for 1s"), since the clock ran from the deadline that found
+// the request being served.
+func TestIdleClockStartsAtTheAnswer(t *testing.T) {
+	t.Parallel()
+	const idle = time.Second
+	r := newConsoleRigDelay(t, "unix", &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}, IdleTimeout: idle}, 3*idle/2)
+	c := r.dial()
+	c.expect("command restart service a", "OK|restarted a")
+	answered := time.Now()
+	time.Sleep(7 * idle / 10) // a client that thinks a while: less than the idle timeout
+	if d := time.Since(answered); d >= idle {
+		t.Skipf("the test slept %v, past the idle timeout (a loaded host): nothing to check", d)
+	}
+	c.expect("command version", "OK")
 }
 
 func TestRequestText(t *testing.T) {

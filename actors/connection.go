@@ -399,15 +399,18 @@ type connIO struct {
 	// reqBytes the bytes of those not answered yet; replyBytes the reply
 	// bytes appended and not yet written.
 	reqs, reqBytes, replyBytes int
-	out                        []byte // replies ready, not yet taken by the writer
-	outReplies                 int    // how many replies out holds
-	inputDone                  bool   // the reader is done: no request will come
-	abandoned                  bool   // write what is in out, then close, whatever is still due
-	broken                     bool   // the connection is closed: replies are dropped
-	wantRoom                   bool   // the actor waits for replyBytes under the bound
-	draining                   bool   // stop reading; writes have a deadline
-	upgrading                  bool   // drained for an upgrade in place: a stream ends with a resume line
-	actorGone                  bool   // the actor stopped: no message to send it
+	// doneAt: when a request was last answered and its reply written
+	// (or dropped): the idle clock starts again then (pending)
+	doneAt     time.Time
+	out        []byte // replies ready, not yet taken by the writer
+	outReplies int    // how many replies out holds
+	inputDone  bool   // the reader is done: no request will come
+	abandoned  bool   // write what is in out, then close, whatever is still due
+	broken     bool   // the connection is closed: replies are dropped
+	wantRoom   bool   // the actor waits for replyBytes under the bound
+	draining   bool   // stop reading; writes have a deadline
+	upgrading  bool   // drained for an upgrade in place: a stream ends with a resume line
+	actorGone  bool   // the actor stopped: no message to send it
 	// feed is the stream the connection became (nil before): the reader
 	// drops what it reads, the writer writes the feed once out is written.
 	feed *Feed
@@ -573,6 +576,7 @@ func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 	big := false
 	if io.broken || io.abandoned {
 		io.reqs--
+		io.doneAt = time.Now()
 	} else {
 		n := len(io.out)
 		if n == 0 {
@@ -639,6 +643,7 @@ func (io *connIO) write() {
 		io.mu.Lock()
 		io.replyBytes -= len(buf)
 		io.reqs -= n
+		io.doneAt = time.Now()
 		room := io.wantRoom && io.replyBytes < io.lim.bytes && !io.actorGone
 		if room {
 			io.wantRoom = false

@@ -274,7 +274,7 @@ type guardedConn struct {
 	once    sync.Once
 	release func()
 	idle    time.Duration
-	busy    func() bool // a request of the connection is being served
+	busy    func() (bool, time.Time) // a request of the connection is being served; when the last one was answered
 	onIdle  func()
 	// authBy: a client that has not authenticated by then is closed
 	// (zero: no such bound); authed is set by the connection's actor.
@@ -304,8 +304,9 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 	if g.idle <= 0 && g.authBy.IsZero() {
 		return g.Conn.Read(b)
 	}
+	from := time.Now() // the idle clock: nothing read since
 	for {
-		idleAt := time.Now().Add(g.idle)
+		idleAt := from.Add(g.idle)
 		g.mu.Lock()
 		if !g.forced {
 			var dl time.Time
@@ -325,16 +326,33 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 		g.mu.Lock()
 		forced := g.forced
 		g.mu.Unlock()
+		now := time.Now()
 		switch {
 		case forced:
 			return n, err
-		case !g.authBy.IsZero() && !g.authed.Load() && !time.Now().Before(g.authBy):
+		case !g.authBy.IsZero() && !g.authed.Load() && !now.Before(g.authBy):
 			if g.onAuthTimeout != nil {
 				g.onAuthTimeout()
 			}
 			return n, err
-		case g.idle <= 0, time.Now().Before(idleAt), g.busy != nil && g.busy():
-			continue // the auth deadline of a client that authenticated since, or a request being served
+		case g.idle <= 0, now.Before(idleAt):
+			continue // the auth deadline of a client that authenticated since
+		}
+		if g.busy != nil {
+			busy, since := g.busy()
+			if busy {
+				from = now // a request being served: not idle while it is
+				continue
+			}
+			if since.After(from) {
+				// a request answered meanwhile: idle from its answer on,
+				// not from before it (a request longer than the idle
+				// timeout left a client a fraction of it)
+				from = since
+				if now.Before(from.Add(g.idle)) {
+					continue
+				}
+			}
 		}
 		if g.onIdle != nil {
 			g.onIdle()
@@ -359,9 +377,10 @@ func (g *guardedConn) SetDeadline(t time.Time) error {
 
 // pending reports whether a request of the connection is read and not yet
 // answered and written back, or the connection is a stream (events, tail
-// follow): the idle clock does not run then.
-func (io *connIO) pending() bool {
+// follow): the idle clock does not run then. since is when the last
+// request was answered: the idle clock runs from then, not from before.
+func (io *connIO) pending() (busy bool, since time.Time) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	return io.reqs > 0 || io.feed != nil
+	return io.reqs > 0 || io.feed != nil, io.doneAt
 }
