@@ -290,7 +290,8 @@ func (s *Service) terminate(ctx actor.Context, sig syscall.Signal) {
 }
 
 // kill carries out Kill: SIGKILL to the group of a direct child, or to a
-// proxied pid through the handle taken when the proxy reported it.
+// proxied pid through the handle taken when the proxy reported it (and to
+// its group when it leads one: osproc's Handle).
 func (s *Service) kill(pid int) {
 	if s.proc == nil {
 		s.log.WithField("pid", pid).Warn("no handle on the process: not killing a pid that may have been reused")

@@ -556,7 +556,7 @@ func (s *step) running() {
 	}
 }
 
-var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit, killwait armed (stopwait, 5 s at least); proxied: to the pid, killwait armed", func(s *step) {
+var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit, killwait armed (stopwait, 5 s at least); proxied: through its handle, to its group if it leads one, killwait armed", func(s *step) {
 	switch {
 	case !s.l.Proxied && s.l.Pid != 0:
 		s.arm(TimerKillWait, s.killWait()) // a process SIGKILL does not end (D state) is given up then

@@ -66,14 +66,22 @@ func (p *Pidfd) Close() {
 
 // Handle returns a process that parent (a proxy, cfkd's child) forked
 // and reported as pid: Signal then goes through a pidfd, so that it
-// reaches that process or nobody. It reads /proc: call it outside an
+// reaches that process or nobody, and to its process group too when it
+// leads one (a proxy starts a service in a session of its own, unless
+// no_new_session), as a direct child's group gets them: a SIGKILL to
+// the pid alone left the service's other processes running, unsupervised,
+// and a next start ran a second set. It reads /proc: call it outside an
 // actor's Receive. Close releases the handle.
 func (l *Launcher) Handle(pid, parent int) (*Process, error) {
 	fd, err := OpenChildPidfd(pid, parent)
 	if err != nil {
 		return nil, err
 	}
-	return &Process{Pid: pid, procHandle: procHandle{pidfd: fd}}, nil
+	// read once the pidfd holds pid: it is parent's child, and its group
+	// is its own only if it made it so (setsid, setpgid); never cfkd's
+	pg, err := syscall.Getpgid(pid)
+	group := err == nil && pg == pid && pg != l.ownPgrp
+	return &Process{Pid: pid, group: group, procHandle: procHandle{pidfd: fd}}, nil
 }
 
 // Close releases the handle of a process got from Handle (a no-op for a
@@ -94,6 +102,11 @@ type procHandle struct {
 func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
 	if p.pidfd == nil {
 		return false, nil
+	}
+	if p.group && p.pidfd.Signal(0) == nil {
+		// the leader is not reaped (its pidfd says so): no other group
+		// can have its pid for an id, so -Pid is its own
+		syscall.Kill(-p.Pid, sig) // ESRCH: the group is gone already
 	}
 	if err := p.pidfd.Signal(sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {

@@ -96,3 +96,68 @@ func TestTerminateSigkill(t *testing.T) {
 		t.Fatal("not reaped")
 	}
 }
+
+// A process got from Handle that leads its own process group (a proxy
+// starts a service with setsid) is signalled with its group, as a direct
+// child is: SIGKILL to the pid alone left the service's other processes
+// running, unsupervised (a proxy that died, a stop past stopwait). One
+// that does not lead a group (no_new_session) gets it alone.
+func TestHandleSignalsTheGroupItLeads(t *testing.T) {
+	if !Pidfds {
+		t.Skip("no pidfds in this build: Handle fails (TestNoHandleWithoutPidfds, REFERENCE §11)")
+	}
+	for _, leads := range []bool{true, false} {
+		t.Run(fmt.Sprint("leads=", leads), func(t *testing.T) {
+			inner := "sh -c 'sleep 1013 & wait'"
+			if leads {
+				inner = "setsid " + inner
+			}
+			// the outer shell stands for a proxy: the inner one is its
+			// child, with a sleep in the inner one's group
+			c := start(t, Spec{Argv: sh(inner + " & wait"), Setsid: true})
+			var sh, sleep int
+			t.Cleanup(func() {
+				for _, pid := range []int{c.Pid, sh, sleep} {
+					if pid != 0 {
+						syscall.Kill(pid, syscall.SIGKILL)
+					}
+				}
+			})
+			eventually(t, "the inner shell and its sleep run", func() (bool, string) {
+				for _, p := range children(c.Pid) {
+					if p.comm == "sh" {
+						sh = p.pid
+					}
+				}
+				for _, p := range children(sh) {
+					if p.comm == "sleep" {
+						sleep = p.pid
+					}
+				}
+				return sh != 0 && sleep != 0, fmt.Sprint(children(c.Pid))
+			})
+			h, err := launcher.Handle(sh, c.Pid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer h.Close()
+			if err := launcher.Signal(h, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the inner shell is killed", func() (bool, string) {
+				st, err := readStat(sh)
+				return err != nil || st.state == 'Z', fmt.Sprint(st)
+			})
+			if leads {
+				eventually(t, "the sleep of its group is killed too", func() (bool, string) {
+					st, err := readStat(sleep)
+					return err != nil || st.state == 'Z', fmt.Sprint(st)
+				})
+				return
+			}
+			if st, err := readStat(sleep); err != nil || st.state == 'Z' {
+				t.Errorf("the sleep of a shell that leads no group of its own was killed: %v %v", st, err)
+			}
+		})
+	}
+}
