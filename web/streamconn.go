@@ -20,13 +20,18 @@ import (
 // quiet, and 256 such clients closed the streams to everyone. A stream's
 // connection is read by a goroutine of its own until EOF or an error,
 // which ends the stream (gone); whatever the client sends meanwhile is
-// dropped. The body has no length and no chunks: it ends when the
-// connection closes (Connection: close), as EventSource expects.
+// dropped, and past maxStreamInput the stream ends too. The body has no
+// length and no chunks: it ends when the connection closes (Connection:
+// close), as EventSource expects.
 type streamConn struct {
 	conn    net.Conn
 	timeout time.Duration
 	gone    chan struct{}
 }
+
+// maxStreamInput is what a stream's client may send after its request
+// (dropped) before its stream ends.
+const maxStreamInput = 64 << 10
 
 // streamConns are the hijacked connections of the open streams, which
 // http.Server no longer tracks: Close closes them and waits for their
@@ -53,7 +58,10 @@ func (s *Server) take(w http.ResponseWriter, header map[string]string) (*streamC
 	}
 	conn.SetReadDeadline(time.Time{})
 	go func() {
-		io.Copy(io.Discard, brw.Reader) // until the client hangs up, or end closes it
+		// until the client hangs up, end closes it, or the client has
+		// sent more than a page ever does (nothing): no client makes cfkd
+		// read on for it
+		io.CopyN(io.Discard, brw.Reader, maxStreamInput+1)
 		close(sc.gone)
 	}()
 	h := w.Header().Clone()

@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -109,5 +110,46 @@ func TestStreamOfAClientThatHangsUpAfterMoreBytes(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// A stream's client that keeps sending after its request (a page sends
+// nothing) has its stream ended past maxStreamInput: cfkd does not read
+// on for it.
+func TestStreamOfAClientThatKeepsSendingEnds(t *testing.T) {
+	r := newRig(t, Options{Streams: 1, Logs: quietLogs{}})
+	c, err := net.Dial("tcp", strings.TrimPrefix(r.http.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("GET /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan error, 1)
+	go func() { // cfkd's side: the stream, up to its end
+		_, err := io.Copy(io.Discard, c)
+		ended <- err
+	}()
+	junk := make([]byte, 4096)
+	end := time.Now().Add(deadline)
+	for sent := 0; ; sent += len(junk) {
+		c.SetWriteDeadline(end)
+		if _, err := c.Write(junk); err != nil {
+			break // cfkd closed the stream: writes fail once it is gone
+		}
+		if time.Now().After(end) {
+			t.Fatalf("still reading after %d bytes sent", sent)
+		}
+		select {
+		case <-ended:
+			return
+		default:
+		}
+	}
+	select {
+	case <-ended:
+	case <-time.After(deadline):
+		t.Fatal("the stream did not end")
 	}
 }
