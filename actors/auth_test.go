@@ -505,8 +505,9 @@ func TestIdleClockStartsAtTheAnswer(t *testing.T) {
 	c := r.dial()
 	c.expect("command restart service a", "OK|restarted a")
 	answered := time.Now()
-	time.Sleep(7 * idle / 10) // a client that thinks a while: less than the idle timeout
-	if d := time.Since(answered); d >= idle {
+	time.Sleep(6 * idle / 10) // a client that thinks a while: less than the idle timeout
+	// cfkd's clock started a little before the answer came: keep a margin
+	if d := time.Since(answered); d >= 8*idle/10 {
 		t.Skipf("the test slept %v, past the idle timeout (a loaded host): nothing to check", d)
 	}
 	c.expect("command version", "OK")

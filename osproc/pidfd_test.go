@@ -116,11 +116,11 @@ func TestHandleSignalsTheGroupItLeads(t *testing.T) {
 			// child, with a sleep in the inner one's group
 			c := start(t, Spec{Argv: sh(inner + " & wait"), Setsid: true})
 			var sh, sleep int
+			var held []*Target // pidfds: the cleanup kills these processes or nobody
 			t.Cleanup(func() {
-				for _, pid := range []int{c.Pid, sh, sleep} {
-					if pid != 0 {
-						syscall.Kill(pid, syscall.SIGKILL)
-					}
+				for _, tg := range held {
+					tg.signal(syscall.SIGKILL)
+					tg.Close()
 				}
 			})
 			eventually(t, "the inner shell and its sleep run", func() (bool, string) {
@@ -136,6 +136,11 @@ func TestHandleSignalsTheGroupItLeads(t *testing.T) {
 				}
 				return sh != 0 && sleep != 0, fmt.Sprint(children(c.Pid))
 			})
+			for _, pid := range []int{sh, sleep} {
+				if tg, err := OpenTarget(pid, false); err == nil {
+					held = append(held, tg)
+				}
+			}
 			h, err := launcher.Handle(sh, c.Pid)
 			if err != nil {
 				t.Fatal(err)
