@@ -136,12 +136,15 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		return err
 	}
 	closeFiles(files)
+	// run returns only when the upgrade failed: the state it wrote (every
+	// declaration, add_env values included) goes with it, whatever step
+	// failed (REFERENCE §13.4: a failure before the exec changes nothing)
+	defer os.Remove(u.stateFile())
 	if err := upgrade.Write(u.stateFile(), st); err != nil {
 		return err
 	}
 	version, err := u.check(path, u.stateFile())
 	if err != nil {
-		os.Remove(u.stateFile())
 		return err
 	}
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
@@ -195,7 +198,6 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
 	setInherit(st.Fds(), false)
 	closeFiles(files)
-	os.Remove(u.stateFile())
 	u.thaw(tree, true)
 	tree.System.Root.Send(console, actors.ResumeConsole{})
 	return nil // answered already
