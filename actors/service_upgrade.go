@@ -122,6 +122,9 @@ func (s *Service) upgradeStep(ctx actor.Context, msg any) {
 				break
 			}
 		}
+		if !s.up.frozen {
+			s.reprobe(ctx) // the freeze ended it
+		}
 	case restoreService:
 		s.restore(ctx, m)
 	case adoptedHandle:
@@ -155,6 +158,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	if m.freeze && !s.up.frozen {
 		s.up.frozen = true
 		s.cancelTimer() // its deadline is in the lifecycle: re-armed by thaw or by the new cfkd
+		// so is its readiness probe: the process of an exec: probe is
+		// in no state, and nobody would end it after the exec (the new
+		// cfkd, or thaw, probes again)
+		s.unprobe()
 		s.up.stash = append(s.up.stash, rearm{})
 	}
 	ctx.Send(ctx.Parent(), serviceExported{req: m.req, svc: svc})
@@ -208,6 +215,13 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	for _, n := range m.svc.Notified {
 		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Uid: n.Uid, Shared: n.Shared, Fields: n.Fields}})
 	}
+	s.reprobe(ctx)
+}
+
+// reprobe watches the readiness of a run still waiting for it, as its
+// launch did: after an upgrade, which ended the former cfkd's probe, or
+// after a freeze that ended, which ended this one's.
+func (s *Service) reprobe(ctx actor.Context) {
 	if s.lc.State == messages.Starting && s.runReady != "" && !s.lc.Ready {
 		s.probe(ctx, s.lc.Attempt)
 	}
