@@ -273,13 +273,19 @@ func (c *Controller) socketUsers(name string, active bool) []string {
 }
 
 // startPending reports whether a request that may start service name is
-// still waiting for its reply.
+// still waiting for its reply: name asked already, or a step of it not
+// asked yet (a start waiting for what its service requires).
 func (c *Controller) startPending(name string) bool {
 	for req, g := range c.pending {
 		switch g.verb {
 		case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
 			if g.names[req] == name {
 				return true
+			}
+			for _, st := range g.all {
+				if !st.decided && st.e.cfg.Name == name && st.verb != messages.VerbStop && st.verb != messages.VerbDown {
+					return true
+				}
 			}
 		}
 	}

@@ -363,3 +363,27 @@ func TestUnbindWithAServiceNotSpawned(t *testing.T) {
 	}
 	r.fails("command start service s", "Service 's' cannot start: socket 'web' is not bound")
 }
+
+// unbind is refused while a start of a service that uses the socket waits
+// for what the service requires: the step of that service is not asked
+// yet, and the unbind was accepted, then the start failed with `socket
+// 'web' is not bound`.
+func TestUnbindRefusedWhileAStartWaitsForItsRequires(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.bindLoopback("web")
+	r.ok("service x cmd=sleep 100", "service x startwait_secs=0.5",
+		"service w cmd=sleep 100", "service w startwait_secs=0.02", "service w requires=x", "service w tie_stdin_to=web")
+	started := r.async("command start service w")
+	r.expectSeq("x", starting)
+	r.fails("command unbind web", "socket 'web' is in use by w")
+	select {
+	case rep := <-started:
+		if rep.Err != nil {
+			t.Fatalf("start w: %v", rep.Err)
+		}
+	case <-time.After(connWait):
+		t.Fatal("start w not answered")
+	}
+	r.shutdownClean()
+}
