@@ -70,11 +70,14 @@ var proxyTransitions = map[[2]proxyState]string{
 // Proxy is the actor of one proxy (proxy/NAME under the controller): it
 // owns the proxy process, its three pipes and their goroutines (REFERENCE §4).
 type Proxy struct {
-	opts  Options
-	log   *logrus.Entry
-	cfg   messages.ProxyConfig
-	self  *actor.PID
-	files map[string]*os.File // the bound sockets (never mutated)
+	// badStatus: a bad status line is logged once a second at most (a
+	// proxy that floods garbage must not flood cfkd's log)
+	badStatus RecordLimit
+	opts      Options
+	log       *logrus.Entry
+	cfg       messages.ProxyConfig
+	self      *actor.PID
+	files     map[string]*os.File // the bound sockets (never mutated)
 	// runFiles are the sockets its process got at its launch, and holds
 	runFiles map[string]*os.File
 
@@ -153,21 +156,22 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		p.serviceDown(ctx, m.name)
 	case proxyReportedStarted:
 		p.started(ctx, m)
+		freeSlot(m.slot)
 	case proxyReportedStopped:
 		p.stopped(ctx, m)
+		freeSlot(m.slot)
 	case proxyLogLine:
 		if m.run == p.run {
 			p.logLine(m.line)
 		}
-		if m.slot != nil {
-			select {
-			case <-m.slot:
-			default: // a slot not taken (the reader was freezing)
-			}
-		}
+		freeSlot(m.slot)
 	case proxyBadStatus:
 		if m.run == p.run {
-			p.log.WithError(m.err).Error("proxy sent a bad status line")
+			if ok, muted := p.badStatus.Allow(); ok && muted > 0 {
+				p.log.WithError(m.err).Errorf("proxy sent a bad status line (and %d more in the last second, not logged)", muted)
+			} else if ok {
+				p.log.WithError(m.err).Error("proxy sent a bad status line")
+			}
 		}
 	case proxyPipeBroken:
 		if m.run == p.run && p.state == proxyIsUp {
@@ -468,6 +472,12 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	}
 	st := p.awaiting(m.name)
 	switch {
+	case st == nil && m.pid != 0 && p.pids[m.name] == m.pid:
+		// the same started twice (a proxy's bug): that pid is the
+		// service's running process, not a stray
+		p.log.Warnf("proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
+		m.proc.Close()
+		return
 	case st == nil:
 		// nobody supervises it (a start the former cfkd of an upgrade
 		// gave up, whose started came after the exec; a proxy's bug):
@@ -526,6 +536,12 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	if st.left {
 		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
 		return
+	}
+	if st.pid == 0 {
+		// an exit with no started before it (the original proxy's child
+		// reaped before its fork returned): the exit says the pid, which
+		// the service must know to take the exit for its run's
+		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid})
 	}
 	ctx.Send(st.ref.pid, messages.ProcessExited{Pid: m.pid, Status: m.status})
 }

@@ -74,12 +74,14 @@ type (
 		pid       int
 		proc      *osproc.Process
 		handleErr error
+		slot      <-chan struct{} // freed by the actor: pipeRun.statusSlots
 	}
 	proxyReportedStopped struct {
 		run    uint64
 		name   string
 		pid    int
 		status syscall.WaitStatus
+		slot   <-chan struct{}
 	}
 
 	// Timers and the process.

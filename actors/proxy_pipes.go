@@ -36,6 +36,10 @@ const maxProxyLine = 64 * 1024
 // cannot keep up (REFERENCE §6.2): its mailbox never grows without bound.
 const maxProxyLogLines = 4096
 
+// maxProxyStatusLines bounds the status lines of a proxy read and not yet
+// taken by its actor, alike (statusEmitter).
+const maxProxyStatusLines = 1024
+
 // Messages from the pipe goroutines to the proxy actor.
 type (
 	// proxyLogLine is one `TYPE:SVCNAME:MESSAGE` line of the log pipe;
@@ -47,8 +51,9 @@ type (
 	}
 	// proxyBadStatus is a status line that does not parse.
 	proxyBadStatus struct {
-		run uint64
-		err error
+		run  uint64
+		err  error
+		slot <-chan struct{}
 	}
 	// proxyPipeBroken: the command pipe refused a write (the proxy is
 	// gone, or closed it).
@@ -131,25 +136,49 @@ func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p
 	return q, pr
 }
 
-// statusEmitter turns the status lines of run into messages.
-func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error)) func([]byte) {
+// statusEmitter turns the status lines of run into messages. Each line
+// holds one of slots until the actor has taken its last message
+// (freeSlot): past maxProxyStatusLines the reader waits, the status pipe
+// fills and the proxy's writes block, as for its log lines; a proxy
+// that floods garbage never grows cfkd's mailbox without bound. stop (a
+// freeze) lets the line go on all the same.
+func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error), slots chan struct{}, stop <-chan struct{}) func([]byte) {
 	return func(line []byte) {
+		select {
+		case slots <- struct{}{}:
+		case <-stop:
+		}
 		st, err := proxywire.ParseStatus(line)
 		switch {
 		case err != nil:
-			root.Send(self, proxyBadStatus{run: run, err: err})
-			if name, ok := proxywire.ParseUnstarted(line); ok {
-				// cfk-proxy could not run the start at all: still its
-				// answer (the next started is the next start's)
-				root.Send(self, proxyReportedStopped{run: run, name: name})
+			name, unstarted := proxywire.ParseUnstarted(line)
+			if !unstarted {
+				root.Send(self, proxyBadStatus{run: run, err: err, slot: slots})
+				return
 			}
+			root.Send(self, proxyBadStatus{run: run, err: err})
+			// cfk-proxy could not run the start at all: still its answer
+			// (the next started is the next start's)
+			root.Send(self, proxyReportedStopped{run: run, name: name, slot: slots})
 		case st.Status == proxywire.StatusStarted:
 			proc, err := handle(st.Pid)
-			root.Send(self, proxyReportedStarted{run: run, name: st.Name, pid: st.Pid, proc: proc, handleErr: err})
+			root.Send(self, proxyReportedStarted{run: run, name: st.Name, pid: st.Pid, proc: proc, handleErr: err, slot: slots})
 		default:
 			root.Send(self, proxyReportedStopped{run: run, name: st.Name, pid: st.Pid,
-				status: syscall.WaitStatus(st.ExitStatus)})
+				status: syscall.WaitStatus(st.ExitStatus), slot: slots})
 		}
+	}
+}
+
+// freeSlot gives back the slot of a line the actor took (a nil slot, or
+// one not taken because the reader was freezing, is nothing).
+func freeSlot(slot <-chan struct{}) {
+	if slot == nil {
+		return
+	}
+	select {
+	case <-slot:
+	default:
 	}
 }
 

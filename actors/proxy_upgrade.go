@@ -91,7 +91,8 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 		return func(rest []byte) { root.Send(self, proxyPipeFrozen{run: run, which: which, rest: rest}) }
 	}
 	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, pr.stopWriter, func() { frozen("cmd")(nil) })
-	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle), pr.atEOF("status", frozen("status")))
+	statusSlots := make(chan struct{}, maxProxyStatusLines)
+	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status")))
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
 	slots, stop := pr.logSlots, pr.stopWriter
 	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
