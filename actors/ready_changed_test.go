@@ -38,3 +38,20 @@ func TestReadyChangedWhileStartingKeepsNotify(t *testing.T) {
 	}
 	r.shutdownClean()
 }
+
+// TestReadyRemovedAfterStartwait: REFERENCE §2.9: "a run launched with it
+// and then declared without it becomes `running` at startwait_secs too,
+// and its probe stops". Removed once startwait was over, the run waited
+// on for its probe, and failed at the ready timeout (`Not ready after`).
+func TestReadyRemovedAfterStartwait(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.ok("service s cmd=sleep 100", "service s startwait_secs=0", "service s ready=tcp:127.0.0.1:1",
+		"service s ready_timeout_secs=30", "service s respawn_on_fail=0")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.ok("service s ready=")
+	r.expectSeq("s", running)
+	r.shutdownClean()
+}

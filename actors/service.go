@@ -105,6 +105,14 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	switch m := msg.(type) {
 	case messages.ConfigureService:
 		s.cfg = m.Config
+		if s.cfg.Ready == "" && s.runReady != "" && s.lc.State == messages.Starting && !s.lc.Ready {
+			// a run waiting for the readiness its service no longer
+			// declares (REFERENCE §2.9): running at startwait, or now if
+			// that is over, its probe stopped; it failed at the ready
+			// timeout when startwait was over already
+			s.unprobe()
+			s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvReady, Attempt: s.lc.Attempt})
+		}
 	case messages.SocketsChanged:
 		if m.Req != 0 && m.Unbind != "" && s.lc.Launching != 0 && s.cfg.UsesSocket(m.Unbind) {
 			// an unbind waits for it, and its launch in flight holds the
