@@ -27,6 +27,9 @@ type fakeLocal struct {
 	fail   map[messages.Verb]string // verb → error
 	status []string                 // the status lines (default: two)
 	feeds  []*actors.Feed
+	// subDelay: the next Subscribe takes that long (a host stalled while
+	// its hub waits for its subscription)
+	subDelay time.Duration
 }
 
 func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
@@ -55,6 +58,11 @@ func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
 }
 
 func (f *fakeLocal) Subscribe(sel messages.Selector, b actors.Backlog) *actors.Feed {
+	f.mu.Lock()
+	delay := f.subDelay
+	f.subDelay = 0
+	f.mu.Unlock()
+	time.Sleep(delay) // the gateway waits: the host is stalled
 	feed := actors.NewFeed(b, nil, nil)
 	f.mu.Lock()
 	f.feeds = append(f.feeds, feed)

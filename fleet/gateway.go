@@ -41,6 +41,7 @@ type gwCall struct {
 // the hub, eventsWindow batches ahead of its acknowledgements.
 type gwSub struct {
 	hubAddr string
+	to      *actor.PID // the hub's, where its events go
 	cancel  context.CancelFunc
 	credit  chan struct{}
 }
@@ -106,6 +107,12 @@ func (g *gateway) Receive(ctx actor.Context) {
 	case endpointLost:
 		for k, s := range g.subs {
 			if s.hubAddr == m.addr {
+				// said to the hub (the message dials it again): a hub that
+				// was only stalled keeps its own connection to this host,
+				// and without a word it took the stream for alive, and
+				// showed no event of this host any more
+				end := &wire.Events{Id: k.id, Host: g.name, Ended: true, Error: "the connection to the hub was lost"}
+				g.out.post(outMsg{to: s.to, from: g.self, msg: end})
 				g.endSub(k)
 			}
 		}
@@ -291,7 +298,7 @@ func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {
 	}
 	feed := g.local.Subscribe(cmd.Sel, actors.DefaultBacklog)
 	cctx, cancel := context.WithCancel(context.Background())
-	s := &gwSub{hubAddr: from.Address, cancel: cancel, credit: make(chan struct{}, eventsWindow)}
+	s := &gwSub{hubAddr: from.Address, to: from, cancel: cancel, credit: make(chan struct{}, eventsWindow)}
 	for range eventsWindow {
 		s.credit <- struct{}{}
 	}

@@ -239,6 +239,10 @@ func (h *hub) Receive(ctx actor.Context) {
 	case *wire.Events:
 		if c := h.callOf(m.Id, m.Host); c != nil && c.sub != nil {
 			h.events(c, m)
+		} else if i, ok := h.byName[m.Host]; ok && !m.Ended && h.calls[m.Id] == nil {
+			// a subscription the hub let go (its stream closed, or it
+			// gave up waiting): the host is told to end it
+			h.unsubscribe(i, m.Id)
 		}
 	case callTimedOut:
 		c := h.calls[m.id]
@@ -373,7 +377,19 @@ func (h *hub) fail(c *hubCall, why string) {
 		return
 	}
 	h.forget(c)
+	if c.sub != nil {
+		// a host that was only slow (stopped, swapping) reads the
+		// Subscribe later and serves it: it is told to end it, or it
+		// holds one of the hub's 16 streams for good
+		h.unsubscribe(c.host, c.id)
+	}
 	h.settle(c, why)
+}
+
+// unsubscribe tells host to end subscription id of this hub.
+func (h *hub) unsubscribe(host int, id uint32) {
+	to := &actor.PID{Address: h.inv[host].Addr, Id: gatewayName}
+	h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.Unsubscribe{Id: id, Hub: h.name}})
 }
 
 // settle reports a call that failed to its request or its stream.
@@ -494,7 +510,7 @@ func (h *hub) subscribe(sub *hubSub) {
 func (h *hub) events(c *hubCall, m *wire.Events) {
 	sub := c.sub
 	host := h.inv[c.host].Name
-	if m.Seq == 0 && !c.acked {
+	if m.Seq == 0 && !c.acked && !m.Ended { // a refusal is no subscription
 		c.acked = true
 		if c.timer != nil {
 			c.timer.Stop()
@@ -557,8 +573,7 @@ func (h *hub) closeStream(id uint64) {
 		if c := sub.call; c != nil {
 			h.forget(c)
 			sub.call = nil
-			to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName}
-			h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.Unsubscribe{Id: c.id, Hub: h.name}})
+			h.unsubscribe(c.host, c.id)
 		}
 	}
 }

@@ -1,0 +1,143 @@
+package fleet
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet/wire"
+	"github.com/cfk/cfk/messages"
+)
+
+// A host stalled past the hub's deadline for a subscription serves the
+// Subscribe once it can: the hub, which gave up on it (and subscribed
+// again), tells it to end that one. Before, each stall left a stream at
+// the host for good, and after 16 the host refused the hub's streams
+// ("too many event streams"): fleet events flapped that host for ever.
+func TestSubscriptionTheHubGaveUpIsEnded(t *testing.T) {
+	tf := newTestFleet(t, "web1")
+	l := tf.locals[0]
+	l.mu.Lock()
+	l.subDelay = 3 * time.Second // past the test fleet's 2 s
+	l.mu.Unlock()
+	st, _ := messages.Parse("command fleet events")
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer feed.Close()
+	end := time.Now().Add(20 * time.Second)
+	for {
+		l.mu.Lock()
+		feeds := append([]*actors.Feed(nil), l.feeds...)
+		l.mu.Unlock()
+		if len(feeds) >= 2 {
+			if _, _, ended := feeds[0].Take(); ended {
+				if _, _, ended := feeds[len(feeds)-1].Take(); ended {
+					t.Fatal("the hub's new subscription ended too")
+				}
+				return
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d subscriptions at the host; the one the hub gave up is still served", len(feeds))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A host that loses its connection to a hub ends that hub's streams and
+// says so to the hub: a hub that was only stalled still has its own
+// connection to the host, and took the stream for alive while the host
+// sent nothing more (REFERENCE §12.3: a host that stops streaming adds a
+// host event, and is asked again).
+func TestGatewaySaysAStreamEndsWithTheHubsConnection(t *testing.T) {
+	sys := actor.NewActorSystem()
+	out := newOutbox(sys.Root)
+	go out.run()
+	t.Cleanup(func() { out.close(); sys.Shutdown() })
+	gw := &gateway{local: &fakeLocal{name: "h1"}, out: out, name: "h1", version: "cfk test", log: quietLog(),
+		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
+	g := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
+	events := make(chan *wire.Events, 16)
+	hub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if e, ok := c.Message().(*wire.Events); ok {
+			events <- e
+		}
+	}))
+	next := func() *wire.Events {
+		t.Helper()
+		select {
+		case e := <-events:
+			return e
+		case <-time.After(10 * time.Second):
+			t.Fatal("no events")
+			return nil
+		}
+	}
+	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 7, Hub: "hub", Line: "command events"}, hub)
+	if e := next(); e.Id != 7 || e.Seq != 0 || e.Ended {
+		t.Fatalf("first events: %+v, want the subscription's", e)
+	}
+	sys.Root.Send(g, endpointLost{addr: hub.Address, at: time.Now()})
+	if e := next(); e.Id != 7 || !e.Ended || e.Error != "the connection to the hub was lost" {
+		t.Fatalf("after the hub's connection was lost: %+v, want the stream's end", e)
+	}
+}
+
+// A subscription the host refuses (its hub has maxSubsPerHub streams
+// there already) is a host down, said once, not a subscription: the
+// refusal was taken for the host coming up, and each try again showed
+// `down → up` then `up → down`.
+func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
+	tf := newTestFleet(t, "web1")
+	st, _ := messages.Parse("command fleet events")
+	open := func() *actors.Feed {
+		feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(feed.Close)
+		return feed
+	}
+	l := tf.locals[0]
+	for range maxSubsPerHub {
+		open()
+	}
+	end := time.Now().Add(10 * time.Second)
+	for {
+		l.mu.Lock()
+		n := len(l.feeds)
+		l.mu.Unlock()
+		if n == maxSubsPerHub {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d subscriptions at the host, want %d", n, maxSubsPerHub)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	over := open()
+	var got []string
+	// the refusal, then the hub's tries again (every 2 s here)
+	for watch := time.Now().Add(5 * time.Second); time.Now().Before(watch); time.Sleep(20 * time.Millisecond) {
+		lines, _, _ := over.Take()
+		for _, line := range lines {
+			got = append(got, string(line))
+		}
+	}
+	downs, ups := 0, 0
+	for _, line := range got {
+		if strings.Contains(line, `"from":"up","to":"down"`) {
+			downs++
+		}
+		if strings.Contains(line, `"from":"down","to":"up"`) {
+			ups++
+		}
+	}
+	if downs != 1 || ups != 0 {
+		t.Fatalf("the stream over the bound: %d up → down and %d down → up, want 1 and 0:\n%s", downs, ups, strings.Join(got, "\n"))
+	}
+}
