@@ -159,6 +159,9 @@ type hub struct {
 	// made: those sent on a connection that was lost may not have come
 	acks, acked map[int][]uint32
 	byName      map[string]int // a host's index by name
+	// lastMismatch: when callOf last logged an answer from a member that
+	// is not the one the inventory names (once a second at most)
+	lastMismatch time.Time
 }
 
 func newHub(n *Node) *hub {
@@ -312,7 +315,17 @@ func (h *hub) Receive(ctx actor.Context) {
 // callOf is call id, if it is one of host's.
 func (h *hub) callOf(id uint32, host string) *hubCall {
 	c := h.calls[id]
-	if c == nil || h.inv[c.host].Name != host {
+	if c == nil {
+		return nil
+	}
+	if want := h.inv[c.host]; want.Name != host {
+		// not taken: a member answers as the one its certificate names.
+		// Said, for the call then ends `no answer`, although the member
+		// at that address may well have run it (REFERENCE §12.4)
+		if now := time.Now(); now.Sub(h.lastMismatch) >= time.Second {
+			h.lastMismatch = now
+			h.n.cfg.Log.WithField("category", logCategory).Warnf("fleet: %s, which the inventory names %s, answers as %s (its certificate): its answers are not taken; fix the inventory", want.Addr, want.Name, host)
+		}
 		return nil
 	}
 	return c
