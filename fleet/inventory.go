@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/cfk/cfk/messages"
@@ -84,10 +85,16 @@ func parseHostLine(line string) (Host, error) {
 			return Host{}, fmt.Errorf("%q: %s", kv, hostLineUsage)
 		case k == "addr":
 			host, port, err := net.SplitHostPort(v)
-			if err != nil || host == "" || port == "" || port == "0" {
+			if err != nil || host == "" || port == "" {
 				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT", v)
 			}
-			h.Addr = v
+			p, err := strconv.ParseUint(port, 10, 16)
+			if err != nil || p == 0 {
+				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT, PORT from 1 to 65535", v)
+			}
+			// one spelling of an address: 017100 is 17100, for the check
+			// that no two hosts share one, and for the dial
+			h.Addr = net.JoinHostPort(host, strconv.FormatUint(p, 10))
 		case k == "tags":
 			for _, t := range strings.Split(v, ",") {
 				if t == "" || h.HasTag(t) {

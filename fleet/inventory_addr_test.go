@@ -1,0 +1,27 @@
+package fleet
+
+import (
+	"strings"
+	"testing"
+)
+
+// An inventory's addresses: a port that is no port stops the hub (REFERENCE
+// §12.1: a bad line stops cfkd), and one address spelled two ways is one.
+func TestInventoryAddresses(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"host a addr=127.0.0.9:abc\n", "inventory:1: addr=127.0.0.9:abc: want HOST:PORT, PORT from 1 to 65535"},
+		{"host a addr=127.0.0.9:99999\n", "inventory:1: addr=127.0.0.9:99999: want HOST:PORT, PORT from 1 to 65535"},
+		{"host a addr=127.0.0.9:-1\n", "inventory:1: addr=127.0.0.9:-1: want HOST:PORT, PORT from 1 to 65535"},
+		{"host a addr=127.0.0.9:0\n", "inventory:1: addr=127.0.0.9:0: want HOST:PORT, PORT from 1 to 65535"},
+		{"host a addr=127.0.0.3:17100\nhost b addr=127.0.0.3:017100\n", "inventory:2: address 127.0.0.3:17100 already that of line 1"},
+	} {
+		_, err := ParseInventory(strings.NewReader(tc.text), "inventory")
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
+		}
+	}
+	inv, err := ParseInventory(strings.NewReader("host a addr=[::1]:07000\n"), "inventory")
+	if err != nil || inv[0].Addr != "[::1]:7000" {
+		t.Errorf("an IPv6 address with a leading zero: %+v, %v", inv, err)
+	}
+}
