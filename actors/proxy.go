@@ -166,6 +166,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
+		freeSlot(m.slot)
 		if m.run == p.run {
 			if ok, muted := p.badStatus.Allow(); ok && muted > 0 {
 				p.log.WithError(m.err).Errorf("proxy sent a bad status line (and %d more in the last second, not logged)", muted)
@@ -418,6 +419,20 @@ func (p *Proxy) awaiting(name string) *proxiedStart {
 	return nil
 }
 
+// reported says whether pid is a process the proxy reported started for
+// service name already, and has not reported stopped.
+func (p *Proxy) reported(name string, pid int) bool {
+	if p.pids[name] == pid {
+		return true
+	}
+	for _, st := range p.starts[name] {
+		if st.pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
 // answered takes the start whose process pid exited out of the
 // outstanding ones: the one with that pid, else (an exit the proxy reports
 // without a started: the original proxy's child reaped before fork
@@ -472,9 +487,10 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	}
 	st := p.awaiting(m.name)
 	switch {
-	case st == nil && m.pid != 0 && p.pids[m.name] == m.pid:
-		// the same started twice (a proxy's bug): that pid is the
-		// service's running process, not a stray
+	case m.pid != 0 && p.reported(m.name, m.pid):
+		// the same started twice (a proxy's bug): that pid is a process
+		// of the service already (it runs, or its start is answered),
+		// not a stray, nor the answer to a later start
 		p.log.Warnf("proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
 		m.proc.Close()
 		return
