@@ -91,12 +91,13 @@ func skipRace(t testing.TB) {
 // testFleet is a hub and hosts in one process, each a Node of its own on
 // 127.0.0.1, with certificates of a CA made for the test.
 type testFleet struct {
-	t      testing.TB
-	dir    string
-	hub    *Node
-	hubLoc *fakeLocal
-	hosts  []*Node
-	locals []*fakeLocal
+	t       testing.TB
+	timeout time.Duration // the hub's (2 s: newTestFleet)
+	dir     string
+	hub     *Node
+	hubLoc  *fakeLocal
+	hosts   []*Node
+	locals  []*fakeLocal
 }
 
 func quietLog() *logrus.Logger {
@@ -111,8 +112,14 @@ func quietLog() *logrus.Logger {
 
 func newTestFleet(t testing.TB, names ...string) *testFleet {
 	t.Helper()
+	return newTestFleetTimeout(t, 2*time.Second, names...)
+}
+
+// newTestFleetTimeout is newTestFleet with the hub's --fleet-timeout.
+func newTestFleetTimeout(t testing.TB, timeout time.Duration, names ...string) *testFleet {
+	t.Helper()
 	skipRace(t)
-	tf := &testFleet{t: t, dir: t.TempDir()}
+	tf := &testFleet{t: t, dir: t.TempDir(), timeout: timeout}
 	members := []certs.Member{{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"}}
 	for i, n := range names { // the certificates name 127.0.0.1; the ports are the inventory's
 		members = append(members, certs.Member{Name: n, Role: certs.RoleHost, Addr: fmt.Sprintf("127.0.0.1:%d", i+2)})
@@ -138,7 +145,7 @@ func newTestFleet(t testing.TB, names ...string) *testFleet {
 func (tf *testFleet) config(name, inv string) Config {
 	c, k := certs.Files(name)
 	return Config{Listen: "127.0.0.1:0", CA: filepath.Join(tf.dir, certs.CAFile), Cert: filepath.Join(tf.dir, c),
-		Key: filepath.Join(tf.dir, k), Inventory: inv, Timeout: 2 * time.Second, Version: "cfk test", Log: quietLog()}
+		Key: filepath.Join(tf.dir, k), Inventory: inv, Timeout: tf.timeout, Version: "cfk test", Log: quietLog()}
 }
 
 func (tf *testFleet) start(name, inv string) (*Node, *fakeLocal) {

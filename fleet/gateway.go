@@ -75,6 +75,8 @@ type gateway struct {
 	// lastDrop: when dropping last logged that a hub's requests are dropped
 	lastDrop time.Time
 	subs     map[callKey]*gwSub
+	// creditWait: creditWait when zero (tests shorten it)
+	creditWait time.Duration
 }
 
 func (g *gateway) Receive(ctx actor.Context) {
@@ -336,7 +338,11 @@ func (g *gateway) stream(ctx context.Context, key callKey, to *actor.PID, feed *
 		case err != nil:
 			e.Ended, e.Error = true, "cfkd stopped"
 		}
-		timer := time.NewTimer(creditWait)
+		wait := g.creditWait
+		if wait <= 0 {
+			wait = creditWait
+		}
+		timer := time.NewTimer(wait)
 		select {
 		case <-s.credit:
 			timer.Stop()
@@ -344,7 +350,10 @@ func (g *gateway) stream(ctx context.Context, key callKey, to *actor.PID, feed *
 			timer.Stop()
 			return
 		case <-timer.C:
-			g.log.WithField("category", logCategory).Warnf("fleet: hub %s acknowledged no events for %v: its stream ends", key.hub, creditWait)
+			g.log.WithField("category", logCategory).Warnf("fleet: hub %s acknowledged no events for %v: its stream ends", key.hub, wait)
+			// said to the hub: one only stalled keeps the subscription
+			// as alive, and would show nothing more of this host
+			send(&wire.Events{Id: key.id, Host: g.name, Ended: true, Error: fmt.Sprintf("the hub acknowledged no events for %v", wait)})
 			return
 		}
 		seq++

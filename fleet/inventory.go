@@ -38,6 +38,18 @@ func ReadInventory(name string) ([]Host, error) {
 	return hosts, nil
 }
 
+// sameAddr is one spelling of a HOST:PORT that parsed: the port without
+// leading zeros, an IP address in its canonical form, a name in lower
+// case.
+func sameAddr(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.ParseUint(port, 10, 16)
+	if ip := net.ParseIP(host); ip != nil {
+		host = ip.String()
+	}
+	return net.JoinHostPort(strings.ToLower(host), strconv.FormatUint(p, 10))
+}
+
 // ParseInventory reads an inventory from r (name is for errors).
 func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Host, error) {
 	var hosts []Host
@@ -55,10 +67,11 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 		if m, ok := names[h.Name]; ok {
 			return nil, fmt.Errorf("%s:%d: host %s already declared on line %d", name, n, h.Name, m)
 		}
-		if m, ok := addrs[h.Addr]; ok {
+		same := sameAddr(h.Addr) // two spellings of one address are one
+		if m, ok := addrs[same]; ok {
 			return nil, fmt.Errorf("%s:%d: address %s already that of line %d", name, n, h.Addr, m)
 		}
-		names[h.Name], addrs[h.Addr] = n, n
+		names[h.Name], addrs[same] = n, n
 		hosts = append(hosts, h)
 	}
 	if err := sc.Err(); err != nil {
@@ -88,13 +101,12 @@ func parseHostLine(line string) (Host, error) {
 			if err != nil || host == "" || port == "" {
 				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT", v)
 			}
-			p, err := strconv.ParseUint(port, 10, 16)
-			if err != nil || p == 0 {
+			if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
 				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT, PORT from 1 to 65535", v)
 			}
-			// one spelling of an address: 017100 is 17100, for the check
-			// that no two hosts share one, and for the dial
-			h.Addr = net.JoinHostPort(host, strconv.FormatUint(p, 10))
+			// as written: it must be the member's --fleet-listen, which
+			// is its address as protoactor's messages name it
+			h.Addr = v
 		case k == "tags":
 			for _, t := range strings.Split(v, ",") {
 				if t == "" || h.HasTag(t) {

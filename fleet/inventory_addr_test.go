@@ -13,15 +13,21 @@ func TestInventoryAddresses(t *testing.T) {
 		{"host a addr=127.0.0.9:99999\n", "inventory:1: addr=127.0.0.9:99999: want HOST:PORT, PORT from 1 to 65535"},
 		{"host a addr=127.0.0.9:-1\n", "inventory:1: addr=127.0.0.9:-1: want HOST:PORT, PORT from 1 to 65535"},
 		{"host a addr=127.0.0.9:0\n", "inventory:1: addr=127.0.0.9:0: want HOST:PORT, PORT from 1 to 65535"},
-		{"host a addr=127.0.0.3:17100\nhost b addr=127.0.0.3:017100\n", "inventory:2: address 127.0.0.3:17100 already that of line 1"},
+		{"host a addr=127.0.0.3:17100\nhost b addr=127.0.0.3:017100\n", "inventory:2: address 127.0.0.3:017100 already that of line 1"},
 	} {
 		_, err := ParseInventory(strings.NewReader(tc.text), "inventory")
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
 		}
 	}
-	inv, err := ParseInventory(strings.NewReader("host a addr=[::1]:07000\n"), "inventory")
-	if err != nil || inv[0].Addr != "[::1]:7000" {
-		t.Errorf("an IPv6 address with a leading zero: %+v, %v", inv, err)
+	for _, text := range []string{"host a addr=[::1]:7000\nhost b addr=[0::1]:7000\n", "host a addr=H1:7000\nhost b addr=h1:7000\n"} {
+		if _, err := ParseInventory(strings.NewReader(text), "inventory"); err == nil || !strings.Contains(err.Error(), "already that of line 1") {
+			t.Errorf("%q: %v, want the second address refused", text, err)
+		}
+	}
+	// kept as written: it is the member's --fleet-listen, which names it
+	inv, err := ParseInventory(strings.NewReader("host a addr=10.0.0.2:07000\n"), "inventory")
+	if err != nil || inv[0].Addr != "10.0.0.2:07000" {
+		t.Errorf("a port with a leading zero: %+v, %v", inv, err)
 	}
 }

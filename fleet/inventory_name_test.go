@@ -38,7 +38,7 @@ func (l *logLines) text() string {
 // nothing of why; it logs it now.
 func TestHubSaysWhenAMemberIsNotTheInventorysOne(t *testing.T) {
 	skipRace(t)
-	tf := &testFleet{t: t, dir: t.TempDir()}
+	tf := &testFleet{t: t, dir: t.TempDir(), timeout: 2 * time.Second}
 	members := []certs.Member{{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"}, {Name: "web1", Role: certs.RoleHost, Addr: "127.0.0.1:2"}}
 	if err := certs.Generate(tf.dir, members, time.Hour); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,10 @@ func TestGatewaySaysAStreamEndsWithTheHubsConnection(t *testing.T) {
 // refusal was taken for the host coming up, and each try again showed
 // `down → up` then `up → down`.
 func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
-	tf := newTestFleet(t, "web1")
+	// a deadline that a loaded host meets: a subscription given up on
+	// would free a place, and the stream over the bound come up for real
+	const timeout = 4 * time.Second
+	tf := newTestFleetTimeout(t, timeout, "web1")
 	st, _ := messages.Parse("command fleet events")
 	open := func() *actors.Feed {
 		feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
@@ -103,8 +106,9 @@ func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
 		return feed
 	}
 	l := tf.locals[0]
+	var streams []*actors.Feed
 	for range maxSubsPerHub {
-		open()
+		streams = append(streams, open())
 	}
 	end := time.Now().Add(10 * time.Second)
 	for {
@@ -119,10 +123,24 @@ func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// each of them streams: the hub took every subscription
+	l.mu.Lock()
+	for _, f := range l.feeds {
+		f.Push([]byte(`{"kind":"x"}`))
+	}
+	l.mu.Unlock()
+	for i, s := range streams {
+		ctx, cancel := contextWithTimeout(10 * time.Second)
+		lines, err := s.Next(ctx)
+		cancel()
+		if err != nil || len(lines) == 0 {
+			t.Fatalf("stream %d: %q, %v", i, lines, err)
+		}
+	}
 	over := open()
 	var got []string
-	// the refusal, then the hub's tries again (every 2 s here)
-	for watch := time.Now().Add(5 * time.Second); time.Now().Before(watch); time.Sleep(20 * time.Millisecond) {
+	// the refusal, then the hub's try again
+	for watch := time.Now().Add(timeout + 2*time.Second); time.Now().Before(watch); time.Sleep(20 * time.Millisecond) {
 		lines, _, _ := over.Take()
 		for _, line := range lines {
 			got = append(got, string(line))
@@ -139,5 +157,55 @@ func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
 	}
 	if downs != 1 || ups != 0 {
 		t.Fatalf("the stream over the bound: %d up → down and %d down → up, want 1 and 0:\n%s", downs, ups, strings.Join(got, "\n"))
+	}
+}
+
+// A hub that acknowledges none of a stream's batches for creditWait has
+// that stream ended at the host, and is told so: a hub only stalled (its
+// connection kept) took the stream for alive and showed nothing more of
+// the host.
+func TestGatewaySaysAStreamEndsWhenItsHubStopsAcknowledging(t *testing.T) {
+	sys := actor.NewActorSystem()
+	out := newOutbox(sys.Root)
+	go out.run()
+	t.Cleanup(func() { out.close(); sys.Shutdown() })
+	local := &fakeLocal{name: "h1"}
+	gw := &gateway{local: local, out: out, name: "h1", version: "cfk test", log: quietLog(),
+		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}, creditWait: 100 * time.Millisecond}
+	g := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
+	events := make(chan *wire.Events, 64)
+	hub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if e, ok := c.Message().(*wire.Events); ok {
+			events <- e
+		}
+	}))
+	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 9, Hub: "hub", Line: "command events"}, hub)
+	var feed *actors.Feed
+	for end := time.Now().Add(10 * time.Second); feed == nil; time.Sleep(5 * time.Millisecond) {
+		local.mu.Lock()
+		if len(local.feeds) > 0 {
+			feed = local.feeds[0]
+		}
+		local.mu.Unlock()
+		if time.Now().After(end) {
+			t.Fatal("no subscription")
+		}
+	}
+	// batches the hub never acknowledges, until the stream has no credit
+	for end := time.Now().Add(10 * time.Second); ; {
+		feed.Push([]byte(`{"kind":"x"}`))
+		select {
+		case e := <-events:
+			if e.Ended {
+				if e.Error != "the hub acknowledged no events for 100ms" {
+					t.Fatalf("the end: %+v", e)
+				}
+				return
+			}
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(end) {
+			t.Fatal("the stream of a hub that acknowledges nothing never said it ended")
+		}
 	}
 }
