@@ -422,7 +422,10 @@ func TestProxiedStopGivesUpWhenTheProxyNeverReports(t *testing.T) {
 		t.Fatalf("reason %q", ev[0].Reason)
 	}
 	// never started (its start queued behind the proxy, which s left
-	// idle): stopped at once, nothing ran
+	// idle): stopped at once, nothing ran. The proxy is told that s is
+	// down after s published its fail: q's start is sent once the idle
+	// proxy is stopping (it got SIGTERM), or it may come first, and run
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 	r.okDone("command start service q", 1)
 	r.expectSeq("q", starting)
 	p.command()
