@@ -248,8 +248,7 @@ var rowWatchdogPing = row{"watchdog re-armed", "the crash count is reset once it
 	}
 	s.arm(TimerWatchdog, s.p.Watchdog)
 	if s.l.Crashes > 0 && s.now().Sub(s.l.RunningSince) >= s.p.RestartReset {
-		s.l.Crashes = 0
-		s.do(Update{})
+		s.l.Crashes = 0 // told by Next (told)
 	}
 }}
 
@@ -334,8 +333,7 @@ var rowPidReported = row{"pid known", "startwait armed again from now", func(s *
 	if s.l.Pid != 0 {
 		return
 	}
-	s.l.Pid = s.ev.Pid
-	s.do(Update{})
+	s.l.Pid = s.ev.Pid // told by Next (told)
 	if s.l.State == messages.Starting {
 		s.startWait()
 	}
@@ -608,8 +606,7 @@ var rowBackoffElapsed = row{"launch", "the retry: → starting once launched", f
 }}
 
 var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next crash is launched again at once", func(s *step) {
-	s.l.Crashes = 0
-	s.do(Update{})
+	s.l.Crashes = 0 // told by Next (told)
 }}
 
 // exitText says how a process ended, for inspect: `exit N`, `signal N`.
