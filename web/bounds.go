@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -74,11 +75,17 @@ type deadlineWriter struct {
 const deadlineChunk = 64 << 10
 
 func (d *deadlineWriter) Write(b []byte) (int, error) {
+	return writeInPieces(d.ResponseWriter, b, d.timeout, d.rc.SetWriteDeadline)
+}
+
+// writeInPieces writes b to w deadlineChunk bytes at a time, setting a
+// write deadline of timeout from now (setDeadline) before each piece.
+func writeInPieces(w io.Writer, b []byte, timeout time.Duration, setDeadline func(time.Time) error) (int, error) {
 	n := 0
 	for len(b) > 0 {
 		k := min(len(b), deadlineChunk)
-		d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
-		m, err := d.ResponseWriter.Write(b[:k])
+		setDeadline(time.Now().Add(timeout))
+		m, err := w.Write(b[:k])
 		n += m
 		if err != nil {
 			return n, err

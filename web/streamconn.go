@@ -80,18 +80,11 @@ func (s *Server) take(w http.ResponseWriter, header map[string]string) (*streamC
 	return sc, nil
 }
 
-// write writes b, deadlineChunk bytes at a time, each with the write
-// deadline (as deadlineWriter does for the other responses).
+// write writes b in pieces, each with the write deadline, as
+// deadlineWriter does for the other responses.
 func (sc *streamConn) write(b []byte) error {
-	for len(b) > 0 {
-		k := min(len(b), deadlineChunk)
-		sc.conn.SetWriteDeadline(time.Now().Add(sc.timeout))
-		if _, err := sc.conn.Write(b[:k]); err != nil {
-			return err
-		}
-		b = b[k:]
-	}
-	return nil
+	_, err := writeInPieces(sc.conn, b, sc.timeout, sc.conn.SetWriteDeadline)
+	return err
 }
 
 // end closes a stream's connection; its reader then returns.
