@@ -40,10 +40,9 @@ type gwCall struct {
 // gwSub is an event subscription: a goroutine sends the feed's lines to
 // the hub, eventsWindow batches ahead of its acknowledgements.
 type gwSub struct {
-	hubAddr string
-	to      *actor.PID // the hub's, where its events go
-	cancel  context.CancelFunc
-	credit  chan struct{}
+	to     *actor.PID // the hub's, where its events go
+	cancel context.CancelFunc
+	credit chan struct{}
 }
 
 // lineDone: the controller answered the current line of a request.
@@ -108,7 +107,7 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.endSub(m.key)
 	case endpointLost:
 		for k, s := range g.subs {
-			if s.hubAddr == m.addr {
+			if s.to.Address == m.addr {
 				// said to the hub (the message dials it again): a hub that
 				// was only stalled keeps its own connection to this host,
 				// and without a word it took the stream for alive, and
@@ -300,7 +299,7 @@ func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {
 	}
 	feed := g.local.Subscribe(cmd.Sel, actors.DefaultBacklog)
 	cctx, cancel := context.WithCancel(context.Background())
-	s := &gwSub{hubAddr: from.Address, to: from, cancel: cancel, credit: make(chan struct{}, eventsWindow)}
+	s := &gwSub{to: from, cancel: cancel, credit: make(chan struct{}, eventsWindow)}
 	for range eventsWindow {
 		s.credit <- struct{}{}
 	}

@@ -210,8 +210,7 @@ func (h *hub) flushAcks(host int) {
 	if len(ids) == 0 {
 		return
 	}
-	to := &actor.PID{Address: h.inv[host].Addr, Id: gatewayName}
-	if h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.AnswerAck{Ids: ids, Hub: h.name}}) {
+	if h.post(host, &wire.AnswerAck{Ids: ids, Hub: h.name}) {
 		delete(h.acks, host)
 		h.acked[host] = lastIds(append(h.acked[host], ids...))
 	}
@@ -401,8 +400,13 @@ func (h *hub) fail(c *hubCall, why string) {
 
 // unsubscribe tells host to end subscription id of this hub.
 func (h *hub) unsubscribe(host int, id uint32) {
+	h.post(host, &wire.Unsubscribe{Id: id, Hub: h.name})
+}
+
+// post queues msg for host's gateway; false when the outbox is full.
+func (h *hub) post(host int, msg proto.Message) bool {
 	to := &actor.PID{Address: h.inv[host].Addr, Id: gatewayName}
-	h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.Unsubscribe{Id: id, Hub: h.name}})
+	return h.n.out.post(outMsg{to: to, from: h.self, msg: msg})
 }
 
 // settle reports a call that failed to its request or its stream.
@@ -538,8 +542,7 @@ func (h *hub) events(c *hubCall, m *wire.Events) {
 		sub.st.feed.Push(messages.FleetEventLine(host, []byte(l)))
 	}
 	if m.Seq > 0 {
-		to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName}
-		h.n.out.post(outMsg{to: to, from: h.self, msg: &wire.EventsAck{Id: m.Id, Hub: h.name, Seq: m.Seq}})
+		h.post(c.host, &wire.EventsAck{Id: m.Id, Hub: h.name, Seq: m.Seq})
 	}
 	if m.Ended {
 		why := m.Error
