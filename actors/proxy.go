@@ -167,12 +167,15 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		freeSlot(m.slot)
 	case proxyBadStatus:
 		freeSlot(m.slot)
-		if m.run == p.run {
-			if ok, muted := p.badStatus.Allow(); ok && muted > 0 {
-				p.log.WithError(m.err).Errorf("proxy sent a bad status line (and %d more in the last second, not logged)", muted)
-			} else if ok {
-				p.log.WithError(m.err).Error("proxy sent a bad status line")
+		if m.run != p.run {
+			break
+		}
+		if ok, muted := p.badStatus.Allow(); ok {
+			msg := "proxy sent a bad status line"
+			if muted > 0 {
+				msg += fmt.Sprintf(" (and %d more in the last second, not logged)", muted)
 			}
+			p.log.WithError(m.err).Error(msg)
 		}
 	case proxyPipeBroken:
 		if m.run == p.run && p.state == proxyIsUp {

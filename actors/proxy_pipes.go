@@ -144,10 +144,7 @@ func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p
 // freeze) lets the line go on all the same.
 func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle func(pid int) (*osproc.Process, error), slots chan struct{}, stop <-chan struct{}) func([]byte) {
 	return func(line []byte) {
-		select {
-		case slots <- struct{}{}:
-		case <-stop:
-		}
+		takeSlot(slots, stop)
 		st, err := proxywire.ParseStatus(line)
 		switch {
 		case err != nil:
@@ -167,6 +164,15 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 			root.Send(self, proxyReportedStopped{run: run, name: st.Name, pid: st.Pid,
 				status: syscall.WaitStatus(st.ExitStatus), slot: slots})
 		}
+	}
+}
+
+// takeSlot waits for a slot for the next line read, or for stop (a
+// freeze: the line goes on all the same, and the next read fails).
+func takeSlot(slots chan<- struct{}, stop <-chan struct{}) {
+	select {
+	case slots <- struct{}{}:
+	case <-stop:
 	}
 }
 

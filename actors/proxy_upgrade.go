@@ -96,10 +96,7 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
 	slots, stop := pr.logSlots, pr.stopWriter
 	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
-		select {
-		case slots <- struct{}{}:
-		case <-stop: // a freeze: the line goes on all the same, and the next read fails
-		}
+		takeSlot(slots, stop)
 		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
 	}, pr.atEOF("log", frozen("log")))
 }
