@@ -47,6 +47,12 @@
 //     child's group gets SIGTERM, those alive after Config.Grace get
 //     SIGKILL, and Run returns once every exit was reported. The caller
 //     then closes the Launcher and the Proxy (flushing the log) and exits 0.
+//   - The proxy is a child subreaper (osproc.New): the daemons of its
+//     services are its own orphans. Once a child it stopped (stop, or the
+//     shutdown) has exited, those carrying its CONTROL_FREAK_SERVICE are
+//     taken (pidfds) before its `stopped` is written, then get SIGTERM and
+//     SIGKILL after Config.Grace in a goroutine Run waits for (orphans.go;
+//     cfkd does the same for a direct service's: REFERENCE §7.5).
 //   - Services get the proxy's environment without its _CFK_* variables
 //     (their fds are not passed on), then the service env, then
 //     CONTROL_FREAK_ENABLED=1 and CONTROL_FREAK_SERVICE=NAME (ChildEnv).

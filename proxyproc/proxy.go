@@ -25,6 +25,16 @@ type Launcher interface {
 
 var _ Launcher = (*osproc.Launcher)(nil)
 
+// orphanEnder is what the proxy needs of osproc.Launcher to end what a
+// child it stopped left behind (orphans.go); a Launcher without it ends
+// nothing.
+type orphanEnder interface {
+	AdoptedOrphans() []osproc.Orphan
+	TargetOrphans(orphans []osproc.Orphan) []*osproc.Target
+}
+
+var _ orphanEnder = (*osproc.Launcher)(nil)
+
 // DefaultGrace is how long a shutting-down proxy waits after SIGTERM before
 // it SIGKILLs the process groups still alive.
 const DefaultGrace = 2 * time.Second
@@ -62,6 +72,8 @@ type Proxy struct {
 	// owned by the loop
 	children map[int]*child // live children by pid
 	byName   map[string]int // the latest pid started for each name
+
+	ending sync.WaitGroup // terminations of orphans under way (orphans.go)
 }
 
 type exit struct {
@@ -70,8 +82,10 @@ type exit struct {
 }
 
 type child struct {
-	name string
-	proc *osproc.Process
+	name    string
+	proc    *osproc.Process
+	group   bool // it leads a process group of its own (a session)
+	stopped bool // the proxy signalled it to stop (stop, or its shutdown)
 }
 
 // New returns a proxy; Run runs it, Close flushes its log.
@@ -117,6 +131,9 @@ func (p *Proxy) Run() error {
 		shutdown = true
 		cmds = nil // read no more
 		p.logf("out", "shutting down: %s", why)
+		for _, c := range p.children {
+			c.stopped = true
+		}
 		p.signalAll(syscall.SIGTERM)
 		killC = time.After(p.cfg.Grace)
 	}
@@ -144,6 +161,7 @@ func (p *Proxy) Run() error {
 			}
 		}
 	}
+	p.ending.Wait() // the orphans it is ending: at most Grace
 	return nil
 }
 
@@ -223,7 +241,7 @@ func (p *Proxy) start(c proxywire.Command) {
 	}
 	// The exit of proc, however early, is queued and handled by this
 	// goroutine after this point: started always comes before stopped.
-	p.children[proc.Pid] = &child{name: name, proc: proc}
+	p.children[proc.Pid] = &child{name: name, proc: proc, group: spec.Setsid}
 	p.byName[name] = proc.Pid
 	p.status.write(proxywire.Status{Status: proxywire.StatusStarted, Name: name, Pid: proc.Pid})
 }
@@ -236,6 +254,7 @@ func (p *Proxy) stop(name string) {
 		return
 	}
 	p.logf("out", "stopping %s", name)
+	p.children[pid].stopped = true
 	if err := p.cfg.Launcher.Signal(p.children[pid].proc, syscall.SIGTERM); err != nil && !errors.Is(err, osproc.ErrDone) {
 		p.logf("err", "stopping %s: %v", name, err)
 	}
@@ -280,6 +299,9 @@ func (p *Proxy) drainExits() {
 		delete(p.children, e.pid)
 		if p.byName[c.name] == e.pid {
 			delete(p.byName, c.name)
+		}
+		if c.stopped {
+			p.endOrphans(c, e.pid)
 		}
 		p.status.write(proxywire.Status{Status: proxywire.StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
 	}

@@ -1,0 +1,53 @@
+package proxyproc
+
+import "github.com/cfk/cfk/osproc"
+
+// endOrphans ends what child c (pid), which the proxy stopped and which
+// has exited, left behind: the proxy is a child subreaper (osproc.New), so
+// the daemons a service started are adopted by the proxy, not by cfkd,
+// and cfkd's scan for them (REFERENCE §7.5) cannot see them. Those that
+// carry the child's CONTROL_FREAK_SERVICE get SIGTERM, then SIGKILL after
+// Config.Grace, as cfkd ends a direct service's, and are logged (the
+// members of the group the stop signalled only if they need SIGKILL).
+//
+// It runs in the loop, before the child's `stopped` is written: the
+// targets are taken before cfkd can ask for the next start, so a daemon
+// of the next run is never taken for one of this run's. Taking them reads
+// the proxy's list of children (a few), and no fork is under way (the
+// loop forks). The wait for SIGKILL runs in a goroutine of its own; Run
+// waits for it before it returns.
+func (p *Proxy) endOrphans(c *child, pid int) {
+	oe, ok := p.cfg.Launcher.(orphanEnder)
+	if !ok {
+		return
+	}
+	var mine []osproc.Orphan
+	for _, o := range oe.AdoptedOrphans() {
+		if o.Service == c.name {
+			mine = append(mine, o)
+		}
+	}
+	if len(mine) == 0 {
+		return
+	}
+	comm := make(map[int]string, len(mine))
+	for _, o := range mine {
+		comm[o.Pid] = o.Comm
+		if !c.group || o.Pgid != pid {
+			p.logf("err", "killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, c.name)
+		}
+	}
+	ts := oe.TargetOrphans(mine)
+	name, grace := c.name, p.cfg.Grace
+	p.ending.Add(1)
+	go func() {
+		defer p.ending.Done()
+		killed, survived := osproc.Terminate(ts, grace)
+		for _, o := range killed {
+			p.logf("err", "orphan pid %d (%s) left by service %s ignored SIGTERM: sent SIGKILL", o, comm[o], name)
+		}
+		for _, o := range survived {
+			p.logf("err", "orphan pid %d (%s) left by service %s survived SIGKILL", o, comm[o], name)
+		}
+	}()
+}

@@ -1,0 +1,54 @@
+//go:build linux
+
+package proxyproc
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/proxywire"
+)
+
+// A service that daemonised left its daemon running after the proxy
+// stopped it: the proxy, a child subreaper, adopted the daemon, so cfkd's
+// scan for the orphans of a service it stopped (REFERENCE §7.5) could not
+// see it, and every restart ran one more. The proxy now ends the orphans
+// of a child it stopped, before it reports the child's exit.
+func TestStopEndsTheOrphansOfTheChild(t *testing.T) {
+	r := newRig(t, nil, 200*time.Millisecond)
+	pidFile := filepath.Join(t.TempDir(), "daemon.pid")
+	r.start(proxywire.Command{Name: "forker", Cmd: `(setsid sh -c 'trap "" TERM; echo $$ > ` + pidFile + `; exec sleep 1004' </dev/null >/dev/null 2>&1 &); echo ready; exec sleep 30`})
+	r.waitLog("out:forker:ready")
+	var daemon int
+	for end := time.Now().Add(deadline); daemon == 0; {
+		b, _ := os.ReadFile(pidFile)
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
+			daemon = n
+			t.Cleanup(func() { syscall.Kill(n, syscall.SIGKILL) })
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the daemon never wrote its pid")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.send(`{"command":"stop","name":"forker"}`)
+	r.waitStatus("forker", proxywire.StatusStopped)
+	// it traps TERM: the log says it needed SIGKILL, after the grace
+	r.waitLog("err:-:killing orphan pid " + strconv.Itoa(daemon) + " (sleep) left by service forker")
+	r.waitLog("err:-:orphan pid " + strconv.Itoa(daemon) + " (sleep) left by service forker ignored SIGTERM: sent SIGKILL")
+	for end := time.Now().Add(deadline); ; time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(daemon) + "/stat")
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the daemon (pid %d) of the stopped service is still alive", daemon)
+		}
+	}
+}
