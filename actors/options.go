@@ -43,6 +43,19 @@ type LeftoverEnder interface {
 	Destroyed(name string)
 }
 
+// ProxiedStopEnder is implemented by a Launcher that ends what a service
+// that cfkd stopped left behind (REFERENCE §7.5) also when a proxy ran
+// it: the proxy's child is not cfkd's, but the daemons it left are
+// adopted by cfkd. AfterProxiedStop is called, in a proxy actor's Receive
+// (it must not wait), when the proxy reports the exit of process pid of
+// service name, which cfkd asked it to stop; deliver hands the exit to
+// the service, and is called (from another goroutine) once the orphans
+// the process left were looked for and signalled: a restart cannot run
+// anything that the scan would take for an orphan.
+type ProxiedStopEnder interface {
+	AfterProxiedStop(name string, pid int, deliver func())
+}
+
 // Options configure a tree.
 type Options struct {
 	Launcher Launcher

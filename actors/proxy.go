@@ -26,11 +26,15 @@ type proxiedRef struct {
 // proxiedStart is one start command sent to the proxy, outstanding until
 // the proxy reports the exit of its process: pid is 0 until the proxy
 // reports it started; left is set once the service gave that start up
-// (it went down, or started again), from then on its reports are strays.
+// (it went down, or started again), from then on its reports are strays;
+// stopAsked once cfkd sent the proxy a stop of the service after this
+// start: its exit is then handed over after the scan for the orphans it
+// left (ProxiedStopEnder).
 type proxiedStart struct {
-	ref  proxiedRef
-	pid  int
-	left bool
+	ref       proxiedRef
+	pid       int
+	left      bool
+	stopAsked bool
 }
 
 // proxyState is what the proxy process is doing.
@@ -149,6 +153,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		switch p.state {
 		case proxyIsUp:
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
+			for _, st := range p.starts[m.name] { // the proxy stops the latest, and there is one at most that runs
+				st.stopAsked = true
+			}
 		case proxyIsStopping, proxyIsLaunching: // its start waits in the queue: it never goes
 			p.dropQueued(ctx, m.name, fmt.Errorf("stopped before proxy '%s' ran it", p.cfg.Name))
 		}
@@ -562,7 +569,15 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		// the service must know to take the exit for its run's
 		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid})
 	}
-	ctx.Send(st.ref.pid, messages.ProcessExited{Pid: m.pid, Status: m.status})
+	exit := messages.ProcessExited{Pid: m.pid, Status: m.status}
+	if ender, ok := p.opts.Launcher.(ProxiedStopEnder); ok && st.stopAsked && m.pid > 0 {
+		// a process cfkd stopped: what it left is ended first, as the
+		// reaper does for a direct child's (REFERENCE §7.5)
+		root, svc := ctx.ActorSystem().Root, st.ref.pid
+		ender.AfterProxiedStop(m.name, m.pid, func() { root.Send(svc, exit) })
+		return
+	}
+	ctx.Send(st.ref.pid, exit)
 }
 
 // shutdownIfIdle shuts an auto proxy down once none of its services is up.

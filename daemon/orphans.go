@@ -53,9 +53,10 @@ type stoppedExit struct {
 }
 
 var (
-	_ actors.Launcher      = (*orphanKiller)(nil)
-	_ actors.StopSignaler  = (*orphanKiller)(nil)
-	_ actors.LeftoverEnder = (*orphanKiller)(nil)
+	_ actors.Launcher         = (*orphanKiller)(nil)
+	_ actors.StopSignaler     = (*orphanKiller)(nil)
+	_ actors.LeftoverEnder    = (*orphanKiller)(nil)
+	_ actors.ProxiedStopEnder = (*orphanKiller)(nil)
 )
 
 // serviceProc is one process launched for a service; guarded by
@@ -217,6 +218,16 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 // goroutine: this never waits.
 func (k *orphanKiller) Destroyed(name string) {
 	k.afterStop(stoppedExit{name: name, deliver: func() {}})
+}
+
+// AfterProxiedStop: process pid of service name, run by a proxy and
+// stopped by cfkd, has exited. Its orphans are ended as a direct child's
+// are, then deliver is called (REFERENCE §7.5). The proxy stops its child
+// with its process group (cfk-proxy runs each in a session of its own),
+// so pid is taken for the group the stop signalled: its members are
+// logged only if they need SIGKILL. Like afterStop, it never waits.
+func (k *orphanKiller) AfterProxiedStop(name string, pid int, deliver func()) {
+	k.afterStop(stoppedExit{name: name, group: pid, deliver: deliver})
 }
 
 // maxScanPause bounds scanLoop's pause between two scans, which is

@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A proxied service that cfkd stopped left its daemons running, so each
+// restart ran one more set beside the last (REFERENCE §7.5):
+//   - cfk-proxy is a child subreaper: it adopts them, and cfkd's scan
+//     cannot see them. It now ends the orphans of a child it stopped
+//     before it reports the exit.
+//   - the Python preload proxy is none: cfkd adopts them, but only a
+//     direct child's exit was followed by the scan for them. The proxy's
+//     report of the exit of a process cfkd asked it to stop now waits for
+//     that scan, as the reaper's report does.
+//
+// Either way, the next start's daemon is not taken for the last one's.
+func TestProxiedStopEndsTheOrphans(t *testing.T) {
+	t.Run("cfk-proxy", func(t *testing.T) { proxiedStopEndsTheOrphans(t, needProxy(t)) })
+	t.Run("python", func(t *testing.T) {
+		py, err := exec.LookPath("python3")
+		if err != nil {
+			t.Skip("no python3 in PATH")
+		}
+		script, err := filepath.Abs("../../proxyproc/python/cfk_preload_proxy.py")
+		if err != nil {
+			t.Fatal(err)
+		}
+		proxiedStopEndsTheOrphans(t, py+" "+script+" --preload json")
+	})
+}
+
+func proxiedStopEndsTheOrphans(t *testing.T, proxyCmd string) {
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok("proxy p cmd="+proxyCmd,
+		`proxy p service s cmd=(setsid sleep 1003 </dev/null >/dev/null 2>&1 &); exec sleep 1000`,
+		"service s startwait_secs=0.2")
+	daemonOf := func() (pid int) {
+		waitFor(t, "the daemon of s", func() bool {
+			for _, p := range procsOf(d.home, "s", 0) {
+				if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline"); strings.HasPrefix(string(b), "sleep\x001003") && !gone(p) {
+					pid = p
+					return true
+				}
+			}
+			return false
+		})
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+		return pid
+	}
+	c.ok("command start service s")
+	c.until("s running", func() bool { return c.status("s")[1] == "running" })
+	first := daemonOf()
+	c.ok("command restart service s")
+	c.until("s running again", func() bool { st := c.status("s"); return st[1] == "running" && st[2] != "" })
+	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(first)+" (sleep) left by service s")
+	waitFor(t, "the first daemon gone", func() bool { return gone(first) })
+	second := daemonOf()
+	if gone(second) {
+		t.Fatalf("the daemon of the run after the restart (pid %d) was ended", second)
+	}
+	c.ok("command stop service s")
+	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
+	waitFor(t, "the second daemon gone", func() bool { return gone(second) })
+}
+
+// gone says whether pid is no process any more, or a zombie.
+func gone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return err != nil || strings.Contains(string(b), ") Z ")
+}
