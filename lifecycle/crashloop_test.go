@@ -134,6 +134,29 @@ func TestStopDuringCrashDelay(t *testing.T) {
 	}
 }
 
+// A stop in backoff is a stop (REFERENCE §1.6: it sets stop_time and
+// clears start_time), as a stop of a running service is: the status line,
+// inspect and cfk_service_start_time_seconds no longer show the start of
+// the process that crashed. So does a halt (destroy, shutdown) in backoff.
+func TestStopInBackoffClearsStartTime(t *testing.T) {
+	for _, ev := range []Event{{Kind: EvStop}, {Kind: EvHalt}} {
+		s := newSim(t, testPolicy(), 1)
+		s.request(Event{Kind: EvStart})
+		s.fire()
+		s.exit(exitStatus(1)) // first crash: at once
+		s.fire()
+		s.exit(exitStatus(1)) // second: backoff
+		if s.l.State != messages.Backoff || s.l.StartTime.IsZero() {
+			t.Fatalf("second crash: %+v", s.l)
+		}
+		s.now = s.now.Add(100 * time.Millisecond)
+		s.request(ev)
+		if s.l.State != messages.Stopped || !s.l.StartTime.IsZero() || !s.l.StopTime.Equal(s.now) {
+			t.Fatalf("event %v in backoff: state %s, start_time %v, stop_time %v (now %v)", ev.Kind, s.l.State, s.l.StartTime, s.l.StopTime, s.now)
+		}
+	}
+}
+
 // A failed fork publishes no `starting`: stopped → backoff.
 func TestLaunchFailurePublishesNoStarting(t *testing.T) {
 	s := newSim(t, testPolicy(), 1)

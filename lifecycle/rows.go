@@ -87,7 +87,7 @@ func (s *step) wantDown() {
 
 var rowStopBackoff = row{"→ stopped", "the pending start is cancelled", func(s *step) {
 	s.wantDown()
-	s.l.StopTime = s.now()
+	s.l.StopTime, s.l.StartTime = s.now(), time.Time{} // a stop, as beginStopWith's (REFERENCE §1.6)
 	s.to(messages.Stopped, "")
 	s.reply(nil)
 }}
@@ -161,7 +161,7 @@ var rowHaltDown = row{"OK (halted)", "no start any more", func(s *step) {
 
 var rowHaltBackoff = row{"→ stopped (halted)", "the pending start is cancelled; no start any more", func(s *step) {
 	s.halt()
-	s.l.StopTime = s.now()
+	s.l.StopTime, s.l.StartTime = s.now(), time.Time{}
 	s.to(messages.Stopped, "")
 	s.reply(nil)
 }}
