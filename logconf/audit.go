@@ -49,7 +49,11 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	b = append(b, ' ')
 	b = append(b, o.category(e)...)
 	b = append(b, " - "...)
-	b = append(b, strings.TrimSuffix(e.Message, "\n")...)
+	if msg := strings.TrimSuffix(e.Message, "\n"); o.service {
+		b = append(b, msg...) // a line a service wrote: as it wrote it (REFERENCE §6.2)
+	} else {
+		b = appendMessage(b, msg)
+	}
 	if !o.service {
 		var room [8]string
 		keys := room[:0]
@@ -68,6 +72,33 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	}
 	return append(b, '\n')
 }
+
+// appendMessage appends the message of one of cfkd's events, its control
+// characters (tab aside) escaped as \n, \r or \xNN: a record is one line
+// (REFERENCE §6.2), whatever the message quotes (an exec error naming a
+// program with a newline in its name, a request line with a CR in it).
+func appendMessage(b []byte, msg string) []byte {
+	if !strings.ContainsFunc(msg, isControl) {
+		return append(b, msg...)
+	}
+	for i := 0; i < len(msg); i++ {
+		switch c := msg[i]; {
+		case c == '\n':
+			b = append(b, `\n`...)
+		case c == '\r':
+			b = append(b, `\r`...)
+		case c != '\t' && (c < ' ' || c == 0x7f):
+			b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
+}
+
+// isControl reports whether r is a control character a record may not
+// hold as it is: C0 but tab, and DEL.
+func isControl(r rune) bool { return r != '\t' && (r < ' ' || r == 0x7f) }
 
 // appendTextValue appends v, quoted when it is empty or holds a blank, a
 // quote, an "=" or a control character.

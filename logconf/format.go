@@ -99,7 +99,8 @@ func format(jsonFormat bool, e *logrus.Entry, o origin) []byte {
 
 // formatText renders TIME PID LEVEL CATEGORY - MESSAGE, then for cfkd's
 // events the other fields as " key=value" in key order. One trailing newline
-// of the message is dropped; nothing else in it is changed.
+// of the message is dropped; a service line is left as it is, the
+// control characters of one of cfkd's events are escaped (appendMessage).
 func formatText(e *logrus.Entry, o origin) []byte {
 	return appendEventText(nil, nil, e, o)
 }

@@ -125,3 +125,26 @@ func TestOriginOf(t *testing.T) {
 		}
 	}
 }
+
+// A record of cfkd's is one line (REFERENCE §6.2), whatever its message
+// quotes: an exec error naming a program whose name holds a newline, an
+// audit record of a request line holding a CR or an escape sequence. A
+// service's own line stays as it wrote it.
+func TestEventMessageControlsEscaped(t *testing.T) {
+	fixedClock(t)
+	f := Formatter(Default())
+	msg := "x: cannot start: exec /a\n" + ts + " - ERROR cfkd - forged\rb\x1b[2Kc\x7fd\te"
+	b, _ := f.Format(entry(logrus.ErrorLevel, msg, logrus.Fields{"service": "x"}))
+	want := ts + ` - ERROR cfkd - x: cannot start: exec /a\n` + ts + ` - ERROR cfkd - forged\rb\x1b[2Kc\x7fd` + "\te service=x\n"
+	if string(b) != want {
+		t.Errorf("cfkd event:\n got %q\nwant %q", b, want)
+	}
+	b, _ = f.Format(entry(logrus.WarnLevel, "not authorized: service x desc=a\rb (needs admin)", logrus.Fields{"category": AuditCategory, "peer": "tcp:127.0.0.1:1"}))
+	if want := ts + ` - WARN audit - not authorized: service x desc=a\rb (needs admin) peer=tcp:127.0.0.1:1` + "\n"; string(b) != want {
+		t.Errorf("audit record:\n got %q\nwant %q", b, want)
+	}
+	b, _ = f.Format(entry(logrus.InfoLevel, "a\rb\x1bc", logrus.Fields{"category": "service.w.out", "service": "w", "pid": 3}))
+	if want := ts + " 3 INFO service.w.out - a\rb\x1bc\n"; string(b) != want {
+		t.Errorf("service line:\n got %q\nwant %q", b, want)
+	}
+}
