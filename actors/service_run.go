@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -86,15 +87,29 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 	return cred, append(vars, file...), nil
 }
 
+// maxEnvFile bounds an env_file: the start line a proxy reads is at
+// most 1 MiB (REFERENCE §4.2), and exec(2) takes less environment still.
+const maxEnvFile = 1 << 20
+
 // readEnvFile reads an env_file: a path relative to the service's cwd (or
 // cfkd's). Its errors name the file, and the line.
 func readEnvFile(name, cwd string) ([]messages.EnvVar, error) {
 	if !filepath.IsAbs(name) && cwd != "" {
 		name = filepath.Join(cwd, name)
 	}
-	b, err := os.ReadFile(name)
+	f, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("env_file: %w", err)
+	}
+	defer f.Close()
+	// bounded: an env_file of /dev/zero (or of gigabytes) made cfkd
+	// allocate until it died; no environment that large could be exec'd
+	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("env_file: %w", err)
+	}
+	if len(b) > maxEnvFile {
+		return nil, fmt.Errorf("env_file %s: larger than %d bytes", name, maxEnvFile)
 	}
 	vars, err := messages.ParseEnvFile(b)
 	if err != nil {
