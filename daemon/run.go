@@ -312,6 +312,29 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 	// SIGTERM and need SIGKILL to stop.
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
 	quit := make(chan struct{})
+	// the reloads run in a goroutine of their own: a file on a hung mount
+	// must not keep SIGTERM waiting; USR1s that come during a reload make
+	// one more
+	reload := make(chan struct{}, 1)
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			case <-reload:
+			}
+			log.Info("Reloading log config")
+			if err := logText.load(router, f.LogConfig, nil); err != nil {
+				log.WithError(err).Error("log config not reloaded: keeping the old one")
+				// the kept destination may be the broken one (a file
+				// whose directory was removed): say it on stderr too
+				fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
+			}
+			for _, t := range tokens {
+				reloadTokens(t, log)
+			}
+		}
+	}()
 	go func() {
 		for {
 			select {
@@ -319,15 +342,9 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 				return
 			case s := <-sigs:
 				if s == syscall.SIGUSR1 {
-					log.Info("Reloading log config")
-					if err := logText.load(router, f.LogConfig, nil); err != nil {
-						log.WithError(err).Error("log config not reloaded: keeping the old one")
-						// the kept destination may be the broken one (a file
-						// whose directory was removed): say it on stderr too
-						fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
-					}
-					for _, t := range tokens {
-						reloadTokens(t, log)
+					select {
+					case reload <- struct{}{}:
+					default: // one is queued already
 					}
 					continue
 				}

@@ -166,6 +166,9 @@ func Parse(name string, r io.Reader) (*Config, error) {
 	servicesSet := false
 	seen := map[string]int{} // key -> line
 	sc := bufio.NewScanner(r)
+	// every line of a file readConfig takes: a long one is named by its
+	// error below ("bufio.Scanner: token too long" named none)
+	sc.Buffer(nil, MaxConfigSize+1)
 	for n := 1; sc.Scan(); n++ {
 		line := stripComment(sc.Text())
 		if line == "" {
@@ -177,6 +180,9 @@ func Parse(name string, r io.Reader) (*Config, error) {
 		key, val, ok := strings.Cut(line, "=")
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
 		if !ok || key == "" {
+			if len(line) > 80 {
+				line = line[:80] + "..."
+			}
 			return nil, bad("expected \"key = value\", got %q", line)
 		}
 		if val == "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -352,7 +353,7 @@ func (r *Router) Reload(path string) error {
 // REFERENCE §13).
 func (r *Router) ReloadText(path string, text []byte) ([]byte, error) {
 	if text == nil {
-		b, err := os.ReadFile(path)
+		b, err := readConfig(path)
 		if err != nil {
 			return nil, fmt.Errorf("reading log config: %w", err)
 		}
@@ -366,6 +367,36 @@ func (r *Router) ReloadText(path string, text []byte) ([]byte, error) {
 		return nil, err
 	}
 	return text, nil
+}
+
+// MaxConfigSize bounds the log configuration file: a few lines are
+// expected, and this is read on SIGUSR1 by the goroutine that also turns
+// SIGTERM into a shutdown.
+const MaxConfigSize = 1 << 20
+
+// readConfig reads the configuration file at path without ever waiting
+// nor growing without bound: opened non-blocking (a FIFO nobody writes
+// to is empty at once; os.ReadFile waited for a writer for ever, and
+// cfkd's signal goroutine with it: SIGTERM was no longer obeyed) and
+// read up to MaxConfigSize (/dev/zero made cfkd allocate until it died).
+func readConfig(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode()&os.ModeNamedPipe != 0 {
+		// empty at once when nobody writes to it: not the defaults
+		return nil, fmt.Errorf("%s: a FIFO, not a file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxConfigSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxConfigSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, MaxConfigSize)
+	}
+	return b, nil
 }
 
 // WriteErrors counts the records lost by failed writes of each current

@@ -166,7 +166,10 @@ func ReadPrivate(path string) ([]byte, error) {
 // effective user. The checks are made on the open file (fstat): a rename
 // between the check and the open cannot change what is read.
 func openPrivate(path string) (*os.File, error) {
-	f, err := os.Open(path)
+	// non-blocking: the open of a FIFO waited for a writer for ever
+	// (before the check below could refuse it), and on SIGUSR1 cfkd's
+	// signal goroutine with it, which then no longer obeyed SIGTERM
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("token file: %w", err)
 	}
