@@ -65,10 +65,49 @@ type hub struct {
 	cancel func() // the subscription to src, while len(subs) > 0
 }
 
-// subscriber is one page's queue.
+// subscriber is one page's queue. It grows with what waits in it, up to
+// the hub's depth: a channel of that depth took its whole memory at once
+// (4,096 events, about 430 KB a page), so that 256 idle pages, which
+// anyone reaching the listener may open, held 110 MB of cfkd.
 type subscriber struct {
-	ch  chan Event
-	cut chan struct{} // closed when the hub cut it off
+	mu   sync.Mutex
+	q    []Event
+	wake chan struct{} // holds a token while q may hold events
+	cut  chan struct{} // closed when the hub cut it off
+}
+
+// push queues ev unless depth events wait already.
+func (s *subscriber) push(ev Event, depth int) bool {
+	s.mu.Lock()
+	if len(s.q) >= depth {
+		s.mu.Unlock()
+		return false
+	}
+	s.q = append(s.q, ev)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take returns up to max of the events waiting, oldest first.
+func (s *subscriber) take(max int) []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := min(len(s.q), max)
+	batch := s.q[:n:n]
+	if n == len(s.q) {
+		s.q = nil // what a burst grew is freed with it
+	} else {
+		s.q = append([]Event(nil), s.q[n:]...)
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	return batch
 }
 
 func newHub(src Events, depth int) *hub {
@@ -77,7 +116,7 @@ func newHub(src Events, depth int) *hub {
 
 // join adds a subscriber; the first one subscribes to the events.
 func (h *hub) join() *subscriber {
-	s := &subscriber{ch: make(chan Event, h.depth), cut: make(chan struct{})}
+	s := &subscriber{wake: make(chan struct{}, 1), cut: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.subs[s] = struct{}{}
@@ -111,9 +150,7 @@ func (h *hub) publish(ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
-		select {
-		case s.ch <- ev:
-		default:
+		if !s.push(ev, h.depth) {
 			close(s.cut)
 			delete(h.subs, s)
 		}

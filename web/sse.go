@@ -142,10 +142,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	s.bigRead(len(snap.Services))
 	for {
-		var batch []Event
 		select {
-		case ev := <-sub.ch:
-			batch = append(batch, ev)
+		case <-sub.wake:
 		case <-sub.cut:
 			e.jsonEvent("cutoff", map[string]any{"reason": "too slow: more than " + strconv.Itoa(s.o.Queue) + " events queued"})
 			e.flush()
@@ -155,14 +153,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-s.quit:
 			return
 		}
-	drain:
-		for len(batch) < s.o.Queue {
-			select {
-			case ev := <-sub.ch:
-				batch = append(batch, ev)
-			default:
-				break drain
-			}
+		batch := sub.take(s.o.Queue)
+		if len(batch) == 0 {
+			continue
 		}
 		if !s.sendBatch(r, e, batch) {
 			return
