@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -293,7 +294,7 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, onExit)
 	if err != nil {
 		c.closeAll()
-		if derr := dirError(spec.Dir, err); derr != nil {
+		if derr := dirError(spec.Dir, spec.Credential, err); derr != nil {
 			return f, derr
 		}
 		return f, fmt.Errorf("exec %s: %w", spec.Argv[0], err)
@@ -305,8 +306,10 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 // dirError is the error of a child that could not enter its working
 // directory dir, when that is why err (its chdir and its execve fail
 // alike, with ENOENT, ENOTDIR or EACCES): a missing cwd is not a missing
-// program. nil otherwise.
-func dirError(dir string, err error) error {
+// program. The child enters dir after it took cred: a directory that
+// cfkd can enter and that user cannot is one too (`cwd /root: permission
+// denied`, not `exec sleep: permission denied`). nil otherwise.
+func dirError(dir string, cred *syscall.Credential, err error) error {
 	if dir == "" || !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.EACCES) {
 		return nil
 	}
@@ -320,8 +323,41 @@ func dirError(dir string, err error) error {
 		return fmt.Errorf("cwd %s: %w", dir, serr)
 	case !fi.IsDir():
 		return fmt.Errorf("cwd %s: not a directory", dir)
+	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred):
+		return fmt.Errorf("cwd %s: %w", dir, syscall.EACCES)
 	}
 	return nil
+}
+
+// canSearch says whether cred may enter dir by its mode bits: search
+// permission on dir and on every directory above it (ACLs are not read:
+// when they grant more, the error stays the exec's).
+func canSearch(dir string, cred *syscall.Credential) bool {
+	if cred.Uid == 0 {
+		return true
+	}
+	dir = filepath.Clean(dir)
+	for p := dir; ; p = filepath.Dir(p) {
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) != nil {
+			return true // cannot tell
+		}
+		var bit uint32
+		switch {
+		case st.Uid == cred.Uid:
+			bit = 0o100
+		case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
+			bit = 0o010
+		default:
+			bit = 0o001
+		}
+		if uint32(st.Mode)&bit == 0 {
+			return false
+		}
+		if p == "/" || p == "." {
+			return true
+		}
+	}
 }
 
 // ForkServerPid is the pid of the fork server (REFERENCE §7.6), a child
