@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"syscall"
@@ -175,9 +176,31 @@ func (k *orphanKiller) Signal(p *osproc.Process, sig syscall.Signal) error {
 }
 
 // SignalStop signals p to stop it (its service's stop_signal): a service
-// process is marked stopped by cfkd, whatever the signal.
+// process is marked stopped by cfkd, whatever the signal. SIGCONT follows,
+// as systemd, s6 and runit send it: a stopped process (SIGSTOP, a job
+// control stop) holds the stop signal pending, and would otherwise never
+// run its handler and exit cleanly, only die of the SIGKILL stopwait_secs
+// later, a stop ending in `fail`.
 func (k *orphanKiller) SignalStop(p *osproc.Process, sig syscall.Signal) error {
-	return k.signal(p, sig, true)
+	err := k.signal(p, sig, true)
+	if err == nil && continues(sig) {
+		// the stop signal may have ended it already: no error then
+		if cerr := k.Launcher.Signal(p, syscall.SIGCONT); cerr != nil && !errors.Is(cerr, osproc.ErrDone) {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// continues says whether a SIGCONT follows stop signal sig: not after
+// SIGKILL (nothing to handle), SIGCONT itself, nor a stop_signal that
+// stops the process (STOP, TSTP, TTIN, TTOU), which SIGCONT would undo.
+func continues(sig syscall.Signal) bool {
+	switch sig {
+	case syscall.SIGKILL, syscall.SIGCONT, syscall.SIGSTOP, syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU:
+		return false
+	}
+	return true
 }
 
 func (k *orphanKiller) signal(p *osproc.Process, sig syscall.Signal, stop bool) error {
@@ -298,13 +321,47 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int) {
 		}
 	}
 	ts := k.TargetOrphans(mine)
+	below := osproc.Descendants(orphanPids(mine))
 	k.pending.Add(1)
 	go func() {
 		defer k.pending.Done()
-		terminateLogged(ts, k.grace, k.log, func(pid int) string {
+		name := func(pid int) string {
 			return fmt.Sprintf("orphan pid %d (%s) left by service %s", pid, byPid[pid].Comm, byPid[pid].Service)
-		})
+		}
+		terminateLogged(ts, k.grace, k.log, name)
+		// The children of those orphans (a daemon that a member of the
+		// stopped group forked, in a session of its own) were not cfkd's
+		// at the scan: ending their parents made cfkd adopt them now.
+		// They are ended in turn, as the shutdown's sweep does, three
+		// rounds at most. Only the descendants seen at the scan are: a
+		// daemon of a run launched since then is no orphan of this stop.
+		for round := 0; round < 3 && len(below) > 0; round++ {
+			var next []osproc.Orphan
+			for _, o := range k.AdoptedOrphans() {
+				if _, ok := groups[o.Service]; ok && below[o.Pid] {
+					next = append(next, o)
+				}
+			}
+			if len(next) == 0 {
+				return
+			}
+			for _, o := range next {
+				byPid[o.Pid] = o
+				k.log.Warnf("killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, o.Service)
+			}
+			ts := k.TargetOrphans(next)
+			below = osproc.Descendants(orphanPids(next))
+			terminateLogged(ts, k.grace, k.log, name)
+		}
 	}()
+}
+
+func orphanPids(os []osproc.Orphan) []int {
+	pids := make([]int, len(os))
+	for i, o := range os {
+		pids[i] = o.Pid
+	}
+	return pids
 }
 
 // sweep is the end of cfkd's shutdown: once the terminations begun by

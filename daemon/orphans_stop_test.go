@@ -156,3 +156,71 @@ func TestDestroyedServiceLeftoversEnded(t *testing.T) {
 		t.Errorf("service svc destroyed; its worker (pid %d) was left running", r.worker)
 	}
 }
+
+// A service stopped by a signal (SIGSTOP, a job-control stop) when cfkd
+// stops it holds the stop signal pending: without a SIGCONT after it (as
+// systemd, s6 and runit send) its TERM handler never ran, and it died of
+// the SIGKILL stopwait_secs later, the stop ending in `fail` with
+// `Received signal 9` instead of its clean exit.
+func TestStopOfAStoppedServiceContinuesIt(t *testing.T) {
+	r := newOrphanRig(t, `trap 'exit 0' TERM; kill -STOP $$; while :; do sleep 0.05; done`)
+	for end := time.Now().Add(5 * time.Second); ; {
+		if p, ok := osproc.ReadProc(r.svc.Pid); ok && p.State == 'T' {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the service never stopped itself")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+		if !ws.Exited() || ws.ExitStatus() != 0 {
+			t.Errorf("the stopped service ended with %v, want a clean exit 0 from its TERM handler", ws)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the stopped service did not handle the SIGTERM of its stop: no SIGCONT was sent after it")
+	}
+}
+
+// A member of a stopped service's group that outlives the stop's SIGTERM
+// (it ignores it) and has a daemon of its own (in a session of its own):
+// the scan at the service's exit finds the member, adopted, and ends it
+// with SIGKILL; its daemon, its child at the scan, is adopted only then,
+// and ran on until cfkd's shutdown although the service was stopped
+// (REFERENCE §7.5).
+func TestStopEndsTheDaemonsOfOrphansEndedByTheStop(t *testing.T) {
+	r := newOrphanRig(t, `/bin/sh -c 'trap "" TERM; setsid sleep 1001 </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done' & while :; do sleep 0.05; done`)
+	daemon := 0
+	for end := time.Now().Add(5 * time.Second); daemon == 0; {
+		for pid := range osproc.Descendants([]int{r.svc.Pid}) {
+			if p, ok := osproc.ReadProc(pid); ok && p.Pgid == pid && p.Comm == "sleep" {
+				daemon = pid
+			}
+		}
+		if daemon == 0 {
+			if time.Now().After(end) {
+				t.Fatal("the member's daemon never started")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) }) // reaped by the launcher as an orphan
+	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not stop on SIGTERM")
+	}
+	r.k.pending.Wait() // the scan and the terminations it began are over
+	if p, ok := osproc.ReadProc(daemon); ok && p.State != 'Z' {
+		t.Errorf("service svc stopped by cfkd has exited; the daemon (pid %d) of the group member it left was left running", daemon)
+	}
+}

@@ -137,3 +137,36 @@ func appendPids(pids []int, b []byte) []int {
 	}
 	return pids
 }
+
+// Descendants lists the live descendants of pids (children, theirs, and
+// so on) from /proc/PID/task/TID/children, pids themselves left out. A
+// process that forks or exits meanwhile may be missed; a pid is never
+// listed twice.
+func Descendants(pids []int) map[int]bool {
+	out := map[int]bool{}
+	todo := append([]int(nil), pids...)
+	for len(todo) > 0 {
+		pid := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		dir := "/proc/" + strconv.Itoa(pid) + "/task"
+		d, err := os.Open(dir)
+		if err != nil {
+			continue // gone
+		}
+		tids, _ := d.Readdirnames(-1)
+		d.Close()
+		for _, tid := range tids {
+			b, err := os.ReadFile(dir + "/" + tid + "/children")
+			if err != nil {
+				continue
+			}
+			for _, c := range appendPids(nil, b) {
+				if !out[c] {
+					out[c] = true
+					todo = append(todo, c)
+				}
+			}
+		}
+	}
+	return out
+}

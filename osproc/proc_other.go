@@ -26,3 +26,6 @@ func Children() (pids []int, ok bool) { return nil, false }
 
 // OrphanCandidates lists nothing without /proc.
 func OrphanCandidates() (pids []int, ok bool) { return nil, false }
+
+// Descendants lists nothing without /proc.
+func Descendants(pids []int) map[int]bool { return nil }

@@ -22,6 +22,7 @@ func Terminate(ts []*Target, grace time.Duration) (killed, survived []int) {
 	}()
 	for _, t := range ts {
 		t.signal(syscall.SIGTERM)
+		t.signal(syscall.SIGCONT) // a stopped process then handles its SIGTERM
 	}
 	left := waitExit(ts, grace)
 	for _, t := range left {
