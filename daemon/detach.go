@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 )
@@ -36,6 +37,13 @@ func detach(args []string, stdout io.Writer) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer null.Close()
+	// a SIGINT (Ctrl-C), SIGTERM or SIGHUP while it waits is sent on to the
+	// detached cfkd, which shuts down (REFERENCE §7.3): it ran on unseen,
+	// loading and starting services, once the parent that a user or an
+	// init system gave up on had died of it
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 	p, err := os.StartProcess(exe, append([]string{exe}, args...), &os.ProcAttr{
 		Env:   append(os.Environ(), detachedEnv+"=1"),
 		Files: []*os.File{null, null, null, w},
@@ -47,7 +55,23 @@ func detach(args []string, stdout io.Writer) error {
 	}
 	pid := p.Pid
 	p.Release()
-	line, _ := bufio.NewReader(r).ReadString('\n')
+	said := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		said <- line
+	}()
+	var line string
+	select {
+	case line = <-said:
+	case s := <-sigs:
+		// never waited for, the child is at worst a zombie of this
+		// process: its pid is not anyone else's
+		sig, _ := s.(syscall.Signal)
+		if err := syscall.Kill(pid, sig); err != nil {
+			return fmt.Errorf("cfkd: %v before the detached cfkd (pid %d) was ready; it could not be sent on: %w", s, pid, err)
+		}
+		return fmt.Errorf("cfkd: %v before the detached cfkd (pid %d) was ready: sent on to it, it shuts down", s, pid)
+	}
 	line = strings.TrimSpace(line)
 	if msg, ok := strings.CutPrefix(line, "ok "); ok {
 		fmt.Fprintf(stdout, "cfkd running in the background as pid %d, console on %s\n", pid, msg)

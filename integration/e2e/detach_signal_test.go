@@ -16,17 +16,22 @@ import (
 // ended it, as any process's: catchEarly, from Run's first line, now
 // catches HUP, INT and TERM in the parent too, which never hands them
 // over (it never gets to the handlers) and drops them when it returns, so
-// the parent goes on waiting whatever it is sent. Here the detached cfkd
-// is held at its start (its log configuration is a FIFO nobody writes).
+// the parent goes on waiting whatever it is sent. And the signal is sent
+// on to the detached cfkd, which ran on unseen, loading and starting
+// services, once the parent a user or an init system gave up on had died.
+// Here the detached cfkd is held at its start: its -c file starts a
+// service that is never ready.
 func TestDetachParentEndsOnTerm(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
-	fifo := filepath.Join(dir, "log.config")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	conf := filepath.Join(dir, "held.conf")
+	if err := os.WriteFile(conf, []byte("service held cmd=sleep 1000\nservice held ready=tcp:127.0.0.1:1\nservice held ready_timeout_secs=600\ncommand start service held\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(cfkdBin, "--home", home, "-l", fifo, "-d")
+	cmd := exec.Command(cfkdBin, "--home", home, "-c", conf, "-d")
 	cmd.Env = childEnv("CFKD_HOME=" + home)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -35,20 +40,23 @@ func TestDetachParentEndsOnTerm(t *testing.T) {
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		<-exited
-		killHome(home) // the detached cfkd, held at the FIFO
+		killHome(home) // the detached cfkd, and its service
 	})
 
-	// the detached cfkd holds the lock (its pid in it) and is held at the
-	// FIFO: the parent waits for its readiness
+	// the detached cfkd holds the lock (its pid in it) and is held at its
+	// -c file: the parent waits for its readiness
+	child := 0
 	end := time.Now().Add(deadline)
 	for {
 		b, _ := os.ReadFile(filepath.Join(home, "lock"))
 		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid != cmd.Process.Pid {
+			child = pid
 			break
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("cfkd -d exited at once: %v", err)
+			exited <- err // for the cleanup
+			t.Fatalf("cfkd -d exited at once: %v\n%s", err, stderr.String())
 		default:
 		}
 		if time.Now().After(end) {
@@ -64,4 +72,9 @@ func TestDetachParentEndsOnTerm(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("cfkd -d, waiting for the detached cfkd, ignored SIGTERM for 5s")
 	}
+	// and the SIGTERM went on to the detached cfkd: it ran on unseen
+	if !strings.Contains(stderr.String(), "sent on to it, it shuts down") {
+		t.Errorf("cfkd -d said %q, want that the signal was sent on", stderr.String())
+	}
+	waitFor(t, "the detached cfkd gone", func() bool { return syscall.Kill(child, 0) != nil })
 }
