@@ -193,3 +193,24 @@ func TestShortageIsNotTheServicesFailure(t *testing.T) {
 		t.Fatalf("%+v", s.l)
 	}
 }
+
+// ready_timeout_secs=0 is no bound (as watchdog_secs=0, and systemd's
+// TimeoutStartSec=0): it made every start fail at once, `Not ready after
+// 0s`. The run stays starting, past startwait, until it is ready.
+func TestReadyTimeoutZeroIsNoBound(t *testing.T) {
+	p := testPolicy()
+	p.Ready, p.ReadyTimeout = true, 0
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // the launch
+	for i := 0; i < 3 && s.l.Timer != TimerNone; i++ {
+		s.fire() // startwait, and any timer after it: none may fail the run
+	}
+	if s.l.State != messages.Starting || s.l.Timer != TimerNone {
+		t.Fatalf("not ready, ready_timeout_secs=0: state %s, timer %v, last error %q; want starting with no timer", s.l.State, s.l.Timer, s.l.LastError)
+	}
+	s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt})
+	if s.l.State != messages.Running {
+		t.Fatalf("ready: state %s, want running", s.l.State)
+	}
+}

@@ -207,10 +207,15 @@ func (s *step) startWait() {
 
 // startWaited: the process lived startwait. Running, if it does not have
 // to say it is ready or has said so; else it has until ReadyTimeout after
-// its launch.
+// its launch (0: no bound, as watchdog_secs=0 and systemd's
+// TimeoutStartSec=0; it stays starting until it is ready).
 func (s *step) startWaited() {
 	if !s.p.Ready || s.l.Ready {
 		s.running()
+		return
+	}
+	if s.p.ReadyTimeout <= 0 {
+		s.disarm() // a proxy's killwait, armed while its pid was awaited
 		return
 	}
 	s.arm(TimerReady, max(s.l.StartTime.Add(s.p.ReadyTimeout).Sub(s.now()), 0))

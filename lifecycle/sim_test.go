@@ -206,7 +206,8 @@ func (s *sim) check() {
 			bad("backoff without its timer")
 		}
 	case messages.Starting:
-		if l.Timer != TimerStartWait && l.Timer != TimerReady && !(l.Proxied && l.Pid == 0) {
+		if l.Timer != TimerStartWait && l.Timer != TimerReady && !(l.Proxied && l.Pid == 0) &&
+			!(s.p.Ready && s.p.ReadyTimeout <= 0 && l.Pid != 0) { // ready_timeout_secs=0: no bound
 			bad("starting without startwait or the ready timeout")
 		}
 	case messages.Running:
