@@ -1,7 +1,6 @@
 package ctl
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +101,7 @@ func applyText(s *session, file string) (string, error) {
 		return "", err
 	}
 	var b strings.Builder
-	r := bufio.NewReader(in)
+	r := protocol.NewFileReader(in)
 	for lineno := 1; ; lineno++ {
 		line, err := protocol.ReadRequest(r)
 		if err == io.EOF {

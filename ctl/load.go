@@ -1,7 +1,6 @@
 package ctl
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +37,7 @@ func runLoad(s *session, args []string) error {
 		return err
 	}
 	var out []string
-	r := bufio.NewReader(in)
+	r := protocol.NewFileReader(in)
 	for lineno := 1; ; lineno++ {
 		line, err := protocol.ReadRequest(r)
 		if err == io.EOF {

@@ -44,6 +44,9 @@ service svc2 cmd=sleep 100
 	crlf := writeFile(t, strings.ReplaceAll(conf, "\n", "\r\n"))
 	noEOL := writeFile(t, strings.TrimSuffix(conf, "\n"))
 	noEOLCR := writeFile(t, strings.TrimSuffix(conf, "\n")+"\r")
+	// a byte order mark some editors write: skipped, never sent as part
+	// of the first statement (`unknown command '\ufeffservice'`)
+	bom := writeFile(t, "\ufeff"+conf)
 
 	for _, tc := range []cmdCase{
 		{name: "file with --basedir", args: []string{"--basedir", "/srv/app", "load", file}, replies: declared(sent...), reqs: sent},
@@ -51,6 +54,9 @@ service svc2 cmd=sleep 100
 		{name: "crlf file", args: []string{"load", crlf, "--basedir=/srv/app"}, replies: declared(sent...), reqs: sent},
 		{name: "no newline at the end", args: []string{"load", noEOL, "--basedir=/srv/app"}, replies: declared(sent...), reqs: sent},
 		{name: "cr at the very end", args: []string{"load", noEOLCR, "--basedir=/srv/app"}, replies: declared(sent...), reqs: sent},
+		{name: "byte order mark", args: []string{"load", bom, "--basedir=/srv/app"}, replies: declared(sent...), reqs: sent},
+		{name: "byte order mark on stdin", args: []string{"load", "-", "--basedir", "/srv/app"}, cfg: runCfg{stdin: "\ufeffservice svc2 cmd=sleep 100\n"},
+			replies: declared("service svc2 cmd=sleep 100"), reqs: []string{"service svc2 cmd=sleep 100"}},
 		{name: "stdin", args: []string{"load", "-", "--basedir", "/srv/app"}, cfg: runCfg{stdin: conf}, replies: declared(sent...), reqs: sent},
 		{name: "relative basedir", args: []string{"--basedir", "app", "load", "-"}, cfg: runCfg{stdin: conf, wd: "/srv"},
 			replies: declared(sent...), reqs: sent},

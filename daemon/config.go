@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +32,7 @@ func loadConfig(tree *actors.Tree, path string) error {
 	if err != nil {
 		return fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
 	}
-	r := bufio.NewReader(fh)
+	r := protocol.NewFileReader(fh)
 	for n := 1; ; n++ {
 		line, err := protocol.ReadRequest(r)
 		if err == io.EOF {

@@ -48,6 +48,18 @@ const (
 	crlf        = "\r\n"
 )
 
+// NewFileReader reads a config file (cfkd -c, cfkctl load and apply) for
+// ReadRequest: a UTF-8 byte order mark at its start, which some editors
+// write, is skipped. Left in, it made the first line `unknown command
+// '\ufeffservice'`, its mark invisible on a terminal.
+func NewFileReader(r io.Reader) *bufio.Reader {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
+		br.Discard(3)
+	}
+	return br
+}
+
 // ReadRequest reads one request line (server side) and returns it without
 // its "\n" or "\r\n". Failure modes:
 //   - io.EOF: the client closed the connection cleanly, between lines. A
