@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -117,10 +118,14 @@ func TestApplyDropsFailureOfRestartedDependent(t *testing.T) {
 	r.applyOK("dry-run", db+app, "no changes")
 
 	got := r.ok(applyReq("", strings.Replace(db, "sleep 100", "sleep 200", 1)+app))
-	r.expectSeq("app", stopping, stopped)
 	want := []string{"~ db: cmd", "app: Service 'app' has no known command"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("apply\n got %q\nwant %q\n(app is now %q)", got, want, r.status("app")[1])
+	}
+	// a restart its declaration refuses stops nothing: app runs on
+	r.expectQuiet("app", 50*time.Millisecond)
+	if st := r.status("app"); st[1] != "running" {
+		t.Fatalf("app is %q, want running (its restart was refused before its stop)", st[1])
 	}
 }
 

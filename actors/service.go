@@ -137,7 +137,13 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		}
 		s.feed(ctx, ev{Kind: lifecycle.EvDown, Req: m.Req})
 	case messages.RestartService:
-		s.feed(ctx, ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning})
+		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning}
+		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
+			// a start its declaration refuses is known before its
+			// process is stopped (REFERENCE §2.7): the process is kept
+			_, _, e.Err = s.spec()
+		}
+		s.feed(ctx, e)
 	case messages.DestroyService:
 		s.abandonLookup(ctx, "its destroy")
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req, Destroy: true})

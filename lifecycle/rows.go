@@ -130,7 +130,13 @@ func (s *step) restartWait() WaitKind {
 	return WaitRestart
 }
 
-var rowStopForRestart = row{"→ stopping, then launch", "stopped; launched again once down; answered then", func(s *step) {
+var rowStopForRestart = row{"→ stopping, then launch", "stopped; launched again once down; answered then. A declaration that cannot start (no cmd, a socket not bound: the event's Err) is answered that error, its process kept", func(s *step) {
+	if s.ev.Err != nil {
+		// known before the stop: stopping would only make an outage of
+		// an edit (an apply's restart) that the start then refuses
+		s.reply(s.ev.Err)
+		return
+	}
 	s.beginStop()
 	s.l.Want = WantRestart
 	s.wait(s.restartWait())
