@@ -10,7 +10,7 @@ import (
 	"github.com/cfk/cfk/proxywire"
 )
 
-// A start line longer than a proxy reads (an env_file of 1.2 MB) was
+// A start line longer than a proxy reads (an env_file of 1 MiB, and add_env) was
 // sent: the proxy dropped it unanswered, the start failed with "proxy did
 // not report the pid", and that start, still awaiting its pid, took the
 // `started` of every later start of the service, whose process was killed
@@ -23,12 +23,13 @@ func TestProxiedStartLineTooLongRefused(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	envFile := filepath.Join(t.TempDir(), "env")
-	big := "BIG=" + strings.Repeat("x", proxywire.MaxCommandLine) + "\n"
+	// within the bound of an env_file (1 MiB), the line over it with add_env
+	big := "BIG=" + strings.Repeat("x", proxywire.MaxCommandLine-100) + "\n"
 	if err := os.WriteFile(envFile, []byte(big), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s env_file="+envFile, "service s respawn_on_fail=0")
+	r.ok("service s env_file="+envFile, "service s respawn_on_fail=0", "service s add_env=MORE="+strings.Repeat("y", 200))
 	r.ok("command proxyup p")
 	p := nextProxy(t, proxies)
 	r.okDone("command start service s", 1)
