@@ -214,3 +214,20 @@ func TestReadyTimeoutZeroIsNoBound(t *testing.T) {
 		t.Fatalf("ready: state %s, want running", s.l.State)
 	}
 }
+
+// A start the declaration refuses (a socket not bound, an env_file that
+// cannot be read, an unknown user) runs nothing: the service stays
+// stopped with no start_time, and inspect's last_error says why. It had
+// the refused start's start_time with a stop_time, as if a process had
+// run, and no word of why.
+func TestStartRefusedByTheDeclaration(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.launchErr = func() (Cause, error) { return CauseConfig, errBoom }
+	s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Stopped || !s.l.StartTime.IsZero() || s.l.LastError != errBoom.Error() {
+		t.Fatalf("start refused: state %s, start_time %v, last_error %q; want stopped, none, %q", s.l.State, s.l.StartTime, s.l.LastError, errBoom)
+	}
+	if s.l.Launches != 0 {
+		t.Fatalf("%d launches", s.l.Launches)
+	}
+}

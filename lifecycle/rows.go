@@ -330,12 +330,16 @@ func (s *step) launchImpossible(err error) {
 		asked = asked || w.Kind != WaitDown && w.Kind != WaitRunning
 	}
 	s.answer(err, launchWaits...)
-	switch {
-	case !asked:
+	s.l.LastError = err.Error() // inspect says why it is down
+	if !asked {
 		s.logf(Error, 0, "%s: cannot start any more (%v): giving up", s.p.Name, err)
-		s.l.LastError = err.Error()
 		s.to(messages.Fatal, s.l.LastError)
-	case s.l.State == messages.Backoff:
+		return
+	}
+	// nothing started: no start_time (it said the refused start's, with
+	// a stop_time, as if a process had run)
+	s.l.StartTime = time.Time{}
+	if s.l.State == messages.Backoff {
 		s.to(messages.Stopped, "")
 	}
 }
