@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
+	"github.com/sirupsen/logrus"
 )
 
 // Tree is a running actor tree: the system and its controller.
@@ -154,6 +155,11 @@ func (t *Tree) Stop() {
 	t.System.Shutdown()
 	t.dispatch.close()
 }
+
+// CfkdEvent makes a record cfkd wrote past its logger (a destination's
+// "N lines dropped", logconf.Router.OnDropNote) an event of kind cfkd, as
+// the logger's hook makes its warnings (REFERENCE §1.6). It only pushes.
+func (t *Tree) CfkdEvent(e *logrus.Entry) { t.hook.Fire(e) }
 
 // Tail returns the store of the services' last lines of output (`command
 // tail`, REFERENCE §1.4).

@@ -156,6 +156,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer tree.Stop()
+	router.OnDropNote(tree.CfkdEvent) // "N lines dropped" is an event too (REFERENCE §1.6)
 	done := make(chan struct{})
 	sub := tree.System.EventStream.Subscribe(func(ev any) {
 		if _, ok := ev.(messages.ShutdownCompleted); ok {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // fakeHolds replaces osproc.HoldOutput: every call holds (as from an
@@ -132,9 +134,20 @@ func TestBlockedDestination(t *testing.T) {
 		t.Errorf("Dropped = %d, want 100", got)
 	}
 
-	// it drains: the held pipes resume, the drop is told
+	// it drains: the held pipes resume, the drop is told, to the
+	// destination and to OnDropNote's taker (cfkd's events, REFERENCE §1.6)
+	notes := make(chan *logrus.Entry, 4)
+	f.r.OnDropNote(func(e *logrus.Entry) { notes <- e })
 	close(w.release)
 	f.r.Sync()
+	select {
+	case e := <-notes:
+		if e.Level != logrus.WarnLevel || e.Message != "100 lines dropped" || e.Data["destination"] != "stdout" {
+			t.Errorf("drop note taken: %v %q %v", e.Level, e.Message, e.Data)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the drop note was not given to OnDropNote's taker")
+	}
 	if held, resumed := holds.counts(); resumed != held {
 		t.Errorf("%d holds, %d resumed", held, resumed)
 	}
@@ -228,11 +241,11 @@ func mkfifoReader(t *testing.T, path string) error {
 // The drop note is a record of cfkd in the destination's format.
 func TestDropNote(t *testing.T) {
 	fixedClock(t)
-	got := string(appendDropNote(nil, false, 12, "file:/x.log"))
+	got := string(format(false, dropNote(12, "file:/x.log"), origin{}))
 	if want := ts + " - WARN cfkd - 12 lines dropped destination=file:/x.log\n"; got != want {
 		t.Errorf("text: %q, want %q", got, want)
 	}
-	got = string(appendDropNote(nil, true, 3, "stdout"))
+	got = string(format(true, dropNote(3, "stdout"), origin{}))
 	if !strings.Contains(got, `"level":"warn","category":"cfkd","pid":null,"msg":"3 lines dropped","destination":"stdout"}`) {
 		t.Errorf("json: %q", got)
 	}

@@ -36,7 +36,20 @@ type Router struct {
 	// again with the new state. So no record is queued to a closed sink,
 	// and nothing on the path of a record takes a lock but its sink's.
 	cur atomic.Pointer[state]
+
+	// dropNotes, when set, is also given each "N lines dropped" record
+	// (OnDropNote): a sink writes that record itself, past the loggers'
+	// hooks, so it is no event of kind cfkd without it
+	dropNotes atomic.Pointer[func(*logrus.Entry)]
 }
+
+// OnDropNote makes f take, besides its destination, every "N lines
+// dropped" record a destination writes (REFERENCE §6.3), as a logger's
+// hook takes an entry: cfkd gives its event hook, so that the record is
+// an event of kind cfkd (REFERENCE §1.6), as its other warnings are. f is
+// called by the destination's flusher, outside its lock: it must not
+// wait, nor log.
+func (r *Router) OnDropNote(f func(*logrus.Entry)) { r.dropNotes.Store(&f) }
 
 // state is one applied configuration with everything it needs open.
 type state struct {
@@ -122,9 +135,9 @@ func (st *state) resolveLines() {
 func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 	r := &Router{
 		home: home, log: log, serviceLog: serviceLog, report: os.Stderr,
-		stdout: &sink{name: "stdout", w: os.Stdout},
-		stderr: &sink{name: "stderr", w: os.Stderr},
 	}
+	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes}
+	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes}
 	r.cur.Store(&state{
 		cfg: &Config{level: logrus.InfoLevel}, sinks: map[string]*sink{"stderr": r.stderr},
 		cfkd: r.stderr, services: r.stderr, audit: r.stderr,
@@ -303,6 +316,7 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 			if s, err = openFile(path, cfg.maxSizeMB, cfg.maxBackups); err != nil {
 				return nil, fmt.Errorf("log destination %s: %w", d, err)
 			}
+			s.notes = &r.dropNotes
 			// what prev still queues for this path is written first (nil: none)
 			s.prev = prev
 		}

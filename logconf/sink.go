@@ -66,10 +66,11 @@ type sink struct {
 	// partial: a failed write left part of a record in the destination;
 	// the next write starts with "\n" (only the flusher uses it)
 	partial  bool
-	dropped  uint64    // records dropped since there was last room
-	noteJSON bool      // the format of the drop note (that of the last put)
-	report   io.Writer // where the flusher reports
-	text     textCache // of the last service record formatted into queued
+	dropped  uint64                               // records dropped since there was last room
+	notes    *atomic.Pointer[func(*logrus.Entry)] // the Router's dropNotes (nil: none)
+	noteJSON bool                                 // the format of the drop note (that of the last put)
+	report   io.Writer                            // where the flusher reports
+	text     textCache                            // of the last service record formatted into queued
 	errs     atomic.Uint64
 	drops    atomic.Uint64 // records dropped, in all
 }
@@ -255,8 +256,10 @@ func (s *sink) flushBatches(n int) (more bool) {
 		batch, report := s.queued, s.report
 		// the next queue is the last batch written, or a new one
 		s.queued, s.spare = s.spare[:0], nil
+		var note *logrus.Entry
 		if s.dropped > 0 {
-			s.queued = appendDropNote(s.queued, s.noteJSON, s.dropped, s.name)
+			note = dropNote(s.dropped, s.name)
+			s.queued = append(s.queued, format(s.noteJSON, note, origin{})...)
 			s.dropped = 0
 		}
 		waiters := s.waiters
@@ -267,6 +270,11 @@ func (s *sink) flushBatches(n int) (more bool) {
 		s.mu.Unlock()
 		for _, resume := range waiters {
 			resume()
+		}
+		if note != nil && s.notes != nil {
+			if f := s.notes.Load(); f != nil {
+				(*f)(note)
+			}
 		}
 		if prev != nil {
 			prev.drainedWithin(closeGrace)
@@ -312,14 +320,13 @@ func (s *sink) flushBatches(n int) (more bool) {
 	return false
 }
 
-// appendDropNote appends the record that says n records were dropped.
-func appendDropNote(b []byte, json bool, n uint64, name string) []byte {
-	e := &logrus.Entry{
+// dropNote is the record that says n records were dropped.
+func dropNote(n uint64, name string) *logrus.Entry {
+	return &logrus.Entry{
 		Time: time.Now(), Level: logrus.WarnLevel,
 		Message: fmt.Sprintf("%d lines dropped", n),
 		Data:    logrus.Fields{"destination": name},
 	}
-	return append(b, format(json, e, origin{})...)
 }
 
 // putLocked writes p; the caller is the flusher, the only writer. A failed write is counted;
