@@ -1,6 +1,10 @@
 package proxyproc
 
-import "github.com/cfk/cfk/osproc"
+import (
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+)
 
 // endOrphans ends what child c (pid), which the proxy stopped and which
 // has exited, left behind: the proxy is a child subreaper (osproc.New), so
@@ -14,8 +18,10 @@ import "github.com/cfk/cfk/osproc"
 // targets are taken before cfkd can ask for the next start, so a daemon
 // of the next run is never taken for one of this run's. Taking them reads
 // the proxy's list of children (a few), and no fork is under way (the
-// loop forks). The wait for SIGKILL runs in a goroutine of its own; Run
-// waits for it before it returns.
+// loop forks). The signals and the wait for SIGKILL run in a goroutine of
+// its own; Run waits for it before it returns. During a shutdown they get
+// what is left of its grace (100 ms at least), so
+// that the proxy exits within about its grace, as cfkd expects.
 func (p *Proxy) endOrphans(c *child, pid int) {
 	oe, ok := p.cfg.Launcher.(orphanEnder)
 	if !ok {
@@ -39,6 +45,12 @@ func (p *Proxy) endOrphans(c *child, pid int) {
 	}
 	ts := oe.TargetOrphans(mine)
 	name, grace := c.name, p.cfg.Grace
+	if !p.deadline.IsZero() {
+		// a shutdown: cfkd gives the proxy little more than the grace to
+		// exit (REFERENCE §4.5), then SIGKILLs it; what it ends must be
+		// over by then, or it passes to cfkd unended
+		grace = max(min(grace, time.Until(p.deadline)), 100*time.Millisecond)
+	}
 	p.ending.Add(1)
 	go func() {
 		defer p.ending.Done()

@@ -52,3 +52,27 @@ func TestStopEndsTheOrphansOfTheChild(t *testing.T) {
 		}
 	}
 }
+
+// A child stopped by a signal (SIGSTOP, a job-control stop) holds the
+// SIGTERM of its stop pending: the proxy sends SIGCONT after it, as cfkd
+// does for a direct service, and the child's TERM handler runs (exit 0);
+// it was SIGKILLed by cfkd at stopwait, a stop ending in fail.
+func TestStopContinuesAStoppedChild(t *testing.T) {
+	r := newRig(t, nil, 0)
+	r.start(proxywire.Command{Name: "frozen", Cmd: `trap 'exit 0' TERM; echo ready; kill -STOP $$; while :; do sleep 0.05; done`})
+	st, _ := r.waitStatus("frozen", proxywire.StatusStarted)
+	r.waitLog("out:frozen:ready")
+	for end := time.Now().Add(deadline); ; time.Sleep(10 * time.Millisecond) {
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(st.Pid) + "/stat")
+		if strings.Contains(string(b), ") T ") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the child never stopped itself")
+		}
+	}
+	r.send(`{"command":"stop","name":"frozen"}`)
+	if got, _ := r.waitStatus("frozen", proxywire.StatusStopped); got.ExitStatus != 0 {
+		t.Errorf("the stopped child ended with status %d, want 0 from its TERM handler", got.ExitStatus)
+	}
+}

@@ -74,6 +74,9 @@ type Proxy struct {
 	byName   map[string]int // the latest pid started for each name
 
 	ending sync.WaitGroup // terminations of orphans under way (orphans.go)
+	// deadline: the end of the shutdown's grace, once it began (the
+	// orphans ended then get what is left of it: orphans.go)
+	deadline time.Time
 }
 
 type exit struct {
@@ -131,6 +134,7 @@ func (p *Proxy) Run() error {
 		shutdown = true
 		cmds = nil // read no more
 		p.logf("out", "shutting down: %s", why)
+		p.deadline = time.Now().Add(p.cfg.Grace)
 		for _, c := range p.children {
 			c.stopped = true
 		}
@@ -161,7 +165,7 @@ func (p *Proxy) Run() error {
 			}
 		}
 	}
-	p.ending.Wait() // the orphans it is ending: at most Grace
+	p.ending.Wait() // the orphans it is ending: at most Grace, and at a shutdown what is left of it (orphans.go)
 	return nil
 }
 
@@ -254,9 +258,22 @@ func (p *Proxy) stop(name string) {
 		return
 	}
 	p.logf("out", "stopping %s", name)
-	p.children[pid].stopped = true
-	if err := p.cfg.Launcher.Signal(p.children[pid].proc, syscall.SIGTERM); err != nil && !errors.Is(err, osproc.ErrDone) {
+	c := p.children[pid]
+	c.stopped = true
+	if err := p.cfg.Launcher.Signal(c.proc, syscall.SIGTERM); err != nil && !errors.Is(err, osproc.ErrDone) {
 		p.logf("err", "stopping %s: %v", name, err)
+		return
+	}
+	p.cont(c)
+}
+
+// cont sends SIGCONT after a SIGTERM, as cfkd does after a direct
+// service's stop signal (REFERENCE §2.2): a stopped process (SIGSTOP, a
+// job-control stop) holds the SIGTERM pending, and would only die of the
+// SIGKILL after the grace.
+func (p *Proxy) cont(c *child) {
+	if err := p.cfg.Launcher.Signal(c.proc, syscall.SIGCONT); err != nil && !errors.Is(err, osproc.ErrDone) {
+		p.logf("err", "continuing %s: %v", c.name, err)
 	}
 }
 
@@ -270,6 +287,8 @@ func (p *Proxy) signalAll(sig syscall.Signal) {
 		c := p.children[pid]
 		if err := p.cfg.Launcher.Signal(c.proc, sig); err != nil && !errors.Is(err, osproc.ErrDone) {
 			p.logf("err", "signalling %s (pid %d): %v", c.name, pid, err)
+		} else if sig == syscall.SIGTERM {
+			p.cont(c)
 		}
 	}
 }
