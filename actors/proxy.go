@@ -100,6 +100,10 @@ type Proxy struct {
 	waiting []proxyDown                // answered once gone
 	upWait  []*actor.PID               // proxyups answered once launched
 	early   *proxyExited               // the exit of the run being launched, come before its launch's outcome
+	// delivering counts, by name, the exits of processes cfkd stopped that
+	// wait for the scan for their orphans (ProxiedStopEnder): the end of
+	// the proxy does not fail those services, whose exit is on its way
+	delivering map[string]int
 
 	pr  *pipeRun     // the pipe goroutines of the run, while up
 	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
@@ -110,7 +114,7 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
 		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{},
-		starts: map[string][]*proxiedStart{},
+		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
 }
 
@@ -191,6 +195,10 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 	case proxyExited:
 		p.exited(ctx, m)
+	case proxyExitDelivered:
+		if p.delivering[m.name]--; p.delivering[m.name] <= 0 {
+			delete(p.delivering, m.name)
+		}
 	case proxyGraceElapsed:
 		if m.run == p.run && p.state == proxyIsStopping {
 			p.log.Warnf("Proxy '%s' didn't clean after itself?", p.cfg.Name)
@@ -573,8 +581,12 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	if ender, ok := p.opts.Launcher.(ProxiedStopEnder); ok && st.stopAsked && m.pid > 0 {
 		// a process cfkd stopped: what it left is ended first, as the
 		// reaper does for a direct child's (REFERENCE §7.5)
-		root, svc := ctx.ActorSystem().Root, st.ref.pid
-		ender.AfterProxiedStop(m.name, m.pid, func() { root.Send(svc, exit) })
+		root, svc, self, name := ctx.ActorSystem().Root, st.ref.pid, p.self, m.name
+		p.delivering[name]++
+		ender.AfterProxiedStop(name, m.pid, func() {
+			root.Send(svc, exit)
+			root.Send(self, proxyExitDelivered{name: name})
+		})
 		return
 	}
 	ctx.Send(st.ref.pid, exit)
@@ -692,6 +704,9 @@ func (p *Proxy) gone(ctx actor.Context) {
 		p.closeFrozenPipes()
 	}
 	for name := range p.up {
+		if p.delivering[name] > 0 {
+			continue // stopped by cfkd: its exit comes after the scan for its orphans
+		}
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}

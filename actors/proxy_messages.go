@@ -91,4 +91,7 @@ type (
 		ws  syscall.WaitStatus
 	}
 	proxyGraceElapsed struct{ run uint64 }
+	// proxyExitDelivered: the exit of a process of service name that
+	// waited for the scan for its orphans was handed to the service
+	proxyExitDelivered struct{ name string }
 )
