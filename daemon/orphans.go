@@ -338,7 +338,9 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int) {
 		for round := 0; round < 3 && len(below) > 0; round++ {
 			var next []osproc.Orphan
 			for _, o := range k.AdoptedOrphans() {
-				if _, ok := groups[o.Service]; ok && below[o.Pid] {
+				_, mine := groups[o.Service]
+				// the process seen at the scan, not one that has its pid now
+				if start, seen := below[o.Pid]; mine && seen && start == o.Start {
 					next = append(next, o)
 				}
 			}

@@ -15,6 +15,10 @@ type ProcInfo struct {
 	State byte   // R, S, D, Z, T...
 	Ppid  int
 	Pgid  int
+	// Start is its start time, in clock ticks after boot (0 when the
+	// system does not say): with Pid, it names one process, whatever
+	// reuse of the pid came later
+	Start uint64
 }
 
 // parseStat parses "PID (COMM) STATE PPID PGID ...": COMM may hold blanks
@@ -32,6 +36,9 @@ func parseStat(pid int, b []byte) (p ProcInfo, ok bool) {
 	var err1, err2 error
 	p.Ppid, err1 = strconv.Atoi(f[1])
 	p.Pgid, err2 = strconv.Atoi(f[2])
+	if len(f) > 19 {
+		p.Start, _ = strconv.ParseUint(f[19], 10, 64) // field 22, starttime
+	}
 	return p, err1 == nil && err2 == nil
 }
 

@@ -139,34 +139,62 @@ func appendPids(pids []int, b []byte) []int {
 }
 
 // Descendants lists the live descendants of pids (children, theirs, and
-// so on) from /proc/PID/task/TID/children, pids themselves left out. A
-// process that forks or exits meanwhile may be missed; a pid is never
-// listed twice.
-func Descendants(pids []int) map[int]bool {
-	out := map[int]bool{}
+// so on) with their start times (ProcInfo.Start: a pid reused later is
+// another process), pids themselves left out. It reads
+// /proc/PID/task/TID/children, or, where the kernel has no such file,
+// every process's stat. A process that forks or exits meanwhile may be
+// missed; a pid is never listed twice.
+func Descendants(pids []int) map[int]uint64 {
+	out := map[int]uint64{}
+	children := childrenByFile
+	if _, err := os.Stat("/proc/self/task/" + strconv.Itoa(unix.Gettid()) + "/children"); err != nil {
+		children = childrenByStat() // a kernel without CONFIG_PROC_CHILDREN
+	}
 	todo := append([]int(nil), pids...)
 	for len(todo) > 0 {
 		pid := todo[len(todo)-1]
 		todo = todo[:len(todo)-1]
-		dir := "/proc/" + strconv.Itoa(pid) + "/task"
-		d, err := os.Open(dir)
-		if err != nil {
-			continue // gone
-		}
-		tids, _ := d.Readdirnames(-1)
-		d.Close()
-		for _, tid := range tids {
-			b, err := os.ReadFile(dir + "/" + tid + "/children")
-			if err != nil {
+		for _, c := range children(pid) {
+			if _, seen := out[c]; seen {
 				continue
 			}
-			for _, c := range appendPids(nil, b) {
-				if !out[c] {
-					out[c] = true
-					todo = append(todo, c)
-				}
+			p, ok := ReadProc(c)
+			if !ok || p.State == 'Z' {
+				continue
 			}
+			out[c] = p.Start
+			todo = append(todo, c)
 		}
 	}
 	return out
+}
+
+// childrenByFile lists the children of pid from its tasks' children files.
+func childrenByFile(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil // gone
+	}
+	tids, _ := d.Readdirnames(-1)
+	d.Close()
+	var out []int
+	for _, tid := range tids {
+		if b, err := os.ReadFile(dir + "/" + tid + "/children"); err == nil {
+			out = appendPids(out, b)
+		}
+	}
+	return out
+}
+
+// childrenByStat reads every process's stat once and returns the lookup
+// of a pid's children from it.
+func childrenByStat() func(pid int) []int {
+	by := map[int][]int{}
+	for _, pid := range Pids() {
+		if p, ok := ReadProc(pid); ok {
+			by[p.Ppid] = append(by[p.Ppid], pid)
+		}
+	}
+	return func(pid int) []int { return by[pid] }
 }

@@ -28,4 +28,4 @@ func Children() (pids []int, ok bool) { return nil, false }
 func OrphanCandidates() (pids []int, ok bool) { return nil, false }
 
 // Descendants lists nothing without /proc.
-func Descendants(pids []int) map[int]bool { return nil }
+func Descendants(pids []int) map[int]uint64 { return nil }
