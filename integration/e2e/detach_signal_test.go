@@ -19,13 +19,14 @@ import (
 // the parent goes on waiting whatever it is sent. And the signal is sent
 // on to the detached cfkd, which ran on unseen, loading and starting
 // services, once the parent a user or an init system gave up on had died.
-// Here the detached cfkd is held at its start: its -c file starts a
-// service that is never ready.
+// Here the detached cfkd is held at its start: its -c file waits for a
+// rolling restart of a service that is never ready (a start is answered
+// at the launch; a rolling restart only once the service runs).
 func TestDetachParentEndsOnTerm(t *testing.T) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	conf := filepath.Join(dir, "held.conf")
-	if err := os.WriteFile(conf, []byte("service held cmd=sleep 1000\nservice held ready=tcp:127.0.0.1:1\nservice held ready_timeout_secs=600\ncommand start service held\n"), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte("service held cmd=sleep 1000\nservice held ready=tcp:127.0.0.1:1\nservice held ready_timeout_secs=600\ncommand start service held\ncommand rollingrestart service held\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(cfkdBin, "--home", home, "-c", conf, "-d")
