@@ -32,6 +32,10 @@ type Service struct {
 	cfg   *messages.ServiceConfig // the controller's too: never changed, replaced
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
+	// forking is the declaration the launch under way was built with (nil
+	// when none is): its sockets are held by the fork, whatever the
+	// service is declared with since
+	forking *messages.ServiceConfig
 
 	lc    lifecycle.Lifecycle
 	now   time.Time     // of the event being applied: its transitions happened then
@@ -114,7 +118,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvReady, Attempt: s.lc.Attempt})
 		}
 	case messages.SocketsChanged:
-		if m.Req != 0 && m.Unbind != "" && s.lc.Launching != 0 && s.cfg.UsesSocket(m.Unbind) {
+		if m.Req != 0 && m.Unbind != "" && s.lc.Launching != 0 &&
+			(s.cfg.UsesSocket(m.Unbind) || (s.forking != nil && s.forking.UsesSocket(m.Unbind))) {
 			// an unbind waits for it, and its launch in flight holds the
 			// socket (a respawn that the controller could not see
 			// coming): the unbind is undone, the table kept

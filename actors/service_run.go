@@ -211,6 +211,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	s.runProxy = ""
+	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
 	self, root, l, ready := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
@@ -235,6 +236,7 @@ type forkDone struct {
 
 // forked feeds the launch's outcome to the table.
 func (s *Service) forked(ctx actor.Context, m forkDone) {
+	s.forking = nil
 	if m.attempt != s.lc.Launching { // cannot be: the table waits for it
 		s.log.Errorf("the outcome of launch %d came while the table waited for launch %d", m.attempt, s.lc.Launching)
 		if m.proc != nil {

@@ -1,0 +1,70 @@
+package actors
+
+import (
+	"net"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/osproc"
+)
+
+// TestUnbindDuringRespawnAfterRedeclare: a respawn's launch is under way
+// with the tied socket as its fd 0, and the service is declared again
+// without tie_stdin_to meanwhile (a `service s tie_stdin_to=` line, or an
+// apply of a file that moved it to another socket). The launch still
+// holds the socket it was built with: `command unbind` must not close it
+// under the fork (REFERENCE §3: "A service whose launch is under way with
+// the socket ... refuses it too"). The check looked at the declaration of
+// now, not at the sockets of the launch in flight.
+func TestUnbindDuringRespawnAfterRedeclare(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	port := r.bindLoopback("web")
+	pid := r.startRunning("s", "tie_stdin_to=web")
+
+	inLaunch := make(chan osproc.Spec, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	r.fake.mu.Lock()
+	r.fake.onLaunch = func(_ int, spec osproc.Spec) {
+		inLaunch <- spec
+		<-release // the fork of the respawn is under way
+	}
+	r.fake.mu.Unlock()
+
+	r.fake.exit(t, pid, killedBy(syscall.SIGKILL)) // a crash: launched again at once
+	var spec osproc.Spec
+	select {
+	case spec = <-inLaunch:
+	case <-time.After(deadline):
+		t.Fatal("no respawn launched")
+	}
+	if spec.Stdin == nil {
+		t.Fatal("respawn launched without the tied socket")
+	}
+	r.ok("service s tie_stdin_to=") // takes effect at the next start
+	rep := r.async("command unbind web")
+	select {
+	case got := <-rep:
+		if got.Err == nil {
+			c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+			if err == nil {
+				c.Close()
+			}
+			t.Fatalf("unbind answered OK while the respawn's launch held the socket as fd 0 (socket still accepting: %v)", err == nil)
+		}
+		if want := "its launch under way uses socket 'web'"; !strings.Contains(got.Err.Error(), want) {
+			t.Errorf("unbind refused with %q, want it to say %q", got.Err, want)
+		}
+	case <-time.After(deadline):
+		t.Fatal("unbind not answered while the respawn's launch was under way")
+	}
+	free()
+	r.expectSeq("s", fail, starting)
+	r.shutdownClean()
+}
