@@ -2,6 +2,7 @@ package actors
 
 import (
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -17,10 +18,23 @@ import (
 // refused while a service using the socket is up, in backoff or being
 // started ... so that no launch ever sees a closed or reused descriptor".
 // The respawn is invisible to the controller (the service is `fail`, no
-// start request pending), so the unbind is accepted and the fd closed
+// start request pending), so the unbind was accepted and the fd closed
 // under the launch.
+//
+// redeclared: the service is declared again without tie_stdin_to
+// meanwhile (a `service s tie_stdin_to=` line, or an apply of a file that
+// moved it to another socket). The launch still holds the socket it was
+// built with; the service's check looked at its declaration of now.
 func TestUnbindDuringCrashRespawn(t *testing.T) {
-	t.Parallel()
+	for _, redeclared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "as declared", true: "redeclared"}[redeclared], func(t *testing.T) {
+			t.Parallel()
+			unbindDuringCrashRespawn(t, redeclared)
+		})
+	}
+}
+
+func unbindDuringCrashRespawn(t *testing.T, redeclared bool) {
 	r := newRig(t)
 	port := r.bindLoopback("web")
 	pid := r.startRunning("s", "tie_stdin_to=web")
@@ -47,9 +61,10 @@ func TestUnbindDuringCrashRespawn(t *testing.T) {
 	if spec.Stdin == nil {
 		t.Fatal("respawn launched without the tied socket")
 	}
+	if redeclared {
+		r.ok("service s tie_stdin_to=") // takes effect at the next start
+	}
 	rep := r.async("command unbind web")
-	// either refused (the service is being started), or not answered
-	// while the launch holds the fd
 	select {
 	case got := <-rep:
 		if got.Err == nil {
@@ -59,7 +74,11 @@ func TestUnbindDuringCrashRespawn(t *testing.T) {
 			}
 			t.Fatalf("unbind answered OK while the respawn's launch held the socket as fd 0 (socket still accepting: %v)", err == nil)
 		}
-	case <-time.After(300 * time.Millisecond):
+		if want := "its launch under way uses socket 'web'"; !strings.Contains(got.Err.Error(), want) {
+			t.Errorf("unbind refused with %q, want it to say %q", got.Err, want)
+		}
+	case <-time.After(deadline):
+		t.Fatal("unbind not answered while the respawn's launch was under way")
 	}
 	free()
 	r.expectSeq("s", fail, starting)
