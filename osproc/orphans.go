@@ -34,10 +34,26 @@ func (l *Launcher) AdoptedOrphans() []Orphan {
 		if !ok || p.Ppid != self || p.State == 'Z' {
 			continue
 		}
-		svc, _ := Getenv(Environ(pid), "CONTROL_FREAK_SERVICE")
+		svc, _ := Getenv(environOf(pid), "CONTROL_FREAK_SERVICE")
 		out = append(out, Orphan{ProcInfo: p, Service: svc})
 	}
 	return out
+}
+
+// environOf is the environment of pid, read again a few times, 2 ms
+// apart, while it reads empty: a process in the middle of an execve has
+// its new memory but not yet its environment, and reads empty for that
+// moment. An orphan that was exec'ing (a service's `cmd &` whose fork
+// had not exec'd yet) was listed without its service, and escaped the
+// sweep that followed its service's stop. A process whose environment
+// is empty for good costs the scan 10 ms.
+func environOf(pid int) []string {
+	env := Environ(pid)
+	for try := 0; env == nil && try < 5; try++ {
+		time.Sleep(2 * time.Millisecond) // bounded: a scan runs on an event, never in an actor
+		env = Environ(pid)
+	}
+	return env
 }
 
 // listChildren is OrphanCandidates (a test makes it fail, to run the
@@ -92,9 +108,17 @@ func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 		// the reaper (which needs mu) cannot have reaped it between the
 		// two.
 		p, ok := ReadProc(o.Pid)
-		if ok && o.Service != "" {
+		switch {
+		case !ok:
+		case o.Start != 0:
+			// not a new orphan that reused the pid: the start time says
+			// it (its environment does not always: read while the
+			// process is in an execve, it came back empty, and an orphan
+			// that was exec'ing escaped the sweep)
+			ok = p.Start == o.Start
+		case o.Service != "":
 			svc, _ := Getenv(Environ(o.Pid), "CONTROL_FREAK_SERVICE")
-			ok = svc == o.Service // not a new orphan that reused the pid
+			ok = svc == o.Service
 		}
 		if !ok || p.Ppid != self {
 			t.Close()
