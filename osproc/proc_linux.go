@@ -64,8 +64,13 @@ func Environ(pid int) []string {
 // them. A thread that exits meanwhile hands its children to another
 // one, which may have been read already: such a child is missed by this
 // call, never listed twice.
-func Children() (pids []int, ok bool) {
-	d, err := os.Open("/proc/self/task")
+func Children() (pids []int, ok bool) { return taskChildren("self") }
+
+// taskChildren is Children of process pid ("self", or a number): the
+// children files of its threads.
+func taskChildren(pid string) (pids []int, ok bool) {
+	dir := "/proc/" + pid + "/task/"
+	d, err := os.Open(dir)
 	if err != nil {
 		return nil, false
 	}
@@ -73,10 +78,10 @@ func Children() (pids []int, ok bool) {
 	d.Close()
 	seen := false
 	for _, tid := range tids {
-		b, err := os.ReadFile("/proc/self/task/" + tid + "/children")
+		b, err := os.ReadFile(dir + tid + "/children")
 		if err != nil {
 			if os.IsNotExist(err) && !seen {
-				if _, err := os.Stat("/proc/self/task/" + tid); err == nil {
+				if _, err := os.Stat(dir + tid); err == nil {
 					return nil, false // the thread is there, its file is not
 				}
 			}
@@ -169,22 +174,11 @@ func Descendants(pids []int) map[int]uint64 {
 	return out
 }
 
-// childrenByFile lists the children of pid from its tasks' children files.
+// childrenByFile lists the children of pid from its threads' children
+// files (taskChildren; nil when it is gone).
 func childrenByFile(pid int) []int {
-	dir := "/proc/" + strconv.Itoa(pid) + "/task"
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil // gone
-	}
-	tids, _ := d.Readdirnames(-1)
-	d.Close()
-	var out []int
-	for _, tid := range tids {
-		if b, err := os.ReadFile(dir + "/" + tid + "/children"); err == nil {
-			out = appendPids(out, b)
-		}
-	}
-	return out
+	pids, _ := taskChildren(strconv.Itoa(pid))
+	return pids
 }
 
 // childrenByStat reads every process's stat once and returns the lookup
