@@ -2,6 +2,8 @@ package actors
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,6 +125,91 @@ func (c *Controller) plan(g *gather, targets []*entry) {
 		c.planStart(g, steps)
 	case stopsServices(g.verb):
 		c.planStop(g, steps)
+		if g.verb != messages.VerbShutdown { // a shutdown's halt refuses every start
+			c.cancelStarts(g)
+		}
+	}
+}
+
+// cancelStarts: the stop g overtakes the starts of the services it
+// brings down that other requests planned and did not ask yet (the start
+// of app waiting for what it requires to run, a dependent a restart
+// takes along, waiting for what it requires to run again): once those
+// ran, they would start a service stopped meanwhile, as if the stop had
+// not been (systemd's stop job cancels a start job that waits the same
+// way). Each is answered `Service 'NAME': start cancelled by a stop`
+// (restart); what requires it fails with it; what only came after it
+// (the next of a rolling restart) goes on. The stop of such a service
+// that is down is a down: it did something, it is not `already down`.
+func (c *Controller) cancelStarts(g *gather) {
+	down := make(map[*entry]*step, len(g.all))
+	for _, s := range g.all {
+		down[s.e] = s
+	}
+	// a gather with a step not asked waits for a reply or a service
+	// down: it is in pending or downWaits (upgradeRefusal's reasoning)
+	seen := map[*gather]bool{g: true}
+	var live []*gather
+	add := func(o *gather) {
+		if !seen[o] {
+			seen[o] = true
+			live = append(live, o)
+		}
+	}
+	for _, req := range slices.Sorted(maps.Keys(c.pending)) {
+		add(c.pending[req])
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.downWaits)) {
+		for _, w := range c.downWaits[name] {
+			add(w.g)
+		}
+	}
+	for _, o := range live {
+		cancelled := false
+		for _, s := range o.all {
+			st := down[s.e]
+			if st == nil || s.decided || !startsServices(s.verb) {
+				continue
+			}
+			if st.selected && st.verb == messages.VerbStop {
+				st.mk = func(r messages.RequestID) any { return messages.DownService{Req: r} }
+			}
+			c.cancel(o, s)
+			cancelled = true
+		}
+		if cancelled {
+			c.dropUnneeded(o)
+			c.abandonUnneeded(o)
+			c.maybeFinish(o)
+		}
+	}
+}
+
+// abandonUnneeded settles, once starts of g were cancelled, the required
+// services g asked up and still waits for to run that no step left needs:
+// the request is answered now, not once they run (they may never: a
+// ready_timeout_secs of 0), and each is left to come up on its own (its
+// answer, when it comes, is dropped).
+func (c *Controller) abandonUnneeded(g *gather) {
+	for _, s := range g.all {
+		if !s.decided || s.released || !s.required {
+			continue
+		}
+		needed := false
+		for _, w := range s.waiters {
+			needed = needed || !w.decided && w.needs[s]
+		}
+		if needed {
+			continue
+		}
+		for req, a := range g.asks {
+			if a.s == s {
+				delete(g.asks, req)
+				delete(c.pending, req)
+				g.open--
+			}
+		}
+		c.release(g, s, nil)
 	}
 }
 

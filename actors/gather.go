@@ -267,6 +267,36 @@ func (c *Controller) fail(g *gather, s *step, err error, own bool) {
 	c.release(g, s, err)
 }
 
+// cancel settles s, a start not asked yet, that a stop of its service
+// overtook (cancelStarts): its own failure; what requires it fails with
+// it, what only comes after it goes on.
+func (c *Controller) cancel(g *gather, s *step) {
+	verb := "start"
+	if s.verb == messages.VerbRestart || s.verb == messages.VerbRollingRestart {
+		verb = "restart"
+	}
+	err := fmt.Errorf("Service '%s': %s cancelled by a stop", s.e.cfg.Name, verb)
+	s.decided = true
+	g.open--
+	if s.report {
+		g.errs[s.e.cfg.Name] = err
+	}
+	s.released = true
+	for _, w := range s.waiters {
+		if w.decided {
+			continue
+		}
+		w.blocked--
+		if w.needs[s] {
+			c.fail(g, w, w.failure(s, err), false)
+			continue
+		}
+		if w.blocked == 0 {
+			c.ask(g, w)
+		}
+	}
+}
+
 // release lets the waiters of s go on: those whose wait is over are
 // asked; with err, those that require s fail (a start needs what it
 // requires running), and so do those after it in a rolling restart.
