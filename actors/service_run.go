@@ -258,6 +258,7 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
 	s.runReady = m.ready
+	s.notifyStatus = "" // the new run's own, as systemd resets StatusText= at a start
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready != ""})
 }
 
