@@ -1,7 +1,8 @@
 // Package daemon is cfkd: it turns flags into a running actor tree with
 // its admin consoles, and OS signals into messages.
 //
-// Model: Run parses the flags, prepares the home directory (0700), takes
+// Model: Run parses the flags, prepares the home directory (0700; one
+// that another user could change under cfkd is refused: home.go), takes
 // the lock file (flock, holding cfkd's pid; a lock whose holder died is
 // released by the kernel and taken over), sets up logging, kills what a
 // previous cfkd of the same home left running (leftovers.go), starts the

@@ -84,6 +84,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
 	}
+	if err := checkHome(f.Home); err != nil {
+		return err
+	}
 	if err := os.Chmod(f.Home, 0o700); err != nil {
 		return fmt.Errorf("cfkd: home: %w", err)
 	}

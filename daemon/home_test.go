@@ -1,0 +1,64 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A home another user could change under cfkd is refused (REFERENCE §7.2):
+// one of another user's, one reached through another user's symlink or
+// directory, or through a directory anyone may write that is not sticky;
+// cfkd's own, in a sticky directory such as /tmp, is taken.
+func TestHomeOfAnotherUserRefused(t *testing.T) {
+	top := t.TempDir()
+	mk := func(p string, mode os.FileMode) string {
+		t.Helper()
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	own := mk(filepath.Join(top, "own"), 0o700)
+	sticky := mk(filepath.Join(top, "sticky"), 0o777|os.ModeSticky)
+	open := mk(filepath.Join(top, "open"), 0o777)
+	cases := []struct {
+		home, want string
+	}{
+		{own, ""},
+		{mk(filepath.Join(sticky, "home"), 0o700), ""},
+		{mk(filepath.Join(open, "home"), 0o700), "is writable by other users (mode 0777, no sticky bit)"},
+	}
+	if os.Geteuid() == 0 {
+		const nobody = 65534
+		theirs := mk(filepath.Join(sticky, "theirs"), 0o777)
+		parent := mk(filepath.Join(top, "parent"), 0o755)
+		link := filepath.Join(sticky, "link")
+		if err := os.Symlink(own, link); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{theirs, parent, link} {
+			if err := os.Lchown(p, nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cases = append(cases, []struct{ home, want string }{
+			{theirs, "owned by uid 65534, not by cfkd's user (uid 0)"},
+			{mk(filepath.Join(parent, "home"), 0o700), parent + " is owned by uid 65534, neither root nor cfkd's user"},
+			{link, "the symlink " + link + " is owned by uid 65534"},
+		}...)
+	}
+	for _, c := range cases {
+		err := checkHome(c.home)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s: %v, want it taken", c.home, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %v, want an error with %q", c.home, err, c.want)
+		}
+	}
+}
