@@ -158,8 +158,8 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			continue
 		}
 		a := policy.admit(conn, log)
-		if a.refuse == nil && !policy.take() {
-			a.refuse, a.why = ErrTooManyConnections, ""
+		if a.refuse == nil && !policy.take(a.kept) {
+			a.refuse, a.why = ErrTooManyConnections, policy.tooMany(a.kept)
 		}
 		if a.refuse != nil {
 			policy.logRefusal(log, a.peer, a.refuse, a.why)

@@ -109,6 +109,10 @@ type admission struct {
 	peer   string
 	gate   *gate
 	warn   string // logged when the connection starts (--insecure-tcp)
+	// kept: a UNIX peer that is not admin by who it is (a member of a
+	// group with read or operate): it may not take the places kept for
+	// those that are (take)
+	kept bool
 }
 
 func (p *ConsolePolicy) init() {
@@ -174,6 +178,7 @@ func (p *ConsolePolicy) admitUnix(conn net.Conn, g *gate) admission {
 		return a
 	}
 	g.level = min(level, g.cap)
+	a.kept = level != rights.Admin
 	return a
 }
 
@@ -200,9 +205,18 @@ func softNofile() uint64 {
 	return uint64(lim.Cur)
 }
 
-// take counts a new connection; false when it is one too many.
-func (p *ConsolePolicy) take() bool {
-	if p.active.Add(1) > int64(p.maxConns()) {
+// adminReserve is how many of the connections' places only admin peers
+// of a UNIX console may take (a quarter of them when the bound is under
+// 4×adminReserve): the clients of a group with read or operate, which
+// the idle timeout never closes on a UNIX socket, cannot hold every
+// place and lock root and cfkd's user out (REFERENCE §5.4).
+const adminReserve = 8
+
+// take counts a new connection; false when it is one too many. A UNIX
+// peer that is not admin by who it is (kept) may not take the places kept
+// for those that are.
+func (p *ConsolePolicy) take(kept bool) bool {
+	if p.active.Add(1) > int64(p.limit(kept)) {
 		p.active.Add(-1)
 		return false
 	}
@@ -210,6 +224,24 @@ func (p *ConsolePolicy) take() bool {
 }
 
 func (p *ConsolePolicy) release() { p.active.Add(-1) }
+
+// limit is the bound on connections for a peer (kept: REFERENCE §5.4).
+func (p *ConsolePolicy) limit(kept bool) int {
+	n := p.maxConns()
+	if kept {
+		n -= min(adminReserve, n/4)
+	}
+	return n
+}
+
+// tooMany is what the log says of a connection refused as one too many.
+func (p *ConsolePolicy) tooMany(kept bool) string {
+	n, all := p.limit(kept), p.maxConns()
+	if n == all {
+		return fmt.Sprintf("%d open", n)
+	}
+	return fmt.Sprintf("%d open: the other %d places are kept for admin peers", n, all-n)
+}
 
 // maxRefusing bounds the refusals being written at once: past it a
 // connection to refuse is closed without a word (a flood of connections
@@ -252,8 +284,8 @@ func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
 // says how many more were refused meanwhile.
 func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, detail string) {
 	e := log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer})
-	if errors.Is(why, ErrTooManyConnections) {
-		detail = fmt.Sprintf("%d open", p.maxConns())
+	if errors.Is(why, ErrTooManyConnections) && detail == "" {
+		detail = p.tooMany(false)
 	}
 	ok, muted := p.refused.Allow()
 	if !ok {
