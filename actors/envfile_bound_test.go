@@ -19,7 +19,7 @@ func TestEnvFileIsBounded(t *testing.T) {
 	// machine's memory before the deadline
 	for _, name := range []string{big, "/dev/zero"} {
 		done := make(chan error, 1)
-		go func() { _, err := readEnvFile(name, ""); done <- err }()
+		go func() { _, err := readEnvFile(name, "", os.Geteuid()); done <- err }()
 		select {
 		case err := <-done:
 			if err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
@@ -31,7 +31,7 @@ func TestEnvFileIsBounded(t *testing.T) {
 	}
 	ok := filepath.Join(t.TempDir(), "ok.env")
 	os.WriteFile(ok, []byte("A=1\n"), 0o600)
-	if vars, err := readEnvFile(ok, ""); err != nil || len(vars) != 1 {
+	if vars, err := readEnvFile(ok, "", os.Geteuid()); err != nil || len(vars) != 1 {
 		t.Errorf("readEnvFile(ok) = %v, %v", vars, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/safepath"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
@@ -69,13 +70,17 @@ func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 // are those, the user's first: the env_file, then add_env, replace them.
 func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred *syscall.Credential, vars []messages.EnvVar, err error) {
 	var file []messages.EnvVar
-	if c.EnvFile != "" {
-		if file, err = readEnvFile(c.EnvFile, c.Cwd); err != nil {
+	if identity {
+		if cred, err = opts.Credential(c.User, c.Group); err != nil {
 			return nil, nil, err
 		}
 	}
-	if identity {
-		if cred, err = opts.Credential(c.User, c.Group); err != nil {
+	if c.EnvFile != "" {
+		uid := os.Geteuid()
+		if cred != nil {
+			uid = int(cred.Uid)
+		}
+		if file, err = readEnvFile(c.EnvFile, c.Cwd, uid); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -92,13 +97,35 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 const maxEnvFile = 1 << 20
 
 // readEnvFile reads an env_file: a path relative to the service's cwd (or
-// cfkd's). Its errors name the file, and the line.
-func readEnvFile(name, cwd string) ([]messages.EnvVar, error) {
+// cfkd's), for a service that runs as uid. Its errors name the file, and
+// the line.
+//
+// cfkd reads it as its own user (root: the file may be one only root
+// reads, as systemd's EnvironmentFile=). A path that another user may
+// redirect (REFERENCE §2.4: a directory of theirs on it, as the home of
+// the service's user) could lead to any file cfkd may read, whose lines
+// would go to the service's environment and the first bad one to
+// last_error: through it, only a regular file of the service's user is
+// read.
+func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
 	if !filepath.IsAbs(name) && cwd != "" {
 		name = filepath.Join(cwd, name)
 	}
-	f, err := os.Open(name)
-	if err != nil {
+	abs := name
+	if a, err := filepath.Abs(name); err == nil {
+		abs = a
+	}
+	var f *os.File
+	var redirectable *safepath.Unsafe
+	if err := safepath.Check(abs, os.Geteuid()); errors.As(err, &redirectable) {
+		if f, err = safepath.OpenOwned(name, uid); err != nil {
+			if n := (*safepath.NotOwned)(nil); errors.As(err, &n) {
+				return nil, fmt.Errorf("env_file %s: not read: %v, so uid %d may make that path lead to any file: "+
+					"through it, cfkd reads only a regular file of the service's user (uid %d), and this is %v", name, redirectable, redirectable.Uid, uid, n)
+			}
+			return nil, fmt.Errorf("env_file: %w", err)
+		}
+	} else if f, err = os.Open(name); err != nil {
 		return nil, fmt.Errorf("env_file: %w", err)
 	}
 	defer f.Close()

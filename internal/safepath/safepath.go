@@ -1,0 +1,144 @@
+// Package safepath says whether a path leads where its owners meant: a
+// path that a user other than root and the process's own user could
+// redirect (a directory of theirs on it, one they may write that is not
+// sticky, a symlink of theirs, an entry of theirs in a sticky directory)
+// leads wherever that user wants, for instance to a file only root may
+// read, which a root process would read for them.
+//
+// Check resolves the path as the kernel would, one component at a time,
+// following symlinks itself, and looks at the owner and mode of each
+// directory and symlink it goes through. Only root and the trusted uid
+// can change a path it finds safe, so what it leads to cannot move
+// between the check and an open.
+package safepath
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+)
+
+// maxLinks bounds the symlinks followed, as the kernel's ELOOP does.
+const maxLinks = 40
+
+// Unsafe says why a path is not safe: who may change it, and where.
+type Unsafe struct {
+	Path string // the directory, symlink or entry that uid may change
+	Uid  uint32 // its owner; for a directory others may write, its owner too
+	Why  string // "owned by uid 1000", "writable by others (mode 0777)", ...
+}
+
+func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
+
+// Check says whether only root and uid trusted can change what the
+// absolute path abs leads to: nil, an *Unsafe, or the error of a
+// component that cannot be looked at (missing, not a directory, a loop).
+func Check(abs string, trusted int) error {
+	if !filepath.IsAbs(abs) {
+		return fmt.Errorf("%s: not an absolute path", abs)
+	}
+	ok := func(uid uint32) bool { return uid == 0 || int(uid) == trusted }
+	root, err := os.Lstat("/")
+	if err != nil {
+		return err
+	}
+	if u := dirUnsafe("/", root, ok); u != nil {
+		return u
+	}
+	sticky := isOpenSticky(root)
+	queue := strings.Split(abs, "/")
+	cur, links := "/", 0
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		switch c {
+		case "", ".":
+			continue
+		case "..":
+			// cur was resolved and checked: its parent was checked too
+			cur = filepath.Dir(cur)
+			st, err := os.Lstat(cur)
+			if err != nil {
+				return err
+			}
+			sticky = isOpenSticky(st)
+			continue
+		}
+		p := filepath.Join(cur, c)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		owner := ownerOf(st)
+		if sticky && !ok(owner) {
+			return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d, in a directory others may write", owner)}
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			if !ok(owner) {
+				return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("a symlink of uid %d", owner)}
+			}
+			if links++; links > maxLinks {
+				return &fs.PathError{Op: "open", Path: abs, Err: syscall.ELOOP}
+			}
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			if filepath.IsAbs(target) {
+				cur, sticky = "/", isOpenSticky(root)
+			}
+			queue = append(strings.Split(target, "/"), queue...)
+			continue
+		}
+		if len(queue) == 0 || allEmpty(queue) {
+			return nil // the file itself: its directory is safe
+		}
+		if !st.IsDir() {
+			return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
+		}
+		if u := dirUnsafe(p, st, ok); u != nil {
+			return u
+		}
+		cur, sticky = p, isOpenSticky(st)
+	}
+	return nil
+}
+
+// allEmpty says whether what is left of a path is only slashes and dots.
+func allEmpty(rest []string) bool {
+	for _, c := range rest {
+		if c != "" && c != "." {
+			return false
+		}
+	}
+	return true
+}
+
+// dirUnsafe says why a directory is not safe, or nil.
+func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
+	owner := ownerOf(st)
+	if !ok(owner) {
+		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner)}
+	}
+	if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
+		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by others (mode %04o, no sticky bit)", st.Mode().Perm())}
+	}
+	return nil
+}
+
+// isOpenSticky: a sticky directory that others may write (/tmp): its
+// entries are safe only when they are root's or the trusted uid's.
+func isOpenSticky(st fs.FileInfo) bool {
+	return st.Mode()&fs.ModeSticky != 0 && st.Mode().Perm()&0o022 != 0
+}
+
+// ownerOf is the uid that owns a file.
+func ownerOf(fi fs.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Uid
+	}
+	return 0
+}
