@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cfk/cfk/internal/safepath"
 	"github.com/sirupsen/logrus"
 )
 
@@ -304,6 +305,15 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 		name := "file:" + path
 		if s, ok := st.sinks[name]; ok {
 			return s, nil
+		}
+		if err := safepath.CheckCreate(path, os.Geteuid()); err != nil {
+			var u *safepath.Unsafe
+			if errors.As(err, &u) {
+				// cfkd opens it as its user, following symlinks, and
+				// truncates it at a rotation: that user would choose
+				// the file cfkd writes (REFERENCE §6.1)
+				return nil, fmt.Errorf("log destination %s: %v: uid %d could make cfkd write to any file (give a directory that only root and cfkd's user may change)", d, u, u.Uid)
+			}
 		}
 		prev, ok := old.sinks[name]
 		s := prev

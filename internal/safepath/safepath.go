@@ -13,6 +13,7 @@
 package safepath
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -36,7 +37,14 @@ func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
 // Check says whether only root and uid trusted can change what the
 // absolute path abs leads to: nil, an *Unsafe, or the error of a
 // component that cannot be looked at (missing, not a directory, a loop).
-func Check(abs string, trusted int) error {
+func Check(abs string, trusted int) error { return check(abs, trusted, false) }
+
+// CheckCreate is Check for a file that may not exist yet (one that the
+// caller creates): a missing last component is safe when its directory
+// is.
+func CheckCreate(abs string, trusted int) error { return check(abs, trusted, true) }
+
+func check(abs string, trusted int, create bool) error {
 	if !filepath.IsAbs(abs) {
 		return fmt.Errorf("%s: not an absolute path", abs)
 	}
@@ -69,6 +77,9 @@ func Check(abs string, trusted int) error {
 		}
 		p := filepath.Join(cur, c)
 		st, err := os.Lstat(p)
+		if create && errors.Is(err, fs.ErrNotExist) && allEmpty(queue) {
+			return nil // created in a directory found safe
+		}
 		if err != nil {
 			return err
 		}

@@ -97,4 +97,14 @@ func TestCheck(t *testing.T) {
 	if err := Check(filepath.Join(safe, "missing"), 0); err == nil || errors.As(err, new(*Unsafe)) {
 		t.Errorf("a missing file: %v", err)
 	}
+	// a file to create: missing is safe where its directory is
+	if err := CheckCreate(filepath.Join(safe, "missing"), 0); err != nil {
+		t.Errorf("a file to create in a safe directory: %v", err)
+	}
+	if err := CheckCreate(filepath.Join(theirs, "missing"), 0); !errors.As(err, new(*Unsafe)) {
+		t.Errorf("a file to create in a directory of nobody's: %v", err)
+	}
+	if err := CheckCreate(filepath.Join(safe, "gone", "missing"), 0); err == nil || errors.As(err, new(*Unsafe)) {
+		t.Errorf("a file to create in a missing directory: %v", err)
+	}
 }
