@@ -1,6 +1,13 @@
 package notify
 
-import "time"
+import (
+	"os"
+	"time"
+)
+
+// euid is cfkd's user: its datagrams on cfkd's own socket, as root's, are
+// its services'.
+var euid = os.Geteuid()
 
 // limiter is a token bucket per sender pid, one per uid on the shared
 // socket, and one for all of them.
@@ -33,10 +40,16 @@ func (b *bucket) take(now time.Time, rate, burst float64) bool {
 	return true
 }
 
-// allow takes a datagram of pid, of uid: on the shared socket (perUid)
-// one uid, whatever its number of processes, gets UidRate of the
-// GlobalRate, so that the runs of one user cannot starve another's.
-func (l *limiter) allow(pid, uid int, perUid bool, now time.Time) bool {
+// allow takes a datagram of pid, of uid: on the shared socket one uid,
+// whatever its number of processes, gets UidRate of the GlobalRate, so
+// that the runs of one user cannot starve another's. On cfkd's own socket
+// (not shared) so does a uid other than root's and cfkd's: the members of
+// --admin-group reach it too (its home is 0710 then), and a read member's
+// flood from a few hundred processes took every token of the GlobalRate,
+// so the WATCHDOG=1 of cfkd's own services were dropped and they were
+// killed as hung.
+func (l *limiter) allow(pid, uid int, shared bool, now time.Time) bool {
+	perUid := shared || uid != 0 && uid != euid
 	b := l.senders[pid]
 	if b == nil {
 		if len(l.senders) >= maxSenders {
