@@ -20,7 +20,12 @@ import (
 
 // notifyReceived is a datagram, from the listener to the controller, then
 // from the controller to its service.
-type notifyReceived struct{ msg notify.Message }
+type notifyReceived struct {
+	msg notify.Message
+	// kept: it came before its sender's pid was known (routeKept), so
+	// its sender may be an earlier process of that pid, another user's
+	kept bool
+}
 
 // The bounds of the datagrams kept for a pid not known yet.
 const (
@@ -91,6 +96,7 @@ func (c *Controller) routeKept(pid int) {
 	for _, u := range c.unrouted {
 		switch {
 		case u.m.msg.Pid == pid || u.m.msg.Pgid == pid:
+			u.m.kept = true
 			c.routeTo(u.m)
 		case now.Sub(u.at) < unroutedFor:
 			kept = append(kept, u)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -175,6 +176,15 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 		// the run given it, and only from its uid (a pid of another
 		// user's, reused by this run, is not this run's)
 		s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram from uid %d on the shared socket, not this run's: dropped", s.cfg.Name, m.msg.Uid)
+		return
+	}
+	if !m.msg.Shared && m.kept && m.msg.Uid != 0 && m.msg.Uid != os.Getuid() {
+		// on cfkd's own socket, whose runs are root's and cfkd's user's
+		// (notifyFor), and which the members of --admin-group reach
+		// too: kept before the run's pid was known, it is another
+		// user's process that had this pid before (pids wrap around in
+		// seconds where pid_max is 32768), not this run's READY=1
+		s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram from uid %d, sent before this run's pid was known: dropped", s.cfg.Name, m.msg.Uid)
 		return
 	}
 	f := m.msg.Fields
