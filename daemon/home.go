@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/cfk/cfk/internal/safepath"
 )
 
 // checkHome refuses a home directory that a user other than cfkd's (or
@@ -20,7 +22,8 @@ import (
 // by a root cfkd, and a planted log.config chose where it writes.
 //
 // The path is checked as given: each directory on it must be root's or
-// cfkd's user's, and writable by no one else unless it is sticky (/tmp);
+// cfkd's user's, and writable by no one else (a group of root's aside)
+// unless it is sticky (/tmp);
 // each symlink on it must be root's or cfkd's user's; the home itself
 // must be a directory of cfkd's user.
 func checkHome(home string) error {
@@ -64,7 +67,7 @@ func checkHome(home string) error {
 			return refuse("owned by uid %d, not by cfkd's user (uid %d): that user could choose where the files cfkd writes there go (its lock, its log)", uid, euid)
 		case !trusted(uid):
 			return refuse("%s is owned by uid %d, neither root nor cfkd's user (uid %d): that user could put another directory in its place", p, uid, euid)
-		case !last && st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0:
+		case !last && safepath.OthersWrite(st) && st.Mode()&fs.ModeSticky == 0:
 			return refuse("%s is writable by other users (mode %04o, no sticky bit): they could put another directory in its place", p, st.Mode().Perm())
 		}
 	}

@@ -32,6 +32,7 @@ func TestHomeOfAnotherUserRefused(t *testing.T) {
 		{own, ""},
 		{mk(filepath.Join(sticky, "home"), 0o700), ""},
 		{mk(filepath.Join(open, "home"), 0o700), "is writable by other users (mode 0777, no sticky bit)"},
+		{mk(filepath.Join(mk(filepath.Join(top, "root-group"), 0o775), "home"), 0o700), ""}, // g+w, group root
 	}
 	if os.Geteuid() == 0 {
 		const nobody = 65534

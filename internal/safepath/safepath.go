@@ -134,16 +134,32 @@ func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
 	if !ok(owner) {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner)}
 	}
-	if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
+	if OthersWrite(st) && st.Mode()&fs.ModeSticky == 0 {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by others (mode %04o, no sticky bit)", st.Mode().Perm())}
 	}
 	return nil
 }
 
+// OthersWrite says whether users other than its owner and root may write
+// in a directory: anyone (o+w), or the members of a group that is not
+// root's (g+w), as logrotate judges a parent directory.
+func OthersWrite(st fs.FileInfo) bool {
+	perm := st.Mode().Perm()
+	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(st) != 0
+}
+
 // isOpenSticky: a sticky directory that others may write (/tmp): its
 // entries are safe only when they are root's or the trusted uid's.
 func isOpenSticky(st fs.FileInfo) bool {
-	return st.Mode()&fs.ModeSticky != 0 && st.Mode().Perm()&0o022 != 0
+	return st.Mode()&fs.ModeSticky != 0 && OthersWrite(st)
+}
+
+// groupOf is the gid of a file.
+func groupOf(fi fs.FileInfo) uint32 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return st.Gid
+	}
+	return 0
 }
 
 // ownerOf is the uid that owns a file.

@@ -58,7 +58,14 @@ func TestCheck(t *testing.T) {
 	theirs := mk(filepath.Join(top, "theirs"), 0o755, nobody)
 	open := mk(filepath.Join(top, "open"), 0o777, 0)
 	sticky := mk(filepath.Join(top, "sticky"), 0o777|os.ModeSticky, 0)
+	rootGroup := mk(filepath.Join(top, "root-group"), 0o775, 0)   // g+w, group root: safe, as for logrotate
+	theirGroup := mk(filepath.Join(top, "their-group"), 0o775, 0) // g+w, group nobody's (Ubuntu's /var/log, group syslog)
+	if err := os.Chown(theirGroup, 0, nobody); err != nil {
+		t.Fatal(err)
+	}
 	file(filepath.Join(safe, "a.env"), 0)
+	file(filepath.Join(rootGroup, "x.env"), 0)
+	file(filepath.Join(theirGroup, "x.env"), 0)
 	file(filepath.Join(safe, "theirs.env"), nobody) // theirs, in a directory they cannot change
 	file(filepath.Join(sticky, "root.env"), 0)
 	file(filepath.Join(sticky, "nobody.env"), nobody)
@@ -74,6 +81,8 @@ func TestCheck(t *testing.T) {
 		{filepath.Join(sticky, "root.env"), ""},
 		{filepath.Join(top, "rootlink", "a.env"), ""},
 		{filepath.Join(safe, "rel"), ""},
+		{filepath.Join(rootGroup, "x.env"), ""},
+		{filepath.Join(theirGroup, "x.env"), theirGroup + " is writable by others (mode 0775, no sticky bit)"},
 		{theirs + "/../safe/a.env", theirs + " is owned by uid 65534"}, // as the kernel goes: through theirs
 		{filepath.Join(theirs, "x.env"), theirs + " is owned by uid 65534"},
 		{filepath.Join(open, "x.env"), open + " is writable by others (mode 0777, no sticky bit)"},
