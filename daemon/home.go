@@ -1,12 +1,10 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
-	"syscall"
 
 	"github.com/cfk/cfk/internal/safepath"
 )
@@ -21,63 +19,35 @@ import (
 // /tmp (`cfkd --home /tmp/pf`, as README's example runs it) was truncated
 // by a root cfkd, and a planted log.config chose where it writes.
 //
-// The path is checked as given: each directory on it must be root's or
-// cfkd's user's, and writable by no one else (a group of root's aside)
-// unless it is sticky (/tmp);
-// each symlink on it must be root's or cfkd's user's; the home itself
-// must be a directory of cfkd's user.
+// The path is checked as the kernel resolves it (safepath.Check): each
+// directory and symlink on the way must be root's or cfkd's user's, and
+// each directory writable by no one else (a group of root's aside) unless
+// it is sticky (/tmp); the home itself must be a directory of cfkd's user.
 func checkHome(home string) error {
 	abs, err := filepath.Abs(home)
 	if err != nil {
 		return fmt.Errorf("cfkd: home %s: %w", home, err)
 	}
 	euid := os.Geteuid()
-	trusted := func(uid uint32) bool { return uid == 0 || int(uid) == euid }
 	refuse := func(format string, args ...any) error {
 		return fmt.Errorf("cfkd: home %s: %s (give another --home)", home, fmt.Sprintf(format, args...))
 	}
-	paths := []string{"/"}
-	for p, rest := "", strings.TrimPrefix(abs, "/"); rest != ""; {
-		var part string
-		part, rest, _ = strings.Cut(rest, "/")
-		p += "/" + part
-		paths = append(paths, p)
+	st, err := os.Stat(abs)
+	if err != nil {
+		return fmt.Errorf("cfkd: home %s: %w", home, err)
 	}
-	for i, p := range paths {
-		last := i == len(paths)-1
-		lst, err := os.Lstat(p)
-		if err != nil {
-			return fmt.Errorf("cfkd: home %s: %w", home, err)
+	if !st.IsDir() {
+		return refuse("not a directory")
+	}
+	if uid := safepath.Owner(st); int(uid) != euid {
+		return refuse("owned by uid %d, not by cfkd's user (uid %d): that user could choose where the files cfkd writes there go (its lock, its log)", uid, euid)
+	}
+	if err := safepath.Check(abs, euid); err != nil {
+		var u *safepath.Unsafe
+		if errors.As(err, &u) {
+			return refuse("%v: that user could put another directory or a symlink in its place", u)
 		}
-		if lst.Mode()&fs.ModeSymlink != 0 {
-			if uid := ownerOf(lst); !trusted(uid) {
-				return refuse("the symlink %s is owned by uid %d, neither root nor cfkd's user (uid %d): that user could point it elsewhere", p, uid, euid)
-			}
-		}
-		st, err := os.Stat(p)
-		if err != nil {
-			return fmt.Errorf("cfkd: home %s: %w", home, err)
-		}
-		if !st.IsDir() {
-			return refuse("%s is not a directory", p)
-		}
-		uid := ownerOf(st)
-		switch {
-		case last && int(uid) != euid:
-			return refuse("owned by uid %d, not by cfkd's user (uid %d): that user could choose where the files cfkd writes there go (its lock, its log)", uid, euid)
-		case !trusted(uid):
-			return refuse("%s is owned by uid %d, neither root nor cfkd's user (uid %d): that user could put another directory in its place", p, uid, euid)
-		case !last && safepath.OthersWrite(st) && st.Mode()&fs.ModeSticky == 0:
-			return refuse("%s is writable by other users (mode %04o, no sticky bit): they could put another directory in its place", p, st.Mode().Perm())
-		}
+		return fmt.Errorf("cfkd: home %s: %w", home, err)
 	}
 	return nil
-}
-
-// ownerOf is the uid that owns a file.
-func ownerOf(fi fs.FileInfo) uint32 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return st.Uid
-	}
-	return 0
 }

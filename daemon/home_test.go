@@ -31,7 +31,7 @@ func TestHomeOfAnotherUserRefused(t *testing.T) {
 	}{
 		{own, ""},
 		{mk(filepath.Join(sticky, "home"), 0o700), ""},
-		{mk(filepath.Join(open, "home"), 0o700), "is writable by other users (mode 0777, no sticky bit)"},
+		{mk(filepath.Join(open, "home"), 0o700), "is writable by others (mode 0777, no sticky bit): that user could put"},
 		{mk(filepath.Join(mk(filepath.Join(top, "root-group"), 0o775), "home"), 0o700), ""}, // g+w, group root
 	}
 	if os.Geteuid() == 0 {
@@ -49,8 +49,8 @@ func TestHomeOfAnotherUserRefused(t *testing.T) {
 		}
 		cases = append(cases, []struct{ home, want string }{
 			{theirs, "owned by uid 65534, not by cfkd's user (uid 0)"},
-			{mk(filepath.Join(parent, "home"), 0o700), parent + " is owned by uid 65534, neither root nor cfkd's user"},
-			{link, "the symlink " + link + " is owned by uid 65534"},
+			{mk(filepath.Join(parent, "home"), 0o700), parent + " is owned by uid 65534: that user could put"},
+			{link, link + " is owned by uid 65534, in a directory others may write"},
 		}...)
 	}
 	for _, c := range cases {

@@ -52,7 +52,7 @@ func OpenOwned(path string, uid int) (*os.File, error) {
 }
 
 func owned(st fs.FileInfo, uid int) error {
-	owner := ownerOf(st)
+	owner := Owner(st)
 	if !st.Mode().IsRegular() || int(owner) != uid {
 		return &NotOwned{Owner: owner, Regular: st.Mode().IsRegular()}
 	}

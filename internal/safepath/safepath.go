@@ -1,15 +1,3 @@
-// Package safepath says whether a path leads where its owners meant: a
-// path that a user other than root and the process's own user could
-// redirect (a directory of theirs on it, one they may write that is not
-// sticky, a symlink of theirs, an entry of theirs in a sticky directory)
-// leads wherever that user wants, for instance to a file only root may
-// read, which a root process would read for them.
-//
-// Check resolves the path as the kernel would, one component at a time,
-// following symlinks itself, and looks at the owner and mode of each
-// directory and symlink it goes through. Only root and the trusted uid
-// can change a path it finds safe, so what it leads to cannot move
-// between the check and an open.
 package safepath
 
 import (
@@ -83,7 +71,7 @@ func check(abs string, trusted int, create bool) error {
 		if err != nil {
 			return err
 		}
-		owner := ownerOf(st)
+		owner := Owner(st)
 		if sticky && !ok(owner) {
 			return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d, in a directory others may write", owner)}
 		}
@@ -130,12 +118,16 @@ func allEmpty(rest []string) bool {
 
 // dirUnsafe says why a directory is not safe, or nil.
 func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
-	owner := ownerOf(st)
+	owner := Owner(st)
 	if !ok(owner) {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner)}
 	}
 	if OthersWrite(st) && st.Mode()&fs.ModeSticky == 0 {
-		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by others (mode %04o, no sticky bit)", st.Mode().Perm())}
+		who := "others"
+		if st.Mode().Perm()&0o002 == 0 {
+			who = fmt.Sprintf("the members of group %d", groupOf(st))
+		}
+		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())}
 	}
 	return nil
 }
@@ -162,8 +154,8 @@ func groupOf(fi fs.FileInfo) uint32 {
 	return 0
 }
 
-// ownerOf is the uid that owns a file.
-func ownerOf(fi fs.FileInfo) uint32 {
+// Owner is the uid that owns a file.
+func Owner(fi fs.FileInfo) uint32 {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		return st.Uid
 	}

@@ -82,7 +82,7 @@ func TestCheck(t *testing.T) {
 		{filepath.Join(top, "rootlink", "a.env"), ""},
 		{filepath.Join(safe, "rel"), ""},
 		{filepath.Join(rootGroup, "x.env"), ""},
-		{filepath.Join(theirGroup, "x.env"), theirGroup + " is writable by others (mode 0775, no sticky bit)"},
+		{filepath.Join(theirGroup, "x.env"), theirGroup + " is writable by the members of group 65534 (mode 0775, no sticky bit)"},
 		{theirs + "/../safe/a.env", theirs + " is owned by uid 65534"}, // as the kernel goes: through theirs
 		{filepath.Join(theirs, "x.env"), theirs + " is owned by uid 65534"},
 		{filepath.Join(open, "x.env"), open + " is writable by others (mode 0777, no sticky bit)"},
