@@ -80,7 +80,7 @@ var (
 	_ LeftoverEnder = (*fakeLauncher)(nil)
 )
 
-func (f *fakeLauncher) Destroyed(name string) {
+func (f *fakeLauncher) EndLeftovers(name string) {
 	f.mu.Lock()
 	f.destroyed = append(f.destroyed, name)
 	f.notifyLocked()

@@ -417,7 +417,7 @@ func (c *Controller) forget(name string) {
 	}
 	c.log.Infof("service %s destroyed", name)
 	if le, ok := c.opts.Launcher.(LeftoverEnder); ok {
-		le.Destroyed(name)
+		le.EndLeftovers(name)
 	}
 	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now(), Tags: e.cfg.Tags})
 	c.downReached(name)

@@ -36,11 +36,12 @@ type StopSignaler interface {
 }
 
 // LeftoverEnder is implemented by a Launcher that can end what a service
-// left behind (its daemons, adopted once they outlived it): Destroyed is
-// called, in the controller's Receive (it must not wait), once a service
-// is destroyed, when nothing can stop them any more (REFERENCE §7.5).
+// left behind (its daemons, adopted once they outlived it): EndLeftovers
+// is called, in an actor's Receive (it must not wait), once a service is
+// destroyed, when nothing can stop them any more, and at a stop of a
+// service that has no process (in backoff, or down: REFERENCE §7.5).
 type LeftoverEnder interface {
-	Destroyed(name string)
+	EndLeftovers(name string)
 }
 
 // ProxiedStopEnder is implemented by a Launcher that ends what a service

@@ -232,6 +232,10 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 		s.reply(ctx, e.Req, e.Err)
 	case lifecycle.LeaveProxy:
 		s.leaveProxy(ctx)
+	case lifecycle.EndLeftovers:
+		if le, ok := s.opts.Launcher.(LeftoverEnder); ok {
+			le.EndLeftovers(s.cfg.Name)
+		}
 	case lifecycle.Log:
 		s.logEffect(e)
 	default:

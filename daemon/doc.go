@@ -41,7 +41,7 @@
 //     (SIGTERM/SIGKILL) has exited, the adopted orphans whose environment
 //     says CONTROL_FREAK_SERVICE=NAME are terminated (as systemd's
 //     KillMode=control-group would); a service that exits on its own keeps
-//     its daemons until it is destroyed (Destroyed). At the end of shutdown every adopted orphan still alive
+//     its daemons until it is stopped or destroyed (EndLeftovers). At the end of shutdown every adopted orphan still alive
 //     is terminated (the services of a proxy killed with SIGKILL among
 //     them). Each is logged: `killing orphan pid N (COMM) left by service
 //     NAME`.

@@ -234,12 +234,14 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 	}
 }
 
-// Destroyed ends what destroyed service name left behind: the daemons of
-// a service that exited on its own are kept while it is declared (they may
-// be the point), but once it is destroyed nothing can stop them any more,
-// and no view shows them (REFERENCE §7.5). The scan runs in scanLoop's
-// goroutine: this never waits.
-func (k *orphanKiller) Destroyed(name string) {
+// EndLeftovers ends what service name left behind: the daemons of a
+// service that exited on its own are kept while it is declared and not
+// stopped (they may be the point: a forking service), but once it is
+// destroyed nothing can stop them any more, and no view shows them, and a
+// stop of it while it has no process (in backoff, or down) asks for them
+// to end (REFERENCE §7.5). The scan runs in scanLoop's goroutine: this
+// never waits.
+func (k *orphanKiller) EndLeftovers(name string) {
 	k.afterStop(stoppedExit{name: name, deliver: func() {}})
 }
 

@@ -135,7 +135,7 @@ func TestStopSignalStopEndsDaemons(t *testing.T) {
 
 // A service that exits on its own keeps its daemons while it is declared
 // (REFERENCE §7.5); once it is destroyed nothing can stop them any more
-// and no view shows them: Destroyed ends them. Before, they ran on until
+// and no view shows them: EndLeftovers ends them. Before, they ran on until
 // cfkd's shutdown, one more set for each crash of a crash-looping
 // service.
 func TestDestroyedServiceLeftoversEnded(t *testing.T) {
@@ -150,7 +150,7 @@ func TestDestroyedServiceLeftoversEnded(t *testing.T) {
 	if !r.workerAlive() {
 		t.Fatalf("the worker (pid %d) of a service that exited on its own was ended while it is declared", r.worker)
 	}
-	r.k.Destroyed("svc")
+	r.k.EndLeftovers("svc")
 	r.k.pending.Wait() // the scan and the terminations it began
 	if r.workerAlive() {
 		t.Errorf("service svc destroyed; its worker (pid %d) was left running", r.worker)

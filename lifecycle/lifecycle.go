@@ -323,6 +323,10 @@ type (
 	}
 	// LeaveProxy tells the proxy of the run that the service is down.
 	LeaveProxy struct{}
+	// EndLeftovers ends what the service's earlier runs left behind (the
+	// daemons of a run that exited on its own, adopted by cfkd): a stop
+	// of a service that has no process (REFERENCE §7.5).
+	EndLeftovers struct{}
 	// Log is a line of cfkd's log about the service.
 	Log struct {
 		Level Level
@@ -331,19 +335,20 @@ type (
 	}
 )
 
-func (Launch) effect()     {}
-func (Terminate) effect()  {}
-func (Signal) effect()     {}
-func (Probe) effect()      {}
-func (Unprobe) effect()    {}
-func (Kill) effect()       {}
-func (Arm) effect()        {}
-func (Disarm) effect()     {}
-func (Publish) effect()    {}
-func (Update) effect()     {}
-func (Reply) effect()      {}
-func (LeaveProxy) effect() {}
-func (Log) effect()        {}
+func (Launch) effect()       {}
+func (Terminate) effect()    {}
+func (Signal) effect()       {}
+func (Probe) effect()        {}
+func (Unprobe) effect()      {}
+func (Kill) effect()         {}
+func (Arm) effect()          {}
+func (Disarm) effect()       {}
+func (Publish) effect()      {}
+func (Update) effect()       {}
+func (Reply) effect()        {}
+func (LeaveProxy) effect()   {}
+func (EndLeftovers) effect() {}
+func (Log) effect()          {}
 
 // Level of a Log effect.
 type Level uint8

@@ -57,7 +57,8 @@ var rowDownNoop = row{"OK", "already down: answered OK", func(s *step) {
 	s.reply(nil)
 }}
 
-var rowAlreadyDown = row{"error: already down", "answered `Service 'NAME' is already down`", func(s *step) {
+var rowAlreadyDown = row{"error: already down", "answered `Service 'NAME' is already down`; the daemons its runs left are ended", func(s *step) {
+	s.do(EndLeftovers{})
 	s.reply(fmt.Errorf("Service '%s' is already down", s.p.Name))
 }}
 
@@ -85,8 +86,9 @@ func (s *step) wantDown() {
 	}
 }
 
-var rowStopBackoff = row{"→ stopped", "the pending start is cancelled", func(s *step) {
+var rowStopBackoff = row{"→ stopped", "the pending start is cancelled; the daemons its runs left are ended", func(s *step) {
 	s.wantDown()
+	s.do(EndLeftovers{})
 	s.l.StopTime, s.l.StartTime = s.now(), time.Time{} // a stop, as beginStopWith's (REFERENCE §1.6)
 	s.to(messages.Stopped, "")
 	s.reply(nil)

@@ -145,7 +145,7 @@ func (s *sim) effect(e Effect) {
 		s.probing = e.Attempt
 	case Unprobe:
 		s.probing = 0
-	case Disarm, Update, LeaveProxy, Signal:
+	case Disarm, Update, LeaveProxy, Signal, EndLeftovers:
 	default:
 		s.t.Fatalf("unknown effect %T", e)
 	}
