@@ -424,7 +424,19 @@ func (p *Proxy) serviceDown(ctx actor.Context, name string) {
 	}
 	clear(p.queued[len(kept):])
 	p.queued = kept
+	p.forgetIfGone(name)
 	p.shutdownIfIdle(ctx)
+}
+
+// forgetIfGone drops the record of service name once it is down and no
+// process of it is left to report (no start outstanding, no pid): a
+// proxy that stays up would otherwise keep one for every service ever
+// started under it (and the service's actor with it), and name them all
+// in every upgrade's state. A start of it makes the record again.
+func (p *Proxy) forgetIfGone(name string) {
+	if !p.up[name] && p.pids[name] == 0 && len(p.starts[name]) == 0 {
+		delete(p.svcs, name)
+	}
 }
 
 // awaiting returns the oldest start of name whose started has not come.
@@ -556,6 +568,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	if m.run != p.run {
 		return
 	}
+	defer p.forgetIfGone(m.name)
 	st := p.answered(m.name, m.pid)
 	switch {
 	case st == nil:

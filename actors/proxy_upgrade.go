@@ -407,6 +407,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 				// exported only once its pid was reported (busy)
 				p.starts[s.Name] = []*proxiedStart{{ref: ref, pid: s.Pid, left: !s.Up}}
 			}
+			p.forgetIfGone(s.Name) // one down with no process (a former cfkd's state named those)
 		}
 	}
 	q := make(chan []byte, cmdQueueSize)
