@@ -76,7 +76,37 @@ type gateway struct {
 	subs     map[callKey]*gwSub
 	// creditWait: creditWait when zero (tests shorten it)
 	creditWait time.Duration
+	// connected reports whether a hub has its connection to this member
+	// open (guard.connected; nil: always)
+	connected func(hub string) bool
 }
+
+// hubConnected reports whether hub has its connection to this member
+// open: one that has none left, or restarted (a crash, an upgrade in
+// place), and a host that dials its address to tell it what it no longer
+// waits for may do so while nothing listens there; protoactor's endpoint
+// writer then sleeps 2 s, and dead-letters what goes to that address
+// meanwhile, the restarted hub's requests included.
+func (g *gateway) hubConnected(hub string) bool {
+	return g.connected == nil || g.connected(hub)
+}
+
+// streamsLost: the streams of a hub whose connection was lost ended
+// hubGoneWait ago; said to the hub if it is still connected.
+type streamsLost struct {
+	subs []lostSub
+}
+
+type lostSub struct {
+	key callKey
+	to  *actor.PID
+}
+
+// hubGoneWait is how long after it lost its connection to a hub a host
+// looks whether the hub's own connection to it is still open (a hub only
+// stalled) or went too (a hub that left): the two connections of a hub
+// that left close together, but not in a known order.
+const hubGoneWait = time.Second
 
 func (g *gateway) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
@@ -105,17 +135,28 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.endSub(callKey{m.Hub, m.Id})
 	case subEnded:
 		g.endSub(m.key)
+	case streamsLost:
+		for _, l := range m.subs {
+			// said to a hub that still has its connection to this host
+			// (the message dials it again): one only stalled took the
+			// stream for alive, and showed no event of this host any
+			// more. A hub that left has nobody to tell (hubConnected)
+			if g.hubConnected(l.key.hub) {
+				end := &wire.Events{Id: l.key.id, Host: g.name, Ended: true, Error: "the connection to the hub was lost"}
+				g.out.post(outMsg{to: l.to, from: g.self, msg: end})
+			}
+		}
 	case endpointLost:
+		var lost []lostSub
 		for k, s := range g.subs {
 			if s.to.Address == m.addr {
-				// said to the hub (the message dials it again): a hub that
-				// was only stalled keeps its own connection to this host,
-				// and without a word it took the stream for alive, and
-				// showed no event of this host any more
-				end := &wire.Events{Id: k.id, Host: g.name, Ended: true, Error: "the connection to the hub was lost"}
-				g.out.post(outMsg{to: s.to, from: g.self, msg: end})
+				lost = append(lost, lostSub{key: k, to: s.to})
 				g.endSub(k)
 			}
+		}
+		if len(lost) > 0 {
+			root, self := g.root, g.self
+			time.AfterFunc(hubGoneWait, func() { root.Send(self, streamsLost{subs: lost}) })
 		}
 		for k, c := range g.calls {
 			if c.from.Address != m.addr {
@@ -244,6 +285,11 @@ func (g *gateway) finish(key callKey, c *gwCall, err error) {
 	a := &wire.Answer{Id: key.id, Host: g.name, Lines: c.lines, Version: g.version}
 	if err != nil {
 		a.Error, a.Lines = err.Error(), nil
+	}
+	if c.orphan && !g.hubConnected(key.hub) {
+		// the hub left (hubConnected): the answer is nobody's
+		g.release(key)
+		return
 	}
 	// an orphan's hub is gone: nobody would acknowledge
 	a.WantsAck = c.acks && !c.orphan

@@ -77,6 +77,35 @@ type guard struct {
 	warned  sync.Mutex
 	lastLog time.Time
 	unsaid  int
+	// streams counts each peer's open streams by its name: a hub that has
+	// none here has left (or restarted), and a host does not dial it only
+	// to say what it no longer waits for (connected)
+	streamsMu sync.Mutex
+	streams   map[string]int
+}
+
+// connected reports whether peer name has a stream open to this member.
+func (g *guard) connected(name string) bool {
+	g.streamsMu.Lock()
+	defer g.streamsMu.Unlock()
+	return g.streams[name] > 0
+}
+
+// opened counts a stream of peer name until the returned func is called.
+func (g *guard) opened(name string) func() {
+	g.streamsMu.Lock()
+	defer g.streamsMu.Unlock()
+	if g.streams == nil {
+		g.streams = map[string]int{}
+	}
+	g.streams[name]++
+	return func() {
+		g.streamsMu.Lock()
+		defer g.streamsMu.Unlock()
+		if g.streams[name]--; g.streams[name] <= 0 {
+			delete(g.streams, name)
+		}
+	}
 }
 
 func (g *guard) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -98,6 +127,7 @@ func (g *guard) stream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInf
 		g.warn("refused a stream from %s: a host talks to hubs only", id)
 		return status.Error(codes.PermissionDenied, "not authorized")
 	}
+	defer g.opened(id.Name)()
 	defer func() {
 		if r := recover(); r != nil {
 			g.log.WithField("category", "fleet").Errorf("fleet: a message from %s made protoactor panic (connection closed): %v\n%s", id, r, debug.Stack())

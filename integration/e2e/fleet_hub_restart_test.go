@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// TestFleetHubRestartedWithEventsOpen: the hub cfkd dies (SIGKILL; an
+// upgrade in place does the same to its connections) while `fleet events`
+// is open, and a hub runs again on its home and address. Each host, having
+// lost its connection to the hub, said at once that the stream ended,
+// dialling the hub's address while no hub listened there; protoactor's
+// endpoint writer then sleeps 2 s and dead-letters what goes to that
+// address meanwhile: the new hub's first request ran on every host, and
+// each host was reported `down: no answer within 5s` (a restart sent again
+// restarts twice). A host now tells only a hub that still has its
+// connection to the host.
+func TestFleetHubRestartedWithEventsOpen(t *testing.T) {
+	t.Parallel()
+	r := startFleet(t, fleetServices)
+	for _, d := range r.hosts {
+		waitRunning(t, d, "a", "b")
+	}
+	hosts := []string{"web1", "web2", "web3"}
+	ev := r.hub.rawStream("command fleet events")
+	// the stream is on once an event of each host comes through it
+	for _, h := range hosts {
+		r.hosts[h].dial().ok("service z cmd=sleep 100", "command start service z")
+		ev.waitFor("an event of "+h+"'s z", func(lines []string) bool {
+			return slices.ContainsFunc(lines, func(l string) bool {
+				return strings.HasPrefix(l, h+"\t") && strings.Contains(l, `"service":"z"`)
+			})
+		})
+	}
+	r.hub.cmd.Process.Signal(syscall.SIGKILL)
+	r.hub.waitExit()
+	hub := startDaemon(t, r.hub.home, r.memberArgs("hub", "--fleet-inventory", filepath.Join(r.dir, "inventory"))...)
+	_, outc := hostLines(t, hub.dial().do("command fleet status"))
+	for _, h := range hosts {
+		if outc[h].Kind != messages.FleetOK {
+			t.Errorf("the restarted hub's first request: %s %+v, want ok", h, outc[h])
+		}
+	}
+}
