@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -168,6 +169,10 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	}
 	if err := f.Fleet.check(); err != nil {
 		return f, err
+	}
+	if f.CommandOnly && strings.Trim(f.Fleet.Allow, ", ") != "" {
+		// a hub is a peer: --command-only caps it as every other
+		return f, fmt.Errorf("cfkd: --fleet-allow %s and --command-only exclude each other: --command-only keeps every peer, hubs too, to operate", f.Fleet.Allow)
 	}
 	if f.MaxConnections < 1 {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
