@@ -102,10 +102,10 @@ type lostSub struct {
 	to  *actor.PID
 }
 
-// hubGoneWait is how long after it lost its connection to a hub a host
-// looks whether the hub's own connection to it is still open (a hub only
-// stalled) or went too (a hub that left): the two connections of a hub
-// that left close together, but not in a known order.
+// hubGoneWait is how long after it lost its connection to a peer a
+// member looks whether the peer's own connection to it is still open (a
+// peer only stalled) or went too (one that left): the two connections of
+// a member that left close together, but not in a known order.
 const hubGoneWait = time.Second
 
 func (g *gateway) Receive(ctx actor.Context) {

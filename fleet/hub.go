@@ -76,6 +76,12 @@ type (
 	streamClosed struct{ id uint64 }
 	// resubscribe: try a host of a stream again.
 	resubscribe struct{ sub *hubSub }
+	// unsubscribeIfConnected: end subscription id at host if the host
+	// still has its connection to the hub (failGone).
+	unsubscribeIfConnected struct {
+		host int
+		id   uint32
+	}
 )
 
 // hubCall is one message to a host that waits for its answer: a
@@ -162,6 +168,9 @@ type hub struct {
 	// lastMismatch: when callOf last logged an answer from a member that
 	// is not the one the inventory names (once a second at most)
 	lastMismatch time.Time
+	// connected reports whether a member has its connection to the hub
+	// open (guard.connected; nil: always)
+	connected func(name string) bool
 }
 
 func newHub(n *Node) *hub {
@@ -170,7 +179,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv)}
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.guard.connected}
 }
 
 // hostIndex is each host's index in inv by name.
@@ -261,7 +270,7 @@ func (h *hub) Receive(ctx actor.Context) {
 		// call's id (a request's or a subscription's)
 		if t := m.Target; t != nil {
 			if c := h.calls[t.RequestId]; c != nil && !c.acked && h.inv[c.host].Addr == t.Address {
-				h.fail(c, "cannot connect to "+t.Address)
+				h.failGone(c, "cannot connect to "+t.Address)
 			}
 		}
 	case endpointUp:
@@ -289,13 +298,17 @@ func (h *hub) Receive(ctx actor.Context) {
 			// an accepted call went over the connection that was lost; one
 			// not accepted yet, sent before the loss, too
 			if sent := c.sent.Load(); c.acked || sent != 0 && sent <= m.at.UnixNano() {
-				h.fail(c, why)
+				h.failGone(c, why)
 			}
 		}
 	case streamOpen:
 		h.openStream(m)
 	case streamClosed:
 		h.closeStream(m.id)
+	case unsubscribeIfConnected:
+		if h.hostConnected(m.host) {
+			h.unsubscribe(m.host, m.id)
+		}
 	case resubscribe:
 		if _, ok := h.streams[m.sub.st.id]; ok && m.sub.call == nil {
 			h.subscribe(m.sub)
@@ -396,6 +409,32 @@ func (h *hub) fail(c *hubCall, why string) {
 		h.unsubscribe(c.host, c.id)
 	}
 	h.settle(c, why)
+}
+
+// failGone is fail for a call whose connection to its host was lost, or
+// never made: a subscription is told to end only if the host still has
+// its own connection to the hub a moment later (a host only stalled). A
+// host that left (died, restarted, upgraded in place) has no stream to
+// end, and dialling it then, while nothing listens at its address, made
+// protoactor's endpoint writer sleep 2 s and dead-letter what went there
+// meanwhile: the hub's next requests to the host, back within
+// milliseconds after an upgrade in place, were answered `cannot connect`.
+func (h *hub) failGone(c *hubCall, why string) {
+	if h.calls[c.id] != c {
+		return
+	}
+	h.forget(c)
+	if c.sub != nil {
+		root, self, m := h.root, h.self, unsubscribeIfConnected{host: c.host, id: c.id}
+		time.AfterFunc(hubGoneWait, func() { root.Send(self, m) })
+	}
+	h.settle(c, why)
+}
+
+// hostConnected reports whether host has its connection to the hub open
+// (guard.connected; nil: always).
+func (h *hub) hostConnected(host int) bool {
+	return h.connected == nil || h.connected(h.inv[host].Name)
 }
 
 // unsubscribe tells host to end subscription id of this hub.
