@@ -26,7 +26,8 @@
 //     a time, the next once the previous one answered OK with nothing but
 //     `done N`) and answers once every host has an outcome: ok, error,
 //     down (no Accepted within Config.Timeout, no Answer within
-//     actors.RequestTimeout of it, a connection lost or never made), or
+//     requestBound of the request, a second less than an admin
+//     connection's bound, a connection lost or never made), or
 //     skipped (after the host a rolling request stopped at). The reply's
 //     lines are messages.FleetLine.
 //   - `fleet events`: the hub subscribes each host (Subscribe, the
@@ -78,9 +79,9 @@
 //     against its deadline (stale ones are dropped).
 //   - Every request a hub takes gets exactly one reply, with exactly one
 //     outcome per selected host, within Config.Timeout for a host that
-//     does not answer at all (within actors.RequestTimeout for one that
-//     accepted and then says nothing, a lost connection failing it at
-//     once).
+//     does not answer at all (within requestBound of the request for one
+//     that accepted and then says nothing, before the admin connection's
+//     own bound, a lost connection failing it at once).
 //   - A host that comes back is used again: each message to an address
 //     protoactor has no connection for dials it again (one attempt,
 //     remote.Config.MaxRetryCount = 1).

@@ -101,6 +101,7 @@ type hubCall struct {
 // op is an admin request being answered: each selected host's outcome,
 // and for a rolling one, the host it is at.
 type op struct {
+	start  time.Time // when the hub took it
 	f      messages.Fleet
 	lines  []string
 	hosts  []int
@@ -140,7 +141,7 @@ type hubStream struct {
 // time being an answer too; it merges the hosts' event streams. Every
 // message to a host has a deadline: its Accepted (or, for a
 // subscription, its first Events) within Config.Timeout, its Answer
-// within actors.RequestTimeout once accepted. A host whose connection
+// within requestBound of the request. A host whose connection
 // protoactor loses, or that it cannot reach (a dead letter), fails what
 // it had at once. The next request dials the host again: a host that
 // comes back is used again.
@@ -171,7 +172,21 @@ type hub struct {
 	// connected reports whether a member has its connection to the hub
 	// open (guard.connected; nil: always)
 	connected func(name string) bool
+	// requestBound: how long after it took a request the hub answers it
+	// at the latest (requestBound)
+	requestBound time.Duration
 }
+
+// requestBound is how long after the hub took a request it answers it at
+// the latest, each host that has not answered by then being down: a
+// little less than the bound of the admin connection's request
+// (actors.RequestTimeout), past which the connection answers `no answer
+// after 10m0s` itself, and closes, every host's outcome lost. (The hub
+// gave each host that long from its acceptance of the request: a host of
+// a rolling request, asked minutes after the start, had its deadline
+// after the connection's, and for the others the two deadlines were
+// milliseconds apart, a race.) A variable: tests shorten it.
+var requestBound = actors.RequestTimeout - time.Second
 
 func newHub(n *Node) *hub {
 	// a host keys the calls in flight by hub name and id: a hub restarted
@@ -179,7 +194,8 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.guard.connected}
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.guard.connected,
+		requestBound: requestBound}
 }
 
 // hostIndex is each host's index in inv by name.
@@ -234,7 +250,7 @@ func (h *hub) Receive(ctx actor.Context) {
 	case *wire.Accepted:
 		if c := h.callOf(m.Id, m.Host); c != nil && !c.acked {
 			c.acked = true
-			h.arm(c, actors.RequestTimeout)
+			h.arm(c, time.Until(c.op.start.Add(h.requestBound)))
 		}
 	case *wire.Answer:
 		if i, ok := h.byName[m.Host]; ok && m.WantsAck {
@@ -262,7 +278,7 @@ func (h *hub) Receive(ctx actor.Context) {
 		}
 		why := fmt.Sprintf("no answer within %v", h.timeout)
 		if c.acked {
-			why = fmt.Sprintf("no answer within %v of accepting the request", actors.RequestTimeout)
+			why = fmt.Sprintf("no answer within %v of the request", h.requestBound)
 		}
 		h.fail(c, why)
 	case *actor.DeadLetterResponse:
@@ -465,7 +481,7 @@ func (h *hub) done(c *hubCall, r *result) {
 }
 
 func (h *hub) request(m hubRequest) {
-	o := &op{f: m.f, lines: m.f.Lines, hosts: m.hosts, res: map[int]*result{}, left: len(m.hosts), answer: m.answer}
+	o := &op{start: time.Now(), f: m.f, lines: m.f.Lines, hosts: m.hosts, res: map[int]*result{}, left: len(m.hosts), answer: m.answer}
 	if m.f.Verb == messages.VerbFleetHosts {
 		o.lines = []string{"command version"}
 	}
