@@ -51,6 +51,10 @@ type stoppedExit struct {
 	name    string
 	group   int // the process group the stop signalled, 0: none
 	deliver func()
+	// before, when not 0: only the orphans started before this time
+	// (osproc.BootTicks) are ended. EndLeftovers' scan comes after the
+	// stop was answered: a run started since then is no leftover.
+	before uint64
 }
 
 var (
@@ -240,9 +244,12 @@ func (k *orphanKiller) afterStop(e stoppedExit) {
 // destroyed nothing can stop them any more, and no view shows them, and a
 // stop of it while it has no process (in backoff, or down) asks for them
 // to end (REFERENCE §7.5). The scan runs in scanLoop's goroutine: this
-// never waits.
+// never waits. It ends only the orphans started before this call: the
+// stop is answered at once, and the scan may come after the daemons of a
+// run started since then (`stop svc; start svc`, while a scan of other
+// exits is under way or pausing).
 func (k *orphanKiller) EndLeftovers(name string) {
-	k.afterStop(stoppedExit{name: name, deliver: func() {}})
+	k.afterStop(stoppedExit{name: name, deliver: func() {}, before: osproc.BootTicks()})
 }
 
 // AfterProxiedStop: process pid of service name, run by a proxy and
@@ -286,11 +293,21 @@ func (k *orphanKiller) scanLoop() {
 		}
 		k.exitMu.Unlock()
 		groups := map[string]int{}
+		spare := map[string]uint64{} // the orphans started from then on are kept
+		whole := map[string]bool{}   // an exit of a stopped process: every orphan is ended
 		for _, e := range batch {
 			groups[e.name] = e.group
+			if e.before == 0 {
+				whole[e.name] = true
+			} else {
+				spare[e.name] = max(spare[e.name], e.before)
+			}
+		}
+		for name := range whole {
+			delete(spare, name)
 		}
 		start := time.Now()
-		k.killServiceOrphans(groups)
+		k.killServiceOrphans(groups, spare)
 		took := time.Since(start)
 		for _, e := range batch {
 			e.deliver()
@@ -302,15 +319,20 @@ func (k *orphanKiller) scanLoop() {
 // killServiceOrphans terminates the adopted orphans of the services named
 // in groups, whose stopped processes have exited. group is the process group the stop
 // signalled (0: none): its members already got SIGTERM and are most
-// likely dying of it, so they are logged only if they need SIGKILL. It
-// scans and sends SIGTERM at once; the wait for SIGKILL runs in a
-// goroutine of its own.
-func (k *orphanKiller) killServiceOrphans(groups map[string]int) {
+// likely dying of it, so they are logged only if they need SIGKILL. An
+// orphan of a service in spare that started at or after spare's time is
+// kept (EndLeftovers). It scans and sends SIGTERM at once; the wait for
+// SIGKILL runs in a goroutine of its own.
+func (k *orphanKiller) killServiceOrphans(groups map[string]int, spare map[string]uint64) {
 	var mine []osproc.Orphan
 	for _, o := range k.AdoptedOrphans() {
-		if _, ok := groups[o.Service]; ok {
-			mine = append(mine, o)
+		if _, ok := groups[o.Service]; !ok {
+			continue
 		}
+		if t, ok := spare[o.Service]; ok && o.Start >= t {
+			continue // started since EndLeftovers: a new run's
+		}
+		mine = append(mine, o)
 	}
 	if len(mine) == 0 {
 		return

@@ -192,3 +192,15 @@ func childrenByStat() func(pid int) []int {
 	}
 	return func(pid int) []int { return by[pid] }
 }
+
+// BootTicks is now in the clock ticks of ProcInfo.Start (USER_HZ, 100 a
+// second, after boot: /proc/PID/stat's starttime, CLOCK_BOOTTIME as the
+// kernel counts it); 0 when the clock cannot be read. A process whose
+// Start is below it began before now. It never waits (a vDSO call).
+func BootTicks() uint64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return uint64(ts.Nano()) / 1e7
+}

@@ -29,3 +29,6 @@ func OrphanCandidates() (pids []int, ok bool) { return nil, false }
 
 // Descendants lists nothing without /proc.
 func Descendants(pids []int) map[int]uint64 { return nil }
+
+// BootTicks is 0 without /proc: no process has a Start to compare.
+func BootTicks() uint64 { return 0 }
