@@ -185,25 +185,27 @@ func (c *Controller) cancelStarts(g *gather) {
 	}
 }
 
-// abandonUnneeded settles, once starts of g were cancelled, the required
-// services g asked up and still waits for to run that no step left needs:
-// the request is answered now, not once they run (they may never: a
-// ready_timeout_secs of 0), and each is left to come up on its own (its
-// answer, when it comes, is dropped).
+// abandonUnneeded settles, once starts of g were cancelled, the waits
+// for services to run that no step left needs: a required service g
+// asked up, a selected one whose start is followed by an AwaitRunning
+// only because a start waited for it. The request is answered now, not
+// once they run (they may never: a ready_timeout_secs of 0), as it is
+// without such a start (a selected one's start is still answered), and
+// each is left to come up on its own (the answer dropped, when it comes).
 func (c *Controller) abandonUnneeded(g *gather) {
 	for _, s := range g.all {
-		if !s.decided || s.released || !s.required {
+		if !s.decided || s.released || !s.required && !s.confirm {
 			continue
 		}
 		needed := false
 		for _, w := range s.waiters {
-			needed = needed || !w.decided && w.needs[s]
+			needed = needed || !w.decided && (w.needs[s] || !s.required)
 		}
 		if needed {
 			continue
 		}
 		for req, a := range g.asks {
-			if a.s == s {
+			if a.s == s && (s.required || a.confirm) {
 				delete(g.asks, req)
 				delete(c.pending, req)
 				g.open--

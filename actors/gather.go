@@ -269,7 +269,9 @@ func (c *Controller) fail(g *gather, s *step, err error, own bool) {
 
 // cancel settles s, a start not asked yet, that a stop of its service
 // overtook (cancelStarts): its own failure; what requires it fails with
-// it, what only comes after it goes on.
+// it, what only comes after it goes on, once what s waited for is
+// released (the next of a rolling restart still waits for the one before
+// s to run again: never two restarted at once).
 func (c *Controller) cancel(g *gather, s *step) {
 	verb := "start"
 	if s.verb == messages.VerbRestart || s.verb == messages.VerbRollingRestart {
@@ -286,11 +288,17 @@ func (c *Controller) cancel(g *gather, s *step) {
 		if w.decided {
 			continue
 		}
-		w.blocked--
 		if w.needs[s] {
+			w.blocked--
 			c.fail(g, w, w.failure(s, err), false)
 			continue
 		}
+		for _, p := range s.after {
+			if !p.released {
+				w.wait(p, false)
+			}
+		}
+		w.blocked--
 		if w.blocked == 0 {
 			c.ask(g, w)
 		}
