@@ -33,6 +33,10 @@ func TestHomeOfAnotherUserRefused(t *testing.T) {
 		{mk(filepath.Join(sticky, "home"), 0o700), ""},
 		{mk(filepath.Join(open, "home"), 0o700), "is writable by others (mode 0777, no sticky bit): that user could put"},
 		{mk(filepath.Join(mk(filepath.Join(top, "root-group"), 0o775), "home"), 0o700), ""}, // g+w, group root
+		// the home itself: made 0700 at the start, but what others put
+		// there before it stays
+		{mk(filepath.Join(top, "open-home"), 0o777), "open-home: writable by others (mode 0777): they could have put"},
+		{mk(filepath.Join(top, "sticky-home"), 0o777|os.ModeSticky), "sticky-home: writable by others (mode 0777)"},
 	}
 	if os.Geteuid() == 0 {
 		const nobody = 65534
@@ -47,10 +51,15 @@ func TestHomeOfAnotherUserRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		group := mk(filepath.Join(top, "group-home"), 0o770)
+		if err := os.Chown(group, 0, nobody); err != nil {
+			t.Fatal(err)
+		}
 		cases = append(cases, []struct{ home, want string }{
 			{theirs, "owned by uid 65534, not by cfkd's user (uid 0)"},
 			{mk(filepath.Join(parent, "home"), 0o700), parent + " is owned by uid 65534: that user could put"},
 			{link, link + " is owned by uid 65534, in a directory others may write"},
+			{group, "group-home: writable by the members of group 65534 (mode 0770): they could have put"},
 		}...)
 	}
 	for _, c := range cases {
