@@ -120,8 +120,8 @@ func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
 	if err := safepath.Check(abs, os.Geteuid()); errors.As(err, &redirectable) {
 		if f, err = safepath.OpenOwned(name, uid); err != nil {
 			if n := (*safepath.NotOwned)(nil); errors.As(err, &n) {
-				return nil, fmt.Errorf("env_file %s: not read: %v, so uid %d may make that path lead to any file: "+
-					"through it, cfkd reads only a regular file of the service's user (uid %d), and this is %v", name, redirectable, redirectable.Uid, uid, n)
+				return nil, fmt.Errorf("env_file %s: not read: %v, so %s may make that path lead to any file: "+
+					"through it, cfkd reads only a regular file of the service's user (uid %d), and this is %v", name, redirectable, redirectable.Who, uid, n)
 			}
 			return nil, fmt.Errorf("env_file: %w", err)
 		}

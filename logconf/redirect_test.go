@@ -52,6 +52,27 @@ func TestDestinationAnotherUserMayRedirectRefused(t *testing.T) {
 	if b, _ := os.ReadFile(victim); string(b) != "root's\n" {
 		t.Errorf("the file nobody's symlink names: %q", b)
 	}
+	// a directory of root's that a group may write (Ubuntu's /var/log,
+	// group syslog): its members, not its owner, could redirect the file
+	shared := filepath.Join(top, "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(shared, 0, 104); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, 0o775); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = Parse("log.config", strings.NewReader("cfkd = file:cfkd.log\nservice.web = file:"+filepath.Join(shared, "web.log")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.r.Apply(cfg)
+	want = shared + " is writable by the members of group 104 (mode 0775, no sticky bit): the members of group 104 could make cfkd write to any file"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("a destination in a directory group 104 may write: %v, want %q", err, want)
+	}
 	// a new file in cfkd's own directory: opened
 	own := filepath.Join(top, "own")
 	if err := os.Mkdir(own, 0o755); err != nil {

@@ -312,7 +312,7 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 				// cfkd opens it as its user, following symlinks, and
 				// truncates it at a rotation: that user would choose
 				// the file cfkd writes (REFERENCE §6.1)
-				return nil, fmt.Errorf("log destination %s: %v: uid %d could make cfkd write to any file (give a directory that only root and cfkd's user may change)", d, u, u.Uid)
+				return nil, fmt.Errorf("log destination %s: %v: %s could make cfkd write to any file (give a directory that only root and cfkd's user may change)", d, u, u.Who)
 			}
 		}
 		prev, ok := old.sinks[name]

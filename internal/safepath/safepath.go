@@ -18,6 +18,10 @@ type Unsafe struct {
 	Path string // the directory, symlink or entry that uid may change
 	Uid  uint32 // its owner; for a directory others may write, its owner too
 	Why  string // "owned by uid 1000", "writable by others (mode 0777)", ...
+	// Who may change it: "uid 1000" (its owner), "the members of group
+	// 104", "any user" (a directory others may write: not its owner,
+	// root's perhaps)
+	Who string
 }
 
 func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
@@ -73,11 +77,11 @@ func check(abs string, trusted int, create bool) error {
 		}
 		owner := Owner(st)
 		if sticky && !ok(owner) {
-			return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d, in a directory others may write", owner)}
+			return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d, in a directory others may write", owner), Who: fmt.Sprintf("uid %d", owner)}
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
 			if !ok(owner) {
-				return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("a symlink of uid %d", owner)}
+				return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("a symlink of uid %d", owner), Who: fmt.Sprintf("uid %d", owner)}
 			}
 			if links++; links > maxLinks {
 				return &fs.PathError{Op: "open", Path: abs, Err: syscall.ELOOP}
@@ -120,14 +124,15 @@ func allEmpty(rest []string) bool {
 func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
 	owner := Owner(st)
 	if !ok(owner) {
-		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner)}
+		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner), Who: fmt.Sprintf("uid %d", owner)}
 	}
 	if OthersWrite(st) && st.Mode()&fs.ModeSticky == 0 {
-		who := "others"
+		who, anyone := "others", "any user"
 		if st.Mode().Perm()&0o002 == 0 {
 			who = fmt.Sprintf("the members of group %d", groupOf(st))
+			anyone = who
 		}
-		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())}
+		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm()), Who: anyone}
 	}
 	return nil
 }
