@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"regexp"
 	"strconv"
@@ -56,6 +57,9 @@ type Config struct {
 	service    map[string]dest // "NAME" (both streams), "NAME.out", "NAME.err"
 	maxSizeMB  int
 	maxBackups int
+	// trustGroups: the groups whose members may change the directories of
+	// a file destination's path, as root may (REFERENCE §6.1)
+	trustGroups []uint32
 }
 
 // auditDest is where the audit records go.
@@ -139,6 +143,11 @@ services = file:cfkd.log
 # tool: logrotate moves the file, then sends SIGUSR1 and cfkd re-opens it.
 max_size_mb = 0
 max_backups = 5
+
+# A file destination whose path another user could redirect is refused. That
+# includes a directory a group other than root's may write (Ubuntu's /var/log,
+# group syslog); trust_groups lists, by id, the groups trusted there as root:
+# trust_groups = 104
 `
 
 // ParseError is a problem on one line of a configuration file.
@@ -226,6 +235,14 @@ func Parse(name string, r io.Reader) (*Config, error) {
 					return nil, bad("bad key %q (want service.NAME, service.NAME.out or service.NAME.err)", key)
 				}
 				c.service[sk] = d
+			}
+		case key == "trust_groups":
+			for _, g := range strings.Split(val, ",") {
+				n, err := strconv.ParseUint(strings.TrimSpace(g), 10, 32)
+				if err != nil || n == math.MaxUint32 {
+					return nil, bad("bad trust_groups %q (want group ids: 104,4242)", val)
+				}
+				c.trustGroups = append(c.trustGroups, uint32(n))
 			}
 		case key == "max_size_mb", key == "max_backups":
 			v, err := strconv.Atoi(val)

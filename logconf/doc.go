@@ -18,6 +18,7 @@
 //	service.web1.err = stderr     # one stream of it (overrides service.web1)
 //	max_size_mb = 0               # >0: size-based rotation (rotate.go)
 //	max_backups = 5               # rotated files kept (0: all)
+//	trust_groups = 104            # groups whose directories are trusted (router.open)
 //
 // A destination is file:PATH (relative to the home directory unless
 // absolute), stderr, stdout or none. Any problem (unknown key, bad value,

@@ -70,8 +70,23 @@ func TestDestinationAnotherUserMayRedirectRefused(t *testing.T) {
 	}
 	err = f.r.Apply(cfg)
 	want = shared + " is writable by the members of group 104 (mode 0775, no sticky bit): the members of group 104 could make cfkd write to any file"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("a destination in a directory group 104 may write: %v, want %q", err, want)
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "trust_groups = 104") {
+		t.Errorf("a destination in a directory group 104 may write: %v, want %q and the trust_groups hint", err, want)
+	}
+	// once its administrator trusts that group as root (Ubuntu's syslog):
+	// opened; another group trusted does not do
+	cfg, err = Parse("log.config", strings.NewReader("cfkd = file:cfkd.log\ntrust_groups = 7\nservice.web = file:"+filepath.Join(shared, "web.log")+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err = f.r.Apply(cfg); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("group 7 trusted, a directory group 104 may write: %v, want %q", err, want)
+	}
+	f.apply(t, "cfkd = file:cfkd.log\ntrust_groups = 7, 104\nservice.web = file:"+filepath.Join(shared, "web.log")+"\n")
+	for _, bad := range []string{"trust_groups = syslog", "trust_groups = 104,", "trust_groups = -1", "trust_groups = 4294967295"} {
+		if _, err := Parse("log.config", strings.NewReader(bad+"\n")); err == nil || !strings.Contains(err.Error(), "bad trust_groups") {
+			t.Errorf("%q: %v, want bad trust_groups", bad, err)
+		}
 	}
 	// a new file in cfkd's own directory: opened
 	own := filepath.Join(top, "own")

@@ -306,13 +306,17 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 		if s, ok := st.sinks[name]; ok {
 			return s, nil
 		}
-		if err := safepath.CheckCreate(path, os.Geteuid()); err != nil {
+		if err := safepath.CheckCreateTrusting(path, os.Geteuid(), cfg.trustGroups); err != nil {
 			var u *safepath.Unsafe
 			if errors.As(err, &u) {
 				// cfkd opens it as its user, following symlinks, and
 				// truncates it at a rotation: that user would choose
 				// the file cfkd writes (REFERENCE §6.1)
-				return nil, fmt.Errorf("log destination %s: %v: %s could make cfkd write to any file (give a directory that only root and cfkd's user may change)", d, u, u.Who)
+				hint := "give a directory that only root and cfkd's user may change"
+				if u.Group {
+					hint += fmt.Sprintf(", or trust that group's members as root: trust_groups = %d", u.Gid)
+				}
+				return nil, fmt.Errorf("log destination %s: %v: %s could make cfkd write to any file (%s)", d, u, u.Who, hint)
 			}
 		}
 		prev, ok := old.sinks[name]

@@ -17,5 +17,6 @@
 // Invariants: nothing here follows a symlink it has not looked at first;
 // a path is safe only when every directory and symlink on it is root's or
 // the trusted uid's, and no one else may write a directory on it (a group
-// of root's aside) unless the directory is sticky.
+// of root's aside, and the groups a caller trusts as root:
+// CheckCreateTrusting) unless the directory is sticky.
 package safepath

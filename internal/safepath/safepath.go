@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -22,6 +23,10 @@ type Unsafe struct {
 	// 104", "any user" (a directory others may write: not its owner,
 	// root's perhaps)
 	Who string
+	// Group: a directory the members of group Gid may write is why (they
+	// may be trusted as root's: CheckCreateTrusting)
+	Group bool
+	Gid   uint32
 }
 
 func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
@@ -29,14 +34,21 @@ func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
 // Check says whether only root and uid trusted can change what the
 // absolute path abs leads to: nil, an *Unsafe, or the error of a
 // component that cannot be looked at (missing, not a directory, a loop).
-func Check(abs string, trusted int) error { return check(abs, trusted, false) }
+func Check(abs string, trusted int) error { return check(abs, trusted, false, nil) }
 
 // CheckCreate is Check for a file that may not exist yet (one that the
 // caller creates): a missing last component is safe when its directory
 // is.
-func CheckCreate(abs string, trusted int) error { return check(abs, trusted, true) }
+func CheckCreate(abs string, trusted int) error { return check(abs, trusted, true, nil) }
 
-func check(abs string, trusted int, create bool) error {
+// CheckCreateTrusting is CheckCreate, the members of groups trusted as
+// root is: a directory that one of them may write is safe (Ubuntu's
+// /var/log, group syslog, once its administrator says so).
+func CheckCreateTrusting(abs string, trusted int, groups []uint32) error {
+	return check(abs, trusted, true, groups)
+}
+
+func check(abs string, trusted int, create bool, groups []uint32) error {
 	if !filepath.IsAbs(abs) {
 		return fmt.Errorf("%s: not an absolute path", abs)
 	}
@@ -45,10 +57,10 @@ func check(abs string, trusted int, create bool) error {
 	if err != nil {
 		return err
 	}
-	if u := dirUnsafe("/", root, ok); u != nil {
+	if u := dirUnsafe("/", root, ok, groups); u != nil {
 		return u
 	}
-	sticky := isOpenSticky(root)
+	sticky := isOpenSticky(root, groups)
 	queue := strings.Split(abs, "/")
 	cur, links := "/", 0
 	for len(queue) > 0 {
@@ -64,7 +76,7 @@ func check(abs string, trusted int, create bool) error {
 			if err != nil {
 				return err
 			}
-			sticky = isOpenSticky(st)
+			sticky = isOpenSticky(st, groups)
 			continue
 		}
 		p := filepath.Join(cur, c)
@@ -91,7 +103,7 @@ func check(abs string, trusted int, create bool) error {
 				return err
 			}
 			if filepath.IsAbs(target) {
-				cur, sticky = "/", isOpenSticky(root)
+				cur, sticky = "/", isOpenSticky(root, groups)
 			}
 			queue = append(strings.Split(target, "/"), queue...)
 			continue
@@ -102,10 +114,10 @@ func check(abs string, trusted int, create bool) error {
 		if !st.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
 		}
-		if u := dirUnsafe(p, st, ok); u != nil {
+		if u := dirUnsafe(p, st, ok, groups); u != nil {
 			return u
 		}
-		cur, sticky = p, isOpenSticky(st)
+		cur, sticky = p, isOpenSticky(st, groups)
 	}
 	return nil
 }
@@ -121,18 +133,20 @@ func allEmpty(rest []string) bool {
 }
 
 // dirUnsafe says why a directory is not safe, or nil.
-func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
+func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool, groups []uint32) *Unsafe {
 	owner := Owner(st)
 	if !ok(owner) {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner), Who: fmt.Sprintf("uid %d", owner)}
 	}
-	if OthersWrite(st) && st.Mode()&fs.ModeSticky == 0 {
-		who, anyone := "others", "any user"
+	if othersWrite(st, groups) && st.Mode()&fs.ModeSticky == 0 {
+		u := &Unsafe{Path: p, Uid: owner, Who: "any user"}
+		who := "others"
 		if st.Mode().Perm()&0o002 == 0 {
 			who = fmt.Sprintf("the members of group %d", groupOf(st))
-			anyone = who
+			u.Who, u.Group, u.Gid = who, true, groupOf(st)
 		}
-		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm()), Who: anyone}
+		u.Why = fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())
+		return u
 	}
 	return nil
 }
@@ -140,15 +154,18 @@ func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool) *Unsafe {
 // OthersWrite says whether users other than its owner and root may write
 // in a directory: anyone (o+w), or the members of a group that is not
 // root's (g+w), as logrotate judges a parent directory.
-func OthersWrite(st fs.FileInfo) bool {
+func OthersWrite(st fs.FileInfo) bool { return othersWrite(st, nil) }
+
+// othersWrite is OthersWrite, the members of groups trusted as root's.
+func othersWrite(st fs.FileInfo, groups []uint32) bool {
 	perm := st.Mode().Perm()
-	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(st) != 0
+	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(st) != 0 && !slices.Contains(groups, groupOf(st))
 }
 
 // isOpenSticky: a sticky directory that others may write (/tmp): its
 // entries are safe only when they are root's or the trusted uid's.
-func isOpenSticky(st fs.FileInfo) bool {
-	return st.Mode()&fs.ModeSticky != 0 && OthersWrite(st)
+func isOpenSticky(st fs.FileInfo, groups []uint32) bool {
+	return st.Mode()&fs.ModeSticky != 0 && othersWrite(st, groups)
 }
 
 // groupOf is the gid of a file.
