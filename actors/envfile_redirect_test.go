@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // An env_file on a path the service's user may redirect is read only when
@@ -90,5 +92,41 @@ func TestEnvFileRedirectedByTheServiceUserRefused(t *testing.T) {
 		case err != nil && strings.Contains(err.Error(), "hash"):
 			t.Errorf("readEnvFile(%s, uid %d) quotes the file: %v", c.name, c.uid, err)
 		}
+	}
+}
+
+// Under a proxy, which switches to the service's user itself, the
+// env_file of `user=app` on a path app may change is app's: it was
+// checked against cfkd's user, so app's own file in app's directory was
+// refused (`a file of the service's user (uid 0)`), while its ready=exec:
+// probe, which looks the user up, read it.
+func TestProxiedEnvFileIsTheServiceUsers(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: files of another user's")
+	}
+	const nobody = 65534
+	app := filepath.Join(t.TempDir(), "app")
+	if err := os.Mkdir(app, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := filepath.Join(app, "app.env")
+	if err := os.WriteFile(env, []byte("APP=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{app, env} {
+		if err := os.Lchown(p, nobody, nobody); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := &Options{Credential: func(user, group string) (*syscall.Credential, error) {
+		if user != "app" {
+			t.Errorf("looked up %q, want app", user)
+		}
+		return &syscall.Credential{Uid: nobody, Gid: nobody}, nil
+	}}
+	c := &messages.ServiceConfig{Name: "s", Proxy: "px", User: "app", EnvFile: env}
+	cred, vars, err := runIdentity(c, false, opts)
+	if err != nil || cred != nil || len(vars) != 1 || vars[0] != (messages.EnvVar{Key: "APP", Value: "1"}) {
+		t.Errorf("runIdentity of a proxied user=app: %v, %v, %v; want APP=1, no credential", cred, vars, err)
 	}
 }

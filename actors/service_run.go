@@ -77,8 +77,16 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 	}
 	if c.EnvFile != "" {
 		uid := os.Geteuid()
-		if cred != nil {
+		switch {
+		case cred != nil:
 			uid = int(cred.Uid)
+		case c.User != "":
+			// under a proxy, which switches to the user itself: the
+			// file may still be that user's (a lookup that fails
+			// leaves cfkd's, and the proxy's start says why)
+			if pc, err := opts.Credential(c.User, ""); err == nil {
+				uid = int(pc.Uid)
+			}
 		}
 		if file, err = readEnvFile(c.EnvFile, c.Cwd, uid); err != nil {
 			return nil, nil, err
