@@ -15,23 +15,75 @@ import (
 // limitListener accepts at most cap connections open at once: past that,
 // Accept waits until one is closed (the next clients wait in the
 // listen backlog), so that no client can make cfkd hold more fds and
-// goroutines than that.
+// goroutines than that. While it waits, a connection kept open between two
+// requests (HTTP keep-alive) is closed to make room, the one idle the
+// longest first, and so is each that goes idle meanwhile: idle
+// connections (anyone who may connect can open them, and a GET every two
+// minutes keeps them) no longer lock out a client with a request to make.
 type limitListener struct {
 	net.Listener
 	slots chan struct{}
 	done  chan struct{} // closed by Close: an Accept waiting for a slot returns
 	once  sync.Once
+
+	mu      sync.Mutex
+	idle    map[net.Conn]time.Time // between two requests, since when (connState)
+	waiting bool                   // Accept waits for a slot
 }
 
-func limit(ln net.Listener, n int) net.Listener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{})}
+func limit(ln net.Listener, n int) *limitListener {
+	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), idle: map[net.Conn]time.Time{}}
+}
+
+// connState is the server's ConnState: it follows the idle connections,
+// and closes one that goes idle while Accept waits for a slot.
+func (l *limitListener) connState(c net.Conn, st http.ConnState) {
+	l.mu.Lock()
+	evict := st == http.StateIdle && l.waiting
+	if st == http.StateIdle && !evict {
+		l.idle[c] = time.Now()
+	} else {
+		delete(l.idle, c)
+	}
+	l.mu.Unlock()
+	if evict {
+		c.Close()
+	}
+}
+
+// evictIdle closes the connection idle the longest, if any.
+func (l *limitListener) evictIdle() {
+	l.mu.Lock()
+	var oldest net.Conn
+	var since time.Time
+	for c, t := range l.idle {
+		if oldest == nil || t.Before(since) {
+			oldest, since = c, t
+		}
+	}
+	delete(l.idle, oldest)
+	l.mu.Unlock()
+	if oldest != nil {
+		oldest.Close()
+	}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
 	select {
 	case l.slots <- struct{}{}:
-	case <-l.done:
-		return nil, net.ErrClosed
+	default:
+		l.mu.Lock()
+		l.waiting = true
+		l.mu.Unlock()
+		l.evictIdle()
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.done:
+			return nil, net.ErrClosed
+		}
+		l.mu.Lock()
+		l.waiting = false
+		l.mu.Unlock()
 	}
 	c, err := l.Listener.Accept()
 	if err != nil {

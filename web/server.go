@@ -72,7 +72,8 @@ type Options struct {
 	// is answered 503 at once.
 	Streams int
 	// Conns bounds the connections open at once (DefaultConns): past it,
-	// a new one waits in the listen backlog until one closes.
+	// a new one waits in the listen backlog until one closes; an idle
+	// keep-alive connection is closed to make room (bounds.go).
 	// WriteTimeout cuts off a client that takes nothing of a response for
 	// that long (DefaultWriteTimeout).
 	Conns        int
@@ -259,7 +260,15 @@ func loopbackHost(hostport string) bool {
 
 // Serve accepts connections on ln until Close; it returns nil then.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.http.Serve(limit(ln, s.o.Conns))
+	ll := limit(ln, s.o.Conns)
+	prev := s.http.ConnState // a test's
+	s.http.ConnState = func(c net.Conn, st http.ConnState) {
+		ll.connState(c, st)
+		if prev != nil {
+			prev(c, st)
+		}
+	}
+	err := s.http.Serve(ll)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
