@@ -370,6 +370,10 @@ var parseErr = []struct {
 	{`service a cmd=['a']`, `invalid value for cmd: "['a']" (want a JSON array of strings like ["prog", "arg"])`},
 	{`service a cmd=["a\u0000"]`, `invalid value for cmd: "[\"a\\u0000\"]" (want a JSON array of strings like ["prog", "arg"])`},
 	{"service a cmd=a\x00b", `invalid value for cmd: "a\x00b" (want a command without NUL bytes)`},
+	// JSON is UTF-8: decoding would turn the byte into U+FFFD, and run
+	// another argv than the one declared (the original's decode_json refused it).
+	{"service a cmd=[\"echo\", \"\xff\"]", `invalid value for cmd: "[\"echo\", \"\xff\"]" (want a JSON array of strings like ["prog", "arg"])`},
+	{"proxy p cmd=[\"prox\xe9\"]", `invalid value for cmd: "[\"prox\xe9\"]" (want a JSON array of strings like ["prog", "arg"])`},
 	// tags
 	{"service a tags=a,b/c", `invalid value for tags: "b/c" (want comma-separated tags of letters, digits, '_', '.' or '-')`},
 	{"service a tags=a;b", `invalid value for tags: "a;b" (want comma-separated tags of letters, digits, '_', '.' or '-')`},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // This file holds the VALUE half of `NAME ATTR=VALUE` (REFERENCE §1.1 to §1.3): the
@@ -129,8 +130,14 @@ func parseCmd(attr, v string) (Value, error) {
 }
 
 // jsonArgv decodes a non-empty JSON array of strings whose first item (the
-// program) is not empty. Items that are not strings (null included) fail.
+// program) is not empty. Items that are not strings (null included) fail,
+// and so does text that is not UTF-8: encoding/json would replace each bad
+// byte with U+FFFD, and the service would run another argv than the one
+// its desc line shows (the original's decode_json refused it too).
 func jsonArgv(v string) ([]string, bool) {
+	if !utf8.ValidString(v) {
+		return nil, false
+	}
 	var items []any
 	if err := json.Unmarshal([]byte(v), &items); err != nil || len(items) == 0 {
 		return nil, false
