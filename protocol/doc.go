@@ -19,7 +19,8 @@
 //     or an error message is replaced by a space, so ReadReply(WriteReply(x))
 //     gives back x with those characters replaced (see Sanitize).
 //   - WriteRequest refuses a line that would not come back whole from
-//     ReadRequest: one holding "\r" or "\n", or longer than MaxLine.
+//     ReadRequest: one holding "\n", or longer than MaxLine (a "\r" comes
+//     back whole).
 //   - A line is never read whole into memory past its limit (MaxLine for a
 //     request, MaxReplyLine for a reply line). A request line past MaxLine
 //     is read to its end and dropped, and ReadRequest says ErrLineTooLong:

@@ -39,7 +39,7 @@ func FuzzReadRequest(f *testing.F) {
 			}
 		}
 
-		line := strings.NewReplacer("\r", "", "\n", "").Replace(string(data))
+		line := strings.ReplaceAll(string(data), "\n", "") // a "\r" is safe
 		var wire bytes.Buffer
 		if err := WriteRequest(&wire, line); err != nil {
 			if errors.Is(err, ErrLineTooLong) && len(line) > MaxLine {

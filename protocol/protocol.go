@@ -32,8 +32,8 @@ var ErrLineTooLong = fmt.Errorf("line too long (max %d bytes)", MaxLine)
 // ErrReplyLineTooLong: a reply line is longer than MaxReplyLine.
 var ErrReplyLineTooLong = fmt.Errorf("reply line too long (max %d bytes)", MaxReplyLine)
 
-// ErrBadRequest: WriteRequest was given a line holding "\r" or "\n".
-var ErrBadRequest = errors.New("request line holds a carriage return or a line feed")
+// ErrBadRequest: WriteRequest was given a line holding "\n".
+var ErrBadRequest = errors.New("request line holds a line feed")
 
 // RemoteError is the MESSAGE of an "ERROR: MESSAGE" reply, as ReadReply
 // puts it in messages.Reply.Err. Error returns MESSAGE unchanged so that
@@ -90,11 +90,13 @@ func ReadRequest(r *bufio.Reader) (string, error) {
 }
 
 // WriteRequest writes one request line and its "\r\n" (client side) in a
-// single Write. A line holding "\r" or "\n" is ErrBadRequest, a line longer
-// than MaxLine is ErrLineTooLong; nothing is written then. Otherwise the
-// error is w's.
+// single Write. A line holding "\n" is ErrBadRequest, a line longer than
+// MaxLine is ErrLineTooLong; nothing is written then. Otherwise the error
+// is w's. A "\r" is sent as it is, and comes back whole from ReadRequest,
+// which drops one "\r" before the "\n" only ("a\r" is sent "a\r\r\n"): a
+// config line may hold one, which cfkd -c takes, and so must cfkctl load.
 func WriteRequest(w io.Writer, line string) error {
-	if strings.ContainsAny(line, "\r\n") {
+	if strings.Contains(line, "\n") {
 		return ErrBadRequest
 	}
 	if len(line) > MaxLine {
