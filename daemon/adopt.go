@@ -44,7 +44,7 @@ func adoptionFromEnv() (*adoption, error) {
 		err = verifyFds(st, homeLock(st.Home))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor", err)
+		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor (but those under a proxy, which ends them as its command pipe closes)", err)
 	}
 	return &adoption{st: st, file: file}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/rights"
+	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
 )
 
@@ -39,8 +40,10 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
 	}
+	adopting := os.Getenv(upgrade.Env) != ""
 	adopt, err := adoptionFromEnv() // an upgrade in place: REFERENCE §13
 	if err != nil {
+		logAfterExec(f, err)
 		return err
 	}
 	if f.Daemon && os.Getenv(detachedEnv) == "" && adopt == nil {
@@ -51,8 +54,29 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	err = serve(f, ready, adopt, early)
 	if err != nil {
 		ready.fail(err)
+		if adopting {
+			logAfterExec(f, err)
+		}
 	}
 	return err
+}
+
+// logAfterExec logs why the new cfkd of an upgrade in place stops, in the
+// log the flags' log configuration names (REFERENCE §13.3): the former
+// cfkd's last line there was its exec, and a detached cfkd's stderr is
+// /dev/null, so that the reason was seen nowhere. A log configuration
+// that cannot be read leaves stderr only; nothing is created.
+func logAfterExec(f Flags, err error) {
+	if _, serr := os.Stat(f.LogConfig); serr != nil {
+		return
+	}
+	log := logrus.New()
+	router := logconf.NewRouter(f.Home, log, log)
+	defer router.Close()
+	if _, rerr := router.ReloadText(f.LogConfig, nil); rerr != nil {
+		return
+	}
+	log.Errorf("%v", err)
 }
 
 // readFlags reads what the flags name (the console's address, its token
