@@ -155,6 +155,9 @@ type connection struct {
 	// draining: cfkd is going away; the requests queued are answered in
 	// their turn with errShuttingDown, the one in flight is waited for.
 	draining bool
+	// upgradeBy: drained for an upgrade in place with a request in
+	// flight, which is waited for until then only (upgradeDrainGrace)
+	upgradeBy time.Time
 	// closed: the connection is gone; replies are dropped and the actor
 	// stops once no request is in flight.
 	closed bool
@@ -223,6 +226,10 @@ func (c *connection) Receive(ctx actor.Context) {
 	case drainConnection:
 		c.draining = true
 		c.io.drain(m.upgrade)
+		if m.upgrade && c.busy && c.upgradeBy.IsZero() {
+			c.upgradeBy = time.Now().Add(upgradeDrainGrace)
+			c.armTimer(ctx, upgradeDrainGrace)
+		}
 		c.pump(ctx)
 	case connectionClosed:
 		c.log.Infof("Console exiting (%s)", c.peer)
@@ -368,6 +375,14 @@ func (c *connection) timedOut(ctx actor.Context) {
 	if !c.busy {
 		return
 	}
+	if !c.upgradeBy.IsZero() {
+		if left := time.Until(c.upgradeBy); left > 0 {
+			c.armTimer(ctx, left) // a timer of an earlier request
+			return
+		}
+		c.unansweredAtUpgrade(ctx)
+		return
+	}
 	if left := c.limits.timeout - time.Since(c.sentAt); left > 0 {
 		c.armTimer(ctx, left) // a timer of an earlier request
 		return
@@ -379,6 +394,35 @@ func (c *connection) timedOut(ctx actor.Context) {
 		return
 	}
 	c.closed = true // connectionClosed follows once the error is written
+	c.queue, c.head = nil, 0
+	c.io.abandon(false)
+}
+
+// upgradeDrainGrace bounds the wait of a connection drained for an
+// upgrade in place (REFERENCE §13.3) for the answer to its request in
+// flight: a change that came after the freeze, and a query, are answered
+// at once, but a request taken before it (a restart waiting for its
+// service to be down) waits for a service that is frozen: its answer
+// never comes before the exec, and the drain held the freeze, every
+// timer, the reaper and the output with it, for its 3 s bound.
+var upgradeDrainGrace = 200 * time.Millisecond
+
+// unansweredAtUpgrade closes a connection drained for an upgrade in place
+// whose request in flight was not answered within upgradeDrainGrace: the
+// client gets a clean close, with no reply to it nor to what it queued
+// behind (a reply to those first would be taken for its). The new cfkd
+// carries the service on; the answer is lost (REFERENCE §13.2).
+func (c *connection) unansweredAtUpgrade(ctx actor.Context) {
+	c.log.Infof("connection %s: %q not answered before the upgrade in place: closing", c.peer, c.inFlight.line)
+	c.inFlight, c.busy, c.asked = lineReceived{}, false, nil
+	c.endBatch()
+	clear(c.ahead)
+	c.ahead = c.ahead[:0]
+	if c.closed { // the connection is already gone: nothing more to wait for
+		ctx.Stop(ctx.Self())
+		return
+	}
+	c.closed = true // connectionClosed follows once what was written is
 	c.queue, c.head = nil, 0
 	c.io.abandon(false)
 }

@@ -541,6 +541,48 @@ func TestConnectionDrain(t *testing.T) {
 	})
 }
 
+// TestConnectionDrainForUpgrade: drained for an upgrade in place, a
+// connection still answers its request in flight when the answer comes
+// at once, but does not wait for one that does not come (a restart taken
+// before the freeze, whose service is frozen): it closes within
+// upgradeDrainGrace, with no reply to what it queued behind, instead of
+// holding the freeze for the upgrade's 3 s bound.
+func TestConnectionDrainForUpgrade(t *testing.T) {
+	t.Parallel()
+	t.Run("answered", func(t *testing.T) {
+		client, server := socketPair(t)
+		r := newConnRig(t, client, server, defaultConnLimits, true)
+		r.fake.delay = 20 * time.Millisecond
+		client.Write([]byte("command restart service slow\r\nservice b desc=x\r\n"))
+		r.waitFor("both requests read, one at the controller", func() bool {
+			reqs, _, _ := r.ioStats()
+			return reqs == 2 && r.fake.got.Load() == 1
+		})
+		r.sys.Root.Send(r.pid, drainConnection{upgrade: true})
+		client.SetReadDeadline(time.Now().Add(connWait))
+		readAll(t, client, []byte("restarted slow\nOK\r\nERROR: cfkd is shutting down\r\n"))
+	})
+	t.Run("never answered", func(t *testing.T) {
+		client, server := socketPair(t)
+		r := newConnRig(t, client, server, defaultConnLimits, true)
+		r.fake.delay = time.Hour
+		client.Write([]byte("command restart service slow\r\nservice b desc=x\r\n"))
+		r.waitFor("both requests read, one at the controller", func() bool {
+			reqs, _, _ := r.ioStats()
+			return reqs == 2 && r.fake.got.Load() == 1
+		})
+		r.sys.Root.Send(r.pid, drainConnection{upgrade: true})
+		// the upgrade waits 3 s for the console to drain
+		client.SetReadDeadline(time.Now().Add(2 * time.Second))
+		readAll(t, client, nil)
+		select {
+		case <-r.gone:
+		case <-time.After(connWait):
+			t.Fatal("the actor did not stop")
+		}
+	})
+}
+
 // TestConnectionClientGone: a client that goes away with a request at the
 // controller and more queued ends the actor once the answer comes (no
 // dead letter).
