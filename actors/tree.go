@@ -165,6 +165,27 @@ func (t *Tree) CfkdEvent(e *logrus.Entry) { t.hook.Fire(e) }
 // tail`, REFERENCE §1.4).
 func (t *Tree) Tail() *Tail { return t.tail }
 
+// PauseNotify stops reading the notify sockets (REFERENCE §2.9) until
+// ResumeNotify, once what was read went to the controller: an upgrade in
+// place pauses them before its final state, so that the datagrams of the
+// exec's moment wait in the sockets for the new cfkd (REFERENCE §13).
+func (t *Tree) PauseNotify() {
+	for _, l := range []*notify.Listener{t.notify, t.notifyShared} {
+		if l != nil {
+			l.Pause()
+		}
+	}
+}
+
+// ResumeNotify undoes PauseNotify.
+func (t *Tree) ResumeNotify() {
+	for _, l := range []*notify.Listener{t.notify, t.notifyShared} {
+		if l != nil {
+			l.Resume()
+		}
+	}
+}
+
 // NotifyFile returns a dup of the notify socket (REFERENCE §2.9), nil
 // without one: what an upgrade in place hands over (REFERENCE §13).
 func (t *Tree) NotifyFile() (*os.File, error) {

@@ -75,7 +75,6 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		e := c.addService(&cfg)
 		c.servicePID(e)
 		e.setRuntime(svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd))
-		c.trackPid(cfg.Name, 0, e.rt.Pid) // notify datagrams find it
 		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))
 		held := svc.NotifyUid != nil && c.opts.notifyShared != nil
@@ -86,6 +85,10 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 			c.opts.notifyShared.Acquire(*svc.NotifyUid)
 		}
 		ctx.Send(e.pid, restoreService{svc: svc, proc: proc, proxyPid: proxyPids[cfg.Proxy], sharedHeld: held})
+		// notify datagrams find it; those kept, read from the socket
+		// before now (sent during the exec), are routed to it: after its
+		// restore, or it would drop them as an ended run's (no pid yet)
+		c.trackPid(cfg.Name, 0, e.rt.Pid)
 	}
 	if c.opts.notifyShared != nil {
 		c.opts.notifyShared.DropInherited()

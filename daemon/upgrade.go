@@ -155,6 +155,9 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		return err
 	}
 	pipes := u.launcher.Freeze()
+	// a datagram read from now on would reach a service after its final
+	// export: it waits in the socket for the new cfkd
+	tree.PauseNotify()
 	if u.flush != nil && !u.flush(flushWait) {
 		u.thaw(tree, true)
 		return fmt.Errorf("upgrade: the scan for the orphans of services stopped just now did not end in %v: try again", flushWait)
@@ -223,6 +226,7 @@ func (u *upgrader) export(tree *actors.Tree, freeze bool) (actors.Exported, erro
 func (u *upgrader) thaw(tree *actors.Tree, launcher bool) {
 	if launcher {
 		u.launcher.Thaw()
+		tree.ResumeNotify()
 	}
 	if _, err := tree.System.Root.RequestFuture(tree.Controller, actors.ThawState{}, askTimeout).Result(); err != nil {
 		u.log.WithError(err).Error("upgrade: the tree did not thaw in time")

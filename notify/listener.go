@@ -48,6 +48,56 @@ type Listener struct {
 	mu        sync.Mutex
 	allowed   map[int]int // uid -> runs
 	inherited []int
+	// Pause and Resume: paused asks Serve to read nothing more; parked
+	// says it does not (it waits for Resume); serving that Serve runs
+	pmu                     sync.Mutex
+	pcond                   *sync.Cond
+	paused, parked, serving bool
+}
+
+func (l *Listener) cond() *sync.Cond {
+	if l.pcond == nil {
+		l.pcond = sync.NewCond(&l.pmu)
+	}
+	return l.pcond
+}
+
+// Pause stops Serve's reads until Resume, and returns once every
+// datagram Serve has read is delivered: what comes meanwhile waits in
+// the socket. An upgrade in place pauses before its final state, so that
+// a datagram of the exec's moment (a READY=1) crosses in the socket
+// rather than reach a service once its state is written (REFERENCE §13).
+func (l *Listener) Pause() {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	l.paused = true
+	l.conn.SetReadDeadline(time.Now()) // ends the read under way
+	for l.serving && !l.parked {
+		l.cond().Wait()
+	}
+}
+
+// Resume undoes Pause.
+func (l *Listener) Resume() {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	l.paused = false
+	l.conn.SetReadDeadline(time.Time{})
+	l.cond().Broadcast()
+}
+
+// park waits while Serve is paused.
+func (l *Listener) park() {
+	l.pmu.Lock()
+	defer l.pmu.Unlock()
+	for l.paused {
+		if !l.parked {
+			l.parked = true
+			l.cond().Broadcast()
+		}
+		l.cond().Wait()
+	}
+	l.parked = false
 }
 
 // Listen creates the datagram socket at path (a stale file there is
@@ -172,13 +222,23 @@ func (l *Listener) Serve(deliver func(Message)) {
 	buf := make([]byte, MaxDatagram+1)
 	oob := make([]byte, credSpace+syscall.CmsgSpace(4*64))
 	lim := newLimiter()
+	l.pmu.Lock()
+	l.serving = true
+	l.pmu.Unlock()
+	defer func() {
+		l.pmu.Lock()
+		l.serving = false
+		l.cond().Broadcast()
+		l.pmu.Unlock()
+	}()
 	for {
+		l.park()
 		n, oobn, flags, _, err := l.conn.ReadMsgUnix(buf, oob)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			continue // a datagram the kernel could not deliver whole
+			continue // a datagram the kernel could not deliver whole, or Pause's deadline
 		}
 		pid, uid := closeRightsAndCred(oob[:oobn])
 		if pid <= 0 || !l.takes(uid) || n > MaxDatagram || flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
@@ -200,6 +260,7 @@ func (l *Listener) Serve(deliver func(Message)) {
 func (l *Listener) Close() {
 	l.once.Do(func() {
 		l.conn.Close()
+		l.Resume() // a paused Serve reads again, and ends
 		if l.Path[0] != '@' {
 			os.Remove(l.Path)
 		}

@@ -230,3 +230,43 @@ for _ in range(int(sys.argv[3])):
 		t.Fatalf("the sender as uid %d: %v %s", uid, err, out)
 	}
 }
+
+// Paused, Serve reads nothing: a datagram sent meanwhile stays in the
+// socket (an upgrade in place hands it to the new cfkd there, REFERENCE
+// §13), and once resumed Serve delivers what comes. Pause returns at
+// once when Serve is in a read.
+func TestPauseLeavesDatagramsInTheSocket(t *testing.T) {
+	l, ch := listen(t)
+	send(t, l.Path, []byte("STATUS=before"), nil)
+	if m := recv(t, ch); m.Fields["STATUS"] != "before" {
+		t.Fatalf("fields %v", m.Fields)
+	}
+	l.Pause()
+	send(t, l.Path, []byte("READY=1"), nil)
+	// read it from the socket itself: Serve did not take it
+	f, err := l.File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syscall.SetNonblock(int(f.Fd()), false)
+	tv := syscall.NsecToTimeval(int64(5 * time.Second))
+	if err := syscall.SetsockoptTimeval(int(f.Fd()), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	n, _, err := syscall.Recvfrom(int(f.Fd()), buf, 0)
+	if err != nil || string(buf[:n]) != "READY=1" {
+		t.Fatalf("the socket holds %q (%v), want READY=1", buf[:max(n, 0)], err)
+	}
+	select {
+	case m := <-ch:
+		t.Fatalf("paused, Serve delivered %v", m.Fields)
+	default:
+	}
+	l.Resume()
+	send(t, l.Path, []byte("STATUS=after"), nil)
+	if m := recv(t, ch); m.Fields["STATUS"] != "after" {
+		t.Fatalf("fields %v, want the datagram sent once resumed", m.Fields)
+	}
+}
