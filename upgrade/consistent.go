@@ -95,6 +95,13 @@ func (s *State) consistent() error {
 		if lc.Timer.String() == "unknown" {
 			return fmt.Errorf("service %q: timer %d is not a timer of the lifecycle", n, int(lc.Timer))
 		}
+		if lc.Attempt >= maxCounter || lc.Gen >= maxCounter {
+			// no cfkd counts that far (a launch or a timer a nanosecond
+			// for 146 years): the next one would wrap around to 0, which
+			// the lifecycle takes for no launch awaited, and the process
+			// it launched would run unsupervised
+			return fmt.Errorf("service %q: attempt %d, timer generation %d: no cfkd counts that far", n, lc.Attempt, lc.Gen)
+		}
 		if lc.Launching != 0 {
 			return fmt.Errorf("service %q awaits the outcome of launch %d (launching): an export never leaves one awaited", n, lc.Launching)
 		}
@@ -120,6 +127,9 @@ func (s *State) consistent() error {
 	}
 	return requiresCycle(s.Services)
 }
+
+// maxCounter bounds a lifecycle's counters (Attempt, Gen) in a state.
+const maxCounter = 1 << 62
 
 // requiresCycle refuses services whose requires close a cycle, which no
 // declaration makes (REFERENCE §2.8): their starts and stops would wait

@@ -48,6 +48,14 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 			running(&s.Proxies[0], 77)
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Starting, Pid: 77})}
 		}, `pid 77 named twice: by proxy "p" and by service "a"`},
+		"an attempt about to wrap around": {func(s *State) {
+			// its next launch would be attempt 0, taken for none awaited:
+			// the process launched would run unsupervised
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: 77, Attempt: 1<<64 - 1})}
+		}, `service "a": attempt 18446744073709551615, timer generation 0: no cfkd counts that far`},
+		"a timer generation about to wrap around": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{Gen: 1 << 63})}
+		}, "no cfkd counts that far"},
 		"negative pid": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: -5})}
 		}, `service "a": pid -5 is not a process`},
