@@ -389,11 +389,18 @@ func (c *connection) timedOut(ctx actor.Context) {
 	}
 	c.log.Warnf("connection %s: no answer after %v to %q: closing", c.peer, c.limits.timeout, c.inFlight.line)
 	c.answerAll(messages.ErrorReply(fmt.Errorf("no answer after %v", c.limits.timeout)))
+	c.abandon(ctx)
+}
+
+// abandon ends the connection once what was written is (the error of a
+// request not answered in time, or nothing): the requests queued are
+// dropped, and the actor stops at once if the connection is gone already.
+func (c *connection) abandon(ctx actor.Context) {
 	if c.closed { // the connection is already gone: nothing more to wait for
 		ctx.Stop(ctx.Self())
 		return
 	}
-	c.closed = true // connectionClosed follows once the error is written
+	c.closed = true // connectionClosed follows once what was written is
 	c.queue, c.head = nil, 0
 	c.io.abandon(false)
 }
@@ -418,13 +425,7 @@ func (c *connection) unansweredAtUpgrade(ctx actor.Context) {
 	c.endBatch()
 	clear(c.ahead)
 	c.ahead = c.ahead[:0]
-	if c.closed { // the connection is already gone: nothing more to wait for
-		ctx.Stop(ctx.Self())
-		return
-	}
-	c.closed = true // connectionClosed follows once what was written is
-	c.queue, c.head = nil, 0
-	c.io.abandon(false)
+	c.abandon(ctx)
 }
 
 // connIO is the I/O side of a connection: its reader and writer goroutines

@@ -13,16 +13,7 @@ import (
 // was started a moment later anyway.
 func TestRequiresStopCancelsWaitingStart(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db", "db startwait_secs=1.5")
-	ch := r.async("command start service app")
-	r.expectSeq("db", starting)
-	r.okDone("command stop service app", 1)
-	rep := r.reply("start app", ch)
-	if want := "Service 'app': start cancelled by a stop"; rep.Err == nil || rep.Err.Error() != want {
-		t.Fatalf("start app: %v %q, want error %q", rep.Err, rep.Lines, want)
-	}
+	r := stopWhileStartWaits(t, "1.5")
 	r.expectSeq("db", running)
 	r.expectQuiet("app", window)
 	if n := len(r.launchesOf("app")); n != 0 {
@@ -68,16 +59,7 @@ func TestRequiresStopCancelsRestartOfDependent(t *testing.T) {
 // `start app` until cfkd shut down. db is left to come up on its own.
 func TestRequiresStopCancelsWithoutWaitingForWhatItRequired(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db", "db startwait_secs=60")
-	ch := r.async("command start service app")
-	r.expectSeq("db", starting)
-	r.okDone("command stop service app", 1)
-	rep := r.reply("start app", ch)
-	if want := "Service 'app': start cancelled by a stop"; rep.Err == nil || rep.Err.Error() != want {
-		t.Fatalf("start app: %v %q, want error %q", rep.Err, rep.Lines, want)
-	}
+	r := stopWhileStartWaits(t, "60")
 	if st := r.status("db")[1]; st != "starting" {
 		t.Fatalf("db %s, want it starting still", st)
 	}
@@ -86,4 +68,22 @@ func TestRequiresStopCancelsWithoutWaitingForWhatItRequired(t *testing.T) {
 	if n := len(r.launchesOf("app")); n != 0 {
 		t.Fatalf("app launched %d times after its stop", n)
 	}
+}
+
+// stopWhileStartWaits: `start app` waits for db (startwait_secs as given)
+// to run, and `stop app` meanwhile is answered done 1; the start is then
+// answered that a stop cancelled it, before db runs.
+func stopWhileStartWaits(t *testing.T, startwait string) *rig {
+	t.Helper()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.declare([]string{"app", "db"}, "app requires=db", "db startwait_secs="+startwait)
+	ch := r.async("command start service app")
+	r.expectSeq("db", starting)
+	r.okDone("command stop service app", 1)
+	rep := r.reply("start app", ch)
+	if want := "Service 'app': start cancelled by a stop"; rep.Err == nil || rep.Err.Error() != want {
+		t.Fatalf("start app: %v %q, want error %q", rep.Err, rep.Lines, want)
+	}
+	return r
 }

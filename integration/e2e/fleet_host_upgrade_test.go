@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"slices"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -20,19 +18,7 @@ import (
 // the hub (one only stalled).
 func TestFleetHostRestartedWithEventsOpen(t *testing.T) {
 	t.Parallel()
-	r := startFleet(t, fleetServices)
-	for _, d := range r.hosts {
-		waitRunning(t, d, "a", "b")
-	}
-	ev := r.hub.rawStream("command fleet events")
-	for _, h := range []string{"web1", "web2", "web3"} {
-		r.hosts[h].dial().ok("service z cmd=sleep 100", "command start service z")
-		ev.waitFor("an event of "+h+"'s z", func(lines []string) bool {
-			return slices.ContainsFunc(lines, func(l string) bool {
-				return strings.HasPrefix(l, h+"\t") && strings.Contains(l, `"service":"z"`)
-			})
-		})
-	}
+	r := fleetWithEventsOpen(t)
 	home := r.hosts["web1"].home
 	r.hosts["web1"].cmd.Process.Signal(syscall.SIGKILL)
 	r.hosts["web1"].waitExit()

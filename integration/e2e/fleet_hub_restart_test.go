@@ -22,21 +22,8 @@ import (
 // connection to the host.
 func TestFleetHubRestartedWithEventsOpen(t *testing.T) {
 	t.Parallel()
-	r := startFleet(t, fleetServices)
-	for _, d := range r.hosts {
-		waitRunning(t, d, "a", "b")
-	}
+	r := fleetWithEventsOpen(t)
 	hosts := []string{"web1", "web2", "web3"}
-	ev := r.hub.rawStream("command fleet events")
-	// the stream is on once an event of each host comes through it
-	for _, h := range hosts {
-		r.hosts[h].dial().ok("service z cmd=sleep 100", "command start service z")
-		ev.waitFor("an event of "+h+"'s z", func(lines []string) bool {
-			return slices.ContainsFunc(lines, func(l string) bool {
-				return strings.HasPrefix(l, h+"\t") && strings.Contains(l, `"service":"z"`)
-			})
-		})
-	}
 	r.hub.cmd.Process.Signal(syscall.SIGKILL)
 	r.hub.waitExit()
 	hub := startDaemon(t, r.hub.home, r.memberArgs("hub", "--fleet-inventory", filepath.Join(r.dir, "inventory"))...)
@@ -46,4 +33,23 @@ func TestFleetHubRestartedWithEventsOpen(t *testing.T) {
 			t.Errorf("the restarted hub's first request: %s %+v, want ok", h, outc[h])
 		}
 	}
+}
+
+// fleetWithEventsOpen starts a fleet whose hub has `fleet events` open,
+// and on: an event of each host came through it.
+func fleetWithEventsOpen(t *testing.T) *fleetRig {
+	r := startFleet(t, fleetServices)
+	for _, d := range r.hosts {
+		waitRunning(t, d, "a", "b")
+	}
+	ev := r.hub.rawStream("command fleet events")
+	for _, h := range []string{"web1", "web2", "web3"} {
+		r.hosts[h].dial().ok("service z cmd=sleep 100", "command start service z")
+		ev.waitFor("an event of "+h+"'s z", func(lines []string) bool {
+			return slices.ContainsFunc(lines, func(l string) bool {
+				return strings.HasPrefix(l, h+"\t") && strings.Contains(l, `"service":"z"`)
+			})
+		})
+	}
+	return r
 }
