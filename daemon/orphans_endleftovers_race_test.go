@@ -41,6 +41,7 @@ func TestEndLeftoversSparesTheNewRunsDaemons(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the first scan never delivered")
 	}
+	r.workerAged(t)
 	r.k.EndLeftovers("svc") // the stop, answered at once
 
 	// the start that follows: a new run that daemonises

@@ -70,6 +70,24 @@ func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 	return r
 }
 
+// workerAged waits until the clock of process start times (10 ms ticks)
+// is past the worker's start: EndLeftovers spares what started at or
+// after its call's tick (a new run's daemon), and the worker of a rig
+// made a moment before could share that tick.
+func (r *orphanRig) workerAged(t *testing.T) {
+	t.Helper()
+	p, ok := osproc.ReadProc(r.worker)
+	if !ok {
+		t.Fatalf("the worker (pid %d) is gone", r.worker)
+	}
+	for end := time.Now().Add(5 * time.Second); osproc.BootTicks() <= p.Start; {
+		if time.Now().After(end) {
+			t.Fatalf("the boot clock never passed the worker's start (%d ticks)", p.Start)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (r *orphanRig) workerAlive() bool {
 	p, ok := osproc.ReadProc(r.worker)
 	return ok && p.State != 'Z'
@@ -150,6 +168,7 @@ func TestDestroyedServiceLeftoversEnded(t *testing.T) {
 	if !r.workerAlive() {
 		t.Fatalf("the worker (pid %d) of a service that exited on its own was ended while it is declared", r.worker)
 	}
+	r.workerAged(t)
 	r.k.EndLeftovers("svc")
 	r.k.pending.Wait() // the scan and the terminations it began
 	if r.workerAlive() {
