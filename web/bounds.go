@@ -12,14 +12,15 @@ import (
 // play along (REFERENCE §10.1): the connections open at once, and a
 // response its client does not read.
 
-// limitListener accepts at most cap connections open at once: past that,
-// Accept waits until one is closed (the next clients wait in the
-// listen backlog), so that no client can make cfkd hold more fds and
-// goroutines than that. While it waits, a connection kept open between two
-// requests (HTTP keep-alive) is closed to make room, the one idle the
-// longest first, and so is each that goes idle meanwhile: idle
-// connections (anyone who may connect can open them, and a GET every two
-// minutes keeps them) no longer lock out a client with a request to make.
+// limitListener hands out at most cap connections open at once: past
+// that, the client accepted waits in Accept until one is closed (the
+// next clients wait in the listen backlog), so that no client can make
+// cfkd hold more fds and goroutines than that (and one). While a client
+// waits, a connection kept open between two requests (HTTP keep-alive)
+// is closed to make room, the one idle the longest first, or else the
+// first that goes idle: idle connections (anyone who may connect can
+// open them, and a GET every two minutes keeps them) no longer lock out
+// a client with a request to make.
 type limitListener struct {
 	net.Listener
 	slots chan struct{}
@@ -69,6 +70,10 @@ func (l *limitListener) evictIdle() {
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
 	select {
 	case l.slots <- struct{}{}:
 	default:
@@ -79,16 +84,12 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		select {
 		case l.slots <- struct{}{}:
 		case <-l.done:
+			c.Close()
 			return nil, net.ErrClosed
 		}
 		l.mu.Lock()
 		l.waiting = false
 		l.mu.Unlock()
-	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		<-l.slots
-		return nil, err
 	}
 	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
 }

@@ -37,6 +37,12 @@ func keepAliveGet(t *testing.T, conn net.Conn, r *bufio.Reader) {
 func TestIdleConnectionsMakeRoom(t *testing.T) {
 	t.Parallel()
 	srv := New(Options{Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	idle := make(chan net.Conn, 8)
+	srv.http.ConnState = func(c net.Conn, st http.ConnState) {
+		if st == http.StateIdle {
+			idle <- c
+		}
+	}
 	addr, _ := serveCounting(t, srv)
 	var conns []net.Conn
 	var readers []*bufio.Reader
@@ -49,6 +55,11 @@ func TestIdleConnectionsMakeRoom(t *testing.T) {
 		r := bufio.NewReader(c)
 		keepAliveGet(t, c, r)
 		conns, readers = append(conns, c), append(readers, r)
+		select { // the server took it for idle (after the client read the answer)
+		case <-idle:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the connection never went idle")
+		}
 	}
 	// every place is held by an idle connection: a third client is served
 	// at once, not after IdleTimeout (2 minutes)
