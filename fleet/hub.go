@@ -248,10 +248,7 @@ func (h *hub) Receive(ctx actor.Context) {
 	case hubRequest:
 		h.request(m)
 	case *wire.Accepted:
-		if c := h.callOf(m.Id, m.Host); c != nil && !c.acked {
-			c.acked = true
-			h.arm(c, time.Until(c.op.start.Add(h.requestBound)))
-		}
+		h.accepted(m)
 	case *wire.Answer:
 		if i, ok := h.byName[m.Host]; ok && m.WantsAck {
 			h.ack(i, m.Id)
@@ -445,6 +442,23 @@ func (h *hub) failGone(c *hubCall, why string) {
 		time.AfterFunc(hubGoneWait, func() { root.Send(self, m) })
 	}
 	h.settle(c, why)
+}
+
+// accepted arms the deadline of the call a host accepted: its answer
+// within requestBound of the request. A subscription is never accepted
+// (its first Events says it runs): one said so by a host that misbehaves
+// has no request (op), and keeps the bound it had before.
+func (h *hub) accepted(m *wire.Accepted) {
+	c := h.callOf(m.Id, m.Host)
+	if c == nil || c.acked {
+		return
+	}
+	c.acked = true
+	bound := actors.RequestTimeout
+	if c.op != nil {
+		bound = time.Until(c.op.start.Add(h.requestBound))
+	}
+	h.arm(c, bound)
 }
 
 // hostConnected reports whether host has its connection to the hub open
