@@ -20,7 +20,6 @@ import (
 	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/rights"
-	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
 )
 
@@ -40,8 +39,8 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
 	}
-	adopting := os.Getenv(upgrade.Env) != ""
-	adopt, err := adoptionFromEnv() // an upgrade in place: REFERENCE §13
+	// an upgrade in place (REFERENCE §13); an error only when adopting
+	adopt, err := adoptionFromEnv()
 	if err != nil {
 		logAfterExec(f, err)
 		return err
@@ -54,7 +53,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	err = serve(f, ready, adopt, early)
 	if err != nil {
 		ready.fail(err)
-		if adopting {
+		if adopt != nil {
 			logAfterExec(f, err)
 		}
 	}
