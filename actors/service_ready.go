@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 )
 
@@ -178,7 +178,7 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 		s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram from uid %d on the shared socket, not this run's: dropped", s.cfg.Name, m.msg.Uid)
 		return
 	}
-	if !m.msg.Shared && m.kept && m.msg.Uid != 0 && m.msg.Uid != os.Getuid() {
+	if !m.msg.Shared && m.kept && !notify.Own(m.msg.Uid) {
 		// on cfkd's own socket, whose runs are root's and cfkd's user's
 		// (notifyFor), and which the members of --admin-group reach
 		// too: kept before the run's pid was known, it is another

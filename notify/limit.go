@@ -9,6 +9,11 @@ import (
 // its services'.
 var euid = os.Geteuid()
 
+// Own reports whether uid is root's or cfkd's user's: the uids of the
+// runs cfkd's own socket serves (the others get the shared one), which
+// the members of --admin-group reach too.
+func Own(uid int) bool { return uid == 0 || uid == euid }
+
 // limiter is a token bucket per sender pid, one per uid on the shared
 // socket, and one for all of them.
 type limiter struct {
@@ -49,7 +54,7 @@ func (b *bucket) take(now time.Time, rate, burst float64) bool {
 // so the WATCHDOG=1 of cfkd's own services were dropped and they were
 // killed as hung.
 func (l *limiter) allow(pid, uid int, shared bool, now time.Time) bool {
-	perUid := shared || uid != 0 && uid != euid
+	perUid := shared || !Own(uid)
 	b := l.senders[pid]
 	if b == nil {
 		if len(l.senders) >= maxSenders {
