@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/cfk/cfk/internal/safepath"
 )
@@ -44,14 +43,10 @@ func checkHome(home string) error {
 	if uid := safepath.Owner(st); int(uid) != euid {
 		return refuse("owned by uid %d, not by cfkd's user (uid %d): that user could choose where the files cfkd writes there go (its lock, its log)", uid, euid)
 	}
-	if safepath.OthersWrite(st) {
+	if who := safepath.Writers(st); who != "" {
 		// cfkd makes it 0700 below, but what another user put there
 		// before (a lock symlinked to a file of cfkd's user's, a
 		// log.config) stays
-		who := "others"
-		if sys, ok := st.Sys().(*syscall.Stat_t); ok && st.Mode().Perm()&0o002 == 0 {
-			who = fmt.Sprintf("the members of group %d", sys.Gid)
-		}
 		return refuse("writable by %s (mode %04o): they could have put a symlink or a file of theirs there (its lock, its log.config)", who, st.Mode().Perm())
 	}
 	if err := safepath.Check(abs, euid); err != nil {

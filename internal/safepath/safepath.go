@@ -138,25 +138,33 @@ func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool, groups []uint32) 
 	if !ok(owner) {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner), Who: fmt.Sprintf("uid %d", owner)}
 	}
-	if othersWrite(st, groups) && st.Mode()&fs.ModeSticky == 0 {
-		u := &Unsafe{Path: p, Uid: owner, Who: "any user"}
-		who := "others"
+	if who := writers(st, groups); who != "" && st.Mode()&fs.ModeSticky == 0 {
+		u := &Unsafe{Path: p, Uid: owner, Who: "any user", Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())}
 		if st.Mode().Perm()&0o002 == 0 {
-			who = fmt.Sprintf("the members of group %d", groupOf(st))
 			u.Who, u.Group, u.Gid = who, true, groupOf(st)
 		}
-		u.Why = fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())
 		return u
 	}
 	return nil
 }
 
-// OthersWrite says whether users other than its owner and root may write
-// in a directory: anyone (o+w), or the members of a group that is not
-// root's (g+w), as logrotate judges a parent directory.
-func OthersWrite(st fs.FileInfo) bool { return othersWrite(st, nil) }
+// Writers says who besides its owner and root may write in a directory:
+// "others" (o+w), "the members of group N" (g+w, a group that is not
+// root's, as logrotate judges a parent directory), or "" (nobody).
+func Writers(st fs.FileInfo) string { return writers(st, nil) }
 
-// othersWrite is OthersWrite, the members of groups trusted as root's.
+func writers(st fs.FileInfo, groups []uint32) string {
+	switch {
+	case !othersWrite(st, groups):
+		return ""
+	case st.Mode().Perm()&0o002 != 0:
+		return "others"
+	}
+	return fmt.Sprintf("the members of group %d", groupOf(st))
+}
+
+// othersWrite says whether users other than a directory's owner and
+// root may write in it (Writers), the members of groups trusted as root's.
 func othersWrite(st fs.FileInfo, groups []uint32) bool {
 	perm := st.Mode().Perm()
 	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(st) != 0 && !slices.Contains(groups, groupOf(st))
