@@ -43,6 +43,9 @@
 //     sides (certs.Credentials.Server, .Client); the certificate's OU says
 //     the role: a member that is not a hub accepts hubs only; a dialler
 //     checks the role of whom it reached. Plaintext gets no handshake.
+//     handshakes bounds the handshakes in progress (64 from one IP
+//     address, 512 in all): past them a connection is closed when
+//     accepted, so connections that never handshake hold few fds.
 //   - guard: every gRPC method but protoactor's message stream is
 //     refused (its unary methods panic, unimplemented); a panic in
 //     protoactor's stream handler is recovered and closes that stream;

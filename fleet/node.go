@@ -203,7 +203,7 @@ func (n *Node) Serve(local Local) (err error) {
 	port, _ := strconv.Atoi(portText)
 	opts := []remote.ConfigOption{
 		remote.WithServerOptions(
-			grpc.Creds(credentials.NewTLS(n.creds.Server(n.acceptRoles()...))),
+			grpc.Creds(boundHandshakes(credentials.NewTLS(n.creds.Server(n.acceptRoles()...)), n.guard.warn)),
 			grpc.StreamInterceptor(n.guard.stream),
 			grpc.UnaryInterceptor(n.guard.unary),
 			grpc.MaxRecvMsgSize(maxRecvBytes),

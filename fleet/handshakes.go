@@ -1,0 +1,81 @@
+package fleet
+
+import (
+	"errors"
+	"net"
+	"sync"
+
+	"google.golang.org/grpc/credentials"
+)
+
+// The TLS handshakes a member's listener runs at once (REFERENCE §12.6):
+// anyone who reaches the port may connect before showing a certificate,
+// and each connection holds an fd and a goroutine until its handshake
+// ends or the deadline (Config.Timeout) cuts it. Past these bounds a
+// connection is closed as soon as it is accepted, so that silent
+// connections cannot take the fds cfkd's services and consoles need.
+const (
+	handshakesPerAddr = 64  // from one IP address
+	handshakesInAll   = 512 // from all of them
+)
+
+var errHandshakes = errors.New("too many TLS handshakes in progress")
+
+// handshakes wraps a server's TLS credentials with those bounds; a
+// refusal is logged through warn (at most a line a second).
+type handshakes struct {
+	credentials.TransportCredentials
+	perAddr, inAll int
+	warn           func(format string, args ...any)
+
+	mu     sync.Mutex
+	all    int
+	byAddr map[string]int
+}
+
+func boundHandshakes(c credentials.TransportCredentials, warn func(string, ...any)) *handshakes {
+	return &handshakes{TransportCredentials: c, perAddr: handshakesPerAddr, inAll: handshakesInAll,
+		warn: warn, byAddr: map[string]int{}}
+}
+
+// ServerHandshake runs the TLS handshake of an accepted connection if
+// the bounds leave room for it; gRPC closes a connection refused here.
+func (h *handshakes) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo, error) {
+	addr := c.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(addr); err == nil {
+		addr = host
+	}
+	if !h.take(addr) {
+		return nil, nil, errHandshakes
+	}
+	defer h.give(addr)
+	return h.TransportCredentials.ServerHandshake(c)
+}
+
+func (h *handshakes) take(addr string) bool {
+	h.mu.Lock()
+	all, from := h.all, h.byAddr[addr]
+	ok := all < h.inAll && from < h.perAddr
+	if ok {
+		h.all++
+		h.byAddr[addr]++
+	}
+	h.mu.Unlock()
+	if !ok {
+		h.warn("refused a connection from %s: %d TLS handshakes in progress from that address, %d in all (at most %d, %d)",
+			addr, from, all, h.perAddr, h.inAll)
+	}
+	return ok
+}
+
+func (h *handshakes) give(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.all--
+	if h.byAddr[addr]--; h.byAddr[addr] <= 0 {
+		delete(h.byAddr, addr)
+	}
+}
+
+// Clone keeps the bounds' counts shared: they are the listener's.
+func (h *handshakes) Clone() credentials.TransportCredentials { return h }
