@@ -120,7 +120,7 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), cur, tok.Name, 0
 		g.level = min(tok.Level, g.cap)
 		if gc, ok := c.io.conn.(*guardedConn); ok {
-			gc.authed.Store(true)
+			gc.authenticated()
 		}
 		g.audit(c.peer).Info("auth: token " + tok.Name)
 		c.io.reply(m, messages.Reply{})

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"time"
@@ -158,8 +159,19 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			continue
 		}
 		a := policy.admit(conn, log)
+		unauthed := "" // the IP address counted by takeUnauthed
+		if a.refuse == nil && a.gate.tokens != nil {
+			if ip := ipOf(conn); policy.takeUnauthed(ip) {
+				unauthed = ip
+			} else {
+				a.refuse, a.why = ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, ip)
+			}
+		}
 		if a.refuse == nil && !policy.take(a.kept) {
 			a.refuse, a.why = ErrTooManyConnections, policy.tooMany(a.kept)
+			if unauthed != "" {
+				policy.releaseUnauthed(unauthed)
+			}
 		}
 		if a.refuse != nil {
 			policy.logRefusal(log, a.peer, a.refuse, a.why)
@@ -169,6 +181,7 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout}
 		if a.gate.tokens != nil {
 			g.authBy = time.Now().Add(policy.authTimeout())
+			g.unauthed = func() { policy.releaseUnauthed(unauthed) }
 		}
 		root.Send(self, connAccepted{conn: g, adm: &a})
 	}

@@ -145,14 +145,17 @@
 // gives later (or none, with --insecure-tcp); it refuses, with `ERROR:
 // not authorized` or `ERROR: too many connections`, in a goroutine of its
 // own, and counts the connections (at most MaxConnections, and a quarter
-// of the fd limit: the rest is for services). Each connection actor then
+// of the fd limit: the rest is for services; on TCP with tokens, at most
+// unauthedPerAddr from one IP address that have not authenticated yet).
+// Each connection actor then
 // holds a gate: the peer's level, checked with package rights on every
 // request before it goes to the controller; `auth TOKEN` is answered by
 // the gate (a failure after a delay, by a timer that sends the reply to
 // the actor; the third closes the connection); operate and admin
 // requests, refusals and auths are logged under the audit category. A
 // connection's conn is a guardedConn: its Close gives its place back, and
-// its reads end at the idle timeout while no request is being served.
+// its reads end at the idle timeout while no request is being served;
+// its first auth, or its Close, gives back its count as not authenticated.
 //
 // Snapshots (snapshot.go): a reader outside the tree that asks often and
 // must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends

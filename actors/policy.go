@@ -56,6 +56,8 @@ type ConsolePolicy struct {
 	AuthTimeout time.Duration
 
 	active   atomic.Int64 // connections open
+	unauthMu sync.Mutex
+	unauthed map[string]int // TCP connections not authenticated yet, by IP address
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
 	refused  RecordLimit   // the audit records of refused connections
@@ -225,6 +227,45 @@ func (p *ConsolePolicy) take(kept bool) bool {
 
 func (p *ConsolePolicy) release() { p.active.Add(-1) }
 
+// unauthedPerAddr bounds the connections from one IP address to a TCP
+// console with tokens that have not authenticated yet: whoever reaches
+// the port from one address cannot hold every place with connections
+// that never authenticate (REFERENCE §5.4).
+const unauthedPerAddr = 32
+
+// takeUnauthed counts a connection from addr that has not authenticated
+// yet; false when addr has unauthedPerAddr of them already.
+func (p *ConsolePolicy) takeUnauthed(addr string) bool {
+	p.unauthMu.Lock()
+	defer p.unauthMu.Unlock()
+	if p.unauthed[addr] >= unauthedPerAddr {
+		return false
+	}
+	if p.unauthed == nil {
+		p.unauthed = map[string]int{}
+	}
+	p.unauthed[addr]++
+	return true
+}
+
+// releaseUnauthed gives back what takeUnauthed counted: the connection
+// authenticated, or closed.
+func (p *ConsolePolicy) releaseUnauthed(addr string) {
+	p.unauthMu.Lock()
+	defer p.unauthMu.Unlock()
+	if p.unauthed[addr]--; p.unauthed[addr] <= 0 {
+		delete(p.unauthed, addr)
+	}
+}
+
+// ipOf is the IP address of a TCP connection's peer.
+func ipOf(c net.Conn) string {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return c.RemoteAddr().String()
+}
+
 // limit is the bound on connections for a peer (kept: REFERENCE §5.4).
 func (p *ConsolePolicy) limit(kept bool) int {
 	n := p.maxConns()
@@ -313,6 +354,10 @@ type guardedConn struct {
 	authBy        time.Time
 	authed        atomic.Bool
 	onAuthTimeout func()
+	// unauthed is given back once, at the first auth or the close
+	// (ConsolePolicy.takeUnauthed); nil when not counted
+	unauthed     func()
+	unauthedOnce sync.Once
 
 	mu     sync.Mutex
 	forced bool // a read deadline was set from outside (drain): no idle deadline any more
@@ -325,7 +370,24 @@ func (g *guardedConn) Close() error {
 			g.release()
 		}
 	})
+	g.giveUnauthed()
 	return err
+}
+
+// authenticated is told by the connection's actor that its client
+// authenticated: the auth deadline no longer applies, and the connection
+// no longer counts as not authenticated (ConsolePolicy.takeUnauthed).
+func (g *guardedConn) authenticated() {
+	g.authed.Store(true)
+	g.giveUnauthed()
+}
+
+func (g *guardedConn) giveUnauthed() {
+	g.unauthedOnce.Do(func() {
+		if g.unauthed != nil {
+			g.unauthed()
+		}
+	})
 }
 
 // Read reads with the idle deadline, and the auth deadline until the
