@@ -41,6 +41,9 @@ type rotator struct {
 	lastK     int
 }
 
+// rotateNow is the clock of the rotated files' names (tests replace it).
+var rotateNow = time.Now
+
 func newRotator(path string, maxSizeMB, backups int) *rotator {
 	return &rotator{path: path, max: int64(maxSizeMB) << 20, backups: backups}
 }
@@ -104,7 +107,7 @@ func (r *rotator) rotate() error {
 	dir, base := filepath.Split(r.path)
 	ext := filepath.Ext(base)
 	prefix := strings.TrimSuffix(base, ext) + "-"
-	stamp, k := time.Now().Format(backupTime), 0
+	stamp, k := rotateNow().Format(backupTime), 0
 	if stamp == r.lastStamp {
 		k = r.lastK + 1
 	}
@@ -135,17 +138,24 @@ func (r *rotator) rotate() error {
 	return nil
 }
 
-// prune removes the oldest rotated files past backups (by the time in
-// their names, then their counter).
+// prune removes the oldest rotated files past backups: by the time of
+// their last write, then by the time in their names, then their counter.
+// The names alone do not order them: their time is local, and when
+// daylight saving time ends the clock goes through an hour again, so a
+// file rotated in that second hour was named as older than those rotated
+// in the first, and pruned at once (the newest one lost, an hour's worth
+// of older ones kept). A file's last write precedes its rotation, which
+// precedes every write to the next one.
 func (r *rotator) prune(dir, prefix, ext string) {
 	ents, err := os.ReadDir(filepath.Join(dir, "."))
 	if err != nil {
 		return
 	}
 	type backup struct {
-		name string
-		at   time.Time
-		k    int
+		name     string
+		modified time.Time
+		at       time.Time
+		k        int
 	}
 	var found []backup
 	for _, e := range ents {
@@ -167,9 +177,16 @@ func (r *rotator) prune(dir, prefix, ext string) {
 				continue
 			}
 		}
-		found = append(found, backup{name: n, at: at, k: k})
+		info, err := e.Info()
+		if err != nil {
+			continue // gone meanwhile
+		}
+		found = append(found, backup{name: n, modified: info.ModTime(), at: at, k: k})
 	}
 	sort.Slice(found, func(i, j int) bool {
+		if !found[i].modified.Equal(found[j].modified) {
+			return found[i].modified.After(found[j].modified)
+		}
 		if !found[i].at.Equal(found[j].at) {
 			return found[i].at.After(found[j].at)
 		}
