@@ -5,8 +5,8 @@ package web
 // §10.3). A nil LogSource disables both (the page says the log tail is not
 // available, the endpoints answer 404).
 //
-// It is the seam where cfkd's log tail store (the one `command tail` will
-// read) plugs in (REFERENCE §10.4).
+// cfkd's is its tail store, the one `command tail` reads (REFERENCE
+// §6.4, §10.4).
 type LogSource interface {
 	// Last returns the last n lines name wrote (fewer when it wrote
 	// fewer), oldest first, each as the service wrote it; an error for a
