@@ -275,14 +275,21 @@ func (s *Server) Serve(ln net.Listener) error {
 	return err
 }
 
+// streamGrace is how long Close lets the streams send their last events
+// before it closes their connections.
+const streamGrace = 500 * time.Millisecond
+
 // Close ends the streams, stops accepting, and waits up to 2 seconds for
 // the requests in progress (an action waiting for the controller is cut).
+// An event stream first sends the changes it holds (the last services
+// brought down by a shutdown).
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.quit)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		s.conns.closeAll(ctx.Done()) // the streams: Shutdown does not know their connections
+		// the streams: Shutdown does not know their connections
+		s.conns.closeAll(streamGrace, ctx.Done())
 		if err := s.http.Shutdown(ctx); err != nil {
 			s.http.Close()
 		}

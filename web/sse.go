@@ -151,6 +151,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		case <-e.gone():
 			return
 		case <-s.quit:
+			// cfkd shuts down once every service is down: the changes
+			// that brought the last ones down go out before the end, as
+			// on the console's event streams
+			if batch := sub.take(s.o.Queue); len(batch) > 0 {
+				s.sendBatch(r, e, batch)
+			}
 			return
 		}
 		batch := sub.take(s.o.Queue)

@@ -116,18 +116,30 @@ func (c *streamConns) remove(sc *streamConn) {
 	}
 }
 
-// closeAll closes every stream's connection (their handlers' writes
-// fail, their selects see gone), takes no more, and waits until their
-// handlers have ended them, or until deadline.
-func (c *streamConns) closeAll(deadline <-chan struct{}) {
+// closeAll takes no more streams, waits up to grace for their handlers
+// to end them (they see Close's quit and send what they still hold), then
+// closes the connections left (their handlers' writes fail, their
+// selects see gone), and waits until their handlers have ended them, or
+// until deadline.
+func (c *streamConns) closeAll(grace time.Duration, deadline <-chan struct{}) {
 	c.mu.Lock()
 	c.closed = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return
+	case <-t.C:
+	case <-deadline:
+	}
+	c.mu.Lock()
 	for sc := range c.conns {
 		sc.conn.Close()
 	}
 	c.mu.Unlock()
-	done := make(chan struct{})
-	go func() { c.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-deadline:
