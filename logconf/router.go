@@ -52,6 +52,26 @@ type Router struct {
 // wait, nor log.
 func (r *Router) OnDropNote(f func(*logrus.Entry)) { r.dropNotes.Store(&f) }
 
+// failNote logs e, the failure of destination s or its recovery
+// (sink.failNote), as one of cfkd's events: to cfkd's destination (a
+// failure not when that is s: it would be lost with the others), and, at
+// WARN, as an event of kind cfkd (OnDropNote's f). It runs on s's flusher
+// and never waits: the record is queued.
+func (r *Router) failNote(s *sink, e *logrus.Entry) {
+	if r.log != nil && !r.log.IsLevelEnabled(e.Level) {
+		return
+	}
+	if st := r.cur.Load(); st != nil && (st.cfkd != s || e.Level > logrus.WarnLevel) {
+		r.write(e, origin{})
+	}
+	if e.Level > logrus.WarnLevel {
+		return
+	}
+	if f := r.dropNotes.Load(); f != nil {
+		(*f)(e)
+	}
+}
+
 // state is one applied configuration with everything it needs open.
 type state struct {
 	cfg            *Config
@@ -137,8 +157,8 @@ func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 	r := &Router{
 		home: home, log: log, serviceLog: serviceLog, report: os.Stderr,
 	}
-	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes}
-	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes}
+	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes, failNote: r.failNote}
+	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes, failNote: r.failNote}
 	r.cur.Store(&state{
 		cfg: &Config{level: logrus.InfoLevel}, sinks: map[string]*sink{"stderr": r.stderr},
 		cfkd: r.stderr, services: r.stderr, audit: r.stderr,
@@ -330,7 +350,7 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 			if s, err = openFile(path, cfg.maxSizeMB, cfg.maxBackups); err != nil {
 				return nil, fmt.Errorf("log destination %s: %w", d, err)
 			}
-			s.notes = &r.dropNotes
+			s.notes, s.failNote = &r.dropNotes, r.failNote
 			// what prev still queues for this path is written first (nil: none)
 			s.prev = prev
 		}

@@ -73,6 +73,11 @@ type sink struct {
 	text     textCache                            // of the last service record formatted into queued
 	errs     atomic.Uint64
 	drops    atomic.Uint64 // records dropped, in all
+	// failNote, when set, takes the record that says the destination
+	// fails, or takes records again: the Router logs it among cfkd's
+	// events (REFERENCE §6.2; stderr alone is /dev/null under cfkd -d).
+	// The flusher calls it, outside mu.
+	failNote func(*sink, *logrus.Entry)
 }
 
 // softMax is the records a sink holds before a line from an output pipe
@@ -350,12 +355,21 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 		if !s.failing {
 			s.failing = true
 			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported)\n", s.name, err)
+			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again)", err))
 		}
 		return
 	}
 	if s.failing {
 		s.failing = false
 		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d failed writes so far)\n", s.name, s.errs.Load())
+		s.noteFailure(logrus.InfoLevel, fmt.Sprintf("log destination writable again (%d records lost so far)", s.errs.Load()))
+	}
+}
+
+// noteFailure hands failNote, if set, a record of cfkd's about s.
+func (s *sink) noteFailure(lvl logrus.Level, msg string) {
+	if s.failNote != nil {
+		s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}})
 	}
 }
 
