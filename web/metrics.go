@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -96,13 +97,31 @@ var gzipPool = sync.Pool{New: func() any {
 	return zw
 }}
 
+// acceptsGzip reports whether the request's Accept-Encoding takes gzip
+// (RFC 9110 §12.5.3): gzip or x-gzip, in any case, or else *, with a
+// weight above 0 ("gzip;q=0" refuses it).
 func acceptsGzip(r *http.Request) bool {
+	star := false
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		if enc, _, _ := strings.Cut(strings.TrimSpace(part), ";"); enc == "gzip" {
-			return true
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		enc = strings.ToLower(strings.TrimSpace(enc))
+		if enc != "gzip" && enc != "x-gzip" && enc != "*" {
+			continue
 		}
+		ok := true
+		for _, p := range strings.Split(params, ";") {
+			if k, v, found := strings.Cut(strings.TrimSpace(p), "="); found && strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				ok = err == nil && q > 0
+			}
+		}
+		if enc == "*" {
+			star = ok
+			continue
+		}
+		return ok
 	}
-	return false
+	return star
 }
 
 // cfk's families:
