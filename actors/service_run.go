@@ -407,13 +407,13 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		extra = append(extra, f)
 	}
 	vars := s.lastVars()
-	shown, exec := argv, argv
+	shown, exec, program := argv, argv, ""
 	if len(extra) > 0 {
-		exec = append([]string{"/bin/sh", "-c", listenPidShim}, argv...)
+		exec, program = append([]string{"/bin/sh", "-c", listenPidShim}, argv...), argv[0]
 	}
 	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutActivation's already (withDefaults)
 	spec = osproc.Spec{
-		Argv: exec, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
+		Argv: exec, Program: program, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
 	}
 	if !c.IgnoreStdout {

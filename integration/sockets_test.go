@@ -236,3 +236,21 @@ func TestSharedSocketReference(t *testing.T) {
 		t.Fatalf("lines per worker %v, want s1:4 s2:2", got)
 	}
 }
+
+// A command that cannot be exec'd is the start's error, `failed to start`,
+// with listen_sockets too (REFERENCE §2.1). The LISTEN_PID shim (§2.6)
+// was the program exec'd: the start was answered OK and the service was
+// started again and again, each run the shim's `exit 127`, until fatal,
+// the reason (`not found`) only in the service's own output.
+func TestExecFailureWithListenSocketsIsTheStartsError(t *testing.T) {
+	h := newHarness(t)
+	h.ok("socket web host=127.0.0.1", "socket web service=0", "command bind web")
+	for name, cmd := range map[string]string{"abs": "/no/such/program", "path": "no-such-program-here"} {
+		h.ok("service "+name+" cmd="+cmd, "service "+name+" listen_sockets=web", "service "+name+" respawn_max_retries=2")
+		r := h.exec("command start service " + name)
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "Service '"+name+"' failed to start: exec "+cmd+": ") {
+			t.Fatalf("start of %s (cmd=%s): reply %v / %q, want `failed to start: exec %s: ...`", name, cmd, r.Err, r.Lines, cmd)
+		}
+		h.expectSeq(name, Backoff, Fatal) // it never started: no `starting`
+	}
+}

@@ -30,6 +30,12 @@ type Spec struct {
 	Argv []string // Argv[0] is looked up in the PATH of Env (or cfkd's) when it has no slash
 	Env  []string // the whole environment of the child
 	Dir  string   // working directory; empty: cfkd's
+	// Program, when set, is the program that Argv, a wrapper (the
+	// LISTEN_PID shim of listen_sockets), execs in its turn: Launch looks
+	// it up as it does Argv[0], so that one not found or not executable
+	// is the launch's error, as without the wrapper, and not the
+	// wrapper's exit 127 once it ran (REFERENCE §2.1).
+	Program string
 	// Setsid puts the child in a new session (and process group) that
 	// Signal targets as a whole.
 	Setsid     bool
@@ -209,6 +215,11 @@ func (l *Launcher) Close() error {
 func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
+	}
+	if spec.Program != "" {
+		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {
+			return nil, err
+		}
 	}
 	path, cached, err := l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
 	if err != nil {
