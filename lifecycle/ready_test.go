@@ -104,3 +104,25 @@ func TestWatchdog(t *testing.T) {
 		t.Fatalf("log %q", s.logs)
 	}
 }
+
+// A ready_timeout_secs shorter than startwait_secs is checked at
+// startwait_secs, not before (REFERENCE §2.9): the run must live
+// startwait_secs anyway; the reason names the ready timeout.
+func TestReadyTimeoutShorterThanStartwait(t *testing.T) {
+	p := readyPolicy()
+	p.StartWait, p.ReadyTimeout = 3*time.Second, time.Second
+	s := newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	launched := s.l.StartTime
+	if s.l.Timer != TimerStartWait || !s.l.Deadline.Equal(launched.Add(3*time.Second)) {
+		t.Fatalf("after the launch: %+v, want startwait armed for 3s", s.l)
+	}
+	s.fire() // startwait: not ready, and past the ready timeout already
+	if s.l.State != messages.Starting || s.l.Timer != TimerReady || !s.l.Deadline.Equal(s.now) {
+		t.Fatalf("at startwait: %+v, want the ready timeout due at once", s.l)
+	}
+	s.fire()
+	if s.l.State != messages.Stopping || s.l.End != EndNotReady || !s.now.Equal(launched.Add(3*time.Second)) {
+		t.Fatalf("%+v at %v after the launch, want stopping as not ready 3s after it", s.l, s.now.Sub(launched))
+	}
+}
