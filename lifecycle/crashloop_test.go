@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"syscall"
 	"testing"
 	"time"
 
@@ -229,5 +230,24 @@ func TestStartRefusedByTheDeclaration(t *testing.T) {
 	}
 	if s.l.Launches != 0 {
 		t.Fatalf("%d launches", s.l.Launches)
+	}
+}
+
+// The exit that ends a stop sets stop_time again (REFERENCE §1.6): a
+// process that ignores SIGTERM shows the time of its end by SIGKILL,
+// stopwait_secs after the stop, not the stop's.
+func TestExitAfterStopSetsStopTime(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire()
+	s.request(Event{Kind: EvStop})
+	stopped := s.now
+	if !s.l.StopTime.Equal(stopped) || !s.l.StartTime.IsZero() {
+		t.Fatalf("the stop: %+v", s.l)
+	}
+	s.fire() // stopwait: SIGKILL
+	s.exit(syscall.WaitStatus(syscall.SIGKILL))
+	if s.l.State != messages.Fail || !s.l.StopTime.Equal(stopped.Add(s.p.StopWait)) || !s.l.StartTime.IsZero() {
+		t.Fatalf("the exit %v after the stop: state %s, stop_time %v (the stop at %v)", s.now.Sub(stopped), s.l.State, s.l.StopTime, stopped)
 	}
 }
