@@ -28,9 +28,10 @@ type Launcher interface {
 var _ Launcher = (*osproc.Launcher)(nil)
 
 // StopSignaler is a Launcher told which signals stop a process (a stop, a
-// restart, a shutdown: the service's stop_signal), as opposed to those
-// `command signal` sends: cfkd's orphan killer ends what a service that
-// cfkd stopped left behind (REFERENCE §7.5), whatever its stop_signal.
+// restart, a shutdown, and `command signal` of it: the service's
+// stop_signal), as opposed to the others `command signal` sends: cfkd's
+// orphan killer ends what a service that cfkd stopped left behind
+// (REFERENCE §7.5), whatever its stop_signal.
 type StopSignaler interface {
 	SignalStop(p *osproc.Process, sig syscall.Signal) error
 }

@@ -213,6 +213,10 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Terminate:
 		s.terminate(ctx, e.Sig)
 	case lifecycle.Signal:
+		if e.Stop {
+			s.signalStop(e.Sig)
+			break
+		}
 		s.signal(e.Sig)
 	case lifecycle.Probe:
 		s.probe(ctx, e.Attempt)

@@ -342,6 +342,19 @@ func (s *Service) terminate(ctx actor.Context, sig syscall.Signal) {
 	s.signal(sig)
 }
 
+// signalStop sends the stop_signal that `command signal` names to a
+// direct child as a stop's (StopSignaler: its orphans are ended once it
+// exits, REFERENCE §7.5); through the proxy's handle, as any signal.
+func (s *Service) signalStop(sig syscall.Signal) {
+	if st, ok := s.opts.Launcher.(StopSignaler); ok && s.proc != nil && s.runProxy == "" {
+		if err := st.SignalStop(s.proc, sig); err != nil && !errors.Is(err, osproc.ErrDone) {
+			s.log.WithError(err).Warnf("cannot send %v", sig)
+		}
+		return
+	}
+	s.signal(sig)
+}
+
 // kill carries out Kill: SIGKILL to the group of a direct child, or to a
 // proxied pid through the handle taken when the proxy reported it (and to
 // its group when it leads one: osproc's Handle).

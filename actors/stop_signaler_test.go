@@ -44,3 +44,28 @@ func TestStopSignalGoesThroughSignalStop(t *testing.T) {
 		t.Fatalf("signals sent as a stop: %v, want [interrupt]", st.stops)
 	}
 }
+
+// `command signal` of the service's stop_signal goes through SignalStop:
+// the run's end by it is a stop (stopped, not started again), so what it
+// left is ended as after a stop or a `command signal TERM` (REFERENCE
+// §7.5). It went as any signal: with stop_signal=INT, `signal INT` left
+// the daemons of a service that ended stopped, and its next start ran a
+// second set beside them.
+func TestSignalOfTheStopSignalIsAStop(t *testing.T) {
+	t.Parallel()
+	var st *stopSignaler
+	r := newRig(t, func(o *Options) {
+		st = &stopSignaler{fakeLauncher: o.Launcher.(*fakeLauncher)}
+		o.Launcher = st
+	})
+	pid := r.startRunning("s", "stop_signal=INT")
+	r.ok("command signal USR1 service s")
+	r.fake.waitSignal(t, pid, syscall.SIGUSR1)
+	r.ok("command signal INT service s")
+	r.fake.waitSignal(t, pid, syscall.SIGINT)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.stops) != 1 || st.stops[0] != syscall.SIGINT {
+		t.Fatalf("signals sent as a stop: %v, want [interrupt] (the stop_signal alone)", st.stops)
+	}
+}

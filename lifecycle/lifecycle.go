@@ -38,7 +38,7 @@ type Lifecycle struct {
 	// failure.
 	Ready bool    `json:"ready,omitempty"`
 	End   EndKind `json:"end,omitempty"`
-	// Signalled: the run got SIGTERM or SIGKILL from `command signal`,
+	// Signalled: the run got SIGTERM, SIGKILL or its stop_signal from `command signal`,
 	// which cfkd's orphan killer takes for a stop (REFERENCE §7.5): an
 	// upgrade in place carries it, so the new cfkd does the same.
 	Signalled bool `json:"signalled,omitempty"`
@@ -289,7 +289,14 @@ type (
 		Sig syscall.Signal
 	}
 	// Signal sends Sig to the process (its group; a proxied one's pid).
-	Signal struct{ Sig syscall.Signal }
+	// Stop: Sig is the service's stop_signal, whose end is a stop: the
+	// executor sends it as a stop's (the run stopped by cfkd, its orphans
+	// ended once it exits, REFERENCE §7.5), as it takes a SIGTERM or a
+	// SIGKILL.
+	Signal struct {
+		Sig  syscall.Signal
+		Stop bool
+	}
 	// Probe starts watching for the readiness of attempt (a probe, or the
 	// notify socket); Unprobe stops it.
 	Probe   struct{ Attempt uint64 }

@@ -274,11 +274,14 @@ var rowWatchdogElapsed = row{"→ stopping, then a crash", "SIGABRT, SIGKILL aft
 	s.l.End = EndWatchdog
 }}
 
-var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM or SIGKILL marks the run signalled (its end is a stop's: its orphans are ended)", func(s *step) {
-	if s.ev.Sig == syscall.SIGTERM || s.ev.Sig == syscall.SIGKILL {
+var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, SIGKILL or the stop_signal marks the run signalled (its end is a stop's: its orphans are ended)", func(s *step) {
+	// an end by the stop_signal is a stop (stopped, not started again):
+	// what the run left is ended then, as after a SIGTERM
+	stop := s.ev.Sig == s.stopSignal() && s.ev.Sig != syscall.SIGTERM && s.ev.Sig != syscall.SIGKILL
+	if stop || s.ev.Sig == syscall.SIGTERM || s.ev.Sig == syscall.SIGKILL {
 		s.l.Signalled = true
 	}
-	s.do(Signal{Sig: s.ev.Sig})
+	s.do(Signal{Sig: s.ev.Sig, Stop: stop})
 	s.reply(nil)
 }}
 
