@@ -213,12 +213,13 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 		unix.Close(fd)
 		return -1, nil, err
 	}
+	afterUnixBind(path)
 	l := &Listener{Service: path, path: path}
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err == nil {
 		l.dev, l.ino = uint64(st.Dev), st.Ino
 	}
-	if err := os.Chmod(path, UnixMode); err != nil {
+	if err := chmodSocket(path, UnixMode); err != nil {
 		unix.Close(fd)
 		l.removePath()
 		return -1, nil, fmt.Errorf("chmod: %w", err)
@@ -230,6 +231,10 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	}
 	return fd, l, nil
 }
+
+// afterUnixBind runs between the bind of a UNIX socket and its chmod (a
+// test replaces the file meanwhile, as another user could).
+var afterUnixBind = func(path string) {}
 
 // removeStale removes path if it is a UNIX socket nobody accepts on.
 func removeStale(path string) error {

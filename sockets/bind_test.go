@@ -244,3 +244,38 @@ func shortDir(t *testing.T) string {
 	t.Cleanup(func() { os.RemoveAll(d) })
 	return d
 }
+
+// The chmod of a UNIX socket just bound follows no symlink put in its
+// place, as another user may where the directory is theirs (/run/app
+// owned by app): a chmod by path made the file it names mode 0660, as
+// root (/bin/sh, or sudo losing its setuid bit). The bind fails instead,
+// the file named left alone.
+func TestUnixChmodFollowsNoSymlink(t *testing.T) {
+	dir := shortDir(t)
+	path, victim := filepath.Join(dir, "u.sock"), filepath.Join(dir, "victim")
+	if err := os.WriteFile(victim, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	swapped := false
+	afterUnixBind = func(p string) { // the other user's rename, won the race
+		swapped = os.Remove(p) == nil && os.Symlink(victim, p) == nil
+	}
+	t.Cleanup(func() { afterUnixBind = func(string) {} })
+	l, err := bindCfg(t, messages.SocketConfig{Name: "u", Host: "unix/", Service: path})
+	if err == nil {
+		l.Close()
+	}
+	if !swapped {
+		t.Fatal("the socket file was not replaced by a symlink")
+	}
+	st, serr := os.Stat(victim)
+	if serr != nil || st.Mode().Perm() != 0o755 {
+		t.Fatalf("the file the symlink names: %v %v, want mode 0755 untouched (the bind: %v)", st.Mode(), serr, err)
+	}
+	if err == nil {
+		t.Fatal("bound, though its file is no longer the socket bound")
+	}
+	if !strings.Contains(err.Error(), "chmod: "+path+" is no longer a socket (replaced since the bind)") {
+		t.Errorf("error %q", err)
+	}
+}

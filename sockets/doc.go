@@ -22,7 +22,8 @@
 // names (the first address, IPv4 first); `unix/` makes a UNIX stream
 // socket whose service is an absolute path: a socket file nobody accepts
 // on is removed first, a live one (a connect succeeds) or a path that is
-// not a socket is refused; the file gets mode 0660 (UnixMode) and is
+// not a socket is refused; the file gets mode 0660 (UnixMode), through no
+// symlink (one put in its place since the bind fails the bind), and is
 // removed on close unless it was replaced meanwhile. Lookups of names run
 // in a goroutine (bounded by LookupTimeout) that sends the result back to
 // the actor; the bind itself is a few quick syscalls in Receive.

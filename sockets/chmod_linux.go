@@ -1,0 +1,33 @@
+//go:build linux
+
+package sockets
+
+import (
+	"fmt"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// chmodSocket gives the UNIX socket file at path mode, without following
+// a symlink: in a directory another user may write (the service's own,
+// /run/app owned by app), the file just bound may have been replaced by
+// a symlink to any file, which a chmod by path would make mode 0660 as
+// root (/bin/sh, or sudo without its setuid bit). Linux has no lchmod:
+// the file is opened O_PATH|O_NOFOLLOW, checked to be a socket, and
+// changed through its /proc/self/fd link, which is that very file.
+func chmodSocket(path string, mode uint32) error {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w (replaced since the bind?)", path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
+	}
+	return unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode)
+}

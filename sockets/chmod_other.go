@@ -1,0 +1,12 @@
+//go:build !linux
+
+package sockets
+
+import "golang.org/x/sys/unix"
+
+// chmodSocket gives the UNIX socket file at path mode, without following
+// a symlink put in its place since the bind (see chmod_linux.go): the
+// BSDs and macOS have lchmod.
+func chmodSocket(path string, mode uint32) error {
+	return unix.Fchmodat(unix.AT_FDCWD, path, mode, unix.AT_SYMLINK_NOFOLLOW)
+}
