@@ -29,7 +29,10 @@
 //     reused): Signal on an exited Process returns ErrDone;
 //   - orphans adopted by the daemon (it is made a child subreaper where
 //     the system has one) are reaped and logged at debug level, so no
-//     zombie stays.
+//     zombie stays;
+//   - a child starts with no signal blocked (on Linux): the fork runs on a
+//     thread whose mask is cleared for it (withNoSignalBlocked), whatever
+//     mask the daemon's parent gave it, which Go keeps in its threads.
 //
 // Orphans and termination (orphans.go, terminate.go, proc.go):
 // AdoptedOrphans lists the live children of the daemon that Launch did

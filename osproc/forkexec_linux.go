@@ -13,7 +13,8 @@ import (
 // fork: a failed fork leaves it so.
 const pidfdUnset = -2
 
-// forkExecChild is syscall.ForkExec, also saying whether the error is the
+// forkExecChild is syscall.ForkExec (on a thread that blocks no signal:
+// withNoSignalBlocked), also saying whether the error is the
 // child's (its set-up or execve failed after the fork) rather than the
 // fork's. It asks for the child's pidfd only to tell: the runtime writes
 // it once the child exists, and sets it to -1 when the child then fails
@@ -28,7 +29,7 @@ func forkExecChild(path string, argv []string, attr *syscall.ProcAttr) (pid int,
 	sys.PidFD = &pidfd
 	a := *attr
 	a.Sys = &sys
-	pid, err = syscall.ForkExec(path, argv, &a)
+	withNoSignalBlocked(func() { pid, err = syscall.ForkExec(path, argv, &a) })
 	if err == nil {
 		if pidfd >= 0 {
 			unix.Close(pidfd)

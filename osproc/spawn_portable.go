@@ -24,6 +24,7 @@ func (s *forkServer) stop() {}
 
 // forkExecSelf forks and execs in cfkd: elsewhere than on Linux, and on
 // the portable path, a child's failure is not told from the fork's.
-func forkExecSelf(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	return syscall.ForkExec(path, argv, attr)
+func forkExecSelf(path string, argv []string, attr *syscall.ProcAttr) (pid int, err error) {
+	withNoSignalBlocked(func() { pid, err = syscall.ForkExec(path, argv, attr) })
+	return pid, err
 }
