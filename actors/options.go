@@ -72,7 +72,7 @@ type Options struct {
 	// line. Default: ServiceLog.
 	Lines LineLogger
 	// Env is the environment every service starts from (default: cfkd's),
-	// less the socket-activation variables (withoutActivation).
+	// less the variables of cfkd's own manager (withoutManagerVars).
 	Env []string
 	// Version is what `command version` answers.
 	Version string
@@ -175,7 +175,7 @@ func (o Options) withDefaults() Options {
 	if o.Env == nil {
 		o.Env = os.Environ()
 	}
-	o.Env = withoutActivation(o.Env) // once, not at every start
+	o.Env = withoutManagerVars(o.Env) // once, not at every start
 	if o.Version == "" {
 		o.Version = "cfk (development build)"
 	}

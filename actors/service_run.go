@@ -424,7 +424,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	if len(extra) > 0 {
 		exec, program = append([]string{"/bin/sh", "-c", listenPidShim}, argv...), argv[0]
 	}
-	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutActivation's already (withDefaults)
+	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutManagerVars's already (withDefaults)
 	spec = osproc.Spec{
 		Argv: exec, Program: program, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
@@ -518,13 +518,19 @@ func (s *Service) socket(name string) (*os.File, error) {
 	return nil, fmt.Errorf("socket '%s' is not bound", name)
 }
 
-// withoutActivation drops the socket-activation variables cfkd may have
-// got itself: they are meant for cfkd, never for a service.
-func withoutActivation(env []string) []string {
+// managerVars are the variables cfkd may have got from its own manager
+// (systemd, a container engine): socket activation, and the notify socket
+// and watchdog it is to report to. They are meant for cfkd, never for a
+// service: a service's sd_notify would reach cfkd's manager, and cfkd's
+// WATCHDOG_PID turns off the watchdog of a service's sd_watchdog_enabled.
+var managerVars = []string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}
+
+// withoutManagerVars drops managerVars from env.
+func withoutManagerVars(env []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if k != "LISTEN_FDS" && k != "LISTEN_PID" && k != "LISTEN_FDNAMES" {
+		if !slices.Contains(managerVars, k) {
 			out = append(out, kv)
 		}
 	}
