@@ -9,6 +9,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // detachedEnv marks the re-executed, detached cfkd; readyFd is the fd on
@@ -25,6 +27,12 @@ func detach(args []string, stdout io.Writer) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cfkd: cannot find my executable: %w", err)
+	}
+	// the detached cfkd gets stdio and the ready pipe, nothing else of its
+	// caller's: one it held for its lifetime (a pipe the caller reads to
+	// its end, a log file) kept the caller waiting, or the file open
+	if err := osproc.CloexecInherited(); err != nil {
+		return fmt.Errorf("cfkd: cannot detach: %w", err)
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
