@@ -49,6 +49,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		early.stop() // the parent waits for its daemon: a TERM ends it
 		return detach(args, stdout)
 	}
+	survivePipes()
 	ready := readiness()
 	err = serve(f, ready, adopt, early)
 	if err != nil {
