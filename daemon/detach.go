@@ -45,12 +45,12 @@ func detach(args []string, stdout io.Writer) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer null.Close()
-	// a SIGINT (Ctrl-C), SIGTERM or SIGHUP while it waits is sent on to the
+	// a SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT while it waits is sent on to the
 	// detached cfkd, which shuts down (REFERENCE §7.3): it ran on unseen,
 	// loading and starting services, once the parent that a user or an
 	// init system gave up on had died of it
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	defer signal.Stop(sigs)
 	p, err := os.StartProcess(exe, append([]string{exe}, args...), &os.ProcAttr{
 		Env:   append(os.Environ(), detachedEnv+"=1"),

@@ -8,20 +8,20 @@ import (
 
 // earlySignals catches, from cfkd's first line on, the signals it
 // handles, until their handlers exist (relaySignals, relayUpgradeSignal):
-// before that, a HUP, INT, TERM, USR1 or USR2 had its default action and
+// before that, a HUP, INT, TERM, QUIT, USR1 or USR2 had its default action and
 // ended cfkd, also the new cfkd of an upgrade in place, whose services were
 // then left unsupervised (REFERENCE §7.3, §13).
 type earlySignals struct {
 	ch   chan os.Signal
 	done bool
-	// refuse, when set, is told each HUP, INT, TERM or USR2 caught
+	// refuse, when set, is told each HUP, INT, TERM, QUIT or USR2 caught
 	// instead of handing it over: the new cfkd of an upgrade refuses a
 	// shutdown, and an upgrade, asked while the upgrade ran (REFERENCE
 	// §13.5); USR1 (reload the logs) is handed over
 	refuse func(os.Signal)
 }
 
-var handled = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGUSR1, syscall.SIGUSR2}
+var handled = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
 
 func catchEarly() *earlySignals {
 	e := &earlySignals{ch: make(chan os.Signal, 16)}

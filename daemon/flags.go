@@ -57,7 +57,7 @@ Options:
   -l, --log-config-file FILE log configuration (default $home/log.config, written when missing)
   -c, --config FILE          load this config file at start (${BASE} = the file's directory)
   -d, --daemon               detach; return once the admin console accepts connections
-  -t, --trap                 ignore HUP, INT and TERM (stop cfkd with 'cfkctl shutdown')
+  -t, --trap                 ignore HUP, INT, TERM and QUIT (stop cfkd with 'cfkctl shutdown')
   --admin-group GROUP[:LEVEL]
                              members of GROUP get LEVEL (read, operate: the default, or
                              admin) on the UNIX socket, made mode 0660 and group GROUP;
@@ -82,7 +82,7 @@ Options:
   -h, --help                 this help
 
 Signals: USR1 reloads the log configuration and the token file; USR2 upgrades cfkd in place
-from its executable as it is on disk now (every service kept); HUP, INT, TERM shut down cleanly
+from its executable as it is on disk now (every service kept); HUP, INT, TERM, QUIT shut down cleanly
 (every service stopped, then exit 0) unless --trap.
 
 cfkd --check-upgrade FILE: say whether this binary can take over the state FILE of an upgrade

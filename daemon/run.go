@@ -264,7 +264,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			ln.Close()
 			httpd.close()
 			if signalled.Load() {
-				// a TERM (or INT, HUP) while the file loaded: its line failed
+				// a TERM (or INT, HUP, QUIT) while the file loaded: its line failed
 				// for the shutdown, the file is not at fault (REFERENCE §7.4)
 				log.Infof("shut down by a signal while loading %s (%v)", f.Config, err)
 				<-done
@@ -330,15 +330,19 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	return nil
 }
 
-// relaySignals turns OS signals into messages: HUP/INT/TERM → `command
-// shutdown` to the controller (unless trapped), USR1 → reload of the log
-// configuration and of the token files (the console's, --http-token's).
+// relaySignals turns OS signals into messages: HUP/INT/TERM/QUIT →
+// `command shutdown` to the controller (unless trapped), USR1 → reload of
+// the log configuration and of the token files (the console's,
+// --http-token's). QUIT is a shutdown as in supervisord, not Go's default
+// (a dump of the goroutines, exit 2, the services left running, or killed
+// by the kernel when cfkd is a container's PID 1): it is the STOPSIGNAL of
+// images such as nginx's, and Ctrl-\ in `docker run -it`.
 func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce, tokens []*rights.Store, f Flags, log *logrus.Logger, signalled *atomic.Bool) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	// with -t the signals are caught and dropped, not set to SIG_IGN: an
 	// ignored disposition survives exec, so every service would ignore
 	// SIGTERM and need SIGKILL to stop.
-	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
 	quit := make(chan struct{})
 	// the reloads run in a goroutine of their own: a file on a hung mount
 	// must not keep SIGTERM waiting; USR1s that come during a reload make

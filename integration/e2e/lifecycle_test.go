@@ -13,14 +13,22 @@ import (
 
 // TestSigtermShutsDownCleanly: every service stopped, socket and lock
 // removed, exit 0.
-func TestSigtermShutsDownCleanly(t *testing.T) {
+func TestSigtermShutsDownCleanly(t *testing.T) { shutsDownCleanly(t, syscall.SIGTERM) }
+
+// TestSigquitShutsDownCleanly: QUIT is a shutdown too (REFERENCE §7.3), as
+// in supervisord; it was Go's default, a dump of the goroutines and exit 2,
+// every service left running (or, cfkd being a container's PID 1 under a
+// STOPSIGNAL SIGQUIT, killed by the kernel without a stop).
+func TestSigquitShutsDownCleanly(t *testing.T) { shutsDownCleanly(t, syscall.SIGQUIT) }
+
+func shutsDownCleanly(t *testing.T, sig syscall.Signal) {
 	d := startDaemon(t, "")
 	c := d.dial()
 	c.ok("service a cmd=sleep 100", "service b cmd=sleep 10; sleep 10", "command start all")
 	c.until("both have pids", func() bool { return c.status("a")[2] != "" && c.status("b")[2] != "" })
 	pa, _ := strconv.Atoi(c.status("a")[2])
 	pb, _ := strconv.Atoi(c.status("b")[2])
-	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.cmd.Process.Signal(sig)
 	if err := d.waitExit(); err != nil {
 		t.Fatalf("exit: %v\n%s", err, d.stderr.String())
 	}
@@ -150,7 +158,7 @@ func TestTrapIgnoresTerm(t *testing.T) {
 	d := startDaemon(t, "", "-t")
 	c := d.dial()
 	c.ok("service a cmd=sleep 100", "command start service a")
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT} {
 		d.cmd.Process.Signal(sig)
 	}
 	// with -t the signals are set to SIG_IGN before cfkd is ready, so the
