@@ -111,9 +111,6 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err := checkHome(f.Home); err != nil {
 		return err
 	}
-	if err := os.Chmod(f.Home, 0o700); err != nil {
-		return fmt.Errorf("cfkd: home: %w", err)
-	}
 	var lk *lock
 	var stale int
 	if adopt != nil {
@@ -125,6 +122,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer lk.release()
+	// once the home is ours only: a cfkd refused by the lock of another
+	// made that one's home 0700, its --admin-group members locked out
+	if err := os.Chmod(f.Home, 0o700); err != nil {
+		return fmt.Errorf("cfkd: home: %w", err)
+	}
 	os.Setenv("CFKD_HOME", f.Home)
 
 	log, svcLog := logrus.New(), logrus.New()
