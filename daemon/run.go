@@ -123,9 +123,13 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	defer lk.release()
 	// once the home is ours only: a cfkd refused by the lock of another
-	// made that one's home 0700, its --admin-group members locked out
-	if err := os.Chmod(f.Home, 0o700); err != nil {
-		return fmt.Errorf("cfkd: home: %w", err)
+	// made that one's home 0700, its --admin-group members locked out; the
+	// new cfkd of an upgrade keeps it as the former one made it (0710
+	// with --admin-group: shareSocket is not run again)
+	if adopt == nil {
+		if err := os.Chmod(f.Home, 0o700); err != nil {
+			return fmt.Errorf("cfkd: home: %w", err)
+		}
 	}
 	os.Setenv("CFKD_HOME", f.Home)
 

@@ -41,3 +41,21 @@ func TestSecondDaemonLeavesTheHome(t *testing.T) {
 	}
 	homeIsTheGroups(t, d)
 }
+
+// REFERENCE §13.2: an upgrade in place keeps the home as the former cfkd
+// made it: the new cfkd made it mode 0700 as at a start, but shares the
+// socket it adopts no further, so the members of --admin-group lost
+// their console at every upgrade.
+func TestUpgradeKeepsTheGroupsHome(t *testing.T) {
+	needRoot(t)
+	d := startDaemon(t, filepath.Join(sharedDir(t), "home"), "--admin-group", strconv.Itoa(adminGID))
+	homeIsTheGroups(t, d)
+	if r := d.dial().do("command upgrade " + cfkdBin); r.Err != nil {
+		t.Fatalf("upgrade: %v", r.Err)
+	}
+	waitFor(t, "the new cfkd serving", func() bool {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		return strings.Count(string(b), "admin console listening") == 2
+	})
+	homeIsTheGroups(t, d)
+}
