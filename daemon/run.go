@@ -28,6 +28,7 @@ import (
 func Run(args []string, stdout, stderr io.Writer) error {
 	early := catchEarly()
 	defer early.stop()
+	survivePipes()
 	f, err := parseFlags(args, stderr)
 	if errors.Is(err, errHelp) {
 		return nil
@@ -49,7 +50,6 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		early.stop() // the parent waits for its daemon: a TERM ends it
 		return detach(args, stdout)
 	}
-	survivePipes()
 	ready := readiness()
 	err = serve(f, ready, adopt, early)
 	if err != nil {

@@ -13,7 +13,9 @@ import (
 // counts and reports like any failed write (package logconf). cfkd
 // logging to stderr under `| logger`, a container's log pipe or a
 // journal stream that went away died of its next line, and left its
-// services running unsupervised. It is caught, never ignored: an ignored
+// services running unsupervised; and `cfkd -d` whose stdout had no
+// reader any more died of its line `cfkd running in the background`,
+// exit 141, its cfkd running. It is caught, never ignored: an ignored
 // disposition would survive the services' exec. The channel is never
 // read: the runtime drops what does not fit.
 func survivePipes() {

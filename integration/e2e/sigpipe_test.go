@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,4 +47,32 @@ func TestClosedStderrPipeIsNoDeath(t *testing.T) {
 	if err := d.waitExit(); err != nil {
 		t.Fatalf("cfkd after a TERM: %v", err)
 	}
+}
+
+// REFERENCE §7.1: `cfkd -d` whose stdout has no reader any more exits 0
+// once its cfkd is ready: it died of SIGPIPE writing its line `cfkd running
+// in the background`, exit 141, a script taking the start for failed
+// while its cfkd ran on.
+func TestDetachWithStdoutClosed(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command(cfkdBin, "--home", home, "-d")
+	cmd.Env = childEnv("CFKD_HOME=" + home)
+	cmd.Stdout = w
+	t.Cleanup(func() { killHome(home) })
+	err = cmd.Run()
+	b, _ := os.ReadFile(filepath.Join(home, "lock"))
+	if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 {
+		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	}
+	if err != nil {
+		t.Fatalf("cfkd -d with its stdout closed: %v", err)
+	}
+	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock")}
+	d.dial().ok("command list")
 }
