@@ -20,6 +20,13 @@ const (
 	readyFd     = 3
 )
 
+// errDetachAsInit refuses -d to a cfkd that is PID 1 (`docker run IMAGE
+// cfkd -d`): it printed that its cfkd ran in the background and exited 0,
+// and the kernel killed the whole PID namespace with it, the detached cfkd
+// and its services (SIGKILL, no stop), their lock and sockets left behind.
+var errDetachAsInit = errors.New("cfkd: -d: cfkd is PID 1 (the init of a container or a PID namespace): " +
+	"the cfkd it detached, and every service, would be killed as soon as it exits; run cfkd in the foreground (without -d)")
+
 // detach re-executes cfkd in a new session with stdio on /dev/null and
 // returns once it reports that its console accepts connections (or why it
 // failed). The parent waits for no process: the child is released.

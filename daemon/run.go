@@ -47,6 +47,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if f.Daemon && os.Getenv(detachedEnv) == "" && adopt == nil {
+		if os.Getpid() == 1 {
+			return errDetachAsInit
+		}
 		early.stop() // the parent waits for its daemon: a TERM ends it
 		return detach(args, stdout)
 	}
