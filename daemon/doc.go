@@ -10,11 +10,12 @@
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
 // the admin listeners (and, with --http, the HTTP listener of package web:
 // http.go, REFERENCE §10), loads the config file (config.go: FILE:LINE:
-// reason at the first bad line), then waits. SIGHUP/SIGINT/SIGTERM/SIGQUIT become
-// `command shutdown` sent to the controller; SIGUSR1 reloads the log
-// configuration and the token file; SIGPIPE is caught and dropped, so that
-// a stdout or stderr whose reader went away fails its writes instead of
-// ending cfkd (sigpipe.go).
+// reason at the first bad line), then waits. SIGHUP/SIGINT/SIGTERM/SIGQUIT
+// become `command shutdown` sent to the controller (a HUP or INT cfkd was
+// started with ignored, as by nohup, stays ignored: nohup.go); SIGUSR1
+// reloads the log configuration and the token file; SIGPIPE is caught and
+// dropped, so that a stdout or stderr whose reader went away fails its
+// writes instead of ending cfkd (sigpipe.go).
 //
 // Who gets in (security.go, REFERENCE §5): before anything else, the
 // flags become the console's actors.ConsolePolicy: on the UNIX socket,

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -36,6 +37,8 @@ type Flags struct {
 	HTTPToken      string
 
 	Fleet FleetFlags // --fleet-* (fleet.go, REFERENCE §12)
+
+	startIgnored []syscall.Signal // HUP, INT ignored when cfkd started (nohup.go)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the

@@ -26,6 +26,7 @@ import (
 // Run is cfkd's main: it returns when cfkd has shut down (nil), or why it
 // could not start.
 func Run(args []string, stdout, stderr io.Writer) error {
+	ignored := startIgnored()
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -36,6 +37,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	f.startIgnored = ignored
 	if f.Version {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
@@ -391,6 +393,10 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 				}
 				if f.Trap {
 					log.Infof("signal %v ignored (-t)", s)
+					continue
+				}
+				if f.ignoredAtStart(s) {
+					log.Infof("signal %v ignored: cfkd was started with it ignored (nohup)", s)
 					continue
 				}
 				signalled.Store(true)

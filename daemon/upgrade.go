@@ -193,7 +193,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if !u.router.SyncWithin(2 * time.Second) {
 		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
 	}
-	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile())
+	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile(), ignoredVar(u.f.startIgnored))
 	err = execInPlace(path, os.Args, env)
 	// still here: the exec failed, cfkd goes on
 	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
