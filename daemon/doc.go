@@ -50,9 +50,10 @@
 //     NAME`.
 //
 //   - At start-up, before anything is served, one scan of /proc finds the
-//     processes of a cfkd of this home that died (CFKD_HOME=home and
-//     CONTROL_FREAK_ENABLED=1, or a proxy's _CFK_COMMAND_FD), whether or
-//     not it left its lock: they are terminated and logged, `killed N
+//     processes of a cfkd of this home that died (CFKD_HOME=home, as given
+//     or by its real path, which services get, and CONTROL_FREAK_ENABLED=1,
+//     or a proxy's _CFK_COMMAND_FD), whether or not it left its lock: they
+//     are terminated and logged, `killed N
 //     processes left by a previous cfkd (pid P) on this home`.
 //
 //   - Platforms (REFERENCE §11): the start-up scan needs /proc and pidfds

@@ -3,6 +3,8 @@ package daemon
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -22,13 +24,13 @@ type leftover struct {
 
 // findLeftovers scans /proc once for the processes a cfkd of home started
 // and that outlived it (it was killed with SIGKILL, or crashed): those
-// whose environment has CFKD_HOME=home and either CONTROL_FREAK_ENABLED=1
+// whose environment has CFKD_HOME=one of homes and either CONTROL_FREAK_ENABLED=1
 // (services and their children, wherever they were reparented) or
 // _CFK_COMMAND_FD (proxies, which get cfkd's environment). cfkd itself and
 // its ancestors are left out (a cfkd started from a service's shell), and
 // so are zombies. Processes whose environment cannot be read (another
 // user's, when cfkd is not root) or was cleared are not found.
-func findLeftovers(home string) []leftover {
+func findLeftovers(homes ...string) []leftover {
 	skip := map[int]bool{}
 	for pid := os.Getpid(); pid > 1 && !skip[pid]; {
 		skip[pid] = true
@@ -44,7 +46,7 @@ func findLeftovers(home string) []leftover {
 			continue
 		}
 		env := osproc.Environ(pid)
-		what, ok := leftoverOf(env, home)
+		what, ok := leftoverOf(env, homes...)
 		if !ok {
 			continue
 		}
@@ -58,9 +60,10 @@ func findLeftovers(home string) []leftover {
 }
 
 // leftoverOf says whether env is the environment of a process that a cfkd
-// of home started, and what it was.
-func leftoverOf(env []string, home string) (what string, ok bool) {
-	if h, _ := osproc.Getenv(env, "CFKD_HOME"); h != home {
+// of home (one of homes: paths to it) started, and what it was.
+func leftoverOf(env []string, homes ...string) (what string, ok bool) {
+	h, _ := osproc.Getenv(env, "CFKD_HOME")
+	if !slices.Contains(homes, h) {
 		return "", false
 	}
 	if v, _ := osproc.Getenv(env, "CONTROL_FREAK_ENABLED"); v == "1" {
@@ -88,7 +91,14 @@ func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Dur
 		log.Info("processes left by a previous cfkd are not looked for on this system (no /proc, or no pidfds)")
 		return 0
 	}
-	found := findLeftovers(home)
+	// the home as given, and by its real path, which services get as
+	// CFKD_HOME (homeForServices): a cfkd started on another path to the
+	// same directory (a symlink) left them
+	homes := []string{home}
+	if real := homeForServices(home); real != home {
+		homes = append(homes, real)
+	}
+	found := findLeftovers(homes...)
 	if len(found) == 0 {
 		return 0
 	}
@@ -101,7 +111,7 @@ func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Dur
 			continue // gone meanwhile
 		}
 		// the pidfd is taken: check that it is the process the scan saw
-		if _, ok := leftoverOf(osproc.Environ(lo.Pid), home); !ok {
+		if _, ok := leftoverOf(osproc.Environ(lo.Pid), homes...); !ok {
 			t.Close()
 			continue
 		}
@@ -125,4 +135,17 @@ func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Dur
 	n := len(ts) - len(survived)
 	log.Warnf("killed %d processes left by %s on this home", n, by)
 	return n
+}
+
+// homeForServices is the CFKD_HOME that services get: the home by its real
+// path, every symlink on it resolved (the home itself when that fails), so
+// that whatever path to it each cfkd was given, the next one finds what a
+// killed one left: a cfkd on /srv/cfk, a symlink to /data/cfk, started
+// after one on /data/cfk was killed, left its services running
+// unsupervised beside its own (REFERENCE §7.5).
+func homeForServices(home string) string {
+	if real, err := filepath.EvalSymlinks(home); err == nil {
+		return real
+	}
+	return home
 }

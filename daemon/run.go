@@ -136,7 +136,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			return fmt.Errorf("cfkd: home: %w", err)
 		}
 	}
-	os.Setenv("CFKD_HOME", f.Home)
+	os.Setenv("CFKD_HOME", homeForServices(f.Home))
 
 	log, svcLog := logrus.New(), logrus.New()
 	router := logconf.NewRouter(f.Home, log, svcLog)
