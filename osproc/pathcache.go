@@ -69,10 +69,22 @@ func stale(err error) bool {
 	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.ENOTDIR)
 }
 
-// pathOf is the PATH of env, or cfkd's when env has none.
+// pathOf is the PATH of env, or cfkd's when env has none, or defaultPath
+// when cfkd has none either.
 func pathOf(env []string) string {
 	if v, ok := Getenv(env, "PATH"); ok {
 		return v
 	}
-	return os.Getenv("PATH")
+	if v, ok := os.LookupEnv("PATH"); ok {
+		return v
+	}
+	return defaultPath
 }
+
+// defaultPath is searched for a command when neither the service's
+// environment nor cfkd's has a PATH, as execvp(3) searches glibc's
+// default (the original's exec did): a cfkd started with an environment
+// without PATH (a kernel's init, `env -i`, an OCI runtime's bare
+// process.env) found no command at all, 'exec sleep: executable file not
+// found in PATH' (REFERENCE §2.4).
+const defaultPath = "/bin:/usr/bin"
