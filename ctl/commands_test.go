@@ -228,7 +228,17 @@ func TestDescAndList(t *testing.T) {
 		"command desc tag web":         ok("svc1\tweb, prod\ta \"sleeper\"\t\tsleep 100"),
 	}
 	empty := map[string]string{"command list": ok(), "command inspect all": ok(), "command pids all": ok()}
+	// bytes that are not UTF-8: inspect (JSON) has U+FFFD for them, the
+	// desc line has them as they are
+	latin1 := map[string]string{
+		"command inspect service lat": ok(`{"name":"lat","state":"stopped","retries":0,"crashes":0,"tags":["fr"],` +
+			`"desc":"donn\ufffdes","cmd":"/opt/caf\ufffd/run","requires":["db"],"restarts":2}`),
+		"command desc service lat": ok("lat\tfr\tdonn\xe9es\t\t/opt/caf\xe9/run"),
+	}
 	for _, tc := range []cmdCase{
+		{name: "desc keeps the bytes that are not UTF-8", args: []string{"desc", "lat"}, replies: latin1,
+			reqs:   []string{"command inspect service lat", "command desc service lat"},
+			stdout: "lat: tags=\"fr\" desc=\"donn\xe9es\" cmd=\"/opt/caf\xe9/run\" requires=\"db\" restarts=2\n"},
 		{name: "desc", args: []string{"desc"}, replies: replies, reqs: []string{"command inspect all"},
 			stdout: `svc1: tags="web, prod" desc="a \"sleeper\"" cmd="sleep 100" requires="db, cache"` + "\n" +
 				`svc2: proxy="p1" cmd="[\"perl\",\"x.pl\"]"` + "\n"},

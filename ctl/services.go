@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -227,8 +228,46 @@ func runDesc(s *session, args []string) error {
 		}
 		return writeJSON(s.env.jsonOut(), out)
 	}
+	if err := rawDescs(s, sels, ds); err != nil {
+		return err
+	}
 	for _, d := range ds {
 		fmt.Fprintln(s.env.stdout, s.safeOut(formatDesc(d)))
+	}
+	return nil
+}
+
+// rawDescs puts in ds the desc and cmd of cfkd's desc lines in place of
+// inspect's when inspect's hold U+FFFD: JSON cannot carry bytes that are
+// not UTF-8 (a Latin-1 desc, a path in cmd), so inspect has U+FFFD for
+// them, and the human output would not be the bytes cfkd holds, which its
+// desc line has (REFERENCE §8.3). Asked only then: it costs a request per
+// selector.
+func rawDescs(s *session, sels []string, ds []descOf) error {
+	if !slices.ContainsFunc(ds, func(d descOf) bool {
+		return d.known && strings.ContainsRune(d.Desc+d.Cmd, utf8.RuneError)
+	}) {
+		return nil
+	}
+	raw := map[string]messages.DescLine{}
+	for _, sel := range sels {
+		req := "command desc " + sel
+		lines, err := s.call(req)
+		if err != nil {
+			return err
+		}
+		got, err := parseReply(req, lines, messages.ParseDescLine)
+		if err != nil {
+			return err
+		}
+		for _, d := range got {
+			raw[d.Name] = d
+		}
+	}
+	for k := range ds {
+		if r, ok := raw[ds[k].Name]; ok && ds[k].known {
+			ds[k].Desc, ds[k].Cmd = r.Desc, r.Cmd
+		}
 	}
 	return nil
 }
