@@ -142,6 +142,11 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 		sort.Strings(names)
 		return fmt.Errorf("Service '%s' is being destroyed", names[0])
 	}
+	if m.Prune && len(m.Want.Services) == 0 && len(c.declared().Services) > 0 {
+		// an empty file (a generator that failed: gen | cfkctl apply
+		// --prune -) would destroy every service (REFERENCE §1.4)
+		return fmt.Errorf("the file declares no service: apply --prune would destroy every service (destroy all does that)")
+	}
 	// the requires of the services as they will be: the file's, and those
 	// it leaves out unless pruned (REFERENCE §2.8); and with prune, as
 	// they are once the file is declared and before the pruned services

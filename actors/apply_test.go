@@ -218,3 +218,23 @@ func TestApplyRefusals(t *testing.T) {
 	r.ok("command shutdown")
 	r.fails(applyReq("", "service s cmd=sleep 2\n"), "cfkd is shutting down")
 }
+
+// TestApplyPruneOfNoServiceRefused: a prune whose file declares no service
+// (an empty one: a generator that failed in `gen | cfkctl apply --prune
+// -`) is refused, a dry run too, and destroys nothing; without prune, or
+// with nothing to destroy, it goes on.
+func TestApplyPruneOfNoServiceRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.applyOK("prune", "", "no changes")
+	r.ok("service a cmd=sleep 1", "service b cmd=sleep 1")
+	const want = "the file declares no service: apply --prune would destroy every service (destroy all does that)"
+	r.fails(applyReq("prune", ""), want)
+	r.fails(applyReq("dry-run prune", "# nothing\n\n"), want)
+	r.fails(applyReq("prune", "socket k host=127.0.0.1\nproxy p cmd=x\n"), want)
+	if got := r.ok("command list"); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("list after the refusals: %q", got)
+	}
+	r.applyOK("dry-run", "", "- a", "- b")
+	r.applyOK("prune", "service a cmd=sleep 1\n", "- b")
+}
