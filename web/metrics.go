@@ -98,7 +98,7 @@ var gzipPool = sync.Pool{New: func() any {
 }}
 
 // acceptsGzip reports whether the request's Accept-Encoding takes gzip
-// (RFC 9110 §12.5.3): gzip or x-gzip, in any case, or else *, with a
+// (RFC 9110, section 12.5.3): gzip or x-gzip, in any case, or else *, with a
 // weight above 0 ("gzip;q=0" refuses it).
 func acceptsGzip(r *http.Request) bool {
 	star := false

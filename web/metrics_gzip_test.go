@@ -7,7 +7,7 @@ import (
 )
 
 // /metrics is gzipped when the scraper accepts it (REFERENCE §10.2), as
-// RFC 9110 §12.5.3 says who does: content codings have no case, a weight
+// RFC 9110, section 12.5.3, says who does: content codings have no case, a weight
 // of 0 refuses the coding, and * takes it unless it is named. "gzip;q=0"
 // was answered gzipped, "GZIP" and "*" were not.
 func TestMetricsGzipOnlyWhenAccepted(t *testing.T) {
