@@ -15,7 +15,9 @@ import (
 // a symlink to any file, which a chmod by path would make mode 0660 as
 // root (/bin/sh, or sudo without its setuid bit). Linux has no lchmod:
 // the file is opened O_PATH|O_NOFOLLOW, checked to be a socket, and
-// changed through its /proc/self/fd link, which is that very file.
+// changed through that fd: fchmodat2 with AT_EMPTY_PATH (Linux 6.6),
+// which needs no /proc (cfkd as a system's init, before /proc is
+// mounted), or else its /proc/self/fd link, which is that very file.
 func chmodSocket(path string, mode uint32) error {
 	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
@@ -29,5 +31,14 @@ func chmodSocket(path string, mode uint32) error {
 	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
 	}
-	return unix.Chmod("/proc/self/fd/"+strconv.Itoa(fd), mode)
+	if unix.Fchmodat(fd, "", mode, unix.AT_EMPTY_PATH) == nil {
+		return nil
+	}
+	// a kernel before 6.6 (no fchmodat2: EOPNOTSUPP), or a seccomp filter
+	// that does not know it (Docker before 25 answers EPERM)
+	return unix.Chmod(procSelfFd+strconv.Itoa(fd), mode)
 }
+
+// procSelfFd is where chmodSocket finds an fd's file without fchmodat2 (a
+// test makes it missing, as where /proc is not mounted).
+var procSelfFd = "/proc/self/fd/"
