@@ -274,7 +274,7 @@ var rowWatchdogElapsed = row{"→ stopping, then a crash", "SIGABRT, SIGKILL aft
 	s.l.End = EndWatchdog
 }}
 
-var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, SIGKILL or the stop_signal marks the run signalled (its end is a stop's: its orphans are ended)", func(s *step) {
+var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, SIGKILL or the stop_signal marks the run signalled (its end is a stop's: its orphans are ended); a stop_signal other than TERM and KILL goes to a direct child as a stop's, SIGCONT after it (§2.2)", func(s *step) {
 	// an end by the stop_signal is a stop (stopped, not started again):
 	// what the run left is ended then, as after a SIGTERM
 	stop := s.ev.Sig == s.stopSignal() && s.ev.Sig != syscall.SIGTERM && s.ev.Sig != syscall.SIGKILL
