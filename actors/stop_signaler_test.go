@@ -23,16 +23,23 @@ func (s *stopSignaler) SignalStop(p *osproc.Process, sig syscall.Signal) error {
 	return s.fakeLauncher.Signal(p, sig)
 }
 
-// A stop sends the service's stop_signal through SignalStop, and only it:
-// `command signal` is not a stop (REFERENCE §7.5: what a service that cfkd
-// stopped left behind is ended, whatever its stop_signal).
-func TestStopSignalGoesThroughSignalStop(t *testing.T) {
-	t.Parallel()
+// newStopSignalerRig is a rig whose launcher records what is sent as a
+// stop's signal.
+func newStopSignalerRig(t *testing.T) (*rig, *stopSignaler) {
 	var st *stopSignaler
 	r := newRig(t, func(o *Options) {
 		st = &stopSignaler{fakeLauncher: o.Launcher.(*fakeLauncher)}
 		o.Launcher = st
 	})
+	return r, st
+}
+
+// A stop sends the service's stop_signal through SignalStop, and only it:
+// `command signal` is not a stop (REFERENCE §7.5: what a service that cfkd
+// stopped left behind is ended, whatever its stop_signal).
+func TestStopSignalGoesThroughSignalStop(t *testing.T) {
+	t.Parallel()
+	r, st := newStopSignalerRig(t)
 	pid := r.startRunning("s", "stop_signal=INT")
 	r.ok("command signal HUP service s")
 	r.fake.waitSignal(t, pid, syscall.SIGHUP)
@@ -53,11 +60,7 @@ func TestStopSignalGoesThroughSignalStop(t *testing.T) {
 // second set beside them.
 func TestSignalOfTheStopSignalIsAStop(t *testing.T) {
 	t.Parallel()
-	var st *stopSignaler
-	r := newRig(t, func(o *Options) {
-		st = &stopSignaler{fakeLauncher: o.Launcher.(*fakeLauncher)}
-		o.Launcher = st
-	})
+	r, st := newStopSignalerRig(t)
 	pid := r.startRunning("s", "stop_signal=INT")
 	r.ok("command signal USR1 service s")
 	r.fake.waitSignal(t, pid, syscall.SIGUSR1)
