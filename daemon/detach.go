@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -30,7 +31,8 @@ var errDetachAsInit = errors.New("cfkd: -d: cfkd is PID 1 (the init of a contain
 // detach re-executes cfkd in a new session with stdio on /dev/null and
 // returns once it reports that its console accepts connections (or why it
 // failed). The parent waits for no process: the child is released.
-func detach(args []string, stdout io.Writer) error {
+// ignored are the signals cfkd was started with ignored (startIgnored).
+func detach(args []string, stdout io.Writer, ignored []syscall.Signal) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cfkd: cannot find my executable: %w", err)
@@ -52,12 +54,20 @@ func detach(args []string, stdout io.Writer) error {
 		return fmt.Errorf("cfkd: %w", err)
 	}
 	defer null.Close()
-	// a SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT while it waits is sent on to the
-	// detached cfkd, which shuts down (REFERENCE §7.3): it ran on unseen,
-	// loading and starting services, once the parent that a user or an
-	// init system gave up on had died of it
+	// a SIGINT (Ctrl-C), SIGTERM, SIGHUP or SIGQUIT while it waits is sent
+	// on to the detached cfkd, which shuts down (REFERENCE §7.3): it ran on
+	// unseen, loading and starting services, once the parent that a user or
+	// an init system gave up on had died of it. A HUP or INT that cfkd was
+	// started with ignored (`nohup cfkd -d`) stays ignored here, so that
+	// the detached cfkd inherits it ignored and keeps it so (startIgnored):
+	// caught, it was sent on, and a logout while the parent waited shut
+	// down every service.
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
+	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
+		if !slices.Contains(ignored, s) {
+			signal.Notify(sigs, s)
+		}
+	}
 	defer signal.Stop(sigs)
 	p, err := os.StartProcess(exe, append([]string{exe}, args...), &os.ProcAttr{
 		Env:   append(os.Environ(), detachedEnv+"=1"),
