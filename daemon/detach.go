@@ -31,18 +31,19 @@ var errDetachAsInit = errors.New("cfkd: -d: cfkd is PID 1 (the init of a contain
 // detach re-executes cfkd in a new session with stdio on /dev/null and
 // returns once it reports that its console accepts connections (or why it
 // failed). The parent waits for no process: the child is released.
-// ignored are the signals cfkd was started with ignored (startIgnored).
-func detach(args []string, stdout io.Writer, ignored []syscall.Signal) error {
+func detach(args []string, stdout io.Writer, f Flags) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cfkd: cannot find my executable: %w", err)
 	}
 	// the detached cfkd gets stdio and the ready pipe, nothing else of its
 	// caller's: one it held for its lifetime (a pipe the caller reads to
-	// its end, a log file) kept the caller waiting, or the file open
+	// its end, a log file) kept the caller waiting, or the file open; but
+	// those its flags name (-c /dev/fd/63) are kept
 	if err := osproc.CloexecInherited(); err != nil {
 		return fmt.Errorf("cfkd: cannot detach: %w", err)
 	}
+	keepNamedFds(f)
 	r, w, err := os.Pipe()
 	if err != nil {
 		return fmt.Errorf("cfkd: %w", err)
@@ -64,7 +65,7 @@ func detach(args []string, stdout io.Writer, ignored []syscall.Signal) error {
 	// down every service.
 	sigs := make(chan os.Signal, 1)
 	for _, s := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT} {
-		if !slices.Contains(ignored, s) {
+		if !slices.Contains(f.startIgnored, s) {
 			signal.Notify(sigs, s)
 		}
 	}

@@ -53,7 +53,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			return errDetachAsInit
 		}
 		early.stop() // the parent waits for its daemon: a TERM ends it
-		return detach(args, stdout, ignored)
+		return detach(args, stdout, f)
 	}
 	ready := readiness()
 	err = serve(f, ready, adopt, early)

@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestDetachKeepsTheFdsItsFlagsName: `cfkd -d -c <(gen)` (REFERENCE §7.1):
+// the detached cfkd keeps the caller's fds that its flags name as
+// /dev/fd/N (bash's process substitution, a token handed over on a
+// pipe), and only those: since -d closed every fd of its caller's at the
+// exec, its -c /dev/fd/63 was 'no such file or directory' and the start
+// failed, where a cfkd in the foreground read it.
+func TestDetachKeepsTheFdsItsFlagsName(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := w.WriteString("service a cmd=sleep 1000\n"); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { killHome(home) })
+	cmd := exec.Command(cfkdBin, "--home", home, "-d", "-c", "/dev/fd/5")
+	cmd.Env = childEnv("CFKD_HOME=" + home)
+	cmd.ExtraFiles = []*os.File{nil, nil, r} // fd 5: the config, on a pipe
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {
+		t.Fatalf("cfkd -d -c /dev/fd/5: %v %q", err, out)
+	}
+	pid := readLockPid(t, home)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock")}
+	c := d.dial()
+	if st := c.status("a"); st[0] != "a" {
+		t.Fatalf("status of a: %q", st)
+	}
+	c.ok("command shutdown")
+	c.until("the detached cfkd gone", func() bool { return syscall.Kill(pid, 0) != nil })
+}
