@@ -93,6 +93,11 @@ func detach(args []string, stdout io.Writer, f Flags) error {
 		// never waited for, the child is at worst a zombie of this
 		// process: its pid is not anyone else's
 		sig, _ := s.(syscall.Signal)
+		if f.Trap {
+			// the detached cfkd would drop it (-t): it was said to shut
+			// down, exit 1, while it ran on
+			return fmt.Errorf("cfkd: %v before the detached cfkd (pid %d) was ready: not sent on (-t): it runs on", s, pid)
+		}
 		if err := syscall.Kill(pid, sig); err != nil {
 			return fmt.Errorf("cfkd: %v before the detached cfkd (pid %d) was ready; it could not be sent on: %w", s, pid, err)
 		}
