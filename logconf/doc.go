@@ -137,7 +137,8 @@
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first
 //     failure of a streak is reported to stderr once (and the first success
-//     after it), and the next record simply tries again. A write that
+//     after it), also among cfkd's events, at most once per
+//     failNoteEvery (a minute), and the next record simply tries again. A write that
 //     failed part way leaves a piece of a record: the next write starts
 //     with "\n", so that no two records share a line.
 //   - Formatting a record never leaves a destination locked: its lock is

@@ -76,9 +76,20 @@ type sink struct {
 	// failNote, when set, takes the record that says the destination
 	// fails, or takes records again: the Router logs it among cfkd's
 	// events (REFERENCE §6.2; stderr alone is /dev/null under cfkd -d).
-	// The flusher calls it, outside mu.
+	// The flusher calls it, outside mu: at most once per failNoteEvery
+	// for a failure (noteAt), and for a recovery only after a failure
+	// it noted (noted). Only the flusher uses noteAt and noted.
 	failNote func(*sink, *logrus.Entry)
+	noteAt   time.Time
+	noted    bool
 }
+
+// failNoteEvery bounds the failure notes of a destination (sink.failNote):
+// one whose writes fail and succeed by turns (a disk at its last blocks,
+// which others free and fill) made a note, an event and two records of
+// cfkd's, for each batch of its services' lines. A failure not noted for
+// that is noted at a failed write once the period is over.
+var failNoteEvery = time.Minute
 
 // softMax is the records a sink holds before a line from an output pipe
 // holds its pipe; hardMax the records it holds before anything else is
@@ -355,6 +366,9 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 		if !s.failing {
 			s.failing = true
 			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported)\n", s.name, err)
+		}
+		if s.failNote != nil && !s.noted && (s.noteAt.IsZero() || time.Since(s.noteAt) >= failNoteEvery) {
+			s.noted, s.noteAt = true, time.Now()
 			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again)", err))
 		}
 		return
@@ -362,6 +376,9 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 	if s.failing {
 		s.failing = false
 		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d failed writes so far)\n", s.name, s.errs.Load())
+	}
+	if s.noted {
+		s.noted = false
 		s.noteFailure(logrus.InfoLevel, fmt.Sprintf("log destination writable again (%d records lost so far)", s.errs.Load()))
 	}
 }
