@@ -424,7 +424,8 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	if len(extra) > 0 {
 		exec, program = append([]string{"/bin/sh", "-c", listenPidShim}, argv...), argv[0]
 	}
-	env := mergeEnv(s.opts.Env, c.Env, vars) // Env is withoutManagerVars's already (withDefaults)
+	// Env is withoutManagerVars's already (withDefaults)
+	env := mergeEnv(s.opts.Env, pwdOf(c), c.Env, vars)
 	spec = osproc.Spec{
 		Argv: exec, Program: program, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
@@ -436,6 +437,18 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 		spec.StderrLines = s.outputLogger("err")
 	}
 	return spec, shown, nil
+}
+
+// pwdOf is PWD for a service whose cwd is not cfkd's (REFERENCE §2.4):
+// cfkd's own PWD names another directory, and what reads PWD rather than
+// getcwd (make's $(PWD), a script's $PWD, Node's process.env.PWD) would
+// take it for the service's. add_env and env_file may replace it. Under a
+// proxy, whose directory is the service's, cwd is not used.
+func pwdOf(c *messages.ServiceConfig) []messages.EnvVar {
+	if c.Cwd == "" || c.Proxy != "" {
+		return nil
+	}
+	return []messages.EnvVar{{Key: "PWD", Value: c.Cwd}}
 }
 
 // ownVars are the variables cfkd sets for every service: they win over
