@@ -41,6 +41,9 @@ type options struct {
 	certHosts    listValue
 	// binary is the cfkd `upgrade` execs (--binary; REFERENCE §13)
 	binary string
+	// noHome is the default address when neither $CFKCTL_ADDRESS nor
+	// $HOME is set ("" otherwise): a failed dial there says why
+	noHome string
 }
 
 // defaultAddress is $CFKCTL_ADDRESS, or unix:$HOME/.controlfreak/sock.
@@ -112,6 +115,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 // After `--` everything is an argument. A lone `-` is an argument (`load -`).
 func parseFlags(args []string, getenv func(string) string) (*options, []string, error) {
 	o := &options{address: defaultAddress(getenv), timeout: DefaultTimeout, tokenFile: getenv("CFKCTL_TOKEN_FILE")}
+	if getenv("CFKCTL_ADDRESS") == "" && getenv("HOME") == "" {
+		o.noHome = o.address
+	}
 	fs := newFlagSet(o)
 	var flagArgs, pos []string
 	for i := 0; i < len(args); i++ {

@@ -84,6 +84,10 @@ func (s *session) connect() error {
 	d := net.Dialer{Timeout: s.opts.timeout}
 	conn, err := d.Dial(network, address)
 	if err != nil {
+		if s.opts.noHome != "" && s.opts.address == s.opts.noHome {
+			// the third line says why the address is /.controlfreak/sock
+			err = errors.New("$HOME is not set: give cfkd's address with -a ADDRESS or $CFKCTL_ADDRESS")
+		}
 		return &connectError{addr: s.opts.address, err: err}
 	}
 	s.conn, s.r, s.tcp = conn, bufio.NewReader(conn), network == "tcp"

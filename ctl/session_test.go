@@ -48,6 +48,14 @@ func TestConnectionFailure(t *testing.T) {
 			}
 		})
 	}
+	t.Run("no HOME", func(t *testing.T) {
+		r := runCtl(t, nil, runCfg{env: map[string]string{"HOME": ""}}, "status")
+		want := "Cannot get a socket for 'unix:/.controlfreak/sock'\n" + maybeStart +
+			"cfkctl: $HOME is not set: give cfkd's address with -a ADDRESS or $CFKCTL_ADDRESS\n"
+		if r.code != ExitError || r.stderr != want {
+			t.Fatalf("got code %d stderr %q; want %q", r.code, r.stderr, want)
+		}
+	})
 	t.Run("json", func(t *testing.T) {
 		r := runCtl(t, nil, runCfg{env: map[string]string{"CFKCTL_ADDRESS": missing}}, "--json", "status")
 		wantOut := `{"ok":false,"error":"Cannot get a socket for '` + missing + `'\nMaybe you need to start cfkd?"}` + "\n"
