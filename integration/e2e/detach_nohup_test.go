@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,46 +19,9 @@ import (
 // of a service ready once a file exists, made after the HUP.
 func TestNohupDetachKeepsHangupIgnored(t *testing.T) {
 	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	conf := filepath.Join(dir, "held.conf")
 	gate := filepath.Join(dir, "go")
-	if err := os.WriteFile(conf, []byte("service held cmd=sleep 1000\nservice held ready=exec:test -e "+gate+"\nservice held ready_timeout_secs=600\ncommand start service held\ncommand rollingrestart service held\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command("sh", "-c", `trap "" HUP; exec "$0" "$@"`, cfkdBin, "--home", home, "-c", conf, "-d")
-	cmd.Env = childEnv("CFKD_HOME=" + home)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		killHome(home) // the detached cfkd, and its service
-	})
-	// the detached cfkd holds the lock: the parent waits for it
-	child := 0
-	end := time.Now().Add(deadline)
-	for {
-		b, _ := os.ReadFile(filepath.Join(home, "lock"))
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid != cmd.Process.Pid {
-			child = pid
-			break
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("cfkd -d exited at once: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(end) {
-			t.Fatal("the detached cfkd never took the lock")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	h := startHeldDetach(t, dir, "exec:test -e "+gate, []string{"sh", "-c", `trap "" HUP; exec "$0" "$@"`, cfkdBin})
+	cmd, exited, stdout, stderr, home, child := h.cmd, h.exited, h.stdout, h.stderr, h.home, h.child
 	cmd.Process.Signal(syscall.SIGHUP) // the logout
 	if err := os.WriteFile(gate, nil, 0o600); err != nil {
 		t.Fatal(err)

@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,49 +19,8 @@ import (
 // rolling restart of a service that is never ready (a start is answered
 // at the launch; a rolling restart only once the service runs).
 func TestDetachParentEndsOnTerm(t *testing.T) {
-	dir := t.TempDir()
-	home := filepath.Join(dir, "home")
-	conf := filepath.Join(dir, "held.conf")
-	if err := os.WriteFile(conf, []byte("service held cmd=sleep 1000\nservice held ready=tcp:127.0.0.1:1\nservice held ready_timeout_secs=600\ncommand start service held\ncommand rollingrestart service held\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(cfkdBin, "--home", home, "-c", conf, "-d")
-	cmd.Env = childEnv("CFKD_HOME=" + home)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-		killHome(home) // the detached cfkd, and its service
-	})
-
-	// the detached cfkd holds the lock (its pid in it) and is held at its
-	// -c file: the parent waits for its readiness
-	child := 0
-	end := time.Now().Add(deadline)
-	for {
-		b, _ := os.ReadFile(filepath.Join(home, "lock"))
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid != cmd.Process.Pid {
-			child = pid
-			break
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("cfkd -d exited at once: %v\n%s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(end) {
-			t.Fatal("the detached cfkd never took the lock")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-
+	h := startHeldDetach(t, t.TempDir(), "tcp:127.0.0.1:1", []string{cfkdBin})
+	cmd, exited, stderr, child := h.cmd, h.exited, h.stderr, h.child
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-exited:
