@@ -85,6 +85,7 @@ func TestLaunchSpec(t *testing.T) {
 	wantEnv := map[string]string{
 		"PATH": "/opt/bin", "HOME": "/root", "KEEP": "1", "FOO": "3", "BAR": "2",
 		"CONTROL_FREAK_ENABLED": "1", "CONTROL_FREAK_SERVICE": "a",
+		"PWD": "/tmp", // its cwd's (REFERENCE §2.4)
 	}
 	seen := map[string]int{}
 	for _, kv := range a.Env {
