@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 )
@@ -26,16 +24,7 @@ func TestDetachKeepsTheFdsItsFlagsName(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	t.Cleanup(func() { killHome(home) })
-	cmd := exec.Command(cfkdBin, "--home", home, "-d", "-c", "/dev/fd/5")
-	cmd.Env = childEnv("CFKD_HOME=" + home)
-	cmd.ExtraFiles = []*os.File{nil, nil, r} // fd 5: the config, on a pipe
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {
-		t.Fatalf("cfkd -d -c /dev/fd/5: %v %q", err, out)
-	}
-	pid := readLockPid(t, home)
-	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	pid := detachWith(t, home, []*os.File{nil, nil, r}, "-c", "/dev/fd/5") // fd 5: the config, on a pipe
 	d := &daemon{t: t, home: home, sock: filepath.Join(home, "sock")}
 	c := d.dial()
 	if st := c.status("a"); st[0] != "a" {

@@ -26,19 +26,8 @@ func TestDetachKeepsNoFdOfItsCaller(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command(cfkdBin, "--home", home, "-d")
-	cmd.Env = childEnv("CFKD_HOME=" + home)
-	cmd.ExtraFiles = []*os.File{nil, w} // fd 3 closed (the ready pipe takes it), fd 4 the pipe
-	out, err := cmd.CombinedOutput()
+	pid := detachWith(t, home, []*os.File{nil, w}) // fd 3 closed (the ready pipe takes it), fd 4 the pipe
 	w.Close()
-	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {
-		t.Fatalf("cfkd -d: %v %q", err, out)
-	}
-	pid := readLockPid(t, home)
-	t.Cleanup(func() {
-		syscall.Kill(pid, syscall.SIGKILL)
-		killHome(home)
-	})
 	r.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := io.ReadAll(r); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -52,4 +41,22 @@ func TestDetachKeepsNoFdOfItsCaller(t *testing.T) {
 		t.Fatalf("shutdown %q", l)
 	}
 	c.until("the detached cfkd gone", func() bool { return syscall.Kill(pid, 0) != nil })
+}
+
+// detachWith runs `cfkd --home HOME -d ARGS...` with extra as its fds 3,
+// 4, ... (nil: closed), and returns the pid of the detached cfkd once the
+// waiting one has said it runs; the cleanup kills it and what it started.
+func detachWith(t *testing.T, home string, extra []*os.File, args ...string) int {
+	t.Helper()
+	t.Cleanup(func() { killHome(home) }) // what it started, also if it fails
+	cmd := exec.Command(cfkdBin, append([]string{"--home", home, "-d"}, args...)...)
+	cmd.Env = childEnv("CFKD_HOME=" + home)
+	cmd.ExtraFiles = extra
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {
+		t.Fatalf("cfkd -d %s: %v %q", strings.Join(args, " "), err, out)
+	}
+	pid := readLockPid(t, home)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	return pid
 }
