@@ -28,19 +28,9 @@ func newGatewayRig(t *testing.T) *gatewayRig {
 
 func newGatewayRigAt(t *testing.T, local *fakeLocal) *gatewayRig {
 	t.Helper()
-	sys := actor.NewActorSystem()
-	out := newOutbox(sys.Root)
-	go out.run()
-	r := &gatewayRig{sys: sys, answers: make(chan *wire.Answer, 1000)}
-	gw := &gateway{local: local, out: out, name: "h1", version: "cfk test", log: quietLog(),
-		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
-	r.gw = sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
-	r.hub = sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if a, ok := c.Message().(*wire.Answer); ok {
-			r.answers <- a
-		}
-	}))
-	t.Cleanup(func() { out.close(); sys.Shutdown() })
+	r := &gatewayRig{}
+	r.sys, r.gw = spawnGateway(t, local, nil)
+	r.hub, r.answers = collector[*wire.Answer](r.sys, 1000)
 	return r
 }
 
@@ -50,13 +40,7 @@ func (r *gatewayRig) request(id uint32, acks bool) {
 
 func (r *gatewayRig) answer(t *testing.T) *wire.Answer {
 	t.Helper()
-	select {
-	case a := <-r.answers:
-		return a
-	case <-time.After(10 * time.Second):
-		t.Fatal("no answer")
-		return nil
-	}
+	return within(t, r.answers, "no answer")
 }
 
 // TestGatewayCountsAnswersInFlightUntilAcknowledged: a hub that asks for
@@ -158,13 +142,7 @@ func TestHubSendsItsAcknowledgementsAgainOnANewConnection(t *testing.T) {
 	h := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return newHub(n) }))
 	ack := func(what string) *wire.AnswerAck {
 		t.Helper()
-		select {
-		case a := <-acks:
-			return a
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no acknowledgement %s", what)
-			return nil
-		}
+		return within(t, acks, "no acknowledgement "+what)
 	}
 	sys.Root.Send(h, &wire.Answer{Id: 7, Host: "h1", WantsAck: true})
 	if a := ack("of the answer"); !slices.Equal(a.Ids, []uint32{7}) || a.Hub != "hub" {

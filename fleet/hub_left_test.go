@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet/wire"
 	"github.com/cfk/cfk/messages"
@@ -57,31 +56,10 @@ func (h *heldLocal) answer(t *testing.T) {
 // integration/e2e). A hub that has no connection to the host (guard) is
 // not dialled: the next message it gets is the answer to its next request.
 func TestGatewayTellsOnlyAConnectedHubWhatEnded(t *testing.T) {
-	sys := actor.NewActorSystem()
-	out := newOutbox(sys.Root)
-	go out.run()
-	t.Cleanup(func() { out.close(); sys.Shutdown() })
 	loc := &heldLocal{}
-	gw := &gateway{local: loc, out: out, name: "h1", version: "cfk test", log: quietLog(),
-		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{},
-		connected: func(string) bool { return false }}
-	g := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
-	got := make(chan proto.Message, 16)
-	hub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(proto.Message); ok {
-			got <- m
-		}
-	}))
-	next := func() proto.Message {
-		t.Helper()
-		select {
-		case m := <-got:
-			return m
-		case <-time.After(10 * time.Second):
-			t.Fatal("nothing came to the hub")
-			return nil
-		}
-	}
+	sys, g := spawnGateway(t, loc, func(gw *gateway) { gw.connected = func(string) bool { return false } })
+	hub, got := collector[proto.Message](sys, 16)
+	next := func() proto.Message { t.Helper(); return within(t, got, "nothing came to the hub") }
 	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 7, Hub: "hub", Line: "command events"}, hub)
 	if e, ok := next().(*wire.Events); !ok || e.Id != 7 || e.Seq != 0 || e.Ended {
 		t.Fatal("no subscription")

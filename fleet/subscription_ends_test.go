@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet/wire"
 	"github.com/cfk/cfk/messages"
@@ -54,29 +53,9 @@ func TestSubscriptionTheHubGaveUpIsEnded(t *testing.T) {
 // sent nothing more (REFERENCE §12.3: a host that stops streaming adds a
 // host event, and is asked again).
 func TestGatewaySaysAStreamEndsWithTheHubsConnection(t *testing.T) {
-	sys := actor.NewActorSystem()
-	out := newOutbox(sys.Root)
-	go out.run()
-	t.Cleanup(func() { out.close(); sys.Shutdown() })
-	gw := &gateway{local: &fakeLocal{name: "h1"}, out: out, name: "h1", version: "cfk test", log: quietLog(),
-		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
-	g := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
-	events := make(chan *wire.Events, 16)
-	hub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if e, ok := c.Message().(*wire.Events); ok {
-			events <- e
-		}
-	}))
-	next := func() *wire.Events {
-		t.Helper()
-		select {
-		case e := <-events:
-			return e
-		case <-time.After(10 * time.Second):
-			t.Fatal("no events")
-			return nil
-		}
-	}
+	sys, g := spawnGateway(t, &fakeLocal{name: "h1"}, nil)
+	hub, events := collector[*wire.Events](sys, 16)
+	next := func() *wire.Events { t.Helper(); return within(t, events, "no events") }
 	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 7, Hub: "hub", Line: "command events"}, hub)
 	if e := next(); e.Id != 7 || e.Seq != 0 || e.Ended {
 		t.Fatalf("first events: %+v, want the subscription's", e)
@@ -165,20 +144,9 @@ func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
 // connection kept) took the stream for alive and showed nothing more of
 // the host.
 func TestGatewaySaysAStreamEndsWhenItsHubStopsAcknowledging(t *testing.T) {
-	sys := actor.NewActorSystem()
-	out := newOutbox(sys.Root)
-	go out.run()
-	t.Cleanup(func() { out.close(); sys.Shutdown() })
 	local := &fakeLocal{name: "h1"}
-	gw := &gateway{local: local, out: out, name: "h1", version: "cfk test", log: quietLog(),
-		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}, creditWait: 100 * time.Millisecond}
-	g := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return gw }))
-	events := make(chan *wire.Events, 64)
-	hub := sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
-		if e, ok := c.Message().(*wire.Events); ok {
-			events <- e
-		}
-	}))
+	sys, g := spawnGateway(t, local, func(gw *gateway) { gw.creditWait = 100 * time.Millisecond })
+	hub, events := collector[*wire.Events](sys, 64)
 	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 9, Hub: "hub", Line: "command events"}, hub)
 	var feed *actors.Feed
 	for end := time.Now().Add(10 * time.Second); feed == nil; time.Sleep(5 * time.Millisecond) {
