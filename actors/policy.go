@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cfk/cfk/internal/keycount"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
@@ -55,9 +56,8 @@ type ConsolePolicy struct {
 	// places for the idle timeout.
 	AuthTimeout time.Duration
 
-	active   atomic.Int64 // connections open
-	unauthMu sync.Mutex
-	unauthed map[string]int // TCP connections not authenticated yet, by IP address
+	active   atomic.Int64    // connections open
+	unauthed keycount.Counts // TCP connections not authenticated yet, by IP address
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
 	refused  RecordLimit   // the audit records of refused connections
@@ -118,7 +118,10 @@ type admission struct {
 }
 
 func (p *ConsolePolicy) init() {
-	p.initOnce.Do(func() { p.refuses = make(chan struct{}, maxRefusing) })
+	p.initOnce.Do(func() {
+		p.refuses = make(chan struct{}, maxRefusing)
+		p.unauthed.PerKey = unauthedPerAddr
+	})
 }
 
 func (p *ConsolePolicy) authTimeout() time.Duration {
@@ -236,27 +239,13 @@ const unauthedPerAddr = 32
 // takeUnauthed counts a connection from addr that has not authenticated
 // yet; false when addr has unauthedPerAddr of them already.
 func (p *ConsolePolicy) takeUnauthed(addr string) bool {
-	p.unauthMu.Lock()
-	defer p.unauthMu.Unlock()
-	if p.unauthed[addr] >= unauthedPerAddr {
-		return false
-	}
-	if p.unauthed == nil {
-		p.unauthed = map[string]int{}
-	}
-	p.unauthed[addr]++
-	return true
+	ok, _, _ := p.unauthed.Take(addr)
+	return ok
 }
 
 // releaseUnauthed gives back what takeUnauthed counted: the connection
 // authenticated, or closed.
-func (p *ConsolePolicy) releaseUnauthed(addr string) {
-	p.unauthMu.Lock()
-	defer p.unauthMu.Unlock()
-	if p.unauthed[addr]--; p.unauthed[addr] <= 0 {
-		delete(p.unauthed, addr)
-	}
-}
+func (p *ConsolePolicy) releaseUnauthed(addr string) { p.unauthed.Give(addr) }
 
 // ipOf is the IP address of a TCP connection's peer.
 func ipOf(c net.Conn) string {

@@ -3,8 +3,8 @@ package fleet
 import (
 	"errors"
 	"net"
-	"sync"
 
+	"github.com/cfk/cfk/internal/keycount"
 	"google.golang.org/grpc/credentials"
 )
 
@@ -25,17 +25,13 @@ var errHandshakes = errors.New("too many TLS handshakes in progress")
 // refusal is logged through warn (at most a line a second).
 type handshakes struct {
 	credentials.TransportCredentials
-	perAddr, inAll int
-	warn           func(format string, args ...any)
-
-	mu     sync.Mutex
-	all    int
-	byAddr map[string]int
+	counts keycount.Counts // by IP address
+	warn   func(format string, args ...any)
 }
 
 func boundHandshakes(c credentials.TransportCredentials, warn func(string, ...any)) *handshakes {
-	return &handshakes{TransportCredentials: c, perAddr: handshakesPerAddr, inAll: handshakesInAll,
-		warn: warn, byAddr: map[string]int{}}
+	return &handshakes{TransportCredentials: c, warn: warn,
+		counts: keycount.Counts{PerKey: handshakesPerAddr, InAll: handshakesInAll}}
 }
 
 // ServerHandshake runs the TLS handshake of an accepted connection if
@@ -53,29 +49,15 @@ func (h *handshakes) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo
 }
 
 func (h *handshakes) take(addr string) bool {
-	h.mu.Lock()
-	all, from := h.all, h.byAddr[addr]
-	ok := all < h.inAll && from < h.perAddr
-	if ok {
-		h.all++
-		h.byAddr[addr]++
-	}
-	h.mu.Unlock()
+	ok, from, all := h.counts.Take(addr)
 	if !ok {
 		h.warn("refused a connection from %s: %d TLS handshakes in progress from that address, %d in all (at most %d, %d)",
-			addr, from, all, h.perAddr, h.inAll)
+			addr, from, all, h.counts.PerKey, h.counts.InAll)
 	}
 	return ok
 }
 
-func (h *handshakes) give(addr string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.all--
-	if h.byAddr[addr]--; h.byAddr[addr] <= 0 {
-		delete(h.byAddr, addr)
-	}
-}
+func (h *handshakes) give(addr string) { h.counts.Give(addr) }
 
 // Clone keeps the bounds' counts shared: they are the listener's.
 func (h *handshakes) Clone() credentials.TransportCredentials { return h }

@@ -80,7 +80,7 @@ func TestSilentConnectionsBounded(t *testing.T) {
 func TestHandshakesInAll(t *testing.T) {
 	var warned int
 	h := boundHandshakes(nil, func(string, ...any) { warned++ })
-	h.inAll = 3
+	h.counts.InAll = 3
 	if !h.take("a") || !h.take("b") || !h.take("c") {
 		t.Fatal("refused within the bound")
 	}
@@ -94,7 +94,7 @@ func TestHandshakesInAll(t *testing.T) {
 	h.give("b")
 	h.give("c")
 	h.give("d")
-	if h.all != 0 || len(h.byAddr) != 0 {
-		t.Fatalf("counts left: %d, %v", h.all, h.byAddr)
+	if ok, from, all := h.counts.Take("a"); !ok || from != 0 || all != 0 {
+		t.Fatalf("counts left: %d from a, %d in all", from, all)
 	}
 }
