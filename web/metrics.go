@@ -99,10 +99,11 @@ var gzipPool = sync.Pool{New: func() any {
 
 // acceptsGzip reports whether the request's Accept-Encoding takes gzip
 // (RFC 9110, section 12.5.3): gzip or x-gzip, in any case, or else *, with a
-// weight above 0 ("gzip;q=0" refuses it).
+// weight above 0 ("gzip;q=0" refuses it). A request may carry the header on
+// several lines: they are one list (RFC 9110, section 5.3).
 func acceptsGzip(r *http.Request) bool {
 	star := false
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+	for _, part := range strings.Split(strings.Join(r.Header.Values("Accept-Encoding"), ","), ",") {
 		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		enc = strings.ToLower(strings.TrimSpace(enc))
 		if enc != "gzip" && enc != "x-gzip" && enc != "*" {

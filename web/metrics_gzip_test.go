@@ -3,6 +3,7 @@ package web
 import (
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -33,13 +34,17 @@ func TestMetricsGzipOnlyWhenAccepted(t *testing.T) {
 		{"br, *;q=0", false},
 		{"*, gzip;q=0", false},
 		{"gzip;q=0, *", false},
+		{"br\ngzip", true}, // two header lines are one list
+		{"br\n*;q=0", false},
 	} {
 		req, err := http.NewRequest("GET", r.http.URL+"/metrics", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.accept != "" {
-			req.Header.Set("Accept-Encoding", c.accept)
+			for _, line := range strings.Split(c.accept, "\n") {
+				req.Header.Add("Accept-Encoding", line)
+			}
 		}
 		res, err := client.Do(req)
 		if err != nil {
