@@ -13,7 +13,7 @@ import (
 // Credential resolves a user and/or group (names or numeric ids) into the
 // credential a child runs with. Both empty: nil, the child keeps cfkd's
 // identity. A user brings its primary group and supplementary groups; a
-// group replaces the primary group. Switching identity needs root: when
+// group replaces the primary group, and alone leaves no supplementary group. Switching identity needs root: when
 // cfkd is not root, naming anything but cfkd's own user and group is an
 // error.
 func Credential(userName, groupName string) (*syscall.Credential, error) {
@@ -59,6 +59,11 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 			if !slices.Contains(cred.Groups, uint32(gid)) {
 				cred.Groups = append(cred.Groups, uint32(gid))
 			}
+		} else {
+			// a group alone: no supplementary group, as under systemd's
+			// Group= without User= (PID 1 has none); cfkd's own (root's
+			// group 0) must not stay with the child
+			cred.NoSetGroups, cred.Groups = false, nil
 		}
 		cred.Gid = uint32(gid)
 	}
