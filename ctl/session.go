@@ -105,8 +105,8 @@ func (s *session) auth(token string) error {
 			return fmt.Errorf("talking to cfkd: %w", err)
 		}
 	}
-	if err := protocol.WriteRequest(s.conn, "auth "+token); err != nil {
-		return s.convError("sending the token to cfkd", err)
+	if err := s.send("auth " + token); err != nil {
+		return err // a refusal before the token was read (too many connections), or the write's error
 	}
 	rep, err := protocol.ReadReply(s.r)
 	if err != nil {
@@ -135,16 +135,12 @@ func (s *session) request(line string) (messages.Reply, error) {
 			return messages.Reply{}, fmt.Errorf("talking to cfkd: %w", err)
 		}
 	}
-	if err := protocol.WriteRequest(s.conn, line); err != nil {
-		if errors.Is(err, protocol.ErrBadRequest) || errors.Is(err, protocol.ErrLineTooLong) {
-			return messages.Reply{}, err // the line, not the conversation; nothing was sent
+	if err := s.send(line); err != nil {
+		var refused *protocol.RemoteError
+		if errors.As(err, &refused) {
+			return messages.Reply{Err: refused}, nil
 		}
-		// cfkd may have said why it closed (`not authorized`, `too many
-		// connections`) before the write found the connection closed
-		if rep, rerr := protocol.ReadReply(s.r); rerr == nil && rep.Err != nil {
-			return rep, nil
-		}
-		return messages.Reply{}, s.convError("sending to cfkd", err)
+		return messages.Reply{}, err
 	}
 	rep, err := protocol.ReadReply(s.r)
 	if err != nil {
@@ -154,6 +150,21 @@ func (s *session) request(line string) (messages.Reply, error) {
 		s.hint = "cfkctl: a TCP console wants a token: --token-file FILE (or CFKCTL_TOKEN_FILE)"
 	}
 	return rep, nil
+}
+
+// send writes one request line. A line that cannot be sent is its own
+// error (nothing was sent). When the write finds the connection closed,
+// cfkd may have said why before it closed (`not authorized`, `too many
+// connections`): that reason is the error, a *protocol.RemoteError.
+func (s *session) send(line string) error {
+	err := protocol.WriteRequest(s.conn, line)
+	if err == nil || errors.Is(err, protocol.ErrBadRequest) || errors.Is(err, protocol.ErrLineTooLong) {
+		return err
+	}
+	if rep, rerr := protocol.ReadReply(s.r); rerr == nil && rep.Err != nil {
+		return rep.Err
+	}
+	return s.convError("sending to cfkd", err)
 }
 
 // call is request with an ERROR reply turned into the error (a

@@ -39,11 +39,20 @@ func openStream(o *options, e *env, request string) (*session, error) {
 	if err := s.connect(); err != nil {
 		return nil, err
 	}
-	if err := protocol.WriteRequest(s.conn, request); err != nil {
-		s.conn.Close()
-		return nil, s.convError("sending to cfkd", err)
+	if err := s.open(request); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// open sends a stream's request on the connected s; on failure, the
+// connection is closed.
+func (s *session) open(request string) error {
+	if err := s.send(request); err != nil {
+		s.conn.Close()
+		return err
+	}
+	return nil
 }
 
 // readStream calls line with each line of the stream of s (without its
