@@ -195,7 +195,9 @@
 //     then for the child's exec), a service's or a proxy's, runs on a
 //     worker of launchPool, the user/group lookup and the read of an
 //     env_file in a goroutine, each answering with a message (forkDone,
-//     proxyLaunched, credResolved), as do host and service name lookups.
+//     proxyLaunched, credResolved), as do host and service name lookups,
+//     and a restart's check of the launch before its stop (the program
+//     looked up, the env_file, the user: launchChecked).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

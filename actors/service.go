@@ -70,6 +70,9 @@ type Service struct {
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64
+	// checking is the restart's check (CheckLaunch) running off the
+	// actor (0: none; service_check.go)
+	checking uint64
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.
@@ -139,21 +142,26 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.DownService:
 		if m.ForRequired { // an operator's down waits, as a stop does
 			s.abandonLookup(ctx, "the stop of what it requires")
+			s.abandonCheck(ctx)
 		}
 		s.feed(ctx, ev{Kind: lifecycle.EvDown, Req: m.Req})
 	case messages.RestartService:
 		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning}
 		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
 			// a start its declaration refuses is known before its
-			// process is stopped (REFERENCE §2.7): the process is kept
+			// process is stopped (REFERENCE §2.7): the process is kept;
+			// what needs the disk or a name service is the table's
+			// CheckLaunch's, off the actor
 			_, _, e.Err = s.spec()
 		}
 		s.feed(ctx, e)
 	case messages.DestroyService:
 		s.abandonLookup(ctx, "its destroy")
+		s.abandonCheck(ctx)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req, Destroy: true})
 	case messages.HaltService:
 		s.abandonLookup(ctx, "the shutdown")
+		s.abandonCheck(ctx)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req})
 	case messages.ProcessExited:
 		s.feed(ctx, ev{Kind: lifecycle.EvExited, Pid: m.Pid, Status: m.Status})
@@ -165,6 +173,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
 	case credResolved:
 		s.resolved(ctx, m)
+	case launchChecked:
+		s.checked(ctx, m)
 	case forkDone:
 		s.forked(ctx, m)
 	case readyProbed:
@@ -210,6 +220,8 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	switch e := e.(type) {
 	case lifecycle.Launch:
 		s.launch(ctx, e.Attempt)
+	case lifecycle.CheckLaunch:
+		s.checkLaunch(ctx, e.N)
 	case lifecycle.Terminate:
 		s.terminate(ctx, e.Sig)
 	case lifecycle.Signal:

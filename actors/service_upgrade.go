@@ -87,7 +87,7 @@ func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
 	}
 	if w := s.up.exportWait; w != nil {
 		s.handle(ctx, msg)
-		if s.lc.Launching == 0 {
+		if s.lc.Launching == 0 && s.lc.Checking == 0 {
 			s.up.exportWait = nil
 			s.export(ctx, *w)
 		}
@@ -102,7 +102,7 @@ func (s *Service) upgradeMessage(ctx actor.Context, msg any) bool {
 func (s *Service) upgradeStep(ctx actor.Context, msg any) {
 	switch m := msg.(type) {
 	case exportService:
-		if s.lc.Launching != 0 {
+		if s.lc.Launching != 0 || s.lc.Checking != 0 { // a restart's check: as a launch's outcome
 			s.up.exportWait = &m
 			return
 		}

@@ -26,6 +26,8 @@
 //     from its state to backoff, fatal or fail without a `starting`).
 //   - A Launch effect is answered by the executor (EvLaunched or
 //     EvLaunchFailed) before any other event; Launching says one is due.
+//     So is a CheckLaunch (a restart's check of what the launch needs,
+//     before the stop) by EvChecked; Checking says one is due.
 //   - Every timer event carries the generation it was armed with; every
 //     Arm and Disarm bumps the generation, so a late timer is dropped.
 //   - Crash loops are throttled: a running process that ends unasked is

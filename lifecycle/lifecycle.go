@@ -21,6 +21,12 @@ type Lifecycle struct {
 	// (Launched or LaunchFailed) is awaited, 0 when none is.
 	Attempt   uint64 `json:"attempt"`
 	Launching uint64 `json:"launching,omitempty"`
+	// Check numbers the checks of a restart's declaration (REFERENCE
+	// §2.7: what a launch needs, looked at before the process is
+	// stopped); Checking is the check whose outcome (Checked) is awaited,
+	// 0 when none is. Events are deferred meanwhile, as for a launch.
+	Check    uint64 `json:"check,omitempty"`
+	Checking uint64 `json:"checking,omitempty"`
 	// Pid of the process of the current run, 0 when there is none (or a
 	// proxy has not reported it yet); Proxied: the run is under a proxy.
 	Pid     int  `json:"pid,omitempty"`
@@ -140,6 +146,8 @@ const (
 	WaitRestartRunning                 // rolling restart: down, launched, then running
 	WaitRunning                        // running (nil), or down for good (an error)
 	WaitDown                           // destroy, shutdown: down
+	WaitCheck                          // restart of an up service: its declaration's check, then as WaitRestart
+	WaitCheckRunning                   // rolling restart of an up service: the check, then as WaitRestartRunning
 )
 
 // Waiter is a request answered later.
@@ -207,12 +215,13 @@ type Event struct {
 	Kind    EventKind
 	Req     messages.RequestID // the operator's request (start ... halt)
 	Attempt uint64             // the launch it is about (Launched ... ProxyRefused)
+	Check   uint64             // Checked: the check it answers
 	Pid     int                // Launched (0: a proxy will report it), PidReported, Exited
 	Status  syscall.WaitStatus // Exited: the raw wait status
 	Proxied bool               // Launched: under a proxy
 	Ready   bool               // Launched: launched with ready= (a probe, NOTIFY_SOCKET): it says when it is ready
 	Cause   Cause              // LaunchFailed
-	Err     error              // LaunchFailed, ProxyRefused: what the executor or the proxy said
+	Err     error              // LaunchFailed, ProxyRefused, Checked: what the executor or the proxy said; Restart: why the declaration cannot start
 	Gen     uint64             // a timer's generation
 	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
@@ -247,6 +256,7 @@ const (
 	EvWatchdogElapsed // timer: no ping in watchdog_secs
 	EvSignal          // command signal: Sig to the process
 	EvAwait           // a dependent waits for the service to run: answered once running; starts nothing
+	EvChecked         // the executor checked what a launch of the declaration needs, for a restart (Err: it cannot start)
 	numEvents
 )
 
@@ -254,7 +264,7 @@ var eventNames = [...]string{
 	"start", "up", "stop", "down", "restart", "halt",
 	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
-	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running",
+	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 }
 
 func (k EventKind) String() string {
@@ -282,6 +292,13 @@ type (
 	// Launch starts attempt (fork/exec, or a start request to the proxy);
 	// the executor answers with EvLaunched or EvLaunchFailed at once.
 	Launch struct{ Attempt uint64 }
+	// CheckLaunch checks what a launch of the declaration needs and the
+	// declaration alone does not tell (the program in the PATH, the
+	// env_file, the user and group), for a restart, before its process
+	// is stopped; the executor answers with EvChecked (Check: N) before
+	// any other event, off the actor when it reads files or looks names
+	// up.
+	CheckLaunch struct{ N uint64 }
 	// Terminate asks the process to stop: Sig (stop_signal, SIGTERM by
 	// default) to its group, or the stop command to its proxy.
 	Terminate struct {
@@ -343,6 +360,7 @@ type (
 )
 
 func (Launch) effect()       {}
+func (CheckLaunch) effect()  {}
 func (Terminate) effect()    {}
 func (Signal) effect()       {}
 func (Probe) effect()        {}

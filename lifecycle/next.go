@@ -23,20 +23,21 @@ import (
 //
 // While a launch's outcome is awaited, every other event is deferred, and
 // replayed in order once the outcome has been applied: for the table, the
-// outcome always comes first.
+// outcome always comes first. So while a restart's check is (Checking).
 //
 // Two steps come after the row, once no launch outcome is awaited: a run
 // under a proxy that is down tells the proxy (LeaveProxy), and the rolling
 // restarts waiting for the service to run are answered when it runs (nil)
 // or is down for good (an error).
 func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
-	if k := in.Event.Kind; l.Launching != 0 && k != EvLaunched && k != EvLaunchFailed {
+	if k := in.Event.Kind; l.Launching != 0 && k != EvLaunched && k != EvLaunchFailed ||
+		l.Checking != 0 && k != EvChecked {
 		l.Deferred = append(append([]Event(nil), l.Deferred...), in.Event)
 		return l, nil
 	}
 	shown := l.Runtime("", "")
 	l, fx := next(l, p, in)
-	for len(l.Deferred) > 0 && l.Launching == 0 {
+	for len(l.Deferred) > 0 && l.Launching == 0 && l.Checking == 0 {
 		d := l.Deferred[0]
 		l.Deferred = l.Deferred[1:]
 		var more []Effect
@@ -123,6 +124,8 @@ func (s *step) stale() bool {
 		return s.l.Pid == 0 || ev.Pid != s.l.Pid
 	case EvReady:
 		return ev.Attempt != s.l.Attempt
+	case EvChecked:
+		return s.l.Checking == 0 || ev.Check != s.l.Checking
 	}
 	return false
 }

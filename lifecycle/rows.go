@@ -132,16 +132,42 @@ func (s *step) restartWait() WaitKind {
 	return WaitRestart
 }
 
-var rowStopForRestart = row{"→ stopping, then launch", "stopped; launched again once down; answered then. A declaration that cannot start (no cmd, a socket not bound: the event's Err) is answered that error, its process kept", func(s *step) {
+// rowCheckForRestart: a restart of an up service first has what its
+// launch needs checked (the executor looks at the program, the env_file,
+// the user, off the actor), so that a declaration that cannot start is
+// refused with its process kept, as `nginx -t` before a reload: stopping
+// first would make an outage of an edit that the start then refuses.
+var rowCheckForRestart = row{"check, then stop", "what the launch needs is checked first (the program, the env_file, the user: the executor's CheckLaunch, off the actor; the other events wait for it). A declaration that cannot start (no cmd, a socket not bound: the event's Err) is answered that error at once, its process kept", func(s *step) {
 	if s.ev.Err != nil {
-		// known before the stop: stopping would only make an outage of
-		// an edit (an apply's restart) that the start then refuses
 		s.reply(s.ev.Err)
+		return
+	}
+	k := WaitCheck
+	if s.ev.Rolling {
+		k = WaitCheckRunning
+	}
+	s.l.Check++
+	s.l.Checking = s.l.Check
+	s.wait(k)
+	s.do(CheckLaunch{N: s.l.Check})
+}}
+
+var rowStopForRestart = row{"→ stopping, then launch", "checked: stopped; launched again once down; answered then. A check that failed (`Service 'NAME' cannot start: exec PROG: ...`, an env_file, a user) is answered its error, the process kept", func(s *step) {
+	s.l.Checking = 0
+	if s.ev.Err != nil {
+		s.answer(s.ev.Err, WaitCheck, WaitCheckRunning)
 		return
 	}
 	s.beginStop()
 	s.l.Want = WantRestart
-	s.wait(s.restartWait())
+	for i, w := range s.l.Waiters {
+		switch w.Kind {
+		case WaitCheck:
+			s.l.Waiters[i].Kind = WaitRestart
+		case WaitCheckRunning:
+			s.l.Waiters[i].Kind = WaitRestartRunning
+		}
+	}
 }}
 
 var rowRestartWhenDown = row{"launch once down", "launched again once down; answered then", func(s *step) {

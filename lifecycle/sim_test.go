@@ -27,6 +27,7 @@ type sim struct {
 
 	nextPid   int
 	launchErr func() (Cause, error) // non-nil: the next launch fails so
+	checkErr  error                 // a restart's check answers it
 	launched  []time.Time           // when each launch happened
 	alive     map[int]bool
 	killed    map[int]bool // pids that got Kill or Terminate
@@ -111,6 +112,13 @@ func (s *sim) effect(e Effect) {
 			return
 		}
 		s.outcome(e.Attempt)
+	case CheckLaunch:
+		ev := Event{Kind: EvChecked, Check: e.N, Err: s.checkErr}
+		if s.async {
+			s.due = append(s.due, func() { s.feed(ev) })
+			return
+		}
+		s.feed(ev)
 	case Terminate, Kill:
 		pid := 0
 		if k, ok := e.(Kill); ok {
@@ -186,8 +194,8 @@ func (s *sim) settle() bool {
 func (s *sim) check() {
 	s.t.Helper()
 	l := s.l
-	if l.Launching != 0 {
-		return // inside a launch: its outcome comes next
+	if l.Launching != 0 || l.Checking != 0 {
+		return // inside a launch or a check: its outcome comes next
 	}
 	if int(l.State) < 0 || int(l.State) >= len(stateNames) {
 		s.t.Fatalf("state %d is not in the table", l.State)

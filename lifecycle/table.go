@@ -57,7 +57,7 @@ var cells = []struct {
 	{EvDown, []messages.State{stopping}, rowStopAgain},
 
 	{EvRestart, downAll, rowStart},
-	{EvRestart, launched, rowStopForRestart},
+	{EvRestart, launched, rowCheckForRestart},
 	{EvRestart, []messages.State{stopping}, rowRestartWhenDown},
 
 	{EvHalt, down, rowHaltDown},
@@ -112,6 +112,9 @@ var cells = []struct {
 	{EvWatchdogPing, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowIgnore},
 	{EvWatchdogElapsed, []messages.State{running}, rowWatchdogElapsed},
 	{EvWatchdogElapsed, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+
+	{EvChecked, launched, rowStopForRestart},
+	{EvChecked, []messages.State{stopping, stopped, failed, fatal, backoff}, rowImpossible},
 }
 
 // table is cells indexed by state and event.

@@ -67,7 +67,7 @@ func TestEveryPair(t *testing.T) {
 		for _, st := range allStates {
 			for k := EventKind(0); k < numEvents; k++ {
 				t.Run(fmt.Sprintf("%s/%s/proxied=%v", st, k, proxied), func(t *testing.T) {
-					if k == EvLaunched || k == EvLaunchFailed {
+					if k == EvLaunched || k == EvLaunchFailed || k == EvChecked {
 						// only as the answer to a Launch: the property test
 						// covers them; here, check they are stale otherwise.
 						s := reach(t, st, proxied)
@@ -162,6 +162,10 @@ func (s *sim) randomEvent() {
 	case 3:
 		s.request(Event{Kind: EvDown})
 	case 4:
+		s.checkErr = nil
+		if r.IntN(4) == 0 {
+			s.checkErr = errBoom
+		}
 		s.request(Event{Kind: EvRestart, Rolling: r.IntN(2) == 0})
 	case 5, 6:
 		s.fire()

@@ -264,6 +264,24 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	return f.proc, nil
 }
 
+// CheckProgram tells whether Launch would find spec's program (and its
+// shim's, Program), looked up as Launch does (the cache included), without
+// launching anything: a restart asks it before it stops the process that
+// runs (REFERENCE §2.7). It stats the PATH's directories: not for an
+// actor's Receive.
+func (l *Launcher) CheckProgram(spec Spec) error {
+	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
+		return errors.New("empty command")
+	}
+	if spec.Program != "" {
+		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {
+			return err
+		}
+	}
+	_, _, err := l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
+	return err
+}
+
 // forked is the outcome of one fork: the process, the read ends of its
 // output pipes (-1: not captured), its exit when the reaper took it
 // already, and the exits of adopted orphans register found.

@@ -812,3 +812,21 @@ func TestPathCacheFollowsAMove(t *testing.T) {
 		t.Errorf("cache says %q after the move", found)
 	}
 }
+
+// CheckProgram finds what Launch would, and says why not as Launch does
+// (a restart asks it before it stops the process, REFERENCE §2.7).
+func TestCheckProgram(t *testing.T) {
+	var l Launcher
+	env := []string{"PATH=/usr/bin:/bin"}
+	if err := l.CheckProgram(Spec{Argv: []string{"sh", "-c", "true"}, Env: env}); err != nil {
+		t.Fatalf("sh: %v", err)
+	}
+	err := l.CheckProgram(Spec{Argv: []string{"no-such-program-cfk"}, Env: env})
+	if err == nil || err.Error() != "exec no-such-program-cfk: executable file not found in PATH" {
+		t.Fatalf("a missing program: %v", err)
+	}
+	err = l.CheckProgram(Spec{Argv: []string{"/bin/sh", "-c", "x"}, Program: "no-such-program-cfk", Env: env})
+	if err == nil {
+		t.Fatal("a missing program behind the listen_sockets shim was found")
+	}
+}

@@ -1,0 +1,97 @@
+package actors
+
+import (
+	"fmt"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/osproc"
+)
+
+// ProgramChecker is implemented by a Launcher that can tell, without
+// launching, whether a spec's program would be found (osproc.Launcher:
+// looked up in the PATH as Launch does). A restart asks it before the
+// process is stopped (REFERENCE §2.7). It reads the disk: never called
+// inside Receive.
+type ProgramChecker interface {
+	CheckProgram(spec osproc.Spec) error
+}
+
+var _ ProgramChecker = (*osproc.Launcher)(nil)
+
+// launchChecked is the outcome of a restart's check (checkLaunch), from
+// its goroutine: err is the start's error, nil when the launch may go on.
+type launchChecked struct {
+	n   uint64
+	err error
+}
+
+// checkLaunch carries out CheckLaunch (REFERENCE §2.7): before a restart
+// stops the process, what its launch needs and the declaration alone does
+// not tell is checked, off the actor as the launch does it: the env_file
+// read, the user and group looked up, the program found in the PATH. Its
+// error is the one the start would answer; a shortage of cfkd's own (fds)
+// is no reason to refuse: the launch deals with it (REFERENCE §2.1). With
+// nothing to look at, it answers at once.
+func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
+	spec, _, err := s.spec()
+	if err != nil { // the restart's own check found it already
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n, Err: err})
+		return
+	}
+	c := s.cfg
+	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
+	checker, _ := s.opts.Launcher.(ProgramChecker)
+	if c.Proxy != "" {
+		checker = nil // the proxy execs it: its start says why not
+	}
+	if !lookup && c.EnvFile == "" && checker == nil {
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
+		return
+	}
+	s.checking = n
+	last, opts := s.lastVars(), s.opts
+	// only what a lookup reads: not the spec's sockets nor its output
+	probe := osproc.Spec{Argv: spec.Argv, Program: spec.Program, Env: spec.Env, Dir: spec.Dir}
+	root, self := ctx.ActorSystem().Root, s.self
+	go func() {
+		m := launchChecked{n: n}
+		cred, vars, err := runIdentity(c, lookup, opts)
+		switch {
+		case err != nil:
+			if shortage(err) == nil {
+				m.err = fmt.Errorf("Service '%s' cannot start: %w", c.Name, err)
+			}
+		case checker != nil:
+			if len(vars) > 0 {
+				probe.Env = mergeEnv(probe.Env, vars, c.Env, last)
+			}
+			probe.Credential = cred
+			if err := checker.CheckProgram(probe); err != nil && shortage(err) == nil {
+				m.err = fmt.Errorf("Service '%s' cannot start: %w", c.Name, err)
+			}
+		}
+		root.Send(self, m)
+	}()
+}
+
+// checked feeds a check's outcome to the table, unless it was abandoned.
+func (s *Service) checked(ctx actor.Context, m launchChecked) {
+	if m.n != s.checking {
+		return // abandoned (abandonCheck)
+	}
+	s.checking = 0
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: m.n, Err: m.err})
+}
+
+// abandonCheck ends a restart's check still under way, for a halt or a
+// down that would otherwise wait for it (a lookup may never end, as
+// abandonLookup's): the restart goes on as if it had passed, so the
+// process is stopped, and the halt or the down that follows answers the
+// restart as it answers any restart waiting for the service to be down.
+func (s *Service) abandonCheck(ctx actor.Context) {
+	if n := s.checking; n != 0 && n == s.lc.Checking {
+		s.checking = 0
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
+	}
+}
