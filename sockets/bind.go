@@ -211,7 +211,10 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	}
 	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
 		unix.Close(fd)
-		return -1, nil, err
+		// a bare errno ("permission denied": a directory cfkd may not
+		// write; "no such file or directory": none there) said nothing
+		// of where (REFERENCE §1.7): `bind PATH: REASON`
+		return -1, nil, &os.PathError{Op: "bind", Path: path, Err: err}
 	}
 	afterUnixBind(path)
 	l := &Listener{Service: path, path: path}
@@ -227,7 +230,7 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	if err := unix.Listen(fd, backlog); err != nil {
 		unix.Close(fd)
 		l.removePath()
-		return -1, nil, fmt.Errorf("listen: %w", err)
+		return -1, nil, &os.PathError{Op: "listen", Path: path, Err: err}
 	}
 	return fd, l, nil
 }

@@ -279,3 +279,14 @@ func TestUnixChmodFollowsNoSymlink(t *testing.T) {
 		t.Errorf("error %q", err)
 	}
 }
+
+// A UNIX socket whose bind fails (its directory missing, or one cfkd may
+// not write) said the bare errno, `cannot bind 'web': no such file or
+// directory`, without the path it was bound on; the error names it now.
+func TestUnixBindErrorNamesThePath(t *testing.T) {
+	path := filepath.Join(shortDir(t), "missing", "u.sock")
+	_, err := bindCfg(t, messages.SocketConfig{Name: "u", Host: "unix/", Service: path})
+	if want := "bind " + path + ": no such file or directory"; err == nil || err.Error() != want || !errors.Is(err, syscall.ENOENT) {
+		t.Fatalf("bind in a missing directory: %v, want %q", err, want)
+	}
+}

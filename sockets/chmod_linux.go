@@ -26,7 +26,7 @@ func chmodSocket(path string, mode uint32) error {
 	defer unix.Close(fd)
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
 		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
@@ -36,7 +36,10 @@ func chmodSocket(path string, mode uint32) error {
 	}
 	// a kernel before 6.6 (no fchmodat2: EOPNOTSUPP), or a seccomp filter
 	// that does not know it (Docker before 25 answers EPERM)
-	return unix.Chmod(procSelfFd+strconv.Itoa(fd), mode)
+	if err := unix.Chmod(procSelfFd+strconv.Itoa(fd), mode); err != nil {
+		return fmt.Errorf("%s: %w", path, err) // the socket's path, not /proc's
+	}
+	return nil
 }
 
 // procSelfFd is where chmodSocket finds an fd's file without fchmodat2 (a

@@ -2,11 +2,18 @@
 
 package sockets
 
-import "golang.org/x/sys/unix"
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
 
 // chmodSocket gives the UNIX socket file at path mode, without following
 // a symlink put in its place since the bind (see chmod_linux.go): the
 // BSDs and macOS have lchmod.
 func chmodSocket(path string, mode uint32) error {
-	return unix.Fchmodat(unix.AT_FDCWD, path, mode, unix.AT_SYMLINK_NOFOLLOW)
+	if err := unix.Fchmodat(unix.AT_FDCWD, path, mode, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
