@@ -125,8 +125,8 @@ var parseOK = []struct {
 	{`service a tags=" , "`, svc("a", SvcTags, unset())},
 	// listen_sockets: a comma list of socket names, like tags
 	{"service a listen_sockets=web", svc("a", SvcListenSockets, list("web"))},
-	{"service a listen_sockets= web , admin ,web", svc("a", SvcListenSockets, list("web", "admin"))},
-	{"service a listen_sockets=b,a,,b,_c-1,", svc("a", SvcListenSockets, list("b", "a", "_c-1"))},
+	{"service a listen_sockets= web , admin ", svc("a", SvcListenSockets, list("web", "admin"))},
+	{"service a listen_sockets=b,a,,_c-1,", svc("a", SvcListenSockets, list("b", "a", "_c-1"))},
 	{"service a listen_sockets=,,", svc("a", SvcListenSockets, unset())},
 	{"service a listen_sockets=", svc("a", SvcListenSockets, unset())},
 	// requires: a comma list of service names, declared or not
@@ -523,6 +523,10 @@ var parseErr = []struct {
 	{"service a listen_sockets=1web", `invalid value for listen_sockets: "1web" (want comma-separated socket names)`},
 	{"service a listen_sockets=web,-", `invalid value for listen_sockets: "-" (want comma-separated socket names)`},
 	{"service a listen_sockets=web;x", `invalid value for listen_sockets: "web;x" (want comma-separated socket names)`},
+	// the same socket twice: refused (it was dropped, moving the fds after it)
+	{"service a listen_sockets=web,web", `invalid value for listen_sockets: "web" (want comma-separated socket names, each once)`},
+	{"service a listen_sockets= web , admin ,web", `invalid value for listen_sockets: "web" (want comma-separated socket names, each once)`},
+	{"service a listen_sockets=b,a,,b,_c-1,", `invalid value for listen_sockets: "b" (want comma-separated socket names, each once)`},
 	{"service a requires=1db", `invalid value for requires: "1db" (want comma-separated service names)`},
 	{"service a requires=db,-", `invalid value for requires: "-" (want comma-separated service names)`},
 	{"service a requires=db;x", `invalid value for requires: "db;x" (want comma-separated service names)`},

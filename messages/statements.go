@@ -73,7 +73,8 @@ const (
 //	Num                    startwait_secs, stopwait_secs (finite, >= 0)
 //	Int                    respawn_max_retries (>= 1), listen_qsize (>= 1;
 //	                       0 means "max", SOMAXCONN)
-//	List                   tags, listen_sockets, requires: deduplicated, in first-seen order
+//	List                   tags, requires: deduplicated, in first-seen order; listen_sockets:
+//	                       in order, each once (a name twice is refused)
 //	Key                    add_env: the variable name (Str holds its value)
 type Value struct {
 	Unset bool

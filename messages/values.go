@@ -205,24 +205,34 @@ func parseSocketRef(attr, v string) (Value, error) {
 }
 
 // parseSocketList reads a comma list of socket names (listen_sockets).
+// A name given twice is refused, where tags and requires drop it: each
+// name is an fd (3, 4, ...) and an entry of LISTEN_FDNAMES, and dropping
+// one would move the fds after it (REFERENCE §1.1).
 func parseSocketList(attr, v string) (Value, error) {
-	return parseNameList(attr, v, "comma-separated socket names")
+	return parseNameList(attr, v, "comma-separated socket names", true)
 }
 
 // parseServiceList reads a comma list of service names (requires). A name
 // need not be declared yet: config order does not matter (REFERENCE §2.8).
 func parseServiceList(attr, v string) (Value, error) {
-	return parseNameList(attr, v, "comma-separated service names")
+	return parseNameList(attr, v, "comma-separated service names", false)
 }
 
 // parseNameList reads a comma list of names: white space removed, empty
-// items dropped, duplicates dropped keeping the first-seen order. No name
-// left unsets. A bad name is quoted in the error, with want.
-func parseNameList(attr, v, want string) (Value, error) {
+// items dropped, duplicates dropped keeping the first-seen order (refused
+// with once). No name left unsets. A bad name is quoted in the error, with
+// want.
+func parseNameList(attr, v, want string, once bool) (Value, error) {
 	var names []string
 	seen := make(map[string]bool)
 	for _, n := range strings.Split(removeBytes(v, spaceChars), ",") {
-		if n == "" || seen[n] {
+		if n == "" {
+			continue
+		}
+		if seen[n] {
+			if once {
+				return Value{}, invalidValue(attr, n, want+", each once")
+			}
 			continue
 		}
 		if !ValidName(n) {
