@@ -98,10 +98,11 @@ type Options struct {
 	// osproc.Credential). It runs in a goroutine of its own at each start
 	// of a service that names them, never in an actor: NSS may be slow.
 	Credential func(user, group string) (*syscall.Credential, error)
-	// UserEnv gives the home and name of a service's user, for HOME,
-	// USER and LOGNAME (default osproc.UserEnv), in the same goroutine,
-	// when Credential switches the identity.
-	UserEnv func(user string) (home, name string, ok bool)
+	// UserEnv gives the home, name and login shell of a service's user,
+	// for HOME, USER, LOGNAME and SHELL (default osproc.UserEnv; shell ""
+	// leaves SHELL as it is), in the same goroutine, when Credential
+	// switches the identity.
+	UserEnv func(user string) (home, name, shell string, ok bool)
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration

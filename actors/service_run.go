@@ -27,7 +27,7 @@ type credResolved struct {
 	attempt uint64
 	cfg     *messages.ServiceConfig // the declaration looked up
 	cred    *syscall.Credential
-	vars    []messages.EnvVar // runIdentity's: the user's HOME, USER, LOGNAME, then the env_file's
+	vars    []messages.EnvVar // runIdentity's: the user's HOME, USER, LOGNAME, SHELL, then the env_file's
 	err     error
 }
 
@@ -66,7 +66,7 @@ func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 // runIdentity is what a run of c looks up off the actor (REFERENCE
 // §2.4): the env_file's variables; with identity, the credential of its
 // user and group; and, when that switches to a user (not under a proxy),
-// the user's HOME, USER and LOGNAME, as systemd's User= sets them. vars
+// the user's HOME, USER, LOGNAME and SHELL, as systemd's User= sets them. vars
 // are those, the user's first: the env_file, then add_env, replace them.
 func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred *syscall.Credential, vars []messages.EnvVar, err error) {
 	var file []messages.EnvVar
@@ -93,8 +93,11 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		}
 	}
 	if cred != nil && c.User != "" && c.Proxy == "" {
-		if home, name, ok := opts.UserEnv(c.User); ok {
+		if home, name, shell, ok := opts.UserEnv(c.User); ok {
 			vars = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
+			if shell != "" { // as su(1) and systemd's User=: a shell script's $SHELL is the user's
+				vars = append(vars, messages.EnvVar{Key: "SHELL", Value: shell})
+			}
 		}
 	}
 	return cred, append(vars, file...), nil

@@ -111,15 +111,45 @@ func TestExecProbeAfterAnUpgradeMakesItsEnvironment(t *testing.T) {
 // have a passwd entry, /home/NAME.
 func withUsers(known ...string) func(*Options) {
 	return func(o *Options) {
-		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root")
+		o.Env = append(o.Env, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash")
 		o.Credential = func(user, group string) (*syscall.Credential, error) {
 			if user == "" {
 				return nil, nil
 			}
 			return &syscall.Credential{Uid: 1001, Gid: 1001}, nil
 		}
-		o.UserEnv = func(user string) (string, string, bool) {
-			return "/home/" + user, user, slices.Contains(known, user)
+		o.UserEnv = func(user string) (string, string, string, bool) {
+			return "/home/" + user, user, "/bin/zsh", slices.Contains(known, user)
+		}
+	}
+}
+
+// A service with user= kept cfkd's SHELL (root's) while it got its user's
+// HOME, USER and LOGNAME: a script that runs $SHELL ran root's. It gets
+// its user's login shell, as under systemd's User= and su(1); add_env
+// and env_file still win, and a service that keeps cfkd's identity keeps
+// cfkd's SHELL (REFERENCE §2.4).
+func TestUserServiceGetsItsUsersShell(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, withUsers("alice"))
+	envFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(envFile, []byte("SHELL=/bin/fromfile\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.ok("service a cmd=sleep 100", "service a user=alice",
+		"service b cmd=sleep 100", "service b user=alice", "service b add_env=SHELL=/bin/added",
+		"service c cmd=sleep 100", "service c user=alice", "service c env_file="+envFile,
+		"service d cmd=sleep 100", "service d group=staff",
+		"service e cmd=sleep 100", "service e user=4242")
+	want := map[string]string{
+		"a": "SHELL=/bin/zsh", "b": "SHELL=/bin/added", "c": "SHELL=/bin/fromfile",
+		"d": "SHELL=/bin/bash", // no user: cfkd's
+		"e": "SHELL=/bin/bash", // no passwd entry: left as it is
+	}
+	for i, name := range []string{"a", "b", "c", "d", "e"} {
+		r.okDone("command start service "+name, 1)
+		if got := lastOf(r.fake.waitLaunch(t, i+1).Spec.Env, "SHELL"); got != want[name] {
+			t.Errorf("%s: %s, want %s", name, got, want[name])
 		}
 	}
 }

@@ -78,17 +78,19 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 	return cred, nil
 }
 
-// UserEnv is what a service that runs as userName finds in HOME, USER and
-// LOGNAME, as systemd's User= sets them (REFERENCE §2.4): its passwd
-// entry's home and name. ok is false for a user without an entry (a
-// numeric id alone) or a lookup that fails: the variables are then left
-// as they are.
-func UserEnv(userName string) (home, name string, ok bool) {
+// UserEnv is what a service that runs as userName finds in HOME, USER,
+// LOGNAME and SHELL, as systemd's User= and su(1) set them (REFERENCE
+// §2.4): its passwd entry's home, name and login shell (/bin/sh when the
+// entry's is empty). ok is false for a user without an entry (a numeric
+// id alone) or a lookup that fails: the variables are then left as they
+// are; shell is "" when the shell alone could not be read.
+func UserEnv(userName string) (home, name, shell string, ok bool) {
 	u, madeUp, err := lookupUser(userName)
 	if err != nil || madeUp || u.HomeDir == "" {
-		return "", "", false
+		return "", "", "", false
 	}
-	return u.HomeDir, u.Username, true
+	shell, _ = lookupShell(u.Username)
+	return u.HomeDir, u.Username, shell, true
 }
 
 // The lookups, replaced by tests (a name service that fails).

@@ -154,6 +154,13 @@
 // os_freebsd.go procctl, os_darwin.go none) and the /proc readers
 // (proc_linux.go; proc_other.go finds nothing).
 //
+// Identity (cred.go, shell*.go, REFERENCE §2.4): Credential and UserEnv
+// look users and groups up through os/user (the name service with cgo,
+// /etc/passwd and /etc/group without); the login shell, which os/user
+// does not give, through getpwnam_r with cgo (shell_cgo.go, the same
+// name service) and /etc/passwd without (shell_file.go). They may wait
+// (LDAP, sssd): callers run them off their actors.
+//
 // Upgrade in place (upgrade.go, poller_freeze.go, REFERENCE §13): Freeze
 // stops the reaper's wait4 (an exit stays a zombie, still this process's
 // child) and parks the poller goroutine between two reads, and returns

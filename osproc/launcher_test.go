@@ -590,11 +590,14 @@ func TestCredential(t *testing.T) {
 		}
 	})
 	t.Run("user env", func(t *testing.T) {
-		home, name, ok := UserEnv("nobody")
+		home, name, shell, ok := UserEnv("nobody")
 		if !ok || home != nobody.HomeDir || name != "nobody" {
 			t.Errorf("UserEnv(nobody) = %q, %q, %v; want %q, nobody", home, name, ok, nobody.HomeDir)
 		}
-		if _, _, ok := UserEnv("54321"); ok {
+		if want, _ := lookupShell("nobody"); shell == "" || shell != want {
+			t.Errorf("UserEnv(nobody): shell %q, want %q", shell, want)
+		}
+		if _, _, _, ok := UserEnv("54321"); ok {
 			t.Error("UserEnv of a numeric id without an entry: ok")
 		}
 	})
