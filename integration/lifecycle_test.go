@@ -241,3 +241,20 @@ func containsOnly(got []string, want ...string) bool {
 	}
 	return true
 }
+
+// A restart after cmd was changed to a program that is not there stopped
+// the running process, then failed to exec the new one: the service was
+// left down. With cfkd's own launcher, the program is looked up before
+// the stop: the restart is refused and the process runs on (REFERENCE
+// §2.7).
+func TestRestartToAMissingProgramKeepsTheProcess(t *testing.T) {
+	h := newHarness(t)
+	h.ok("service s cmd=sleep 100", "service s startwait_secs=0.1", "command start service s")
+	pid := h.expectSeq("s", Starting, Running)[0].Pid
+	h.ok("service s cmd=no-such-program-cfk 100")
+	h.fails("command restart service s", "Service 's' cannot start: exec no-such-program-cfk: executable file not found in PATH")
+	h.expectNone("s", Stopping, 100*time.Millisecond)
+	if st := h.status("s"); st[1] != "running" || st[2] != strconv.Itoa(pid) || !alive(pid) {
+		t.Fatalf("status %q, want s running as pid %d", st, pid)
+	}
+}
