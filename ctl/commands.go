@@ -75,6 +75,12 @@ they are. What requires them is brought down first (see stop).`),
 			`Stops the referenced services that are up and starts them again once they
 are down; starts those that are down.
 
+A service that is up is not stopped when its declaration cannot start (no
+cmd, a socket not bound, a program not found, an env_file that cannot be
+read, a user or group unknown): its restart fails with the reason, as
+"Service 'web1' cannot start: exec app: executable file not found in PATH",
+and its process runs on.
+
 With --rolling, the services are restarted one at a time, in name order: the
 next one is stopped only once the previous one is running again (it has
 lived startwait_secs), so that workers sharing a socket never all stop at
