@@ -108,3 +108,54 @@ func TestDestroyAbandonsARestartsCheck(t *testing.T) {
 		t.Fatalf("restart answered %v %q, want Service 's' is being destroyed", rep.Err, rep.Lines)
 	}
 }
+
+// An export (an upgrade in place, REFERENCE §13) waits for a restart's
+// check, as for a launch's outcome: a lifecycle exported in the middle of
+// one would wait, in the new cfkd, for an answer that never comes.
+func TestExportWaitsForARestartsCheck(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	inLookup := make(chan struct{}, 1)
+	r := newRig(t, func(o *Options) {
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if user == "slow" {
+				inLookup <- struct{}{}
+				<-release
+			}
+			return nil, nil
+		}
+	})
+	r.setAutoTerm()
+	r.startRunning("s")
+	r.ok("service s user=slow")
+	restart := r.async("command restart service s")
+	select {
+	case <-inLookup:
+	case <-time.After(deadline):
+		t.Fatal("the restart's check never looked the user up")
+	}
+	exported := make(chan Exported, 1)
+	go func() {
+		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{}, deadline).Result()
+		if err == nil {
+			exported <- res.(Exported)
+		}
+		close(exported)
+	}()
+	select {
+	case ex := <-exported:
+		t.Fatalf("exported during the restart's check: %+v", ex)
+	case <-time.After(window):
+	}
+	close(release)
+	ex, ok := <-exported
+	if !ok || ex.Err != nil || len(ex.Services) != 1 {
+		t.Fatalf("export after the check: %+v (ok %v)", ex, ok)
+	}
+	if lc := ex.Services[0].Lifecycle; lc.Checking != 0 {
+		t.Fatalf("exported with a check under way: %+v", lc)
+	}
+	if rep := r.reply("the restart", restart); rep.Err != nil {
+		t.Fatalf("restart: %v", rep.Err)
+	}
+}
