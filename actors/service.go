@@ -57,6 +57,12 @@ type Service struct {
 	// readiness is watched as launched (REFERENCE §2.9: a change applies
 	// from the next launch)
 	runReady string
+	// runWatchdog is the watchdog period the current run was told
+	// (WATCHDOG_USEC; 0: none), -1 when not known (a run a former cfkd
+	// did not carry it for): the declaration's then. A watchdog_secs
+	// declared or changed while it runs applies from the next launch
+	// (REFERENCE §2.9); set to 0, it ends the run's watchdog at once.
+	runWatchdog time.Duration
 	// probeRun is the environment, directory, session and identity the
 	// current run was launched with, kept for its ready=exec: probe
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
@@ -86,7 +92,8 @@ func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os
 		files: files,
 		log:   serviceLog{log: opts.Log, name: cfg.Name},
 		// no run holds the shared notify socket
-		sharedUid: -1,
+		sharedUid:   -1,
+		runWatchdog: -1,
 	}
 }
 
@@ -212,7 +219,11 @@ func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
 }
 
 func (s *Service) policy() lifecycle.Policy {
-	return lifecycle.PolicyOf(*s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
+	p := lifecycle.PolicyOf(*s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
+	if p.Watchdog > 0 && s.runWatchdog >= 0 {
+		p.Watchdog = s.runWatchdog // the run's, as its WATCHDOG_USEC says
+	}
+	return p
 }
 
 // carry carries out one effect.

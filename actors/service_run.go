@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/internal/safepath"
@@ -250,12 +251,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	}
 	s.runProxy = ""
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
-	self, root, l, ready := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready
+	self, root, l, ready, watchdog := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready, s.watchdogTold()
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 		})
-		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready})
+		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready, watchdog: watchdog})
 	})
 }
 
@@ -270,6 +271,8 @@ type forkDone struct {
 	proc    *osproc.Process
 	err     error
 	ready   string // the ready= the spec was made with (its NOTIFY_SOCKET)
+	// watchdog: the period the spec's WATCHDOG_USEC says, 0 for none
+	watchdog time.Duration
 }
 
 // forked feeds the launch's outcome to the table.
@@ -295,7 +298,7 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
-	s.runReady = m.ready
+	s.runReady, s.runWatchdog = m.ready, m.watchdog
 	s.notifyStatus = "" // the new run's own, as systemd resets StatusText= at a start
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready != ""})
 }
@@ -467,12 +470,22 @@ func (s *Service) ownVars() []messages.EnvVar {
 			sock = s.opts.notifyShared.Path
 		}
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: sock})
-		if s.cfg.Watchdog > 0 {
+		if wd := s.watchdogTold(); wd > 0 {
 			// as systemd's WatchdogSec=: sd_watchdog_enabled() reads it
-			vars = append(vars, messages.EnvVar{Key: "WATCHDOG_USEC", Value: strconv.FormatInt(s.cfg.Watchdog.Microseconds(), 10)})
+			vars = append(vars, messages.EnvVar{Key: "WATCHDOG_USEC", Value: strconv.FormatInt(wd.Microseconds(), 10)})
 		}
 	}
 	return vars
+}
+
+// watchdogTold is the watchdog period a run launched now is told
+// (WATCHDOG_USEC, ownVars), 0 for none: only with ready=notify and
+// cfkd's notify socket.
+func (s *Service) watchdogTold() time.Duration {
+	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" {
+		return 0
+	}
+	return s.cfg.Watchdog
 }
 
 // notifyFor chooses the NOTIFY_SOCKET of a run as cred (REFERENCE §2.9):

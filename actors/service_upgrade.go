@@ -143,6 +143,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
 		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady} // the run's: a declaration applies at the next start
+	if s.runWatchdog >= 0 {
+		wd := s.runWatchdog
+		svc.RunWatchdog = &wd
+	}
 	if s.sharedUid >= 0 {
 		uid := s.sharedUid
 		svc.NotifyUid = &uid
@@ -191,6 +195,9 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	}
 	if s.runReady = m.svc.RunReady; s.runReady == "" && s.lc.State == messages.Starting && !s.lc.Ready {
 		s.runReady = s.cfg.Ready // from a cfkd that did not carry it
+	}
+	if s.runWatchdog = -1; m.svc.RunWatchdog != nil {
+		s.runWatchdog = *m.svc.RunWatchdog
 	}
 	s.proc = m.proc
 	if s.lc.Proxied {

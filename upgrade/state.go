@@ -127,6 +127,10 @@ type Service struct {
 	// RunReady is the ready= the run was launched with ("" from a cfkd
 	// before it was carried: the declaration's is taken then).
 	RunReady string `json:"run_ready,omitempty"`
+	// RunWatchdog is the watchdog period the run was told, 0 for none
+	// (nil from a cfkd before it was carried: the declaration's is
+	// taken then).
+	RunWatchdog *time.Duration `json:"run_watchdog,omitempty"`
 	// Exits were reaped by the old cfkd but not yet handled by the
 	// service when it froze: the new cfkd hands them to it first.
 	Exits []Exit `json:"exits,omitempty"`
