@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
@@ -16,10 +17,11 @@ import (
 // state it cannot take (a version it does not know, a corrupt file) is
 // said on stderr, exit status upgrade.CheckExit. With upgrade.ArgsEnv, it
 // also reads what the flags the new cfkd will run with name (token files,
-// the admin group, the fleet's certificates and inventory) as the new
-// cfkd would: one it would refuse refuses the upgrade now, rather than
-// end the new cfkd after the exec, its services unsupervised. It touches
-// nothing else.
+// the admin group, the fleet's certificates and inventory) and opens the
+// destinations of the log configuration in force (creating a missing
+// file, as the new cfkd would): one it would refuse refuses the upgrade
+// now, rather than end the new cfkd after the exec, its services
+// unsupervised. It touches nothing else.
 func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "cfkd: usage: cfkd %s STATEFILE\n", upgrade.CheckFlag)
@@ -33,7 +35,7 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 	if v, ok := os.LookupEnv(upgrade.ArgsEnv); ok {
 		flags, err := upgrade.DecodeArgs(v)
 		if err == nil {
-			err = checkFlags(flags)
+			err = checkFlags(flags, st.LogConfigText)
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "cfkd %s: %v\n", messages.Version, err)
@@ -46,14 +48,17 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkFlags reads what flags name as serve does before it adopts
-// anything (readFlags, then the fleet's files; REFERENCE §13.3), and says
-// what it would refuse.
-func checkFlags(args []string) error {
+// anything (readFlags, the log configuration in force, logText, then the
+// fleet's files; REFERENCE §13.3), and says what it would refuse.
+func checkFlags(args []string, logText string) error {
 	f, err := parseFlags(args, io.Discard)
 	if err != nil {
 		return err
 	}
 	if _, _, _, err := readFlags(f); err != nil {
+		return err
+	}
+	if err := checkLogConfig(f, logText); err != nil {
 		return err
 	}
 	log := logrus.New()
@@ -64,6 +69,26 @@ func checkFlags(args []string) error {
 	}
 	if n != nil {
 		n.Stop()
+	}
+	return nil
+}
+
+// checkLogConfig applies text, the log configuration in force in the
+// former cfkd, to a router of its own as serve will, and closes it: a
+// destination the new cfkd could not open now (its directory removed or
+// made writable by others since it was loaded, a FIFO nobody reads any
+// more) refuses the upgrade here, rather than end the new cfkd after the
+// exec. Like serve, it creates a file destination that is missing; it
+// logs nothing. A state without the text (the new cfkd reads the file)
+// is not checked.
+func checkLogConfig(f Flags, text string) error {
+	if text == "" {
+		return nil
+	}
+	router := logconf.NewRouter(f.Home, nil, nil)
+	defer router.Close()
+	if _, err := router.ReloadText(f.LogConfig, []byte(text)); err != nil {
+		return fmt.Errorf("cfkd: log config: %w", err)
 	}
 	return nil
 }
