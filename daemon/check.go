@@ -17,11 +17,11 @@ import (
 // state it cannot take (a version it does not know, a corrupt file) is
 // said on stderr, exit status upgrade.CheckExit. With upgrade.ArgsEnv, it
 // also reads what the flags the new cfkd will run with name (token files,
-// the admin group, the fleet's certificates and inventory) and opens the
-// destinations of the log configuration in force (creating a missing
-// file, as the new cfkd would): one it would refuse refuses the upgrade
-// now, rather than end the new cfkd after the exec, its services
-// unsupervised. It touches nothing else.
+// the admin group, the home's path, the fleet's certificates and
+// inventory) and opens the destinations of the log configuration in force
+// (creating a missing file, as the new cfkd would): one it would refuse
+// refuses the upgrade now, rather than end the new cfkd after the exec,
+// its services unsupervised. It touches nothing else.
 func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "cfkd: usage: cfkd %s STATEFILE\n", upgrade.CheckFlag)
@@ -48,14 +48,18 @@ func CheckUpgrade(args []string, stdout, stderr io.Writer) int {
 }
 
 // checkFlags reads what flags name as serve does before it adopts
-// anything (readFlags, the log configuration in force, logText, then the
-// fleet's files; REFERENCE §13.3), and says what it would refuse.
+// anything (readFlags, the home's path, the log configuration in force,
+// logText, then the fleet's files; REFERENCE §13.3), and says what it
+// would refuse.
 func checkFlags(args []string, logText string) error {
 	f, err := parseFlags(args, io.Discard)
 	if err != nil {
 		return err
 	}
 	if _, _, _, err := readFlags(f); err != nil {
+		return err
+	}
+	if err := checkHome(f.Home); err != nil {
 		return err
 	}
 	if err := checkLogConfig(f, logText); err != nil {

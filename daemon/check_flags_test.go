@@ -52,3 +52,39 @@ func TestCheckUpgradeRefusesALogDestinationNowGone(t *testing.T) {
 		t.Fatalf("check with the log directory there: exit %d, said %q", code, said)
 	}
 }
+
+// TestCheckUpgradeRefusesAHomeNowUnsafe: cfkd started on --home DIR/home;
+// DIR is made writable by others afterwards (chmod 777 on a shared
+// parent). The check answered the upgrade OK; the new cfkd checked the
+// home's path as every start does (REFERENCE §7.2), refused it and exited
+// after the exec, its services unsupervised. The check refuses it now.
+func TestCheckUpgradeRefusesAHomeNowUnsafe(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "p")
+	home := filepath.Join(dir, "home")
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	statePath := filepath.Join(home, "upgrade.state")
+	st := &upgrade.State{
+		CfkdVersion: "v1", Pid: 42, Home: home, LogConfig: filepath.Join(home, "log.config"), Lock: 3,
+		Admin: &upgrade.Listener{Fd: 4, Network: "unix", Addr: filepath.Join(home, "sock")},
+	}
+	if err := upgrade.Write(statePath, st); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(upgrade.ArgsEnv, upgrade.EncodeArgs([]string{"--home", home}))
+	check := func() (int, string) {
+		var out, errb bytes.Buffer
+		code := CheckUpgrade([]string{statePath}, &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	if code, said := check(); code != 0 {
+		t.Fatalf("check of a safe home: exit %d, said %q", code, said)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if code, said := check(); code != upgrade.CheckExit || !strings.Contains(said, "is writable by others") {
+		t.Fatalf("check with the home's parent made 0777: exit %d, said %q; want %d and why", code, said, upgrade.CheckExit)
+	}
+}
