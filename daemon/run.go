@@ -141,8 +141,13 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	log, svcLog := logrus.New(), logrus.New()
 	router := logconf.NewRouter(f.Home, log, svcLog)
 	defer router.Close()
-	if err := logconf.EnsureFile(f.LogConfig); err != nil {
-		return fmt.Errorf("cfkd: log config: %w", err)
+	// the new cfkd of an upgrade applies the text in force, not the file
+	// (REFERENCE §13.2): a file moved away since must not stop it after
+	// the exec, its services unsupervised
+	if adopt.logConfig() == nil {
+		if err := logconf.EnsureFile(f.LogConfig); err != nil {
+			return fmt.Errorf("cfkd: log config: %w", err)
+		}
 	}
 	logText := &logInForce{}
 	if err := logText.load(router, f.LogConfig, adopt.logConfig()); err != nil {

@@ -1,0 +1,53 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestUpgradeWithTheLogConfigFileMovedAway: cfkd started with -l
+// DIR/log.config; DIR is moved away afterwards (a configuration
+// management run that replaces /etc/cfk). The new cfkd of an upgrade
+// wrote the default file there when missing, failed on the missing
+// directory and exited after the exec, its services unsupervised; it
+// applies the configuration in force, which crosses as its text
+// (REFERENCE §13.2), and takes over.
+func TestUpgradeWithTheLogConfigFileMovedAway(t *testing.T) {
+	newBin, _ := upgradeBins(t)
+	etc := filepath.Join(t.TempDir(), "etc")
+	if err := os.Mkdir(etc, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(etc, "log.config"), []byte("cfkd = file:cfkd.log\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, "", "-l", filepath.Join(etc, "log.config"))
+	c := d.dial()
+	c.ok("service a cmd=sleep 1000", "command start service a")
+	c.until("a running", func() bool { return c.status("a")[1] == "running" })
+	before := c.pidsOf()["a"]
+	if err := os.Rename(etc, etc+".old"); err != nil {
+		t.Fatal(err)
+	}
+
+	if r := d.dial().do("command upgrade " + newBin); r.Err != nil {
+		t.Fatalf("upgrade: %v", r.Err)
+	}
+	end := time.Now().Add(deadline)
+	for !d.versionIs("cfk " + newVersion) {
+		select {
+		case <-d.exited:
+			t.Fatalf("the new cfkd exited (%v): service a (pid %s) left unsupervised\n%s", d.err, before, d.stderr.String())
+		default:
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the new cfkd never answered")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := d.dial().pidsOf()["a"]; got != before {
+		t.Errorf("pid of a %s after the upgrade, was %s", got, before)
+	}
+}
