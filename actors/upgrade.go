@@ -294,14 +294,15 @@ func (c *Controller) exportRefusal() error {
 		}
 	}
 	for _, g := range gathers {
-		left := 0
+		var left []string // its client may be gone: who is waited for is said
 		for _, s := range g.all {
 			if !s.decided {
-				left++
+				left = append(left, s.e.cfg.Name)
 			}
 		}
-		if left > 0 {
-			return fmt.Errorf("'%s' is under way (%d of its steps not begun): try again once it is done", g.verb, left)
+		if len(left) > 0 {
+			return fmt.Errorf("'%s' is under way (%d of its steps not begun: %s): try again once it is done",
+				g.verb, len(left), namesCut(left, 5))
 		}
 	}
 	return nil
@@ -342,4 +343,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// namesCut is names joined by ", ", the first n of them and then "...".
+func namesCut(names []string, n int) string {
+	if len(names) > n {
+		return strings.Join(names[:n], ", ") + ", ..."
+	}
+	return strings.Join(names, ", ")
 }

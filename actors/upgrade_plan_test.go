@@ -25,7 +25,11 @@ func (r *rig) exportErr(freeze bool) string {
 // for good after the upgrade (the start of b was to be asked once a ran,
 // and the state carries no plan); a rolling restart part way left the
 // rest of its services unrestarted. Such an upgrade is refused now, and
-// allowed once the request is done (REFERENCE §13.4).
+// allowed once the request is done (REFERENCE §13.4). The refusal names
+// the services whose steps are not begun: the client that asked may be
+// gone, and nothing else told what the upgrade waits for (a start of b
+// that waits for a required service with no ready_timeout_secs refused
+// every upgrade until a `stop b`).
 func TestUpgradeRefusedWhileAPlanHasStepsLeft(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -33,7 +37,7 @@ func TestUpgradeRefusedWhileAPlanHasStepsLeft(t *testing.T) {
 		"service b cmd=sleep 100", "service b startwait_secs=0.02", "service b requires=a")
 	start := r.async("command start service b")
 	r.expectSeq("a", starting)
-	if err := r.exportErr(false); !strings.Contains(err, "'start' is under way (1 of its steps not begun): try again once it is done") {
+	if err := r.exportErr(false); !strings.Contains(err, "'start' is under way (1 of its steps not begun: b): try again once it is done") {
 		t.Fatalf("export during the start of b: %q", err)
 	}
 	r.expectSeq("a", running) // after its 2 s
@@ -56,7 +60,7 @@ func TestUpgradeRefusedWhileAStopWaitsForADependent(t *testing.T) {
 	stop := r.async("command stop service db")
 	r.expectSeq("app", stopping) // app ignores SIGTERM for now
 	r.fake.waitSignal(t, apid, syscall.SIGTERM)
-	if err := r.exportErr(false); !strings.Contains(err, "'stop' is under way (1 of its steps not begun)") {
+	if err := r.exportErr(false); !strings.Contains(err, "'stop' is under way (1 of its steps not begun: db)") {
 		t.Fatalf("export while 'stop db' waits for app to be down: %q", err)
 	}
 	r.fake.exit(t, apid, killedBy(syscall.SIGTERM))
