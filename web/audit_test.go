@@ -71,3 +71,49 @@ func TestHTTPActionsAudited(t *testing.T) {
 		}
 	}
 }
+
+// A token holder's POST of an unknown action (`/api/services/a/kill`) was
+// audited as anonymous (right=none, no token), and only when no refusal
+// without a token had been recorded in the same second: an operator's
+// typo looked like anyone's probe, or left no record at all. It is
+// recorded under its token now, whatever the refusals of others; one
+// without a known token still counts among those, one a second.
+func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
+	t.Parallel()
+	toks, err := rights.ParseTokens("tokens", strings.NewReader(
+		"read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, hook := logtest.NewNullLogger()
+	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
+	r.ok("service a cmd=sleep 100")
+	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)                            // recorded: the second's one
+	r.expect("POST", "/api/services/a/kill", "", http.StatusNotFound)                              // kept back
+	r.expect("POST", "/api/services/a/kill", "no-such-token-0123456789", http.StatusNotFound)      // kept back
+	r.expect("POST", "/api/services/a/kill", "operator-token-0123456789", http.StatusNotFound)     // its token's
+	r.expect("POST", "/api/services/a/restart%0a", "reader-token-0123456789", http.StatusNotFound) // its token's
+	want := []struct {
+		msg          string
+		right, token string
+	}{
+		{"not authorized: command start service a (no token)", "none", ""},
+		{`not authorized: unknown action "kill" of service a`, "operate", "ops"},
+		{`not authorized: unknown action "restart\n" of service a`, "read", "viewer"},
+	}
+	got := hook.AllEntries()
+	if len(got) != len(want) {
+		for _, e := range got {
+			t.Logf("%v %s %v", e.Level, e.Message, e.Data)
+		}
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		e := got[i]
+		token, _ := e.Data["token"].(string)
+		if e.Level != logrus.WarnLevel || e.Message != w.msg || e.Data["category"] != actors.AuditCategory || e.Data["right"] != w.right || token != w.token {
+			t.Errorf("record %d: %v %q %v, want WARN %q right=%s token=%q", i, e.Level, e.Message, e.Data, w.msg, w.right, w.token)
+		}
+	}
+}

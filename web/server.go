@@ -368,21 +368,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 		s.refused(r, "not authorized: %s (read-only: no --http-token)", what)
 		return nil, false
 	}
-	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	t, given := s.token(r)
+	switch {
+	case !given:
 		writeError(w, http.StatusForbidden, "read-only without a token: send Authorization: Bearer TOKEN")
 		s.refused(r, "not authorized: %s (no token)", what)
 		return nil, false
-	}
-	var t *rights.Token
-	if s.o.Tokens != nil {
-		if found, ok := s.o.Tokens.Lookup(tok); ok {
-			t = &found
-		}
-	}
-	switch {
 	case t == nil || t.Level == rights.None:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
 		writeError(w, http.StatusUnauthorized, "wrong token")
@@ -394,6 +385,34 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 		return nil, false
 	}
 	return s.audit(r, t), true
+}
+
+// token is the token of the file that r carries (Authorization: Bearer
+// TOKEN), or nil; given says whether r carries one at all.
+func (s *Server) token(r *http.Request) (t *rights.Token, given bool) {
+	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return nil, false
+	}
+	if s.o.Tokens != nil {
+		if found, ok := s.o.Tokens.Lookup(tok); ok {
+			return &found, true
+		}
+	}
+	return nil, true
+}
+
+// refuseUnknown audits a request that names no action (REFERENCE §5.5):
+// under the token it carries when that is one of the file's, else as the
+// refusals with no known token are, one a second.
+func (s *Server) refuseUnknown(r *http.Request, what string) {
+	if t, _ := s.token(r); t != nil && t.Level != rights.None {
+		s.audit(r, t).Warn("not authorized: " + what)
+		return
+	}
+	s.refused(r, "not authorized: %s", what)
 }
 
 // audit is the audit entry of an HTTP request (REFERENCE §5.5): its peer,
@@ -468,7 +487,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	verb, ok := actionVerbs[r.PathValue("verb")]
 	if !ok {
 		v := r.PathValue("verb")
-		s.refused(r, "not authorized: unknown action %s of service %s", strconv.Quote(v[:min(len(v), 32)]), shown)
+		s.refuseUnknown(r, "unknown action "+strconv.Quote(v[:min(len(v), 32)])+" of service "+shown)
 		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
 		return
 	}
