@@ -117,3 +117,53 @@ func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
 		}
 	}
 }
+
+// A request that would act and names no action (a POST to a path that is
+// not an action's, a DELETE of one) was answered 404 or 405 and audited
+// not at all: someone's tries at the API left no trace. Each is a refusal
+// now, under the token it carries when that is one of the file's, else
+// one a second as the refusals with no known token; a GET of an unknown
+// path only reads, and is not audited.
+func TestHTTPUnroutedRequestsAudited(t *testing.T) {
+	t.Parallel()
+	toks, err := rights.ParseTokens("tokens", strings.NewReader("operate operator-token-0123456789 ops\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, hook := logtest.NewNullLogger()
+	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
+	r.ok("service a cmd=sleep 100")
+	const op = "operator-token-0123456789"
+	r.expect("GET", "/api/nothing", op, http.StatusNotFound)
+	r.expect("POST", "/api/services/a", op, http.StatusMethodNotAllowed)
+	r.expect("POST", "/api/services/a/start/", op, http.StatusNotFound)
+	r.expect("DELETE", "/api/services/a/stop", op, http.StatusMethodNotAllowed)
+	r.expect("POST", "/metrics", op, http.StatusMethodNotAllowed)
+	r.expect("POST", "/api/shutdown", "", http.StatusNotFound)
+	r.expect("POST", "/api/upgrade", "", http.StatusNotFound) // kept back: the second's record is taken
+	want := []struct {
+		msg          string
+		right, token string
+	}{
+		{`not authorized: no such action: POST "/api/services/a"`, "operate", "ops"},
+		{`not authorized: no such action: POST "/api/services/a/start/"`, "operate", "ops"},
+		{`not authorized: no such action: DELETE "/api/services/a/stop"`, "operate", "ops"},
+		{`not authorized: no such action: POST "/metrics"`, "operate", "ops"},
+		{`not authorized: no such action: POST "/api/shutdown"`, "none", ""},
+	}
+	got := hook.AllEntries()
+	if len(got) != len(want) {
+		for _, e := range got {
+			t.Logf("%v %s %v", e.Level, e.Message, e.Data)
+		}
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i, w := range want {
+		e := got[i]
+		token, _ := e.Data["token"].(string)
+		if e.Level != logrus.WarnLevel || e.Message != w.msg || e.Data["category"] != actors.AuditCategory || e.Data["right"] != w.right || token != w.token {
+			t.Errorf("record %d: %v %q %v, want WARN %q right=%s token=%q", i, e.Level, e.Message, e.Data, w.msg, w.right, w.token)
+		}
+	}
+}

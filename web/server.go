@@ -200,7 +200,9 @@ func (s *Server) Handler() http.Handler {
 				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
 			return
 		}
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
+		api := strings.HasPrefix(r.URL.Path, "/api/")
+		acts := r.Method != http.MethodGet && r.Method != http.MethodHead
+		if !api && !acts {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
@@ -211,6 +213,14 @@ func (s *Server) Handler() http.Handler {
 			rec := &statusOnly{header: http.Header{}}
 			s.mux.ServeHTTP(rec, r)
 			if rec.code != http.StatusNotFound && rec.code != http.StatusMethodNotAllowed {
+				s.mux.ServeHTTP(w, r)
+				return
+			}
+			if acts { // would act, and names no action: a refusal (REFERENCE §5.5)
+				p := r.URL.Path
+				s.refuseUnknown(r, "no such action: "+r.Method+" "+strconv.Quote(p[:min(len(p), 128)]))
+			}
+			if !api {
 				s.mux.ServeHTTP(w, r)
 				return
 			}
