@@ -82,6 +82,10 @@ type Options struct {
 	// localhost or a loopback address (cfkd sets it on a loopback
 	// listener): a web page cannot reach it through DNS rebinding.
 	LoopbackOnly bool
+	// AuthDelay is how long a request with a wrong token waits for its
+	// 401, as a console's failed auth does (actors.DefaultAuthDelay when
+	// zero): tokens are not guessed faster here than there.
+	AuthDelay time.Duration
 	// AfterBigRead, when set, is called after a response built from the
 	// records of at least BigRead services (a scrape, the service list, a
 	// page's first snapshot): cfkd returns the garbage of it to the OS a
@@ -144,6 +148,9 @@ func New(o Options) *Server {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.AuthDelay <= 0 {
+		o.AuthDelay = actors.DefaultAuthDelay
 	}
 	if o.Token != "" && o.Tokens == nil {
 		// looked up as a token file's: hashes compared in constant time,
@@ -385,9 +392,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 		s.refused(r, "not authorized: %s (no token)", what)
 		return nil, false
 	case t == nil || t.Level == rights.None:
+		s.refused(r, "not authorized: %s (a bad token)", what)
+		s.authDelay(r)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
 		writeError(w, http.StatusUnauthorized, "wrong token")
-		s.refused(r, "not authorized: %s (a bad token)", what)
 		return nil, false
 	case !t.Level.Allows(rights.Operate):
 		writeError(w, http.StatusForbidden, "not authorized: this token is "+t.Level.String())
@@ -395,6 +403,18 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 		return nil, false
 	}
 	return s.audit(r, t), true
+}
+
+// authDelay holds the answer to a wrong token for Options.AuthDelay, or
+// until the client leaves or the server closes (REFERENCE §10.1).
+func (s *Server) authDelay(r *http.Request) {
+	t := time.NewTimer(s.o.AuthDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	case <-s.quit:
+	}
 }
 
 // token is the token of the file that r carries (Authorization: Bearer
