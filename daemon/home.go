@@ -58,3 +58,29 @@ func checkHome(home string) error {
 	}
 	return nil
 }
+
+// checkSocketDir refuses a UNIX console socket whose directory a user
+// other than cfkd's (or root) could change (REFERENCE §5.2), as checkHome
+// does the home. cfkd binds the socket, then gives it to --admin-group by
+// name (chown, chmod, which follow a symlink), and removes it by name at
+// exit: in a directory of another user's, that user could swap the socket
+// for a symlink between the bind and the chmod (to /etc/shadow: mode 0660,
+// group GROUP), or for a socket of theirs that cfkd's clients then talk
+// to (a root `cfkctl apply`, its add_env values included).
+func checkSocketDir(a Address) error {
+	if a.Network != "unix" {
+		return nil
+	}
+	abs, err := filepath.Abs(a.Addr)
+	if err != nil {
+		return fmt.Errorf("cfkd: %s: %w", a, err)
+	}
+	if err := safepath.CheckCreate(abs, os.Geteuid()); err != nil { // the directories on the way, and a stale socket in a sticky one
+		var u *safepath.Unsafe
+		if errors.As(err, &u) {
+			return fmt.Errorf("cfkd: %s: %v: that user could put a socket of theirs, or a symlink, in place of cfkd's (give another -a)", a, u)
+		}
+		return fmt.Errorf("cfkd: %s: %w", a, err)
+	}
+	return nil
+}

@@ -116,6 +116,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err := checkHome(f.Home); err != nil {
 		return err
 	}
+	if adopt == nil { // an upgrade's new cfkd keeps the socket it is given
+		if err := checkSocketDir(addr); err != nil {
+			return err
+		}
+	}
 	var lk *lock
 	var stale int
 	if adopt != nil {
