@@ -8,7 +8,10 @@ import (
 // ParseEnvFile reads an env_file (REFERENCE §2.4): one `KEY=VALUE` a line
 // (an optional `export ` before it), blank lines and `#` comments
 // skipped, VALUE taken as it is or between matching single or double
-// quotes (no expansion, no escapes). An error names the line.
+// quotes (no expansion, no escapes). An error names the line by its
+// number, and the key when it is one, never quotes it: an env_file holds
+// secrets (a file only root reads), and the error is the start's, kept
+// in last_error, which read peers and the status page show.
 func ParseEnvFile(data []byte) ([]EnvVar, error) {
 	var out []EnvVar
 	for i, line := range strings.Split(string(data), "\n") {
@@ -20,12 +23,12 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 		key, val, ok := strings.Cut(line, "=")
 		key = strings.TrimSpace(key)
 		if !ok || !envKeyRe.MatchString(key) {
-			return nil, fmt.Errorf("line %d: want KEY=VALUE, got %q", i+1, clip(line))
+			return nil, fmt.Errorf("line %d: want KEY=VALUE, KEY of letters, digits and '_' (the line is not shown: it may hold a secret)", i+1)
 		}
 		val = strings.TrimSpace(val)
 		if n := len(val); n > 0 && (val[0] == '"' || val[0] == '\'') {
 			if n < 2 || val[n-1] != val[0] {
-				return nil, fmt.Errorf("line %d: unbalanced quote in %q", i+1, clip(line))
+				return nil, fmt.Errorf("line %d: unbalanced quote in the value of %s", i+1, key)
 			}
 			val = val[1 : n-1]
 		}
@@ -35,11 +38,4 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 		out = append(out, EnvVar{Key: key, Value: val})
 	}
 	return out, nil
-}
-
-func clip(s string) string {
-	if len(s) > 60 {
-		return s[:60] + "..."
-	}
-	return s
 }
