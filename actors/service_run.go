@@ -77,17 +77,14 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		}
 	}
 	if c.EnvFile != "" {
+		// the uid the process runs as: cfkd's, but for an identity
+		// switched here; under a proxy cfkd's whatever user says, as
+		// the proxy runs as cfkd's user and the start line carries no
+		// identity (REFERENCE §1.1): a file of that user's would set
+		// the environment of a process of cfkd's user
 		uid := os.Geteuid()
-		switch {
-		case cred != nil:
+		if cred != nil {
 			uid = int(cred.Uid)
-		case c.User != "":
-			// under a proxy, which switches to the user itself: the
-			// file may still be that user's (a lookup that fails
-			// leaves cfkd's, and the proxy's start says why)
-			if pc, err := opts.Credential(c.User, ""); err == nil {
-				uid = int(pc.Uid)
-			}
 		}
 		if file, err = readEnvFile(c.EnvFile, c.Cwd, uid); err != nil {
 			return nil, nil, err
