@@ -395,6 +395,13 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		p.queued = append(p.queued, m) // sent once it runs
 		return
 	}
+	if tie := m.cfg.TieStdinTo; tie != "" && p.runFiles[tie] == nil {
+		// bound after the proxy's launch: its process never had it, and
+		// would run the service with /dev/null as fd 0 (REFERENCE §4.1)
+		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: fmt.Errorf(
+			"socket '%s' was bound after proxy '%s' started, whose process does not have it: proxydown and proxyup it", tie, p.cfg.Name)})
+		return
+	}
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
 	p.svcs[name], p.up[name] = ref, true
 	delete(p.pids, name)

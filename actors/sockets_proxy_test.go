@@ -2,6 +2,7 @@ package actors
 
 import (
 	"net"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -78,4 +79,41 @@ func TestUnbindWaitsForAProxyLaunching(t *testing.T) {
 		t.Fatalf("the refused unbind closed the socket: %v", err)
 	}
 	c.Close()
+}
+
+// A socket bound after the proxy's launch is not among its process's
+// fds: a service tied to it was sent to the proxy all the same, which
+// logged "'web' not found in proxy" and ran it with /dev/null as fd 0, and
+// the worker crashed in a loop (proxyup, bind, start: the way to set up
+// preforked workers). Its start now fails with why, nothing sent; once
+// the proxy runs again, with the socket, the start goes.
+func TestProxiedStartTiedToASocketBoundAfterTheProxyRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "w")
+	r.ok("service w tie_stdin_to=web", "service w respawn_on_fail=0")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.bindLoopback("web")
+	r.okDone("command start service w", 1)
+	tr := r.expectSeq("w", starting, fail)
+	if want := "socket 'web' was bound after proxy 'p' started"; !strings.Contains(tr[1].Reason, want) {
+		t.Fatalf("fail reason %q, want it to say %q", tr[1].Reason, want)
+	}
+	select {
+	case l := <-p.cmds:
+		t.Fatalf("start line sent to a proxy without the socket: %q", l)
+	case <-time.After(window):
+	}
+	r.ok("command proxydown p")
+	r.ok("command proxyup p")
+	p = nextProxy(t, proxies)
+	if !hasEnv(p.spec.Env, proxywire.EnvSockPrefix+"web=6") {
+		t.Fatalf("the proxy run again lacks the socket: %q", p.spec.Env)
+	}
+	r.okDone("command start service w", 1)
+	r.expectSeq("w", starting)
+	r.startProxied(p, "w", 401)
 }
