@@ -581,7 +581,14 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	case st == nil:
 		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
-	case m.pid == 0: // cfk-proxy could not run it (its bad status line is logged)
+	case m.pid == 0:
+		// cfk-proxy (or the Python proxy) could not fork it at all (its
+		// bad status line is logged, its log says why): the start is
+		// refused now, not taken for one that runs without a pid
+		if !st.left {
+			ctx.Send(st.ref.pid, proxyStartRefused{attempt: st.ref.attempt,
+				err: fmt.Errorf("proxy '%s' could not start it (its log, proxy.%s.err, says why)", p.cfg.Name, p.cfg.Name)})
+		}
 		return
 	}
 	if p.pids[m.name] == m.pid {

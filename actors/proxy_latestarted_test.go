@@ -1,8 +1,10 @@
 package actors
 
 import (
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/proxywire"
 )
@@ -38,18 +40,39 @@ func TestProxyLateStartedAnswersItsOwnStart(t *testing.T) {
 // TestProxyUnstartedAnswersItsStart checks that cfk-proxy's answer to a
 // start it could not run at all (stopped with pid 0, a line ParseStatus
 // refuses) still answers that start: the started of the next start is
-// the next start's, not taken for the first one's.
+// the next start's, not taken for the first one's. A stop that came
+// before that answer is done: nothing ran.
 func TestProxyUnstartedAnswersItsStart(t *testing.T) {
 	t.Parallel()
 	r, p := proxiedStarting(t, "0.03")
 	p.command() // start 1
-	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: "s", Pid: 0, ExitStatus: 127 << 8})
 	r.okDone("command stop service s", 1)
+	r.expectSeq("s", stopping)
+	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: "s", Pid: 0, ExitStatus: 127 << 8})
 	p.command() // stop
-	r.expectSeq("s", stopping, fail)
+	r.expectSeq("s", stopped)
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	r.startProxied(p, "s", 302)
+}
+
+// A proxy that cannot fork (a pids cgroup limit, EAGAIN) answers a start
+// with a stopped of pid 0: the service stayed starting with no process
+// for startwait and 5 s more, then failed with "proxy did not report the
+// pid", which it had. It fails at once now, saying where to look.
+func TestProxyUnstartedFailsTheStartAtOnce(t *testing.T) {
+	t.Parallel()
+	r, p := proxiedStarting(t, "5") // startwait 20 ms: killwait 5 s
+	p.command()
+	p.status(proxywire.Status{Status: proxywire.StatusStopped, Name: "s", Pid: 0, ExitStatus: 127 << 8})
+	t0 := time.Now()
+	ev := r.expectSeq("s", fail)
+	if want := "proxy 'p' could not start it"; !strings.Contains(ev[0].Reason, want) {
+		t.Fatalf("fail reason %q, want it to say %q", ev[0].Reason, want)
+	}
+	if d := time.Since(t0); d > 2*time.Second {
+		t.Fatalf("s failed %v after its proxy answered that it could not start it", d)
+	}
 }
 
 // proxiedStarting: service s under proxy p (noauto, stopwait_secs
