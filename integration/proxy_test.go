@@ -241,3 +241,48 @@ func TestPythonProxyPreloadFailure(t *testing.T) {
 		t.Errorf("proxy exit status %d, want exit 1", ws)
 	}
 }
+
+// The Python proxy blocked SIGCHLD, SIGTERM, SIGINT and SIGHUP across its
+// fork, from before it made the pipe that tells it the child is set up:
+// when that pipe failed (EMFILE: a proxy of many services at its fd
+// limit, one ignoring its output needing no other pipe), the start was
+// answered (stopped, pid 0) and the signals stayed blocked until its next
+// start: the exits of the other services were not noticed (they stayed
+// running in cfkd) and cfkd's SIGTERM was held. The failure now leaves
+// the mask as it was.
+func TestPythonProxySyncPipeFailureKeepsSignals(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "cfkfailpipe.py"), `import errno, os
+_pipe, _calls = os.pipe, [0]
+def pipe():
+    _calls[0] += 1
+    if _calls[0] == 2:
+        raise OSError(errno.EMFILE, "Too many open files")
+    return _pipe()
+os.pipe = pipe
+`)
+	p := startProxy(t, pythonProxy(t, dir, "cfkfailpipe"))
+	has := func(part string) func(status, _ []string) bool {
+		return func(status, _ []string) bool {
+			for _, l := range status {
+				if strings.Contains(l, part) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	quiet := proxywire.Command{IgnoreStdout: true, IgnoreStderr: true}
+	c := quiet
+	c.Name, c.Cmd = "s1", "sleep 0.5"
+	p.start(c)
+	p.wait("s1 started", deadline, has(`{"status":"started","name":"s1"`))
+	c = quiet
+	c.Name, c.Cmd = "s2", "sleep 100"
+	p.start(c)
+	p.wait("s2 answered", deadline, has(`"name":"s2","pid":0`))            // a line waitStatus refuses
+	p.wait("s1 stopped", deadline, has(`{"status":"stopped","name":"s1"`)) // its SIGCHLD wakes the proxy
+	launcher.Signal(p.proc, syscall.SIGTERM)
+	p.waitLog("err:-:Got signal TERM")
+	p.waitExit()
+}

@@ -421,13 +421,14 @@ class Proxy:
                     pipes[fd] = (r, w, kind)
             sys.stdout.flush()
             sys.stderr.flush()
-            # Until the child has its default handlers back, a SIGTERM sent
-            # to it would go to our no-op handler and be lost: block them
-            # across the fork; the child unblocks once they are reset.
-            signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
             # The child closes sync_w once it leads its own group, so
             # that a stop right after `started` finds the group.
             sync_r, sync_w = os.pipe()
+            # Until the child has its default handlers back, a SIGTERM sent
+            # to it would go to our no-op handler and be lost: block them
+            # across the fork (only: a failure before it must not leave
+            # them blocked); the child unblocks once they are reset.
+            signal.pthread_sigmask(signal.SIG_BLOCK, HANDLED)
             try:
                 pid = os.fork()
             finally:
