@@ -286,3 +286,20 @@ os.pipe = pipe
 	p.waitLog("err:-:Got signal TERM")
 	p.waitExit()
 }
+
+// The Python proxy's stop sent SIGTERM alone: a service stopped by
+// SIGSTOP (or a job-control stop) held it pending and ran on, and cfkd
+// had to SIGKILL it after stopwait_secs (`fail`, not `stopped`). It sends
+// SIGCONT after it now, as cfk-proxy and cfkd do (REFERENCE §2.2, §4.6).
+func TestPythonProxyStopContinuesAStoppedService(t *testing.T) {
+	p := startProxy(t, pythonProxy(t, t.TempDir(), "json"))
+	p.start(proxywire.Command{Name: "s", Cmd: "sleep 100", IgnoreStdout: true, IgnoreStderr: true})
+	st := p.waitStatus("s", proxywire.StatusStarted)
+	if err := syscall.Kill(st.Pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	p.stop("s")
+	if got := p.waitStatus("s", proxywire.StatusStopped); syscall.WaitStatus(got.ExitStatus).Signal() != syscall.SIGTERM {
+		t.Fatalf("s ended with status %d, want SIGTERM", got.ExitStatus)
+	}
+}

@@ -472,6 +472,9 @@ class Proxy:
             return
         self.logf("out", "stopping %s", name)
         self.signal(pid, signal.SIGTERM)
+        # a stopped process (SIGSTOP, a job-control stop) holds the SIGTERM
+        # pending: continued, it handles it (as cfk-proxy and cfkd do)
+        self.signal(pid, signal.SIGCONT)
 
     def signal(self, pid, sig):
         _, group = self.children[pid]
@@ -497,6 +500,7 @@ class Proxy:
             pass
         self.logf("out", "shutting down: %s", why)
         self.signal_all(signal.SIGTERM)
+        self.signal_all(signal.SIGCONT)
         self.kill_at = time.monotonic() + self.grace
 
     def reap(self):
