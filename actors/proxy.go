@@ -278,9 +278,22 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	p.run++
 	run, self, root, l := p.run, p.self, ctx.ActorSystem().Root, p.opts.Launcher
 	p.transition(ctx, proxyIsLaunching)
+	statusDone := pp.statusDone
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
-			root.Send(self, proxyExited{run: run, pid: pid, ws: ws})
+			// the status lines it wrote before it ended first (the exits
+			// of the services it stopped, REFERENCE §4.5): the reaper may
+			// see its end before the status reader has read them, and the
+			// lines of a run that ended are dropped
+			go func() {
+				t := time.NewTimer(proxyStatusDrain)
+				defer t.Stop()
+				select {
+				case <-statusDone:
+				case <-t.C:
+				}
+				root.Send(self, proxyExited{run: run, pid: pid, ws: ws})
+			}()
 		})
 		pp.closeChild()
 		root.Send(self, proxyLaunched{run: run, proc: proc, err: err, pp: pp})

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -68,10 +69,18 @@ type (
 type pipes struct {
 	cmdW, statusR, logR *os.File // cfkd's ends
 	cmdR, statusW, logW *os.File // the child's: fds 3, 4, 5
+	// statusDone is closed once the status reader has handed on the
+	// last line of the pipe (EOF: every writer closed it)
+	statusDone chan struct{}
 }
 
+// proxyStatusDrain bounds how long the end of a proxy process waits for
+// the status lines it wrote before it ended (the exits of the services
+// it stopped) to be handed on: a process it left may hold the pipe open.
+const proxyStatusDrain = 500 * time.Millisecond
+
 func openPipes() (*pipes, error) {
-	p := &pipes{}
+	p := &pipes{statusDone: make(chan struct{})}
 	var err error
 	if p.cmdR, p.cmdW, err = os.Pipe(); err != nil {
 		return nil, fmt.Errorf("command pipe: %w", err)
@@ -131,7 +140,7 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 // lines queued before are written.
 func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) (chan<- []byte, *pipeRun) {
 	q := make(chan []byte, cmdQueueSize)
-	pr := &pipeRun{cmdW: p.cmdW, statusR: p.statusR, logR: p.logR, q: q}
+	pr := &pipeRun{cmdW: p.cmdW, statusR: p.statusR, logR: p.logR, q: q, statusDone: p.statusDone}
 	pr.start(root, self, run, handle, nil, nil)
 	return q, pr
 }

@@ -78,6 +78,9 @@ type pipeRun struct {
 	mu       sync.Mutex
 	freezing bool
 	closed   []string // the readers that ended at EOF, their end closed
+	// statusDone (nil after an upgrade in place) is closed when the
+	// status reader ends at EOF (pipes.statusDone)
+	statusDone chan struct{}
 }
 
 // start starts the writer and the readers of run, the readers' streams
@@ -114,6 +117,10 @@ func (pr *pipeRun) atEOF(which string, frozen func(rest []byte)) readerEnd {
 			return false
 		}
 		pr.closed = append(pr.closed, which)
+		if which == "status" && pr.statusDone != nil {
+			close(pr.statusDone) // its lines are all sent: the proxy's end may follow them
+			pr.statusDone = nil
+		}
 		return true
 	}}
 }
