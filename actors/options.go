@@ -109,6 +109,10 @@ type Options struct {
 	// ProxyGrace is how long a proxy asked to stop may take before it is
 	// considered gone and SIGKILLed (REFERENCE §4.5: 3 s).
 	ProxyGrace time.Duration
+	// ProxyCommandStall is how long a proxy may take none of the command
+	// lines waiting past its queue before it is shut down (REFERENCE
+	// §4.2: 30 s).
+	ProxyCommandStall time.Duration
 	// AfterBurst, when set, runs in a goroutine of its own once a verb
 	// sent to at least BurstSize services has been answered (cfkd returns
 	// the memory of the burst to the OS: the stacks of a thousand actors
@@ -194,6 +198,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProxyGrace == 0 {
 		o.ProxyGrace = 3 * time.Second
+	}
+	if o.ProxyCommandStall == 0 {
+		o.ProxyCommandStall = 30 * time.Second
 	}
 	return o
 }

@@ -90,7 +90,12 @@ type Proxy struct {
 	run    uint64 // bumped by every run and every end of one
 	proc   *osproc.Process
 	cmds   chan<- []byte // the writer's queue while up
-	timer  *time.Timer
+	// backlog: the command lines the queue could not take yet, in order;
+	// backlogMoved: when one last moved to the queue (proxy_backlog.go)
+	backlog      [][]byte
+	backlogMoved time.Time
+	backlogTimer *time.Timer
+	timer        *time.Timer
 
 	svcs    map[string]proxiedRef      // the services it was asked to start, by name: the latest start
 	starts  map[string][]*proxiedStart // the outstanding starts, by name, in the order sent
@@ -199,6 +204,8 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if p.delivering[m.name]--; p.delivering[m.name] <= 0 {
 			delete(p.delivering, m.name)
 		}
+	case proxyBacklogTick:
+		p.moveBacklog(ctx, m)
 	case proxyGraceElapsed:
 		if m.run == p.run && p.state == proxyIsStopping {
 			p.log.Warnf("Proxy '%s' didn't clean after itself?", p.cfg.Name)
@@ -207,6 +214,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 	case *actor.Stopping:
 		p.cancelTimer()
+		if p.backlogTimer != nil {
+			p.backlogTimer.Stop()
+		}
 	case *actor.Stopped, *actor.Restarting:
 	default:
 		p.log.WithField("message", fmt.Sprintf("%T", m)).Warn("proxy: unknown message ignored")
@@ -517,17 +527,6 @@ func (p *Proxy) answered(name string, pid int) *proxiedStart {
 	return st
 }
 
-// send queues a command line for the writer. A full queue means the proxy
-// does not read its commands: it is shut down.
-func (p *Proxy) send(ctx actor.Context, line []byte) {
-	select {
-	case p.cmds <- line:
-	default:
-		p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize)
-		p.shutdown(ctx)
-	}
-}
-
 // started answers the oldest start of the service still awaiting its pid
 // (the proxy handles its commands in order).
 func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
@@ -690,7 +689,7 @@ func (p *Proxy) shutdown(ctx actor.Context) {
 	p.log.Infof("shutting down proxy '%s'", p.cfg.Name)
 	p.transition(ctx, proxyIsStopping)
 	close(p.cmds)
-	p.cmds = nil
+	p.cmds, p.backlog = nil, nil
 	p.signal(syscall.SIGTERM)
 	root, self, run := ctx.ActorSystem().Root, p.self, p.run
 	p.cancelTimer()
@@ -717,7 +716,7 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 	}
 	if p.state == proxyIsUp {
 		close(p.cmds) // the writer closes the command pipe
-		p.cmds = nil
+		p.cmds, p.backlog = nil, nil
 	}
 	p.gone(ctx)
 }

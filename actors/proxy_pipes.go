@@ -24,8 +24,8 @@ import (
 // message carries the run, so the proxy actor drops what a former run says.
 // The lines are proxywire's: startCommand is cfkd's side of it.
 
-// cmdQueueSize bounds the command lines waiting for the writer. A proxy
-// that lets that many pile up is stuck: it is shut down.
+// cmdQueueSize bounds the command lines waiting for the writer; more wait
+// in the proxy actor's backlog (proxy_backlog.go).
 const cmdQueueSize = 256
 
 // maxProxyLine bounds one status or log line of a proxy.

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"syscall"
@@ -452,10 +453,11 @@ func TestProxyGetsTheBoundSockets(t *testing.T) {
 
 // A proxy that does not read its commands (the played one stops reading
 // once 64 lines wait in its channel): once the pipe and the writer's queue
-// are full, cfkd shuts it down instead of blocking.
+// are full and it takes none of the lines past them for
+// ProxyCommandStall, cfkd shuts it down instead of blocking.
 func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	r := newRig(t, func(o *Options) { o.ProxyCommandStall = 300 * time.Millisecond })
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.ok("proxy p cmd=cfk-proxy")
@@ -478,4 +480,36 @@ func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 		})
 		return found
 	})
+}
+
+// A proxy slow to read its first commands (one that preloads an
+// application first) while 400 services under it are started: the pipe
+// and the writer's queue were full at once, and cfkd shut the proxy down
+// before it had read a line ("does not read its commands"), failing every
+// service. The lines past the queue now wait for it, in order; only a
+// proxy that takes none of them for ProxyCommandStall is shut down.
+func TestProxySlowToReadIsNotShutDown(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.ok("proxy p cmd=cfk-proxy")
+	big := strings.Repeat("x", 1024)
+	const n = 400 // 1 KiB lines: ~64 fill the pipe, cmdQueueSize more the queue
+	for i := 0; i < n; i++ {
+		s := "s" + strconv.Itoa(i)
+		r.ok("proxy p service "+s+" cmd=sleep 100", "service "+s+" add_env=BIG="+big)
+	}
+	r.ok("command start all")
+	p := nextProxy(t, proxies)
+	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, 500*time.Millisecond)
+	seen := map[string]bool{}
+	for range n {
+		var c struct{ Name string }
+		if err := json.Unmarshal([]byte(p.command()), &c); err != nil || seen[c.Name] {
+			t.Fatalf("command %q: %v, seen before: %v", c.Name, err, seen[c.Name])
+		}
+		seen[c.Name] = true
+	}
+	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
 }

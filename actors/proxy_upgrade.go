@@ -319,7 +319,7 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 	if p.upg.frozen && px.Running {
 		px.CmdFd, px.StatusFd, px.LogFd = upgrade.FdOf(p.pr.cmdW), upgrade.FdOf(p.pr.statusR), upgrade.FdOf(p.pr.logR)
 		px.StatusCarry, px.LogCarry = p.upg.carry["status"], p.upg.carry["log"]
-		px.PendingCmds = pending(p.pr.q)
+		px.PendingCmds = p.pendingCommands()
 	}
 	for _, msg := range p.upg.stash {
 		switch s := msg.(type) {
@@ -418,10 +418,8 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 		}
 	}
 	q := make(chan []byte, cmdQueueSize)
-	for _, l := range px.PendingCmds {
-		q <- l
-	}
 	p.cmds = q
+	p.requeue(ctx, q, px.PendingCmds)
 	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
 	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
 	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid})

@@ -1,0 +1,103 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// This file is the proxy actor's backlog of command lines (REFERENCE
+// §4.2): the lines the writer's queue (cmdQueueSize) cannot take yet wait
+// here, in order, and are moved to the queue as the proxy reads. A proxy
+// that is slow to read (one that preloads an application before it reads
+// its first command, while hundreds of services under it are started) is
+// not a stuck one: only a proxy that takes none of them for
+// Options.ProxyCommandStall, or lets maxBacklog of them pile up, is shut
+// down.
+
+// maxBacklog bounds the command lines a proxy lets pile up past its queue.
+const maxBacklog = 1 << 16
+
+// backlogTick is how often the backlog is moved to the writer's queue.
+const backlogTick = 50 * time.Millisecond
+
+// proxyBacklogTick moves the backlog of run to the writer's queue.
+type proxyBacklogTick struct{ run uint64 }
+
+// send queues a command line for the writer, behind the backlog if there
+// is one.
+func (p *Proxy) send(ctx actor.Context, line []byte) {
+	if len(p.backlog) == 0 {
+		select {
+		case p.cmds <- line:
+			return
+		default:
+		}
+		p.backlogMoved = time.Now()
+		p.armBacklogTick(ctx)
+	}
+	p.backlog = append(p.backlog, line)
+	if len(p.backlog) >= maxBacklog {
+		p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize+len(p.backlog))
+		p.shutdown(ctx)
+	}
+}
+
+// moveBacklog moves what the writer's queue takes of the backlog; a proxy
+// that took none for Options.ProxyCommandStall is shut down.
+func (p *Proxy) moveBacklog(ctx actor.Context, m proxyBacklogTick) {
+	if m.run != p.run || p.cmds == nil || len(p.backlog) == 0 {
+		return
+	}
+	n := 0
+loop:
+	for _, line := range p.backlog {
+		select {
+		case p.cmds <- line:
+			n++
+		default:
+			break loop
+		}
+	}
+	if n > 0 {
+		clear(p.backlog[:n])
+		p.backlog = p.backlog[n:]
+		p.backlogMoved = time.Now()
+	}
+	switch {
+	case len(p.backlog) == 0:
+		p.backlog = nil
+	case time.Since(p.backlogMoved) >= p.opts.ProxyCommandStall:
+		p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize+len(p.backlog))
+		p.shutdown(ctx)
+	default:
+		p.armBacklogTick(ctx)
+	}
+}
+
+func (p *Proxy) armBacklogTick(ctx actor.Context) {
+	root, self, run := ctx.ActorSystem().Root, p.self, p.run
+	p.backlogTimer = time.AfterFunc(backlogTick, func() { root.Send(self, proxyBacklogTick{run: run}) })
+}
+
+// pendingCommands are the lines not written yet: the writer's queue, then
+// the backlog (an upgrade's export).
+func (p *Proxy) pendingCommands() [][]byte {
+	return append(pending(p.pr.q), p.backlog...)
+}
+
+// requeue puts lines back in the writer's queue q, the backlog taking
+// what it cannot (an upgrade's restore).
+func (p *Proxy) requeue(ctx actor.Context, q chan []byte, lines [][]byte) {
+	for i, l := range lines {
+		select {
+		case q <- l:
+			continue
+		default:
+		}
+		p.backlog = append([][]byte(nil), lines[i:]...)
+		p.backlogMoved = time.Now()
+		p.armBacklogTick(ctx)
+		return
+	}
+}
