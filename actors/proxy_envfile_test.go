@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/cfk/cfk/proxywire"
+	"github.com/sirupsen/logrus"
 )
 
 // A proxied service's env_file reaches the proxy's start command, add_env
@@ -34,4 +35,28 @@ func TestProxiedServiceGetsItsEnvFile(t *testing.T) {
 	}
 	p.started("s", 4242)
 	r.reply("start", start)
+}
+
+// user= and group= are ignored under a proxy (REFERENCE §1.1): a service
+// declared user=nobody under one ran as cfkd's user, root, and nothing
+// said so. Each start under a proxy now warns.
+func TestProxiedUserIgnoredWarns(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, func(o *Options) {
+		l := quietLogger()
+		l.SetLevel(logrus.InfoLevel)
+		l.AddHook(logs)
+		o.Log = l
+	})
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.ok("service s user=nobody")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.startProxied(nextProxy(t, proxies), "s", 501)
+	if e := logs.wait(t, "s: user and group are ignored under a proxy: proxy p runs it as its own user"); e.Level != logrus.WarnLevel {
+		t.Fatalf("logged at %v, want a warning", e.Level)
+	}
 }

@@ -35,6 +35,11 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 	s.dropProc()
 	s.runProxy = s.cfg.Proxy
 	s.log.Infof("starting %s (proxy %s)", s.cfg.Name, s.runProxy)
+	if s.cfg.User != "" || s.cfg.Group != "" {
+		// the start line carries no identity (REFERENCE §1.1): the
+		// proxy runs it as its own user, cfkd's
+		s.log.Warnf("%s: user and group are ignored under a proxy: proxy %s runs it as its own user", s.cfg.Name, s.runProxy)
+	}
 	cfg := *s.cfg
 	if len(envFile) > 0 {
 		cfg.Env = append(slices.Clip(envFile), cfg.Env...) // a later pair wins in the start command's env
