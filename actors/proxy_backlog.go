@@ -18,11 +18,15 @@ import (
 // maxBacklog bounds the command lines a proxy lets pile up past its queue.
 const maxBacklog = 1 << 16
 
-// backlogTick is how often the backlog is moved to the writer's queue.
-const backlogTick = 50 * time.Millisecond
-
-// proxyBacklogTick moves the backlog of run to the writer's queue.
-type proxyBacklogTick struct{ run uint64 }
+// proxyBacklogTick moves the backlog of run to the writer's queue: sent by
+// the writer when it takes a line from a queue the actor waits on
+// (pipeRun.wantRoom), so that nothing polls; or, with stall, once
+// Options.ProxyCommandStall has passed since the backlog began or last
+// moved.
+type proxyBacklogTick struct {
+	run   uint64
+	stall bool
+}
 
 // send queues a command line for the writer, behind the backlog if there
 // is one.
@@ -34,12 +38,16 @@ func (p *Proxy) send(ctx actor.Context, line []byte) {
 		default:
 		}
 		p.backlogMoved = time.Now()
-		p.armBacklogTick(ctx)
+		p.armStall(ctx, p.opts.ProxyCommandStall)
 	}
 	p.backlog = append(p.backlog, line)
 	if len(p.backlog) >= maxBacklog {
 		p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize+len(p.backlog))
 		p.shutdown(ctx)
+		return
+	}
+	if len(p.backlog) == 1 {
+		p.fill()
 	}
 }
 
@@ -49,35 +57,54 @@ func (p *Proxy) moveBacklog(ctx actor.Context, m proxyBacklogTick) {
 	if m.run != p.run || p.cmds == nil || len(p.backlog) == 0 {
 		return
 	}
-	n := 0
-loop:
-	for _, line := range p.backlog {
-		select {
-		case p.cmds <- line:
-			n++
-		default:
-			break loop
-		}
+	if !m.stall {
+		p.fill()
+		return
 	}
-	if n > 0 {
+	if idle := time.Since(p.backlogMoved); idle < p.opts.ProxyCommandStall {
+		p.armStall(ctx, p.opts.ProxyCommandStall-idle)
+		return
+	}
+	p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize+len(p.backlog))
+	p.shutdown(ctx)
+}
+
+// fill moves the backlog to the writer's queue while it has room. The
+// writer is asked for a tick first, then the queue is tried: a line it
+// takes after a try that found the queue full is a tick, and none is
+// missed. An empty backlog stops the stall timer.
+func (p *Proxy) fill() {
+	for len(p.backlog) > 0 {
+		p.pr.wantRoom.Store(true)
+		n := 0
+	loop:
+		for _, line := range p.backlog {
+			select {
+			case p.cmds <- line:
+				n++
+			default:
+				break loop
+			}
+		}
+		if n == 0 {
+			return
+		}
 		clear(p.backlog[:n])
 		p.backlog = p.backlog[n:]
 		p.backlogMoved = time.Now()
 	}
-	switch {
-	case len(p.backlog) == 0:
-		p.backlog = nil
-	case time.Since(p.backlogMoved) >= p.opts.ProxyCommandStall:
-		p.log.Errorf("proxy '%s' does not read its commands (%d pending): shutting it down", p.cfg.Name, cmdQueueSize+len(p.backlog))
-		p.shutdown(ctx)
-	default:
-		p.armBacklogTick(ctx)
+	p.backlog = nil
+	if p.backlogTimer != nil {
+		p.backlogTimer.Stop()
 	}
 }
 
-func (p *Proxy) armBacklogTick(ctx actor.Context) {
+func (p *Proxy) armStall(ctx actor.Context, after time.Duration) {
+	if p.backlogTimer != nil {
+		p.backlogTimer.Stop()
+	}
 	root, self, run := ctx.ActorSystem().Root, p.self, p.run
-	p.backlogTimer = time.AfterFunc(backlogTick, func() { root.Send(self, proxyBacklogTick{run: run}) })
+	p.backlogTimer = time.AfterFunc(after, func() { root.Send(self, proxyBacklogTick{run: run, stall: true}) })
 }
 
 // pendingCommands are the lines not written yet: the writer's queue, then
@@ -97,7 +124,8 @@ func (p *Proxy) requeue(ctx actor.Context, q chan []byte, lines [][]byte) {
 		}
 		p.backlog = append([][]byte(nil), lines[i:]...)
 		p.backlogMoved = time.Now()
-		p.armBacklogTick(ctx)
+		p.armStall(ctx, p.opts.ProxyCommandStall)
+		p.fill()
 		return
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -212,7 +213,7 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 // it once the queue is closed. After a failed write it reports once and
 // drops the rest.
 func writeCommands(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte) {
-	writeCommandsUntil(root, self, run, w, q, nil, nil)
+	writeCommandsUntil(root, self, run, w, q, new(atomic.Bool), nil, nil)
 }
 
 // readLines calls emit with each line of r (without its "\r\n" or "\n")

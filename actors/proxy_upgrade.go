@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -81,6 +82,10 @@ type pipeRun struct {
 	// statusDone (nil after an upgrade in place) is closed when the
 	// status reader ends at EOF (pipes.statusDone)
 	statusDone chan struct{}
+	// wantRoom: the actor has lines its queue could not take (its
+	// backlog); the writer sends it a proxyBacklogTick when it takes the
+	// next line
+	wantRoom atomic.Bool
 }
 
 // start starts the writer and the readers of run, the readers' streams
@@ -93,7 +98,7 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	frozen := func(which string) func([]byte) {
 		return func(rest []byte) { root.Send(self, proxyPipeFrozen{run: run, which: which, rest: rest}) }
 	}
-	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, pr.stopWriter, func() { frozen("cmd")(nil) })
+	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, &pr.wantRoom, pr.stopWriter, func() { frozen("cmd")(nil) })
 	statusSlots := make(chan struct{}, maxProxyStatusLines)
 	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status")))
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
@@ -167,7 +172,7 @@ func (c *carryReader) Read(b []byte) (int, error) {
 
 // writeCommandsUntil is writeCommands that also stops, without closing w,
 // once stop is closed: after writing what was queued by then.
-func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte, stop <-chan struct{}, stopped func()) {
+func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte, wantRoom *atomic.Bool, stop <-chan struct{}, stopped func()) {
 	broken := false
 	write := func(line []byte) {
 		if broken {
@@ -206,6 +211,9 @@ func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w 
 		if !ok {
 			w.Close()
 			return
+		}
+		if wantRoom.CompareAndSwap(true, false) {
+			root.Send(self, proxyBacklogTick{run: run}) // the queue has room
 		}
 		write(line)
 	}
@@ -419,8 +427,8 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	}
 	q := make(chan []byte, cmdQueueSize)
 	p.cmds = q
-	p.requeue(ctx, q, px.PendingCmds)
 	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
+	p.requeue(ctx, q, px.PendingCmds)
 	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
 	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid})
 	// what came after the former cfkd froze, in order
