@@ -136,6 +136,13 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			s.reply(ctx, m.Req, fmt.Errorf("its launch under way uses socket '%s'", m.Unbind))
 			return
 		}
+		if m.Req != 0 && m.Unbind != "" && s.lc.State.IsUp() && s.cfg.UsesSocket(m.Unbind) {
+			// launched since the controller looked (its respawn: the
+			// controller saw it failed, its starting still on the way):
+			// its run holds the socket as an up service's does
+			s.reply(ctx, m.Req, fmt.Errorf("its run uses socket '%s'", m.Unbind))
+			return
+		}
 		s.files = m.Files
 		if m.Req != 0 {
 			s.reply(ctx, m.Req, nil) // the old table is never used again
