@@ -458,17 +458,8 @@ func TestProxyGetsTheBoundSockets(t *testing.T) {
 func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, func(o *Options) { o.ProxyCommandStall = 300 * time.Millisecond })
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.ok("proxy p cmd=cfk-proxy")
-	big := strings.Repeat("x", 1024)
-	const n = 400 // 1 KiB lines: ~64 fill the pipe, cmdQueueSize more the queue
-	for i := 0; i < n; i++ {
-		s := "s" + strconv.Itoa(i)
-		r.ok("proxy p service "+s+" cmd=sleep 100", "service "+s+" add_env=BIG="+big)
-	}
-	r.ok("command start all")
-	p := nextProxy(t, proxies)
+	const n = 400
+	p := r.startManyUnderProxy(n)
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 	// the services it was running fail with it (which ones depends on the
 	// order the start reached them)
@@ -482,6 +473,23 @@ func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 	})
 }
 
+// startManyUnderProxy starts n services under a played proxy p, each
+// start line 1 KiB long: about 64 fill the pipe, cmdQueueSize more the
+// writer's queue.
+func (r *rig) startManyUnderProxy(n int) *playedProxy {
+	r.t.Helper()
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.ok("proxy p cmd=cfk-proxy")
+	big := strings.Repeat("x", 1024)
+	for i := 0; i < n; i++ {
+		s := "s" + strconv.Itoa(i)
+		r.ok("proxy p service "+s+" cmd=sleep 100", "service "+s+" add_env=BIG="+big)
+	}
+	r.ok("command start all")
+	return nextProxy(r.t, proxies)
+}
+
 // A proxy slow to read its first commands (one that preloads an
 // application first) while 400 services under it are started: the pipe
 // and the writer's queue were full at once, and cfkd shut the proxy down
@@ -491,17 +499,8 @@ func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 func TestProxySlowToReadIsNotShutDown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.ok("proxy p cmd=cfk-proxy")
-	big := strings.Repeat("x", 1024)
-	const n = 400 // 1 KiB lines: ~64 fill the pipe, cmdQueueSize more the queue
-	for i := 0; i < n; i++ {
-		s := "s" + strconv.Itoa(i)
-		r.ok("proxy p service "+s+" cmd=sleep 100", "service "+s+" add_env=BIG="+big)
-	}
-	r.ok("command start all")
-	p := nextProxy(t, proxies)
+	const n = 400
+	p := r.startManyUnderProxy(n)
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, 500*time.Millisecond)
 	seen := map[string]bool{}
 	for range n {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 )
 
@@ -80,25 +81,7 @@ func TestDestroyAbandonsARestartsCheck(t *testing.T) {
 	t.Parallel()
 	hang := make(chan struct{})
 	t.Cleanup(func() { close(hang) })
-	inLookup := make(chan struct{}, 1)
-	r := newRig(t, func(o *Options) {
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			if user == "slow" {
-				inLookup <- struct{}{}
-				<-hang
-			}
-			return nil, nil
-		}
-	})
-	r.setAutoTerm()
-	pid := r.startRunning("s")
-	r.ok("service s user=slow")
-	restart := r.async("command restart service s")
-	select {
-	case <-inLookup:
-	case <-time.After(deadline):
-		t.Fatal("the restart's check never looked the user up")
-	}
+	r, pid, restart := restartInSlowCheck(t, hang)
 	r.noReply("the restart, its check hanging", restart, window)
 	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 {
 		t.Fatalf("the process got %v while the restart's check runs", sigs)
@@ -115,25 +98,7 @@ func TestDestroyAbandonsARestartsCheck(t *testing.T) {
 func TestExportWaitsForARestartsCheck(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	inLookup := make(chan struct{}, 1)
-	r := newRig(t, func(o *Options) {
-		o.Credential = func(user, group string) (*syscall.Credential, error) {
-			if user == "slow" {
-				inLookup <- struct{}{}
-				<-release
-			}
-			return nil, nil
-		}
-	})
-	r.setAutoTerm()
-	r.startRunning("s")
-	r.ok("service s user=slow")
-	restart := r.async("command restart service s")
-	select {
-	case <-inLookup:
-	case <-time.After(deadline):
-		t.Fatal("the restart's check never looked the user up")
-	}
+	r, _, restart := restartInSlowCheck(t, release)
 	exported := make(chan Exported, 1)
 	go func() {
 		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{}, deadline).Result()
@@ -158,4 +123,31 @@ func TestExportWaitsForARestartsCheck(t *testing.T) {
 	if rep := r.reply("the restart", restart); rep.Err != nil {
 		t.Fatalf("restart: %v", rep.Err)
 	}
+}
+
+// restartInSlowCheck starts s, declares it user=slow, whose lookup waits
+// for release, and sends a restart of it, returned once its check looks
+// the user up.
+func restartInSlowCheck(t *testing.T, release <-chan struct{}) (r *rig, pid int, restart <-chan messages.Reply) {
+	t.Helper()
+	inLookup := make(chan struct{}, 1)
+	r = newRig(t, func(o *Options) {
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if user == "slow" {
+				inLookup <- struct{}{}
+				<-release
+			}
+			return nil, nil
+		}
+	})
+	r.setAutoTerm()
+	pid = r.startRunning("s")
+	r.ok("service s user=slow")
+	restart = r.async("command restart service s")
+	select {
+	case <-inLookup:
+	case <-time.After(deadline):
+		t.Fatal("the restart's check never looked the user up")
+	}
+	return r, pid, restart
 }

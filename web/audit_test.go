@@ -94,28 +94,12 @@ func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
 	r.expect("POST", "/api/services/a/kill", "no-such-token-0123456789", http.StatusNotFound)      // kept back
 	r.expect("POST", "/api/services/a/kill", "operator-token-0123456789", http.StatusNotFound)     // its token's
 	r.expect("POST", "/api/services/a/restart%0a", "reader-token-0123456789", http.StatusNotFound) // its token's
-	want := []struct {
-		msg          string
-		right, token string
-	}{
+	want := []refusal{
 		{"not authorized: command start service a (no token)", "none", ""},
 		{`not authorized: unknown action "kill" of service a`, "operate", "ops"},
 		{`not authorized: unknown action "restart\n" of service a`, "read", "viewer"},
 	}
-	got := hook.AllEntries()
-	if len(got) != len(want) {
-		for _, e := range got {
-			t.Logf("%v %s %v", e.Level, e.Message, e.Data)
-		}
-		t.Fatalf("%d records, want %d", len(got), len(want))
-	}
-	for i, w := range want {
-		e := got[i]
-		token, _ := e.Data["token"].(string)
-		if e.Level != logrus.WarnLevel || e.Message != w.msg || e.Data["category"] != actors.AuditCategory || e.Data["right"] != w.right || token != w.token {
-			t.Errorf("record %d: %v %q %v, want WARN %q right=%s token=%q", i, e.Level, e.Message, e.Data, w.msg, w.right, w.token)
-		}
-	}
+	expectRefusals(t, hook.AllEntries(), want)
 }
 
 // A request that would act and names no action (a POST to a path that is
@@ -142,17 +126,25 @@ func TestHTTPUnroutedRequestsAudited(t *testing.T) {
 	r.expect("POST", "/metrics", op, http.StatusMethodNotAllowed)
 	r.expect("POST", "/api/shutdown", "", http.StatusNotFound)
 	r.expect("POST", "/api/upgrade", "", http.StatusNotFound) // kept back: the second's record is taken
-	want := []struct {
-		msg          string
-		right, token string
-	}{
+	want := []refusal{
 		{`not authorized: no such action: POST "/api/services/a"`, "operate", "ops"},
 		{`not authorized: no such action: POST "/api/services/a/start/"`, "operate", "ops"},
 		{`not authorized: no such action: DELETE "/api/services/a/stop"`, "operate", "ops"},
 		{`not authorized: no such action: POST "/metrics"`, "operate", "ops"},
 		{`not authorized: no such action: POST "/api/shutdown"`, "none", ""},
 	}
-	got := hook.AllEntries()
+	expectRefusals(t, hook.AllEntries(), want)
+}
+
+// refusal is an audit record of a refused request the tests expect.
+type refusal struct {
+	msg          string
+	right, token string
+}
+
+// expectRefusals checks that got are the WARN audit records want, in order.
+func expectRefusals(t *testing.T, got []*logrus.Entry, want []refusal) {
+	t.Helper()
 	if len(got) != len(want) {
 		for _, e := range got {
 			t.Logf("%v %s %v", e.Level, e.Message, e.Data)
