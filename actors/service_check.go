@@ -29,7 +29,7 @@ type launchChecked struct {
 // checkLaunch carries out CheckLaunch (REFERENCE §2.7): before a restart
 // stops the process, what its launch needs and the declaration alone does
 // not tell is checked, off the actor as the launch does it: the env_file
-// read, the user and group looked up, the program found in the PATH. Its
+// read, the user and group looked up, the cwd and the program found. Its
 // error is the one the start would answer; a shortage of cfkd's own (fds)
 // is no reason to refuse: the launch deals with it (REFERENCE §2.1). With
 // nothing to look at, it answers at once.

@@ -257,4 +257,11 @@ func TestRestartToAMissingProgramKeepsTheProcess(t *testing.T) {
 	if st := h.status("s"); st[1] != "running" || st[2] != strconv.Itoa(pid) || !alive(pid) {
 		t.Fatalf("status %q, want s running as pid %d", st, pid)
 	}
+	// a cwd gone (a release directory removed) is refused too
+	h.ok("service s cmd=sleep 100", "service s cwd=/no/such/dir-cfk")
+	h.fails("command restart service s", "Service 's' cannot start: cwd /no/such/dir-cfk: no such file or directory")
+	h.expectNone("s", Stopping, 100*time.Millisecond)
+	if st := h.status("s"); st[1] != "running" || st[2] != strconv.Itoa(pid) || !alive(pid) {
+		t.Fatalf("status %q, want s running as pid %d", st, pid)
+	}
 }

@@ -264,14 +264,20 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	return f.proc, nil
 }
 
-// CheckProgram tells whether Launch would find spec's program (and its
-// shim's, Program), looked up as Launch does (the cache included), without
+// CheckProgram tells whether Launch would find spec's working directory
+// and program (and its shim's, Program), looked up as Launch does (the
+// cache included), without
 // launching anything: a restart asks it before it stops the process that
 // runs (REFERENCE §2.7). It stats the PATH's directories: not for an
 // actor's Receive.
 func (l *Launcher) CheckProgram(spec Spec) error {
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return errors.New("empty command")
+	}
+	// the working directory first, as the child enters it before its
+	// execve: missing, not a directory, or one its user cannot enter
+	if err := dirError(spec.Dir, spec.Credential, syscall.EACCES); err != nil {
+		return err
 	}
 	if spec.Program != "" {
 		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {

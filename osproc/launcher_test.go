@@ -832,4 +832,12 @@ func TestCheckProgram(t *testing.T) {
 	if err == nil {
 		t.Fatal("a missing program behind the listen_sockets shim was found")
 	}
+	// a cwd the child could not enter is the start's error too
+	err = l.CheckProgram(Spec{Argv: []string{"sh", "-c", "true"}, Env: env, Dir: "/no/such/dir-cfk"})
+	if err == nil || err.Error() != "cwd /no/such/dir-cfk: no such file or directory" {
+		t.Fatalf("a missing cwd: %v", err)
+	}
+	if err := l.CheckProgram(Spec{Argv: []string{"sh", "-c", "true"}, Env: env, Dir: "/"}); err != nil {
+		t.Fatalf("cwd /: %v", err)
+	}
 }
