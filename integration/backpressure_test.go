@@ -34,6 +34,21 @@ func blockedInWrite(pid int) bool {
 	return ok && p.state == "S"
 }
 
+// written is the bytes pid has written so far (wchar of /proc/PID/io).
+func written(pid int) (int64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0, false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
+
 // A service whose log destination blocks (a FIFO whose reader never
 // reads) is stalled in its own write(2), and nothing else is: another
 // service's lines reach their file, cfkd's events theirs, the tree
@@ -122,7 +137,19 @@ func TestBlockedLogDestinationStallsOnlyItsService(t *testing.T) {
 	exec("service flood startwait_secs=0", deadline)
 	exec("command start service flood", deadline)
 	flood := pidOf("flood")
-	poll("the flooding service blocked in write(2)", func() bool { return blockedInWrite(flood) })
+	// A writer faster than its reader waits in write(2) now and then
+	// anyway: the hold is when it stays there, having written nothing
+	// for a while (the FIFO, then the queue, then its pipe are full).
+	var stuckAt int64
+	var since time.Time
+	poll("the flooding service held in write(2)", func() bool {
+		w, ok := written(flood)
+		if !ok || !blockedInWrite(flood) || w != stuckAt {
+			stuckAt, since = w, time.Now()
+			return false
+		}
+		return time.Since(since) >= 200*time.Millisecond
+	})
 
 	// everything else goes on
 	t0 := time.Now()
@@ -146,8 +173,8 @@ func TestBlockedLogDestinationStallsOnlyItsService(t *testing.T) {
 	if rtts[len(rtts)/2] > 100*time.Millisecond {
 		t.Errorf("command status p50 %v while a destination blocks", rtts[len(rtts)/2])
 	}
-	if !blockedInWrite(flood) {
-		t.Error("the flooding service is no longer blocked, though nothing reads its destination")
+	if w, _ := written(flood); !blockedInWrite(flood) || w != stuckAt {
+		t.Errorf("the flooding service is no longer held (%d bytes written, %d when held), though nothing reads its destination", w, stuckAt)
 	}
 	if d := router.Dropped(); len(d) != 0 {
 		t.Errorf("records dropped: %v (the service should wait instead)", d)
