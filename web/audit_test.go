@@ -23,13 +23,7 @@ import (
 // of 200 KB).
 func TestHTTPActionsAudited(t *testing.T) {
 	t.Parallel()
-	toks, err := rights.ParseTokens("tokens", strings.NewReader(
-		"read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, hook := logtest.NewNullLogger()
-	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r, hook := auditRig(t, "read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n")
 	var now atomic.Int64 // seconds; the handlers read it
 	now.Store(1000)
 	r.web.refusals.Now = func() time.Time { return time.Unix(now.Load(), 0) } // no request runs yet
@@ -80,13 +74,7 @@ func TestHTTPActionsAudited(t *testing.T) {
 // without a known token still counts among those, one a second.
 func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
 	t.Parallel()
-	toks, err := rights.ParseTokens("tokens", strings.NewReader(
-		"read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, hook := logtest.NewNullLogger()
-	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r, hook := auditRig(t, "read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n")
 	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
 	r.ok("service a cmd=sleep 100")
 	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)                            // recorded: the second's one
@@ -110,12 +98,7 @@ func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
 // path only reads, and is not audited.
 func TestHTTPUnroutedRequestsAudited(t *testing.T) {
 	t.Parallel()
-	toks, err := rights.ParseTokens("tokens", strings.NewReader("operate operator-token-0123456789 ops\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log, hook := logtest.NewNullLogger()
-	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log})
+	r, hook := auditRig(t, "operate operator-token-0123456789 ops\n")
 	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
 	r.ok("service a cmd=sleep 100")
 	const op = "operator-token-0123456789"
@@ -134,6 +117,18 @@ func TestHTTPUnroutedRequestsAudited(t *testing.T) {
 		{`not authorized: no such action: POST "/api/shutdown"`, "none", ""},
 	}
 	expectRefusals(t, hook.AllEntries(), want)
+}
+
+// auditRig is a rig whose HTTP side knows the tokens of the token file
+// text tokens, and whose log (the audit records) hook holds.
+func auditRig(t *testing.T, tokens string) (*rig, *logtest.Hook) {
+	t.Helper()
+	toks, err := rights.ParseTokens("tokens", strings.NewReader(tokens))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, hook := logtest.NewNullLogger()
+	return newRig(t, Options{Tokens: rights.StoreOf(toks), Log: log}), hook
 }
 
 // refusal is an audit record of a refused request the tests expect.
