@@ -20,6 +20,10 @@ import (
 // memWorkers is how many workers each group runs.
 const memWorkers = 10
 
+// memDeadline bounds the wait for the direct workers: each makes 64 MiB
+// of random bytes (about a second of CPU), ten at once on two cores.
+const memDeadline = time.Minute
+
 // memModule is preloaded by the proxy and imported by each direct worker:
 // one 64 MiB bytes object (random, so that no page is a zero page or
 // merged), which a worker never touches, so its pages stay shared after
@@ -131,7 +135,7 @@ func startDirectWorkers(t *testing.T, dir string, n int) []int {
 		}
 		procs = append(procs, proc)
 	}
-	timeout := time.After(deadline)
+	timeout := time.After(memDeadline)
 	for {
 		mu.Lock()
 		k := len(ready)
@@ -142,7 +146,7 @@ func startDirectWorkers(t *testing.T, dir string, n int) []int {
 		select {
 		case <-changed:
 		case <-timeout:
-			t.Fatalf("only %d of %d direct workers ready after %v", k, n, deadline)
+			t.Fatalf("only %d of %d direct workers ready after %v", k, n, memDeadline)
 		}
 	}
 	pids := make([]int, len(procs))
