@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,14 +193,18 @@ func processAlive(pid int) bool {
 	return len(f) > 0 && f[0] != "Z"
 }
 
-// workerConf declares n workers that log `start NAME V` and, on SIGTERM,
-// `stop NAME V` to marks (V from add_env), running after startwait.
+// workerConf declares n workers that log `start NAME V AT FORKED` and, on
+// SIGTERM, `stop NAME V AT` to marks (V from add_env), running after
+// startwait. AT is when the line is written, FORKED when the process was
+// forked (before cfkd counts startwait): on a loaded host the first can
+// come long after the second. Both are seconds since boot (/proc/uptime,
+// the start time of /proc/PID/stat in clock ticks).
 func workerConf(marks, version string, n int, startwait string) string {
 	var b strings.Builder
 	for i := 1; i <= n; i++ {
 		w := "w" + strconv.Itoa(i)
-		b.WriteString("service " + w + ` cmd=trap 'echo "stop $CONTROL_FREAK_SERVICE $V $(date +%s.%N)" >> ` + marks +
-			`; exit 0' TERM; echo "start $CONTROL_FREAK_SERVICE $V $(date +%s.%N)" >> ` + marks +
+		b.WriteString("service " + w + ` cmd=trap 'read up _ </proc/uptime; echo "stop $CONTROL_FREAK_SERVICE $V $up" >> ` + marks +
+			`; exit 0' TERM; read up _ </proc/uptime; echo "start $CONTROL_FREAK_SERVICE $V $up $(cut -d\  -f22 /proc/$$/stat)" >> ` + marks +
 			"; while :; do sleep 0.05; done\n")
 		b.WriteString("service " + w + " add_env=V=" + version + "\n")
 		b.WriteString("service " + w + " startwait_secs=" + startwait + "\n")
@@ -209,7 +214,8 @@ func workerConf(marks, version string, n int, startwait string) string {
 
 type mark struct {
 	what, name, version string
-	at                  float64
+	at                  float64 // when the mark was written
+	forked              float64 // a start's: when its process was forked
 }
 
 func readMarks(t *testing.T, path string) []mark {
@@ -221,11 +227,27 @@ func readMarks(t *testing.T, path string) []mark {
 	var out []mark
 	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
 		f := strings.Fields(l)
-		if len(f) != 4 {
+		if len(f) < 4 {
 			continue
 		}
-		at, _ := strconv.ParseFloat(f[3], 64)
-		out = append(out, mark{f[0], f[1], f[2], at})
+		m := mark{what: f[0], name: f[1], version: f[2]}
+		m.at, err = strconv.ParseFloat(f[3], 64)
+		m.forked = m.at
+		if err == nil && m.what == "start" {
+			var ticks float64
+			if len(f) != 5 {
+				err = fmt.Errorf("no fork time")
+			} else if ticks, err = strconv.ParseFloat(f[4], 64); err == nil {
+				m.forked = ticks / 100 // USER_HZ
+				if m.forked > m.at+0.01 {
+					err = fmt.Errorf("forked after it ran")
+				}
+			}
+		}
+		if err != nil {
+			t.Fatalf("mark %q: %v", l, err)
+		}
+		out = append(out, m)
 	}
 	return out
 }
@@ -279,7 +301,9 @@ func TestApplyRolling(t *testing.T) {
 		t.Fatalf("rolling: marks %q, want %q", markText(ms), want)
 	}
 	for i := 1; i+1 < len(ms); i += 2 { // start wN, then stop wN+1
-		if gap := ms[i+1].at - ms[i].at; gap < 0.45 {
+		// from the fork of wN (before startwait counts) to the trap of
+		// wN+1 (after the SIGTERM): never shorter than what cfkd waited
+		if gap := ms[i+1].at - ms[i].forked; gap < 0.45 {
 			t.Fatalf("%s stopped %.3fs after %s started: not running yet (startwait 0.5s)", ms[i+1].name, gap, ms[i].name)
 		}
 	}
