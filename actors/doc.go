@@ -86,7 +86,11 @@
 // former run say is dropped. `started` gives the service its pid,
 // `stopped` reaches it as ProcessExited, the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
-// start queued meanwhile is not failed). A service tells its proxy when it
+// start queued meanwhile is not failed). A service with no pid after
+// startwait and killwait asks the proxy actor whether its proxy gets on
+// toward that start (loading, or answering the starts before it:
+// proxy_progress.go); the actor answers at once from what it recorded,
+// and the service waits again or fails. A service tells its proxy when it
 // is down; an auto proxy with no service up is shut down: command pipe
 // closed, SIGTERM, gone after Options.ProxyGrace (a timer message with the
 // run number; SIGKILL then). The controller refuses at once a start whose

@@ -111,7 +111,8 @@ type Options struct {
 	ProxyGrace time.Duration
 	// ProxyCommandStall is how long a proxy may take none of the command
 	// lines waiting past its queue before it is shut down (REFERENCE
-	// §4.2: 30 s).
+	// §4.2: 30 s), and how long it may load (answer no start since its
+	// launch) before the services waiting for their pid fail (§4.5).
 	ProxyCommandStall time.Duration
 	// AfterBurst, when set, runs in a goroutine of its own once a verb
 	// sent to at least BurstSize services has been answered (cfkd returns

@@ -29,12 +29,16 @@ type proxiedRef struct {
 // (it went down, or started again), from then on its reports are strays;
 // stopAsked once cfkd sent the proxy a stop of the service after this
 // start: its exit is then handed over after the scan for the orphans it
-// left (ProxiedStopEnder).
+// left (ProxiedStopEnder). seq numbers it among the starts sent to the
+// run, asked is when the service last asked whether the proxy gets on
+// toward it (at first: when it was sent; proxy_progress.go).
 type proxiedStart struct {
 	ref       proxiedRef
 	pid       int
 	left      bool
 	stopAsked bool
+	seq       uint64
+	asked     time.Time
 }
 
 // proxyState is what the proxy process is doing.
@@ -110,8 +114,9 @@ type Proxy struct {
 	// the proxy does not fail those services, whose exit is on its way
 	delivering map[string]int
 
-	pr  *pipeRun     // the pipe goroutines of the run, while up
-	upg proxyUpgrade // an upgrade in place (proxy_upgrade.go)
+	pr   *pipeRun      // the pipe goroutines of the run, while up
+	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
+	prog proxyProgress // what the run answered, and when (proxy_progress.go)
 }
 
 func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File) *Proxy {
@@ -170,6 +175,8 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 	case proxiedServiceDown:
 		p.serviceDown(ctx, m.name)
+	case proxyPidWait:
+		p.pidWait(ctx, m)
 	case proxyReportedStarted:
 		p.started(ctx, m)
 		freeSlot(m.slot)
@@ -286,6 +293,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 		Stdout: p.outputLogger(logrus.InfoLevel), Stderr: p.outputLogger(logrus.ErrorLevel),
 	}
 	p.run++
+	p.prog = proxyProgress{began: time.Now()}
 	run, self, root, l := p.run, p.self, ctx.ActorSystem().Root, p.opts.Launcher
 	p.transition(ctx, proxyIsLaunching)
 	statusDone := pp.statusDone
@@ -431,7 +439,8 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	for _, st := range p.starts[name] {
 		st.left = true // a service has one start at a time: this one
 	}
-	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref})
+	p.prog.sent++
+	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now()})
 	p.send(ctx, line)
 }
 
@@ -554,6 +563,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		// a start the service gave up: nobody supervises its process,
 		// killed through the handle (never by a bare pid)
 		st.pid = m.pid
+		p.prog.answer(st.seq)
 		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
 		p.killStray(m.proc, m.pid, m.handleErr)
 		return
@@ -564,6 +574,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
 	st.pid = m.pid
+	p.prog.answer(st.seq)
 	p.pids[m.name] = m.pid
 	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc})
 }
@@ -589,11 +600,14 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	}
 	defer p.forgetIfGone(m.name)
 	st := p.answered(m.name, m.pid)
-	switch {
-	case st == nil:
+	if st == nil {
 		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
-	case m.pid == 0:
+	}
+	if st.pid == 0 { // no started before it: this answers the start
+		p.prog.answer(st.seq)
+	}
+	if m.pid == 0 {
 		// cfk-proxy (or the Python proxy) could not fork it at all (its
 		// bad status line is logged, its log says why): the start is
 		// refused now, not taken for one that runs without a pid

@@ -407,6 +407,9 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 		return
 	}
 	p.state, p.proc = proxyIsUp, m.proc
+	// its starts were all answered (an export waits for that): loaded
+	now := time.Now()
+	p.prog = proxyProgress{began: now, last: now}
 	// which sockets its process got is not carried: held to be all those
 	// bound now (an unbind of one is refused while it runs)
 	p.runFiles = p.files

@@ -185,6 +185,12 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyRefused, Attempt: m.attempt, Err: m.err})
 	case proxyStopped:
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
+	case proxyPidWaitAnswer:
+		k := lifecycle.EvProxyMoving
+		if m.why != nil {
+			k = lifecycle.EvProxyStuck
+		}
+		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Gen: m.gen, Err: m.why})
 	case credResolved:
 		s.resolved(ctx, m)
 	case launchChecked:
@@ -266,6 +272,8 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 		s.reply(ctx, e.Req, e.Err)
 	case lifecycle.LeaveProxy:
 		s.leaveProxy(ctx)
+	case lifecycle.AskProxy:
+		s.askProxy(ctx, e)
 	case lifecycle.EndLeftovers:
 		if le, ok := s.opts.Launcher.(LeftoverEnder); ok {
 			le.EndLeftovers(s.cfg.Name)

@@ -15,7 +15,9 @@ import (
 //   - Launch sends a start request (with the attempt number) to the proxy
 //     actor, through the controller: the service is starting, without a
 //     pid until the proxy reports `started` (EvPidReported re-arms
-//     startwait).
+//     startwait). With no pid after startwait and killwait, the proxy
+//     actor is asked whether the proxy gets on toward the start (AskProxy,
+//     proxy_progress.go): the service waits again while it does.
 //   - the proxy's `stopped` comes as a ProcessExited: the exit handling of
 //     a direct child, unchanged.
 //   - Terminate sends the stop command; Kill SIGKILLs the pid through a
@@ -55,6 +57,14 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 // there.
 func (s *Service) leaveProxy(ctx actor.Context) {
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxiedServiceDown{name: s.cfg.Name}})
+}
+
+// askProxy asks the proxy of the run whether it gets on toward the start
+// whose pid it has not reported (lifecycle.AskProxy): its actor answers
+// at once (proxy_progress.go).
+func (s *Service) askProxy(ctx actor.Context, a lifecycle.AskProxy) {
+	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
+		msg: proxyPidWait{svc: s.self, name: s.cfg.Name, attempt: a.Attempt, gen: a.Gen}})
 }
 
 // pidReported: the proxy reported the pid, with a handle on the process

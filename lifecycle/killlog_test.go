@@ -83,11 +83,72 @@ func TestSlowProxyHasFiveSecondsToReportThePid(t *testing.T) {
 	}
 	s.request(Event{Kind: EvStart})
 	s.fire() // startwait
-	s.fire() // 5 s more
+	s.fire() // 5 s more: the proxy is asked, and answers that it is stuck
 	if s.l.State != messages.Fail || s.l.FailReason != "proxy did not report the pid" {
 		t.Fatalf("a pid never reported: %v %q", s.l.State, s.l.FailReason)
 	}
-	if all := strings.Join(s.logs, "\n"); !strings.Contains(all, "svc: its proxy did not report the pid within startwait and 5s more: considered down") {
+	if all := strings.Join(s.logs, "\n"); !strings.Contains(all, "svc: its proxy did not report the pid (proxy 'p' answered no start for 5s): considered down") {
+		t.Fatalf("logs %q", s.logs)
+	}
+}
+
+// A proxy that preloads an application (10 to 30 s) reads its first
+// start line only once loaded, and one forking hundreds of services one
+// after another reaches the last ones late: the service, with no pid
+// after startwait and killwait, went fail (`proxy did not report the
+// pid`) although the proxy was about to run it. Now the proxy is asked:
+// while it says it gets on toward the start, the service waits again
+// (killwait each time); once it says it does not, or does not answer
+// within killwait, the service fails.
+func TestProxyGettingOnIsWaitedFor(t *testing.T) {
+	p := testPolicy()
+	s := newSim(t, p, 1)
+	s.proxied = true
+	s.proxyMoving = 4
+	s.request(Event{Kind: EvStart})
+	t0 := s.now
+	s.fire() // startwait: no pid
+	for i := range 4 {
+		s.fire() // killwait: asked, moving
+		if s.l.State != messages.Starting || s.l.Timer != TimerKillWait {
+			t.Fatalf("ask %d answered moving: %v, timer %v", i+1, s.l.State, s.l.Timer)
+		}
+	}
+	if s.asked != 4 || s.now.Sub(t0) != p.StartWait+4*killWaitMin {
+		t.Fatalf("asked %d times in %v", s.asked, s.now.Sub(t0))
+	}
+	s.report() // loaded at last: startwait from the report
+	s.fire()
+	if s.l.State != messages.Running {
+		t.Fatalf("a pid reported while the proxy got on: %v %q", s.l.State, s.l.FailReason)
+	}
+
+	// moving twice, then stuck: fail, the proxy's reason logged
+	s.request(Event{Kind: EvStop})
+	for s.l.State.IsUp() && s.fire() {
+	}
+	s.proxyMoving = 2
+	s.request(Event{Kind: EvStart})
+	for s.l.State == messages.Starting && s.fire() {
+	}
+	if s.l.State != messages.Fail || s.l.FailReason != "proxy did not report the pid" || s.asked != 7 {
+		t.Fatalf("stuck after moving twice: %v %q, asked %d times", s.l.State, s.l.FailReason, s.asked)
+	}
+
+	// its actor does not answer (it cannot be, but for an upgrade in
+	// place that dropped the ask): fail killwait later
+	s.proxySilent = true
+	s.request(Event{Kind: EvStart})
+	s.fire() // startwait
+	s.fire() // killwait: asked
+	if s.l.Timer != TimerProxyAnswer {
+		t.Fatalf("asked: timer %v", s.l.Timer)
+	}
+	s.fire()
+	if s.l.State != messages.Fail || s.l.FailReason != "proxy did not report the pid" {
+		t.Fatalf("no answer: %v %q", s.l.State, s.l.FailReason)
+	}
+	if all := strings.Join(s.logs, "\n"); !strings.Contains(all, "svc: its proxy did not report the pid (no answer from its proxy in 5s): considered down") {
 		t.Fatalf("logs %q", s.logs)
 	}
 }

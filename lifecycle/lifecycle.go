@@ -106,17 +106,18 @@ type TimerKind uint8
 
 // The timers.
 const (
-	TimerNone      TimerKind = iota
-	TimerStartWait           // starting: running once it fires with a live pid
-	TimerStopWait            // stopping: SIGKILL once it fires
-	TimerKillWait            // SIGKILL sent (under a proxy: or no pid by startwait): give up once it fires
-	TimerBackoff             // backoff: start again once it fires
-	TimerReset               // running after crashes: the crash count is reset once it fires
-	TimerReady               // starting, startwait over, not ready yet: a failed start once it fires
-	TimerWatchdog            // running with watchdog_secs: killed as a crash once it fires
+	TimerNone        TimerKind = iota
+	TimerStartWait             // starting: running once it fires with a live pid
+	TimerStopWait              // stopping: SIGKILL once it fires
+	TimerKillWait              // SIGKILL sent: given up once it fires; under a proxy, no pid by startwait: the proxy is asked then
+	TimerBackoff               // backoff: start again once it fires
+	TimerReset                 // running after crashes: the crash count is reset once it fires
+	TimerReady                 // starting, startwait over, not ready yet: a failed start once it fires
+	TimerWatchdog              // running with watchdog_secs: killed as a crash once it fires
+	TimerProxyAnswer           // starting under a proxy, no pid: its answer to AskProxy is awaited; fail once it fires
 )
 
-var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset", "ready", "watchdog"}
+var timerNames = [...]string{"none", "startwait", "stopwait", "killwait", "backoff", "reset", "ready", "watchdog", "proxy answer"}
 
 func (k TimerKind) String() string {
 	if int(k) < len(timerNames) {
@@ -221,8 +222,8 @@ type Event struct {
 	Proxied bool               // Launched: under a proxy
 	Ready   bool               // Launched: launched with ready= (a probe, NOTIFY_SOCKET): it says when it is ready
 	Cause   Cause              // LaunchFailed
-	Err     error              // LaunchFailed, ProxyRefused, Checked: what the executor or the proxy said; Restart: why the declaration cannot start
-	Gen     uint64             // a timer's generation
+	Err     error              // LaunchFailed, ProxyRefused, Checked, ProxyStuck: what the executor or the proxy said; Restart: why the declaration cannot start
+	Gen     uint64             // a timer's generation; ProxyMoving, ProxyStuck: the AskProxy's
 	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
 	Sig     syscall.Signal     // Signal
@@ -257,6 +258,13 @@ const (
 	EvSignal          // command signal: Sig to the process
 	EvAwait           // a dependent waits for the service to run: answered once running; starts nothing
 	EvChecked         // the executor checked what a launch of the declaration needs, for a restart (Err: it cannot start)
+	// The proxy's answers to AskProxy (Attempt, Gen: the ask's): it gets
+	// on toward the start (it answered starts sent before it since it
+	// was last asked, or it is still loading), or it does not (Err: why);
+	// and the timer bounding the wait for that answer.
+	EvProxyMoving
+	EvProxyStuck
+	EvProxyAnswerElapsed
 	numEvents
 )
 
@@ -265,6 +273,7 @@ var eventNames = [...]string{
 	"launched", "launch failed", "pid reported", "proxy refused", "proxy gone", "exited",
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
+	"proxy moving", "proxy stuck", "proxy answer elapsed",
 }
 
 func (k EventKind) String() string {
@@ -347,6 +356,15 @@ type (
 	}
 	// LeaveProxy tells the proxy of the run that the service is down.
 	LeaveProxy struct{}
+	// AskProxy asks the proxy of the run, which has not reported the pid
+	// of Attempt, whether it gets on toward that start; the executor
+	// answers EvProxyMoving or EvProxyStuck with Attempt and Gen (a
+	// message: the proxy's actor answers at once, whatever its process
+	// does).
+	AskProxy struct {
+		Attempt uint64
+		Gen     uint64
+	}
 	// EndLeftovers ends what the service's earlier runs left behind (the
 	// daemons of a run that exited on its own, adopted by cfkd): a stop
 	// of a service that has no process (REFERENCE §7.5).
@@ -372,6 +390,7 @@ func (Publish) effect()      {}
 func (Update) effect()       {}
 func (Reply) effect()        {}
 func (LeaveProxy) effect()   {}
+func (AskProxy) effect()     {}
 func (EndLeftovers) effect() {}
 func (Log) effect()          {}
 

@@ -18,7 +18,8 @@ import (
 //     (the timer was re-armed or cancelled after it fired): ignored;
 //   - an event about a launch (launched, launch failed, pid reported,
 //     proxy refused, proxy gone) whose attempt is not the current one is
-//     stale: ignored;
+//     stale: ignored; so is a proxy's answer to an ask (proxy moving,
+//     proxy stuck) that is not the one the armed timer awaits;
 //   - an exit whose pid is not the current process's is stale: ignored.
 //
 // While a launch's outcome is awaited, every other event is deferred, and
@@ -111,7 +112,7 @@ type step struct {
 func (s *step) stale() bool {
 	ev := s.ev
 	switch ev.Kind {
-	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed, EvWatchdogElapsed:
+	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed, EvWatchdogElapsed, EvProxyAnswerElapsed:
 		if ev.Gen != s.l.Gen || s.l.Timer != timerOf[ev.Kind] {
 			return true
 		}
@@ -126,6 +127,10 @@ func (s *step) stale() bool {
 		return ev.Attempt != s.l.Attempt
 	case EvChecked:
 		return s.l.Checking == 0 || ev.Check != s.l.Checking
+	case EvProxyMoving, EvProxyStuck:
+		// the answer to the ask that armed the timer it cancels, and to
+		// no other (a pid reported, a stop, re-armed it since)
+		return ev.Attempt != s.l.Attempt || !s.l.Proxied || ev.Gen != s.l.Gen || s.l.Timer != TimerProxyAnswer
 	}
 	return false
 }
@@ -148,6 +153,8 @@ var timerOf = map[EventKind]TimerKind{
 	EvResetElapsed:     TimerReset,
 	EvReadyElapsed:     TimerReady,
 	EvWatchdogElapsed:  TimerWatchdog,
+
+	EvProxyAnswerElapsed: TimerProxyAnswer,
 }
 
 // --- the effects' helpers ---

@@ -582,7 +582,8 @@ var rowStartWaitElapsed = row{"→ running", "with a pid and ready (else the rea
 	}
 	// a proxy that never answers (hung, or it refused in a way cfkd
 	// could not read) must not leave the service starting for good; one
-	// that is slow (a loaded host, a large fork) must not fail it either
+	// that is slow (a loaded host, a large fork, a preload) must not
+	// fail it either: it is asked once killwait is over (rowAskProxy)
 	s.arm(TimerKillWait, s.killWait())
 }}
 
@@ -619,8 +620,28 @@ var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper report
 	}
 }}
 
-var rowPidNeverReported = row{"→ fail", "the proxy never reported the pid: it is told to stop the service, which is considered down (`proxy did not report the pid`)", func(s *step) {
-	s.logf(Error, 0, "%s: its proxy did not report the pid within startwait and %v more: considered down", s.p.Name, s.killWait())
+// rowAskProxy: the proxy has not reported the pid by startwait and
+// killwait more. A proxy that preloads an application reads its first
+// command only once loaded, and one that forks hundreds of services one
+// after another reaches the last ones late: neither is failed for it. Its
+// actor, which knows what the proxy answered and when, is asked whether
+// it gets on toward this start; it answers at once, whatever its process
+// does, and the answer is awaited killwait at most.
+var rowAskProxy = row{"ask the proxy", "proxied, no pid by startwait and killwait (stopwait, 5 s at least) more: the proxy's actor is asked whether the proxy gets on toward the start; its answer awaited killwait at most", func(s *step) {
+	s.arm(TimerProxyAnswer, s.killWait())
+	s.do(AskProxy{Attempt: s.l.Attempt, Gen: s.l.Gen})
+}}
+
+var rowProxyMoving = row{"wait again", "the proxy answered starts sent before this one since it was last asked, or it is still loading (30 s from its launch at most): killwait armed again", func(s *step) {
+	s.arm(TimerKillWait, s.killWait())
+}}
+
+var rowPidNeverReported = row{"→ fail", "the proxy does not get on toward the start (it answered none of those before it in killwait, or one sent after it, or loads for more than 30 s), or its actor did not answer: the proxy is told to stop the service, which is considered down (`proxy did not report the pid`)", func(s *step) {
+	why := s.ev.Err
+	if why == nil {
+		why = fmt.Errorf("no answer from its proxy in %v", s.killWait())
+	}
+	s.logf(Error, 0, "%s: its proxy did not report the pid (%v): considered down", s.p.Name, why)
 	s.do(Terminate{Sig: s.stopSignal()}) // the proxy's stop names the service: what it may start late ends
 	s.ended(messages.Fail, "proxy did not report the pid")
 }}
@@ -639,7 +660,8 @@ var rowKillWaitElapsed = row{"→ fail", "the proxy never reported the exit, or 
 const killWaitMin = 5 * time.Second
 
 // killWait is how long a direct run is given to end after SIGKILL, and a
-// proxy to report a pid after startwait: stopwait, at least killWaitMin.
+// proxy to report a pid after startwait (or since it was last asked, or
+// to answer an ask): stopwait, at least killWaitMin.
 func (s *step) killWait() time.Duration { return max(s.p.StopWait, killWaitMin) }
 
 func (s *step) proxyNeverReported() {

@@ -40,6 +40,13 @@ type sim struct {
 	logs      []string
 	history   []string
 	probing   uint64 // the attempt whose readiness is watched
+	// the proxy's actor, asked (AskProxy): answers moving that many
+	// times, then stuck; silent: it does not answer; later: its answer
+	// comes later, as other events may (settle)
+	proxyMoving int
+	proxySilent bool
+	proxyLater  bool
+	asked       int // the asks
 }
 
 func newSim(t *testing.T, p Policy, seed uint64) *sim {
@@ -153,6 +160,24 @@ func (s *sim) effect(e Effect) {
 		s.probing = e.Attempt
 	case Unprobe:
 		s.probing = 0
+	case AskProxy:
+		s.asked++
+		if !s.proxied {
+			s.t.Fatalf("a direct run's proxy asked")
+		}
+		if s.proxySilent {
+			return
+		}
+		ev := Event{Kind: EvProxyStuck, Attempt: e.Attempt, Gen: e.Gen, Err: errStuck}
+		if s.proxyMoving > 0 {
+			s.proxyMoving--
+			ev = Event{Kind: EvProxyMoving, Attempt: e.Attempt, Gen: e.Gen}
+		}
+		if s.proxyLater {
+			s.due = append(s.due, func() { s.feed(ev) })
+			return
+		}
+		s.feed(ev)
 	case Disarm, Update, LeaveProxy, Signal, EndLeftovers:
 	default:
 		s.t.Fatalf("unknown effect %T", e)
@@ -286,4 +311,7 @@ func (s *sim) until(t time.Time, each func()) {
 func exitStatus(code int) syscall.WaitStatus { return syscall.WaitStatus(code << 8) }
 func signalled(sig int) syscall.WaitStatus   { return syscall.WaitStatus(sig) }
 
-var errBoom = errors.New("boom")
+var (
+	errBoom  = errors.New("boom")
+	errStuck = errors.New("proxy 'p' answered no start for 5s")
+)

@@ -89,7 +89,7 @@ var cells = []struct {
 	{EvStopWaitElapsed, []messages.State{stopping}, rowStopWaitElapsed},
 	{EvStopWaitElapsed, []messages.State{starting, running, stopped, failed, fatal, backoff}, rowImpossible},
 	{EvKillWaitElapsed, []messages.State{stopping}, rowKillWaitElapsed},
-	{EvKillWaitElapsed, []messages.State{starting}, rowPidNeverReported},
+	{EvKillWaitElapsed, []messages.State{starting}, rowAskProxy},
 	{EvKillWaitElapsed, []messages.State{running, stopped, failed, fatal, backoff}, rowImpossible},
 	{EvBackoffElapsed, []messages.State{backoff}, rowBackoffElapsed},
 	{EvBackoffElapsed, []messages.State{starting, running, stopping, stopped, failed, fatal}, rowImpossible},
@@ -115,6 +115,13 @@ var cells = []struct {
 
 	{EvChecked, launched, rowStopForRestart},
 	{EvChecked, []messages.State{stopping, stopped, failed, fatal, backoff}, rowImpossible},
+
+	{EvProxyMoving, []messages.State{starting}, rowProxyMoving},
+	{EvProxyMoving, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvProxyStuck, []messages.State{starting}, rowPidNeverReported},
+	{EvProxyStuck, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvProxyAnswerElapsed, []messages.State{starting}, rowPidNeverReported},
+	{EvProxyAnswerElapsed, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
 }
 
 // table is cells indexed by state and event.

@@ -133,6 +133,9 @@ func TestRandomSequences(t *testing.T) {
 		}
 		s := newSim(t, p, seed)
 		s.proxied = seed%3 == 0
+		s.proxyMoving = r.IntN(4)
+		s.proxySilent = r.IntN(5) == 0
+		s.proxyLater = r.IntN(2) == 0
 		s.async = seed%2 == 1 && !s.proxied // a proxied launch is answered at once (the request is sent)
 		for range 80 {
 			s.randomEvent()
