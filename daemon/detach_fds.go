@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -24,8 +25,35 @@ func keepNamedFds(f Flags) {
 	}
 }
 
-// fdOfPath is N of a path /dev/fd/N or /proc/self/fd/N.
+// stdioNamed refuses -d a flag that names one of the fds the detached
+// cfkd does not get from its caller: stdin, stdout, stderr and the ready
+// pipe's number (0 to readyFd) are /dev/null and the pipe there. `gen |
+// cfkd -d -c /dev/stdin` read /dev/null, loaded nothing and said that
+// cfkd ran, exit 0 (REFERENCE §7.1).
+func stdioNamed(f Flags) error {
+	for _, fl := range []struct{ name, path string }{
+		{"-c", f.Config}, {"-l", f.LogConfig}, {"--admin-token", f.AdminToken},
+		{"--http-token", f.HTTPToken}, {"--fleet-ca", f.Fleet.CA},
+		{"--fleet-cert", f.Fleet.Cert}, {"--fleet-key", f.Fleet.Key},
+		{"--fleet-inventory", f.Fleet.Inventory},
+	} {
+		if n, ok := fdOfPath(fl.path); ok && n <= readyFd {
+			return fmt.Errorf("cfkd: -d: %s %s is the caller's fd %d, which the detached cfkd does not keep "+
+				"(its stdin, stdout and stderr are /dev/null): give a file, or a pipe on fd 4 or above (%s <(gen))",
+				fl.name, fl.path, n, fl.name)
+		}
+	}
+	return nil
+}
+
+// fdOfPath is N of a path /dev/fd/N, /proc/self/fd/N, or /dev/stdin,
+// /dev/stdout and /dev/stderr (0, 1, 2).
 func fdOfPath(path string) (int, bool) {
+	for n, p := range []string{"/dev/stdin", "/dev/stdout", "/dev/stderr"} {
+		if path == p {
+			return n, true
+		}
+	}
 	for _, dir := range []string{"/dev/fd/", "/proc/self/fd/"} {
 		if s, ok := strings.CutPrefix(path, dir); ok {
 			n, err := strconv.Atoi(s)

@@ -52,6 +52,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		if os.Getpid() == 1 {
 			return errDetachAsInit
 		}
+		if err := stdioNamed(f); err != nil {
+			return err
+		}
 		early.stop() // the parent waits for its daemon: a TERM ends it
 		return detach(args, stdout, f)
 	}

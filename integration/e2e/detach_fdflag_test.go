@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -32,4 +34,27 @@ func TestDetachKeepsTheFdsItsFlagsName(t *testing.T) {
 	}
 	c.ok("command shutdown")
 	c.until("the detached cfkd gone", func() bool { return syscall.Kill(pid, 0) != nil })
+}
+
+// TestDetachRefusesAFlagNamingItsStdin: `gen | cfkd -d -c /dev/stdin`
+// (REFERENCE §7.1): the detached cfkd's stdin is /dev/null, so it read an
+// empty config, started nothing and the parent said that cfkd ran, exit
+// 0. -d now refuses a flag that names fds 0 to 3, exit 1, and nothing
+// runs.
+func TestDetachRefusesAFlagNamingItsStdin(t *testing.T) {
+	for _, path := range []string{"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"} {
+		home := filepath.Join(t.TempDir(), "home")
+		t.Cleanup(func() { killHome(home) }) // what it started, also if it fails
+		cmd := exec.Command(cfkdBin, "--home", home, "-d", "-c", path)
+		cmd.Env = childEnv("CFKD_HOME=" + home)
+		cmd.Stdin = strings.NewReader("service a cmd=sleep 1000\ncommand start service a\n")
+		out, err := cmd.CombinedOutput()
+		want := "cfkd: -d: -c " + path + " is the caller's fd 0, which the detached cfkd does not keep"
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), want) {
+			t.Fatalf("cfkd -d -c %s: %v %q, want exit 1 and %q", path, err, out, want)
+		}
+		if _, err := os.Stat(filepath.Join(home, "lock")); !os.IsNotExist(err) {
+			t.Fatalf("cfkd -d -c %s refused, but its home has a lock: %v", path, err)
+		}
+	}
 }
