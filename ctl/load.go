@@ -58,9 +58,12 @@ func runLoad(s *session, args []string) error {
 			return &userError{msg: fmt.Sprintf("%s:%d: exit is not a statement (it would end the connection)", file, lineno)}
 		}
 		if st, err := messages.Parse(line); err == nil {
+			// The console would make the connection a stream, which never ends.
 			if c, ok := st.(messages.ControlCommand); ok && c.Streams() {
-				// The console would make the connection a stream, which never ends.
 				return &userError{msg: fmt.Sprintf("%s:%d: command %s streams (it would never end): use cfkctl %s", file, lineno, c.Verb, c.Verb)}
+			}
+			if f, ok := st.(messages.Fleet); ok && f.Streams() {
+				return &userError{msg: fmt.Sprintf("%s:%d: command fleet %s streams (it would never end): use cfkctl fleet %s", file, lineno, f.Verb, f.Verb)}
 			}
 		}
 		line = strings.ReplaceAll(line, "${BASE}", base)

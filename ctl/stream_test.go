@@ -162,6 +162,21 @@ func TestLoadRefusesStreams(t *testing.T) {
 	}
 }
 
+// TestLoadRefusesFleetEvents: `command fleet events` streams too, on a
+// hub: a loaded file holding it waited for a reply that never comes, its
+// events piling up, until --timeout.
+func TestLoadRefusesFleetEvents(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "x.conf")
+	if err := os.WriteFile(file, []byte("service a cmd=x\ncommand fleet hosts=h1 events\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeServer(t, map[string]string{"service a cmd=x": ok()})
+	r := runCtl(t, f, runCfg{}, "load", file)
+	if want := file + ":2: command fleet events streams (it would never end): use cfkctl fleet events\n"; r.code != 1 || r.stderr != want {
+		t.Fatalf("got %+v, want %q", r, want)
+	}
+}
+
 // TestStreamsResumeAcrossAnUpgrade: a stream whose last line says that
 // cfkd is being upgraded in place, and that the request may be sent again
 // (resume), goes on over a new connection: cfkctl says so on stderr, and
