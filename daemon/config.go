@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,8 +22,11 @@ import (
 // longer line is an error of its own, with its number); blank and comment
 // lines are skipped; ${BASE} becomes the file's directory, made absolute
 // (as `cfkctl apply FILE` makes it: applying the same file then finds
-// nothing to change, REFERENCE §7.4).
-func loadConfig(tree *actors.Tree, path string) error {
+// nothing to change, REFERENCE §7.4). The services a line's verb could
+// not act on while it did on others (`command start all`, one without
+// cmd: `done 2`, then `y: Service 'y' has no known command`) do not stop
+// it: each is a warning, FILE:LINE: NAME: MESSAGE, as cfkctl says them.
+func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
@@ -48,11 +52,42 @@ func loadConfig(tree *actors.Tree, path string) error {
 		if messages.IsBlank(line) {
 			continue
 		}
-		if r := tree.Exec(line, actors.RequestTimeout); r.Err != nil { // as a console line gets (REFERENCE §1.7)
+		r := tree.Exec(line, actors.RequestTimeout)
+		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
 			return fmt.Errorf("%s:%d: %s", path, n, printable(r.Err.Error()))
+		}
+		for _, l := range failedServices(line, r) {
+			warn(fmt.Sprintf("%s:%d: %s", path, n, printable(l)))
 		}
 	}
 }
+
+// failedServices is the `NAME: MESSAGE` lines of the OK reply of a verb
+// that acts on services (REFERENCE §1.4, multi-service replies): those
+// that failed while others succeeded.
+func failedServices(line string, r messages.Reply) []string {
+	st, err := messages.Parse(line)
+	c, ok := st.(messages.ControlCommand)
+	if err != nil || !ok {
+		return nil
+	}
+	switch c.Verb {
+	case messages.VerbStart, messages.VerbStop, messages.VerbUp, messages.VerbDown, messages.VerbRestart,
+		messages.VerbRollingRestart, messages.VerbDestroy, messages.VerbSignal:
+	default:
+		return nil
+	}
+	var failed []string
+	for _, l := range r.Lines {
+		if !doneLine.MatchString(l) {
+			failed = append(failed, l)
+		}
+	}
+	return failed
+}
+
+// doneLine is the first line of a multi-service reply.
+var doneLine = regexp.MustCompile(`^done \d+$`)
 
 // printable escapes what a terminal or a log should not get raw: bytes
 // that are not UTF-8 and control characters become \xNN (a config file of

@@ -31,7 +31,7 @@ var errDetachAsInit = errors.New("cfkd: -d: cfkd is PID 1 (the init of a contain
 // detach re-executes cfkd in a new session with stdio on /dev/null and
 // returns once it reports that its console accepts connections (or why it
 // failed). The parent waits for no process: the child is released.
-func detach(args []string, stdout io.Writer, f Flags) error {
+func detach(args []string, stdout, stderr io.Writer, f Flags) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("cfkd: cannot find my executable: %w", err)
@@ -83,8 +83,18 @@ func detach(args []string, stdout io.Writer, f Flags) error {
 	p.Release()
 	said := make(chan string, 1)
 	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		said <- line
+		// warnings (a -c line whose services did not all start) come
+		// before the outcome, printed as they come
+		br := bufio.NewReader(r)
+		for {
+			line, _ := br.ReadString('\n')
+			msg, ok := strings.CutPrefix(line, "warn ")
+			if !ok {
+				said <- line
+				return
+			}
+			fmt.Fprintf(stderr, "cfkd: warning: %s\n", strings.TrimSuffix(msg, "\n"))
+		}
 	}()
 	var line string
 	select {
@@ -115,15 +125,29 @@ func detach(args []string, stdout io.Writer, f Flags) error {
 }
 
 // notifier tells the parent of a detached cfkd how the start went. In the
-// foreground it does nothing.
-type notifier struct{ w *os.File }
+// foreground it does nothing, but for the warnings, said on stderr.
+type notifier struct {
+	w      *os.File
+	stderr io.Writer
+}
 
-func readiness() *notifier {
+func readiness(stderr io.Writer) *notifier {
 	if os.Getenv(detachedEnv) == "" {
-		return &notifier{}
+		return &notifier{stderr: stderr}
 	}
 	os.Unsetenv(detachedEnv)
-	return &notifier{w: os.NewFile(readyFd, "ready")}
+	return &notifier{w: os.NewFile(readyFd, "ready"), stderr: stderr}
+}
+
+// warn says what the user must know of a start that goes on: on stderr,
+// or by the parent of a detached cfkd, on its stderr (REFERENCE §7.4).
+func (n *notifier) warn(msg string) {
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	if n.w == nil {
+		fmt.Fprintf(n.stderr, "cfkd: warning: %s\n", msg)
+		return
+	}
+	fmt.Fprintln(n.w, "warn "+msg)
 }
 
 // ok says where cfkd listens: the console's address (and the status

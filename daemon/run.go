@@ -56,9 +56,9 @@ func Run(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		early.stop() // the parent waits for its daemon: a TERM ends it
-		return detach(args, stdout, f)
+		return detach(args, stdout, stderr, f)
 	}
-	ready := readiness()
+	ready := readiness(stderr)
 	err = serve(f, ready, adopt, early)
 	if err != nil {
 		ready.fail(err)
@@ -284,7 +284,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		}
 		relay()
 	} else if f.Config != "" {
-		if err := loadConfig(tree, f.Config); err != nil {
+		warn := func(msg string) {
+			log.Warn(msg)
+			ready.warn(msg)
+		}
+		if err := loadConfig(tree, f.Config, warn); err != nil {
 			ln.Close()
 			httpd.close()
 			if signalled.Load() {
