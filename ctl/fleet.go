@@ -231,7 +231,9 @@ func runFleetHosts(s *session, prefix string) error {
 		if !h.OK {
 			line += "  (" + h.problem() + ")"
 		}
-		fmt.Fprintln(s.env.stdout, s.safeOut(strings.TrimRight(line, " ")))
+		if _, err := fmt.Fprintln(s.env.stdout, s.safeOut(strings.TrimRight(line, " "))); err != nil {
+			return err
+		}
 	}
 	return fleetFailed(hosts, false)
 }
@@ -267,10 +269,14 @@ func runFleetStatus(s *session, req string) error {
 		}
 		for _, st := range sts {
 			st.Name, st.FailReason = s.safeOut(st.Name), s.safeOut(st.FailReason)
-			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, formatStatus(st, now, s.env.loc, color))
+			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, formatStatus(st, now, s.env.loc, color)); err != nil {
+				return err
+			}
 		}
 		if !h.OK {
-			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem()))
+			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem())); err != nil {
+				return err
+			}
 		}
 	}
 	if s.opts.json {
@@ -295,10 +301,14 @@ func runFleetVerb(s *session, req string) error {
 	}
 	for _, h := range hosts {
 		for _, l := range h.Lines {
-			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(l))
+			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(l)); err != nil {
+				return err
+			}
 		}
 		if !h.OK {
-			fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem()))
+			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem())); err != nil {
+				return err
+			}
 		}
 	}
 	return fleetFailed(hosts, true)
@@ -382,16 +392,20 @@ func runFleetCerts(s *session, args []string) error {
 			inventory = " --fleet-inventory " + certs.InventoryFile
 			files = ", " + certs.InventoryFile + " (the hosts, for the hubs; add their tags)"
 		}
-		fmt.Fprintf(s.env.stdout, "%s: %s (keep %s off the hosts)%s, and for each member NAME.pem, NAME.key:\n",
-			args[0], certs.CAFile, certs.CAKeyFile, files)
+		if _, err := fmt.Fprintf(s.env.stdout, "%s: %s (keep %s off the hosts)%s, and for each member NAME.pem, NAME.key:\n",
+			args[0], certs.CAFile, certs.CAKeyFile, files); err != nil {
+			return err
+		}
 		for _, m := range members {
 			c, k := certs.Files(m.Name)
 			more := ""
 			if m.Role == certs.RoleHub {
 				more = inventory
 			}
-			fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s%s\n",
-				m.Role, m.Name, m.Addr, certs.CAFile, c, k, more)
+			if _, err := fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s%s\n",
+				m.Role, m.Name, m.Addr, certs.CAFile, c, k, more); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

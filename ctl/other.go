@@ -78,7 +78,9 @@ func runProxyStatus(s *session, _ []string) error {
 		if color {
 			state = paint(stateColor(f[1]), f[1]) + state[len(f[1]):]
 		}
-		fmt.Fprintln(s.env.stdout, strings.TrimRight(fmt.Sprintf("%s %-20s %s", state, f[0], f[2]), " "))
+		if _, err := fmt.Fprintln(s.env.stdout, strings.TrimRight(fmt.Sprintf("%s %-20s %s", state, f[0], f[2]), " ")); err != nil {
+			return err
+		}
 	}
 	return nil
 }

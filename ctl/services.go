@@ -232,7 +232,9 @@ func runDesc(s *session, args []string) error {
 		return err
 	}
 	for _, d := range ds {
-		fmt.Fprintln(s.env.stdout, s.safeOut(formatDesc(d)))
+		if _, err := fmt.Fprintln(s.env.stdout, s.safeOut(formatDesc(d))); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -64,7 +64,9 @@ func runSockets(s *session, _ []string) error {
 		}
 		line := fmt.Sprintf("%s %-20s %-24s %s", padded, s.safeOut(l.Name), s.safeOut(socketAddress(l)),
 			s.safeOut(strings.Join(l.Services, ",")))
-		fmt.Fprintln(s.env.stdout, strings.TrimRight(line, " "))
+		if _, err := fmt.Fprintln(s.env.stdout, strings.TrimRight(line, " ")); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -159,7 +159,9 @@ func runStatus(s *session, args []string) error {
 			st.FailReason = why[st.Name] // backoff, fatal: why its start failed
 		}
 		st.Name, st.FailReason = s.safeOut(st.Name), s.safeOut(st.FailReason)
-		fmt.Fprintln(s.env.stdout, formatStatus(st, now, s.env.loc, color))
+		if _, err := fmt.Fprintln(s.env.stdout, formatStatus(st, now, s.env.loc, color)); err != nil {
+			return err // a full disk, a closed stdout: not a success (REFERENCE §8.3)
+		}
 	}
 	return nil
 }
