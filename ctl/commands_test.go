@@ -158,9 +158,9 @@ func TestServiceVerbs(t *testing.T) {
 			reqs:    []string{"command stop service nope"}, code: 1,
 			stdout: `{"ok":false,"error":"Couldn't find a valid service. bailing."}` + "\n", stderr: notFound + "\n"},
 		{name: "bad reference", args: []string{"start", "a b"}, code: ExitUsage,
-			stderr: "cfkctl: invalid service reference 'a b'\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
+			stderr: "cfkctl: invalid service reference 'a b' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
 		{name: "bad tag", args: []string{"stop", "@"}, code: ExitUsage,
-			stderr: "cfkctl: invalid tag reference '@'\nusage: cfkctl stop REF...\nRun 'cfkctl help stop' for details.\n"},
+			stderr: "cfkctl: invalid tag reference '@' (a tag is letters, digits, _, . or -)\nusage: cfkctl stop REF...\nRun 'cfkctl help stop' for details.\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}
@@ -192,7 +192,7 @@ func TestPidCommands(t *testing.T) {
 		{name: "pid needs a name", args: []string{"pid"}, code: ExitUsage,
 			stderr: "cfkctl: pid takes exactly one argument: NAME\nusage: cfkctl pid NAME\nRun 'cfkctl help pid' for details.\n"},
 		{name: "pid one word", args: []string{"pid", "a b"}, code: ExitUsage,
-			stderr: "cfkctl: invalid service name 'a b'\nusage: cfkctl pid NAME\nRun 'cfkctl help pid' for details.\n"},
+			stderr: "cfkctl: invalid service name 'a b' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl pid NAME\nRun 'cfkctl help pid' for details.\n"},
 		{name: "pids", args: []string{"pids"}, replies: replies,
 			reqs: []string{"command pids all"}, stdout: "svc1: 4242\nsvc2: \npx: 100, 4243\n"},
 		{name: "pids each once", args: []string{"pids", "svc1", "@web"}, replies: replies,
@@ -383,7 +383,7 @@ func TestOtherCommands(t *testing.T) {
 		{name: "bind unknown", args: []string{"bind", "nope"}, replies: replies, reqs: []string{"command bind nope"},
 			code: 1, stderr: "unknown socket 'nope'\n"},
 		{name: "bind one word", args: []string{"bind", "a\tb"}, code: ExitUsage,
-			stderr: "cfkctl: invalid socket name 'a\tb'\nusage: cfkctl bind SOCKNAME\nRun 'cfkctl help bind' for details.\n"},
+			stderr: "cfkctl: invalid socket name 'a\tb' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl bind SOCKNAME\nRun 'cfkctl help bind' for details.\n"},
 		{name: "shutdown", args: []string{"shutdown"}, replies: replies, reqs: []string{"command shutdown"}},
 		{name: "shutdown json", args: []string{"shutdown", "--json"}, replies: replies, reqs: []string{"command shutdown"},
 			stdout: `{"ok":true,"lines":["done 2"]}` + "\n"},
@@ -420,7 +420,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help", "a", "b"}, "cfkctl: help takes at most 1 argument\nusage: cfkctl help [COMMAND]\nRun 'cfkctl help help' for details.\n"},
 		{[]string{"load"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
 		{[]string{"load", "a", "b"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
-		{[]string{"status", "a\nb"}, "cfkctl: invalid service reference 'a\nb'\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
+		{[]string{"status", "a\nb"}, "cfkctl: invalid service reference 'a\nb' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
 		{[]string{"-a", "host:", "list"}, "cfkctl: invalid address 'host:': no port\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"--timeout", "x", "list"}, "cfkctl: invalid value \"x\" for flag -timeout: want a duration like 10s or 1m, or seconds\nRun 'cfkctl --help' for usage.\n"},
 	} {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // runVersion is `cfkctl version`: cfkd's version.
@@ -24,8 +26,8 @@ func runUnbind(s *session, args []string) error { return named(s, "unbind", "soc
 
 // named sends `command VERB NAME` after checking NAME is one word.
 func named(s *session, verb, what, name string) error {
-	if !isWord(name) {
-		return usageErrorf(nil, "invalid %s name '%s'", what, name)
+	if !messages.ValidName(name) {
+		return badName(what, name)
 	}
 	return simple(s, "command "+verb+" "+name)
 }

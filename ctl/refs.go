@@ -3,14 +3,17 @@ package ctl
 import (
 	"strings"
 	"unicode"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // selectors turns service references into the selectors of the command
 // language (REFERENCE §1.4, §8): NAME → `service NAME`, @TAG → `tag TAG`,
 // `all` → `all`. `all` anywhere makes the whole list `all`; a reference
-// given twice is sent once. A reference that would not stay one word on the
-// wire (empty, `@` alone, white space or control characters) is a usage
-// error; whether it names anything is for cfkd to say.
+// given twice is sent once. A reference that no service can match (not a
+// name cfkd declares, §1.1: empty, `@` alone, `-x`, white space, 70,000
+// bytes) is a usage error; whether a valid one names anything is for cfkd
+// to say.
 func selectors(refs []string) ([]string, error) {
 	var sels []string
 	seen := map[string]bool{}
@@ -19,14 +22,17 @@ func selectors(refs []string) ([]string, error) {
 			return []string{"all"}, nil
 		}
 		var sel string
+		// a reference no service can match (a name cfkd refuses to
+		// declare: `-x`, one of 70,000 bytes) is a usage error, before
+		// anything is sent (REFERENCE §8.2)
 		if tag, ok := strings.CutPrefix(ref, "@"); ok {
-			if !isWord(tag) {
-				return nil, usageErrorf(nil, "invalid tag reference '%s'", ref)
+			if !messages.ValidTag(tag) {
+				return nil, usageErrorf(nil, "invalid tag reference '%s' (a tag is letters, digits, _, . or -)", cut(ref))
 			}
 			sel = "tag " + tag
 		} else {
-			if !isWord(ref) {
-				return nil, usageErrorf(nil, "invalid service reference '%s'", ref)
+			if !messages.ValidName(ref) {
+				return nil, usageErrorf(nil, "invalid service reference '%s' (a name is a letter or _, then letters, digits, _ or -)", cut(ref))
 			}
 			sel = "service " + ref
 		}
@@ -44,6 +50,19 @@ func selectorsOrAll(refs []string) ([]string, error) {
 		return []string{"all"}, nil
 	}
 	return selectors(refs)
+}
+
+// cut is a reference as a usage error quotes it: 64 bytes at most.
+func cut(ref string) string {
+	if len(ref) <= 64 {
+		return ref
+	}
+	return strings.ToValidUTF8(ref[:64], "") + "..."
+}
+
+// badName is the usage error of an invalid name of a service or socket.
+func badName(what, name string) error {
+	return usageErrorf(nil, "invalid %s name '%s' (a name is a letter or _, then letters, digits, _ or -)", what, cut(name))
 }
 
 // isWord reports whether s is one word of the command language: not empty,

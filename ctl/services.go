@@ -1,6 +1,7 @@
 package ctl
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -51,7 +52,7 @@ func verbRunner(verb string) func(*session, []string) error {
 		case s.opts.json:
 			return printLines(s, all)
 		case stopped:
-			return &userError{msg: "the rolling restart stopped before the end (see the lines above)"}
+			return errors.New("the rolling restart stopped before the end (see the lines above)")
 		}
 		return nil
 	}

@@ -38,7 +38,7 @@ func TestSocketCommands(t *testing.T) {
 			reqs: []string{"command rollingrestart tag web"}},
 		{name: "rolling restart stopped", args: []string{"--rolling", "restart", "w3"}, replies: replies,
 			reqs: []string{"command rollingrestart service w3"}, code: 1,
-			stderr: "warning: w4: not restarted: the rolling restart stopped at w3\nthe rolling restart stopped before the end (see the lines above)\n"},
+			stderr: "warning: w4: not restarted: the rolling restart stopped at w3\ncfkctl: the rolling restart stopped before the end (see the lines above)\n"},
 		{name: "rolling restart stopped, json", args: []string{"--json", "--rolling", "restart", "w3"}, replies: replies,
 			reqs: []string{"command rollingrestart service w3"}, code: 1,
 			stdout: `{"ok":false,"lines":["done 1","w4: not restarted: the rolling restart stopped at w3"]}` + "\n"},

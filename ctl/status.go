@@ -192,8 +192,8 @@ func lastErrors(s *session, sels []string, sts []messages.StatusLine) map[string
 // runPid is `cfkctl pid NAME`.
 func runPid(s *session, args []string) error {
 	name := args[0]
-	if !isWord(name) {
-		return usageErrorf(nil, "invalid service name '%s'", name)
+	if !messages.ValidName(name) {
+		return badName("service", name)
 	}
 	sts, err := gatherStatus(s, []string{"service " + name})
 	if err != nil {

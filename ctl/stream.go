@@ -288,8 +288,8 @@ func (r *recent) add(l string) bool {
 // destroyed or cfkctl is interrupted.
 func runTail(s *session, args []string) error {
 	name := args[0]
-	if !isWord(name) {
-		return usageErrorf(nil, "invalid service name '%s'", name)
+	if !messages.ValidName(name) {
+		return badName("service", name)
 	}
 	req := "command tail " + name + " " + strconv.Itoa(s.opts.lines)
 	if !s.opts.follow {
