@@ -29,7 +29,8 @@ type launchChecked struct {
 // checkLaunch carries out CheckLaunch (REFERENCE §2.7): before a restart
 // stops the process, what its launch needs and the declaration alone does
 // not tell is checked, off the actor as the launch does it: the env_file
-// read, the user and group looked up, the cwd and the program found. Its
+// read, the user and group looked up (and with ready=notify, whether the
+// notify socket its user needs is there), the cwd and the program found. Its
 // error is the one the start would answer; a shortage of cfkd's own (fds)
 // is no reason to refuse: the launch deals with it (REFERENCE §2.1). With
 // nothing to look at, it answers at once.
@@ -57,11 +58,15 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 	go func() {
 		m := launchChecked{n: n}
 		cred, vars, err := runIdentity(c, lookup, opts)
+		if err == nil { // a notify socket its user cannot reach
+			_, m.err = needsSharedNotify(c, opts, cred)
+		}
 		switch {
 		case err != nil:
 			if shortage(err) == nil {
 				m.err = fmt.Errorf("Service '%s' cannot start: %w", c.Name, err)
 			}
+		case m.err != nil:
 		case checker != nil:
 			if len(vars) > 0 {
 				probe.Env = mergeEnv(probe.Env, vars, c.Env, last)

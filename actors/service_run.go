@@ -494,16 +494,28 @@ func (s *Service) watchdogTold() time.Duration {
 // and again until fatal.
 func (s *Service) notifyFor(cred *syscall.Credential) error {
 	s.releaseShared() // the run before: it has no process
-	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
-		return nil
-	}
-	if s.opts.notifyShared == nil {
-		return fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter, and cfkd has no shared notify socket (its log says why)",
-			s.cfg.Name, s.cfg.User, s.opts.NotifySocket)
+	shared, err := needsSharedNotify(s.cfg, s.opts, cred)
+	if !shared || err != nil {
+		return err
 	}
 	s.sharedUid = int(cred.Uid)
 	s.opts.notifyShared.Acquire(s.sharedUid)
 	return nil
+}
+
+// needsSharedNotify says whether a run of c as cred gets the shared
+// notify socket (ready=notify, run as a user neither root nor cfkd's),
+// and the start's error when cfkd has none. It reads only c and opts: a
+// restart's check calls it off the actor (service_check.go).
+func needsSharedNotify(c *messages.ServiceConfig, opts *Options, cred *syscall.Credential) (bool, error) {
+	if c.Ready != string(messages.ReadyNotify) || opts.NotifySocket == "" || cred == nil || cred.Uid == 0 || int(cred.Uid) == os.Getuid() {
+		return false, nil
+	}
+	if opts.notifyShared == nil {
+		return true, fmt.Errorf("Service '%s' cannot start: ready=notify with user=%s: the notify socket %s is in cfkd's home (mode 0700), which that user cannot enter, and cfkd has no shared notify socket (its log says why)",
+			c.Name, c.User, opts.NotifySocket)
+	}
+	return true, nil
 }
 
 // releaseShared lets go of the shared notify socket's count of the run's
