@@ -1,10 +1,12 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -55,6 +57,10 @@ type step struct {
 	// failure is this step's failure), rather than one that only comes
 	// before it.
 	needs map[*step]bool
+
+	// upWhenAsked: the service was up, or in backoff, as the controller
+	// last heard, when the step was asked
+	upWhenAsked bool
 
 	decided  bool   // asked, or failed without being asked
 	released bool   // its waiters may go on
@@ -176,6 +182,7 @@ func (c *Controller) ask(g *gather, s *step) {
 		return
 	}
 	s.decided = true
+	s.upWhenAsked = !isDown(e.rt.State)
 	c.send(g, s, s.mk, false)
 	if s.confirm {
 		g.open++
@@ -224,6 +231,9 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 	}
 	g.open--
 	name := s.e.cfg.Name
+	if s.verb == messages.VerbStop && errors.As(r.Err, new(lifecycle.AlreadyDown)) && s.tookDown() {
+		r.Err = nil // it did something: a down's answer (REFERENCE §2.8)
+	}
 	switch {
 	case r.Err != nil:
 		if s.report {
@@ -246,6 +256,32 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 		}
 	}
 	c.maybeFinish(g)
+}
+
+// tookDown says whether the stop of s brought down a service that
+// requires it (transitively) and was up, or in backoff, when asked: a
+// stop of a service that is down did something then (REFERENCE §2.8).
+// The steps s waits for are those dependents (planStop).
+func (s *step) tookDown() bool {
+	seen := map[*step]bool{}
+	var took func(s *step) bool
+	took = func(s *step) bool {
+		for _, p := range s.after {
+			if !seen[p] {
+				seen[p] = true
+				if p.upWhenAsked || took(p) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return took(s)
+}
+
+// isDown: stopped, fail or fatal (backoff waits for a start).
+func isDown(st messages.State) bool {
+	return st == messages.Stopped || st == messages.Fail || st == messages.Fatal
 }
 
 // fail settles a step without asking its service, and releases it with

@@ -60,7 +60,7 @@ This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
 after stopwait_secs. A service that is already down is an error for that
-service.
+service, unless its stop brought down a service that requires it.
 
 The services that require it (requires=) are brought down first, and it is
 stopped once they have exited; this holds for down, destroy and shutdown

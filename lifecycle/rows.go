@@ -59,8 +59,15 @@ var rowDownNoop = row{"OK", "already down: answered OK", func(s *step) {
 
 var rowAlreadyDown = row{"error: already down", "answered `Service 'NAME' is already down`; the daemons its runs left are ended", func(s *step) {
 	s.do(EndLeftovers{})
-	s.reply(fmt.Errorf("Service '%s' is already down", s.p.Name))
+	s.reply(AlreadyDown{Name: s.p.Name})
 }}
+
+// AlreadyDown is the answer to a stop of a service that is down (compat,
+// REFERENCE §1.4): the controller tells it from the other errors (a stop
+// that brought down what requires the service is answered OK, §2.8).
+type AlreadyDown struct{ Name string }
+
+func (e AlreadyDown) Error() string { return fmt.Sprintf("Service '%s' is already down", e.Name) }
 
 var rowUpWhileStopping = row{"start once down", "started again once down (want restart)", func(s *step) {
 	if s.l.Want.Halted() {
