@@ -165,19 +165,22 @@ func (c *Controller) cancelStarts(g *gather) {
 		}
 	}
 	for _, o := range live {
-		cancelled := false
+		// each start the stop overtakes is cancelled for itself, not
+		// failed for what it requires being cancelled first
+		var cancelled []*step
 		for _, s := range o.all {
-			st := down[s.e]
-			if st == nil || s.decided || !startsServices(s.verb) {
-				continue
+			if st := down[s.e]; st != nil && !s.decided && startsServices(s.verb) {
+				s.cancelled = true
+				cancelled = append(cancelled, s)
+				if st.selected && st.verb == messages.VerbStop {
+					st.mk = func(r messages.RequestID) any { return messages.DownService{Req: r} }
+				}
 			}
-			if st.selected && st.verb == messages.VerbStop {
-				st.mk = func(r messages.RequestID) any { return messages.DownService{Req: r} }
-			}
-			c.cancel(o, s)
-			cancelled = true
 		}
-		if cancelled {
+		for _, s := range cancelled {
+			c.cancel(o, s)
+		}
+		if len(cancelled) > 0 {
 			c.dropUnneeded(o)
 			c.abandonUnneeded(o)
 			c.maybeFinish(o)

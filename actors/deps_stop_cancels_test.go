@@ -25,7 +25,8 @@ func TestRequiresStopCancelsWaitingStart(t *testing.T) {
 
 // A stop of a dependent that a restart of what it requires was to take
 // along: the dependent stays down (with what requires it), and the
-// restart says so.
+// restart says so, for each (web's restart was cancelled too: its line
+// was missing, REFERENCE §2.8).
 func TestRequiresStopCancelsRestartOfDependent(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -43,7 +44,7 @@ func TestRequiresStopCancelsRestartOfDependent(t *testing.T) {
 	r.expectSeq("app", stopping, stopped)
 	r.expectSeq("db", running)
 	rep := r.reply("restart db", ch)
-	want := []string{"done 1", "app: Service 'app': restart cancelled by a stop"}
+	want := []string{"done 1", "app: Service 'app': restart cancelled by a stop", "web: Service 'web': restart cancelled by a stop"}
 	if rep.Err != nil || !slices.Equal(rep.Lines, want) {
 		t.Fatalf("restart db: %v %q, want %q", rep.Err, rep.Lines, want)
 	}

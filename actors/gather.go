@@ -61,6 +61,9 @@ type step struct {
 	// upWhenAsked: the service was up, or in backoff, as the controller
 	// last heard, when the step was asked
 	upWhenAsked bool
+	// cancelled: a stop overtakes this start (cancelStarts): settled by
+	// cancel, not failed for what it requires
+	cancelled bool
 
 	decided  bool   // asked, or failed without being asked
 	released bool   // its waiters may go on
@@ -286,15 +289,16 @@ func isDown(st messages.State) bool {
 
 // fail settles a step without asking its service, and releases it with
 // err: its own failure (own: it cannot be asked, reported like a reply's
-// error), or one of what it waited for (reported for a selected service;
-// a dependent that was to be restarted with it is left as it is).
+// error), or one of what it waited for (reported for a selected service,
+// and for a dependent that was to be restarted with it, which is left as
+// it is: its line says so).
 func (c *Controller) fail(g *gather, s *step, err error, own bool) {
 	if s.decided {
 		return
 	}
 	s.decided = true
 	g.open--
-	if s.selected || own && s.report {
+	if s.report { // selected, or a dependent a restart took along
 		g.errs[s.e.cfg.Name] = err
 	}
 	if s.verb == messages.VerbDestroy && s.selected && c.services[s.e.cfg.Name] == s.e {
@@ -309,6 +313,9 @@ func (c *Controller) fail(g *gather, s *step, err error, own bool) {
 // released (the next of a rolling restart still waits for the one before
 // s to run again: never two restarted at once).
 func (c *Controller) cancel(g *gather, s *step) {
+	if s.decided {
+		return // settled since cancelStarts chose it
+	}
 	verb := "start"
 	if s.verb == messages.VerbRestart || s.verb == messages.VerbRollingRestart {
 		verb = "restart"
@@ -326,7 +333,9 @@ func (c *Controller) cancel(g *gather, s *step) {
 		}
 		if w.needs[s] {
 			w.blocked--
-			c.fail(g, w, w.failure(s, err), false)
+			if !w.cancelled { // else its own cancel settles it
+				c.fail(g, w, w.failure(s, err), false)
+			}
 			continue
 		}
 		for _, p := range s.after {
@@ -335,7 +344,7 @@ func (c *Controller) cancel(g *gather, s *step) {
 			}
 		}
 		w.blocked--
-		if w.blocked == 0 {
+		if w.blocked == 0 && !w.cancelled {
 			c.ask(g, w)
 		}
 	}
@@ -375,6 +384,10 @@ func (w *step) failure(p *step, err error) error {
 	switch {
 	case p.stopAt != "":
 		w.stopAt = p.stopAt
+	case w.needs[p] && w.report && !w.selected:
+		// a dependent a restart took along, never stopped: it runs on as
+		// it was, with its old process (REFERENCE §2.8)
+		return fmt.Errorf("Service '%s' was not restarted: requires '%s': %w", name, p.e.cfg.Name, err)
 	case w.needs[p]:
 		return fmt.Errorf("Service '%s' cannot start: requires '%s': %w", name, p.e.cfg.Name, err)
 	default:
