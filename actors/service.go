@@ -63,6 +63,11 @@ type Service struct {
 	// declared or changed while it runs applies from the next launch
 	// (REFERENCE §2.9); set to 0, it ends the run's watchdog at once.
 	runWatchdog time.Duration
+	// runReadyTimeout is the ready_timeout_secs of the current run, -1
+	// when not known (a run a former cfkd did not carry it for): the
+	// declaration's then. One declared or changed while it starts
+	// applies from the next launch (REFERENCE §2.9).
+	runReadyTimeout time.Duration
 	// probeRun is the environment, directory, session and identity the
 	// current run was launched with, kept for its ready=exec: probe
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
@@ -92,8 +97,9 @@ func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os
 		files: files,
 		log:   serviceLog{log: opts.Log, name: cfg.Name},
 		// no run holds the shared notify socket
-		sharedUid:   -1,
-		runWatchdog: -1,
+		sharedUid:       -1,
+		runWatchdog:     -1,
+		runReadyTimeout: -1,
 	}
 }
 
@@ -235,6 +241,9 @@ func (s *Service) policy() lifecycle.Policy {
 	p := lifecycle.PolicyOf(*s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
 	if p.Watchdog > 0 && s.runWatchdog >= 0 {
 		p.Watchdog = s.runWatchdog // the run's, as its WATCHDOG_USEC says
+	}
+	if s.runReadyTimeout >= 0 {
+		p.ReadyTimeout = s.runReadyTimeout
 	}
 	return p
 }

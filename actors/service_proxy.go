@@ -49,6 +49,7 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
 		msg: proxyStartRequest{svc: s.self, cfg: cfg, attempt: attempt}})
 	s.runReady, s.runWatchdog = s.cfg.Ready, 0 // no WATCHDOG_USEC: ready=notify is not for a proxied service
+	s.runReadyTimeout = s.cfg.ReadyTimeout
 	s.notifyStatus = ""
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: attempt, Proxied: true, Ready: s.runReady != ""})
 }

@@ -249,11 +249,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	s.runProxy = ""
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
 	self, root, l, ready, watchdog := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready, s.watchdogTold()
+	readyTimeout := s.cfg.ReadyTimeout
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 		})
-		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready, watchdog: watchdog})
+		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready, watchdog: watchdog, readyTimeout: readyTimeout})
 	})
 }
 
@@ -270,6 +271,8 @@ type forkDone struct {
 	ready   string // the ready= the spec was made with (its NOTIFY_SOCKET)
 	// watchdog: the period the spec's WATCHDOG_USEC says, 0 for none
 	watchdog time.Duration
+	// readyTimeout: the ready_timeout_secs declared when the spec was made
+	readyTimeout time.Duration
 }
 
 // forked feeds the launch's outcome to the table.
@@ -295,7 +298,7 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
-	s.runReady, s.runWatchdog = m.ready, m.watchdog
+	s.runReady, s.runWatchdog, s.runReadyTimeout = m.ready, m.watchdog, m.readyTimeout
 	s.notifyStatus = "" // the new run's own, as systemd resets StatusText= at a start
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready != ""})
 }

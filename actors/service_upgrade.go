@@ -147,6 +147,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 		wd := s.runWatchdog
 		svc.RunWatchdog = &wd
 	}
+	if s.runReadyTimeout >= 0 {
+		rt := s.runReadyTimeout
+		svc.RunReadyTimeout = &rt
+	}
 	if s.sharedUid >= 0 {
 		uid := s.sharedUid
 		svc.NotifyUid = &uid
@@ -198,6 +202,9 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	}
 	if s.runWatchdog = -1; m.svc.RunWatchdog != nil {
 		s.runWatchdog = *m.svc.RunWatchdog
+	}
+	if s.runReadyTimeout = -1; m.svc.RunReadyTimeout != nil {
+		s.runReadyTimeout = *m.svc.RunReadyTimeout
 	}
 	s.proc = m.proc
 	if s.lc.Proxied {

@@ -131,6 +131,9 @@ type Service struct {
 	// (nil from a cfkd before it was carried: the declaration's is
 	// taken then).
 	RunWatchdog *time.Duration `json:"run_watchdog,omitempty"`
+	// RunReadyTimeout is the ready_timeout_secs of the run (nil from a
+	// cfkd before it was carried: the declaration's is taken then).
+	RunReadyTimeout *time.Duration `json:"run_ready_timeout,omitempty"`
 	// Exits were reaped by the old cfkd but not yet handled by the
 	// service when it froze: the new cfkd hands them to it first.
 	Exits []Exit `json:"exits,omitempty"`

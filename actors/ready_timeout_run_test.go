@@ -1,0 +1,78 @@
+package actors
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/upgrade"
+)
+
+// A ready_timeout_secs declared or changed while a run starts applies
+// from the next launch, as ready= and watchdog_secs (REFERENCE §2.9).
+// Before, changed during startwait it applied to the run (a bound of
+// 0.3 s raised to 60 s let it start on for a minute), and changed once
+// startwait was over the run was ended at its armed bound with the
+// reason of the new one ('Not ready after 1m0s' after 0.3 s).
+func TestReadyTimeoutIsTheRuns(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.ok("service s cmd=sleep 100", "service s ready=tcp:127.0.0.1:1", "service s respawn_on_fail=0",
+		"service s startwait_secs=0.3")
+	for _, afterStartwait := range []bool{false, true} {
+		r.ok("service s ready_timeout_secs=0.4")
+		r.okDone("command start service s", 1)
+		ev := r.expectSeq("s", starting)
+		if afterStartwait {
+			waitFor(t, "the ready timeout armed", func() bool {
+				ex := r.export(false)
+				return len(ex.Services) == 1 && ex.Services[0].Lifecycle.Timer == lifecycle.TimerReady
+			})
+		}
+		r.ok("service s ready_timeout_secs=60")
+		got := r.expectSeq("s", stopping, fail)
+		if d := got[0].At.Sub(ev[0].At); d > 5*time.Second {
+			t.Fatalf("changed after startwait %v: stopped %v after its launch, want the run's 0.4 s", afterStartwait, d)
+		}
+		if got[1].Reason != "Not ready after 400ms" {
+			t.Fatalf("changed after startwait %v: reason %q, want the run's bound", afterStartwait, got[1].Reason)
+		}
+	}
+	// the next run has the new bound
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.expectNone("s", messages.Stopping, time.Second)
+	r.okDone("command stop service s", 1)
+	r.expectSeq("s", stopping, stopped)
+}
+
+// The run's ready timeout crosses an upgrade in place: the new cfkd ends
+// an adopted starting run with the bound it was launched with.
+func TestReadyTimeoutOfTheRunCrossesAnUpgrade(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.ok("service s cmd=sleep 100", "service s ready=tcp:127.0.0.1:1", "service s respawn_on_fail=0",
+		"service s startwait_secs=0.02", "service s ready_timeout_secs=0.5")
+	old.okDone("command start service s", 1)
+	old.expectSeq("s", starting)
+	old.ok("service s ready_timeout_secs=60")
+	ex := old.export(true)
+	if len(ex.Services) != 1 || ex.Services[0].RunReadyTimeout == nil || *ex.Services[0].RunReadyTimeout != 500*time.Millisecond {
+		t.Fatalf("exported run ready timeout: %+v", ex.Services)
+	}
+	nw := newRig(t, func(o *Options) {
+		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
+	})
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: &upgrade.State{Services: ex.Services}}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	pid := nw.expectSeq("s", stopping)[0].Pid
+	// the adopted process is not the fake's: its end is said for it
+	nw.tree.System.Root.Send(nw.servicePID("s"), messages.ProcessExited{Pid: pid, Status: killedBy(syscall.SIGTERM)})
+	if got := nw.expectSeq("s", fail); got[0].Reason != "Not ready after 500ms" {
+		t.Fatalf("reason %q, want the run's bound", got[0].Reason)
+	}
+}
