@@ -48,6 +48,13 @@ type Lifecycle struct {
 	// which cfkd's orphan killer takes for a stop (REFERENCE §7.5): an
 	// upgrade in place carries it, so the new cfkd does the same.
 	Signalled bool `json:"signalled,omitempty"`
+	// StopSig and StopWait: the signal the stop under way sent (its
+	// stop_signal, or SIGABRT for a watchdog) and the stopwait it was
+	// armed with. The stop keeps them whatever is declared since
+	// (REFERENCE §2.9): its end by that signal is a stop, its SIGKILL
+	// line names them. 0 from a former cfkd that did not carry them.
+	StopSig  syscall.Signal `json:"stop_sig,omitempty"`
+	StopWait time.Duration  `json:"stop_wait,omitempty"`
 	// Launches counts the processes launched since the service was
 	// declared; LastExit ("exit 3", "signal 9") and LastExitTime say how
 	// and when the last one ended.

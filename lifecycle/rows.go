@@ -119,6 +119,7 @@ func (s *step) beginStop() {
 
 func (s *step) beginStopWith(sig syscall.Signal) {
 	s.l.StopTime, s.l.StartTime = s.now(), time.Time{}
+	s.l.StopSig, s.l.StopWait = sig, s.p.StopWait
 	s.logs(Info, s.l.Pid, "Stopping service "+s.p.Name)
 	s.to(messages.Stopping, "")
 	s.arm(TimerStopWait, s.p.StopWait)
@@ -439,6 +440,8 @@ func (s *step) exitKind(ws syscall.WaitStatus) (clean, term bool, reason string)
 		return true, false, ""
 	case ws.Signaled() && (ws.Signal() == syscall.SIGTERM || ws.Signal() == s.stopSignal()):
 		return false, true, ""
+	case ws.Signaled() && s.l.State == messages.Stopping && s.l.End != EndWatchdog && ws.Signal() == s.l.StopSig:
+		return false, true, "" // the signal the stop sent, a stop_signal declared since notwithstanding
 	}
 	return false, false, FailReason(ws)
 }
@@ -612,20 +615,30 @@ var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper report
 	switch {
 	case !s.l.Proxied && s.l.Pid != 0:
 		s.arm(TimerKillWait, s.killWait()) // a process SIGKILL does not end (D state) is given up then
-		sent := s.stopSignal()
-		if s.l.End == EndWatchdog {
-			sent = syscall.SIGABRT
-		}
-		s.logf(Warn, s.l.Pid, "%s still alive %v after SIG%s: sending SIGKILL", s.p.Name, s.p.StopWait, messages.SignalName(sent))
+		sent, wait := s.stopSent()
+		s.logf(Warn, s.l.Pid, "%s still alive %v after SIG%s: sending SIGKILL", s.p.Name, wait, messages.SignalName(sent))
 		s.do(Kill{Pid: s.l.Pid})
 	case s.l.Proxied && s.l.Pid != 0:
-		s.logf(Warn, s.l.Pid, "service %s still running after %v, killing.", s.p.Name, s.p.StopWait)
+		_, wait := s.stopSent()
+		s.logf(Warn, s.l.Pid, "service %s still running after %v, killing.", s.p.Name, wait)
 		s.do(Kill{Pid: s.l.Pid})
 		s.arm(TimerKillWait, s.p.StopWait)
 	case s.l.Proxied:
 		s.proxyNeverReported()
 	}
 }}
+
+// stopSent is the signal the stop under way sent and its stopwait (a
+// lifecycle of a former cfkd that did not keep them: the declaration's).
+func (s *step) stopSent() (syscall.Signal, time.Duration) {
+	if s.l.StopSig != 0 {
+		return s.l.StopSig, s.l.StopWait
+	}
+	if s.l.End == EndWatchdog {
+		return syscall.SIGABRT, s.p.StopWait
+	}
+	return s.stopSignal(), s.p.StopWait
+}
 
 // rowAskProxy: the proxy has not reported the pid by startwait and
 // killwait more. A proxy that preloads an application reads its first
