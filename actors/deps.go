@@ -140,7 +140,8 @@ func (c *Controller) plan(g *gather, targets []*entry) {
 // way). Each is answered `Service 'NAME': start cancelled by a stop`
 // (restart); what requires it fails with it; what only came after it
 // (the next of a rolling restart) goes on. The stop of such a service
-// that is down is a down: it did something, it is not `already down`.
+// that is down is answered as a down: it did something, it is not
+// `already down` (still a stop: it ends what the service's runs left).
 func (c *Controller) cancelStarts(g *gather) {
 	down := make(map[*entry]*step, len(g.all))
 	for _, s := range g.all {
@@ -173,7 +174,7 @@ func (c *Controller) cancelStarts(g *gather) {
 				s.cancelled = true
 				cancelled = append(cancelled, s)
 				if st.selected && st.verb == messages.VerbStop {
-					st.mk = func(r messages.RequestID) any { return messages.DownService{Req: r} }
+					st.asDown = true // it did something: not `already down`
 				}
 			}
 		}

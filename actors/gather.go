@@ -59,8 +59,9 @@ type step struct {
 	needs map[*step]bool
 
 	// upWhenAsked: the service was up, or in backoff, as the controller
-	// last heard, when the step was asked
-	upWhenAsked bool
+	// last heard, when the step was asked; asDown: its stop, answered
+	// `already down`, cancelled a start (cancelStarts): a down's answer
+	upWhenAsked, asDown bool
 	// cancelled: a stop overtakes this start (cancelStarts): settled by
 	// cancel, not failed for what it requires
 	cancelled bool
@@ -234,7 +235,7 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 	}
 	g.open--
 	name := s.e.cfg.Name
-	if s.verb == messages.VerbStop && errors.As(r.Err, new(lifecycle.AlreadyDown)) && s.tookDown() {
+	if s.verb == messages.VerbStop && errors.As(r.Err, new(lifecycle.AlreadyDown)) && (s.asDown || s.tookDown()) {
 		r.Err = nil // it did something: a down's answer (REFERENCE §2.8)
 	}
 	switch {
