@@ -39,6 +39,7 @@ const connWait = 20 * time.Second
 // It records how many requests it got and the most it held unanswered.
 type fakeController struct {
 	delay       time.Duration
+	gate        chan struct{} // not nil: a deferred answer waits, past delay, until it is closed
 	statusLines int
 	holdBatches bool
 
@@ -111,8 +112,13 @@ func (f *fakeController) Receive(ctx actor.Context) {
 		switch {
 		case !ok:
 		case deferred:
-			root, self, to := ctx.ActorSystem().Root, ctx.Self(), ctx.Sender()
-			time.AfterFunc(f.delay, func() { root.Send(self, deferredAnswer{to: to, rep: rep}) })
+			root, self, to, gate := ctx.ActorSystem().Root, ctx.Self(), ctx.Sender(), f.gate
+			time.AfterFunc(f.delay, func() {
+				if gate != nil {
+					<-gate
+				}
+				root.Send(self, deferredAnswer{to: to, rep: rep})
+			})
 		default:
 			f.held.Add(-1)
 			ctx.Respond(rep)
@@ -553,12 +559,16 @@ func TestConnectionDrainForUpgrade(t *testing.T) {
 		client, server := socketPair(t)
 		r := newConnRig(t, client, server, defaultConnLimits, true)
 		r.fake.delay = 20 * time.Millisecond
+		r.fake.gate = make(chan struct{})
 		client.Write([]byte("command restart service slow\r\nservice b desc=x\r\n"))
 		r.waitFor("both requests read, one at the controller", func() bool {
 			reqs, _, _ := r.ioStats()
 			return reqs == 2 && r.fake.got.Load() == 1
 		})
 		r.sys.Root.Send(r.pid, drainConnection{upgrade: true})
+		// the answer reaches the connection after the drain, however
+		// late the fake's timer fires (under load it fired first)
+		close(r.fake.gate)
 		client.SetReadDeadline(time.Now().Add(connWait))
 		readAll(t, client, []byte("restarted slow\nOK\r\nERROR: cfkd is shutting down\r\n"))
 	})
