@@ -32,7 +32,10 @@
 // (package fleet) is made before the tree, so that a bad certificate,
 // inventory or --fleet-allow stops cfkd at start; a hub's handler goes to
 // the tree's options; the member serves once the config file is loaded,
-// before the console accepts, and stops when cfkd does.
+// before the console accepts, and stops when cfkd does. The new cfkd of an
+// upgrade in place that cannot make its member or listen runs on without
+// it, its services kept: fleetgate.go answers every `command fleet` why
+// (REFERENCE §13.4).
 // When the controller publishes ShutdownCompleted (every service down),
 // the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
@@ -83,13 +82,4 @@ func newFleet(ff FleetFlags, log *logrus.Logger) (*fleet.Node, error) {
 		return nil, errors.New("cfkd: " + err.Error())
 	}
 	return n, nil
-}
-
-// fleetHandler is what the tree's admin connections hand `command fleet`
-// to: the hub's handler, or none.
-func fleetHandler(n *fleet.Node) actors.FleetHandler {
-	if n == nil || n.Handler() == nil {
-		return nil
-	}
-	return n.Handler()
 }

@@ -191,13 +191,18 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		notifySocket = ""
 	}
 	fl, err := newFleet(f.Fleet, log)
-	if err != nil {
+	// the new cfkd of an upgrade in place runs on without its fleet
+	// rather than leave its services unsupervised (REFERENCE §13.4): the
+	// check read the same files, which changed since
+	fleetErr := err
+	if err != nil && adopt == nil {
 		return err
 	}
+	gate := newFleetGate(f.Fleet, fl)
 	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
 	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{})}
 	tree, err := actors.Start(actors.Options{
-		Fleet: fleetHandler(fl), Upgrade: up.hook,
+		Fleet: fleetHandler(gate), Upgrade: up.hook,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
@@ -308,7 +313,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		log.Infof("loaded %s", f.Config)
 	}
 	if fl != nil {
-		if err := fl.Serve(tree); err != nil {
+		if err := fl.Serve(tree); err != nil && adopt != nil {
+			fleetErr = err // its services are not stopped for it (REFERENCE §13.4)
+		} else if err != nil {
 			ln.Close()
 			shutdown(tree, log, "fleet error")
 			<-done
@@ -330,6 +337,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		ln.Close()
 		httpd.close()
 		return fmt.Errorf("cfkd: console: %w", err)
+	}
+	if fleetErr != nil { // once the console serves: an `events` asked again may see it
+		gate.fail(f.Fleet, fleetErr, log)
 	}
 	idle := "none"
 	if sec.policy.IdleTimeout > 0 {

@@ -1,0 +1,84 @@
+package daemon
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet"
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+)
+
+// fleetGate is what the tree's admin connections hand `command fleet` to
+// on a member of a fleet (--fleet-listen): the hub's handler, or
+// actors.ErrNotFleetHub on a member without an inventory; and, once the
+// new cfkd of an upgrade in place could not make its member or listen
+// (REFERENCE §13.4: it runs on without them), why, to every `command
+// fleet`: the lasting status of what its log and events said once.
+type fleetGate struct {
+	hub  actors.FleetHandler // nil: not a hub
+	down atomic.Pointer[error]
+}
+
+var _ actors.FleetHandler = (*fleetGate)(nil)
+
+// fleetHandler is the tree's Options.Fleet: nil without --fleet-listen
+// (a true nil: the connections answer actors.ErrNotFleetHub), else g.
+func fleetHandler(g *fleetGate) actors.FleetHandler {
+	if g == nil {
+		return nil
+	}
+	return g
+}
+
+// newFleetGate is the gate of member n (nil without --fleet-listen;
+// n is nil when the member could not be made).
+func newFleetGate(ff FleetFlags, n *fleet.Node) *fleetGate {
+	if ff.Listen == "" {
+		return nil
+	}
+	g := &fleetGate{}
+	if n != nil && n.Handler() != nil {
+		g.hub = n.Handler()
+	}
+	return g
+}
+
+// fail records that the member does not listen, and says so: an error of
+// category cfkd, so an event of kind cfkd too (REFERENCE §1.6).
+func (g *fleetGate) fail(ff FleetFlags, err error, log logrus.FieldLogger) {
+	why := fmt.Errorf("this cfkd is out of its fleet since its upgrade in place: %w: its services run on; "+
+		"once that is fixed, upgrade again (cfkctl upgrade) to listen on %s again", err, ff.Listen)
+	g.down.Store(&why)
+	log.Errorf("fleet: the new cfkd of the upgrade in place does not listen on %s: "+
+		"cfkd runs on without its fleet, every service kept (the hubs see it down); once that is fixed, upgrade again (cfkctl upgrade) to listen again: %v", ff.Listen, err)
+}
+
+// why is what a `command fleet` is refused with, nil when it goes on.
+func (g *fleetGate) why() error {
+	if e := g.down.Load(); e != nil {
+		return *e
+	}
+	if g.hub == nil {
+		return actors.ErrNotFleetHub
+	}
+	return nil
+}
+
+// Request implements actors.FleetHandler.
+func (g *fleetGate) Request(f messages.Fleet, answer func(messages.Reply)) {
+	if err := g.why(); err != nil {
+		answer(messages.ErrorReply(err))
+		return
+	}
+	g.hub.Request(f, answer)
+}
+
+// Stream implements actors.FleetHandler.
+func (g *fleetGate) Stream(f messages.Fleet, b actors.Backlog, onCut func()) (*actors.Feed, error) {
+	if err := g.why(); err != nil {
+		return nil, err
+	}
+	return g.hub.Stream(f, b, onCut)
+}
