@@ -81,7 +81,8 @@
 // Upgrade in place (upgrade.go, adopt.go, check.go, REFERENCE §13):
 // `command upgrade [PATH]` and SIGUSR2 run the upgrader in a goroutine of
 // its own: it writes the state, runs `PATH --check-upgrade FILE` through
-// the launcher (never exec.Cmd), freezes the tree and the launcher, clears
+// the launcher (never exec.Cmd), waits, nothing frozen, for the launches
+// begun meanwhile, freezes the tree and the launcher, clears
 // close-on-exec on exactly the fds the state names, answers the asker,
 // drains the console without closing its listener and execs PATH; any
 // failure thaws and answers an ERROR. A cfkd started with

@@ -31,7 +31,9 @@ import (
 //     and PATH --check-upgrade FILE runs through the launcher (the one
 //     reaper), killed after checkTimeout: anything but a cfkd that prints
 //     its check line and exits 0 is an ERROR, and nothing changed.
-//  2. Freeze: the services answer their state and stash what follows;
+//  2. The launches begun meanwhile are waited for, nothing frozen (the
+//     state asked again). Freeze: the services answer their state and
+//     stash what follows;
 //     the launcher stops reaping and reading output, and hands over its
 //     pipes; the services answer again (with the exits reaped meanwhile).
 //  3. The final state is written, close-on-exec is cleared on exactly the
@@ -121,14 +123,8 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		return err
 	}
 	u.log.Infof("upgrade to %s: checking it", path)
-	ex, err := u.export(tree, false)
+	ex, err := u.exportUnfrozen(tree)
 	if err != nil {
-		if ex.Err == nil {
-			// no answer in time (a service in a user lookup that hangs):
-			// the export is cut short, or it would refuse every later
-			// upgrade ("an export is under way") until the lookup ends
-			u.thaw(tree, false)
-		}
 		return err
 	}
 	st, files, err := u.state(ex, nil)
@@ -145,6 +141,14 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	}
 	version, err := u.check(path, u.stateFile())
 	if err != nil {
+		return err
+	}
+	// the launches begun while the check ran (a `start all` asked just
+	// after the upgrade) are waited for here, nothing frozen: the freeze
+	// waits for every launch under way, and the services it froze first
+	// would wait with it, their exits and timers held, every change
+	// refused (REFERENCE §13.3)
+	if _, err := u.exportUnfrozen(tree); err != nil {
 		return err
 	}
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
@@ -202,6 +206,23 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.thaw(tree, true)
 	tree.System.Root.Send(console, actors.ResumeConsole{})
 	return nil // answered already
+}
+
+// exportUnfrozen asks the tree for its state, freezing nothing: each
+// service answers once its launch under way, if any, has its outcome.
+func (u *upgrader) exportUnfrozen(tree *actors.Tree) (actors.Exported, error) {
+	began := time.Now()
+	ex, err := u.export(tree, false)
+	if err != nil && ex.Err == nil {
+		// no answer in time (a service in a user lookup that hangs):
+		// the export is cut short, or it would refuse every later
+		// upgrade ("an export is under way") until the lookup ends
+		u.thaw(tree, false)
+	}
+	if took := time.Since(began); err == nil && took >= time.Second {
+		u.log.Infof("upgrade: the services answered in %v (each once its launch under way, if any, had its outcome)", took.Round(time.Millisecond))
+	}
+	return ex, err
 }
 
 // export asks the tree for its state.
