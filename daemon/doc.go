@@ -89,7 +89,9 @@
 // CFKD_UPGRADE_STATE set adopts instead of starting afresh: it takes the
 // lock, the listeners and the notify socket from their fds, kills no
 // leftovers, loads no -c file, does not detach, restores the tree and only
-// then lets its launcher reap.
+// then lets its launcher reap. A log destination or a fleet listener lost
+// between the check and the exec does not stop it: it logs with the
+// defaults, or runs without its fleet, and says so (REFERENCE §13.4).
 //
 // Memory (trim.go): after a burst (a verb sent to 64 services or more was
 // answered) and 5 s after the last start or stop of a process, the last

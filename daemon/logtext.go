@@ -6,6 +6,12 @@ import (
 	"github.com/cfk/cfk/logconf"
 )
 
+// logDefaultsText is the log configuration the new cfkd of an upgrade in
+// place applies when the one in force cannot be (REFERENCE §13.4): every
+// key at its default. It is the text in force then, and crosses a later
+// upgrade as such.
+const logDefaultsText = "# the defaults: the configuration in force could not be applied after an upgrade in place\n"
+
 // logInForce keeps the text of the log configuration cfkd applied last,
 // so that an upgrade in place hands the new cfkd the configuration in
 // force, whatever the file says since (REFERENCE §13).

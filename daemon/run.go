@@ -158,8 +158,17 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		}
 	}
 	logText := &logInForce{}
-	if err := logText.load(router, f.LogConfig, adopt.logConfig()); err != nil {
-		return fmt.Errorf("cfkd: log config: %w", err)
+	logErr := logText.load(router, f.LogConfig, adopt.logConfig())
+	if logErr != nil && adopt == nil {
+		return fmt.Errorf("cfkd: log config: %w", logErr)
+	}
+	if logErr != nil {
+		// the new cfkd of an upgrade in place: a destination lost between
+		// the check and the exec must not leave the services unsupervised
+		// (REFERENCE §13.4); the defaults until a SIGUSR1
+		if err := logText.load(router, f.LogConfig, []byte(logDefaultsText)); err != nil {
+			return fmt.Errorf("cfkd: log config: %w (and the defaults: %v)", logErr, err)
+		}
 	}
 	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
 	if stale != 0 {
@@ -337,6 +346,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		ln.Close()
 		httpd.close()
 		return fmt.Errorf("cfkd: console: %w", err)
+	}
+	if logErr != nil { // once the console serves, as the fleet's below
+		log.Errorf("log config: the configuration in force could not be applied after the upgrade in place: %v: "+
+			"cfkd logs with the defaults (cfkd.log in its home) until a SIGUSR1 reloads %s", logErr, f.LogConfig)
 	}
 	if fleetErr != nil { // once the console serves: an `events` asked again may see it
 		gate.fail(f.Fleet, fleetErr, log)
