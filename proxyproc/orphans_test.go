@@ -24,16 +24,23 @@ func TestStopEndsTheOrphansOfTheChild(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "daemon.pid")
 	r.start(proxywire.Command{Name: "forker", Cmd: `(setsid sh -c 'trap "" TERM; echo $$ > ` + pidFile + `; exec sleep 1004' </dev/null >/dev/null 2>&1 &); echo ready; exec sleep 30`})
 	r.waitLog("out:forker:ready")
-	var daemon int
+	var daemon, seen int
 	for end := time.Now().Add(deadline); daemon == 0; {
 		b, _ := os.ReadFile(pidFile)
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && n > 0 {
-			daemon = n
-			t.Cleanup(func() { syscall.Kill(n, syscall.SIGKILL) })
-			break
+			if seen == 0 {
+				seen = n
+				t.Cleanup(func() { syscall.Kill(n, syscall.SIGKILL) })
+			}
+			// the log names it by its command: wait until its sh has
+			// exec'd sleep (the stop once came first: "(sh)")
+			if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(n) + "/comm"); string(comm) == "sleep\n" {
+				daemon = n
+				break
+			}
 		}
 		if time.Now().After(end) {
-			t.Fatal("the daemon never wrote its pid")
+			t.Fatal("the daemon never wrote its pid, or never exec'd sleep")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
