@@ -19,7 +19,10 @@ import (
 // between. The second is asynchronous, as every verb that waits for
 // services (gather.go): the services absent from the file are destroyed
 // (with prune), then the changed services that were up are restarted, all
-// at once or one at a time (rolling); the reply comes at the end.
+// at once or one at a time (rolling); the reply comes at the end. A
+// service up with a run of a former declaration (entry.runsFormer: its
+// restart was refused) is a change of every plan, restarted again, until
+// its run is of its declaration: an apply converges.
 //
 // Applies never interleave: while one is in its second half, the next
 // ones wait in arrival order, and each computes its plan only when its
@@ -99,7 +102,7 @@ func (c *Controller) runApply(ctx actor.Context, m messages.Apply, to *actor.PID
 		c.applyDone()
 		return
 	}
-	plan := messages.PlanOf(c.declared(), m.Want)
+	plan := messages.WithFormerRuns(messages.PlanOf(c.declared(), m.Want), c.formerRuns(m.Want))
 	lines := messages.PlanLines(plan)
 	if m.DryRun || len(plan) == 0 {
 		c.answer(to, messages.Reply{Lines: lines})
@@ -212,6 +215,20 @@ func (c *Controller) declared() messages.Declarations {
 	return d
 }
 
+// formerRuns are the services of want, by name, whose run is of a former
+// declaration (entry.runsFormer): each has a `~` line, and is restarted
+// (REFERENCE §1.4).
+func (c *Controller) formerRuns(want messages.Declarations) []string {
+	var names []string
+	for name := range want.Services {
+		if e := c.services[name]; e != nil && !e.destroying && e.runsFormer() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // applyChange makes one change of the plan, and notes what the second
 // half does about it. A socket or a proxy is never removed: cfkd cannot
 // forget one (their actors are named after them).
@@ -246,11 +263,13 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 			c.addService(&cfg)
 			return
 		}
-		e.setConfig(&cfg)
-		if e.pid != nil { // one not spawned yet gets it at its spawn
-			ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
+		if len(ch.Attrs) > 0 { // not a run of a former declaration alone
+			e.setConfig(&cfg)
+			if e.pid != nil { // one not spawned yet gets it at its spawn
+				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
+			}
 		}
-		if st := e.rt.State; messages.NeedsRestart(ch.Attrs) && (st == messages.Starting || st == messages.Running) {
+		if st := e.rt.State; (ch.Former || messages.NeedsRestart(ch.Attrs)) && (st == messages.Starting || st == messages.Running) {
 			run.restart = append(run.restart, e)
 		}
 	}

@@ -21,6 +21,7 @@ type entry struct {
 	// (servicePID, ConfigureService): never changed, replaced.
 	cfg        *messages.ServiceConfig
 	rt         messages.ServiceRuntime
+	run        *messages.ServiceConfig // the declaration its run was launched with (ServiceUpdated.Run)
 	destroying bool
 	status     string // the status line, cached; "" once cfg or rt changed
 }
@@ -30,6 +31,18 @@ type entry struct {
 // lines of the services that changed (and little garbage).
 func (e *entry) setConfig(c *messages.ServiceConfig)  { e.cfg, e.status = c, "" }
 func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
+
+// runsFormer says whether e is up (starting or running) with a run
+// launched from a declaration other than its current one, in what a
+// restart would change (not labels): a restart of it was refused, or it
+// was declared anew since and not restarted. An apply restarts it
+// (REFERENCE §1.4).
+func (e *entry) runsFormer() bool {
+	if st := e.rt.State; e.run == nil || e.run == e.cfg || st != messages.Starting && st != messages.Running {
+		return false
+	}
+	return messages.NeedsRestart(messages.DiffService(*e.run, *e.cfg))
+}
 
 // Controller is the root actor: it owns the declarations and the registry
 // of services and sockets, turns statements into commands to service and
@@ -159,6 +172,7 @@ func (c *Controller) Receive(ctx actor.Context) {
 		if e := c.services[m.Runtime.Name]; e != nil {
 			c.trackPid(m.Runtime.Name, e.rt.Pid, m.Runtime.Pid)
 			e.setRuntime(m.Runtime)
+			e.run = m.Run
 			if len(c.downWaits) > 0 && !m.Runtime.State.IsUp() {
 				c.downReached(m.Runtime.Name)
 			}

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -109,16 +111,25 @@ func TestApplyDropsFailureOfRestartedDependent(t *testing.T) {
 	r := newRig(t)
 	r.setAutoTerm()
 	db := "service db cmd=sleep 100\nservice db startwait_secs=0.02\n"
-	app := "service app startwait_secs=0.02\nservice app requires=db\n" // no cmd
-	r.declare([]string{"app", "db"}, "app requires=db")
+	// its env_file goes before its next start (a declaration changed
+	// instead would be a run of a former one, restarted by the apply
+	// itself, REFERENCE §1.4)
+	envFile := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(envFile, []byte("A=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	app := "service app cmd=sleep 100\nservice app startwait_secs=0.02\nservice app requires=db\nservice app env_file=" + envFile + "\n"
+	r.declare([]string{"app", "db"}, "app requires=db", "app env_file="+envFile)
 	r.okDone("command start service app", 1)
 	r.expectSeq("db", starting, running)
 	r.expectSeq("app", starting, running)
-	r.ok("service app cmd=") // as the file has it: its next start has no command
+	if err := os.Remove(envFile); err != nil {
+		t.Fatal(err)
+	}
 	r.applyOK("dry-run", db+app, "no changes")
 
 	got := r.ok(applyReq("", strings.Replace(db, "sleep 100", "sleep 200", 1)+app))
-	want := []string{"~ db: cmd", "app: Service 'app' has no known command"}
+	want := []string{"~ db: cmd", "app: Service 'app' cannot start: env_file: open " + envFile + ": no such file or directory"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("apply\n got %q\nwant %q\n(app is now %q)", got, want, r.status("app")[1])
 	}

@@ -51,7 +51,10 @@
 // configurations replacing the old ones; then, asynchronously, it destroys
 // the services the file leaves out (prune) and restarts the changed ones
 // that were up (all at once, or rolling), and answers the plan. Applies
-// are queued: the next one plans once the previous one has answered.
+// are queued: the next one plans once the previous one has answered. A
+// service's ServiceUpdated also carries the declaration its run was
+// launched with: one up with a former declaration's run (its restart
+// refused) is in every plan and restarted again, until it converges.
 //
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind

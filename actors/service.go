@@ -48,6 +48,11 @@ type Service struct {
 	runProxy   string
 	runningCmd string
 	runGroup   bool // the run leads its own process group (launched with setsid)
+	// runCfg is the declaration the run was launched with (nil: none, or
+	// not known after an upgrade in place): the controller compares it
+	// with the current one, an apply restarts a run of a former one
+	// (REFERENCE §1.4)
+	runCfg *messages.ServiceConfig
 
 	// Readiness: the probe running, and what the service said last
 	// (sd_notify STATUS=).
@@ -276,7 +281,7 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Publish:
 		s.publish(ctx, e)
 	case lifecycle.Update:
-		ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
+		ctx.Send(ctx.Parent(), s.updated())
 	case lifecycle.Reply:
 		s.reply(ctx, e.Req, e.Err)
 	case lifecycle.LeaveProxy:
@@ -306,11 +311,16 @@ func (s *Service) publish(ctx actor.Context, p lifecycle.Publish) {
 	if !p.To.IsUp() {
 		s.dropProc()
 	}
-	rt := s.runtime()
-	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: rt})
+	ctx.Send(ctx.Parent(), s.updated())
 	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{
 		Name: s.cfg.Name, From: p.From, To: p.To, Pid: p.Pid, Reason: p.Reason, At: s.now, Tags: s.cfg.Tags,
 	})
+}
+
+// updated is what the controller is told after a change: the runtime and
+// the run's declaration.
+func (s *Service) updated() messages.ServiceUpdated {
+	return messages.ServiceUpdated{Runtime: s.runtime(), Run: s.runCfg}
 }
 
 // runtime is what status shows of the service now.

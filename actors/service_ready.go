@@ -191,7 +191,7 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 	if st, ok := f["STATUS"]; ok {
 		s.notifyStatus = st
 		s.log.WithField("pid", m.msg.Pid).Infof("%s: status: %s", s.cfg.Name, st)
-		ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
+		ctx.Send(ctx.Parent(), s.updated())
 	}
 	if f["STOPPING"] == "1" {
 		s.log.WithField("pid", m.msg.Pid).Infof("%s says it is stopping", s.cfg.Name)

@@ -42,6 +42,7 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 		return
 	}
 	c := s.cfg
+	s.runCfg = c // the run launched now: its user is looked up as c says
 	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
 	if !lookup && c.EnvFile == "" {
 		s.fork(ctx, attempt, nil, nil)
@@ -236,6 +237,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		s.probeRun = &osproc.Spec{Env: spec.Env, Dir: spec.Dir, Setsid: spec.Setsid, Credential: cred}
 	}
 	s.runningCmd, s.runGroup = strings.Join(shown, " "), spec.Setsid
+	s.runCfg = s.cfg // the spec's
 	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
 		// the run that ended was under another proxy (an apply moved the
 		// service), and the table relaunches it in the same step, so it

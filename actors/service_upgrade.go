@@ -222,7 +222,7 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 		}
 	}
 	s.rearmTimer(ctx)
-	ctx.Send(ctx.Parent(), messages.ServiceUpdated{Runtime: s.runtime()})
+	ctx.Send(ctx.Parent(), s.updated())
 	for _, e := range m.svc.Exits {
 		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
 	}

@@ -212,6 +212,9 @@ type changeJSON struct {
 	Kind  string   `json:"kind"`
 	Name  string   `json:"name"`
 	Attrs []string `json:"attrs"`
+	// RunningFormer: a service that runs a former declaration (REFERENCE
+	// §1.6), absent otherwise
+	RunningFormer bool `json:"running_former,omitempty"`
 }
 
 func changeJSONOf(c messages.Change) changeJSON {
@@ -219,7 +222,7 @@ func changeJSONOf(c messages.Change) changeJSON {
 	if attrs == nil {
 		attrs = []string{}
 	}
-	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs}
+	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, RunningFormer: c.Former}
 }
 
 // afterJSON is what a command returns once it wrote its JSON value: err

@@ -67,6 +67,17 @@ func TestApply(t *testing.T) {
 			replies: map[string]string{applyReq("dry-run", sent): ok("no changes", "a: it failed")},
 			reqs:    []string{applyReq("dry-run", sent)}, code: ExitError,
 			stdout: `{"ok":false,"dry_run":true,"changes":[],"failures":["a: it failed"]}` + "\n"},
+		{name: "runs of a former declaration", args: []string{"apply", file, "--json"},
+			replies: map[string]string{applyReq("", sent): ok("~ a: (running a former declaration)", "~ b: desc (running a former declaration)",
+				"a: Service 'a' cannot start: cwd /x: no such file or directory")},
+			reqs: []string{applyReq("", sent)}, code: ExitError,
+			stdout: `{"ok":false,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":[],"running_former":true},` +
+				`{"op":"~","kind":"service","name":"b","attrs":["desc"],"running_former":true}],` +
+				`"failures":["a: Service 'a' cannot start: cwd /x: no such file or directory"]}` + "\n"},
+		{name: "runs of a former declaration, lines", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): ok("~ a: (running a former declaration)", "a: Service 'a' cannot start: x")},
+			reqs:    []string{applyReq("", sent)}, code: ExitError, stdout: "~ a: (running a former declaration)\n",
+			stderr: "a: Service 'a' cannot start: x\n"},
 		{name: "no file", args: []string{"apply"}, code: ExitUsage,
 			stderr: "cfkctl: apply takes exactly one argument: FILE|-\n" + usage},
 		{name: "--prune elsewhere", args: []string{"status", "--prune"}, code: ExitUsage,

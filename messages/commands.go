@@ -99,8 +99,14 @@ type ServiceRuntime struct {
 }
 
 // ServiceUpdated carries a service's runtime to the controller after every
-// change, so that status is answered without asking every service.
-type ServiceUpdated struct{ Runtime ServiceRuntime }
+// change, so that status is answered without asking every service, and
+// the declaration its run (the last launched) was launched with: nil when
+// none was, or it is not known (a run adopted by an upgrade in place).
+// Never mutated, as every ServiceConfig the controller hands out.
+type ServiceUpdated struct {
+	Runtime ServiceRuntime
+	Run     *ServiceConfig
+}
 
 // ShutdownCompleted is published on the event stream once a shutdown has
 // brought every service down.

@@ -13,10 +13,19 @@ import (
 //	+ socket NAME           the same for a socket ...
 //	~ proxy NAME: ATTR      ... and for a proxy
 //
-// or the one line `no changes`.
+// or the one line `no changes`. A service whose run was launched from a
+// declaration other than its current one (a restart of it was refused)
+// has its `~` line end with FormerRun, after its attributes if any:
+//
+//	~ NAME: (running a former declaration)
+//	~ NAME: desc (running a former declaration)
 
 // NoChanges is the whole plan when there is nothing to change.
 const NoChanges = "no changes"
+
+// FormerRun ends the `~` line of a service that runs a former
+// declaration (Change.Former).
+const FormerRun = "(running a former declaration)"
 
 // PlanLines writes a plan: one line per change, or NoChanges.
 func PlanLines(plan []Change) []string {
@@ -40,9 +49,15 @@ func (c Change) Format() string {
 		b.WriteByte(' ')
 	}
 	b.WriteString(c.Name)
-	if len(c.Attrs) > 0 {
+	if len(c.Attrs) > 0 || c.Former {
 		b.WriteString(": ")
 		b.WriteString(strings.Join(c.Attrs, ", "))
+	}
+	if c.Former {
+		if len(c.Attrs) > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(FormerRun)
 	}
 	return b.String()
 }
@@ -55,7 +70,12 @@ func ParseChange(line string) (Change, error) {
 		return Change{}, lineErr(kind, "want OP NAME, got %q", line)
 	}
 	c := Change{Op: ChangeOp(line[0]), Kind: KindService}
-	head, attrs, hasAttrs := strings.Cut(line[2:], ": ")
+	rest, former := strings.CutSuffix(line[2:], " "+FormerRun)
+	if former {
+		c.Former = true
+		rest = strings.TrimSuffix(rest, ":") // `~ NAME: (running ...)`
+	}
+	head, attrs, hasAttrs := strings.Cut(rest, ": ")
 	if hasAttrs {
 		c.Attrs = strings.Split(attrs, ", ")
 	}
@@ -74,13 +94,17 @@ func ParseChange(line string) (Change, error) {
 	if err := c.Validate(); err != nil {
 		return Change{}, err
 	}
+	if c.Format() != line { // `~ NAME: cmd: (running ...)` and the like
+		return Change{}, lineErr(kind, "not a plan line: %q", line)
+	}
 	return c, nil
 }
 
 // Validate reports what keeps c from being written and read back as it
 // is: an unknown op or kind, an invalid name, attributes on anything but
-// a `~` (which needs at least one), an attribute that is not a word of
-// lower-case letters and `_`.
+// a `~` (which needs at least one, or Former), Former on anything but a
+// service's `~`, an attribute that is not a word of lower-case letters
+// and `_`.
 func (c Change) Validate() error {
 	const kind = "plan"
 	switch c.Op {
@@ -96,7 +120,10 @@ func (c Change) Validate() error {
 	if !ValidName(c.Name) {
 		return lineErr(kind, "invalid name %q", c.Name)
 	}
-	if (c.Op == OpChange) != (len(c.Attrs) > 0) {
+	if c.Former && (c.Op != OpChange || c.Kind != KindService) {
+		return lineErr(kind, "only a service's ~ runs a former declaration")
+	}
+	if (c.Op == OpChange) != (len(c.Attrs) > 0 || c.Former) {
 		return lineErr(kind, "attributes go with ~ only, and ~ needs at least one")
 	}
 	for _, a := range c.Attrs {

@@ -19,6 +19,9 @@ func TestChangeLines(t *testing.T) {
 		// a service called socket or proxy
 		{Change{Op: OpAdd, Kind: KindService, Name: "socket"}, "+ socket"},
 		{Change{Op: OpChange, Kind: KindService, Name: "proxy", Attrs: []string{"cmd"}}, "~ proxy: cmd"},
+		// a run of a former declaration (REFERENCE §1.6)
+		{Change{Op: OpChange, Kind: KindService, Name: "web", Former: true}, "~ web: (running a former declaration)"},
+		{Change{Op: OpChange, Kind: KindService, Name: "web", Attrs: []string{"desc"}, Former: true}, "~ web: desc (running a former declaration)"},
 	} {
 		if got := tc.c.Format(); got != tc.line {
 			t.Errorf("Format(%+v) = %q, want %q", tc.c, got, tc.line)
@@ -31,6 +34,8 @@ func TestChangeLines(t *testing.T) {
 	for _, bad := range []string{
 		"", "no changes", "+", "+web", "* web", "+ 1web", "~ web", "+ web: cmd", "~ web: ", "~ web: Cmd",
 		"+ service web", "+ daemon web", "+ socket web x", "~ web: cmd,desc", "web1: Service 'web1' failed",
+		"~ web (running a former declaration)", "~ web: cmd: (running a former declaration)", "+ web: (running a former declaration)",
+		"~ socket s: (running a former declaration)", "~ web: (running a former declaration) (running a former declaration)",
 	} {
 		if c, err := ParseChange(bad); err == nil {
 			t.Errorf("ParseChange(%q) = %+v, want an error", bad, c)
@@ -46,7 +51,7 @@ func FuzzChangeRoundTrip(f *testing.F) {
 		if kind == "" {
 			kind = string(KindService)
 		}
-		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2)}
+		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2), Former: len(raw)%2 == 1}
 		roundTrip(t, x, raw, ParseChange, func(a, b Change) bool { return reflect.DeepEqual(a, b) }, true)
 	})
 }

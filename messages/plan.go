@@ -130,6 +130,11 @@ type Change struct {
 	Kind  DeclKind
 	Name  string
 	Attrs []string // OpChange: the attributes that differ, in the order of REFERENCE §1.1-§1.3; else nil
+	// Former: an up service whose run was launched from a declaration
+	// other than its current one, in what a restart changes (a restart
+	// of it was refused): an apply restarts it, its attributes the same
+	// or not (OpChange, KindService only)
+	Former bool
 }
 
 // PlanOf is what turns have into want: services, then sockets, then
@@ -139,6 +144,28 @@ func PlanOf(have, want Declarations) []Change {
 	plan = appendChanges(plan, KindService, have.Services, want.Services, DiffService)
 	plan = appendChanges(plan, KindSocket, have.Sockets, want.Sockets, DiffSocket)
 	return appendChanges(plan, KindProxy, have.Proxies, want.Proxies, DiffProxy)
+}
+
+// WithFormerRuns marks in plan the services of former (by name) that run
+// a former declaration: their `~` line says so, and one is added for
+// each that has none, in the order of names. A service the plan adds or
+// removes is left as it is.
+func WithFormerRuns(plan []Change, former []string) []Change {
+	for _, name := range former {
+		i, found := slices.BinarySearchFunc(plan, name, func(c Change, n string) int {
+			if c.Kind != KindService {
+				return 1 // services come first
+			}
+			return strings.Compare(c.Name, n)
+		})
+		switch {
+		case !found:
+			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: KindService, Name: name, Former: true})
+		case plan[i].Op == OpChange:
+			plan[i].Former = true
+		}
+	}
+	return plan
 }
 
 func appendChanges[C any](plan []Change, kind DeclKind, have, want map[string]C, diff func(a, b C) []string) []Change {

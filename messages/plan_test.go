@@ -218,3 +218,24 @@ command start all
 		t.Fatalf("proxies %+v", d.Proxies)
 	}
 }
+
+// TestPlanWithFormerRuns: a service running a former declaration has a
+// `~` line, its own or the one of its changes, in the order of the
+// services (REFERENCE §1.6).
+func TestPlanWithFormerRuns(t *testing.T) {
+	plan := []Change{
+		{Op: OpAdd, Kind: KindService, Name: "b"},
+		{Op: OpChange, Kind: KindService, Name: "d", Attrs: []string{"desc"}},
+		{Op: OpRemove, Kind: KindService, Name: "f"},
+		{Op: OpAdd, Kind: KindSocket, Name: "a"},
+	}
+	got := PlanLines(WithFormerRuns(plan, []string{"a", "c", "d", "z"}))
+	want := []string{"~ a: (running a former declaration)", "+ b", "~ c: (running a former declaration)",
+		"~ d: desc (running a former declaration)", "- f", "~ z: (running a former declaration)", "+ socket a"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plan = %q, want %q", got, want)
+	}
+	if got := PlanLines(WithFormerRuns(nil, []string{"x"})); !reflect.DeepEqual(got, []string{"~ x: (running a former declaration)"}) {
+		t.Errorf("plan of no changes = %q", got)
+	}
+}
