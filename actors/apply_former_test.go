@@ -25,18 +25,26 @@ func TestApplyRestartsARunOfAFormerDeclaration(t *testing.T) {
 	r.applyOK("", file, "~ s: tie_stdin_to", "+ socket web", refused)
 	r.applyOK("dry-run", file, "~ s: (running a former declaration)")
 	r.applyOK("", file, "~ s: (running a former declaration)", refused)
+	r.applyOK("rolling", file, "~ s: (running a former declaration)", refused)
 	// a label changed with it: the run is still a former declaration's
 	r.applyOK("", file+"service s desc=web\n", "~ s: desc (running a former declaration)", refused)
 	r.expectQuiet("s", 50*time.Millisecond)
+	if i := r.info("service s"); !i[0].RunningFormer {
+		t.Fatalf("inspect of s running a former declaration: %+v", i[0])
+	}
 	old := r.fake.launchCount()
-	// its cause fixed, the same file restarts it, and then finds nothing to do
+	// its cause fixed, the same file restarts it (rolling as the other ~),
+	// and then finds nothing to do
 	r.ok("command bind web")
-	r.applyOK("", file, "~ s: desc (running a former declaration)")
-	r.expectSeq("s", stopping, stopped, starting)
+	r.applyOK("rolling", file, "~ s: desc (running a former declaration)") // answered once running
+	r.expectSeq("s", stopping, stopped, starting, running)
 	if n := r.fake.launchCount(); n != old+1 {
 		t.Fatalf("%d launches, want 1", n-old)
 	}
 	r.applyOK("", file, "no changes")
+	if i := r.info("service s"); i[0].RunningFormer {
+		t.Fatalf("inspect of s restarted: %+v", i[0])
+	}
 	// a declaration changed outside an apply is a former one too; a
 	// label alone is not
 	r.ok("service s desc=label")

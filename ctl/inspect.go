@@ -86,6 +86,9 @@ type statusJSON struct {
 	LastExitAt *string `json:"last_exit_time"`
 	Notify     *string `json:"notify_status"` // the service's last sd_notify STATUS=
 	LastError  *string `json:"last_error"`    // why the last start failed, until running; null from a cfkd without it
+	// RunningFormer: up with a process of a former declaration (REFERENCE
+	// §1.4); null from a cfkd without inspect
+	RunningFormer *bool `json:"running_former"`
 }
 
 // statusJSONOf is what a status line says.
@@ -108,6 +111,7 @@ func infoJSON(i messages.ServiceInfo) statusJSON {
 	j.Retries, j.Crashes, j.Restarts = &i.Retries, &i.Crashes, &i.Restarts
 	j.NextStart, j.LastExitAt = rfc3339(i.NextStart), rfc3339(i.LastExitTime)
 	j.LastExit, j.Notify, j.LastError = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus), nonEmpty(i.LastError)
+	j.RunningFormer = &i.RunningFormer
 	return j
 }
 

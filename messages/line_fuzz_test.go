@@ -51,7 +51,7 @@ func sameSocket(a, b SocketLine) bool {
 func sameInfo(a, b ServiceInfo) bool {
 	return sameStatus(a.StatusLine(), b.StatusLine()) && a.ProxyUp == b.ProxyUp && a.Retries == b.Retries &&
 		a.Crashes == b.Crashes && a.NextStart.Equal(b.NextStart) && sameDesc(a.DescLine(), b.DescLine()) &&
-		slices.Equal(a.Requires, b.Requires)
+		slices.Equal(a.Requires, b.Requires) && a.RunningFormer == b.RunningFormer
 }
 
 // roundTrip checks the properties for one value and one raw line.
@@ -140,7 +140,7 @@ func FuzzServiceInfoRoundTrip(f *testing.F) {
 		reason, cmd string, retries, crashes int, next int64, tag1, tag2, desc, cmdText, raw string) {
 		x := ServiceInfo{Name: name, State: State(state), Pid: pid, StartTime: epochOf(start), StopTime: epochOf(stop),
 			Proxy: proxy, ProxyUp: up, FailReason: reason, RunningCmd: cmd, Retries: retries, Crashes: crashes,
-			Tags: listOf(tag1, tag2), Desc: desc, Cmd: cmdText, Requires: listOf(tag2, tag1)}
+			Tags: listOf(tag1, tag2), Desc: desc, Cmd: cmdText, Requires: listOf(tag2, tag1), RunningFormer: crashes%2 == 1}
 		if next != 0 {
 			x.NextStart = time.Unix(0, next)
 		}

@@ -21,7 +21,8 @@ import (
 // (one line on the wire). Keys, in this order: name, state, pid,
 // start_time, stop_time, proxy, proxy_up, fail_reason, running_cmd,
 // retries, crashes, next_start, restarts, last_exit, last_exit_time,
-// notify_status, last_error, tags, desc, cmd, requires. name, state,
+// notify_status, last_error, tags, desc, cmd, requires, running_former
+// (true, or left out). name, state,
 // retries, crashes and tags (an array, maybe empty) are always there;
 // proxy_up is there exactly when proxy is; every other key is left out
 // when absent (pid 0, zero time, empty string or list). Times are RFC 3339
@@ -51,6 +52,9 @@ type ServiceInfo struct {
 	Desc         string
 	Cmd          string   // the command as desc shows it
 	Requires     []string // the services it requires (REFERENCE §2.8); nil for none
+	// RunningFormer: it is up with a process launched from a declaration
+	// other than its current one (REFERENCE §1.4: an apply restarts it)
+	RunningFormer bool
 }
 
 // serviceInfoJSON is the wire form of ServiceInfo.
@@ -76,6 +80,7 @@ type serviceInfoJSON struct {
 	Desc       string   `json:"desc,omitempty"`
 	Cmd        string   `json:"cmd,omitempty"`
 	Requires   []string `json:"requires,omitempty"`
+	Former     bool     `json:"running_former,omitempty"`
 }
 
 // NewServiceInfo puts a status line and a desc line of the same service
@@ -111,7 +116,7 @@ func (i ServiceInfo) Format() string {
 		Proxy: i.Proxy, FailReason: i.FailReason, RunningCmd: i.RunningCmd,
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
 		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
-		LastError: i.LastError, Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires,
+		LastError: i.LastError, Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires, Former: i.RunningFormer,
 	}
 	if i.Proxy != "" {
 		up := i.ProxyUp
@@ -146,6 +151,7 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
 		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, LastError: w.LastError, Requires: w.Requires,
+		RunningFormer: w.Former,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil

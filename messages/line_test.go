@@ -190,6 +190,15 @@ func TestServiceInfo(t *testing.T) {
 	if got, err := ParseServiceInfo(rline); err != nil || !sameInfo(got, r) {
 		t.Fatalf("ParseServiceInfo with requires: %+v, %v", got, err)
 	}
+	// running_former: at the very end, only when true (REFERENCE §1.6)
+	f := ServiceInfo{Name: "app", State: Running, Tags: []string{}, Cmd: "x", RunningFormer: true}
+	fline := `{"name":"app","state":"running","retries":0,"crashes":0,"restarts":0,"tags":[],"cmd":"x","running_former":true}`
+	if got := f.Format(); got != fline {
+		t.Fatalf("Format running a former declaration\n got %s\nwant %s", got, fline)
+	}
+	if got, err := ParseServiceInfo(fline); err != nil || !sameInfo(got, f) {
+		t.Fatalf("ParseServiceInfo running a former declaration: %+v, %v", got, err)
+	}
 	if got, err := ParseServiceInfo(`{"name":"n","state":"running","requires":[]}`); err != nil || got.Requires != nil {
 		t.Fatalf("empty requires: %+v, %v", got, err)
 	}

@@ -38,6 +38,9 @@ func TestApplyConvergesARefusedRestart(t *testing.T) {
 	if st := c.status("s"); st[1] != "running" || st[2] != pid || st[7] != "sleep 100" {
 		t.Fatalf("s after refused restarts: %q, want running pid %s, sleep 100", st, pid)
 	}
+	if got := d.ctlOK("", "--json", "status", "s"); !strings.Contains(got, `"running_former":true`) {
+		t.Fatalf("status --json of s running a former declaration: %s", got)
+	}
 
 	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexec sleep \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
@@ -48,4 +51,7 @@ func TestApplyConvergesARefusedRestart(t *testing.T) {
 		t.Fatalf("s not restarted with its declaration: %q (was pid %s)", st, pid)
 	}
 	d.expectApply(0, "no changes\n", "", second)
+	if got := d.ctlOK("", "--json", "status", "s"); !strings.Contains(got, `"running_former":false`) {
+		t.Fatalf("status --json of s restarted: %s", got)
+	}
 }
