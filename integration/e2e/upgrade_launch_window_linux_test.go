@@ -23,16 +23,10 @@ func forkServerOf(cfkd int) int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
+		if _, ppid, ok := osprocState(pid); !ok || ppid != cfkd {
 			continue
 		}
-		i := bytes.LastIndexByte(stat, ')')
-		f := strings.Fields(string(stat[i+1:]))
-		if len(f) < 2 || f[1] != strconv.Itoa(cfkd) {
-			continue
-		}
-		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 		if bytes.Contains(env, []byte("CFK_OSPROC_FORK_SERVER=")) {
 			return pid
 		}
