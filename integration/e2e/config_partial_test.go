@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,7 +55,9 @@ func TestConfigPartialStartWarns(t *testing.T) {
 	// detached: the parent says them
 	home := filepath.Join(t.TempDir(), "home")
 	t.Cleanup(func() { killHome(home) }) // what it started, also if it fails
-	cmd := exec.Command(cfkdBin, "--home", home, "-d", "-c", conf)
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cfkdBin, "--home", home, "-d", "-c", conf)
 	cmd.Env = childEnv("CFKD_HOME=" + home)
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,9 @@ func TestDetachRefusesAFlagNamingItsStdin(t *testing.T) {
 	for _, path := range []string{"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"} {
 		home := filepath.Join(t.TempDir(), "home")
 		t.Cleanup(func() { killHome(home) }) // what it started, also if it fails
-		cmd := exec.Command(cfkdBin, "--home", home, "-d", "-c", path)
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, cfkdBin, "--home", home, "-d", "-c", path)
 		cmd.Env = childEnv("CFKD_HOME=" + home)
 		cmd.Stdin = strings.NewReader("service a cmd=sleep 1000\ncommand start service a\n")
 		out, err := cmd.CombinedOutput()

@@ -1,33 +1,25 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/protocol"
 )
 
 // forkServerOf is the pid of cfkd's fork server (REFERENCE §7.6), 0 when
 // it has none (the portable build).
 func forkServerOf(cfkd int) int {
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if _, ppid, ok := osprocState(pid); !ok || ppid != cfkd {
-			continue
-		}
-		env, _ := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
-		if bytes.Contains(env, []byte("CFK_OSPROC_FORK_SERVER=")) {
+	for _, pid := range osproc.Pids() {
+		if p, ok := osproc.ReadProc(pid); ok && p.Ppid == cfkd && slices.ContainsFunc(osproc.Environ(pid),
+			func(kv string) bool { return strings.HasPrefix(kv, "CFK_OSPROC_FORK_SERVER=") }) {
 			return pid
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
 // TestUpgradeWithTheLogConfigFileMovedAway: cfkd started with -l
@@ -32,21 +31,7 @@ func TestUpgradeWithTheLogConfigFileMovedAway(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if r := d.dial().do("command upgrade " + newBin); r.Err != nil {
-		t.Fatalf("upgrade: %v", r.Err)
-	}
-	end := time.Now().Add(deadline)
-	for !d.versionIs("cfk " + newVersion) {
-		select {
-		case <-d.exited:
-			t.Fatalf("the new cfkd exited (%v): service a (pid %s) left unsupervised\n%s", d.err, before, d.stderr.String())
-		default:
-		}
-		if time.Now().After(end) {
-			t.Fatalf("the new cfkd never answered")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	d.upgradeTo(newBin, "cfk "+newVersion) // fails if the new cfkd exits: a left unsupervised
 	if got := d.dial().pidsOf()["a"]; got != before {
 		t.Errorf("pid of a %s after the upgrade, was %s", got, before)
 	}
