@@ -52,6 +52,13 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	}
 }
 
+// IsServiceVerb reports whether v is a verb that acts on the services a
+// selector names, answered by the "done N" rule (REFERENCE §1.4).
+func IsServiceVerb(v messages.Verb) bool {
+	_, ok := serviceMessages[v]
+	return ok
+}
+
 // serviceMessages maps each multi-service verb to the message every
 // selected service gets. It is the only source of those messages for a
 // verb: a verb that is not here has none (serviceMessage answers ok=false)

@@ -3,7 +3,6 @@ package ctl
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -11,9 +10,6 @@ import (
 
 	"github.com/cfk/cfk/messages"
 )
-
-// doneLine is the first body line of a service verb's reply.
-var doneLine = regexp.MustCompile(`^done \d+$`)
 
 // verbRunner is `cfkctl VERB REF...` for the service verbs: `command VERB
 // SEL` per reference, stopping at the first ERROR. Body lines other than
@@ -42,7 +38,7 @@ func verbRunner(verb string) func(*session, []string) error {
 		}
 		// a roll that stopped part way is a deploy that failed, as the
 		// first service's failure is (REFERENCE §8.3)
-		stopped := wire == "rollingrestart" && slices.ContainsFunc(all, func(l string) bool { return !doneLine.MatchString(l) })
+		stopped := wire == "rollingrestart" && slices.ContainsFunc(all, func(l string) bool { return !messages.IsDoneLine(l) })
 		switch {
 		case s.opts.json && stopped:
 			if err := writeJSON(s.env.jsonOut(), jsonLines{OK: false, Lines: all}); err != nil {
@@ -71,7 +67,7 @@ func runSignal(s *session, args []string) error {
 // stderr as warnings: services that failed while others succeeded.
 func warnFailures(s *session, lines []string) {
 	for _, l := range lines {
-		if !doneLine.MatchString(l) {
+		if !messages.IsDoneLine(l) {
 			fmt.Fprintf(s.env.stderr, "warning: %s\n", s.env.safeErr(l))
 		}
 	}

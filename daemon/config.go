@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -71,23 +70,17 @@ func failedServices(line string, r messages.Reply) []string {
 	if err != nil || !ok {
 		return nil
 	}
-	switch c.Verb {
-	case messages.VerbStart, messages.VerbStop, messages.VerbUp, messages.VerbDown, messages.VerbRestart,
-		messages.VerbRollingRestart, messages.VerbDestroy, messages.VerbSignal:
-	default:
+	if !actors.IsServiceVerb(c.Verb) {
 		return nil
 	}
 	var failed []string
 	for _, l := range r.Lines {
-		if !doneLine.MatchString(l) {
+		if !messages.IsDoneLine(l) {
 			failed = append(failed, l)
 		}
 	}
 	return failed
 }
-
-// doneLine is the first line of a multi-service reply.
-var doneLine = regexp.MustCompile(`^done \d+$`)
 
 // printable escapes what a terminal or a log should not get raw: bytes
 // that are not UTF-8 and control characters become \xNN (a config file of

@@ -3,6 +3,7 @@ package messages
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -209,6 +210,13 @@ func ValidHostName(s string) bool { return ValidName(s) }
 // ValidTag reports whether s is a valid tag: letters, digits, `_`, `.`
 // and `-`.
 func ValidTag(s string) bool { return tagRe.MatchString(s) }
+
+// IsDoneLine reports whether l is the `done N` line that opens the reply
+// of a verb acting on services (REFERENCE §1.4); the reply's other lines
+// are `NAME: MESSAGE`, one per service that failed.
+func IsDoneLine(l string) bool { return doneLineRe.MatchString(l) }
+
+var doneLineRe = regexp.MustCompile(`^done \d+$`)
 
 // FleetBodyFailed reports whether a host's body lines tell of services
 // that failed: each line of a command that went well is `done N` (one per
