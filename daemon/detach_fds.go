@@ -17,9 +17,8 @@ import (
 // detached cfkd (0 to readyFd) are not kept: they are not the caller's
 // there.
 func keepNamedFds(f Flags) {
-	for _, p := range []string{f.Config, f.LogConfig, f.AdminToken, f.HTTPToken,
-		f.Fleet.CA, f.Fleet.Cert, f.Fleet.Key, f.Fleet.Inventory} {
-		if n, ok := fdOfPath(p); ok && n > readyFd {
+	for _, fl := range namedPaths(f) {
+		if n, ok := fdOfPath(fl.path); ok && n > readyFd {
 			unix.FcntlInt(uintptr(n), unix.F_SETFD, 0) // EBADF: not open, nothing to keep
 		}
 	}
@@ -31,12 +30,7 @@ func keepNamedFds(f Flags) {
 // cfkd -d -c /dev/stdin` read /dev/null, loaded nothing and said that
 // cfkd ran, exit 0 (REFERENCE §7.1).
 func stdioNamed(f Flags) error {
-	for _, fl := range []struct{ name, path string }{
-		{"-c", f.Config}, {"-l", f.LogConfig}, {"--admin-token", f.AdminToken},
-		{"--http-token", f.HTTPToken}, {"--fleet-ca", f.Fleet.CA},
-		{"--fleet-cert", f.Fleet.Cert}, {"--fleet-key", f.Fleet.Key},
-		{"--fleet-inventory", f.Fleet.Inventory},
-	} {
+	for _, fl := range namedPaths(f) {
 		if n, ok := fdOfPath(fl.path); ok && n <= readyFd {
 			return fmt.Errorf("cfkd: -d: %s %s is the caller's fd %d, which the detached cfkd does not keep "+
 				"(its stdin, stdout and stderr are /dev/null): give a file, or a pipe on fd 4 or above (%s <(gen))",
@@ -44,6 +38,20 @@ func stdioNamed(f Flags) error {
 		}
 	}
 	return nil
+}
+
+// namedPath is a flag that names a file, and the path it was given.
+type namedPath struct{ name, path string }
+
+// namedPaths are the flags of f that name a file cfkd opens: those a
+// caller may hand over as /dev/fd/N.
+func namedPaths(f Flags) []namedPath {
+	return []namedPath{
+		{"-c", f.Config}, {"-l", f.LogConfig}, {"--admin-token", f.AdminToken},
+		{"--http-token", f.HTTPToken}, {"--fleet-ca", f.Fleet.CA},
+		{"--fleet-cert", f.Fleet.Cert}, {"--fleet-key", f.Fleet.Key},
+		{"--fleet-inventory", f.Fleet.Inventory},
+	}
 }
 
 // fdOfPath is N of a path /dev/fd/N, /proc/self/fd/N, or /dev/stdin,
