@@ -216,12 +216,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
 	}
-	if spec.Program != "" {
-		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {
-			return nil, err
-		}
-	}
-	path, cached, err := l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
+	path, cached, err := l.program(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -279,13 +274,20 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 	if err := dirError(spec.Dir, spec.Credential, syscall.EACCES); err != nil {
 		return err
 	}
+	_, _, err := l.program(spec)
+	return err
+}
+
+// program looks up spec's shim (Program), if any, then its program
+// (Argv[0]) in the PATH of its environment, from its working directory:
+// the path to execute, and whether it came from the cache.
+func (l *Launcher) program(spec Spec) (path string, cached bool, err error) {
 	if spec.Program != "" {
 		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {
-			return err
+			return "", false, err
 		}
 	}
-	_, _, err := l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
-	return err
+	return l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
 }
 
 // forked is the outcome of one fork: the process, the read ends of its
