@@ -8,7 +8,6 @@ import (
 	"os"
 	"sort"
 	"strconv"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -207,13 +206,6 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 		return
 	}
 	p.send(ctx, line)
-}
-
-// writeCommands writes each queued line on the command pipe, and closes
-// it once the queue is closed. After a failed write it reports once and
-// drops the rest.
-func writeCommands(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte) {
-	writeCommandsUntil(root, self, run, w, q, new(atomic.Bool), nil, nil)
 }
 
 // readLines calls emit with each line of r (without its "\r\n" or "\n")

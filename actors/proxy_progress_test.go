@@ -1,11 +1,11 @@
 package actors
 
 import (
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // A proxy that preloads an application (a Python or Ruby app: 10 to 30
@@ -45,8 +45,8 @@ func TestPreloadingProxyDoesNotFailItsServices(t *testing.T) {
 // startName is the service a start command names.
 func startName(t *testing.T, line string) string {
 	t.Helper()
-	var c struct{ Command, Name string }
-	if err := json.Unmarshal([]byte(line), &c); err != nil || c.Command != "start" {
+	c, err := proxywire.ParseCommand([]byte(line))
+	if err != nil || c.Command != proxywire.CommandStart {
 		t.Fatalf("command %q (%v), want a start", line, err)
 	}
 	return c.Name

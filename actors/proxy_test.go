@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"syscall"
@@ -504,11 +503,11 @@ func TestProxySlowToReadIsNotShutDown(t *testing.T) {
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, 500*time.Millisecond)
 	seen := map[string]bool{}
 	for range n {
-		var c struct{ Name string }
-		if err := json.Unmarshal([]byte(p.command()), &c); err != nil || seen[c.Name] {
-			t.Fatalf("command %q: %v, seen before: %v", c.Name, err, seen[c.Name])
+		name := startName(t, p.command())
+		if seen[name] {
+			t.Fatalf("command of %q seen before", name)
 		}
-		seen[c.Name] = true
+		seen[name] = true
 	}
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
 }
