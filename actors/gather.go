@@ -156,7 +156,7 @@ func (c *Controller) kick(g *gather) {
 	failed := false
 	for _, s := range g.all {
 		if s.failNow != nil {
-			c.fail(g, s, s.failNow, true)
+			c.fail(g, s, s.failNow)
 			failed = true
 		}
 	}
@@ -182,7 +182,7 @@ func (c *Controller) ask(g *gather, s *step) {
 		err = fmt.Errorf("Service '%s' was destroyed", name)
 	}
 	if err != nil {
-		c.fail(g, s, err, true)
+		c.fail(g, s, err)
 		return
 	}
 	s.decided = true
@@ -289,11 +289,10 @@ func isDown(st messages.State) bool {
 }
 
 // fail settles a step without asking its service, and releases it with
-// err: its own failure (own: it cannot be asked, reported like a reply's
-// error), or one of what it waited for (reported for a selected service,
-// and for a dependent that was to be restarted with it, which is left as
-// it is: its line says so).
-func (c *Controller) fail(g *gather, s *step, err error, own bool) {
+// err: its own failure (it cannot be asked), or one of what it waited
+// for; it is reported for a selected service, and for a dependent that
+// was to be restarted with it, which is left as it is: its line says so.
+func (c *Controller) fail(g *gather, s *step, err error) {
 	if s.decided {
 		return
 	}
@@ -335,7 +334,7 @@ func (c *Controller) cancel(g *gather, s *step) {
 		if w.needs[s] {
 			w.blocked--
 			if !w.cancelled { // else its own cancel settles it
-				c.fail(g, w, w.failure(s, err), false)
+				c.fail(g, w, w.failure(s, err))
 			}
 			continue
 		}
@@ -368,7 +367,7 @@ func (c *Controller) release(g *gather, s *step, err error) {
 		}
 		w.blocked--
 		if err != nil {
-			c.fail(g, w, w.failure(s, err), false)
+			c.fail(g, w, w.failure(s, err))
 			continue
 		}
 		if w.blocked == 0 {
