@@ -86,9 +86,6 @@ type Service struct {
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64
-	// checking is the restart's check (CheckLaunch) running off the
-	// actor (0: none; service_check.go)
-	checking uint64
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.

@@ -41,7 +41,7 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 		return
 	}
 	c := s.cfg
-	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
+	lookup := looksUpIdentity(c)
 	checker, _ := s.opts.Launcher.(ProgramChecker)
 	if c.Proxy != "" {
 		checker = nil // the proxy execs it: its start says why not
@@ -50,7 +50,6 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
 		return
 	}
-	s.checking = n
 	last, opts := s.lastVars(), s.opts
 	// only what a lookup reads: not the spec's sockets nor its output
 	probe := osproc.Spec{Argv: spec.Argv, Program: spec.Program, Env: spec.Env, Dir: spec.Dir}
@@ -80,12 +79,9 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 	}()
 }
 
-// checked feeds a check's outcome to the table, unless it was abandoned.
+// checked feeds a check's outcome to the table; one abandoned
+// (abandonCheck) is stale there, its Check no longer the lifecycle's.
 func (s *Service) checked(ctx actor.Context, m launchChecked) {
-	if m.n != s.checking {
-		return // abandoned (abandonCheck)
-	}
-	s.checking = 0
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: m.n, Err: m.err})
 }
 
@@ -95,8 +91,7 @@ func (s *Service) checked(ctx actor.Context, m launchChecked) {
 // process is stopped, and the halt or the down that follows answers the
 // restart as it answers any restart waiting for the service to be down.
 func (s *Service) abandonCheck(ctx actor.Context) {
-	if n := s.checking; n != 0 && n == s.lc.Checking {
-		s.checking = 0
+	if n := s.lc.Checking; n != 0 {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
 	}
 }

@@ -43,7 +43,7 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 	}
 	c := s.cfg
 	s.runCfg = c // the run launched now: its user is looked up as c says
-	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
+	lookup := looksUpIdentity(c)
 	if !lookup && c.EnvFile == "" {
 		s.fork(ctx, attempt, nil, nil)
 		return
@@ -51,11 +51,17 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 	s.lookUp(ctx, attempt)
 }
 
+// looksUpIdentity says whether a launch of c resolves a user or group
+// (NSS: off the actor); under a proxy none is (REFERENCE §1.1).
+func looksUpIdentity(c *messages.ServiceConfig) bool {
+	return c.Proxy == "" && (c.User != "" || c.Group != "")
+}
+
 // lookUp reads the env_file and resolves the user and group of the
 // declaration of now, off the actor, for attempt.
 func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 	c := s.cfg
-	lookup := c.Proxy == "" && (c.User != "" || c.Group != "")
+	lookup := looksUpIdentity(c)
 	root, self, opts := ctx.ActorSystem().Root, s.self, s.opts
 	s.lookingUp = attempt
 	go func() {
@@ -170,7 +176,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 			s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, err)
 			return
 		}
-		if c.Proxy == "" && (c.User != "" || c.Group != "") || c.EnvFile != "" {
+		if looksUpIdentity(c) || c.EnvFile != "" {
 			s.lookUp(ctx, m.attempt)
 			return
 		}
