@@ -32,7 +32,7 @@ func selectors(refs []string) ([]string, error) {
 			sel = "tag " + tag
 		} else {
 			if !messages.ValidName(ref) {
-				return nil, usageErrorf(nil, "invalid service reference '%s' (a name is a letter or _, then letters, digits, _ or -)", cut(ref))
+				return nil, usageErrorf(nil, "invalid service reference '%s' (%s)", cut(ref), nameRule)
 			}
 			sel = "service " + ref
 		}
@@ -52,6 +52,9 @@ func selectorsOrAll(refs []string) ([]string, error) {
 	return selectors(refs)
 }
 
+// nameRule says what a name is, for a usage error (REFERENCE §1.1).
+const nameRule = "a name is a letter or _, then letters, digits, _ or -"
+
 // cut is a reference as a usage error quotes it: 64 bytes at most.
 func cut(ref string) string {
 	if len(ref) <= 64 {
@@ -62,7 +65,7 @@ func cut(ref string) string {
 
 // badName is the usage error of an invalid name of a service or socket.
 func badName(what, name string) error {
-	return usageErrorf(nil, "invalid %s name '%s' (a name is a letter or _, then letters, digits, _ or -)", what, cut(name))
+	return usageErrorf(nil, "invalid %s name '%s' (%s)", what, cut(name), nameRule)
 }
 
 // isWord reports whether s is one word of the command language: not empty,
