@@ -154,8 +154,6 @@ const (
 	WaitRestartRunning                 // rolling restart: down, launched, then running
 	WaitRunning                        // running (nil), or down for good (an error)
 	WaitDown                           // destroy, shutdown: down
-	WaitCheck                          // restart of an up service: its declaration's check, then as WaitRestart
-	WaitCheckRunning                   // rolling restart of an up service: the check, then as WaitRestartRunning
 )
 
 // Waiter is a request answered later.

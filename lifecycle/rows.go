@@ -150,32 +150,20 @@ var rowCheckForRestart = row{"check, then stop", "what the launch needs is check
 		s.reply(s.ev.Err)
 		return
 	}
-	k := WaitCheck
-	if s.ev.Rolling {
-		k = WaitCheckRunning
-	}
 	s.l.Check++
 	s.l.Checking = s.l.Check
-	s.wait(k)
+	s.wait(s.restartWait()) // the other events wait for the check: no launch answers it before
 	s.do(CheckLaunch{N: s.l.Check})
 }}
 
 var rowStopForRestart = row{"→ stopping, then launch", "checked: stopped; launched again once down; answered then. A check that failed (`Service 'NAME' cannot start: exec PROG: ...`, an env_file, a user) is answered its error, the process kept", func(s *step) {
 	s.l.Checking = 0
 	if s.ev.Err != nil {
-		s.answer(s.ev.Err, WaitCheck, WaitCheckRunning)
+		s.answer(s.ev.Err, WaitRestart, WaitRestartRunning)
 		return
 	}
 	s.beginStop()
 	s.l.Want = WantRestart
-	for i, w := range s.l.Waiters {
-		switch w.Kind {
-		case WaitCheck:
-			s.l.Waiters[i].Kind = WaitRestart
-		case WaitCheckRunning:
-			s.l.Waiters[i].Kind = WaitRestartRunning
-		}
-	}
 }}
 
 var rowRestartWhenDown = row{"launch once down", "launched again once down; answered then", func(s *step) {
