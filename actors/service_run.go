@@ -256,13 +256,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	}
 	s.runProxy = ""
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
-	self, root, l, ready, watchdog := s.self, ctx.ActorSystem().Root, s.opts.Launcher, s.cfg.Ready, s.watchdogTold()
-	readyTimeout := s.cfg.ReadyTimeout
+	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
 	launchPool.Schedule(func() {
 		proc, err := l.Launch(spec, func(pid int, ws syscall.WaitStatus) {
 			root.Send(self, messages.ProcessExited{Pid: pid, Status: ws})
 		})
-		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err, ready: ready, watchdog: watchdog, readyTimeout: readyTimeout})
+		root.Send(self, forkDone{attempt: attempt, proc: proc, err: err})
 	})
 }
 
@@ -271,16 +270,12 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 // (dispatch.go) and answers with this message: the actor never waits, and
 // the service actors' goroutines are never held by a mass start. Until it
 // comes the table defers every other event, an exit of the new process
-// included.
+// included. The run's declaration, the spec's, is s.runCfg: it cannot
+// change meanwhile.
 type forkDone struct {
 	attempt uint64
 	proc    *osproc.Process
 	err     error
-	ready   string // the ready= the spec was made with (its NOTIFY_SOCKET)
-	// watchdog: the period the spec's WATCHDOG_USEC says, 0 for none
-	watchdog time.Duration
-	// readyTimeout: the ready_timeout_secs declared when the spec was made
-	readyTimeout time.Duration
 }
 
 // forked feeds the launch's outcome to the table.
@@ -306,9 +301,10 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})
-	s.runReady, s.runWatchdog, s.runReadyTimeout = m.ready, m.watchdog, m.readyTimeout
+	c := s.runCfg // the spec's: its NOTIFY_SOCKET, its WATCHDOG_USEC
+	s.runReady, s.runWatchdog, s.runReadyTimeout = c.Ready, s.watchdogTold(c), c.ReadyTimeout
 	s.notifyStatus = "" // the new run's own, as systemd resets StatusText= at a start
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: m.ready != ""})
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvLaunched, Attempt: m.attempt, Pid: m.proc.Pid, Ready: c.Ready != ""})
 }
 
 // shortage says whether a launch failed for want of cfkd's own resources
@@ -478,7 +474,7 @@ func (s *Service) ownVars() []messages.EnvVar {
 			sock = s.opts.notifyShared.Path
 		}
 		vars = append(vars, messages.EnvVar{Key: "NOTIFY_SOCKET", Value: sock})
-		if wd := s.watchdogTold(); wd > 0 {
+		if wd := s.watchdogTold(s.cfg); wd > 0 {
 			// as systemd's WatchdogSec=: sd_watchdog_enabled() reads it
 			vars = append(vars, messages.EnvVar{Key: "WATCHDOG_USEC", Value: strconv.FormatInt(wd.Microseconds(), 10)})
 		}
@@ -486,14 +482,14 @@ func (s *Service) ownVars() []messages.EnvVar {
 	return vars
 }
 
-// watchdogTold is the watchdog period a run launched now is told
+// watchdogTold is the watchdog period a run of declaration c is told
 // (WATCHDOG_USEC, ownVars), 0 for none: only with ready=notify and
 // cfkd's notify socket.
-func (s *Service) watchdogTold() time.Duration {
-	if s.cfg.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" {
+func (s *Service) watchdogTold(c *messages.ServiceConfig) time.Duration {
+	if c.Ready != string(messages.ReadyNotify) || s.opts.NotifySocket == "" {
 		return 0
 	}
-	return s.cfg.Watchdog
+	return c.Watchdog
 }
 
 // notifyFor chooses the NOTIFY_SOCKET of a run as cred (REFERENCE §2.9):
