@@ -21,6 +21,7 @@ import (
 type adoption struct {
 	st   *upgrade.State
 	file string
+	raw  []byte // the state as read (the file is removed once read)
 }
 
 // adoptionFromEnv reads the state named by upgrade.Env, if set, and
@@ -29,14 +30,22 @@ type adoption struct {
 // not what it says (verifyFds: one that did not cross the exec, another
 // file than home/lock, a socket that does not listen, ...) stops this
 // cfkd before it touches anything, no fd closed: the services keep
-// running.
+// running. The file is removed once read, whatever follows: it holds
+// every declaration, add_env values included (REFERENCE §13.2).
 func adoptionFromEnv() (*adoption, error) {
 	file := os.Getenv(upgrade.Env)
 	if file == "" {
 		return nil, nil
 	}
 	os.Unsetenv(upgrade.Env)
-	st, err := upgrade.Read(file)
+	raw, err := os.ReadFile(file)
+	os.Remove(file)
+	var st *upgrade.State
+	if err != nil {
+		err = fmt.Errorf("upgrade state: %w", err)
+	} else {
+		st, err = upgrade.Decode(raw)
+	}
 	if err == nil {
 		err = st.CheckFrozen()
 	}
@@ -46,7 +55,7 @@ func adoptionFromEnv() (*adoption, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor (but those under a proxy, which ends them as its command pipe closes)", err)
 	}
-	return &adoption{st: st, file: file}, nil
+	return &adoption{st: st, file: file, raw: raw}, nil
 }
 
 // lock is the lock the former cfkd held: the flock belongs to the open
@@ -132,7 +141,6 @@ func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *lo
 	if err != nil {
 		return fmt.Errorf("upgrade: %w", err)
 	}
-	os.Remove(a.file)
 	log.Infof("upgraded in place from cfkd %s: %d services adopted (state written %s ago)",
 		a.st.CfkdVersion, len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
 	return nil

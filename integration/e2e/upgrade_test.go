@@ -898,6 +898,10 @@ func TestUpgradeCorruptState(t *testing.T) {
 		}
 		killHome(home)
 	}
+	// the new cfkd removed it once read (REFERENCE §13.2)
+	if err := os.WriteFile(bad, []byte(`{"version": 1, "services": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command(cfkdBin, "--check-upgrade", bad)
 	cmd.Env = childEnv()
 	out, err := cmd.CombinedOutput()
