@@ -48,8 +48,9 @@ type Service struct {
 	runProxy   string
 	runningCmd string
 	runGroup   bool // the run leads its own process group (launched with setsid)
-	// runCfg is the declaration the run was launched with (nil: none, or
-	// not known after an upgrade in place): the controller compares it
+	// runCfg is the declaration the run was launched with (nil: none;
+	// after an upgrade in place, the one the state carries, else the
+	// current one): the controller compares it
 	// with the current one, an apply restarts a run of a former one
 	// (REFERENCE §1.4)
 	runCfg *messages.ServiceConfig

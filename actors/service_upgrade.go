@@ -143,6 +143,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
 		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady} // the run's: a declaration applies at the next start
+	if s.runCfg != nil && s.runCfg != s.cfg { // a run of a former declaration
+		run := *s.runCfg
+		svc.RunConfig = &run
+	}
 	if s.runWatchdog >= 0 {
 		wd := s.runWatchdog
 		svc.RunWatchdog = &wd
@@ -199,6 +203,12 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	}
 	if s.runReady = m.svc.RunReady; s.runReady == "" && s.lc.State == messages.Starting && !s.lc.Ready {
 		s.runReady = s.cfg.Ready // from a cfkd that did not carry it
+	}
+	// the run's declaration: the current one unless the state says
+	// another (a cfkd before it was carried: the current one then)
+	if s.runCfg = s.cfg; m.svc.RunConfig != nil {
+		run := *m.svc.RunConfig
+		s.runCfg = &run
 	}
 	if s.runWatchdog = -1; m.svc.RunWatchdog != nil {
 		s.runWatchdog = *m.svc.RunWatchdog

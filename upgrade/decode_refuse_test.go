@@ -34,6 +34,10 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a service requiring itself": {func(s *State) {
 			s.Services[0].Config.Requires = []string{s.Services[0].Config.Name}
 		}, "dependency cycle: "},
+		"a run's declaration of another service": {func(s *State) {
+			other := messages.NewServiceConfig("other")
+			s.Services[0].RunConfig = &other
+		}, "its run's declaration is of service \"other\""},
 		"socket without a name": {func(s *State) {
 			s.Sockets = append(s.Sockets, Socket{Fd: -1})
 		}, "a socket has no name"},

@@ -28,7 +28,10 @@ import (
 // kept datagram's uid and socket (REFERENCE §2.9). A cfkd of version 1
 // refuses such a document at the check, before the exec: it would
 // refuse the fields it does not know after it.
-var StateVersion = "2"
+//
+// 3: the declaration a run was launched with, when it is not the
+// current one (REFERENCE §1.4: a run of a former declaration).
+var StateVersion = "3"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1
@@ -124,6 +127,11 @@ type Service struct {
 	// NotifyUid: the run was given the shared notify socket, for this
 	// uid (REFERENCE §2.9)
 	NotifyUid *int `json:"notify_uid,omitempty"`
+	// RunConfig is the declaration the run was launched with when it is
+	// not Config (declared anew since, or a restart of it refused: the
+	// run is of a former declaration, REFERENCE §1.4); nil when it is
+	// Config, or from a cfkd before it was carried (Config is taken then).
+	RunConfig *messages.ServiceConfig `json:"run_config,omitempty"`
 	// RunReady is the ready= the run was launched with ("" from a cfkd
 	// before it was carried: the declaration's is taken then).
 	RunReady string `json:"run_ready,omitempty"`
@@ -295,6 +303,9 @@ func (s *State) check() error {
 			return fmt.Errorf("service %q: no name, or named twice", svc.Config.Name)
 		}
 		names[svc.Config.Name] = true
+		if r := svc.RunConfig; r != nil && r.Name != svc.Config.Name {
+			return fmt.Errorf("service %q: its run's declaration is of service %q", svc.Config.Name, r.Name)
+		}
 	}
 	return s.consistent()
 }

@@ -340,7 +340,7 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 		{"/bin/true", "it exited 0 without the check line"},
 		{script, "exited with status 1: no state for me"},
 		{crash, "was killed by signal 11"},
-		{oldState, "refused the state: cfkd oldstate: upgrade state: version 2 is newer than this cfkd's (0): refused"},
+		{oldState, fmt.Sprintf("refused the state: cfkd oldstate: upgrade state: version %d is newer than this cfkd's (0): refused", upgrade.Version())},
 		{notExec, "not an executable file"},
 		{filepath.Join(dir, "missing"), "no such file or directory"},
 	} {
