@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
+	"golang.org/x/sys/unix"
 )
 
 // adoption is what the new cfkd of an upgrade in place takes over
@@ -22,6 +24,10 @@ type adoption struct {
 	st   *upgrade.State
 	file string
 	raw  []byte // the state as read (the file is removed once read)
+	// former is the former cfkd's binary, to fall back to (rollback.go)
+	former *former
+	log    *logrus.Logger // cfkd's, once set up (logTo)
+	router *logconf.Router
 }
 
 // adoptionFromEnv reads the state named by upgrade.Env, if set, and
@@ -31,8 +37,10 @@ type adoption struct {
 // file than home/lock, a socket that does not listen, ...) stops this
 // cfkd before it touches anything, no fd closed: the services keep
 // running. The file is removed once read, whatever follows: it holds
-// every declaration, add_env values included (REFERENCE §13.2).
-func adoptionFromEnv() (*adoption, error) {
+// every declaration, add_env values included (REFERENCE §13.2). On such
+// an error the adoption returned holds what was read, for a rollback
+// (adoption.fail).
+func adoptionFromEnv(fm *former) (*adoption, error) {
 	file := os.Getenv(upgrade.Env)
 	if file == "" {
 		return nil, nil
@@ -52,10 +60,15 @@ func adoptionFromEnv() (*adoption, error) {
 	if err == nil {
 		err = verifyFds(st, homeLock(st.Home))
 	}
-	if err != nil {
-		return nil, fmt.Errorf("cfkd: upgrade in place: %w: cfkd stops here; the services keep running without a supervisor (but those under a proxy, which ends them as its command pipe closes)", err)
+	if err == nil {
+		err = adoptFault("state")
 	}
-	return &adoption{st: st, file: file, raw: raw}, nil
+	if err != nil {
+		// no state to adopt: its fds are left as they came
+		a := &adoption{file: file, raw: raw, former: fm}
+		return a, fmt.Errorf("cfkd: upgrade in place: %w", err)
+	}
+	return &adoption{st: st, file: file, raw: raw, former: fm}, nil
 }
 
 // lock is the lock the former cfkd held: the flock belongs to the open
@@ -107,13 +120,38 @@ func (a *adoption) http(c *httpConf) (*httpServer, error) {
 	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
 }
 
+// fileListener is a listener on a dup of l's fd: the fd itself stays
+// open at its number until the services are taken over (a rollback hands
+// it on, adoption.fail).
 func fileListener(l *upgrade.Listener) (net.Listener, error) {
-	f := os.NewFile(uintptr(l.Fd), l.Network+":"+l.Addr)
-	if f == nil {
-		return nil, fmt.Errorf("fd %d is not open", l.Fd)
+	f, err := dupFile(l.Fd, l.Network+":"+l.Addr)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close() // FileListener made its own dup
 	return net.FileListener(f)
+}
+
+// dupFile is a close-on-exec dup of fd, which stays open as it is.
+func dupFile(fd int, name string) (*os.File, error) {
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, fmt.Errorf("fd %d: %w", fd, err)
+	}
+	return os.NewFile(uintptr(nfd), name), nil
+}
+
+// takenOver closes what the adoption kept for a rollback once the
+// services are this cfkd's: the fds of the listeners and notify sockets
+// (this cfkd uses dups of them) and the one on the former binary.
+func (a *adoption) takenOver() {
+	for _, l := range []*upgrade.Listener{a.st.Admin, a.st.HTTP, a.st.Notify, a.st.NotifyShared} {
+		if l != nil {
+			unix.Close(l.Fd)
+		}
+	}
+	a.former.close()
+	a.raw = nil // for a rollback only
 }
 
 // restore makes the tree what the state says, then lets the launcher
@@ -141,6 +179,12 @@ func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *lo
 	if err != nil {
 		return fmt.Errorf("upgrade: %w", err)
 	}
+	a.takenOver()
+	if why := a.rolledBack(); why != "" {
+		log.Infof("upgrade rolled back: %d services adopted again (state written %s ago)",
+			len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
+		return nil
+	}
 	log.Infof("upgraded in place from cfkd %s: %d services adopted (state written %s ago)",
 		a.st.CfkdVersion, len(a.st.Services), time.Since(a.st.Written).Round(time.Millisecond))
 	return nil
@@ -152,7 +196,11 @@ func (a *adoption) notifyFile() *os.File {
 	if a == nil || a.st.Notify == nil {
 		return nil
 	}
-	return os.NewFile(uintptr(a.st.Notify.Fd), "notify")
+	f, err := dupFile(a.st.Notify.Fd, "notify")
+	if err != nil {
+		return nil // verifyFds saw it open: cannot be
+	}
+	return f
 }
 
 // notifyShared is the shared notify socket the former cfkd served, its
@@ -161,7 +209,11 @@ func (a *adoption) notifyShared() (f *os.File, addr string, uids []int) {
 	if a == nil || a.st.NotifyShared == nil {
 		return nil, "", nil
 	}
-	return os.NewFile(uintptr(a.st.NotifyShared.Fd), "notify-shared"), a.st.NotifyShared.Addr, a.st.NotifyUids
+	f, err := dupFile(a.st.NotifyShared.Fd, "notify-shared")
+	if err != nil {
+		return nil, "", nil // verifyFds saw it open: cannot be
+	}
+	return f, a.st.NotifyShared.Addr, a.st.NotifyUids
 }
 
 // logConfig is the text of the log configuration in force in the former

@@ -89,7 +89,10 @@
 // CFKD_UPGRADE_STATE set adopts instead of starting afresh: it takes the
 // lock, the listeners and the notify socket from their fds, kills no
 // leftovers, loads no -c file, does not detach, restores the tree and only
-// then lets its launcher reap. A log destination or a fleet listener lost
+// then lets its launcher reap. One that fails before it has taken the
+// services over execs the former binary back with the same fds and state
+// (rollback.go: the old cfkd names its binary by an fd that crosses the
+// exec; one rollback at most). A log destination or a fleet listener lost
 // between the check and the exec does not stop it: it logs with the
 // defaults, or runs without its fleet, and says so (REFERENCE §13.4).
 //

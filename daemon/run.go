@@ -27,6 +27,7 @@ import (
 // could not start.
 func Run(args []string, stdout, stderr io.Writer) error {
 	ignored := startIgnored()
+	fm := formerFromEnv() // an upgrade's former binary, or a rollback to it
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -43,8 +44,10 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	// an upgrade in place (REFERENCE §13); an error only when adopting
-	adopt, err := adoptionFromEnv()
+	adopt, err := adoptionFromEnv(fm)
 	if err != nil {
+		err = adopt.fail(f, err) // returns when there is no rollback
+		err = fmt.Errorf("%w: cfkd stops here; the services keep running without a supervisor (but those under a proxy, which ends them as its command pipe closes)", err)
 		logAfterExec(f, err)
 		return err
 	}
@@ -109,15 +112,19 @@ func readFlags(f Flags) (Address, *security, *httpConf, error) {
 
 // serve runs cfkd until it has shut down.
 func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error {
+	// the new cfkd of an upgrade in place that fails before it takes the
+	// services over rolls back to the former binary (adoption.fail): the
+	// errors up to the restore go through it (before any cleanup, which
+	// would close what the former cfkd adopts again)
 	addr, sec, httpConf, err := readFlags(f)
 	if err != nil {
-		return err
+		return adopt.fail(f, err)
 	}
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
-		return fmt.Errorf("cfkd: home: %w", err)
+		return adopt.fail(f, fmt.Errorf("cfkd: home: %w", err))
 	}
 	if err := checkHome(f.Home); err != nil {
-		return err
+		return adopt.fail(f, err)
 	}
 	if adopt == nil { // an upgrade's new cfkd keeps the socket it is given
 		if err := checkSocketDir(addr); err != nil {
@@ -132,7 +139,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		lk, stale, err = takeLock(filepath.Join(f.Home, "lock"))
 	}
 	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
+		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 	}
 	defer lk.release()
 	// once the home is ours only: a cfkd refused by the lock of another
@@ -167,9 +174,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		// the check and the exec must not leave the services unsupervised
 		// (REFERENCE §13.4); the defaults until a SIGUSR1
 		if err := logText.load(router, f.LogConfig, []byte(logDefaultsText)); err != nil {
-			return fmt.Errorf("cfkd: log config: %w (and the defaults: %v)", logErr, err)
+			return adopt.fail(f, fmt.Errorf("cfkd: log config: %w (and the defaults: %v)", logErr, err))
 		}
 	}
+	adopt.logTo(log, router)
 	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
 	if stale != 0 {
 		log.Warnf("took over the lock of pid %d, which is gone", stale)
@@ -183,7 +191,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	launcher, err := newLauncher(log)
 	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
+		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 	}
 	defer launcher.Close()
 	fdLimit, room := fdRoom(log)
@@ -218,7 +226,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		NotifyShared: sharedAddr, NotifySharedFile: sharedFile, NotifyUids: sharedUids,
 	})
 	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
+		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 	}
 	defer tree.Stop()
 	router.OnDropNote(tree.CfkdEvent) // "N lines dropped" is an event too (REFERENCE §1.6)
@@ -263,7 +271,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		ln, err = listen(addr)
 	}
 	if err != nil {
-		return fmt.Errorf("cfkd: %w", err)
+		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 	}
 	addr = addr.bound(ln) // port 0: what is said and logged is the real port
 	if sec.group != nil && adopt == nil {
@@ -276,9 +284,13 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	var httpd *httpServer
 	if adopt != nil {
-		if httpd, err = adopt.http(httpConf); err != nil {
+		if httpd, err = adopt.http(httpConf); err == nil {
+			err = adoptFault("listeners")
+		}
+		if err != nil {
+			err = adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 			ln.Close()
-			return fmt.Errorf("cfkd: %w", err)
+			return err
 		}
 	} else if httpConf != nil {
 		if httpd, err = listenHTTP(httpConf); err != nil {
@@ -353,6 +365,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	if fleetErr != nil { // once the console serves: an `events` asked again may see it
 		gate.fail(f.Fleet, fleetErr, log)
+	}
+	if why := adopt.rolledBack(); why != "" { // an event too (REFERENCE §13.4)
+		log.Errorf("upgrade: the upgrade in place failed and was rolled back: %s: cfkd %s, the former one, took every service over again", why, messages.Version)
 	}
 	idle := "none"
 	if sec.policy.IdleTimeout > 0 {

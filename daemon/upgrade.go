@@ -198,6 +198,13 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
 	}
 	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile(), ignoredVar(u.f.startIgnored))
+	// this binary, for the new cfkd to fall back to if it fails before it
+	// takes the services over (rollback.go)
+	self, selfVar := openFormer(u.log)
+	if self != nil {
+		env = append(withoutVar(env, formerEnv), selfVar)
+		files = append(files, self)
+	}
 	err = execInPlace(path, os.Args, env)
 	// still here: the exec failed, cfkd goes on
 	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
