@@ -269,7 +269,7 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 			}
 		}
-		if st := e.rt.State; (ch.Former || messages.NeedsRestart(ch.Attrs)) && (st == messages.Starting || st == messages.Running) {
+		if (ch.Former || messages.NeedsRestart(ch.Attrs)) && e.launched() {
 			run.restart = append(run.restart, e)
 		}
 	}

@@ -38,10 +38,20 @@ func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 // was declared anew since and not restarted. An apply restarts it
 // (REFERENCE §1.4).
 func (e *entry) runsFormer() bool {
-	if st := e.rt.State; e.run == nil || e.run == e.cfg || st != messages.Starting && st != messages.Running {
+	if e.run == nil || e.run == e.cfg || !e.launched() {
 		return false
 	}
 	return messages.NeedsRestart(messages.DiffService(*e.run, *e.cfg))
+}
+
+// launched says whether e has a run: starting or running, once launched.
+// A launch under way shows starting too (Launching), and has none yet:
+// it forks the declaration of its lookup's end, an apply has nothing to
+// restart, a restart of what it requires nothing to take along (its
+// restart would wait for a lookup that may never end).
+func (e *entry) launched() bool {
+	st := e.rt.State
+	return (st == messages.Starting || st == messages.Running) && !e.rt.Launching
 }
 
 // Controller is the root actor: it owns the declarations and the registry

@@ -231,7 +231,7 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 		walk = func(name string) {
 			for _, d := range deps[name] {
 				e := c.services[d]
-				if steps[d] != nil || (e.rt.State != messages.Running && e.rt.State != messages.Starting) {
+				if steps[d] != nil || !e.launched() {
 					continue
 				}
 				s := c.newStep(g, e, g.verb, g.mk, false)

@@ -26,6 +26,10 @@
 //     from its state to backoff, fatal or fail without a `starting`).
 //   - A Launch effect is answered by the executor (EvLaunched or
 //     EvLaunchFailed) before any other event; Launching says one is due.
+//     Runtime (what status shows) derives `starting` from it, without a
+//     pid: the service was told to start; no row and no transition
+//     stand for it (REFERENCE §2.1), and Next tells the controller
+//     (Update) as of any change of what status shows.
 //     So is a CheckLaunch (a restart's check of what the launch needs,
 //     before the stop) by EvChecked; Checking says one is due.
 //   - Every timer event carries the generation it was armed with; every

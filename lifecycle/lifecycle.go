@@ -410,13 +410,23 @@ const (
 	Error
 )
 
-// Runtime is what status shows of the lifecycle.
+// Runtime is what status shows of the lifecycle. A service whose launch
+// is under way (Launching: a fork slot, its user lookup, its env_file
+// read) shows `starting`, without a pid: it was told to start, and
+// status says so from the start's step, as the original did (REFERENCE
+// §1.6). That state is derived, not the table's: the transition to
+// starting happens, and is published, once launched (a launch that fails
+// publishes none), and the table's rows are those of the state it
+// launched from.
 func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
 	rt := messages.ServiceRuntime{
 		Name: name, State: l.State, Pid: l.Pid, StartTime: l.StartTime, StopTime: l.StopTime,
 		FailReason: l.FailReason, Retries: l.Retries, Crashes: l.Crashes,
 		Restarts: max(l.Launches-1, 0), LastExit: l.LastExit, LastExitTime: l.LastExitTime,
 		LastError: l.LastError,
+	}
+	if l.Launching != 0 && !l.State.IsUp() {
+		rt.State, rt.Launching, rt.FailReason = messages.Starting, true, "" // fail_reason: in fail only
 	}
 	if l.State.IsUp() {
 		rt.RunningCmd = runningCmd

@@ -55,19 +55,26 @@ func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 // show of l (shown before it) and fx says nothing of it: no Publish, no
 // Update. Otherwise the controller's copy goes stale: a backoff after
 // another failed start left inspect's retries, next_start and last_error
-// as they were after the first. A Launch is exempt: the start time it
-// sets is told by the launch's outcome, not twice per start.
+// as they were after the first, and a launch that waits (a fork slot, a
+// user lookup, an env_file read) left `stopped` where Runtime shows
+// `starting` (REFERENCE §1.6).
 func told(l Lifecycle, shown messages.ServiceRuntime, fx []Effect) []Effect {
 	for _, e := range fx {
 		switch e.(type) {
-		case Publish, Update, Launch:
+		case Publish, Update:
 			return fx
 		}
 	}
 	if l.Runtime("", "") == shown {
 		return fx
 	}
-	return append(fx, Update{})
+	// before a launch: what it starts (a lookup's goroutine, a fork) may
+	// be seen before the effects after it are carried out
+	at := slices.IndexFunc(fx, func(e Effect) bool { _, ok := e.(Launch); return ok })
+	if at < 0 {
+		return append(fx, Update{})
+	}
+	return slices.Insert(fx, at, Effect(Update{}))
 }
 
 // next applies one event: the checks, the row, the steps after it.

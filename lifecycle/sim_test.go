@@ -81,10 +81,6 @@ func (s *sim) feed(ev Event) {
 		switch e.(type) {
 		case Publish, Update:
 			told = true
-		case Launch:
-			// the start time it sets is told with the launch's outcome,
-			// which Publishes or Updates: not twice per start
-			told = true
 		}
 	}
 	// what status and inspect show moved: the controller is told

@@ -96,6 +96,10 @@ type ServiceRuntime struct {
 	LastExitTime time.Time
 	LastError    string // why the last start failed, until running
 	NotifyStatus string // the last STATUS= of sd_notify
+	// Launching: State is starting because the service's launch is under
+	// way (a fork slot, its user lookup, its env_file read): it has no
+	// process yet, nor a run (REFERENCE §1.6). Not on any line.
+	Launching bool
 }
 
 // ServiceUpdated carries a service's runtime to the controller after every
