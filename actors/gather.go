@@ -58,10 +58,12 @@ type step struct {
 	// before it.
 	needs map[*step]bool
 
-	// upWhenAsked: the service was up, or in backoff, as the controller
-	// last heard, when the step was asked; asDown: its stop, answered
-	// `already down`, cancelled a start (cancelStarts): a down's answer
-	upWhenAsked, asDown bool
+	// took: its stop or down brought the service down (or cancelled its
+	// start), as its answer says (not idle, not `already down`): what
+	// it did, not what the controller last heard of its state, which a
+	// change on its way makes stale; asDown: its stop, answered `already
+	// down`, cancelled a start (cancelStarts): a down's answer
+	took, asDown bool
 	// cancelled: a stop overtakes this start (cancelStarts): settled by
 	// cancel, not failed for what it requires
 	cancelled bool
@@ -186,7 +188,6 @@ func (c *Controller) ask(g *gather, s *step) {
 		return
 	}
 	s.decided = true
-	s.upWhenAsked = !isDown(e.rt.State)
 	c.send(g, s, s.mk, false)
 	if s.confirm {
 		g.open++
@@ -235,8 +236,9 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 	}
 	g.open--
 	name := s.e.cfg.Name
+	s.took = r.Err == nil && !r.Idle
 	if s.verb == messages.VerbStop && errors.As(r.Err, new(lifecycle.AlreadyDown)) && (s.asDown || s.tookDown()) {
-		r.Err = nil // it did something: a down's answer (REFERENCE §2.8)
+		r.Err, s.took = nil, true // it did something: a down's answer (REFERENCE §2.8)
 	}
 	switch {
 	case r.Err != nil:
@@ -263,9 +265,10 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 }
 
 // tookDown says whether the stop of s brought down a service that
-// requires it (transitively) and was up, or in backoff, when asked: a
-// stop of a service that is down did something then (REFERENCE §2.8).
-// The steps s waits for are those dependents (planStop).
+// requires it (transitively): one whose down or stop answered that it did
+// (took), which they all did before s was asked. A stop of a service
+// that is down did something then (REFERENCE §2.8). The steps s waits
+// for are those dependents (planStop).
 func (s *step) tookDown() bool {
 	seen := map[*step]bool{}
 	var took func(s *step) bool
@@ -273,7 +276,7 @@ func (s *step) tookDown() bool {
 		for _, p := range s.after {
 			if !seen[p] {
 				seen[p] = true
-				if p.upWhenAsked || took(p) {
+				if p.took || took(p) {
 					return true
 				}
 			}
@@ -281,11 +284,6 @@ func (s *step) tookDown() bool {
 		return false
 	}
 	return took(s)
-}
-
-// isDown: stopped, fail or fatal (backoff waits for a start).
-func isDown(st messages.State) bool {
-	return st == messages.Stopped || st == messages.Fail || st == messages.Fatal
 }
 
 // fail settles a step without asking its service, and releases it with

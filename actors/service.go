@@ -163,11 +163,12 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.StopService: // waits for a lookup under way (REFERENCE §2.1)
 		s.feed(ctx, ev{Kind: lifecycle.EvStop, Req: m.Req})
 	case messages.DownService:
+		e := ev{Kind: lifecycle.EvDown, Req: m.Req}
 		if m.ForRequired { // an operator's down waits, as a stop does
-			s.abandonLookup(ctx, "the stop of what it requires")
+			e.Abandoned = s.abandonLookup(ctx, "the stop of what it requires")
 			s.abandonCheck(ctx)
 		}
-		s.feed(ctx, ev{Kind: lifecycle.EvDown, Req: m.Req})
+		s.feed(ctx, e)
 	case messages.RestartService:
 		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning}
 		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
@@ -281,7 +282,7 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Update:
 		ctx.Send(ctx.Parent(), s.updated())
 	case lifecycle.Reply:
-		s.reply(ctx, e.Req, e.Err)
+		ctx.Send(ctx.Parent(), messages.ServiceReply{Req: e.Req, Name: s.cfg.Name, Err: e.Err, Idle: e.Idle})
 	case lifecycle.LeaveProxy:
 		s.leaveProxy(ctx)
 	case lifecycle.AskProxy:

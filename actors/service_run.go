@@ -206,8 +206,11 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 // The launch's failure replays what was deferred behind it: a start queued
 // meanwhile launches again, and its lookup is abandoned too, until none is
 // under way (each abandon answers one start: it ends).
-func (s *Service) abandonLookup(ctx actor.Context, why string) {
+//
+// It reports whether it abandoned one.
+func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) {
 	for s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
+		abandoned = true
 		attempt := s.lookingUp
 		s.lookingUp = 0
 		what := "user lookup"
@@ -216,6 +219,7 @@ func (s *Service) abandonLookup(ctx actor.Context, why string) {
 		}
 		s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
 	}
+	return abandoned
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {

@@ -232,6 +232,9 @@ type Event struct {
 	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
 	Sig     syscall.Signal     // Signal
+	// Down: the service's launch under way was abandoned for it (its user
+	// lookup, REFERENCE §2.1): the down cancelled a start, it was not idle
+	Abandoned bool
 }
 
 // EventKind enumerates the events: the columns of the table.
@@ -354,10 +357,14 @@ type (
 	}
 	// Update: what status shows changed without a transition (a pid).
 	Update struct{}
-	// Reply answers request Req (Err nil: OK).
+	// Reply answers request Req (Err nil: OK). Idle: the service was
+	// down and the request (a down) changed nothing, which a stop of
+	// what it requires tells from a down that brought it down
+	// (REFERENCE §2.8).
 	Reply struct {
-		Req messages.RequestID
-		Err error
+		Req  messages.RequestID
+		Err  error
+		Idle bool
 	}
 	// LeaveProxy tells the proxy of the run that the service is down.
 	LeaveProxy struct{}

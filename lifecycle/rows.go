@@ -52,9 +52,9 @@ var rowOK = row{"OK", "already up: answered OK (waiting for running: once runnin
 	}
 }}
 
-var rowDownNoop = row{"OK", "already down: answered OK", func(s *step) {
+var rowDownNoop = row{"OK", "already down: answered OK (idle, unless it abandoned the launch under way)", func(s *step) {
 	s.wantDown()
-	s.reply(nil)
+	s.do(Reply{Req: s.ev.Req, Idle: !s.ev.Abandoned})
 }}
 
 var rowAlreadyDown = row{"error: already down", "answered `Service 'NAME' is already down`; the daemons its runs left are ended", func(s *step) {

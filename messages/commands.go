@@ -65,11 +65,13 @@ type (
 // is a new one).
 type ConfigureService struct{ Config *ServiceConfig }
 
-// ServiceReply answers one service command.
+// ServiceReply answers one service command. Idle: the service was down
+// and the command (a down) changed nothing.
 type ServiceReply struct {
 	Req  RequestID
 	Name string
 	Err  error
+	Idle bool
 }
 
 // ServiceRuntime is what a service is doing now, as status shows it.
