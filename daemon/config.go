@@ -51,6 +51,9 @@ func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 		if messages.IsBlank(line) {
 			continue
 		}
+		if isShutdown(line) {
+			return fmt.Errorf("%s:%d: %w", path, n, errConfigShutdown)
+		}
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
 			return fmt.Errorf("%s:%d: %s", path, n, printable(r.Err.Error()))
@@ -59,6 +62,20 @@ func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 			warn(fmt.Sprintf("%s:%d: %s", path, n, printable(l)))
 		}
 	}
+}
+
+// errConfigShutdown refuses `command shutdown` in -c FILE: cfkd would
+// stop as it starts, every service the file started with it, while it
+// said it had started (`cfkd -d`: `running in the background`, exit 0)
+// (REFERENCE §7.4).
+var errConfigShutdown = errors.New("command shutdown is refused in a config file (-c): cfkd would shut down as it starts; " +
+	"stop it with cfkctl shutdown or a signal")
+
+// isShutdown says whether line is `command shutdown`.
+func isShutdown(line string) bool {
+	st, err := messages.Parse(line)
+	c, ok := st.(messages.ControlCommand)
+	return err == nil && ok && c.Verb == messages.VerbShutdown
 }
 
 // failedServices is the `NAME: MESSAGE` lines of the OK reply of a verb
