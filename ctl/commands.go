@@ -49,7 +49,8 @@ know inspect, as "command status SELECTOR", retries and crashes null.`,
 			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
 		verb("start", "start services that are down",
 			`Starts each referenced service. A service that is already up, or has no
-command, is an error for that service.
+command, is an error for that service. One that two references select
+(web1 @web) is started once: the order of the references does not matter.
 
 A service declared with requires=a,b is started once a and b are running:
 those that are down are started first (and what they require, before them).
@@ -60,7 +61,8 @@ This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
 after stopwait_secs. A service that is already down is an error for that
-service, unless its stop brought down a service that requires it.
+service, unless its stop brought down a service that requires it. One that
+two references select (web1 @web) is stopped once.
 
 The services that require it (requires=) are brought down first, and it is
 stopped once they have exited; this holds for down, destroy and shutdown

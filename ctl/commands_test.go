@@ -135,16 +135,18 @@ func TestServiceVerbs(t *testing.T) {
 				replies: map[string]string{"command " + verb + " all": ok("done 3")},
 				reqs:    []string{"command " + verb + " all"}}.check(t)
 			cmdCase{args: []string{verb, "svc1", "@web", "svc1"},
-				replies: map[string]string{"command " + verb + " service svc1": ok("done 1"), "command " + verb + " tag web": ok("done 2")},
-				reqs:    []string{"command " + verb + " service svc1", "command " + verb + " tag web"}}.check(t)
+				replies: map[string]string{"command " + verb + " service svc1": ok("done 1"), "command " + verb + " tag web": ok("done 2"),
+					"command status tag web": ok("web1\trunning\t", "web2\trunning\t")},
+				reqs: []string{"command status tag web", "command " + verb + " service svc1", "command " + verb + " tag web"}}.check(t)
 			cmdCase{args: []string{verb}, code: ExitUsage,
 				stderr: "cfkctl: " + verb + " needs at least one service reference\nusage: cfkctl " + verb + " REF...\nRun 'cfkctl help " + verb + "' for details.\n"}.check(t)
 		})
 	}
 	for _, tc := range []cmdCase{
 		{name: "stops at the first error", args: []string{"start", "a", "@t", "b"},
-			replies: map[string]string{"command start service a": ok("done 1"), "command start tag t": fail("Service 'x' is already up"), "command start service b": ok("done 1")},
-			reqs:    []string{"command start service a", "command start tag t"}, code: 1, stderr: "Service 'x' is already up\n"},
+			replies: map[string]string{"command start service a": ok("done 1"), "command start tag t": fail("Service 'x' is already up"), "command start service b": ok("done 1"),
+				"command status tag t": ok("x\trunning\t")},
+			reqs: []string{"command status tag t", "command start service a", "command start tag t"}, code: 1, stderr: "Service 'x' is already up\n"},
 		{name: "partial failure warns", args: []string{"start", "@web"},
 			replies: map[string]string{"command start tag web": ok("done 1", "web1: Service 'web1' is already up", "web3: Service 'web3' has no known command")},
 			reqs:    []string{"command start tag web"},
@@ -161,6 +163,61 @@ func TestServiceVerbs(t *testing.T) {
 			stderr: "cfkctl: invalid service reference 'a b' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl start REF...\nRun 'cfkctl help start' for details.\n"},
 		{name: "bad tag", args: []string{"stop", "@"}, code: ExitUsage,
 			stderr: "cfkctl: invalid tag reference '@' (a tag is letters, digits, _, . or -)\nusage: cfkctl stop REF...\nRun 'cfkctl help stop' for details.\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+// A service that two references of one command select is acted on once
+// (REFERENCE §8.2): `start @r r1` started r1 with the tag, then sent
+// `start service r1`, `already up`, exit 1, while `start r1 @r` warned
+// and exited 0; `stop` the same with `already down`; a restart or a
+// signal went twice. Both orders send the tag alone; a tag that an
+// earlier one overlaps sends the services it adds, by name.
+func TestServiceVerbsEachServiceOnce(t *testing.T) {
+	tagR := map[string]string{"command status tag r": ok("r1\trunning\t", "r2\tstopped\t")}
+	with := func(m map[string]string, more ...string) map[string]string {
+		out := map[string]string{}
+		for k, v := range m {
+			out[k] = v
+		}
+		for i := 0; i+1 < len(more); i += 2 {
+			out[more[i]] = more[i+1]
+		}
+		return out
+	}
+	for _, verb := range []string{"start", "stop", "restart", "destroy", "signal HUP"} {
+		args := strings.Fields(verb)
+		for _, refs := range [][]string{{"@r", "r1"}, {"r1", "@r"}} {
+			cmdCase{name: verb + " " + strings.Join(refs, " "), args: append(append([]string{}, args...), refs...),
+				replies: with(tagR, "command "+verb+" tag r", ok("done 2"),
+					"command "+verb+" service r1", fail("Service 'r1' is already up")),
+				reqs: []string{"command status tag r", "command " + verb + " tag r"}}.check(t)
+		}
+	}
+	for _, tc := range []cmdCase{
+		{name: "overlapping tags", args: []string{"restart", "@a", "@b", "c"},
+			replies: map[string]string{
+				"command status tag a":  ok("x\trunning\t", "y\trunning\t"),
+				"command status tag b":  ok("y\trunning\t", "z\trunning\t", "w\trunning\t"),
+				"command restart tag a": ok("done 2"), "command restart service z": ok("done 1"),
+				"command restart service w": ok("done 1"), "command restart service c": ok("done 1"),
+			},
+			reqs: []string{"command status tag a", "command status tag b", "command restart tag a",
+				"command restart service z", "command restart service w", "command restart service c"}},
+		{name: "a tag inside another", args: []string{"stop", "@a", "@b"},
+			replies: map[string]string{
+				"command status tag a": ok("x\trunning\t", "y\trunning\t"),
+				"command status tag b": ok("y\trunning\t"),
+				"command stop tag a":   ok("done 2"),
+			},
+			reqs: []string{"command status tag a", "command status tag b", "command stop tag a"}},
+		{name: "an empty tag is cfkd's to refuse", args: []string{"start", "@none", "a"},
+			replies: map[string]string{"command status tag none": ok(), "command start tag none": fail(notFound)},
+			reqs:    []string{"command status tag none", "command start tag none"}, code: 1, stderr: notFound + "\n"},
+		{name: "names alone ask nothing more", args: []string{"stop", "a", "b"},
+			replies: map[string]string{"command stop service a": ok("done 1"), "command stop service b": ok("done 1")},
+			reqs:    []string{"command stop service a", "command stop service b"}},
 	} {
 		t.Run(tc.name, tc.check)
 	}

@@ -12,13 +12,17 @@ import (
 )
 
 // verbRunner is `cfkctl VERB REF...` for the service verbs: `command VERB
-// SEL` per reference, stopping at the first ERROR. Body lines other than
+// SEL` per reference, each service once (eachOnce), stopping at the first
+// ERROR. Body lines other than
 // `done N` name services that failed while others succeeded: warnings on
 // stderr.
 func verbRunner(verb string) func(*session, []string) error {
 	return func(s *session, args []string) error {
 		sels, err := selectors(args)
 		if err != nil {
+			return err
+		}
+		if sels, err = eachOnce(s, sels); err != nil {
 			return err
 		}
 		wire := verb
@@ -52,6 +56,64 @@ func verbRunner(verb string) func(*session, []string) error {
 		}
 		return nil
 	}
+}
+
+// eachOnce makes the selectors of several references select each
+// service once (REFERENCE §8.2): sent one per reference, `start @r r1`
+// started r1 with the tag, then failed `already up` for its name (exit
+// 1), while `start r1 @r` warned (exit 0), and a restart or a signal
+// went twice to a service two references selected. It asks which
+// services each tag reference selects (`command status tag TAG`, when a
+// tag is among two references or more), then sends a reference as it is
+// when it selects nothing an earlier one did, nothing when an earlier
+// one selected all it selects (r1 goes with @r: `start @r r1` and `start
+// r1 @r` are both `start tag r`), and otherwise one `service NAME` per
+// service that no earlier reference selected. A tag that selects nothing
+// is sent as it is: cfkd says so.
+func eachOnce(s *session, sels []string) ([]string, error) {
+	if len(sels) < 2 || !slices.ContainsFunc(sels, func(sel string) bool { return strings.HasPrefix(sel, "tag ") }) {
+		return sels, nil
+	}
+	members := make([][]string, len(sels))
+	covered := map[string]bool{} // the names some tag reference selects
+	for k, sel := range sels {
+		if name, ok := strings.CutPrefix(sel, "service "); ok {
+			members[k] = []string{name}
+			continue
+		}
+		lines, err := s.call("command status " + sel)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			name, _, _ := strings.Cut(l, "\t")
+			members[k] = append(members[k], name)
+			covered[name] = true
+		}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for k, sel := range sels {
+		if name, ok := strings.CutPrefix(sel, "service "); ok && covered[name] {
+			continue // sent with the tag that selects it
+		}
+		var fresh []string
+		for _, n := range members[k] {
+			if !seen[n] {
+				fresh = append(fresh, n)
+			}
+			seen[n] = true
+		}
+		switch {
+		case len(fresh) == len(members[k]):
+			out = append(out, sel)
+		default:
+			for _, n := range fresh {
+				out = append(out, "service "+n)
+			}
+		}
+	}
+	return out, nil
 }
 
 // runSignal is `cfkctl signal SIG REF...`: the service verb `signal`
