@@ -159,12 +159,12 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			continue
 		}
 		a := policy.admit(conn, log)
-		unauthed := "" // the IP address counted by takeUnauthed
+		unauthed := "" // the peer counted by takeUnauthed: its address, or its uid on loopback
 		if a.refuse == nil && a.gate.tokens != nil {
-			if ip := ipOf(conn); policy.takeUnauthed(ip) {
-				unauthed = ip
+			if key := unauthedKey(conn); policy.takeUnauthed(key) {
+				unauthed = key
 			} else {
-				a.refuse, a.why = ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, ip)
+				a.refuse, a.why = ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
 			}
 		}
 		if a.refuse == nil && !policy.take(a.kept) {

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/cfk/cfk/internal/keycount"
+	"github.com/cfk/cfk/internal/peeruid"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
@@ -57,7 +59,7 @@ type ConsolePolicy struct {
 	AuthTimeout time.Duration
 
 	active   atomic.Int64    // connections open
-	unauthed keycount.Counts // TCP connections not authenticated yet, by IP address
+	unauthed keycount.Counts // TCP connections not authenticated yet, by unauthedKey
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
 	refused  RecordLimit   // the audit records of refused connections
@@ -230,14 +232,15 @@ func (p *ConsolePolicy) take(kept bool) bool {
 
 func (p *ConsolePolicy) release() { p.active.Add(-1) }
 
-// unauthedPerAddr bounds the connections from one IP address to a TCP
-// console with tokens that have not authenticated yet: whoever reaches
-// the port from one address cannot hold every place with connections
-// that never authenticate (REFERENCE §5.4).
+// unauthedPerAddr bounds the connections from one IP address (one uid on
+// loopback: unauthedKey) to a TCP console with tokens that have not
+// authenticated yet: whoever reaches the port from one address cannot
+// hold every place with connections that never authenticate (REFERENCE
+// §5.4).
 const unauthedPerAddr = 32
 
-// takeUnauthed counts a connection from addr that has not authenticated
-// yet; false when addr has unauthedPerAddr of them already.
+// takeUnauthed counts a connection of a peer (unauthedKey) that has not
+// authenticated yet; false when it has unauthedPerAddr of them already.
 func (p *ConsolePolicy) takeUnauthed(addr string) bool {
 	ok, _, _ := p.unauthed.Take(addr)
 	return ok
@@ -246,6 +249,22 @@ func (p *ConsolePolicy) takeUnauthed(addr string) bool {
 // releaseUnauthed gives back what takeUnauthed counted: the connection
 // authenticated, or closed.
 func (p *ConsolePolicy) releaseUnauthed(addr string) { p.unauthed.Give(addr) }
+
+// unauthedKey is what a TCP connection not authenticated yet is counted
+// under (REFERENCE §5.4): on loopback, where every local user is the one
+// address 127.0.0.1, the uid that owns the client's socket (peeruid: one
+// local user cannot hold the places of the others); elsewhere, or when
+// the kernel does not say (macOS, FreeBSD; a client gone already), the
+// peer's IP address. It reads the kernel's socket table: the accept
+// goroutine calls it, never an actor.
+func unauthedKey(c net.Conn) string {
+	if peeruid.IsLoopback(c) {
+		if uid, err := peeruid.Of(c); err == nil {
+			return "uid " + strconv.FormatUint(uint64(uid), 10)
+		}
+	}
+	return ipOf(c)
+}
 
 // ipOf is the IP address of a TCP connection's peer.
 func ipOf(c net.Conn) string {

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -20,18 +21,33 @@ const RunAsEnv = "CFK_TESTKIT_RUNAS"
 // runAsMark starts the lines of a child's stdout that RunAs returns.
 const runAsMark = "cfk-runas: "
 
-// RunAs runs this test binary again as uid and gid (no supplementary
+// Child is a test binary that StartAs runs as another user.
+type Child struct {
+	// Lines are the lines its test writes with RunAsOutput, as they
+	// come; closed when its stdout is.
+	Lines <-chan string
+	// Stdin is its standard input: its test may wait for it to close.
+	Stdin io.WriteCloser
+	cmd   *exec.Cmd
+	errb  bytes.Buffer
+	done  chan error
+}
+
+// Wait waits for the child to end.
+func (c *Child) Wait() error { return <-c.done }
+
+// Stderr is what the child wrote to its stderr (once it has ended).
+func (c *Child) Stderr() string { return c.errb.String() }
+
+// StartAs runs this test binary again as uid and gid (no supplementary
 // group), running only the test named test (which acts only when
-// os.Getenv(RunAsEnv) is set), with env added; it returns the lines that
-// test wrote with RunAsOutput, joined by newlines. The binary is copied
+// os.Getenv(RunAsEnv) is set), with env added. The binary is copied
 // first into a directory anyone may enter (go test's own is 0700). The
-// child is killed after a minute. It skips the test unless it
-// runs as root (setuid needs it).
-func RunAs(t testing.TB, uid, gid uint32, test string, env ...string) string {
+// child is killed when the test ends, or after a minute. It skips the
+// test unless it runs as root (setuid needs it).
+func StartAs(t testing.TB, uid, gid uint32, test string, env ...string) *Child {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: runs a client as another user")
-	}
+	RequireRoot(t)
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -49,21 +65,57 @@ func RunAs(t testing.TB, uid, gid uint32, test string, env ...string) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-test.run=^"+test+"$", "-test.count=1")
 	cmd.Dir = "/"
 	cmd.Env = append(append(os.Environ(), RunAsEnv+"=1", "HOME=/nonexistent"), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid, Groups: []uint32{}}}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s as uid %d: %v\n%s%s", test, uid, err, out.String(), errb.String())
+	c := &Child{cmd: cmd, done: make(chan error, 1)}
+	cmd.Stderr = &c.errb
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		cancel()
+		t.Fatal(err)
 	}
-	var lines []string
-	for _, l := range strings.Split(out.String(), "\n") {
-		if s, ok := strings.CutPrefix(l, runAsMark); ok {
-			lines = append(lines, s)
+	if c.Stdin, err = cmd.StdinPipe(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	lines := make(chan string, 64)
+	c.Lines = lines
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if s, ok := strings.CutPrefix(sc.Text(), runAsMark); ok {
+				lines <- s
+			}
 		}
+		close(lines)
+		c.done <- cmd.Wait()
+		cancel()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		c.Stdin.Close()
+	})
+	return c
+}
+
+// RunAs is StartAs, then waits for the child to end and returns the lines
+// its test wrote with RunAsOutput, joined by newlines.
+func RunAs(t testing.TB, uid, gid uint32, test string, env ...string) string {
+	t.Helper()
+	c := StartAs(t, uid, gid, test, env...)
+	c.Stdin.Close()
+	var lines []string
+	for l := range c.Lines {
+		lines = append(lines, l)
+	}
+	if err := c.Wait(); err != nil {
+		t.Errorf("%s as uid %d: %v\n%s\n%s", test, uid, err, strings.Join(lines, "\n"), c.Stderr())
 	}
 	return strings.Join(lines, "\n")
 }
@@ -71,6 +123,14 @@ func RunAs(t testing.TB, uid, gid uint32, test string, env ...string) string {
 // RunAsOutput writes a line that RunAs returns to its caller.
 func RunAsOutput(line string) {
 	os.Stdout.WriteString(runAsMark + strings.ReplaceAll(line, "\n", " ") + "\n")
+}
+
+// RequireRoot skips the test unless it runs as root.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root")
+	}
 }
 
 func copyFile(from, to string) error {
@@ -88,12 +148,4 @@ func copyFile(from, to string) error {
 		return err
 	}
 	return out.Close()
-}
-
-// RequireRoot skips the test unless it runs as root.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root")
-	}
 }
