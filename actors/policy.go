@@ -163,23 +163,33 @@ func (p *ConsolePolicy) admit(conn net.Conn, log *logrus.Logger) admission {
 	return a
 }
 
+// UserLevel is the UNIX console's rule (REFERENCE §5.2), before the Cap:
+// admin for AdminUIDs, a group's level for its members (inGroup says
+// whether the user is in a group, called only for the groups that would
+// raise its level), else None. cfkd's HTTP listener applies it to the
+// uid of a loopback peer (REFERENCE §10.1).
+func (p *ConsolePolicy) UserLevel(uid uint32, inGroup func(gid uint32) bool) rights.Level {
+	level := rights.None
+	for _, u := range p.AdminUIDs {
+		if uid == u {
+			level = rights.Admin
+		}
+	}
+	for _, gr := range p.Groups {
+		if gr.Level > level && inGroup(gr.GID) {
+			level = gr.Level
+		}
+	}
+	return level
+}
+
 func (p *ConsolePolicy) admitUnix(conn net.Conn, g *gate) admission {
 	cred, err := readPeerCred(conn)
 	if err != nil {
 		return admission{peer: peerName(conn), refuse: messages.ErrNotAuthorized, why: err.Error()}
 	}
 	a := admission{peer: fmt.Sprintf("unix:uid=%d,pid=%d", cred.uid, cred.pid), gate: g}
-	level := rights.None
-	for _, uid := range p.AdminUIDs {
-		if cred.uid == uid {
-			level = rights.Admin
-		}
-	}
-	for _, gr := range p.Groups {
-		if gr.Level > level && cred.inGroup(gr.GID) {
-			level = gr.Level
-		}
-	}
+	level := p.UserLevel(cred.uid, cred.inGroup)
 	if level == rights.None {
 		a.refuse, a.why = messages.ErrNotAuthorized, "neither root, cfkd's user nor a member of an admin group"
 		return a

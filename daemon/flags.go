@@ -35,6 +35,7 @@ type Flags struct {
 	HTTP           string        // --http ADDR: the status page and /metrics (REFERENCE §10)
 	HTTPRemote     bool
 	HTTPToken      string
+	InsecureHTTP   bool // --insecure-http: the GETs open to whoever reaches the listener, as before
 
 	Fleet FleetFlags // --fleet-* (fleet.go, REFERENCE §12)
 
@@ -80,7 +81,11 @@ Options:
                              (:PORT means localhost; port 0 picks one, logged)
   --http-remote              allow --http on a non-loopback address
   --http-token FILE          allow start/stop/restart from the page and the API to
-                             requests carrying the token FILE holds (else read-only)
+                             requests carrying the token FILE holds (else read-only);
+                             its tokens, read ones too, also read (Authorization: Bearer)
+  --insecure-http            let anyone who reaches --http read without a token (as before
+                             identities); else only a token, or on loopback the users
+                             the UNIX socket lets in (root, cfkd's user, --admin-group)
 ` + fleetUsage + `  --version                  print the version and exit
   -h, --help                 this help
 
@@ -125,6 +130,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.HTTP, "http", "", "")
 	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
 	fs.StringVar(&f.HTTPToken, "http-token", "", "")
+	fs.BoolVar(&f.InsecureHTTP, "insecure-http", false, "")
 	f.Fleet.register(fs)
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
@@ -180,9 +186,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	if f.MaxConnections < 1 {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
 	}
-	if f.HTTP == "" && (f.HTTPRemote || f.HTTPToken != "") {
+	if f.HTTP == "" && (f.HTTPRemote || f.HTTPToken != "" || f.InsecureHTTP) {
 		fmt.Fprint(stderr, usage)
-		return f, errors.New("cfkd: --http-remote and --http-token need --http ADDR")
+		return f, errors.New("cfkd: --http-remote, --http-token and --insecure-http need --http ADDR")
 	}
 	if f.HTTPToken != "" {
 		if f.HTTPToken, err = filepath.Abs(f.HTTPToken); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/peeruid"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/cfk/cfk/web"
@@ -19,6 +20,11 @@ type httpConf struct {
 	addr      Address
 	tokens    *rights.Store // --http-token's (httpTokens), re-read on SIGUSR1; nil: read-only
 	guardHost bool          // answer only a loopback Host (web.Options.LoopbackOnly)
+	// readers is the UNIX console's rule (root, cfkd's user, the members
+	// of --admin-group): the loopback peers that read without a token
+	// (httpReader); open: --insecure-http, anyone reads
+	readers *actors.ConsolePolicy
+	open    bool
 }
 
 // parseHTTPAddress reads --http ADDR: HOST:PORT or [IPv6]:PORT; `:PORT`
@@ -36,8 +42,9 @@ func parseHTTPAddress(s string) (Address, error) {
 }
 
 // checkHTTP validates the HTTP flags: a non-loopback address needs
-// --http-remote; the token file must hold a token.
-func checkHTTP(f Flags) (*httpConf, error) {
+// --http-remote; the token file must hold a token. sec is the console's:
+// its --admin-group's members read on loopback.
+func checkHTTP(f Flags, sec *security) (*httpConf, error) {
 	if f.HTTP == "" {
 		return nil, nil
 	}
@@ -51,7 +58,11 @@ func checkHTTP(f Flags) (*httpConf, error) {
 	}
 	// the DNS rebinding guard: on loopback, unless --http-remote (a
 	// reverse proxy that passes the public Host, REFERENCE §10.1)
-	c := &httpConf{addr: a, guardHost: a.Loopback() && !f.HTTPRemote}
+	c := &httpConf{addr: a, guardHost: a.Loopback() && !f.HTTPRemote, open: f.InsecureHTTP,
+		readers: &actors.ConsolePolicy{AdminUIDs: adminUIDs()}}
+	if sec != nil && sec.group != nil {
+		c.readers.Groups = []actors.GroupRight{*sec.group}
+	}
 	if f.HTTPToken != "" {
 		if c.tokens, err = rights.OpenStoreFunc(f.HTTPToken, httpTokens); err != nil {
 			return nil, err
@@ -118,6 +129,9 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		Events: web.EventStreamEvents{Stream: tree.System.EventStream},
 		Logs:   tailLogs{tail: tree.Tail()},
 		Tokens: c.tokens,
+		// who reads without a token (REFERENCE §10.1)
+		Reader:   httpReader(c.readers, peeruid.OfAddrs),
+		OpenRead: c.open,
 		// on loopback, a page elsewhere must not reach it by DNS rebinding
 		LoopbackOnly: c.guardHost,
 		Log:          log,
@@ -135,9 +149,16 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 	if c.tokens != nil {
 		actions = "start/stop/restart with an operate or admin token of " + f.HTTPToken
 	}
-	log.Infof("http: status page and /metrics on %s; actions: %s", h.url, actions)
-	if !c.addr.Loopback() {
-		log.Warnf("http: %s is not loopback (--http-remote): anyone who reaches it reads the status and the metrics", c.addr)
+	reads := readersText(c.readers) + " on loopback, or a token"
+	if c.tokens == nil {
+		reads = readersText(c.readers) + " on loopback"
+	}
+	if c.open {
+		reads = "anyone who reaches it (--insecure-http)"
+	}
+	log.Infof("http: status page and /metrics on %s; actions: %s; reads: %s", h.url, actions, reads)
+	if c.open {
+		log.Warnf("http: --insecure-http: anyone who reaches %s reads the status, the commands, the services' last lines and the metrics", c.addr)
 	}
 }
 

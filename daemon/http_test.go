@@ -40,37 +40,37 @@ func TestCheckHTTP(t *testing.T) {
 	}
 	good, empty, two, short := write("good", "  s3cret-s3cret-s3cret\n"), write("empty", " \n"), write("two", "a b\n"), write("short", "s3cret\n")
 
-	if c, err := checkHTTP(Flags{}); c != nil || err != nil {
+	if c, err := checkHTTP(Flags{}, nil); c != nil || err != nil {
 		t.Errorf("no --http: %+v %v", c, err)
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0", "[::1]:0", ":0"} {
-		if c, err := checkHTTP(Flags{HTTP: addr}); err != nil || c.tokens != nil || !c.guardHost {
+		if c, err := checkHTTP(Flags{HTTP: addr}, nil); err != nil || c.tokens != nil || !c.guardHost {
 			t.Errorf("%s: %+v %v", addr, c, err)
 		}
 		// --http-remote: any Host is answered (a reverse proxy passes the
 		// public one; REFERENCE §10.1); it was refused 421 on loopback
-		if c, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}); err != nil || c.guardHost {
+		if c, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}, nil); err != nil || c.guardHost {
 			t.Errorf("%s with --http-remote: %+v %v", addr, c, err)
 		}
 	}
 	for _, addr := range []string{"0.0.0.0:80", "[::]:80", "example.com:80", "10.1.2.3:80"} {
-		_, err := checkHTTP(Flags{HTTP: addr})
+		_, err := checkHTTP(Flags{HTTP: addr}, nil)
 		if err == nil || !strings.Contains(err.Error(), "is not a loopback address") || !strings.Contains(err.Error(), "--http-remote") {
 			t.Errorf("%s without --http-remote: %v", addr, err)
 		}
-		if _, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}); err != nil {
+		if _, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}, nil); err != nil {
 			t.Errorf("%s with --http-remote: %v", addr, err)
 		}
 	}
-	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}); err != nil || c.tokens == nil || !bareFound(c.tokens, "s3cret-s3cret-s3cret") {
+	if c, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: good}, nil); err != nil || c.tokens == nil || !bareFound(c.tokens, "s3cret-s3cret-s3cret") {
 		t.Errorf("token: %+v %v", c, err)
 	}
 	// a short bare token can be guessed by anyone who reaches the listener
-	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: short}); err == nil || !strings.Contains(err.Error(), "the token is 6 characters, want at least 16") {
+	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: short}, nil); err == nil || !strings.Contains(err.Error(), "the token is 6 characters, want at least 16") {
 		t.Errorf("a bare token of 6 characters: %v", err)
 	}
 	for _, f := range []string{empty, two, filepath.Join(dir, "missing")} {
-		if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: f}); err == nil {
+		if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: f}, nil); err == nil {
 			t.Errorf("token file %s accepted", f)
 		}
 	}
@@ -78,17 +78,24 @@ func TestCheckHTTP(t *testing.T) {
 	// file's would be
 	shared := write("shared", "s3cret-s3cret-s3cret\n")
 	os.Chmod(shared, 0o644)
-	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: shared}); err == nil || !strings.Contains(err.Error(), "lets others read or change it") {
+	if _, err := checkHTTP(Flags{HTTP: ":0", HTTPToken: shared}, nil); err == nil || !strings.Contains(err.Error(), "lets others read or change it") {
 		t.Errorf("a token file of mode 0644: %v", err)
 	}
-	for _, args := range [][]string{{"--http-remote"}, {"--http-token", good}} {
+	// --insecure-http: the GETs open, as before identities (REFERENCE §10.1)
+	if c, err := checkHTTP(Flags{HTTP: ":0", InsecureHTTP: true}, nil); err != nil || !c.open {
+		t.Errorf("--insecure-http: %+v %v", c, err)
+	}
+	if c, err := checkHTTP(Flags{HTTP: ":0"}, nil); err != nil || c.open || len(c.readers.AdminUIDs) == 0 || c.readers.AdminUIDs[0] != 0 {
+		t.Errorf("the readers of --http: %+v %v", c, err)
+	}
+	for _, args := range [][]string{{"--http-remote"}, {"--http-token", good}, {"--insecure-http"}} {
 		if _, err := parseFlags(append([]string{"--home", dir}, args...), io.Discard); err == nil ||
 			!strings.Contains(err.Error(), "need --http") {
 			t.Errorf("%q without --http: %v", args, err)
 		}
 	}
-	f, err := parseFlags([]string{"--home", dir, "--http", ":0", "--http-remote", "--http-token", good}, io.Discard)
-	if err != nil || f.HTTP != ":0" || !f.HTTPRemote || f.HTTPToken != good {
+	f, err := parseFlags([]string{"--home", dir, "--http", ":0", "--http-remote", "--http-token", good, "--insecure-http"}, io.Discard)
+	if err != nil || f.HTTP != ":0" || !f.HTTPRemote || f.HTTPToken != good || !f.InsecureHTTP {
 		t.Errorf("flags %+v %v", f, err)
 	}
 }

@@ -103,7 +103,7 @@ func readFlags(f Flags) (Address, *security, *httpConf, error) {
 	if err != nil {
 		return Address{}, nil, nil, err
 	}
-	httpConf, err := checkHTTP(f)
+	httpConf, err := checkHTTP(f, sec)
 	if err != nil {
 		return Address{}, nil, nil, err
 	}

@@ -47,10 +47,7 @@ func buildSecurity(f Flags, addr Address) (*security, error) {
 		case f.InsecureTCP:
 			return nil, errors.New("cfkd: --insecure-tcp is for a TCP console (-a HOST:PORT)")
 		}
-		p.AdminUIDs = []uint32{0}
-		if uid := uint32(os.Geteuid()); uid != 0 {
-			p.AdminUIDs = append(p.AdminUIDs, uid)
-		}
+		p.AdminUIDs = adminUIDs()
 		who := "root"
 		if len(p.AdminUIDs) > 1 {
 			who = fmt.Sprintf("root and uid %d", p.AdminUIDs[1])
@@ -114,6 +111,16 @@ func buildSecurity(f Flags, addr Address) (*security, error) {
 			"--remote-privileged allows them to anyone who can connect")
 	}
 	return s, nil
+}
+
+// adminUIDs are the users that are admin on the UNIX socket by who they
+// are: root and cfkd's own user (REFERENCE §5.2).
+func adminUIDs() []uint32 {
+	uids := []uint32{0}
+	if uid := uint32(os.Geteuid()); uid != 0 {
+		uids = append(uids, uid)
+	}
+	return uids
 }
 
 // parseAdminGroup reads GROUP[:LEVEL]: a group name or numeric id, and

@@ -71,7 +71,7 @@ func dialTinyWindow(t *testing.T, addr string) net.Conn {
 // need no token).
 func TestClientThatDoesNotReadIsCutOff(t *testing.T) {
 	t.Parallel()
-	srv := New(Options{Source: newBigSource(5000), Log: quietLog(), WriteTimeout: 200 * time.Millisecond})
+	srv := New(Options{OpenRead: true, Source: newBigSource(5000), Log: quietLog(), WriteTimeout: 200 * time.Millisecond})
 	addr, done := serveCounting(t, srv)
 	conn := dialTinyWindow(t, addr)
 	if _, err := conn.Write([]byte("GET /api/services HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
@@ -91,7 +91,7 @@ func TestClientThatDoesNotReadIsCutOff(t *testing.T) {
 // deadline is on each piece, not on the response.
 func TestSlowReaderGetsItAll(t *testing.T) {
 	t.Parallel()
-	srv := New(Options{Source: newBigSource(2000), Log: quietLog(), WriteTimeout: 500 * time.Millisecond})
+	srv := New(Options{OpenRead: true, Source: newBigSource(2000), Log: quietLog(), WriteTimeout: 500 * time.Millisecond})
 	addr, _ := serveCounting(t, srv)
 	conn := dialTinyWindow(t, addr)
 	conn.SetDeadline(time.Now().Add(deadline))
@@ -118,7 +118,7 @@ func TestSlowReaderGetsItAll(t *testing.T) {
 // backlog, and is served once one closes.
 func TestConnectionsBounded(t *testing.T) {
 	t.Parallel()
-	srv := New(Options{Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2})
 	addr, done := serveCounting(t, srv)
 	var held []net.Conn
 	for range 2 {

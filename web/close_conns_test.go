@@ -16,7 +16,7 @@ import (
 // it waited for IdleTimeout (2 min). Closing the listener now ends the
 // Accept waiting for a slot.
 func TestCloseWithAllConnsOpen(t *testing.T) {
-	srv := New(Options{Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2})
 	accepted := make(chan struct{}, 4)
 	srv.http.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {

@@ -98,6 +98,11 @@ func newRig(t testing.TB, o Options) *rig {
 	if o.Log == nil {
 		o.Log = quietLog()
 	}
+	if o.Reader == nil {
+		// the tests of what the GETs answer: the read rule is
+		// readers_test.go's
+		o.OpenRead = true
+	}
 	r.web = New(o)
 	r.http = httptest.NewServer(r.web.Handler())
 	t.Cleanup(func() {

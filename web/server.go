@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -78,6 +79,19 @@ type Options struct {
 	// that long (DefaultWriteTimeout).
 	Conns        int
 	WriteTimeout time.Duration
+	// Reader, when set, says whether the peer of a request that carries
+	// no token may read: every GET and HEAD but /static/ (the page's
+	// files, no data) and /api/auth (a token check), REFERENCE §10.1. It
+	// returns nil when the peer may, else why not (told to the client);
+	// local and remote are the connection's ends. It is called in the
+	// request's goroutine, for each such request. cfkd's looks up the uid
+	// that owns a loopback peer's socket and applies the UNIX console's
+	// rule. Without a Reader, only a token reads (unless OpenRead).
+	Reader func(local, remote netip.AddrPort) error
+	// OpenRead lets every GET in with neither a token nor the Reader's
+	// yes: whoever reaches the listener reads (--insecure-http, the
+	// behaviour of before).
+	OpenRead bool
 	// LoopbackOnly makes the server answer only requests whose Host is
 	// localhost or a loopback address (cfkd sets it on a loopback
 	// listener): a web page cannot reach it through DNS rebinding.
@@ -209,6 +223,9 @@ func (s *Server) Handler() http.Handler {
 		}
 		api := strings.HasPrefix(r.URL.Path, "/api/")
 		acts := r.Method != http.MethodGet && r.Method != http.MethodHead
+		if !acts && !s.mayRead(w, r) {
+			return
+		}
 		if !api && !acts {
 			s.mux.ServeHTTP(w, r)
 			return
@@ -403,6 +420,61 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 		return nil, false
 	}
 	return s.audit(r, t), true
+}
+
+// mayRead applies the rule of the GETs (REFERENCE §10.1): a request with a
+// token of the file (any level) reads, one with a wrong token is 401 after
+// the auth delay; one without reads when the Reader says its peer may (a
+// loopback user the UNIX console lets in), or with OpenRead. Else it is
+// 401, saying how to get in (403 when cfkd has no token file: no token
+// helps then). It writes the refusal, audits it, and returns false.
+func (s *Server) mayRead(w http.ResponseWriter, r *http.Request) bool {
+	p := r.URL.Path
+	if s.o.OpenRead || strings.HasPrefix(p, "/static/") || p == "/api/auth" {
+		return true
+	}
+	what := r.Method + " " + strconv.Quote(p[:min(len(p), 128)])
+	t, given := s.token(r)
+	if given {
+		if t != nil && t.Level.Allows(rights.Read) {
+			return true
+		}
+		s.refused(r, "not authorized: %s (a bad token)", what)
+		s.authDelay(r)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
+		writeError(w, http.StatusUnauthorized, "wrong token")
+		return false
+	}
+	why := "a request reads only with a token"
+	if s.o.Reader != nil {
+		err := s.o.Reader(localAddr(r), remoteAddr(r))
+		if err == nil {
+			return true
+		}
+		why = err.Error()
+	}
+	s.refused(r, "not authorized: %s (%s)", what, why)
+	if s.o.Tokens == nil {
+		writeError(w, http.StatusForbidden, "not authorized: "+why+"; and cfkd was started without --http-token, so no token reads either")
+		return false
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
+	writeError(w, http.StatusUnauthorized, "not authorized: "+why+"; or send Authorization: Bearer TOKEN with a token of --http-token (read, operate or admin)")
+	return false
+}
+
+// localAddr is the server's end of r's connection (invalid when unknown).
+func localAddr(r *http.Request) netip.AddrPort {
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
+		return a.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// remoteAddr is the client's end of r's connection (invalid when unknown).
+func remoteAddr(r *http.Request) netip.AddrPort {
+	a, _ := netip.ParseAddrPort(r.RemoteAddr)
+	return a
 }
 
 // authDelay holds the answer to a wrong token for Options.AuthDelay, or

@@ -20,7 +20,19 @@ var ErrNotLoopback = errors.New("not a TCP connection between two loopback addre
 func Of(c net.Conn) (uint32, error) {
 	local, lok := addrOf(c.LocalAddr())
 	remote, rok := addrOf(c.RemoteAddr())
-	if !lok || !rok || !local.Addr().IsLoopback() || !remote.Addr().IsLoopback() {
+	if !lok || !rok {
+		return 0, ErrNotLoopback
+	}
+	return OfAddrs(local, remote)
+}
+
+// OfAddrs is Of for the connection whose local end (the server's) is
+// local and remote end (the client's) remote: what an HTTP handler knows
+// of its connection (http.LocalAddrContextKey, Request.RemoteAddr).
+func OfAddrs(local, remote netip.AddrPort) (uint32, error) {
+	local = netip.AddrPortFrom(local.Addr().Unmap(), local.Port())
+	remote = netip.AddrPortFrom(remote.Addr().Unmap(), remote.Port())
+	if !local.IsValid() || !remote.IsValid() || !local.Addr().IsLoopback() || !remote.Addr().IsLoopback() {
 		return 0, ErrNotLoopback
 	}
 	uid, err := lookup(remote, local)
