@@ -110,3 +110,37 @@ func TestReadWithoutTokenFile(t *testing.T) {
 	}
 	r.expect("GET", "/metrics", "s3cret-token-s3cret", http.StatusOK)
 }
+
+// With --http-remote any Host is answered (no 421), but a request whose
+// Host is not a loopback one reads only with a token: a page elsewhere,
+// rebound by DNS to 127.0.0.1, would else read through the browser of a
+// user the Reader lets in (REFERENCE §10.1).
+func TestReadByUserNeedsLoopbackHost(t *testing.T) {
+	t.Parallel()
+	rule := &readerRule{allowed: true}
+	r := newRig(t, Options{Token: "s3cret-token-s3cret", Reader: rule.read})
+	for host, code := range map[string]int{"evil.example": http.StatusUnauthorized, "evil.example:80": http.StatusUnauthorized,
+		"localhost": http.StatusOK, "127.0.0.1:9": http.StatusOK, "[::1]": http.StatusOK} {
+		req, _ := http.NewRequest("GET", r.http.URL+"/api/services", nil)
+		req.Host = host
+		res, err := r.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != code {
+			t.Errorf("Host: %s: %d, want %d", host, res.StatusCode, code)
+		}
+	}
+	req, _ := http.NewRequest("GET", r.http.URL+"/api/services", nil)
+	req.Host = "evil.example"
+	req.Header.Set("Authorization", "Bearer s3cret-token-s3cret")
+	res, err := r.http.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Errorf("Host: evil.example with the token: %d", res.StatusCode)
+	}
+}

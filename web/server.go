@@ -86,7 +86,10 @@ type Options struct {
 	// local and remote are the connection's ends. It is called in the
 	// request's goroutine, for each such request. cfkd's looks up the uid
 	// that owns a loopback peer's socket and applies the UNIX console's
-	// rule. Without a Reader, only a token reads (unless OpenRead).
+	// rule. Without a Reader, only a token reads (unless OpenRead); the
+	// Reader is asked only for a request whose Host is localhost or a
+	// loopback address (no DNS rebinding through a user's browser, even
+	// without LoopbackOnly).
 	Reader func(local, remote netip.AddrPort) error
 	// OpenRead lets every GET in with neither a token nor the Reader's
 	// yes: whoever reaches the listener reads (--insecure-http, the
@@ -446,7 +449,14 @@ func (s *Server) mayRead(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	why := "a request reads only with a token"
-	if s.o.Reader != nil {
+	switch {
+	case s.o.Reader == nil:
+	case !loopbackHost(r.Host):
+		// a page elsewhere, rebound by DNS to a loopback address, would
+		// read through the browser of a user the Reader lets in (with
+		// --http-remote, where any Host is answered: LoopbackOnly is off)
+		why = "a request whose Host is not localhost or a loopback address reads only with a token"
+	default:
 		err := s.o.Reader(localAddr(r), remoteAddr(r))
 		if err == nil {
 			return true
