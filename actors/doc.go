@@ -155,7 +155,9 @@
 // not authorized` or `ERROR: too many connections`, in a goroutine of its
 // own, and counts the connections (at most MaxConnections, and a quarter
 // of the fd limit: the rest is for services; on TCP with tokens, at most
-// unauthedPerAddr from one IP address that have not authenticated yet).
+// unauthedPerAddr from one IP address that have not authenticated yet,
+// from one uid on loopback: the accept goroutine asks the kernel who owns
+// the client's socket, package peeruid, one sock_diag request).
 // Each connection actor then
 // holds a gate: the peer's level, checked with package rights on every
 // request before it goes to the controller; `auth TOKEN` is answered by

@@ -1,6 +1,6 @@
 // Package keycount bounds what is in progress at once, per key and in
-// all: the connections of one IP address that have not authenticated yet
-// on a TCP console (REFERENCE §5.4), the TLS handshakes of one address on
+// all: the connections of one IP address (one uid on loopback) that have
+// not authenticated yet on a TCP console (REFERENCE §5.4), the TLS handshakes of one address on
 // the fleet port (REFERENCE §12.6).
 //
 // Model: a Counts holds, under one mutex, a count per key and their sum.
