@@ -54,7 +54,7 @@ func checkHTTP(f Flags, sec *security) (*httpConf, error) {
 	}
 	if !a.Loopback() && !f.HTTPRemote {
 		return nil, fmt.Errorf("cfkd: --http %s is not a loopback address: the status page and /metrics would be "+
-			"readable by anyone who reaches it; give --http-remote to allow it", f.HTTP)
+			"reachable from the network, its tokens sent in clear (no TLS); give --http-remote to allow it", f.HTTP)
 	}
 	// the DNS rebinding guard: on loopback, unless --http-remote (a
 	// reverse proxy that passes the public Host, REFERENCE §10.1)

@@ -55,7 +55,8 @@ func TestCheckHTTP(t *testing.T) {
 	}
 	for _, addr := range []string{"0.0.0.0:80", "[::]:80", "example.com:80", "10.1.2.3:80"} {
 		_, err := checkHTTP(Flags{HTTP: addr}, nil)
-		if err == nil || !strings.Contains(err.Error(), "is not a loopback address") || !strings.Contains(err.Error(), "--http-remote") {
+		if err == nil || !strings.Contains(err.Error(), "is not a loopback address") || !strings.Contains(err.Error(), "--http-remote") ||
+			strings.Contains(err.Error(), "readable by anyone") {
 			t.Errorf("%s without --http-remote: %v", addr, err)
 		}
 		if _, err := checkHTTP(Flags{HTTP: addr, HTTPRemote: true}, nil); err != nil {
