@@ -64,6 +64,11 @@ func TestReadNeedsATokenOrAUser(t *testing.T) {
 	}
 	// what holds no data: the page's files; /api/auth checks its token
 	r.expect("GET", "/static/app.js", "", http.StatusOK)
+	for _, p := range []string{"/static/../metrics", "/static/%2e%2e/api/services", "//api/services"} {
+		if res, body := r.do("GET", p, ""); res.StatusCode == http.StatusOK && !strings.Contains(body, "function") {
+			t.Fatalf("GET %s by a refused peer: %d %s", p, res.StatusCode, body)
+		}
+	}
 	r.expect("GET", "/api/auth", "", http.StatusForbidden)
 	// a token of the file, read or operate, reads (Prometheus: a read
 	// token as Bearer); a wrong one is 401
