@@ -73,12 +73,28 @@ type fakeLauncher struct {
 	onLaunch func(pid int, spec osproc.Spec)
 	// destroyed are the services Destroyed was told of (LeftoverEnder)
 	destroyed []string
+	// lost are the EndLostStart calls (LostStartEnder)
+	lost []lostCall
+}
+
+// lostCall is one EndLostStart the fake recorded.
+type lostCall struct {
+	name          string
+	after, before uint64
 }
 
 var (
-	_ Launcher      = (*fakeLauncher)(nil)
-	_ LeftoverEnder = (*fakeLauncher)(nil)
+	_ Launcher       = (*fakeLauncher)(nil)
+	_ LeftoverEnder  = (*fakeLauncher)(nil)
+	_ LostStartEnder = (*fakeLauncher)(nil)
 )
+
+func (f *fakeLauncher) EndLostStart(name string, after, before uint64) {
+	f.mu.Lock()
+	f.lost = append(f.lost, lostCall{name, after, before})
+	f.notifyLocked()
+	f.mu.Unlock()
+}
 
 func (f *fakeLauncher) EndLeftovers(name string) {
 	f.mu.Lock()

@@ -58,6 +58,18 @@ type ProxiedStopEnder interface {
 	AfterProxiedStop(name string, pid int, deliver func())
 }
 
+// LostStartEnder is implemented by a Launcher that ends what a proxy
+// forked for a start it never reported, having died first (REFERENCE
+// §4.5): that process, adopted by cfkd as the proxy ended, runs with
+// nobody knowing its pid. EndLostStart is called, in a proxy actor's
+// Receive (it must not wait), once the proxy's process has exited, for
+// each start still awaiting its pid: the orphans of service name started
+// between after (when the start line was sent) and before (the proxy's
+// end), in osproc.BootTicks, are terminated.
+type LostStartEnder interface {
+	EndLostStart(name string, after, before uint64)
+}
+
 // Options configure a tree.
 type Options struct {
 	Launcher Launcher

@@ -39,6 +39,7 @@ type proxiedStart struct {
 	stopAsked bool
 	seq       uint64
 	asked     time.Time
+	sent      uint64 // when it was sent (osproc.BootTicks: proxy_lost.go)
 }
 
 // proxyState is what the proxy process is doing.
@@ -113,6 +114,9 @@ type Proxy struct {
 	// wait for the scan for their orphans (ProxiedStopEnder): the end of
 	// the proxy does not fail those services, whose exit is on its way
 	delivering map[string]int
+	// lost: by run, the starts a run that ended never reported, ended
+	// once its process exits (proxy_lost.go)
+	lost map[uint64]lostRun
 
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
@@ -217,7 +221,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if m.run == p.run && p.state == proxyIsStopping {
 			p.log.Warnf("Proxy '%s' didn't clean after itself?", p.cfg.Name)
 			p.signal(syscall.SIGKILL)
-			p.gone(ctx)
+			p.gone(ctx, false)
 		}
 	case *actor.Stopping:
 		p.cancelTimer()
@@ -440,7 +444,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		st.left = true // a service has one start at a time: this one
 	}
 	p.prog.sent++
-	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now()})
+	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: osproc.BootTicks()})
 	p.send(ctx, line)
 }
 
@@ -711,6 +715,10 @@ func (p *Proxy) shutdown(ctx actor.Context) {
 }
 
 func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
+	if lr, ok := p.lost[m.run]; ok { // a run taken for gone before its end
+		delete(p.lost, m.run)
+		p.endLost(lr)
+	}
 	if m.run != p.run || p.state == proxyIsDown {
 		return
 	}
@@ -732,13 +740,16 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 		close(p.cmds) // the writer closes the command pipe
 		p.cmds, p.backlog = nil, nil
 	}
-	p.gone(ctx)
+	p.gone(ctx, true)
 }
 
-// gone: the proxy process is no more (or considered so). Every service
-// that was up under it fails; starts queued meanwhile run it again.
-func (p *Proxy) gone(ctx actor.Context) {
+// gone: the proxy process is no more (reaped), or considered so. Every
+// service that was up under it fails; what it may have forked for the
+// starts it never reported is ended once it is reaped; starts queued
+// meanwhile run it again.
+func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 	p.cancelTimer()
+	p.loseStarts(p.run, reaped)
 	// the controller first: a service failed by the proxy's end finds the
 	// proxy down in status (`NAME!`) as soon as its own fail is published
 	p.transition(ctx, proxyIsDown)

@@ -49,7 +49,10 @@
 //     (SIGTERM/SIGKILL) has exited, the adopted orphans whose environment
 //     says CONTROL_FREAK_SERVICE=NAME are terminated (as systemd's
 //     KillMode=control-group would); a service that exits on its own keeps
-//     its daemons until it is stopped or destroyed (EndLeftovers). At the end of shutdown every adopted orphan still alive
+//     its daemons until it is stopped or destroyed (EndLeftovers). What a
+//     proxy that died forked for a start it never reported is ended once
+//     the proxy's exit is reaped (EndLostStart: the orphans of the service
+//     started between the start line and the proxy's end). At the end of shutdown every adopted orphan still alive
 //     is terminated (the services of a proxy killed with SIGKILL among
 //     them). Each is logged: `killing orphan pid N (COMM) left by service
 //     NAME`.

@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -55,6 +56,17 @@ type stoppedExit struct {
 	// (osproc.BootTicks) are ended. EndLeftovers' scan comes after the
 	// stop was answered: a run started since then is no leftover.
 	before uint64
+	// after, when not 0: only the orphans started at or after this time
+	// are ended (EndLostStart: what a dead proxy forked for one start).
+	after uint64
+}
+
+// span is when the orphans a scan ends started, in osproc.BootTicks:
+// from after (0: boot) up to before (0: now), before excluded.
+type span struct{ after, before uint64 }
+
+func (w span) holds(start uint64) bool {
+	return start >= w.after && (w.before == 0 || start < w.before)
 }
 
 var (
@@ -62,6 +74,7 @@ var (
 	_ actors.StopSignaler     = (*orphanKiller)(nil)
 	_ actors.LeftoverEnder    = (*orphanKiller)(nil)
 	_ actors.ProxiedStopEnder = (*orphanKiller)(nil)
+	_ actors.LostStartEnder   = (*orphanKiller)(nil)
 )
 
 // serviceProc is one process launched for a service; guarded by
@@ -262,6 +275,16 @@ func (k *orphanKiller) AfterProxiedStop(name string, pid int, deliver func()) {
 	k.afterStop(stoppedExit{name: name, group: pid, deliver: deliver})
 }
 
+// EndLostStart ends what a proxy that died forked for a start of service
+// name it never reported (REFERENCE §4.5): its process, adopted by cfkd
+// when the proxy ended, that nobody knows the pid of. It takes the
+// orphans of name started from after (when the start line was sent) to
+// before (the proxy's end): the daemons of the service's earlier runs
+// are older, a new run's younger. Like EndLeftovers, it never waits.
+func (k *orphanKiller) EndLostStart(name string, after, before uint64) {
+	k.afterStop(stoppedExit{name: name, deliver: func() {}, after: after, before: before})
+}
+
 // maxScanPause bounds scanLoop's pause between two scans, which is
 // scanPauseFactor times as long as the scan took.
 const (
@@ -293,21 +316,15 @@ func (k *orphanKiller) scanLoop() {
 		}
 		k.exitMu.Unlock()
 		groups := map[string]int{}
-		spare := map[string]uint64{} // the orphans started from then on are kept
-		whole := map[string]bool{}   // an exit of a stopped process: every orphan is ended
+		spans := map[string][]span{} // an orphan started in one of its service's spans is ended
 		for _, e := range batch {
-			groups[e.name] = e.group
-			if e.before == 0 {
-				whole[e.name] = true
-			} else {
-				spare[e.name] = max(spare[e.name], e.before)
+			if g, ok := groups[e.name]; !ok || g == 0 {
+				groups[e.name] = e.group
 			}
-		}
-		for name := range whole {
-			delete(spare, name)
+			spans[e.name] = append(spans[e.name], span{e.after, e.before})
 		}
 		start := time.Now()
-		k.killServiceOrphans(groups, spare)
+		k.killServiceOrphans(groups, spans)
 		took := time.Since(start)
 		for _, e := range batch {
 			e.deliver()
@@ -320,17 +337,16 @@ func (k *orphanKiller) scanLoop() {
 // in groups, whose stopped processes have exited. group is the process group the stop
 // signalled (0: none): its members already got SIGTERM and are most
 // likely dying of it, so they are logged only if they need SIGKILL. An
-// orphan of a service in spare that started at or after spare's time is
-// kept (EndLeftovers). It scans and sends SIGTERM at once; the wait for
-// SIGKILL runs in a goroutine of its own.
-func (k *orphanKiller) killServiceOrphans(groups map[string]int, spare map[string]uint64) {
+// orphan is ended only if it started in one of its service's spans (an
+// exit's: any time; EndLeftovers': before its call, a new run's are
+// kept; EndLostStart's: between the start and the proxy's end). It scans
+// and sends SIGTERM at once; the wait for SIGKILL runs in a goroutine of
+// its own.
+func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span) {
 	var mine []osproc.Orphan
 	for _, o := range k.AdoptedOrphans() {
-		if _, ok := groups[o.Service]; !ok {
+		if !slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) }) {
 			continue
-		}
-		if t, ok := spare[o.Service]; ok && o.Start >= t {
-			continue // started since EndLeftovers: a new run's
 		}
 		mine = append(mine, o)
 	}

@@ -1,0 +1,60 @@
+package actors
+
+import "github.com/cfk/cfk/osproc"
+
+// lostStart is a start the proxy never reported when its run ended: the
+// proxy may have forked its process, which then runs with nobody knowing
+// its pid (REFERENCE §4.5). sent is when the start line was sent
+// (osproc.BootTicks).
+type lostStart struct {
+	name string
+	sent uint64
+}
+
+// lostRun is what a run that ended left unreported, until its process's
+// exit: only then are the processes it forked cfkd's, to be found.
+type lostRun struct {
+	starts []lostStart
+	end    uint64 // when the run was taken for gone (osproc.BootTicks)
+}
+
+// loseStarts keeps the starts of the run that ends that wait for their
+// pid, the given-up ones too (their process is a stray), to be ended
+// once its process has exited (reaped: it did, now). The whole table is
+// dropped by gone right after.
+func (p *Proxy) loseStarts(run uint64, reaped bool) {
+	var lost []lostStart
+	for _, name := range sortedKeys(p.starts) {
+		for _, st := range p.starts[name] {
+			if st.pid == 0 && st.sent != 0 { // 0: no clock to tell its processes by
+				lost = append(lost, lostStart{name: name, sent: st.sent})
+			}
+		}
+	}
+	if len(lost) == 0 {
+		return
+	}
+	lr := lostRun{starts: lost, end: osproc.BootTicks()}
+	if reaped {
+		p.endLost(lr)
+		return
+	}
+	if p.lost == nil {
+		p.lost = map[uint64]lostRun{}
+	}
+	p.lost[run] = lr // ended at the exit of that run, come late (exited)
+}
+
+// endLost ends what the proxy forked for the starts it never reported:
+// its process is reaped, the processes it forked are cfkd's orphans now.
+func (p *Proxy) endLost(lr lostRun) {
+	ender, ok := p.opts.Launcher.(LostStartEnder)
+	for _, l := range lr.starts {
+		if !ok {
+			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before it reported the pid of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
+			continue
+		}
+		p.log.WithField("service", l.name).Warnf("proxy '%s' ended before it reported the pid of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
+		ender.EndLostStart(l.name, l.sent, lr.end+1)
+	}
+}
