@@ -26,12 +26,14 @@ reaps children (SIGCHLD wakes it through signal.set_wakeup_fd).
 
 import argparse
 import atexit
+import collections
 import gc
 import importlib
 import json
 import os
 import re
 import runpy
+import select
 import selectors
 import shlex
 import signal
@@ -43,6 +45,7 @@ MAX_LINE = 16 << 10  # as osproc.MaxLine: longer lines are cut in pieces
 MAX_COMMAND_LINE = 1 << 20
 MAX_LOG_BUFFER = 16 << 20  # log bytes waiting for cfkd; beyond, lines are dropped
 SELF = "-"
+SETUP_WAIT = 1.0  # seconds a stop waits for a child to lead its group
 HANDLED = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
@@ -280,9 +283,10 @@ class Proxy:
         self.log = Out(log_fd, self.sel, MAX_LOG_BUFFER)
         self.sockets = sockets
         self.grace = grace
-        self.children = {}  # pid -> (name, own_group)
+        self.children = {}  # pid -> Child
         self.by_name = {}  # name -> latest pid
-        self.early_exits = {}  # pid -> status, reaped before it was recorded
+        self.unreported = {}  # name -> deque of its pids forked, `started` not written yet, in fork order
+        self.early_exits = {}  # pid -> status, reaped before its `started` was written
         self.readers = {}  # fd -> Reader
         self.cmd_buf = bytearray()
         self.cmd_skipping = False
@@ -330,6 +334,8 @@ class Proxy:
                     self.on_wake()
                 elif what == "child":
                     self.read_child(key.fd, obj)
+                elif what == "sync":
+                    self.on_sync(obj)
                 elif what == "out":
                     obj.flush()
             self.reap()
@@ -421,8 +427,10 @@ class Proxy:
                     pipes[fd] = (r, w, kind)
             sys.stdout.flush()
             sys.stderr.flush()
-            # The child closes sync_w once it leads its own group, so
-            # that a stop right after `started` finds the group.
+            # The child closes sync_w once it leads its own group: its
+            # `started` is written only then, so that a stop right after
+            # it finds the group. The loop waits for that (on_sync), not
+            # this start: the next one forks meanwhile.
             sync_r, sync_w = os.pipe()
             # Until the child has its default handlers back, a SIGTERM sent
             # to it would go to our no-op handler and be lost: block them
@@ -446,24 +454,65 @@ class Proxy:
             return
         if pid == 0:
             run_child(c, stdin, {fd: w for fd, (r, w, _) in pipes.items()}, sync_w)  # never returns
-        while True:
-            try:
-                os.read(sync_r, 1)  # EOF: set up (or dead)
-                break
-            except InterruptedError:
-                continue
-        os.close(sync_r)
+        outs = []
         for r, w, kind in pipes.values():
             os.close(w)
             os.set_blocking(r, False)
-            reader = Reader(r, kind, name, self)
-            self.readers[r] = reader
-            self.sel.register(r, selectors.EVENT_READ, ("child", reader))
-        self.children[pid] = (name, not c["no_new_session"])
+            outs.append((r, kind))
+        self.children[pid] = Child(name, not c["no_new_session"], sync_r, outs)
         self.by_name[name] = pid
-        self.send_status("started", name, pid)
-        if pid in self.early_exits:  # cannot happen (we reap in this loop), kept for safety
-            self.exited(pid, self.early_exits.pop(pid))
+        self.unreported.setdefault(name, collections.deque()).append(pid)
+        self.sel.register(sync_r, selectors.EVENT_READ, ("sync", pid))
+
+    def on_sync(self, pid):
+        """The child's sync pipe is at EOF: it leads its group (or died)."""
+        self.settled(pid)
+        self.report(self.children[pid].name)
+
+    def settled(self, pid):
+        child = self.children[pid]
+        if child.sync_r is not None:
+            self.sel.unregister(child.sync_r)
+            os.close(child.sync_r)
+            child.sync_r = None
+
+    def settle(self, pid, deadline):
+        """Wait until deadline (time.monotonic) for the child to be set up
+        (a few system calls): a stop must find its group. False when it
+        is not by then (stuck in a preloaded library's at-fork handler)."""
+        child = self.children[pid]
+        while child.sync_r is not None:
+            poll = select.poll()
+            poll.register(child.sync_r, select.POLLIN)
+            try:
+                ready = poll.poll(max(0.0, deadline - time.monotonic()) * 1000)
+            except InterruptedError:
+                continue
+            if ready:  # EOF: the child never writes
+                self.settled(pid)
+            elif time.monotonic() >= deadline:
+                return False
+        return True
+
+    def report(self, name):
+        """Write `started` for the children of name that are set up, in
+        the order they were forked (cfkd gives a pid to the oldest start
+        of a service awaiting one), then the exit of any reaped meanwhile.
+        Other services do not wait for them."""
+        queue = self.unreported.get(name)
+        while queue and self.children[queue[0]].sync_r is None:
+            pid = queue.popleft()
+            child = self.children[pid]
+            child.reported = True
+            for r, kind in child.outs:
+                reader = Reader(r, kind, child.name, self)
+                self.readers[r] = reader
+                self.sel.register(r, selectors.EVENT_READ, ("child", reader))
+            self.send_status("started", child.name, pid)
+            if pid in self.early_exits:
+                self.exited(pid, self.early_exits.pop(pid))
+        if not queue:
+            self.unreported.pop(name, None)
 
     def stop(self, name):
         pid = self.by_name.get(name)
@@ -471,13 +520,30 @@ class Proxy:
             self.logf("err", "Oops, I don't know about '%s'", name)
             return
         self.logf("out", "stopping %s", name)
+        if not self.settle(pid, time.monotonic() + SETUP_WAIT):
+            self.kill_unset(pid)
+            return
+        self.report(name)
         self.signal(pid, signal.SIGTERM)
         # a stopped process (SIGSTOP, a job-control stop) holds the SIGTERM
         # pending: continued, it handles it (as cfk-proxy and cfkd do)
         self.signal(pid, signal.SIGCONT)
 
+    def kill_unset(self, pid):
+        """SIGKILL a child not set up after SETUP_WAIT: it ran none of its
+        service's code, and its signals may still be blocked. Its `started`
+        and its exit are written once it is reaped."""
+        child = self.children[pid]
+        self.logf("err", "'%s' (pid %d) not set up after %gs: SIGKILL", child.name, pid, SETUP_WAIT)
+        for target in (pid, -pid) if child.group else (pid,):
+            try:
+                os.kill(target, signal.SIGKILL)  # -pid: a group only it can lead, not reaped yet
+            except OSError:
+                pass
+
     def signal(self, pid, sig):
-        _, group = self.children[pid]
+        child = self.children[pid]
+        group = child.group and child.sync_r is None  # its group is set up
         target = -pid if group and pid != os.getpgrp() else pid
         try:
             os.kill(target, sig)
@@ -487,8 +553,15 @@ class Proxy:
             self.logf("err", "kill %d: %s", target, e)
 
     def signal_all(self, sig):
+        deadline = time.monotonic() + (0 if sig == signal.SIGKILL else SETUP_WAIT)
+        unset = [pid for pid in sorted(self.children) if not self.settle(pid, deadline)]
+        for name in list(self.unreported):
+            self.report(name)
         for pid in sorted(self.children):
-            self.signal(pid, sig)
+            if pid in unset:
+                self.kill_unset(pid)
+            else:
+                self.signal(pid, sig)
 
     def shutdown(self, why):
         if self.shutting_down:
@@ -513,13 +586,14 @@ class Proxy:
                 continue
             if pid == 0:
                 return
-            if pid in self.children:
+            child = self.children.get(pid)
+            if child is not None and child.reported:
                 self.exited(pid, status)
-            else:
+            else:  # told once its `started` is written (report)
                 self.early_exits[pid] = status
 
     def exited(self, pid, status):
-        name, _ = self.children.pop(pid)
+        name = self.children.pop(pid).name
         if self.by_name.get(name) == pid:
             del self.by_name[name]
         self.send_status("stopped", name, pid, status)
@@ -557,6 +631,18 @@ class Proxy:
         deadline = time.monotonic() + 1.0
         self.status.drain(deadline)
         self.log.drain(deadline)
+
+
+class Child:
+    """A service's process: sync_r is its set-up pipe until it is set
+    up (then None), outs its output pipes, read once `started` is
+    written (reported)."""
+
+    __slots__ = ("name", "group", "sync_r", "outs", "reported")
+
+    def __init__(self, name, group, sync_r, outs):
+        self.name, self.group, self.sync_r, self.outs = name, group, sync_r, outs
+        self.reported = False
 
 
 def _noop(signum, frame):
