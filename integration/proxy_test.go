@@ -252,7 +252,9 @@ func TestPythonProxyPreloadFailure(t *testing.T) {
 // the mask as it was.
 func TestPythonProxySyncPipeFailureKeepsSignals(t *testing.T) {
 	dir := t.TempDir()
-	write(t, filepath.Join(dir, "cfkfailpipe.py"), `import errno, os
+	// both services run in the proxy's interpreter, forked: an exec'd
+	// one is spawned, with no pipe of its own when its output is ignored
+	write(t, filepath.Join(dir, "cfkfailpipe.py"), `import errno, os, time
 _pipe, _calls = os.pipe, [0]
 def pipe():
     _calls[0] += 1
@@ -260,6 +262,10 @@ def pipe():
         raise OSError(errno.EMFILE, "Too many open files")
     return _pipe()
 os.pipe = pipe
+def nap():
+    time.sleep(0.5)
+def idle():
+    time.sleep(100)
 `)
 	p := startProxy(t, pythonProxy(t, dir, "cfkfailpipe"))
 	has := func(part string) func(status, _ []string) bool {
@@ -274,11 +280,11 @@ os.pipe = pipe
 	}
 	quiet := proxywire.Command{IgnoreStdout: true, IgnoreStderr: true}
 	c := quiet
-	c.Name, c.Cmd = "s1", "sleep 0.5"
+	c.Name, c.Cmd = "s1", "cfkfailpipe:nap"
 	p.start(c)
 	p.wait("s1 started", deadline, has(`{"status":"started","name":"s1"`))
 	c = quiet
-	c.Name, c.Cmd = "s2", "sleep 100"
+	c.Name, c.Cmd = "s2", "cfkfailpipe:idle"
 	p.start(c)
 	p.wait("s2 answered", deadline, has(`"name":"s2","pid":0`))            // a line waitStatus refuses
 	p.wait("s1 stopped", deadline, has(`{"status":"stopped","name":"s1"`)) // its SIGCHLD wakes the proxy

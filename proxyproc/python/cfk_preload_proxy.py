@@ -18,7 +18,8 @@ MODULE filled are shared copy-on-write by every service:
     as __main__, with sys.argv set to the words;
   - anything else is exec'd as cfk-proxy would: an array as argv, a plain
     word list split with shlex, a string with any shell syntax through
-    /bin/sh -c.
+    /bin/sh -c; with posix_spawn, which copies nothing of the loaded
+    interpreter (a fork does), or, when that fails, a fork and an exec.
 
 Python standard library only; one thread; one selectors loop that also
 reaps children (SIGCHLD wakes it through signal.set_wakeup_fd).
@@ -47,6 +48,10 @@ MAX_LOG_BUFFER = 16 << 20  # log bytes waiting for cfkd; beyond, lines are dropp
 SELF = "-"
 SETUP_WAIT = 1.0  # seconds a stop waits for a child to lead its group
 HANDLED = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# what posix_spawn's child gets back at its default action: what we
+# handle, and what Python ignores
+SPAWN_DEFAULT = HANDLED + (signal.SIGPIPE, signal.SIGXFSZ)
+SPAWN = hasattr(os, "posix_spawn") and hasattr(os, "POSIX_SPAWN_DUP2")  # main clears it when it cannot
 
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 # Outside quotes, these make a string need a shell (osproc.NeedsShell is
@@ -289,6 +294,7 @@ class Proxy:
         self.early_exits = {}  # pid -> status, reaped before its `started` was written
         self.readers = {}  # fd -> Reader
         self.cmd_buf = bytearray()
+        self.null = None  # /dev/null, for what spawn runs
         self.cmd_skipping = False
         self.shutting_down = False
         self.kill_at = None
@@ -425,6 +431,8 @@ class Proxy:
                 if not c[key]:
                     r, w = os.pipe()
                     pipes[fd] = (r, w, kind)
+            if self.spawn(c, stdin, pipes):
+                return
             sys.stdout.flush()
             sys.stderr.flush()
             # The child closes sync_w once it leads its own group: its
@@ -463,6 +471,47 @@ class Proxy:
         self.by_name[name] = pid
         self.unreported.setdefault(name, collections.deque()).append(pid)
         self.sel.register(sync_r, selectors.EVENT_READ, ("sync", pid))
+
+    def spawn(self, c, stdin, pipes):
+        """Run an exec'd service with posix_spawn: no copy of the proxy's
+        memory (a fork of the loaded interpreter costs several times
+        more), and the call returns once the child has exec'd, its session
+        set. False when it cannot (an in-process service, no such program,
+        a failed exec...): the fork then runs it, or says why on the
+        service's stderr as ever."""
+        if not SPAWN or in_process_target(c["cmd"]) is not None:
+            return False
+        argv = exec_argv(c["cmd"])
+        env = service_env(c)
+        path = find_program(argv[0], env)
+        if path is None:
+            return False
+        null = self.devnull()
+        actions = [
+            (os.POSIX_SPAWN_DUP2, stdin if stdin is not None else null, 0),
+            (os.POSIX_SPAWN_DUP2, pipes[1][1] if 1 in pipes else null, 1),
+            (os.POSIX_SPAWN_DUP2, pipes[2][1] if 2 in pipes else null, 2),
+        ]
+        try:
+            pid = os.posix_spawn(path, argv, env, file_actions=actions, setsid=not c["no_new_session"],
+                                 setsigmask=(), setsigdef=SPAWN_DEFAULT)
+        except (OSError, NotImplementedError, ValueError, TypeError):
+            return False
+        outs = []
+        for r, w, kind in pipes.values():
+            os.close(w)
+            os.set_blocking(r, False)
+            outs.append((r, kind))
+        self.children[pid] = Child(c["name"], not c["no_new_session"], None, outs)
+        self.by_name[c["name"]] = pid
+        self.unreported.setdefault(c["name"], collections.deque()).append(pid)
+        self.report(c["name"])  # after the forks of that service before it
+        return True
+
+    def devnull(self):
+        if self.null is None:
+            self.null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+        return self.null
 
     def on_sync(self, pid):
         """The child's sync pipe is at EOF: it leads its group (or died)."""
@@ -665,10 +714,7 @@ def run_child(c, stdin, out_fds, sync_w):
         os.dup2(out_fds.get(1, null), 1)
         os.dup2(out_fds.get(2, null), 2)
         os.closerange(3, _max_fd())
-        env = {k: v for k, v in os.environ.items() if not k.startswith("_CFK_")}
-        env.update(c["env"])
-        env["CONTROL_FREAK_ENABLED"] = "1"
-        env["CONTROL_FREAK_SERVICE"] = c["name"]
+        env = service_env(c)
         target = in_process_target(c["cmd"])
         if target is None:
             argv = exec_argv(c["cmd"])
@@ -712,6 +758,48 @@ def run_child(c, stdin, out_fds, sync_w):
         except BaseException:
             pass
         os._exit(code)
+
+
+def service_env(c):
+    """The environment of service c (REFERENCE §4.6, step 2)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_CFK_")}
+    env.update(c["env"])
+    env["CONTROL_FREAK_ENABLED"] = "1"
+    env["CONTROL_FREAK_SERVICE"] = c["name"]
+    return env
+
+
+def find_program(name, env):
+    """The file os.execvpe(name, ..., env) would run: name itself when it
+    holds a slash, else the first executable file of that name on env's
+    PATH; None when there is none."""
+    if "/" in name:
+        return name
+    for d in os.get_exec_path(env):
+        path = os.path.join(d, name)
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def cloexec_all():
+    """Mark every fd above 2 close-on-exec: what posix_spawn runs gets
+    fds 0, 1 and 2 only, as after run_child's closerange (Python's own fds
+    are so already; a preloaded C library's may not be)."""
+    try:
+        fds = [int(f) for f in os.listdir("/proc/self/fd")]
+    except OSError:
+        try:
+            fds = [int(f) for f in os.listdir("/dev/fd")]
+        except OSError:
+            return False
+    for fd in fds:
+        if fd > 2:
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass  # the listing's own fd, closed since
+    return True
 
 
 def call_spec(spec):
@@ -781,6 +869,9 @@ def main(argv=None):
     # writing to their pages (which would unshare them in every child).
     gc.collect()
     gc.freeze()
+    global SPAWN
+    if SPAWN and not cloexec_all():
+        SPAWN = False  # no fd list: a spawned service could inherit one
     proxy.run()
     return 0
 
