@@ -40,6 +40,7 @@ type proxiedStart struct {
 	seq       uint64
 	asked     time.Time
 	sent      uint64 // when it was sent (osproc.BootTicks: proxy_lost.go)
+	unheld    bool   // its pid came, but cfkd has no handle on that process
 }
 
 // proxyState is what the proxy process is doing.
@@ -566,7 +567,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	case st.left:
 		// a start the service gave up: nobody supervises its process,
 		// killed through the handle (never by a bare pid)
-		st.pid = m.pid
+		st.pid, st.unheld = m.pid, lostHandle(m)
 		p.prog.answer(st.seq)
 		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
 		p.killStray(m.proc, m.pid, m.handleErr)
@@ -577,7 +578,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	case m.handleErr != nil:
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
-	st.pid = m.pid
+	st.pid, st.unheld = m.pid, lostHandle(m)
 	p.prog.answer(st.seq)
 	p.pids[m.name] = m.pid
 	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc})

@@ -1,11 +1,17 @@
 package actors
 
-import "github.com/cfk/cfk/osproc"
+import (
+	"errors"
 
-// lostStart is a start the proxy never reported when its run ended: the
-// proxy may have forked its process, which then runs with nobody knowing
-// its pid (REFERENCE §4.5). sent is when the start line was sent
-// (osproc.BootTicks).
+	"github.com/cfk/cfk/osproc"
+)
+
+// lostStart is a start whose process cfkd cannot end when the proxy's
+// run ends: the proxy never reported it (it may have forked the process,
+// which then runs with nobody knowing its pid), or reported a pid cfkd
+// took no handle on (the proxy died before the reader took it, and the
+// process, cfkd's now, was no longer the proxy's child; REFERENCE §4.5).
+// sent is when the start line was sent (osproc.BootTicks).
 type lostStart struct {
 	name string
 	sent uint64
@@ -19,14 +25,14 @@ type lostRun struct {
 }
 
 // loseStarts keeps the starts of the run that ends that wait for their
-// pid, the given-up ones too (their process is a stray), to be ended
-// once its process has exited (reaped: it did, now). The whole table is
-// dropped by gone right after.
+// pid or whose process cfkd holds no handle on, the given-up ones too
+// (their process is a stray), to be ended once its process has exited
+// (reaped: it did, now). The whole table is dropped by gone right after.
 func (p *Proxy) loseStarts(run uint64, reaped bool) {
 	var lost []lostStart
 	for _, name := range sortedKeys(p.starts) {
 		for _, st := range p.starts[name] {
-			if st.pid == 0 && st.sent != 0 { // 0: no clock to tell its processes by
+			if (st.pid == 0 || st.unheld) && st.sent != 0 { // 0: no clock to tell its processes by
 				lost = append(lost, lostStart{name: name, sent: st.sent})
 			}
 		}
@@ -51,10 +57,17 @@ func (p *Proxy) endLost(lr lostRun) {
 	ender, ok := p.opts.Launcher.(LostStartEnder)
 	for _, l := range lr.starts {
 		if !ok {
-			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before it reported the pid of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
+			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
 			continue
 		}
-		p.log.WithField("service", l.name).Warnf("proxy '%s' ended before it reported the pid of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
+		p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
 		ender.EndLostStart(l.name, l.sent, lr.end+1)
 	}
+}
+
+// lostHandle says whether cfkd took no handle on the process a started
+// reports where it could have: not for want of pidfds (REFERENCE §11),
+// where it never holds one.
+func lostHandle(m proxyReportedStarted) bool {
+	return m.proc == nil && m.handleErr != nil && !errors.Is(m.handleErr, osproc.ErrNoHandle)
 }

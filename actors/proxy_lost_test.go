@@ -1,10 +1,13 @@
 package actors
 
 import (
+	"fmt"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // lostCalls returns the EndLostStart calls recorded so far.
@@ -68,6 +71,36 @@ func TestProxyGraceEndsTheUnreportedStartAtItsExit(t *testing.T) {
 		t.Fatalf("EndLostStart %+v before the proxy's exit: what it forked is still its child", got)
 	}
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
+	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
+	if got := r.fake.lostCalls(); len(got) != 1 || got[0].name != "s" {
+		t.Fatalf("EndLostStart calls %+v, want one, for s", got)
+	}
+}
+
+// handleFails is the fake launcher whose Handle fails, as the real one's
+// does when the proxy died before the status reader took its handle: the
+// process was cfkd's by then, no longer the proxy's child.
+type handleFails struct{ *fakeLauncher }
+
+func (h handleFails) Handle(pid, parent int) (*osproc.Process, error) {
+	return nil, fmt.Errorf("pid %d is not a child of pid %d", pid, parent)
+}
+
+// A proxy that wrote `started` and died before cfkd took its handle on
+// the process: the service had a pid, but no handle to kill it through
+// at the proxy's end, and the process ran on, unsupervised. Its start is
+// ended as an unreported one is.
+func TestProxyDeathEndsTheUnheldStart(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, func(o *Options) { o.Launcher = handleFails{o.Launcher.(*fakeLauncher)} })
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "s", 700)
+	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
+	r.expectSeq("s", fail)
 	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
 	if got := r.fake.lostCalls(); len(got) != 1 || got[0].name != "s" {
 		t.Fatalf("EndLostStart calls %+v, want one, for s", got)
