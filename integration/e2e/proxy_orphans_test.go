@@ -77,3 +77,39 @@ func gone(pid int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	return err != nil || strings.Contains(string(b), ") Z ")
 }
+
+// A proxy that forked a service and died before it wrote `started` left
+// that process running, adopted by cfkd, which knew no pid of it: the
+// service went to fail (`proxy stopped`) and the process ran on,
+// supervised by nobody, until the service's next stop. cfkd now ends the
+// orphans of the service started since its start line once the proxy's
+// exit is reaped (REFERENCE §4.5).
+func TestProxyDeadBeforeItsReportEndsItsFork(t *testing.T) {
+	d := startDaemon(t, "")
+	defer d.stop()
+	script := filepath.Join(t.TempDir(), "forkdie.sh")
+	// reads the start, forks the service's process, dies
+	if err := os.WriteFile(script, []byte(`#!/bin/sh
+read -r line <&3
+CONTROL_FREAK_ENABLED=1 CONTROL_FREAK_SERVICE=s setsid sleep 1005 </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- &
+kill -9 $$
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c := d.dial()
+	c.ok("proxy p cmd="+script, "proxy p service s cmd=sleep 1000")
+	c.ok("command start service s")
+	c.until("s failed", func() bool { return c.status("s")[1] == "fail" })
+	waitLog(t, d.home, "proxy 'p' ended before cfkd held the process of 's'")
+	log := waitLog(t, d.home, ") left by service s") // (setsid), or (sleep) once it exec'd
+	i := strings.Index(log, "killing orphan pid ")
+	if i < 0 {
+		t.Fatalf("cfkd.log names no orphan killed:\n%s", log)
+	}
+	pid, err := strconv.Atoi(strings.Fields(log[i+len("killing orphan pid "):])[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	waitFor(t, "the process the proxy forked gone", func() bool { return gone(pid) })
+}
