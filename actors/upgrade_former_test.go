@@ -35,7 +35,9 @@ func TestRunOfAFormerDeclarationCrossesAnUpgrade(t *testing.T) {
 		return nw
 	}
 	nw := restored(ex)
-	nw.wait("s adopted running a former declaration", func() bool { return nw.info("service s")[0].RunningFormer })
+	// the restored service tells the controller of its run in an update
+	// that raises no event: polled, not waited for with the recorder
+	waitFor(t, "s adopted running a former declaration", func() bool { return nw.info("service s")[0].RunningFormer })
 	if i := nw.info("service c"); i[0].RunningFormer {
 		t.Fatalf("c, whose label alone changed: %+v, want its run taken as its declaration's", i[0])
 	}
