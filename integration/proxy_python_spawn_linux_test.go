@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/proxywire"
 )
@@ -49,8 +50,25 @@ os.register_at_fork(after_in_child=_child)
 	if sid := fields[3]; sid != pid { // state ppid pgrp session
 		t.Errorf("s (pid %s) is in session %s, want its own", pid, sid)
 	}
-	env, _ := os.ReadFile("/proc/" + pid + "/environ")
-	vars := strings.Split(string(env), "\x00")
+	// its sh writes hi, then execs sleep, which opens its locale's files
+	// at start: an environ read during the exec is empty, an fd list
+	// then has them. Read once sleep waits (within a deadline: what
+	// stays wrong fails below)
+	var vars, names []string
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		env, _ := os.ReadFile("/proc/" + pid + "/environ")
+		vars, names = strings.Split(string(env), "\x00"), nil
+		fds, err := os.ReadDir("/proc/" + pid + "/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fds {
+			names = append(names, f.Name())
+		}
+		if slices.Contains(vars, "CONTROL_FREAK_SERVICE=s") && len(names) == 3 || time.Now().After(end) {
+			break
+		}
+	}
 	for _, want := range []string{"A=1", "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=s"} {
 		if !slices.Contains(vars, want) {
 			t.Errorf("s's environment lacks %s", want)
@@ -60,14 +78,6 @@ os.register_at_fork(after_in_child=_child)
 		if strings.HasPrefix(v, "_CFK_") {
 			t.Errorf("s's environment has %s", v)
 		}
-	}
-	fds, err := os.ReadDir("/proc/" + pid + "/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, f := range fds {
-		names = append(names, f.Name())
 	}
 	if strings.Join(names, ",") != "0,1,2" {
 		t.Errorf("s has fds %v, want 0, 1 and 2 only", names)
