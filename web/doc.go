@@ -42,12 +42,16 @@
 //   - Actions need the token: without --http-token every POST is 403; with
 //     it, a request without `Authorization: Bearer TOKEN` is 403 and one
 //     with a wrong token 401 (compared in constant time).
-//   - Reads need an identity: a GET (but the page's files and /api/auth)
-//     is answered only to a request with a token of the file (any level),
-//     to one whose peer the Reader lets in (cfkd's: a loopback user the
-//     UNIX console lets in, found by peeruid), or with OpenRead
+//   - Reads need an identity: a GET (but the page's shell, / and its
+//     files, which hold no data, and /api/auth) is answered only to a
+//     request with a token of the file (any level), to one whose peer the
+//     Reader lets in (cfkd's: a loopback user the UNIX console lets in,
+//     found by peeruid, for a loopback Host only), or with OpenRead
 //     (--insecure-http); others get 401 (403 without a token file) saying
-//     how to get in. The Reader runs in the request's goroutine.
+//     how to get in. The Reader runs in the request's goroutine. The page
+//     asks for a token on a 401, keeps it in the tab's sessionStorage and
+//     sends it as Authorization: Bearer on every request, its streams
+//     included (read with fetch: EventSource sends no header).
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
 //     subscribed to only while a page is connected. A read of many
 //     services (BigRead) calls AfterBigRead, with which cfkd returns the

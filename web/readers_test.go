@@ -50,7 +50,7 @@ func TestReadNeedsATokenOrAUser(t *testing.T) {
 	rule := &readerRule{}
 	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Reader: rule.read, AuthDelay: time.Millisecond})
 	r.ok("service a cmd=sleep 100 --secret-flag")
-	reads := []string{"/", "/api/services", "/api/services/a", "/api/services/a/log", "/api/config", "/metrics", "/api/events", "/nope"}
+	reads := []string{"/api/services", "/api/services/a", "/api/services/a/log", "/api/config", "/metrics", "/api/events", "/nope"}
 	for _, p := range reads {
 		res, body := r.do("GET", p, "")
 		if res.StatusCode != http.StatusUnauthorized || res.Header.Get("WWW-Authenticate") == "" ||

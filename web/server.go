@@ -80,8 +80,8 @@ type Options struct {
 	Conns        int
 	WriteTimeout time.Duration
 	// Reader, when set, says whether the peer of a request that carries
-	// no token may read: every GET and HEAD but /static/ (the page's
-	// files, no data) and /api/auth (a token check), REFERENCE §10.1. It
+	// no token may read: every GET and HEAD but the page's shell (/ and
+	// /static/, no data) and /api/auth (a token check), REFERENCE §10.1. It
 	// returns nil when the peer may, else why not (told to the client);
 	// local and remote are the connection's ends. It is called in the
 	// request's goroutine, for each such request. cfkd's looks up the uid
@@ -425,7 +425,8 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 	return s.audit(r, t), true
 }
 
-// mayRead applies the rule of the GETs (REFERENCE §10.1): a request with a
+// mayRead applies the rule of the GETs (REFERENCE §10.1): the page's
+// shell is anyone's (pageShell), and so is /api/auth; a request with a
 // token of the file (any level) reads, one with a wrong token is 401 after
 // the auth delay; one without reads when the Reader says its peer may (a
 // loopback user the UNIX console lets in), or with OpenRead. Else it is
@@ -433,7 +434,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what string) 
 // helps then). It writes the refusal, audits it, and returns false.
 func (s *Server) mayRead(w http.ResponseWriter, r *http.Request) bool {
 	p := r.URL.Path
-	if s.o.OpenRead || strings.HasPrefix(p, "/static/") || p == "/api/auth" {
+	if s.o.OpenRead || pageShell(p) || p == "/api/auth" {
 		return true
 	}
 	what := r.Method + " " + strconv.Quote(p[:min(len(p), 128)])
@@ -471,6 +472,14 @@ func (s *Server) mayRead(w http.ResponseWriter, r *http.Request) bool {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="cfkd"`)
 	writeError(w, http.StatusUnauthorized, "not authorized: "+why+"; or send Authorization: Bearer TOKEN with a token of --http-token (read, operate or admin)")
 	return false
+}
+
+// pageShell reports whether path is the page's shell: / and its files
+// under /static/, the same bytes for everyone (embedded at build, no
+// service, version or token in them). Anyone may load it; the page then
+// asks for a token when its reads are refused (REFERENCE §10.1).
+func pageShell(path string) bool {
+	return path == "/" || strings.HasPrefix(path, "/static/")
 }
 
 // localAddr is the server's end of r's connection (invalid when unknown).

@@ -22,7 +22,7 @@ import (
 // which ends the stream (gone); whatever the client sends meanwhile is
 // dropped, and past maxStreamInput the stream ends too. The body has no
 // length and no chunks: it ends when the connection closes (Connection:
-// close), as EventSource expects.
+// close), as an event-stream reader expects (the page's, EventSource).
 type streamConn struct {
 	conn    net.Conn
 	timeout time.Duration

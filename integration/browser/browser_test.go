@@ -206,15 +206,17 @@ func (d *daemon) pidOf(name string) int {
 	return i.Pid
 }
 
-// browser starts a headless Chromium for the test; it is killed, with
-// every process of it, when the test ends.
-func browser(t *testing.T) context.Context {
+// browser starts a headless Chromium for the test, with the options
+// given after the defaults; it is killed, with every process of it, when
+// the test ends.
+func browser(t *testing.T, more ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path := chromium(t)
 	marker := "CFK_BROWSER_TEST=" + random()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 720), chromedp.Env(marker))
+	opts = append(opts, more...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() {
@@ -407,7 +409,7 @@ func TestPageActionsWithToken(t *testing.T) {
 	}
 	screenshot(t, ctx, "with-token")
 
-	// kept in localStorage: the buttons are back after a reload
+	// kept in the tab's sessionStorage: the buttons are back after a reload
 	do(t, ctx, "reload", chromedp.Reload())
 	waitJS(t, ctx, "the buttons after a reload", jsAllRunning+` && `+jsButtons+` === 9`)
 }

@@ -2,6 +2,10 @@
 // The whole state comes from one server-sent events stream, /api/events:
 // a snapshot when it opens, then the changes as cfkd makes them. Nothing
 // here asks the server on a timer; the only timer redraws the uptimes.
+// The page itself holds no data: every request for some carries the token
+// when the page has one (Authorization: Bearer, the streams too: they are
+// read with fetch, as EventSource cannot send a header), and a read
+// refused asks for one.
 "use strict";
 
 const UP = new Set(["starting", "running", "stopping"]);
@@ -22,9 +26,11 @@ const page = {
   services: new Map(), // name → inspect record (REFERENCE §1.6)
   rows: new Map(),     // name → <tr>
   proxies: new Map(),  // name → {up, pid}
-  token: localStorage.getItem(TOKEN_KEY) || "",
-  authed: false,
+  token: "",           // the tab's (sessionStorage), sent in a header only
+  authed: false,       // the token acts (operate or admin)
   open: null,          // {name, detail row, log stream}
+  live: null,          // the event stream
+  gen: 0,              // the current start (a start begun since wins)
 };
 
 // ---- rendering ------------------------------------------------------------
@@ -227,25 +233,35 @@ function openDetail(name) {
 // followLog streams the open row's log into pre. When cfkd ends the
 // stream (the page did not keep up, REFERENCE §10.3), it follows again a
 // second later, its first batch (the last lines) replacing what pre shows.
+// A stream that drops (the network, cfkd restarting) is followed again
+// the same way, after the delay cfkd's retry field gives.
 function followLog(name, pre) {
   const open = page.open;
-  const stream = new EventSource(`/api/services/${encodeURIComponent(name)}/log/follow?n=50`);
-  open.stream = stream;
   let first = true;
-  stream.addEventListener("lines", (e) => {
-    const stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
-    if (first) pre.replaceChildren();
-    first = false;
-    for (const line of JSON.parse(e.data).lines) pre.appendChild(document.createTextNode(line + "\n"));
-    while (pre.childNodes.length > MAX_LOG_LINES) pre.firstChild.remove();
-    if (stick) pre.scrollTop = pre.scrollHeight;
+  const again = (ms) => setTimeout(() => {
+    if (page.open === open && open.stream === stream) followLog(name, pre);
+  }, ms);
+  const stream = openSSE(`/api/services/${encodeURIComponent(name)}/log/follow?n=50`, {
+    lines(data) {
+      const stick = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      if (first) pre.replaceChildren();
+      first = false;
+      for (const line of JSON.parse(data).lines) pre.appendChild(document.createTextNode(line + "\n"));
+      while (pre.childNodes.length > MAX_LOG_LINES) pre.firstChild.remove();
+      if (stick) pre.scrollTop = pre.scrollHeight;
+    },
+    end() {
+      stream.close();
+      again(1000);
+    },
+  }, {
+    drop: () => again(stream.retry),
+    refused(status, msg) {
+      pre.replaceChildren(document.createTextNode(msg + "\n"));
+      if (status === 401 || status === 403) readRefused(status, msg);
+    },
   });
-  stream.addEventListener("end", () => {
-    stream.close();
-    setTimeout(() => {
-      if (page.open === open && open.stream === stream) followLog(name, pre);
-    }, 1000);
-  });
+  open.stream = stream;
 }
 
 function fillDetail(svc) {
@@ -281,38 +297,211 @@ function addRecent(t) {
   while (list.children.length > MAX_RECENT) list.lastChild.remove();
 }
 
+// ---- requests and streams -------------------------------------------------------
+
+// The token lives in the tab's sessionStorage (it goes with the tab) and
+// goes to cfkd in an Authorization header only: never in a URL, never in
+// the console.
+function loadToken() {
+  try {
+    localStorage.removeItem(TOKEN_KEY); // where the pages before this one kept it
+    return sessionStorage.getItem(TOKEN_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+function keepToken(token) {
+  page.token = token;
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch { /* storage off: the token lasts as long as the page */ }
+}
+
+// api is fetch with the page's token, if it has one.
+function api(url, opts = {}) {
+  const headers = { ...(opts.headers || {}) };
+  if (page.token) headers.Authorization = "Bearer " + page.token;
+  return fetch(url, { ...opts, headers, cache: "no-store" });
+}
+
+async function errorOf(r) {
+  const body = await r.json().catch(() => ({}));
+  return body.error || `refused (${r.status})`;
+}
+
+// openSSE reads a server-sent events stream with fetch (EventSource sends
+// no Authorization header). It calls events[NAME](data) for each event,
+// on.open() once the stream is answered, and when it stops, either
+// on.refused(status, message) (an answer that is not a stream: 401, 403,
+// 404, 503) or on.drop() (the stream ended, or the network failed: the
+// caller follows again after stream.retry ms, which cfkd's retry field
+// sets, as EventSource would). Nothing is called after close().
+function openSSE(url, events, on) {
+  const ctl = new AbortController();
+  const stream = { retry: 1000, closed: false, close() { this.closed = true; ctl.abort(); } };
+  const call = (f, ...args) => { if (!stream.closed && f) f(...args); };
+  (async () => {
+    let r;
+    try {
+      r = await api(url, { signal: ctl.signal, headers: { Accept: "text/event-stream" } });
+    } catch {
+      return call(on.drop);
+    }
+    if (!r.ok || !(r.headers.get("Content-Type") || "").startsWith("text/event-stream")) {
+      const msg = await errorOf(r);
+      return call(on.refused, r.status, msg);
+    }
+    call(on.open);
+    const reader = r.body.getReader(), dec = new TextDecoder();
+    let name = "", data = [];
+    const line = (l) => {
+      if (l === "") { // the end of an event
+        if (data.length) call(events[name || "message"], data.join("\n"));
+        name = "";
+        data = [];
+        return;
+      }
+      if (l[0] === ":") return; // a comment
+      const k = l.indexOf(":");
+      const field = k < 0 ? l : l.slice(0, k);
+      let value = k < 0 ? "" : l.slice(k + 1);
+      if (value[0] === " ") value = value.slice(1);
+      if (field === "event") name = value;
+      else if (field === "data") data.push(value);
+      else if (field === "retry" && /^[0-9]+$/.test(value)) stream.retry = +value;
+    };
+    // lines end with CRLF, LF or CR (a CR at the end of a chunk may be
+    // half a CRLF); a line comes in pieces, joined once it ends (a
+    // snapshot of thousands of services is one line of megabytes)
+    let pieces = [], skipLF = false;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const t = dec.decode(value, { stream: true });
+        let pos = 0;
+        for (let k = 0; k < t.length && !stream.closed; k++) {
+          const c = t.charCodeAt(k);
+          if (skipLF) {
+            skipLF = false;
+            if (c === 10) { pos = k + 1; continue; }
+          }
+          if (c !== 10 && c !== 13) continue;
+          pieces.push(t.slice(pos, k));
+          line(pieces.join(""));
+          pieces = [];
+          skipLF = c === 13;
+          pos = k + 1;
+        }
+        if (pos < t.length) pieces.push(t.slice(pos));
+      }
+    } catch { /* the network, or close() */ }
+    call(on.drop);
+  })();
+  return stream;
+}
+
 // ---- live stream --------------------------------------------------------------
 
-// retryAfter is the pause before a new stream once the browser gave one
-// up (it retries by itself only after a stream ended or a network error).
+// retryAfter is the pause before a new stream after an answer that was
+// not one (503: too many streams open), doubled each time up to 30 s.
 let retryAfter = 1000;
 
 function connect() {
   const live = $("live");
-  const es = new EventSource("/api/events");
-  es.onopen = () => { retryAfter = 1000; live.dataset.state = "live"; live.textContent = "live"; };
-  es.onerror = () => {
-    live.dataset.state = "down";
-    live.textContent = "reconnecting…";
-    if (es.readyState === EventSource.CLOSED) {
-      // an answer that is not a stream (503: too many streams open): the
-      // browser will not try again, so the page does, later each time
-      setTimeout(connect, retryAfter);
+  const down = (text) => { live.dataset.state = "down"; live.textContent = text; };
+  if (page.live) page.live.close();
+  const again = (ms) => setTimeout(() => { if (page.live === es) connect(); }, ms);
+  const es = openSSE("/api/events", {
+    snapshot(data) {
+      const d = JSON.parse(data);
+      replaceAll(d.services, d.proxies);
+    },
+    update(data) {
+      const d = JSON.parse(data);
+      for (const svc of d.services) upsert(svc, true);
+      for (const name of d.removed || []) remove(name);
+      summarize();
+    },
+    transition: (data) => addRecent(JSON.parse(data)),
+    cutoff: () => down("resyncing…"),
+  }, {
+    open() { retryAfter = 1000; live.dataset.state = "live"; live.textContent = "live"; },
+    drop() { down("reconnecting…"); again(es.retry); },
+    refused(status, msg) {
+      if (status === 401 || status === 403) return readRefused(status, msg);
+      down("reconnecting…");
+      again(retryAfter);
       retryAfter = Math.min(retryAfter * 2, 30000);
-    }
-  };
-  es.addEventListener("snapshot", (e) => {
-    const d = JSON.parse(e.data);
-    replaceAll(d.services, d.proxies);
+    },
   });
-  es.addEventListener("update", (e) => {
-    const d = JSON.parse(e.data);
-    for (const svc of d.services) upsert(svc, true);
-    for (const name of d.removed || []) remove(name);
-    summarize();
-  });
-  es.addEventListener("transition", (e) => addRecent(JSON.parse(e.data)));
-  es.addEventListener("cutoff", () => { live.dataset.state = "down"; live.textContent = "resyncing…"; });
+  page.live = es;
+}
+
+// ---- who reads --------------------------------------------------------------------
+
+// start reads cfkd's config and opens the stream; a read refused asks for
+// a token (readRefused), and start runs again once one is given.
+async function start() {
+  const gen = ++page.gen;
+  let r = null;
+  try {
+    r = await api("/api/config");
+  } catch (err) {
+    toast("cannot reach cfkd: " + err, true);
+  }
+  if (gen !== page.gen) return;
+  if (r && (r.status === 401 || r.status === 403)) return readRefused(r.status, await errorOf(r));
+  if (r && r.ok) page.config = await r.json();
+  if (gen !== page.gen) return;
+  document.body.classList.remove("locked");
+  $("login").hidden = true;
+  $("version").textContent = page.config.version || "";
+  $("auth").hidden = !page.config.token;
+  let authed = false;
+  if (page.config.token && page.token) authed = (await checkToken(page.token)) === 204;
+  if (gen !== page.gen) return;
+  setAuthed(authed);
+  connect();
+}
+
+// readRefused handles a read that cfkd refused (REFERENCE §10.1): a token
+// it does not know (any more) is forgotten, and the page reads without it
+// if its user may; else the page shows nothing and asks for a token (401;
+// 403: cfkd has no token that reads, the message says so).
+function readRefused(status, msg) {
+  if (status === 401 && page.token) {
+    keepToken("");
+    setAuthed(false);
+    page.tokenRefused = true;
+    return start();
+  }
+  page.gen++;
+  if (page.live) page.live.close();
+  page.live = null;
+  closeDetail();
+  replaceAll([], []);
+  $("recent").replaceChildren();
+  $("version").textContent = "";
+  $("auth").hidden = true;
+  document.body.classList.add("locked");
+  $("live").dataset.state = "down";
+  $("live").textContent = status === 401 ? "token needed" : "no access";
+  $("login").hidden = false;
+  $("login-msg").textContent = page.tokenRefused ? "wrong token" : msg;
+  $("login-form").hidden = status !== 401;
+  page.tokenRefused = false;
+}
+
+function login() {
+  const token = $("login-token").value.trim();
+  $("login-token").value = "";
+  if (!token) return;
+  keepToken(token);
+  $("login-msg").textContent = "checking…";
+  start();
 }
 
 // ---- token and actions ------------------------------------------------------------
@@ -322,34 +511,36 @@ function setAuthed(ok) {
   document.body.classList.toggle("authed", ok);
   $("auth-form").hidden = ok;
   $("auth-ok").hidden = !ok;
+  $("token-forget").hidden = !page.token;
   for (const [name, tr] of page.rows) fillRow(tr, page.services.get(name));
 }
 
 async function checkToken(token) {
-  const r = await fetch("/api/auth", { headers: { Authorization: "Bearer " + token } });
+  const r = await fetch("/api/auth", { headers: { Authorization: "Bearer " + token }, cache: "no-store" });
   return r.status;
 }
 
+// useToken takes a token for the actions: one that cfkd accepts for them
+// replaces the page's (it reads too).
 async function useToken() {
   const token = $("token").value.trim();
   if (!token) return;
   const status = await checkToken(token);
+  $("token").value = "";
   if (status === 204) {
-    page.token = token;
-    localStorage.setItem(TOKEN_KEY, token);
-    $("token").value = "";
+    keepToken(token);
     $("auth-msg").textContent = "";
     setAuthed(true);
   } else {
-    $("token").value = "";
-    $("auth-msg").textContent = status === 401 ? "wrong token" : `refused (${status})`;
+    $("auth-msg").textContent = status === 401 ? "wrong token" : status === 403 ? "this token does not act" : `refused (${status})`;
   }
 }
 
+// forgetToken drops the token; the page reads again as it can without.
 function forgetToken() {
-  page.token = "";
-  localStorage.removeItem(TOKEN_KEY);
+  keepToken("");
   setAuthed(false);
+  start();
 }
 
 let toastTimer = 0;
@@ -365,13 +556,14 @@ function toast(text, error) {
 async function act(name, verb, button) {
   button.disabled = true;
   try {
-    const r = await fetch(`/api/services/${encodeURIComponent(name)}/${verb}`, {
-      method: "POST", headers: { Authorization: "Bearer " + page.token },
-    });
+    const r = await api(`/api/services/${encodeURIComponent(name)}/${verb}`, { method: "POST" });
     const body = await r.json().catch(() => ({}));
-    if (r.status === 401 || r.status === 403) {
+    if (r.status === 401) {
+      toast(body.error || "wrong token", true);
       forgetToken();
+    } else if (r.status === 403) {
       toast(body.error || `refused (${r.status})`, true);
+      setAuthed(false);
     } else if (!r.ok) {
       toast(body.error || `${verb} ${name}: ${r.status}`, true);
     } else {
@@ -387,23 +579,16 @@ async function act(name, verb, button) {
 
 // ---- start ----------------------------------------------------------------------
 
-async function main() {
+function main() {
   $("filter").value = decodeURIComponent(location.hash.slice(1));
   $("filter").addEventListener("input", applyFilter);
   $("token-save").addEventListener("click", useToken);
   $("token").addEventListener("keydown", (e) => { if (e.key === "Enter") useToken(); });
   $("token-forget").addEventListener("click", forgetToken);
-  try {
-    page.config = await (await fetch("/api/config")).json();
-  } catch (err) {
-    toast("cannot reach cfkd: " + err, true);
-  }
-  $("version").textContent = page.config.version || "";
-  if (page.config.token) {
-    $("auth").hidden = false;
-    setAuthed(page.token !== "" && (await checkToken(page.token)) === 204);
-  }
-  connect();
+  $("login-save").addEventListener("click", login);
+  $("login-token").addEventListener("keydown", (e) => { if (e.key === "Enter") login(); });
+  keepToken(loadToken());
+  start();
   setInterval(tickUptimes, 5000);
 }
 
