@@ -18,7 +18,7 @@ import (
 // (REFERENCE §10.1).
 func TestPageShellIsAnyones(t *testing.T) {
 	t.Parallel()
-	toks, err := rights.ParseTokens("tokens", strings.NewReader("read read-token-0123456789abcdef monitoring\n"))
+	toks, err := rights.ParseTokens("tokens", strings.NewReader("read read-token-0123456789abcdef monitoring\noperate operate-token-0123456789ab deploy\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +58,14 @@ func TestPageShellIsAnyones(t *testing.T) {
 			t.Errorf("stream %s with a read token: %d", p, code)
 		}
 	}
-	if body := r.expect("GET", "/api/config", "read-token-0123456789abcdef", http.StatusOK); !strings.Contains(body, "9.8.7-shell") {
+	// the page learns from its config whether its token acts: a read
+	// token's page does not ask /api/auth (audited) at each load
+	if body := r.expect("GET", "/api/config", "read-token-0123456789abcdef", http.StatusOK); !strings.Contains(body, "9.8.7-shell") ||
+		!strings.Contains(body, `"acts":false`) {
 		t.Errorf("config with a read token: %s", body)
+	}
+	if body := r.expect("GET", "/api/config", "operate-token-0123456789ab", http.StatusOK); !strings.Contains(body, `"acts":true`) {
+		t.Errorf("config with an operate token: %s", body)
 	}
 	// the uid rule still wants a loopback Host (DNS rebinding): a page
 	// elsewhere gets the shell, never the data of a user the rule lets in

@@ -14,7 +14,7 @@ h.route = (req) => {
   if (req.url === "/api/auth") return { status: tok === OPERATE ? 204 : tok === READ ? 403 : tok ? 401 : 403, ok: tok === OPERATE, headers: { get: () => null }, json: async () => ({}) };
   if (tok !== null && tok !== READ && tok !== OPERATE) return h.json(401, { ok: false, error: "wrong token" });
   if (tok === null && !allowAll) return h.json(401, { ok: false, error: "not authorized: uid 1001 may not read without a token; or send Authorization: Bearer TOKEN" });
-  if (req.url === "/api/config") return h.json(200, { version: "cfk t", token: true, logs: true, live: true });
+  if (req.url === "/api/config") return h.json(200, { version: "cfk t", token: true, logs: true, live: true, acts: tok === OPERATE });
   return h.stream(req);
 };
 const events = () => h.streams.filter((s) => s.req.url === "/api/events");
@@ -68,6 +68,7 @@ await h.runTimers();
 const again = events()[1];
 h.out("reconnected with the token: " + (again && again.req.headers.Authorization === "Bearer " + READ) + ", live: " + h.$("live").textContent);
 
+h.out("auth asked: " + h.requests.filter((r) => r.url === "/api/auth").length);
 h.out("every request: " + h.requests.filter((r) => r.url !== "/api/auth").every((r) => r.headers.Authorization !== undefined || r.url === "/api/config"));
 h.out("no token in a URL: " + noTokenInURLs());
 h.out("localStorage writes: " + h.writes.filter((w) => w.startsWith("localStorage.set")).length);
@@ -91,6 +92,7 @@ h.out("forgotten: login " + !h.$("login").hidden + ", rows " + page.rows.size + 
 		"buttons: false",
 		"follow with the token: true",
 		"reconnected with the token: true, live: live",
+		"auth asked: 0",
 		"every request: true",
 		"no token in a URL: true",
 		"localStorage writes: 0",

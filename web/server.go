@@ -388,10 +388,14 @@ func infoList(svcs []messages.ServiceInfo) []byte {
 	return rawList(items)
 }
 
-// config answers what the page needs to know of this server.
+// config answers what the page needs to know of this server, and
+// whether the request's token acts (so that the page of a read token
+// does not ask /api/auth, whose refusal is audited, at each load).
 func (s *Server) config(w http.ResponseWriter, r *http.Request) {
+	t, _ := s.token(r)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"version": s.o.Version, "token": s.o.Token != "" || s.o.Tokens != nil, "logs": s.o.Logs != nil, "live": s.o.Events != nil,
+		"acts": t != nil && t.Level.Allows(rights.Operate),
 	})
 }
 

@@ -460,10 +460,7 @@ async function start() {
   $("login").hidden = true;
   $("version").textContent = page.config.version || "";
   $("auth").hidden = !page.config.token;
-  let authed = false;
-  if (page.config.token && page.token) authed = (await checkToken(page.token)) === 204;
-  if (gen !== page.gen) return;
-  setAuthed(authed);
+  setAuthed(page.token !== "" && page.config.acts === true);
   connect();
 }
 
