@@ -141,17 +141,26 @@ func dupFile(fd int, name string) (*os.File, error) {
 	return os.NewFile(uintptr(nfd), name), nil
 }
 
-// takenOver closes what the adoption kept for a rollback once the
-// services are this cfkd's: the fds of the listeners and notify sockets
-// (this cfkd uses dups of them) and the one on the former binary.
+// takenOver closes what the adoption kept for a rollback before the
+// takeover once the services are this cfkd's: the fds of the listeners
+// and notify sockets (this cfkd uses dups of them). The one on the former
+// binary stays open until the console serves (served): a failure until
+// then rolls back too (rollback_taken.go).
 func (a *adoption) takenOver() {
 	for _, l := range []*upgrade.Listener{a.st.Admin, a.st.HTTP, a.st.Notify, a.st.NotifyShared} {
 		if l != nil {
 			unix.Close(l.Fd)
 		}
 	}
-	a.former.close()
-	a.raw = nil // for a rollback only
+	a.raw = nil // for a rollback before the takeover only
+}
+
+// served closes the fd on the former binary: the console serves, there
+// is no rollback any more.
+func (a *adoption) served() {
+	if a != nil {
+		a.former.close()
+	}
 }
 
 // restore makes the tree what the state says, then lets the launcher
@@ -174,6 +183,9 @@ func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *lo
 	r, err := tree.Request(actors.RestoreState{State: a.st, Files: files}, 30*time.Second)
 	if err == nil {
 		err = r.Err
+	}
+	if err == nil {
+		err = adoptFault("restore")
 	}
 	launcher.Thaw()
 	if err != nil {

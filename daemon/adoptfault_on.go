@@ -10,9 +10,11 @@ import (
 // adoptFault, in a cfkd built with -tags cfkadoptfault for the tests
 // only, makes the new cfkd of an upgrade in place fail at step ("state":
 // once the state is read; "listeners": once the listeners are taken,
-// before the services are) when _CFKD_TEST_ADOPT_FAULT names it, so that
-// the rollback (rollback.go) is tested with real binaries. No other build
-// has it.
+// before the services are; "restore": as if the tree's restore was
+// refused once done; "console": once the tree took the services over, in
+// place of the console's start) when _CFKD_TEST_ADOPT_FAULT
+// names it, so that the rollback (rollback.go, rollback_taken.go) is
+// tested with real binaries. No other build has it.
 func adoptFault(step string) error {
 	if os.Getenv("_CFKD_TEST_ADOPT_FAULT") == step {
 		return fmt.Errorf("the test build fails at step %q (-tags cfkadoptfault)", step)

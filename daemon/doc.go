@@ -95,7 +95,10 @@
 // then lets its launcher reap. One that fails before it has taken the
 // services over execs the former binary back with the same fds and state
 // (rollback.go: the old cfkd names its binary by an fd that crosses the
-// exec; one rollback at most). A log destination or a fleet listener lost
+// exec; one rollback at most); one that fails once its tree has taken
+// them over, before its console serves (a restore refused, the console
+// not started), upgrades to the former binary: the state exported from
+// the tree, as an upgrade's (rollback_taken.go). A log destination or a fleet listener lost
 // between the check and the exec does not stop it: it logs with the
 // defaults, or runs without its fleet, and says so (REFERENCE §13.4).
 //

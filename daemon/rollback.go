@@ -146,26 +146,47 @@ func (a *adoption) fail(f Flags, err error) error {
 	if a == nil {
 		return err
 	}
-	say := func(msg string) {
-		if a.log == nil {
-			logAfterExec(f, errors.New(msg))
-			return
-		}
-		a.log.Error(msg)
-		if !a.router.SyncWithin(2 * time.Second) { // bounded, as the upgrade's own
-			fmt.Fprintln(os.Stderr, msg)
-		}
-	}
-	if a.former == nil || a.former.fd < 0 || a.raw == nil {
-		if a.former != nil && a.former.rolledBack != "" {
-			say(fmt.Sprintf("upgrade: the rollback failed too (this cfkd %s is the former one): %v: cfkd stops here", messages.Version, err))
-		}
+	say := func(msg string) { a.say(f, msg) }
+	if !a.canRollBack(f, err) || a.raw == nil {
 		return err
 	}
 	say(fmt.Sprintf("upgrade: cfkd %s failed before it took the services over: %v: rolling back to the former cfkd (%s)", messages.Version, err, a.former.path))
 	rerr := a.rollBack(f, err)
 	say(fmt.Sprintf("upgrade: the rollback to %s failed: %v: cfkd stops here", a.former.path, rerr))
 	return err
+}
+
+// say logs msg in cfkd's log, once set up (logTo), else in the one the
+// flags' log configuration names; on stderr too when the log did not
+// take it in time.
+func (a *adoption) say(f Flags, msg string) {
+	if a.log == nil {
+		logAfterExec(f, errors.New(msg))
+		return
+	}
+	a.log.Error(msg)
+	if !a.router.SyncWithin(2 * time.Second) { // bounded, as the upgrade's own
+		fmt.Fprintln(os.Stderr, msg)
+	}
+}
+
+// canRollBack says whether there is a former binary to roll back to; a
+// cfkd that is that former one already says that the rollback failed too
+// (err: why).
+func (a *adoption) canRollBack(f Flags, err error) bool {
+	if a.former == nil || a.former.fd < 0 {
+		if a.former != nil && a.former.rolledBack != "" {
+			a.say(f, fmt.Sprintf("upgrade: the rollback failed too (this cfkd %s is the former one): %v: cfkd stops here", messages.Version, err))
+		}
+		return false
+	}
+	return true
+}
+
+// rollbackReason is rollbackEnv's value: this cfkd, and why it failed.
+func rollbackReason(why error) string {
+	exe, _ := os.Executable()
+	return strings.Join(strings.Fields(fmt.Sprintf("cfkd %s (%s): %v", messages.Version, exe, why)), " ")
 }
 
 // rollBack execs the former binary with the fds and the state it handed
@@ -188,14 +209,21 @@ func (a *adoption) rollBack(f Flags, why error) error {
 		os.Remove(a.file)
 		return err
 	}
-	exe, _ := os.Executable()
-	reason := strings.Join(strings.Fields(fmt.Sprintf("cfkd %s (%s): %v", messages.Version, exe, why)), " ")
-	env := withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), ignoredEnv), rollbackEnv)
-	env = append(env, upgrade.Env+"="+a.file, ignoredVar(f.startIgnored), rollbackEnv+"="+reason)
+	env := rollbackEnvOf(a.file, f, why)
 	err = execInPlace(path, os.Args, env)
 	setInherit(fds, false)
 	os.Remove(a.file)
 	return fmt.Errorf("exec %s: %w", path, err)
+}
+
+// rollbackEnvOf is the environment of the exec back to the former
+// binary, its state in file.
+func rollbackEnvOf(file string, f Flags, why error) []string {
+	env := os.Environ()
+	for _, v := range []string{upgrade.Env, ignoredEnv, rollbackEnv, formerEnv} {
+		env = withoutVar(env, v)
+	}
+	return append(env, upgrade.Env+"="+file, ignoredVar(f.startIgnored), rollbackEnv+"="+rollbackReason(why))
 }
 
 // rolledBack is why the upgrade this cfkd adopted the services from was

@@ -300,10 +300,13 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	if adopt != nil {
 		if err := adopt.restore(tree, launcher, log); err != nil {
-			// nothing is stopped: the services run on, unsupervised
+			// the tree has taken part of them: a rollback exports it
+			// (rollback_taken.go); else nothing is stopped, the services
+			// run on, unsupervised
+			err = adopt.failTaken(up, f, tree, lk, ln, addr, httpd, fmt.Errorf("cfkd: %w", err))
 			ln.Close()
 			httpd.close()
-			return fmt.Errorf("cfkd: %w", err)
+			return err
 		}
 		early.refuse = func(s os.Signal) {
 			log.Warnf("signal %v during the upgrade: refused (send it again now)", s)
@@ -352,13 +355,23 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	// registry, the config) is collected before the first client comes:
 	// left, it would make the first requests pay for a GC.
 	runtime.GC()
-	console, err := tree.System.Root.RequestFuture(tree.Controller,
-		actors.StartConsole{Listener: ln, Policy: sec.policy}, 5*time.Second).Result()
+	var console any
+	err = nil
+	if adopt != nil {
+		err = adoptFault("console")
+	}
+	if err == nil {
+		console, err = tree.System.Root.RequestFuture(tree.Controller,
+			actors.StartConsole{Listener: ln, Policy: sec.policy}, 5*time.Second).Result()
+	}
 	if err != nil {
+		// the new cfkd of an upgrade rolls back (rollback_taken.go)
+		err = adopt.failTaken(up, f, tree, lk, ln, addr, httpd, fmt.Errorf("cfkd: console: %w", err))
 		ln.Close()
 		httpd.close()
-		return fmt.Errorf("cfkd: console: %w", err)
+		return err
 	}
+	adopt.served()
 	if logErr != nil { // once the console serves, as the fleet's below
 		log.Errorf("log config: the configuration in force could not be applied after the upgrade in place: %v: "+
 			"cfkd logs with the defaults (cfkd.log in its home) until a SIGUSR1 reloads %s", logErr, f.LogConfig)

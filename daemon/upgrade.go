@@ -154,36 +154,8 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
 
 	// 2. freeze
-	if _, err := u.export(tree, true); err != nil {
-		u.thaw(tree, false)
-		return err
-	}
-	pipes := u.launcher.Freeze()
-	// a datagram read from now on would reach a service after its final
-	// export: it waits in the socket for the new cfkd
-	tree.PauseNotify()
-	if u.flush != nil && !u.flush(flushWait) {
-		u.thaw(tree, true)
-		return fmt.Errorf("upgrade: the scan for the orphans of services stopped just now did not end in %v: try again", flushWait)
-	}
-	ex, err = u.export(tree, true)
+	st, files, err = u.freeze(tree)
 	if err != nil {
-		u.thaw(tree, true)
-		return err
-	}
-	st, files, err = u.state(ex, pipes)
-	if err == nil {
-		err = upgrade.Write(u.stateFile(), st)
-	}
-	if err == nil {
-		err = setInherit(st.Fds(), true)
-	}
-	if err != nil {
-		if st != nil {
-			setInherit(st.Fds(), false)
-		}
-		closeFiles(files)
-		u.thaw(tree, true)
 		return err
 	}
 
@@ -213,6 +185,46 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.thaw(tree, true)
 	tree.System.Root.Send(console, actors.ResumeConsole{})
 	return nil // answered already
+}
+
+// freeze freezes the tree and the launcher and writes the final state,
+// close-on-exec cleared on the fds it names: the state and the dups it
+// made (closed if the exec does not happen). On error everything is
+// thawed already.
+func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, error) {
+	if _, err := u.export(tree, true); err != nil {
+		u.thaw(tree, false)
+		return nil, nil, err
+	}
+	pipes := u.launcher.Freeze()
+	// a datagram read from now on would reach a service after its final
+	// export: it waits in the socket for the new cfkd
+	tree.PauseNotify()
+	if u.flush != nil && !u.flush(flushWait) {
+		u.thaw(tree, true)
+		return nil, nil, fmt.Errorf("upgrade: the scan for the orphans of services stopped just now did not end in %v: try again", flushWait)
+	}
+	ex, err := u.export(tree, true)
+	if err != nil {
+		u.thaw(tree, true)
+		return nil, nil, err
+	}
+	st, files, err := u.state(ex, pipes)
+	if err == nil {
+		err = upgrade.Write(u.stateFile(), st)
+	}
+	if err == nil {
+		err = setInherit(st.Fds(), true)
+	}
+	if err != nil {
+		if st != nil {
+			setInherit(st.Fds(), false)
+		}
+		closeFiles(files)
+		u.thaw(tree, true)
+		return nil, nil, err
+	}
+	return st, files, nil
 }
 
 // exportUnfrozen asks the tree for its state, freezing nothing: each

@@ -57,15 +57,22 @@ const tickCmd = `service tick cmd=sh -c 'while :; do echo tick; sleep 0.02; done
 
 // TestUpgradeRollsBack: a new cfkd that fails after the exec, before it
 // took the services over (its state refused; or once it took the
-// listeners), execs the former binary back, which adopts them again
-// (REFERENCE §13.4): cfkd's pid, the service's pid are the same, the
+// listeners), execs the former binary back, which adopts them again; one
+// that fails once its tree took them over (its restore refused, its
+// console that does not start)
+// upgrades to the former binary, which adopts them again (REFERENCE
+// §13.4): cfkd's pid, the service's pid are the same, the
 // service keeps writing and its lines are logged, clients are served by
 // the former version, the log says why, no upgrade.state is left.
 func TestUpgradeRollsBack(t *testing.T) {
 	bin := upgradeFaultBin(t)
-	for _, step := range []string{"state", "listeners"} {
+	for _, step := range []string{"state", "listeners", "restore", "console"} {
 		t.Run(step, func(t *testing.T) {
 			t.Setenv("_CFKD_TEST_ADOPT_FAULT", step)
+			when := "before"
+			if step == "restore" || step == "console" {
+				when = "after"
+			}
 			d := startDaemon(t, "")
 			c := d.dial()
 			c.ok(tickCmd, "command start service tick")
@@ -77,7 +84,7 @@ func TestUpgradeRollsBack(t *testing.T) {
 			ctlDone := make(chan struct{})
 			var out, errOut string
 			var code int
-			if step == "listeners" {
+			if step != "state" {
 				go func() { defer close(ctlDone); out, errOut, code = d.ctl("", "upgrade", "--binary", bin) }()
 			} else {
 				close(ctlDone)
@@ -101,12 +108,12 @@ func TestUpgradeRollsBack(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 			<-ctlDone
-			if step == "listeners" && (code != 1 || out != "upgrading to cfkd "+faultVersion+"\n" ||
+			if step != "state" && (code != 1 || out != "upgrading to cfkd "+faultVersion+"\n" ||
 				!strings.Contains(errOut, "cfkd answers as "+old+" after the upgrade, not as cfk "+faultVersion+": the upgrade did not take")) {
 				t.Errorf("cfkctl upgrade rolled back: exit %d, %q %q, want exit 1 saying so", code, out, errOut)
 			}
 			for _, want := range []string{
-				"upgrade: cfkd " + faultVersion + " failed before it took the services over: ",
+				"upgrade: cfkd " + faultVersion + " failed " + when + " it took the services over: ",
 				"the test build fails at step \"" + step + "\"",
 				"upgrade rolled back: 1 services adopted again",
 			} {

@@ -1,0 +1,89 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/upgrade"
+)
+
+// The rollback of a new cfkd that fails once its actor tree has taken the
+// services over (REFERENCE §13.4): a restore refused part way, a console
+// that does not start. The state it read is no longer what the services
+// are (the launcher reaps, the poller reads, timers fire): the rollback is
+// then an upgrade in place to the former binary, the state exported from
+// the tree as an upgrade exports it (upgrader.freeze), with the fds of the
+// tree, and the exec back told it is a rollback (rollbackEnv), as the one
+// before the takeover (rollback.go).
+
+// rollbackSettle bounds the retries of an export refused (a proxy
+// starting a service, a launch under way) before the rollback freezes.
+var rollbackSettle = 5 * time.Second
+
+// failTaken is what the new cfkd of an upgrade in place does with why, a
+// failure once its tree took the services over: it logs it and rolls back
+// as an upgrade to the former binary; it returns why only when it cannot
+// (no former binary, this cfkd is that former one already, a state the
+// former cannot read, the export or the exec failed: everything is thawed
+// then). A nil adoption (a plain start) returns why.
+func (a *adoption) failTaken(u *upgrader, f Flags, tree *actors.Tree, lk *lock, ln net.Listener, addr Address, httpd *httpServer, why error) error {
+	if a == nil || !a.canRollBack(f, why) {
+		return why
+	}
+	a.say(f, fmt.Sprintf("upgrade: cfkd %s failed after it took the services over: %v: rolling back to the former cfkd (%s), as an upgrade in place to it",
+		messages.Version, why, a.former.path))
+	u.mu.Lock()
+	u.tree, u.lk, u.ln, u.addr, u.httpd = tree, lk, ln, addr, httpd
+	u.mu.Unlock()
+	err := u.rollBack(tree, a.former, a.st.Version, f, why)
+	a.say(f, fmt.Sprintf("upgrade: the rollback to %s failed: %v: cfkd stops here", a.former.path, err))
+	return why
+}
+
+// rollBack is an upgrade in place to the former binary fm, whose state
+// was of version formerState (the newest it reads), with no check (the
+// binary wrote this cfkd's state) and no console to drain; it returns
+// only when it could not.
+func (u *upgrader) rollBack(tree *actors.Tree, fm *former, formerState int, f Flags, why error) error {
+	if v := upgrade.Version(); v > formerState {
+		return fmt.Errorf("the former cfkd reads states of version %d at most, this one writes %d", formerState, v)
+	}
+	path, err := fm.execPath()
+	if err != nil {
+		return err
+	}
+	if !u.running.CompareAndSwap(false, true) { // no console yet: cannot be
+		return errors.New("an upgrade is already under way")
+	}
+	defer u.running.Store(false)
+	defer os.Remove(u.stateFile()) // still here: the rollback failed
+	end := time.Now().Add(rollbackSettle)
+	for {
+		_, err := u.exportUnfrozen(tree)
+		if err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	st, files, err := u.freeze(tree)
+	if err != nil {
+		return err
+	}
+	u.log.Infof("upgrade: exec %s to roll back (%d services, %d fds cross)", path, len(st.Services), len(st.Fds()))
+	if !u.router.SyncWithin(2 * time.Second) {
+		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
+	}
+	err = execInPlace(path, os.Args, rollbackEnvOf(u.stateFile(), f, why))
+	setInherit(st.Fds(), false)
+	closeFiles(files)
+	u.thaw(tree, true)
+	return fmt.Errorf("exec %s: %w", path, err)
+}
