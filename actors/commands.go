@@ -20,6 +20,12 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 		ctx.Respond(messages.Reply{Lines: lines})
 	case messages.VerbVersion:
 		ctx.Respond(messages.Reply{Lines: []string{c.opts.Version}})
+	case messages.VerbUpgraded:
+		line := NoUpgrade
+		if c.opts.Upgraded != nil {
+			line = c.opts.Upgraded()
+		}
+		ctx.Respond(messages.Reply{Lines: []string{line}})
 	case messages.VerbProxyStatus:
 		ctx.Respond(c.proxyLines())
 	case messages.VerbProxyUp, messages.VerbProxyDown:

@@ -159,6 +159,10 @@ type Options struct {
 	// Upgrade, when set, runs `command upgrade [PATH]` (cfkd's, REFERENCE
 	// §13; upgrade.go).
 	Upgrade UpgradeHook
+	// Upgraded, when set, answers `command upgraded`: the line that says
+	// what the last upgrade in place did (cfkd's, REFERENCE §13.4); it
+	// must not block. NoUpgrade when nil.
+	Upgraded func() string
 	// Events, when set, writes the records of Log that the actors make by
 	// the thousand, at info level and below, in place of Log: a service's
 	// lifecycle records (its "Stopping service NAME", "child NAME

@@ -35,6 +35,10 @@ import (
 // goroutine). It must not block.
 type UpgradeHook func(path string, answer func(messages.Reply))
 
+// NoUpgrade is the answer to `command upgraded` of a cfkd never upgraded
+// in place: EXECS KIND TIME TEXT, tab-separated (REFERENCE §13.4).
+const NoUpgrade = "0\tnone\t0\t"
+
 // ExportState asks for the tree's state; answered with Exported.
 type ExportState struct{ Freeze bool }
 
@@ -161,7 +165,7 @@ func readOnly(v messages.Verb) bool {
 	switch v {
 	case messages.VerbStatus, messages.VerbDesc, messages.VerbPids, messages.VerbInspect,
 		messages.VerbList, messages.VerbVersion, messages.VerbProxyStatus, messages.VerbSockets,
-		messages.VerbTail, messages.VerbEvents:
+		messages.VerbTail, messages.VerbEvents, messages.VerbUpgraded:
 		return true
 	}
 	return false

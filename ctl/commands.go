@@ -259,8 +259,20 @@ pipe is kept, no service restarts, and clients that connect meanwhile wait
 for the new cfkd. PATH is checked first (it must be a cfkd that understands
 this cfkd's state); a binary that is not changes nothing and the error says
 why (exit status 1). Prints "upgrading to cfkd VERSION" once the new binary
-was checked; "cfkctl version" then shows the new version. Needs admin.`,
+was checked, then waits for the cfkd that serves after the exec: exit status
+1 when it is not the new one (the exec failed, or the new cfkd failed and
+the former one took every service over again), saying why. Needs admin.`,
 			example: "cfkctl upgrade\ncfkctl upgrade --binary /usr/local/bin/cfkd.new"},
+		{name: "upgraded", group: groupOther, min: 0, max: 0, run: runUpgraded,
+			short: "say what the last upgrade in place of cfkd did",
+			long: `Prints what the last upgrade in place did, and when: "upgraded in place from
+cfkd OLD to cfkd NEW", "the upgrade in place failed and was rolled back:
+..." (the new cfkd failed, the former one took every service over again),
+"upgrade: exec PATH failed: ...", or that cfkd was never upgraded in place
+since it started. With --json, cfkd's line: EXECS KIND TIME TEXT,
+tab-separated (KIND: none, upgraded, rolled-back, exec-failed; TIME in
+seconds since the epoch).`,
+			example: "cfkctl upgraded"},
 		{name: "help", args: "[COMMAND]", group: groupOther, min: 0, max: 1, run: runHelp,
 			short: "show this help, or the help of one command",
 			long:  `Shows the help of cfkctl, or of COMMAND (as "cfkctl COMMAND --help" does).`},

@@ -98,7 +98,10 @@
 // exec; one rollback at most); one that fails once its tree has taken
 // them over, before its console serves (a restore refused, the console
 // not started), upgrades to the former binary: the state exported from
-// the tree, as an upgrade's (rollback_taken.go). A log destination or a fleet listener lost
+// the tree, as an upgrade's (rollback_taken.go). What the last upgrade
+// did (upgraded, rolled back, its exec failed) and the count of execs in
+// place, carried across each exec, answer `command upgraded`
+// (upgrade_outcome.go). A log destination or a fleet listener lost
 // between the check and the exec does not stop it: it logs with the
 // defaults, or runs without its fleet, and says so (REFERENCE §13.4).
 //

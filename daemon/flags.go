@@ -40,6 +40,7 @@ type Flags struct {
 	Fleet FleetFlags // --fleet-* (fleet.go, REFERENCE §12)
 
 	startIgnored []syscall.Signal // HUP, INT ignored when cfkd started (nohup.go)
+	execs        int              // execs in place this process went through (upgrade_outcome.go)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the

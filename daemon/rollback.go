@@ -220,10 +220,26 @@ func (a *adoption) rollBack(f Flags, why error) error {
 // binary, its state in file.
 func rollbackEnvOf(file string, f Flags, why error) []string {
 	env := os.Environ()
-	for _, v := range []string{upgrade.Env, ignoredEnv, rollbackEnv, formerEnv} {
+	for _, v := range []string{upgrade.Env, ignoredEnv, rollbackEnv, formerEnv, execsEnv} {
 		env = withoutVar(env, v)
 	}
-	return append(env, upgrade.Env+"="+file, ignoredVar(f.startIgnored), rollbackEnv+"="+rollbackReason(why))
+	return append(env, upgrade.Env+"="+file, ignoredVar(f.startIgnored), rollbackEnv+"="+rollbackReason(why), execsVar(f.execs))
+}
+
+// rolledBackText is what a cfkd exec'd back by a rollback says of it,
+// why: the failed cfkd and its reason.
+func rolledBackText(why string) string {
+	return fmt.Sprintf("the upgrade in place failed and was rolled back: %s: cfkd %s, the former one, took every service over again", why, messages.Version)
+}
+
+// said records in o what the upgrade this cfkd adopted the services from
+// did: upgraded, or rolled back.
+func (a *adoption) said(o *outcome) {
+	if why := a.rolledBack(); why != "" {
+		o.set(upgradedRolledBack, rolledBackText(why))
+		return
+	}
+	o.set(upgradedOK, fmt.Sprintf("upgraded in place from cfkd %s to cfkd %s", a.st.CfkdVersion, messages.Version))
 }
 
 // rolledBack is why the upgrade this cfkd adopted the services from was

@@ -28,6 +28,7 @@ import (
 func Run(args []string, stdout, stderr io.Writer) error {
 	ignored := startIgnored()
 	fm := formerFromEnv() // an upgrade's former binary, or a rollback to it
+	execs := execsFromEnv()
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -39,6 +40,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	f.startIgnored = ignored
+	f.execs = execs
 	if f.Version {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
@@ -217,9 +219,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	gate := newFleetGate(f.Fleet, fl)
 	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
-	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{})}
+	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{}),
+		outcome: &outcome{execs: f.execs}}
 	tree, err := actors.Start(actors.Options{
-		Fleet: fleetHandler(gate), Upgrade: up.hook,
+		Fleet: fleetHandler(gate), Upgrade: up.hook, Upgraded: up.outcome.get,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
 		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
@@ -308,6 +311,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			httpd.close()
 			return err
 		}
+		adopt.said(up.outcome)
 		early.refuse = func(s os.Signal) {
 			log.Warnf("signal %v during the upgrade: refused (send it again now)", s)
 		}
@@ -380,7 +384,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		gate.fail(f.Fleet, fleetErr, log)
 	}
 	if why := adopt.rolledBack(); why != "" { // an event too (REFERENCE §13.4)
-		log.Errorf("upgrade: the upgrade in place failed and was rolled back: %s: cfkd %s, the former one, took every service over again", why, messages.Version)
+		log.Errorf("upgrade: %s", rolledBackText(why))
 	}
 	idle := "none"
 	if sec.policy.IdleTimeout > 0 {

@@ -52,6 +52,7 @@ type upgrader struct {
 	flush func(within time.Duration) bool
 
 	running atomic.Bool // an upgrade runs (the controller refuses a second one too)
+	outcome *outcome    // what the last one did (`command upgraded`)
 
 	// serving is closed once serve has set what follows: an upgrade asked
 	// as soon as the console accepts waits for it (up to startWait)
@@ -169,7 +170,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if !u.router.SyncWithin(2 * time.Second) {
 		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
 	}
-	env := append(withoutVar(os.Environ(), upgrade.Env), upgrade.Env+"="+u.stateFile(), ignoredVar(u.f.startIgnored))
+	env := append(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), upgrade.Env+"="+u.stateFile(), ignoredVar(u.f.startIgnored), execsVar(u.f.execs))
 	// this binary, for the new cfkd to fall back to if it fails before it
 	// takes the services over (rollback.go)
 	self, selfVar := openFormer(u.log)
@@ -180,6 +181,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	err = execInPlace(path, os.Args, env)
 	// still here: the exec failed, cfkd goes on
 	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
+	u.outcome.set(upgradedExecFailed, fmt.Sprintf("upgrade: exec %s failed: %v: cfkd goes on unchanged", path, err))
 	setInherit(st.Fds(), false)
 	closeFiles(files)
 	u.thaw(tree, true)

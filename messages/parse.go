@@ -229,7 +229,7 @@ func parseCommand(rest string) (Statement, error) {
 			return nil, err
 		}
 		return ControlCommand{Verb: verb, Sel: sel}, nil
-	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets:
+	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets, VerbUpgraded:
 		if len(args) > 0 {
 			return nil, fmt.Errorf("'%s' takes no argument", verb)
 		}

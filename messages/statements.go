@@ -144,6 +144,7 @@ const (
 	VerbTail           Verb = "tail"           // tail NAME [N] [follow]: a service's last lines of output
 	VerbFleet          Verb = "fleet"          // fleet [OPTIONS] VERB ...: a hub's request to its hosts (Fleet)
 	VerbUpgrade        Verb = "upgrade"        // upgrade [PATH]: cfkd re-executes itself in place (REFERENCE §13)
+	VerbUpgraded       Verb = "upgraded"       // upgraded: what the last upgrade in place did (REFERENCE §13.4)
 )
 
 // DefaultTailLines is how many lines `command tail NAME` answers when N is

@@ -67,6 +67,7 @@ var verbLevels = map[messages.Verb]Level{
 	messages.VerbVersion:     Read,
 	messages.VerbSockets:     Read,
 	messages.VerbProxyStatus: Read,
+	messages.VerbUpgraded:    Read,
 	"events":                 Read,
 	"tail":                   Read,
 

@@ -13,7 +13,7 @@ import (
 // The rights table of REFERENCE §5.1, as the issue states it.
 var wantLevels = map[messages.Verb]Level{
 	"status": Read, "desc": Read, "pids": Read, "inspect": Read, "list": Read, "version": Read,
-	"sockets": Read, "proxystatus": Read, "events": Read, "tail": Read,
+	"sockets": Read, "proxystatus": Read, "events": Read, "tail": Read, "upgraded": Read,
 	"start": Operate, "stop": Operate, "up": Operate, "down": Operate, "restart": Operate,
 	"rollingrestart": Operate, "signal": Operate, "proxyup": Operate, "proxydown": Operate,
 	"destroy": Admin, "bind": Admin, "unbind": Admin, "apply": Admin, "shutdown": Admin, "upgrade": Admin,

@@ -109,7 +109,8 @@ func TestUpgradeRollsBack(t *testing.T) {
 			}
 			<-ctlDone
 			if step != "state" && (code != 1 || out != "upgrading to cfkd "+faultVersion+"\n" ||
-				!strings.Contains(errOut, "cfkd answers as "+old+" after the upgrade, not as cfk "+faultVersion+": the upgrade did not take")) {
+				!strings.Contains(errOut, "cfkctl: upgrade: the upgrade in place failed and was rolled back: cfkd "+faultVersion+" (") ||
+				!strings.Contains(errOut, "the test build fails at step \""+step+"\"")) {
 				t.Errorf("cfkctl upgrade rolled back: exit %d, %q %q, want exit 1 saying so", code, out, errOut)
 			}
 			for _, want := range []string{
@@ -178,5 +179,51 @@ func TestUpgradeRollsBackOnce(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(d.home, "upgrade.state")); !os.IsNotExist(err) {
 		t.Errorf("upgrade.state left in the home: %v", err)
+	}
+}
+
+// TestUpgradeRollsBackSameVersion: a rollback between two builds that say
+// the same version (the failing build upgraded to itself, failing once) is
+// told by cfkctl upgrade (exit 1, why) by the count of execs in place that
+// `command upgraded` answers, and `cfkctl upgraded` says it to a client
+// that comes after (REFERENCE §13.4); the next upgrade between them takes.
+func TestUpgradeRollsBackSameVersion(t *testing.T) {
+	bin := upgradeFaultBin(t)
+	once := filepath.Join(t.TempDir(), "fail-once")
+	if err := os.WriteFile(once, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("_CFKD_TEST_ADOPT_FAULT", "console")
+	t.Setenv("_CFKD_TEST_ADOPT_FAULT_ONCE", once)
+	d := startDaemonBin(t, bin)
+	c := d.dial()
+	c.ok(tickCmd, "command start service tick")
+	c.until("tick running", func() bool { return c.status("tick")[1] == "running" })
+	pid := c.pidsOf()["tick"]
+	if out, _, code := d.ctl("", "upgraded"); code != 0 || out != "no upgrade in place since cfkd started\n" {
+		t.Errorf("cfkctl upgraded before any upgrade: exit %d, %q", code, out)
+	}
+	out, errOut, code := d.ctl("", "upgrade", "--binary", bin)
+	if code != 1 || out != "upgrading to cfkd "+faultVersion+"\n" ||
+		!strings.Contains(errOut, "cfkctl: upgrade: the upgrade in place failed and was rolled back: cfkd "+faultVersion+" (") ||
+		!strings.Contains(errOut, "the test build fails at step \"console\"") {
+		b, _ := os.ReadFile(filepath.Join(d.home, "cfkd.log"))
+		t.Fatalf("cfkctl upgrade rolled back between builds of one version: exit %d, %q %q, want exit 1 saying so\nlog:\n%s", code, out, errOut, b)
+	}
+	if got := d.dial().pidsOf()["tick"]; got != pid {
+		t.Errorf("tick's pid %s after the rollback, want %s", got, pid)
+	}
+	// a client that comes after the rollback's event learns of it
+	if out, _, code := d.ctl("", "upgraded"); code != 0 || !strings.Contains(out, ": the upgrade in place failed and was rolled back: cfkd "+faultVersion) {
+		t.Errorf("cfkctl upgraded after the rollback: exit %d, %q", code, out)
+	}
+	if out, errOut, code := d.ctl("", "upgrade", "--binary", bin); code != 0 || out != "upgrading to cfkd "+faultVersion+"\n" {
+		t.Fatalf("cfkctl upgrade once the build fails no more: exit %d, %q %q", code, out, errOut)
+	}
+	if out, _, code := d.ctl("", "upgraded"); code != 0 || !strings.Contains(out, ": upgraded in place from cfkd "+faultVersion+" to cfkd "+faultVersion+"\n") {
+		t.Errorf("cfkctl upgraded after the upgrade: exit %d, %q", code, out)
+	}
+	if got := d.dial().pidsOf()["tick"]; got != pid {
+		t.Errorf("tick's pid %s after the upgrade, want %s", got, pid)
 	}
 }

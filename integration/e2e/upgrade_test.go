@@ -829,6 +829,11 @@ func TestUpgradeExecFails(t *testing.T) {
 	if v := c.version(); v != version {
 		t.Errorf("version %q, want %q", v, version)
 	}
+	// what the last upgrade did (REFERENCE §13.4): no exec in place yet
+	if r := c.do("command upgraded"); r.Err != nil || len(r.Lines) != 1 ||
+		!strings.HasPrefix(r.Lines[0], "0\texec-failed\t") || !strings.Contains(r.Lines[0], "\tupgrade: exec "+vanishing+" failed: ") {
+		t.Errorf("upgraded after the failed exec: %v %q", r.Err, r.Lines)
+	}
 	if got := c.pidsOf(); got["w"] != pids["w"] || got["b"] != pids["b"] {
 		t.Errorf("pids %v, were %v", got, pids)
 	}
@@ -836,6 +841,14 @@ func TestUpgradeExecFails(t *testing.T) {
 	n := lines()
 	c.until("w's output read again", func() bool { return lines() > n+5 })
 	c.ok("service w desc=changes accepted again")
+	// cfkctl upgrade says that it did not take, and why
+	if err := os.WriteFile(vanishing, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, code := d.ctl("", "upgrade", "--binary", vanishing); code != 1 || out != "upgrading to cfkd gone\n" ||
+		!strings.Contains(errOut, "cfkctl: upgrade: the upgrade did not take: upgrade: exec "+vanishing+" failed: ") {
+		t.Errorf("cfkctl upgrade whose exec failed: exit %d, %q %q", code, out, errOut)
+	}
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	c = d.dial()
 	if got := c.pidsOf(); got["w"] != pids["w"] || got["b"] != pids["b"] {
