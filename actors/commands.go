@@ -99,15 +99,16 @@ func serviceMessage(m messages.ControlCommand) (mk func(messages.RequestID) any,
 	return func(r messages.RequestID) any { return f(m, r) }, true
 }
 
-// serviceVerb fans a start/stop/up/down/restart/destroy out to the selected
-// services; a verb without a service message is an unknown command.
+// serviceVerb fans a start/stop/up/down/restart/destroy out to the
+// services its selectors select, in one gather; a verb without a service
+// message is an unknown command.
 func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 	mk, ok := serviceMessage(m)
 	if !ok {
 		ctx.Respond(messages.ErrorReply(fmt.Errorf("unknown command '%s'", m.Verb)))
 		return
 	}
-	targets := c.selectServices(m.Sel)
+	targets := c.selectEach(m.Selectors())
 	if len(targets) == 0 {
 		ctx.Respond(messages.ErrorReply(messages.ErrNoService))
 		return
@@ -117,6 +118,36 @@ func (c *Controller) serviceVerb(ctx actor.Context, m messages.ControlCommand) {
 		return
 	}
 	c.fanOut(m.Verb, mk, ctx.Sender(), targets, nil)
+}
+
+// selectEach is what several selectors of one request select (REFERENCE
+// §1.4): each service once, in name order, so that the plan orders them
+// by what they require whatever the order of the selectors (`stop
+// service db service app` stops app, then db, each answered for itself,
+// as `stop service app service db` does). When one of them selects
+// nothing, it is nothing: the request is refused whole, as each of its
+// selectors alone would be.
+func (c *Controller) selectEach(sels []messages.Selector) []*entry {
+	if len(sels) == 1 {
+		return c.selectServices(sels[0])
+	}
+	picked := map[*entry]bool{}
+	for _, sel := range sels {
+		got := c.selectServices(sel)
+		if len(got) == 0 {
+			return nil
+		}
+		for _, e := range got {
+			picked[e] = true
+		}
+	}
+	var out []*entry
+	for _, e := range c.byName() {
+		if picked[e] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // streamRequest is a connection asking whether it may turn into the stream

@@ -31,7 +31,9 @@
 // controller after every change, so status/desc/pids/inspect/list are
 // answered by the controller alone (lines.go: the typed lines of package
 // messages, written by their Format). Multi-service verbs fan out one command per service
-// and are gathered into exactly one Reply ("done N" rule of REFERENCE §1.4). A
+// and are gathered into exactly one Reply ("done N" rule of REFERENCE §1.4);
+// the services of a request of several selectors are one set, each once,
+// in name order (selectEach), planned as one selector's. A
 // rolling restart (`command rollingrestart SEL`) is the same gather made
 // sequential: RestartService{UntilRunning} goes to one service at a time,
 // answered once it is running again; the first failure stops the roll.

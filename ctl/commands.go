@@ -49,8 +49,10 @@ know inspect, as "command status SELECTOR", retries and crashes null.`,
 			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
 		verb("start", "start services that are down",
 			`Starts each referenced service. A service that is already up, or has no
-command, is an error for that service. One that two references select
-(web1 @web) is started once: the order of the references does not matter.
+command, is an error for that service. The references go in one request,
+planned together: one that two references select (web1 @web) is started
+once, and the order of the references does not matter (start app db and
+start db app both start db, then app, when app requires db).
 
 A service declared with requires=a,b is started once a and b are running:
 those that are down are started first (and what they require, before them).
@@ -61,8 +63,10 @@ This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
 after stopwait_secs. A service that is already down is an error for that
-service, unless its stop brought down a service that requires it. One that
-two references select (web1 @web) is stopped once.
+service, unless its stop brought down a service that requires it. The
+references go in one request: one that two references select (web1 @web)
+is stopped once, and stop db app, where app requires db, stops app, then
+db, and succeeds as stop app db does.
 
 The services that require it (requires=) are brought down first, and it is
 stopped once they have exited; this holds for down, destroy and shutdown
@@ -88,7 +92,8 @@ next one is stopped only once the previous one is running again (it has
 lived startwait_secs), so that workers sharing a socket never all stop at
 once. The first service that does not come back up stops the rolling
 restart; the services after it are left as they are (reported as not
-restarted), and cfkctl exits 1. Sent as "command rollingrestart SELECTOR".
+restarted), and cfkctl exits 1. Sent as "command rollingrestart SELECTOR...",
+the services of every reference in one roll.
 
 The services that require a restarted one (requires=) and run are
 restarted after it, once it runs again; what a restarted service requires
@@ -101,8 +106,8 @@ appear in list or status.`),
 			long: `Sends SIG (TERM INT QUIT HUP USR1 USR2 WINCH KILL CONT STOP ALRM, with or
 without SIG) to the process group of each referenced service that is up (to
 the pid alone with no_new_session, or under a proxy). A service that is down
-is an error for that service. Sends "command signal SIG SELECTOR" for each
-reference.`,
+is an error for that service. Sends "command signal SIG SELECTOR..." with
+every reference, each service once.`,
 			example: "cfkctl signal HUP @web"},
 		{name: "pid", args: "NAME", group: groupServices, min: 1, max: 1, run: runPid,
 			short: "print the pid of a running service",

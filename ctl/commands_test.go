@@ -135,26 +135,24 @@ func TestServiceVerbs(t *testing.T) {
 				replies: map[string]string{"command " + verb + " all": ok("done 3")},
 				reqs:    []string{"command " + verb + " all"}}.check(t)
 			cmdCase{args: []string{verb, "svc1", "@web", "svc1"},
-				replies: map[string]string{"command " + verb + " service svc1": ok("done 1"), "command " + verb + " tag web": ok("done 2"),
-					"command status tag web": ok("web1\trunning\t", "web2\trunning\t")},
-				reqs: []string{"command status tag web", "command " + verb + " service svc1", "command " + verb + " tag web"}}.check(t)
+				replies: map[string]string{"command " + verb + " service svc1 tag web": ok("done 3")},
+				reqs:    []string{"command " + verb + " service svc1 tag web"}}.check(t)
 			cmdCase{args: []string{verb}, code: ExitUsage,
 				stderr: "cfkctl: " + verb + " needs at least one service reference\nusage: cfkctl " + verb + " REF...\nRun 'cfkctl help " + verb + "' for details.\n"}.check(t)
 		})
 	}
 	for _, tc := range []cmdCase{
-		{name: "stops at the first error", args: []string{"start", "a", "@t", "b"},
-			replies: map[string]string{"command start service a": ok("done 1"), "command start tag t": fail("Service 'x' is already up"), "command start service b": ok("done 1"),
-				"command status tag t": ok("x\trunning\t")},
-			reqs: []string{"command status tag t", "command start service a", "command start tag t"}, code: 1, stderr: "Service 'x' is already up\n"},
+		{name: "one request, one error", args: []string{"start", "a", "@t", "b"},
+			replies: map[string]string{"command start service a tag t service b": fail("Service 'a' is already up")},
+			reqs:    []string{"command start service a tag t service b"}, code: 1, stderr: "Service 'a' is already up\n"},
 		{name: "partial failure warns", args: []string{"start", "@web"},
 			replies: map[string]string{"command start tag web": ok("done 1", "web1: Service 'web1' is already up", "web3: Service 'web3' has no known command")},
 			reqs:    []string{"command start tag web"},
 			stderr:  "warning: web1: Service 'web1' is already up\nwarning: web3: Service 'web3' has no known command\n"},
 		{name: "json lines", args: []string{"stop", "a", "b", "--json"},
-			replies: map[string]string{"command stop service a": ok("done 1"), "command stop service b": ok("done 0", "b: Service 'b' is already down")},
-			reqs:    []string{"command stop service a", "command stop service b"},
-			stdout:  `{"ok":true,"lines":["done 1","done 0","b: Service 'b' is already down"]}` + "\n"},
+			replies: map[string]string{"command stop service a service b": ok("done 1", "b: Service 'b' is already down")},
+			reqs:    []string{"command stop service a service b"},
+			stdout:  `{"ok":true,"lines":["done 1","b: Service 'b' is already down"]}` + "\n"},
 		{name: "json error", args: []string{"--json", "stop", "nope"},
 			replies: map[string]string{"command stop service nope": fail(notFound)},
 			reqs:    []string{"command stop service nope"}, code: 1,
@@ -168,13 +166,53 @@ func TestServiceVerbs(t *testing.T) {
 	}
 }
 
-// A service that two references of one command select is acted on once
+// The references of a service verb go in one request, `command VERB SEL
+// SEL...`, whose services cfkd plans together (REFERENCE §1.4, §2.8):
+// sent one request per reference, `stop db app` (app requires db)
+// stopped app with db, then failed `Service 'app' is already down`, exit
+// 1, while `stop app db` exited 0. Both orders now send one request, and
+// its reply alone decides the exit status.
+func TestServiceVerbsOneRequest(t *testing.T) {
+	for _, verb := range []string{"start", "stop", "up", "down", "restart", "destroy", "signal HUP"} {
+		args := strings.Fields(verb)
+		for _, refs := range [][]string{{"db", "app"}, {"app", "db"}, {"@r", "r1", "@r"}} {
+			line := "command " + verb + " " + map[string]string{"db": "service db service app", "app": "service app service db",
+				"@r": "tag r service r1"}[refs[0]]
+			cmdCase{name: verb + " " + strings.Join(refs, " "), args: append(append([]string{}, args...), refs...),
+				replies: map[string]string{line: ok("done 2")}, reqs: []string{line}}.check(t)
+		}
+	}
+	for _, tc := range []cmdCase{
+		{name: "a service down before, among others", args: []string{"stop", "db", "app"},
+			replies: map[string]string{"command stop service db service app": ok("done 1", "app: Service 'app' is already down")},
+			reqs:    []string{"command stop service db service app"}, stderr: "warning: app: Service 'app' is already down\n"},
+		{name: "rolling", args: []string{"restart", "--rolling", "b", "a"},
+			replies: map[string]string{"command rollingrestart service b service a": ok("done 2")},
+			reqs:    []string{"command rollingrestart service b service a"}},
+		{name: "rolling that stopped", args: []string{"restart", "--rolling", "b", "a"},
+			replies: map[string]string{"command rollingrestart service b service a": ok("done 1",
+				"a: Service 'a' did not come back up: fatal", "b: not restarted: the rolling restart stopped at a")},
+			reqs: []string{"command rollingrestart service b service a"}, code: 1,
+			stderr: "warning: a: Service 'a' did not come back up: fatal\nwarning: b: not restarted: the rolling restart stopped at a\n" +
+				"cfkctl: the rolling restart stopped before the end (see the lines above)\n"},
+		{name: "a reference that selects nothing", args: []string{"stop", "a", "nope"},
+			replies: map[string]string{"command stop service a service nope": fail(notFound)},
+			reqs:    []string{"command stop service a service nope"}, code: 1, stderr: notFound + "\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
+
+// With a cfkd that takes one selector a request (an older one, or the
+// original: `service selector takes exactly 1 argument: name` to the
+// request of several), cfkctl sends one per reference, each service once
 // (REFERENCE §8.2): `start @r r1` started r1 with the tag, then sent
 // `start service r1`, `already up`, exit 1, while `start r1 @r` warned
 // and exited 0; `stop` the same with `already down`; a restart or a
 // signal went twice. Both orders send the tag alone; a tag that an
 // earlier one overlaps sends the services it adds, by name.
 func TestServiceVerbsEachServiceOnce(t *testing.T) {
+	oneSel := fail("service selector takes exactly 1 argument: name")
 	tagR := map[string]string{"command status tag r": ok("r1\trunning\t", "r2\tstopped\t")}
 	with := func(m map[string]string, more ...string) map[string]string {
 		out := map[string]string{}
@@ -189,35 +227,45 @@ func TestServiceVerbsEachServiceOnce(t *testing.T) {
 	for _, verb := range []string{"start", "stop", "restart", "destroy", "signal HUP"} {
 		args := strings.Fields(verb)
 		for _, refs := range [][]string{{"@r", "r1"}, {"r1", "@r"}} {
+			several := "command " + verb + " tag r service r1"
+			if refs[0] == "r1" {
+				several = "command " + verb + " service r1 tag r"
+			}
 			cmdCase{name: verb + " " + strings.Join(refs, " "), args: append(append([]string{}, args...), refs...),
 				replies: with(tagR, "command "+verb+" tag r", ok("done 2"),
-					"command "+verb+" service r1", fail("Service 'r1' is already up")),
-				reqs: []string{"command status tag r", "command " + verb + " tag r"}}.check(t)
+					"command "+verb+" service r1", fail("Service 'r1' is already up"), several, fail("tag selector takes exactly 1 argument: tag")),
+				reqs: []string{several, "command status tag r", "command " + verb + " tag r"}}.check(t)
 		}
 	}
 	for _, tc := range []cmdCase{
 		{name: "overlapping tags", args: []string{"restart", "@a", "@b", "c"},
-			replies: map[string]string{
+			replies: map[string]string{"command restart tag a tag b service c": fail("tag selector takes exactly 1 argument: tag"),
 				"command status tag a":  ok("x\trunning\t", "y\trunning\t"),
 				"command status tag b":  ok("y\trunning\t", "z\trunning\t", "w\trunning\t"),
 				"command restart tag a": ok("done 2"), "command restart service z": ok("done 1"),
 				"command restart service w": ok("done 1"), "command restart service c": ok("done 1"),
 			},
-			reqs: []string{"command status tag a", "command status tag b", "command restart tag a",
+			reqs: []string{"command restart tag a tag b service c", "command status tag a", "command status tag b", "command restart tag a",
 				"command restart service z", "command restart service w", "command restart service c"}},
 		{name: "a tag inside another", args: []string{"stop", "@a", "@b"},
-			replies: map[string]string{
+			replies: map[string]string{"command stop tag a tag b": fail("tag selector takes exactly 1 argument: tag"),
 				"command status tag a": ok("x\trunning\t", "y\trunning\t"),
 				"command status tag b": ok("y\trunning\t"),
 				"command stop tag a":   ok("done 2"),
 			},
-			reqs: []string{"command status tag a", "command status tag b", "command stop tag a"}},
+			reqs: []string{"command stop tag a tag b", "command status tag a", "command status tag b", "command stop tag a"}},
 		{name: "an empty tag is cfkd's to refuse", args: []string{"start", "@none", "a"},
-			replies: map[string]string{"command status tag none": ok(), "command start tag none": fail(notFound)},
-			reqs:    []string{"command status tag none", "command start tag none"}, code: 1, stderr: notFound + "\n"},
+			replies: map[string]string{"command start tag none service a": fail("tag selector takes exactly 1 argument: tag"),
+				"command status tag none": ok(), "command start tag none": fail(notFound)},
+			reqs: []string{"command start tag none service a", "command status tag none", "command start tag none"}, code: 1, stderr: notFound + "\n"},
 		{name: "names alone ask nothing more", args: []string{"stop", "a", "b"},
-			replies: map[string]string{"command stop service a": ok("done 1"), "command stop service b": ok("done 1")},
-			reqs:    []string{"command stop service a", "command stop service b"}},
+			replies: map[string]string{"command stop service a service b": oneSel,
+				"command stop service a": ok("done 1"), "command stop service b": ok("done 1")},
+			reqs: []string{"command stop service a service b", "command stop service a", "command stop service b"}},
+		{name: "another error is the answer", args: []string{"stop", "a", "b"},
+			replies: map[string]string{"command stop service a service b": fail("cfkd is shutting down"),
+				"command stop service a": ok("done 1"), "command stop service b": ok("done 1")},
+			reqs: []string{"command stop service a service b"}, code: 1, stderr: "cfkd is shutting down\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}

@@ -12,7 +12,9 @@
 // `apply` sends a whole config file in one request (`command apply`,
 // the file's text compressed into one line) and reads back the plan with
 // messages.ParseChange. Service references become selectors (NAME → `service NAME`, @TAG →
-// `tag TAG`, all → `all`).
+// `tag TAG`, all → `all`); a service verb sends them all in one request
+// (`command stop service db service app`), which cfkd plans together,
+// and one per reference to a cfkd that takes one selector a request.
 //
 // `events` and `tail -f` read streams (stream.go, REFERENCE §1.5): a
 // connection of their own per request, which then carries only lines until

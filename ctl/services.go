@@ -9,36 +9,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
 )
 
-// verbRunner is `cfkctl VERB REF...` for the service verbs: `command VERB
-// SEL` per reference, each service once (eachOnce), stopping at the first
-// ERROR. Body lines other than
-// `done N` name services that failed while others succeeded: warnings on
-// stderr.
+// verbRunner is `cfkctl VERB REF...` for the service verbs: one `command
+// VERB SEL...` with every reference's selector (REFERENCE §1.4, §8.2), or
+// with a cfkd that takes one selector a request, `command VERB SEL` per
+// reference, each service once (eachOnce), stopping at the first ERROR.
+// Body lines other than `done N` name services that failed while others
+// succeeded: warnings on stderr.
 func verbRunner(verb string) func(*session, []string) error {
 	return func(s *session, args []string) error {
 		sels, err := selectors(args)
 		if err != nil {
 			return err
 		}
-		if sels, err = eachOnce(s, sels); err != nil {
-			return err
-		}
 		wire := verb
 		if verb == "restart" && s.opts.rolling {
 			wire = "rollingrestart"
 		}
-		var all []string
-		for _, sel := range sels {
-			lines, err := s.call("command " + wire + " " + sel)
-			if err != nil {
-				return err
-			}
-			all = append(all, lines...)
-			if !s.opts.json {
-				warnFailures(s, lines)
-			}
+		all, err := verbCalls(s, wire, sels)
+		if err != nil {
+			return err
 		}
 		// a roll that stopped part way is a deploy that failed, as the
 		// first service's failure is (REFERENCE §8.3)
@@ -56,6 +48,59 @@ func verbRunner(verb string) func(*session, []string) error {
 		}
 		return nil
 	}
+}
+
+// verbCalls sends the service verb wire for the selectors sels and
+// returns the body lines, warning of each failure (but with --json). All
+// of them go in one request, so that cfkd plans their services together
+// (REFERENCE §2.8): sent one per reference, `stop db app` (app requires
+// db) stopped app with db, then failed `Service 'app' is already down`
+// (exit 1), while `stop app db` succeeded. A cfkd that takes one selector
+// a request (an older one, or the original) refuses it with the text of
+// the original's selector error, which a cfkd that takes several never
+// answers to well-formed selectors: then one request per reference, as
+// before.
+func verbCalls(s *session, wire string, sels []string) ([]string, error) {
+	if line := "command " + wire + " " + strings.Join(sels, " "); len(sels) > 1 && len(line) <= protocol.MaxLine {
+		lines, err := s.call(line)
+		if err == nil || !oneSelectorOnly(err) {
+			if err == nil && !s.opts.json {
+				warnFailures(s, lines)
+			}
+			return lines, err
+		}
+	}
+	sels, err := eachOnce(s, sels)
+	if err != nil {
+		return nil, err
+	}
+	var all []string
+	for _, sel := range sels {
+		lines, err := s.call("command " + wire + " " + sel)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, lines...)
+		if !s.opts.json {
+			warnFailures(s, lines)
+		}
+	}
+	return all, nil
+}
+
+// oneSelectorOnly reports whether err is a cfkd's refusal of several
+// selectors in one request: the original's error for a selector given
+// more words than it takes (REFERENCE §1.7).
+func oneSelectorOnly(err error) bool {
+	var re *protocol.RemoteError
+	if !errors.As(err, &re) {
+		return false
+	}
+	switch re.Msg {
+	case "service selector takes exactly 1 argument: name", "tag selector takes exactly 1 argument: tag":
+		return true
+	}
+	return false
 }
 
 // eachOnce makes the selectors of several references select each

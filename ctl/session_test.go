@@ -128,17 +128,19 @@ func TestClosedMidReply(t *testing.T) {
 }
 
 func TestOneConnectionManyRequests(t *testing.T) {
-	f := newFakeServer(t, map[string]string{
-		"command up service a": ok("done 1"),
-		"command up service b": ok("done 1"),
-		"command up tag c":     ok("done 2"),
-		"command status tag c": ok("c1\tstopped\t", "c2\tstopped\t"),
+	f := newFakeServer(t, map[string]string{ // a cfkd that takes one selector a request
+		"command up service a service b tag c": fail("service selector takes exactly 1 argument: name"),
+		"command up service a":                 ok("done 1"),
+		"command up service b":                 ok("done 1"),
+		"command up tag c":                     ok("done 2"),
+		"command status tag c":                 ok("c1\tstopped\t", "c2\tstopped\t"),
 	})
 	r := runCtl(t, f, runCfg{}, "up", "a", "b", "@c")
 	if r.code != 0 {
 		t.Fatalf("got %+v", r)
 	}
-	want := []string{"command status tag c", "command up service a", "command up service b", "command up tag c", "exit"}
+	want := []string{"command up service a service b tag c", "command status tag c", "command up service a", "command up service b",
+		"command up tag c", "exit"}
 	if got := f.waitRequests(t, len(want)); !reflect.DeepEqual(got, want) || f.connections() != 1 {
 		t.Fatalf("requests %q over %d connections", got, f.connections())
 	}

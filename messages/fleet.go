@@ -140,13 +140,15 @@ func commandLine(c ControlCommand) string {
 	if c.Arg != "" {
 		s += " " + c.Arg
 	}
-	switch c.Sel.Kind {
-	case SelectAll:
-		s += " all"
-	case SelectService:
-		s += " service " + c.Sel.Name
-	case SelectTag:
-		s += " tag " + c.Sel.Name
+	for _, sel := range c.Selectors() {
+		switch sel.Kind {
+		case SelectAll:
+			s += " all"
+		case SelectService:
+			s += " service " + sel.Name
+		case SelectTag:
+			s += " tag " + sel.Name
+		}
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package messages
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -196,11 +197,25 @@ func checkCommand(t *testing.T, line string, c ControlCommand) {
 		if c.Arg == "" || c.Sel != (Selector{}) {
 			t.Fatalf("Parse(%q): bad %s %#v", line, c.Verb, c)
 		}
-	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect, VerbEvents:
+	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy, VerbRollingRestart, VerbSignal,
+		VerbStatus, VerbDesc, VerbPids, VerbInspect, VerbEvents:
 		named := c.Sel.Kind == SelectService || c.Sel.Kind == SelectTag
-		if c.Arg != "" || named == (c.Sel.Name == "") || c.Lines != 0 || c.Follow {
+		if (c.Arg != "") != (c.Verb == VerbSignal) || named == (c.Sel.Name == "") || c.Lines != 0 || c.Follow {
 			t.Fatalf("Parse(%q): bad selector %#v", line, c)
+		}
+		if c.More == nil {
+			break
+		}
+		// several selectors: the service verbs', each once, all alone
+		switch c.Verb {
+		case VerbStatus, VerbDesc, VerbPids, VerbInspect, VerbEvents:
+			t.Fatalf("Parse(%q): several selectors for %s: %#v", line, c.Verb, c)
+		}
+		sels := c.Selectors()
+		for k, sel := range sels {
+			if sel.Kind != SelectService && sel.Kind != SelectTag || sel.Name == "" || slices.Contains(sels[:k], sel) {
+				t.Fatalf("Parse(%q): bad selectors %#v", line, c)
+			}
 		}
 	case VerbList, VerbVersion, VerbProxyStatus, VerbShutdown, VerbSockets:
 		if c.Arg != "" || c.Sel != (Selector{}) {

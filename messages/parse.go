@@ -222,8 +222,13 @@ func parseCommand(rest string) (Statement, error) {
 	}
 	verb, args := Verb(words[0]), words[1:]
 	switch verb {
-	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy,
-		VerbStatus, VerbDesc, VerbPids, VerbRollingRestart, VerbInspect, VerbEvents:
+	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbDestroy, VerbRollingRestart:
+		sel, more, err := parseVerbSelectors(args)
+		if err != nil {
+			return nil, err
+		}
+		return ControlCommand{Verb: verb, Sel: sel, More: more}, nil
+	case VerbStatus, VerbDesc, VerbPids, VerbInspect, VerbEvents:
 		sel, err := parseSelector(args)
 		if err != nil {
 			return nil, err
@@ -246,11 +251,11 @@ func parseCommand(rest string) (Statement, error) {
 		if _, ok := ParseSignal(args[0]); !ok {
 			return nil, fmt.Errorf("unknown signal '%s'", args[0])
 		}
-		sel, err := parseSelector(args[1:])
+		sel, more, err := parseVerbSelectors(args[1:])
 		if err != nil {
 			return nil, err
 		}
-		return ControlCommand{Verb: verb, Sel: sel, Arg: args[0]}, nil
+		return ControlCommand{Verb: verb, Sel: sel, More: more, Arg: args[0]}, nil
 	case VerbBind:
 		return socketVerb(verb, args, ErrBindNoName, ErrBindArgs)
 	case VerbUnbind:
@@ -349,6 +354,50 @@ func parseSelector(args []string) (Selector, error) {
 		return Selector{Kind: SelectAll}, nil
 	}
 	return Selector{}, fmt.Errorf("unknown selector '%s'", args[0])
+}
+
+// parseVerbSelectors reads the selectors of a service verb (REFERENCE
+// §1.4): none or one as parseSelector, or several (an extension: `stop
+// service db service app` is one request, whose services the controller
+// plans together, REFERENCE §2.8), each once, `all` among them standing
+// for all. The original refused every form of more words than one
+// selector takes, so a sequence that does not read as selectors is
+// refused with the original's error for the whole (`service a b`:
+// `service selector takes exactly 1 argument: name`), byte for byte.
+func parseVerbSelectors(args []string) (Selector, []Selector, error) {
+	if len(args) == 0 {
+		return Selector{Kind: SelectNone}, nil, nil
+	}
+	var sels []Selector
+	seen := map[Selector]bool{}
+	all := false
+	for rest := args; len(rest) > 0; {
+		n := 2
+		if rest[0] == "all" {
+			n = 1
+		}
+		if rest[0] != "service" && rest[0] != "tag" && rest[0] != "all" || len(rest) < n {
+			_, err := parseSelector(args) // what is no sequence is no selector either: an error
+			return Selector{}, nil, err
+		}
+		sel, err := parseSelector(rest[:n])
+		if err != nil {
+			return Selector{}, nil, err
+		}
+		all = all || sel.Kind == SelectAll
+		if !seen[sel] {
+			seen[sel] = true
+			sels = append(sels, sel)
+		}
+		rest = rest[n:]
+	}
+	switch {
+	case all:
+		return Selector{Kind: SelectAll}, nil, nil
+	case len(sels) == 1:
+		return sels[0], nil, nil
+	}
+	return sels[0], sels[1:], nil
 }
 
 // splitDecl checks the `NAME ATTR=VALUE` shape of a declaration of the

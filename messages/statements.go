@@ -173,16 +173,25 @@ type Selector struct {
 
 // ControlCommand is a `command VERB ARGS...` line. Sel is set for the
 // service verbs and events (SelectNone when omitted: the controller
-// applies the verb's default); Arg holds the proxy or socket name for
+// applies the verb's default); More holds the selectors after the first
+// of a service verb given several (`command stop service db service
+// app`, an extension: one request, planned together, REFERENCE §1.4),
+// each once, nil for one (never `all`: it stands alone); Arg holds the proxy or socket name for
 // proxyup, proxydown, bind and unbind, and the service name for tail.
 // Lines and Follow are tail's: how many lines (DefaultTailLines when not
 // given), and whether the connection then follows the new ones.
 type ControlCommand struct {
 	Verb   Verb
 	Sel    Selector
+	More   []Selector
 	Arg    string
 	Lines  int
 	Follow bool
+}
+
+// Selectors is Sel, then More.
+func (c ControlCommand) Selectors() []Selector {
+	return append([]Selector{c.Sel}, c.More...)
 }
 
 // Streams reports whether the command turns its admin connection into a
