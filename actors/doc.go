@@ -154,8 +154,9 @@
 // SO_PEERGROUPS, two getsockopt calls; LOCAL_PEERCRED on macOS and
 // FreeBSD, REFERENCE §11), on TCP by a token the client
 // gives later (or none, with --insecure-tcp); it refuses, with `ERROR:
-// not authorized` or `ERROR: too many connections`, in a goroutine of its
-// own, and counts the connections (at most MaxConnections, and a quarter
+// not authorized` or `ERROR: too many connections` written at once with
+// a write that never waits (refuse.go; a refused TCP client is lingered
+// on by a goroutine, at most maxRefusing), and counts the connections (at most MaxConnections, and a quarter
 // of the fd limit: the rest is for services; on TCP with tokens, at most
 // unauthedPerAddr from one IP address that have not authenticated yet,
 // from one uid on loopback: the accept goroutine asks the kernel who owns

@@ -302,42 +302,6 @@ func (p *ConsolePolicy) tooMany(kept bool) string {
 	return fmt.Sprintf("%d open: the other %d places are kept for admin peers", n, all-n)
 }
 
-// maxRefusing bounds the refusals being written at once: past it a
-// connection to refuse is closed without a word (a flood of connections
-// must not take the fds that the bound keeps for services).
-const maxRefusing = 32
-
-// refuse answers `ERROR: why` on conn and closes it, in a goroutine of its
-// own (at most maxRefusing at once), within a second. On TCP, what the
-// client had sent is read and dropped before the close, so that the
-// kernel does not reset the connection before the client reads the
-// answer.
-func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
-	select {
-	case p.refuses <- struct{}{}:
-	default:
-		conn.Close()
-		return
-	}
-	go func() {
-		defer func() { <-p.refuses }()
-		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(time.Second))
-		if _, err := conn.Write([]byte("ERROR: " + why.Error() + "\r\n")); err != nil {
-			return
-		}
-		if tc, ok := conn.(*net.TCPConn); ok {
-			tc.CloseWrite()
-			buf := make([]byte, 4096)
-			for {
-				if _, err := tc.Read(buf); err != nil {
-					return
-				}
-			}
-		}
-	}()
-}
-
 // logRefusal logs a connection refused at connect, at most one line a
 // second (a flood of connections must not fill the disk): the next line
 // says how many more were refused meanwhile.

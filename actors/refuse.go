@@ -1,0 +1,65 @@
+package actors
+
+import (
+	"net"
+	"syscall"
+	"time"
+
+	"github.com/cfk/cfk/internal/nowait"
+)
+
+// maxRefusing bounds the refused TCP connections lingered on at once
+// (lingerRefused): past it, a refused connection is closed as soon as it
+// has its answer (a flood of connections must not take the fds that the
+// bound keeps for services).
+const maxRefusing = 32
+
+// refuseLinger is how long a refused TCP connection is lingered on.
+const refuseLinger = time.Second
+
+// refuse answers `ERROR: why` on conn and closes it (REFERENCE §5.4).
+// The accept goroutine calls it and it never waits: the line goes out
+// with one write that does not block (a fresh socket's send buffer has
+// room for it), then the write side is shut (the client reads the line
+// and its end), and what the client had sent is read and dropped (a
+// close with unread data would reset the connection, and the client
+// could lose the line). A UNIX connection is then shut both ways and
+// closed: nothing the client sends after can reach it. A TCP one is
+// lingered on in a goroutine, dropping what comes, until the client
+// closes or refuseLinger passes, so that the kernel does not reset it
+// while the line may still need to be sent again; at most maxRefusing
+// at once, the others are closed at once (a reset then comes after the
+// end the client has read already).
+func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
+	nowait.Write(conn, []byte("ERROR: "+why.Error()+"\r\n"))
+	tc, isTCP := conn.(*net.TCPConn)
+	if !isTCP {
+		nowait.Shutdown(conn, syscall.SHUT_RDWR)
+		nowait.Drop(conn)
+		conn.Close()
+		return
+	}
+	tc.CloseWrite()
+	nowait.Drop(tc)
+	select {
+	case p.refuses <- struct{}{}:
+	default:
+		tc.Close()
+		return
+	}
+	go lingerRefused(tc, func() { <-p.refuses })
+}
+
+// lingerRefused reads and drops what a refused client sends until it
+// closes or refuseLinger passes, then closes conn and calls done.
+func lingerRefused(conn *net.TCPConn, done func()) {
+	defer done()
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(refuseLinger))
+	buf := make([]byte, 4096)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			return
+		}
+	}
+}
