@@ -4,13 +4,20 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
+
+	"github.com/cfk/cfk/internal/keycount"
+	"github.com/cfk/cfk/internal/nowait"
+	"github.com/cfk/cfk/internal/peeruid"
 )
 
 // This file holds what bounds a client of the HTTP server that does not
-// play along (REFERENCE §10.1): the connections open at once, and a
-// response its client does not read.
+// play along (REFERENCE §10.1): the connections open at once, in all and
+// per peer, and a response its client does not read (a request's body:
+// body.go).
 
 // limitListener hands out at most cap connections open at once: past
 // that, the client accepted waits in Accept until one is closed (the
@@ -26,14 +33,42 @@ type limitListener struct {
 	slots chan struct{}
 	done  chan struct{} // closed by Close: an Accept waiting for a slot returns
 	once  sync.Once
+	// peers counts the connections open per peer (peerKey), at most
+	// PerKey each: past it, a connection is refused at once (refuse)
+	peers   keycount.Counts
+	refused func(peer string, open int) // told of each refusal (a log record)
+	peerOf  func(net.Conn) string       // peerKey; a test's
 
 	mu      sync.Mutex
 	idle    map[net.Conn]time.Time // between two requests, since when (connState)
 	waiting bool                   // Accept waits for a slot
 }
 
-func limit(ln net.Listener, n int) *limitListener {
-	return &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), idle: map[net.Conn]time.Time{}}
+func limit(ln net.Listener, n, perPeer int) *limitListener {
+	l := &limitListener{Listener: ln, slots: make(chan struct{}, n), done: make(chan struct{}), idle: map[net.Conn]time.Time{}, peerOf: peerKey}
+	l.peers.PerKey = perPeer
+	return l
+}
+
+// peerKey is what a connection's place is counted under (REFERENCE
+// §10.1): on loopback, where every local user is the one address
+// 127.0.0.1, the uid that owns the client's socket (peeruid), so that
+// one local user cannot hold every place; elsewhere the peer's IP
+// address. "" (not counted per peer) for a loopback client whose owner
+// the kernel does not say (macOS, FreeBSD; a client gone already): the
+// local users would all be one peer. It reads the kernel's socket table,
+// in the accept loop (one sock_diag request, as the console's).
+func peerKey(c net.Conn) string {
+	if peeruid.IsLoopback(c) {
+		if uid, err := peeruid.Of(c); err == nil {
+			return "uid " + strconv.FormatUint(uint64(uid), 10)
+		}
+		return ""
+	}
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return ""
 }
 
 // connState is the server's ConnState: it follows the idle connections,
@@ -70,28 +105,64 @@ func (l *limitListener) evictIdle() {
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	select {
-	case l.slots <- struct{}{}:
-	default:
-		l.mu.Lock()
-		l.waiting = true
-		l.mu.Unlock()
-		l.evictIdle()
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		key := l.peerOf(c)
+		if key != "" {
+			if ok, open, _ := l.peers.Take(key); !ok {
+				l.refuse(c, key, open)
+				continue
+			}
+		}
+		free := func() {
+			<-l.slots
+			if key != "" {
+				l.peers.Give(key)
+			}
+		}
 		select {
 		case l.slots <- struct{}{}:
-		case <-l.done:
-			c.Close()
-			return nil, net.ErrClosed
+		default:
+			l.mu.Lock()
+			l.waiting = true
+			l.mu.Unlock()
+			l.evictIdle()
+			select {
+			case l.slots <- struct{}{}:
+			case <-l.done:
+				c.Close()
+				if key != "" {
+					l.peers.Give(key)
+				}
+				return nil, net.ErrClosed
+			}
+			l.mu.Lock()
+			l.waiting = false
+			l.mu.Unlock()
 		}
-		l.mu.Lock()
-		l.waiting = false
-		l.mu.Unlock()
+		return &limitConn{Conn: c, free: free}, nil
 	}
-	return &limitConn{Conn: c, free: func() { <-l.slots }}, nil
+}
+
+// refuse answers a connection of a peer that has its share of the places
+// open already with a 503 and closes it, in the accept loop, without
+// waiting for it: one write that does not block (a fresh socket has room
+// for it), the write side shut, what the request had sent dropped (a
+// close with unread data resets the connection), then the close.
+func (l *limitListener) refuse(c net.Conn, peer string, open int) {
+	body := `{"ok":false,"error":"too many connections from ` + peer + ` (` + strconv.Itoa(open) +
+		` open, the most one peer may hold): close some"}` + "\n"
+	nowait.Write(c, []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"+
+		"Cache-Control: no-store\r\nConnection: close\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body))
+	nowait.Shutdown(c, syscall.SHUT_WR)
+	nowait.Drop(c)
+	c.Close()
+	if l.refused != nil {
+		l.refused(peer, open)
+	}
 }
 
 // Close closes the listener and ends an Accept waiting for a slot:

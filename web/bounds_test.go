@@ -118,7 +118,8 @@ func TestSlowReaderGetsItAll(t *testing.T) {
 // backlog, and is served once one closes.
 func TestConnectionsBounded(t *testing.T) {
 	t.Parallel()
-	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	// every client here is one peer: no bound per peer (TestPlacesPerUser)
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2, ConnsPerPeer: -1})
 	addr, done := serveCounting(t, srv)
 	var held []net.Conn
 	for range 2 {

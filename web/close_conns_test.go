@@ -16,7 +16,8 @@ import (
 // it waited for IdleTimeout (2 min). Closing the listener now ends the
 // Accept waiting for a slot.
 func TestCloseWithAllConnsOpen(t *testing.T) {
-	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	// every client here is one peer: no bound per peer (TestPlacesPerUser)
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2, ConnsPerPeer: -1})
 	accepted := make(chan struct{}, 4)
 	srv.http.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {

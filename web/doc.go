@@ -52,6 +52,11 @@
 //     asks for a token on a 401, keeps it in the tab's sessionStorage and
 //     sends it as Authorization: Bearer on every request, its streams
 //     included (read with fetch: EventSource sends no header).
+//   - No peer holds every place: at most ConnsPerPeer connections (half
+//     of Conns) of one peer are open at once, a uid on loopback (peeruid,
+//     asked in the accept loop), an IP address elsewhere; the next is
+//     answered 503 from the accept loop with writes that never wait
+//     (internal/nowait) and closed.
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
 //     subscribed to only while a page is connected. A read of many
 //     services (BigRead) calls AfterBigRead, with which cfkd returns the

@@ -36,7 +36,8 @@ func keepAliveGet(t *testing.T, conn net.Conn, r *bufio.Reader) {
 // and a request under way is never cut.
 func TestIdleConnectionsMakeRoom(t *testing.T) {
 	t.Parallel()
-	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2})
+	// every client here is one peer: no bound per peer (TestPlacesPerUser)
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: quietLog(), Conns: 2, ConnsPerPeer: -1})
 	idle := make(chan net.Conn, 8)
 	srv.http.ConnState = func(c net.Conn, st http.ConnState) {
 		if st == http.StateIdle {

@@ -74,11 +74,17 @@ type Options struct {
 	Streams int
 	// Conns bounds the connections open at once (DefaultConns): past it,
 	// a new one waits in the listen backlog until one closes; an idle
-	// keep-alive connection is closed to make room (bounds.go).
+	// keep-alive connection is closed to make room (bounds.go), and no
+	// peer holds more than ConnsPerPeer.
 	// WriteTimeout cuts off a client that takes nothing of a response for
 	// that long (DefaultWriteTimeout).
 	Conns        int
 	WriteTimeout time.Duration
+	// ConnsPerPeer bounds the connections of one peer open at once
+	// (REFERENCE §10.1): a uid on loopback, an IP address elsewhere; one
+	// more is answered 503 at once and closed. 0: half of Conns; -1: no
+	// bound per peer.
+	ConnsPerPeer int
 	// Reader, when set, says whether the peer of a request that carries
 	// no token may read: every GET and HEAD but the page's shell (/ and
 	// /static/, no data) and /api/auth (a token check), REFERENCE §10.1. It
@@ -130,6 +136,23 @@ type Server struct {
 	// (none, a bad one: anyone who reaches the port may send them), as
 	// the console's refused connections are
 	refusals actors.RecordLimit
+	// connRefusals bounds the log records of connections refused as one
+	// too many of their peer
+	connRefusals actors.RecordLimit
+}
+
+// connRefused logs a connection refused as one too many of its peer, one
+// record a second at most.
+func (s *Server) connRefused(peer string, open int) {
+	ok, muted := s.connRefusals.Allow()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf("http: connection refused: too many connections from %s (%d open, the most one peer may hold)", peer, open)
+	if muted > 0 {
+		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
+	}
+	s.o.Log.Warn(msg)
 }
 
 // refused writes the audit record of a request refused with no known
@@ -165,6 +188,12 @@ func New(o Options) *Server {
 	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = DefaultWriteTimeout
+	}
+	switch {
+	case o.ConnsPerPeer == 0:
+		o.ConnsPerPeer = max(o.Conns/2, 1)
+	case o.ConnsPerPeer < 0:
+		o.ConnsPerPeer = 0 // keycount: no bound
 	}
 	if o.AuthDelay <= 0 {
 		o.AuthDelay = actors.DefaultAuthDelay
@@ -297,7 +326,8 @@ func loopbackHost(hostport string) bool {
 
 // Serve accepts connections on ln until Close; it returns nil then.
 func (s *Server) Serve(ln net.Listener) error {
-	ll := limit(ln, s.o.Conns)
+	ll := limit(ln, s.o.Conns, s.o.ConnsPerPeer)
+	ll.refused = s.connRefused
 	prev := s.http.ConnState // a test's
 	s.http.ConnState = func(c net.Conn, st http.ConnState) {
 		ll.connState(c, st)
