@@ -91,7 +91,7 @@ func TestPlacesPerUser(t *testing.T) {
 	logged := &lockedBuffer{}
 	log := logrus.New()
 	log.SetOutput(logged)
-	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: log, Conns: placesConns})
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: log, Conns: placesConns, ReadTimeout: time.Minute})
 	addr, _ := serveCounting(t, srv)
 	child := testkit.StartAs(t, 65534, 65534, "TestRunAsPlaceHolder", "PLACES_ADDR="+addr)
 	select {

@@ -42,6 +42,12 @@ const (
 	// DefaultConns bounds the connections open at once: the streams, and
 	// as many again for the rest.
 	DefaultConns = 2 * DefaultStreams
+	// DefaultReadTimeout bounds the reading of a request's head, and of
+	// its body: a client that trickles either is cut off.
+	DefaultReadTimeout = 10 * time.Second
+	// maxBody bounds a request's body (no request of the API takes one:
+	// it is read and dropped).
+	maxBody = 64 << 10
 	// maxLogLines bounds n in /api/services/NAME/log.
 	maxLogLines = 1000
 )
@@ -85,6 +91,9 @@ type Options struct {
 	// more is answered 503 at once and closed. 0: half of Conns; -1: no
 	// bound per peer.
 	ConnsPerPeer int
+	// ReadTimeout bounds the reading of a request's head, and of its
+	// body (DefaultReadTimeout): a client that trickles them is cut off.
+	ReadTimeout time.Duration
 	// Reader, when set, says whether the peer of a request that carries
 	// no token may read: every GET and HEAD but the page's shell (/ and
 	// /static/, no data) and /api/auth (a token check), REFERENCE §10.1. It
@@ -195,6 +204,9 @@ func New(o Options) *Server {
 	case o.ConnsPerPeer < 0:
 		o.ConnsPerPeer = 0 // keycount: no bound
 	}
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
 	if o.AuthDelay <= 0 {
 		o.AuthDelay = actors.DefaultAuthDelay
 	}
@@ -222,7 +234,7 @@ func New(o Options) *Server {
 	s.mux.HandleFunc("GET /api/events", s.events)
 	s.http = &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: o.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 		BaseContext:       func(net.Listener) context.Context { return context.Background() },
@@ -242,6 +254,9 @@ func (s *Server) bigRead(n int) {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
+		if !s.dropBody(w, r) {
+			return
+		}
 		h := w.Header()
 		// no other site may frame the page (its buttons) nor sniff types
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
