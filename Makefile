@@ -133,12 +133,15 @@ fuzz-corpus:
 	  [ -d $$src ] || continue; mkdir -p $$pkg/testdata/fuzz/$$fn; cp -n $$src/* $$pkg/testdata/fuzz/$$fn/; \
 	  echo "$$pkg/testdata/fuzz/$$fn: $$(ls $$pkg/testdata/fuzz/$$fn | wc -l) inputs"; done
 
-# cfkd in the foreground on the demo config, in a throwaway home.
+# cfkd in the foreground on the demo config, in a throwaway home. The
+# files are copied there: a clone made under umask 002 has files that the
+# owner's group may write, which cfkd refuses (REFERENCE §7.2).
 run: build
 	@home=$$(mktemp -d /tmp/cfk-demo.XXXXXX); \
+	cp examples/demo.conf examples/demo-log.config "$$home"/ && chmod 600 "$$home"/demo*; \
 	echo "cfkd home: $$home (Ctrl-C stops cfkd and every service)"; \
 	echo "in another terminal:  export CFKCTL_ADDRESS=unix:$$home/sock; $(CURDIR)/$(BIN)/cfkctl status"; \
-	exec $(BIN)/cfkd --home "$$home" -l examples/demo-log.config -c examples/demo.conf
+	exec $(BIN)/cfkd --home "$$home" -l "$$home/demo-log.config" -c "$$home/demo.conf"
 
 clean:
 	rm -rf $(BIN) run

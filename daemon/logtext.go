@@ -23,6 +23,13 @@ type logInForce struct {
 // load applies text (the file at path's content when nil) to router, and
 // keeps it once applied. On error the configuration in force stays.
 func (l *logInForce) load(router *logconf.Router, path string, text []byte) error {
+	if text == nil {
+		// read from the file: at start and at each SIGUSR1, a file
+		// made another user's since is refused (REFERENCE §7.2)
+		if err := checkObeyedFile("-l", logConfigChooses, path, false); err != nil {
+			return err
+		}
+	}
 	text, err := router.ReloadText(path, text)
 	if err != nil {
 		return err

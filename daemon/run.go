@@ -83,6 +83,9 @@ func logAfterExec(f Flags, err error) {
 	if _, serr := os.Stat(f.LogConfig); serr != nil {
 		return
 	}
+	if checkObeyedFile("-l", logConfigChooses, f.LogConfig, false) != nil {
+		return
+	}
 	log := logrus.New()
 	router := logconf.NewRouter(f.Home, log, log)
 	defer router.Close()
@@ -128,6 +131,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err := checkHome(f.Home); err != nil {
 		return adopt.fail(f, err)
 	}
+	if adopt == nil && f.Config != "" { // an upgrade's new cfkd loads none
+		if err := checkObeyedFile("-c", configChooses, f.Config, false); err != nil {
+			return fmt.Errorf("cfkd: %w", err)
+		}
+	}
 	if adopt == nil { // an upgrade's new cfkd keeps the socket it is given
 		if err := checkSocketDir(addr); err != nil {
 			return err
@@ -162,6 +170,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	// (REFERENCE §13.2): a file moved away since must not stop it after
 	// the exec, its services unsupervised
 	if adopt.logConfig() == nil {
+		if err := checkObeyedFile("-l", logConfigChooses, f.LogConfig, true); err != nil {
+			return fmt.Errorf("cfkd: %w", err)
+		}
 		if err := logconf.EnsureFile(f.LogConfig); err != nil {
 			return fmt.Errorf("cfkd: log config: %w", err)
 		}

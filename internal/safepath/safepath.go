@@ -27,6 +27,9 @@ type Unsafe struct {
 	// may be trusted as root's: CheckCreateTrusting)
 	Group bool
 	Gid   uint32
+	// File: the file itself is why (CheckFile), not a directory or a
+	// symlink on its way
+	File bool
 }
 
 func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
