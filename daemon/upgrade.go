@@ -29,8 +29,10 @@ import (
 //
 //  1. The state as it is (nothing frozen) is written to HOME/upgrade.state
 //     and PATH --check-upgrade FILE runs through the launcher (the one
-//     reaper), killed after checkTimeout: anything but a cfkd that prints
-//     its check line and exits 0 is an ERROR, and nothing changed.
+//     reaper), in a session of its own, killed with its group after
+//     checkTimeout, and what it left in its group killed at its exit:
+//     anything but a cfkd that prints its check line and exits 0 is an
+//     ERROR, and nothing changed.
 //  2. The launches begun meanwhile are waited for, nothing frozen (the
 //     state asked again). Freeze: the services answer their state and
 //     stash what follows;
@@ -354,6 +356,11 @@ func (u *upgrader) check(path, file string) (string, error) {
 		Argv:   []string{path, upgrade.CheckFlag, file},
 		Env:    append(withoutVar(withoutVar(os.Environ(), upgrade.Env), upgrade.ArgsEnv), upgrade.ArgsEnv+"="+upgrade.EncodeArgs(os.Args[1:])),
 		Stdout: keep(&out, gotLine), Stderr: keep(&errOut, gotErr),
+		// a session of its own, nothing else of cfkd's in it: what it
+		// leaves in its group (a child it put in the background) is
+		// killed at its exit, and its timeout's SIGKILL goes to the
+		// whole group (REFERENCE §13.3)
+		Setsid: true, EndGroup: true,
 	}, func(_ int, ws syscall.WaitStatus) { done <- ws })
 	if err != nil {
 		return "", fmt.Errorf("upgrade: cannot run %s: %w", path, err)

@@ -38,7 +38,14 @@ type Spec struct {
 	Program string
 	// Setsid puts the child in a new session (and process group) that
 	// Signal targets as a whole.
-	Setsid     bool
+	Setsid bool
+	// EndGroup, with Setsid: once the child has exited, what is left of
+	// its process group (a child it put in the background) is killed
+	// (SIGKILL) before the child is reaped, while its pid, the group's
+	// id, cannot name another group. Where the reaper cannot peek at an
+	// exit (canPeek: outside Linux), and for a child that exited before
+	// Launch registered it, nothing is killed.
+	EndGroup   bool
 	Credential *syscall.Credential // nil: cfkd's own user and groups
 	Stdin      *os.File            // fd 0; nil: /dev/null
 	ExtraFiles []*os.File          // fds 3, 4, ... in order
@@ -64,6 +71,8 @@ type Spec struct {
 type Process struct {
 	Pid   int
 	group bool // signal -Pid (the child leads its own process group)
+	// endGroup: kill what is left of the group at the exit (Spec.EndGroup)
+	endGroup bool
 	// mu guards exited, and is held by Signal across its kill: the
 	// reaper marks the Process exited under it before it frees the pid
 	mu         sync.Mutex
@@ -328,7 +337,7 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	runtime.KeepAlive(stdin)
 	runtime.KeepAlive(spec.ExtraFiles)
 	c.closeChild() // the child has its copies (or there is no child)
-	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, onExit)
+	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, spec.Setsid && spec.EndGroup, onExit)
 	if err != nil {
 		c.closeAll()
 		if derr := dirError(spec.Dir, spec.Credential, err); derr != nil {
@@ -423,12 +432,12 @@ var maxForks = 2 * runtime.NumCPU()
 // exit status the reaper already took for it (the child died first). When
 // the last fork under way ends, the exits still kept were not of a fork
 // of ours: they are adopted orphans, returned to be logged.
-func (l *Launcher) register(seq uint64, pid int, err error, group bool, onExit func(int, syscall.WaitStatus)) (proc *Process, early *syscall.WaitStatus, orphans map[int]earlyExit) {
+func (l *Launcher) register(seq uint64, pid int, err error, group, endGroup bool, onExit func(int, syscall.WaitStatus)) (proc *Process, early *syscall.WaitStatus, orphans map[int]earlyExit) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--
 	if err == nil {
-		proc = &Process{Pid: pid, group: group, launched: true}
+		proc = &Process{Pid: pid, group: group, endGroup: endGroup, launched: true}
 		if e, ok := l.early[pid]; ok && e.seq >= seq {
 			delete(l.early, pid)
 			proc.exited = true
@@ -541,6 +550,12 @@ func (l *Launcher) reapAll() {
 			delete(l.procs, want)
 			l.mu.Unlock()
 			e.proc.markExited()
+			if e.proc.endGroup {
+				// not reaped yet: -want is still its group, or no group
+				if err := syscall.Kill(-want, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
+					l.log.WithError(err).WithField("pid", want).Warn("ending the process group of an exited child failed")
+				}
+			}
 			ws, err := reapZombie(want)
 			if err != nil {
 				l.log.WithError(err).WithField("pid", want).Warn("reaping an exited child failed: its exit status is lost")

@@ -760,19 +760,19 @@ func TestRegisterEarlyExits(t *testing.T) {
 	l.early[200] = earlyExit{ws: 9, seq: 1}      // reaped when only fork 1 had begun
 	l.early[300] = earlyExit{ws: 0, seq: 2}      // an orphan: no fork made 300
 
-	proc, early, orphans := l.register(2, 100, nil, true, never)
+	proc, early, orphans := l.register(2, 100, nil, true, false, never)
 	if early == nil || *early != 1<<8 || !proc.exited || orphans != nil {
 		t.Fatalf("fork 2 got pid 100: early %v, exited %v, orphans %v", early, proc.exited, orphans)
 	}
 	l.inflight, l.forkSeq = 2, 3 // fork 3 begins, after 200 was reaped
-	proc, early, orphans = l.register(3, 200, nil, true, never)
+	proc, early, orphans = l.register(3, 200, nil, true, false, never)
 	if early != nil || proc.exited || l.procs[200] == nil {
 		t.Fatalf("fork 3 got the reused pid 200: early %v, exited %v", early, proc.exited)
 	}
 	if _, ok := orphans[200]; !ok {
 		t.Errorf("the old exit of 200 is not reported as an orphan's: %v", orphans)
 	}
-	_, _, orphans = l.register(1, 0, syscall.EAGAIN, true, never)
+	_, _, orphans = l.register(1, 0, syscall.EAGAIN, true, false, never)
 	if _, ok := orphans[300]; !ok || len(l.early) != 0 || l.inflight != 0 {
 		t.Errorf("no fork left: orphans %v, early %v, inflight %d", orphans, l.early, l.inflight)
 	}
