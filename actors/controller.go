@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -81,6 +82,9 @@ type Controller struct {
 	// unrouted: datagrams from no known pid yet (notify.go), at most
 	// maxUnrouted, each kept unroutedFor
 	unrouted []unroutedNotify
+	// goneSaid: when a datagram of a sender reaped before its read was
+	// last logged (notify.go: once in goneEvery at most)
+	goneSaid time.Time
 	sorted   []*entry // the services in name order (byName); nil: to be made again
 	// statusAll is the last status of every service (statusOfAll).
 	statusAll []string

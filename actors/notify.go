@@ -16,7 +16,9 @@ import (
 // service actor has its pid and told the controller (Launch returns after
 // the exec): a datagram from no known pid is kept, at most maxUnrouted for
 // unroutedFor each, and routed when a service's new pid is told
-// (trackPid). Without it such a run was stopped as not ready.
+// (trackPid). Without it such a run was stopped as not ready. One whose
+// sender was reaped before it was read (Gone) is not kept: the pid it
+// would be routed by later is another process's.
 
 // notifyReceived is a datagram, from the listener to the controller, then
 // from the controller to its service.
@@ -27,10 +29,12 @@ type notifyReceived struct {
 	kept bool
 }
 
-// The bounds of the datagrams kept for a pid not known yet.
+// The bounds of the datagrams kept for a pid not known yet; how often a
+// datagram of a sender already reaped is logged at most.
 const (
 	maxUnrouted = 256
 	unroutedFor = 10 * time.Second
+	goneEvery   = 10 * time.Second
 )
 
 type unroutedNotify struct {
@@ -42,6 +46,16 @@ type unroutedNotify struct {
 // until its sender's pid is told.
 func (c *Controller) routeNotify(m notifyReceived) {
 	if c.routeTo(m) {
+		return
+	}
+	if m.msg.Gone {
+		// reaped before its read: no group to go by, and its pid, if
+		// told later, would be another process's (REFERENCE §2.9)
+		if now := time.Now(); now.Sub(c.goneSaid) >= goneEvery {
+			c.goneSaid = now
+			c.log.WithField("pid", m.msg.Pid).Warn("notify datagram dropped: its sender had exited and been reaped before cfkd read it, " +
+				"so no service can be told its own (a client that sends and exits at once, as systemd-notify --no-block run as a user other than root)")
+		}
 		return
 	}
 	if len(c.unrouted) >= maxUnrouted {

@@ -24,6 +24,10 @@ func FromFile(path string, f *os.File) (*Listener, error) {
 		c.Close()
 		return nil, fmt.Errorf("notify socket %s: not a UNIX datagram socket", path)
 	}
+	if raw, err := uc.SyscallConn(); err == nil {
+		// a former cfkd's socket may lack its SO_PASSPIDFD: asked again
+		raw.Control(func(fd uintptr) { passCred(int(fd)) })
+	}
 	return &Listener{Path: path, conn: uc}, nil
 }
 

@@ -1,8 +1,11 @@
 package notify
 
 import (
+	"encoding/binary"
 	"errors"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Linux gives the sender's pid with every datagram once SO_PASSCRED is
@@ -16,12 +19,43 @@ const Supported = true
 var ErrUnsupported = errors.New("ready=notify is not supported on this system")
 
 // credSpace is the room the sender's credentials take in a datagram's
-// control data.
-var credSpace = syscall.CmsgSpace(syscall.SizeofUcred)
+// control data, and its pidfd (SCM_PIDFD).
+var credSpace = syscall.CmsgSpace(syscall.SizeofUcred) + syscall.CmsgSpace(4)
 
-// passCred asks the kernel for the sender's credentials with each datagram.
+// SO_PASSPIDFD and SCM_PIDFD, Linux 6.5: a pidfd of the sender with each
+// datagram, the process the kernel says sent it (the pid of its
+// credentials), whoever has that pid by the time it is read.
+const (
+	soPassPidfd = 76
+	scmPidfd    = 4
+)
+
+// passCred asks the kernel for the sender's credentials with each
+// datagram, and its pidfd where the kernel gives one (6.5); an older one
+// refuses the option: then a sender's pid reused since its datagram is
+// not told apart (senderGone).
 func passCred(fd int) error {
-	return syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
+	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1); err != nil {
+		return err
+	}
+	syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, soPassPidfd, 1)
+	return nil
+}
+
+// pidfdOf is the sender's pidfd in m (SCM_PIDFD), now open in cfkd.
+func pidfdOf(m *syscall.SocketControlMessage) (int, bool) {
+	if m.Header.Type != scmPidfd || len(m.Data) < 4 {
+		return -1, false
+	}
+	return int(int32(binary.NativeEndian.Uint32(m.Data))), true
+}
+
+// alive says whether the process of pidfd has not been reaped yet (a
+// zombie is alive: its pid is still its own). EPERM: it is there, of a
+// user cfkd may not signal.
+func alive(pidfd int) bool {
+	err := unix.PidfdSendSignal(pidfd, 0, nil, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // credOf is the sender's pid and uid in m, when m holds its credentials.

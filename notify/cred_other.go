@@ -27,3 +27,9 @@ func passCred(fd int) error { return ErrUnsupported }
 
 // credOf: no control message holds credentials.
 func credOf(m *syscall.SocketControlMessage) (pid, uid int, ok bool) { return 0, 0, false }
+
+// pidfdOf: no pidfd comes with a datagram.
+func pidfdOf(m *syscall.SocketControlMessage) (int, bool) { return -1, false }
+
+// alive: never called without a pidfd.
+func alive(pidfd int) bool { return true }

@@ -9,7 +9,12 @@
 // kernel's SCM_CREDENTIALS: SO_PASSCRED is set, so a sender cannot lie
 // about its pid), to a callback; cfkd's controller routes it to the
 // service whose process is that pid or leads that group, so that a
-// `systemd-notify --ready` run by the service's shell counts.
+// `systemd-notify --ready` run by the service's shell counts. A sender
+// already reaped when its datagram is read has no group any more, and
+// its pid may be another process's: the Message says it is Gone (getpgid
+// fails, or, where the kernel gives the sender's pidfd with the datagram,
+// SO_PASSPIDFD, Linux 6.5, that pidfd's process was reaped by the time
+// the group was read), and the controller drops it.
 //
 // Platforms (REFERENCE §11): the sender's pid comes from SO_PASSCRED,
 // Linux's (cred_linux.go), in both Linux builds. Elsewhere Supported is
@@ -20,7 +25,8 @@
 // Invariants:
 //   - A datagram is at most MaxDatagram bytes: a longer one is dropped
 //     whole. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's
-//     BARRIER=1 waits for its fd to be closed) is closed at once.
+//     BARRIER=1 waits for its fd to be closed), and the sender's pidfd,
+//     is closed at once.
 //   - Each sender pid gets at most Burst datagrams at once and Rate a
 //     second after that, and all senders together GlobalRate: a flood is
 //     read and dropped, it reaches no actor.

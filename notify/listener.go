@@ -30,6 +30,7 @@ const (
 type Message struct {
 	Pid    int               // the sender, as the kernel says
 	Pgid   int               // its process group, 0 if it is gone already
+	Gone   bool              // the sender was reaped before its datagram was read (Pgid 0): see senderGroup
 	Uid    int               // the sender's uid, as the kernel says
 	Shared bool              // it came in on the shared socket (ListenShared)
 	Fields map[string]string // READY=1, STATUS=..., ...
@@ -240,18 +241,20 @@ func (l *Listener) Serve(deliver func(Message)) {
 			}
 			continue // a datagram the kernel could not deliver whole, or Pause's deadline
 		}
-		pid, uid := closeRightsAndCred(oob[:oobn])
-		if pid <= 0 || !l.takes(uid) || n > MaxDatagram || flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) != 0 {
+		pid, uid, pidfd := closeRightsAndCred(oob[:oobn])
+		take := pid > 0 && l.takes(uid) && n <= MaxDatagram && flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) == 0 &&
+			lim.allow(pid, uid, l.shared, time.Now())
+		pgid, gone := 0, false
+		if take {
+			pgid, gone = senderGroup(pid, pidfd)
+		}
+		if pidfd >= 0 {
+			syscall.Close(pidfd)
+		}
+		if !take {
 			continue
 		}
-		if !lim.allow(pid, uid, l.shared, time.Now()) {
-			continue
-		}
-		pgid, err := syscall.Getpgid(pid)
-		if err != nil {
-			pgid = 0
-		}
-		deliver(Message{Pid: pid, Pgid: pgid, Uid: uid, Shared: l.shared, Fields: Parse(buf[:n])})
+		deliver(Message{Pid: pid, Pgid: pgid, Gone: gone, Uid: uid, Shared: l.shared, Fields: Parse(buf[:n])})
 	}
 }
 
@@ -267,12 +270,15 @@ func (l *Listener) Close() {
 	})
 }
 
-// closeRightsAndCred closes every fd a datagram carried and returns the
-// sender's pid and uid (pid 0 when the kernel gave none).
-func closeRightsAndCred(oob []byte) (pid, uid int) {
+// closeRightsAndCred closes every fd a datagram carried but the sender's
+// pidfd, and returns the sender's pid and uid (pid 0 when the kernel gave
+// none) and that pidfd (-1 when the kernel gave none), for the caller to
+// close.
+func closeRightsAndCred(oob []byte) (pid, uid, pidfd int) {
+	pidfd = -1
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0, 0
+		return 0, 0, -1
 	}
 	for _, m := range msgs {
 		if m.Header.Level != syscall.SOL_SOCKET {
@@ -285,9 +291,23 @@ func closeRightsAndCred(oob []byte) (pid, uid int) {
 			}
 		} else if p, u, ok := credOf(&m); ok {
 			pid, uid = p, u
+		} else if fd, ok := pidfdOf(&m); ok {
+			pidfd = fd
 		}
 	}
-	return pid, uid
+	return pid, uid, pidfd
+}
+
+// senderGroup is the process group of the sender pid, and whether it was
+// gone already: reaped (getpgid fails), or, told by its pidfd where the
+// kernel gives one, reaped after getpgid or before it and its pid reused
+// since, whose group getpgid gave. A gone sender's group is 0.
+func senderGroup(pid, pidfd int) (pgid int, gone bool) {
+	pgid, err := syscall.Getpgid(pid)
+	if err != nil || pidfd >= 0 && !alive(pidfd) {
+		return 0, true
+	}
+	return pgid, false
 }
 
 // Parse reads the KEY=VALUE lines of a datagram; lines without `=` are
