@@ -14,6 +14,10 @@
 // OpenOwned opens a file through such a path only when it is a regular
 // file of the given user's: what that user may read and change anyway.
 //
+// CheckFile is Check for a file whose lines the process obeys (cfkd's -c
+// and -l): the file itself must also be root's or the trusted uid's, and
+// writable by no one else (a group of root's aside).
+//
 // Invariants: nothing here follows a symlink it has not looked at first;
 // a path is safe only when every directory and symlink on it is root's or
 // the trusted uid's, and no one else may write a directory on it (a group
