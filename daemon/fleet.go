@@ -3,6 +3,7 @@ package daemon
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -75,6 +76,19 @@ func (ff *FleetFlags) check() error {
 func newFleet(ff FleetFlags, log *logrus.Logger) (*fleet.Node, error) {
 	if ff.Listen == "" {
 		return nil, nil
+	}
+	// whoever may change the CA chooses who may act on this cfkd (a CA
+	// of theirs: their hub), the inventory where a hub sends commands
+	// (REFERENCE §7.2)
+	for _, f := range []struct{ flag, path, what string }{
+		{"--fleet-ca", ff.CA, fleetCAChooses}, {"--fleet-inventory", ff.Inventory, inventoryChooses},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if err := checkObeyedFile(f.flag, f.what, f.path, false); err != nil {
+			return nil, fmt.Errorf("cfkd: %w", err)
+		}
 	}
 	n, err := fleet.New(fleet.Config{Listen: ff.Listen, CA: ff.CA, Cert: ff.Cert, Key: ff.Key, Inventory: ff.Inventory,
 		Allow: ff.Allow, Timeout: ff.Timeout, Version: "cfk " + messages.Version, Log: log})

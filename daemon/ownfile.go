@@ -47,8 +47,11 @@ func checkObeyedFile(flag, what, path string, create bool) error {
 		"(give a file in a directory that only root and cfkd's user may change)", flag, path, u, u.Who, what)
 }
 
-// What the files of -c and -l choose, said by checkObeyedFile's errors.
+// What the files of -c, -l, --fleet-ca and --fleet-inventory choose, said
+// by checkObeyedFile's errors.
 const (
 	configChooses    = "the services cfkd runs (any command, as any user cfkd may run one as)"
 	logConfigChooses = "what cfkd logs and where (audit = none)"
+	fleetCAChooses   = "who may act on this cfkd as a fleet's member or hub (a CA of theirs)"
+	inventoryChooses = "the hosts this hub sends commands to"
 )

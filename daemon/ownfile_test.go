@@ -173,3 +173,39 @@ func TestStartRefusesConfigOthersMayWrite(t *testing.T) {
 		}
 	}
 }
+
+// A --fleet-ca or --fleet-inventory that another user could change is
+// refused at start, as -c is: whoever may write the CA chooses who may
+// act on this cfkd (their own hub), the inventory where a hub sends its
+// commands (REFERENCE §7.2).
+func TestFleetFilesOthersMayWriteRefused(t *testing.T) {
+	dir := t.TempDir()
+	open := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("# nothing\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ca, inv := open("ca.pem"), open("inventory")
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	for _, c := range []struct {
+		ff   FleetFlags
+		want string
+	}{
+		{FleetFlags{Listen: "127.0.0.1:0", CA: ca}, "cfkd: --fleet-ca " + ca + ": writable by others (mode 0666): any user could choose " + fleetCAChooses},
+		{FleetFlags{Listen: "127.0.0.1:0", Inventory: inv}, "cfkd: --fleet-inventory " + inv + ": writable by others (mode 0666): any user could choose " + inventoryChooses},
+	} {
+		n, err := newFleet(c.ff, log)
+		if n != nil {
+			n.Stop()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("newFleet %+v: %v, want %q", c.ff, err, c.want)
+		}
+	}
+}
