@@ -103,13 +103,19 @@ func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
 	if p.pidfd == nil {
 		return false, nil
 	}
+	grouped := false
 	if p.group && p.pidfd.Signal(0) == nil {
 		// the leader is not reaped (its pidfd says so): no other group
 		// can have its pid for an id, so -Pid is its own
-		syscall.Kill(-p.Pid, sig) // ESRCH: the group is gone already
+		grouped = syscall.Kill(-p.Pid, sig) == nil // ESRCH: the group is gone already
 	}
 	if err := p.pidfd.Signal(sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
+			if grouped {
+				// the group's signal reached the leader, and its
+				// parent (a proxy) reaped it before this one
+				return true, nil
+			}
 			return true, ErrDone
 		}
 		return true, fmt.Errorf("pidfd_send_signal %d: %w", p.Pid, err)
