@@ -29,7 +29,11 @@
 //     requestBound of the request, a second less than an admin
 //     connection's bound, a connection lost or never made), or
 //     skipped (after the host a rolling request stopped at). The reply's
-//     lines are messages.FleetLine.
+//     lines are messages.FleetLine. A verb that acts on services goes as
+//     one line with every selector (messages.Fleet.Lines), which the host
+//     plans together; a host that refuses it with the original's
+//     selector error (an older cfkd) is sent the lines one per selector
+//     (Fleet.OneEach) as a request of its own.
 //   - `fleet events`: the hub subscribes each host (Subscribe, the
 //     events line); the gateway streams its tree's event lines in batches,
 //     at most eventsWindow ahead of the hub's EventsAck; the hub pushes

@@ -30,16 +30,20 @@ type fakeLocal struct {
 	// subDelay: the next Subscribe takes that long (a host stalled while
 	// its hub waits for its subscription)
 	subDelay time.Duration
+	// answer, when set, answers the commands instead of the table
+	answer func(messages.ControlCommand) messages.Reply
 }
 
 func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
 	cmd, _ := st.(messages.ControlCommand)
 	f.mu.Lock()
 	f.asked = append(f.asked, string(cmd.Verb)+" "+cmd.Sel.Name)
-	delay, failWith := f.delay, f.fail[cmd.Verb]
+	delay, failWith, answerWith := f.delay, f.fail[cmd.Verb], f.answer
 	f.mu.Unlock()
 	var r messages.Reply
 	switch {
+	case answerWith != nil:
+		r = answerWith(cmd)
 	case failWith != "":
 		r = messages.ErrorReply(fmt.Errorf("%s", failWith))
 	case cmd.Verb == messages.VerbStatus && f.status != nil:

@@ -90,6 +90,7 @@ type hubCall struct {
 	id       uint32
 	host     int
 	op       *op     // a request's
+	oneEach  bool    // it sent op.f.OneEach, a line per selector
 	sub      *hubSub // or a subscription's
 	start    time.Time
 	acked    bool
@@ -254,11 +255,7 @@ func (h *hub) Receive(ctx actor.Context) {
 			h.ack(i, m.Id)
 		}
 		if c := h.callOf(m.Id, m.Host); c != nil && c.op != nil {
-			r := &result{kind: messages.FleetOK, lines: m.Lines, rtt: time.Since(c.start)}
-			if m.Error != "" {
-				r.kind, r.text, r.lines = messages.FleetError, m.Error, nil
-			}
-			h.done(c, r)
+			h.answered(c, m)
 		}
 	case *wire.Events:
 		if c := h.callOf(m.Id, m.Host); c != nil && c.sub != nil {
@@ -488,6 +485,23 @@ func (h *hub) settle(c *hubCall, why string) {
 	}
 }
 
+// answered ends call c, a request's, with its host's answer m. A host
+// that refuses the selectors of one line together (an older cfkd, which
+// answers the original's selector error) is asked again, with a line per
+// selector (REFERENCE §12.3).
+func (h *hub) answered(c *hubCall, m *wire.Answer) {
+	if m.Error != "" && !c.oneEach && c.op.f.OneEach != nil && messages.IsOneSelectorError(m.Error) {
+		h.forget(c)
+		h.sendOp(c.op, c.host, true)
+		return
+	}
+	r := &result{kind: messages.FleetOK, lines: m.Lines, rtt: time.Since(c.start)}
+	if m.Error != "" {
+		r.kind, r.text, r.lines = messages.FleetError, m.Error, nil
+	}
+	h.done(c, r)
+}
+
 // done ends call c with r.
 func (h *hub) done(c *hubCall, r *result) {
 	h.forget(c)
@@ -501,21 +515,27 @@ func (h *hub) request(m hubRequest) {
 	}
 	if m.f.Rolling {
 		o.next = 1 // before the send, which may fail at once (outcome reads it)
-		h.sendOp(o, o.hosts[0])
+		h.sendOp(o, o.hosts[0], false)
 		return
 	}
 	for _, i := range o.hosts {
 		if o.left == 0 {
 			return
 		}
-		h.sendOp(o, i)
+		h.sendOp(o, i, false)
 	}
 }
 
-func (h *hub) sendOp(o *op, host int) {
+// sendOp sends request o to host: its lines, or with oneEach its lines
+// one per selector (Fleet.OneEach).
+func (h *hub) sendOp(o *op, host int, oneEach bool) {
 	c := h.newCall(host)
-	c.op = o
-	h.send(c, &wire.Request{Id: c.id, Hub: h.name, Lines: o.lines, Acks: true})
+	c.op, c.oneEach = o, oneEach
+	lines := o.lines
+	if oneEach {
+		lines = o.f.OneEach
+	}
+	h.send(c, &wire.Request{Id: c.id, Hub: h.name, Lines: lines, Acks: true})
 }
 
 // outcome records a host's outcome, moves a rolling request on, and
@@ -535,7 +555,7 @@ func (h *hub) outcome(o *op, host int, r *result) {
 		} else {
 			next := o.hosts[o.next]
 			o.next++
-			h.sendOp(o, next)
+			h.sendOp(o, next, false)
 			return
 		}
 	}

@@ -19,10 +19,16 @@ const VerbFleetHosts = "hosts"
 //   - Hosts are the names and @tags of LIST (nil: every host).
 //   - Verb is `hosts`, `events` (a stream of every selected host's
 //     events), or the verb of a `command` line that each host runs.
-//   - Lines are the `command ...` lines each host runs, in order: one per
-//     selector (`all` anywhere stands for all), or the verb alone.
-//     `hosts` has none. Each line is a valid statement (Commands holds it
-//     parsed).
+//   - Lines are the `command ...` lines each host runs, in order: a verb
+//     that acts on services (start, stop, up, down, restart,
+//     rollingrestart, destroy, signal) one line with every selector, its
+//     services planned together (REFERENCE §1.4), the other verbs one per
+//     selector; `all` anywhere stands for all; without a selector, the
+//     verb alone. `hosts` has none. Each line is a valid statement
+//     (Commands holds it parsed).
+//   - OneEach, for a line of several selectors, are its lines one per
+//     selector, in order: for a host that refuses several selectors in
+//     one request (an older cfkd, IsOneSelectorError). Nil otherwise.
 //   - Rolling (`rolling-hosts`, with restart only): one host at a time,
 //     each host's lines being `rollingrestart` (its services one at a
 //     time, each running again before the next), the next host once the
@@ -33,6 +39,7 @@ type Fleet struct {
 	Verb     Verb
 	Lines    []string
 	Commands []ControlCommand
+	OneEach  []string
 }
 
 // NeedsPrivilege implements Statement: what the hosts run decides.
@@ -91,6 +98,7 @@ func parseFleet(args []string) (Statement, error) {
 			f.Lines[i] = commandLine(f.Commands[i])
 		}
 	}
+	f.together()
 	if f.Hosts == nil && len(f.Lines) == 0 && f.Verb != VerbFleetHosts {
 		return nil, ErrFleetNoVerb // cannot happen: every other verb makes a line
 	}
@@ -132,6 +140,31 @@ func (f *Fleet) commands(args []string) error {
 		f.Lines = append(f.Lines, "command "+strings.Join(words, " "))
 	}
 	return nil
+}
+
+// together makes the lines of a verb that acts on services, given
+// several selectors, one line (REFERENCE §1.4, §12.3): sent one per
+// selector, `stop service db service app` (app requires db) stopped app
+// with db, then failed `Service 'app' is already down`, and the host's
+// part ended there, while `stop service app service db` went well. The
+// lines one per selector are kept in OneEach, for a host that takes one
+// selector a request.
+func (f *Fleet) together() {
+	if len(f.Commands) < 2 {
+		return
+	}
+	switch f.Commands[0].Verb {
+	case VerbStart, VerbStop, VerbUp, VerbDown, VerbRestart, VerbRollingRestart, VerbDestroy, VerbSignal:
+	default:
+		return // status, desc, pids, inspect: one selector each
+	}
+	one := f.Commands[0]
+	for _, c := range f.Commands[1:] {
+		one.More = append(one.More, c.Sel)
+	}
+	f.OneEach = f.Lines
+	f.Commands = []ControlCommand{one}
+	f.Lines = []string{commandLine(one)}
 }
 
 // commandLine writes a selector command back as its line.

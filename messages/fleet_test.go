@@ -8,17 +8,33 @@ import (
 
 func TestParseFleet(t *testing.T) {
 	for _, tc := range []struct {
-		line  string
-		want  Fleet
-		lines []string
-		err   string
+		line    string
+		want    Fleet
+		lines   []string
+		oneEach []string
+		err     string
 	}{
 		{line: "command fleet status", want: Fleet{Verb: VerbStatus}, lines: []string{"command status"}},
 		{line: "command fleet hosts", want: Fleet{Verb: VerbFleetHosts}},
 		{line: "command fleet hosts=web1,@eu status tag web", want: Fleet{Hosts: []string{"web1", "@eu"}, Verb: VerbStatus},
 			lines: []string{"command status tag web"}},
 		{line: "command fleet restart service a tag web service a", want: Fleet{Verb: VerbRestart},
-			lines: []string{"command restart service a", "command restart tag web"}},
+			lines:   []string{"command restart service a tag web"},
+			oneEach: []string{"command restart service a", "command restart tag web"}},
+		{line: "command fleet stop service db service app", want: Fleet{Verb: VerbStop},
+			lines:   []string{"command stop service db service app"},
+			oneEach: []string{"command stop service db", "command stop service app"}},
+		{line: "command fleet stop service app service db", want: Fleet{Verb: VerbStop},
+			lines:   []string{"command stop service app service db"},
+			oneEach: []string{"command stop service app", "command stop service db"}},
+		{line: "command fleet signal HUP tag web service db", want: Fleet{Verb: VerbSignal},
+			lines:   []string{"command signal HUP tag web service db"},
+			oneEach: []string{"command signal HUP tag web", "command signal HUP service db"}},
+		{line: "command fleet rolling-hosts restart tag web service db", want: Fleet{Verb: VerbRestart, Rolling: true},
+			lines:   []string{"command rollingrestart tag web service db"},
+			oneEach: []string{"command rollingrestart tag web", "command rollingrestart service db"}},
+		{line: "command fleet status tag web service db", want: Fleet{Verb: VerbStatus},
+			lines: []string{"command status tag web", "command status service db"}},
 		{line: "command fleet restart tag web all", want: Fleet{Verb: VerbRestart}, lines: []string{"command restart all"}},
 		{line: "command fleet rolling-hosts restart tag web", want: Fleet{Verb: VerbRestart, Rolling: true},
 			lines: []string{"command rollingrestart tag web"}},
@@ -59,7 +75,15 @@ func TestParseFleet(t *testing.T) {
 				t.Errorf("%q: line %q parses to %#v (%v), not %#v", tc.line, l, c, err, f.Commands[i])
 			}
 		}
-		f.Lines, f.Commands = nil, nil
+		if !reflect.DeepEqual(f.OneEach, tc.oneEach) {
+			t.Errorf("%q: one each %q, want %q", tc.line, f.OneEach, tc.oneEach)
+		}
+		for _, l := range f.OneEach {
+			if _, err := Parse(l); err != nil {
+				t.Errorf("%q: line %q: %v", tc.line, l, err)
+			}
+		}
+		f.Lines, f.Commands, f.OneEach = nil, nil, nil
 		if !reflect.DeepEqual(f, tc.want) {
 			t.Errorf("%q: %+v, want %+v", tc.line, f, tc.want)
 		}

@@ -339,12 +339,12 @@ func parseSelector(args []string) (Selector, error) {
 	switch args[0] {
 	case "service":
 		if len(args) != 2 {
-			return Selector{}, errors.New("service selector takes exactly 1 argument: name")
+			return Selector{}, errors.New(errServiceSelectorArgs)
 		}
 		return Selector{Kind: SelectService, Name: args[1]}, nil
 	case "tag":
 		if len(args) != 2 {
-			return Selector{}, errors.New("tag selector takes exactly 1 argument: tag")
+			return Selector{}, errors.New(errTagSelectorArgs)
 		}
 		return Selector{Kind: SelectTag, Name: args[1]}, nil
 	case "all":
@@ -355,6 +355,24 @@ func parseSelector(args []string) (Selector, error) {
 	}
 	return Selector{}, fmt.Errorf("unknown selector '%s'", args[0])
 }
+
+// IsOneSelectorError reports whether msg, a cfkd's ERROR, is its refusal
+// of several selectors in one request: the original's error for a
+// selector given more words than it takes, which a cfkd that takes
+// several never answers to well-formed selectors (REFERENCE §1.4).
+func IsOneSelectorError(msg string) bool {
+	switch msg {
+	case errServiceSelectorArgs, errTagSelectorArgs:
+		return true
+	}
+	return false
+}
+
+// The original's errors for a selector given more words than it takes.
+const (
+	errServiceSelectorArgs = "service selector takes exactly 1 argument: name"
+	errTagSelectorArgs     = "tag selector takes exactly 1 argument: tag"
+)
 
 // parseVerbSelectors reads the selectors of a service verb (REFERENCE
 // §1.4): none or one as parseSelector, or several (an extension: `stop
