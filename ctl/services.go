@@ -96,11 +96,7 @@ func oneSelectorOnly(err error) bool {
 	if !errors.As(err, &re) {
 		return false
 	}
-	switch re.Msg {
-	case "service selector takes exactly 1 argument: name", "tag selector takes exactly 1 argument: tag":
-		return true
-	}
-	return false
+	return messages.IsOneSelectorError(re.Msg)
 }
 
 // eachOnce makes the selectors of several references select each
