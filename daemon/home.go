@@ -21,9 +21,10 @@ import (
 //
 // The path is checked as the kernel resolves it (safepath.Check): each
 // directory and symlink on the way must be root's or cfkd's user's, and
-// each directory writable by no one else (a group of root's aside) unless
-// it is sticky (/tmp); the home itself must be a directory of cfkd's
-// user's that no one else may write, sticky or not.
+// each directory writable by no one else (a group of root's aside, or
+// one whose one member is cfkd's user: its private group) unless it is
+// sticky (/tmp); the home itself must be a directory of cfkd's user's
+// that no one else may write, sticky or not.
 func checkHome(home string) error {
 	abs, err := filepath.Abs(home)
 	if err != nil {
@@ -43,7 +44,7 @@ func checkHome(home string) error {
 	if uid := safepath.Owner(st); int(uid) != euid {
 		return refuse("owned by uid %d, not by cfkd's user (uid %d): that user could choose where the files cfkd writes there go (its lock, its log)", uid, euid)
 	}
-	if who := safepath.Writers(st); who != "" {
+	if who := safepath.Writers(st, euid); who != "" {
 		// cfkd makes it 0700 below, but what another user put there
 		// before (a lock symlinked to a file of cfkd's user's, a
 		// log.config) stays

@@ -18,9 +18,14 @@
 // and -l): the file itself must also be root's or the trusted uid's, and
 // writable by no one else (a group of root's aside).
 //
+// A group whose one member is the trusted uid (its user private group,
+// under umask 002) is no one else: what it may write is judged as what
+// only its owner may (group.go, which reads /etc/passwd and /etc/group).
+//
 // Invariants: nothing here follows a symlink it has not looked at first;
 // a path is safe only when every directory and symlink on it is root's or
 // the trusted uid's, and no one else may write a directory on it (a group
-// of root's aside, and the groups a caller trusts as root:
-// CheckCreateTrusting) unless the directory is sticky.
+// of root's aside, the groups a caller trusts as root:
+// CheckCreateTrusting, and a group whose one member is the trusted uid)
+// unless the directory is sticky.
 package safepath

@@ -34,36 +34,37 @@ type Unsafe struct {
 
 func (u *Unsafe) Error() string { return u.Path + " is " + u.Why }
 
-// Check says whether only root and uid trusted can change what the
-// absolute path abs leads to: nil, an *Unsafe, or the error of a
+// Check says whether only root and uid trusted (and a group whose one
+// member is trusted: group.go) can change what the absolute path abs
+// leads to: nil, an *Unsafe, or the error of a
 // component that cannot be looked at (missing, not a directory, a loop).
-func Check(abs string, trusted int) error { return check(abs, trusted, false, nil) }
+func Check(abs string, trusted int) error { return check(abs, &trust{uid: trusted}, false) }
 
 // CheckCreate is Check for a file that may not exist yet (one that the
 // caller creates): a missing last component is safe when its directory
 // is.
-func CheckCreate(abs string, trusted int) error { return check(abs, trusted, true, nil) }
+func CheckCreate(abs string, trusted int) error { return check(abs, &trust{uid: trusted}, true) }
 
 // CheckCreateTrusting is CheckCreate, the members of groups trusted as
 // root is: a directory that one of them may write is safe (Ubuntu's
 // /var/log, group syslog, once its administrator says so).
 func CheckCreateTrusting(abs string, trusted int, groups []uint32) error {
-	return check(abs, trusted, true, groups)
+	return check(abs, &trust{uid: trusted, groups: groups}, true)
 }
 
-func check(abs string, trusted int, create bool, groups []uint32) error {
+func check(abs string, t *trust, create bool) error {
 	if !filepath.IsAbs(abs) {
 		return fmt.Errorf("%s: not an absolute path", abs)
 	}
-	ok := func(uid uint32) bool { return uid == 0 || int(uid) == trusted }
+	ok := t.user
 	root, err := os.Lstat("/")
 	if err != nil {
 		return err
 	}
-	if u := dirUnsafe("/", root, ok, groups); u != nil {
+	if u := dirUnsafe("/", root, t); u != nil {
 		return u
 	}
-	sticky := isOpenSticky(root, groups)
+	sticky := isOpenSticky(root, t)
 	queue := strings.Split(abs, "/")
 	cur, links := "/", 0
 	for len(queue) > 0 {
@@ -79,7 +80,7 @@ func check(abs string, trusted int, create bool, groups []uint32) error {
 			if err != nil {
 				return err
 			}
-			sticky = isOpenSticky(st, groups)
+			sticky = isOpenSticky(st, t)
 			continue
 		}
 		p := filepath.Join(cur, c)
@@ -106,7 +107,7 @@ func check(abs string, trusted int, create bool, groups []uint32) error {
 				return err
 			}
 			if filepath.IsAbs(target) {
-				cur, sticky = "/", isOpenSticky(root, groups)
+				cur, sticky = "/", isOpenSticky(root, t)
 			}
 			queue = append(strings.Split(target, "/"), queue...)
 			continue
@@ -117,10 +118,10 @@ func check(abs string, trusted int, create bool, groups []uint32) error {
 		if !st.IsDir() {
 			return &fs.PathError{Op: "open", Path: p, Err: syscall.ENOTDIR}
 		}
-		if u := dirUnsafe(p, st, ok, groups); u != nil {
+		if u := dirUnsafe(p, st, t); u != nil {
 			return u
 		}
-		cur, sticky = p, isOpenSticky(st, groups)
+		cur, sticky = p, isOpenSticky(st, t)
 	}
 	return nil
 }
@@ -135,13 +136,33 @@ func allEmpty(rest []string) bool {
 	return true
 }
 
+// trust is who may change what a path found safe leads to: root, the
+// trusted uid, the members of the groups a caller trusts as root's
+// (CheckCreateTrusting), and those of a group whose only member is the
+// trusted uid (group.go).
+type trust struct {
+	uid     int
+	groups  []uint32
+	members members
+}
+
+func (t *trust) user(uid uint32) bool { return uid == 0 || int(uid) == t.uid }
+
+// group says whether only trusted users are in group gid.
+func (t *trust) group(gid uint32) bool {
+	if gid == 0 || slices.Contains(t.groups, gid) {
+		return true
+	}
+	return t.uid >= 0 && t.members.alone(gid, t.uid)
+}
+
 // dirUnsafe says why a directory is not safe, or nil.
-func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool, groups []uint32) *Unsafe {
+func dirUnsafe(p string, st fs.FileInfo, t *trust) *Unsafe {
 	owner := Owner(st)
-	if !ok(owner) {
+	if !t.user(owner) {
 		return &Unsafe{Path: p, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner), Who: fmt.Sprintf("uid %d", owner)}
 	}
-	if who := writers(st, groups); who != "" && st.Mode()&fs.ModeSticky == 0 {
+	if who := writers(st, t); who != "" && st.Mode()&fs.ModeSticky == 0 {
 		u := &Unsafe{Path: p, Uid: owner, Who: "any user", Why: fmt.Sprintf("writable by %s (mode %04o, no sticky bit)", who, st.Mode().Perm())}
 		if st.Mode().Perm()&0o002 == 0 {
 			u.Who, u.Group, u.Gid = who, true, groupOf(st)
@@ -151,14 +172,15 @@ func dirUnsafe(p string, st fs.FileInfo, ok func(uint32) bool, groups []uint32) 
 	return nil
 }
 
-// Writers says who besides its owner and root may write in a directory:
-// "others" (o+w), "the members of group N" (g+w, a group that is not
-// root's, as logrotate judges a parent directory), or "" (nobody).
-func Writers(st fs.FileInfo) string { return writers(st, nil) }
+// Writers says who besides its owner, root and the trusted uid may write
+// in a directory: "others" (o+w), "the members of group N" (g+w, a group
+// that is not root's, as logrotate judges a parent directory, nor one
+// whose only member is the trusted uid), or "" (nobody).
+func Writers(st fs.FileInfo, trusted int) string { return writers(st, &trust{uid: trusted}) }
 
-func writers(st fs.FileInfo, groups []uint32) string {
+func writers(st fs.FileInfo, t *trust) string {
 	switch {
-	case !othersWrite(st, groups):
+	case !othersWrite(st, t):
 		return ""
 	case st.Mode().Perm()&0o002 != 0:
 		return "others"
@@ -166,17 +188,17 @@ func writers(st fs.FileInfo, groups []uint32) string {
 	return fmt.Sprintf("the members of group %d", groupOf(st))
 }
 
-// othersWrite says whether users other than a directory's owner and
-// root may write in it (Writers), the members of groups trusted as root's.
-func othersWrite(st fs.FileInfo, groups []uint32) bool {
+// othersWrite says whether users other than a directory's owner, root
+// and the trusted uid may write in it (Writers).
+func othersWrite(st fs.FileInfo, t *trust) bool {
 	perm := st.Mode().Perm()
-	return perm&0o002 != 0 || perm&0o020 != 0 && groupOf(st) != 0 && !slices.Contains(groups, groupOf(st))
+	return perm&0o002 != 0 || perm&0o020 != 0 && !t.group(groupOf(st))
 }
 
 // isOpenSticky: a sticky directory that others may write (/tmp): its
 // entries are safe only when they are root's or the trusted uid's.
-func isOpenSticky(st fs.FileInfo, groups []uint32) bool {
-	return st.Mode()&fs.ModeSticky != 0 && othersWrite(st, groups)
+func isOpenSticky(st fs.FileInfo, t *trust) bool {
+	return st.Mode()&fs.ModeSticky != 0 && othersWrite(st, t)
 }
 
 // groupOf is the gid of a file.
