@@ -135,7 +135,8 @@ fuzz-corpus:
 
 # cfkd in the foreground on the demo config, in a throwaway home. The
 # files are copied there: a clone made under umask 002 has files that the
-# owner's group may write, which cfkd refuses (REFERENCE §7.2).
+# owner's group may write, which cfkd refuses unless that group is its
+# owner's alone, as a user private group is (REFERENCE §7.2).
 run: build
 	@home=$$(mktemp -d /tmp/cfk-demo.XXXXXX); \
 	cp examples/demo.conf examples/demo-log.config "$$home"/ && chmod 600 "$$home"/demo*; \
