@@ -22,7 +22,8 @@ command start all
 // sent each host one request per selector: the stop of db took app down
 // first, then the stop of app failed `Service 'app' is already down`,
 // every host `error`. It now sends one request with every selector,
-// which each host plans together (REFERENCE §12.3); the same for start.
+// which each host plans together (REFERENCE §12.3); the same for start,
+// once the stop is done.
 func TestFleetSelectorsAnyOrder(t *testing.T) {
 	t.Parallel()
 	r := startFleet(t, requiresFleetServices)
@@ -36,6 +37,14 @@ func TestFleetSelectorsAnyOrder(t *testing.T) {
 			for _, h := range []string{"web1", "web2", "web3"} {
 				if outc[h].Kind != messages.FleetOK || !slices.Equal(lines[h], []string{"done 2"}) {
 					t.Fatalf("fleet %s %s: %s %+v %q, want ok, done 2", verb, order, h, outc[h], lines[h])
+				}
+			}
+			if verb == "stop" {
+				// a stop is answered once the services are signalled
+				// (REFERENCE §2.7): a start while they are stopping is
+				// refused `already up`
+				for _, d := range r.hosts {
+					waitState(t, d, "stopped", "db", "app")
 				}
 			}
 		}

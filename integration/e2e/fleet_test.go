@@ -146,9 +146,15 @@ func hostLines(t *testing.T, rep messages.Reply) (map[string][]string, map[strin
 // waitRunning waits until every service of d runs.
 func waitRunning(t *testing.T, d *daemon, names ...string) {
 	t.Helper()
+	waitState(t, d, "running", names...)
+}
+
+// waitState waits until each of names is in state on d.
+func waitState(t *testing.T, d *daemon, state string, names ...string) {
+	t.Helper()
 	c := d.dial()
 	for _, n := range names {
-		c.until(n+" running", func() bool { return c.status(n)[1] == "running" })
+		c.until(n+" "+state, func() bool { return c.status(n)[1] == state })
 	}
 }
 
