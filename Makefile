@@ -11,8 +11,15 @@ FUZZTIME ?= 200000x
 
 all: build
 
+# cfkd's one C call (getpwnam_r for a user's login shell, osproc/shell_cgo.go)
+# makes go build link with gcc (external linking), whose layout maps about
+# 3 MiB more of the binary at run time: cfkd's RSS with 1,000 services ran
+# 28.5 MiB linked so, 25.8 MiB linked by Go's own linker, which links that
+# call as well (Linux; elsewhere the build has no C).
+LINKFLAGS ?= $(if $(filter linux,$(shell $(GO) env GOOS)),-ldflags=-linkmode=internal)
+
 build:
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build $(LINKFLAGS) -o $(BIN)/ ./cmd/...
 
 # The whole suite, race detector on. Leaves no process behind (TestMain
 # checks it in the packages that start processes). The fleet's in-process
