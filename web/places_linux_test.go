@@ -32,29 +32,10 @@ func TestRunAsPlaceHolder(t *testing.T) {
 	if os.Getenv(testkit.RunAsEnv) == "" {
 		t.Skip("run by StartAs only")
 	}
-	var held []net.Conn
-	for k := range placesConns {
-		c, err := net.Dial("tcp", os.Getenv("PLACES_ADDR"))
-		if err != nil {
-			testkit.RunAsOutput("dial: " + err.Error())
-			return
-		}
-		held = append(held, c)
-		c.Write([]byte("GET /api/services HTTP/1.1\r\nHost: localhost\r\nX-Trickle: a"))
-		if k < placesPerPeer {
-			continue
-		}
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			testkit.RunAsOutput(fmt.Sprintf("connection %d: %v, want a 503", k+1, err))
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		if want := fmt.Sprintf("too many connections from uid 65534 (%d open", placesPerPeer); resp.StatusCode != http.StatusServiceUnavailable || !bytes.Contains(body, []byte(want)) {
-			testkit.RunAsOutput(fmt.Sprintf("connection %d: %s %s, want 503 %q", k+1, resp.Status, body, want))
-			return
-		}
+	held, err := testkit.HoldHTTPPlaces(os.Getenv("PLACES_ADDR"), "/api/services", placesConns, placesPerPeer, 65534)
+	if err != nil {
+		testkit.RunAsOutput(err.Error())
+		return
 	}
 	for k, c := range held[:placesPerPeer] { // still held
 		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))

@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -25,37 +22,16 @@ func TestRunAsHTTPPlaceHolder(t *testing.T) {
 	if os.Getenv(testkit.RunAsEnv) == "" {
 		t.Skip("run by StartAs only")
 	}
-	const share = web.DefaultConns / 2
-	var conns []net.Conn
+	held, err := testkit.HoldHTTPPlaces(os.Getenv("HTTPPLACES_ADDR"), "/metrics", web.DefaultConns, web.DefaultConns/2, 65534)
+	if err != nil {
+		testkit.RunAsOutput(err.Error())
+		return
+	}
 	defer func() {
-		for _, c := range conns {
+		for _, c := range held {
 			c.Close()
 		}
 	}()
-	for k := range web.DefaultConns {
-		c, err := net.Dial("tcp", os.Getenv("HTTPPLACES_ADDR"))
-		if err != nil {
-			testkit.RunAsOutput(fmt.Sprintf("dial %d: %v", k+1, err))
-			return
-		}
-		conns = append(conns, c)
-		c.Write([]byte("GET /metrics HTTP/1.1\r\nHost: localhost\r\nX-Trickle: a"))
-		if k < share {
-			continue
-		}
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			testkit.RunAsOutput(fmt.Sprintf("connection %d: %v, want a 503", k+1, err))
-			return
-		}
-		body, _ := io.ReadAll(resp.Body)
-		if want := fmt.Sprintf("too many connections from uid 65534 (%d open", share); resp.StatusCode != http.StatusServiceUnavailable || !bytes.Contains(body, []byte(want)) {
-			testkit.RunAsOutput(fmt.Sprintf("connection %d: %s %s, want 503 %q", k+1, resp.Status, body, want))
-			return
-		}
-		c.Close()
-	}
 	testkit.RunAsOutput("held")
 	io.Copy(io.Discard, os.Stdin)
 }
