@@ -1,9 +1,9 @@
 package osproc
 
 import (
-	"bufio"
 	"io"
-	"strings"
+
+	"github.com/cfk/cfk/internal/accountfile"
 )
 
 // defaultShell is the shell of a passwd entry whose shell field is empty,
@@ -14,21 +14,15 @@ const defaultShell = "/bin/sh"
 // format of /etc/passwd (name:password:uid:gid:gecos:home:shell); found
 // is false when r has no entry for name. An empty field is defaultShell.
 func passwdShell(r io.Reader, name string) (shell string, found bool) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line[0] == '#' || line[0] == '+' || line[0] == '-' {
-			continue // a comment, or NIS compat syntax: not an entry
-		}
-		f := strings.Split(line, ":")
+	accountfile.Each(r, func(f []string) bool {
 		if len(f) != 7 || f[0] != name {
-			continue
+			return true
 		}
-		if f[6] == "" {
-			return defaultShell, true
-		}
-		return f[6], true
+		shell, found = f[6], true
+		return false
+	})
+	if found && shell == "" {
+		shell = defaultShell
 	}
-	return "", false
+	return shell, found
 }

@@ -1,10 +1,11 @@
 package safepath
 
 import (
-	"bufio"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/cfk/cfk/internal/accountfile"
 )
 
 // A user private group (Debian's and Ubuntu's USERGROUPS_ENAB, under
@@ -128,16 +129,5 @@ func eachLine(path string, take func([]string) bool) bool {
 		return false
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if line[0] == '+' || line[0] == '-' || !take(strings.Split(line, ":")) {
-			return false
-		}
-	}
-	return sc.Err() == nil
+	return accountfile.Each(f, take)
 }
