@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -16,8 +17,8 @@ import (
 
 // This file holds what bounds a client of the HTTP server that does not
 // play along (REFERENCE §10.1): the connections open at once, in all and
-// per peer, and a response its client does not read (a request's body:
-// body.go).
+// per peer, the streams likewise, and a response its client does not
+// read (a request's body: body.go).
 
 // limitListener hands out at most cap connections open at once: past
 // that, the client accepted waits in Accept until one is closed (the
@@ -143,7 +144,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			l.waiting = false
 			l.mu.Unlock()
 		}
-		return &limitConn{Conn: c, free: free}, nil
+		return &limitConn{Conn: c, free: free, peer: key}, nil
 	}
 }
 
@@ -177,12 +178,59 @@ type limitConn struct {
 	net.Conn
 	once sync.Once
 	free func()
+	peer string // peerKey, found in the accept loop
 }
 
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
 	c.once.Do(c.free)
 	return err
+}
+
+// peerCtxKey holds, in a request's context, the peer its connection is
+// counted under (peerKey).
+type peerCtxKey struct{}
+
+// withPeer is the server's ConnContext: the requests of a connection
+// know its peer, found once in the accept loop, for their streams.
+func withPeer(ctx context.Context, c net.Conn) context.Context {
+	if lc, ok := c.(*limitConn); ok && lc.peer != "" {
+		return context.WithValue(ctx, peerCtxKey{}, lc.peer)
+	}
+	return ctx
+}
+
+// openStream takes a stream's slot, one of its peer's (the peer of its
+// connection: peerKey) and one in all, or answers 503 and returns false
+// when its peer has its share open (StreamsPerPeer) or all are taken;
+// the caller calls closeStream once the stream has ended, however it
+// ended. A request with no peer (one served by Handler alone; a loopback
+// client the kernel does not name) is counted in all only.
+func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (closeStream func(), ok bool) {
+	peer, _ := r.Context().Value(peerCtxKey{}).(string)
+	if peer != "" {
+		if ok, open, _ := s.streamPeers.Take(peer); !ok {
+			writeError(w, http.StatusServiceUnavailable, "too many streams open from "+peer+" ("+strconv.Itoa(open)+
+				" open, the most one peer may hold of the "+strconv.Itoa(cap(s.streams))+"): close one of its pages or log follows")
+			return nil, false
+		}
+	}
+	select {
+	case s.streams <- struct{}{}:
+		return func() {
+			<-s.streams
+			if peer != "" {
+				s.streamPeers.Give(peer)
+			}
+		}, true
+	default:
+		if peer != "" {
+			s.streamPeers.Give(peer)
+		}
+		writeError(w, http.StatusServiceUnavailable,
+			"too many streams open ("+strconv.Itoa(cap(s.streams))+"): close a page or a log follow")
+		return nil, false
+	}
 }
 
 // deadlineWriter gives every write of a response a deadline, a piece of

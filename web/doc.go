@@ -56,7 +56,10 @@
 //     of Conns) of one peer are open at once, a uid on loopback (peeruid,
 //     asked in the accept loop), an IP address elsewhere; the next is
 //     answered 503 from the accept loop with writes that never wait
-//     (internal/nowait) and closed. A request's head and body are read
+//     (internal/nowait) and closed; and no peer holds every stream: at
+//     most StreamsPerPeer (half of Streams) of one peer, the peer its
+//     connection was counted under, given back when the stream ends.
+//     A request's head and body are read
 //     within ReadTimeout: a trickle holds no place past it.
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
 //     subscribed to only while a page is connected. A read of many

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/keycount"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
@@ -78,6 +79,11 @@ type Options struct {
 	// Streams bounds the streams open at once (DefaultStreams): one more
 	// is answered 503 at once.
 	Streams int
+	// StreamsPerPeer bounds the streams of one peer open at once
+	// (REFERENCE §10.1), the peer of its connection (ConnsPerPeer's): one
+	// more is answered 503 at once. 0: half of Streams; -1: no bound per
+	// peer.
+	StreamsPerPeer int
 	// Conns bounds the connections open at once (DefaultConns): past it,
 	// a new one waits in the listen backlog until one closes; an idle
 	// keep-alive connection is closed to make room (bounds.go), and no
@@ -137,8 +143,10 @@ type Server struct {
 	http *http.Server
 	quit chan struct{} // closed by Close: the streams end
 	once sync.Once
-	// streams holds a slot per open stream (Options.Streams of them)
-	streams chan struct{}
+	// streams holds a slot per open stream (Options.Streams of them),
+	// streamPeers their count per peer (StreamsPerPeer each): bounds.go
+	streams     chan struct{}
+	streamPeers keycount.Counts
 	// conns are the streams' connections, taken from http.Server
 	conns streamConns
 	// refusals bounds the audit records of requests with no known token
@@ -204,6 +212,12 @@ func New(o Options) *Server {
 	case o.ConnsPerPeer < 0:
 		o.ConnsPerPeer = 0 // keycount: no bound
 	}
+	switch {
+	case o.StreamsPerPeer == 0:
+		o.StreamsPerPeer = max(o.Streams/2, 1)
+	case o.StreamsPerPeer < 0:
+		o.StreamsPerPeer = 0 // keycount: no bound
+	}
 	if o.ReadTimeout <= 0 {
 		o.ReadTimeout = DefaultReadTimeout
 	}
@@ -217,6 +231,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{}),
 		streams: make(chan struct{}, o.Streams)}
+	s.streamPeers.PerKey = o.StreamsPerPeer
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -343,6 +358,7 @@ func loopbackHost(hostport string) bool {
 func (s *Server) Serve(ln net.Listener) error {
 	ll := limit(ln, s.o.Conns, s.o.ConnsPerPeer)
 	ll.refused = s.connRefused
+	s.http.ConnContext = withPeer
 	prev := s.http.ConnState // a test's
 	s.http.ConnState = func(c net.Conn, st http.ConnState) {
 		ll.connState(c, st)
@@ -377,22 +393,6 @@ func (s *Server) Close() {
 		}
 	})
 }
-
-// openStream takes a stream's slot, or answers 503 and returns false
-// when all are taken; the caller gives the slot back (closeStream).
-func (s *Server) openStream(w http.ResponseWriter) bool {
-	select {
-	case s.streams <- struct{}{}:
-		return true
-	default:
-		writeError(w, http.StatusServiceUnavailable,
-			"too many streams open ("+strconv.Itoa(cap(s.streams))+"): close a page or a log follow")
-		return false
-	}
-}
-
-// closeStream gives back the slot of a stream.
-func (s *Server) closeStream() { <-s.streams }
 
 // writeJSON writes v as JSON with status code.
 func writeJSON(w http.ResponseWriter, code int, v any) {

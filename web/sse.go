@@ -119,10 +119,11 @@ func snapshotEvent(e *sse, snap actors.Snapshot) {
 // change sends a new snapshot (its services show it). A page whose queue
 // of events overflows gets a cutoff event and the end of the stream.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	if !s.openStream(w) {
+	closeStream, ok := s.openStream(w, r)
+	if !ok {
 		return
 	}
-	defer s.closeStream()
+	defer closeStream()
 	sub := s.hub.join() // before the snapshot: nothing is missed in between
 	defer s.hub.leave(sub)
 	snap, err := s.snapshot(r, nil)
@@ -231,10 +232,11 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "log tail not available in this cfkd")
 		return
 	}
-	if !s.openStream(w) {
+	closeStream, ok := s.openStream(w, r)
+	if !ok {
 		return
 	}
-	defer s.closeStream()
+	defer closeStream()
 	name := r.PathValue("name")
 	n, err := logCount(r)
 	if err != nil {
