@@ -153,3 +153,29 @@ func TestStreamSlotsOfAPeerComeBack(t *testing.T) {
 		return n == 0
 	})
 }
+
+// A peer's log follows count in its share with its event streams: they
+// are streams alike (REFERENCE §10.1).
+func TestStreamsPerPeerCountLogFollows(t *testing.T) {
+	r := newRig(t, Options{Streams: 4, Logs: quietLogs{}})
+	r.ok("service a cmd=sleep 100")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.web.Serve(ln)
+	addr := ln.Addr().String()
+	for _, path := range []string{"/api/events", "/api/services/a/log/follow"} {
+		c, err := testkit.OpenHTTPStream(addr, path, "")
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		defer c.Close()
+	}
+	want := "too many streams open from uid " + strconv.Itoa(os.Getuid()) + " (2 open"
+	for _, path := range []string{"/api/events", "/api/services/a/log/follow"} {
+		if _, err := testkit.OpenHTTPStream(addr, path, ""); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s past the share: %v, want 503 %q", path, err, want)
+		}
+	}
+}
