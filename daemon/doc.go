@@ -3,7 +3,8 @@
 //
 // Model: Run parses the flags, prepares the home directory (0700; one
 // that another user could change under cfkd is refused: home.go, and so
-// are a -c or -l file that one could: ownfile.go), takes
+// are a -c or -l file, a token file and a fleet's CA or inventory that
+// one could: ownfile.go), takes
 // the lock file (flock, holding cfkd's pid; a lock whose holder died is
 // released by the kernel and taken over), sets up logging, kills what a
 // previous cfkd of the same home left running (leftovers.go), starts the
@@ -16,7 +17,8 @@
 // parent: detach.go), then waits. SIGHUP/SIGINT/SIGTERM/SIGQUIT
 // become `command shutdown` sent to the controller (a HUP or INT cfkd was
 // started with ignored, as by nohup, stays ignored: nohup.go); SIGUSR1
-// reloads the log configuration and the token file; SIGPIPE is caught and
+// reloads the log configuration and the token files, checked again;
+// SIGPIPE is caught and
 // dropped, so that a stdout or stderr whose reader went away fails its
 // writes instead of ending cfkd (sigpipe.go).
 //

@@ -64,7 +64,7 @@ func checkHTTP(f Flags, sec *security) (*httpConf, error) {
 		c.readers.Groups = []actors.GroupRight{*sec.group}
 	}
 	if f.HTTPToken != "" {
-		if c.tokens, err = rights.OpenStoreFunc(f.HTTPToken, httpTokens); err != nil {
+		if c.tokens, err = rights.OpenStoreFunc(f.HTTPToken, checkedTokens("--http-token", httpTokenChooses, httpTokens)); err != nil {
 			return nil, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -498,8 +499,9 @@ func reloadTokens(tokens *rights.Store, log *logrus.Logger) {
 	}
 	t, err := tokens.Reload()
 	if err != nil {
-		log.WithError(err).Error("tokens not reloaded: keeping the old ones")
-		fmt.Fprintf(os.Stderr, "cfkd: tokens not reloaded: %v (keeping the old ones)\n", err)
+		why := strings.TrimPrefix(err.Error(), "cfkd: ") // said once, first
+		log.WithField("error", why).Error("tokens not reloaded: keeping the old ones")
+		fmt.Fprintf(os.Stderr, "cfkd: tokens not reloaded: %s (keeping the old ones)\n", why)
 		return
 	}
 	log.Infof("reloaded %d tokens from %s", t.Len(), tokens.Path())

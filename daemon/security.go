@@ -85,9 +85,9 @@ func buildSecurity(f Flags, addr Address) (*security, error) {
 		p.IdleTimeout = f.IdleTimeout
 	}
 	if f.AdminToken != "" {
-		store, err := rights.OpenStore(f.AdminToken)
+		store, err := rights.OpenStoreFunc(f.AdminToken, checkedTokens("--admin-token", adminTokenChooses, adminTokens))
 		if err != nil {
-			return nil, fmt.Errorf("cfkd: --admin-token: %w", err)
+			return nil, err
 		}
 		p.Tokens = store
 		s.summary = fmt.Sprintf("every client: auth TOKEN, %d tokens in %s%s", store.Load().Len(), f.AdminToken, capNote)
@@ -111,6 +111,16 @@ func buildSecurity(f Flags, addr Address) (*security, error) {
 			"--remote-privileged allows them to anyone who can connect")
 	}
 	return s, nil
+}
+
+// adminTokens reads --admin-token's file (REFERENCE §5.3), its errors
+// said as cfkd's, at start and at a reload.
+func adminTokens(path string) (*rights.Tokens, error) {
+	t, err := rights.ParseTokenFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cfkd: --admin-token: %w", err)
+	}
+	return t, nil
 }
 
 // adminUIDs are the users that are admin on the UNIX socket by who they
