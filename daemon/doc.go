@@ -3,8 +3,8 @@
 //
 // Model: Run parses the flags, prepares the home directory (0700; one
 // that another user could change under cfkd is refused: home.go, and so
-// are a -c or -l file, a token file and a fleet's CA or inventory that
-// one could: ownfile.go), takes
+// are a -c or -l file, a token file and a fleet's file (CA, certificate,
+// key, inventory) that one could: ownfile.go), takes
 // the lock file (flock, holding cfkd's pid; a lock whose holder died is
 // released by the kernel and taken over), sets up logging, kills what a
 // previous cfkd of the same home left running (leftovers.go), starts the

@@ -78,10 +78,12 @@ func newFleet(ff FleetFlags, log *logrus.Logger) (*fleet.Node, error) {
 		return nil, nil
 	}
 	// whoever may change the CA chooses who may act on this cfkd (a CA
-	// of theirs: their hub), the inventory where a hub sends commands
-	// (REFERENCE §7.2)
+	// of theirs: their hub), the certificate and key which member it is,
+	// the inventory where a hub sends commands (REFERENCE §7.2); read at
+	// start only (and by an upgrade's check)
 	for _, f := range []struct{ flag, path, what string }{
-		{"--fleet-ca", ff.CA, fleetCAChooses}, {"--fleet-inventory", ff.Inventory, inventoryChooses},
+		{"--fleet-ca", ff.CA, fleetCAChooses}, {"--fleet-cert", ff.Cert, fleetCertChooses},
+		{"--fleet-key", ff.Key, fleetKeyChooses}, {"--fleet-inventory", ff.Inventory, inventoryChooses},
 	} {
 		if f.path == "" {
 			continue

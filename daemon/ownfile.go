@@ -15,12 +15,13 @@ import (
 // it (REFERENCE §7.2): the config file (-c: services, run as any user,
 // with any command), the log configuration (-l: what cfkd logs and where,
 // its audit records included), the token files (--admin-token,
-// --http-token: who gets in, and with what rights), the fleet's CA and
-// a hub's inventory (--fleet-ca, --fleet-inventory). A file of theirs,
-// one they may write, or one reached through a directory or a symlink of
-// theirs is refused, as checkHome refuses such a home. A path naming an fd cfkd
-// was given (/dev/fd/N, /dev/stdin: `-c <(gen)`) is its caller's choice,
-// as every flag is: not checked. With create, a missing file is taken
+// --http-token: who gets in, and with what rights), the fleet's CA,
+// this member's certificate and key, and a hub's inventory (--fleet-*,
+// read at start only). A file of theirs, one they may write, or one
+// reached through a directory or a symlink of theirs is refused, as
+// checkHome refuses such a home. A path naming an fd cfkd was given
+// (/dev/fd/N, /dev/stdin: `-c <(gen)`) is its caller's choice, as every
+// flag is: not checked. With create, a missing file is taken
 // when its directory is safe (cfkd writes -l's defaults there). The file
 // of a flag that must be private (privateFlags) is told `chmod 600` when
 // others may write it: `chmod o-w` would leave it readable, which its own
@@ -77,8 +78,8 @@ func chmodFix(flag, mode string) string {
 }
 
 // privateFlags name files that no one but their owner may read either
-// (rights' token files): checked as such when read.
-var privateFlags = map[string]bool{"--admin-token": true, "--http-token": true}
+// (rights' token files, the fleet's key): checked as such when read.
+var privateFlags = map[string]bool{"--admin-token": true, "--http-token": true, "--fleet-key": true}
 
 // What the files of the flags checkObeyedFile checks choose, said by its
 // errors.
@@ -89,4 +90,6 @@ const (
 	inventoryChooses  = "the hosts this hub sends commands to"
 	adminTokenChooses = "who gets in on the admin console, and as what (a token of theirs, admin)"
 	httpTokenChooses  = "who may start and stop services over --http (a token of theirs)"
+	fleetCertChooses  = "which member of its fleet this cfkd is (a certificate of theirs)"
+	fleetKeyChooses   = "the key this cfkd proves who it is with (one they know)"
 )
