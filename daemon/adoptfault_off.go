@@ -6,3 +6,10 @@ package daemon
 // (adoptfault_on.go): the new cfkd of an upgrade in place never fails on
 // purpose.
 func adoptFault(step string) error { return nil }
+
+// rollbackHold is nil but in the tests' failing build: a rollback's
+// export is never held on purpose.
+func rollbackHold() error { return nil }
+
+// rollbackStartHold holds nothing but in the tests' failing build.
+func rollbackStartHold() {}

@@ -5,6 +5,7 @@ package daemon
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // adoptFault, in a cfkd built with -tags cfkadoptfault for the tests
@@ -26,4 +27,40 @@ func adoptFault(step string) error {
 		return nil
 	}
 	return fmt.Errorf("the test build fails at step %q (-tags cfkadoptfault)", step)
+}
+
+// rollbackHold, with _CFKD_TEST_ROLLBACK_HOLD=FILE, refuses the export
+// of a rollback after the takeover (rollback_taken.go) while FILE
+// exists, so that a test acts inside that window (its retries are
+// bounded as a refusal's).
+func rollbackHold() error {
+	file := os.Getenv("_CFKD_TEST_ROLLBACK_HOLD")
+	if file == "" {
+		return nil
+	}
+	if _, err := os.Stat(file); err != nil {
+		return nil
+	}
+	return fmt.Errorf("the test build holds the rollback's export while %s exists (-tags cfkadoptfault)", file)
+}
+
+// rollbackStartHold, with _CFKD_TEST_ROLLBACK_START_HOLD=FILE, holds a
+// rollback after the takeover before it tells the controller
+// (rollback_taken.go) while FILE exists, 10 s at most, having logged so:
+// a test sends a signal inside that window.
+func rollbackStartHold() {
+	file := os.Getenv("_CFKD_TEST_ROLLBACK_START_HOLD")
+	if file == "" {
+		return
+	}
+	said := false
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(file); err != nil {
+			return
+		}
+		if !said {
+			said = true
+			fmt.Fprintf(os.Stderr, "cfkd: the test build holds the rollback's start while %s exists\n", file)
+		}
+	}
 }

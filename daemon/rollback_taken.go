@@ -37,6 +37,7 @@ func (a *adoption) failTaken(u *upgrader, f Flags, tree *actors.Tree, lk *lock, 
 	}
 	a.say(f, fmt.Sprintf("upgrade: cfkd %s failed after it took the services over: %v: rolling back to the former cfkd (%s), as an upgrade in place to it",
 		messages.Version, why, a.former.path))
+	rollbackStartHold() // the tests' failing build only
 	u.mu.Lock()
 	u.tree, u.lk, u.ln, u.addr, u.httpd = tree, lk, ln, addr, httpd
 	u.mu.Unlock()
@@ -63,13 +64,20 @@ func (u *upgrader) rollBack(tree *actors.Tree, fm *former, formerState int, f Fl
 	defer u.running.Store(false)
 	defer os.Remove(u.stateFile()) // still here: the rollback failed
 	end := time.Now().Add(rollbackSettle)
-	for {
+	for said := false; ; {
 		_, err := u.exportUnfrozen(tree)
+		if err == nil {
+			err = rollbackHold() // the tests' failing build only
+		}
 		if err == nil {
 			break
 		}
 		if time.Now().After(end) {
 			return err
+		}
+		if !said {
+			said = true
+			u.log.Warnf("upgrade: the rollback's export was refused: %v: trying again for %v", err, rollbackSettle)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
