@@ -29,6 +29,11 @@ import (
 //   - RestoreState, in the new cfkd: the declarations made again, the
 //     sockets adopted, each service's lifecycle restored with its process
 //     and output pipes.
+//
+// A new cfkd that fails once its tree took the services over rolls back
+// as an upgrade to the former binary, with no `command upgrade`: it says
+// so first (RollingBack, answered at once), and a shutdown is refused
+// from then on as while an upgrade runs.
 
 // UpgradeHook runs an upgrade in place to path ("" for cfkd's own
 // executable) and calls answer once, with the reply to the asker (from any
@@ -68,6 +73,19 @@ type RestoreState struct {
 	State *upgrade.State
 	Files map[int]*os.File
 }
+
+// RollingBack tells the controller that the new cfkd of an upgrade in
+// place, which failed once its tree took the services over, rolls back
+// as an upgrade to the former binary (daemon's rollback_taken.go): from
+// then on a shutdown, and an upgrade, are refused as while an upgrade
+// runs (REFERENCE §13.5), and cfkd either execs or stops. Answered with
+// messages.Reply: an ERROR when a shutdown runs already (asked first: it
+// goes on, no rollback) or an upgrade.
+type RollingBack struct{}
+
+// ErrShuttingDown is why an upgrade, or a rollback, is refused once a
+// shutdown has begun.
+var ErrShuttingDown = errors.New("cfkd is shutting down")
 
 // upgradeDone is the hook's answer to the asker.
 type upgradeDone struct {
@@ -126,6 +144,16 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		ctx.Respond(messages.Reply{})
 	case RestoreState:
 		ctx.Respond(c.restoreState(ctx, m))
+	case RollingBack:
+		switch {
+		case c.shutdown != nil:
+			ctx.Respond(messages.ErrorReply(ErrShuttingDown))
+		case c.up.busy || c.up.frozen:
+			ctx.Respond(messages.ErrorReply(errors.New("an upgrade is already under way")))
+		default:
+			c.up.busy = true // until cfkd execs, or stops
+			ctx.Respond(messages.Reply{})
+		}
 	case upgradeDone:
 		c.up.busy = false
 		c.answer(m.to, m.r)
@@ -175,7 +203,7 @@ func readOnly(v messages.Verb) bool {
 func (c *Controller) upgradeCommand(ctx actor.Context, m messages.ControlCommand) {
 	switch {
 	case c.shutdown != nil:
-		ctx.Respond(messages.ErrorReply(errors.New("cfkd is shutting down")))
+		ctx.Respond(messages.ErrorReply(ErrShuttingDown))
 		return
 	case c.up.busy || c.up.frozen: // answered, not yet exec'd: still under way
 		ctx.Respond(messages.ErrorReply(errors.New("an upgrade is already under way")))
@@ -261,7 +289,7 @@ func (c *Controller) onProxyExported(ctx actor.Context, m proxyExported) {
 // exportRefusal says why the tree cannot cross an exec now.
 func (c *Controller) exportRefusal() error {
 	if c.shutdown != nil {
-		return errors.New("cfkd is shutting down")
+		return ErrShuttingDown
 	}
 	for _, name := range sortedKeys(c.sockets) {
 		if b := c.sockets[name].busy; b != "" {

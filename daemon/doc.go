@@ -101,7 +101,9 @@
 // exec; one rollback at most); one that fails once its tree has taken
 // them over, before its console serves (a restore refused, the console
 // not started), upgrades to the former binary: the state exported from
-// the tree, as an upgrade's (rollback_taken.go). What the last upgrade
+// the tree, as an upgrade's (rollback_taken.go); a shutdown signal that
+// comes meanwhile is refused, as during an upgrade, and one taken before
+// the rollback began goes on instead of it. What the last upgrade
 // did (upgraded, rolled back, its exec failed) and the count of execs in
 // place, carried across each exec, answer `command upgraded`
 // (upgrade_outcome.go). A log destination or a fleet listener lost

@@ -25,23 +25,59 @@ import (
 // starting a service, a launch under way) before the rollback freezes.
 var rollbackSettle = 5 * time.Second
 
+// taken is what serve made that a rollback after the takeover exports,
+// or waits for.
+type taken struct {
+	tree  *actors.Tree
+	lk    *lock
+	ln    net.Listener
+	addr  Address
+	httpd *httpServer
+	// relay starts the signal relays (once), those held until then
+	// refused: a shutdown, an upgrade (REFERENCE §13.5)
+	relay func()
+	done  <-chan struct{} // closed once a shutdown completed
+	sweep func()          // ends the orphans left at the end of a shutdown
+}
+
 // failTaken is what the new cfkd of an upgrade in place does with why, a
 // failure once its tree took the services over: it logs it and rolls back
 // as an upgrade to the former binary; it returns why only when it cannot
 // (no former binary, this cfkd is that former one already, a state the
 // former cannot read, the export or the exec failed: everything is thawed
 // then). A nil adoption (a plain start) returns why.
-func (a *adoption) failTaken(u *upgrader, f Flags, tree *actors.Tree, lk *lock, ln net.Listener, addr Address, httpd *httpServer, why error) error {
+//
+// The controller is told first (actors.RollingBack), then the signals
+// are relayed: a shutdown asked from then on is refused, as while an
+// upgrade runs (REFERENCE §13.5), and the rollback goes on; it would
+// refuse the export, and cfkd would stop after the retries instead of
+// rolling back. One asked before (a signal once the relays ran) goes on
+// instead: no rollback, failTaken returns nil once every service is down.
+func (a *adoption) failTaken(u *upgrader, f Flags, t taken, why error) error {
 	if a == nil || !a.canRollBack(f, why) {
 		return why
 	}
 	a.say(f, fmt.Sprintf("upgrade: cfkd %s failed after it took the services over: %v: rolling back to the former cfkd (%s), as an upgrade in place to it",
 		messages.Version, why, a.former.path))
 	rollbackStartHold() // the tests' failing build only
-	u.mu.Lock()
-	u.tree, u.lk, u.ln, u.addr, u.httpd = tree, lk, ln, addr, httpd
-	u.mu.Unlock()
-	err := u.rollBack(tree, a.former, a.st.Version, f, why)
+	r, err := t.tree.Request(actors.RollingBack{}, askTimeout)
+	if err == nil {
+		err = r.Err
+	}
+	if errors.Is(err, actors.ErrShuttingDown) {
+		a.say(f, "upgrade: a shutdown was asked before the rollback: no rollback, cfkd shuts down")
+		<-t.done
+		t.sweep()
+		a.log.Info("cfkd exiting")
+		return nil
+	}
+	if err == nil {
+		t.relay()
+		u.mu.Lock()
+		u.tree, u.lk, u.ln, u.addr, u.httpd = t.tree, t.lk, t.ln, t.addr, t.httpd
+		u.mu.Unlock()
+		err = u.rollBack(t.tree, a.former, a.st.Version, f, why)
+	}
 	a.say(f, fmt.Sprintf("upgrade: the rollback to %s failed: %v: cfkd stops here", a.former.path, err))
 	return why
 }

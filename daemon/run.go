@@ -256,9 +256,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	// signals are handled before anything can reach cfkd (earlySignals
 	// holds them until then): a USR1 sent as soon as the socket accepts
 	// must not meet its default action (exit). A new cfkd of an upgrade
-	// takes them once it has adopted the services: a shutdown is refused
-	// until then (REFERENCE §13.5), and one that came first must not shut
-	// down a tree that has no service yet.
+	// takes them once it has adopted the services, or begins to roll
+	// back: a shutdown is refused until then (REFERENCE §13.5), and one
+	// that came first must not shut down a tree that has no service yet.
 	var stopRelays []func()
 	defer func() {
 		for _, stop := range stopRelays {
@@ -266,13 +266,27 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		}
 	}()
 	var signalled atomic.Bool // a signal asked for the shutdown
+	relayed := false
 	relay := func() {
+		if relayed {
+			return
+		}
+		relayed = true
 		stopRelays = append(stopRelays,
 			relaySignals(tree, router, logText, []*rights.Store{sec.policy.Tokens, httpConf.store()}, f, log, &signalled),
 			relayUpgradeSignal(tree, log))
 		early.handOver()
 	}
 	if adopt == nil {
+		relay()
+	}
+	// the new cfkd of an upgrade, once it has adopted the services or
+	// rolls back: the signals held until then are refused (REFERENCE
+	// §13.5), USR1 handed over
+	relayRefusing := func() {
+		early.refuse = func(s os.Signal) {
+			log.Warnf("signal %v during the upgrade: refused (send it again now)", s)
+		}
 		relay()
 	}
 
@@ -313,21 +327,22 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			return fmt.Errorf("cfkd: %w", err)
 		}
 	}
+	// what a rollback after the takeover exports (rollback_taken.go)
+	tk := func() taken {
+		return taken{tree: tree, lk: lk, ln: ln, addr: addr, httpd: httpd, relay: relayRefusing, done: done, sweep: orphans.sweep}
+	}
 	if adopt != nil {
 		if err := adopt.restore(tree, launcher, log); err != nil {
 			// the tree has taken part of them: a rollback exports it
 			// (rollback_taken.go); else nothing is stopped, the services
 			// run on, unsupervised
-			err = adopt.failTaken(up, f, tree, lk, ln, addr, httpd, fmt.Errorf("cfkd: %w", err))
+			err = adopt.failTaken(up, f, tk(), fmt.Errorf("cfkd: %w", err))
 			ln.Close()
 			httpd.close()
 			return err
 		}
 		adopt.said(up.outcome)
-		early.refuse = func(s os.Signal) {
-			log.Warnf("signal %v during the upgrade: refused (send it again now)", s)
-		}
-		relay()
+		relayRefusing()
 	} else if f.Config != "" {
 		warn := func(msg string) {
 			log.Warn(msg)
@@ -382,7 +397,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	if err != nil {
 		// the new cfkd of an upgrade rolls back (rollback_taken.go)
-		err = adopt.failTaken(up, f, tree, lk, ln, addr, httpd, fmt.Errorf("cfkd: console: %w", err))
+		err = adopt.failTaken(up, f, tk(), fmt.Errorf("cfkd: console: %w", err))
 		ln.Close()
 		httpd.close()
 		return err
