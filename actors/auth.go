@@ -45,7 +45,9 @@ type gate struct {
 	seen   *rights.Tokens // the set the token was found in
 	token  string         // its name
 	fails  int
-	closed bool // MaxAuthFailures reached: the connection closes once answered
+	// closed: the connection closes once answered (MaxAuthFailures
+	// reached, or an auth refused as one too many: shareHold.authAs)
+	closed bool
 	timer  *time.Timer
 	// warnedBeforeAuth: a request before auth was logged (once per
 	// connection: a client that does not know it must authenticate
@@ -117,9 +119,19 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 	}
 	cur := g.tokens.Load() // one set: a reload in between must not leave seen past the token's
 	if tok, ok := cur.Lookup(secret); ok && secret != "" {
+		gc, _ := c.io.conn.(*guardedConn)
+		if gc != nil && gc.share != nil && !gc.share.authAs(tok.Level, tok.Name) {
+			// one too many for its peer's share, or a place kept for
+			// admin: refused, the level left as it was, and closed
+			// (REFERENCE §5.4)
+			c.io.reply(m, messages.ErrorReply(ErrTooManyConnections))
+			g.closed = true
+			c.authExhausted()
+			return true
+		}
 		g.authed, g.sum, g.seen, g.token, g.fails = true, rights.Hash(secret), cur, tok.Name, 0
 		g.level = min(tok.Level, g.cap)
-		if gc, ok := c.io.conn.(*guardedConn); ok {
+		if gc != nil {
 			gc.authenticated()
 		}
 		g.audit(c.peer).Info("auth: token " + tok.Name)

@@ -119,9 +119,21 @@ func newConsoleRigDelay(t *testing.T, network string, policy *ConsolePolicy, del
 		ln  net.Listener
 		err error
 	)
-	if network == "unix" {
+	switch network {
+	case "unix":
 		ln, err = net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	} else {
+	case "unix-shared": // one that other users may reach (nobody's clients)
+		dir, derr := os.MkdirTemp("", "cfk-console-")
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		os.Chmod(dir, 0o755)
+		ln, err = net.Listen("unix", filepath.Join(dir, "sock"))
+		if err == nil {
+			err = os.Chmod(filepath.Join(dir, "sock"), 0o666)
+		}
+	default:
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
 	if err != nil {

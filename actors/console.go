@@ -167,18 +167,28 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 				a.refuse, a.why = ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
 			}
 		}
+		var share *shareHold // its peer's share: taken now when its level is known, else at its auth
+		if a.refuse == nil && (a.shareKey != "" || unauthed != "") {
+			share = &shareHold{p: policy, key: a.shareKey, log: log, peer: a.peer}
+			if unauthed != "" {
+				share.key = unauthed
+			} else if why := share.take(); why != "" {
+				a.refuse, a.why = ErrTooManyConnections, why
+			}
+		}
 		if a.refuse == nil && !policy.take(a.kept) {
 			a.refuse, a.why = ErrTooManyConnections, policy.tooMany(a.kept)
 			if unauthed != "" {
 				policy.releaseUnauthed(unauthed)
 			}
+			share.give(true)
 		}
 		if a.refuse != nil {
 			policy.logRefusal(log, a.peer, a.refuse, a.why)
 			policy.refuse(conn, a.refuse)
 			continue
 		}
-		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout}
+		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout, share: share}
 		if a.gate.tokens != nil {
 			g.authBy = time.Now().Add(policy.authTimeout())
 			g.unauthed = func() { policy.releaseUnauthed(unauthed) }

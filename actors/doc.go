@@ -160,7 +160,10 @@
 // of the fd limit: the rest is for services; on TCP with tokens, at most
 // unauthedPerAddr from one IP address that have not authenticated yet,
 // from one uid on loopback: the accept goroutine asks the kernel who owns
-// the client's socket, package peeruid, one sock_diag request).
+// the client's socket, package peeruid, one sock_diag request; a peer
+// that is not admin holds at most half of the places, share.go: counted
+// at connect where its level is known then, at its auth on TCP with
+// tokens, where the places kept for admin are kept too).
 // Each connection actor then
 // holds a gate: the peer's level, checked with package rights on every
 // request before it goes to the controller; `auth TOKEN` is answered by

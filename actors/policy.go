@@ -60,6 +60,7 @@ type ConsolePolicy struct {
 
 	active   atomic.Int64    // connections open
 	unauthed keycount.Counts // TCP connections not authenticated yet, by unauthedKey
+	shares   keycount.Counts // connections of peers that are not admin, by peer (shareHold)
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
 	refused  RecordLimit   // the audit records of refused connections
@@ -117,6 +118,10 @@ type admission struct {
 	// group with read or operate): it may not take the places kept for
 	// those that are (take)
 	kept bool
+	// shareKey: the peer whose share the connection takes a place in at
+	// connect, its level known then and not admin (shareHold); "" when
+	// it is admin, or on TCP with tokens (at its auth)
+	shareKey string
 }
 
 func (p *ConsolePolicy) init() {
@@ -157,6 +162,9 @@ func (p *ConsolePolicy) admit(conn net.Conn, log *logrus.Logger) admission {
 	case p.Insecure:
 		g.level = min(p.InsecureLevel, g.cap)
 		a.warn = fmt.Sprintf("insecure TCP console (--insecure-tcp): %s gets %v without a token", a.peer, g.level)
+		if p.InsecureLevel != rights.Admin {
+			a.shareKey = unauthedKey(conn)
+		}
 	default:
 		a.refuse, a.why = messages.ErrNotAuthorized, "a TCP console with neither tokens nor --insecure-tcp"
 	}
@@ -196,6 +204,9 @@ func (p *ConsolePolicy) admitUnix(conn net.Conn, g *gate) admission {
 	}
 	g.level = min(level, g.cap)
 	a.kept = level != rights.Admin
+	if a.kept {
+		a.shareKey = "uid " + strconv.FormatUint(uint64(cred.uid), 10)
+	}
 	return a
 }
 
@@ -261,7 +272,8 @@ func (p *ConsolePolicy) takeUnauthed(addr string) bool {
 func (p *ConsolePolicy) releaseUnauthed(addr string) { p.unauthed.Give(addr) }
 
 // unauthedKey is what a TCP connection not authenticated yet is counted
-// under (REFERENCE §5.4): on loopback, where every local user is the one
+// under, and then its place in its peer's share (shareHold) (REFERENCE
+// §5.4): on loopback, where every local user is the one
 // address 127.0.0.1, the uid that owns the client's socket (peeruid: one
 // local user cannot hold the places of the others); elsewhere, or when
 // the kernel does not say (macOS, FreeBSD; a client gone already), the
@@ -340,6 +352,9 @@ type guardedConn struct {
 	// (ConsolePolicy.takeUnauthed); nil when not counted
 	unauthed     func()
 	unauthedOnce sync.Once
+	// share is the connection's place in its peer's share; nil for a
+	// peer admin at connect
+	share *shareHold
 
 	mu     sync.Mutex
 	forced bool // a read deadline was set from outside (drain): no idle deadline any more
@@ -353,6 +368,9 @@ func (g *guardedConn) Close() error {
 		}
 	})
 	g.giveUnauthed()
+	if g.share != nil {
+		g.share.give(true)
+	}
 	return err
 }
 

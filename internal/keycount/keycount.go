@@ -16,10 +16,17 @@ type Counts struct {
 // or all keys InAll already; it also returns the counts it found (for a
 // refusal's message).
 func (c *Counts) Take(key string) (ok bool, ofKey, all int) {
+	return c.TakeWithin(key, c.PerKey)
+}
+
+// TakeWithin is Take with perKey for PerKey: for a bound that changes
+// from one Take to the next (the console's share of a peer, half of a
+// bound read at each connection).
+func (c *Counts) TakeWithin(key string, perKey int) (ok bool, ofKey, all int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ofKey, all = c.by[key], c.all
-	if c.PerKey > 0 && ofKey >= c.PerKey || c.InAll > 0 && all >= c.InAll {
+	if perKey > 0 && ofKey >= perKey || c.InAll > 0 && all >= c.InAll {
 		return false, ofKey, all
 	}
 	if c.by == nil {

@@ -35,3 +35,23 @@ func TestCounts(t *testing.T) {
 		}
 	}
 }
+
+// TakeWithin applies the bound it is given, not PerKey: a bound that
+// shrinks refuses a key that holds as many already.
+func TestTakeWithin(t *testing.T) {
+	c := &Counts{PerKey: 1}
+	for range 3 {
+		if ok, _, _ := c.TakeWithin("a", 3); !ok {
+			t.Fatal("refused within the bound given")
+		}
+	}
+	if ok, ofKey, _ := c.TakeWithin("a", 3); ok || ofKey != 3 {
+		t.Fatalf("a fourth a within 3: %v %d", ok, ofKey)
+	}
+	if ok, _, _ := c.TakeWithin("a", 2); ok {
+		t.Fatal("a bound lowered under the count let one more in")
+	}
+	if ok, _, _ := c.TakeWithin("b", 0); !ok {
+		t.Fatal("no bound (0) refused")
+	}
+}
