@@ -97,6 +97,10 @@ func (s *session) connect() error {
 	return nil
 }
 
+// errTooManyConnections is cfkd's refusal of a connection past its
+// bounds (REFERENCE §1.7, §5.4).
+const errTooManyConnections = "too many connections"
+
 // auth sends `auth TOKEN` (REFERENCE §5.3): the first line on a TCP
 // console.
 func (s *session) auth(token string) error {
@@ -115,6 +119,11 @@ func (s *session) auth(token string) error {
 	if rep.Err != nil {
 		s.conn.Close()
 		s.conn = nil
+		if rep.Err.Error() == errTooManyConnections {
+			// the connection refused, not the token: one too many at
+			// connect, or past its peer's share (REFERENCE §5.4)
+			return rep.Err
+		}
 		return fmt.Errorf("cfkd refused the token of %s: %v", s.opts.tokenFile, rep.Err)
 	}
 	// the deadline was the auth's: a stream opened next has none (REFERENCE
