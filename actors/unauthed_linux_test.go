@@ -64,16 +64,7 @@ func TestUnauthenticatedConnectionsPerUser(t *testing.T) {
 	testkit.RequireRoot(t)
 	r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthDelay: time.Millisecond})
 	child := testkit.StartAs(t, 65534, 65534, "TestRunAsUnauthedHolder", "UNAUTHED_ADDR="+r.ln.Addr().String())
-	select {
-	case l, ok := <-child.Lines:
-		if l != "held" {
-			child.Stdin.Close()
-			child.Wait()
-			t.Fatalf("nobody's client: %q (open %v)\n%s", l, ok, child.Stderr())
-		}
-	case <-time.After(connWait):
-		t.Fatal("nobody did not take its places in time")
-	}
+	child.Expect(t, "held", connWait)
 	for _, ip := range []string{"127.0.0.1", "127.0.0.2"} {
 		c := r.dialFrom(ip)
 		c.expect("auth "+readTok, "OK")

@@ -75,16 +75,7 @@ func TestPlacesPerUser(t *testing.T) {
 	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: log, Conns: placesConns, ReadTimeout: time.Minute})
 	addr, _ := serveCounting(t, srv)
 	child := testkit.StartAs(t, 65534, 65534, "TestRunAsPlaceHolder", "PLACES_ADDR="+addr)
-	select {
-	case l, ok := <-child.Lines:
-		if l != "held" {
-			child.Stdin.Close()
-			child.Wait()
-			t.Fatalf("nobody's client: %q (open %v)\n%s", l, ok, child.Stderr())
-		}
-	case <-time.After(deadline):
-		t.Fatal("nobody did not take its places in time")
-	}
+	child.Expect(t, "held", deadline)
 	var mine []net.Conn
 	for k := range placesConns - placesPerPeer {
 		c, err := net.Dial("tcp", addr)

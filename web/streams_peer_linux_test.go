@@ -46,20 +46,7 @@ func TestStreamsPerUser(t *testing.T) {
 	addr := ln.Addr().String()
 	r.ok("service a cmd=sleep 100")
 	child := testkit.StartAs(t, 65534, 65534, "TestRunAsStreamHolder", "STREAMS_ADDR="+addr)
-	next := func(want string) {
-		t.Helper()
-		select {
-		case l, ok := <-child.Lines:
-			if l != want {
-				child.Stdin.Close()
-				child.Wait()
-				t.Fatalf("nobody's client: %q, want %q (open %v)\n%s", l, want, ok, child.Stderr())
-			}
-		case <-time.After(2 * deadline):
-			t.Fatalf("nobody's client did not say %q in time", want)
-		}
-	}
-	next("held")
+	child.Expect(t, "held", 2*deadline)
 	c, err := testkit.OpenHTTPStream(addr, "/api/events", "")
 	if err != nil {
 		t.Fatalf("root's stream with nobody's %d held: %v", streamsPerPeer, err)
@@ -78,7 +65,7 @@ func TestStreamsPerUser(t *testing.T) {
 		}
 	}
 	child.Stdin.Write([]byte("reopen 2\n"))
-	next("reopened")
+	child.Expect(t, "reopened", 2*deadline)
 	child.Stdin.Close()
 	if err := child.Wait(); err != nil {
 		t.Fatalf("nobody's client: %v\n%s", err, child.Stderr())

@@ -46,16 +46,7 @@ func TestHTTPPlacesPerUser(t *testing.T) {
 	url := d.httpURL()
 	addr := strings.TrimSuffix(strings.TrimPrefix(url, "http://"), "/")
 	child := testkit.StartAs(t, nobodyUID, nobodyUID, "TestRunAsHTTPPlaceHolder", "HTTPPLACES_ADDR="+addr)
-	select {
-	case l, ok := <-child.Lines:
-		if l != "held" {
-			child.Stdin.Close()
-			child.Wait()
-			t.Fatalf("nobody's client: %q (open %v)\n%s", l, ok, child.Stderr())
-		}
-	case <-time.After(deadline):
-		t.Fatal("nobody did not take its places in time")
-	}
+	child.Expect(t, "held", deadline)
 	// within 5 s: nobody's heads are cut at 10 s, which would make room
 	res, err := (&http.Client{Timeout: 5 * time.Second}).Get(url + "metrics")
 	if err != nil {

@@ -38,20 +38,7 @@ func TestHTTPStreamsPerUser(t *testing.T) {
 	addr := strings.TrimSuffix(strings.TrimPrefix(d.httpURL(), "http://"), "/")
 	d.dial().ok("service web cmd=sleep 100")
 	child := testkit.StartAs(t, nobodyUID, nobodyUID, "TestRunAsHTTPStreamHolder", "HTTPSTREAMS_ADDR="+addr, "HTTPSTREAMS_TOKEN="+readTok)
-	next := func(want string) {
-		t.Helper()
-		select {
-		case l, ok := <-child.Lines:
-			if l != want {
-				child.Stdin.Close()
-				child.Wait()
-				t.Fatalf("nobody's client: %q, want %q (open %v)\n%s", l, want, ok, child.Stderr())
-			}
-		case <-time.After(2 * deadline):
-			t.Fatalf("nobody's client did not say %q in time", want)
-		}
-	}
-	next("held")
+	child.Expect(t, "held", 2*deadline)
 	c, err := testkit.OpenHTTPStream(addr, "/api/events", "")
 	if err != nil {
 		t.Fatalf("root's stream with nobody's %d held: %v", web.DefaultStreams/2, err)
@@ -70,7 +57,7 @@ func TestHTTPStreamsPerUser(t *testing.T) {
 		}
 	}
 	child.Stdin.Write([]byte("reopen 16\n"))
-	next("reopened")
+	child.Expect(t, "reopened", 2*deadline)
 	child.Stdin.Close()
 	if err := child.Wait(); err != nil {
 		t.Fatalf("nobody's client: %v\n%s", err, child.Stderr())

@@ -39,6 +39,23 @@ func (c *Child) Wait() error { return <-c.done }
 // Stderr is what the child wrote to its stderr (once it has ended).
 func (c *Child) Stderr() string { return c.errb.String() }
 
+// Expect waits up to d for the child's next line and fails t unless it
+// is want; on a wrong line (or its end) it ends the child first and shows
+// its stderr.
+func (c *Child) Expect(t testing.TB, want string, d time.Duration) {
+	t.Helper()
+	select {
+	case l, ok := <-c.Lines:
+		if l != want {
+			c.Stdin.Close()
+			c.Wait()
+			t.Fatalf("the child's line %q, want %q (open %v)\n%s", l, want, ok, c.Stderr())
+		}
+	case <-time.After(d):
+		t.Fatalf("the child did not say %q within %v", want, d)
+	}
+}
+
 // StartAs runs this test binary again as uid and gid (no supplementary
 // group), running only the test named test (which acts only when
 // os.Getenv(RunAsEnv) is set), with env added. The binary is copied
