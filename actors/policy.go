@@ -105,7 +105,7 @@ type GroupRight struct {
 
 // ErrTooManyConnections answers a connection past the bound (REFERENCE
 // §5.4).
-var ErrTooManyConnections = errors.New("too many connections")
+var ErrTooManyConnections = messages.ErrTooManyConnections
 
 // admission is what the accept goroutine decided for one connection.
 type admission struct {

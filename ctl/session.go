@@ -97,10 +97,6 @@ func (s *session) connect() error {
 	return nil
 }
 
-// errTooManyConnections is cfkd's refusal of a connection past its
-// bounds (REFERENCE §1.7, §5.4).
-const errTooManyConnections = "too many connections"
-
 // auth sends `auth TOKEN` (REFERENCE §5.3): the first line on a TCP
 // console.
 func (s *session) auth(token string) error {
@@ -119,7 +115,7 @@ func (s *session) auth(token string) error {
 	if rep.Err != nil {
 		s.conn.Close()
 		s.conn = nil
-		if rep.Err.Error() == errTooManyConnections {
+		if rep.Err.Error() == messages.ErrTooManyConnections.Error() {
 			// the connection refused, not the token: one too many at
 			// connect, or past its peer's share (REFERENCE §5.4)
 			return rep.Err

@@ -15,6 +15,10 @@ var (
 	// (package rights, REFERENCE §5.1). Parse never returns it; the
 	// console does.
 	ErrNotAuthorized = errors.New("not authorized")
+	// ErrTooManyConnections: a connection past the console's bounds,
+	// answered at connect or at its auth (REFERENCE §5.4). Parse never
+	// returns it; the console does.
+	ErrTooManyConnections = errors.New("too many connections")
 	// ErrNoService: an unknown service name, or a selector that matched
 	// nothing for a multi-service verb (status, desc and pids of an empty
 	// tag answer an empty OK). Parse never returns it; the controller does.
