@@ -40,8 +40,13 @@ func HoldHTTPStreams(addr, path, token string, share, uid int) {
 			held = append(held, c)
 		}
 		want := fmt.Sprintf("too many streams open from uid %d (%d open", uid, share)
-		if code, body := refusedStream(addr, path, token); code != http.StatusServiceUnavailable || !strings.Contains(body, want) {
-			return fmt.Errorf("stream %d: %d %s, want 503 %q", share+1, code, body, want)
+		c, err := OpenHTTPStream(addr, path, token)
+		if err == nil {
+			c.Close()
+			return fmt.Errorf("stream %d: let in, want 503 %q", share+1, want)
+		}
+		if got := err.Error(); !strings.HasPrefix(got, "503 ") || !strings.Contains(got, want) {
+			return fmt.Errorf("stream %d: %s, want 503 %q", share+1, got, want)
 		}
 		return nil
 	}
@@ -122,27 +127,6 @@ func OpenHTTPStream(addr, path, token string) (net.Conn, error) {
 	}
 	c.SetDeadline(time.Time{})
 	return c, nil
-}
-
-// refusedStream asks for a stream of path that should be refused: its
-// status and body (0 and the error when there is no response).
-func refusedStream(addr, path, token string) (int, string) {
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Write([]byte("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + bearer(token) + "\r\n")); err != nil {
-		return 0, err.Error()
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return 0, err.Error()
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, string(body)
 }
 
 // bearer is the header line of token, none when it is empty.
