@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -212,13 +213,16 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 	return messages.Reply{Lines: lines}
 }
 
+// ErrAlreadyShuttingDown is the answer to a shutdown asked while one runs.
+var ErrAlreadyShuttingDown = errors.New("cfkd is already shutting down")
+
 // beginShutdown brings every service down, then closes every socket
 // (removing the paths of UNIX ones), answers, and publishes
 // ShutdownCompleted. New starts, binds and declarations are refused
 // meanwhile.
 func (c *Controller) beginShutdown(ctx actor.Context) {
 	if c.shutdown != nil {
-		ctx.Respond(messages.ErrorReply(fmt.Errorf("cfkd is already shutting down")))
+		ctx.Respond(messages.ErrorReply(ErrAlreadyShuttingDown))
 		return
 	}
 	c.log.Info("shutting down: bringing every service down")

@@ -112,6 +112,10 @@ type exportRun struct {
 	out       Exported
 }
 
+// ErrUpgradeUnderWay is the answer to a shutdown asked while an upgrade,
+// or its rollback, runs (REFERENCE §13.5).
+var ErrUpgradeUnderWay = errors.New("an upgrade is under way")
+
 // ErrUpgrading is the answer to a change while the services are frozen.
 var ErrUpgrading = errors.New("cfkd is upgrading")
 
@@ -162,7 +166,7 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		case m.Verb == messages.VerbUpgrade:
 			c.upgradeCommand(ctx, m)
 		case m.Verb == messages.VerbShutdown && c.up.busy:
-			ctx.Respond(messages.ErrorReply(errors.New("an upgrade is under way")))
+			ctx.Respond(messages.ErrorReply(ErrUpgradeUnderWay))
 		case c.up.frozen && !readOnly(m.Verb):
 			ctx.Respond(messages.ErrorReply(ErrUpgrading))
 		default:

@@ -15,7 +15,9 @@
 // reason at the first bad line, `command shutdown` one; the services a line's verb failed for
 // while it acted on others are warnings, on stderr or, detached, by the
 // parent: detach.go), then waits. SIGHUP/SIGINT/SIGTERM/SIGQUIT
-// become `command shutdown` sent to the controller (a HUP or INT cfkd was
+// become `command shutdown` sent to the controller, whose refusal (an
+// upgrade under way) is logged by the actor it answers to
+// (shutdownanswer.go) (a HUP or INT cfkd was
 // started with ignored, as by nohup, stays ignored: nohup.go); SIGUSR1
 // reloads the log configuration and the token files, checked again;
 // SIGPIPE is caught and

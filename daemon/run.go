@@ -454,6 +454,9 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 	// SIGTERM and need SIGKILL to stop.
 	signal.Notify(sigs, syscall.SIGUSR1, syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
 	quit := make(chan struct{})
+	// the controller's answer to a signal's shutdown goes to an actor of
+	// its own: the relay waits for nothing
+	answers := tree.System.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &shutdownAnswers{log: log} }))
 	// the reloads run in a goroutine of their own: a file on a hung mount
 	// must not keep SIGTERM waiting; USR1s that come during a reload make
 	// one more
@@ -499,11 +502,11 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 					continue
 				}
 				signalled.Store(true)
-				shutdown(tree, log, "signal "+s.String())
+				shutdownFor(tree, log, "signal "+s.String(), answers)
 			}
 		}
 	}()
-	return func() { signal.Stop(sigs); close(quit) }
+	return func() { signal.Stop(sigs); close(quit); tree.System.Root.Stop(answers) }
 }
 
 // reloadTokens re-reads the token file (SIGUSR1, REFERENCE §5.3); a
@@ -525,6 +528,17 @@ func reloadTokens(tokens *rights.Store, log *logrus.Logger) {
 // shutdown sends `command shutdown` to the controller without waiting: the
 // caller waits for ShutdownCompleted.
 func shutdown(tree *actors.Tree, log *logrus.Logger, why string) {
+	shutdownFor(tree, log, why, nil)
+}
+
+// shutdownFor is shutdown with the controller's answer sent to answers
+// (nil: dropped).
+func shutdownFor(tree *actors.Tree, log *logrus.Logger, why string, answers *actor.PID) {
 	log.Infof("shutdown requested (%s)", why)
-	tree.System.Root.Send(tree.Controller, messages.ControlCommand{Verb: messages.VerbShutdown})
+	cmd := messages.ControlCommand{Verb: messages.VerbShutdown}
+	if answers == nil {
+		tree.System.Root.Send(tree.Controller, cmd)
+		return
+	}
+	tree.System.Root.RequestWithCustomSender(tree.Controller, cmd, answers)
 }

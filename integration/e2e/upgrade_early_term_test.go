@@ -93,6 +93,11 @@ func TestUpgradeTermAfterNewCfkdsFirstLine(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	// said as such (REFERENCE §13.5), not as a shutdown refused
+	waitLogAlive(t, d, "signal terminated during the upgrade: refused (send it again now)")
+	if n := logHas(d.home, "shutdown re"); n != 0 {
+		t.Errorf("the held TERM was taken as a shutdown asked:\n%s", readLog(d.home))
+	}
 	if got := d.dial().pidsOf()["a"]; got != before {
 		t.Fatalf("pid of a %s after the upgrade, was %s", got, before)
 	}

@@ -15,7 +15,8 @@ import (
 // that does not start) rolls back as an upgrade to the former binary; a
 // SIGTERM that came while it did started a shutdown, which refused the
 // rollback's export for 5 s: cfkd stopped instead of rolling back. The
-// TERM is refused now (logged `shutdown requested`, nothing follows): the
+// TERM is refused now (logged `shutdown requested`, then `shutdown
+// refused: an upgrade is under way ...`): the
 // rollback completes, the former cfkd keeps the service (same pid) and
 // says `rolled-back`, and a plain SIGTERM to it then shuts it down with
 // the service stopped.
@@ -44,6 +45,7 @@ func TestUpgradeRollbackRefusesTerm(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitLogAlive(t, d, "shutdown requested (signal terminated)")
+			waitLogAlive(t, d, shutdownRefusedLine) // said, not silent
 			if err := os.Remove(hold); err != nil {
 				t.Fatal(err)
 			}
