@@ -34,8 +34,9 @@
 // connections. The checks themselves run in package actors, on every
 // request.
 // A fleet (fleet.go, REFERENCE §12): with --fleet-listen, the member
-// (package fleet) is made before the tree, so that a bad certificate,
-// inventory or --fleet-allow stops cfkd at start; a hub's handler goes to
+// (package fleet) is made before the home (as the token files are read),
+// so that a bad certificate, inventory or --fleet-allow stops cfkd at
+// start having written nothing; a hub's handler goes to
 // the tree's options; the member serves once the config file is loaded,
 // before the console accepts, and stops when cfkd does. The new cfkd of an
 // upgrade in place that cannot make its member or listen runs on without

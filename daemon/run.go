@@ -126,6 +126,19 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err != nil {
 		return adopt.fail(f, err)
 	}
+	// the loggers are set up once the home is (logconf.NewRouter); the
+	// fleet's member keeps its own
+	log, svcLog := logrus.New(), logrus.New()
+	// the fleet's files are checked (their paths, their content) before
+	// anything is written, as the token files are (readFlags): a refused
+	// start leaves no home, no log.config. The new cfkd of an upgrade in
+	// place runs on without its fleet rather than leave its services
+	// unsupervised (REFERENCE §13.4): the check read the same files, which
+	// changed since
+	fl, fleetErr := newFleet(f.Fleet, log)
+	if fleetErr != nil && adopt == nil {
+		return fleetErr
+	}
 	if err := os.MkdirAll(f.Home, 0o700); err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: home: %w", err))
 	}
@@ -164,7 +177,6 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	os.Setenv("CFKD_HOME", homeForServices(f.Home))
 
-	log, svcLog := logrus.New(), logrus.New()
 	router := logconf.NewRouter(f.Home, log, svcLog)
 	defer router.Close()
 	// the new cfkd of an upgrade applies the text in force, not the file
@@ -220,14 +232,6 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	notifySocket := filepath.Join(f.Home, "notify")
 	if !notify.Supported { // REFERENCE §11: ready=notify is Linux's
 		notifySocket = ""
-	}
-	fl, err := newFleet(f.Fleet, log)
-	// the new cfkd of an upgrade in place runs on without its fleet
-	// rather than leave its services unsupervised (REFERENCE §13.4): the
-	// check read the same files, which changed since
-	fleetErr := err
-	if err != nil && adopt == nil {
-		return err
 	}
 	gate := newFleetGate(f.Fleet, fl)
 	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
