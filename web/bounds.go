@@ -210,8 +210,10 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (closeStream
 	peer, _ := r.Context().Value(peerCtxKey{}).(string)
 	if peer != "" {
 		if ok, open, _ := s.streamPeers.Take(peer); !ok {
-			writeError(w, http.StatusServiceUnavailable, "too many streams open from "+peer+" ("+strconv.Itoa(open)+
-				" open, the most one peer may hold of the "+strconv.Itoa(cap(s.streams))+"): close one of its pages or log follows")
+			why := "too many streams open from " + peer + " (" + strconv.Itoa(open) +
+				" open, the most one peer may hold of the " + strconv.Itoa(cap(s.streams)) + ")"
+			s.streamRefused(r, why, peer, true)
+			writeError(w, http.StatusServiceUnavailable, why+": close one of its pages or log follows")
 			return nil, false
 		}
 	}
@@ -227,8 +229,9 @@ func (s *Server) openStream(w http.ResponseWriter, r *http.Request) (closeStream
 		if peer != "" {
 			s.streamPeers.Give(peer)
 		}
-		writeError(w, http.StatusServiceUnavailable,
-			"too many streams open ("+strconv.Itoa(cap(s.streams))+"): close a page or a log follow")
+		why := "too many streams open (" + strconv.Itoa(cap(s.streams)) + ")"
+		s.streamRefused(r, why, peer, false)
+		writeError(w, http.StatusServiceUnavailable, why+": close a page or a log follow")
 		return nil, false
 	}
 }

@@ -59,6 +59,8 @@
 //     (internal/nowait) and closed; and no peer holds every stream: at
 //     most StreamsPerPeer (half of Streams) of one peer, the peer its
 //     connection was counted under, given back when the stream ends.
+//     Refused connections and streams are logged, one record a second at
+//     most each (Server.connRefused, Server.streamRefused).
 //     A request's head and body are read
 //     within ReadTimeout: a trickle holds no place past it.
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is

@@ -156,6 +156,9 @@ type Server struct {
 	// connRefusals bounds the log records of connections refused as one
 	// too many of their peer
 	connRefusals actors.RecordLimit
+	// streamRefusals bounds the log records of streams refused past
+	// their bounds (bounds.go's openStream)
+	streamRefusals actors.RecordLimit
 }
 
 // connRefused logs a connection refused as one too many of its peer, one
@@ -166,6 +169,24 @@ func (s *Server) connRefused(peer string, open int) {
 		return
 	}
 	msg := fmt.Sprintf("http: connection refused: too many connections from %s (%d open, the most one peer may hold)", peer, open)
+	if muted > 0 {
+		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
+	}
+	s.o.Log.Warn(msg)
+}
+
+// streamRefused logs a stream refused past its bounds (why: the 503's
+// text), one record a second at most: the path, and the peer when the
+// bound in all refused it (the per-peer text names it).
+func (s *Server) streamRefused(r *http.Request, why, peer string, perPeer bool) {
+	ok, muted := s.streamRefusals.Allow()
+	if !ok {
+		return
+	}
+	msg := "http: stream refused: " + why + ": " + r.Method + " " + r.URL.EscapedPath()
+	if !perPeer && peer != "" {
+		msg += " from " + peer
+	}
 	if muted > 0 {
 		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
 	}
