@@ -24,8 +24,10 @@ const backupTime = "2006-01-02T15-04-05.000"
 // and at most backups rotated files are kept (0: all). A rotation never
 // replaces a file: two in one millisecond name the second NAME-TIME-1.EXT
 // (lumberjack, used before, renamed over the first and lost it). A record
-// longer than max is written whole, into a file of its own. Close closes
-// the file; the next write opens it again (logrotate moved it: a new one).
+// longer than max is written whole, into a file of its own. The size is
+// the file's: one emptied under the rotator (copytruncate) fills again
+// before it rotates. Close closes the file; the next write opens it again
+// (logrotate moved it: a new one).
 type rotator struct {
 	path    string
 	max     int64
@@ -54,6 +56,14 @@ func (r *rotator) Write(p []byte) (int, error) {
 	if r.f == nil {
 		if err := r.open(); err != nil {
 			return 0, err
+		}
+	}
+	if r.size > 0 && r.size+int64(len(p)) > r.max {
+		// the file may have been emptied under its handle (logrotate's
+		// copytruncate, `: > FILE`): its size, not what was written,
+		// says whether it is full (one fstat, near the maximum only)
+		if st, err := r.f.Stat(); err == nil {
+			r.size = st.Size()
 		}
 	}
 	if r.size > 0 && r.size+int64(len(p)) > r.max {
