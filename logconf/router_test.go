@@ -448,7 +448,7 @@ func TestSinkReportsFailureStreaksOnce(t *testing.T) {
 	w.fail = true
 	put("a\n")
 	want := "cfkd: log destination file:/x: disk on fire (records are lost; further errors counted, not reported)\n" +
-		"cfkd: log destination file:/x: writable again (3 failed writes so far)\n" +
+		"cfkd: log destination file:/x: writable again (3 records lost so far)\n" +
 		"cfkd: log destination file:/x: disk on fire (records are lost; further errors counted, not reported)\n"
 	if rep.String() != want {
 		t.Errorf("report:\n%s\nwant:\n%s", rep.String(), want)
@@ -605,5 +605,22 @@ func TestClose(t *testing.T) {
 	}
 	if err := f.r.Close(); err != nil {
 		t.Errorf("second Close = %v", err)
+	}
+}
+
+// The report of a recovery counts the records lost, as cfkd's event
+// does (REFERENCE §6.2): one failed write of a batch of three records
+// lost three, not one "failed write".
+func TestSinkReportsTheRecordsLost(t *testing.T) {
+	w := &flaky{fail: true}
+	s := &sink{name: "file:/x", w: w}
+	var rep bytes.Buffer
+	s.queue([]byte("a\nb\nc\n"), &rep) // one batch, one write
+	s.sync()
+	w.fail = false
+	s.queue([]byte("d\n"), &rep)
+	s.sync()
+	if want := "cfkd: log destination file:/x: writable again (3 records lost so far)\n"; !strings.HasSuffix(rep.String(), want) {
+		t.Errorf("report:\n%s\nwant it to end with:\n%s", rep.String(), want)
 	}
 }

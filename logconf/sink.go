@@ -375,7 +375,7 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 	}
 	if s.failing {
 		s.failing = false
-		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d failed writes so far)\n", s.name, s.errs.Load())
+		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d records lost so far)\n", s.name, s.errs.Load())
 	}
 	if s.noted {
 		s.noted = false
