@@ -118,6 +118,12 @@ type Proxy struct {
 	// lost: by run, the starts a run that ended never reported, ended
 	// once its process exits (proxy_lost.go)
 	lost map[uint64]lostRun
+	// lastPid: the pid of a service's process reported stopped, until
+	// its next start is sent: its last lines come on the log pipe, which
+	// the proxy may write after the status pipe's stopped (REFERENCE
+	// §4.4: logged with that pid). At most one per service started in
+	// this run of the proxy
+	lastPid map[string]int
 
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
@@ -128,7 +134,7 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 	return &Proxy{
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
-		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{},
+		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{},
 		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
 }
@@ -441,6 +447,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
 	p.svcs[name], p.up[name] = ref, true
 	delete(p.pids, name)
+	delete(p.lastPid, name) // its lines from now on may be the new process's
 	for _, st := range p.starts[name] {
 		st.left = true // a service has one start at a time: this one
 	}
@@ -624,6 +631,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	}
 	if p.pids[m.name] == m.pid {
 		delete(p.pids, m.name)
+		p.lastPid[m.name] = m.pid
 	}
 	if st.left {
 		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
@@ -775,7 +783,7 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
-	p.svcs, p.up, p.pids = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}
+	p.svcs, p.up, p.pids, p.lastPid = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}
 	p.starts = map[string][]*proxiedStart{}
 	p.answerDowns(ctx)
 	queued := p.queued
@@ -888,6 +896,8 @@ func (p *Proxy) logLine(line string) {
 	fields := logrus.Fields{"category": "service." + l.Service + "." + l.Stream, "service": l.Service, "proxy": p.cfg.Name}
 	if pid := p.pids[l.Service]; pid != 0 {
 		fields["pid"] = pid
+	} else if pid := p.lastPid[l.Service]; pid != 0 {
+		fields["pid"] = pid // its last lines, come after its exit
 	}
 	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)
 	p.opts.tail.add(l.Service, []byte(l.Message)) // `command tail` (REFERENCE §4.4)
