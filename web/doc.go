@@ -51,7 +51,9 @@
 //     how to get in. The Reader runs in the request's goroutine. The page
 //     asks for a token on a 401, keeps it in the tab's sessionStorage and
 //     sends it as Authorization: Bearer on every request, its streams
-//     included (read with fetch: EventSource sends no header).
+//     included (read with fetch: EventSource sends no header). A stream
+//     read with a token that a reload withdraws ends before its next
+//     batch (revoke.go), as the console's.
 //   - No peer holds every place: at most ConnsPerPeer connections (half
 //     of Conns) of one peer are open at once, a uid on loopback (peeruid,
 //     asked in the accept loop), an IP address elsewhere; the next is

@@ -68,7 +68,9 @@ type Options struct {
 	// bearer token is one of them with the operate level or more (a token
 	// file of the admin console's format, REFERENCE §5.3): the same levels
 	// as the consoles. Each request reads the store's current tokens: a
-	// reload (SIGUSR1) takes effect at the next request.
+	// reload (SIGUSR1) takes effect at the next request, and ends the
+	// streams a withdrawn token opened before their next batch
+	// (streamCheck).
 	Tokens  *rights.Store
 	Log     *logrus.Logger
 	Version string
@@ -581,10 +583,8 @@ func (s *Server) authDelay(r *http.Request) {
 // token is the token of the file that r carries (Authorization: Bearer
 // TOKEN), or nil; given says whether r carries one at all.
 func (s *Server) token(r *http.Request) (t *rights.Token, given bool) {
-	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+	tok, ok := bearer(r)
+	if !ok {
 		return nil, false
 	}
 	if s.o.Tokens != nil {
@@ -593,6 +593,17 @@ func (s *Server) token(r *http.Request) (t *rights.Token, given bool) {
 		}
 	}
 	return nil, true
+}
+
+// bearer is the secret of r's Authorization: Bearer header, if any.
+func bearer(r *http.Request) (secret string, given bool) {
+	// the scheme's case does not count (RFC 9110 §11.1: `bearer` is Bearer)
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
 }
 
 // refuseUnknown audits a request that names no action (REFERENCE §5.5):

@@ -32,8 +32,17 @@ type stream struct {
 
 func (r *rig) stream(t *testing.T, path string) *stream {
 	t.Helper()
+	return r.streamAs(t, path, "")
+}
+
+// streamAs is stream with Authorization: Bearer token (none when empty).
+func (r *rig) streamAs(t *testing.T, path, token string) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", r.http.URL+path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	res, err := r.http.Client().Do(req)
 	if err != nil {
 		cancel()

@@ -136,6 +136,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.end(e.c)
+	check := s.streamCheck(r)
 	e.buf.WriteString("retry: 1000\n\n")
 	snapshotEvent(e, snap)
 	if !e.flush() {
@@ -163,6 +164,11 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		batch := sub.take(s.o.Queue)
 		if len(batch) == 0 {
 			continue
+		}
+		if why, gone := s.withdrawn(r, check); gone {
+			e.jsonEvent("cutoff", map[string]any{"reason": why})
+			e.flush()
+			return
 		}
 		if !s.sendBatch(r, e, batch) {
 			return
@@ -259,6 +265,7 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.end(e.c)
+	check := s.streamCheck(r)
 	if last == nil {
 		last = []string{}
 	}
@@ -292,6 +299,11 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 			default:
 				break more
 			}
+		}
+		if why, gone := s.withdrawn(r, check); gone {
+			e.jsonEvent("end", map[string]any{"reason": why})
+			e.flush()
+			return
 		}
 		e.jsonEvent("lines", map[string]any{"lines": batch})
 		if !e.flush() {
