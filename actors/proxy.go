@@ -121,14 +121,17 @@ type Proxy struct {
 	// lastPid: the pid of a service's process reported stopped, until
 	// its next start is sent: its last lines come on the log pipe, which
 	// the proxy may write after the status pipe's stopped (REFERENCE
-	// §4.4: logged with that pid). At most one per service started in
-	// this run of the proxy
+	// §4.4: logged with that pid). At most maxLastPids: they are needed
+	// for moments, and a service destroyed is never started again
 	lastPid map[string]int
 
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
 	prog proxyProgress // what the run answered, and when (proxy_progress.go)
 }
+
+// maxLastPids bounds Proxy.lastPid.
+const maxLastPids = 1024
 
 func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File) *Proxy {
 	return &Proxy{
@@ -631,6 +634,9 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	}
 	if p.pids[m.name] == m.pid {
 		delete(p.pids, m.name)
+		if len(p.lastPid) >= maxLastPids {
+			clear(p.lastPid) // the lines of those exits came long ago
+		}
 		p.lastPid[m.name] = m.pid
 	}
 	if st.left {
