@@ -50,8 +50,14 @@ type applyRun struct {
 	rolling bool
 	prune   []*entry // services to destroy
 	restart []*entry // services to restart, by name
-	order   []string // the services acted on, in the order failures are listed
-	errs    map[string]error
+	// unseen: the changed services with an actor that the controller
+	// saw with no run, by name: their launch may be under way (the
+	// controller sees it, or has not heard of it yet: a start just
+	// sent, a backoff's retry). Each is restarted alone once launched if
+	// its fork is of a former declaration (RestartService.IfFormer)
+	unseen []*entry
+	order  []string // the services acted on, in the order failures are listed
+	errs   map[string]error
 }
 
 func (r *applyRun) fail(name string, err error) {
@@ -122,7 +128,7 @@ func (c *Controller) runApply(ctx actor.Context, m messages.Apply, to *actor.PID
 			c.applyChange(ctx, ch, m, run)
 		}
 	}
-	for _, e := range append(append([]*entry(nil), run.prune...), run.restart...) {
+	for _, e := range slices.Concat(run.prune, run.restart, run.unseen) {
 		run.order = append(run.order, e.cfg.Name)
 	}
 	c.applyPrune(run)
@@ -269,8 +275,21 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 			}
 		}
-		if (ch.Former || messages.NeedsRestart(ch.Attrs)) && e.launched() {
-			run.restart = append(run.restart, e)
+		if ch.Former || messages.NeedsRestart(ch.Attrs) {
+			switch {
+			case e.launched():
+				run.restart = append(run.restart, e)
+			case e.pid != nil && c.startRefusal(messages.VerbRestart, e) == nil:
+				// a fork may be of the declaration just replaced (its
+				// spec built before ConfigureService came, the
+				// controller told or not yet): the service, which
+				// knows, restarts it once launched if so; a launch
+				// still looking up its user forks the declaration of
+				// now, and one that is down has nothing to restart.
+				// None is under way where a start is refused (its
+				// noauto proxy down): not asked, not an error
+				run.unseen = append(run.unseen, e)
+			}
 		}
 	}
 }
@@ -331,7 +350,33 @@ func (c *Controller) applyRestart(run *applyRun) {
 	if run.rolling { // as `command rollingrestart`: in the order requires sets
 		verb = messages.VerbRollingRestart
 	}
-	c.applyEach(run, verb, run.restart, func() { c.applyFinish(run) })
+	c.applyEach(run, verb, run.restart, func() { c.applyUnseen(run) })
+}
+
+// applyUnseen restarts, each alone, the changed services the controller
+// saw with no run whose launch, under way, forks the declaration the
+// apply replaced, once launched (RestartService.IfFormer): their restart
+// takes no dependent along and waits for nothing they require, so that
+// the others (down, or a launch still looking up its user, which may
+// never end, and forks the new declaration) answer at once and hold
+// nothing back.
+func (c *Controller) applyUnseen(run *applyRun) {
+	if len(run.unseen) == 0 {
+		c.applyFinish(run)
+		return
+	}
+	mk := func(r messages.RequestID) any {
+		return messages.RestartService{Req: r, UntilRunning: run.rolling, IfFormer: true}
+	}
+	g := c.newGather(messages.VerbRestart, mk, nil, nil)
+	g.then = func(messages.Reply) {
+		c.applyNoteFailures(run, g)
+		c.applyFinish(run)
+	}
+	for _, e := range run.unseen {
+		c.newStep(g, e, messages.VerbRestart, mk, true)
+	}
+	c.kick(g)
 }
 
 // applyEach runs verb on the services of es together, as the verb's
@@ -346,18 +391,23 @@ func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, t
 	}
 	g := c.newGather(verb, verbMessage(verb), nil, nil)
 	g.then = func(messages.Reply) {
-		for _, name := range g.order {
-			if err := g.errs[name]; err != nil {
-				if _, listed := run.errs[name]; !listed && !slices.Contains(run.order, name) {
-					run.order = append(run.order, name) // a dependent taken along
-				}
-				run.fail(name, err)
-			}
-		}
+		c.applyNoteFailures(run, g)
 		then()
 	}
 	c.plan(g, es)
 	c.kick(g)
+}
+
+// applyNoteFailures notes the failures of g's services in run.
+func (c *Controller) applyNoteFailures(run *applyRun, g *gather) {
+	for _, name := range g.order {
+		if err := g.errs[name]; err != nil {
+			if _, listed := run.errs[name]; !listed && !slices.Contains(run.order, name) {
+				run.order = append(run.order, name) // a dependent taken along
+			}
+			run.fail(name, err)
+		}
+	}
 }
 
 // applyFinish answers: the plan, then `NAME: MESSAGE` for each service

@@ -170,6 +170,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		}
 		s.feed(ctx, e)
 	case messages.RestartService:
+		if m.IfFormer && !s.launchFormer() {
+			s.reply(ctx, m.Req, nil) // what runs, or will, is the declaration
+			return
+		}
 		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning}
 		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
 			// a start its declaration refuses is known before its

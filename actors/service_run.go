@@ -51,6 +51,27 @@ func (s *Service) launch(ctx actor.Context, attempt uint64) {
 	s.lookUp(ctx, attempt)
 }
 
+// launchFormer says whether the run, or the launch under way once its
+// spec is built (a fork slot, the exec, the proxy's answer), is of a
+// declaration other than the current one, in what a restart changes:
+// an apply that declared it anew while the controller saw no run (a
+// launch under way, or one it had not heard of yet) restarts it then
+// (messages.RestartService's IfFormer). A
+// launch still looking up its user or reading its env_file forks the
+// declaration of its lookup's end (resolved): none; nor does a service
+// that is down, or stopping (its stop is someone's).
+func (s *Service) launchFormer() bool {
+	switch {
+	case s.lc.Launching != 0:
+		if s.lookingUp == s.lc.Launching {
+			return false
+		}
+	case s.lc.State != messages.Starting && s.lc.State != messages.Running:
+		return false
+	}
+	return s.runCfg != nil && s.runCfg != s.cfg && messages.NeedsRestart(messages.DiffService(*s.runCfg, *s.cfg))
+}
+
 // looksUpIdentity says whether a launch of c resolves a user or group
 // (NSS: off the actor); under a proxy none is (REFERENCE §1.1).
 func looksUpIdentity(c *messages.ServiceConfig) bool {

@@ -50,6 +50,11 @@ type (
 	RestartService struct {
 		Req          RequestID
 		UntilRunning bool
+		// IfFormer: an apply's restart of a service whose launch was
+		// under way (REFERENCE §1.4): answered at once, restarting
+		// nothing, unless the run, or the launch once its spec is built,
+		// is of a declaration other than the current one
+		IfFormer bool
 	}
 	// DestroyService brings the service down; the reply says it is down
 	// and the actor may be stopped.
