@@ -94,7 +94,10 @@ func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 		return fmt.Errorf("Service '%s' is being destroyed", e.cfg.Name)
 	}
 	p := c.proxies[e.cfg.Proxy]
-	if p == nil || p.running || (verb != messages.VerbStart && e.rt.State.IsUp()) {
+	// an up service's up starts nothing; its restart stops it, then
+	// starts it under its proxy of now, which it was moved to if that one
+	// does not run: refused first, its process kept (REFERENCE §1.4)
+	if p == nil || p.running || (verb == messages.VerbUp && e.rt.State.IsUp()) {
 		return nil
 	}
 	switch {
