@@ -66,7 +66,8 @@
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid. Unbind is
 // refused while a service using the socket is up, in backoff or being
-// started; otherwise every service and proxy actor answers the table
+// started, or up with a run launched with it (declared since without it:
+// its process holds the socket); otherwise every service and proxy actor answers the table
 // without the socket before the socket actor closes the fd, so that no
 // launch ever sees a closed or reused descriptor. A service whose launch
 // in flight uses the socket (a respawn the controller could not see

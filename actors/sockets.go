@@ -257,10 +257,16 @@ func (c *Controller) socketLines() messages.Reply {
 }
 
 // socketUsers lists the services that use socket name, by name. active:
-// only those that are up, in backoff, or have a start in flight.
+// only those that are up, in backoff, or have a start in flight; and an
+// up one whose run was launched with the socket, declared since without
+// it (a run of a former declaration: its process holds the socket).
 func (c *Controller) socketUsers(name string, active bool) []string {
 	var out []string
 	for _, e := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
+		if active && e.rt.State.IsUp() && e.run != nil && e.run.UsesSocket(name) {
+			out = append(out, e.cfg.Name)
+			continue
+		}
 		if !e.cfg.UsesSocket(name) {
 			continue
 		}

@@ -74,13 +74,12 @@ func unbindDuringCrashRespawn(t *testing.T, redeclared bool) {
 			}
 			t.Fatalf("unbind answered OK while the respawn's launch held the socket as fd 0 (socket still accepting: %v)", err == nil)
 		}
-		// as declared, the controller sees it starting (its launch under
-		// way, REFERENCE §2.1) and refuses as for any up service; one
-		// declared since without the socket refuses it itself
+		// the controller sees it starting (its launch under way,
+		// REFERENCE §2.1), a run launched with the socket, and refuses
+		// as for any up service, declared since without it or not; had
+		// it not seen the launch yet, the service refuses it itself
+		// (`... (its launch under way uses socket 'web')`)
 		want := "socket 'web' is in use by s"
-		if redeclared {
-			want = "its launch under way uses socket 'web'"
-		}
 		if !strings.Contains(got.Err.Error(), want) {
 			t.Errorf("unbind refused with %q, want it to say %q", got.Err, want)
 		}
