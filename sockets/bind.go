@@ -161,11 +161,16 @@ func listenTCP(t target, backlog int) (int, *Listener, error) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail(fmt.Errorf("SO_REUSEADDR: %w", err))
 	}
+	// a bare errno ("permission denied": a port below the unprivileged
+	// ones; "cannot assign requested address": no such local address)
+	// said nothing of where, and a host name is resolved only here
+	// (REFERENCE §1.7): `bind ADDRESS: REASON`, the address resolved
+	addr := netip.AddrPortFrom(t.ip, uint16(t.port)).String()
 	if err := unix.Bind(fd, sa); err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("bind %s: %w", addr, err))
 	}
 	if err := unix.Listen(fd, backlog); err != nil {
-		return fail(fmt.Errorf("listen: %w", err))
+		return fail(fmt.Errorf("listen %s: %w", addr, err))
 	}
 	port := t.port
 	if got, err := unix.Getsockname(fd); err == nil {

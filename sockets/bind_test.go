@@ -113,8 +113,16 @@ func TestIPv6(t *testing.T) {
 func TestAddressInUse(t *testing.T) {
 	l := mustBind(t, messages.SocketConfig{Name: "a", Host: "127.0.0.1", Service: "0"})
 	_, err := bindCfg(t, messages.SocketConfig{Name: "b", Host: "127.0.0.1", Service: l.Service})
-	if !errors.Is(err, syscall.EADDRINUSE) || err.Error() != "address already in use" {
+	// the error names the address, resolved: a host name is looked up
+	// only at the bind
+	if !errors.Is(err, syscall.EADDRINUSE) || err.Error() != "bind 127.0.0.1:"+l.Service+": address already in use" {
 		t.Fatalf("second bind: %v", err)
+	}
+	if _, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip4", "localhost"); err == nil {
+		_, err = bindCfg(t, messages.SocketConfig{Name: "c", Host: "localhost", Service: l.Service})
+		if err == nil || err.Error() != "bind 127.0.0.1:"+l.Service+": address already in use" {
+			t.Fatalf("bind by host name: %v", err)
+		}
 	}
 	// once closed, the port is free again (SO_REUSEADDR)
 	l.Close()
