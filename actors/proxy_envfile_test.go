@@ -60,3 +60,29 @@ func TestProxiedUserIgnoredWarns(t *testing.T) {
 		t.Fatalf("logged at %v, want a warning", e.Level)
 	}
 }
+
+// listen_sockets are not passed under a proxy (REFERENCE §3, §9.4): the
+// service started without its fds 3, 4, ... nor LISTEN_FDS, and nothing
+// said so (a systemd-style server then binds its own port, or exits).
+// Each start under a proxy now warns, as for user=.
+func TestProxiedListenSocketsWarns(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, func(o *Options) {
+		l := quietLogger()
+		l.SetLevel(logrus.InfoLevel)
+		l.AddHook(logs)
+		o.Log = l
+	})
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.bindLoopback("web")
+	r.declareProxied(nil, "s")
+	r.ok("service s listen_sockets=web")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	r.startProxied(nextProxy(t, proxies), "s", 501)
+	if e := logs.wait(t, "s: listen_sockets are not passed under a proxy: proxy p gives it no fds 3, 4, ... and no LISTEN_FDS, only its tie_stdin_to socket"); e.Level != logrus.WarnLevel {
+		t.Fatalf("logged at %v, want a warning", e.Level)
+	}
+}

@@ -42,6 +42,11 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 		// proxy runs it as its own user, cfkd's
 		s.log.Warnf("%s: user and group are ignored under a proxy: proxy %s runs it as its own user", s.cfg.Name, s.runProxy)
 	}
+	if len(s.cfg.ListenSockets) > 0 {
+		// the start line has no field for them (REFERENCE §3, §9.4): a
+		// systemd-style service finds no LISTEN_FDS
+		s.log.Warnf("%s: listen_sockets are not passed under a proxy: proxy %s gives it no fds 3, 4, ... and no LISTEN_FDS, only its tie_stdin_to socket", s.cfg.Name, s.runProxy)
+	}
 	cfg := *s.cfg
 	if len(envFile) > 0 {
 		cfg.Env = append(slices.Clip(envFile), cfg.Env...) // a later pair wins in the start command's env
