@@ -256,14 +256,15 @@ func (c *Controller) socketLines() messages.Reply {
 	return messages.Reply{Lines: lines}
 }
 
-// socketUsers lists the services that use socket name, by name. active:
-// only those that are up, in backoff, or have a start in flight; and an
-// up one whose run was launched with the socket, declared since without
-// it (a run of a former declaration: its process holds the socket).
+// socketUsers lists the services that use socket name, by name: those
+// declared with it, and an up one whose run was launched with it,
+// declared since without it (a run of a former declaration: its process
+// holds the socket). active: only those that are up, in backoff, or have
+// a start in flight.
 func (c *Controller) socketUsers(name string, active bool) []string {
 	var out []string
 	for _, e := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
-		if active && e.rt.State.IsUp() && e.run != nil && e.run.UsesSocket(name) {
+		if e.rt.State.IsUp() && e.run != nil && e.run.UsesSocket(name) {
 			out = append(out, e.cfg.Name)
 			continue
 		}

@@ -30,3 +30,23 @@ func TestUnbindRefusedWhileARunOfAFormerDeclarationHoldsIt(t *testing.T) {
 	c.Close()
 	r.shutdownClean()
 }
+
+// `sockets` lists the services that use a socket: one declared since
+// without it whose run holds it still is one (the unbind names it), and
+// so was missing from the listing that an operator reads to find who
+// holds the socket.
+func TestSocketsListsARunOfAFormerDeclaration(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.bindLoopback("web")
+	r.bindLoopback("api")
+	r.startRunning("s", "listen_sockets=web")
+	r.ok("service s listen_sockets=api") // takes effect at the next start
+	if f := r.socketLine("web"); f[4] != "s" {
+		t.Fatalf("web's services %q, want s (its run holds the socket)", f[4])
+	}
+	if f := r.socketLine("api"); f[4] != "s" {
+		t.Fatalf("api's services %q, want s (declared with it)", f[4])
+	}
+	r.shutdownClean()
+}
