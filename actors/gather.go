@@ -188,7 +188,18 @@ func (c *Controller) ask(g *gather, s *step) {
 		return
 	}
 	s.decided = true
-	c.send(g, s, s.mk, false)
+	mk := s.mk
+	if p := c.launchedProxy(s.verb, e); p != nil {
+		mk = func(r messages.RequestID) any {
+			m := s.mk(r)
+			if rs, ok := m.(messages.RestartService); ok {
+				rs.Proxy = p
+				m = rs
+			}
+			return m
+		}
+	}
+	c.send(g, s, mk, false)
 	if s.confirm {
 		g.open++
 		c.send(g, s, awaitRunning, true)

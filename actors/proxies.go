@@ -109,6 +109,22 @@ func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 	return nil
 }
 
+// launchedProxy is the proxy the restart of service e would run: its
+// proxy when it does not run (auto, with a command: startRefusal refuses
+// the others) and e is starting or running. Its restart checks that
+// launch, off the actor, before it stops the process (REFERENCE §1.4).
+func (c *Controller) launchedProxy(verb messages.Verb, e *entry) *messages.ProxyConfig {
+	if verb != messages.VerbRestart && verb != messages.VerbRollingRestart {
+		return nil
+	}
+	p := c.proxies[e.cfg.Proxy]
+	if p == nil || p.running || (e.rt.State != messages.Starting && e.rt.State != messages.Running) {
+		return nil
+	}
+	cfg := p.cfg
+	return &cfg
+}
+
 // proxyCommand runs proxyup and proxydown.
 func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) {
 	e := c.proxies[m.Arg]

@@ -87,6 +87,9 @@ type Service struct {
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64
+	// checkProxy is the proxy (not running) whose launch the restart
+	// being fed checks along with its own (RestartService.Proxy)
+	checkProxy *messages.ProxyConfig
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.
@@ -181,8 +184,13 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			// what needs the disk or a name service is the table's
 			// CheckLaunch's, off the actor
 			_, _, e.Err = s.spec()
+			if e.Err == nil && m.Proxy != nil {
+				e.Err = proxyArgvErr(s.cfg.Name, m.Proxy)
+			}
+			s.checkProxy = m.Proxy // read by checkLaunch, in this feed
 		}
 		s.feed(ctx, e)
+		s.checkProxy = nil
 	case messages.DestroyService:
 		s.abandonLookup(ctx, "its destroy")
 		s.abandonCheck(ctx)

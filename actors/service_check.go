@@ -5,6 +5,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 )
 
@@ -43,10 +44,15 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 	c := s.cfg
 	lookup := looksUpIdentity(c)
 	checker, _ := s.opts.Launcher.(ProgramChecker)
+	var proxy *osproc.Spec // the launch of its proxy, which does not run
+	pchecker := checker
 	if c.Proxy != "" {
+		if p := s.checkProxy; checker != nil && p != nil && p.Name == c.Proxy {
+			proxy = proxyProbe(s.opts, p)
+		}
 		checker = nil // the proxy execs it: its start says why not
 	}
-	if !lookup && c.EnvFile == "" && checker == nil {
+	if !lookup && c.EnvFile == "" && checker == nil && proxy == nil {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
 		return
 	}
@@ -66,6 +72,10 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 				m.err = fmt.Errorf("Service '%s' cannot start: %w", c.Name, err)
 			}
 		case m.err != nil:
+		case proxy != nil:
+			if err := pchecker.CheckProgram(*proxy); err != nil && shortage(err) == nil {
+				m.err = fmt.Errorf("Service '%s' cannot start: proxy '%s': %w", c.Name, c.Proxy, err)
+			}
 		case checker != nil:
 			if len(vars) > 0 {
 				probe.Env = mergeEnv(probe.Env, vars, c.Env, last)
@@ -94,4 +104,25 @@ func (s *Service) abandonCheck(ctx actor.Context) {
 	if n := s.lc.Checking; n != 0 {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
 	}
+}
+
+// proxyProbe is what the launch of proxy p looks up first (REFERENCE
+// §4.1): its program, in the PATH of its environment (cfkd's, then its
+// add_env); it has no cwd nor user of its own. Nil when its command does
+// not parse (proxyArgvErr says so).
+func proxyProbe(opts *Options, p *messages.ProxyConfig) *osproc.Spec {
+	argv, err := osproc.Argv(p.Cmd, p.Argv)
+	if err != nil {
+		return nil
+	}
+	return &osproc.Spec{Argv: argv, Env: mergeEnv(opts.Env, p.Env)}
+}
+
+// proxyArgvErr is why the launch of proxy p, which a restart of service
+// name would run, fails before any lookup: its command does not parse.
+func proxyArgvErr(name string, p *messages.ProxyConfig) error {
+	if _, err := osproc.Argv(p.Cmd, p.Argv); err != nil {
+		return fmt.Errorf("Service '%s' cannot start: proxy '%s': %w", name, p.Name, err)
+	}
+	return nil
 }

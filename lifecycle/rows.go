@@ -145,7 +145,7 @@ func (s *step) restartWait() WaitKind {
 // the user, off the actor), so that a declaration that cannot start is
 // refused with its process kept, as `nginx -t` before a reload: stopping
 // first would make an outage of an edit that the start then refuses.
-var rowCheckForRestart = row{"check, then stop", "what the launch needs is checked first (the cwd, the program, the env_file, the user, the notify socket that user needs: the executor's CheckLaunch, off the actor; the other events wait for it). A declaration that cannot start (no cmd, a socket not bound: the event's Err) is answered that error at once, its process kept", func(s *step) {
+var rowCheckForRestart = row{"check, then stop", "what the launch needs is checked first (the cwd, the program, the env_file, the user, the notify socket that user needs, the program of the proxy it would run: the executor's CheckLaunch, off the actor; the other events wait for it). A declaration that cannot start (no cmd, a socket not bound: the event's Err) is answered that error at once, its process kept", func(s *step) {
 	if s.ev.Err != nil {
 		s.reply(s.ev.Err)
 		return

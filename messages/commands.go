@@ -55,6 +55,10 @@ type (
 		// nothing, unless the run, or the launch once its spec is built,
 		// is of a declaration other than the current one
 		IfFormer bool
+		// Proxy: the proxy the service starts under, when it does not
+		// run: its start would run it, so a restart of an up service
+		// checks its launch too before the stop (REFERENCE §1.4)
+		Proxy *ProxyConfig
 	}
 	// DestroyService brings the service down; the reply says it is down
 	// and the actor may be stopped.
