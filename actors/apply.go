@@ -109,6 +109,7 @@ func (c *Controller) runApply(ctx actor.Context, m messages.Apply, to *actor.PID
 		return
 	}
 	plan := messages.WithFormerRuns(messages.PlanOf(c.declared(), m.Want), c.formerRuns(m.Want))
+	plan = messages.WithFormerProxies(plan, c.formerProxies(m.Want))
 	lines := messages.PlanLines(plan)
 	if m.DryRun || len(plan) == 0 {
 		c.answer(to, messages.Reply{Lines: lines})
@@ -228,6 +229,20 @@ func (c *Controller) formerRuns(want messages.Declarations) []string {
 	var names []string
 	for name := range want.Services {
 		if e := c.services[name]; e != nil && !e.destroying && e.runsFormer() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// formerProxies are the proxies of want, by name, whose process runs a
+// former declaration (proxyEntry.runsFormer): each has a `~` line until
+// it runs again; the apply restarts none (REFERENCE §1.4).
+func (c *Controller) formerProxies(want messages.Declarations) []string {
+	var names []string
+	for name := range want.Proxies {
+		if e := c.proxies[name]; e != nil && e.runsFormer() {
 			names = append(names, name)
 		}
 	}

@@ -19,6 +19,14 @@ type proxyEntry struct {
 	pid     *actor.PID // the proxy actor
 	running bool
 	procPid int
+	run     *messages.ProxyConfig // what its process was launched with, while it runs
+}
+
+// runsFormer reports whether the proxy's process was launched from a
+// declaration other than its current one, in what makes the process (cmd,
+// add_env): its change takes effect at its next run (REFERENCE §1.3).
+func (e *proxyEntry) runsFormer() bool {
+	return e.running && e.run != nil && messages.ProxyRunChanged(*e.run, e.cfg)
 }
 
 // declareProxy applies `proxy NAME ATTR=VALUE`.
@@ -72,7 +80,7 @@ func (c *Controller) onProxyUpdated(m proxyUpdated) {
 	if e == nil {
 		return
 	}
-	e.running, e.procPid = m.running, m.pid
+	e.running, e.procPid, e.run = m.running, m.pid, m.run
 	for _, s := range c.services {
 		if s.cfg.Proxy == m.name {
 			s.status = "" // the proxy column changes

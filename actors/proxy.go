@@ -86,8 +86,11 @@ type Proxy struct {
 	opts      Options
 	log       *logrus.Entry
 	cfg       messages.ProxyConfig
-	self      *actor.PID
-	files     map[string]*os.File // the bound sockets (never mutated)
+	// runCfg: the declaration the process of the run was launched with
+	// (after an upgrade in place, the one it had then)
+	runCfg messages.ProxyConfig
+	self   *actor.PID
+	files  map[string]*os.File // the bound sockets (never mutated)
 	// runFiles are the sockets its process got at its launch, and holds
 	runFiles map[string]*os.File
 
@@ -301,6 +304,7 @@ func (p *Proxy) launch(ctx actor.Context) error {
 	}
 	files, vars := pp.childFiles(p.files)
 	p.runFiles = p.files // what the process holds (the table is never mutated)
+	p.runCfg = p.cfg
 	spec := osproc.Spec{
 		Argv: argv, Env: mergeEnv(p.opts.Env, p.cfg.Env, vars),
 		Setsid: true, ExtraFiles: files, Tag: ProxyTag(p.cfg.Name),
@@ -861,7 +865,12 @@ func (p *Proxy) transition(ctx actor.Context, to proxyState) {
 	if from.shown() == to.shown() { // a launch begun, or failed: down all along
 		return
 	}
-	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: to != proxyIsDown, pid: pid})
+	u := proxyUpdated{name: p.cfg.Name, running: to != proxyIsDown, pid: pid}
+	if u.running {
+		run := p.runCfg
+		u.run = &run
+	}
+	ctx.Send(ctx.Parent(), u)
 	ctx.ActorSystem().EventStream.Publish(messages.ProxyStateChanged{
 		Name: p.cfg.Name, From: from.shown().String(), To: to.String(), Running: to == proxyIsUp, Pid: pid,
 	})

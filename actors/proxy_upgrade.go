@@ -433,7 +433,9 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
 	p.requeue(ctx, q, px.PendingCmds)
 	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
-	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid})
+	p.runCfg = p.cfg // not carried: taken as its declaration's
+	run := p.runCfg
+	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid, run: &run})
 	// what came after the former cfkd froze, in order
 	for _, e := range px.Exits {
 		p.handle(ctx, proxyExited{run: p.run, pid: e.Pid, ws: e.Status})

@@ -38,6 +38,9 @@ type ProxyInfo struct {
 	Name string
 	Up   bool
 	Pid  int // 0 when down
+	// Former: its process runs a former declaration (its change takes
+	// effect at its next run, REFERENCE §1.4)
+	Former bool
 }
 
 // SocketInfo is a socket in a Snapshot.
@@ -65,7 +68,7 @@ func (c *Controller) snapshot(m SnapshotRequest) {
 		sort.Slice(s.Services, func(i, j int) bool { return s.Services[i].Name < s.Services[j].Name })
 	}
 	for n, p := range c.proxies {
-		s.Proxies = append(s.Proxies, ProxyInfo{Name: n, Up: p.running, Pid: p.procPid})
+		s.Proxies = append(s.Proxies, ProxyInfo{Name: n, Up: p.running, Pid: p.procPid, Former: p.runsFormer()})
 	}
 	sort.Slice(s.Proxies, func(i, j int) bool { return s.Proxies[i].Name < s.Proxies[j].Name })
 	for n, e := range c.sockets {

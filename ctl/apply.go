@@ -172,10 +172,13 @@ func replyError(err error) error { return fmt.Errorf("cfkd's reply to \"command 
 // applyNotes says on stderr what the plan shows but an apply keeps.
 func applyNotes(s *session, plan []messages.Change) {
 	var services, others bool
-	var sockets []string
+	var sockets, proxies []string
 	for _, c := range plan {
 		if c.Op == messages.OpChange && c.Kind == messages.KindSocket {
 			sockets = append(sockets, c.Name)
+		}
+		if c.Op == messages.OpChange && c.Kind == messages.KindProxy {
+			proxies = append(proxies, c.Name)
 		}
 		if c.Op == messages.OpRemove {
 			if c.Kind == messages.KindService {
@@ -197,6 +200,12 @@ func applyNotes(s *session, plan []messages.Change) {
 		fmt.Fprintf(s.env.stderr, "note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind %s, then bind)\n",
 			strings.Join(sockets, " "))
 	}
+	if len(proxies) > 0 {
+		// a proxy's process goes on as it was launched, and so do the
+		// services it runs (REFERENCE §1.4)
+		fmt.Fprintf(s.env.stderr, "note: a proxy marked ~ that runs keeps its former declaration until it runs again (cfkctl proxydown %s stops it and its services)\n",
+			strings.Join(proxies, " "))
+	}
 }
 
 // applyJSON is the --json output of apply.
@@ -212,8 +221,8 @@ type changeJSON struct {
 	Kind  string   `json:"kind"`
 	Name  string   `json:"name"`
 	Attrs []string `json:"attrs"`
-	// RunningFormer: a service that runs a former declaration (REFERENCE
-	// §1.6), absent otherwise
+	// RunningFormer: a service, or a proxy, that runs a former
+	// declaration (REFERENCE §1.6), absent otherwise
 	RunningFormer bool `json:"running_former,omitempty"`
 }
 

@@ -30,6 +30,10 @@ func TestApply(t *testing.T) {
 			stderr: "note: the services marked - are kept (--prune destroys them)\n" +
 				"note: the sockets and proxies marked - are kept (cfkd cannot forget them)\n" +
 				"note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n"},
+		{name: "a proxy's change, one running a former declaration", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): ok("~ proxy p: cmd", "~ proxy q: (running a former declaration)")},
+			reqs:    []string{applyReq("", sent)}, stdout: "~ proxy p: cmd\n~ proxy q: (running a former declaration)\n",
+			stderr: "note: a proxy marked ~ that runs keeps its former declaration until it runs again (cfkctl proxydown p q stops it and its services)\n"},
 		{name: "options in order", args: []string{"--rolling", "apply", "--prune", file, "--dry-run"},
 			replies: map[string]string{applyReq("dry-run prune rolling", sent): ok("- old")},
 			reqs:    []string{applyReq("dry-run prune rolling", sent)}, stdout: "- old\n"},

@@ -231,6 +231,10 @@ line per change, then applies it:
   proxy: the sockets and proxies; a change takes effect at the socket's
   next bind or the proxy's next run; one marked - is kept (cfkd cannot
   forget a socket or a proxy)
+  ~ proxy NAME: (running a former declaration)
+                       a proxy whose process was launched before its cmd
+                       or add_env changed: it runs the new ones once it
+                       runs again (proxydown, then proxyup or a start)
 or "no changes". New services are declared, not started.
 
 cfkd compares the configurations themselves, attribute by attribute, so a

@@ -19,6 +19,10 @@ import (
 //
 //	~ NAME: (running a former declaration)
 //	~ NAME: desc (running a former declaration)
+//
+// and so has a proxy's whose process runs a former declaration (its
+// change takes effect at its next run): `~ proxy NAME: (running a former
+// declaration)`.
 
 // NoChanges is the whole plan when there is nothing to change.
 const NoChanges = "no changes"
@@ -103,7 +107,7 @@ func ParseChange(line string) (Change, error) {
 // Validate reports what keeps c from being written and read back as it
 // is: an unknown op or kind, an invalid name, attributes on anything but
 // a `~` (which needs at least one, or Former), Former on anything but a
-// service's `~`, an attribute that is not a word of lower-case letters
+// service's or a proxy's `~`, an attribute that is not a word of lower-case letters
 // and `_`.
 func (c Change) Validate() error {
 	const kind = "plan"
@@ -120,8 +124,8 @@ func (c Change) Validate() error {
 	if !ValidName(c.Name) {
 		return lineErr(kind, "invalid name %q", c.Name)
 	}
-	if c.Former && (c.Op != OpChange || c.Kind != KindService) {
-		return lineErr(kind, "only a service's ~ runs a former declaration")
+	if c.Former && (c.Op != OpChange || c.Kind == KindSocket) {
+		return lineErr(kind, "only a service's or a proxy's ~ runs a former declaration")
 	}
 	if (c.Op == OpChange) != (len(c.Attrs) > 0 || c.Former) {
 		return lineErr(kind, "attributes go with ~ only, and ~ needs at least one")

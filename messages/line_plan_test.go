@@ -22,6 +22,9 @@ func TestChangeLines(t *testing.T) {
 		// a run of a former declaration (REFERENCE §1.6)
 		{Change{Op: OpChange, Kind: KindService, Name: "web", Former: true}, "~ web: (running a former declaration)"},
 		{Change{Op: OpChange, Kind: KindService, Name: "web", Attrs: []string{"desc"}, Former: true}, "~ web: desc (running a former declaration)"},
+		// a proxy's process of a former declaration
+		{Change{Op: OpChange, Kind: KindProxy, Name: "p", Former: true}, "~ proxy p: (running a former declaration)"},
+		{Change{Op: OpChange, Kind: KindProxy, Name: "p", Attrs: []string{"cmd"}, Former: true}, "~ proxy p: cmd (running a former declaration)"},
 	} {
 		if got := tc.c.Format(); got != tc.line {
 			t.Errorf("Format(%+v) = %q, want %q", tc.c, got, tc.line)

@@ -133,7 +133,9 @@ type Change struct {
 	// Former: an up service whose run was launched from a declaration
 	// other than its current one, in what a restart changes (a restart
 	// of it was refused): an apply restarts it, its attributes the same
-	// or not (OpChange, KindService only)
+	// or not (OpChange, KindService); a proxy whose process was launched
+	// from a declaration other than its current one, which takes effect
+	// at its next run (OpChange, KindProxy)
 	Former bool
 }
 
@@ -161,6 +163,28 @@ func WithFormerRuns(plan []Change, former []string) []Change {
 		switch {
 		case !found:
 			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: KindService, Name: name, Former: true})
+		case plan[i].Op == OpChange:
+			plan[i].Former = true
+		}
+	}
+	return plan
+}
+
+// WithFormerProxies marks in plan the proxies of former (by name) whose
+// process runs a former declaration, as WithFormerRuns does services: their
+// `~` line says so, and one is added for each that has none. A proxy the
+// plan adds or removes is left as it is.
+func WithFormerProxies(plan []Change, former []string) []Change {
+	for _, name := range former {
+		i, found := slices.BinarySearchFunc(plan, name, func(c Change, n string) int {
+			if c.Kind != KindProxy {
+				return -1 // proxies come last
+			}
+			return strings.Compare(c.Name, n)
+		})
+		switch {
+		case !found:
+			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: KindProxy, Name: name, Former: true})
 		case plan[i].Op == OpChange:
 			plan[i].Former = true
 		}
@@ -233,6 +257,19 @@ func DiffSocket(a, b SocketConfig) []string { return diffFields(a, b, socketFiel
 
 // DiffProxy names the attributes whose values differ between a and b.
 func DiffProxy(a, b ProxyConfig) []string { return diffFields(a, b, proxyFieldAttrs) }
+
+// ProxyRunChanged reports whether a proxy process launched with
+// declaration run would be launched otherwise with now: its cmd or its
+// add_env differ (desc and noauto change no process). Such a process runs
+// a former declaration (REFERENCE §1.4).
+func ProxyRunChanged(run, now ProxyConfig) bool {
+	for _, a := range DiffProxy(run, now) {
+		if a != "desc" && a != "noauto" {
+			return true
+		}
+	}
+	return false
+}
 
 // diffFields compares two structs of the same type field by field (Name
 // aside) and names the attributes of those that differ, in field order,

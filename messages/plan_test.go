@@ -219,6 +219,39 @@ command start all
 	}
 }
 
+// TestPlanWithFormerProxies: a proxy whose process runs a former
+// declaration has a `~` line, its own or the one of its changes, among
+// the proxies, last (REFERENCE §1.6); one that runs its declaration, or
+// whose desc or noauto alone changed, has none.
+func TestPlanWithFormerProxies(t *testing.T) {
+	plan := []Change{
+		{Op: OpAdd, Kind: KindService, Name: "z"},
+		{Op: OpAdd, Kind: KindSocket, Name: "z"},
+		{Op: OpChange, Kind: KindProxy, Name: "d", Attrs: []string{"cmd"}},
+		{Op: OpAdd, Kind: KindProxy, Name: "e"},
+	}
+	got := PlanLines(WithFormerProxies(plan, []string{"a", "d", "e", "f"}))
+	want := []string{"+ z", "+ socket z", "~ proxy a: (running a former declaration)",
+		"~ proxy d: cmd (running a former declaration)", "+ proxy e", "~ proxy f: (running a former declaration)"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("plan = %q, want %q", got, want)
+	}
+	run := ProxyConfig{Name: "p", Cmd: "a", Env: []EnvVar{{Key: "A", Value: "1"}, {Key: "B", Value: "2"}}}
+	for _, c := range []struct {
+		now    ProxyConfig
+		former bool
+	}{
+		{ProxyConfig{Name: "p", Cmd: "a", Env: []EnvVar{{Key: "B", Value: "2"}, {Key: "A", Value: "1"}}, Desc: "x", NoAuto: true}, false},
+		{ProxyConfig{Name: "p", Cmd: "b", Env: run.Env}, true},
+		{ProxyConfig{Name: "p", Argv: []string{"a"}, Env: run.Env}, true},
+		{ProxyConfig{Name: "p", Cmd: "a"}, true},
+	} {
+		if got := ProxyRunChanged(run, c.now); got != c.former {
+			t.Errorf("ProxyRunChanged(%+v, %+v) = %v", run, c.now, got)
+		}
+	}
+}
+
 // TestPlanWithFormerRuns: a service running a former declaration has a
 // `~` line, its own or the one of its changes, in the order of the
 // services (REFERENCE §1.6).

@@ -90,6 +90,8 @@ type proxyJSON struct {
 	Name string `json:"name"`
 	Up   bool   `json:"up"`
 	Pid  int    `json:"pid,omitempty"`
+	// Former: its process runs a former declaration (REFERENCE §10.1)
+	Former bool `json:"running_former,omitempty"`
 }
 
 // snapshotEvent writes the whole state: {"time", "services": [inspect
