@@ -57,6 +57,10 @@
 // service's ServiceUpdated also carries the declaration its run was
 // launched with: one up with a former declaration's run (its restart
 // refused) is in every plan and restarted again, until it converges.
+// A proxy's proxyUpdated carries the declaration its process was
+// launched with in the same way: one whose cmd or add_env changed since
+// runs a former declaration, marked in every plan until it runs again,
+// and restarted by nobody (REFERENCE §1.3).
 //
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind
@@ -101,8 +105,11 @@
 // closed, SIGTERM, gone after Options.ProxyGrace (a timer message with the
 // run number; SIGKILL then). The controller refuses at once a start whose
 // proxy is down and noauto or has no command; a proxy that fails to exec
-// fails the service instead (the start was already answered). Shutdown:
-// services, then proxies, then sockets.
+// fails the service instead (the start was already answered); the
+// restart of an up service whose auto proxy does not run carries that
+// proxy's declaration (RestartService.Proxy), whose program the
+// service's check looks up with its own, off the actor, before the stop.
+// Shutdown: services, then proxies, then sockets.
 //
 // Admin consoles (console.go, connection.go): one console actor per
 // listener accepts clients (in a goroutine) and runs one connection actor
