@@ -136,9 +136,10 @@
 //   - A destination that fails (disk full, I/O error, a rotation that
 //     cannot create its file) never crashes cfkd and is never retried in a
 //     loop: the records of a failed write are counted (Router.WriteErrors), the first
-//     failure of a streak is reported to stderr once (and the first success
-//     after it), also among cfkd's events, at most once per
-//     failNoteEvery (a minute), and the next record simply tries again. A write that
+//     failure of a streak is reported to stderr and among cfkd's events
+//     (and the first success after it), at most once per failNoteEvery
+//     (a minute; the next one said counts the streaks kept back), and
+//     the next record simply tries again. A write that
 //     failed part way leaves a piece of a record: the next write starts
 //     with "\n", so that no two records share a line.
 //   - Formatting a record never leaves a destination locked: its lock is

@@ -49,7 +49,7 @@ type sink struct {
 	flushing bool       // a flusher runs (a goroutine, or a hot reader inline)
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
-	failing  bool       // the last write failed; the failure was reported
+	failing  bool       // the last write failed
 	// inline: a regular file, which a hot reader may write itself
 	// (putLines); never stdout, stderr or a FIFO, which can block for
 	// ever
@@ -78,10 +78,12 @@ type sink struct {
 	// events (REFERENCE §6.2; stderr alone is /dev/null under cfkd -d).
 	// The flusher calls it, outside mu: at most once per failNoteEvery
 	// for a failure (noteAt), and for a recovery only after a failure
-	// it noted (noted). Only the flusher uses noteAt and noted.
+	// it noted (noted); stderr (report) gets the same. Only the flusher
+	// uses noteAt, noted and streaks.
 	failNote func(*sink, *logrus.Entry)
 	noteAt   time.Time
 	noted    bool
+	streaks  int // failure streaks begun since the last one said
 }
 
 // failNoteEvery bounds the failure notes of a destination (sink.failNote):
@@ -365,20 +367,27 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 		s.errs.Add(uint64(max(bytes.Count(p[n:], []byte{'\n'}), 1))) // records lost
 		if !s.failing {
 			s.failing = true
-			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported)\n", s.name, err)
+			s.streaks++
 		}
-		if s.failNote != nil && !s.noted && (s.noteAt.IsZero() || time.Since(s.noteAt) >= failNoteEvery) {
+		// said at most once per failNoteEvery, on stderr as among
+		// cfkd's events: a destination whose writes fail and succeed by
+		// turns said each turn, a flood on stderr (the journal)
+		if !s.noted && (s.noteAt.IsZero() || time.Since(s.noteAt) >= failNoteEvery) {
 			s.noted, s.noteAt = true, time.Now()
-			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again)", err))
+			held := ""
+			if s.streaks > 1 {
+				held = fmt.Sprintf("; %d earlier failures not reported", s.streaks-1)
+			}
+			s.streaks = 0
+			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported%s)\n", s.name, err, held)
+			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again%s)", err, held))
 		}
 		return
 	}
-	if s.failing {
-		s.failing = false
-		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d records lost so far)\n", s.name, s.errs.Load())
-	}
+	s.failing = false
 	if s.noted {
 		s.noted = false
+		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d records lost so far)\n", s.name, s.errs.Load())
 		s.noteFailure(logrus.InfoLevel, fmt.Sprintf("log destination writable again (%d records lost so far)", s.errs.Load()))
 	}
 }
