@@ -129,13 +129,18 @@
 //     With max_size_mb > 0, a rotator rotates regular files by size
 //     (a FIFO or a device is written as it is: the rotator would open
 //     it blocking); a rotation never replaces a file (two in one
-//     millisecond get a counter). The rotator of a path is kept across
-//     reloads and closed, so it re-opens the path on its next write. It
+//     millisecond get a counter). A rotation that cannot rename the
+//     file or create the new one loses nothing: the file is written on
+//     past its maximum, that is said once (stderr and cfkd's events),
+//     and the rotation tried again once the file grew by max_size_mb
+//     more, or after a reload; its success is said too. The rotator of
+//     a path is kept across reloads and closed, so it re-opens the path
+//     on its next write. It
 //     is given a batch in pieces of whole records, 256 KiB at most, so
 //     that a file ends near its maximum size.
-//   - A destination that fails (disk full, I/O error, a rotation that
-//     cannot create its file) never crashes cfkd and is never retried in a
-//     loop: the records of a failed write are counted (Router.WriteErrors), the first
+//   - A destination that fails (disk full, I/O error, a file that cannot
+//     be opened) never crashes cfkd and is never retried in a loop: the
+//     records of a failed write are counted (Router.WriteErrors), the first
 //     failure of a streak is reported to stderr and among cfkd's events
 //     (and the first success after it), at most once per failNoteEvery
 //     (a minute; the next one said counts the streaks kept back), and

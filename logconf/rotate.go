@@ -1,6 +1,7 @@
 package logconf
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -41,6 +42,15 @@ type rotator struct {
 	// (it would sort as older and be pruned at once)
 	lastStamp string
 	lastK     int
+	// stuck: the last rotation failed (rotate); the file is written on
+	// past max, and the rotation tried again once it would pass retryAt
+	// (0 after a Close: at the next write past max)
+	stuck   bool
+	retryAt int64
+	// note: what the last rotation has to say, for the sink to report
+	// (takeNote); noteWarn: a failure
+	note     string
+	noteWarn bool
 }
 
 // rotateNow is the clock of the rotated files' names (tests replace it).
@@ -58,7 +68,7 @@ func (r *rotator) Write(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	if r.size > 0 && r.size+int64(len(p)) > r.max {
+	if r.size > 0 && r.size+int64(len(p)) > max(r.max, r.retryAt) {
 		// the file may have been emptied under its handle (logrotate's
 		// copytruncate, `: > FILE`): its size, not what was written,
 		// says whether it is full (one fstat, near the maximum only)
@@ -66,10 +76,8 @@ func (r *rotator) Write(p []byte) (int, error) {
 			r.size = st.Size()
 		}
 	}
-	if r.size > 0 && r.size+int64(len(p)) > r.max {
-		if err := r.rotate(); err != nil {
-			return 0, err
-		}
+	if r.size > 0 && r.size+int64(len(p)) > max(r.max, r.retryAt) {
+		r.rotate()
 	}
 	n, err := r.f.Write(p)
 	r.size += int64(n)
@@ -83,7 +91,7 @@ func (r *rotator) Close() error {
 		return nil
 	}
 	err := r.f.Close()
-	r.f = nil
+	r.f, r.retryAt = nil, 0
 	return err
 }
 
@@ -103,17 +111,17 @@ func (r *rotator) open() error {
 }
 
 // rotate renames the file to a name no file has, opens a new one with the
-// old one's mode, and removes the rotated files past backups.
-func (r *rotator) rotate() error {
+// old one's mode, and removes the rotated files past backups. A rotation
+// that cannot rename the file or create the new one (a directory cfkd may
+// not change, a file marked append-only) loses nothing: the file is
+// written on past its maximum, that is said once (note), and the rotation
+// is tried again once the file has grown by max again, or after a Close
+// (a reload: SIGUSR1); its first success is said too (REFERENCE §6.1).
+func (r *rotator) rotate() {
 	mode := os.FileMode(0o600)
 	if st, err := r.f.Stat(); err == nil {
 		mode = st.Mode().Perm()
 	}
-	if err := r.f.Close(); err != nil {
-		r.f = nil
-		return err
-	}
-	r.f = nil
 	dir, base := filepath.Split(r.path)
 	ext := filepath.Ext(base)
 	prefix := strings.TrimSuffix(base, ext) + "-"
@@ -121,6 +129,7 @@ func (r *rotator) rotate() error {
 	if stamp == r.lastStamp {
 		k = r.lastK + 1
 	}
+	var moved string
 	for ; ; k++ {
 		name := prefix + stamp + ext
 		if k > 0 {
@@ -129,24 +138,76 @@ func (r *rotator) rotate() error {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 			continue
 		} else if !os.IsNotExist(err) {
-			return fmt.Errorf("rotate %s: %w", r.path, err)
+			r.failed("lstat", err)
+			return
 		}
-		if err := os.Rename(r.path, filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
-			return fmt.Errorf("rotate %s: %w", r.path, err)
+		if err := rename(r.path, filepath.Join(dir, name)); err != nil && !os.IsNotExist(err) {
+			r.failed("rename", err)
+			return
+		} else if err == nil {
+			moved = filepath.Join(dir, name)
 		}
 		r.lastStamp, r.lastK = stamp, k
 		break
 	}
-	f, err := os.OpenFile(r.path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	f, err := createNew(r.path, mode)
 	if err != nil {
-		return err
+		if moved != "" {
+			rename(moved, r.path) // back, if it can: the handle writes on either way
+		}
+		r.failed("create", err)
+		return
 	}
+	r.f.Close() // its records are written: a close of a regular file loses none
 	r.f, r.size = f, 0
+	if r.stuck {
+		r.stuck, r.retryAt = false, 0
+		r.note = fmt.Sprintf("rotation of %s works again", r.path)
+		r.noteWarn = false
+	}
 	if r.backups > 0 {
 		r.prune(dir, prefix, ext)
 	}
-	return nil
 }
+
+// failed records a rotation that failed at step (rename, create): the
+// file is written on, and the rotation tried again once it grew by max
+// more. The first failure of a streak is noted.
+func (r *rotator) failed(step string, err error) {
+	var le *os.LinkError
+	var pe *os.PathError
+	switch {
+	case errors.As(err, &le):
+		err = le.Err
+	case errors.As(err, &pe):
+		err = pe.Err
+	}
+	r.retryAt = r.size + r.max
+	if r.stuck {
+		return
+	}
+	r.stuck = true
+	r.note = fmt.Sprintf("rotation of %s failed: %s: %v: writing on past max_size_mb", r.path, step, err)
+	r.noteWarn = true
+}
+
+// takeNote returns, and forgets, what the last write's rotation has to
+// say ("" if nothing), and whether it is a failure.
+func (r *rotator) takeNote() (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, w := r.note, r.noteWarn
+	r.note = ""
+	return n, w
+}
+
+// rename and createNew are the rotation's steps (tests make them fail).
+var (
+	rename    = os.Rename
+	createNew = func(path string, mode os.FileMode) (*os.File, error) {
+		return os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	}
+)
 
 // prune removes the oldest rotated files past backups: by the time of
 // their last write, then by the time in their names, then their counter.

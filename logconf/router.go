@@ -54,14 +54,15 @@ func (r *Router) OnDropNote(f func(*logrus.Entry)) { r.dropNotes.Store(&f) }
 
 // failNote logs e, the failure of destination s or its recovery
 // (sink.failNote), as one of cfkd's events: to cfkd's destination (a
-// failure not when that is s: it would be lost with the others), and, at
+// failure that loses records (lost) not when that is s: it would be lost
+// with the others; a rotation that fails loses none), and, at
 // WARN, as an event of kind cfkd (OnDropNote's f). It runs on s's flusher
 // and never waits: the record is queued.
-func (r *Router) failNote(s *sink, e *logrus.Entry) {
+func (r *Router) failNote(s *sink, e *logrus.Entry, lost bool) {
 	if r.log != nil && !r.log.IsLevelEnabled(e.Level) {
 		return
 	}
-	if st := r.cur.Load(); st != nil && (st.cfkd != s || e.Level > logrus.WarnLevel) {
+	if st := r.cur.Load(); st != nil && (st.cfkd != s || !lost || e.Level > logrus.WarnLevel) {
 		r.write(e, origin{})
 	}
 	if e.Level > logrus.WarnLevel {

@@ -80,7 +80,9 @@ type sink struct {
 	// for a failure (noteAt), and for a recovery only after a failure
 	// it noted (noted); stderr (report) gets the same. Only the flusher
 	// uses noteAt, noted and streaks.
-	failNote func(*sink, *logrus.Entry)
+	// lost: the destination loses its records (a failure: not said in
+	// itself), not one that only could not rotate.
+	failNote func(s *sink, e *logrus.Entry, lost bool)
 	noteAt   time.Time
 	noted    bool
 	streaks  int // failure streaks begun since the last one said
@@ -350,8 +352,28 @@ func dropNote(n uint64, name string) *logrus.Entry {
 // putLocked writes p; the caller is the flusher, the only writer. A failed write is counted;
 // the first failure of a streak is reported to report, and so is the
 // first success after it. There is no retry: the next record simply tries
-// again.
+// again. A rotation that failed or works again (rotator.takeNote) is
+// reported too, once.
 func (s *sink) putLocked(p []byte, report io.Writer) {
+	s.write(p, report)
+	if s.rot == nil {
+		return
+	}
+	if msg, warn := s.rot.takeNote(); msg != "" {
+		fmt.Fprintf(report, "cfkd: log destination %s: %s\n", s.name, msg)
+		lvl := logrus.InfoLevel
+		if warn {
+			lvl = logrus.WarnLevel
+		}
+		if s.failNote != nil {
+			// the destination takes records: cfkd's own may say it
+			s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}}, false)
+		}
+	}
+}
+
+// write is putLocked's write of p.
+func (s *sink) write(p []byte, report io.Writer) {
 	if s.partial {
 		// the last failed write left part of a record: the next record
 		// starts on a line of its own
@@ -395,7 +417,7 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 // noteFailure hands failNote, if set, a record of cfkd's about s.
 func (s *sink) noteFailure(lvl logrus.Level, msg string) {
 	if s.failNote != nil {
-		s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}})
+		s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}}, true)
 	}
 }
 
