@@ -118,11 +118,17 @@
 // destination (but a hot reader's, which may); one that cannot take more
 // calls HoldOutput, and the poller (or the hot reader)
 // stops reading that pipe after the line (in the batch form, after the
-// lines of the run it took; it leaves epoll; the rest of the read, at
-// most 64 KiB, 128 KiB for a grown pipe, is kept) until the destination
-// calls the resume function it got: that child's writes block once its pipe is full, as
-// under runit or s6, while every other pipe is read on. A held pipe costs
-// no CPU (no timer, no retry). Lines of one read share its time: the
+// lines of the run it took; it stays in epoll for its hang-up only; the
+// rest of the read, at most 64 KiB, 128 KiB for a grown pipe, is kept)
+// until the destination calls the resume function it got: that child's
+// writes block once its pipe is full, as under runit or s6, while every
+// other pipe is read on. A held pipe costs no CPU (no timer, no retry).
+// A held pipe whose writers are all gone (its run ended) is kept until
+// its resume, but one per Spec.Tag and stream: when another run's held
+// pipe ends, the one kept before is read to its end with HoldOutput
+// refused (its destination keeps or drops, counted, what it gets) and
+// closed, so a child crashing in a loop on a stuck destination does not
+// pile up pipe fds (poller.heldEnded). Lines of one read share its time: the
 // poller reads the clock once per read(2), and a callback stamps its line
 // with LineTime.
 //

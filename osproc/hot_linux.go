@@ -189,9 +189,14 @@ func (p *poller) coolHeld(op *outPipe) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	op.hot = false
-	if op.resumedGen >= op.holdGen && !p.stopping && p.pipes[op.fd] == op {
-		p.queueResumed(op)
+	if p.stopping || p.pipes[op.fd] != op {
+		return
 	}
+	if op.resumedGen >= op.holdGen {
+		p.queueResumed(op)
+		return
+	}
+	p.holdWatch(op) // for its hang-up: heldEnded
 }
 
 // coolHot asks every hot reader to give its pipe back and waits until

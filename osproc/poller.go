@@ -85,7 +85,11 @@ type poller struct {
 	pipes    map[int]*outPipe // the registered pipes, by fd (held ones too)
 	stopping bool             // no more pipes are accepted
 	resumed  []*outPipe       // pipes whose resume came, for the poller goroutine
-	frz      *freezeReq       // a freeze asked, until thawed (poller_freeze.go)
+	// ended is, per tag and stream (endedKey), the held pipe of an ended
+	// run kept until its resume (heldEnded): one, whatever the number of
+	// runs that ended meanwhile
+	ended map[string]*outPipe
+	frz   *freezeReq // a freeze asked, until thawed (poller_freeze.go)
 }
 
 // outPipe is the read end of one output pipe and its partial line. Its
@@ -108,6 +112,7 @@ type outPipe struct {
 
 	// guarded by poller.mu
 	held       bool   // not watched until resumed
+	ended      bool   // held, its writers gone: out of the poll set, in ended
 	hot        bool   // read by a hot reader, not watched (hot_linux.go)
 	holdGen    uint64 // holds asked so far (HoldOutput)
 	resumedGen uint64 // the latest hold whose resume came
@@ -185,6 +190,7 @@ func startPoller(sys pollSys, log logrus.FieldLogger) *poller {
 		maxGrown: maxGrown,
 		done:     make(chan struct{}),
 		pipes:    make(map[int]*outPipe),
+		ended:    make(map[string]*outPipe),
 	}
 	started := make(chan struct{})
 	go p.run(started)
@@ -334,7 +340,7 @@ func (p *poller) feedLines(op *outPipe, chunk []byte, at int64) (held bool) {
 		}
 		if !op.held {
 			if !op.hot {
-				p.unwatch(op)
+				p.holdWatch(op)
 			}
 			op.held = true
 		}
@@ -418,6 +424,7 @@ func (p *poller) resumeHeld() {
 // and the caller, p.mu released, closes it with dropUnread (its writes
 // then fail with EPIPE).
 func (p *poller) rewatch(op *outPipe) error {
+	p.forgetEnded(op)
 	err := p.watch(op)
 	if err != nil {
 		delete(p.pipes, op.fd)
@@ -433,14 +440,100 @@ func (p *poller) dropUnread(op *outPipe, err error) {
 	p.closePipe(op)
 }
 
-// remove takes op out of the map and unwatches it (unless held: unwatched
-// already); its fd may be closed after. p.mu is held.
+// remove takes op out of the map and unwatches it (a held one may be
+// watched for its hang-up only, or not at all; a hot one is not); its fd
+// may be closed after. p.mu is held.
 func (p *poller) remove(op *outPipe) {
 	delete(p.pipes, op.fd)
-	if op.held || op.hot {
+	if op.ended {
+		p.forgetEnded(op) // out of the poll set already
 		return
 	}
-	p.unwatch(op)
+	switch {
+	case op.hot:
+	case op.held:
+		p.tryUnwatch(op)
+	default:
+		p.unwatch(op)
+	}
+}
+
+// endedKey is whose ended runs op's are: the same service's stream.
+func endedKey(op *outPipe) string { return op.meta.tag + "\x00" + op.meta.stream }
+
+// forgetEnded takes op out of p.ended, if it is there. p.mu is held.
+func (p *poller) forgetEnded(op *outPipe) {
+	if !op.ended {
+		return
+	}
+	op.ended = false
+	if k := endedKey(op); p.ended[k] == op {
+		delete(p.ended, k)
+	}
+}
+
+// heldEnded takes the hang-up of op, held: its writers are all gone (the
+// run that wrote it ended, and whatever it forked). Kept until its resume
+// (the destination takes its lines: nothing lost), each ended run kept a
+// pipe fd while the destination was stuck, and a service crashing in a
+// loop ran cfkd out of fds. So one ended run's pipe is kept per service
+// and stream, out of the poll set (its hang-up would be reported at each
+// wait): the one kept before, if any, is read to its end and closed
+// (drainEnded). Only the poller goroutine calls it.
+func (p *poller) heldEnded(op *outPipe) {
+	p.mu.Lock()
+	if p.pipes[op.fd] != op || !op.held || op.hot || op.ended {
+		p.mu.Unlock()
+		return
+	}
+	k := endedKey(op)
+	old := p.ended[k]
+	p.tryUnwatch(op)
+	op.ended = true
+	p.ended[k] = op
+	p.mu.Unlock()
+	if old != nil {
+		p.drainEnded(old)
+	}
+}
+
+// drainEnded ends op, held, whose writers are all gone, and which is no
+// longer the one kept of its service's stream (heldEnded). Its pending
+// bytes and what is left in it are emitted with no hold possible
+// (HoldOutput refuses: feeding is nil; the destination keeps them within
+// its bound and drops, counted, the rest), and it is closed. Only the
+// poller goroutine calls it.
+func (p *poller) drainEnded(op *outPipe) {
+	p.mu.Lock()
+	if p.pipes[op.fd] != op || !op.held || op.hot {
+		p.mu.Unlock()
+		return
+	}
+	p.remove(op)
+	p.mu.Unlock()
+	if op.pending != nil {
+		readNanos.Store(op.pendingAt)
+		op.lines.feed(op.pending)
+		op.releasePending()
+	}
+	buf := p.buf
+	if op.grown {
+		buf = p.big
+	}
+	for {
+		n, err := unix.Read(op.fd, buf)
+		if n > 0 {
+			readNanos.Store(time.Now().UnixNano())
+			op.lines.feed(buf[:n])
+			continue
+		}
+		if err != unix.EINTR {
+			break // the end (EAGAIN cannot be: no writer is left)
+		}
+	}
+	readNanos.Store(0)
+	op.lines.flush()
+	p.closePipe(op)
 }
 
 // closeAll refuses new pipes, then emits the partial line of every pipe and

@@ -13,9 +13,11 @@ import (
 
 // Linux's output poller waits in epoll_wait (REFERENCE §11): an epoll
 // instance holds the pipes being read, an eventfd stops the poller and
-// another one wakes it for resumed pipes. A held pipe leaves epoll
-// (EPOLL_CTL_DEL) and comes back (EPOLL_CTL_ADD) on its resume. The poller
-// goroutine keeps its OS thread, whose id HoldOutput checks.
+// another one wakes it for resumed pipes. A held pipe stays in epoll with
+// no event asked (EPOLL_CTL_MOD to 0): epoll still reports its hang-up,
+// when its writers are all gone (heldEnded); it is asked for EPOLLIN
+// again on its resume. The poller goroutine keeps its OS thread, whose id
+// HoldOutput checks.
 
 // pollSys is the epoll side of a poller.
 type pollSys struct {
@@ -74,13 +76,35 @@ func callerPoller() *poller {
 	return v.(*poller)
 }
 
-// watch puts op's fd in epoll. p.mu is held.
+// watch puts op's fd in epoll for reading (held, it may be there for its
+// hang-up only: holdWatch). p.mu is held.
 func (p *poller) watch(op *outPipe) error {
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(op.fd)}
-	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, op.fd, &ev); err != nil {
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, op.fd, &ev)
+	if err == unix.EEXIST {
+		err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, op.fd, &ev)
+	}
+	if err != nil {
 		return fmt.Errorf("epoll_ctl add: %w", err)
 	}
 	return nil
+}
+
+// holdWatch keeps op, held, in epoll for its hang-up only: no event asked
+// (epoll reports EPOLLHUP and EPOLLERR whatever the mask), so that a held
+// pipe costs no wake-up while its writers live and is closed once they
+// are gone (heldEnded). If epoll refuses, op is only no longer read, as
+// before: its hang-up is then seen at its resume. p.mu is held.
+func (p *poller) holdWatch(op *outPipe) {
+	ev := unix.EpollEvent{Events: 0, Fd: int32(op.fd)}
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, op.fd, &ev)
+	if err == unix.ENOENT {
+		err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, op.fd, &ev)
+	}
+	if err != nil {
+		p.log.WithError(err).WithField("fd", op.fd).Warn("output poller: epoll_ctl of a held pipe")
+		p.tryUnwatch(op)
+	}
 }
 
 // unwatch takes op's fd out of epoll. p.mu is held.
@@ -169,7 +193,16 @@ func (p *poller) run(started chan<- struct{}) {
 			}
 			p.mu.Lock()
 			op := p.pipes[fd]
+			held := op != nil && op.held
 			p.mu.Unlock()
+			if held {
+				// watched for its hang-up only (holdWatch); an EPOLLIN
+				// of it is one of this batch's, from before a hold
+				if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+					p.heldEnded(op)
+				}
+				continue
+			}
 			// EPOLLHUP alone does not say the pipe is empty: the kernel
 			// tests for data, then for writers, without a lock, so a
 			// last write and the writer's exit in between give EPOLLHUP

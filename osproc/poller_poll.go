@@ -51,10 +51,11 @@ type pollSys struct {
 	gid int64         // the poller goroutine's id
 }
 
-// pollChange is a pipe to watch (add) or to stop watching.
+// pollChange is a pipe to watch (add), to keep for its hang-up only
+// (hup: held), or to stop watching.
 type pollChange struct {
-	op  *outPipe
-	add bool
+	op       *outPipe
+	add, hup bool
 }
 
 // newPoller creates the wake-up pipe and starts the poller goroutine. stop
@@ -121,6 +122,19 @@ func (p *poller) unwatch(op *outPipe) {
 	p.changes = append(p.changes, pollChange{op: op})
 }
 
+// tryUnwatch is unwatch (it cannot fail here).
+func (p *poller) tryUnwatch(op *outPipe) error {
+	p.unwatch(op)
+	return nil
+}
+
+// holdWatch queues op, held, to stay in the poll set with no event asked:
+// poll(2) still reports POLLHUP once its writers are all gone (where the
+// system does for a pipe): heldEnded. p.mu is held; the poller goroutine calls it.
+func (p *poller) holdWatch(op *outPipe) {
+	p.changes = append(p.changes, pollChange{op: op, hup: true})
+}
+
 // wakeForResume wakes the poller goroutine to take p.resumed. p.mu is held.
 func (p *poller) wakeForResume() {
 	p.wakeLocked()
@@ -166,15 +180,21 @@ func (p *poller) apply(changes []pollChange) {
 		if in && p.ops[i] != c.op {
 			in = false // an entry of a pipe closed since, whose number c.op got
 		}
+		var events int16 = unix.POLLIN
+		if c.hup {
+			events = 0
+		}
 		switch {
-		case c.add && !in:
+		case (c.add || c.hup) && in:
+			p.fds[i].Events = events
+		case c.add || c.hup:
 			if j, stale := p.at[fd]; stale {
 				p.drop(j)
 			}
 			p.at[fd] = len(p.fds)
-			p.fds = append(p.fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+			p.fds = append(p.fds, unix.PollFd{Fd: int32(fd), Events: events})
 			p.ops = append(p.ops, c.op)
-		case !c.add && in:
+		case in:
 			p.drop(i)
 		}
 	}
@@ -230,8 +250,19 @@ func (p *poller) run(started chan<- struct{}) {
 		// entries are not moved during the round: what it unwatches is
 		// queued, for the next apply
 		for i := 1; i < len(p.fds); i++ {
-			if p.fds[i].Revents != 0 {
-				read += p.readOnce(p.ops[i])
+			if p.fds[i].Revents == 0 {
+				continue
+			}
+			op := p.ops[i]
+			p.mu.Lock()
+			held := op.held
+			p.mu.Unlock()
+			switch {
+			case !held:
+				read += p.readOnce(op)
+			case p.fds[i].Revents&(unix.POLLHUP|unix.POLLERR) != 0:
+				// kept for its hang-up only (holdWatch)
+				p.heldEnded(op)
 			}
 		}
 		if p.fds[0].Revents != 0 {
