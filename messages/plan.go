@@ -241,7 +241,8 @@ var (
 	}
 	socketFieldAttrs = map[string]string{
 		"Host": string(SockHost), "Service": string(SockService), "Nonblocking": string(SockNonblocking),
-		"Qsize": string(SockListenQsize),
+		"Qsize": string(SockListenQsize), "User": string(SockUser), "Group": string(SockGroup),
+		"Mode": string(SockMode),
 	}
 	proxyFieldAttrs = map[string]string{
 		"Cmd": string(ProxyCmd), "Argv": string(ProxyCmd), "Desc": string(ProxyDesc),

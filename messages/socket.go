@@ -14,6 +14,12 @@ type SocketConfig struct {
 	Service     string // a port, "0", a service name, or the path of a UNIX socket
 	Nonblocking bool   // O_NONBLOCK on the listening fd services get
 	Qsize       int    // listen backlog; 0: SOMAXCONN
+	// The file of a UNIX socket (host=unix/ only): its owner and group (a
+	// name or a numeric id; "": cfkd's) and permission bits (four octal
+	// digits, "0640"; "": 0660), set between the bind and the listen
+	User  string
+	Group string
+	Mode  string
 }
 
 // HostUnix is the host of a UNIX stream socket; its service is the path.
@@ -26,6 +32,7 @@ func (c SocketConfig) IsUnix() bool { return c.Host == HostUnix }
 // returns the new configuration; c is left unchanged. It takes effect at
 // the next bind.
 func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
+	orig := c
 	switch attr {
 	case SockHost:
 		c.Host = v.Str
@@ -35,10 +42,52 @@ func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
 		c.Nonblocking = v.Bool
 	case SockListenQsize:
 		c.Qsize = v.Int
+	case SockUser:
+		c.User = v.Str
+	case SockGroup:
+		c.Group = v.Str
+	case SockMode:
+		c.Mode = v.Str
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}
+	if err := c.checkFileAttrs(attr, v); err != nil {
+		return orig, err
+	}
 	return c, nil
+}
+
+// checkFileAttrs refuses user, group and mode on a socket whose host is
+// declared and is not unix/: a TCP socket has no file (REFERENCE §1.2). A
+// socket without a host yet takes them; its bind wants one anyway.
+func (c SocketConfig) checkFileAttrs(attr SocketAttr, v Value) error {
+	if c.Host == "" || c.IsUnix() {
+		return nil
+	}
+	set := c.fileAttrs()
+	if len(set) == 0 {
+		return nil
+	}
+	if attr == SockHost {
+		return invalidValue(string(attr), v.Str, "unix/: socket "+c.Name+" has "+strings.Join(set, ", ")+
+			", which only a UNIX socket takes (unset them first)")
+	}
+	return invalidValue(string(attr), v.Str, "a UNIX socket (host=unix/): socket "+c.Name+" is on "+c.Host+
+		", which has no file to own")
+}
+
+// fileAttrs lists the file attributes that are set, as ATTR=VALUE.
+func (c SocketConfig) fileAttrs() []string {
+	var out []string
+	for _, a := range [...]struct {
+		attr SocketAttr
+		v    string
+	}{{SockUser, c.User}, {SockGroup, c.Group}, {SockMode, c.Mode}} {
+		if a.v != "" {
+			out = append(out, string(a.attr)+"="+a.v)
+		}
+	}
+	return out
 }
 
 // Address is how the socket is shown to people: host:port ([v6]:port) or

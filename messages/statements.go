@@ -49,6 +49,9 @@ const (
 	SockService     SocketAttr = "service"
 	SockNonblocking SocketAttr = "nonblocking"
 	SockListenQsize SocketAttr = "listen_qsize"
+	SockUser        SocketAttr = "user"  // the owner of a UNIX socket's file
+	SockGroup       SocketAttr = "group" // its group
+	SockMode        SocketAttr = "mode"  // its permission bits
 )
 
 // ProxyAttr names a proxy attribute (REFERENCE §1.3).

@@ -57,6 +57,9 @@ var (
 		SockService:     parseSockService,
 		SockNonblocking: parseBool,
 		SockListenQsize: parseQsize,
+		SockUser:        parseAccount,
+		SockGroup:       parseAccount,
+		SockMode:        parseMode,
 	}
 	proxyAttrs = map[ProxyAttr]valueParser{
 		ProxyCmd:    parseCmd,
@@ -72,6 +75,7 @@ var (
 	accountRe = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9_.-]*$`)
 	secondsRe = regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
 	digitsRe  = regexp.MustCompile(`^[0-9]+$`)
+	octalRe   = regexp.MustCompile(`^[0-7]{1,4}$`)
 	hostRe    = regexp.MustCompile(`^[A-Za-z0-9.-]+$`)
 )
 
@@ -347,6 +351,17 @@ func parseQsize(attr, v string) (Value, error) {
 		return Value{}, invalidValue(attr, v, "an integer >= 1 or max")
 	}
 	return Value{Int: n}, nil
+}
+
+// parseMode reads the permission bits of a UNIX socket's file: octal,
+// with or without a leading 0 (`0660`, `660`), 0 to 0777 (no setuid,
+// setgid or sticky bit), stored as four digits (`0660`).
+func parseMode(attr, v string) (Value, error) {
+	n, err := strconv.ParseUint(v, 8, 32)
+	if err != nil || n > 0o777 || !octalRe.MatchString(v) {
+		return Value{}, invalidValue(attr, v, "octal permission bits 0 to 0777, like 0660")
+	}
+	return Value{Str: fmt.Sprintf("%04o", n)}, nil
 }
 
 // asciiLower lowercases ASCII letters only.

@@ -66,6 +66,10 @@ func TestRequired(t *testing.T) {
 	}{
 		{"service a cmd=sleep 1", Admin},
 		{"socket s host=127.0.0.1", Admin},
+		// a socket file's owner is an admin's choice, as its declaration (REFERENCE §5.1)
+		{"socket s user=www-data", Admin},
+		{"socket s group=www-data", Admin},
+		{"socket s mode=0666", Admin},
 		{"proxy p cmd=cfk-proxy", Admin},
 		{"proxy p service w cmd=x", Admin},
 		{"command status", Read},

@@ -37,13 +37,21 @@ type target struct {
 	ip   netip.Addr // TCP; the zone, if any, is an interface name or index
 	port int
 	path string // UNIX
+
+	// the file of a UNIX socket: its owner and group (-1: cfkd's, left
+	// as the bind makes them) and mode
+	uid, gid int
+	mode     uint32
 }
 
 // needsLookup reports whether resolving cfg takes a lookup that may wait
 // (a host name, a service name): the socket actor then resolves it in a
 // goroutine.
 func needsLookup(cfg messages.SocketConfig) bool {
-	if cfg.IsUnix() || cfg.Host == "" || cfg.Service == "" {
+	if cfg.IsUnix() {
+		return !numeric(cfg.User) || !numeric(cfg.Group) // a user or group name (REFERENCE §1.2)
+	}
+	if cfg.Host == "" || cfg.Service == "" {
 		return false
 	}
 	if _, err := netip.ParseAddr(cfg.Host); err != nil {
@@ -65,7 +73,7 @@ func resolve(ctx context.Context, cfg messages.SocketConfig) (target, error) {
 		if !filepath.IsAbs(cfg.Service) {
 			return target{}, fmt.Errorf("the path of a UNIX socket must be absolute: %q", cfg.Service)
 		}
-		return target{path: filepath.Clean(cfg.Service)}, nil
+		return unixTarget(cfg)
 	}
 	port, err := lookupPort(ctx, cfg.Service)
 	if err != nil {
@@ -119,7 +127,7 @@ func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
 		err error
 	)
 	if t.path != "" {
-		fd, l, err = listenUnix(t.path, backlog)
+		fd, l, err = listenUnix(t, backlog)
 	} else {
 		fd, l, err = listenTCP(t, backlog)
 	}
@@ -200,10 +208,13 @@ func zoneIndex(zone string) (uint32, error) {
 	return uint32(ifi.Index), nil
 }
 
-// listenUnix binds a UNIX stream socket on path. A socket file left by a
+// listenUnix binds a UNIX stream socket on t.path. A socket file left by a
 // process that is gone is removed first; one on which a process accepts,
-// or a path that is not a socket, is refused.
-func listenUnix(path string, backlog int) (int, *Listener, error) {
+// or a path that is not a socket, is refused. The file gets t's owner,
+// group and mode before the listen: until then a connect is refused,
+// whatever the file's mode, so nobody ever connects through another.
+func listenUnix(t target, backlog int) (int, *Listener, error) {
+	path := t.path
 	if len(path) >= len(unix.RawSockaddrUnix{}.Path) {
 		return -1, nil, fmt.Errorf("UNIX socket path too long (max %d bytes): %s", len(unix.RawSockaddrUnix{}.Path)-1, path)
 	}
@@ -227,7 +238,14 @@ func listenUnix(path string, backlog int) (int, *Listener, error) {
 	if err := unix.Lstat(path, &st); err == nil {
 		l.dev, l.ino = uint64(st.Dev), st.Ino
 	}
-	if err := chmodSocket(path, UnixMode); err != nil {
+	if t.uid >= 0 || t.gid >= 0 {
+		if err := chownSocket(path, t.uid, t.gid); err != nil {
+			unix.Close(fd)
+			l.removePath()
+			return -1, nil, fmt.Errorf("chown: %w", err)
+		}
+	}
+	if err := chmodSocket(path, t.mode); err != nil {
 		unix.Close(fd)
 		l.removePath()
 		return -1, nil, fmt.Errorf("chmod: %w", err)

@@ -45,3 +45,27 @@ func chmodSocket(path string, mode uint32) error {
 // procSelfFd is where chmodSocket finds an fd's file without fchmodat2 (a
 // test makes it missing, as where /proc is not mounted).
 var procSelfFd = "/proc/self/fd/"
+
+// chownSocket gives the UNIX socket file at path owner uid and group gid
+// (-1: left as they are), without following a symlink, as chmodSocket
+// does: through the file opened O_PATH|O_NOFOLLOW, checked to be a
+// socket; fchownat with AT_EMPTY_PATH takes such an fd (Linux 2.6.39),
+// without /proc.
+func chownSocket(path string, uid, gid int) error {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w (replaced since the bind?)", path, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
+	}
+	if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

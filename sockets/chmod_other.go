@@ -17,3 +17,12 @@ func chmodSocket(path string, mode uint32) error {
 	}
 	return nil
 }
+
+// chownSocket gives the UNIX socket file at path owner uid and group gid
+// (-1: left as they are), without following a symlink (lchown).
+func chownSocket(path string, uid, gid int) error {
+	if err := unix.Fchownat(unix.AT_FDCWD, path, uid, gid, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

@@ -22,11 +22,15 @@
 // names (the first address, IPv4 first); `unix/` makes a UNIX stream
 // socket whose service is an absolute path: a socket file nobody accepts
 // on is removed first, a live one (a connect succeeds) or a path that is
-// not a socket is refused; the file gets mode 0660 (UnixMode), through no
-// symlink (one put in its place since the bind fails the bind), and is
-// removed on close unless it was replaced meanwhile. Lookups of names run
-// in a goroutine (bounded by LookupTimeout) that sends the result back to
-// the actor; the bind itself is a few quick syscalls in Receive.
+// not a socket is refused; the file gets the declared owner and group
+// (user, group: cfkd's by default) and mode (mode: 0660, UnixMode)
+// between the bind and the listen (no connect succeeds before the
+// listen, whatever the mode), through no symlink (one put in its place
+// since the bind fails the bind), and is removed on close unless it was
+// replaced meanwhile. Lookups of names (hosts, services, users, groups)
+// run in a goroutine (host and service lookups bounded by LookupTimeout)
+// that sends the result back to the actor; the bind itself is a few
+// quick syscalls in Receive.
 //
 // Invariants:
 //   - The listening fd is close-on-exec: a child gets it only when cfkd

@@ -31,7 +31,10 @@ import (
 //
 // 3: the declaration a run was launched with, when it is not the
 // current one (REFERENCE §1.4: a run of a former declaration).
-var StateVersion = "3"
+//
+// 4: a UNIX socket's user, group and mode (REFERENCE §1.2), in its
+// declaration and the one it was bound with.
+var StateVersion = "4"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1

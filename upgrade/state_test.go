@@ -29,7 +29,9 @@ func sample() *State {
 			Lifecycle: lifecycle.Lifecycle{State: messages.Backoff, Gen: 7, Timer: lifecycle.TimerBackoff, Deadline: deadline, Crashes: 3},
 			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}}}},
 		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
-			{Config: messages.SocketConfig{Name: "u"}, Fd: -1}},
+			{Config: messages.SocketConfig{Name: "u"}, Fd: -1},
+			{Config: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "www-data", Group: "65534", Mode: "0640"},
+				Bound: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "nobody"}, Fd: -1}},
 		Proxies: []Proxy{{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1}},
 		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Fd: 6, Carry: []byte("partial \x00 line")}},
 	}
@@ -49,6 +51,11 @@ func TestRoundTrip(t *testing.T) {
 		got.Services[0].Config.Env[0] != st.Services[0].Config.Env[0] || string(got.Pipes[0].Carry) != "partial \x00 line" ||
 		got.Services[0].Exits[0] != st.Services[0].Exits[0] || got.Sockets[1].Fd != -1 {
 		t.Fatalf("round trip:\n%+v\nwant\n%+v", got, st)
+	}
+	// a UNIX socket's file attributes cross, declared and as bound
+	// (REFERENCE §13.2): its file keeps them, not bound again
+	if got.Sockets[2] != st.Sockets[2] {
+		t.Errorf("socket %+v, want %+v", got.Sockets[2], st.Sockets[2])
 	}
 	if fds := got.Fds(); len(fds) != 4 {
 		t.Errorf("fds %v, want lock, admin, socket, pipe", fds)

@@ -1,0 +1,94 @@
+package sockets
+
+import (
+	"errors"
+	"fmt"
+	"os/user"
+	"path/filepath"
+	"strconv"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// This file is the owner, group and mode of a UNIX socket's file
+// (REFERENCE §1.2): user and group names are looked up here, off the
+// actor (needsLookup), and listenUnix sets them between bind and listen.
+
+// unixTarget is the target of a UNIX socket: its path, and the owner,
+// group and mode of its file, user and group names looked up (the
+// caller runs it off the actor when needsLookup says so).
+func unixTarget(cfg messages.SocketConfig) (target, error) {
+	if !filepath.IsAbs(cfg.Service) {
+		return target{}, fmt.Errorf("the path of a UNIX socket must be absolute: %q", cfg.Service)
+	}
+	t := target{path: filepath.Clean(cfg.Service), uid: -1, gid: -1, mode: UnixMode}
+	if cfg.Mode != "" {
+		m, err := strconv.ParseUint(cfg.Mode, 8, 32)
+		if err != nil || m > 0o777 {
+			return target{}, fmt.Errorf("invalid mode %q", cfg.Mode)
+		}
+		t.mode = uint32(m)
+	}
+	var err error
+	if cfg.User != "" {
+		if t.uid, err = lookupID(cfg.User, "user"); err != nil {
+			return target{}, err
+		}
+	}
+	if cfg.Group != "" {
+		if t.gid, err = lookupID(cfg.Group, "group"); err != nil {
+			return target{}, err
+		}
+	}
+	return t, nil
+}
+
+// numeric reports whether s is empty or a numeric id: nothing to look up.
+func numeric(s string) bool {
+	if s == "" {
+		return true
+	}
+	_, err := strconv.ParseUint(s, 10, 32)
+	return err == nil
+}
+
+// lookupID turns a user or group (kind) name or numeric id into its id. A
+// numeric id is taken as it is, known or not (as chown does).
+func lookupID(s, kind string) (int, error) {
+	if n, err := strconv.ParseUint(s, 10, 32); err == nil && n < 1<<32-1 { // -1 means "unchanged" to chown
+		return int(n), nil
+	}
+	var id string
+	if kind == "user" {
+		u, err := userLookup(s)
+		if err != nil {
+			var unknown user.UnknownUserError
+			if errors.As(err, &unknown) {
+				return -1, fmt.Errorf("unknown user %q", s)
+			}
+			return -1, fmt.Errorf("cannot look up user %q: %v", s, err)
+		}
+		id = u.Uid
+	} else {
+		g, err := groupLookup(s)
+		if err != nil {
+			var unknown user.UnknownGroupError
+			if errors.As(err, &unknown) {
+				return -1, fmt.Errorf("unknown group %q", s)
+			}
+			return -1, fmt.Errorf("cannot look up group %q: %v", s, err)
+		}
+		id = g.Gid
+	}
+	n, err := strconv.ParseUint(id, 10, 32)
+	if err != nil {
+		return -1, fmt.Errorf("%s %q: id %q is not a number", kind, s, id)
+	}
+	return int(n), nil
+}
+
+// The lookups (a test replaces them to count them).
+var (
+	userLookup  = user.Lookup
+	groupLookup = user.LookupGroup
+)
