@@ -34,6 +34,12 @@ func TestSocketOwnerGroupMode(t *testing.T) {
 	r.fails("socket web host=127.0.0.1",
 		`invalid value for host: "127.0.0.1" (want unix/: socket web has user=nosuchuser-cfk, which only a UNIX socket takes (unset them first))`)
 	r.fails("command bind web", `cannot bind 'web': unknown user "nosuchuser-cfk"`)
+	if f := r.socketLine("web"); len(f) != 6 || f[5] != "user=nosuchuser-cfk" {
+		t.Fatalf("sockets line %q, want a sixth field user=nosuchuser-cfk", f)
+	}
+	if f := r.socketLine("tcp"); len(f) != 5 {
+		t.Fatalf("sockets line %q: five fields without the attributes", f)
+	}
 	if _, err := os.Lstat(path); !os.IsNotExist(err) {
 		t.Fatalf("%s after a failed bind: %v", path, err)
 	}
@@ -52,14 +58,21 @@ func TestSocketOwnerGroupMode(t *testing.T) {
 	if uid, gid, mode := stat(); uid != 65534 || gid != 65534 || mode != os.ModeSocket|0o640 {
 		t.Fatalf("bound: uid %d gid %d mode %v, want 65534 65534 0640", uid, gid, mode)
 	}
-	// a change takes effect at the next bind
+	// a change takes effect at the next bind; the sockets line says the
+	// file's attributes as bound meanwhile
 	r.ok("socket web user=", "socket web group=", "socket web mode=")
+	if f := r.socketLine("web"); len(f) != 6 || f[5] != "user=nobody group=nogroup mode=0640" {
+		t.Fatalf("sockets line %q, want the attributes as bound", f)
+	}
 	if uid, gid, mode := stat(); uid != 65534 || gid != 65534 || mode != os.ModeSocket|0o640 {
 		t.Fatalf("changed while bound: uid %d gid %d mode %v", uid, gid, mode)
 	}
 	r.ok("command unbind web", "command bind web")
 	if uid, gid, mode := stat(); uid != 0 || gid != 0 || mode != os.ModeSocket|0o660 {
 		t.Fatalf("bound again: uid %d gid %d mode %v, want cfkd's, 0660", uid, gid, mode)
+	}
+	if f := r.socketLine("web"); len(f) != 5 {
+		t.Fatalf("sockets line %q: five fields without the attributes", f)
 	}
 	r.shutdownClean()
 }

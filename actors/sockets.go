@@ -251,7 +251,8 @@ func (c *Controller) socketLines() messages.Reply {
 			cfg, service = e.boundCfg, e.service
 		}
 		lines = append(lines, messages.SocketLine{Name: cfg.Name, Host: cfg.Host, Service: service,
-			Bound: e.file != nil, Services: c.socketUsers(n, false)}.Format())
+			Bound: e.file != nil, Services: c.socketUsers(n, false),
+			User: cfg.User, Group: cfg.Group, Mode: cfg.Mode}.Format())
 	}
 	return messages.Reply{Lines: lines}
 }

@@ -189,9 +189,11 @@ that does not keep up is cut off by cfkd (exit status 1).`,
 			short: "show the shared sockets: address, bound or not, services",
 			long: `Prints one line per socket declared with "socket NAME ATTR=VALUE": bound
 or unbound, its name, its address (host:port with the real port once bound,
-or unix:PATH) and the services that use it (tie_stdin_to, listen_sockets).
+or unix:PATH) and the services that use it (tie_stdin_to, listen_sockets),
+"-" for none when a UNIX socket's user, group or mode follow.
 
-With --json: an array of {name, host, service, address, bound, services}.`,
+With --json: an array of {name, host, service, address, bound, services},
+with user, group and mode when set.`,
 			example: "cfkctl sockets\ncfkctl --json sockets"},
 		{name: "bind", args: "SOCKNAME", group: groupSockets, min: 1, max: 1, run: runBind,
 			short: "bind a declared socket",

@@ -26,6 +26,9 @@ type socketJSON struct {
 	Address  string   `json:"address"`
 	Bound    bool     `json:"bound"`
 	Services []string `json:"services"`
+	User     string   `json:"user,omitempty"` // a UNIX socket's file
+	Group    string   `json:"group,omitempty"`
+	Mode     string   `json:"mode,omitempty"`
 }
 
 // runSockets is `cfkctl sockets`: `STATE  NAME  ADDRESS  SERVICES` per
@@ -48,7 +51,7 @@ func runSockets(s *session, _ []string) error {
 				svcs = []string{}
 			}
 			out = append(out, socketJSON{Name: l.Name, Host: l.Host, Service: l.Service, Address: socketAddress(l),
-				Bound: l.Bound, Services: svcs})
+				Bound: l.Bound, Services: svcs, User: l.User, Group: l.Group, Mode: l.Mode})
 		}
 		return writeJSON(s.env.jsonOut(), out)
 	}
@@ -62,8 +65,14 @@ func runSockets(s *session, _ []string) error {
 		if color && l.Bound {
 			padded = paint(ansiGreen, state) + padded[len(state):]
 		}
-		line := fmt.Sprintf("%s %-20s %-24s %s", padded, s.safeOut(l.Name), s.safeOut(socketAddress(l)),
-			s.safeOut(strings.Join(l.Services, ",")))
+		svcs := strings.Join(l.Services, ",")
+		line := fmt.Sprintf("%s %-20s %-24s %s", padded, s.safeOut(l.Name), s.safeOut(socketAddress(l)), s.safeOut(svcs))
+		if file := l.File(); file != "" { // a UNIX socket's file: after the services, `-` for none
+			if svcs == "" {
+				line += "-"
+			}
+			line += "  " + s.safeOut(file)
+		}
 		if _, err := fmt.Fprintln(s.env.stdout, strings.TrimRight(line, " ")); err != nil {
 			return err
 		}

@@ -48,3 +48,28 @@ func TestSocketCommands(t *testing.T) {
 		t.Run(tc.name, tc.check)
 	}
 }
+
+// A UNIX socket's user, group and mode (REFERENCE §1.2) come as a sixth
+// field of its sockets line: cfkctl shows them after the services (`-`
+// for none), and --json as user, group and mode, left out when not set.
+func TestSocketFileAttrs(t *testing.T) {
+	replies := map[string]string{
+		"command sockets": ok(
+			"app\tunix/\t/run/app.sock\tbound\tw1\tuser=nobody group=nogroup mode=0640",
+			"fcgi\tunix/\t/run/fcgi.sock\tunbound\t\tgroup=www-data",
+			"web\t127.0.0.1\t8080\tbound\tweb1",
+		),
+	}
+	for _, tc := range []cmdCase{
+		{name: "sockets", args: []string{"sockets"}, replies: replies, reqs: []string{"command sockets"},
+			stdout: "bound    app                  unix:/run/app.sock       w1  user=nobody group=nogroup mode=0640\n" +
+				"unbound  fcgi                 unix:/run/fcgi.sock      -  group=www-data\n" +
+				"bound    web                  127.0.0.1:8080           web1\n"},
+		{name: "sockets json", args: []string{"--json", "sockets"}, replies: replies, reqs: []string{"command sockets"},
+			stdout: `[{"name":"app","host":"unix/","service":"/run/app.sock","address":"unix:/run/app.sock","bound":true,"services":["w1"],"user":"nobody","group":"nogroup","mode":"0640"},` +
+				`{"name":"fcgi","host":"unix/","service":"/run/fcgi.sock","address":"unix:/run/fcgi.sock","bound":false,"services":[],"group":"www-data"},` +
+				`{"name":"web","host":"127.0.0.1","service":"8080","address":"127.0.0.1:8080","bound":true,"services":["web1"]}]` + "\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}

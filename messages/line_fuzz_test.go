@@ -45,7 +45,7 @@ func sameDesc(a, b DescLine) bool {
 
 func sameSocket(a, b SocketLine) bool {
 	return a.Name == b.Name && a.Host == b.Host && a.Service == b.Service && a.Bound == b.Bound &&
-		slices.Equal(a.Services, b.Services)
+		slices.Equal(a.Services, b.Services) && a.User == b.User && a.Group == b.Group && a.Mode == b.Mode
 }
 
 func sameInfo(a, b ServiceInfo) bool {
@@ -124,8 +124,12 @@ func FuzzSocketLineRoundTrip(f *testing.F) {
 	f.Add("web", "127.0.0.1", "8080", true, "web1", "web2", "web\t127.0.0.1\t8080\tbound\tweb1,web2")
 	f.Add("adm", "unix/", "/run/a b.sock", false, "", "", "adm\tunix/\t/run/adm.sock\tunbound\t")
 	f.Add("x", "::1\t", "0\n", false, "a,b", " ", "web\t127.0.0.1\t80\tup\t")
+	f.Add("app", "unix/", "/run/app.sock", true, "w", "", "app\tunix/\t/run/app.sock\tbound\tw\tuser=nobody group=nogroup mode=0640")
 	f.Fuzz(func(t *testing.T, name, host, service string, bound bool, svc1, svc2, raw string) {
 		x := SocketLine{Name: name, Host: host, Service: service, Bound: bound, Services: listOf(svc1, svc2)}
+		if len(raw) > 0 && raw[0]%2 == 0 { // a file's attributes, from the other strings
+			x.User, x.Group, x.Mode = svc1, svc2, name
+		}
 		roundTrip(t, x, raw, ParseSocketLine, sameSocket, true)
 	})
 }

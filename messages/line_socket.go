@@ -9,18 +9,27 @@ import "strings"
 //
 // the port being the real one once bound (the declared service before),
 // the services a comma list of those that use the socket (tie_stdin_to,
-// listen_sockets). See line.go for what Format does with tabs and line
-// breaks.
+// listen_sockets). A UNIX socket with a user, group or mode has a sixth,
+// `user=U group=G mode=M` with those set only; without them the line is
+// the five fields as before. See line.go for what Format does with tabs
+// and line breaks.
 type SocketLine struct {
 	Name     string
 	Host     string // as declared: an address, a host name, "unix/", or ""
 	Service  string // a port or a service name; the path of a UNIX socket
 	Bound    bool
 	Services []string // by name; nil for none
+	// the file of a UNIX socket, as declared (as bound, while bound); ""
+	// when not set
+	User, Group, Mode string
 }
 
-// socketFields is the number of fields of a sockets line.
-const socketFields = 5
+// socketFields is the number of fields of a sockets line, and
+// socketFileFields that of one with the file's attributes.
+const (
+	socketFields     = 5
+	socketFileFields = 6
+)
 
 // The words of the state field.
 const (
@@ -34,20 +43,65 @@ func (l SocketLine) Format() string {
 	if l.Bound {
 		state = socketBound
 	}
-	return strings.Join([]string{
-		field(l.Name), field(l.Host), field(l.Service), state, lastField(strings.Join(l.Services, ",")),
-	}, "\t")
+	f := []string{field(l.Name), field(l.Host), field(l.Service), state, lastField(strings.Join(l.Services, ","))}
+	if file := l.File(); file != "" {
+		f[4] = field(f[4])
+		f = append(f, lastField(file))
+	}
+	return strings.Join(f, "\t")
 }
 
-// ParseSocketLine reads a sockets line: exactly five fields, the state
+// File is the sixth field: `user=U group=G mode=M`, those set only; ""
+// when none is.
+func (l SocketLine) File() string {
+	var out []string
+	for _, a := range l.fileAttrs() {
+		if a[1] != "" {
+			out = append(out, a[0]+"="+a[1])
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+func (l SocketLine) fileAttrs() [3][2]string {
+	return [3][2]string{{string(SockUser), l.User}, {string(SockGroup), l.Group}, {string(SockMode), l.Mode}}
+}
+
+// parseFileField reads the sixth field into l: ATTR=VALUE words, user,
+// group and mode in that order, each once, at least one.
+func (l *SocketLine) parseFileField(kind, s string) error {
+	words := strings.Split(s, " ")
+	vals := [3]*string{&l.User, &l.Group, &l.Mode}
+	next := 0
+	for _, w := range words {
+		attr, v, ok := strings.Cut(w, "=")
+		i := next
+		for i < 3 && l.fileAttrs()[i][0] != attr {
+			i++
+		}
+		if !ok || v == "" || i == 3 {
+			return lineErr(kind, "invalid file field %q", s)
+		}
+		*vals[i], next = v, i+1
+	}
+	return nil
+}
+
+// ParseSocketLine reads a sockets line: exactly five fields (six with a
+// file's attributes), the state
 // `bound` or `unbound`, and a valid value (see Validate).
 func ParseSocketLine(line string) (SocketLine, error) {
 	const kind = "sockets"
-	f, err := splitFields(kind, line, socketFields)
-	if err != nil {
-		return SocketLine{}, err
+	f := strings.SplitN(line, "\t", socketFileFields)
+	if len(f) != socketFields && len(f) != socketFileFields {
+		return SocketLine{}, lineErr(kind, "want %d tab-separated fields (%d with a file's), got %d", socketFields, socketFileFields, len(f))
 	}
 	l := SocketLine{Name: f[0], Host: f[1], Service: f[2], Services: splitList(f[4], ",")}
+	if len(f) == socketFileFields {
+		if err := l.parseFileField(kind, f[5]); err != nil {
+			return SocketLine{}, err
+		}
+	}
 	switch f[3] {
 	case socketBound:
 		l.Bound = true
@@ -74,6 +128,13 @@ func (l SocketLine) Validate() error {
 	}
 	if err := checkText(kind, "service", l.Service, false); err != nil {
 		return err
+	}
+	for _, a := range l.fileAttrs() {
+		if a[1] != "" {
+			if err := checkWord(kind, a[0], a[1], "="); err != nil {
+				return err
+			}
+		}
 	}
 	return checkList(kind, "service name", l.Services)
 }

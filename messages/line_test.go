@@ -136,6 +136,11 @@ func TestSocketLine(t *testing.T) {
 		{SocketLine{Name: "web", Host: "127.0.0.1", Service: "0"}, "web\t127.0.0.1\t0\tunbound\t"},
 		{SocketLine{Name: "adm", Host: "unix/", Service: "/run/a b.sock"}, "adm\tunix/\t/run/a b.sock\tunbound\t"},
 		{SocketLine{Name: "s"}, "s\t\t\tunbound\t"},
+		// a UNIX socket's file attributes: a sixth field, those set only
+		{SocketLine{Name: "app", Host: "unix/", Service: "/run/app.sock", Bound: true, Services: []string{"w1"},
+			User: "nobody", Group: "nogroup", Mode: "0640"}, "app\tunix/\t/run/app.sock\tbound\tw1\tuser=nobody group=nogroup mode=0640"},
+		{SocketLine{Name: "app", Host: "unix/", Service: "/run/app.sock", Group: "33"}, "app\tunix/\t/run/app.sock\tunbound\t\tgroup=33"},
+		{SocketLine{Name: "app", Host: "unix/", Service: "/run/app.sock", Mode: "0600"}, "app\tunix/\t/run/app.sock\tunbound\t\tmode=0600"},
 	} {
 		if got := tc.l.Format(); got != tc.line {
 			t.Errorf("Format %+v = %q, want %q", tc.l, got, tc.line)
@@ -145,10 +150,16 @@ func TestSocketLine(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct{ line, err string }{
-		{"web\t127.0.0.1\t80\tbound", "want 5 tab-separated fields, got 4"},
+		{"web\t127.0.0.1\t80\tbound", "want 5 tab-separated fields (6 with a file's), got 4"},
 		{"web\t127.0.0.1\t80\tup\t", `state "up" is neither bound nor unbound`},
 		{"web\t127.0.0.1\t80\tbound\ta,,b", "empty service name"},
-		{"web\t127.0.0.1\t80\tbound\ta\tb", `invalid service name "a\tb"`},
+		{"web\t127.0.0.1\t80\tbound\ta\tb", `invalid file field "b"`},
+		{"web\tunix/\t/a\tbound\ta\t", `invalid file field ""`},
+		{"web\tunix/\t/a\tbound\ta\tmode=0600 user=x", `invalid file field "mode=0600 user=x"`},
+		{"web\tunix/\t/a\tbound\ta\tuser=x user=y", `invalid file field "user=x user=y"`},
+		{"web\tunix/\t/a\tbound\ta\tuser=", `invalid file field "user="`},
+		{"web\tunix/\t/a\tbound\ta\tuser=a=b", `invalid user "a=b"`},
+		{"web\tunix/\t/a\tbound\ta\tuser=x\tmode=1", `invalid user "x\tmode=1"`},
 	} {
 		_, err := ParseSocketLine(tc.line)
 		if err == nil || !strings.HasPrefix(err.Error(), "malformed sockets line: ") || !strings.Contains(err.Error(), tc.err) {
