@@ -68,7 +68,9 @@
 // actor gets the current one when it is spawned. A service launches, and
 // respawns on its own, with the table it has: the tied socket as fd 0,
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
-// /bin/sh shim that sets LISTEN_PID to the service's own pid. Unbind is
+// /bin/sh shim that sets LISTEN_PID to the service's own pid; a
+// ready=exec: probe gets no socket, and none of those three variables
+// (service_ready.go). Unbind is
 // refused while a service using the socket is up, in backoff or being
 // started, or up with a run launched with it (declared since without it:
 // its process holds the socket); otherwise every service and proxy actor answers the table

@@ -47,9 +47,11 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		check = func(c context.Context) error { return httpReady(c, target) }
 	case messages.ReadyExec:
 		if run := s.probeRun; run != nil {
-			// the run's own: its user's HOME, its env_file, its identity
+			// the run's own: its user's HOME, its env_file, its identity;
+			// not its fds 3, 4, ..., so not the variables telling of them
 			spec, launcher := *run, s.opts.Launcher
 			spec.Argv = []string{"/bin/sh", "-c", target}
+			spec.Env = withoutVars(spec.Env, socketVars)
 			check = func(c context.Context) error { return execReady(c, launcher, spec) }
 			break
 		}
@@ -60,8 +62,9 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		// no run kept (a run adopted by an upgrade in place, or under a
 		// proxy): the service's environment, directory and session made
 		// afresh, as its launch makes them, and nothing else of its
-		// launch: no fds, and its output is not the service's
-		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: svc.Env, Dir: svc.Dir, Setsid: svc.Setsid}
+		// launch: no fds (nor the variables telling of them), and its
+		// output is not the service's
+		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: withoutVars(svc.Env, socketVars), Dir: svc.Dir, Setsid: svc.Setsid}
 		cfg, last, opts := s.cfg, s.lastVars(), s.opts
 		check = func(c context.Context) error {
 			// under a proxy too the probe runs as user and group, as before
@@ -72,7 +75,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			spec := base
 			spec.Credential = cred
 			if len(vars) > 0 {
-				spec.Env = mergeEnv(base.Env, vars, cfg.Env, last)
+				spec.Env = withoutVars(mergeEnv(base.Env, vars, cfg.Env, last), socketVars)
 			}
 			return execReady(c, opts.Launcher, spec)
 		}

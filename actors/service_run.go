@@ -595,12 +595,21 @@ func (s *Service) socket(name string) (*os.File, error) {
 // WATCHDOG_PID turns off the watchdog of a service's sd_watchdog_enabled.
 var managerVars = []string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}
 
+// socketVars are the variables of the socket hand-over (REFERENCE §3):
+// they tell of fds 3, 4, ... that only the service's process gets, so a
+// ready=exec: probe, which gets none of them, is not given them
+// (REFERENCE §2.9).
+var socketVars = []string{"LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PID"}
+
 // withoutManagerVars drops managerVars from env.
-func withoutManagerVars(env []string) []string {
+func withoutManagerVars(env []string) []string { return withoutVars(env, managerVars) }
+
+// withoutVars returns env without the variables named keys.
+func withoutVars(env, keys []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(managerVars, k) {
+		if !slices.Contains(keys, k) {
 			out = append(out, kv)
 		}
 	}
