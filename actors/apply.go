@@ -334,7 +334,7 @@ func (c *Controller) addService(cfg *messages.ServiceConfig) *entry {
 // Only the controller's Receive calls it.
 func (c *Controller) servicePID(e *entry) *actor.PID {
 	if e.pid == nil {
-		c.spawning = newService(&c.opts, e.cfg, c.files)
+		c.spawning = newService(&c.opts, e.cfg, c.files, c.sockNames)
 		e.pid = c.spawner.SpawnPrefix(c.serviceProps, "service-"+e.cfg.Name+"-")
 		c.spawning = nil
 	}

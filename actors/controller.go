@@ -75,8 +75,13 @@ type Controller struct {
 	sockets map[string]*sockEntry
 	// files is the table of bound sockets the services launch with. It is
 	// never mutated: every change makes a new map, sent to every service.
-	files    map[string]*os.File
-	sockWait map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
+	files map[string]*os.File
+	// sockNames holds the name of every declared socket, bound or not (a
+	// socket is never forgotten): never mutated, replaced and sent to
+	// every service (socketsDeclared), whose start tells a socket not
+	// declared from one not bound
+	sockNames map[string]bool
+	sockWait  map[messages.RequestID]func(messages.SocketReply) // socket requests in flight
 
 	byPid map[int]string // the service of each process, for notify datagrams
 	// unrouted: datagrams from no known pid yet (notify.go), at most
@@ -113,6 +118,7 @@ func newController(opts Options) *Controller {
 		downWaits: map[string][]downWait{},
 		sockets:   map[string]*sockEntry{},
 		files:     map[string]*os.File{},
+		sockNames: map[string]bool{},
 		sockWait:  map[messages.RequestID]func(messages.SocketReply){},
 		proxies:   map[string]*proxyEntry{},
 	}

@@ -70,7 +70,11 @@
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid; a
 // ready=exec: probe gets no socket, and none of those three variables
-// (service_ready.go). Unbind is
+// (service_ready.go). The controller also keeps the names of the
+// declared sockets (bound or not; a socket is never forgotten), sent to
+// every service actor when one is added (socketsDeclared), so that a
+// start tells a socket not declared from one not bound (REFERENCE §1.7).
+// Unbind is
 // refused while a service using the socket is up, in backoff or being
 // started, or up with a run launched with it (declared since without it:
 // its process holds the socket); otherwise every service and proxy actor answers the table

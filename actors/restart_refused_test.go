@@ -14,8 +14,8 @@ func TestRestartRefusedByTheDeclarationKeepsTheProcess(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	pid := r.startRunning("s")
-	r.ok("service s tie_stdin_to=web") // a socket nobody bound
-	r.fails("command restart service s", "Service 's' cannot start: socket 'web' is not bound")
+	r.ok("service s tie_stdin_to=web") // a socket nobody declared
+	r.fails("command restart service s", "Service 's' cannot start: socket 'web' is not declared")
 	r.ok("service s cmd=") // no command at all
 	r.fails("command restart service s", "Service 's' has no known command")
 	r.expectQuiet("s", 50*time.Millisecond)

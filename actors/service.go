@@ -32,6 +32,9 @@ type Service struct {
 	cfg   *messages.ServiceConfig // the controller's too: never changed, replaced
 	self  *actor.PID
 	files map[string]*os.File // the bound sockets, by name (SocketsChanged); never mutated
+	// declared: the names of the declared sockets, bound or not
+	// (socketsDeclared); never mutated
+	declared map[string]bool
 	// forking is the declaration the launch under way was built with (nil
 	// when none is): its sockets are held by the fork, whatever the
 	// service is declared with since
@@ -96,12 +99,13 @@ type Service struct {
 	up serviceUpgrade
 }
 
-func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os.File) *Service {
+func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os.File, declared map[string]bool) *Service {
 	return &Service{
-		opts:  opts,
-		cfg:   cfg,
-		files: files,
-		log:   serviceLog{log: opts.Log, name: cfg.Name},
+		opts:     opts,
+		cfg:      cfg,
+		files:    files,
+		declared: declared,
+		log:      serviceLog{log: opts.Log, name: cfg.Name},
 		// no run holds the shared notify socket
 		sharedUid:       -1,
 		runWatchdog:     -1,
@@ -159,6 +163,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		if m.Req != 0 {
 			s.reply(ctx, m.Req, nil) // the old table is never used again
 		}
+	case socketsDeclared:
+		s.declared = m.names
 	case messages.StartService:
 		s.feed(ctx, ev{Kind: lifecycle.EvStart, Req: m.Req})
 	case messages.UpService:

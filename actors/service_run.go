@@ -585,6 +585,10 @@ func (s *Service) socket(name string) (*os.File, error) {
 	if f := s.files[name]; f != nil {
 		return f, nil
 	}
+	if !s.declared[name] {
+		// `command bind` would answer `unknown socket` (REFERENCE §1.7)
+		return nil, fmt.Errorf("socket '%s' is not declared", name)
+	}
 	return nil, fmt.Errorf("socket '%s' is not bound", name)
 }
 

@@ -560,7 +560,7 @@ func TestNoCommand(t *testing.T) {
 func TestUnboundStdinSocket(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.ok("service s cmd=sleep 1", "service s tie_stdin_to=web")
+	r.ok("socket web host=127.0.0.1", "service s cmd=sleep 1", "service s tie_stdin_to=web")
 	r.fails("command start service s", "Service 's' cannot start: socket 'web' is not bound")
 	r.expectQuiet("s", 0)
 	r.fake.expectNoLaunch(t, 0, 0)

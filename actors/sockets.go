@@ -64,7 +64,30 @@ func (c *Controller) ensureSocket(ctx actor.Context, name string) (*sockEntry, e
 	}
 	e := &sockEntry{pid: pid, cfg: messages.SocketConfig{Name: name}}
 	c.sockets[name] = e
+	c.declareName(name)
 	return e, nil
+}
+
+// socketsDeclared hands a service actor the names of every declared
+// socket (Controller.sockNames), so that its start says a socket it
+// names that is not declared so, rather than "not bound": `command
+// bind` of that name would answer `unknown socket` (REFERENCE §3).
+type socketsDeclared struct{ names map[string]bool }
+
+// declareName adds name to the declared sockets and tells every service
+// actor (one not spawned yet gets c.sockNames at its spawn).
+func (c *Controller) declareName(name string) {
+	declared := make(map[string]bool, len(c.sockNames)+1)
+	for k := range c.sockNames {
+		declared[k] = true
+	}
+	declared[name] = true
+	c.sockNames = declared
+	for _, e := range c.services {
+		if e.pid != nil {
+			c.sys.Root.Send(e.pid, socketsDeclared{names: declared})
+		}
+	}
 }
 
 // bindSocket runs `command bind NAME`: answered once the socket actor has

@@ -37,7 +37,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 			proxyPids[p.Config.Name] = p.Pid
 		}
 	}
-	files := map[string]*os.File{}
+	files, names := map[string]*os.File{}, map[string]bool{}
 	for _, s := range st.Sockets {
 		name := s.Config.Name
 		var f *os.File
@@ -63,8 +63,9 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 			files[name] = f
 		}
 		c.sockets[name] = e
+		names[name] = true
 	}
-	c.files = files
+	c.files, c.sockNames = files, names
 	c.sendProxies(messages.SocketsChanged{Files: files})
 	pipes := map[string][]osproc.FrozenPipe{}
 	for _, p := range st.Pipes {
