@@ -28,9 +28,12 @@
 // listen, whatever the mode), through no symlink (one put in its place
 // since the bind fails the bind), and is removed on close unless it was
 // replaced meanwhile. Lookups of names (hosts, services, users, groups)
-// run in a goroutine (host and service lookups bounded by LookupTimeout)
-// that sends the result back to the actor; the bind itself is a few
-// quick syscalls in Receive.
+// run in a goroutine, each bounded by LookupTimeout, that sends the
+// result back to the actor; the bind itself is a few quick syscalls in
+// Receive. os/user takes no context: a user or group lookup goes through
+// internal/nss, which stops waiting after the timeout (the bind fails,
+// `user lookup "www" did not answer within 5s`) and keeps one lookup in
+// flight per name, whose late answer is dropped.
 //
 // Invariants:
 //   - The listening fd is close-on-exec: a child gets it only when cfkd

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -59,8 +60,20 @@ func lookupID(s, kind string) (int, error) {
 		return int(n), nil
 	}
 	var id string
+	// os/user takes no context: bounded by nss, one lookup in flight per
+	// name (REFERENCE §1.2)
+	v, err := nss.Do(kind+"\x00"+s, fmt.Sprintf("%s lookup %q", kind, s), lookupTimeout, func() (any, error) {
+		if kind == "user" {
+			return userLookup(s)
+		}
+		return groupLookup(s)
+	})
+	var late *nss.TimeoutError
+	if errors.As(err, &late) {
+		return -1, err
+	}
 	if kind == "user" {
-		u, err := userLookup(s)
+		u, _ := v.(*user.User)
 		if err != nil {
 			var unknown user.UnknownUserError
 			if errors.As(err, &unknown) {
@@ -70,7 +83,7 @@ func lookupID(s, kind string) (int, error) {
 		}
 		id = u.Uid
 	} else {
-		g, err := groupLookup(s)
+		g, _ := v.(*user.Group)
 		if err != nil {
 			var unknown user.UnknownGroupError
 			if errors.As(err, &unknown) {
@@ -87,8 +100,10 @@ func lookupID(s, kind string) (int, error) {
 	return int(n), nil
 }
 
-// The lookups (a test replaces them to count them).
+// The lookups (a test replaces them to count them, or to make them hang),
+// and how long each may take.
 var (
-	userLookup  = user.Lookup
-	groupLookup = user.LookupGroup
+	userLookup    = user.Lookup
+	groupLookup   = user.LookupGroup
+	lookupTimeout = LookupTimeout
 )

@@ -3,15 +3,16 @@ package sockets
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
 )
 
-// LookupTimeout bounds the resolution of a host or service name.
-const LookupTimeout = 5 * time.Second
+// LookupTimeout bounds the resolution of a host or service name, and
+// each lookup of a UNIX socket's user or group (nss.Timeout).
+const LookupTimeout = nss.Timeout
 
 // lookedUp is what the lookup goroutine sends back: the target of the bind
 // of generation gen.
