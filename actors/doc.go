@@ -228,7 +228,11 @@
 //     env_file in a goroutine, each answering with a message (forkDone,
 //     proxyLaunched, credResolved), as do host and service name lookups,
 //     and a restart's check of the launch before its stop (the program
-//     looked up, the env_file, the user: launchChecked).
+//     looked up, the env_file, the user: launchChecked). The user/group
+//     lookups (os/user: no context) are bounded by
+//     Options.LookupTimeout through internal/nss, one in flight per user
+//     and group: the goroutine answers by then; one not answered is a
+//     CauseShortage (REFERENCE §2.1).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -115,6 +116,12 @@ type Options struct {
 	// leaves SHELL as it is), in the same goroutine, when Credential
 	// switches the identity.
 	UserEnv func(user string) (home, name, shell string, ok bool)
+	// LookupTimeout bounds each of Credential and UserEnv (default
+	// nss.Timeout, 5 s): one that does not answer by then fails the launch
+	// as cfkd's trouble, not the service's (REFERENCE §2.1, §2.4); it
+	// stays in flight, once per user and group (internal/nss).
+	LookupTimeout time.Duration
+	lookups       *nss.Flights
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -206,6 +213,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.UserEnv == nil {
 		o.UserEnv = osproc.UserEnv
+	}
+	if o.LookupTimeout == 0 {
+		o.LookupTimeout = nss.Timeout
+	}
+	if o.lookups == nil {
+		o.lookups = new(nss.Flights) // Credential's and UserEnv's: keyed by user and group
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/internal/safepath"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
@@ -100,7 +101,7 @@ func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred *syscall.Credential, vars []messages.EnvVar, err error) {
 	var file []messages.EnvVar
 	if identity {
-		if cred, err = opts.Credential(c.User, c.Group); err != nil {
+		if cred, err = boundedCredential(c.User, c.Group, opts); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -119,7 +120,11 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		}
 	}
 	if cred != nil && c.User != "" && c.Proxy == "" {
-		if home, name, shell, ok := opts.UserEnv(c.User); ok {
+		env, err := boundedUserEnv(c.User, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		if home, name, shell, ok := env.home, env.name, env.shell, env.ok; ok {
 			vars = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
 			if shell != "" { // as su(1) and systemd's User=: a shell script's $SHELL is the user's
 				vars = append(vars, messages.EnvVar{Key: "SHELL", Value: shell})
@@ -127,6 +132,45 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		}
 	}
 	return cred, append(vars, file...), nil
+}
+
+// boundedCredential is opts.Credential, bounded by opts.LookupTimeout
+// (os/user takes no context: a dead LDAP or sssd may never answer): one
+// that does not answer in time is a *nss.TimeoutError, and stays in
+// flight, one per user and group, a later start waiting for it rather
+// than asking again (REFERENCE §2.4).
+func boundedCredential(userName, group string, opts *Options) (*syscall.Credential, error) {
+	what := fmt.Sprintf("user lookup %q", userName)
+	switch {
+	case userName == "":
+		what = fmt.Sprintf("group lookup %q", group)
+	case group != "":
+		what += fmt.Sprintf(" (with group %q)", group)
+	}
+	v, err := opts.lookups.Do("credential\x00"+userName+"\x00"+group, what, opts.LookupTimeout, func() (any, error) {
+		return opts.Credential(userName, group)
+	})
+	cred, _ := v.(*syscall.Credential)
+	return cred, err
+}
+
+// userEnv is what opts.UserEnv answers.
+type userEnv struct {
+	home, name, shell string
+	ok                bool
+}
+
+// boundedUserEnv is opts.UserEnv, bounded as boundedCredential: its
+// lookup not answering in time is the start's error (the process would
+// have cfkd's HOME), a *nss.TimeoutError.
+func boundedUserEnv(userName string, opts *Options) (userEnv, error) {
+	v, err := opts.lookups.Do("userenv\x00"+userName, fmt.Sprintf("user lookup %q", userName), opts.LookupTimeout, func() (any, error) {
+		var e userEnv
+		e.home, e.name, e.shell, e.ok = opts.UserEnv(userName)
+		return e, nil
+	})
+	e, _ := v.(userEnv)
+	return e, err
 }
 
 // maxEnvFile bounds an env_file: the start line a proxy reads is at
@@ -209,6 +253,13 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		// (REFERENCE §2.1), not the service's declaration
 		if short := shortage(m.err); short != nil {
 			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
+			return
+		}
+		// a name service that does not answer (a dead LDAP or sssd) is
+		// not the service's failure either: retried as a shortage, not
+		// counted (REFERENCE §2.1)
+		if late := (*nss.TimeoutError)(nil); errors.As(m.err, &late) {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, late)
 			return
 		}
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))

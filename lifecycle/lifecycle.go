@@ -298,7 +298,7 @@ type Cause uint8
 const (
 	CauseConfig    Cause = iota // the declaration does not allow a start (no command, socket not bound, unknown user)
 	CauseExec                   // fork or exec failed: a failed start, as a process that dies while starting
-	CauseShortage               // cfkd ran short of fds, memory or processes: not the service's failure
+	CauseShortage               // cfkd ran short of fds, memory or processes, or a user lookup did not answer: not the service's failure
 	CauseAbandoned              // a down or a halt came during the launch's user lookup (it may never end): dropped
 )
 

@@ -41,31 +41,43 @@ type flight struct {
 	err  error
 }
 
-var (
-	mu       sync.Mutex
-	inFlight = map[string]*flight{}
-)
+// Flights are the lookups in flight of one user of the package (its zero
+// value is ready): the same key in two Flights is two lookups.
+type Flights struct {
+	mu sync.Mutex
+	m  map[string]*flight
+}
+
+var shared Flights
+
+// Do is Flights.Do on the package's Flights.
+func Do(key, what string, timeout time.Duration, fn func() (any, error)) (any, error) {
+	return shared.Do(key, what, timeout, fn)
+}
 
 // Do returns fn's answer, fn being the lookup of key (what describes it
 // in a TimeoutError: `user lookup "www"`), or a *TimeoutError once
 // timeout has passed. A lookup of key in flight already is waited for
 // instead of calling fn again.
-func Do(key, what string, timeout time.Duration, fn func() (any, error)) (any, error) {
-	mu.Lock()
-	f := inFlight[key]
+func (g *Flights) Do(key, what string, timeout time.Duration, fn func() (any, error)) (any, error) {
+	g.mu.Lock()
+	f := g.m[key]
 	if f == nil {
+		if g.m == nil {
+			g.m = map[string]*flight{}
+		}
 		f = &flight{done: make(chan struct{})}
-		inFlight[key] = f
+		g.m[key] = f
 		go func() {
 			v, err := fn()
-			mu.Lock()
+			g.mu.Lock()
 			f.v, f.err = v, err
-			delete(inFlight, key)
-			mu.Unlock()
+			delete(g.m, key)
+			g.mu.Unlock()
 			close(f.done)
 		}()
 	}
-	mu.Unlock()
+	g.mu.Unlock()
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
@@ -77,8 +89,8 @@ func Do(key, what string, timeout time.Duration, fn func() (any, error)) (any, e
 }
 
 // InFlight is the number of lookups in flight (tests).
-func InFlight() int {
-	mu.Lock()
-	defer mu.Unlock()
-	return len(inFlight)
+func (g *Flights) InFlight() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.m)
 }

@@ -38,7 +38,7 @@ func TestDoBoundsAndSharesALookup(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Fatalf("%d lookups ran, want 1 in flight for the name", n)
 	}
-	if n := InFlight(); n != 1 {
+	if n := shared.InFlight(); n != 1 {
 		t.Fatalf("%d in flight, want 1", n)
 	}
 	// one waiting when the answer comes gets it (or asks anew, if it
@@ -58,7 +58,7 @@ func TestDoBoundsAndSharesALookup(t *testing.T) {
 	case <-time.After(time.Until(deadline)):
 		t.Fatal("no answer")
 	}
-	for InFlight() != 0 {
+	for shared.InFlight() != 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the lookup is still in flight")
 		}

@@ -1,0 +1,90 @@
+package actors
+
+import (
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+)
+
+// A user lookup that never answers (a dead LDAP or sssd: os/user takes
+// no context) fails the launch after LookupTimeout, saying it is the
+// lookup; it is cfkd's trouble, not the service's: backoff and retried as
+// a shortage, never counted toward respawn_max_retries, never fatal
+// (REFERENCE §2.1, §2.4). The retries wait for the lookup in flight
+// rather than starting another; once the name service answers, a retry
+// asks again and the service starts. Before, the service stayed
+// `starting` with no reason, its start and any stop unanswered, for ever.
+func TestUserLookupThatNeverAnswers(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	var calls atomic.Int32
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, func(o *Options) {
+		l := quietLogger()
+		l.SetLevel(logrus.DebugLevel)
+		l.AddHook(logs)
+		o.Log = l
+		o.LookupTimeout = 50 * time.Millisecond
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if calls.Add(1) == 1 {
+				<-release
+			}
+			return nil, nil
+		}
+	})
+	released := false
+	defer func() {
+		if !released {
+			close(release)
+		}
+	}()
+	r.ok("service s cmd=sleep 100", "service s user=www", "service s respawn_max_retries=1", "service s startwait_secs=0.02")
+	start := r.async("command start service s")
+	rep := r.reply("start", start)
+	want := `Service 's' cannot start now: user lookup "www" did not answer within 50ms`
+	if rep.Err == nil || rep.Err.Error() != want {
+		t.Fatalf("start: %v, want %s", rep.Err, want)
+	}
+	// retried, past respawn_max_retries, and never fatal
+	const retried = `s: user lookup "www" did not answer within 50ms; retrying in 1s (not counted as a failed start)`
+	end := time.Now().Add(3 * deadline)
+	for n := 0; n < 3; {
+		logs.mu.Lock()
+		n = 0
+		for _, e := range logs.entries {
+			if e.Message == retried {
+				n++
+			}
+		}
+		ch := logs.changed
+		logs.mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		select {
+		case <-ch:
+		case <-time.After(time.Until(end)):
+			t.Fatalf("%d retries logged, want 3", n)
+		}
+	}
+	info := r.info("service s")
+	// backoff, or starting while a retry waits for the lookup
+	if len(info) != 1 || (info[0].State != messages.Backoff && info[0].State != starting) || !strings.Contains(info[0].LastError, `user lookup "www" did not answer`) {
+		t.Fatalf("inspect: %+v, want backoff (or a retry starting) with the lookup's reason", info)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("%d lookups started, want 1: the retries wait for the one in flight", n)
+	}
+	r.fake.expectNoLaunch(t, 1, 0)
+	// the name service answers: its late answer is dropped, the next
+	// retry asks again and starts the service
+	released = true
+	close(release)
+	r.fake.waitLaunch(t, 1)
+	r.expectSeq("s", messages.Backoff, starting, running)
+}
