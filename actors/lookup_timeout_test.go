@@ -88,3 +88,34 @@ func TestUserLookupThatNeverAnswers(t *testing.T) {
 	r.fake.waitLaunch(t, 1)
 	r.expectSeq("s", messages.Backoff, starting, running)
 }
+
+// A restart's check whose user lookup never answers refuses the restart
+// after LookupTimeout, with the lookup as the reason, and the running
+// process is kept (REFERENCE §2.7): stopping it for a launch that would
+// wait for the name service would leave the service down. Before, the
+// restart was never answered.
+func TestRestartCheckWhoseLookupNeverAnswers(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	defer close(release)
+	var hang atomic.Bool
+	r := newRig(t, func(o *Options) {
+		o.LookupTimeout = 50 * time.Millisecond
+		o.Credential = func(user, group string) (*syscall.Credential, error) {
+			if hang.Load() {
+				<-release
+			}
+			return nil, nil
+		}
+	})
+	r.setAutoTerm()
+	pid := r.startRunning("s", "user=www")
+	hang.Store(true)
+	r.fails("command restart service s", `Service 's' cannot start: user lookup "www" did not answer within 50ms`)
+	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 {
+		t.Fatalf("the running process got %v for a restart its check refused", sigs)
+	}
+	if st := r.status("s"); st[1] != "running" {
+		t.Fatalf("status %q, want s still running", st)
+	}
+}
