@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/internal/peeruid"
 	"github.com/cfk/cfk/rights"
 )
@@ -50,9 +51,15 @@ func userGroups(uid uint32) func(gid uint32) bool {
 	return func(gid uint32) bool {
 		if !looked {
 			looked = true
-			if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
-				gids, _ = u.GroupIds()
-				gids = append(gids, u.Gid)
+			// os/user takes no context: a name service that never answers
+			// (a dead LDAP, sssd) would hold the request, and each request
+			// a goroutine more; bounded, one lookup in flight per uid, one
+			// not answered in time is no group (only a token reads)
+			id := strconv.FormatUint(uint64(uid), 10)
+			v, err := nss.Do("groups of uid\x00"+id, fmt.Sprintf("lookup of the groups of uid %s", id), readerLookupTimeout,
+				func() (any, error) { return userGroupIDs(id) })
+			if err == nil {
+				gids, _ = v.([]string)
 			}
 		}
 		for _, g := range gids {
@@ -63,6 +70,20 @@ func userGroups(uid uint32) func(gid uint32) bool {
 		return false
 	}
 }
+
+// userGroupIDs are the groups of user uid, its primary one last (a test
+// replaces it: a name service that hangs); readerLookupTimeout bounds it.
+var (
+	userGroupIDs = func(uid string) ([]string, error) {
+		u, err := user.LookupId(uid)
+		if err != nil {
+			return nil, err
+		}
+		gids, _ := u.GroupIds()
+		return append(gids, u.Gid), nil
+	}
+	readerLookupTimeout = nss.Timeout
+)
 
 // readersText says who reads without a token: "root, cfkd's user (uid
 // 1000) and the members of group ops (gid 27)".
