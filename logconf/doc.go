@@ -80,7 +80,8 @@
 // under runit or s6, while other services and cfkd's events go on. Any
 // other record (cfkd's events, a proxy's lines, which come through an
 // actor) is queued up to 4 MiB
-// (hardMax) and dropped past it; the drops are counted (Router.Dropped),
+// (hardMax) and dropped past it; the drops are counted (Router.Dropped,
+// Router.Losses: cfkd's /metrics, REFERENCE §10.2),
 // and once there is room again the destination gets a record
 // "N lines dropped destination=NAME" (WARN, category cfkd). Memory per
 // destination: at most 4 MiB queued, plus one line per pipe held on it,
@@ -140,13 +141,19 @@
 //     that a file ends near its maximum size.
 //   - A destination that fails (disk full, I/O error, a file that cannot
 //     be opened) never crashes cfkd and is never retried in a loop: the
-//     records of a failed write are counted (Router.WriteErrors), the first
+//     records of a failed write are counted (Router.WriteErrors,
+//     Router.Losses), the first
 //     failure of a streak is reported to stderr and among cfkd's events
 //     (and the first success after it), at most once per failNoteEvery
 //     (a minute; the next one said counts the streaks kept back), and
 //     the next record simply tries again. A write that
 //     failed part way leaves a piece of a record: the next write starts
 //     with "\n", so that no two records share a line.
+//   - A destination's counts of lost and dropped records (a tally) go
+//     on across the reloads that keep its name: the sink opened afresh
+//     takes the tally of the one it replaces (which counts there what
+//     it loses while it closes); a name a reload removes takes its
+//     tally with it. They are atomic, read at any time (Router.Losses).
 //   - Formatting a record never leaves a destination locked: its lock is
 //     released by a defer, also when a value's method panics, and an
 //     error is written with fmt (a typed nil error is "<nil>").

@@ -134,7 +134,7 @@ func (s *stages) Write(p []byte) (int, error) {
 func TestHotReaderFlushesOneBatch(t *testing.T) {
 	setHotReader(t, true)
 	w := newStages()
-	s := &sink{name: "file:x", w: w, inline: true}
+	s := &sink{name: "file:x", w: w, inline: true, tally: new(tally)}
 	returned := make(chan struct{})
 	go func() {
 		s.putLines(osproc.RunOf([]byte("mine\n")), 96, false, io.Discard, nil, func(b, _, l []byte) []byte { return append(append(b, l...), '\n') })

@@ -69,7 +69,7 @@ func (w *shortOnce) Write(p []byte) (int, error) {
 // in one line), and the record cut is counted lost.
 func TestShortWriteKeepsRecordsApart(t *testing.T) {
 	w := &shortOnce{}
-	s := &sink{name: "file:x", w: w}
+	s := &sink{name: "file:x", w: w, tally: new(tally)}
 	s.queue([]byte("record one\n"), io.Discard)
 	s.sync()
 	s.queue([]byte("record two\n"), io.Discard)

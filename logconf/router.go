@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -158,8 +159,8 @@ func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 	r := &Router{
 		home: home, log: log, serviceLog: serviceLog, report: os.Stderr,
 	}
-	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes, failNote: r.failNote}
-	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes, failNote: r.failNote}
+	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes, failNote: r.failNote, tally: new(tally)}
+	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes, failNote: r.failNote, tally: new(tally)}
 	r.cur.Store(&state{
 		cfg: &Config{level: logrus.InfoLevel}, sinks: map[string]*sink{"stderr": r.stderr},
 		cfkd: r.stderr, services: r.stderr, audit: r.stderr,
@@ -354,6 +355,9 @@ func (r *Router) open(cfg *Config, old *state) (_ *state, reopen []*sink, err er
 			s.notes, s.failNote = &r.dropNotes, r.failNote
 			// what prev still queues for this path is written first (nil: none)
 			s.prev = prev
+			if prev != nil {
+				s.tally = prev.tally // the counts go on (REFERENCE §10.2)
+			}
 		}
 		st.sinks[name] = s
 		return s, nil
@@ -449,8 +453,8 @@ func readConfig(path string) ([]byte, error) {
 }
 
 // WriteErrors counts the records lost by failed writes of each current
-// destination, by name ("file:/abs/path", "stderr", "stdout"); a
-// destination without failures is absent.
+// destination, by name ("file:/abs/path", "stderr", "stdout"), since it
+// was configured (as Losses); a destination without failures is absent.
 func (r *Router) WriteErrors() map[string]uint64 {
 	return r.counts(func(s *sink) uint64 { return s.errs.Load() })
 }
@@ -461,6 +465,31 @@ func (r *Router) WriteErrors() map[string]uint64 {
 // meanwhile are not dropped: they wait in their pipes.
 func (r *Router) Dropped() map[string]uint64 {
 	return r.counts(func(s *sink) uint64 { return s.drops.Load() })
+}
+
+// Loss is what one log destination could not write (REFERENCE §6.2,
+// §10.2), since it was configured (kept across reloads that keep it):
+// Lost, the records its failed writes lost (and those a close left
+// unwritten); Dropped, those it dropped past its queue's bound.
+type Loss struct {
+	Destination   string // as its records name it: "file:/abs/path", "stderr" or "stdout"
+	Lost, Dropped uint64
+}
+
+// Losses lists every current destination, by name, with its counts,
+// zeros included (cfkd's /metrics). It reads atomic counters and never
+// waits: a reload meanwhile gives the one state or the other.
+func (r *Router) Losses() []Loss {
+	st := r.cur.Load()
+	if st == nil {
+		return nil
+	}
+	out := make([]Loss, 0, len(st.sinks))
+	for name, s := range st.sinks {
+		out = append(out, Loss{Destination: name, Lost: s.errs.Load(), Dropped: s.drops.Load()})
+	}
+	slices.SortFunc(out, func(a, b Loss) int { return strings.Compare(a.Destination, b.Destination) })
+	return out
 }
 
 func (r *Router) counts(n func(*sink) uint64) map[string]uint64 {

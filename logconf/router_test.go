@@ -442,7 +442,7 @@ func TestSinkReportsFailureStreaksOnce(t *testing.T) {
 	defer func(old time.Duration) { failNoteEvery = old }(failNoteEvery)
 	failNoteEvery = time.Hour
 	w := &flaky{fail: true}
-	s := &sink{name: "file:/x", w: w}
+	s := &sink{name: "file:/x", w: w, tally: new(tally)}
 	var rep bytes.Buffer
 	put := func(rec string) { s.queue([]byte(rec), &rep); s.sync() } // one write each
 	for i := 0; i < 3; i++ {
@@ -626,7 +626,7 @@ func TestClose(t *testing.T) {
 // lost three, not one "failed write".
 func TestSinkReportsTheRecordsLost(t *testing.T) {
 	w := &flaky{fail: true}
-	s := &sink{name: "file:/x", w: w}
+	s := &sink{name: "file:/x", w: w, tally: new(tally)}
 	var rep bytes.Buffer
 	s.queue([]byte("a\nb\nc\n"), &rep) // one batch, one write
 	s.sync()

@@ -71,8 +71,9 @@ type sink struct {
 	noteJSON bool                                 // the format of the drop note (that of the last put)
 	report   io.Writer                            // where the flusher reports
 	text     textCache                            // of the last service record formatted into queued
-	errs     atomic.Uint64
-	drops    atomic.Uint64 // records dropped, in all
+	// *tally: the records this destination lost and dropped, shared by
+	// the sinks of its name across reloads (Router.open)
+	*tally
 	// failNote, when set, takes the record that says the destination
 	// fails, or takes records again: the Router logs it among cfkd's
 	// events (REFERENCE §6.2; stderr alone is /dev/null under cfkd -d).
@@ -86,6 +87,19 @@ type sink struct {
 	noteAt   time.Time
 	noted    bool
 	streaks  int // failure streaks begun since the last one said
+}
+
+// tally counts what a destination could not write (REFERENCE §6.2,
+// §10.2): errs the records its failed writes lost (and those a close
+// left queued), drops those dropped past hardMax. A reload that opens
+// the same name afresh hands the new sink the tally of the old one, so
+// the counts go on across reloads (logrotate's SIGUSR1), and the old
+// sink's last losses, while it closes, are counted there too; a name a
+// reload removes takes its tally with it. Read at any time, without a
+// lock (Router.Counts).
+type tally struct {
+	errs  atomic.Uint64
+	drops atomic.Uint64
 }
 
 // failNoteEvery bounds the failure notes of a destination (sink.failNote):
@@ -517,7 +531,7 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &sink{name: "file:" + path, maxSizeMB: maxSizeMB, maxBackups: maxBackups}
+	s := &sink{name: "file:" + path, maxSizeMB: maxSizeMB, maxBackups: maxBackups, tally: new(tally)}
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		s.inline = true
 	}
