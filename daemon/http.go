@@ -8,6 +8,7 @@ import (
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/internal/peeruid"
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/cfk/cfk/web"
@@ -121,8 +122,9 @@ func listenHTTP(c *httpConf) (*httpServer, error) {
 	return &httpServer{ln: ln, url: "http://" + c.addr.bound(ln).Addr + "/"}, nil
 }
 
-// serve starts answering on the bound listener.
-func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.Logger, trim *trimmer) {
+// serve starts answering on the bound listener; /metrics reads the log
+// destinations' losses from router (REFERENCE §10.2).
+func (h *httpServer) serve(c *httpConf, tree *actors.Tree, router *logconf.Router, f Flags, log *logrus.Logger, trim *trimmer) {
 	h.src = web.NewTreeSource(tree.System, tree.Controller)
 	h.srv = web.New(web.Options{
 		Source: h.src,
@@ -139,6 +141,7 @@ func (h *httpServer) serve(c *httpConf, tree *actors.Tree, f Flags, log *logrus.
 		// a scrape of thousands of services leaves megabytes of garbage:
 		// returned to the OS a little after the last one (trim.go)
 		AfterBigRead: trim.touch,
+		LogLosses:    router.Losses,
 	})
 	go func() {
 		if err := h.srv.Serve(h.ln); err != nil {

@@ -428,7 +428,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	log.Infof("admin console listening on %s (%s; %s, idle timeout %s)", addr, sec.summary, conns, idle)
 	said := addr.String()
 	if httpd != nil {
-		httpd.serve(httpConf, tree, f, log, trim)
+		httpd.serve(httpConf, tree, router, f, log, trim)
 		said += ", status page on " + httpd.url
 	}
 	up.set(tree, console.(*actor.PID), lk, ln, addr, httpd)

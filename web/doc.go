@@ -16,7 +16,10 @@
 // at the controller at a time, as a console connection: the controller
 // answers an actor, never a future). /metrics is one snapshot written as
 // client_model families by expfmt, 256 services at a time (metrics.go),
-// then the process and Go collectors of a prometheus.Registry.
+// then the log destinations' lost and dropped records (Options.LogLosses:
+// cfkd's logconf.Router.Losses, atomic counters read at the scrape, no
+// actor asked), then the process and Go collectors of a
+// prometheus.Registry.
 //
 // A page gets its whole state from one stream, GET /api/events: the hub
 // joins it before the snapshot is taken (no change is lost in between),

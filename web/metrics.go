@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -22,7 +23,8 @@ import (
 
 // The metrics of /metrics (REFERENCE §10.2), read from one snapshot of
 // the controller's records per scrape: the values `status` and `inspect`
-// show at that moment.
+// show at that moment; and the log destinations' losses, read from their
+// counters after it (losses: logconf.Router.Losses, atomic loads).
 //
 // cfk's families are built as client_model families straight from the
 // snapshot, in name order, a chunk of services at a time, and written by
@@ -33,14 +35,15 @@ import (
 type metrics struct {
 	src     Source
 	timeout time.Duration
-	reg     *prometheus.Registry // the process and Go collectors
-	after   func(services int)   // after each scrape
+	reg     *prometheus.Registry  // the process and Go collectors
+	after   func(services int)    // after each scrape
+	losses  func() []logconf.Loss // nil: no log families
 }
 
-func newMetrics(src Source, timeout time.Duration, after func(int)) *metrics {
+func newMetrics(src Source, timeout time.Duration, after func(int), losses func() []logconf.Loss) *metrics {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
-	return &metrics{src: src, timeout: timeout, reg: reg, after: after}
+	return &metrics{src: src, timeout: timeout, reg: reg, after: after, losses: losses}
 }
 
 // states are the state label values, in the order of messages.State.
@@ -80,8 +83,12 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out = zw
 	}
 	defer m.after(len(snap.Services))
+	var losses []logconf.Loss
+	if m.losses != nil {
+		losses = m.losses()
+	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	if writeCfk(bw, snap) != nil {
+	if writeCfk(bw, snap, losses) != nil {
 		return // the scraper is gone
 	}
 	for _, f := range more {
@@ -133,6 +140,8 @@ func acceptsGzip(r *http.Request) bool {
 //	cfk_service_start_time_seconds{service} the last start, Unix seconds (left out when unset)
 //	cfk_proxy_up{proxy}                     1 when the proxy process runs
 //	cfk_socket_bound{socket}                1 when the socket is bound
+//	cfk_log_records_lost_total{destination}    counter: records its failed writes lost
+//	cfk_log_records_dropped_total{destination} counter: records dropped past its queue's bound
 var serviceFamilies = []struct {
 	name, help string
 	typ        dto.MetricType
@@ -166,6 +175,7 @@ var serviceFamilies = []struct {
 var (
 	labelService, labelTags, labelState = "service", "tags", "state"
 	labelProxy, labelSocket             = "proxy", "socket"
+	labelDestination                    = "destination"
 	stateLabels                         = func() []dto.LabelPair {
 		out := make([]dto.LabelPair, len(states))
 		for k := range states {
@@ -180,10 +190,11 @@ var (
 // 81,000 (they are large), and leaves little garbage.
 const chunk = 256
 
-// writeCfk writes cfk's families for one snapshot, each family whole
-// before the next (the text format wants a family's samples together),
-// built as client_model families and written by expfmt, chunk by chunk.
-func writeCfk(w io.Writer, snap actors.Snapshot) error {
+// writeCfk writes cfk's families for one snapshot and the log
+// destinations' losses, each family whole before the next (the text
+// format wants a family's samples together), built as client_model
+// families and written by expfmt, chunk by chunk.
+func writeCfk(w io.Writer, snap actors.Snapshot, losses []logconf.Loss) error {
 	b := &famBuf{}
 	var text bytes.Buffer
 	n := len(snap.Services)
@@ -213,7 +224,16 @@ func writeCfk(w io.Writer, snap actors.Snapshot) error {
 	for _, k := range snap.Sockets {
 		b.add(socket, b2f(k.Bound), b.pair(&labelSocket, k.Name))
 	}
-	for _, f := range []*dto.MetricFamily{proxy, socket} {
+	// every current destination, zeros included (a rate from the
+	// start); one a reload removed is gone
+	lost := family("cfk_log_records_lost_total", "Records the log destination lost: its writes failed, or it was closed with them unwritten.", dto.MetricType_COUNTER)
+	dropped := family("cfk_log_records_dropped_total", "Records the log destination dropped past the bound of its queue (it could not keep up).", dto.MetricType_COUNTER)
+	for _, l := range losses {
+		dest := b.pair(&labelDestination, l.Destination)
+		b.add(lost, float64(l.Lost), dest)
+		b.add(dropped, float64(l.Dropped), dest)
+	}
+	for _, f := range []*dto.MetricFamily{proxy, socket, lost, dropped} {
 		if len(f.Metric) > 0 {
 			if err := writeFamily(w, &text, f, true); err != nil {
 				return err

@@ -244,7 +244,7 @@ func BenchmarkWriteMetrics(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for range b.N {
-		if err := writeCfk(io.Discard, snap); err != nil {
+		if err := writeCfk(io.Discard, snap, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

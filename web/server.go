@@ -18,6 +18,7 @@ import (
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/internal/keycount"
+	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
@@ -131,6 +132,11 @@ type Options struct {
 	// page's first snapshot): cfkd returns the garbage of it to the OS a
 	// little later, so that scrapes do not keep its RSS up.
 	AfterBigRead func()
+	// LogLosses, when set, gives for each current log destination the
+	// records it lost and dropped (REFERENCE §6.2): /metrics' log
+	// families, read at each scrape. It must not wait (cfkd's reads
+	// atomic counters: logconf.Router.Losses).
+	LogLosses func() []logconf.Loss
 }
 
 // BigRead is the number of services that makes a read big (AfterBigRead).
@@ -261,7 +267,7 @@ func New(o Options) *Server {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, static, "index.html")
 	})
-	s.mux.Handle("GET /metrics", newMetrics(o.Source, o.Timeout, s.bigRead))
+	s.mux.Handle("GET /metrics", newMetrics(o.Source, o.Timeout, s.bigRead, o.LogLosses))
 	s.mux.HandleFunc("GET /api/config", s.config)
 	s.mux.HandleFunc("GET /api/auth", s.auth)
 	s.mux.HandleFunc("GET /api/services", s.services)

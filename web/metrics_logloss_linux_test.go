@@ -1,0 +1,194 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/logconf"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/sirupsen/logrus"
+)
+
+// fifoReader reads a FIFO into a buffer once started, until closed.
+type fifoReader struct {
+	f    *os.File
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	done chan struct{} // nil until start
+}
+
+// openFIFO makes a FIFO in dir and opens it for reading (its writer's
+// open needs a reader); nothing is read until start.
+func openFIFO(t *testing.T, dir, name string) (string, *fifoReader) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, reopenFIFO(t, path)
+}
+
+func reopenFIFO(t *testing.T, path string) *fifoReader {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &fifoReader{f: f}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *fifoReader) start() {
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		b := make([]byte, 64<<10)
+		for {
+			n, err := r.f.Read(b) // in Go's poller: Close ends it
+			r.mu.Lock()
+			r.buf.Write(b[:n])
+			r.mu.Unlock()
+			switch {
+			case errors.Is(err, io.EOF):
+				time.Sleep(time.Millisecond) // no writer (cfkd closed it)
+			case err != nil:
+				return // closed
+			}
+		}
+	}()
+}
+
+// stop closes the reader (and waits for its goroutine, if started).
+func (r *fifoReader) stop() {
+	r.f.Close()
+	if r.done != nil {
+		<-r.done
+	}
+}
+
+// until waits for re in what was read, and returns its first group.
+func (r *fifoReader) until(t *testing.T, re *regexp.Regexp) string {
+	t.Helper()
+	end := time.Now().Add(10 * time.Second)
+	for {
+		r.mu.Lock()
+		m := re.FindSubmatch(r.buf.Bytes())
+		r.mu.Unlock()
+		if m != nil {
+			return string(m[1])
+		}
+		if time.Now().After(end) {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			t.Fatalf("no %q in what was read after 10s: %.2000q", re, r.buf.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A log destination's lost and dropped records were counted and said in
+// cfkd's log, but /metrics said nothing: no alert on a cfkd that loses
+// log lines. cfk_log_records_dropped_total and
+// cfk_log_records_lost_total say them, per destination, as many as the
+// log says (REFERENCE §6.2, §10.2): cfkd's events past the bound of a
+// FIFO nobody reads, then the lines of the services' FIFO while it has no
+// reader.
+func TestMetricsLogLosses(t *testing.T) {
+	dir := t.TempDir()
+	cfkdFIFO, cfkdRd := openFIFO(t, dir, "cfkd.fifo")
+	svcFIFO, svcRd := openFIFO(t, dir, "svc.fifo")
+	log := logrus.New()
+	router := logconf.NewRouter(dir, log, log)
+	t.Cleanup(func() { router.Close() }) // before the readers' stop (cleanups run last first)
+	cfg, err := logconf.Parse("log.config", strings.NewReader("cfkd = file:cfkd.fifo\nservices = file:svc.fifo\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, Options{LogLosses: router.Losses})
+	const lost, dropped = "cfk_log_records_lost_total", "cfk_log_records_dropped_total"
+	cfkdDest, svcDest := "destination=file:"+cfkdFIFO, "destination=file:"+svcFIFO
+	fams := r.scrape()
+	for _, name := range []string{lost, dropped} {
+		if f := fams[name]; f == nil || f.GetType() != dto.MetricType_COUNTER || len(f.Metric) != 2 || !strings.Contains(f.GetHelp(), "log destination") {
+			t.Fatalf("%s: %v, want a counter for each of the two destinations", name, f)
+		}
+		r.want(fams, 0, name, cfkdDest)
+		r.want(fams, 0, name, svcDest)
+	}
+
+	// cfkd's events to a FIFO nobody reads: dropped past the bound
+	big := strings.Repeat("e", 10<<10)
+	drops := func() uint64 { return router.Dropped()["file:"+cfkdFIFO] }
+	end := time.Now().Add(10 * time.Second)
+	for drops() == 0 {
+		log.Info("event " + big)
+		if time.Now().After(end) {
+			t.Fatal("no drop after 10s of events to a FIFO nobody reads")
+		}
+	}
+	for range 99 {
+		log.Info("dropped too " + big)
+	}
+	fams = r.scrape()
+	r.want(fams, 100, dropped, cfkdDest)
+	r.want(fams, 0, dropped, svcDest)
+	// read: the log says how many
+	cfkdRd.start()
+	said := cfkdRd.until(t, regexp.MustCompile(`WARN cfkd - (\d+) lines dropped destination=`+regexp.QuoteMeta("file:"+cfkdFIFO)))
+	r.want(r.scrape(), num(t, said), dropped, cfkdDest)
+
+	// the services' FIFO loses its reader: its lines are lost (EPIPE)
+	svcRd.stop()
+	for range 7 {
+		router.ServiceLine("web", "out", 42, []byte("lost"))
+	}
+	router.Sync()
+	fams = r.scrape()
+	r.want(fams, 7, lost, svcDest)
+	r.want(fams, 0, lost, cfkdDest)
+	// a reader again: the next line is taken, and the log says how many
+	// were lost
+	reopenFIFO(t, svcFIFO)
+	router.ServiceLine("web", "out", 42, []byte("taken"))
+	said = cfkdRd.until(t, regexp.MustCompile(`INFO cfkd - log destination writable again \((\d+) records lost so far\) destination=`+regexp.QuoteMeta("file:"+svcFIFO)))
+	r.want(r.scrape(), num(t, said), lost, svcDest)
+
+	// a reload that removes the services' FIFO: its series go
+	cfg, err = logconf.Parse("log.config", strings.NewReader("cfkd = file:cfkd.fifo\nservices = none\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	fams = r.scrape()
+	for _, name := range []string{lost, dropped} {
+		if _, ok := value(fams, name, svcDest); ok {
+			t.Errorf("%s of a destination the reload removed is still there", name)
+		}
+	}
+	r.want(fams, 100, dropped, cfkdDest)
+}
+
+func num(t *testing.T, s string) float64 {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return float64(n)
+}
