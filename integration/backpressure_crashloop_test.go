@@ -3,16 +3,11 @@ package integration
 import (
 	"bufio"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/cfk/cfk/actors"
-	"github.com/cfk/cfk/logconf"
-	"github.com/sirupsen/logrus"
 )
 
 // A service crashing in a loop whose destination blocks (a FIFO whose
@@ -26,32 +21,8 @@ func TestCrashLoopOnBlockedDestinationKeepsFdsBounded(t *testing.T) {
 	if _, err := os.Stat("/proc/self/fd"); err != nil {
 		t.Skip("no /proc/self/fd")
 	}
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "stuck.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	log, svcLog := logrus.New(), logrus.New()
-	router := logconf.NewRouter(dir, log, svcLog)
-	defer router.Close()
-	cfg, err := logconf.Parse("log.config", strings.NewReader(
-		"level = info\ncfkd = file:cfkd.log\nservice.crashy = file:stuck.fifo\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := router.Apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	tree, err := actors.Start(actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Lines: router})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tree.Stop()
+	_, rd, _, tree := blockedDestination(t,
+		"level = info\ncfkd = file:cfkd.log\nservice.crashy = file:stuck.fifo\n")
 	exec := func(line string) []string {
 		t.Helper()
 		r := tree.Exec(line, deadline)

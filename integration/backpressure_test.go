@@ -49,41 +49,49 @@ func written(pid int) (int64, bool) {
 	return 0, false
 }
 
-// A service whose log destination blocks (a FIFO whose reader never
-// reads) is stalled in its own write(2), and nothing else is: another
-// service's lines reach their file, cfkd's events theirs, the tree
-// answers at once; once the FIFO is read again, the service goes on
-// (REFERENCE §6.2).
-func TestBlockedLogDestinationStallsOnlyItsService(t *testing.T) {
-	dir := t.TempDir()
+// blockedDestination starts a tree whose log configuration is conf, in a
+// temporary directory (dir) holding stuck.fifo: a FIFO whose reader (rd,
+// non-blocking) does not read until the test does, so that cfkd can open
+// it and its writes block once the FIFO's buffer is full. Everything is
+// closed when the test ends.
+func blockedDestination(t *testing.T, conf string) (dir string, rd *os.File, router *logconf.Router, tree *actors.Tree) {
+	t.Helper()
+	dir = t.TempDir()
 	fifo := filepath.Join(dir, "stuck.fifo")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// a reader that does not read: cfkd can open the FIFO, and its
-	// writes block once the FIFO's buffer is full
 	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rd.Close()
-
+	t.Cleanup(func() { rd.Close() })
 	log, svcLog := logrus.New(), logrus.New()
-	router := logconf.NewRouter(dir, log, svcLog)
-	defer router.Close()
-	cfg, err := logconf.Parse("log.config", strings.NewReader(
-		"level = info\ncfkd = file:cfkd.log\nservices = file:all.log\nservice.flood = file:stuck.fifo\n"))
+	router = logconf.NewRouter(dir, log, svcLog)
+	t.Cleanup(func() { router.Close() })
+	cfg, err := logconf.Parse("log.config", strings.NewReader(conf))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := router.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	tree, err := actors.Start(actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Lines: router})
+	tree, err = actors.Start(actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Lines: router})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tree.Stop()
+	t.Cleanup(tree.Stop)
+	return dir, rd, router, tree
+}
+
+// A service whose log destination blocks (a FIFO whose reader never
+// reads) is stalled in its own write(2), and nothing else is: another
+// service's lines reach their file, cfkd's events theirs, the tree
+// answers at once; once the FIFO is read again, the service goes on
+// (REFERENCE §6.2).
+func TestBlockedLogDestinationStallsOnlyItsService(t *testing.T) {
+	dir, rd, router, tree := blockedDestination(t,
+		"level = info\ncfkd = file:cfkd.log\nservices = file:all.log\nservice.flood = file:stuck.fifo\n")
 	exec := func(line string, timeout time.Duration) []string {
 		t.Helper()
 		r := tree.Exec(line, timeout)
