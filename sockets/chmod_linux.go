@@ -19,18 +19,11 @@ import (
 // which needs no /proc (cfkd as a system's init, before /proc is
 // mounted), or else its /proc/self/fd link, which is that very file.
 func chmodSocket(path string, mode uint32) error {
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openSocketFile(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w (replaced since the bind?)", path, err)
+		return err
 	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
-		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
-	}
 	if unix.Fchmodat(fd, "", mode, unix.AT_EMPTY_PATH) == nil {
 		return nil
 	}
@@ -52,20 +45,34 @@ var procSelfFd = "/proc/self/fd/"
 // socket; fchownat with AT_EMPTY_PATH takes such an fd (Linux 2.6.39),
 // without /proc.
 func chownSocket(path string, uid, gid int) error {
-	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	fd, err := openSocketFile(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w (replaced since the bind?)", path, err)
+		return err
 	}
 	defer unix.Close(fd)
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
-		return fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
-	}
 	if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// openSocketFile opens the UNIX socket file at path O_PATH|O_NOFOLLOW and
+// checks that it is a socket still: a file replaced since the bind (a
+// symlink to any file) is refused, so that chmodSocket and chownSocket
+// change the socket just bound or nothing.
+func openSocketFile(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("%s: %w (replaced since the bind?)", path, err)
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s: %w", path, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%s is no longer a socket (replaced since the bind)", path)
+	}
+	return fd, nil
 }
