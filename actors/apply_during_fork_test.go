@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/cfk/cfk/osproc"
 )
 
 // REFERENCE §1.4 (apply): the services marked ~ that are starting or
@@ -23,18 +20,9 @@ func TestApplyDuringForkRunsTheDeclaredCommand(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.setAutoTerm()
-	inLaunch, release := make(chan struct{}), make(chan struct{})
-	var held atomic.Bool
-	r.fake.mu.Lock()
-	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		if held.CompareAndSwap(false, true) {
-			close(inLaunch)
-			<-release
-		}
-	}
-	r.fake.mu.Unlock()
+	inLaunch, release := r.holdLaunch()
 	defer func() {
-		if !held.Load() || !isClosed(release) {
+		if !isClosed(release) {
 			close(release)
 		}
 	}()
@@ -137,16 +125,7 @@ func TestApplyRightAfterAStartRunsTheDeclaredCommand(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.setAutoTerm()
-	inLaunch, release := make(chan struct{}), make(chan struct{})
-	var held atomic.Bool
-	r.fake.mu.Lock()
-	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
-		if held.CompareAndSwap(false, true) {
-			close(inLaunch)
-			<-release
-		}
-	}
-	r.fake.mu.Unlock()
+	inLaunch, release := r.holdLaunch()
 	defer func() {
 		if !isClosed(release) {
 			close(release)

@@ -9,8 +9,9 @@ import (
 	"github.com/cfk/cfk/osproc"
 )
 
-// holdLaunch makes the next proxy launch wait on release (the played
-// proxy is handed over once released); inLaunch is closed once it waits.
+// holdLaunch makes the next launch wait on release (a played proxy, if
+// the rig plays one, is handed over once released); inLaunch is closed
+// once it waits.
 func (r *rig) holdLaunch() (inLaunch, release chan struct{}) {
 	inLaunch, release = make(chan struct{}), make(chan struct{})
 	r.fake.mu.Lock()
@@ -21,7 +22,9 @@ func (r *rig) holdLaunch() (inLaunch, release chan struct{}) {
 			close(inLaunch)
 			<-release
 		}
-		played(pid, spec)
+		if played != nil {
+			played(pid, spec)
+		}
 	}
 	r.fake.mu.Unlock()
 	return inLaunch, release
