@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/messages"
-	"github.com/sirupsen/logrus"
 )
 
 // A user lookup that never answers (a dead LDAP or sssd: os/user takes
@@ -24,11 +23,7 @@ func TestUserLookupThatNeverAnswers(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, func(o *Options) {
-		l := quietLogger()
-		l.SetLevel(logrus.DebugLevel)
-		l.AddHook(logs)
-		o.Log = l
+	r := newRig(t, captureLog(logs), func(o *Options) {
 		o.LookupTimeout = 50 * time.Millisecond
 		o.Credential = func(user, group string) (*syscall.Credential, error) {
 			if calls.Add(1) == 1 {

@@ -43,12 +43,7 @@ func TestProxiedServiceGetsItsEnvFile(t *testing.T) {
 func TestProxiedUserIgnoredWarns(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, func(o *Options) {
-		l := quietLogger()
-		l.SetLevel(logrus.InfoLevel)
-		l.AddHook(logs)
-		o.Log = l
-	})
+	r := newRig(t, captureLog(logs))
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
@@ -68,12 +63,7 @@ func TestProxiedUserIgnoredWarns(t *testing.T) {
 func TestProxiedListenSocketsWarns(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, func(o *Options) {
-		l := quietLogger()
-		l.SetLevel(logrus.InfoLevel)
-		l.AddHook(logs)
-		o.Log = l
-	})
+	r := newRig(t, captureLog(logs))
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.bindLoopback("web")

@@ -196,6 +196,17 @@ func captureServiceLog(c *logCapture) func(*Options) {
 	}
 }
 
+// captureLog is newRig's option that has c capture cfkd's own records
+// (Options.Log), debug ones included.
+func captureLog(c *logCapture) func(*Options) {
+	return func(o *Options) {
+		l := quietLogger()
+		l.SetLevel(logrus.DebugLevel)
+		l.AddHook(c)
+		o.Log = l
+	}
+}
+
 // wait returns the first entry with message msg.
 func (c *logCapture) wait(t *testing.T, msg string) *logrus.Entry {
 	t.Helper()

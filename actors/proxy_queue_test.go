@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/sirupsen/logrus"
 )
 
 // TestProxyQueuedStartDroppedWhenDown checks that a start queued while the
@@ -17,12 +15,8 @@ import (
 func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, func(o *Options) {
+	r := newRig(t, captureLog(logs), func(o *Options) {
 		o.ProxyGrace = 20 * time.Second
-		l := quietLogger()
-		l.SetLevel(logrus.DebugLevel)
-		l.AddHook(logs)
-		o.Log = l
 	})
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s1", "s2")
