@@ -19,10 +19,7 @@ func TestApplyShowsAProxyRunningAFormerDeclaration(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 4242)
+	p := r.startFirstProxied(proxies, "s", 4242)
 	base := "proxy p service s cmd=sleep 100\nproxy p service s startwait_secs=0.02\n"
 	r.applyOK("dry-run", "proxy p cmd=cfk-proxy --preload x\n"+base, "no changes")
 	file := "proxy p cmd=cfk-proxy --preload y\n" + base

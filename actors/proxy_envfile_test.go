@@ -48,9 +48,7 @@ func TestProxiedUserIgnoredWarns(t *testing.T) {
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
 	r.ok("service s user=nobody")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	r.startProxied(nextProxy(t, proxies), "s", 501)
+	r.startFirstProxied(proxies, "s", 501)
 	if e := logs.wait(t, "s: user and group are ignored under a proxy: proxy p runs it as its own user"); e.Level != logrus.WarnLevel {
 		t.Fatalf("logged at %v, want a warning", e.Level)
 	}
@@ -69,9 +67,7 @@ func TestProxiedListenSocketsWarns(t *testing.T) {
 	r.bindLoopback("web")
 	r.declareProxied(nil, "s")
 	r.ok("service s listen_sockets=web")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	r.startProxied(nextProxy(t, proxies), "s", 501)
+	r.startFirstProxied(proxies, "s", 501)
 	if e := logs.wait(t, "s: listen_sockets are not passed under a proxy: proxy p gives it no fds 3, 4, ... and no LISTEN_FDS, only its tie_stdin_to socket"); e.Level != logrus.WarnLevel {
 		t.Fatalf("logged at %v, want a warning", e.Level)
 	}

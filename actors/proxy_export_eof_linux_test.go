@@ -52,10 +52,7 @@ func runningWithClosedLog(t *testing.T, pid int) (*rig, *playedProxy) {
 	r := newRig(t)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", pid)
+	p := r.startFirstProxied(proxies, "s", pid)
 	closeProxyLogPipe(t, p)
 	return r, p
 }

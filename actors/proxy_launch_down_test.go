@@ -195,10 +195,7 @@ func TestProxydownWhileIdleStoppingStopsAQueuedStart(t *testing.T) {
 	r := newRig(t)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 700)
+	p := r.startFirstProxied(proxies, "s", 700)
 	r.okDone("command stop service s", 1)
 	p.command() // the stop line
 	p.stopped("s", 700, killedBy(syscall.SIGTERM))

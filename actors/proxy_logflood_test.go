@@ -37,10 +37,7 @@ func TestProxyLogFloodIsBounded(t *testing.T) {
 	})
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 500)
+	p := r.startFirstProxied(proxies, "s", 500)
 
 	const limit = 64 << 20 // far more than a pipe and a bounded queue
 	line := "out:s:" + strings.Repeat("x", 1017) + "\n"

@@ -18,10 +18,7 @@ func TestProxyToldWhenServiceMovedOut(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 4242)
+	p := r.startFirstProxied(proxies, "s", 4242)
 
 	ch := r.async(applyReq("", "service s cmd=sleep 100\nservice s startwait_secs=0.02\nproxy p cmd=cfk-proxy --preload x\n"))
 	if got := p.command(); got != `{"command":"stop","name":"s"}` {

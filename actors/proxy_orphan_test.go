@@ -16,10 +16,7 @@ func TestProxyDeathKillsItsServiceProcess(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.ProxyGrace = 50 * time.Millisecond })
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 600)
+	p := r.startFirstProxied(proxies, "s", 600)
 	r.ok("command proxydown p") // the proxy ignores SIGTERM: SIGKILLed after the grace
 	r.fake.waitSignal(t, p.pid, syscall.SIGKILL)
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))

@@ -38,6 +38,18 @@ func (r *rig) startProxied(p *playedProxy, svc string, pid int) {
 	}
 }
 
+// startFirstProxied starts svc, the first service of auto proxy p: the
+// start launches the proxy, played (the next of proxies), which reports
+// svc started as pid; it returns once svc runs, with the played proxy.
+func (r *rig) startFirstProxied(proxies <-chan *playedProxy, svc string, pid int) *playedProxy {
+	r.t.Helper()
+	r.okDone("command start service "+svc, 1)
+	r.expectSeq(svc, starting)
+	p := nextProxy(r.t, proxies)
+	r.startProxied(p, svc, pid)
+	return p
+}
+
 func TestProxyAutoRunsWithFirstServiceAndStopsAfterLast(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -264,10 +276,7 @@ func TestProxiedServiceRespawnsAfterFailWhileRunning(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 300)
+	p := r.startFirstProxied(proxies, "s", 300)
 	p.stopped("s", 300, exitCode(3))
 	ev := r.expectSeq("s", fail, starting)
 	if ev[0].Reason != "Exited with error 3" {
@@ -285,10 +294,7 @@ func TestProxiedStopwaitSigkillsThePid(t *testing.T) {
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
 	r.ok("service s stopwait_secs=0.05")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 400)
+	p := r.startFirstProxied(proxies, "s", 400)
 	r.okDone("command stop service s", 1)
 	p.command()
 	r.expectSeq("s", stopping)
@@ -306,10 +312,7 @@ func TestProxyLogLines(t *testing.T) {
 	r := newRig(t, captureServiceLog(logs))
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 500)
+	p := r.startFirstProxied(proxies, "s", 500)
 	p.log("err:s:boom: it broke")
 	p.log("out:s:hello")
 	p.log("out:-:proxy here")
@@ -330,10 +333,7 @@ func TestProxyGraceThenSigkill(t *testing.T) {
 	r := newRig(t, func(o *Options) { o.ProxyGrace = 50 * time.Millisecond })
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 600)
+	p := r.startFirstProxied(proxies, "s", 600)
 	// the proxy ignores SIGTERM (no autoTerm): gone after the grace anyway
 	r.ok("command proxydown p")
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
@@ -410,10 +410,7 @@ func TestProxiedStopGivesUpWhenTheProxyNeverReports(t *testing.T) {
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s", "q")
 	r.ok("service s stopwait_secs=0.03", "service q stopwait_secs=0.03")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 900)
+	p := r.startFirstProxied(proxies, "s", 900)
 	r.okDone("command stop service s", 1)
 	r.expectSeq("s", stopping)
 	r.fake.waitSignal(t, 900, syscall.SIGKILL)

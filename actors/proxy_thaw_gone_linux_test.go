@@ -21,10 +21,7 @@ func TestProxyGoneAfterThawOfAFreezingExport(t *testing.T) {
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
 	r.ok("service s respawn_on_fail=0")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s", 700)
+	p := r.startFirstProxied(proxies, "s", 700)
 
 	pid := r.tree.System.NewLocalPID(r.tree.Controller.Id + "/proxy/p")
 	if _, ok := r.tree.System.ProcessRegistry.GetLocal(pid.Id); !ok {
