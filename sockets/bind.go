@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -70,9 +69,6 @@ func resolve(ctx context.Context, cfg messages.SocketConfig) (target, error) {
 	case cfg.Service == "":
 		return target{}, fmt.Errorf("no service (socket %s service=PORT|PATH)", cfg.Name)
 	case cfg.IsUnix():
-		if !filepath.IsAbs(cfg.Service) {
-			return target{}, fmt.Errorf("the path of a UNIX socket must be absolute: %q", cfg.Service)
-		}
 		return unixTarget(cfg)
 	}
 	port, err := lookupPort(ctx, cfg.Service)

@@ -46,18 +46,23 @@ func unixTarget(cfg messages.SocketConfig) (target, error) {
 
 // numeric reports whether s is empty or a numeric id: nothing to look up.
 func numeric(s string) bool {
-	if s == "" {
-		return true
-	}
-	_, err := strconv.ParseUint(s, 10, 32)
-	return err == nil
+	_, ok := numericID(s)
+	return s == "" || ok
 }
 
-// lookupID turns a user or group (kind) name or numeric id into its id. A
-// numeric id is taken as it is, known or not (as chown does).
+// numericID is s as a numeric id, taken as it is, known or not (as chown
+// does): below 4294967295, which chown reads as "unchanged"; a larger
+// number is looked up as a name.
+func numericID(s string) (int, bool) {
+	n, err := strconv.ParseUint(s, 10, 32)
+	return int(n), err == nil && n < 1<<32-1
+}
+
+// lookupID turns a user or group (kind) name or numeric id (numericID)
+// into its id.
 func lookupID(s, kind string) (int, error) {
-	if n, err := strconv.ParseUint(s, 10, 32); err == nil && n < 1<<32-1 { // -1 means "unchanged" to chown
-		return int(n), nil
+	if n, ok := numericID(s); ok {
+		return n, nil
 	}
 	var id string
 	// os/user takes no context: bounded by nss, one lookup in flight per

@@ -95,6 +95,8 @@ func TestUnixOwnerLookups(t *testing.T) {
 		{messages.SocketConfig{User: "nosuchuser-cfk"}, true, `unknown user "nosuchuser-cfk"`},
 		{messages.SocketConfig{Group: "nosuchgroup-cfk"}, true, `unknown group "nosuchgroup-cfk"`},
 		{messages.SocketConfig{User: "0", Group: "0"}, false, ""},
+		// chown's "unchanged": not an id, a name to look up (off the actor)
+		{messages.SocketConfig{User: "4294967295"}, true, `unknown user "4294967295"`},
 		{messages.SocketConfig{Mode: "0600"}, false, ""},
 	} {
 		cfg := tc.cfg
