@@ -120,11 +120,7 @@ func lookupUser(s string) (u *user.User, madeUp bool, err error) {
 	}
 	u, err = userLookup(s)
 	if err != nil {
-		var unknown user.UnknownUserError
-		if errors.As(err, &unknown) {
-			return nil, false, fmt.Errorf("unknown user %q", s)
-		}
-		return nil, false, fmt.Errorf("cannot look up user %q: %v", s, err)
+		return nil, false, NameError("user", s, err)
 	}
 	return u, false, nil
 }
@@ -136,11 +132,20 @@ func lookupGroup(s string) (*user.Group, error) {
 	}
 	g, err := groupLookup(s)
 	if err != nil {
-		var unknown user.UnknownGroupError
-		if errors.As(err, &unknown) {
-			return nil, fmt.Errorf("unknown group %q", s)
-		}
-		return nil, fmt.Errorf("cannot look up group %q: %v", s, err)
+		return nil, NameError("group", s, err)
 	}
 	return g, nil
+}
+
+// NameError is what the lookup of a user or group (kind) name s that
+// failed with err says: "unknown KIND" for a name the name service does
+// not know, else "cannot look up KIND" with the error (an LDAP or sssd
+// failure, an unreadable /etc/passwd).
+func NameError(kind, s string, err error) error {
+	var unknownUser user.UnknownUserError
+	var unknownGroup user.UnknownGroupError
+	if errors.As(err, &unknownUser) || errors.As(err, &unknownGroup) {
+		return fmt.Errorf("unknown %s %q", kind, s)
+	}
+	return fmt.Errorf("cannot look up %s %q: %v", kind, s, err)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // This file is the owner, group and mode of a UNIX socket's file
@@ -77,26 +78,13 @@ func lookupID(s, kind string) (int, error) {
 	if errors.As(err, &late) {
 		return -1, err
 	}
-	if kind == "user" {
-		u, _ := v.(*user.User)
-		if err != nil {
-			var unknown user.UnknownUserError
-			if errors.As(err, &unknown) {
-				return -1, fmt.Errorf("unknown user %q", s)
-			}
-			return -1, fmt.Errorf("cannot look up user %q: %v", s, err)
-		}
+	if err != nil {
+		return -1, osproc.NameError(kind, s, err)
+	}
+	if u, ok := v.(*user.User); ok {
 		id = u.Uid
 	} else {
-		g, _ := v.(*user.Group)
-		if err != nil {
-			var unknown user.UnknownGroupError
-			if errors.As(err, &unknown) {
-				return -1, fmt.Errorf("unknown group %q", s)
-			}
-			return -1, fmt.Errorf("cannot look up group %q: %v", s, err)
-		}
-		id = g.Gid
+		id = v.(*user.Group).Gid
 	}
 	n, err := strconv.ParseUint(id, 10, 32)
 	if err != nil {
