@@ -90,9 +90,6 @@ type Service struct {
 	// lookingUp is the attempt whose user lookup or env_file read runs
 	// off the actor (0: none)
 	lookingUp uint64
-	// checkProxy is the proxy (not running) whose launch the restart
-	// being fed checks along with its own (RestartService.Proxy)
-	checkProxy *messages.ProxyConfig
 
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.
@@ -183,7 +180,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			s.reply(ctx, m.Req, nil) // what runs, or will, is the declaration
 			return
 		}
-		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning}
+		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning, Proxy: m.Proxy}
 		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
 			// a start its declaration refuses is known before its
 			// process is stopped (REFERENCE §2.7): the process is kept;
@@ -193,10 +190,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			if e.Err == nil && m.Proxy != nil {
 				e.Err = proxyArgvErr(s.cfg.Name, m.Proxy)
 			}
-			s.checkProxy = m.Proxy // read by checkLaunch, in this feed
 		}
 		s.feed(ctx, e)
-		s.checkProxy = nil
 	case messages.DestroyService:
 		s.abandonLookup(ctx, "its destroy")
 		s.abandonCheck(ctx)
@@ -276,7 +271,7 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Launch:
 		s.launch(ctx, e.Attempt)
 	case lifecycle.CheckLaunch:
-		s.checkLaunch(ctx, e.N)
+		s.checkLaunch(ctx, e.N, e.Proxy)
 	case lifecycle.Terminate:
 		s.terminate(ctx, e.Sig)
 	case lifecycle.Signal:

@@ -33,9 +33,11 @@ type launchChecked struct {
 // read, the user and group looked up (and with ready=notify, whether the
 // notify socket its user needs is there), the cwd and the program found. Its
 // error is the one the start would answer; a shortage of cfkd's own (fds)
-// is no reason to refuse: the launch deals with it (REFERENCE §2.1). With
-// nothing to look at, it answers at once.
-func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
+// is no reason to refuse: the launch deals with it (REFERENCE §2.1).
+// restartProxy is the restart's proxy that does not run (CheckLaunch's
+// Proxy): its program is checked too. With nothing to look at, it
+// answers at once.
+func (s *Service) checkLaunch(ctx actor.Context, n uint64, restartProxy *messages.ProxyConfig) {
 	spec, _, err := s.spec()
 	if err != nil { // the restart's own check found it already
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n, Err: err})
@@ -47,7 +49,7 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64) {
 	var proxy *osproc.Spec // the launch of its proxy, which does not run
 	pchecker := checker
 	if c.Proxy != "" {
-		if p := s.checkProxy; checker != nil && p != nil && p.Name == c.Proxy {
+		if p := restartProxy; checker != nil && p != nil && p.Name == c.Proxy {
 			proxy = proxyProbe(s.opts, p)
 		}
 		checker = nil // the proxy execs it: its start says why not

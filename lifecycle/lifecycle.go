@@ -235,6 +235,11 @@ type Event struct {
 	// Down: the service's launch under way was abandoned for it (its user
 	// lookup, REFERENCE §2.1): the down cancelled a start, it was not idle
 	Abandoned bool
+	// Restart: the proxy, not running, that the restarted service's
+	// launch would run; its launch is checked with the service's
+	// (CheckLaunch). With the event, so that a restart deferred behind
+	// another's check (Deferred) is checked as it came.
+	Proxy *messages.ProxyConfig
 }
 
 // EventKind enumerates the events: the columns of the table.
@@ -314,8 +319,12 @@ type (
 	// env_file, the user and group), for a restart, before its process
 	// is stopped; the executor answers with EvChecked (Check: N) before
 	// any other event, off the actor when it reads files or looks names
-	// up.
-	CheckLaunch struct{ N uint64 }
+	// up. Proxy is the restart's (Event.Proxy): a proxy that does not run,
+	// whose own launch is checked too.
+	CheckLaunch struct {
+		N     uint64
+		Proxy *messages.ProxyConfig
+	}
 	// Terminate asks the process to stop: Sig (stop_signal, SIGTERM by
 	// default) to its group, or the stop command to its proxy.
 	Terminate struct {

@@ -56,3 +56,26 @@ func TestRestartIsCheckedBeforeTheStop(t *testing.T) {
 		t.Fatalf("rolling restart: %+v, replies %d %v", s.l, s.replies[ok], s.errs[ok])
 	}
 }
+
+// A restart under a proxy that does not run has the proxy's launch
+// checked too (Event.Proxy, REFERENCE §1.4). A restart that came during
+// another's check waits for it (Deferred) and was then checked without
+// its proxy, which the service actor had set aside for the first feed
+// only: its process was stopped for a proxy that could not run. The
+// proxy travels with the event.
+func TestDeferredRestartKeepsItsProxy(t *testing.T) {
+	s := reach(t, messages.Running, false)
+	s.async = true
+	s.checkErr = errBoom
+	first, second := &messages.ProxyConfig{Name: "p1"}, &messages.ProxyConfig{Name: "p2"}
+	a := s.request(Event{Kind: EvRestart, Proxy: first})
+	b := s.request(Event{Kind: EvRestart, Proxy: second}) // waits for a's check
+	for s.settle() { // a's check, then b's
+	}
+	if s.replies[a] != 1 || s.replies[b] != 1 {
+		t.Fatalf("replies %d, %d; want each restart answered once", s.replies[a], s.replies[b])
+	}
+	if len(s.checks) != 2 || s.checks[0].Proxy != first || s.checks[1].Proxy != second {
+		t.Fatalf("checks %+v, want the first restart's proxy, then the deferred one's", s.checks)
+	}
+}

@@ -153,7 +153,7 @@ var rowCheckForRestart = row{"check, then stop", "what the launch needs is check
 	s.l.Check++
 	s.l.Checking = s.l.Check
 	s.wait(s.restartWait()) // the other events wait for the check: no launch answers it before
-	s.do(CheckLaunch{N: s.l.Check})
+	s.do(CheckLaunch{N: s.l.Check, Proxy: s.ev.Proxy})
 }}
 
 var rowStopForRestart = row{"→ stopping, then launch", "checked: stopped; launched again once down; answered then. A check that failed (`Service 'NAME' cannot start: exec PROG: ...`, an env_file, a user) is answered its error, the process kept", func(s *step) {

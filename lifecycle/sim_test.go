@@ -28,6 +28,7 @@ type sim struct {
 	nextPid   int
 	launchErr func() (Cause, error) // non-nil: the next launch fails so
 	checkErr  error                 // a restart's check answers it
+	checks    []CheckLaunch         // the checks asked, in order
 	launched  []time.Time           // when each launch happened
 	alive     map[int]bool
 	killed    map[int]bool // pids that got Kill or Terminate
@@ -116,6 +117,7 @@ func (s *sim) effect(e Effect) {
 		}
 		s.outcome(e.Attempt)
 	case CheckLaunch:
+		s.checks = append(s.checks, e)
 		ev := Event{Kind: EvChecked, Check: e.N, Err: s.checkErr}
 		if s.async {
 			s.due = append(s.due, func() { s.feed(ev) })
