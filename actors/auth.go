@@ -124,7 +124,7 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 			// one too many for its peer's share, or a place kept for
 			// admin: refused, the level left as it was, and closed
 			// (REFERENCE §5.4)
-			c.io.reply(m, messages.ErrorReply(ErrTooManyConnections))
+			c.io.reply(m, messages.ErrorReply(messages.ErrTooManyConnections))
 			g.closed = true
 			c.authExhausted()
 			return true

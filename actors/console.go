@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
 )
 
@@ -164,7 +165,7 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			if key := unauthedKey(conn); policy.takeUnauthed(key) {
 				unauthed = key
 			} else {
-				a.refuse, a.why = ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
+				a.refuse, a.why = messages.ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
 			}
 		}
 		var share *shareHold // its peer's share: taken now when its level is known, else at its auth
@@ -173,11 +174,11 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 			if unauthed != "" {
 				share.key = unauthed
 			} else if why := share.take(); why != "" {
-				a.refuse, a.why = ErrTooManyConnections, why
+				a.refuse, a.why = messages.ErrTooManyConnections, why
 			}
 		}
 		if a.refuse == nil && !policy.take(a.kept) {
-			a.refuse, a.why = ErrTooManyConnections, policy.tooMany(a.kept)
+			a.refuse, a.why = messages.ErrTooManyConnections, policy.tooMany(a.kept)
 			if unauthed != "" {
 				policy.releaseUnauthed(unauthed)
 			}

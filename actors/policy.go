@@ -103,10 +103,6 @@ type GroupRight struct {
 	Level rights.Level
 }
 
-// ErrTooManyConnections answers a connection past the bound (REFERENCE
-// §5.4).
-var ErrTooManyConnections = messages.ErrTooManyConnections
-
 // admission is what the accept goroutine decided for one connection.
 type admission struct {
 	refuse error  // refused at connect with this error
@@ -319,7 +315,7 @@ func (p *ConsolePolicy) tooMany(kept bool) string {
 // says how many more were refused meanwhile.
 func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, detail string) {
 	e := log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer})
-	if errors.Is(why, ErrTooManyConnections) && detail == "" {
+	if errors.Is(why, messages.ErrTooManyConnections) && detail == "" {
 		detail = p.tooMany(false)
 	}
 	ok, muted := p.refused.Allow()

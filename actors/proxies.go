@@ -215,3 +215,13 @@ func (c *Controller) sendProxies(msg any) {
 		c.sys.Root.Send(e.pid, msg)
 	}
 }
+
+// sendServices sends msg to every service actor spawned (one spawned
+// later is given what msg says at its spawn: servicePID).
+func (c *Controller) sendServices(msg any) {
+	for _, e := range c.services {
+		if e.pid != nil {
+			c.sys.Root.Send(e.pid, msg)
+		}
+	}
+}

@@ -124,10 +124,10 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		if err != nil {
 			return nil, nil, err
 		}
-		if home, name, shell, ok := env.home, env.name, env.shell, env.ok; ok {
-			vars = []messages.EnvVar{{Key: "HOME", Value: home}, {Key: "USER", Value: name}, {Key: "LOGNAME", Value: name}}
-			if shell != "" { // as su(1) and systemd's User=: a shell script's $SHELL is the user's
-				vars = append(vars, messages.EnvVar{Key: "SHELL", Value: shell})
+		if env.ok {
+			vars = []messages.EnvVar{{Key: "HOME", Value: env.home}, {Key: "USER", Value: env.name}, {Key: "LOGNAME", Value: env.name}}
+			if env.shell != "" { // as su(1) and systemd's User=: a shell script's $SHELL is the user's
+				vars = append(vars, messages.EnvVar{Key: "SHELL", Value: env.shell})
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
 )
@@ -101,6 +102,6 @@ func (h *shareHold) authAs(level rights.Level, token string) bool {
 	if why == "" {
 		return true
 	}
-	h.p.logRefusal(h.log, h.peer, ErrTooManyConnections, "at auth with token "+token+": "+why)
+	h.p.logRefusal(h.log, h.peer, messages.ErrTooManyConnections, "at auth with token "+token+": "+why)
 	return false
 }

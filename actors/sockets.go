@@ -83,11 +83,7 @@ func (c *Controller) declareName(name string) {
 	}
 	declared[name] = true
 	c.sockNames = declared
-	for _, e := range c.services {
-		if e.pid != nil {
-			c.sys.Root.Send(e.pid, socketsDeclared{names: declared})
-		}
-	}
+	c.sendServices(socketsDeclared{names: declared})
 }
 
 // bindSocket runs `command bind NAME`: answered once the socket actor has
@@ -336,11 +332,7 @@ func (c *Controller) startPending(name string) bool {
 func (c *Controller) publishFiles(files map[string]*os.File) {
 	c.files = files
 	c.sendProxies(messages.SocketsChanged{Files: files})
-	for _, e := range c.services {
-		if e.pid != nil { // one not spawned yet gets c.files at its spawn
-			c.sys.Root.Send(e.pid, messages.SocketsChanged{Files: files})
-		}
-	}
+	c.sendServices(messages.SocketsChanged{Files: files}) // one not spawned yet gets c.files at its spawn
 }
 
 // askSocket sends a request to a socket actor; then runs on its reply.
