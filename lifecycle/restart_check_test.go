@@ -70,7 +70,8 @@ func TestDeferredRestartKeepsItsProxy(t *testing.T) {
 	first, second := &messages.ProxyConfig{Name: "p1"}, &messages.ProxyConfig{Name: "p2"}
 	a := s.request(Event{Kind: EvRestart, Proxy: first})
 	b := s.request(Event{Kind: EvRestart, Proxy: second}) // waits for a's check
-	for s.settle() { // a's check, then b's
+	// a's check, then b's
+	for s.settle() {
 	}
 	if s.replies[a] != 1 || s.replies[b] != 1 {
 		t.Fatalf("replies %d, %d; want each restart answered once", s.replies[a], s.replies[b])
