@@ -41,12 +41,10 @@ func TestApplyDuringForkRunsTheDeclaredCommand(t *testing.T) {
 		t.Fatalf("apply: %q %v", rep.Lines, rep.Err)
 	}
 	// answered once what runs is the declaration: sleep 200, launched once
-	r.fake.mu.Lock()
 	var argvs []string
-	for _, l := range r.fake.launches {
+	for _, l := range r.fake.allLaunches() {
 		argvs = append(argvs, fmt.Sprint(l.Spec.Argv))
 	}
-	r.fake.mu.Unlock()
 	if want := []string{"[sleep 100]", "[sleep 200]"}; !slices.Equal(argvs, want) {
 		t.Fatalf("launches %q, want %q", argvs, want)
 	}
@@ -109,10 +107,7 @@ func TestApplyDuringLookupAnswersAtOnce(t *testing.T) {
 	if l := r.fake.waitLaunch(t, 3); fmt.Sprint(l.Spec.Argv) != "[sleep 200]" {
 		t.Fatalf("db launched %q", l.Spec.Argv)
 	}
-	r.fake.mu.Lock()
-	n := len(r.fake.launches)
-	r.fake.mu.Unlock()
-	if n != 3 {
+	if n := r.fake.launchCount(); n != 3 {
 		t.Fatalf("%d launches, want 3: db, app, db again (app not restarted)", n)
 	}
 }
@@ -143,12 +138,10 @@ func TestApplyRightAfterAStartRunsTheDeclaredCommand(t *testing.T) {
 	if rep := r.reply("apply", replies[1]); rep.Err != nil || !slices.Equal(rep.Lines, []string{"~ a: cmd"}) {
 		t.Fatalf("apply: %q %v", rep.Lines, rep.Err)
 	}
-	r.fake.mu.Lock()
 	var argvs []string
-	for _, l := range r.fake.launches {
+	for _, l := range r.fake.allLaunches() {
 		argvs = append(argvs, fmt.Sprint(l.Spec.Argv))
 	}
-	r.fake.mu.Unlock()
 	if want := []string{"[sleep 100]", "[sleep 200]"}; !slices.Equal(argvs, want) {
 		t.Fatalf("launches %q, want %q", argvs, want)
 	}
