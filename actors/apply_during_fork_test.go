@@ -30,9 +30,12 @@ func TestApplyDuringForkRunsTheDeclaredCommand(t *testing.T) {
 	start := r.async("command start service a")
 	waitClosed(t, inLaunch, "launch")
 	// the apply comes while the fork of sleep 100 is under way
-	apply := r.async(applyReq("", "service a cmd=sleep 200\nservice a startwait_secs=0.02\n"))
-	// its first half done: declared, and nothing restarted yet
-	pollUntil(t, "the apply's declaration", func() bool { return r.info("service a")[0].Cmd == "sleep 200" })
+	apply := r.asyncInOrder(applyReq("", "service a cmd=sleep 200\nservice a startwait_secs=0.02\n"))[0]
+	// its first half done (the apply is in the controller's mailbox before
+	// the inspect): declared, and nothing restarted yet
+	if r.info("service a")[0].Cmd != "sleep 200" {
+		t.Fatal("the apply's declaration is not in effect")
+	}
 	close(release)
 	if rep := r.reply("start", start); rep.Err != nil {
 		t.Fatalf("start: %v", rep.Err)
@@ -50,17 +53,6 @@ func TestApplyDuringForkRunsTheDeclaredCommand(t *testing.T) {
 	}
 	if in := r.info("service a"); len(in) != 1 || in[0].RunningFormer {
 		t.Fatalf("after the apply: %+v", in)
-	}
-}
-
-// pollUntil asks cond until it holds, or fails the test at the deadline:
-// for what no event announces (a declaration).
-func pollUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(deadline); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("timed out after %v waiting for %s", deadline, what)
-		}
 	}
 }
 
@@ -130,7 +122,9 @@ func TestApplyRightAfterAStartRunsTheDeclaredCommand(t *testing.T) {
 	r.okDone("command down service a", 1) // its actor exists, as after any start
 	replies := r.asyncInOrder("command start service a", applyReq("", "service a cmd=sleep 200\nservice a startwait_secs=0.02\n"))
 	waitClosed(t, inLaunch, "launch")
-	pollUntil(t, "the apply's declaration", func() bool { return r.info("service a")[0].Cmd == "sleep 200" })
+	if r.info("service a")[0].Cmd != "sleep 200" {
+		t.Fatal("the apply's declaration is not in effect")
+	}
 	close(release)
 	if rep := r.reply("start", replies[0]); rep.Err != nil {
 		t.Fatalf("start: %v", rep.Err)
