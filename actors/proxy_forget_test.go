@@ -5,7 +5,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // A proxy that stays up forgets each service it ran once that service is
@@ -68,13 +67,7 @@ func TestProxyForgetsItsServicesOnceGone(t *testing.T) {
 	}
 	// polled: the proxy hears that a service is down after its transition
 	// is published, and no event follows to wake a wait on the recorder
-	end := time.Now().Add(deadline)
-	for got := names(); got != "keep"; got = names() {
-		if time.Now().After(end) {
-			t.Fatalf("the proxy's services after %v: %q, want keep (gone and stopped forgotten)", deadline, got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the proxy's services to be keep (gone and stopped forgotten)", func() bool { return names() == "keep" })
 
 	// a stopped service starts again under the same proxy
 	r.okDone("command start service stopped", 1)
