@@ -47,26 +47,7 @@ func TestUserLookupThatNeverAnswers(t *testing.T) {
 	}
 	// retried, past respawn_max_retries, and never fatal
 	const retried = `s: user lookup "www" did not answer within 50ms; retrying in 1s (not counted as a failed start)`
-	end := time.Now().Add(3 * deadline)
-	for n := 0; n < 3; {
-		logs.mu.Lock()
-		n = 0
-		for _, e := range logs.entries {
-			if e.Message == retried {
-				n++
-			}
-		}
-		ch := logs.changed
-		logs.mu.Unlock()
-		if n >= 3 {
-			break
-		}
-		select {
-		case <-ch:
-		case <-time.After(time.Until(end)):
-			t.Fatalf("%d retries logged, want 3", n)
-		}
-	}
+	logs.waitCount(t, retried, 3)
 	info := r.info("service s")
 	// backoff, or starting while a retry waits for the lookup
 	if len(info) != 1 || (info[0].State != messages.Backoff && info[0].State != starting) || !strings.Contains(info[0].LastError, `user lookup "www" did not answer`) {

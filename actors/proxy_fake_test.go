@@ -210,13 +210,23 @@ func captureLog(c *logCapture) func(*Options) {
 // wait returns the first entry with message msg.
 func (c *logCapture) wait(t *testing.T, msg string) *logrus.Entry {
 	t.Helper()
-	timeout := time.After(deadline)
+	return c.waitCount(t, msg, 1)
+}
+
+// waitCount returns the nth entry with message msg, waiting up to
+// deadline for each.
+func (c *logCapture) waitCount(t *testing.T, msg string, n int) *logrus.Entry {
+	t.Helper()
+	timeout := time.After(time.Duration(n) * deadline)
 	for {
 		c.mu.Lock()
+		seen := 0
 		for _, e := range c.entries {
 			if e.Message == msg {
-				c.mu.Unlock()
-				return e
+				if seen++; seen == n {
+					c.mu.Unlock()
+					return e
+				}
 			}
 		}
 		ch := c.changed
@@ -224,7 +234,7 @@ func (c *logCapture) wait(t *testing.T, msg string) *logrus.Entry {
 		select {
 		case <-ch:
 		case <-timeout:
-			t.Fatalf("no log entry %q after %v", msg, deadline)
+			t.Fatalf("%d log entries %q after %v, want %d", seen, msg, time.Duration(n)*deadline, n)
 		}
 	}
 }
