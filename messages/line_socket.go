@@ -54,13 +54,7 @@ func (l SocketLine) Format() string {
 // File is the sixth field: `user=U group=G mode=M`, those set only; ""
 // when none is.
 func (l SocketLine) File() string {
-	var out []string
-	for _, a := range l.fileAttrs() {
-		if a[1] != "" {
-			out = append(out, a[0]+"="+a[1])
-		}
-	}
-	return strings.Join(out, " ")
+	return strings.Join(fileAttrWords(l.User, l.Group, l.Mode), " ")
 }
 
 func (l SocketLine) fileAttrs() [3][2]string {

@@ -78,11 +78,18 @@ func (c SocketConfig) checkFileAttrs(attr SocketAttr, v Value) error {
 
 // fileAttrs lists the file attributes that are set, as ATTR=VALUE.
 func (c SocketConfig) fileAttrs() []string {
+	return fileAttrWords(c.User, c.Group, c.Mode)
+}
+
+// fileAttrWords is user, group and mode as ATTR=VALUE words, in that
+// order, those set only (nil when none is): a socket's file attributes
+// in an error and on a sockets line.
+func fileAttrWords(user, group, mode string) []string {
 	var out []string
 	for _, a := range [...]struct {
 		attr SocketAttr
 		v    string
-	}{{SockUser, c.User}, {SockGroup, c.Group}, {SockMode, c.Mode}} {
+	}{{SockUser, user}, {SockGroup, group}, {SockMode, mode}} {
 		if a.v != "" {
 			out = append(out, string(a.attr)+"="+a.v)
 		}
