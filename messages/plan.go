@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"cmp"
 	"reflect"
 	"slices"
 	"sort"
@@ -153,21 +154,7 @@ func PlanOf(have, want Declarations) []Change {
 // each that has none, in the order of names. A service the plan adds or
 // removes is left as it is.
 func WithFormerRuns(plan []Change, former []string) []Change {
-	for _, name := range former {
-		i, found := slices.BinarySearchFunc(plan, name, func(c Change, n string) int {
-			if c.Kind != KindService {
-				return 1 // services come first
-			}
-			return strings.Compare(c.Name, n)
-		})
-		switch {
-		case !found:
-			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: KindService, Name: name, Former: true})
-		case plan[i].Op == OpChange:
-			plan[i].Former = true
-		}
-	}
-	return plan
+	return markFormer(plan, KindService, former)
 }
 
 // WithFormerProxies marks in plan the proxies of former (by name) whose
@@ -175,21 +162,41 @@ func WithFormerRuns(plan []Change, former []string) []Change {
 // `~` line says so, and one is added for each that has none. A proxy the
 // plan adds or removes is left as it is.
 func WithFormerProxies(plan []Change, former []string) []Change {
+	return markFormer(plan, KindProxy, former)
+}
+
+// markFormer marks in plan the changes of kind named in former as runs
+// of a former declaration, adding a `~` change where there is none, at
+// its place in PlanOf's order (kinds, then names).
+func markFormer(plan []Change, kind DeclKind, former []string) []Change {
 	for _, name := range former {
 		i, found := slices.BinarySearchFunc(plan, name, func(c Change, n string) int {
-			if c.Kind != KindProxy {
-				return -1 // proxies come last
+			if r := cmp.Compare(kindRank(c.Kind), kindRank(kind)); r != 0 {
+				return r
 			}
 			return strings.Compare(c.Name, n)
 		})
 		switch {
 		case !found:
-			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: KindProxy, Name: name, Former: true})
+			plan = slices.Insert(plan, i, Change{Op: OpChange, Kind: kind, Name: name, Former: true})
 		case plan[i].Op == OpChange:
 			plan[i].Former = true
 		}
 	}
 	return plan
+}
+
+// kindRank is the place of a kind in PlanOf's order: services, sockets,
+// proxies.
+func kindRank(k DeclKind) int {
+	switch k {
+	case KindService:
+		return 0
+	case KindSocket:
+		return 1
+	default:
+		return 2
+	}
 }
 
 func appendChanges[C any](plan []Change, kind DeclKind, have, want map[string]C, diff func(a, b C) []string) []Change {
