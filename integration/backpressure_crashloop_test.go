@@ -107,9 +107,6 @@ func TestCrashLoopOnBlockedDestinationKeepsFdsBounded(t *testing.T) {
 			}
 		}
 	}()
-	if err := syscall.SetNonblock(int(rd.Fd()), false); err != nil {
-		t.Fatal(err)
-	}
 	select {
 	case <-found:
 	case <-time.After(deadline):
