@@ -217,18 +217,7 @@ func (g *gate) streamCheck() func() string {
 	if g == nil || !g.authed || g.tokens == nil {
 		return nil
 	}
-	store, sum, seen, name := g.tokens, g.sum, g.seen, g.token
-	return func() string {
-		cur := store.Load()
-		if cur == seen {
-			return ""
-		}
-		if _, ok := cur.Find(sum); ok {
-			seen = cur // the writer's own copy: one goroutine calls it
-			return ""
-		}
-		return "token " + name + " is no longer in the token file: rights withdrawn"
-	}
+	return g.tokens.WithdrawnCheck(g.sum, g.seen, g.token)
 }
 
 // audited logs a request that is run, when it is more than a read.

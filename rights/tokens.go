@@ -287,3 +287,23 @@ func (s *Store) Reload() (*Tokens, error) {
 	s.cur.Store(t)
 	return t, nil
 }
+
+// WithdrawnCheck is what a stream opened with the token whose Sum is sum
+// checks before each write (REFERENCE §5.3, §10.1): once a reload of the
+// token file removed the token, why the stream ends; "" while it is
+// there. seen is the set the token was last found in, name its name
+// there; each set it is found in again gives the name that set gives it.
+// The closure keeps its own copy of both: one goroutine calls it.
+func (s *Store) WithdrawnCheck(sum Sum, seen *Tokens, name string) func() string {
+	return func() string {
+		cur := s.Load()
+		if cur == seen {
+			return ""
+		}
+		if t, ok := cur.Find(sum); ok {
+			seen, name = cur, t.Name
+			return ""
+		}
+		return "token " + name + " is no longer in the token file: rights withdrawn"
+	}
+}

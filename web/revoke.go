@@ -22,20 +22,7 @@ func (s *Server) streamCheck(r *http.Request) func() string {
 	if !given {
 		return nil
 	}
-	store, sum := s.o.Tokens, rights.Hash(secret)
-	var seen *rights.Tokens
-	name := "the token"
-	check := func() string {
-		cur := store.Load()
-		if cur == seen {
-			return ""
-		}
-		if t, ok := cur.Find(sum); ok && t.Level.Allows(rights.Read) {
-			seen, name = cur, t.Name
-			return ""
-		}
-		return "token " + name + " is no longer in the token file: rights withdrawn"
-	}
+	check := s.o.Tokens.WithdrawnCheck(rights.Hash(secret), nil, "the token")
 	check() // the token's name, from the tokens that let it in
 	return check
 }
