@@ -169,50 +169,48 @@ type Server struct {
 	streamRefusals actors.RecordLimit
 }
 
-// connRefused logs a connection refused as one too many of its peer, one
-// record a second at most.
-func (s *Server) connRefused(peer string, open int) {
-	ok, muted := s.connRefusals.Allow()
+// limited writes a record that l bounds to one a second at most: it
+// calls write, when l allows a record, with what follows the record's
+// text, the count of those left out since the last one or "".
+func limited(l *actors.RecordLimit, write func(more string)) {
+	ok, muted := l.Allow()
 	if !ok {
 		return
 	}
-	msg := fmt.Sprintf("http: connection refused: too many connections from %s (%d open, the most one peer may hold)", peer, open)
+	more := ""
 	if muted > 0 {
-		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
+		more = fmt.Sprintf(" (%d more refused since the last record)", muted)
 	}
-	s.o.Log.Warn(msg)
+	write(more)
+}
+
+// connRefused logs a connection refused as one too many of its peer, one
+// record a second at most.
+func (s *Server) connRefused(peer string, open int) {
+	limited(&s.connRefusals, func(more string) {
+		s.o.Log.Warn(fmt.Sprintf("http: connection refused: too many connections from %s (%d open, the most one peer may hold)", peer, open) + more)
+	})
 }
 
 // streamRefused logs a stream refused past its bounds (why: the 503's
 // text), one record a second at most: the path, and the peer when the
 // bound in all refused it (the per-peer text names it).
 func (s *Server) streamRefused(r *http.Request, why, peer string, perPeer bool) {
-	ok, muted := s.streamRefusals.Allow()
-	if !ok {
-		return
-	}
-	msg := "http: stream refused: " + why + ": " + r.Method + " " + r.URL.EscapedPath()
-	if !perPeer && peer != "" {
-		msg += " from " + peer
-	}
-	if muted > 0 {
-		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
-	}
-	s.o.Log.Warn(msg)
+	limited(&s.streamRefusals, func(more string) {
+		msg := "http: stream refused: " + why + ": " + r.Method + " " + r.URL.EscapedPath()
+		if !perPeer && peer != "" {
+			msg += " from " + peer
+		}
+		s.o.Log.Warn(msg + more)
+	})
 }
 
 // refused writes the audit record of a request refused with no known
 // token, one a second at most.
 func (s *Server) refused(r *http.Request, format string, args ...any) {
-	ok, muted := s.refusals.Allow()
-	if !ok {
-		return
-	}
-	msg := fmt.Sprintf(format, args...)
-	if muted > 0 {
-		msg += fmt.Sprintf(" (%d more refused since the last record)", muted)
-	}
-	s.audit(r, nil).Warn(msg)
+	limited(&s.refusals, func(more string) {
+		s.audit(r, nil).Warn(fmt.Sprintf(format, args...) + more)
+	})
 }
 
 // New makes a server; Serve runs it.
