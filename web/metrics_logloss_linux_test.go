@@ -1,101 +1,18 @@
 package web
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/internal/testkit"
 	"github.com/cfk/cfk/logconf"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/sirupsen/logrus"
 )
-
-// fifoReader reads a FIFO into a buffer once started, until closed.
-type fifoReader struct {
-	f    *os.File
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	done chan struct{} // nil until start
-}
-
-// openFIFO makes a FIFO in dir and opens it for reading (its writer's
-// open needs a reader); nothing is read until start.
-func openFIFO(t *testing.T, dir, name string) (string, *fifoReader) {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path, reopenFIFO(t, path)
-}
-
-func reopenFIFO(t *testing.T, path string) *fifoReader {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &fifoReader{f: f}
-	t.Cleanup(r.stop)
-	return r
-}
-
-func (r *fifoReader) start() {
-	r.done = make(chan struct{})
-	go func() {
-		defer close(r.done)
-		b := make([]byte, 64<<10)
-		for {
-			n, err := r.f.Read(b) // in Go's poller: Close ends it
-			r.mu.Lock()
-			r.buf.Write(b[:n])
-			r.mu.Unlock()
-			switch {
-			case errors.Is(err, io.EOF):
-				time.Sleep(time.Millisecond) // no writer (cfkd closed it)
-			case err != nil:
-				return // closed
-			}
-		}
-	}()
-}
-
-// stop closes the reader (and waits for its goroutine, if started).
-func (r *fifoReader) stop() {
-	r.f.Close()
-	if r.done != nil {
-		<-r.done
-	}
-}
-
-// until waits for re in what was read, and returns its first group.
-func (r *fifoReader) until(t *testing.T, re *regexp.Regexp) string {
-	t.Helper()
-	end := time.Now().Add(10 * time.Second)
-	for {
-		r.mu.Lock()
-		m := re.FindSubmatch(r.buf.Bytes())
-		r.mu.Unlock()
-		if m != nil {
-			return string(m[1])
-		}
-		if time.Now().After(end) {
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			t.Fatalf("no %q in what was read after 10s: %.2000q", re, r.buf.String())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // A log destination's lost and dropped records were counted and said in
 // cfkd's log, but /metrics said nothing: no alert on a cfkd that loses
@@ -106,8 +23,10 @@ func (r *fifoReader) until(t *testing.T, re *regexp.Regexp) string {
 // reader.
 func TestMetricsLogLosses(t *testing.T) {
 	dir := t.TempDir()
-	cfkdFIFO, cfkdRd := openFIFO(t, dir, "cfkd.fifo")
-	svcFIFO, svcRd := openFIFO(t, dir, "svc.fifo")
+	cfkdFIFO, svcFIFO := filepath.Join(dir, "cfkd.fifo"), filepath.Join(dir, "svc.fifo")
+	testkit.MakeFIFO(t, cfkdFIFO)
+	testkit.MakeFIFO(t, svcFIFO)
+	cfkdRd, svcRd := testkit.OpenFIFO(t, cfkdFIFO), testkit.OpenFIFO(t, svcFIFO) // cfkd opens them only with a reader; nothing read until Start
 	log := logrus.New()
 	router := logconf.NewRouter(dir, log, log)
 	t.Cleanup(func() { router.Close() }) // before the readers' stop (cleanups run last first)
@@ -147,12 +66,12 @@ func TestMetricsLogLosses(t *testing.T) {
 	r.want(fams, 100, dropped, cfkdDest)
 	r.want(fams, 0, dropped, svcDest)
 	// read: the log says how many
-	cfkdRd.start()
-	said := cfkdRd.until(t, regexp.MustCompile(`WARN cfkd - (\d+) lines dropped destination=`+regexp.QuoteMeta("file:"+cfkdFIFO)))
+	cfkdRd.Start()
+	said := cfkdRd.Until(t, regexp.MustCompile(`WARN cfkd - (\d+) lines dropped destination=`+regexp.QuoteMeta("file:"+cfkdFIFO)), 10*time.Second)
 	r.want(r.scrape(), num(t, said), dropped, cfkdDest)
 
 	// the services' FIFO loses its reader: its lines are lost (EPIPE)
-	svcRd.stop()
+	svcRd.Stop()
 	for range 7 {
 		router.ServiceLine("web", "out", 42, []byte("lost"))
 	}
@@ -162,9 +81,9 @@ func TestMetricsLogLosses(t *testing.T) {
 	r.want(fams, 0, lost, cfkdDest)
 	// a reader again: the next line is taken, and the log says how many
 	// were lost
-	reopenFIFO(t, svcFIFO)
+	testkit.OpenFIFO(t, svcFIFO)
 	router.ServiceLine("web", "out", 42, []byte("taken"))
-	said = cfkdRd.until(t, regexp.MustCompile(`INFO cfkd - log destination writable again \((\d+) records lost so far\) destination=`+regexp.QuoteMeta("file:"+svcFIFO)))
+	said = cfkdRd.Until(t, regexp.MustCompile(`INFO cfkd - log destination writable again \((\d+) records lost so far\) destination=`+regexp.QuoteMeta("file:"+svcFIFO)), 10*time.Second)
 	r.want(r.scrape(), num(t, said), lost, svcDest)
 
 	// a reload that removes the services' FIFO: its series go

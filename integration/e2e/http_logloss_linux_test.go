@@ -1,46 +1,14 @@
 package e2e
 
 import (
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"syscall"
 	"testing"
-	"time"
-)
 
-// drainFIFO opens path for reading and reads it, discarding, until the
-// returned stop (also a cleanup of t).
-func drainFIFO(t *testing.T, path string) (stop func()) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0) // in Go's poller: Close ends a Read
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b := make([]byte, 64<<10)
-		for {
-			_, err := f.Read(b)
-			switch {
-			case errors.Is(err, io.EOF):
-				time.Sleep(time.Millisecond) // no writer for now
-			case err != nil:
-				return // closed
-			}
-		}
-	}()
-	stop = func() {
-		f.Close()
-		<-done
-	}
-	t.Cleanup(stop)
-	return stop
-}
+	"github.com/cfk/cfk/internal/testkit"
+)
 
 // A real cfkd whose services' log destination, a FIFO, loses its reader
 // for a while: its lines are lost, and cfkd's log says how many once a
@@ -54,10 +22,8 @@ func TestHTTPMetricsLogRecordsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(dir, "svc.fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stop := drainFIFO(t, fifo) // cfkd opens it only with a reader
+	testkit.MakeFIFO(t, fifo)
+	stop := testkit.DrainFIFO(t, fifo) // cfkd opens it only with a reader
 	writeFileE2E(t, filepath.Join(home, "log.config"), "services = file:"+fifo+"\n")
 	d := startDaemon(t, home, "--http", "127.0.0.1:0")
 	url := d.httpURL()
@@ -86,7 +52,7 @@ func TestHTTPMetricsLogRecordsLost(t *testing.T) {
 	stop() // no reader: t's lines are lost (EPIPE)
 	logHas("the failure logged", regexp.MustCompile(`WARN cfkd - log destination fails: (.*) destination=`+regexp.QuoteMeta("file:"+fifo)))
 	c.until("lines lost", func() bool { return metric(scrape(t, url), name, dest) > 2 })
-	drainFIFO(t, fifo)
+	testkit.DrainFIFO(t, fifo)
 	n, _ := strconv.Atoi(string(logHas("the recovery logged",
 		regexp.MustCompile(`INFO cfkd - log destination writable again \((\d+) records lost so far\) destination=`+regexp.QuoteMeta("file:"+fifo)))))
 	if v := metric(scrape(t, url), name, dest); n < 3 || v != float64(n) {
