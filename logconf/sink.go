@@ -379,10 +379,7 @@ func (s *sink) putLocked(p []byte, report io.Writer) {
 		if warn {
 			lvl = logrus.WarnLevel
 		}
-		if s.failNote != nil {
-			// the destination takes records: cfkd's own may say it
-			s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}}, false)
-		}
+		s.noteFailure(lvl, msg, false) // the destination takes records: cfkd's own may say it
 	}
 }
 
@@ -416,7 +413,7 @@ func (s *sink) write(p []byte, report io.Writer) {
 			}
 			s.streaks = 0
 			fmt.Fprintf(report, "cfkd: log destination %s: %v (records are lost; further errors counted, not reported%s)\n", s.name, err, held)
-			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again%s)", err, held))
+			s.noteFailure(logrus.WarnLevel, fmt.Sprintf("log destination fails: %v (its records are lost until it takes them again%s)", err, held), true)
 		}
 		return
 	}
@@ -424,14 +421,15 @@ func (s *sink) write(p []byte, report io.Writer) {
 	if s.noted {
 		s.noted = false
 		fmt.Fprintf(report, "cfkd: log destination %s: writable again (%d records lost so far)\n", s.name, s.errs.Load())
-		s.noteFailure(logrus.InfoLevel, fmt.Sprintf("log destination writable again (%d records lost so far)", s.errs.Load()))
+		s.noteFailure(logrus.InfoLevel, fmt.Sprintf("log destination writable again (%d records lost so far)", s.errs.Load()), true)
 	}
 }
 
-// noteFailure hands failNote, if set, a record of cfkd's about s.
-func (s *sink) noteFailure(lvl logrus.Level, msg string) {
+// noteFailure hands failNote, if set, a record of cfkd's about s (lost:
+// failNote's).
+func (s *sink) noteFailure(lvl logrus.Level, msg string, lost bool) {
 	if s.failNote != nil {
-		s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}}, true)
+		s.failNote(s, &logrus.Entry{Time: time.Now(), Level: lvl, Message: msg, Data: logrus.Fields{"destination": s.name}}, lost)
 	}
 }
 
