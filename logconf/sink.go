@@ -96,7 +96,7 @@ type sink struct {
 // the counts go on across reloads (logrotate's SIGUSR1), and the old
 // sink's last losses, while it closes, are counted there too; a name a
 // reload removes takes its tally with it. Read at any time, without a
-// lock (Router.Counts).
+// lock (Router.Losses).
 type tally struct {
 	errs  atomic.Uint64
 	drops atomic.Uint64
