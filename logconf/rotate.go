@@ -48,9 +48,8 @@ type rotator struct {
 	stuck   bool
 	retryAt int64
 	// note: what the last rotation has to say, for the sink to report
-	// (takeNote); noteWarn: a failure
-	note     string
-	noteWarn bool
+	// (takeNote): a failure when stuck, set with it
+	note string
 }
 
 // rotateNow is the clock of the rotated files' names (tests replace it).
@@ -163,7 +162,6 @@ func (r *rotator) rotate() {
 	if r.stuck {
 		r.stuck, r.retryAt = false, 0
 		r.note = fmt.Sprintf("rotation of %s works again", r.path)
-		r.noteWarn = false
 	}
 	if r.backups > 0 {
 		r.prune(dir, prefix, ext)
@@ -188,17 +186,17 @@ func (r *rotator) failed(step string, err error) {
 	}
 	r.stuck = true
 	r.note = fmt.Sprintf("rotation of %s failed: %s: %v: writing on past max_size_mb", r.path, step, err)
-	r.noteWarn = true
 }
 
 // takeNote returns, and forgets, what the last write's rotation has to
-// say ("" if nothing), and whether it is a failure.
+// say ("" if nothing), and whether it is a failure: stuck, which only
+// the notes' two writes change, each with its note.
 func (r *rotator) takeNote() (string, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n, w := r.note, r.noteWarn
+	n := r.note
 	r.note = ""
-	return n, w
+	return n, r.stuck
 }
 
 // rename and createNew are the rotation's steps (tests make them fail).
