@@ -22,6 +22,6 @@ func Adopted(name string, log logrus.FieldLogger, f *os.File, cfg messages.Socke
 			l.dev, l.ino = uint64(st.Dev), st.Ino
 		}
 	}
-	s.ln = l
+	s.ln, s.st = l, bound
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 	"golang.org/x/sys/unix"
@@ -29,6 +30,7 @@ type Listener struct {
 
 	path     string // the UNIX path to remove on Close; "" for TCP
 	dev, ino uint64 // of that path, so that Close never removes another's
+	backlog  int    // the listen backlog given (SOMAXCONN for max)
 }
 
 // target is where to bind, once every name is resolved.
@@ -43,9 +45,32 @@ type target struct {
 	mode     uint32
 }
 
+// offActor reports whether the bind of cfg may wait: a lookup
+// (needsLookup), or a UNIX socket, whose path is on a file system that
+// may not answer (a hung NFS or FUSE mount). The socket actor runs it in
+// a goroutine (bindOff).
+func offActor(cfg messages.SocketConfig) bool {
+	return cfg.IsUnix() || needsLookup(cfg)
+}
+
+// bindOff binds cfg off the actor: its names looked up (LookupTimeout
+// each), then a UNIX socket's file system work, bounded by timeout
+// (onPath).
+func bindOff(cfg messages.SocketConfig, timeout time.Duration) (*Listener, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), LookupTimeout)
+	t, err := resolve(ctx, cfg)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if t.path == "" {
+		return listen(cfg, t)
+	}
+	return onPath("bind", t.path, timeout, func() (*Listener, error) { return listen(cfg, t) })
+}
+
 // needsLookup reports whether resolving cfg takes a lookup that may wait
-// (a host name, a service name): the socket actor then resolves it in a
-// goroutine.
+// (a host name, a service name, a user or group name).
 func needsLookup(cfg messages.SocketConfig) bool {
 	if cfg.IsUnix() {
 		return !numeric(cfg.User) || !numeric(cfg.Group) // a user or group name (REFERENCE §1.2)
@@ -133,7 +158,7 @@ func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
 	// fd is blocking here: os.NewFile then keeps it out of Go's poller
 	// and File.Fd never changes its mode. The mode services get is set
 	// after, once for all.
-	l.File = os.NewFile(uintptr(fd), "socket:"+cfg.Name)
+	l.File, l.backlog = os.NewFile(uintptr(fd), "socket:"+cfg.Name), backlog
 	if err := unix.SetNonblock(fd, cfg.Nonblocking); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("set O_NONBLOCK: %w", err)
@@ -213,6 +238,9 @@ func listenUnix(t target, backlog int) (int, *Listener, error) {
 	path := t.path
 	if len(path) >= len(unix.RawSockaddrUnix{}.Path) {
 		return -1, nil, fmt.Errorf("UNIX socket path too long (max %d bytes): %s", len(unix.RawSockaddrUnix{}.Path)-1, path)
+	}
+	if err := pathHook("bind", path); err != nil {
+		return -1, nil, err
 	}
 	if err := removeStale(path); err != nil {
 		return -1, nil, err
@@ -301,6 +329,9 @@ func (l *Listener) Close() error {
 
 func (l *Listener) removePath() {
 	if l.path == "" {
+		return
+	}
+	if pathHook("remove", l.path) != nil {
 		return
 	}
 	var st unix.Stat_t

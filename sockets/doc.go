@@ -27,10 +27,22 @@
 // between the bind and the listen (no connect succeeds before the
 // listen, whatever the mode), through no symlink (one put in its place
 // since the bind fails the bind), and is removed on close unless it was
-// replaced meanwhile. Lookups of names (hosts, services, users, groups)
-// run in a goroutine, each bounded by LookupTimeout, that sends the
-// result back to the actor; the bind itself is a few quick syscalls in
-// Receive. os/user takes no context: a user or group lookup goes through
+// replaced meanwhile.
+//
+// Nothing in the actor's Receive waits (lifecycle.go is its transition
+// table): the bind of a TCP socket of numeric host and port is a few
+// quick syscalls there; any other runs in a goroutine that sends the
+// result back (unbound → binding → bound, or unbound again): lookups of
+// names (hosts, services, users, groups), each bounded by LookupTimeout,
+// and a UNIX socket's file system work (lstat, the connect probe,
+// unlink, bind, chown, chmod), which a path on a hung NFS or FUSE mount
+// may never end, bounded by PathTimeout (path.go): the bind then fails,
+// and the goroutine left closes what it binds if it ever does. An unbind
+// cancels a bind under way; a bind meanwhile is refused. The close of a
+// UNIX socket (its file removed) runs off the actor too (bound →
+// unbinding → unbound), bounded likewise: an unbind, and shutdown's,
+// never waits longer; a file left behind is a stale socket, which the
+// next bind removes. os/user takes no context: a user or group lookup goes through
 // internal/nss, which stops waiting after the timeout (the bind fails,
 // `user lookup "www" did not answer within 5s`) and keeps one lookup in
 // flight per name, whose late answer is dropped.

@@ -2,7 +2,9 @@ package sockets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/internal/nss"
@@ -14,31 +16,40 @@ import (
 // each lookup of a UNIX socket's user or group (nss.Timeout).
 const LookupTimeout = nss.Timeout
 
-// lookedUp is what the lookup goroutine sends back: the target of the bind
-// of generation gen.
-type lookedUp struct {
-	gen uint64
-	t   target
+// bindOp is a bind running off the actor (offActor): its lookups, and a
+// UNIX socket's file system work.
+type bindOp struct {
+	req messages.RequestID
+	cfg messages.SocketConfig
+	// dropped: an unbind cancelled it, or the actor stopped; the
+	// goroutine closes the listener it gets rather than sending it
+	dropped atomic.Bool
+}
+
+// bindDone is what the goroutine of op sends back.
+type bindDone struct {
+	op  *bindOp
+	ln  *Listener
 	err error
 }
 
-// pendingBind is a bind waiting for its lookup.
-type pendingBind struct {
-	req messages.RequestID
-	cfg messages.SocketConfig
-}
+// closed is what the goroutine closing a UNIX socket sends back: err
+// from closing it, or a *PathTimeoutError.
+type closed struct{ err error }
 
 // Socket is the actor of one shared socket (socket/NAME under the
 // controller): it owns the listening fd. It answers BindSocket and
-// UnbindSocket with a SocketReply to its parent.
+// UnbindSocket with a SocketReply to its parent. Its lifecycle is the
+// table transitions (lifecycle.go).
 type Socket struct {
 	name string
 	log  logrus.FieldLogger
 	self *actor.PID
 
-	ln      *Listener
-	pending *pendingBind // a bind waiting for its lookup
-	gen     uint64       // bumped by every bind and unbind: stale lookups are dropped
+	st      state
+	ln      *Listener            // bound
+	op      *bindOp              // binding
+	closing []messages.RequestID // unbinding: the unbinds waiting for the close
 }
 
 // New returns the actor of socket name (an actor.Producer's result).
@@ -48,95 +59,185 @@ func New(name string, log logrus.FieldLogger) *Socket {
 
 // Receive implements actor.Actor.
 func (s *Socket) Receive(ctx actor.Context) {
+	var ev event
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.self = ctx.Self()
+		return
 	case messages.BindSocket:
-		s.bind(ctx, m)
-	case lookedUp:
-		s.lookedUp(ctx, m)
+		ev = evBind
 	case messages.UnbindSocket:
-		s.unbind(ctx, m)
+		ev = evUnbind
+	case bindDone:
+		ev = evBindDone
+	case closed:
+		ev = evClosed
 	case *actor.Stopping:
-		s.close() // a safety net: the controller unbinds every socket at shutdown
+		ev = evStopping // a safety net: the controller unbinds every socket at shutdown
 	case *actor.Stopped, *actor.Restarting:
+		return
 	default:
 		s.log.WithField("message", fmt.Sprintf("%T", m)).Warn("socket: unknown message ignored")
+		return
+	}
+	if do := transitions[row{s.st, ev}]; do != nil {
+		do(s, ctx, ctx.Message())
 	}
 }
 
-func (s *Socket) bind(ctx actor.Context, m messages.BindSocket) {
-	switch {
-	case s.ln != nil:
-		s.reply(ctx, messages.SocketReply{Req: m.Req, Err: fmt.Errorf("socket '%s' is already bound", s.name)})
-		return
-	case s.pending != nil:
-		s.reply(ctx, messages.SocketReply{Req: m.Req, Err: fmt.Errorf("socket '%s' is being bound", s.name)})
-		return
-	}
-	s.gen++
-	if !needsLookup(m.Config) {
+// startBind binds: a TCP socket of numeric host and port at once (a few
+// quick syscalls), any other off the actor (offActor).
+func (s *Socket) startBind(ctx actor.Context, msg any) {
+	m := msg.(messages.BindSocket)
+	if !offActor(m.Config) {
 		t, err := resolve(context.Background(), m.Config) // no lookup: returns at once
-		s.finishBind(ctx, m.Req, m.Config, t, err)
+		var l *Listener
+		if err == nil {
+			l, err = listen(m.Config, t)
+		}
+		s.finishBind(ctx, m.Req, m.Config, l, err)
 		return
 	}
-	// a host or service name: resolve it without blocking the actor
-	s.pending = &pendingBind{req: m.Req, cfg: m.Config}
-	root, self, gen, cfg := ctx.ActorSystem().Root, s.self, s.gen, m.Config
+	op := &bindOp{req: m.Req, cfg: m.Config}
+	s.st, s.op = binding, op
+	root, self, timeout := ctx.ActorSystem().Root, s.self, pathTimeout
 	go func() {
-		c, cancel := context.WithTimeout(context.Background(), LookupTimeout)
-		defer cancel()
-		t, err := resolve(c, cfg)
-		root.Send(self, lookedUp{gen: gen, t: t, err: err})
+		l, err := bindOff(op.cfg, timeout)
+		if l != nil && op.dropped.Load() {
+			l.Close() // nobody wants it any more
+			return
+		}
+		root.Send(self, bindDone{op: op, ln: l, err: err})
 	}()
 }
 
-func (s *Socket) lookedUp(ctx actor.Context, m lookedUp) {
-	if m.gen != s.gen || s.pending == nil {
-		return // the bind was cancelled by an unbind
+// bindEnded ends the bind of op: it answers it, unless an unbind
+// cancelled it.
+func (s *Socket) bindEnded(ctx actor.Context, msg any) {
+	m := msg.(bindDone)
+	if m.op != s.op {
+		s.dropBind(ctx, msg)
+		return
 	}
-	p := s.pending
-	s.pending = nil
-	s.finishBind(ctx, p.req, p.cfg, m.t, m.err)
+	s.op = nil
+	s.finishBind(ctx, m.op.req, m.op.cfg, m.ln, m.err)
 }
 
-// finishBind binds on t (quick syscalls) and answers.
-func (s *Socket) finishBind(ctx actor.Context, req messages.RequestID, cfg messages.SocketConfig, t target, err error) {
-	if err == nil {
-		s.ln, err = listen(cfg, t)
+// dropBind closes, off the actor, what a bind cancelled meanwhile bound.
+func (s *Socket) dropBind(_ actor.Context, msg any) {
+	if l := msg.(bindDone).ln; l != nil {
+		go l.Close()
 	}
+}
+
+// finishBind answers a bind that ended with l or err.
+func (s *Socket) finishBind(ctx actor.Context, req messages.RequestID, cfg messages.SocketConfig, l *Listener, err error) {
 	if err != nil {
+		s.st = unbound
 		err = fmt.Errorf("cannot bind '%s': %w", s.name, err)
 		s.log.WithError(err).Error("socket not bound")
 		s.reply(ctx, messages.SocketReply{Req: req, Err: err})
 		return
 	}
+	s.st, s.ln = bound, l
 	s.log.Infof("'%s' socket is now bound on %s (fd %d, backlog %s, nonblocking %v)",
-		s.name, cfg.Address(s.ln.Service), s.ln.File.Fd(), qsizeText(cfg.Qsize), cfg.Nonblocking)
-	s.reply(ctx, messages.SocketReply{Req: req, File: s.ln.File, Service: s.ln.Service})
+		s.name, cfg.Address(l.Service), l.File.Fd(), qsizeText(cfg.Qsize, l.backlog), cfg.Nonblocking)
+	s.reply(ctx, messages.SocketReply{Req: req, File: l.File, Service: l.Service})
 }
 
-func (s *Socket) unbind(ctx actor.Context, m messages.UnbindSocket) {
-	s.gen++
-	if p := s.pending; p != nil {
-		s.pending = nil
-		s.reply(ctx, messages.SocketReply{Req: p.req, Err: fmt.Errorf("cannot bind '%s': cancelled by an unbind", s.name)})
+// refuse answers a bind that the state refuses: the socket is busy or
+// bound (REFERENCE §1.7).
+func refuse(why string) func(*Socket, actor.Context, any) {
+	return func(s *Socket, ctx actor.Context, msg any) {
+		s.reply(ctx, messages.SocketReply{Req: msg.(messages.BindSocket).Req, Err: fmt.Errorf("socket '%s' is %s", s.name, why)})
 	}
-	if s.ln != nil {
-		s.close()
-		s.log.Infof("'%s' socket is now unbound", s.name)
-	}
-	s.reply(ctx, messages.SocketReply{Req: m.Req})
 }
 
-func (s *Socket) close() {
-	if s.ln == nil {
+// alreadyUnbound answers the unbind of an unbound socket: nothing to do.
+func (s *Socket) alreadyUnbound(ctx actor.Context, msg any) {
+	s.reply(ctx, messages.SocketReply{Req: msg.(messages.UnbindSocket).Req})
+}
+
+// cancelBind answers the bind under way, cancelled, then the unbind; the
+// bind's goroutine closes what it binds, if it ever ends.
+func (s *Socket) cancelBind(ctx actor.Context, msg any) {
+	op := s.op
+	s.dropOp()
+	s.reply(ctx, messages.SocketReply{Req: op.req, Err: fmt.Errorf("cannot bind '%s': cancelled by an unbind", s.name)})
+	s.alreadyUnbound(ctx, msg)
+}
+
+// startClose closes the socket: a TCP one at once, a UNIX one off the
+// actor (its path is removed), the unbind answered once that is done.
+func (s *Socket) startClose(ctx actor.Context, msg any) {
+	m := msg.(messages.UnbindSocket)
+	l := s.ln
+	s.ln = nil
+	if l.path == "" {
+		s.closedNow(ctx, []messages.RequestID{m.Req}, l.Close())
 		return
 	}
-	if err := s.ln.Close(); err != nil {
+	s.st, s.closing = unbinding, []messages.RequestID{m.Req}
+	root, self, timeout := ctx.ActorSystem().Root, s.self, pathTimeout
+	go func() {
+		_, err := onPath("remove", l.path, timeout, func() (*Listener, error) { return nil, l.Close() })
+		root.Send(self, closed{err: err})
+	}()
+}
+
+// waitClose makes an unbind during the close wait for it: answered with
+// the first one, in order.
+func (s *Socket) waitClose(_ actor.Context, msg any) {
+	s.closing = append(s.closing, msg.(messages.UnbindSocket).Req)
+}
+
+// closeDone ends the close of a UNIX socket.
+func (s *Socket) closeDone(ctx actor.Context, msg any) {
+	reqs := s.closing
+	s.closing = nil
+	s.closedNow(ctx, reqs, msg.(closed).err)
+}
+
+// closedNow answers the unbinds reqs of the socket just closed, with err
+// from its close. A path that did not answer (a hung mount) fails them:
+// the socket is closed, but its file may be left behind, a stale socket
+// that the next bind removes (nobody accepts on it).
+func (s *Socket) closedNow(ctx actor.Context, reqs []messages.RequestID, err error) {
+	s.st = unbound
+	var hung *PathTimeoutError
+	var replyErr error
+	switch {
+	case errors.As(err, &hung):
+		replyErr = fmt.Errorf("socket '%s' unbound, its file perhaps left behind (the next bind removes it): %w", s.name, err)
+		s.log.WithError(err).Warnf("'%s' socket is now unbound, its file perhaps left behind", s.name)
+	case err != nil:
 		s.log.WithError(err).Warn("closing the socket")
+		fallthrough
+	default:
+		s.log.Infof("'%s' socket is now unbound", s.name)
 	}
-	s.ln = nil
+	for _, req := range reqs {
+		s.reply(ctx, messages.SocketReply{Req: req, Err: replyErr})
+	}
+}
+
+// stop is the safety net of the actor's end: what it holds is closed off
+// the actor, a bind under way closes what it binds.
+func (s *Socket) stop(_ actor.Context, _ any) {
+	s.dropOp()
+	if l := s.ln; l != nil {
+		s.ln = nil
+		go l.Close()
+	}
+}
+
+// dropOp forgets the bind under way, if any: its goroutine closes what
+// it binds.
+func (s *Socket) dropOp() {
+	if s.op != nil {
+		s.op.dropped.Store(true)
+		s.op, s.st = nil, unbound
+	}
 }
 
 func (s *Socket) reply(ctx actor.Context, r messages.SocketReply) {
@@ -144,9 +245,9 @@ func (s *Socket) reply(ctx actor.Context, r messages.SocketReply) {
 	ctx.Send(ctx.Parent(), r)
 }
 
-func qsizeText(n int) string {
+func qsizeText(n, backlog int) string {
 	if n <= 0 {
-		return fmt.Sprintf("max (%d)", somaxconn())
+		return fmt.Sprintf("max (%d)", backlog)
 	}
 	return fmt.Sprint(n)
 }

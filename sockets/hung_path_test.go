@@ -1,0 +1,191 @@
+package sockets
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+)
+
+// hangPaths makes the file system work on the paths given hang (pathHook),
+// as on a hung NFS or FUSE mount, until the test ends: then it fails,
+// touching nothing.
+type hangPaths struct {
+	mu      sync.Mutex
+	paths   map[string]bool
+	entered chan string
+	release chan struct{}
+}
+
+func newHangPaths(t *testing.T) *hangPaths {
+	h := &hangPaths{paths: map[string]bool{}, entered: make(chan string, 16), release: make(chan struct{})}
+	old := pathHook
+	pathHook = func(op, path string) error {
+		h.mu.Lock()
+		hang := h.paths[op+" "+path]
+		h.mu.Unlock()
+		if !hang {
+			return nil
+		}
+		h.entered <- op + " " + path
+		<-h.release
+		return errors.New("the test is over")
+	}
+	t.Cleanup(func() { close(h.release); pathHook = old })
+	return h
+}
+
+func (h *hangPaths) hang(op, path string) {
+	h.mu.Lock()
+	h.paths[op+" "+path] = true
+	h.mu.Unlock()
+}
+
+// wait waits for the work on a path to hang (what: "bind PATH").
+func (h *hangPaths) wait(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case p := <-h.entered:
+		if p != what {
+			t.Fatalf("%s hangs, want %s", p, what)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: never began", what)
+	}
+}
+
+// socketRig is a parent actor whose socket actors' replies the test reads.
+type socketRig struct {
+	t       *testing.T
+	sys     *actor.ActorSystem
+	parent  *actor.PID
+	replies chan messages.SocketReply
+}
+
+type spawnSocket struct {
+	name string
+	pid  chan *actor.PID
+}
+
+func newSocketRig(t *testing.T) *socketRig {
+	r := &socketRig{t: t, sys: actor.NewActorSystem(), replies: make(chan messages.SocketReply, 16)}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	var err error
+	r.parent, err = r.sys.Root.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
+		switch m := c.Message().(type) {
+		case spawnSocket:
+			m.pid <- c.Spawn(actor.PropsFromProducer(func() actor.Actor { return New(m.name, log) }))
+		case messages.SocketReply:
+			r.replies <- m
+		}
+	}), "hung-path-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.sys.Root.Stop(r.parent) })
+	return r
+}
+
+func (r *socketRig) socket(name string) *actor.PID {
+	ch := make(chan *actor.PID, 1)
+	r.sys.Root.Send(r.parent, spawnSocket{name: name, pid: ch})
+	return <-ch
+}
+
+// next is the next reply, within the deadline.
+func (r *socketRig) next(what string) messages.SocketReply {
+	r.t.Helper()
+	select {
+	case m := <-r.replies:
+		return m
+	case <-time.After(10 * time.Second):
+		r.t.Fatalf("%s: no reply in 10s (the socket actor waits for the hung path?)", what)
+	}
+	return messages.SocketReply{}
+}
+
+func (r *socketRig) expect(what string, req messages.RequestID, wantErr string) messages.SocketReply {
+	r.t.Helper()
+	m := r.next(what)
+	got := ""
+	if m.Err != nil {
+		got = m.Err.Error()
+	}
+	if m.Req != req || got != wantErr {
+		r.t.Fatalf("%s: reply %d %q, want %d %q", what, m.Req, got, req, wantErr)
+	}
+	return m
+}
+
+// The file system work of a UNIX socket's bind and close (lstat, the
+// connect probe, unlink, bind, chown, chmod) ran in the socket actor's
+// Receive: a path on a hung mount held the actor, so that a bind again
+// or an unbind of the socket (shutdown's) was never answered. It runs off
+// the actor now (REFERENCE §3): meanwhile the actor answers, other
+// sockets bind, an unbind cancels the bind; and a path that never
+// answers fails the bind, or the unbind, after PathTimeout.
+func TestUnixHungPathHoldsNoActor(t *testing.T) {
+	h := newHangPaths(t)
+	old := pathTimeout
+	pathTimeout = time.Hour // first, a hang with no end in sight
+	t.Cleanup(func() { pathTimeout = old })
+	r := newSocketRig(t)
+	dir := shortDir(t)
+	hungPath, okPath := filepath.Join(dir, "hung.sock"), filepath.Join(dir, "ok.sock")
+	h.hang("bind", hungPath)
+	hung, ok := r.socket("hung"), r.socket("ok")
+	hungCfg := messages.SocketConfig{Name: "hung", Host: "unix/", Service: hungPath}
+
+	r.sys.Root.Send(hung, messages.BindSocket{Req: 1, Config: hungCfg})
+	h.wait(t, "bind "+hungPath)
+	// the actor answers while its bind hangs: a bind again is refused
+	r.sys.Root.Send(hung, messages.BindSocket{Req: 2, Config: hungCfg})
+	r.expect("bind again", 2, "socket 'hung' is being bound")
+	// another socket binds
+	r.sys.Root.Send(ok, messages.BindSocket{Req: 3, Config: messages.SocketConfig{Name: "ok", Host: "unix/", Service: okPath}})
+	if m := r.expect("bind ok", 3, ""); m.Service != okPath {
+		t.Fatalf("ok bound on %q", m.Service)
+	}
+	// an unbind (shutdown's) cancels the bind, answered first, at once
+	r.sys.Root.Send(hung, messages.UnbindSocket{Req: 4})
+	r.expect("the cancelled bind", 1, "cannot bind 'hung': cancelled by an unbind")
+	r.expect("unbind", 4, "")
+
+	// a bound of the wait: a path that does not answer fails the bind
+	pathTimeout = 100 * time.Millisecond
+	r.sys.Root.Send(hung, messages.BindSocket{Req: 5, Config: hungCfg})
+	h.wait(t, "bind "+hungPath)
+	r.expect("bind, hung", 5, "cannot bind 'hung': bind "+hungPath+": the file system did not answer within 100ms")
+
+	// the close of a socket whose path no longer answers: the unbind,
+	// and one sent meanwhile, are answered in order after PathTimeout
+	h.hang("remove", okPath)
+	r.sys.Root.Send(ok, messages.UnbindSocket{Req: 6})
+	h.wait(t, "remove "+okPath)
+	r.sys.Root.Send(ok, messages.UnbindSocket{Req: 7})
+	r.sys.Root.Send(ok, messages.BindSocket{Req: 8, Config: messages.SocketConfig{Name: "ok", Host: "unix/", Service: okPath}})
+	want := "socket 'ok' unbound, its file perhaps left behind (the next bind removes it): remove " + okPath + ": the file system did not answer within 100ms"
+	r.expect("bind while unbinding", 8, "socket 'ok' is being unbound")
+	r.expect("unbind, hung", 6, want)
+	r.expect("unbind again, hung", 7, want)
+	if _, err := os.Lstat(okPath); err != nil {
+		t.Fatalf("%s: %v, want the file left behind", okPath, err)
+	}
+	// the socket is closed: nobody accepts on the file left behind
+	if c, err := net.Dial("unix", okPath); !errors.Is(err, syscall.ECONNREFUSED) {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("connect to the file left behind: %v, want refused", err)
+	}
+}

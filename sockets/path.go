@@ -1,0 +1,65 @@
+package sockets
+
+import (
+	"fmt"
+	"time"
+)
+
+// This file bounds the file system work on a UNIX socket's path (its
+// directories made, the stale socket probed and removed, the bind, the
+// chown and chmod, its removal at the close): run off the socket actor,
+// it may still never end, on a hung NFS or FUSE mount (REFERENCE §3).
+
+// PathTimeout bounds the file system work of a UNIX socket's bind, and of
+// its close.
+const PathTimeout = 5 * time.Second
+
+// PathTimeoutError is file system work on a UNIX socket's path that did
+// not end in time.
+type PathTimeoutError struct {
+	Op    string // bind, remove
+	Path  string
+	After time.Duration
+}
+
+func (e *PathTimeoutError) Error() string {
+	return fmt.Sprintf("%s %s: the file system did not answer within %v", e.Op, e.Path, e.After)
+}
+
+// onPath runs fn, the file system work op on path, and waits for it at
+// most timeout (pathTimeout, read by the actor): then a
+// *PathTimeoutError. fn cannot be cancelled: it
+// goes on in its goroutine, and the listener it returns, if it ever
+// does, is closed then (its file removed).
+func onPath(op, path string, timeout time.Duration, fn func() (*Listener, error)) (*Listener, error) {
+	type result struct {
+		l   *Listener
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		l, err := fn()
+		done <- result{l, err}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.l, r.err
+	case <-timer.C:
+		go func() {
+			if r := <-done; r.l != nil {
+				r.l.Close()
+			}
+		}()
+		return nil, &PathTimeoutError{Op: op, Path: path, After: timeout}
+	}
+}
+
+// How long the file system work on a path may take, and what is called
+// as it begins (op: bind, remove): a test makes it hang, as a path on a
+// hung mount would, then fail (an error ends the work there).
+var (
+	pathTimeout = PathTimeout
+	pathHook    = func(op, path string) error { return nil }
+)
