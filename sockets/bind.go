@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -229,8 +230,10 @@ func zoneIndex(zone string) (uint32, error) {
 	return uint32(ifi.Index), nil
 }
 
-// listenUnix binds a UNIX stream socket on t.path. A socket file left by a
-// process that is gone is removed first; one on which a process accepts,
+// listenUnix binds a UNIX stream socket on t.path. Its missing
+// directories are made (mkdirParents), and left even if the bind fails,
+// as systemd leaves them. A socket file left by a process that is gone is
+// removed first; one on which a process accepts,
 // or a path that is not a socket, is refused. The file gets t's owner,
 // group and mode before the listen: until then a connect is refused,
 // whatever the file's mode, so nobody ever connects through another.
@@ -240,6 +243,9 @@ func listenUnix(t target, backlog int) (int, *Listener, error) {
 		return -1, nil, fmt.Errorf("UNIX socket path too long (max %d bytes): %s", len(unix.RawSockaddrUnix{}.Path)-1, path)
 	}
 	if err := pathHook("bind", path); err != nil {
+		return -1, nil, err
+	}
+	if err := mkdirParents(filepath.Dir(path)); err != nil {
 		return -1, nil, err
 	}
 	if err := removeStale(path); err != nil {

@@ -288,13 +288,31 @@ func TestUnixChmodFollowsNoSymlink(t *testing.T) {
 	}
 }
 
-// A UNIX socket whose bind fails (its directory missing, or one cfkd may
-// not write) said the bare errno, `cannot bind 'web': no such file or
-// directory`, without the path it was bound on; the error names it now.
+// A UNIX socket whose bind fails (its directory not one, or one cfkd may
+// not write) said the bare errno, `cannot bind 'web': permission
+// denied`, without the path it was bound on; the error names it now. (A
+// missing directory is made: TestUnixMissingDirectoriesAreMade.)
 func TestUnixBindErrorNamesThePath(t *testing.T) {
-	path := filepath.Join(shortDir(t), "missing", "u.sock")
+	dir := shortDir(t)
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(file, "u.sock")
 	_, err := bindCfg(t, messages.SocketConfig{Name: "u", Host: "unix/", Service: path})
-	if want := "bind " + path + ": no such file or directory"; err == nil || err.Error() != want || !errors.Is(err, syscall.ENOENT) {
-		t.Fatalf("bind in a missing directory: %v, want %q", err, want)
+	if want := "lstat " + path + ": not a directory"; err == nil || err.Error() != want || !errors.Is(err, syscall.ENOTDIR) {
+		t.Fatalf("bind in a file: %v, want %q", err, want)
+	}
+	if os.Geteuid() == 0 {
+		return // root writes any directory
+	}
+	ro := filepath.Join(dir, "ro")
+	if err := os.Mkdir(ro, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(ro, "u.sock")
+	_, err = bindCfg(t, messages.SocketConfig{Name: "u", Host: "unix/", Service: path})
+	if want := "bind " + path + ": permission denied"; err == nil || err.Error() != want || !errors.Is(err, syscall.EACCES) {
+		t.Fatalf("bind in a read-only directory: %v, want %q", err, want)
 	}
 }
