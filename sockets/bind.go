@@ -67,7 +67,8 @@ func bindOff(cfg messages.SocketConfig, timeout time.Duration) (*Listener, error
 	if t.path == "" {
 		return listen(cfg, t)
 	}
-	return onPath("bind", t.path, timeout, func() (*Listener, error) { return listen(cfg, t) })
+	return onPath("bind", t.path, timeout, func() (*Listener, error) { return listen(cfg, t) },
+		func(l *Listener) { l.Close() })
 }
 
 // needsLookup reports whether resolving cfg takes a lookup that may wait

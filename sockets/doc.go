@@ -43,7 +43,9 @@
 // UNIX socket (its file removed) runs off the actor too (bound →
 // unbinding → unbound), bounded likewise: an unbind, and shutdown's,
 // never waits longer; a file left behind is a stale socket, which the
-// next bind removes. os/user takes no context: a user or group lookup goes through
+// next bind removes. A socket adopted from a former cfkd (Adopted, an
+// upgrade in place) has its file identified off the actor likewise
+// (adopting → bound), unbinds meanwhile waiting. os/user takes no context: a user or group lookup goes through
 // internal/nss, which stops waiting after the timeout (the bind fails,
 // `user lookup "www" did not answer within 5s`) and keeps one lookup in
 // flight per name, whose late answer is dropped.

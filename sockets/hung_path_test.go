@@ -72,8 +72,9 @@ type socketRig struct {
 }
 
 type spawnSocket struct {
-	name string
-	pid  chan *actor.PID
+	name  string
+	actor func() *Socket // New(name) when nil
+	pid   chan *actor.PID
 }
 
 func newSocketRig(t *testing.T) *socketRig {
@@ -84,7 +85,11 @@ func newSocketRig(t *testing.T) *socketRig {
 	r.parent, err = r.sys.Root.SpawnNamed(actor.PropsFromFunc(func(c actor.Context) {
 		switch m := c.Message().(type) {
 		case spawnSocket:
-			m.pid <- c.Spawn(actor.PropsFromProducer(func() actor.Actor { return New(m.name, log) }))
+			produce := m.actor
+			if produce == nil {
+				produce = func() *Socket { return New(m.name, log) }
+			}
+			m.pid <- c.Spawn(actor.PropsFromProducer(func() actor.Actor { return produce() }))
 		case messages.SocketReply:
 			r.replies <- m
 		}
@@ -97,9 +102,20 @@ func newSocketRig(t *testing.T) *socketRig {
 }
 
 func (r *socketRig) socket(name string) *actor.PID {
-	ch := make(chan *actor.PID, 1)
-	r.sys.Root.Send(r.parent, spawnSocket{name: name, pid: ch})
-	return <-ch
+	return r.spawn(spawnSocket{name: name})
+}
+
+func (r *socketRig) spawn(m spawnSocket) *actor.PID {
+	r.t.Helper()
+	m.pid = make(chan *actor.PID, 1)
+	r.sys.Root.Send(r.parent, m)
+	select {
+	case pid := <-m.pid:
+		return pid
+	case <-time.After(10 * time.Second):
+		r.t.Fatalf("socket %s: not spawned in 10s (its producer waits for a hung path?)", m.name)
+	}
+	return nil
 }
 
 // next is the next reply, within the deadline.
@@ -187,5 +203,57 @@ func TestUnixHungPathHoldsNoActor(t *testing.T) {
 			c.Close()
 		}
 		t.Fatalf("connect to the file left behind: %v, want refused", err)
+	}
+}
+
+// The adoption of a UNIX socket a former cfkd bound (an upgrade in place,
+// REFERENCE §13) lstat'ed its file in the actor's producer, that is in
+// the controller's Receive: a path on a hung mount held the controller.
+// The file is identified off the actor now: meanwhile the actor answers,
+// an unbind waits for the adoption; a path that does not answer leaves
+// the file unknown, which the close then leaves alone.
+func TestAdoptedUnixSocketHungPath(t *testing.T) {
+	h := newHangPaths(t)
+	old := pathTimeout
+	pathTimeout = 200 * time.Millisecond
+	t.Cleanup(func() { pathTimeout = old })
+	r := newSocketRig(t)
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	dir := shortDir(t)
+	adopt := func(name string) (*actor.PID, string) {
+		path := filepath.Join(dir, name+".sock")
+		cfg := messages.SocketConfig{Name: name, Host: "unix/", Service: path}
+		l, err := bindCfg(t, cfg) // the former cfkd's bind
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.spawn(spawnSocket{name: name, actor: func() *Socket { return Adopted(name, log, l.File, cfg, path) }}), path
+	}
+
+	hungPath := filepath.Join(dir, "hung.sock")
+	h.hang("lstat", hungPath)
+	hung, _ := adopt("hung")
+	h.wait(t, "lstat "+hungPath)
+	r.sys.Root.Send(hung, messages.BindSocket{Req: 1, Config: messages.SocketConfig{Name: "hung", Host: "unix/", Service: hungPath}})
+	r.expect("bind while adopting", 1, "socket 'hung' is already bound")
+	r.sys.Root.Send(hung, messages.UnbindSocket{Req: 2})
+	r.expect("unbind while adopting", 2, "")
+	if _, err := os.Lstat(hungPath); err != nil {
+		t.Fatalf("the file not identified was removed: %v", err)
+	}
+	if c, err := net.Dial("unix", hungPath); !errors.Is(err, syscall.ECONNREFUSED) {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("connect to the socket unbound: %v, want refused", err)
+	}
+
+	// a path that answers: the close removes the file
+	ok, okPath := adopt("ok")
+	r.sys.Root.Send(ok, messages.UnbindSocket{Req: 3})
+	r.expect("unbind", 3, "")
+	if _, err := os.Lstat(okPath); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("%s after the unbind: %v, want removed", okPath, err)
 	}
 }

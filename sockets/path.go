@@ -17,7 +17,7 @@ const PathTimeout = 5 * time.Second
 // PathTimeoutError is file system work on a UNIX socket's path that did
 // not end in time.
 type PathTimeoutError struct {
-	Op    string // bind, remove
+	Op    string // bind, remove, lstat
 	Path  string
 	After time.Duration
 }
@@ -28,37 +28,40 @@ func (e *PathTimeoutError) Error() string {
 
 // onPath runs fn, the file system work op on path, and waits for it at
 // most timeout (pathTimeout, read by the actor): then a
-// *PathTimeoutError. fn cannot be cancelled: it
-// goes on in its goroutine, and the listener it returns, if it ever
-// does, is closed then (its file removed).
-func onPath(op, path string, timeout time.Duration, fn func() (*Listener, error)) (*Listener, error) {
+// *PathTimeoutError. fn cannot be cancelled: it goes on in its
+// goroutine, and late, if not nil, gets what it returns, if it ever does
+// (a listener bound too late is closed then, its file removed).
+func onPath[T any](op, path string, timeout time.Duration, fn func() (T, error), late func(T)) (T, error) {
 	type result struct {
-		l   *Listener
+		v   T
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		l, err := fn()
-		done <- result{l, err}
+		v, err := fn()
+		done <- result{v, err}
 	}()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		return r.l, r.err
+		return r.v, r.err
 	case <-timer.C:
-		go func() {
-			if r := <-done; r.l != nil {
-				r.l.Close()
-			}
-		}()
-		return nil, &PathTimeoutError{Op: op, Path: path, After: timeout}
+		if late != nil {
+			go func() {
+				if r := <-done; r.err == nil {
+					late(r.v)
+				}
+			}()
+		}
+		var zero T
+		return zero, &PathTimeoutError{Op: op, Path: path, After: timeout}
 	}
 }
 
 // How long the file system work on a path may take, and what is called
-// as it begins (op: bind, remove): a test makes it hang, as a path on a
-// hung mount would, then fail (an error ends the work there).
+// as it begins (op: bind, remove, lstat): a test makes it hang, as a path
+// on a hung mount would, then fail (an error ends the work there).
 var (
 	pathTimeout = PathTimeout
 	pathHook    = func(op, path string) error { return nil }

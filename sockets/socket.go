@@ -63,7 +63,7 @@ func (s *Socket) Receive(ctx actor.Context) {
 	switch m := ctx.Message().(type) {
 	case *actor.Started:
 		s.self = ctx.Self()
-		return
+		ev = evStarted
 	case messages.BindSocket:
 		ev = evBind
 	case messages.UnbindSocket:
@@ -72,6 +72,8 @@ func (s *Socket) Receive(ctx actor.Context) {
 		ev = evBindDone
 	case closed:
 		ev = evClosed
+	case identified:
+		ev = evIdentified
 	case *actor.Stopping:
 		ev = evStopping // a safety net: the controller unbinds every socket at shutdown
 	case *actor.Stopped, *actor.Restarting:
@@ -167,26 +169,31 @@ func (s *Socket) cancelBind(ctx actor.Context, msg any) {
 	s.alreadyUnbound(ctx, msg)
 }
 
-// startClose closes the socket: a TCP one at once, a UNIX one off the
-// actor (its path is removed), the unbind answered once that is done.
-func (s *Socket) startClose(ctx actor.Context, msg any) {
-	m := msg.(messages.UnbindSocket)
+// unbind closes the socket.
+func (s *Socket) unbind(ctx actor.Context, msg any) {
+	s.startClose(ctx, []messages.RequestID{msg.(messages.UnbindSocket).Req})
+}
+
+// startClose closes the socket for the unbinds reqs: a TCP one at once, a
+// UNIX one off the actor (its path is removed), reqs answered once that
+// is done.
+func (s *Socket) startClose(ctx actor.Context, reqs []messages.RequestID) {
 	l := s.ln
 	s.ln = nil
 	if l.path == "" {
-		s.closedNow(ctx, []messages.RequestID{m.Req}, l.Close())
+		s.closedNow(ctx, reqs, l.Close())
 		return
 	}
-	s.st, s.closing = unbinding, []messages.RequestID{m.Req}
+	s.st, s.closing = unbinding, reqs
 	root, self, timeout := ctx.ActorSystem().Root, s.self, pathTimeout
 	go func() {
-		_, err := onPath("remove", l.path, timeout, func() (*Listener, error) { return nil, l.Close() })
+		_, err := onPath("remove", l.path, timeout, func() (struct{}, error) { return struct{}{}, l.Close() }, nil)
 		root.Send(self, closed{err: err})
 	}()
 }
 
-// waitClose makes an unbind during the close wait for it: answered with
-// the first one, in order.
+// waitClose makes an unbind during the close, or the adoption, wait for
+// it: answered with the first one, in order.
 func (s *Socket) waitClose(_ actor.Context, msg any) {
 	s.closing = append(s.closing, msg.(messages.UnbindSocket).Req)
 }
