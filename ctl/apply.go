@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
@@ -38,7 +39,7 @@ func runApply(s *session, args []string) error {
 		return &userError{msg: fmt.Sprintf("%s: too large to apply: %d bytes once compressed, a request holds %d",
 			file, len(req), protocol.MaxLine)}
 	}
-	rep, err := s.request(req)
+	rep, err := requestApply(s, req)
 	if err != nil {
 		return err
 	}
@@ -48,7 +49,7 @@ func runApply(s *session, args []string) error {
 		}
 		return rep.Err
 	}
-	plan, failures, err := readApplyReply(rep.Lines)
+	plan, failures, notes, err := readApplyReply(rep.Lines)
 	if err != nil {
 		return err
 	}
@@ -61,7 +62,7 @@ func runApply(s *session, args []string) error {
 			failures = []string{}
 		}
 		if err := writeJSON(s.env.jsonOut(), applyJSON{OK: len(failures) == 0, DryRun: s.opts.dryRun,
-			Changes: changes, Failures: failures}); err != nil {
+			Changes: changes, Failures: failures, Notes: notes}); err != nil {
 			return err
 		}
 	} else {
@@ -69,6 +70,9 @@ func runApply(s *session, args []string) error {
 			return err
 		}
 		applyNotes(s, plan)
+		for _, n := range notes {
+			fmt.Fprintln(s.env.stderr, "note: "+s.env.safeErr(n))
+		}
 		for _, f := range failures {
 			fmt.Fprintln(s.env.stderr, s.env.safeErr(f))
 		}
@@ -141,28 +145,67 @@ func (s *session) applyBase(file string) (string, error) {
 	return filepath.Join(wd, dir), nil
 }
 
+// applyRetry is how long cfkctl apply waits before it asks again while
+// cfkd refuses it because another apply is under way: a second more each
+// time, up to applyRetryMax (a client that waits minutes asks a few
+// dozen times, each an audit record).
+const (
+	applyRetry    = time.Second
+	applyRetryMax = 5 * time.Second
+)
+
+// requestApply sends an apply, and sends it again while cfkd refuses it
+// because another apply is under way (REFERENCE §8.2), until --timeout
+// has passed since the first (none: for ever); the refusal is said on
+// stderr, again whenever it changes (how far the other one got). A dry
+// run is never refused so.
+func requestApply(s *session, req string) (messages.Reply, error) {
+	start, said, wait := time.Now(), "", applyRetry
+	for {
+		rep, err := s.request(req)
+		if err != nil || rep.Err == nil || !strings.HasPrefix(rep.Err.Error(), messages.ApplyUnderWay+" (") {
+			return rep, err
+		}
+		if s.opts.timeout > 0 && time.Since(start)+wait > s.opts.timeout {
+			return rep, nil
+		}
+		if why := rep.Err.Error(); why != said {
+			said = why
+			fmt.Fprintf(s.env.stderr, "cfkctl: %s; waiting (see --timeout)\n", s.env.safeErr(why))
+		}
+		time.Sleep(wait)
+		wait = min(wait+applyRetry, applyRetryMax)
+	}
+}
+
 // readApplyReply splits cfkd's reply: the plan lines (or `no changes`),
 // then `NAME: MESSAGE` for each service that could not be destroyed or
-// restarted. A plan line that does not parse fails the command.
-func readApplyReply(lines []string) (plan []messages.Change, failures []string, err error) {
+// restarted; the note lines (`# ...`: a dry run's while an apply is
+// under way) may come anywhere. A plan line that does not parse fails
+// the command.
+func readApplyReply(lines []string) (plan []messages.Change, failures, notes []string, err error) {
 	for i, l := range lines {
 		if l == messages.NoChanges && i == 0 {
+			continue
+		}
+		if n, ok := strings.CutPrefix(l, messages.PlanNote); ok {
+			notes = append(notes, n)
 			continue
 		}
 		c, perr := messages.ParseChange(l)
 		if perr != nil {
 			if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "~ ") || strings.HasPrefix(l, "- ") {
-				return nil, nil, replyError(perr)
+				return nil, nil, nil, replyError(perr)
 			}
 			failures = append(failures, l)
 			continue
 		}
 		if failures != nil {
-			return nil, nil, replyError(fmt.Errorf("plan line %q after the failures", l))
+			return nil, nil, nil, replyError(fmt.Errorf("plan line %q after the failures", l))
 		}
 		plan = append(plan, c)
 	}
-	return plan, failures, nil
+	return plan, failures, notes, nil
 }
 
 // replyError is a reply that cfkctl cannot read (the request is named
@@ -214,6 +257,9 @@ type applyJSON struct {
 	DryRun   bool         `json:"dry_run"`
 	Changes  []changeJSON `json:"changes"`
 	Failures []string     `json:"failures"`
+	// Notes: a dry run's while an apply is under way (REFERENCE §1.4),
+	// absent otherwise
+	Notes []string `json:"notes,omitempty"`
 }
 
 type changeJSON struct {

@@ -46,6 +46,11 @@ type Apply struct {
 	Want    Declarations
 }
 
+// ApplyUnderWay begins the refusal of an apply while another is under
+// way, and the note of a dry run then (REFERENCE §1.4): cfkctl apply
+// tries again on it.
+const ApplyUnderWay = "an apply is under way"
+
 // NeedsPrivilege implements Statement: an apply declares services (a dry
 // run only reads, and is allowed on a command-only console).
 func (a Apply) NeedsPrivilege() bool { return !a.DryRun }

@@ -27,6 +27,11 @@ import (
 // NoChanges is the whole plan when there is nothing to change.
 const NoChanges = "no changes"
 
+// PlanNote begins a note line, after a plan's lines: a dry run planned
+// while an apply is under way says so (REFERENCE §1.4, §1.6). No plan
+// line, nor a `NAME: MESSAGE` line, begins so.
+const PlanNote = "# "
+
 // FormerRun ends the `~` line of a service that runs a former
 // declaration (Change.Former).
 const FormerRun = "(running a former declaration)"

@@ -1,0 +1,43 @@
+package ctl
+
+import (
+	"strings"
+	"testing"
+)
+
+// underWay is cfkd's refusal of an apply while another is under way.
+const underWay = "an apply is under way (from unix:uid=0,pid=7 since 2009-11-11 16:16:11: rolling restart, 0 of 1 done, " +
+	"waiting for 'slow' to be running): try again once it is done (a stop of 'slow' ends its wait)"
+
+// TestApplyWhileAnotherIsUnderWay: cfkctl apply says on stderr why it
+// waits, and sends its apply again until cfkd takes it (REFERENCE §8.2);
+// within --timeout only, then the refusal is its error. A dry run's note
+// is said on stderr, not taken for a failure.
+func TestApplyWhileAnotherIsUnderWay(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "service s cmd=sleep 1\n")
+	req := applyReq("", "service s cmd=sleep 1\n")
+
+	f := newFakeServer(t, map[string]string{req: fail(underWay)})
+	f.then[req] = ok("~ s: cmd")
+	res := runCtl(t, f, runCfg{}, "apply", file)
+	if res.code != 0 || res.stdout != "~ s: cmd\n" || res.stderr != "cfkctl: "+underWay+"; waiting (see --timeout)\n" {
+		t.Fatalf("apply taken once the other was done: %+v", res)
+	}
+	if got := f.waitRequests(t, 2); got[0] != req || got[1] != req {
+		t.Fatalf("requests %q", got)
+	}
+
+	f = newFakeServer(t, map[string]string{req: fail(underWay)})
+	res = runCtl(t, f, runCfg{}, "--timeout", "500ms", "apply", file)
+	if res.code != ExitError || res.stderr != underWay+"\n" {
+		t.Fatalf("apply refused within --timeout: %+v", res)
+	}
+
+	dry := applyReq("dry-run", "service s cmd=sleep 1\n")
+	f = newFakeServer(t, map[string]string{dry: ok("~ s: cmd", "# "+strings.TrimSuffix(underWay, ": try again once it is done (a stop of 'slow' ends its wait)")+": planned against the declarations it made")})
+	res = runCtl(t, f, runCfg{}, "apply", "--dry-run", file)
+	if res.code != 0 || res.stdout != "~ s: cmd\n" || !strings.HasPrefix(res.stderr, "note: an apply is under way (from unix:uid=0,pid=7") {
+		t.Fatalf("dry run with a note: %+v", res)
+	}
+}
