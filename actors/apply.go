@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -24,30 +25,26 @@ import (
 // restart was refused) is a change of every plan, restarted again, until
 // its run is of its declaration: an apply converges.
 //
-// Applies never interleave: while one is in its second half, the next
-// ones wait in arrival order, and each computes its plan only when its
-// turn comes, from what the previous one left.
-
-// applyQueue is the apply in progress (running) and those waiting.
-type applyQueue struct {
-	running bool
-	waiting []waitingApply
-}
-
-type waitingApply struct {
-	m  messages.Apply
-	to *actor.PID
-}
-
-// applyNext asks the controller to run the next waiting apply (it needs a
-// context of its own to spawn actors).
-type applyNext struct{}
+// Applies never interleave, and none waits for another: while one is in
+// its second half (c.applying), a dry run is answered at once, against the
+// declarations it made, with a note naming it; another apply is refused
+// at once, naming it and what it waits for (ErrApplyUnderWay). A queue
+// of applies held by cfkd would hold them behind one that may never end
+// (a rolling restart waiting for a readiness with no timeout), each run
+// once its turn came even when its client had long given up; the client
+// that wants to wait retries (cfkctl does, within its --timeout).
 
 // applyRun is the second half of an apply in progress.
 type applyRun struct {
 	to      *actor.PID
-	lines   []string // the plan
+	from    string    // the peer that asked (messages.Apply.From)
+	since   time.Time // when it began
+	lines   []string  // the plan
 	rolling bool
+	// phase and g: what it does now, and the gather doing it (nil
+	// between two)
+	phase   string
+	g       *gather
 	prune   []*entry // services to destroy
 	restart []*entry // services to restart, by name
 	// unseen: the changed services with an actor that the controller
@@ -74,50 +71,34 @@ func (r *applyRun) failDecl(ch messages.Change, err error) {
 	r.fail(key, err)
 }
 
-// apply runs `command apply` now, or queues it behind the one in progress.
+// apply runs `command apply`: the first half, plan and declarations, and
+// the start of the second half. A dry run, an empty plan or a refusal is
+// answered at once; so is an apply while another is in its second half:
+// a dry run plans against what that one declared, with a note naming it,
+// any other is refused (REFERENCE §1.4).
 func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
-	if c.applies.running || len(c.applies.waiting) > 0 {
-		c.applies.waiting = append(c.applies.waiting, waitingApply{m: m, to: ctx.Sender()})
+	to := ctx.Sender()
+	if cur := c.applying; cur != nil && !m.DryRun {
+		c.log.WithField("peer", m.From).Infof("apply refused: %s", cur.describe())
+		c.answer(to, messages.ErrorReply(cur.refusal()))
 		return
 	}
-	c.runApply(ctx, m, ctx.Sender())
-}
-
-func (c *Controller) applyNext(ctx actor.Context) {
-	if c.applies.running || len(c.applies.waiting) == 0 {
-		return
-	}
-	w := c.applies.waiting[0]
-	c.applies.waiting = c.applies.waiting[1:]
-	c.runApply(ctx, w.m, w.to)
-}
-
-// applyDone ends the apply in progress and lets the next one run.
-func (c *Controller) applyDone() {
-	c.applies.running = false
-	if len(c.applies.waiting) > 0 {
-		c.sys.Root.Send(c.self, applyNext{})
-	}
-}
-
-// runApply is the first half: plan, declarations, and the start of the
-// second half. A dry run, an empty plan or a refusal is answered at once.
-func (c *Controller) runApply(ctx actor.Context, m messages.Apply, to *actor.PID) {
 	if err := c.applyRefusal(m); err != nil {
 		c.answer(to, messages.ErrorReply(err))
-		c.applyDone()
 		return
 	}
 	plan := messages.WithFormerRuns(messages.PlanOf(c.declared(), m.Want), c.formerRuns(m.Want))
 	plan = messages.WithFormerProxies(plan, c.formerProxies(m.Want))
 	lines := messages.PlanLines(plan)
 	if m.DryRun || len(plan) == 0 {
+		if cur := c.applying; cur != nil {
+			lines = append(lines, messages.PlanNote+cur.describe()+": planned against the declarations it made, its restarts not all done")
+		}
 		c.answer(to, messages.Reply{Lines: lines})
-		c.applyDone()
 		return
 	}
-	c.applies.running = true
-	run := &applyRun{to: to, lines: lines, rolling: m.Rolling, errs: map[string]error{}}
+	run := &applyRun{to: to, from: m.From, since: time.Now(), lines: lines, rolling: m.Rolling, errs: map[string]error{}}
+	c.applying = run
 	// Sockets and proxies first: the services may name them.
 	for _, ch := range plan {
 		if ch.Kind != messages.KindService {
@@ -353,6 +334,7 @@ func (c *Controller) newServiceProps() *actor.Props {
 // applyPrune destroys the services to prune, all at once, then goes on
 // with the restarts.
 func (c *Controller) applyPrune(run *applyRun) {
+	run.phase = "destroying"
 	c.applyEach(run, messages.VerbDestroy, run.prune, func() { c.applyRestart(run) })
 }
 
@@ -362,8 +344,9 @@ func (c *Controller) applyPrune(run *applyRun) {
 // dependents that run and what each requires (REFERENCE §2.8).
 func (c *Controller) applyRestart(run *applyRun) {
 	verb := messages.VerbRestart
+	run.phase = "restarting"
 	if run.rolling { // as `command rollingrestart`: in the order requires sets
-		verb = messages.VerbRollingRestart
+		verb, run.phase = messages.VerbRollingRestart, "rolling restart"
 	}
 	c.applyEach(run, verb, run.restart, func() { c.applyUnseen(run) })
 }
@@ -384,7 +367,9 @@ func (c *Controller) applyUnseen(run *applyRun) {
 		return messages.RestartService{Req: r, UntilRunning: run.rolling, IfFormer: true}
 	}
 	g := c.newGather(messages.VerbRestart, mk, nil, nil)
+	run.phase, run.g = "restarting the services launched meanwhile", g
 	g.then = func(messages.Reply) {
+		run.g = nil
 		c.applyNoteFailures(run, g)
 		c.applyFinish(run)
 	}
@@ -405,7 +390,9 @@ func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, t
 		return
 	}
 	g := c.newGather(verb, verbMessage(verb), nil, nil)
+	run.g = g
 	g.then = func(messages.Reply) {
+		run.g = nil
 		c.applyNoteFailures(run, g)
 		then()
 	}
@@ -438,7 +425,7 @@ func (c *Controller) applyFinish(run *applyRun) {
 	if c.opts.AfterBurst != nil && len(run.prune)+len(run.restart) >= c.opts.BurstSize {
 		go c.opts.AfterBurst()
 	}
-	c.applyDone()
+	c.applying = nil
 }
 
 // verbMessage is the service message of a verb without arguments (one of

@@ -170,39 +170,6 @@ func TestApplyRollingStopsAtAFailure(t *testing.T) {
 	r.expectQuiet("w2", 50*time.Millisecond)
 }
 
-// TestApplyQueued: a second apply waits for the first one's restarts and
-// plans from what it left.
-func TestApplyQueued(t *testing.T) {
-	t.Parallel()
-	r := newRig(t)
-	r.ok(applyReq("", "service s cmd=sleep 1\nservice s stopwait_secs=30\n"), "command start service s")
-	r.expectSeq("s", starting)
-	first := r.async(applyReq("", "service s cmd=sleep 2\nservice s stopwait_secs=30\n"))
-	r.expectSeq("s", stopping) // the fake process ignores SIGTERM: the first apply waits
-	ch := r.asyncInOrder(applyReq("", "service s cmd=sleep 3\nservice s stopwait_secs=30\n"),
-		applyReq("dry-run", "service s cmd=sleep 3\nservice s stopwait_secs=30\n"))
-	second, dry := ch[0], ch[1]
-	r.noReply("the second apply", second, 50*time.Millisecond)
-	if st := r.ok("command desc service s"); st[0] != "s\t\t\t\tsleep 2" {
-		t.Fatalf("the second apply declared before the first was done: %q", st)
-	}
-	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
-	if rep := r.reply("first", first); rep.Err != nil || !slices.Equal(rep.Lines, []string{"~ s: cmd"}) {
-		t.Fatalf("first: %v %q", rep.Err, rep.Lines)
-	}
-	r.expectSeq("s", stopped, starting, stopping) // restarted by the first, stopped by the second
-	r.fake.exit(t, r.fake.waitLaunch(t, 2).Pid, killedBy(syscall.SIGTERM))
-	if rep := r.reply("second", second); rep.Err != nil || !slices.Equal(rep.Lines, []string{"~ s: cmd"}) {
-		t.Fatalf("second: %v %q", rep.Err, rep.Lines)
-	}
-	if rep := r.reply("dry run", dry); rep.Err != nil || !slices.Equal(rep.Lines, []string{"no changes"}) {
-		t.Fatalf("dry run after both: %v %q", rep.Err, rep.Lines)
-	}
-	if l := r.fake.waitLaunch(t, 3); !slices.Equal(l.Spec.Argv, []string{"sleep", "3"}) {
-		t.Fatalf("last launch %q", l.Spec.Argv)
-	}
-}
-
 func TestApplyRefusals(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)

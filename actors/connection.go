@@ -323,6 +323,10 @@ func (c *connection) pump(ctx actor.Context) {
 			} else if d, ok := st.(messages.SetServiceAttr); ok && c.declareRun(ctx, m, d) {
 				// sent with the declarations queued after it (batch.go)
 			} else {
+				if a, ok := st.(messages.Apply); ok {
+					a.From = c.peer // an apply under way is named so (REFERENCE §1.4)
+					st = a
+				}
 				ctx.Request(c.controller, st)
 			}
 		}

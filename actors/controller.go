@@ -97,7 +97,7 @@ type Controller struct {
 	haltLeft  int    // proxies not yet halted by the shutdown
 	haltThen  func() // what the shutdown does once they are
 
-	applies applyQueue // `command apply`: the one in progress, those waiting (apply.go)
+	applying *applyRun // `command apply`: the one in its second half, nil when none (apply.go)
 
 	up controllerUpgrade // an upgrade in place (upgrade.go)
 
@@ -184,8 +184,6 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.apply(ctx, m)
 	case messages.Fleet:
 		ctx.Respond(messages.ErrorReply(errFleetOnlyAdmin))
-	case applyNext:
-		c.applyNext(ctx)
 	case messages.ServiceReply:
 		c.onServiceReply(m)
 	case messages.ServiceUpdated:

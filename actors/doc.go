@@ -53,7 +53,9 @@
 // configurations replacing the old ones; then, asynchronously, it destroys
 // the services the file leaves out (prune) and restarts the changed ones
 // that were up (all at once, or rolling), and answers the plan. Applies
-// are queued: the next one plans once the previous one has answered. A
+// are not queued: while one is in its second half, a dry run is
+// answered at once with a note naming it, any other apply is refused
+// saying how far it got (apply_progress.go); cfkctl tries again. A
 // service's ServiceUpdated also carries the declaration its run was
 // launched with: one up with a former declaration's run (its restart
 // refused) is in every plan and restarted again, until it converges.

@@ -314,7 +314,7 @@ func (c *Controller) exportRefusal() error {
 	// what it requires, a rolling restart part way): the services do not
 	// know of them, the state would not carry them, and the new cfkd
 	// would never take them (REFERENCE §13.4)
-	if c.applies.running {
+	if c.applying != nil {
 		return errors.New("an apply is under way: try again once it is done")
 	}
 	// a request is in c.pending while a step awaits its reply, and in

@@ -44,6 +44,9 @@ type Apply struct {
 	Prune   bool
 	Rolling bool
 	Want    Declarations
+	// From is the peer that asked, as its audit record names it (set by
+	// the connection): an apply under way is named so (REFERENCE §1.4).
+	From string
 }
 
 // ApplyUnderWay begins the refusal of an apply while another is under

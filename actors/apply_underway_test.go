@@ -1,0 +1,79 @@
+package actors
+
+import (
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// stalledRoll starts s and a rolling apply of sleep 2 that waits for s,
+// stopping (the fake process ignores SIGTERM, stopwait_secs=30): an
+// apply under way that does not end until s exits. It returns the
+// apply's reply.
+func stalledRoll(t *testing.T) (*rig, <-chan messages.Reply) {
+	r := newRig(t)
+	r.ok(applyReq("", "service s cmd=sleep 1\nservice s stopwait_secs=30\n"), "command start service s")
+	r.expectSeq("s", starting)
+	first := r.async(applyReq("rolling", "service s cmd=sleep 2\nservice s stopwait_secs=30\n"))
+	r.expectSeq("s", stopping)
+	return r, first
+}
+
+const stalledRollUnderWay = "rolling restart, 0 of 1 done, waiting for 's' to be running)"
+
+// TestApplyUnderWayAnswersAtOnce: while an apply waits for a service
+// (here its stop; a readiness with no ready_timeout_secs waits for ever),
+// a dry run is answered at once, against what the apply declared, with a
+// note naming it, and another apply is refused at once, saying what the
+// one under way waits for and what ends its wait (REFERENCE §1.4).
+// Before, both waited behind it, in a queue, until their clients gave up.
+func TestApplyUnderWayAnswersAtOnce(t *testing.T) {
+	t.Parallel()
+	r, first := stalledRoll(t)
+	third := "service s cmd=sleep 3\nservice s stopwait_secs=30\n"
+	dry := r.exec(applyReq("dry-run", third))
+	if dry.Err != nil || len(dry.Lines) != 2 || dry.Lines[0] != "~ s: cmd" ||
+		!strings.HasPrefix(dry.Lines[1], messages.PlanNote+messages.ApplyUnderWay+" (since ") ||
+		!strings.Contains(dry.Lines[1], stalledRollUnderWay) {
+		t.Fatalf("dry run while an apply is under way: %v\n%s", dry.Err, strings.Join(dry.Lines, "\n"))
+	}
+	rep := r.exec(applyReq("", third))
+	if rep.Err == nil || !strings.HasPrefix(rep.Err.Error(), messages.ApplyUnderWay+" (since ") ||
+		!strings.HasSuffix(rep.Err.Error(), stalledRollUnderWay+": try again once it is done (a stop of 's' ends its wait)") {
+		t.Fatalf("apply while another is under way: %v %q", rep.Err, rep.Lines)
+	}
+	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
+	if rep := r.reply("first", first); rep.Err != nil || !slices.Equal(rep.Lines, []string{"~ s: cmd"}) {
+		t.Fatalf("first: %v %q", rep.Err, rep.Lines)
+	}
+	r.expectSeq("s", stopped, starting)
+	r.applyOK("dry-run", third, "~ s: cmd") // no apply under way: no note
+}
+
+// TestApplyRefusedNeverRunsLater: an apply that came while another was
+// under way changes nothing, then or later: once the one under way is
+// done, cfkd holds its declarations and runs its process. Before, it
+// waited in a queue and ran when its turn came, its client gone or not
+// (cfkctl killed, or given up at its --timeout).
+func TestApplyRefusedNeverRunsLater(t *testing.T) {
+	t.Parallel()
+	r, first := stalledRoll(t)
+	second := r.async(applyReq("", "service s cmd=sleep 3\nservice s stopwait_secs=30\n"))
+	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
+	if rep := r.reply("first", first); rep.Err != nil || !slices.Equal(rep.Lines, []string{"~ s: cmd"}) {
+		t.Fatalf("first: %v %q", rep.Err, rep.Lines)
+	}
+	if rep := r.reply("second", second); rep.Err == nil || !strings.HasPrefix(rep.Err.Error(), messages.ApplyUnderWay) {
+		t.Fatalf("second, sent while the first was under way: %v %q", rep.Err, rep.Lines)
+	}
+	r.expectSeq("s", stopped, starting, running)
+	r.applyOK("dry-run", "service s cmd=sleep 2\nservice s stopwait_secs=30\n", "no changes")
+	if l := r.fake.waitLaunch(t, 2); !slices.Equal(l.Spec.Argv, []string{"sleep", "2"}) {
+		t.Fatalf("launch after the first apply: %q", l.Spec.Argv)
+	}
+	r.expectQuiet("s", 100*time.Millisecond)
+}
