@@ -391,6 +391,7 @@ func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, t
 	}
 	g := c.newGather(verb, verbMessage(verb), nil, nil)
 	run.g = g
+	g.asked = func(s *step) { c.applyAsked(run, s) }
 	g.then = func(messages.Reply) {
 		run.g = nil
 		c.applyNoteFailures(run, g)
@@ -420,6 +421,11 @@ func (c *Controller) applyFinish(run *applyRun) {
 		if err := run.errs[name]; err != nil {
 			lines = append(lines, fmt.Sprintf("%s: %v", name, err))
 		}
+	}
+	if n := len(lines) - len(run.lines); n > 0 {
+		c.log.Infof("apply: done: %d services not destroyed or restarted", n)
+	} else {
+		c.log.Info("apply: done")
 	}
 	c.answer(run.to, messages.Reply{Lines: lines})
 	if c.opts.AfterBurst != nil && len(run.prune)+len(run.restart) >= c.opts.BurstSize {

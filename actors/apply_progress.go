@@ -9,8 +9,8 @@ import (
 )
 
 // This file says how far the apply in its second half got (apply.go,
-// REFERENCE §1.4): in the refusal of another apply, and in the note of a
-// dry run.
+// REFERENCE §1.4): in the refusal of another apply, in the note of a dry
+// run, and in a record as its rolling restart goes to each service.
 
 // describe is the apply under way, as a refusal and a dry run's note
 // name it: `an apply is under way (from PEER since TIME: rolling
@@ -73,4 +73,22 @@ func quotedNames(names []string) string {
 		q[i] = "'" + n + "'"
 	}
 	return strings.Join(q, ", ")
+}
+
+// applyAsked records each service the apply's rolling restart goes to,
+// and warns when its readiness has no timeout (ready_timeout_secs=0):
+// the roll, and with it every other apply, may wait for it for ever
+// (REFERENCE §1.4, §2.9).
+func (c *Controller) applyAsked(run *applyRun, s *step) {
+	if !run.rolling || s.verb != messages.VerbRollingRestart {
+		return
+	}
+	name := s.e.cfg.Name
+	log := c.log.WithField("service", name)
+	if s.e.cfg.Ready != "" && s.e.cfg.ReadyTimeout == 0 {
+		log.Warnf("apply: rolling restart of '%s': waiting for it to be ready, with no ready_timeout_secs: "+
+			"other applies are refused until it is (a stop of '%s' ends the wait)", name, name)
+		return
+	}
+	log.Infof("apply: rolling restart of '%s': waiting for it to be running", name)
 }

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"syscall"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
 )
 
 // stalledRoll starts s and a rolling apply of sleep 2 that waits for s,
@@ -76,4 +78,44 @@ func TestApplyRefusedNeverRunsLater(t *testing.T) {
 		t.Fatalf("launch after the first apply: %q", l.Spec.Argv)
 	}
 	r.expectQuiet("s", 100*time.Millisecond)
+}
+
+// TestApplyRollOnUnboundedReadinessSaysSo: a rolling apply that goes to a
+// service whose readiness has no timeout warns (an event of kind cfkd)
+// that it may wait for it for ever, and what ends the wait; an apply
+// refused meanwhile names the service; a stop of it ends the roll
+// (REFERENCE §1.4). Before, nothing said why every later apply hung.
+func TestApplyRollOnUnboundedReadinessSaysSo(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, func(o *Options) { o.Log.SetLevel(logrus.WarnLevel) })
+	r.setAutoTerm()
+	decl := "service s ready=exec:false\nservice s ready_timeout_secs=0\n"
+	r.ok(applyReq("", "service s cmd=sleep 1\n"+decl), "command start service s")
+	r.expectSeq("s", starting)
+	all := r.tree.Subscribe(allSel, Backlog{})
+	defer all.Close()
+	roll := r.async(applyReq("rolling", "service s cmd=sleep 2\n"+decl))
+	want := "apply: rolling restart of 's': waiting for it to be ready, with no ready_timeout_secs: " +
+		"other applies are refused until it is (a stop of 's' ends the wait)"
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	for found := false; !found; {
+		ls, err := all.Next(ctx)
+		if err != nil {
+			t.Fatalf("no warning %q: %v", want, err)
+		}
+		for _, l := range lineStrings(ls) {
+			e, err := messages.ParseEvent(l)
+			found = found || err == nil && e.Kind == messages.EventCfkd && e.Level == "warn" && e.Message == want && e.Service == "s"
+		}
+	}
+	r.expectSeq("s", stopping, stopped, starting)
+	rep := r.exec(applyReq("", "service s cmd=sleep 3\n"+decl))
+	if rep.Err == nil || !strings.Contains(rep.Err.Error(), "rolling restart, 0 of 1 done, waiting for 's' to be running): try again once it is done (a stop of 's' ends its wait)") {
+		t.Fatalf("apply during the roll: %v %q", rep.Err, rep.Lines)
+	}
+	r.okDone("command stop service s", 1)
+	if rep := r.reply("rolling apply", roll); rep.Err != nil || len(rep.Lines) != 2 || rep.Lines[0] != "~ s: cmd" || !strings.HasPrefix(rep.Lines[1], "s: ") {
+		t.Fatalf("rolling apply, its service stopped: %v %q", rep.Err, rep.Lines)
+	}
 }

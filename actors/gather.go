@@ -31,6 +31,9 @@ type gather struct {
 	errs  map[string]error // the failures by service
 	then  func(messages.Reply)
 	all   []*step // in the order they were planned
+	// asked, if set, is told of each step as its message is sent (an
+	// apply's progress, apply_progress.go)
+	asked func(*step)
 
 	kicked, finished bool
 }
@@ -200,6 +203,9 @@ func (c *Controller) ask(g *gather, s *step) {
 		}
 	}
 	c.send(g, s, mk, false)
+	if g.asked != nil {
+		g.asked(s)
+	}
 	if s.confirm {
 		g.open++
 		c.send(g, s, awaitRunning, true)
