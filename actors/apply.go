@@ -78,7 +78,7 @@ func (r *applyRun) failDecl(ch messages.Change, err error) {
 // any other is refused (REFERENCE §1.4).
 func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
 	to := ctx.Sender()
-	if cur := c.applying; cur != nil && !m.DryRun {
+	if cur := c.applying; cur != nil && !m.DryRun && c.shutdown == nil { // a shutdown's refusal first: no use trying again
 		c.log.WithField("peer", m.From).Infof("apply refused: %s", cur.describe())
 		c.answer(to, messages.ErrorReply(cur.refusal()))
 		return

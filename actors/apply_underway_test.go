@@ -119,3 +119,19 @@ func TestApplyRollOnUnboundedReadinessSaysSo(t *testing.T) {
 		t.Fatalf("rolling apply, its service stopped: %v %q", rep.Err, rep.Lines)
 	}
 }
+
+// TestApplyUnderWayDuringShutdown: while cfkd shuts down, an apply is
+// refused `cfkd is shutting down`, an apply under way or not (REFERENCE
+// §1.4): not that another is under way, which a client would try again
+// until cfkd is gone.
+func TestApplyUnderWayDuringShutdown(t *testing.T) {
+	t.Parallel()
+	r, first := stalledRoll(t)
+	ch := r.asyncInOrder("command shutdown", applyReq("", "service s cmd=sleep 3\nservice s stopwait_secs=30\n"))
+	if rep := r.reply("apply", ch[1]); rep.Err == nil || rep.Err.Error() != "cfkd is shutting down" {
+		t.Fatalf("apply during the shutdown, another under way: %v %q", rep.Err, rep.Lines)
+	}
+	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
+	r.reply("first", first)
+	r.reply("shutdown", ch[0])
+}
