@@ -166,14 +166,19 @@ func requestApply(s *session, req string) (messages.Reply, error) {
 		if err != nil || rep.Err == nil || !strings.HasPrefix(rep.Err.Error(), messages.ApplyUnderWay+" (") {
 			return rep, err
 		}
-		if s.opts.timeout > 0 && time.Since(start)+wait > s.opts.timeout {
-			return rep, nil
+		sleep := wait
+		if s.opts.timeout > 0 {
+			left := s.opts.timeout - time.Since(start)
+			if left <= 0 {
+				return rep, nil
+			}
+			sleep = min(sleep, left) // the last try at the --timeout
 		}
 		if why := rep.Err.Error(); why != said {
 			said = why
 			fmt.Fprintf(s.env.stderr, "cfkctl: %s; waiting (see --timeout)\n", s.env.safeErr(why))
 		}
-		time.Sleep(wait)
+		time.Sleep(sleep)
 		wait = min(wait+applyRetry, applyRetryMax)
 	}
 }

@@ -30,8 +30,11 @@ func TestApplyWhileAnotherIsUnderWay(t *testing.T) {
 
 	f = newFakeServer(t, map[string]string{req: fail(underWay)})
 	res = runCtl(t, f, runCfg{}, "--timeout", "500ms", "apply", file)
-	if res.code != ExitError || res.stderr != underWay+"\n" {
+	if res.code != ExitError || res.stderr != "cfkctl: "+underWay+"; waiting (see --timeout)\n"+underWay+"\n" {
 		t.Fatalf("apply refused within --timeout: %+v", res)
+	}
+	if got := f.waitRequests(t, 2); got[0] != req || got[1] != req {
+		t.Fatalf("requests %q: the last try at the --timeout", got)
 	}
 
 	dry := applyReq("dry-run", "service s cmd=sleep 1\n")
