@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -134,4 +135,32 @@ func TestApplyUnderWayDuringShutdown(t *testing.T) {
 	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
 	r.reply("first", first)
 	r.reply("shutdown", ch[0])
+}
+
+// TestApplyUnderWayOutlivesItsClient: an apply under way whose client
+// goes away (its connection closed: cfkctl killed, or past its
+// --timeout) goes on to its end: its rolling restart is not abandoned
+// half done (REFERENCE §1.4).
+func TestApplyUnderWayOutlivesItsClient(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.ok(applyReq("", "service s cmd=sleep 1\nservice s stopwait_secs=30\n"), "command start service s")
+	r.expectSeq("s", starting)
+	conn, _ := consoleOf(t, r.tree, StartConsole{Policy: &ConsolePolicy{AdminUIDs: []uint32{uint32(os.Getuid())}}})
+	if _, err := conn.Write([]byte(applyReq("rolling", "service s cmd=sleep 2\nservice s stopwait_secs=30\n") + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	r.expectSeq("s", stopping)
+	conn.Close()
+	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
+	r.expectSeq("s", stopped, starting)
+	if l := r.fake.waitLaunch(t, 2); !slices.Equal(l.Spec.Argv, []string{"sleep", "2"}) {
+		t.Fatalf("the rolling apply, its client gone, launched %q", l.Spec.Argv)
+	}
+	r.expectSeq("s", running)
+	// the plan of the file it applied; its note, if the controller has
+	// not had the service's answer yet, does not matter
+	if got := r.ok(applyReq("dry-run", "service s cmd=sleep 2\nservice s stopwait_secs=30\n")); got[0] != "no changes" {
+		t.Fatalf("dry run after the rolling apply: %q", got)
+	}
 }
