@@ -314,8 +314,8 @@ func (c *Controller) exportRefusal() error {
 	// what it requires, a rolling restart part way): the services do not
 	// know of them, the state would not carry them, and the new cfkd
 	// would never take them (REFERENCE §13.4)
-	if c.applying != nil {
-		return errors.New("an apply is under way: try again once it is done")
+	if cur := c.applying; cur != nil {
+		return cur.refusal() // who, how far, what it waits for: as to another apply (REFERENCE §1.4)
 	}
 	// a request is in c.pending while a step awaits its reply, and in
 	// c.downWaits while a step waits for a service to be down (a stop's

@@ -67,3 +67,19 @@ func TestUpgradeRefusedWhileAStopWaitsForADependent(t *testing.T) {
 	r.reply("stop db", stop)
 	r.export(false)
 }
+
+// An upgrade refused because an apply is under way said only that: not
+// whose, how far, nor what it waits for (a rolling restart on a service
+// whose readiness has no timeout waits for ever). It says what another
+// apply's refusal says (REFERENCE §1.4, §13.4).
+func TestUpgradeRefusedWhileAnApplyWaitsSaysWhatFor(t *testing.T) {
+	t.Parallel()
+	r, first := stalledRoll(t)
+	if err := r.exportErr(false); !strings.Contains(err, "an apply is under way (since ") ||
+		!strings.HasSuffix(err, stalledRollUnderWay+": try again once it is done (a stop of 's' ends its wait)") {
+		t.Fatalf("export during a rolling apply: %q", err)
+	}
+	r.fake.exit(t, r.fake.waitLaunch(t, 1).Pid, killedBy(syscall.SIGTERM))
+	r.reply("apply", first)
+	r.export(false)
+}
