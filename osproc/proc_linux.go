@@ -45,13 +45,44 @@ func Pids() []int {
 
 // Environ reads the environment a process was started with (or changed
 // in place) from /proc/PID/environ; nil when unreadable (gone, or another
-// user's and cfkd is not root).
+// user's and cfkd is not root). It is read whole in one read (readWhole):
+// the open pins the process's memory, which an execve drops, and a read
+// after that finds nothing: read in pieces, as os.ReadFile reads (512
+// bytes first), the environment of a process that exec'd meanwhile (an
+// orphan that a dying shell forked) was cut at the end of a piece, and
+// CONTROL_FREAK_SERVICE, which cfkd appends, was lost: the orphan was
+// listed without its service, and the scan after its service's stop or
+// its proxy's end left it running.
 func Environ(pid int) []string {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	b, err := readWhole(func(b []byte) (int, error) { return unix.Pread(fd, b, 0) })
 	if err != nil || len(b) == 0 {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// readWhole reads a file whole with pread, one read from its start into a
+// buffer that grows (4 KiB first) until the read leaves some of it
+// unused: all the file said at one moment, never pieces of two moments.
+func readWhole(pread func(b []byte) (int, error)) ([]byte, error) {
+	for size := 4 << 10; ; {
+		b := make([]byte, size)
+		n, err := pread(b)
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return nil, err
+		case n < size:
+			return b[:n], nil
+		default:
+			size *= 2
+		}
+	}
 }
 
 // Children lists the children of the daemon process, live or zombie,
