@@ -73,7 +73,7 @@ func TestEndLeftoversSparesTheNewRunsDaemons(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	t.Cleanup(func() { syscall.Kill(fresh, syscall.SIGKILL) }) // reaped by the launcher as an orphan
+	t.Cleanup(func() { killOrphan(t, fresh) })
 
 	release()
 	r.k.pending.Wait() // the scans and the terminations they began

@@ -56,7 +56,7 @@ func TestEndLostStartEndsWhatTheDeadProxyForked(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	t.Cleanup(func() { syscall.Kill(lost, syscall.SIGKILL) }) // reaped by the launcher as an orphan
+	t.Cleanup(func() { killOrphan(t, lost) })
 
 	r.k.EndLostStart("svc", sent, osproc.BootTicks()+1)
 	r.k.pending.Wait() // the scan and the terminations it began

@@ -32,6 +32,12 @@ func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 		svcExit: make(chan syscall.WaitStatus, 1),
 	}
 	l := r.k.Launcher
+	// the orphans of an earlier test (a process it killed that has not
+	// exited yet): none of them is this rig's worker
+	earlier := map[int]uint64{}
+	for _, o := range l.AdoptedOrphans() {
+		earlier[o.Pid] = o.Start
+	}
 	var err error
 	r.svc, err = r.k.Launch(osproc.Spec{
 		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'sleep 1000 </dev/null >/dev/null 2>&1 &'; ` + svcScript},
@@ -44,7 +50,7 @@ func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 	}
 	t.Cleanup(func() { // before l.Close (LIFO)
 		if r.worker != 0 {
-			syscall.Kill(r.worker, syscall.SIGKILL) // reaped by the launcher as an orphan
+			killOrphan(t, r.worker)
 		}
 		r.k.Launcher.Signal(r.svc, syscall.SIGKILL)
 		select {
@@ -56,7 +62,7 @@ func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 	})
 	for end := time.Now().Add(5 * time.Second); r.worker == 0; {
 		for _, o := range l.AdoptedOrphans() {
-			if o.Service == "svc" {
+			if start, seen := earlier[o.Pid]; o.Service == "svc" && (!seen || start != o.Start) {
 				r.worker = o.Pid
 			}
 		}
@@ -68,6 +74,33 @@ func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 		}
 	}
 	return r
+}
+
+// killOrphan ends orphan pid (adopted by the test process, reaped by the
+// launcher) with SIGKILL, if it is still one, and waits until it is gone:
+// a process that SIGKILL has not ended yet (it needs the CPU to exit) is
+// still an orphan of its service, and the next rig (the next test, or the
+// next run of -count) took it for its worker, and the other orphans of
+// svc for the ones to look at. Its pid may be another process's once it
+// is reaped: the start time tells.
+func killOrphan(t *testing.T, pid int) {
+	t.Helper()
+	p, ok := osproc.ReadProc(pid)
+	if !ok || p.Ppid != os.Getpid() || p.State == 'Z' {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	for end := time.Now().Add(10 * time.Second); ; {
+		q, ok := osproc.ReadProc(pid)
+		if !ok || q.State == 'Z' || q.Start != p.Start {
+			return
+		}
+		if time.Now().After(end) {
+			t.Errorf("orphan %d (%s) lives on 10 s after SIGKILL", pid, q.Comm)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // workerAged waits until the clock of process start times (10 ms ticks)
@@ -228,7 +261,7 @@ func TestStopEndsTheDaemonsOfOrphansEndedByTheStop(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) }) // reaped by the launcher as an orphan
+	t.Cleanup(func() { killOrphan(t, daemon) })
 	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
