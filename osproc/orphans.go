@@ -20,41 +20,60 @@ type Orphan struct {
 // (Children: a file per thread) and, for each child Launch did not
 // start, its /proc/PID/stat and environment; where the kernel has no
 // such list, it scans every /proc/PID/stat instead. Call it on an
-// event, never in a loop. It may list a child of a Launch still
-// forking; TargetOrphans leaves those out.
+// event, never in a loop: it waits for the orphans it finds in the
+// middle of an execve (environOf), up to execWait in all. It may list a
+// child of a Launch still forking; TargetOrphans leaves those out.
 func (l *Launcher) AdoptedOrphans() []Orphan {
 	self := os.Getpid()
 	pids, ok := listChildren()
 	if !ok {
 		pids = Pids()
 	}
+	until := time.Now().Add(execWait)
 	var out []Orphan
 	for _, pid := range l.notLaunched(pids) {
 		p, ok := ReadProc(pid)
 		if !ok || p.Ppid != self || p.State == 'Z' {
 			continue
 		}
-		svc, _ := Getenv(environOf(pid), "CONTROL_FREAK_SERVICE")
+		svc, _ := Getenv(environOf(pid, until), "CONTROL_FREAK_SERVICE")
 		out = append(out, Orphan{ProcInfo: p, Service: svc})
 	}
 	return out
 }
 
-// environOf is the environment of pid, read again a few times, 2 ms
-// apart, while it reads empty: a process in the middle of an execve has
-// its new memory but not yet its environment, and reads empty for that
-// moment. An orphan that was exec'ing (a service's `cmd &` whose fork
-// had not exec'd yet) was listed without its service, and escaped the
-// sweep that followed its service's stop. A process whose environment
-// is empty for good costs the scan 10 ms.
-func environOf(pid int) []string {
-	env := Environ(pid)
-	for try := 0; env == nil && try < 5; try++ {
-		time.Sleep(2 * time.Millisecond) // bounded: a scan runs on an event, never in an actor
-		env = Environ(pid)
+// execWait bounds the wait of one AdoptedOrphans for the environments of
+// the orphans it found in the middle of an execve, all of them together
+// (they run their execs meanwhile): 40 times the longest execve seen,
+// and short enough for cfk-proxy's loop, which calls it, in a shutdown
+// that cfkd gives little more than the proxy's grace.
+const execWait = 250 * time.Millisecond
+
+// environOf is the environment of pid, read again while pid is in the
+// middle of an execve (environState), a few ms apart, until it is there
+// or until: the environment reads empty for that moment. An orphan that
+// was exec'ing (a service's `cmd &` whose fork was exec'ing, a daemon
+// that a dying proxy forked) was listed without its service, and escaped
+// the scan after its service's stop or its proxy's end: it ran on
+// unsupervised. Five reads 2 ms apart, as it was read, missed an execve
+// that a loaded machine makes last longer (up to 6 ms seen beside the
+// race-enabled tests on 2 cores), and cost 10 ms for each orphan whose
+// environment is empty for good, now read once.
+func environOf(pid int, until time.Time) []string {
+	pause := time.Millisecond
+	for {
+		env, execing := readEnviron(pid)
+		if !execing || !time.Now().Before(until) {
+			return env
+		}
+		time.Sleep(pause) // bounded by until: a scan runs on an event, never in an actor
+		pause = min(2*pause, 10*time.Millisecond)
 	}
-	return env
 }
+
+// readEnviron is environState (a test makes a process look in the middle
+// of an execve).
+var readEnviron = environState
 
 // listChildren is OrphanCandidates (a test makes it fail, to run the
 // scan).

@@ -42,6 +42,35 @@ func parseStat(pid int, b []byte) (p ProcInfo, ok bool) {
 	return p, err1 == nil && err2 == nil
 }
 
+// envEnd is what /proc/PID/stat's env_end says of the environment.
+type envEnd int
+
+const (
+	envUnknown envEnd = iota // no env_end (before Linux 3.5), or a zombie's
+	envInExec                // 0: in the middle of an execve, not there yet
+	envThere                 // the environment is in place (empty or not)
+)
+
+// statEnvEnd reads env_end (field 51) of a /proc/PID/stat line. The
+// kernel shows 0 too where the reader may not read the process's memory
+// (environState has then been refused its environment already) and once
+// the process gave its memory up as it exits (briefly: it is a zombie
+// next, and a zombie's is envUnknown).
+func statEnvEnd(b []byte) envEnd {
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 || end+2 > len(b) {
+		return envUnknown
+	}
+	f := strings.Fields(string(b[end+2:])) // f[0] is field 3, the state
+	if len(f) < 49 || f[0] == "Z" || f[0] == "X" {
+		return envUnknown
+	}
+	if f[48] == "0" {
+		return envInExec
+	}
+	return envThere
+}
+
 // Getenv returns the value of key in env (the last one wins, as in a
 // child's environment built by appending), and whether it is there.
 func Getenv(env []string, key string) (string, bool) {

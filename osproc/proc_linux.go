@@ -54,16 +54,57 @@ func Pids() []int {
 // listed without its service, and the scan after its service's stop or
 // its proxy's end left it running.
 func Environ(pid int) []string {
-	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	b, err := environBytes(pid)
 	if err != nil {
 		return nil
 	}
+	return splitEnviron(b)
+}
+
+// environBytes reads /proc/PID/environ whole, in one read (Environ).
+func environBytes(pid int) ([]byte, error) {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid)+"/environ", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
 	defer unix.Close(fd)
-	b, err := readWhole(func(b []byte) (int, error) { return unix.Pread(fd, b, 0) })
-	if err != nil || len(b) == 0 {
+	return readWhole(func(b []byte) (int, error) { return unix.Pread(fd, b, 0) })
+}
+
+// splitEnviron splits the text of /proc/PID/environ (nil when empty).
+func splitEnviron(b []byte) []string {
+	if len(b) == 0 {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// environState is Environ, and whether the environment read empty because
+// pid is in the middle of an execve: the kernel has given it its new
+// memory, which holds no environment until the program is loaded
+// (/proc/PID/stat's env_end is 0 until then). Read again once that is
+// over, it is the new program's. An environment that cannot be read
+// (another user's process, when the daemon is not root: the open is
+// refused) or that is empty for good is not execing; nor, before Linux
+// 3.5 (a stat without env_end), one read empty.
+func environState(pid int) (env []string, execing bool) {
+	for range 2 { // again when it is there now: an execve ended between the two reads
+		b, err := environBytes(pid)
+		if err != nil || len(b) > 0 {
+			return splitEnviron(b), false
+		}
+		st, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			return nil, false
+		}
+		switch statEnvEnd(st) {
+		case envInExec:
+			return nil, true
+		case envUnknown:
+			return nil, false
+		}
+	}
+	return nil, false // empty for good
 }
 
 // readWhole reads a file whole with pread, one read from its start into a

@@ -21,6 +21,9 @@ func Pids() []int { return nil }
 // Environ reads nothing without /proc.
 func Environ(pid int) []string { return nil }
 
+// environState reads nothing without /proc.
+func environState(pid int) (env []string, execing bool) { return nil, false }
+
 // Children lists nothing without /proc.
 func Children() (pids []int, ok bool) { return nil, false }
 
