@@ -28,6 +28,11 @@ const HostUnix = "unix/"
 // IsUnix reports whether the socket is a UNIX stream socket.
 func (c SocketConfig) IsUnix() bool { return c.Host == HostUnix }
 
+// IsAbstract reports whether the socket is a UNIX stream socket in
+// Linux's abstract namespace: its service is @NAME (REFERENCE §3), which
+// no file stands for.
+func (c SocketConfig) IsAbstract() bool { return c.IsUnix() && strings.HasPrefix(c.Service, "@") }
+
 // Apply sets one attribute (an Unset value restores its default) and
 // returns the new configuration; c is left unchanged. It takes effect at
 // the next bind.
@@ -52,6 +57,9 @@ func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}
 	if err := c.checkFileAttrs(attr, v); err != nil {
+		return orig, err
+	}
+	if err := c.checkAbstract(attr, v); err != nil {
 		return orig, err
 	}
 	return c, nil

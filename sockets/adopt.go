@@ -15,11 +15,12 @@ import (
 // owns it as if it had bound it: an unbind closes it and removes the path.
 // A UNIX socket's file is identified (its device and inode, so that the
 // close removes it and no other) off the actor, once started: it may be
-// on a hung mount (path.go); unbinds meanwhile wait for it.
+// on a hung mount (path.go); unbinds meanwhile wait for it. An abstract
+// UNIX socket (@NAME) has no file: it is bound at once, as a TCP one.
 func Adopted(name string, log logrus.FieldLogger, f *os.File, cfg messages.SocketConfig, service string) *Socket {
 	s := New(name, log)
 	s.ln, s.st = &Listener{File: f, Service: service}, bound
-	if cfg.IsUnix() {
+	if cfg.IsUnix() && !cfg.IsAbstract() { // an abstract one (@NAME) has no file
 		s.ln.path, s.st = service, adopting
 	}
 	return s

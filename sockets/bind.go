@@ -39,6 +39,8 @@ type target struct {
 	ip   netip.Addr // TCP; the zone, if any, is an interface name or index
 	port int
 	path string // UNIX
+	// abstract: path is @NAME, in Linux's abstract namespace (abstract.go)
+	abstract bool
 
 	// the file of a UNIX socket: its owner and group (-1: cfkd's, left
 	// as the bind makes them) and mode
@@ -50,8 +52,10 @@ type target struct {
 // (needsLookup), or a UNIX socket, whose path is on a file system that
 // may not answer (a hung NFS or FUSE mount). The socket actor runs it in
 // a goroutine (bindOff).
+// An abstract UNIX socket (@NAME) has no path: its bind is a few quick
+// syscalls, as a numeric TCP one's.
 func offActor(cfg messages.SocketConfig) bool {
-	return cfg.IsUnix() || needsLookup(cfg)
+	return cfg.IsUnix() && !cfg.IsAbstract() || needsLookup(cfg)
 }
 
 // bindOff binds cfg off the actor: its names looked up (LookupTimeout
@@ -64,7 +68,7 @@ func bindOff(cfg messages.SocketConfig, timeout time.Duration) (*Listener, error
 	if err != nil {
 		return nil, err
 	}
-	if t.path == "" {
+	if t.path == "" || t.abstract {
 		return listen(cfg, t)
 	}
 	return onPath("bind", t.path, timeout, func() (*Listener, error) { return listen(cfg, t) },
@@ -149,7 +153,9 @@ func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
 		fd  int
 		err error
 	)
-	if t.path != "" {
+	if t.abstract {
+		fd, l, err = listenAbstract(t, backlog)
+	} else if t.path != "" {
 		fd, l, err = listenUnix(t, backlog)
 	} else {
 		fd, l, err = listenTCP(t, backlog)

@@ -20,7 +20,8 @@
 // port 0 and service names (/etc/services) become the real port. Hosts are
 // IPv4 or IPv6 literals (a zone is an interface name or index), or host
 // names (the first address, IPv4 first); `unix/` makes a UNIX stream
-// socket whose service is an absolute path: its missing directories are
+// socket whose service is an absolute path (or, on Linux, @NAME: the
+// abstract namespace, no file, abstract.go): its missing directories are
 // made (mkdir.go: 0755, cfkd's user's, through no symlink of another), a
 // socket file nobody accepts on is removed first, a live one (a connect succeeds) or a path that is
 // not a socket is refused; the file gets the declared owner and group

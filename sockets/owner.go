@@ -20,6 +20,9 @@ import (
 // group and mode of its file, user and group names looked up (the
 // caller runs it off the actor when needsLookup says so).
 func unixTarget(cfg messages.SocketConfig) (target, error) {
+	if cfg.IsAbstract() {
+		return abstractTarget(cfg)
+	}
 	if !filepath.IsAbs(cfg.Service) {
 		return target{}, fmt.Errorf("the path of a UNIX socket must be absolute: %q", cfg.Service)
 	}
