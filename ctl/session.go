@@ -77,8 +77,11 @@ func (s *session) connect() error {
 	}
 	var token string
 	if network == "tcp" && s.opts.tokenFile != "" {
+		// a token file cfkctl cannot use (missing, a directory,
+		// unreadable, empty, loose) is the command line's fault, found
+		// before the dial: a usage error (REFERENCE §8.1)
 		if token, err = rights.ReadClientToken(s.opts.tokenFile); err != nil {
-			return err
+			return &usageError{msg: err.Error(), global: true}
 		}
 	}
 	d := net.Dialer{Timeout: s.opts.timeout}

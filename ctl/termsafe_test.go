@@ -140,7 +140,7 @@ func TestTokenFile(t *testing.T) {
 	loose := writeToken(t, tok+"\n")
 	os.Chmod(loose, 0o644)
 	r = runTTY(t, f, false, nil, "--token-file", loose, "list")
-	if r.code != ExitError || !strings.Contains(r.stderr, "chmod 600") {
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "chmod 600") {
 		t.Errorf("a token file others can read: %+v", r)
 	}
 

@@ -171,12 +171,22 @@ func openPrivate(path string) (*os.File, error) {
 	// signal goroutine with it, which then no longer obeyed SIGTERM
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("token file: %w", err)
+		// `token file: open PATH: ...` said the file only inside the
+		// errno's text: the file first, then what is wrong with it
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("token file %s: cannot open it: %w", path, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("token file: %w", err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("token file %s: a directory, not a file", path)
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
@@ -206,7 +216,9 @@ func ReadClientToken(path string) (string, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 4096), 64<<10)
+	empty := true
 	for sc.Scan() {
+		empty = false
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
 			continue
@@ -223,9 +235,16 @@ func ReadClientToken(path string) (string, error) {
 		return "", fmt.Errorf("token file %s: expected the token alone or \"LEVEL TOKEN [NAME]\"", path)
 	}
 	if err := sc.Err(); err != nil {
-		return "", fmt.Errorf("token file %s: %w", path, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("token file %s: cannot read it: %w", path, err)
 	}
-	return "", fmt.Errorf("token file %s: no token", path)
+	if empty {
+		return "", fmt.Errorf("token file %s: empty, no token in it", path)
+	}
+	return "", fmt.Errorf("token file %s: no token (only blank lines and comments)", path)
 }
 
 // Store holds the current tokens of a token file: Load is safe from any
