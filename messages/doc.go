@@ -34,5 +34,10 @@
 //     Parse returns needs no further syntax checks.
 //   - Messages are plain data; they are never mutated after being sent.
 //   - A ParseX of a reply line is strict: a wrong field count, number or
-//     state name is an error naming the field, never a guess.
+//     state name is an error naming the field, never a guess. Save one
+//     thing, on the extension lines whose last field holds no tab (the
+//     sockets line, a fleet line of kind ok or host): fields after those
+//     the parser knows, a newer cfkd's, are ignored, so that a field
+//     added later breaks no cfkctl of today (REFERENCE §1.6, §12.4). The
+//     compat lines (status, desc, pids) keep their fields.
 package messages

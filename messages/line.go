@@ -22,7 +22,9 @@ import (
 //   - ParseX accepts exactly the lines that Format writes from a valid value
 //     (see each Validate): ParseX(x.Format()) == x for every valid x, and
 //     ParseX(line) == x implies x.Format() == line (both are fuzzed).
-//     Anything else is an error that says which field is wrong.
+//     Anything else is an error that says which field is wrong, save the
+//     fields a newer cfkd adds after those an extension line's parser
+//     knows, which it ignores (line_socket.go; doc.go).
 
 // lineErr is the error of a line codec: `malformed KIND line: WHY`.
 func lineErr(kind, format string, args ...any) error {

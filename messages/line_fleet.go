@@ -42,7 +42,9 @@ const (
 //
 // RTT is in milliseconds with three decimals. Every host of the request
 // has exactly one outcome line (ok, error, down or skipped), after its
-// body lines.
+// body lines. The kinds whose last field is not text (ok, host) may get
+// more fields from a newer hub (REFERENCE §12.4): the parser ignores
+// them, so that they do not break a cfkctl of today.
 type FleetLine struct {
 	Host string
 	Kind FleetLineKind
@@ -51,7 +53,8 @@ type FleetLine struct {
 	Tags []string      // host
 }
 
-// Format writes the line (the last field may hold tabs; CR and LF become
+// Format writes the line (the last field may hold tabs, but for ok's and
+// host's, which fields of a newer hub may follow; CR and LF become
 // spaces).
 func (l FleetLine) Format() string {
 	if l.Kind == FleetBody { // most lines: one allocation
@@ -64,7 +67,7 @@ func (l FleetLine) Format() string {
 	case FleetError:
 		f = append(f, formatMillis(l.RTT), lastField(l.Text))
 	case FleetHost:
-		f = append(f, field(l.Text), lastField(strings.Join(l.Tags, ",")))
+		f = append(f, field(l.Text), field(strings.Join(l.Tags, ","))) // no tab: fields may follow
 	default:
 		f = append(f, lastField(l.Text))
 	}
@@ -88,7 +91,8 @@ func ParseFleetLine(line string) (FleetLine, error) {
 	case FleetBody, FleetDown, FleetSkipped:
 		l.Text = rest
 	case FleetOK:
-		l.RTT, err = parseMillis(kind, rest)
+		ms, _, _ := strings.Cut(rest, "\t") // a newer hub's fields after it are ignored
+		l.RTT, err = parseMillis(kind, ms)
 	case FleetError:
 		ms, text, ok := strings.Cut(rest, "\t")
 		if !ok {
@@ -101,6 +105,7 @@ func ParseFleetLine(line string) (FleetLine, error) {
 		if !ok {
 			return FleetLine{}, lineErr(kind, "a host line without its tags")
 		}
+		tags, _, _ = strings.Cut(tags, "\t") // likewise
 		l.Text, l.Tags = addr, splitList(tags, ",")
 	default:
 		return FleetLine{}, lineErr(kind, "unknown kind %q", k)

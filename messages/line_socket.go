@@ -13,6 +13,11 @@ import "strings"
 // `user=U group=G mode=M` with those set only; without them the line is
 // the five fields as before. See line.go for what Format does with tabs
 // and line breaks.
+//
+// A newer cfkd may write more fields after these (REFERENCE §1.6): the
+// parser ignores them, so that a field added later does not break a
+// cfkctl of today, as the sixth broke the cfkctls that knew five. With
+// one after it, the sixth field may be empty (no file's attributes).
 type SocketLine struct {
 	Name     string
 	Host     string // as declared: an address, a host name, "unix/", or ""
@@ -37,16 +42,17 @@ const (
 	socketUnbound = "unbound"
 )
 
-// Format writes the line. TAB, CR and LF become spaces.
+// Format writes the line. TAB, CR and LF become spaces, in every field.
 func (l SocketLine) Format() string {
 	state := socketUnbound
 	if l.Bound {
 		state = socketBound
 	}
-	f := []string{field(l.Name), field(l.Host), field(l.Service), state, lastField(strings.Join(l.Services, ","))}
+	// no field holds a tab, the last one neither: one would be a field
+	// after those the parser knows, which it ignores
+	f := []string{field(l.Name), field(l.Host), field(l.Service), state, field(strings.Join(l.Services, ","))}
 	if file := l.File(); file != "" {
-		f[4] = field(f[4])
-		f = append(f, lastField(file))
+		f = append(f, field(file))
 	}
 	return strings.Join(f, "\t")
 }
@@ -81,17 +87,20 @@ func (l *SocketLine) parseFileField(kind, s string) error {
 	return nil
 }
 
-// ParseSocketLine reads a sockets line: exactly five fields (six with a
-// file's attributes), the state
-// `bound` or `unbound`, and a valid value (see Validate).
+// ParseSocketLine reads a sockets line: five fields (six with a file's
+// attributes), the state `bound` or `unbound`, and a valid value (see
+// Validate). The fields after the sixth, a newer cfkd's, are ignored; the
+// sixth may then be empty. No field of the line holds a tab.
 func ParseSocketLine(line string) (SocketLine, error) {
 	const kind = "sockets"
-	f := strings.SplitN(line, "\t", socketFileFields)
-	if len(f) != socketFields && len(f) != socketFileFields {
+	f := strings.SplitN(line, "\t", socketFileFields+1)
+	if len(f) < socketFields {
 		return SocketLine{}, lineErr(kind, "want %d tab-separated fields (%d with a file's), got %d", socketFields, socketFileFields, len(f))
 	}
 	l := SocketLine{Name: f[0], Host: f[1], Service: f[2], Services: splitList(f[4], ",")}
-	if len(f) == socketFileFields {
+	// the sixth field, unless it is empty with a newer cfkd's fields after
+	// it (no file's attributes)
+	if len(f) == socketFileFields || len(f) > socketFileFields && f[5] != "" {
 		if err := l.parseFileField(kind, f[5]); err != nil {
 			return SocketLine{}, err
 		}
