@@ -59,6 +59,12 @@
 // Commands without a slash are looked up in the PATH once a second at
 // most (pathCache): a storm of starts stats the PATH once per command,
 // not per start; a cached path that exec refuses is looked up again.
+// Each look-up, and the stat of the working directory Launch and
+// CheckProgram do first, waits PathTimeout at most (pathbound.go: a path
+// on a hung mount fails the launch with an *nss.TimeoutError naming it,
+// one stat in flight per path); the child's own chdir and execve are not
+// bounded: a mount that hangs between that stat and the exec holds the
+// launch, and its fork slot, until the exec ends.
 //
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output

@@ -225,6 +225,13 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
 	}
+	// the working directory the child enters, and the program it execs,
+	// on a hung mount: bounded here (pathbound.go), before the fork,
+	// whose child would hang in its chdir or execve, and this launch
+	// with it, holding a fork slot
+	if err := reachDir(spec.Dir); err != nil {
+		return nil, err
+	}
 	path, cached, err := l.program(spec)
 	if err != nil {
 		return nil, err
@@ -280,6 +287,10 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 	}
 	// the working directory first, as the child enters it before its
 	// execve: missing, not a directory, or one its user cannot enter
+	// (once it answered: a hung mount holds no check, pathbound.go)
+	if err := reachDir(spec.Dir); err != nil {
+		return err
+	}
 	if err := dirError(spec.Dir, spec.Credential, syscall.EACCES); err != nil {
 		return err
 	}
@@ -678,6 +689,7 @@ func lookPath(file string, env []string, dir string) (string, error) {
 }
 
 func executable(p string) error {
+	statHook(p)
 	st, err := os.Stat(p)
 	if err != nil {
 		return err

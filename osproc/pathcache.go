@@ -34,7 +34,7 @@ type pathEntry struct {
 // it. Names with a slash are not looked up in the PATH, nor cached.
 func (c *pathCache) lookup(file string, env []string, dir string) (found string, cached bool, err error) {
 	if strings.Contains(file, "/") {
-		found, err = lookPath(file, env, dir)
+		found, err = boundedLookPath(file, env, dir)
 		return found, false, err
 	}
 	k := pathKey{file: file, path: pathOf(env), dir: dir}
@@ -45,7 +45,7 @@ func (c *pathCache) lookup(file string, env []string, dir string) (found string,
 	if ok && now.Sub(e.at) < pathTTL {
 		return e.found, true, nil
 	}
-	if found, err = lookPath(file, env, dir); err != nil {
+	if found, err = boundedLookPath(file, env, dir); err != nil {
 		return "", false, err
 	}
 	c.mu.Lock()
