@@ -370,6 +370,12 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
 			return
 		}
+		// its cwd or program on a hung mount (osproc's bound): cfkd's
+		// trouble, retried as a shortage, not counted (REFERENCE §2.1)
+		if late := (*nss.TimeoutError)(nil); errors.As(err, &late) {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, late)
+			return
+		}
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseExec, err)
 		return
 	}
