@@ -119,9 +119,10 @@ func TestProxiedEnvFileIsCfkdsUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	opts := &Options{Credential: func(user, group string) (*syscall.Credential, error) {
+	o := Options{Credential: func(user, group string) (*syscall.Credential, error) {
 		return &syscall.Credential{Uid: nobody, Gid: nobody}, nil
-	}}
+	}}.withDefaults() // its bounds (PathTimeout) and their Flights
+	opts := &o
 	c := &messages.ServiceConfig{Name: "s", Proxy: "px", User: "app", EnvFile: env}
 	cred, vars, err := runIdentity(c, false, opts)
 	if err == nil || !strings.Contains(err.Error(), "a regular file of the service's user (uid 0)") {

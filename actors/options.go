@@ -121,7 +121,14 @@ type Options struct {
 	// as cfkd's trouble, not the service's (REFERENCE §2.1, §2.4); it
 	// stays in flight, once per user and group (internal/nss).
 	LookupTimeout time.Duration
-	lookups       *nss.Flights
+	// PathTimeout bounds the read of a service's env_file (default
+	// osproc.PathTimeout, 5 s): a file on a hung NFS or FUSE mount that
+	// has not answered by then fails the launch as cfkd's trouble, as a
+	// lookup that does not answer (REFERENCE §2.4); it stays in flight,
+	// once per path and uid, in lookups. (The launch's cwd and program
+	// are bounded by osproc's Launch itself.)
+	PathTimeout time.Duration
+	lookups     *nss.Flights // Credential's, UserEnv's and the env_files' in flight
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -217,8 +224,11 @@ func (o Options) withDefaults() Options {
 	if o.LookupTimeout == 0 {
 		o.LookupTimeout = nss.Timeout
 	}
+	if o.PathTimeout == 0 {
+		o.PathTimeout = osproc.PathTimeout
+	}
 	if o.lookups == nil {
-		o.lookups = new(nss.Flights) // Credential's and UserEnv's: keyed by user and group
+		o.lookups = new(nss.Flights) // keyed by user and group, or by the env_file's path and uid
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

@@ -115,7 +115,7 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		if cred != nil {
 			uid = int(cred.Uid)
 		}
-		if file, err = readEnvFile(c.EnvFile, c.Cwd, uid); err != nil {
+		if file, err = boundedEnvFile(c.EnvFile, c.Cwd, uid, opts); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -152,6 +152,25 @@ func boundedCredential(userName, group string, opts *Options) (*syscall.Credenti
 	})
 	cred, _ := v.(*syscall.Credential)
 	return cred, err
+}
+
+// boundedEnvFile is readEnvFile bounded by opts.PathTimeout: a file on
+// a hung NFS or FUSE mount may never answer its open or its read. One
+// that has not answered in time is a *nss.TimeoutError naming it
+// (`env_file /mnt/x/app.env did not answer within 5s`), and stays in
+// flight, once per path and uid, a later start waiting for it rather than
+// reading again; its late answer goes to the starts still waiting, kept
+// by none (REFERENCE §2.4).
+func boundedEnvFile(name, cwd string, uid int, opts *Options) ([]messages.EnvVar, error) {
+	abs := name
+	if !filepath.IsAbs(abs) && cwd != "" {
+		abs = filepath.Join(cwd, abs)
+	}
+	v, err := opts.lookups.Do("envfile\x00"+abs+"\x00"+strconv.Itoa(uid), "env_file "+abs, opts.PathTimeout, func() (any, error) {
+		return readEnvFile(name, cwd, uid)
+	})
+	vars, _ := v.([]messages.EnvVar)
+	return vars, err
 }
 
 // userEnv is what opts.UserEnv answers.

@@ -1,6 +1,9 @@
 // Package nss bounds the name service lookups that take no context
 // (os/user: getpwnam_r and the like, through NSS, LDAP or sssd), which may
-// never answer (REFERENCE §1.1, §1.2, §2.4).
+// never answer (REFERENCE §1.1, §1.2, §2.4); and, the same way, the file
+// system work of a service's launch, whose paths (its env_file, cwd and
+// program) may be on a hung NFS or FUSE mount (REFERENCE §2.1): a
+// TimeoutError's Lookup then names the path (`env_file /mnt/x/app.env`).
 //
 // Do runs a lookup in a goroutine of its own and waits for it at most a
 // given time; a lookup that does not answer by then is a *TimeoutError.
