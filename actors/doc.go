@@ -235,8 +235,8 @@
 //     Options.LookupTimeout through internal/nss, one in flight per user
 //     and group: the goroutine answers by then; one not answered is a
 //     CauseShortage (REFERENCE §2.1). So is the env_file's read
-//     (Options.PathTimeout, one in flight per path and uid, in the same
-//     Flights), and the launch's cwd and program, which osproc bounds
+//     (Options.PathTimeout, one in flight per path and uid, a path
+//     known not to answer failing the next starts at once), and the launch's cwd and program, which osproc bounds
 //     itself (an *nss.TimeoutError from Launch or CheckProgram): a file
 //     on a hung mount. The child's own chdir and execve, after the fork,
 //     are not bounded: Launch waits for them (REFERENCE §2.1).

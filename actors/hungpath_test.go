@@ -57,11 +57,11 @@ func TestEnvFileOnAHungMount(t *testing.T) {
 	t.Parallel()
 	env := filepath.Join(t.TempDir(), "app.env")
 	release := hungEnvFile(t, env, "A=1\n")
-	flights := new(nss.Flights)
+	flights := &nss.Flights{FailFast: true}
 	logs := &logCapture{changed: make(chan struct{})}
 	r := newRig(t, captureLog(logs), func(o *Options) {
 		o.PathTimeout = 50 * time.Millisecond
-		o.lookups = flights
+		o.paths = flights
 	})
 	r.ok("service s cmd=sleep 100", "service s env_file="+env, "service s respawn_max_retries=1", "service s startwait_secs=0.02")
 	rep := r.reply("start", r.async("command start service s"))

@@ -125,10 +125,11 @@ type Options struct {
 	// osproc.PathTimeout, 5 s): a file on a hung NFS or FUSE mount that
 	// has not answered by then fails the launch as cfkd's trouble, as a
 	// lookup that does not answer (REFERENCE §2.4); it stays in flight,
-	// once per path and uid, in lookups. (The launch's cwd and program
+	// once per path and uid, in paths. (The launch's cwd and program
 	// are bounded by osproc's Launch itself.)
 	PathTimeout time.Duration
-	lookups     *nss.Flights // Credential's, UserEnv's and the env_files' in flight
+	lookups     *nss.Flights // Credential's and UserEnv's in flight
+	paths       *nss.Flights // the env_files' in flight (FailFast)
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -228,7 +229,11 @@ func (o Options) withDefaults() Options {
 		o.PathTimeout = osproc.PathTimeout
 	}
 	if o.lookups == nil {
-		o.lookups = new(nss.Flights) // keyed by user and group, or by the env_file's path and uid
+		o.lookups = new(nss.Flights) // keyed by user and group
+	}
+	if o.paths == nil {
+		// keyed by path and uid; one known not to answer fails at once
+		o.paths = &nss.Flights{FailFast: true}
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

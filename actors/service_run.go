@@ -159,14 +159,15 @@ func boundedCredential(userName, group string, opts *Options) (*syscall.Credenti
 // that has not answered in time is a *nss.TimeoutError naming it
 // (`env_file /mnt/x/app.env did not answer within 5s`), and stays in
 // flight, once per path and uid, a later start waiting for it rather than
-// reading again; its late answer goes to the starts still waiting, kept
-// by none (REFERENCE §2.4).
+// reading again, or, once it has been in flight that long, failing at
+// once (nss.Flights.FailFast); its late answer goes to the starts still
+// waiting, kept by none (REFERENCE §2.1).
 func boundedEnvFile(name, cwd string, uid int, opts *Options) ([]messages.EnvVar, error) {
 	abs := name
 	if !filepath.IsAbs(abs) && cwd != "" {
 		abs = filepath.Join(cwd, abs)
 	}
-	v, err := opts.lookups.Do("envfile\x00"+abs+"\x00"+strconv.Itoa(uid), "env_file "+abs, opts.PathTimeout, func() (any, error) {
+	v, err := opts.paths.Do("envfile\x00"+abs+"\x00"+strconv.Itoa(uid), "env_file "+abs, opts.PathTimeout, func() (any, error) {
 		return readEnvFile(name, cwd, uid)
 	})
 	vars, _ := v.([]messages.EnvVar)

@@ -19,7 +19,8 @@ import (
 // answer within 5s`), cfkd's trouble rather than the service's
 // (REFERENCE §2.1, §2.4). The stat cannot be cancelled: it stays in
 // flight, one per path (a later launch waits for it rather than asking
-// again), and its late answer is dropped (internal/nss).
+// again; once it has been in flight PathTimeout, fails at once), and its
+// late answer is dropped (internal/nss).
 
 // PathTimeout bounds each look-up of a launch's program and of its
 // working directory.
@@ -33,8 +34,9 @@ var (
 	statHook    = func(path string) {}
 )
 
-// pathFlights are the look-ups in flight, keyed by what they read.
-var pathFlights nss.Flights
+// pathFlights are the look-ups in flight, keyed by what they read; a
+// path in flight for PathTimeout already fails the next launches at once.
+var pathFlights = nss.Flights{FailFast: true}
 
 // boundedLookPath is lookPath bounded by pathTimeout.
 func boundedLookPath(file string, env []string, dir string) (string, error) {

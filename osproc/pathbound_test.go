@@ -17,8 +17,8 @@ import (
 // restart's CheckProgram) waited for ever, holding a launch worker, and
 // the service stayed `starting` with no reason. Each path now waits
 // PathTimeout at most, fails with an *nss.TimeoutError naming it, and
-// stays in flight once: the launches after it wait for that stat rather
-// than starting another (REFERENCE §2.4).
+// stays in flight once: the launches after it fail at once rather than
+// starting another stat (REFERENCE §2.1).
 func TestLaunchOnAHungPathIsBounded(t *testing.T) {
 	hung := t.TempDir() // answers, but for the hook
 	release := make(chan struct{})
@@ -94,6 +94,12 @@ func TestLaunchOnAHungPathIsBounded(t *testing.T) {
 	// launch looks again
 	released = true
 	close(release)
+	// (a launch meanwhile would find the path known not to answer)
+	for end := time.Now().Add(10 * time.Second); pathFlights.InFlight() != 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the stats still in flight 10s after the mount answered")
+		}
+	}
 	c := start(t, Spec{Argv: []string{"/bin/sh", "-c", "exit 0"}, Dir: hung})
 	if ws := c.wait(t); ws.ExitStatus() != 0 {
 		t.Fatalf("exit %v", ws)

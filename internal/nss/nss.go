@@ -39,9 +39,10 @@ func (e *TimeoutError) Error() string {
 
 // flight is a lookup in flight: done is closed once v and err are set.
 type flight struct {
-	done chan struct{}
-	v    any
-	err  error
+	done  chan struct{}
+	v     any
+	err   error
+	start time.Time
 }
 
 // Flights are the lookups in flight of one user of the package (its zero
@@ -49,6 +50,12 @@ type flight struct {
 type Flights struct {
 	mu sync.Mutex
 	m  map[string]*flight
+	// FailFast: a caller of a key whose lookup has been in flight for
+	// the caller's whole timeout already is a *TimeoutError at once,
+	// rather than after waiting that long again for it (a path on a
+	// hung mount, known not to answer: a retry every second, a stop,
+	// are not held by it).
+	FailFast bool
 }
 
 var shared Flights
@@ -69,7 +76,7 @@ func (g *Flights) Do(key, what string, timeout time.Duration, fn func() (any, er
 		if g.m == nil {
 			g.m = map[string]*flight{}
 		}
-		f = &flight{done: make(chan struct{})}
+		f = &flight{done: make(chan struct{}), start: time.Now()}
 		g.m[key] = f
 		go func() {
 			v, err := fn()
@@ -79,6 +86,9 @@ func (g *Flights) Do(key, what string, timeout time.Duration, fn func() (any, er
 			g.mu.Unlock()
 			close(f.done)
 		}()
+	} else if g.FailFast && time.Since(f.start) >= timeout {
+		g.mu.Unlock()
+		return nil, &TimeoutError{Lookup: what, After: timeout}
 	}
 	g.mu.Unlock()
 	t := time.NewTimer(timeout)

@@ -92,3 +92,40 @@ func TestDoKeysApart(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// With FailFast, a key whose lookup has been in flight for a caller's
+// whole timeout fails that caller at once (a path on a hung mount):
+// without it, each caller waited its timeout again. A key in flight for
+// less is waited for as before, and gets the answer.
+func TestFailFast(t *testing.T) {
+	g := &Flights{FailFast: true}
+	release := make(chan struct{})
+	blocked := func() (any, error) { <-release; return "late", nil }
+	var te *TimeoutError
+	if _, err := g.Do("a", "env_file /mnt/a", 200*time.Millisecond, blocked); !errors.As(err, &te) {
+		t.Fatalf("err %v, want a TimeoutError", err)
+	}
+	start := time.Now()
+	_, err := g.Do("a", "env_file /mnt/a", 200*time.Millisecond, blocked)
+	if !errors.As(err, &te) || err.Error() != "env_file /mnt/a did not answer within 200ms" {
+		t.Fatalf("err %v, want a TimeoutError", err)
+	}
+	if d := time.Since(start); d >= 150*time.Millisecond {
+		t.Fatalf("a key known not to answer failed after %v, not at once", d)
+	}
+	// a longer timeout than the flight's age waits, and gets the answer
+	got := make(chan any, 1)
+	go func() {
+		v, _ := g.Do("a", "env_file /mnt/a", time.Minute, blocked)
+		got <- v
+	}()
+	close(release)
+	select {
+	case v := <-got:
+		if v != "late" {
+			t.Fatalf("got %v", v)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer")
+	}
+}
