@@ -2,23 +2,6 @@ package messages
 
 import "testing"
 
-// applyLines applies the socket declarations lines to c, up to the first
-// error.
-func applyLines(t *testing.T, c SocketConfig, lines ...string) (SocketConfig, error) {
-	t.Helper()
-	for _, line := range lines {
-		st, err := Parse(line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := st.(SetSocketAttr)
-		if c, err = c.Apply(m.Attr, m.Value); err != nil {
-			return c, err
-		}
-	}
-	return c, nil
-}
-
 // An abstract UNIX socket (service=@NAME, Linux's abstract namespace) has
 // no file: user, group and mode, which only a file takes, were accepted
 // on it. They are refused at the declaration now (REFERENCE §1.2), and so

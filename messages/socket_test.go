@@ -50,21 +50,7 @@ func TestUsesSocket(t *testing.T) {
 // declared on TCP, or a TCP host given to a socket that has them, is an
 // error at the declaration (REFERENCE §1.2), and the config is unchanged.
 func TestSocketFileAttrsOnlyForUnix(t *testing.T) {
-	apply := func(c SocketConfig, lines ...string) (SocketConfig, error) {
-		t.Helper()
-		for _, line := range lines {
-			st, err := Parse(line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			m := st.(SetSocketAttr)
-			if c, err = c.Apply(m.Attr, m.Value); err != nil {
-				return c, err
-			}
-		}
-		return c, nil
-	}
-	c, err := apply(SocketConfig{Name: "web"}, "socket web user=www", "socket web group=65534", "socket web mode=640",
+	c, err := applyLines(t, SocketConfig{Name: "web"}, "socket web user=www", "socket web group=65534", "socket web mode=640",
 		"socket web host=unix/", "socket web service=/run/app.sock")
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +77,7 @@ func TestSocketFileAttrsOnlyForUnix(t *testing.T) {
 		{want, "socket web host=127.0.0.1",
 			`invalid value for host: "127.0.0.1" (want unix/: socket web has user=www, group=65534, mode=0640, which only a UNIX socket takes (unset them first))`},
 	} {
-		got, err := apply(tc.from, tc.line)
+		got, err := applyLines(t, tc.from, tc.line)
 		if err == nil || err.Error() != tc.error {
 			t.Errorf("%s: error %v, want %s", tc.line, err, tc.error)
 		}
@@ -100,8 +86,25 @@ func TestSocketFileAttrsOnlyForUnix(t *testing.T) {
 		}
 	}
 	// unsetting them lets the socket move to TCP
-	if c, err = apply(c, "socket web user=", "socket web group=", "socket web mode=", "socket web host=127.0.0.1",
+	if c, err = applyLines(t, c, "socket web user=", "socket web group=", "socket web mode=", "socket web host=127.0.0.1",
 		"socket web user="); err != nil || c.fileAttrs() != nil {
 		t.Fatalf("after unsets: %+v %v", c, err)
 	}
+}
+
+// applyLines applies the socket declarations lines to c, up to the first
+// error.
+func applyLines(t *testing.T, c SocketConfig, lines ...string) (SocketConfig, error) {
+	t.Helper()
+	for _, line := range lines {
+		st, err := Parse(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := st.(SetSocketAttr)
+		if c, err = c.Apply(m.Attr, m.Value); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
 }
