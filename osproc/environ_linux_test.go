@@ -5,9 +5,7 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
 
 // /proc/PID/environ is read from the memory that its open pinned: once
@@ -47,19 +45,7 @@ func TestReadWholeOfAProcessThatExecs(t *testing.T) {
 // pages: the buffer grows) has all of it, in order.
 func TestEnvironLarge(t *testing.T) {
 	env := []string{"BIG=" + strings.Repeat("x", 100<<10), "PATH=" + os.Getenv("PATH"), "CONTROL_FREAK_SERVICE=big"}
-	exited := make(chan struct{})
-	p, err := launcher.Launch(Spec{Argv: []string{"sleep", "1000"}, Env: env}, func(int, syscall.WaitStatus) { close(exited) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		launcher.Signal(p, syscall.SIGKILL)
-		select {
-		case <-exited:
-		case <-time.After(deadline):
-			t.Error("the sleep was not reaped")
-		}
-	}()
+	p := start(t, Spec{Argv: []string{"sleep", "1000"}, Env: env}) // killed and reaped at the end
 	var got []string
 	eventually(t, "the sleep has its environment", func() (bool, string) {
 		got = Environ(p.Pid)
