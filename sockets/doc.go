@@ -32,8 +32,9 @@
 // replaced meanwhile.
 //
 // Nothing in the actor's Receive waits (lifecycle.go is its transition
-// table): the bind of a TCP socket of numeric host and port is a few
-// quick syscalls there; any other runs in a goroutine that sends the
+// table): the bind of a TCP socket of numeric host and port, or of an
+// abstract UNIX socket (@NAME, no file), is a few quick syscalls there
+// (offActor); any other runs in a goroutine that sends the
 // result back (unbound → binding → bound, or unbound again): lookups of
 // names (hosts, services, users, groups), each bounded by LookupTimeout,
 // and a UNIX socket's file system work (lstat, the connect probe,
