@@ -28,7 +28,8 @@ import (
 // Applies never interleave, and none waits for another: while one is in
 // its second half (c.applying), a dry run is answered at once, against the
 // declarations it made, with a note naming it; another apply is refused
-// at once, naming it and what it waits for (ErrApplyUnderWay). A queue
+// at once, naming it and what it waits for (applyRun.refusal, which begins
+// messages.ApplyUnderWay). A queue
 // of applies held by cfkd would hold them behind one that may never end
 // (a rolling restart waiting for a readiness with no timeout), each run
 // once its turn came even when its client had long given up; the client
