@@ -49,15 +49,21 @@ func runApply(s *session, args []string) error {
 		}
 		return rep.Err
 	}
-	plan, failures, notes, err := readApplyReply(rep.Lines)
+	items, failures, notes, err := readApplyReply(rep.Lines)
 	if err != nil {
 		return err
 	}
-	if s.opts.json {
-		changes := make([]changeJSON, 0, len(plan))
-		for _, c := range plan {
-			changes = append(changes, changeJSONOf(c))
+	var plan []messages.Change
+	lines := make([]string, 0, len(items))
+	changes := make([]changeJSON, 0, len(items))
+	for _, it := range items {
+		lines = append(lines, it.line())
+		if !it.unread {
+			plan = append(plan, it.c)
+			changes = append(changes, changeJSONOf(it))
 		}
+	}
+	if s.opts.json {
 		if failures == nil {
 			failures = []string{}
 		}
@@ -66,7 +72,10 @@ func runApply(s *session, args []string) error {
 			return err
 		}
 	} else {
-		if err := printLines(s, messages.PlanLines(plan)); err != nil {
+		if len(lines) == 0 {
+			lines = []string{messages.NoChanges}
+		}
+		if err := printLines(s, lines); err != nil {
 			return err
 		}
 		applyNotes(s, plan)
@@ -183,12 +192,36 @@ func requestApply(s *session, req string) (messages.Reply, error) {
 	}
 }
 
+// planItem is a plan line as cfkctl read it (REFERENCE §1.6): a Change
+// that ParseChange read; or of a later cfkd's line, one with a tail
+// cfkctl does not know, the head that ParseChangeHead read, with text the
+// line to show as is; or, unread, a line of which cfkctl cannot read even
+// that, only shown (and said in a note).
+type planItem struct {
+	c      messages.Change
+	text   string
+	unread bool
+}
+
+// line is what cfkctl prints of the item.
+func (it planItem) line() string {
+	if it.text != "" {
+		return it.text
+	}
+	return it.c.Format()
+}
+
+// unreadNote is the note on a plan line cfkctl cannot read.
+const unreadNote = "a plan line this cfkctl cannot read (a newer cfkd's?), shown as is: "
+
 // readApplyReply splits cfkd's reply: the plan lines (or `no changes`),
 // then `NAME: MESSAGE` for each service that could not be destroyed or
 // restarted; the note lines (`# ...`: a dry run's while an apply is
-// under way) may come anywhere. A plan line that does not parse fails
-// the command.
-func readApplyReply(lines []string) (plan []messages.Change, failures, notes []string, err error) {
+// under way) may come anywhere. A plan line that ParseChange refuses is
+// a later cfkd's: kept with the head ParseChangeHead reads of it, or,
+// when it reads none, kept as unread with a note; neither fails the
+// command (REFERENCE §1.6).
+func readApplyReply(lines []string) (plan []planItem, failures, notes []string, err error) {
 	for i, l := range lines {
 		if l == messages.NoChanges && i == 0 {
 			continue
@@ -199,16 +232,22 @@ func readApplyReply(lines []string) (plan []messages.Change, failures, notes []s
 		}
 		c, perr := messages.ParseChange(l)
 		if perr != nil {
-			if strings.HasPrefix(l, "+ ") || strings.HasPrefix(l, "~ ") || strings.HasPrefix(l, "- ") {
-				return nil, nil, nil, replyError(perr)
+			if !strings.HasPrefix(l, "+ ") && !strings.HasPrefix(l, "~ ") && !strings.HasPrefix(l, "- ") {
+				failures = append(failures, l)
+				continue
 			}
-			failures = append(failures, l)
+			if c, herr := messages.ParseChangeHead(l); herr == nil {
+				plan = append(plan, planItem{c: c, text: l})
+			} else {
+				plan = append(plan, planItem{text: l, unread: true})
+				notes = append(notes, unreadNote+l)
+			}
 			continue
 		}
 		if failures != nil {
 			return nil, nil, nil, replyError(fmt.Errorf("plan line %q after the failures", l))
 		}
-		plan = append(plan, c)
+		plan = append(plan, planItem{c: c})
 	}
 	return plan, failures, notes, nil
 }
@@ -275,14 +314,18 @@ type changeJSON struct {
 	// RunningFormer: a service, or a proxy, that runs a former
 	// declaration (REFERENCE §1.6), absent otherwise
 	RunningFormer bool `json:"running_former,omitempty"`
+	// Line: a later cfkd's line, as it wrote it, of which cfkctl read
+	// the head only (op, kind, name; attrs empty), absent otherwise
+	Line string `json:"line,omitempty"`
 }
 
-func changeJSONOf(c messages.Change) changeJSON {
+func changeJSONOf(it planItem) changeJSON {
+	c := it.c
 	attrs := c.Attrs
 	if attrs == nil {
 		attrs = []string{}
 	}
-	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, RunningFormer: c.Former}
+	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, RunningFormer: c.Former, Line: it.text}
 }
 
 // afterJSON is what a command returns once it wrote its JSON value: err

@@ -58,10 +58,6 @@ func TestApply(t *testing.T) {
 		{name: "refused whole", args: []string{"apply", file},
 			replies: map[string]string{applyReq("", sent): fail("not authorized")},
 			reqs:    []string{applyReq("", sent)}, code: ExitError, stderr: "not authorized\n"},
-		{name: "a malformed plan line", args: []string{"apply", file},
-			replies: map[string]string{applyReq("", sent): ok("+ 9lives")},
-			reqs:    []string{applyReq("", sent)}, code: ExitError,
-			stderr: "cfkctl: cfkd's reply to \"command apply\": malformed plan line: invalid name \"9lives\"\n"},
 		{name: "json", args: []string{"apply", file, "--json"}, replies: map[string]string{applyReq("", sent): plan},
 			reqs: []string{applyReq("", sent)},
 			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":["cmd","add_env"]},` +

@@ -252,8 +252,9 @@ The plan is printed once everything is done (see --timeout).
 console). Every ${BASE} becomes --basedir (made absolute), else the
 directory of FILE, or the current directory for -. Services that could
 not be destroyed or restarted are printed on stderr as NAME: MESSAGE, with
-exit status 1. With --json: {ok, dry_run, changes: [{op, kind, name,
-attrs}], failures: [...]}.`,
+exit status 1. A plan line of a newer cfkd that cfkctl cannot read all of
+is shown as cfkd wrote it. With --json: {ok, dry_run, changes: [{op, kind,
+name, attrs, running_former, line}], failures: [...], notes: [...]}.`,
 			example: "cfkctl apply --dry-run /etc/cfk/services.conf\ncfkctl apply --rolling --prune /etc/cfk/services.conf"},
 		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
 			short: "print the version of cfkd",

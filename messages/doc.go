@@ -38,6 +38,8 @@
 //     thing, on the extension lines whose last field holds no tab (the
 //     sockets line, a fleet line of kind ok or host): fields after those
 //     the parser knows, a newer cfkd's, are ignored, so that a field
-//     added later breaks no cfkctl of today (REFERENCE §1.6, §12.4). The
-//     compat lines (status, desc, pids) keep their fields.
+//     added later breaks no cfkctl of today (REFERENCE §1.6, §12.4).
+//     ParseChange stays strict; ParseChangeHead reads the head of a
+//     later cfkd's plan line. The compat lines (status, desc, pids) keep
+//     their fields.
 package messages

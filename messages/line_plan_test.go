@@ -2,6 +2,7 @@ package messages
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -50,9 +51,24 @@ func FuzzChangeRoundTrip(f *testing.F) {
 	f.Add(byte('~'), "", "web1", "cmd", "add_env", "~ web1: cmd, add_env")
 	f.Add(byte('+'), "socket", "web", "", "", "- proxy p")
 	f.Add(byte('-'), "service", "a b", "x,y", "", "+ socket")
+	f.Add(byte('~'), "proxy", "p", "cmd", "", "~ proxy p: cmd (restarted at 03:00)")
 	f.Fuzz(func(t *testing.T, op byte, kind, name, a1, a2, raw string) {
 		if kind == "" {
 			kind = string(KindService)
+		}
+		// the head of a later cfkd's line (REFERENCE §1.6): what
+		// ParseChange reads, ParseChangeHead reads the head of; what it
+		// reads begins with the head's Format
+		c, err := ParseChange(raw)
+		h, errH := ParseChangeHead(raw)
+		if err == nil && (errH != nil || h.Op != c.Op || h.Kind != c.Kind || h.Name != c.Name) {
+			t.Fatalf("ParseChange(%q) = %+v; ParseChangeHead = %+v, %v", raw, c, h, errH)
+		}
+		if errH == nil {
+			after, ok := strings.CutPrefix(raw, h.Format())
+			if !ok || after != "" && !strings.HasPrefix(after, ": ") && !strings.HasPrefix(after, " (") {
+				t.Fatalf("ParseChangeHead(%q) = %+v, which is not its head", raw, h)
+			}
 		}
 		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2), Former: len(raw)%2 == 1}
 		roundTrip(t, x, raw, ParseChange, func(a, b Change) bool { return reflect.DeepEqual(a, b) }, true)
