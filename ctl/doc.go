@@ -46,9 +46,10 @@
 //   - A reply line that its codec rejects fails the command (exit status 1,
 //     `cfkctl: cfkd's reply to "REQUEST": malformed ... line: WHY`): cfkctl
 //     never prints a guess. Save what a newer cfkd may add (REFERENCE
-//     §1.6): a plan line ParseChange refuses is shown as cfkd wrote
+//     §1.6, §12.4): a plan line ParseChange refuses is shown as cfkd wrote
 //     it (its head, if messages.ParseChangeHead reads it, counted as a
-//     change; else with a note).
+//     change; else with a note), and a fleet line of a kind cfkctl does
+//     not know is shown as is, left out of --json with one note.
 //   - With --json, stdout holds exactly one JSON value, also on failure
 //     ({"ok":false,"error":...}; the message is on stderr too), except for
 //     usage errors and help, which are for humans.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -136,7 +137,15 @@ type hostReply struct {
 	Tags    []string `json:"tags,omitempty"`
 	Version string   `json:"version,omitempty"`
 	kind    messages.FleetLineKind
+	// later: the host's lines of kinds cfkctl does not know, a newer
+	// hub's (REFERENCE §12.4), as the hub wrote them: shown as is, left
+	// out of --json (laterNote)
+	later []string
 }
+
+// noOutcome is the error of a host whose outcome line is of no kind
+// cfkctl knows.
+const noOutcome = "no outcome line that this cfkctl knows (a newer hub's?)"
 
 // fleetCall sends a fleet request and reads its reply, host by host.
 func fleetCall(s *session, req string) ([]*hostReply, error) {
@@ -151,9 +160,13 @@ func fleetCall(s *session, req string) ([]*hostReply, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cfkd's reply to %q: %w", req, err)
 		}
-		if cur == nil || cur.Host != fl.Host || cur.kind != "" {
+		if cur == nil || cur.Host != fl.Host || cur.kind != "" && fl.Known() {
 			cur = &hostReply{Host: fl.Host}
 			out = append(out, cur)
+		}
+		if !fl.Known() { // after its outcome too
+			cur.later = append(cur.later, l)
+			continue
 		}
 		switch fl.Kind {
 		case messages.FleetBody:
@@ -172,7 +185,42 @@ func fleetCall(s *session, req string) ([]*hostReply, error) {
 			}
 		}
 	}
+	for _, h := range out {
+		if h.kind == "" {
+			h.Error = noOutcome
+		}
+	}
 	return out, nil
+}
+
+// printLater prints the host's lines of kinds cfkctl does not know, as
+// the hub wrote them.
+func printLater(s *session, h *hostReply) error {
+	for _, l := range h.later {
+		if _, err := fmt.Fprintln(s.env.stdout, s.safeOut(l)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// laterNote says on stderr, once, that --json left out lines of kinds
+// cfkctl does not know, so that stdout holds the one JSON value of the
+// shape REFERENCE §12.7 gives.
+func laterNote(s *session, hosts []*hostReply) {
+	n, kinds := 0, []string{}
+	for _, h := range hosts {
+		for _, l := range h.later {
+			n++
+			if fl, err := messages.ParseFleetLine(l); err == nil && !slices.Contains(kinds, string(fl.Kind)) {
+				kinds = append(kinds, string(fl.Kind))
+			}
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(s.env.stderr, "cfkctl: note: %d lines of kinds this cfkctl does not know (a newer hub's?) left out: %s\n",
+			n, s.env.safeErr(strings.Join(kinds, ", ")))
+	}
 }
 
 // hostProblem is what a host's outcome says when it is not OK, as
@@ -185,6 +233,8 @@ func (h *hostReply) problem() string {
 		return "down: " + h.Error
 	case messages.FleetSkipped:
 		return "skipped: " + h.Error
+	case "":
+		return h.Error
 	}
 	return ""
 }
@@ -214,6 +264,7 @@ func runFleetHosts(s *session, prefix string) error {
 		}
 	}
 	if s.opts.json {
+		laterNote(s, hosts)
 		if err := writeJSON(s.env.jsonOut(), hosts); err != nil {
 			return err
 		}
@@ -232,6 +283,9 @@ func runFleetHosts(s *session, prefix string) error {
 			line += "  (" + h.problem() + ")"
 		}
 		if _, err := fmt.Fprintln(s.env.stdout, s.safeOut(strings.TrimRight(line, " "))); err != nil {
+			return err
+		}
+		if err := printLater(s, h); err != nil {
 			return err
 		}
 	}
@@ -273,6 +327,9 @@ func runFleetStatus(s *session, req string) error {
 				return err
 			}
 		}
+		if err := printLater(s, h); err != nil {
+			return err
+		}
 		if !h.OK {
 			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem())); err != nil {
 				return err
@@ -280,6 +337,7 @@ func runFleetStatus(s *session, req string) error {
 		}
 	}
 	if s.opts.json {
+		laterNote(s, hosts)
 		if err := writeJSON(s.env.jsonOut(), out); err != nil {
 			return err
 		}
@@ -294,6 +352,7 @@ func runFleetVerb(s *session, req string) error {
 		return err
 	}
 	if s.opts.json {
+		laterNote(s, hosts)
 		if err := writeJSON(s.env.jsonOut(), hosts); err != nil {
 			return err
 		}
@@ -304,6 +363,9 @@ func runFleetVerb(s *session, req string) error {
 			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(l)); err != nil {
 				return err
 			}
+		}
+		if err := printLater(s, h); err != nil {
+			return err
 		}
 		if !h.OK {
 			if _, err := fmt.Fprintf(s.env.stdout, "%s\t%s\n", h.Host, s.safeOut(h.problem())); err != nil {

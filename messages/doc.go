@@ -38,8 +38,9 @@
 //     thing, on the extension lines whose last field holds no tab (the
 //     sockets line, a fleet line of kind ok or host): fields after those
 //     the parser knows, a newer cfkd's, are ignored, so that a field
-//     added later breaks no cfkctl of today (REFERENCE §1.6, §12.4).
-//     ParseChange stays strict; ParseChangeHead reads the head of a
-//     later cfkd's plan line. The compat lines (status, desc, pids) keep
-//     their fields.
+//     added later breaks no cfkctl of today (REFERENCE §1.6, §12.4); a
+//     fleet line of a kind it does not know is read as that kind and its
+//     fields (FleetLine.Known false). ParseChange stays strict;
+//     ParseChangeHead reads the head of a later cfkd's plan line. The
+//     compat lines (status, desc, pids) keep their fields.
 package messages

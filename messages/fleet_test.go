@@ -105,7 +105,7 @@ func TestFleetLineRoundTrip(t *testing.T) {
 			t.Errorf("%q: %+v %v, want %+v", l.Format(), got, err, l)
 		}
 	}
-	for _, bad := range []string{"", "web1", "web1\tnope\tx", "web1\tok\tx", "web1\terror\t1.0", "we b\tline\tx", "web1\thost\taddr"} {
+	for _, bad := range []string{"", "web1", "web1\t", "web1\tno pe\tx", "web1\tok\tx", "web1\terror\t1.0", "we b\tline\tx", "web1\thost\taddr"} {
 		if _, err := ParseFleetLine(bad); err == nil {
 			t.Errorf("%q: accepted", bad)
 		}

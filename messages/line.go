@@ -24,7 +24,8 @@ import (
 //     ParseX(line) == x implies x.Format() == line (both are fuzzed).
 //     Anything else is an error that says which field is wrong, save the
 //     fields a newer cfkd adds after those an extension line's parser
-//     knows, which it ignores (line_socket.go; doc.go).
+//     knows, which it ignores, and a fleet line of a kind it does not know,
+//     which it keeps (line_socket.go, line_fleet.go; doc.go).
 
 // lineErr is the error of a line codec: `malformed KIND line: WHY`.
 func lineErr(kind, format string, args ...any) error {

@@ -44,7 +44,9 @@ const (
 // has exactly one outcome line (ok, error, down or skipped), after its
 // body lines. The kinds whose last field is not text (ok, host) may get
 // more fields from a newer hub (REFERENCE §12.4): the parser ignores
-// them, so that they do not break a cfkctl of today.
+// them, so that they do not break a cfkctl of today; a kind it does not
+// know, a newer hub's, is read as the kind and its fields as Text (see
+// Known), which the client shows or leaves out.
 type FleetLine struct {
 	Host string
 	Kind FleetLineKind
@@ -74,7 +76,8 @@ func (l FleetLine) Format() string {
 	return strings.Join(f, "\t")
 }
 
-// ParseFleetLine reads a fleet line.
+// ParseFleetLine reads a fleet line: one of a kind it does not know (a
+// word) is kept, Text all its fields (Known is false).
 func ParseFleetLine(line string) (FleetLine, error) {
 	const kind = "fleet"
 	host, rest, ok := strings.Cut(line, "\t")
@@ -107,8 +110,11 @@ func ParseFleetLine(line string) (FleetLine, error) {
 		}
 		tags, _, _ = strings.Cut(tags, "\t") // likewise
 		l.Text, l.Tags = addr, splitList(tags, ",")
-	default:
-		return FleetLine{}, lineErr(kind, "unknown kind %q", k)
+	default: // a later hub's kind: kept, its fields in Text
+		if err := checkWord(kind, "kind", k, ""); err != nil {
+			return FleetLine{}, err
+		}
+		l.Text = rest
 	}
 	if err != nil {
 		return FleetLine{}, err
@@ -117,6 +123,17 @@ func ParseFleetLine(line string) (FleetLine, error) {
 		return FleetLine{}, err
 	}
 	return l, nil
+}
+
+// Known reports whether the line is of a kind this reader knows; a line
+// of another kind, a later hub's (REFERENCE §12.4), has its fields,
+// tabs and all, in Text.
+func (l FleetLine) Known() bool {
+	switch l.Kind {
+	case FleetBody, FleetOK, FleetError, FleetDown, FleetSkipped, FleetHost:
+		return true
+	}
+	return false
 }
 
 // Outcome reports whether the line is a host's outcome (ok, error, down,

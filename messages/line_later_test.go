@@ -66,3 +66,30 @@ func TestFleetLineIgnoresLaterFields(t *testing.T) {
 		}
 	}
 }
+
+// A fleet line of a kind this reader does not know, a newer hub's
+// (REFERENCE §12.4), was refused, which failed the whole cfkctl fleet: it
+// is kept, not Known, its fields in Text, and written back the same.
+func TestFleetLineOfALaterKind(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		want FleetLine
+	}{
+		{"web1\tprogress\t3/5\tsvc1", FleetLine{Host: "web1", Kind: "progress", Text: "3/5\tsvc1"}},
+		{"web1\twarn\tclock 2s ahead", FleetLine{Host: "web1", Kind: "warn", Text: "clock 2s ahead"}},
+		{"web1\tdone\t", FleetLine{Host: "web1", Kind: "done"}},
+	} {
+		got, err := ParseFleetLine(tc.line)
+		if err != nil || !reflect.DeepEqual(got, tc.want) || got.Known() || got.Outcome() {
+			t.Errorf("ParseFleetLine(%q) = %+v, %v (known %v); want %+v", tc.line, got, err, got.Known(), tc.want)
+		}
+		if f := got.Format(); f != tc.line {
+			t.Errorf("Format(%+v) = %q, want %q", got, f, tc.line)
+		}
+	}
+	for _, k := range []FleetLineKind{FleetBody, FleetOK, FleetError, FleetDown, FleetSkipped, FleetHost} {
+		if !(FleetLine{Kind: k}).Known() {
+			t.Errorf("%s: not known", k)
+		}
+	}
+}
