@@ -41,7 +41,12 @@
 // unlink, bind, chown, chmod), which a path on a hung NFS or FUSE mount
 // may never end, bounded by PathTimeout (path.go): the bind then fails,
 // and the goroutine left closes what it binds if it ever does. An unbind
-// cancels a bind under way; a bind meanwhile is refused. The close of a
+// cancels a bind under way; a bind meanwhile is refused.
+// What the bind's goroutine binds it hands to the actor through one
+// atomic hand-over (bindop.go): an unbind that cancels the bind, or the
+// actor's end, closes a listener handed already, the goroutine one it
+// would hand after, so that none is left open when the actor never
+// receives the bindDone (it stopped first). The close of a
 // UNIX socket (its file removed) runs off the actor too (bound →
 // unbinding → unbound), bounded likewise: an unbind, and shutdown's,
 // never waits longer; a file left behind is a stale socket, which the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/internal/nss"
@@ -15,23 +14,6 @@ import (
 // LookupTimeout bounds the resolution of a host or service name, and
 // each lookup of a UNIX socket's user or group (nss.Timeout).
 const LookupTimeout = nss.Timeout
-
-// bindOp is a bind running off the actor (offActor): its lookups, and a
-// UNIX socket's file system work.
-type bindOp struct {
-	req messages.RequestID
-	cfg messages.SocketConfig
-	// dropped: an unbind cancelled it, or the actor stopped; the
-	// goroutine closes the listener it gets rather than sending it
-	dropped atomic.Bool
-}
-
-// bindDone is what the goroutine of op sends back.
-type bindDone struct {
-	op  *bindOp
-	ln  *Listener
-	err error
-}
 
 // closed is what the goroutine closing a UNIX socket sends back: err
 // from closing it, or a *PathTimeoutError.
@@ -105,11 +87,14 @@ func (s *Socket) startBind(ctx actor.Context, msg any) {
 	root, self, timeout := ctx.ActorSystem().Root, s.self, pathTimeout
 	go func() {
 		l, err := bindOff(op.cfg, timeout)
-		if l != nil && op.dropped.Load() {
-			l.Close() // nobody wants it any more
-			return
+		if l != nil {
+			if !op.hand(l) {
+				l.Close() // nobody wants it any more
+				return
+			}
+			bindHandedOver()
 		}
-		root.Send(self, bindDone{op: op, ln: l, err: err})
+		root.Send(self, bindDone{op: op, err: err}) // if the actor stopped, its stop closed l
 	}()
 }
 
@@ -122,12 +107,14 @@ func (s *Socket) bindEnded(ctx actor.Context, msg any) {
 		return
 	}
 	s.op = nil
-	s.finishBind(ctx, m.op.req, m.op.cfg, m.ln, m.err)
+	s.finishBind(ctx, m.op.req, m.op.cfg, m.op.take(), m.err)
 }
 
-// dropBind closes, off the actor, what a bind cancelled meanwhile bound.
+// dropBind ends a bind dropped meanwhile (cancelled by an unbind): its
+// listener, if it handed one, was closed then (dropOp); take closes
+// whatever is left, off the actor.
 func (s *Socket) dropBind(_ actor.Context, msg any) {
-	if l := msg.(bindDone).ln; l != nil {
+	if l := msg.(bindDone).op.take(); l != nil {
 		go l.Close()
 	}
 }
@@ -238,11 +225,14 @@ func (s *Socket) stop(_ actor.Context, _ any) {
 	}
 }
 
-// dropOp forgets the bind under way, if any: its goroutine closes what
-// it binds.
+// dropOp forgets the bind under way, if any: what its goroutine handed
+// already is closed off the actor, what it binds later the goroutine
+// closes (bindop.go).
 func (s *Socket) dropOp() {
 	if s.op != nil {
-		s.op.dropped.Store(true)
+		if l := s.op.take(); l != nil {
+			go l.Close()
+		}
 		s.op, s.st = nil, unbound
 	}
 }
