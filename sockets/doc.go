@@ -52,7 +52,10 @@
 // never waits longer; a file left behind is a stale socket, which the
 // next bind removes. A socket adopted from a former cfkd (Adopted, an
 // upgrade in place) has its file identified off the actor likewise
-// (adopting → bound), unbinds meanwhile waiting. os/user takes no context: a user or group lookup goes through
+// (adopting → bound), unbinds meanwhile waiting. The actor's end (a
+// safety net: the controller unbinds every socket at shutdown) answers
+// every request still waiting, `cfkd is shutting down` (stop.go), since
+// the work it waits for then ends with nobody to receive it. os/user takes no context: a user or group lookup goes through
 // internal/nss, which stops waiting after the timeout (the bind fails,
 // `user lookup "www" did not answer within 5s`) and keeps one lookup in
 // flight per name, whose late answer is dropped.

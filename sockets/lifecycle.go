@@ -61,8 +61,8 @@ var transitions = map[row]func(*Socket, actor.Context, any){
 	{adopting, evIdentified}: (*Socket).adopted,
 
 	{unbound, evStopping}:   (*Socket).stop,
-	{binding, evStopping}:   (*Socket).stop,
+	{binding, evStopping}:   (*Socket).stopBind,
 	{bound, evStopping}:     (*Socket).stop,
-	{unbinding, evStopping}: (*Socket).stop,
-	{adopting, evStopping}:  (*Socket).stop,
+	{unbinding, evStopping}: (*Socket).stopClose,
+	{adopting, evStopping}:  (*Socket).stopClose,
 }

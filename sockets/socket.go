@@ -215,16 +215,6 @@ func (s *Socket) closedNow(ctx actor.Context, reqs []messages.RequestID, err err
 	}
 }
 
-// stop is the safety net of the actor's end: what it holds is closed off
-// the actor, a bind under way closes what it binds.
-func (s *Socket) stop(_ actor.Context, _ any) {
-	s.dropOp()
-	if l := s.ln; l != nil {
-		s.ln = nil
-		go l.Close()
-	}
-}
-
 // dropOp forgets the bind under way, if any: what its goroutine handed
 // already is closed off the actor, what it binds later the goroutine
 // closes (bindop.go).

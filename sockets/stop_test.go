@@ -2,6 +2,7 @@ package sockets
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
 )
 
 // holdBindDone makes every bind's goroutine wait between the hand-over
@@ -128,6 +130,7 @@ func TestStopDuringBindLeaksNoListener(t *testing.T) {
 	// the actor stops after the hand-over, before the bindDone
 	stopped, stoppedPath := bindHeld("stopped", 1)
 	r.stopSocket(stopped)
+	r.expect("the bind at the actor's end", 1, "cannot bind 'stopped': cfkd is shutting down")
 
 	// an unbind cancels the bind after the hand-over, and the actor
 	// stops before the bindDone
@@ -140,4 +143,81 @@ func TestStopDuringBindLeaksNoListener(t *testing.T) {
 	h.release() // the bindDones go to actors gone
 	waitClosed(t, removed, stoppedPath)
 	waitClosed(t, removed, cancelledPath)
+}
+
+// The unbinds waiting for a UNIX socket's close under way, or for an
+// adopted socket's file to be identified, and the bind under way, got no
+// reply at all if the socket actor stopped meanwhile: their answers were
+// to come from work whose result then reaches an actor gone. The actor's
+// end answers them now, `cfkd is shutting down` (`cannot bind 'NAME':
+// cfkd is shutting down`): exactly one reply per request, even at the end.
+func TestStopAnswersEveryRequest(t *testing.T) {
+	h := newHangPaths(t)
+	old := pathTimeout
+	pathTimeout = time.Hour
+	t.Cleanup(func() { pathTimeout = old })
+	r := newSocketRig(t)
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	dir := shortDir(t)
+	cfgOf := func(name string) messages.SocketConfig {
+		return messages.SocketConfig{Name: name, Host: "unix/", Service: filepath.Join(dir, name+".sock")}
+	}
+
+	// unbinding: its file's removal hangs; an unbind comes meanwhile
+	closing, closingCfg := r.socket("closing"), cfgOf("closing")
+	r.sys.Root.Send(closing, messages.BindSocket{Req: 1, Config: closingCfg})
+	r.expect("bind", 1, "")
+	h.hang("remove", closingCfg.Service)
+	r.sys.Root.Send(closing, messages.UnbindSocket{Req: 2})
+	h.wait(t, "remove "+closingCfg.Service)
+	r.sys.Root.Send(closing, messages.UnbindSocket{Req: 3})
+	// a bind then, refused, shows the unbind received (the stop, a
+	// system message, goes before the messages still queued)
+	r.sys.Root.Send(closing, messages.BindSocket{Req: 30, Config: closingCfg})
+	r.expect("bind while unbinding", 30, "socket 'closing' is being unbound")
+	r.stopSocket(closing)
+	r.expect("the unbind under way at the end", 2, "cfkd is shutting down")
+	r.expect("the unbind waiting at the end", 3, "cfkd is shutting down")
+
+	// adopting: its file's lstat hangs; two unbinds wait for it
+	adoptedCfg := cfgOf("adopted")
+	h.hang("lstat", adoptedCfg.Service)
+	l, err := bindCfg(t, adoptedCfg) // the former cfkd's bind
+	if err != nil {
+		t.Fatal(err)
+	}
+	adopted := r.spawn(spawnSocket{name: "adopted", actor: func() *Socket {
+		return Adopted("adopted", log, l.File, adoptedCfg, adoptedCfg.Service)
+	}})
+	h.wait(t, "lstat "+adoptedCfg.Service)
+	r.sys.Root.Send(adopted, messages.UnbindSocket{Req: 4})
+	r.sys.Root.Send(adopted, messages.UnbindSocket{Req: 5})
+	r.sys.Root.Send(adopted, messages.BindSocket{Req: 50, Config: adoptedCfg})
+	r.expect("bind while adopting", 50, "socket 'adopted' is already bound")
+	h.hang("remove", adoptedCfg.Service)
+	r.stopSocket(adopted)
+	r.expect("an unbind waiting for the adoption at the end", 4, "cfkd is shutting down")
+	r.expect("another one", 5, "cfkd is shutting down")
+	// the stop closes the socket off the actor: its fd, then its file
+	// (which it leaves, not identified)
+	h.wait(t, "remove "+adoptedCfg.Service)
+	if c, err := net.Dial("unix", adoptedCfg.Service); err == nil {
+		c.Close()
+		t.Fatalf("the adopted socket accepts after the actor's end")
+	}
+
+	// binding: its bind hangs
+	binding, bindingCfg := r.socket("binding"), cfgOf("binding")
+	h.hang("bind", bindingCfg.Service)
+	r.sys.Root.Send(binding, messages.BindSocket{Req: 6, Config: bindingCfg})
+	h.wait(t, "bind "+bindingCfg.Service)
+	r.stopSocket(binding)
+	r.expect("the bind under way at the end", 6, "cannot bind 'binding': cfkd is shutting down")
+
+	select {
+	case m := <-r.replies:
+		t.Fatalf("a reply more: %d %v", m.Req, m.Err)
+	default:
+	}
 }
