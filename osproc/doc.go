@@ -42,7 +42,10 @@
 // another thread, so the services it forks are not in it, but those a
 // cfkd adopted across an upgrade in place are: the exec made the leader
 // their parent), or else of all its
-// threads (/proc/self/task/TID/children, Children), reading
+// threads (/proc/self/task/TID/children, Children; a file that takes
+// more than one read(2) is read again until a read lists all the one
+// before it did, as a child reaped between two reads made the next skip
+// another: childrenfile_linux.go), reading
 // /proc/PID/stat only for those Launch did not start, or, where
 // the kernel has no such list, with one scan of every /proc/PID/stat;
 // TargetOrphans takes a Target on each under the reaper's mutex after

@@ -135,7 +135,8 @@ func readWhole(pread func(b []byte) (int, error)) ([]byte, error) {
 // CONFIG_PROC_CHILDREN): then only a scan of every /proc/PID/stat finds
 // them. A thread that exits meanwhile hands its children to another
 // one, which may have been read already: such a child is missed by this
-// call, never listed twice.
+// call, never listed twice. Each file is read as readChildren reads it:
+// a child reaped meanwhile skips none of the others.
 func Children() (pids []int, ok bool) { return taskChildren("self") }
 
 // taskChildren is Children of process pid ("self", or a number): the
@@ -150,7 +151,7 @@ func taskChildren(pid string) (pids []int, ok bool) {
 	d.Close()
 	seen := false
 	for _, tid := range tids {
-		b, err := os.ReadFile(dir + tid + "/children")
+		kids, err := readChildren(dir + tid + "/children")
 		if err != nil {
 			if os.IsNotExist(err) && !seen {
 				if _, err := os.Stat(dir + tid); err == nil {
@@ -160,7 +161,7 @@ func taskChildren(pid string) (pids []int, ok bool) {
 			continue // the thread ended meanwhile
 		}
 		seen = true
-		pids = appendPids(pids, b)
+		pids = append(pids, kids...)
 	}
 	return pids, seen
 }
@@ -173,7 +174,8 @@ func taskChildren(pid string) (pids []int, ok bool) {
 // the fork server, which makes them its siblings (CLONE_PARENT), is
 // forked by another thread (startForkServer), so a scan after a stop
 // reads a few pids, not one per service (a read of a list of 9,000
-// children walks it from its start for every 4 KiB of it); the services
+// children walks it from its start for every 4 KiB of it, and such a
+// list is read twice at least: readChildren); the services
 // adopted across an upgrade in place are the exception, the exec having
 // made the leader their parent. Elsewhere
 // (older kernels, where an orphan goes to the thread that forked its
@@ -183,11 +185,11 @@ func OrphanCandidates() (pids []int, ok bool) {
 		return Children()
 	}
 	self := strconv.Itoa(os.Getpid())
-	b, err := os.ReadFile("/proc/self/task/" + self + "/children")
+	pids, err := readChildren("/proc/self/task/" + self + "/children")
 	if err != nil {
 		return Children()
 	}
-	return appendPids(pids, b), true
+	return pids, true
 }
 
 // orphansToLeader: the kernel reparents orphans to a subreaper's first
