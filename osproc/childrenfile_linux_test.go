@@ -206,3 +206,18 @@ func TestChildrenReadWhileReapedLinux(t *testing.T) {
 	}
 	t.Logf("%d reads", reads)
 }
+
+// A child its thread's end handed to another thread is in the files of
+// both when the first is read before and the second after: Children
+// listed it twice, and AdoptedOrphans took it for two orphans. Each pid
+// is listed once.
+func TestChildrenOfThreadsListedOnce(t *testing.T) {
+	tids, err := os.ReadDir("/proc/self/task")
+	if err != nil || len(tids) < 2 {
+		t.Skipf("threads of the test process: %d, %v", len(tids), err)
+	}
+	fakeChildren(t, &seqChildren{list: []int{101, 102}}, 4096) // every thread's file lists them
+	if pids, ok := Children(); !ok || !slices.Equal(pids, []int{101, 102}) {
+		t.Errorf("Children() = %v, %v; want [101 102], true", pids, ok)
+	}
+}

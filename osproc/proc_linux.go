@@ -134,9 +134,10 @@ func readWhole(pread func(b []byte) (int, error)) ([]byte, error) {
 // kernel has no such file (before Linux 3.5, or without
 // CONFIG_PROC_CHILDREN): then only a scan of every /proc/PID/stat finds
 // them. A thread that exits meanwhile hands its children to another
-// one, which may have been read already: such a child is missed by this
-// call, never listed twice. Each file is read as readChildren reads it:
-// a child reaped meanwhile skips none of the others.
+// one: such a child is missed by this call when that one was read
+// already, and listed once when the files of both list it (a pid is
+// never listed twice). Each file is read as readChildren reads it: a
+// child reaped meanwhile skips none of the others.
 func Children() (pids []int, ok bool) { return taskChildren("self") }
 
 // taskChildren is Children of process pid ("self", or a number): the
@@ -150,6 +151,7 @@ func taskChildren(pid string) (pids []int, ok bool) {
 	tids, _ := d.Readdirnames(-1)
 	d.Close()
 	seen := false
+	listed := map[int]bool{}
 	for _, tid := range tids {
 		kids, err := readChildren(dir + tid + "/children")
 		if err != nil {
@@ -161,7 +163,12 @@ func taskChildren(pid string) (pids []int, ok bool) {
 			continue // the thread ended meanwhile
 		}
 		seen = true
-		pids = append(pids, kids...)
+		for _, kid := range kids {
+			if !listed[kid] { // a child its thread's end moved to another one
+				listed[kid] = true
+				pids = append(pids, kid)
+			}
+		}
 	}
 	return pids, seen
 }
