@@ -87,10 +87,7 @@ func TestAbstractUnixSocketRefusals(t *testing.T) {
 // was found there. It is bound at once now, with no file work: an unbind
 // is answered while the lstat of its name would hang.
 func TestAdoptedAbstractUnixSocket(t *testing.T) {
-	h := newHangPaths(t)
-	old := pathTimeout
-	pathTimeout = time.Hour
-	t.Cleanup(func() { pathTimeout = old })
+	h := newHangPaths(t, time.Hour)
 	r := newSocketRig(t)
 	log := logrus.New()
 	log.SetOutput(io.Discard)

@@ -26,9 +26,11 @@ type hangPaths struct {
 	release chan struct{}
 }
 
-func newHangPaths(t *testing.T) *hangPaths {
+// newHangPaths also sets pathTimeout, how long the actor waits for such
+// work, until the test ends.
+func newHangPaths(t *testing.T, timeout time.Duration) *hangPaths {
 	h := &hangPaths{paths: map[string]bool{}, entered: make(chan string, 16), release: make(chan struct{})}
-	old := pathHook
+	oldHook, oldTimeout := pathHook, pathTimeout
 	pathHook = func(op, path string) error {
 		h.mu.Lock()
 		hang := h.paths[op+" "+path]
@@ -36,11 +38,15 @@ func newHangPaths(t *testing.T) *hangPaths {
 		if !hang {
 			return nil
 		}
-		h.entered <- op + " " + path
-		<-h.release
+		select {
+		case h.entered <- op + " " + path:
+			<-h.release
+		case <-h.release: // a hang no wait took, once the test is over
+		}
 		return errors.New("the test is over")
 	}
-	t.Cleanup(func() { close(h.release); pathHook = old })
+	pathTimeout = timeout
+	t.Cleanup(func() { close(h.release); pathHook, pathTimeout = oldHook, oldTimeout })
 	return h
 }
 
@@ -151,10 +157,7 @@ func (r *socketRig) expect(what string, req messages.RequestID, wantErr string) 
 // sockets bind, an unbind cancels the bind; and a path that never
 // answers fails the bind, or the unbind, after PathTimeout.
 func TestUnixHungPathHoldsNoActor(t *testing.T) {
-	h := newHangPaths(t)
-	old := pathTimeout
-	pathTimeout = time.Hour // first, a hang with no end in sight
-	t.Cleanup(func() { pathTimeout = old })
+	h := newHangPaths(t, time.Hour) // first, a hang with no end in sight
 	r := newSocketRig(t)
 	dir := shortDir(t)
 	hungPath, okPath := filepath.Join(dir, "hung.sock"), filepath.Join(dir, "ok.sock")
@@ -213,10 +216,7 @@ func TestUnixHungPathHoldsNoActor(t *testing.T) {
 // an unbind waits for the adoption; a path that does not answer leaves
 // the file unknown, which the close then leaves alone.
 func TestAdoptedUnixSocketHungPath(t *testing.T) {
-	h := newHangPaths(t)
-	old := pathTimeout
-	pathTimeout = 200 * time.Millisecond
-	t.Cleanup(func() { pathTimeout = old })
+	h := newHangPaths(t, 200*time.Millisecond)
 	r := newSocketRig(t)
 	log := logrus.New()
 	log.SetOutput(io.Discard)

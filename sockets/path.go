@@ -3,6 +3,8 @@ package sockets
 import (
 	"fmt"
 	"time"
+
+	"github.com/cfk/cfk/internal/nss"
 )
 
 // This file bounds the file system work on a UNIX socket's path (its
@@ -12,7 +14,7 @@ import (
 
 // PathTimeout bounds the file system work of a UNIX socket's bind, and of
 // its close.
-const PathTimeout = 5 * time.Second
+const PathTimeout = nss.Timeout
 
 // PathTimeoutError is file system work on a UNIX socket's path that did
 // not end in time.

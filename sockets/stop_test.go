@@ -152,10 +152,7 @@ func TestStopDuringBindLeaksNoListener(t *testing.T) {
 // end answers them now, `cfkd is shutting down` (`cannot bind 'NAME':
 // cfkd is shutting down`): exactly one reply per request, even at the end.
 func TestStopAnswersEveryRequest(t *testing.T) {
-	h := newHangPaths(t)
-	old := pathTimeout
-	pathTimeout = time.Hour
-	t.Cleanup(func() { pathTimeout = old })
+	h := newHangPaths(t, time.Hour)
 	r := newSocketRig(t)
 	log := logrus.New()
 	log.SetOutput(io.Discard)
