@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A child launched with EndGroup that puts a process in the background
@@ -37,4 +38,39 @@ func TestEndGroupKillsWhatTheChildLeft(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A child with EndGroup whose exit the reaper took before its fork was
+// registered (it exited at once: `sleep 100 & exit 0`) left its group
+// running: the group was ended only at the usual exit. register ends it
+// then.
+func TestEndGroupOfAChildReapedBeforeItsRegistration(t *testing.T) {
+	old := beforeRegister
+	t.Cleanup(func() { beforeRegister = old })
+	beforeRegister = func(pid int) { // until the reaper took its exit, as early
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+			launcher.mu.Lock()
+			_, early := launcher.early[pid]
+			launcher.mu.Unlock()
+			if early {
+				return
+			}
+		}
+		t.Errorf("the exit of %d was not taken before its registration", pid)
+	}
+	c := start(t, Spec{Argv: sh("sleep 100 & exit 0"), Setsid: true, EndGroup: true})
+	beforeRegister = old
+	pgid := c.Pid
+	t.Cleanup(func() {
+		for _, p := range inGroup(pgid) {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+	})
+	if ws := c.wait(t); ws.ExitStatus() != 0 {
+		t.Fatalf("status %#x, want exit 0", ws)
+	}
+	eventually(t, "the group is gone", func() (bool, string) {
+		g := inGroup(pgid)
+		return len(g) == 0, fmt.Sprint(g)
+	})
 }

@@ -348,6 +348,9 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	runtime.KeepAlive(stdin)
 	runtime.KeepAlive(spec.ExtraFiles)
 	c.closeChild() // the child has its copies (or there is no child)
+	if err == nil {
+		beforeRegister(pid)
+	}
 	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, spec.Setsid && spec.EndGroup, onExit)
 	if err != nil {
 		c.closeAll()
@@ -435,6 +438,10 @@ func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr) 
 	return forkExecSelf(path, argv, attr)
 }
 
+// beforeRegister is called between a fork and its registration (a test makes
+// the child exit, and be reaped, first).
+var beforeRegister = func(pid int) {}
+
 // maxForks is the number of forks under way at once: two per core keeps
 // every core exec'ing a child while the parent threads wait in vfork.
 var maxForks = 2 * runtime.NumCPU()
@@ -453,6 +460,15 @@ func (l *Launcher) register(seq uint64, pid int, err error, group, endGroup bool
 			delete(l.early, pid)
 			proc.exited = true
 			early = &e.ws
+			if endGroup {
+				// the child exited (and was reaped) before this: its group,
+				// which the reaper ends at the usual exit, is ended here. A
+				// pid stays taken while a group of its number has members,
+				// so -pid is still that group, or none (ESRCH).
+				if err := syscall.Kill(-pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
+					l.log.WithError(err).WithField("pid", pid).Warn("ending the process group of an exited child failed")
+				}
+			}
 		} else {
 			if ok { // an orphan's exit, its pid since reused by this fork
 				delete(l.early, pid)
