@@ -239,7 +239,9 @@
 //     known not to answer failing the next starts at once), and the launch's cwd and program, which osproc bounds
 //     itself (an *nss.TimeoutError from Launch or CheckProgram): a file
 //     on a hung mount. The child's own chdir and execve, after the fork,
-//     are not bounded: Launch waits for them (REFERENCE §2.1).
+//     are bounded by osproc where the fork server forks (Linux: the
+//     same *nss.TimeoutError, `exec of PATH did not answer`); a fork
+//     cfkd makes itself waits for them (REFERENCE §2.1).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

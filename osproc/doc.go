@@ -65,9 +65,13 @@
 // Each look-up, and the stat of the working directory Launch and
 // CheckProgram do first, waits PathTimeout at most (pathbound.go: a path
 // on a hung mount fails the launch with an *nss.TimeoutError naming it,
-// one stat in flight per path); the child's own chdir and execve are not
-// bounded: a mount that hangs between that stat and the exec holds the
-// launch, and its fork slot, until the exec ends.
+// one stat in flight per path). The child's own chdir and execve, which
+// a mount that hangs between that stat and the exec holds, are waited
+// for PathTimeout at most where the fork server forks (forkwait_linux.go:
+// the launch fails with an *nss.TimeoutError naming the exec, gives its
+// fork slot back, and the fork stays under way until the late reply,
+// whose child latefork.go registers and kills); a fork cfkd makes itself
+// holds the launch, and its fork slot, until the exec ends.
 //
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output
@@ -105,8 +109,9 @@
 // so the child is the Launcher's own; the copy and close of a large fd
 // table then cost nothing per start. Launch's protocol is unchanged
 // (pipes, slots, registration, early exits); only the ForkExec call goes
-// over a socket. A helper that is gone or a request that does not fit is
-// forked in the daemon, as on the portable path (spawn_portable.go). The
+// over a socket, each of its waits bounded (forkwait_linux.go). A helper
+// that is gone or a request that does not fit is forked in the daemon, as
+// on the portable path (spawn_portable.go). The
 // helper inherits the daemon's working directory and neither process ever
 // changes its own: a Spec without Dir runs there either way.
 //

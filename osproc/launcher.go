@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/sirupsen/logrus"
 )
 
@@ -215,7 +216,10 @@ func (l *Launcher) Close() error {
 // fds or processes wraps the errno (EMFILE, ENFILE, EAGAIN, ENOMEM), so
 // that errors.Is tells cfkd's shortage from the service's failure; a
 // child that failed after its fork (its set-up or execve) is an
-// *ExecError, the service's whatever its errno.
+// *ExecError, the service's whatever its errno; a fork through the fork
+// server whose exec did not answer in time is an *nss.TimeoutError, and
+// its child, if one is made later, is the Launcher's to kill and reap
+// (latefork.go).
 //
 // The output pipes are created once a fork slot is held, and the child's
 // ends closed right after the fork: a start waiting for its turn holds no
@@ -334,13 +338,17 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	l.forkSeq++
 	seq := l.forkSeq
 	l.mu.Unlock()
-	pid, err := l.forkExec(path, spec.Argv, attr)
+	// a fork whose reply is late ends when the reply comes (latefork.go);
+	// it keeps what it needs of spec, not spec (its environment, its argv)
+	group, tag := spec.Setsid, spec.Tag
+	onLate := func(pid int, err error) { l.lateForked(seq, pid, err, group, tag) }
+	pid, err := l.forkExec(path, spec.Argv, attr, onLate)
 	if err != nil && cached && stale(err) {
 		// the program moved since it was found: look again, once
 		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir)
 		var lookErr error
 		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir); lookErr == nil {
-			pid, err = l.forkExec(path, spec.Argv, attr)
+			pid, err = l.forkExec(path, spec.Argv, attr, onLate)
 		}
 	}
 	// the files' numbers were taken with Fd(): they must not be closed by
@@ -348,12 +356,21 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	runtime.KeepAlive(stdin)
 	runtime.KeepAlive(spec.ExtraFiles)
 	c.closeChild() // the child has its copies (or there is no child)
+	if late := (*lateFork)(nil); errors.As(err, &late) {
+		// still under way (the helper has the child's fds): registered,
+		// or not, by lateForked; this launch gives up
+		c.closeAll()
+		return f, late.TimeoutError
+	}
 	if err == nil {
 		beforeRegister(pid)
 	}
 	f.proc, f.early, f.orphans = l.register(seq, pid, err, spec.Setsid, spec.Setsid && spec.EndGroup, onExit)
 	if err != nil {
 		c.closeAll()
+		if hung := (*nss.TimeoutError)(nil); errors.As(err, &hung) {
+			return f, hung // no connection to the fork server in time: nothing was asked
+		}
 		if derr := dirError(spec.Dir, spec.Credential, err); derr != nil {
 			return f, derr
 		}
@@ -431,8 +448,8 @@ func (l *Launcher) ForkServerPid() int {
 
 // forkExec forks and execs through the fork server when there is one
 // (spawn_linux.go), else in cfkd.
-func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr) (int, error) {
-	if pid, err, ok := l.server.forkExec(path, argv, attr); ok {
+func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr, onLate func(pid int, err error)) (int, error) {
+	if pid, err, ok := l.server.forkExec(path, argv, attr, onLate); ok {
 		return pid, err
 	}
 	return forkExecSelf(path, argv, attr)

@@ -47,7 +47,7 @@ func TestChildrenStartWithNoSignalBlocked(t *testing.T) {
 		name string
 		fork func(attr *syscall.ProcAttr) error
 	}{{"the fork server", func(attr *syscall.ProcAttr) error {
-		_, err, served := s.forkExec(grep, []string{"grep", "SigBlk", "/proc/self/status"}, attr)
+		_, err, served := s.forkExec(grep, []string{"grep", "SigBlk", "/proc/self/status"}, attr, killLate)
 		if !served {
 			return fmt.Errorf("not served by the fork server")
 		}

@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/sirupsen/logrus"
 	"golang.org/x/sys/unix"
 )
@@ -38,7 +40,9 @@ import (
 // as before: the helper is a speed-up, never a dependency. A request the
 // helper received but did not answer (it died meanwhile) fails with EAGAIN,
 // a shortage of cfkd's that is retried, never the service's failure:
-// cfkd cannot know whether a child was made.
+// cfkd cannot know whether a child was made. A reply that does not come
+// in time (a child hung in its exec) gives the launch up, and keeps its
+// connection out of use until it comes (forkwait_linux.go).
 //
 // The child's environment is as with a direct fork: the helper has cfkd's
 // credentials, umask, process group, session and soft fd limit (cfkd's
@@ -98,6 +102,12 @@ type forkServer struct {
 	dead  atomic.Bool
 	gone  atomic.Bool // reaped: its pid may be anyone's now
 	log   logrus.FieldLogger
+
+	// mu guards late and closed: the connections whose reply did not
+	// come in time, out of conns until it comes (forkwait_linux.go)
+	mu     sync.Mutex
+	late   map[int]lateKey
+	closed bool // stop closed the connections: a late one is its waiter's to close
 }
 
 // startForkServer starts the helper with n connections, as a plain fork
@@ -106,7 +116,7 @@ func startForkServer(log logrus.FieldLogger, n int) (*forkServer, error) {
 	// /proc/self/exe: this very binary, even if it was replaced or removed
 	// on disk since
 	const exe = "/proc/self/exe"
-	s := &forkServer{conns: make(chan int, n), log: log}
+	s := &forkServer{conns: make(chan int, n), log: log, late: map[int]lateKey{}}
 	files := []uintptr{0, 1, 2}
 	var theirs []int
 	defer func() {
@@ -155,8 +165,18 @@ func startForkServer(log logrus.FieldLogger, n int) (*forkServer, error) {
 	return s, nil
 }
 
+// closeConns closes the connections, but those whose reply is late: these
+// are shut down, which ends their waiter's receive, and the waiter closes
+// them (a number closed under a receive could be reused by another file).
 func (s *forkServer) closeConns() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
 	for _, fd := range s.all {
+		if _, late := s.late[fd]; late {
+			unix.Shutdown(fd, unix.SHUT_RDWR)
+			continue
+		}
 		syscall.Close(fd)
 	}
 	s.all = nil
@@ -164,7 +184,15 @@ func (s *forkServer) closeConns() {
 
 // forkExec asks the helper for the fork. served is false when it could not
 // be asked: the caller forks itself.
-func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr) (pid int, err error, served bool) {
+//
+// Each of its waits is bounded by forkTimeout (forkwait_linux.go): for a
+// free connection, then for the helper's reply. A reply that does not
+// come in time (the child hangs in its chdir or execve, on a hung mount)
+// is a *lateFork: nothing is known of a child yet, the connection stays
+// out of use, and onLate gets the reply once it comes (from a goroutine
+// of its own: the pid of a child to kill, or the error of a fork that
+// made none).
+func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr, onLate func(pid int, err error)) (pid int, err error, served bool) {
 	if s == nil || s.dead.Load() || len(attr.Files) > maxRequestFds {
 		return 0, nil, false
 	}
@@ -187,20 +215,28 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 	for i, f := range attr.Files {
 		fds[i] = int(f)
 	}
-	conn := <-s.conns
-	defer func() { s.conns <- conn }()
+	fork := lateKey{path: path, dir: attr.Dir}
+	conn, err := s.takeConn(fork)
+	if err != nil {
+		return 0, err, true // nothing sent: nothing forked
+	}
 	if err := unix.Sendmsg(conn, b, unix.UnixRights(fds...), nil, 0); err != nil {
+		s.conns <- conn
 		s.died(err)
 		return 0, nil, false // not received: nothing was forked
 	}
-	var buf [16]byte
-	n, _, _, _, err := unix.Recvmsg(conn, buf[:], nil, 0)
-	var rep forkReply
-	if err == nil && n > 0 {
-		rep, err = decodeForkReply(buf[:n])
-	} else if err == nil {
-		err = errors.New("connection closed")
+	rep, err, inTime := s.reply(conn)
+	if !inTime {
+		s.wentLate(conn, fork, onLate)
+		return 0, &lateFork{&nss.TimeoutError{Lookup: fork.String(), After: forkTimeout}}, true
 	}
+	s.conns <- conn
+	return s.outcome(rep, err)
+}
+
+// outcome is forkExec's answer for the helper's reply rep, or for err,
+// the connection's failure.
+func (s *forkServer) outcome(rep forkReply, err error) (int, error, bool) {
 	if err != nil {
 		s.died(err)
 		return 0, fmt.Errorf("fork server: %v: %w", err, syscall.EAGAIN), true
@@ -212,6 +248,23 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 		return 0, syscall.Errno(rep.Errno), true
 	}
 	return rep.Pid, nil, true
+}
+
+// receive reads the helper's reply on conn, waiting as long as it takes.
+func receive(conn int) (forkReply, error) {
+	var buf [16]byte
+	for {
+		n, _, _, _, err := unix.Recvmsg(conn, buf[:], nil, 0)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != nil:
+			return forkReply{}, err
+		case n == 0:
+			return forkReply{}, errors.New("connection closed")
+		}
+		return decodeForkReply(buf[:n])
+	}
 }
 
 func (s *forkServer) died(err error) {

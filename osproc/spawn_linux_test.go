@@ -78,7 +78,7 @@ func TestExecErrorIsTheChilds(t *testing.T) {
 		name string
 		fork func(path string, attr *syscall.ProcAttr) error
 	}{{"the fork server", func(path string, attr *syscall.ProcAttr) error {
-		_, err, served := launcher.server.forkExec(path, []string{"x"}, attr)
+		_, err, served := launcher.server.forkExec(path, []string{"x"}, attr, killLate)
 		if !served {
 			t.Fatalf("%s: not served by the fork server", path)
 		}
@@ -122,13 +122,13 @@ func TestForkServerGone(t *testing.T) {
 	syscall.Kill(s.pid, syscall.SIGKILL)
 	attr := &syscall.ProcAttr{Files: []uintptr{launcher.devnull.Fd(), launcher.devnull.Fd(), launcher.devnull.Fd()}}
 	for i := 0; i < 2; i++ {
-		pid, err, served := s.forkExec("/bin/true", []string{"true"}, attr)
+		pid, err, served := s.forkExec("/bin/true", []string{"true"}, attr, killLate)
 		var ee *ExecError
 		if served && (!errors.Is(err, syscall.EAGAIN) || errors.As(err, &ee)) {
 			t.Fatalf("try %d: a dead server served: pid %d, %v (%T), want EAGAIN, cfkd's", i, pid, err, err)
 		}
 	}
-	if _, _, served := s.forkExec("/bin/true", []string{"true"}, attr); served || !s.dead.Load() {
+	if _, _, served := s.forkExec("/bin/true", []string{"true"}, attr, killLate); served || !s.dead.Load() {
 		t.Fatalf("the dead server is still asked")
 	}
 }

@@ -14,7 +14,7 @@ type forkServer struct{ pid int }
 
 func startForkServer(logrus.FieldLogger, int) (*forkServer, error) { return nil, nil }
 
-func (s *forkServer) forkExec(string, []string, *syscall.ProcAttr) (int, error, bool) {
+func (s *forkServer) forkExec(string, []string, *syscall.ProcAttr, func(int, error)) (int, error, bool) {
 	return 0, nil, false
 }
 
