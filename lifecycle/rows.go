@@ -296,7 +296,13 @@ var rowWatchdogElapsed = row{"→ stopping, then a crash", "SIGABRT, SIGKILL aft
 	s.l.End = EndWatchdog
 }}
 
-var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, SIGKILL or the stop_signal marks the run signalled (its end is a stop's: its orphans are ended); a stop_signal other than TERM and KILL goes to a direct child as a stop's, SIGCONT after it (§2.2)", func(s *step) {
+var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, SIGKILL or the stop_signal marks the run signalled (its end is a stop's: its orphans are ended); a stop_signal other than TERM and KILL goes to a direct child as a stop's, SIGCONT after it (§2.2); proxied, its pid not reported yet: answered `Service 'NAME' has no process yet: its proxy has not reported its pid`", func(s *step) {
+	if s.l.Proxied && s.l.Pid == 0 {
+		// nothing to signal (a proxy that preloads, or reaches its
+		// start late): `done` would say it was sent
+		s.reply(fmt.Errorf("Service '%s' has no process yet: its proxy has not reported its pid", s.p.Name))
+		return
+	}
 	// an end by the stop_signal is a stop (stopped, not started again):
 	// what the run left is ended then, as after a SIGTERM
 	stop := s.ev.Sig == s.stopSignal() && s.ev.Sig != syscall.SIGTERM && s.ev.Sig != syscall.SIGKILL
