@@ -31,6 +31,11 @@ type Lifecycle struct {
 	// proxy has not reported it yet); Proxied: the run is under a proxy.
 	Pid     int  `json:"pid,omitempty"`
 	Proxied bool `json:"proxied,omitempty"`
+	// PidTime: when the proxy reported the pid of the current run, zero
+	// for a direct one. Its ready timeout counts from then (REFERENCE
+	// §2.9): the time its proxy took to load, or to reach its start, is
+	// not the service's (the wait for the pid has its own bounds, §4.5).
+	PidTime time.Time `json:"pid_time,omitzero"`
 	// Retries counts the consecutive failed starts (backoff, fatal);
 	// Crashes the consecutive ends of a running process that nobody asked
 	// for (crash-loop throttling).

@@ -126,3 +126,46 @@ func TestReadyTimeoutShorterThanStartwait(t *testing.T) {
 		t.Fatalf("%+v at %v after the launch, want stopping as not ready 3s after it", s.l, s.now.Sub(launched))
 	}
 }
+
+// A proxied run's ready timeout counts from the report of its pid
+// (REFERENCE §2.9): a proxy that preloads an application, or forks
+// hundreds of services, reports it late, and that wait has its own bounds
+// (§4.5). Counted from the start line, a proxy that took longer than
+// ready_timeout_secs to load ended every run at startwait after its pid,
+// `Not ready after 10s` for a process that had lived startwait_secs, and
+// the retries (the proxy loading again each time) ended fatal.
+func TestProxiedReadyTimeoutCountsFromThePid(t *testing.T) {
+	s := newSim(t, readyPolicy(), 1)     // startwait 1s, ready_timeout 10s
+	s.proxied, s.proxyMoving = true, 100 // asked, the proxy says it is loading
+	s.request(Event{Kind: EvStart})
+	launched := s.l.StartTime
+	s.until(launched.Add(12*time.Second), func() {}) // the proxy loads: no pid for 12 s
+	if s.l.State != messages.Starting {
+		t.Fatalf("while the proxy loads: %v %q", s.l.State, s.l.FailReason)
+	}
+	s.report()
+	reported := s.now
+	s.fire() // startwait, from the report: not ready yet
+	if s.l.State != messages.Starting || s.l.Timer != TimerReady || !s.l.Deadline.Equal(reported.Add(10*time.Second)) {
+		t.Fatalf("at startwait after the pid: %v, timer %v due %v after the pid, want the ready timeout 10s after it",
+			s.l.State, s.l.Timer, s.l.Deadline.Sub(reported))
+	}
+	s.now = reported.Add(3 * time.Second)
+	s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt})
+	if s.l.State != messages.Running {
+		t.Fatalf("ready 3 s after its pid: %v %q", s.l.State, s.l.FailReason)
+	}
+	// a run that is not ready is still ended, 10 s after its pid
+	s.request(Event{Kind: EvStop})
+	for s.l.State.IsUp() && (s.exit(signalled(15)) || s.fire()) {
+	}
+	s.request(Event{Kind: EvStart})
+	s.now = s.now.Add(2 * time.Second)
+	s.report()
+	reported = s.now
+	s.fire() // startwait
+	s.fire() // the ready timeout
+	if s.l.State != messages.Stopping || s.l.End != EndNotReady || !s.now.Equal(reported.Add(10*time.Second)) {
+		t.Fatalf("%v (end %v) %v after the pid, want stopping as not ready 10s after it", s.l.State, s.l.End, s.now.Sub(reported))
+	}
+}

@@ -34,7 +34,10 @@ import (
 //
 // 4: a UNIX socket's user, group and mode (REFERENCE §1.2), in its
 // declaration and the one it was bound with.
-var StateVersion = "4"
+//
+// 5: when a proxy reported the pid of a run (its lifecycle's pid_time),
+// from which its ready timeout counts (REFERENCE §2.9).
+var StateVersion = "5"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1
