@@ -75,6 +75,8 @@ type fakeLauncher struct {
 	destroyed []string
 	// lost are the EndLostStart calls (LostStartEnder)
 	lost []lostCall
+	// noHandle: Handle fails as without pidfds (ErrNoHandle, REFERENCE §11)
+	noHandle bool
 }
 
 // lostCall is one EndLostStart the fake recorded.
@@ -142,6 +144,11 @@ func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 // Handle gives a process handle for a fake proxy's pid (the real one
 // opens a pidfd).
 func (f *fakeLauncher) Handle(pid, parent int) (*osproc.Process, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.noHandle {
+		return nil, fmt.Errorf("process %d of %d: %w", pid, parent, osproc.ErrNoHandle)
+	}
 	return &osproc.Process{Pid: pid}, nil
 }
 

@@ -227,6 +227,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.AwaitRunning:
 		s.feed(ctx, ev{Kind: lifecycle.EvAwait, Req: m.Req})
 	case messages.SignalService:
+		if err := s.unsignallable(); err != nil {
+			s.reply(ctx, m.Req, err)
+			break
+		}
 		s.feed(ctx, ev{Kind: lifecycle.EvSignal, Req: m.Req, Sig: m.Sig})
 	case timerElapsed:
 		s.feed(ctx, ev{Kind: m.Kind.Elapsed(), Gen: m.Gen})

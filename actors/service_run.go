@@ -485,6 +485,20 @@ func (s *Service) dropProc() {
 	s.proc = nil
 }
 
+// unsignallable says why `signal` cannot reach the process of a run a
+// proxy forked (REFERENCE §1.4, §11): cfkd signals it only through its
+// handle on it, and holds none without pidfds (macOS, FreeBSD), or when
+// the proxy ended before the handle was taken. Without it, the signal
+// went nowhere and the request was answered `done`. nil otherwise (a run
+// whose pid is not reported yet is the lifecycle's to answer).
+func (s *Service) unsignallable() error {
+	if !s.lc.Proxied || s.lc.Pid == 0 || s.proc != nil || !s.lc.State.IsUp() {
+		return nil
+	}
+	return fmt.Errorf("Service '%s' cannot be signalled: cfkd holds no handle on its process (pid %d), which proxy '%s' forked",
+		s.cfg.Name, s.lc.Pid, s.runProxy)
+}
+
 func (s *Service) signal(sig syscall.Signal) {
 	if s.proc == nil {
 		return
