@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/nss"
 	"github.com/cfk/cfk/rights"
 )
 
@@ -150,15 +151,20 @@ func parseAdminGroup(v string) (actors.GroupRight, error) {
 	}
 	if id, err := strconv.ParseUint(name, 10, 32); err == nil {
 		g.GID = uint32(id)
-		if gr, err := user.LookupGroupId(name); err == nil {
+		// its name only tells the log: not answered in time, the number
+		if gr, err := boundedGroup("admin group id", name, adminGroupIDLookup); err == nil {
 			g.Name = gr.Name
 		}
 		return g, nil
 	}
-	gr, err := user.LookupGroup(name)
+	gr, err := boundedGroup("admin group", name, adminGroupLookup)
 	if err != nil {
 		var unknown user.UnknownGroupError
-		if errors.As(err, &unknown) {
+		var late *nss.TimeoutError
+		switch {
+		case errors.As(err, &late):
+			return g, fmt.Errorf("cfkd: --admin-group %s: the group lookup did not answer within %v", name, late.After)
+		case errors.As(err, &unknown):
 			return g, fmt.Errorf("cfkd: --admin-group: unknown group %q", name)
 		}
 		return g, fmt.Errorf("cfkd: --admin-group: cannot look up group %q: %v", name, err)
@@ -170,6 +176,27 @@ func parseAdminGroup(v string) (actors.GroupRight, error) {
 	g.GID = uint32(id)
 	return g, nil
 }
+
+// boundedGroup looks group name up with lookup, bounded by
+// adminGroupTimeout (nss.Timeout): os/user takes no context, and a name
+// service that is down (LDAP, sssd) would hang cfkd's start for ever
+// (REFERENCE §5.2). One that does not answer is an *nss.TimeoutError.
+func boundedGroup(kind, name string, lookup func(string) (*user.Group, error)) (*user.Group, error) {
+	v, err := nss.Do(kind+"\x00"+name, fmt.Sprintf("group lookup %q", name), adminGroupTimeout,
+		func() (any, error) { return lookup(name) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*user.Group), nil
+}
+
+// The lookups of --admin-group's group, by name and by id, and their
+// bound (a test replaces them: a name service that hangs).
+var (
+	adminGroupLookup   = user.LookupGroup
+	adminGroupIDLookup = user.LookupGroupId
+	adminGroupTimeout  = nss.Timeout
+)
 
 // shareSocket gives the members of g the UNIX socket at path: mode 0660,
 // group g. When the socket is in home, home becomes mode 0710, group g,
