@@ -167,7 +167,11 @@ const (
 // because another apply is under way (REFERENCE §8.2), until --timeout
 // has passed since the first (none: for ever); the refusal is said on
 // stderr, again whenever it changes (how far the other one got). A dry
-// run is never refused so.
+// run is never refused so. A connection that cfkd closed between two
+// tries (idle longer than its --idle-timeout, REFERENCE §5.4) is opened
+// again (and authenticated again) for the next: cfkd read nothing of it
+// since its refusal, so nothing was applied; a try sent is never sent
+// again on another connection (cfkd may have read it).
 func requestApply(s *session, req string) (messages.Reply, error) {
 	start, said, wait := time.Now(), "", applyRetry
 	for {
@@ -189,6 +193,7 @@ func requestApply(s *session, req string) (messages.Reply, error) {
 		}
 		time.Sleep(sleep)
 		wait = min(wait+applyRetry, applyRetryMax)
+		s.dropIfClosed()
 	}
 }
 

@@ -3,6 +3,7 @@ package ctl
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // underWay is cfkd's refusal of an apply while another is under way.
@@ -42,5 +43,30 @@ func TestApplyWhileAnotherIsUnderWay(t *testing.T) {
 	res = runCtl(t, f, runCfg{}, "apply", "--dry-run", file)
 	if res.code != 0 || res.stdout != "~ s: cmd\n" || !strings.HasPrefix(res.stderr, "note: an apply is under way (from unix:uid=0,pid=7") {
 		t.Fatalf("dry run with a note: %+v", res)
+	}
+}
+
+// TestApplyRetriedAfterAnIdleClose: cfkd closed the connection of an
+// apply waiting for another, idle between two tries longer than its
+// --idle-timeout (REFERENCE §5.4), and the next try failed, `cfkd closed
+// the connection`; it is sent on a new connection, and taken.
+func TestApplyRetriedAfterAnIdleClose(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "service s cmd=sleep 1\n")
+	req := applyReq("", "service s cmd=sleep 1\n")
+	f := newFakeServer(t, map[string]string{req: fail(underWay)})
+	f.then[req] = ok("~ s: cmd")
+	f.mu.Lock()
+	f.idle = 200 * time.Millisecond
+	f.mu.Unlock()
+	res := runCtl(t, f, runCfg{}, "apply", file)
+	if res.code != 0 || res.stdout != "~ s: cmd\n" || res.stderr != "cfkctl: "+underWay+"; waiting (see --timeout)\n" {
+		t.Fatalf("apply after an idle close: %+v", res)
+	}
+	if got := f.waitRequests(t, 3); len(got) != 3 || got[0] != req || got[1] != req || got[2] != "exit" {
+		t.Fatalf("requests %q, want the apply twice, then exit", got)
+	}
+	if n := f.connections(); n != 2 {
+		t.Fatalf("%d connections, want 2", n)
 	}
 }

@@ -13,7 +13,8 @@
 // the file's text compressed into one line) and reads back the plan with
 // messages.ParseChange; refused because another apply is under way, it
 // sends it again, a little later each time, within --timeout (cfkd
-// queues no apply: one whose client is gone must never run). Service references become selectors (NAME → `service NAME`, @TAG →
+// queues no apply: one whose client is gone must never run), on a new
+// connection when cfkd closed the one idle between two tries. Service references become selectors (NAME → `service NAME`, @TAG →
 // `tag TAG`, all → `all`); a service verb sends them all in one request
 // (`command stop service db service app`), which cfkd plans together,
 // and one per reference to a cfkd that takes one selector a request.

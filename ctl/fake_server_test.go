@@ -36,6 +36,7 @@ type fakeServer struct {
 	then     map[string]string
 	holdThen map[string]bool
 	delay    map[string]time.Duration // before the reply
+	idle     time.Duration            // a connection nothing is read from that long is closed (cfkd's --idle-timeout)
 	atEOF    map[string]string        // a held stream's last lines, once the client half-closed
 	served   map[string]int
 	released chan struct{}
@@ -129,6 +130,12 @@ func startFake(t *testing.T, ln net.Listener, replies map[string]string) *fakeSe
 func (f *fakeServer) serve(conn net.Conn) {
 	r := bufio.NewReader(conn)
 	for {
+		f.mu.Lock()
+		idle := f.idle
+		f.mu.Unlock()
+		if idle > 0 {
+			conn.SetReadDeadline(time.Now().Add(idle))
+		}
 		line, err := protocol.ReadRequest(r)
 		if err != nil {
 			return

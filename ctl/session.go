@@ -160,6 +160,32 @@ func (s *session) request(line string) (messages.Reply, error) {
 	return rep, nil
 }
 
+// closedGrace is how long dropIfClosed waits for cfkd's close: one
+// that comes that soon (an idle timeout about the time waited) would
+// otherwise meet the request on its way.
+const closedGrace = 50 * time.Millisecond
+
+// dropIfClosed forgets the connection when cfkd closed it, or is about
+// to (within closedGrace), while no request was in flight (idle,
+// REFERENCE §5.4): the next request opens another. cfkd sends nothing
+// unasked, so anything read here (its close, a line) ends the
+// connection.
+func (s *session) dropIfClosed() {
+	if s.conn == nil {
+		return
+	}
+	if err := s.conn.SetReadDeadline(time.Now().Add(closedGrace)); err == nil {
+		_, err = s.r.Peek(1)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if s.conn.SetReadDeadline(time.Time{}) == nil {
+				return // open, nothing said
+			}
+		}
+	}
+	s.conn.Close()
+	s.conn = nil
+}
+
 // send writes one request line. A line that cannot be sent is its own
 // error (nothing was sent). When the write finds the connection closed,
 // cfkd may have said why before it closed (`not authorized`, `too many
