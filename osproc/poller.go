@@ -2,6 +2,7 @@ package osproc
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -425,19 +426,61 @@ func (p *poller) resumeHeld() {
 // then fail with EPIPE).
 func (p *poller) rewatch(op *outPipe) error {
 	p.forgetEnded(op)
-	err := p.watch(op)
+	var err error
+	if rewatchFault != nil {
+		err = rewatchFault()
+	}
+	if err == nil {
+		err = p.watch(op)
+	}
 	if err != nil {
 		delete(p.pipes, op.fd)
 	}
 	return err
 }
 
-// dropUnread closes op, which rewatch could not watch again, after its
-// partial line. Only the goroutine that reads op calls it.
+// rewatchFault, when set (tests), fails rewatch as epoll_ctl may (ENOMEM,
+// ENOSPC: max_user_watches).
+var rewatchFault func() error
+
+// dropDrainMax bounds what dropUnread reads of a pipe that its writer
+// keeps filling: as much as a destination queues (REFERENCE §6.2).
+const dropDrainMax = 4 << 20
+
+// dropUnread closes op, which rewatch could not watch again. What its
+// pipe holds was lost unread and counted nowhere: it is read now (up to
+// dropDrainMax) and emitted with no hold possible, as drainEnded does
+// (HoldOutput refuses outside a feed: the destination keeps the lines
+// within its bound and drops, counted, the rest), then its partial line;
+// the process's later writes fail (EPIPE). Logged once, by op. Only the
+// goroutine that reads op calls it, outside a feed.
 func (p *poller) dropUnread(op *outPipe, err error) {
-	p.log.WithError(err).WithField("fd", op.fd).Error("output poller: the output of the process is no longer read")
+	buf := make([]byte, readSize) // of its own: a hot reader calls it too (rare: epoll_ctl failed)
+	read, full := 0, false
+	for {
+		if read >= dropDrainMax {
+			full = true
+			break
+		}
+		n, rerr := unix.Read(op.fd, buf[:min(len(buf), dropDrainMax-read)])
+		if n > 0 {
+			read += n
+			op.lines.feed(buf[:n])
+			continue
+		}
+		if rerr != unix.EINTR {
+			break // EAGAIN: empty; EOF; or an error
+		}
+	}
 	op.lines.flush()
 	p.closePipe(op)
+	what := fmt.Sprintf("output poller: the output of the process is no longer read: the %d bytes left in its pipe were emitted, "+
+		"its next writes fail (EPIPE)", read)
+	if full {
+		what = fmt.Sprintf("output poller: the output of the process is no longer read: %d bytes of its pipe were emitted, "+
+			"the rest was lost as it wrote on, its next writes fail (EPIPE)", read)
+	}
+	p.log.WithError(err).WithFields(logrus.Fields{"fd": op.fd, "pid": op.meta.pid, "tag": op.meta.tag, "stream": op.meta.stream}).Error(what)
 }
 
 // remove takes op out of the map and unwatches it (a held one may be
