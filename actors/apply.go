@@ -424,7 +424,11 @@ func (c *Controller) applyFinish(run *applyRun) {
 		}
 	}
 	if n := len(lines) - len(run.lines); n > 0 {
-		c.log.Infof("apply: done: %d services not destroyed or restarted", n)
+		what := "services"
+		if n == 1 {
+			what = "service"
+		}
+		c.log.Infof("apply: done: %d %s not destroyed or restarted", n, what)
 	} else {
 		c.log.Info("apply: done")
 	}
