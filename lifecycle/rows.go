@@ -398,6 +398,16 @@ var rowPidReported = row{"pid known", "startwait armed again from now", func(s *
 	}
 }}
 
+var rowPidAfterStop = row{"killed, → stopped", "the pid of a start stopped before the proxy reported it: the process is killed at once (through its handle, its group with it), the stop is done", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.logf(Warn, s.ev.Pid, "%s: its proxy reported its pid after the stop: killing it", s.p.Name)
+	s.l.Pid = s.ev.Pid
+	s.do(Kill{Pid: s.ev.Pid})
+	s.ended(messages.Stopped, "")
+}}
+
 var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(s *step) {
 	if s.l.Pid != 0 {
 		return
@@ -616,7 +626,7 @@ func (s *step) running() {
 	}
 }
 
-var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit, killwait armed (stopwait, 5 s at least); proxied: through its handle, to its group if it leads one, killwait armed", func(s *step) {
+var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper reports the exit, killwait armed (stopwait, 5 s at least); proxied: through its handle, to its group if it leads one, killwait armed; proxied, its pid not reported yet: → stopped, with a warning (its stop line is written: what the proxy starts late is ended)", func(s *step) {
 	switch {
 	case !s.l.Proxied && s.l.Pid != 0:
 		s.arm(TimerKillWait, s.killWait()) // a process SIGKILL does not end (D state) is given up then
@@ -629,9 +639,21 @@ var rowStopWaitElapsed = row{"SIGKILL", "direct: to the group, the reaper report
 		s.do(Kill{Pid: s.l.Pid})
 		s.arm(TimerKillWait, s.p.StopWait)
 	case s.l.Proxied:
-		s.proxyNeverReported()
+		s.stoppedBeforePid()
 	}
 }}
+
+// stoppedBeforePid: a stop of a start whose pid the proxy did not report
+// within stopwait (a proxy that preloads, or reaches the start late).
+// Nothing cfkd knows of ran: the stop is done, `stopped` (REFERENCE
+// §4.5). What the proxy does later for that start is handled: its stop
+// line was written after the start's, so the proxy ends what it starts,
+// and its `started`, come for a start the service gave up, is killed.
+func (s *step) stoppedBeforePid() {
+	_, wait := s.stopSent()
+	s.logf(Warn, 0, "%s: its proxy had not reported its pid %v after the stop: considered stopped", s.p.Name, wait)
+	s.ended(messages.Stopped, "")
+}
 
 // stopSent is the signal the stop under way sent and its stopwait (a
 // lifecycle of a former cfkd that did not keep them: the declaration's).

@@ -70,7 +70,8 @@ var cells = []struct {
 	{EvLaunchFailed, downAll, rowLaunchFailed},
 	{EvLaunchFailed, upStates, rowImpossible},
 
-	{EvPidReported, upStates, rowPidReported},
+	{EvPidReported, launched, rowPidReported},
+	{EvPidReported, []messages.State{stopping}, rowPidAfterStop},
 	{EvPidReported, downAll, rowIgnore},
 	{EvProxyRefused, []messages.State{starting}, rowProxyRefused},
 	{EvProxyRefused, []messages.State{stopping}, rowProxyRefusedStopping},

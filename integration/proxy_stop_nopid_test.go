@@ -1,0 +1,88 @@
+package integration
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+)
+
+// REFERENCE §4.5: a stop of a proxied service whose proxy has not
+// reported its pid yet (a proxy that preloads) ends `stopped`, not `fail`:
+// nothing cfkd knew of ran. It went `fail` (`proxy did not report the
+// exit`, an ERROR) one stopwait after the stop. What the proxy starts late
+// for that start is ended: here the proxy loads for 3 s, and the process
+// it then forks is gone (killed when its `started` comes, or stopped by
+// the stop line cfkd wrote after the start's).
+func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
+	dir := t.TempDir()
+	proxy := buildCfkProxy(t, dir)
+	pidFile := filepath.Join(dir, "pid")
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	hook := logtest.NewLocal(log)
+	h := newHarness(t, func(o *actors.Options) { o.Log = log })
+	h.ok("proxy p cmd=sh -c 'sleep 3; exec "+proxy+"'",
+		"proxy p service s cmd=sh -c 'echo $$ > "+pidFile+"; exec sleep 100'",
+		"proxy p noauto=1", // it stays up once s is down: it forks s late
+		"service s stopwait_secs=0.5")
+	ppid := 0
+	t.Cleanup(func() { // the proxy and its service, whatever the test saw
+		h.exec("command proxydown p")
+		if ppid != 0 {
+			syscall.Kill(ppid, syscall.SIGKILL)
+		}
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	h.ok("command proxyup p", "command start service s")
+	h.poll("proxy p up (s's start line written)", func() bool {
+		for _, l := range h.ok("command proxystatus") {
+			if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == "p" && f[2] != "" {
+				ppid = atoi(f[2])
+			}
+		}
+		return ppid != 0
+	})
+	h.expect("s", messages.Starting)
+	h.ok("command stop service s")
+	ev := h.expectSeq("s", messages.Stopping, messages.Stopped)
+	if got := ev[1].At.Sub(ev[0].At); got > 2*time.Second {
+		t.Errorf("stopped %v after the stop, want one stopwait (0.5 s)", got)
+	}
+	found := false
+	for _, e := range hook.AllEntries() {
+		if e.Level == logrus.WarnLevel && strings.Contains(e.Message, "s: its proxy had not reported its pid 500ms after the stop: considered stopped") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning that the proxy had not reported the pid")
+	}
+	// the process the proxy forks once loaded is killed as its `started`
+	// comes, for a start the service gave up
+	var pid int
+	h.poll("the kill of the process the proxy forks late", func() bool {
+		for _, e := range hook.AllEntries() {
+			if _, after, ok := strings.Cut(e.Message, "proxy 'p' started 's' (pid "); ok {
+				pid, _ = strconv.Atoi(strings.TrimSuffix(after, ") for a start the service gave up: killing it"))
+			}
+		}
+		return pid != 0
+	})
+	h.waitGone(pid)
+	if st := h.status("s"); st[1] != "stopped" {
+		t.Fatalf("status %q, want stopped", st)
+	}
+}

@@ -1,0 +1,52 @@
+package lifecycle
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// REFERENCE §4.5: a stop of a proxied service whose proxy has not
+// reported its pid yet ends stopped, not fail: at once when the pid comes
+// (the process killed), or stopwait after the stop, with a warning. It
+// went fail (`proxy did not report the exit`) one stopwait after the stop.
+func TestStopBeforeThePid(t *testing.T) {
+	p := testPolicy()
+	s := newSim(t, p, 1)
+	s.proxied = true
+
+	// the pid comes after the stop: killed at once, stopped
+	s.request(Event{Kind: EvStart})
+	s.request(Event{Kind: EvStop})
+	if s.l.State != messages.Stopping {
+		t.Fatalf("stop: %v", s.l.State)
+	}
+	pid := s.pending
+	s.report()
+	if s.l.State != messages.Stopped || s.l.Pid != 0 || !s.killed[pid] {
+		t.Fatalf("pid after the stop: %v pid %d, killed %v", s.l.State, s.l.Pid, s.killed[pid])
+	}
+	if !slices.Contains(s.logs, "svc: its proxy reported its pid after the stop: killing it") {
+		t.Fatalf("logs %q", s.logs)
+	}
+
+	// no pid by stopwait: stopped, with a warning
+	s.request(Event{Kind: EvStart})
+	s.request(Event{Kind: EvStop})
+	s.fire()
+	if s.l.State != messages.Stopped || s.l.FailReason != "" {
+		t.Fatalf("no pid by stopwait: %v %q", s.l.State, s.l.FailReason)
+	}
+	if !slices.Contains(s.logs, "svc: its proxy had not reported its pid 2s after the stop: considered stopped") {
+		t.Fatalf("logs %q", s.logs)
+	}
+
+	// a restart meanwhile starts it again once stopped
+	s.request(Event{Kind: EvStart})
+	s.request(Event{Kind: EvRestart})
+	s.fire()
+	if s.l.State != messages.Starting || s.l.Attempt != 4 {
+		t.Fatalf("restart with no pid: %v attempt %d", s.l.State, s.l.Attempt)
+	}
+}
