@@ -39,8 +39,9 @@ type proxiedStart struct {
 	stopAsked bool
 	seq       uint64
 	asked     time.Time
-	sent      uint64 // when it was sent (osproc.BootTicks: proxy_lost.go)
-	unheld    bool   // its pid came, but cfkd has no handle on that process
+	sent      uint64   // when it was sent (osproc.BootTicks: proxy_lost.go)
+	line      *cmdLine // its start line, taken back by a stop while not written
+	unheld    bool     // its pid came, but cfkd has no handle on that process
 }
 
 // proxyState is what the proxy process is doing.
@@ -98,10 +99,10 @@ type Proxy struct {
 	halted bool
 	run    uint64 // bumped by every run and every end of one
 	proc   *osproc.Process
-	cmds   chan<- []byte // the writer's queue while up
+	cmds   chan<- *cmdLine // the writer's queue while up
 	// backlog: the command lines the queue could not take yet, in order;
 	// backlogMoved: when one last moved to the queue (proxy_backlog.go)
-	backlog      [][]byte
+	backlog      []*cmdLine
 	backlogMoved time.Time
 	backlogTimer *time.Timer
 	timer        *time.Timer
@@ -183,6 +184,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case proxyStopRequest:
 		switch p.state {
 		case proxyIsUp:
+			if p.takeBack(ctx, m.name) {
+				break // the proxy never heard of that start
+			}
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
 			for _, st := range p.starts[m.name] { // the proxy stops the latest, and there is one at most that runs
 				st.stopAsked = true
@@ -459,8 +463,9 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		st.left = true // a service has one start at a time: this one
 	}
 	p.prog.sent++
-	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: osproc.BootTicks()})
-	p.send(ctx, line)
+	cl := &cmdLine{b: line}
+	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: osproc.BootTicks(), line: cl})
+	p.send(ctx, cl)
 }
 
 // serviceDown: service name is down. The starts it made are given up (what
@@ -823,6 +828,28 @@ func (p *Proxy) answerDowns(ctx actor.Context) {
 		}
 	}
 	p.waiting = nil
+}
+
+// takeBack: a stop of service name whose start line waits in cfkd, not
+// written to the proxy yet (a proxy that preloads, or that reads slowly
+// hundreds of starts, REFERENCE §4.5), takes that line back, and the start
+// is refused: the service is stopped at once, and no stop line is sent.
+// false when the proxy was sent the start (the stop line follows).
+func (p *Proxy) takeBack(ctx actor.Context, name string) bool {
+	list := p.starts[name]
+	if len(list) == 0 {
+		return false
+	}
+	st := list[len(list)-1] // the service's current start, if any
+	if st.left || st.pid != 0 || st.ref != p.svcs[name] || st.line == nil || !p.unqueue(st.line) {
+		return false
+	}
+	p.starts[name] = list[:len(list)-1] // never answered: the proxy never read it
+	if len(p.starts[name]) == 0 {
+		delete(p.starts, name)
+	}
+	ctx.Send(st.ref.pid, proxyStartRefused{attempt: st.ref.attempt, err: fmt.Errorf("stopped before proxy '%s' was sent its start", p.cfg.Name)})
+	return true
 }
 
 // dropQueued refuses the queued starts of service name with err.

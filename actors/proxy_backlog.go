@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -30,7 +31,7 @@ type proxyBacklogTick struct {
 
 // send queues a command line for the writer, behind the backlog if there
 // is one.
-func (p *Proxy) send(ctx actor.Context, line []byte) {
+func (p *Proxy) send(ctx actor.Context, line *cmdLine) {
 	if len(p.backlog) == 0 {
 		select {
 		case p.cmds <- line:
@@ -110,19 +111,39 @@ func (p *Proxy) armStall(ctx actor.Context, after time.Duration) {
 // pendingCommands are the lines not written yet: the writer's queue, then
 // the backlog (an upgrade's export).
 func (p *Proxy) pendingCommands() [][]byte {
-	return append(pending(p.pr.q), p.backlog...)
+	var out [][]byte
+	for _, l := range append(pending(p.pr.q), p.backlog...) {
+		if l.state.Load() == lineQueued { // not a start taken back
+			out = append(out, l.b)
+		}
+	}
+	return out
+}
+
+// unqueue takes back line, not written yet: false when the writer has
+// taken it.
+func (p *Proxy) unqueue(line *cmdLine) bool {
+	if !line.drop() {
+		return false
+	}
+	if i := slices.Index(p.backlog, line); i >= 0 {
+		p.backlog = slices.Delete(p.backlog, i, i+1)
+	} // in the writer's queue, it skips it
+	return true
 }
 
 // requeue puts lines back in the writer's queue q, the backlog taking
 // what it cannot (an upgrade's restore).
-func (p *Proxy) requeue(ctx actor.Context, q chan []byte, lines [][]byte) {
+func (p *Proxy) requeue(ctx actor.Context, q chan *cmdLine, lines [][]byte) {
 	for i, l := range lines {
 		select {
-		case q <- l:
+		case q <- &cmdLine{b: l}:
 			continue
 		default:
 		}
-		p.backlog = append([][]byte(nil), lines[i:]...)
+		for _, l := range lines[i:] {
+			p.backlog = append(p.backlog, &cmdLine{b: l})
+		}
 		p.backlogMoved = time.Now()
 		p.armStall(ctx, p.opts.ProxyCommandStall)
 		p.fill()

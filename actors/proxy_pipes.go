@@ -8,6 +8,7 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,6 +28,27 @@ import (
 // cmdQueueSize bounds the command lines waiting for the writer; more wait
 // in the proxy actor's backlog (proxy_backlog.go).
 const cmdQueueSize = 256
+
+// cmdLine is one command line for the writer. One not written yet can be
+// taken back (a start stopped before the proxy was sent it, REFERENCE
+// §4.5): the writer claims a line before it writes it and skips one
+// dropped; each side's compare-and-swap says who had it, nobody waits.
+type cmdLine struct {
+	b     []byte
+	state atomic.Int32 // lineQueued, lineClaimed, lineDropped
+}
+
+const (
+	lineQueued int32 = iota
+	lineClaimed
+	lineDropped
+)
+
+// claim: the writer takes the line, which is written (false: dropped).
+func (l *cmdLine) claim() bool { return l.state.CompareAndSwap(lineQueued, lineClaimed) }
+
+// drop takes the line back: true when the writer never took it.
+func (l *cmdLine) drop() bool { return l.state.CompareAndSwap(lineQueued, lineDropped) }
 
 // maxProxyLine bounds one status or log line of a proxy.
 const maxProxyLine = 64 * 1024
@@ -138,8 +160,8 @@ func (p *pipes) childFiles(sockets map[string]*os.File) ([]*os.File, []messages.
 // startPipeGoroutines starts the writer and the two readers of run and
 // returns the writer's queue: closing it closes the command pipe once the
 // lines queued before are written.
-func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) (chan<- []byte, *pipeRun) {
-	q := make(chan []byte, cmdQueueSize)
+func startPipeGoroutines(root *actor.RootContext, self *actor.PID, run uint64, p *pipes, handle func(pid int) (*osproc.Process, error)) (chan<- *cmdLine, *pipeRun) {
+	q := make(chan *cmdLine, cmdQueueSize)
 	pr := &pipeRun{cmdW: p.cmdW, statusR: p.statusR, logR: p.logR, q: q, statusDone: p.statusDone}
 	pr.start(root, self, run, handle, nil, nil)
 	return q, pr
@@ -205,7 +227,7 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 		p.log.WithError(err).Errorf("proxy '%s': command not sent", p.cfg.Name)
 		return
 	}
-	p.send(ctx, line)
+	p.send(ctx, &cmdLine{b: line})
 }
 
 // readLines calls emit with each line of r (without its "\r\n" or "\n")

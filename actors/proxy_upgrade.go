@@ -69,7 +69,7 @@ type proxyUpgrade struct {
 // the pipes, the writer's queue, and how to stop the writer.
 type pipeRun struct {
 	cmdW, statusR, logR *os.File
-	q                   chan []byte
+	q                   chan *cmdLine
 	stopWriter          chan struct{}
 	logSlots            chan struct{} // a log line read and not yet taken by the actor holds one
 
@@ -172,7 +172,7 @@ func (c *carryReader) Read(b []byte) (int, error) {
 
 // writeCommandsUntil is writeCommands that also stops, without closing w,
 // once stop is closed: after writing what was queued by then.
-func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan []byte, wantRoom *atomic.Bool, stop <-chan struct{}, stopped func()) {
+func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w *os.File, q <-chan *cmdLine, wantRoom *atomic.Bool, stop <-chan struct{}, stopped func()) {
 	broken := false
 	write := func(line []byte) {
 		if broken {
@@ -186,7 +186,7 @@ func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w 
 	// next is the next queued line; once stop is closed, only one queued
 	// by then (none left: stopped, and the loop ends)
 	stopping := false
-	next := func() (line []byte, ok, more bool) {
+	next := func() (line *cmdLine, ok, more bool) {
 		if !stopping {
 			select {
 			case line, ok = <-q:
@@ -215,7 +215,9 @@ func writeCommandsUntil(root *actor.RootContext, self *actor.PID, run uint64, w 
 		if wantRoom.CompareAndSwap(true, false) {
 			root.Send(self, proxyBacklogTick{run: run}) // the queue has room
 		}
-		write(line)
+		if line.claim() { // not a start taken back (Proxy.unqueue)
+			write(line.b)
+		}
 	}
 }
 
@@ -348,8 +350,8 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 
 // pending takes the lines queued for the writer (stopped: nobody else
 // reads q) and puts them back.
-func pending(q chan []byte) [][]byte {
-	var out [][]byte
+func pending(q chan *cmdLine) []*cmdLine {
+	var out []*cmdLine
 	for {
 		select {
 		case l := <-q:
@@ -428,7 +430,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 			p.forgetIfGone(s.Name) // one down with no process (a former cfkd's state named those)
 		}
 	}
-	q := make(chan []byte, cmdQueueSize)
+	q := make(chan *cmdLine, cmdQueueSize)
 	p.cmds = q
 	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
 	p.requeue(ctx, q, px.PendingCmds)

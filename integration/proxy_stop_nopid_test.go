@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,5 +85,35 @@ func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
 	h.waitGone(pid)
 	if st := h.status("s"); st[1] != "stopped" {
 		t.Fatalf("status %q, want stopped", st)
+	}
+}
+
+// REFERENCE §4.5: a stop of a proxied service whose start line still
+// waits in cfkd, never written to the proxy (600 starts under a proxy
+// that reads none), takes that line back: the service is stopped at
+// once. It waited its stopwait (here 30 s) for a pid that could not come.
+func TestStopOfAStartNeverSentToTheProxy(t *testing.T) {
+	quiet := logrus.New()
+	quiet.SetOutput(io.Discard) // the 599 starts the proxy's end loses, each a warning
+	h := newHarness(t, func(o *actors.Options) { o.Log = quiet })
+	lines := []string{"proxy p cmd=sleep 1000"}
+	for i := 1; i <= 600; i++ {
+		y := "y" + strconv.Itoa(i)
+		lines = append(lines, "proxy p service "+y+" cmd=sleep 100", "service "+y+" tags=y", "service "+y+" stopwait_secs=30")
+	}
+	h.ok(lines...)
+	t.Cleanup(func() { h.exec("command proxydown p") }) // its sleep, and the services waiting on it
+	if r := h.ok("command start tag y"); r[0] != "done 600" {
+		t.Fatalf("start: %q", r)
+	}
+	h.expect("y600", messages.Starting)
+	t0 := time.Now()
+	h.ok("command stop service y600")
+	h.expectSeq("y600", messages.Stopping, messages.Stopped)
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Fatalf("y600 stopped %v after its stop, want at once: its start was never sent", d)
+	}
+	if st := h.status("y1"); st[1] != "starting" {
+		t.Fatalf("y1: %q, want starting: its start waits for the proxy", st)
 	}
 }
