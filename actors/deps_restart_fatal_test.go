@@ -38,8 +38,8 @@ func TestRestartWithRequiredFatalNamesTheDependentsLeft(t *testing.T) {
 	r.expectSeq("db", starting, backoff, starting, fatal)
 	rep := r.reply("restart db", ch)
 	want := []string{"done 1",
-		"app: Service 'app' was not restarted: requires 'db': Service 'db' did not come back up: fatal",
-		"web: Service 'web' was not restarted: requires 'app': Service 'app' was not restarted: requires 'db': Service 'db' did not come back up: fatal"}
+		"app: Service 'app' was not restarted: requires 'db': Service 'db' did not come back up: fatal (Exited with error 1)",
+		"web: Service 'web' was not restarted: requires 'app': Service 'app' was not restarted: requires 'db': Service 'db' did not come back up: fatal (Exited with error 1)"}
 	if rep.Err != nil || !slices.Equal(rep.Lines, want) {
 		t.Fatalf("restart db\n got %v %q\nwant %q", rep.Err, rep.Lines, want)
 	}

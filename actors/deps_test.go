@@ -301,7 +301,7 @@ func TestRequiresFatalDependency(t *testing.T) {
 	ch := r.async("command start service app")
 	dies(base)
 	rep := r.reply("start app", ch)
-	want := "Service 'app' cannot start: requires 'db': Service 'db' did not come back up: fatal"
+	want := "Service 'app' cannot start: requires 'db': Service 'db' did not come back up: fatal (Exited with error 1)"
 	if rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("start app: %v %q, want error %q", rep.Err, rep.Lines, want)
 	}

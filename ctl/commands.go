@@ -58,7 +58,7 @@ A service declared with requires=a,b is started once a and b are running:
 those that are down are started first (and what they require, before them).
 If one of them cannot come up, the service is not started, and the error
 says which and why:
-  Service 'X' cannot start: requires 'a': Service 'a' did not come back up: fatal
+  Service 'X' cannot start: requires 'a': Service 'a' did not come back up: fatal (Not ready after 1s)
 This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL

@@ -191,9 +191,9 @@ func TestServiceVerbsOneRequest(t *testing.T) {
 			reqs:    []string{"command rollingrestart service b service a"}},
 		{name: "rolling that stopped", args: []string{"restart", "--rolling", "b", "a"},
 			replies: map[string]string{"command rollingrestart service b service a": ok("done 1",
-				"a: Service 'a' did not come back up: fatal", "b: not restarted: the rolling restart stopped at a")},
+				"a: Service 'a' did not come back up: fatal (Not ready after 1s)", "b: not restarted: the rolling restart stopped at a")},
 			reqs: []string{"command rollingrestart service b service a"}, code: 1,
-			stderr: "warning: a: Service 'a' did not come back up: fatal\nwarning: b: not restarted: the rolling restart stopped at a\n" +
+			stderr: "warning: a: Service 'a' did not come back up: fatal (Not ready after 1s)\nwarning: b: not restarted: the rolling restart stopped at a\n" +
 				"cfkctl: the rolling restart stopped before the end (see the lines above)\n"},
 		{name: "a reference that selects nothing", args: []string{"stop", "a", "nope"},
 			replies: map[string]string{"command stop service a service nope": fail(notFound)},

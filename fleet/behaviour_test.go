@@ -49,7 +49,7 @@ func TestRollingHostsStopsAtFailure(t *testing.T) {
 	for _, l := range tf.locals {
 		l.delay = 50 * time.Millisecond
 	}
-	tf.locals[1].fail = map[messages.Verb]string{messages.VerbRollingRestart: "Service 'svc1' did not come back up: fatal"}
+	tf.locals[1].fail = map[messages.Verb]string{messages.VerbRollingRestart: "Service 'svc1' did not come back up: fatal (Exited with error 1)"}
 	_, out := outcomes(t, tf.ask("command fleet rolling-hosts restart tag web"))
 	if out["web1"].Kind != messages.FleetOK || out["web2"].Kind != messages.FleetError ||
 		out["web3"].Kind != messages.FleetSkipped || out["web3"].Text != "the rolling restart stopped at web2" {

@@ -28,7 +28,7 @@ func TestAwaitKeepsTheBackoff(t *testing.T) {
 	if s.l.State != messages.Fatal || s.replies[req] != 1 {
 		t.Fatalf("second failed start: %+v, replies %d", s.l, s.replies[req])
 	}
-	if got, want := errText(s.errs[req]), "Service 'svc' did not come back up: fatal"; got != want {
+	if got, want := errText(s.errs[req]), "Service 'svc' did not come back up: fatal (Exited with error 1)"; got != want {
 		t.Fatalf("await answered %q, want %q", got, want)
 	}
 }

@@ -319,11 +319,16 @@ func (s *step) waits(k WaitKind) bool {
 	return false
 }
 
-// notBackUp is the error of a wait for running that ends down for good.
+// notBackUp is the error of a wait for running that ends down for good,
+// with why: a fail's reason, a fatal's last error (`fatal (Not ready
+// after 1s)`, REFERENCE §1.7).
 func (s *step) notBackUp() error {
-	why := s.l.State.String()
-	if s.l.FailReason != "" {
-		why += " (" + s.l.FailReason + ")"
+	why, reason := s.l.State.String(), s.l.FailReason
+	if s.l.State == messages.Fatal {
+		reason = s.l.LastError
+	}
+	if reason != "" {
+		why += " (" + reason + ")"
 	}
 	return fmt.Errorf("Service '%s' did not come back up: %s", s.p.Name, why)
 }

@@ -330,7 +330,7 @@ var (
 	rowAwait    = row{"OK once running", "answered once running, or with an error once down for good", func(s *step) {
 		s.wait(WaitRunning)
 	}}
-	rowAwaitDown = row{"error: down", "answered `Service 'NAME' did not come back up: STATE`", func(s *step) {
+	rowAwaitDown = row{"error: down", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error", func(s *step) {
 		s.reply(s.notBackUp())
 	}}
 )

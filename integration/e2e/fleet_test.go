@@ -210,7 +210,7 @@ func TestFleetEndToEnd(t *testing.T) {
 	r.hosts["web2"].dial().ok("service a cmd=false", "service a respawn_max_retries=1")
 	stdout, _, code := r.hub.ctl("", "fleet", "restart", "--rolling-hosts", "@web")
 	if code != 1 || !strings.Contains(stdout, "web1\tdone 2") || !strings.Contains(stdout, "web3\tskipped: the rolling restart stopped at web2") ||
-		!strings.Contains(stdout, "web2\tERROR: Service 'a' did not come back up: fatal") {
+		!strings.Contains(stdout, "web2\tERROR: Service 'a' did not come back up: fatal (Exited with error 1)") {
 		t.Fatalf("rolling restart: exit %d\n%s", code, stdout)
 	}
 	times := eventTimes(t, evFile, "a", "b")
