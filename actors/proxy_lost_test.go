@@ -66,7 +66,7 @@ func TestProxyGraceEndsTheUnreportedStartAtItsExit(t *testing.T) {
 	p.command() // the start of s, never answered
 	r.ok("command proxydown p")
 	r.fake.waitSignal(t, p.pid, syscall.SIGKILL)
-	r.expectSeq("s", stopping, fail)
+	r.expectSeq("s", stopping, stopped) // stopped before its pid (REFERENCE §4.5)
 	if got := r.fake.lostCalls(); len(got) != 0 {
 		t.Fatalf("EndLostStart %+v before the proxy's exit: what it forked is still its child", got)
 	}

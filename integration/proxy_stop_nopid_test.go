@@ -117,3 +117,39 @@ func TestStopOfAStartNeverSentToTheProxy(t *testing.T) {
 		t.Fatalf("y1: %q, want starting: its start waits for the proxy", st)
 	}
 }
+
+// REFERENCE §4.5: a proxy that ends while a stop of one of its services
+// waits for the pid it never reported (a proxydown of a proxy that
+// preloads) leaves that service `stopped`: it went `fail` (`proxy
+// stopped`), nothing having run that cfkd knew of.
+func TestProxyEndsBeforeThePidOfAStoppedService(t *testing.T) {
+	dir := t.TempDir()
+	proxy := buildCfkProxy(t, dir)
+	h := newHarness(t)
+	h.ok("proxy p cmd=sh -c 'sleep 5; exec "+proxy+"'",
+		"proxy p service s cmd=sleep 100",
+		"service s stopwait_secs=30")
+	ppid := 0
+	t.Cleanup(func() {
+		if ppid != 0 {
+			syscall.Kill(ppid, syscall.SIGKILL)
+		}
+	})
+	h.ok("command start service s")
+	h.poll("proxy p up (s's start line written)", func() bool {
+		for _, l := range h.ok("command proxystatus") {
+			if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == "p" && f[2] != "" {
+				ppid = atoi(f[2])
+			}
+		}
+		return ppid != 0
+	})
+	h.expect("s", messages.Starting)
+	h.ok("command stop service s")
+	h.expect("s", messages.Stopping)
+	h.ok("command proxydown p") // SIGTERM: its sh ends before it runs cfk-proxy
+	h.expect("s", messages.Stopped)
+	if st := h.status("s"); st[1] != "stopped" {
+		t.Fatalf("status %q, want stopped", st)
+	}
+}

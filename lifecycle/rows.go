@@ -436,6 +436,15 @@ var rowProxyGone = row{"→ fail", "`proxy stopped`; its process, if the proxy h
 	s.ended(messages.Fail, "proxy stopped")
 }}
 
+var rowProxyGoneStopping = row{"→ fail, or stopped with no pid", "with a pid: as starting and running (`proxy stopped`, its process killed); a stop of a start whose pid the proxy had not reported: nothing ran that cfkd knew of, → stopped, with a warning (what the proxy may have forked for it is ended once it is reaped, §4.5)", func(s *step) {
+	if s.l.Pid != 0 {
+		rowProxyGone.do(s)
+		return
+	}
+	s.logf(Warn, 0, "%s: its proxy ended before it reported its pid: considered stopped", s.p.Name)
+	s.ended(messages.Stopped, "")
+}}
+
 // ended: the process is gone (or considered so) without a respawn.
 func (s *step) ended(st messages.State, reason string) {
 	s.endedPid = s.l.Pid

@@ -42,11 +42,23 @@ func TestStopBeforeThePid(t *testing.T) {
 		t.Fatalf("logs %q", s.logs)
 	}
 
+	// the proxy ends meanwhile: stopped too
+	s.request(Event{Kind: EvStart})
+	s.request(Event{Kind: EvStop})
+	s.pending = 0 // the start it never answered
+	s.feed(Event{Kind: EvProxyGone, Attempt: s.l.Attempt})
+	if s.l.State != messages.Stopped || s.l.FailReason != "" {
+		t.Fatalf("proxy gone before the pid: %v %q", s.l.State, s.l.FailReason)
+	}
+	if !slices.Contains(s.logs, "svc: its proxy ended before it reported its pid: considered stopped") {
+		t.Fatalf("logs %q", s.logs)
+	}
+
 	// a restart meanwhile starts it again once stopped
 	s.request(Event{Kind: EvStart})
 	s.request(Event{Kind: EvRestart})
 	s.fire()
-	if s.l.State != messages.Starting || s.l.Attempt != 4 {
+	if s.l.State != messages.Starting || s.l.Attempt != 5 {
 		t.Fatalf("restart with no pid: %v attempt %d", s.l.State, s.l.Attempt)
 	}
 }

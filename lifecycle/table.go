@@ -77,7 +77,8 @@ var cells = []struct {
 	{EvProxyRefused, []messages.State{stopping}, rowProxyRefusedStopping},
 	{EvProxyRefused, []messages.State{running}, rowImpossible},
 	{EvProxyRefused, downAll, rowIgnore},
-	{EvProxyGone, upStates, rowProxyGone},
+	{EvProxyGone, launched, rowProxyGone},
+	{EvProxyGone, []messages.State{stopping}, rowProxyGoneStopping},
 	{EvProxyGone, downAll, rowIgnore},
 
 	{EvExited, []messages.State{starting}, rowExitedStarting},
