@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -71,35 +72,45 @@ func removals(t *testing.T) chan string {
 	return ch
 }
 
-// waitClosed waits for the UNIX socket on path to be closed, and its
-// file removed; the test fails if nobody does.
-func waitClosed(t *testing.T, removed chan string, path string) {
+// waitClosed waits for the UNIX sockets on paths to be closed, and their
+// files removed, in any order (each by a goroutine of its own); the test
+// fails if nobody does.
+func waitClosed(t *testing.T, removed chan string, paths ...string) {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
-	select {
-	case p := <-removed:
-		if p != path {
-			t.Errorf("%s removed, want %s", p, path)
-			return
-		}
-	case <-timeout:
-		accepts := "refuses connections"
-		if c, err := net.Dial("unix", path); err == nil {
-			c.Close()
-			accepts = "accepts connections"
-		}
-		t.Errorf("%s: not closed 5s after the socket actor's end, %s: its listener leaked", path, accepts)
-		return
-	}
-	for {
-		if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
-			return
-		}
+	left := slices.Clone(paths)
+	for len(left) > 0 {
 		select {
+		case p := <-removed:
+			i := slices.Index(left, p)
+			if i < 0 {
+				t.Errorf("%s removed, want one of %q", p, left)
+				return
+			}
+			left = slices.Delete(left, i, i+1)
 		case <-timeout:
-			t.Errorf("%s: its listener closed, the file is still there", path)
+			for _, path := range left {
+				accepts := "refuses connections"
+				if c, err := net.Dial("unix", path); err == nil {
+					c.Close()
+					accepts = "accepts connections"
+				}
+				t.Errorf("%s: not closed 5s after the socket actor's end, %s: its listener leaked", path, accepts)
+			}
 			return
-		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	for _, path := range paths {
+		for {
+			if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
+				break
+			}
+			select {
+			case <-timeout:
+				t.Errorf("%s: its listener closed, the file is still there", path)
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
 	}
 }
@@ -141,8 +152,8 @@ func TestStopDuringBindLeaksNoListener(t *testing.T) {
 	r.stopSocket(cancelled)
 
 	h.release() // the bindDones go to actors gone
-	waitClosed(t, removed, stoppedPath)
-	waitClosed(t, removed, cancelledPath)
+	// each closed by a goroutine of its own: in either order
+	waitClosed(t, removed, stoppedPath, cancelledPath)
 }
 
 // The unbinds waiting for a UNIX socket's close under way, or for an
