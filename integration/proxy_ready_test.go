@@ -2,7 +2,6 @@ package integration
 
 import (
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 
@@ -30,12 +29,7 @@ func TestProxiedReadyTimeoutCountsFromThePid(t *testing.T) {
 		"service s respawn_max_retries=1")
 	h.ok("command start service s")
 	t.Cleanup(func() { // the proxy, whatever the test saw of it
-		ppid := 0
-		for _, l := range h.ok("command proxystatus") {
-			if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == "p" && f[2] != "" {
-				ppid = atoi(f[2])
-			}
-		}
+		ppid := h.proxyPid("p")
 		// cfk-proxy ends its services (cfkd cannot without pidfds, §11)
 		h.exec("command proxydown p")
 		if ppid != 0 {

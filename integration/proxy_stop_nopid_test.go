@@ -49,11 +49,7 @@ func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
 	})
 	h.ok("command proxyup p", "command start service s")
 	h.poll("proxy p up (s's start line written)", func() bool {
-		for _, l := range h.ok("command proxystatus") {
-			if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == "p" && f[2] != "" {
-				ppid = atoi(f[2])
-			}
-		}
+		ppid = h.proxyPid("p")
 		return ppid != 0
 	})
 	h.expect("s", messages.Starting)
@@ -137,11 +133,7 @@ func TestProxyEndsBeforeThePidOfAStoppedService(t *testing.T) {
 	})
 	h.ok("command start service s")
 	h.poll("proxy p up (s's start line written)", func() bool {
-		for _, l := range h.ok("command proxystatus") {
-			if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == "p" && f[2] != "" {
-				ppid = atoi(f[2])
-			}
-		}
+		ppid = h.proxyPid("p")
 		return ppid != 0
 	})
 	h.expect("s", messages.Starting)

@@ -61,6 +61,17 @@ func TestUnbindWithAProxyUpLeavesThePortListening(t *testing.T) {
 	}
 }
 
+// proxyPid is the pid `proxystatus` gives proxy name, 0 when it gives
+// none.
+func (h *harness) proxyPid(name string) int {
+	for _, l := range h.ok("command proxystatus") {
+		if f := strings.Split(l, "\t"); len(f) == 3 && f[0] == name && f[2] != "" {
+			return atoi(f[2])
+		}
+	}
+	return 0
+}
+
 func atoi(s string) int {
 	n := 0
 	for _, c := range s {
