@@ -20,18 +20,20 @@ import (
 // reported its pid yet (a proxy that preloads) ends `stopped`, not `fail`:
 // nothing cfkd knew of ran. It went `fail` (`proxy did not report the
 // exit`, an ERROR) one stopwait after the stop. What the proxy starts late
-// for that start is ended: here the proxy loads for 3 s, and the process
-// it then forks is gone (killed when its `started` comes, or stopped by
-// the stop line cfkd wrote after the start's).
+// for that start is ended: here the proxy loads until the test opens its
+// gate (a fixed load of 3 s was over before the stop on a loaded machine),
+// and the process it then forks is gone (killed when its `started` comes,
+// or stopped by the stop line cfkd wrote after the start's).
 func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
 	dir := t.TempDir()
 	proxy := buildCfkProxy(t, dir)
 	pidFile := filepath.Join(dir, "pid")
+	gate := filepath.Join(dir, "gate")
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
 	hook := logtest.NewLocal(log)
 	h := newHarness(t, func(o *actors.Options) { o.Log = log })
-	h.ok("proxy p cmd=sh -c 'sleep 3; exec "+proxy+"'",
+	h.ok("proxy p cmd=sh -c 'until [ -e "+gate+" ]; do sleep 0.05; done; exec "+proxy+"'",
 		"proxy p service s cmd=sh -c 'echo $$ > "+pidFile+"; exec sleep 100'",
 		"proxy p noauto=1", // it stays up once s is down: it forks s late
 		"service s stopwait_secs=0.5")
@@ -66,6 +68,9 @@ func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no warning that the proxy had not reported the pid")
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil { // the proxy loads now
+		t.Fatal(err)
 	}
 	// the process the proxy forks once loaded is killed as its `started`
 	// comes, for a start the service gave up
@@ -122,7 +127,9 @@ func TestProxyEndsBeforeThePidOfAStoppedService(t *testing.T) {
 	dir := t.TempDir()
 	proxy := buildCfkProxy(t, dir)
 	h := newHarness(t)
-	h.ok("proxy p cmd=sh -c 'sleep 5; exec "+proxy+"'",
+	// its gate never opens: the proxy is still loading at its proxydown
+	gate := filepath.Join(dir, "gate")
+	h.ok("proxy p cmd=sh -c 'until [ -e "+gate+" ]; do sleep 0.05; done; exec "+proxy+"'",
 		"proxy p service s cmd=sleep 100",
 		"service s stopwait_secs=30")
 	ppid := 0
