@@ -249,7 +249,7 @@ var (
 	socketFieldAttrs = map[string]string{
 		"Host": string(SockHost), "Service": string(SockService), "Nonblocking": string(SockNonblocking),
 		"Qsize": string(SockListenQsize), "User": string(SockUser), "Group": string(SockGroup),
-		"Mode": string(SockMode),
+		"Mode": string(SockMode), "IPv6Only": string(SockIPv6Only),
 	}
 	proxyFieldAttrs = map[string]string{
 		"Cmd": string(ProxyCmd), "Argv": string(ProxyCmd), "Desc": string(ProxyDesc),

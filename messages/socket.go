@@ -20,6 +20,10 @@ type SocketConfig struct {
 	User  string
 	Group string
 	Mode  string
+	// IPv6Only sets IPV6_V6ONLY on an IPv6 socket before its bind: it
+	// takes IPv6 only, leaving IPv4 on its port to another socket
+	// (REFERENCE §1.2); false leaves the system's default
+	IPv6Only bool `json:",omitempty"`
 }
 
 // HostUnix is the host of a UNIX stream socket; its service is the path.
@@ -53,6 +57,8 @@ func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
 		c.Group = v.Str
 	case SockMode:
 		c.Mode = v.Str
+	case SockIPv6Only:
+		c.IPv6Only = v.Bool
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}
@@ -60,6 +66,9 @@ func (c SocketConfig) Apply(attr SocketAttr, v Value) (SocketConfig, error) {
 		return orig, err
 	}
 	if err := c.checkAbstract(attr, v); err != nil {
+		return orig, err
+	}
+	if err := c.checkIPv6Only(attr, v); err != nil {
 		return orig, err
 	}
 	return c, nil

@@ -49,9 +49,10 @@ const (
 	SockService     SocketAttr = "service"
 	SockNonblocking SocketAttr = "nonblocking"
 	SockListenQsize SocketAttr = "listen_qsize"
-	SockUser        SocketAttr = "user"  // the owner of a UNIX socket's file
-	SockGroup       SocketAttr = "group" // its group
-	SockMode        SocketAttr = "mode"  // its permission bits
+	SockUser        SocketAttr = "user"     // the owner of a UNIX socket's file
+	SockGroup       SocketAttr = "group"    // its group
+	SockMode        SocketAttr = "mode"     // its permission bits
+	SockIPv6Only    SocketAttr = "ipv6only" // IPV6_V6ONLY on an IPv6 socket
 )
 
 // ProxyAttr names a proxy attribute (REFERENCE §1.3).

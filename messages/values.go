@@ -60,6 +60,7 @@ var (
 		SockUser:        parseAccount,
 		SockGroup:       parseAccount,
 		SockMode:        parseMode,
+		SockIPv6Only:    parseBool,
 	}
 	proxyAttrs = map[ProxyAttr]valueParser{
 		ProxyCmd:    parseCmd,

@@ -158,7 +158,7 @@ func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
 	} else if t.path != "" {
 		fd, l, err = listenUnix(t, backlog)
 	} else {
-		fd, l, err = listenTCP(t, backlog)
+		fd, l, err = listenTCP(t, backlog, cfg.IPv6Only)
 	}
 	if err != nil {
 		return nil, err
@@ -174,7 +174,11 @@ func listen(cfg messages.SocketConfig, t target) (*Listener, error) {
 	return l, nil
 }
 
-func listenTCP(t target, backlog int) (int, *Listener, error) {
+// listenTCP binds and listens on t. v6only sets IPV6_V6ONLY on an IPv6
+// socket (ipv6only=1): without it, `::` takes IPv4 too (the system's
+// default, net.ipv6.bindv6only=0), and conflicts with an IPv4 socket on
+// its port (REFERENCE §1.2); an IPv4 address ignores it.
+func listenTCP(t target, backlog int, v6only bool) (int, *Listener, error) {
 	var sa unix.Sockaddr
 	family := unix.AF_INET6
 	if ip := t.ip.Unmap(); ip.Is4() {
@@ -197,6 +201,11 @@ func listenTCP(t target, backlog int) (int, *Listener, error) {
 	}
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 		return fail(fmt.Errorf("SO_REUSEADDR: %w", err))
+	}
+	if v6only && family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1); err != nil {
+			return fail(fmt.Errorf("IPV6_V6ONLY: %w", err))
+		}
 	}
 	// a bare errno ("permission denied": a port below the unprivileged
 	// ones; "cannot assign requested address": no such local address)

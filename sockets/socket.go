@@ -129,8 +129,12 @@ func (s *Socket) finishBind(ctx actor.Context, req messages.RequestID, cfg messa
 		return
 	}
 	s.st, s.ln = bound, l
-	s.log.Infof("'%s' socket is now bound on %s (fd %d, backlog %s, nonblocking %v)",
-		s.name, cfg.Address(l.Service), l.File.Fd(), qsizeText(cfg.Qsize, l.backlog), cfg.Nonblocking)
+	v6only := ""
+	if cfg.IPv6Only {
+		v6only = ", ipv6only"
+	}
+	s.log.Infof("'%s' socket is now bound on %s (fd %d, backlog %s, nonblocking %v%s)",
+		s.name, cfg.Address(l.Service), l.File.Fd(), qsizeText(cfg.Qsize, l.backlog), cfg.Nonblocking, v6only)
 	s.reply(ctx, messages.SocketReply{Req: req, File: l.File, Service: l.Service})
 }
 

@@ -37,7 +37,10 @@ import (
 //
 // 5: when a proxy reported the pid of a run (its lifecycle's pid_time),
 // from which its ready timeout counts (REFERENCE §2.9).
-var StateVersion = "5"
+//
+// 6: a socket's ipv6only (REFERENCE §1.2), in its declaration and the
+// one it was bound with (written only when set).
+var StateVersion = "6"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1

@@ -31,7 +31,9 @@ func sample() *State {
 		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
 			{Config: messages.SocketConfig{Name: "u"}, Fd: -1},
 			{Config: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "www-data", Group: "65534", Mode: "0640"},
-				Bound: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "nobody"}, Fd: -1}},
+				Bound: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "nobody"}, Fd: -1},
+			{Config: messages.SocketConfig{Name: "v6", Host: "::", Service: "8080", IPv6Only: true},
+				Bound: messages.SocketConfig{Name: "v6", Host: "::", Service: "8080"}, Fd: -1}},
 		Proxies: []Proxy{{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1}},
 		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Fd: 6, Carry: []byte("partial \x00 line")}},
 	}
@@ -56,6 +58,10 @@ func TestRoundTrip(t *testing.T) {
 	// (REFERENCE §13.2): its file keeps them, not bound again
 	if got.Sockets[2] != st.Sockets[2] {
 		t.Errorf("socket %+v, want %+v", got.Sockets[2], st.Sockets[2])
+	}
+	// so does ipv6only (REFERENCE §1.2), written only when set
+	if got.Sockets[3] != st.Sockets[3] || bytes.Count(b, []byte(`"IPv6Only":true`)) != 1 {
+		t.Errorf("socket %+v, want %+v", got.Sockets[3], st.Sockets[3])
 	}
 	if fds := got.Fds(); len(fds) != 4 {
 		t.Errorf("fds %v, want lock, admin, socket, pipe", fds)

@@ -1,0 +1,69 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"syscall"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// dualStackHint says why a bind of cfg (socket name) failed `address
+// already in use` when another socket of cfkd's explains it: an IPv6
+// wildcard socket (`::`) without ipv6only=1 takes IPv4 on its port too
+// (the system's default, net.ipv6.bindv6only=0), so it and an IPv4 socket
+// on the same port conflict whichever is bound first (REFERENCE §1.2,
+// §3). err is returned as it is otherwise. Only literal addresses and
+// numeric ports are compared: a name is resolved in the socket's bind.
+func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) || cfg.IsUnix() {
+		return err
+	}
+	mine, ok := literal(cfg.Host)
+	if !ok || cfg.Service == "0" {
+		return err
+	}
+	names := make([]string, 0, len(c.sockets))
+	for n := range c.sockets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		e := c.sockets[n]
+		if n == name || e.file == nil || e.service != cfg.Service {
+			continue
+		}
+		theirs, ok := literal(e.boundCfg.Host)
+		if !ok {
+			continue
+		}
+		addr := e.boundCfg.Address(e.service)
+		switch {
+		case dualStack(mine, cfg.IPv6Only) && theirs.Is4():
+			return fmt.Errorf("%w (socket '%s' is bound on %s, and %s without ipv6only=1 takes IPv4 too: declare 'socket %s ipv6only=1')",
+				err, n, addr, cfg.Address(cfg.Service), name)
+		case mine.Is4() && dualStack(theirs, e.boundCfg.IPv6Only):
+			return fmt.Errorf("%w (socket '%s' is bound on %s, which takes IPv4 too: declare 'socket %s ipv6only=1' and bind it again)",
+				err, n, addr, n)
+		}
+	}
+	return err
+}
+
+// literal is host as an address when it is an IP literal, an IPv4-mapped
+// one as IPv4.
+func literal(host string) (netip.Addr, bool) {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ip.Unmap(), true
+}
+
+// dualStack tells whether a socket on ip takes IPv4 too: `::` without
+// ipv6only=1.
+func dualStack(ip netip.Addr, v6only bool) bool {
+	return ip.Is6() && ip.IsUnspecified() && !v6only
+}

@@ -1,0 +1,39 @@
+package actors
+
+import (
+	"os"
+	"testing"
+)
+
+// REFERENCE §1.2, §3: `::` without ipv6only=1 takes IPv4 on its port too,
+// so an IPv4 socket of cfkd's on that port fails its bind `address
+// already in use`, whichever is bound first; the error says which socket
+// holds it and what to declare. With ipv6only=1 both bind.
+func TestDualStackConflictSaysWhy(t *testing.T) {
+	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
+		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.ok("socket v6 host=::", "socket v6 service=0")
+	if rep := r.exec("command bind v6"); rep.Err != nil {
+		t.Skipf("no IPv6 here: %v", rep.Err)
+	}
+	port := r.socketLine("v6")[2]
+	r.ok("socket v6 service="+port, "socket v4 host=0.0.0.0", "socket v4 service="+port)
+	r.fails("command bind v4", "cannot bind 'v4': bind 0.0.0.0:"+port+": address already in use (socket 'v6' is bound on [::]:"+
+		port+", which takes IPv4 too: declare 'socket v6 ipv6only=1' and bind it again)")
+	r.fails("socket v4 ipv6only=1",
+		`invalid value for ipv6only: "1" (want an IPv6 socket: socket v4 is on 0.0.0.0, an IPv4 address, which takes no IPv6)`)
+
+	// the other way round: the IPv4 socket first
+	r.ok("command unbind v6", "command bind v4")
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use (socket 'v4' is bound on 0.0.0.0:"+
+		port+", and [::]:"+port+" without ipv6only=1 takes IPv4 too: declare 'socket v6 ipv6only=1')")
+
+	r.ok("socket v6 ipv6only=1", "command bind v6")
+	if f6, f4 := r.socketLine("v6"), r.socketLine("v4"); f6[3] != "bound" || f4[3] != "bound" || f6[2] != port || f4[2] != port {
+		t.Fatalf("sockets %q %q, want both bound on %s", f6, f4, port)
+	}
+	r.shutdownClean()
+}
