@@ -2,9 +2,11 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -208,4 +210,30 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 	if f["WATCHDOG"] == "1" {
 		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvWatchdogPing})
 	}
+	if v, ok := f["EXTEND_TIMEOUT_USEC"]; ok {
+		if d, err := extendOf(v); err != nil {
+			s.log.WithField("pid", m.msg.Pid).Warnf("%s: EXTEND_TIMEOUT_USEC=%q: %v: ignored", s.cfg.Name, v, err)
+		} else {
+			s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvExtendTimeout, Extend: d})
+		}
+	}
+	if f["WATCHDOG"] == "trigger" {
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvWatchdogTrigger})
+	}
+}
+
+// maxExtend bounds what an EXTEND_TIMEOUT_USEC asks (REFERENCE §2.9).
+const maxExtend = 1000 * time.Hour
+
+// extendOf reads the value of EXTEND_TIMEOUT_USEC: microseconds, digits
+// only, as sd_notify(3) says; more than maxExtend is maxExtend.
+func extendOf(v string) (time.Duration, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || v == "" || v[0] < '0' || v[0] > '9' {
+		return 0, errors.New("not a number of microseconds")
+	}
+	if n > uint64(maxExtend/time.Microsecond) {
+		return maxExtend, nil
+	}
+	return time.Duration(n) * time.Microsecond, nil
 }

@@ -36,6 +36,10 @@ type Lifecycle struct {
 	// §2.9): the time its proxy took to load, or to reach its start, is
 	// not the service's (the wait for the pid has its own bounds, §4.5).
 	PidTime time.Time `json:"pid_time,omitzero"`
+	// Extended: the ready timeout of the current run, counted as
+	// ready_timeout_secs is, as its EXTEND_TIMEOUT_USEC asked (REFERENCE
+	// §2.9) when longer than ready_timeout_secs; 0 when it asked none.
+	Extended time.Duration `json:"extended,omitempty"`
 	// Retries counts the consecutive failed starts (backoff, fatal);
 	// Crashes the consecutive ends of a running process that nobody asked
 	// for (crash-loop throttling).
@@ -143,10 +147,18 @@ type EndKind uint8
 
 // The ends.
 const (
-	EndNone     EndKind = iota
-	EndNotReady         // not ready in ready_timeout_secs: a failed start
-	EndWatchdog         // no WATCHDOG=1 in watchdog_secs: a crash
+	EndNone           EndKind = iota
+	EndNotReady               // not ready in ready_timeout_secs: a failed start
+	EndWatchdog               // no WATCHDOG=1 in watchdog_secs: a crash
+	EndTriggered              // WATCHDOG=trigger while running: a crash
+	EndTriggeredStart         // WATCHDOG=trigger while starting: a failed start
 )
+
+// aborts tells whether the end was asked by SIGABRT, the watchdog's
+// signal: that signal is not the stop's, and the exit by it a failure.
+func (k EndKind) aborts() bool {
+	return k == EndWatchdog || k == EndTriggered || k == EndTriggeredStart
+}
 
 // WaitKind says when a waiting request is answered.
 type WaitKind uint8
@@ -237,6 +249,7 @@ type Event struct {
 	Rolling bool               // Start, Up, Restart: answered once running (or down for good)
 	Destroy bool               // Halt: destroy (else shutdown)
 	Sig     syscall.Signal     // Signal
+	Extend  time.Duration      // ExtendTimeout: EXTEND_TIMEOUT_USEC, from now
 	// Down: the service's launch under way was abandoned for it (its user
 	// lookup, REFERENCE §2.1): the down cancelled a start, it was not idle
 	Abandoned bool
@@ -283,6 +296,11 @@ const (
 	EvProxyMoving
 	EvProxyStuck
 	EvProxyAnswerElapsed
+	// The service's sd_notify (REFERENCE §2.9): EXTEND_TIMEOUT_USEC=N
+	// (Extend) and WATCHDOG=trigger. New kinds go last: an upgrade's
+	// state holds events (Deferred) by number.
+	EvExtendTimeout
+	EvWatchdogTrigger
 	numEvents
 )
 
@@ -292,6 +310,7 @@ var eventNames = [...]string{
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
+	"extend timeout", "watchdog trigger",
 }
 
 func (k EventKind) String() string {

@@ -238,7 +238,7 @@ func (s *step) disarm() {
 func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
-	s.l.End = EndNone
+	s.l.End, s.l.Extended = EndNone, 0
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})
 }

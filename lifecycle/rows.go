@@ -250,15 +250,27 @@ func (s *step) startWaited() {
 		s.disarm() // a proxy's killwait, armed while its pid was awaited
 		return
 	}
-	from := s.l.StartTime
+	s.arm(TimerReady, max(s.readyDeadline().Sub(s.now()), 0))
+}
+
+// readyFrom is when the ready timeout of the run counts from: its launch,
+// under a proxy the report of its pid.
+func (s *step) readyFrom() time.Time {
 	if s.l.Proxied && !s.l.PidTime.IsZero() {
 		// a proxy that preloads, or forks hundreds of services, reports
 		// the pid late: that wait is bounded apart (§4.5), and counted
 		// here too it ended at startwait a process that had its whole
 		// ready_timeout_secs to get ready
-		from = s.l.PidTime
+		return s.l.PidTime
 	}
-	s.arm(TimerReady, max(from.Add(s.p.ReadyTimeout).Sub(s.now()), 0))
+	return s.l.StartTime
+}
+
+// readyDeadline is when the run is a failed start if not ready:
+// ready_timeout_secs after readyFrom, or later as its EXTEND_TIMEOUT_USEC
+// asked.
+func (s *step) readyDeadline() time.Time {
+	return s.readyFrom().Add(max(s.p.ReadyTimeout, s.l.Extended))
 }
 
 var rowReady = row{"ready", "running once startwait is over too", func(s *step) {
@@ -281,8 +293,15 @@ var rowNotReady = row{"→ stopping, then backoff", "not ready in time: stopped,
 
 // endReason is the fail reason of a run cfkd ended on its own.
 func (s *step) endReason(k EndKind) string {
-	if k == EndWatchdog {
+	switch k {
+	case EndWatchdog:
 		return fmt.Sprintf("Watchdog timeout after %v", s.p.Watchdog)
+	case EndTriggered, EndTriggeredStart:
+		return "Watchdog request"
+	}
+	if s.l.Extended > s.p.ReadyTimeout {
+		return fmt.Sprintf("Not ready after %v (ready_timeout_secs %v, extended by EXTEND_TIMEOUT_USEC)",
+			s.l.Extended.Round(time.Millisecond), s.p.ReadyTimeout)
 	}
 	return fmt.Sprintf("Not ready after %v", s.p.ReadyTimeout)
 }
@@ -464,7 +483,7 @@ func (s *step) exitKind(ws syscall.WaitStatus) (clean, term bool, reason string)
 		return true, false, ""
 	case ws.Signaled() && (ws.Signal() == syscall.SIGTERM || ws.Signal() == s.stopSignal()):
 		return false, true, ""
-	case ws.Signaled() && s.l.State == messages.Stopping && s.l.End != EndWatchdog && ws.Signal() == s.l.StopSig:
+	case ws.Signaled() && s.l.State == messages.Stopping && !s.l.End.aborts() && ws.Signal() == s.l.StopSig:
 		return false, true, "" // the signal the stop sent, a stop_signal declared since notwithstanding
 	}
 	return false, false, FailReason(ws)
@@ -575,7 +594,7 @@ var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pe
 	clean, term, reason := s.exited()
 	if end := s.l.End; end != EndNone && s.l.Want == WantUp {
 		s.l.End = EndNone
-		if end == EndNotReady {
+		if end == EndNotReady || end == EndTriggeredStart {
 			s.failedStart(s.endReason(end))
 		} else if s.to(messages.Fail, s.endReason(end)); s.p.RespawnOnFail {
 			s.crashed("crashed")
@@ -670,7 +689,7 @@ func (s *step) stopSent() (syscall.Signal, time.Duration) {
 	if s.l.StopSig != 0 {
 		return s.l.StopSig, s.l.StopWait
 	}
-	if s.l.End == EndWatchdog {
+	if s.l.End.aborts() {
 		return syscall.SIGABRT, s.p.StopWait
 	}
 	return s.stopSignal(), s.p.StopWait

@@ -38,6 +38,7 @@ type sim struct {
 	replies   map[messages.RequestID]int
 	errs      map[messages.RequestID]error // the error each request was answered with
 	published messages.State
+	fails     []string // the reasons of the fail states published
 	logs      []string
 	history   []string
 	probing   uint64 // the attempt whose readiness is watched
@@ -145,6 +146,9 @@ func (s *sim) effect(e Effect) {
 			s.t.Fatalf("published %s → %s: no transition", e.From, e.To)
 		}
 		s.published = e.To
+		if e.To == messages.Fail {
+			s.fails = append(s.fails, e.Reason)
+		}
 	case Reply:
 		s.replies[e.Req]++
 		s.errs[e.Req] = e.Err

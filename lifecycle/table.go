@@ -114,6 +114,12 @@ var cells = []struct {
 	{EvWatchdogPing, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowIgnore},
 	{EvWatchdogElapsed, []messages.State{running}, rowWatchdogElapsed},
 	{EvWatchdogElapsed, []messages.State{starting, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+	{EvWatchdogTrigger, []messages.State{running}, rowWatchdogTrigger},
+	{EvWatchdogTrigger, []messages.State{starting}, rowWatchdogTriggerStarting},
+	{EvWatchdogTrigger, []messages.State{stopping, stopped, failed, fatal, backoff}, rowIgnore},
+	{EvExtendTimeout, []messages.State{starting}, rowExtendStart},
+	{EvExtendTimeout, []messages.State{stopping}, rowExtendStop},
+	{EvExtendTimeout, []messages.State{running, stopped, failed, fatal, backoff}, rowIgnore},
 
 	{EvChecked, launched, rowStopForRestart},
 	{EvChecked, []messages.State{stopping, stopped, failed, fatal, backoff}, rowImpossible},

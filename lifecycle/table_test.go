@@ -57,6 +57,9 @@ func currentEvent(s *sim, k EventKind) Event {
 	if k == EvPidReported {
 		ev.Pid = 4242
 	}
+	if k == EvExtendTimeout {
+		ev.Extend = 30 * time.Second
+	}
 	return ev
 }
 
@@ -91,7 +94,7 @@ func TestEveryPair(t *testing.T) {
 					stale.Gen--
 					stale.Attempt--
 					stale.Pid += 999
-					if !isRequest(k) && k != EvPidReported && k != EvWatchdogPing { // those two are never stale
+					if !isRequest(k) && k != EvPidReported && k != EvWatchdogPing && k != EvExtendTimeout && k != EvWatchdogTrigger { // those are never stale
 						before := s2.l
 						l, fx := Next(s2.l, s2.p, Input{Event: stale, Now: s2.now})
 						if len(fx) != 0 || !reflect.DeepEqual(l, before) {
@@ -150,7 +153,7 @@ func (s *sim) randomEvent() {
 	if r.IntN(3) == 0 && s.settle() {
 		return
 	}
-	switch r.IntN(18) {
+	switch r.IntN(20) {
 	case 0:
 		if r.IntN(4) == 0 {
 			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
@@ -203,6 +206,10 @@ func (s *sim) randomEvent() {
 		s.feed(Event{Kind: EvWatchdogPing})
 	case 17:
 		s.request(Event{Kind: EvAwait})
+	case 18:
+		s.feed(Event{Kind: EvExtendTimeout, Extend: time.Duration(r.IntN(60)) * time.Second})
+	case 19:
+		s.feed(Event{Kind: EvWatchdogTrigger})
 	}
 }
 

@@ -39,7 +39,9 @@ import (
 // from which its ready timeout counts (REFERENCE §2.9).
 //
 // 6: a socket's ipv6only (REFERENCE §1.2), in its declaration and the
-// one it was bound with (written only when set).
+// one it was bound with (written only when set); a run's ready timeout
+// as its EXTEND_TIMEOUT_USEC extended it, the ends WATCHDOG=trigger asks
+// (`end` 3 and 4) and the events of both (REFERENCE §2.9).
 var StateVersion = "6"
 
 // OldestStateVersion is the oldest state document this build reads.
