@@ -13,9 +13,7 @@ import (
 // It was ended `Not ready after 1s`, the field ignored.
 func TestExtendTimeoutWithSystemdNotify(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()
@@ -37,9 +35,7 @@ func TestExtendTimeoutWithSystemdNotify(t *testing.T) {
 // ignored.
 func TestWatchdogTriggerWithSystemdNotify(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()

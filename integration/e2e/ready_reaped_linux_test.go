@@ -16,9 +16,7 @@ import (
 // Run until the race is hit (about 1 start in 10 here), or skipped.
 func TestReadyNotifyFromAReapedHelper(t *testing.T) {
 	needRoot(t)
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()

@@ -9,13 +9,20 @@ import (
 	"time"
 )
 
+// needSystemdNotify skips a test that needs systemd-notify, a real
+// sd_notify client, where it is not installed.
+func needSystemdNotify(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
+		t.Skip("systemd-notify is not installed (.ci/run installs it)")
+	}
+}
+
 // ready=notify: a shell script that says READY=1 with systemd-notify after
 // 2 s stays starting for 2 s, then runs; its STATUS= is shown by inspect.
 func TestReadyNotifyWithSystemdNotify(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()
@@ -39,9 +46,7 @@ func TestReadyNotifyWithSystemdNotify(t *testing.T) {
 func TestReadyNotifyAsAnotherUser(t *testing.T) {
 	t.Parallel()
 	needRoot(t)
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()
@@ -148,9 +153,7 @@ func TestSignalsExitCodesEnvFile(t *testing.T) {
 // time); restarts and last_exit say so.
 func TestWatchdog(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	d := startDaemon(t, "")
 	defer d.stop()
 	c := d.dial()

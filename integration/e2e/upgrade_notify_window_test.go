@@ -19,9 +19,7 @@ import (
 // its service ahead of its restore, which dropped it as an ended run's:
 // lost either way, the service starting for ever.
 func TestUpgradeKeepsReadyOfTheExecsMoment(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	newBin, _ := upgradeBins(t)
 	flag := filepath.Join(t.TempDir(), "go")
 	d := startDaemon(t, "")

@@ -535,9 +535,7 @@ func TestUpgradeUnderPreforkLoad(t *testing.T) {
 // when cfkd is upgraded says READY=1 to the notify socket that crossed:
 // the new cfkd hears it, and the service is running (same pid).
 func TestUpgradeKeepsNotifySocket(t *testing.T) {
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
@@ -563,9 +561,7 @@ func TestUpgradeKeepsNotifySocket(t *testing.T) {
 // cfkd starts says READY=1 to it.
 func TestUpgradeKeepsSharedNotifySocket(t *testing.T) {
 	needRoot(t)
-	if _, err := os.Stat("/usr/bin/systemd-notify"); err != nil {
-		t.Skip("systemd-notify is not installed (.ci/run installs it)")
-	}
+	needSystemdNotify(t)
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
