@@ -40,6 +40,12 @@ type Lifecycle struct {
 	// ready_timeout_secs is, as its EXTEND_TIMEOUT_USEC asked (REFERENCE
 	// §2.9) when longer than ready_timeout_secs; 0 when it asked none.
 	Extended time.Duration `json:"extended,omitempty"`
+	// OneShot: the current run is a oneshot's (REFERENCE §2.10, as
+	// declared at its launch): starting until its process exits, done
+	// (Done, stopped) by a clean exit. Done stays until the next launch:
+	// what requires the service may start.
+	OneShot bool `json:"oneshot,omitempty"`
+	Done    bool `json:"done,omitempty"`
 	// Retries counts the consecutive failed starts (backoff, fatal);
 	// Crashes the consecutive ends of a running process that nobody asked
 	// for (crash-loop throttling).
@@ -198,6 +204,7 @@ type Policy struct {
 	StopSignal      syscall.Signal
 	SuccessCodes    []int         // exit codes that are a clean exit, besides 0
 	Watchdog        time.Duration // running: a WATCHDOG=1 at least this often, else a crash (0: none)
+	OneShot         bool          // done when its process exits cleanly: never running
 }
 
 // PolicyOf returns the policy of a service's declaration, with cfkd's
@@ -211,7 +218,7 @@ func PolicyOf(c messages.ServiceConfig, backoffUnit, restartDelay time.Duration)
 		ShortageDelay: time.Second,
 		Ready:         c.Ready != "", ReadyTimeout: c.ReadyTimeout,
 		StopSignal: c.StopSignal, SuccessCodes: messages.ExitCodes(c.SuccessCodes),
-		Watchdog: watchdogOf(c),
+		Watchdog: watchdogOf(c), OneShot: c.OneShot,
 	}
 }
 

@@ -238,7 +238,7 @@ func (s *step) disarm() {
 func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
-	s.l.End, s.l.Extended = EndNone, 0
+	s.l.End, s.l.Extended, s.l.Done = EndNone, 0, false
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})
 }
@@ -301,7 +301,7 @@ func (s *step) leaveProxy() {
 func (s *step) settleRunning() {
 	st := s.l.State
 	switch {
-	case st == messages.Running:
+	case st == messages.Running, st == messages.Stopped && s.l.Done:
 		s.answer(nil, WaitRunning)
 	case !st.IsUp() && st != messages.Backoff && s.waits(WaitRunning):
 		s.answer(s.notBackUp(), WaitRunning)

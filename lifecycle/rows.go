@@ -216,7 +216,7 @@ var rowLaunched = row{"→ starting", "startwait armed (running at once with sta
 	// wait for a readiness nobody watches if ready= is declared meanwhile
 	// (since its spec was made: the event says how it was launched)
 	s.l.Pid, s.l.Proxied, s.l.Ready, s.l.Signalled = s.ev.Pid, s.ev.Proxied, !s.ev.Ready, false
-	s.l.PidTime = time.Time{}
+	s.l.PidTime, s.l.OneShot = time.Time{}, s.p.OneShot
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
 	if s.ev.Ready {
@@ -242,6 +242,12 @@ func (s *step) startWait() {
 // bound, as watchdog_secs=0 and systemd's TimeoutStartSec=0; it stays
 // starting until it is ready).
 func (s *step) startWaited() {
+	if s.l.OneShot {
+		// starting until its process exits (REFERENCE §2.10): no bound,
+		// as TimeoutStartSec=infinity, the proxy's wait for its pid over
+		s.disarm()
+		return
+	}
 	if !s.p.Ready || s.l.Ready {
 		s.running()
 		return
@@ -349,7 +355,11 @@ var (
 	rowAwait    = row{"OK once running", "answered once running, or with an error once down for good", func(s *step) {
 		s.wait(WaitRunning)
 	}}
-	rowAwaitDown = row{"error: down", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error", func(s *step) {
+	rowAwaitDown = row{"error: down; OK if done", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error; a oneshot stopped by its clean exit (done): OK", func(s *step) {
+		if s.l.Done && s.l.State == messages.Stopped {
+			s.reply(nil)
+			return
+		}
 		s.reply(s.notBackUp())
 	}}
 )
@@ -507,9 +517,11 @@ func (s *step) exited() (clean, term bool, reason string) {
 	return clean, term, reason
 }
 
-var rowExitedStarting = row{"backoff or fatal; stopped if clean", "a failed start: retried after k × 0.3 s (k in 1..2n−1), fatal at respawn_max_retries", func(s *step) {
+var rowExitedStarting = row{"backoff or fatal; stopped if clean", "a oneshot's clean exit: done (§2.10); else a failed start: retried after k × 0.3 s (k in 1..2n−1), fatal at respawn_max_retries", func(s *step) {
 	clean, term, reason := s.exited()
 	switch {
+	case clean && s.l.OneShot:
+		s.done()
 	case clean && s.p.RespawnOnStop:
 		s.failedStart("exited during start-up")
 	case clean || term:
@@ -519,6 +531,15 @@ var rowExitedStarting = row{"backoff or fatal; stopped if clean", "a failed star
 	}
 	s.afterDown()
 }}
+
+// done: a oneshot's process exited cleanly (REFERENCE §2.10). It is
+// stopped, its failed starts forgotten, and what waits for it to run is
+// answered OK (settleRunning).
+func (s *step) done() {
+	s.l.Retries, s.l.LastError, s.l.Done = 0, "", true
+	s.logf(Info, s.endedPid, "%s is done (oneshot)", s.p.Name)
+	s.to(messages.Stopped, "")
+}
 
 // failedStart applies the start-up policy: fail without respawn_on_fail,
 // else backoff, fatal once respawn_max_retries failed starts are reached.

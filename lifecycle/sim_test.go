@@ -236,16 +236,23 @@ func (s *sim) check() {
 		if l.Pid != 0 || l.Timer != TimerNone {
 			bad("down with a pid or a timer")
 		}
+		if l.Done && (l.State != messages.Stopped || !l.OneShot) {
+			bad("done, but not a oneshot's clean end")
+		}
 	case messages.Backoff:
 		if l.Pid != 0 || l.Timer != TimerBackoff {
 			bad("backoff without its timer")
 		}
 	case messages.Starting:
 		if l.Timer != TimerStartWait && l.Timer != TimerReady && !(l.Proxied && l.Pid == 0) &&
-			!(s.p.Ready && s.p.ReadyTimeout <= 0 && l.Pid != 0) { // ready_timeout_secs=0: no bound
+			!(s.p.Ready && s.p.ReadyTimeout <= 0 && l.Pid != 0) && // ready_timeout_secs=0: no bound
+			!(l.OneShot && l.Pid != 0) { // a oneshot runs to its end
 			bad("starting without startwait or the ready timeout")
 		}
 	case messages.Running:
+		if l.OneShot {
+			bad("a oneshot running")
+		}
 		if l.Pid == 0 || (l.Timer != TimerNone && l.Timer != TimerReset && l.Timer != TimerWatchdog) ||
 			(s.p.Watchdog > 0) != (l.Timer == TimerWatchdog) {
 			bad("running without a pid, or with a timer other than reset or its watchdog")

@@ -130,6 +130,9 @@ func TestRandomSequences(t *testing.T) {
 		if r.IntN(4) == 0 {
 			p.Watchdog = time.Duration(1+r.IntN(3)) * time.Second
 		}
+		if r.IntN(4) == 0 { // as the declaration refuses ready with it
+			p.OneShot, p.Ready, p.Watchdog = true, false, 0
+		}
 		if r.IntN(4) == 0 {
 			p.SuccessCodes = []int{3}
 			p.StopSignal = syscall.SIGINT

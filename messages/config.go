@@ -55,6 +55,10 @@ type ServiceConfig struct {
 	// starts (REFERENCE §2.8), in declaration order; they need not be
 	// declared yet.
 	Requires []string
+	// OneShot: the service is done when its process exits cleanly
+	// (REFERENCE §2.10): it stays starting while it runs, and what
+	// requires it starts once it is done
+	OneShot bool `json:",omitempty"`
 }
 
 // Defaults of REFERENCE §1.1, in one place.
@@ -88,7 +92,7 @@ func NewServiceConfig(name string) ServiceConfig {
 // Apply sets one attribute (an Unset value restores its default) and
 // returns the new configuration; c is left unchanged.
 func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
-	d := NewServiceConfig(c.Name)
+	orig, d := c, NewServiceConfig(c.Name)
 	switch attr {
 	case SvcCmd:
 		c.Cmd, c.Argv = v.Str, clone(v.Argv)
@@ -142,10 +146,30 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.Group = v.Str
 	case SvcRequires:
 		c.Requires = clone(v.List)
+	case SvcOneShot:
+		c.OneShot = v.Bool
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}
+	if err := c.checkOneShot(attr, v); err != nil {
+		return orig, err
+	}
 	return c, nil
+}
+
+// checkOneShot refuses ready on a oneshot service, and oneshot on a
+// service with ready (REFERENCE §2.10): a oneshot is done when its
+// process exits, it is never ready while it runs. attr is the attribute
+// just set, whose value v the error names.
+func (c ServiceConfig) checkOneShot(attr ServiceAttr, v Value) error {
+	if !c.OneShot || c.Ready == "" {
+		return nil
+	}
+	if attr == SvcOneShot {
+		return invalidValue(string(attr), "1", "a service without ready: service "+c.Name+" has ready="+c.Ready+
+			", and a oneshot is done when it exits (unset ready first)")
+	}
+	return invalidValue(string(attr), v.Str, "none: service "+c.Name+" is oneshot=1, done when it exits (unset oneshot first)")
 }
 
 // pick returns set, or def when v unsets the attribute. (An Unset value

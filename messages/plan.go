@@ -244,7 +244,7 @@ var (
 		"Cwd": string(SvcCwd), "User": string(SvcUser), "Group": string(SvcGroup), "Proxy": "proxy",
 		"Ready": string(SvcReady), "ReadyTimeout": string(SvcReadyTimeoutSecs), "Watchdog": string(SvcWatchdogSecs),
 		"StopSignal": string(SvcStopSignal), "SuccessCodes": string(SvcSuccessExitCodes),
-		"EnvFile": string(SvcEnvFile), "Requires": string(SvcRequires),
+		"EnvFile": string(SvcEnvFile), "Requires": string(SvcRequires), "OneShot": string(SvcOneShot),
 	}
 	socketFieldAttrs = map[string]string{
 		"Host": string(SockHost), "Service": string(SockService), "Nonblocking": string(SockNonblocking),

@@ -38,6 +38,7 @@ const (
 	SvcUser                ServiceAttr = "user"
 	SvcGroup               ServiceAttr = "group"
 	SvcRequires            ServiceAttr = "requires"
+	SvcOneShot             ServiceAttr = "oneshot"
 )
 
 // SocketAttr names a socket attribute (REFERENCE §1.2).

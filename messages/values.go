@@ -51,6 +51,7 @@ var (
 		SvcUser:                parseAccount,
 		SvcGroup:               parseAccount,
 		SvcRequires:            parseServiceList,
+		SvcOneShot:             parseBool,
 	}
 	socketAttrs = map[SocketAttr]valueParser{
 		SockHost:        parseHost,

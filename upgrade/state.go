@@ -41,7 +41,8 @@ import (
 // 6: a socket's ipv6only (REFERENCE §1.2), in its declaration and the
 // one it was bound with (written only when set); a run's ready timeout
 // as its EXTEND_TIMEOUT_USEC extended it, the ends WATCHDOG=trigger asks
-// (`end` 3 and 4) and the events of both (REFERENCE §2.9).
+// (`end` 3 and 4) and the events of both (REFERENCE §2.9); a service's
+// oneshot, a run's oneshot and done (REFERENCE §2.10).
 var StateVersion = "6"
 
 // OldestStateVersion is the oldest state document this build reads.
