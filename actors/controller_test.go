@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -22,13 +23,33 @@ func epochIn(t *testing.T, what, field string, from, to time.Time) {
 	}
 }
 
+// The status line in each state. The states that a timer ends (starting
+// by its startwait, backoff by its delay) are held by a trap that keeps
+// back the timers' messages: a busy machine could look at the service
+// after the timer fired; the test hands the startwait's message on when it
+// wants the service running.
 func TestStatusLineInEachState(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, backoffUnit(2*time.Second))
-	r.ok("service s cmd=sleep 100", "service s startwait_secs=0.1", "service s stopwait_secs=30",
+	trap := newTrap(func(m any) bool {
+		te, ok := m.(timerElapsed)
+		return ok && (te.Kind == lifecycle.TimerStartWait || te.Kind == lifecycle.TimerBackoff)
+	})
+	r := newRig(t, withTrap(trap.middleware))
+	r.ok("service s cmd=sleep 100", "service s startwait_secs=0.02", "service s stopwait_secs=30",
 		"service s respawn_on_fail=0")
 	if got := r.ok("command status service s"); len(got) != 1 || got[0] != "s\tstopped\t\t\t\t\t\t" {
 		t.Fatalf("new service status %q", got)
+	}
+	self := r.servicePID("s")
+	// startwaitOver hands on the n-th message caught, a startwait's: the
+	// service runs
+	startwaitOver := func(n int) {
+		t.Helper()
+		if te, _ := trap.wait(t, n).(timerElapsed); te.Kind != lifecycle.TimerStartWait {
+			t.Fatalf("caught %+v, want a startwait", te)
+		}
+		trap.release(t, r.tree.System.Root, self, n)
+		r.expectSeq("s", running)
 	}
 
 	t0 := time.Now()
@@ -40,7 +61,7 @@ func TestStatusLineInEachState(t *testing.T) {
 	}
 	epochIn(t, "starting start_time", st[3], t0, time.Now())
 
-	r.expectSeq("s", running)
+	startwaitOver(1)
 	if st2 := r.status("s"); st2[1] != "running" || st2[2] != pid || st2[3] != st[3] || st2[4] != "" || st2[6] != "" || st2[7] != "sleep 100" {
 		t.Fatalf("running %q", st2)
 	}
@@ -65,7 +86,8 @@ func TestStatusLineInEachState(t *testing.T) {
 
 	// fail: start_time kept, stop_time set, the reason only here
 	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting, running)
+	r.expectSeq("s", starting)
+	startwaitOver(2)
 	t2 := time.Now()
 	r.fake.exit(t, r.fake.waitLaunch(t, 2).Pid, exitCode(255))
 	r.expectSeq("s", fail)
@@ -75,14 +97,15 @@ func TestStatusLineInEachState(t *testing.T) {
 	}
 	epochIn(t, "fail stop_time", st[4], t2, time.Now())
 
-	// a new start clears the reason and stop_time
+	// a new start clears the reason and stop_time (its startwait held:
+	// still starting at its exit below)
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	if st = r.status("s"); st[1] != "starting" || st[4] != "" || st[6] != "" {
 		t.Fatalf("restarted %q", st)
 	}
 
-	// backoff and fatal carry no reason
+	// backoff and fatal carry no reason (the backoff's message held)
 	r.ok("service s respawn_on_fail=1", "service s respawn_max_retries=2")
 	r.fake.exit(t, r.fake.waitLaunch(t, 3).Pid, exitCode(1))
 	r.expectSeq("s", backoff)

@@ -50,8 +50,18 @@ func newTrap(catch func(any) bool) *timerTrap {
 	return &timerTrap{catch: catch, armed: true, changed: make(chan struct{})}
 }
 
+// released is a message a trap held back, sent again by release: it goes
+// through.
+type released struct{ m any }
+
 func (tr *timerTrap) middleware(next actor.ReceiverFunc) actor.ReceiverFunc {
 	return func(c actor.ReceiverContext, env *actor.MessageEnvelope) {
+		if rel, ok := env.Message.(released); ok {
+			e := *env
+			e.Message = rel.m
+			next(c, &e)
+			return
+		}
 		if tr.catch(env.Message) {
 			tr.mu.Lock()
 			armed := tr.armed
@@ -87,6 +97,13 @@ func (tr *timerTrap) wait(t *testing.T, n int) any {
 			t.Fatalf("timer message #%d never fired", n)
 		}
 	}
+}
+
+// release waits for the n-th caught message (1-based) and delivers it to
+// pid, past the trap, which stays armed.
+func (tr *timerTrap) release(t *testing.T, root *actor.RootContext, pid *actor.PID, n int) {
+	t.Helper()
+	root.Send(pid, released{tr.wait(t, n)})
 }
 
 // disarm lets every message through from now on.
