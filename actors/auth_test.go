@@ -187,14 +187,23 @@ func (c *rawClient) do(line string) string {
 
 func (c *rawClient) read() string {
 	c.t.Helper()
-	rep, err := protocol.ReadReply(c.r)
+	got, err := c.reply()
 	if err != nil {
 		c.t.Fatalf("reading a reply: %v", err)
 	}
-	if rep.Err != nil {
-		return "ERROR: " + rep.Err.Error()
+	return got
+}
+
+// reply reads a reply: the error text, or "OK" and the body lines.
+func (c *rawClient) reply() (string, error) {
+	rep, err := protocol.ReadReply(c.r)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(append([]string{"OK"}, rep.Lines...), "|")
+	if rep.Err != nil {
+		return "ERROR: " + rep.Err.Error(), nil
+	}
+	return strings.Join(append([]string{"OK"}, rep.Lines...), "|"), nil
 }
 
 // closed waits for cfkd to close the connection.
@@ -205,6 +214,27 @@ func (c *rawClient) closed() {
 	} else if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "reset") {
 		c.t.Fatalf("read: %v, want the end of the connection", err)
 	}
+}
+
+// answered sends line and checks that the reply is want; false, whatever
+// the reply, when it came after by (or the connection ended then): too
+// late to tell.
+func (c *rawClient) answered(line, want string, by time.Time) bool {
+	c.t.Helper()
+	err := protocol.WriteRequest(c.conn, line)
+	got := ""
+	if err == nil {
+		got, err = c.reply()
+	}
+	switch {
+	case time.Now().After(by):
+		return false
+	case err != nil:
+		c.t.Fatalf("%q: %v", line, err)
+	case got != want:
+		c.t.Fatalf("%q: got %q, want %q", line, got, want)
+	}
+	return true
 }
 
 func (c *rawClient) expect(line, want string) {
@@ -581,28 +611,51 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // deadline when it authenticated).
 func TestAuthTimeout(t *testing.T) {
 	t.Parallel()
-	const in = 200 * time.Millisecond
 	for _, idle := range []time.Duration{0, time.Hour} {
-		r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthTimeout: in,
-			IdleTimeout: idle, AuthDelay: time.Millisecond})
-		start := time.Now()
-		quiet, chatty, authed := r.dial(), r.dial(), r.dial()
-		authed.expect("auth "+readTok, "OK")
-		for range 3 {
-			chatty.expect("command status", "ERROR: not authorized")
+		// a machine too busy to answer the clients within the auth
+		// timeout tells nothing (they may be closed, and rightly): again
+		// with a longer one
+		for in := 200 * time.Millisecond; !authTimeoutRun(t, in, idle); in *= 2 {
+			if in >= 3200*time.Millisecond {
+				t.Fatalf("idle %v: the clients were not answered within %v of connecting", idle, in)
+			}
+			t.Logf("idle %v: a client was answered past %v: again with %v", idle, in, 2*in)
 		}
-		quiet.closed()
-		chatty.closed()
-		if d := time.Since(start); d < in {
-			t.Errorf("closed after %v, before %v", d, in)
-		}
-		waitFor(t, "the closes logged", func() bool {
-			return strings.Count(r.rec.text(), "no auth within 200ms of connecting: closing the connection") == 2
-		})
-		// past the auth deadline of the authenticated client too: not closed
-		time.Sleep(time.Until(start.Add(in + 100*time.Millisecond)))
-		authed.expect("command status", "OK|"+strings.Repeat("s", 99))
 	}
+}
+
+// authTimeoutRun is a run of TestAuthTimeout with an auth timeout in; false
+// when a client was answered too late to tell (past in from its connect).
+func authTimeoutRun(t *testing.T, in, idle time.Duration) bool {
+	t.Helper()
+	r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthTimeout: in,
+		IdleTimeout: idle, AuthDelay: time.Millisecond})
+	start := time.Now() // each was accepted later: its deadline is later than start+in
+	quiet, chatty, authed := r.dial(), r.dial(), r.dial()
+	// authed before start+in: its auth was judged before its deadline
+	if !authed.answered("auth "+readTok, "OK", start.Add(in)) {
+		return false
+	}
+	authedAt := time.Now() // after its connect: its deadline is before authedAt+in
+	for range 3 {
+		if !chatty.answered("command status", "ERROR: not authorized", start.Add(in)) {
+			return false
+		}
+	}
+	quiet.closed()
+	chatty.closed()
+	if d := time.Since(start); d < in {
+		t.Errorf("closed after %v, before %v", d, in)
+	}
+	closing := fmt.Sprintf("no auth within %v of connecting: closing the connection", in)
+	waitFor(t, "the closes logged", func() bool { return strings.Count(r.rec.text(), closing) >= 2 })
+	// past the auth deadline of the authenticated client too: not closed
+	time.Sleep(time.Until(authedAt.Add(in + 50*time.Millisecond)))
+	authed.expect("command status", "OK|"+strings.Repeat("s", 99))
+	if n := strings.Count(r.rec.text(), closing); n != 2 {
+		t.Errorf("%d closes logged, want 2", n)
+	}
+	return true
 }
 
 // A line printed (a dead letter is logged with its message) never shows a
