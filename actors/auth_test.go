@@ -658,6 +658,67 @@ func authTimeoutRun(t *testing.T, in, idle time.Duration) bool {
 	return true
 }
 
+// An auth read before the auth deadline counts, though it is judged
+// after it: queued behind a bad token's answer (AuthDelay past the
+// deadline), the client was answered OK, then closed, logged `no auth
+// within 200ms of connecting` (REFERENCE §5.4).
+func TestAuthReadInTimeJudgedLate(t *testing.T) {
+	t.Parallel()
+	for in := 200 * time.Millisecond; !authJudgedLateRun(t, in); in *= 2 {
+		if in >= 3200*time.Millisecond {
+			t.Fatalf("the lines were not read within %v of connecting", in)
+		}
+		t.Logf("the lines were read past %v: again with %v", in, 2*in)
+	}
+}
+
+// authJudgedLateRun is a run of TestAuthReadInTimeJudgedLate with an auth
+// timeout in; false when cfkd read the lines too late to tell.
+func authJudgedLateRun(t *testing.T, in time.Duration) bool {
+	r := newConsoleRig(t, "tcp", &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthTimeout: in,
+		AuthDelay: 3 * in})
+	start := time.Now() // accepted later: its deadline is later than start+in
+	c := r.dial()
+	// one write: cfkd reads both lines at once
+	if _, err := io.WriteString(c.conn, "auth nope\r\nauth "+readTok+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// the bad token is judged (logged) once both lines were read; read
+	// past the deadline, they are not: the connection is closed
+	var badAt time.Time
+	waitFor(t, "the bad token or the close logged", func() bool {
+		r.rec.mu.Lock()
+		defer r.rec.mu.Unlock()
+		for _, e := range r.rec.entries {
+			if strings.HasPrefix(e.Message, "not authorized: a bad token (1 of 3)") {
+				badAt = e.Time
+				return true
+			}
+			if strings.HasPrefix(e.Message, "no auth within") {
+				return true
+			}
+		}
+		return false
+	})
+	if badAt.IsZero() || !badAt.Before(start.Add(in)) {
+		return false
+	}
+	if got := c.read(); got != "ERROR: not authorized" {
+		t.Fatalf("bad token: %q", got)
+	}
+	if got := c.read(); got != "OK" {
+		t.Fatalf("token: %q", got)
+	}
+	if d := time.Since(start); d < 3*in {
+		t.Fatalf("the bad token answered after %v, before its delay %v", d, 3*in)
+	}
+	c.expect("command status", "OK|"+strings.Repeat("s", 99))
+	if text := r.rec.text(); strings.Contains(text, "no auth within") {
+		t.Errorf("logged:\n%s", text)
+	}
+	return true
+}
+
 // A line printed (a dead letter is logged with its message) never shows a
 // token.
 func TestAuthLineIsNotPrinted(t *testing.T) {

@@ -448,6 +448,9 @@ type connIO struct {
 	// reqBytes the bytes of those not answered yet; replyBytes the reply
 	// bytes appended and not yet written.
 	reqs, reqBytes, replyBytes int
+	// unanswered counts the requests read that the actor has not
+	// answered yet (judged: the reader's wait at the auth deadline)
+	unanswered int
 	// doneAt: when a request was last answered and its reply written
 	// (or dropped): the idle clock starts again then (pending)
 	doneAt     time.Time
@@ -578,7 +581,22 @@ func (io *connIO) admit(n int) bool {
 	}
 	io.reqs++
 	io.reqBytes += n
+	io.unanswered++
 	return true
+}
+
+// judged waits until the actor has answered every request read, the
+// connection takes no more, or done holds: at the auth deadline, the
+// reader waits for the judgment of the lines it read in time, one of which
+// may be an auth (guardedConn.Read). It waits for the answers, not for
+// their writes, and no longer once the actor waits for room for them: a
+// client that reads none cannot hold it.
+func (io *connIO) judged(done func() bool) {
+	io.mu.Lock()
+	defer io.mu.Unlock()
+	for io.unanswered > 0 && !io.wantRoom && !io.stopReading() && !done() {
+		io.cond.Wait()
+	}
 }
 
 // endInput: the reader is done (the client's end of input, `exit`, or a
@@ -600,6 +618,7 @@ func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger, withdrawn 
 	defer io.mu.Unlock()
 	io.reqBytes -= len(m.line)
 	io.reqs--
+	io.unanswered--
 	io.feed, io.log, io.withdrawn = f, log, withdrawn
 	switch {
 	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
@@ -622,6 +641,7 @@ func (io *connIO) cutOff() {
 func (io *connIO) reply(m lineReceived, rep messages.Reply) {
 	io.mu.Lock()
 	io.reqBytes -= len(m.line)
+	io.unanswered--
 	big := false
 	if io.broken || io.abandoned {
 		io.reqs--
@@ -653,6 +673,7 @@ func (io *connIO) roomForReply() bool {
 		return true
 	}
 	io.wantRoom = true
+	io.cond.Broadcast() // judged waits no more
 	return false
 }
 

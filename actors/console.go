@@ -125,7 +125,7 @@ func (c *console) maybeDrained(ctx actor.Context) {
 func (c *console) admitted(conn *connection, a *admission) {
 	conn.gate, conn.peer = a.gate, a.peer
 	if g, ok := conn.io.conn.(*guardedConn); ok {
-		g.busy = conn.io.pending
+		g.busy, g.judged = conn.io.pending, conn.io.judged
 		log, peer, idle, authIn := c.log, a.peer, g.idle, c.policy.authTimeout()
 		g.onIdle = func() { log.Infof("connection %s idle for %v: closing it", peer, idle) }
 		g.onAuthTimeout = func() {

@@ -344,6 +344,9 @@ type guardedConn struct {
 	authBy        time.Time
 	authed        atomic.Bool
 	onAuthTimeout func()
+	// judged waits until the requests read are answered, or done holds
+	// (connIO.judged): an auth read before the deadline is judged after it
+	judged func(done func() bool)
 	// unauthed is given back once, at the first auth or the close
 	// (ConsolePolicy.takeUnauthed); nil when not counted
 	unauthed     func()
@@ -388,8 +391,9 @@ func (g *guardedConn) giveUnauthed() {
 
 // Read reads with the idle deadline, and the auth deadline until the
 // client has authenticated: when the idle one passes while no request is
-// being served, or the auth one passes, the read fails with the timeout,
-// and the reader ends the connection as if the client had closed it.
+// being served, or the auth one passes and the lines read by then hold no
+// auth (their answers tell), the read fails with the timeout, and the
+// reader ends the connection as if the client had closed it.
 func (g *guardedConn) Read(b []byte) (int, error) {
 	if g.idle <= 0 && g.authBy.IsZero() {
 		return g.Conn.Read(b)
@@ -421,6 +425,13 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 		case forced:
 			return n, err
 		case !g.authBy.IsZero() && !g.authed.Load() && !now.Before(g.authBy):
+			// a line read in time may be an auth the actor has not
+			// judged yet: its answer decides (REFERENCE §5.4)
+			if g.judged != nil {
+				if g.judged(g.authed.Load); g.authed.Load() {
+					continue
+				}
+			}
 			if g.onAuthTimeout != nil {
 				g.onAuthTimeout()
 			}
