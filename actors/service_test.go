@@ -284,7 +284,8 @@ func TestOutsideSigtermIsStopped(t *testing.T) {
 
 func TestBackoffSequenceToFatal(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	log, hook := logged()
+	r := newRig(t, func(o *Options) { o.Log = log })
 	code := 1
 	r.fake.setExitOnLaunch(&code)
 	r.ok("service s cmd=false", "service s startwait_secs=10", "service s respawn_max_retries=3")
@@ -299,13 +300,17 @@ func TestBackoffSequenceToFatal(t *testing.T) {
 			t.Errorf("event %d: reason %q, want %q: %+v", i, e.Reason, want, e)
 		}
 	}
-	// attempt n waits k × unit, k in 1..2n−1 (unit 20 ms); loose upper
-	// bound for slow machines.
-	const unit, slack = 20 * time.Millisecond, 250 * time.Millisecond
+	// attempt n waits k × unit, k in 1..2n−1 (unit 20 ms): the delay
+	// drawn, as logged; the clock bounds the wait from below only (a busy
+	// machine hands the timer's message late)
+	const unit = 20 * time.Millisecond
 	for _, c := range []struct{ backoff, next, n int }{{1, 2, 1}, {3, 4, 2}} {
-		d := ev[c.next].At.Sub(ev[c.backoff].At)
-		if d < unit || d > time.Duration(2*c.n-1)*unit+slack {
-			t.Errorf("attempt %d: started again %v after backoff, want in [%v, %v]", c.n, d, unit, time.Duration(2*c.n-1)*unit)
+		delay := backoffLogged(t, hook, "s", c.n, 3)
+		if max := time.Duration(2*c.n-1) * unit; delay%unit != 0 || delay < unit || delay > max {
+			t.Errorf("attempt %d: restarting in %v, want k × %v in [%v, %v]", c.n, delay, unit, unit, max)
+		}
+		if d := ev[c.next].At.Sub(ev[c.backoff].At); d < delay {
+			t.Errorf("attempt %d: started again %v after backoff, before its delay %v", c.n, d, delay)
 		}
 	}
 	if st := r.status("s"); st[1] != "fatal" || st[2] != "" || st[6] != "" {
@@ -321,9 +326,7 @@ func TestBackoffSequenceToFatal(t *testing.T) {
 func TestBackoffDelayBounds(t *testing.T) {
 	t.Parallel()
 	const unit = 15 * time.Millisecond
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	hook := logtest.NewLocal(log)
+	log, hook := logged()
 	r := newRig(t, backoffUnit(unit), func(o *Options) { o.Log = log })
 	code := 2
 	r.fake.setExitOnLaunch(&code)
@@ -341,6 +344,13 @@ func TestBackoffDelayBounds(t *testing.T) {
 		}
 	}
 	r.expectSeq("s", fatal)
+}
+
+// logged is a logger for Options.Log whose records the hook keeps.
+func logged() (*logrus.Logger, *logtest.Hook) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	return log, logtest.NewLocal(log)
 }
 
 // backoffLogged returns the delay that the n-th failed start of name said
