@@ -69,6 +69,6 @@ func (c *Controller) infoOf(e *entry) messages.ServiceInfo {
 	i.Retries, i.Crashes, i.NextStart = e.rt.Retries, e.rt.Crashes, e.rt.NextStart
 	i.Restarts, i.LastExit, i.LastExitTime, i.NotifyStatus = e.rt.Restarts, e.rt.LastExit, e.rt.LastExitTime, e.rt.NotifyStatus
 	i.Requires, i.LastError = e.cfg.Requires, e.rt.LastError
-	i.RunningFormer = e.runsFormer()
+	i.RunningFormer, i.Done = e.runsFormer(), e.rt.Done
 	return i
 }

@@ -89,6 +89,9 @@ type statusJSON struct {
 	// RunningFormer: up with a process of a former declaration (REFERENCE
 	// §1.4); null from a cfkd without inspect
 	RunningFormer *bool `json:"running_former"`
+	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10); null
+	// from a cfkd without oneshot
+	Done *bool `json:"done"`
 }
 
 // statusJSONOf is what a status line says.
@@ -111,7 +114,7 @@ func infoJSON(i messages.ServiceInfo) statusJSON {
 	j.Retries, j.Crashes, j.Restarts = &i.Retries, &i.Crashes, &i.Restarts
 	j.NextStart, j.LastExitAt = rfc3339(i.NextStart), rfc3339(i.LastExitTime)
 	j.LastExit, j.Notify, j.LastError = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus), nonEmpty(i.LastError)
-	j.RunningFormer = &i.RunningFormer
+	j.RunningFormer, j.Done = &i.RunningFormer, &i.Done
 	return j
 }
 

@@ -470,7 +470,7 @@ func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
 		Name: name, State: l.State, Pid: l.Pid, StartTime: l.StartTime, StopTime: l.StopTime,
 		FailReason: l.FailReason, Retries: l.Retries, Crashes: l.Crashes,
 		Restarts: max(l.Launches-1, 0), LastExit: l.LastExit, LastExitTime: l.LastExitTime,
-		LastError: l.LastError,
+		LastError: l.LastError, Done: l.Done && l.State == messages.Stopped && l.Launching == 0,
 	}
 	if l.Launching != 0 && !l.State.IsUp() {
 		rt.State, rt.Launching, rt.FailReason = messages.Starting, true, "" // fail_reason: in fail only

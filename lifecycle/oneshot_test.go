@@ -32,6 +32,9 @@ func TestOneShotDoneByItsCleanExit(t *testing.T) {
 	if s.l.State != messages.Stopped || !s.l.Done || s.replies[early] != 1 || s.errs[early] != nil {
 		t.Fatalf("%+v, wait answered %d times (%v), want done and answered OK", s.l, s.replies[early], s.errs[early])
 	}
+	if rt := s.l.Runtime("svc", ""); !rt.Done || rt.State != messages.Stopped {
+		t.Fatalf("runtime %+v, want done", rt)
+	}
 	if late := s.request(Event{Kind: EvAwait}); s.replies[late] != 1 || s.errs[late] != nil {
 		t.Fatalf("a wait after it was done: %v", s.errs[late])
 	}

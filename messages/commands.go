@@ -107,6 +107,7 @@ type ServiceRuntime struct {
 	LastExitTime time.Time
 	LastError    string // why the last start failed, until running
 	NotifyStatus string // the last STATUS= of sd_notify
+	Done         bool   // a oneshot stopped by its clean exit (REFERENCE §2.10)
 	// Launching: State is starting because the service's launch is under
 	// way (a fork slot, its user lookup, its env_file read): it has no
 	// process yet, nor a run (REFERENCE §1.6). Not on any line.

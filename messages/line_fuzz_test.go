@@ -54,7 +54,7 @@ func sameSocket(a, b SocketLine) bool {
 func sameInfo(a, b ServiceInfo) bool {
 	return sameStatus(a.StatusLine(), b.StatusLine()) && a.ProxyUp == b.ProxyUp && a.Retries == b.Retries &&
 		a.Crashes == b.Crashes && a.NextStart.Equal(b.NextStart) && sameDesc(a.DescLine(), b.DescLine()) &&
-		slices.Equal(a.Requires, b.Requires) && a.RunningFormer == b.RunningFormer
+		slices.Equal(a.Requires, b.Requires) && a.RunningFormer == b.RunningFormer && a.Done == b.Done
 }
 
 // roundTrip checks the properties for one value and one raw line.

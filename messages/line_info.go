@@ -22,7 +22,7 @@ import (
 // start_time, stop_time, proxy, proxy_up, fail_reason, running_cmd,
 // retries, crashes, next_start, restarts, last_exit, last_exit_time,
 // notify_status, last_error, tags, desc, cmd, requires, running_former
-// (true, or left out). name, state,
+// (true, or left out), done (true, or left out). name, state,
 // retries, crashes and tags (an array, maybe empty) are always there;
 // proxy_up is there exactly when proxy is; every other key is left out
 // when absent (pid 0, zero time, empty string or list). Times are RFC 3339
@@ -55,6 +55,8 @@ type ServiceInfo struct {
 	// RunningFormer: it is up with a process launched from a declaration
 	// other than its current one (REFERENCE §1.4: an apply restarts it)
 	RunningFormer bool
+	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10)
+	Done bool
 }
 
 // serviceInfoJSON is the wire form of ServiceInfo.
@@ -81,6 +83,7 @@ type serviceInfoJSON struct {
 	Cmd        string   `json:"cmd,omitempty"`
 	Requires   []string `json:"requires,omitempty"`
 	Former     bool     `json:"running_former,omitempty"`
+	Done       bool     `json:"done,omitempty"`
 }
 
 // NewServiceInfo puts a status line and a desc line of the same service
@@ -117,6 +120,7 @@ func (i ServiceInfo) Format() string {
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
 		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
 		LastError: i.LastError, Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires, Former: i.RunningFormer,
+		Done: i.Done,
 	}
 	if i.Proxy != "" {
 		up := i.ProxyUp
@@ -151,7 +155,7 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
 		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, LastError: w.LastError, Requires: w.Requires,
-		RunningFormer: w.Former,
+		RunningFormer: w.Former, Done: w.Done,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil

@@ -210,6 +210,15 @@ func TestServiceInfo(t *testing.T) {
 	if got, err := ParseServiceInfo(fline); err != nil || !sameInfo(got, f) {
 		t.Fatalf("ParseServiceInfo running a former declaration: %+v, %v", got, err)
 	}
+	// done: last, only when true (REFERENCE §2.10)
+	d := ServiceInfo{Name: "migrate", State: Stopped, Tags: []string{}, Done: true}
+	dline := `{"name":"migrate","state":"stopped","retries":0,"crashes":0,"restarts":0,"tags":[],"done":true}`
+	if got := d.Format(); got != dline {
+		t.Fatalf("Format of a oneshot done\n got %s\nwant %s", got, dline)
+	}
+	if got, err := ParseServiceInfo(dline); err != nil || !sameInfo(got, d) {
+		t.Fatalf("ParseServiceInfo of a oneshot done: %+v, %v", got, err)
+	}
 	if got, err := ParseServiceInfo(`{"name":"n","state":"running","requires":[]}`); err != nil || got.Requires != nil {
 		t.Fatalf("empty requires: %+v, %v", got, err)
 	}

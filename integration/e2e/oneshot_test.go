@@ -31,6 +31,9 @@ func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
 	if st := c.status("migrate"); st[1] != "stopped" {
 		t.Fatalf("migrate %q, want stopped once done", st)
 	}
+	if info := c.ok("command inspect service migrate"); !strings.Contains(info[0], `"done":true`) {
+		t.Fatalf("inspect %q, want done", info)
+	}
 	// restart migrate: it runs again, then web is restarted once it is done
 	webPid := c.status("web")[2]
 	os.Remove(flag)
