@@ -22,7 +22,9 @@ import (
 // starts a probe goroutine for tcp:, http: and exec: (notify needs none:
 // the datagrams come through the controller), which tries until the check
 // passes, then tells the actor once and ends; Unprobe cancels it. A probe
-// runs only while the service is starting: an idle cfkd probes nothing.
+// runs only while the service is starting: an idle cfkd probes nothing;
+// under a proxy, from the report of the pid (the table's Probe comes
+// then), not while the proxy loads.
 
 // readyProbed: the probe of attempt passed.
 type readyProbed struct{ attempt uint64 }

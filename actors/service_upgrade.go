@@ -244,9 +244,11 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 
 // reprobe watches the readiness of a run still waiting for it, as its
 // launch did: after an upgrade, which ended the former cfkd's probe, or
-// after a freeze that ended, which ended this one's.
+// after a freeze that ended, which ended this one's. A proxied run whose
+// pid is not reported yet has no probe: the report starts it (REFERENCE
+// §2.9).
 func (s *Service) reprobe(ctx actor.Context) {
-	if s.lc.State == messages.Starting && s.runReady != "" && !s.lc.Ready {
+	if s.lc.State == messages.Starting && s.runReady != "" && !s.lc.Ready && (!s.lc.Proxied || s.lc.Pid != 0) {
 		s.probe(ctx, s.lc.Attempt)
 	}
 }

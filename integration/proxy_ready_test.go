@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -49,5 +51,38 @@ func TestProxiedReadyTimeoutCountsFromThePid(t *testing.T) {
 	})
 	if got.To != messages.Running {
 		t.Fatalf("s went %s → %s (%s), want running: ready 0.3 s after its pid, 3 s allowed", got.From, got.To, got.Reason)
+	}
+}
+
+// REFERENCE §2.9, §4.5: a proxied service's readiness probe starts at the
+// report of its pid. It started at the start line: a proxy that preloads
+// (here 2 s of load) had no process to probe, the probe tried against
+// nothing, and it was down to its slowest tries (1 s apart) by the time
+// the process came. The probe here notes each try made before the proxy
+// loaded (LOADED is made before cfk-proxy runs, so before any pid it
+// reports): there must be none.
+func TestProxiedProbeStartsAtThePid(t *testing.T) {
+	dir := t.TempDir()
+	proxy := buildCfkProxy(t, dir)
+	loaded, flag, early := filepath.Join(dir, "loaded"), filepath.Join(dir, "ready"), filepath.Join(dir, "early")
+	h := newHarness(t)
+	h.ok("proxy p cmd=sh -c 'sleep 2; touch "+loaded+"; exec "+proxy+"'",
+		"proxy p service s cmd=sh -c 'sleep 0.3; touch "+flag+"; exec sleep 100'",
+		"service s ready=exec:test -e "+loaded+" || echo try >> "+early+"; test -e "+flag,
+		"service s startwait_secs=0.2")
+	h.ok("command start service s")
+	t.Cleanup(func() { // the proxy, whatever the test saw of it
+		ppid := h.proxyPid("p")
+		h.exec("command proxydown p") // cfk-proxy ends its services
+		if ppid != 0 {
+			syscall.Kill(ppid, syscall.SIGKILL)
+		}
+	})
+	if ev := h.expect("s", messages.Running); ev.From != messages.Starting {
+		t.Fatalf("s went %s → running", ev.From)
+	}
+	if b, err := os.ReadFile(early); err == nil || !os.IsNotExist(err) {
+		t.Fatalf("the probe tried %d times while the proxy loaded (%v), want none: it starts at the pid",
+			strings.Count(string(b), "try"), err)
 	}
 }

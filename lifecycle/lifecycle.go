@@ -372,7 +372,8 @@ type (
 		Stop bool
 	}
 	// Probe starts watching for the readiness of attempt (a probe, or the
-	// notify socket); Unprobe stops it.
+	// notify socket): at the launch of a direct run, at the report of its
+	// pid for a proxied one; Unprobe stops it.
 	Probe   struct{ Attempt uint64 }
 	Unprobe struct{}
 	// Kill sends SIGKILL: to the group of a direct child, to the pid of a

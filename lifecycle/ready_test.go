@@ -169,3 +169,30 @@ func TestProxiedReadyTimeoutCountsFromThePid(t *testing.T) {
 		t.Fatalf("%v (end %v) %v after the pid, want stopping as not ready 10s after it", s.l.State, s.l.End, s.now.Sub(reported))
 	}
 }
+
+// A proxied run's readiness is watched from the report of its pid
+// (REFERENCE §2.9): a proxy that preloads an application has no process
+// to probe while it loads, and a probe started at the start line tried
+// against nothing, then was down to its slowest tries (1 s apart) by the
+// time the process came.
+func TestProxiedProbeStartsAtThePid(t *testing.T) {
+	s := newSim(t, readyPolicy(), 1)
+	s.proxied, s.proxyMoving = true, 100 // asked, the proxy says it is loading
+	s.request(Event{Kind: EvStart})
+	if s.probing != 0 {
+		t.Fatal("probing at the start line, before the proxy reported a process")
+	}
+	s.until(s.l.StartTime.Add(12*time.Second), func() {}) // the proxy loads
+	if s.probing != 0 || s.l.State != messages.Starting {
+		t.Fatalf("while the proxy loads: probing %d, %v", s.probing, s.l.State)
+	}
+	s.report()
+	if s.probing != s.l.Attempt {
+		t.Fatalf("probing %d once the pid is reported, want attempt %d", s.probing, s.l.Attempt)
+	}
+	s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt})
+	s.fire() // startwait
+	if s.l.State != messages.Running {
+		t.Fatalf("%v %q", s.l.State, s.l.FailReason)
+	}
+}

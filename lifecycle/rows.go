@@ -209,7 +209,7 @@ var rowHaltWait = row{"halted", "answered once down", func(s *step) {
 
 // --- the executor's answers ---
 
-var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched", func(s *step) {
+var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched (under a proxy, from the pid it reports)", func(s *step) {
 	s.l.Launching = 0
 	s.l.Launches++
 	// a run launched without ready= has nothing to say: it is not made to
@@ -219,7 +219,10 @@ var rowLaunched = row{"→ starting", "startwait armed (running at once with sta
 	s.l.PidTime, s.l.OneShot = time.Time{}, s.p.OneShot
 	s.to(messages.Starting, "")
 	s.launchedWaiters()
-	if s.ev.Ready {
+	if s.ev.Ready && !s.ev.Proxied {
+		// under a proxy, once it reports the pid (rowPidReported): a
+		// proxy that preloads has no process to probe yet, and the
+		// probe would be down to its slowest tries by the time it has
 		s.do(Probe{Attempt: s.l.Attempt})
 	}
 	s.startWait()
@@ -416,13 +419,18 @@ func (s *step) launchImpossible(err error) {
 	}
 }
 
-var rowPidReported = row{"pid known", "startwait armed again from now", func(s *step) {
+var rowPidReported = row{"pid known", "startwait armed again from now; readiness watched from now", func(s *step) {
 	if s.l.Pid != 0 {
 		return
 	}
 	s.l.Pid = s.ev.Pid // told by Next (told)
 	s.l.PidTime = s.now()
 	if s.l.State == messages.Starting {
+		if !s.l.Ready {
+			// its probe starts at its process, as a direct run's at
+			// its fork (REFERENCE §2.9)
+			s.do(Probe{Attempt: s.l.Attempt})
+		}
 		s.startWait()
 	}
 }}

@@ -265,7 +265,12 @@ func (s *sim) check() {
 	if l.Proxied && !l.State.IsUp() {
 		bad("down but still counted up by its proxy")
 	}
-	if probing := s.probing != 0; probing != (l.State == messages.Starting && s.p.Ready) {
+	// a proxied run's readiness is watched from the report of its pid
+	// (REFERENCE §2.9): not before, and not at all when it said it was
+	// ready before (its ready= removed meanwhile)
+	probing, starting := s.probing != 0, l.State == messages.Starting && s.p.Ready
+	if !l.Proxied && probing != starting ||
+		l.Proxied && (probing && (!starting || l.Pid == 0) || !probing && starting && l.Pid != 0 && !l.Ready) {
 		bad(fmt.Sprintf("readiness watched: %v", probing))
 	}
 }
