@@ -60,13 +60,17 @@ type ProxiedStopEnder interface {
 }
 
 // LostStartEnder is implemented by a Launcher that ends what a proxy
-// forked for a start it never reported, having died first (REFERENCE
-// §4.5): that process, adopted by cfkd as the proxy ended, runs with
-// nobody knowing its pid. EndLostStart is called, in a proxy actor's
-// Receive (it must not wait), once the proxy's process has exited, for
-// each start still awaiting its pid: the orphans of service name started
-// between after (when the start line was sent) and before (the proxy's
-// end), in osproc.BootTicks, are terminated.
+// forked for a start nobody supervises (REFERENCE §4.5): one it never
+// reported, having died first (that process, adopted by cfkd as the
+// proxy ended, runs with nobody knowing its pid), and one the service
+// gave up (its process, killed or stopped by cfkd, may have left
+// daemons, as a stopped run's). EndLostStart is called, in a proxy
+// actor's Receive (it must not wait), once the proxy's process has
+// exited, for each start still awaiting its pid, and once the proxy
+// reports the exit of a given-up start's process: the orphans of service
+// name started between after (when the start line was sent) and before
+// (the proxy's end; the service's next start line, or the exit), in
+// osproc.BootTicks, are terminated.
 type LostStartEnder interface {
 	EndLostStart(name string, after, before uint64)
 }

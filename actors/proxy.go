@@ -40,6 +40,7 @@ type proxiedStart struct {
 	seq       uint64
 	asked     time.Time
 	sent      uint64   // when it was sent (osproc.BootTicks: proxy_lost.go)
+	next      uint64   // when the service's next start was sent, 0: none yet (endGivenUp)
 	line      *cmdLine // its start line, taken back by a stop while not written
 	unheld    bool     // its pid came, but cfkd has no handle on that process
 }
@@ -459,12 +460,16 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	p.svcs[name], p.up[name] = ref, true
 	delete(p.pids, name)
 	delete(p.lastPid, name) // its lines from now on may be the new process's
+	sent := osproc.BootTicks()
 	for _, st := range p.starts[name] {
 		st.left = true // a service has one start at a time: this one
+		if st.next == 0 {
+			st.next = sent // what this one's run forks is not the former's
+		}
 	}
 	p.prog.sent++
 	cl := &cmdLine{b: line}
-	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: osproc.BootTicks(), line: cl})
+	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: sent, line: cl})
 	p.send(ctx, cl)
 }
 
@@ -650,6 +655,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	}
 	if st.left {
 		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
+		p.endGivenUp(m.name, st)
 		return
 	}
 	if st.pid == 0 {

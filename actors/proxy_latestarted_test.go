@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
 )
 
@@ -107,4 +108,55 @@ func TestProxyStartedUnknownIsKilled(t *testing.T) {
 		t.Fatalf("s runs as pid %d, want 402", ev[0].Pid)
 	}
 	r.fake.expectNoSignal(t, 402, syscall.SIGKILL, window)
+}
+
+// REFERENCE §4.5, §7.5: the exit of a process whose `started` came after
+// its service's stop (killed then, for a start the service gave up) is a
+// stopped run's: the orphans it left are ended, those of the service
+// started from its start line up to the service's next start line (or
+// its exit). It was taken for the end of a start given up, and what the
+// process forked in the instant before the kill ran on, unsupervised.
+func TestGivenUpStartEndsWhatItLeft(t *testing.T) {
+	t.Parallel()
+	r, p := proxiedStarting(t, "0.03")
+	p.command() // start 1
+	r.okDone("command stop service s", 1)
+	p.command() // stop
+	r.expectSeq("s", stopping, stopped)
+	p.started("s", 301) // late: killed through its handle
+	r.fake.waitSignal(t, 301, syscall.SIGKILL)
+	p.stopped("s", 301, killedBy(syscall.SIGKILL))
+	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
+	got := r.fake.lostCalls()
+	if len(got) != 1 || got[0].name != "s" || got[0].after == 0 || got[0].after >= got[0].before || got[0].before > osproc.BootTicks()+1 {
+		t.Fatalf("EndLostStart calls %+v, want one, for s, from its start line to its exit", got)
+	}
+
+	// a start given up whose process ends after the service's next start
+	// line: that start's run is not its
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // start 2
+	r.okDone("command stop service s", 1)
+	p.command() // stop
+	r.expectSeq("s", stopping, stopped)
+	before := osproc.BootTicks()
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	after := osproc.BootTicks()
+	p.command() // start 3
+	p.started("s", 302)
+	r.fake.waitSignal(t, 302, syscall.SIGKILL)
+	p.started("s", 303) // start 3's own
+	ev := r.expectSeq("s", running)
+	p.stopped("s", 302, killedBy(syscall.SIGKILL))
+	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 1 })
+	got = r.fake.lostCalls()
+	if len(got) != 2 || got[1].name != "s" || got[1].after >= got[1].before || got[1].before < before || got[1].before > after {
+		t.Fatalf("EndLostStart calls %+v, want a second, for s, up to its next start line (in [%d, %d])", got, before, after)
+	}
+	if ev[0].Pid != 303 {
+		t.Fatalf("s runs as pid %d, want 303", ev[0].Pid)
+	}
+	r.fake.expectNoSignal(t, 303, syscall.SIGKILL, window)
 }

@@ -71,3 +71,25 @@ func (p *Proxy) endLost(lr lostRun) {
 func lostHandle(m proxyReportedStarted) bool {
 	return m.proc == nil && m.handleErr != nil && !errors.Is(m.handleErr, osproc.ErrNoHandle)
 }
+
+// endGivenUp ends what the process of a start the service gave up left
+// behind, once the proxy reports its exit (REFERENCE §4.5, §7.5): that
+// process was stopped or killed by cfkd (a `started` come after the
+// stop, killed at once; a stop that did not wait for the pid), so its
+// end is a stopped run's, and the orphans it left are ended as theirs
+// are. Only those of the service started from its start line up to the
+// service's next start line (or now): the daemons of the service's
+// earlier runs, which may have exited on their own, are older, and those
+// of its runs since are the next start's. A start with no clock to tell
+// them by (sent 0: carried by an upgrade in place) is left as it was.
+func (p *Proxy) endGivenUp(name string, st *proxiedStart) {
+	ender, ok := p.opts.Launcher.(LostStartEnder)
+	if !ok || st.sent == 0 {
+		return
+	}
+	before := st.next
+	if before == 0 {
+		before = osproc.BootTicks() + 1 // this 10 ms too: it exited before now
+	}
+	ender.EndLostStart(name, st.sent, before)
+}

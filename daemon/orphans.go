@@ -275,12 +275,15 @@ func (k *orphanKiller) AfterProxiedStop(name string, pid int, deliver func()) {
 	k.afterStop(stoppedExit{name: name, group: pid, deliver: deliver})
 }
 
-// EndLostStart ends what a proxy that died forked for a start of service
-// name it never reported (REFERENCE §4.5): its process, adopted by cfkd
-// when the proxy ended, that nobody knows the pid of. It takes the
-// orphans of name started from after (when the start line was sent) to
-// before (the proxy's end): the daemons of the service's earlier runs
-// are older, a new run's younger. Like EndLeftovers, it never waits.
+// EndLostStart ends what a proxy forked for a start of service name that
+// nobody supervises (REFERENCE §4.5): one it never reported, having died
+// (its process, adopted by cfkd when the proxy ended, that nobody knows
+// the pid of), or one the service gave up, whose process has exited (the
+// daemons it left, as a stopped run's). It takes the orphans of name
+// started from after (when the start line was sent) to before (the
+// proxy's end; the service's next start line, or the exit): the daemons
+// of the service's earlier runs are older, a new run's younger. Like
+// EndLeftovers, it never waits.
 func (k *orphanKiller) EndLostStart(name string, after, before uint64) {
 	k.afterStop(stoppedExit{name: name, deliver: func() {}, after: after, before: before})
 }

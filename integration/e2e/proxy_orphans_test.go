@@ -113,3 +113,73 @@ kill -9 $$
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	waitFor(t, "the process the proxy forked gone", func() bool { return gone(pid) })
 }
+
+// REFERENCE §4.5, §7.5: the process of a start its service gave up (the
+// stop came before the proxy reported the pid: a proxy that preloads) is
+// killed when its `started` comes; its exit is a stopped run's, and the
+// daemon it forked before the kill (in a session of its own, ignoring
+// SIGTERM) is ended. That exit was taken for the end of a start given
+// up, and the daemon ran on, supervised by nobody, until the service's
+// next stop. The proxy is a script that is no subreaper (as the Python
+// preload proxy): cfkd adopts the daemon.
+func TestGivenUpStartEndsItsDaemon(t *testing.T) {
+	dir := t.TempDir()
+	gate, daemonPid, svcPid := filepath.Join(dir, "gate"), filepath.Join(dir, "daemon"), filepath.Join(dir, "svc")
+	svc := filepath.Join(dir, "svc.sh")
+	// the service's process: a daemon that ignores SIGTERM, then a sleep
+	if err := os.WriteFile(svc, []byte(`#!/bin/sh
+setsid sh -c 'trap "" TERM; echo $$ > `+daemonPid+`; exec sleep 1007' </dev/null >/dev/null 2>&1 &
+exec sleep 1006
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// loads until the gate opens, forks the start it reads, reports it
+	// once its daemon runs (so before cfkd kills it), then its exit
+	proxy := filepath.Join(dir, "proxy.sh")
+	if err := os.WriteFile(proxy, []byte(`#!/bin/sh
+until [ -e `+gate+` ]; do sleep 0.05; done
+read -r line <&3
+CONTROL_FREAK_ENABLED=1 CONTROL_FREAK_SERVICE=s setsid `+svc+` </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- &
+pid=$!
+echo $pid > `+svcPid+`
+until [ -s `+daemonPid+` ]; do sleep 0.01; done
+echo '{"status":"started","name":"s","pid":'$pid'}' >&4
+wait $pid
+echo '{"status":"stopped","name":"s","pid":'$pid',"exit_status":9}' >&4
+exec cat <&3 >/dev/null
+`), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // whatever the test saw of them
+		for _, f := range []string{daemonPid, svcPid} {
+			if b, err := os.ReadFile(f); err == nil {
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		}
+	})
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok("proxy p cmd="+proxy, "proxy p noauto=1", "proxy p service s cmd=sleep 1000", "service s stopwait_secs=0.5")
+	c.ok("command proxyup p")
+	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); return st == "up" && pid != 0 })
+	c.ok("command start service s") // its start line is written: p is up
+	c.ok("command stop service s")
+	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
+	if err := os.WriteFile(gate, nil, 0o600); err != nil { // the proxy loads now
+		t.Fatal(err)
+	}
+	waitLog(t, d.home, "for a start the service gave up: killing it")
+	b, err := os.ReadFile(daemonPid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(pid)+" (sleep) left by service s")
+	waitFor(t, "the daemon of the given-up start gone", func() bool { return gone(pid) })
+}
