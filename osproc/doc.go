@@ -24,7 +24,10 @@
 //     registration takes it when a fork begun by then made that pid, and
 //     Launch calls onExit itself. Exits still kept when no fork is under
 //     way are adopted orphans (a pid reused since by a later fork is told
-//     apart by that number);
+//     apart by that number). A fork whose exec did not answer in time
+//     (latefork.go) may stay under way for good: while only such forks
+//     are, the newest maxLateExits exits are kept once there are twice
+//     as many, the others taken for orphans' (earlyexits.go);
 //   - a signal never reaches a pid that was already reaped (and maybe
 //     reused): Signal on an exited Process returns ErrDone;
 //   - orphans adopted by the daemon (it is made a child subreaper where

@@ -242,3 +242,96 @@ func TestForkConnectionWaitIsBounded(t *testing.T) {
 		t.Fatalf("takeConn: %d, %v; want 7, the connection given back", conn, err)
 	}
 }
+
+// While a fork whose exec did not answer was under way (here the fork
+// server is stopped, as in TestLateForkReplyIsBounded), the reaper kept
+// the exit of every orphan, one entry each, without bound: such a fork
+// may never end. It keeps fewer than 2×maxLateExits of them, and the
+// late fork's child is still killed and reaped at its reply.
+func TestOrphanExitsWhileAForkHangsAreBounded(t *testing.T) {
+	s := launcher.server
+	if s == nil || s.dead.Load() {
+		t.Fatal("the launcher has no live fork server")
+	}
+	oldTimeout, oldMax := forkTimeout, maxLateExits
+	forkTimeout, maxLateExits = 300*time.Millisecond, 4
+	events := logEvents(t)
+	if err := syscall.Kill(s.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			syscall.Kill(s.pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(func() {
+		resume()
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			s.mu.Lock()
+			n := len(s.late)
+			s.mu.Unlock()
+			if n == 0 || time.Now().After(end) {
+				break
+			}
+		}
+		forkTimeout, maxLateExits = oldTimeout, oldMax
+	})
+	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sleep", "100"}, Setsid: true, Tag: "service:late"}, func(int, syscall.WaitStatus) {})
+	if p != nil {
+		launcher.Signal(p, syscall.SIGKILL)
+	}
+	var te *nss.TimeoutError
+	if !errors.As(err, &te) {
+		t.Fatalf("Launch: %v, want the fork late", err)
+	}
+	launcher.mu.RLock()
+	from := launcher.earlyN
+	launcher.mu.RUnlock()
+	// 40 orphans that exit, left by a shell that is no launch of ours (each
+	// forked by a subshell that ends at once: the shell, which reaps its
+	// own children, never has them)
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	fd := null.Fd()
+	if _, err := syscall.ForkExec("/bin/sh", sh("i=0; while [ $i -lt 40 ]; do (sleep 0.2 &); i=$((i+1)); done"),
+		&syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{fd, fd, fd}}); err != nil {
+		t.Fatal(err)
+	}
+	// three times the bound at least (a loaded machine may refuse some
+	// of the shell's forks)
+	eventually(t, "the exits of the shell and its orphans", func() (bool, string) {
+		launcher.mu.RLock()
+		defer launcher.mu.RUnlock()
+		return launcher.earlyN-from >= uint64(3*maxLateExits), fmt.Sprintf("%d exits kept of %d", len(launcher.early), launcher.earlyN-from)
+	})
+	launcher.mu.RLock()
+	kept := len(launcher.early)
+	launcher.mu.RUnlock()
+	if kept >= 2*maxLateExits {
+		t.Fatalf("%d exits kept while only a late fork is under way, want fewer than %d", kept, 2*maxLateExits)
+	}
+	// the reply comes: its child killed, then reaped; nothing kept
+	resume()
+	for end := time.After(10 * time.Second); ; {
+		select {
+		case e := <-events:
+			if e.msg != "reaped the child of a launch given up" {
+				continue
+			}
+		case <-end:
+			t.Fatal("the child of the late fork was not reaped in 10s")
+		}
+		break
+	}
+	eventually(t, "no exit kept", func() (bool, string) {
+		launcher.mu.RLock()
+		defer launcher.mu.RUnlock()
+		return len(launcher.early) == 0 && launcher.inflight == 0 && launcher.late == 0,
+			fmt.Sprintf("%d kept, %d forks under way, %d late", len(launcher.early), launcher.inflight, launcher.late)
+	})
+}

@@ -21,9 +21,9 @@ type lateFork struct{ *nss.TimeoutError }
 // came already, was kept for this fork as any early exit: the fork was
 // counted under way until now), and killed with its process group when
 // it leads one.
-func (l *Launcher) lateForked(seq uint64, pid int, err error, group bool, tag string) {
+func (l *Launcher) lateForked(seq uint64, lt *lateness, pid int, err error, group bool, tag string) {
 	log := l.log.WithFields(logrus.Fields{"pid": pid, "tag": tag})
-	proc, early, orphans := l.register(seq, pid, err, group, group, func(pid int, ws syscall.WaitStatus) {
+	proc, early, orphans := l.registerFork(seq, lt, pid, err, group, group, func(pid int, ws syscall.WaitStatus) {
 		log.WithField("status", int(ws)).Info("reaped the child of a launch given up")
 	})
 	l.logOrphans(orphans)

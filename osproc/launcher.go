@@ -107,8 +107,10 @@ type Launcher struct {
 	mu       sync.RWMutex
 	procs    map[int]*entry
 	inflight int               // forks under way, not yet registered
+	late     int               // of those, the ones whose reply is late (latefork.go)
 	forkSeq  uint64            // forks begun so far
 	early    map[int]earlyExit // reaped while inflight > 0, not registered
+	earlyN   uint64            // numbers the exits kept in early, in order (earlyexits.go)
 	handles                    // what the process handles need (pidfd.go, nopidfd.go)
 	frozen   bool              // no wait4 until Thaw (upgrade.go)
 	reaping  sync.Mutex        // held by reapAll: Freeze waits for the exits it is handing out
@@ -124,6 +126,9 @@ type earlyExit struct {
 	// seq is forkSeq when it was reaped: only a fork begun by then can
 	// have made this pid (a later one got a reused pid)
 	seq uint64
+	// n is its order among the exits kept: the oldest are dropped first
+	// while only late forks are under way (boundEarly)
+	n uint64
 }
 
 type entry struct {
@@ -341,7 +346,8 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	// a fork whose reply is late ends when the reply comes (latefork.go);
 	// it keeps what it needs of spec, not spec (its environment, its argv)
 	group, tag := spec.Setsid, spec.Tag
-	onLate := func(pid int, err error) { l.lateForked(seq, pid, err, group, tag) }
+	lt := &lateness{}
+	onLate := func(pid int, err error) { l.lateForked(seq, lt, pid, err, group, tag) }
 	pid, err := l.forkExec(path, spec.Argv, attr, onLate)
 	if err != nil && cached && stale(err) {
 		// the program moved since it was found: look again, once
@@ -360,6 +366,7 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 		// still under way (the helper has the child's fds): registered,
 		// or not, by lateForked; this launch gives up
 		c.closeAll()
+		l.wentLate(lt)
 		return f, late.TimeoutError
 	}
 	if err == nil {
@@ -468,9 +475,16 @@ var maxForks = 2 * runtime.NumCPU()
 // the last fork under way ends, the exits still kept were not of a fork
 // of ours: they are adopted orphans, returned to be logged.
 func (l *Launcher) register(seq uint64, pid int, err error, group, endGroup bool, onExit func(int, syscall.WaitStatus)) (proc *Process, early *syscall.WaitStatus, orphans map[int]earlyExit) {
+	return l.registerFork(seq, nil, pid, err, group, endGroup, onExit)
+}
+
+// registerFork is register of a fork that may have gone late (lt: nil
+// for one that cannot).
+func (l *Launcher) registerFork(seq uint64, lt *lateness, pid int, err error, group, endGroup bool, onExit func(int, syscall.WaitStatus)) (proc *Process, early *syscall.WaitStatus, orphans map[int]earlyExit) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--
+	l.endedFork(lt)
 	if err == nil {
 		proc = &Process{Pid: pid, group: group, endGroup: endGroup, launched: true}
 		if e, ok := l.early[pid]; ok && e.seq >= seq {
@@ -609,6 +623,7 @@ func (l *Launcher) reapAll() {
 		}
 		pid, err := syscall.Wait4(want, &ws, syscall.WNOHANG, nil)
 		var e *entry
+		var dropped map[int]earlyExit
 		kept := false
 		if pid > 0 {
 			if e = l.procs[pid]; e != nil {
@@ -618,11 +633,12 @@ func (l *Launcher) reapAll() {
 				// an orphan being terminated (nopidfd.go): logged below
 			} else if l.inflight > 0 {
 				// maybe the child of a fork under way: register decides
-				l.early[pid] = earlyExit{ws: ws, seq: l.forkSeq}
+				dropped = l.keepEarly(pid, ws)
 				kept = true
 			}
 		}
 		l.mu.Unlock()
+		l.logDropped(dropped)
 		if err == syscall.EINTR {
 			continue
 		}
