@@ -133,6 +133,9 @@ func newConsoleRigDelay(t *testing.T, network string, policy *ConsolePolicy, del
 		if err == nil {
 			err = os.Chmod(filepath.Join(dir, "sock"), 0o666)
 		}
+	case "tcp-small": // cfkd's send buffers kept small: a client that does not read fills them soon
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+		ln = smallSendBuffers{ln}
 	default:
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}

@@ -708,7 +708,7 @@ func (io *connIO) write() {
 		io.outReplies = 0
 		io.mu.Unlock()
 
-		_, err := io.conn.Write(buf)
+		_, err := io.writeReplies(buf)
 
 		io.mu.Lock()
 		io.replyBytes -= len(buf)

@@ -121,17 +121,20 @@ func (c *console) maybeDrained(ctx actor.Context) {
 }
 
 // admitted gives a connection what the accept goroutine decided: its
-// peer's name and rights, and the idle clock of its guardedConn.
+// peer's name and rights, and the idle clock and the auth deadline of its
+// guardedConn.
 func (c *console) admitted(conn *connection, a *admission) {
 	conn.gate, conn.peer = a.gate, a.peer
 	if g, ok := conn.io.conn.(*guardedConn); ok {
 		g.busy, g.judged = conn.io.pending, conn.io.judged
-		log, peer, idle, authIn := c.log, a.peer, g.idle, c.policy.authTimeout()
+		log, peer, idle, authIn, io := c.log, a.peer, g.idle, c.policy.authTimeout(), conn.io
 		g.onIdle = func() { log.Infof("connection %s idle for %v: closing it", peer, idle) }
 		g.onAuthTimeout = func() {
 			log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer}).
 				Warnf("no auth within %v of connecting: closing the connection", authIn)
+			io.abandon(false) // its replies due within 2 s, whether its reader reads or waits
 		}
+		g.armAuth()
 	}
 	if a.warn != "" {
 		c.log.Warn(a.warn)

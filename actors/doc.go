@@ -186,8 +186,11 @@
 // the gate (a failure after a delay, by a timer that sends the reply to
 // the actor; the third closes the connection); operate and admin
 // requests, refusals and auths are logged under the audit category. A
-// connection's conn is a guardedConn: its Close gives its place back, and
-// its reads end at the idle timeout while no request is being served;
+// connection's conn is a guardedConn: its Close gives its place back;
+// its reads end at the idle timeout while no request is being served, and
+// so do its writes of replies its client takes none of (guarded_deadlines.go:
+// a client that never reads stops the reader, which then checks nothing);
+// a timer closes it at the auth deadline, whether its reader reads or not;
 // its first auth, or its Close, gives back its count as not authenticated.
 //
 // Snapshots (snapshot.go): a reader outside the tree that asks often and

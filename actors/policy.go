@@ -330,8 +330,10 @@ func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, d
 }
 
 // guardedConn is an admin connection as its connection actor sees it:
-// closing it gives its place back (once), and reading it ends with a
-// timeout once it is idle (REFERENCE §5.4).
+// closing it gives its place back (once), reading it ends with a timeout
+// once it is idle, and so does writing replies its client does not take
+// (writeReplies); a timer closes it at the auth deadline, whether its
+// reader reads or waits (armAuth) (REFERENCE §5.4).
 type guardedConn struct {
 	net.Conn
 	once    sync.Once
@@ -339,11 +341,20 @@ type guardedConn struct {
 	idle    time.Duration
 	busy    func() (bool, time.Time) // a request of the connection is being served; when the last one was answered
 	onIdle  func()
+	// idleOnce: the reader and the writer may both find the connection
+	// idle; it is logged once
+	idleOnce sync.Once
+	// lastRead is when Read last read something (UnixNano): the writer's
+	// idle clock runs from it too (writeReplies)
+	lastRead atomic.Int64
 	// authBy: a client that has not authenticated by then is closed
 	// (zero: no such bound); authed is set by the connection's actor.
-	authBy        time.Time
-	authed        atomic.Bool
+	authBy time.Time
+	authed atomic.Bool
+	// onAuthTimeout logs the close at the auth deadline and closes the
+	// connection (connIO.abandon); run once (authExpired)
 	onAuthTimeout func()
+	authOnce      sync.Once
 	// judged waits until the requests read are answered, or done holds
 	// (connIO.judged): an auth read before the deadline is judged after it
 	judged func(done func() bool)
@@ -357,6 +368,10 @@ type guardedConn struct {
 
 	mu     sync.Mutex
 	forced bool // a read deadline was set from outside (drain): no idle deadline any more
+	// wforced is the write deadline set from outside (drain, abandon, a
+	// stream cut off); zero: none
+	wforced   time.Time
+	authTimer *time.Timer // armAuth's, until the auth or the close
 }
 
 func (g *guardedConn) Close() error {
@@ -367,6 +382,7 @@ func (g *guardedConn) Close() error {
 		}
 	})
 	g.giveUnauthed()
+	g.stopAuthTimer()
 	if g.share != nil {
 		g.share.give(true)
 	}
@@ -379,6 +395,7 @@ func (g *guardedConn) Close() error {
 func (g *guardedConn) authenticated() {
 	g.authed.Store(true)
 	g.giveUnauthed()
+	g.stopAuthTimer()
 }
 
 func (g *guardedConn) giveUnauthed() {
@@ -414,6 +431,9 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 		}
 		g.mu.Unlock()
 		n, err := g.Conn.Read(b)
+		if n > 0 {
+			g.lastRead.Store(time.Now().UnixNano())
+		}
 		if n > 0 || err == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
 			return n, err
 		}
@@ -432,9 +452,7 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 					continue
 				}
 			}
-			if g.onAuthTimeout != nil {
-				g.onAuthTimeout()
-			}
+			g.authExpired()
 			return n, err
 		case g.idle <= 0, now.Before(idleAt):
 			continue // the auth deadline of a client that authenticated since
@@ -455,9 +473,7 @@ func (g *guardedConn) Read(b []byte) (int, error) {
 				}
 			}
 		}
-		if g.onIdle != nil {
-			g.onIdle()
-		}
+		g.idled()
 		return n, err
 	}
 }
@@ -472,7 +488,7 @@ func (g *guardedConn) SetReadDeadline(t time.Time) error {
 func (g *guardedConn) SetDeadline(t time.Time) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.forced = true
+	g.forced, g.wforced = true, t
 	return g.Conn.SetDeadline(t)
 }
 
