@@ -15,8 +15,11 @@ import (
 // wildcard socket (`::`) without ipv6only=1 takes IPv4 on its port too
 // (the system's default, net.ipv6.bindv6only=0), so it and an IPv4 socket
 // on the same port conflict whichever is bound first (REFERENCE §1.2,
-// §3). err is returned as it is otherwise. Only literal addresses and
-// numeric ports are compared: a name is resolved in the socket's bind.
+// §3). err is returned as it is otherwise, and when a socket of cfkd's
+// of the same family holds the port too (`::` beside `[::1]` or another
+// `::`): ipv6only=1 would not make that bind succeed. Only literal
+// addresses and numeric ports are compared: a name is resolved in the
+// socket's bind.
 func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err error) error {
 	if !errors.Is(err, syscall.EADDRINUSE) || cfg.IsUnix() {
 		return err
@@ -25,13 +28,13 @@ func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err e
 	if !ok || cfg.Service == "0" {
 		return err
 	}
-	names := make([]string, 0, len(c.sockets))
-	for n := range c.sockets {
-		names = append(names, n)
+	type held struct {
+		name   string
+		e      *sockEntry
+		theirs netip.Addr
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		e := c.sockets[n]
+	var others []held
+	for n, e := range c.sockets {
 		if n == name || e.file == nil || e.service != cfg.Service {
 			continue
 		}
@@ -39,6 +42,14 @@ func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err e
 		if !ok {
 			continue
 		}
+		if sameFamilyOverlap(mine, theirs) {
+			return err // that one is in the way, whatever ipv6only says
+		}
+		others = append(others, held{n, e, theirs})
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].name < others[j].name })
+	for _, o := range others {
+		n, e, theirs := o.name, o.e, o.theirs
 		addr := e.boundCfg.Address(e.service)
 		switch {
 		case dualStack(mine, cfg.IPv6Only) && theirs.Is4():
@@ -60,6 +71,12 @@ func literal(host string) (netip.Addr, bool) {
 		return netip.Addr{}, false
 	}
 	return ip.Unmap(), true
+}
+
+// sameFamilyOverlap tells whether sockets on a and b, of one family,
+// conflict on a port: the same address, or either the wildcard.
+func sameFamilyOverlap(a, b netip.Addr) bool {
+	return a.Is4() == b.Is4() && (a == b || a.IsUnspecified() || b.IsUnspecified())
 }
 
 // dualStack tells whether a socket on ip takes IPv4 too: `::` without

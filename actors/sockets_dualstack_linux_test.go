@@ -37,3 +37,26 @@ func TestDualStackConflictSaysWhy(t *testing.T) {
 	}
 	r.shutdownClean()
 }
+
+// The hint is only given when ipv6only=1 would make the bind succeed: a
+// `::` whose port another IPv6 socket of cfkd's holds too ([::1] with
+// ipv6only=1, beside 0.0.0.0) fails for that one, ipv6only or not, and its
+// error names no declaration that would not help.
+func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
+	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
+		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.ok("socket lo6 host=::1", "socket lo6 ipv6only=1", "socket lo6 service=0")
+	if rep := r.exec("command bind lo6"); rep.Err != nil {
+		t.Skipf("no IPv6 here: %v", rep.Err)
+	}
+	port := r.socketLine("lo6")[2]
+	r.ok("socket v4 host=0.0.0.0", "socket v4 service="+port, "command bind v4",
+		"socket v6 host=::", "socket v6 service="+port)
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
+	r.ok("socket v6 ipv6only=1")
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
+	r.shutdownClean()
+}
