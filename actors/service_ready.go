@@ -228,11 +228,15 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 const maxExtend = 1000 * time.Hour
 
 // extendOf reads the value of EXTEND_TIMEOUT_USEC: microseconds, digits
-// only, as sd_notify(3) says; more than maxExtend is maxExtend.
+// only, as sd_notify(3) says; more than maxExtend is maxExtend, also a
+// number of more digits than a uint64 holds.
 func extendOf(v string) (time.Duration, error) {
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil || v == "" || v[0] < '0' || v[0] > '9' {
+	if v == "" || strings.Trim(v, "0123456789") != "" {
 		return 0, errors.New("not a number of microseconds")
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil { // digits only: out of range
+		return maxExtend, nil
 	}
 	if n > uint64(maxExtend/time.Microsecond) {
 		return maxExtend, nil
