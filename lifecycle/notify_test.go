@@ -126,3 +126,19 @@ func TestWatchdogTriggerStarting(t *testing.T) {
 		t.Fatalf("%+v, want backoff with Watchdog request", s.l)
 	}
 }
+
+// The SIGKILL line after an EXTEND_TIMEOUT_USEC says how long the stop
+// waited to the millisecond, as the extended ready timeout's reason
+// does: the datagram comes at any nanosecond.
+func TestExtendTimeoutKillLineInMilliseconds(t *testing.T) {
+	s := newSim(t, testPolicy(), 1) // stopwait 2 s
+	s.request(Event{Kind: EvStart})
+	s.fire() // running
+	s.request(Event{Kind: EvStop})
+	s.now = s.now.Add(1234567891 * time.Nanosecond)
+	s.feed(Event{Kind: EvExtendTimeout, Extend: 3 * time.Second})
+	s.fire()
+	if logs := strings.Join(s.logs, "\n"); !strings.Contains(logs, "svc still alive 4.235s after SIGTERM: sending SIGKILL") {
+		t.Fatalf("log %q", s.logs)
+	}
+}

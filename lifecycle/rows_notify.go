@@ -1,6 +1,9 @@
 package lifecycle
 
-import "syscall"
+import (
+	"syscall"
+	"time"
+)
 
 // The rows of what a service asks through sd_notify besides READY=1 and
 // WATCHDOG=1 (REFERENCE §2.9), as systemd takes them.
@@ -22,8 +25,9 @@ var rowExtendStop = row{"stopwait extended", "EXTEND_TIMEOUT_USEC=N while the st
 		return
 	}
 	if until := s.now().Add(s.ev.Extend); until.After(s.l.Deadline) {
-		// the SIGKILL line says how long the stop waited
-		s.l.StopWait = until.Sub(s.l.StopTime)
+		// the SIGKILL line says how long the stop waited, to the
+		// millisecond (the datagram came at any nanosecond)
+		s.l.StopWait = until.Sub(s.l.StopTime).Round(time.Millisecond)
 		s.arm(TimerStopWait, s.ev.Extend)
 	}
 }}
