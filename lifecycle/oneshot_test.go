@@ -41,8 +41,12 @@ func TestOneShotDoneByItsCleanExit(t *testing.T) {
 	if !strings.Contains(strings.Join(s.logs, "\n"), "svc is done (oneshot)") {
 		t.Fatalf("log %q", s.logs)
 	}
+	n := len(s.launched)
+	if up := s.request(Event{Kind: EvUp, Rolling: true}); s.errs[up] != nil || s.replies[up] != 1 || len(s.launched) != n {
+		t.Fatalf("up of a oneshot done: %v, %d launches, want OK and none", s.errs[up], len(s.launched)-n)
+	}
 	s.request(Event{Kind: EvStart})
-	if s.l.State != messages.Starting || s.l.Done {
+	if s.l.State != messages.Starting || s.l.Done || len(s.launched) != n+1 {
 		t.Fatalf("run again: %+v", s.l)
 	}
 }

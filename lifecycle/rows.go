@@ -33,6 +33,17 @@ var rowStart = row{"launch", "launch; counts start afresh; answered once launche
 	s.wait(k)
 }}
 
+// rowUpStopped: `up` makes sure the service is up. A oneshot that is
+// done is (REFERENCE §2.10): its job ran, and `up all`, or the start of
+// what requires it, does not run it again; `start` and `restart` do.
+var rowUpStopped = row{"launch; OK if done", "launch, as start; a oneshot that is done: answered OK, nothing launched (`start` runs it again)", func(s *step) {
+	if s.l.Done && !s.l.Want.Halted() {
+		s.reply(nil)
+		return
+	}
+	rowStart.do(s)
+}}
+
 var rowAlreadyUp = row{"error: already up", "answered `Service 'NAME' is already up`", func(s *step) {
 	if s.l.Want.Halted() {
 		s.reply(s.haltedErr())

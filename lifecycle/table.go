@@ -43,7 +43,8 @@ var cells = []struct {
 	{EvStart, downAll, rowStart},
 	{EvStart, upStates, rowAlreadyUp},
 
-	{EvUp, downAll, rowStart},
+	{EvUp, []messages.State{stopped}, rowUpStopped},
+	{EvUp, []messages.State{failed, fatal, backoff}, rowStart},
 	{EvUp, launched, rowOK},
 	{EvUp, []messages.State{stopping}, rowUpWhileStopping},
 

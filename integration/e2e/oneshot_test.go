@@ -10,8 +10,9 @@ import (
 // REFERENCE §2.10: a oneshot (a migration) required by web runs to its end
 // first: web starts once it exited 0, not once it lived startwait (web
 // exits 7 when the migration's file is not there yet); the oneshot is then
-// stopped. One that fails its retries fails the start of what requires
-// it, with its own error.
+// stopped, and done: ups do not run it again, a restart of it does, and
+// restarts web after. One that fails its retries fails the start of what
+// requires it, with its own error.
 func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
 	dir := t.TempDir()
 	flag := filepath.Join(dir, "migrated")
@@ -34,9 +35,18 @@ func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
 	if info := c.ok("command inspect service migrate"); !strings.Contains(info[0], `"done":true`) {
 		t.Fatalf("inspect %q, want done", info)
 	}
-	// restart migrate: it runs again, then web is restarted once it is done
+	// done stays done: an up of web or of every service runs nothing
+	// (each reply would wait for the job to be done again)
 	webPid := c.status("web")[2]
 	os.Remove(flag)
+	c.ok("command up service web", "command up all", "command up service migrate")
+	if _, err := os.Stat(flag); err == nil {
+		t.Fatal("an up ran the oneshot again, done already")
+	}
+	if st := c.status("migrate"); st[1] != "stopped" {
+		t.Fatalf("migrate %q after the ups, want stopped (done)", st)
+	}
+	// restart migrate: it runs again, then web is restarted once it is done
 	if rs := c.ok("command restart service migrate"); len(rs) != 1 || rs[0] != "done 1" {
 		t.Fatalf("restart migrate: %q", rs)
 	}
