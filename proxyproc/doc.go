@@ -52,7 +52,12 @@
 //     shutdown) has exited, those carrying its CONTROL_FREAK_SERVICE are
 //     taken (pidfds) before its `stopped` is written, then get SIGTERM and
 //     SIGKILL after Config.Grace in a goroutine Run waits for (orphans.go;
-//     cfkd does the same for a direct service's: REFERENCE §7.5).
+//     cfkd does the same for a direct service's: REFERENCE §7.5). A child
+//     that exits unstopped keeps them (a forking service), but for a stop
+//     line of its name read after its exit and before that name's next
+//     start line: cfkd asked to stop that run (and may have killed it
+//     first, a `started` that came after the stop: REFERENCE §4.5), so
+//     they are taken and ended at that line (stopExited).
 //   - Services get the proxy's environment without its _CFK_* variables
 //     (their fds are not passed on), then the service env, then
 //     CONTROL_FREAK_ENABLED=1 and CONTROL_FREAK_SERVICE=NAME (ChildEnv).

@@ -6,23 +6,41 @@ import (
 	"github.com/cfk/cfk/osproc"
 )
 
+// stopExited handles a stop line for a name whose latest child exited
+// before the proxy read it, the proxy not having stopped it: cfkd asked to
+// stop that run (a `started` that came after the service's stop, which
+// cfkd kills at once: REFERENCE §4.5; a stop crossing an exit), so its end
+// is a stopped run's, and the orphans it left are ended, as after the stop
+// of a live child. That child's exit, reaped first, kept them: a service
+// that exits on its own keeps its daemons (a forking service) until it is
+// stopped. No start line of that name came since that child's (it would
+// have dropped the record), so no later run is taken for its.
+func (p *Proxy) stopExited(e exitedChild) {
+	delete(p.exited, e.name)
+	p.logf("out", "stopping %s: it had exited (pid %d)", e.name, e.pid)
+	p.endOrphans(e.child, e.pid, false)
+}
+
 // endOrphans ends what child c (pid), which the proxy stopped and which
 // has exited, left behind: the proxy is a child subreaper (osproc.New), so
 // the daemons a service started are adopted by the proxy, not by cfkd,
 // and cfkd's scan for them (REFERENCE §7.5) cannot see them. Those that
 // carry the child's CONTROL_FREAK_SERVICE get SIGTERM, then SIGKILL after
-// Config.Grace, as cfkd ends a direct service's, and are logged (the
-// members of the group the stop signalled only if they need SIGKILL).
+// Config.Grace, as cfkd ends a direct service's, and are logged (when
+// signalled, the stop's SIGTERM reached the child's group: its members
+// only if they need SIGKILL).
 //
-// It runs in the loop, before the child's `stopped` is written: the
-// targets are taken before cfkd can ask for the next start, so a daemon
-// of the next run is never taken for one of this run's. Taking them reads
+// It runs in the loop, before the child's `stopped` is written (or, for a
+// child that exited before the stop line that asked for its end was read,
+// at that line: stopExited): the targets are taken before the proxy reads
+// the next start line of that name, so a daemon of the next run is never
+// taken for one of this run's. Taking them reads
 // the proxy's list of children (a few), and no fork is under way (the
 // loop forks). The signals and the wait for SIGKILL run in a goroutine of
 // its own; Run waits for it before it returns. During a shutdown they get
 // what is left of its grace (100 ms at least), so
 // that the proxy exits within about its grace, as cfkd expects.
-func (p *Proxy) endOrphans(c *child, pid int) {
+func (p *Proxy) endOrphans(c *child, pid int, signalled bool) {
 	oe, ok := p.cfg.Launcher.(orphanEnder)
 	if !ok {
 		return
@@ -39,7 +57,7 @@ func (p *Proxy) endOrphans(c *child, pid int) {
 	comm := make(map[int]string, len(mine))
 	for _, o := range mine {
 		comm[o.Pid] = o.Comm
-		if !c.group || o.Pgid != pid {
+		if !signalled || !c.group || o.Pgid != pid {
 			p.logf("err", "killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, c.name)
 		}
 	}

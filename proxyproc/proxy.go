@@ -72,6 +72,9 @@ type Proxy struct {
 	// owned by the loop
 	children map[int]*child // live children by pid
 	byName   map[string]int // the latest pid started for each name
+	// the latest child of a name that exited unstopped, since the
+	// name's last start line (a stop line ends what it left: stopExited)
+	exited map[string]exitedChild
 
 	ending sync.WaitGroup // terminations of orphans under way (orphans.go)
 	// deadline: the end of the shutdown's grace, once it began (the
@@ -82,6 +85,12 @@ type Proxy struct {
 type exit struct {
 	pid int
 	ws  syscall.WaitStatus
+}
+
+// exitedChild is a child that exited, the proxy not having stopped it.
+type exitedChild struct {
+	*child
+	pid int
 }
 
 type child struct {
@@ -103,6 +112,7 @@ func New(cfg Config) *Proxy {
 		wake:     make(chan struct{}, 1),
 		children: make(map[int]*child),
 		byName:   make(map[string]int),
+		exited:   make(map[string]exitedChild),
 	}
 }
 
@@ -209,6 +219,7 @@ func (p *Proxy) start(c proxywire.Command) {
 		p.logf("err", "'%s' is already running (pid %d): starting another one", name, pid)
 	}
 	p.logf("out", "starting %s", name)
+	delete(p.exited, name) // a stop line from now on is this start's
 	spec := osproc.Spec{
 		Env:    ChildEnv(p.cfg.Env, c.Env, name),
 		Setsid: !c.NoNewSession,
@@ -254,6 +265,10 @@ func (p *Proxy) start(c proxywire.Command) {
 func (p *Proxy) stop(name string) {
 	pid, ok := p.byName[name]
 	if !ok {
+		if e, ok := p.exited[name]; ok {
+			p.stopExited(e)
+			return
+		}
 		p.logf("err", "Oops, I don't know about '%s'", name)
 		return
 	}
@@ -318,9 +333,12 @@ func (p *Proxy) drainExits() {
 		delete(p.children, e.pid)
 		if p.byName[c.name] == e.pid {
 			delete(p.byName, c.name)
+			if !c.stopped {
+				p.exited[c.name] = exitedChild{c, e.pid}
+			}
 		}
 		if c.stopped {
-			p.endOrphans(c, e.pid)
+			p.endOrphans(c, e.pid, true)
 		}
 		p.status.write(proxywire.Status{Status: proxywire.StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
 	}
