@@ -74,30 +74,7 @@ func TestLateForkReplyIsBounded(t *testing.T) {
 	old := forkTimeout
 	forkTimeout = 300 * time.Millisecond
 	events := logEvents(t)
-	if err := syscall.Kill(s.pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			syscall.Kill(s.pid, syscall.SIGCONT)
-		}
-	}
-	t.Cleanup(func() {
-		resume()
-		// the late replies come: wait for their connections (the
-		// launches that read forkTimeout have all returned)
-		for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			s.mu.Lock()
-			n := len(s.late)
-			s.mu.Unlock()
-			if n == 0 || time.Now().After(end) {
-				break
-			}
-		}
-		forkTimeout = old
-	})
+	resume := stopForkServer(t, s, func() { forkTimeout = old })
 
 	launch := func(spec Spec) (error, time.Duration) {
 		t.Helper()
@@ -256,28 +233,7 @@ func TestOrphanExitsWhileAForkHangsAreBounded(t *testing.T) {
 	oldTimeout, oldMax := forkTimeout, maxLateExits
 	forkTimeout, maxLateExits = 300*time.Millisecond, 4
 	events := logEvents(t)
-	if err := syscall.Kill(s.pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	resumed := false
-	resume := func() {
-		if !resumed {
-			resumed = true
-			syscall.Kill(s.pid, syscall.SIGCONT)
-		}
-	}
-	t.Cleanup(func() {
-		resume()
-		for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			s.mu.Lock()
-			n := len(s.late)
-			s.mu.Unlock()
-			if n == 0 || time.Now().After(end) {
-				break
-			}
-		}
-		forkTimeout, maxLateExits = oldTimeout, oldMax
-	})
+	resume := stopForkServer(t, s, func() { forkTimeout, maxLateExits = oldTimeout, oldMax })
 	p, err := launcher.Launch(Spec{Argv: []string{"/bin/sleep", "100"}, Setsid: true, Tag: "service:late"}, func(int, syscall.WaitStatus) {})
 	if p != nil {
 		launcher.Signal(p, syscall.SIGKILL)
@@ -334,4 +290,37 @@ func TestOrphanExitsWhileAForkHangsAreBounded(t *testing.T) {
 		return len(launcher.early) == 0 && launcher.inflight == 0 && launcher.late == 0,
 			fmt.Sprintf("%d kept, %d forks under way, %d late", len(launcher.early), launcher.inflight, launcher.late)
 	})
+}
+
+// stopForkServer stops the fork server s (SIGSTOP), so that its replies
+// come late, and returns what resumes it (SIGCONT, once). At the test's
+// end it is resumed, its late replies are waited for (every connection
+// free again, 10 s at most), and then restore runs.
+func stopForkServer(t *testing.T, s *forkServer, restore func()) (resume func()) {
+	t.Helper()
+	if err := syscall.Kill(s.pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume = func() {
+		if !resumed {
+			resumed = true
+			syscall.Kill(s.pid, syscall.SIGCONT)
+		}
+	}
+	t.Cleanup(func() {
+		resume()
+		// the late replies come: wait for their connections (the
+		// launches that read forkTimeout have all returned)
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			s.mu.Lock()
+			n := len(s.late)
+			s.mu.Unlock()
+			if n == 0 || time.Now().After(end) {
+				break
+			}
+		}
+		restore()
+	})
+	return resume
 }

@@ -73,23 +73,7 @@ exec `+bin+` 3<`+cmdFifo+` 4>`+stFifo+`
 	c.ok("proxy p cmd="+proxy, "proxy p noauto=1",
 		`proxy p service s cmd=(setsid sh -c 'trap "" TERM; echo $$ > `+daemonPid+`; exec sleep 1012' </dev/null >/dev/null 2>&1 &); exec sleep 1013`,
 		"service s stopwait_secs=0.5")
-	c.ok("command proxyup p")
-	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); return st == "up" && pid != 0 })
-	c.ok("command start service s") // its start line is written: p is up
-	c.ok("command stop service s")
-	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
-	if err := os.WriteFile(gate, nil, 0o600); err != nil { // the proxy loads now
-		t.Fatal(err)
-	}
-	waitLog(t, d.home, "for a start the service gave up: killing it")
-	b, err := os.ReadFile(daemonPid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid := giveUpAStart(t, d, c, gate, daemonPid)
 	waitFor(t, "the daemon of the given-up start gone", func() bool { return gone(pid) })
 	waitLog(t, d.home, "stopping s: it had exited (pid ")
 	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(pid)+" (sleep) left by service s")

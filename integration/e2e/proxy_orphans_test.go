@@ -168,6 +168,18 @@ exec cat <&3 >/dev/null
 	defer d.stop()
 	c := d.dial()
 	c.ok("proxy p cmd="+proxy, "proxy p noauto=1", "proxy p service s cmd=sleep 1000", "service s stopwait_secs=0.5")
+	pid := giveUpAStart(t, d, c, gate, daemonPid)
+	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(pid)+" (sleep) left by service s")
+	waitFor(t, "the daemon of the given-up start gone", func() bool { return gone(pid) })
+}
+
+// giveUpAStart has cfkd give up a start of service s under proxy p, which
+// loads until gate exists: p is run, s started (its start line written)
+// and stopped before p reported its pid; then p loads, forks s, whose
+// process forks a daemon that writes its pid to daemonPid, and reports
+// it, and cfkd kills that process. It returns the daemon's pid.
+func giveUpAStart(t *testing.T, d *daemon, c *client, gate, daemonPid string) int {
+	t.Helper()
 	c.ok("command proxyup p")
 	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); return st == "up" && pid != 0 })
 	c.ok("command start service s") // its start line is written: p is up
@@ -185,6 +197,5 @@ exec cat <&3 >/dev/null
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(pid)+" (sleep) left by service s")
-	waitFor(t, "the daemon of the given-up start gone", func() bool { return gone(pid) })
+	return pid
 }
