@@ -131,6 +131,16 @@ func procsOf(home, svc string, ppid int) (pids []int) {
 	return pids
 }
 
+// sleepsOf counts the sleep(1) processes of service svc of home.
+func sleepsOf(home, svc string) (n int) {
+	for _, pid := range procsOf(home, svc, 0) {
+		if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm"); string(comm) == "sleep\n" {
+			n++
+		}
+	}
+	return n
+}
+
 func parentOfPid(pid int) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -575,10 +585,16 @@ func TestFaultCfkdKilled(t *testing.T) {
 		}
 		return true
 	})
+	// every process of the test forked before cfkd is killed: the portable
+	// build's leftovers are the ones seen then, and a fork under way at the
+	// kill (the proxy's, a shell's sleep) would come after them
+	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); return st == "up" && pid != 0 })
+	for svc, n := range map[string]int{"plain": 1, "group": 1, "stubborn": 1, "daemonised": 2} {
+		waitFor(t, fmt.Sprintf("%d sleep of %s running", n, svc), func() bool { return sleepsOf(d.home, svc) == n })
+	}
 	old := d.cmd.Process.Pid
 	d.cmd.Process.Kill()
 	d.waitExit()
-	waitFor(t, "the daemon of `daemonised` running", func() bool { return len(procsOf(d.home, "daemonised", 0)) >= 2 })
 	before := homeProcs(d.home)
 	if len(before) < 6 {
 		t.Fatalf("only %d processes left by the killed cfkd: %v", len(before), before)
