@@ -213,7 +213,7 @@ func listenTCP(t target, backlog int, v6only bool) (int, *Listener, error) {
 	// (REFERENCE §1.7): `bind ADDRESS: REASON`, the address resolved
 	addr := netip.AddrPortFrom(t.ip, uint16(t.port)).String()
 	if err := unix.Bind(fd, sa); err != nil {
-		return fail(fmt.Errorf("bind %s: %w", addr, err))
+		return fail(&BindError{Addr: addr, Err: err, V6Only: family == unix.AF_INET6 && v6onlyOf(fd)})
 	}
 	if err := unix.Listen(fd, backlog); err != nil {
 		return fail(fmt.Errorf("listen %s: %w", addr, err))
