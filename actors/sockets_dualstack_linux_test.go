@@ -2,6 +2,7 @@ package actors
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +59,35 @@ func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
 	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
 	r.ok("socket v6 ipv6only=1")
 	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
+	r.shutdownClean()
+}
+
+// The hint compares the addresses the sockets are bound on, so a socket
+// declared with a host name (resolved at its bind) gets it too: here
+// localhost, when it resolves to 127.0.0.1.
+func TestDualStackHintWithAHostName(t *testing.T) {
+	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
+		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.ok("socket v6 host=::", "socket v6 service=0")
+	if rep := r.exec("command bind v6"); rep.Err != nil {
+		t.Skipf("no IPv6 here: %v", rep.Err)
+	}
+	port := r.socketLine("v6")[2]
+	r.ok("socket v6 service="+port, "socket lh host=localhost", "socket lh service="+port)
+	rep := r.exec("command bind lh")
+	if rep.Err == nil || !strings.Contains(rep.Err.Error(), "bind 127.0.0.1:"+port+": ") {
+		r.shutdownClean()
+		t.Skipf("localhost is not 127.0.0.1 here: %v", rep.Err)
+	}
+	if want := "cannot bind 'lh': bind 127.0.0.1:" + port + ": address already in use (socket 'v6' is bound on [::]:" +
+		port + ", which takes IPv4 too: declare 'socket v6 ipv6only=1' and bind it again)"; rep.Err.Error() != want {
+		t.Fatalf("bind lh: %v\nwant %s", rep.Err, want)
+	}
+	r.ok("command unbind v6", "command bind lh")
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use (socket 'lh' is bound on localhost:"+
+		port+", and [::]:"+port+" without ipv6only=1 takes IPv4 too: declare 'socket v6 ipv6only=1')")
 	r.shutdownClean()
 }

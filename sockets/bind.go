@@ -211,9 +211,10 @@ func listenTCP(t target, backlog int, v6only bool) (int, *Listener, error) {
 	// ones; "cannot assign requested address": no such local address)
 	// said nothing of where, and a host name is resolved only here
 	// (REFERENCE §1.7): `bind ADDRESS: REASON`, the address resolved
-	addr := netip.AddrPortFrom(t.ip, uint16(t.port)).String()
+	ap := netip.AddrPortFrom(t.ip, uint16(t.port))
+	addr := ap.String()
 	if err := unix.Bind(fd, sa); err != nil {
-		return fail(&BindError{Addr: addr, Err: err, V6Only: family == unix.AF_INET6 && v6onlyOf(fd)})
+		return fail(&BindError{Addr: ap, Err: err, V6Only: family == unix.AF_INET6 && v6onlyOf(fd)})
 	}
 	if err := unix.Listen(fd, backlog); err != nil {
 		return fail(fmt.Errorf("listen %s: %w", addr, err))
