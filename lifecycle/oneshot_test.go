@@ -100,3 +100,30 @@ func TestOneShotProxiedKeepsThePidBound(t *testing.T) {
 		t.Fatalf("%+v, want starting with its pid and no timer", s.l)
 	}
 }
+
+// A oneshot done, then declared oneshot=0 (REFERENCE §2.10: the next
+// launch takes the new value), is a service that is down: `up` of it,
+// and so the start of what requires it, launches it and waits for it to
+// run, rather than answering OK with nothing running.
+func TestOneShotUnsetWhileDoneIsBroughtUp(t *testing.T) {
+	s := newSim(t, oneShotPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire()
+	s.exit(exitStatus(0))
+	if s.l.State != messages.Stopped || !s.l.Done {
+		t.Fatalf("%+v, want done", s.l)
+	}
+	s.p.OneShot = false // declared oneshot=0 meanwhile
+	n := len(s.launched)
+	up := s.request(Event{Kind: EvUp, Rolling: true})
+	if len(s.launched) != n+1 || s.l.State != messages.Starting {
+		t.Fatalf("up of a done oneshot declared oneshot=0: %+v, %d launches, want one", s.l, len(s.launched)-n)
+	}
+	if s.replies[up] != 0 {
+		t.Fatalf("up answered (%v) before the service runs", s.errs[up])
+	}
+	s.fire() // startwait: running
+	if s.l.State != messages.Running || s.replies[up] != 1 || s.errs[up] != nil {
+		t.Fatalf("%+v, up answered %d times (%v), want running and OK", s.l, s.replies[up], s.errs[up])
+	}
+}

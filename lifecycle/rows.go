@@ -35,9 +35,10 @@ var rowStart = row{"launch", "launch; counts start afresh; answered once launche
 
 // rowUpStopped: `up` makes sure the service is up. A oneshot that is
 // done is (REFERENCE §2.10): its job ran, and `up all`, or the start of
-// what requires it, does not run it again; `start` and `restart` do.
-var rowUpStopped = row{"launch; OK if done", "launch, as start; a oneshot that is done: answered OK, nothing launched (`start` runs it again)", func(s *step) {
-	if s.l.Done && !s.l.Want.Halted() {
+// what requires it, does not run it again; `start` and `restart` do. One
+// declared oneshot=0 since is a service that is down: it is launched.
+var rowUpStopped = row{"launch; OK if done", "launch, as start; a oneshot that is done (and still declared oneshot): answered OK, nothing launched (`start` runs it again)", func(s *step) {
+	if s.l.Done && s.p.OneShot && !s.l.Want.Halted() {
 		s.reply(nil)
 		return
 	}
