@@ -60,8 +60,13 @@ func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err e
 		case dualStack(mine, be.V6Only) && theirs.Is4():
 			return fmt.Errorf("%w (socket '%s' is bound on %s, and %s without ipv6only=1 takes IPv4 too: declare 'socket %s ipv6only=1')",
 				err, n, addr, cfg.Address(strconv.Itoa(int(port))), name)
+		case mine.Is4() && dualStack(theirs, sockets.TakesIPv6Only(e.file)) && e.cfg.IPv6Only:
+			// declared since its bind: a bind of it would only say
+			// it is bound already
+			return fmt.Errorf("%w (socket '%s' is bound on %s, which takes IPv4 too, as it was bound before its ipv6only=1: unbind it and bind it again)",
+				err, n, addr)
 		case mine.Is4() && dualStack(theirs, sockets.TakesIPv6Only(e.file)):
-			return fmt.Errorf("%w (socket '%s' is bound on %s, which takes IPv4 too: declare 'socket %s ipv6only=1' and bind it again)",
+			return fmt.Errorf("%w (socket '%s' is bound on %s, which takes IPv4 too: declare 'socket %s ipv6only=1', then unbind it and bind it again)",
 				err, n, addr, n)
 		}
 	}

@@ -23,7 +23,7 @@ func TestDualStackConflictSaysWhy(t *testing.T) {
 	port := r.socketLine("v6")[2]
 	r.ok("socket v6 service="+port, "socket v4 host=0.0.0.0", "socket v4 service="+port)
 	r.fails("command bind v4", "cannot bind 'v4': bind 0.0.0.0:"+port+": address already in use (socket 'v6' is bound on [::]:"+
-		port+", which takes IPv4 too: declare 'socket v6 ipv6only=1' and bind it again)")
+		port+", which takes IPv4 too: declare 'socket v6 ipv6only=1', then unbind it and bind it again)")
 	r.fails("socket v4 ipv6only=1",
 		`invalid value for ipv6only: "1" (want an IPv6 socket: socket v4 is on 0.0.0.0, an IPv4 address, which takes no IPv6)`)
 
@@ -83,11 +83,34 @@ func TestDualStackHintWithAHostName(t *testing.T) {
 		t.Skipf("localhost is not 127.0.0.1 here: %v", rep.Err)
 	}
 	if want := "cannot bind 'lh': bind 127.0.0.1:" + port + ": address already in use (socket 'v6' is bound on [::]:" +
-		port + ", which takes IPv4 too: declare 'socket v6 ipv6only=1' and bind it again)"; rep.Err.Error() != want {
+		port + ", which takes IPv4 too: declare 'socket v6 ipv6only=1', then unbind it and bind it again)"; rep.Err.Error() != want {
 		t.Fatalf("bind lh: %v\nwant %s", rep.Err, want)
 	}
 	r.ok("command unbind v6", "command bind lh")
 	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use (socket 'lh' is bound on localhost:"+
 		port+", and [::]:"+port+" without ipv6only=1 takes IPv4 too: declare 'socket v6 ipv6only=1')")
+	r.shutdownClean()
+}
+
+// A socket on :: declared ipv6only=1 since its bind still takes IPv4 (the
+// declaration applies at its next bind, §1.2): the hint says to bind it
+// again, unbinding it first, not to declare what is declared (nor to
+// bind a socket that is bound, which only answers that it is).
+func TestDualStackHintWhenIPv6OnlyDeclaredSinceTheBind(t *testing.T) {
+	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
+		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.ok("socket v6 host=::", "socket v6 service=0")
+	if rep := r.exec("command bind v6"); rep.Err != nil {
+		r.shutdownClean()
+		t.Skipf("no IPv6 here: %v", rep.Err)
+	}
+	port := r.socketLine("v6")[2]
+	r.ok("socket v6 service="+port, "socket v6 ipv6only=1", "socket v4 host=0.0.0.0", "socket v4 service="+port)
+	r.fails("command bind v4", "cannot bind 'v4': bind 0.0.0.0:"+port+": address already in use (socket 'v6' is bound on [::]:"+
+		port+", which takes IPv4 too, as it was bound before its ipv6only=1: unbind it and bind it again)")
+	r.ok("command unbind v6", "command bind v6", "command bind v4")
 	r.shutdownClean()
 }
