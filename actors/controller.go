@@ -55,6 +55,15 @@ func (e *entry) launched() bool {
 	return (st == messages.Starting || st == messages.Running) && !e.rt.Launching
 }
 
+// doneOneShot says whether e is a oneshot whose job is done (REFERENCE
+// §2.10): stopped by its clean exit, and declared oneshot still. It
+// counts as up for a restart of what it requires, as systemd's oneshot
+// with RemainAfterExit: that restart runs it again, and takes along what
+// requires it in turn (§2.8).
+func (e *entry) doneOneShot() bool {
+	return e.rt.Done && e.rt.State == messages.Stopped && e.cfg.OneShot
+}
+
 // Controller is the root actor: it owns the declarations and the registry
 // of services and sockets, turns statements into commands to service and
 // socket actors, and gathers their replies into one Reply per request.

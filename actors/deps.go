@@ -219,7 +219,8 @@ func (c *Controller) abandonUnneeded(g *gather) {
 	}
 }
 
-// planStart: a restart takes along the dependents that run; every start
+// planStart: a restart takes along the dependents that run, and the
+// oneshots done (doneOneShot) with theirs; every start
 // waits for what it requires to run (a step of its own when selected,
 // then AwaitRunning, else an UpService{UntilRunning}); a rolling restart then chains every
 // step, what is required first.
@@ -231,7 +232,7 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 		walk = func(name string) {
 			for _, d := range deps[name] {
 				e := c.services[d]
-				if steps[d] != nil || !e.launched() {
+				if steps[d] != nil || !e.launched() && !e.doneOneShot() {
 					continue
 				}
 				s := c.newStep(g, e, g.verb, g.mk, false)

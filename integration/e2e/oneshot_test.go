@@ -69,3 +69,40 @@ func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
 	}
 	c.ok("command stop service web")
 }
+
+// REFERENCE §2.8, §2.10: a oneshot done counts as up for a restart of
+// what it requires, as systemd's with RemainAfterExit: `restart db` runs
+// the migration that requires db again, then the seed that requires the
+// migration, each once the one before is done, then restarts web, which
+// requires the seed. The chain does not stop at a oneshot done.
+func TestRestartTakesAlongTheOneShotsDone(t *testing.T) {
+	dir := t.TempDir()
+	migrated, seeded := filepath.Join(dir, "migrated"), filepath.Join(dir, "seeded")
+	d := startDaemon(t, "")
+	defer d.stop()
+	c := d.dial()
+	c.ok("service db cmd=sleep 100",
+		"service migrate cmd=sh -c 'sleep 0.3; echo x >> "+migrated+"'", "service migrate oneshot=1", "service migrate requires=db",
+		// the seed writes how many times the migration ran before it
+		"service seed cmd=sh -c 'wc -l < "+migrated+" >> "+seeded+"'", "service seed oneshot=1", "service seed requires=migrate",
+		"service web cmd=sleep 100", "service web requires=seed", "service web startwait_secs=0.2")
+	c.ok("command start service web")
+	c.until("web running", func() bool { return c.status("web")[1] == "running" })
+	webPid, dbPid := c.status("web")[2], c.status("db")[2]
+
+	c.ok("command restart service db")
+	c.until("db and web restarted", func() bool {
+		db, web := c.status("db"), c.status("web")
+		return db[1] == "running" && db[2] != dbPid && web[1] == "running" && web[2] != webPid
+	})
+	b, _ := os.ReadFile(seeded)
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "1 2" {
+		t.Fatalf("the seed ran after %q runs of the migration, want 1 then 2", got)
+	}
+	for _, name := range []string{"migrate", "seed"} {
+		if st := c.status(name); st[1] != "stopped" {
+			t.Fatalf("%s %q, want stopped (done)", name, st)
+		}
+	}
+	c.ok("command stop service web", "command stop service db")
+}
