@@ -104,5 +104,19 @@ func TestRestartTakesAlongTheOneShotsDone(t *testing.T) {
 			t.Fatalf("%s %q, want stopped (done)", name, st)
 		}
 	}
+
+	// a rolling restart does the same, one at a time, each done or
+	// running again before the next: answered once web runs again
+	webPid, dbPid = c.status("web")[2], c.status("db")[2]
+	if rs := c.ok("command rollingrestart service db"); len(rs) != 1 || rs[0] != "done 1" {
+		t.Fatalf("rollingrestart db: %q", rs)
+	}
+	if db, web := c.status("db"), c.status("web"); db[1] != "running" || db[2] == dbPid || web[1] != "running" || web[2] == webPid {
+		t.Fatalf("after the rolling restart: db %q (was pid %s), web %q (was pid %s), want both running again", db, dbPid, web, webPid)
+	}
+	b, _ = os.ReadFile(seeded)
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != "1 2 3" {
+		t.Fatalf("the seed ran after %q runs of the migration, want 1, 2 then 3", got)
+	}
 	c.ok("command stop service web", "command stop service db")
 }
