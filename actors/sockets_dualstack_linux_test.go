@@ -11,16 +11,7 @@ import (
 // already in use`, whichever is bound first; the error says which socket
 // holds it and what to declare. With ipv6only=1 both bind.
 func TestDualStackConflictSaysWhy(t *testing.T) {
-	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
-		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
-	}
-	t.Parallel()
-	r := newRig(t)
-	r.ok("socket v6 host=::", "socket v6 service=0")
-	if rep := r.exec("command bind v6"); rep.Err != nil {
-		t.Skipf("no IPv6 here: %v", rep.Err)
-	}
-	port := r.socketLine("v6")[2]
+	r, port := dualStackRig(t, "v6", "socket v6 host=::", "socket v6 service=0")
 	r.ok("socket v6 service="+port, "socket v4 host=0.0.0.0", "socket v4 service="+port)
 	r.fails("command bind v4", "cannot bind 'v4': bind 0.0.0.0:"+port+": address already in use (socket 'v6' is bound on [::]:"+
 		port+", which takes IPv4 too: declare 'socket v6 ipv6only=1', then unbind it and bind it again)")
@@ -44,16 +35,7 @@ func TestDualStackConflictSaysWhy(t *testing.T) {
 // ipv6only=1, beside 0.0.0.0) fails for that one, ipv6only or not, and its
 // error names no declaration that would not help.
 func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
-	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
-		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
-	}
-	t.Parallel()
-	r := newRig(t)
-	r.ok("socket lo6 host=::1", "socket lo6 ipv6only=1", "socket lo6 service=0")
-	if rep := r.exec("command bind lo6"); rep.Err != nil {
-		t.Skipf("no IPv6 here: %v", rep.Err)
-	}
-	port := r.socketLine("lo6")[2]
+	r, port := dualStackRig(t, "lo6", "socket lo6 host=::1", "socket lo6 ipv6only=1", "socket lo6 service=0")
 	r.ok("socket v4 host=0.0.0.0", "socket v4 service="+port, "command bind v4",
 		"socket v6 host=::", "socket v6 service="+port)
 	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
@@ -66,16 +48,7 @@ func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
 // declared with a host name (resolved at its bind) gets it too: here
 // localhost, when it resolves to 127.0.0.1.
 func TestDualStackHintWithAHostName(t *testing.T) {
-	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
-		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
-	}
-	t.Parallel()
-	r := newRig(t)
-	r.ok("socket v6 host=::", "socket v6 service=0")
-	if rep := r.exec("command bind v6"); rep.Err != nil {
-		t.Skipf("no IPv6 here: %v", rep.Err)
-	}
-	port := r.socketLine("v6")[2]
+	r, port := dualStackRig(t, "v6", "socket v6 host=::", "socket v6 service=0")
 	r.ok("socket v6 service="+port, "socket lh host=localhost", "socket lh service="+port)
 	rep := r.exec("command bind lh")
 	if rep.Err == nil || !strings.Contains(rep.Err.Error(), "bind 127.0.0.1:"+port+": ") {
@@ -97,20 +70,28 @@ func TestDualStackHintWithAHostName(t *testing.T) {
 // again, unbinding it first, not to declare what is declared (nor to
 // bind a socket that is bound, which only answers that it is).
 func TestDualStackHintWhenIPv6OnlyDeclaredSinceTheBind(t *testing.T) {
-	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
-		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
-	}
-	t.Parallel()
-	r := newRig(t)
-	r.ok("socket v6 host=::", "socket v6 service=0")
-	if rep := r.exec("command bind v6"); rep.Err != nil {
-		r.shutdownClean()
-		t.Skipf("no IPv6 here: %v", rep.Err)
-	}
-	port := r.socketLine("v6")[2]
+	r, port := dualStackRig(t, "v6", "socket v6 host=::", "socket v6 service=0")
 	r.ok("socket v6 service="+port, "socket v6 ipv6only=1", "socket v4 host=0.0.0.0", "socket v4 service="+port)
 	r.fails("command bind v4", "cannot bind 'v4': bind 0.0.0.0:"+port+": address already in use (socket 'v6' is bound on [::]:"+
 		port+", which takes IPv4 too, as it was bound before its ipv6only=1: unbind it and bind it again)")
 	r.ok("command unbind v6", "command bind v6", "command bind v4")
 	r.shutdownClean()
+}
+
+// dualStackRig is the start of the tests of the dual-stack hint: skipped
+// where :: takes no IPv4 (bindv6only) or there is no IPv6, a rig with the
+// socket name declared by decl and bound, and its port.
+func dualStackRig(t *testing.T, name string, decl ...string) (*rig, string) {
+	t.Helper()
+	if v, err := os.ReadFile("/proc/sys/net/ipv6/bindv6only"); err != nil || len(v) == 0 || v[0] != '0' {
+		t.Skipf("net.ipv6.bindv6only is not 0 here (%q, %v): :: takes no IPv4", v, err)
+	}
+	t.Parallel()
+	r := newRig(t)
+	r.ok(decl...)
+	if rep := r.exec("command bind " + name); rep.Err != nil {
+		r.shutdownClean()
+		t.Skipf("no IPv6 here: %v", rep.Err)
+	}
+	return r, r.socketLine(name)[2]
 }
