@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
 )
@@ -159,4 +160,59 @@ func TestGivenUpStartEndsWhatItLeft(t *testing.T) {
 		t.Fatalf("s runs as pid %d, want 303", ev[0].Pid)
 	}
 	r.fake.expectNoSignal(t, 303, syscall.SIGKILL, window)
+}
+
+// REFERENCE §4.5: a `started` that comes once the service is down is
+// killed. The service's word that it is down (it gave the start up at
+// stopwait) goes to the proxy actor through the controller, and the
+// proxy's `started` could reach the proxy actor first: it then answered
+// the start with it, the service, down, dropped it, and the process ran
+// on, supervised by nobody (TestGivenUpStartEndsWhatItLeft failed so
+// about once in 3 runs of the package). The service kills it now. Here a
+// trap holds the stopwait's message and the pid's report, and delivers
+// them in that order: the report comes to a service already down.
+func TestGivenUpStartKilledWhenItsStartedComesFirst(t *testing.T) {
+	t.Parallel()
+	trap := newTrap(func(m any) bool {
+		if te, ok := m.(timerElapsed); ok {
+			return te.Kind == lifecycle.TimerStopWait
+		}
+		_, ok := m.(proxyServiceStarted)
+		return ok
+	})
+	r := newRig(t, withTrap(trap.middleware))
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // the start
+	r.okDone("command stop service s", 1)
+	p.command() // the stop
+	r.expectSeq("s", stopping)
+	if te, _ := trap.wait(t, 1).(timerElapsed); te.Kind != lifecycle.TimerStopWait {
+		t.Fatalf("caught %+v, want the stopwait", te)
+	}
+	p.started("s", 301) // the proxy actor does not know s down yet
+	if m, ok := trap.wait(t, 2).(proxyServiceStarted); !ok || m.pid != 301 {
+		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
+	}
+	self := r.servicePID("s")
+	trap.release(t, r.tree.System.Root, self, 1)
+	r.expectSeq("s", stopped)
+	trap.release(t, r.tree.System.Root, self, 2)
+	r.fake.waitSignal(t, 301, syscall.SIGKILL)
+	// its exit is a stopped run's, as that of a `started` the proxy actor
+	// killed itself: what it left is ended
+	p.stopped("s", 301, killedBy(syscall.SIGKILL))
+	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
+	if got := r.fake.lostCalls(); len(got) != 1 || got[0].name != "s" {
+		t.Fatalf("EndLostStart calls %+v, want one, for s", got)
+	}
+	if st := r.status("s"); st[1] != "stopped" {
+		t.Fatalf("s %q, want stopped", st)
+	}
 }

@@ -1,11 +1,14 @@
 package actors
 
 import (
+	"errors"
 	"slices"
+	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // This file is the service's side of running under a proxy (REFERENCE
@@ -76,7 +79,11 @@ func (s *Service) askProxy(ctx actor.Context, a lifecycle.AskProxy) {
 // pidReported: the proxy reported the pid, with a handle on the process
 // when one could be had.
 func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
-	if m.attempt != s.lc.Attempt || !s.lc.State.IsUp() || s.lc.Pid != 0 {
+	if m.attempt != s.lc.Attempt || !s.lc.State.IsUp() {
+		s.killGivenUp(m)
+		return
+	}
+	if s.lc.Pid != 0 {
 		m.proc.Close()
 		return
 	}
@@ -84,4 +91,23 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 	s.proc = m.proc
 	s.log.WithField("pid", m.pid).Infof("%s started by proxy %s", s.cfg.Name, s.runProxy)
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid})
+}
+
+// killGivenUp SIGKILLs, through its handle, the process a proxy reported
+// for a start the service gave up (REFERENCE §4.5): the proxy actor kills
+// such a `started` itself once it knows the service down, but the
+// service's word that it is down (proxiedServiceDown, through the
+// controller) may reach it after the `started`, which it then answers as
+// the start's. Nobody would supervise that process. Without a handle (no
+// pidfds, REFERENCE §11) it is left alone.
+func (s *Service) killGivenUp(m proxyServiceStarted) {
+	defer m.proc.Close()
+	if m.proc == nil {
+		s.log.Debugf("proxy '%s' reported pid %d for a start the service gave up: no handle on it, not killed", s.runProxy, m.pid)
+		return
+	}
+	s.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", s.runProxy, s.cfg.Name, m.pid)
+	if err := s.opts.Launcher.Signal(m.proc, syscall.SIGKILL); err != nil && !errors.Is(err, osproc.ErrDone) {
+		s.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", s.runProxy, m.pid)
+	}
 }
