@@ -19,11 +19,7 @@ import (
 // B the process of the service's current start: the service runs as B.
 func TestProxyLateStartedAnswersItsOwnStart(t *testing.T) {
 	t.Parallel()
-	r, p := proxiedStarting(t, "0.03")
-	p.command() // start 1
-	r.okDone("command stop service s", 1)
-	p.command() // stop
-	r.expectSeq("s", stopping, stopped)
+	r, p := givenUpStart(t)
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	p.command() // start 2
@@ -94,6 +90,19 @@ func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
 	return r, p
 }
 
+// givenUpStart: proxiedStarting, then s stopped before the proxy read
+// its start line, the start given up (stopped after stopwait, no pid:
+// REFERENCE §4.5); the proxy has read the start and the stop lines.
+func givenUpStart(t *testing.T) (*rig, *playedProxy) {
+	t.Helper()
+	r, p := proxiedStarting(t, "0.03")
+	p.command() // start 1
+	r.okDone("command stop service s", 1)
+	p.command() // stop
+	r.expectSeq("s", stopping, stopped)
+	return r, p
+}
+
 // A `started` of a service the proxy was not asked to start (after an
 // upgrade in place, the late answer to a start the former cfkd gave up)
 // was logged and its process left running, supervised by nobody: it is
@@ -119,11 +128,7 @@ func TestProxyStartedUnknownIsKilled(t *testing.T) {
 // process forked in the instant before the kill ran on, unsupervised.
 func TestGivenUpStartEndsWhatItLeft(t *testing.T) {
 	t.Parallel()
-	r, p := proxiedStarting(t, "0.03")
-	p.command() // start 1
-	r.okDone("command stop service s", 1)
-	p.command() // stop
-	r.expectSeq("s", stopping, stopped)
+	r, p := givenUpStart(t)
 	p.started("s", 301) // late: killed through its handle
 	r.fake.waitSignal(t, 301, syscall.SIGKILL)
 	p.stopped("s", 301, killedBy(syscall.SIGKILL))
