@@ -181,8 +181,13 @@ exec cat <&3 >/dev/null
 func giveUpAStart(t *testing.T, d *daemon, c *client, gate, daemonPid string) int {
 	t.Helper()
 	c.ok("command proxyup p")
-	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); return st == "up" && pid != 0 })
-	c.ok("command start service s") // its start line is written: p is up
+	var ppid int
+	c.until("p up", func() bool { st, pid := c.proxyStatus("p"); ppid = pid; return st == "up" && pid != 0 })
+	c.ok("command start service s")
+	// the stop must come once cfkd wrote the start line, which p, loading,
+	// does not read: one that came before would take it back (REFERENCE
+	// §4.5), and no start would be given up
+	waitFor(t, "s's start line in p's command pipe", func() bool { return pipeUnread(ppid, 3) > 0 })
 	c.ok("command stop service s")
 	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
 	if err := os.WriteFile(gate, nil, 0o600); err != nil { // the proxy loads now
