@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"io"
 	"strings"
 	"syscall"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 )
 
 // TestProxyLateStartedAnswersItsOwnStart checks that the proxy's reports
@@ -219,5 +222,63 @@ func TestGivenUpStartKilledWhenItsStartedComesFirst(t *testing.T) {
 	}
 	if st := r.status("s"); st[1] != "stopped" {
 		t.Fatalf("s %q, want stopped", st)
+	}
+}
+
+// REFERENCE §4.5: the kill of a `started` that came for a start the
+// service gave up names the proxy that forked it. The service took the
+// name from its own proxy, so a move of the service to another proxy
+// (here q, whose start is under way when p's late `started` comes) made
+// the line name q.
+func TestGivenUpStartKillNamesItsProxy(t *testing.T) {
+	t.Parallel()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	trap := newTrap(func(m any) bool {
+		if te, ok := m.(timerElapsed); ok {
+			return te.Kind == lifecycle.TimerStopWait
+		}
+		_, ok := m.(proxyServiceStarted)
+		return ok
+	})
+	r := newRig(t, withTrap(trap.middleware), func(o *Options) { o.Log = log })
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // the start
+	r.okDone("command stop service s", 1)
+	p.command() // the stop
+	r.expectSeq("s", stopping)
+	if te, _ := trap.wait(t, 1).(timerElapsed); te.Kind != lifecycle.TimerStopWait {
+		t.Fatalf("caught %+v, want the stopwait", te)
+	}
+	p.started("s", 301)
+	if m, ok := trap.wait(t, 2).(proxyServiceStarted); !ok || m.pid != 301 {
+		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
+	}
+	self := r.servicePID("s")
+	trap.release(t, r.tree.System.Root, self, 1)
+	r.expectSeq("s", stopped)
+	r.ok("proxy q cmd=cfk-proxy --preload y", "proxy q service s cmd=sleep 100")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	nextProxy(t, proxies).command() // q's start line: s's run is q's
+	trap.release(t, r.tree.System.Root, self, 2)
+	r.fake.waitSignal(t, 301, syscall.SIGKILL)
+	want := "proxy 'p' started 's' (pid 301) for a start the service gave up: killing it"
+	var kills []string
+	for _, e := range hook.AllEntries() {
+		if strings.Contains(e.Message, "(pid 301)") {
+			kills = append(kills, e.Message)
+		}
+	}
+	if len(kills) != 1 || kills[0] != want {
+		t.Fatalf("logged %q, want %q", kills, want)
 	}
 }

@@ -63,6 +63,7 @@ type (
 		attempt uint64
 		pid     int
 		proc    *osproc.Process
+		proxy   string // the proxy that forked it, for the service's log
 	}
 	proxyStopped struct{ attempt uint64 }
 

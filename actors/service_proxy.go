@@ -99,15 +99,17 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 // service's word that it is down (proxiedServiceDown, through the
 // controller) may reach it after the `started`, which it then answers as
 // the start's. Nobody would supervise that process. Without a handle (no
-// pidfds, REFERENCE §11) it is left alone.
+// pidfds, REFERENCE §11) it is left alone. The log names the proxy that
+// forked it, from the message: the service's own proxy may have changed
+// since (an apply) and its run's is forgotten once the run is over.
 func (s *Service) killGivenUp(m proxyServiceStarted) {
 	defer m.proc.Close()
 	if m.proc == nil {
-		s.log.Debugf("proxy '%s' reported pid %d for a start the service gave up: no handle on it, not killed", s.runProxy, m.pid)
+		s.log.Debugf("proxy '%s' reported pid %d for a start the service gave up: no handle on it, not killed", m.proxy, m.pid)
 		return
 	}
-	s.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", s.runProxy, s.cfg.Name, m.pid)
+	s.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", m.proxy, s.cfg.Name, m.pid)
 	if err := s.opts.Launcher.Signal(m.proc, syscall.SIGKILL); err != nil && !errors.Is(err, osproc.ErrDone) {
-		s.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", s.runProxy, m.pid)
+		s.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", m.proxy, m.pid)
 	}
 }
