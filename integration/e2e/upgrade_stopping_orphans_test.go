@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -17,7 +18,10 @@ func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
-	c.ok(`service s cmd=trap 'sleep 2; exit 0' TERM; (setsid sleep 1001 </dev/null >/dev/null 2>&1 &); while :; do sleep 0.1; done`,
+	// its TERM trap waits for the test's gate, so the stop outlasts the
+	// upgrade however loaded the machine
+	gate := filepath.Join(t.TempDir(), "gate")
+	c.ok(`service s cmd=trap 'while [ ! -e `+gate+` ]; do sleep 0.05; done; exit 0' TERM; (setsid sleep 1001 </dev/null >/dev/null 2>&1 &); while :; do sleep 0.1; done`,
 		"service s stopwait_secs=20", "service s startwait_secs=0.2", "command start service s")
 	c.until("s running", func() bool { return c.status("s")[1] == "running" })
 	var orphan int
@@ -35,10 +39,16 @@ func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
 		t.Fatalf("stop: %q", l)
 	}
 	if st := c.status("s")[1]; st != "stopping" {
-		t.Fatalf("s is %s, want stopping (its trap sleeps 2 s)", st)
+		t.Fatalf("s is %s, want stopping (its trap waits for the gate)", st)
 	}
 	d.upgradeTo(newBin, "cfk "+newVersion)
 	c = d.dial()
+	if st := c.status("s")[1]; st != "stopping" {
+		t.Fatalf("s is %s after the upgrade, want stopping (its trap waits for the gate)", st)
+	}
+	if err := os.WriteFile(gate, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
 	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(orphan))
 	waitFor(t, "the orphan gone", func() bool {
