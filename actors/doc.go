@@ -89,7 +89,8 @@
 // first, then closes every socket, then answers and publishes
 // ShutdownCompleted.
 //
-// Proxies (proxy.go, proxy_pipes.go, proxies.go, service_proxy.go): a
+// Proxies (proxy.go with proxy_launch.go and proxy_reports.go,
+// proxy_pipes.go, proxies.go, service_proxy.go): a
 // proxied service keeps its state machine, but asks its proxy actor
 // (messages routed by the controller, which knows the proxy by name) to
 // start and stop it. The proxy actor runs the proxy process on demand

@@ -1,0 +1,188 @@
+package actors
+
+// The proxy's reports of its services' processes (REFERENCE §4.3, §4.5):
+// a started answers the oldest start still awaiting its pid, an exit the
+// start whose process it was; what a start the service gave up left is
+// killed or ended here.
+
+import (
+	"errors"
+	"fmt"
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+)
+
+// awaiting returns the oldest start of name whose started has not come.
+func (p *Proxy) awaiting(name string) *proxiedStart {
+	for _, st := range p.starts[name] {
+		if st.pid == 0 {
+			return st
+		}
+	}
+	return nil
+}
+
+// reported says whether pid is a process the proxy reported started for
+// service name already, and has not reported stopped.
+func (p *Proxy) reported(name string, pid int) bool {
+	if p.pids[name] == pid {
+		return true
+	}
+	for _, st := range p.starts[name] {
+		if st.pid == pid {
+			return true
+		}
+	}
+	return false
+}
+
+// answered takes the start whose process pid exited out of the
+// outstanding ones: the one with that pid, else (an exit the proxy reports
+// without a started: the original proxy's child reaped before fork
+// returned, or cfk-proxy's start it could not run, pid 0) the oldest one
+// awaiting its started. nil when there is none.
+func (p *Proxy) answered(name string, pid int) *proxiedStart {
+	list := p.starts[name]
+	i := -1
+	for j, st := range list {
+		if pid != 0 && st.pid == pid {
+			i = j
+			break
+		}
+	}
+	if i < 0 {
+		for j, st := range list {
+			if st.pid == 0 {
+				i = j
+				break
+			}
+		}
+	}
+	if i < 0 {
+		return nil
+	}
+	st := list[i]
+	if len(list) == 1 {
+		delete(p.starts, name)
+	} else {
+		p.starts[name] = append(list[:i:i], list[i+1:]...)
+	}
+	return st
+}
+
+// started answers the oldest start of the service still awaiting its pid
+// (the proxy handles its commands in order).
+func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
+	if m.run != p.run {
+		m.proc.Close()
+		return
+	}
+	st := p.awaiting(m.name)
+	switch {
+	case m.pid != 0 && p.reported(m.name, m.pid):
+		// the same started twice (a proxy's bug): that pid is a process
+		// of the service already (it runs, or its start is answered),
+		// not a stray, nor the answer to a later start
+		p.log.Warnf("proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
+		m.proc.Close()
+		return
+	case st == nil:
+		// nobody supervises it (a start the former cfkd of an upgrade
+		// gave up, whose started came after the exec; a proxy's bug):
+		// killed through the handle, as a stray is, never by a bare pid
+		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): killing it", p.cfg.Name, m.name, m.pid)
+		p.killStray(m.proc, m.pid, m.handleErr)
+		return
+	case st.left:
+		// a start the service gave up: nobody supervises its process,
+		// killed through the handle (never by a bare pid)
+		st.pid, st.unheld = m.pid, lostHandle(m)
+		p.prog.answer(st.seq)
+		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
+		p.killStray(m.proc, m.pid, m.handleErr)
+		return
+	case errors.Is(m.handleErr, osproc.ErrNoHandle):
+		// no pidfds on this system (REFERENCE §11): expected, every time
+		p.log.Debugf("proxy '%s' reported pid %d for '%s': no handle on it (%v), cfkd will not signal it", p.cfg.Name, m.pid, m.name, m.handleErr)
+	case m.handleErr != nil:
+		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
+	}
+	st.pid, st.unheld = m.pid, lostHandle(m)
+	p.prog.answer(st.seq)
+	p.pids[m.name] = m.pid
+	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name})
+}
+
+// killStray SIGKILLs the process of a start given up, through its handle;
+// with none (no pidfds, REFERENCE §11) it is left alone.
+func (p *Proxy) killStray(proc *osproc.Process, pid int, handleErr error) {
+	defer proc.Close()
+	if proc == nil {
+		p.log.WithError(handleErr).Debugf("proxy '%s': no handle on pid %d: not killed", p.cfg.Name, pid)
+		return
+	}
+	if err := p.opts.Launcher.Signal(proc, syscall.SIGKILL); err != nil && !errors.Is(err, osproc.ErrDone) {
+		p.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", p.cfg.Name, pid)
+	}
+}
+
+// stopped hands the exit to the service, as the reaper does for a direct
+// child (REFERENCE §4.5).
+func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
+	if m.run != p.run {
+		return
+	}
+	defer p.forgetIfGone(m.name)
+	st := p.answered(m.name, m.pid)
+	if st == nil {
+		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
+		return
+	}
+	if st.pid == 0 { // no started before it: this answers the start
+		p.prog.answer(st.seq)
+	}
+	if m.pid == 0 {
+		// cfk-proxy (or the Python proxy) could not fork it at all (its
+		// bad status line is logged, its log says why): the start is
+		// refused now, not taken for one that runs without a pid
+		if !st.left {
+			ctx.Send(st.ref.pid, proxyStartRefused{attempt: st.ref.attempt,
+				err: fmt.Errorf("proxy '%s' could not start it (its log, proxy.%s.err, says why)", p.cfg.Name, p.cfg.Name)})
+		}
+		return
+	}
+	if p.pids[m.name] == m.pid {
+		delete(p.pids, m.name)
+		if len(p.lastPid) >= maxLastPids {
+			clear(p.lastPid) // the lines of those exits came long ago
+		}
+		p.lastPid[m.name] = m.pid
+	}
+	if st.left {
+		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
+		p.endGivenUp(m.name, st)
+		return
+	}
+	if st.pid == 0 {
+		// an exit with no started before it (the original proxy's child
+		// reaped before its fork returned): the exit says the pid, which
+		// the service must know to take the exit for its run's
+		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proxy: p.cfg.Name})
+	}
+	exit := messages.ProcessExited{Pid: m.pid, Status: m.status}
+	if ender, ok := p.opts.Launcher.(ProxiedStopEnder); ok && st.stopAsked && m.pid > 0 {
+		// a process cfkd stopped: what it left is ended first, as the
+		// reaper does for a direct child's (REFERENCE §7.5)
+		root, svc, self, name := ctx.ActorSystem().Root, st.ref.pid, p.self, m.name
+		p.delivering[name]++
+		ender.AfterProxiedStop(name, m.pid, func() {
+			root.Send(svc, exit)
+			root.Send(self, proxyExitDelivered{name: name})
+		})
+		return
+	}
+	ctx.Send(st.ref.pid, exit)
+}
