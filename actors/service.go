@@ -25,6 +25,7 @@ type timerElapsed struct {
 // table (package lifecycle, REFERENCE §2.7): Receive turns each message
 // into an event, lifecycle.Next says what to do, and the actor carries
 // out the effects (service_run.go: launch, signals, the process spec;
+// service_identity.go: its user, group and env_file, off the actor;
 // service_proxy.go: the same through a proxy).
 type Service struct {
 	opts  *Options // the controller's, shared by every service

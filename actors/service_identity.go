@@ -1,0 +1,275 @@
+package actors
+
+// A launch's user, group and env_file (REFERENCE §1.1, §2.4): resolved
+// off the actor, in a goroutine bounded by Options.LookupTimeout (the
+// env_file by Options.PathTimeout), whose outcome comes back as
+// credResolved; a slow NSS or file system delays only that service's
+// start.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/nss"
+	"github.com/cfk/cfk/internal/safepath"
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
+)
+
+// credResolved is the user/group lookup of a launch, done in a
+// goroutine: NSS (LDAP, sssd) may take seconds, and it delays only this
+// service's start, never the actor.
+type credResolved struct {
+	attempt uint64
+	cfg     *messages.ServiceConfig // the declaration looked up
+	cred    *syscall.Credential
+	vars    []messages.EnvVar // runIdentity's: the user's HOME, USER, LOGNAME, SHELL, then the env_file's
+	err     error
+}
+
+// looksUpIdentity says whether a launch of c resolves a user or group
+// (NSS: off the actor); under a proxy none is (REFERENCE §1.1).
+func looksUpIdentity(c *messages.ServiceConfig) bool {
+	return c.Proxy == "" && (c.User != "" || c.Group != "")
+}
+
+// lookUp reads the env_file and resolves the user and group of the
+// declaration of now, off the actor, for attempt.
+func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
+	c := s.cfg
+	lookup := looksUpIdentity(c)
+	root, self, opts := ctx.ActorSystem().Root, s.self, s.opts
+	s.lookingUp = attempt
+	go func() {
+		m := credResolved{attempt: attempt, cfg: c}
+		m.cred, m.vars, m.err = runIdentity(c, lookup, opts)
+		root.Send(self, m)
+	}()
+}
+
+// runIdentity is what a run of c looks up off the actor (REFERENCE
+// §2.4): the env_file's variables; with identity, the credential of its
+// user and group; and, when that switches to a user (not under a proxy),
+// the user's HOME, USER, LOGNAME and SHELL, as systemd's User= sets them. vars
+// are those, the user's first: the env_file, then add_env, replace them.
+func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred *syscall.Credential, vars []messages.EnvVar, err error) {
+	var file []messages.EnvVar
+	if identity {
+		if cred, err = boundedCredential(c.User, c.Group, opts); err != nil {
+			return nil, nil, err
+		}
+	}
+	if c.EnvFile != "" {
+		// the uid the process runs as: cfkd's, but for an identity
+		// switched here; under a proxy cfkd's whatever user says, as
+		// the proxy runs as cfkd's user and the start line carries no
+		// identity (REFERENCE §1.1): a file of that user's would set
+		// the environment of a process of cfkd's user
+		uid := os.Geteuid()
+		if cred != nil {
+			uid = int(cred.Uid)
+		}
+		if file, err = boundedEnvFile(c.EnvFile, c.Cwd, uid, opts); err != nil {
+			return nil, nil, err
+		}
+	}
+	if cred != nil && c.User != "" && c.Proxy == "" {
+		env, err := boundedUserEnv(c.User, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		if env.ok {
+			vars = []messages.EnvVar{{Key: "HOME", Value: env.home}, {Key: "USER", Value: env.name}, {Key: "LOGNAME", Value: env.name}}
+			if env.shell != "" { // as su(1) and systemd's User=: a shell script's $SHELL is the user's
+				vars = append(vars, messages.EnvVar{Key: "SHELL", Value: env.shell})
+			}
+		}
+	}
+	return cred, append(vars, file...), nil
+}
+
+// boundedCredential is opts.Credential, bounded by opts.LookupTimeout
+// (os/user takes no context: a dead LDAP or sssd may never answer): one
+// that does not answer in time is a *nss.TimeoutError, and stays in
+// flight, one per user and group, a later start waiting for it rather
+// than asking again (REFERENCE §2.4).
+func boundedCredential(userName, group string, opts *Options) (*syscall.Credential, error) {
+	what := fmt.Sprintf("user lookup %q", userName)
+	switch {
+	case userName == "":
+		what = fmt.Sprintf("group lookup %q", group)
+	case group != "":
+		what += fmt.Sprintf(" (with group %q)", group)
+	}
+	v, err := opts.lookups.Do("credential\x00"+userName+"\x00"+group, what, opts.LookupTimeout, func() (any, error) {
+		return opts.Credential(userName, group)
+	})
+	cred, _ := v.(*syscall.Credential)
+	return cred, err
+}
+
+// boundedEnvFile is readEnvFile bounded by opts.PathTimeout: a file on
+// a hung NFS or FUSE mount may never answer its open or its read. One
+// that has not answered in time is a *nss.TimeoutError naming it
+// (`env_file /mnt/x/app.env did not answer within 5s`), and stays in
+// flight, once per path and uid, a later start waiting for it rather than
+// reading again, or, once it has been in flight that long, failing at
+// once (nss.Flights.FailFast); its late answer goes to the starts still
+// waiting, kept by none (REFERENCE §2.1).
+func boundedEnvFile(name, cwd string, uid int, opts *Options) ([]messages.EnvVar, error) {
+	abs := name
+	if !filepath.IsAbs(abs) && cwd != "" {
+		abs = filepath.Join(cwd, abs)
+	}
+	v, err := opts.paths.Do("envfile\x00"+abs+"\x00"+strconv.Itoa(uid), "env_file "+abs, opts.PathTimeout, func() (any, error) {
+		return readEnvFile(name, cwd, uid)
+	})
+	vars, _ := v.([]messages.EnvVar)
+	return vars, err
+}
+
+// userEnv is what opts.UserEnv answers.
+type userEnv struct {
+	home, name, shell string
+	ok                bool
+}
+
+// boundedUserEnv is opts.UserEnv, bounded as boundedCredential: its
+// lookup not answering in time is the start's error (the process would
+// have cfkd's HOME), a *nss.TimeoutError.
+func boundedUserEnv(userName string, opts *Options) (userEnv, error) {
+	v, err := opts.lookups.Do("userenv\x00"+userName, fmt.Sprintf("user lookup %q", userName), opts.LookupTimeout, func() (any, error) {
+		var e userEnv
+		e.home, e.name, e.shell, e.ok = opts.UserEnv(userName)
+		return e, nil
+	})
+	e, _ := v.(userEnv)
+	return e, err
+}
+
+// maxEnvFile bounds an env_file: the start line a proxy reads is at
+// most 1 MiB (REFERENCE §4.2), and exec(2) takes less environment still.
+const maxEnvFile = 1 << 20
+
+// readEnvFile reads an env_file: a path relative to the service's cwd (or
+// cfkd's), for a service that runs as uid. Its errors name the file, and
+// the line.
+//
+// cfkd reads it as its own user (root: the file may be one only root
+// reads, as systemd's EnvironmentFile=). A path that another user may
+// redirect (REFERENCE §2.4: a directory of theirs on it, as the home of
+// the service's user) could lead to any file cfkd may read, whose lines
+// would go to the service's environment and the first bad one to
+// last_error: through it, only a regular file of the service's user is
+// read.
+func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
+	if !filepath.IsAbs(name) && cwd != "" {
+		name = filepath.Join(cwd, name)
+	}
+	abs := name
+	if a, err := filepath.Abs(name); err == nil {
+		abs = a
+	}
+	var f *os.File
+	var redirectable *safepath.Unsafe
+	if err := safepath.Check(abs, os.Geteuid()); errors.As(err, &redirectable) {
+		if f, err = safepath.OpenOwned(name, uid); err != nil {
+			if n := (*safepath.NotOwned)(nil); errors.As(err, &n) {
+				return nil, fmt.Errorf("env_file %s: not read: %v, so %s may make that path lead to any file: "+
+					"through it, cfkd reads only a regular file of the service's user (uid %d), and this is %v", name, redirectable, redirectable.Who, uid, n)
+			}
+			return nil, fmt.Errorf("env_file: %w", err)
+		}
+	} else if f, err = os.Open(name); err != nil {
+		return nil, fmt.Errorf("env_file: %w", err)
+	}
+	defer f.Close()
+	// bounded: an env_file of /dev/zero (or of gigabytes) made cfkd
+	// allocate until it died; no environment that large could be exec'd
+	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("env_file: %w", err)
+	}
+	if len(b) > maxEnvFile {
+		return nil, fmt.Errorf("env_file %s: larger than %d bytes", name, maxEnvFile)
+	}
+	vars, err := messages.ParseEnvFile(b)
+	if err != nil {
+		return nil, fmt.Errorf("env_file %s: %w", name, err)
+	}
+	return vars, nil
+}
+
+// credResolved: the lookup is done; the launch goes on unless the table
+// moved on meanwhile (it cannot: it waits for this launch's outcome).
+func (s *Service) resolved(ctx actor.Context, m credResolved) {
+	if m.attempt != s.lc.Launching || m.attempt != s.lookingUp {
+		return // abandoned (abandonLookup)
+	}
+	if c := s.cfg; c != m.cfg && (c.User != m.cfg.User || c.Group != m.cfg.Group || c.Proxy != m.cfg.Proxy ||
+		c.EnvFile != m.cfg.EnvFile || c.Cwd != m.cfg.Cwd) {
+		// declared anew meanwhile (an apply): the fork is of the
+		// declaration of now, so are its user and its env_file
+		if _, _, err := s.spec(); err != nil {
+			s.lookingUp = 0
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, err)
+			return
+		}
+		if looksUpIdentity(c) || c.EnvFile != "" {
+			s.lookUp(ctx, m.attempt)
+			return
+		}
+		m.cred, m.vars, m.err = nil, nil, nil
+	}
+	s.lookingUp = 0
+	if m.err != nil {
+		// reading the env_file when cfkd is out of fds: cfkd's shortage
+		// (REFERENCE §2.1), not the service's declaration
+		if short := shortage(m.err); short != nil {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
+			return
+		}
+		// a name service that does not answer (a dead LDAP or sssd) is
+		// not the service's failure either: retried as a shortage, not
+		// counted (REFERENCE §2.1)
+		if late := (*nss.TimeoutError)(nil); errors.As(m.err, &late) {
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, late)
+			return
+		}
+		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
+		return
+	}
+	s.fork(ctx, m.attempt, m.cred, m.vars)
+}
+
+// abandonLookup ends a launch whose user lookup or env_file read is still
+// under way, for a halt (destroy, shutdown) or a down (what it requires
+// is stopped or destroyed): these would wait for it, and a lookup (an LDAP
+// server that does not answer, an env_file on a hung NFS mount) may never
+// end. No process exists yet; the lookup's answer, if it ever comes, is
+// dropped. An operator's stop waits for it, as for any launch.
+//
+// The launch's failure replays what was deferred behind it: a start queued
+// meanwhile launches again, and its lookup is abandoned too, until none is
+// under way (each abandon answers one start: it ends).
+//
+// It reports whether it abandoned one.
+func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) {
+	for s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
+		abandoned = true
+		attempt := s.lookingUp
+		s.lookingUp = 0
+		what := "user lookup"
+		if s.cfg.EnvFile != "" {
+			what = "env_file read and user lookup"
+		}
+		s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
+	}
+	return abandoned
+}
