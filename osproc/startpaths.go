@@ -1,0 +1,122 @@
+package osproc
+
+// What a start names, checked the way its child meets it: the program
+// found in the PATH of the service's environment (lookPath), and the
+// working directory it could not enter told from a missing program
+// (dirError): the errors of REFERENCE §2.1.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// dirError is the error of a child that could not enter its working
+// directory dir, when that is why err (its chdir and its execve fail
+// alike, with ENOENT, ENOTDIR or EACCES): a missing cwd is not a missing
+// program. The child enters dir after it took cred: a directory that
+// cfkd can enter and that user cannot is one too (`cwd /root: permission
+// denied`, not `exec sleep: permission denied`). nil otherwise.
+func dirError(dir string, cred *syscall.Credential, err error) error {
+	if dir == "" || !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.EACCES) {
+		return nil
+	}
+	fi, serr := os.Stat(dir)
+	switch {
+	case serr != nil:
+		var pe *os.PathError
+		if errors.As(serr, &pe) {
+			serr = pe.Err
+		}
+		return fmt.Errorf("cwd %s: %w", dir, serr)
+	case !fi.IsDir():
+		return fmt.Errorf("cwd %s: not a directory", dir)
+	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred):
+		return fmt.Errorf("cwd %s: %w", dir, syscall.EACCES)
+	}
+	return nil
+}
+
+// canSearch says whether cred may enter dir by its mode bits: search
+// permission on dir and on every directory above it (ACLs are not read:
+// when they grant more, the error stays the exec's).
+func canSearch(dir string, cred *syscall.Credential) bool {
+	if cred.Uid == 0 {
+		return true
+	}
+	dir = filepath.Clean(dir)
+	for p := dir; ; p = filepath.Dir(p) {
+		var st syscall.Stat_t
+		if syscall.Stat(p, &st) != nil {
+			return true // cannot tell
+		}
+		var bit uint32
+		switch {
+		case st.Uid == cred.Uid:
+			bit = 0o100
+		case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
+			bit = 0o010
+		default:
+			bit = 0o001
+		}
+		if uint32(st.Mode)&bit == 0 {
+			return false
+		}
+		if p == "/" || p == "." {
+			return true
+		}
+	}
+}
+
+// lookPath finds file in the PATH of env (cfkd's PATH when env has none).
+// A name with a slash is used as it is (relative to dir when relative).
+func lookPath(file string, env []string, dir string) (string, error) {
+	if strings.Contains(file, "/") {
+		p := file
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("exec %s: %w", file, err)
+		}
+		return file, nil
+	}
+	for _, d := range filepath.SplitList(pathOf(env)) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, file)
+		// a relative PATH entry is relative to dir in the child (it
+		// changes directory before exec): check the file found there
+		check := p
+		if !filepath.IsAbs(p) {
+			if dir != "" {
+				check = filepath.Join(dir, p)
+			}
+			p = "./" + p // execve does no PATH search anyway; be explicit
+		}
+		if executable(check) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
+}
+
+func executable(p string) error {
+	statHook(p)
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return syscall.EISDIR
+	}
+	if st.Mode()&0o111 == 0 {
+		return syscall.EACCES
+	}
+	return nil
+}
