@@ -120,29 +120,30 @@
 // service's check looks up with its own, off the actor, before the stop.
 // Shutdown: services, then proxies, then sockets.
 //
-// Admin consoles (console.go, connection.go): one console actor per
-// listener accepts clients (in a goroutine) and runs one connection actor
-// per client. A connection is a pipeline (REFERENCE §1.5): a reader
-// goroutine reads request lines while the connection's pending work is
-// under its bounds (MaxPendingRequests requests read and not yet written
-// back; MaxPendingBytes of unanswered request lines plus unwritten reply
-// bytes), and stops reading past them (backpressure on that client
-// alone); the actor runs the requests one at a time, in order (the next
-// goes to the controller once the previous one is answered, and only while
-// the unwritten replies are under the bound) and appends each formatted
-// reply to an output buffer; a writer goroutine writes whatever replies are
-// ready in one write(2). The controller answers the connection actor
-// itself, never a future (a future per request grows protoactor's
-// registry). Exactly one reply per request, in request order. The reader
-// sends the lines its buffer already holds in one message (a turn of the
-// actor per read, not per line), and a run of `service` declarations at
-// the head of the queue goes to the controller as one declareBatch, made
-// in one Receive and answered with one reply per line, each the one the
-// line would have got alone (batch.go); each line is still parsed,
-// checked against the peer's rights and audited in its turn. The next run
-// of declarations may follow a batch to the controller before the batch
-// is answered (one such at most): the controller makes it after the
-// batch all the same, while the connection works on the lines after.
+// Admin consoles (console.go, connection.go, its I/O connection_io.go):
+// one console actor per listener accepts clients (in a goroutine) and
+// runs one connection actor per client. A connection is a pipeline
+// (REFERENCE §1.5): a reader goroutine reads request lines while the
+// connection's pending work is under its bounds (MaxPendingRequests
+// requests read and not yet written back; MaxPendingBytes of unanswered
+// request lines plus unwritten reply bytes), and stops reading past them
+// (backpressure on that client alone); the actor runs the requests one
+// at a time, in order (the next goes to the controller once the previous
+// one is answered, and only while the unwritten replies are under the
+// bound) and appends each formatted reply to an output buffer; a writer
+// goroutine writes whatever replies are ready in one write(2). The
+// controller answers the connection actor itself, never a future (a
+// future per request grows protoactor's registry). Exactly one reply per
+// request, in request order. The reader sends the lines its buffer
+// already holds in one message (a turn of the actor per read, not per
+// line), and a run of `service` declarations at the head of the queue
+// goes to the controller as one declareBatch, made in one Receive and
+// answered with one reply per line, each the one the line would have got
+// alone (batch.go); each line is still parsed, checked against the
+// peer's rights and audited in its turn. The next run of declarations
+// may follow a batch to the controller before the batch is answered (one
+// such at most): the controller makes it after the batch all the same,
+// while the connection works on the lines after.
 //
 // Events and tails (events.go, tail.go, feed.go, REFERENCE §1.5, §1.6):
 // every service transition, proxy transition and socket bind or close is
