@@ -117,7 +117,7 @@ func snapshotEvent(e *sse, snap actors.Snapshot) {
 // events is GET /api/events: a snapshot event, then, for every batch of
 // changes, one transition event per change, in order, and one update
 // event with the records of the services they concern, read afresh
-// ({"services":[...],"removed":[names no longer declared]}); a proxy's
+// ({"services":[...],"removed":[names destroyed in the batch]}); a proxy's
 // change sends a new snapshot (its services show it). A page whose queue
 // of events overflows gets a cutoff event and the end of the stream.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
@@ -181,10 +181,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // sendBatch writes a batch of changes and the records they concern.
 func (s *Server) sendBatch(r *http.Request, e *sse, batch []Event) bool {
 	seen := map[string]bool{}
+	gone := map[string]bool{}
 	var names []string
 	full := false
 	for _, ev := range batch {
-		if !ev.Gone {
+		if ev.Gone {
+			gone[ev.Name] = true
+		} else {
 			e.jsonEvent("transition", transitionOf(ev))
 		}
 		switch {
@@ -212,8 +215,12 @@ func (s *Server) sendBatch(r *http.Request, e *sse, batch []Event) bool {
 	for _, i := range snap.Services {
 		found[i.Name] = true
 	}
+	// a service is removed by the batch that holds its Gone, after its
+	// last transition; one the records no longer hold while its Gone is
+	// still to come (a destroy that ended after its last transition was
+	// taken) is left out of this update, and removed by the next one
 	for _, n := range names {
-		if !found[n] {
+		if !found[n] && gone[n] {
 			removed = append(removed, n)
 		}
 	}
