@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/cfk/cfk/actors"
@@ -29,14 +30,17 @@ func (l tailLogs) Last(name string, n int) ([]string, error) {
 
 // Follow streams the lines written from now on: a goroutine moves them
 // from the tail's bounded feed to a small channel, and closes it when the
-// feed ends (cut off, service destroyed) or stop is called.
-func (l tailLogs) Follow(name string) (<-chan string, func(), error) {
+// feed ends (cut off, service destroyed) or stop is called; ended then
+// says why the feed ended, for the end event of the page's stream
+// (REFERENCE §10.3).
+func (l tailLogs) Follow(name string) (<-chan string, func(), func() string, error) {
 	if !l.tail.Declared(name) {
-		return nil, nil, fmt.Errorf("Service '%s' is not declared", name)
+		return nil, nil, nil, fmt.Errorf("Service '%s' is not declared", name)
 	}
 	feed := l.tail.Follow(name, 0, followBacklog)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan string, 64)
+	var why string // written before out is closed, read after
 	go func() {
 		defer close(out)
 		defer feed.Close()
@@ -50,9 +54,23 @@ func (l tailLogs) Follow(name string) (<-chan string, func(), error) {
 				}
 			}
 			if err != nil { // cut off, destroyed, stopped: the page follows again
+				why = followEnd(name, err)
 				return
 			}
 		}
 	}()
-	return out, cancel, nil
+	return out, cancel, func() string { return why }, nil
+}
+
+// followEnd is why a follow of name's lines ended with err.
+func followEnd(name string, err error) string {
+	var cut *actors.CutOffError
+	switch {
+	case errors.As(err, &cut):
+		return fmt.Sprintf("too slow: more than %d lines or %d KiB waiting (%d lines lost)",
+			followBacklog.Lines, followBacklog.Bytes>>10, cut.Lost)
+	case errors.Is(err, actors.ErrFeedClosed):
+		return fmt.Sprintf("service '%s' was destroyed", name)
+	}
+	return ""
 }

@@ -15,6 +15,8 @@ type LogSource interface {
 	// Follow streams the lines name writes from now on, until stop is
 	// called or the source ends the stream (it closes lines then, e.g.
 	// for a follower that does not keep up). The source never waits for
-	// the reader: lines is a bounded queue.
-	Follow(name string) (lines <-chan string, stop func(), err error)
+	// the reader: lines is a bounded queue. Once lines is closed, ended
+	// says why the source ended the stream (the reason of the end event,
+	// REFERENCE §10.3); "" when it does not say.
+	Follow(name string) (lines <-chan string, stop func(), ended func() string, err error)
 }

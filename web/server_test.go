@@ -464,15 +464,15 @@ func (f *fakeLogs) Last(name string, n int) ([]string, error) {
 	return l[max(0, len(l)-n):], nil
 }
 
-func (f *fakeLogs) Follow(name string) (<-chan string, func(), error) {
+func (f *fakeLogs) Follow(name string) (<-chan string, func(), func() string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.lines[name]; !ok {
-		return nil, nil, errors.New(messages.ErrNoService.Error())
+		return nil, nil, nil, errors.New(messages.ErrNoService.Error())
 	}
 	ch := make(chan string, 16)
 	f.follows[name] = append(f.follows[name], ch)
-	return ch, func() {}, nil
+	return ch, func() {}, func() string { return "" }, nil
 }
 
 func (f *fakeLogs) write(name, line string) {

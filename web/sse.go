@@ -258,7 +258,7 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	lines, stop, err := s.o.Logs.Follow(name)
+	lines, stop, ended, err := s.o.Logs.Follow(name)
 	if err != nil {
 		writeError(w, http.StatusNotFound, err.Error())
 		return
@@ -287,7 +287,11 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 		select {
 		case l, ok := <-lines:
 			if !ok {
-				e.jsonEvent("end", map[string]any{"reason": "the log source ended the stream"})
+				why := ended()
+				if why == "" {
+					why = "the log source ended the stream"
+				}
+				e.jsonEvent("end", map[string]any{"reason": why})
 				e.flush()
 				return
 			}

@@ -57,8 +57,8 @@ func (r *rig) tryStream(path string) int {
 type quietLogs struct{}
 
 func (quietLogs) Last(string, int) ([]string, error) { return nil, nil }
-func (quietLogs) Follow(string) (<-chan string, func(), error) {
-	return make(chan string), func() {}, nil
+func (quietLogs) Follow(string) (<-chan string, func(), func() string, error) {
+	return make(chan string), func() {}, func() string { return "" }, nil
 }
 
 // A client that sends more than its request (a pipelined request, or
