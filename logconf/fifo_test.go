@@ -25,7 +25,7 @@ func TestFifoWithoutReader(t *testing.T) {
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "log destination file:pipe: open ") ||
-			!strings.Contains(err.Error(), "no such device or address") {
+			!strings.Contains(err.Error(), "no such device or address (a FIFO no process has open for reading: start its reader first)") {
 			t.Fatalf("Reload: %v", err)
 		}
 	case <-time.After(10 * time.Second):

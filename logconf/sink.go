@@ -2,6 +2,7 @@ package logconf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -525,7 +526,7 @@ func waitWithin(d time.Duration, wait func()) bool {
 // open that blocks cfkd's reload forever (regular files ignore the flag; a
 // FIFO with a reader is then written through Go's poller).
 func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, 0o600)
+	f, err := openAppend(path)
 	if err != nil {
 		return nil, err
 	}
@@ -551,9 +552,23 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 // probe checks that path can still be opened for appending (creating it,
 // as logrotate's move leaves no file behind).
 func probe(path string) error {
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, 0o600)
+	f, err := openAppend(path)
 	if err != nil {
 		return err
 	}
 	return f.Close()
+}
+
+// openAppend opens path for appending, creating it, without waiting (see
+// openFile). Its ENXIO, which only a FIFO nobody reads gives, says so:
+// "no such device or address" alone does not tell a user what to do
+// (REFERENCE §6.1).
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY|syscall.O_NONBLOCK, 0o600)
+	if errors.Is(err, syscall.ENXIO) {
+		if st, serr := os.Stat(path); serr == nil && st.Mode()&os.ModeNamedPipe != 0 {
+			return nil, fmt.Errorf("%w (a FIFO no process has open for reading: start its reader first)", err)
+		}
+	}
+	return f, err
 }
