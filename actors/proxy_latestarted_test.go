@@ -181,33 +181,7 @@ func TestGivenUpStartEndsWhatItLeft(t *testing.T) {
 // them in that order: the report comes to a service already down.
 func TestGivenUpStartKilledWhenItsStartedComesFirst(t *testing.T) {
 	t.Parallel()
-	trap := newTrap(func(m any) bool {
-		if te, ok := m.(timerElapsed); ok {
-			return te.Kind == lifecycle.TimerStopWait
-		}
-		_, ok := m.(proxyServiceStarted)
-		return ok
-	})
-	r := newRig(t, withTrap(trap.middleware))
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p.command() // the start
-	r.okDone("command stop service s", 1)
-	p.command() // the stop
-	r.expectSeq("s", stopping)
-	if te, _ := trap.wait(t, 1).(timerElapsed); te.Kind != lifecycle.TimerStopWait {
-		t.Fatalf("caught %+v, want the stopwait", te)
-	}
-	p.started("s", 301) // the proxy actor does not know s down yet
-	if m, ok := trap.wait(t, 2).(proxyServiceStarted); !ok || m.pid != 301 {
-		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
-	}
+	r, trap, p, _ := startedBeforeGiveUp(t)
 	self := r.servicePID("s")
 	trap.release(t, r.tree.System.Root, self, 1)
 	r.expectSeq("s", stopped)
@@ -235,33 +209,7 @@ func TestGivenUpStartKillNamesItsProxy(t *testing.T) {
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	hook := logtest.NewLocal(log)
-	trap := newTrap(func(m any) bool {
-		if te, ok := m.(timerElapsed); ok {
-			return te.Kind == lifecycle.TimerStopWait
-		}
-		_, ok := m.(proxyServiceStarted)
-		return ok
-	})
-	r := newRig(t, withTrap(trap.middleware), func(o *Options) { o.Log = log })
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p.command() // the start
-	r.okDone("command stop service s", 1)
-	p.command() // the stop
-	r.expectSeq("s", stopping)
-	if te, _ := trap.wait(t, 1).(timerElapsed); te.Kind != lifecycle.TimerStopWait {
-		t.Fatalf("caught %+v, want the stopwait", te)
-	}
-	p.started("s", 301)
-	if m, ok := trap.wait(t, 2).(proxyServiceStarted); !ok || m.pid != 301 {
-		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
-	}
+	r, trap, _, proxies := startedBeforeGiveUp(t, func(o *Options) { o.Log = log })
 	self := r.servicePID("s")
 	trap.release(t, r.tree.System.Root, self, 1)
 	r.expectSeq("s", stopped)
@@ -281,4 +229,41 @@ func TestGivenUpStartKillNamesItsProxy(t *testing.T) {
 	if len(kills) != 1 || kills[0] != want {
 		t.Fatalf("logged %q, want %q", kills, want)
 	}
+}
+
+// startedBeforeGiveUp starts s under the played proxy p, stops it, and
+// holds, in a trap, the stopwait's message (1) and the report of the
+// `started` p sends just then for pid 301 (2), which the proxy actor
+// passes on since it does not know s down yet: released in that order,
+// the report comes to a service already down.
+func startedBeforeGiveUp(t *testing.T, opts ...func(*Options)) (*rig, *timerTrap, *playedProxy, <-chan *playedProxy) {
+	t.Helper()
+	trap := newTrap(func(m any) bool {
+		if te, ok := m.(timerElapsed); ok {
+			return te.Kind == lifecycle.TimerStopWait
+		}
+		_, ok := m.(proxyServiceStarted)
+		return ok
+	})
+	r := newRig(t, append([]func(*Options){withTrap(trap.middleware)}, opts...)...)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // the start
+	r.okDone("command stop service s", 1)
+	p.command() // the stop
+	r.expectSeq("s", stopping)
+	if te, _ := trap.wait(t, 1).(timerElapsed); te.Kind != lifecycle.TimerStopWait {
+		t.Fatalf("caught %+v, want the stopwait", te)
+	}
+	p.started("s", 301)
+	if m, ok := trap.wait(t, 2).(proxyServiceStarted); !ok || m.pid != 301 {
+		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
+	}
+	return r, trap, p, proxies
 }
