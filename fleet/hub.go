@@ -160,6 +160,9 @@ type hub struct {
 	// up holds the addresses protoactor has a connection to: a loss of
 	// the endpoint of one it has not is a dial that failed
 	up map[string]bool
+	// dialErr: by address, the cause of the last dial that failed (TLS),
+	// which `cannot connect to ADDR` names; cleared once connected
+	dialErr map[string]string
 	// acks are the answers to acknowledge, per host (wire.AnswerAck):
 	// sent at once, kept only while the outbox is full, and then sent
 	// with the next ones or before the next request to the host. acked
@@ -194,7 +197,7 @@ func newHub(n *Node) *hub {
 	// while its last run's calls still run there (a rolling restart takes
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
-		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{},
+		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}, dialErr: map[string]string{},
 		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.guard.connected,
 		requestBound: requestBound}
 }
@@ -280,11 +283,14 @@ func (h *hub) Receive(ctx actor.Context) {
 		// call's id (a request's or a subscription's)
 		if t := m.Target; t != nil {
 			if c := h.calls[t.RequestId]; c != nil && !c.acked && h.inv[c.host].Addr == t.Address {
-				h.failGone(c, "cannot connect to "+t.Address)
+				h.failGone(c, h.cannotConnect(t.Address))
 			}
 		}
+	case dialFailed:
+		h.dialErr[m.addr] = m.why
 	case endpointUp:
 		h.up[m.addr] = true
+		delete(h.dialErr, m.addr)
 		for i, host := range h.inv {
 			if host.Addr == m.addr && len(h.acked[i]) > 0 {
 				// what was sent on a connection lost since may not have
@@ -298,7 +304,7 @@ func (h *hub) Receive(ctx actor.Context) {
 	case endpointLost:
 		why := "connection to " + m.addr + " lost"
 		if !h.up[m.addr] {
-			why = "cannot connect to " + m.addr
+			why = h.cannotConnect(m.addr)
 		}
 		delete(h.up, m.addr)
 		for _, c := range h.calls {
@@ -591,4 +597,13 @@ func (h *hub) format(o *op) []string {
 		out = append(out, messages.FleetLine{Host: host.Name, Kind: r.kind, Text: r.text, RTT: r.rtt}.Format())
 	}
 	return out
+}
+
+// cannotConnect is a host's `down` when the hub could not connect to
+// addr: with the TLS handshake's failure when that was it (§12.4).
+func (h *hub) cannotConnect(addr string) string {
+	if why := h.dialErr[addr]; why != "" {
+		return "cannot connect to " + addr + ": " + why
+	}
+	return "cannot connect to " + addr
 }

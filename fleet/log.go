@@ -18,6 +18,10 @@ const logCategory = "fleet"
 type remoteLog struct {
 	log   *logrus.Entry
 	attrs []slog.Attr
+	// dialFailed, if set, is told each dial that failed (protoactor's
+	// endpoint writer), before the endpoint's termination is published:
+	// a hub names the cause of a `cannot connect` (§12.4)
+	dialFailed func(addr, err string)
 }
 
 func (h *remoteLog) Enabled(_ context.Context, l slog.Level) bool {
@@ -31,12 +35,18 @@ func (h *remoteLog) Handle(_ context.Context, r slog.Record) error {
 		add(a)
 	}
 	r.Attrs(add)
+	if r.Message == "EndpointWriter failed to connect" && h.dialFailed != nil {
+		if addr, ok := fields["address"].(string); ok {
+			e, _ := fields["error"].(string)
+			h.dialFailed(addr, e)
+		}
+	}
 	h.log.WithFields(fields).Log(remoteLevel(r.Level), "protoactor: "+r.Message)
 	return nil
 }
 
 func (h *remoteLog) WithAttrs(as []slog.Attr) slog.Handler {
-	return &remoteLog{log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+	return &remoteLog{log: h.log, dialFailed: h.dialFailed, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
 }
 
 func (h *remoteLog) WithGroup(string) slog.Handler { return h }

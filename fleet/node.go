@@ -136,7 +136,11 @@ func New(cfg Config) (*Node, error) {
 		}
 	}
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(&remoteLog{log: cfg.Log.WithField("category", logCategory)})
+		return slog.New(&remoteLog{log: cfg.Log.WithField("category", logCategory), dialFailed: func(addr, err string) {
+			if hub := n.hub; hub != nil {
+				n.sys.Root.Send(hub, dialFailed{addr: addr, why: dialCause(err)})
+			}
+		}})
 	}))
 	actors.ShrinkRegistry(n.sys, registryBuckets)
 	n.guard = &guard{log: cfg.Log, hub: n.inv != nil, self: func() string { return n.sys.ProcessRegistry.Address }}
@@ -354,6 +358,10 @@ type endpointLost struct {
 	addr string
 	at   time.Time
 }
+
+// dialFailed: protoactor remote could not connect to addr; why is the
+// cause a hub adds to its `cannot connect to ADDR` ("" when it adds none).
+type dialFailed struct{ addr, why string }
 
 // endpointUp: protoactor remote made its connection to addr (a hub tells
 // a connection lost from one never made by it).
