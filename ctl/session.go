@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -44,9 +46,18 @@ func (c *connectError) cause() string {
 type closedError struct {
 	what string
 	err  error
+	// upgrade, when set, is the upgrade in place that came while the
+	// request was in flight (upgradedSince): what the close means
+	upgrade string
 }
 
-func (c *closedError) Error() string { return c.what + ": cfkd closed the connection" }
+func (c *closedError) Error() string {
+	if c.upgrade != "" {
+		return c.what + ": cfkd closed the connection: an upgrade in place came meanwhile (" + c.upgrade +
+			"); the request was taken, and the cfkd that runs now carries it on: see cfkctl status"
+	}
+	return c.what + ": cfkd closed the connection"
+}
 func (c *closedError) Unwrap() error { return c.err }
 
 // session is one run's conversation with cfkd: one connection, opened on
@@ -143,6 +154,7 @@ func (s *session) request(line string) (messages.Reply, error) {
 			return messages.Reply{}, fmt.Errorf("talking to cfkd: %w", err)
 		}
 	}
+	sent := time.Now()
 	if err := s.send(line); err != nil {
 		var refused *protocol.RemoteError
 		if errors.As(err, &refused) {
@@ -152,12 +164,47 @@ func (s *session) request(line string) (messages.Reply, error) {
 	}
 	rep, err := protocol.ReadReply(s.r)
 	if err != nil {
-		return messages.Reply{}, s.convError("reading from cfkd", err)
+		err = s.convError("reading from cfkd", err)
+		var closed *closedError
+		if errors.As(err, &closed) && !endsCfkd(line) {
+			closed.upgrade = s.upgradedSince(sent)
+		}
+		return messages.Reply{}, err
 	}
 	if rep.Err != nil && rep.Err.Error() == messages.ErrNotAuthorized.Error() && s.tcp && s.opts.tokenFile == "" {
 		s.hint = "cfkctl: a TCP console wants a token: --token-file FILE (or CFKCTL_TOKEN_FILE)"
 	}
 	return rep, nil
+}
+
+// endsCfkd says whether line asks cfkd to end or exec (its close is
+// then expected: no upgrade to look for), or is the look itself.
+func endsCfkd(line string) bool {
+	return line == "command shutdown" || line == "command upgraded" ||
+		line == "command upgrade" || strings.HasPrefix(line, "command upgrade ")
+}
+
+// upgradedSince is, when cfkd closed the connection with a request in
+// flight, the text of the upgrade in place that came since the request
+// was sent (REFERENCE §13.3: a request that waits for a service then
+// gets a clean close, and the new cfkd carries it on), asked with
+// `command upgraded` on a new connection; "" when none came, or when
+// that cannot be told (cfkd gone, too old to know the command).
+func (s *session) upgradedSince(sent time.Time) string {
+	s.conn.Close()
+	s.conn = nil
+	rep, err := s.request("command upgraded")
+	if err != nil || rep.Err != nil || len(rep.Lines) != 1 {
+		return ""
+	}
+	f := strings.SplitN(rep.Lines[0], "\t", 4)
+	if len(f) != 4 || (f[1] != "upgraded" && f[1] != "rolled-back") {
+		return ""
+	}
+	if at, err := strconv.ParseInt(f[2], 10, 64); err != nil || at < sent.Unix() {
+		return ""
+	}
+	return s.env.safeErr(f[3])
 }
 
 // closedGrace is how long dropIfClosed waits for cfkd's close: one
