@@ -328,7 +328,8 @@ func (c *Controller) servicePID(e *entry) *actor.PID {
 // few bytes while empty (the default's ring of ten slots costs 200 per
 // service), and a service is sent few messages.
 func (c *Controller) newServiceProps() *actor.Props {
-	return actor.PropsFromProducer(func() actor.Actor { return c.spawning }, actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...), actor.WithDispatcher(servicePool),
+	return actor.PropsFromProducer(func() actor.Actor { return c.spawning }, actor.WithReceiverMiddleware(c.opts.ServiceMiddleware...),
+		actor.WithSenderMiddleware(c.opts.ServiceSenderMiddleware...), actor.WithDispatcher(servicePool),
 		actor.WithMailbox(actor.UnboundedLockfree()))
 }
 

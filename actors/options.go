@@ -165,6 +165,9 @@ type Options struct {
 	// ServiceMiddleware wraps every service actor's Receive (tests inject
 	// faults with it).
 	ServiceMiddleware []actor.ReceiverMiddleware
+	// ServiceSenderMiddleware wraps every service actor's sends (tests
+	// hold one back with it; none: no cost).
+	ServiceSenderMiddleware []actor.SenderMiddleware
 	// TailBytes bounds the last output kept per service for `command
 	// tail` (default DefaultTailBytes, 64 KiB).
 	TailBytes int

@@ -197,6 +197,12 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 	case proxiedServiceDown:
 		p.serviceDown(ctx, m.name)
+	case proxiedStartKilled:
+		for _, st := range p.starts[m.name] {
+			if st.pid == m.pid {
+				st.left = true
+			}
+		}
 	case proxyPidWait:
 		p.pidWait(ctx, m)
 	case proxyReportedStarted:

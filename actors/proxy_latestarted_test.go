@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
@@ -266,4 +267,52 @@ func startedBeforeGiveUp(t *testing.T, opts ...func(*Options)) (*rig, *timerTrap
 		t.Fatalf("caught %+v, want the report of pid 301", trap.wait(t, 2))
 	}
 	return r, trap, p, proxies
+}
+
+// REFERENCE §4.5, §7.5: a late `started` the proxy actor passed on (it
+// did not know the service down yet) is killed by the service; the
+// process's exit could then reach the proxy actor before the service's
+// word that it is down, and was taken for a run's end: what the process
+// left was not ended (TestGivenUpStartEndsWhatItLeft failed so in a CI
+// run). The service tells the proxy actor of the kill before it kills.
+// Here the service's word that it is down is held back for good.
+func TestGivenUpStartEndsWhatItLeftWhenItsExitComesFirst(t *testing.T) {
+	t.Parallel()
+	held := make(chan struct{}, 16)
+	hold := func(next actor.SenderFunc) actor.SenderFunc {
+		return func(c actor.SenderContext, to *actor.PID, env *actor.MessageEnvelope) {
+			if m, ok := env.Message.(toProxy); ok {
+				if _, down := m.msg.(proxiedServiceDown); down {
+					held <- struct{}{}
+					return
+				}
+			}
+			next(c, to, env)
+		}
+	}
+	r := newRig(t, func(o *Options) { o.ServiceSenderMiddleware = []actor.SenderMiddleware{hold} })
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=0.03")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // the start
+	r.okDone("command stop service s", 1)
+	p.command() // the stop
+	r.expectSeq("s", stopping, stopped)
+	select { // the proxy actor does not know s down
+	case <-held:
+	case <-time.After(deadline):
+		t.Fatal("s did not say it is down")
+	}
+	p.started("s", 301)
+	r.fake.waitSignal(t, 301, syscall.SIGKILL)
+	p.stopped("s", 301, killedBy(syscall.SIGKILL))
+	r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
+	if got := r.fake.lostCalls(); len(got) != 1 || got[0].name != "s" || got[0].after == 0 {
+		t.Fatalf("EndLostStart calls %+v, want one, for s, from its start line", got)
+	}
 }

@@ -45,6 +45,15 @@ type (
 	// proxiedServiceDown: service name is down (an auto proxy without an
 	// up service is shut down).
 	proxiedServiceDown struct{ name string }
+	// proxiedStartKilled: the service killed pid, which its proxy
+	// reported for a start the service had given up (Service.killGivenUp),
+	// sent to the proxy actor before the kill: that start is left, so
+	// that the process's exit, which may come before the service's word
+	// that it is down, is a given-up start's (its orphans ended).
+	proxiedStartKilled struct {
+		name string
+		pid  int
+	}
 	// toProxy is a message a service sends its parent for proxy `proxy`.
 	toProxy struct {
 		proxy string
@@ -63,7 +72,8 @@ type (
 		attempt uint64
 		pid     int
 		proc    *osproc.Process
-		proxy   string // the proxy that forked it, for the service's log
+		proxy   string     // the proxy that forked it, for the service's log
+		from    *actor.PID // its proxy actor, told of a kill (proxiedStartKilled)
 	}
 	proxyStopped struct{ attempt uint64 }
 

@@ -113,7 +113,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	st.pid, st.unheld = m.pid, lostHandle(m)
 	p.prog.answer(st.seq)
 	p.pids[m.name] = m.pid
-	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name})
+	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self})
 }
 
 // killStray SIGKILLs the process of a start given up, through its handle;
@@ -170,7 +170,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		// an exit with no started before it (the original proxy's child
 		// reaped before its fork returned): the exit says the pid, which
 		// the service must know to take the exit for its run's
-		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proxy: p.cfg.Name})
+		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proxy: p.cfg.Name, from: p.self})
 	}
 	exit := messages.ProcessExited{Pid: m.pid, Status: m.status}
 	if ender, ok := p.opts.Launcher.(ProxiedStopEnder); ok && st.stopAsked && m.pid > 0 {

@@ -80,7 +80,7 @@ func (s *Service) askProxy(ctx actor.Context, a lifecycle.AskProxy) {
 // when one could be had.
 func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 	if m.attempt != s.lc.Attempt || !s.lc.State.IsUp() {
-		s.killGivenUp(m)
+		s.killGivenUp(ctx, m)
 		return
 	}
 	if s.lc.Pid != 0 {
@@ -102,13 +102,18 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 // pidfds, REFERENCE §11) it is left alone. The log names the proxy that
 // forked it, from the message: the service's own proxy may have changed
 // since (an apply) and its run's is forgotten once the run is over.
-func (s *Service) killGivenUp(m proxyServiceStarted) {
+func (s *Service) killGivenUp(ctx actor.Context, m proxyServiceStarted) {
 	defer m.proc.Close()
 	if m.proc == nil {
 		s.log.Debugf("proxy '%s' reported pid %d for a start the service gave up: no handle on it, not killed", m.proxy, m.pid)
 		return
 	}
 	s.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", m.proxy, s.cfg.Name, m.pid)
+	if m.from != nil {
+		// before the kill, so that its exit comes after: what it left
+		// is ended as a given-up start's (REFERENCE §4.5, §7.5)
+		ctx.Send(m.from, proxiedStartKilled{name: s.cfg.Name, pid: m.pid})
+	}
 	if err := s.opts.Launcher.Signal(m.proc, syscall.SIGKILL); err != nil && !errors.Is(err, osproc.ErrDone) {
 		s.log.WithError(err).Warnf("proxy '%s': cannot kill pid %d", m.proxy, m.pid)
 	}
