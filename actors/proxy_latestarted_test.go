@@ -82,7 +82,15 @@ func TestProxyUnstartedFailsTheStartAtOnce(t *testing.T) {
 // command waiting for p to read it.
 func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
 	t.Helper()
-	r := newRig(t)
+	r, p, _ := proxiedStartingWith(t, stopwait)
+	return r, p
+}
+
+// proxiedStartingWith is proxiedStarting on a rig made with opts; it
+// returns the channel of the proxies launched after p too.
+func proxiedStartingWith(t *testing.T, stopwait string, opts ...func(*Options)) (*rig, *playedProxy, <-chan *playedProxy) {
+	t.Helper()
+	r := newRig(t, opts...)
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied([]string{"noauto=1"}, "s")
@@ -91,7 +99,7 @@ func proxiedStarting(t *testing.T, stopwait string) (*rig, *playedProxy) {
 	p := nextProxy(t, proxies)
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
-	return r, p
+	return r, p, proxies
 }
 
 // givenUpStart: proxiedStarting, then s stopped before the proxy read
@@ -246,15 +254,7 @@ func startedBeforeGiveUp(t *testing.T, opts ...func(*Options)) (*rig, *timerTrap
 		_, ok := m.(proxyServiceStarted)
 		return ok
 	})
-	r := newRig(t, append([]func(*Options){withTrap(trap.middleware)}, opts...)...)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
+	r, p, proxies := proxiedStartingWith(t, "0.03", append([]func(*Options){withTrap(trap.middleware)}, opts...)...)
 	p.command() // the start
 	r.okDone("command stop service s", 1)
 	p.command() // the stop
@@ -290,15 +290,7 @@ func TestGivenUpStartEndsWhatItLeftWhenItsExitComesFirst(t *testing.T) {
 			next(c, to, env)
 		}
 	}
-	r := newRig(t, func(o *Options) { o.ServiceSenderMiddleware = []actor.SenderMiddleware{hold} })
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=0.03")
-	r.ok("command proxyup p")
-	p := nextProxy(t, proxies)
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
+	r, p, _ := proxiedStartingWith(t, "0.03", func(o *Options) { o.ServiceSenderMiddleware = []actor.SenderMiddleware{hold} })
 	p.command() // the start
 	r.okDone("command stop service s", 1)
 	p.command() // the stop

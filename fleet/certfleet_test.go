@@ -35,14 +35,21 @@ func (c *certFleet) conf(name, listen, inv string) Config {
 // serve runs member name with local, stopped at the test's end.
 func (c *certFleet) serve(name, listen, inv string, local Local) *Node {
 	c.t.Helper()
-	n, err := New(c.conf(name, listen, inv))
+	return serveNode(c.t, c.conf(name, listen, inv), local)
+}
+
+// serveNode runs a member of configuration cfg with local, stopped at
+// the test's end.
+func serveNode(t testing.TB, cfg Config, local Local) *Node {
+	t.Helper()
+	n, err := New(cfg)
 	if err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if err := n.Serve(local); err != nil {
-		c.t.Fatal(err)
+		t.Fatal(err)
 	}
-	c.t.Cleanup(n.Stop)
+	t.Cleanup(n.Stop)
 	return n
 }
 

@@ -154,16 +154,8 @@ func (tf *testFleet) config(name, inv string) Config {
 
 func (tf *testFleet) start(name, inv string) (*Node, *fakeLocal) {
 	tf.t.Helper()
-	n, err := New(tf.config(name, inv))
-	if err != nil {
-		tf.t.Fatal(err)
-	}
 	loc := &fakeLocal{name: name}
-	if err := n.Serve(loc); err != nil {
-		tf.t.Fatal(err)
-	}
-	tf.t.Cleanup(n.Stop)
-	return n, loc
+	return serveNode(tf.t, tf.config(name, inv), loc), loc
 }
 
 // ask sends a `command fleet ...` line to the hub and waits for the reply.

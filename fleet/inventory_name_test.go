@@ -54,14 +54,7 @@ func TestHubSaysWhenAMemberIsNotTheInventorysOne(t *testing.T) {
 	log.AddHook(rec)
 	cfg := tf.config("hub", inv)
 	cfg.Log, cfg.Timeout = log, time.Second
-	hub, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := hub.Serve(&fakeLocal{name: "hub"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hub.Stop)
+	hub := serveNode(t, cfg, &fakeLocal{name: "hub"})
 	tf.hub = hub
 	r := tf.ask("command fleet status")
 	if r.Err != nil || len(r.Lines) != 1 || !strings.HasPrefix(r.Lines[0], "db1\tdown\t") {

@@ -29,14 +29,7 @@ func TestHostNeverReachedIsCannotConnect(t *testing.T) {
 	web2 := cf.serve("web2", "127.0.0.4:0", "", web2Loc)
 	cfg := cf.conf("hub", "127.0.0.2:0", cf.inventory("inventory", fmt.Sprintf("host web1 addr=%s\nhost web2 addr=%s\n", nobody, web2.Address())))
 	cfg.Timeout = 10 * time.Second // protoactor gives up on a dial after 2 s
-	hub, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := hub.Serve(&fakeLocal{name: "hub"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hub.Stop)
+	hub := serveNode(t, cfg, &fakeLocal{name: "hub"})
 	tf := &testFleet{t: t, hub: hub}
 	_, out := outcomes(t, tf.ask("command fleet status"))
 	if o := out["web1"]; o.Kind != messages.FleetDown || o.Text != "cannot connect to "+nobody {

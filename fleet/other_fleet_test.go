@@ -23,14 +23,7 @@ func TestHostOfAnotherFleetNamesTheCause(t *testing.T) {
 	web1 := theirs.serve("web1", "127.0.0.3:0", "", &fakeLocal{name: "web1"})
 	cfg := ours.conf("hub", "127.0.0.2:0", ours.inventory("inventory", fmt.Sprintf("host web1 addr=%s\n", web1.Address())))
 	cfg.Timeout = 10 * time.Second // protoactor gives up on a dial after 2 s
-	hub, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := hub.Serve(&fakeLocal{name: "hub"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(hub.Stop)
+	hub := serveNode(t, cfg, &fakeLocal{name: "hub"})
 	tf := &testFleet{t: t, hub: hub}
 	_, out := outcomes(t, tf.ask("command fleet status"))
 	want := "cannot connect to " + web1.Address() +

@@ -3,9 +3,7 @@ package e2e
 import (
 	"bytes"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,8 +20,8 @@ func TestCfkctlRequestClosedByAnUpgrade(t *testing.T) {
 	c := d.dial()
 	// its TERM trap waits for the test's gate: the restart waits for its
 	// stop across the upgrade
-	gate := filepath.Join(t.TempDir(), "gate")
-	c.ok(`service slow cmd=trap 'while [ ! -e `+gate+` ]; do sleep 0.05; done; exit 0' TERM; while :; do sleep 0.1; done`,
+	trap, open := gatedTermTrap(t)
+	c.ok(`service slow cmd=`+trap+`; while :; do sleep 0.1; done`,
 		"service slow startwait_secs=0.2", "command start service slow")
 	c.until("slow running", func() bool { return c.status("slow")[1] == "running" })
 	var stderr bytes.Buffer
@@ -45,9 +43,7 @@ func TestCfkctlRequestClosedByAnUpgrade(t *testing.T) {
 		!strings.Contains(got, "); the request was taken, and the cfkd that runs now carries it on: see cfkctl status") {
 		t.Fatalf("cfkctl restart said %q, want %q...", got, want)
 	}
-	if err := os.WriteFile(gate, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	open()
 	c = d.dial()
 	// it was stopping: running again is the restart, carried on
 	c.until("slow running again", func() bool { return c.status("slow")[1] == "running" })

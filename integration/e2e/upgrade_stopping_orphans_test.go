@@ -20,8 +20,8 @@ func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
 	c := d.dial()
 	// its TERM trap waits for the test's gate, so the stop outlasts the
 	// upgrade however loaded the machine
-	gate := filepath.Join(t.TempDir(), "gate")
-	c.ok(`service s cmd=trap 'while [ ! -e `+gate+` ]; do sleep 0.05; done; exit 0' TERM; (setsid sleep 1001 </dev/null >/dev/null 2>&1 &); while :; do sleep 0.1; done`,
+	trap, open := gatedTermTrap(t)
+	c.ok(`service s cmd=`+trap+`; (setsid sleep 1001 </dev/null >/dev/null 2>&1 &); while :; do sleep 0.1; done`,
 		"service s stopwait_secs=20", "service s startwait_secs=0.2", "command start service s")
 	c.until("s running", func() bool { return c.status("s")[1] == "running" })
 	var orphan int
@@ -46,13 +46,25 @@ func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
 	if st := c.status("s")[1]; st != "stopping" {
 		t.Fatalf("s is %s after the upgrade, want stopping (its trap waits for the gate)", st)
 	}
-	if err := os.WriteFile(gate, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	open()
 	c.until("s stopped", func() bool { return c.status("s")[1] == "stopped" })
 	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(orphan))
 	waitFor(t, "the orphan gone", func() bool {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(orphan) + "/stat")
 		return err != nil || strings.Contains(string(b), ") Z ")
 	})
+}
+
+// gatedTermTrap is a shell's TERM trap that ends the shell only once the
+// test calls open (or ends), so that a stop lasts as long as the test
+// needs.
+func gatedTermTrap(t *testing.T) (trap string, open func()) {
+	gate := filepath.Join(t.TempDir(), "gate")
+	open = func() {
+		if err := os.WriteFile(gate, nil, 0o644); err != nil && !os.IsExist(err) {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(open)
+	return `trap 'while [ ! -e ` + gate + ` ]; do sleep 0.05; done; exit 0' TERM`, open
 }
