@@ -81,7 +81,8 @@ func lostHandle(m proxyReportedStarted) bool {
 // service's next start line (or now): the daemons of the service's
 // earlier runs, which may have exited on their own, are older, and those
 // of its runs since are the next start's. A start with no clock to tell
-// them by (sent 0: carried by an upgrade in place) is left as it was.
+// them by (sent 0: no CLOCK_BOOTTIME, or carried by an upgrade in place
+// from a cfkd before state version 7) is left as it was.
 func (p *Proxy) endGivenUp(name string, st *proxiedStart) {
 	ender, ok := p.opts.Launcher.(LostStartEnder)
 	if !ok || st.sent == 0 {

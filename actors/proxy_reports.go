@@ -90,8 +90,9 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		m.proc.Close()
 		return
 	case st == nil:
-		// nobody supervises it (a start the former cfkd of an upgrade
-		// gave up, whose started came after the exec; a proxy's bug):
+		// nobody supervises it (a start a former cfkd of state version 6
+		// or older gave up before an upgrade in place, whose started came
+		// after the exec; a proxy's bug):
 		// killed through the handle, as a stray is, never by a bare pid
 		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): killing it", p.cfg.Name, m.name, m.pid)
 		p.killStray(m.proc, m.pid, m.handleErr)

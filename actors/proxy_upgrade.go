@@ -22,8 +22,12 @@ import (
 // three are stopped the proxy answers its state and stashes what comes
 // after; a second export adds the exits and the services' requests that
 // came meanwhile. Thaw restarts the goroutines with what they had read and
-// replays the stash. A proxy stopping, or waiting for a started service's
-// pid, or with starts queued, refuses (try again).
+// replays the stash. A proxy stopping, or waiting for the pid of a
+// service up under it, or with starts queued, refuses (try again). Every
+// start whose process's exit the proxy has not reported crosses (state
+// version 7), a start the service gave up included, its pid awaited or
+// not: the new cfkd kills its late started and ends what its process
+// left, as this one would have (REFERENCE §4.5, §7.5).
 
 // ProxyTag is the osproc.Spec.Tag of a proxy process.
 func ProxyTag(name string) string { return "proxy:" + name }
@@ -324,7 +328,8 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 		px.Pid = p.proc.Pid
 	}
 	for name, ref := range p.svcs {
-		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: ref.attempt, Up: p.up[name], Pid: p.pids[name]})
+		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: ref.attempt, Up: p.up[name], Pid: p.pids[name],
+			Starts: exportStarts(p.starts[name])})
 	}
 	if p.upg.frozen && px.Running {
 		px.CmdFd, px.StatusFd, px.LogFd = upgrade.FdOf(p.pr.cmdW), upgrade.FdOf(p.pr.statusR), upgrade.FdOf(p.pr.logR)
@@ -409,7 +414,8 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 		return
 	}
 	p.state, p.proc = proxyIsUp, m.proc
-	// its starts were all answered (an export waits for that): loaded
+	// the starts of the services up were all answered (an export waits
+	// for that): loaded; one given up may still await its pid
 	now := time.Now()
 	p.prog = proxyProgress{began: now, last: now}
 	// which sockets its process got is not carried: held to be all those
@@ -424,7 +430,13 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 			}
 			if s.Pid != 0 {
 				p.pids[s.Name] = s.Pid
-				// exported only once its pid was reported (busy)
+			}
+			if len(s.Starts) > 0 {
+				p.starts[s.Name] = restoreStarts(pid, s.Starts, now)
+			} else if s.Starts == nil && s.Pid != 0 {
+				// a former cfkd's state before version 7: the start of the
+				// pid reported only (exported once it was: busy), with no
+				// clock to tell what its process left by
 				p.starts[s.Name] = []*proxiedStart{{ref: ref, pid: s.Pid, left: !s.Up}}
 			}
 			p.forgetIfGone(s.Name) // one down with no process (a former cfkd's state named those)
@@ -454,6 +466,32 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 			p.handle(ctx, proxiedServiceDown{name: r.Name})
 		}
 	}
+}
+
+// exportStarts is the outstanding starts of a service, as the state
+// carries them (never nil: a state of version 7 names them all).
+func exportStarts(list []*proxiedStart) []upgrade.ProxiedStart {
+	out := make([]upgrade.ProxiedStart, 0, len(list))
+	for _, st := range list {
+		out = append(out, upgrade.ProxiedStart{Attempt: st.ref.attempt, Pid: st.pid, Left: st.left, StopAsked: st.stopAsked,
+			Sent: st.sent, Next: st.next, Unheld: st.unheld})
+	}
+	return out
+}
+
+// restoreStarts makes the outstanding starts of the service of actor svc
+// again (REFERENCE §13.2): a given-up one keeps the times that tell what
+// its process left (endGivenUp), a stopped one that its exit is a stop's
+// (ProxiedStopEnder). Their seq is 0: the progress of the run begins
+// again at the adoption, and each of them comes before any start sent
+// from now on.
+func restoreStarts(svc *actor.PID, list []upgrade.ProxiedStart, now time.Time) []*proxiedStart {
+	out := make([]*proxiedStart, 0, len(list))
+	for _, s := range list {
+		out = append(out, &proxiedStart{ref: proxiedRef{pid: svc, attempt: s.Attempt}, pid: s.Pid, left: s.Left, stopAsked: s.StopAsked,
+			asked: now, sent: s.Sent, next: s.Next, unheld: s.Unheld})
+	}
+	return out
 }
 
 // restartProxied asks the controller to send the proxy the start

@@ -80,6 +80,9 @@ func (s *State) consistent() error {
 				return fmt.Errorf("proxy %q: service %q: no name, or named twice", n, ps.Name)
 			}
 			runs[ps.Name] = true
+			if err := startsConsistent(ps.Starts); err != nil {
+				return fmt.Errorf("proxy %q: service %q: %w", n, ps.Name, err)
+			}
 		}
 	}
 	for _, svc := range s.Services {
@@ -126,6 +129,22 @@ func (s *State) consistent() error {
 		}
 	}
 	return requiresCycle(s.Services)
+}
+
+// startsConsistent refuses the starts of a proxied service that no proxy
+// actor keeps: a pid below 0, a start after the one the service has not
+// given up (a service has one start at a time: its latest), one not
+// given up with no start line sent after it but a next start's time.
+func startsConsistent(starts []ProxiedStart) error {
+	for i, st := range starts {
+		if st.Pid < 0 {
+			return fmt.Errorf("start %d: pid %d is not a process", i+1, st.Pid)
+		}
+		if !st.Left && (i != len(starts)-1 || st.Next != 0) {
+			return fmt.Errorf("start %d is not given up, but a later start was sent", i+1)
+		}
+	}
+	return nil
 }
 
 // maxCounter bounds a lifecycle's counters (Attempt, Gen) in a state.

@@ -94,6 +94,12 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a proxy's service named twice": {func(s *State) {
 			s.Proxies[0].Services = []ProxiedService{{Name: "x"}, {Name: "x"}}
 		}, `proxy "p": service "x": no name, or named twice`},
+		"a proxied start after the service's current one": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Pid: 70}, {Attempt: 2, Left: true}}}}
+		}, `proxy "p": service "x": start 1 is not given up, but a later start was sent`},
+		"a proxied start with a negative pid": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Pid: -3, Left: true}}}}
+		}, `proxy "p": service "x": start 1: pid -3 is not a process`},
 		"a direct run up with no process": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Stopping, Want: lifecycle.WantDown})}
 		}, `service "a" is stopping with no process`},

@@ -43,7 +43,17 @@ import (
 // as its EXTEND_TIMEOUT_USEC extended it, the ends WATCHDOG=trigger asks
 // (`end` 3 and 4) and the events of both (REFERENCE §2.9); a service's
 // oneshot, a run's oneshot and done (REFERENCE §2.10).
-var StateVersion = "6"
+//
+// 7: a proxied service's starts whose process's exit its proxy has not
+// reported yet (ProxiedService.Starts), a start the service gave up
+// included: its attempt and pid, whether it was given up and whether
+// cfkd asked the proxy to stop it, and when its start line and the
+// service's next one were sent (osproc.BootTicks). The new cfkd then
+// ends what such a process left once the proxy reports its exit, as the
+// former would have (REFERENCE §4.5, §7.5). Always written by version 7
+// ([] when none): a document without it, of version 6 or older, is
+// adopted as before (the start of the pid reported, with no clock).
+var StateVersion = "7"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1
@@ -221,6 +231,29 @@ type ProxiedService struct {
 	Attempt uint64 `json:"attempt"`
 	Up      bool   `json:"up,omitempty"`
 	Pid     int    `json:"pid,omitempty"`
+	// Starts are its starts sent to the proxy whose process's exit the
+	// proxy has not reported yet, in the order sent (state version 7:
+	// never nil there; nil from an older cfkd, which did not carry them).
+	Starts []ProxiedStart `json:"starts"`
+}
+
+// ProxiedStart is one start line sent to a proxy, outstanding until the
+// proxy reports the exit of its process (REFERENCE §4.5).
+type ProxiedStart struct {
+	Attempt uint64 `json:"attempt"`
+	// Pid: the pid the proxy reported for it, 0 for none yet
+	Pid int `json:"pid,omitempty"`
+	// Left: the service gave that start up (it went down, or started
+	// again): what the proxy reports of it is a stray's
+	Left bool `json:"left,omitempty"`
+	// StopAsked: cfkd wrote the proxy a stop of the service after it
+	StopAsked bool `json:"stop_asked,omitempty"`
+	// Sent and Next: when its start line and the service's next one were
+	// sent (osproc.BootTicks; 0: no clock, or no next start yet)
+	Sent uint64 `json:"sent,omitempty"`
+	Next uint64 `json:"next,omitempty"`
+	// Unheld: its pid came, but cfkd took no handle on that process
+	Unheld bool `json:"unheld,omitempty"`
 }
 
 // ProxyRequest is a service's request to its proxy: start (Attempt),

@@ -185,3 +185,40 @@ func TestDecodeReadsAnOlderVersion(t *testing.T) {
 		t.Fatalf("check line %q", l)
 	}
 }
+
+// Version 7 carries a proxied service's outstanding starts (REFERENCE
+// §13.2), always written: none is `[]`, told from a document of version 6
+// or older, which has no `starts` and is adopted as before (nil).
+func TestProxiedStartsCross(t *testing.T) {
+	st := sample()
+	given := ProxiedStart{Attempt: 2, Pid: 70, Left: true, StopAsked: true, Sent: 5, Next: 9, Unheld: true}
+	st.Proxies[0].Services = []ProxiedService{{Name: "a", Attempt: 1, Starts: []ProxiedStart{}},
+		{Name: "b", Attempt: 3, Starts: []ProxiedStart{given, {Attempt: 3, Pid: 71, Sent: 9}}}}
+	b, err := Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := got.Proxies[0].Services
+	if ps[0].Starts == nil || len(ps[0].Starts) != 0 || len(ps[1].Starts) != 2 || ps[1].Starts[0] != given || ps[1].Starts[1].Pid != 71 {
+		t.Fatalf("starts read back %+v, want %+v", ps, st.Proxies[0].Services)
+	}
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	m["version"] = 6
+	for _, s := range m["proxies"].([]any)[0].(map[string]any)["services"].([]any) {
+		delete(s.(map[string]any), "starts")
+	}
+	old, _ := json.Marshal(m)
+	if got, err = Decode(old); err != nil {
+		t.Fatalf("a version 6 document: %v", err)
+	}
+	for _, s := range got.Proxies[0].Services {
+		if s.Starts != nil {
+			t.Fatalf("service %s of a version 6 document: starts %+v, want none carried (nil)", s.Name, s.Starts)
+		}
+	}
+}
