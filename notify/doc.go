@@ -26,7 +26,8 @@
 //   - A datagram is at most MaxDatagram bytes: a longer one is dropped
 //     whole. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's
 //     BARRIER=1 waits for its fd to be closed), and the sender's pidfd,
-//     is closed at once.
+//     is closed at once, once the sender's group is read: closed
+//     before, it let systemd-notify exit and be reaped first.
 //   - Each sender pid gets at most Burst datagrams at once and Rate a
 //     second after that, and all senders together GlobalRate: a flood is
 //     read and dropped, it reaches no actor.

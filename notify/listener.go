@@ -241,12 +241,19 @@ func (l *Listener) Serve(deliver func(Message)) {
 			}
 			continue // a datagram the kernel could not deliver whole, or Pause's deadline
 		}
-		pid, uid, pidfd := closeRightsAndCred(oob[:oobn])
+		pid, uid, pidfd, rights := rightsAndCred(oob[:oobn])
 		take := pid > 0 && l.takes(uid) && n <= MaxDatagram && flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) == 0 &&
 			lim.allow(pid, uid, l.shared, time.Now())
 		pgid, gone := 0, false
 		if take {
+			// before its fds are closed: systemd-notify (without
+			// --no-block) exits once its BARRIER=1's fd is, and its
+			// parent reaps it, which made that datagram Gone
+			beforeGroup(pid)
 			pgid, gone = senderGroup(pid, pidfd)
+		}
+		for _, fd := range rights {
+			syscall.Close(fd)
 		}
 		if pidfd >= 0 {
 			syscall.Close(pidfd)
@@ -270,15 +277,19 @@ func (l *Listener) Close() {
 	})
 }
 
-// closeRightsAndCred closes every fd a datagram carried but the sender's
-// pidfd, and returns the sender's pid and uid (pid 0 when the kernel gave
-// none) and that pidfd (-1 when the kernel gave none), for the caller to
-// close.
-func closeRightsAndCred(oob []byte) (pid, uid, pidfd int) {
+// beforeGroup is called just before a sender's group is read (a test
+// holds it there).
+var beforeGroup = func(pid int) {}
+
+// rightsAndCred returns the sender's pid and uid (pid 0 when the kernel
+// gave none), its pidfd (-1 when the kernel gave none) and the fds the
+// datagram carried (systemd-notify's BARRIER=1 waits for its fd to be
+// closed), all for the caller to close.
+func rightsAndCred(oob []byte) (pid, uid, pidfd int, rights []int) {
 	pidfd = -1
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
-		return 0, 0, -1
+		return 0, 0, -1, nil
 	}
 	for _, m := range msgs {
 		if m.Header.Level != syscall.SOL_SOCKET {
@@ -286,16 +297,14 @@ func closeRightsAndCred(oob []byte) (pid, uid, pidfd int) {
 		}
 		if m.Header.Type == syscall.SCM_RIGHTS {
 			fds, _ := syscall.ParseUnixRights(&m)
-			for _, fd := range fds {
-				syscall.Close(fd)
-			}
+			rights = append(rights, fds...)
 		} else if p, u, ok := credOf(&m); ok {
 			pid, uid = p, u
 		} else if fd, ok := pidfdOf(&m); ok {
 			pidfd = fd
 		}
 	}
-	return pid, uid, pidfd
+	return pid, uid, pidfd, rights
 }
 
 // senderGroup is the process group of the sender pid, and whether it was
