@@ -152,3 +152,20 @@ func TestProxyGettingOnIsWaitedFor(t *testing.T) {
 		t.Fatalf("logs %q", s.logs)
 	}
 }
+
+// A watchdog stop sends SIGABRT (§2.9); a service that outlives it by
+// stopwait_secs gets SIGKILL, and the line named the signal by its
+// number: `svc still alive 2s after SIG6: sending SIGKILL`.
+func TestKillLogAfterWatchdogNamesSIGABRT(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // running
+	s.feed(Event{Kind: EvWatchdogTrigger})
+	if s.l.State != messages.Stopping || s.l.StopSig != syscall.SIGABRT {
+		t.Fatalf("after WATCHDOG=trigger: %+v", s.l)
+	}
+	s.fire() // stopwait: SIGKILL
+	if all := strings.Join(s.logs, "\n"); !strings.Contains(all, "svc still alive 2s after SIGABRT: sending SIGKILL") {
+		t.Fatalf("the watchdog sent SIGABRT, the log says otherwise: %q", s.logs)
+	}
+}

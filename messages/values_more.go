@@ -83,10 +83,15 @@ func ParseSignal(v string) (syscall.Signal, bool) {
 	return sig, ok
 }
 
-// SignalName is the name ParseSignal reads back (`TERM`).
+// SignalName is the name ParseSignal reads back (`TERM`), or the name of
+// a signal cfkd sends that no verb takes (`ABRT`, a watchdog's stop,
+// REFERENCE §2.9), else its number.
 func SignalName(sig syscall.Signal) string {
 	if name, ok := signalNames[sig]; ok {
 		return name
+	}
+	if sig == syscall.SIGABRT {
+		return "ABRT"
 	}
 	return strconv.Itoa(int(sig))
 }
