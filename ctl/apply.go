@@ -286,17 +286,25 @@ func applyNotes(s *session, plan []messages.Change) {
 	if others {
 		fmt.Fprintln(s.env.stderr, "note: the sockets and proxies marked - are kept (cfkd cannot forget them)")
 	}
+	// bind, unbind and proxydown take one name: with several, the note
+	// names them apart from the command, which it gives for one
 	if len(sockets) > 0 {
 		// a bound socket goes on as it was bound, and nothing shows its
 		// new declaration until then (REFERENCE §1.4)
-		fmt.Fprintf(s.env.stderr, "note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind %s, then bind)\n",
-			strings.Join(sockets, " "))
+		how := "cfkctl unbind " + sockets[0] + ", then bind"
+		if len(sockets) > 1 {
+			how = "cfkctl unbind NAME, then bind NAME, for each of " + strings.Join(sockets, " ")
+		}
+		fmt.Fprintf(s.env.stderr, "note: a socket marked ~ that is bound keeps its address until it is bound again (%s)\n", how)
 	}
 	if len(proxies) > 0 {
 		// a proxy's process goes on as it was launched, and so do the
 		// services it runs (REFERENCE §1.4)
-		fmt.Fprintf(s.env.stderr, "note: a proxy marked ~ that runs keeps its former declaration until it runs again (cfkctl proxydown %s stops it and its services)\n",
-			strings.Join(proxies, " "))
+		how := "cfkctl proxydown " + proxies[0] + " stops it and its services"
+		if len(proxies) > 1 {
+			how = "cfkctl proxydown NAME stops it and its services, for each of " + strings.Join(proxies, " ")
+		}
+		fmt.Fprintf(s.env.stderr, "note: a proxy marked ~ that runs keeps its former declaration until it runs again (%s)\n", how)
 	}
 }
 
