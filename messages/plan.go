@@ -288,7 +288,8 @@ func diffFields(a, b any, attrs map[string]string) []string {
 	var out []string
 	for i := 0; i < va.NumField(); i++ {
 		f := va.Type().Field(i)
-		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) || f.Name == "Requires" && sameSet(va.Field(i), vb.Field(i)) {
+		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) || f.Name == "Requires" && sameSet(va.Field(i), vb.Field(i)) ||
+			sameEffect(f.Name, va.Field(i), vb.Field(i)) {
 			continue
 		}
 		attr, ok := attrs[f.Name]
@@ -300,6 +301,33 @@ func diffFields(a, b any, attrs map[string]string) []string {
 		}
 	}
 	return out
+}
+
+// defaultMode is the mode of a UNIX socket's file whose mode is not
+// declared (REFERENCE §1.2).
+const defaultMode = "0660"
+
+// sameEffect says whether two values a declaration spells apart act the
+// same: success_exit_codes with or without 0 (an exit 0 is clean anyway,
+// REFERENCE §1.1), a socket's mode unset or 0660, its default.
+func sameEffect(field string, a, b reflect.Value) bool {
+	switch field {
+	case "SuccessCodes":
+		nonZero := func(v reflect.Value) []string {
+			codes, _ := v.Interface().([]string)
+			return slices.DeleteFunc(slices.Clone(codes), func(c string) bool { return c == "0" })
+		}
+		return slices.Equal(nonZero(a), nonZero(b))
+	case "Mode":
+		mode := func(v reflect.Value) string {
+			if m := v.String(); m != "" {
+				return m
+			}
+			return defaultMode
+		}
+		return mode(a) == mode(b)
+	}
+	return false
 }
 
 // sameSet compares two []string as sets: the order of requires changes

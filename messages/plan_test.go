@@ -67,6 +67,45 @@ proxy p desc=
 	}
 }
 
+// TestPlanExplicitDefaults: a file that spells out a default finds what
+// leaves it out equal. success_exit_codes=0 (0 is clean anyway, §1.1)
+// and a UNIX socket's mode=0660 (its default) were changes: an apply
+// restarted a running service for nothing, and noted a socket to bind
+// again.
+func TestPlanExplicitDefaults(t *testing.T) {
+	have := declareLines(t, `
+service a cmd=sleep 1
+service b cmd=sleep 1
+service b success_exit_codes=3
+socket u host=unix/
+socket u service=/run/u.sock
+`)
+	want := declareLines(t, `
+service a cmd=sleep 1
+service a success_exit_codes=0
+service b cmd=sleep 1
+service b success_exit_codes=0, 3
+socket u host=unix/
+socket u service=/run/u.sock
+socket u mode=660
+`)
+	if p := PlanOf(have, want); len(p) != 0 {
+		t.Fatalf("equal declarations, plan:\n%s", planText(p))
+	}
+	want = declareLines(t, `
+service a cmd=sleep 1
+service a success_exit_codes=1
+service b cmd=sleep 1
+service b success_exit_codes=0
+socket u host=unix/
+socket u service=/run/u.sock
+socket u mode=0600
+`)
+	if got := planText(PlanOf(have, want)); got != "~ a: success_exit_codes\n~ b: success_exit_codes\n~ socket u: mode" {
+		t.Fatalf("plan:\n%s", got)
+	}
+}
+
 func TestPlan(t *testing.T) {
 	have := declareLines(t, `
 service a cmd=sleep 1
