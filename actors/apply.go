@@ -236,13 +236,16 @@ func (c *Controller) formerProxies(want messages.Declarations) []string {
 // half does about it. A socket or a proxy is never removed: cfkd cannot
 // forget one (their actors are named after them).
 func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messages.Apply, run *applyRun) {
-	c.log.Infof("apply: %s", ch.Format())
 	if ch.Op == messages.OpRemove {
+		// logged when it is made: what is kept, a service without
+		// prune, a socket, a proxy, changes nothing (REFERENCE §1.4)
 		if e := c.services[ch.Name]; ch.Kind == messages.KindService && m.Prune && e != nil {
+			c.log.Infof("apply: %s", ch.Format())
 			run.prune = append(run.prune, e)
 		}
 		return
 	}
+	c.log.Infof("apply: %s", ch.Format())
 	switch ch.Kind {
 	case messages.KindSocket:
 		e, err := c.ensureSocket(ctx, ch.Name)

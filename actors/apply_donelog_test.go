@@ -2,6 +2,7 @@ package actors
 
 import (
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,5 +37,29 @@ func TestApplyDoneLogOfOneService(t *testing.T) {
 	}
 	if want := "apply: done: 1 service not destroyed or restarted"; len(done) != 2 || done[1] != want {
 		t.Fatalf("logged %q, want %q last", done, want)
+	}
+}
+
+// cfkd logs each change an apply makes (REFERENCE §1.4). What it keeps,
+// a service marked - without prune, a socket or a proxy marked - (cfkd
+// cannot forget one), was logged `apply: - socket s` as if removed.
+func TestApplyLogsOnlyWhatItChanges(t *testing.T) {
+	t.Parallel()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	r := newRig(t, func(o *Options) { o.Log = log })
+	r.ok("service old cmd=sleep 1", "socket s host=127.0.0.1", "proxy p cmd=/bin/true", "service gone cmd=sleep 1")
+	r.ok(applyReq("", "service w1 cmd=sleep 1\nservice gone cmd=sleep 1\n"))
+	r.ok(applyReq("prune", "service w1 cmd=sleep 2\n"))
+	var logged []string
+	for _, e := range hook.AllEntries() {
+		if strings.HasPrefix(e.Message, "apply: ") {
+			logged = append(logged, e.Message)
+		}
+	}
+	want := []string{"apply: + w1", "apply: done", "apply: - gone", "apply: - old", "apply: ~ w1: cmd", "apply: done"}
+	if !slices.Equal(logged, want) {
+		t.Fatalf("logged %q, want %q", logged, want)
 	}
 }
