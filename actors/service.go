@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -62,6 +63,7 @@ type Service struct {
 	// Readiness: the probe running, and what the service said last
 	// (sd_notify STATUS=).
 	probeCancel  func()
+	probeFailed  *atomic.Pointer[string] // the probe's last failed try, said when the run is not ready in time
 	notifyStatus string
 	// runReady is the ready= the current run was launched with: its
 	// readiness is watched as launched (REFERENCE §2.9: a change applies

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -87,14 +88,20 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		return // notify: the datagrams say it
 	}
 	c, cancel := context.WithCancel(context.Background())
-	s.probeCancel = cancel
+	failed := new(atomic.Pointer[string])
+	s.probeCancel, s.probeFailed = cancel, failed
 	root, self := ctx.ActorSystem().Root, s.self
 	go func() {
 		wait := probeInterval[0]
 		for {
-			if check(c) == nil {
+			err := check(c)
+			if err == nil {
 				root.Send(self, readyProbed{attempt: attempt})
 				return
+			}
+			if c.Err() == nil { // a try cancelled is no failure of the service
+				why := err.Error()
+				failed.Store(&why)
 			}
 			select {
 			case <-c.Done():
@@ -107,6 +114,13 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 }
 
 func (s *Service) unprobe() {
+	if s.probeFailed != nil {
+		if why := s.probeFailed.Load(); why != nil && s.lc.End == lifecycle.EndNotReady {
+			// `Not ready after 60s` says when, this says why (REFERENCE §2.9)
+			s.log.WithField("pid", s.lc.Pid).Warnf("%s: its last readiness check failed: %s", s.cfg.Name, *why)
+		}
+		s.probeFailed = nil
+	}
 	if s.probeCancel != nil {
 		s.probeCancel()
 		s.probeCancel = nil
