@@ -134,6 +134,9 @@ type Options struct {
 	PathTimeout time.Duration
 	lookups     *nss.Flights // Credential's and UserEnv's in flight
 	paths       *nss.Flights // the env_files' in flight (FailFast)
+	// ExecProbeTry bounds each try of a ready=exec: probe: one that has
+	// not exited by then is killed, a failed try (REFERENCE §2.9: 30 s).
+	ExecProbeTry time.Duration
 	// RestartDelay is the delay before the launch after a second crash in
 	// a row, doubled at each further one (REFERENCE §2.3: 1 s).
 	RestartDelay time.Duration
@@ -241,6 +244,9 @@ func (o Options) withDefaults() Options {
 	if o.paths == nil {
 		// keyed by path and uid; one known not to answer fails at once
 		o.paths = &nss.Flights{FailFast: true}
+	}
+	if o.ExecProbeTry == 0 {
+		o.ExecProbeTry = 30 * time.Second
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = time.Second

@@ -3,6 +3,7 @@ package actors
 import (
 	"io"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	logtest "github.com/sirupsen/logrus/hooks/test"
@@ -26,6 +27,33 @@ func TestNotReadySaysTheLastCheck(t *testing.T) {
 	waitFor(t, "the last check logged", func() bool {
 		for _, e := range hook.AllEntries() {
 			if e.Message == want && e.Level == logrus.WarnLevel {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// A ready=exec: check that hangs is killed, a failed try (REFERENCE §2.9:
+// 30 s). Its kill returned no error: the service was taken as ready,
+// `running` 30 s after its launch whatever it did.
+func TestExecCheckThatHangsIsAFailedTry(t *testing.T) {
+	t.Parallel()
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	r := newRig(t, func(o *Options) { o.Log, o.ExecProbeTry = log, 50*time.Millisecond })
+	r.setAutoTerm()
+	r.ok("service s cmd=sleep 100", "service s ready=exec:sleep 100", "service s respawn_on_fail=0",
+		"service s startwait_secs=0.05", "service s ready_timeout_secs=1")
+	r.okDone("command start service s", 1)
+	if got := r.expectSeq("s", starting, stopping, fail); got[2].Reason != "Not ready after 1s" {
+		t.Fatalf("reason %q, want Not ready after 1s", got[2].Reason)
+	}
+	want := "s: its last readiness check failed: did not exit within 50ms: killed"
+	waitFor(t, "the last check logged", func() bool {
+		for _, e := range hook.AllEntries() {
+			if e.Message == want {
 				return true
 			}
 		}

@@ -57,7 +57,8 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			spec, launcher := *run, s.opts.Launcher
 			spec.Argv = []string{"/bin/sh", "-c", target}
 			spec.Env = withoutVars(spec.Env, socketVars)
-			check = func(c context.Context) error { return execReady(c, launcher, spec) }
+			tryFor := s.opts.ExecProbeTry
+			check = func(c context.Context) error { return execReady(c, launcher, spec, tryFor) }
 			break
 		}
 		svc, _, err := s.spec()
@@ -82,7 +83,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			if len(vars) > 0 {
 				spec.Env = withoutVars(mergeEnv(base.Env, vars, cfg.Env, last), socketVars)
 			}
-			return execReady(c, opts.Launcher, spec)
+			return execReady(c, opts.Launcher, spec, opts.ExecProbeTry)
 		}
 	default:
 		return // notify: the datagrams say it
@@ -160,15 +161,17 @@ func httpReady(c context.Context, url string) error {
 }
 
 // execReady runs the check command through the launcher (the one reaper
-// of cfkd) and waits for its exit: 0 is ready. A cancelled probe kills it.
-func execReady(c context.Context, l Launcher, spec osproc.Spec) error {
+// of cfkd) and waits for its exit: 0 is ready. A cancelled probe kills
+// it, and so does a try that has not exited within tryFor, a failed try.
+func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Duration) error {
 	done := make(chan syscall.WaitStatus, 1)
 	proc, err := l.Launch(spec, func(_ int, ws syscall.WaitStatus) { done <- ws })
 	if err != nil {
 		return err
 	}
-	t := time.NewTimer(30 * time.Second) // a check that hangs is a failed try
+	t := time.NewTimer(tryFor)
 	defer t.Stop()
+	hung := false
 	select {
 	case ws := <-done:
 		if ws.Exited() && ws.ExitStatus() == 0 {
@@ -177,9 +180,15 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec) error {
 		return fmt.Errorf("exit status %d", ws.ExitStatus())
 	case <-c.Done():
 	case <-t.C:
+		hung = true
 	}
 	l.Signal(proc, syscall.SIGKILL)
 	<-done
+	if hung {
+		// c.Err() is nil then: returned, it made a check that hangs a
+		// ready service
+		return fmt.Errorf("did not exit within %v: killed", tryFor)
+	}
 	return c.Err()
 }
 
