@@ -3,9 +3,12 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/rights"
 )
 
 // The API's errors are JSON (REFERENCE §10.1), the mux's own too: an
@@ -46,17 +49,82 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 	r.expect("GET", "/api/services/a/log?n=99999999999999999999", "", http.StatusOK)
 }
 
-// The mux's redirect of a path to clean (/api//x, /api/x/../y) is not an
-// error: it goes as the mux writes it, Location included (the JSON
-// wrapper made it a 307 with an error body and no Location).
-func TestAPIRedirectKeepsLocation(t *testing.T) {
+// A path under /api/ with an empty, "." or ".." segment got ServeMux's
+// 307 to its clean form, in HTML (/api/services//log, a NAME come out
+// empty, was sent to the service "log"); it is a 404 in JSON, that acts
+// on nothing (a POST was redirected as a POST). Outside /api/ the mux's
+// redirect stays, and a refused reader is refused before either.
+func TestAPIPathNotCleanIs404JSON(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, Options{})
-	for _, p := range []string{"/api/x/../nothing", "/api//nothing", "/api/../nothing"} {
-		rec := httptest.NewRecorder()
-		r.web.Handler().ServeHTTP(rec, httptest.NewRequest("GET", p, nil))
-		if rec.Code/100 != 3 || rec.Header().Get("Location") == "" {
-			t.Errorf("%s: %d, Location %q, body %q", p, rec.Code, rec.Header().Get("Location"), rec.Body.String())
+	logs := &fakeLogs{lines: map[string][]string{"a": {"one"}, "log": {"two"}}, follows: map[string][]chan string{}}
+	r := newRig(t, Options{Token: "s3cret-token", Logs: logs})
+	r.ok("service a cmd=sleep 100", "service log cmd=sleep 100")
+	r.running("a")
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/services//log"},
+		{"GET", "/api/services/./a"},
+		{"GET", "/api/services/a/../log"},
+		{"GET", "/api//services"},
+		{"GET", "/api/../nothing"},
+		{"GET", "/api/x/../nothing"},
+		{"GET", "/static/../api/services"},
+		{"GET", "/static/%2e%2e/api/services"},
+		{"GET", "/api/services/a%2F%2E%2E%2Flog"},
+		{"HEAD", "/api/services//log"},
+		{"POST", "/api/services/a/./stop"},
+		{"POST", "/api/services//a/stop"},
+		{"POST", "//api/services/a/stop"},
+	} {
+		res, body := r.do(tc.method, tc.path, "s3cret-token")
+		var e struct {
+			OK    bool   `json:"ok"`
+			Error string `json:"error"`
+		}
+		if res.StatusCode != http.StatusNotFound || res.Header.Get("Location") != "" ||
+			res.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("%s %s: %d (Location %q, %s) %q, want a 404 in JSON", tc.method, tc.path, res.StatusCode,
+				res.Header.Get("Location"), res.Header.Get("Content-Type"), body)
+			continue
+		}
+		if tc.method == "HEAD" {
+			continue
+		}
+		if json.Unmarshal([]byte(body), &e) != nil || e.OK || !strings.Contains(e.Error, "not found: "+tc.method+" "+tc.path+": ") {
+			t.Errorf("%s %s: %q", tc.method, tc.path, body)
 		}
 	}
+	if i := r.info("a"); i.State != messages.Running {
+		t.Fatalf("a POST to a path not clean acted: a is %s", i.State)
+	}
+	// the clean paths are served
+	r.expect("GET", "/api/services/a/log", "", http.StatusOK)
+	// outside /api/, the mux's redirect to the clean path, no body of it
+	res, _ := r.do("GET", "/static//app.js", "")
+	if res.Request.URL.Path != "/static/app.js" || res.StatusCode != http.StatusOK {
+		t.Fatalf("/static//app.js: %d at %s", res.StatusCode, res.Request.URL.Path)
+	}
+}
+
+// Whatever the path, the read rule holds: a path under /api/ that is not
+// clean is refused to a peer that may not read, before it is found
+// wrong; the redirect of one outside /api/ that leads under it reads
+// nothing, and its target is refused.
+func TestAPIPathNotCleanReadRule(t *testing.T) {
+	t.Parallel()
+	toks, err := rights.ParseTokens("tokens", strings.NewReader("read read-token-0123456789abcdef\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, Options{Tokens: rights.StoreOf(toks), Reader: (&readerRule{}).read, AuthDelay: time.Millisecond})
+	r.ok("service a cmd=sleep 100 --secret-flag")
+	for _, p := range []string{"/api/services//a", "/api/services/./a", "//metrics", "/static/../metrics", "/static/../api/services", "/api/../metrics"} {
+		res, body := r.do("GET", p, "")
+		if res.StatusCode/100 == 2 || strings.Contains(body, "secret-flag") || strings.Contains(body, "cfk_service_up") {
+			t.Errorf("GET %s by a refused peer: %d at %s: %q", p, res.StatusCode, res.Request.URL, body)
+		}
+	}
+	if body := r.expect("GET", "/api/services//a", "", http.StatusUnauthorized); !strings.Contains(body, "Authorization: Bearer TOKEN") {
+		t.Fatalf("/api/services//a by a refused peer: %s", body)
+	}
+	r.expect("GET", "/api/services//a", "read-token-0123456789abcdef", http.StatusNotFound)
 }

@@ -310,7 +310,7 @@ func (s *Server) Handler() http.Handler {
 				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
 			return
 		}
-		api := strings.HasPrefix(r.URL.Path, "/api/")
+		api := apiPath(r.URL.Path)
 		acts := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if !acts && !s.mayRead(w, r) {
 			return
@@ -319,10 +319,14 @@ func (s *Server) Handler() http.Handler {
 			s.mux.ServeHTTP(w, r)
 			return
 		}
+		if api && s.notClean(w, r, acts) {
+			return
+		}
 		if _, pattern := s.mux.Handler(r); pattern == "" {
 			// the mux's own answer: a 404 or a 405 (text/plain) becomes
 			// JSON (REFERENCE §10.1), with the mux's Allow header; any
-			// other (the redirect of a path to clean) goes as it was
+			// other (the redirect of a path to clean, outside /api/) goes
+			// as it was
 			rec := &statusOnly{header: http.Header{}}
 			s.mux.ServeHTTP(rec, r)
 			if rec.code != http.StatusNotFound && rec.code != http.StatusMethodNotAllowed {
