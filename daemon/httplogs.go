@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/web"
 )
 
 // tailLogs is the web page's log source (REFERENCE §10): the tail store
@@ -18,7 +19,7 @@ var followBacklog = actors.Backlog{Lines: 2000, Bytes: 1 << 20}
 
 func (l tailLogs) Last(name string, n int) ([]string, error) {
 	if !l.tail.Declared(name) {
-		return nil, fmt.Errorf("Service '%s' is not declared", name)
+		return nil, fmt.Errorf("Service '%s' is %w", name, web.ErrNotDeclared)
 	}
 	lines := l.tail.Last(name, n)
 	out := make([]string, len(lines))
@@ -35,7 +36,7 @@ func (l tailLogs) Last(name string, n int) ([]string, error) {
 // (REFERENCE §10.3).
 func (l tailLogs) Follow(name string) (<-chan string, func(), func() string, error) {
 	if !l.tail.Declared(name) {
-		return nil, nil, nil, fmt.Errorf("Service '%s' is not declared", name)
+		return nil, nil, nil, fmt.Errorf("Service '%s' is %w", name, web.ErrNotDeclared)
 	}
 	feed := l.tail.Follow(name, 0, followBacklog)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,8 +9,9 @@ package web
 // §6.4, §10.4).
 type LogSource interface {
 	// Last returns the last n lines name wrote (fewer when it wrote
-	// fewer), oldest first, each as the service wrote it; an error for a
-	// service that is not declared.
+	// fewer), oldest first, each as the service wrote it; an error that
+	// wraps ErrNotDeclared for a service that is not declared (Follow's
+	// too).
 	Last(name string, n int) ([]string, error)
 	// Follow streams the lines name writes from now on, until stop is
 	// called or the source ends the stream (it closes lines then, e.g.

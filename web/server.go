@@ -503,7 +503,7 @@ func (s *Server) service(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(snap.Services) == 0 {
-		writeError(w, http.StatusNotFound, messages.ErrNoService.Error())
+		unknownService(w, name)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -548,7 +548,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, http.StatusGatewayTimeout, err.Error())
 	case errors.Is(rep.Err, messages.ErrNoService):
-		writeError(w, http.StatusNotFound, rep.Err.Error())
+		unknownService(w, name)
 	case rep.Err != nil:
 		writeError(w, http.StatusConflict, rep.Err.Error())
 	default:
@@ -572,15 +572,26 @@ func (s *Server) logLines(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	lines, err := s.o.Logs.Last(r.PathValue("name"), n)
+	name := r.PathValue("name")
+	lines, err := s.o.Logs.Last(name, n)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		logError(w, name, err)
 		return
 	}
 	if lines == nil {
 		lines = []string{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lines": lines})
+}
+
+// logError answers the error of a LogSource: an unknown service as on
+// every route, another as a 404 with its text.
+func logError(w http.ResponseWriter, name string, err error) {
+	if errors.Is(err, ErrNotDeclared) {
+		unknownService(w, name)
+		return
+	}
+	writeError(w, http.StatusNotFound, err.Error())
 }
 
 func logCount(r *http.Request) (int, error) {

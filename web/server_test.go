@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -459,7 +459,7 @@ func (f *fakeLogs) Last(name string, n int) ([]string, error) {
 	defer f.mu.Unlock()
 	l, ok := f.lines[name]
 	if !ok {
-		return nil, errors.New(messages.ErrNoService.Error())
+		return nil, fmt.Errorf("%q: %w", name, ErrNotDeclared)
 	}
 	return l[max(0, len(l)-n):], nil
 }
@@ -468,7 +468,7 @@ func (f *fakeLogs) Follow(name string) (<-chan string, func(), func() string, er
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.lines[name]; !ok {
-		return nil, nil, nil, errors.New(messages.ErrNoService.Error())
+		return nil, nil, nil, fmt.Errorf("%q: %w", name, ErrNotDeclared)
 	}
 	ch := make(chan string, 16)
 	f.follows[name] = append(f.follows[name], ch)

@@ -260,13 +260,13 @@ func (s *Server) logFollow(w http.ResponseWriter, r *http.Request) {
 	}
 	lines, stop, ended, err := s.o.Logs.Follow(name)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		logError(w, name, err)
 		return
 	}
 	defer stop()
 	last, err := s.o.Logs.Last(name, n)
 	if err != nil {
-		writeError(w, http.StatusNotFound, err.Error())
+		logError(w, name, err)
 		return
 	}
 	e := s.newSSE(w, r)
