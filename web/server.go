@@ -322,7 +322,8 @@ func (s *Server) Handler() http.Handler {
 		if api && s.notClean(w, r, acts) {
 			return
 		}
-		if _, pattern := s.mux.Handler(r); pattern == "" {
+		_, pattern := s.mux.Handler(r)
+		if pattern == "" {
 			// the mux's own answer: a 404 or a 405 (text/plain) becomes
 			// JSON (REFERENCE §10.1), with the mux's Allow header; any
 			// other (the redirect of a path to clean, outside /api/) goes
@@ -345,6 +346,9 @@ func (s *Server) Handler() http.Handler {
 				h.Set("Allow", allow)
 			}
 			writeError(w, rec.code, strings.ToLower(http.StatusText(rec.code))+": "+r.Method+" "+r.URL.Path)
+			return
+		}
+		if api && !s.queryOK(w, r, pattern) {
 			return
 		}
 		s.mux.ServeHTTP(w, r)
