@@ -128,3 +128,32 @@ func TestAPIPathNotCleanReadRule(t *testing.T) {
 	}
 	r.expect("GET", "/api/services//a", "read-token-0123456789abcdef", http.StatusNotFound)
 }
+
+// The texts of the API's 404 and 405 named the path decoded and whole
+// (/api%2Fservices was "not found: GET /api/services", a path that
+// exists; a path of 3,000 bytes came back whole), and an unknown action
+// its verb whole, odd bytes included; the path is shown as sent, the
+// verb escaped, both cut.
+func TestAPIErrorTextsShowThePathAsSent(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, Options{Token: "s3cret-token"})
+	r.ok("service a cmd=sleep 100")
+	long := strings.Repeat("v", 3000)
+	for _, tc := range []struct{ method, path, text string }{
+		{"GET", "/api%2Fservices", "not found: GET /api%2Fservices"},
+		{"GET", "/api/nope%00x", "not found: GET /api/nope%00x"},
+		{"PUT", "/api/services/a/%0a", "method not allowed: PUT /api/services/a/%0a"},
+		{"GET", "/api/" + long, "not found: GET /api/" + long[:251] + "..."},
+		{"POST", "/api/services/a/st%00p", `unknown action 'st\x00p' (start, stop or restart)`},
+		{"POST", "/api/services/a/" + long, "unknown action '" + long[:128] + "...' (start, stop or restart)"},
+	} {
+		res, body := r.do(tc.method, tc.path, "s3cret-token")
+		var e struct {
+			OK    bool   `json:"ok"`
+			Error string `json:"error"`
+		}
+		if res.StatusCode/100 != 4 || json.Unmarshal([]byte(body), &e) != nil || e.OK || e.Error != tc.text {
+			t.Errorf("%s %.40s: %d %.300q, want %.300q", tc.method, tc.path, res.StatusCode, body, tc.text)
+		}
+	}
+}

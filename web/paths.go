@@ -36,12 +36,13 @@ func cleanPath(p string) string {
 	return c
 }
 
-// shownPath is r's path as the client wrote it (escaped: /api%2Fx is not
-// /api/x), quoted and cut when it is long, for an error's text.
+// shownPath is r's path as the client wrote it, for an error's text:
+// escaped (/api%2Fservices is not /api/services, a byte %00 stays so),
+// cut at 256 bytes.
 func shownPath(r *http.Request) string {
 	p := r.URL.EscapedPath()
 	if len(p) > 256 {
-		return strconv.Quote(p[:256]) + "..."
+		return p[:256] + "..."
 	}
 	return p
 }

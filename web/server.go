@@ -345,7 +345,7 @@ func (s *Server) Handler() http.Handler {
 			if allow := rec.header.Get("Allow"); allow != "" {
 				h.Set("Allow", allow)
 			}
-			writeError(w, rec.code, strings.ToLower(http.StatusText(rec.code))+": "+r.Method+" "+r.URL.Path)
+			writeError(w, rec.code, strings.ToLower(http.StatusText(rec.code))+": "+r.Method+" "+shownPath(r))
 			return
 		}
 		if api && !s.queryOK(w, r, pattern) {
@@ -534,7 +534,7 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		v := r.PathValue("verb")
 		s.refuseUnknown(r, "unknown action "+strconv.Quote(v[:min(len(v), 32)])+" of service "+shown)
-		writeError(w, http.StatusNotFound, "unknown action '"+r.PathValue("verb")+"' (start, stop or restart)")
+		writeError(w, http.StatusNotFound, "unknown action '"+shownName(v)+"' (start, stop or restart)")
 		return
 	}
 	what := "command " + string(verb) + " service " + shown
