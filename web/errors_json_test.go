@@ -12,8 +12,8 @@ import (
 )
 
 // The API's errors are JSON (REFERENCE §10.1), the mux's own too: an
-// unknown path under /api/ and a method a path does not take answered
-// text/plain; and a log count that is not a number (n=abc, n=-1) fell
+// unknown path under /api/ (and /api itself) and a method a path does
+// not take answered text/plain; and a log count that is not a number (n=abc, n=-1) fell
 // back to 20 silently instead of saying so, as a query that cannot be
 // decoded (n=%zz) did; a number too big for an int was refused.
 func TestAPIErrorsAreJSON(t *testing.T) {
@@ -27,6 +27,8 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		allow, text  string
 	}{
 		{"GET", "/api/nope", http.StatusNotFound, "", "not found: GET /api/nope"},
+		{"GET", "/api", http.StatusNotFound, "", "not found: GET /api"},
+		{"POST", "/api", http.StatusNotFound, "", "not found: POST /api"},
 		{"GET", "/api/services/a/start", http.StatusMethodNotAllowed, "POST", "method not allowed: GET /api/services/a/start"},
 		{"DELETE", "/api/services", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: DELETE /api/services"},
 		{"GET", "/api/services/a/log?n=abc", http.StatusBadRequest, "", `n="abc": want a whole number of lines`},
