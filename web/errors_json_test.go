@@ -15,7 +15,8 @@ import (
 // unknown path under /api/ (and /api itself) and a method a path does
 // not take answered text/plain; and a log count that is not a number (n=abc, n=-1) fell
 // back to 20 silently instead of saying so, as a query that cannot be
-// decoded (n=%zz) did; a number too big for an int was refused.
+// decoded (n=%zz) did, and an empty one (n=) still did; a number too
+// big for an int was refused.
 func TestAPIErrorsAreJSON(t *testing.T) {
 	t.Parallel()
 	logs := &fakeLogs{lines: map[string][]string{"a": {"one"}}, follows: map[string][]chan string{}}
@@ -33,10 +34,12 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		{"DELETE", "/api/services", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: DELETE /api/services"},
 		{"GET", "/api/services/a/log?n=abc", http.StatusBadRequest, "", `n="abc": want a whole number of lines`},
 		{"GET", "/api/services/a/log?n=-1", http.StatusBadRequest, "", `n="-1": want a whole number of lines`},
+		{"GET", "/api/services/a/log?n=", http.StatusBadRequest, "", `n="": want a whole number of lines`},
+		{"GET", "/api/services/a/log/follow?n", http.StatusBadRequest, "", `n="": want a whole number of lines`},
 		{"GET", "/api/services/a/log/follow?n=x", http.StatusBadRequest, "", `n="x": want a whole number of lines`},
 		{"GET", "/api/services/a/log?n=%zz", http.StatusBadRequest, "", `bad query: invalid URL escape "%zz"`},
 	} {
-		res, body := r.do(tc.method, tc.path, "s3cret-token")
+		res, body := doWithin(t, r, tc.method, tc.path, "s3cret-token")
 		var e struct {
 			OK    bool   `json:"ok"`
 			Error string `json:"error"`

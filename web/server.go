@@ -603,10 +603,10 @@ func logCount(r *http.Request) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bad query: %v", err)
 	}
-	q := v.Get("n")
-	if q == "" {
+	if !v.Has("n") {
 		return 20, nil
 	}
+	q := v.Get("n") // given empty (n=): not a number either
 	n, err := strconv.Atoi(q)
 	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(q, "-") {
 		return maxLogLines, nil // a whole number, only too big to hold
