@@ -72,7 +72,9 @@
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid; a
 // ready=exec: probe gets no socket, and none of those three variables
-// (service_ready.go). The controller also keeps the names of the
+// (service_ready.go); a ready=tcp: probe whose connection went to one of
+// them (into its backlog: it passes at once) warns, from its goroutine
+// (service_ready_held.go). The controller also keeps the names of the
 // declared sockets (bound or not; a socket is never forgotten), sent to
 // every service actor when one is added (socketsDeclared), so that a
 // start tells a socket not declared from one not bound (REFERENCE §1.7).

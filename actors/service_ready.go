@@ -41,12 +41,20 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 	var check func(context.Context) error
 	switch kind {
 	case messages.ReadyTCP:
+		held, log, pid, name := heldSockets(s.files), s.log, s.lc.Pid, s.cfg.Name
 		check = func(c context.Context) error {
 			conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(c, "tcp", target)
-			if err == nil {
-				conn.Close()
+			if err != nil {
+				return err
 			}
-			return err
+			if sock := heldBy(held, conn); sock != "" {
+				// passed at once, ready or not, and the connection waits
+				// in the backlog for a worker (REFERENCE §2.9): the run
+				// is taken as ready as before, the user told why not to
+				log.WithField("pid", pid).Warnf("%s: ready=tcp:%s is socket '%s', which cfkd holds: the kernel accepts there before the service does, so the check passes at once; use ready=http: or ready=notify", name, target, sock)
+			}
+			conn.Close()
+			return nil
 		}
 	case messages.ReadyHTTP:
 		check = func(c context.Context) error { return httpReady(c, target) }
