@@ -281,14 +281,15 @@ func ProxyRunChanged(run, now ProxyConfig) bool {
 
 // diffFields compares two structs of the same type field by field (Name
 // aside) and names the attributes of those that differ, in field order,
-// each once. An empty slice equals nil; requires is compared as a set, add_env pairs as a
-// set (their order changes no environment: each key is there once).
+// each once. An empty slice equals nil; tags and requires are compared as
+// sets, add_env pairs as a set (their order changes no environment: each
+// key is there once).
 func diffFields(a, b any, attrs map[string]string) []string {
 	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	var out []string
 	for i := 0; i < va.NumField(); i++ {
 		f := va.Type().Field(i)
-		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) || f.Name == "Requires" && sameSet(va.Field(i), vb.Field(i)) ||
+		if f.Name == "Name" || sameField(va.Field(i), vb.Field(i)) || (f.Name == "Tags" || f.Name == "Requires") && sameSet(va.Field(i), vb.Field(i)) ||
 			sameEffect(f.Name, va.Field(i), vb.Field(i)) {
 			continue
 		}
@@ -330,8 +331,9 @@ func sameEffect(field string, a, b reflect.Value) bool {
 	return false
 }
 
-// sameSet compares two []string as sets: the order of requires changes
-// nothing (what a service requires is brought up before it, all of it).
+// sameSet compares two []string as sets: the order of tags and requires
+// changes nothing (a tag selects the service or not; what a service
+// requires is brought up before it, all of it).
 func sameSet(a, b reflect.Value) bool {
 	x, _ := a.Interface().([]string)
 	y, _ := b.Interface().([]string)

@@ -106,6 +106,29 @@ socket u mode=0600
 	}
 }
 
+// TestPlanTagsComparedAsASet: the order of tags selects nothing. An apply
+// of `tags=y,x` over `tags=x,y` planned `~ a: tags`, a line for a change
+// that changes nothing; what the tags are still counts.
+func TestPlanTagsComparedAsASet(t *testing.T) {
+	have := declareLines(t, `
+service a cmd=sleep 1
+service a tags=x,y,z
+`)
+	want := declareLines(t, `
+service a cmd=sleep 1
+service a tags=z, y,x,y
+`)
+	if p := PlanOf(have, want); len(p) != 0 {
+		t.Fatalf("tags reordered, plan:\n%s", planText(p))
+	}
+	for _, tags := range []string{"x,y", "x,y,z,w", "x,y,w"} {
+		want = declareLines(t, "service a cmd=sleep 1\nservice a tags="+tags)
+		if got := planText(PlanOf(have, want)); got != "~ a: tags" {
+			t.Fatalf("tags=%s, plan:\n%s", tags, got)
+		}
+	}
+}
+
 func TestPlan(t *testing.T) {
 	have := declareLines(t, `
 service a cmd=sleep 1
