@@ -2,6 +2,7 @@ package actors
 
 import (
 	"testing"
+	"time"
 )
 
 // The declarations of the apply tests on requires: app requires db.
@@ -41,6 +42,33 @@ func TestApplyPruneBringsDependentsDown(t *testing.T) {
 	r := appOnDB(t)
 	from := r.mark()
 	r.applyOK("prune", "service other cmd=sleep 100\n", "- app", "- db", "+ other")
+	r.expectSeq("app", stopping, stopped)
+	r.inOrder(from, "app:stopped", "db:stopping")
+}
+
+// A change of requires alone restarts nothing (REFERENCE §1.4): it orders
+// the starts and stops of the verbs (§2.8), from the next. An apply that
+// made app require db restarted app, a running process whose command,
+// environment and all were the same.
+func TestApplyRequiresAloneKeepsTheRun(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	noReq := "service app cmd=sleep 100\nservice app startwait_secs=0.02\n"
+	r.applyOK("", depsDB+noReq, "+ app", "+ db")
+	r.okDone("command start service db service app", 2)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	launches := r.fake.launchCount()
+	r.applyOK("", depsDB+depsApp, "~ app: requires")
+	r.expectQuiet("app", 100*time.Millisecond)
+	if n := r.fake.launchCount(); n != launches {
+		t.Fatalf("%d launches after the apply, want none", n-launches)
+	}
+	r.applyOK("", depsDB+depsApp, "no changes")
+	// declared all the same: a stop of db takes app down first
+	from := r.mark()
+	r.okDone("command stop service db", 1)
 	r.expectSeq("app", stopping, stopped)
 	r.inOrder(from, "app:stopped", "db:stopping")
 }

@@ -35,9 +35,9 @@ func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 
 // runsFormer says whether e is up (starting or running) with a run
 // launched from a declaration other than its current one, in what a
-// restart would change (not labels): a restart of it was refused, or it
-// was declared anew since and not restarted. An apply restarts it
-// (REFERENCE §1.4).
+// restart would change (not desc, tags nor requires): a restart of it
+// was refused, or it was declared anew since and not restarted. An
+// apply restarts it (REFERENCE §1.4).
 func (e *entry) runsFormer() bool {
 	if e.run == nil || e.run == e.cfg || !e.launched() {
 		return false

@@ -225,8 +225,8 @@ line per change, then applies it:
   + NAME               a service FILE declares and cfkd does not: declared
   ~ NAME: ATTR, ATTR   a service whose attributes differ: declared as FILE
                        says (what FILE leaves out goes back to its default)
-                       and, if it is up, restarted; a change of desc or
-                       tags alone restarts nothing
+                       and, if it is up, restarted; a change of desc,
+                       tags or requires alone restarts nothing
   - NAME               a service cfkd has and FILE does not: destroyed with
                        --prune, else kept
   + socket NAME, ~ socket NAME: ATTR, - socket NAME, and the same with

@@ -370,16 +370,19 @@ func sameEnv(a, b []EnvVar) bool {
 	return true
 }
 
-// labelAttrs are the attributes that are only labels: they change what
-// desc shows and what a tag selects, never the process.
-var labelAttrs = []string{string(SvcDesc), string(SvcTags)}
+// keptRunAttrs are the attributes whose change leaves the process as it
+// is: the labels (desc, tags), which change what desc shows and what a
+// tag selects, and requires, which orders the starts and stops of the
+// verbs (REFERENCE §2.8) and holds from the next, as systemd's After= and
+// Requires= do after a daemon-reload.
+var keptRunAttrs = []string{string(SvcDesc), string(SvcTags), string(SvcRequires)}
 
 // NeedsRestart reports whether a change of these service attributes
 // concerns the process, so that a running one must be restarted for the
-// change to take effect: any attribute but desc and tags.
+// change to take effect: any attribute but desc, tags and requires.
 func NeedsRestart(attrs []string) bool {
 	for _, a := range attrs {
-		if !slices.Contains(labelAttrs, a) {
+		if !slices.Contains(keptRunAttrs, a) {
 			return true
 		}
 	}

@@ -252,7 +252,12 @@ func TestNeedsRestart(t *testing.T) {
 		{[]string{"desc", "cmd"}, true},
 		{[]string{"stopwait_secs"}, true},
 		{[]string{"proxy"}, true},
-		{[]string{"requires"}, true}, // an attribute not known here restarts
+		// requires orders the verbs' starts and stops: the process is
+		// the same (a change of it alone restarted a running service)
+		{[]string{"requires"}, false},
+		{[]string{"tags", "requires"}, false},
+		{[]string{"requires", "oneshot"}, true},
+		{[]string{"timer"}, true}, // an attribute not known here restarts
 	} {
 		if got := NeedsRestart(tc.attrs); got != tc.want {
 			t.Errorf("NeedsRestart(%q) = %v", tc.attrs, got)
