@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/cfk/cfk/internal/cmdline"
 )
 
 // This file holds the comparison behind `command apply` (REFERENCE §1.4):
@@ -13,7 +15,8 @@ import (
 // that turns one set into another. The comparison is of the configuration
 // values themselves (ServiceConfig, SocketConfig, ProxyConfig), field by
 // field: an attribute a file leaves out has its default on both sides, and
-// two spellings of one value (`yes` and `1`, `0.50` and `.5`) are equal.
+// two spellings of one value (`yes` and `1`, `0.50` and `.5`, two commands
+// that run one argv) are equal.
 
 // Declarations is a set of services, sockets and proxies as declared, by
 // name: what a config file declares, or what cfkd holds. Built once, then
@@ -258,13 +261,45 @@ var (
 )
 
 // DiffService names the attributes whose values differ between a and b.
-func DiffService(a, b ServiceConfig) []string { return diffFields(a, b, serviceFieldAttrs) }
+// The commands of a service cfkd forks itself are compared by the argv
+// they run (sameCommand); under a proxy, as declared: the proxy gets cmd
+// as it is spelled (REFERENCE §4.2) and runs it its own way.
+func DiffService(a, b ServiceConfig) []string {
+	d := diffFields(a, b, serviceFieldAttrs)
+	if a.Proxy == "" && b.Proxy == "" {
+		d = withoutSameCommand(d, a.Cmd, a.Argv, b.Cmd, b.Argv)
+	}
+	return d
+}
 
 // DiffSocket names the attributes whose values differ between a and b.
 func DiffSocket(a, b SocketConfig) []string { return diffFields(a, b, socketFieldAttrs) }
 
-// DiffProxy names the attributes whose values differ between a and b.
-func DiffProxy(a, b ProxyConfig) []string { return diffFields(a, b, proxyFieldAttrs) }
+// DiffProxy names the attributes whose values differ between a and b,
+// their commands compared by the argv cfkd runs (REFERENCE §4.1).
+func DiffProxy(a, b ProxyConfig) []string {
+	return withoutSameCommand(diffFields(a, b, proxyFieldAttrs), a.Cmd, a.Argv, b.Cmd, b.Argv)
+}
+
+// withoutSameCommand drops cmd from the attributes d when the two
+// commands run one argv (REFERENCE §2.6): `sleep 1000` and
+// ["sleep","1000"], `sleep '1000'` and `sleep 1000`. A string that needs
+// a shell runs as `/bin/sh -c STRING`: `sleep 1; echo` equals only the
+// array of those three words, never ["sleep","1;","echo"].
+func withoutSameCommand(d []string, aCmd string, aArgv []string, bCmd string, bArgv []string) []string {
+	i := slices.Index(d, string(SvcCmd))
+	if i < 0 {
+		return d
+	}
+	x, err := cmdline.Argv(aCmd, aArgv)
+	if err != nil {
+		return d
+	}
+	if y, err := cmdline.Argv(bCmd, bArgv); err != nil || !slices.Equal(x, y) {
+		return d
+	}
+	return slices.Delete(d, i, i+1)
+}
 
 // ProxyRunChanged reports whether a proxy process launched with
 // declaration run would be launched otherwise with now: its cmd or its

@@ -106,6 +106,45 @@ socket u mode=0600
 	}
 }
 
+// TestPlanCommandSpellings: two spellings of a command that run one argv
+// (REFERENCE §2.6) are one command. `cmd=sleep 1000` over
+// `cmd=["sleep","1000"]` planned `~ a: cmd`, and the apply restarted a
+// running service for nothing (a proxy: ran a former declaration). A
+// string that needs a shell runs as /bin/sh -c STRING, and a service
+// under a proxy gets its cmd as spelled (§4.2): those stay apart.
+func TestPlanCommandSpellings(t *testing.T) {
+	have := declareLines(t, `
+service a cmd=sleep 1000
+service b cmd=["sleep","1000"]
+service c cmd=sleep 1; echo x
+service d cmd=echo 'a b' "c\"d"
+proxy p cmd=cfk-proxy -v
+proxy p service e cmd=sleep 1000
+`)
+	want := declareLines(t, `
+service a cmd=["sleep","1000"]
+service b cmd=sleep  '1000'
+service c cmd=["/bin/sh","-c","sleep 1; echo x"]
+service d cmd=["echo","a b","c\"d"]
+proxy p cmd=["cfk-proxy","-v"]
+proxy p service e cmd=sleep 1000
+`)
+	if p := PlanOf(have, want); len(p) != 0 {
+		t.Fatalf("one argv, plan:\n%s", planText(p))
+	}
+	want = declareLines(t, `
+service a cmd=sleep 1000 &
+service b cmd=FOO=1 sleep 1000
+service c cmd=["sleep","1;","echo","x"]
+service d cmd=["echo","a","b","c\"d"]
+proxy p cmd=cfk-proxy  -v
+proxy p service e cmd=["sleep","1000"]
+`)
+	if got := planText(PlanOf(have, want)); got != "~ a: cmd\n~ b: cmd\n~ c: cmd\n~ d: cmd\n~ e: cmd" {
+		t.Fatalf("plan:\n%s", got)
+	}
+}
+
 // TestPlanTagsComparedAsASet: the order of tags selects nothing. An apply
 // of `tags=y,x` over `tags=x,y` planned `~ a: tags`, a line for a change
 // that changes nothing; what the tags are still counts.
@@ -310,7 +349,8 @@ func TestPlanWithFormerProxies(t *testing.T) {
 	}{
 		{ProxyConfig{Name: "p", Cmd: "a", Env: []EnvVar{{Key: "B", Value: "2"}, {Key: "A", Value: "1"}}, Desc: "x", NoAuto: true}, false},
 		{ProxyConfig{Name: "p", Cmd: "b", Env: run.Env}, true},
-		{ProxyConfig{Name: "p", Argv: []string{"a"}, Env: run.Env}, true},
+		{ProxyConfig{Name: "p", Argv: []string{"a"}, Env: run.Env}, false}, // one argv, spelled otherwise
+		{ProxyConfig{Name: "p", Argv: []string{"a", "b"}, Env: run.Env}, true},
 		{ProxyConfig{Name: "p", Cmd: "a"}, true},
 	} {
 		if got := ProxyRunChanged(run, c.now); got != c.former {
