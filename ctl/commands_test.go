@@ -119,6 +119,13 @@ func TestStatusCommand(t *testing.T) {
 			},
 			reqs:   []string{"command status service j", "command inspect service j"},
 			stdout: "fatal    j [Could not start: exec /no/such: no such file or directory]\n"},
+		{name: "backoff after crashes says how it last ended, from inspect", args: []string{"status", "c"},
+			replies: map[string]string{
+				"command status service c":  ok("c\tbackoff\t\t\t\t\t\t"),
+				"command inspect service c": ok(`{"name":"c","state":"backoff","retries":0,"crashes":3,"restarts":3,"last_exit":"exit 3","tags":[]}`),
+			},
+			reqs:   []string{"command status service c", "command inspect service c"},
+			stdout: "backoff  c [crashed: exit 3]\n"},
 		{name: "a malformed line is an error", args: []string{"status"},
 			replies: map[string]string{"command status all": ok("a\trunning\t1\t"+twoAgo+"\t\t\t\t", "b\tstopped", "c")},
 			reqs:    []string{"command status all"}, code: 1,

@@ -168,7 +168,9 @@ func runStatus(s *session, args []string) error {
 
 // lastErrors says why the services of sts in backoff or fatal failed to
 // start (inspect's last_error: the status line's fail_reason is only for
-// fail), asking inspect only when there is one; none from a cfkd without
+// fail), or, for one in backoff after crashes of its running process
+// (no failed start), how it last ended: `crashed: exit 3` (REFERENCE
+// §1.6); asking inspect only when there is one; none from a cfkd without
 // inspect.
 func lastErrors(s *session, sels []string, sts []messages.StatusLine) map[string]string {
 	if !slices.ContainsFunc(sts, func(st messages.StatusLine) bool {
@@ -182,8 +184,11 @@ func lastErrors(s *session, sels []string, sts []messages.StatusLine) map[string
 	}
 	why := map[string]string{}
 	for _, i := range infos {
-		if i.LastError != "" && (i.State == messages.Backoff || i.State == messages.Fatal) {
+		switch {
+		case i.LastError != "" && (i.State == messages.Backoff || i.State == messages.Fatal):
 			why[i.Name] = i.LastError
+		case i.State == messages.Backoff && i.Crashes > 0 && i.LastExit != "":
+			why[i.Name] = "crashed: " + i.LastExit
 		}
 	}
 	return why
