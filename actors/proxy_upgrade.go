@@ -422,25 +422,27 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	// bound now (an unbind of one is refused while it runs)
 	p.runFiles = p.files
 	for _, s := range px.Services {
-		if pid := m.svcs[s.Name]; pid != nil {
-			ref := proxiedRef{pid: pid, attempt: s.Attempt}
-			p.svcs[s.Name] = ref
-			if s.Up {
-				p.up[s.Name] = true
-			}
-			if s.Pid != 0 {
-				p.pids[s.Name] = s.Pid
-			}
-			if len(s.Starts) > 0 {
-				p.starts[s.Name] = restoreStarts(pid, s.Starts, now)
-			} else if s.Starts == nil && s.Pid != 0 {
-				// a former cfkd's state before version 7: the start of the
-				// pid reported only (exported once it was: busy), with no
-				// clock to tell what its process left by
-				p.starts[s.Name] = []*proxiedStart{{ref: ref, pid: s.Pid, left: !s.Up}}
-			}
-			p.forgetIfGone(s.Name) // one down with no process (a former cfkd's state named those)
+		pid := m.svcs[s.Name]
+		if pid == nil && len(s.Starts) == 0 {
+			continue // declared no more, and no start of it carried
 		}
+		ref := proxiedRef{pid: pid, attempt: s.Attempt}
+		p.svcs[s.Name] = ref
+		if s.Up && pid != nil {
+			p.up[s.Name] = true
+		}
+		if s.Pid != 0 {
+			p.pids[s.Name] = s.Pid
+		}
+		if len(s.Starts) > 0 {
+			p.starts[s.Name] = restoreStarts(pid, s.Starts, now)
+		} else if s.Starts == nil && s.Pid != 0 {
+			// a former cfkd's state before version 7: the start of the
+			// pid reported only (exported once it was: busy), with no
+			// clock to tell what its process left by
+			p.starts[s.Name] = []*proxiedStart{{ref: ref, pid: s.Pid, left: !s.Up}}
+		}
+		p.forgetIfGone(s.Name) // one down with no process (a former cfkd's state named those)
 	}
 	q := make(chan *cmdLine, cmdQueueSize)
 	p.cmds = q
@@ -484,11 +486,14 @@ func exportStarts(list []*proxiedStart) []upgrade.ProxiedStart {
 // its process left (endGivenUp), a stopped one that its exit is a stop's
 // (ProxiedStopEnder). Their seq is 0: the progress of the run begins
 // again at the adoption, and each of them comes before any start sent
-// from now on.
+// from now on. A service declared no more (svc nil: destroyed, its
+// start given up before its stop's end) gave them all up: nobody
+// supervises what the proxy reports of them, and what their processes
+// left is still ended.
 func restoreStarts(svc *actor.PID, list []upgrade.ProxiedStart, now time.Time) []*proxiedStart {
 	out := make([]*proxiedStart, 0, len(list))
 	for _, s := range list {
-		out = append(out, &proxiedStart{ref: proxiedRef{pid: svc, attempt: s.Attempt}, pid: s.Pid, left: s.Left, stopAsked: s.StopAsked,
+		out = append(out, &proxiedStart{ref: proxiedRef{pid: svc, attempt: s.Attempt}, pid: s.Pid, left: s.Left || svc == nil, stopAsked: s.StopAsked,
 			asked: now, sent: s.Sent, next: s.Next, unheld: s.Unheld})
 	}
 	return out
