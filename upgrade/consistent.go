@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // consistent refuses a state that no cfkd writes, whose adoption would
@@ -41,7 +42,7 @@ func (s *State) consistent() error {
 		pids[pid] = who
 		return nil
 	}
-	proxies := map[string]bool{}
+	proxies, now := map[string]bool{}, osproc.BootTicks()
 	for _, p := range s.Proxies {
 		n := p.Config.Name
 		if n == "" {
@@ -80,7 +81,7 @@ func (s *State) consistent() error {
 				return fmt.Errorf("proxy %q: service %q: no name, or named twice", n, ps.Name)
 			}
 			runs[ps.Name] = true
-			if err := startsConsistent(ps.Starts); err != nil {
+			if err := startsConsistent(ps.Starts, now); err != nil {
 				return fmt.Errorf("proxy %q: service %q: %w", n, ps.Name, err)
 			}
 		}
@@ -134,8 +135,9 @@ func (s *State) consistent() error {
 // startsConsistent refuses the starts of a proxied service that no proxy
 // actor keeps: a pid below 0, a start after the one the service has not
 // given up (a service has one start at a time: its latest), one not
-// given up with no start line sent after it but a next start's time.
-func startsConsistent(starts []ProxiedStart) error {
+// given up with no start line sent after it but a next start's time,
+// and times out of the order a proxy actor stamps them (startTimes).
+func startsConsistent(starts []ProxiedStart, now uint64) error {
 	for i, st := range starts {
 		if st.Pid < 0 {
 			return fmt.Errorf("start %d: pid %d is not a process", i+1, st.Pid)
@@ -143,6 +145,30 @@ func startsConsistent(starts []ProxiedStart) error {
 		if !st.Left && (i != len(starts)-1 || st.Next != 0) {
 			return fmt.Errorf("start %d is not given up, but a later start was sent", i+1)
 		}
+		if err := startTimes(starts, i, now); err != nil {
+			return fmt.Errorf("start %d: sent %d, next %d: %w", i+1, st.Sent, st.Next, err)
+		}
+	}
+	return nil
+}
+
+// startTimes refuses the times of start i that no proxy actor stamps
+// (osproc.BootTicks; 0: none): its next start's time before its own, or
+// after the time of the start that followed it (the time of one taken
+// back may lie between), none while the start that followed it has one,
+// or a time after now (now 0: no clock to tell). The exit of a start
+// given up ends the orphans of its service started from its time to its
+// next start's (or the exit): such times would end those of the
+// service's later runs, which are not that start's.
+func startTimes(starts []ProxiedStart, i int, now uint64) error {
+	st := starts[i]
+	switch {
+	case st.Next != 0 && st.Next < st.Sent:
+		return errors.New("its next start was sent before it")
+	case now != 0 && (st.Sent > now || st.Next > now):
+		return fmt.Errorf("a time after now (%d)", now)
+	case i+1 < len(starts) && starts[i+1].Sent != 0 && (st.Next == 0 || st.Next > starts[i+1].Sent):
+		return fmt.Errorf("the next start was sent at %d", starts[i+1].Sent)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // TestDecodeRefusesInconsistentStates checks that Decode (and so `cfkd
@@ -100,6 +101,18 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a proxied start with a negative pid": {func(s *State) {
 			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Pid: -3, Left: true}}}}
 		}, `proxy "p": service "x": start 1: pid -3 is not a process`},
+		// the exit of a start given up ends the orphans of its service
+		// started from its start line to the next one: these times
+		// would take those of the service's later runs too
+		"a proxied start given up with no time of the next one, sent": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Left: true, Sent: 5}, {Attempt: 2, Sent: 9}}}}
+		}, `proxy "p": service "x": start 1: sent 5, next 0: the next start was sent at 9`},
+		"a proxied start whose next one was sent after the next start": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Left: true, Sent: 5, Next: 12}, {Attempt: 2, Sent: 9}}}}
+		}, `proxy "p": service "x": start 1: sent 5, next 12: the next start was sent at 9`},
+		"a proxied start whose next one was sent before it": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Left: true, Sent: 9, Next: 5}}}}
+		}, `proxy "p": service "x": start 1: sent 9, next 5: its next start was sent before it`},
 		"a direct run up with no process": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Stopping, Want: lifecycle.WantDown})}
 		}, `service "a" is stopping with no process`},
@@ -133,6 +146,24 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		if _, err := Decode(b); err != nil {
 			t.Errorf("state %v refused: %v", st, err)
 		}
+	}
+}
+
+// A proxied start given up whose next start's time is after now would
+// have its exit end the orphans of every later run of its service.
+func TestDecodeRefusesAProxiedStartTimeAfterNow(t *testing.T) {
+	if osproc.BootTicks() == 0 {
+		t.Skip("no CLOCK_BOOTTIME here: no time is stamped, none is checked")
+	}
+	st := sample()
+	st.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Left: true, Sent: 5, Next: 1 << 62}}}}
+	b, err := Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `proxy "p": service "x": start 1: sent 5, next 4611686018427387904: a time after now`
+	if _, err := Decode(b); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("%v, want an error with %q", err, want)
 	}
 }
 
