@@ -3,6 +3,7 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
@@ -83,6 +84,12 @@ func (s *State) consistent() error {
 			runs[ps.Name] = true
 			if err := startsConsistent(ps.Starts, now); err != nil {
 				return fmt.Errorf("proxy %q: service %q: %w", n, ps.Name, err)
+			}
+			if ps.Starts != nil && ps.Pid != 0 && !slices.ContainsFunc(ps.Starts, func(st ProxiedStart) bool { return st.Pid == ps.Pid }) {
+				// the exit of that process would be an unknown service's:
+				// its service would stay up with no process (a state
+				// before version 7 names no start: the pid's is made)
+				return fmt.Errorf("proxy %q: service %q: pid %d is of none of its starts", n, ps.Name, ps.Pid)
 			}
 		}
 	}

@@ -113,6 +113,12 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a proxied start whose next one was sent before it": {func(s *State) {
 			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Left: true, Sent: 9, Next: 5}}}}
 		}, `proxy "p": service "x": start 1: sent 9, next 5: its next start was sent before it`},
+		"a proxied service's pid of no start": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Up: true, Pid: 70, Starts: []ProxiedStart{}}}
+		}, `proxy "p": service "x": pid 70 is of none of its starts`},
+		"a proxied service's pid of another start": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Up: true, Pid: 70, Starts: []ProxiedStart{{Attempt: 1, Pid: 71}}}}
+		}, `proxy "p": service "x": pid 70 is of none of its starts`},
 		"a direct run up with no process": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Stopping, Want: lifecycle.WantDown})}
 		}, `service "a" is stopping with no process`},
