@@ -260,7 +260,9 @@
 //   - A proxied process is signalled only through the pidfd taken by the
 //     proxy's status reader (osproc.Launcher.Handle), never by a bare pid;
 //     where there are no pidfds (REFERENCE §11) it is not signalled by
-//     cfkd at all (osproc.ErrNoHandle, logged at debug level).
+//     cfkd at all (osproc.ErrNoHandle, logged at debug level); a process
+//     that had ended before its pidfd could be taken (osproc.ErrEnded) is
+//     not signalled either, and is no warning (REFERENCE §4.5).
 //   - Process restart policy (crash throttling included) is the lifecycle
 //     table, not actor supervision.
 //     A panic in an actor is logged, published as ActorPanicked, the lost

@@ -74,6 +74,9 @@ type (
 		proc    *osproc.Process
 		proxy   string     // the proxy that forked it, for the service's log
 		from    *actor.PID // its proxy actor, told of a kill (proxiedStartKilled)
+		// ended: the process had ended before a handle on it could be
+		// taken (osproc.ErrEnded; proc is nil): nothing to kill
+		ended bool
 	}
 	proxyStopped struct{ attempt uint64 }
 

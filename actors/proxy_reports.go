@@ -108,13 +108,19 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	case errors.Is(m.handleErr, osproc.ErrNoHandle):
 		// no pidfds on this system (REFERENCE §11): expected, every time
 		p.log.Debugf("proxy '%s' reported pid %d for '%s': no handle on it (%v), cfkd will not signal it", p.cfg.Name, m.pid, m.name, m.handleErr)
+	case errors.Is(m.handleErr, osproc.ErrEnded):
+		// it exited already (the proxy stopped it: a stop line right
+		// after its start line): nothing to signal, no pid to fear,
+		// and its exit, which the proxy reports, says the rest
+		p.log.Debugf("proxy '%s' reported pid %d for '%s': it had ended before cfkd could take a handle on it", p.cfg.Name, m.pid, m.name)
 	case m.handleErr != nil:
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
 	st.pid, st.unheld = m.pid, lostHandle(m)
 	p.prog.answer(st.seq)
 	p.pids[m.name] = m.pid
-	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self})
+	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self,
+		ended: errors.Is(m.handleErr, osproc.ErrEnded)})
 }
 
 // killStray SIGKILLs the process of a start given up, through its handle;

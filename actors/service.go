@@ -50,6 +50,7 @@ type Service struct {
 	// pid a proxy reported), the proxy that runs it, the command as status
 	// shows it.
 	proc       *osproc.Process
+	procEnded  bool // the process a proxy reported had ended before cfkd could take a handle on it (proc is nil)
 	runProxy   string
 	runningCmd string
 	runGroup   bool // the run leads its own process group (launched with setsid)

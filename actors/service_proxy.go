@@ -88,9 +88,9 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 		return
 	}
 	s.dropProc()
-	s.proc = m.proc
+	s.proc, s.procEnded = m.proc, m.ended
 	s.log.WithField("pid", m.pid).Infof("%s started by proxy %s", s.cfg.Name, s.runProxy)
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid})
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid, Ended: m.ended})
 }
 
 // killGivenUp SIGKILLs, through its handle, the process a proxy reported

@@ -214,8 +214,13 @@ func (s *Service) signalStop(sig syscall.Signal) {
 
 // kill carries out Kill: SIGKILL to the group of a direct child, or to a
 // proxied pid through the handle taken when the proxy reported it (and to
-// its group when it leads one: osproc's Handle).
+// its group when it leads one: osproc's Handle). A proxied process that
+// had ended before its handle could be taken has nothing to kill.
 func (s *Service) kill(pid int) {
+	if s.proc == nil && s.procEnded {
+		s.log.WithField("pid", pid).Debug("the process had ended before cfkd could take a handle on it: nothing to kill")
+		return
+	}
 	if s.proc == nil {
 		s.log.WithField("pid", pid).Warn("no handle on the process: not killing a pid that may have been reused")
 		return
@@ -227,7 +232,7 @@ func (s *Service) kill(pid int) {
 // handle).
 func (s *Service) dropProc() {
 	s.proc.Close()
-	s.proc = nil
+	s.proc, s.procEnded = nil, false
 }
 
 // unsignallable says why `signal` cannot reach the process of a run a

@@ -249,6 +249,7 @@ type Event struct {
 	Pid     int                // Launched (0: a proxy will report it), PidReported, Exited
 	Status  syscall.WaitStatus // Exited: the raw wait status
 	Proxied bool               // Launched: under a proxy
+	Ended   bool               // PidReported: the process had ended before cfkd could take a handle on it
 	Ready   bool               // Launched: launched with ready= (a probe, NOTIFY_SOCKET): it says when it is ready
 	Cause   Cause              // LaunchFailed
 	Err     error              // LaunchFailed, ProxyRefused, Checked, ProxyStuck: what the executor or the proxy said; Restart: why the declaration cannot start

@@ -447,13 +447,17 @@ var rowPidReported = row{"pid known", "startwait armed again from now; readiness
 	}
 }}
 
-var rowPidAfterStop = row{"killed, → stopped", "the pid of a start stopped before the proxy reported it: the process is killed at once (through its handle, its group with it), the stop is done", func(s *step) {
+var rowPidAfterStop = row{"killed, → stopped", "the pid of a start stopped before the proxy reported it: the process is killed at once (through its handle, its group with it), the stop is done; a process that had ended before cfkd could take its handle (the proxy stopped it already) is not killed, and not warned about", func(s *step) {
 	if s.l.Pid != 0 {
 		return
 	}
-	s.logf(Warn, s.ev.Pid, "%s: its proxy reported its pid after the stop: killing it", s.p.Name)
 	s.l.Pid = s.ev.Pid
-	s.do(Kill{Pid: s.ev.Pid})
+	if s.ev.Ended {
+		s.logf(Info, s.ev.Pid, "%s: its proxy reported its pid after the stop: it had already ended", s.p.Name)
+	} else {
+		s.logf(Warn, s.ev.Pid, "%s: its proxy reported its pid after the stop: killing it", s.p.Name)
+		s.do(Kill{Pid: s.ev.Pid})
+	}
 	s.ended(messages.Stopped, "")
 }}
 

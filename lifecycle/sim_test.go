@@ -40,6 +40,8 @@ type sim struct {
 	published messages.State
 	fails     []string // the reasons of the fail states published
 	logs      []string
+	warns     []string // the logs at Warn and Error
+	kills     []int    // the pids of the Kill effects
 	history   []string
 	probing   uint64 // the attempt whose readiness is watched
 	// the proxy's actor, asked (AskProxy): answers moving that many
@@ -129,6 +131,7 @@ func (s *sim) effect(e Effect) {
 		pid := 0
 		if k, ok := e.(Kill); ok {
 			pid = k.Pid
+			s.kills = append(s.kills, pid)
 		} else {
 			pid = e.(Terminate).Pid
 		}
@@ -157,6 +160,9 @@ func (s *sim) effect(e Effect) {
 		}
 	case Log:
 		s.logs = append(s.logs, e.Msg)
+		if e.Level >= Warn {
+			s.warns = append(s.warns, e.Msg)
+		}
 	case Arm:
 	case Probe:
 		s.probing = e.Attempt

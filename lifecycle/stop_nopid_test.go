@@ -62,3 +62,29 @@ func TestStopBeforeThePid(t *testing.T) {
 		t.Fatalf("restart with no pid: %v attempt %d", s.l.State, s.l.Attempt)
 	}
 }
+
+// REFERENCE §4.5: the pid of a start stopped before the proxy reported
+// it, of a process that had ended before cfkd could take its handle (the
+// proxy read the stop line and reaped it first), is not killed: an info
+// line says so. It was warned `killing it`, and the kill, with no handle,
+// warned again that it would not kill a pid that may have been reused.
+func TestStopBeforeThePidOfAnEndedProcess(t *testing.T) {
+	p := testPolicy()
+	s := newSim(t, p, 1)
+	s.proxied = true
+	s.request(Event{Kind: EvStart})
+	s.request(Event{Kind: EvStop})
+	pid := s.pending
+	s.pending = 0
+	s.feed(Event{Kind: EvPidReported, Attempt: s.l.Attempt, Pid: pid, Ended: true})
+	if s.l.State != messages.Stopped || s.l.FailReason != "" || len(s.kills) != 0 {
+		t.Fatalf("ended pid after the stop: %v %q, SIGKILLed %v", s.l.State, s.l.FailReason, s.kills)
+	}
+	if !slices.Contains(s.logs, "svc: its proxy reported its pid after the stop: it had already ended") ||
+		slices.Contains(s.logs, "svc: its proxy reported its pid after the stop: killing it") {
+		t.Fatalf("logs %q", s.logs)
+	}
+	if len(s.warns) != 0 {
+		t.Fatalf("warnings %q", s.warns)
+	}
+}

@@ -162,7 +162,10 @@
 // a pidfd on the pid the proxy reported and checks, once the pidfd pins the
 // process, that its parent is the proxy; Signal then goes through that
 // pidfd and reaches that process or nobody (ErrDone once it is reaped,
-// whoever has the pid since). Without pidfds Handle fails (ErrNoHandle):
+// whoever has the pid since). A process that had exited before the pidfd
+// was taken is ErrEnded, not a process that is not the proxy's child:
+// the pid is gone, or the pidfd it gave shows an exit. Without pidfds
+// Handle fails (ErrNoHandle):
 // such a process is never signalled. Signal refuses a Process that is
 // neither a child nor a handle: cfkd never signals a bare pid.
 //

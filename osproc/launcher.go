@@ -23,6 +23,11 @@ var ErrDone = errors.New("process already finished")
 // not its child.
 var ErrNoHandle = errors.New("no process handle on this system (pidfds are Linux's)")
 
+// ErrEnded is the error of Handle for a process that had exited before
+// the handle was taken (the proxy may have reaped it already): there is
+// nothing left to signal, and no pid that may have been reused to fear.
+var ErrEnded = errors.New("the process had ended before a handle on it could be taken")
+
 // Spec says how to run one process.
 type Spec struct {
 	Argv []string // Argv[0] is looked up in the PATH of Env (or cfkd's) when it has no slash

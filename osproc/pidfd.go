@@ -30,18 +30,40 @@ type Pidfd struct {
 // OpenChildPidfd takes a handle on pid and checks, after taking it, that
 // the process is a child of parent: the handle then holds that process,
 // and not one that reused the pid after parent reaped its own (Linux 5.3,
-// pidfd_open(2)). It reads /proc: call it outside an actor's Receive.
+// pidfd_open(2)). A process that had exited before is ErrEnded: the pid
+// names no process (the parent reaped it), or the pidfd taken shows an
+// exit while the process is no longer parent's child (reaped between the
+// two: the same process, or one that got its pid since and has exited
+// too; either way the process reported has ended). Only a live process
+// that is not parent's child is "not a child". It reads /proc: call it
+// outside an actor's Receive.
 func OpenChildPidfd(pid, parent int) (*Pidfd, error) {
 	fd, err := unix.PidfdOpen(pid, 0)
+	if errors.Is(err, unix.ESRCH) {
+		return nil, fmt.Errorf("process %d: %w", pid, ErrEnded)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("pidfd_open %d: %w", pid, err)
 	}
 	unix.CloseOnExec(fd)
 	if info, ok := ReadProc(pid); !ok || info.Ppid != parent {
+		ended := pidfdExited(fd)
 		unix.Close(fd)
+		if ended {
+			return nil, fmt.Errorf("process %d: %w", pid, ErrEnded)
+		}
 		return nil, fmt.Errorf("process %d is not a child of %d", pid, parent)
 	}
 	return &Pidfd{fd: fd}, nil
+}
+
+// pidfdExited says whether the process fd holds has exited (its pidfd is
+// readable: a zombie, or reaped), without waiting; false when poll(2)
+// fails.
+func pidfdExited(fd int) bool {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents&unix.POLLIN != 0
 }
 
 // Signal sends sig to the process; ESRCH once it has exited.

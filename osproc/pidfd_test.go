@@ -166,3 +166,57 @@ func TestHandleSignalsTheGroupItLeads(t *testing.T) {
 		})
 	}
 }
+
+// A process that had exited before its handle was taken (a proxy's
+// child that the proxy stopped and reaped as soon as it had reported it)
+// is ErrEnded, not "not a child": cfkd warned that it would not signal a
+// pid that was not the proxy's child, when that process had simply
+// ended. Reaped (the pid names no process), or exited and no longer the
+// parent's child (pidfd_open came before the parent's reap, the parent
+// check after it: a zombie of another parent stands for it), it is
+// ErrEnded; a zombie child of the parent is still handled (its group may
+// live on), and a live process of another parent is not ErrEnded.
+func TestHandleOfAnEndedProcess(t *testing.T) {
+	if !Pidfds {
+		t.Skip("no pidfds in this build: Handle fails (TestNoHandleWithoutPidfds, REFERENCE §11)")
+	}
+	// the shell stands for a proxy: it reaps its first child, then its
+	// second one exits and stays a zombie (the exec'd sleep never reaps
+	// it)
+	c := capture(t, Spec{Argv: sh("sleep 0.01 & r=$!; wait; true & echo $! $r; exec sleep 100"), Setsid: true})
+	t.Cleanup(func() {
+		for _, p := range inGroup(c.Pid) {
+			syscall.Kill(p.pid, syscall.SIGKILL)
+		}
+	})
+	var zombie, reaped int
+	eventually(t, "the shell says its children", func() (bool, string) {
+		select {
+		case line := <-c.out:
+			fmt.Sscan(line, &zombie, &reaped)
+		default:
+		}
+		return zombie != 0, ""
+	})
+	eventually(t, "the first child is a zombie of the sleep", func() (bool, string) {
+		st, err := readStat(zombie)
+		return err == nil && st.state == 'Z' && st.ppid == c.Pid, fmt.Sprint(st, err)
+	})
+	if _, err := readStat(reaped); err == nil {
+		t.Fatalf("pid %d of the reaped child names a process (reused already?)", reaped)
+	}
+	if _, err := launcher.Handle(reaped, c.Pid); !errors.Is(err, ErrEnded) {
+		t.Fatalf("Handle of a reaped child: %v, want ErrEnded", err)
+	}
+	if _, err := launcher.Handle(zombie, c.Pid+1); !errors.Is(err, ErrEnded) {
+		t.Fatalf("Handle of an exited process of another parent: %v, want ErrEnded", err)
+	}
+	h, err := launcher.Handle(zombie, c.Pid)
+	if err != nil {
+		t.Fatalf("Handle of a zombie child: %v", err)
+	}
+	h.Close()
+	if _, err := launcher.Handle(c.Pid, c.Pid+1); err == nil || errors.Is(err, ErrEnded) {
+		t.Fatalf("Handle of a live process of another parent: %v, want not a child", err)
+	}
+}
