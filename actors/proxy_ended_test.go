@@ -75,3 +75,92 @@ func TestPidAfterTheStopOfAnEndedProcess(t *testing.T) {
 		t.Fatalf("signals %v to pid 501", s)
 	}
 }
+
+// warningsAbout are the warnings (and errors) of c about pid, or about a
+// handle or a kill.
+func (c *logCapture) warningsAbout(pid int) []string {
+	var out []string
+	for _, w := range c.warnings() {
+		if strings.Contains(w, fmt.Sprint(pid)) || strings.Contains(w, "handle") || strings.Contains(w, "kill") {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// REFERENCE §4.5: the `started` of a start the service gave up (stopped
+// before its pid, at stopwait), whose process had ended before cfkd
+// could take its handle (the proxy read the stop line and reaped it), was
+// warned `proxy 'p' started 's' (pid N) for a start the service gave up:
+// killing it`, and nothing was killed: an info line says it had already
+// ended. Its exit still ends what it left, as a given-up start's. So
+// whether the proxy actor knows the start given up when the `started`
+// comes (given up), or passes it on to the service, down by then (passed
+// on).
+func TestGivenUpStartOfAnEndedProcess(t *testing.T) {
+	t.Parallel()
+	const want = "proxy 'p' started 's' (pid 301) for a start the service gave up: it had already ended"
+	ended := func(o *Options) { o.Launcher = handleEnded{o.Launcher.(*fakeLauncher), 301} }
+	check := func(t *testing.T, r *rig, p *playedProxy, logs *logCapture) {
+		t.Helper()
+		if e := logs.wait(t, want); e.Level != logrus.InfoLevel {
+			t.Fatalf("%q at %v, want info", e.Message, e.Level)
+		}
+		if w := logs.warningsAbout(301); len(w) != 0 {
+			t.Fatalf("warnings about a process that had ended: %q", w)
+		}
+		if s := r.fake.signalsTo(301); len(s) != 0 {
+			t.Fatalf("signals %v to pid 301", s)
+		}
+		p.stopped("s", 301, killedBy(syscall.SIGTERM))
+		r.fake.waitFor(t, "EndLostStart of s", func() bool { return len(r.fake.lost) > 0 })
+		if got := r.fake.lostCalls(); len(got) != 1 || got[0].name != "s" {
+			t.Fatalf("EndLostStart calls %+v, want one, for s", got)
+		}
+	}
+	t.Run("given up", func(t *testing.T) {
+		t.Parallel()
+		logs := &logCapture{changed: make(chan struct{})}
+		r, p, _ := proxiedStartingWith(t, "0.03", captureLog(logs), ended)
+		p.command() // start
+		r.okDone("command stop service s", 1)
+		p.command() // stop
+		r.expectSeq("s", stopping, stopped)
+		p.started("s", 301)
+		check(t, r, p, logs)
+	})
+	t.Run("passed on", func(t *testing.T) {
+		t.Parallel()
+		logs := &logCapture{changed: make(chan struct{})}
+		r, trap, p, _ := startedBeforeGiveUp(t, captureLog(logs), ended)
+		self := r.servicePID("s")
+		trap.release(t, r.tree.System.Root, self, 1)
+		r.expectSeq("s", stopped)
+		trap.release(t, r.tree.System.Root, self, 2)
+		check(t, r, p, logs)
+	})
+}
+
+// REFERENCE §4.5: a `started` of a service the proxy was not asked to
+// start is still an error, but one whose process had already ended is
+// not said to be killed: nothing was.
+func TestStartedUnknownOfAnEndedProcess(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r, p, _ := proxiedStartingWith(t, "5", captureLog(logs), func(o *Options) {
+		o.Launcher = handleEnded{o.Launcher.(*fakeLauncher), 401}
+	})
+	p.command() // the start of s
+	p.started("ghost", 401)
+	p.started("s", 402)
+	r.expectSeq("s", running)
+	if e := logs.wait(t, "proxy 'p' started unknown service 'ghost' (pid 401): it had already ended"); e.Level != logrus.ErrorLevel {
+		t.Fatalf("%q at %v, want error", e.Message, e.Level)
+	}
+	if w := logs.warningsAbout(401); len(w) != 1 {
+		t.Fatalf("warnings and errors %q, want the one", w)
+	}
+	if s := r.fake.signalsTo(401); len(s) != 0 {
+		t.Fatalf("signals %v to pid 401", s)
+	}
+}

@@ -81,6 +81,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		return
 	}
 	st := p.awaiting(m.name)
+	ended := errors.Is(m.handleErr, osproc.ErrEnded) // nothing to kill, no pid to fear
 	switch {
 	case m.pid != 0 && p.reported(m.name, m.pid):
 		// the same started twice (a proxy's bug): that pid is a process
@@ -88,6 +89,9 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		// not a stray, nor the answer to a later start
 		p.log.Warnf("proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
 		m.proc.Close()
+		return
+	case st == nil && ended:
+		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): it had already ended", p.cfg.Name, m.name, m.pid)
 		return
 	case st == nil:
 		// nobody supervises it (a start a former cfkd of state version 6
@@ -102,13 +106,18 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		// killed through the handle (never by a bare pid)
 		st.pid, st.unheld = m.pid, lostHandle(m)
 		p.prog.answer(st.seq)
+		if ended {
+			// the proxy stopped it already (it read the stop line)
+			p.log.Infof("proxy '%s' started '%s' (pid %d) for a start the service gave up: it had already ended", p.cfg.Name, m.name, m.pid)
+			return
+		}
 		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
 		p.killStray(m.proc, m.pid, m.handleErr)
 		return
 	case errors.Is(m.handleErr, osproc.ErrNoHandle):
 		// no pidfds on this system (REFERENCE §11): expected, every time
 		p.log.Debugf("proxy '%s' reported pid %d for '%s': no handle on it (%v), cfkd will not signal it", p.cfg.Name, m.pid, m.name, m.handleErr)
-	case errors.Is(m.handleErr, osproc.ErrEnded):
+	case ended:
 		// it exited already (the proxy stopped it: a stop line right
 		// after its start line): nothing to signal, no pid to fear,
 		// and its exit, which the proxy reports, says the rest
@@ -120,7 +129,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	p.prog.answer(st.seq)
 	p.pids[m.name] = m.pid
 	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self,
-		ended: errors.Is(m.handleErr, osproc.ErrEnded)})
+		ended: ended})
 }
 
 // killStray SIGKILLs the process of a start given up, through its handle;

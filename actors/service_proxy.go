@@ -101,9 +101,19 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 // the start's. Nobody would supervise that process. Without a handle (no
 // pidfds, REFERENCE §11) it is left alone. The log names the proxy that
 // forked it, from the message: the service's own proxy may have changed
-// since (an apply) and its run's is forgotten once the run is over.
+// since (an apply) and its run's is forgotten once the run is over. A
+// process that had ended before its handle could be taken (the proxy
+// stopped it already) is not killed, and no warning: its start is left
+// all the same, what it left ended at its exit.
 func (s *Service) killGivenUp(ctx actor.Context, m proxyServiceStarted) {
 	defer m.proc.Close()
+	if m.ended {
+		s.log.Infof("proxy '%s' started '%s' (pid %d) for a start the service gave up: it had already ended", m.proxy, s.cfg.Name, m.pid)
+		if m.from != nil {
+			ctx.Send(m.from, proxiedStartKilled{name: s.cfg.Name, pid: m.pid})
+		}
+		return
+	}
 	if m.proc == nil {
 		s.log.Debugf("proxy '%s' reported pid %d for a start the service gave up: no handle on it, not killed", m.proxy, m.pid)
 		return

@@ -177,7 +177,9 @@ exec cat <&3 >/dev/null
 // loads until gate exists: p is run, s started (its start line written)
 // and stopped before p reported its pid; then p loads, forks s, whose
 // process forks a daemon that writes its pid to daemonPid, and reports
-// it, and cfkd kills that process. It returns the daemon's pid.
+// it, and cfkd kills that process (unless p, which reads the stop line
+// right after, ended it before cfkd took its handle). It returns the
+// daemon's pid.
 func giveUpAStart(t *testing.T, d *daemon, c *client, gate, daemonPid string) int {
 	t.Helper()
 	c.ok("command proxyup p")
@@ -193,7 +195,7 @@ func giveUpAStart(t *testing.T, d *daemon, c *client, gate, daemonPid string) in
 	if err := os.WriteFile(gate, nil, 0o600); err != nil { // the proxy loads now
 		t.Fatal(err)
 	}
-	waitLog(t, d.home, "for a start the service gave up: killing it")
+	waitLog(t, d.home, "for a start the service gave up: ") // killing it, or it had already ended (the proxy read the stop line too)
 	b, err := os.ReadFile(daemonPid)
 	if err != nil {
 		t.Fatal(err)
