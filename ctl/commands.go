@@ -42,10 +42,12 @@ States: running (all is well), starting (should soon be running), stopping
 (could not start, will try again).
 
 With --json: an array of {name, state, pid, start_time, stop_time, proxy,
-fail_reason, running_cmd, retries, crashes, next_start}; times are Unix
-seconds but next_start (RFC 3339, set in backoff), absent values null. It is
-asked as "command inspect SELECTOR" (see inspect); from a cfkd that does not
-know inspect, as "command status SELECTOR", retries and crashes null.`,
+fail_reason, running_cmd, retries, crashes, next_start, restarts,
+last_exit, last_exit_time, notify_status, last_error, running_former,
+done}; start_time and stop_time are Unix seconds, next_start (set in
+backoff) and last_exit_time RFC 3339, absent values null. It is asked as
+"command inspect SELECTOR" (see inspect); from a cfkd that does not know
+inspect, as "command status SELECTOR", what inspect adds null.`,
 			example: "cfkctl status\ncfkctl status web1 @prod\ncfkctl --json status"},
 		verb("start", "start services that are down",
 			`Starts each referenced service. A service that is already up, or has no
@@ -126,9 +128,10 @@ the service has no process).`,
   NAME: tags="..." desc="..." proxy="..." cmd="..." requires="..."
       last_exit="exit 1 at DATE" restarts=N
 leaving out what is not set. With --json: an array of {name, tags, desc,
-proxy, cmd, requires}. It is asked as "command inspect SELECTOR"; from a
-cfkd that does not know inspect, as "command desc SELECTOR", without
-requires (null in --json).`,
+proxy, cmd, requires, restarts, last_exit, last_exit_time}. It is asked as
+"command inspect SELECTOR"; from a cfkd that does not know inspect, as
+"command desc SELECTOR", without requires, restarts and the last exit (null
+in --json).`,
 			example: "cfkctl desc svc1"},
 		{name: "inspect", args: "[REF...]", group: groupServices, min: 0, max: many, run: runInspect,
 			short: "print everything cfkd knows of services, one JSON object a line",
@@ -136,9 +139,14 @@ requires (null in --json).`,
 SELECTOR": name, state, pid, start_time, stop_time, proxy, proxy_up,
 fail_reason, running_cmd, retries (failed starts in a row), crashes (crashes
 of a running process in a row), next_start (when a service in backoff starts
-again), tags, desc, cmd, requires (the services it requires). Times are
-RFC 3339; absent values are left out, but for name, state, retries, crashes
-and tags. With --json: one array of them.`,
+again), restarts (processes launched since it was declared, less one),
+last_exit ("exit 1", "signal 9") and last_exit_time, notify_status (its
+last sd_notify STATUS=), last_error (why its last start failed, until it
+runs), tags, desc, cmd, requires (the services it requires),
+running_former (true: it runs a process of a former declaration) and done
+(true: a oneshot that exited 0). Times are RFC 3339; absent values are left
+out, but for name, state, retries, crashes, restarts and tags. With --json:
+one array of them.`,
 			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},
 		{name: "events", args: "[REF...]", group: groupServices, min: 0, max: many, run: runEvents,
 			short: "print what happens, as it happens: state changes, proxies, sockets, warnings",

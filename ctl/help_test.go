@@ -1,6 +1,11 @@
 package ctl
 
 import (
+	"encoding/json"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,4 +57,39 @@ func TestCommandHelp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The help of status, desc and inspect names every key their output
+// holds: a user reads the JSON's keys there (REFERENCE §8.3).
+func TestHelpNamesEveryJSONKey(t *testing.T) {
+	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	full := messages.ServiceInfo{Name: "w", State: messages.Running, Pid: 1, StartTime: now, StopTime: now,
+		Proxy: "p", ProxyUp: true, FailReason: "f", RunningCmd: "c", Retries: 1, Crashes: 1, NextStart: now,
+		Restarts: 1, LastExit: "exit 1", LastExitTime: now, NotifyStatus: "n", LastError: "e",
+		Tags: []string{"t"}, Desc: "d", Cmd: "c", Requires: []string{"r"}, RunningFormer: true, Done: true}
+	var inspectKeys map[string]any
+	if err := json.Unmarshal([]byte(full.Format()), &inspectKeys); err != nil {
+		t.Fatal(err)
+	}
+	for name, keys := range map[string][]string{
+		"status":  jsonTags(reflect.TypeOf(statusJSON{})),
+		"desc":    jsonTags(reflect.TypeOf(descJSON{})),
+		"inspect": slices.Collect(maps.Keys(inspectKeys)),
+	} {
+		c := lookup(name)
+		for _, k := range keys {
+			if !regexp.MustCompile(`\b` + k + `\b`).MatchString(c.long) {
+				t.Errorf("cfkctl help %s does not name the key %q", name, k)
+			}
+		}
+	}
+}
+
+func jsonTags(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		out = append(out, name)
+	}
+	return out
 }
