@@ -526,15 +526,21 @@ func TestUsageErrors(t *testing.T) {
 		{nil, "cfkctl: missing command\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"--json"}, "cfkctl: missing command\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"bogus"}, "cfkctl: unknown command 'bogus'\nRun 'cfkctl --help' for usage.\n"},
-		{[]string{"status", "--bogus"}, "cfkctl: unknown flag '-bogus'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"status", "--bogus"}, "cfkctl: unknown flag '--bogus'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"-a"}, "cfkctl: flag needs an argument: -a\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"list", "--address"}, "cfkctl: flag needs an argument: --address\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"-bogus", "list"}, "cfkctl: unknown flag '--bogus'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"list", "-x"}, "cfkctl: unknown flag '-x'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"tail", "-n", "abc", "web1"}, "cfkctl: invalid value \"abc\" for flag -n: want a number of lines from 0 to 100000\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"tail", "--lines=1.5", "web1"}, "cfkctl: invalid value \"1.5\" for flag --lines: want a number of lines from 0 to 100000\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"--json=maybe", "list"}, "cfkctl: invalid value \"maybe\" for flag --json: want true or false (or no value)\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"help", "bogus"}, "cfkctl: unknown command 'bogus'\nusage: cfkctl help [COMMAND]\nRun 'cfkctl help help' for details.\n"},
 		{[]string{"help", "a", "b"}, "cfkctl: help takes at most 1 argument\nusage: cfkctl help [COMMAND]\nRun 'cfkctl help help' for details.\n"},
 		{[]string{"load"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
 		{[]string{"load", "a", "b"}, "cfkctl: load takes exactly one argument: FILE|-\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
 		{[]string{"status", "a\nb"}, "cfkctl: invalid service reference 'a\nb' (a name is a letter or _, then letters, digits, _ or -)\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
 		{[]string{"-a", "host:", "list"}, "cfkctl: invalid address 'host:': no port\nRun 'cfkctl --help' for usage.\n"},
-		{[]string{"--timeout", "x", "list"}, "cfkctl: invalid value \"x\" for flag -timeout: want a duration like 10s or 1m, or seconds\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"--timeout", "x", "list"}, "cfkctl: invalid value \"x\" for flag --timeout: want a duration like 10s or 1m, or seconds\nRun 'cfkctl --help' for usage.\n"},
 	} {
 		cmdCase{args: tc.args, code: ExitUsage, stderr: tc.stderr}.check(t)
 	}

@@ -81,6 +81,27 @@ func (v timeoutValue) Set(s string) error {
 	return nil
 }
 
+// linesValue is a flag.Value for -n (--lines): a whole number. The flag
+// package's own says only "parse error" for -n abc; its range (0 to
+// messages.MaxTailLines) is checked once the command is known.
+type linesValue struct{ n *int }
+
+func (v linesValue) String() string {
+	if v.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*v.n)
+}
+
+func (v linesValue) Set(s string) error {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("want a number of lines from 0 to %d", messages.MaxTailLines)
+	}
+	*v.n = n
+	return nil
+}
+
 // newFlagSet declares the global flags into o.
 func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("cfkctl", flag.ContinueOnError)
@@ -95,8 +116,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.prune, "prune", false, "")
 	fs.BoolVar(&o.follow, "follow", false, "")
 	fs.BoolVar(&o.follow, "f", false, "")
-	fs.IntVar(&o.lines, "lines", messages.DefaultTailLines, "")
-	fs.IntVar(&o.lines, "n", messages.DefaultTailLines, "")
+	o.lines = messages.DefaultTailLines
+	fs.Var(linesValue{&o.lines}, "lines", "")
+	fs.Var(linesValue{&o.lines}, "n", "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")
@@ -152,11 +174,35 @@ func isBoolFlag(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
-// flagErrorText words the flag package's errors for cfkctl.
+// flagErrorText words the flag package's errors for cfkctl, naming a flag
+// as the help does: --timeout, -n (the flag package writes -timeout).
 func flagErrorText(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return fmt.Sprintf("unknown flag '%s'", name)
+		return fmt.Sprintf("unknown flag '%s'", dashed(name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return "flag needs an argument: " + dashed(name)
+	}
+	if i := strings.Index(msg, " for flag -"); strings.HasPrefix(msg, "invalid value ") && i >= 0 {
+		name, rest, _ := strings.Cut(msg[i+len(" for flag "):], ":")
+		return msg[:i] + " for flag " + dashed(name) + ":" + rest
+	}
+	if v, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if i := strings.LastIndex(v, " for -"); i >= 0 {
+			name, _, _ := strings.Cut(v[i+len(" for "):], ":")
+			return "invalid value " + v[:i] + " for flag " + dashed(name) + ": want true or false (or no value)"
+		}
 	}
 	return msg
+}
+
+// dashed is the flag package's -name as the help writes it: --name for a
+// long one, -x for a letter.
+func dashed(name string) string {
+	name = strings.TrimLeft(name, "-")
+	if len(name) > 1 {
+		return "--" + name
+	}
+	return "-" + name
 }

@@ -90,7 +90,7 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"-h"}, address: "unix:/h/.controlfreak/sock", help: true, timeout: DefaultTimeout},
 		{args: []string{"start", "--", "--json"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"start", "--json"}},
 		{args: []string{"--json=false", "list"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"list"}},
-		{args: []string{"--nope", "list"}, bad: "unknown flag '-nope'"},
+		{args: []string{"--nope", "list"}, bad: "unknown flag '--nope'"},
 		{args: []string{"list", "-x"}, bad: "unknown flag '-x'"},
 		{args: []string{"list", "--address"}, bad: "flag needs an argument"},
 		{args: []string{"--timeout", "soon", "list"}, bad: "want a duration"},
