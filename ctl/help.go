@@ -118,7 +118,7 @@ func runHelp(s *session, args []string) error {
 	}
 	c := lookup(args[0])
 	if c == nil {
-		return usageErrorf(nil, "unknown command '%s'", args[0])
+		return unknownCommand(args[0])
 	}
 	printCommandHelp(s.env.stdout, c)
 	return nil

@@ -80,7 +80,7 @@ func run(args []string, e *env) int {
 	}
 	cmd := lookup(pos[0])
 	if cmd == nil {
-		return report(e, o, nil, usageErrorf(nil, "unknown command '%s'", pos[0]))
+		return report(e, o, nil, unknownCommand(pos[0]))
 	}
 	if o.help {
 		printCommandHelp(e.stdout, cmd)
