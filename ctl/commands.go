@@ -1,5 +1,7 @@
 package ctl
 
+import "strings"
+
 // command is one cfkctl command: its help and what it runs.
 type command struct {
 	name    string
@@ -331,6 +333,22 @@ func (c *command) usage() string {
 	return c.name + " " + c.args
 }
 
+// missing says what a command given n arguments, fewer than its min,
+// lacks: the word of its synopsis at n ("signal" without SIG needs a
+// signal, "fleet" a subcommand), else its service references.
+func (c *command) missing(n int) string {
+	words := strings.Fields(c.args)
+	if n < len(words) {
+		switch words[n] {
+		case "SIG":
+			return "a signal (TERM, HUP, ...), then at least one service reference"
+		case "SUBCOMMAND":
+			return "a subcommand: hosts, status, start, stop, up, down, restart, signal, events or certs"
+		}
+	}
+	return "at least one service reference"
+}
+
 // checkArgs checks the number of arguments.
 func (c *command) checkArgs(args []string) error {
 	switch {
@@ -339,7 +357,7 @@ func (c *command) checkArgs(args []string) error {
 	case c.min == c.max && len(args) != c.min:
 		return usageErrorf(c, "%s takes exactly one argument: %s", c.name, c.args)
 	case len(args) < c.min:
-		return usageErrorf(c, "%s needs at least one service reference", c.name)
+		return usageErrorf(c, "%s needs %s", c.name, c.missing(len(args)))
 	case c.max != many && len(args) > c.max:
 		return usageErrorf(c, "%s takes at most %d argument", c.name, c.max)
 	}
