@@ -100,6 +100,43 @@ in place (exit 0 and one line), or not (exit 3).
 
 var errHelp = errors.New("help requested")
 
+// flagErrorText words the flag package's errors for cfkd, naming a flag as
+// the usage does (--bogus, -c; the flag package writes -bogus), as cfkctl
+// does: the usage itself is left to --help, so the error is not lost above
+// fifty lines of it.
+func flagErrorText(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+		return fmt.Sprintf("unknown flag '%s'", dashed(name))
+	}
+	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
+		return dashed(name) + " needs a value"
+	}
+	if i := strings.Index(msg, " for flag -"); strings.HasPrefix(msg, "invalid value ") && i >= 0 {
+		name, rest, _ := strings.Cut(msg[i+len(" for flag "):], ":")
+		if rest == " parse error" || rest == " value out of range" { // an int flag's
+			rest = " want a whole number"
+		}
+		return msg[:i] + " for " + dashed(name) + ":" + rest
+	}
+	if v, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
+		if i := strings.LastIndex(v, " for -"); i >= 0 {
+			name, _, _ := strings.Cut(v[i+len(" for "):], ":")
+			return "invalid value " + v[:i] + " for " + dashed(name) + ": want true or false (or no value)"
+		}
+	}
+	return msg
+}
+
+// dashed is the flag package's -name as the usage writes it.
+func dashed(name string) string {
+	name = strings.TrimLeft(name, "-")
+	if len(name) > 1 {
+		return "--" + name
+	}
+	return "-" + name
+}
+
 func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	var f Flags
 	fs := flag.NewFlagSet("cfkd", flag.ContinueOnError)
@@ -136,16 +173,14 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
-		fmt.Fprint(stderr, usage)
-		return f, fmt.Errorf("cfkd: %w", err)
+		return f, fmt.Errorf("cfkd: %s (cfkd --help lists the options)", flagErrorText(err))
 	}
 	if *help {
 		fmt.Fprint(stderr, usage)
 		return f, errHelp
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprint(stderr, usage)
-		return f, fmt.Errorf("cfkd: unexpected argument %q", fs.Arg(0))
+		return f, fmt.Errorf("cfkd: unexpected argument %q: cfkd takes only flags (-c FILE loads a config file; cfkd --help lists them)", fs.Arg(0))
 	}
 	if f.Home == "" {
 		h, err := os.UserHomeDir()
@@ -188,7 +223,6 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 		return f, fmt.Errorf("cfkd: --max-connections %d: want at least 1", f.MaxConnections)
 	}
 	if f.HTTP == "" && (f.HTTPRemote || f.HTTPToken != "" || f.InsecureHTTP) {
-		fmt.Fprint(stderr, usage)
 		return f, errors.New("cfkd: --http-remote, --http-token and --insecure-http need --http ADDR")
 	}
 	if f.HTTPToken != "" {

@@ -191,7 +191,7 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Fatalf("--help: %v %q", err, out)
 	}
 	out, err = exec.Command(cfkdBin, "--bogus").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "flag provided but not defined: -bogus") {
+	if err == nil || !strings.Contains(string(out), "cfkd: unknown flag '--bogus' (cfkd --help lists the options)") {
 		t.Fatalf("--bogus: %v %q", err, out)
 	}
 }

@@ -1,0 +1,29 @@
+package daemon
+
+import (
+	"bytes"
+	"testing"
+)
+
+// A bad command line is one line that names the flag as the usage does and
+// points to --help; the usage itself is not printed above it.
+func TestFlagErrorsAreOneLine(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "cfkd: unknown flag '--bogus' (cfkd --help lists the options)"},
+		{[]string{"-x"}, "cfkd: unknown flag '-x' (cfkd --help lists the options)"},
+		{[]string{"--config"}, "cfkd: --config needs a value (cfkd --help lists the options)"},
+		{[]string{"--max-connections", "x"}, `cfkd: invalid value "x" for --max-connections: want a whole number (cfkd --help lists the options)`},
+		{[]string{"--idle-timeout", "abc"}, `cfkd: invalid value "abc" for --idle-timeout: want a duration like 10m or 30s, or seconds (cfkd --help lists the options)`},
+		{[]string{"-d=maybe"}, `cfkd: invalid value "maybe" for -d: want true or false (or no value) (cfkd --help lists the options)`},
+		{[]string{"services.conf"}, `cfkd: unexpected argument "services.conf": cfkd takes only flags (-c FILE loads a config file; cfkd --help lists them)`},
+	} {
+		var stderr bytes.Buffer
+		_, err := parseFlags(append([]string{"--home", t.TempDir()}, tc.args...), &stderr)
+		if err == nil || err.Error() != tc.want || stderr.Len() != 0 {
+			t.Errorf("cfkd %q: error %v, stderr %q; want %q and nothing on stderr", tc.args, err, stderr.String(), tc.want)
+		}
+	}
+}
