@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +40,22 @@ func (c *connectError) cause() string {
 		return ""
 	}
 	return c.err.Error()
+}
+
+// notASocket is why a UNIX address refused the connection when its path
+// is no socket (the kernel says ECONNREFUSED, as for a socket nobody
+// listens on): a directory, cfkd's --home given for its socket, or a
+// file. Else err, which the two lines say (cfkd not running).
+func notASocket(path string, err error) error {
+	fi, serr := os.Stat(path)
+	switch {
+	case serr != nil || fi.Mode()&os.ModeSocket != 0:
+		return err
+	case fi.IsDir():
+		return fmt.Errorf("%s is a directory, not a socket: cfkd's socket is unix:%s if that is cfkd's --home",
+			path, filepath.Join(path, "sock"))
+	}
+	return fmt.Errorf("%s is not a socket: give cfkd's admin socket (unix:HOME/sock for cfkd --home HOME)", path)
 }
 
 // closedError: cfkd closed the connection (io.EOF before a reply,
@@ -101,6 +118,8 @@ func (s *session) connect() error {
 		if s.opts.noHome != "" && s.opts.address == s.opts.noHome {
 			// the third line says why the address is /.controlfreak/sock
 			err = errors.New("$HOME is not set: give cfkd's address with -a ADDRESS or $CFKCTL_ADDRESS")
+		} else if network == "unix" && errors.Is(err, syscall.ECONNREFUSED) {
+			err = notASocket(address, err)
 		}
 		return &connectError{addr: s.opts.address, err: err}
 	}
