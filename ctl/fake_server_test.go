@@ -240,7 +240,9 @@ type runCfg struct {
 	stdin    string
 	env      map[string]string // on top of HOME=/home/test
 	terminal bool
-	wd       string // default /work/dir
+	// stderrTerminal: stderr is a terminal too (a person reads it)
+	stderrTerminal bool
+	wd             string // default /work/dir
 }
 
 // runCtl runs cfkctl against f (when not nil, through CFKCTL_ADDRESS).
@@ -259,14 +261,16 @@ func runCtl(t *testing.T, f *fakeServer, cfg runCfg, args ...string) result {
 	}
 	var stdout, stderr bytes.Buffer
 	code := run(args, &env{
-		stdin:      strings.NewReader(cfg.stdin),
-		stdout:     &stdout,
-		stderr:     &stderr,
-		getenv:     func(k string) string { return vars[k] },
-		getwd:      func() (string, error) { return wd, nil },
-		now:        func() time.Time { return testNow },
-		loc:        time.UTC,
-		isTerminal: func(w io.Writer) bool { return cfg.terminal && w == &stdout },
+		stdin:  strings.NewReader(cfg.stdin),
+		stdout: &stdout,
+		stderr: &stderr,
+		getenv: func(k string) string { return vars[k] },
+		getwd:  func() (string, error) { return wd, nil },
+		now:    func() time.Time { return testNow },
+		loc:    time.UTC,
+		isTerminal: func(w io.Writer) bool {
+			return cfg.terminal && w == &stdout || cfg.stderrTerminal && w == &stderr
+		},
 	})
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }

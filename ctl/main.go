@@ -120,6 +120,9 @@ func run(args []string, e *env) int {
 	if code != ExitOK && s.hint != "" {
 		fmt.Fprintln(e.stderr, s.hint)
 	}
+	if h := unknownServiceHint(o, e, cmd, args, err); h != "" {
+		fmt.Fprintln(e.stderr, h)
+	}
 	return code
 }
 

@@ -39,32 +39,44 @@ func suggestCommand(name string) string {
 	if c, ok := otherTools[name]; ok {
 		return c
 	}
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	return closest(name, names)
+}
+
+// closest is the one of names that name likely misspells: the only one
+// it begins (3 bytes at least), else the only nearest a letter or two
+// away (2 edits for a name of 5 bytes or more, else 1); "" when none is.
+func closest(name string, names []string) string {
 	if len(name) < 2 {
 		return ""
 	}
-	prefixed := ""
-	for _, c := range commands {
-		if len(name) >= 3 && len(name) < len(c.name) && c.name[:len(name)] == name {
-			if prefixed != "" {
-				prefixed = "-" // two commands begin so: neither
-				break
-			}
-			prefixed = c.name
+	prefixed, n := "", 0
+	for _, c := range names {
+		if len(name) >= 3 && len(name) < len(c) && c[:len(name)] == name {
+			prefixed, n = c, n+1
 		}
 	}
-	if prefixed != "" && prefixed != "-" {
+	if n == 1 {
 		return prefixed
 	}
-	// a distance of 2 for a word of 5 letters or more, else 1
 	limit := 1
 	if len(name) >= 5 {
 		limit = 2
 	}
-	best, bestD := "", limit+1
-	for _, c := range commands {
-		if d := editDistance(name, c.name); d < bestD {
-			best, bestD = c.name, d
+	best, bestD, ties := "", limit+1, 0
+	for _, c := range names {
+		switch d := editDistance(name, c); {
+		case d < bestD:
+			best, bestD, ties = c, d, 1
+		case d == bestD:
+			ties++
 		}
+	}
+	if ties > 1 {
+		return "" // web: web1 or web2, none more than the other
 	}
 	return best
 }
