@@ -123,6 +123,9 @@ func run(args []string, e *env) int {
 	if h := unknownServiceHint(o, e, cmd, args, err); h != "" {
 		fmt.Fprintln(e.stderr, h)
 	}
+	if h := attributeHint(err); h != "" {
+		fmt.Fprintln(e.stderr, e.safeErr(h))
+	}
 	return code
 }
 

@@ -47,7 +47,7 @@ func suggestCommand(name string) string {
 }
 
 // closest is the one of names that name likely misspells: the only one
-// it begins (3 bytes at least), else the only nearest a letter or two
+// it begins (3 bytes at least) or that begins it (5 at least), else the only nearest a letter or two
 // away (2 edits for a name of 5 bytes or more, else 1); "" when none is.
 func closest(name string, names []string) string {
 	if len(name) < 2 {
@@ -55,7 +55,8 @@ func closest(name string, names []string) string {
 	}
 	prefixed, n := "", 0
 	for _, c := range names {
-		if len(name) >= 3 && len(name) < len(c) && c[:len(name)] == name {
+		if len(name) >= 3 && len(name) < len(c) && c[:len(name)] == name ||
+			len(c) >= 5 && len(c) < len(name) && name[:len(c)] == c { // respawn_on_failure
 			prefixed, n = c, n+1
 		}
 	}
