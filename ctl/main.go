@@ -21,7 +21,9 @@ const (
 
 // Version is cfkctl's own version, printed by --version. Set it at build
 // time with -ldflags "-X github.com/cfk/cfk/ctl.Version=1.2.3"; when empty
-// the module version from the build information is used.
+// the module version from the build information is used, and without one
+// (a build from a checkout) cfk's release, messages.Version, as `cfkd
+// --version` and `cfkctl version` print it.
 var Version = ""
 
 // clientVersion returns what --version prints after "cfkctl ".
@@ -32,7 +34,7 @@ func clientVersion() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
-	return "(development build)"
+	return messages.Version
 }
 
 // env is everything a run takes from its surroundings.

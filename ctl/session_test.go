@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/cfk/cfk/messages"
 )
 
 const maybeStart = "Maybe you need to start cfkd?\n"
@@ -151,6 +153,11 @@ func TestVersionFlag(t *testing.T) {
 	r := runCtl(t, f, runCfg{}, "--version")
 	if r.code != 0 || !strings.HasPrefix(r.stdout, "cfkctl ") || r.stderr != "" || f.connections() != 0 {
 		t.Fatalf("got %+v, %d connections", r, f.connections())
+	}
+	// a test binary has no module version: the release cfkd prints
+	// (cfkd --version), never "(development build)" beside cfkd's number
+	if want := "cfkctl " + messages.Version + "\n"; r.stdout != want {
+		t.Fatalf("got %q, want %q", r.stdout, want)
 	}
 	Version = "9.9.9"
 	defer func() { Version = "" }()
