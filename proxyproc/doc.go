@@ -43,6 +43,13 @@
 //     proxywire.ParseStatus (cfkd) refuses: no process id.
 //   - stop signals the latest child of that name: its process group, or the
 //     pid alone with no_new_session (never the proxy's own group).
+//   - A start of a name whose latest child still lives is an error
+//     ("'N' is already running (pid P): starting another one") but when
+//     a stop line came for that child: a service whose `started` came
+//     after its stop is stopped at once, cfkd killing that process
+//     itself (REFERENCE §4.5), and may be started again before the
+//     proxy reaped it, logged at info ("'N': starting again while its
+//     former process (pid P) ends").
 //   - EOF on the command pipe (cfkd gone), SIGTERM, SIGINT or SIGHUP: every
 //     child's group gets SIGTERM, those alive after Config.Grace get
 //     SIGKILL, and Run returns once every exit was reported. The caller

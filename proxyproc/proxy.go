@@ -216,7 +216,15 @@ func (p *Proxy) handle(line []byte) {
 func (p *Proxy) start(c proxywire.Command) {
 	name := c.Name
 	if pid, ok := p.byName[name]; ok {
-		p.logf("err", "'%s' is already running (pid %d): starting another one", name, pid)
+		if p.children[pid].stopped {
+			// a stop line came for it: cfkd took the service as
+			// stopped (it may have killed that process itself, a
+			// `started` after the stop: REFERENCE §4.5) and starts it
+			// again before the proxy reaped the former one
+			p.logf("out", "'%s': starting again while its former process (pid %d) ends", name, pid)
+		} else {
+			p.logf("err", "'%s' is already running (pid %d): starting another one", name, pid)
+		}
 	}
 	p.logf("out", "starting %s", name)
 	delete(p.exited, name) // a stop line from now on is this start's
