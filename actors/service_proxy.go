@@ -89,7 +89,12 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 	}
 	s.dropProc()
 	s.proc, s.procEnded = m.proc, m.ended
-	s.log.WithField("pid", m.pid).Infof("%s started by proxy %s", s.cfg.Name, s.runProxy)
+	if s.lc.State != messages.Stopping {
+		// the service takes it; stopping, it is the pid of a start
+		// stopped before it came, killed at once (REFERENCE §4.5),
+		// which the lifecycle logs
+		s.log.WithField("pid", m.pid).Infof("%s started by proxy %s", s.cfg.Name, s.runProxy)
+	}
 	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid, Ended: m.ended})
 }
 
