@@ -269,13 +269,17 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 			c.addService(&cfg)
 			return
 		}
+		// what acts on nothing in either declaration (watchdog_secs
+		// without ready=notify, ready_timeout_secs without ready) is
+		// declared and restarts nothing (REFERENCE §1.4)
+		acting := messages.ActingAttrs(*e.cfg, cfg, ch.Attrs)
 		if len(ch.Attrs) > 0 { // not a run of a former declaration alone
 			e.setConfig(&cfg)
 			if e.pid != nil { // one not spawned yet gets it at its spawn
 				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 			}
 		}
-		if ch.Former || messages.NeedsRestart(ch.Attrs) {
+		if ch.Former || messages.NeedsRestart(acting) {
 			switch {
 			case e.launched():
 				run.restart = append(run.restart, e)

@@ -35,14 +35,15 @@ func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 
 // runsFormer says whether e is up (starting or running) with a run
 // launched from a declaration other than its current one, in what a
-// restart would change (not desc, tags nor requires): a restart of it
+// restart would change (not desc, tags nor requires, nor what acts on
+// nothing in either, messages.ActingAttrs): a restart of it
 // was refused, or it was declared anew since and not restarted. An
 // apply restarts it (REFERENCE §1.4).
 func (e *entry) runsFormer() bool {
 	if e.run == nil || e.run == e.cfg || !e.launched() {
 		return false
 	}
-	return messages.NeedsRestart(messages.DiffService(*e.run, *e.cfg))
+	return messages.ServiceRunChanged(*e.run, *e.cfg)
 }
 
 // launched says whether e has a run: starting or running, once launched.

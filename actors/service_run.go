@@ -56,7 +56,7 @@ func (s *Service) launchFormer() bool {
 	case s.lc.State != messages.Starting && s.lc.State != messages.Running:
 		return false
 	}
-	return s.runCfg != nil && s.runCfg != s.cfg && messages.NeedsRestart(messages.DiffService(*s.runCfg, *s.cfg))
+	return s.runCfg != nil && s.runCfg != s.cfg && messages.ServiceRunChanged(*s.runCfg, *s.cfg)
 }
 
 func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Cause, err error) {

@@ -236,7 +236,9 @@ line per change, then applies it:
   ~ NAME: ATTR, ATTR   a service whose attributes differ: declared as FILE
                        says (what FILE leaves out goes back to its default)
                        and, if it is up, restarted; a change of desc,
-                       tags or requires alone restarts nothing
+                       tags or requires alone restarts nothing, nor one
+                       that acts on nothing (watchdog_secs without
+                       ready=notify, ready_timeout_secs without ready)
   - NAME               a service cfkd has and FILE does not: destroyed with
                        --prune, else kept
   + socket NAME, ~ socket NAME: ATTR, - socket NAME, and the same with

@@ -423,3 +423,34 @@ func NeedsRestart(attrs []string) bool {
 	}
 	return false
 }
+
+// ActingAttrs is attrs, the attributes that differ between declarations
+// a and b (DiffService), without those that act on nothing in either
+// (REFERENCE §2.9): watchdog_secs where ready is not notify (no notify
+// socket to ping on), ready_timeout_secs where there is no ready (the
+// run is running at startwait_secs). A change of ready itself is kept,
+// and acts.
+func ActingAttrs(a, b ServiceConfig, attrs []string) []string {
+	inert := func(attr string) bool {
+		switch attr {
+		case string(SvcWatchdogSecs):
+			return a.Ready != string(ReadyNotify) && b.Ready != string(ReadyNotify)
+		case string(SvcReadyTimeoutSecs):
+			return a.Ready == "" && b.Ready == ""
+		}
+		return false
+	}
+	if !slices.ContainsFunc(attrs, inert) {
+		return attrs
+	}
+	return slices.DeleteFunc(slices.Clone(attrs), inert)
+}
+
+// ServiceRunChanged reports whether a run launched with declaration run
+// would be launched otherwise with now, so that it must be restarted for
+// now to take effect: they differ in an attribute that acts (ActingAttrs)
+// and concerns the process (NeedsRestart). Such a run, up, runs a former
+// declaration (REFERENCE §1.4).
+func ServiceRunChanged(run, now ServiceConfig) bool {
+	return NeedsRestart(ActingAttrs(run, now, DiffService(run, now)))
+}
