@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/cfk/cfk/internal/suggest"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
 )
@@ -46,8 +47,8 @@ func unknownServiceHint(o *options, e *env, cmd *command, args []string, err err
 			lines = append(lines, fmt.Sprintf("cfkctl: no service has the tag '%s' (cfkctl desc shows the tags)", tag))
 		case slices.Contains(tags, ref):
 			lines = append(lines, fmt.Sprintf("cfkctl: cfkd has no service '%s' (did you mean '@%s', the services tagged %s?)", ref, ref, ref))
-		case closest(ref, names) != "":
-			lines = append(lines, fmt.Sprintf("cfkctl: cfkd has no service '%s' (did you mean '%s'?)", ref, closest(ref, names)))
+		case suggest.Closest(ref, names) != "":
+			lines = append(lines, fmt.Sprintf("cfkctl: cfkd has no service '%s' (did you mean '%s'?)", ref, suggest.Closest(ref, names)))
 		default:
 			lines = append(lines, fmt.Sprintf("cfkctl: cfkd has no service '%s' (cfkctl list shows those it has)", ref))
 		}

@@ -16,7 +16,8 @@ import (
 )
 
 // loadConfig runs every line of a config file (-c), stopping at the first
-// error, reported as FILE:LINE: reason. Lines are read as the admin socket
+// error, reported as FILE:LINE: reason (with the attribute meant, for an
+// unknown one: attributeHint). Lines are read as the admin socket
 // reads them (protocol.ReadRequest: CRLF or LF, at most MaxLine bytes; a
 // longer line is an error of its own, with its number); blank and comment
 // lines are skipped; ${BASE} becomes the file's directory, made absolute
@@ -56,12 +57,24 @@ func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 		}
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
-			return fmt.Errorf("%s:%d: %s", path, n, printable(r.Err.Error()))
+			return fmt.Errorf("%s:%d: %s%s", path, n, printable(r.Err.Error()), attributeHint(r.Err.Error()))
 		}
 		for _, l := range failedServices(line, r) {
 			warn(fmt.Sprintf("%s:%d: %s", path, n, printable(l)))
 		}
 	}
+}
+
+// attributeHint is what cfkd adds to its refusal of a line of -c FILE
+// with `invalid property 'ATTR'` (the console's text, kept) when ATTR is
+// likely an attribute misspelt, or supervisord's or systemd's name for
+// one: ` (did you mean 'cwd'?)`, on the same line; "" otherwise
+// (REFERENCE §7.4).
+func attributeHint(msg string) string {
+	if _, meant := messages.AttributeMeant(msg); meant != "" {
+		return fmt.Sprintf(" (did you mean '%s'?)", meant)
+	}
+	return ""
 }
 
 // errConfigShutdown refuses `command shutdown` in -c FILE: cfkd would

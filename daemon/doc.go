@@ -12,7 +12,8 @@
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
 // the admin listeners (and, with --http, the HTTP listener of package web:
 // http.go, REFERENCE §10), loads the config file (config.go: FILE:LINE:
-// reason at the first bad line, `command shutdown` one; the services a line's verb failed for
+// reason at the first bad line, an unknown attribute's with the one
+// meant, messages.AttributeMeant; `command shutdown` one; the services a line's verb failed for
 // while it acted on others are warnings, on stderr or, detached, by the
 // parent: detach.go), then waits. SIGHUP/SIGINT/SIGTERM/SIGQUIT
 // become `command shutdown` sent to the controller, whose refusal (an
