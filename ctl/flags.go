@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfk/cfk/internal/flagtext"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -164,7 +165,7 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 		}
 	}
 	if err := fs.Parse(flagArgs); err != nil {
-		return nil, nil, usageErrorf(nil, "%s", flagErrorText(err))
+		return nil, nil, usageErrorf(nil, "%s", flagtext.Text(fs, err))
 	}
 	return o, pos, nil
 }
@@ -172,37 +173,4 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 func isBoolFlag(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
-}
-
-// flagErrorText words the flag package's errors for cfkctl, naming a flag
-// as the help does: --timeout, -n (the flag package writes -timeout).
-func flagErrorText(err error) string {
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return fmt.Sprintf("unknown flag '%s'", dashed(name))
-	}
-	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-		return "flag needs an argument: " + dashed(name)
-	}
-	if i := strings.Index(msg, " for flag -"); strings.HasPrefix(msg, "invalid value ") && i >= 0 {
-		name, rest, _ := strings.Cut(msg[i+len(" for flag "):], ":")
-		return msg[:i] + " for flag " + dashed(name) + ":" + rest
-	}
-	if v, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		if i := strings.LastIndex(v, " for -"); i >= 0 {
-			name, _, _ := strings.Cut(v[i+len(" for "):], ":")
-			return "invalid value " + v[:i] + " for flag " + dashed(name) + ": want true or false (or no value)"
-		}
-	}
-	return msg
-}
-
-// dashed is the flag package's -name as the help writes it: --name for a
-// long one, -x for a letter.
-func dashed(name string) string {
-	name = strings.TrimLeft(name, "-")
-	if len(name) > 1 {
-		return "--" + name
-	}
-	return "-" + name
 }

@@ -92,7 +92,7 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"--json=false", "list"}, address: "unix:/h/.controlfreak/sock", timeout: DefaultTimeout, pos: []string{"list"}},
 		{args: []string{"--nope", "list"}, bad: "unknown flag '--nope'"},
 		{args: []string{"list", "-x"}, bad: "unknown flag '-x'"},
-		{args: []string{"list", "--address"}, bad: "flag needs an argument"},
+		{args: []string{"list", "--address"}, bad: "--address needs a value"},
 		{args: []string{"--timeout", "soon", "list"}, bad: "want a duration"},
 		{args: []string{"--timeout", "-1s", "list"}, bad: "must not be negative"},
 	}

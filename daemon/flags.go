@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cfk/cfk/internal/flagtext"
 )
 
 // Flags are cfkd's command-line options (REFERENCE §7).
@@ -100,43 +102,6 @@ in place (exit 0 and one line), or not (exit 3).
 
 var errHelp = errors.New("help requested")
 
-// flagErrorText words the flag package's errors for cfkd, naming a flag as
-// the usage does (--bogus, -c; the flag package writes -bogus), as cfkctl
-// does: the usage itself is left to --help, so the error is not lost above
-// fifty lines of it.
-func flagErrorText(err error) string {
-	msg := err.Error()
-	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
-		return fmt.Sprintf("unknown flag '%s'", dashed(name))
-	}
-	if name, ok := strings.CutPrefix(msg, "flag needs an argument: "); ok {
-		return dashed(name) + " needs a value"
-	}
-	if i := strings.Index(msg, " for flag -"); strings.HasPrefix(msg, "invalid value ") && i >= 0 {
-		name, rest, _ := strings.Cut(msg[i+len(" for flag "):], ":")
-		if rest == " parse error" || rest == " value out of range" { // an int flag's
-			rest = " want a whole number"
-		}
-		return msg[:i] + " for " + dashed(name) + ":" + rest
-	}
-	if v, ok := strings.CutPrefix(msg, "invalid boolean value "); ok {
-		if i := strings.LastIndex(v, " for -"); i >= 0 {
-			name, _, _ := strings.Cut(v[i+len(" for "):], ":")
-			return "invalid value " + v[:i] + " for " + dashed(name) + ": want true or false (or no value)"
-		}
-	}
-	return msg
-}
-
-// dashed is the flag package's -name as the usage writes it.
-func dashed(name string) string {
-	name = strings.TrimLeft(name, "-")
-	if len(name) > 1 {
-		return "--" + name
-	}
-	return "-" + name
-}
-
 func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	var f Flags
 	fs := flag.NewFlagSet("cfkd", flag.ContinueOnError)
@@ -173,7 +138,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	help := fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
 	if err := fs.Parse(args); err != nil {
-		return f, fmt.Errorf("cfkd: %s (cfkd --help lists the options)", flagErrorText(err))
+		return f, fmt.Errorf("cfkd: %s (cfkd --help lists the options)", flagtext.Text(fs, err))
 	}
 	if *help {
 		fmt.Fprint(stderr, usage)
