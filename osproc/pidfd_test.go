@@ -182,8 +182,9 @@ func TestHandleOfAnEndedProcess(t *testing.T) {
 	}
 	// the shell stands for a proxy: it reaps its first child, then its
 	// second one exits and stays a zombie (the exec'd sleep never reaps
-	// it)
-	c := capture(t, Spec{Argv: sh("sleep 0.01 & r=$!; wait; true & echo $! $r; exec sleep 100"), Setsid: true})
+	// it); that one lives a second, so that it exits after the exec (a
+	// `true &` could exit first, and the shell reap it before its exec)
+	c := capture(t, Spec{Argv: sh("sleep 0.01 & r=$!; wait; sleep 1 & echo $! $r; exec sleep 100"), Setsid: true})
 	t.Cleanup(func() {
 		for _, p := range inGroup(c.Pid) {
 			syscall.Kill(p.pid, syscall.SIGKILL)
