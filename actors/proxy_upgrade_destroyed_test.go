@@ -1,11 +1,8 @@
 package actors
 
 import (
-	"os"
 	"syscall"
 	"testing"
-
-	"github.com/cfk/cfk/upgrade"
 )
 
 // REFERENCE §4.5, §13.2: a start given up by a service destroyed since
@@ -28,23 +25,7 @@ func TestUpgradeCarriesTheStartOfADestroyedService(t *testing.T) {
 		t.Fatalf("exported starts of s %+v, want the one given up", st)
 	}
 	sent := px.Services[0].Starts[0].Sent
-	files := map[int]*os.File{}
-	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
-		d, err := syscall.Dup(fd) // the old tree, frozen, keeps its own
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := os.NewFile(uintptr(d), "pipe")
-		t.Cleanup(func() { f.Close() })
-		files[fd] = f
-	}
-	nw := newRig(t, func(o *Options) {
-		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
-	})
-	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
-	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: files}, deadline).Result(); err != nil {
-		t.Fatal(err)
-	}
+	nw := adoptProxied(t, ex, px)
 	// a second upgrade would carry it on, given up
 	if ex2 := nw.export(false); len(ex2.Proxies) != 1 || len(ex2.Proxies[0].Services) != 1 ||
 		len(ex2.Proxies[0].Services[0].Starts) != 1 || !ex2.Proxies[0].Services[0].Starts[0].Left {

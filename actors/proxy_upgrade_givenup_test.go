@@ -66,6 +66,19 @@ func givenUpStartAdopted(t *testing.T, v6 bool) (*rig, *playedProxy, uint64) {
 	if v6 {
 		ps.Starts = nil
 	}
+	nw := adoptProxied(t, ex, px)
+	if s := nw.status("s"); s[1] != "stopped" {
+		t.Fatalf("s %q after the adoption, want stopped", s)
+	}
+	return nw, p, sent
+}
+
+// adoptProxied restores ex, exported frozen by an old tree whose proxy px
+// runs, in a new tree, as the new cfkd of an upgrade in place does: px's
+// pipes are dup'ed (the old tree, frozen, keeps its own). It returns the
+// new tree's rig.
+func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy) *rig {
+	t.Helper()
 	files := map[int]*os.File{}
 	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
 		d, err := syscall.Dup(fd) // the old tree, frozen, keeps its own
@@ -83,8 +96,5 @@ func givenUpStartAdopted(t *testing.T, v6 bool) (*rig, *playedProxy, uint64) {
 	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: files}, deadline).Result(); err != nil {
 		t.Fatal(err)
 	}
-	if s := nw.status("s"); s[1] != "stopped" {
-		t.Fatalf("s %q after the adoption, want stopped", s)
-	}
-	return nw, p, sent
+	return nw
 }
