@@ -17,18 +17,7 @@ import (
 // stream" whether the page had fallen behind or its service was
 // destroyed; it says which (REFERENCE §10.3).
 func TestFollowEndSaysWhy(t *testing.T) {
-	quiet := logrus.New()
-	quiet.SetOutput(io.Discard)
-	tree, err := actors.Start(actors.Options{Launcher: noLaunch{}, Log: quiet, ServiceLog: quiet, Env: []string{"PATH=/usr/bin:/bin"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tree.Stop()
-	for _, l := range []string{"service a cmd=sleep 100", "service b cmd=sleep 100"} {
-		if rep := tree.Exec(l, 10*time.Second); rep.Err != nil {
-			t.Fatalf("%s: %v", l, rep.Err)
-		}
-	}
+	tree := noLaunchTree(t, "service a cmd=sleep 100", "service b cmd=sleep 100")
 	logs := tailLogs{tail: tree.Tail()}
 
 	// a page that takes nothing: cut off past the backlog
@@ -63,6 +52,25 @@ func TestFollowEndSaysWhy(t *testing.T) {
 }
 
 // noLaunch launches nothing: the test starts no process.
+// noLaunchTree starts a quiet actor tree whose services never launch
+// (noLaunch), with lines declared; it stops at the test's end.
+func noLaunchTree(t *testing.T, lines ...string) *actors.Tree {
+	t.Helper()
+	quiet := logrus.New()
+	quiet.SetOutput(io.Discard)
+	tree, err := actors.Start(actors.Options{Launcher: noLaunch{}, Log: quiet, ServiceLog: quiet, Env: []string{"PATH=/usr/bin:/bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tree.Stop)
+	for _, l := range lines {
+		if rep := tree.Exec(l, 10*time.Second); rep.Err != nil {
+			t.Fatalf("%s: %v", l, rep.Err)
+		}
+	}
+	return tree
+}
+
 type noLaunch struct{}
 
 func (noLaunch) Launch(osproc.Spec, func(int, syscall.WaitStatus)) (*osproc.Process, error) {

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/web"
 	"github.com/sirupsen/logrus"
@@ -21,16 +20,9 @@ import (
 // API says the latter now, 404, a name of odd bytes escaped and cut
 // (REFERENCE §10.1); the console keeps its text.
 func TestHTTPUnknownServiceSameOnEveryRoute(t *testing.T) {
+	tree := noLaunchTree(t, "service a cmd=sleep 100")
 	quiet := logrus.New()
 	quiet.SetOutput(io.Discard)
-	tree, err := actors.Start(actors.Options{Launcher: noLaunch{}, Log: quiet, ServiceLog: quiet, Env: []string{"PATH=/usr/bin:/bin"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tree.Stop()
-	if rep := tree.Exec("service a cmd=sleep 100", 10*time.Second); rep.Err != nil {
-		t.Fatal(rep.Err)
-	}
 	src := web.NewTreeSource(tree.System, tree.Controller)
 	defer src.Close()
 	const token = "s3cret-s3cret-s3cret"
