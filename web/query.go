@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -31,7 +32,7 @@ func (s *Server) queryOK(w http.ResponseWriter, r *http.Request, pattern string)
 	for k, vals := range v {
 		shown := strconv.Quote(k[:min(len(k), 32)])
 		switch {
-		case !contains(takes, k):
+		case !slices.Contains(takes, k):
 			what := "takes no query parameter"
 			if len(takes) > 0 {
 				what = "takes only " + strings.Join(takes, ", ")
@@ -44,13 +45,4 @@ func (s *Server) queryOK(w http.ResponseWriter, r *http.Request, pattern string)
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
