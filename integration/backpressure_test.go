@@ -147,17 +147,26 @@ func TestBlockedLogDestinationStallsOnlyItsService(t *testing.T) {
 	flood := pidOf("flood")
 	// A writer faster than its reader waits in write(2) now and then
 	// anyway: the hold is when it stays there, having written nothing
-	// for a while (the FIFO, then the queue, then its pipe are full).
+	// for a while, once the FIFO, then the queue, then its pipe are full.
+	// A record here is 99 bytes for a line of 35 (its head: time, pid,
+	// level, category), so the 64 KiB of the FIFO and the 256 KiB the
+	// queue holds before it holds the pipe are 113 KiB of the service's
+	// output, and its pipe at least 56 KiB more: the hold comes after
+	// heldAfter at least. Before that, a writer in write(2) for a while is
+	// one whose reader was not scheduled (a loaded machine: seen in CI,
+	// blocked in its first write for 200 ms), not one held.
+	const heldAfter = 144 << 10
 	var stuckAt int64
 	var since time.Time
 	poll("the flooding service held in write(2)", func() bool {
 		w, ok := written(flood)
-		if !ok || !blockedInWrite(flood) || w != stuckAt {
+		if !ok || w < heldAfter || !blockedInWrite(flood) || w != stuckAt {
 			stuckAt, since = w, time.Now()
 			return false
 		}
 		return time.Since(since) >= 200*time.Millisecond
 	})
+	t.Logf("the flooding service held after %d bytes written", stuckAt)
 
 	// everything else goes on
 	t0 := time.Now()
