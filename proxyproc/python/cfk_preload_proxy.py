@@ -416,7 +416,15 @@ class Proxy:
     def start(self, c):
         name = c["name"]
         if name in self.by_name:
-            self.logf("err", "'%s' is already running (pid %d): starting another one", name, self.by_name[name])
+            former = self.by_name[name]
+            if self.children[former].stop_asked:
+                # a stop line came for it: cfkd took the service as stopped
+                # (it may have killed that process itself, a `started` after
+                # the stop: REFERENCE §4.5) and starts it again before this
+                # proxy reaped the former one (REFERENCE §4.6)
+                self.logf("out", "'%s': starting again while its former process (pid %d) ends", name, former)
+            else:
+                self.logf("err", "'%s' is already running (pid %d): starting another one", name, former)
         self.logf("out", "starting %s", name)
         stdin = None
         if c["tie_stdin_to"]:
@@ -569,6 +577,7 @@ class Proxy:
             self.logf("err", "Oops, I don't know about '%s'", name)
             return
         self.logf("out", "stopping %s", name)
+        self.children[pid].stop_asked = True
         if not self.settle(pid, time.monotonic() + SETUP_WAIT):
             self.kill_unset(pid)
             return
@@ -685,13 +694,14 @@ class Proxy:
 class Child:
     """A service's process: sync_r is its set-up pipe until it is set
     up (then None), outs its output pipes, read once `started` is
-    written (reported)."""
+    written (reported); stop_asked once a stop line came for it."""
 
-    __slots__ = ("name", "group", "sync_r", "outs", "reported")
+    __slots__ = ("name", "group", "sync_r", "outs", "reported", "stop_asked")
 
     def __init__(self, name, group, sync_r, outs):
         self.name, self.group, self.sync_r, self.outs = name, group, sync_r, outs
         self.reported = False
+        self.stop_asked = False
 
 
 def _noop(signum, frame):
