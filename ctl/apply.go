@@ -45,6 +45,9 @@ func runApply(s *session, args []string) error {
 	}
 	if rep.Err != nil {
 		if m := lineError.FindStringSubmatch(rep.Err.Error()); m != nil {
+			if all := applyFileErrors(file, text, rep.Err.Error()); all != nil {
+				return all
+			}
 			return &userError{msg: fmt.Sprintf("%s:%s: %s", file, m[1], m[2])}
 		}
 		return rep.Err

@@ -186,7 +186,12 @@ func report(e *env, o *options, cmd *command, err error) int {
 		}
 		writeJSON(e.jsonOut(), jsonFailure{OK: false, Error: msg})
 	}
-	if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
+	var fe *fileErrors
+	if errors.As(err, &fe) {
+		for _, l := range fe.lines {
+			fmt.Fprintln(e.stderr, e.safeErr(l))
+		}
+	} else if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
 		fmt.Fprintln(e.stderr, e.safeErr(err.Error()))
 		if ce != nil && ce.cause() != "" {
 			fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(ce.cause()))

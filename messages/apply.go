@@ -124,8 +124,53 @@ func DecodeApplyData(data string) (string, error) {
 // declareText parses every line of text and builds the declarations it
 // makes (see Declare). Blank and comment lines are skipped, and so are
 // `command` lines once they parse: a broken file is refused whole, as
-// `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`.
+// `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`, the
+// first bad line's (ApplyTextErrors gives them all).
 func declareText(text string) (Declarations, error) {
+	var first error
+	d := walkDeclarations(text, func(e LineError) bool {
+		first = e
+		return false
+	})
+	if first != nil {
+		return Declarations{}, first
+	}
+	return d, nil
+}
+
+// LineError is the error of one line of a text: `line N: MESSAGE`.
+type LineError struct {
+	Line int // from 1
+	Err  error
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+func (e LineError) Unwrap() error { return e.Err }
+
+// ApplyTextErrors is every bad line of the text of an apply, as
+// `command apply` reads it: the first max of them, and how many more
+// there are. The first is the error cfkd answers (declareText); the
+// others are what it would answer once the lines before them are mended,
+// a line refused being left out of the declarations as if not written
+// (so that a line's error may be a consequence of an earlier one's, as a
+// compiler's).
+func ApplyTextErrors(text string, max int) (errs []LineError, more int) {
+	walkDeclarations(text, func(e LineError) bool {
+		if len(errs) < max {
+			errs = append(errs, e)
+		} else {
+			more++
+		}
+		return true
+	})
+	return errs, more
+}
+
+// walkDeclarations is declareText's walk of the lines, calling bad for each
+// line refused; it goes on while bad returns true. A line refused
+// declares nothing.
+func walkDeclarations(text string, bad func(LineError) bool) Declarations {
 	d := NewDeclarations()
 	envs := map[envOwner]*envBuilder{} // add_env lines, at a constant cost each
 	n := -1
@@ -138,16 +183,19 @@ func declareText(text string) (Declarations, error) {
 		if w := fields(Clean(line)); len(w) >= 2 && w[0] == "command" && w[1] == string(VerbApply) {
 			// Refused before it is decoded: nested DATA would multiply
 			// the work of one request.
-			return Declarations{}, fmt.Errorf("line %d: apply cannot be nested", n+1)
+			if !bad(LineError{n + 1, errors.New("apply cannot be nested")}) {
+				return d
+			}
+			continue
 		}
 		st, err := Parse(line)
 		if err == nil {
 			err = d.declare(takeEnv(envs, st))
 		}
-		if err != nil {
-			return Declarations{}, fmt.Errorf("line %d: %w", n+1, err)
+		if err != nil && !bad(LineError{n + 1, err}) {
+			return d
 		}
 	}
 	d.setEnvs(envs)
-	return d, nil
+	return d
 }
