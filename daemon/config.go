@@ -22,48 +22,111 @@ import (
 // longer line is an error of its own, with its number); blank and comment
 // lines are skipped; ${BASE} becomes the file's directory, made absolute
 // (as `cfkctl apply FILE` makes it: applying the same file then finds
-// nothing to change, REFERENCE §7.4). The services a line's verb could
-// not act on while it did on others (`command start all`, one without
-// cmd: `done 2`, then `y: Service 'y' has no known command`) do not stop
-// it: each is a warning, FILE:LINE: NAME: MESSAGE, as cfkctl says them.
+// nothing to change, REFERENCE §7.4). Every line is parsed before any
+// runs (checkConfig): a line that does not parse, or `command shutdown`,
+// refuses the file with nothing run, and every such line is named. The
+// services a line's verb could not act on while it did on others
+// (`command start all`, one without cmd: `done 2`, then `y: Service 'y'
+// has no known command`) do not stop it: each is a warning,
+// FILE:LINE: NAME: MESSAGE, as cfkctl says them.
 func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
+	lines, err := readConfig(path)
+	if err != nil {
+		return err
+	}
+	if err := checkConfig(path, lines); err != nil {
+		return err
+	}
+	for i, line := range lines {
+		if messages.IsBlank(line) {
+			continue
+		}
+		r := tree.Exec(line, actors.RequestTimeout)
+		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
+			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable(r.Err.Error()), attributeHint(r.Err.Error()))
+		}
+		for _, l := range failedServices(line, r) {
+			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable(l)))
+		}
+	}
+	return nil
+}
+
+// readConfig is the lines of the config file path, ${BASE} replaced, a
+// line's number its index plus one.
+func readConfig(path string) ([]string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("config: %w", err)
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer fh.Close()
 	base, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
+		return nil, fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
 	}
+	var lines []string
 	r := protocol.NewFileReader(fh)
 	for n := 1; ; n++ {
 		line, err := protocol.ReadRequest(r)
 		if err == io.EOF {
-			return nil
+			return lines, nil
 		}
 		if errors.Is(err, protocol.ErrLineTooLong) {
-			return fmt.Errorf("%s:%d: %v", path, n, err)
+			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
 		}
 		if err != nil {
-			return fmt.Errorf("%s:%d: %w", path, n, err)
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
-		line = strings.ReplaceAll(strings.TrimSuffix(line, "\r"), "${BASE}", base)
+		lines = append(lines, strings.ReplaceAll(strings.TrimSuffix(line, "\r"), "${BASE}", base))
+	}
+}
+
+// maxConfigErrors is how many bad lines of a config file cfkd names.
+const maxConfigErrors = 20
+
+// checkConfig parses every line of a config file before any runs: a
+// file with a line that does not parse (the error the line would get
+// when run: messages.Parse is the first thing a line goes through), or
+// `command shutdown`, is refused with nothing run, not after its first
+// lines started services, and every such line is named, the first
+// maxConfigErrors of them (configErrors). What only running finds (a
+// verb on a service not declared) still stops the file at its line.
+func checkConfig(path string, lines []string) error {
+	var bad configErrors
+	more := 0
+	for i, line := range lines {
 		if messages.IsBlank(line) {
 			continue
 		}
-		if isShutdown(line) {
-			return fmt.Errorf("%s:%d: %w", path, n, errConfigShutdown)
+		var msg string
+		if _, err := messages.Parse(line); err != nil {
+			msg = printable(err.Error()) + attributeHint(err.Error())
+		} else if isShutdown(line) {
+			msg = errConfigShutdown.Error()
+		} else {
+			continue
 		}
-		r := tree.Exec(line, actors.RequestTimeout)
-		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
-			return fmt.Errorf("%s:%d: %s%s", path, n, printable(r.Err.Error()), attributeHint(r.Err.Error()))
+		if len(bad) == maxConfigErrors {
+			more++
+			continue
 		}
-		for _, l := range failedServices(line, r) {
-			warn(fmt.Sprintf("%s:%d: %s", path, n, printable(l)))
-		}
+		bad = append(bad, fmt.Sprintf("%s:%d: %s", path, i+1, msg))
 	}
+	if more > 0 {
+		bad = append(bad, fmt.Sprintf("%s: and %d more bad lines", path, more))
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return bad
 }
+
+// configErrors is the bad lines of a config file, FILE:N: MESSAGE each.
+// Its text is one a line, each after the first with cfkd's `cfkd: `, as
+// Run's caller prints the first (`cfkd: ` + Run's error).
+type configErrors []string
+
+func (c configErrors) Error() string { return strings.Join(c, "\ncfkd: ") }
 
 // attributeHint is what cfkd adds to its refusal of a line of -c FILE
 // with `invalid property 'ATTR'` (the console's text, kept) when ATTR is

@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A -c file was run line by line up to its first bad line: the services
+// its first lines started ran, then were stopped, and the error named
+// that line alone, one start of cfkd per line to mend. Every line is now
+// parsed before any runs: a file with bad lines is refused with nothing
+// run, and each bad line is named (REFERENCE §7.4).
+func TestConfigRefusedWholeWithEveryBadLine(t *testing.T) {
+	dir := t.TempDir()
+	ran := filepath.Join(dir, "ran")
+	conf := filepath.Join(dir, "cfkd.conf")
+	text := "service a cmd=touch " + ran + "\ncommand start all\nservice b cwdd=/tmp\n\nservice c cmd=sleep 1\nservice d bogus=1\nfrobnicate\ncommand shutdown\n"
+	for i := range 22 {
+		text += fmt.Sprintf("service s%d nosuch=1\n", i)
+	}
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run([]string{"--home", filepath.Join(dir, "home"), "-a", "unix:" + filepath.Join(dir, "sock"), "-c", conf}, io.Discard, io.Discard)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("cfkd neither refused its config nor stopped")
+	}
+	want := []string{
+		"cfkd: " + conf + ":3: invalid property 'cwdd' (did you mean 'cwd'?)",
+		"cfkd: " + conf + ":6: invalid property 'bogus'",
+		"cfkd: " + conf + ":7: unknown command 'frobnicate'",
+		"cfkd: " + conf + ":8: " + errConfigShutdown.Error(),
+	}
+	for i := range 16 {
+		want = append(want, fmt.Sprintf("cfkd: %s:%d: invalid property 'nosuch'", conf, 9+i))
+	}
+	want = append(want, "cfkd: "+conf+": and 6 more bad lines")
+	if err == nil || err.Error() != strings.Join(want, "\n") {
+		t.Fatalf("Run: %v\nwant:\n%s", err, strings.Join(want, "\n"))
+	}
+	if _, err := os.Stat(ran); err == nil {
+		t.Fatal("the file's first lines ran: its service started before the refusal")
+	}
+}
