@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -119,6 +120,9 @@ func detach(args []string, stdout, stderr io.Writer, f Flags) error {
 		return nil
 	}
 	if msg, ok := strings.CutPrefix(line, "error "); ok {
+		if text, err := strconv.Unquote(msg); err == nil {
+			msg = text // its lines (notifier.fail)
+		}
 		return errors.New(msg)
 	}
 	return fmt.Errorf("cfkd: the detached cfkd (pid %d) exited before it was ready", pid)
@@ -154,7 +158,9 @@ func (n *notifier) warn(msg string) {
 // page's URL with --http).
 func (n *notifier) ok(where string) { n.say("ok " + where) }
 
-func (n *notifier) fail(err error) { n.say("error " + strings.ReplaceAll(err.Error(), "\n", " ")) }
+// fail says why cfkd could not start: quoted, so that an error of
+// several lines (a config file's bad lines) stays so for the parent.
+func (n *notifier) fail(err error) { n.say("error " + strconv.Quote(err.Error())) }
 
 func (n *notifier) say(s string) {
 	if n.w == nil {

@@ -140,6 +140,21 @@ func TestConfigFile(t *testing.T) {
 	if err == nil || !strings.Contains(string(out), bad+":2: invalid property 'bogus'") {
 		t.Fatalf("bad config: %v %q", err, out)
 	}
+
+	// every bad line is named, one a line, also by the parent of -d
+	worse := filepath.Join(dir, "worse.conf")
+	os.WriteFile(worse, []byte("service b cmd=sleep 100\nservice b bogus=1\nservice b cwdd=/\n"), 0o600)
+	want := "cfkd: " + worse + ":2: invalid property 'bogus'\ncfkd: " + worse + ":3: invalid property 'cwdd' (did you mean 'cwd'?)\n"
+	for _, detach := range []bool{false, true} {
+		args := []string{"--home", filepath.Join(t.TempDir(), "home"), "-c", worse}
+		if detach {
+			args = append(args, "-d")
+		}
+		out, err := exec.Command(cfkdBin, args...).CombinedOutput()
+		if err == nil || string(out) != want {
+			t.Fatalf("config with two bad lines, -d %v: %v %q, want %q", detach, err, out, want)
+		}
+	}
 }
 
 // TestCommandOnlyConsole refuses declarations.
