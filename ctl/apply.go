@@ -50,6 +50,9 @@ func runApply(s *session, args []string) error {
 			}
 			return &userError{msg: fmt.Sprintf("%s:%s: %s", file, m[1], m[2])}
 		}
+		if e := applyCycleLine(file, text, rep.Err.Error()); e != nil {
+			return e
+		}
 		return rep.Err
 	}
 	items, failures, notes, err := readApplyReply(rep.Lines)

@@ -2,6 +2,8 @@ package ctl
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/cfk/cfk/messages"
@@ -40,4 +42,42 @@ func applyFileErrors(file, text, refused string) *fileErrors {
 		f.lines = append(f.lines, fmt.Sprintf("cfkctl: and %d more bad lines", more))
 	}
 	return f
+}
+
+// cycleText is cfkd's refusal of an apply for a dependency cycle
+// (REFERENCE §2.8): `dependency cycle: a -> b -> a`, perhaps with a tail
+// (`, until the services pruned are destroyed: ...`).
+var cycleText = regexp.MustCompile(`^dependency cycle: ([^,]+?)(?:,.*)?$`)
+
+// applyCycleLine is cfkd's refusal of an apply for a dependency cycle
+// with the line of FILE that closes it: `FILE:N: dependency cycle: e ->
+// f -> e`, N the last of the `requires` lines of text that make its
+// edges (the line `cfkctl load FILE` would be refused at); nil when the
+// refusal is of another kind or no edge is the file's (a cycle through
+// services the file leaves out, their requires cfkd's).
+func applyCycleLine(file, text, refused string) error {
+	m := cycleText.FindStringSubmatch(refused)
+	if m == nil {
+		return nil
+	}
+	names := strings.Split(m[1], " -> ")
+	edge := make(map[string]string, len(names)) // a service of the cycle -> the next
+	for i := 0; i+1 < len(names); i++ {
+		edge[names[i]] = names[i+1]
+	}
+	last := 0
+	for i, line := range strings.Split(text, "\n") {
+		st, err := messages.Parse(line)
+		d, ok := st.(messages.SetServiceAttr)
+		if err != nil || !ok || d.Attr != messages.SvcRequires {
+			continue
+		}
+		if next, in := edge[d.Service]; in && slices.Contains(d.Value.List, next) {
+			last = i + 1
+		}
+	}
+	if last == 0 {
+		return nil
+	}
+	return &userError{msg: fmt.Sprintf("%s:%d: %s", file, last, refused)}
 }

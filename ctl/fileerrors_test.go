@@ -45,3 +45,25 @@ func TestApplyNamesEveryBadLine(t *testing.T) {
 		t.Run(tc.name, tc.check)
 	}
 }
+
+// cfkd refuses an apply whose requires make a cycle with the cycle
+// alone; cfkctl names the line of FILE that closes it, the line `cfkctl
+// load` would be refused at (REFERENCE §8.2).
+func TestApplyCycleNamesItsLine(t *testing.T) {
+	text := "service e cmd=sleep 1\nservice e requires=f,db\nservice f cmd=sleep 1\nservice f requires=e\nservice f desc=x\n"
+	file := writeFile(t, text)
+	for _, tc := range []cmdCase{
+		{name: "the file's cycle", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", text): fail("dependency cycle: e -> f -> e")},
+			reqs:    []string{applyReq("", text)}, code: ExitError, stderr: file + ":4: dependency cycle: e -> f -> e\n"},
+		{name: "with the pruned", args: []string{"apply", "--prune", file},
+			replies: map[string]string{applyReq("prune", text): fail("dependency cycle: f -> e -> f, until the services pruned are destroyed: destroy them first")},
+			reqs:    []string{applyReq("prune", text)}, code: ExitError,
+			stderr: file + ":4: dependency cycle: f -> e -> f, until the services pruned are destroyed: destroy them first\n"},
+		{name: "through services the file leaves out", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", text): fail("dependency cycle: x -> y -> x")},
+			reqs:    []string{applyReq("", text)}, code: ExitError, stderr: "dependency cycle: x -> y -> x\n"},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}
