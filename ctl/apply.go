@@ -25,6 +25,9 @@ func runApply(s *session, args []string) error {
 	if err != nil {
 		return err
 	}
+	for i, line := range strings.Split(text, "\n") {
+		warnAttributeInValue(s, file, i+1, line)
+	}
 	req := "command apply "
 	for _, o := range []struct {
 		on   bool

@@ -81,3 +81,14 @@ func applyCycleLine(file, text, refused string) error {
 	}
 	return &userError{msg: fmt.Sprintf("%s:%d: %s", file, last, refused)}
 }
+
+// warnAttributeInValue says on stderr, for line N of FILE, that a word of
+// its value is another attribute's (messages.AttributeInValue): `cfkctl:
+// FILE:N: warning: 'tags=web' is part of the value of cmd: ...`. It is no
+// error: the line is sent all the same.
+func warnAttributeInValue(s *session, file string, n int, line string) {
+	if name, attr, word := messages.AttributeInValue(line); word != "" {
+		fmt.Fprintf(s.env.stderr, "cfkctl: %s:%d: warning: %s\n", file, n,
+			s.env.safeErr(messages.AttributeInValueWarning(name, attr, word)))
+	}
+}

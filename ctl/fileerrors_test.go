@@ -67,3 +67,21 @@ func TestApplyCycleNamesItsLine(t *testing.T) {
 		t.Run(tc.name, tc.check)
 	}
 }
+
+// A line whose value holds another attribute's ATTR=... (a user of INI
+// files writing two attributes on one line) is sent as ever, and warned
+// of on stderr, by load and by apply (REFERENCE §8.2).
+func TestAttributeInValueWarned(t *testing.T) {
+	text := "service w cmd=sleep 100 tags=web\nservice w desc=fine\n"
+	file := writeFile(t, text)
+	warning := "cfkctl: " + file + ":1: warning: 'tags=web' is part of the value of cmd: a line sets one attribute, " +
+		"the rest of the line its value; to set tags, write 'service w tags=web' on a line of its own\n"
+	sent := []string{"service w cmd=sleep 100 tags=web", "service w desc=fine"}
+	for _, tc := range []cmdCase{
+		{name: "load", args: []string{"load", file}, replies: declared(sent...), reqs: sent, stderr: warning},
+		{name: "apply", args: []string{"apply", file}, replies: map[string]string{applyReq("", text): ok("+ w")},
+			reqs: []string{applyReq("", text)}, stdout: "+ w\n", stderr: warning},
+	} {
+		t.Run(tc.name, tc.check)
+	}
+}

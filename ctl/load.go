@@ -67,6 +67,7 @@ func runLoad(s *session, args []string) error {
 			}
 		}
 		line = strings.ReplaceAll(line, "${BASE}", base)
+		warnAttributeInValue(s, file, lineno, line)
 		rep, err := s.request(line)
 		switch {
 		case errors.Is(err, protocol.ErrBadRequest), errors.Is(err, protocol.ErrLineTooLong):

@@ -24,7 +24,9 @@ import (
 // (as `cfkctl apply FILE` makes it: applying the same file then finds
 // nothing to change, REFERENCE §7.4). Every line is parsed before any
 // runs (checkConfig): a line that does not parse, or `command shutdown`,
-// refuses the file with nothing run, and every such line is named. The
+// refuses the file with nothing run, and every such line is named; a
+// line with another attribute in its value (messages.AttributeInValue)
+// is warned of, and runs. The
 // services a line's verb could not act on while it did on others
 // (`command start all`, one without cmd: `done 2`, then `y: Service 'y'
 // has no known command`) do not stop it: each is a warning,
@@ -36,6 +38,11 @@ func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 	}
 	if err := checkConfig(path, lines); err != nil {
 		return err
+	}
+	for i, line := range lines {
+		if name, attr, word := messages.AttributeInValue(line); word != "" {
+			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable(messages.AttributeInValueWarning(name, attr, word))))
+		}
 	}
 	for i, line := range lines {
 		if messages.IsBlank(line) {

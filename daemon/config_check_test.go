@@ -53,3 +53,33 @@ func TestConfigRefusedWholeWithEveryBadLine(t *testing.T) {
 		t.Fatal("the file's first lines ran: its service started before the refusal")
 	}
 }
+
+// A line whose value holds another attribute's ATTR=... runs as ever,
+// and is warned of, `cfkd: warning: FILE:N: ...` (REFERENCE §7.4).
+func TestConfigAttributeInValueWarned(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "cfkd.conf")
+	// its second line fails when run: Run returns
+	if err := os.WriteFile(conf, []byte("service w cmd=sleep 100 tags=web\ncommand desc service nosuch\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- Run([]string{"--home", filepath.Join(dir, "home"), "-a", "unix:" + filepath.Join(dir, "sock"), "-c", conf}, io.Discard, &stderr)
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("cfkd neither refused its config nor stopped")
+	}
+	if err == nil || !strings.Contains(err.Error(), conf+":2: ") {
+		t.Fatalf("Run: %v, want the second line's error", err)
+	}
+	want := "cfkd: warning: " + conf + ":1: 'tags=web' is part of the value of cmd: a line sets one attribute, " +
+		"the rest of the line its value; to set tags, write 'service w tags=web' on a line of its own\n"
+	if got := stderr.String(); !strings.Contains(got, want) {
+		t.Fatalf("stderr %q, want %q in it", got, want)
+	}
+}
