@@ -32,8 +32,8 @@ const (
 
 // streamCutGrace is how long a stream that was cut off (its client fell
 // behind by more than its backlog) has to write what was queued before and
-// its last line; a client that does not read them by then is closed
-// without them (REFERENCE §1.5).
+// its last line; what a client has not read by then is dropped, and only
+// the lost line is written (connstream_cut.go, REFERENCE §1.5).
 const streamCutGrace = 10 * time.Second
 
 // connStreams are what a connection streams from: the event lines, the
@@ -46,6 +46,8 @@ type connStreams struct {
 	// afterBigReply is Options.AfterBigReply
 	afterBigReply func()
 	events        EventLogger // Options.Events, for audit records (nil: the gate's logger)
+	// cutGrace is streamCutGrace (zero) or a test's
+	cutGrace time.Duration
 }
 
 // BigReply is the size of a reply that makes a connection call
@@ -430,7 +432,10 @@ func (c *connection) unansweredAtUpgrade(ctx actor.Context) {
 }
 
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
-	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply}
+	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply, cutGrace: streams.cutGrace}
+	if io.cutGrace <= 0 {
+		io.cutGrace = streamCutGrace
+	}
 	io.cond = sync.NewCond(&io.mu)
 	return &connection{io: io, gate: newGate(privileged, log), controller: controller, log: log, limits: lim, streams: streams}
 }

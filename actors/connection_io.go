@@ -61,6 +61,7 @@ type connIO struct {
 	// afterBig is called after a reply of BigReply bytes or more was
 	// appended (connStreams.afterBigReply; nil: nothing).
 	afterBig func()
+	cutGrace time.Duration // streamCutGrace (connStreams.cutGrace)
 }
 
 // start runs the reader and the writer of the actor self.
@@ -214,7 +215,7 @@ func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger, withdrawn 
 // The writer has streamCutGrace to write what was queued and the last
 // line. Called in the goroutine that pushed: it does not block.
 func (io *connIO) cutOff() {
-	io.conn.SetWriteDeadline(time.Now().Add(streamCutGrace))
+	io.conn.SetWriteDeadline(time.Now().Add(io.cutGrace))
 }
 
 // reply appends the reply to request m for the writer (called by the
@@ -353,10 +354,10 @@ func (io *connIO) writeStream(f *Feed) {
 		for _, l := range lines {
 			buf = appendStreamLine(buf, l)
 		}
+		linesEnd := len(buf)
 		if lost > 0 {
 			buf = messages.LostEvent(lost).Append(buf)
 			buf = append(buf, '\r', '\n')
-			io.log.Warnf("connection %s: stream cut off, its client fell behind: %d lines lost", io.peer, lost)
 		}
 		if len(buf) > 0 {
 			if io.withdrawn != nil {
@@ -369,7 +370,15 @@ func (io *connIO) writeStream(f *Feed) {
 					return
 				}
 			}
-			if _, err := io.conn.Write(buf); err != nil {
+			n, err := io.conn.Write(buf)
+			if err != nil && io.cutGraceOver(f, err) {
+				io.endCut(f, buf, n, len(lines), linesEnd, lost)
+				return
+			}
+			if lost > 0 {
+				io.log.Warnf("connection %s: stream cut off, its client fell behind: %d lines lost", io.peer, lost)
+			}
+			if err != nil {
 				return
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
+	"github.com/sirupsen/logrus"
 )
 
 // The connection's tests run one connection actor against fakeController
@@ -188,6 +189,12 @@ func (w *watcher) Receive(ctx actor.Context) {
 // newConnRig runs a connection on server (client is the other end).
 func newConnRig(t testing.TB, client, server net.Conn, lim connLimits, privileged bool) *connRig {
 	t.Helper()
+	return newConnRigLog(t, client, server, lim, privileged, quietLogger())
+}
+
+// newConnRigLog is newConnRig with the connection's logger.
+func newConnRigLog(t testing.TB, client, server net.Conn, lim connLimits, privileged bool, log *logrus.Logger) *connRig {
+	t.Helper()
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(quietLogger()))
 	}))
@@ -200,7 +207,7 @@ func newConnRig(t testing.TB, client, server net.Conn, lim connLimits, privilege
 	})
 	ctrl := r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r.fake }))
 	r.hub, r.tail = newEventHub(sys.EventStream), newTail(nopLines{}, 1024)
-	r.conn = newConnection(server, privileged, ctrl, quietLogger(), lim,
+	r.conn = newConnection(server, privileged, ctrl, log, lim,
 		connStreams{hub: r.hub, tail: r.tail, backlog: Backlog{Lines: 100, Bytes: 64 << 10}})
 	w := &watcher{props: actor.PropsFromProducer(func() actor.Actor { return r.conn }),
 		pid: make(chan *actor.PID, 1), gone: r.gone}

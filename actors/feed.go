@@ -183,3 +183,26 @@ func (f *Feed) unregister() {
 		}
 	})
 }
+
+// isCut reports whether f was cut off (its reader fell behind).
+func (f *Feed) isCut() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.over
+}
+
+// drop ends f, dropping what is queued: it returns the lines its reader
+// will never get, those queued and those counted since the cut (the
+// stream's writer gives up on a reader that did not read in time).
+func (f *Feed) drop() int {
+	f.mu.Lock()
+	n := 0
+	if !f.ended {
+		n = len(f.lines) + f.lost
+	}
+	f.ended, f.closed = true, true
+	f.lines, f.bytes = nil, 0
+	f.mu.Unlock()
+	f.unregister()
+	return n
+}
