@@ -125,12 +125,19 @@ func (f *Feed) Ready() <-chan struct{} { return f.ready }
 // reader owns them. ended is true when nothing more will come: the lines
 // returned with it are the last ones. lost is then how many lines were
 // dropped since the feed was cut off (0 when it was closed instead).
+//
+// A feed cut off gives the lines queued before the cut first, not ended,
+// and its end at the next Take: the lines dropped while its reader writes
+// those (a slow client takes long) are counted too (REFERENCE §1.5: N
+// counts the lines dropped until the lost line).
 func (f *Feed) Take() (lines [][]byte, lost int, ended bool) {
 	f.mu.Lock()
 	lines, f.lines, f.bytes = f.lines, nil, 0
 	switch {
 	case f.ended:
 		lines = nil
+	case f.over && len(lines) > 0:
+		f.signal() // the end is there to take
 	case f.over || f.closed:
 		f.ended = true
 		lost = f.lost

@@ -188,9 +188,13 @@ func TestFeedCutOff(t *testing.T) {
 		t.Errorf("onCut called %d times", cuts)
 	}
 	got, err := nextLines(t, slow)
+	if err != nil || len(got) != 10 || got[9] != "9" {
+		t.Fatalf("the slow feed: %q, %v (want the 10 lines queued)", got, err)
+	}
+	got, err = nextLines(t, slow)
 	var cut *CutOffError
-	if !errors.As(err, &cut) || cut.Lost != 15 || len(got) != 10 || got[9] != "9" {
-		t.Fatalf("the slow feed: %q, %v", got, err)
+	if !errors.As(err, &cut) || cut.Lost != 15 || len(got) != 0 {
+		t.Fatalf("the slow feed, then: %q, %v (want its end, 15 lost)", got, err)
 	}
 	tl.mu.Lock()
 	if n := len(tl.follows["a"]); n != 1 {
@@ -202,8 +206,38 @@ func TestFeedCutOff(t *testing.T) {
 	tl.ServiceLine("a", "out", 1, []byte("12345"))
 	tl.ServiceLine("a", "out", 1, []byte("12345"))
 	tl.ServiceLine("a", "out", 1, []byte("1"))
-	if got, err := nextLines(t, b); !errors.As(err, &cut) || cut.Lost != 1 || len(got) != 2 {
+	if got, err := nextLines(t, b); err != nil || len(got) != 2 {
 		t.Errorf("bytes bound: %q, %v", got, err)
+	}
+	if got, err := nextLines(t, b); !errors.As(err, &cut) || cut.Lost != 1 || len(got) != 0 {
+		t.Errorf("bytes bound, then: %q, %v", got, err)
+	}
+}
+
+// TestFeedCutOffCountsWhileItsLinesAreTaken: the lines dropped while the
+// reader of a feed cut off writes the lines queued before the cut count
+// in its loss: they are lost before its lost line, which comes after
+// those (REFERENCE §1.5). They went uncounted: a slow client, whose write
+// of those lines takes long, was told it lost far fewer than it did.
+func TestFeedCutOffCountsWhileItsLinesAreTaken(t *testing.T) {
+	tl := newTail(nopLines{}, 0)
+	tl.declare("a")
+	f := tl.Follow("a", 0, Backlog{Lines: 3, Bytes: 1 << 20})
+	defer f.Close()
+	for i := 0; i < 5; i++ { // 3 queued, 2 dropped
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i)))
+	}
+	lines, _, ended := f.Take()
+	if len(lines) != 3 || ended {
+		t.Fatalf("first take: %d lines, ended %v (want the 3 queued, not the end)", len(lines), ended)
+	}
+	for i := 5; i < 9; i++ { // dropped while the reader writes those 3
+		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i)))
+	}
+	got, err := nextLines(t, f)
+	var cut *CutOffError
+	if !errors.As(err, &cut) || cut.Lost != 6 || len(got) != 0 {
+		t.Fatalf("then: %q, %v (want the end, 6 lost)", got, err)
 	}
 }
 
@@ -355,7 +389,12 @@ func TestFollowGivesAllTheLastLinesAskedFor(t *testing.T) {
 	for i := range 15001 {
 		tl.ServiceLine("a", "out", 1, []byte(fmt.Sprint(i%10)))
 	}
-	if _, err := nextLines(t, f); !errors.As(err, new(*CutOffError)) {
+	// the lines queued before the cut come first, then the end
+	_, err := nextLines(t, f)
+	if err == nil {
+		_, err = nextLines(t, f)
+	}
+	if !errors.As(err, new(*CutOffError)) {
 		t.Errorf("a reader that let 15,001 lines pile up: %v, want cut off", err)
 	}
 }
