@@ -44,7 +44,8 @@
 // it, its services kept: fleetgate.go answers every `command fleet` why
 // (REFERENCE §13.4).
 // When the controller publishes ShutdownCompleted (every service down),
-// the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
+// a hub answers its fleet requests in flight (fleetGate.endRequests, as
+// an upgrade does before its exec), the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans
 // cfkd adopted are swept, the socket file and the lock are removed and
 // Run returns nil.
 //

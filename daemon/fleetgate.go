@@ -18,6 +18,7 @@ import (
 // fleet`: the lasting status of what its log and events said once.
 type fleetGate struct {
 	hub  actors.FleetHandler // nil: not a hub
+	end  func(why string)    // the hub's EndRequests (nil: not a hub)
 	down atomic.Pointer[error]
 }
 
@@ -40,9 +41,20 @@ func newFleetGate(ff FleetFlags, n *fleet.Node) *fleetGate {
 	}
 	g := &fleetGate{}
 	if n != nil && n.Handler() != nil {
-		g.hub = n.Handler()
+		g.hub, g.end = n.Handler(), n.Handler().EndRequests
 	}
 	return g
+}
+
+// endRequests has a hub answer its requests in flight now, the hosts
+// that have not answered down with why (fleet.WhyHubShutDown,
+// fleet.WhyHubUpgraded): before the console's drain, which would close
+// their connections unanswered (REFERENCE §7.4, §12.4). Nothing on a
+// cfkd that is no hub (g nil, or no hub).
+func (g *fleetGate) endRequests(why string) {
+	if g != nil && g.end != nil {
+		g.end(why)
+	}
 }
 
 // fail records that the member does not listen, and says so: an error of

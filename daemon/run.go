@@ -16,6 +16,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
@@ -235,7 +236,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	gate := newFleetGate(f.Fleet, fl)
 	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
-	up := &upgrader{f: f, log: log, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{}),
+	up := &upgrader{f: f, log: log, fleet: gate, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{}),
 		outcome: &outcome{execs: f.execs}}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(gate), Upgrade: up.hook, Upgraded: up.outcome.get,
@@ -435,6 +436,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 
 	ready.ok(said)
 	<-done
+	gate.endRequests(fleet.WhyHubShutDown)
 	httpd.close()
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
@@ -49,6 +50,7 @@ type upgrader struct {
 	router   *logconf.Router
 	logText  *logInForce
 	launcher *osproc.Launcher
+	fleet    *fleetGate // a hub's requests in flight are answered before the exec
 	// flush tells the services every exit reaped before the freeze that
 	// still waits for its orphan scan (orphanKiller.Flush)
 	flush func(within time.Duration) bool
@@ -165,6 +167,8 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	// 3. exec
 	u.log.Infof("upgrade: exec %s (cfkd %s → %s; %d services, %d fds cross)", path, messages.Version, version, len(st.Services), len(st.Fds()))
 	answer(messages.Reply{Lines: []string{"upgrading to cfkd " + version}})
+	// the new cfkd does not carry a hub's requests on: answered now
+	u.fleet.endRequests(fleet.WhyHubUpgraded)
 	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
 		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
 	}

@@ -88,7 +88,8 @@
 //     outcome per selected host, within Config.Timeout for a host that
 //     does not answer at all (within requestBound of the request for one
 //     that accepted and then says nothing, before the admin connection's
-//     own bound, a lost connection failing it at once).
+//     own bound, a lost connection failing it at once), and before its
+//     cfkd shuts down or execs an upgrade (Handler.EndRequests).
 //   - A host that comes back is used again: each message to an address
 //     protoactor has no connection for dials it again (one attempt,
 //     remote.Config.MaxRetryCount = 1).

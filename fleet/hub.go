@@ -251,6 +251,8 @@ func (h *hub) Receive(ctx actor.Context) {
 		h.self, h.root = ctx.Self(), ctx.ActorSystem().Root
 	case hubRequest:
 		h.request(m)
+	case endRequests:
+		h.endRequests(m.why)
 	case *wire.Accepted:
 		h.accepted(m)
 	case *wire.Answer:
