@@ -301,6 +301,21 @@ type fleetStatus struct {
 	Services []statusJSON `json:"services"`
 }
 
+// statusOnce keeps a host's first status line of each service: the hub asks
+// a host one selector at a time (REFERENCE §12.3), so a service two
+// references select came twice, where `cfkctl status` prints it once.
+func statusOnce(sts []messages.StatusLine) []messages.StatusLine {
+	seen := map[string]bool{}
+	out := sts[:0]
+	for _, st := range sts {
+		if !seen[st.Name] {
+			seen[st.Name] = true
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 func runFleetStatus(s *session, req string) error {
 	hosts, err := fleetCall(s, req)
 	if err != nil {
@@ -313,6 +328,7 @@ func runFleetStatus(s *session, req string) error {
 		if err != nil {
 			return err
 		}
+		sts = statusOnce(sts)
 		if s.opts.json {
 			fs := fleetStatus{Host: h.Host, OK: h.OK, RTT: h.RTT, Error: h.problem(), Services: []statusJSON{}}
 			for _, st := range sts {
