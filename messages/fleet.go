@@ -81,7 +81,9 @@ func parseFleet(args []string) (Statement, error) {
 		if len(args) > 0 {
 			return nil, fmt.Errorf("'%s' takes no argument", f.Verb)
 		}
-	case VerbTail, VerbApply, VerbFleet:
+	case VerbTail, VerbApply, VerbFleet, VerbUpgrade:
+		// upgrade: no --fleet-allow word lets a hub run it on a host,
+		// which would answer each `not authorized` (REFERENCE §12.5)
 		return nil, fmt.Errorf("'%s' does not go over the fleet", f.Verb)
 	default:
 		if err := f.commands(args); err != nil {

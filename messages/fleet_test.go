@@ -49,6 +49,7 @@ func TestParseFleet(t *testing.T) {
 		{line: "command fleet rolling-hosts stop tag web", err: "rolling-hosts goes with restart only"},
 		{line: "command fleet tail web1", err: "'tail' does not go over the fleet"},
 		{line: "command fleet fleet status", err: "'fleet' does not go over the fleet"},
+		{line: "command fleet upgrade", err: "'upgrade' does not go over the fleet"},
 		{line: "command fleet status bogus", err: "unknown selector 'bogus'"},
 		{line: "command fleet status tag", err: "tag selector takes exactly 1 argument: tag"},
 		{line: "command fleet signal BOGUS all", err: "unknown signal 'BOGUS'"},
