@@ -127,11 +127,14 @@ func runFleet(s *session, args []string) error {
 
 // hostReply is one host's part of a reply to `command fleet`.
 type hostReply struct {
-	Host  string   `json:"host"`
-	OK    bool     `json:"ok"`
-	RTT   *float64 `json:"rtt_ms,omitempty"`
-	Error string   `json:"error,omitempty"`
-	Lines []string `json:"lines,omitempty"`
+	Host string `json:"host"`
+	OK   bool   `json:"ok"`
+	// Outcome is the kind of the host's outcome line: ok, error, down or
+	// skipped (REFERENCE §12.4), which error alone does not tell
+	Outcome string   `json:"outcome,omitempty"`
+	RTT     *float64 `json:"rtt_ms,omitempty"`
+	Error   string   `json:"error,omitempty"`
+	Lines   []string `json:"lines,omitempty"`
 	// what `fleet hosts` adds
 	Addr    string   `json:"address,omitempty"`
 	Tags    []string `json:"tags,omitempty"`
@@ -174,7 +177,7 @@ func fleetCall(s *session, req string) ([]*hostReply, error) {
 		case messages.FleetHost:
 			cur.Addr, cur.Tags = fl.Text, fl.Tags
 		default:
-			cur.kind = fl.Kind
+			cur.kind, cur.Outcome = fl.Kind, string(fl.Kind)
 			cur.OK = fl.Kind == messages.FleetOK
 			if fl.Kind == messages.FleetOK || fl.Kind == messages.FleetError {
 				ms := float64(fl.RTT.Microseconds()) / 1000
@@ -296,6 +299,7 @@ func runFleetHosts(s *session, prefix string) error {
 type fleetStatus struct {
 	Host     string       `json:"host"`
 	OK       bool         `json:"ok"`
+	Outcome  string       `json:"outcome,omitempty"` // hostReply.Outcome
 	RTT      *float64     `json:"rtt_ms,omitempty"`
 	Error    string       `json:"error,omitempty"`
 	Services []statusJSON `json:"services"`
@@ -330,7 +334,7 @@ func runFleetStatus(s *session, req string) error {
 		}
 		sts = statusOnce(sts)
 		if s.opts.json {
-			fs := fleetStatus{Host: h.Host, OK: h.OK, RTT: h.RTT, Error: h.problem(), Services: []statusJSON{}}
+			fs := fleetStatus{Host: h.Host, OK: h.OK, Outcome: h.Outcome, RTT: h.RTT, Error: h.problem(), Services: []statusJSON{}}
 			for _, st := range sts {
 				fs.Services = append(fs.Services, statusJSONOf(st))
 			}

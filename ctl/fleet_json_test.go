@@ -36,5 +36,12 @@ func TestFleetJSONWithAHostDown(t *testing.T) {
 		if r.code != ExitError || !strings.Contains(r.stderr, "fleet: 1 of 2 hosts failed: h3") {
 			t.Errorf("%s --json: exit %d, stderr %q; want %d and the failure", strings.Join(args, " "), r.code, r.stderr, ExitError)
 		}
+		// each host says its outcome's kind, which error alone does not
+		// (the verbs' error is the bare text of a down, an ERROR or a skip)
+		var hosts []struct{ Host, Outcome string }
+		json.Unmarshal([]byte(r.stdout), &hosts)
+		if len(hosts) != 2 || hosts[0].Outcome != "ok" || hosts[1].Outcome != "down" {
+			t.Errorf("%s --json: outcomes %+v, want h1 ok, h3 down", strings.Join(args, " "), hosts)
+		}
 	}
 }
