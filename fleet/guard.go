@@ -70,13 +70,11 @@ const receiveMethod = "/remote.Remoting/Receive"
 // message stream, recovers from a panic of protoactor's handler, and
 // filters every envelope a peer sends (filter).
 type guard struct {
-	log     *logrus.Logger
-	hub     bool          // this member is a hub: hosts' answers may come in
-	self    func() string // this member's actor address (set once remote started)
-	dropped atomic.Int64
-	warned  sync.Mutex
-	lastLog time.Time
-	unsaid  int
+	log      *logrus.Logger
+	hub      bool          // this member is a hub: hosts' answers may come in
+	self     func() string // this member's actor address (set once remote started)
+	dropped  atomic.Int64
+	refusals rateLog // of peers' messages (warn)
 	// streams counts each peer's open streams by its name: a hub that has
 	// none here has left (or restarted), and a host does not dial it only
 	// to say what it no longer waits for (connected)
@@ -184,18 +182,30 @@ func peerName(ctx context.Context) string {
 
 // warn logs what the guard refused, at most one line a second (the next
 // says how many more there were).
-func (g *guard) warn(format string, args ...any) {
-	g.warned.Lock()
-	defer g.warned.Unlock()
-	if time.Since(g.lastLog) < time.Second {
-		g.unsaid++
+func (g *guard) warn(format string, args ...any) { g.refusals.warn(g.log, format, args...) }
+
+// rateLog logs refusals of one kind, at most one line a second (the next
+// says how many more there were): the TLS handshakes a listener refused
+// have one of their own (Node.Serve), so that a flood of them hides no
+// refusal of a peer's message.
+type rateLog struct {
+	mu     sync.Mutex
+	last   time.Time
+	unsaid int
+}
+
+func (r *rateLog) warn(log *logrus.Logger, format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.last) < time.Second {
+		r.unsaid++
 		return
 	}
-	if g.unsaid > 0 {
-		format += fmt.Sprintf(" (and %d more refused since the last line)", g.unsaid)
+	if r.unsaid > 0 {
+		format += fmt.Sprintf(" (and %d more refused since the last line)", r.unsaid)
 	}
-	g.lastLog, g.unsaid = time.Now(), 0
-	g.log.WithField("category", "fleet").Warnf("fleet: "+format, args...)
+	r.last, r.unsaid = time.Now(), 0
+	log.WithField("category", "fleet").Warnf("fleet: "+format, args...)
 }
 
 // filtered is a peer's stream, each message read filtered.

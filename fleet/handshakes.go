@@ -2,7 +2,10 @@ package fleet
 
 import (
 	"errors"
+	"io"
 	"net"
+	"strings"
+	"syscall"
 
 	"github.com/cfk/cfk/internal/keycount"
 	"google.golang.org/grpc/credentials"
@@ -45,7 +48,34 @@ func (h *handshakes) ServerHandshake(c net.Conn) (net.Conn, credentials.AuthInfo
 		return nil, nil, errHandshakes
 	}
 	defer h.give(addr)
-	return h.TransportCredentials.ServerHandshake(c)
+	conn, info, err := h.TransportCredentials.ServerHandshake(c)
+	if err != nil {
+		h.refused(addr, err)
+	}
+	return conn, info, err
+}
+
+// refused says why a handshake failed (through warn: at most a line a
+// second), so that a member whose hub cannot reach it says why in its
+// own log too (REFERENCE §12.6): a hub of another fleet, one that
+// refused this member's certificate (expired, or another fleet's). A
+// connection that ended before its handshake (a port probe) is not said.
+func (h *handshakes) refused(addr string, err error) {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return
+	}
+	e := err.Error()
+	why := e
+	switch {
+	case strings.Contains(e, "certificate signed by unknown authority"):
+		why = "its certificate is not signed by this fleet's CA (another fleet's certificate?)"
+	case strings.Contains(e, "certificate has expired or is not yet valid"):
+		why = "its certificate has expired or is not yet valid"
+	case strings.Contains(e, "remote error: tls: "):
+		why = "it refused this member's certificate (" + e[strings.Index(e, "remote error: tls: ")+len("remote error: tls: "):] +
+			"): is this member's certificate expired, or another fleet's?"
+	}
+	h.warn("refused a connection from %s: TLS handshake failed: %s", addr, why)
 }
 
 func (h *handshakes) take(addr string) bool {

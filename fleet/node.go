@@ -205,9 +205,11 @@ func (n *Node) Address() string { return n.sys.ProcessRegistry.Address }
 func (n *Node) Serve(local Local) (err error) {
 	host, portText, _ := net.SplitHostPort(n.cfg.Listen)
 	port, _ := strconv.Atoi(portText)
+	handshakeLog := &rateLog{} // a flood of them hides no refusal of the guard's
+	warnHandshake := func(format string, args ...any) { handshakeLog.warn(n.guard.log, format, args...) }
 	opts := []remote.ConfigOption{
 		remote.WithServerOptions(
-			grpc.Creds(boundHandshakes(credentials.NewTLS(n.creds.Server(n.acceptRoles()...)), n.guard.warn)),
+			grpc.Creds(boundHandshakes(credentials.NewTLS(n.creds.Server(n.acceptRoles()...)), warnHandshake)),
 			grpc.StreamInterceptor(n.guard.stream),
 			grpc.UnaryInterceptor(n.guard.unary),
 			grpc.MaxRecvMsgSize(maxRecvBytes),
