@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -190,6 +191,21 @@ func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
 		return nil, fmt.Errorf("env_file: %w", err)
 	}
 	defer f.Close()
+	// its lines are the environment of the service's processes
+	// (LD_PRELOAD, PATH: what they run, as their user): only root, cfkd's
+	// user and the service's may write them, as -c's lines (REFERENCE
+	// §2.4, §7.2)
+	if st, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("env_file: %w", err)
+	} else if u := safepath.Content(name, st, os.Geteuid(), uid); u != nil {
+		fix := fmt.Sprintf("chmod go-w %s", name)
+		if !strings.HasPrefix(u.Why, "writable") {
+			fix = fmt.Sprintf("chown %d %s", uid, name)
+		}
+		return nil, fmt.Errorf("env_file %s: not read: it is %s: %s could choose the environment of the service's processes "+
+			"(LD_PRELOAD: what they run, as uid %d): an env_file must be root's, cfkd's user's or the service's user's, "+
+			"and writable by no one else (%s)", name, u.Why, u.Who, uid, fix)
+	}
 	// bounded: an env_file of /dev/zero (or of gigabytes) made cfkd
 	// allocate until it died; no environment that large could be exec'd
 	b, err := io.ReadAll(io.LimitReader(f, maxEnvFile+1))

@@ -18,6 +18,10 @@
 // and -l): the file itself must also be root's or the trusted uid's, and
 // writable by no one else (a group of root's aside).
 //
+// Content says who else may change what an opened file holds (its
+// owner, others, a group): a file whose lines set a process's
+// environment (a service's env_file) is held to it.
+//
 // A group whose one member is the trusted uid (its user private group,
 // under umask 002) is no one else: what it may write is judged as what
 // only its owner may (group.go, which reads /etc/passwd and /etc/group).

@@ -2,7 +2,9 @@ package safepath
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"slices"
 )
 
 // CheckFile is Check for a file whose content the process obeys (a
@@ -34,6 +36,34 @@ func CheckFile(abs string, trusted int, create bool) error {
 			u.Who, u.Group, u.Gid = who, true, groupOf(st)
 		}
 		return u
+	}
+	return nil
+}
+
+// Content says who, besides root and the uids given, may change what the
+// file st describes holds, the file at path being opened already: its
+// owner when it is none of them, else whoever may write it, others or a
+// group (not root's, nor one whose one member is one of uids); nil for
+// nobody. A device is judged by its owner alone: what is written to
+// /dev/null is not read back.
+func Content(path string, st fs.FileInfo, uids ...int) *Unsafe {
+	if owner := Owner(st); owner != 0 && !slices.Contains(uids, int(owner)) {
+		return &Unsafe{Path: path, Uid: owner, Why: fmt.Sprintf("owned by uid %d", owner), Who: fmt.Sprintf("uid %d", owner), File: true}
+	}
+	perm, gid := st.Mode().Perm(), groupOf(st)
+	if st.Mode()&fs.ModeDevice != 0 {
+		return nil
+	}
+	var m members
+	alone := func() bool {
+		return gid == 0 || slices.ContainsFunc(uids, func(u int) bool { return m.alone(gid, u) })
+	}
+	switch {
+	case perm&0o002 != 0:
+		return &Unsafe{Path: path, Uid: Owner(st), Who: "any user", Why: fmt.Sprintf("writable by others (mode %04o)", perm), File: true}
+	case perm&0o020 != 0 && !alone():
+		who := fmt.Sprintf("the members of group %d", gid)
+		return &Unsafe{Path: path, Uid: Owner(st), Who: who, Why: fmt.Sprintf("writable by %s (mode %04o)", who, perm), Group: true, Gid: gid, File: true}
 	}
 	return nil
 }
