@@ -127,6 +127,12 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if err != nil {
 		return err
 	}
+	// it runs as cfkd's user, with cfkd's every service: a file another
+	// user could change or put in its place between its check and its
+	// exec would be their program (REFERENCE §13.1, as -c's file, §7.2)
+	if err := checkObeyedFile("upgrade", "the program that cfkd execs", path, false); err != nil {
+		return err
+	}
 	u.log.Infof("upgrade to %s: checking it", path)
 	ex, err := u.exportUnfrozen(tree)
 	if err != nil {

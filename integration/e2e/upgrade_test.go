@@ -336,7 +336,26 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// a binary another user could change, or put another in its place
+	theirs := filepath.Join(t.TempDir(), "theirs")
+	if err := os.Mkdir(theirs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	theirBin, inTheirDir := filepath.Join(dir, "their-cfkd"), filepath.Join(theirs, "cfkd")
+	for _, p := range []string{theirBin, inTheirDir} {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chown(theirBin, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(theirs, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ bin, want string }{
+		{theirBin, "owned by uid 65534, neither root nor cfkd's user (uid 0): that user could choose the program that cfkd execs"},
+		{inTheirDir, "could put another file or a symlink in its place, and choose the program that cfkd execs"},
 		{"/bin/true", "it exited 0 without the check line"},
 		{script, "exited with status 1: no state for me"},
 		{crash, "was killed by signal 11"},
