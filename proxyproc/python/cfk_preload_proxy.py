@@ -523,6 +523,10 @@ class Proxy:
 
     def on_sync(self, pid):
         """The child's sync pipe is at EOF: it leads its group (or died)."""
+        if pid not in self.children:
+            # a stop handled before this event, in the same pass of the
+            # loop, settled it and wrote its exit (it had been reaped)
+            return
         self.settled(pid)
         self.report(self.children[pid].name)
 
@@ -582,6 +586,11 @@ class Proxy:
             self.kill_unset(pid)
             return
         self.report(name)
+        if pid not in self.children:
+            # reaped before its `started` was written (it exited at once,
+            # while this loop forked others): report wrote its `started`
+            # and its exit just now; nothing is left to signal
+            return
         self.signal(pid, signal.SIGTERM)
         # a stopped process (SIGSTOP, a job-control stop) holds the SIGTERM
         # pending: continued, it handles it (as cfk-proxy and cfkd do)
