@@ -295,6 +295,7 @@ class Proxy:
         self.readers = {}  # fd -> Reader
         self.cmd_buf = bytearray()
         self.null = None  # /dev/null, for what spawn runs
+        self.pid = os.getpid()
         self.cmd_skipping = False
         self.shutting_down = False
         self.kill_at = None
@@ -469,7 +470,7 @@ class Proxy:
             self.send_status("stopped", name, 0, 127 << 8)
             return
         if pid == 0:
-            run_child(c, stdin, {fd: w for fd, (r, w, _) in pipes.items()}, sync_w)  # never returns
+            run_child(c, stdin, {fd: w for fd, (r, w, _) in pipes.items()}, sync_w, self.pid)  # never returns
         outs = []
         for r, w, kind in pipes.values():
             os.close(w)
@@ -717,7 +718,7 @@ def _noop(signum, frame):
     pass
 
 
-def run_child(c, stdin, out_fds, sync_w):
+def run_child(c, stdin, out_fds, sync_w, proxy_pid):
     """In the forked child: set up as cfk-proxy does, run the service, _exit."""
     code = 127
     try:
@@ -727,6 +728,8 @@ def run_child(c, stdin, out_fds, sync_w):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HANDLED)
         if not c["no_new_session"]:
             os.setsid()
+        if in_process_target(c["cmd"]) is not None:
+            die_with_proxy(proxy_pid)
         os.close(sync_w)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(stdin if stdin is not None else null, 0)
@@ -777,6 +780,34 @@ def run_child(c, stdin, out_fds, sync_w):
         except BaseException:
             pass
         os._exit(code)
+
+
+def load_prctl():
+    """libc's prctl(2) on Linux (None elsewhere, or without it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+
+
+PRCTL = None  # main sets it: load_prctl()
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_proxy(proxy_pid):
+    """In a child that runs its service in this interpreter: have the
+    kernel SIGKILL it when the proxy dies (Linux). Its /proc environ is
+    the proxy's, so cfkd's scan for what a dead proxy left cannot tell
+    it apart (REFERENCE §4.5): one the proxy had not reported would run
+    on, unsupervised. A proxy that died before this call is not waited
+    for: the child ends itself."""
+    if PRCTL is None or PRCTL(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        return
+    if os.getppid() != proxy_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def service_env(c):
@@ -884,6 +915,8 @@ def main(argv=None):
             proxy.log.drain(time.monotonic() + 1.0)
             return 1
         proxy.logf("out", "preloaded %s", m)
+    global PRCTL
+    PRCTL = load_prctl()
     # Objects loaded so far are never collected: keep the collector from
     # writing to their pages (which would unshare them in every child).
     gc.collect()
