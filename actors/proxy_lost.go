@@ -2,6 +2,8 @@ package actors
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/cfk/cfk/osproc"
 )
@@ -53,16 +55,56 @@ func (p *Proxy) loseStarts(run uint64, reaped bool) {
 
 // endLost ends what the proxy forked for the starts it never reported:
 // its process is reaped, the processes it forked are cfkd's orphans now.
+//
+// A line a service, up to lostLines of them; past that, one line names
+// them all (a proxy that died before it read its first start lines, its
+// preload failing, left one warning, so one event, per service: 220 of
+// them for a proxy of 220 services).
 func (p *Proxy) endLost(lr lostRun) {
 	ender, ok := p.opts.Launcher.(LostStartEnder)
-	for _, l := range lr.starts {
-		if !ok {
-			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
-			continue
+	if len(lr.starts) > lostLines {
+		names := make([]string, 0, len(lr.starts))
+		for _, l := range lr.starts {
+			if len(names) == 0 || names[len(names)-1] != l.name {
+				names = append(names, l.name)
+			}
 		}
-		p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
-		ender.EndLostStart(l.name, l.sent, lr.end+1)
+		what := "ending the processes it may have forked for them"
+		if !ok {
+			what = "the processes it forked for them may run on, unsupervised"
+		}
+		p.log.Warnf("proxy '%s' ended before cfkd held the processes of %d services (%s): %s",
+			p.cfg.Name, len(names), namesText(names, 10), what)
 	}
+	for _, l := range lr.starts {
+		switch {
+		case !ok && len(lr.starts) <= lostLines:
+			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
+		case ok && len(lr.starts) <= lostLines:
+			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
+		}
+		if ok {
+			ender.EndLostStart(l.name, l.sent, lr.end+1)
+		}
+	}
+}
+
+// lostLines is how many lost starts endLost says one a line.
+const lostLines = 3
+
+// namesText is names quoted and joined, the first max of them, then how
+// many more: `'a', 'b' and 3 more`.
+func namesText(names []string, max int) string {
+	shown := names[:min(len(names), max)]
+	q := make([]string, len(shown))
+	for i, n := range shown {
+		q[i] = "'" + n + "'"
+	}
+	text := strings.Join(q, ", ")
+	if more := len(names) - len(shown); more > 0 {
+		text += fmt.Sprintf(" and %d more", more)
+	}
+	return text
 }
 
 // lostHandle says whether cfkd took no handle on the process a started

@@ -103,3 +103,33 @@ func TestProxyDeathEndsTheUnheldStart(t *testing.T) {
 		t.Fatalf("EndLostStart calls %+v, want one, for s", got)
 	}
 }
+
+// A proxy that dies before it reported the pids of many services (its
+// preload failed before it read its first start lines: 220 services
+// under it) was warned about once a service, each line an event; past
+// three, one line names them (REFERENCE §4.5), and each start's orphans
+// are still ended.
+func TestProxyDeathWithManyUnreportedStartsSaysItOnce(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, captureLog(logs))
+	proxies := r.playProxies()
+	names := []string{"a", "b", "c", "d", "e"}
+	r.declareProxied(nil, names...)
+	r.okDone("command start all", len(names))
+	p := nextProxy(t, proxies)
+	for range names {
+		p.command() // read, never answered
+	}
+	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
+	logs.wait(t, "proxy 'p' ended before cfkd held the processes of 5 services ('a', 'b', 'c', 'd', 'e'): ending the processes it may have forked for them")
+	r.fake.waitFor(t, "EndLostStart of each", func() bool { return len(r.fake.lost) == len(names) })
+	for _, w := range logs.warnings() {
+		if strings.Contains(w, "held the process of") {
+			t.Errorf("a warning a service: %q", w)
+		}
+	}
+	if got := namesText([]string{"a", "b", "c"}, 2); got != "'a', 'b' and 1 more" {
+		t.Errorf("namesText: %q", got)
+	}
+}
