@@ -477,7 +477,9 @@ func (l Lifecycle) Runtime(name, runningCmd string) messages.ServiceRuntime {
 	if l.Launching != 0 && !l.State.IsUp() {
 		rt.State, rt.Launching, rt.FailReason = messages.Starting, true, "" // fail_reason: in fail only
 	}
-	if l.State.IsUp() {
+	if l.State.IsUp() && l.Pid != 0 {
+		// a proxied start whose pid has not come has no process yet
+		// (REFERENCE §1.6: empty when there is no process)
 		rt.RunningCmd = runningCmd
 	}
 	if l.Timer == TimerBackoff {
