@@ -574,6 +574,11 @@ var parseErr = []struct {
 	{"service a requires=db,-", `invalid value for requires: "-" (want comma-separated service names)`},
 	{"service a requires=db;x", `invalid value for requires: "db;x" (want comma-separated service names)`},
 	{"service a requires=@web", `invalid value for requires: "@web" (want comma-separated service names)`},
+	// white space inside a name: two names meant (systemd's lists are
+	// space-separated), refused rather than read as "dbcache"
+	{"service a requires=db cache", `invalid value for requires: "db cache" (want comma-separated service names)`},
+	{"service a requires=db, cache\tredis", `invalid value for requires: "cache\tredis" (want comma-separated service names)`},
+	{"service a listen_sockets=web admin", `invalid value for listen_sockets: "web admin" (want comma-separated socket names)`},
 }
 
 const longDigits = "9999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999"

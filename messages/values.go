@@ -224,16 +224,23 @@ func parseServiceList(attr, v string) (Value, error) {
 	return parseNameList(attr, v, "comma-separated service names", false)
 }
 
-// parseNameList reads a comma list of names: white space removed, empty
-// items dropped, duplicates dropped keeping the first-seen order (refused
-// with once). No name left unsets. A bad name is quoted in the error, with
-// want.
+// parseNameList reads a comma list of names: white space around each
+// name removed, empty items dropped, duplicates dropped keeping the
+// first-seen order (refused with once). No name left unsets. A bad name is
+// quoted in the error, with want. White space inside an item is refused
+// rather than removed: `requires=db cache` (systemd's Requires= and
+// After=, which cfkctl names as requires, are space-separated) meant two
+// names, not "dbcache" (REFERENCE §1.1).
 func parseNameList(attr, v, want string, once bool) (Value, error) {
 	var names []string
 	seen := make(map[string]bool)
-	for _, n := range strings.Split(removeBytes(v, spaceChars), ",") {
+	for _, n := range strings.Split(v, ",") {
+		n = strings.Trim(n, spaceChars)
 		if n == "" {
 			continue
+		}
+		if strings.ContainsAny(n, spaceChars) {
+			return Value{}, invalidValue(attr, n, want)
 		}
 		if seen[n] {
 			if once {
