@@ -375,10 +375,14 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 		// The children of those orphans (a daemon that a member of the
 		// stopped group forked, in a session of its own) were not cfkd's
 		// at the scan: ending their parents made cfkd adopt them now.
-		// They are ended in turn, as the shutdown's sweep does, three
-		// rounds at most. Only the descendants seen at the scan are: a
-		// daemon of a run launched since then is no orphan of this stop.
-		for round := 0; round < 3 && len(below) > 0; round++ {
+		// They are ended in turn, round after round, however deep the
+		// chain. Only the descendants seen at the scan (below, all of
+		// them, transitively) and those of the orphans each round ends,
+		// seen before it ends them, are: a daemon of a run launched since
+		// the scan is no orphan of this stop. Each round ends processes
+		// that were below the ones the round before ended, each once,
+		// so the rounds end (REFERENCE §7.5).
+		for len(below) > 0 {
 			var next []osproc.Orphan
 			for _, o := range k.AdoptedOrphans() {
 				_, mine := groups[o.Service]
@@ -392,10 +396,14 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 			}
 			for _, o := range next {
 				byPid[o.Pid] = o
+				delete(below, o.Pid) // targeted once: one that survives SIGKILL is not again
 				k.log.Warnf("killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, o.Service)
 			}
+			// what they forked since the scan, seen before they end
+			for pid, start := range osproc.Descendants(orphanPids(next)) {
+				below[pid] = start
+			}
 			ts := k.TargetOrphans(next)
-			below = osproc.Descendants(orphanPids(next))
 			terminateLogged(ts, k.grace, k.log, name)
 		}
 	}()
