@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -198,6 +199,21 @@ var (
 	adminGroupTimeout  = nss.Timeout
 )
 
+// notInGroup is why a chown to g's group was refused (EPERM) when cfkd's
+// user is not a member of it (REFERENCE §5.2): only root, or a member,
+// may give a file that group; "" otherwise.
+func notInGroup(err error, g actors.GroupRight, egid func() int, groups func() ([]int, error)) string {
+	if !errors.Is(err, syscall.EPERM) {
+		return ""
+	}
+	gids, gerr := groups()
+	if gerr != nil || int(g.GID) == egid() || slices.Contains(gids, int(g.GID)) {
+		return ""
+	}
+	return fmt.Sprintf(": cfkd's user (uid %d) is not a member of group %s (gid %d), so it cannot give its socket that group; "+
+		"add it to the group (then start cfkd in a new login), or run cfkd as root", os.Geteuid(), g.Name, g.GID)
+}
+
 // shareSocket gives the members of g the UNIX socket at path: mode 0660,
 // group g. When the socket is in home, home becomes mode 0710, group g,
 // so that they can reach the socket without listing or reading the
@@ -207,14 +223,14 @@ func shareSocket(path, home string, g actors.GroupRight) (warnings []string, err
 	dir := filepath.Dir(path)
 	if filepath.Clean(dir) == filepath.Clean(home) {
 		if err := os.Chown(home, -1, int(g.GID)); err != nil {
-			return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+			return nil, fmt.Errorf("cfkd: --admin-group: %w%s", err, notInGroup(err, g, os.Getegid, os.Getgroups))
 		}
 		if err := os.Chmod(home, 0o710); err != nil {
 			return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
 		}
 	}
 	if err := os.Chown(path, -1, int(g.GID)); err != nil {
-		return nil, fmt.Errorf("cfkd: --admin-group: %w", err)
+		return nil, fmt.Errorf("cfkd: --admin-group: %w%s", err, notInGroup(err, g, os.Getegid, os.Getgroups))
 	}
 	if err := os.Chmod(path, 0o660); err != nil {
 		return nil, fmt.Errorf("cfkd: --admin-group: %w", err)

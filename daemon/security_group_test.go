@@ -1,0 +1,44 @@
+package daemon
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"syscall"
+	"testing"
+
+	"github.com/cfk/cfk/actors"
+)
+
+// A cfkd not run as root, given --admin-group of a group its user is not
+// in, stopped with `cfkd: --admin-group: chown HOME: operation not
+// permitted`, not saying why (REFERENCE §5.2): it now says that its user
+// is not a member, and what to do; an EPERM for a member, or another
+// error, gets nothing more.
+func TestAdminGroupNotAMemberSaysWhy(t *testing.T) {
+	g := actors.GroupRight{GID: 4242, Name: "ops"}
+	eperm := &fs.PathError{Op: "chown", Path: "/home/x/ch", Err: syscall.EPERM}
+	groups := func(gids ...int) func() ([]int, error) { return func() ([]int, error) { return gids, nil } }
+	egid := func() int { return 1001 }
+	want := fmt.Sprintf(": cfkd's user (uid %d) is not a member of group ops (gid 4242), so it cannot give its socket that group; "+
+		"add it to the group (then start cfkd in a new login), or run cfkd as root", os.Geteuid())
+	if got := notInGroup(eperm, g, egid, groups(1001, 27)); got != want {
+		t.Errorf("not a member: %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		what   string
+		err    error
+		egid   func() int
+		groups func() ([]int, error)
+	}{
+		{"a member", eperm, egid, groups(27, 4242)},
+		{"its primary group", eperm, func() int { return 4242 }, groups()},
+		{"another error", &fs.PathError{Op: "chown", Path: "/x", Err: syscall.ENOENT}, egid, groups()},
+		{"groups unknown", eperm, egid, func() ([]int, error) { return nil, errors.New("no") }},
+	} {
+		if got := notInGroup(tc.err, g, tc.egid, tc.groups); got != "" {
+			t.Errorf("%s: %q, want nothing", tc.what, got)
+		}
+	}
+}
