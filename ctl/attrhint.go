@@ -26,6 +26,12 @@ func attributeHint(err error) string {
 	default:
 		return ""
 	}
+	return attributeHintOf(msg)
+}
+
+// attributeHintOf is attributeHint's line for an error text msg; "" when
+// msg is no `invalid property 'ATTR'` or no attribute is close.
+func attributeHintOf(msg string) string {
 	attr, meant := messages.AttributeMeant(msg)
 	if meant == "" {
 		return ""

@@ -34,8 +34,8 @@ func applyFileErrors(file, text, refused string) *fileErrors {
 	f := &fileErrors{}
 	for _, e := range errs {
 		f.lines = append(f.lines, fmt.Sprintf("%s:%d: %v", file, e.Line, e.Err))
-		if attr, meant := messages.AttributeMeant(e.Err.Error()); meant != "" {
-			f.lines = append(f.lines, fmt.Sprintf("cfkctl: '%s' is no attribute: did you mean '%s'?", attr, meant))
+		if h := attributeHintOf(e.Err.Error()); h != "" {
+			f.lines = append(f.lines, h)
 		}
 	}
 	if more > 0 {
