@@ -106,9 +106,9 @@ func checkConfig(path string, lines []string) error {
 			continue
 		}
 		var msg string
-		if _, err := messages.Parse(line); err != nil {
+		if st, err := messages.Parse(line); err != nil {
 			msg = printable(err.Error()) + attributeHint(err.Error())
-		} else if isShutdown(line) {
+		} else if isShutdown(st) {
 			msg = errConfigShutdown.Error()
 		} else {
 			continue
@@ -154,11 +154,10 @@ func attributeHint(msg string) string {
 var errConfigShutdown = errors.New("command shutdown is refused in a config file (-c): cfkd would shut down as it starts; " +
 	"stop it with cfkctl shutdown or a signal")
 
-// isShutdown says whether line is `command shutdown`.
-func isShutdown(line string) bool {
-	st, err := messages.Parse(line)
+// isShutdown says whether st is `command shutdown`.
+func isShutdown(st messages.Statement) bool {
 	c, ok := st.(messages.ControlCommand)
-	return err == nil && ok && c.Verb == messages.VerbShutdown
+	return ok && c.Verb == messages.VerbShutdown
 }
 
 // failedServices is the `NAME: MESSAGE` lines of the OK reply of a verb
