@@ -62,26 +62,23 @@ func (p *Proxy) loseStarts(run uint64, reaped bool) {
 // them for a proxy of 220 services).
 func (p *Proxy) endLost(lr lostRun) {
 	ender, ok := p.opts.Launcher.(LostStartEnder)
-	if len(lr.starts) > lostLines {
-		names := make([]string, 0, len(lr.starts))
-		for _, l := range lr.starts {
-			if len(names) == 0 || names[len(names)-1] != l.name {
-				names = append(names, l.name)
-			}
+	var names []string // lr.starts are by name
+	for _, l := range lr.starts {
+		if len(names) == 0 || names[len(names)-1] != l.name {
+			names = append(names, l.name)
 		}
-		what := "ending the processes it may have forked for them"
-		if !ok {
-			what = "the processes it forked for them may run on, unsupervised"
-		}
+	}
+	one, many := "ending the process it may have forked for it", "ending the processes it may have forked for them"
+	if !ok {
+		one, many = "a process it forked for it may run on, unsupervised", "the processes it forked for them may run on, unsupervised"
+	}
+	if len(names) > lostLines {
 		p.log.Warnf("proxy '%s' ended before cfkd held the processes of %d services (%s): %s",
-			p.cfg.Name, len(names), namesText(names, 10), what)
+			p.cfg.Name, len(names), namesText(names, 10), many)
 	}
 	for _, l := range lr.starts {
-		switch {
-		case !ok && len(lr.starts) <= lostLines:
-			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': a process it forked for it may run on, unsupervised", p.cfg.Name, l.name)
-		case ok && len(lr.starts) <= lostLines:
-			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': ending the process it may have forked for it", p.cfg.Name, l.name)
+		if len(names) <= lostLines {
+			p.log.WithField("service", l.name).Warnf("proxy '%s' ended before cfkd held the process of '%s': %s", p.cfg.Name, l.name, one)
 		}
 		if ok {
 			ender.EndLostStart(l.name, l.sent, lr.end+1)
@@ -89,7 +86,8 @@ func (p *Proxy) endLost(lr lostRun) {
 	}
 }
 
-// lostLines is how many lost starts endLost says one a line.
+// lostLines is how many services endLost says the lost starts of one a
+// line.
 const lostLines = 3
 
 // namesText is names quoted and joined, the first max of them, then how
