@@ -40,16 +40,7 @@ func TestStopEndsADeepChainOfDaemons(t *testing.T) {
 			killOrphan(t, pid)
 		}
 	})
-	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ws := <-r.svcExit:
-		r.svcExit <- ws // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop on SIGTERM")
-	}
-	r.k.pending.Wait() // the scan and the terminations it began are over
+	r.stopAndWait(t, syscall.SIGTERM)
 	for pid, start := range chained {
 		if p, ok := osproc.ReadProc(pid); ok && p.State != 'Z' && p.Start == start {
 			t.Errorf("service svc stopped by cfkd has exited; daemon pid %d (ppid %d, of %v) of its chain was left running", pid, p.Ppid, chained)

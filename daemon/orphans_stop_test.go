@@ -10,6 +10,7 @@ import (
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/osproc"
+	"golang.org/x/sys/unix"
 )
 
 // orphanRig is an orphanKiller on a real launcher (one per test process
@@ -22,6 +23,22 @@ type orphanRig struct {
 	svc     *osproc.Process
 	svcExit chan syscall.WaitStatus
 	worker  int
+}
+
+// stopAndWait stops the service with sig as cfkd does (SignalStop),
+// waits for its exit, then for the scan and the terminations it began.
+func (r *orphanRig) stopAndWait(t *testing.T, sig syscall.Signal) {
+	t.Helper()
+	if err := r.k.SignalStop(r.svc, sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the service did not stop on %s", unix.SignalName(sig))
+	}
+	r.k.pending.Wait()
 }
 
 func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
@@ -169,16 +186,7 @@ func TestKilledExecProbeSparesRunningServicesDaemons(t *testing.T) {
 // outlived the stop, and a restart ran a second set beside them.
 func TestStopSignalStopEndsDaemons(t *testing.T) {
 	r := newOrphanRig(t, `trap 'exit 0' INT; while :; do sleep 0.05; done`)
-	if err := r.k.SignalStop(r.svc, syscall.SIGINT); err != nil { // the stop, stop_signal=INT
-		t.Fatal(err)
-	}
-	select {
-	case ws := <-r.svcExit:
-		r.svcExit <- ws // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop on SIGINT")
-	}
-	r.k.pending.Wait() // the scan and the terminations it began, if any, are over
+	r.stopAndWait(t, syscall.SIGINT) // the stop, stop_signal=INT
 	if r.workerAlive() {
 		t.Errorf("service svc, stopped by cfkd with its stop_signal INT, has exited; its worker (pid %d) was left running", r.worker)
 	}
@@ -262,16 +270,7 @@ func TestStopEndsTheDaemonsOfOrphansEndedByTheStop(t *testing.T) {
 		}
 	}
 	t.Cleanup(func() { killOrphan(t, daemon) })
-	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ws := <-r.svcExit:
-		r.svcExit <- ws // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop on SIGTERM")
-	}
-	r.k.pending.Wait() // the scan and the terminations it began are over
+	r.stopAndWait(t, syscall.SIGTERM)
 	if p, ok := osproc.ReadProc(daemon); ok && p.State != 'Z' {
 		t.Errorf("service svc stopped by cfkd has exited; the daemon (pid %d) of the group member it left was left running", daemon)
 	}
