@@ -346,6 +346,7 @@ func (k *orphanKiller) scanLoop() {
 // and sends SIGTERM at once; the wait for SIGKILL runs in a goroutine of
 // its own.
 func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span) {
+	scanned := osproc.BootTicks() // read before the scan: what started since is not seen in it
 	var mine []osproc.Orphan
 	for _, o := range k.AdoptedOrphans() {
 		if !slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) }) {
@@ -364,30 +365,47 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 		}
 	}
 	ts := k.TargetOrphans(mine)
-	below := osproc.Descendants(orphanPids(mine))
+	below := descendants(orphanPids(mine))
 	k.pending.Add(1)
 	go func() {
 		defer k.pending.Done()
 		name := func(pid int) string {
 			return fmt.Sprintf("orphan pid %d (%s) left by service %s", pid, byPid[pid].Comm, byPid[pid].Service)
 		}
+		targeted := map[int]uint64{} // pid: start, of each process ended here
+		for _, o := range mine {
+			targeted[o.Pid] = o.Start
+		}
 		terminateLogged(ts, k.grace, k.log, name)
 		// The children of those orphans (a daemon that a member of the
 		// stopped group forked, in a session of its own) were not cfkd's
 		// at the scan: ending their parents made cfkd adopt them now.
 		// They are ended in turn, round after round, however deep the
-		// chain. Only the descendants seen at the scan (below, all of
-		// them, transitively) and those of the orphans each round ends,
-		// seen before it ends them, are: a daemon of a run launched since
-		// the scan is no orphan of this stop. Each round ends processes
-		// that were below the ones the round before ended, each once,
-		// so the rounds end (REFERENCE §7.5).
-		for len(below) > 0 {
+		// chain: the descendants seen at the scan (below, all of them,
+		// transitively) and those of the orphans each round ends, seen
+		// before it ends them. So is an orphan of these services adopted
+		// since the scan that started before it, in one of its spans: a
+		// child whose parent (a member of the group, dying of the stop's
+		// signal) exited between the scan and the read of the
+		// descendants, which then saw neither. A daemon of a run launched
+		// since the scan started after it: no orphan of this stop. Each
+		// process is targeted once (one that survives SIGKILL is not
+		// again), and each round ends processes not ended before, so the
+		// rounds end (REFERENCE §7.5).
+		for {
 			var next []osproc.Orphan
 			for _, o := range k.AdoptedOrphans() {
-				_, mine := groups[o.Service]
+				if _, mine := groups[o.Service]; !mine {
+					continue
+				}
+				if start, done := targeted[o.Pid]; done && start == o.Start {
+					continue
+				}
 				// the process seen at the scan, not one that has its pid now
-				if start, seen := below[o.Pid]; mine && seen && start == o.Start {
+				start, seen := below[o.Pid]
+				seen = seen && start == o.Start
+				missed := o.Start < scanned && slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) })
+				if seen || missed {
 					next = append(next, o)
 				}
 			}
@@ -396,18 +414,21 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 			}
 			for _, o := range next {
 				byPid[o.Pid] = o
-				delete(below, o.Pid) // targeted once: one that survives SIGKILL is not again
+				targeted[o.Pid] = o.Start
 				k.log.Warnf("killing orphan pid %d (%s) left by service %s", o.Pid, o.Comm, o.Service)
 			}
 			// what they forked since the scan, seen before they end
-			for pid, start := range osproc.Descendants(orphanPids(next)) {
+			for pid, start := range descendants(orphanPids(next)) {
 				below[pid] = start
 			}
-			ts := k.TargetOrphans(next)
-			terminateLogged(ts, k.grace, k.log, name)
+			terminateLogged(k.TargetOrphans(next), k.grace, k.log, name)
 		}
 	}()
 }
+
+// descendants is osproc.Descendants (a test ends a process between the
+// scan and this read, as a loaded machine may).
+var descendants = osproc.Descendants
 
 func orphanPids(os []osproc.Orphan) []int {
 	pids := make([]int, len(os))
