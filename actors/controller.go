@@ -80,7 +80,11 @@ type Controller struct {
 	// downWaits holds, by service, the steps of stops whose waiters go on
 	// once that service is down (REFERENCE §2.8).
 	downWaits map[string][]downWait
-	strategy  *resumeStrategy
+	// reruns: the restarts planned and not asked yet, by service; parked:
+	// the steps that wait for one to be asked (rerun.go)
+	reruns   map[*entry][]*step
+	parked   []parkedStep
+	strategy *resumeStrategy
 
 	sockets map[string]*sockEntry
 	// files is the table of bound sockets the services launch with. It is
@@ -126,6 +130,7 @@ func newController(opts Options) *Controller {
 		byPid:     map[int]string{},
 		pending:   map[messages.RequestID]*gather{},
 		downWaits: map[string][]downWait{},
+		reruns:    map[*entry][]*step{},
 		sockets:   map[string]*sockEntry{},
 		files:     map[string]*os.File{},
 		sockNames: map[string]bool{},

@@ -2,8 +2,6 @@ package actors
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -147,25 +145,18 @@ func (c *Controller) cancelStarts(g *gather) {
 	for _, s := range g.all {
 		down[s.e] = s
 	}
-	// a gather with a step not asked waits for a reply or a service
-	// down: it is in pending or downWaits (upgradeRefusal's reasoning)
-	seen := map[*gather]bool{g: true}
-	var live []*gather
-	add := func(o *gather) {
-		if !seen[o] {
-			seen[o] = true
-			live = append(live, o)
+	// every start overtaken is marked before any is settled: settling
+	// one asks the steps parked on it (rerun.go), which must not be
+	// asked if overtaken too
+	type overtaken struct {
+		g     *gather
+		steps []*step
+	}
+	var all []overtaken
+	for _, o := range c.liveGathers() {
+		if o == g {
+			continue
 		}
-	}
-	for _, req := range slices.Sorted(maps.Keys(c.pending)) {
-		add(c.pending[req])
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.downWaits)) {
-		for _, w := range c.downWaits[name] {
-			add(w.g)
-		}
-	}
-	for _, o := range live {
 		// each start the stop overtakes is cancelled for itself, not
 		// failed for what it requires being cancelled first
 		var cancelled []*step
@@ -178,14 +169,17 @@ func (c *Controller) cancelStarts(g *gather) {
 				}
 			}
 		}
-		for _, s := range cancelled {
-			c.cancel(o, s)
-		}
 		if len(cancelled) > 0 {
-			c.dropUnneeded(o)
-			c.abandonUnneeded(o)
-			c.maybeFinish(o)
+			all = append(all, overtaken{o, cancelled})
 		}
+	}
+	for _, ov := range all {
+		for _, s := range ov.steps {
+			c.cancel(ov.g, s)
+		}
+		c.dropUnneeded(ov.g)
+		c.abandonUnneeded(ov.g)
+		c.maybeFinish(ov.g)
 	}
 }
 
@@ -348,6 +342,7 @@ func (c *Controller) dropUnneeded(g *gather) {
 			if !needed {
 				s.decided, changed = true, true
 				g.open--
+				c.settled(s)
 				c.release(g, s, nil)
 			}
 		}

@@ -71,6 +71,11 @@ type step struct {
 	// cancel, not failed for what it requires
 	cancelled bool
 
+	// parkedOn: the restart of another request this step waits to be
+	// asked (rerun.go); parked: the steps waiting so for this one
+	parkedOn *step
+	parked   []parkedStep
+
 	decided  bool   // asked, or failed without being asked
 	released bool   // its waiters may go on
 	stopAt   string // the step a rolling restart stopped at, when that is why this one failed
@@ -135,6 +140,7 @@ func (c *Controller) newStep(g *gather, e *entry, verb messages.Verb, mk func(me
 	}
 	g.all = append(g.all, s)
 	g.open++
+	c.planned(s)
 	return s
 }
 
@@ -190,6 +196,9 @@ func (c *Controller) ask(g *gather, s *step) {
 		c.fail(g, s, err)
 		return
 	}
+	if c.park(g, s) {
+		return // asked once the restart it waits for is (rerun.go)
+	}
 	s.decided = true
 	mk := s.mk
 	if p := c.launchedProxy(s.verb, e); p != nil {
@@ -210,6 +219,7 @@ func (c *Controller) ask(g *gather, s *step) {
 		g.open++
 		c.send(g, s, awaitRunning, true)
 	}
+	c.settled(s)
 }
 
 func awaitRunning(r messages.RequestID) any { return messages.AwaitRunning{Req: r} }
@@ -316,6 +326,7 @@ func (c *Controller) fail(g *gather, s *step, err error) {
 	if s.report { // selected, or a dependent a restart took along
 		g.errs[s.e.cfg.Name] = err
 	}
+	c.settled(s)
 	if s.verb == messages.VerbDestroy && s.selected && c.services[s.e.cfg.Name] == s.e {
 		s.e.destroying = false // its destroy is not sent: it stays declared
 	}
@@ -338,6 +349,7 @@ func (c *Controller) cancel(g *gather, s *step) {
 	err := fmt.Errorf("Service '%s': %s cancelled by a stop", s.e.cfg.Name, verb)
 	s.decided = true
 	g.open--
+	c.settled(s)
 	if s.report {
 		g.errs[s.e.cfg.Name] = err
 	}

@@ -303,25 +303,36 @@ func (c *Controller) socketUsers(name string, active bool) []string {
 // still waiting for its reply: name asked already, or a step of it not
 // asked yet (a start waiting for what its service requires).
 func (c *Controller) startPending(name string) bool {
-	var seen map[*gather]bool // a gather is pending under each of its requests: its steps are looked at once
-	for req, g := range c.pending {
-		switch g.verb {
-		case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
-			if g.names[req] == name {
+	stepOf := func(g *gather) bool {
+		for _, st := range g.all {
+			if !st.decided && st.e.cfg.Name == name && st.verb != messages.VerbStop && st.verb != messages.VerbDown {
 				return true
 			}
-			if seen[g] {
-				continue
-			}
-			if seen == nil {
-				seen = map[*gather]bool{}
-			}
-			seen[g] = true
-			for _, st := range g.all {
-				if !st.decided && st.e.cfg.Name == name && st.verb != messages.VerbStop && st.verb != messages.VerbDown {
-					return true
-				}
-			}
+		}
+		return false
+	}
+	var seen map[*gather]bool // a gather is pending under each of its requests: its steps are looked at once
+	for req, g := range c.pending {
+		if !startsServices(g.verb) {
+			continue
+		}
+		if g.names[req] == name {
+			return true
+		}
+		if seen[g] {
+			continue
+		}
+		if seen == nil {
+			seen = map[*gather]bool{}
+		}
+		seen[g] = true
+		if stepOf(g) {
+			return true
+		}
+	}
+	for _, p := range c.parked { // a step parked leaves its gather nothing in flight (rerun.go)
+		if startsServices(p.g.verb) && stepOf(p.g) {
+			return true
 		}
 	}
 	return false

@@ -3,9 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"sort"
 	"strings"
 
@@ -317,18 +315,11 @@ func (c *Controller) exportRefusal() error {
 	if cur := c.applying; cur != nil {
 		return cur.refusal() // who, how far, what it waits for: as to another apply (REFERENCE §1.4)
 	}
-	// a request is in c.pending while a step awaits its reply, and in
+	// a request is in c.pending while a step awaits its reply, in
 	// c.downWaits while a step waits for a service to be down (a stop's
-	// reply comes at SIGTERM): the oldest is said
-	var gathers []*gather
-	for _, req := range slices.Sorted(maps.Keys(c.pending)) {
-		gathers = append(gathers, c.pending[req])
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.downWaits)) {
-		for _, w := range c.downWaits[name] {
-			gathers = append(gathers, w.g)
-		}
-	}
+	// reply comes at SIGTERM), in c.parked while a step waits for another
+	// request's restart (rerun.go): the oldest is said
+	gathers := c.liveGathers()
 	for _, g := range gathers {
 		var left []string // its client may be gone: who is waited for is said
 		for _, s := range g.all {

@@ -1,0 +1,150 @@
+package actors
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// This file keeps two requests that touch one service in the order a
+// user means (REFERENCE §2.8): a step that waits for a service to run
+// (the UpService{UntilRunning} of a start to what it requires, or a
+// start answered by AwaitRunning) while another request has planned a
+// restart of that service and not asked it yet (the oneshot migrate a
+// restart of db takes along, waiting for db to run again) is parked:
+// asked once that restart is asked, so that the service's mailbox has
+// the restart first, and the wait is for the run it begins. Without it,
+// both went on when db ran: the start found migrate done and let app
+// start, and migrate ran again beside app.
+//
+// Invariants:
+//   - reruns holds, by service, the restart steps planned and not
+//     decided; a step leaves it as it is decided (asked, failed,
+//     cancelled or dropped: settled), and its parked steps are asked
+//     then, unless decided or cancelled meanwhile: a parked step waits
+//     for a decision, never for a reply, so a restart cancelled by a stop
+//     or failed for what it requires releases them too;
+//   - a step is never parked on a restart that waits, through the steps
+//     before it and the steps they are parked on, for that step: two
+//     requests never wait for each other (it goes on unparked, as
+//     before);
+//   - a parked step is undecided: its gather is not answered, and it is
+//     in parked (in the order parked), so that what looks for the requests under way
+//     (liveGathers) finds its gather even with nothing in flight.
+
+// restarts reports whether a verb runs its service again.
+func restarts(v messages.Verb) bool {
+	return v == messages.VerbRestart || v == messages.VerbRollingRestart
+}
+
+// parkedStep is a step of g parked on a restart of another request.
+type parkedStep struct {
+	g *gather
+	s *step
+}
+
+// planned records s, if it is a restart, as a run to come of its service.
+func (c *Controller) planned(s *step) {
+	if restarts(s.verb) {
+		c.reruns[s.e] = append(c.reruns[s.e], s)
+	}
+}
+
+// park parks s, a step of g about to be asked, if it waits for its
+// service to run while another request's restart of it is not asked
+// yet; it reports whether it did.
+func (c *Controller) park(g *gather, s *step) bool {
+	if restarts(s.verb) || !s.required && !s.confirm {
+		return false
+	}
+	for _, r := range c.reruns[s.e] {
+		if r.decided || r.cancelled || waitsOn(r, s) {
+			continue
+		}
+		s.parkedOn = r
+		r.parked = append(r.parked, parkedStep{g, s})
+		c.parked = append(c.parked, parkedStep{g, s})
+		return true
+	}
+	return false
+}
+
+// waitsOn reports whether r cannot be asked before s is: s is among the
+// steps r waits for, transitively, or the restarts those are parked on.
+func waitsOn(r, s *step) bool {
+	seen := map[*step]bool{}
+	var walk func(x *step) bool
+	walk = func(x *step) bool {
+		if x == s {
+			return true
+		}
+		if seen[x] {
+			return false
+		}
+		seen[x] = true
+		for _, a := range x.after {
+			if !a.released && walk(a) {
+				return true
+			}
+		}
+		return x.parkedOn != nil && !x.decided && walk(x.parkedOn)
+	}
+	return walk(r)
+}
+
+// settled is told of each step decided: a restart leaves reruns, and the
+// steps parked on it are asked (after its own message, when it was
+// asked: its service takes the restart first).
+func (c *Controller) settled(s *step) {
+	c.unpark(s)
+	if restarts(s.verb) {
+		left := slices.DeleteFunc(c.reruns[s.e], func(r *step) bool { return r == s })
+		if len(left) == 0 {
+			delete(c.reruns, s.e)
+		} else {
+			c.reruns[s.e] = left
+		}
+	}
+	ps := s.parked
+	s.parked = nil
+	for _, p := range ps {
+		p.s.parkedOn = nil
+		c.unpark(p.s)
+		if !p.s.decided && !p.s.cancelled {
+			c.ask(p.g, p.s)
+			c.maybeFinish(p.g)
+		}
+	}
+}
+
+// liveGathers lists the requests with steps not settled: each has a
+// request in flight (pending), a step waiting for a service to be down
+// (downWaits), or a step parked; each once, in that order.
+func (c *Controller) liveGathers() []*gather {
+	seen := map[*gather]bool{}
+	var out []*gather
+	add := func(g *gather) {
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	for _, req := range slices.Sorted(maps.Keys(c.pending)) {
+		add(c.pending[req])
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.downWaits)) {
+		for _, w := range c.downWaits[name] {
+			add(w.g)
+		}
+	}
+	for _, p := range c.parked {
+		add(p.g)
+	}
+	return out
+}
+
+// unpark takes s out of the steps parked.
+func (c *Controller) unpark(s *step) {
+	c.parked = slices.DeleteFunc(c.parked, func(p parkedStep) bool { return p.s == s })
+}
