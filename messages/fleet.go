@@ -54,18 +54,33 @@ var _ Statement = Fleet{}
 // ErrFleetNoVerb: `command fleet` without a verb.
 var ErrFleetNoVerb = errors.New("fleet needs a verb: command fleet [hosts=LIST] [rolling-hosts] VERB [ARG] [SEL...]")
 
+// ErrFleetHostsTwice and ErrFleetRollingTwice: a word before the verb
+// given twice (REFERENCE §12.3).
+var (
+	ErrFleetHostsTwice   = errors.New("fleet: 'hosts=' given twice: give one list, comma-separated (hosts=a,b)")
+	ErrFleetRollingTwice = errors.New("fleet: 'rolling-hosts' given twice")
+)
+
 // parseFleet reads what follows `command fleet` (REFERENCE §12.3).
 func parseFleet(args []string) (Statement, error) {
 	var f Fleet
 	for len(args) > 0 {
 		w := args[0]
 		if list, ok := strings.CutPrefix(w, "hosts="); ok {
+			// two lists were merged: hosts=a hosts=b may well have
+			// been meant otherwise (REFERENCE §12.3)
+			if f.Hosts != nil {
+				return nil, ErrFleetHostsTwice
+			}
 			hosts, err := parseHostList(list)
 			if err != nil {
 				return nil, err
 			}
-			f.Hosts = append(f.Hosts, hosts...)
+			f.Hosts = hosts
 		} else if w == "rolling-hosts" {
+			if f.Rolling {
+				return nil, ErrFleetRollingTwice
+			}
 			f.Rolling = true
 		} else {
 			break
