@@ -236,21 +236,22 @@ func parseSelectors(args []string) ([][]string, error) {
 }
 
 // parseHostList reads LIST of hosts=LIST: host names and @tags, comma
-// separated.
+// separated (REFERENCE §12.3). An empty entry (`a,,b`,
+// `a,`) is refused: it was dropped, and may have been a name left out.
 func parseHostList(list string) ([]string, error) {
+	if list == "" {
+		return nil, errors.New("hosts= needs host names or @tags")
+	}
 	var out []string
 	for _, h := range strings.Split(list, ",") {
 		if h == "" {
-			continue
+			return nil, fmt.Errorf("fleet: empty host name in hosts=%s (host names and @tags, comma separated)", list)
 		}
 		name, tag := strings.CutPrefix(h, "@")
 		if tag && !tagRe.MatchString(name) || !tag && !ValidName(name) {
 			return nil, fmt.Errorf("invalid host '%s' in hosts= (want host names and @tags)", h)
 		}
 		out = append(out, h)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("hosts= needs host names or @tags")
 	}
 	return out, nil
 }

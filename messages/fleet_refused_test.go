@@ -11,6 +11,10 @@ func TestParseFleetRefused(t *testing.T) {
 		{"command fleet hosts=a rolling-hosts hosts=b restart all", ErrFleetHostsTwice.Error()},
 		{"command fleet rolling-hosts rolling-hosts restart all", ErrFleetRollingTwice.Error()},
 		{"command fleet rolling-hosts hosts=a rolling-hosts restart all", ErrFleetRollingTwice.Error()},
+		{"command fleet hosts=a,,b status", "fleet: empty host name in hosts=a,,b (host names and @tags, comma separated)"},
+		{"command fleet hosts=a, status", "fleet: empty host name in hosts=a, (host names and @tags, comma separated)"},
+		{"command fleet hosts=,a status", "fleet: empty host name in hosts=,a (host names and @tags, comma separated)"},
+		{"command fleet hosts=, status", "fleet: empty host name in hosts=, (host names and @tags, comma separated)"},
 	} {
 		if _, err := Parse(tc.line); err == nil || err.Error() != tc.err {
 			t.Errorf("%q: error %v, want %q", tc.line, err, tc.err)

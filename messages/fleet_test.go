@@ -44,7 +44,7 @@ func TestParseFleet(t *testing.T) {
 		{line: "command fleet", err: ErrFleetNoVerb.Error()},
 		{line: "command fleet hosts=web1", err: ErrFleetNoVerb.Error()},
 		{line: "command fleet hosts=a!b status", err: "invalid host 'a!b' in hosts= (want host names and @tags)"},
-		{line: "command fleet hosts=, status", err: "hosts= needs host names or @tags"},
+		{line: "command fleet hosts= status", err: "hosts= needs host names or @tags"},
 		{line: "command fleet hosts x", err: "'hosts' takes no argument"},
 		{line: "command fleet rolling-hosts stop tag web", err: "rolling-hosts goes with restart only"},
 		{line: "command fleet tail web1", err: "'tail' does not go over the fleet"},
