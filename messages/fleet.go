@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -236,7 +237,7 @@ func parseSelectors(args []string) ([][]string, error) {
 }
 
 // parseHostList reads LIST of hosts=LIST: host names and @tags, comma
-// separated (REFERENCE §12.3). An empty entry (`a,,b`,
+// separated, each kept once (REFERENCE §12.3). An empty entry (`a,,b`,
 // `a,`) is refused: it was dropped, and may have been a name left out.
 func parseHostList(list string) ([]string, error) {
 	if list == "" {
@@ -251,7 +252,9 @@ func parseHostList(list string) ([]string, error) {
 		if tag && !tagRe.MatchString(name) || !tag && !ValidName(name) {
 			return nil, fmt.Errorf("invalid host '%s' in hosts= (want host names and @tags)", h)
 		}
-		out = append(out, h)
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
 	}
 	return out, nil
 }

@@ -18,6 +18,8 @@ func TestParseFleet(t *testing.T) {
 		{line: "command fleet hosts", want: Fleet{Verb: VerbFleetHosts}},
 		{line: "command fleet hosts=web1,@eu status tag web", want: Fleet{Hosts: []string{"web1", "@eu"}, Verb: VerbStatus},
 			lines: []string{"command status tag web"}},
+		{line: "command fleet hosts=web1,@eu,web1,@eu status", want: Fleet{Hosts: []string{"web1", "@eu"}, Verb: VerbStatus},
+			lines: []string{"command status"}},
 		{line: "command fleet restart service a tag web service a", want: Fleet{Verb: VerbRestart},
 			lines:   []string{"command restart service a tag web"},
 			oneEach: []string{"command restart service a", "command restart tag web"}},
