@@ -62,6 +62,10 @@ var (
 	ErrFleetRollingTwice = errors.New("fleet: 'rolling-hosts' given twice")
 )
 
+// ErrFleetRollingRestart: `rolling-hosts rollingrestart`, which
+// `rolling-hosts restart` says (REFERENCE §12.3).
+var ErrFleetRollingRestart = errors.New("rolling-hosts goes with restart only (rolling-hosts restart already restarts each host's services one at a time)")
+
 // parseFleet reads what follows `command fleet` (REFERENCE §12.3).
 func parseFleet(args []string) (Statement, error) {
 	var f Fleet
@@ -106,7 +110,12 @@ func parseFleet(args []string) (Statement, error) {
 			return nil, err
 		}
 	}
-	if f.Rolling && f.Verb != VerbRestart && f.Verb != VerbRollingRestart {
+	// rollingrestart too: it was taken as restart, undocumented
+	// (REFERENCE §12.3)
+	if f.Rolling && f.Verb == VerbRollingRestart {
+		return nil, ErrFleetRollingRestart
+	}
+	if f.Rolling && f.Verb != VerbRestart {
 		return nil, errors.New("rolling-hosts goes with restart only")
 	}
 	if f.Rolling {

@@ -14,6 +14,7 @@ func TestParseFleetRefused(t *testing.T) {
 		{"command fleet hosts=a,,b status", "fleet: empty host name in hosts=a,,b (host names and @tags, comma separated)"},
 		{"command fleet hosts=a, status", "fleet: empty host name in hosts=a, (host names and @tags, comma separated)"},
 		{"command fleet hosts=,a status", "fleet: empty host name in hosts=,a (host names and @tags, comma separated)"},
+		{"command fleet rolling-hosts rollingrestart tag web", ErrFleetRollingRestart.Error()},
 		{"command fleet hosts=, status", "fleet: empty host name in hosts=, (host names and @tags, comma separated)"},
 	} {
 		if _, err := Parse(tc.line); err == nil || err.Error() != tc.err {
