@@ -40,6 +40,10 @@ type options struct {
 	rollingHosts bool
 	certHubs     listValue
 	certHosts    listValue
+	// how often --hosts and --rolling-hosts were given: once at most
+	// (fleet_flags.go, REFERENCE §12.7)
+	hostsGiven        int
+	rollingHostsGiven int
 	// binary is the cfkd `upgrade` execs (--binary; REFERENCE §13)
 	binary string
 	// noHome is the default address when neither $CFKCTL_ADDRESS nor
@@ -125,8 +129,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.version, "version", false, "")
 	fs.Var(timeoutValue{&o.timeout}, "timeout", "")
 	fs.StringVar(&o.tokenFile, "token-file", o.tokenFile, "")
-	fs.StringVar(&o.hosts, "hosts", "", "")
-	fs.BoolVar(&o.rollingHosts, "rolling-hosts", false, "")
+	fs.Var(countedString{&o.hosts, &o.hostsGiven}, "hosts", "")
+	fs.Var(countedBool{&o.rollingHosts, &o.rollingHostsGiven}, "rolling-hosts", "")
 	fs.Var(&o.certHubs, "hub", "")
 	fs.Var(&o.certHosts, "host", "")
 	fs.StringVar(&o.binary, "binary", "", "")

@@ -39,7 +39,7 @@ when a host did not answer, answered ERROR, or some of its services failed.
   fleet certs DIR --hub NAME=HOST:PORT --host NAME=HOST:PORT...
                                     write a CA and the certificates of a small fleet
 
---hosts NAME,@TAG,... selects hosts by name and inventory tag (default: all).
+--hosts NAME,@TAG,... (once) selects hosts by name and inventory tag (default: all).
 With --json: status an object per host {host, ok, rtt_ms, error, services:
 [status objects]}; the verbs {host, ok, rtt_ms, error, lines}; events one
 {host, event} per line.`,
@@ -53,7 +53,7 @@ func checkFleetFlags(o *options, cmd *command) error {
 		return nil
 	}
 	switch {
-	case o.hosts != "":
+	case o.hostsGiven > 0:
 		return usageErrorf(cmd, "--hosts only applies to fleet")
 	case o.rollingHosts:
 		return usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
@@ -71,17 +71,9 @@ func runFleet(s *session, args []string) error {
 	if sub != "certs" && (len(s.opts.certHubs) > 0 || len(s.opts.certHosts) > 0) {
 		return usageErrorf(cmd, "--hub and --host only apply to fleet certs")
 	}
-	if s.opts.rollingHosts && sub != "restart" {
-		return usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
-	}
-	prefix := "command fleet"
-	if s.opts.hosts != "" {
-		for _, h := range strings.Split(s.opts.hosts, ",") {
-			if h != "" && !isWord(h) {
-				return usageErrorf(cmd, "invalid host reference '%s'", h)
-			}
-		}
-		prefix += " hosts=" + s.opts.hosts
+	prefix, err := fleetPrefix(s.opts, cmd, sub)
+	if err != nil {
+		return err
 	}
 	switch {
 	case sub == "certs":
@@ -116,9 +108,6 @@ func runFleet(s *session, args []string) error {
 		sels, err := selectors(args)
 		if err != nil {
 			return err
-		}
-		if s.opts.rollingHosts {
-			prefix += " rolling-hosts"
 		}
 		return runFleetVerb(s, prefix+" "+sub+" "+sig+strings.Join(sels, " "))
 	}
