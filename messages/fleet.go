@@ -136,6 +136,11 @@ func parseFleet(args []string) (Statement, error) {
 // argument (signal, proxyup, proxydown, bind, unbind take one), then its
 // selectors, one line each.
 func (f *Fleet) commands(args []string) error {
+	// an unknown verb first: `command fleet Hosts=a status` said
+	// `unknown selector 'status'` (REFERENCE §12.3)
+	if _, err := parseCommand(string(f.Verb)); errors.Is(err, ErrUnknownCommand) {
+		return err
+	}
 	var arg []string
 	switch f.Verb {
 	case VerbSignal, VerbProxyUp, VerbProxyDown, VerbBind, VerbUnbind:

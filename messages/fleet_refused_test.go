@@ -15,6 +15,9 @@ func TestParseFleetRefused(t *testing.T) {
 		{"command fleet hosts=a, status", "fleet: empty host name in hosts=a, (host names and @tags, comma separated)"},
 		{"command fleet hosts=,a status", "fleet: empty host name in hosts=,a (host names and @tags, comma separated)"},
 		{"command fleet rolling-hosts rollingrestart tag web", ErrFleetRollingRestart.Error()},
+		{"command fleet Hosts=a status", "unknown command 'Hosts=a'"},
+		{"command fleet rolling-hosts=1 restart all", "unknown command 'rolling-hosts=1'"},
+		{"command fleet resart tag web", "unknown command 'resart'"},
 		{"command fleet hosts=, status", "fleet: empty host name in hosts=, (host names and @tags, comma separated)"},
 	} {
 		if _, err := Parse(tc.line); err == nil || err.Error() != tc.err {
