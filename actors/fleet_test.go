@@ -86,10 +86,11 @@ func TestFleetRequests(t *testing.T) {
 	fl := &fakeFleet{gone: make(chan struct{})}
 	r := newRig(t, func(o *Options) { o.Fleet = fl })
 	c, br := consoleOf(t, r.tree, StartConsole{Privileged: true})
-	if _, err := c.Write([]byte("command fleet status tag web\r\ncommand list\r\ncommand fleet hosts=x events\r\ncommand fleet events\r\n")); err != nil {
+	if _, err := c.Write([]byte("command fleet status tag web\r\ncommand list\r\ncommand fleet hosts=a hosts=b status\r\ncommand fleet hosts=x events\r\ncommand fleet events\r\n")); err != nil {
 		t.Fatal(err)
 	}
-	expectLines(t, br, "hosts status\n", "command status tag web\n", "OK\r\n", "OK\r\n", "ERROR: unknown host 'x'\r\n")
+	expectLines(t, br, "hosts status\n", "command status tag web\n", "OK\r\n", "OK\r\n",
+		"ERROR: fleet: 'hosts=' given twice: give one list, comma-separated (hosts=a,b)\r\n", "ERROR: unknown host 'x'\r\n")
 	for end := time.Now().Add(deadline); fl.current() == nil; time.Sleep(time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatal("no stream")
