@@ -127,6 +127,12 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if err != nil {
 		return adopt.fail(f, err)
 	}
+	// an upgrade's new cfkd keeps the socket as the former one shared it
+	if sec.group != nil && adopt == nil {
+		if err := groupUnreachable(f.AdminGroup, *sec.group, os.Geteuid(), os.Getegid, os.Getgroups, capChown); err != nil {
+			return err
+		}
+	}
 	// the loggers are set up once the home is (logconf.NewRouter); the
 	// fleet's member keeps its own
 	log, svcLog := logrus.New(), logrus.New()

@@ -201,7 +201,8 @@ var (
 
 // notInGroup is why a chown to g's group was refused (EPERM) when cfkd's
 // user is not a member of it (REFERENCE §5.2): only root, or a member,
-// may give a file that group; "" otherwise.
+// may give a file that group; "" otherwise. groupUnreachable refuses
+// that case before the start makes anything, when it can tell.
 func notInGroup(err error, g actors.GroupRight, egid func() int, groups func() ([]int, error)) string {
 	if !errors.Is(err, syscall.EPERM) {
 		return ""
@@ -210,8 +211,7 @@ func notInGroup(err error, g actors.GroupRight, egid func() int, groups func() (
 	if gerr != nil || int(g.GID) == egid() || slices.Contains(gids, int(g.GID)) {
 		return ""
 	}
-	return fmt.Sprintf(": cfkd's user (uid %d) is not a member of group %s (gid %d), so it cannot give its socket that group; "+
-		"add it to the group (then start cfkd in a new login), or run cfkd as root", os.Geteuid(), g.Name, g.GID)
+	return ": " + notMember(g)
 }
 
 // shareSocket gives the members of g the UNIX socket at path: mode 0660,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -40,5 +41,44 @@ func TestAdminGroupNotAMemberSaysWhy(t *testing.T) {
 		if got := notInGroup(tc.err, g, tc.egid, tc.groups); got != "" {
 			t.Errorf("%s: %q, want nothing", tc.what, got)
 		}
+	}
+}
+
+// A cfkd not run as root, given --admin-group of a group its user is not
+// in, was refused at the chown, once its home, log and log.config were
+// made, and left them (REFERENCE §5.2, §7.4): it is refused before; root,
+// a member, a holder of CAP_CHOWN, or a cfkd that cannot tell, goes on.
+func TestAdminGroupNotAMemberRefusedFirst(t *testing.T) {
+	g := actors.GroupRight{GID: 4242, Name: "ops"}
+	groups := func(gids ...int) func() ([]int, error) { return func() ([]int, error) { return gids, nil } }
+	egid := func() int { return 1001 }
+	capNo := func() (bool, error) { return false, nil }
+	err := groupUnreachable("ops:read", g, 1001, egid, groups(1001, 27), capNo)
+	want := fmt.Sprintf("cfkd: --admin-group ops:read: cfkd's user (uid %d) is not a member of group ops (gid 4242), so it cannot give its socket that group; "+
+		"add it to the group (then start cfkd in a new login), or run cfkd as root", os.Geteuid())
+	if err == nil || err.Error() != want {
+		t.Errorf("not a member: %v, want %q", err, want)
+	}
+	for _, tc := range []struct {
+		what     string
+		euid     int
+		egid     func() int
+		groups   func() ([]int, error)
+		capChown func() (bool, error)
+	}{
+		{"root", 0, egid, groups(), capNo},
+		{"a member", 1001, egid, groups(27, 4242), capNo},
+		{"its primary group", 1001, func() int { return 4242 }, groups(), capNo},
+		{"CAP_CHOWN", 1001, egid, groups(), func() (bool, error) { return true, nil }},
+		{"groups unknown", 1001, egid, func() ([]int, error) { return nil, errors.New("no") }, capNo},
+		{"capabilities unknown", 1001, egid, groups(), func() (bool, error) { return false, errors.New("no") }},
+	} {
+		if err := groupUnreachable("ops", g, tc.euid, tc.egid, tc.groups, tc.capChown); err != nil {
+			t.Errorf("%s: %v, want nil", tc.what, err)
+		}
+	}
+	// Linux says, from /proc/self/status
+	if _, err := capChown(); runtime.GOOS == "linux" && err != nil {
+		t.Errorf("capChown: %v", err)
 	}
 }
