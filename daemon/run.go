@@ -146,7 +146,14 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if fleetErr != nil && adopt == nil {
 		return fleetErr
 	}
-	if err := os.MkdirAll(f.Home, 0o700); err != nil {
+	// a start refused before it serves removes what it made (REFERENCE
+	// §7.4); run last, once the lock is released and the log closed. The
+	// new cfkd of an upgrade in place made nothing of its home
+	made := &startMade{}
+	if adopt == nil {
+		defer made.undo()
+	}
+	if err := made.mkdirHome(f.Home); err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: home: %w", err))
 	}
 	if err := checkHome(f.Home); err != nil {
@@ -173,6 +180,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
 	}
 	defer lk.release()
+	if adopt == nil {
+		made.locked(f.Home)
+	}
 	// once the home is ours only: a cfkd refused by the lock of another
 	// made that one's home 0700, its --admin-group members locked out; the
 	// new cfkd of an upgrade keeps it as the former one made it (0710
@@ -193,8 +203,12 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		if err := checkObeyedFile("-l", logConfigChooses, f.LogConfig, true); err != nil {
 			return fmt.Errorf("cfkd: %w", err)
 		}
-		if err := logconf.EnsureFile(f.LogConfig); err != nil {
+		wrote, err := logconf.EnsureFileMade(f.LogConfig)
+		if err != nil {
 			return fmt.Errorf("cfkd: log config: %w", err)
+		}
+		if wrote {
+			made.file(f.LogConfig)
 		}
 	}
 	logText := &logInForce{}
@@ -338,6 +352,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			return fmt.Errorf("cfkd: %w", err)
 		}
 	}
+	made.keep() // bound: from here on a failure is not a refused start
 	// what a rollback after the takeover exports (rollback_taken.go)
 	tk := func() taken {
 		return taken{tree: tree, lk: lk, ln: ln, addr: addr, httpd: httpd, relay: relayRefusing, done: done, sweep: orphans.sweep}

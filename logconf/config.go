@@ -313,12 +313,19 @@ func serviceKey(key string) (string, bool) {
 // EnsureFile writes DefaultText to path (mode 0600) if nothing is there. An
 // existing file is left alone, whatever it holds.
 func EnsureFile(path string) error {
+	_, err := EnsureFileMade(path)
+	return err
+}
+
+// EnsureFileMade is EnsureFile, saying whether it wrote the file: a start
+// of cfkd refused after it removes the file it made (REFERENCE §7.4).
+func EnsureFileMade(path string) (made bool, err error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("writing default log config: %w", err)
+		return false, fmt.Errorf("writing default log config: %w", err)
 	}
 	_, err = io.WriteString(f, defaultText)
 	if cerr := f.Close(); err == nil {
@@ -326,7 +333,7 @@ func EnsureFile(path string) error {
 	}
 	if err != nil {
 		os.Remove(path) // a half-written file would be read as the config next time
-		return fmt.Errorf("writing default log config: %w", err)
+		return false, fmt.Errorf("writing default log config: %w", err)
 	}
-	return nil
+	return true, nil
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,20 +14,26 @@ import (
 
 // A start refused leaves nothing it made (REFERENCE §7.4, §5.2): a cfkd
 // not run as root, given --admin-group of a group its user is not in, is
-// refused before it makes its home, its log or log.config. A home that
-// was there stays, with what was in it. Run as nobody, as a user's own
-// cfkd runs.
+// refused before it makes its home, its log or log.config; refused later
+// (a busy --http address), it removes them. A home that was there stays,
+// with what was in it. Run as nobody, as a user's own cfkd runs.
 func TestRefusedStartLeavesNothing(t *testing.T) {
 	needRoot(t)
 	top := sharedDir(t)
 	if err := os.Chown(top, nobodyUID, nobodyUID); err != nil {
 		t.Fatal(err)
 	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
 	for _, tc := range []struct {
 		what, want string
 		args       []string
 	}{
 		{"not a member", "cfkd: --admin-group 4242: cfkd's user (uid 65534) is not a member of group 4242 (gid 4242)", []string{"--admin-group", "4242"}},
+		{"busy --http", "address already in use", []string{"--http", busy.Addr().String()}},
 	} {
 		for _, existed := range []bool{false, true} {
 			home := filepath.Join(top, strings.ReplaceAll(tc.what, " ", "-"))
@@ -81,4 +88,36 @@ func cfkdAsNobody(t *testing.T, home string, args ...string) ([]byte, error) {
 	cmd.Dir = "/"
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID, Groups: []uint32{}}}
 	return cmd.CombinedOutput()
+}
+
+// A refused start removes only what it made: a second cfkd on a home
+// whose lock a running cfkd holds, or on a socket a running cfkd accepts
+// on, leaves that cfkd's files, and it answers on (REFERENCE §7.2, §7.4).
+func TestRefusedStartKeepsRunningCfkd(t *testing.T) {
+	d := startDaemon(t, "")
+	before, err := os.ReadDir(d.home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(t.TempDir(), "other")
+	for _, tc := range []struct {
+		home, want string
+		args       []string
+	}{
+		{d.home, "cannot lock", []string{"-a", "unix:" + filepath.Join(t.TempDir(), "sock")}},
+		{other, "another process accepts connections there", []string{"-a", "unix:" + d.sock}},
+	} {
+		out, err := cfkdOutput(t, tc.home, nil, tc.args...)
+		if err == nil || !strings.Contains(string(out), tc.want) {
+			t.Fatalf("%v: %v, %q; want refused with %q", tc.args, err, out, tc.want)
+		}
+	}
+	after, err := os.ReadDir(d.home)
+	if err != nil || len(after) != len(before) {
+		t.Errorf("the running cfkd's home: %v then %v (%v)", before, after, err)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Errorf("the refused start's home %s is left", other)
+	}
+	d.dial().ok("service web cmd=sleep 1000")
 }
