@@ -296,7 +296,8 @@ func (s *Server) bigRead(n int) {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
-		if !s.dropBody(w, r) {
+		bodyLen, ok := s.dropBody(w, r)
+		if !ok {
 			return
 		}
 		h := w.Header()
@@ -348,7 +349,7 @@ func (s *Server) Handler() http.Handler {
 			writeError(w, rec.code, strings.ToLower(http.StatusText(rec.code))+": "+r.Method+" "+shownPath(r))
 			return
 		}
-		if api && !s.queryOK(w, r, pattern) {
+		if api && (!s.queryOK(w, r, pattern) || !bodyOK(w, r, pattern, bodyLen)) {
 			return
 		}
 		s.mux.ServeHTTP(w, r)
