@@ -147,11 +147,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		return fleetErr
 	}
 	// a start refused before it serves removes what it made (REFERENCE
-	// §7.4); run last, once the lock is released and the log closed. The
+	// §7.4): the directories it made last, once the lock is released. The
 	// new cfkd of an upgrade in place made nothing of its home
 	made := &startMade{}
 	if adopt == nil {
-		defer made.undo()
+		defer made.undoDirs()
 	}
 	if err := made.mkdirHome(f.Home); err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: home: %w", err))
@@ -182,6 +182,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	defer lk.release()
 	if adopt == nil {
 		made.locked(f.Home)
+		defer made.undoHome() // before the lock is released, after the log is closed
 	}
 	// once the home is ours only: a cfkd refused by the lock of another
 	// made that one's home 0700, its --admin-group members locked out; the

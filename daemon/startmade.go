@@ -72,9 +72,11 @@ func (m *startMade) file(path string) { m.files = append(m.files, path) }
 // keep is called once cfkd serves: nothing is removed from then on.
 func (m *startMade) keep() { m.kept = true }
 
-// undo removes what the start made, unless kept. It runs once the lock
-// is released and the log closed.
-func (m *startMade) undo() {
+// undoHome removes, unless kept, what the start made in its home and
+// outside it. It runs while the lock is held, once the log is closed: a
+// cfkd that takes the home once the lock is released makes its files
+// after it, never removed here.
+func (m *startMade) undoHome() {
 	if m.kept {
 		return
 	}
@@ -89,6 +91,14 @@ func (m *startMade) undo() {
 	}
 	for _, f := range m.files {
 		os.Remove(f)
+	}
+}
+
+// undoDirs removes, unless kept, the directories the start made, once
+// the lock is released (its file is in the home): only those left empty.
+func (m *startMade) undoDirs() {
+	if m.kept {
+		return
 	}
 	for _, d := range m.dirs {
 		os.Remove(d) // only when empty: what another put there stays

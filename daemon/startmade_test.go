@@ -26,7 +26,8 @@ func TestStartMadeUndoesOnlyItsOwn(t *testing.T) {
 	if want := []string{home, filepath.Dir(home), filepath.Join(top, "a")}; !slices.Equal(m.dirs, want) {
 		t.Fatalf("made %q, want %q", m.dirs, want)
 	}
-	m.undo()
+	m.undoHome()
+	m.undoDirs()
 	if _, err := os.Stat(filepath.Join(top, "a")); !os.IsNotExist(err) {
 		t.Errorf("the directories it made are left: %v", err)
 	}
@@ -46,7 +47,8 @@ func TestStartMadeUndoesOnlyItsOwn(t *testing.T) {
 	touch(filepath.Join(home, "cfkd.log"))
 	touch(outside)
 	m.file(outside)
-	m.undo()
+	m.undoHome()
+	m.undoDirs()
 	entries, _ := os.ReadDir(home)
 	if len(entries) != 1 || entries[0].Name() != "mine" {
 		t.Errorf("the home there before holds %v, want only mine", entries)
@@ -62,7 +64,8 @@ func TestStartMadeUndoesOnlyItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	touch(filepath.Join(top, "c", "theirs"))
-	m.undo()
+	m.undoHome()
+	m.undoDirs()
 	if _, err := os.Stat(filepath.Join(top, "c", "theirs")); err != nil {
 		t.Errorf("what another put there: %v", err)
 	}
@@ -73,7 +76,8 @@ func TestStartMadeUndoesOnlyItsOwn(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.keep()
-	m.undo()
+	m.undoHome()
+	m.undoDirs()
 	if _, err := os.Stat(filepath.Join(top, "d")); err != nil {
 		t.Errorf("kept: %v", err)
 	}
