@@ -17,9 +17,12 @@ import (
 
 // Flags are cfkd's command-line options (REFERENCE §7).
 type Flags struct {
-	Home             string
-	Address          string
-	LogConfig        string
+	Home      string
+	Address   string
+	LogConfig string
+	// LogConfigDefault: -l was not given, LogConfig is HOME/log.config;
+	// messages then name the file, not a flag the user did not pass
+	LogConfigDefault bool
 	Config           string
 	Daemon           bool
 	Trap             bool
@@ -162,7 +165,7 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 		f.Address = "unix:" + filepath.Join(f.Home, "sock")
 	}
 	if f.LogConfig == "" {
-		f.LogConfig = filepath.Join(f.Home, "log.config")
+		f.LogConfig, f.LogConfigDefault = filepath.Join(f.Home, "log.config"), true
 	}
 	if f.LogConfig, err = filepath.Abs(f.LogConfig); err != nil {
 		return f, err
@@ -226,4 +229,13 @@ func (v durationValue) Set(s string) error {
 	}
 	*v.d, *v.set = d, true
 	return nil
+}
+
+// logConfigFlag names the log configuration in messages: `-l` when it was
+// given, else `log configuration` (its path follows in each message).
+func (f Flags) logConfigFlag() string {
+	if f.LogConfigDefault {
+		return "log configuration"
+	}
+	return "-l"
 }

@@ -16,6 +16,7 @@ const logDefaultsText = "# the defaults: the configuration in force could not be
 // so that an upgrade in place hands the new cfkd the configuration in
 // force, whatever the file says since (REFERENCE §13).
 type logInForce struct {
+	flag string // how messages name the file (Flags.logConfigFlag)
 	mu   sync.Mutex
 	text []byte
 }
@@ -26,7 +27,7 @@ func (l *logInForce) load(router *logconf.Router, path string, text []byte) erro
 	if text == nil {
 		// read from the file: at start and at each SIGUSR1, a file
 		// made another user's since is refused (REFERENCE §7.2)
-		if err := checkObeyedFile("-l", logConfigChooses, path, false); err != nil {
+		if err := checkObeyedFile(l.flag, logConfigChooses, path, false); err != nil {
 			return err
 		}
 	}

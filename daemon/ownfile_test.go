@@ -118,7 +118,7 @@ func TestObeyedFileOfAnotherUserRefused(t *testing.T) {
 	log.SetOutput(io.Discard)
 	router := logconf.NewRouter(top, log, log)
 	defer router.Close()
-	var inForce logInForce
+	inForce := logInForce{flag: "-l"}
 	if err := inForce.load(router, lc, nil); err != nil {
 		t.Fatalf("log config of cfkd's user's: %v", err)
 	}
@@ -147,12 +147,20 @@ func TestStartRefusesConfigOthersMayWrite(t *testing.T) {
 	}
 	conf := write("cfkd.conf", "service a cmd=sleep 100\n") // nothing started: nothing left if it is loaded
 	logConf := write("log.config", "level = debug\n")
+	// the default of -l, HOME/log.config: named as what it is, not as a
+	// flag that was not given
+	ownHome := filepath.Join(dir, "own")
+	if err := os.Mkdir(ownHome, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	defaultConf := write("own/log.config", "level = debug\n")
 	for _, c := range []struct {
 		flags []string
 		want  string
 	}{
 		{[]string{"-c", conf}, "cfkd: -c " + conf + ": writable by others (mode 0666): any user could choose " + configChooses + " (chmod o-w " + conf + ")"},
 		{[]string{"-l", logConf}, "cfkd: -l " + logConf + ": writable by others (mode 0666): any user could choose " + logConfigChooses},
+		{[]string{"--home", ownHome}, "cfkd: log configuration " + defaultConf + ": writable by others (mode 0666): any user could choose " + logConfigChooses},
 	} {
 		sock := filepath.Join(dir, "sock")
 		done := make(chan error, 1)

@@ -85,7 +85,7 @@ func logAfterExec(f Flags, err error) {
 	if _, serr := os.Stat(f.LogConfig); serr != nil {
 		return
 	}
-	if checkObeyedFile("-l", logConfigChooses, f.LogConfig, false) != nil {
+	if checkObeyedFile(f.logConfigFlag(), logConfigChooses, f.LogConfig, false) != nil {
 		return
 	}
 	log := logrus.New()
@@ -201,7 +201,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	// (REFERENCE §13.2): a file moved away since must not stop it after
 	// the exec, its services unsupervised
 	if adopt.logConfig() == nil {
-		if err := checkObeyedFile("-l", logConfigChooses, f.LogConfig, true); err != nil {
+		if err := checkObeyedFile(f.logConfigFlag(), logConfigChooses, f.LogConfig, true); err != nil {
 			return fmt.Errorf("cfkd: %w", err)
 		}
 		wrote, err := logconf.EnsureFileMade(f.LogConfig)
@@ -212,7 +212,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			made.file(f.LogConfig)
 		}
 	}
-	logText := &logInForce{}
+	logText := &logInForce{flag: f.logConfigFlag()}
 	logErr := logText.load(router, f.LogConfig, adopt.logConfig())
 	if logErr != nil && adopt == nil {
 		return fmt.Errorf("cfkd: log config: %w", logErr)
