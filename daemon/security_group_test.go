@@ -66,7 +66,8 @@ func TestAdminGroupNotAMemberRefusedFirst(t *testing.T) {
 		groups   func() ([]int, error)
 		capChown func() (bool, error)
 	}{
-		{"root", 0, egid, groups(), capNo},
+		{"root", 0, egid, groups(), func() (bool, error) { return true, nil }},
+		{"root in the group", 0, egid, groups(0, 4242), capNo},
 		{"a member", 1001, egid, groups(27, 4242), capNo},
 		{"its primary group", 1001, func() int { return 4242 }, groups(), capNo},
 		{"CAP_CHOWN", 1001, egid, groups(), func() (bool, error) { return true, nil }},
@@ -76,6 +77,14 @@ func TestAdminGroupNotAMemberRefusedFirst(t *testing.T) {
 		if err := groupUnreachable("ops", g, tc.euid, tc.egid, tc.groups, tc.capChown); err != nil {
 			t.Errorf("%s: %v, want nil", tc.what, err)
 		}
+	}
+	// root whose capabilities were dropped (a container's) cannot either,
+	// and is told why: the chown said only `operation not permitted`
+	err = groupUnreachable("ops", g, 0, func() int { return 0 }, groups(0, 1), capNo)
+	if want := "cfkd: --admin-group ops: cfkd runs as root without CAP_CHOWN (its capabilities were dropped, as in a container), " +
+		"so it cannot give its socket group ops (gid 4242), of which root is not a member; give it CAP_CHOWN " +
+		"(docker run --cap-add CHOWN; systemd: AmbientCapabilities=CAP_CHOWN), or add root to the group"; err == nil || err.Error() != want {
+		t.Errorf("root without CAP_CHOWN: %v, want %q", err, want)
 	}
 	// Linux says, from /proc/self/status
 	if _, err := capChown(); runtime.GOOS == "linux" && err != nil {

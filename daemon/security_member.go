@@ -21,13 +21,13 @@ func notMember(g actors.GroupRight) string {
 
 // groupUnreachable refuses --admin-group's group (flag: the flag's value)
 // before cfkd makes anything (REFERENCE §5.2, §7.4): a cfkd not run as
-// root may give its socket only its own groups (egid, groups), unless it
-// holds CAP_CHOWN (capChown). Refused at the chown, after the home, its
+// root, or root without CAP_CHOWN (capChown: a container's), may give its
+// socket only its own groups (egid, groups). Refused at the chown, after the home, its
 // log and log.config were made, the start left them behind. nil when it
 // may, or when it cannot tell (the chown then decides, notInGroup).
 func groupUnreachable(flag string, g actors.GroupRight, euid int, egid func() int, groups func() ([]int, error),
 	capChown func() (bool, error)) error {
-	if euid == 0 || int(g.GID) == egid() {
+	if int(g.GID) == egid() {
 		return nil
 	}
 	gids, err := groups()
@@ -37,6 +37,13 @@ func groupUnreachable(flag string, g actors.GroupRight, euid int, egid func() in
 	if held, err := capChown(); err != nil || held {
 		return nil
 	}
+	if euid == 0 {
+		// root whose capabilities were dropped (a container's): it too
+		// may give its socket only its own groups
+		return fmt.Errorf("cfkd: --admin-group %s: cfkd runs as root without CAP_CHOWN (its capabilities were dropped, as in a container), "+
+			"so it cannot give its socket group %s (gid %d), of which root is not a member; give it CAP_CHOWN "+
+			"(docker run --cap-add CHOWN; systemd: AmbientCapabilities=CAP_CHOWN), or add root to the group", flag, g.Name, g.GID)
+	}
 	return fmt.Errorf("cfkd: --admin-group %s: %s", flag, notMember(g))
 }
 
@@ -45,7 +52,7 @@ func groupUnreachable(flag string, g actors.GroupRight, euid int, egid func() in
 // give a file a group it is not in.
 func capChown() (bool, error) {
 	if runtime.GOOS != "linux" {
-		return false, nil
+		return os.Geteuid() == 0, nil // root may
 	}
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
