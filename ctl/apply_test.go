@@ -46,6 +46,11 @@ func TestApply(t *testing.T) {
 		{name: "options in order", args: []string{"--rolling", "apply", "--prune", file, "--dry-run"},
 			replies: map[string]string{applyReq("dry-run prune rolling", sent): ok("- old")},
 			reqs:    []string{applyReq("dry-run prune rolling", sent)}, stdout: "- old\n"},
+		// each flag twice: each word once, cfkd refusing a word given
+		// twice (REFERENCE §1.4, TestApplyWordsParse)
+		{name: "flags twice, words once", args: []string{"--rolling", "--rolling", "apply", "--prune", "--dry-run", file, "--prune", "--dry-run"},
+			replies: map[string]string{applyReq("dry-run prune rolling", sent): ok("- old")},
+			reqs:    []string{applyReq("dry-run prune rolling", sent)}, stdout: "- old\n"},
 		{name: "no changes", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): ok("no changes")},
 			reqs: []string{applyReq("", sent)}, stdout: "no changes\n"},
 		{name: "basedir", args: []string{"apply", file, "--basedir", "/srv"},
@@ -95,6 +100,24 @@ func TestApply(t *testing.T) {
 			stderr: "cfkctl: --dry-run only applies to apply\nusage: cfkctl load FILE|-\nRun 'cfkctl help load' for details.\n"},
 	} {
 		t.Run(tc.name, tc.check)
+	}
+}
+
+// Every request cfkctl apply can send, whatever flags it is given, is one
+// cfkd parses: its option words each once (REFERENCE §1.4, §8.2).
+func TestApplyWordsParse(t *testing.T) {
+	file := writeFile(t, "service a cmd=sleep 1\n")
+	for _, flags := range [][]string{
+		nil, {"--dry-run"}, {"--prune"}, {"--rolling"},
+		{"--dry-run", "--dry-run"}, {"--prune", "--prune", "--prune"}, {"--rolling", "--rolling"},
+		{"--rolling", "--prune", "--dry-run", "--rolling", "--prune", "--dry-run"},
+	} {
+		f := newFakeServer(t, nil)
+		runCtl(t, f, runCfg{}, append([]string{"apply", file}, flags...)...)
+		got := f.waitRequests(t, 1)[0]
+		if _, err := messages.Parse(got); err != nil {
+			t.Errorf("%v: sent %.60q, which cfkd refuses: %v", flags, got, err)
+		}
 	}
 }
 

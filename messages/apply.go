@@ -36,6 +36,10 @@ const (
 // ErrApplyNoData: `command apply` without DATA.
 var ErrApplyNoData = errors.New("apply needs the declarations: command apply [dry-run] [prune] [rolling] DATA")
 
+// applyTwice is the refusal of an option word given twice (REFERENCE
+// §1.4): `apply: 'dry-run' given twice`.
+func applyTwice(word string) error { return fmt.Errorf("apply: '%s' given twice", word) }
+
 // Apply is `command apply [OPTIONS] DATA`: Want is what the text declares,
 // built as cfkd builds its own declarations (Declare); cfkd makes its
 // declarations equal to it (see PlanOf).
@@ -60,24 +64,31 @@ func (a Apply) NeedsPrivilege() bool { return !a.DryRun }
 
 var _ Statement = Apply{}
 
-// parseApply reads the arguments of `command apply`: options, then DATA
-// (always the last word).
+// parseApply reads the arguments of `command apply`: options, in any
+// order, each once, then DATA (always the last word). An option given
+// twice is refused, naming it (REFERENCE §1.4): `dry-run dry-run` was
+// taken as one, silently.
 func parseApply(args []string) (Statement, error) {
 	if len(args) == 0 {
 		return nil, ErrApplyNoData
 	}
 	var a Apply
 	for _, w := range args[:len(args)-1] {
+		var opt *bool
 		switch w {
 		case ApplyDryRun:
-			a.DryRun = true
+			opt = &a.DryRun
 		case ApplyPrune:
-			a.Prune = true
+			opt = &a.Prune
 		case ApplyRolling:
-			a.Rolling = true
+			opt = &a.Rolling
 		default:
 			return nil, fmt.Errorf("unknown apply option '%s'", w)
 		}
+		if *opt {
+			return nil, applyTwice(w)
+		}
+		*opt = true
 	}
 	text, err := DecodeApplyData(args[len(args)-1])
 	if err != nil {
