@@ -72,8 +72,15 @@ func parseApply(args []string) (Statement, error) {
 	if len(args) == 0 {
 		return nil, ErrApplyNoData
 	}
+	opts, data := args[:len(args)-1], args[len(args)-1]
+	if isApplyOption(data) {
+		// DATA left out: an option word is no base64 of a gzip
+		// (`prune` was refused as `not base64: illegal base64 data at
+		// input byte 4`); the options are read first, for their errors
+		opts, data = args, ""
+	}
 	var a Apply
-	for _, w := range args[:len(args)-1] {
+	for _, w := range opts {
 		var opt *bool
 		switch w {
 		case ApplyDryRun:
@@ -90,7 +97,10 @@ func parseApply(args []string) (Statement, error) {
 		}
 		*opt = true
 	}
-	text, err := DecodeApplyData(args[len(args)-1])
+	if data == "" {
+		return nil, fmt.Errorf("apply needs the declarations after '%s': command apply [dry-run] [prune] [rolling] DATA", args[len(args)-1])
+	}
+	text, err := DecodeApplyData(data)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +110,12 @@ func parseApply(args []string) (Statement, error) {
 	}
 	a.Want = want
 	return a, nil
+}
+
+// isApplyOption reports whether w is an option word of `command apply`:
+// none is a DATA (none is base64 of a gzip).
+func isApplyOption(w string) bool {
+	return w == ApplyDryRun || w == ApplyPrune || w == ApplyRolling
 }
 
 // EncodeApplyData is DATA for text: the standard base64 of its gzip.

@@ -54,3 +54,25 @@ func TestParseApplyOptionsEachOnce(t *testing.T) {
 		}
 	}
 }
+
+// DATA left out after options is said so, naming the last word, once the
+// options are read (REFERENCE §1.4): it was refused as no base64
+// (`command apply prune`: `... illegal base64 data at input byte 4`).
+func TestParseApplyOptionsWithoutData(t *testing.T) {
+	after := func(w string) string {
+		return "apply needs the declarations after '" + w + "': command apply [dry-run] [prune] [rolling] DATA"
+	}
+	for _, tc := range []struct{ line, err string }{
+		{"command apply dry-run", after("dry-run")},
+		{"command apply prune", after("prune")},
+		{"command apply rolling", after("rolling")},
+		{"command apply dry-run prune rolling", after("rolling")},
+		{"command apply rolling dry-run", after("dry-run")},
+		{"command apply dry-run dry-run", "apply: 'dry-run' given twice"},
+		{"command apply fast prune", "unknown apply option 'fast'"},
+	} {
+		if st, err := Parse(tc.line); err == nil || err.Error() != tc.err {
+			t.Errorf("%q: %+v, error %v, want %q", tc.line, st, err, tc.err)
+		}
+	}
+}

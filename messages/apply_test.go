@@ -83,7 +83,7 @@ func TestParseApplyErrors(t *testing.T) {
 	gz := func(s string) string { return EncodeApplyData(s) }
 	for _, tc := range []struct{ line, want string }{
 		{"command apply", ErrApplyNoData.Error()},
-		{"command apply " + "prune", "apply: the declarations are not base64: illegal base64 data at input byte 4"},
+		{"command apply " + "prune", "apply needs the declarations after 'prune': command apply [dry-run] [prune] [rolling] DATA"},
 		{"command apply fast " + gz(""), "unknown apply option 'fast'"},
 		{"command apply !!!", "apply: the declarations are not base64: illegal base64 data at input byte 0"},
 		{"command apply " + base64.StdEncoding.EncodeToString([]byte("plain text")), "apply: the declarations are not gzip: gzip: invalid header"},
