@@ -302,9 +302,22 @@ func parseTail(args []string) (Statement, error) {
 		c.Follow, rest = true, rest[1:]
 	}
 	if len(rest) > 0 {
-		return nil, ErrTailArgs
+		return nil, tailArgsError(args[1:], rest[0], c.Follow)
 	}
 	return c, nil
+}
+
+// tailArgsError is the refusal of the words of tail after what it read:
+// a word given twice is named (REFERENCE §1.4), anything else is
+// ErrTailArgs.
+func tailArgsError(words []string, w string, follow bool) error {
+	if w == "follow" && follow {
+		return errors.New("tail: 'follow' given twice: tail NAME [N] [follow]")
+	}
+	if _, ok := tailLines(w); ok && !follow && len(words) >= 2 {
+		return fmt.Errorf("tail: N given twice ('%s', then '%s'): tail NAME [N] [follow]", words[0], w)
+	}
+	return ErrTailArgs
 }
 
 // tailLines reads N of tail: digits only, at most MaxTailLines.
