@@ -205,8 +205,12 @@ func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger, withdrawn 
 	switch {
 	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
 		f.Close()
-	case io.draining || io.inputDone:
+	case io.inputDone:
 		f.end() // what it has queued (a tail's last lines) is written, then it ends
+	case io.draining && !io.upgrading: // cfkd shuts down: its last line says so
+		f.endWith(messages.ShutdownReason)
+	case io.draining:
+		f.end()
 	}
 	io.cond.Broadcast()
 }
@@ -342,8 +346,10 @@ func (io *connIO) write() {
 // write(2), until f ends or a write fails. A feed that was cut off ends
 // with the line {"kind":"lost","lost":N} ending in "\r\n" (REFERENCE
 // §1.5), one whose token was withdrawn with {"kind":"end","reason":WHY},
-// one an upgrade in place ended with {"kind":"end",...,"resume":true}:
-// no line of the stream ends so otherwise.
+// one an upgrade in place ended with {"kind":"end",...,"resume":true},
+// one a shutdown or a destroy ended (endWith) with
+// {"kind":"end","reason":WHY,"done":true}: no line of the stream ends so
+// otherwise. A stream its client ended ends with no such line.
 func (io *connIO) writeStream(f *Feed) {
 	defer f.Close()
 	var buf []byte
@@ -386,9 +392,16 @@ func (io *connIO) writeStream(f *Feed) {
 			io.mu.Lock()
 			upgrading := io.upgrading
 			io.mu.Unlock()
-			if upgrading && lost == 0 {
+			switch why := f.endReason(); {
+			case lost > 0:
+			case upgrading:
 				// the client may subscribe again at once (REFERENCE §1.5)
 				end := messages.UpgradeEndEvent().Append(nil)
+				io.conn.Write(append(end, '\r', '\n'))
+			case why != "":
+				// over as it should be (a shutdown, a tail's service
+				// destroyed): its client can tell it from cfkd lost
+				end := messages.DoneEndEvent(why).Append(nil)
 				io.conn.Write(append(end, '\r', '\n'))
 			}
 			return
@@ -421,7 +434,11 @@ func (io *connIO) drain(upgrade bool) {
 	defer io.mu.Unlock()
 	io.draining, io.upgrading = true, upgrade
 	if io.feed != nil {
-		io.feed.end()
+		if upgrade {
+			io.feed.end()
+		} else {
+			io.feed.endWith(messages.ShutdownReason) // its last line says so (REFERENCE §1.5)
+		}
 	}
 	io.cond.Broadcast()
 	io.conn.SetReadDeadline(time.Now())

@@ -163,7 +163,9 @@ func TestConnectionEventsCutOff(t *testing.T) {
 
 // TestConnectionTailFollow: `command tail NAME N follow` streams the last
 // N lines, then the new ones (a "\r" or "\n" in one made a space), until
-// the service is destroyed.
+// the service is destroyed: its last line says so, and that the stream
+// is done (REFERENCE §1.5): it ended without a word, as when cfkd is
+// lost, so that cfkctl could not tell.
 func TestConnectionTailFollow(t *testing.T) {
 	t.Parallel()
 	client, server := socketPair(t)
@@ -190,8 +192,9 @@ func TestConnectionTailFollow(t *testing.T) {
 		}
 	}
 	r.tail.forget("a")
-	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
-		t.Fatalf("after the destroy: %q, %v", rest, err)
+	want := `{"kind":"end","reason":"service a was destroyed","done":true}` + "\r\n"
+	if rest, err := io.ReadAll(br); err != nil || string(rest) != want {
+		t.Fatalf("after the destroy: %q, %v; want %q", rest, err, want)
 	}
 }
 
@@ -210,7 +213,10 @@ func TestConnectionTailFollowHalfClosed(t *testing.T) {
 	readAll(t, client, []byte("one\n"))
 }
 
-// TestConnectionStreamsDrained: a drain (cfkd shutting down) ends a stream.
+// TestConnectionStreamsDrained: a drain (cfkd shutting down) ends a
+// stream, after its lines, with the line that says so (REFERENCE §1.5):
+// it ended without a word, as when cfkd crashes or is killed, and
+// `cfkctl events` could not tell a clean end from a lost cfkd.
 func TestConnectionStreamsDrained(t *testing.T) {
 	t.Parallel()
 	client, server := socketPair(t)
@@ -222,8 +228,33 @@ func TestConnectionStreamsDrained(t *testing.T) {
 	r.publishN("a", 1)
 	r.sys.Root.Send(r.pid, drainConnection{})
 	data, err := io.ReadAll(client)
-	if err != nil || bytes.Count(data, []byte("\n")) != 1 {
-		t.Fatalf("a drained stream: %q, %v", data, err)
+	lines := strings.SplitAfter(string(data), "\n")
+	if err != nil || len(lines) != 3 || lines[2] != "" ||
+		lines[1] != `{"kind":"end","reason":"cfkd is shutting down","done":true}`+"\r\n" {
+		t.Fatalf("a drained stream: %q, %v: want its event, then the end line of a shutdown", data, err)
+	}
+	if e, err := messages.ParseEvent(strings.TrimSuffix(lines[0], "\n")); err != nil || e.Kind != messages.EventService {
+		t.Fatalf("a drained stream: its first line %q: %+v, %v", lines[0], e, err)
+	}
+}
+
+// TestConnectionStreamEndedByItsClientSaysNothing: a stream its client
+// ends (its end of input) while cfkd runs gets no end line: the client
+// knows (a script's `command tail a follow` then a half-close gets the
+// lines alone, as before).
+func TestConnectionStreamEndedByItsClientSaysNothing(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	if err := writeLines(client, []string{"command events"}); err != nil {
+		t.Fatal(err)
+	}
+	r.waitStreaming()
+	r.publishN("a", 1)
+	client.CloseWrite()
+	data, err := io.ReadAll(client)
+	if err != nil || bytes.Count(data, []byte("\n")) != 1 || bytes.Contains(data, []byte("\r")) {
+		t.Fatalf("a stream its client ended: %q, %v: want its event alone", data, err)
 	}
 }
 

@@ -76,7 +76,7 @@ func (h *eventHub) stop() {
 	h.n.Store(0)
 	h.mu.Unlock()
 	for f := range feeds {
-		f.end()
+		f.endWith(messages.ShutdownReason) // the tree stops
 	}
 }
 

@@ -53,8 +53,9 @@ type Feed struct {
 	max     Backlog
 	over    bool // cut off: pushes are counted in lost
 	lost    int
-	ended   bool // closed, or the end was taken: nothing more comes
-	closed  bool // by Close or the source (not cut off)
+	ended   bool   // closed, or the end was taken: nothing more comes
+	closed  bool   // by Close or the source (not cut off)
+	why     string // what ended it, when that is said to its client (endWith)
 	ready   chan struct{}
 	onCut   func() // called once when the feed is cut off
 	detach  func() // unregisters the feed from its source
@@ -108,13 +109,27 @@ func (f *Feed) push(line []byte) {
 
 // end closes the feed from its source's side (under the source's lock:
 // it does not detach).
-func (f *Feed) end() {
+func (f *Feed) end() { f.endWith("") }
+
+// endWith is end, with why the stream is over, which its writer says
+// in its last line, as the end of a stream that ended as it should
+// (REFERENCE §1.5: cfkd shuts down, the service a tail follows was
+// destroyed). The first end counts: a feed its client ended (end) gets
+// no such line.
+func (f *Feed) endWith(why string) {
 	f.mu.Lock()
-	if !f.ended && !f.over {
-		f.closed = true
+	if !f.ended && !f.over && !f.closed {
+		f.closed, f.why = true, why
 	}
 	f.mu.Unlock()
 	f.signal()
+}
+
+// endReason is what endWith said ended f ("" when nothing was said).
+func (f *Feed) endReason() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.why
 }
 
 // Ready has a value when lines may be waiting, or the feed has ended:

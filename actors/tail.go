@@ -177,7 +177,7 @@ func (t *Tail) forget(service string) {
 	delete(t.follows, service)
 	t.mu.Unlock()
 	for f := range fs {
-		f.end()
+		f.endWith("service " + service + " was destroyed")
 	}
 }
 

@@ -23,9 +23,11 @@ const (
 	// EventLost: the last line of a stream cut off because its reader fell
 	// behind: Lost says how many lines it missed.
 	EventLost EventKind = "lost"
-	// EventEnd: the last line of a stream cfkd ended for a reason the
-	// client must hear (its token withdrawn, REFERENCE §5.3): Reason says
-	// it. A shutdown or an upgrade ends a stream with no such line.
+	// EventEnd: the last line of a stream cfkd ended, Reason saying why
+	// (REFERENCE §1.5): its token withdrawn (§5.3); an upgrade in place
+	// (Resume); a shutdown, or the destroy of the service a tail follows
+	// (Done). A stream that ends with no such line (nor a lost line) was
+	// ended by its client, or lost: cfkd crashed or was killed.
 	EventEnd EventKind = "end"
 	// EventDestroyed: a destroyed service is no longer declared
 	// (ServiceForgotten), after its last transition.
@@ -67,6 +69,7 @@ var (
 //   - cfkd: level (warn, error), message, and the service, proxy and pid
 //     the record names, if any.
 //   - lost: lost alone, no time.
+//   - end: reason, and resume or done when so, no time (REFERENCE §1.5).
 //
 // Time is RFC 3339 in UTC, with the fraction of a second when there is
 // one. A client must ignore keys, and kinds, it does not know.
@@ -88,6 +91,11 @@ type Event struct {
 	// client may send the same request again at once, to the same
 	// address: the new cfkd (or this one, if the upgrade fails) serves it
 	Resume bool
+	// Done, on an end line: the stream is over as it should be: cfkd
+	// shuts down, or the service a tail follows was destroyed. Its
+	// client ends with success (an end line without Done nor Resume is
+	// a failure: the token withdrawn)
+	Done bool
 }
 
 // eventJSON is the wire form of Event.
@@ -106,6 +114,7 @@ type eventJSON struct {
 	Message string `json:"message,omitempty"`
 	Lost    int    `json:"lost,omitempty"`
 	Resume  bool   `json:"resume,omitempty"`
+	Done    bool   `json:"done,omitempty"`
 }
 
 // ServiceEvent is the event line of a service's transition.
@@ -142,6 +151,15 @@ func UpgradeEndEvent() Event {
 	return Event{Kind: EventEnd, Reason: "cfkd is being upgraded in place", Resume: true}
 }
 
+// ShutdownReason is the reason of the end line of a stream that cfkd's
+// shutdown ended (REFERENCE §1.5, §7.4).
+const ShutdownReason = "cfkd is shutting down"
+
+// DoneEndEvent is the last line of a stream that is over as it should
+// be, saying why: cfkd shuts down (ShutdownReason), the service a tail
+// follows was destroyed. Its client ends with success (REFERENCE §1.5).
+func DoneEndEvent(reason string) Event { return Event{Kind: EventEnd, Reason: reason, Done: true} }
+
 // Format writes the JSON object, on one line and without HTML escaping.
 // As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
 // value does not read back as it is (see Validate).
@@ -152,7 +170,7 @@ func (e Event) Append(b []byte) []byte {
 	w := eventJSON{
 		Kind: string(e.Kind), Time: formatRFC3339(e.Time), Service: e.Service, Proxy: e.Proxy, Socket: e.Socket,
 		From: e.From, To: e.To, Pid: e.Pid, Reason: e.Reason, Address: e.Address, Level: e.Level,
-		Message: e.Message, Lost: e.Lost, Resume: e.Resume,
+		Message: e.Message, Lost: e.Lost, Resume: e.Resume, Done: e.Done,
 	}
 	buf := bytes.NewBuffer(b)
 	enc := json.NewEncoder(buf)
@@ -175,7 +193,7 @@ func ParseEvent(line string) (Event, error) {
 	e := Event{
 		Kind: EventKind(w.Kind), Service: w.Service, Proxy: w.Proxy, Socket: w.Socket, From: w.From, To: w.To,
 		Pid: w.Pid, Reason: w.Reason, Address: w.Address, Level: w.Level, Message: w.Message, Lost: w.Lost,
-		Resume: w.Resume,
+		Resume: w.Resume, Done: w.Done,
 	}
 	var err error
 	if e.Time, err = parseRFC3339("event", "time", w.Time); err != nil {
@@ -198,7 +216,7 @@ func (e Event) Validate() error {
 		"service": e.Service != "", "proxy": e.Proxy != "", "socket": e.Socket != "", "from": e.From != "",
 		"to": e.To != "", "pid": e.Pid != 0, "reason": e.Reason != "", "address": e.Address != "",
 		"level": e.Level != "", "message": e.Message != "", "lost": e.Lost != 0, "time": !e.Time.IsZero(),
-		"resume": e.Resume,
+		"resume": e.Resume, "done": e.Done,
 	}
 	var need, may []string // the keys of the kind: needed, allowed
 	var states []string
@@ -217,7 +235,7 @@ func (e Event) Validate() error {
 	case EventLost:
 		need = []string{"lost"}
 	case EventEnd:
-		need, may = []string{"reason"}, []string{"resume"}
+		need, may = []string{"reason"}, []string{"resume", "done"}
 	case EventHost:
 		need, may, states = []string{"time", "from", "to"}, []string{"reason"}, hostStates
 	default:

@@ -25,6 +25,8 @@ func TestEventLines(t *testing.T) {
 		{DestroyedEvent(ServiceForgotten{Name: "web1", At: at, Tags: []string{"web"}}),
 			`{"kind":"destroyed","time":"2026-11-21T14:04:05.123Z","service":"web1"}`},
 		{LostEvent(42), `{"kind":"lost","lost":42}`},
+		{UpgradeEndEvent(), `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}`},
+		{DoneEndEvent(ShutdownReason), `{"kind":"end","reason":"cfkd is shutting down","done":true}`},
 	} {
 		if got := tc.e.Format(); got != tc.want {
 			t.Errorf("%+v\nwrites %s\nwant   %s", tc.e, got, tc.want)
@@ -45,6 +47,7 @@ func TestEventLineErrors(t *testing.T) {
 		`{"kind":"proxy","time":"2026-01-01T00:00:00Z","proxy":"p","from":"down","to":"up","reason":"x"}`: "a proxy event with reason",
 		`{"kind":"cfkd","time":"2026-01-01T00:00:00Z","level":"info","message":"x"}`:                      `unknown level "info"`,
 		`{"kind":"weather","time":"2026-01-01T00:00:00Z"}`:                                                `unknown kind "weather"`,
+		`{"kind":"end","reason":"x","done":true,"time":"2026-01-01T00:00:00Z"}`:                           "a end event with time",
 		`{"kind":"lost","lost":-1}`:                                                                         "negative lost count",
 		`{"kind":"lost","time":"2026-01-01T00:00:00Z","lost":1}`:                                            "a lost event with time",
 		`{"kind":"socket","time":"yesterday","socket":"s","from":"bound","to":"unbound"}`:                   "not an RFC 3339 time",
