@@ -425,6 +425,8 @@ func runFleetEvents(s *session, req string) error {
 		return fmt.Errorf("fleet events: cut off by cfkd after losing %d events (not read fast enough)", end.lost)
 	case end.ended != "":
 		return fmt.Errorf("fleet events: cfkd ended the stream: %s", end.ended)
+	case end.closed:
+		return lostDaemon("fleet events")
 	}
 	return nil
 }

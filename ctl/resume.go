@@ -40,6 +40,7 @@ type streamGroup struct {
 	noticed  time.Time // the last notice of an upgrade
 	resumed  time.Time // the last resume of any stream of the group
 	finished bool      // a stream of the group ended for good
+	told     time.Time // the last end line of any stream that said upgrade (resume)
 }
 
 // The pauses before asking again a cfkd that ends a stream for an
@@ -77,7 +78,7 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			return line(l)
 		})
 		if r.ended() { // ended by the command (end): no resume
-			if end.resume {
+			if end.resume || end.closed {
 				end = streamEnd{}
 			}
 			return end
@@ -87,9 +88,8 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			// stream across upgrades days apart is no loop
 			empty = 0
 		}
-		clean := end.err == nil && end.lost == 0 && end.ended == "" && !end.resume
 		switch {
-		case clean:
+		case end.silent():
 			// another stream of the group told of an upgrade, not this
 			// one: its connection was closed by the same drain
 			if !r.group.endClean(r.resumed) {
@@ -99,6 +99,7 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			r.group.finish()
 			return end
 		}
+		r.group.tell()
 		first, ok := r.group.resume()
 		if !ok { // another stream of the group ended for good
 			return streamEnd{}
@@ -202,6 +203,23 @@ func (g *streamGroup) endClean(self time.Time) bool {
 	}
 	g.finished = true
 	return false
+}
+
+// tell records that a stream of the group was told of an upgrade.
+func (g *streamGroup) tell() {
+	g.mu.Lock()
+	g.told = time.Now()
+	g.mu.Unlock()
+}
+
+// toldNear says whether a stream of the group was told of an upgrade
+// within resumeWindow of t, before or after: a stream closed without a
+// word then was closed by the upgrade's drain (its request not read
+// yet), not lost with its cfkd.
+func (g *streamGroup) toldNear(t time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.told.IsZero() && g.told.Sub(t).Abs() < resumeWindow
 }
 
 func (g *streamGroup) finish() {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
@@ -22,14 +23,32 @@ import (
 // either the ERROR that refused the request (first line) or the last line
 // of a stream cut off because cfkd's queue for it was full:
 // {"kind":"lost","lost":N}, or ended by cfkd for a reason the client
-// must hear: {"kind":"end","reason":WHY}.
+// must hear: {"kind":"end","reason":WHY}, with "done":true when it is
+// over as it should be (cfkd shuts down, a tail's service destroyed),
+// "resume":true for an upgrade in place. A stream that ends with none of
+// these, its client not having ended it, was lost: cfkd crashed or was
+// killed.
 
 // streamEnd is how a stream ended.
 type streamEnd struct {
 	lost   int    // the lost line's count: cut off
 	ended  string // the end line's reason: ended by cfkd (its token withdrawn)
 	resume bool   // the end line says the request may be sent again at once (an upgrade in place)
+	done   string // the end line's reason, when it says done: over as it should be (a shutdown)
+	closed bool   // cfkd closed the connection without a word: lost, unless cfkctl ended it
 	err    error  // a refusal (*protocol.RemoteError) or a failed read
+}
+
+// silent says whether the stream ended without a word from cfkd: its
+// connection closed with no end line, lost line nor error.
+func (e streamEnd) silent() bool {
+	return e.err == nil && e.lost == 0 && e.ended == "" && !e.resume && e.done == ""
+}
+
+// lostDaemon is the failure of a stream that cfkd closed without a word:
+// a shutdown says so (REFERENCE §1.5), so cfkd was lost.
+func lostDaemon(what string) error {
+	return fmt.Errorf("%s: the connection to cfkd was lost without a shutdown (cfkd crashed or was killed?)", what)
 }
 
 // openStream connects a session of its own and sends request, without
@@ -60,8 +79,11 @@ func (s *session) open(request string) error {
 func readStream(s *session, line func(string) error) streamEnd {
 	for {
 		l, err := s.r.ReadString('\n')
-		if err == io.EOF && l == "" || errors.Is(err, net.ErrClosed) {
+		if errors.Is(err, net.ErrClosed) { // cfkctl closed it
 			return streamEnd{}
+		}
+		if err == io.EOF && l == "" {
+			return streamEnd{closed: true}
 		}
 		if err != nil {
 			return streamEnd{err: s.convError("reading from cfkd", err)}
@@ -76,6 +98,9 @@ func readStream(s *session, line func(string) error) streamEnd {
 				case messages.EventLost:
 					return streamEnd{lost: ev.Lost}
 				case messages.EventEnd:
+					if ev.Done && !ev.Resume {
+						return streamEnd{done: ev.Reason}
+					}
 					return streamEnd{ended: ev.Reason, resume: ev.Resume}
 				}
 			}
@@ -89,7 +114,8 @@ func readStream(s *session, line func(string) error) streamEnd {
 
 // runEvents is `cfkctl events [REF...]`: one stream per selector, merged;
 // each event printed as a human line, or as it came with --json, until
-// cfkd closes the streams or cfkctl is interrupted.
+// cfkd ends the streams (a shutdown: success; a connection closed
+// without its end line: cfkd lost, failure) or cfkctl is interrupted.
 func runEvents(s *session, args []string) error {
 	sels, err := selectorsOrAll(args)
 	if err != nil {
@@ -125,6 +151,8 @@ func runEvents(s *session, args []string) error {
 		color  = s.color()
 		failed error
 		lost   int
+		silent time.Time // when a stream closed without a word
+		done   bool      // a stream's end line said it is over (a shutdown)
 	)
 	ends := make(chan streamEnd, len(streams))
 	for _, st := range streams {
@@ -152,6 +180,13 @@ func runEvents(s *session, args []string) error {
 			failed = fmt.Errorf("events: cfkd ended the stream: %s", end.ended)
 		case end.lost > 0:
 			lost += end.lost
+		case end.done != "":
+			if s.opts.json && !done { // once: the streams of a shutdown say it each
+				fmt.Fprintln(s.env.jsonOut(), messages.DoneEndEvent(end.done).Format())
+			}
+			done = true
+		case end.closed:
+			silent = time.Now()
 		}
 		mu.Unlock()
 		switch {
@@ -178,6 +213,13 @@ func runEvents(s *session, args []string) error {
 			fmt.Fprintln(s.env.stdout, messages.LostEvent(lost).Format())
 		}
 		return fmt.Errorf("events: cut off by cfkd after losing %d events (not read fast enough)", lost)
+	}
+	if !silent.IsZero() && !done && !group.toldNear(silent) {
+		// a shutdown ends a stream with its end line (REFERENCE §1.5):
+		// one that closed without it lost its cfkd (one of several
+		// selectors closed by the drain of a shutdown or an upgrade
+		// before its request was read is part of it)
+		return lostDaemon("events")
 	}
 	return nil
 }
@@ -285,7 +327,8 @@ func (r *recent) add(l string) bool {
 
 // runTail is `cfkctl tail [-f] [-n N] NAME`: the last N lines the service
 // wrote; with -f, then the new ones as they come, until the service is
-// destroyed or cfkctl is interrupted.
+// destroyed, cfkd shuts down (success), cfkd is lost (failure) or cfkctl
+// is interrupted.
 func runTail(s *session, args []string) error {
 	name := args[0]
 	if !messages.ValidName(name) {
@@ -335,8 +378,10 @@ func runTail(s *session, args []string) error {
 		return fmt.Errorf("tail: cut off by cfkd after losing %d lines (not read fast enough)", end.lost)
 	case end.ended != "":
 		return fmt.Errorf("tail: cfkd ended the stream: %s", end.ended)
+	case end.closed:
+		return lostDaemon("tail")
 	}
-	return nil
+	return nil // the end line said done: a shutdown, or the service destroyed
 }
 
 // peek returns what r holds buffered, without reading it.

@@ -14,7 +14,8 @@ import (
 )
 
 // cfkctl events and tail against a fake cfkd that sends a stream's lines,
-// then closes the connection.
+// then closes the connection: with the end line of a shutdown (success),
+// or without a word (cfkd lost: failure).
 
 const (
 	evCrash   = `{"kind":"service","time":"2009-11-11T16:04:05.5Z","service":"web1","from":"running","to":"fail","pid":123,"reason":"Exited with error 1"}`
@@ -25,6 +26,9 @@ const (
 	evStopped = `{"kind":"service","time":"2009-11-11T16:04:10Z","service":"db","from":"stopping","to":"stopped"}`
 	evFuture  = `{"kind":"weather","time":"2009-11-11T16:04:11Z","sky":"blue"}`
 	evGone    = `{"kind":"destroyed","time":"2009-11-11T16:04:12Z","service":"web1"}`
+	evShut    = `{"kind":"end","reason":"cfkd is shutting down","done":true}`
+	shutEnd   = evShut + "\r\n" // the last line of a stream a shutdown ended
+	lostText  = "the connection to cfkd was lost without a shutdown (cfkd crashed or was killed?)"
 )
 
 // streamOf is the wire text of a stream of lines.
@@ -47,9 +51,12 @@ func streamServer(t *testing.T, streams map[string]string) *fakeServer {
 func TestEventsCommand(t *testing.T) {
 	all := streamOf(evCrash, evStart, evProxy, evSocket, evCfkd, evFuture, evGone)
 	f := streamServer(t, map[string]string{
-		"command events all":          all,
-		"command events service web1": streamOf(evCrash, evStart),
-		"command events tag db":       streamOf(evStopped, evCrash),
+		"command events all":          all + shutEnd,
+		"command events service web1": streamOf(evCrash, evStart) + shutEnd,
+		"command events tag db":       streamOf(evStopped, evCrash) + shutEnd,
+		"command events tag unread":   "", // closed by the shutdown's drain before its request was read
+		"command events tag killed":   streamOf(evCrash),
+		"command events tag sigkill":  streamOf(evCrash) + `{"kind":"service","time":"2009-11-11T16:04:13Z","service":"web1","fr`,
 		"command events service nope": "ERROR: Couldn't find a valid service. bailing.\r\n",
 		"command events tag slow":     streamOf(evCrash) + `{"kind":"lost","lost":42}` + "\r\n",
 		"command events tag gone":     streamOf(evCrash) + `{"kind":"end","reason":"token t is no longer in the token file: rights withdrawn"}` + "\r\n",
@@ -67,11 +74,22 @@ func TestEventsCommand(t *testing.T) {
 				"16:04:07 proxy p down → up (pid 7)\n16:04:08 socket web unbound → bound (127.0.0.1:8080)\n" +
 				"16:04:09 cfkd warn: web1 crashed 2 times in a row; restarting in 1s (service web1)\n" + evFuture + "\n" +
 				"16:04:12 web1 destroyed\n"},
-		{name: "json", args: []string{"--json", "events", "all"}, reqs: []string{"command events all"}, out: all},
+		{name: "json", args: []string{"--json", "events", "all"}, reqs: []string{"command events all"}, out: all + evShut + "\n"},
 		{name: "colours", args: []string{"events", "web1"}, cfg: runCfg{terminal: true}, reqs: []string{"command events service web1"},
 			out: "16:04:05 web1 running → \x1b[1;31mfail\x1b[0m (Exited with error 1)\n16:04:06 web1 fail → \x1b[1;33mstarting\x1b[0m (pid 124)\n"},
 		{name: "refs merged, once each", args: []string{"events", "web1", "@db"}, reqs: []string{"command events service web1", "command events tag db"},
 			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:06 web1 fail → starting (pid 124)\n16:04:10 db stopping → stopped\n"},
+		{name: "a shutdown, one selector unread", args: []string{"events", "@db", "@unread"}, reqs: []string{"command events tag db", "command events tag unread"},
+			out: "16:04:05 web1 running → fail (Exited with error 1)\n16:04:10 db stopping → stopped\n"},
+		{name: "cfkd lost", args: []string{"events", "@killed"}, reqs: []string{"command events tag killed"}, code: 1,
+			out:   "16:04:05 web1 running → fail (Exited with error 1)\n",
+			errer: "cfkctl: events: " + lostText + "\n"},
+		{name: "cfkd lost in a line", args: []string{"events", "@sigkill"}, reqs: []string{"command events tag sigkill"}, code: 1,
+			out:   "16:04:05 web1 running → fail (Exited with error 1)\n",
+			errer: "cfkctl: reading from cfkd: cfkd closed the connection\n"},
+		{name: "cfkd lost json", args: []string{"--json", "events", "@killed"}, reqs: []string{"command events tag killed"}, code: 1,
+			out:   evCrash + "\n" + `{"ok":false,"error":"events: ` + lostText + `"}` + "\n",
+			errer: "cfkctl: events: " + lostText + "\n"},
 		{name: "refused", args: []string{"events", "nope"}, reqs: []string{"command events service nope"},
 			code: 1, errer: "Couldn't find a valid service. bailing.\n"},
 		{name: "cut off", args: []string{"events", "@slow"}, reqs: []string{"command events tag slow"}, code: 1,
@@ -90,7 +108,7 @@ func TestEventsCommand(t *testing.T) {
 			f.mu.Unlock()
 			r := runCtl(t, f, tc.cfg, tc.args...)
 			got := r.stdout
-			if tc.name == "refs merged, once each" { // two streams: any interleaving
+			if strings.HasPrefix(tc.name, "refs merged") || strings.HasPrefix(tc.name, "a shutdown") { // two streams: any interleaving
 				l := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 				sort.Strings(l)
 				got = strings.Join(l, "\n") + "\n"
@@ -110,7 +128,9 @@ func TestEventsCommand(t *testing.T) {
 
 func TestTailCommand(t *testing.T) {
 	f := streamServer(t, map[string]string{
-		"command tail web1 20 follow": streamOf("one", "OK", `"quoted"`),
+		"command tail web1 20 follow": streamOf("one", "OK", `"quoted"`) + shutEnd,
+		"command tail kill 20 follow": streamOf("one"),
+		"command tail dest 20 follow": streamOf("one") + `{"kind":"end","reason":"service dest was destroyed","done":true}` + "\r\n",
 		"command tail slow 5 follow":  streamOf("one") + `{"kind":"lost","lost":3}` + "\r\n",
 		"command tail gone 20 follow": streamOf("one") + `{"kind":"end","reason":"token t is no longer in the token file: rights withdrawn"}` + "\r\n",
 		"command tail nope 20 follow": "ERROR: Couldn't find a valid service. bailing.\r\n",
@@ -128,6 +148,10 @@ func TestTailCommand(t *testing.T) {
 		{args: []string{"tail", "--json", "web1"}, out: `{"ok":true,"lines":["one","two"]}` + "\n"},
 		{args: []string{"tail", "-f", "web1"}, out: "one\nOK\n\"quoted\"\n"},
 		{args: []string{"tail", "--follow", "--json", "web1"}, out: `"one"` + "\n" + `"OK"` + "\n" + `"\"quoted\""` + "\n"},
+		{args: []string{"tail", "-f", "kill"}, code: 1, out: "one\n", errer: "cfkctl: tail: " + lostText + "\n"},
+		{args: []string{"tail", "-f", "--json", "kill"}, code: 1, out: `"one"` + "\n" + `{"ok":false,"error":"tail: ` + lostText + `"}` + "\n",
+			errer: "cfkctl: tail: " + lostText + "\n"},
+		{args: []string{"tail", "-f", "dest"}, out: "one\n"},
 		{args: []string{"tail", "-f", "-n", "5", "slow"}, code: 1, out: "one\n",
 			errer: "cfkctl: tail: cut off by cfkd after losing 3 lines (not read fast enough)\n"},
 		{args: []string{"tail", "-f", "nope"}, code: 1, errer: "Couldn't find a valid service. bailing.\n"},
@@ -187,11 +211,11 @@ func TestStreamsResumeAcrossAnUpgrade(t *testing.T) {
 	f := streamServer(t, map[string]string{
 		"command events tag up":       streamOf(evCrash) + upgrading,
 		"command tail web1 20 follow": streamOf("one") + upgrading,
-		"command tail web1 0 follow":  streamOf("two"),
+		"command tail web1 0 follow":  streamOf("two") + shutEnd,
 		"command fleet events":        streamOf(string(messages.FleetEventLine("web1", []byte(evCrash)))) + upgrading,
 	})
-	f.then["command fleet events"] = streamOf(string(messages.FleetEventLine("web2", []byte(evStart))))
-	f.then["command events tag up"] = streamOf(evStart)
+	f.then["command fleet events"] = streamOf(string(messages.FleetEventLine("web2", []byte(evStart)))) + shutEnd
+	f.then["command events tag up"] = streamOf(evStart) + shutEnd
 	notice := func(what string) string {
 		return "cfkctl: " + what + ": cfkd is being upgraded in place: following again (what happens meanwhile is not shown)\n"
 	}

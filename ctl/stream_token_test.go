@@ -42,7 +42,7 @@ func TestEventsWithTokenOutlivesTimeout(t *testing.T) {
 		// the first event comes well after --timeout (a quiet cfkd), then
 		// cfkd closes the stream
 		time.Sleep(1500 * time.Millisecond)
-		conn.Write([]byte(evCrash + "\n"))
+		conn.Write([]byte(evCrash + "\n" + shutEnd))
 	}()
 	done := make(chan result, 1)
 	go func() {
