@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/logconf"
@@ -229,7 +230,7 @@ func writeCfk(w io.Writer, snap actors.Snapshot, losses []logconf.Loss) error {
 	lost := family("cfk_log_records_lost_total", "Records the log destination lost: its writes failed, or it was closed with them unwritten.", dto.MetricType_COUNTER)
 	dropped := family("cfk_log_records_dropped_total", "Records the log destination dropped past the bound of its queue (it could not keep up).", dto.MetricType_COUNTER)
 	for _, l := range losses {
-		dest := b.pair(&labelDestination, l.Destination)
+		dest := b.pair(&labelDestination, validUTF8(l.Destination))
 		b.add(lost, float64(l.Lost), dest)
 		b.add(dropped, float64(l.Dropped), dest)
 	}
@@ -305,6 +306,27 @@ func (b *famBuf) add(f *dto.MetricFamily, v float64, labels ...*dto.LabelPair) {
 
 func family(name, help string, t dto.MetricType) *dto.MetricFamily {
 	return &dto.MetricFamily{Name: &name, Help: &help, Type: &t}
+}
+
+// validUTF8 is s with each byte that is not UTF-8 written U+FFFD, as
+// the JSON log records write it (REFERENCE §6.2): a label value must be
+// UTF-8, and one that is not (a log destination's path, which may hold
+// any byte) makes Prometheus refuse the whole scrape.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteString("\uFFFD")
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func b2f(b bool) float64 {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -110,4 +111,31 @@ func num(t *testing.T, s string) float64 {
 		t.Fatal(err)
 	}
 	return float64(n)
+}
+
+// A log destination whose path is not UTF-8 (a directory named in
+// Latin-1, say) was written as it is into a label value, which must be
+// UTF-8: Prometheus refused the whole scrape ("invalid label value"), so
+// that every metric of cfkd was lost. Its label writes each such byte
+// U+FFFD, as the JSON records do (REFERENCE §6.2, §10.2).
+func TestMetricsDestinationNotUTF8(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "logs\xffé")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	log := logrus.New()
+	router := logconf.NewRouter(dir, log, log)
+	t.Cleanup(func() { router.Close() })
+	cfg, err := logconf.Parse("log.config", strings.NewReader("cfkd = file:cfkd.log\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := router.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, Options{LogLosses: router.Losses})
+	fams := r.scrape() // fails the test when the text does not parse
+	want := "destination=file:" + strings.ReplaceAll(dir, "\xff", "\uFFFD") + "/cfkd.log"
+	r.want(fams, 0, "cfk_log_records_lost_total", want)
+	r.want(fams, 0, "cfk_log_records_dropped_total", want)
 }
