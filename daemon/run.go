@@ -234,6 +234,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	if adopt == nil {
 		// whether or not a lock was left: a crashed cfkd may have left none
 		killLeftovers(f.Home, stale, log, orphanGrace)
+		removeStaleState(f.Home, log)
 	} else {
 		newLauncher = osproc.NewForAdoption // no wait4 before every child is adopted
 	}
