@@ -214,6 +214,8 @@ func (c *Controller) Receive(ctx actor.Context) {
 		c.routeNotify(m)
 	case SnapshotRequest:
 		c.snapshot(m)
+	case underWayQuery:
+		ctx.Respond(c.underWay())
 	case StartConsole:
 		streams := connStreams{hub: c.opts.hub, tail: c.opts.tail, backlog: c.opts.Backlog, fleet: c.opts.Fleet,
 			afterBigReply: c.opts.AfterBigReply, events: c.opts.Events}

@@ -1,8 +1,10 @@
 package actors
 
 import (
+	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -147,4 +149,40 @@ func (c *Controller) liveGathers() []*gather {
 // unpark takes s out of the steps parked.
 func (c *Controller) unpark(s *step) {
 	c.parked = slices.DeleteFunc(c.parked, func(p parkedStep) bool { return p.s == s })
+}
+
+// underWayQuery asks the controller what it holds of the requests under
+// way, one line each (underWay): what a test checks is empty once every
+// request is answered, and shows when one is not.
+type underWayQuery struct{}
+
+// underWay describes the requests with steps not settled (liveGathers),
+// each undecided step with the restart it is parked on, the restarts
+// planned and not asked (reruns), and the requests in flight.
+func (c *Controller) underWay() []string {
+	var out []string
+	for _, g := range c.liveGathers() {
+		line := fmt.Sprintf("%s %q:", g.verb, g.order)
+		for _, s := range g.all {
+			if s.decided {
+				continue
+			}
+			line += fmt.Sprintf(" %s %s (blocked %d)", s.verb, s.e.cfg.Name, s.blocked)
+			if r := s.parkedOn; r != nil {
+				line += fmt.Sprintf(" parked on %s %s", r.verb, r.e.cfg.Name)
+			}
+			line += ";"
+		}
+		out = append(out, line)
+	}
+	for _, e := range slices.SortedFunc(maps.Keys(c.reruns), func(a, b *entry) int { return strings.Compare(a.cfg.Name, b.cfg.Name) }) {
+		out = append(out, fmt.Sprintf("restarts of %s planned: %d", e.cfg.Name, len(c.reruns[e])))
+	}
+	if n := len(c.parked); n > 0 {
+		out = append(out, fmt.Sprintf("steps parked: %d", n))
+	}
+	if n := len(c.pending); n > 0 {
+		out = append(out, fmt.Sprintf("requests in flight: %d", n))
+	}
+	return out
 }
