@@ -177,7 +177,7 @@ func (r *rig) hung(what string, q *stressReq, reqs []*stressReq) {
 // atRest waits for every service to be running or stopped, then checks
 // that no request is left in the controller (an export is not refused)
 // and that what runs has what it requires running, or done.
-func (r *rig) atRest(what string) {
+func (r *rig) atRest(what string, faults bool) {
 	r.t.Helper()
 	var infos []messages.ServiceInfo
 	end := time.Now().Add(deadline)
@@ -185,7 +185,7 @@ func (r *rig) atRest(what string) {
 		infos = r.info("")
 		steady := true
 		for _, i := range infos {
-			steady = steady && (i.State == messages.Running || i.State == messages.Stopped)
+			steady = steady && (i.State == messages.Running || i.State == messages.Stopped || faults && i.State == messages.Fatal)
 		}
 		if steady {
 			break
@@ -210,7 +210,7 @@ func (r *rig) atRest(what string) {
 		by[i.Name] = i
 	}
 	for _, i := range infos {
-		if i.State != messages.Running {
+		if i.State != messages.Running || faults { // a crash leaves what requires it as it is
 			continue
 		}
 		for _, req := range i.Requires {
@@ -223,7 +223,7 @@ func (r *rig) atRest(what string) {
 }
 
 // stressSeeds are the seeds run: CFK_RERUN_SEEDS (comma-separated), else
-// two fixed ones and one of the clock.
+// a fixed one and one of the clock.
 func stressSeeds(t *testing.T) []uint64 {
 	if env := os.Getenv("CFK_RERUN_SEEDS"); env != "" {
 		var out []uint64
@@ -236,22 +236,34 @@ func stressSeeds(t *testing.T) []uint64 {
 		}
 		return out
 	}
-	return []uint64{1, 2, uint64(time.Now().UnixNano())}
+	return []uint64{2, uint64(time.Now().UnixNano())}
 }
 
+// TestRerunParkingStress runs each graph with each seed, and with faults
+// (launches failing, processes crashing: fault) with the first seed.
 func TestRerunParkingStress(t *testing.T) {
 	t.Parallel()
+	seeds := stressSeeds(t)
 	for _, graph := range []string{"migrate", "circle"} {
-		for _, seed := range stressSeeds(t) {
-			t.Run(fmt.Sprintf("%s/%d", graph, seed), func(t *testing.T) {
-				t.Parallel()
-				t.Cleanup(func() {
-					if t.Failed() {
-						t.Logf("graph %s, seed %d: rerun with CFK_RERUN_SEEDS=%d", graph, seed, seed)
-					}
+		for k, seed := range seeds {
+			for _, faults := range []bool{false, true} {
+				if faults && k > 0 && os.Getenv("CFK_RERUN_SEEDS") == "" {
+					continue
+				}
+				name := fmt.Sprintf("%s/%d", graph, seed)
+				if faults {
+					name += "/faults"
+				}
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					t.Cleanup(func() {
+						if t.Failed() {
+							t.Logf("graph %s, seed %d, faults %v: rerun with CFK_RERUN_SEEDS=%d", graph, seed, faults, seed)
+						}
+					})
+					stressRun(t, seed, stressGraphs[graph], 200, 4, faults)
 				})
-				stressRun(t, seed, stressGraphs[graph], 240, 4)
-			})
+			}
 		}
 	}
 }
@@ -259,7 +271,7 @@ func TestRerunParkingStress(t *testing.T) {
 // stressRun issues ops random requests, at most window in flight, then
 // checks the tree at rest; every 60 it waits for them all and checks it
 // there too.
-func stressRun(t *testing.T, seed uint64, g stressGraph, ops, window int) {
+func stressRun(t *testing.T, seed uint64, g stressGraph, ops, window int, faults bool) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	r := newRig(t)
 	r.setAutoTerm()
@@ -285,6 +297,9 @@ func stressRun(t *testing.T, seed uint64, g stressGraph, ops, window int) {
 		if len(g.hot) > 0 && rng.IntN(3) == 0 {
 			line = g.hot[rng.IntN(len(g.hot))]
 		}
+		if faults && rng.IntN(6) == 0 {
+			r.fault(rng)
+		}
 		flight = append(flight, r.issue(n, line))
 		if len(flight) >= window {
 			r.awaitAll(fmt.Sprintf("seed %d", seed), flight[:1], flight)
@@ -293,10 +308,28 @@ func stressRun(t *testing.T, seed uint64, g stressGraph, ops, window int) {
 		if n%60 == 0 {
 			r.awaitAll(fmt.Sprintf("seed %d", seed), flight, flight)
 			flight = nil
-			r.atRest(fmt.Sprintf("seed %d, after %d requests", seed, n))
+			r.atRest(fmt.Sprintf("seed %d, after %d requests", seed, n), faults)
 		}
 		time.Sleep(time.Duration(rng.IntN(4)) * time.Millisecond)
 	}
 	r.awaitAll(fmt.Sprintf("seed %d", seed), flight, flight)
-	r.atRest(fmt.Sprintf("seed %d, at the end", seed))
+	r.atRest(fmt.Sprintf("seed %d, at the end", seed), faults)
+}
+
+// fault makes the next launch fail, or ends a live process with exit 1
+// (a crash: the service is started again after its backoff).
+func (r *rig) fault(rng *rand.Rand) {
+	if rng.IntN(2) == 0 {
+		r.fake.failNextLaunch(fmt.Errorf("fork: no room"))
+		return
+	}
+	var live []int
+	for _, l := range r.fake.allLaunches() {
+		if r.fake.alive(l.Pid) {
+			live = append(live, l.Pid)
+		}
+	}
+	if len(live) > 0 {
+		r.fake.exitStatus(live[rng.IntN(len(live))], exitCode(1))
+	}
 }
