@@ -18,11 +18,14 @@ import (
 // asked once that restart is asked, so that the service's mailbox has
 // the restart first, and the wait is for the run it begins. Without it,
 // both went on when db ran: the start found migrate done and let app
-// start, and migrate ran again beside app.
+// start, and migrate ran again beside app. A stop, down or destroy
+// planned and not asked (the down of db waiting for app to be down
+// first) parks such a wait likewise (changesRun): the up it sends then
+// comes after the down, and starts db again once down.
 //
 // Invariants:
-//   - reruns holds, by service, the restart steps planned and not
-//     decided; a step leaves it as it is decided (asked, failed,
+//   - reruns holds, by service, the steps planned and not decided that
+//     change its run (changesRun); a step leaves it as it is decided (asked, failed,
 //     cancelled or dropped: settled), and its parked steps are asked
 //     then, unless decided or cancelled meanwhile: a parked step waits
 //     for a decision, never for a reply, so a restart cancelled by a stop
@@ -40,15 +43,30 @@ func restarts(v messages.Verb) bool {
 	return v == messages.VerbRestart || v == messages.VerbRollingRestart
 }
 
+// changesRun reports whether a step of verb v ends or replaces the run
+// of its service: a restart, or a stop, down or destroy. A wait for the
+// service to run that another request's such step precedes is parked
+// behind it: a start of app planned while a down of db waits for app to
+// be down first found db still running, let app start, and the down then
+// stopped db under it (app running, db stopped).
+func changesRun(v messages.Verb) bool {
+	switch v {
+	case messages.VerbRestart, messages.VerbRollingRestart, messages.VerbStop, messages.VerbDown, messages.VerbDestroy:
+		return true
+	}
+	return false
+}
+
 // parkedStep is a step of g parked on a restart of another request.
 type parkedStep struct {
 	g *gather
 	s *step
 }
 
-// planned records s, if it is a restart, as a run to come of its service.
+// planned records s, if it changes its service's run (changesRun), as a
+// change to come.
 func (c *Controller) planned(s *step) {
-	if restarts(s.verb) {
+	if changesRun(s.verb) {
 		c.reruns[s.e] = append(c.reruns[s.e], s)
 	}
 }
@@ -57,7 +75,7 @@ func (c *Controller) planned(s *step) {
 // service to run while another request's restart of it is not asked
 // yet; it reports whether it did.
 func (c *Controller) park(g *gather, s *step) bool {
-	if restarts(s.verb) || !s.required && !s.confirm {
+	if changesRun(s.verb) || !s.required && !s.confirm {
 		return false
 	}
 	for _, r := range c.reruns[s.e] {
@@ -100,7 +118,7 @@ func waitsOn(r, s *step) bool {
 // asked: its service takes the restart first).
 func (c *Controller) settled(s *step) {
 	c.unpark(s)
-	if restarts(s.verb) {
+	if changesRun(s.verb) {
 		left := slices.DeleteFunc(c.reruns[s.e], func(r *step) bool { return r == s })
 		if len(left) == 0 {
 			delete(c.reruns, s.e)
