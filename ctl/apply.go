@@ -357,7 +357,7 @@ func afterJSON(s *session, err error) error {
 	if err == nil {
 		return nil
 	}
-	fmt.Fprintln(s.env.stderr, s.env.safeErr(err.Error()))
+	fmt.Fprintln(s.env.stderr, s.env.errText(err))
 	return &silentError{}
 }
 

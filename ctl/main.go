@@ -192,7 +192,7 @@ func report(e *env, o *options, cmd *command, err error) int {
 			fmt.Fprintln(e.stderr, e.safeErr(l))
 		}
 	} else if errors.As(err, &re) || errors.As(err, &us) || errors.As(err, &ce) {
-		fmt.Fprintln(e.stderr, e.safeErr(err.Error()))
+		fmt.Fprintln(e.stderr, e.errText(err))
 		if ce != nil && ce.cause() != "" {
 			fmt.Fprintf(e.stderr, "cfkctl: %s\n", e.safeErr(ce.cause()))
 		}

@@ -53,7 +53,7 @@ func unknownServiceHint(o *options, e *env, cmd *command, args []string, err err
 			lines = append(lines, fmt.Sprintf("cfkctl: cfkd has no service '%s' (cfkctl list shows those it has)", ref))
 		}
 	}
-	return e.safeErr(strings.Join(lines, "\n"))
+	return e.safeErrLines(lines...)
 }
 
 // declaredServices is the names of cfkd's services and their tags, asked with

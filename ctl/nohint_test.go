@@ -25,6 +25,9 @@ func TestUnknownServiceIsNamed(t *testing.T) {
 		"command status service dbb":      noService,
 		"command signal HUP service db1":  noService,
 		"command events service wbe2":     noService,
+		// two references that match nothing: a line each, on a terminal
+		// too (their newline was escaped there, \x0a, one line)
+		"command stop service wbe1 service dbb": noService,
 	}
 	const bail = "Couldn't find a valid service. bailing.\n"
 	for _, tc := range []struct {
@@ -39,6 +42,7 @@ func TestUnknownServiceIsNamed(t *testing.T) {
 		{[]string{"status", "dbb"}, "cfkctl: cfkd has no service 'dbb' (did you mean 'db'?)\n"},
 		{[]string{"signal", "HUP", "db1"}, "cfkctl: cfkd has no service 'db1' (did you mean 'db'?)\n"},
 		{[]string{"events", "wbe2"}, "cfkctl: cfkd has no service 'wbe2' (did you mean 'web2'?)\n"},
+		{[]string{"stop", "wbe1", "dbb"}, "cfkctl: cfkd has no service 'wbe1' (did you mean 'web1'?)\ncfkctl: cfkd has no service 'dbb' (did you mean 'db'?)\n"},
 	} {
 		f := newFakeServer(t, replies)
 		r := runCtl(t, f, runCfg{stderrTerminal: true}, tc.args...)

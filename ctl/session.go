@@ -25,8 +25,11 @@ type connectError struct {
 	err  error
 }
 
-func (c *connectError) Error() string {
-	return fmt.Sprintf("Cannot get a socket for '%s'\nMaybe you need to start cfkd?", c.addr)
+func (c *connectError) Error() string { return strings.Join(c.lines(), "\n") }
+
+// lines are the original's two lines.
+func (c *connectError) lines() []string {
+	return []string{fmt.Sprintf("Cannot get a socket for '%s'", c.addr), "Maybe you need to start cfkd?"}
 }
 
 func (c *connectError) Unwrap() error { return c.err }

@@ -28,3 +28,21 @@ func TestConnectToWhatIsNoSocket(t *testing.T) {
 		}
 	}
 }
+
+// The original's two lines stay two lines on a terminal: the escaping of
+// what cfkd sends (REFERENCE §8.3) turned their newline, cfkctl's own,
+// into \x0a, and a person whose cfkd was not running read
+// "Cannot get a socket for '...'\x0aMaybe you need to start cfkd?".
+func TestConnectErrorOnATerminal(t *testing.T) {
+	home := t.TempDir()
+	for _, tc := range []struct{ addr, third string }{
+		{filepath.Join(home, "sock"), ""},
+		{home, "cfkctl: " + home + " is a directory, not a socket: cfkd's socket is unix:" + home + "/sock if that is cfkd's --home\n"},
+	} {
+		r := runCtl(t, nil, runCfg{terminal: true, stderrTerminal: true}, "-a", tc.addr, "list")
+		want := "Cannot get a socket for '" + tc.addr + "'\n" + maybeStart + tc.third
+		if r.code != ExitError || r.stdout != "" || r.stderr != want {
+			t.Errorf("-a %s on a terminal: code %d stdout %q stderr %q; want stderr %q", tc.addr, r.code, r.stdout, r.stderr, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package ctl
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -74,6 +75,28 @@ func (e *env) safeErr(v string) string {
 		return escapeControls(v)
 	}
 	return v
+}
+
+// safeErrLines is v, cfkctl's own text of several lines (the original's
+// two lines of a failed connection, a hint per reference), as it may be
+// written to stderr: each line escaped, the newlines between them kept.
+// A newline in a value cfkd sent is escaped as safeErr escapes it: only
+// the lines cfkctl joined are split here.
+func (e *env) safeErrLines(lines ...string) string {
+	for i, l := range lines {
+		lines[i] = e.safeErr(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errText is err's text as it may be written to stderr: a connectError's
+// two lines (cfkctl's) stay two lines on a terminal.
+func (e *env) errText(err error) string {
+	var ce *connectError
+	if errors.As(err, &ce) {
+		return e.safeErrLines(ce.lines()...)
+	}
+	return e.safeErr(err.Error())
 }
 
 // escapeJSON escapes, in a JSON text, the runes that JSON leaves raw and
