@@ -532,7 +532,15 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"signal"}, "cfkctl: signal needs a signal (TERM, HUP, ...), then at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"signal", "HUP"}, "cfkctl: signal needs at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"list", "--address"}, "cfkctl: --address needs a value\nRun 'cfkctl --help' for usage.\n"},
-		{[]string{"-bogus", "list"}, "cfkctl: unknown flag '--bogus'\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"-bogus", "list"}, "cfkctl: unknown flag '-bogus'\nRun 'cfkctl --help' for usage.\n"},
+		// an unknown flag is named as it was typed (-n5 was '--n5'), with
+		// what was likely meant (REFERENCE §8.1)
+		{[]string{"tail", "-n5", "web1"}, "cfkctl: unknown flag '-n5' (did you mean '-n 5'?)\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"tail", "-fn", "5", "web1"}, "cfkctl: unknown flag '-fn' (did you mean '-f -n'?)\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"status", "--jsn"}, "cfkctl: unknown flag '--jsn' (did you mean '--json'?)\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"status", "-jason"}, "cfkctl: unknown flag '-jason' (did you mean '--json'?)\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"restart", "--rollin", "web1"}, "cfkctl: unknown flag '--rollin' (did you mean '--rolling'?)\nRun 'cfkctl --help' for usage.\n"},
+		{[]string{"list", "--timeot=3"}, "cfkctl: unknown flag '--timeot' (did you mean '--timeout'?)\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"list", "-x"}, "cfkctl: unknown flag '-x'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"tail", "-n", "abc", "web1"}, "cfkctl: invalid value \"abc\" for -n: want a number of lines from 0 to 100000\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"tail", "--lines=1.5", "web1"}, "cfkctl: invalid value \"1.5\" for --lines: want a number of lines from 0 to 100000\nRun 'cfkctl --help' for usage.\n"},

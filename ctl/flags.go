@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/internal/flagtext"
+	"github.com/cfk/cfk/internal/suggest"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -159,6 +160,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 		}
 		flagArgs = append(flagArgs, a)
 		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		if typed, _, _ := strings.Cut(a, "="); fs.Lookup(strings.TrimLeft(typed, "-")) == nil {
+			return nil, nil, unknownFlag(fs, typed)
+		}
 		if strings.Contains(name, "=") {
 			continue
 		}
@@ -172,6 +176,46 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 		return nil, nil, usageErrorf(nil, "%s", flagtext.Text(fs, err))
 	}
 	return o, pos, nil
+}
+
+// unknownFlag is the usage error of a flag cfkctl does not know, named
+// as it was typed (the flag package's own text named -n5 '--n5'), with
+// what was likely meant (REFERENCE §8.1): a value stuck to a one-letter
+// flag, as tail and journalctl take it (-n5: '-n 5'), one-letter flags
+// run together (-fn: '-f -n'), or a flag a letter or two away (--jsn:
+// '--json').
+func unknownFlag(fs *flag.FlagSet, typed string) error {
+	name := strings.TrimLeft(typed, "-")
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if len(f.Name) > 1 {
+			names = append(names, f.Name)
+		}
+	})
+	hint := ""
+	if len(name) > 1 && typed[1] != '-' {
+		short := fs.Lookup(name[:1])
+		split := true // each letter a one-letter flag, a value's the last
+		for i := range len(name) {
+			f := fs.Lookup(name[i : i+1])
+			split = split && f != nil && (isBoolFlag(f) || i == len(name)-1)
+		}
+		switch {
+		case short != nil && !isBoolFlag(short):
+			hint = "-" + name[:1] + " " + name[1:]
+		case split:
+			hint = "-" + strings.Join(strings.Split(name, ""), " -")
+		}
+	}
+	if hint == "" {
+		if c := suggest.Closest(name, names); c != "" {
+			hint = "--" + c
+		}
+	}
+	if hint != "" {
+		return &usageError{msg: fmt.Sprintf("unknown flag '%s' (did you mean '%s'?)", typed, hint), global: true}
+	}
+	return &usageError{msg: fmt.Sprintf("unknown flag '%s'", typed), global: true}
 }
 
 func isBoolFlag(f *flag.Flag) bool {
