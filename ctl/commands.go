@@ -152,7 +152,9 @@ one array of them.`,
 			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},
 		{name: "events", args: "[REF...]", group: groupServices, min: 0, max: many, run: runEvents,
 			short: "print what happens, as it happens: state changes, proxies, sockets, warnings",
-			long: `Prints one line per event until interrupted (or until cfkd exits):
+			long: `Prints one line per event until interrupted, or until cfkd shuts down
+(exit status 0; a connection lost without a shutdown, cfkd crashed or
+killed, is said on stderr, exit status 1):
   16:04:05 web1 running → fail (Exited with error 1)
   16:04:06 web1 fail → starting (pid 4712)
   16:04:06 proxy p down → up (pid 4713)
@@ -175,7 +177,9 @@ were lost and exits with status 1.`,
 			long: `Prints the last lines the service NAME wrote on its stdout and stderr,
 oldest first, as it wrote them (cfkd keeps its last 64 KiB of them):
 20 by default, -n N for N. With -f (--follow), then prints the new lines as
-they come, until interrupted or until the service is destroyed.
+they come, until interrupted, or until the service is destroyed or cfkd
+shuts down (exit status 0; a connection lost without a shutdown, cfkd
+crashed or killed, is said on stderr, exit status 1).
 
 Sent as "command tail NAME N" ("command tail NAME N follow"). With --json:
 {"ok":true,"lines":[...]}; with -f, one JSON string per line. A follower
@@ -310,9 +314,12 @@ func verb(name, short, long string) *command {
 		short: short,
 		long: long + `
 
-Sends "command ` + name + ` SELECTOR" for each reference, in order, and stops at the
-first error. Services that failed while others succeeded are printed on
-stderr as warnings (the exit status is 0 then).`,
+Sends one "command ` + name + ` SELECTOR..." with the selectors of every
+reference (to a cfkd that takes one selector a request, one request per
+reference, in order, each service once, stopping at the first error).
+Services that failed while others succeeded are printed on stderr as
+warnings (the exit status is 0 then); when none succeeded, cfkd's error,
+exit status 1.`,
 		example: "cfkctl " + name + " svc1\ncfkctl " + name + " @web",
 	}
 }

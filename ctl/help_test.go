@@ -93,3 +93,30 @@ func jsonTags(t reflect.Type) []string {
 	}
 	return out
 }
+
+// A verb's help says what cfkctl sends (REFERENCE §8.2): one request with
+// every reference's selector. It went on to say "command VERB SELECTOR"
+// for each reference, stopping at the first error, against its own first
+// paragraph (start db app and start app db do the same); events and tail
+// -f said they end when cfkd exits, not what a shutdown and a lost cfkd
+// each do.
+func TestHelpSaysWhatIsSent(t *testing.T) {
+	for _, c := range commands {
+		var b strings.Builder
+		printCommandHelp(&b, c)
+		h := b.String()
+		if strings.Contains(h, "for each reference, in order, and stops") {
+			t.Errorf("%s --help: says one request per reference:\n%s", c.name, h)
+		}
+		if strings.HasSuffix(c.args, "REF...") && c.name != "status" && !strings.Contains(h, `"command `+c.name+" ") {
+			t.Errorf("%s --help: does not say what it sends:\n%s", c.name, h)
+		}
+		if c.name == "events" || c.name == "tail" {
+			for _, want := range []string{"shuts down", "exit status 0", "exit status 1", "lost"} {
+				if !strings.Contains(strings.Join(strings.Fields(h), " "), want) {
+					t.Errorf("%s --help: lacks %q:\n%s", c.name, want, h)
+				}
+			}
+		}
+	}
+}
