@@ -532,6 +532,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"signal"}, "cfkctl: signal needs a signal (TERM, HUP, ...), then at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"signal", "HUP"}, "cfkctl: signal needs at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"list", "--address"}, "cfkctl: --address needs a value\nRun 'cfkctl --help' for usage.\n"},
+		// --binary is upgrade's: elsewhere it was ignored, as --rolling,
+		// --hosts or -f are not
+		{[]string{"restart", "--binary", "/opt/cfkd", "web1"}, "cfkctl: --binary only applies to upgrade\nusage: cfkctl restart REF...\nRun 'cfkctl help restart' for details.\n"},
 		{[]string{"-bogus", "list"}, "cfkctl: unknown flag '-bogus'\nRun 'cfkctl --help' for usage.\n"},
 		// an unknown flag is named as it was typed (-n5 was '--n5'), with
 		// what was likely meant (REFERENCE §8.1)

@@ -91,6 +91,9 @@ func run(args []string, e *env) int {
 	if o.rolling && cmd.name != "restart" && cmd.name != "apply" {
 		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart and apply"))
 	}
+	if o.binary != "" && cmd.name != "upgrade" {
+		return report(e, o, cmd, usageErrorf(cmd, "--binary only applies to upgrade"))
+	}
 	if err := checkFleetFlags(o, cmd); err != nil {
 		return report(e, o, cmd, err)
 	}
