@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -61,8 +62,12 @@ func verbRunner(verb string) func(*session, []string) error {
 // answers to well-formed selectors: then one request per reference, as
 // before.
 func verbCalls(s *session, wire string, sels []string) ([]string, error) {
-	if line := "command " + wire + " " + strings.Join(sels, " "); len(sels) > 1 && len(line) <= protocol.MaxLine {
-		lines, err := s.call(line)
+	if len(sels) > 1 {
+		call := s.call
+		if line := "command " + wire + " " + strings.Join(sels, " "); len(line) > protocol.MaxLine {
+			call = func(string) ([]string, error) { return chunkedCalls(s, wire, sels) }
+		}
+		lines, err := call("command " + wire + " " + strings.Join(sels, " "))
 		if err == nil || !oneSelectorOnly(err) {
 			if err == nil && !s.opts.json {
 				warnFailures(s, lines)
@@ -86,6 +91,124 @@ func verbCalls(s *session, wire string, sels []string) ([]string, error) {
 		}
 	}
 	return all, nil
+}
+
+// chunkedCalls is the request of verbCalls when it would exceed cfkd's
+// 65536 bytes (`cfkctl stop $(cfkctl list)` among thousands of
+// services): the references, each service once (eachOnce), in requests
+// that fit, their replies made one as cfkd makes a request's (REFERENCE
+// §1.4): `done N`, N summed, then the lines of the services that failed
+// (a request that none of its services succeeded in answers ERROR with
+// its first failure, kept as such a line), or the first failure as the
+// ERROR when no service succeeded. Sent one per reference instead, as
+// before, the first reference whose services all failed (`already down`)
+// was an ERROR, exit status 1, and the references after it were not sent,
+// where the same command with fewer services warned and exited 0. A
+// reference that selects nothing is found before anything is sent, as
+// cfkd finds it in one request; a roll stops at the request it stopped in.
+func chunkedCalls(s *session, wire string, sels []string) ([]string, error) {
+	if err := checkSelectors(s, sels); err != nil {
+		return nil, err
+	}
+	sels, err := eachOnce(s, sels)
+	if err != nil {
+		return nil, err
+	}
+	prefix := "command " + wire
+	var chunks [][]string
+	n := protocol.MaxLine // the length of the last chunk's request
+	for _, sel := range sels {
+		if n+1+len(sel) > protocol.MaxLine {
+			chunks, n = append(chunks, nil), len(prefix)
+		}
+		chunks[len(chunks)-1] = append(chunks[len(chunks)-1], sel)
+		n += 1 + len(sel)
+	}
+	done := 0
+	var failed []string
+	var first error
+	firstName := ""
+	for _, c := range chunks {
+		lines, err := s.call(prefix + " " + strings.Join(c, " "))
+		var re *protocol.RemoteError
+		switch {
+		case err != nil && (!errors.As(err, &re) || re.Msg == messages.ErrNoService.Error() || oneSelectorOnly(err)):
+			return nil, err
+		case err != nil:
+			// the ERROR of them all is the first failure in name order
+			l := firstFailure(c, re.Msg)
+			if name, _, _ := strings.Cut(l, ": "); first == nil || l != re.Msg && name < firstName {
+				first, firstName = err, name
+			}
+			failed = append(failed, l)
+		default:
+			for _, l := range lines {
+				if k, ok := strings.CutPrefix(l, "done "); ok && messages.IsDoneLine(l) {
+					m, _ := strconv.Atoi(k)
+					done += m
+				} else {
+					failed = append(failed, l)
+				}
+			}
+		}
+		if wire == "rollingrestart" && len(failed) > 0 {
+			break // the roll stopped: the services after it are left as they are
+		}
+	}
+	if done == 0 && first != nil {
+		return nil, first
+	}
+	return append([]string{"done " + strconv.Itoa(done)}, failed...), nil
+}
+
+// firstFailure is the line of a request of chunkedCalls that none of its
+// services succeeded in, whose ERROR is its first failure in name order:
+// `NAME: MESSAGE`, as cfkd writes the failures of a request that others
+// succeeded in, when the request names its services (the first name in
+// order is then the first failure's); MESSAGE alone with a tag among
+// them.
+func firstFailure(sels []string, msg string) string {
+	first := ""
+	for _, sel := range sels {
+		name, ok := strings.CutPrefix(sel, "service ")
+		if !ok {
+			return msg
+		}
+		if first == "" || name < first {
+			first = name
+		}
+	}
+	return first + ": " + msg
+}
+
+// checkSelectors answers cfkd's `Couldn't find a valid service.
+// bailing.` when one of sels selects no service, as cfkd answers a
+// request of them all before it acts on any: a name that `command list`
+// does not hold, a tag that `command status tag TAG` selects nothing of.
+func checkSelectors(s *session, sels []string) error {
+	names, err := s.call("command list")
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(names))
+	for _, n := range names {
+		known[n] = true
+	}
+	for _, sel := range sels {
+		if name, ok := strings.CutPrefix(sel, "service "); ok && !known[name] {
+			return &protocol.RemoteError{Msg: messages.ErrNoService.Error()}
+		}
+		if strings.HasPrefix(sel, "tag ") {
+			lines, err := s.call("command status " + sel)
+			if err != nil {
+				return err
+			}
+			if len(lines) == 0 {
+				return &protocol.RemoteError{Msg: messages.ErrNoService.Error()}
+			}
+		}
+	}
+	return nil
 }
 
 // oneSelectorOnly reports whether err is a cfkd's refusal of several
