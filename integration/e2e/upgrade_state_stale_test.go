@@ -31,7 +31,10 @@ func TestStaleUpgradeStateRemovedAtStart(t *testing.T) {
 	if _, err := os.Stat(state); err != nil {
 		t.Fatalf("the exec left no upgrade.state (nothing to test): %v", err)
 	}
-	d2 := startDaemon(t, home) // kills x, a leftover, and takes the home
+	// what the ended cfkd left (x): the next one on this home kills it on
+	// Linux, but not on the portable path (no /proc scan, REFERENCE §11)
+	killHome(home)
+	d2 := startDaemon(t, home) // takes the home
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("upgrade.state still in the home once the next cfkd serves: %v", err)
 	}
