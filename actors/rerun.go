@@ -38,11 +38,6 @@ import (
 //     in parked (in the order parked), so that what looks for the requests under way
 //     (liveGathers) finds its gather even with nothing in flight.
 
-// restarts reports whether a verb runs its service again.
-func restarts(v messages.Verb) bool {
-	return v == messages.VerbRestart || v == messages.VerbRollingRestart
-}
-
 // changesRun reports whether a step of verb v ends or replaces the run
 // of its service: a restart, or a stop, down or destroy. A wait for the
 // service to run that another request's such step precedes is parked
@@ -57,7 +52,7 @@ func changesRun(v messages.Verb) bool {
 	return false
 }
 
-// parkedStep is a step of g parked on a restart of another request.
+// parkedStep is a step of g parked on a change of another request (changesRun).
 type parkedStep struct {
 	g *gather
 	s *step
@@ -72,8 +67,8 @@ func (c *Controller) planned(s *step) {
 }
 
 // park parks s, a step of g about to be asked, if it waits for its
-// service to run while another request's restart of it is not asked
-// yet; it reports whether it did.
+// service to run while another request's change of its run (changesRun)
+// is not asked yet; it reports whether it did.
 func (c *Controller) park(g *gather, s *step) bool {
 	if changesRun(s.verb) || !s.required && !s.confirm {
 		return false
@@ -175,7 +170,7 @@ func (c *Controller) unpark(s *step) {
 type underWayQuery struct{}
 
 // underWay describes the requests with steps not settled (liveGathers),
-// each undecided step with the restart it is parked on, the restarts
+// each undecided step with the change it is parked on, the changes
 // planned and not asked (reruns), and the requests in flight.
 func (c *Controller) underWay() []string {
 	var out []string
@@ -194,7 +189,7 @@ func (c *Controller) underWay() []string {
 		out = append(out, line)
 	}
 	for _, e := range slices.SortedFunc(maps.Keys(c.reruns), func(a, b *entry) int { return strings.Compare(a.cfg.Name, b.cfg.Name) }) {
-		out = append(out, fmt.Sprintf("restarts of %s planned: %d", e.cfg.Name, len(c.reruns[e])))
+		out = append(out, fmt.Sprintf("changes of %s planned: %d", e.cfg.Name, len(c.reruns[e])))
 	}
 	if n := len(c.parked); n > 0 {
 		out = append(out, fmt.Sprintf("steps parked: %d", n))
