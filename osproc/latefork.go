@@ -33,10 +33,11 @@ func (l *Launcher) lateForked(seq uint64, lt *lateness, pid int, err error, grou
 	case early != nil:
 		log.WithField("status", int(*early)).Info("reaped the child of a launch given up")
 	default:
+		// logged before the kill: the reaper may reap the child (and log
+		// it reaped) before Signal returns
+		log.Warn("the child of a launch given up (its exec did not answer in time) was made at last: killing it")
 		if err := l.Signal(proc, syscall.SIGKILL); err != nil && !errors.Is(err, ErrDone) {
 			log.WithError(err).Warn("cannot kill the child of a launch given up")
-			return
 		}
-		log.Warn("the child of a launch given up (its exec did not answer in time) was made at last: killed")
 	}
 }
