@@ -138,10 +138,17 @@ func (s *lineSplitter) feedRun(chunk []byte, end int) []byte {
 	return chunk[end-left:]
 }
 
-// flush ends the stream: the partial line, if any, is emitted.
+// flush ends the stream: the partial line, if any, is emitted as it
+// is. A '\r' at its end stays: no "\n" follows it, so it ends no line
+// (REFERENCE §2.1: "\n" or "\r\n" removed); the one kept past max, in
+// case a "\n" followed, is a piece of its own.
 func (s *lineSplitter) flush() {
+	if len(s.partial) > s.max {
+		s.emit(s.partial[:s.max])
+		s.partial = s.partial[s.max:]
+	}
 	if len(s.partial) > 0 {
-		s.emit(trimCR(s.partial))
+		s.emit(s.partial)
 	}
 	s.partial = nil
 }

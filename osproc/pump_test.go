@@ -66,16 +66,19 @@ func pump(t testing.TB, mode pipeMode, max int, chunks [][]byte) []string {
 }
 
 // refLines is the model of Pump: split at "\n", drop one "\r" at the end of
-// each line, a last line without "\n" counts if not empty, and a line
-// longer than max is cut in pieces of max bytes.
+// each line ended by "\n", a last line without "\n" counts if not empty
+// (a "\r" at its end kept), and a line longer than max is cut in pieces
+// of max bytes.
 func refLines(data string, max int) []string {
 	parts := strings.Split(data, "\n")
 	if last := parts[len(parts)-1]; last == "" {
 		parts = parts[:len(parts)-1]
 	}
 	out := []string{}
-	for _, l := range parts {
-		l = strings.TrimSuffix(l, "\r")
+	for i, l := range parts {
+		if i < strings.Count(data, "\n") {
+			l = strings.TrimSuffix(l, "\r")
+		}
 		if l == "" {
 			out = append(out, "")
 		}
@@ -112,7 +115,8 @@ func TestPumpLines(t *testing.T) {
 		{"just a newline", "\n", []string{""}},
 		{"crlf", "a\r\nb\r\n\r\n", []string{"a", "b", ""}},
 		{"cr inside", "a\rb\n\r\r\n", []string{"a\rb", "\r"}},
-		{"cr at eof", "a\r", []string{"a"}},
+		{"cr at eof", "a\r", []string{"a\r"}},
+		{"crs at eof", "a\n\r\r", []string{"a", "\r\r"}},
 		{"spaces kept", "  a b \n", []string{"  a b "}},
 		{"binary", "\x00\xff\n", []string{"\x00\xff"}},
 	} {
