@@ -608,11 +608,14 @@ func logCount(r *http.Request) (int, error) {
 		return 20, nil
 	}
 	q := v.Get("n") // given empty (n=): not a number either
+	// digits only, as command tail reads N (REFERENCE §1.4): Atoi also
+	// takes a sign (n=+5, n=-0)
+	digits := q != "" && strings.TrimLeft(q, "0123456789") == ""
 	n, err := strconv.Atoi(q)
-	if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(q, "-") {
+	if digits && errors.Is(err, strconv.ErrRange) {
 		return maxLogLines, nil // a whole number, only too big to hold
 	}
-	if err != nil || n <= 0 {
+	if !digits || err != nil || n <= 0 {
 		return 0, fmt.Errorf("n=%s: want a whole number of lines, 1 or more (at most %d are sent)", strconv.Quote(q[:min(len(q), 32)]), maxLogLines)
 	}
 	return min(n, maxLogLines), nil
