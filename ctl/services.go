@@ -75,7 +75,7 @@ func verbCalls(s *session, wire string, sels []string) ([]string, error) {
 			return lines, err
 		}
 	}
-	sels, err := eachOnce(s, sels)
+	sels, err := eachOnce(s, sels, tagMembers{})
 	if err != nil {
 		return nil, err
 	}
@@ -107,10 +107,11 @@ func verbCalls(s *session, wire string, sels []string) ([]string, error) {
 // reference that selects nothing is found before anything is sent, as
 // cfkd finds it in one request; a roll stops at the request it stopped in.
 func chunkedCalls(s *session, wire string, sels []string) ([]string, error) {
-	if err := checkSelectors(s, sels); err != nil {
+	tags := tagMembers{}
+	if err := checkSelectors(s, sels, tags); err != nil {
 		return nil, err
 	}
-	sels, err := eachOnce(s, sels)
+	sels, err := eachOnce(s, sels, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +186,7 @@ func firstFailure(sels []string, msg string) string {
 // bailing.` when one of sels selects no service, as cfkd answers a
 // request of them all before it acts on any: a name that `command list`
 // does not hold, a tag that `command status tag TAG` selects nothing of.
-func checkSelectors(s *session, sels []string) error {
+func checkSelectors(s *session, sels []string, tags tagMembers) error {
 	names, err := s.call("command list")
 	if err != nil {
 		return err
@@ -199,11 +200,11 @@ func checkSelectors(s *session, sels []string) error {
 			return &protocol.RemoteError{Msg: messages.ErrNoService.Error()}
 		}
 		if strings.HasPrefix(sel, "tag ") {
-			lines, err := s.call("command status " + sel)
+			names, err := tags.of(s, sel)
 			if err != nil {
 				return err
 			}
-			if len(lines) == 0 {
+			if len(names) == 0 {
 				return &protocol.RemoteError{Msg: messages.ErrNoService.Error()}
 			}
 		}
@@ -234,7 +235,7 @@ func oneSelectorOnly(err error) bool {
 // r1 @r` are both `start tag r`), and otherwise one `service NAME` per
 // service that no earlier reference selected. A tag that selects nothing
 // is sent as it is: cfkd says so.
-func eachOnce(s *session, sels []string) ([]string, error) {
+func eachOnce(s *session, sels []string, tags tagMembers) ([]string, error) {
 	if len(sels) < 2 || !slices.ContainsFunc(sels, func(sel string) bool { return strings.HasPrefix(sel, "tag ") }) {
 		return sels, nil
 	}
@@ -245,13 +246,12 @@ func eachOnce(s *session, sels []string) ([]string, error) {
 			members[k] = []string{name}
 			continue
 		}
-		lines, err := s.call("command status " + sel)
+		names, err := tags.of(s, sel)
 		if err != nil {
 			return nil, err
 		}
-		for _, l := range lines {
-			name, _, _ := strings.Cut(l, "\t")
-			members[k] = append(members[k], name)
+		members[k] = names
+		for _, name := range names {
 			covered[name] = true
 		}
 	}
@@ -278,6 +278,29 @@ func eachOnce(s *session, sels []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// tagMembers keeps the services each tag reference selects, as cfkd
+// answered `command status tag TAG`, so that one command asks it once
+// per tag (checkSelectors, then eachOnce).
+type tagMembers map[string][]string
+
+// of is the names of the services the reference sel (`tag TAG`) selects.
+func (m tagMembers) of(s *session, sel string) ([]string, error) {
+	if names, ok := m[sel]; ok {
+		return names, nil
+	}
+	lines, err := s.call("command status " + sel)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(lines))
+	for _, l := range lines {
+		name, _, _ := strings.Cut(l, "\t")
+		names = append(names, name)
+	}
+	m[sel] = names
+	return names, nil
 }
 
 // runSignal is `cfkctl signal SIG REF...`: the service verb `signal`
