@@ -148,6 +148,10 @@ type Options struct {
 	// §4.2: 30 s), and how long it may load (answer no start since its
 	// launch) before the services waiting for their pid fail (§4.5).
 	ProxyCommandStall time.Duration
+	// ProxyHoldGrace is how long after a retry's time an auto proxy held
+	// up for a service in backoff waits for that start (proxy_hold.go).
+	// Zero: 2 s.
+	ProxyHoldGrace time.Duration
 	// AfterBurst, when set, runs in a goroutine of its own once a verb
 	// sent to at least BurstSize services has been answered (cfkd returns
 	// the memory of the burst to the OS: the stacks of a thousand actors
@@ -256,6 +260,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProxyGrace == 0 {
 		o.ProxyGrace = 3 * time.Second
+	}
+	if o.ProxyHoldGrace == 0 {
+		o.ProxyHoldGrace = 2 * time.Second
 	}
 	if o.ProxyCommandStall == 0 {
 		o.ProxyCommandStall = 30 * time.Second

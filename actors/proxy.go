@@ -107,6 +107,10 @@ type Proxy struct {
 	backlogMoved time.Time
 	backlogTimer *time.Timer
 	timer        *time.Timer
+	// holds: the services in backoff that hold an auto proxy up until
+	// their retry (proxy_hold.go)
+	holds     proxyHolds
+	holdTimer *time.Timer
 
 	svcs    map[string]proxiedRef      // the services it was asked to start, by name: the latest start
 	starts  map[string][]*proxiedStart // the outstanding starts, by name, in the order sent
@@ -196,7 +200,11 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 			p.dropQueued(ctx, m.name, fmt.Errorf("stopped before proxy '%s' ran it", p.cfg.Name))
 		}
 	case proxiedServiceDown:
-		p.serviceDown(ctx, m.name)
+		p.serviceDown(ctx, m.name, m.retry)
+	case proxyHoldExpired:
+		if m.run == p.run {
+			p.shutdownIfIdle(ctx)
+		}
 	case proxiedStartKilled:
 		for _, st := range p.starts[m.name] {
 			if st.pid == m.pid {
@@ -252,6 +260,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if p.backlogTimer != nil {
 			p.backlogTimer.Stop()
 		}
+		p.stopHolds()
 	case *actor.Stopped, *actor.Restarting:
 	default:
 		p.log.WithField("message", fmt.Sprintf("%T", m)).Warn("proxy: unknown message ignored")
@@ -312,6 +321,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	}
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
 	p.svcs[name], p.up[name] = ref, true
+	delete(p.holds, name)
 	delete(p.pids, name)
 	delete(p.lastPid, name) // its lines from now on may be the new process's
 	sent := osproc.BootTicks()
@@ -331,8 +341,13 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 // the proxy reports of them is a stray's), one still queued is dropped
 // (nobody would supervise its process), and an auto proxy with no service
 // up any more is shut down.
-func (p *Proxy) serviceDown(ctx actor.Context, name string) {
+func (p *Proxy) serviceDown(ctx actor.Context, name string, retry time.Time) {
 	delete(p.up, name)
+	if retry.IsZero() {
+		delete(p.holds, name) // down for good
+	} else {
+		p.hold(name, retry)
+	}
 	for _, st := range p.starts[name] {
 		st.left = true
 	}
@@ -361,9 +376,14 @@ func (p *Proxy) forgetIfGone(name string) {
 	}
 }
 
-// shutdownIfIdle shuts an auto proxy down once none of its services is up.
+// shutdownIfIdle shuts an auto proxy down once none of its services is
+// up, nor holds it up for its retry (proxy_hold.go).
 func (p *Proxy) shutdownIfIdle(ctx actor.Context) {
 	if p.state == proxyIsUp && !p.cfg.NoAuto && len(p.up) == 0 {
+		if until := p.heldUntil(time.Now()); !until.IsZero() {
+			p.armHold(ctx, until)
+			return
+		}
 		p.log.Infof("proxy '%s': no service up any more", p.cfg.Name)
 		p.shutdown(ctx)
 	}
@@ -576,6 +596,9 @@ func (p *Proxy) transition(ctx actor.Context, to proxyState) {
 	}
 	if to == proxyIsDown {
 		p.proc, pid = nil, 0
+	}
+	if to != proxyIsUp {
+		p.stopHolds() // a hold is for a run that goes on
 	}
 	if from.shown() == to.shown() { // a launch begun, or failed: down all along
 		return

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
@@ -43,8 +44,12 @@ type (
 	// proxyStopRequest asks the proxy to stop service name.
 	proxyStopRequest struct{ name string }
 	// proxiedServiceDown: service name is down (an auto proxy without an
-	// up service is shut down).
-	proxiedServiceDown struct{ name string }
+	// up service is shut down); retry, when set, is when it starts again
+	// by itself (backoff: proxy_hold.go).
+	proxiedServiceDown struct {
+		name  string
+		retry time.Time
+	}
 	// proxiedStartKilled: the service killed pid, which its proxy
 	// reported for a start the service had given up (Service.killGivenUp),
 	// sent to the proxy actor before the kill: that start is left, so

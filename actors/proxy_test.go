@@ -255,11 +255,14 @@ func TestProxiedServiceBacksOffToFatal(t *testing.T) {
 	r.ok("service s startwait_secs=10", "service s respawn_max_retries=3")
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
 	for i := 0; i < 3; i++ {
-		// in backoff no service is up: the auto proxy is shut down, and run
-		// again by the retry
-		p := nextProxy(t, proxies)
-		p.command()
+		// in backoff the auto proxy holds for the retry, which runs there
+		// (REFERENCE §4.5): shut down, it was launched again at every
+		// retry, its preload done again
+		if got := p.command(); !strings.HasPrefix(got, `{"command":"start","name":"s"`) {
+			t.Fatalf("command %q, want a start of s", got)
+		}
 		p.started("s", 200+i)
 		p.stopped("s", 200+i, exitCode(1))
 		if i < 2 {
@@ -267,7 +270,88 @@ func TestProxiedServiceBacksOffToFatal(t *testing.T) {
 		}
 	}
 	r.expectSeq("s", fatal)
+	noProxy(t, proxies, window)
+	// given up: the proxy holds no more
+	p.eof()
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	waitProxyStatus(r, "p\tdown\t")
 	r.expectQuiet("s", window)
+}
+
+// crashToBackoff makes the proxied service s crash n times (2 or more)
+// while running under the played proxy p (pids 200, 201, ...): the first
+// crash is started again at once, the second waits 1 s in backoff, the
+// third 2 s (REFERENCE §2.3); it returns in the last backoff.
+func (r *rig) crashToBackoff(p *playedProxy, n int) {
+	r.t.Helper()
+	r.startProxied(p, "s", 200)
+	p.stopped("s", 200, exitCode(1))
+	r.expectSeq("s", fail, starting)
+	for i := 1; i < n; i++ {
+		r.startProxied(p, "s", 200+i)
+		p.stopped("s", 200+i, exitCode(1))
+		if i < n-1 {
+			r.expectSeq("s", fail, backoff, starting)
+		}
+	}
+	r.expectSeq("s", fail, backoff)
+}
+
+// holdLong makes the hold of a proxy for a service in backoff last a
+// minute past its retry: a test that sees the proxy end sooner sees it
+// told, not the hold expire.
+func holdLong(o *Options) { o.ProxyHoldGrace = time.Minute }
+
+// A stop or a destroy of a service in backoff lets the auto proxy that
+// held for its retry end at once.
+func TestProxyHeldForBackoffEndsAtItsStop(t *testing.T) {
+	t.Parallel()
+	for _, verb := range []string{"stop", "destroy"} {
+		t.Run(verb, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, holdLong)
+			r.setAutoTerm()
+			proxies := r.playProxies()
+			r.declareProxied(nil, "s")
+			r.okDone("command start service s", 1)
+			r.expectSeq("s", starting)
+			p := nextProxy(t, proxies)
+			r.crashToBackoff(p, 2)
+			r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
+			r.ok("command " + verb + " service s")
+			p.eof()
+			r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+			waitProxyStatus(r, "p\tdown\t")
+			noProxy(t, proxies, window)
+		})
+	}
+}
+
+// A service moved off its proxy while in backoff (an apply that declares
+// it without) lets the proxy that held for its retry end once it runs
+// elsewhere.
+func TestProxyHeldForBackoffEndsWhenTheRetryMoves(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, holdLong)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.crashToBackoff(p, 2)
+	ch := r.async(applyReq("", "service s cmd=sleep 100\nservice s startwait_secs=0.02\nproxy p cmd=cfk-proxy --preload x\n"))
+	r.expectSeq("s", starting) // a direct child
+	if rep := r.reply("apply", ch); rep.Err != nil {
+		t.Fatalf("apply: %v", rep.Err)
+	}
+	if st := r.status("s"); st[5] != "" {
+		t.Fatalf("s still under a proxy: %q", st)
+	}
+	p.eof()
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	waitProxyStatus(r, "p\tdown\t")
+	noProxy(t, proxies, window)
 }
 
 func TestProxiedServiceRespawnsAfterFailWhileRunning(t *testing.T) {
@@ -507,4 +591,29 @@ func TestProxySlowToReadIsNotShutDown(t *testing.T) {
 		seen[name] = true
 	}
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
+}
+
+// A service in backoff crosses an upgrade in place with the proxy that
+// holds for its retry (the hold itself is not carried): a stop of it in
+// the new cfkd lets that auto proxy end, as in the former one.
+func TestProxyHeldForBackoffAcrossAnUpgrade(t *testing.T) {
+	t.Parallel()
+	old := newRig(t, holdLong)
+	old.setAutoTerm()
+	proxies := old.playProxies()
+	old.declareProxied(nil, "s")
+	old.okDone("command start service s", 1)
+	old.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	old.crashToBackoff(p, 3) // 2 s: the adoption comes before the retry
+	ex := old.export(true)
+	if len(ex.Proxies) != 1 || !ex.Proxies[0].Running {
+		t.Fatalf("exported proxies %+v, want p running", ex.Proxies)
+	}
+	nw := adoptProxied(t, ex, &ex.Proxies[0])
+	if st := nw.status("s"); st[1] != "backoff" {
+		t.Fatalf("s %q after the adoption, want backoff", st)
+	}
+	nw.okDone("command stop service s", 1)
+	nw.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 }

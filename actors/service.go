@@ -49,9 +49,13 @@ type Service struct {
 	// The current run: the process (a direct child, or a handle on the
 	// pid a proxy reported), the proxy that runs it, the command as status
 	// shows it.
-	proc       *osproc.Process
-	procEnded  bool // the process a proxy reported had ended before cfkd could take a handle on it (proc is nil)
-	runProxy   string
+	proc      *osproc.Process
+	procEnded bool // the process a proxy reported had ended before cfkd could take a handle on it (proc is nil)
+	runProxy  string
+	// proxyHeld: the service told runProxy that it is in backoff, to be
+	// started again there: the proxy holds for it until it is started,
+	// or is told it is down for good (proxy_hold.go)
+	proxyHeld  bool
 	runningCmd string
 	runGroup   bool // the run leads its own process group (launched with setsid)
 	// runCfg is the declaration the run was launched with (nil: none;
@@ -305,7 +309,7 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 	case lifecycle.Reply:
 		ctx.Send(ctx.Parent(), messages.ServiceReply{Req: e.Req, Name: s.cfg.Name, Err: e.Err, Idle: e.Idle})
 	case lifecycle.LeaveProxy:
-		s.leaveProxy(ctx)
+		s.leaveProxy(ctx, e.Retry)
 	case lifecycle.AskProxy:
 		s.askProxy(ctx, e)
 	case lifecycle.EndLeftovers:
@@ -330,6 +334,9 @@ func (s *Service) reply(ctx actor.Context, req messages.RequestID, err error) {
 func (s *Service) publish(ctx actor.Context, p lifecycle.Publish) {
 	if !p.To.IsUp() {
 		s.dropProc()
+	}
+	if s.proxyHeld && p.From == messages.Backoff && !p.To.IsUp() {
+		s.leaveProxy(ctx, time.Time{}) // stopped or given up: the proxy holds no more
 	}
 	ctx.Send(ctx.Parent(), s.updated())
 	ctx.ActorSystem().EventStream.Publish(messages.ServiceStateChanged{

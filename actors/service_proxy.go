@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
@@ -64,8 +65,14 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 
 // leaveProxy tells the proxy of the run that the service is no longer up
 // there.
-func (s *Service) leaveProxy(ctx actor.Context) {
-	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxiedServiceDown{name: s.cfg.Name}})
+//
+// retry, when set, is when the service, in backoff, starts again by
+// itself: an auto proxy holds for that start (proxy_hold.go), until the
+// start, or until the service says it is down for good (a stop or a
+// fatal from backoff: publish), or a grace after retry.
+func (s *Service) leaveProxy(ctx actor.Context, retry time.Time) {
+	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxiedServiceDown{name: s.cfg.Name, retry: retry}})
+	s.proxyHeld = !retry.IsZero()
 }
 
 // askProxy asks the proxy of the run whether it gets on toward the start

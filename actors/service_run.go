@@ -85,12 +85,14 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	}
 	s.runningCmd, s.runGroup = strings.Join(shown, " "), spec.Setsid
 	s.runCfg = s.cfg // the spec's
-	if s.lc.Proxied && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
+	if (s.lc.Proxied || s.proxyHeld) && s.runProxy != "" && s.runProxy != s.cfg.Proxy {
 		// the run that ended was under another proxy (an apply moved the
 		// service), and the table relaunches it in the same step, so it
-		// never said LeaveProxy: that proxy learns now that it is down
-		s.leaveProxy(ctx)
+		// never said LeaveProxy, or it said it in backoff, and that proxy
+		// holds for this start: that proxy learns now that it is down
+		s.leaveProxy(ctx, time.Time{})
 	}
+	s.proxyHeld = false // a start under the same proxy ends its hold
 	if s.cfg.Proxy != "" {
 		s.startProxied(ctx, attempt, envFile)
 		return

@@ -230,6 +230,10 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 				root.Send(self, adoptedHandle{pid: pid, proc: proc})
 			}()
 		}
+	} else if s.lc.State == messages.Backoff && s.runCfg.Proxy != "" {
+		// its run's proxy held for its retry (the hold is not carried,
+		// proxy_hold.go): a stop or a fatal before the retry lets it go
+		s.runProxy, s.proxyHeld = s.runCfg.Proxy, true
 	}
 	s.rearmTimer(ctx)
 	ctx.Send(ctx.Parent(), s.updated())

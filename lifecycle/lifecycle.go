@@ -409,7 +409,10 @@ type (
 		Idle bool
 	}
 	// LeaveProxy tells the proxy of the run that the service is down.
-	LeaveProxy struct{}
+	// Retry, when set, is when the service starts again by itself (it is
+	// in backoff): an auto proxy waits for that start rather than end
+	// and be launched again for it (REFERENCE §4.5).
+	LeaveProxy struct{ Retry time.Time }
 	// AskProxy asks the proxy of the run, which has not reported the pid
 	// of Attempt, whether it gets on toward that start; the executor
 	// answers EvProxyMoving or EvProxyStuck with Attempt and Gen (a

@@ -291,7 +291,11 @@ func (s *step) haltedErr() error {
 func (s *step) leaveProxy() {
 	if s.l.Proxied && !s.l.State.IsUp() {
 		s.l.Proxied = false
-		s.do(LeaveProxy{})
+		var lp LeaveProxy
+		if s.l.State == messages.Backoff && s.l.Timer == TimerBackoff {
+			lp.Retry = s.l.Deadline
+		}
+		s.do(lp)
 	}
 }
 
