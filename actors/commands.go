@@ -42,7 +42,7 @@ func (c *Controller) command(ctx actor.Context, m messages.ControlCommand) {
 	case messages.VerbTail, messages.VerbEvents:
 		if m.Streams() {
 			// a config file, or a caller of Tree.Exec: nothing to stream to
-			ctx.Respond(messages.ErrorReply(fmt.Errorf("'%s' streams: only on an admin connection", m.Verb)))
+			ctx.Respond(messages.ErrorReply(messages.StreamsOnlyAdmin(m.Verb)))
 			return
 		}
 		if err := c.streamCheck(m); err != nil {

@@ -29,7 +29,7 @@ var ErrNotFleetHub = errors.New("this cfkd is not a fleet hub (cfkd --fleet-inve
 
 // errFleetOnlyAdmin answers `command fleet` that reaches the controller: a
 // line of a config file.
-var errFleetOnlyAdmin = errors.New("'fleet' goes to the hosts of a hub: only on an admin connection")
+var errFleetOnlyAdmin = messages.ErrFleetOnlyAdmin
 
 // toFleet runs the fleet request in flight (c.inFlight): a stream at once,
 // or a request whose reply comes to the actor as the controller's would.

@@ -23,8 +23,9 @@ import (
 // lines are skipped; ${BASE} becomes the file's directory, made absolute
 // (as `cfkctl apply FILE` makes it: applying the same file then finds
 // nothing to change, REFERENCE §7.4). Every line is parsed before any
-// runs (checkConfig): a line that does not parse, or `command shutdown`,
-// refuses the file with nothing run, and every such line is named; a
+// runs (checkConfig): a line that does not parse, or one that could never
+// run here (`command shutdown`, a stream, `command fleet`), refuses the
+// file with nothing run, and every such line is named; a
 // line with another attribute in its value (messages.AttributeInValue)
 // is warned of, and runs. The
 // services a line's verb could not act on while it did on others
@@ -94,7 +95,8 @@ const maxConfigErrors = 20
 // checkConfig parses every line of a config file before any runs: a
 // file with a line that does not parse (the error the line would get
 // when run: messages.Parse is the first thing a line goes through), or
-// `command shutdown`, is refused with nothing run, not after its first
+// one refused whatever is declared (messages.ConfigRefusal: `command
+// shutdown`, a stream, `command fleet`), is refused with nothing run, not after its first
 // lines started services, and every such line is named, the first
 // maxConfigErrors of them (configErrors). What only running finds (a
 // verb on a service not declared) still stops the file at its line.
@@ -108,8 +110,8 @@ func checkConfig(path string, lines []string) error {
 		var msg string
 		if st, err := messages.Parse(line); err != nil {
 			msg = printable(err.Error()) + attributeHint(err.Error())
-		} else if isShutdown(st) {
-			msg = errConfigShutdown.Error()
+		} else if err := messages.ConfigRefusal(st); err != nil {
+			msg = err.Error() // shutdown, a stream, fleet: refused whatever is declared
 		} else {
 			continue
 		}
@@ -147,18 +149,9 @@ func attributeHint(msg string) string {
 	return ""
 }
 
-// errConfigShutdown refuses `command shutdown` in -c FILE: cfkd would
-// stop as it starts, every service the file started with it, while it
-// said it had started (`cfkd -d`: `running in the background`, exit 0)
-// (REFERENCE §7.4).
-var errConfigShutdown = errors.New("command shutdown is refused in a config file (-c): cfkd would shut down as it starts; " +
-	"stop it with cfkctl shutdown or a signal")
-
-// isShutdown says whether st is `command shutdown`.
-func isShutdown(st messages.Statement) bool {
-	c, ok := st.(messages.ControlCommand)
-	return ok && c.Verb == messages.VerbShutdown
-}
+// errConfigShutdown refuses `command shutdown` in -c FILE (REFERENCE
+// §7.4): messages.ConfigRefusal's text.
+var errConfigShutdown = messages.ErrConfigShutdown
 
 // failedServices is the `NAME: MESSAGE` lines of the OK reply of a verb
 // that acts on services (REFERENCE §1.4, multi-service replies): those

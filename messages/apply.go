@@ -150,8 +150,9 @@ func DecodeApplyData(data string) (string, error) {
 
 // declareText parses every line of text and builds the declarations it
 // makes (see Declare). Blank and comment lines are skipped, and so are
-// `command` lines once they parse: a broken file is refused whole, as
-// `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`, the
+// `command` lines once they parse, but for those cfkd -c refuses
+// (ConfigRefusal: shutdown, a stream, fleet): a broken file is refused
+// whole, as `cfkd -c` refuses it. An error names its line: `line N: MESSAGE`, the
 // first bad line's (ApplyTextErrors gives them all).
 func declareText(text string) (Declarations, error) {
 	var first error
@@ -216,6 +217,9 @@ func walkDeclarations(text string, bad func(LineError) bool) Declarations {
 			continue
 		}
 		st, err := Parse(line)
+		if err == nil {
+			err = ConfigRefusal(st) // what cfkd -c of the file would refuse
+		}
 		if err == nil {
 			err = d.declare(takeEnv(envs, st))
 		}
