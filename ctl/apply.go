@@ -56,6 +56,9 @@ func runApply(s *session, args []string) error {
 		if e := applyCycleLine(file, text, rep.Err.Error()); e != nil {
 			return e
 		}
+		if h := dryRunEnvHint(s, req, rep.Err); h != "" && s.hint == "" {
+			s.hint = h
+		}
 		return rep.Err
 	}
 	items, failures, notes, err := readApplyReply(rep.Lines)
@@ -366,3 +369,20 @@ func afterJSON(s *session, err error) error {
 type silentError struct{}
 
 func (*silentError) Error() string { return "" }
+
+// dryRunEnvHint is the line cfkctl adds to cfkd's `not authorized` for a
+// dry run whose file declares add_env: a dry run needs read, but one
+// that declares add_env needs admin (its plan would tell whether each
+// value is the one in force, REFERENCE §1.4), which the original's text
+// does not say. "" otherwise.
+func dryRunEnvHint(s *session, req string, err error) string {
+	if !s.opts.dryRun || err.Error() != messages.ErrNotAuthorized.Error() {
+		return ""
+	}
+	st, perr := messages.Parse(req) // as cfkd read it: it answered past the parse
+	if a, ok := st.(messages.Apply); perr != nil || !ok || !a.Want.HasEnv() {
+		return ""
+	}
+	return "cfkctl: a dry run of a file that declares add_env needs admin, where one without needs read: " +
+		"its plan would tell whether each value is the one in force"
+}
