@@ -169,7 +169,9 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 // prune would destroy (declared here, not in want: the first by name),
 // and that name; "" when none. A name declared nowhere is no such
 // service: the dependent cannot start until it is declared (REFERENCE
-// §2.8), prune or not.
+// §2.8), prune or not; nor is one being destroyed, which the plan leaves
+// out (declared): it is going whatever the apply, which destroys nothing
+// of it (§1.4).
 func (c *Controller) prunedRequire(want map[string]messages.ServiceConfig) (string, string) {
 	names := make([]string, 0, len(want))
 	for name := range want {
@@ -178,7 +180,8 @@ func (c *Controller) prunedRequire(want map[string]messages.ServiceConfig) (stri
 	sort.Strings(names)
 	for _, name := range names {
 		for _, req := range want[name].Requires {
-			if _, ok := want[req]; !ok && c.services[req] != nil {
+			_, inFile := want[req]
+			if e := c.services[req]; !inFile && e != nil && !e.destroying {
 				return name, req
 			}
 		}
