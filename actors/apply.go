@@ -277,7 +277,7 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 		// declared and restarts nothing (REFERENCE §1.4)
 		acting := messages.ActingAttrs(*e.cfg, cfg, ch.Attrs)
 		if len(ch.Attrs) > 0 { // not a run of a former declaration alone
-			e.setConfig(&cfg)
+			c.setConfig(e, &cfg)
 			if e.pid != nil { // one not spawned yet gets it at its spawn
 				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 			}
@@ -312,7 +312,7 @@ func (c *Controller) addService(cfg *messages.ServiceConfig) *entry {
 	c.services[cfg.Name] = e
 	c.sorted = nil
 	c.opts.tail.declare(cfg.Name)
-	e.setConfig(cfg)
+	c.setConfig(e, cfg)
 	return e
 }
 

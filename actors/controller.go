@@ -33,6 +33,16 @@ type entry struct {
 func (e *entry) setConfig(c *messages.ServiceConfig)  { e.cfg, e.status = c, "" }
 func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 
+// setConfig declares cfg as e's, and tells the event hub its tags: a
+// `tag` stream takes cfkd's records that name the service (REFERENCE
+// §1.4).
+func (c *Controller) setConfig(e *entry, cfg *messages.ServiceConfig) {
+	e.setConfig(cfg)
+	if c.opts.hub != nil {
+		c.opts.hub.declared(cfg.Name, cfg.Tags)
+	}
+}
+
 // runsFormer says whether e is up (starting or running) with a run
 // launched from a declaration other than its current one, in what a
 // restart would change (not desc, tags nor requires, nor what acts on
@@ -276,7 +286,7 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	if e.pid != nil { // one not spawned yet gets it at its spawn
 		ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 	}
-	e.setConfig(&cfg)
+	c.setConfig(e, &cfg)
 	return messages.Reply{}
 }
 

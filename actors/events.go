@@ -27,13 +27,17 @@ type eventHub struct {
 	mu      sync.Mutex
 	stopped bool // the tree stopped: a new feed ends at once
 	feeds   map[*Feed]messages.Selector
-	n       atomic.Int32 // len(feeds): no formatting without a reader
-	es      *eventstream.EventStream
-	sub     *eventstream.Subscription
+	// tags: each service's tags as declared (declared), kept with or
+	// without a feed, so that a tag feed takes cfkd's records that name
+	// a service of the tag (the log hook knows only the name)
+	tags map[string][]string
+	n    atomic.Int32 // len(feeds): no formatting without a reader
+	es   *eventstream.EventStream
+	sub  *eventstream.Subscription
 }
 
 func newEventHub(es *eventstream.EventStream) *eventHub {
-	h := &eventHub{feeds: map[*Feed]messages.Selector{}, es: es}
+	h := &eventHub{feeds: map[*Feed]messages.Selector{}, tags: map[string][]string{}, es: es}
 	h.sub = es.Subscribe(h.onEvent)
 	return h
 }
@@ -41,7 +45,8 @@ func newEventHub(es *eventstream.EventStream) *eventHub {
 // subscribe returns a feed of the event lines sel takes: with no
 // selector or `all`, every event; with `service NAME` or `tag TAG`, the
 // service events of the services it selects (a tag as the service has it
-// when the transition happens).
+// when the transition happens), and cfkd's records that name one of them
+// (a tag as declared when the record is logged).
 // onCut, if not nil, is called once when the feed is cut off, in the
 // publisher's goroutine: it must not block.
 func (h *eventHub) subscribe(sel messages.Selector, b Backlog, onCut func()) *Feed {
@@ -67,6 +72,14 @@ func (h *eventHub) subscribe(sel messages.Selector, b Backlog, onCut func()) *Fe
 	return f
 }
 
+// declared records the tags of service name, as declared now (the
+// controller, at each declaration: a mutex, no wait).
+func (h *eventHub) declared(name string, tags []string) {
+	h.mu.Lock()
+	h.tags[name] = tags
+	h.mu.Unlock()
+}
+
 // stop unsubscribes the hub and closes every feed.
 func (h *eventHub) stop() {
 	h.es.Unsubscribe(h.sub)
@@ -83,6 +96,11 @@ func (h *eventHub) stop() {
 // onEvent is the event stream's handler: the events of the tree become
 // lines; anything else is ignored.
 func (h *eventHub) onEvent(ev any) {
+	if m, ok := ev.(messages.ServiceForgotten); ok {
+		h.mu.Lock()
+		delete(h.tags, m.Name)
+		h.mu.Unlock()
+	}
 	if h.n.Load() == 0 {
 		return
 	}
@@ -110,6 +128,9 @@ func (h *eventHub) publish(e messages.Event, tags []string) {
 	var line []byte
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if e.Kind == messages.EventCfkd && e.Service != "" {
+		tags = h.tags[e.Service] // cfkd's record names the service
+	}
 	for f, sel := range h.feeds {
 		if !takes(sel, e, tags) {
 			continue
@@ -135,10 +156,18 @@ func takes(sel messages.Selector, e messages.Event, tags []string) bool {
 	return false
 }
 
-// ofService reports whether e is a service's own: a transition or its
-// end (destroyed), which service and tag selectors take.
+// ofService reports whether e is about one service, which service and
+// tag selectors take: a transition, its end (destroyed), or a record of
+// cfkd's that names it (`web1 crashed 2 times in a row; restarting in
+// 1s`).
 func ofService(e messages.Event) bool {
-	return e.Kind == messages.EventService || e.Kind == messages.EventDestroyed
+	switch e.Kind {
+	case messages.EventService, messages.EventDestroyed:
+		return true
+	case messages.EventCfkd:
+		return e.Service != ""
+	}
+	return false
 }
 
 // logHook makes cfkd's own records at warn and error level events of kind
@@ -190,8 +219,9 @@ func (l *logHook) Fire(en *logrus.Entry) error {
 // now on, until the feed is closed or cut off. sel chooses: the zero
 // Selector or `all` takes every event (services, proxies, sockets, cfkd's
 // warnings); `service NAME` and `tag TAG` only the service events of the
-// services they select, a tag matched as the service has it when the
-// transition happens (a retag applies from the next transition on). A
+// services they select, and cfkd's records that name one of them, a tag
+// matched as the service has it when the transition happens (a retag
+// applies from the next transition on; to a record, at once). A
 // name that matches no service is not an error: its events come if one is
 // declared.
 //

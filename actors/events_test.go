@@ -190,7 +190,8 @@ func TestEventsTagFollowsRetag(t *testing.T) {
 }
 
 // TestEventsProxySocketCfkd: proxies, sockets and cfkd's own warnings are
-// lines of the feed of all; a service selector leaves them out.
+// lines of the feed of all; a service selector leaves them out (but for
+// cfkd's records that name its service: events_cfkd_sel_test.go).
 func TestEventsProxySocketCfkd(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, func(o *Options) { o.Log.SetLevel(logrus.InfoLevel) })
