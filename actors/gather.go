@@ -503,6 +503,10 @@ func (c *Controller) forget(name string) {
 	if le, ok := c.opts.Launcher.(LeftoverEnder); ok {
 		le.EndLeftovers(name)
 	}
+	if p := c.proxyOfRun(e); p != nil {
+		// the proxy of its last run may hold them (REFERENCE §7.5)
+		c.sys.Root.Send(p, proxiedEndLeftovers{name: name})
+	}
 	c.sys.EventStream.Publish(messages.ServiceForgotten{Name: name, At: time.Now(), Tags: e.cfg.Tags})
 	c.downReached(name)
 }

@@ -225,3 +225,15 @@ func (c *Controller) sendServices(msg any) {
 		}
 	}
 }
+
+// proxyOfRun is the actor of the proxy that ran service e's last process,
+// nil when a direct one did (or none ran, or that proxy is not declared).
+func (c *Controller) proxyOfRun(e *entry) *actor.PID {
+	if e.run == nil || e.run.Proxy == "" {
+		return nil
+	}
+	if p := c.proxies[e.run.Proxy]; p != nil {
+		return p.pid
+	}
+	return nil
+}

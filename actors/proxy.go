@@ -133,6 +133,11 @@ type Proxy struct {
 	// §4.4: logged with that pid). At most maxLastPids: they are needed
 	// for moments, and a service destroyed is never started again
 	lastPid map[string]int
+	// alone: the services whose latest process of this run exited with
+	// no stop line sent for it, and no start line sent since: a stop of
+	// the service, down, sends the proxy that stop line
+	// (proxiedEndLeftovers), which ends the daemons that process left
+	alone map[string]bool
 
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
@@ -147,6 +152,7 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
 		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{},
+		alone:  map[string]bool{},
 		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
 }
@@ -193,6 +199,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 				break // the proxy never heard of that start
 			}
 			p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: m.name})
+			delete(p.alone, m.name)
 			for _, st := range p.starts[m.name] { // the proxy stops the latest, and there is one at most that runs
 				st.stopAsked = true
 			}
@@ -205,6 +212,8 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if m.run == p.run {
 			p.shutdownIfIdle(ctx)
 		}
+	case proxiedEndLeftovers:
+		p.endLeftovers(ctx, m.name)
 	case proxiedStartKilled:
 		for _, st := range p.starts[m.name] {
 			if st.pid == m.pid {
@@ -324,6 +333,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	delete(p.holds, name)
 	delete(p.pids, name)
 	delete(p.lastPid, name) // its lines from now on may be the new process's
+	delete(p.alone, name)   // a stop line from now on is this start's
 	sent := osproc.BootTicks()
 	for _, st := range p.starts[name] {
 		st.left = true // a service has one start at a time: this one
@@ -507,6 +517,7 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
 	p.svcs, p.up, p.pids, p.lastPid = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}
+	clear(p.alone) // a next run's process never ran theirs
 	p.starts = map[string][]*proxiedStart{}
 	p.answerDowns(ctx)
 	queued := p.queued

@@ -59,6 +59,13 @@ type (
 		name string
 		pid  int
 	}
+	// proxiedEndLeftovers: service name, down, is asked to end what its
+	// runs left (a stop while it is down or in backoff, its destroy:
+	// lifecycle.EndLeftovers). A proxy that is a child subreaper
+	// (cfk-proxy) holds the daemons of a child that exited on its own,
+	// which cfkd's scan cannot see: the stop line of that name has it end
+	// them (REFERENCE §4.6, §7.5).
+	proxiedEndLeftovers struct{ name string }
 	// toProxy is a message a service sends its parent for proxy `proxy`.
 	toProxy struct {
 		proxy string

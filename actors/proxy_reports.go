@@ -13,6 +13,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
+	"github.com/cfk/cfk/proxywire"
 )
 
 // awaiting returns the oldest start of name whose started has not come.
@@ -177,6 +178,11 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		}
 		p.lastPid[m.name] = m.pid
 	}
+	if !st.stopAsked && m.pid > 0 && len(p.starts[m.name]) == 0 {
+		// the latest process of the name exited with no stop line: the
+		// proxy keeps what it left until one comes (endLeftovers)
+		p.alone[m.name] = true
+	}
 	if st.left {
 		p.log.Debugf("proxy '%s': exit of '%s' (pid %d) from a start the service gave up", p.cfg.Name, m.name, m.pid)
 		p.endGivenUp(m.name, st)
@@ -201,4 +207,21 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		return
 	}
 	ctx.Send(st.ref.pid, exit)
+}
+
+// endLeftovers: service name, down, is asked to end what its runs left
+// (a stop while it is down or in backoff, its destroy: REFERENCE §7.5).
+// When its latest process of this run exited on its own, no stop line
+// sent for it nor start line since, the proxy is sent that stop line: a
+// proxy that is a child subreaper (cfk-proxy) holds the daemons of that
+// child, which cfkd's scan cannot see, and ends them at that line
+// (REFERENCE §4.6). One that is none left them to cfkd, whose scan ends
+// them; a line it reads after the child's exit is answered by nothing.
+func (p *Proxy) endLeftovers(ctx actor.Context, name string) {
+	if p.state != proxyIsUp || !p.alone[name] {
+		return
+	}
+	delete(p.alone, name)
+	p.log.Debugf("proxy '%s': '%s' is stopped, its process had exited: stop line sent, for what it left", p.cfg.Name, name)
+	p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: name})
 }

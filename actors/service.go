@@ -316,6 +316,9 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 		if le, ok := s.opts.Launcher.(LeftoverEnder); ok {
 			le.EndLeftovers(s.cfg.Name)
 		}
+		if s.runProxy != "" { // the proxy of its last run may hold them (REFERENCE §7.5)
+			ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxiedEndLeftovers{name: s.cfg.Name}})
+		}
 	case lifecycle.Log:
 		s.logEffect(e)
 	default:

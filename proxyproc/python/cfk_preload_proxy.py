@@ -290,6 +290,7 @@ class Proxy:
         self.grace = grace
         self.children = {}  # pid -> Child
         self.by_name = {}  # name -> latest pid
+        self.exited_alone = {}  # name -> pid of its latest child, exited with no stop line (REFERENCE §4.6)
         self.unreported = {}  # name -> deque of its pids forked, `started` not written yet, in fork order
         self.early_exits = {}  # pid -> status, reaped before its `started` was written
         self.readers = {}  # fd -> Reader
@@ -427,6 +428,7 @@ class Proxy:
             else:
                 self.logf("err", "'%s' is already running (pid %d): starting another one", name, former)
         self.logf("out", "starting %s", name)
+        self.exited_alone.pop(name, None)  # a stop line from now on is this start's
         stdin = None
         if c["tie_stdin_to"]:
             stdin = self.sockets.get(c["tie_stdin_to"])
@@ -578,6 +580,12 @@ class Proxy:
 
     def stop(self, name):
         pid = self.by_name.get(name)
+        if pid is None and name in self.exited_alone:
+            # its latest child exited on its own, and its service was
+            # stopped since (REFERENCE §4.6): this proxy is no subreaper,
+            # what that child left is cfkd's to end (REFERENCE §7.5)
+            self.logf("out", "stopping %s: it had exited (pid %d)", name, self.exited_alone.pop(name))
+            return
         if pid is None:
             self.logf("err", "Oops, I don't know about '%s'", name)
             return
@@ -661,9 +669,12 @@ class Proxy:
                 self.early_exits[pid] = status
 
     def exited(self, pid, status):
-        name = self.children.pop(pid).name
+        child = self.children.pop(pid)
+        name = child.name
         if self.by_name.get(name) == pid:
             del self.by_name[name]
+            if not child.stop_asked:
+                self.exited_alone[name] = pid
         self.send_status("stopped", name, pid, status)
 
     def read_child(self, fd, reader):
