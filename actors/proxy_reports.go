@@ -94,6 +94,11 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	case st == nil && ended:
 		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): it had already ended", p.cfg.Name, m.name, m.pid)
 		return
+	case st == nil && m.proc == nil:
+		// no handle (not the proxy's child, no pidfds): nothing is
+		// killed, and the log does not say it is (REFERENCE §4.5)
+		p.log.WithError(m.handleErr).Errorf("proxy '%s' started unknown service '%s' (pid %d): no handle on it, cfkd will not signal it", p.cfg.Name, m.name, m.pid)
+		return
 	case st == nil:
 		// nobody supervises it (a start a former cfkd of state version 6
 		// or older gave up before an upgrade in place, whose started came
@@ -110,6 +115,10 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		if ended {
 			// the proxy stopped it already (it read the stop line)
 			p.log.Infof("proxy '%s' started '%s' (pid %d) for a start the service gave up: it had already ended", p.cfg.Name, m.name, m.pid)
+			return
+		}
+		if m.proc == nil {
+			p.log.WithError(m.handleErr).Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: no handle on it, cfkd will not signal it", p.cfg.Name, m.name, m.pid)
 			return
 		}
 		p.log.Warnf("proxy '%s' started '%s' (pid %d) for a start the service gave up: killing it", p.cfg.Name, m.name, m.pid)
