@@ -208,3 +208,18 @@ func TestRoutesNameTheirSender(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyLooks: a hub holds operate on a host (REFERENCE §12.5): every
+// command verb that looks, `upgraded` too, and those that act, run for it
+// without --fleet-allow.
+func TestPolicyLooks(t *testing.T) {
+	var p Policy
+	for _, l := range []string{"command status", "command list", "command desc", "command pids", "command inspect",
+		"command version", "command sockets", "command proxystatus", "command upgraded",
+		"command start all", "command stop all", "command up all", "command down all", "command restart all",
+		"command rollingrestart all", "command signal HUP all"} {
+		if err := p.Check(mustParse(t, l)); err != nil {
+			t.Errorf("%q: %v", l, err)
+		}
+	}
+}
