@@ -319,7 +319,18 @@ func TestProxyHeldForBackoffEndsAtItsStop(t *testing.T) {
 			r.crashToBackoff(p, 2)
 			r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
 			r.ok("command " + verb + " service s")
-			p.eof()
+			// the stop line of s, for what its exited process left
+			// (REFERENCE §7.5), may come before the pipe closes
+			select {
+			case l, ok := <-p.cmds:
+				if ok && l != `{"command":"stop","name":"s"}` {
+					t.Fatalf("command %q, want the stop line of s or the pipe closed", l)
+				} else if ok {
+					p.eof()
+				}
+			case <-time.After(deadline):
+				t.Fatalf("command pipe still open after %v", deadline)
+			}
 			r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 			waitProxyStatus(r, "p\tdown\t")
 			noProxy(t, proxies, window)
