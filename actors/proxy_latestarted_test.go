@@ -112,7 +112,38 @@ func givenUpStart(t *testing.T) (*rig, *playedProxy) {
 	r.okDone("command stop service s", 1)
 	p.command() // stop
 	r.expectSeq("s", stopping, stopped)
+	r.waitStartGivenUp("s")
 	return r, p
+}
+
+// waitStartGivenUp waits until the proxy has marked the start of name
+// given up: the service tells its proxy that it is down after it
+// publishes the transition a test waits for (the step after the row,
+// lifecycle.LeaveProxy), and a status line the test writes meanwhile
+// would reach the proxy first. It looks through exports that do not
+// freeze (refused while the proxy still counts name up).
+func (r *rig) waitStartGivenUp(name string) {
+	r.t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{}, deadline).Result()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		if ex := res.(Exported); ex.Err == nil {
+			for _, px := range ex.Proxies {
+				for _, ps := range px.Services {
+					if ps.Name == name && len(ps.Starts) > 0 && ps.Starts[len(ps.Starts)-1].Left {
+						return
+					}
+				}
+			}
+		}
+		if time.Now().After(end) {
+			r.t.Fatalf("the proxy has not marked the start of %s given up after %v", name, deadline)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // A `started` of a service the proxy was not asked to start (after an

@@ -66,6 +66,7 @@ func TestStartedWithoutHandleNotSaidKilled(t *testing.T) {
 		r.okDone("command stop service s", 1)
 		p.command() // stop
 		r.expectSeq("s", stopping, stopped)
+		r.waitStartGivenUp("s")
 		p.started("s", 301)
 		check(t, r, logs, 301, "proxy 'p' started 's' (pid 301) for a start the service gave up: no handle on it, cfkd will not signal it", logrus.WarnLevel)
 	})

@@ -617,7 +617,7 @@ func TestProxyHeldForBackoffAcrossAnUpgrade(t *testing.T) {
 	old.expectSeq("s", starting)
 	p := nextProxy(t, proxies)
 	old.crashToBackoff(p, 3) // 2 s: the adoption comes before the retry
-	ex := old.export(true)
+	ex := old.exportSettled(true)
 	if len(ex.Proxies) != 1 || !ex.Proxies[0].Running {
 		t.Fatalf("exported proxies %+v, want p running", ex.Proxies)
 	}

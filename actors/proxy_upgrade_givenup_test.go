@@ -53,7 +53,7 @@ func TestUpgradeCarriesAGivenUpStart(t *testing.T) {
 func givenUpStartAdopted(t *testing.T, v6 bool) (*rig, *playedProxy, uint64) {
 	t.Helper()
 	old, p := givenUpStart(t)
-	ex := old.export(true)
+	ex := old.exportSettled(true)
 	if len(ex.Proxies) != 1 || len(ex.Proxies[0].Services) != 1 {
 		t.Fatalf("exported proxies %+v, want p running s", ex.Proxies)
 	}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -99,6 +100,29 @@ func TestExportFreezeThaw(t *testing.T) {
 	}
 	r.expectSeq("s", messages.Fail, messages.Starting) // the crash, handled once thawed: respawned
 	r.ok("service s desc=x")
+}
+
+// exportSettled is export, asked again while it is refused with a `try
+// again` of a proxy that has not heard yet that a service is down: a
+// service says so to its proxy after it publishes the transition a test
+// waits for (the step after the row, lifecycle.LeaveProxy).
+func (r *rig) exportSettled(freeze bool) Exported {
+	r.t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		res, err := r.tree.System.Root.RequestFuture(r.tree.Controller, ExportState{Freeze: freeze}, deadline).Result()
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		ex := res.(Exported)
+		if ex.Err == nil {
+			return ex
+		}
+		if !strings.Contains(ex.Err.Error(), "is starting") || time.Now().After(end) {
+			r.t.Fatal(ex.Err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (r *rig) export(freeze bool) Exported {
