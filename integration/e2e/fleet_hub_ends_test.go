@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"bufio"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/messages"
@@ -60,7 +63,17 @@ func hubEndsRequestInFlight(t *testing.T, end, why string) {
 		}
 	}
 	if end == "command upgrade" { // a SIGTERM is refused until it is done (§13.5)
-		c := r.hub.dial()
-		c.until("the hub upgraded", func() bool { return strings.Contains(strings.Join(c.ok("command upgraded"), " "), "\tupgraded\t") })
+		// each ask on a connection of its own: one the old cfkd accepted
+		// just before its drain is closed unanswered (§13.3)
+		waitFor(t, "the hub upgraded", func() bool {
+			c, err := net.Dial("unix", r.hub.sock)
+			if err != nil {
+				return false
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(deadline))
+			rep, err := (&client{t: t, conn: c, r: bufio.NewReader(c)}).try("command upgraded")
+			return err == nil && rep.Err == nil && strings.Contains(strings.Join(rep.Lines, " "), "\tupgraded\t")
+		})
 	}
 }
