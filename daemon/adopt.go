@@ -96,7 +96,7 @@ func (a *adoption) listener() (net.Listener, error) {
 		return nil, fmt.Errorf("upgrade: admin listener: %w", err)
 	}
 	if u, ok := ln.(*net.UnixListener); ok {
-		u.SetUnlinkOnClose(true) // as listen makes it: removed at shutdown
+		return ownSocket(u, a.st.Admin.Addr), nil // as listen makes it: removed at shutdown
 	}
 	return ln, nil
 }

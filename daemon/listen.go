@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -84,12 +85,43 @@ func listen(a Address) (net.Listener, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot listen on %s: %w", a, err)
 		}
-		ln.(*net.UnixListener).SetUnlinkOnClose(true)
-		return ln, nil
+		return ownSocket(ln.(*net.UnixListener), a.Addr), nil
 	}
 	ln, err := net.Listen("tcp", a.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", a, err)
 	}
 	return ln, nil
+}
+
+// unixListener is the admin socket: closed, it removes its file, unless
+// another file took its path (the home was moved or removed, and another
+// cfkd listens there now: its socket is not this one's to remove,
+// REFERENCE §7.2).
+type unixListener struct {
+	*net.UnixListener
+	path string
+	file os.FileInfo // what path was once bound; nil: never removed
+	once sync.Once
+}
+
+// ownSocket makes ln, bound at path, remove path at Close while path is
+// still its socket file.
+func ownSocket(ln *net.UnixListener, path string) net.Listener {
+	ln.SetUnlinkOnClose(false)
+	u := &unixListener{UnixListener: ln, path: path}
+	if fi, err := os.Lstat(path); err == nil {
+		u.file = fi
+	}
+	return u
+}
+
+func (u *unixListener) Close() error {
+	err := u.UnixListener.Close()
+	u.once.Do(func() {
+		if now, lerr := os.Lstat(u.path); lerr == nil && u.file != nil && os.SameFile(u.file, now) {
+			os.Remove(u.path)
+		}
+	})
+	return err
 }

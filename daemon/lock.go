@@ -70,8 +70,12 @@ func readPid(f *os.File) int {
 	return pid
 }
 
-// release removes the lock file, then unlocks it.
+// release removes the lock file, then unlocks it. A path that no longer
+// names the file locked (the home was moved or removed, and another cfkd
+// locked a file of its own there) is left to its owner (REFERENCE §7.2).
 func (l *lock) release() {
-	os.Remove(l.path)
+	if sameFile(int(l.f.Fd()), l.path) == nil {
+		os.Remove(l.path)
+	}
 	l.f.Close()
 }

@@ -28,7 +28,7 @@ func FromFile(path string, f *os.File) (*Listener, error) {
 		// a former cfkd's socket may lack its SO_PASSPIDFD: asked again
 		raw.Control(func(fd uintptr) { passCred(int(fd)) })
 	}
-	return &Listener{Path: path, conn: uc}, nil
+	return &Listener{Path: path, conn: uc, file: socketFile(path)}, nil
 }
 
 // SharedFromFile is ListenShared for the socket f, bound at path already

@@ -40,6 +40,9 @@ type Message struct {
 type Listener struct {
 	Path string // a file's path, or "@NAME" for Linux's abstract namespace
 	conn *net.UnixConn
+	// file: what Path was once bound (nil: abstract, or not known); Close
+	// removes Path only while it is still that file
+	file os.FileInfo
 	once sync.Once
 	// shared: an abstract socket any local user can reach (ListenShared):
 	// it takes datagrams only from the uids allowed on it, each counted
@@ -137,7 +140,20 @@ func Listen(path string) (*Listener, error) {
 	if path[0] != '@' {
 		os.Chmod(path, 0o666)
 	}
-	return &Listener{Path: path, conn: conn}, nil
+	return &Listener{Path: path, conn: conn, file: socketFile(path)}, nil
+}
+
+// socketFile is what the socket file at path is now (nil for an abstract
+// name, or a path that cannot be read).
+func socketFile(path string) os.FileInfo {
+	if path == "" || path[0] == '@' {
+		return nil
+	}
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return nil
+	}
+	return fi
 }
 
 // ListenShared creates the socket for services run as users that cannot
@@ -266,12 +282,13 @@ func (l *Listener) Serve(deliver func(Message)) {
 }
 
 // Close ends Serve and removes the socket file (an abstract socket has
-// none).
+// none), unless another file took its path (the home was moved or
+// removed, and another cfkd made its own there: REFERENCE §7.2).
 func (l *Listener) Close() {
 	l.once.Do(func() {
 		l.conn.Close()
 		l.Resume() // a paused Serve reads again, and ends
-		if l.Path[0] != '@' {
+		if now := socketFile(l.Path); l.file != nil && now != nil && os.SameFile(l.file, now) {
 			os.Remove(l.Path)
 		}
 	})
