@@ -374,19 +374,31 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	} else if f.Config != "" {
 		warn := func(msg string) {
 			log.Warn(msg)
-			ready.warn(msg)
+			if !signalled.Load() { // else the shutdown's doing, not the file's (below)
+				ready.warn(msg)
+			}
 		}
-		if err := loadConfig(tree, f.Config, warn); err != nil {
+		err := loadConfig(tree, f.Config, warn)
+		if signalled.Load() {
+			// a TERM (or INT, HUP, QUIT) while the file loaded: a line that
+			// failed, or whose services did not all start, did so for the
+			// shutdown, the file is not at fault; and cfkd does not run on
+			// (REFERENCE §7.3)
 			ln.Close()
 			httpd.close()
-			if signalled.Load() {
-				// a TERM (or INT, HUP, QUIT) while the file loaded: its line failed
-				// for the shutdown, the file is not at fault (REFERENCE §7.4)
+			if err != nil {
 				log.Infof("shut down by a signal while loading %s (%v)", f.Config, err)
-				<-done
-				orphans.sweep()
-				return nil
+			} else {
+				log.Infof("shut down by a signal while loading %s", f.Config)
 			}
+			ready.fail(fmt.Errorf("cfkd: the detached cfkd (pid %d) was shut down by a signal while it loaded %s", os.Getpid(), f.Config))
+			<-done
+			orphans.sweep()
+			return nil
+		}
+		if err != nil {
+			ln.Close()
+			httpd.close()
 			log.WithError(err).Error("config file refused: shutting down")
 			shutdown(tree, log, "config error")
 			<-done

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,5 +56,127 @@ func TestTermWhileLoadingConfigIsAShutdown(t *testing.T) {
 	err := d.waitExit()
 	if err != nil || strings.Contains(d.stderr.String(), conf) {
 		t.Fatalf("cfkd after a TERM while loading its config: exit %v, stderr:\n%s", err, d.stderr.String())
+	}
+}
+
+// startAllConf is a config whose last line starts two services that
+// require db, slow to run: the line waits for db, and a TERM meanwhile
+// fails it for both, an OK reply with a NAME: MESSAGE line each (§1.4).
+const startAllConf = "service db cmd=sleep 1000\nservice db startwait_secs=30\n" +
+	"service app cmd=sleep 1000\nservice app requires=db\nservice app startwait_secs=0\n" +
+	"service web cmd=sleep 1000\nservice web requires=db\nservice web startwait_secs=0\n" +
+	"command start all\n"
+
+// waitSleepRuns waits until a process of home runs `sleep 1000` (db, the
+// first the config's start launches), or exited says cfkd is gone.
+func waitSleepRuns(t *testing.T, home string, exited func() bool, out func() string) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for {
+		for _, pid := range homeProcs(home) {
+			if b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline")); string(b) == "sleep\x001000\x00" {
+				return
+			}
+		}
+		if exited() {
+			t.Fatalf("cfkd exited at start\n%s", out())
+		}
+		if time.Now().After(end) {
+			t.Fatalf("db never started\n%s", out())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestTermWhileLoadingStartAllIsAShutdown: the same TERM during a line
+// that starts several services (REFERENCE §7.3): their failures, the
+// shutdown's doing, were warned of as the file's (`cfkd: warning:
+// FILE:9: app: Service 'app' cannot start: requires 'db': ...`), and
+// cfkd logged `loaded FILE` and opened its console after its shutdown.
+func TestTermWhileLoadingStartAllIsAShutdown(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	conf := filepath.Join(t.TempDir(), "cfk.conf")
+	if err := os.WriteFile(conf, []byte(startAllConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := launchDaemon(t, home, "-c", conf)
+	exited := func() bool {
+		select {
+		case <-d.exited:
+			return true
+		default:
+			return false
+		}
+	}
+	waitSleepRuns(t, home, exited, d.stderr.String)
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	err := d.waitExit()
+	if err != nil || strings.Contains(d.stderr.String(), conf) {
+		t.Fatalf("cfkd after a TERM while loading its config: exit %v, stderr:\n%s", err, d.stderr.String())
+	}
+	log, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
+	if strings.Contains(string(log), "loaded "+conf) {
+		t.Errorf("cfkd shut down by a signal logged that it loaded its config:\n%s", log)
+	}
+}
+
+// TestTermToDetachedWhileLoadingStartAll: the detached cfkd of `cfkd -d`
+// gets that TERM (systemctl stop of a Type=forking unit still starting):
+// its parent printed the shutdown's failures as the file's warnings,
+// then `cfkd running in the background as pid N, console on ...` and
+// exited 0, while that cfkd had shut down. It now says that the detached
+// cfkd was shut down by a signal while it loaded FILE, and exits 1, as it
+// does for a TERM sent to itself meanwhile (REFERENCE §7.3).
+func TestTermToDetachedWhileLoadingStartAll(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	conf := filepath.Join(t.TempDir(), "cfk.conf")
+	if err := os.WriteFile(conf, []byte(startAllConf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out lockedBuffer
+	cmd := exec.Command(cfkdBin, "--home", home, "-c", conf, "-d")
+	cmd.Env = childEnv("CFKD_HOME=" + home)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited, returned := make(chan error, 1), make(chan struct{})
+	go func() { waited <- cmd.Wait(); close(returned) }()
+	detached := 0
+	t.Cleanup(func() {
+		if detached > 0 {
+			syscall.Kill(detached, syscall.SIGKILL)
+		}
+		killHome(home)
+	})
+	exited := func() bool {
+		select {
+		case <-returned:
+			return true
+		default:
+			return false
+		}
+	}
+	waitSleepRuns(t, home, exited, out.String)
+	detached = readLockPid(t, home)
+	syscall.Kill(detached, syscall.SIGTERM)
+	var err error
+	select {
+	case err = <-waited:
+	case <-time.After(deadline):
+		cmd.Process.Kill()
+		t.Fatalf("cfkd -d did not return\n%s", out.String())
+	}
+	want := "cfkd: the detached cfkd (pid " + strconv.Itoa(detached) + ") was shut down by a signal while it loaded " + conf
+	if err == nil || strings.Contains(out.String(), "running in the background") || !strings.Contains(out.String(), want) ||
+		strings.Contains(out.String(), "warning") {
+		t.Fatalf("cfkd -d whose detached cfkd got a TERM while loading: exit %v, want 1 and %q, output:\n%s", err, want, out.String())
+	}
+	end := time.Now().Add(deadline)
+	for syscall.Kill(detached, 0) == nil {
+		if time.Now().After(end) {
+			t.Fatalf("the detached cfkd %d runs on after its TERM", detached)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
