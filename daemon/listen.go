@@ -69,6 +69,10 @@ func (a Address) bound(ln net.Listener) Address {
 // an error.
 func listen(a Address) (net.Listener, error) {
 	if a.Network == "unix" {
+		if max := len(syscall.RawSockaddrUnix{}.Path) - 1; len(a.Addr) > max {
+			// the kernel's bind says only "invalid argument" (REFERENCE §7.2)
+			return nil, fmt.Errorf("cannot listen on %s: UNIX socket path too long (%d bytes, max %d)", a, len(a.Addr), max)
+		}
 		if st, err := os.Lstat(a.Addr); err == nil {
 			if st.Mode()&os.ModeSocket == 0 {
 				return nil, fmt.Errorf("cannot listen on %s: a file that is not a socket is in the way", a.Addr)

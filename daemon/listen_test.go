@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -38,4 +41,23 @@ func TestAddressBound(t *testing.T) {
 	if got := a.bound(ln); got != a {
 		t.Errorf("unix: bound %+v, want %+v", got, a)
 	}
+}
+
+// A UNIX socket path longer than sun_path holds was refused by the
+// kernel's bind as `bind: invalid argument`, which named no cause
+// (REFERENCE §7.2); one that fits is taken.
+func TestListenPathTooLong(t *testing.T) {
+	dir := t.TempDir()
+	max := len(syscall.RawSockaddrUnix{}.Path) - 1
+	long := filepath.Join(dir, strings.Repeat("x", max-len(dir)))
+	_, err := listen(Address{Network: "unix", Addr: long})
+	want := fmt.Sprintf("cannot listen on unix:%s: UNIX socket path too long (%d bytes, max %d)", long, len(long), max)
+	if err == nil || err.Error() != want {
+		t.Fatalf("listen on a path of %d bytes: %v, want %q", len(long), err, want)
+	}
+	ln, err := listen(Address{Network: "unix", Addr: long[:max]})
+	if err != nil {
+		t.Fatalf("listen on a path of %d bytes: %v", max, err)
+	}
+	ln.Close()
 }

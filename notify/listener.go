@@ -115,6 +115,10 @@ func Listen(path string) (*Listener, error) {
 	if path == "" {
 		return nil, errors.New("notify socket: no path")
 	}
+	if max := len(syscall.RawSockaddrUnix{}.Path) - 1; len(path) > max {
+		// the kernel's bind says only "invalid argument" (REFERENCE §7.2)
+		return nil, fmt.Errorf("notify socket %s: UNIX socket path too long (%d bytes, max %d)", path, len(path), max)
+	}
 	if path[0] == '@' {
 		// abstract: no file to remove
 	} else if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -270,3 +270,15 @@ func TestPauseLeavesDatagramsInTheSocket(t *testing.T) {
 		t.Fatalf("fields %v, want the datagram sent once resumed", m.Fields)
 	}
 }
+
+// A path longer than sun_path holds was refused by the kernel's bind as
+// `bind: invalid argument`, which named no cause (REFERENCE §7.2).
+func TestListenPathTooLong(t *testing.T) {
+	dir := t.TempDir()
+	max := len(syscall.RawSockaddrUnix{}.Path) - 1
+	long := filepath.Join(dir, strings.Repeat("x", max-len(dir)))
+	_, err := Listen(long)
+	if err == nil || !strings.Contains(err.Error(), "UNIX socket path too long (108 bytes, max 107)") {
+		t.Fatalf("Listen(a path of %d bytes): %v, want it said too long", len(long), err)
+	}
+}
