@@ -297,6 +297,22 @@ func (r *rig) crashToBackoff(p *playedProxy, n int) {
 	r.expectSeq("s", fail, backoff)
 }
 
+// heldInBackoff starts s, alone under auto proxy p, and makes it crash
+// n times (crashToBackoff): it returns in backoff, p held up for its
+// retry, with the rig and the played proxies.
+func heldInBackoff(t *testing.T, opt func(*Options), n int) (*rig, *playedProxy, <-chan *playedProxy) {
+	t.Helper()
+	r := newRig(t, opt)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	r.crashToBackoff(p, n)
+	return r, p, proxies
+}
+
 // holdLong makes the hold of a proxy for a service in backoff last a
 // minute past its retry: a test that sees the proxy end sooner sees it
 // told, not the hold expire.
@@ -309,14 +325,7 @@ func TestProxyHeldForBackoffEndsAtItsStop(t *testing.T) {
 	for _, verb := range []string{"stop", "destroy"} {
 		t.Run(verb, func(t *testing.T) {
 			t.Parallel()
-			r := newRig(t, holdLong)
-			r.setAutoTerm()
-			proxies := r.playProxies()
-			r.declareProxied(nil, "s")
-			r.okDone("command start service s", 1)
-			r.expectSeq("s", starting)
-			p := nextProxy(t, proxies)
-			r.crashToBackoff(p, 2)
+			r, p, proxies := heldInBackoff(t, holdLong, 2)
 			r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
 			r.ok("command " + verb + " service s")
 			// the stop line of s, for what its exited process left
@@ -343,14 +352,7 @@ func TestProxyHeldForBackoffEndsAtItsStop(t *testing.T) {
 // elsewhere.
 func TestProxyHeldForBackoffEndsWhenTheRetryMoves(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, holdLong)
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s")
-	r.okDone("command start service s", 1)
-	r.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	r.crashToBackoff(p, 2)
+	r, p, proxies := heldInBackoff(t, holdLong, 2)
 	ch := r.async(applyReq("", "service s cmd=sleep 100\nservice s startwait_secs=0.02\nproxy p cmd=cfk-proxy --preload x\n"))
 	r.expectSeq("s", starting) // a direct child
 	if rep := r.reply("apply", ch); rep.Err != nil {
@@ -609,14 +611,7 @@ func TestProxySlowToReadIsNotShutDown(t *testing.T) {
 // the new cfkd lets that auto proxy end, as in the former one.
 func TestProxyHeldForBackoffAcrossAnUpgrade(t *testing.T) {
 	t.Parallel()
-	old := newRig(t, holdLong)
-	old.setAutoTerm()
-	proxies := old.playProxies()
-	old.declareProxied(nil, "s")
-	old.okDone("command start service s", 1)
-	old.expectSeq("s", starting)
-	p := nextProxy(t, proxies)
-	old.crashToBackoff(p, 3) // 2 s: the adoption comes before the retry
+	old, p, _ := heldInBackoff(t, holdLong, 3) // 2 s: the adoption comes before the retry
 	ex := old.exportSettled(true)
 	if len(ex.Proxies) != 1 || !ex.Proxies[0].Running {
 		t.Fatalf("exported proxies %+v, want p running", ex.Proxies)
