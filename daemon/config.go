@@ -96,7 +96,7 @@ const maxConfigErrors = 20
 // file with a line that does not parse (the error the line would get
 // when run: messages.Parse is the first thing a line goes through), or
 // one refused whatever is declared (messages.ConfigRefusal: `command
-// shutdown`, a stream, `command fleet`), is refused with nothing run, not after its first
+// shutdown`, `command upgrade`, a stream, `command fleet`), is refused with nothing run, not after its first
 // lines started services, and every such line is named, the first
 // maxConfigErrors of them (configErrors). What only running finds (a
 // verb on a service not declared) still stops the file at its line.

@@ -10,6 +10,8 @@ import "testing"
 func TestParseApplyRefusesWhatConfigRefuses(t *testing.T) {
 	for _, tc := range []struct{ text, want string }{
 		{"service a cmd=x\n\ncommand shutdown\n", "line 3: " + ErrConfigShutdown.Error()},
+		{"service a cmd=x\ncommand upgrade\n", "line 2: " + ErrConfigUpgrade.Error()},
+		{"command upgrade /usr/bin/cfkd\n", "line 1: " + ErrConfigUpgrade.Error()},
 		{"service a cmd=x\ncommand events\n", "line 2: 'events' streams: only on an admin connection"},
 		{"command events service a\nservice a cmd=x\n", "line 1: 'events' streams: only on an admin connection"},
 		{"service a cmd=x\ncommand tail a 5 follow\n", "line 2: 'tail' streams: only on an admin connection"},
