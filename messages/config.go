@@ -1,7 +1,6 @@
 package messages
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"syscall"
@@ -207,11 +206,11 @@ func clone(s []string) []string {
 // HasCmd reports whether a command is declared.
 func (c ServiceConfig) HasCmd() bool { return c.Cmd != "" || len(c.Argv) > 0 }
 
-// CmdText is the command as shown by desc: the string, or the JSON array.
+// CmdText is the command as shown by desc: the string, or the JSON array
+// (argvJSON: as the original wrote it, REFERENCE §1.6).
 func (c ServiceConfig) CmdText() string {
 	if len(c.Argv) > 0 {
-		b, _ := json.Marshal(c.Argv)
-		return string(b)
+		return argvJSON(c.Argv)
 	}
 	return c.Cmd
 }
