@@ -96,7 +96,9 @@
 // begun meanwhile, freezes the tree and the launcher, clears
 // close-on-exec on exactly the fds the state names, answers the asker,
 // drains the console without closing its listener and execs PATH; any
-// failure thaws and answers an ERROR. A cfkd started with
+// failure thaws and answers an ERROR. One asked before cfkd serves waits
+// for it, and fails at once when -c FILE fails (upgrade_notserving.go),
+// so that the shutdown that follows is not refused for it. A cfkd started with
 // CFKD_UPGRADE_STATE set adopts instead of starting afresh: it takes the
 // lock, the listeners and the notify socket from their fds, kills no
 // leftovers, loads no -c file, does not detach, restores the tree and only

@@ -259,7 +259,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	gate := newFleetGate(f.Fleet, fl)
 	sharedFile, sharedAddr, sharedUids := adopt.notifyShared()
 	up := &upgrader{f: f, log: log, fleet: gate, router: router, logText: logText, launcher: launcher, flush: orphans.Flush, serving: make(chan struct{}),
-		outcome: &outcome{execs: f.execs}}
+		startFailed: make(chan struct{}), outcome: &outcome{execs: f.execs}}
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(gate), Upgrade: up.hook, Upgraded: up.outcome.get,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
@@ -391,6 +391,12 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			} else {
 				log.Infof("shut down by a signal while loading %s", f.Config)
 			}
+			// the signal's shutdown was refused if an upgrade (SIGUSR2)
+			// waited for cfkd to serve: it fails now, and the shutdown is
+			// asked again (REFERENCE §7.4)
+			if up.notServing() {
+				shutdown(tree, log, "the config file failed after a signal")
+			}
 			ready.fail(fmt.Errorf("cfkd: the detached cfkd (pid %d) was shut down by a signal while it loaded %s", os.Getpid(), f.Config))
 			<-done
 			orphans.sweep()
@@ -400,6 +406,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			ln.Close()
 			httpd.close()
 			log.WithError(err).Error("config file refused: shutting down")
+			up.notServing() // an upgrade waiting to serve would refuse the shutdown
 			shutdown(tree, log, "config error")
 			<-done
 			orphans.sweep()
@@ -412,6 +419,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			fleetErr = err // its services are not stopped for it (REFERENCE §13.4)
 		} else if err != nil {
 			ln.Close()
+			up.notServing()
 			shutdown(tree, log, "fleet error")
 			<-done
 			orphans.sweep()

@@ -61,6 +61,15 @@ type upgrader struct {
 	// serving is closed once serve has set what follows: an upgrade asked
 	// as soon as the console accepts waits for it (up to startWait)
 	serving chan struct{}
+	// startFailed is closed when cfkd will not serve (its -c FILE failed,
+	// notServing): an upgrade waiting for it to serve fails at once
+	startFailed     chan struct{}
+	startFailedOnce sync.Once
+
+	runMu sync.Mutex    // guards what follows (begin, end)
+	runN  int           // upgrades under way
+	idle  chan struct{} // closed when runN drops to 0
+	asked bool          // an upgrade was asked since cfkd started
 
 	mu      sync.Mutex // guards what serve sets once it has it
 	tree    *actors.Tree
@@ -101,7 +110,9 @@ func (u *upgrader) hook(path string, answer func(messages.Reply)) {
 		answer(messages.ErrorReply(errors.New("an upgrade is already under way")))
 		return
 	}
+	u.begin()
 	go func() {
+		defer u.end()
 		defer u.running.Store(false)
 		if err := u.run(path, answer); err != nil {
 			u.log.WithError(err).Error("upgrade refused: cfkd goes on unchanged")
@@ -115,6 +126,7 @@ func (u *upgrader) hook(path string, answer func(messages.Reply)) {
 func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	select { // the console accepts a moment before serve has told us all
 	case <-u.serving:
+	case <-u.startFailed:
 	case <-time.After(startWait):
 	}
 	u.mu.Lock()
