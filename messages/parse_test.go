@@ -148,6 +148,7 @@ var parseOK = []struct {
 	{"service a cwd=/var/lib/x y", svc("a", SvcCwd, str("/var/lib/x y"))},
 	{"service a user=www-data", svc("a", SvcUser, str("www-data"))},
 	{"service a user=1000", svc("a", SvcUser, str("1000"))},
+	{"service a user=4294967294", svc("a", SvcUser, str("4294967294"))},
 	{"service a user=_apt", svc("a", SvcUser, str("_apt"))},
 	{"service a group=wheel", svc("a", SvcGroup, str("wheel"))},
 	{"service a group=0", svc("a", SvcGroup, str("0"))},
@@ -415,6 +416,12 @@ var parseErr = []struct {
 	{"service a user=a b", `invalid value for user: "a b" (want a name or a numeric id)`},
 	{"service a user=root;", `invalid value for user: "root;" (want a name or a numeric id)`},
 	{"service a group=a:b", `invalid value for group: "a:b" (want a name or a numeric id)`},
+	// (uid_t)-1 is "leave it as it is" to setresuid and chown; the launch
+	// failed as 'exec PROG: invalid argument' at each retry
+	{"service a user=4294967295", `invalid value for user: "4294967295" (want a name or a numeric id from 0 to 4294967294)`},
+	{"service a group=4294967295", `invalid value for group: "4294967295" (want a name or a numeric id from 0 to 4294967294)`},
+	{"service a user=04294967295", `invalid value for user: "04294967295" (want a name or a numeric id from 0 to 4294967294)`},
+	{"service a user=99999999999", `invalid value for user: "99999999999" (want a name or a numeric id from 0 to 4294967294)`},
 	// booleans
 	{"service a ignore_stdout=maybe", `invalid value for ignore_stdout: "maybe" (want 1/0, true/false, on/off, yes/no or enabled/disabled)`},
 	{"service a ignore_stderr=2", `invalid value for ignore_stderr: "2" (want 1/0, true/false, on/off, yes/no or enabled/disabled)`},
@@ -474,6 +481,7 @@ var parseErr = []struct {
 	{"socket s mode=rw", `invalid value for mode: "rw" (want octal permission bits 0 to 0777, like 0660)`},
 	{"socket s user=a:b", `invalid value for user: "a:b" (want a name or a numeric id)`},
 	{"socket s group=-g", `invalid value for group: "-g" (want a name or a numeric id)`},
+	{"socket s user=4294967295", `invalid value for user: "4294967295" (want a name or a numeric id from 0 to 4294967294)`},
 	{"socket s listen_qsize=0", `invalid value for listen_qsize: "0" (want an integer >= 1 or max)`},
 	{"socket s listen_qsize=-5", `invalid value for listen_qsize: "-5" (want an integer >= 1 or max)`},
 	{"socket s listen_qsize=maximum", `invalid value for listen_qsize: "maximum" (want an integer >= 1 or max)`},

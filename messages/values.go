@@ -268,10 +268,20 @@ func parseCwd(attr, v string) (Value, error) {
 	return Value{Str: v}, nil
 }
 
-// parseAccount reads a user or group: a name or a numeric id.
+// parseAccount reads a user or group: a name or a numeric id. A numeric
+// id is 0 to 4294967294 (REFERENCE §1.1): 4294967295 is (uid_t)-1, which
+// setresuid, setgid and chown read as "leave it as it is", and which the
+// kernel refuses in setgroups, so a service declared with it failed at
+// each launch as 'exec PROG: invalid argument'; systemd's User= and
+// Group= refuse it too. Ids beyond 32 bits are no ids at all.
 func parseAccount(attr, v string) (Value, error) {
 	if !accountRe.MatchString(v) {
 		return Value{}, invalidValue(attr, v, "a name or a numeric id")
+	}
+	if digitsRe.MatchString(v) {
+		if n, err := strconv.ParseUint(v, 10, 32); err != nil || n == math.MaxUint32 {
+			return Value{}, invalidValue(attr, v, "a name or a numeric id from 0 to 4294967294")
+		}
 	}
 	return Value{Str: v}, nil
 }
