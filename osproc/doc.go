@@ -63,8 +63,11 @@
 // daemon's start-up scan of processes a previous instance left.
 //
 // Commands without a slash are looked up in the PATH once a second at
-// most (pathCache): a storm of starts stats the PATH once per command,
-// not per start; a cached path that exec refuses is looked up again.
+// most (pathCache): a storm of starts stats the PATH once per command
+// and identity, not per start; a cached path that exec refuses is looked
+// up again. The look-up is the service user's, as execvp(3) in the child
+// would do it: a file that user may not execute is passed over
+// (lookPath, REFERENCE §2.4).
 // Each look-up, and the stat of the working directory Launch and
 // CheckProgram do first, waits PathTimeout at most (pathbound.go: a path
 // on a hung mount fails the launch with an *nss.TimeoutError naming it,

@@ -314,11 +314,11 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 // the path to execute, and whether it came from the cache.
 func (l *Launcher) program(spec Spec) (path string, cached bool, err error) {
 	if spec.Program != "" {
-		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir); err != nil {
+		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir, spec.Credential); err != nil {
 			return "", false, err
 		}
 	}
-	return l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir)
+	return l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir, spec.Credential)
 }
 
 // forked is the outcome of one fork: the process, the read ends of its
@@ -353,9 +353,9 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	pid, err := l.forkExec(path, spec.Argv, attr, onLate)
 	if err != nil && cached && stale(err) {
 		// the program moved since it was found: look again, once
-		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir)
+		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir, spec.Credential)
 		var lookErr error
-		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir); lookErr == nil {
+		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir, spec.Credential); lookErr == nil {
 			pid, err = l.forkExec(path, spec.Argv, attr, onLate)
 		}
 	}

@@ -802,7 +802,7 @@ func TestPathCacheFollowsAMove(t *testing.T) {
 	if got := run(); got != "here" {
 		t.Fatalf("first start: %q", got)
 	}
-	if _, cached, err := launcher.paths.lookup(prog, env, ""); err != nil || !cached {
+	if _, cached, err := launcher.paths.lookup(prog, env, "", nil); err != nil || !cached {
 		t.Fatalf("not cached after a start: %v %v", cached, err)
 	}
 	if err := os.Rename(filepath.Join(a, prog), filepath.Join(b, prog)); err != nil {
@@ -811,7 +811,7 @@ func TestPathCacheFollowsAMove(t *testing.T) {
 	if got := run(); got != "here" {
 		t.Fatalf("after the move: %q", got)
 	}
-	if found, _, _ := launcher.paths.lookup(prog, env, ""); found != filepath.Join(b, prog) {
+	if found, _, _ := launcher.paths.lookup(prog, env, "", nil); found != filepath.Join(b, prog) {
 		t.Errorf("cache says %q after the move", found)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/cfk/cfk/internal/nss"
 )
@@ -39,7 +40,7 @@ var (
 var pathFlights = nss.Flights{FailFast: true}
 
 // boundedLookPath is lookPath bounded by pathTimeout.
-func boundedLookPath(file string, env []string, dir string) (string, error) {
+func boundedLookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	what := "program " + file
 	switch {
 	case strings.Contains(file, "/") && !filepath.IsAbs(file) && dir != "":
@@ -47,8 +48,8 @@ func boundedLookPath(file string, env []string, dir string) (string, error) {
 	case !strings.Contains(file, "/"):
 		what = fmt.Sprintf("program %s in PATH %s", file, pathOf(env))
 	}
-	v, err := pathFlights.Do("program\x00"+file+"\x00"+pathOf(env)+"\x00"+dir, what, pathTimeout, func() (any, error) {
-		return lookPath(file, env, dir)
+	v, err := pathFlights.Do("program\x00"+file+"\x00"+pathOf(env)+"\x00"+dir+"\x00"+credKey(cred), what, pathTimeout, func() (any, error) {
+		return lookPath(file, env, dir, cred)
 	})
 	found, _ := v.(string)
 	return found, err

@@ -2,6 +2,7 @@ package osproc
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -23,7 +24,7 @@ type pathCache struct {
 	m  map[pathKey]pathEntry
 }
 
-type pathKey struct{ file, path, dir string } // path: the PATH searched
+type pathKey struct{ file, path, dir, cred string } // path: the PATH searched; cred: as whom (credKey)
 
 type pathEntry struct {
 	found string
@@ -32,12 +33,12 @@ type pathEntry struct {
 
 // lookup is lookPath through the cache; cached says the answer came from
 // it. Names with a slash are not looked up in the PATH, nor cached.
-func (c *pathCache) lookup(file string, env []string, dir string) (found string, cached bool, err error) {
+func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.Credential) (found string, cached bool, err error) {
 	if strings.Contains(file, "/") {
-		found, err = boundedLookPath(file, env, dir)
+		found, err = boundedLookPath(file, env, dir, cred)
 		return found, false, err
 	}
-	k := pathKey{file: file, path: pathOf(env), dir: dir}
+	k := pathKey{file: file, path: pathOf(env), dir: dir, cred: credKey(cred)}
 	now := time.Now()
 	c.mu.Lock()
 	e, ok := c.m[k]
@@ -45,7 +46,7 @@ func (c *pathCache) lookup(file string, env []string, dir string) (found string,
 	if ok && now.Sub(e.at) < pathTTL {
 		return e.found, true, nil
 	}
-	if found, err = boundedLookPath(file, env, dir); err != nil {
+	if found, err = boundedLookPath(file, env, dir, cred); err != nil {
 		return "", false, err
 	}
 	c.mu.Lock()
@@ -58,10 +59,19 @@ func (c *pathCache) lookup(file string, env []string, dir string) (found string,
 }
 
 // forget drops what the cache says of file.
-func (c *pathCache) forget(file string, env []string, dir string) {
+func (c *pathCache) forget(file string, env []string, dir string, cred *syscall.Credential) {
 	c.mu.Lock()
-	delete(c.m, pathKey{file: file, path: pathOf(env), dir: dir})
+	delete(c.m, pathKey{file: file, path: pathOf(env), dir: dir, cred: credKey(cred)})
 	c.mu.Unlock()
+}
+
+// credKey tells apart the identities a program is looked up for: what
+// one user may execute another may not (lookPath). "" is cfkd's own.
+func credKey(cred *syscall.Credential) string {
+	if cred == nil {
+		return ""
+	}
+	return fmt.Sprint(cred.Uid, cred.Gid, cred.Groups)
 }
 
 // stale says whether an exec error means a cached path may be wrong.

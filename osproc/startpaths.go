@@ -74,7 +74,14 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 
 // lookPath finds file in the PATH of env (cfkd's PATH when env has none).
 // A name with a slash is used as it is (relative to dir when relative).
-func lookPath(file string, env []string, dir string) (string, error) {
+// The child execs as cred: as execvp(3) in it would, a file its user may
+// not execute by the mode bits (in a directory it cannot search, as
+// root's /root/.local/bin, or without its x bit) is passed over for the
+// next in the PATH (REFERENCE §2.4); found for cfkd alone, 'exec python3:
+// permission denied' failed a `user=nobody` start that /usr/bin/python3
+// would have served. When the user may execute none, the first that cfkd
+// may is taken, as before (an ACL may grant it: the exec says).
+func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	if strings.Contains(file, "/") {
 		p := file
 		if !filepath.IsAbs(p) && dir != "" {
@@ -85,6 +92,7 @@ func lookPath(file string, env []string, dir string) (string, error) {
 		}
 		return file, nil
 	}
+	var fallback string // executable, but not by cred's mode bits
 	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
 			d = "."
@@ -99,11 +107,41 @@ func lookPath(file string, env []string, dir string) (string, error) {
 			}
 			p = "./" + p // execve does no PATH search anyway; be explicit
 		}
-		if executable(check) == nil {
+		if executable(check) != nil {
+			continue
+		}
+		if mayExec(check, cred) {
 			return p, nil
 		}
+		if fallback == "" {
+			fallback = p
+		}
+	}
+	if fallback != "" {
+		return fallback, nil
 	}
 	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
+}
+
+// mayExec says whether cred may execute the file p by the mode bits: its
+// x bit for that user, and search permission on every directory above it
+// (canSearch). nil or root's: any x bit does (executable).
+func mayExec(p string, cred *syscall.Credential) bool {
+	if cred == nil || cred.Uid == 0 {
+		return true
+	}
+	var st syscall.Stat_t
+	if syscall.Stat(p, &st) != nil {
+		return true // cannot tell: the exec says
+	}
+	bit := uint32(0o001)
+	switch {
+	case st.Uid == cred.Uid:
+		bit = 0o100
+	case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
+		bit = 0o010
+	}
+	return uint32(st.Mode)&bit != 0 && canSearch(filepath.Dir(p), cred)
 }
 
 func executable(p string) error {

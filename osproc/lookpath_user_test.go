@@ -1,0 +1,76 @@
+package osproc
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestLookPathAsTheServiceUser: a command without a slash is found in the
+// PATH as execvp(3) in the child finds it, as the service's user: a
+// directory of the PATH that user cannot search (root's /root/.pyenv/shims
+// before /usr/bin) is passed over, where cfkd found the file there and the
+// start failed 'exec python3: permission denied' (REFERENCE §2.4).
+func TestLookPathAsTheServiceUser(t *testing.T) {
+	top := t.TempDir()
+	// the test's own directories are 0700: let others search down to top
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	priv, pub := filepath.Join(top, "priv"), filepath.Join(top, "pub")
+	for d, mode := range map[string]os.FileMode{priv: 0o700, pub: 0o755} {
+		if err := os.Mkdir(d, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, mode); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "prog"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := []string{"PATH=" + priv + ":" + pub}
+	other := &syscall.Credential{Uid: 54321, Gid: 54321}
+	if os.Getuid() == 54321 {
+		t.Skip("runs as the uid it takes for another user")
+	}
+	for _, c := range []struct {
+		name string
+		cred *syscall.Credential
+		want string
+	}{
+		{"cfkd's identity", nil, filepath.Join(priv, "prog")},
+		{"root", &syscall.Credential{Uid: 0, Gid: 5}, filepath.Join(priv, "prog")},
+		{"another user", other, filepath.Join(pub, "prog")},
+	} {
+		got, err := lookPath("prog", env, "", c.cred)
+		if err != nil || got != c.want {
+			t.Errorf("%s: lookPath = %q, %v; want %q", c.name, got, err, c.want)
+		}
+	}
+	// none that user may execute by the mode bits: the first cfkd may,
+	// as before (an ACL may grant it; the exec says)
+	if err := os.Chmod(filepath.Join(pub, "prog"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := lookPath("prog", env, "", other); err != nil || got != filepath.Join(priv, "prog") {
+		t.Errorf("none for that user: lookPath = %q, %v; want the first", got, err)
+	}
+	// the cache keeps one answer per identity
+	var c pathCache
+	if got, _, _ := c.lookup("prog", []string{"PATH=" + pub + ":" + priv}, "", nil); got != filepath.Join(pub, "prog") {
+		t.Errorf("cache, cfkd's: %q", got)
+	}
+	if err := os.Chmod(filepath.Join(pub, "prog"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := c.lookup("prog", env, "", other); got != filepath.Join(pub, "prog") {
+		t.Errorf("cache, another user: %q", got)
+	}
+	if got, cached, _ := c.lookup("prog", env, "", nil); got != filepath.Join(priv, "prog") || cached {
+		t.Errorf("cache, cfkd's after another user's: %q (cached %v)", got, cached)
+	}
+}
