@@ -81,16 +81,22 @@ func Credential(userName, groupName string) (*syscall.Credential, error) {
 // UserEnv is what a service that runs as userName finds in HOME, USER,
 // LOGNAME and SHELL, as systemd's User= and su(1) set them (REFERENCE
 // §2.4): its passwd entry's home, name and login shell (/bin/sh when the
-// entry's is empty). ok is false for a user without an entry (a numeric
-// id alone) or a lookup that fails: the variables are then left as they
-// are; shell is "" when the shell alone could not be read.
+// entry's is empty; its home "/" when the entry's is empty, as login(1)
+// takes it: cfkd's own, /root, must not stay, nor USER=root). ok is false
+// for a user without an entry (a numeric id alone) or a lookup that
+// fails: the variables are then left as they are; shell is "" when the
+// shell alone could not be read.
 func UserEnv(userName string) (home, name, shell string, ok bool) {
 	u, madeUp, err := lookupUser(userName)
-	if err != nil || madeUp || u.HomeDir == "" {
+	if err != nil || madeUp {
 		return "", "", "", false
 	}
+	home = u.HomeDir
+	if home == "" {
+		home = "/"
+	}
 	shell, _ = lookupShell(u.Username)
-	return u.HomeDir, u.Username, shell, true
+	return home, u.Username, shell, true
 }
 
 // The lookups, replaced by tests (a name service that fails).
