@@ -2,12 +2,8 @@ package daemon
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // A -c file was run line by line up to its first bad line: the services
@@ -16,26 +12,13 @@ import (
 // parsed before any runs: a file with bad lines is refused with nothing
 // run, and each bad line is named (REFERENCE §7.4).
 func TestConfigRefusedWholeWithEveryBadLine(t *testing.T) {
-	dir := t.TempDir()
-	ran := filepath.Join(dir, "ran")
-	conf := filepath.Join(dir, "cfkd.conf")
+	ran := ranFile(t)
 	text := "service a cmd=touch " + ran + "\ncommand start all\nservice b cwdd=/tmp\n\nservice c cmd=sleep 1\nservice d bogus=1\nfrobnicate\ncommand shutdown\n"
 	for i := range 22 {
 		text += fmt.Sprintf("service s%d nosuch=1\n", i)
 	}
-	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- Run([]string{"--home", filepath.Join(dir, "home"), "-a", "unix:" + filepath.Join(dir, "sock"), "-c", conf}, io.Discard, io.Discard)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("cfkd neither refused its config nor stopped")
-	}
+	r := runConfig(t, text, nil)
+	conf, err := r.conf, r.err
 	want := []string{
 		"cfkd: " + conf + ":3: invalid property 'cwdd' (did you mean 'cwd'?)",
 		"cfkd: " + conf + ":6: invalid property 'bogus'",
@@ -49,31 +32,16 @@ func TestConfigRefusedWholeWithEveryBadLine(t *testing.T) {
 	if err == nil || err.Error() != strings.Join(want, "\n") {
 		t.Fatalf("Run: %v\nwant:\n%s", err, strings.Join(want, "\n"))
 	}
-	if _, err := os.Stat(ran); err == nil {
-		t.Fatal("the file's first lines ran: its service started before the refusal")
-	}
+	notRan(t, ran)
 }
 
 // A line whose value holds another attribute's ATTR=... runs as ever,
 // and is warned of, `cfkd: warning: FILE:N: ...` (REFERENCE §7.4).
 func TestConfigAttributeInValueWarned(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "cfkd.conf")
-	// its second line fails when run: Run returns
-	if err := os.WriteFile(conf, []byte("service w cmd=sleep 100 tags=web\ncommand desc service nosuch\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	var stderr strings.Builder
-	done := make(chan error, 1)
-	go func() {
-		done <- Run([]string{"--home", filepath.Join(dir, "home"), "-a", "unix:" + filepath.Join(dir, "sock"), "-c", conf}, io.Discard, &stderr)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("cfkd neither refused its config nor stopped")
-	}
+	// its second line fails when run: Run returns
+	r := runConfig(t, "service w cmd=sleep 100 tags=web\ncommand desc service nosuch\n", &stderr)
+	conf, err := r.conf, r.err
 	if err == nil || !strings.Contains(err.Error(), conf+":2: ") {
 		t.Fatalf("Run: %v, want the second line's error", err)
 	}

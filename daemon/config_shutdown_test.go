@@ -1,12 +1,9 @@
 package daemon
 
 import (
-	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // A -c file with `command shutdown` is refused at that line, as a line
@@ -15,27 +12,12 @@ import (
 // started (-d: `cfkd running in the background`, exit 0), then exited 0,
 // every service the file started stopped with it.
 func TestConfigShutdownRefused(t *testing.T) {
-	dir := t.TempDir()
-	conf := filepath.Join(dir, "cfkd.conf")
-	if err := os.WriteFile(conf, []byte("service a cmd=sleep 100\n# the end\ncommand shutdown\n"), 0o600); err != nil {
-		t.Fatal(err)
+	r := runConfig(t, "service a cmd=sleep 100\n# the end\ncommand shutdown\n", nil)
+	want := r.conf + ":3: command shutdown is refused in a config file (-c)"
+	if r.err == nil || !strings.Contains(r.err.Error(), want) {
+		t.Fatalf("Run: %v, want %q", r.err, want)
 	}
-	sock := filepath.Join(dir, "sock")
-	done := make(chan error, 1)
-	go func() {
-		done <- Run([]string{"--home", filepath.Join(dir, "home"), "-a", "unix:" + sock, "-c", conf}, io.Discard, io.Discard)
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("cfkd neither refused its config nor stopped")
-	}
-	want := conf + ":3: command shutdown is refused in a config file (-c)"
-	if err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("Run: %v, want %q", err, want)
-	}
-	if _, serr := os.Stat(sock); !os.IsNotExist(serr) {
+	if _, serr := os.Stat(r.sock); !os.IsNotExist(serr) {
 		t.Errorf("the console socket is left: %v", serr)
 	}
 }
