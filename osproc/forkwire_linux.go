@@ -16,7 +16,8 @@ import (
 //	request: version, flags (setsid, uid, nosetgroups), fds, uid, gid,
 //	         path, dir, argv, env, groups
 //	reply:   pid, errno (pid -1 with an errno: the child failed after
-//	         its fork, childFailed; 0: the fork failed)
+//	         its fork, childFailed; -2: the helper could not take
+//	         cfkd's limits, notServed; 0: the fork failed)
 //
 // A request that does not decode (truncated, a count past its end, bytes
 // left over, another version, unknown flags, a uid without its flag) is

@@ -45,8 +45,8 @@ import (
 // connection out of use until it comes (forkwait_linux.go).
 //
 // The child's environment is as with a direct fork: the helper has cfkd's
-// credentials, umask, process group, session and soft fd limit (cfkd's
-// original one, which Go's runtime gives back to children), and its
+// credentials, umask, process group, session and resource limits (taken
+// again from cfkd before each fork: forklimits_linux.go), and its
 // working directory, which it inherits and neither process changes: an
 // empty Dir is sent empty, and the child starts there without a chdir,
 // as one cfkd forks itself does (a service with user= and no cwd is not
@@ -241,6 +241,10 @@ func (s *forkServer) outcome(rep forkReply, err error) (int, error, bool) {
 		s.died(err)
 		return 0, fmt.Errorf("fork server: %v: %w", err, syscall.EAGAIN), true
 	}
+	if rep.Pid == notServed {
+		s.died(fmt.Errorf("it cannot take cfkd's resource limits: %w", syscall.Errno(rep.Errno)))
+		return 0, nil, false // nothing was forked
+	}
 	if rep.Errno != 0 && rep.Pid == childFailed {
 		return 0, &ExecError{Errno: syscall.Errno(rep.Errno)}, true
 	}
@@ -316,6 +320,7 @@ func serveForks(n int) int {
 		for range sigs {
 		}
 	}()
+	helperLimits.parent = os.Getppid()
 	done := make(chan struct{}, n)
 	for i := range n {
 		fd := 3 + i
@@ -366,6 +371,13 @@ func serveOne(msg, oob []byte) forkReply {
 	req, err := decodeForkRequest(msg)
 	if err != nil || req.Fds != len(fds) || len(req.Argv) == 0 {
 		return forkReply{Errno: int(syscall.EINVAL)}
+	}
+	if err := followLimits(); err != nil {
+		var errno syscall.Errno
+		if !errors.As(err, &errno) || errno == 0 {
+			errno = syscall.EPERM
+		}
+		return forkReply{Pid: notServed, Errno: int(errno)}
 	}
 	files := make([]uintptr, len(fds))
 	for i, fd := range fds {
