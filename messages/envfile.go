@@ -5,8 +5,12 @@ import (
 	"strings"
 )
 
+// maxEnvString is Linux's MAX_ARG_STRLEN: execve(2) refuses a string of
+// the environment, `KEY=VALUE` and its NUL, of more bytes (E2BIG).
+const maxEnvString = 32 * 4096
+
 // ParseEnvFile reads an env_file (REFERENCE §2.4): one `KEY=VALUE` a line
-// (an optional `export ` before it), blank lines and `#` comments
+// (an optional `export` and white space before it), blank lines and `#` comments
 // skipped, VALUE taken as it is or between matching single or double
 // quotes (no expansion, no escapes). An error names the line by its
 // number, and the key when it is one, never quotes it: an env_file holds
@@ -19,7 +23,9 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		line = strings.TrimPrefix(line, "export ")
+		if rest, ok := strings.CutPrefix(line, "export"); ok && rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
+			line = strings.TrimLeft(rest, " \t")
+		}
 		key, val, ok := strings.Cut(line, "=")
 		key = strings.TrimSpace(key)
 		if !ok || !envKeyRe.MatchString(key) {
@@ -34,6 +40,9 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 		}
 		if strings.IndexByte(val, 0) >= 0 {
 			return nil, fmt.Errorf("line %d: NUL in the value", i+1)
+		}
+		if n := len(key) + 1 + len(val); n >= maxEnvString {
+			return nil, fmt.Errorf("line %d: %s=VALUE is %d bytes: the kernel passes at most %d bytes a variable", i+1, key, n, maxEnvString-1)
 		}
 		out = append(out, EnvVar{Key: key, Value: val})
 	}

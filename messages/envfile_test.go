@@ -21,3 +21,22 @@ func TestParseEnvFile(t *testing.T) {
 		}
 	}
 }
+
+// `export` may be followed by a tab, as in a shell; a variable the kernel
+// would refuse to pass (execve's E2BIG, the start failing `argument list
+// too long` with nothing named) is the file's error, naming its line and
+// key (REFERENCE §2.4).
+func TestParseEnvFileExportTabAndLongValue(t *testing.T) {
+	got, err := ParseEnvFile([]byte("export\tF=1\nexport \t G=2\nexport=3\n"))
+	if want := []EnvVar{{"F", "1"}, {"G", "2"}, {"export", "3"}}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	fits := "K=" + strings.Repeat("v", maxEnvString-3) // with its NUL: the kernel's bound
+	if _, err := ParseEnvFile([]byte(fits + "\n")); err != nil {
+		t.Fatalf("a variable of %d bytes: %v", len(fits), err)
+	}
+	_, err = ParseEnvFile([]byte("A=1\n" + fits + "v\n"))
+	if err == nil || !strings.HasPrefix(err.Error(), "line 2: K=VALUE is 131072 bytes: the kernel passes at most 131071 bytes a variable") {
+		t.Fatalf("a variable one byte over: %v", err)
+	}
+}
