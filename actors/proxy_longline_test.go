@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,13 +24,20 @@ func TestProxiedStartLineTooLongRefused(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	envFile := filepath.Join(t.TempDir(), "env")
-	// within the bound of an env_file (1 MiB), the line over it with add_env
-	big := "BIG=" + strings.Repeat("x", proxywire.MaxCommandLine-100) + "\n"
-	if err := os.WriteFile(envFile, []byte(big), 0o600); err != nil {
+	// within the bound of an env_file (1 MiB), the line over it with
+	// add_env; each variable within the kernel's bound (REFERENCE §2.4)
+	var big strings.Builder
+	for i := range 9 {
+		fmt.Fprintf(&big, "BIG%d=%s\n", i, strings.Repeat("x", 116400))
+	}
+	if big.Len() > proxywire.MaxCommandLine {
+		t.Fatalf("env_file of %d bytes", big.Len())
+	}
+	if err := os.WriteFile(envFile, []byte(big.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s env_file="+envFile, "service s respawn_on_fail=0", "service s add_env=MORE="+strings.Repeat("y", 200))
+	r.ok("service s env_file="+envFile, "service s respawn_on_fail=0", "service s add_env=MORE="+strings.Repeat("y", 2000))
 	r.ok("command proxyup p")
 	p := nextProxy(t, proxies)
 	r.okDone("command start service s", 1)
