@@ -70,7 +70,12 @@
 //     or by its real path, which services get, and CONTROL_FREAK_ENABLED=1,
 //     or a proxy's _CFK_COMMAND_FD), whether or not it left its lock: they
 //     are terminated and logged, `killed N
-//     processes left by a previous cfkd (pid P) on this home`.
+//     processes left by a previous cfkd (pid P) on this home`. Those of a
+//     cfkd of this home that is alive (its home moved or removed while it
+//     ran, this cfkd started on the path) are left alone, logged: a
+//     process is one's when it or an ancestor holds the flock of a file
+//     named lock holding its pid and was started on this home
+//     (leftovers_live.go).
 //
 //   - Platforms (REFERENCE §11): the start-up scan needs /proc and pidfds
 //     (its processes are not cfkd's children): without them (macOS,

@@ -107,7 +107,18 @@ var errHelp = errors.New("help requested")
 
 func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	var f Flags
-	fs := flag.NewFlagSet("cfkd", flag.ContinueOnError)
+	fs, help := newFlagSet(&f)
+	if err := fs.Parse(args); err != nil {
+		return f, fmt.Errorf("cfkd: %s (cfkd --help lists the options)", flagtext.Text(fs, err))
+	}
+	return f.complete(fs, help, stderr)
+}
+
+// newFlagSet is cfkd's flag set, filling f (help: -h or --help given).
+// It reads nothing: the start-up scan parses another cfkd's command line
+// with it (its home, cfkdHome).
+func newFlagSet(f *Flags) (fs *flag.FlagSet, help *bool) {
+	fs = flag.NewFlagSet("cfkd", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&f.Home, "home", "", "")
 	for _, n := range []string{"a", "address"} {
@@ -138,11 +149,13 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.HTTPToken, "http-token", "", "")
 	fs.BoolVar(&f.InsecureHTTP, "insecure-http", false, "")
 	f.Fleet.register(fs)
-	help := fs.Bool("help", false, "")
+	help = fs.Bool("help", false, "")
 	fs.BoolVar(help, "h", false, "")
-	if err := fs.Parse(args); err != nil {
-		return f, fmt.Errorf("cfkd: %s (cfkd --help lists the options)", flagtext.Text(fs, err))
-	}
+	return fs, help
+}
+
+// complete checks and completes the flags fs parsed into f.
+func (f Flags) complete(fs *flag.FlagSet, help *bool, stderr io.Writer) (Flags, error) {
 	if *help {
 		fmt.Fprint(stderr, usage)
 		return f, errHelp

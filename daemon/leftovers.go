@@ -105,7 +105,12 @@ func killLeftovers(home string, prev int, log logrus.FieldLogger, grace time.Dur
 	var ts []*osproc.Target
 	own := syscall.Getpgrp()
 	byPid := map[int]leftover{}
+	live := newLiveCfkds(homes)
 	for _, lo := range found {
+		if owner, lock := live.owner(lo.Pid); owner != 0 {
+			log.Warnf("leaving pid %d (%s) of %s alone: it belongs to the live cfkd pid %d, whose home was moved or removed (its lock is now %s)", lo.Pid, lo.Comm, lo.what, owner, lock)
+			continue
+		}
 		t, err := osproc.OpenTarget(lo.Pid, lo.Pgid == lo.Pid && lo.Pgid != own)
 		if err != nil {
 			continue // gone meanwhile

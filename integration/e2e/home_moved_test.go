@@ -3,6 +3,8 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -49,5 +51,48 @@ func TestExitLeavesTheNextCfkdsFiles(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(home, f)); !os.IsNotExist(err) {
 			t.Errorf("%s left behind by the second cfkd (%v)", f, err)
 		}
+	}
+}
+
+// TestMovedHomeKeepsItsServices: a cfkd whose home was moved away while
+// it ran (`mv HOME HOME.old`) goes on supervising its services, whose
+// CFKD_HOME still names HOME. A second cfkd started on HOME took them for
+// a dead cfkd's leftovers at its start-up scan and killed them under the
+// first one; it leaves them alone and logs it (REFERENCE §7.5).
+func TestMovedHomeKeepsItsServices(t *testing.T) {
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	conf := writeConf(t, filepath.Join(dir, "a.conf"), "service s cmd=sleep 1000\ncommand start service s\n")
+	first := startDaemon(t, home, "-c", conf)
+	c := first.dial()
+	var pid string
+	c.until("s running", func() bool { st := c.status("s"); pid = st[2]; return st[1] == "running" })
+	moved := home + ".old"
+	if err := os.Rename(home, moved); err != nil {
+		t.Fatal(err)
+	}
+	first.home, first.sock = moved, filepath.Join(moved, "sock")
+	startDaemon(t, home) // its scan is over once it accepts
+	n, _ := strconv.Atoi(pid)
+	if !processAlive(n) {
+		t.Errorf("the first cfkd's service (pid %s) was killed by the second cfkd", pid)
+	}
+	if st := c.status("s"); st[1] != "running" || st[2] != pid {
+		t.Errorf("s under the first cfkd: %q, want running pid %s", st, pid)
+	}
+	log, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
+	want := "leaving pid " + pid + " (sleep) of service s alone: it belongs to the live cfkd pid " +
+		strconv.Itoa(first.cmd.Process.Pid) + ", whose home was moved or removed (its lock is now " + filepath.Join(moved, "lock") + ")"
+	if !strings.Contains(string(log), want) {
+		t.Errorf("the second cfkd's log lacks %q:\n%s", want, log)
+	}
+	// the first one stops its service itself: nothing is left for the
+	// second one's clean-up
+	first.cmd.Process.Signal(syscall.SIGTERM)
+	if err := first.waitExit(); err != nil {
+		t.Fatalf("first cfkd: exit %v\n%s", err, first.stderr.String())
+	}
+	if processAlive(n) {
+		t.Errorf("the first cfkd left its service (pid %s) running", pid)
 	}
 }
