@@ -83,7 +83,7 @@ func TestMovedHomeKeepsItsServices(t *testing.T) {
 	log, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
 	want := "leaving pid " + pid + " (sleep) of service s alone: it belongs to the live cfkd pid " +
 		strconv.Itoa(first.cmd.Process.Pid) + ", whose home was moved or removed (its lock is now " + filepath.Join(moved, "lock") + ")"
-	if !strings.Contains(string(log), want) {
+	if !portable && !strings.Contains(string(log), want) { // no scan, nothing to leave: REFERENCE §11
 		t.Errorf("the second cfkd's log lacks %q:\n%s", want, log)
 	}
 	// the first one stops its service itself: nothing is left for the
