@@ -15,6 +15,13 @@ import (
 // with h.out. It skips without node.
 func runPage(t *testing.T, scenario string) string {
 	t.Helper()
+	return runPageAt(t, "", scenario)
+}
+
+// runPageAt is runPage with the page loaded at a URL whose fragment is
+// hash ("#web"; the harness's location.hash).
+func runPageAt(t *testing.T, hash, scenario string) string {
+	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("no node in PATH")
@@ -29,7 +36,9 @@ func runPage(t *testing.T, scenario string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, node, "testdata/page_harness.js", app, script).CombinedOutput()
+	cmd := exec.CommandContext(ctx, node, "testdata/page_harness.js", app, script)
+	cmd.Env = append(os.Environ(), "CFK_PAGE_HASH="+hash)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, out)
 	}

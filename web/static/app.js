@@ -576,8 +576,21 @@ async function act(name, verb, button) {
 
 // ---- start ----------------------------------------------------------------------
 
+// fragment is the filter the URL's fragment keeps (REFERENCE §10.1): as
+// applyFilter writes it, percent-encoded; one typed or pasted by hand
+// that is not valid percent-encoding ("#web%") is taken as it is, where
+// decodeURIComponent throws and left the page blank, reading nothing.
+function fragment() {
+  const raw = location.hash.slice(1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function main() {
-  $("filter").value = decodeURIComponent(location.hash.slice(1));
+  $("filter").value = fragment();
   $("filter").addEventListener("input", applyFilter);
   $("token-save").addEventListener("click", useToken);
   $("token").addEventListener("keydown", (e) => { if (e.key === "Enter") useToken(); });

@@ -100,7 +100,7 @@ const sandbox = {
   TextDecoder, AbortController, ReadableStream,
   document: { getElementById: $, createElement: (t) => mk(t), createTextNode: (t) => ({ t }), body: mk("body") },
   localStorage: storage("localStorage"), sessionStorage: storage("sessionStorage"),
-  location: { hash: "", pathname: "/" }, history: { replaceState() {} },
+  location: { hash: process.env.CFK_PAGE_HASH || "", pathname: "/" }, history: { replaceState() {} },
   fetch, setInterval() { return 1; }, clearTimeout() {},
   setTimeout(f, ms) { timers.push({ f, ms }); return timers.length; },
 };
