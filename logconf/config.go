@@ -295,6 +295,12 @@ func parseDest(v string) (dest, error) {
 		if p == "" {
 			return dest{}, errors.New(`empty path in "file:"`)
 		}
+		// "file: app.log" (the blank of "key: value") named a file
+		// " app.log" in the home directory, made there silently
+		// (REFERENCE §6.1)
+		if p[0] == ' ' || p[0] == '\t' {
+			return dest{}, fmt.Errorf(`bad destination %q (white space after "file:": write the path right after the colon, file:PATH)`, v)
+		}
 		return dest{kind: destFile, path: p}, nil
 	}
 	return dest{}, fmt.Errorf("bad destination %q (want file:PATH, stderr, stdout or none)", v)

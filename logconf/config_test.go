@@ -69,6 +69,8 @@ func TestParseBad(t *testing.T) {
 		{"level = # nothing", `log.config:1: missing value for "level"`},
 		{"cfkd = syslog", `log.config:1: bad destination "syslog" (want file:PATH, stderr, stdout or none)`},
 		{"cfkd = file:", `log.config:1: empty path in "file:"`},
+		{"cfkd = file: cfkd.log", `log.config:1: bad destination "file: cfkd.log" (white space after "file:": write the path right after the colon, file:PATH)`},
+		{"services = file:\t/var/log/x.log", `log.config:1: bad destination "file:\t/var/log/x.log" (white space after "file:": write the path right after the colon, file:PATH)`},
 		{"services = /tmp/x.log", `log.config:1: bad destination "/tmp/x.log" (want file:PATH, stderr, stdout or none)`},
 		{"service.9web = stderr", `log.config:1: bad key "service.9web" (want service.NAME, service.NAME.out or service.NAME.err)`},
 		{"service. = stderr", `log.config:1: bad key "service." (want service.NAME, service.NAME.out or service.NAME.err)`},
