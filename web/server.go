@@ -272,7 +272,7 @@ func New(o Options) *Server {
 	s.mux.HandleFunc("GET /api/services/{name}", s.service)
 	s.mux.HandleFunc("GET /api/services/{name}/log", s.logLines)
 	s.mux.HandleFunc("GET /api/services/{name}/log/follow", s.logFollow)
-	s.mux.HandleFunc("POST /api/services/{name}/{verb}", s.action)
+	s.mux.HandleFunc(actionPattern, s.action)
 	s.mux.HandleFunc("GET /api/events", s.events)
 	s.http = &http.Server{
 		Handler:           s.Handler(),
@@ -324,13 +324,20 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		_, pattern := s.mux.Handler(r)
+		if pattern == actionPattern && logPath(r) {
+			pattern = "" // the log's path, which takes no POST: a 405 below
+		}
 		if pattern == "" {
 			// the mux's own answer: a 404 or a 405 (text/plain) becomes
 			// JSON (REFERENCE §10.1), with the mux's Allow header; any
 			// other (the redirect of a path to clean, outside /api/) goes
 			// as it was
 			rec := &statusOnly{header: http.Header{}}
-			s.mux.ServeHTTP(rec, r)
+			if logPath(r) {
+				rec.notPost()
+			} else {
+				s.mux.ServeHTTP(rec, r)
+			}
 			if rec.code != http.StatusNotFound && rec.code != http.StatusMethodNotAllowed {
 				s.mux.ServeHTTP(w, r)
 				return
