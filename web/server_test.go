@@ -524,6 +524,10 @@ func TestHostCheckAndHeaders(t *testing.T) {
 		"LOCALHOST": http.StatusOK, "cfk.localhost:80": http.StatusOK,
 		"evil.example:8080": http.StatusMisdirectedRequest, "10.0.0.1": http.StatusMisdirectedRequest,
 		"127.0.0.1.evil.example": http.StatusMisdirectedRequest,
+		// the fully qualified name, its root's dot last, is the same name
+		"localhost.:8080": http.StatusOK, "cfk.localhost.": http.StatusOK,
+		"localhost..:80": http.StatusMisdirectedRequest, "evil.example.": http.StatusMisdirectedRequest,
+		"localhost.evil.example.": http.StatusMisdirectedRequest,
 	} {
 		req, _ := http.NewRequest("GET", r.http.URL+"/api/config", nil)
 		if host != "" {
