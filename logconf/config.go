@@ -245,8 +245,9 @@ func Parse(name string, r io.Reader) (*Config, error) {
 				c.trustGroups = append(c.trustGroups, uint32(n))
 			}
 		case key == "max_size_mb", key == "max_backups":
+			// digits alone: Atoi's sign ("-0", "+5") is no whole number written
 			v, err := strconv.Atoi(val)
-			if err != nil || v < 0 {
+			if err != nil || v < 0 || strings.TrimLeft(val, "0123456789") != "" {
 				return nil, bad("bad %s %q (want a whole number >= 0)", key, val)
 			}
 			if key == "max_size_mb" && v > maxSizeMBLimit { // its bytes must fit an int64

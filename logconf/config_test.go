@@ -79,6 +79,8 @@ func TestParseBad(t *testing.T) {
 		{"service.web1 = elsewhere", `log.config:1: bad destination "elsewhere" (want file:PATH, stderr, stdout or none)`},
 		{"max_size_mb = big", `log.config:1: bad max_size_mb "big" (want a whole number >= 0)`},
 		{"max_backups = -1", `log.config:1: bad max_backups "-1" (want a whole number >= 0)`},
+		{"max_size_mb = -0", `log.config:1: bad max_size_mb "-0" (want a whole number >= 0)`},
+		{"max_backups = +3", `log.config:1: bad max_backups "+3" (want a whole number >= 0)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("log.config", strings.NewReader(tt.text))
