@@ -13,7 +13,8 @@ import (
 
 // The API's errors are JSON (REFERENCE §10.1), the mux's own too: an
 // unknown path under /api/ (and /api itself) and a method a path does
-// not take answered text/plain; and a log count that is not a number (n=abc, n=-1) fell
+// not take answered text/plain (and the log's path offered POST, which
+// it does not take); and a log count that is not a number (n=abc, n=-1) fell
 // back to 20 silently instead of saying so, as a query that cannot be
 // decoded (n=%zz) did, and an empty one (n=) still did; a number too
 // big for an int was refused.
@@ -41,6 +42,17 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		{"GET", "/api/services/a/log/follow?n", http.StatusBadRequest, "", `n="": want a whole number of lines`},
 		{"GET", "/api/services/a/log/follow?n=x", http.StatusBadRequest, "", `n="x": want a whole number of lines`},
 		{"GET", "/api/services/a/log?n=%zz", http.StatusBadRequest, "", `bad query: invalid URL escape "%zz"`},
+		// the log's path takes GET and HEAD alone: the actions' route
+		// (POST /api/services/{name}/{verb}) matched it too, its 405s
+		// said "Allow: GET, HEAD, POST" and a POST there was a 404
+		// "unknown action 'log'"
+		{"POST", "/api/services/a/log", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: POST /api/services/a/log"},
+		{"OPTIONS", "/api/services/a/log", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: OPTIONS /api/services/a/log"},
+		{"PUT", "/api/services/a/log", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: PUT /api/services/a/log"},
+		{"POST", "/api/services/nope/log", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: POST /api/services/nope/log"},
+		{"POST", "/api/services/a/log/follow", http.StatusMethodNotAllowed, "GET, HEAD", "method not allowed: POST /api/services/a/log/follow"},
+		{"POST", "/api/services/a/kill", http.StatusNotFound, "", "unknown action 'kill' (start, stop or restart)"},
+		{"POST", "/api/services/a/logs", http.StatusNotFound, "", "unknown action 'logs' (start, stop or restart)"},
 	} {
 		res, body := doWithin(t, r, tc.method, tc.path, "s3cret-token")
 		var e struct {
@@ -53,6 +65,7 @@ func TestAPIErrorsAreJSON(t *testing.T) {
 		}
 	}
 	r.expect("GET", "/api/services/a/log?n=5", "", http.StatusOK)
+	r.expect("HEAD", "/api/services/a/log", "", http.StatusOK)
 	// a whole number too big for an int is still "at most 1,000"
 	r.expect("GET", "/api/services/a/log?n=99999999999999999999", "", http.StatusOK)
 }
