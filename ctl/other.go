@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/cfk/cfk/messages"
 )
 
 // runVersion is `cfkctl version`: cfkd's version.
@@ -25,7 +23,7 @@ func runUnbind(s *session, args []string) error { return named(s, "unbind", "soc
 
 // named sends `command VERB NAME` after checking NAME is one word.
 func named(s *session, verb, what, name string) error {
-	if !messages.ValidName(name) {
+	if !validName(name) {
 		return badName(what, name)
 	}
 	return simple(s, "command "+verb+" "+name)

@@ -1,10 +1,12 @@
 package ctl
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
 )
 
 // selectors turns service references into the selectors of the command
@@ -26,13 +28,17 @@ func selectors(refs []string) ([]string, error) {
 		// declare: `-x`, one of 70,000 bytes) is a usage error, before
 		// anything is sent (REFERENCE §8.2)
 		if tag, ok := strings.CutPrefix(ref, "@"); ok {
-			if !messages.ValidTag(tag) {
-				return nil, usageErrorf(nil, "invalid tag reference '%s' (a tag is letters, digits, _, . or -)", cut(ref))
+			if !messages.ValidTag(tag) || len(tag) > maxTag {
+				rule := "a tag is letters, digits, _, . or -"
+				if len(tag) > maxTag {
+					rule = fmt.Sprintf("longer than any tag: %d bytes at most", maxTag)
+				}
+				return nil, usageErrorf(nil, "invalid tag reference '%s' (%s)", cut(ref), rule)
 			}
 			sel = "tag " + tag
 		} else {
-			if !messages.ValidName(ref) {
-				return nil, usageErrorf(nil, "invalid service reference '%s' (%s)", cut(ref), nameRule)
+			if !validName(ref) {
+				return nil, usageErrorf(nil, "invalid service reference '%s' (%s)", cut(ref), whyBad(ref))
 			}
 			sel = "service " + ref
 		}
@@ -55,6 +61,31 @@ func selectorsOrAll(refs []string) ([]string, error) {
 // nameRule says what a name is, for a usage error (REFERENCE §1.1).
 const nameRule = "a name is a letter or _, then letters, digits, _ or -"
 
+// maxName is the longest name a declaration can carry: a request line
+// is at most protocol.MaxLine bytes (REFERENCE §1.5), and the shortest
+// declaration of a name is `proxy NAME cmd=` (a service's or a socket's
+// is longer). A longer name is no service's, socket's or proxy's, and
+// a reference to it a usage error (REFERENCE §8.2), not a request cfkctl
+// cannot write. maxTag likewise, for `service a tags=TAG` (§1.1).
+const (
+	maxName = protocol.MaxLine - len("proxy  cmd=")
+	maxTag  = protocol.MaxLine - len("service a tags=")
+)
+
+// whyBad says why name is no name, for a usage error.
+func whyBad(name string) string {
+	if len(name) > maxName && messages.ValidName(name) {
+		return fmt.Sprintf("longer than any name: %d bytes at most", maxName)
+	}
+	return nameRule
+}
+
+// validName reports whether a service, socket or proxy can bear name:
+// its form (§1.1), and a length a declaration can carry (maxName).
+func validName(name string) bool {
+	return len(name) <= maxName && messages.ValidName(name)
+}
+
 // cut is a reference as a usage error quotes it: 64 bytes at most.
 func cut(ref string) string {
 	if len(ref) <= 64 {
@@ -65,7 +96,7 @@ func cut(ref string) string {
 
 // badName is the usage error of an invalid name of a service or socket.
 func badName(what, name string) error {
-	return usageErrorf(nil, "invalid %s name '%s' (%s)", what, cut(name), nameRule)
+	return usageErrorf(nil, "invalid %s name '%s' (%s)", what, cut(name), whyBad(name))
 }
 
 // isWord reports whether s is one word of the command language: not empty,

@@ -197,7 +197,7 @@ func lastErrors(s *session, sels []string, sts []messages.StatusLine) map[string
 // runPid is `cfkctl pid NAME`.
 func runPid(s *session, args []string) error {
 	name := args[0]
-	if !messages.ValidName(name) {
+	if !validName(name) {
 		return badName("service", name)
 	}
 	sts, err := gatherStatus(s, []string{"service " + name})

@@ -331,7 +331,7 @@ func (r *recent) add(l string) bool {
 // is interrupted.
 func runTail(s *session, args []string) error {
 	name := args[0]
-	if !messages.ValidName(name) {
+	if !validName(name) {
 		return badName("service", name)
 	}
 	req := "command tail " + name + " " + strconv.Itoa(s.opts.lines)
