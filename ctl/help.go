@@ -65,8 +65,9 @@ const helpExamples = `Examples:
 const helpExit = `Exit status: 0 on success; 1 when cfkd answers ERROR (its message is
 printed on stderr as it is) or cannot be reached; 2 on a usage error.`
 
-// printMainHelp prints `cfkctl --help`.
-func printMainHelp(w io.Writer) {
+// printMainHelp prints `cfkctl --help`; a write that fails is the
+// command's failure (REFERENCE §8.3).
+func printMainHelp(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("cfkctl controls cfkd, the cfk process supervisor.\n\n")
 	b.WriteString("Usage: cfkctl [FLAGS] COMMAND [ARGS...]\n")
@@ -83,11 +84,12 @@ func printMainHelp(w io.Writer) {
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.usage(), c.short)
 	}
 	fmt.Fprintf(&b, "\n%s\n\n%s\n\n%s\n\n%s\n", helpFlags, helpAddresses, helpExamples, helpExit)
-	io.WriteString(w, b.String())
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-// printCommandHelp prints `cfkctl help COMMAND`.
-func printCommandHelp(w io.Writer, c *command) {
+// printCommandHelp prints `cfkctl help COMMAND`, as printMainHelp.
+func printCommandHelp(w io.Writer, c *command) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Usage: cfkctl [FLAGS] %s\n\n%s.\n\n%s\n", c.usage(), capitalize(c.short), c.long)
 	if c.example != "" {
@@ -100,7 +102,8 @@ func printCommandHelp(w io.Writer, c *command) {
 		b.WriteString("\nREF: a service NAME, @TAG for every service with that tag, or all.\n")
 	}
 	b.WriteString("\nRun 'cfkctl --help' for the flags and the other commands.\n")
-	io.WriteString(w, b.String())
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func capitalize(s string) string {
@@ -113,13 +116,11 @@ func capitalize(s string) string {
 // runHelp is `cfkctl help [COMMAND]`; it needs no connection.
 func runHelp(s *session, args []string) error {
 	if len(args) == 0 {
-		printMainHelp(s.env.stdout)
-		return nil
+		return printMainHelp(s.env.stdout)
 	}
 	c := lookup(args[0])
 	if c == nil {
 		return unknownCommand(args[0])
 	}
-	printCommandHelp(s.env.stdout, c)
-	return nil
+	return printCommandHelp(s.env.stdout, c)
 }

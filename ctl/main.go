@@ -69,14 +69,15 @@ func run(args []string, e *env) int {
 	if err != nil {
 		return report(e, nil, nil, err)
 	}
+	// --version and --help fail as any command whose output cannot be
+	// written (`cfkctl --version > /dev/full`: exit 1, REFERENCE §8.3)
 	if o.version {
-		fmt.Fprintf(e.stdout, "cfkctl %s\n", clientVersion())
-		return ExitOK
+		_, err := fmt.Fprintf(e.stdout, "cfkctl %s\n", clientVersion())
+		return report(e, nil, nil, err)
 	}
 	if len(pos) == 0 {
 		if o.help {
-			printMainHelp(e.stdout)
-			return ExitOK
+			return report(e, nil, nil, printMainHelp(e.stdout))
 		}
 		return report(e, o, nil, usageErrorf(nil, "missing command"))
 	}
@@ -85,8 +86,7 @@ func run(args []string, e *env) int {
 		return report(e, o, nil, unknownCommand(pos[0]))
 	}
 	if o.help {
-		printCommandHelp(e.stdout, cmd)
-		return ExitOK
+		return report(e, nil, cmd, printCommandHelp(e.stdout, cmd))
 	}
 	if o.rolling && cmd.name != "restart" && cmd.name != "apply" {
 		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart and apply"))

@@ -44,3 +44,27 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionHelpWriteErrorFails: REFERENCE §8.3. `cfkctl --version >
+// FILE` on a full disk (so `--help`, `help`, `COMMAND --help`) wrote
+// nothing and exited 0, and a script that records cfkctl's version took
+// the empty file for it: now exit 1, the write error on stderr, as for
+// the commands that ask cfkd.
+func TestVersionHelpWriteErrorFails(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"--help"}, {"help"}, {"help", "status"}, {"status", "--help"}} {
+		var stderr bytes.Buffer
+		code := run(args, &env{
+			stdin:      strings.NewReader(""),
+			stdout:     fullWriter{},
+			stderr:     &stderr,
+			getenv:     func(k string) string { return map[string]string{"HOME": "/home/test"}[k] },
+			getwd:      func() (string, error) { return "/work/dir", nil },
+			now:        func() time.Time { return testNow },
+			loc:        time.UTC,
+			isTerminal: func(io.Writer) bool { return false },
+		})
+		if want := "cfkctl: no space left on device\n"; code != ExitError || stderr.String() != want {
+			t.Errorf("cfkctl %q > /dev/full: exit %d, stderr %q; want exit %d and %q", args, code, stderr.String(), ExitError, want)
+		}
+	}
+}
