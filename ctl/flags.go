@@ -29,6 +29,7 @@ type options struct {
 	prune   bool // apply: destroy the services FILE does not declare
 	follow  bool // tail: follow the new lines
 	lines   int  // tail: how many of the last lines (-n)
+	linesOn bool // -n was given, whatever its value (tail only, REFERENCE §8.1)
 	help    bool
 	version bool
 	timeout time.Duration // 0: none
@@ -90,7 +91,10 @@ func (v timeoutValue) Set(s string) error {
 // linesValue is a flag.Value for -n (--lines): a whole number. The flag
 // package's own says only "parse error" for -n abc; its range (0 to
 // messages.MaxTailLines) is checked once the command is known.
-type linesValue struct{ n *int }
+type linesValue struct {
+	n   *int
+	set *bool // made true by Set: -n 20, the default, is still -n
+}
 
 func (v linesValue) String() string {
 	if v.n == nil {
@@ -105,6 +109,7 @@ func (v linesValue) Set(s string) error {
 		return fmt.Errorf("want a number of lines from 0 to %d", messages.MaxTailLines)
 	}
 	*v.n = n
+	*v.set = true
 	return nil
 }
 
@@ -123,8 +128,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.follow, "follow", false, "")
 	fs.BoolVar(&o.follow, "f", false, "")
 	o.lines = messages.DefaultTailLines
-	fs.Var(linesValue{&o.lines}, "lines", "")
-	fs.Var(linesValue{&o.lines}, "n", "")
+	fs.Var(linesValue{&o.lines, &o.linesOn}, "lines", "")
+	fs.Var(linesValue{&o.lines, &o.linesOn}, "n", "")
 	fs.BoolVar(&o.help, "help", false, "")
 	fs.BoolVar(&o.help, "h", false, "")
 	fs.BoolVar(&o.version, "version", false, "")

@@ -104,7 +104,7 @@ func run(args []string, e *env) int {
 		}
 		return report(e, o, cmd, usageErrorf(cmd, "%s only applies to apply", flag))
 	}
-	if (o.follow || o.lines != messages.DefaultTailLines) && cmd.name != "tail" {
+	if (o.follow || o.linesOn) && cmd.name != "tail" {
 		flag := "-f"
 		if !o.follow {
 			flag = "-n"
