@@ -1,12 +1,8 @@
 package e2e
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -50,17 +46,7 @@ func proxiedStopOfExitedEndsItsDaemons(t *testing.T, proxyCmd, verb string) {
 	_, ppid := c.proxyStatus("p")
 	c.ok("command start service s")
 	c.until("s failed", func() bool { return c.status("s")[1] == "fail" })
-	var daemon int
-	waitFor(t, "the daemon of s", func() bool {
-		for _, p := range procsOf(d.home, "s", 0) {
-			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline"); strings.HasPrefix(string(b), "sleep\x001009") && !gone(p) {
-				daemon = p
-				return true
-			}
-		}
-		return false
-	})
-	t.Cleanup(func() { syscall.Kill(daemon, syscall.SIGKILL) })
+	daemon := daemonOf(t, d.home, "s", "sleep\x001009")
 	if pp := parentOfPid(daemon); pp != ppid && proxyCmd == cfkProxyBin {
 		t.Fatalf("the daemon %d has parent %d, not the proxy %d", daemon, pp, ppid)
 	}

@@ -45,27 +45,14 @@ func proxiedStopEndsTheOrphans(t *testing.T, proxyCmd string) {
 	c.ok("proxy p cmd="+proxyCmd,
 		`proxy p service s cmd=(setsid sleep 1003 </dev/null >/dev/null 2>&1 &); exec sleep 1000`,
 		"service s startwait_secs=0.2")
-	daemonOf := func() (pid int) {
-		waitFor(t, "the daemon of s", func() bool {
-			for _, p := range procsOf(d.home, "s", 0) {
-				if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline"); strings.HasPrefix(string(b), "sleep\x001003") && !gone(p) {
-					pid = p
-					return true
-				}
-			}
-			return false
-		})
-		t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
-		return pid
-	}
 	c.ok("command start service s")
 	c.until("s running", func() bool { return c.status("s")[1] == "running" })
-	first := daemonOf()
+	first := daemonOf(t, d.home, "s", "sleep\x001003")
 	c.ok("command restart service s")
 	c.until("s running again", func() bool { st := c.status("s"); return st[1] == "running" && st[2] != "" })
 	waitLog(t, d.home, "killing orphan pid "+strconv.Itoa(first)+" (sleep) left by service s")
 	waitFor(t, "the first daemon gone", func() bool { return gone(first) })
-	second := daemonOf()
+	second := daemonOf(t, d.home, "s", "sleep\x001003")
 	if gone(second) {
 		t.Fatalf("the daemon of the run after the restart (pid %d) was ended", second)
 	}
@@ -204,5 +191,23 @@ func giveUpAStart(t *testing.T, d *daemon, c *client, gate, daemonPid string) in
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pid
+}
+
+// daemonOf waits for a live process of service svc (by its CONTROL_FREAK_SERVICE)
+// whose command line starts with cmdline (its words NUL-separated), and
+// kills it at the test's end, whatever became of it.
+func daemonOf(t *testing.T, home, svc, cmdline string) (pid int) {
+	t.Helper()
+	waitFor(t, "the daemon of "+svc, func() bool {
+		for _, p := range procsOf(home, svc, 0) {
+			if b, _ := os.ReadFile("/proc/" + strconv.Itoa(p) + "/cmdline"); strings.HasPrefix(string(b), cmdline) && !gone(p) {
+				pid = p
+				return true
+			}
+		}
+		return false
+	})
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
 	return pid
 }
