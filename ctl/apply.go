@@ -83,6 +83,10 @@ func runApply(s *session, args []string) error {
 			Changes: changes, Failures: failures, Notes: notes}); err != nil {
 			return err
 		}
+		// what the plan shows but an apply keeps is said to the user
+		// who reads --json's stderr too; the plan itself holds it for
+		// a script (REFERENCE §8.3)
+		applyNotes(s, plan)
 	} else {
 		if len(lines) == 0 {
 			lines = []string{messages.NoChanges}

@@ -27,7 +27,9 @@ func TestApplyLaterPlanLines(t *testing.T) {
 				`{"op":"-","kind":"service","name":"old","attrs":[],"line":"- old (kept)"},` +
 				`{"op":"~","kind":"socket","name":"web","attrs":[],"line":"~ socket web: service (rebinds)"}],"failures":[],` +
 				`"notes":["a plan line this cfkctl cannot read (a newer cfkd's?), shown as is: + timer t",` +
-				`"a plan line this cfkctl cannot read (a newer cfkd's?), shown as is: + 9lives"]}` + "\n"},
+				`"a plan line this cfkctl cannot read (a newer cfkd's?), shown as is: + 9lives"]}` + "\n",
+			stderr: "note: the services marked - are kept (--prune destroys them)\n" +
+				"note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n"},
 		{name: "with a failure", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): ok("~ a: cmd (x)", "a: Service 'a' cannot start: x")},
 			reqs: []string{applyReq("", sent)}, code: ExitError, stdout: "~ a: cmd (x)\n", stderr: "a: Service 'a' cannot start: x\n"},
 	} {

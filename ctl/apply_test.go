@@ -76,7 +76,11 @@ func TestApply(t *testing.T) {
 			reqs: []string{applyReq("", sent)},
 			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":["cmd","add_env"]},` +
 				`{"op":"+","kind":"service","name":"b","attrs":[]},{"op":"-","kind":"service","name":"old","attrs":[]},` +
-				`{"op":"-","kind":"socket","name":"s","attrs":[]},{"op":"~","kind":"socket","name":"web","attrs":["service"]}],"failures":[]}` + "\n"},
+				`{"op":"-","kind":"socket","name":"s","attrs":[]},{"op":"~","kind":"socket","name":"web","attrs":["service"]}],"failures":[]}` + "\n",
+			// the notes as without --json, on stderr (REFERENCE §8.3)
+			stderr: "note: the services marked - are kept (--prune destroys them)\n" +
+				"note: the sockets and proxies marked - are kept (cfkd cannot forget them)\n" +
+				"note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n"},
 		{name: "json failures", args: []string{"apply", file, "--json", "--dry-run"},
 			replies: map[string]string{applyReq("dry-run", sent): ok("no changes", "a: it failed")},
 			reqs:    []string{applyReq("dry-run", sent)}, code: ExitError,
