@@ -165,6 +165,25 @@ func TestEventsDestroyed(t *testing.T) {
 	}
 }
 
+// TestEventsNameOutlivesDestroy: a service selector selects by name, so
+// its stream goes on after the service is destroyed and has a new
+// declaration's transitions (REFERENCE §1.4).
+func TestEventsNameOutlivesDestroy(t *testing.T) {
+	t.Parallel()
+	r, _, one, _ := feedsRig(t)
+	r.startRunning("a")
+	r.okDone("command destroy service a", 1)
+	r.expectSeq("a", stopping, stopped)
+	if got := collect(t, one, 5); !strings.Contains(got[4], `"destroyed"`) {
+		t.Fatalf("service a's feed up to its destroy: %q", got)
+	}
+	r.startRunning("a")
+	want := r.linesOf("a")[4:6] // the new declaration's starting, running
+	if got := collect(t, one, 2); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("service a's feed after a new declaration\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
 // TestEventsTagFollowsRetag: a tag selector takes a service's transitions
 // as of its tags when each happens (REFERENCE §1.5).
 func TestEventsTagFollowsRetag(t *testing.T) {
