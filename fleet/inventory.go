@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cfk/cfk/fleet/certs"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -38,17 +39,9 @@ func ReadInventory(name string) ([]Host, error) {
 	return hosts, nil
 }
 
-// sameAddr is one spelling of a HOST:PORT that parsed: the port without
-// leading zeros, an IP address in its canonical form, a name in lower
-// case.
-func sameAddr(addr string) string {
-	host, port, _ := net.SplitHostPort(addr)
-	p, _ := strconv.ParseUint(port, 10, 16)
-	if ip := net.ParseIP(host); ip != nil {
-		host = ip.String()
-	}
-	return net.JoinHostPort(strings.ToLower(host), strconv.FormatUint(p, 10))
-}
+// sameAddr is one spelling of a HOST:PORT that parsed (certs.SameAddr:
+// cfkctl fleet certs refuses two hosts of one address as this does).
+func sameAddr(addr string) string { return certs.SameAddr(addr) }
 
 // ParseInventory reads an inventory from r (name is for errors).
 func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Host, error) {

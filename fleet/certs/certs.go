@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -238,10 +239,13 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 		if _, _, err := sanOf(m.Addr); err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
-		if m.Role == RoleHost && addrs[m.Addr] {
+		// two spellings of one address are one, as the inventory
+		// reads them (127.0.0.1:7000 and 127.0.0.1:07000)
+		same := SameAddr(m.Addr)
+		if m.Role == RoleHost && addrs[same] {
 			return fmt.Errorf("%s: address %s given to another host", m.Name, m.Addr)
 		}
-		addrs[m.Addr] = addrs[m.Addr] || m.Role == RoleHost
+		addrs[same] = addrs[same] || m.Role == RoleHost
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -329,9 +333,14 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 // sanOf is what a certificate for addr names: its host, as an IP address
 // or a DNS name.
 func sanOf(addr string) ([]net.IP, []string, error) {
-	host, _, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("address %q: want HOST:PORT", addr)
+	}
+	// a port cfkd's --fleet-listen and a hub's inventory take: the
+	// inventory written, and the flags printed, work as they are
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return nil, nil, fmt.Errorf("address %q: want HOST:PORT, PORT from 1 to 65535", addr)
 	}
 	if host == "" {
 		return nil, nil, fmt.Errorf("address %q: want the host others reach it at", addr)
@@ -343,6 +352,18 @@ func sanOf(addr string) ([]net.IP, []string, error) {
 		return []net.IP{ip}, nil, nil
 	}
 	return nil, []string{host}, nil
+}
+
+// SameAddr is one spelling of a HOST:PORT that parsed: the port without
+// leading zeros, an IP address in its canonical form, a name in lower
+// case (two spellings of one member's address are one).
+func SameAddr(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.ParseUint(port, 10, 16)
+	if ip := net.ParseIP(host); ip != nil {
+		host = ip.String()
+	}
+	return net.JoinHostPort(strings.ToLower(host), strconv.FormatUint(p, 10))
 }
 
 func serial() *big.Int {

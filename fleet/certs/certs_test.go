@@ -66,6 +66,12 @@ func TestGenerateRefuses(t *testing.T) {
 		{"x", RoleHost, "127.0.0.1"},
 		{"x", RoleHost, "0.0.0.0:7000"},
 		{"x", RoleHost, ":7000"},
+		// ports cfkd's --fleet-listen and inventory refuse: the inventory
+		// written stopped the hub, `addr=127.0.0.1:0: want HOST:PORT...`
+		{"x", RoleHost, "127.0.0.1:0"},
+		{"x", RoleHost, "127.0.0.1:http"},
+		{"x", RoleHost, "127.0.0.1:65536"},
+		{"x", RoleHub, "127.0.0.1:-1"},
 	} {
 		if err := Generate(t.TempDir(), []Member{m}, time.Hour); err == nil {
 			t.Errorf("%+v: accepted", m)
@@ -106,5 +112,11 @@ func TestGenerateWritesTheInventory(t *testing.T) {
 	// two hosts of one address would make an inventory the hub refuses
 	if err := Generate(t.TempDir(), []Member{{"a", RoleHost, "127.0.0.1:1"}, {"b", RoleHost, "127.0.0.1:1"}}, time.Hour); err == nil {
 		t.Fatal("two hosts of one address accepted")
+	}
+	// nor one address written two ways, which the inventory reads as one
+	for _, two := range [][2]string{{"127.0.0.1:7000", "127.0.0.1:07000"}, {"[::1]:7000", "[0:0::1]:7000"}, {"web.example:7000", "WEB.example:7000"}} {
+		if err := Generate(t.TempDir(), []Member{{"hub", RoleHub, "127.0.0.9:7000"}, {"a", RoleHost, two[0]}, {"b", RoleHost, two[1]}}, time.Hour); err == nil {
+			t.Errorf("hosts at %s and %s accepted", two[0], two[1])
+		}
 	}
 }
