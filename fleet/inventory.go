@@ -84,8 +84,18 @@ func parseHostLine(line string) (Host, error) {
 	if !messages.ValidHostName(h.Name) {
 		return Host{}, fmt.Errorf("invalid host name %q (letters, digits, '_' and '-')", h.Name)
 	}
+	seen := map[string]bool{}
 	for _, kv := range w[2:] {
 		k, v, ok := strings.Cut(kv, "=")
+		// one of each: the first was dropped (addr=) or the two merged
+		// (tags=), where one may have been meant (a line copied and
+		// edited), as hosts= twice is refused (REFERENCE §12.3)
+		if ok && (k == "addr" || k == "tags") {
+			if seen[k] {
+				return Host{}, fmt.Errorf("'%s=' given twice: %s", k, hostLineUsage)
+			}
+			seen[k] = true
+		}
 		switch {
 		case !ok:
 			return Host{}, fmt.Errorf("%q: %s", kv, hostLineUsage)
@@ -96,6 +106,10 @@ func parseHostLine(line string) (Host, error) {
 			}
 			if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
 				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT, PORT from 1 to 65535", v)
+			}
+			// no member listens there: --fleet-listen refuses a wildcard
+			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+				return Host{}, fmt.Errorf("addr=%s: want the host's --fleet-listen, the address it is reached at, not a wildcard", v)
 			}
 			// as written: it must be the member's --fleet-listen, which
 			// is its address as protoactor's messages name it

@@ -14,6 +14,14 @@ func TestInventoryAddresses(t *testing.T) {
 		{"host a addr=127.0.0.9:-1\n", "inventory:1: addr=127.0.0.9:-1: want HOST:PORT, PORT from 1 to 65535"},
 		{"host a addr=127.0.0.9:0\n", "inventory:1: addr=127.0.0.9:0: want HOST:PORT, PORT from 1 to 65535"},
 		{"host a addr=127.0.0.3:17100\nhost b addr=127.0.0.3:017100\n", "inventory:2: address 127.0.0.3:017100 already that of line 1"},
+		// a wildcard, which no member's --fleet-listen is: the host was
+		// down for good, `cannot connect to 0.0.0.0:7000`
+		{"host a addr=0.0.0.0:7000\n", "inventory:1: addr=0.0.0.0:7000: want the host's --fleet-listen, the address it is reached at, not a wildcard"},
+		{"host a addr=[::]:7000\n", "inventory:1: addr=[::]:7000: want the host's --fleet-listen, the address it is reached at, not a wildcard"},
+		// an attribute given twice: the first addr= was dropped, the tags
+		// merged
+		{"host a addr=127.0.0.3:7000 addr=127.0.0.4:7000\n", "inventory:1: 'addr=' given twice: want 'host NAME addr=HOST:PORT [tags=TAG,TAG]'"},
+		{"host a tags=web addr=127.0.0.3:7000 tags=eu\n", "inventory:1: 'tags=' given twice: want 'host NAME addr=HOST:PORT [tags=TAG,TAG]'"},
 	} {
 		_, err := ParseInventory(strings.NewReader(tc.text), "inventory")
 		if err == nil || err.Error() != tc.want {
