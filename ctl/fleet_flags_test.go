@@ -26,6 +26,10 @@ func TestFleetFlagsRefused(t *testing.T) {
 		{[]string{"fleet", "status", "--hosts", "web1,"}, "cfkctl: empty host name in --hosts web1, (host names and @tags, comma separated)"},
 		{[]string{"fleet", "certs", filepath.Join(t.TempDir(), "certs"), "--hub", "hub=127.0.0.1:7000", "--hosts", "web1"}, "cfkctl: --hosts does not apply to fleet certs"},
 		{[]string{"fleet", "status", "--rolling-hosts"}, "cfkctl: --rolling-hosts only applies to fleet restart"},
+		// as cfkctl signal: a usage error, nothing sent (it went to the
+		// hub, which refused it, exit status 1)
+		{[]string{"fleet", "signal", "BOGUS", "a"}, "cfkctl: unknown signal 'BOGUS'"},
+		{[]string{"fleet", "signal", "--hosts", "web1", "SIGFOO", "a"}, "cfkctl: unknown signal 'SIGFOO'"},
 	} {
 		cmdCase{args: tc.args, code: ExitUsage, stderr: tc.stderr + help}.check(t)
 	}
