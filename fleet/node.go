@@ -134,6 +134,13 @@ func New(cfg Config) (*Node, error) {
 		if n.inv, err = ReadInventory(cfg.Inventory); err != nil {
 			return nil, err
 		}
+		if n.inv == nil {
+			// a file of no host (comments only, or empty) makes a hub all
+			// the same, whose requests say so: one nil inventory made a
+			// member that is no hub, `command fleet` answering `this cfkd
+			// is not a fleet hub (cfkd --fleet-inventory FILE)`
+			n.inv = []Host{}
+		}
 	}
 	n.sys = actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(&remoteLog{log: cfg.Log.WithField("category", logCategory), dialFailed: func(addr, err string) {
