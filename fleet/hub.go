@@ -276,7 +276,7 @@ func (h *hub) Receive(ctx actor.Context) {
 			return // answered, or a timer re-armed since
 		}
 		why := fmt.Sprintf("no answer within %v", h.timeout)
-		if c.acked {
+		if c.acked || c.op != nil && !time.Now().Before(c.op.start.Add(h.requestBound)) {
 			why = fmt.Sprintf("no answer within %v of the request", h.requestBound)
 		}
 		h.fail(c, why)
@@ -373,7 +373,16 @@ func (h *hub) send(c *hubCall, msg proto.Message) bool {
 	h.calls[c.id] = c
 	h.perHost[c.host]++
 	c.start = time.Now()
-	h.arm(c, h.timeout)
+	// a request's first answer within the deadline, and within its
+	// bound too: a host of a rolling request asked late, or a deadline
+	// (--fleet-timeout) longer than the bound, had it after the admin
+	// connection's own, which answered `no answer after 10m0s` and
+	// closed, every host's outcome lost
+	d := h.timeout
+	if c.op != nil {
+		d = min(d, time.Until(c.op.start.Add(h.requestBound)))
+	}
+	h.arm(c, d)
 	to := &actor.PID{Address: h.inv[c.host].Addr, Id: gatewayName, RequestId: c.id}
 	if !h.n.out.post(outMsg{to: to, from: h.self, msg: msg, sent: &c.sent}) {
 		h.fail(c, "the hub's outbox is full")
