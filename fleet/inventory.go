@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -48,7 +49,8 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 	var hosts []Host
 	names, addrs := map[string]int{}, map[string]int{}
 	sc := bufio.NewScanner(r)
-	for n := 1; sc.Scan(); n++ {
+	n := 1
+	for ; sc.Scan(); n++ {
 		line := messages.Clean(sc.Text())
 		if line == "" {
 			continue
@@ -67,7 +69,11 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 		names[h.Name], addrs[same] = n, n
 		hosts = append(hosts, h)
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		// the line as cfkd -c says it (`bufio.Scanner: token too long`,
+		// without a line, was all it said)
+		return nil, fmt.Errorf("%s:%d: line too long (max %d bytes)", name, n, bufio.MaxScanTokenSize)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return hosts, nil

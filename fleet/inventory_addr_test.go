@@ -33,6 +33,12 @@ func TestInventoryAddresses(t *testing.T) {
 			t.Errorf("%q: %v, want the second address refused", text, err)
 		}
 	}
+	// a line longer than a line may be, named as cfkd -c names it: it was
+	// `inventory: bufio.Scanner: token too long`, no line said
+	long := "host a addr=127.0.0.3:7000\nhost b addr=127.0.0.4:7000 tags=" + strings.Repeat("t,", 40000) + "\n"
+	if _, err := ParseInventory(strings.NewReader(long), "inventory"); err == nil || err.Error() != "inventory:2: line too long (max 65536 bytes)" {
+		t.Errorf("a line of 80,000 bytes: %v, want inventory:2: line too long (max 65536 bytes)", err)
+	}
 	// kept as written: it is the member's --fleet-listen, which names it
 	inv, err := ParseInventory(strings.NewReader("host a addr=10.0.0.2:07000\n"), "inventory")
 	if err != nil || inv[0].Addr != "10.0.0.2:07000" {
