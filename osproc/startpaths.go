@@ -6,6 +6,7 @@ package osproc
 // (dirError): the errors of REFERENCE §2.1.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -90,8 +91,12 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if err := executable(p); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
+		if err := interpreter(p); err != nil {
+			return "", fmt.Errorf("exec %s: %w", file, err)
+		}
 		return file, nil
 	}
+	var badScript error // the first found whose interpreter is not there
 	var fallback string // executable, but not by cred's mode bits
 	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
@@ -110,6 +115,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if executable(check) != nil {
 			continue
 		}
+		if err := interpreter(check); err != nil {
+			// passed over, as execvp(3) passes over an ENOENT
+			if badScript == nil {
+				badScript = fmt.Errorf("exec %s: %s: %w", file, p, err)
+			}
+			continue
+		}
 		if mayExec(check, cred) {
 			return p, nil
 		}
@@ -119,6 +131,9 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 	}
 	if fallback != "" {
 		return fallback, nil
+	}
+	if badScript != nil {
+		return "", badScript
 	}
 	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
 }
@@ -155,6 +170,44 @@ func executable(p string) error {
 	}
 	if st.Mode()&0o111 == 0 {
 		return syscall.EACCES
+	}
+	return nil
+}
+
+// interpreter checks the interpreter that the `#!` line of the script p
+// names, as the kernel reads it (the first word after `#!`, blanks
+// skipped, a `\r` kept: a script saved with CRLF names `/bin/sh\r`): an
+// absolute one that is not there fails the execve with ENOENT, which
+// read `exec app.sh: no such file or directory` of a script that is
+// there, and which a restart's check passed before it stopped the
+// process that ran (REFERENCE §2.7). A file cfkd cannot read, or that is
+// no script, is the exec's to tell.
+func interpreter(p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	buf := make([]byte, 256)
+	n, _ := f.Read(buf)
+	line, ok := bytes.CutPrefix(buf[:n], []byte("#!"))
+	if !ok {
+		return nil
+	}
+	line = bytes.TrimLeft(line, " \t")
+	if i := bytes.IndexAny(line, " \t\n"); i >= 0 {
+		line = line[:i]
+	}
+	name := string(line)
+	if !filepath.IsAbs(name) {
+		return nil // none, or relative to the child's cwd: the exec says
+	}
+	if _, err := os.Stat(name); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("its interpreter %q: %w", name, err)
 	}
 	return nil
 }
