@@ -74,3 +74,58 @@ func TestLookPathAsTheServiceUser(t *testing.T) {
 		t.Errorf("cache, cfkd's after another user's: %q (cached %v)", got, cached)
 	}
 }
+
+// TestLookPathSlashAsTheServiceUser: a command named by its path is
+// checked as the service's user execs it: a file that user may not
+// execute by the mode bits (no x bit for it, or in a directory it cannot
+// search) is refused, 'exec PATH: permission denied', where the check of
+// a restart passed it, stopped the process that ran, and the launch then
+// failed with that error (REFERENCE §2.7). cfkd's own identity and root
+// may.
+func TestLookPathSlashAsTheServiceUser(t *testing.T) {
+	top := t.TempDir()
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if aclOnPath(top) {
+		t.Skip("the test's directory may carry ACLs: the mode bits do not tell")
+	}
+	priv := filepath.Join(top, "priv")
+	if err := os.Mkdir(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write := func(p string, mode os.FileMode) string {
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		return p
+	}
+	inPriv := write(filepath.Join(priv, "prog"), 0o755)
+	ownerOnly := write(filepath.Join(top, "own"), 0o700)
+	open := write(filepath.Join(top, "open"), 0o755)
+	other := &syscall.Credential{Uid: 54321, Gid: 54321}
+	if os.Getuid() == 54321 {
+		t.Skip("runs as the uid it takes for another user")
+	}
+	for _, p := range []string{inPriv, ownerOnly} {
+		if got, err := lookPath(p, nil, "", other); err == nil || err.Error() != "exec "+p+": permission denied" {
+			t.Errorf("another user, %s: lookPath = %q, %v; want permission denied", p, got, err)
+		}
+		for _, cred := range []*syscall.Credential{nil, {Uid: 0, Gid: 5}} {
+			if got, err := lookPath(p, nil, "", cred); err != nil || got != p {
+				t.Errorf("%v, %s: lookPath = %q, %v", cred, p, got, err)
+			}
+		}
+	}
+	if got, err := lookPath(open, nil, "", other); err != nil || got != open {
+		t.Errorf("another user, %s: lookPath = %q, %v", open, got, err)
+	}
+}

@@ -94,6 +94,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if err := interpreter(p); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
+		// the child execs as cred: a file that user may not execute
+		// (no x bit for it, a directory above it that it cannot
+		// search) fails there, after a restart's check stopped the
+		// process that ran; an ACL may grant it (the exec says)
+		if !mayExec(p, cred) && !aclOnPath(p) {
+			return "", fmt.Errorf("exec %s: %w", file, syscall.EACCES)
+		}
 		return file, nil
 	}
 	var badScript error // the first found whose interpreter is not there

@@ -1,0 +1,23 @@
+package osproc
+
+import (
+	"errors"
+	"path/filepath"
+	"syscall"
+)
+
+// aclOnPath says whether the file p, or a directory above it, may carry
+// a POSIX ACL (its system.posix_acl_access attribute, or a file system
+// that cannot say): the mode bits alone do not tell then who may execute
+// p (mayExec).
+func aclOnPath(p string) bool {
+	for p = filepath.Clean(p); ; p = filepath.Dir(p) {
+		n, err := syscall.Getxattr(p, "system.posix_acl_access", nil)
+		if err == nil && n > 0 || err != nil && !errors.Is(err, syscall.ENODATA) {
+			return true
+		}
+		if p == "/" || p == "." {
+			return false
+		}
+	}
+}
