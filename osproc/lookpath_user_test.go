@@ -129,3 +129,48 @@ func TestLookPathSlashAsTheServiceUser(t *testing.T) {
 		t.Errorf("another user, %s: lookPath = %q, %v", open, got, err)
 	}
 }
+
+// TestLookPathInterpreterAsTheServiceUser: a script whose `#!`
+// interpreter the service's user may not execute (a virtualenv's python
+// under root's 0700 home) is refused, 'exec PATH: its interpreter
+// "...": permission denied', as its execve would fail with EACCES after
+// a restart's check stopped the process that ran (REFERENCE §2.7).
+func TestLookPathInterpreterAsTheServiceUser(t *testing.T) {
+	top := t.TempDir()
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if aclOnPath(top) {
+		t.Skip("the test's directory may carry ACLs: the mode bits do not tell")
+	}
+	if os.Getuid() == 54321 {
+		t.Skip("runs as the uid it takes for another user")
+	}
+	priv := filepath.Join(top, "venv")
+	if err := os.Mkdir(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	interp := filepath.Join(priv, "python")
+	script := filepath.Join(top, "app")
+	for p, text := range map[string]string{interp: "#!/bin/sh\n", script: "#!" + interp + "\n"} {
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := &syscall.Credential{Uid: 54321, Gid: 54321}
+	want := "exec " + script + `: its interpreter "` + interp + `": permission denied`
+	if got, err := lookPath(script, nil, "", other); err == nil || err.Error() != want {
+		t.Errorf("another user: lookPath = %q, %v; want %s", got, err, want)
+	}
+	if got, err := lookPath(script, nil, "", nil); err != nil || got != script {
+		t.Errorf("cfkd's identity: lookPath = %q, %v", got, err)
+	}
+}

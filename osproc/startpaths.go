@@ -91,7 +91,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if err := executable(p); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
-		if err := interpreter(p); err != nil {
+		if err := interpreter(p, cred); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
 		// the child execs as cred: a file that user may not execute
@@ -122,7 +122,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if executable(check) != nil {
 			continue
 		}
-		if err := interpreter(check); err != nil {
+		if err := interpreter(check, cred); err != nil {
 			// passed over, as execvp(3) passes over an ENOENT
 			if badScript == nil {
 				badScript = fmt.Errorf("exec %s: %s: %w", file, p, err)
@@ -187,9 +187,10 @@ func executable(p string) error {
 // absolute one that is not there fails the execve with ENOENT, which
 // read `exec app.sh: no such file or directory` of a script that is
 // there, and which a restart's check passed before it stopped the
-// process that ran (REFERENCE §2.7). A file cfkd cannot read, or that is
-// no script, is the exec's to tell.
-func interpreter(p string) error {
+// process that ran (REFERENCE §2.7); one that cred may not execute (by
+// the mode bits, as mayExec) fails it with EACCES. A file cfkd cannot
+// read, or that is no script, is the exec's to tell.
+func interpreter(p string, cred *syscall.Credential) error {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil
@@ -215,6 +216,9 @@ func interpreter(p string) error {
 			err = pe.Err
 		}
 		return fmt.Errorf("its interpreter %q: %w", name, err)
+	}
+	if !mayExec(name, cred) && !aclOnPath(name) { // the child execs it as cred
+		return fmt.Errorf("its interpreter %q: %w", name, syscall.EACCES)
 	}
 	return nil
 }
