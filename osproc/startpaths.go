@@ -175,7 +175,7 @@ func executable(p string) error {
 	if st.IsDir() {
 		return syscall.EISDIR
 	}
-	if st.Mode()&0o111 == 0 {
+	if st.Mode()&0o111 == 0 || onNoexecMount(p) {
 		return syscall.EACCES
 	}
 	return nil
@@ -217,7 +217,7 @@ func interpreter(p string, cred *syscall.Credential) error {
 		}
 		return fmt.Errorf("its interpreter %q: %w", name, err)
 	}
-	if !mayExec(name, cred) && !aclOnPath(name) { // the child execs it as cred
+	if onNoexecMount(name) || !mayExec(name, cred) && !aclOnPath(name) { // the child execs it as cred
 		return fmt.Errorf("its interpreter %q: %w", name, syscall.EACCES)
 	}
 	return nil
