@@ -465,7 +465,11 @@ var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(
 	if s.l.Pid != 0 {
 		return
 	}
-	s.logf(Error, 0, "%s: the proxy refused to start it: %v", s.p.Name, s.ev.Err)
+	// most refusals are cfkd's own (a noauto proxy down, a launch that
+	// failed, a start line too long, a socket bound after the launch):
+	// the proxy process never saw the start, so the log does not say it
+	// refused it; the reason says who did
+	s.logf(Error, 0, "%s: cannot start under its proxy: %v", s.p.Name, s.ev.Err)
 	s.ended(messages.Fail, s.ev.Err.Error())
 }}
 
