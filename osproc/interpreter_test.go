@@ -3,7 +3,9 @@ package osproc
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A script whose `#!` interpreter is not there is found by neither
@@ -47,5 +49,36 @@ func TestCheckProgramInterpreter(t *testing.T) {
 		if err := l.CheckProgram(Spec{Argv: []string{argv0}, Env: env}); err != nil {
 			t.Errorf("CheckProgram %s: %v", argv0, err)
 		}
+	}
+}
+
+// TestCheckProgramFIFO: a FIFO given as the program (mode 0755) is the
+// exec's to refuse: the look-up of its #! line does not open it, which
+// would wait for a writer.
+func TestCheckProgramFIFO(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		var l Launcher
+		done <- l.CheckProgram(Spec{Argv: []string{p}, Env: []string{"PATH=/usr/bin:/bin"}})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("CheckProgram of a FIFO: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		// the look-up waits for a writer: give it one, so that its
+		// goroutine ends with the test
+		if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("CheckProgram of a FIFO still waits after 10s")
 	}
 }

@@ -191,7 +191,12 @@ func executable(p string) error {
 // the mode bits, as mayExec) fails it with EACCES. A file cfkd cannot
 // read, or that is no script, is the exec's to tell.
 func interpreter(p string, cred *syscall.Credential) error {
-	f, err := os.Open(p)
+	// a regular file only: an open of a FIFO given as the program
+	// would wait for a writer (the exec refuses it)
+	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
