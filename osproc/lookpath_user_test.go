@@ -83,38 +83,11 @@ func TestLookPathAsTheServiceUser(t *testing.T) {
 // failed with that error (REFERENCE §2.7). cfkd's own identity and root
 // may.
 func TestLookPathSlashAsTheServiceUser(t *testing.T) {
-	top := t.TempDir()
-	for _, d := range []string{filepath.Dir(top), top} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if aclOnPath(top) {
-		t.Skip("the test's directory may carry ACLs: the mode bits do not tell")
-	}
-	priv := filepath.Join(top, "priv")
-	if err := os.Mkdir(priv, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(priv, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	write := func(p string, mode os.FileMode) string {
-		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil { // whatever the umask
-			t.Fatal(err)
-		}
-		return p
-	}
-	inPriv := write(filepath.Join(priv, "prog"), 0o755)
-	ownerOnly := write(filepath.Join(top, "own"), 0o700)
-	open := write(filepath.Join(top, "open"), 0o755)
+	top, priv := modeBitsDirs(t, "priv")
+	inPriv := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\n", 0o755)
+	ownerOnly := writeMode(t, filepath.Join(top, "own"), "#!/bin/sh\n", 0o700)
+	open := writeMode(t, filepath.Join(top, "open"), "#!/bin/sh\n", 0o755)
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
-	if os.Getuid() == 54321 {
-		t.Skip("runs as the uid it takes for another user")
-	}
 	for _, p := range []string{inPriv, ownerOnly} {
 		if got, err := lookPath(p, nil, "", other); err == nil || err.Error() != "exec "+p+": permission denied" {
 			t.Errorf("another user, %s: lookPath = %q, %v; want permission denied", p, got, err)
@@ -136,35 +109,9 @@ func TestLookPathSlashAsTheServiceUser(t *testing.T) {
 // "...": permission denied', as its execve would fail with EACCES after
 // a restart's check stopped the process that ran (REFERENCE §2.7).
 func TestLookPathInterpreterAsTheServiceUser(t *testing.T) {
-	top := t.TempDir()
-	for _, d := range []string{filepath.Dir(top), top} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if aclOnPath(top) {
-		t.Skip("the test's directory may carry ACLs: the mode bits do not tell")
-	}
-	if os.Getuid() == 54321 {
-		t.Skip("runs as the uid it takes for another user")
-	}
-	priv := filepath.Join(top, "venv")
-	if err := os.Mkdir(priv, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(priv, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	interp := filepath.Join(priv, "python")
-	script := filepath.Join(top, "app")
-	for p, text := range map[string]string{interp: "#!/bin/sh\n", script: "#!" + interp + "\n"} {
-		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	top, priv := modeBitsDirs(t, "venv")
+	interp := writeMode(t, filepath.Join(priv, "python"), "#!/bin/sh\n", 0o755)
+	script := writeMode(t, filepath.Join(top, "app"), "#!"+interp+"\n", 0o755)
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
 	want := "exec " + script + `: its interpreter "` + interp + `": permission denied`
 	if got, err := lookPath(script, nil, "", other); err == nil || err.Error() != want {
@@ -173,4 +120,44 @@ func TestLookPathInterpreterAsTheServiceUser(t *testing.T) {
 	if got, err := lookPath(script, nil, "", nil); err != nil || got != script {
 		t.Errorf("cfkd's identity: lookPath = %q, %v", got, err)
 	}
+}
+
+// modeBitsDirs makes a directory top that anyone may search, and in it a
+// directory named priv that only its owner may: the tests of the mode
+// bits as uid 54321 sees them (skipped where an ACL may say otherwise,
+// or when the test runs as that uid).
+func modeBitsDirs(t *testing.T, priv string) (top, privDir string) {
+	t.Helper()
+	if os.Getuid() == 54321 {
+		t.Skip("runs as the uid it takes for another user")
+	}
+	top = t.TempDir()
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if aclOnPath(top) {
+		t.Skip("the test's directory may carry ACLs: the mode bits do not tell")
+	}
+	privDir = filepath.Join(top, priv)
+	if err := os.Mkdir(privDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(privDir, 0o700); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	return top, privDir
+}
+
+// writeMode writes text to p with mode, whatever the umask.
+func writeMode(t *testing.T, p, text string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(text), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
