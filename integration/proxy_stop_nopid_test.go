@@ -55,6 +55,11 @@ func TestStopBeforeTheProxyReportedThePid(t *testing.T) {
 		return ppid != 0
 	})
 	h.expect("s", messages.Starting)
+	// the start line in the proxy's command pipe (its fd 3, which the
+	// loading sh does not read): a stop before it is written takes it
+	// back, stopped at once (TestStopOfAStartNeverSentToTheProxy), and
+	// the proxy's pid is known before
+	h.poll("s's start line written to the proxy", func() bool { return pipeHolds(ppid, 3) > 0 })
 	h.ok("command stop service s")
 	ev := h.expectSeq("s", messages.Stopping, messages.Stopped)
 	if got := ev[1].At.Sub(ev[0].At); got > 2*time.Second {
