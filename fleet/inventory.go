@@ -40,10 +40,6 @@ func ReadInventory(name string) ([]Host, error) {
 	return hosts, nil
 }
 
-// sameAddr is one spelling of a HOST:PORT that parsed (certs.SameAddr:
-// cfkctl fleet certs refuses two hosts of one address as this does).
-func sameAddr(addr string) string { return certs.SameAddr(addr) }
-
 // ParseInventory reads an inventory from r (name is for errors).
 func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Host, error) {
 	var hosts []Host
@@ -62,7 +58,9 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 		if m, ok := names[h.Name]; ok {
 			return nil, fmt.Errorf("%s:%d: host %s already declared on line %d", name, n, h.Name, m)
 		}
-		same := sameAddr(h.Addr) // two spellings of one address are one
+		// two spellings of one address are one, as cfkctl fleet certs
+		// reads them
+		same := certs.SameAddr(h.Addr)
 		if m, ok := addrs[same]; ok {
 			return nil, fmt.Errorf("%s:%d: address %s already that of line %d", name, n, h.Addr, m)
 		}

@@ -27,11 +27,8 @@ func TestCheckProgramOnANoexecMount(t *testing.T) {
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	prog := filepath.Join(mnt, "prog")
 	script := filepath.Join(top, "app")
-	for p, text := range map[string]string{prog: "#!/bin/sh\n", script: "#!" + prog + "\n"} {
-		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeMode(t, prog, "#!/bin/sh\n", 0o755)
+	writeMode(t, script, "#!"+prog+"\n", 0o755)
 	var l Launcher
 	for p, want := range map[string]string{
 		prog:   "exec " + prog + ": permission denied",

@@ -98,7 +98,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		// (no x bit for it, a directory above it that it cannot
 		// search) fails there, after a restart's check stopped the
 		// process that ran; an ACL may grant it (the exec says)
-		if !mayExec(p, cred) && !aclOnPath(p) {
+		if !mayExecOrACL(p, cred) {
 			return "", fmt.Errorf("exec %s: %w", file, syscall.EACCES)
 		}
 		return file, nil
@@ -166,6 +166,12 @@ func mayExec(p string, cred *syscall.Credential) bool {
 	return uint32(st.Mode)&bit != 0 && canSearch(filepath.Dir(p), cred)
 }
 
+// mayExecOrACL: cred may execute p by the mode bits, or an ACL may say
+// so (then the exec tells).
+func mayExecOrACL(p string, cred *syscall.Credential) bool {
+	return mayExec(p, cred) || aclOnPath(p)
+}
+
 func executable(p string) error {
 	statHook(p)
 	st, err := os.Stat(p)
@@ -222,7 +228,7 @@ func interpreter(p string, cred *syscall.Credential) error {
 		}
 		return fmt.Errorf("its interpreter %q: %w", name, err)
 	}
-	if onNoexecMount(name) || !mayExec(name, cred) && !aclOnPath(name) { // the child execs it as cred
+	if onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
 		return fmt.Errorf("its interpreter %q: %w", name, syscall.EACCES)
 	}
 	return nil
