@@ -35,6 +35,9 @@ func TestSignalBeforeTheProxyReportedThePid(t *testing.T) {
 	h.expect("s", messages.Starting)
 	want := "Service 's' has no process yet: its proxy has not reported its pid"
 	h.fails("command signal HUP service s", want)
+	// the start line in the proxy's command pipe (its fd 3): a stop
+	// before it is written takes it back, stopped at once
+	h.poll("s's start line written to the proxy", func() bool { return pipeHolds(ppid, 3) > 0 })
 	h.ok("command stop service s")
 	h.expect("s", messages.Stopping)
 	h.fails("command signal HUP service s", want)
