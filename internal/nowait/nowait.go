@@ -1,12 +1,3 @@
-// Package nowait answers a connection from a goroutine that must not wait
-// for it, the accept loop of a listener: one write(2) of a short answer,
-// a shutdown, a read of what has come already, none of which blocks (a
-// refusal, REFERENCE §5.4, §10.1).
-//
-// A socket from package net is non-blocking: each function makes one or
-// a few system calls on it through its syscall.RawConn and returns when
-// one would block, never parking the goroutine. A fresh socket's send
-// buffer has room for a line, so Write writes it all there.
 package nowait
 
 import (

@@ -1,0 +1,17 @@
+// Package certs is the public key infrastructure of a cfk fleet
+// (REFERENCE §12.2): one CA, and one certificate per member whose subject
+// says who it is (CN, the member's name) and what it is (OU, its role:
+// hub or host). It makes the files of a small fleet (`cfkctl fleet
+// certs`), loads a member's files, and builds the TLS configurations of
+// both ends of a fleet connection: TLS 1.3 only, a certificate from the
+// fleet CA required of both sides, the role of the other side checked
+// during the handshake.
+//
+// It has no dependency beyond the standard library, so that cfkctl can
+// make certificates without linking the fleet's gRPC stack.
+//
+// Invariants: a private key file is written mode 0600 and never
+// overwritten (Generate refuses a directory that already holds one of the
+// files it would write); a certificate is accepted only when it chains to
+// the fleet CA, is valid now, and names a role.
+package certs
