@@ -53,10 +53,12 @@ func descOf(e *entry) messages.DescLine {
 }
 
 // pidsOf is the pids line of a service: `NAME: PID`, or `NAME: PROXYPID,
-// PID` under a declared proxy.
+// PID` under a declared proxy that runs. As the original's, the proxy's
+// pid comes first only when the proxy has one: a service whose proxy does
+// not run is `NAME: PID` (`w1: `), never `w1: , ` (REFERENCE §1.6).
 func (c *Controller) pidsOf(e *entry) messages.PidsLine {
 	l := messages.PidsLine{Name: e.cfg.Name, Pid: e.rt.Pid}
-	if p := c.proxies[e.cfg.Proxy]; e.cfg.Proxy != "" && p != nil {
+	if p := c.proxies[e.cfg.Proxy]; e.cfg.Proxy != "" && p != nil && p.procPid != 0 {
 		l.Proxied, l.ProxyPid = true, p.procPid
 	}
 	return l

@@ -63,6 +63,11 @@ func TestProxyAutoRunsWithFirstServiceAndStopsAfterLast(t *testing.T) {
 	if st := r.status("s1"); st[5] != "p!" {
 		t.Fatalf("status of a down proxy's service: %q", st)
 	}
+	// the original's pids line of a service whose proxy does not run:
+	// no proxy pid, no ", " (REFERENCE §1.6)
+	if got := r.ok("command pids service s1"); len(got) != 1 || got[0] != "s1: " {
+		t.Fatalf("pids of a down proxy's service %q, want %q", got, "s1: ")
+	}
 
 	r.okDone("command start service s1", 1)
 	p := nextProxy(t, proxies)

@@ -5,9 +5,11 @@ import "strings"
 // PidsLine is one line of `command pids` (REFERENCE §1.4, compat):
 //
 //	NAME: PID                 a direct service
-//	NAME: PROXYPID, PID       a service run by a proxy
+//	NAME: PROXYPID, PID       a service run by a proxy that runs
 //
-// a pid being empty when there is no process (`web1: `, `w1: , 4242`).
+// a pid being empty when there is no process (`web1: `, `w1: 100, `).
+// cfkd writes a proxied service whose proxy does not run as a direct one
+// (`w1: `), as the original did; `w1: , ` (an older cfkd's) is still read.
 type PidsLine struct {
 	Name     string
 	Pid      int  // 0: no process
