@@ -119,7 +119,7 @@ func TestApplyRightAfterAStartRunsTheDeclaredCommand(t *testing.T) {
 		}
 	}()
 	r.applyOK("", "service a cmd=sleep 100\nservice a startwait_secs=0.02\n", "+ a")
-	r.okDone("command down service a", 1) // its actor exists, as after any start
+	r.okDone("command down service a", 0) // its actor exists, as after any start
 	replies := r.asyncInOrder("command start service a", applyReq("", "service a cmd=sleep 200\nservice a startwait_secs=0.02\n"))
 	waitClosed(t, inLaunch, "launch")
 	if r.info("service a")[0].Cmd != "sleep 200" {
@@ -149,6 +149,6 @@ func TestApplyOfADownServiceUnderADownProxyIsNoFailure(t *testing.T) {
 	r := newRig(t)
 	file := "proxy p cmd=x\nproxy p noauto=1\nproxy p service a cmd=sleep 1\n"
 	r.applyOK("", file, "+ a", "+ proxy p")
-	r.okDone("command down service a", 1) // its actor exists
+	r.okDone("command down service a", 0) // its actor exists
 	r.applyOK("", strings.Replace(file, "sleep 1", "sleep 2", 1), "~ a: cmd")
 }

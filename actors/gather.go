@@ -273,7 +273,12 @@ func (c *Controller) onServiceReply(r messages.ServiceReply) {
 			g.errs[name] = r.Err
 		}
 	case s.selected:
-		g.done++
+		// an up of a service up, a down of one down that brought down no
+		// dependent, changed nothing: as the original's, `done N` does
+		// not count it (REFERENCE §1.4)
+		if !r.Idle || (s.verb != messages.VerbUp && s.verb != messages.VerbDown) || s.asDown || s.tookDown() {
+			g.done++
+		}
 		if s.verb == messages.VerbDestroy {
 			c.forget(name)
 		}

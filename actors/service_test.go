@@ -570,23 +570,30 @@ func TestUpWhileStoppingStartsAgainOnceDown(t *testing.T) {
 	}
 }
 
+// TestUpDownNoOps: a down of a service down and an up of one up are OK
+// and do nothing, and, as the original's (its up and down returned
+// without a word for them), `done N` does not count them: `done 0`
+// (REFERENCE §1.4).
 func TestUpDownNoOps(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.ok("service idle cmd=sleep 1")
-	r.okDone("command down service idle", 1)
+	r.okDone("command down service idle", 0)
 	r.fails("command stop service idle", "Service 'idle' is already down")
 	r.startRunning("s")
-	r.okDone("command up service s", 1)
+	r.okDone("command up service s", 0)
 	r.fails("command start service s", "Service 's' is already up")
 	r.expectQuiet("s", 50*time.Millisecond)
 	r.expectQuiet("idle", 0)
 	if n := r.fake.launchCount(); n != 1 {
 		t.Fatalf("%d launches", n)
 	}
-	// up starts a down service
+	// up starts a down service, and counts it
 	r.okDone("command up service idle", 1)
 	r.expectSeq("idle", starting)
+	r.okDone("command up all", 0) // both up: nothing done
+	r.expectQuiet("idle", 50*time.Millisecond)
+	r.expectQuiet("s", 0)
 }
 
 func TestNoCommand(t *testing.T) {

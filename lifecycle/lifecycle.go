@@ -399,10 +399,10 @@ type (
 	}
 	// Update: what status shows changed without a transition (a pid).
 	Update struct{}
-	// Reply answers request Req (Err nil: OK). Idle: the service was
-	// down and the request (a down) changed nothing, which a stop of
-	// what it requires tells from a down that brought it down
-	// (REFERENCE §2.8).
+	// Reply answers request Req (Err nil: OK). Idle: the request changed
+	// nothing, the service being down already (a down: a stop of what it
+	// requires tells it from a down that brought it down, REFERENCE
+	// §2.8) or up already (an up); `done N` does not count it (§1.4).
 	Reply struct {
 		Req  messages.RequestID
 		Err  error

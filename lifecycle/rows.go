@@ -39,7 +39,7 @@ var rowStart = row{"launch", "launch; counts start afresh; answered once launche
 // declared oneshot=0 since is a service that is down: it is launched.
 var rowUpStopped = row{"launch; OK if done", "launch, as start; a oneshot that is done (and still declared oneshot): answered OK, nothing launched (`start` runs it again)", func(s *step) {
 	if s.l.Done && s.p.OneShot && !s.l.Want.Halted() {
-		s.reply(nil)
+		s.do(Reply{Req: s.ev.Req, Idle: true}) // nothing done: not counted in `done N`
 		return
 	}
 	rowStart.do(s)
@@ -53,14 +53,17 @@ var rowAlreadyUp = row{"error: already up", "answered `Service 'NAME' is already
 	s.reply(fmt.Errorf("Service '%s' is already up", s.p.Name))
 }}
 
-var rowOK = row{"OK", "already up: answered OK (waiting for running: once running)", func(s *step) {
+// rowOK: `up` of a service that is up does nothing, and is answered OK,
+// idle: as the original's (its up returned without a word), it is not
+// counted in `done N` (REFERENCE §1.4).
+var rowOK = row{"OK", "already up: answered OK, idle (waiting for running: once running)", func(s *step) {
 	switch {
 	case s.l.Want.Halted():
 		s.reply(s.haltedErr())
 	case s.ev.Rolling && s.l.State == messages.Starting:
 		s.wait(WaitRunning)
 	default:
-		s.reply(nil)
+		s.do(Reply{Req: s.ev.Req, Idle: true})
 	}
 }}
 

@@ -74,8 +74,8 @@ type (
 // is a new one).
 type ConfigureService struct{ Config *ServiceConfig }
 
-// ServiceReply answers one service command. Idle: the service was down
-// and the command (a down) changed nothing.
+// ServiceReply answers one service command. Idle: the command changed
+// nothing (a down of a service down, an up of one up).
 type ServiceReply struct {
 	Req  RequestID
 	Name string

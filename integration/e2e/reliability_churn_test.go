@@ -156,17 +156,17 @@ func TestChurnShortLived(t *testing.T) {
 	round := func(target int) time.Duration {
 		t.Helper()
 		began := time.Now()
-		c.expect("command up all", fmt.Sprintf("done %d", len(all)))
+		c.expectDone("command up all", len(all))
 		end := time.Now().Add(relDuration(5*time.Minute, time.Minute))
 		for lg.scan(t) < target {
 			relDaemonCheck(t, d)
 			if time.Now().After(end) {
 				t.Fatalf("only %d processes started of %d (%s)", lg.starts, target, lg)
 			}
-			c.expect("command up tag driven", fmt.Sprintf("done %d", ndriven))
+			c.expectDone("command up tag driven", ndriven)
 		}
 		took := time.Since(began)
-		c.expect("command down all", fmt.Sprintf("done %d", len(all)))
+		c.expectDone("command down all", len(all))
 		c.waitStates(deadline, all, "stopped")
 		c.waitFor(deadline, "no process of the home left", func() (bool, string) {
 			left := relOwnProcs(d)

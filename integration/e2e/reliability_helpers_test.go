@@ -110,6 +110,18 @@ func (c *relConn) expect(line string, want ...string) {
 	}
 }
 
+// expectDone runs a verb that acts on services and wants `done N`, N
+// from 0 to most: an up of a service up, a down of one down, is not
+// counted (REFERENCE §1.4), and which of them are up varies here.
+func (c *relConn) expectDone(line string, most int) {
+	c.t.Helper()
+	got := c.ok(line)
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.Join(got, "\n"), "done "))
+	if err != nil || !strings.HasPrefix(got[0], "done ") || n < 0 || n > most {
+		c.t.Fatalf("%q: got %q, want done 0 to %d", line, got, most)
+	}
+}
+
 // relStatus is one parsed status line.
 type relStatus struct {
 	name, state string
