@@ -1,8 +1,12 @@
 package osproc
 
 import (
+	"bytes"
+	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -80,5 +84,62 @@ func TestCheckProgramFIFO(t *testing.T) {
 			f.Close()
 		}
 		t.Fatal("CheckProgram of a FIFO still waits after 10s")
+	}
+}
+
+// A dynamic ELF program whose loader (its PT_INTERP) is not there, as a
+// program built against musl on a glibc host, is found by neither
+// CheckProgram nor Launch: its execve fails with ENOENT as a script's
+// does, which read `exec /srv/app: no such file or directory` of a
+// program that is there, and which a restart's check let through before
+// it stopped the process that ran (REFERENCE §2.7).
+func TestCheckProgramELFInterpreter(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	text, err := os.ReadFile(sh)
+	if err != nil {
+		t.Skip(err)
+	}
+	ef, err := elf.NewFile(bytes.NewReader(text))
+	if err != nil {
+		t.Skipf("%s is not ELF: %v", sh, err)
+	}
+	var interp *elf.Prog
+	for _, p := range ef.Progs {
+		if p.Type == elf.PT_INTERP {
+			interp = p
+		}
+	}
+	const missing = "/no/such/ld-cfk.so"
+	if interp == nil || interp.Filesz <= uint64(len(missing)) {
+		t.Skipf("%s names no loader to replace", sh)
+	}
+	bad := slices.Clone(text)
+	field := bad[interp.Off : interp.Off+interp.Filesz]
+	clear(field)
+	copy(field, missing)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "app")
+	if err := os.WriteFile(p, bad, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good")
+	if err := os.WriteFile(good, text, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + dir + ":/usr/bin:/bin"}
+	var l Launcher
+	want := "exec " + p + `: its ELF interpreter "` + missing + `": no such file or directory`
+	if err := l.CheckProgram(Spec{Argv: []string{p}, Env: env}); err == nil || err.Error() != want {
+		t.Errorf("CheckProgram of a program whose loader is missing: %v, want %s", err, want)
+	}
+	want = "exec app: " + p + `: its ELF interpreter "` + missing + `": no such file or directory`
+	if err := l.CheckProgram(Spec{Argv: []string{"app"}, Env: env}); err == nil || err.Error() != want {
+		t.Errorf("CheckProgram of it in the PATH: %v, want %s", err, want)
+	}
+	if err := l.CheckProgram(Spec{Argv: []string{good}, Env: env}); err != nil {
+		t.Errorf("a program whose loader is there: %v", err)
 	}
 }

@@ -7,11 +7,15 @@ package osproc
 
 import (
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -195,7 +199,13 @@ func executable(p string) error {
 // there, and which a restart's check passed before it stopped the
 // process that ran (REFERENCE §2.7); one that cred may not execute (by
 // the mode bits, as mayExec) fails it with EACCES. A file cfkd cannot
-// read, or that is no script, is the exec's to tell.
+// read, or that is no script, is the exec's to tell. So is a dynamic ELF
+// program whose loader (its PT_INTERP, elfInterp) is not there: a
+// program built against musl on a glibc host, or one copied from another
+// distribution, fails its execve with ENOENT as a script does, which read
+// `exec /srv/app: no such file or directory` of a program that is there,
+// and which a restart's check passed before it stopped the process that
+// ran.
 func interpreter(p string, cred *syscall.Credential) error {
 	// a regular file only: an open of a FIFO given as the program
 	// would wait for a writer (the exec refuses it)
@@ -209,15 +219,20 @@ func interpreter(p string, cred *syscall.Credential) error {
 	defer f.Close()
 	buf := make([]byte, 256)
 	n, _ := f.Read(buf)
-	line, ok := bytes.CutPrefix(buf[:n], []byte("#!"))
-	if !ok {
-		return nil
+	what, name := "its interpreter", ""
+	if bytes.HasPrefix(buf[:n], []byte(elf.ELFMAG)) {
+		what, name = "its ELF interpreter", elfInterp(f, buf[:n])
+	} else {
+		line, ok := bytes.CutPrefix(buf[:n], []byte("#!"))
+		if !ok {
+			return nil
+		}
+		line = bytes.TrimLeft(line, " \t")
+		if i := bytes.IndexAny(line, " \t\n"); i >= 0 {
+			line = line[:i]
+		}
+		name = string(line)
 	}
-	line = bytes.TrimLeft(line, " \t")
-	if i := bytes.IndexAny(line, " \t\n"); i >= 0 {
-		line = line[:i]
-	}
-	name := string(line)
 	if !filepath.IsAbs(name) {
 		return nil // none, or relative to the child's cwd: the exec says
 	}
@@ -226,10 +241,86 @@ func interpreter(p string, cred *syscall.Credential) error {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return fmt.Errorf("its interpreter %q: %w", name, err)
+		return fmt.Errorf("%s %q: %w", what, name, err)
 	}
 	if onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
-		return fmt.Errorf("its interpreter %q: %w", name, syscall.EACCES)
+		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
 	return nil
+}
+
+// elfInterp is the loader that the dynamic ELF program in f names (its
+// PT_INTERP), which the kernel opens as it execs the program; head is the
+// start of f. "" for a static program, for one of another machine or
+// class (the exec refuses it, or binfmt_misc runs it under an emulator
+// that finds its loader elsewhere), or for headers the kernel would
+// refuse (the exec says). It reads the program headers and the loader's
+// name alone (two preads, where debug/elf reads every section header: a
+// start looks its program up each time).
+func elfInterp(f *os.File, head []byte) string {
+	native, ok := nativeELF[runtime.GOARCH]
+	if !ok || len(head) < 52 || elf.Class(head[elf.EI_CLASS]) != nativeClass() {
+		return ""
+	}
+	var bo binary.ByteOrder = binary.LittleEndian
+	if elf.Data(head[elf.EI_DATA]) == elf.ELFDATA2MSB {
+		bo = binary.BigEndian
+	}
+	if elf.Machine(bo.Uint16(head[18:])) != native {
+		return ""
+	}
+	// e_phoff, e_phentsize, e_phnum; in a program header: p_type,
+	// p_offset, p_filesz
+	phoff, entsize, num := uint64(bo.Uint32(head[28:])), int(bo.Uint16(head[42:])), int(bo.Uint16(head[44:]))
+	want, offAt, sizeAt := 32, 4, 16
+	if nativeClass() == elf.ELFCLASS64 {
+		if len(head) < 64 {
+			return ""
+		}
+		phoff, entsize, num = bo.Uint64(head[32:]), int(bo.Uint16(head[54:])), int(bo.Uint16(head[56:]))
+		want, offAt, sizeAt = 56, 8, 32
+	}
+	if entsize != want || num == 0 || num*entsize > 4096 || phoff > 1<<62 { // the kernel's bounds
+		return ""
+	}
+	ph := make([]byte, num*entsize)
+	if _, err := f.ReadAt(ph, int64(phoff)); err != nil {
+		return ""
+	}
+	for ; len(ph) >= entsize; ph = ph[entsize:] {
+		if elf.ProgType(bo.Uint32(ph)) != elf.PT_INTERP {
+			continue
+		}
+		off, size := uint64(bo.Uint32(ph[offAt:])), uint64(bo.Uint32(ph[sizeAt:]))
+		if entsize == 56 {
+			off, size = bo.Uint64(ph[offAt:]), bo.Uint64(ph[sizeAt:])
+		}
+		if size < 2 || size > 4096 || off > 1<<62 { // the kernel refuses it (ENOEXEC)
+			return ""
+		}
+		b := make([]byte, size)
+		if _, err := f.ReadAt(b, int64(off)); err != nil {
+			return ""
+		}
+		name, _, _ := bytes.Cut(b, []byte{0})
+		return string(name)
+	}
+	return ""
+}
+
+// nativeELF is the ELF machine of each GOARCH whose programs the kernel's
+// own ELF loader runs.
+var nativeELF = map[string]elf.Machine{
+	"386": elf.EM_386, "amd64": elf.EM_X86_64, "arm": elf.EM_ARM, "arm64": elf.EM_AARCH64,
+	"loong64": elf.EM_LOONGARCH, "mips": elf.EM_MIPS, "mipsle": elf.EM_MIPS,
+	"mips64": elf.EM_MIPS, "mips64le": elf.EM_MIPS, "ppc64": elf.EM_PPC64,
+	"ppc64le": elf.EM_PPC64, "riscv64": elf.EM_RISCV, "s390x": elf.EM_S390,
+}
+
+// nativeClass is the ELF class of cfkd's own programs.
+func nativeClass() elf.Class {
+	if strconv.IntSize == 64 {
+		return elf.ELFCLASS64
+	}
+	return elf.ELFCLASS32
 }
