@@ -5,7 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,36 +14,32 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// hungEnvFile makes path a FIFO that no one writes: its open blocks, as
-// an env_file on a hung NFS or FUSE mount does. release (also a cleanup
-// of t) replaces it with a regular file holding content, then lets the
-// blocked opens go on (they read an end of file).
-func hungEnvFile(t *testing.T, path, content string) (release func()) {
+// hungEnvFile makes the reads of the env_file at path block, as the
+// open of a file on a hung NFS or FUSE mount does: o is the rig's option
+// that does so. release (also a cleanup of t) writes content to path,
+// then lets the blocked reads go on (they read it).
+func hungEnvFile(t *testing.T, path, content string) (o func(*Options), release func()) {
 	t.Helper()
-	os.Remove(path)
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	done := false
+	hung := make(chan struct{})
+	once := sync.Once{}
 	release = func() {
-		if done {
-			return
-		}
-		done = true
-		// a writer of its own: the blocked opens return once it opens
-		w, err := os.OpenFile(path, os.O_RDWR|syscall.O_NONBLOCK, 0)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		os.Remove(path)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Error(err)
-		}
-		w.Close()
+		once.Do(func() {
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Error(err)
+			}
+			close(hung)
+		})
 	}
 	t.Cleanup(release)
-	return release
+	o = func(o *Options) {
+		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
+			if name == path {
+				<-hung
+			}
+			return readEnvFile(name, cwd, uid)
+		}
+	}
+	return o, release
 }
 
 // An env_file on a hung mount (its open never returns) left the service
@@ -56,10 +53,10 @@ func hungEnvFile(t *testing.T, path, content string) (release func()) {
 func TestEnvFileOnAHungMount(t *testing.T) {
 	t.Parallel()
 	env := filepath.Join(t.TempDir(), "app.env")
-	release := hungEnvFile(t, env, "A=1\n")
+	hang, release := hungEnvFile(t, env, "A=1\n")
 	flights := &nss.Flights{FailFast: true}
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs), func(o *Options) {
+	r := newRig(t, captureLog(logs), hang, func(o *Options) {
 		o.PathTimeout = 50 * time.Millisecond
 		o.paths = flights
 	})
@@ -108,10 +105,21 @@ func TestRestartCheckOfAnEnvFileOnAHungMount(t *testing.T) {
 	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := newRig(t, func(o *Options) { o.PathTimeout = 50 * time.Millisecond })
+	var hung atomic.Bool
+	hang, _ := hungEnvFile(t, env, "A=1\n")
+	r := newRig(t, hang, func(o *Options) {
+		o.PathTimeout = 50 * time.Millisecond
+		read := o.readEnvFile
+		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
+			if hung.Load() {
+				return read(name, cwd, uid)
+			}
+			return readEnvFile(name, cwd, uid)
+		}
+	})
 	r.setAutoTerm()
 	pid := r.startRunning("s", "env_file="+env)
-	hungEnvFile(t, env, "A=1\n")
+	hung.Store(true)
 	rep := r.reply("restart", r.async("command restart service s"))
 	if want := "Service 's' cannot start: env_file " + env + " did not answer within 50ms"; rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("restart: %v, want %s", rep.Err, want)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/internal/nss"
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -134,6 +135,9 @@ type Options struct {
 	PathTimeout time.Duration
 	lookups     *nss.Flights // Credential's and UserEnv's in flight
 	paths       *nss.Flights // the env_files' in flight (FailFast)
+	// readEnvFile reads an env_file (readEnvFile; tests make it hang,
+	// as a file on a hung mount does)
+	readEnvFile func(name, cwd string, uid int) ([]messages.EnvVar, error)
 	// ExecProbeTry bounds each try of a ready=exec: probe: one that has
 	// not exited by then is killed, a failed try (REFERENCE §2.9: 30 s).
 	ExecProbeTry time.Duration
@@ -248,6 +252,9 @@ func (o Options) withDefaults() Options {
 	if o.paths == nil {
 		// keyed by path and uid; one known not to answer fails at once
 		o.paths = &nss.Flights{FailFast: true}
+	}
+	if o.readEnvFile == nil {
+		o.readEnvFile = readEnvFile
 	}
 	if o.ExecProbeTry == 0 {
 		o.ExecProbeTry = 30 * time.Second

@@ -129,7 +129,7 @@ func boundedEnvFile(name, cwd string, uid int, opts *Options) ([]messages.EnvVar
 		abs = filepath.Join(cwd, abs)
 	}
 	v, err := opts.paths.Do("envfile\x00"+abs+"\x00"+strconv.Itoa(uid), "env_file "+abs, opts.PathTimeout, func() (any, error) {
-		return readEnvFile(name, cwd, uid)
+		return opts.readEnvFile(name, cwd, uid)
 	})
 	vars, _ := v.([]messages.EnvVar)
 	return vars, err
@@ -187,7 +187,10 @@ func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
 			}
 			return nil, fmt.Errorf("env_file: %w", err)
 		}
-	} else if f, err = os.Open(name); err != nil {
+	} else if f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+		// non-blocking: the open of a FIFO waited for a writer for
+		// ever, each start failing as a hung mount, retried every
+		// second for ever (REFERENCE §2.4)
 		return nil, fmt.Errorf("env_file: %w", err)
 	}
 	defer f.Close()
@@ -197,6 +200,10 @@ func readEnvFile(name, cwd string, uid int) ([]messages.EnvVar, error) {
 	// §2.4, §7.2)
 	if st, err := f.Stat(); err != nil {
 		return nil, fmt.Errorf("env_file: %w", err)
+	} else if st.Mode()&os.ModeNamedPipe != 0 {
+		// opened non-blocking, a FIFO nobody writes to reads empty:
+		// refused, as -l's and the token files' FIFOs are
+		return nil, fmt.Errorf("env_file %s: a FIFO, not a file", name)
 	} else if u := safepath.Content(name, st, os.Geteuid(), uid); u != nil {
 		fix := fmt.Sprintf("chmod go-w %s", name)
 		if !strings.HasPrefix(u.Why, "writable") {
