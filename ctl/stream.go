@@ -78,7 +78,7 @@ func (s *session) open(request string) error {
 // end), until cfkd closes it, it is cut off, or it is refused.
 func readStream(s *session, line func(string) error) streamEnd {
 	for {
-		l, err := s.r.ReadString('\n')
+		l, err := protocol.ReadStreamLine(s.r)
 		if errors.Is(err, net.ErrClosed) { // cfkctl closed it
 			return streamEnd{}
 		}
@@ -88,7 +88,6 @@ func readStream(s *session, line func(string) error) streamEnd {
 		if err != nil {
 			return streamEnd{err: s.convError("reading from cfkd", err)}
 		}
-		l = strings.TrimSuffix(l, "\n")
 		if content, ok := strings.CutSuffix(l, "\r"); ok {
 			if msg, ok := strings.CutPrefix(content, "ERROR: "); ok {
 				return streamEnd{err: &protocol.RemoteError{Msg: msg}}

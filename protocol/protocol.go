@@ -185,6 +185,33 @@ func ReadReply(r *bufio.Reader) (messages.Reply, error) {
 	}
 }
 
+// ReadStreamLine reads one line of a stream (client side: `command
+// events`, `command tail NAME follow`, REFERENCE §1.5) and returns it
+// without its "\n" (a "\r" before it is kept: the stream's last line
+// ends in "\r\n"). Without a "\n", the error is r's (io.EOF at the end),
+// with what came before it. A line longer than MaxReplyLine is
+// ErrReplyLineTooLong as soon as that many bytes came without a "\n",
+// the rest of it unread: the connection is then out of step, and must be
+// closed. (Read whole, a line that never ended, from an address that is
+// not cfkd's, grew cfkctl's memory until it was killed.)
+func ReadStreamLine(r *bufio.Reader) (string, error) {
+	var buf []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if err == nil {
+			chunk = chunk[:len(chunk)-1]
+		}
+		// room for MaxReplyLine bytes and a "\r" before the "\n"
+		if len(buf)+len(chunk) > MaxReplyLine+1 {
+			return "", ErrReplyLineTooLong
+		}
+		buf = append(buf, chunk...)
+		if err != bufio.ErrBufferFull {
+			return string(buf), err
+		}
+	}
+}
+
 // readLine reads up to and including the next "\n" and returns what came
 // before it, and whether a "\n" ended it. Without a "\n", err is r's error
 // (io.EOF at the end), with whatever came before it. If more than max bytes
