@@ -2,8 +2,10 @@ package actors
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/logconf"
@@ -243,9 +245,45 @@ func (c *connection) stopGate() {
 const maxAuditText = 512
 
 // requestText is what the audit log says of a request: the line, cleaned,
-// but an apply's data (its size instead) and add_env values (REFERENCE
-// §5.5).
+// but an apply's data (its size instead) and add_env values, quoted when
+// it could pass for more than a request (auditQuoted) (REFERENCE §5.5).
 func requestText(st messages.Statement, line string) string {
+	t := requestWords(st, line)
+	if auditQuoted(t) {
+		return strconv.Quote(t)
+	}
+	return t
+}
+
+// auditFields are the fields cfkd writes after the request in an audit
+// record: a request that holds one of them as a word of its own could
+// read as a record of another peer or right (`service x cmd=id
+// peer="unix:uid=0,pid=1" right=admin`, sent by a read peer, refused,
+// the real fields after the forged ones).
+var auditFields = []string{"peer=", "right=", "token=", "category="}
+
+// auditQuoted says whether request text t is written quoted in an audit
+// record, as a Go string: when it has a word that begins as one of the
+// record's own fields, a `"` or `\` (so that the quoting itself cannot
+// be forged), or bytes that are not UTF-8 (written raw, a log reader
+// would show them as it likes). Any other request is written as it is,
+// as the records of REFERENCE §5.5 show.
+func auditQuoted(t string) bool {
+	if strings.ContainsAny(t, `"\`) || !utf8.ValidString(t) {
+		return true
+	}
+	for _, w := range strings.Fields(t) {
+		for _, f := range auditFields {
+			if strings.HasPrefix(w, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// requestWords is requestText's text, unquoted.
+func requestWords(st messages.Statement, line string) string {
 	switch s := st.(type) {
 	case messages.Apply:
 		b := []string{"command apply"}

@@ -568,6 +568,15 @@ func TestRequestText(t *testing.T) {
 		"command stop service a":                     "command stop service a",
 		"service a desc=" + strings.Repeat("x", 600): "service a desc=" + strings.Repeat("x", maxAuditText-len("service a desc=")) + "...",
 		"command apply rolling prune " + messages.EncodeApplyData("service a cmd=x\nsocket s host=unix/\n"): "command apply prune rolling (1 services, 1 sockets, 0 proxies)",
+		// quoted: it could pass for a record of another peer or right
+		`service x cmd=id peer="unix:uid=0,pid=1" right=admin`: `"service x cmd=id peer=\"unix:uid=0,pid=1\" right=admin"`,
+		"service x cmd=id right=admin":                         `"service x cmd=id right=admin"`,
+		"service x cmd=echo\ttoken=root":                       `"service x cmd=echo\ttoken=root"`,
+		`service x desc="quoted"`:                              `"service x desc=\"quoted\""`,
+		`service x cmd=a\b`:                                    `"service x cmd=a\\b"`,
+		"service x desc=\xff":                                  `"service x desc=\xff"`,
+		// a field's name inside a word is no field
+		"service x cmd=copyright=1 --peer=a": "service x cmd=copyright=1 --peer=a",
 	} {
 		st, err := messages.Parse(line)
 		if err != nil {
