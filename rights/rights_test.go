@@ -179,6 +179,16 @@ func TestParseTokens(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v", bad, got)
 		}
 	}
+	// a byte order mark at the file's start is skipped, as a config
+	// file's; anywhere else it is no level
+	if ts, err := ParseTokens("bom", strings.NewReader("\ufeffadmin "+tokC+" ci\n")); err != nil {
+		t.Errorf("a file with a byte order mark: %v", err)
+	} else if got, ok := ts.Lookup(tokC); !ok || got != (Token{Admin, "ci"}) {
+		t.Errorf("a file with a byte order mark: Lookup = %v %v", got, ok)
+	}
+	if _, err := ParseTokens("bom", strings.NewReader("read "+tokA+"\n\ufeffadmin "+tokC+"\n")); err == nil {
+		t.Error("a byte order mark on line 2 was taken")
+	}
 	var none *Tokens
 	if _, ok := none.Lookup(tokA); ok || none.Len() != 0 {
 		t.Error("a nil *Tokens holds a token")
@@ -276,6 +286,8 @@ func TestReadClientToken(t *testing.T) {
 		"# mine\n\n  " + tokA + "  \n":    tokA,
 		"operate " + tokB + "\n":          tokB,
 		"admin " + tokC + " ci\nread x\n": tokC,
+		"\ufeff" + tokA + "\n":            tokA, // a byte order mark skipped
+		"\ufeffadmin " + tokC + "\n":      tokC,
 	} {
 		path := filepath.Join(dir, "t")
 		os.WriteFile(path, []byte(text), 0o600)
