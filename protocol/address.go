@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -55,8 +56,18 @@ func ParseAddress(addr string) (network, address string, err error) {
 	if port == "" {
 		return "", "", fmt.Errorf("invalid address '%s': no port", addr)
 	}
+	// a number is a port of 0 to 65535; a name (`http`) is the
+	// services database's, looked up by the dial or the listen
+	if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 || err != nil && isDigits(port) {
+		return "", "", fmt.Errorf("invalid address '%s': port %s out of range (0 to 65535)", addr, port)
+	}
 	if host == "" {
 		host = "localhost"
 	}
 	return "tcp", net.JoinHostPort(host, port), nil
+}
+
+// isDigits says whether s is digits only (a number too large to parse).
+func isDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }

@@ -32,6 +32,11 @@ func TestParseAddress(t *testing.T) {
 		{in: "host:", bad: true},
 		{in: "[::1", bad: true},
 		{in: "foo:bar:baz", bad: true},
+		{in: ":99999", bad: true},
+		{in: "host:65536", bad: true},
+		{in: "host:184467440737095516160", bad: true},
+		{in: "host:65535", network: "tcp", address: "host:65535"},
+		{in: "host:0", network: "tcp", address: "host:0"},
 		{in: "[foo:bar]", bad: true},
 		{in: "fe80::1%eth0", network: "tcp", address: "[fe80::1%eth0]:11311"},
 	}
