@@ -214,6 +214,9 @@ func (f Flags) complete(fs *flag.FlagSet, help *bool, stderr io.Writer) (Flags, 
 	return f, nil
 }
 
+// minIdleTimeout is the least --idle-timeout but 0 (REFERENCE §5.4).
+const minIdleTimeout = 100 * time.Millisecond
+
 // durationValue is a flag.Value for --idle-timeout: a Go duration (10m,
 // 30s) or a number of seconds; 0 is none.
 type durationValue struct {
@@ -239,6 +242,11 @@ func (v durationValue) Set(s string) error {
 	}
 	if d < 0 {
 		return errors.New("must not be negative")
+	}
+	if d > 0 && d < minIdleTimeout {
+		// under it, a connection is closed before its client's first
+		// request comes, root's too: cfkd could not be reached at all
+		return fmt.Errorf("want 0 (never) or at least %v", minIdleTimeout)
 	}
 	*v.d, *v.set = d, true
 	return nil
