@@ -143,7 +143,7 @@ func newFlagSet(f *Flags) (fs *flag.FlagSet, help *bool) {
 	fs.StringVar(&f.AdminToken, "admin-token", "", "")
 	fs.BoolVar(&f.InsecureTCP, "insecure-tcp", false, "")
 	fs.IntVar(&f.MaxConnections, "max-connections", DefaultMaxConnections, "")
-	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet}, "idle-timeout", "")
+	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet, minTimeout, true}, "idle-timeout", "")
 	fs.StringVar(&f.HTTP, "http", "", "")
 	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
 	fs.StringVar(&f.HTTPToken, "http-token", "", "")
@@ -214,14 +214,21 @@ func (f Flags) complete(fs *flag.FlagSet, help *bool, stderr io.Writer) (Flags, 
 	return f, nil
 }
 
-// minIdleTimeout is the least --idle-timeout but 0 (REFERENCE §5.4).
-const minIdleTimeout = 100 * time.Millisecond
+// minTimeout is the least --idle-timeout (but 0, never: REFERENCE §5.4)
+// and --fleet-timeout (§12.1): under it, a connection would be closed
+// before its client's first request came (root's too: cfkd could not be
+// reached at all), or no host could answer in time, the TLS dial
+// included.
+const minTimeout = 100 * time.Millisecond
 
-// durationValue is a flag.Value for --idle-timeout: a Go duration (10m,
-// 30s) or a number of seconds; 0 is none.
+// durationValue is a flag.Value for --idle-timeout and --fleet-timeout: a
+// Go duration (10m, 30s) or a number of seconds, 0 or at least least
+// (never: 0 means none, which the error says).
 type durationValue struct {
-	d   *time.Duration
-	set *bool
+	d     *time.Duration
+	set   *bool
+	least time.Duration
+	never bool
 }
 
 func (v durationValue) String() string {
@@ -243,10 +250,11 @@ func (v durationValue) Set(s string) error {
 	if d < 0 {
 		return errors.New("must not be negative")
 	}
-	if d > 0 && d < minIdleTimeout {
-		// under it, a connection is closed before its client's first
-		// request comes, root's too: cfkd could not be reached at all
-		return fmt.Errorf("want 0 (never) or at least %v", minIdleTimeout)
+	if d > 0 && d < v.least {
+		if v.never {
+			return fmt.Errorf("want 0 (never) or at least %v", v.least)
+		}
+		return fmt.Errorf("want at least %v", v.least)
 	}
 	*v.d, *v.set = d, true
 	return nil

@@ -19,6 +19,7 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 		{[]string{"--idle-timeout", "abc"}, `cfkd: invalid value "abc" for --idle-timeout: want a duration like 10m or 30s, or seconds (cfkd --help lists the options)`},
 		{[]string{"--idle-timeout", "1ns"}, `cfkd: invalid value "1ns" for --idle-timeout: want 0 (never) or at least 100ms (cfkd --help lists the options)`},
 		{[]string{"--idle-timeout", "0.05"}, `cfkd: invalid value "0.05" for --idle-timeout: want 0 (never) or at least 100ms (cfkd --help lists the options)`},
+		{[]string{"--fleet-timeout", "1ns"}, `cfkd: invalid value "1ns" for --fleet-timeout: want at least 100ms (cfkd --help lists the options)`},
 		{[]string{"-d=maybe"}, `cfkd: invalid value "maybe" for -d: want true or false (or no value) (cfkd --help lists the options)`},
 		{[]string{"services.conf"}, `cfkd: unexpected argument "services.conf": cfkd takes only flags (-c FILE loads a config file; cfkd --help lists them)`},
 	} {

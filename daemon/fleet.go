@@ -43,7 +43,7 @@ func (ff *FleetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&ff.Key, "fleet-key", "", "")
 	fs.StringVar(&ff.Inventory, "fleet-inventory", "", "")
 	fs.StringVar(&ff.Allow, "fleet-allow", "", "")
-	fs.Var(durationValue{&ff.Timeout, &ff.timeout}, "fleet-timeout", "")
+	fs.Var(durationValue{&ff.Timeout, &ff.timeout, minTimeout, false}, "fleet-timeout", "")
 }
 
 // check makes the files absolute (cfkd -d runs from /) and refuses a
