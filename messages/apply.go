@@ -69,8 +69,48 @@ var _ Statement = Apply{}
 // twice is refused, naming it (REFERENCE §1.4): `dry-run dry-run` was
 // taken as one, silently.
 func parseApply(args []string) (Statement, error) {
+	p, err := parseApplyArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	a, err := p.Decode()
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// PendingApply is `command apply` read up to its DATA, which is not
+// decoded yet: what ParseDeferred makes of it. Decode inflates DATA (up to
+// MaxApplyText) and builds the declarations, which a connection does off
+// its actor, once the budget of applies lets it (REFERENCE §1.4).
+type PendingApply struct {
+	Apply // its options; Want is empty
+	Data  string
+}
+
+var _ Statement = PendingApply{}
+
+// Decode is the Apply of p: its DATA decoded and its text declared, or
+// the error Parse gives the line.
+func (p PendingApply) Decode() (Apply, error) {
+	text, err := DecodeApplyData(p.Data)
+	if err != nil {
+		return Apply{}, err
+	}
+	want, err := declareText(text)
+	if err != nil {
+		return Apply{}, err
+	}
+	a := p.Apply
+	a.Want = want
+	return a, nil
+}
+
+// parseApplyArgs is parseApply but for the decoding of DATA.
+func parseApplyArgs(args []string) (PendingApply, error) {
 	if len(args) == 0 {
-		return nil, ErrApplyNoData
+		return PendingApply{}, ErrApplyNoData
 	}
 	opts, data := args[:len(args)-1], args[len(args)-1]
 	if isApplyOption(data) {
@@ -90,26 +130,34 @@ func parseApply(args []string) (Statement, error) {
 		case ApplyRolling:
 			opt = &a.Rolling
 		default:
-			return nil, fmt.Errorf("unknown apply option '%s'", w)
+			return PendingApply{}, fmt.Errorf("unknown apply option '%s'", w)
 		}
 		if *opt {
-			return nil, applyTwice(w)
+			return PendingApply{}, applyTwice(w)
 		}
 		*opt = true
 	}
 	if data == "" {
-		return nil, fmt.Errorf("apply needs the declarations after '%s': command apply [dry-run] [prune] [rolling] DATA", args[len(args)-1])
+		return PendingApply{}, fmt.Errorf("apply needs the declarations after '%s': command apply [dry-run] [prune] [rolling] DATA", args[len(args)-1])
 	}
-	text, err := DecodeApplyData(data)
-	if err != nil {
-		return nil, err
+	return PendingApply{Apply: a, Data: data}, nil
+}
+
+// ParseDeferred is Parse, but for `command apply`, whose DATA it does not
+// decode: it answers a PendingApply (or the error of its options), and
+// the caller decodes it (PendingApply.Decode) when and where it may
+// spend the memory and the time.
+func ParseDeferred(line string) (Statement, error) {
+	if word, rest := splitWord(Clean(line)); word == "command" {
+		if w := fields(rest); len(w) > 0 && Verb(w[0]) == VerbApply {
+			p, err := parseApplyArgs(w[1:])
+			if err != nil {
+				return nil, err
+			}
+			return p, nil
+		}
 	}
-	want, err := declareText(text)
-	if err != nil {
-		return nil, err
-	}
-	a.Want = want
-	return a, nil
+	return Parse(line)
 }
 
 // isApplyOption reports whether w is an option word of `command apply`:
@@ -138,14 +186,16 @@ func DecodeApplyData(data string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("apply: the declarations are not gzip: %v", err)
 	}
-	b, err := io.ReadAll(io.LimitReader(zr, MaxApplyText+1))
-	if err != nil {
+	// Into a strings.Builder: its String is the bytes read, not a copy
+	// of them (a 16 MiB text took 16 MiB more).
+	var b strings.Builder
+	if _, err := io.Copy(&b, io.LimitReader(zr, MaxApplyText+1)); err != nil {
 		return "", fmt.Errorf("apply: the declarations are not gzip: %v", err)
 	}
-	if len(b) > MaxApplyText {
+	if b.Len() > MaxApplyText {
 		return "", fmt.Errorf("apply: the declarations are longer than %d bytes", MaxApplyText)
 	}
-	return string(b), nil
+	return b.String(), nil
 }
 
 // declareText parses every line of text and builds the declarations it

@@ -109,7 +109,8 @@ func Verbs() map[messages.Verb]Level {
 
 // Required is the level st needs: Admin for a declaration (service,
 // socket, proxy), the verb's for a `command` line, Read for an apply dry
-// run (it only computes the plan) and Admin for an apply; Admin for any
+// run (it only computes the plan) and Admin for an apply (a PendingApply
+// alike, before the add_env of its DATA is known); Admin for any
 // statement it does not know. A dry run that declares add_env needs
 // Admin: its plan says whether each value is the one in force, which a
 // read peer cannot see (inspect shows no environment), and would be an
@@ -120,6 +121,13 @@ func Required(st messages.Statement) Level {
 		return VerbLevel(s.Verb)
 	case messages.Apply:
 		if s.DryRun && !s.Want.HasEnv() {
+			return Read
+		}
+		return Admin
+	case messages.PendingApply:
+		// what it needs at least, before its DATA is decoded: the Apply
+		// it decodes to is checked again (add_env)
+		if s.DryRun {
 			return Read
 		}
 		return Admin
