@@ -108,7 +108,7 @@ func (c *connection) takeRun(decls []messages.SetServiceAttr, lines []lineReceiv
 		}
 		next, ok := messages.ParseServiceLine(m.line) // unboxed
 		if !ok {
-			st, err := messages.Parse(m.line) // `proxy P service ...`, or no declaration
+			st, err := messages.ParseDeferred(m.line) // `proxy P service ...`, or no declaration (an apply is not decoded)
 			if next, ok = st.(messages.SetServiceAttr); err != nil || !ok {
 				break
 			}
@@ -162,6 +162,7 @@ func (c *connection) answerFirst(rep messages.Reply) {
 		c.io.reply(c.inFlight, rep)
 	}
 	c.inFlight, c.busy = lineReceived{}, false
+	c.applyDone()
 }
 
 // promote makes the batch sent ahead, if any, the one in flight (busy),

@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
+	"github.com/cfk/cfk/rights"
 	"github.com/sirupsen/logrus"
 )
 
@@ -48,6 +49,9 @@ type connStreams struct {
 	events        EventLogger // Options.Events, for audit records (nil: the gate's logger)
 	// cutGrace is streamCutGrace (zero) or a test's
 	cutGrace time.Duration
+	// applies bounds the applies decoded and planned at once
+	// (applybudget.go; nil: defaultApplyBudget, cfkd's)
+	applies *applyBudget
 }
 
 // BigReply is the size of a reply that makes a connection call
@@ -168,6 +172,9 @@ type connection struct {
 	// they went to the controller together (batch.go); empty otherwise.
 	// ahead is the run sent after it, unanswered yet (declareAhead).
 	batch, ahead []lineReceived
+	// applying is the place of the apply in flight in the budget of
+	// applies, waited for or held until it is answered (applybudget.go)
+	applying *applyTicket
 }
 
 // Receive implements actor.Actor.
@@ -218,6 +225,8 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.inFlight, c.busy = lineReceived{}, false
 		c.promote(ctx)
 		c.next(ctx)
+	case applyDecoded:
+		c.onApplyDecoded(ctx, m)
 	case replyRoom:
 		c.pump(ctx)
 	case requestTimedOut:
@@ -225,6 +234,9 @@ func (c *connection) Receive(ctx actor.Context) {
 	case drainConnection:
 		c.draining = true
 		c.io.drain(m.upgrade)
+		if !m.upgrade {
+			c.dropWaitingApply(errShuttingDown, false) // as the controller would answer it
+		}
 		if m.upgrade && c.busy && c.upgradeBy.IsZero() {
 			c.upgradeBy = time.Now().Add(upgradeDrainGrace)
 			c.armTimer(ctx, upgradeDrainGrace)
@@ -234,6 +246,7 @@ func (c *connection) Receive(ctx actor.Context) {
 		c.log.Infof("Console exiting (%s)", c.peer)
 		c.closed = true
 		c.queue, c.head = nil, 0
+		c.dropWaitingApply(errClientGone, true) // dropped: the connection is closed
 		c.next(ctx)
 	case *actor.Stopping:
 		if c.timer != nil {
@@ -247,6 +260,7 @@ func (c *connection) Receive(ctx actor.Context) {
 			c.io.reply(q, messages.ErrorReply(errShuttingDown))
 		}
 		c.queue, c.head = nil, 0
+		c.applyDone()
 		c.io.abandon(true)
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -301,7 +315,7 @@ func (c *connection) pump(ctx actor.Context) {
 		if c.intercept(ctx, m) {
 			continue
 		}
-		st, err := messages.Parse(m.line)
+		st, err := messages.ParseDeferred(m.line) // an apply is decoded off the actor
 		switch {
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
@@ -310,10 +324,16 @@ func (c *connection) pump(ctx actor.Context) {
 		case !c.allows(st, m.line):
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
 		default:
-			c.audited(st, m.line)
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
 			c.armTimer(ctx, c.limits.timeout)
+			if p, ok := st.(messages.PendingApply); ok {
+				// decoded once it has its place, then checked,
+				// audited and sent (applybudget.go)
+				c.decodeApply(ctx, p, c.gate.level.Allows(rights.Admin))
+				break
+			}
+			c.audited(st, m.line)
 			if f, ok := st.(messages.Fleet); ok {
 				c.toFleet(ctx, f) // not the controller's (REFERENCE §12)
 			} else if cmd, ok := st.(messages.ControlCommand); ok && cmd.Streams() {
@@ -322,10 +342,6 @@ func (c *connection) pump(ctx actor.Context) {
 			} else if d, ok := st.(messages.SetServiceAttr); ok && c.declareRun(ctx, m, d) {
 				// sent with the declarations queued after it (batch.go)
 			} else {
-				if a, ok := st.(messages.Apply); ok {
-					a.From = c.peer // an apply under way is named so (REFERENCE §1.4)
-					st = a
-				}
 				ctx.Request(c.controller, st)
 			}
 		}
@@ -425,6 +441,7 @@ var upgradeDrainGrace = 200 * time.Millisecond
 func (c *connection) unansweredAtUpgrade(ctx actor.Context) {
 	c.log.Infof("connection %s: %q not answered before the upgrade in place: closing", c.peer, c.inFlight.line)
 	c.inFlight, c.busy, c.asked = lineReceived{}, false, nil
+	c.applyDone()
 	c.endBatch()
 	clear(c.ahead)
 	c.ahead = c.ahead[:0]

@@ -195,6 +195,13 @@ func newConnRig(t testing.TB, client, server net.Conn, lim connLimits, privilege
 // newConnRigLog is newConnRig with the connection's logger.
 func newConnRigLog(t testing.TB, client, server net.Conn, lim connLimits, privileged bool, log *logrus.Logger) *connRig {
 	t.Helper()
+	return newConnRigWith(t, client, server, lim, privileged, log, nil)
+}
+
+// newConnRigWith is newConnRigLog with the connection's streams changed
+// by with (when not nil) before it starts.
+func newConnRigWith(t testing.TB, client, server net.Conn, lim connLimits, privileged bool, log *logrus.Logger, with func(*connStreams)) *connRig {
+	t.Helper()
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(quietLogger()))
 	}))
@@ -207,8 +214,11 @@ func newConnRigLog(t testing.TB, client, server net.Conn, lim connLimits, privil
 	})
 	ctrl := r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return r.fake }))
 	r.hub, r.tail = newEventHub(sys.EventStream), newTail(nopLines{}, 1024)
-	r.conn = newConnection(server, privileged, ctrl, log, lim,
-		connStreams{hub: r.hub, tail: r.tail, backlog: Backlog{Lines: 100, Bytes: 64 << 10}})
+	streams := connStreams{hub: r.hub, tail: r.tail, backlog: Backlog{Lines: 100, Bytes: 64 << 10}}
+	if with != nil {
+		with(&streams)
+	}
+	r.conn = newConnection(server, privileged, ctrl, log, lim, streams)
 	w := &watcher{props: actor.PropsFromProducer(func() actor.Actor { return r.conn }),
 		pid: make(chan *actor.PID, 1), gone: r.gone}
 	r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return w }))

@@ -1,0 +1,117 @@
+package actors
+
+import (
+	"bufio"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// TestDryRunsWaitForTheApplyBudget: the dry runs of peers that are not
+// admin, from many connections at once, are decoded and planned two at
+// a time (the budget's shared places, REFERENCE §1.4): the others wait
+// their turn, in order, then are answered, none refused; an admin's
+// apply, in places of its own, is answered while they wait. Without the budget, every connection
+// decoded its apply at once (16 MiB each: cfkd's memory grew with them).
+func TestDryRunsWaitForTheApplyBudget(t *testing.T) {
+	const shared, n = 2, 6
+	b := newApplyBudget(shared, 1)
+	release := make(chan struct{})
+	var decodes atomic.Int64
+	b.beforeDecode = func() {
+		if decodes.Add(1) <= shared { // the first two hold their places
+			<-release
+		}
+	}
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open() // a failure must not leave decoders waiting
+	withBudget := func(s *connStreams) { s.applies = b }
+	data := messages.EncodeApplyData("service a cmd=sleep 1\n")
+	dry := "command apply dry-run " + data + "\n"
+
+	rigs := make([]*connRig, n+1)
+	for i := range rigs {
+		client, server := socketPair(t)
+		rigs[i] = newConnRigWith(t, client, server, defaultConnLimits, false, quietLogger(), withBudget)
+		if _, err := client.Write([]byte(dry)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := rigs[0]
+	r.waitFor("two dry runs decoding and five waiting", func() bool {
+		held, _, waiting := b.stats(false)
+		return held == shared && waiting == n+1-shared
+	})
+
+	// an admin's apply does not wait behind them
+	ac, as := socketPair(t)
+	admin := newConnRigWith(t, ac, as, defaultConnLimits, true, quietLogger(), withBudget)
+	if _, err := ac.Write([]byte("command apply " + data + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(ac).ReadString('\n'); err != nil || line != "OK\r\n" {
+		t.Fatalf("the admin's apply, while dry runs wait: %q, %v", line, err)
+	}
+	if _, _, waiting := b.stats(false); waiting != n+1-shared {
+		t.Fatalf("%d dry runs waiting once the admin's apply was answered, want %d", waiting, n+1-shared)
+	}
+	_ = admin
+
+	open()
+	for i, g := range rigs {
+		if line, err := bufio.NewReader(g.client).ReadString('\n'); err != nil || line != "OK\r\n" {
+			t.Fatalf("dry run %d: %q, %v", i, line, err)
+		}
+	}
+	held, maxHeld, waiting := b.stats(false)
+	if held != 0 || waiting != 0 || maxHeld != shared {
+		t.Fatalf("shared places: %d held, %d at most, %d waiting; want 0, %d, 0", held, maxHeld, waiting, shared)
+	}
+	if held, maxHeld, _ := b.stats(true); held != 0 || maxHeld != 1 {
+		t.Fatalf("admin places: %d held, %d at most; want 0, 1", held, maxHeld)
+	}
+}
+
+// TestApplyWaitingAtShutdownIsAnswered: an apply that waits for its place
+// when cfkd shuts down is answered `cfkd is shutting down` at once, as the
+// controller would answer it, and gives up its turn.
+func TestApplyWaitingAtShutdownIsAnswered(t *testing.T) {
+	b := newApplyBudget(1, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	defer once.Do(func() { close(release) })
+	var decodes atomic.Int64
+	b.beforeDecode = func() {
+		if decodes.Add(1) == 1 {
+			<-release
+		}
+	}
+	dry := "command apply dry-run " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
+	rigs := make([]*connRig, 2)
+	for i := range rigs {
+		client, server := socketPair(t)
+		rigs[i] = newConnRigWith(t, client, server, defaultConnLimits, false, quietLogger(), func(s *connStreams) { s.applies = b })
+		if _, err := client.Write([]byte(dry)); err != nil {
+			t.Fatal(err)
+		}
+		rigs[i].waitFor("the dry run to hold or wait for its place", func() bool {
+			held, _, waiting := b.stats(false)
+			return held+waiting == i+1
+		})
+	}
+	w := rigs[1]
+	w.sys.Root.Send(w.pid, drainConnection{})
+	if line, err := bufio.NewReader(w.client).ReadString('\n'); err != nil || line != "ERROR: cfkd is shutting down\r\n" {
+		t.Fatalf("the waiting dry run at shutdown: %q, %v", line, err)
+	}
+	if held, _, waiting := b.stats(false); held != 1 || waiting != 0 {
+		t.Fatalf("%d held, %d waiting once it was answered; want 1, 0", held, waiting)
+	}
+	once.Do(func() { close(release) })
+	if line, err := bufio.NewReader(rigs[0].client).ReadString('\n'); err != nil || line != "OK\r\n" {
+		t.Fatalf("the dry run decoding: %q, %v", line, err)
+	}
+}
