@@ -588,6 +588,24 @@ func TestRequestText(t *testing.T) {
 	}
 }
 
+// TestRequestTextOfAnApplyNotDecoded: an apply refused before its DATA
+// was decoded is recorded with its options and its DATA's size
+// (REFERENCE §5.5).
+func TestRequestTextOfAnApplyNotDecoded(t *testing.T) {
+	data := messages.EncodeApplyData("service a cmd=x\n")
+	line := "command apply prune " + data
+	st, err := messages.ParseDeferred(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.(messages.PendingApply); !ok {
+		t.Fatalf("ParseDeferred gave a %T", st)
+	}
+	if got, want := requestText(st, line), fmt.Sprintf("command apply prune (%d bytes of DATA)", len(data)); got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
+
 func TestAuthWords(t *testing.T) {
 	for line, want := range map[string][2]string{
 		"auth abc":       {"auth", "abc"},
