@@ -118,7 +118,11 @@ func TestIdleTimeoutOfAClientThatNeverReads(t *testing.T) {
 // reading what the sockets hold: that close is not checked.)
 func TestSlowReaderIsNotIdle(t *testing.T) {
 	t.Parallel()
-	const idle = 500 * time.Millisecond
+	// 1 s: under 500 ms, a loaded CI machine (-race, the other tests
+	// running) could leave the writer goroutine below unscheduled that
+	// long after the auth, and cfkd rightly closed the connection as
+	// idle before any request came ('after 0 replies: EOF')
+	const idle = time.Second
 	p := &ConsolePolicy{Tokens: rights.StoreOf(testTokens(t)), AuthTimeout: time.Hour, IdleTimeout: idle}
 	r := newConsoleRig(t, "tcp-small", p)
 	// a receive buffer of a few KiB would stall TCP itself (its window
@@ -131,9 +135,16 @@ func TestSlowReaderIsNotIdle(t *testing.T) {
 		fmt.Fprintf(&reqs, "nonsense%d\r\n", i)
 	}
 	reqs.WriteString("auth " + readTok + "\r\n")
+	// the first requests are written before anything else, so that cfkd
+	// has some at once (they and their replies fit in the sockets'
+	// buffers); the rest from a goroutine, as the replies are read
+	first := bytes.IndexByte(reqs.Bytes()[8<<10:], '\n') + 8<<10 + 1
+	if _, err := c.conn.Write(reqs.Bytes()[:first]); err != nil {
+		t.Fatal(err)
+	}
 	wrote := make(chan error, 1)
 	go func() {
-		_, err := c.conn.Write(reqs.Bytes())
+		_, err := c.conn.Write(reqs.Bytes()[first:])
 		wrote <- err
 	}()
 	start := time.Now()
