@@ -64,22 +64,6 @@ func (a Apply) NeedsPrivilege() bool { return !a.DryRun }
 
 var _ Statement = Apply{}
 
-// parseApply reads the arguments of `command apply`: options, in any
-// order, each once, then DATA (always the last word). An option given
-// twice is refused, naming it (REFERENCE §1.4): `dry-run dry-run` was
-// taken as one, silently.
-func parseApply(args []string) (Statement, error) {
-	p, err := parseApplyArgs(args)
-	if err != nil {
-		return nil, err
-	}
-	a, err := p.Decode()
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
-}
-
 // PendingApply is `command apply` read up to its DATA, which is not
 // decoded yet: what ParseDeferred makes of it. Decode inflates DATA (up to
 // MaxApplyText) and builds the declarations, which a connection does off
@@ -107,10 +91,14 @@ func (p PendingApply) Decode() (Apply, error) {
 	return a, nil
 }
 
-// parseApplyArgs is parseApply but for the decoding of DATA.
-func parseApplyArgs(args []string) (PendingApply, error) {
+// parseApply reads the arguments of `command apply`: options, in any
+// order, each once, then DATA (always the last word). An option given
+// twice is refused, naming it (REFERENCE §1.4): `dry-run dry-run` was
+// taken as one, silently. Its DATA is not decoded: a PendingApply
+// (Parse decodes it, ParseDeferred leaves it to its caller).
+func parseApply(args []string) (Statement, error) {
 	if len(args) == 0 {
-		return PendingApply{}, ErrApplyNoData
+		return nil, ErrApplyNoData
 	}
 	opts, data := args[:len(args)-1], args[len(args)-1]
 	if isApplyOption(data) {
@@ -130,34 +118,17 @@ func parseApplyArgs(args []string) (PendingApply, error) {
 		case ApplyRolling:
 			opt = &a.Rolling
 		default:
-			return PendingApply{}, fmt.Errorf("unknown apply option '%s'", w)
+			return nil, fmt.Errorf("unknown apply option '%s'", w)
 		}
 		if *opt {
-			return PendingApply{}, applyTwice(w)
+			return nil, applyTwice(w)
 		}
 		*opt = true
 	}
 	if data == "" {
-		return PendingApply{}, fmt.Errorf("apply needs the declarations after '%s': command apply [dry-run] [prune] [rolling] DATA", args[len(args)-1])
+		return nil, fmt.Errorf("apply needs the declarations after '%s': command apply [dry-run] [prune] [rolling] DATA", args[len(args)-1])
 	}
 	return PendingApply{Apply: a, Data: data}, nil
-}
-
-// ParseDeferred is Parse, but for `command apply`, whose DATA it does not
-// decode: it answers a PendingApply (or the error of its options), and
-// the caller decodes it (PendingApply.Decode) when and where it may
-// spend the memory and the time.
-func ParseDeferred(line string) (Statement, error) {
-	if word, rest := splitWord(Clean(line)); word == "command" {
-		if w := fields(rest); len(w) > 0 && Verb(w[0]) == VerbApply {
-			p, err := parseApplyArgs(w[1:])
-			if err != nil {
-				return nil, err
-			}
-			return p, nil
-		}
-	}
-	return Parse(line)
 }
 
 // isApplyOption reports whether w is an option word of `command apply`:

@@ -73,6 +73,22 @@ const spaceChars = " \t\n\f\r"
 // It cleans the line first (see Clean); an empty line is ErrVoid. Every
 // error text is the one REFERENCE §1 gives. Parse is pure and never panics.
 func Parse(line string) (Statement, error) {
+	st, err := ParseDeferred(line)
+	if p, ok := st.(PendingApply); ok && err == nil {
+		a, err := p.Decode()
+		if err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+	return st, err
+}
+
+// ParseDeferred is Parse, but for `command apply`, whose DATA it does not
+// decode: it answers a PendingApply (or the error of its options), and
+// the caller decodes it (PendingApply.Decode) when and where it may
+// spend the memory and the time.
+func ParseDeferred(line string) (Statement, error) {
 	s := Clean(line)
 	if s == "" {
 		return nil, ErrVoid
@@ -265,7 +281,7 @@ func parseCommand(rest string) (Statement, error) {
 	case VerbUnbind:
 		return socketVerb(verb, args, ErrUnbindNoName, ErrUnbindArgs)
 	case VerbApply:
-		return parseApply(args)
+		return parseApply(args) // its DATA decoded by Parse, not ParseDeferred
 	case VerbTail:
 		return parseTail(args)
 	case VerbFleet:
