@@ -95,7 +95,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if err := executable(p); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
-		if err := interpreter(p, cred); err != nil {
+		if err := interpreter(p, cred, env, dir); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
 		}
 		// the child execs as cred: a file that user may not execute
@@ -126,7 +126,11 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		if executable(check) != nil {
 			continue
 		}
-		if err := interpreter(check, cred); err != nil {
+		if err := interpreter(check, cred, env, dir); err != nil {
+			var ran *ranButFails
+			if errors.As(err, &ran) { // execvp(3) stops at it: so does the launch
+				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
+			}
 			// passed over, as execvp(3) passes over an ENOENT
 			if badScript == nil {
 				badScript = fmt.Errorf("exec %s: %s: %w", file, p, err)
@@ -206,7 +210,14 @@ func executable(p string) error {
 // `exec /srv/app: no such file or directory` of a program that is there,
 // and which a restart's check passed before it stopped the process that
 // ran.
-func interpreter(p string, cred *syscall.Credential) error {
+//
+// Two more that the kernel meets (Linux, scriptcheck_linux.go): a file
+// that is neither a `#!` script nor an ELF program, nor of a binfmt_misc
+// format, fails its execve with ENOEXEC; a `#!/usr/bin/env NAME` script
+// whose NAME is in no directory of the service's PATH runs env, which
+// exits 127 at once. Both are ranButFails: the execve of the file found
+// first in the PATH meets them (execvp(3) does not pass over it).
+func interpreter(p string, cred *syscall.Credential, env []string, dir string) error {
 	// a regular file only: an open of a FIFO given as the program
 	// would wait for a writer (the exec refuses it)
 	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
@@ -219,17 +230,17 @@ func interpreter(p string, cred *syscall.Credential) error {
 	defer f.Close()
 	buf := make([]byte, 256)
 	n, _ := f.Read(buf)
-	what, name := "its interpreter", ""
+	what, name, arg := "its interpreter", "", []byte(nil)
 	if bytes.HasPrefix(buf[:n], []byte(elf.ELFMAG)) {
 		what, name = "its ELF interpreter", elfInterp(f, buf[:n])
 	} else {
 		line, ok := bytes.CutPrefix(buf[:n], []byte("#!"))
 		if !ok {
-			return nil
+			return unknownFormat(p, buf[:n])
 		}
 		line = bytes.TrimLeft(line, " \t")
 		if i := bytes.IndexAny(line, " \t\n"); i >= 0 {
-			line = line[:i]
+			line, arg = line[:i], line[i:]
 		}
 		name = string(line)
 	}
@@ -246,7 +257,7 @@ func interpreter(p string, cred *syscall.Credential) error {
 	if onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
 		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
-	return nil
+	return envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
 }
 
 // elfInterp is the loader that the dynamic ELF program in f names (its

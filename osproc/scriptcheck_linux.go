@@ -1,0 +1,159 @@
+package osproc
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Two failures of a start that its execve does not report but meets
+// (REFERENCE §2.7), for interpreter: a file of no format the kernel runs
+// (unknownFormat), and a `#!/usr/bin/env NAME` script whose NAME is not
+// in the PATH (envTarget).
+
+// unknownFormat is the error of an execve of the file p, whose first
+// bytes are head and which is neither a `#!` script nor an ELF program:
+// ENOEXEC, unless a binfmt_misc format takes it. A shell script without
+// its `#!` line is the usual one: a shell runs it (execvp(3) hands it to
+// /bin/sh), execve does not.
+func unknownFormat(p string, head []byte) error {
+	if binfmtRuns(p, head) {
+		return nil
+	}
+	why := `no "#!" line, and not an ELF program: a shell script needs "#!/bin/sh"`
+	if len(head) == 0 {
+		why = "an empty file"
+	}
+	return &ranButFails{fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
+}
+
+// binfmtDir is where binfmt_misc lists the formats it runs.
+var binfmtDir = "/proc/sys/fs/binfmt_misc"
+
+// binfmtRuns says whether a binfmt_misc format enabled in binfmtDir takes
+// the file p, by its magic (masked, at its offset, in the first 256
+// bytes, zeros past the file's end as the kernel reads them) or by its
+// extension. What cannot be read is taken as one that may (the exec
+// says).
+func binfmtRuns(p string, head []byte) bool {
+	status, err := os.ReadFile(filepath.Join(binfmtDir, "status"))
+	if err != nil {
+		return !errors.Is(err, os.ErrNotExist) // not mounted: none
+	}
+	if strings.TrimSpace(string(status)) != "enabled" {
+		return false
+	}
+	entries, err := os.ReadDir(binfmtDir)
+	if err != nil {
+		return true
+	}
+	buf := make([]byte, 256)
+	copy(buf, head)
+	for _, e := range entries {
+		if n := e.Name(); n == "status" || n == "register" {
+			continue
+		}
+		text, err := os.ReadFile(filepath.Join(binfmtDir, e.Name()))
+		if err != nil {
+			return true
+		}
+		if binfmtTakes(string(text), p, buf) {
+			return true
+		}
+	}
+	return false
+}
+
+// binfmtTakes: the binfmt_misc entry text (as the kernel lists it:
+// `enabled`, `offset N`, `magic HEX`, `mask HEX` or `extension .EXT`)
+// takes the file p whose first 256 bytes are buf. An entry it cannot
+// read takes it.
+func binfmtTakes(text, p string, buf []byte) bool {
+	lines := strings.Split(text, "\n")
+	if lines[0] != "enabled" {
+		return false
+	}
+	var off int
+	var magic, mask []byte
+	for _, l := range lines[1:] {
+		k, v, _ := strings.Cut(l, " ")
+		var err error
+		switch k {
+		case "extension":
+			ext := strings.TrimPrefix(v, ".")
+			for _, s := range []string{p, filepath.Base(p)} { // the kernel takes the last '.' of the name execve got
+				if i := strings.LastIndexByte(s, '.'); i >= 0 && s[i+1:] == ext {
+					return true
+				}
+			}
+			return false
+		case "offset":
+			off, err = strconv.Atoi(v)
+		case "magic":
+			magic, err = hex.DecodeString(v)
+		case "mask":
+			mask, err = hex.DecodeString(v)
+		}
+		if err != nil {
+			return true
+		}
+	}
+	if magic == nil || off < 0 || off+len(magic) > len(buf) {
+		return true
+	}
+	for i, m := range magic {
+		b := buf[off+i]
+		if i < len(mask) {
+			b &= mask[i]
+		}
+		if b != m {
+			return false
+		}
+	}
+	return true
+}
+
+// envTarget checks the NAME of a script whose `#!` line is
+// `/usr/bin/env NAME`: the kernel runs env with NAME as one argument (the
+// rest of the line, blanks trimmed, a `\r` kept), and env looks NAME up in
+// the PATH of the service's environment (or its own default), exiting 127
+// when it is in none. arg is the line after the interpreter's name. An
+// option (`-S python3 -u`), an assignment or a path is left to env.
+func envTarget(name string, arg []byte, env []string, dir string) error {
+	if filepath.Base(name) != "env" || len(arg) == 0 {
+		return nil
+	}
+	line, _, ok := bytes.Cut(arg, []byte("\n"))
+	if !ok {
+		return nil // a line past 256 bytes: the kernel's to refuse
+	}
+	target := string(bytes.Trim(line, " \t"))
+	if target == "" || strings.HasPrefix(target, "-") || strings.ContainsAny(target, "=/") {
+		return nil
+	}
+	path := pathOf(env)
+	if _, ok := Getenv(env, "PATH"); !ok {
+		path += ":" + defaultPath // env's own, when the service has none
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		p := filepath.Join(d, target)
+		if !filepath.IsAbs(p) && dir != "" {
+			p = filepath.Join(dir, p)
+		}
+		st, err := os.Stat(p)
+		if err == nil && !st.IsDir() && st.Mode()&0o111 != 0 ||
+			err != nil && !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) {
+			return nil // found, or cannot tell: env says
+		}
+	}
+	return &ranButFails{fmt.Errorf("its interpreter %q %q: executable file not found in PATH", name, target)}
+}

@@ -1,0 +1,127 @@
+package osproc
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A file that is neither a `#!` script nor an ELF program fails its
+// execve with ENOEXEC, and a `#!/usr/bin/env NAME` script whose NAME is
+// in no PATH directory runs env, which exits 127: the restart's check
+// (CheckProgram) passed both before it stopped the process that ran
+// (REFERENCE §2.7).
+func TestCheckProgramScripts(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/env"); err != nil {
+		t.Skip("no /usr/bin/env")
+	}
+	old := binfmtDir
+	binfmtDir = filepath.Join(t.TempDir(), "binfmt_misc") // not mounted
+	t.Cleanup(func() { binfmtDir = old })
+	dir, early := t.TempDir(), t.TempDir()
+	write := func(d, name, text string) string {
+		p := filepath.Join(d, name)
+		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	plain := write(dir, "plain", "echo hi\n")
+	empty := write(dir, "empty", "")
+	write(early, "first", "echo no line\n")
+	write(dir, "first", "#!/bin/sh\necho hi\n")
+	missing := write(dir, "missing.py", "#!/usr/bin/env no-such-cfk-prog\nprint(1)\n")
+	crlf := write(dir, "crlf.sh", "#!/usr/bin/env sh\r\necho hi\n")
+	write(dir, "cfk-own-tool", "#!/bin/sh\n")
+	env := []string{"PATH=" + early + ":" + dir + ":/usr/bin:/bin"}
+	var l Launcher
+	bad := []struct{ argv0, want string }{
+		{plain, "exec " + plain + `: exec format error (no "#!" line, and not an ELF program: a shell script needs "#!/bin/sh")`},
+		{empty, "exec " + empty + ": exec format error (an empty file)"},
+		// execvp(3) runs the first it finds, and does not look further
+		{"first", "exec first: " + filepath.Join(early, "first") + ": exec format error"},
+		{missing, "exec " + missing + `: its interpreter "/usr/bin/env" "no-such-cfk-prog": executable file not found in PATH`},
+		{crlf, "exec " + crlf + `: its interpreter "/usr/bin/env" "sh\r": executable file not found in PATH`},
+	}
+	for _, c := range bad {
+		err := l.CheckProgram(Spec{Argv: []string{c.argv0}, Env: env})
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("CheckProgram %s: %v, want %s", c.argv0, err, c.want)
+		}
+	}
+	for _, text := range []string{
+		"#!/usr/bin/env sh\n",
+		"#!/usr/bin/env  sh  \n",        // blanks trimmed, as the kernel does
+		"#!/usr/bin/env cfk-own-tool\n", // in the service's PATH
+		"#!/usr/bin/env -S sh -e\n",     // an option: env's to read
+		"#!/usr/bin/env A=1\n",
+		"#!/usr/bin/env\n",
+	} {
+		p := write(dir, "good", text)
+		if err := l.CheckProgram(Spec{Argv: []string{p}, Env: env}); err != nil {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	// a service without PATH: env looks in its own default
+	p := write(dir, "nopath", "#!/usr/bin/env sh\n")
+	if err := l.CheckProgram(Spec{Argv: []string{p}, Env: []string{"A=1"}}); err != nil {
+		t.Errorf("no PATH: %v", err)
+	}
+	// the launch refuses it alike, before it forks
+	if _, err := tryStart(t, Spec{Argv: []string{plain}, Env: env}); err == nil || !strings.Contains(err.Error(), "exec format error") {
+		t.Errorf("Launch of a file without #!: %v", err)
+	}
+}
+
+// A format binfmt_misc runs (by magic or by extension) is the exec's.
+func TestBinfmtMiscFormats(t *testing.T) {
+	old := binfmtDir
+	binfmtDir = t.TempDir()
+	t.Cleanup(func() { binfmtDir = old })
+	put := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(binfmtDir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "app.exe")
+	if err := os.WriteFile(exe, []byte("MZ\x90\x00rest"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	jar := filepath.Join(dir, "tool.jar")
+	if err := os.WriteFile(jar, []byte("PK\x03\x04"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	check := func(p string) error {
+		var l Launcher
+		return l.CheckProgram(Spec{Argv: []string{p}, Env: []string{"PATH=/usr/bin:/bin"}})
+	}
+	put("status", "enabled\n")
+	put("register", "")
+	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 4d5a\n")
+	put("jar", "disabled\ninterpreter /usr/bin/jexec\nflags: \nextension .jar\n")
+	if err := check(exe); err != nil {
+		t.Errorf("MZ, with a format of that magic: %v", err)
+	}
+	if err := check(jar); err == nil {
+		t.Error(".jar, with its format disabled: no error")
+	}
+	put("jar", "enabled\ninterpreter /usr/bin/jexec\nflags: \nextension .jar\n")
+	if err := check(jar); err != nil {
+		t.Errorf(".jar, with a format of that extension: %v", err)
+	}
+	// masked: the second byte's low bits ignored
+	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 1\nmagic 5a80\nmask ff80\n")
+	if err := check(exe); err != nil {
+		t.Errorf("MZ, by a masked magic at offset 1: %v", err)
+	}
+	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 7f454c46\n")
+	if err := check(exe); err == nil {
+		t.Error("MZ, with no format of that magic: no error")
+	}
+	put("status", "disabled\n")
+	if err := check(jar); err == nil {
+		t.Error("binfmt_misc disabled: no error")
+	}
+}
