@@ -653,8 +653,15 @@ func (p *Proxy) logLine(line string) {
 	if l.Stream == "err" {
 		lvl = logrus.ErrorLevel
 	}
+	own := logrus.Fields{"category": "proxy." + p.cfg.Name + "." + l.Stream, "proxy": p.cfg.Name}
 	if l.Service == "-" {
-		p.opts.ServiceLog.WithFields(logrus.Fields{"category": "proxy." + p.cfg.Name + "." + l.Stream, "proxy": p.cfg.Name}).Log(lvl, l.Message)
+		p.opts.ServiceLog.WithFields(own).Log(lvl, l.Message)
+		return
+	}
+	if _, ok := p.svcs[l.Service]; !ok && p.pids[l.Service] == 0 && p.lastPid[l.Service] == 0 {
+		// a service this proxy was never asked to start (nor ran last):
+		// the line is the proxy's own, not that service's log and tail
+		p.opts.ServiceLog.WithFields(own).Log(lvl, fmt.Sprintf("for service '%s', not started under this proxy: %s", l.Service, l.Message))
 		return
 	}
 	fields := logrus.Fields{"category": "service." + l.Service + "." + l.Stream, "service": l.Service, "proxy": p.cfg.Name}
