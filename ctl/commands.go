@@ -159,11 +159,13 @@ killed, is said on stderr, exit status 1):
   16:04:06 web1 fail → starting (pid 4712)
   16:04:06 proxy p down → up (pid 4713)
   16:04:07 socket web unbound → bound (127.0.0.1:8080)
-  16:04:08 cfkd warn: web1 crashed 2 times in a row; restarting in 1s
+  16:04:08 cfkd warn: web1 crashed 2 times in a row; restarting in 1s (service web1)
 Without REF, every event: the services' state changes, the proxies', the
 shared sockets' binds and closes, and cfkd's own warnings and errors. With
-REFs, only the state changes of the services they select (a tag as the
-service has it when the change happens).
+REFs, only the events of the services they select: their state changes (a
+tag as the service has it when the change happens), their destruction, and
+cfkd's warnings and errors that name one of them (a crash's "child
+terminated abnormally", "crashed 2 times in a row").
 
 With --json: each event as cfkd sends it, one JSON object per line
 (kind, time, service, from, to, pid, reason, ...; see the reference).
