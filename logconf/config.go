@@ -247,10 +247,13 @@ func Parse(name string, r io.Reader) (*Config, error) {
 		case key == "max_size_mb", key == "max_backups":
 			// digits alone: Atoi's sign ("-0", "+5") is no whole number written
 			v, err := strconv.Atoi(val)
-			if err != nil || v < 0 || strings.TrimLeft(val, "0123456789") != "" {
+			digits := val != "" && strings.TrimLeft(val, "0123456789") == ""
+			// max_size_mb: a whole number past an int's range is past its bound too
+			tooLarge := key == "max_size_mb" && digits && errors.Is(err, strconv.ErrRange)
+			if (err != nil && !tooLarge) || v < 0 || !digits {
 				return nil, bad("bad %s %q (want a whole number >= 0)", key, val)
 			}
-			if key == "max_size_mb" && v > maxSizeMBLimit { // its bytes must fit an int64
+			if key == "max_size_mb" && (tooLarge || v > maxSizeMBLimit) { // its bytes must fit an int64
 				return nil, bad("bad %s %q (want a whole number from 0 to %d)", key, val, maxSizeMBLimit)
 			}
 			if key == "max_size_mb" {

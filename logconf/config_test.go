@@ -81,6 +81,9 @@ func TestParseBad(t *testing.T) {
 		{"max_backups = -1", `log.config:1: bad max_backups "-1" (want a whole number >= 0)`},
 		{"max_size_mb = -0", `log.config:1: bad max_size_mb "-0" (want a whole number >= 0)`},
 		{"max_backups = +3", `log.config:1: bad max_backups "+3" (want a whole number >= 0)`},
+		// a whole number too large for an int is past the bound, not "no whole number"
+		{"max_size_mb = 1048577", `log.config:1: bad max_size_mb "1048577" (want a whole number from 0 to 1048576)`},
+		{"max_size_mb = 99999999999999999999", `log.config:1: bad max_size_mb "99999999999999999999" (want a whole number from 0 to 1048576)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("log.config", strings.NewReader(tt.text))
