@@ -66,7 +66,9 @@ says which and why:
 This holds for up, restart and restart --rolling too.`),
 		verb("stop", "stop services that are up",
 			`Stops each referenced service: SIGTERM to its process group, then SIGKILL
-after stopwait_secs. A service that is already down is an error for that
+after stopwait_secs. cfkd answers once it is signalled: it is stopping
+until its process has exited (cfkctl status shows it), and an unbind of
+its socket is refused until then. A service that is already down is an error for that
 service, unless its stop brought down a service that requires it. The
 references go in one request: one that two references select (web1 @web)
 is stopped once, and stop db app, where app requires db, stops app, then
