@@ -35,13 +35,14 @@ func init() {
 			short: "show the state of services (all by default)",
 			long: `Prints one line per service: its state, its name and, when cfkd knows it,
 how long ago it started (running, starting) or stopped (otherwise), with the
-local time. A failed service also shows why, in brackets. On a terminal the
-state is coloured (set NO_COLOR to turn that off).
+local time. A failed service also shows why, in brackets; one in backoff or
+fatal, why its last start failed, or how its last run ended ([crashed: exit
+3]). On a terminal the state is coloured (set NO_COLOR to turn that off).
 
 States: running (all is well), starting (should soon be running), stopping
 (should soon be stopped), stopped (never started, downed or completed), fail
 (terminated abnormally), fatal (could not be started; given up), backoff
-(could not start, will try again).
+(could not start, or crashed again: will try again after a delay).
 
 With --json: an array of {name, state, pid, start_time, stop_time, proxy,
 fail_reason, running_cmd, retries, crashes, next_start, restarts,
