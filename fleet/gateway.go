@@ -22,11 +22,15 @@ type callKey struct {
 // gwCall is a request being run: its lines, the next one, what the
 // replies said so far.
 type gwCall struct {
-	from  *actor.PID
-	stmts []messages.Statement
-	next  int
-	lines []string
-	bytes int
+	from *actor.PID
+	// req: the request's lines, until all are parsed and checked;
+	// parsed: the next one to parse (an apply being decoded meanwhile)
+	req    []string
+	parsed int
+	stmts  []messages.Statement
+	next   int
+	lines  []string
+	bytes  int
 	// acks: the hub acknowledges the answer (wire.AnswerAck); the call
 	// stays in flight until then (answered), so that a hub that stops
 	// reading its answers soon has maxCallsPerHost in flight here, and
@@ -79,6 +83,13 @@ type gateway struct {
 	// connected reports whether a hub has its connection to this member
 	// open (guard.connected; nil: always)
 	connected func(hub string) bool
+	// decodes: the applies waiting to be decoded, in order, one at a
+	// time (decoding) off the actor (gateway_decode.go)
+	decodes  []decodeJob
+	decoding bool
+	// beforeDecode, when set (tests), is called by the goroutine that
+	// decodes an apply, before it decodes
+	beforeDecode func()
 }
 
 // hubConnected reports whether hub has its connection to this member
@@ -116,6 +127,8 @@ func (g *gateway) Receive(ctx actor.Context) {
 		g.request(ctx.Sender(), m)
 	case lineDone:
 		g.lineDone(m)
+	case applyDecoded:
+		g.applyDecoded(m)
 	case *wire.AnswerAck:
 		for _, id := range m.Ids {
 			if c := g.calls[callKey{m.Hub, id}]; c != nil && c.answered {
@@ -173,6 +186,7 @@ func (g *gateway) Receive(ctx actor.Context) {
 			}
 		}
 	case *actor.Stopping:
+		g.decodes = nil // a decoding under way ends, its result dead-lettered
 		for k := range g.subs {
 			g.endSub(k)
 		}
@@ -213,16 +227,28 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 		return
 	}
 	g.out.post(outMsg{to: from, from: g.self, msg: &wire.Accepted{Id: m.Id, Host: g.name}})
-	for _, line := range m.Lines {
-		st, err := messages.Parse(line)
+	c.req = m.Lines
+	g.parse(key, c)
+}
+
+// parse reads the call's lines, in order, from c.parsed on: each is
+// parsed and checked against the policy, and the call runs once all
+// are. An apply is checked before its DATA is decoded (refused then if
+// the policy refuses every apply) and decoded off the actor
+// (gateway_decode.go): parse goes on at the next line once it is.
+func (g *gateway) parse(key callKey, c *gwCall) {
+	for ; c.parsed < len(c.req); c.parsed++ {
+		line := c.req[c.parsed]
+		st, err := messages.ParseDeferred(line)
 		if err == nil {
-			err = g.policy.Check(st)
-			if errors.Is(err, messages.ErrNotAuthorized) {
-				g.audit(m.Hub).Warnf("not authorized: %s (the fleet allows %s: --fleet-allow)", actors.AuditText(st, line), g.policy)
-			}
+			err = g.check(key.hub, st, line)
 		}
 		if err != nil {
 			g.finish(key, c, err)
+			return
+		}
+		if p, ok := st.(messages.PendingApply); ok {
+			g.decode(decodeJob{key: key, c: c, p: p})
 			return
 		}
 		c.stmts = append(c.stmts, st)
@@ -233,10 +259,21 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 	}
 	for i, st := range c.stmts {
 		if actors.AuditNeeded(st) {
-			g.audit(m.Hub).Info(actors.AuditText(st, m.Lines[i]))
+			g.audit(key.hub).Info(actors.AuditText(st, c.req[i]))
 		}
 	}
+	c.req = nil
 	g.run(key, c)
+}
+
+// check is the policy's verdict on st, a refusal audited (REFERENCE
+// §5.5, §12.5).
+func (g *gateway) check(hub string, st messages.Statement, line string) error {
+	err := g.policy.Check(st)
+	if errors.Is(err, messages.ErrNotAuthorized) {
+		g.audit(hub).Warnf("not authorized: %s (the fleet allows %s: --fleet-allow)", actors.AuditText(st, line), g.policy)
+	}
+	return err
 }
 
 // dropping logs, once a second at most, that a hub's requests are
@@ -297,7 +334,7 @@ func (g *gateway) finish(key callKey, c *gwCall, err error) {
 		g.release(key) // an answer the full outbox dropped is never acknowledged
 		return
 	}
-	c.answered, c.stmts, c.lines = true, nil, nil
+	c.answered, c.stmts, c.lines, c.req = true, nil, nil, nil
 }
 
 // release ends call key: it no longer counts as in flight (an orphan
@@ -333,7 +370,7 @@ func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {
 		fail(fmt.Errorf("too many event streams for hub %s (at most %d)", m.Hub, maxSubsPerHub))
 		return
 	}
-	st, err := messages.Parse(m.Line)
+	st, err := messages.ParseDeferred(m.Line) // an apply is refused undecoded
 	if err != nil {
 		fail(err)
 		return

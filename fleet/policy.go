@@ -63,7 +63,10 @@ func (p Policy) Check(st messages.Statement) error {
 		if slices.Contains(p.extra, string(s.Verb)) {
 			return nil
 		}
-	case messages.Apply:
+	case messages.Apply, messages.PendingApply:
+		// a PendingApply (not decoded yet) that operate may not run
+		// is refused undecoded; one it may run (a dry run) is checked
+		// again once decoded (add_env)
 		if slices.Contains(p.extra, "apply") {
 			return nil
 		}
