@@ -79,11 +79,14 @@
 //     writerQueue, and the bounds above keep it there.
 //
 // Invariants:
-//   - Nothing in an actor's Receive waits: messages to peers go through
-//     the outbox (a send to an address protoactor has no connection for
-//     waits on a future inside protoactor); answers of the tree come back
-//     as messages; timers are messages carrying the call's id, checked
-//     against its deadline (stale ones are dropped).
+//   - Nothing in an actor's Receive waits or does heavy work: messages to
+//     peers go through the outbox (a send to an address protoactor has no
+//     connection for waits on a future inside protoactor); answers of the
+//     tree come back as messages; timers are messages carrying the call's
+//     id, checked against its deadline (stale ones are dropped); a hub's
+//     apply is checked against the policy before its DATA is decoded, and
+//     decoded by a goroutine, one at a time, the result a message
+//     (gateway_decode.go; REFERENCE §1.4, §12.5).
 //   - Every request a hub takes gets exactly one reply, with exactly one
 //     outcome per selected host, within Config.Timeout for a host that
 //     does not answer at all (within requestBound of the request for one
