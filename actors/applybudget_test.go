@@ -2,11 +2,18 @@ package actors
 
 import (
 	"bufio"
+	"io"
+	"net"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
 )
 
 // TestDryRunsWaitForTheApplyBudget: the dry runs of peers that are not
@@ -113,5 +120,84 @@ func TestApplyWaitingAtShutdownIsAnswered(t *testing.T) {
 	once.Do(func() { close(release) })
 	if line, err := bufio.NewReader(rigs[0].client).ReadString('\n'); err != nil || line != "OK\r\n" {
 		t.Fatalf("the dry run decoding: %q, %v", line, err)
+	}
+}
+
+// applyRigs is two admin connections on budget b, whose first decode
+// waits for release: a's apply holds the one admin place, w's waits for
+// it. w's client sent `command status` before its apply and went away at
+// once: the reply to that status fails to be written, so the connection
+// knows it is closed (connectionClosed) while its apply waits. w's log is
+// kept (hook).
+func applyRigs(t *testing.T, b *applyBudget, release chan struct{}) (a, w *connRig, hook *entryHook) {
+	t.Helper()
+	var decodes atomic.Int64
+	b.beforeDecode = func() {
+		if decodes.Add(1) == 1 {
+			<-release
+		}
+	}
+	apply := "command apply " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
+	withBudget := func(s *connStreams) { s.applies = b }
+	ac, as := socketPair(t)
+	a = newConnRigWith(t, ac, as, defaultConnLimits, true, quietLogger(), withBudget)
+	if _, err := ac.Write([]byte(apply)); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("the first apply to hold the admin place", func() bool {
+		held, _, _ := b.stats(true)
+		return held == 1
+	})
+	hook = &entryHook{}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	log.AddHook(hook)
+	wc, ws := socketPair(t)
+	w = newConnRigWith(t, wc, brokenWrites{ws}, defaultConnLimits, true, log, withBudget)
+	if _, err := wc.Write([]byte("command status\n" + apply)); err != nil {
+		t.Fatal(err)
+	}
+	wc.Close()
+	w.waitFor("the connection to know its client gone, its apply waiting", func() bool {
+		_, _, waiting := b.stats(true)
+		return hook.has("Console exiting") && waiting == 1
+	})
+	return a, w, hook
+}
+
+// brokenWrites is a connection whose writes fail, as to a client gone.
+type brokenWrites struct{ net.Conn }
+
+func (brokenWrites) Write([]byte) (int, error) { return 0, syscall.EPIPE }
+
+func (h *entryHook) has(msg string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.ContainsFunc(h.msgs, func(m string) bool { return strings.HasPrefix(m, msg) })
+}
+
+// TestClosedApplyWaitingAtShutdownEnds: an apply (not a dry run) whose
+// connection is closed while it waits for its place keeps its turn; when
+// cfkd then shuts down it is answered for nobody, and its connection
+// ends: it stayed, idle and closed, for ever, and the console never said
+// it was drained (cfkd's shutdown waited its 10 s for it).
+func TestClosedApplyWaitingAtShutdownEnds(t *testing.T) {
+	b := newApplyBudget(1, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	defer once.Do(func() { close(release) })
+	a, w, _ := applyRigs(t, b, release)
+	w.sys.Root.Send(w.pid, drainConnection{})
+	select {
+	case <-w.gone:
+	case <-time.After(connWait):
+		t.Fatal("the connection, closed, its waiting apply answered at shutdown, never stopped")
+	}
+	if _, _, waiting := b.stats(true); waiting != 0 {
+		t.Fatalf("%d applies waiting once the connection ended, want 0", waiting)
+	}
+	once.Do(func() { close(release) })
+	if line, err := bufio.NewReader(a.client).ReadString('\n'); err != nil || line != "OK\r\n" {
+		t.Fatalf("the first apply: %q, %v", line, err)
 	}
 }

@@ -241,7 +241,7 @@ func (c *connection) Receive(ctx actor.Context) {
 			c.upgradeBy = time.Now().Add(upgradeDrainGrace)
 			c.armTimer(ctx, upgradeDrainGrace)
 		}
-		c.pump(ctx)
+		c.next(ctx) // closed, its waiting apply just answered: it ends
 	case connectionClosed:
 		c.log.Infof("Console exiting (%s)", c.peer)
 		c.closed = true
