@@ -72,6 +72,12 @@ type applyTicket struct {
 	state  int
 	dryRun bool
 	grant  func() // run once granted (outside the lock); never blocks
+	// decoding: granted, its DATA being decoded (by the goroutine grant
+	// started); orphaned: released meanwhile (answered: its timeout,
+	// the end of the connection), the place given back by that goroutine
+	// once it is done rather than at once, as its memory is held until
+	// then (decoded)
+	decoding, orphaned bool
 }
 
 // ask queues t in its pool and grants it at once if a place is free and
@@ -91,13 +97,14 @@ func (b *applyBudget) ask(t *applyTicket) {
 }
 
 func (p *applyPool) take(t *applyTicket) {
-	t.state = ticketGranted
+	t.state, t.decoding = ticketGranted, true
 	p.held++
 	p.maxHeld = max(p.maxHeld, p.held)
 }
 
 // release gives t's place back (and grants it to the first waiting in its
-// pool), or takes t out of its queue if it was waiting. It reports
+// pool), or takes t out of its queue if it was waiting. While t's DATA is
+// being decoded, its place is given back once that ends (decoded). It reports
 // whether t was waiting. Done twice, it does nothing.
 func (t *applyTicket) release() (wasWaiting bool) {
 	b := t.b
@@ -118,6 +125,11 @@ func (t *applyTicket) release() (wasWaiting bool) {
 		b.mu.Unlock()
 		return true
 	}
+	if t.decoding { // its place is given back once the decoding ends (decoded)
+		t.orphaned = true
+		b.mu.Unlock()
+		return false
+	}
 	t.state = ticketDone
 	p.held--
 	var next *applyTicket
@@ -132,6 +144,20 @@ func (t *applyTicket) release() (wasWaiting bool) {
 		next.grant()
 	}
 	return false
+}
+
+// decoded says that the decoding of granted t has ended, and whether t
+// is still wanted; when it is not (released while it decoded), its place
+// is given back now.
+func (t *applyTicket) decoded() (wanted bool) {
+	t.b.mu.Lock()
+	t.decoding = false
+	orphaned := t.orphaned
+	t.b.mu.Unlock()
+	if orphaned {
+		t.release()
+	}
+	return !orphaned
 }
 
 // waitingFor is whether t still waits for a place.
@@ -186,7 +212,9 @@ func (c *connection) decodeApply(ctx actor.Context, p messages.PendingApply, adm
 				b.beforeDecode()
 			}
 			a, err := p.Decode()
-			root.Send(self, applyDecoded{t: t, a: a, err: err})
+			if t.decoded() { // else answered meanwhile: its place given back, the result dropped
+				root.Send(self, applyDecoded{t: t, a: a, err: err})
+			}
 		}()
 	}
 	c.applying = t
@@ -197,7 +225,7 @@ func (c *connection) decodeApply(ctx actor.Context, p messages.PendingApply, adm
 // when its DATA does not decode or declares what its peer may not see
 // (add_env), dropped when its client went away (a dry run), sent to the
 // controller otherwise. A decoding of a request answered meanwhile (its
-// timeout) gives its place back and is dropped.
+// timeout) is dropped (decoded gave its place back, or release does).
 func (c *connection) onApplyDecoded(ctx actor.Context, m applyDecoded) {
 	if m.t != c.applying || !c.busy {
 		m.t.release()

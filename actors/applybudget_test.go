@@ -201,3 +201,61 @@ func TestClosedApplyWaitingAtShutdownEnds(t *testing.T) {
 		t.Fatalf("the first apply: %q, %v", line, err)
 	}
 }
+
+// TestTimedOutApplyHoldsItsPlaceWhileDecoding: an apply answered while
+// its DATA is being decoded (its 10 minutes past) keeps its place until
+// the decoding ends: the place was given back at the answer, and the
+// next apply decoded its 16 MiB beside the one still decoding, past the
+// budget (REFERENCE §1.4).
+func TestTimedOutApplyHoldsItsPlaceWhileDecoding(t *testing.T) {
+	b := newApplyBudget(1, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	open := func() { once.Do(func() { close(release) }) }
+	defer open()
+	var decodes atomic.Int64
+	b.beforeDecode = func() {
+		if decodes.Add(1) == 1 {
+			<-release
+		}
+	}
+	apply := "command apply " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
+	withBudget := func(s *connStreams) { s.applies = b }
+	lim := defaultConnLimits
+	lim.timeout = 100 * time.Millisecond
+	ac, as := socketPair(t)
+	a := newConnRigWith(t, ac, as, lim, true, quietLogger(), withBudget)
+	if _, err := ac.Write([]byte(apply)); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := bufio.NewReader(ac).ReadString('\n'); err != nil || !strings.HasPrefix(line, "ERROR: no answer after") {
+		t.Fatalf("the apply decoding past its timeout: %q, %v", line, err)
+	}
+	if held, _, _ := b.stats(true); held != 1 {
+		t.Fatalf("%d places held once the apply decoding was answered, want 1 (until its decoding ends)", held)
+	}
+	wc, ws := socketPair(t)
+	w := newConnRigWith(t, wc, ws, defaultConnLimits, true, quietLogger(), withBudget)
+	if _, err := wc.Write([]byte(apply)); err != nil {
+		t.Fatal(err)
+	}
+	w.waitFor("the second apply to wait or to decode", func() bool {
+		_, _, waiting := b.stats(true)
+		return waiting == 1 || decodes.Load() == 2
+	})
+	if n := decodes.Load(); n != 1 {
+		t.Fatalf("%d applies decoding at once, the budget's admin places being 1", n)
+	}
+	open()
+	if line, err := bufio.NewReader(wc).ReadString('\n'); err != nil || line != "OK\r\n" {
+		t.Fatalf("the second apply: %q, %v", line, err)
+	}
+	select {
+	case <-a.gone:
+	case <-time.After(connWait):
+		t.Fatal("the connection that timed out never stopped")
+	}
+	if held, _, waiting := b.stats(true); held != 0 || waiting != 0 {
+		t.Fatalf("%d places held, %d waiting at the end; want 0, 0", held, waiting)
+	}
+}
