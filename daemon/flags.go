@@ -240,17 +240,21 @@ func (v durationValue) String() string {
 
 func (v durationValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
+	// a value under 1ns is 0 once parsed (0.5ns, 1e-10), which is not
+	// the 0 (never) that was written
+	tiny := err == nil && d == 0 && strings.ContainsAny(s, "123456789")
 	if err != nil {
 		n, nerr := strconv.ParseFloat(s, 64)
-		if nerr != nil || n > 1<<31 {
+		if nerr != nil || n > 1<<31 || n != n { // NaN became a negative duration
 			return errors.New("want a duration like 10m or 30s, or seconds")
 		}
 		d = time.Duration(n * float64(time.Second))
+		tiny = n > 0 && d == 0
 	}
 	if d < 0 {
 		return errors.New("must not be negative")
 	}
-	if d > 0 && d < v.least {
+	if d > 0 && d < v.least || tiny {
 		if v.never {
 			return fmt.Errorf("want 0 (never) or at least %v", v.least)
 		}
