@@ -108,11 +108,11 @@ func binfmtTakes(text, p string, buf []byte) bool {
 		return true
 	}
 	for i, m := range magic {
-		b := buf[off+i]
+		diff := buf[off+i] ^ m
 		if i < len(mask) {
-			b &= mask[i]
+			diff &= mask[i] // as the kernel's check_file: the mask's bits alone
 		}
-		if b != m {
+		if diff != 0 {
 			return false
 		}
 	}

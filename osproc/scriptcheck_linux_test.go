@@ -116,6 +116,13 @@ func TestBinfmtMiscFormats(t *testing.T) {
 	if err := check(exe); err != nil {
 		t.Errorf("MZ, by a masked magic at offset 1: %v", err)
 	}
+	// the kernel compares the bits of the mask alone, (byte ^ magic) &
+	// mask: a magic's bits outside its mask, as written at its register,
+	// are not compared
+	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 1\nmagic 5a91\nmask ff80\n")
+	if err := check(exe); err != nil {
+		t.Errorf("MZ, by a masked magic with bits outside its mask: %v", err)
+	}
 	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 7f454c46\n")
 	if err := check(exe); err == nil {
 		t.Error("MZ, with no format of that magic: no error")
