@@ -2,6 +2,7 @@ package actors
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -194,6 +195,21 @@ type applyDecoded struct {
 	a   messages.Apply
 	err error
 }
+
+// String names the apply without its declarations: protoactor logs a
+// dead letter with its message (at debug level; one reaches a connection
+// stopped meanwhile), and an add_env value is never logged (REFERENCE
+// §5.5).
+func (m applyDecoded) String() string {
+	if m.err != nil {
+		return "applyDecoded{" + applyText(m.a) + ": " + m.err.Error() + "}"
+	}
+	return fmt.Sprintf("applyDecoded{%s (%d services, %d sockets, %d proxies)}",
+		applyText(m.a), len(m.a.Want.Services), len(m.a.Want.Sockets), len(m.a.Want.Proxies))
+}
+
+// GoString is String's, for %#v.
+func (m applyDecoded) GoString() string { return m.String() }
 
 // decodeApply takes the request in flight, an apply whose DATA is not
 // decoded yet, to the budget: once it has a place, a goroutine decodes

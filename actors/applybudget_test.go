@@ -2,6 +2,7 @@ package actors
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"net"
 	"slices"
@@ -257,5 +258,26 @@ func TestTimedOutApplyHoldsItsPlaceWhileDecoding(t *testing.T) {
 	}
 	if held, _, waiting := b.stats(true); held != 0 || waiting != 0 {
 		t.Fatalf("%d places held, %d waiting at the end; want 0, 0", held, waiting)
+	}
+}
+
+// TestApplyDecodedNamesNoSecret: a decoded apply that reaches a
+// connection gone (a dead letter, which protoactor logs with its message
+// at debug level) is named without its declarations: their add_env
+// values are never logged (REFERENCE §5.5).
+func TestApplyDecodedNamesNoSecret(t *testing.T) {
+	st, err := messages.ParseDeferred("command apply dry-run " + messages.EncodeApplyData("service a cmd=sleep 1\nservice a add_env=K=s3cr3t-value\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.(messages.PendingApply).Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := applyDecoded{t: &applyTicket{}, a: a}
+	for _, s := range []string{fmt.Sprint(m), fmt.Sprintf("%+v", m), fmt.Sprintf("%#v", m)} {
+		if strings.Contains(s, "s3cr3t") {
+			t.Fatalf("a decoded apply named %q", s)
+		}
 	}
 }
