@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -130,5 +131,51 @@ func TestBinfmtMiscFormats(t *testing.T) {
 	put("status", "disabled\n")
 	if err := check(jar); err == nil {
 		t.Error("binfmt_misc disabled: no error")
+	}
+}
+
+// A file that would fail its execve (no "#!" line; a `#!/usr/bin/env
+// NAME` of a NAME nowhere) in a directory of the PATH that the service's
+// user cannot search is passed over, as execvp(3) in the child passes
+// over it (EACCES, REFERENCE §2.4): read by cfkd, it stopped the look-up,
+// and the start failed with `exec format error` where the next in the
+// PATH would have served.
+func TestLookPathPassesOverAFailureTheUserCannotReach(t *testing.T) {
+	if os.Getuid() == 54321 {
+		t.Skip("runs as the uid it takes for another user")
+	}
+	old := binfmtDir
+	binfmtDir = filepath.Join(t.TempDir(), "binfmt_misc") // not mounted
+	t.Cleanup(func() { binfmtDir = old })
+	top := t.TempDir()
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	priv, pub := filepath.Join(top, "priv"), filepath.Join(top, "pub")
+	for d, mode := range map[string]os.FileMode{priv: 0o700, pub: 0o755} {
+		if err := os.Mkdir(d, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(d, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(pub, "prog"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"PATH=" + priv + ":" + pub}
+	other := &syscall.Credential{Uid: 54321, Gid: 54321}
+	for _, text := range []string{"echo no line\n", "#!/usr/bin/env no-such-cfk-prog\n"} {
+		if err := os.WriteFile(filepath.Join(priv, "prog"), []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := lookPath("prog", env, "", other); err != nil || got != filepath.Join(pub, "prog") {
+			t.Errorf("%q where the user cannot reach it: lookPath = %q, %v; want %q", text, got, err, filepath.Join(pub, "prog"))
+		}
+		if _, err := lookPath("prog", env, "", nil); err == nil {
+			t.Errorf("%q, as cfkd's identity: no error", text)
+		}
 	}
 }

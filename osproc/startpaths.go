@@ -107,7 +107,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		}
 		return file, nil
 	}
-	var badScript error // the first found whose interpreter is not there
+	var badScript error // the first found whose interpreter is not there (or that the user may not run)
 	var fallback string // executable, but not by cred's mode bits
 	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
@@ -128,10 +128,11 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		}
 		if err := interpreter(check, cred, env, dir); err != nil {
 			var ran *ranButFails
-			if errors.As(err, &ran) { // execvp(3) stops at it: so does the launch
+			if errors.As(err, &ran) && mayExec(check, cred) { // execvp(3) stops at it: so does the launch
 				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
-			// passed over, as execvp(3) passes over an ENOENT
+			// passed over, as execvp(3) passes over an ENOENT (and
+			// an EACCES: a file the user may not execute never runs)
 			if badScript == nil {
 				badScript = fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
