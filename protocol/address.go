@@ -57,8 +57,13 @@ func ParseAddress(addr string) (network, address string, err error) {
 		return "", "", fmt.Errorf("invalid address '%s': no port", addr)
 	}
 	// a number is a port of 0 to 65535; a name (`http`) is the
-	// services database's, looked up by the dial or the listen
-	if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 || err != nil && isDigits(port) {
+	// services database's, looked up by the dial or the listen; a sign
+	// before the digits is read as a number's there (-1 is a bad port)
+	digits, neg := strings.CutPrefix(port, "-")
+	if !neg {
+		digits = strings.TrimPrefix(port, "+")
+	}
+	if n, err := strconv.ParseUint(digits, 10, 64); err == nil && (n > 65535 || neg && n != 0) || err != nil && isDigits(digits) {
 		return "", "", fmt.Errorf("invalid address '%s': port %s out of range (0 to 65535)", addr, port)
 	}
 	if host == "" {

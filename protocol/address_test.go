@@ -37,6 +37,10 @@ func TestParseAddress(t *testing.T) {
 		{in: "host:184467440737095516160", bad: true},
 		{in: "host:65535", network: "tcp", address: "host:65535"},
 		{in: "host:0", network: "tcp", address: "host:0"},
+		// a sign, which the dial and the listen read as a number's
+		{in: ":-1", bad: true},
+		{in: "host:+65536", bad: true},
+		{in: "host:+80", network: "tcp", address: "host:+80"},
 		{in: "[foo:bar]", bad: true},
 		{in: "fe80::1%eth0", network: "tcp", address: "[fe80::1%eth0]:11311"},
 	}
