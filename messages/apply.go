@@ -76,20 +76,31 @@ type PendingApply struct {
 var _ Statement = PendingApply{}
 
 // Decode is the Apply of p: its DATA decoded and its text declared, or
-// the error Parse gives the line.
-func (p PendingApply) Decode() (Apply, error) {
+// the error Parse gives the line. It runs in a goroutine of its own (off
+// the actor that got the line), where a panic would end cfkd rather than
+// an actor: one is an error (no input is known to cause one).
+func (p PendingApply) Decode() (a Apply, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = Apply{}, fmt.Errorf("apply DATA: internal error: %v", r)
+		}
+	}()
 	text, err := DecodeApplyData(p.Data)
 	if err != nil {
 		return Apply{}, err
 	}
+	decodedHook(text)
 	want, err := declareText(text)
 	if err != nil {
 		return Apply{}, err
 	}
-	a := p.Apply
+	a = p.Apply
 	a.Want = want
 	return a, nil
 }
+
+// decodedHook is called with each DATA's text (tests).
+var decodedHook = func(string) {}
 
 // parseApply reads the arguments of `command apply`: options, in any
 // order, each once, then DATA (always the last word). An option given

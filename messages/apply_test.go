@@ -108,3 +108,19 @@ func TestParseApplyErrors(t *testing.T) {
 		t.Errorf("not wrapped: %v", err)
 	}
 }
+
+// A panic while an apply's DATA is decoded is its error: Decode runs in a
+// goroutine of its own, where a panic would end cfkd.
+func TestDecodePanicIsAnError(t *testing.T) {
+	old := decodedHook
+	decodedHook = func(string) { panic("boom") }
+	t.Cleanup(func() { decodedHook = old })
+	st, err := ParseDeferred("command apply dry-run " + EncodeApplyData("service a cmd=sleep 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := st.(PendingApply).Decode()
+	if err == nil || err.Error() != "apply DATA: internal error: boom" || a.Want.Services != nil {
+		t.Errorf("Decode: %+v, %v", a.Want, err)
+	}
+}
