@@ -1,6 +1,10 @@
 package fleet
 
-import "github.com/cfk/cfk/messages"
+import (
+	"fmt"
+
+	"github.com/cfk/cfk/messages"
+)
 
 // An apply's DATA inflates to 16 MiB of text (REFERENCE §1.4): decoding
 // it is heavy work, which the gateway's Receive never does (REFERENCE
@@ -23,6 +27,21 @@ type applyDecoded struct {
 	a   messages.Apply
 	err error
 }
+
+// String names the apply without its declarations: protoactor logs a
+// dead letter with its message (at debug level; one reaches a gateway
+// stopped meanwhile), and an add_env value is never logged (REFERENCE
+// §5.5).
+func (m applyDecoded) String() string {
+	what := fmt.Sprintf("%d services, %d sockets, %d proxies", len(m.a.Want.Services), len(m.a.Want.Sockets), len(m.a.Want.Proxies))
+	if m.err != nil {
+		what = m.err.Error()
+	}
+	return fmt.Sprintf("applyDecoded{hub %s, request %d: %s}", m.key.hub, m.key.id, what)
+}
+
+// GoString is String's, for %#v.
+func (m applyDecoded) GoString() string { return m.String() }
 
 // decode queues j, and starts it if no apply is being decoded.
 func (g *gateway) decode(j decodeJob) {
