@@ -40,11 +40,13 @@ var binfmtDir = "/proc/sys/fs/binfmt_misc"
 // the file p, by its magic (masked, at its offset, in the first 256
 // bytes, zeros past the file's end as the kernel reads them) or by its
 // extension. What cannot be read is taken as one that may (the exec
-// says).
+// says). binfmt_misc not mounted here (a container, whose host's formats
+// the kernel still runs) tells nothing: then only a file that is text (a
+// script without its `#!`), or empty, is taken as one that none runs.
 func binfmtRuns(p string, head []byte) bool {
 	status, err := os.ReadFile(filepath.Join(binfmtDir, "status"))
 	if err != nil {
-		return !errors.Is(err, os.ErrNotExist) // not mounted: none
+		return len(head) > 0 && !isText(head)
 	}
 	if strings.TrimSpace(string(status)) != "enabled" {
 		return false
@@ -68,6 +70,19 @@ func binfmtRuns(p string, head []byte) bool {
 		}
 	}
 	return false
+}
+
+// isText: head has none of the control bytes that a binary format has in
+// its first bytes (a NUL, as in MZ, Java class or .pyc headers; 0x03 in a
+// zip's "PK\x03\x04"); tab, line feed, vertical tab, form feed, carriage
+// return and escape are text.
+func isText(head []byte) bool {
+	for _, b := range head {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\v' && b != '\f' && b != '\r' && b != 0x1b || b == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // binfmtTakes: the binfmt_misc entry text (as the kernel lists it:
@@ -138,6 +153,9 @@ func envTarget(name string, arg []byte, env []string, dir string) error {
 		return nil
 	}
 	path := pathOf(env)
+	if path == "" {
+		path = "." // PATH set empty: execvp(3) looks in the working directory
+	}
 	if _, ok := Getenv(env, "PATH"); !ok {
 		path += ":" + defaultPath // env's own, when the service has none
 	}

@@ -64,6 +64,11 @@ func TestCheckProgramScripts(t *testing.T) {
 			t.Errorf("%q: %v", text, err)
 		}
 	}
+	// PATH set empty: env's execvp looks in the working directory
+	p0 := write(dir, "emptypath", "#!/usr/bin/env cfk-own-tool\n")
+	if err := l.CheckProgram(Spec{Argv: []string{p0}, Env: []string{"PATH="}, Dir: dir}); err != nil {
+		t.Errorf("PATH empty, NAME in the working directory: %v", err)
+	}
 	// a service without PATH: env looks in its own default
 	p := write(dir, "nopath", "#!/usr/bin/env sh\n")
 	if err := l.CheckProgram(Spec{Argv: []string{p}, Env: []string{"A=1"}}); err != nil {
@@ -98,6 +103,20 @@ func TestBinfmtMiscFormats(t *testing.T) {
 		var l Launcher
 		return l.CheckProgram(Spec{Argv: []string{p}, Env: []string{"PATH=/usr/bin:/bin"}})
 	}
+	// binfmt_misc not mounted (a container): the host's formats may run
+	// a binary file; a text one has none
+	binfmtDir = filepath.Join(t.TempDir(), "absent")
+	if err := check(exe); err != nil {
+		t.Errorf("MZ, binfmt_misc not mounted: %v", err)
+	}
+	text := filepath.Join(dir, "script")
+	if err := os.WriteFile(text, []byte("echo hi\r\n\tls\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := check(text); err == nil {
+		t.Error("a text file without #!, binfmt_misc not mounted: no error")
+	}
+	binfmtDir = t.TempDir()
 	put("status", "enabled\n")
 	put("register", "")
 	put("wine", "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 4d5a\n")
