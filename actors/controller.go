@@ -37,6 +37,10 @@ func (e *entry) setRuntime(r messages.ServiceRuntime) { e.rt, e.status = r, "" }
 // `tag` stream takes cfkd's records that name the service (REFERENCE
 // §1.4).
 func (c *Controller) setConfig(e *entry, cfg *messages.ServiceConfig) {
+	if e.cfg != nil {
+		c.countRequires(e.cfg.Requires, -1)
+	}
+	c.countRequires(cfg.Requires, 1)
 	e.setConfig(cfg)
 	if c.opts.hub != nil {
 		c.opts.hub.declared(cfg.Name, cfg.Tags)
@@ -115,6 +119,11 @@ type Controller struct {
 	// last logged (notify.go: once in goneEvery at most)
 	goneSaid time.Time
 	sorted   []*entry // the services in name order (byName); nil: to be made again
+	// requirers counts, for each name, the declared services whose
+	// requires name it (setConfig and forget keep it): a declaration of a
+	// service nothing requires closes no cycle, and is not searched
+	// (requiresCycle).
+	requirers map[string]int
 	// statusAll is the last status of every service (statusOfAll).
 	statusAll []string
 	proxies   map[string]*proxyEntry
@@ -137,6 +146,7 @@ func newController(opts Options) *Controller {
 		opts:      opts,
 		log:       opts.Log,
 		services:  map[string]*entry{},
+		requirers: map[string]int{},
 		byPid:     map[int]string{},
 		pending:   map[messages.RequestID]*gather{},
 		downWaits: map[string][]downWait{},

@@ -500,6 +500,7 @@ func (c *Controller) forget(name string) {
 	}
 	delete(c.services, name)
 	c.sorted = nil
+	c.countRequires(e.cfg.Requires, -1)
 	c.opts.tail.forget(name)
 	if e.pid != nil {
 		c.sys.Root.Stop(e.pid)
