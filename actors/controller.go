@@ -25,6 +25,7 @@ type entry struct {
 	run        *messages.ServiceConfig // the declaration its run was launched with (ServiceUpdated.Run)
 	destroying bool
 	status     string // the status line, cached; "" once cfg or rt changed
+	env        envOwn // its add_env list, appended to (envappend.go)
 }
 
 // setConfig and setRuntime are the only writers of cfg and rt: they drop
@@ -273,7 +274,12 @@ func (c *Controller) declareService(ctx actor.Context, m messages.SetServiceAttr
 	if e != nil {
 		cfg = *e.cfg
 	}
-	cfg, err := cfg.Apply(m.Attr, m.Value)
+	var err error
+	if env, ok := e.appendEnvFor(m); ok {
+		cfg.Env = env // a new key, at a constant cost (envappend.go)
+	} else {
+		cfg, err = cfg.Apply(m.Attr, m.Value)
+	}
 	if err != nil {
 		return messages.ErrorReply(err)
 	}
