@@ -248,14 +248,20 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 	if !filepath.IsAbs(name) {
 		return nil // none, or relative to the child's cwd: the exec says
 	}
-	if _, err := os.Stat(name); err != nil {
+	st, err := os.Stat(name)
+	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return fmt.Errorf("%s %q: %w", what, name, err)
 	}
-	if onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
+	// no program the kernel runs, whoever execs it (root too): not a
+	// regular file (a directory, `#! /usr/bin/ env`), or no x bit at
+	// all, as executable refuses the program itself; mayExec says yes
+	// to any file for cfkd's own identity and for root
+	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 ||
+		onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
 		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
 	return envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
