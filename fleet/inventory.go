@@ -40,13 +40,24 @@ func ReadInventory(name string) ([]Host, error) {
 	return hosts, nil
 }
 
+// maxInventoryLine is the longest inventory line, without its "\n" or
+// "\r\n": a config line's (cfkd -c, protocol.MaxLine).
+const maxInventoryLine = 64 << 10
+
 // ParseInventory reads an inventory from r (name is for errors).
 func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Host, error) {
 	var hosts []Host
 	names, addrs := map[string]int{}, map[string]int{}
 	sc := bufio.NewScanner(r)
+	// room for a line of maxInventoryLine bytes and its "\r\n" (the
+	// scanner's 64 KiB held the "\n" too: a line of the max length was
+	// refused, its error saying that length was the max)
+	sc.Buffer(nil, maxInventoryLine+2)
 	n := 1
 	for ; sc.Scan(); n++ {
+		if len(sc.Bytes()) > maxInventoryLine { // its "\r\n" dropped
+			return nil, fmt.Errorf("%s:%d: line too long (max %d bytes)", name, n, maxInventoryLine)
+		}
 		line := messages.Clean(sc.Text())
 		if line == "" {
 			continue
@@ -70,7 +81,7 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
 		// the line as cfkd -c says it (`bufio.Scanner: token too long`,
 		// without a line, was all it said)
-		return nil, fmt.Errorf("%s:%d: line too long (max %d bytes)", name, n, bufio.MaxScanTokenSize)
+		return nil, fmt.Errorf("%s:%d: line too long (max %d bytes)", name, n, maxInventoryLine)
 	} else if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
