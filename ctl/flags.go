@@ -104,6 +104,11 @@ func (v linesValue) String() string {
 }
 
 func (v linesValue) Set(s string) error {
+	if strings.HasPrefix(s, "+") {
+		// tail(1)'s `-n +5` is "from line 5 on": Atoi took it for 5,
+		// and the last 5 lines came, the user none the wiser
+		return fmt.Errorf("want a number of lines from 0 to %d (the last ones: tail(1)'s +N, from line N on, is not cfkctl's)", messages.MaxTailLines)
+	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return fmt.Errorf("want a number of lines from 0 to %d", messages.MaxTailLines)
