@@ -21,3 +21,16 @@ func aclOnPath(p string) bool {
 		}
 	}
 }
+
+// aclFound says whether the file p, or a directory above it, carries a
+// POSIX ACL: one there, not a file system that cannot say (aclOnPath).
+func aclFound(p string) bool {
+	for p = filepath.Clean(p); ; p = filepath.Dir(p) {
+		if n, err := syscall.Getxattr(p, "system.posix_acl_access", nil); err == nil && n > 0 {
+			return true
+		}
+		if p == "/" || p == "." {
+			return false
+		}
+	}
+}

@@ -84,8 +84,10 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 // root's /root/.local/bin, or without its x bit) is passed over for the
 // next in the PATH (REFERENCE §2.4); found for cfkd alone, 'exec python3:
 // permission denied' failed a `user=nobody` start that /usr/bin/python3
-// would have served. When the user may execute none, the first that cfkd
-// may is taken, as before (an ACL may grant it: the exec says).
+// would have served. A file or directory that carries an ACL is taken
+// (the exec says), as execvp(3) takes it when the ACL grants it (Linux:
+// elsewhere cfkd reads no ACL, and goes by the mode bits). When the
+// user may execute none, the first that cfkd may is taken, as before.
 func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	if strings.Contains(file, "/") {
 		p := file
@@ -128,7 +130,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		}
 		if err := interpreter(check, cred, env, dir); err != nil {
 			var ran *ranButFails
-			if errors.As(err, &ran) && mayExec(check, cred) { // execvp(3) stops at it: so does the launch
+			if errors.As(err, &ran) && (mayExec(check, cred) || aclFound(check)) { // execvp(3) stops at it: so does the launch
 				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
 			// passed over, as execvp(3) passes over an ENOENT (and
@@ -138,7 +140,10 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			}
 			continue
 		}
-		if mayExec(check, cred) {
+		// an ACL may grant it (setfacl -m u:svc:rx /opt/tools): left to
+		// the exec, as a path is; passed over, a later one in the PATH
+		// ran, not the one execvp(3) in the child would have
+		if mayExec(check, cred) || aclFound(check) {
 			return p, nil
 		}
 		if fallback == "" {

@@ -1,0 +1,57 @@
+package osproc
+
+import (
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+// TestLookPathTakesAFileAnACLGrants: a directory of the PATH that the
+// service's user may search by an ACL alone (setfacl -m u:svc:rx
+// /opt/tools, mode 0750) holds the program execvp(3) runs as that user.
+// The PATH search, which reads the mode bits alone, passed over it for the
+// next one (/usr/bin's), a program other than the one the child would
+// have run, with no word said; a file or directory that may carry an ACL
+// is left to the exec now, as it is for a program named by its path.
+func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
+	top, priv := modeBitsDirs(t, "tools")
+	const uid = 54321
+	// ACL_USER_OBJ rwx, ACL_USER uid r-x, ACL_GROUP_OBJ ---, ACL_MASK r-x,
+	// ACL_OTHER --- (the xattr's version 2 form)
+	acl := binary.LittleEndian.AppendUint32(nil, 2)
+	for _, e := range []struct {
+		tag, perm uint16
+		id        uint32
+	}{{0x01, 7, ^uint32(0)}, {0x02, 5, uid}, {0x04, 0, ^uint32(0)}, {0x10, 5, ^uint32(0)}, {0x20, 0, ^uint32(0)}} {
+		acl = binary.LittleEndian.AppendUint16(acl, e.tag)
+		acl = binary.LittleEndian.AppendUint16(acl, e.perm)
+		acl = binary.LittleEndian.AppendUint32(acl, e.id)
+	}
+	if err := syscall.Setxattr(priv, "system.posix_acl_access", acl, 0); err != nil {
+		t.Skipf("no POSIX ACL here: %v", err)
+	}
+	granted := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	pub := filepath.Join(top, "pub")
+	if err := os.Mkdir(pub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeMode(t, filepath.Join(pub, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	cred := &syscall.Credential{Uid: uid, Gid: uid}
+	// the kernel's word: that user runs the file in the ACL's directory
+	// (the test's premise; the child is a script that exits at once)
+	if os.Getuid() != 0 {
+		t.Skip("runs a child as another user: root only")
+	}
+	cmd := exec.Command(granted)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s as uid %d: %v, want it run (the ACL grants it)", granted, uid, err)
+	}
+	env := []string{"PATH=" + priv + ":" + pub}
+	if got, err := lookPath("prog", env, "", cred); err != nil || got != granted {
+		t.Errorf("lookPath = %q, %v; want %q, the one execvp(3) runs", got, err, granted)
+	}
+}
