@@ -46,8 +46,11 @@ type options struct {
 	// (fleet_flags.go, REFERENCE §12.7)
 	hostsGiven        int
 	rollingHostsGiven int
-	// binary is the cfkd `upgrade` execs (--binary; REFERENCE §13)
-	binary string
+	// binary is the cfkd `upgrade` execs (--binary; REFERENCE §13);
+	// binaryGiven counts it given, empty too (`--binary "$NEW"` with NEW
+	// unset is no upgrade to cfkd's own binary)
+	binary      string
+	binaryGiven int
 	// noHome is the default address when neither $CFKCTL_ADDRESS nor
 	// $HOME is set ("" otherwise): a failed dial there says why
 	noHome string
@@ -144,7 +147,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Var(countedBool{&o.rollingHosts, &o.rollingHostsGiven}, "rolling-hosts", "")
 	fs.Var(&o.certHubs, "hub", "")
 	fs.Var(&o.certHosts, "host", "")
-	fs.StringVar(&o.binary, "binary", "", "")
+	fs.Var(countedString{&o.binary, &o.binaryGiven}, "binary", "")
 	return fs
 }
 

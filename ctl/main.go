@@ -91,8 +91,12 @@ func run(args []string, e *env) int {
 	if o.rolling && cmd.name != "restart" && cmd.name != "apply" {
 		return report(e, o, cmd, usageErrorf(cmd, "--rolling only applies to restart and apply"))
 	}
-	if o.binary != "" && cmd.name != "upgrade" {
+	// given, whatever its value: an empty one is no --binary at all
+	if o.binaryGiven > 0 && cmd.name != "upgrade" {
 		return report(e, o, cmd, usageErrorf(cmd, "--binary only applies to upgrade"))
+	}
+	if o.binaryGiven > 0 && o.binary == "" {
+		return report(e, o, cmd, usageErrorf(cmd, "--binary needs the path of a cfkd"))
 	}
 	if err := checkFleetFlags(o, cmd); err != nil {
 		return report(e, o, cmd, err)
