@@ -181,7 +181,11 @@ func runEvents(s *session, args []string) error {
 			lost += end.lost
 		case end.done != "":
 			if s.opts.json && !done { // once: the streams of a shutdown say it each
-				fmt.Fprintln(s.env.jsonOut(), messages.DoneEndEvent(end.done).Format())
+				// its write error is the command's (REFERENCE §8.3): it
+				// may be the only line, the stream exiting 0
+				if _, err := fmt.Fprintln(s.env.jsonOut(), messages.DoneEndEvent(end.done).Format()); err != nil {
+					failed = err
+				}
 			}
 			done = true
 		case end.closed:
