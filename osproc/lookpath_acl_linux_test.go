@@ -19,18 +19,7 @@ import (
 func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 	top, priv := modeBitsDirs(t, "tools")
 	const uid = 54321
-	// ACL_USER_OBJ rwx, ACL_USER uid r-x, ACL_GROUP_OBJ ---, ACL_MASK r-x,
-	// ACL_OTHER --- (the xattr's version 2 form)
-	acl := binary.LittleEndian.AppendUint32(nil, 2)
-	for _, e := range []struct {
-		tag, perm uint16
-		id        uint32
-	}{{0x01, 7, ^uint32(0)}, {0x02, 5, uid}, {0x04, 0, ^uint32(0)}, {0x10, 5, ^uint32(0)}, {0x20, 0, ^uint32(0)}} {
-		acl = binary.LittleEndian.AppendUint16(acl, e.tag)
-		acl = binary.LittleEndian.AppendUint16(acl, e.perm)
-		acl = binary.LittleEndian.AppendUint32(acl, e.id)
-	}
-	if err := syscall.Setxattr(priv, "system.posix_acl_access", acl, 0); err != nil {
+	if err := setUserACL(priv, uid); err != nil {
 		t.Skipf("no POSIX ACL here: %v", err)
 	}
 	granted := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
@@ -53,5 +42,60 @@ func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 	env := []string{"PATH=" + priv + ":" + pub}
 	if got, err := lookPath("prog", env, "", cred); err != nil || got != granted {
 		t.Errorf("lookPath = %q, %v; want %q, the one execvp(3) runs", got, err, granted)
+	}
+}
+
+// setUserACL gives uid r-x on p by a POSIX ACL, as `setfacl -m
+// u:UID:rx,g::-,o::- p` (the xattr's version 2 form): ACL_USER_OBJ rwx,
+// ACL_USER uid r-x, ACL_GROUP_OBJ ---, ACL_MASK r-x, ACL_OTHER ---.
+func setUserACL(p string, uid uint32) error {
+	acl := binary.LittleEndian.AppendUint32(nil, 2)
+	for _, e := range []struct {
+		tag, perm uint16
+		id        uint32
+	}{{0x01, 7, ^uint32(0)}, {0x02, 5, uid}, {0x04, 0, ^uint32(0)}, {0x10, 5, ^uint32(0)}, {0x20, 0, ^uint32(0)}} {
+		acl = binary.LittleEndian.AppendUint16(acl, e.tag)
+		acl = binary.LittleEndian.AppendUint16(acl, e.perm)
+		acl = binary.LittleEndian.AppendUint32(acl, e.id)
+	}
+	return syscall.Setxattr(p, "system.posix_acl_access", acl, 0)
+}
+
+// TestCheckProgramCwdAnACLGrants: a cwd that the service's user may
+// enter by a POSIX ACL alone (mode 0700, setfacl -m u:svc:rx) is one the
+// start enters: a restart's check refused it, `cwd DIR: permission
+// denied`, reading the mode bits alone, and the service could not be
+// restarted though its start works. A directory that may carry an ACL is
+// left to the exec, as a program is.
+func TestCheckProgramCwdAnACLGrants(t *testing.T) {
+	_, priv := modeBitsDirs(t, "home")
+	const uid = 54321
+	if err := setUserACL(priv, uid); err != nil {
+		t.Skipf("no POSIX ACL here: %v", err)
+	}
+	if os.Getuid() != 0 {
+		t.Skip("runs a child as another user: root only")
+	}
+	cred := &syscall.Credential{Uid: uid, Gid: uid}
+	// the kernel's word: that user's process starts there
+	cmd := exec.Command("/bin/sh", "-c", "exit 0")
+	cmd.Dir = priv
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("sh in %s as uid %d: %v, want it run (the ACL grants it)", priv, uid, err)
+	}
+	var l Launcher
+	if err := l.CheckProgram(Spec{Argv: []string{"/bin/sh"}, Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}); err != nil {
+		t.Errorf("CheckProgram in %s as uid %d: %v, want none (the ACL grants it)", priv, uid, err)
+	}
+	// without the ACL, refused as before
+	if err := syscall.Removexattr(priv, "system.posix_acl_access"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CheckProgram(Spec{Argv: []string{"/bin/sh"}, Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}); err == nil || err.Error() != "cwd "+priv+": permission denied" {
+		t.Errorf("CheckProgram in %s (0700, no ACL) as uid %d: %v, want cwd %s: permission denied", priv, uid, err, priv)
 	}
 }

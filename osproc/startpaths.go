@@ -25,7 +25,8 @@ import (
 // alike, with ENOENT, ENOTDIR or EACCES): a missing cwd is not a missing
 // program. The child enters dir after it took cred: a directory that
 // cfkd can enter and that user cannot is one too (`cwd /root: permission
-// denied`, not `exec sleep: permission denied`). nil otherwise.
+// denied`, not `exec sleep: permission denied`), by the mode bits, unless
+// an ACL may say otherwise. nil otherwise.
 func dirError(dir string, cred *syscall.Credential, err error) error {
 	if dir == "" || !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.EACCES) {
 		return nil
@@ -40,7 +41,10 @@ func dirError(dir string, cred *syscall.Credential, err error) error {
 		return fmt.Errorf("cwd %s: %w", dir, serr)
 	case !fi.IsDir():
 		return fmt.Errorf("cwd %s: not a directory", dir)
-	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred):
+	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred) && !aclFound(dir):
+		// an ACL may let that user in (setfacl -m u:svc:rx; Linux): the
+		// mode bits do not tell, and a restart's check refused a cwd
+		// the start enters; the exec's error stands
 		return fmt.Errorf("cwd %s: %w", dir, syscall.EACCES)
 	}
 	return nil
