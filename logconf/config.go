@@ -250,6 +250,11 @@ func Parse(name string, r io.Reader) (*Config, error) {
 			digits := val != "" && strings.TrimLeft(val, "0123456789") == ""
 			// max_size_mb: a whole number past an int's range is past its bound too
 			tooLarge := key == "max_size_mb" && digits && errors.Is(err, strconv.ErrRange)
+			// max_backups: it keeps them all, as the largest int does
+			// (refused, its error asked for what it was given)
+			if key == "max_backups" && digits && errors.Is(err, strconv.ErrRange) {
+				v, err = math.MaxInt, nil
+			}
 			if (err != nil && !tooLarge) || v < 0 || !digits {
 				return nil, bad("bad %s %q (want a whole number >= 0)", key, val)
 			}
