@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // The roles a certificate's OU may name.
@@ -320,6 +321,11 @@ func sanOf(addr string) ([]net.IP, []string, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("address %q: want HOST:PORT", addr)
+	}
+	// the inventory written is read word by word: a blank in it made a
+	// line that stopped the hub at start
+	if strings.ContainsFunc(addr, func(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }) {
+		return nil, nil, fmt.Errorf("address %q: want HOST:PORT without blanks or control characters", addr)
 	}
 	// a port cfkd's --fleet-listen and a hub's inventory take: the
 	// inventory written, and the flags printed, work as they are
