@@ -183,7 +183,7 @@ func runEvents(s *session, args []string) error {
 			if s.opts.json && !done { // once: the streams of a shutdown say it each
 				// its write error is the command's (REFERENCE §8.3): it
 				// may be the only line, the stream exiting 0
-				if _, err := fmt.Fprintln(s.env.jsonOut(), messages.DoneEndEvent(end.done).Format()); err != nil {
+				if _, err := fmt.Fprintln(s.env.jsonOut(), messages.DoneEndEvent(end.done).Format()); err != nil && failed == nil {
 					failed = err
 				}
 			}
