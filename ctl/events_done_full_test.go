@@ -2,10 +2,8 @@ package ctl
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestEventsJSONDoneLineWriteErrorFails: REFERENCE §8.3, a write to
@@ -16,16 +14,7 @@ import (
 func TestEventsJSONDoneLineWriteErrorFails(t *testing.T) {
 	f := streamServer(t, map[string]string{"command events all": shutEnd})
 	var stderr bytes.Buffer
-	code := run([]string{"--json", "events"}, &env{
-		stdin:      strings.NewReader(""),
-		stdout:     fullWriter{},
-		stderr:     &stderr,
-		getenv:     func(k string) string { return map[string]string{"HOME": "/home/test", "CFKCTL_ADDRESS": f.addr}[k] },
-		getwd:      func() (string, error) { return "/work/dir", nil },
-		now:        func() time.Time { return testNow },
-		loc:        time.UTC,
-		isTerminal: func(io.Writer) bool { return false },
-	})
+	code := run([]string{"--json", "events"}, fullStdout(f.addr, &stderr))
 	if code != ExitError || !strings.Contains(stderr.String(), "no space left on device") {
 		t.Errorf("cfkctl --json events > /dev/full: exit %d, stderr %q; want exit %d and no space left on device", code, stderr.String(), ExitError)
 	}

@@ -29,16 +29,7 @@ func TestStdoutWriteErrorFails(t *testing.T) {
 	})
 	for _, args := range [][]string{{"status"}, {"desc"}, {"sockets"}, {"proxystatus"}} {
 		var stderr bytes.Buffer
-		code := run(args, &env{
-			stdin:      strings.NewReader(""),
-			stdout:     fullWriter{},
-			stderr:     &stderr,
-			getenv:     func(k string) string { return map[string]string{"HOME": "/home/test", "CFKCTL_ADDRESS": f.addr}[k] },
-			getwd:      func() (string, error) { return "/work/dir", nil },
-			now:        func() time.Time { return testNow },
-			loc:        time.UTC,
-			isTerminal: func(io.Writer) bool { return false },
-		})
+		code := run(args, fullStdout(f.addr, &stderr))
 		if want := "no space left on device"; code != ExitError || !strings.Contains(stderr.String(), want) {
 			t.Errorf("cfkctl %s > /dev/full: exit %d, stderr %q; want exit %d and %q", args[0], code, stderr.String(), ExitError, want)
 		}
@@ -66,5 +57,20 @@ func TestVersionHelpWriteErrorFails(t *testing.T) {
 		if want := "cfkctl: no space left on device\n"; code != ExitError || stderr.String() != want {
 			t.Errorf("cfkctl %q > /dev/full: exit %d, stderr %q; want exit %d and %q", args, code, stderr.String(), ExitError, want)
 		}
+	}
+}
+
+// fullStdout is the environment of a cfkctl whose stdout is a full disk
+// (fullWriter), reaching cfkd at addr.
+func fullStdout(addr string, stderr *bytes.Buffer) *env {
+	return &env{
+		stdin:      strings.NewReader(""),
+		stdout:     fullWriter{},
+		stderr:     stderr,
+		getenv:     func(k string) string { return map[string]string{"HOME": "/home/test", "CFKCTL_ADDRESS": addr}[k] },
+		getwd:      func() (string, error) { return "/work/dir", nil },
+		now:        func() time.Time { return testNow },
+		loc:        time.UTC,
+		isTerminal: func(io.Writer) bool { return false },
 	}
 }

@@ -160,30 +160,15 @@ func TestBinfmtMiscFormats(t *testing.T) {
 // and the start failed with `exec format error` where the next in the
 // PATH would have served.
 func TestLookPathPassesOverAFailureTheUserCannotReach(t *testing.T) {
-	if os.Getuid() == 54321 {
-		t.Skip("runs as the uid it takes for another user")
-	}
 	old := binfmtDir
 	binfmtDir = filepath.Join(t.TempDir(), "binfmt_misc") // not mounted
 	t.Cleanup(func() { binfmtDir = old })
-	top := t.TempDir()
-	for _, d := range []string{filepath.Dir(top), top} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	priv, pub := filepath.Join(top, "priv"), filepath.Join(top, "pub")
-	for d, mode := range map[string]os.FileMode{priv: 0o700, pub: 0o755} {
-		if err := os.Mkdir(d, mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(d, mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(pub, "prog"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+	top, priv := modeBitsDirs(t, "priv")
+	pub := filepath.Join(top, "pub")
+	if err := os.Mkdir(pub, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	writeMode(t, filepath.Join(pub, "prog"), "#!/bin/sh\n", 0o755)
 	env := []string{"PATH=" + priv + ":" + pub}
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
 	for _, text := range []string{"echo no line\n", "#!/usr/bin/env no-such-cfk-prog\n"} {
