@@ -199,7 +199,9 @@ func executable(p string) error {
 	if st.IsDir() {
 		return syscall.EISDIR
 	}
-	if st.Mode()&0o111 == 0 || onNoexecMount(p) {
+	// a FIFO, socket or device, whatever its mode: execve(2) refuses
+	// what is not a regular file with EACCES
+	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 || onNoexecMount(p) {
 		return syscall.EACCES
 	}
 	return nil
