@@ -192,6 +192,10 @@ type hub struct {
 // milliseconds apart, a race.) A variable: tests shorten it.
 var requestBound = actors.RequestTimeout - time.Second
 
+// hubNow is the clock a rolling request reads before it asks its next
+// host (outcome). A variable: tests move it on.
+var hubNow = time.Now
+
 func newHub(n *Node) *hub {
 	// a host keys the calls in flight by hub name and id: a hub restarted
 	// while its last run's calls still run there (a rolling restart takes
@@ -567,6 +571,14 @@ func (h *hub) outcome(o *op, host int, r *result) {
 		if failed(r) {
 			for _, i := range o.hosts[o.next:] {
 				o.res[i] = &result{kind: messages.FleetSkipped, text: "the rolling restart stopped at " + h.inv[host].Name}
+			}
+			o.left = 0
+		} else if !hubNow().Before(o.start.Add(h.requestBound)) {
+			// no time left for the next host: sent, it would run the
+			// request while its deadline had passed already, and be
+			// reported `down` (no answer within the bound)
+			for _, i := range o.hosts[o.next:] {
+				o.res[i] = &result{kind: messages.FleetSkipped, text: fmt.Sprintf("no time left within %v of the request", h.requestBound)}
 			}
 			o.left = 0
 		} else {

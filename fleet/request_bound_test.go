@@ -42,3 +42,34 @@ func TestHubAnswersWithinTheRequestsBound(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 }
+
+// TestRollingRequestOutOfTime: a rolling request whose previous host
+// answered once no time was left of the request's bound sent the next
+// host the request all the same, with a deadline already past: that host
+// ran it, and was reported `down` (no answer within the bound). It is
+// `skipped` now, asked nothing.
+func TestRollingRequestOutOfTime(t *testing.T) {
+	t.Cleanup(func() { hubNow = time.Now }) // after the fleet's own cleanup
+	hubNow = func() time.Time { return time.Now().Add(requestBound + time.Second) }
+	tf := newTestFleet(t, "web1", "web2")
+	st, err := messages.Parse("command fleet rolling-hosts restart tag web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan messages.Reply, 1)
+	tf.hub.Handler().Request(st.(messages.Fleet), func(r messages.Reply) { ch <- r })
+	var r messages.Reply
+	select {
+	case r = <-ch:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no reply")
+	}
+	_, out := outcomes(t, r)
+	if want := "no time left within " + requestBound.String() + " of the request"; out["web1"].Kind != messages.FleetOK ||
+		out["web2"].Kind != messages.FleetSkipped || out["web2"].Text != want {
+		t.Fatalf("%+v, want web1 ok and web2 skipped: %s", out, want)
+	}
+	if asked := tf.locals[1].askedVerbs(); len(asked) != 0 {
+		t.Errorf("web2 was asked %q", asked)
+	}
+}
