@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/cfk/cfk/protocol"
 )
 
 // MinTokenLength is the shortest token a token file may hold: a token is
@@ -84,10 +86,10 @@ func ParseTokens(name string, r io.Reader) (*Tokens, error) {
 	t := &Tokens{}
 	seen := map[Sum]int{}
 	names := map[string]int{}
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(protocol.NewFileReader(r)) // a byte order mark skipped, as a config file's
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(textOf(sc, n == 1))
+		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
 			continue
 		}
@@ -203,18 +205,6 @@ func openPrivate(path string) (*os.File, error) {
 	return f, nil
 }
 
-// textOf is the line sc holds; the first line's UTF-8 byte order mark,
-// which some editors write, is skipped, as a config file's is (REFERENCE
-// §1): left in, it made the first level `unknown level "\ufeffadmin"`,
-// and a token alone (cfkctl's) a token that never matches, its mark
-// invisible on a terminal.
-func textOf(sc *bufio.Scanner, first bool) string {
-	if first {
-		return strings.TrimPrefix(sc.Text(), "\ufeff")
-	}
-	return sc.Text()
-}
-
 // ReadClientToken reads the token a client sends (cfkctl --token-file,
 // REFERENCE §8.1): the first line that is not blank nor a comment, which
 // is either the token alone or a line of a token file (`LEVEL TOKEN
@@ -226,12 +216,12 @@ func ReadClientToken(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(protocol.NewFileReader(f)) // a byte order mark skipped
 	sc.Buffer(make([]byte, 4096), 64<<10)
 	empty := true
 	for sc.Scan() {
-		line := strings.TrimSpace(textOf(sc, empty))
 		empty = false
+		line := strings.TrimSpace(sc.Text())
 		if line == "" || line[0] == '#' {
 			continue
 		}
