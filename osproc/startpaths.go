@@ -259,20 +259,22 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 	if !filepath.IsAbs(name) {
 		return nil // none, or relative to the child's cwd: the exec says
 	}
-	st, err := os.Stat(name)
-	if err != nil {
+	// no program the kernel runs, whoever execs it (root too), as for
+	// the program itself: missing, not a regular file (a directory,
+	// `#! /usr/bin/ env`: EACCES, not EISDIR, for an interpreter), no x
+	// bit at all, on a noexec mount; then not one cred may execute
+	// (mayExec says yes to any file for cfkd's own identity and root)
+	if err := executable(name); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
+		if err == syscall.EISDIR {
+			err = syscall.EACCES
+		}
 		return fmt.Errorf("%s %q: %w", what, name, err)
 	}
-	// no program the kernel runs, whoever execs it (root too): not a
-	// regular file (a directory, `#! /usr/bin/ env`), or no x bit at
-	// all, as executable refuses the program itself; mayExec says yes
-	// to any file for cfkd's own identity and for root
-	if !st.Mode().IsRegular() || st.Mode()&0o111 == 0 ||
-		onNoexecMount(name) || !mayExecOrACL(name, cred) { // the child execs it as cred
+	if !mayExecOrACL(name, cred) { // the child execs it as cred
 		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
 	return envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
