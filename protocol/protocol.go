@@ -72,7 +72,7 @@ func NewFileReader(r io.Reader) *bufio.Reader {
 // The returned line may hold any byte but "\n" (a "\r" inside it is kept).
 func ReadRequest(r *bufio.Reader) (string, error) {
 	// Room for MaxLine bytes and a "\r" before the "\n".
-	line, nl, err := readLine(r, MaxLine+1, ErrLineTooLong)
+	line, nl, err := readLine(r, MaxLine+1, ErrLineTooLong, true)
 	if err != nil {
 		if err == io.EOF && len(line) > 0 {
 			err = nil
@@ -158,7 +158,7 @@ func ReadReply(r *bufio.Reader) (messages.Reply, error) {
 	var lines []string
 	for first := true; ; first = false {
 		// Room for MaxReplyLine bytes and a "\r" before the "\n".
-		line, nl, err := readLine(r, MaxReplyLine+1, ErrReplyLineTooLong)
+		line, nl, err := readLine(r, MaxReplyLine+1, ErrReplyLineTooLong, true)
 		if err == io.EOF && (!first || len(line) > 0) {
 			err = io.ErrUnexpectedEOF
 		}
@@ -195,29 +195,19 @@ func ReadReply(r *bufio.Reader) (messages.Reply, error) {
 // closed. (Read whole, a line that never ended, from an address that is
 // not cfkd's, grew cfkctl's memory until it was killed.)
 func ReadStreamLine(r *bufio.Reader) (string, error) {
-	var buf []byte
-	for {
-		chunk, err := r.ReadSlice('\n')
-		if err == nil {
-			chunk = chunk[:len(chunk)-1]
-		}
-		// room for MaxReplyLine bytes and a "\r" before the "\n"
-		if len(buf)+len(chunk) > MaxReplyLine+1 {
-			return "", ErrReplyLineTooLong
-		}
-		buf = append(buf, chunk...)
-		if err != bufio.ErrBufferFull {
-			return string(buf), err
-		}
-	}
+	// room for MaxReplyLine bytes and a "\r" before the "\n"
+	line, _, err := readLine(r, MaxReplyLine+1, ErrReplyLineTooLong, false)
+	return string(line), err
 }
 
 // readLine reads up to and including the next "\n" and returns what came
 // before it, and whether a "\n" ended it. Without a "\n", err is r's error
 // (io.EOF at the end), with whatever came before it. If more than max bytes
 // come before the "\n", they are dropped as they come, the line is read to
-// its "\n" (or to EOF), and the error is tooLong.
-func readLine(r *bufio.Reader, max int, tooLong error) (line []byte, nl bool, err error) {
+// its "\n" (or to EOF), and the error is tooLong; without drop, the error
+// is tooLong at once, the rest of the line unread (a stream whose line
+// may never end).
+func readLine(r *bufio.Reader, max int, tooLong error, drop bool) (line []byte, nl bool, err error) {
 	var buf []byte
 	over := false
 	for {
@@ -227,6 +217,9 @@ func readLine(r *bufio.Reader, max int, tooLong error) (line []byte, nl bool, er
 		}
 		if !over {
 			if len(buf)+len(chunk) > max {
+				if !drop {
+					return nil, false, tooLong
+				}
 				over, buf = true, nil
 			} else {
 				buf = append(buf, chunk...)
