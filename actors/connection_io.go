@@ -376,13 +376,7 @@ func (io *connIO) closeConn() {
 	if exited && ok {
 		<-io.readerDone // it returned at the `exit`: nothing else reads
 		if hc.CloseWrite() == nil {
-			hc.SetReadDeadline(time.Now().Add(exitLinger))
-			buf := make([]byte, 4096)
-			for {
-				if _, err := hc.Read(buf); err != nil {
-					break
-				}
-			}
+			dropInput(hc, exitLinger)
 		}
 	}
 	io.conn.Close()

@@ -55,7 +55,13 @@ func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
 func lingerRefused(conn *net.TCPConn, done func()) {
 	defer done()
 	defer conn.Close()
-	conn.SetReadDeadline(time.Now().Add(refuseLinger))
+	dropInput(conn, refuseLinger)
+}
+
+// dropInput reads and drops what conn's peer sends until it closes, or
+// linger passes: conn closed with unread input would be reset.
+func dropInput(conn net.Conn, linger time.Duration) {
+	conn.SetReadDeadline(time.Now().Add(linger))
 	buf := make([]byte, 4096)
 	for {
 		if _, err := conn.Read(buf); err != nil {
