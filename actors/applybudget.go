@@ -2,7 +2,6 @@ package actors
 
 import (
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -202,10 +201,9 @@ type applyDecoded struct {
 // §5.5).
 func (m applyDecoded) String() string {
 	if m.err != nil {
-		return "applyDecoded{" + applyText(m.a) + ": " + m.err.Error() + "}"
+		return "applyDecoded{" + m.a.Request() + ": " + m.err.Error() + "}"
 	}
-	return fmt.Sprintf("applyDecoded{%s (%d services, %d sockets, %d proxies)}",
-		applyText(m.a), len(m.a.Want.Services), len(m.a.Want.Sockets), len(m.a.Want.Proxies))
+	return "applyDecoded{" + m.a.Request() + " (" + m.a.Counts() + ")}"
 }
 
 // GoString is String's, for %#v.

@@ -286,10 +286,9 @@ func auditQuoted(t string) bool {
 func requestWords(st messages.Statement, line string) string {
 	switch s := st.(type) {
 	case messages.PendingApply: // refused before its DATA was decoded
-		return applyText(s.Apply) + fmt.Sprintf(" (%d bytes of DATA)", len(s.Data))
+		return s.Request() + fmt.Sprintf(" (%d bytes of DATA)", len(s.Data))
 	case messages.Apply:
-		return applyText(s) + fmt.Sprintf(" (%d services, %d sockets, %d proxies)",
-			len(s.Want.Services), len(s.Want.Sockets), len(s.Want.Proxies))
+		return s.Request() + " (" + s.Counts() + ")"
 	case messages.SetServiceAttr:
 		if s.Attr == messages.SvcAddEnv && !s.Value.Unset {
 			if s.Proxy != "" {
@@ -307,20 +306,6 @@ func requestWords(st messages.Statement, line string) string {
 		t = t[:maxAuditText] + "..."
 	}
 	return t
-}
-
-// applyText is an apply's request, its options but not its DATA.
-func applyText(s messages.Apply) string {
-	b := []string{"command apply"}
-	for _, o := range []struct {
-		on   bool
-		name string
-	}{{s.DryRun, messages.ApplyDryRun}, {s.Prune, messages.ApplyPrune}, {s.Rolling, messages.ApplyRolling}} {
-		if o.on {
-			b = append(b, o.name)
-		}
-	}
-	return strings.Join(b, " ")
 }
 
 // String is the request line, but for an `auth` line, whose token it

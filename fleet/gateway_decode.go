@@ -33,7 +33,7 @@ type applyDecoded struct {
 // stopped meanwhile), and an add_env value is never logged (REFERENCE
 // §5.5).
 func (m applyDecoded) String() string {
-	what := fmt.Sprintf("%d services, %d sockets, %d proxies", len(m.a.Want.Services), len(m.a.Want.Sockets), len(m.a.Want.Proxies))
+	what := m.a.Counts()
 	if m.err != nil {
 		what = m.err.Error()
 	}

@@ -64,6 +64,27 @@ func (a Apply) NeedsPrivilege() bool { return !a.DryRun }
 
 var _ Statement = Apply{}
 
+// Request is the apply's request without its DATA: `command apply` and
+// its options, as audit records and logs name it (REFERENCE §5.5).
+func (a Apply) Request() string {
+	b := []string{"command apply"}
+	for _, o := range []struct {
+		on   bool
+		name string
+	}{{a.DryRun, ApplyDryRun}, {a.Prune, ApplyPrune}, {a.Rolling, ApplyRolling}} {
+		if o.on {
+			b = append(b, o.name)
+		}
+	}
+	return strings.Join(b, " ")
+}
+
+// Counts is what the apply declares, counted, `N services, N sockets, N
+// proxies`: never its declarations (an add_env value is never logged).
+func (a Apply) Counts() string {
+	return fmt.Sprintf("%d services, %d sockets, %d proxies", len(a.Want.Services), len(a.Want.Sockets), len(a.Want.Proxies))
+}
+
 // PendingApply is `command apply` read up to its DATA, which is not
 // decoded yet: what ParseDeferred makes of it. Decode inflates DATA (up to
 // MaxApplyText) and builds the declarations, which a connection does off
