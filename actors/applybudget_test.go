@@ -91,12 +91,7 @@ func TestApplyWaitingAtShutdownIsAnswered(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	defer once.Do(func() { close(release) })
-	var decodes atomic.Int64
-	b.beforeDecode = func() {
-		if decodes.Add(1) == 1 {
-			<-release
-		}
-	}
+	holdFirstDecode(b, release)
 	dry := "command apply dry-run " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
 	rigs := make([]*connRig, 2)
 	for i := range rigs {
@@ -132,12 +127,7 @@ func TestApplyWaitingAtShutdownIsAnswered(t *testing.T) {
 // kept (hook).
 func applyRigs(t *testing.T, b *applyBudget, release chan struct{}) (a, w *connRig, hook *entryHook) {
 	t.Helper()
-	var decodes atomic.Int64
-	b.beforeDecode = func() {
-		if decodes.Add(1) == 1 {
-			<-release
-		}
-	}
+	holdFirstDecode(b, release)
 	apply := "command apply " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
 	withBudget := func(s *connStreams) { s.applies = b }
 	ac, as := socketPair(t)
@@ -214,12 +204,7 @@ func TestTimedOutApplyHoldsItsPlaceWhileDecoding(t *testing.T) {
 	var once sync.Once
 	open := func() { once.Do(func() { close(release) }) }
 	defer open()
-	var decodes atomic.Int64
-	b.beforeDecode = func() {
-		if decodes.Add(1) == 1 {
-			<-release
-		}
-	}
+	decodes := holdFirstDecode(b, release)
 	apply := "command apply " + messages.EncodeApplyData("service a cmd=sleep 1\n") + "\n"
 	withBudget := func(s *connStreams) { s.applies = b }
 	lim := defaultConnLimits
@@ -280,4 +265,16 @@ func TestApplyDecodedNamesNoSecret(t *testing.T) {
 			t.Fatalf("a decoded apply named %q", s)
 		}
 	}
+}
+
+// holdFirstDecode makes the first decode of budget b wait for release;
+// it counts the decodes begun.
+func holdFirstDecode(b *applyBudget, release chan struct{}) *atomic.Int64 {
+	decodes := new(atomic.Int64)
+	b.beforeDecode = func() {
+		if decodes.Add(1) == 1 {
+			<-release
+		}
+	}
+	return decodes
 }
