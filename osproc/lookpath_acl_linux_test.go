@@ -3,7 +3,6 @@ package osproc
 import (
 	"encoding/binary"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -34,10 +33,10 @@ func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("runs a child as another user: root only")
 	}
-	cmd := exec.Command(granted)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s as uid %d: %v, want it run (the ACL grants it)", granted, uid, err)
+	// (through the package's launcher: its reaper takes every child, an
+	// exec.Cmd's Wait would find none)
+	if ws := start(t, Spec{Argv: []string{granted}, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}).wait(t); ws.ExitStatus() != 0 {
+		t.Fatalf("%s as uid %d: %v, want it run (the ACL grants it)", granted, uid, ws)
 	}
 	env := []string{"PATH=" + priv + ":" + pub}
 	if got, err := lookPath("prog", env, "", cred); err != nil || got != granted {
@@ -78,11 +77,8 @@ func TestCheckProgramCwdAnACLGrants(t *testing.T) {
 	}
 	cred := &syscall.Credential{Uid: uid, Gid: uid}
 	// the kernel's word: that user's process starts there
-	cmd := exec.Command("/bin/sh", "-c", "exit 0")
-	cmd.Dir = priv
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("sh in %s as uid %d: %v, want it run (the ACL grants it)", priv, uid, err)
+	if ws := start(t, Spec{Argv: sh("exit 0"), Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}).wait(t); ws.ExitStatus() != 0 {
+		t.Fatalf("sh in %s as uid %d: %v, want it run (the ACL grants it)", priv, uid, ws)
 	}
 	var l Launcher
 	if err := l.CheckProgram(Spec{Argv: []string{"/bin/sh"}, Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}); err != nil {
