@@ -201,15 +201,11 @@ func TestGatewayApplyDecodedForAHubGone(t *testing.T) {
 // letter, which protoactor logs with its message: it names no add_env
 // value (REFERENCE §5.5).
 func TestGatewayApplyDecodedNamesNoSecret(t *testing.T) {
-	st, err := messages.ParseDeferred("command apply dry-run " + messages.EncodeApplyData("service a cmd=sleep 1\nservice a add_env=K=s3cr3t-value\n"))
+	st, err := messages.Parse("command apply dry-run " + messages.EncodeApplyData("service a cmd=sleep 1\nservice a add_env=K=s3cr3t-value\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := st.(messages.PendingApply).Decode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := applyDecoded{key: callKey{"hub1", 7}, c: &gwCall{req: []string{"x"}}, a: a}
+	m := applyDecoded{key: callKey{"hub1", 7}, c: &gwCall{req: []string{"x"}}, a: st.(messages.Apply)}
 	for _, s := range []string{fmt.Sprint(m), fmt.Sprintf("%+v", m), fmt.Sprintf("%#v", m)} {
 		if strings.Contains(s, "s3cr3t") || s != "applyDecoded{hub hub1, request 7: 1 services, 0 sockets, 0 proxies}" {
 			t.Errorf("a decoded apply printed %q", s)
