@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -56,6 +57,7 @@ func (c *Controller) requiresCycle(name string, reqs []string) string {
 	if c.requirers[name] == 0 && !slices.Contains(reqs, name) {
 		return ""
 	}
+	requiresSearches.Add(1)
 	return findCycle(func(n string) []string {
 		if n == name {
 			return reqs
@@ -66,6 +68,10 @@ func (c *Controller) requiresCycle(name string, reqs []string) string {
 		return nil
 	}, name)
 }
+
+// requiresSearches counts the searches requiresCycle made (tests: a
+// chain declared in order needs none).
+var requiresSearches atomic.Int64
 
 // countRequires adds d to the count of requirers of each name of reqs.
 func (c *Controller) countRequires(reqs []string, d int) {
