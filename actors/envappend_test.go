@@ -40,7 +40,10 @@ func TestAddEnvAppended(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		want, _ := ref.Apply(messages.SvcAddEnv, v)
+		want, err := ref.Apply(messages.SvcAddEnv, v)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !slices.Equal(cfg.Env, want.Env) {
 			t.Fatalf("line %d: %d variables, want %d", i, len(cfg.Env), len(want.Env))
 		}
@@ -68,7 +71,10 @@ func TestAddEnvAppendAllocs(t *testing.T) {
 	e := &entry{}
 	cfg := messages.ServiceConfig{Name: "e"}
 	for i := 0; i < 40; i++ {
-		cfg, _ = cfg.Apply(messages.SvcAddEnv, messages.Value{Key: fmt.Sprintf("A%d", i)})
+		var err error
+		if cfg, err = cfg.Apply(messages.SvcAddEnv, messages.Value{Key: fmt.Sprintf("A%d", i)}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e.setConfig(&cfg)
 	i := 0
