@@ -1,8 +1,8 @@
 package fleet
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -38,30 +38,12 @@ func (l *stmtLocal) asked() []string {
 	return append([]string(nil), l.stmts...)
 }
 
-// lockedBuf is a log's output, read while the gateway writes.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // decodeRig is a gateway whose decodings of applies wait for release
 // once they said so on entered.
 type decodeRig struct {
 	*gatewayRig
 	local            *stmtLocal
-	log              *lockedBuf
+	log              *logLines
 	entered, release chan struct{}
 	once             sync.Once
 }
@@ -75,11 +57,12 @@ func newDecodeRig(t *testing.T, allow string) *decodeRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &decodeRig{gatewayRig: &gatewayRig{}, local: &stmtLocal{}, log: &lockedBuf{},
+	r := &decodeRig{gatewayRig: &gatewayRig{}, local: &stmtLocal{}, log: &logLines{},
 		entered: make(chan struct{}, 10), release: make(chan struct{})}
 	t.Cleanup(r.releaseAll)
 	lg := logrus.New()
-	lg.SetOutput(r.log)
+	lg.SetOutput(io.Discard)
+	lg.AddHook(r.log)
 	r.sys, r.gw = spawnGateway(t, r.local, func(g *gateway) {
 		g.policy, g.log = pol, lg
 		g.beforeDecode = func() {
@@ -118,8 +101,8 @@ func TestGatewayDecodesAppliesOffTheActor(t *testing.T) {
 	if got != want {
 		t.Fatalf("asked %s, want %s", got, want)
 	}
-	if !strings.Contains(r.log.String(), "command apply (2 services, 0 sockets, 0 proxies)") {
-		t.Fatalf("the apply is not audited: %s", r.log)
+	if !strings.Contains(r.log.text(), "command apply (2 services, 0 sockets, 0 proxies)") {
+		t.Fatalf("the apply is not audited: %s", r.log.text())
 	}
 }
 
@@ -136,8 +119,8 @@ func TestGatewayRefusesAppliesBeforeDecoding(t *testing.T) {
 		t.Fatalf("%+v", a)
 	}
 	rec := fmt.Sprintf("not authorized: command apply prune (%d bytes of DATA) (the fleet allows operate: --fleet-allow)", len(data))
-	if !strings.Contains(r.log.String(), rec) {
-		t.Fatalf("no record %q: %s", rec, r.log)
+	if !strings.Contains(r.log.text(), rec) {
+		t.Fatalf("no record %q: %s", rec, r.log.text())
 	}
 	select {
 	case <-r.entered:
@@ -149,8 +132,8 @@ func TestGatewayRefusesAppliesBeforeDecoding(t *testing.T) {
 	if a := r.answer(t); a.Id != 2 || a.Error != "not authorized" {
 		t.Fatalf("a dry run declaring add_env: %+v", a)
 	}
-	if !strings.Contains(r.log.String(), "not authorized: command apply dry-run (1 services, 0 sockets, 0 proxies)") {
-		t.Fatalf("the dry run's refusal is not audited: %s", r.log)
+	if !strings.Contains(r.log.text(), "not authorized: command apply dry-run (1 services, 0 sockets, 0 proxies)") {
+		t.Fatalf("the dry run's refusal is not audited: %s", r.log.text())
 	}
 	bad := "command apply dry-run bm90IGd6aXA="
 	_, perr := messages.Parse(bad)
@@ -160,6 +143,11 @@ func TestGatewayRefusesAppliesBeforeDecoding(t *testing.T) {
 	}
 	if n := len(r.local.asked()); n != 0 {
 		t.Fatalf("%d statements ran", n)
+	}
+	// answered, the dry run and the bad DATA were decoded; the apply
+	// refused first never was, however late its decoding would start
+	if n := len(r.entered); n != 2 {
+		t.Fatalf("%d decodings, want 2", n)
 	}
 }
 
