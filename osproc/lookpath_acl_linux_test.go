@@ -22,11 +22,7 @@ func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 		t.Skipf("no POSIX ACL here: %v", err)
 	}
 	granted := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
-	pub := filepath.Join(top, "pub")
-	if err := os.Mkdir(pub, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeMode(t, filepath.Join(pub, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	pub := pubProg(t, top, "#!/bin/sh\nexit 0\n")
 	cred := &syscall.Credential{Uid: uid, Gid: uid}
 	// the kernel's word: that user runs the file in the ACL's directory
 	// (the test's premise; the child is a script that exits at once)

@@ -150,6 +150,19 @@ func modeBitsDirs(t *testing.T, priv string) (top, privDir string) {
 	return top, privDir
 }
 
+// pubProg makes the directory pub in top, that anyone may search, and in
+// it the program prog of text (mode 0755): the PATH's next after a
+// directory of modeBitsDirs. It returns pub.
+func pubProg(t *testing.T, top, text string) string {
+	t.Helper()
+	pub := filepath.Join(top, "pub")
+	if err := os.Mkdir(pub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeMode(t, filepath.Join(pub, "prog"), text, 0o755)
+	return pub
+}
+
 // writeMode writes text to p with mode, whatever the umask.
 func writeMode(t *testing.T, p, text string, mode os.FileMode) string {
 	t.Helper()

@@ -21,13 +21,7 @@ func TestCheckProgramScripts(t *testing.T) {
 	binfmtDir = filepath.Join(t.TempDir(), "binfmt_misc") // not mounted
 	t.Cleanup(func() { binfmtDir = old })
 	dir, early := t.TempDir(), t.TempDir()
-	write := func(d, name, text string) string {
-		p := filepath.Join(d, name)
-		if err := os.WriteFile(p, []byte(text), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := func(d, name, text string) string { return writeMode(t, filepath.Join(d, name), text, 0o755) }
 	plain := write(dir, "plain", "echo hi\n")
 	empty := write(dir, "empty", "")
 	write(early, "first", "echo no line\n")
@@ -164,11 +158,7 @@ func TestLookPathPassesOverAFailureTheUserCannotReach(t *testing.T) {
 	binfmtDir = filepath.Join(t.TempDir(), "binfmt_misc") // not mounted
 	t.Cleanup(func() { binfmtDir = old })
 	top, priv := modeBitsDirs(t, "priv")
-	pub := filepath.Join(top, "pub")
-	if err := os.Mkdir(pub, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeMode(t, filepath.Join(pub, "prog"), "#!/bin/sh\n", 0o755)
+	pub := pubProg(t, top, "#!/bin/sh\n")
 	env := []string{"PATH=" + priv + ":" + pub}
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
 	for _, text := range []string{"echo no line\n", "#!/usr/bin/env no-such-cfk-prog\n"} {
