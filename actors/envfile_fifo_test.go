@@ -19,18 +19,31 @@ func TestEnvFileFIFORefusedAtOnce(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Skip("no FIFO:", err)
 	}
+	err := readEnvFileWithin(t, fifo, "", os.Geteuid(), 5*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "env_file "+fifo+": a FIFO, not a file") {
+		t.Fatalf("readEnvFile(FIFO) = %v, want a FIFO, not a file", err)
+	}
+}
+
+// readEnvFileWithin is readEnvFile's error, which must come within d: a
+// test fails otherwise, the open of a FIFO among its files unblocked so
+// that the goroutine ends.
+func readEnvFileWithin(t *testing.T, name, cwd string, uid int, d time.Duration) error {
+	t.Helper()
 	done := make(chan error, 1)
-	go func() { _, err := readEnvFile(fifo, "", os.Geteuid()); done <- err }()
+	go func() { _, err := readEnvFile(name, cwd, uid); done <- err }()
 	select {
 	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "env_file "+fifo+": a FIFO, not a file") {
-			t.Fatalf("readEnvFile(FIFO) = %v, want a FIFO, not a file", err)
+		return err
+	case <-time.After(d):
+		p := name
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(cwd, p)
 		}
-	case <-time.After(5 * time.Second):
-		// unblock the open, so that the goroutine ends
-		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		if w, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
 			w.Close()
 		}
-		t.Fatal("readEnvFile(FIFO) did not return in 5s")
+		t.Fatalf("readEnvFile(%s) did not return in %v", name, d)
+		return nil
 	}
 }

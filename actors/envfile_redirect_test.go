@@ -76,14 +76,7 @@ func TestEnvFileRedirectedByTheServiceUserRefused(t *testing.T) {
 		{rootOnly, "", nobody, ""}, // a path only root may change: read as before
 	}
 	for _, c := range cases {
-		done := make(chan error, 1)
-		go func() { _, err := readEnvFile(c.name, c.cwd, c.uid); done <- err }()
-		var err error
-		select {
-		case err = <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatalf("readEnvFile(%s) did not return in 10s", c.name)
-		}
+		err := readEnvFileWithin(t, c.name, c.cwd, c.uid, 10*time.Second)
 		switch {
 		case c.want == "" && err != nil:
 			t.Errorf("readEnvFile(%s, uid %d): %v, want it read", c.name, c.uid, err)
