@@ -49,7 +49,8 @@ func TestHubAnswersWithinTheRequestsBound(t *testing.T) {
 // ran it, and was reported `down` (no answer within the bound). It is
 // `skipped` now, asked nothing.
 func TestRollingRequestOutOfTime(t *testing.T) {
-	t.Cleanup(func() { hubNow = time.Now }) // after the fleet's own cleanup
+	old := hubNow
+	t.Cleanup(func() { hubNow = old }) // after the fleet's own cleanup
 	hubNow = func() time.Time { return time.Now().Add(requestBound + time.Second) }
 	tf := newTestFleet(t, "web1", "web2")
 	st, err := messages.Parse("command fleet rolling-hosts restart tag web")
