@@ -67,7 +67,10 @@
 // and identity, not per start; a cached path that exec refuses is looked
 // up again. The look-up is the service user's, as execvp(3) in the child
 // would do it: a file that user may not execute is passed over
-// (lookPath, REFERENCE §2.4).
+// (lookPath, REFERENCE §2.4), and one that no one may (no x bit, on a
+// noexec mount) too; when such a file was seen and nothing later is
+// found, the look-up fails as execvp(3) does, EACCES naming the file,
+// not "not found".
 // Each look-up, and the stat of the working directory Launch and
 // CheckProgram do first, waits PathTimeout at most (pathbound.go: a path
 // on a hung mount fails the launch with an *nss.TimeoutError naming it,

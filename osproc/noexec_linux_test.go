@@ -42,3 +42,47 @@ func TestCheckProgramOnANoexecMount(t *testing.T) {
 		t.Errorf("/bin/sh: %v", err)
 	}
 }
+
+// TestLookPathNoexecInThePATH: a command found in a PATH directory on a
+// noexec mount is what execvp(3) passes over with EACCES, and fails with
+// when nothing later is found: `exec prog: DIR/prog: permission denied`.
+// The look-up said `executable file not found in PATH` of a program that
+// is there (REFERENCE §2.4). One found later in the PATH is taken.
+func TestLookPathNoexecInThePATH(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	top := t.TempDir()
+	mnt := filepath.Join(top, "nx")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_NOEXEC, "size=1m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	writeMode(t, filepath.Join(mnt, "prog"), "#!/bin/sh\n", 0o755)
+	empty, pub := filepath.Join(top, "empty"), filepath.Join(top, "pub")
+	for _, d := range []string{empty, pub} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeMode(t, filepath.Join(pub, "prog"), "#!/bin/sh\n", 0o755)
+	// the kernel's word, through execvp(3): sh's `exec` searches the PATH
+	c := start(t, Spec{Argv: sh("PATH=" + mnt + ":" + empty + " exec prog")})
+	if ws := c.wait(t); ws.ExitStatus() != 126 {
+		t.Fatalf("sh's exec of prog on a noexec mount: %v, want 126 (permission denied)", ws)
+	}
+	var l Launcher
+	want := "exec prog: " + filepath.Join(mnt, "prog") + ": permission denied"
+	if err := l.CheckProgram(Spec{Argv: []string{"prog"}, Env: []string{"PATH=" + mnt + ":" + empty}}); err == nil || err.Error() != want {
+		t.Errorf("CheckProgram: %v, want %s", err, want)
+	}
+	if _, err := tryStart(t, Spec{Argv: []string{"prog"}, Env: []string{"PATH=" + mnt}}); err == nil || err.Error() != want {
+		t.Errorf("Launch: %v, want %s", err, want)
+	}
+	if got, err := lookPath("prog", []string{"PATH=" + mnt + ":" + pub}, "", nil); err != nil || got != filepath.Join(pub, "prog") {
+		t.Errorf("a later one: lookPath = %q, %v; want %s", got, err, filepath.Join(pub, "prog"))
+	}
+}

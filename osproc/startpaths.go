@@ -92,6 +92,11 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 // (the exec says), as execvp(3) takes it when the ACL grants it (Linux:
 // elsewhere cfkd reads no ACL, and goes by the mode bits). When the
 // user may execute none, the first that cfkd may is taken, as before.
+// A file no one may execute (no x bit, not a regular file, on a noexec
+// mount) is passed over, and when nothing later is found the search
+// fails as execvp(3) does after it, EACCES, naming it: `exec prog:
+// /mnt/nx/prog: permission denied`, not `executable file not found in
+// PATH`.
 func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	if strings.Contains(file, "/") {
 		p := file
@@ -115,6 +120,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 	}
 	var badScript error // the first found whose interpreter is not there (or that the user may not run)
 	var fallback string // executable, but not by cred's mode bits
+	var denied error    // the first that no one may execute (execve: EACCES)
 	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
 			d = "."
@@ -129,7 +135,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			}
 			p = "./" + p // execve does no PATH search anyway; be explicit
 		}
-		if executable(check) != nil {
+		if err := executable(check); err != nil {
+			// execvp(3) goes on after an EACCES (a directory too:
+			// execve refuses it so), and fails with it when nothing
+			// later is found; after an ENOENT, ENOTDIR, as if none
+			if denied == nil && (errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR)) {
+				denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
+			}
 			continue
 		}
 		if err := interpreter(check, cred, env, dir); err != nil {
@@ -154,11 +166,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			fallback = p
 		}
 	}
-	if fallback != "" {
+	switch {
+	case fallback != "":
 		return fallback, nil
-	}
-	if badScript != nil {
+	case badScript != nil && (denied == nil || errors.Is(badScript, syscall.EACCES)):
 		return "", badScript
+	case denied != nil: // execvp(3)'s EACCES wins over its ENOENTs
+		return "", denied
 	}
 	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
 }
