@@ -2,9 +2,13 @@
 
 package osproc
 
-// aclOnPath: cfkd reads no ACLs here; the mode bits cannot tell who may
-// execute p.
-func aclOnPath(p string) bool { return true }
+import "syscall"
 
-// aclFound: none read here; the PATH search goes by the mode bits.
-func aclFound(p string) bool { return false }
+// aclsUnread: cfkd reads no ACLs here (macOS's and FreeBSD's are another
+// kind): the mode bits alone cannot tell who may execute a file.
+const aclsUnread = true
+
+// aclPermits: none read here; the mode bits decide.
+func aclPermits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uint32) (ok, read bool) {
+	return false, false
+}

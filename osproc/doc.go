@@ -70,7 +70,15 @@
 // (lookPath, REFERENCE §2.4), and one that no one may (no x bit, on a
 // noexec mount) too; when such a file was seen and nothing later is
 // found, the look-up fails as execvp(3) does, EACCES naming the file,
-// not "not found".
+// not "not found". What a user other than root may do with a file or
+// directory (the program, its interpreter, each directory above them,
+// the cwd) is what the kernel grants (permits): its POSIX access ACL
+// when it has one, read as posix_acl_permission reads it (acl_linux.go;
+// an ACL may deny what the mode bits allow), else the mode bits; one
+// that cannot be read is taken as granting (the exec says). Elsewhere
+// no ACL is read (aclsUnread): a program named by its path is then left
+// to the exec, and the PATH search takes the first that cfkd may
+// execute when the user may execute none.
 // Each look-up, and the stat of the working directory Launch and
 // CheckProgram do first, waits PathTimeout at most (pathbound.go: a path
 // on a hung mount fails the launch with an *nss.TimeoutError naming it,

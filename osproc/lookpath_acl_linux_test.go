@@ -2,6 +2,7 @@ package osproc
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -13,8 +14,8 @@ import (
 // /opt/tools, mode 0750) holds the program execvp(3) runs as that user.
 // The PATH search, which reads the mode bits alone, passed over it for the
 // next one (/usr/bin's), a program other than the one the child would
-// have run, with no word said; a file or directory that may carry an ACL
-// is left to the exec now, as it is for a program named by its path.
+// have run, with no word said; the ACL is read as the kernel reads it
+// now (aclPermits).
 func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 	top, priv := modeBitsDirs(t, "tools")
 	const uid = 54321
@@ -60,8 +61,8 @@ func setUserACL(p string, uid uint32) error {
 // enter by a POSIX ACL alone (mode 0700, setfacl -m u:svc:rx) is one the
 // start enters: a restart's check refused it, `cwd DIR: permission
 // denied`, reading the mode bits alone, and the service could not be
-// restarted though its start works. A directory that may carry an ACL is
-// left to the exec, as a program is.
+// restarted though its start works. The ACL is read as the kernel reads
+// it now (aclPermits).
 func TestCheckProgramCwdAnACLGrants(t *testing.T) {
 	_, priv := modeBitsDirs(t, "home")
 	const uid = 54321
@@ -89,5 +90,20 @@ func TestCheckProgramCwdAnACLGrants(t *testing.T) {
 	}
 	if err := l.CheckProgram(Spec{Argv: []string{"/bin/sh"}, Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}); err == nil || err.Error() != "cwd "+priv+": permission denied" {
 		t.Errorf("CheckProgram in %s (0700, no ACL) as uid %d: %v, want cwd %s: permission denied", priv, uid, err, priv)
+	}
+}
+
+// aclNear says whether p, or a directory above it, carries a POSIX ACL,
+// or one whose file system cannot say: a test of the mode bits alone
+// skips then.
+func aclNear(p string) bool {
+	for p = filepath.Clean(p); ; p = filepath.Dir(p) {
+		n, err := syscall.Getxattr(p, "system.posix_acl_access", nil)
+		if err == nil && n > 0 || err != nil && !errors.Is(err, syscall.ENODATA) && !errors.Is(err, syscall.EOPNOTSUPP) {
+			return true
+		}
+		if p == "/" || p == "." {
+			return false
+		}
 	}
 }

@@ -25,8 +25,8 @@ import (
 // alike, with ENOENT, ENOTDIR or EACCES): a missing cwd is not a missing
 // program. The child enters dir after it took cred: a directory that
 // cfkd can enter and that user cannot is one too (`cwd /root: permission
-// denied`, not `exec sleep: permission denied`), by the mode bits, unless
-// an ACL may say otherwise. nil otherwise.
+// denied`, not `exec sleep: permission denied`), by the mode bits and
+// ACLs (permits). nil otherwise.
 func dirError(dir string, cred *syscall.Credential, err error) error {
 	if dir == "" || !errors.Is(err, syscall.ENOENT) && !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, syscall.EACCES) {
 		return nil
@@ -41,18 +41,14 @@ func dirError(dir string, cred *syscall.Credential, err error) error {
 		return fmt.Errorf("cwd %s: %w", dir, serr)
 	case !fi.IsDir():
 		return fmt.Errorf("cwd %s: not a directory", dir)
-	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred) && !aclFound(dir):
-		// an ACL may let that user in (setfacl -m u:svc:rx; Linux): the
-		// mode bits do not tell, and a restart's check refused a cwd
-		// the start enters; the exec's error stands
+	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred):
 		return fmt.Errorf("cwd %s: %w", dir, syscall.EACCES)
 	}
 	return nil
 }
 
-// canSearch says whether cred may enter dir by its mode bits: search
-// permission on dir and on every directory above it (ACLs are not read:
-// when they grant more, the error stays the exec's).
+// canSearch says whether cred may enter dir: search permission on dir
+// and on every directory above it (permits).
 func canSearch(dir string, cred *syscall.Credential) bool {
 	if cred.Uid == 0 {
 		return true
@@ -63,16 +59,7 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 		if syscall.Stat(p, &st) != nil {
 			return true // cannot tell
 		}
-		var bit uint32
-		switch {
-		case st.Uid == cred.Uid:
-			bit = 0o100
-		case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
-			bit = 0o010
-		default:
-			bit = 0o001
-		}
-		if uint32(st.Mode)&bit == 0 {
+		if !permits(p, &st, cred, 1) {
 			return false
 		}
 		if p == "/" || p == "." {
@@ -84,19 +71,17 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 // lookPath finds file in the PATH of env (cfkd's PATH when env has none).
 // A name with a slash is used as it is (relative to dir when relative).
 // The child execs as cred: as execvp(3) in it would, a file its user may
-// not execute by the mode bits (in a directory it cannot search, as
-// root's /root/.local/bin, or without its x bit) is passed over for the
+// not execute (in a directory it cannot search, as root's
+// /root/.local/bin, without its x permission by the mode bits or by an
+// ACL, on a noexec mount, or not a regular file) is passed over for the
 // next in the PATH (REFERENCE §2.4); found for cfkd alone, 'exec python3:
 // permission denied' failed a `user=nobody` start that /usr/bin/python3
-// would have served. A file or directory that carries an ACL is taken
-// (the exec says), as execvp(3) takes it when the ACL grants it (Linux:
-// elsewhere cfkd reads no ACL, and goes by the mode bits). When the
-// user may execute none, the first that cfkd may is taken, as before.
-// A file no one may execute (no x bit, not a regular file, on a noexec
-// mount) is passed over, and when nothing later is found the search
-// fails as execvp(3) does after it, EACCES, naming it: `exec prog:
-// /mnt/nx/prog: permission denied`, not `executable file not found in
-// PATH`.
+// would have served. When nothing later is found, the search fails as
+// execvp(3) does after such a file, EACCES, naming the first: `exec
+// prog: /mnt/nx/prog: permission denied`, not `executable file not found
+// in PATH`, and a restart's check refuses it. Where cfkd reads no ACL
+// (aclsUnread) a file the mode bits deny the user may be granted by one:
+// the first that cfkd may execute is taken then (the exec says).
 func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	if strings.Contains(file, "/") {
 		p := file
@@ -112,15 +97,15 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		// the child execs as cred: a file that user may not execute
 		// (no x bit for it, a directory above it that it cannot
 		// search) fails there, after a restart's check stopped the
-		// process that ran; an ACL may grant it (the exec says)
+		// process that ran (an ACL read as the kernel reads it)
 		if !mayExecOrACL(p, cred) {
 			return "", fmt.Errorf("exec %s: %w", file, syscall.EACCES)
 		}
 		return file, nil
 	}
 	var badScript error // the first found whose interpreter is not there (or that the user may not run)
-	var fallback string // executable, but not by cred's mode bits
-	var denied error    // the first that no one may execute (execve: EACCES)
+	var denied error    // the first the user may not execute (execve: EACCES)
+	var fallback string // executable, but not by cred's mode bits, where ACLs are not read
 	for _, d := range filepath.SplitList(pathOf(env)) {
 		if d == "" {
 			d = "."
@@ -146,7 +131,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		}
 		if err := interpreter(check, cred, env, dir); err != nil {
 			var ran *ranButFails
-			if errors.As(err, &ran) && (mayExec(check, cred) || aclFound(check)) { // execvp(3) stops at it: so does the launch
+			if errors.As(err, &ran) && mayExec(check, cred) { // execvp(3) stops at it: so does the launch
 				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
 			// passed over, as execvp(3) passes over an ENOENT (and
@@ -156,14 +141,16 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			}
 			continue
 		}
-		// an ACL may grant it (setfacl -m u:svc:rx /opt/tools): left to
-		// the exec, as a path is; passed over, a later one in the PATH
-		// ran, not the one execvp(3) in the child would have
-		if mayExec(check, cred) || aclFound(check) {
+		// by the mode bits, or by an ACL that grants (setfacl -m
+		// u:svc:rx /opt/tools) or denies (setfacl -m u:svc:r--) more
+		if mayExec(check, cred) {
 			return p, nil
 		}
-		if fallback == "" {
+		if aclsUnread && fallback == "" {
 			fallback = p
+		}
+		if denied == nil {
+			denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
 		}
 	}
 	switch {
@@ -177,9 +164,9 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
 }
 
-// mayExec says whether cred may execute the file p by the mode bits: its
-// x bit for that user, and search permission on every directory above it
-// (canSearch). nil or root's: any x bit does (executable).
+// mayExec says whether cred may execute the file p: its x permission
+// for that user, and search permission on every directory above it
+// (canSearch), by permits. nil or root's: any x bit does (executable).
 func mayExec(p string, cred *syscall.Credential) bool {
 	if cred == nil || cred.Uid == 0 {
 		return true
@@ -188,20 +175,33 @@ func mayExec(p string, cred *syscall.Credential) bool {
 	if syscall.Stat(p, &st) != nil {
 		return true // cannot tell: the exec says
 	}
-	bit := uint32(0o001)
-	switch {
-	case st.Uid == cred.Uid:
-		bit = 0o100
-	case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
-		bit = 0o010
-	}
-	return uint32(st.Mode)&bit != 0 && canSearch(filepath.Dir(p), cred)
+	return permits(p, &st, cred, 1) && canSearch(filepath.Dir(p), cred)
 }
 
-// mayExecOrACL: cred may execute p by the mode bits, or an ACL may say
-// so (then the exec tells).
+// mayExecOrACL: cred may execute p (mayExec), or, where cfkd reads no
+// ACLs (aclsUnread), an ACL may say so (then the exec tells).
 func mayExecOrACL(p string, cred *syscall.Credential) bool {
-	return mayExec(p, cred) || aclOnPath(p)
+	return mayExec(p, cred) || aclsUnread
+}
+
+// permits says whether cred, not root, has every permission of want (4
+// r, 2 w, 1 x) on p, whose stat is st, as the kernel decides: by its
+// POSIX ACL when it has one (aclPermits: one that denies what the mode
+// bits allow, setfacl -m u:nobody:r--, denies it), else by the mode
+// bits of the owner, the group (cred's own or a supplementary one) or
+// the others, the first that cred is.
+func permits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uint32) bool {
+	if ok, read := aclPermits(p, st, cred, want); read {
+		return ok
+	}
+	shift := 0
+	switch {
+	case st.Uid == cred.Uid:
+		shift = 6
+	case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
+		shift = 3
+	}
+	return uint32(st.Mode)>>shift&want == want
 }
 
 func executable(p string) error {
@@ -228,7 +228,7 @@ func executable(p string) error {
 // read `exec app.sh: no such file or directory` of a script that is
 // there, and which a restart's check passed before it stopped the
 // process that ran (REFERENCE §2.7); one that cred may not execute (by
-// the mode bits, as mayExec) fails it with EACCES. A file cfkd cannot
+// the mode bits and ACLs, as mayExec) fails it with EACCES. A file cfkd cannot
 // read, or that is no script, is the exec's to tell. So is a dynamic ELF
 // program whose loader (its PT_INTERP, elfInterp) is not there: a
 // program built against musl on a glibc host, or one copied from another
