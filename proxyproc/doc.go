@@ -12,8 +12,12 @@
 //
 // Model: a Proxy is one loop goroutine that owns the table of live
 // children (by pid, and the latest pid of each service name). It takes, in
-// one select: command lines (from a reader goroutine), signals, exits, and
-// the SIGKILL deadline of a shutdown. Children are started by an
+// one select: command lines, signals, exits, and the SIGKILL deadline of a
+// shutdown. A reader goroutine reads the command pipe as fast as cfkd
+// writes it, parses each line and queues it (cmdQueue, queue.go: 16 MiB
+// at most, then it reads no more until the loop took a line); the loop
+// handles one queued line at a time, a stop line first when no earlier
+// line of its name is still queued, else the oldest line. Children are started by an
 // osproc.Launcher (fork+exec with a clean fd table, one reaper, one output
 // poller), so a Go proxy execs every service: the memory-sharing proxy is
 // the Python one in python/, speaking the same protocol.
@@ -33,6 +37,13 @@
 //     longer message is sent as several log lines. The original cfkd reads
 //     these pipes with Perl's readline on a non-blocking handle, which
 //     takes the part of a line already written for a whole line.
+//   - The lines of one name are handled exactly in the order cfkd sent
+//     them; only lines of different names are reordered, and only a stop
+//     line moves: it never waits behind the starts of other services, each
+//     a fork+exec, because cfkd counts its stopwait from writing it and
+//     SIGKILLs what is still alive then (REFERENCE §4.5). Starts (and
+//     lines that do not parse) keep their order among themselves, so cfkd
+//     still sees its starts answered in the order it sent them.
 //   - A bad command line (invalid JSON, unknown command, bad field) is
 //     logged as err:-:... and ignored; nothing on the command pipe is fatal.
 //     A start that cannot launch (command not found...) runs a stand-in sh
@@ -50,10 +61,12 @@
 //     itself (REFERENCE §4.5), and may be started again before the
 //     proxy reaped it, logged at info ("'N': starting again while its
 //     former process (pid P) ends").
-//   - EOF on the command pipe (cfkd gone), SIGTERM, SIGINT or SIGHUP: every
-//     child's group gets SIGTERM, those alive after Config.Grace get
-//     SIGKILL, and Run returns once every exit was reported. The caller
-//     then closes the Launcher and the Proxy (flushing the log) and exits 0.
+//   - EOF on the command pipe (cfkd gone; taken once the lines queued
+//     before it were handled), SIGTERM, SIGINT or SIGHUP (the lines still
+//     queued then are dropped): every child's group gets SIGTERM, those
+//     alive after Config.Grace get SIGKILL, and Run returns once every
+//     exit was reported. The caller then closes the Launcher and the Proxy
+//     (flushing the log) and exits 0.
 //   - The proxy is a child subreaper (osproc.New): the daemons of its
 //     services are its own orphans. Once a child it stopped (stop, or the
 //     shutdown) has exited, those carrying its CONTROL_FREAK_SERVICE are

@@ -142,12 +142,11 @@ func (l *logWriter) close(timeout time.Duration) {
 	}
 }
 
-// readLines sends each line of r (without "\n") on out until EOF or an
-// error, which it puts on errc before closing out. Lines longer than
-// MaxCommandLine are skipped and reported with tooLong. It stops when quit
-// is closed.
-func readLines(r io.Reader, out chan<- []byte, errc chan<- error, quit <-chan struct{}, tooLong func(int)) {
-	defer close(out)
+// readLines queues each line of r (without "\n") on q until EOF or an
+// error, which it records with q.end. Lines longer than MaxCommandLine are
+// skipped and reported with tooLong. While q is full it reads no more,
+// until the loop took a line or quit is closed (then it returns).
+func readLines(r io.Reader, q *cmdQueue, quit <-chan struct{}, tooLong func(int)) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var line []byte
 	skipping := false
@@ -163,16 +162,20 @@ func readLines(r io.Reader, out chan<- []byte, errc chan<- error, quit <-chan st
 		if err == bufio.ErrBufferFull {
 			continue
 		}
-		if len(line) > 0 && !skipping {
-			select {
-			case out <- bytes.TrimSuffix(line, []byte("\n")):
-			case <-quit:
-				errc <- nil
-				return
+		if len(line) > 0 && !skipping && !q.push(bytes.TrimSuffix(line, []byte("\n"))) {
+			for full := true; full; {
+				select {
+				case <-q.room:
+					q.mu.Lock()
+					full = q.size >= q.limit
+					q.mu.Unlock()
+				case <-quit:
+					return
+				}
 			}
 		}
 		if err != nil {
-			errc <- err
+			q.end(err)
 			return
 		}
 		line, skipping = nil, false

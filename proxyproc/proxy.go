@@ -58,6 +58,9 @@ type Config struct {
 	Warnings []string
 }
 
+// alwaysReady is a closed channel: a select case on it is always ready.
+var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
 // Proxy runs services for cfkd. See the package doc.
 type Proxy struct {
 	cfg    Config
@@ -125,11 +128,10 @@ func (p *Proxy) Run() error {
 	for _, w := range p.cfg.Warnings {
 		p.logf("err", "%s", w)
 	}
-	cmds := make(chan []byte)
-	readErr := make(chan error, 1)
+	q := newCmdQueue()
 	quit := make(chan struct{})
 	defer close(quit)
-	go readLines(p.cfg.Commands, cmds, readErr, quit, func(n int) {
+	go readLines(p.cfg.Commands, q, quit, func(n int) {
 		p.logf("err", "command line longer than %d bytes dropped", n)
 	})
 
@@ -142,7 +144,6 @@ func (p *Proxy) Run() error {
 			return
 		}
 		shutdown = true
-		cmds = nil // read no more
 		p.logf("out", "shutting down: %s", why)
 		p.deadline = time.Now().Add(p.cfg.Grace)
 		for _, c := range p.children {
@@ -152,16 +153,24 @@ func (p *Proxy) Run() error {
 		killC = time.After(p.cfg.Grace)
 	}
 	for !shutdown || len(p.children) > 0 {
+		var cmdC <-chan struct{} // nil once shutting down: handle no more
+		if !shutdown {
+			cmdC = q.wake
+			if q.ready() {
+				cmdC = alwaysReady
+			}
+		}
 		select {
-		case line, ok := <-cmds:
-			if !ok {
-				if e := <-readErr; e != nil && !errors.Is(e, io.EOF) && !errors.Is(e, os.ErrClosed) {
-					p.logf("err", "reading commands: %v", e)
+		case <-cmdC:
+			e, ended, err := q.next()
+			if e != nil {
+				p.handle(e)
+			} else if ended {
+				if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
+					p.logf("err", "reading commands: %v", err)
 				}
 				stopAll("command pipe closed")
-				continue
 			}
-			p.handle(line)
 		case sig := <-p.cfg.Signals:
 			p.logf("err", "Got signal %s", signalName(sig))
 			stopAll("signal")
@@ -186,25 +195,21 @@ func (p *Proxy) Close(timeout time.Duration) {
 	p.log.close(timeout)
 }
 
-// handle runs one command line.
-func (p *Proxy) handle(line []byte) {
-	if len(strings.TrimSpace(string(line))) == 0 {
+// handle runs one command line (parsed by the reader: cmdQueue.push).
+func (p *Proxy) handle(e *queued) {
+	if errors.Is(e.err, proxywire.ErrUnknownCommand) {
+		p.logf("err", "couldn't understand command %s: %v", e.line, e.err)
 		return
 	}
-	c, err := proxywire.ParseCommand(line)
-	if errors.Is(err, proxywire.ErrUnknownCommand) {
-		p.logf("err", "couldn't understand command %s: %v", line, err)
+	if e.err != nil {
+		p.logf("err", "parse error in command %s: %v", e.line, e.err)
 		return
 	}
-	if err != nil {
-		p.logf("err", "parse error in command %s: %v", line, err)
-		return
-	}
-	switch c.Command {
+	switch e.cmd.Command {
 	case proxywire.CommandStart:
-		p.start(c)
+		p.start(e.cmd)
 	case proxywire.CommandStop:
-		p.stop(c.Name)
+		p.stop(e.cmd.Name)
 	}
 }
 

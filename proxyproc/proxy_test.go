@@ -31,12 +31,19 @@ type rig struct {
 
 func newRig(t *testing.T, sockets map[string]*os.File, grace time.Duration) *rig {
 	t.Helper()
+	return newRigWith(t, launcher, sockets, grace)
+}
+
+// newRigWith is newRig with a Launcher of the test's (one wrapping
+// launcher, to slow it down).
+func newRigWith(t *testing.T, l Launcher, sockets map[string]*os.File, grace time.Duration) *rig {
+	t.Helper()
 	cmdR, cmdW := pipe(t)
 	stR, stW := pipe(t)
 	logR, logW := pipe(t)
 	r := &rig{t: t, cmdW: cmdW, sigs: make(chan os.Signal, 1), done: make(chan error, 1), changed: make(chan struct{})}
 	p := New(Config{
-		Launcher: launcher, Commands: cmdR, Status: stW, Log: logW,
+		Launcher: l, Commands: cmdR, Status: stW, Log: logW,
 		Sockets: sockets, Env: os.Environ(), Signals: r.sigs, Grace: grace, Self: "test",
 	})
 	go func() {
