@@ -308,14 +308,22 @@ func requestWords(st messages.Statement, line string) string {
 	return t
 }
 
-// String is the request line, but for an `auth` line, whose token it
-// leaves out: protoactor logs a dead letter with its message (at debug
-// level), and a token is never logged.
+// String is the request as the audit says it (requestWords): protoactor
+// logs a dead letter with its message (at debug level; the lines a
+// reader read as its connection stopped reach it), and neither a token
+// nor an add_env value, nor an apply's DATA that holds them, is ever
+// logged (REFERENCE §5.5). An `auth` line is `auth ...`; a line that does
+// not parse, its size alone (it may be a declaration of add_env all the
+// same).
 func (m lineReceived) String() string {
 	if w, _ := authWords(m.line); w == "auth" {
 		return "auth ..."
 	}
-	return m.line
+	st, err := messages.ParseDeferred(m.line)
+	if err != nil {
+		return fmt.Sprintf("a request of %d bytes that does not parse", len(m.line))
+	}
+	return requestWords(st, m.line)
 }
 
 // GoString is String's, for %#v.
