@@ -15,5 +15,7 @@
 // side echoes; the acknowledgements (AnswerAck, EventsAck) bound what a
 // host queues for a hub that stops reading (REFERENCE §12.6). Only
 // fleet.proto is edited: fleet.pb.go is regenerated from it (the command
-// is at the top of fleet.proto).
+// is at the top of fleet.proto); a method of another file only marks a
+// message (deadletter.go: a Request, whose lines may hold an add_env
+// value, is never logged as a dead letter).
 package wire
