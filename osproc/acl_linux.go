@@ -30,8 +30,9 @@ const (
 // group, whether one of those entries grants it all (named entries and
 // the owning group's masked by the mask entry), refused when none does;
 // else the other entry. read is false when p has no ACL (the mode bits
-// decide); an ACL that cannot be read is taken as granting it (the exec
-// says).
+// decide); an ACL that cannot be read, or a file system that cannot say
+// whether p has one (EOPNOTSUPP: an NFSv4 mount, whose server decides by
+// its own ACLs), is taken as granting it (the exec says).
 func aclPermits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uint32) (ok, read bool) {
 	buf := make([]byte, 4+8*32)
 	n, err := syscall.Getxattr(p, "system.posix_acl_access", buf)
@@ -42,7 +43,7 @@ func aclPermits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uin
 		}
 	}
 	switch {
-	case errors.Is(err, syscall.ENODATA) || errors.Is(err, syscall.EOPNOTSUPP):
+	case errors.Is(err, syscall.ENODATA):
 		return false, false // none: the mode bits say it all
 	case err != nil || n < 4 || (n-4)%8 != 0 || binary.LittleEndian.Uint32(buf) != 2:
 		return true, true // cannot tell

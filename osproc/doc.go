@@ -75,7 +75,8 @@
 // the cwd) is what the kernel grants (permits): its POSIX access ACL
 // when it has one, read as posix_acl_permission reads it (acl_linux.go;
 // an ACL may deny what the mode bits allow), else the mode bits; one
-// that cannot be read is taken as granting (the exec says). Elsewhere
+// that cannot be read, or on a file system that cannot say (EOPNOTSUPP:
+// NFSv4), is taken as granting (the exec says). Elsewhere
 // no ACL is read (aclsUnread): a program named by its path is then left
 // to the exec, and the PATH search takes the first that cfkd may
 // execute when the user may execute none.
