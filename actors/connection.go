@@ -317,6 +317,8 @@ func (c *connection) pump(ctx actor.Context) {
 		}
 		st, err := messages.ParseDeferred(m.line) // an apply is decoded off the actor
 		switch {
+		case c.draining && err == nil && c.streamsAtDrain(st) && c.allows(st, m.line):
+			c.endAtDrain(m) // nothing is run after a stream's request
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:
@@ -375,6 +377,31 @@ func (c *connection) becomeStream(f *Feed) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
+}
+
+// streamsAtDrain says whether st, read while the connection drains, asks
+// for a stream the connection would have become: `command events`,
+// `command tail NAME follow`, and on a hub `command fleet events`.
+func (c *connection) streamsAtDrain(st messages.Statement) bool {
+	switch s := st.(type) {
+	case messages.ControlCommand:
+		return s.Streams()
+	case messages.Fleet:
+		return s.Streams() && c.streams.fleet != nil
+	}
+	return false
+}
+
+// endAtDrain answers m, a stream's request read while the connection
+// drains, with a stream that ends at once, its last line the one the
+// drain gives a stream that had started: the end line of a shutdown, the
+// resume line of an upgrade in place (REFERENCE §1.5). An ERROR there
+// was a refusal to its client, where a stream asked a moment earlier
+// ended as it should: `cfkctl events` exited 1 for the one, 0 for the
+// other.
+func (c *connection) endAtDrain(m lineReceived) {
+	c.inFlight, c.busy = m, true
+	c.becomeStream(newFeed(c.streams.backlog))
 }
 
 func (c *connection) armTimer(ctx actor.Context, d time.Duration) {

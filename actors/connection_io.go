@@ -212,12 +212,12 @@ func (io *connIO) stream(m lineReceived, f *Feed, log *logrus.Logger, withdrawn 
 	switch {
 	case io.broken || io.abandoned: // the writer is gone, or takes nothing more
 		f.Close()
-	case io.inputDone:
-		f.end() // what it has queued (a tail's last lines) is written, then it ends
 	case io.draining && !io.upgrading: // cfkd shuts down: its last line says so
+		// (the drain ended the reader too: its input is done, not by
+		// its client)
 		f.endWith(messages.ShutdownReason)
-	case io.draining:
-		f.end()
+	case io.inputDone || io.draining:
+		f.end() // what it has queued (a tail's last lines) is written, then it ends
 	}
 	io.cond.Broadcast()
 }

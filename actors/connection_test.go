@@ -43,6 +43,7 @@ type fakeController struct {
 	gate        chan struct{} // not nil: a deferred answer waits, past delay, until it is closed
 	statusLines int
 	holdBatches bool
+	streamGate  chan struct{} // not nil: a stream's OK waits until it is closed
 
 	got, held, maxHeld atomic.Int64
 	batches            atomic.Int64 // declareBatch messages
@@ -150,6 +151,14 @@ func (f *fakeController) Receive(ctx actor.Context) {
 		f.got.Add(1)
 		if m.cmd.Arg == "nosuch" || m.cmd.Sel.Name == "nosuch" {
 			ctx.Respond(messages.ErrorReply(messages.ErrNoService))
+			return
+		}
+		if gate := f.streamGate; gate != nil { // held until the gate is closed
+			root, to := ctx.ActorSystem().Root, ctx.Sender()
+			go func() {
+				<-gate
+				root.Send(to, messages.Reply{})
+			}()
 			return
 		}
 		ctx.Respond(messages.Reply{})

@@ -70,7 +70,14 @@ func (c *console) Receive(ctx actor.Context) {
 		go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
 	case connAccepted:
 		if c.drainedTo != nil {
-			m.conn.Close()
+			if c.paused { // an upgrade: the next cfkd serves its backlog
+				m.conn.Close()
+				return
+			}
+			// accepted before the drain closed the listener: its
+			// request is never read, and a bare close read as cfkd
+			// lost (REFERENCE §7.4)
+			c.policy.refuse(m.conn, errShuttingDown)
 			return
 		}
 		conn := newConnection(m.conn, c.privileged, ctx.Parent(), c.log, defaultConnLimits, c.streams)

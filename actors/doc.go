@@ -166,7 +166,12 @@
 // controller says OK, the connection actor subscribes a Feed and hands it
 // to its writer goroutine, which writes it after the replies before it.
 // (*Tree).Subscribe and (*Tree).Tail give the same to code outside the
-// actors.
+// actors. A drain (a shutdown, an upgrade) ends every stream with its
+// last line (the end line of a shutdown, the resume line of an upgrade),
+// those started while it drains and those whose request it reads then
+// too (connection.endAtDrain): a stream is never refused nor closed
+// without a word for a drain. A connection the console is handed after
+// a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse).
 //
 // Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
 // ConsolePolicy. Its accept goroutine decides who gets in, off the

@@ -17,7 +17,9 @@ const maxRefusing = 32
 // refuseLinger is how long a refused TCP connection is lingered on.
 const refuseLinger = time.Second
 
-// refuse answers `ERROR: why` on conn and closes it (REFERENCE §5.4).
+// refuse answers `ERROR: why` on conn and closes it (REFERENCE §5.4;
+// a connection accepted during a shutdown's drain, §7.4). p may be nil
+// (a console without a policy: tests), which lingers on none.
 // The accept goroutine calls it and it never waits: the line goes out
 // with one write that does not block (a fresh socket's send buffer has
 // room for it), then the write side is shut (the client reads the line
@@ -33,7 +35,7 @@ const refuseLinger = time.Second
 func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
 	nowait.Write(conn, []byte("ERROR: "+why.Error()+"\r\n"))
 	tc, isTCP := conn.(*net.TCPConn)
-	if !isTCP {
+	if !isTCP || p == nil {
 		nowait.Shutdown(conn, syscall.SHUT_RDWR)
 		nowait.Drop(conn)
 		conn.Close()

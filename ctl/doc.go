@@ -22,7 +22,9 @@
 // `events` and `tail -f` read streams (stream.go, REFERENCE §1.5): a
 // connection of their own per request, which then carries only lines until
 // cfkd closes it; a line ending in "\r\n" is a refusal (ERROR) or the
-// loss line of a stream cfkd cut off (exit status 1). `events` opens one
+// loss line of a stream cfkd cut off (exit status 1); a refusal `cfkd is
+// shutting down` (a request that came as cfkd's drain began) ends it as a
+// shutdown's end line does (exit status 0). `events` opens one
 // stream per reference and prints each event once; its lines are read with
 // messages.ParseEvent.
 //

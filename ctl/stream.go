@@ -90,6 +90,12 @@ func readStream(s *session, line func(string) error) streamEnd {
 		}
 		if content, ok := strings.CutSuffix(l, "\r"); ok {
 			if msg, ok := strings.CutPrefix(content, "ERROR: "); ok {
+				if msg == messages.ShutdownReason {
+					// its request came too late to start it: the
+					// stream ends as a shutdown ends one started
+					// (REFERENCE §1.5)
+					return streamEnd{done: msg}
+				}
 				return streamEnd{err: &protocol.RemoteError{Msg: msg}}
 			}
 			if ev, err := messages.ParseEvent(content); err == nil {

@@ -1,0 +1,100 @@
+package actors
+
+import (
+	"log/slog"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// TestConnectionStreamAskedDuringDrain: a stream's request that the
+// connection reads behind a request in flight, and runs once cfkd drains
+// it, ends at once as a stream that had started ends (REFERENCE §1.5):
+// the end line of a shutdown, the resume line of an upgrade. It was
+// answered `ERROR: cfkd is shutting down`, a refusal, and `cfkctl events`
+// exited 1 where a stream asked a moment earlier exited 0.
+func TestConnectionStreamAskedDuringDrain(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		upgrade bool
+		last    string
+	}{
+		{"shutdown", false, `{"kind":"end","reason":"cfkd is shutting down","done":true}`},
+		{"upgrade", true, `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			client, server := socketPair(t)
+			r := newConnRig(t, client, server, defaultConnLimits, true)
+			r.fake.delay = 20 * time.Millisecond
+			r.fake.gate = make(chan struct{})
+			client.Write([]byte("command restart service slow\r\ncommand events\r\ncommand status\r\n"))
+			r.waitFor("the requests read, one at the controller", func() bool {
+				reqs, _, _ := r.ioStats()
+				return reqs == 3 && r.fake.got.Load() == 1
+			})
+			r.sys.Root.Send(r.pid, drainConnection{upgrade: tc.upgrade})
+			close(r.fake.gate)
+			client.SetReadDeadline(time.Now().Add(connWait))
+			readAll(t, client, []byte("restarted slow\nOK\r\n"+tc.last+"\r\n"))
+			if n := r.fake.got.Load(); n != 1 {
+				t.Errorf("%d requests reached the controller, want the restart alone", n)
+			}
+		})
+	}
+}
+
+// TestConnectionStreamStartedDuringDrain: a stream's request at the
+// controller when cfkd drains the connection, whose OK comes after the
+// drain, ends with the end line of a shutdown. The drain had ended the
+// connection's reader, which the stream took for its client's end of
+// input: it ended with no line, and `cfkctl events` said `the connection
+// to cfkd was lost without a shutdown`, exit status 1.
+func TestConnectionStreamStartedDuringDrain(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	r.fake.streamGate = make(chan struct{})
+	client.Write([]byte("command events\r\n"))
+	r.waitFor("the stream's request at the controller", func() bool { return r.fake.got.Load() == 1 })
+	r.sys.Root.Send(r.pid, drainConnection{})
+	r.waitFor("the reader ended by the drain", func() bool {
+		r.conn.io.mu.Lock()
+		defer r.conn.io.mu.Unlock()
+		return r.conn.io.inputDone
+	})
+	close(r.fake.streamGate)
+	client.SetReadDeadline(time.Now().Add(connWait))
+	readAll(t, client, []byte(`{"kind":"end","reason":"cfkd is shutting down","done":true}`+"\r\n"))
+}
+
+// TestConsoleRefusesConnectionAcceptedDuringDrain: a connection accepted
+// just before a shutdown's drain closed the listener, handed to the
+// console after it, is answered `ERROR: cfkd is shutting down` and
+// closed: it was closed with its request unread, and its client (a
+// `cfkctl events`, a `cfkctl status`) could not tell the shutdown from a
+// cfkd that crashed.
+func TestConsoleRefusesConnectionAcceptedDuringDrain(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(newLogrusHandler(quietLogger()))
+	}))
+	defer sys.Shutdown()
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
+	if _, err := sys.Root.RequestFuture(pid, DrainConsole{}, connWait).Result(); err != nil {
+		t.Fatal(err)
+	}
+	client, server := socketPair(t)
+	sys.Root.Send(pid, connAccepted{conn: server})
+	client.Write([]byte("command events\r\n"))
+	client.SetReadDeadline(time.Now().Add(connWait))
+	readAll(t, client, []byte("ERROR: cfkd is shutting down\r\n"))
+}
