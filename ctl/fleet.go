@@ -403,6 +403,10 @@ func runFleetEvents(s *session, req string) error {
 	}
 	st := newResumable(s, "fleet events", req, first, &streamGroup{}) // across the hub's upgrade in place
 	defer st.stop()
+	if s.opts.json {
+		// the gap shows in what a consumer reads, as in `events --json`
+		st.onResume = func() { fmt.Fprintln(s.env.jsonOut(), messages.UpgradeEndEvent().Format()) }
+	}
 	color := s.color()
 	end := st.follow(func(l string) error {
 		host, ev, err := messages.ParseFleetEventLine(l)
@@ -423,6 +427,9 @@ func runFleetEvents(s *session, req string) error {
 		}
 		return printEvent(s, ev, color)
 	})
+	if err := fleetEventsEndJSON(s, end); err != nil {
+		return err
+	}
 	switch {
 	case end.err != nil:
 		return end.err
@@ -434,6 +441,30 @@ func runFleetEvents(s *session, req string) error {
 		return lostDaemon("fleet events")
 	}
 	return nil
+}
+
+// fleetEventsEndJSON writes, with --json, the hub's last line of the
+// stream as `cfkctl --json events` writes a cfkd's (REFERENCE §8.3,
+// §12.7): the end line of a shutdown, of an end for another reason, or
+// the lost line, the object alone, with no host. Its write error is the
+// command's: it may be the only line.
+func fleetEventsEndJSON(s *session, end streamEnd) error {
+	if !s.opts.json || end.err != nil {
+		return nil
+	}
+	var ev messages.Event
+	switch {
+	case end.lost > 0:
+		ev = messages.LostEvent(end.lost)
+	case end.ended != "":
+		ev = messages.EndEvent(end.ended)
+	case end.done != "":
+		ev = messages.DoneEndEvent(end.done)
+	default:
+		return nil
+	}
+	_, err := fmt.Fprintln(s.env.jsonOut(), ev.Format())
+	return err
 }
 
 // certValidity is how long `fleet certs` makes the members' certificates
