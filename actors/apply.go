@@ -434,7 +434,8 @@ func (c *Controller) applyFinish(run *applyRun) {
 			lines = append(lines, fmt.Sprintf("%s: %v", name, err))
 		}
 	}
-	if n := len(lines) - len(run.lines); n > 0 {
+	n := len(lines) - len(run.lines)
+	if n > 0 {
 		what := "services"
 		if n == 1 {
 			what = "service"
@@ -443,11 +444,34 @@ func (c *Controller) applyFinish(run *applyRun) {
 	} else {
 		c.log.Info("apply: done")
 	}
+	if n > 0 && c.shutdown != nil {
+		// the failures above are the shutdown's doing: said so, with
+		// what was done before it (REFERENCE §1.4)
+		lines = append(lines, run.cutLine())
+	}
 	c.answer(run.to, messages.Reply{Lines: lines})
 	if c.opts.AfterBurst != nil && len(run.prune)+len(run.restart) >= c.opts.BurstSize {
 		go c.opts.AfterBurst()
 	}
 	c.applying = nil
+}
+
+// ApplyCutByShutdown begins the last line of an apply whose destroys or
+// restarts a shutdown cut short (REFERENCE §1.4).
+const ApplyCutByShutdown = "apply: cut short by cfkd's shutdown: "
+
+// cutLine is that line: the declarations were made (and go with cfkd),
+// and how many of the services it acted on were destroyed or restarted
+// before the shutdown, the others being the failures above it.
+func (r *applyRun) cutLine() string {
+	total, failed := len(r.order), 0
+	for _, name := range r.order {
+		if r.errs[name] != nil {
+			failed++
+		}
+	}
+	return fmt.Sprintf("%sits declarations were made, and %d of the %d services it destroys or restarts were done before it, "+
+		"the others listed above (cfkd keeps no declaration once it exits)", ApplyCutByShutdown, max(total-failed, 0), total)
 }
 
 // verbMessage is the service message of a verb without arguments (one of
