@@ -1,6 +1,7 @@
 package osproc
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -171,5 +172,24 @@ func TestLookPathPassesOverAFailureTheUserCannotReach(t *testing.T) {
 		if _, err := lookPath("prog", env, "", nil); err == nil {
 			t.Errorf("%q, as cfkd's identity: no error", text)
 		}
+	}
+}
+
+// A program whose first bytes cannot be read (EIO: /proc/self/mem, a
+// regular file whose offset 0 is no mapping; a failing disk) is left to
+// the exec: it was refused "exec format error (an empty file)".
+func TestInterpreterUnreadableLeftToTheExec(t *testing.T) {
+	const p = "/proc/self/mem"
+	f, err := os.Open(p)
+	if err != nil {
+		t.Skip(err)
+	}
+	_, err = f.Read(make([]byte, 1))
+	f.Close()
+	if !errors.Is(err, syscall.EIO) {
+		t.Skipf("read %s: %v, want EIO", p, err)
+	}
+	if err := interpreter(p, nil, nil, ""); err != nil {
+		t.Errorf("interpreter(%s) = %v; want nil (left to the exec)", p, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -255,7 +256,10 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 	}
 	defer f.Close()
 	buf := make([]byte, 256)
-	n, _ := f.Read(buf)
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil // unreadable (EIO): not known to be empty, the exec says
+	}
 	what, name, arg := "its interpreter", "", []byte(nil)
 	if bytes.HasPrefix(buf[:n], []byte(elf.ELFMAG)) {
 		what, name = "its ELF interpreter", elfInterp(f, buf[:n])
