@@ -48,7 +48,7 @@ func boundedLookPath(file string, env []string, dir string, cred *syscall.Creden
 	case !strings.Contains(file, "/"):
 		what = fmt.Sprintf("program %s in PATH %s", file, pathOf(env))
 	}
-	v, err := pathFlights.Do("program\x00"+file+"\x00"+pathOf(env)+"\x00"+dir+"\x00"+credKey(cred), what, pathTimeout, func() (any, error) {
+	v, err := pathFlights.Do("program\x00"+file+"\x00"+searchKey(env)+"\x00"+dir+"\x00"+credKey(cred), what, pathTimeout, func() (any, error) {
 		return lookPath(file, env, dir, cred)
 	})
 	found, _ := v.(string)

@@ -24,7 +24,7 @@ type pathCache struct {
 	m  map[pathKey]pathEntry
 }
 
-type pathKey struct{ file, path, dir, cred string } // path: the PATH searched; cred: as whom (credKey)
+type pathKey struct{ file, path, dir, cred string } // path: the PATH searched (searchKey); cred: as whom (credKey)
 
 type pathEntry struct {
 	found string
@@ -38,7 +38,7 @@ func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.
 		found, err = boundedLookPath(file, env, dir, cred)
 		return found, false, err
 	}
-	k := pathKey{file: file, path: pathOf(env), dir: dir, cred: credKey(cred)}
+	k := pathKey{file: file, path: searchKey(env), dir: dir, cred: credKey(cred)}
 	now := time.Now()
 	c.mu.Lock()
 	e, ok := c.m[k]
@@ -61,7 +61,7 @@ func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.
 // forget drops what the cache says of file.
 func (c *pathCache) forget(file string, env []string, dir string, cred *syscall.Credential) {
 	c.mu.Lock()
-	delete(c.m, pathKey{file: file, path: pathOf(env), dir: dir, cred: credKey(cred)})
+	delete(c.m, pathKey{file: file, path: searchKey(env), dir: dir, cred: credKey(cred)})
 	c.mu.Unlock()
 }
 
@@ -77,6 +77,17 @@ func credKey(cred *syscall.Credential) string {
 // stale says whether an exec error means a cached path may be wrong.
 func stale(err error) bool {
 	return errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// searchKey tells apart the searches of a look-up: its PATH (pathOf),
+// and whether env sets it, as a `#!/usr/bin/env NAME` script's NAME is
+// looked for in env's own default too when env sets no PATH (envTarget):
+// the same PATH set and inherited may find different answers.
+func searchKey(env []string) string {
+	if _, ok := Getenv(env, "PATH"); !ok {
+		return pathOf(env) + "\x00inherited"
+	}
+	return pathOf(env)
 }
 
 // pathOf is the PATH of env, or cfkd's when env has none, or defaultPath

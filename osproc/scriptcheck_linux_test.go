@@ -193,3 +193,26 @@ func TestInterpreterUnreadableLeftToTheExec(t *testing.T) {
 		t.Errorf("interpreter(%s) = %v; want nil (left to the exec)", p, err)
 	}
 }
+
+// A look-up of a `#!/usr/bin/env NAME` script with the PATH inherited
+// (env's own default searched too: envTarget) and one with the same PATH
+// set by the service are not one: the cache gave the second the first's
+// success, and a restart passed a script whose env would exit 127.
+func TestPathCacheTellsASetPATHFromAnInherited(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/true"); err != nil {
+		t.Skip(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "cfkscript"), []byte("#!/usr/bin/env true\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir) // cfkd's, inherited by a service that sets none
+	var c pathCache
+	if _, _, err := c.lookup("cfkscript", nil, "", nil); err != nil {
+		t.Fatalf("inherited PATH: %v; want found (env's default has true)", err)
+	}
+	_, cached, err := c.lookup("cfkscript", []string{"PATH=" + dir}, "", nil)
+	if err == nil || !strings.Contains(err.Error(), "executable file not found in PATH") {
+		t.Errorf("PATH set to %s: err %v (cached %v); want true not found in PATH", dir, err, cached)
+	}
+}
