@@ -191,3 +191,7 @@ func (c *Controller) declareBatch(ctx actor.Context, b declareBatch) declared {
 	}
 	return declared{replies: replies}
 }
+
+// IgnoreDeadLetterLogging keeps a batch, whose declarations hold add_env
+// values, out of protoactor's dead-letter log (messages.SetServiceAttr's).
+func (declareBatch) IgnoreDeadLetterLogging() {}
