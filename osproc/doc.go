@@ -16,9 +16,16 @@
 // before Signal stops using it. Any other exited pid is reaped under the
 // Launcher's mutex. (Where waitid cannot peek, outside Linux, it reaps
 // with wait4(-1, WNOHANG) under the Launcher's mutex, which Signal then
-// holds too.) So:
+// holds too.) The search among all children (the sweep: waitid(P_ALL)
+// walks every child of every thread) costs a step per child, so on Linux
+// (suspects.go, REFERENCE §7.5) a SIGCHLD first has the children Signal
+// signalled (the suspects, while at most 64) each asked alone
+// (waitid(P_PID), whose cost does not grow with the children), and the
+// sweep that must still follow every SIGCHLD (signals coalesce) runs at
+// most once every 20 ms: one sooner arms a one-shot timer for it. So:
 //
-//   - an exit is never lost, even when the child dies before Launch
+//   - an exit is never lost: a sweep follows every SIGCHLD (at once or
+//     by its timer) and reaps until nothing is left; even when the child dies before Launch
 //     registered it: while forks are under way, the reaper keeps the exit
 //     of a pid it does not know, with the number of forks begun by then;
 //     registration takes it when a fork begun by then made that pid, and

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/cfk/cfk/internal/nss"
 	"github.com/sirupsen/logrus"
@@ -117,6 +118,13 @@ type Launcher struct {
 	frozen   bool              // no wait4 until Thaw (upgrade.go)
 	reaping  sync.Mutex        // held by reapAll: Freeze waits for the exits it is handing out
 
+	// suspectMu guards suspects: the registered children Signal signalled,
+	// not reaped yet, which the reaper asks first (suspects.go)
+	suspectMu  sync.Mutex
+	suspects   map[int]*Process
+	suspectBuf []*Process // the reaper's copy of suspects
+	lastSweep  time.Time  // when reapAll last began (reaper goroutine)
+
 	server *forkServer // forks with a small fd table (spawn_linux.go); nil: cfkd forks itself
 }
 
@@ -177,17 +185,18 @@ func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 		return nil, fmt.Errorf("osproc: output poller: %w", err)
 	}
 	l := &Launcher{
-		log:     log,
-		devnull: devnull,
-		sigs:    make(chan os.Signal, 1),
-		done:    make(chan struct{}),
-		stopped: make(chan struct{}),
-		ownPgrp: syscall.Getpgrp(),
-		out:     out,
-		procs:   make(map[int]*entry),
-		early:   make(map[int]earlyExit),
-		forks:   newForkSlots(maxForks),
-		frozen:  frozen,
+		log:      log,
+		devnull:  devnull,
+		sigs:     make(chan os.Signal, 1),
+		done:     make(chan struct{}),
+		stopped:  make(chan struct{}),
+		ownPgrp:  syscall.Getpgrp(),
+		out:      out,
+		procs:    make(map[int]*entry),
+		early:    make(map[int]earlyExit),
+		suspects: make(map[int]*Process),
+		forks:    newForkSlots(maxForks),
+		frozen:   frozen,
 	}
 	signal.Notify(l.sigs, syscall.SIGCHLD)
 	if s, err := startForkServer(log, maxForks); err != nil {
@@ -489,6 +498,9 @@ func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
 	if p.exited {
 		return ErrDone
 	}
+	// its exit is looked for first (suspects.go), from before the kill:
+	// the SIGCHLD of an exit it causes finds it
+	l.suspect(p, sig)
 	target := p.Pid
 	if p.group && p.Pid != l.ownPgrp {
 		target = -p.Pid
@@ -500,10 +512,12 @@ func (l *Launcher) Signal(p *Process, sig syscall.Signal) error {
 			// group): the process itself, whose pid is not free (not
 			// reaped, mu held), gets the signal
 			if err := syscall.Kill(p.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+				l.unsuspect(p)
 				return fmt.Errorf("kill %d: %w", p.Pid, err)
 			}
 			return nil
 		}
+		l.unsuspect(p)
 		return fmt.Errorf("kill %d: %w", target, err)
 	}
 	return nil
@@ -516,13 +530,28 @@ func (p *Process) markExited() {
 	p.mu.Unlock()
 }
 
+// reapLoop reaps at each SIGCHLD: the suspects at once, then the sweep,
+// put off while the last one is more recent than sweepGap (suspects.go).
 func (l *Launcher) reapLoop() {
 	defer close(l.stopped)
+	var sweep <-chan time.Time // a sweep put off; nil: none
 	for {
 		select {
 		case <-l.done:
 			return
 		case <-l.sigs:
+			l.reapSuspects()
+			if sweep != nil {
+				continue // the sweep armed comes after this SIGCHLD
+			}
+			if d := l.sweepDelay(); d > 0 {
+				putOff(d)
+				sweep = time.After(d)
+				continue
+			}
+			l.reapAll()
+		case <-sweep:
+			sweep = nil
 			l.reapAll()
 		}
 	}
@@ -535,6 +564,9 @@ func (l *Launcher) reapLoop() {
 func (l *Launcher) reapAll() {
 	l.reaping.Lock()
 	defer l.reaping.Unlock()
+	if canPeek {
+		l.lastSweep = time.Now()
+	}
 	for {
 		want := -1 // wait4's pid: any child, or the one peekZombie found
 		if canPeek {
@@ -552,18 +584,7 @@ func (l *Launcher) reapAll() {
 			// the usual exit: reaped outside mu, its pid its own until then
 			delete(l.procs, want)
 			l.mu.Unlock()
-			e.proc.markExited()
-			if e.proc.endGroup {
-				// not reaped yet: -want is still its group, or no group
-				if err := syscall.Kill(-want, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
-					l.log.WithError(err).WithField("pid", want).Warn("ending the process group of an exited child failed")
-				}
-			}
-			ws, err := reapZombie(want)
-			if err != nil {
-				l.log.WithError(err).WithField("pid", want).Warn("reaping an exited child failed: its exit status is lost")
-			}
-			e.onExit(want, ws)
+			l.reapRegistered(want, e)
 			continue
 		}
 		pid, err := syscall.Wait4(want, &ws, syscall.WNOHANG, nil)

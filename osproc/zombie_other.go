@@ -11,3 +11,5 @@ const canPeek = false
 func peekZombie() int { return 0 }
 
 func reapZombie(int) (syscall.WaitStatus, error) { return 0, syscall.ENOSYS }
+
+func peekExited(int) bool { return false }

@@ -1,0 +1,124 @@
+//go:build linux
+
+package osproc
+
+import (
+	"os"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// withSweepGap sets the sweep's gap for the test, and returns a channel
+// told of each sweep put off.
+func withSweepGap(t *testing.T, gap time.Duration) <-chan time.Duration {
+	putOffs := make(chan time.Duration, 100)
+	hook := func(d time.Duration) {
+		select {
+		case putOffs <- d:
+		default:
+		}
+	}
+	testSweepGap.Store(int64(gap))
+	testSweepPutOff.Store(&hook)
+	t.Cleanup(func() {
+		testSweepGap.Store(0)
+		testSweepPutOff.Store(nil)
+	})
+	return putOffs
+}
+
+// startReader starts `sh -c 'read x; exit 7'` on a pipe: it exits, never
+// signalled, once the returned function closes its stdin.
+func startReader(t *testing.T) (*child, func()) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := start(t, Spec{Argv: sh("read x; exit 7"), Stdin: r})
+	r.Close()
+	t.Cleanup(func() { w.Close() })
+	return c, func() { w.Close() }
+}
+
+// TestSuspectReapedFirst: one SIGCHLD for two exits (both made while
+// frozen, then Thaw), a signalled child's and an older unsignalled
+// one's, which waitid(P_ALL) finds first. The signalled child is reaped
+// at once, before the sweep it comes too soon after (put off); the other
+// one's exit is not lost: the sweep put off reaps it.
+func TestSuspectReapedFirst(t *testing.T) {
+	putOffs := withSweepGap(t, 2*time.Second)
+	unsignalled, end := startReader(t) // older: first in the kernel's list
+	signalled := start(t, Spec{Argv: []string{"sleep", "100"}})
+	recent := start(t, Spec{Argv: sh("exit 0")}) // a sweep now: the next one is put off
+	recent.wait(t)
+
+	launcher.Freeze()
+	thawed := false
+	thaw := func() {
+		if !thawed {
+			thawed = true
+			launcher.Thaw()
+		}
+	}
+	t.Cleanup(thaw)
+	if err := launcher.Signal(signalled.Process, syscall.SIGTERM); err != nil {
+		thaw()
+		t.Fatal(err)
+	}
+	end()
+	for _, c := range []*child{unsignalled, signalled} {
+		eventually(t, "both children zombies, not reaped", func() (bool, string) {
+			info, ok := ReadProc(c.Pid)
+			return ok && info.State == 'Z', string(info.State)
+		})
+	}
+	thaw()
+
+	select {
+	case e := <-signalled.exit:
+		if !e.ws.Signaled() || e.ws.Signal() != syscall.SIGTERM {
+			t.Errorf("signalled child: status %v, want killed by SIGTERM", e.ws)
+		}
+	case e := <-unsignalled.exit:
+		t.Fatalf("the unsignalled child (status %v) was reaped before the signalled one: no suspect was asked first", e.ws)
+	case <-time.After(deadline):
+		t.Fatal("the signalled child was not reaped")
+	}
+	if ws := unsignalled.wait(t); !ws.Exited() || ws.ExitStatus() != 7 {
+		t.Errorf("unsignalled child: status %v, want exit 7", ws)
+	}
+	select {
+	case <-putOffs:
+	default:
+		t.Error("no sweep was put off")
+	}
+}
+
+// TestSweepPutOff: an exit within the gap of the last sweep is reaped by
+// a sweep put off, not lost; one after the gap at once.
+func TestSweepPutOff(t *testing.T) {
+	putOffs := withSweepGap(t, time.Second)
+	first, endFirst := startReader(t)
+	second, endSecond := startReader(t)
+	endFirst()
+	first.wait(t)
+	for len(putOffs) > 0 { // the first exit may follow another test's sweep
+		<-putOffs
+	}
+	endSecond() // within a second of the sweep that reaped the first
+	select {
+	case d := <-putOffs:
+		if d <= 0 || d > time.Second {
+			t.Errorf("sweep put off by %v, want (0, 1s]", d)
+		}
+	case e := <-second.exit:
+		t.Fatalf("the second exit (status %v) was reaped at once, within the gap", e.ws)
+	case <-time.After(deadline):
+		t.Fatal("no sweep put off")
+	}
+	if ws := second.wait(t); ws.ExitStatus() != 7 {
+		t.Errorf("second child: status %v, want exit 7", ws)
+	}
+}
