@@ -98,9 +98,13 @@
 // start and stop it. The proxy actor runs the proxy process on demand
 // (auto) or on proxyup, with three pipes as fds 3, 4, 5; a writer
 // goroutine with a bounded queue writes the command pipe (what a full queue
-// cannot take waits in the actor's backlog, proxy_backlog.go; a proxy
-// that takes none of it for Options.ProxyCommandStall, or a broken pipe,
-// shuts the proxy down), two reader goroutines turn status
+// cannot take waits in the actor's backlog, proxy_backlog.go, and so do
+// the start lines past proxyStartWindow written and not answered, where
+// a stop takes them back; a stop line goes ahead of the lines of other
+// services held there, the lines of one service and the starts keep
+// their order; a proxy whose queue stays full for
+// Options.ProxyCommandStall, or a broken pipe, shuts the proxy down),
+// two reader goroutines turn status
 // and log lines into messages (the lines are package proxywire's, the codec
 // cfk-proxy uses too; a start command that does not encode is refused to
 // the service, never sent). Every run has a number: what the pipes of a

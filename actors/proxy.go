@@ -103,9 +103,17 @@ type Proxy struct {
 	cmds   chan<- *cmdLine // the writer's queue while up
 	// backlog: the command lines the queue could not take yet, in order;
 	// backlogMoved: when one last moved to the queue (proxy_backlog.go)
+	// inflight: the seqs of the start lines in the queue or written, not
+	// answered yet (proxyStartWindow); heldNames, heldStops: the lines
+	// in the backlog by service, its stop lines; stallArmed: the queue
+	// was found full, backlogTimer runs
 	backlog      []*cmdLine
 	backlogMoved time.Time
 	backlogTimer *time.Timer
+	inflight     []uint64
+	heldNames    map[string]int
+	heldStops    int
+	stallArmed   bool
 	timer        *time.Timer
 	// holds: the services in backoff that hold an auto proxy up until
 	// their retry (proxy_hold.go)
@@ -342,7 +350,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		}
 	}
 	p.prog.sent++
-	cl := &cmdLine{b: line}
+	cl := &cmdLine{b: line, name: name, seq: p.prog.sent}
 	p.starts[name] = append(p.starts[name], &proxiedStart{ref: ref, seq: p.prog.sent, asked: time.Now(), sent: sent, line: cl})
 	p.send(ctx, cl)
 }
@@ -449,7 +457,7 @@ func (p *Proxy) shutdown(ctx actor.Context) {
 	p.log.Infof("shutting down proxy '%s'", p.cfg.Name)
 	p.transition(ctx, proxyIsStopping)
 	close(p.cmds)
-	p.cmds, p.backlog = nil, nil
+	p.dropCommands()
 	p.signal(syscall.SIGTERM)
 	root, self, run := ctx.ActorSystem().Root, p.self, p.run
 	p.cancelTimer()
@@ -480,7 +488,7 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 	}
 	if p.state == proxyIsUp {
 		close(p.cmds) // the writer closes the command pipe
-		p.cmds, p.backlog = nil, nil
+		p.dropCommands()
 	}
 	p.gone(ctx, true)
 }
@@ -560,7 +568,7 @@ func (p *Proxy) takeBack(ctx actor.Context, name string) bool {
 		return false
 	}
 	st := list[len(list)-1] // the service's current start, if any
-	if st.left || st.pid != 0 || st.ref != p.svcs[name] || st.line == nil || !p.unqueue(st.line) {
+	if st.left || st.pid != 0 || st.ref != p.svcs[name] || st.line == nil || !p.unqueue(ctx, st.line) {
 		return false
 	}
 	p.starts[name] = list[:len(list)-1] // never answered: the proxy never read it

@@ -36,6 +36,14 @@ const cmdQueueSize = 256
 type cmdLine struct {
 	b     []byte
 	state atomic.Int32 // lineQueued, lineClaimed, lineDropped
+	// the actor's alone (proxy_backlog.go): the service it is of; stop:
+	// a stop line; seq: a start's (proxiedStart.seq), 0 for a line
+	// that is none or that the window does not count (an upgrade's);
+	// released: in the writer's queue, no longer in the backlog
+	name     string
+	stop     bool
+	seq      uint64
+	released bool
 }
 
 const (
@@ -227,7 +235,7 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 		p.log.WithError(err).Errorf("proxy '%s': command not sent", p.cfg.Name)
 		return
 	}
-	p.send(ctx, &cmdLine{b: line})
+	p.send(ctx, &cmdLine{b: line, name: c.Name, stop: c.Command == proxywire.CommandStop})
 }
 
 // readLines calls emit with each line of r (without its "\r\n" or "\n")

@@ -111,7 +111,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		// a start the service gave up: nobody supervises its process,
 		// killed through the handle (never by a bare pid)
 		st.pid, st.unheld = m.pid, lostHandle(m)
-		p.prog.answer(st.seq)
+		p.startAnswered(ctx, st.seq)
 		if ended {
 			// the proxy stopped it already (it read the stop line)
 			p.log.Infof("proxy '%s' started '%s' (pid %d) for a start the service gave up: it had already ended", p.cfg.Name, m.name, m.pid)
@@ -136,7 +136,7 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		p.log.WithError(m.handleErr).Warnf("proxy '%s' reported pid %d for '%s': no handle on it, cfkd will not signal it", p.cfg.Name, m.pid, m.name)
 	}
 	st.pid, st.unheld = m.pid, lostHandle(m)
-	p.prog.answer(st.seq)
+	p.startAnswered(ctx, st.seq)
 	p.pids[m.name] = m.pid
 	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self,
 		ended: ended})
@@ -168,7 +168,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		return
 	}
 	if st.pid == 0 { // no started before it: this answers the start
-		p.prog.answer(st.seq)
+		p.startAnswered(ctx, st.seq)
 	}
 	if m.pid == 0 {
 		// cfk-proxy (or the Python proxy) could not fork it at all (its

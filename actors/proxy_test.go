@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"syscall"
@@ -552,23 +553,39 @@ func TestProxyGetsTheBoundSockets(t *testing.T) {
 // A proxy that does not read its commands (the played one stops reading
 // once 64 lines wait in its channel): once the pipe and the writer's queue
 // are full and it takes none of the lines past them for
-// ProxyCommandStall, cfkd shuts it down instead of blocking.
+// ProxyCommandStall, cfkd shuts it down instead of blocking. Start lines
+// never fill them (proxyStartWindow): this proxy answers its starts, then
+// reads no more while the stop lines of its services, 1 KiB long, come.
 func TestProxyNotReadingCommandsIsShutDown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, func(o *Options) { o.ProxyCommandStall = 300 * time.Millisecond })
-	const n = 400
-	p := r.startManyUnderProxy(n)
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	// the services it was running fail with it (which ones depends on the
-	// order the start reached them)
-	r.rec.Wait(t, "a service failed by the proxy's end", deadline, func() bool {
-		found := false
+	const n = 450
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.ok("proxy p cmd=cfk-proxy")
+	long := strings.Repeat("x", 1024)
+	for i := range n {
+		s := fmt.Sprintf("s%d%s", i, long)
+		// stopwait 30 s: the proxy's end, not their stop, ends them
+		r.ok("proxy p service "+s+" cmd=sleep 100", "proxy p service "+s+" stopwait_secs=30")
+	}
+	r.okDone("command start all", n)
+	p := nextProxy(t, proxies)
+	for i := range n {
+		p.started(startName(t, p.command()), 1000+i)
+	}
+	r.wait("every service running", func() bool {
+		up := 0
 		r.rec.All(func(_ int, ev messages.ServiceStateChanged) bool {
-			found = ev.To == fail && ev.Reason == "proxy stopped"
-			return !found
+			if ev.To == running {
+				up++
+			}
+			return true
 		})
-		return found
+		return up == n
 	})
+	r.okDone("command stop all", n)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 }
 
 // startManyUnderProxy starts n services under a played proxy p, each
@@ -601,12 +618,13 @@ func TestProxySlowToReadIsNotShutDown(t *testing.T) {
 	p := r.startManyUnderProxy(n)
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, 500*time.Millisecond)
 	seen := map[string]bool{}
-	for range n {
+	for i := range n {
 		name := startName(t, p.command())
 		if seen[name] {
 			t.Fatalf("command of %q seen before", name)
 		}
 		seen[name] = true
+		p.started(name, 1000+i) // the next start goes once it answers (proxyStartWindow)
 	}
 	r.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
 }

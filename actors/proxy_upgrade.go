@@ -447,7 +447,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	q := make(chan *cmdLine, cmdQueueSize)
 	p.cmds = q
 	p.pr = &pipeRun{cmdW: m.files[0], statusR: m.files[1], logR: m.files[2], q: q}
-	p.requeue(ctx, q, px.PendingCmds)
+	p.requeue(ctx, px.PendingCmds)
 	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
 	p.runCfg = p.cfg // not carried: taken as its declaration's
 	run := p.runCfg
