@@ -143,6 +143,48 @@ def parse_command(line):
     return out
 
 
+def stops_first(lines):
+    """The command lines of one read, in the order to handle them: a stop
+    line first when no earlier line of its service is still to handle,
+    else the oldest line, as cfk-proxy does (REFERENCE §4.6). cfkd counts
+    a stop's stopwait from writing it: it must not wait for the starts of
+    other services, each a fork. The lines of one name keep their order,
+    and the starts theirs (cfkd expects its starts answered in order)."""
+    names = []
+    by_name = {}
+    stops = collections.deque()
+    for i, line in enumerate(lines):
+        name, stop = None, False
+        try:
+            c = parse_command(line.decode("utf-8", "replace"))
+            name, stop = c["name"], c["command"] == "stop"
+        except (UnknownCommand, BadCommand):
+            pass
+        names.append((name, stop))
+        if name is not None:
+            q = by_name.setdefault(name, collections.deque())
+            q.append(i)
+            if stop and len(q) == 1:
+                stops.append(i)
+    taken = [False] * len(lines)
+    oldest = 0
+    for _ in range(len(lines)):
+        if stops:
+            i = stops.popleft()
+        else:
+            while taken[oldest]:
+                oldest += 1
+            i = oldest
+        taken[i] = True
+        name = names[i][0]
+        if name is not None:
+            q = by_name[name]
+            q.popleft()
+            if q and names[q[0]][1]:
+                stops.append(q[0])
+        yield lines[i]
+
+
 def exec_argv(cmd):
     """The argv cfk-proxy would exec for cmd (REFERENCE §2.6)."""
     if isinstance(cmd, list):
@@ -379,6 +421,7 @@ class Proxy:
             self.shutdown("command pipe closed")
             return
         self.cmd_buf += data
+        lines = []
         while True:
             i = self.cmd_buf.find(b"\n")
             if i < 0:
@@ -388,6 +431,8 @@ class Proxy:
             if self.cmd_skipping:
                 self.cmd_skipping = False
                 continue
+            lines.append(line)
+        for line in stops_first(lines):
             self.handle(line)
             if self.shutting_down:
                 return
