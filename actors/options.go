@@ -147,9 +147,9 @@ type Options struct {
 	// ProxyGrace is how long a proxy asked to stop may take before it is
 	// considered gone and SIGKILLed (REFERENCE §4.5: 3 s).
 	ProxyGrace time.Duration
-	// ProxyCommandStall is how long a proxy may take none of the command
-	// lines waiting past its queue before it is shut down (REFERENCE
-	// §4.2: 30 s), and how long it may load (answer no start since its
+	// ProxyCommandStall is how long a proxy may read no command line
+	// while its writer's queue is full before it is shut down (REFERENCE
+	// §4.2: 30 s; start lines held by proxyStartWindow are no stall), and how long it may load (answer no start since its
 	// launch) before the services waiting for their pid fail (§4.5).
 	ProxyCommandStall time.Duration
 	// ProxyHoldGrace is how long after a retry's time an auto proxy held
