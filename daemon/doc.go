@@ -56,7 +56,9 @@
 //     an orphanKiller: once the process of a service that cfkd stopped
 //     (SIGTERM/SIGKILL) has exited, the adopted orphans whose environment
 //     says CONTROL_FREAK_SERVICE=NAME are terminated (as systemd's
-//     KillMode=control-group would); a service that exits on its own keeps
+//     KillMode=control-group would), and, round after round, the
+//     daemons below them and those they fork as they end, before the
+//     service's next launch (orphans_late.go); a service that exits on its own keeps
 //     its daemons until it is stopped or destroyed (EndLeftovers). What a
 //     proxy that died forked for a start it never reported is ended once
 //     the proxy's exit is reaped (EndLostStart: the orphans of the service

@@ -32,6 +32,8 @@ type orphanKiller struct {
 
 	mu    sync.Mutex
 	procs map[*osproc.Process]*serviceProc // live service processes
+	// the launches watched by the clean-ups under way (orphans_late.go)
+	watches map[string][]*launchWatch
 
 	pending sync.WaitGroup // scans and terminations under way
 
@@ -59,6 +61,9 @@ type stoppedExit struct {
 	// after, when not 0: only the orphans started at or after this time
 	// are ended (EndLostStart: what a dead proxy forked for one start).
 	after uint64
+	// direct: the exit of a process cfkd launched itself (not a proxy's,
+	// whose launches it does not see): its late orphans are ended too
+	direct bool
 }
 
 // span is when the orphans a scan ends started, in osproc.BootTicks:
@@ -132,6 +137,7 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 		// has its environment, and cfkd killing it stops no service
 		return k.Launcher.Launch(spec, onExit)
 	}
+	k.launching(name)
 	t := k.track(name, spec.Setsid, false, onExit)
 	p, err := k.Launcher.Launch(spec, t.onExit)
 	if err == nil {
@@ -170,7 +176,7 @@ func (k *orphanKiller) track(name string, group, stopped bool, onExit func(pid i
 				}
 				// the service hears of the exit after the scan: a restart
 				// cannot launch anything that it would take for an orphan.
-				k.afterStop(stoppedExit{name: name, group: g, deliver: func() { onExit(pid, ws) }})
+				k.afterStop(stoppedExit{name: name, group: g, deliver: func() { onExit(pid, ws) }, direct: true})
 				return
 			}
 			onExit(pid, ws)
@@ -320,14 +326,18 @@ func (k *orphanKiller) scanLoop() {
 		k.exitMu.Unlock()
 		groups := map[string]int{}
 		spans := map[string][]span{} // an orphan started in one of its service's spans is ended
+		direct := map[string]bool{}  // the services whose late orphans are ended too
 		for _, e := range batch {
+			if e.direct {
+				direct[e.name] = true
+			}
 			if g, ok := groups[e.name]; !ok || g == 0 {
 				groups[e.name] = e.group
 			}
 			spans[e.name] = append(spans[e.name], span{e.after, e.before})
 		}
 		start := time.Now()
-		k.killServiceOrphans(groups, spans)
+		k.killServiceOrphans(groups, spans, direct)
 		took := time.Since(start)
 		for _, e := range batch {
 			e.deliver()
@@ -342,11 +352,13 @@ func (k *orphanKiller) scanLoop() {
 // likely dying of it, so they are logged only if they need SIGKILL. An
 // orphan is ended only if it started in one of its service's spans (an
 // exit's: any time; EndLeftovers': before its call, a new run's are
-// kept; EndLostStart's: between the start and the proxy's end). It scans
-// and sends SIGTERM at once; the wait for SIGKILL runs in a goroutine of
-// its own.
-func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span) {
-	scanned := osproc.BootTicks() // read before the scan: what started since is not seen in it
+// kept; EndLostStart's: between the start and the proxy's end). The late
+// orphans of the services in direct are ended too (orphans_late.go). It
+// scans and sends SIGTERM at once; the wait for SIGKILL runs in a
+// goroutine of its own.
+func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span, direct map[string]bool) {
+	watches := k.watchLaunches(direct) // before the scan: a launch since is seen
+	scanned := osproc.BootTicks()      // read before the scan: what started since is not seen in it
 	var mine []osproc.Orphan
 	for _, o := range k.AdoptedOrphans() {
 		if !slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) }) {
@@ -355,6 +367,7 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 		mine = append(mine, o)
 	}
 	if len(mine) == 0 {
+		k.unwatchLaunches(watches)
 		return
 	}
 	byPid := map[int]osproc.Orphan{}
@@ -369,6 +382,7 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 	k.pending.Add(1)
 	go func() {
 		defer k.pending.Done()
+		defer k.unwatchLaunches(watches)
 		name := func(pid int) string {
 			return fmt.Sprintf("orphan pid %d (%s) left by service %s", pid, byPid[pid].Comm, byPid[pid].Service)
 		}
@@ -391,8 +405,11 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 		// since the scan started after it: no orphan of this stop. Each
 		// process is targeted once (one that survives SIGKILL is not
 		// again), and each round ends processes not ended before, so the
-		// rounds end (REFERENCE §7.5).
-		for {
+		// rounds end (REFERENCE §7.5). So is, for maxLateRounds rounds, a
+		// late orphan (orphans_late.go): a daemon that one of those
+		// forked as it handled its SIGTERM, after the scan, before the
+		// service's next launch; it ran on, adopted by cfkd.
+		for round := 1; ; round++ {
 			var next []osproc.Orphan
 			for _, o := range k.AdoptedOrphans() {
 				if _, mine := groups[o.Service]; !mine {
@@ -405,7 +422,8 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 				start, seen := below[o.Pid]
 				seen = seen && start == o.Start
 				missed := o.Start < scanned && slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) })
-				if seen || missed {
+				late := round <= maxLateRounds && k.late(watches, o, scanned)
+				if seen || missed || late {
 					next = append(next, o)
 				}
 			}

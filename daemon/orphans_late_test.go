@@ -1,0 +1,169 @@
+//go:build linux
+
+package daemon
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/osproc"
+)
+
+// A daemon of a stopped service that forks a successor as it handles the
+// SIGTERM of the clean-up (a daemon that re-spawns itself, a shutdown
+// hook that detaches) made a process after the scan: neither seen at it
+// nor below the daemon before it was ended. It ran on, adopted by cfkd,
+// after 'cfkctl stop' said stopped, until cfkd's shutdown. It is a late
+// orphan of the stopped run now, and ended (REFERENCE §7.5).
+func TestStopEndsTheSuccessorADaemonForksOnSIGTERM(t *testing.T) {
+	const script = `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
+	r := newOrphanRig(t, script)
+	t.Cleanup(func() {
+		for _, pid := range successors() {
+			killOrphan(t, pid)
+		}
+	})
+	// the daemon has set its trap (SIGTERM caught) before the stop
+	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
+		if time.Now().After(end) {
+			t.Fatal("the daemon never set its SIGTERM trap")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r.stopAndWait(t, syscall.SIGTERM)
+	for _, pid := range successors() {
+		if p, ok := osproc.ReadProc(pid); ok && p.State != 'Z' {
+			t.Errorf("service svc stopped by cfkd has exited; pid %d (ppid %d), which its daemon forked on SIGTERM, was left running", pid, p.Ppid)
+		}
+	}
+}
+
+// trapSet says whether a descendant of pid named lateparent catches
+// SIGTERM.
+func trapSet(pid int) bool {
+	for d := range osproc.Descendants([]int{pid}) {
+		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(d) + "/cmdline")
+		if !bytes.Contains(cmd, []byte("lateparent")) {
+			continue
+		}
+		status, _ := os.ReadFile("/proc/" + strconv.Itoa(d) + "/status")
+		for _, line := range strings.Split(string(status), "\n") {
+			if mask, ok := strings.CutPrefix(line, "SigCgt:\t"); ok {
+				m, err := strconv.ParseUint(mask, 16, 64)
+				return err == nil && m&(1<<(syscall.SIGTERM-1)) != 0
+			}
+		}
+	}
+	return false
+}
+
+// successors are the test process's children running sleep 1093.
+func successors() []int { return childrenRunning("sleep\x001093\x00") }
+
+// childrenRunning are the test process's children whose command line is
+// cmdline.
+func childrenRunning(cmdline string) []int { return running(cmdline, true) }
+
+// running are the processes whose command line is cmdline (the test
+// process's children only, with children).
+func running(cmdline string, children bool) []int {
+	var pids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if p, ok := osproc.ReadProc(pid); ok && (!children || p.Ppid == os.Getpid()) && string(cmd) == cmdline {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// A new run launched while the clean-up of the stopped one goes on keeps
+// its daemons: they started at or after its launch, so they are not late
+// orphans of the stopped run, though they started after the scan.
+func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
+	// the daemon takes 0.5 s to end: the new run starts meanwhile
+	const script = `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
+	r := newOrphanRig(t, script)
+	t.Cleanup(func() {
+		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
+			killOrphan(t, pid)
+		}
+	})
+	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
+		if time.Now().After(end) {
+			t.Fatal("the daemon never set its SIGTERM trap")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not stop")
+	}
+	// the exit is told, the successor forked: the service starts again,
+	// in a later tick of the clock of start times (one in the same 10 ms
+	// as the successor's fork cannot be told from it, and the successor
+	// is kept), and daemonises at once
+	for end := time.Now().Add(5 * time.Second); ; {
+		if pids := running("sleep\x001093\x00", false); len(pids) > 0 {
+			if p, ok := osproc.ReadProc(pids[0]); ok && osproc.BootTicks() > p.Start {
+				break
+			}
+		}
+		if time.Now().After(end) {
+			t.Fatal("the daemon never forked its successor")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	next := make(chan syscall.WaitStatus, 1)
+	p, err := r.k.Launch(osproc.Spec{
+		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`},
+		Env:    r.env,
+		Setsid: true,
+		Tag:    actors.ServiceTag("svc"),
+	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.k.Launcher.Signal(p, syscall.SIGKILL)
+		select {
+		case <-next:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the new run %d was not reaped", p.Pid)
+		}
+	})
+	var daemon int
+	for end := time.Now().Add(5 * time.Second); daemon == 0; {
+		if pids := childrenRunning("sleep\x001094\x00"); len(pids) > 0 {
+			daemon = pids[0]
+		} else if time.Now().After(end) {
+			t.Fatal("the new run's daemon was never adopted")
+		} else {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	start, _ := osproc.ReadProc(daemon)
+	r.k.pending.Wait()
+	if len(successors()) > 0 {
+		t.Errorf("the successor that the stopped run's daemon forked on SIGTERM was left running: %v", successors())
+	}
+	if q, ok := osproc.ReadProc(daemon); !ok || q.State == 'Z' || q.Start != start.Start {
+		t.Errorf("the daemon (pid %d) of the run started after the stop was ended by the stop's clean-up", daemon)
+	}
+}
