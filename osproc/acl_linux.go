@@ -32,8 +32,15 @@ const (
 // else the other entry. read is false when p has no ACL (the mode bits
 // decide); an ACL that cannot be read, or a file system that cannot say
 // whether p has one (EOPNOTSUPP: an NFSv4 mount, whose server decides by
-// its own ACLs), is taken as granting it (the exec says).
+// its own ACLs), is taken as granting it (the exec says). Nor is an ACL
+// read for a file whose mode has no group bit (its mask, or its owning
+// group's entry, empty: setfacl -m m::---): the kernel's
+// acl_permission_check reads none then, the mode bits decide (a named
+// user denied by the empty mask gets the others' bits).
 func aclPermits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uint32) (ok, read bool) {
+	if st.Mode&0o070 == 0 {
+		return false, false
+	}
 	buf := make([]byte, 4+8*32)
 	n, err := syscall.Getxattr(p, "system.posix_acl_access", buf)
 	if errors.Is(err, syscall.ERANGE) { // more than 32 entries

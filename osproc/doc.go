@@ -81,7 +81,9 @@
 // directory (the program, its interpreter, each directory above them,
 // the cwd) is what the kernel grants (permits): its POSIX access ACL
 // when it has one, read as posix_acl_permission reads it (acl_linux.go;
-// an ACL may deny what the mode bits allow), else the mode bits; one
+// an ACL may deny what the mode bits allow), else the mode bits (also
+// when the mode has no group bit: acl_permission_check reads no ACL
+// then); one
 // that cannot be read, or on a file system that cannot say (EOPNOTSUPP:
 // NFSv4), is taken as granting (the exec says). Elsewhere
 // no ACL is read (aclsUnread): a program named by its path is then left
