@@ -15,7 +15,7 @@
 // one select: command lines, signals, exits, and the SIGKILL deadline of a
 // shutdown. A reader goroutine reads the command pipe as fast as cfkd
 // writes it, parses each line and queues it (cmdQueue, queue.go: 16 MiB
-// at most, then it reads no more until the loop took a line); the loop
+// at most, counted as the lines weigh parsed, then it reads no more until the loop took a line); the loop
 // handles one queued line at a time, a stop line first when no earlier
 // line of its name is still queued, else the oldest line. Children are started by an
 // osproc.Launcher (fork+exec with a clean fd table, one reaper, one output

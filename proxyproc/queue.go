@@ -3,13 +3,15 @@ package proxyproc
 import (
 	"bytes"
 	"sync"
+	"unsafe"
 
 	"github.com/cfk/cfk/proxywire"
 )
 
-// commandQueueBytes bounds the command lines read and not handled yet (in
-// bytes): past it the reader stops reading the command pipe until the loop
-// took some, and cfkd keeps the next ones (REFERENCE §4.2).
+// commandQueueBytes bounds the command lines read and not handled yet (the
+// memory they hold, parsed: cost): past it the reader stops reading the
+// command pipe until the loop took some, and cfkd keeps the next ones
+// (REFERENCE §4.2).
 const commandQueueBytes = 16 << 20
 
 // queued is one command line read and not handled yet.
@@ -18,6 +20,28 @@ type queued struct {
 	cmd   proxywire.Command
 	err   error // ParseCommand's: such a line has no name
 	taken bool
+	cost  int // what it holds, counted in cmdQueue.size
+}
+
+// cost estimates the memory e holds: its line, the entry itself and its
+// place in the queue's slices, and the parsed command, whose strings
+// (a string header each: an argument of 3 bytes of JSON, `"",`, is 16
+// bytes parsed) and env map (some 64 bytes an entry) may weigh several
+// times the line (a 16 MiB bound in line bytes held 130 MB).
+func (e *queued) costOf() int {
+	n := cap(e.line) + int(unsafe.Sizeof(*e)) + 64
+	if e.err != nil {
+		return n
+	}
+	c := &e.cmd
+	n += len(c.Command) + len(c.Name) + len(c.Cmd) + len(c.TieStdinTo)
+	for _, a := range c.Argv {
+		n += 16 + len(a)
+	}
+	for k, v := range c.Env {
+		n += 64 + len(k) + len(v)
+	}
+	return n
 }
 
 // cmdQueue holds the command lines the reader goroutine read, for the
@@ -33,7 +57,7 @@ type cmdQueue struct {
 	all    []*queued  // arrival order; the taken ones are skipped
 	byName map[string][]*queued
 	stops  []*queued // stop lines first of their name's, as they became so
-	size   int       // bytes in the queue
+	size   int       // the cost of the lines queued (queued.cost)
 	limit  int
 	ended  bool  // the reader reached the end of the pipe
 	err    error // why (io.EOF, a read error)
@@ -56,10 +80,11 @@ func (q *cmdQueue) push(line []byte) bool {
 	}
 	e := &queued{line: line}
 	e.cmd, e.err = proxywire.ParseCommand(line)
+	e.cost = e.costOf()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.all = append(q.all, e)
-	q.size += len(line)
+	q.size += e.cost
 	if e.err == nil {
 		name := e.cmd.Name
 		q.byName[name] = append(q.byName[name], e)
@@ -106,7 +131,7 @@ func (q *cmdQueue) next() (e *queued, ended bool, err error) {
 		return nil, q.ended, q.err
 	}
 	e.taken = true
-	q.size -= len(e.line)
+	q.size -= e.cost
 	if e.err == nil {
 		name := e.cmd.Name
 		rest := q.byName[name][1:] // e was the first of its name's
