@@ -21,8 +21,9 @@
 // (suspects.go, REFERENCE §7.5) a SIGCHLD first has the children Signal
 // signalled (the suspects, while at most 64) each asked alone
 // (waitid(P_PID), whose cost does not grow with the children), and the
-// sweep that must still follow every SIGCHLD (signals coalesce) runs at
-// most once every 20 ms: one sooner arms a one-shot timer for it. So:
+// sweep that must still follow every SIGCHLD (signals coalesce) runs
+// no sooner after the last than ten times what that one took (20 ms at
+// most): one sooner arms a one-shot timer for it. So:
 //
 //   - an exit is never lost: a sweep follows every SIGCHLD (at once or
 //     by its timer) and reaps until nothing is left; even when the child dies before Launch

@@ -124,6 +124,9 @@ type Launcher struct {
 	suspects   map[int]*Process
 	suspectBuf []*Process // the reaper's copy of suspects
 	lastSweep  time.Time  // when reapAll last began (reaper goroutine)
+	// how long the last sweep took (reaper goroutine): the gap to the
+	// next is sweepCostFactor times that, sweepGap at most (sweepDelay)
+	lastSweepCost time.Duration
 
 	server *forkServer // forks with a small fd table (spawn_linux.go); nil: cfkd forks itself
 }
@@ -566,6 +569,7 @@ func (l *Launcher) reapAll() {
 	defer l.reaping.Unlock()
 	if canPeek {
 		l.lastSweep = time.Now()
+		defer func() { l.lastSweepCost = time.Since(l.lastSweep) }()
 	}
 	for {
 		want := -1 // wait4's pid: any child, or the one peekZombie found

@@ -18,11 +18,15 @@ import (
 //     cost does not grow with N) while there are at most maxSuspects, and
 //     reaps those that exited as the sweep would;
 //   - the sweep still follows every SIGCHLD (signals coalesce: one may stand
-//     for a suspect's exit and another child's), but at most once every
-//     sweepGap: a SIGCHLD within sweepGap of the last sweep arms a one-shot
-//     timer for the sweep instead (at most one armed; nothing runs while no
-//     child exits). An exit of a child nobody signalled (a crash) waits
-//     sweepGap at most, only in a burst of exits; a suspect's, none.
+//     for a suspect's exit and another child's), but not within a gap of
+//     the last one: sweepCostFactor times what that one took, sweepGap at
+//     most, so that sweeping takes a tenth of a core at most. A SIGCHLD
+//     within the gap arms a one-shot timer for the sweep instead (at most
+//     one armed; nothing runs while no child exits). With a few hundred
+//     children a sweep takes microseconds, and so does the gap: a stop of
+//     200 reaps each exit as it comes. An exit of a child nobody signalled
+//     (a crash) waits sweepGap at most, only in a burst of exits among
+//     thousands of children; a suspect's, none.
 //
 // Invariants: a suspect is reaped only while it is still the entry of its
 // pid in procs (not frozen), through reapRegistered, as the sweep does;
@@ -35,8 +39,12 @@ import (
 // sweepGap.
 const maxSuspects = 64
 
-// sweepGap is the least time between two sweeps.
-const sweepGap = 20 * time.Millisecond
+// sweepGap is the longest gap between two sweeps; sweepCostFactor times
+// what the last sweep took is the gap (sweepDelay).
+const (
+	sweepGap        = 20 * time.Millisecond
+	sweepCostFactor = 10
+)
 
 // testSweepGap, when set, replaces sweepGap, and testSweepPutOff is
 // called when a sweep is put off (tests; atomic: the reaper reads them).
@@ -126,12 +134,13 @@ func (l *Launcher) reapSuspects() {
 }
 
 // sweepDelay is how long the sweep after a SIGCHLD is put off: 0 (sweep
-// now) unless a sweep began less than sweepGap ago. Reaper goroutine only.
+// now) unless the last sweep began less than its gap ago (sweepGapOf).
+// Reaper goroutine only.
 func (l *Launcher) sweepDelay() time.Duration {
 	if !canPeek || l.lastSweep.IsZero() {
 		return 0
 	}
-	gap := sweepGap
+	gap := sweepGapOf(l.lastSweepCost)
 	if g := testSweepGap.Load(); g > 0 {
 		gap = time.Duration(g)
 	}
@@ -156,4 +165,10 @@ func (l *Launcher) reapRegistered(pid int, e *entry) {
 		l.log.WithError(err).WithField("pid", pid).Warn("reaping an exited child failed: its exit status is lost")
 	}
 	e.onExit(pid, ws)
+}
+
+// sweepGapOf is the gap after a sweep that took cost: sweepCostFactor
+// times it, sweepGap at most.
+func sweepGapOf(cost time.Duration) time.Duration {
+	return min(sweepGap, sweepCostFactor*cost)
 }

@@ -122,3 +122,27 @@ func TestSweepPutOff(t *testing.T) {
 		t.Errorf("second child: status %v, want exit 7", ws)
 	}
 }
+
+// TestSweepGapFollowsItsCost: the gap after a sweep is ten times what it
+// took, 20 ms at most. With a fixed 20 ms, a stop of 200 services (each
+// sweep a few microseconds) reaped the exits that came after the first
+// sweep 20 ms later, past twice the bare loop's stop of them.
+func TestSweepGapFollowsItsCost(t *testing.T) {
+	for _, c := range []struct {
+		cost     time.Duration
+		min, max time.Duration
+	}{
+		{cost: 20 * time.Microsecond, min: 0, max: 200 * time.Microsecond},
+		{cost: time.Millisecond, min: 5 * time.Millisecond, max: 10 * time.Millisecond},
+		{cost: 50 * time.Millisecond, min: 15 * time.Millisecond, max: sweepGap},
+	} {
+		l := &Launcher{lastSweep: time.Now(), lastSweepCost: c.cost}
+		if d := l.sweepDelay(); d < c.min || d > c.max {
+			t.Errorf("a sweep of %v just now: the next put off %v, want %v to %v", c.cost, d, c.min, c.max)
+		}
+	}
+	l := &Launcher{lastSweep: time.Now().Add(-time.Millisecond), lastSweepCost: 20 * time.Microsecond}
+	if d := l.sweepDelay(); d != 0 {
+		t.Errorf("a sweep of 20µs 1ms ago: the next put off %v, want none", d)
+	}
+}
