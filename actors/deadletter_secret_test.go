@@ -1,10 +1,9 @@
 package actors
 
 import (
-	"bytes"
+	"github.com/cfk/cfk/internal/testkit"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,31 +11,13 @@ import (
 	"github.com/cfk/cfk/messages"
 )
 
-// lockedBuffer is a bytes.Buffer for a logger and a test's reads.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestDeclarationDeadLetterNamesNoAddEnvValue: a declaration, a batch of
 // them or an apply that reaches the controller once it stopped (the end
 // of a shutdown) is a dead letter, which protoactor logs with its
 // message: `add_env` values with it, where one is never logged
 // (REFERENCE §5.5). Such messages are not logged there now.
 func TestDeclarationDeadLetterNamesNoAddEnvValue(t *testing.T) {
-	out := new(lockedBuffer)
+	out := new(testkit.Buffer)
 	sys := actor.NewActorSystemWithConfig(actor.Configure(actor.WithDeadLetterThrottleCount(100), actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})))

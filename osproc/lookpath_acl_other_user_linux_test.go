@@ -8,6 +8,23 @@ import (
 	"testing"
 )
 
+// uid is the service's user of these tests; other the user alone an ACL
+// grants (aclForOther).
+const uid, other = 54321, 54322
+
+// aclForOther gives other alone rx on dir by an ACL (setfacl -m
+// u:other:rx); the test is skipped where there is no POSIX ACL, or when
+// it is not root (it runs children as uid).
+func aclForOther(t *testing.T, dir string) {
+	t.Helper()
+	if err := setUserACL(dir, other); err != nil {
+		t.Skipf("no POSIX ACL here: %v", err)
+	}
+	if os.Getuid() != 0 {
+		t.Skip("runs a child as another user: root only")
+	}
+}
+
 // TestLookPathPassesOverAnACLForAnotherUser: a directory of the PATH
 // whose ACL grants another user alone (setfacl -m u:alice:rx /opt/tools,
 // mode 0750) holds a program the service's user may not run: its execve
@@ -16,13 +33,7 @@ import (
 // 'permission denied' where /usr/bin's program would have run.
 func TestLookPathPassesOverAnACLForAnotherUser(t *testing.T) {
 	top, priv := modeBitsDirs(t, "tools")
-	const uid, other = 54321, 54322
-	if err := setUserACL(priv, other); err != nil {
-		t.Skipf("no POSIX ACL here: %v", err)
-	}
-	if os.Getuid() != 0 {
-		t.Skip("runs a child as another user: root only")
-	}
+	aclForOther(t, priv)
 	denied := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
 	pub := pubProg(t, top, "#!/bin/sh\nexit 0\n")
 	cred := &syscall.Credential{Uid: uid, Gid: uid}
@@ -52,13 +63,7 @@ func TestLookPathPassesOverAnACLForAnotherUser(t *testing.T) {
 // ACL.
 func TestCheckProgramCwdAnACLForAnotherUser(t *testing.T) {
 	_, priv := modeBitsDirs(t, "home")
-	const uid, other = 54321, 54322
-	if err := setUserACL(priv, other); err != nil {
-		t.Skipf("no POSIX ACL here: %v", err)
-	}
-	if os.Getuid() != 0 {
-		t.Skip("runs a child as another user: root only")
-	}
+	aclForOther(t, priv)
 	cred := &syscall.Credential{Uid: uid, Gid: uid}
 	spec := Spec{Argv: sh("exit 0"), Dir: priv, Credential: cred, Env: []string{"PATH=/usr/bin:/bin"}}
 	// the kernel's word: that user's process cannot start there
@@ -85,13 +90,7 @@ func TestCheckProgramCwdAnACLForAnotherUser(t *testing.T) {
 // ACL's own user is passed.
 func TestCheckProgramPathAnACLForAnotherUser(t *testing.T) {
 	top, priv := modeBitsDirs(t, "tools")
-	const uid, other = 54321, 54322
-	if err := setUserACL(priv, other); err != nil {
-		t.Skipf("no POSIX ACL here: %v", err)
-	}
-	if os.Getuid() != 0 {
-		t.Skip("runs a child as another user: root only")
-	}
+	aclForOther(t, priv)
 	prog := writeMode(t, filepath.Join(priv, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
 	script := writeMode(t, filepath.Join(top, "run"), "#!"+prog+"\n", 0o755)
 	cred := &syscall.Credential{Uid: uid, Gid: uid}

@@ -13,18 +13,7 @@ import (
 // and the launch failed (REFERENCE §2.7). It is now refused, `exec PATH:
 // permission denied`, the process kept.
 func TestCheckProgramOnANoexecMount(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	top := t.TempDir()
-	mnt := filepath.Join(top, "nx")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_NOEXEC, "size=1m"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	top, mnt := noexecMount(t)
 	prog := filepath.Join(mnt, "prog")
 	script := filepath.Join(top, "app")
 	writeMode(t, prog, "#!/bin/sh\n", 0o755)
@@ -49,18 +38,7 @@ func TestCheckProgramOnANoexecMount(t *testing.T) {
 // The look-up said `executable file not found in PATH` of a program that
 // is there (REFERENCE §2.4). One found later in the PATH is taken.
 func TestLookPathNoexecInThePATH(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	top := t.TempDir()
-	mnt := filepath.Join(top, "nx")
-	if err := os.Mkdir(mnt, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_NOEXEC, "size=1m"); err != nil {
-		t.Skipf("cannot mount a tmpfs here: %v", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	top, mnt := noexecMount(t)
 	writeMode(t, filepath.Join(mnt, "prog"), "#!/bin/sh\n", 0o755)
 	empty, pub := filepath.Join(top, "empty"), filepath.Join(top, "pub")
 	for _, d := range []string{empty, pub} {
@@ -85,4 +63,23 @@ func TestLookPathNoexecInThePATH(t *testing.T) {
 	if got, err := lookPath("prog", []string{"PATH=" + mnt + ":" + pub}, "", nil); err != nil || got != filepath.Join(pub, "prog") {
 		t.Errorf("a later one: lookPath = %q, %v; want %s", got, err, filepath.Join(pub, "prog"))
 	}
+}
+
+// noexecMount mounts a small tmpfs noexec at TOP/nx for the test (root
+// only; the test is skipped where it cannot), unmounted at its end.
+func noexecMount(t *testing.T) (top, mnt string) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	top = t.TempDir()
+	mnt = filepath.Join(top, "nx")
+	if err := os.Mkdir(mnt, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_NOEXEC, "size=1m"); err != nil {
+		t.Skipf("cannot mount a tmpfs here: %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	return top, mnt
 }

@@ -2,14 +2,12 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -69,7 +67,7 @@ func TestRunAsPlaceHolder(t *testing.T) {
 // served (REFERENCE §10.1).
 func TestPlacesPerUser(t *testing.T) {
 	testkit.RequireRoot(t)
-	logged := &lockedBuffer{}
+	logged := &testkit.Buffer{}
 	log := logrus.New()
 	log.SetOutput(logged)
 	srv := New(Options{OpenRead: true, Source: newBigSource(1), Log: log, Conns: placesConns, ReadTimeout: time.Minute})
@@ -105,22 +103,4 @@ func TestPlacesPerUser(t *testing.T) {
 	if text := logged.String(); !strings.Contains(text, want) {
 		t.Errorf("the refusal is not logged:\n%s", text)
 	}
-}
-
-// lockedBuffer is a log's output, read while it is written.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

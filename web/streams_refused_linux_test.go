@@ -55,13 +55,13 @@ type refusalRig struct {
 	t      *testing.T
 	r      *rig
 	addr   string
-	logged *lockedBuffer
+	logged *testkit.Buffer
 	mu     sync.Mutex
 	now    time.Time
 }
 
 func newRefusalRig(t *testing.T) *refusalRig {
-	x := &refusalRig{t: t, logged: &lockedBuffer{}, now: time.Now()}
+	x := &refusalRig{t: t, logged: &testkit.Buffer{}, now: time.Now()}
 	log := logrus.New()
 	log.SetOutput(x.logged)
 	x.r = newRig(t, Options{Streams: 4, Logs: quietLogs{}, Log: log})

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"github.com/cfk/cfk/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestConfigPartialStartWarns(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, cfkdBin, "--home", home, "-d", "-c", conf)
 	cmd.Env = childEnv("CFKD_HOME=" + home)
-	var stderr lockedBuffer
+	var stderr testkit.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil || !strings.Contains(string(out), "cfkd running in the background as pid") {

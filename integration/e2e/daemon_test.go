@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"github.com/cfk/cfk/internal/testkit"
 	"io"
 	"net"
 	"os"
@@ -25,7 +26,7 @@ type daemon struct {
 	home   string
 	sock   string
 	cmd    *exec.Cmd
-	stderr lockedBuffer // written by exec's copier while the test reads it
+	stderr testkit.Buffer // written by exec's copier while the test reads it
 	exited chan struct{}
 	err    error // exit error, valid once exited is closed
 }

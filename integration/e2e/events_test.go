@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"github.com/cfk/cfk/internal/testkit"
 	"io"
 	"net"
 	"os"
@@ -27,10 +28,10 @@ type stream struct {
 	mu    sync.Mutex
 	lines []string
 	ended bool
-	ch    chan struct{} // closed and replaced on every line
-	conn  net.Conn      // a raw stream
-	cmd   *exec.Cmd     // a cfkctl
-	err   lockedBuffer  // its stderr (written by exec's copier while read)
+	ch    chan struct{}  // closed and replaced on every line
+	conn  net.Conn       // a raw stream
+	cmd   *exec.Cmd      // a cfkctl
+	err   testkit.Buffer // its stderr (written by exec's copier while read)
 }
 
 func newStream(t *testing.T, r io.Reader) *stream {

@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/cfk/cfk/internal/testkit"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,30 +24,11 @@ import (
 // behind: each test checks it itself, with a deadline (noneLeft), before
 // the cleanup's killHome would.
 
-// lockedBuffer is a bytes.Buffer that cfkd's stderr is copied into while
-// the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startDaemonStderr is startDaemon on home with cfkd's stderr readable
 // while it runs.
-func startDaemonStderr(t *testing.T, home string, args ...string) (*daemon, *lockedBuffer) {
+func startDaemonStderr(t *testing.T, home string, args ...string) (*daemon, *testkit.Buffer) {
 	t.Helper()
-	errb := &lockedBuffer{}
+	errb := &testkit.Buffer{}
 	cmd := exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
 	return runDaemonCmd(t, home, cmd, errb).acceptsOnHome(), errb
 }

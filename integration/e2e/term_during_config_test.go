@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"github.com/cfk/cfk/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,7 +134,7 @@ func TestTermToDetachedWhileLoadingStartAll(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(startAllConf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out lockedBuffer
+	var out testkit.Buffer
 	cmd := exec.Command(cfkdBin, "--home", home, "-c", conf, "-d")
 	cmd.Env = childEnv("CFKD_HOME=" + home)
 	cmd.Stdout, cmd.Stderr = &out, &out
