@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // dirError is the error of a child that could not enter its working
@@ -167,9 +169,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 
 // mayExec says whether cred may execute the file p: its x permission
 // for that user, and search permission on every directory above it
-// (canSearch), by permits. nil or root's: any x bit does (executable).
+// (canSearch), by permits. Root's: any x bit does (executable). nil is
+// cfkd's own identity: the kernel's word for it (mayExecSelf).
 func mayExec(p string, cred *syscall.Credential) bool {
-	if cred == nil || cred.Uid == 0 {
+	if cred == nil {
+		return mayExecSelf(p)
+	}
+	if cred.Uid == 0 {
 		return true
 	}
 	var st syscall.Stat_t
@@ -177,6 +183,22 @@ func mayExec(p string, cred *syscall.Credential) bool {
 		return true // cannot tell: the exec says
 	}
 	return permits(p, &st, cred, 1) && canSearch(filepath.Dir(p), cred)
+}
+
+// mayExecSelf says whether cfkd's own user, the one a service with no
+// `user` runs as, may execute p: root may any file with an x bit
+// (executable); another user as the kernel says (faccessat X_OK with
+// AT_EACCESS: the mode bits, ACLs, a noexec mount, the directories
+// above). A non-root cfkd took any file with an x bit, so a restart's
+// check passed a program of root's of mode 0700, stopped the service and
+// then failed `permission denied`. An answer other than EACCES cannot
+// tell: the exec says.
+func mayExecSelf(p string) bool {
+	if os.Geteuid() == 0 {
+		return true
+	}
+	err := unix.Faccessat(unix.AT_FDCWD, p, unix.X_OK, unix.AT_EACCESS)
+	return !errors.Is(err, syscall.EACCES)
 }
 
 // mayExecOrACL: cred may execute p (mayExec), or, where cfkd reads no
