@@ -29,11 +29,15 @@ type lostRun struct {
 // loseStarts keeps the starts of the run that ends that wait for their
 // pid or whose process cfkd holds no handle on, the given-up ones too
 // (their process is a stray), to be ended once its process has exited
-// (reaped: it did, now). The whole table is dropped by gone right after.
+// (reaped: it did, now); not those whose line was still held in the
+// backlog (proxy_backlog.go), which the proxy never had. The whole table is dropped by gone right after.
 func (p *Proxy) loseStarts(run uint64, reaped bool) {
 	var lost []lostStart
 	for _, name := range sortedKeys(p.starts) {
 		for _, st := range p.starts[name] {
+			if st.line != nil && !st.line.released {
+				continue // held in cfkd's backlog, never written: nothing forked
+			}
 			if (st.pid == 0 || st.unheld) && st.sent != 0 { // 0: no clock to tell its processes by
 				lost = append(lost, lostStart{name: name, sent: st.sent})
 			}
