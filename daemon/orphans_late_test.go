@@ -5,6 +5,7 @@ package daemon
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -92,8 +93,10 @@ func running(cmdline string, children bool) []int {
 // its daemons: they started at or after its launch, so they are not late
 // orphans of the stopped run, though they started after the scan.
 func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
-	// the daemon takes 0.5 s to end: the new run starts meanwhile
-	const script = `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
+	// the daemon takes 0.5 s to end: the new run starts meanwhile; it
+	// touches mark once it has forked its successor
+	mark := filepath.Join(t.TempDir(), "forked")
+	script := `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & touch ` + mark + `; sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
 	r := newOrphanRig(t, script)
 	t.Cleanup(func() {
 		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
@@ -115,15 +118,19 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the service did not stop")
 	}
-	// the exit is told, the successor forked: the service starts again,
-	// in a later tick of the clock of start times (one in the same 10 ms
-	// as the successor's fork cannot be told from it, and the successor
-	// is kept), and daemonises at once
+	// the exit is told, the successor forked (mark: the clean-up may have
+	// ended it already, so it is not looked for): the service starts
+	// again, in a later tick of the clock of start times than the
+	// successor's fork (one in the same 10 ms cannot be told from it, and
+	// the successor is kept), and daemonises at once
+	forked := uint64(0)
 	for end := time.Now().Add(5 * time.Second); ; {
-		if pids := running("sleep\x001093\x00", false); len(pids) > 0 {
-			if p, ok := osproc.ReadProc(pids[0]); ok && osproc.BootTicks() > p.Start {
-				break
+		if forked == 0 {
+			if _, err := os.Stat(mark); err == nil {
+				forked = osproc.BootTicks() // not before the successor's fork
 			}
+		} else if osproc.BootTicks() > forked {
+			break
 		}
 		if time.Now().After(end) {
 			t.Fatal("the daemon never forked its successor")
