@@ -100,7 +100,11 @@
 // `command upgrade [PATH]` and SIGUSR2 run the upgrader in a goroutine of
 // its own: it writes the state, runs `PATH --check-upgrade FILE` through
 // the launcher (never exec.Cmd), waits, nothing frozen, for the launches
-// begun meanwhile, freezes the tree and the launcher, clears
+// begun meanwhile and for the orphan scans and terminations under way
+// (orphanKiller.Flush: the exec would end a termination's wait, and an
+// orphan that ignored its SIGTERM would never get its SIGKILL; 5 s at
+// most, then it goes on), freezes the tree and the launcher, waits for
+// those again (what is left: no exit is reaped any more), clears
 // close-on-exec on exactly the fds the state names, answers the asker,
 // drains the console without closing its listener and execs PATH; any
 // failure thaws and answers an ERROR. One asked before cfkd serves waits

@@ -45,7 +45,8 @@ type orphanKiller struct {
 	exitMu   sync.Mutex
 	exits    []stoppedExit
 	scanning bool       // a scanLoop goroutine runs
-	idle     *sync.Cond // on exitMu: broadcast when scanning ends
+	ending   int        // terminations of a stop's orphans under way (killServiceOrphans)
+	idle     *sync.Cond // on exitMu: broadcast when scanning ends, and ending drops to 0
 }
 
 // stoppedExit is the exit of a process that cfkd stopped, to be told to
@@ -105,6 +106,14 @@ func newOrphanKiller(l *osproc.Launcher, log logrus.FieldLogger, grace time.Dura
 // pauses between them (maxScanPause each), at most within: false when
 // they are not over by then (a /proc read stuck on a process in
 // uninterruptible sleep), and the upgrade gives up rather than hang.
+// It also waits for the terminations of the orphans those scans found
+// (SIGTERM, SIGKILL after grace, the rounds of their children and late
+// orphans): they run in a goroutine of this cfkd, which the exec ends, so
+// an orphan that ignored its SIGTERM would never get its SIGKILL, and
+// what it forked would run on until cfkd's shutdown. The upgrade calls
+// it before the freeze too, nothing frozen, its outcome ignored (a mass
+// stop under way may keep scans going), so that the frozen wait is
+// short.
 func (k *orphanKiller) Flush(within time.Duration) bool {
 	expired := false // under exitMu
 	timer := time.AfterFunc(within, func() {
@@ -116,7 +125,7 @@ func (k *orphanKiller) Flush(within time.Duration) bool {
 	defer timer.Stop()
 	k.exitMu.Lock()
 	defer k.exitMu.Unlock()
-	for k.scanning {
+	for k.scanning || k.ending > 0 {
 		if expired {
 			return false
 		}
@@ -380,8 +389,12 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 	ts := k.TargetOrphans(mine)
 	below := descendants(orphanPids(mine))
 	k.pending.Add(1)
+	k.exitMu.Lock()
+	k.ending++
+	k.exitMu.Unlock()
 	go func() {
 		defer k.pending.Done()
+		defer k.endingDone()
 		defer k.unwatchLaunches(watches)
 		name := func(pid int) string {
 			return fmt.Sprintf("orphan pid %d (%s) left by service %s", pid, byPid[pid].Comm, byPid[pid].Service)
@@ -442,6 +455,16 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 			terminateLogged(k.TargetOrphans(next), k.grace, k.log, name)
 		}
 	}()
+}
+
+// endingDone ends a termination that ending counted: Flush waits for
+// none to be under way.
+func (k *orphanKiller) endingDone() {
+	k.exitMu.Lock()
+	defer k.exitMu.Unlock()
+	if k.ending--; k.ending == 0 {
+		k.idle.Broadcast()
+	}
 }
 
 // descendants is osproc.Descendants (a test ends a process between the

@@ -89,6 +89,12 @@ var (
 	flushWait    = 5 * time.Second
 )
 
+// errFlush refuses an upgrade whose orphan scans and terminations
+// (orphanKiller.Flush) are not over within flushWait.
+func errFlush() error {
+	return fmt.Errorf("upgrade: the scan for the orphans of services stopped just now, or their ending, did not end in %v: try again", flushWait)
+}
+
 // stateFile is where the state is written.
 func (u *upgrader) stateFile() string { return filepath.Join(u.f.Home, "upgrade.state") }
 
@@ -174,6 +180,15 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if _, err := u.exportUnfrozen(tree); err != nil {
 		return err
 	}
+	// the orphans of services stopped just now being ended (an orphan
+	// that ignores SIGTERM gets its SIGKILL 2s later): waited for here,
+	// nothing frozen, so that the freeze, which must wait for them too
+	// (the exec would end that wait, and the orphan run on), is short. A
+	// mass stop under way may keep them going: then the freeze waits
+	// (REFERENCE §7.5, §13.3)
+	if u.flush != nil {
+		u.flush(flushWait)
+	}
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
 
 	// 2. freeze
@@ -228,7 +243,7 @@ func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, error)
 	tree.PauseNotify()
 	if u.flush != nil && !u.flush(flushWait) {
 		u.thaw(tree, true)
-		return nil, nil, fmt.Errorf("upgrade: the scan for the orphans of services stopped just now did not end in %v: try again", flushWait)
+		return nil, nil, errFlush()
 	}
 	ex, err := u.export(tree, true)
 	if err != nil {
