@@ -70,7 +70,9 @@
 //   - The proxy is a child subreaper (osproc.New): the daemons of its
 //     services are its own orphans. Once a child it stopped (stop, or the
 //     shutdown) has exited, those carrying its CONTROL_FREAK_SERVICE are
-//     taken (pidfds) before its `stopped` is written, then get SIGTERM and
+//     taken (pidfds) before its `stopped` is written (one scan of the
+//     proxy's children for all the exits the loop takes at once: a scan
+//     per exit made a stop of N services O(N²)), then get SIGTERM and
 //     SIGKILL after Config.Grace in a goroutine Run waits for (orphans.go;
 //     cfkd does the same for a direct service's: REFERENCE §7.5). A child
 //     that exits unstopped keeps them (a forking service), but for a stop

@@ -18,11 +18,24 @@ import (
 func (p *Proxy) stopExited(e exitedChild) {
 	delete(p.exited, e.name)
 	p.logf("out", "stopping %s: it had exited (pid %d)", e.name, e.pid)
-	p.endOrphans(e.child, e.pid, false)
+	p.endOrphans(p.adoptedOrphans(), e.child, e.pid, false)
+}
+
+// adoptedOrphans lists the orphans the proxy adopted (none with a
+// Launcher that cannot end them). It reads the proxy's list of children:
+// its cost grows with their number, so drainExits takes it once for a
+// whole batch of exits.
+func (p *Proxy) adoptedOrphans() []osproc.Orphan {
+	oe, ok := p.cfg.Launcher.(orphanEnder)
+	if !ok {
+		return nil
+	}
+	return oe.AdoptedOrphans()
 }
 
 // endOrphans ends what child c (pid), which the proxy stopped and which
-// has exited, left behind: the proxy is a child subreaper (osproc.New), so
+// has exited, left behind, among adopted (adoptedOrphans, listed after
+// that exit): the proxy is a child subreaper (osproc.New), so
 // the daemons a service started are adopted by the proxy, not by cfkd,
 // and cfkd's scan for them (REFERENCE §7.5) cannot see them. Those that
 // carry the child's CONTROL_FREAK_SERVICE get SIGTERM, then SIGKILL after
@@ -40,13 +53,13 @@ func (p *Proxy) stopExited(e exitedChild) {
 // its own; Run waits for it before it returns. During a shutdown they get
 // what is left of its grace (100 ms at least), so
 // that the proxy exits within about its grace, as cfkd expects.
-func (p *Proxy) endOrphans(c *child, pid int, signalled bool) {
+func (p *Proxy) endOrphans(adopted []osproc.Orphan, c *child, pid int, signalled bool) {
 	oe, ok := p.cfg.Launcher.(orphanEnder)
 	if !ok {
 		return
 	}
 	var mine []osproc.Orphan
-	for _, o := range oe.AdoptedOrphans() {
+	for _, o := range adopted {
 		if o.Service == c.name {
 			mine = append(mine, o)
 		}

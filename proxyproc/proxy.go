@@ -337,6 +337,12 @@ func (p *Proxy) drainExits() {
 	exits := p.exits
 	p.exits = nil
 	p.exitMu.Unlock()
+	// the orphans are listed once for the whole batch, before any of its
+	// `stopped` is written: a scan reads the list of every child of the
+	// proxy, and one a stopped child's exit made a mass stop of N
+	// services cost O(N²), its exits delaying the next stop lines
+	var adopted []osproc.Orphan
+	scanned := false
 	for _, e := range exits {
 		c, ok := p.children[e.pid]
 		if !ok { // cannot happen: Launch registered it before the exit queued
@@ -351,7 +357,10 @@ func (p *Proxy) drainExits() {
 			}
 		}
 		if c.stopped {
-			p.endOrphans(c, e.pid, true)
+			if !scanned {
+				adopted, scanned = p.adoptedOrphans(), true
+			}
+			p.endOrphans(adopted, c, e.pid, true)
 		}
 		p.status.write(proxywire.Status{Status: proxywire.StatusStopped, Name: c.name, Pid: e.pid, ExitStatus: int(e.ws)})
 	}
