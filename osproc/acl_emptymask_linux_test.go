@@ -1,8 +1,6 @@
 package osproc
 
 import (
-	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 )
@@ -15,17 +13,7 @@ import (
 // exec runs. The check read the ACL and refused the start, 'permission
 // denied', of a program that runs (REFERENCE §2.4).
 func TestCheckProgramACLEmptyMaskLeftToTheModeBits(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("runs a child as another user: root only")
-	}
-	top, _ := modeBitsDirs(t, "unused")
-	const uid = 54321
-	cred := &syscall.Credential{Uid: uid, Gid: uid}
-	dir := filepath.Join(top, "d")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	prog := writeMode(t, filepath.Join(dir, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	_, dir, prog, cred := progForUID(t, "d")
 	const none = ^uint32(0)
 	empty := []aclEnt{{aclUserObj, 7, none}, {aclUser, 0, uid}, {aclGroupObj, 5, none}, {aclMask, 0, none}, {aclOther, 5, none}}
 	if err := setACL(prog, empty...); err != nil {

@@ -41,17 +41,7 @@ func denyACL(p string, uid uint32) error {
 // the program, its interpreter, each directory above them and the cwd:
 // the restart is refused, the process kept (REFERENCE §1.4, §2.4).
 func TestCheckProgramAnACLDenies(t *testing.T) {
-	if os.Getuid() != 0 {
-		t.Skip("runs a child as another user: root only")
-	}
-	top, _ := modeBitsDirs(t, "unused")
-	const uid = 54321
-	cred := &syscall.Credential{Uid: uid, Gid: uid}
-	denied := filepath.Join(top, "denied")
-	if err := os.Mkdir(denied, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	prog := writeMode(t, filepath.Join(denied, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	top, denied, prog, cred := progForUID(t, "denied")
 	if err := denyACL(prog, uid); err != nil {
 		t.Skipf("no POSIX ACL here: %v", err)
 	}
@@ -147,4 +137,21 @@ func TestACLPermits(t *testing.T) {
 	if _, read := aclPermits(p, &st, &syscall.Credential{Uid: other}, 1); read {
 		t.Error("no ACL: read, want the mode bits to decide")
 	}
+}
+
+// progForUID makes TOP/NAME/prog, a script of mode 0755 (TOP from
+// modeBitsDirs), and the credential of uid, the user it is checked for;
+// the test is skipped unless it is root (it runs children as uid).
+func progForUID(t *testing.T, name string) (top, dir, prog string, cred *syscall.Credential) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("runs a child as another user: root only")
+	}
+	top, _ = modeBitsDirs(t, "unused")
+	dir = filepath.Join(top, name)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	prog = writeMode(t, filepath.Join(dir, "prog"), "#!/bin/sh\nexit 0\n", 0o755)
+	return top, dir, prog, &syscall.Credential{Uid: uid, Gid: uid}
 }

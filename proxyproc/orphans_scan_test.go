@@ -1,10 +1,10 @@
 package proxyproc
 
 import (
-	"bytes"
 	"fmt"
+	"github.com/cfk/cfk/internal/testkit"
 	"io"
-	"sync"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -32,18 +32,6 @@ func (s *scanCounter) TargetOrphans(o []osproc.Orphan) []*osproc.Target {
 	return nil
 }
 
-// syncBuf is a bytes.Buffer the log writer goroutine may write.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
 // A `stop @px` of 9,000 services under cfk-proxy failed most of them
 // `Received signal 9`: each exit of a stopped child scanned the proxy's
 // orphans, reading the list of its children (all 9,000), and the loop
@@ -56,7 +44,7 @@ func TestExitsOfStoppedChildrenScanOrphansOnce(t *testing.T) {
 		{ProcInfo: osproc.ProcInfo{Pid: 9001, Comm: "d"}, Service: "s7"},
 		{ProcInfo: osproc.ProcInfo{Pid: 9002, Comm: "d"}, Service: "s30"},
 	}}
-	var status syncBuf
+	var status testkit.Buffer
 	p := New(Config{Launcher: l, Status: &status, Log: io.Discard})
 	defer p.Close(0)
 	for i := range n {
@@ -73,7 +61,7 @@ func TestExitsOfStoppedChildrenScanOrphansOnce(t *testing.T) {
 	if len(l.targets) != 2 || l.targets[0][0].Service != "s7" || l.targets[1][0].Service != "s30" {
 		t.Errorf("orphans taken: %+v, want s7's then s30's", l.targets)
 	}
-	if got := bytes.Count(status.b.Bytes(), []byte(`"status":"stopped"`)); got != n {
+	if got := strings.Count(status.String(), `"status":"stopped"`); got != n {
 		t.Errorf("%d stopped lines, want %d", got, n)
 	}
 }
