@@ -20,12 +20,14 @@ import (
 // readChildren in none). cfkd's orphan scan then missed an orphan, left
 // running unsupervised (REFERENCE §7.5).
 //
-// A list that one read(2) gives whole (with room left for another pid,
-// and its end at the next: readChildrenText) is taken as it is: one walk, in which a child is skipped only when the one listed
-// just before it is reaped between the two (next, by then, looks it up by
-// position). A list that takes several reads is read again, whole, until
-// a read lists every pid of the one before it (at most childrenReads
-// reads): a child is skipped only when a child listed before it is gone
+// One walk skips a child too, even a list that one read(2) gives whole:
+// when the child listed just before it is reaped between the two (next,
+// by then, looks it up by position). The reaper reaps such a child as a
+// stop's clean-up lists the orphans its daemons leave, and the daemon
+// adopted right after it, at the list's end, was skipped: the rounds
+// ended, and a chain of daemons ran on. So every list is read again,
+// whole, until a read lists every pid of the one before it (at most
+// childrenReads reads; twice when no child is reaped meanwhile): a child is skipped only when a child listed before it is gone
 // from the list by the next read(2) (children are appended at the list's
 // end, never inserted: the children listed and still there fill the
 // positions before it), and such a child is not in the read after
@@ -37,9 +39,9 @@ import (
 // each. Pids of processes reaped meanwhile may be listed: callers read
 // each pid's stat, and leave out those gone.
 func readChildren(path string) ([]int, error) {
-	text, whole, err := readChildrenText(path)
-	if err != nil || whole {
-		return appendPids(nil, text), err
+	text, _, err := readChildrenText(path)
+	if err != nil {
+		return nil, err
 	}
 	prev := appendPids(nil, text)
 	pids := append([]int(nil), prev...)
@@ -48,7 +50,7 @@ func readChildren(path string) ([]int, error) {
 		listed[pid] = true
 	}
 	for range childrenReads - 1 {
-		text, whole, err := readChildrenText(path)
+		text, _, err := readChildrenText(path)
 		if err != nil {
 			break // the process ended: what was read stands
 		}
@@ -61,7 +63,7 @@ func readChildren(path string) ([]int, error) {
 				pids = append(pids, pid)
 			}
 		}
-		if whole || containsAll(in, prev) {
+		if containsAll(in, prev) {
 			break
 		}
 		prev = cur
