@@ -39,7 +39,7 @@ import (
 // each. Pids of processes reaped meanwhile may be listed: callers read
 // each pid's stat, and leave out those gone.
 func readChildren(path string) ([]int, error) {
-	text, _, err := readChildrenText(path)
+	text, err := readChildrenText(path)
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func readChildren(path string) ([]int, error) {
 		listed[pid] = true
 	}
 	for range childrenReads - 1 {
-		text, _, err := readChildrenText(path)
+		text, err := readChildrenText(path)
 		if err != nil {
 			break // the process ended: what was read stands
 		}
@@ -86,20 +86,15 @@ func containsAll(set map[int]bool, pids []int) bool {
 }
 
 // readChildrenText reads a children file to its end, childrenReadSize
-// bytes a read(2) at most. whole says the text is one walk of the list to
-// its end: one read gave it all, and it left room for another pid (a walk
-// stops before the end only for a pid that does not fit). A read that
-// filled its buffer may have left pids to the next, which starts by
-// position: a child reaped in between made it start past the last one,
-// and find nothing (the list's end), which a whole text would not tell.
-func readChildrenText(path string) (text []byte, whole bool, err error) {
+// bytes a read(2) at most. The text may have skipped a child (see
+// readChildren), whatever the number of reads it took.
+func readChildrenText(path string) (text []byte, err error) {
 	read, closeFile, err := openChildren(path)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer closeFile()
 	size := childrenReadSize()
-	reads, full := 0, false
 	for {
 		if cap(text)-len(text) < size {
 			text = append(text[:cap(text)], make([]byte, size)...)[:len(text)]
@@ -108,20 +103,14 @@ func readChildrenText(path string) (text []byte, whole bool, err error) {
 		switch {
 		case err == unix.EINTR:
 		case err != nil:
-			return nil, false, err
+			return nil, err
 		case n == 0:
-			return text, reads <= 1 && !full, nil
+			return text, nil
 		default:
 			text = text[:len(text)+n]
-			reads++
-			full = n > size-maxPidRecord
 		}
 	}
 }
-
-// maxPidRecord is the longest pid of a children file: "4194304 "
-// (PID_MAX_LIMIT's 7 digits, and a space).
-const maxPidRecord = 8
 
 // childrenReadSize is the size of one read(2) of a children file: a page,
 // all one walk of the list gives (a test makes it smaller, to read a
