@@ -3,7 +3,6 @@ package osproc
 import (
 	"encoding/binary"
 	"errors"
-	"slices"
 	"syscall"
 )
 
@@ -81,10 +80,9 @@ func aclPermits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uin
 			return has(uint32(e.perm) & mask), true
 		}
 	}
-	inGroup := func(g uint32) bool { return g == cred.Gid || slices.Contains(cred.Groups, g) }
 	found := false
 	for _, e := range ents {
-		if e.tag == aclGroupObj && inGroup(st.Gid) || e.tag == aclGroup && inGroup(e.id) {
+		if e.tag == aclGroupObj && credInGroup(cred, st.Gid) || e.tag == aclGroup && credInGroup(cred, e.id) {
 			if has(uint32(e.perm) & mask) {
 				return true, true
 			}

@@ -221,10 +221,15 @@ func permits(p string, st *syscall.Stat_t, cred *syscall.Credential, want uint32
 	switch {
 	case st.Uid == cred.Uid:
 		shift = 6
-	case st.Gid == cred.Gid || slices.Contains(cred.Groups, st.Gid):
+	case credInGroup(cred, st.Gid):
 		shift = 3
 	}
 	return uint32(st.Mode)>>shift&want == want
+}
+
+// credInGroup says whether cred is in group g: its own or a supplementary.
+func credInGroup(cred *syscall.Credential, g uint32) bool {
+	return g == cred.Gid || slices.Contains(cred.Groups, g)
 }
 
 func executable(p string) error {
