@@ -17,19 +17,7 @@ import (
 func TestProxyDeathCountsNoHeldStartAsLost(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs))
-	proxies := r.playProxies()
-	const n = proxyStartWindow + 3
-	r.ok("proxy p cmd=cfk-proxy")
-	for i := range n {
-		r.ok(fmt.Sprintf("proxy p service s%02d cmd=sleep 100", i))
-	}
-	r.okDone("command start all", n)
-	p := nextProxy(t, proxies)
-	var written []string
-	for range proxyStartWindow {
-		written = append(written, startName(t, p.command()))
-	}
+	r, p, written := proxyWindowRig(t, proxyStartWindow+3, captureLog(logs))
 	p.noCommand(window)
 	r.fake.exit(t, p.pid, killedBy(syscall.SIGKILL))
 	sorted := slices.Sorted(slices.Values(written))

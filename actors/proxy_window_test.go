@@ -32,8 +32,8 @@ func stopName(t *testing.T, line string) string {
 
 // proxyWindowRig starts n services under a played proxy and reads the
 // start lines cfkd writes before the proxy answers any: proxyStartWindow.
-func proxyWindowRig(t *testing.T, n int) (*rig, *playedProxy, []string) {
-	r := newRig(t)
+func proxyWindowRig(t *testing.T, n int, opts ...func(*Options)) (*rig, *playedProxy, []string) {
+	r := newRig(t, opts...)
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.ok("proxy p cmd=cfk-proxy")
