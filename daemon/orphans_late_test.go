@@ -30,18 +30,24 @@ func TestStopEndsTheSuccessorADaemonForksOnSIGTERM(t *testing.T) {
 			killOrphan(t, pid)
 		}
 	})
-	// the daemon has set its trap (SIGTERM caught) before the stop
-	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
-		if time.Now().After(end) {
-			t.Fatal("the daemon never set its SIGTERM trap")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitTrapSet(t, r) // before the stop
 	r.stopAndWait(t, syscall.SIGTERM)
 	for _, pid := range successors() {
 		if p, ok := osproc.ReadProc(pid); ok && p.State != 'Z' {
 			t.Errorf("service svc stopped by cfkd has exited; pid %d (ppid %d), which its daemon forked on SIGTERM, was left running", pid, p.Ppid)
 		}
+	}
+}
+
+// waitTrapSet waits until the daemon of r's service catches SIGTERM
+// (its trap is set: trapSet), 5 s at most.
+func waitTrapSet(t *testing.T, r *orphanRig) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
+		if time.Now().After(end) {
+			t.Fatal("the daemon never set its SIGTERM trap")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -103,12 +109,7 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 			killOrphan(t, pid)
 		}
 	})
-	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
-		if time.Now().After(end) {
-			t.Fatal("the daemon never set its SIGTERM trap")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitTrapSet(t, r)
 	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
