@@ -129,7 +129,7 @@ func TestSlowReaderIsNotIdle(t *testing.T) {
 	// opens by less than a segment, and the sender waits for its probes)
 	c := r.dialSmall(64 << 10)
 	c.expect("auth "+readTok, "OK")
-	const n = 25000
+	const n = 40000
 	var reqs bytes.Buffer
 	for i := range n {
 		fmt.Fprintf(&reqs, "nonsense%d\r\n", i)
@@ -148,10 +148,14 @@ func TestSlowReaderIsNotIdle(t *testing.T) {
 		wrote <- err
 	}()
 	start := time.Now()
-	buf := make([]byte, 16<<10)
+	// each read takes all the receive buffer holds: a read of less leaves
+	// TCP's window shut (it opens only once half the buffer is free), and
+	// on a loaded machine the few reads it then waits for, each after its
+	// sleep, added up to the idle timeout with no reply taken
+	buf := make([]byte, 256<<10)
 	var got bytes.Buffer
 	for strings.Count(got.String(), "\r\n") <= n {
-		time.Sleep(idle / 20)
+		time.Sleep(idle / 10)
 		k, err := c.r.Read(buf)
 		if err != nil {
 			t.Fatalf("after %d replies: %v; logged:\n%s", strings.Count(got.String(), "\r\n"), err, r.rec.text())
