@@ -17,8 +17,9 @@ import (
 // read is under way (a slow mount, an NSS lookup of its user) is gone
 // when the variables come, and protoactor logs that dead letter (debug
 // level) with its message: the env_file's values, which are never
-// logged (REFERENCE §5.5), were in cfkd's log. The message prints its
-// variables' names alone now.
+// logged (REFERENCE §5.5), were in cfkd's log. A dead letter is named
+// by its type alone now, and the message prints its variables' names
+// alone (TestEnvMessagesPrintNoValue).
 func TestEnvFileDeadLetterNamesNoValue(t *testing.T) {
 	t.Parallel()
 	env := filepath.Join(t.TempDir(), "app.env")
@@ -63,13 +64,13 @@ func TestEnvFileDeadLetterNamesNoValue(t *testing.T) {
 	}
 	release() // the read ends: its answer goes to an actor gone
 
-	// the dead letter of the read's answer, which names its variable
+	// the dead letter of the read's answer, named by its type
 	timeout := time.After(deadline)
 	for {
 		logs.mu.Lock()
 		var found, leaked string
 		for _, e := range logs.entries {
-			if s := fmt.Sprint(e.Data); e.Message == "[DeadLetter]" && strings.Contains(s, "DB_PASSWORD") {
+			if s := fmt.Sprint(e.Data); e.Message == "[DeadLetter]" && strings.Contains(s, "actors.credResolved") {
 				found = s
 			}
 			if s := fmt.Sprint(e.Message, e.Data); strings.Contains(s, "s3cr3t") {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/cfk/cfk/internal/protolog"
 	"github.com/sirupsen/logrus"
 )
 
 // logrusHandler routes protoactor's slog records into cfkd's logrus logger
 // (its default handler prints coloured text to stderr). protoactor's Info
-// is library chatter, so it becomes Debug; Warn and Error stay.
+// is library chatter, so it becomes Debug; Warn and Error stay. A message
+// it names (a dead letter's) is written as its type (package protolog).
 type logrusHandler struct {
 	log   *logrus.Entry
 	attrs []slog.Attr
@@ -24,13 +26,7 @@ func (h *logrusHandler) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *logrusHandler) Handle(_ context.Context, r slog.Record) error {
-	fields := logrus.Fields{}
-	add := func(a slog.Attr) bool { fields[a.Key] = a.Value.String(); return true }
-	for _, a := range h.attrs {
-		add(a)
-	}
-	r.Attrs(add)
-	h.log.WithFields(fields).Log(level(r.Level), r.Message)
+	h.log.WithFields(protolog.Fields(h.attrs, r)).Log(level(r.Level), r.Message)
 	return nil
 }
 

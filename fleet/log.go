@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/cfk/cfk/internal/protolog"
 	"github.com/sirupsen/logrus"
 )
 
@@ -14,7 +15,8 @@ const logCategory = "fleet"
 // (protoactor and its remote) into cfkd's logger, category fleet, at most
 // at info: what they report is about peers (a dial that failed, a stream
 // that closed), which the fleet's own code reports once, as an answer
-// and a warning, where it matters. Debug and info are debug.
+// and a warning, where it matters. Debug and info are debug. A message
+// it names (a dead letter's) is written as its type (package protolog).
 type remoteLog struct {
 	log   *logrus.Entry
 	attrs []slog.Attr
@@ -29,12 +31,7 @@ func (h *remoteLog) Enabled(_ context.Context, l slog.Level) bool {
 }
 
 func (h *remoteLog) Handle(_ context.Context, r slog.Record) error {
-	fields := logrus.Fields{}
-	add := func(a slog.Attr) bool { fields[a.Key] = a.Value.String(); return true }
-	for _, a := range h.attrs {
-		add(a)
-	}
-	r.Attrs(add)
+	fields := protolog.Fields(h.attrs, r)
 	if r.Message == "EndpointWriter failed to connect" && h.dialFailed != nil {
 		if addr, ok := fields["address"].(string); ok {
 			e, _ := fields["error"].(string)

@@ -41,7 +41,8 @@ func (l *fieldLines) Fire(e *logrus.Entry) error {
 // with its value (`--fleet-allow declare`), or an apply's DATA, which
 // holds such values, where an add_env value is never logged (REFERENCE
 // §5.5). A request is not logged there now (the hub is answered, and
-// says it).
+// says it). A message of a type with no such marker is named by its type
+// alone (package protolog).
 func TestRequestDeadLetterNamesNoAddEnvValue(t *testing.T) {
 	log := logrus.New()
 	log.SetLevel(logrus.DebugLevel)
@@ -57,6 +58,7 @@ func TestRequestDeadLetterNamesNoAddEnvValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys.Root.Send(pid, &wire.Request{Id: 1, Hub: "hub1", Lines: []string{"service a add_env=K=s3cr3t-value"}})
+	sys.Root.Send(pid, &unmarked{Value: "s3cr3t-value"})
 	sys.Root.Send(pid, "the-marker") // logged after the request's, if that one is
 	deadline := time.After(10 * time.Second)
 	for done := false; !done; {
@@ -69,9 +71,18 @@ func TestRequestDeadLetterNamesNoAddEnvValue(t *testing.T) {
 	}
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
+	typed := false
 	for _, l := range rec.lines {
 		if strings.Contains(l, "s3cr3t") {
 			t.Errorf("logged: %s", l)
 		}
+		typed = typed || strings.Contains(l, "message:*fleet.unmarked")
+	}
+	if !typed {
+		t.Errorf("no record names the unmarked message by its type: %q", rec.lines)
 	}
 }
+
+// unmarked is a message with no marker that keeps it out of the
+// dead-letter log.
+type unmarked struct{ Value string }
