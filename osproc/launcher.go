@@ -121,9 +121,12 @@ type Launcher struct {
 	// suspectMu guards suspects: the registered children Signal signalled,
 	// not reaped yet, which the reaper asks first (suspects.go)
 	suspectMu  sync.Mutex
-	suspects   map[int]*Process
-	suspectBuf []*Process // the reaper's copy of suspects
-	lastSweep  time.Time  // when reapAll last began (reaper goroutine)
+	suspects   map[int]suspectOf
+	suspectBuf []suspectOf // the reaper's copy of suspects
+	// lastPrune is when the reaper last forgot the stale suspects of a
+	// mass signal (reaper goroutine only)
+	lastPrune time.Time
+	lastSweep time.Time // when reapAll last began (reaper goroutine)
 	// how long the last sweep took (reaper goroutine): the gap to the
 	// next is sweepCostFactor times that, sweepGap at most (sweepDelay)
 	lastSweepCost time.Duration
@@ -197,7 +200,7 @@ func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 		out:      out,
 		procs:    make(map[int]*entry),
 		early:    make(map[int]earlyExit),
-		suspects: make(map[int]*Process),
+		suspects: make(map[int]suspectOf),
 		forks:    newForkSlots(maxForks),
 		frozen:   frozen,
 	}

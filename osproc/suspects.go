@@ -16,7 +16,13 @@ import (
 //     it: suspectSignal) is a suspect until it is reaped. At a SIGCHLD the
 //     reaper first asks each suspect alone (peekExited: waitid(P_PID), whose
 //     cost does not grow with N) while there are at most maxSuspects, and
-//     reaps those that exited as the sweep would;
+//     reaps those that exited as the sweep would. A suspect still alive
+//     suspectLife after its signal (a signal it handles: a SIGHUP to
+//     reload, a SIGTERM it takes long to act on) is forgotten, its exit
+//     left to the sweep: suspects that do not exit would otherwise hold
+//     the maxSuspects places for good (65 services sent `signal HUP`) and
+//     leave every later exit to the sweep. Past maxSuspects the stale ones
+//     are forgotten at most once per suspectLife (a walk of them all);
 //   - the sweep still follows every SIGCHLD (signals coalesce: one may stand
 //     for a suspect's exit and another child's), but not within a gap of
 //     the last one: sweepCostFactor times what that one took, sweepGap at
@@ -38,6 +44,27 @@ import (
 // of them (a mass stop): the sweep alone finds the exits, batched by
 // sweepGap.
 const maxSuspects = 64
+
+// suspectLife is how long after its signal a suspect is asked alone; one
+// still alive then is forgotten (left to the sweep).
+const suspectLife = time.Second
+
+// suspectOf is a suspect: the Process, and when it was last signalled.
+type suspectOf struct {
+	p  *Process
+	at time.Time
+}
+
+// testSuspectLife, when set, replaces suspectLife (tests; atomic: the
+// reaper reads it).
+var testSuspectLife atomic.Int64
+
+func lifeOfSuspects() time.Duration {
+	if d := testSuspectLife.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return suspectLife
+}
 
 // sweepGap is the longest gap between two sweeps; sweepCostFactor times
 // what the last sweep took is the gap (sweepDelay).
@@ -77,39 +104,54 @@ func (l *Launcher) suspect(p *Process, sig syscall.Signal) {
 		return
 	}
 	l.suspectMu.Lock()
-	l.suspects[p.Pid] = p
+	l.suspects[p.Pid] = suspectOf{p: p, at: time.Now()}
 	l.suspectMu.Unlock()
 }
 
 // unsuspect forgets p, being reaped (or whose kill failed).
 func (l *Launcher) unsuspect(p *Process) {
 	l.suspectMu.Lock()
-	if l.suspects[p.Pid] == p {
+	if l.suspects[p.Pid].p == p {
 		delete(l.suspects, p.Pid)
 	}
 	l.suspectMu.Unlock()
 }
 
 // reapSuspects reaps the suspects that exited, when there are at most
-// maxSuspects. Reaper goroutine only.
+// maxSuspects, and forgets those still alive suspectLife after their
+// signal. Reaper goroutine only.
 func (l *Launcher) reapSuspects() {
 	if !canPeek {
 		return
 	}
+	now := time.Now()
+	stale := now.Add(-lifeOfSuspects())
 	l.suspectMu.Lock()
+	if len(l.suspects) > maxSuspects && l.lastPrune.Before(stale) {
+		l.lastPrune = now
+		for pid, s := range l.suspects {
+			if s.at.Before(stale) {
+				delete(l.suspects, pid)
+			}
+		}
+	}
 	if n := len(l.suspects); n == 0 || n > maxSuspects {
 		l.suspectMu.Unlock()
 		return
 	}
 	ps := l.suspectBuf[:0]
-	for _, p := range l.suspects {
-		ps = append(ps, p)
+	for _, s := range l.suspects {
+		ps = append(ps, s)
 	}
 	l.suspectMu.Unlock()
 	l.reaping.Lock()
 	defer l.reaping.Unlock()
-	for _, p := range ps {
+	for _, s := range ps {
+		p := s.p
 		if !peekExited(p.Pid) {
+			if s.at.Before(stale) {
+				l.forgetSuspect(s)
+			}
 			continue
 		}
 		l.mu.Lock()
@@ -131,6 +173,15 @@ func (l *Launcher) reapSuspects() {
 	}
 	clear(ps) // keep no Process alive in the buffer
 	l.suspectBuf = ps[:0]
+}
+
+// forgetSuspect forgets s, unless signalled again since.
+func (l *Launcher) forgetSuspect(s suspectOf) {
+	l.suspectMu.Lock()
+	if l.suspects[s.p.Pid] == s {
+		delete(l.suspects, s.p.Pid)
+	}
+	l.suspectMu.Unlock()
 }
 
 // sweepDelay is how long the sweep after a SIGCHLD is put off: 0 (sweep

@@ -146,3 +146,59 @@ func TestSweepGapFollowsItsCost(t *testing.T) {
 		t.Errorf("a sweep of 20µs 1ms ago: the next put off %v, want none", d)
 	}
 }
+
+// TestStaleSuspectsForgotten: more than maxSuspects children signalled
+// with a signal they ignore (a SIGHUP to reload) stay alive; once stale
+// they are forgotten at the next SIGCHLD, and a child signalled
+// afterwards is asked alone again. They held the suspects' places for
+// good, and every later exit waited for the sweep.
+func TestStaleSuspectsForgotten(t *testing.T) {
+	if !canPeek {
+		t.Skip("no waitid peek on this kernel")
+	}
+	const life = 100 * time.Millisecond
+	testSuspectLife.Store(int64(life))
+	t.Cleanup(func() { testSuspectLife.Store(0) })
+	var hupped []*child
+	for range maxSuspects + 1 {
+		hupped = append(hupped, start(t, Spec{Argv: sh("trap '' HUP; exec sleep 100")}))
+	}
+	for _, c := range hupped {
+		// the trap is set once sh has exec'd sleep
+		eventually(t, "sleep running", func() (bool, string) {
+			info, ok := ReadProc(c.Pid)
+			return ok && info.Comm == "sleep", info.Comm
+		})
+		if err := launcher.Signal(c.Process, syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	suspects := func() int {
+		launcher.suspectMu.Lock()
+		defer launcher.suspectMu.Unlock()
+		return len(launcher.suspects)
+	}
+	if n := suspects(); n <= maxSuspects {
+		t.Fatalf("%d suspects after %d signals", n, maxSuspects+1)
+	}
+	time.Sleep(life)                           // they grow stale: time passing is what is waited for
+	start(t, Spec{Argv: sh("exit 0")}).wait(t) // a SIGCHLD: the stale suspects are forgotten
+	if n := suspects(); n != 0 {
+		t.Fatalf("%d suspects still after they grew stale and a SIGCHLD came", n)
+	}
+	signalled := start(t, Spec{Argv: []string{"sleep", "100"}})
+	if err := launcher.Signal(signalled.Process, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if n := suspects(); n != 1 {
+		t.Errorf("%d suspects after a signal, want 1: asked alone", n)
+	}
+	if ws := signalled.wait(t); !ws.Signaled() || ws.Signal() != syscall.SIGTERM {
+		t.Errorf("status %v, want killed by SIGTERM", ws)
+	}
+	for _, c := range hupped {
+		if _, ok := ReadProc(c.Pid); !ok {
+			t.Errorf("pid %d ignoring SIGHUP is gone", c.Pid)
+		}
+	}
+}
