@@ -317,7 +317,12 @@ func (c *connection) pump(ctx actor.Context) {
 		}
 		st, err := messages.ParseDeferred(m.line) // an apply is decoded off the actor
 		switch {
-		case c.draining && err == nil && c.streamsAtDrain(st) && c.allows(st, m.line):
+		case c.draining && err == nil && !c.allows(st, m.line):
+			// refused as outside a drain: a stream's refusal in
+			// its place (below) would read as granted and ended by
+			// the drain (REFERENCE §5.1)
+			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
+		case c.draining && err == nil && c.streamsAtDrain(st):
 			c.endAtDrain(m) // nothing is run after a stream's request
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))

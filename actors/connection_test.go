@@ -211,6 +211,13 @@ func newConnRigLog(t testing.TB, client, server net.Conn, lim connLimits, privil
 // by with (when not nil) before it starts.
 func newConnRigWith(t testing.TB, client, server net.Conn, lim connLimits, privileged bool, log *logrus.Logger, with func(*connStreams)) *connRig {
 	t.Helper()
+	return newConnRigGate(t, client, server, lim, privileged, log, with, nil)
+}
+
+// newConnRigGate is newConnRigWith with g (when not nil) as the
+// connection's gate: a console with tokens (REFERENCE §5.3).
+func newConnRigGate(t testing.TB, client, server net.Conn, lim connLimits, privileged bool, log *logrus.Logger, with func(*connStreams), g *gate) *connRig {
+	t.Helper()
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(quietLogger()))
 	}))
@@ -228,6 +235,9 @@ func newConnRigWith(t testing.TB, client, server net.Conn, lim connLimits, privi
 		with(&streams)
 	}
 	r.conn = newConnection(server, privileged, ctrl, log, lim, streams)
+	if g != nil {
+		r.conn.gate = g
+	}
 	w := &watcher{props: actor.PropsFromProducer(func() actor.Actor { return r.conn }),
 		pid: make(chan *actor.PID, 1), gone: r.gone}
 	r.sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return w }))

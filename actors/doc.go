@@ -174,7 +174,8 @@
 // last line (the end line of a shutdown, the resume line of an upgrade),
 // those started while it drains and those whose request it reads then
 // too (connection.endAtDrain): a stream is never refused nor closed
-// without a word for a drain. A connection the console is handed after
+// without a word for a drain. The rights are checked first: a request
+// its client may not make is refused `not authorized` in a drain too. A connection the console is handed after
 // a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse).
 //
 // Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
