@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/messages"
 )
 
 // TestConnectionStreamAskedDuringDrain: a stream's request that the
@@ -97,4 +98,33 @@ func TestConsoleRefusesConnectionAcceptedDuringDrain(t *testing.T) {
 	client.Write([]byte("command events\r\n"))
 	client.SetReadDeadline(time.Now().Add(connWait))
 	readAll(t, client, []byte("ERROR: cfkd is shutting down\r\n"))
+}
+
+// TestConsoleAnswersConnectionAcceptedDuringUpgrade: a connection the
+// accept goroutine took just before an upgrade's drain stopped accepting
+// (REFERENCE §13.3), handed to the console after it, cannot wait in the
+// listener's backlog for the next cfkd any more: it is answered
+// `ERROR: cfkd is being upgraded in place: try again` and closed, its
+// request unread. It was closed without a word: `cfkctl status` said
+// `cfkd closed the connection`, `cfkctl events` that cfkd was lost.
+func TestConsoleAnswersConnectionAcceptedDuringUpgrade(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(newLogrusHandler(quietLogger()))
+	}))
+	defer sys.Shutdown()
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
+	if _, err := sys.Root.RequestFuture(pid, DrainConsole{KeepListener: true}, connWait).Result(); err != nil {
+		t.Fatal(err)
+	}
+	client, server := socketPair(t)
+	sys.Root.Send(pid, connAccepted{conn: server})
+	client.Write([]byte("command status\r\n"))
+	client.SetReadDeadline(time.Now().Add(connWait))
+	readAll(t, client, []byte("ERROR: "+messages.UpgradeRetry+"\r\n"))
 }

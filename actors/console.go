@@ -33,6 +33,10 @@ type StartConsole struct {
 // backlog for the next cfkd; ResumeConsole accepts again.
 type DrainConsole struct{ KeepListener bool }
 
+// errUpgradeRetry answers a connection accepted as an upgrade in place
+// drained the console (REFERENCE §13.3).
+var errUpgradeRetry = errors.New(messages.UpgradeRetry)
+
 // ResumeConsole makes a console drained with KeepListener accept again
 // (the upgrade did not happen).
 type ResumeConsole struct{}
@@ -70,14 +74,16 @@ func (c *console) Receive(ctx actor.Context) {
 		go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
 	case connAccepted:
 		if c.drainedTo != nil {
-			if c.paused { // an upgrade: the next cfkd serves its backlog
-				m.conn.Close()
-				return
-			}
-			// accepted before the drain closed the listener: its
+			// accepted before the drain stopped accepting: its
 			// request is never read, and a bare close read as cfkd
-			// lost (REFERENCE §7.4)
-			c.policy.refuse(m.conn, errShuttingDown)
+			// lost (REFERENCE §7.4). An upgrade's listener crosses
+			// the exec, but what it accepted cannot go back to its
+			// backlog: its client is told to send it again (§13.3).
+			why := errShuttingDown
+			if c.paused {
+				why = errUpgradeRetry
+			}
+			c.policy.refuse(m.conn, why)
 			return
 		}
 		conn := newConnection(m.conn, c.privileged, ctx.Parent(), c.log, defaultConnLimits, c.streams)

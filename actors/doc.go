@@ -176,7 +176,10 @@
 // too (connection.endAtDrain): a stream is never refused nor closed
 // without a word for a drain. The rights are checked first: a request
 // its client may not make is refused `not authorized` in a drain too. A connection the console is handed after
-// a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse).
+// a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse);
+// after an upgrade's, `ERROR: cfkd is being upgraded in place: try
+// again` (messages.UpgradeRetry): taken from the backlog, it cannot wait
+// there for the next cfkd any more.
 //
 // Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
 // ConsolePolicy. Its accept goroutine decides who gets in, off the

@@ -24,7 +24,10 @@
 // cfkd closes it; a line ending in "\r\n" is a refusal (ERROR) or the
 // loss line of a stream cfkd cut off (exit status 1); a refusal `cfkd is
 // shutting down` (a request that came as cfkd's drain began) ends it as a
-// shutdown's end line does (exit status 0). `events` opens one
+// shutdown's end line does (exit status 0), and a refusal `cfkd is being
+// upgraded in place: try again` (a connection accepted as an upgrade's
+// drain began, its request unread) resumes it as an upgrade's end line
+// does (resume.go; a tail asks again for its last lines). `events` opens one
 // stream per reference and prints each event once; its lines are read with
 // messages.ParseEvent.
 //

@@ -23,6 +23,10 @@ type resumable struct {
 	s     *session // the command's
 	what  string   // the command, for the notice
 	again string   // the request sent again
+	// sent is the request the connection now carries when it is not
+	// again (a tail's first, which asks for the last lines): a refusal
+	// that did not read it sends it again as it was
+	sent  string
 	group *streamGroup
 	// onResume, when set, is called at each resume (events --json
 	// prints the end line: a consumer sees the gap)
@@ -120,7 +124,11 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 				r.onResume()
 			}
 		}
-		next, err := openStream(r.s.opts, r.s.env, r.again)
+		req := r.again
+		if end.unread && r.sent != "" {
+			req = r.sent // nothing of it was shown: asked again whole
+		}
+		next, err := openStream(r.s.opts, r.s.env, req)
 		if err != nil {
 			r.group.finish()
 			return streamEnd{err: err}
@@ -132,6 +140,9 @@ func (r *resumable) follow(line func(string) error) streamEnd {
 			return streamEnd{}
 		}
 		r.cur = next
+		if req == r.again {
+			r.sent = ""
+		}
 		r.mu.Unlock()
 		st.conn.Close()
 	}

@@ -34,6 +34,7 @@ type streamEnd struct {
 	lost   int    // the lost line's count: cut off
 	ended  string // the end line's reason: ended by cfkd (its token withdrawn)
 	resume bool   // the end line says the request may be sent again at once (an upgrade in place)
+	unread bool   // resume: the request was refused unread (the connection came as the upgrade drained cfkd)
 	done   string // the end line's reason, when it says done: over as it should be (a shutdown)
 	closed bool   // cfkd closed the connection without a word: lost, unless cfkctl ended it
 	err    error  // a refusal (*protocol.RemoteError) or a failed read
@@ -95,6 +96,13 @@ func readStream(s *session, line func(string) error) streamEnd {
 					// stream ends as a shutdown ends one started
 					// (REFERENCE §1.5)
 					return streamEnd{done: msg}
+				}
+				if msg == messages.UpgradeRetry {
+					// its connection came as an upgrade in place
+					// drained cfkd, its request unread: it is sent
+					// again as after an upgrade's end line (REFERENCE
+					// §13.3)
+					return streamEnd{ended: msg, resume: true, unread: true}
 				}
 				return streamEnd{err: &protocol.RemoteError{Msg: msg}}
 			}
@@ -357,6 +365,7 @@ func runTail(s *session, args []string) error {
 	}
 	// across an upgrade in place, the new lines only: the last ones were shown
 	st := newResumable(s, "tail", "command tail "+name+" 0 follow", first, &streamGroup{})
+	st.sent = req + " follow" // sent again as it was if cfkd did not read it
 	defer st.stop()
 	out := bufio.NewWriter(s.env.stdout)
 	tty := s.env.terminal(s.env.stdout)

@@ -151,6 +151,14 @@ func UpgradeEndEvent() Event {
 	return Event{Kind: EventEnd, Reason: "cfkd is being upgraded in place", Resume: true}
 }
 
+// UpgradeRetry answers a connection that cfkd's admin socket accepted
+// as an upgrade in place drained its console, its request unread
+// (REFERENCE §13.3): the request may be sent again at once, on a new
+// connection, which the next cfkd serves (or the former one, if the
+// upgrade failed). A stream's client takes it as it takes the end line
+// of UpgradeEndEvent.
+const UpgradeRetry = "cfkd is being upgraded in place: try again"
+
 // ShutdownReason is the reason of the end line of a stream that cfkd's
 // shutdown ended (REFERENCE §1.5, §7.4).
 const ShutdownReason = "cfkd is shutting down"
