@@ -167,6 +167,13 @@ func authWords(line string) (word, secret string) {
 	return "auth", strings.TrimSpace(s[4:])
 }
 
+// isAuthLine says whether line is an `auth` (which a drain refuses
+// unjudged: nothing is granted once cfkd drains).
+func isAuthLine(line string) bool {
+	word, _ := authWords(line)
+	return word == "auth"
+}
+
 // authExhausted closes the connection once the answer to its last failed
 // auth is out (pump calls it first).
 func (c *connection) authExhausted() bool {

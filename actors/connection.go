@@ -324,6 +324,11 @@ func (c *connection) pump(ctx actor.Context) {
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
 		case c.draining && err == nil && c.streamsAtDrain(st):
 			c.endAtDrain(m) // nothing is run after a stream's request
+		case c.draining && err != nil && !isAuthLine(m.line):
+			// a request that is none gets its error as outside a
+			// drain: a stream's `cfkd is shutting down` in its place
+			// would read as a stream granted and ended (REFERENCE §1.5)
+			c.io.reply(m, messages.ErrorReply(err))
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:

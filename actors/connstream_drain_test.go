@@ -9,6 +9,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
 )
 
 // TestConnectionStreamAskedDuringDrain: a stream's request that the
@@ -127,4 +128,37 @@ func TestConsoleAnswersConnectionAcceptedDuringUpgrade(t *testing.T) {
 	client.Write([]byte("command status\r\n"))
 	client.SetReadDeadline(time.Now().Add(connWait))
 	readAll(t, client, []byte("ERROR: "+messages.UpgradeRetry+"\r\n"))
+}
+
+// TestDrainAnswersABadRequestItsError: a line that is no request, read
+// while cfkd drains the connection (queued behind a request in flight),
+// gets its error as outside a drain, not `cfkd is shutting down`, which
+// cfkctl takes for the end of a stream at a shutdown (a malformed
+// `events` request exited 0). An auth is refused as shutting down: a
+// drain grants nothing.
+func TestDrainAnswersABadRequestItsError(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	r.fake.delay = 20 * time.Millisecond
+	r.fake.gate = make(chan struct{})
+	bad := []string{"command events bogus sel", "nonsense"}
+	client.Write([]byte("command restart service slow\r\n" + bad[0] + "\r\n" + bad[1] + "\r\nauth x\r\n"))
+	r.waitFor("the requests read, one at the controller", func() bool {
+		reqs, _, _ := r.ioStats()
+		return reqs == 4 && r.fake.got.Load() == 1
+	})
+	r.sys.Root.Send(r.pid, drainConnection{})
+	close(r.fake.gate)
+	want := []byte("restarted slow\nOK\r\n")
+	for _, line := range bad {
+		_, err := messages.ParseDeferred(line)
+		if err == nil {
+			t.Fatalf("%q parses", line)
+		}
+		want = protocol.AppendReply(want, messages.ErrorReply(err))
+	}
+	want = append(want, "ERROR: cfkd is shutting down\r\n"...)
+	client.SetReadDeadline(time.Now().Add(connWait))
+	readAll(t, client, want)
 }
