@@ -58,6 +58,9 @@ type Service struct {
 	proxyHeld  bool
 	runningCmd string
 	runGroup   bool // the run leads its own process group (launched with setsid)
+	// runID names the run in its environment (CFK_RUN_ID, REFERENCE
+	// §2.4): a new one at each fork; "" before the first
+	runID string
 	// runCfg is the declaration the run was launched with (nil: none;
 	// after an upgrade in place, the one the state carries, else the
 	// current one): the controller compares it

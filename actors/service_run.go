@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
@@ -70,6 +71,7 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
 		return
 	}
+	s.runID = newRunID()
 	spec, shown, err := s.spec()
 	if err != nil {
 		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
@@ -336,6 +338,9 @@ func (s *Service) ownVars() []messages.EnvVar {
 		{Key: "CONTROL_FREAK_ENABLED", Value: "1"},
 		{Key: "CONTROL_FREAK_SERVICE", Value: s.cfg.Name},
 	}
+	if s.runID != "" {
+		vars = append(vars, messages.EnvVar{Key: RunIDVar, Value: s.runID})
+	}
 	if s.cfg.Ready == string(messages.ReadyNotify) && s.opts.NotifySocket != "" {
 		sock := s.opts.NotifySocket // the run's (notifyFor): cfkd's, or the shared one
 		if s.sharedUid >= 0 && s.opts.notifyShared != nil {
@@ -349,6 +354,15 @@ func (s *Service) ownVars() []messages.EnvVar {
 	}
 	return vars
 }
+
+// RunIDVar names a run of a service in its processes' environment: a
+// new random value at each start (as systemd's INVOCATION_ID), which the
+// daemons it forks inherit: the clean-up of a stopped run tells its late
+// orphans from a new run's daemons by it (REFERENCE §2.4, §7.5).
+const RunIDVar = "CFK_RUN_ID"
+
+// newRunID is a run's RunIDVar: 16 hex digits, random.
+func newRunID() string { return fmt.Sprintf("%016x", rand.Uint64()) }
 
 // watchdogTold is the watchdog period a run of declaration c is told
 // (WATCHDOG_USEC, ownVars), 0 for none: only with ready=notify and

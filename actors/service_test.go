@@ -92,9 +92,16 @@ func TestLaunchSpec(t *testing.T) {
 		"PWD": "/tmp", // its cwd's (REFERENCE §2.4)
 	}
 	seen := map[string]int{}
+	runA := ""
 	for _, kv := range a.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		seen[k]++
+		if k == RunIDVar { // a new random one at each start
+			if runA = v; len(v) != 16 || strings.Trim(v, "0123456789abcdef") != "" || seen[k] != 1 {
+				t.Errorf("env %q: want one, 16 hex digits", kv)
+			}
+			continue
+		}
 		if want, ok := wantEnv[k]; !ok || v != want {
 			t.Errorf("env %q: want %q", kv, want)
 		}
@@ -119,6 +126,9 @@ func TestLaunchSpec(t *testing.T) {
 	}
 	if !slices.Contains(b.Env, "CONTROL_FREAK_SERVICE=b") || !slices.Contains(b.Env, "CONTROL_FREAK_ENABLED=1") {
 		t.Errorf("env b %q", b.Env)
+	}
+	if runA == "" || slices.Contains(b.Env, RunIDVar+"="+runA) || !slices.ContainsFunc(b.Env, func(kv string) bool { return strings.HasPrefix(kv, RunIDVar+"=") }) {
+		t.Errorf("run ids: a's %q, b's env %q: want each its own", runA, b.Env)
 	}
 
 	r.ok("service c cmd=sleep 10; echo done | cat", "command start service c")

@@ -12,14 +12,22 @@ const maxLateRounds = 16
 // stop's scan began: 0 while there has been none. A late orphan, one
 // that started after the scan (a daemon forked by a daemon of the
 // stopped run as it handled its SIGTERM, a successor), belongs to the
-// stopped run when it started before that launch: a new run's processes
-// start at or after it (the clock is read before the fork), so they are
-// kept, to the 10 ms of a process's start time (REFERENCE §7.5).
+// stopped run when it carries that run's CFK_RUN_ID (inherited from the
+// process it was forked by), whenever it started: a new run's carry
+// another, so they are kept. One that carries none (its daemon cleared
+// its environment, or the stopped run was launched by the cfkd an
+// upgrade in place replaced, which set none or whose id is not known)
+// belongs to the stopped run when it started before that launch: a new
+// run's processes start at or after it (the clock is read before the
+// fork), to the 10 ms of a process's start time (REFERENCE §7.5). A
+// restart launches the new run right after the scan, before the stopped
+// run's daemons, told to end, fork their successors: only the run id
+// tells those from the new run's.
 type launchWatch struct{ first uint64 }
 
 // watchLaunches begins to watch the launches of the services named, for
 // the rounds of one clean-up; unwatchLaunches ends it.
-func (k *orphanKiller) watchLaunches(names map[string]bool) map[string]*launchWatch {
+func (k *orphanKiller) watchLaunches(names map[string]map[string]bool) map[string]*launchWatch {
 	ws := map[string]*launchWatch{}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -64,13 +72,17 @@ func (k *orphanKiller) launching(name string) {
 	}
 }
 
-// late says whether o is a late orphan of a stopped run watched in ws:
-// started at or after the scan (scanned), before its service's next
-// launch.
-func (k *orphanKiller) late(ws map[string]*launchWatch, o osproc.Orphan, scanned uint64) bool {
+// late says whether o is a late orphan of a stopped run watched in ws,
+// whose runs are those that exited: started at or after the scan
+// (scanned), of one of those runs by its run id, or, when o or a run
+// that exited has none, before its service's next launch.
+func (k *orphanKiller) late(ws map[string]*launchWatch, runs map[string]map[string]bool, o osproc.Orphan, scanned uint64) bool {
 	w := ws[o.Service]
 	if w == nil || o.Start < scanned {
 		return false
+	}
+	if exited := runs[o.Service]; o.Run != "" && !exited[""] {
+		return exited[o.Run]
 	}
 	k.mu.Lock()
 	first := w.first

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -173,5 +174,79 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 	}
 	if q, ok := osproc.ReadProc(daemon); !ok || q.State == 'Z' || q.Start != start.Start {
 		t.Errorf("the daemon (pid %d) of the run started after the stop was ended by the stop's clean-up", daemon)
+	}
+}
+
+// A restart launches the new run as soon as the stopped one's exit is
+// told (after the scan), before that run's daemon, told to end, forks
+// its successor: the successor started after the new launch, so the
+// launch's time could not tell it from the new run's daemons, and it ran
+// on after `cfkctl restart` (REFERENCE §7.5). It carries the stopped
+// run's CFK_RUN_ID, inherited: it is ended by it, and the new run's
+// daemon, which carries the new run's, is kept.
+func TestRestartEndsTheSuccessorForkedAfterTheNewLaunch(t *testing.T) {
+	// the daemon forks its successor once mark exists: after the new
+	// run's launch, as a daemon slow to handle its SIGTERM does
+	mark := filepath.Join(t.TempDir(), "launched")
+	script := `setsid /bin/sh -c 'trap "while [ ! -e ` + mark + ` ]; do sleep 0.01; done; setsid sleep 1093 </dev/null >/dev/null 2>&1 & exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
+	r := newOrphanRigEnv(t, script, actors.RunIDVar+"=run1")
+	r.k.grace = time.Minute // no SIGKILL before the successor is forked
+	t.Cleanup(func() {
+		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
+			killOrphan(t, pid)
+		}
+	})
+	waitTrapSet(t, r)
+	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not stop")
+	}
+	if len(successors()) > 0 {
+		t.Fatal("the successor was forked before the new launch: the test tells nothing")
+	}
+	next := make(chan syscall.WaitStatus, 1)
+	env := append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2")
+	p, err := r.k.Launch(osproc.Spec{
+		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`},
+		Env:    env,
+		Setsid: true,
+		Tag:    actors.ServiceTag("svc"),
+	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.k.Launcher.Signal(p, syscall.SIGKILL)
+		select {
+		case <-next:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the new run %d was not reaped", p.Pid)
+		}
+	})
+	if err := os.WriteFile(mark, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var daemon int
+	for end := time.Now().Add(5 * time.Second); daemon == 0; {
+		if pids := childrenRunning("sleep\x001094\x00"); len(pids) > 0 {
+			daemon = pids[0]
+		} else if time.Now().After(end) {
+			t.Fatal("the new run's daemon was never adopted")
+		} else {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	start, _ := osproc.ReadProc(daemon)
+	r.k.pending.Wait()
+	if len(successors()) > 0 {
+		t.Errorf("the successor that the stopped run's daemon forked on SIGTERM, after the new launch, was left running: %v", successors())
+	}
+	if q, ok := osproc.ReadProc(daemon); !ok || q.State == 'Z' || q.Start != start.Start {
+		t.Errorf("the daemon (pid %d) of the new run was ended by the stopped run's clean-up", daemon)
 	}
 }

@@ -43,9 +43,16 @@ func (r *orphanRig) stopAndWait(t *testing.T, sig syscall.Signal) {
 
 func newOrphanRig(t *testing.T, svcScript string) *orphanRig {
 	t.Helper()
+	return newOrphanRigEnv(t, svcScript)
+}
+
+// newOrphanRigEnv is newOrphanRig with the service's environment
+// extended by env.
+func newOrphanRigEnv(t *testing.T, svcScript string, env ...string) *orphanRig {
+	t.Helper()
 	r := &orphanRig{
 		k:       newQuietOrphanKiller(t),
-		env:     append(os.Environ(), "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=svc"),
+		env:     append(append(os.Environ(), "CONTROL_FREAK_ENABLED=1", "CONTROL_FREAK_SERVICE=svc"), env...),
 		svcExit: make(chan syscall.WaitStatus, 1),
 	}
 	l := r.k.Launcher

@@ -13,6 +13,10 @@ type Orphan struct {
 	// Service is its CONTROL_FREAK_SERVICE ("" when absent or its
 	// environment is unreadable).
 	Service string
+	// Run is its CFK_RUN_ID: the run of its service it was forked by
+	// ("" when absent: a process of a cfkd before it set one, or of a
+	// proxy's service).
+	Run string
 }
 
 // AdoptedOrphans lists the adopted orphans alive now (zombies left out:
@@ -36,8 +40,10 @@ func (l *Launcher) AdoptedOrphans() []Orphan {
 		if !ok || p.Ppid != self || p.State == 'Z' {
 			continue
 		}
-		svc, _ := Getenv(environOf(pid, until), "CONTROL_FREAK_SERVICE")
-		out = append(out, Orphan{ProcInfo: p, Service: svc})
+		env := environOf(pid, until)
+		svc, _ := Getenv(env, "CONTROL_FREAK_SERVICE")
+		run, _ := Getenv(env, "CFK_RUN_ID")
+		out = append(out, Orphan{ProcInfo: p, Service: svc, Run: run})
 	}
 	return out
 }
