@@ -78,7 +78,11 @@
 // (lookPath, REFERENCE §2.4), and one that no one may (no x bit, on a
 // noexec mount) too; when such a file was seen and nothing later is
 // found, the look-up fails as execvp(3) does, EACCES naming the file,
-// not "not found". What a user other than root may do with a file or
+// not "not found". As execvp(3), it goes on past ENOENT, ENOTDIR,
+// ESTALE, ENODEV, ETIMEDOUT and EACCES only, and stops at any other
+// error (a symlink loop, a name too long: execvpGoesOn); it joins each
+// entry and the name as they are, never cleaned (a `..` after a symlink
+// is the kernel's). What a user other than root may do with a file or
 // directory (the program, its interpreter, each directory above them,
 // the cwd) is what the kernel grants (permits): its POSIX access ACL
 // when it has one, read as posix_acl_permission reads it (acl_linux.go;

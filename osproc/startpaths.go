@@ -84,12 +84,19 @@ func canSearch(dir string, cred *syscall.Credential) bool {
 // prog: /mnt/nx/prog: permission denied`, not `executable file not found
 // in PATH`, and a restart's check refuses it. Where cfkd reads no ACL
 // (aclsUnread) a file the mode bits deny the user may be granted by one:
-// the first that cfkd may execute is taken then (the exec says).
+// the first that cfkd may execute is taken then (the exec says). As
+// execvp(3), it goes on past a file that is not there (execvpGoesOn) or
+// that the user may not execute, and stops at any other error (a symlink
+// loop, a name too long); it joins each entry and the name as they are,
+// not cleaned (a `..` after a symlink is the kernel's to resolve), an
+// empty entry (or PATH set empty) the working directory.
 func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
 	if strings.Contains(file, "/") {
+		// joined, not cleaned: `prog/` is no file (ENOTDIR), and a
+		// `..` after a symlink is the kernel's to resolve
 		p := file
 		if !filepath.IsAbs(p) && dir != "" {
-			p = filepath.Join(dir, p)
+			p = dir + "/" + p
 		}
 		if err := executable(p); err != nil {
 			return "", fmt.Errorf("exec %s: %w", file, err)
@@ -106,35 +113,58 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		}
 		return file, nil
 	}
+	if len(file) > nameMax { // execvp(3) fails so at once, before any search
+		return "", fmt.Errorf("exec %s: %w", file, syscall.ENAMETOOLONG)
+	}
 	var badScript error // the first found whose interpreter is not there (or that the user may not run)
 	var denied error    // the first the user may not execute (execve: EACCES)
 	var fallback string // executable, but not by cred's mode bits, where ACLs are not read
-	for _, d := range filepath.SplitList(pathOf(env)) {
-		if d == "" {
-			d = "."
+	dirs := filepath.SplitList(pathOf(env))
+	if len(dirs) == 0 { // PATH= set empty: one empty entry, the working directory
+		dirs = []string{""}
+	}
+	for _, d := range dirs {
+		// the entry as execvp(3) joins it, not cleaned: the kernel
+		// resolves a `..` after a symlink from the symlink's target
+		// (/opt/app/current/../bin, current a link), where
+		// filepath.Join took it away and ran another directory's file;
+		// an empty entry is the working directory
+		p := file
+		if d != "" {
+			p = d + "/" + file
 		}
-		p := filepath.Join(d, file)
 		// a relative PATH entry is relative to dir in the child (it
 		// changes directory before exec): check the file found there
 		check := p
 		if !filepath.IsAbs(p) {
 			if dir != "" {
-				check = filepath.Join(dir, p)
+				check = dir + "/" + p
 			}
-			p = "./" + p // execve does no PATH search anyway; be explicit
+			if !strings.HasPrefix(p, "./") && !strings.HasPrefix(p, "../") {
+				p = "./" + p // execve does no PATH search anyway; be explicit
+			}
 		}
 		if err := executable(check); err != nil {
 			// execvp(3) goes on after an EACCES (a directory too:
 			// execve refuses it so), and fails with it when nothing
-			// later is found; after an ENOENT, ENOTDIR, as if none
+			// later is found; after an ENOENT, ENOTDIR, as if none;
+			// at any other error it stops, failing with it
 			if denied == nil && (errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EISDIR)) {
 				denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
+			}
+			// (the user's execve meets it only where it may search:
+			// behind a directory it may not, it meets EACCES)
+			if !execvpGoesOn(err) && (cred == nil || canReach(check, cred)) {
+				return "", fmt.Errorf("exec %s: %s: %w", file, p, errnoOf(err))
 			}
 			continue
 		}
 		if err := interpreter(check, cred, env, dir); err != nil {
 			var ran *ranButFails
-			if errors.As(err, &ran) && mayExec(check, cred) { // execvp(3) stops at it: so does the launch
+			// execvp(3) stops at it (it runs, or its execve fails
+			// with an error execvp does not go on after, as an
+			// interpreter behind a symlink loop): so does the launch
+			if (errors.As(err, &ran) || !execvpGoesOn(err)) && mayExec(check, cred) {
 				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
 			// passed over, as execvp(3) passes over an ENOENT (and
@@ -165,6 +195,51 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		return "", denied
 	}
 	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
+}
+
+// nameMax is NAME_MAX, the longest name of a file that execvp(3) looks
+// for in the PATH.
+const nameMax = 255
+
+// canReach says whether cred may search every directory above p that
+// answers a stat: those its execve of p passes before it meets what p
+// is (a symlink loop, a name too long), where it would meet EACCES.
+func canReach(p string, cred *syscall.Credential) bool {
+	for q := filepath.Dir(p); ; q = filepath.Dir(q) {
+		var st syscall.Stat_t
+		if syscall.Stat(q, &st) == nil {
+			return canSearch(q, cred)
+		}
+		if q == "/" || q == "." {
+			return true
+		}
+	}
+}
+
+// execvpGoesOn says whether execvp(3) goes on to the next directory of
+// the PATH after its execve failed with err (glibc's execvpe): after an
+// EACCES (remembered: the search fails with it when nothing later runs),
+// ENOENT, ESTALE, ENOTDIR, ENODEV or ETIMEDOUT. At any other error (a
+// symlink loop, ELOOP; a name too long, ENAMETOOLONG; EIO) it stops and
+// fails with it: cfkd passed over such an entry and ran a later one.
+// EISDIR is execve's EACCES of a directory.
+func execvpGoesOn(err error) bool {
+	for _, e := range []error{syscall.EACCES, syscall.EISDIR, syscall.ENOENT, syscall.ESTALE, syscall.ENOTDIR, syscall.ENODEV, syscall.ETIMEDOUT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// errnoOf is the errno of err, a *os.PathError's (it says the path its
+// caller names already), else err.
+func errnoOf(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // mayExec says whether cred may execute the file p: its x permission

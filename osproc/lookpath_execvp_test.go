@@ -1,0 +1,122 @@
+package osproc
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// execvpTree makes under a fresh directory top: good/prog (a script),
+// loop (a symlink to itself), good/lp (a symlink loop of two links) and
+// other/lp (a script of that name). top and its parent are searchable by
+// all.
+func execvpTree(t *testing.T) (top string) {
+	t.Helper()
+	top = t.TempDir()
+	for _, d := range []string{filepath.Dir(top), top} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"good", "other"} {
+		if err := os.Mkdir(filepath.Join(top, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	script := []byte("#!/bin/sh\n")
+	for _, f := range []string{"good/prog", "other/lp", "other/prog"} {
+		if err := os.WriteFile(filepath.Join(top, f), script, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, to := range map[string]string{"loop": "loop", "good/lp": "lp2", "good/lp2": "lp"} {
+		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return top
+}
+
+// TestLookPathStopsWhereExecvpStops: execvp(3) goes on to the next
+// directory of the PATH after an EACCES, ENOENT, ESTALE, ENOTDIR, ENODEV
+// or ETIMEDOUT only; at any other error of its execve (a symlink loop, a
+// name too long) it fails with it. cfkd passed over such an entry and
+// ran a later one, which the process's own execvp would not have
+// (REFERENCE §2.4).
+func TestLookPathStopsWhereExecvpStops(t *testing.T) {
+	top := execvpTree(t)
+	good, other, loop := filepath.Join(top, "good"), filepath.Join(top, "other"), filepath.Join(top, "loop")
+	long := strings.Repeat("a", 300) // beyond NAME_MAX
+	for _, c := range []struct {
+		what, file, path, want string
+		errno                  error
+	}{
+		{"a PATH entry that is a symlink loop", "prog", loop + ":" + good, "exec prog: " + loop + "/prog: too many levels of symbolic links", syscall.ELOOP},
+		{"a program that is a symlink loop", "lp", good + ":" + other, "exec lp: " + good + "/lp: too many levels of symbolic links", syscall.ELOOP},
+		{"a name too long", long, filepath.Join(top, "none") + ":" + good, "exec " + long + ": file name too long", syscall.ENAMETOOLONG},
+	} {
+		got, err := lookPath(c.file, []string{"PATH=" + c.path}, "", nil)
+		if err == nil || err.Error() != c.want || !errors.Is(err, c.errno) {
+			t.Errorf("%s: lookPath = %q, %v; want %s", c.what, got, err, c.want)
+		}
+	}
+	// after an ENOTDIR (a file as a PATH entry) and an ENOENT it goes on
+	got, err := lookPath("prog", []string{"PATH=" + filepath.Join(good, "prog") + ":" + filepath.Join(top, "none") + ":" + other}, "", nil)
+	if want := filepath.Join(other, "prog"); err != nil || got != want {
+		t.Errorf("ENOTDIR, ENOENT: lookPath = %q, %v; want %s", got, err, want)
+	}
+	// the loop behind a directory the user may not search: its execve
+	// meets EACCES there, and execvp goes on
+	if os.Getuid() != 0 {
+		return
+	}
+	priv := filepath.Join(top, "priv")
+	if err := os.Mkdir(priv, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("l", filepath.Join(priv, "l")); err != nil {
+		t.Fatal(err)
+	}
+	other54321 := &syscall.Credential{Uid: 54321, Gid: 54321}
+	got, err = lookPath("prog", []string{"PATH=" + filepath.Join(priv, "l") + ":" + other}, "", other54321)
+	if want := filepath.Join(other, "prog"); err != nil || got != want {
+		t.Errorf("a loop behind a directory the user may not search: lookPath = %q, %v; want %s", got, err, want)
+	}
+}
+
+// TestLookPathJoinsAsExecvp: execvp(3) joins a PATH entry and the name
+// as they are, and the kernel resolves a `..` after a symlink from the
+// link's target; cfkd cleaned the path (filepath.Join) and ran, or
+// refused, another directory's file. The same for a relative program
+// named by its path (`prog/` is no file: ENOTDIR, where the check said
+// yes). A PATH set empty is one empty entry: the working directory.
+func TestLookPathJoinsAsExecvp(t *testing.T) {
+	top := execvpTree(t)
+	// top/link -> other/sub: link/.. is other, lexically top
+	if err := os.Mkdir(filepath.Join(top, "other", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("other/sub", filepath.Join(top, "link")); err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(top, "link") + "/.."
+	got, err := lookPath("lp", []string{"PATH=" + entry}, "", nil)
+	if want := entry + "/lp"; err != nil || got != want {
+		t.Errorf("PATH entry link/..: lookPath = %q, %v; want %s", got, err, want)
+	}
+	got, err = lookPath("link/../lp", nil, top, nil)
+	if err != nil || got != "link/../lp" {
+		t.Errorf("program link/../lp: lookPath = %q, %v; want it found", got, err)
+	}
+	got, err = lookPath("good/prog/", nil, top, nil)
+	if err == nil || !errors.Is(err, syscall.ENOTDIR) {
+		t.Errorf("program good/prog/: lookPath = %q, %v; want ENOTDIR", got, err)
+	}
+	got, err = lookPath("prog", []string{"PATH="}, filepath.Join(top, "good"), nil)
+	if err != nil || got != "./prog" {
+		t.Errorf("PATH empty: lookPath = %q, %v; want ./prog", got, err)
+	}
+}
