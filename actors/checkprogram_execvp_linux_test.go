@@ -72,6 +72,8 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 		{"a PATH entry that is a symlink loop", "prog", at("loop") + ":" + at("good"), "", nil},
 		{"a program that is a symlink loop", "lp", at("good") + ":" + at("other"), "", nil},
 		{"a script whose interpreter is behind a symlink loop", "ilp", at("good") + ":" + at("other"), "", nil},
+		{"a PATH entry beyond PATH_MAX", "prog", "/" + strings.Repeat("a", 4100) + ":" + at("good"), "", nil},
+		{"a PATH entry with a name too long", "prog", "/" + strings.Repeat("a", 300) + ":" + at("good"), "", nil},
 		{"a name too long", strings.Repeat("a", 300), at("none") + ":" + at("good"), "", nil},
 		{"a file and a missing directory as PATH entries", "prog", at("good/prog") + ":" + at("none") + ":" + at("other"), "", nil},
 		{"a .. after a symlink in a PATH entry", "lp", at("link") + "/..", "", nil},

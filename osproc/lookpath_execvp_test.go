@@ -63,10 +63,15 @@ func TestLookPathStopsWhereExecvpStops(t *testing.T) {
 			t.Errorf("%s: lookPath = %q, %v; want %s", c.what, got, err, c.want)
 		}
 	}
-	// after an ENOTDIR (a file as a PATH entry) and an ENOENT it goes on
+	// after an ENOTDIR (a file as a PATH entry) and an ENOENT it goes on;
+	// it skips an entry of PATH_MAX bytes or more (glibc's execvpe)
 	got, err := lookPath("prog", []string{"PATH=" + filepath.Join(good, "prog") + ":" + filepath.Join(top, "none") + ":" + other}, "", nil)
 	if want := filepath.Join(other, "prog"); err != nil || got != want {
 		t.Errorf("ENOTDIR, ENOENT: lookPath = %q, %v; want %s", got, err, want)
+	}
+	got, err = lookPath("prog", []string{"PATH=/" + strings.Repeat("a", 4100) + ":" + other}, "", nil)
+	if want := filepath.Join(other, "prog"); err != nil || got != want {
+		t.Errorf("an entry beyond PATH_MAX: lookPath = %q, %.80v; want %s", got, err, want)
 	}
 	// the loop behind a directory the user may not search: its execve
 	// meets EACCES there, and execvp goes on

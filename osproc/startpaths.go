@@ -124,6 +124,9 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		dirs = []string{""}
 	}
 	for _, d := range dirs {
+		if len(d) >= pathMax { // execvp(3) skips an entry it cannot hold
+			continue
+		}
 		// the entry as execvp(3) joins it, not cleaned: the kernel
 		// resolves a `..` after a symlink from the symlink's target
 		// (/opt/app/current/../bin, current a link), where
@@ -200,6 +203,11 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 // nameMax is NAME_MAX, the longest name of a file that execvp(3) looks
 // for in the PATH.
 const nameMax = 255
+
+// pathMax is PATH_MAX: execvp(3) skips a PATH entry of that length or
+// more (glibc's execvpe), which cfkd's stat found ENAMETOOLONG and, as
+// execvp(3) stops at that error, failed the search at.
+const pathMax = 4096
 
 // canReach says whether cred may search every directory above p that
 // answers a stat: those its execve of p passes before it meets what p
