@@ -38,7 +38,7 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 	for _, d := range []struct {
 		name string
 		mode os.FileMode
-	}{{"good", 0o755}, {"other", 0o755}, {"other/sub", 0o755}, {"priv", 0o700}} { // in order: other before other/sub
+	}{{"good", 0o755}, {"other", 0o755}, {"other/sub", 0o755}, {"priv", 0o700}, {"priv/bin", 0o755}, {"pub", 0o755}} { // in order: other before other/sub
 		if err := os.Mkdir(filepath.Join(top, d.name), d.mode); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{"good/prog", "other/lp", "other/prog", "priv/prog"} {
+	for _, f := range []string{"good/prog", "other/lp", "other/prog", "priv/prog", "priv/bin/app"} {
 		if err := os.WriteFile(filepath.Join(top, f), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(top, "other/ilp"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for link, to := range map[string]string{"loop": "loop", "good/lp": "lp2", "good/lp2": "lp", "link": "other/sub", "priv/l": "l"} {
+	for link, to := range map[string]string{"loop": "loop", "good/lp": "lp2", "good/lp2": "lp", "link": "other/sub", "priv/l": "l", "pub/app": "../priv/bin/app", "pub/bin": "../priv/bin"} {
 		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +86,10 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 		{"a directory as the program, by its path", at("good"), "", "", nil},
 		{"a directory the user may not search", "prog", at("priv") + ":" + at("other"), "", nobody},
 		{"only a directory the user may not search", "prog", at("priv"), "", nobody},
+		{"a symlink to a file under a directory the user may not search", "app", at("pub"), "", nobody},
+		{"a symlink to a file under a directory the user may not search, by its path", at("pub/app"), "", "", nobody},
+		{"a PATH entry that is a symlink under a directory the user may not search", "app", at("pub/bin"), "", nobody},
+		{"a cwd that is a symlink under a directory the user may not search", "/bin/true", "", at("pub/bin"), nobody},
 		{"a symlink loop behind a directory the user may not search", "prog", at("priv/l") + ":" + at("other"), "", nobody},
 	} {
 		var l osproc.Launcher
@@ -109,7 +113,7 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 			case want == syscall.EISDIR:
 				want = syscall.EACCES
 			}
-			if !strings.Contains(strings.ToLower(stderr.String()), want.Error()) {
+			if !strings.Contains(strings.ToLower(stderr.String()+runErr.Error()), want.Error()) {
 				t.Errorf("%s: the check says %v, execvp fails otherwise: %s", c.what, checkErr, stderr.String())
 			}
 		}

@@ -84,8 +84,8 @@
 // entry and the name as they are, never cleaned (a `..` after a symlink
 // is the kernel's). What a user other than root may do with a file or
 // directory (the program, its interpreter, each directory above them,
-// the cwd) is what the kernel grants (permits): its POSIX access ACL
-// when it has one, read as posix_acl_permission reads it (acl_linux.go;
+// as written and where their symlinks lead, the cwd) is what the
+// kernel grants (permits): its POSIX access ACL when it has one, read as posix_acl_permission reads it (acl_linux.go;
 // an ACL may deny what the mode bits allow), else the mode bits (also
 // when the mode has no group bit: acl_permission_check reads no ACL
 // then); one

@@ -125,3 +125,55 @@ func TestLookPathJoinsAsExecvp(t *testing.T) {
 		t.Errorf("PATH empty: lookPath = %q, %v; want ./prog", got, err)
 	}
 }
+
+// TestLookPathFollowsSymlinksAsTheUser: a symlink in a directory the
+// service's user may search that leads under one it may not (pipx's
+// /usr/local/bin/tool -> /root/.local/pipx/venvs/tool/bin/tool), or a
+// PATH entry through such a link (`..` after it too), is that user's
+// EACCES at its execve: execvp(3) passes over it for the next, where
+// cfkd took it and the start failed 'permission denied' (REFERENCE §2.4).
+func TestLookPathFollowsSymlinksAsTheUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the files are another user's to reach")
+	}
+	top := execvpTree(t)
+	for _, d := range []string{"priv", "priv/bin", "priv/x", "pub"} {
+		mode := os.FileMode(0o755)
+		if d == "priv" {
+			mode = 0o700
+		}
+		if err := os.Mkdir(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"priv/bin/app", "other/app"} {
+		if err := os.WriteFile(filepath.Join(top, f), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, to := range map[string]string{"pub/app": "../priv/bin/app", "pub/bin": "../priv/bin", "pub/x": "../priv/x"} {
+		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := filepath.Join(top, "other")
+	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
+	for _, entry := range []string{"pub", "pub/bin", "pub/x/../bin"} {
+		got, err := lookPath("app", []string{"PATH=" + top + "/" + entry + ":" + other}, "", cred) // not cleaned
+		if want := filepath.Join(other, "app"); err != nil || got != want {
+			t.Errorf("PATH entry %s: lookPath = %q, %v; want %s", entry, got, err, want)
+		}
+	}
+	got, err := lookPath(filepath.Join(top, "pub/app"), nil, "", cred)
+	if err == nil || !errors.Is(err, syscall.EACCES) {
+		t.Errorf("by its path: lookPath = %q, %v; want EACCES", got, err)
+	}
+	// root may: the link is taken
+	got, err = lookPath("app", []string{"PATH=" + filepath.Join(top, "pub") + ":" + other}, "", nil)
+	if want := filepath.Join(top, "pub/app"); err != nil || got != want {
+		t.Errorf("as root: lookPath = %q, %v; want %s", got, err, want)
+	}
+}

@@ -51,12 +51,46 @@ func dirError(dir string, cred *syscall.Credential, err error) error {
 }
 
 // canSearch says whether cred may enter dir: search permission on dir
-// and on every directory above it (permits).
+// and on every directory above it (permits), those of the path as it is
+// written (up to a `..`, which the kernel resolves from where a symlink
+// led) and those of the path its symlinks lead to: a link in a directory
+// anyone may search (/usr/local/bin/tool, pipx's) that leads under one
+// that user may not (/root/.local/pipx/venvs/tool/bin/tool) is
+// EACCES at its execve, where the check passed it.
 func canSearch(dir string, cred *syscall.Credential) bool {
 	if cred.Uid == 0 {
 		return true
 	}
-	dir = filepath.Clean(dir)
+	if !searchUp(beforeDotDot(dir), cred) {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != filepath.Clean(dir) {
+		return searchUp(real, cred)
+	}
+	return true
+}
+
+// beforeDotDot is dir up to its first `..` component, cleaned.
+func beforeDotDot(dir string) string {
+	parts := strings.Split(dir, "/")
+	for i, c := range parts {
+		if c == ".." {
+			if i == 0 {
+				return ".."
+			}
+			parts = parts[:i]
+			break
+		}
+	}
+	if j := strings.Join(parts, "/"); j != "" {
+		return filepath.Clean(j)
+	}
+	return "/"
+}
+
+// searchUp says whether cred may search dir and every directory above it
+// (dir cleaned), by permits; one that does not answer a stat cannot tell.
+func searchUp(dir string, cred *syscall.Credential) bool {
 	for p := dir; ; p = filepath.Dir(p) {
 		var st syscall.Stat_t
 		if syscall.Stat(p, &st) != nil {
@@ -265,7 +299,14 @@ func mayExec(p string, cred *syscall.Credential) bool {
 	if syscall.Stat(p, &st) != nil {
 		return true // cannot tell: the exec says
 	}
-	return permits(p, &st, cred, 1) && canSearch(filepath.Dir(p), cred)
+	if !permits(p, &st, cred, 1) || !canSearch(filepath.Dir(p), cred) {
+		return false
+	}
+	// a symlink: the directories above the file it leads to too
+	if real, err := filepath.EvalSymlinks(p); err == nil && filepath.Dir(real) != filepath.Clean(filepath.Dir(p)) {
+		return canSearch(filepath.Dir(real), cred)
+	}
+	return true
 }
 
 // mayExecSelf says whether cfkd's own user, the one a service with no
