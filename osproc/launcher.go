@@ -258,7 +258,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if err := reachDir(spec.Dir); err != nil {
 		return nil, err
 	}
-	path, cached, err := l.program(spec)
+	path, cached, err := l.program(spec, true)
 	if err != nil {
 		return nil, err
 	}
@@ -302,11 +302,11 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 }
 
 // CheckProgram tells whether Launch would find spec's working directory
-// and program (and its shim's, Program), looked up as Launch does (the
-// cache included), without
-// launching anything: a restart asks it before it stops the process that
-// runs (REFERENCE §2.7). It stats the PATH's directories: not for an
-// actor's Receive.
+// and program (and its shim's, Program), looked up as Launch does, but
+// afresh (the cache's answer may be pathTTL old: a program removed since
+// would pass), without launching anything: a restart asks it before it
+// stops the process that runs (REFERENCE §2.7). It stats the PATH's
+// directories: not for an actor's Receive.
 func (l *Launcher) CheckProgram(spec Spec) error {
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return errors.New("empty command")
@@ -320,20 +320,21 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 	if err := dirError(spec.Dir, spec.Credential, syscall.EACCES); err != nil {
 		return err
 	}
-	_, _, err := l.program(spec)
+	_, _, err := l.program(spec, false)
 	return err
 }
 
 // program looks up spec's shim (Program), if any, then its program
-// (Argv[0]) in the PATH of its environment, from its working directory:
-// the path to execute, and whether it came from the cache.
-func (l *Launcher) program(spec Spec) (path string, cached bool, err error) {
+// (Argv[0]) in the PATH of its environment, from its working directory,
+// through the cache if cachedOK: the path to execute, and whether it came
+// from the cache.
+func (l *Launcher) program(spec Spec, cachedOK bool) (path string, cached bool, err error) {
 	if spec.Program != "" {
-		if _, _, err := l.paths.lookup(spec.Program, spec.Env, spec.Dir, spec.Credential); err != nil {
+		if _, _, err := l.paths.lookupAs(spec.Program, spec.Env, spec.Dir, spec.Credential, cachedOK); err != nil {
 			return "", false, err
 		}
 	}
-	return l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir, spec.Credential)
+	return l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, cachedOK)
 }
 
 // forked is the outcome of one fork: the process, the read ends of its

@@ -841,3 +841,33 @@ func TestCheckProgram(t *testing.T) {
 		t.Fatalf("cwd /: %v", err)
 	}
 }
+
+// TestCheckProgramLooksAfresh: a program removed a moment after a start
+// found it (the cache holds it for pathTTL) fails the check of a restart
+// at once: the check passed it from the cache, and a restart stopped the
+// service that ran for a start that failed. A Launch still uses the
+// cache; after the check, the cache no longer holds the program.
+func TestCheckProgramLooksAfresh(t *testing.T) {
+	dir := t.TempDir()
+	prog := "cfk-checkfresh-test"
+	if err := os.WriteFile(filepath.Join(dir, prog), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spec := Spec{Argv: []string{prog}, Env: append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")}
+	if ws := start(t, spec).wait(t); !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Fatalf("first start: %v", ws)
+	}
+	if err := launcher.CheckProgram(spec); err != nil {
+		t.Fatalf("check while it is there: %v", err)
+	}
+	if err := os.Remove(filepath.Join(dir, prog)); err != nil {
+		t.Fatal(err)
+	}
+	err := launcher.CheckProgram(spec)
+	if err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("check after its removal: %v, want not found", err)
+	}
+	if _, cached, _ := launcher.paths.lookup(prog, spec.Env, "", nil); cached {
+		t.Error("the cache still holds the program removed")
+	}
+}

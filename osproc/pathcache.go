@@ -34,6 +34,16 @@ type pathEntry struct {
 // lookup is lookPath through the cache; cached says the answer came from
 // it. Names with a slash are not looked up in the PATH, nor cached.
 func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.Credential) (found string, cached bool, err error) {
+	return c.lookupAs(file, env, dir, cred, true)
+}
+
+// lookupAs is lookup, with no answer taken from the cache unless
+// cachedOK; it refreshes the cache. A restart's check (CheckProgram)
+// must see a program removed a moment ago, where the cache says it is
+// there for pathTTL: Launch finds out at its exec, and looks again, but
+// the check would have passed, and the running service been stopped for
+// a start that fails.
+func (c *pathCache) lookupAs(file string, env []string, dir string, cred *syscall.Credential, cachedOK bool) (found string, cached bool, err error) {
 	if strings.Contains(file, "/") {
 		found, err = boundedLookPath(file, env, dir, cred)
 		return found, false, err
@@ -43,10 +53,13 @@ func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
-	if ok && now.Sub(e.at) < pathTTL {
+	if cachedOK && ok && now.Sub(e.at) < pathTTL {
 		return e.found, true, nil
 	}
 	if found, err = boundedLookPath(file, env, dir, cred); err != nil {
+		if ok { // what it said is no longer so
+			c.forget(file, env, dir, cred)
+		}
 		return "", false, err
 	}
 	c.mu.Lock()
