@@ -401,11 +401,11 @@ var parseErr = []struct {
 	{"service a tags=a;b", `invalid value for tags: "a;b" (want comma-separated tags of letters, digits, '_', '.' or '-')`},
 	{"service a tags=@web", `invalid value for tags: "@web" (want comma-separated tags of letters, digits, '_', '.' or '-')`},
 	// add_env
-	{"service a add_env=FOO", `invalid value for add_env: "FOO" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
-	{"service a add_env==x", `invalid value for add_env: "=x" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
-	{"service a add_env=1X=y", `invalid value for add_env: "1X=y" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
-	{"service a add_env=A-B=y", `invalid value for add_env: "A-B=y" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
-	{"service a add_env=A B=y", `invalid value for add_env: "A B=y" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"service a add_env=FOO", `invalid value for add_env: no '=' (the text is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"service a add_env==x", `invalid value for add_env: KEY "" (the value is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"service a add_env=1X=y", `invalid value for add_env: KEY "1X" (the value is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"service a add_env=A-B=y", `invalid value for add_env: KEY "A-B" (the value is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"service a add_env=A B=y", `invalid value for add_env: KEY "A B" (the value is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
 	// tie_stdin_to, cwd, user, group
 	{"service a tie_stdin_to=1s", `invalid value for tie_stdin_to: "1s" (want a socket name)`},
 	{"service a tie_stdin_to=-", `invalid value for tie_stdin_to: "-" (want a socket name)`},
@@ -503,7 +503,7 @@ var parseErr = []struct {
 	{"proxy p respawn_on_fail=1", "invalid property 'respawn_on_fail'"},
 	{"proxy p noauto=perhaps", `invalid value for noauto: "perhaps" (want 1/0, true/false, on/off, yes/no or enabled/disabled)`},
 	{"proxy p cmd=[", `invalid value for cmd: "[" (want a JSON array of strings like ["prog", "arg"])`},
-	{"proxy p add_env=x", `invalid value for add_env: "x" (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
+	{"proxy p add_env=x", `invalid value for add_env: no '=' (the text is not shown: it may be a secret) (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)`},
 	// proxy services: the inner service statement's own errors
 	{"proxy a service cmd=s", "malformed service command 'cmd=s'"},
 	{"proxy a service", "empty service command"},

@@ -113,6 +113,9 @@ func cleanValue(attr, raw string) (string, error) {
 		return v, nil
 	}
 	end := strings.LastIndexByte(v, v[0])
+	if end == 0 && (attr == string(SvcAddEnv) || attr == string(ProxyAddEnv)) {
+		return "", fmt.Errorf("%w for %s: %s... (want a closing %s quote; the value is not shown: it may be a secret)", ErrInvalidValue, attr, v[:1], v[:1])
+	}
 	if end == 0 {
 		return "", invalidValue(attr, v, "a closing "+v[:1]+" quote")
 	}
@@ -193,13 +196,27 @@ func parseTags(attr, v string) (Value, error) {
 	return Value{List: tags}, nil
 }
 
-// parseAddEnv reads `KEY=VALUE`; VALUE may be empty.
+// parseAddEnv reads `KEY=VALUE`; VALUE may be empty. Its errors never
+// quote VALUE, nor a text with no `=` (a value whose KEY was left out): a
+// value may be a secret, and the error goes to the log of a config file
+// and to the reply of an apply (REFERENCE §1.1, §5.5).
 func parseAddEnv(attr, v string) (Value, error) {
 	key, val, ok := strings.Cut(v, "=")
-	if !ok || !envKeyRe.MatchString(key) || strings.IndexByte(val, 0) >= 0 {
-		return Value{}, invalidValue(attr, v, "KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit")
+	switch {
+	case !ok:
+		return Value{}, addEnvError(attr, "no '=' (the text is not shown: it may be a secret)")
+	case !envKeyRe.MatchString(key):
+		return Value{}, addEnvError(attr, fmt.Sprintf("KEY %q (the value is not shown: it may be a secret)", key))
+	case strings.IndexByte(val, 0) >= 0:
+		return Value{}, addEnvError(attr, fmt.Sprintf("the value of %s holds a NUL byte (the value is not shown: it may be a secret)", key))
 	}
 	return Value{Key: key, Str: val}, nil
+}
+
+// addEnvError is invalidValue for add_env, WHAT said in place of the
+// value.
+func addEnvError(attr, what string) error {
+	return fmt.Errorf("%w for %s: %s (want KEY=VALUE with KEY made of letters, digits and '_', not starting with a digit)", ErrInvalidValue, attr, what)
 }
 
 // parseSocketRef reads the name of a socket (tie_stdin_to).
