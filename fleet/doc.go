@@ -93,6 +93,12 @@
 //     that accepted and then says nothing, before the admin connection's
 //     own bound, a lost connection failing it at once), and before its
 //     cfkd shuts down or execs an upgrade (Handler.EndRequests).
+//   - A member sends nothing to a hub that has no connection to it left
+//     (guard.connected): a request or a subscription read after that
+//     connection closed runs but is not answered, and an answer due then
+//     is not sent (the hub failed the call when it lost the connection):
+//     a hub that left would be dialled, and protoactor dead-letters for
+//     2 s what goes to an address whose dial failed.
 //   - A host that comes back is used again: each message to an address
 //     protoactor has no connection for dials it again (one attempt,
 //     remote.Config.MaxRetryCount = 1).

@@ -211,6 +211,23 @@ func (g *gateway) request(from *actor.PID, m *wire.Request) {
 		g.dropping(m.Hub, n)
 		return
 	}
+	if !g.hubConnected(m.Hub) {
+		if g.calls[key] != nil {
+			return
+		}
+		// the hub's connection to this member closed before its request
+		// was read (a host stopped, then continued, reads what was queued
+		// and the end together): the hub failed it already (`connection
+		// lost`), or left. It runs all the same, as a request a hub gave
+		// up on (`down` is not "not run", REFERENCE §12.4), but nothing
+		// goes back: a hub that left or restarted would be dialled, and
+		// protoactor would dead-letter for 2 s what goes to its address,
+		// the restarted hub's first answers with it
+		c := &gwCall{from: from, orphan: true, req: m.Lines}
+		g.calls[key] = c
+		g.parse(key, c)
+		return
+	}
 	if g.calls[key] != nil {
 		a := &wire.Answer{Id: m.Id, Host: g.name, Version: g.version,
 			Error: fmt.Sprintf("request %d from hub %s is already in flight here", m.Id, m.Hub)}
@@ -323,8 +340,10 @@ func (g *gateway) finish(key callKey, c *gwCall, err error) {
 	if err != nil {
 		a.Error, a.Lines = err.Error(), nil
 	}
-	if c.orphan && !g.hubConnected(key.hub) {
-		// the hub left (hubConnected): the answer is nobody's
+	if !g.hubConnected(key.hub) {
+		// the hub has no connection to this member left: it failed the
+		// call when its connection was lost, or left; sent, the answer
+		// would dial it (request)
 		g.release(key)
 		return
 	}
@@ -357,7 +376,9 @@ func (g *gateway) subscribe(from *actor.PID, m *wire.Subscribe) {
 	fail := func(err error) {
 		g.out.post(outMsg{to: from, from: g.self, msg: &wire.Events{Id: m.Id, Host: g.name, Ended: true, Error: err.Error()}})
 	}
-	if from == nil || g.subs[key] != nil {
+	if from == nil || g.subs[key] != nil || !g.hubConnected(m.Hub) {
+		// a hub whose connection closed before this was read: nothing
+		// goes back to it (request)
 		return
 	}
 	n := 0
