@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/cfk/cfk/upgrade"
 )
 
 // adoptFault, in a cfkd built with -tags cfkadoptfault for the tests
@@ -61,6 +63,28 @@ func rollbackStartHold() {
 		if !said {
 			said = true
 			fmt.Fprintf(os.Stderr, "cfkd: the test build holds the rollback's start while %s exists\n", file)
+		}
+	}
+}
+
+func init() { initHold() }
+
+// initHold, with _CFKD_TEST_INIT_HOLD=FILE, holds the new cfkd of an
+// upgrade in place in its package inits (this one, which comes after
+// those of its dependencies; not its --check-upgrade) while FILE exists,
+// 10 s at most, having created FILE.held: a test sends a signal inside
+// the window the inits take, before Run.
+func initHold() {
+	file := os.Getenv("_CFKD_TEST_INIT_HOLD")
+	if file == "" || os.Getenv("CFKD_UPGRADE_STATE") == "" || (len(os.Args) > 1 && os.Args[1] == upgrade.CheckFlag) {
+		return
+	}
+	if os.WriteFile(file+".held", nil, 0o600) != nil {
+		return
+	}
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(file); err != nil {
+			return
 		}
 	}
 }

@@ -4,9 +4,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/cfk/cfk/internal/earlysig"
 )
 
-// earlySignals catches, from cfkd's first line on, the signals it
+// earlySignals catches, from cfkd's first package init on (cmd/cfkd
+// imports internal/earlysig/catch), the signals it
 // handles, until their handlers exist (relaySignals, relayUpgradeSignal):
 // before that, a HUP, INT, TERM, QUIT, USR1 or USR2 had its default action and
 // ended cfkd, also the new cfkd of an upgrade in place, whose services were
@@ -21,9 +24,14 @@ type earlySignals struct {
 	refuse func(os.Signal)
 }
 
-var handled = []os.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+var handled = earlysig.Handled
 
+// catchEarly takes the signals cmd/cfkd caught from its first package
+// init on (internal/earlysig), or starts catching them now.
 func catchEarly() *earlySignals {
+	if ch := earlysig.Take(); ch != nil {
+		return &earlySignals{ch: ch}
+	}
 	e := &earlySignals{ch: make(chan os.Signal, 16)}
 	signal.Notify(e.ch, handled...)
 	return e

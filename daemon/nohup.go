@@ -2,11 +2,11 @@ package daemon
 
 import (
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/cfk/cfk/internal/earlysig"
 	"github.com/cfk/cfk/upgrade"
 )
 
@@ -20,7 +20,8 @@ const ignoredEnv = "_CFKD_START_IGNORED"
 // that no service inherits an ignored disposition, and they stay ignored
 // in effect (REFERENCE §7.3). A HUP shut cfkd down when the shell that ran
 // `nohup cfkd &` resent the hangup of its terminal to its jobs at logout.
-// It must run before anything catches a signal.
+// It reads the dispositions the process began with: internal/earlysig
+// records them before it catches them.
 func startIgnored() []syscall.Signal {
 	if v, ok := os.LookupEnv(ignoredEnv); ok {
 		os.Unsetenv(ignoredEnv)
@@ -37,7 +38,7 @@ func startIgnored() []syscall.Signal {
 	}
 	var out []syscall.Signal
 	for _, s := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT} {
-		if signal.Ignored(s) {
+		if earlysig.Ignored(s) { // as the process began: catching ends it
 			out = append(out, s)
 		}
 	}
