@@ -10,7 +10,8 @@ import (
 var startNofile atomic.Pointer[syscall.Rlimit]
 
 // execInPlace is the execve of an upgrade in place (REFERENCE §13.3), with
-// HUP, INT, USR1 and USR2 held across it (holdSignalsForExec). When it
+// HUP, INT, USR1, USR2, TERM and QUIT held across it
+// (holdSignalsForExec). When it
 // returns, the exec failed and cfkd goes on as it was, its soft limit of
 // open files included: Go's syscall.Exec gives the new program the soft
 // RLIMIT_NOFILE cfkd was started with by lowering cfkd's own before the
