@@ -198,6 +198,10 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 		return messages.ErrorReply(messages.ErrNoService)
 	}
 	lines := make([]string, 0, len(targets))
+	var waits map[*entry][]string
+	if m.Verb == messages.VerbInspect {
+		waits = c.startWaits()
+	}
 	for _, e := range targets {
 		switch m.Verb {
 		case messages.VerbStatus:
@@ -205,7 +209,7 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 		case messages.VerbDesc:
 			lines = append(lines, descOf(e).Format())
 		case messages.VerbInspect:
-			lines = append(lines, c.infoOf(e).Format())
+			lines = append(lines, c.infoOf(e, waits).Format())
 		default:
 			lines = append(lines, c.pidsOf(e).Format())
 		}

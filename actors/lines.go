@@ -64,13 +64,15 @@ func (c *Controller) pidsOf(e *entry) messages.PidsLine {
 	return l
 }
 
-// infoOf is the inspect line of a service: status, desc, the counts and
-// what it requires (REFERENCE §2.8).
-func (c *Controller) infoOf(e *entry) messages.ServiceInfo {
+// infoOf is the inspect line of a service: status, desc, the counts,
+// what it requires and what a start of it waits for (REFERENCE §2.8;
+// waits is startWaits).
+func (c *Controller) infoOf(e *entry, waits map[*entry][]string) messages.ServiceInfo {
 	i := messages.NewServiceInfo(c.statusOf(e), descOf(e))
 	i.Retries, i.Crashes, i.NextStart = e.rt.Retries, e.rt.Crashes, e.rt.NextStart
 	i.Restarts, i.LastExit, i.LastExitTime, i.NotifyStatus = e.rt.Restarts, e.rt.LastExit, e.rt.LastExitTime, e.rt.NotifyStatus
 	i.Requires, i.LastError = e.cfg.Requires, e.rt.LastError
 	i.RunningFormer, i.Done = e.runsFormer(), e.rt.Done
+	i.WaitingFor = waits[e]
 	return i
 }

@@ -53,16 +53,17 @@ type SocketInfo struct {
 // picked: for 9,000 services, a few milliseconds of the controller's time.
 func (c *Controller) snapshot(m SnapshotRequest) {
 	s := Snapshot{At: time.Now()}
+	waits := c.startWaits()
 	if m.Names == nil {
 		all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 		s.Services = make([]messages.ServiceInfo, 0, len(all))
 		for _, e := range all {
-			s.Services = append(s.Services, c.infoOf(e))
+			s.Services = append(s.Services, c.infoOf(e, waits))
 		}
 	} else {
 		for _, n := range m.Names {
 			if e := c.services[n]; e != nil {
-				s.Services = append(s.Services, c.infoOf(e))
+				s.Services = append(s.Services, c.infoOf(e, waits))
 			}
 		}
 		sort.Slice(s.Services, func(i, j int) bool { return s.Services[i].Name < s.Services[j].Name })

@@ -22,7 +22,7 @@ import (
 // start_time, stop_time, proxy, proxy_up, fail_reason, running_cmd,
 // retries, crashes, next_start, restarts, last_exit, last_exit_time,
 // notify_status, last_error, tags, desc, cmd, requires, running_former
-// (true, or left out), done (true, or left out). name, state,
+// (true, or left out), done (true, or left out), waiting_for. name, state,
 // retries, crashes and tags (an array, maybe empty) are always there;
 // proxy_up is there exactly when proxy is; every other key is left out
 // when absent (pid 0, zero time, empty string or list). Times are RFC 3339
@@ -57,6 +57,10 @@ type ServiceInfo struct {
 	RunningFormer bool
 	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10)
 	Done bool
+	// WaitingFor: the services a start (or restart) of it, not asked of it yet,
+	// waits for (what it requires, to run; REFERENCE §2.8), in name
+	// order; nil when no start of it waits
+	WaitingFor []string
 }
 
 // serviceInfoJSON is the wire form of ServiceInfo.
@@ -84,6 +88,7 @@ type serviceInfoJSON struct {
 	Requires   []string `json:"requires,omitempty"`
 	Former     bool     `json:"running_former,omitempty"`
 	Done       bool     `json:"done,omitempty"`
+	WaitingFor []string `json:"waiting_for,omitempty"`
 }
 
 // NewServiceInfo puts a status line and a desc line of the same service
@@ -120,7 +125,7 @@ func (i ServiceInfo) Format() string {
 		Retries: i.Retries, Crashes: i.Crashes, NextStart: formatRFC3339(i.NextStart),
 		Restarts: i.Restarts, LastExit: i.LastExit, LastExitAt: formatRFC3339(i.LastExitTime), Notify: i.NotifyStatus,
 		LastError: i.LastError, Tags: i.Tags, Desc: i.Desc, Cmd: i.Cmd, Requires: i.Requires, Former: i.RunningFormer,
-		Done: i.Done,
+		Done: i.Done, WaitingFor: i.WaitingFor,
 	}
 	if i.Proxy != "" {
 		up := i.ProxyUp
@@ -155,13 +160,16 @@ func ParseServiceInfo(line string) (ServiceInfo, error) {
 		Name: w.Name, State: state, Pid: w.Pid, Proxy: w.Proxy, FailReason: w.FailReason,
 		RunningCmd: w.RunningCmd, Retries: w.Retries, Crashes: w.Crashes, Tags: w.Tags, Desc: w.Desc, Cmd: w.Cmd,
 		Restarts: w.Restarts, LastExit: w.LastExit, NotifyStatus: w.Notify, LastError: w.LastError, Requires: w.Requires,
-		RunningFormer: w.Former, Done: w.Done,
+		RunningFormer: w.Former, Done: w.Done, WaitingFor: w.WaitingFor,
 	}
 	if len(i.Tags) == 0 {
 		i.Tags = nil
 	}
 	if len(i.Requires) == 0 {
 		i.Requires = nil
+	}
+	if len(i.WaitingFor) == 0 {
+		i.WaitingFor = nil
 	}
 	switch {
 	case w.Proxy != "" && w.ProxyUp == nil:
@@ -220,6 +228,9 @@ func (i ServiceInfo) Validate() error {
 		return err
 	}
 	if err := checkList(kind, "required service", i.Requires); err != nil {
+		return err
+	}
+	if err := checkList(kind, "awaited service", i.WaitingFor); err != nil {
 		return err
 	}
 	for _, t := range []struct {
