@@ -111,7 +111,7 @@ func TestStatusCommand(t *testing.T) {
 			reqs: []string{"command inspect service svc1"},
 			stdout: `[{"name":"svc1","state":"running","pid":4242,"start_time":` + twoAgo + `,"stop_time":null,"proxy":null,` +
 				`"fail_reason":null,"running_cmd":"sleep 100","retries":0,"crashes":0,"next_start":null,` +
-				`"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false}]` + "\n"},
+				`"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false,"waiting_for":null}]` + "\n"},
 		{name: "fatal says why, from inspect", args: []string{"status", "j"},
 			replies: map[string]string{
 				"command status service j":  ok("j\tfatal\t\t\t\t\t\t"),
@@ -394,7 +394,7 @@ func TestStatusJSON(t *testing.T) {
 	)
 	inspect := ok(
 		`{"name":"svc1","state":"running","pid":4242,"start_time":"2009-11-11T16:16:09Z","running_cmd":"sleep 100",`+
-			`"retries":0,"crashes":1,"tags":["web"],"cmd":"sleep 100","running_former":true}`,
+			`"retries":0,"crashes":1,"tags":["web"],"cmd":"sleep 100","running_former":true,"waiting_for":["db"]}`,
 		`{"name":"web1","state":"backoff","start_time":"2009-11-11T15:16:11Z","stop_time":"2009-11-11T16:16:09Z",`+
 			`"proxy":"p1","proxy_up":false,"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","tags":[]}`,
 	)
@@ -406,19 +406,19 @@ func TestStatusJSON(t *testing.T) {
 		{name: "from inspect", args: []string{"--json", "status"},
 			replies: map[string]string{"command inspect all": inspect},
 			reqs:    []string{"command inspect all"},
-			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":true,"done":false},` +
-				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":true,"done":false,"waiting_for":["db"]},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false,"waiting_for":null}]` + "\n"},
 		{name: "from status when cfkd has no inspect", args: []string{"--json", "status", "svc1", "@web"},
 			replies: map[string]string{"command inspect service svc1": fail("unknown command 'inspect'"),
 				"command status service svc1": status, "command status tag web": status},
 			reqs: []string{"command inspect service svc1", "command status service svc1", "command status tag web"},
-			stdout: "[" + svc1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":null,"done":null},` +
-				web1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":null,"done":null}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":null,"done":null,"waiting_for":null},` +
+				web1 + `"retries":null,"crashes":null,"next_start":null,"restarts":null,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":null,"done":null,"waiting_for":null}]` + "\n"},
 		{name: "each service once", args: []string{"--json", "status", "@web", "svc1"},
 			replies: map[string]string{"command inspect tag web": inspect, "command inspect service svc1": inspect},
 			reqs:    []string{"command inspect tag web", "command inspect service svc1"},
-			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":true,"done":false},` +
-				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false}]` + "\n"},
+			stdout: "[" + svc1 + `"retries":0,"crashes":1,"next_start":null,"restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":true,"done":false,"waiting_for":["db"]},` +
+				web1 + `"retries":2,"crashes":0,"next_start":"2009-11-11T16:16:11.5Z","restarts":0,"last_exit":null,"last_exit_time":null,"notify_status":null,"last_error":null,"running_former":false,"done":false,"waiting_for":null}]` + "\n"},
 		{name: "another error is no fallback", args: []string{"--json", "status", "nope"},
 			replies: map[string]string{"command inspect service nope": fail(notFound)},
 			reqs:    []string{"command inspect service nope"}, code: 1,

@@ -66,7 +66,8 @@ func TestHelpNamesEveryJSONKey(t *testing.T) {
 	full := messages.ServiceInfo{Name: "w", State: messages.Running, Pid: 1, StartTime: now, StopTime: now,
 		Proxy: "p", ProxyUp: true, FailReason: "f", RunningCmd: "c", Retries: 1, Crashes: 1, NextStart: now,
 		Restarts: 1, LastExit: "exit 1", LastExitTime: now, NotifyStatus: "n", LastError: "e",
-		Tags: []string{"t"}, Desc: "d", Cmd: "c", Requires: []string{"r"}, RunningFormer: true, Done: true}
+		Tags: []string{"t"}, Desc: "d", Cmd: "c", Requires: []string{"r"}, RunningFormer: true, Done: true,
+		WaitingFor: []string{"r"}}
 	var inspectKeys map[string]any
 	if err := json.Unmarshal([]byte(full.Format()), &inspectKeys); err != nil {
 		t.Fatal(err)

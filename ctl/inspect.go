@@ -92,6 +92,10 @@ type statusJSON struct {
 	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10); null
 	// from a cfkd without oneshot
 	Done *bool `json:"done"`
+	// WaitingFor: what a start or restart of it, asked and not begun,
+	// waits for (REFERENCE §2.8); null when nothing waits, or from a
+	// cfkd without it
+	WaitingFor []string `json:"waiting_for"`
 }
 
 // statusJSONOf is what a status line says.
@@ -115,6 +119,7 @@ func infoJSON(i messages.ServiceInfo) statusJSON {
 	j.NextStart, j.LastExitAt = rfc3339(i.NextStart), rfc3339(i.LastExitTime)
 	j.LastExit, j.Notify, j.LastError = nonEmpty(i.LastExit), nonEmpty(i.NotifyStatus), nonEmpty(i.LastError)
 	j.RunningFormer, j.Done = &i.RunningFormer, &i.Done
+	j.WaitingFor = i.WaitingFor
 	return j
 }
 
