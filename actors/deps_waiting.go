@@ -4,20 +4,22 @@ import (
 	"slices"
 )
 
-// startWaits maps each service that a start, asked and not launched yet,
-// holds back to the services that start waits for (inspect's
-// waiting_for, REFERENCE §1.6, §2.8): the steps it comes after that are
-// not released yet (what it requires, until each runs, or is done for a
-// oneshot; the one before it in a rolling restart), and the restart of
-// another request it is parked on (rerun.go). A `start app` whose db
-// never gets ready leaves app `stopped`, and this is how a user tells
-// that app is waiting, and for what, rather than not asked. Each list is
-// in name order, each name once.
+// startWaits maps each service that a verb, asked and not begun on it
+// yet, holds back to the services it waits for (inspect's waiting_for,
+// REFERENCE §1.6, §2.8): the steps it comes after that are not released
+// yet (for a start, what it requires, until each runs, or is done for a
+// oneshot; the one before it in a rolling restart; for a stop, what
+// requires it, until each is down), and the restart of another request
+// it is parked on (rerun.go). A `start app` whose db never gets ready
+// leaves app `stopped`, and a `stop db` whose app ignores SIGTERM leaves
+// db `running` for stopwait_secs: this is how a user tells that each
+// waits, and for what, rather than nothing asked. Each list is in name
+// order, each name once.
 func (c *Controller) startWaits() map[*entry][]string {
 	out := map[*entry][]string{}
 	for _, g := range c.liveGathers() {
 		for _, s := range g.all {
-			if s.decided || !startsServices(s.verb) {
+			if s.decided {
 				continue
 			}
 			l := out[s.e]

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"slices"
+	"syscall"
 	"testing"
 
 	"github.com/cfk/cfk/messages"
@@ -53,5 +54,35 @@ func TestRequiresWaitShownByInspect(t *testing.T) {
 		if got := r.waitingFor(n); got != nil {
 			t.Fatalf("%s waiting_for %q after the stop, want none", n, got)
 		}
+	}
+}
+
+// A stop of db waits for app, which requires it, to be down: meanwhile db
+// runs on, and inspect says what its stop waits for (REFERENCE §2.8).
+func TestRequiresStopWaitShownByInspect(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.declare([]string{"app", "db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
+
+	stop := r.async("command stop service db")
+	r.fake.waitSignal(t, app, syscall.SIGTERM) // app ignores it for now
+	if got := r.waitingFor("db"); !slices.Equal(got, []string{"app"}) {
+		t.Fatalf("db waiting_for %q while app is stopping, want [app]", got)
+	}
+	if got := r.waitingFor("app"); got != nil {
+		t.Fatalf("app waiting_for %q, want none", got)
+	}
+	r.fake.exit(t, app, syscall.WaitStatus(syscall.SIGTERM))
+	r.fake.waitSignal(t, db, syscall.SIGTERM)
+	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
+	if rep := r.reply("stop db", stop); rep.Err != nil || !slices.Equal(rep.Lines, []string{"done 1"}) {
+		t.Fatalf("stop db: %v %q", rep.Err, rep.Lines)
+	}
+	if got := r.waitingFor("db"); got != nil {
+		t.Fatalf("db waiting_for %q once stopped, want none", got)
 	}
 }

@@ -47,8 +47,8 @@ States: running (all is well), starting (should soon be running), stopping
 With --json: an array of {name, state, pid, start_time, stop_time, proxy,
 fail_reason, running_cmd, retries, crashes, next_start, restarts,
 last_exit, last_exit_time, notify_status, last_error, running_former,
-done, waiting_for}; waiting_for is the services a start of it waits for
-(see inspect); start_time and stop_time are Unix seconds, next_start (set in
+done, waiting_for}; waiting_for is the services a start or a stop of it
+waits for (see inspect); start_time and stop_time are Unix seconds, next_start (set in
 backoff) and last_exit_time RFC 3339, absent values null. It is asked as
 "command inspect SELECTOR" (see inspect); from a cfkd that does not know
 inspect, as "command status SELECTOR", what inspect adds null.`,
@@ -150,9 +150,9 @@ last_exit ("exit 1", "signal 9") and last_exit_time, notify_status (its
 last sd_notify STATUS=), last_error (why its last start failed, until it
 runs), tags, desc, cmd, requires (the services it requires),
 running_former (true: it runs a process of a former declaration), done
-(true: a oneshot that exited 0) and waiting_for (the services a start or
-restart of it, asked and not begun, waits for: what it requires, until
-they run). Times are RFC 3339; absent values are left
+(true: a oneshot that exited 0) and waiting_for (the services a verb
+asked of it and not begun waits for: for a start, what it requires,
+until they run; for a stop, what requires it, until they are down). Times are RFC 3339; absent values are left
 out, but for name, state, retries, crashes, restarts and tags. With --json:
 one array of them.`,
 			example: "cfkctl inspect web1\ncfkctl --json inspect @web"},

@@ -92,7 +92,7 @@ type statusJSON struct {
 	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10); null
 	// from a cfkd without oneshot
 	Done *bool `json:"done"`
-	// WaitingFor: what a start or restart of it, asked and not begun,
+	// WaitingFor: what a start or stop of it, asked and not begun,
 	// waits for (REFERENCE §2.8); null when nothing waits, or from a
 	// cfkd without it
 	WaitingFor []string `json:"waiting_for"`

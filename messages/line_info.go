@@ -57,9 +57,9 @@ type ServiceInfo struct {
 	RunningFormer bool
 	// Done: a oneshot stopped by its clean exit (REFERENCE §2.10)
 	Done bool
-	// WaitingFor: the services a start (or restart) of it, not asked of it yet,
-	// waits for (what it requires, to run; REFERENCE §2.8), in name
-	// order; nil when no start of it waits
+	// WaitingFor: the services a verb asked of it, not begun on it yet,
+	// waits for (a start: what it requires, to run; a stop: what requires
+	// it, to be down; REFERENCE §2.8), in name order; nil when none waits
 	WaitingFor []string
 }
 
