@@ -20,8 +20,9 @@ type FleetHandler interface {
 	Request(f messages.Fleet, answer func(messages.Reply))
 	// Stream starts `command fleet events`: a feed of the hosts' event
 	// lines (messages.FleetEventLine), bounded by b; onCut as for the
-	// event hub's feeds. An error refuses the request.
-	Stream(f messages.Fleet, b Backlog, onCut func()) (*Feed, error)
+	// event hub's feeds; admin: the peer holds admin (places are kept
+	// for it). An error refuses the request.
+	Stream(f messages.Fleet, admin bool, b Backlog, onCut func()) (*Feed, error)
 }
 
 // ErrNotFleetHub answers `command fleet` on a cfkd that has no inventory.
@@ -40,7 +41,7 @@ func (c *connection) toFleet(ctx actor.Context, f messages.Fleet) {
 		return
 	}
 	if f.Streams() {
-		feed, err := fl.Stream(f, c.streams.backlog, c.io.cutOff)
+		feed, err := fl.Stream(f, c.gate.level.Allows(rights.Admin), c.streams.backlog, c.io.cutOff)
 		if err != nil {
 			c.answerNow(messages.ErrorReply(err))
 			return

@@ -20,6 +20,7 @@ type fakeFleet struct {
 	asked []messages.Fleet
 	feed  *Feed
 	gone  chan struct{}
+	admin bool // the last stream's peer held admin
 }
 
 func (f *fakeFleet) Request(m messages.Fleet, answer func(messages.Reply)) {
@@ -29,12 +30,13 @@ func (f *fakeFleet) Request(m messages.Fleet, answer func(messages.Reply)) {
 	go answer(messages.Reply{Lines: append([]string{"hosts " + string(m.Verb)}, m.Lines...)})
 }
 
-func (f *fakeFleet) Stream(m messages.Fleet, b Backlog, onCut func()) (*Feed, error) {
+func (f *fakeFleet) Stream(m messages.Fleet, admin bool, b Backlog, onCut func()) (*Feed, error) {
 	if m.Hosts != nil {
 		return nil, errors.New("unknown host 'x'")
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.admin = admin
 	f.feed = NewFeed(b, onCut, func() { close(f.gone) })
 	return f.feed, nil
 }
@@ -96,6 +98,11 @@ func TestFleetRequests(t *testing.T) {
 			t.Fatal("no stream")
 		}
 	}
+	fl.mu.Lock()
+	if !fl.admin {
+		t.Error("the stream of an admin peer asked as not admin's")
+	}
+	fl.mu.Unlock()
 	fl.current().Push(messages.FleetEventLine("web1", []byte(`{"kind":"lost","lost":1}`)))
 	expectLines(t, br, "web1\t{\"kind\":\"lost\",\"lost\":1}\n")
 	c.Close()

@@ -88,9 +88,9 @@ func (g *fleetGate) Request(f messages.Fleet, answer func(messages.Reply)) {
 }
 
 // Stream implements actors.FleetHandler.
-func (g *fleetGate) Stream(f messages.Fleet, b actors.Backlog, onCut func()) (*actors.Feed, error) {
+func (g *fleetGate) Stream(f messages.Fleet, admin bool, b actors.Backlog, onCut func()) (*actors.Feed, error) {
 	if err := g.why(); err != nil {
 		return nil, err
 	}
-	return g.hub.Stream(f, b, onCut)
+	return g.hub.Stream(f, admin, b, onCut)
 }

@@ -74,7 +74,7 @@ func TestRollingHostsStopsAtFailure(t *testing.T) {
 func TestFleetEvents(t *testing.T) {
 	tf := newTestFleet(t, "web1", "web2")
 	st, _ := messages.Parse("command fleet events")
-	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,39 @@ import (
 type Handler struct {
 	node    *Node
 	streams atomic.Uint64
+	open    atomic.Int32 // fleet event streams open (takeStream)
+	// moreStreams raises maxHubStreams (a test that makes a host refuse
+	// a subscription, as it may when a closed stream's is not ended yet)
+	moreStreams int32
+}
+
+// The fleet event streams a hub serves at once (REFERENCE §12.6): each
+// holds a subscription at each host it names, and a host serves a hub
+// maxSubsPerHub; past them, each host refused the next one's, and the
+// stream showed every host down. adminHubStreams of them are kept for
+// peers that hold admin: one that may only read opened 16 and held
+// every other's, an admin's too.
+const (
+	maxHubStreams   = maxSubsPerHub
+	adminHubStreams = 4
+)
+
+// takeStream takes a place for a stream, if one is left for a peer that
+// holds admin or not; the stream's detach gives it back.
+func (h *Handler) takeStream(admin bool) bool {
+	limit := int32(maxHubStreams-adminHubStreams) + h.moreStreams
+	if admin {
+		limit = maxHubStreams + h.moreStreams
+	}
+	for {
+		n := h.open.Load()
+		if n >= limit {
+			return false
+		}
+		if h.open.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
 }
 
 var _ actors.FleetHandler = (*Handler)(nil)
@@ -41,7 +74,7 @@ func (h *Handler) Request(f messages.Fleet, answer func(messages.Reply)) {
 }
 
 // Stream implements actors.FleetHandler: `command fleet events`.
-func (h *Handler) Stream(f messages.Fleet, b actors.Backlog, onCut func()) (*actors.Feed, error) {
+func (h *Handler) Stream(f messages.Fleet, admin bool, b actors.Backlog, onCut func()) (*actors.Feed, error) {
 	if !h.node.started.Load() {
 		return nil, errNotServing
 	}
@@ -49,9 +82,15 @@ func (h *Handler) Stream(f messages.Fleet, b actors.Backlog, onCut func()) (*act
 	if err != nil {
 		return nil, err
 	}
+	if !h.takeStream(admin) {
+		return nil, fmt.Errorf("too many fleet event streams open on this hub (at most %d, the last %d of them for admin)", maxHubStreams, adminHubStreams)
+	}
 	id := h.streams.Add(1)
 	root, hub := h.node.sys.Root, h.node.hub
-	feed := actors.NewFeed(b, onCut, func() { root.Send(hub, streamClosed{id: id}) })
+	feed := actors.NewFeed(b, onCut, func() {
+		h.open.Add(-1)
+		root.Send(hub, streamClosed{id: id})
+	})
 	root.Send(hub, streamOpen{id: id, hosts: hosts, line: f.Lines[0], feed: feed})
 	return feed, nil
 }

@@ -22,7 +22,7 @@ func TestSubscriptionTheHubGaveUpIsEnded(t *testing.T) {
 	l.subDelay = 3 * time.Second // past the test fleet's 2 s
 	l.mu.Unlock()
 	st, _ := messages.Parse("command fleet events")
-	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,9 +75,10 @@ func TestRefusedSubscriptionIsNoHostUp(t *testing.T) {
 	// would free a place, and the stream over the bound come up for real
 	const timeout = 4 * time.Second
 	tf := newTestFleetTimeout(t, timeout, "web1")
+	tf.hub.Handler().moreStreams = 1 // the hub serves one more than the host
 	st, _ := messages.Parse("command fleet events")
 	open := func() *actors.Feed {
-		feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), actors.DefaultBacklog, nil)
+		feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
