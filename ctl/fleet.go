@@ -396,7 +396,8 @@ type fleetEvent struct {
 	Event json.RawMessage `json:"event"`
 }
 
-func runFleetEvents(s *session, req string) error {
+func runFleetEvents(s *session, req string) (err error) {
+	defer func() { s.noteRefusal(err, s.onTCP()) }()
 	first, err := openStream(s.opts, s.env, req)
 	if err != nil {
 		return err

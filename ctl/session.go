@@ -193,10 +193,26 @@ func (s *session) request(line string) (messages.Reply, error) {
 		}
 		return messages.Reply{}, err
 	}
-	if rep.Err != nil && rep.Err.Error() == messages.ErrNotAuthorized.Error() && s.tcp && s.opts.tokenFile == "" {
+	s.noteRefusal(rep.Err, s.tcp)
+	return rep, nil
+}
+
+// onTCP says whether cfkd's address is a TCP one (streams open
+// connections of their own: s may have none).
+func (s *session) onTCP() bool {
+	network, _, err := protocol.ParseAddress(s.opts.address)
+	return err == nil && network == "tcp"
+}
+
+// noteRefusal sets the hint of a request that a TCP console refused `not
+// authorized` when cfkctl sent it no token (REFERENCE §8.3): a reply's
+// ERROR, or the refusal that ends a stream (events, tail -f), whose
+// connection is its own.
+func (s *session) noteRefusal(err error, tcp bool) {
+	var refused *protocol.RemoteError
+	if errors.As(err, &refused) && refused.Msg == messages.ErrNotAuthorized.Error() && tcp && s.opts.tokenFile == "" {
 		s.hint = "cfkctl: a TCP console wants a token: --token-file FILE (or CFKCTL_TOKEN_FILE)"
 	}
-	return rep, nil
 }
 
 // endsCfkd says whether line asks cfkd to end or exec (its close is

@@ -129,7 +129,8 @@ func readStream(s *session, line func(string) error) streamEnd {
 // each event printed as a human line, or as it came with --json, until
 // cfkd ends the streams (a shutdown: success; a connection closed
 // without its end line: cfkd lost, failure) or cfkctl is interrupted.
-func runEvents(s *session, args []string) error {
+func runEvents(s *session, args []string) (err error) {
+	defer func() { s.noteRefusal(err, s.onTCP()) }()
 	sels, err := selectorsOrAll(args)
 	if err != nil {
 		return err
@@ -346,7 +347,8 @@ func (r *recent) add(l string) bool {
 // wrote; with -f, then the new ones as they come, until the service is
 // destroyed, cfkd shuts down (success), cfkd is lost (failure) or cfkctl
 // is interrupted.
-func runTail(s *session, args []string) error {
+func runTail(s *session, args []string) (err error) {
+	defer func() { s.noteRefusal(err, s.onTCP()) }()
 	name := args[0]
 	if !validName(name) {
 		return badName("service", name)
