@@ -174,6 +174,9 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 		flagArgs = append(flagArgs, a)
 		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
 		if typed, _, _ := strings.Cut(a, "="); fs.Lookup(strings.TrimLeft(typed, "-")) == nil {
+			if err := signalFlag(a, pos); err != nil {
+				return nil, nil, err
+			}
 			return nil, nil, unknownFlag(fs, typed)
 		}
 		if strings.Contains(name, "=") {

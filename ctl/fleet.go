@@ -103,7 +103,7 @@ func runFleet(s *session, args []string) error {
 			// checked before anything is sent, as cfkctl signal does
 			// (REFERENCE §8.2): the hub's refusal was exit status 1
 			if _, ok := messages.ParseSignal(args[0]); !ok {
-				return usageErrorf(cmd, "unknown signal '%s'", args[0])
+				return unknownSignal(cmd, args[0])
 			}
 			sig, args = args[0]+" ", args[1:]
 		}

@@ -307,7 +307,7 @@ func (m tagMembers) of(s *session, sel string) ([]string, error) {
 // with its signal before the selector.
 func runSignal(s *session, args []string) error {
 	if _, ok := messages.ParseSignal(args[0]); !ok { // checked before anything is sent (REFERENCE §8.2)
-		return usageErrorf(nil, "unknown signal '%s'", args[0])
+		return unknownSignal(nil, args[0])
 	}
 	return verbRunner("signal "+args[0])(s, args[1:])
 }
