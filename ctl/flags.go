@@ -51,6 +51,9 @@ type options struct {
 	// unset is no upgrade to cfkd's own binary)
 	binary      string
 	binaryGiven int
+	// addressFromEnv: the address is $CFKCTL_ADDRESS, no -a given (an
+	// address that does not parse says where it came from)
+	addressFromEnv bool
 	// noHome is the default address when neither $CFKCTL_ADDRESS nor
 	// $HOME is set ("" otherwise): a failed dial there says why
 	noHome string
@@ -191,6 +194,12 @@ func parseFlags(args []string, getenv func(string) string) (*options, []string, 
 	if err := fs.Parse(flagArgs); err != nil {
 		return nil, nil, usageErrorf(nil, "%s", flagtext.Text(fs, err))
 	}
+	o.addressFromEnv = getenv("CFKCTL_ADDRESS") != ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "a" || f.Name == "address" {
+			o.addressFromEnv = false
+		}
+	})
 	return o, pos, nil
 }
 

@@ -104,7 +104,12 @@ func (s *session) connect() error {
 	}
 	network, address, err := protocol.ParseAddress(s.opts.address)
 	if err != nil {
-		return &usageError{msg: err.Error(), global: true}
+		msg := err.Error()
+		if s.opts.addressFromEnv {
+			// no -a on the line: say whose address it is
+			msg += " (from $CFKCTL_ADDRESS)"
+		}
+		return &usageError{msg: msg, global: true}
 	}
 	var token string
 	if network == "tcp" && s.opts.tokenFile != "" {
