@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -82,13 +83,21 @@ func (v timeoutValue) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(s, 64)
-		if ferr != nil || f > float64(1<<31) {
+		if ferr != nil || math.IsNaN(f) {
 			return errors.New("want a duration like 10s or 1m, or seconds")
+		}
+		if f > float64(1<<31) {
+			return fmt.Errorf("want at most %d seconds", 1<<31)
 		}
 		d = time.Duration(f * float64(time.Second))
 	}
 	if d < 0 {
 		return errors.New("must not be negative")
+	}
+	if d == 0 && strings.ContainsAny(s, "123456789") {
+		// under a nanosecond (0.1ns, 1e-10) it was 0, no limit at all:
+		// the opposite of what was asked
+		return errors.New("shorter than a nanosecond: give 0 for no limit, or at least 1ns")
 	}
 	*v.d = d
 	return nil

@@ -95,6 +95,15 @@ func TestParseFlags(t *testing.T) {
 		{args: []string{"list", "--address"}, bad: "--address needs a value"},
 		{args: []string{"--timeout", "soon", "list"}, bad: "want a duration"},
 		{args: []string{"--timeout", "-1s", "list"}, bad: "must not be negative"},
+		// under a nanosecond was 0, no limit at all
+		{args: []string{"--timeout", "0.1ns", "list"}, bad: "shorter than a nanosecond: give 0 for no limit, or at least 1ns"},
+		{args: []string{"--timeout", "1e-10", "list"}, bad: "shorter than a nanosecond"},
+		{args: []string{"--timeout", "0.0000000001", "list"}, bad: "shorter than a nanosecond"},
+		{args: []string{"--timeout", "3000000000", "list"}, bad: "want at most 2147483648 seconds"},
+		{args: []string{"--timeout", "NaN", "list"}, bad: "want a duration"},
+		{args: []string{"--timeout", "0.0", "list"}, address: "unix:/h/.controlfreak/sock", pos: []string{"list"}},
+		{args: []string{"--timeout", "0ms", "list"}, address: "unix:/h/.controlfreak/sock", pos: []string{"list"}},
+		{args: []string{"--timeout", "1ns", "list"}, address: "unix:/h/.controlfreak/sock", timeout: time.Nanosecond, pos: []string{"list"}},
 	}
 	for _, tc := range tests {
 		o, pos, err := parseFlags(tc.args, getenv)
