@@ -11,17 +11,22 @@ import (
 
 // selectors turns service references into the selectors of the command
 // language (REFERENCE §1.4, §8): NAME → `service NAME`, @TAG → `tag TAG`,
-// `all` → `all`. `all` anywhere makes the whole list `all`; a reference
-// given twice is sent once. A reference that no service can match (not a
-// name cfkd declares, §1.1: empty, `@` alone, `-x`, white space, 70,000
-// bytes) is a usage error; whether a valid one names anything is for cfkd
-// to say.
+// `all` → `all`. `all` anywhere makes the whole list `all`, the other
+// references checked for their form all the same, wherever they stand;
+// a reference given twice is sent once. A reference that no service can
+// match (not a name cfkd declares, §1.1: empty, `@` alone, `-x`, white
+// space, 70,000 bytes) is a usage error; whether a valid one names
+// anything is for cfkd to say.
 func selectors(refs []string) ([]string, error) {
 	var sels []string
 	seen := map[string]bool{}
+	all := false
 	for _, ref := range refs {
 		if ref == "all" {
-			return []string{"all"}, nil
+			// the references after it are checked too: `stop all @@`
+			// stopped everything where `stop @@ all` was refused
+			all = true
+			continue
 		}
 		var sel string
 		// a reference no service can match (a name cfkd refuses to
@@ -46,6 +51,9 @@ func selectors(refs []string) ([]string, error) {
 			seen[sel] = true
 			sels = append(sels, sel)
 		}
+	}
+	if all {
+		return []string{"all"}, nil
 	}
 	return sels, nil
 }

@@ -57,3 +57,26 @@ func TestKillStyleSignalIsHinted(t *testing.T) {
 		t.Errorf("sent %q", got)
 	}
 }
+
+// A reference after `all` is checked for its form as one before it
+// (REFERENCE §8.2): `cfkctl stop all @@` stopped every service and exited
+// 0, where `stop @@ all` was a usage error with nothing sent.
+func TestReferenceAfterAllIsChecked(t *testing.T) {
+	f := newFakeServer(t, map[string]string{})
+	for _, args := range [][]string{
+		{"stop", "all", "@@"},
+		{"stop", "@@", "all"},
+		{"status", "all", "a b"},
+		{"signal", "HUP", "all", "--", "-x"},
+		{"events", "all", "@"},
+		{"desc", "web1", "all", ""},
+	} {
+		r := runCtl(t, f, runCfg{}, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, "invalid ") {
+			t.Errorf("cfkctl %q: exit %d, stderr %q; want %d and the reference refused", args, r.code, r.stderr, ExitUsage)
+		}
+	}
+	if got := f.requests(); len(got) != 0 {
+		t.Errorf("sent %q", got)
+	}
+}

@@ -47,6 +47,11 @@ func TestSelectors(t *testing.T) {
 		{refs: []string{"@a b"}, bad: true},
 		{refs: []string{"a\r"}, bad: true},
 		{refs: []string{"ok", "a\nexit"}, bad: true},
+		// after `all` too: its place did not make them valid
+		{refs: []string{"all", "@@"}, bad: true},
+		{refs: []string{"all", "-x"}, bad: true},
+		{refs: []string{"a", "all", "a b"}, bad: true},
+		{refs: []string{"all", "a", "@t", "all"}, want: []string{"all"}},
 	}
 	for _, tc := range tests {
 		got, err := selectors(tc.refs)
