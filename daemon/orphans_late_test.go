@@ -139,10 +139,18 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+	daemon := nextRunsDaemon(t, r, r.env)
+	nextRunKept(t, r, daemon)
+}
+
+// nextRunsDaemon launches a new run of r's service with env, which
+// daemonises at once (sleep 1094), and returns its daemon once adopted.
+func nextRunsDaemon(t *testing.T, r *orphanRig, env []string) osproc.ProcInfo {
+	t.Helper()
 	next := make(chan syscall.WaitStatus, 1)
 	p, err := r.k.Launch(osproc.Spec{
 		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`},
-		Env:    r.env,
+		Env:    env,
 		Setsid: true,
 		Tag:    actors.ServiceTag("svc"),
 	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
@@ -157,23 +165,29 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 			t.Errorf("the new run %d was not reaped", p.Pid)
 		}
 	})
-	var daemon int
-	for end := time.Now().Add(5 * time.Second); daemon == 0; {
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if pids := childrenRunning("sleep\x001094\x00"); len(pids) > 0 {
-			daemon = pids[0]
-		} else if time.Now().After(end) {
+			if d, ok := osproc.ReadProc(pids[0]); ok {
+				return d
+			}
+		}
+		if time.Now().After(end) {
 			t.Fatal("the new run's daemon was never adopted")
-		} else {
-			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	start, _ := osproc.ReadProc(daemon)
+}
+
+// nextRunKept waits for the clean-up of the stopped run, then checks
+// that it ended the successor its daemon forked on SIGTERM and kept the
+// new run's daemon.
+func nextRunKept(t *testing.T, r *orphanRig, daemon osproc.ProcInfo) {
+	t.Helper()
 	r.k.pending.Wait()
 	if len(successors()) > 0 {
 		t.Errorf("the successor that the stopped run's daemon forked on SIGTERM was left running: %v", successors())
 	}
-	if q, ok := osproc.ReadProc(daemon); !ok || q.State == 'Z' || q.Start != start.Start {
-		t.Errorf("the daemon (pid %d) of the run started after the stop was ended by the stop's clean-up", daemon)
+	if q, ok := osproc.ReadProc(daemon.Pid); !ok || q.State == 'Z' || q.Start != daemon.Start {
+		t.Errorf("the daemon (pid %d) of the new run was ended by the stopped run's clean-up", daemon.Pid)
 	}
 }
 
@@ -209,44 +223,9 @@ func TestRestartEndsTheSuccessorForkedAfterTheNewLaunch(t *testing.T) {
 	if len(successors()) > 0 {
 		t.Fatal("the successor was forked before the new launch: the test tells nothing")
 	}
-	next := make(chan syscall.WaitStatus, 1)
-	env := append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2")
-	p, err := r.k.Launch(osproc.Spec{
-		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`},
-		Env:    env,
-		Setsid: true,
-		Tag:    actors.ServiceTag("svc"),
-	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
-	if err != nil {
+	daemon := nextRunsDaemon(t, r, append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2"))
+	if err := os.WriteFile(mark, nil, 0o644); err != nil { // the successor forks now
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		r.k.Launcher.Signal(p, syscall.SIGKILL)
-		select {
-		case <-next:
-		case <-time.After(10 * time.Second):
-			t.Errorf("the new run %d was not reaped", p.Pid)
-		}
-	})
-	if err := os.WriteFile(mark, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var daemon int
-	for end := time.Now().Add(5 * time.Second); daemon == 0; {
-		if pids := childrenRunning("sleep\x001094\x00"); len(pids) > 0 {
-			daemon = pids[0]
-		} else if time.Now().After(end) {
-			t.Fatal("the new run's daemon was never adopted")
-		} else {
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	start, _ := osproc.ReadProc(daemon)
-	r.k.pending.Wait()
-	if len(successors()) > 0 {
-		t.Errorf("the successor that the stopped run's daemon forked on SIGTERM, after the new launch, was left running: %v", successors())
-	}
-	if q, ok := osproc.ReadProc(daemon); !ok || q.State == 'Z' || q.Start != start.Start {
-		t.Errorf("the daemon (pid %d) of the new run was ended by the stopped run's clean-up", daemon)
-	}
+	nextRunKept(t, r, daemon)
 }
