@@ -70,11 +70,7 @@ func TestCycleThroughServiceBeingDestroyed(t *testing.T) {
 func TestDeclarationDuringDestroyOfARequiredService(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.declare([]string{"app", "db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
-	apppid, dbpid := r.launchesOf("app")[0].Pid, r.launchesOf("db")[0].Pid
+	apppid, dbpid := r.runAppOnDB()
 	// app ignores SIGTERM for now: the destroy of db waits for it
 	destroy := r.sendNow("command destroy service db")
 	r.expectSeq("app", stopping)

@@ -67,6 +67,17 @@ func (r *rig) declare(names []string, attrs ...string) {
 	r.ok(lines...)
 }
 
+// runAppOnDB declares app, which requires db, starts app, and returns the
+// pids of both once both run.
+func (r *rig) runAppOnDB() (app, db int) {
+	r.t.Helper()
+	r.declare([]string{"app", "db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting, running)
+	return r.launchesOf("app")[0].Pid, r.launchesOf("db")[0].Pid
+}
+
 // Starting app starts what it requires first, each once what it requires
 // in turn runs (transitively), and app once they all run; the reply comes
 // once app is launched. A required service that runs is not touched.
@@ -467,10 +478,7 @@ func TestRequiresRestartedDependentFails(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.setAutoTerm()
-	r.declare([]string{"app", "db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
+	r.runAppOnDB()
 	r.ok("service app cmd=") // its next start has no command
 	got := r.ok("command restart service db")
 	want := []string{"done 1", "app: Service 'app' has no known command"}

@@ -16,11 +16,7 @@ import (
 func TestUpDuringADownOfWhatItRequires(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.declare([]string{"app", "db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
-	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
+	app, db := r.runAppOnDB()
 
 	from := r.mark()
 	down := r.async("command down service db")

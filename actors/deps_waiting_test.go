@@ -62,11 +62,7 @@ func TestRequiresWaitShownByInspect(t *testing.T) {
 func TestRequiresStopWaitShownByInspect(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
-	r.declare([]string{"app", "db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
-	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
+	app, db := r.runAppOnDB()
 
 	stop := r.async("command stop service db")
 	r.fake.waitSignal(t, app, syscall.SIGTERM) // app ignores it for now
