@@ -24,9 +24,7 @@ func TestUpgradeTermAfterNewCfkdsFirstLine(t *testing.T) {
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
-	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	before := c.pidsOf()["a"]
+	before := c.runA()
 	apid, err := strconv.Atoi(before)
 	if err != nil {
 		t.Fatalf("pid of a: %q", before)

@@ -34,9 +34,7 @@ func TestUpgradeExecIgnoresTermAndQuit(t *testing.T) {
 	}
 	d := startDaemon(t, "")
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
-	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	before := c.pidsOf()["a"]
+	before := c.runA()
 	d.upgradeTo(wrap, "cfk "+newVersion)
 	b, err := os.ReadFile(seen)
 	if err != nil {

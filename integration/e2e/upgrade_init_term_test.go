@@ -28,9 +28,7 @@ func TestUpgradeTermDuringNewCfkdsInits(t *testing.T) {
 	t.Setenv("_CFKD_TEST_INIT_HOLD", hold)
 	d := startDaemon(t, "")
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
-	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	before := c.pidsOf()["a"]
+	before := c.runA()
 	apid, err := strconv.Atoi(before)
 	if err != nil {
 		t.Fatalf("pid of a: %q", before)

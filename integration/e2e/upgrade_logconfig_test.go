@@ -24,9 +24,7 @@ func TestUpgradeWithTheLogConfigFileMovedAway(t *testing.T) {
 	}
 	d := startDaemon(t, "", "-l", filepath.Join(etc, "log.config"))
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
-	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	before := c.pidsOf()["a"]
+	before := c.runA()
 	if err := os.Rename(etc, etc+".old"); err != nil {
 		t.Fatal(err)
 	}

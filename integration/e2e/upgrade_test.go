@@ -77,6 +77,15 @@ func (c *client) version() string {
 	return c.ok("command version")[0]
 }
 
+// runA declares service a (sleep 1000), starts it, and returns its pid
+// once it runs.
+func (c *client) runA() string {
+	c.t.Helper()
+	c.ok("service a cmd=sleep 1000", "command start service a")
+	c.until("a running", func() bool { return c.status("a")[1] == "running" })
+	return c.pidsOf()["a"]
+}
+
 // pidsOf is `command pids`: service → pid ("" when none).
 func (c *client) pidsOf() map[string]string {
 	c.t.Helper()

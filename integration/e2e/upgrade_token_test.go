@@ -24,9 +24,7 @@ func TestUpgradeWithATokenFileNowRefused(t *testing.T) {
 	}
 	d := startDaemon(t, "", "--http", "127.0.0.1:0", "--http-token", token)
 	c := d.dial()
-	c.ok("service a cmd=sleep 1000", "command start service a")
-	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	before := c.pidsOf()["a"]
+	before := c.runA()
 	if err := os.Chmod(token, 0o644); err != nil {
 		t.Fatal(err)
 	}
