@@ -177,3 +177,40 @@ func TestLookPathFollowsSymlinksAsTheUser(t *testing.T) {
 		t.Errorf("as root: lookPath = %q, %v; want %s", got, err, want)
 	}
 }
+
+// TestLookPathDotDotAfterSymlinkAsTheUser: the directories a user must
+// search to execute a PATH entry's file with a `..` after a symlink are
+// those the kernel walks (the link's target's parent, /opt/rel/bin), not
+// those of the path cleaned (/opt/app/bin, which the kernel never
+// enters): a directory there that user may not search refused the
+// program 'permission denied', where execvp(3) ran it.
+func TestLookPathDotDotAfterSymlinkAsTheUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the files are another user's to reach")
+	}
+	top := execvpTree(t)
+	for d, mode := range map[string]os.FileMode{"app": 0o755, "app/bin": 0o700, "rel": 0o755, "rel/v1": 0o755, "rel/bin": 0o755} {
+		if err := os.MkdirAll(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(top, "rel/bin/app"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../rel/v1", filepath.Join(top, "app/current")); err != nil {
+		t.Fatal(err)
+	}
+	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
+	entry := top + "/app/current/../bin" // the kernel: top/rel/bin
+	got, err := lookPath("app", []string{"PATH=" + entry}, "", cred)
+	if want := entry + "/app"; err != nil || got != want {
+		t.Errorf("PATH entry app/current/../bin: lookPath = %q, %v; want %s", got, err, want)
+	}
+	got, err = lookPath("app/current/../bin/app", nil, top, cred)
+	if err != nil || got != "app/current/../bin/app" {
+		t.Errorf("program app/current/../bin/app: lookPath = %q, %v; want it found", got, err)
+	}
+}

@@ -299,14 +299,29 @@ func mayExec(p string, cred *syscall.Credential) bool {
 	if syscall.Stat(p, &st) != nil {
 		return true // cannot tell: the exec says
 	}
-	if !permits(p, &st, cred, 1) || !canSearch(filepath.Dir(p), cred) {
+	// the directory as written, not cleaned: in a/link/../bin/prog the
+	// kernel walks link's target's parent, never a/bin (canSearch)
+	if !permits(p, &st, cred, 1) || !canSearch(dirOf(p), cred) {
 		return false
 	}
 	// a symlink: the directories above the file it leads to too
-	if real, err := filepath.EvalSymlinks(p); err == nil && filepath.Dir(real) != filepath.Clean(filepath.Dir(p)) {
+	if real, err := filepath.EvalSymlinks(p); err == nil && filepath.Dir(real) != filepath.Clean(dirOf(p)) {
 		return canSearch(filepath.Dir(real), cred)
 	}
 	return true
+}
+
+// dirOf is the directory of p as written, not cleaned (filepath.Dir
+// cleans a `..` after a symlink away): "." for a bare name.
+func dirOf(p string) string {
+	switch i := strings.LastIndex(p, "/"); i {
+	case -1:
+		return "."
+	case 0:
+		return "/"
+	default:
+		return p[:i]
+	}
 }
 
 // mayExecSelf says whether cfkd's own user, the one a service with no
