@@ -65,9 +65,6 @@ type stoppedExit struct {
 	// direct: the exit of a process cfkd launched itself (not a proxy's,
 	// whose launches it does not see): its late orphans are ended too
 	direct bool
-	// run: the CFK_RUN_ID of the run that exited ("" if it had none):
-	// its late orphans carry it (orphans_late.go)
-	run string
 }
 
 // span is when the orphans a scan ends started, in osproc.BootTicks:
@@ -149,9 +146,9 @@ func (k *orphanKiller) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 		// has its environment, and cfkd killing it stops no service
 		return k.Launcher.Launch(spec, onExit)
 	}
-	k.launching(name)
 	run, _ := osproc.Getenv(spec.Env, actors.RunIDVar)
-	t := k.track(name, run, spec.Setsid, false, onExit)
+	k.launching(name, run)
+	t := k.track(name, spec.Setsid, false, onExit)
 	p, err := k.Launcher.Launch(spec, t.onExit)
 	if err == nil {
 		t.registered(p)
@@ -170,7 +167,7 @@ type tracked struct {
 // group; stopped: cfkd is stopping it already) until its exit, which it
 // hands to onExit: at once, or, when cfkd stopped it, after the scan for
 // the orphans it left.
-func (k *orphanKiller) track(name, run string, group, stopped bool, onExit func(pid int, ws syscall.WaitStatus)) tracked {
+func (k *orphanKiller) track(name string, group, stopped bool, onExit func(pid int, ws syscall.WaitStatus)) tracked {
 	sp := &serviceProc{name: name, stopped: stopped}
 	var proc *osproc.Process // set once registered, under mu
 	return tracked{
@@ -189,7 +186,7 @@ func (k *orphanKiller) track(name, run string, group, stopped bool, onExit func(
 				}
 				// the service hears of the exit after the scan: a restart
 				// cannot launch anything that it would take for an orphan.
-				k.afterStop(stoppedExit{name: name, group: g, deliver: func() { onExit(pid, ws) }, direct: true, run: run})
+				k.afterStop(stoppedExit{name: name, group: g, deliver: func() { onExit(pid, ws) }, direct: true})
 				return
 			}
 			onExit(pid, ws)
@@ -338,14 +335,11 @@ func (k *orphanKiller) scanLoop() {
 		}
 		k.exitMu.Unlock()
 		groups := map[string]int{}
-		spans := map[string][]span{}           // an orphan started in one of its service's spans is ended
-		direct := map[string]map[string]bool{} // the services whose late orphans are ended too: the runs that exited
+		spans := map[string][]span{} // an orphan started in one of its service's spans is ended
+		direct := map[string]bool{}  // the services whose late orphans are ended too
 		for _, e := range batch {
 			if e.direct {
-				if direct[e.name] == nil {
-					direct[e.name] = map[string]bool{}
-				}
-				direct[e.name][e.run] = true
+				direct[e.name] = true
 			}
 			if g, ok := groups[e.name]; !ok || g == 0 {
 				groups[e.name] = e.group
@@ -372,7 +366,7 @@ func (k *orphanKiller) scanLoop() {
 // orphans of the services in direct are ended too (orphans_late.go). It
 // scans and sends SIGTERM at once; the wait for SIGKILL runs in a
 // goroutine of its own.
-func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span, direct map[string]map[string]bool) {
+func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[string][]span, direct map[string]bool) {
 	watches := k.watchLaunches(direct) // before the scan: a launch since is seen
 	scanned := osproc.BootTicks()      // read before the scan: what started since is not seen in it
 	var mine []osproc.Orphan
@@ -442,7 +436,7 @@ func (k *orphanKiller) killServiceOrphans(groups map[string]int, spans map[strin
 				start, seen := below[o.Pid]
 				seen = seen && start == o.Start
 				missed := o.Start < scanned && slices.ContainsFunc(spans[o.Service], func(w span) bool { return w.holds(o.Start) })
-				late := round <= maxLateRounds && k.late(watches, direct, o, scanned)
+				late := round <= maxLateRounds && k.late(watches, o, scanned)
 				if seen || missed || late {
 					next = append(next, o)
 				}

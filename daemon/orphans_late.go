@@ -9,25 +9,29 @@ import "github.com/cfk/cfk/osproc"
 const maxLateRounds = 16
 
 // launchWatch is the first launch of a service's own process since a
-// stop's scan began: 0 while there has been none. A late orphan, one
-// that started after the scan (a daemon forked by a daemon of the
-// stopped run as it handled its SIGTERM, a successor), belongs to the
-// stopped run when it carries that run's CFK_RUN_ID (inherited from the
-// process it was forked by), whenever it started: a new run's carry
-// another, so they are kept. One that carries none (its daemon cleared
-// its environment, or the stopped run was launched by the cfkd an
-// upgrade in place replaced, which set none or whose id is not known)
-// belongs to the stopped run when it started before that launch: a new
-// run's processes start at or after it (the clock is read before the
-// fork), to the 10 ms of a process's start time (REFERENCE §7.5). A
-// restart launches the new run right after the scan, before the stopped
-// run's daemons, told to end, fork their successors: only the run id
-// tells those from the new run's.
-type launchWatch struct{ first uint64 }
+// stop's scan began (0 while there has been none), and the CFK_RUN_IDs
+// of the runs launched since. A late orphan, one that started after the
+// scan (a daemon forked by a daemon of the stopped run as it handled its
+// SIGTERM, a successor), is a new run's when it carries the CFK_RUN_ID of
+// a run launched since the scan (inherited from the process it was
+// forked by), and kept; one that carries another is the clean-up's,
+// whenever it started: the stopped run's, or that of an earlier run
+// whose daemon (kept when that run exited on its own) the clean-up ended
+// too. One that carries none (its daemon cleared its environment, or the
+// cfkd an upgrade in place replaced set none) belongs to the stopped run
+// when it started before that first launch: a new run's processes start
+// at or after it (the clock is read before the fork), to the 10 ms of a
+// process's start time (REFERENCE §7.5). A restart launches the new run
+// right after the scan, before the stopped run's daemons, told to end,
+// fork their successors: only the run id tells those from the new run's.
+type launchWatch struct {
+	first uint64
+	runs  map[string]bool // the run ids launched since the scan began
+}
 
 // watchLaunches begins to watch the launches of the services named, for
 // the rounds of one clean-up; unwatchLaunches ends it.
-func (k *orphanKiller) watchLaunches(names map[string]map[string]bool) map[string]*launchWatch {
+func (k *orphanKiller) watchLaunches(names map[string]bool) map[string]*launchWatch {
 	ws := map[string]*launchWatch{}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -60,8 +64,9 @@ func (k *orphanKiller) unwatchLaunches(ws map[string]*launchWatch) {
 	}
 }
 
-// launching notes a launch of service name's own process, before its fork.
-func (k *orphanKiller) launching(name string) {
+// launching notes a launch of service name's own process, run its
+// CFK_RUN_ID ("" for none), before its fork.
+func (k *orphanKiller) launching(name, run string) {
 	now := max(osproc.BootTicks(), 1) // 0 would say "no launch": the clock failed, and no late orphan is taken
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -69,23 +74,28 @@ func (k *orphanKiller) launching(name string) {
 		if w.first == 0 {
 			w.first = now
 		}
+		if run != "" {
+			if w.runs == nil {
+				w.runs = map[string]bool{}
+			}
+			w.runs[run] = true
+		}
 	}
 }
 
-// late says whether o is a late orphan of a stopped run watched in ws,
-// whose runs are those that exited: started at or after the scan
-// (scanned), of one of those runs by its run id, or, when o or a run
-// that exited has none, before its service's next launch.
-func (k *orphanKiller) late(ws map[string]*launchWatch, runs map[string]map[string]bool, o osproc.Orphan, scanned uint64) bool {
+// late says whether o is a late orphan of a stopped run watched in ws:
+// started at or after the scan (scanned), and, by its run id, of no run
+// launched since, or, when it has none, started before its service's
+// next launch.
+func (k *orphanKiller) late(ws map[string]*launchWatch, o osproc.Orphan, scanned uint64) bool {
 	w := ws[o.Service]
 	if w == nil || o.Start < scanned {
 		return false
 	}
-	if exited := runs[o.Service]; o.Run != "" && !exited[""] {
-		return exited[o.Run]
-	}
 	k.mu.Lock()
-	first := w.first
-	k.mu.Unlock()
-	return first == 0 || o.Start < first
+	defer k.mu.Unlock()
+	if o.Run != "" {
+		return !w.runs[o.Run]
+	}
+	return w.first == 0 || o.Start < w.first
 }

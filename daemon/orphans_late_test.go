@@ -229,3 +229,99 @@ func TestRestartEndsTheSuccessorForkedAfterTheNewLaunch(t *testing.T) {
 	}
 	nextRunKept(t, r, daemon)
 }
+
+// A daemon that an earlier run left (its run exited on its own: the
+// daemon is kept, REFERENCE §7.5) is ended by the clean-up of a later
+// run's stop, as every orphan of the service is; the successor it forks
+// as it handles that SIGTERM carries the earlier run's CFK_RUN_ID,
+// inherited, which is neither the stopped run's nor a new run's: it is a
+// late orphan of the clean-up, and ended. It ran on, taken for another
+// run's daemon, after 'cfkctl stop' said stopped.
+func TestStopEndsTheSuccessorOfAnEarlierRunsDaemon(t *testing.T) {
+	const script = `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & exit 0`
+	r := newOrphanRigEnv(t, script, actors.RunIDVar+"=run1")
+	t.Cleanup(func() {
+		for _, pid := range append(successors(), lateParents()...) {
+			killOrphan(t, pid)
+		}
+	})
+	select { // run1 exits on its own: its daemon is kept
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first run did not exit")
+	}
+	for end := time.Now().Add(5 * time.Second); !trapSet(os.Getpid()); {
+		if time.Now().After(end) {
+			t.Fatal("the first run's daemon never set its SIGTERM trap")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	next := make(chan syscall.WaitStatus, 1)
+	env := append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2")
+	p, err := r.k.Launch(osproc.Spec{
+		Argv:   []string{"sleep", "1000"},
+		Env:    env,
+		Setsid: true,
+		Tag:    actors.ServiceTag("svc"),
+	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if stopped {
+			return
+		}
+		r.k.Launcher.Signal(p, syscall.SIGKILL)
+		select {
+		case <-next:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the second run %d was not reaped", p.Pid)
+		}
+	})
+	if err := r.k.SignalStop(p, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-next:
+		stopped = true
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second run did not stop")
+	}
+	r.k.pending.Wait()
+	for _, pid := range successors() {
+		if q, ok := osproc.ReadProc(pid); ok && q.State != 'Z' {
+			t.Errorf("pid %d, which the first run's daemon forked as the second run's stop ended it, was left running", pid)
+		}
+	}
+}
+
+// lateParents are the test process's children that run the daemon of
+// the scripts above (lateparent).
+func lateParents() []int {
+	var pids []int
+	for _, pid := range childrenOf(os.Getpid()) {
+		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		if bytes.HasSuffix(cmd, []byte("\x00lateparent\x00")) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// childrenOf are the children of pid.
+func childrenOf(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if p, ok := osproc.ReadProc(n); ok && p.Ppid == pid {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -15,7 +15,7 @@ var _ actors.ServiceAdopter = (*orphanKiller)(nil)
 // the orphans it left are terminated (REFERENCE §7.5). stopping: that
 // cfkd was stopping it already (it signalled the process).
 func (k *orphanKiller) AdoptService(name string, pid int, group, stopping bool, onExit func(int, syscall.WaitStatus)) *osproc.Process {
-	t := k.track(name, "", group, stopping, onExit) // its run's id is not known: its late orphans are told by the time rule
+	t := k.track(name, group, stopping, onExit)
 	p := k.Launcher.Adopt(pid, group, t.onExit)
 	t.registered(p)
 	return p
