@@ -214,3 +214,40 @@ func TestLookPathDotDotAfterSymlinkAsTheUser(t *testing.T) {
 		t.Errorf("program app/current/../bin/app: lookPath = %q, %v; want it found", got, err)
 	}
 }
+
+// TestLookPathStopsOnlyWhereTheUserReaches: a PATH entry that is a
+// symlink loop stops execvp(3) only where its user may search the way to
+// it; reached through a `..` after a symlink into a directory that user
+// may not search (pub/cur/../loopdir, cur a link into priv), its execve
+// meets EACCES first, and it goes on. The way was looked for in the path
+// cleaned (pub/loopdir, not there, then pub, searchable), and the start
+// failed 'too many levels of symbolic links' where execvp(3) ran
+// other/app.
+func TestLookPathStopsOnlyWhereTheUserReaches(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root: the files are another user's to reach")
+	}
+	top := execvpTree(t)
+	for d, mode := range map[string]os.FileMode{"pub": 0o755, "priv": 0o700, "priv/v1": 0o755} {
+		if err := os.MkdirAll(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(filepath.Join(top, d), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(top, "other/app"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for link, to := range map[string]string{"priv/loopdir": "loopdir", "pub/cur": "../priv/v1"} {
+		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := filepath.Join(top, "other")
+	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
+	got, err := lookPath("app", []string{"PATH=" + top + "/pub/cur/../loopdir:" + other}, "", cred)
+	if want := filepath.Join(other, "app"); err != nil || got != want {
+		t.Errorf("lookPath = %q, %v; want %s", got, err, want)
+	}
+}

@@ -245,9 +245,11 @@ const pathMax = 4096
 
 // canReach says whether cred may search every directory above p that
 // answers a stat: those its execve of p passes before it meets what p
-// is (a symlink loop, a name too long), where it would meet EACCES.
+// is (a symlink loop, a name too long), where it would meet EACCES. The
+// path is walked up as written, not cleaned (dirOf): a `..` after a
+// symlink leads where the link's target does.
 func canReach(p string, cred *syscall.Credential) bool {
-	for q := filepath.Dir(p); ; q = filepath.Dir(q) {
+	for q := dirOf(p); ; q = dirOf(q) {
 		var st syscall.Stat_t
 		if syscall.Stat(q, &st) == nil {
 			return canSearch(q, cred)
