@@ -322,6 +322,11 @@ func (c *connection) pump(ctx actor.Context) {
 			// its place (below) would read as granted and ended by
 			// the drain (REFERENCE §5.1)
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
+		case c.draining && err == nil && c.fleetStreamOfNoHub(st):
+			// refused as outside a drain (toFleet): a stream's
+			// `cfkd is shutting down` in its place would read as a
+			// stream granted and ended (REFERENCE §1.5)
+			c.io.reply(m, messages.ErrorReply(ErrNotFleetHub))
 		case c.draining && err == nil && c.streamsAtDrain(st):
 			c.endAtDrain(m) // nothing is run after a stream's request
 		case c.draining && err != nil && !isAuthLine(m.line):
@@ -400,6 +405,13 @@ func (c *connection) streamsAtDrain(st messages.Statement) bool {
 		return s.Streams() && c.streams.fleet != nil
 	}
 	return false
+}
+
+// fleetStreamOfNoHub says whether st is `command fleet events` asked of
+// a cfkd that is no fleet hub (toFleet refuses it).
+func (c *connection) fleetStreamOfNoHub(st messages.Statement) bool {
+	f, ok := st.(messages.Fleet)
+	return ok && f.Streams() && c.streams.fleet == nil
 }
 
 // endAtDrain answers m, a stream's request read while the connection

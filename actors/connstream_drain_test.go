@@ -162,3 +162,29 @@ func TestDrainAnswersABadRequestItsError(t *testing.T) {
 	client.SetReadDeadline(time.Now().Add(connWait))
 	readAll(t, client, want)
 }
+
+// TestDrainAnswersAFleetStreamOfNoHubItsError: `command fleet events`
+// read while cfkd drains the connection, on a cfkd that is no fleet hub,
+// is refused as outside a drain (not a fleet hub), not `cfkd is shutting
+// down`, which cfkctl takes for the end of a stream at a shutdown:
+// `cfkctl fleet events` exited 0, as if a stream had been granted, where
+// it exits 1 outside a drain.
+func TestDrainAnswersAFleetStreamOfNoHubItsError(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, defaultConnLimits, true)
+	if r.conn.streams.fleet != nil {
+		t.Fatal("the rig's cfkd is a fleet hub: the test tells nothing")
+	}
+	r.fake.delay = 20 * time.Millisecond
+	r.fake.gate = make(chan struct{})
+	client.Write([]byte("command restart service slow\r\ncommand fleet events\r\n"))
+	r.waitFor("the requests read, one at the controller", func() bool {
+		reqs, _, _ := r.ioStats()
+		return reqs == 2 && r.fake.got.Load() == 1
+	})
+	r.sys.Root.Send(r.pid, drainConnection{})
+	close(r.fake.gate)
+	client.SetReadDeadline(time.Now().Add(connWait))
+	readAll(t, client, []byte("restarted slow\nOK\r\nERROR: "+ErrNotFleetHub.Error()+"\r\n"))
+}

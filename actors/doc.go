@@ -175,7 +175,9 @@
 // those started while it drains and those whose request it reads then
 // too (connection.endAtDrain): a stream is never refused nor closed
 // without a word for a drain. The rights are checked first: a request
-// its client may not make is refused `not authorized` in a drain too. A connection the console is handed after
+// its client may not make is refused `not authorized` in a drain too,
+// and a line that is no request, or `fleet events` of no hub, gets its
+// error. A connection the console is handed after
 // a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse);
 // after an upgrade's, `ERROR: cfkd is being upgraded in place: try
 // again` (messages.UpgradeRetry): taken from the backlog, it cannot wait
