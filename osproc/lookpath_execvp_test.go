@@ -246,8 +246,15 @@ func TestLookPathStopsOnlyWhereTheUserReaches(t *testing.T) {
 	}
 	other := filepath.Join(top, "other")
 	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
-	got, err := lookPath("app", []string{"PATH=" + top + "/pub/cur/../loopdir:" + other}, "", cred)
+	entry := top + "/pub/cur/../loopdir"
+	got, err := lookPath("app", []string{"PATH=" + entry + ":" + other}, "", cred)
 	if want := filepath.Join(other, "app"); err != nil || got != want {
 		t.Errorf("lookPath = %q, %v; want %s", got, err, want)
+	}
+	// nothing later: the search fails as execvp(3) does, with the EACCES
+	// it met there (REFERENCE §2.4), not 'not found in PATH'
+	got, err = lookPath("app", []string{"PATH=" + entry}, "", cred)
+	if want := "exec app: " + entry + "/app: permission denied"; err == nil || err.Error() != want {
+		t.Errorf("alone in the PATH: lookPath = %q, %v; want %s", got, err, want)
 	}
 }

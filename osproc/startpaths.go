@@ -190,9 +190,15 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 				denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
 			}
 			// (the user's execve meets it only where it may search:
-			// behind a directory it may not, it meets EACCES)
-			if !execvpGoesOn(err) && (cred == nil || canReach(check, cred)) {
-				return "", fmt.Errorf("exec %s: %s: %w", file, p, errnoOf(err))
+			// behind a directory it may not, it meets EACCES, which
+			// execvp(3) goes on after and fails with)
+			if !execvpGoesOn(err) {
+				if cred == nil || canReach(check, cred) {
+					return "", fmt.Errorf("exec %s: %s: %w", file, p, errnoOf(err))
+				}
+				if denied == nil {
+					denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
+				}
 			}
 			continue
 		}
