@@ -38,7 +38,8 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 	for _, d := range []struct {
 		name string
 		mode os.FileMode
-	}{{"good", 0o755}, {"other", 0o755}, {"other/sub", 0o755}, {"priv", 0o700}, {"priv/bin", 0o755}, {"pub", 0o755}} { // in order: other before other/sub
+	}{{"good", 0o755}, {"other", 0o755}, {"other/sub", 0o755}, {"priv", 0o700}, {"priv/bin", 0o755}, {"pub", 0o755},
+		{"priv/v1", 0o755}, {"app", 0o755}, {"app/bin", 0o700}, {"rel", 0o755}, {"rel/v1", 0o755}, {"rel/bin", 0o755}} { // in order: other before other/sub
 		if err := os.Mkdir(filepath.Join(top, d.name), d.mode); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +47,7 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{"good/prog", "other/lp", "other/prog", "priv/prog", "priv/bin/app"} {
+	for _, f := range []string{"good/prog", "other/lp", "other/prog", "priv/prog", "priv/bin/app", "rel/bin/app"} {
 		if err := os.WriteFile(filepath.Join(top, f), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,8 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(top, "other/ilp"), []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for link, to := range map[string]string{"loop": "loop", "good/lp": "lp2", "good/lp2": "lp", "link": "other/sub", "priv/l": "l", "pub/app": "../priv/bin/app", "pub/bin": "../priv/bin"} {
+	for link, to := range map[string]string{"loop": "loop", "good/lp": "lp2", "good/lp2": "lp", "link": "other/sub", "priv/l": "l", "pub/app": "../priv/bin/app", "pub/bin": "../priv/bin",
+		"app/current": "../rel/v1", "priv/loopdir": "loopdir", "pub/cur": "../priv/v1"} {
 		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
 			t.Fatal(err)
 		}
@@ -91,6 +93,11 @@ func TestCheckProgramAgreesWithExecvp(t *testing.T) {
 		{"a PATH entry that is a symlink under a directory the user may not search", "app", at("pub/bin"), "", nobody},
 		{"a cwd that is a symlink under a directory the user may not search", "/bin/true", "", at("pub/bin"), nobody},
 		{"a symlink loop behind a directory the user may not search", "prog", at("priv/l") + ":" + at("other"), "", nobody},
+		{"only a symlink loop behind a directory the user may not search", "prog", at("priv/l"), "", nobody},
+		{"a .. after a symlink, the path cleaned a directory the user may not search", "app", at("app/current") + "/../bin", "", nobody},
+		{"a .. after a symlink, by its path", "app/current/../bin/app", "", top, nobody},
+		{"a symlink loop through a .. after a symlink into a directory the user may not search", "prog", at("pub/cur") + "/../loopdir:" + at("other"), "", nobody},
+		{"only a symlink loop through a .. after a symlink into a directory the user may not search", "prog", at("pub/cur") + "/../loopdir", "", nobody},
 	} {
 		var l osproc.Launcher
 		checkErr := l.CheckProgram(osproc.Spec{Argv: []string{c.file}, Env: []string{"PATH=" + c.path}, Dir: c.dir, Credential: c.cred})
