@@ -103,7 +103,7 @@ func (c *Controller) bindSocket(ctx actor.Context, name string) {
 		func(r messages.SocketReply) {
 			e.busy = ""
 			if r.Err != nil {
-				c.answer(to, messages.ErrorReply(c.dualStackHint(name, cfg, r.Err)))
+				c.answer(to, messages.ErrorReply(c.bindHint(name, cfg, r.Err)))
 				return
 			}
 			e.file, e.boundCfg, e.service = r.File, cfg, r.Service

@@ -23,9 +23,11 @@ import (
 // socket's from getsockname and getsockopt (a syscall each, on a local
 // fd: nothing waits). So a system whose `::` takes IPv6 only (FreeBSD,
 // bindv6only=1) gets no hint that would blame a socket not in the way.
-// err is returned as it is otherwise, and when a socket of cfkd's of the
-// same family holds the port too (`::` beside `[::1]` or another `::`):
-// ipv6only=1 would not make that bind succeed.
+// When a socket of cfkd's of the same family holds the port too (the
+// same address declared twice, `::` beside `[::1]` or another `::`),
+// ipv6only=1 would not make that bind succeed: the error names that
+// socket alone (the first in name order). err is returned as it is
+// otherwise.
 func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err error) error {
 	var be *sockets.BindError
 	if !errors.Is(err, syscall.EADDRINUSE) || !errors.As(err, &be) || be.Addr.Port() == 0 {
@@ -37,7 +39,7 @@ func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err e
 		e      *sockEntry
 		theirs netip.Addr
 	}
-	var others []held
+	var others, inWay []held
 	for n, e := range c.sockets {
 		if n == name || e.file == nil || e.boundCfg.IsUnix() {
 			continue
@@ -48,9 +50,17 @@ func (c *Controller) dualStackHint(name string, cfg messages.SocketConfig, err e
 		}
 		theirs := ap.Addr().Unmap()
 		if sameFamilyOverlap(mine, theirs) {
-			return err // that one is in the way, whatever ipv6only says
+			inWay = append(inWay, held{n, e, theirs})
+			continue
 		}
 		others = append(others, held{n, e, theirs})
+	}
+	if len(inWay) > 0 {
+		// that one is in the way, whatever ipv6only says: named, with
+		// no declaration to make
+		sort.Slice(inWay, func(i, j int) bool { return inWay[i].name < inWay[j].name })
+		o := inWay[0]
+		return fmt.Errorf("%w (socket '%s' is bound on %s)", err, o.name, o.e.boundCfg.Address(o.e.service))
 	}
 	sort.Slice(others, func(i, j int) bool { return others[i].name < others[j].name })
 	for _, o := range others {

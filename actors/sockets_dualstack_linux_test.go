@@ -32,8 +32,8 @@ func TestDualStackConflictSaysWhy(t *testing.T) {
 
 // The hint is only given when ipv6only=1 would make the bind succeed: a
 // `::` whose port another IPv6 socket of cfkd's holds too ([::1] with
-// ipv6only=1, beside 0.0.0.0) fails for that one, ipv6only or not, and its
-// error names no declaration that would not help.
+// ipv6only=1, beside 0.0.0.0) fails for that one, ipv6only or not: its
+// error names that socket, and no declaration that would not help.
 func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
 	r, port := dualStackRig(t, "lo6", "socket lo6 host=::1", "socket lo6 ipv6only=1", "socket lo6 service=0")
 	// the port was free on ::1 only: another process may hold it on
@@ -52,9 +52,9 @@ func TestDualStackHintNotWhenAnIPv6SocketHoldsThePort(t *testing.T) {
 		port = r.socketLine("lo6")[2]
 	}
 	r.ok("socket v6 host=::", "socket v6 service="+port)
-	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use (socket 'lo6' is bound on [::1]:"+port+")")
 	r.ok("socket v6 ipv6only=1")
-	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use")
+	r.fails("command bind v6", "cannot bind 'v6': bind [::]:"+port+": address already in use (socket 'lo6' is bound on [::1]:"+port+")")
 	r.shutdownClean()
 }
 

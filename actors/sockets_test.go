@@ -102,7 +102,7 @@ func TestBindErrors(t *testing.T) {
 	r := newRig(t)
 	port := r.bindLoopback("a")
 	r.ok("socket b host=127.0.0.1", "socket b service="+port)
-	r.fails("command bind b", "cannot bind 'b': bind 127.0.0.1:"+port+": address already in use")
+	r.fails("command bind b", "cannot bind 'b': bind 127.0.0.1:"+port+": address already in use (socket 'a' is bound on 127.0.0.1:"+port+")")
 	if f := r.socketLine("b"); f[3] != "unbound" || f[2] != port {
 		t.Fatalf("b %q", f)
 	}

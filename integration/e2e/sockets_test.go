@@ -129,7 +129,7 @@ func TestSocketsWithCfkctl(t *testing.T) {
 	}
 	// another socket on the same port: the error names the socket
 	d.ctlOK("socket dup host=127.0.0.1\nsocket dup service="+js[0].Service+"\n", "load", "-")
-	if _, errs, code := d.ctl("", "bind", "dup"); code != 1 || strings.TrimSpace(errs) != "cannot bind 'dup': bind 127.0.0.1:"+js[0].Service+": address already in use" {
+	if _, errs, code := d.ctl("", "bind", "dup"); code != 1 || strings.TrimSpace(errs) != "cannot bind 'dup': bind 127.0.0.1:"+js[0].Service+": address already in use (socket 'tcp' is bound on 127.0.0.1:"+js[0].Service+")" {
 		t.Fatalf("bind dup: %d %q", code, errs)
 	}
 	if _, errs, code := d.ctl("", "bind", "web"); code != 1 || strings.TrimSpace(errs) != "socket 'web' is already bound" {
