@@ -90,6 +90,7 @@ func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
 	}
 	plan := messages.WithFormerRuns(messages.PlanOf(c.declared(), m.Want), c.formerRuns(m.Want))
 	plan = messages.WithFormerProxies(plan, c.formerProxies(m.Want))
+	plan = messages.WithFormerSockets(plan, c.formerSockets(m.Want))
 	lines := messages.PlanLines(plan)
 	if m.DryRun || len(plan) == 0 {
 		if cur := c.applying; cur != nil {
@@ -228,6 +229,24 @@ func (c *Controller) formerProxies(want messages.Declarations) []string {
 	var names []string
 	for name := range want.Proxies {
 		if e := c.proxies[name]; e != nil && e.runsFormer() {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// formerSockets are the sockets of want, by name, bound with another
+// declaration than their current one, as formerProxies: each has a `~`
+// line until it is bound again (its change takes effect then: unbind,
+// then bind); the apply rebinds none (REFERENCE §1.4). Without it a
+// change applied once showed nowhere, a later apply said `no changes`,
+// and a bind after some unbind moved the socket to an address no plan
+// had shown since.
+func (c *Controller) formerSockets(want messages.Declarations) []string {
+	var names []string
+	for name := range want.Sockets {
+		if e := c.sockets[name]; e != nil && e.file != nil && len(messages.DiffSocket(e.boundCfg, e.cfg)) > 0 {
 			names = append(names, name)
 		}
 	}

@@ -205,3 +205,38 @@ func TestApplyPruneOfNoServiceRefused(t *testing.T) {
 	r.applyOK("dry-run", "", "- a", "- b")
 	r.applyOK("prune", "service a cmd=sleep 1\n", "- b")
 }
+
+// REFERENCE §1.4, §1.6: a bound socket keeps what it was bound with until
+// it is bound again; every apply marks it, its attributes the same as the
+// file's or not, so that a change applied once does not vanish from every
+// later plan (`no changes`) to take effect at some later unbind and bind.
+func TestApplyMarksASocketBoundWithAFormerDeclaration(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	port := r.bindLoopback("web")
+	other := r.bindLoopback("spare")
+	// web bound with its port declared (a port of 0 declared is not the
+	// port it got), spare's left free for web to move to
+	r.ok("command unbind spare", "command unbind web", "socket web service="+port, "command bind web")
+	base := "socket spare host=127.0.0.1\nsocket spare service=" + other + "\nsocket web host=127.0.0.1\n"
+	r.applyOK("", base+"socket web service="+port+"\n", "~ socket spare: service")
+	moved := base + "socket web service=" + other + "\n"
+	r.applyOK("dry-run", moved, "~ socket web: service")
+	r.applyOK("", moved, "~ socket web: service")
+	r.applyOK("", moved, "~ socket web: (bound with a former declaration)")
+	r.applyOK("", moved+"socket web nonblocking=1\n", "~ socket web: nonblocking (bound with a former declaration)")
+	// back to what it was bound with: its last plan marks it still
+	r.applyOK("", base+"socket web service="+port+"\n", "~ socket web: service, nonblocking (bound with a former declaration)")
+	r.applyOK("", base+"socket web service="+port+"\n", "no changes")
+	// bound again with the new declaration: nothing former left
+	r.applyOK("", moved, "~ socket web: service")
+	r.ok("command unbind web", "command bind web")
+	r.applyOK("", moved, "no changes")
+	if f := r.socketLine("web"); f[2] != other || f[3] != "bound" {
+		t.Fatalf("web %q, want bound on %s", f, other)
+	}
+	// an unbound socket has no bind to be former
+	r.ok("command unbind web")
+	r.applyOK("", base+"socket web service="+port+"\n", "~ socket web: service")
+	r.shutdownClean()
+}

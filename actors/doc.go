@@ -62,7 +62,10 @@
 // A proxy's proxyUpdated carries the declaration its process was
 // launched with in the same way: one whose cmd or add_env changed since
 // runs a former declaration, marked in every plan until it runs again,
-// and restarted by nobody (REFERENCE §1.3).
+// and restarted by nobody (REFERENCE §1.3). A bound socket whose
+// declaration changed since its bind (sockEntry.boundCfg against cfg) is
+// marked so too, `(bound with a former declaration)`, until it is bound
+// again, and rebound by nobody (REFERENCE §1.4).
 //
 // Shared sockets (sockets.go): the controller keeps the table of bound
 // sockets (name → *os.File) as an immutable map, replaced on every bind

@@ -343,6 +343,9 @@ type changeJSON struct {
 	// RunningFormer: a service, or a proxy, that runs a former
 	// declaration (REFERENCE §1.6), absent otherwise
 	RunningFormer bool `json:"running_former,omitempty"`
+	// BoundFormer: a bound socket whose bind was of a former declaration
+	// (REFERENCE §1.6), absent otherwise
+	BoundFormer bool `json:"bound_former,omitempty"`
 	// Line: a later cfkd's line, as it wrote it, of which cfkctl read
 	// the head only (op, kind, name; attrs empty), absent otherwise
 	Line string `json:"line,omitempty"`
@@ -354,7 +357,13 @@ func changeJSONOf(it planItem) changeJSON {
 	if attrs == nil {
 		attrs = []string{}
 	}
-	return changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, RunningFormer: c.Former, Line: it.text}
+	j := changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, Line: it.text}
+	if c.Kind == messages.KindSocket {
+		j.BoundFormer = c.Former
+	} else {
+		j.RunningFormer = c.Former
+	}
+	return j
 }
 
 // afterJSON is what a command returns once it wrote its JSON value: err

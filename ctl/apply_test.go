@@ -92,6 +92,17 @@ func TestApply(t *testing.T) {
 			stdout: `{"ok":false,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":[],"running_former":true},` +
 				`{"op":"~","kind":"service","name":"b","attrs":["desc"],"running_former":true}],` +
 				`"failures":["a: Service 'a' cannot start: cwd /x: no such file or directory"]}` + "\n"},
+		{name: "a socket bound with a former declaration", args: []string{"apply", file, "--json"},
+			replies: map[string]string{applyReq("", sent): ok("~ socket web: (bound with a former declaration)", "~ proxy q: (running a former declaration)")},
+			reqs:    []string{applyReq("", sent)},
+			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"socket","name":"web","attrs":[],"bound_former":true},` +
+				`{"op":"~","kind":"proxy","name":"q","attrs":[],"running_former":true}],"failures":[]}` + "\n",
+			stderr: "note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n" +
+				"note: a proxy marked ~ that runs keeps its former declaration until it runs again (cfkctl proxydown q stops it and its services)\n"},
+		{name: "a socket bound with a former declaration, lines", args: []string{"apply", file},
+			replies: map[string]string{applyReq("", sent): ok("~ socket web: (bound with a former declaration)")},
+			reqs:    []string{applyReq("", sent)}, stdout: "~ socket web: (bound with a former declaration)\n",
+			stderr: "note: a socket marked ~ that is bound keeps its address until it is bound again (cfkctl unbind web, then bind)\n"},
 		{name: "runs of a former declaration, lines", args: []string{"apply", file},
 			replies: map[string]string{applyReq("", sent): ok("~ a: (running a former declaration)", "a: Service 'a' cannot start: x")},
 			reqs:    []string{applyReq("", sent)}, code: ExitError, stdout: "~ a: (running a former declaration)\n",

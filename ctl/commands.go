@@ -261,6 +261,10 @@ line per change, then applies it:
                        a proxy whose process was launched before its cmd
                        or add_env changed: it runs the new ones once it
                        runs again (proxydown, then proxyup or a start)
+  ~ socket NAME: (bound with a former declaration)
+                       a bound socket whose declaration changed since its
+                       bind: it takes the new one once bound again
+                       (unbind, then bind)
 or "no changes". New services are declared, not started.
 
 cfkd compares the configurations themselves, attribute by attribute, so a
@@ -278,7 +282,7 @@ directory of FILE, or the current directory for -. Services that could
 not be destroyed or restarted are printed on stderr as NAME: MESSAGE, with
 exit status 1. A plan line of a newer cfkd that cfkctl cannot read all of
 is shown as cfkd wrote it. With --json: {ok, dry_run, changes: [{op, kind,
-name, attrs, running_former, line}], failures: [...], notes: [...]}.`,
+name, attrs, running_former, bound_former, line}], failures: [...], notes: [...]}.`,
 			example: "cfkctl apply --dry-run /etc/cfk/services.conf\ncfkctl apply --rolling --prune /etc/cfk/services.conf"},
 		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
 			short: "print the version of cfkd",

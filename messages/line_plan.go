@@ -22,7 +22,9 @@ import (
 //
 // and so has a proxy's whose process runs a former declaration (its
 // change takes effect at its next run): `~ proxy NAME: (running a former
-// declaration)`.
+// declaration)`; a bound socket's whose bind was of a former declaration
+// (its change takes effect at its next bind) ends with FormerBind
+// instead: `~ socket NAME: (bound with a former declaration)`.
 
 // NoChanges is the whole plan when there is nothing to change.
 const NoChanges = "no changes"
@@ -35,6 +37,18 @@ const PlanNote = "# "
 // FormerRun ends the `~` line of a service that runs a former
 // declaration (Change.Former).
 const FormerRun = "(running a former declaration)"
+
+// FormerBind ends the `~` line of a bound socket whose bind was of a
+// former declaration (Change.Former, KindSocket).
+const FormerBind = "(bound with a former declaration)"
+
+// formerText is what ends the `~` line of a Former change of kind.
+func formerText(kind DeclKind) string {
+	if kind == KindSocket {
+		return FormerBind
+	}
+	return FormerRun
+}
 
 // PlanLines writes a plan: one line per change, or NoChanges.
 func PlanLines(plan []Change) []string {
@@ -66,7 +80,7 @@ func (c Change) Format() string {
 		if len(c.Attrs) > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(FormerRun)
+		b.WriteString(formerText(c.Kind))
 	}
 	return b.String()
 }
@@ -80,7 +94,10 @@ func ParseChange(line string) (Change, error) {
 	}
 	c := Change{Op: ChangeOp(line[0]), Kind: KindService}
 	rest, former := strings.CutSuffix(line[2:], " "+FormerRun)
-	if former {
+	if !former {
+		rest, former = strings.CutSuffix(line[2:], " "+FormerBind)
+	}
+	if former { // the kind's own text: Format, below, checks it
 		c.Former = true
 		rest = strings.TrimSuffix(rest, ":") // `~ NAME: (running ...)`
 	}
@@ -112,7 +129,7 @@ func ParseChange(line string) (Change, error) {
 // Validate reports what keeps c from being written and read back as it
 // is: an unknown op or kind, an invalid name, attributes on anything but
 // a `~` (which needs at least one, or Former), Former on anything but a
-// service's or a proxy's `~`, an attribute that is not a word of lower-case letters
+// `~`, an attribute that is not a word of lower-case letters
 // and `_`.
 func (c Change) Validate() error {
 	const kind = "plan"
@@ -129,8 +146,8 @@ func (c Change) Validate() error {
 	if !ValidName(c.Name) {
 		return lineErr(kind, "invalid name %q", c.Name)
 	}
-	if c.Former && (c.Op != OpChange || c.Kind == KindSocket) {
-		return lineErr(kind, "only a service's or a proxy's ~ runs a former declaration")
+	if c.Former && c.Op != OpChange {
+		return lineErr(kind, "only a ~ runs, or is bound with, a former declaration")
 	}
 	if (c.Op == OpChange) != (len(c.Attrs) > 0 || c.Former) {
 		return lineErr(kind, "attributes go with ~ only, and ~ needs at least one")

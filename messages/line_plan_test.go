@@ -26,6 +26,9 @@ func TestChangeLines(t *testing.T) {
 		// a proxy's process of a former declaration
 		{Change{Op: OpChange, Kind: KindProxy, Name: "p", Former: true}, "~ proxy p: (running a former declaration)"},
 		{Change{Op: OpChange, Kind: KindProxy, Name: "p", Attrs: []string{"cmd"}, Former: true}, "~ proxy p: cmd (running a former declaration)"},
+		// a bound socket whose bind was of a former declaration
+		{Change{Op: OpChange, Kind: KindSocket, Name: "s", Former: true}, "~ socket s: (bound with a former declaration)"},
+		{Change{Op: OpChange, Kind: KindSocket, Name: "s", Attrs: []string{"service"}, Former: true}, "~ socket s: service (bound with a former declaration)"},
 	} {
 		if got := tc.c.Format(); got != tc.line {
 			t.Errorf("Format(%+v) = %q, want %q", tc.c, got, tc.line)
@@ -40,6 +43,8 @@ func TestChangeLines(t *testing.T) {
 		"+ service web", "+ daemon web", "+ socket web x", "~ web: cmd,desc", "web1: Service 'web1' failed",
 		"~ web (running a former declaration)", "~ web: cmd: (running a former declaration)", "+ web: (running a former declaration)",
 		"~ socket s: (running a former declaration)", "~ web: (running a former declaration) (running a former declaration)",
+		"~ web: (bound with a former declaration)", "~ proxy p: (bound with a former declaration)", "+ socket s: (bound with a former declaration)",
+		"~ socket s (bound with a former declaration)", "~ socket s: (bound with a former declaration) (bound with a former declaration)",
 	} {
 		if c, err := ParseChange(bad); err == nil {
 			t.Errorf("ParseChange(%q) = %+v, want an error", bad, c)

@@ -139,7 +139,9 @@ type Change struct {
 	// of it was refused): an apply restarts it, its attributes the same
 	// or not (OpChange, KindService); a proxy whose process was launched
 	// from a declaration other than its current one, which takes effect
-	// at its next run (OpChange, KindProxy)
+	// at its next run (OpChange, KindProxy); a bound socket whose bind
+	// was of a declaration other than its current one, which takes
+	// effect at its next bind (OpChange, KindSocket)
 	Former bool
 }
 
@@ -166,6 +168,14 @@ func WithFormerRuns(plan []Change, former []string) []Change {
 // plan adds or removes is left as it is.
 func WithFormerProxies(plan []Change, former []string) []Change {
 	return markFormer(plan, KindProxy, former)
+}
+
+// WithFormerSockets marks in plan the bound sockets of former (by name)
+// whose bind was of a former declaration, as WithFormerRuns does
+// services: their `~` line says so (FormerBind), and one is added for
+// each that has none. A socket the plan adds or removes is left as it is.
+func WithFormerSockets(plan []Change, former []string) []Change {
+	return markFormer(plan, KindSocket, former)
 }
 
 // markFormer marks in plan the changes of kind named in former as runs
