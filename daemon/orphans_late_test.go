@@ -105,21 +105,7 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 	mark := filepath.Join(t.TempDir(), "forked")
 	script := `setsid /bin/sh -c 'trap "setsid sleep 1093 </dev/null >/dev/null 2>&1 & touch ` + mark + `; sleep 0.5; exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
 	r := newOrphanRig(t, script)
-	t.Cleanup(func() {
-		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
-			killOrphan(t, pid)
-		}
-	})
-	waitTrapSet(t, r)
-	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ws := <-r.svcExit:
-		r.svcExit <- ws // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop")
-	}
+	stopWithDaemon(t, r)
 	// the exit is told, the successor forked (mark: the clean-up may have
 	// ended it already, so it is not looked for): the service starts
 	// again, in a later tick of the clock of start times than the
@@ -141,6 +127,28 @@ func TestStopCleanUpSparesTheNextRunsDaemons(t *testing.T) {
 	}
 	daemon := nextRunsDaemon(t, r, r.env)
 	nextRunKept(t, r, daemon)
+}
+
+// stopWithDaemon stops r's service, whose daemon catches SIGTERM, as
+// cfkd does, and waits until its exit is told (the clean-up's scan done);
+// the successors and new runs' daemons left are killed at the end.
+func stopWithDaemon(t *testing.T, r *orphanRig) {
+	t.Helper()
+	t.Cleanup(func() {
+		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
+			killOrphan(t, pid)
+		}
+	})
+	waitTrapSet(t, r)
+	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ws := <-r.svcExit:
+		r.svcExit <- ws // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatal("the service did not stop")
+	}
 }
 
 // nextRunsDaemon launches a new run of r's service with env, which
@@ -205,21 +213,7 @@ func TestRestartEndsTheSuccessorForkedAfterTheNewLaunch(t *testing.T) {
 	script := `setsid /bin/sh -c 'trap "while [ ! -e ` + mark + ` ]; do sleep 0.01; done; setsid sleep 1093 </dev/null >/dev/null 2>&1 & exit 0" TERM; while :; do sleep 0.05; done' lateparent </dev/null >/dev/null 2>&1 & while :; do sleep 0.05; done`
 	r := newOrphanRigEnv(t, script, actors.RunIDVar+"=run1")
 	r.k.grace = time.Minute // no SIGKILL before the successor is forked
-	t.Cleanup(func() {
-		for _, pid := range append(successors(), childrenRunning("sleep\x001094\x00")...) {
-			killOrphan(t, pid)
-		}
-	})
-	waitTrapSet(t, r)
-	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ws := <-r.svcExit:
-		r.svcExit <- ws // for the cleanup
-	case <-time.After(10 * time.Second):
-		t.Fatal("the service did not stop")
-	}
+	stopWithDaemon(t, r)
 	if len(successors()) > 0 {
 		t.Fatal("the successor was forked before the new launch: the test tells nothing")
 	}
