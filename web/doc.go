@@ -72,5 +72,5 @@
 //     subscribed to only while a page is connected. A read of many
 //     services (BigRead) calls AfterBigRead, with which cfkd returns the
 //     garbage to the OS a little later (daemon's trimmer).
-//   - No build step, no CDN: static/ (HTML, CSS, JavaScript) is embedded.
+//   - No build step, no CDN: static/ (HTML, CSS, JavaScript, the page's SVG icon) is embedded.
 package web

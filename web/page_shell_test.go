@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestPageShellIsAnyones(t *testing.T) {
 		AuthDelay: time.Millisecond, Version: "cfk 9.8.7-shell"})
 	r.ok("service zz-private-svc cmd=sleep 100 --secret-flag", "service zz-private-svc tags=zz-private-tag")
 	for _, tok := range []string{"", "wrong-token-0123456789abcdef"} {
-		for _, p := range []string{"/", "/static/app.js", "/static/style.css", "/static/index.html"} {
+		for _, p := range []string{"/", "/static/app.js", "/static/style.css", "/static/index.html", "/static/favicon.svg"} {
 			body := r.expect("GET", p, tok, http.StatusOK)
 			for _, leak := range []string{"zz-private", "secret-flag", "9.8.7-shell", "read-token"} {
 				if strings.Contains(body, leak) {
@@ -104,4 +105,27 @@ func (r *rig) tryStreamWith(path, token string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// Every file the shell links is served to anyone, and the shell names
+// its icon: without one a browser asks for /favicon.ico, a 404 that
+// Chromium logs as an error on the console at every load of the page.
+func TestPageShellLinksOnlyWhatItServes(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, Options{Reader: (&readerRule{}).read, Logs: quietLogs{}, AuthDelay: time.Millisecond})
+	shell := r.expect("GET", "/", "", http.StatusOK)
+	links := regexp.MustCompile(`(?:href|src)="([^"]*)"`).FindAllStringSubmatch(shell, -1)
+	if len(links) == 0 {
+		t.Fatalf("GET /: no link in %.300s", shell)
+	}
+	for _, l := range links {
+		if !strings.HasPrefix(l[1], "/static/") {
+			t.Errorf("the shell links %q, not a file of /static/", l[1])
+			continue
+		}
+		r.expect("GET", l[1], "", http.StatusOK)
+	}
+	if !regexp.MustCompile(`<link rel="icon" href="/static/[^"]+"`).MatchString(shell) {
+		t.Errorf("the shell names no icon of its own (a browser then asks for /favicon.ico, a 404):\n%.400s", shell)
+	}
 }
