@@ -18,7 +18,9 @@ import (
 //     (the timer was re-armed or cancelled after it fired): ignored;
 //   - an event about a launch (launched, launch failed, pid reported,
 //     proxy refused, proxy gone) whose attempt is not the current one is
-//     stale: ignored; so is a proxy's answer to an ask (proxy moving,
+//     stale: ignored, and so is a proxy's report (pid reported, proxy
+//     refused, proxy gone) to a service that no proxy runs (down: it left
+//     the proxy; the actor kills a pid reported then, REFERENCE §4.5); so is a proxy's answer to an ask (proxy moving,
 //     proxy stuck) that is not the one the armed timer awaits;
 //   - an exit whose pid is not the current process's is stale: ignored.
 //

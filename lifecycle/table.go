@@ -73,14 +73,14 @@ var cells = []struct {
 
 	{EvPidReported, launched, rowPidReported},
 	{EvPidReported, []messages.State{stopping}, rowPidAfterStop},
-	{EvPidReported, downAll, rowIgnore},
+	{EvPidReported, downAll, rowImpossible},
 	{EvProxyRefused, []messages.State{starting}, rowProxyRefused},
 	{EvProxyRefused, []messages.State{stopping}, rowProxyRefusedStopping},
 	{EvProxyRefused, []messages.State{running}, rowImpossible},
-	{EvProxyRefused, downAll, rowIgnore},
+	{EvProxyRefused, downAll, rowImpossible},
 	{EvProxyGone, launched, rowProxyGone},
 	{EvProxyGone, []messages.State{stopping}, rowProxyGoneStopping},
-	{EvProxyGone, downAll, rowIgnore},
+	{EvProxyGone, downAll, rowImpossible},
 
 	{EvExited, []messages.State{starting}, rowExitedStarting},
 	{EvExited, []messages.State{running}, rowExitedRunning},
@@ -160,9 +160,11 @@ func init() {
 }
 
 // rowIgnore and rowImpossible do nothing. Impossible: the checks before
-// the table (a timer's generation, a launch's attempt, an exit's pid)
-// leave no way to get there; listed so that every pair has its row.
+// the table (a timer's generation, a launch's attempt, a proxy's report
+// to a service no longer run by a proxy, an exit's pid) leave no way to
+// get there; listed so that every pair has its row. A cell that is
+// "ignore" is one an event reaches (TestIgnoredCellsAreReached).
 var (
 	rowIgnore     = row{"ignore", "nothing to do", func(*step) {}}
-	rowImpossible = row{"-", "cannot happen: the generation, attempt or pid check drops it", func(*step) {}}
+	rowImpossible = row{"-", "cannot happen: the generation, attempt, proxied or pid check drops it", func(*step) {}}
 )
