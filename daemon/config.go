@@ -31,9 +31,10 @@ import (
 // services a line's verb could not act on while it did on others
 // (`command start all`, one without cmd: `done 2`, then `y: Service 'y'
 // has no known command`) do not stop it: each is a warning,
-// FILE:LINE: NAME: MESSAGE, as cfkctl says them.
-func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
-	lines, err := readConfig(path)
+// FILE:LINE: NAME: MESSAGE, as cfkctl says them. A shutdown (stop
+// closed) while the file is read gives the read up (readConfigUntil).
+func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan struct{}) error {
+	lines, err := readConfigUntil(path, stop)
 	if err != nil {
 		return err
 	}
@@ -58,6 +59,31 @@ func loadConfig(tree *actors.Tree, path string, warn func(string)) error {
 		}
 	}
 	return nil
+}
+
+// readConfigUntil is readConfig, given up when stop closes (a shutdown
+// completed): a FIFO no process writes (`cfkd -c FIFO`), a pipe whose
+// writer stalls (`-c <(gen)`), a file on a hung mount hold the open or a
+// read, and a signal's shutdown must end cfkd all the same (REFERENCE
+// §7.3); before, it logged `shutdown complete` and cfkd ran on, holding
+// its home's lock, its parent under -d saying it shut down. The read
+// given up is left to its goroutine, which ends with cfkd.
+func readConfigUntil(path string, stop <-chan struct{}) ([]string, error) {
+	type read struct {
+		lines []string
+		err   error
+	}
+	got := make(chan read, 1)
+	go func() {
+		lines, err := readConfig(path)
+		got <- read{lines, err}
+	}()
+	select {
+	case r := <-got:
+		return r.lines, r.err
+	case <-stop:
+		return nil, fmt.Errorf("config: %s not read: cfkd shut down while it waited for the file", path)
+	}
 }
 
 // readConfig is the lines of the config file path, ${BASE} replaced, a

@@ -378,7 +378,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 				ready.warn(msg)
 			}
 		}
-		err := loadConfig(tree, f.Config, warn)
+		err := loadConfig(tree, f.Config, warn, done)
 		if signalled.Load() {
 			// a TERM (or INT, HUP, QUIT) while the file loaded: a line that
 			// failed, or whose services did not all start, did so for the

@@ -1,0 +1,72 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// REFERENCE §7.3: a TERM while -c FILE loads is a shutdown, then exit 0,
+// also while cfkd waits for the file itself: a FIFO no process has open
+// for writing (cfkd waits in its open), or one whose writer writes
+// nothing (`-c <(gen)`, gen stalled: cfkd waits in a read). cfkd logged
+// `shutdown complete` and ran on, holding its home's lock, and `cfkd -d`
+// said the TERM it sent on made it shut down.
+func TestTermWhileWaitingForTheConfigFile(t *testing.T) {
+	for _, writer := range []bool{false, true} {
+		name := "no writer"
+		if writer {
+			name = "a writer that writes nothing"
+		}
+		t.Run(name, func(t *testing.T) {
+			home := filepath.Join(t.TempDir(), "home")
+			fifo := filepath.Join(t.TempDir(), "cfk.conf")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			d := launchDaemon(t, home, "-c", fifo)
+			if writer {
+				// the open returns once cfkd has opened the FIFO to read it
+				opened := make(chan *os.File, 1)
+				go func() {
+					w, _ := os.OpenFile(fifo, os.O_WRONLY, 0)
+					opened <- w
+				}()
+				select {
+				case w := <-opened:
+					if w == nil {
+						t.Fatal("cannot open the FIFO to write")
+					}
+					defer w.Close()
+				case <-d.exited:
+					t.Fatalf("cfkd exited at start: %v\n%s", d.err, d.stderr.String())
+				case <-time.After(deadline):
+					t.Fatalf("cfkd never opened its config\n%s", d.stderr.String())
+				}
+			} else {
+				// the console's socket is bound just before the file loads
+				end := time.Now().Add(deadline)
+				for {
+					if _, err := os.Stat(filepath.Join(home, "sock")); err == nil {
+						break
+					}
+					if time.Now().After(end) {
+						t.Fatalf("cfkd never bound its console\n%s", d.stderr.String())
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			d.cmd.Process.Signal(syscall.SIGTERM)
+			if err := d.waitExit(); err != nil || strings.Contains(d.stderr.String(), fifo) {
+				t.Fatalf("cfkd after a TERM while waiting for its config: exit %v, stderr:\n%s", err, d.stderr.String())
+			}
+			log, _ := os.ReadFile(filepath.Join(home, "cfkd.log"))
+			if !strings.Contains(string(log), "shut down by a signal while loading "+fifo) {
+				t.Errorf("cfkd's log does not say it shut down while loading:\n%s", log)
+			}
+		})
+	}
+}
