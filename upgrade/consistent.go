@@ -3,6 +3,7 @@ package upgrade
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/cfk/cfk/messages"
@@ -31,7 +32,7 @@ func (s *State) consistent() error {
 	}
 	pids := map[int]string{}
 	claim := func(pid int, who string) error {
-		if pid < 0 {
+		if !isPid(pid) {
 			return fmt.Errorf("%s: pid %d is not a process", who, pid)
 		}
 		if pid == 0 {
@@ -65,7 +66,7 @@ func (s *State) consistent() error {
 		case p.Running && pipes != 0 && pipes != 3:
 			return fmt.Errorf("proxy %q runs with only some of its pipes (cmd %d, status %d, log %d)", n, p.CmdFd, p.StatusFd, p.LogFd)
 		}
-		if p.Pid < 0 {
+		if !isPid(p.Pid) {
 			return fmt.Errorf("proxy %q: pid %d is not a process", n, p.Pid)
 		}
 		if p.Running {
@@ -82,6 +83,9 @@ func (s *State) consistent() error {
 				return fmt.Errorf("proxy %q: service %q: no name, or named twice", n, ps.Name)
 			}
 			runs[ps.Name] = true
+			if !isPid(ps.Pid) { // a state before version 7 makes its start of it
+				return fmt.Errorf("proxy %q: service %q: pid %d is not a process", n, ps.Name, ps.Pid)
+			}
 			if err := startsConsistent(ps.Starts, now); err != nil {
 				return fmt.Errorf("proxy %q: service %q: %w", n, ps.Name, err)
 			}
@@ -122,7 +126,7 @@ func (s *State) consistent() error {
 		if p := svc.Config.Proxy; p != "" && !proxies[p] {
 			return fmt.Errorf("service %q runs under proxy %q, which is not declared", n, p)
 		}
-		if lc.Pid < 0 {
+		if !isPid(lc.Pid) {
 			return fmt.Errorf("service %q: pid %d is not a process", n, lc.Pid)
 		}
 		if lc.State.IsUp() {
@@ -139,6 +143,12 @@ func (s *State) consistent() error {
 	return requiresCycle(s.Services)
 }
 
+// isPid says pid is 0 (none) or may be a process's: the kernel's pid_t
+// is 32 bits, and a pid past it is cut to its low 32 bits by kill(2)
+// and pidfd_open(2): 4294967295 would be kill(-1, SIGTERM) at the stop
+// (every process cfkd's user may signal), 4294967297 init's.
+func isPid(pid int) bool { return pid >= 0 && pid <= math.MaxInt32 }
+
 // startsConsistent refuses the starts of a proxied service that no proxy
 // actor keeps: a pid below 0, a start after the one the service has not
 // given up (a service has one start at a time: its latest), one not
@@ -146,7 +156,7 @@ func (s *State) consistent() error {
 // and times out of the order a proxy actor stamps them (startTimes).
 func startsConsistent(starts []ProxiedStart, now uint64) error {
 	for i, st := range starts {
-		if st.Pid < 0 {
+		if !isPid(st.Pid) {
 			return fmt.Errorf("start %d: pid %d is not a process", i+1, st.Pid)
 		}
 		if !st.Left && (i != len(starts)-1 || st.Next != 0) {

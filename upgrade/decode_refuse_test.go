@@ -64,6 +64,27 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"negative pid": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: -5})}
 		}, `service "a": pid -5 is not a process`},
+		// pid_t is 32 bits: kill(2) would cut this pid to -1, every
+		// process cfkd's user may signal, at the service's stop
+		"a pid past pid_t": {func(s *State) {
+			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Running, Pid: 1<<32 - 1})}
+		}, `service "a": pid 4294967295 is not a process`},
+		"a proxy's pid past pid_t": {func(s *State) {
+			running(&s.Proxies[0], 1<<32+1)
+		}, `proxy "p": pid 4294967297 is not a process`},
+		"a proxied start's pid past pid_t": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Starts: []ProxiedStart{{Attempt: 1, Pid: 1 << 33, Left: true}}}}
+		}, `proxy "p": service "x": start 1: pid 8589934592 is not a process`},
+		"a proxied service's pid past pid_t, of a state with no starts": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Up: true, Pid: 1<<32 - 1}}
+		}, `proxy "p": service "x": pid 4294967295 is not a process`},
+		"a negative proxied service's pid, of a state with no starts": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Up: true, Pid: -1}}
+		}, `proxy "p": service "x": pid -1 is not a process`},
+		// an fd is a 32-bit int to the kernel: 1<<32+5 would be fd 5
+		"an fd past 32 bits": {func(s *State) {
+			s.Lock = 1<<32 + 5
+		}, "fd 4294967301 cannot cross"},
 		"state out of range (below)": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: -1})}
 		}, `service "a": state -1 is not a state of the lifecycle`},

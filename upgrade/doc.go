@@ -22,8 +22,9 @@
 //
 // Invariants: every fd the new cfkd adopts is named in the state (Fds);
 // the old cfkd clears close-on-exec on exactly those. Decode checks that
-// the fds named are distinct and above stderr, so a corrupt state cannot
-// make cfkd adopt its own stdio twice, and that the state is one an
+// the fds named are distinct, above stderr and 32-bit, so a corrupt
+// state cannot make cfkd adopt its own stdio twice, and every pid 32-bit
+// (kill(2) cuts a longer one: 4294967295 is -1, every process), and that the state is one an
 // export writes (consistent): every service, socket, proxy and pid named
 // once, every lifecycle in the lifecycle's range with no launch awaited
 // and no waiter or deferred event, every service under a declared proxy,

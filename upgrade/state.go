@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -334,7 +335,7 @@ func (s *State) check() error {
 	}
 	seen := map[int]bool{}
 	for _, fd := range s.Fds() {
-		if fd <= 2 {
+		if fd <= 2 || fd > math.MaxInt32 { // past 32 bits, the kernel's int: cut to another fd
 			return fmt.Errorf("fd %d cannot cross", fd)
 		}
 		if seen[fd] {
