@@ -81,7 +81,7 @@ type Credentials struct {
 // its key (PEM). The certificate must chain to the CA, be valid now, allow
 // both TLS server and client use, and name a role.
 func Load(caFile, certFile, keyFile string) (*Credentials, error) {
-	caPEM, err := os.ReadFile(caFile)
+	caPEM, err := readPEM(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("fleet CA: %w", err)
 	}
@@ -92,7 +92,15 @@ func Load(caFile, certFile, keyFile string) (*Credentials, error) {
 	if err := privateFile(keyFile); err != nil {
 		return nil, err
 	}
-	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+	certPEM, err := readPEM(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("fleet certificate: %w", err)
+	}
+	keyPEM, err := readPEM(keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("fleet key: %w", err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("fleet certificate: %w", err)
 	}

@@ -13,5 +13,8 @@
 // Invariants: a private key file is written mode 0600 and never
 // overwritten (Generate refuses a directory that already holds one of the
 // files it would write); a certificate is accepted only when it chains to
-// the fleet CA, is valid now, and names a role.
+// the fleet CA, is valid now, and names a role; the fleet's files (CA,
+// certificate, key, inventory: OpenFile) are read as they are, never
+// waited for: a FIFO, a device or a directory is refused, a PEM file
+// past MaxPEM too.
 package certs
