@@ -16,6 +16,9 @@ func TestInventoryAddresses(t *testing.T) {
 		{"host a addr=127.0.0.3:17100\nhost b addr=127.0.0.3:017100\n", "inventory:2: address 127.0.0.3:017100 already that of line 1"},
 		// a wildcard, which no member's --fleet-listen is: the host was
 		// down for good, `cannot connect to 0.0.0.0:7000`
+		// a NUL or an escape sequence is not written raw to a terminal
+		{"host a addr=127.0.0.9:7000\x00\n", `inventory:1: addr=127.0.0.9:7000\x00: want HOST:PORT, PORT from 1 to 65535`},
+		{"host a addr=\x1bc:7000\nhost b addr=\x1bc:7000\n", `inventory:2: address \x1bc:7000 already that of line 1`},
 		{"host a addr=0.0.0.0:7000\n", "inventory:1: addr=0.0.0.0:7000: want the host's --fleet-listen, the address it is reached at, not a wildcard"},
 		{"host a addr=[::]:7000\n", "inventory:1: addr=[::]:7000: want the host's --fleet-listen, the address it is reached at, not a wildcard"},
 		// an attribute given twice: the first addr= was dropped, the tags
