@@ -13,6 +13,7 @@ import (
 
 	"github.com/cfk/cfk/fleet/certs"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/protocol"
 )
 
 // Host is one line of a hub's inventory: `host NAME addr=HOST:PORT
@@ -49,7 +50,7 @@ const maxInventoryLine = 64 << 10
 func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Host, error) {
 	var hosts []Host
 	names, addrs := map[string]int{}, map[string]int{}
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(protocol.NewFileReader(r)) // a byte order mark skipped, as a config file's
 	// room for a line of maxInventoryLine bytes and its "\r\n" (the
 	// scanner's 64 KiB held the "\n" too: a line of the max length was
 	// refused, its error saying that length was the max)

@@ -48,3 +48,14 @@ func TestInventoryAddresses(t *testing.T) {
 		t.Errorf("a port with a leading zero: %+v, %v", inv, err)
 	}
 }
+
+// An inventory that an editor saved with a UTF-8 byte order mark is read
+// as cfkd -c reads a config file so saved: the mark is skipped. It
+// refused the first line, `want 'host NAME addr=HOST:PORT ...'`, which
+// it was, the mark invisible on a terminal.
+func TestInventorySkipsAByteOrderMark(t *testing.T) {
+	hosts, err := ParseInventory(strings.NewReader("\xef\xbb\xbfhost web1 addr=127.0.0.2:7000\r\n"), "inventory")
+	if err != nil || len(hosts) != 1 || hosts[0].Name != "web1" {
+		t.Fatalf("ParseInventory: %v, %v; want host web1", hosts, err)
+	}
+}

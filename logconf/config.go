@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cfk/cfk/protocol"
 	"github.com/sirupsen/logrus"
 )
 
@@ -174,7 +175,8 @@ func Parse(name string, r io.Reader) (*Config, error) {
 	c := Default()
 	servicesSet := false
 	seen := map[string]int{} // key -> line
-	sc := bufio.NewScanner(r)
+	// a byte order mark skipped, as a config file's (cfkd -c)
+	sc := bufio.NewScanner(protocol.NewFileReader(r))
 	// every line of a file readConfig takes: a long one is named by its
 	// error below ("bufio.Scanner: token too long" named none)
 	sc.Buffer(nil, MaxConfigSize+1)
