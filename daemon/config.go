@@ -94,6 +94,11 @@ func readConfig(path string) ([]string, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	defer fh.Close()
+	if st, err := fh.Stat(); err == nil && st.IsDir() {
+		// its read's error came as the first line's: `FILE:1: read
+		// FILE: is a directory`
+		return nil, fmt.Errorf("config: %s: a directory, not a file", path)
+	}
 	base, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
 		return nil, fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
