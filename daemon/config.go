@@ -7,10 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
 )
@@ -43,7 +42,7 @@ func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan s
 	}
 	for i, line := range lines {
 		if name, attr, word := messages.AttributeInValue(line); word != "" {
-			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable(messages.AttributeInValueWarning(name, attr, word))))
+			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable.String(messages.AttributeInValueWarning(name, attr, word))))
 		}
 	}
 	for i, line := range lines {
@@ -52,10 +51,10 @@ func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan s
 		}
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
-			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable(r.Err.Error()), attributeHint(r.Err.Error()))
+			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable.String(r.Err.Error()), attributeHint(r.Err.Error()))
 		}
 		for _, l := range failedServices(line, r) {
-			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable(l)))
+			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable.String(l)))
 		}
 	}
 	return nil
@@ -140,7 +139,7 @@ func checkConfig(path string, lines []string) error {
 		}
 		var msg string
 		if st, err := messages.Parse(line); err != nil {
-			msg = printable(err.Error()) + attributeHint(err.Error())
+			msg = printable.String(err.Error()) + attributeHint(err.Error())
 		} else if err := messages.ConfigRefusal(st); err != nil {
 			msg = err.Error() // shutdown, a stream, fleet: refused whatever is declared
 		} else {
@@ -203,23 +202,4 @@ func failedServices(line string, r messages.Reply) []string {
 		}
 	}
 	return failed
-}
-
-// printable escapes what a terminal or a log should not get raw: bytes
-// that are not UTF-8 and control characters become \xNN (a config file of
-// binary junk is quoted back in its error).
-func printable(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r) {
-			for _, c := range []byte(s[i : i+size]) {
-				fmt.Fprintf(&b, "\\x%02x", c)
-			}
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
 }

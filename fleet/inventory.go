@@ -8,10 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/cfk/cfk/fleet/certs"
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/protocol"
 )
@@ -75,7 +74,7 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 		// reads them
 		same := certs.SameAddr(h.Addr)
 		if m, ok := addrs[same]; ok {
-			return nil, fmt.Errorf("%s:%d: address %s already that of line %d", name, n, printable(h.Addr), m)
+			return nil, fmt.Errorf("%s:%d: address %s already that of line %d", name, n, printable.String(h.Addr), m)
 		}
 		names[h.Name], addrs[same] = n, n
 		hosts = append(hosts, h)
@@ -88,25 +87,6 @@ func ParseInventory(r interface{ Read([]byte) (int, error) }, name string) ([]Ho
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return hosts, nil
-}
-
-// printable escapes what a terminal or a log should not get raw, as cfkd
-// -c quotes a bad line back: bytes that are not UTF-8 and control
-// characters (a NUL, an escape sequence) become \xNN.
-func printable(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r) {
-			for _, c := range []byte(s[i : i+size]) {
-				fmt.Fprintf(&b, "\\x%02x", c)
-			}
-		} else {
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	return b.String()
 }
 
 const hostLineUsage = "want 'host NAME addr=HOST:PORT [tags=TAG,TAG]'"
@@ -138,14 +118,14 @@ func parseHostLine(line string) (Host, error) {
 		case k == "addr":
 			host, port, err := net.SplitHostPort(v)
 			if err != nil || host == "" || port == "" {
-				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT", printable(v))
+				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT", printable.String(v))
 			}
 			if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
-				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT, PORT from 1 to 65535", printable(v))
+				return Host{}, fmt.Errorf("addr=%s: want HOST:PORT, PORT from 1 to 65535", printable.String(v))
 			}
 			// no member listens there: --fleet-listen refuses a wildcard
 			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-				return Host{}, fmt.Errorf("addr=%s: want the host's --fleet-listen, the address it is reached at, not a wildcard", printable(v))
+				return Host{}, fmt.Errorf("addr=%s: want the host's --fleet-listen, the address it is reached at, not a wildcard", printable.String(v))
 			}
 			// as written: it must be the member's --fleet-listen, which
 			// is its address as protoactor's messages name it

@@ -1,0 +1,9 @@
+// Package printable escapes text that is quoted back to a user (an
+// error naming a bad line of a file cfkd reads: its config file, a fleet
+// inventory) so that a terminal or a log gets no raw control bytes.
+//
+// Model: one pure function, String; no I/O. Invariant: its result holds
+// only printable UTF-8; each byte that is not UTF-8, and each byte of a
+// character that is not printable (a NUL, an escape sequence), is written
+// \xNN.
+package printable
