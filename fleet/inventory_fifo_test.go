@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 // A FIFO given as --fleet-inventory held cfkd's start for ever in its
@@ -14,9 +16,7 @@ import (
 // configuration refuses one (REFERENCE §12.1).
 func TestReadInventoryRefusesAFIFO(t *testing.T) {
 	fifo := filepath.Join(t.TempDir(), "inventory")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.MakeFIFO(t, fifo)
 	done := make(chan error, 1)
 	go func() { _, err := ReadInventory(fifo); done <- err }()
 	select {

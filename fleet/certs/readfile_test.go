@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 // Load reads the fleet's files as they are, never waited for: cfkd reads
@@ -19,9 +21,7 @@ func TestLoadRefusesWhatIsNotAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.MakeFIFO(t, fifo)
 	big := filepath.Join(t.TempDir(), "big.pem")
 	if err := os.WriteFile(big, make([]byte, MaxPEM+1), 0o600); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/internal/testkit"
 )
 
 // REFERENCE §7.3: a TERM while -c FILE loads is a shutdown, then exit 0,
@@ -24,9 +26,7 @@ func TestTermWhileWaitingForTheConfigFile(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			home := filepath.Join(t.TempDir(), "home")
 			fifo := filepath.Join(t.TempDir(), "cfk.conf")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			testkit.MakeFIFO(t, fifo)
 			d := launchDaemon(t, home, "-c", fifo)
 			if writer {
 				// the open returns once cfkd has opened the FIFO to read it
