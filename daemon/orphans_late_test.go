@@ -31,7 +31,7 @@ func TestStopEndsTheSuccessorADaemonForksOnSIGTERM(t *testing.T) {
 			killOrphan(t, pid)
 		}
 	})
-	waitTrapSet(t, r) // before the stop
+	waitTrapSet(t, r.svc.Pid) // before the stop
 	r.stopAndWait(t, syscall.SIGTERM)
 	for _, pid := range successors() {
 		if p, ok := osproc.ReadProc(pid); ok && p.State != 'Z' {
@@ -40,11 +40,11 @@ func TestStopEndsTheSuccessorADaemonForksOnSIGTERM(t *testing.T) {
 	}
 }
 
-// waitTrapSet waits until the daemon of r's service catches SIGTERM
-// (its trap is set: trapSet), 5 s at most.
-func waitTrapSet(t *testing.T, r *orphanRig) {
+// waitTrapSet waits until the daemon below pid catches SIGTERM (its trap
+// is set: trapSet), 5 s at most.
+func waitTrapSet(t *testing.T, pid int) {
 	t.Helper()
-	for end := time.Now().Add(5 * time.Second); !trapSet(r.svc.Pid); {
+	for end := time.Now().Add(5 * time.Second); !trapSet(pid); {
 		if time.Now().After(end) {
 			t.Fatal("the daemon never set its SIGTERM trap")
 		}
@@ -76,11 +76,13 @@ func successors() []int { return childrenRunning("sleep\x001093\x00") }
 
 // childrenRunning are the test process's children whose command line is
 // cmdline.
-func childrenRunning(cmdline string) []int { return running(cmdline, true) }
+func childrenRunning(cmdline string) []int {
+	return childrenWhere(func(cmd []byte) bool { return string(cmd) == cmdline })
+}
 
-// running are the processes whose command line is cmdline (the test
-// process's children only, with children).
-func running(cmdline string, children bool) []int {
+// childrenWhere are the test process's children whose command line
+// matches.
+func childrenWhere(match func(cmd []byte) bool) []int {
 	var pids []int
 	ents, _ := os.ReadDir("/proc")
 	for _, e := range ents {
@@ -89,7 +91,7 @@ func running(cmdline string, children bool) []int {
 			continue
 		}
 		cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if p, ok := osproc.ReadProc(pid); ok && (!children || p.Ppid == os.Getpid()) && string(cmd) == cmdline {
+		if p, ok := osproc.ReadProc(pid); ok && p.Ppid == os.Getpid() && match(cmd) {
 			pids = append(pids, pid)
 		}
 	}
@@ -139,7 +141,7 @@ func stopWithDaemon(t *testing.T, r *orphanRig) {
 			killOrphan(t, pid)
 		}
 	})
-	waitTrapSet(t, r)
+	waitTrapSet(t, r.svc.Pid)
 	if err := r.k.SignalStop(r.svc, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -155,24 +157,7 @@ func stopWithDaemon(t *testing.T, r *orphanRig) {
 // daemonises at once (sleep 1094), and returns its daemon once adopted.
 func nextRunsDaemon(t *testing.T, r *orphanRig, env []string) osproc.ProcInfo {
 	t.Helper()
-	next := make(chan syscall.WaitStatus, 1)
-	p, err := r.k.Launch(osproc.Spec{
-		Argv:   []string{"/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`},
-		Env:    env,
-		Setsid: true,
-		Tag:    actors.ServiceTag("svc"),
-	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		r.k.Launcher.Signal(p, syscall.SIGKILL)
-		select {
-		case <-next:
-		case <-time.After(10 * time.Second):
-			t.Errorf("the new run %d was not reaped", p.Pid)
-		}
-	})
+	launchRun(t, r, env, "/bin/sh", "-c", `/bin/sh -c 'setsid sleep 1094 </dev/null >/dev/null 2>&1 &'; exec sleep 1000`)
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if pids := childrenRunning("sleep\x001094\x00"); len(pids) > 0 {
 			if d, ok := osproc.ReadProc(pids[0]); ok {
@@ -183,6 +168,28 @@ func nextRunsDaemon(t *testing.T, r *orphanRig, env []string) osproc.ProcInfo {
 			t.Fatal("the new run's daemon was never adopted")
 		}
 	}
+}
+
+// launchRun launches a new run of r's service, argv with env, through
+// the orphan killer as cfkd does; exited is closed at its exit. It is
+// killed, and reaped, at the end of the test.
+func launchRun(t *testing.T, r *orphanRig, env []string, argv ...string) (p *osproc.Process, exited <-chan struct{}) {
+	t.Helper()
+	done := make(chan struct{})
+	p, err := r.k.Launch(osproc.Spec{Argv: argv, Env: env, Setsid: true, Tag: actors.ServiceTag("svc")},
+		func(int, syscall.WaitStatus) { close(done) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.k.Launcher.Signal(p, syscall.SIGKILL)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the new run %d was not reaped", p.Pid)
+		}
+	})
+	return p, done
 }
 
 // nextRunKept waits for the clean-up of the stopped run, then checks
@@ -245,41 +252,13 @@ func TestStopEndsTheSuccessorOfAnEarlierRunsDaemon(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the first run did not exit")
 	}
-	for end := time.Now().Add(5 * time.Second); !trapSet(os.Getpid()); {
-		if time.Now().After(end) {
-			t.Fatal("the first run's daemon never set its SIGTERM trap")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	next := make(chan syscall.WaitStatus, 1)
-	env := append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2")
-	p, err := r.k.Launch(osproc.Spec{
-		Argv:   []string{"sleep", "1000"},
-		Env:    env,
-		Setsid: true,
-		Tag:    actors.ServiceTag("svc"),
-	}, func(_ int, ws syscall.WaitStatus) { next <- ws })
-	if err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	t.Cleanup(func() {
-		if stopped {
-			return
-		}
-		r.k.Launcher.Signal(p, syscall.SIGKILL)
-		select {
-		case <-next:
-		case <-time.After(10 * time.Second):
-			t.Errorf("the second run %d was not reaped", p.Pid)
-		}
-	})
+	waitTrapSet(t, os.Getpid()) // the first run's daemon, adopted
+	p, exited := launchRun(t, r, append(slices.Clone(r.env[:len(r.env)-1]), actors.RunIDVar+"=run2"), "sleep", "1000")
 	if err := r.k.SignalStop(p, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case <-next:
-		stopped = true
+	case <-exited:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the second run did not stop")
 	}
@@ -294,28 +273,5 @@ func TestStopEndsTheSuccessorOfAnEarlierRunsDaemon(t *testing.T) {
 // lateParents are the test process's children that run the daemon of
 // the scripts above (lateparent).
 func lateParents() []int {
-	var pids []int
-	for _, pid := range childrenOf(os.Getpid()) {
-		cmd, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		if bytes.HasSuffix(cmd, []byte("\x00lateparent\x00")) {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
-}
-
-// childrenOf are the children of pid.
-func childrenOf(pid int) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		n, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if p, ok := osproc.ReadProc(n); ok && p.Ppid == pid {
-			out = append(out, n)
-		}
-	}
-	return out
+	return childrenWhere(func(cmd []byte) bool { return bytes.HasSuffix(cmd, []byte("\x00lateparent\x00")) })
 }
