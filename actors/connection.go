@@ -316,30 +316,25 @@ func (c *connection) pump(ctx actor.Context) {
 			continue
 		}
 		st, err := messages.ParseDeferred(m.line) // an apply is decoded off the actor
+		// the checks of a request come first, in a drain as outside one:
+		// a refusal replaced by the drain's (`cfkd is shutting down`, or
+		// a stream's end line) read to a stream's client as a stream
+		// granted and ended (REFERENCE §1.5, §5.1)
 		switch {
-		case c.draining && err == nil && !c.allows(st, m.line):
-			// refused as outside a drain: a stream's refusal in
-			// its place (below) would read as granted and ended by
-			// the drain (REFERENCE §5.1)
-			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
-		case c.draining && err == nil && c.fleetStreamOfNoHub(st):
-			// refused as outside a drain (toFleet): a stream's
-			// `cfkd is shutting down` in its place would read as a
-			// stream granted and ended (REFERENCE §1.5)
-			c.io.reply(m, messages.ErrorReply(ErrNotFleetHub))
-		case c.draining && err == nil && c.streamsAtDrain(st):
-			c.endAtDrain(m) // nothing is run after a stream's request
-		case c.draining && err != nil && !isAuthLine(m.line):
-			// a request that is none gets its error as outside a
-			// drain: a stream's `cfkd is shutting down` in its place
-			// would read as a stream granted and ended (REFERENCE §1.5)
-			c.io.reply(m, messages.ErrorReply(err))
-		case c.draining:
+		case err != nil && isAuthLine(m.line):
+			// only in a drain (intercept takes an auth otherwise):
+			// nothing is granted once cfkd drains
 			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		case err != nil:
 			c.io.reply(m, messages.ErrorReply(err))
 		case !c.allows(st, m.line):
 			c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
+		case c.draining && c.fleetStreamOfNoHub(st):
+			c.io.reply(m, messages.ErrorReply(ErrNotFleetHub)) // as toFleet outside a drain
+		case c.draining && c.streamsAtDrain(st):
+			c.endAtDrain(m) // nothing is run after a stream's request
+		case c.draining:
+			c.io.reply(m, messages.ErrorReply(errShuttingDown))
 		default:
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
