@@ -37,11 +37,7 @@ func dirError(dir string, cred *syscall.Credential, err error) error {
 	fi, serr := os.Stat(dir)
 	switch {
 	case serr != nil:
-		var pe *os.PathError
-		if errors.As(serr, &pe) {
-			serr = pe.Err
-		}
-		return fmt.Errorf("cwd %s: %w", dir, serr)
+		return fmt.Errorf("cwd %s: %w", dir, errnoOf(serr))
 	case !fi.IsDir():
 		return fmt.Errorf("cwd %s: not a directory", dir)
 	case errors.Is(err, syscall.EACCES) && cred != nil && !canSearch(dir, cred):
@@ -457,11 +453,7 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 	// bit at all, on a noexec mount; then not one cred may execute
 	// (mayExec says yes to any file for cfkd's own identity and root)
 	if err := executable(name); err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		if err == syscall.EISDIR {
+		if err = errnoOf(err); err == syscall.EISDIR {
 			err = syscall.EACCES
 		}
 		return fmt.Errorf("%s %q: %w", what, name, err)
