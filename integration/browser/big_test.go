@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -13,10 +12,7 @@ import (
 // The page holds 9,000 services: they load from one snapshot, a filter
 // narrows them, and a start among them shows live.
 func TestPageAt9000Services(t *testing.T) {
-	conf := []string{}
-	for i := range 9000 {
-		conf = append(conf, fmt.Sprintf("service s%04d cmd=sleep 1000", i))
-	}
+	conf := sleepServices(9000)
 	conf = append(conf, "service s4242 startwait_secs=0.2")
 	ctx := browser(t)
 	d := startCfkd(t, "", conf...)

@@ -89,6 +89,15 @@ type daemon struct {
 
 // startCfkd runs cfkd in the foreground with --http 127.0.0.1:0 on the
 // config lines given, and reads the page's URL in its log.
+// sleepServices declares n services s0000, s0001, ... that run sleep.
+func sleepServices(n int) []string {
+	conf := make([]string, 0, n)
+	for i := range n {
+		conf = append(conf, fmt.Sprintf("service s%04d cmd=sleep 1000", i))
+	}
+	return conf
+}
+
 func startCfkd(t *testing.T, token string, config ...string) *daemon {
 	t.Helper()
 	dir := t.TempDir()

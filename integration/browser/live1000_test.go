@@ -3,7 +3,6 @@
 package browser
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -15,10 +14,7 @@ import (
 // whole table, a thousand layouts of a thousand rows that held the page
 // (its stream, its clicks) for tens of seconds.
 func TestPageKeepsUpWithAStopOf1000Services(t *testing.T) {
-	conf := []string{}
-	for i := range 1000 {
-		conf = append(conf, fmt.Sprintf("service s%04d cmd=sleep 1000", i))
-	}
+	conf := sleepServices(1000)
 	conf = append(conf, "command start all")
 	ctx := browser(t)
 	console := watchConsole(t, ctx)
