@@ -24,14 +24,6 @@ type FIFO struct {
 	done    chan struct{} // nil until started
 }
 
-// MakeFIFO makes a FIFO at path.
-func MakeFIFO(t testing.TB, path string) {
-	t.Helper()
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // OpenFIFO opens the FIFO at path, not read until Start; a cleanup of t
 // stops it.
 func OpenFIFO(t testing.TB, path string) *FIFO {
