@@ -84,7 +84,7 @@ const maxReadBatch = 256
 func (io *connIO) read() {
 	defer close(io.readerDone)
 	defer io.endInput()
-	r := bufio.NewReader(io.conn)
+	r := bufio.NewReader(newDrainReader(io))
 	var batch linesReceived
 	send := func() {
 		switch len(batch) {
@@ -138,7 +138,7 @@ func lineBuffered(r *bufio.Reader) bool {
 func (io *connIO) room() bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	return io.stopReading() || io.feed != nil || io.reqs < io.lim.requests && io.reqBytes+io.replyBytes < io.lim.bytes
+	return io.gone() || io.feed != nil || io.reqs < io.lim.requests && io.reqBytes+io.replyBytes < io.lim.bytes
 }
 
 // waitRoom waits until the connection may read one more request; false
@@ -146,10 +146,10 @@ func (io *connIO) room() bool {
 func (io *connIO) waitRoom() bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	for !io.stopReading() && io.feed == nil && (io.reqs >= io.lim.requests || io.reqBytes+io.replyBytes >= io.lim.bytes) {
+	for !io.gone() && io.feed == nil && (io.reqs >= io.lim.requests || io.reqBytes+io.replyBytes >= io.lim.bytes) {
 		io.cond.Wait()
 	}
-	return !io.stopReading()
+	return !io.gone()
 }
 
 func (io *connIO) streaming() bool {
@@ -158,14 +158,19 @@ func (io *connIO) streaming() bool {
 	return io.feed != nil
 }
 
-func (io *connIO) stopReading() bool { return io.broken || io.abandoned || io.draining }
+func (io *connIO) stopReading() bool { return io.gone() || io.draining }
+
+// gone says whether the connection takes no more requests at all. A
+// drained one still reads what its client sent before the drain
+// (drainReader): those requests are answered as the drain answers.
+func (io *connIO) gone() bool { return io.broken || io.abandoned }
 
 // admit counts a request read; false when the connection no longer takes
 // requests (it was drained or closed meanwhile: the line is dropped).
 func (io *connIO) admit(n int) bool {
 	io.mu.Lock()
 	defer io.mu.Unlock()
-	if io.stopReading() {
+	if io.gone() {
 		return false
 	}
 	io.reqs++
@@ -466,10 +471,11 @@ func appendStreamLine(b, line []byte) []byte {
 	return append(b, '\n')
 }
 
-// drain stops reading: what was read is answered, and the connection is
-// closed once the replies are written, within 2 seconds (a client that
-// does not read its last replies cannot hold shutdown). A stream ends
-// once what it has queued is written.
+// drain stops reading: what was read is answered, and what the client
+// had sent already, read without waiting (drainReader), too; the
+// connection is closed once the replies are written, within 2 seconds (a
+// client that does not read its last replies cannot hold shutdown). A
+// stream ends once what it has queued is written.
 func (io *connIO) drain(upgrade bool) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
