@@ -1,9 +1,16 @@
 package actors
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // startedByProxy are the pids of the `s started by proxy p` lines of c.
@@ -39,6 +46,68 @@ func TestPidAfterTheStopIsNoStart(t *testing.T) {
 	r.fake.waitFor(t, "the SIGKILL of pid 501", func() bool {
 		return slices.ContainsFunc(r.fake.signals, func(s signalRec) bool { return s.Pid == 501 && s.Sig == syscall.SIGKILL })
 	})
+	p.stopped("s", 501, killedBy(syscall.SIGKILL))
+	r.startProxied(p, "s", 502)
+	r.reply("the restart", restarted)
+	logs.wait(t, "s started by proxy p")
+	if got := logs.startedByProxy(); len(got) != 1 || got[0] != 502 {
+		t.Fatalf("'s started by proxy p' for pids %v, want for 502 alone", got)
+	}
+}
+
+// REFERENCE §2.7, §4.5: the `started` of a start whose restart's check
+// is under way (here its env_file's read, held) waits for the check, the
+// table's as every event then; the restart then stops the start, so the
+// pid comes after the stop: killed through the handle that came with
+// the report, kept while it waited, and no `s started by proxy p` line,
+// a start the service never took. The service actor took the pid as the
+// run's on arrival, before the table, and logged that line for it.
+func TestPidReportedDuringARestartCheck(t *testing.T) {
+	t.Parallel()
+	env := filepath.Join(t.TempDir(), "s.env")
+	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var hold atomic.Bool
+	asked, release := make(chan struct{}, 4), make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free)
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, captureLog(logs), func(o *Options) {
+		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
+			if hold.Load() {
+				asked <- struct{}{}
+				<-release
+			}
+			return readEnvFile(name, cwd, uid)
+		}
+	})
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("service s stopwait_secs=5", "service s env_file="+env)
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	r.okDone("command start service s", 1)
+	r.expectSeq("s", starting)
+	p.command() // the start line
+	hold.Store(true)
+	restarted := r.async("command restart service s")
+	select {
+	case <-asked: // the check reads the env_file
+	case <-time.After(deadline):
+		t.Fatal("the restart's check did not read the env_file")
+	}
+	p.started("s", 501)
+	r.fake.expectNoSignal(t, 501, syscall.SIGKILL, window) // it waits for the check
+	hold.Store(false)
+	free()
+	r.expectSeq("s", stopping)
+	p.command() // the stop line
+	r.expectSeq("s", stopped, starting)
+	logs.wait(t, "s: its proxy reported its pid after the stop: killing it")
+	r.fake.waitSignal(t, 501, syscall.SIGKILL)
 	p.stopped("s", 501, killedBy(syscall.SIGKILL))
 	r.startProxied(p, "s", 502)
 	r.reply("the restart", restarted)

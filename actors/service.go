@@ -51,7 +51,11 @@ type Service struct {
 	// shows it.
 	proc      *osproc.Process
 	procEnded bool // the process a proxy reported had ended before cfkd could take a handle on it (proc is nil)
-	runProxy  string
+	// reports are the proxy's reports of a pid whose event the table has
+	// not applied yet (it waits behind a restart's check), each with its
+	// handle (service_proxy.go)
+	reports  []proxyServiceStarted
+	runProxy string
 	// proxyHeld: the service told runProxy that it is in backoff, to be
 	// started again there: the proxy holds for it until it is started,
 	// or is told it is down for good (proxy_hold.go)
@@ -249,6 +253,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.cancelTimer()
 		s.unprobe()
 		s.dropProc()
+		for _, m := range s.reports { // their events are never applied
+			m.proc.Close()
+		}
+		s.reports = nil
 		s.releaseShared()
 	case *actor.Stopped, *actor.Restarting:
 	default:
@@ -263,6 +271,9 @@ func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
 	s.lc = l
 	for _, e := range fx {
 		s.carry(ctx, e)
+	}
+	if len(s.reports) > 0 {
+		s.releaseReports()
 	}
 	if s.sharedUid >= 0 && s.lc.Pid == 0 && s.lc.Launching == 0 {
 		s.releaseShared() // the run ended, or never ran
@@ -301,6 +312,10 @@ func (s *Service) carry(ctx actor.Context, e lifecycle.Effect) {
 		s.unprobe()
 	case lifecycle.Kill:
 		s.kill(e.Pid)
+	case lifecycle.HoldPid:
+		s.holdPid(e)
+	case lifecycle.KillGivenUp:
+		s.killGivenUp(ctx, e)
 	case lifecycle.Arm:
 		s.arm(ctx, e)
 	case lifecycle.Disarm:

@@ -19,9 +19,11 @@ import (
 //   - Launch sends a start request (with the attempt number) to the proxy
 //     actor, through the controller: the service is starting, without a
 //     pid until the proxy reports `started` (EvPidReported re-arms
-//     startwait). With no pid after startwait and killwait, the proxy
-//     actor is asked whether the proxy gets on toward the start (AskProxy,
-//     proxy_progress.go): the service waits again while it does.
+//     startwait; the table says whether that pid is the run's, HoldPid,
+//     or a start given up's, KillGivenUp). With no pid after startwait
+//     and killwait, the proxy actor is asked whether the proxy gets on
+//     toward the start (AskProxy, proxy_progress.go): the service waits
+//     again while it does.
 //   - the proxy's `stopped` comes as a ProcessExited: the exit handling of
 //     a direct child, unchanged.
 //   - Terminate sends the stop command; Kill SIGKILLs the pid through a
@@ -84,30 +86,64 @@ func (s *Service) askProxy(ctx actor.Context, a lifecycle.AskProxy) {
 }
 
 // pidReported: the proxy reported the pid, with a handle on the process
-// when one could be had.
+// when one could be had. The table decides what becomes of it (REFERENCE
+// §2.7): the run's process (HoldPid), killed as a start given up
+// (KillGivenUp: an earlier attempt's, or one that comes once the service
+// is down), or neither (a second report); the handle is kept until its
+// event is applied (it may wait behind a restart's check), then released
+// unless held.
 func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
-	if m.attempt != s.lc.Attempt || !s.lc.State.IsUp() {
-		s.killGivenUp(ctx, m)
-		return
+	s.reports = append(s.reports, m)
+	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid, Ended: m.ended, By: m.proxy})
+}
+
+// report takes out of the reports not applied yet the one of attempt and
+// pid (ok false when there is none).
+func (s *Service) report(attempt uint64, pid int) (m proxyServiceStarted, ok bool) {
+	i := slices.IndexFunc(s.reports, func(r proxyServiceStarted) bool { return r.attempt == attempt && r.pid == pid })
+	if i < 0 {
+		return m, false
 	}
-	if s.lc.Pid != 0 {
-		m.proc.Close()
+	m = s.reports[i]
+	s.reports = slices.Delete(s.reports, i, i+1)
+	return m, true
+}
+
+// holdPid: the process of the report is the run's (lifecycle.HoldPid).
+func (s *Service) holdPid(e lifecycle.HoldPid) {
+	m, ok := s.report(e.Attempt, e.Pid)
+	if !ok {
 		return
 	}
 	s.dropProc()
 	s.proc, s.procEnded = m.proc, m.ended
-	if s.lc.State != messages.Stopping {
-		// the service takes it; stopping, it is the pid of a start
-		// stopped before it came, killed at once (REFERENCE §4.5),
-		// which the lifecycle logs
-		s.log.WithField("pid", m.pid).Infof("%s started by proxy %s", s.cfg.Name, s.runProxy)
+}
+
+// releaseReports releases the handles of the reports whose event was
+// applied without a row holding or killing them (a second report of the
+// run's pid): only those whose event waits (Deferred) are kept.
+func (s *Service) releaseReports() {
+	kept := s.reports[:0]
+	for _, m := range s.reports {
+		if slices.ContainsFunc(s.lc.Deferred, func(e lifecycle.Event) bool {
+			return e.Kind == lifecycle.EvPidReported && e.Attempt == m.attempt && e.Pid == m.pid
+		}) {
+			kept = append(kept, m)
+			continue
+		}
+		m.proc.Close()
 	}
-	s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvPidReported, Attempt: m.attempt, Pid: m.pid, Ended: m.ended})
+	clear(s.reports[len(kept):])
+	s.reports = kept
+	if len(s.reports) == 0 {
+		s.reports = nil
+	}
 }
 
 // killGivenUp SIGKILLs, through its handle, the process a proxy reported
-// for a start the service gave up (REFERENCE §4.5): the proxy actor kills
-// such a `started` itself once it knows the service down, but the
+// for a start the service gave up (lifecycle.KillGivenUp, REFERENCE
+// §4.5): the proxy actor kills such a `started` itself once it knows the
+// service down, but the
 // service's word that it is down (proxiedServiceDown, through the
 // controller) may reach it after the `started`, which it then answers as
 // the start's. Nobody would supervise that process. Without a handle (no
@@ -117,7 +153,11 @@ func (s *Service) pidReported(ctx actor.Context, m proxyServiceStarted) {
 // process that had ended before its handle could be taken (the proxy
 // stopped it already) is not killed, and no warning: its start is left
 // all the same, what it left ended at its exit.
-func (s *Service) killGivenUp(ctx actor.Context, m proxyServiceStarted) {
+func (s *Service) killGivenUp(ctx actor.Context, e lifecycle.KillGivenUp) {
+	m, ok := s.report(e.Attempt, e.Pid)
+	if !ok {
+		return
+	}
 	defer m.proc.Close()
 	if m.ended {
 		s.log.Infof("proxy '%s' started '%s' (pid %d) for a start the service gave up: it had already ended", m.proxy, s.cfg.Name, m.pid)

@@ -13,7 +13,10 @@
 // (a request, the executor's launch outcome, a proxy's report, an exit, a
 // timer); effects are what to do (launch, terminate, kill, arm or disarm
 // the timer, publish a transition, update the status, reply, leave the
-// proxy, log). The Service actor (package actors) turns messages into
+// proxy, hold the handle of a pid a proxy reported, kill the process of
+// a start given up, log). What becomes of every pid a proxy reports is
+// the table's: the run's, or a start given up (an earlier attempt's, or
+// one reported once the service is down), killed. The Service actor (package actors) turns messages into
 // events and carries out effects; a direct service and a proxied one
 // differ only in who carries out Launch, Terminate and Kill.
 //

@@ -250,6 +250,7 @@ type Event struct {
 	Status  syscall.WaitStatus // Exited: the raw wait status
 	Proxied bool               // Launched: under a proxy
 	Ended   bool               // PidReported: the process had ended before cfkd could take a handle on it
+	By      string             // PidReported: the proxy that reported it, as the log names it
 	Ready   bool               // Launched: launched with ready= (a probe, NOTIFY_SOCKET): it says when it is ready
 	Cause   Cause              // LaunchFailed
 	Err     error              // LaunchFailed, ProxyRefused, Checked, ProxyStuck: what the executor or the proxy said; Restart: why the declaration cannot start
@@ -309,6 +310,11 @@ const (
 	// state holds events (Deferred) by number.
 	EvExtendTimeout
 	EvWatchdogTrigger
+	// A pid reported for a start the service gave up: an attempt that is
+	// not the current one, or the current one once the service is down
+	// (it left its proxy). The check before the table makes it of an
+	// EvPidReported (Next): nobody feeds it.
+	EvPidGivenUp
 	numEvents
 )
 
@@ -318,7 +324,7 @@ var eventNames = [...]string{
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
-	"extend timeout", "watchdog trigger",
+	"extend timeout", "watchdog trigger", "pid given up",
 }
 
 func (k EventKind) String() string {
@@ -380,6 +386,25 @@ type (
 	// Kill sends SIGKILL: to the group of a direct child, to the pid of a
 	// proxied one (through a handle that cannot hit a reused pid).
 	Kill struct{ Pid int }
+	// HoldPid: the process a proxy reported for Attempt (EvPidReported,
+	// Pid) is the run's: the executor keeps the handle that came with the
+	// report, through which Kill and Signal reach it. The handle of a
+	// report no row holds nor kills is released once its event is
+	// applied.
+	HoldPid struct {
+		Attempt uint64
+		Pid     int
+	}
+	// KillGivenUp SIGKILLs the process a proxy reported for a start the
+	// service gave up (EvPidGivenUp: Attempt, Pid), through the handle
+	// that came with the report; its proxy is told first, so that its
+	// exit is a given-up start's (REFERENCE §4.5, §7.5). One that had
+	// ended before cfkd could take a handle, or on which it has none
+	// (no pidfds, §11), is not killed.
+	KillGivenUp struct {
+		Attempt uint64
+		Pid     int
+	}
 	// Arm arms the timer Kind to fire at Deadline with generation Gen,
 	// replacing any armed one.
 	Arm struct {
@@ -441,6 +466,8 @@ func (Signal) effect()       {}
 func (Probe) effect()        {}
 func (Unprobe) effect()      {}
 func (Kill) effect()         {}
+func (HoldPid) effect()      {}
+func (KillGivenUp) effect()  {}
 func (Arm) effect()          {}
 func (Disarm) effect()       {}
 func (Publish) effect()      {}

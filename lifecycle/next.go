@@ -13,28 +13,34 @@ import (
 // it returns the new lifecycle and what to do, in order. It is pure: no
 // actor, no clock (in.Now), no random source (in.Roll), no syscall.
 //
-// Three checks come before the table, the same for every state:
+// Four checks come before the table, the same for every state:
+//   - a pid reported for an attempt that is not the current one, or to a
+//     service that no proxy runs (down: it left the proxy), is the
+//     process of a start the service gave up: the event is `pid given
+//     up` (EvPidGivenUp), whose row kills it (REFERENCE §4.5);
 //   - a timer event whose generation is not the armed timer's is stale
 //     (the timer was re-armed or cancelled after it fired): ignored;
-//   - an event about a launch (launched, launch failed, pid reported,
-//     proxy refused, proxy gone) whose attempt is not the current one is
-//     stale: ignored, and so is a proxy's report (pid reported, proxy
-//     refused, proxy gone) to a service that no proxy runs (down: it left
-//     the proxy; the actor kills a pid reported then, REFERENCE §4.5); so is a proxy's answer to an ask (proxy moving,
+//   - an event about a launch (launched, launch failed, proxy refused,
+//     proxy gone) whose attempt is not the current one is stale: ignored,
+//     and so is a proxy's report (proxy refused, proxy gone) to a service
+//     that no proxy runs; so is a proxy's answer to an ask (proxy moving,
 //     proxy stuck) that is not the one the armed timer awaits;
 //   - an exit whose pid is not the current process's is stale: ignored.
 //
 // While a launch's outcome is awaited, every other event is deferred, and
 // replayed in order once the outcome has been applied: for the table, the
 // outcome always comes first. So while a restart's check is (Checking).
+// A pid given up is not deferred: it is no run's, whatever comes next
+// (the attempt awaited is a new one), and its process is killed at once.
 //
 // Two steps come after the row, once no launch outcome is awaited: a run
 // under a proxy that is down tells the proxy (LeaveProxy), and the rolling
 // restarts waiting for the service to run are answered when it runs (nil)
 // or is down for good (an error).
 func Next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
-	if k := in.Event.Kind; l.Launching != 0 && k != EvLaunched && k != EvLaunchFailed ||
-		l.Checking != 0 && k != EvChecked {
+	in.Event = givenUp(l, in.Event)
+	if k := in.Event.Kind; k != EvPidGivenUp && (l.Launching != 0 && k != EvLaunched && k != EvLaunchFailed ||
+		l.Checking != 0 && k != EvChecked) {
 		l.Deferred = append(append([]Event(nil), l.Deferred...), in.Event)
 		return l, nil
 	}
@@ -79,8 +85,20 @@ func told(l Lifecycle, shown messages.ServiceRuntime, fx []Effect) []Effect {
 	return slices.Insert(fx, at, Effect(Update{}))
 }
 
+// givenUp is ev, made `pid given up` when it is a pid reported for a
+// start the service gave up: an attempt that is not the current one, or
+// a service that no proxy runs any more (down, it left its proxy; a new
+// launch's attempt awaited is a new one).
+func givenUp(l Lifecycle, ev Event) Event {
+	if ev.Kind == EvPidReported && (ev.Attempt != l.Attempt || !l.Proxied) {
+		ev.Kind = EvPidGivenUp
+	}
+	return ev
+}
+
 // next applies one event: the checks, the row, the steps after it.
 func next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
+	in.Event = givenUp(l, in.Event) // a deferred report replayed to a service down since
 	s := steps.Get().(*step)
 	*s = step{l: l, p: p, in: in, ev: in.Event}
 	defer func() {
@@ -128,7 +146,9 @@ func (s *step) stale() bool {
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
 	case EvLaunched, EvLaunchFailed:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
-	case EvPidReported, EvProxyRefused, EvProxyGone:
+	case EvProxyRefused, EvProxyGone:
+		// (a pid reported that is not the run's is made `pid given
+		// up` before: givenUp)
 		return ev.Attempt != s.l.Attempt || !s.l.Proxied
 	case EvExited:
 		return s.l.Pid == 0 || ev.Pid != s.l.Pid

@@ -434,12 +434,14 @@ func (s *step) launchImpossible(err error) {
 	}
 }
 
-var rowPidReported = row{"pid known", "startwait armed again from now; readiness watched from now", func(s *step) {
+var rowPidReported = row{"pid known", "the process is the run's (its handle kept; log `NAME started by proxy P`); startwait armed again from now; readiness watched from now", func(s *step) {
 	if s.l.Pid != 0 {
 		return
 	}
 	s.l.Pid = s.ev.Pid // told by Next (told)
 	s.l.PidTime = s.now()
+	s.do(HoldPid{Attempt: s.ev.Attempt, Pid: s.ev.Pid})
+	s.logf(Info, s.ev.Pid, "%s started by proxy %s", s.p.Name, s.ev.By)
 	if s.l.State == messages.Starting {
 		if !s.l.Ready {
 			// its probe starts at its process, as a direct run's at
@@ -455,6 +457,7 @@ var rowPidAfterStop = row{"killed, → stopped", "the pid of a start stopped bef
 		return
 	}
 	s.l.Pid = s.ev.Pid
+	s.do(HoldPid{Attempt: s.ev.Attempt, Pid: s.ev.Pid}) // for the Kill; no `started by proxy` line: the service never took it
 	if s.ev.Ended {
 		s.logf(Info, s.ev.Pid, "%s: its proxy reported its pid after the stop: it had already ended", s.p.Name)
 	} else {
@@ -462,6 +465,10 @@ var rowPidAfterStop = row{"killed, → stopped", "the pid of a start stopped bef
 		s.do(Kill{Pid: s.ev.Pid})
 	}
 	s.ended(messages.Stopped, "")
+}}
+
+var rowPidGivenUp = row{"killed", "the pid of a start the service gave up (an earlier attempt, or the current one once the service is down: it left its proxy): nobody would supervise that process, killed at once through the handle that came with the report, its proxy told first (its exit is a given-up start's, §4.5, §7.5); one that had ended before cfkd could take a handle, or on which cfkd has none (§11), is not; the state is not the report's", func(s *step) {
+	s.do(KillGivenUp{Attempt: s.ev.Attempt, Pid: s.ev.Pid})
 }}
 
 var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(s *step) {

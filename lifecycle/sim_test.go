@@ -42,6 +42,7 @@ type sim struct {
 	logs      []string
 	warns     []string // the logs at Warn and Error
 	kills     []int    // the pids of the Kill effects
+	givenUp   []KillGivenUp
 	history   []string
 	probing   uint64 // the attempt whose readiness is watched
 	// the proxy's actor, asked (AskProxy): answers moving that many
@@ -186,6 +187,13 @@ func (s *sim) effect(e Effect) {
 			return
 		}
 		s.feed(ev)
+	case HoldPid:
+		if e.Attempt > s.l.Attempt || !s.alive[e.Pid] && !s.reaped[e.Pid] {
+			s.t.Fatalf("held pid %d of attempt %d, which was never launched (attempt now %d)", e.Pid, e.Attempt, s.l.Attempt)
+		}
+	case KillGivenUp:
+		s.givenUp = append(s.givenUp, e)
+		s.killed[e.Pid] = true
 	case Disarm, Update, LeaveProxy, Signal, EndLeftovers:
 	default:
 		s.t.Fatalf("unknown effect %T", e)

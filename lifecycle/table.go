@@ -73,7 +73,7 @@ var cells = []struct {
 
 	{EvPidReported, launched, rowPidReported},
 	{EvPidReported, []messages.State{stopping}, rowPidAfterStop},
-	{EvPidReported, downAll, rowImpossible},
+	{EvPidReported, downAll, rowMadeGivenUp},
 	{EvProxyRefused, []messages.State{starting}, rowProxyRefused},
 	{EvProxyRefused, []messages.State{stopping}, rowProxyRefusedStopping},
 	{EvProxyRefused, []messages.State{running}, rowImpossible},
@@ -131,6 +131,8 @@ var cells = []struct {
 	{EvProxyStuck, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
 	{EvProxyAnswerElapsed, []messages.State{starting}, rowPidNeverReported},
 	{EvProxyAnswerElapsed, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
+
+	{EvPidGivenUp, allStates, rowPidGivenUp},
 }
 
 // table is cells indexed by state and event.
@@ -167,4 +169,7 @@ func init() {
 var (
 	rowIgnore     = row{"ignore", "nothing to do", func(*step) {}}
 	rowImpossible = row{"-", "cannot happen: the generation, attempt, proxied or pid check drops it", func(*step) {}}
+	// a pid reported to a service that no proxy runs is made `pid given
+	// up` before the table (givenUp)
+	rowMadeGivenUp = row{"-", "cannot happen: the check before the table makes it `pid given up`", func(*step) {}}
 )

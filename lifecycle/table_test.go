@@ -94,7 +94,7 @@ func TestEveryPair(t *testing.T) {
 					stale.Gen--
 					stale.Attempt--
 					stale.Pid += 999
-					if !isRequest(k) && k != EvPidReported && k != EvWatchdogPing && k != EvExtendTimeout && k != EvWatchdogTrigger { // those are never stale
+					if !isRequest(k) && k != EvPidReported && k != EvPidGivenUp && k != EvWatchdogPing && k != EvExtendTimeout && k != EvWatchdogTrigger { // those are never stale
 						before := s2.l
 						l, fx := Next(s2.l, s2.p, Input{Event: stale, Now: s2.now})
 						if len(fx) != 0 || !reflect.DeepEqual(l, before) {
