@@ -73,7 +73,9 @@
 // actor gets the current one when it is spawned. A service launches, and
 // respawns on its own, with the table it has: the tied socket as fd 0,
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
-// /bin/sh shim that sets LISTEN_PID to the service's own pid; a
+// /bin/sh shim that sets LISTEN_PID to the service's own pid (a start
+// whose command is a shell's script with no exec warns: the program the
+// shell forks has another pid, service_listenpid.go); a
 // ready=exec: probe gets no socket, and none of those three variables
 // (service_ready.go); a ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine

@@ -100,6 +100,9 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 		return
 	}
 	s.runProxy = ""
+	if len(spec.ExtraFiles) > 0 {
+		s.warnShellListenPid(shown)
+	}
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
 	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
 	launchPool.Schedule(func() {
