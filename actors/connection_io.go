@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"net"
-	"strings"
 	"sync"
 	"time"
 
@@ -110,7 +109,7 @@ func (io *connIO) read() {
 		if err != nil && !tooLong {
 			return
 		}
-		if err == nil && strings.EqualFold(strings.TrimSpace(line), "exit") {
+		if err == nil && messages.IsExit(line) {
 			io.mu.Lock()
 			io.exited = true
 			io.mu.Unlock()

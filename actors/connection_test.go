@@ -681,3 +681,23 @@ func BenchmarkConnectionPipelined(b *testing.B) {
 type nopLines struct{}
 
 func (nopLines) ServiceLine(string, string, int, []byte) {}
+
+// TestConnectionExitWithAComment: `exit` is recognized on the line as §1
+// cleans it: a comment after white space, any case, spaces and tabs
+// around it. `exit # bye` was run as a request, answered `unknown command
+// 'exit'`, and the connection went on.
+func TestConnectionExitWithAComment(t *testing.T) {
+	t.Parallel()
+	for _, exit := range []string{"exit # bye", "EXIT", "exit   ", "\texit\t# done", "Exit\t#"} {
+		t.Run(exit, func(t *testing.T) {
+			t.Parallel()
+			client, server := socketPair(t)
+			r := newConnRig(t, client, server, defaultConnLimits, true)
+			client.Write([]byte("service a desc=x\r\n" + exit + "\r\nservice c desc=x\r\n"))
+			readAll(t, client, r.expected([]string{"service a desc=x"}, true))
+			if n := r.fake.got.Load(); n != 1 {
+				t.Fatalf("the controller got %d requests, want 1", n)
+			}
+		})
+	}
+}

@@ -53,7 +53,7 @@ func runLoad(s *session, args []string) error {
 		if messages.IsBlank(line) {
 			continue
 		}
-		if strings.EqualFold(strings.TrimSpace(line), "exit") {
+		if messages.IsExit(line) {
 			// The console would close the connection.
 			return &userError{msg: fmt.Sprintf("%s:%d: exit is not a statement (it would end the connection)", file, lineno)}
 		}

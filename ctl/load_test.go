@@ -104,6 +104,10 @@ func TestLoadStopsAtFirstError(t *testing.T) {
 		{name: "exit is refused", args: []string{"load", "-"}, cfg: runCfg{stdin: "service a cmd=x\n  EXIT  \n"},
 			replies: replies, reqs: []string{"service a cmd=x"}, code: 1,
 			stderr: "-:2: exit is not a statement (it would end the connection)\n"},
+		// cfkd reads it as exit once its comment is stripped (REFERENCE §1)
+		{name: "exit with a comment is refused", args: []string{"load", "-"}, cfg: runCfg{stdin: "service a cmd=x\n\texit # bye\n"},
+			replies: replies, reqs: []string{"service a cmd=x"}, code: 1,
+			stderr: "-:2: exit is not a statement (it would end the connection)\n"},
 	} {
 		t.Run(tc.name, tc.check)
 	}

@@ -126,6 +126,13 @@ func IsBlank(line string) bool {
 	return Clean(line) == ""
 }
 
+// IsExit reports whether a line is `exit` once cleaned as REFERENCE §1
+// says (its comment stripped, white space trimmed), in any case: `exit #
+// bye` and `\tEXIT ` end a connection as `exit` does (§1.5).
+func IsExit(line string) bool {
+	return strings.EqualFold(Clean(line), "exit")
+}
+
 // ValidName reports whether s is a valid service, socket or proxy name: an
 // ASCII letter or `_`, then letters, digits, `_` or `-`. The name `-` alone
 // is thus refused (it means "the proxy itself" in the proxy log protocol).
