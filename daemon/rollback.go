@@ -197,9 +197,8 @@ func (a *adoption) rollBack(f Flags, why error) error {
 		return err
 	}
 	// the state as the former cfkd wrote it (this cfkd removed it once read)
-	os.Remove(a.file)
-	if err := os.WriteFile(a.file, a.raw, 0o600); err != nil {
-		return fmt.Errorf("upgrade state: %w", err)
+	if err := upgrade.WriteBytes(a.file, a.raw); err != nil {
+		return err
 	}
 	var fds []int
 	if a.st != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"strconv"
@@ -362,8 +363,19 @@ func Write(path string, s *State) error {
 	if err != nil {
 		return fmt.Errorf("upgrade state: %w", err)
 	}
-	os.Remove(path)
+	return WriteBytes(path, b)
+}
+
+// WriteBytes writes a state document as it is, mode 0600, in place of
+// whatever path held (a stale state, a symlink, an empty directory). What
+// cannot be removed (a directory that is not empty) refuses the write
+// with what it is and what to do, and is left as it was.
+func WriteBytes(path string, b []byte) error {
+	rmErr := os.Remove(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) && rmErr != nil {
+		return fmt.Errorf("upgrade state: %s", inTheWay(path, rmErr))
+	}
 	if err != nil {
 		return fmt.Errorf("upgrade state: %w", err)
 	}
@@ -375,6 +387,31 @@ func Write(path string, s *State) error {
 		return fmt.Errorf("upgrade state: %w", err)
 	}
 	return nil
+}
+
+// inTheWay says what is at path, which could not be removed (rmErr), and
+// what to do.
+func inTheWay(path string, rmErr error) string {
+	kind := "a file"
+	if fi, err := os.Lstat(path); err == nil {
+		switch m := fi.Mode(); {
+		case m.IsDir():
+			kind = "a directory"
+		case m&fs.ModeSymlink != 0:
+			kind = "a symlink"
+		case m&fs.ModeNamedPipe != 0:
+			kind = "a FIFO"
+		case m&fs.ModeSocket != 0:
+			kind = "a socket"
+		case m&fs.ModeDevice != 0:
+			kind = "a device"
+		}
+	}
+	why := rmErr
+	if pe, ok := rmErr.(*fs.PathError); ok {
+		why = pe.Err
+	}
+	return fmt.Sprintf("%s is %s, where cfkd writes the state of an upgrade in place, and cannot be removed (%v): move it out of the way, then upgrade again", path, kind, why)
 }
 
 // Read reads and decodes the state at path.
