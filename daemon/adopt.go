@@ -24,6 +24,9 @@ type adoption struct {
 	st   *upgrade.State
 	file string
 	raw  []byte // the state as read (the file is removed once read)
+	// changed: the file was not what the former cfkd wrote, its copy
+	// was adopted (statecopy.go)
+	changed bool
 	// former is the former cfkd's binary, to fall back to (rollback.go)
 	former *former
 	log    *logrus.Logger // cfkd's, once set up (logTo)
@@ -32,8 +35,9 @@ type adoption struct {
 
 // adoptionFromEnv reads the state named by upgrade.Env, if set, and
 // unsets it (no service inherits it). A state that does not decode, is
-// not a frozen one (upgrade.State.CheckFrozen), or names an fd that is
-// not what it says (verifyFds: one that did not cross the exec, another
+// not a frozen one (upgrade.State.CheckFrozen), is not what the former
+// cfkd wrote (readState: the copy it passed is adopted, not the file), or
+// names an fd that is not what it says (verifyFds: one that did not cross the exec, another
 // file than home/lock, a socket that does not listen, ...) stops this
 // cfkd before it touches anything, no fd closed: the services keep
 // running. The file is removed once read, whatever follows: it holds
@@ -46,12 +50,9 @@ func adoptionFromEnv(fm *former) (*adoption, error) {
 		return nil, nil
 	}
 	os.Unsetenv(upgrade.Env)
-	raw, err := os.ReadFile(file)
-	os.Remove(file)
+	raw, changed, err := readState(file)
 	var st *upgrade.State
-	if err != nil {
-		err = fmt.Errorf("upgrade state: %w", err)
-	} else {
+	if err == nil {
 		st, err = upgrade.Decode(raw)
 	}
 	if err == nil {
@@ -65,10 +66,10 @@ func adoptionFromEnv(fm *former) (*adoption, error) {
 	}
 	if err != nil {
 		// no state to adopt: its fds are left as they came
-		a := &adoption{file: file, raw: raw, former: fm}
+		a := &adoption{file: file, raw: raw, changed: changed, former: fm}
 		return a, fmt.Errorf("cfkd: upgrade in place: %w", err)
 	}
-	return &adoption{st: st, file: file, raw: raw, former: fm}, nil
+	return &adoption{st: st, file: file, raw: raw, changed: changed, former: fm}, nil
 }
 
 // lock is the lock the former cfkd held: the flock belongs to the open
@@ -166,6 +167,9 @@ func (a *adoption) served() {
 // restore makes the tree what the state says, then lets the launcher
 // reap: its first wait4 finds the children that died during the exec.
 func (a *adoption) restore(tree *actors.Tree, launcher *osproc.Launcher, log *logrus.Logger) error {
+	if a.changed {
+		log.Warnf("upgrade: %s was changed after the former cfkd wrote it (by another program): the state the former cfkd passed across the exec is adopted", a.file)
+	}
 	a.checkChildren(log)
 	files := map[int]*os.File{}
 	for _, s := range a.st.Sockets {

@@ -106,7 +106,11 @@
 // most, then it goes on), freezes the tree and the launcher, waits for
 // those again (what is left: no exit is reaped any more), clears
 // close-on-exec on exactly the fds the state names, answers the asker,
-// drains the console without closing its listener and execs PATH; any
+// drains the console without closing its listener and execs PATH, the
+// final state both in the home's file and in a copy no path reaches (a
+// sealed memfd on Linux, else an unlinked file) on an fd that crosses,
+// named with its SHA-256 (statecopy.go): the new cfkd adopts that copy,
+// what the former cfkd wrote, not what the file says by then; any
 // failure thaws and answers an ERROR. One asked before cfkd serves waits
 // for it, and fails at once when -c FILE fails (upgrade_notserving.go),
 // so that the shutdown that follows is not refused for it. A cfkd started with

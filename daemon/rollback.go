@@ -200,6 +200,13 @@ func (a *adoption) rollBack(f Flags, why error) error {
 	if err := upgrade.WriteBytes(a.file, a.raw); err != nil {
 		return err
 	}
+	// and its copy, which the former cfkd adopts (statecopy.go)
+	cp, copyVar, err := stateCopy(f.Home, a.raw)
+	if err != nil {
+		os.Remove(a.file)
+		return err
+	}
+	defer cp.Close() // still here: the exec failed
 	var fds []int
 	if a.st != nil {
 		fds = a.st.Fds()
@@ -208,7 +215,7 @@ func (a *adoption) rollBack(f Flags, why error) error {
 		os.Remove(a.file)
 		return err
 	}
-	env := rollbackEnvOf(a.file, f, why)
+	env := append(rollbackEnvOf(a.file, f, why), copyVar)
 	err = execInPlace(path, os.Args, env)
 	setInherit(fds, false)
 	os.Remove(a.file)
@@ -219,7 +226,7 @@ func (a *adoption) rollBack(f Flags, why error) error {
 // binary, its state in file.
 func rollbackEnvOf(file string, f Flags, why error) []string {
 	env := os.Environ()
-	for _, v := range []string{upgrade.Env, ignoredEnv, rollbackEnv, formerEnv, execsEnv} {
+	for _, v := range []string{upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv} {
 		env = withoutVar(env, v)
 	}
 	return append(env, upgrade.Env+"="+file, ignoredVar(f.startIgnored), rollbackEnv+"="+rollbackReason(why), execsVar(f.execs))

@@ -117,7 +117,7 @@ func (u *upgrader) rollBack(tree *actors.Tree, fm *former, formerState int, f Fl
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	st, files, err := u.freeze(tree)
+	st, files, copyVar, err := u.freeze(tree)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (u *upgrader) rollBack(tree *actors.Tree, fm *former, formerState int, f Fl
 	if !u.router.SyncWithin(2 * time.Second) {
 		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
 	}
-	err = execInPlace(path, os.Args, rollbackEnvOf(u.stateFile(), f, why))
+	err = execInPlace(path, os.Args, append(rollbackEnvOf(u.stateFile(), f, why), copyVar))
 	setInherit(st.Fds(), false)
 	closeFiles(files)
 	u.thaw(tree, true)

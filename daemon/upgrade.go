@@ -192,7 +192,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
 
 	// 2. freeze
-	st, files, err = u.freeze(tree)
+	st, files, copyVar, err := u.freeze(tree)
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if !u.router.SyncWithin(2 * time.Second) {
 		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
 	}
-	env := append(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), upgrade.Env+"="+u.stateFile(), ignoredVar(u.f.startIgnored), execsVar(u.f.execs))
+	env := append(withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), stateFdEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs))
 	// this binary, for the new cfkd to fall back to if it fails before it
 	// takes the services over (rollback.go)
 	self, selfVar := openFormer(u.log)
@@ -229,13 +229,14 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 }
 
 // freeze freezes the tree and the launcher and writes the final state,
-// close-on-exec cleared on the fds it names: the state and the dups it
-// made (closed if the exec does not happen). On error everything is
-// thawed already.
-func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, error) {
+// close-on-exec cleared on the fds it names: the state, the dups it made
+// and its copy (closed if the exec does not happen), and stateFdEnv's
+// entry naming that copy (statecopy.go). On error everything is thawed
+// already.
+func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, string, error) {
 	if _, err := u.export(tree, true); err != nil {
 		u.thaw(tree, false)
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	pipes := u.launcher.Freeze()
 	// a datagram read from now on would reach a service after its final
@@ -243,16 +244,29 @@ func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, error)
 	tree.PauseNotify()
 	if u.flush != nil && !u.flush(flushWait) {
 		u.thaw(tree, true)
-		return nil, nil, errFlush()
+		return nil, nil, "", errFlush()
 	}
 	ex, err := u.export(tree, true)
 	if err != nil {
 		u.thaw(tree, true)
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	st, files, err := u.state(ex, pipes)
+	var raw []byte
 	if err == nil {
-		err = upgrade.Write(u.stateFile(), st)
+		if raw, err = upgrade.Encode(st); err != nil {
+			err = fmt.Errorf("upgrade state: %w", err)
+		}
+	}
+	if err == nil {
+		err = upgrade.WriteBytes(u.stateFile(), raw)
+	}
+	var copyVar string
+	if err == nil {
+		var cp *os.File
+		if cp, copyVar, err = stateCopy(u.f.Home, raw); err == nil {
+			files = append(files, cp)
+		}
 	}
 	if err == nil {
 		err = setInherit(st.Fds(), true)
@@ -263,9 +277,9 @@ func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, error)
 		}
 		closeFiles(files)
 		u.thaw(tree, true)
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return st, files, nil
+	return st, files, copyVar, nil
 }
 
 // exportUnfrozen asks the tree for its state, freezing nothing: each
