@@ -83,11 +83,14 @@ var proxyTransitions = map[[2]proxyState]string{
 // owns the proxy process, its three pipes and their goroutines (REFERENCE §4).
 type Proxy struct {
 	// badStatus: a bad status line is logged once a second at most (a
-	// proxy that floods garbage must not flood cfkd's log)
-	badStatus RecordLimit
-	opts      Options
-	log       *logrus.Entry
-	cfg       messages.ProxyConfig
+	// proxy that floods garbage must not flood cfkd's log); strayStatus:
+	// alike, a status line that parses but names nothing cfkd started
+	// (proxy_reports.go: strayf)
+	badStatus   RecordLimit
+	strayStatus RecordLimit
+	opts        Options
+	log         *logrus.Entry
+	cfg         messages.ProxyConfig
 	// runCfg: the declaration the process of the run was launched with
 	// (after an upgrade in place, the one it had then)
 	runCfg messages.ProxyConfig

@@ -14,6 +14,7 @@ import (
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
+	"github.com/sirupsen/logrus"
 )
 
 // awaiting returns the oldest start of name whose started has not come.
@@ -88,23 +89,23 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 		// the same started twice (a proxy's bug): that pid is a process
 		// of the service already (it runs, or its start is answered),
 		// not a stray, nor the answer to a later start
-		p.log.Warnf("proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
+		p.strayf(logrus.WarnLevel, nil, "proxy '%s' reported '%s' started again (pid %d): ignored", p.cfg.Name, m.name, m.pid)
 		m.proc.Close()
 		return
 	case st == nil && ended:
-		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): it had already ended", p.cfg.Name, m.name, m.pid)
+		p.strayf(logrus.ErrorLevel, nil, "proxy '%s' started unknown service '%s' (pid %d): it had already ended", p.cfg.Name, m.name, m.pid)
 		return
 	case st == nil && m.proc == nil:
 		// no handle (not the proxy's child, no pidfds): nothing is
 		// killed, and the log does not say it is (REFERENCE §4.5)
-		p.log.WithError(m.handleErr).Errorf("proxy '%s' started unknown service '%s' (pid %d): no handle on it, cfkd will not signal it", p.cfg.Name, m.name, m.pid)
+		p.strayf(logrus.ErrorLevel, m.handleErr, "proxy '%s' started unknown service '%s' (pid %d): no handle on it, cfkd will not signal it", p.cfg.Name, m.name, m.pid)
 		return
 	case st == nil:
 		// nobody supervises it (a start a former cfkd of state version 6
 		// or older gave up before an upgrade in place, whose started came
 		// after the exec; a proxy's bug):
 		// killed through the handle, as a stray is, never by a bare pid
-		p.log.Errorf("proxy '%s' started unknown service '%s' (pid %d): killing it", p.cfg.Name, m.name, m.pid)
+		p.strayf(logrus.ErrorLevel, nil, "proxy '%s' started unknown service '%s' (pid %d): killing it", p.cfg.Name, m.name, m.pid)
 		p.killStray(m.proc, m.pid, m.handleErr)
 		return
 	case st.left:
@@ -164,7 +165,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	defer p.forgetIfGone(m.name)
 	st := p.answered(m.name, m.pid)
 	if st == nil {
-		p.log.Errorf("proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
+		p.strayf(logrus.ErrorLevel, nil, "proxy '%s' reported the exit of unknown service '%s' (pid %d)", p.cfg.Name, m.name, m.pid)
 		return
 	}
 	if st.pid == 0 { // no started before it: this answers the start
@@ -233,4 +234,25 @@ func (p *Proxy) endLeftovers(ctx actor.Context, name string) {
 	delete(p.alone, name)
 	p.log.Debugf("proxy '%s': '%s' is stopped, its process had exited: stop line sent, for what it left", p.cfg.Name, name)
 	p.sendCommand(ctx, proxywire.Command{Command: proxywire.CommandStop, Name: name})
+}
+
+// strayf logs a status line that parses but changes nothing, one about a
+// service or a process cfkd did not start (a proxy's bug): once a second
+// at most, the next record saying how many were not, as a bad status
+// line (REFERENCE §4.5). A proxy that loops on such a line wrote a
+// million records to cfkd's log in 5 s (114 MB), each an event.
+func (p *Proxy) strayf(lvl logrus.Level, err error, format string, args ...any) {
+	ok, muted := p.strayStatus.Allow()
+	if !ok {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if muted > 0 {
+		msg += fmt.Sprintf(" (and %d more such status lines in the last second, not logged)", muted)
+	}
+	l := p.log
+	if err != nil {
+		l = l.WithError(err)
+	}
+	l.Log(lvl, msg)
 }
