@@ -52,3 +52,35 @@ func TestProxyStrayStatusLinesLoggedOnceASecond(t *testing.T) {
 		t.Errorf("%d records of stray status lines for %d in a burst, want 1 to %d:\n%s", n, maxProxyStatusLines+10, most, text)
 	}
 }
+
+// A proxy that writes lines of no TYPE:NAME:MESSAGE form on its log pipe
+// (raw lines: its services' output, say) has them
+// logged once a second at most, the next record saying how many were
+// not: each was an ERROR record of cfkd's own, and an event; 556,300 in
+// 3 s, 88 MB of cfkd's log. The good lines after them are logged.
+func TestProxyBadLogLinesLoggedOnceASecond(t *testing.T) {
+	t.Parallel()
+	own, out := &logCapture{changed: make(chan struct{})}, &logCapture{changed: make(chan struct{})}
+	r := newRig(t, captureLog(own), captureServiceLog(out))
+	proxies := r.playProxies()
+	r.declareProxied([]string{"noauto=1"}, "s")
+	r.ok("command proxyup p")
+	p := nextProxy(t, proxies)
+	began := time.Now()
+	// more than the lines cfkd holds unhandled: each one's slot comes back
+	burst := strings.Repeat("GET /index.html 200 12ms\n", maxProxyLogLines+10)
+	go func() { _, _ = io.WriteString(p.logW, burst+"out:-:after the burst\n") }()
+	out.wait(t, "after the burst")                 // once it is logged, the burst was handled
+	most := 1 + int(time.Since(began)/time.Second) // one a second: one, unless this host stalled the burst that long
+	own.mu.Lock()
+	n := 0
+	for _, e := range own.entries {
+		if strings.HasPrefix(e.Message, "proxy 'p' sent a bad log line") {
+			n++
+		}
+	}
+	own.mu.Unlock()
+	if n < 1 || n > most {
+		t.Errorf("%d records of bad log lines for %d in a burst, want 1 to %d", n, maxProxyLogLines+10, most)
+	}
+}
