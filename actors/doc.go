@@ -112,8 +112,12 @@
 // two reader goroutines turn status
 // and log lines into messages (the lines are package proxywire's, the codec
 // cfk-proxy uses too; a start command that does not encode is refused to
-// the service, never sent). Every run has a number: what the pipes of a
-// former run say is dropped. `started` gives the service its pid,
+// the service, never sent; the log lines are logged in
+// proxy_loglines.go). A status or log line that changes nothing (one
+// that does not parse, one about a service or a process cfkd did not
+// start) is logged once a second at most, the next record counting those
+// that were not: a proxy in a loop never floods cfkd's own log. Every
+// run has a number: what the pipes of a former run say is dropped. `started` gives the service its pid,
 // `stopped` reaches it as ProcessExited, the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
 // start queued meanwhile is not failed). A service with no pid after
