@@ -106,7 +106,9 @@
 //     several categories never interleave. A destination's queue is
 //     bounded as said above; logging never waits.
 //   - A file is closed once its queue is written, or after 1 s (a FIFO
-//     nobody reads): what it did not take is then lost and counted; the
+//     nobody reads): what it did not take is then lost and counted, and
+//     said once when its flusher stops (not as a failing destination:
+//     the write the close cut fails with os.ErrClosed); the
 //     pipes held on it are resumed at once (their lines go to the new
 //     destination). Close waits up to 1 s for what is queued for stdout
 //     and stderr; Sync waits for all.

@@ -51,6 +51,10 @@ type sink struct {
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
 	failing  bool       // the last write failed
+	// deadLost counts the records dead dropped (and those of the write
+	// the close failed), said once when the flusher stops (only the
+	// flusher uses it)
+	deadLost uint64
 	// inline: a regular file, which a hot reader may write itself
 	// (putLines); never stdout, stderr or a FIFO, which can block for
 	// ever
@@ -318,7 +322,9 @@ func (s *sink) flushBatches(n int) (more bool) {
 		// written whole and in order without holding mu
 		switch {
 		case dead:
-			s.errs.Add(uint64(max(bytes.Count(batch, []byte{'\n'}), 1)))
+			n := uint64(max(bytes.Count(batch, []byte{'\n'}), 1))
+			s.errs.Add(n)
+			s.deadLost += n
 		case s.rot != nil:
 			// the rotator rotates before a write that would cross its
 			// maximum size (1 MiB at least): whole records, a softMax at
@@ -351,7 +357,16 @@ func (s *sink) flushBatches(n int) (more bool) {
 	if s.idle != nil {
 		s.idle.Broadcast()
 	}
+	lost, report := s.deadLost, s.report
+	s.deadLost = 0
 	s.mu.Unlock()
+	if lost > 0 {
+		// closed with its queue (a FIFO whose reader stalled): said
+		// once, as what it is, not as a destination that fails
+		msg := fmt.Sprintf("closed with %d records it had not taken within %v: they are lost", lost, closeGrace)
+		fmt.Fprintf(report, "cfkd: log destination %s: %s\n", s.name, msg)
+		s.noteFailure(logrus.WarnLevel, "log destination "+msg, true)
+	}
 	return false
 }
 
@@ -398,7 +413,15 @@ func (s *sink) write(p []byte, report io.Writer) {
 	if n, err := s.w.Write(p); err != nil {
 		n = min(max(n, 0), len(p))
 		s.partial = n > 0 && p[n-1] != '\n'
-		s.errs.Add(uint64(max(bytes.Count(p[n:], []byte{'\n'}), 1))) // records lost
+		lost := uint64(max(bytes.Count(p[n:], []byte{'\n'}), 1))
+		s.errs.Add(lost) // records lost
+		if errors.Is(err, os.ErrClosed) {
+			// close gave up on the queue (closeGrace) and closed the
+			// file under this write: no failure of the destination,
+			// said once the flusher stops (flushBatches)
+			s.deadLost += lost
+			return
+		}
 		if !s.failing {
 			s.failing = true
 			s.streaks++
