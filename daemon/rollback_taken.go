@@ -122,8 +122,8 @@ func (u *upgrader) rollBack(tree *actors.Tree, fm *former, formerState int, f Fl
 		return err
 	}
 	u.log.Infof("upgrade: exec %s to roll back (%d services, %d fds cross)", path, len(st.Services), len(st.Fds()))
-	if !u.router.SyncWithin(2 * time.Second) {
-		u.log.Warn("upgrade: a log destination did not take its records within 2s: they are lost")
+	if w := u.router.Drain(2 * time.Second); len(w) > 0 {
+		warnUnwritten(u.log, u.router, w)
 	}
 	err = execInPlace(path, os.Args, append(rollbackEnvOf(u.stateFile(), f, why), copyVar))
 	setInherit(st.Fds(), false)

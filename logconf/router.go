@@ -517,18 +517,42 @@ func (r *Router) Sync() {
 // SyncWithin is Sync bounded by d in all: a destination that does not
 // take its queue (a FIFO nobody reads, a stalled terminal) is left with
 // it. It reports whether everything was written.
-func (r *Router) SyncWithin(d time.Duration) bool {
+func (r *Router) SyncWithin(d time.Duration) bool { return len(r.Drain(d)) == 0 }
+
+// Unwritten is a destination that did not write what it held (Router.Drain).
+type Unwritten struct {
+	Destination string
+	Records     int // at most: a slow destination may have taken part of the batch it writes
+}
+
+// Drain is SyncWithin that names the destinations it gave up on, by
+// name, with the number of records each held then: what an exec loses
+// (an upgrade in place, REFERENCE §13.3). None: everything was written.
+func (r *Router) Drain(d time.Duration) []Unwritten {
 	st := r.cur.Load()
 	if st == nil {
-		return true
+		return nil
 	}
-	end, all := time.Now().Add(d), true
-	for _, s := range st.sinks {
+	end := time.Now().Add(d)
+	var out []Unwritten
+	for name, s := range st.sinks {
 		if !s.syncWithin(max(time.Until(end), 0)) {
-			all = false
+			out = append(out, Unwritten{Destination: name, Records: s.unwritten()})
 		}
 	}
-	return all
+	slices.SortFunc(out, func(a, b Unwritten) int { return strings.Compare(a.Destination, b.Destination) })
+	return out
+}
+
+// SyncEventsWithin is SyncWithin for cfkd's own destination alone (the
+// record that says another one is stalled, which must not wait for that
+// one).
+func (r *Router) SyncEventsWithin(d time.Duration) bool {
+	st := r.cur.Load()
+	if st == nil || st.cfkd == nil {
+		return true
+	}
+	return st.cfkd.syncWithin(d)
 }
 
 // Close closes every file. Entries logged afterwards are dropped (the

@@ -47,6 +47,7 @@ type sink struct {
 	idle     *sync.Cond // broadcast when flushing stops (the queue is empty)
 	queued   []byte     // records waiting for the flusher
 	spare    []byte     // the flusher's last batch, reused
+	writing  []byte     // the batch the flusher writes (outside mu), for unwritten
 	flushing bool       // a flusher runs (a goroutine, or a hot reader inline)
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
@@ -295,6 +296,7 @@ func (s *sink) flushBatches(n int) (more bool) {
 		batch, report := s.queued, s.report
 		// the next queue is the last batch written, or a new one
 		s.queued, s.spare = s.spare[:0], nil
+		s.writing = batch
 		var note *logrus.Entry
 		if s.dropped > 0 {
 			note = dropNote(s.dropped, s.name)
@@ -346,6 +348,7 @@ func (s *sink) flushBatches(n int) (more bool) {
 			s.putLocked(batch, report)
 		}
 		s.mu.Lock()
+		s.writing = nil
 		if cap(batch) <= 2*hardMax {
 			s.spare = batch[:0]
 		}
@@ -466,6 +469,15 @@ func (s *sink) release() {
 	for _, resume := range waiters {
 		resume()
 	}
+}
+
+// unwritten is the number of records s holds not written yet: queued,
+// and the batch being written (some of which a slow destination may have
+// taken already: at most that many).
+func (s *sink) unwritten() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'})
 }
 
 // close refuses further records, resumes the pipes held on s, waits up to

@@ -36,3 +36,27 @@ func TestSyncWithinGivesUpOnAStalledDestination(t *testing.T) {
 }
 
 const deadlineSync = 5 * time.Second
+
+// Drain names the destination it gave up on, with the records it still
+// held (what an upgrade's exec loses, REFERENCE §13.3), and no other:
+// the upgrade said only that 'a log destination' lost its records.
+func TestDrainNamesTheStalledDestination(t *testing.T) {
+	f := newFixture(t)
+	fifo := filepath.Join(f.home, "pipe")
+	if err := mkfifoReader(t, fifo); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
+	line := strings.Repeat("s", 4<<10)
+	for range 64 { // 256 KiB: more than the pipe holds
+		f.line("web", "out", 7, line)
+	}
+	f.log.Info("to cfkd.log")
+	w := f.r.Drain(200 * time.Millisecond)
+	if len(w) != 1 || w[0].Destination != "file:"+fifo || w[0].Records <= 0 || w[0].Records > 64 {
+		t.Fatalf("Drain = %+v, want file:%s with 1 to 64 records", w, fifo)
+	}
+	if !fileHas(filepath.Join(f.home, "cfkd.log"), "to cfkd.log") {
+		t.Fatal("cfkd.log not written")
+	}
+}
