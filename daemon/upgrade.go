@@ -538,8 +538,6 @@ func withoutVar(env []string, key string) []string {
 	return out
 }
 
-// relayUpgradeSignal turns SIGUSR2 into `command upgrade` (cfkd's own
-// executable as it is on disk now); the outcome is logged.
 // warnUnwritten says which log destinations did not take their records
 // before an exec (Drain gave up after 2 s: a FIFO whose reader stalled),
 // with how many the exec loses, and gives those records 0.2 s to reach
@@ -552,6 +550,8 @@ func warnUnwritten(log *logrus.Logger, r *logconf.Router, unwritten []logconf.Un
 	r.SyncEventsWithin(200 * time.Millisecond)
 }
 
+// relayUpgradeSignal turns SIGUSR2 into `command upgrade` (cfkd's own
+// executable as it is on disk now); the outcome is logged.
 func relayUpgradeSignal(tree *actors.Tree, log *logrus.Logger) (stop func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGUSR2)
