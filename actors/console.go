@@ -61,7 +61,17 @@ type console struct {
 	conns      map[string]*actor.PID // by actor id
 	drainedTo  []*actor.PID
 	paused     bool // drained with KeepListener: not accepting until ResumeConsole
+	// accepting is closed once the accept goroutine running (the last
+	// one started) has returned
+	accepting chan struct{}
+	// closing: drained for good, the listener is closed once its backlog
+	// is refused (console_backlog.go); closed: that is done
+	closing, closed bool
 }
+
+// backlogRefused: the backlog of the console's listener was refused and
+// the listener closed (DrainConsole).
+type backlogRefused struct{}
 
 // Receive implements actor.Actor.
 func (c *console) Receive(ctx actor.Context) {
@@ -71,7 +81,7 @@ func (c *console) Receive(ctx actor.Context) {
 		if c.policy != nil {
 			c.policy.init()
 		}
-		go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
+		c.accept(ctx)
 	case connAccepted:
 		if c.drainedTo != nil {
 			// accepted before the drain stopped accepting: its
@@ -96,10 +106,20 @@ func (c *console) Receive(ctx actor.Context) {
 		delete(c.conns, m.Who.Id)
 		c.maybeDrained(ctx)
 	case DrainConsole:
-		if m.KeepListener {
+		switch {
+		case m.KeepListener:
 			stopAccepting(c.ln)
 			c.paused = true
-		} else {
+		case c.closing:
+		case canStopAccepting(c.ln):
+			// the accept goroutine returns, then what waits in the
+			// backlog is refused and the listener closed (a close
+			// would reset those clients), off the actor
+			c.closing, c.paused = true, false
+			stopAccepting(c.ln)
+			go refuseBacklogOf(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.policy, c.accepting)
+		default:
+			c.closing, c.closed, c.paused = true, true, false
 			c.ln.Close()
 		}
 		c.drainedTo = append(c.drainedTo, ctx.Sender())
@@ -111,8 +131,11 @@ func (c *console) Receive(ctx actor.Context) {
 		if c.paused { // the connections still draining close on their own
 			c.paused, c.drainedTo = false, nil
 			resumeAccepting(c.ln)
-			go acceptLoop(ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy)
+			c.accept(ctx)
 		}
+	case backlogRefused:
+		c.closed = true
+		c.maybeDrained(ctx)
 	case *actor.Stopping:
 		c.ln.Close()
 	case *actor.Stopped, *actor.Restarting:
@@ -121,8 +144,29 @@ func (c *console) Receive(ctx actor.Context) {
 	}
 }
 
+// accept starts the accept goroutine.
+func (c *console) accept(ctx actor.Context) {
+	done := make(chan struct{})
+	c.accepting = done
+	root, self, ln, log, policy := ctx.ActorSystem().Root, ctx.Self(), c.ln, c.log, c.policy
+	go func() {
+		defer close(done)
+		acceptLoop(root, self, ln, log, policy)
+	}()
+}
+
+// refuseBacklogOf waits for the accept goroutine to return (accepting
+// closed), refuses what waits in ln's backlog, closes ln and tells the
+// console.
+func refuseBacklogOf(root *actor.RootContext, self *actor.PID, ln net.Listener, policy *ConsolePolicy, accepting chan struct{}) {
+	<-accepting
+	RefuseBacklog(ln, policy, errShuttingDown)
+	ln.Close()
+	root.Send(self, backlogRefused{})
+}
+
 func (c *console) maybeDrained(ctx actor.Context) {
-	if c.drainedTo == nil || len(c.conns) > 0 {
+	if c.drainedTo == nil || len(c.conns) > 0 || c.closing && !c.closed {
 		return
 	}
 	for _, to := range c.drainedTo {
@@ -220,6 +264,13 @@ func stopAccepting(ln net.Listener) {
 	if d, ok := ln.(interface{ SetDeadline(time.Time) error }); ok {
 		d.SetDeadline(time.Unix(1, 0))
 	}
+}
+
+// canStopAccepting says whether stopAccepting stops the accept
+// goroutine of ln.
+func canStopAccepting(ln net.Listener) bool {
+	_, ok := ln.(interface{ SetDeadline(time.Time) error })
+	return ok
 }
 
 // resumeAccepting undoes stopAccepting.

@@ -190,7 +190,13 @@
 // a shutdown's drain began gets `ERROR: cfkd is shutting down` (refuse);
 // after an upgrade's, `ERROR: cfkd is being upgraded in place: try
 // again` (messages.UpgradeRetry): taken from the backlog, it cannot wait
-// there for the next cfkd any more.
+// there for the next cfkd any more. A shutdown's drain does not close the
+// listener under its backlog (the kernel would reset every client there):
+// the accept goroutine is stopped, then another goroutine takes what the
+// backlog holds with accept(2)s that do not wait, refuses each so, and
+// closes the listener; the console says it drained once that is done
+// too (console_backlog.go; the daemon does the same when it shuts down
+// before its console serves).
 //
 // Rights (auth.go, policy.go, peercred.go; REFERENCE §5): a console has a
 // ConsolePolicy. Its accept goroutine decides who gets in, off the

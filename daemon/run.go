@@ -384,7 +384,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			// failed, or whose services did not all start, did so for the
 			// shutdown, the file is not at fault; and cfkd does not run on
 			// (REFERENCE §7.3)
-			ln.Close()
+			closeConsole(ln, sec.policy)
 			httpd.close()
 			if err != nil {
 				log.Infof("shut down by a signal while loading %s (%v)", f.Config, err)
@@ -403,7 +403,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			return nil
 		}
 		if err != nil {
-			ln.Close()
+			closeConsole(ln, sec.policy)
 			httpd.close()
 			log.WithError(err).Error("config file refused: shutting down")
 			up.notServing() // an upgrade waiting to serve would refuse the shutdown
@@ -418,7 +418,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 		if err := fl.Serve(tree); err != nil && adopt != nil {
 			fleetErr = err // its services are not stopped for it (REFERENCE §13.4)
 		} else if err != nil {
-			ln.Close()
+			closeConsole(ln, sec.policy)
 			up.notServing()
 			shutdown(tree, log, "fleet error")
 			<-done
@@ -487,6 +487,15 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	orphans.sweep()
 	log.Info("cfkd exiting")
 	return nil
+}
+
+// closeConsole closes the admin listener of a cfkd that shuts down before
+// its console serves: the clients that connected meanwhile, waiting in
+// its backlog, are answered `ERROR: cfkd is shutting down` (REFERENCE
+// §7.4); the close alone reset them.
+func closeConsole(ln net.Listener, policy *actors.ConsolePolicy) {
+	actors.RefuseBacklog(ln, policy, actors.ErrShuttingDown)
+	ln.Close()
 }
 
 // relaySignals turns OS signals into messages: HUP/INT/TERM/QUIT →

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,5 +70,54 @@ func TestTermWhileWaitingForTheConfigFile(t *testing.T) {
 				t.Errorf("cfkd's log does not say it shut down while loading:\n%s", log)
 			}
 		})
+	}
+}
+
+// TestTermWhileLoadingRefusesTheWaitingClients: the clients that connect
+// while cfkd loads its -c FILE wait in the console's backlog (REFERENCE
+// §7.4); a TERM then shuts cfkd down before its console serves, and each
+// of them is answered `ERROR: cfkd is shutting down` and closed, as a
+// client that connects as a shutdown's drain closes the console is
+// (§1.5), which `cfkctl events` takes for the end of a shutdown. The
+// listener's close reset them: `cfkctl status` said `read: connection
+// reset by peer`, `cfkctl events` that cfkd was lost, crashed or killed.
+func TestTermWhileLoadingRefusesTheWaitingClients(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	fifo := filepath.Join(t.TempDir(), "cfk.conf")
+	testkit.MakeFIFO(t, fifo)
+	d := launchDaemon(t, home, "-c", fifo) // waits in the FIFO's open
+	sock := filepath.Join(home, "sock")
+	end := time.Now().Add(deadline)
+	for { // the console's socket is bound just before the file loads
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("cfkd never bound its console\n%s", d.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var clients []net.Conn
+	for _, req := range []string{"command status", "command events"} {
+		c, err := net.Dial("unix", sock) // into the backlog: nothing accepts yet
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte(req + "\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	for i, c := range clients {
+		c.SetReadDeadline(time.Now().Add(deadline))
+		got, err := io.ReadAll(c)
+		if err != nil || string(got) != "ERROR: cfkd is shutting down\r\n" {
+			t.Errorf("client %d, waiting as cfkd loaded, at its TERM: %q, %v; want ERROR: cfkd is shutting down, then the end", i, got, err)
+		}
+	}
+	if err := d.waitExit(); err != nil {
+		t.Fatalf("cfkd after a TERM while waiting for its config: exit %v, stderr:\n%s", err, d.stderr.String())
 	}
 }
