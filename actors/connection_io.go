@@ -40,16 +40,17 @@ type connIO struct {
 	// doneAt: when a request was last answered and its reply written
 	// (or dropped): the idle clock starts again then (pending)
 	doneAt     time.Time
-	out        []byte // replies ready, not yet taken by the writer
-	outReplies int    // how many replies out holds
-	inputDone  bool   // the reader is done: no request will come
-	exited     bool   // the reader stopped at `exit`, what came after it unread (closeConn)
-	abandoned  bool   // write what is in out, then close, whatever is still due
-	broken     bool   // the connection is closed: replies are dropped
-	wantRoom   bool   // the actor waits for replyBytes under the bound
-	draining   bool   // stop reading; writes have a deadline
-	upgrading  bool   // drained for an upgrade in place: a stream ends with a resume line
-	actorGone  bool   // the actor stopped: no message to send it
+	out        []byte    // replies ready, not yet taken by the writer
+	outReplies int       // how many replies out holds
+	inputDone  bool      // the reader is done: no request will come
+	exited     bool      // the reader stopped at `exit`, what came after it unread (closeConn)
+	abandoned  bool      // write what is in out, then close, whatever is still due
+	broken     bool      // the connection is closed: replies are dropped
+	wantRoom   bool      // the actor waits for replyBytes under the bound
+	draining   bool      // stop reading; writes have a deadline
+	upgrading  bool      // drained for an upgrade in place: a stream ends with a resume line
+	drainBy    time.Time // the drain's bound: its replies written and the connection closed by then
+	actorGone  bool      // the actor stopped: no message to send it
 	// feed is the stream the connection became (nil before): the reader
 	// drops what it reads, the writer writes the feed once out is written.
 	feed *Feed
@@ -368,6 +369,8 @@ const exitLinger = time.Second
 func (io *connIO) closeConn() {
 	io.mu.Lock()
 	exited := io.exited && !io.abandoned && !io.draining
+	drained := io.draining && !io.abandoned
+	by := io.drainBy
 	io.mu.Unlock()
 	raw := io.conn
 	if g, ok := raw.(*guardedConn); ok {
@@ -382,6 +385,10 @@ func (io *connIO) closeConn() {
 		if hc.CloseWrite() == nil {
 			dropInput(hc, exitLinger)
 		}
+	}
+	if drained && ok {
+		<-io.readerDone // its reads do not wait once drained
+		closeDrained(hc, by)
 	}
 	io.conn.Close()
 }
@@ -479,6 +486,7 @@ func (io *connIO) drain(upgrade bool) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.draining, io.upgrading = true, upgrade
+	io.drainBy = time.Now().Add(drainWriteBound)
 	if io.feed != nil {
 		if upgrade {
 			io.feed.end()
@@ -488,8 +496,12 @@ func (io *connIO) drain(upgrade bool) {
 	}
 	io.cond.Broadcast()
 	io.conn.SetReadDeadline(time.Now())
-	io.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	io.conn.SetWriteDeadline(io.drainBy)
 }
+
+// drainWriteBound bounds how long a drained connection takes to write its
+// last replies, and to be closed (closeDrained).
+const drainWriteBound = 2 * time.Second
 
 // abandon closes the connection once the replies already appended are
 // written (within 2 seconds): the actor answers nothing more (gone: it

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"bytes"
+	"io"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -219,6 +221,52 @@ func TestDrainAnswersWhatArrivedUnread(t *testing.T) {
 			if n := r.fake.got.Load(); n != 1 {
 				t.Errorf("%d requests reached the controller, want the restart alone", n)
 			}
+		})
+	}
+}
+
+// TestDrainedConnectionEndsWithoutAReset: a client that goes on writing
+// requests while its connection drains (here 96 KiB of them, pipelined
+// behind a request at the controller, more than a drained connection
+// reads) gets the replies to those read, then the end of the
+// connection, on a UNIX socket and on TCP. The close with its requests
+// unread made the kernel reset the connection: the client read its
+// replies, then `connection reset by peer` (on TCP the replies not sent
+// yet could be lost with it).
+func TestDrainedConnectionEndsWithoutAReset(t *testing.T) {
+	t.Parallel()
+	for _, network := range []string{"unix", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			t.Parallel()
+			var client, server net.Conn
+			if network == "unix" {
+				client, server = socketPair(t)
+			} else {
+				client, server = tcpPair(t)
+			}
+			r := newConnRig(t, client, server, connLimits{bytes: MaxPendingBytes, requests: 1, timeout: RequestTimeout}, true)
+			r.fake.delay = 20 * time.Millisecond
+			r.fake.gate = make(chan struct{})
+			client.Write([]byte("command restart service slow\r\n"))
+			r.waitFor("the restart at the controller", func() bool { return r.fake.got.Load() == 1 })
+			flood := bytes.Repeat([]byte("command status\r\n"), 96<<10/16)
+			wrote := make(chan struct{})
+			go func() { // the client's write waits once the socket is full
+				defer close(wrote)
+				client.Write(flood)
+			}()
+			r.sys.Root.Send(r.pid, drainConnection{})
+			close(r.fake.gate)
+			client.SetReadDeadline(time.Now().Add(connWait))
+			got, err := io.ReadAll(client)
+			if err != nil {
+				t.Fatalf("read: %v after %d bytes: the drain reset the connection", err, len(got))
+			}
+			if !bytes.HasPrefix(got, []byte("restarted slow\nOK\r\n")) || !bytes.HasSuffix(got, []byte("ERROR: cfkd is shutting down\r\n")) {
+				t.Errorf("replies %q...%q: want the restart's, then cfkd is shutting down", got[:min(len(got), 40)], got[max(0, len(got)-40):])
+			}
+			client.Close()
+			<-wrote
 		})
 	}
 }

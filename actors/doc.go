@@ -183,7 +183,11 @@
 // last line (the end line of a shutdown, the resume line of an upgrade),
 // those started while it drains and those whose request it reads then
 // too (connection.endAtDrain): a stream is never refused nor closed
-// without a word for a drain. The rights are checked first: a request
+// without a word for a drain. A drained connection reads without waiting
+// what its client had sent (drainReader, 64 KiB at most), and its writer
+// closes it so that the kernel does not reset it (closeDrained: a UNIX one
+// shut both ways, a TCP one read until its client closes, within the
+// drain's 2 s). The rights are checked first: a request
 // its client may not make is refused `not authorized` in a drain too,
 // and a line that is no request, or `fleet events` of no hub, gets its
 // error. A connection the console is handed after
