@@ -6,6 +6,7 @@ package actors
 // later is waited for.
 
 import (
+	"errors"
 	"io"
 	"net"
 	"syscall"
@@ -38,18 +39,27 @@ func (d *drainReader) Read(p []byte) (int, error) {
 		}
 	}
 	if d.left <= 0 {
-		return 0, io.EOF
+		return 0, errDrainEnd
 	}
 	if len(p) > d.left {
 		p = p[:d.left]
 	}
-	n := readArrived(d.io.conn, p)
+	n, eof := readArrivedEOF(d.io.conn, p)
 	if n <= 0 {
-		return 0, io.EOF
+		if eof {
+			return 0, io.EOF // the client's end: its last line, if any, is one
+		}
+		return 0, errDrainEnd
 	}
 	d.left -= n
 	return n, nil
 }
+
+// errDrainEnd ends what a drained connection reads where its client's
+// input goes on (nothing more has arrived, or drainReadMax is reached): a
+// line cut there is no request, and is dropped, where the end of input
+// made it one, answered as a request its client never sent.
+var errDrainEnd = errors.New("the connection drains: nothing more is read")
 
 // isDraining says whether the connection's drain began.
 func (c *connIO) isDraining() bool {
@@ -63,18 +73,25 @@ func (c *connIO) isDraining() bool {
 // the end of input or on an error, or for a connection with no socket.
 // The read deadline does not stop it, as it stops c.Read.
 func readArrived(c net.Conn, p []byte) int {
+	n, _ := readArrivedEOF(c, p)
+	return n
+}
+
+// readArrivedEOF is readArrived, and says whether it met the end of
+// input.
+func readArrivedEOF(c net.Conn, p []byte) (int, bool) {
 	if g, ok := c.(*guardedConn); ok {
 		c = g.Conn
 	}
 	sc, ok := c.(syscall.Conn)
 	if !ok || len(p) == 0 {
-		return 0
+		return 0, false
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return 0
+		return 0, false
 	}
-	n := 0
+	n, eof := 0, false
 	rc.Control(func(fd uintptr) {
 		for {
 			m, err := syscall.Read(int(fd), p)
@@ -84,8 +101,9 @@ func readArrived(c net.Conn, p []byte) int {
 			if err == nil && m > 0 {
 				n = m
 			}
+			eof = err == nil && m == 0
 			return
 		}
 	})
-	return n
+	return n, eof
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -268,5 +269,51 @@ func TestDrainedConnectionEndsWithoutAReset(t *testing.T) {
 			client.Close()
 			<-wrote
 		})
+	}
+}
+
+// TestDrainDropsALineItsBoundCuts: what a drained connection reads ends
+// at its bound (drainReadMax) where its client's requests go on: the
+// line cut there is no request, and gets no reply. It was taken for one
+// at that end as at the end of input: `command restart service slow`
+// cut to `command restart ` got a reply, one more than the client's
+// requests read (a stream's request cut so got its parse error, or was
+// another request).
+func TestDrainDropsALineItsBoundCuts(t *testing.T) {
+	t.Parallel()
+	client, server := socketPair(t)
+	r := newConnRig(t, client, server, connLimits{bytes: MaxPendingBytes, requests: 1, timeout: RequestTimeout}, true)
+	r.fake.delay = 20 * time.Millisecond
+	r.fake.gate = make(chan struct{})
+	client.Write([]byte("command restart service slow\r\n"))
+	r.waitFor("the restart at the controller", func() bool { return r.fake.got.Load() == 1 })
+	line := "command restart service slow\r\n"
+	if drainReadMax%len(line) == 0 {
+		t.Fatalf("the bound cuts no line of %d bytes", len(line))
+	}
+	flood := bytes.Repeat([]byte(line), drainReadMax/len(line)+2)
+	wrote := make(chan struct{})
+	go func() { // unread: the reader waits for room
+		defer close(wrote)
+		client.Write(flood)
+	}()
+	r.waitFor("the requests sent", func() bool {
+		select {
+		case <-wrote:
+			return true
+		default:
+			return false
+		}
+	})
+	r.sys.Root.Send(r.pid, drainConnection{})
+	close(r.fake.gate)
+	client.SetReadDeadline(time.Now().Add(connWait))
+	got, err := io.ReadAll(client)
+	if err != nil {
+		t.Fatalf("read: %v after %d bytes", err, len(got))
+	}
+	want := "restarted slow\nOK\r\n" + strings.Repeat("ERROR: cfkd is shutting down\r\n", drainReadMax/len(line))
+	if string(got) != want {
+		t.Errorf("replies: %d bytes ending %q; want %d bytes, the restart's then one `cfkd is shutting down` per whole line read", len(got), got[max(0, len(got)-60):], len(want))
 	}
 }
