@@ -156,8 +156,10 @@ type connection struct {
 	sentAt   time.Time
 	timer    *time.Timer
 	// draining: cfkd is going away; the requests queued are answered in
-	// their turn with errShuttingDown, the one in flight is waited for.
+	// their turn with drainErr, the one in flight is waited for.
 	draining bool
+	// upgrading: drained for an upgrade in place (drainErr)
+	upgrading bool
 	// upgradeBy: drained for an upgrade in place with a request in
 	// flight, which is waited for until then only (upgradeDrainGrace)
 	upgradeBy time.Time
@@ -232,7 +234,7 @@ func (c *connection) Receive(ctx actor.Context) {
 	case requestTimedOut:
 		c.timedOut(ctx)
 	case drainConnection:
-		c.draining = true
+		c.draining, c.upgrading = true, m.upgrade
 		c.io.drain(m.upgrade)
 		if !m.upgrade {
 			c.dropWaitingApply(errShuttingDown, false) // as the controller would answer it
@@ -324,7 +326,7 @@ func (c *connection) pump(ctx actor.Context) {
 		case err != nil && isAuthLine(m.line):
 			// only in a drain (intercept takes an auth otherwise):
 			// nothing is granted once cfkd drains
-			c.io.reply(m, messages.ErrorReply(errShuttingDown))
+			c.io.reply(m, messages.ErrorReply(c.drainErr()))
 		case err != nil:
 			c.io.reply(m, messages.ErrorReply(err))
 		case !c.allows(st, m.line):
@@ -334,7 +336,7 @@ func (c *connection) pump(ctx actor.Context) {
 		case c.draining && c.streamsAtDrain(st):
 			c.endAtDrain(m) // nothing is run after a stream's request
 		case c.draining:
-			c.io.reply(m, messages.ErrorReply(errShuttingDown))
+			c.io.reply(m, messages.ErrorReply(c.drainErr()))
 		default:
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
@@ -387,6 +389,19 @@ func (c *connection) becomeStream(f *Feed) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
+}
+
+// drainErr answers a request the drain does not run (REFERENCE §1.5,
+// §13.3): `cfkd is shutting down`, or in an upgrade in place's drain
+// `cfkd is being upgraded in place: try again`, as a connection accepted
+// then is answered. Nothing of it ran, and the next cfkd takes it: an
+// upgrade's answered `cfkd is shutting down` sent a script that asked
+// `status` at that moment looking for a cfkd going away.
+func (c *connection) drainErr() error {
+	if c.upgrading {
+		return errUpgradeRetry
+	}
+	return errShuttingDown
 }
 
 // streamsAtDrain says whether st, read while the connection drains, asks

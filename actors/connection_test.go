@@ -588,7 +588,9 @@ func TestConnectionDrain(t *testing.T) {
 // at once, but does not wait for one that does not come (a restart taken
 // before the freeze, whose service is frozen): it closes within
 // upgradeDrainGrace, with no reply to what it queued behind, instead of
-// holding the freeze for the upgrade's 3 s bound.
+// holding the freeze for the upgrade's 3 s bound. What it queued behind
+// one answered is answered `cfkd is being upgraded in place: try again`
+// (it was `cfkd is shutting down`, which cfkd was not).
 func TestConnectionDrainForUpgrade(t *testing.T) {
 	t.Parallel()
 	t.Run("answered", func(t *testing.T) {
@@ -606,7 +608,7 @@ func TestConnectionDrainForUpgrade(t *testing.T) {
 		// late the fake's timer fires (under load it fired first)
 		close(r.fake.gate)
 		client.SetReadDeadline(time.Now().Add(connWait))
-		readAll(t, client, []byte("restarted slow\nOK\r\nERROR: cfkd is shutting down\r\n"))
+		readAll(t, client, []byte("restarted slow\nOK\r\nERROR: "+messages.UpgradeRetry+"\r\n"))
 	})
 	t.Run("never answered", func(t *testing.T) {
 		client, server := socketPair(t)

@@ -202,9 +202,17 @@ func TestDrainAnswersAFleetStreamOfNoHubItsError(t *testing.T) {
 // which cfkctl says is a lost cfkd.
 func TestDrainAnswersWhatArrivedUnread(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct{ name, req, want string }{
-		{"stream", "command events", `{"kind":"end","reason":"cfkd is shutting down","done":true}` + "\r\n"},
-		{"request", "service b desc=x", "ERROR: cfkd is shutting down\r\n"},
+	for _, tc := range []struct {
+		name, req, want string
+		upgrade         bool
+	}{
+		{"stream", "command events", `{"kind":"end","reason":"cfkd is shutting down","done":true}` + "\r\n", false},
+		{"request", "service b desc=x", "ERROR: cfkd is shutting down\r\n", false},
+		// an upgrade in place's: its client sends it again to the next
+		// cfkd (it was told `cfkd is shutting down`), a stream's too
+		{"request at an upgrade", "command status", "ERROR: " + messages.UpgradeRetry + "\r\n", true},
+		{"auth at an upgrade", "auth x", "ERROR: " + messages.UpgradeRetry + "\r\n", true},
+		{"stream at an upgrade", "command events", `{"kind":"end","reason":"cfkd is being upgraded in place","resume":true}` + "\r\n", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -215,7 +223,7 @@ func TestDrainAnswersWhatArrivedUnread(t *testing.T) {
 			client.Write([]byte("command restart service slow\r\n"))
 			r.waitFor("the restart at the controller", func() bool { return r.fake.got.Load() == 1 })
 			client.Write([]byte(tc.req + "\r\n")) // unread: the reader waits for room
-			r.sys.Root.Send(r.pid, drainConnection{})
+			r.sys.Root.Send(r.pid, drainConnection{upgrade: tc.upgrade})
 			close(r.fake.gate)
 			client.SetReadDeadline(time.Now().Add(connWait))
 			readAll(t, client, []byte("restarted slow\nOK\r\n"+tc.want))

@@ -25,7 +25,8 @@ type StartConsole struct {
 
 // DrainConsole closes the console's listener and its connections: each
 // one stops reading, answers the requests it has read (the one at the
-// controller when it comes, the queued ones with `cfkd is shutting down`),
+// controller when it comes, the queued ones with `cfkd is shutting down`,
+// `cfkd is being upgraded in place: try again` with KeepListener),
 // and closes once those replies are written (within 2 seconds); the
 // console answers ConsoleDrained when every connection is closed.
 // KeepListener (an upgrade in place, REFERENCE §13): the listener is not
