@@ -27,7 +27,9 @@
 // shutdown's end line does (exit status 0), and a refusal `cfkd is being
 // upgraded in place: try again` (a connection accepted as an upgrade's
 // drain began, its request unread) resumes it as an upgrade's end line
-// does (resume.go; a tail asks again for its last lines). `events` opens one
+// does (resume.go; a tail asks again for its last lines). On a TCP
+// console with tokens either may answer the `auth` that comes first: the
+// stream then ends or resumes the same way (refusedAtAuth). `events` opens one
 // stream per reference and prints each event once; its lines are read with
 // messages.ParseEvent.
 //

@@ -156,9 +156,13 @@ func (s *session) auth(token string) error {
 	if rep.Err != nil {
 		s.conn.Close()
 		s.conn = nil
-		if rep.Err.Error() == messages.ErrTooManyConnections.Error() {
+		switch rep.Err.Error() {
+		case messages.ErrTooManyConnections.Error(), messages.ShutdownReason, messages.UpgradeRetry:
 			// the connection refused, not the token: one too many at
-			// connect, or past its peer's share (REFERENCE §5.4)
+			// connect, or past its peer's share (REFERENCE §5.4); or
+			// it came as cfkd drained its console, for a shutdown or
+			// an upgrade in place (§1.5, §13.3): a stream takes that
+			// for its end (openStream)
 			return rep.Err
 		}
 		return fmt.Errorf("cfkd refused the token of %s: %v", s.opts.tokenFile, rep.Err)

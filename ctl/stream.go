@@ -57,12 +57,41 @@ func lostDaemon(what string) error {
 func openStream(o *options, e *env, request string) (*session, error) {
 	s := newSession(o, e)
 	if err := s.connect(); err != nil {
+		if msg, ok := drainedAtAuth(err); ok {
+			return refusedAtAuth(s, msg), nil
+		}
 		return nil, err
 	}
 	if err := s.open(request); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// drainedAtAuth says whether err is the answer of cfkd's drain to the
+// `auth` of a TCP console (a shutdown's, an upgrade in place's), and
+// which.
+func drainedAtAuth(err error) (string, bool) {
+	var re *protocol.RemoteError
+	if errors.As(err, &re) && (re.Msg == messages.ShutdownReason || re.Msg == messages.UpgradeRetry) {
+		return re.Msg, true
+	}
+	return "", false
+}
+
+// refusedAtAuth makes s, whose auth the drain answered msg (its
+// connection closed), a stream that readStream ends as it ends one whose
+// request the drain answered so (REFERENCE §1.5): a shutdown's end, an
+// upgrade's request sent again. On a TCP console with tokens the auth
+// comes first and got that answer: `cfkctl events` said `cfkd refused
+// the token of FILE: cfkd is shutting down`, exit 1, where on a UNIX
+// socket it ended with the shutdown, exit 0.
+func refusedAtAuth(s *session, msg string) *session {
+	conn, peer := net.Pipe()
+	peer.Close()
+	s.conn = conn
+	s.r = bufio.NewReader(strings.NewReader("ERROR: " + msg + "\r\n"))
+	return s
 }
 
 // open sends a stream's request on the connected s; on failure, the
