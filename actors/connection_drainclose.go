@@ -43,12 +43,11 @@ func closeDrained(conn interface {
 }
 
 // dropArrived reads and drops what has arrived on conn, without waiting
-// for more (drainDropMax at most), and says how many bytes.
+// for more (nowait.Drop, until drainDropMax), and says how many bytes.
 func dropArrived(conn net.Conn) int {
-	var buf [16 << 10]byte
 	n := 0
 	for n < drainDropMax {
-		m := readArrived(conn, buf[:])
+		m := nowait.Drop(conn)
 		if m <= 0 {
 			break
 		}

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"io"
 	"net"
-	"syscall"
+
+	"github.com/cfk/cfk/internal/nowait"
 )
 
 // drainReadMax bounds what a connection reads once its drain began: what
@@ -44,7 +45,7 @@ func (d *drainReader) Read(p []byte) (int, error) {
 	if len(p) > d.left {
 		p = p[:d.left]
 	}
-	n, eof := readArrivedEOF(d.io.conn, p)
+	n, eof := readArrived(d.io.conn, p)
 	if n <= 0 {
 		if eof {
 			return 0, io.EOF // the client's end: its last line, if any, is one
@@ -68,42 +69,12 @@ func (c *connIO) isDraining() bool {
 	return c.draining
 }
 
-// readArrived reads into p what has arrived on c, without waiting (its
-// socket is non-blocking, as the runtime's are): 0 when nothing has, at
-// the end of input or on an error, or for a connection with no socket.
-// The read deadline does not stop it, as it stops c.Read.
-func readArrived(c net.Conn, p []byte) int {
-	n, _ := readArrivedEOF(c, p)
-	return n
-}
-
-// readArrivedEOF is readArrived, and says whether it met the end of
-// input.
-func readArrivedEOF(c net.Conn, p []byte) (int, bool) {
+// readArrived reads into p what has arrived on c, without waiting
+// (nowait.Read), and says whether it met the end of input. The read
+// deadline does not stop it, as it stops c.Read.
+func readArrived(c net.Conn, p []byte) (int, bool) {
 	if g, ok := c.(*guardedConn); ok {
 		c = g.Conn
 	}
-	sc, ok := c.(syscall.Conn)
-	if !ok || len(p) == 0 {
-		return 0, false
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return 0, false
-	}
-	n, eof := 0, false
-	rc.Control(func(fd uintptr) {
-		for {
-			m, err := syscall.Read(int(fd), p)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == nil && m > 0 {
-				n = m
-			}
-			eof = err == nil && m == 0
-			return
-		}
-	})
-	return n, eof
+	return nowait.Read(c, p)
 }

@@ -22,23 +22,48 @@ func Write(conn net.Conn, b []byte) {
 	})
 }
 
+// Read reads into p what conn has received already, with one read(2)
+// that does not wait: n is 0 when nothing has come (or on an error, or
+// for a conn that is no socket), and eof says that the peer's end of
+// input was met. A read deadline that has passed does not stop it, as it
+// stops conn.Read: a connection whose reads were ended by one (a drain)
+// can still take what had come.
+func Read(conn net.Conn, p []byte) (n int, eof bool) {
+	rc := raw(conn)
+	if rc == nil || len(p) == 0 {
+		return 0, false
+	}
+	rc.Control(func(fd uintptr) {
+		for {
+			m, err := syscall.Read(int(fd), p)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == nil && m > 0 {
+				n = m
+			}
+			eof = err == nil && m == 0
+			return
+		}
+	})
+	return n, eof
+}
+
 // Drop reads and drops what conn has received already, at most 256 KiB,
 // without waiting for more: a close with unread data would reset the
-// connection, and its client could lose the answer written before.
-func Drop(conn net.Conn) {
-	rc := raw(conn)
-	if rc == nil {
-		return
-	}
-	rc.Read(func(fd uintptr) bool {
-		var buf [4096]byte
-		for range 64 {
-			if n, err := syscall.Read(int(fd), buf[:]); n <= 0 || err != nil {
-				break
-			}
+// connection, and its client could lose the answer written before. It
+// returns how many bytes it dropped.
+func Drop(conn net.Conn) int {
+	var buf [4096]byte
+	dropped := 0
+	for range 64 {
+		n, _ := Read(conn, buf[:])
+		if n <= 0 {
+			break
 		}
-		return true
-	})
+		dropped += n
+	}
+	return dropped
 }
 
 // Shutdown shuts conn's socket (how: syscall.SHUT_RD, SHUT_WR, SHUT_RDWR).
