@@ -117,7 +117,8 @@
 // that does not parse, one about a service or a process cfkd did not
 // start) is logged once a second at most, the next record counting those
 // that were not: a proxy in a loop never floods cfkd's own log. Every
-// run has a number: what the pipes of a former run say is dropped. `started` gives the service its pid,
+// run has a number: a status line of a former run is logged as a stray's,
+// and ignored; its log lines are dropped. `started` gives the service its pid,
 // `stopped` reaches it as ProcessExited, the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
 // start queued meanwhile is not failed). A service with no pid after

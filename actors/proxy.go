@@ -246,10 +246,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
-		freeSlot(m.slot)
-		if m.run != p.run {
-			break
-		}
+		freeSlot(m.slot) // a former run's too: logged alike (REFERENCE §4.5)
 		if ok, muted := p.badStatus.Allow(); ok {
 			msg := "proxy sent a bad status line"
 			if muted > 0 {

@@ -79,6 +79,7 @@ func (p *Proxy) answered(name string, pid int) *proxiedStart {
 // (the proxy handles its commands in order).
 func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	if m.run != p.run {
+		p.formerRunf("'%s' started, pid %d", m.name, m.pid)
 		m.proc.Close()
 		return
 	}
@@ -160,6 +161,7 @@ func (p *Proxy) killStray(proc *osproc.Process, pid int, handleErr error) {
 // child (REFERENCE §4.5).
 func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 	if m.run != p.run {
+		p.formerRunf("the exit of '%s', pid %d", m.name, m.pid)
 		return
 	}
 	defer p.forgetIfGone(m.name)
@@ -255,4 +257,12 @@ func (p *Proxy) strayf(lvl logrus.Level, err error, format string, args ...any) 
 		l = l.WithError(err)
 	}
 	l.Log(lvl, msg)
+}
+
+// formerRunf logs a status line of a former run of the proxy (one taken
+// for gone after its grace writes on, REFERENCE §4.5), which is ignored:
+// a stray's record, bounded alike (strayf).
+func (p *Proxy) formerRunf(format string, args ...any) {
+	p.strayf(logrus.WarnLevel, nil, "proxy '%s' sent a status line of a former run of it ("+format+"): ignored",
+		append([]any{p.cfg.Name}, args...)...)
 }
