@@ -139,6 +139,10 @@ type Proxy struct {
 	// lost: by run, the starts a run that ended never reported, ended
 	// once its process exits (proxy_lost.go)
 	lost map[uint64]lostRun
+	// unreaped: by run, the pipes of a run taken for gone before its
+	// process exited (its grace elapsed): their read ends are closed at
+	// its exit, as a reaped run's are at its end (pipeRun.closeReads)
+	unreaped map[uint64]*pipeRun
 	// lastPid: the pid of a service's process reported stopped, until
 	// its next start is sent: its last lines come on the log pipe, which
 	// the proxy may write after the status pipe's stopped (REFERENCE
@@ -470,6 +474,10 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 		delete(p.lost, m.run)
 		p.endLost(lr)
 	}
+	if pr, ok := p.unreaped[m.run]; ok { // alike: its lines are drained
+		delete(p.unreaped, m.run)
+		pr.closeReads()
+	}
 	if m.run != p.run || p.state == proxyIsDown {
 		return
 	}
@@ -504,6 +512,16 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 	// the controller first: a service failed by the proxy's end finds the
 	// proxy down in status (`NAME!`) as soon as its own fail is published
 	p.transition(ctx, proxyIsDown)
+	if p.pr != nil {
+		if reaped {
+			p.pr.closeReads()
+		} else {
+			if p.unreaped == nil {
+				p.unreaped = map[uint64]*pipeRun{}
+			}
+			p.unreaped[p.run] = p.pr
+		}
+	}
 	p.run++ // what the old pipes still say is stale
 	if w := p.upg.exportWait; w != nil {
 		// a freezing export waited for the old run's goroutines, whose

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -247,8 +248,12 @@ func TestProxyExitFailsItsUpServices(t *testing.T) {
 	if st := r.status("s3"); st[1] != "stopped" {
 		t.Fatalf("s3 status %q", st)
 	}
-	// what the dead proxy's pipes still say is ignored
-	p.stopped("s1", 101, exitCode(1))
+	// what the dead proxy's pipes still say is not read: cfkd closed
+	// them once its lines were drained (as a process it left would find)
+	line := proxywire.EncodeStatus(proxywire.Status{Status: proxywire.StatusStopped, Name: "s1", Pid: 101, ExitStatus: int(exitCode(1))})
+	if _, err := p.statusW.Write(line); !errors.Is(err, syscall.EPIPE) {
+		t.Fatalf("a status line written after the proxy's end: %v, want EPIPE", err)
+	}
 	r.expectQuiet("s1", window)
 }
 

@@ -159,6 +159,18 @@ func (pr *pipeRun) freeze() int {
 	return n
 }
 
+// closeReads closes cfkd's ends of the status and log pipes of a run
+// whose process exited, once the status lines it wrote were drained
+// (REFERENCE §4.5: its end waits for them, 0.5 s at most): what is
+// written there since is not read. A process it left holding their write ends
+// (a daemon it started, a service forked with them) no longer holds
+// two of cfkd's fds until its own end: a proxy in a crash loop whose
+// runs each left one would exhaust them. The readers end at the close.
+func (pr *pipeRun) closeReads() {
+	pr.statusR.Close()
+	pr.logR.Close()
+}
+
 // carryReader reads carry, then r.
 type carryReader struct {
 	carry []byte
