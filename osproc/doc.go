@@ -133,7 +133,9 @@
 // line without "\n" is emitted at EOF. Memory per idle pipe: no goroutine,
 // no os.File, no buffer (the poller has one read buffer for all), only a
 // small state and the partial line not ended yet, at most MaxLine bytes
-// (nil between lines).
+// (nil between lines; a Spec may ask shorter lines, Spec.MaxLine, which
+// cuts them in pieces of that size: a proxy's, to fit each in one write
+// of PIPE_BUF).
 //
 // The fork server (spawn_linux.go, REFERENCE §7.6): on Linux the fork
 // and exec of Launch happen in a helper process (the same binary,

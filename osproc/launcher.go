@@ -61,6 +61,13 @@ type Spec struct {
 	// not block, as the output of every child waits meanwhile (on a hot
 	// reader, only this child's). nil: the stream goes to /dev/null.
 	Stdout, Stderr func(pid int, line []byte)
+	// MaxLine, when above 0, is the longest line given to the callbacks
+	// in place of the package's MaxLine: a longer one comes in pieces of
+	// MaxLine bytes. A proxy that passes each line on in writes of at
+	// most PIPE_BUF bytes (cfk-proxy, REFERENCE §4.6) asks for pieces
+	// that fit one: cut at 16 KiB, then at PIPE_BUF, a long line came
+	// in pieces of 4 KiB and a small remainder every 16 KiB.
+	MaxLine int
 	// StdoutLines and StderrLines, when set, take the place of Stdout and
 	// Stderr: the same lines, but a run of them at once (Lines), for a
 	// consumer that does per run what it would do per line.
@@ -290,10 +297,14 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		return nil, err
 	}
 	if f.outR >= 0 {
-		l.addOutput(f.proc.Pid, "stdout", f.outR, outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid), spec.Tag)
+		out := outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid)
+		out.max = spec.MaxLine
+		l.addOutput(f.proc.Pid, "stdout", f.outR, out, spec.Tag)
 	}
 	if f.errR >= 0 {
-		l.addOutput(f.proc.Pid, "stderr", f.errR, outputFor(spec.Stderr, spec.StderrLines, f.proc.Pid), spec.Tag)
+		out := outputFor(spec.Stderr, spec.StderrLines, f.proc.Pid)
+		out.max = spec.MaxLine
+		l.addOutput(f.proc.Pid, "stderr", f.errR, out, spec.Tag)
 	}
 	if f.early != nil {
 		onExit(f.proc.Pid, *f.early)

@@ -187,6 +187,7 @@ func RunOf(run []byte) *Lines { return &Lines{b: run, max: MaxLine} }
 type output struct {
 	emit func(line []byte)
 	run  func(run []byte, max int) (left int)
+	max  int // the longest line (Spec.MaxLine); 0: MaxLine
 }
 
 // outputFor is the output of pipe of child pid: the batch form when it

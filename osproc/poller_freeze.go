@@ -36,7 +36,11 @@ func (p *poller) addWith(fd int, out output, meta pipeMeta, carry []byte) error 
 		unix.Close(fd)
 		return errStopped
 	}
-	op := &outPipe{fd: fd, lines: lineSplitter{max: MaxLine, emit: out.emit, emitRun: out.run}, meta: meta}
+	max := out.max
+	if max <= 0 {
+		max = MaxLine
+	}
+	op := &outPipe{fd: fd, lines: lineSplitter{max: max, emit: out.emit, emitRun: out.run}, meta: meta}
 	p.pipes[fd] = op
 	if len(carry) > 0 {
 		// as a pipe held and resumed: the poller goroutine feeds the

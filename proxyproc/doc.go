@@ -34,7 +34,10 @@
 //     of 16 MiB comes, lines are dropped and their number logged).
 //   - Every write to the status and log pipes is whole lines of at most
 //     proxywire.PipeBuf (PIPE_BUF) bytes, which the kernel never splits; a
-//     longer message is sent as several log lines. The original cfkd reads
+//     longer message is sent as several log lines. A child's long line
+//     comes from the Launcher already in pieces of one log line each
+//     (osproc.Spec.MaxLine = proxywire.LogRoom), not in osproc's 16 KiB
+//     pieces, each cut again with a small remainder (REFERENCE §6.4). The original cfkd reads
 //     these pipes with Perl's readline on a non-blocking handle, which
 //     takes the part of a line already written for a whole line.
 //   - The lines of one name are handled exactly in the order cfkd sent

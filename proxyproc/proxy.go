@@ -236,6 +236,10 @@ func (p *Proxy) start(c proxywire.Command) {
 	spec := osproc.Spec{
 		Env:    ChildEnv(p.cfg.Env, c.Env, name),
 		Setsid: !c.NoNewSession,
+		// a long line in pieces that are each one log line of PipeBuf
+		// bytes (REFERENCE §6.4), not in osproc's 16 KiB pieces cut
+		// again to fit, with a remainder every 16 KiB
+		MaxLine: min(proxywire.LogRoom(proxywire.StreamOut, name), proxywire.LogRoom(proxywire.StreamErr, name)),
 	}
 	if c.TieStdinTo != "" {
 		sock, ok := p.cfg.Sockets[c.TieStdinTo]

@@ -60,13 +60,26 @@ func EncodeLog(stream, name string, msg []byte) [][]byte {
 	return splitLogLine(stream, name, msg, PipeBuf)
 }
 
+// LogRoom is the longest message that EncodeLog writes in one line of
+// stream and name: PipeBuf less the prefix TYPE:NAME: and the "\n" (4089
+// bytes for service "s"). A proxy that cuts its services' long lines
+// itself (cfk-proxy: osproc.Spec.MaxLine) cuts them in pieces of that
+// size, each one line of the log pipe.
+func LogRoom(stream, name string) int { return logRoom(stream, name, PipeBuf) }
+
+func logRoom(typ, name string, max int) int {
+	room := max - (len(typ) + len(name) + 3) // two ':' and the '\n'
+	// a name that long cannot come from cfkd; keep it whole
+	if room < 64 {
+		room = 64
+	}
+	return room
+}
+
 // splitLogLine is EncodeLog with lines of at most max bytes.
 func splitLogLine(typ, name string, msg []byte, max int) [][]byte {
 	prefix := len(typ) + len(name) + 3 // two ':' and the '\n'
-	room := max - prefix
-	if room < 64 { // a name that long cannot come from cfkd; keep it whole
-		room = 64
-	}
+	room := logRoom(typ, name, max)
 	var out [][]byte
 	for {
 		piece := msg

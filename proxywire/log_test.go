@@ -76,3 +76,22 @@ func TestEncodeLog(t *testing.T) {
 		t.Errorf("%d lines, message back %d bytes, want 3 lines and %d bytes", len(lines), back.Len(), len(long))
 	}
 }
+
+// LogRoom is the text of one log line of PipeBuf bytes: a message that
+// long is one line, filling PipeBuf with its prefix and "\n", one byte
+// more is two.
+func TestLogRoom(t *testing.T) {
+	for _, name := range []string{"s", "web-frontend", SelfName} {
+		room := LogRoom(StreamOut, name)
+		if want := PipeBuf - len("out::\n") - len(name); room != want {
+			t.Errorf("LogRoom(out, %q) = %d, want %d", name, room, want)
+		}
+		msg := strings.Repeat("x", room)
+		if got := EncodeLog(StreamOut, name, []byte(msg)); len(got) != 1 || len(got[0]) != PipeBuf {
+			t.Errorf("%d bytes for %q: %d lines, want one of %d bytes", room, name, len(got), PipeBuf)
+		}
+		if got := EncodeLog(StreamErr, name, []byte(msg+"x")); len(got) != 2 {
+			t.Errorf("%d bytes for %q: %d lines, want 2", room+1, name, len(got))
+		}
+	}
+}
