@@ -85,18 +85,7 @@ func TestConnectionStreamStartedDuringDrain(t *testing.T) {
 // cfkd that crashed.
 func TestConsoleRefusesConnectionAcceptedDuringDrain(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(newLogrusHandler(quietLogger()))
-	}))
-	defer sys.Shutdown()
-	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
-	if _, err := sys.Root.RequestFuture(pid, DrainConsole{}, connWait).Result(); err != nil {
-		t.Fatal(err)
-	}
+	_, sys, pid := drainedConsole(t, false)
 	client, server := socketPair(t)
 	sys.Root.Send(pid, connAccepted{conn: server})
 	client.Write([]byte("command events\r\n"))
@@ -113,19 +102,7 @@ func TestConsoleRefusesConnectionAcceptedDuringDrain(t *testing.T) {
 // `cfkd closed the connection`, `cfkctl events` that cfkd was lost.
 func TestConsoleAnswersConnectionAcceptedDuringUpgrade(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(newLogrusHandler(quietLogger()))
-	}))
-	defer sys.Shutdown()
-	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
-	if _, err := sys.Root.RequestFuture(pid, DrainConsole{KeepListener: true}, connWait).Result(); err != nil {
-		t.Fatal(err)
-	}
+	_, sys, pid := drainedConsole(t, true)
 	client, server := socketPair(t)
 	sys.Root.Send(pid, connAccepted{conn: server})
 	client.Write([]byte("command status\r\n"))
@@ -324,4 +301,26 @@ func TestDrainDropsALineItsBoundCuts(t *testing.T) {
 	if string(got) != want {
 		t.Errorf("replies: %d bytes ending %q; want %d bytes, the restart's then one `cfkd is shutting down` per whole line read", len(got), got[max(0, len(got)-60):], len(want))
 	}
+}
+
+// drainedConsole spawns a console on a new UNIX listener and drains it
+// (keep: for an upgrade in place, the listener kept), waiting for the
+// drain's answer; the listener and the actor system are closed at the
+// test's end.
+func drainedConsole(t *testing.T, keep bool) (net.Listener, *actor.ActorSystem, *actor.PID) {
+	t.Helper()
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		return slog.New(newLogrusHandler(quietLogger()))
+	}))
+	t.Cleanup(sys.Shutdown)
+	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
+	if _, err := sys.Root.RequestFuture(pid, DrainConsole{KeepListener: keep}, connWait).Result(); err != nil {
+		t.Fatal(err)
+	}
+	return ln, sys, pid
 }

@@ -1,13 +1,10 @@
 package actors
 
 import (
-	"log/slog"
 	"net"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/asynkron/protoactor-go/actor"
 )
 
 // TestRefuseBacklog: the clients waiting in a listener's backlog, closed
@@ -61,19 +58,7 @@ func TestRefuseBacklog(t *testing.T) {
 // upgrade's drain), so that the client waits in the backlog for sure.
 func TestShutdownDrainRefusesTheBacklog(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
-		return slog.New(newLogrusHandler(quietLogger()))
-	}))
-	defer sys.Shutdown()
-	pid := sys.Root.Spawn(actor.PropsFromProducer(func() actor.Actor { return &console{ln: ln, log: quietLogger()} }))
-	if _, err := sys.Root.RequestFuture(pid, DrainConsole{KeepListener: true}, connWait).Result(); err != nil {
-		t.Fatal(err)
-	}
+	ln, sys, pid := drainedConsole(t, true)
 	client, err := net.Dial("unix", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
