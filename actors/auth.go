@@ -98,11 +98,12 @@ func (g *gate) audit(peer string) *logrus.Entry {
 // an `auth` line, or, before a token was given, any line (REFERENCE §5.3).
 // It reports whether it did; a failed auth is answered after g.delay, as
 // the reply of a request in flight (a timer sends the Reply to the actor).
+// In a drain it takes the lines before a token too, logged as outside
+// one (the first of the connection alone): a client that pipelined
+// thousands of them had each logged as the drain read them. An auth is
+// then left to the drain (nothing is granted once cfkd drains).
 func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 	g := c.gate
-	if c.draining {
-		return false
-	}
 	word, secret := authWords(m.line)
 	if word != "auth" {
 		if g.tokens == nil || g.authed {
@@ -114,6 +115,9 @@ func (c *connection) intercept(ctx actor.Context, m lineReceived) bool {
 		}
 		c.io.reply(m, messages.ErrorReply(messages.ErrNotAuthorized))
 		return true
+	}
+	if c.draining {
+		return false
 	}
 	if g.tokens == nil { // UNIX or --insecure-tcp: the peer's rights stay
 		c.io.reply(m, messages.Reply{})
