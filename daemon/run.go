@@ -400,6 +400,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			ready.fail(fmt.Errorf("cfkd: the detached cfkd (pid %d) was shut down by a signal while it loaded %s", os.Getpid(), f.Config))
 			<-done
 			orphans.sweep()
+			log.Info("cfkd exiting") // the last line of every shutdown (REFERENCE §7.4)
 			return nil
 		}
 		if err != nil {

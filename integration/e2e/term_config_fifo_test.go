@@ -69,6 +69,7 @@ func TestTermWhileWaitingForTheConfigFile(t *testing.T) {
 			if !strings.Contains(string(log), "shut down by a signal while loading "+fifo) {
 				t.Errorf("cfkd's log does not say it shut down while loading:\n%s", log)
 			}
+			checkLastRecord(t, home)
 		})
 	}
 }

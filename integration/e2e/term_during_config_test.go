@@ -58,6 +58,39 @@ func TestTermWhileLoadingConfigIsAShutdown(t *testing.T) {
 	if err != nil || strings.Contains(d.stderr.String(), conf) {
 		t.Fatalf("cfkd after a TERM while loading its config: exit %v, stderr:\n%s", err, d.stderr.String())
 	}
+	checkLastRecord(t, home)
+}
+
+// exitingRecord is the last record of every shutdown of cfkd's (REFERENCE
+// §7.4, §6.3).
+const exitingRecord = " INFO cfkd - cfkd exiting"
+
+// checkLastRecord checks that the last record of home's cfkd.log is
+// exitingRecord: a shutdown asked while -c FILE loaded ended without it,
+// on `shut down by a signal while loading FILE`.
+func checkLastRecord(t *testing.T, home string) {
+	t.Helper()
+	log := strings.TrimSuffix(readLog(home), "\n")
+	if last := log[strings.LastIndexByte(log, '\n')+1:]; !strings.HasSuffix(last, exitingRecord) {
+		t.Errorf("the last record of cfkd.log is %q, want one ending %q:\n%s", last, exitingRecord, log)
+	}
+}
+
+// TestShutdownEndsWithCfkdExiting: a shutdown once -c FILE loaded ends
+// its log with the line a shutdown while it loads ends it with
+// (checkLastRecord, above and in TestTermWhileWaitingForTheConfigFile).
+func TestShutdownEndsWithCfkdExiting(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	conf := filepath.Join(t.TempDir(), "cfk.conf")
+	if err := os.WriteFile(conf, []byte("service db cmd=sleep 1000\ncommand start service db\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, home, "-c", conf)
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	if err := d.waitExit(); err != nil {
+		t.Fatalf("cfkd after a TERM: exit %v, stderr:\n%s", err, d.stderr.String())
+	}
+	checkLastRecord(t, home)
 }
 
 // startAllConf is a config whose last line starts two services that
@@ -119,6 +152,7 @@ func TestTermWhileLoadingStartAllIsAShutdown(t *testing.T) {
 	if strings.Contains(string(log), "loaded "+conf) {
 		t.Errorf("cfkd shut down by a signal logged that it loaded its config:\n%s", log)
 	}
+	checkLastRecord(t, home)
 }
 
 // TestTermToDetachedWhileLoadingStartAll: the detached cfkd of `cfkd -d`
