@@ -110,7 +110,8 @@
 // their order; a proxy whose queue stays full for
 // Options.ProxyCommandStall, or a broken pipe, shuts the proxy down),
 // two reader goroutines turn status
-// and log lines into messages (the lines are package proxywire's, the codec
+// and log lines into messages (a log line loses its "\n" alone, a "\r"
+// before it being the service's; the lines are package proxywire's, the codec
 // cfk-proxy uses too; a start command that does not encode is refused to
 // the service, never sent; the log lines are logged in
 // proxy_loglines.go). A status or log line that changes nothing (one

@@ -238,12 +238,6 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 	p.send(ctx, &cmdLine{b: line, name: c.Name, stop: c.Command == proxywire.CommandStop})
 }
 
-// readLines calls emit with each line of r (without its "\r\n" or "\n")
-// until EOF, then closes r. Overlong lines are cut at maxProxyLine.
-func readLines(r *os.File, emit func([]byte)) {
-	readLinesFrom(r, nil, emit, readerEnd{})
-}
-
 // readerEnd is how a reader of an upgradable run ends: frozen when its
 // read deadline passes, eof at the end of its stream (closed: it closes
 // r; else it leaves r open, the freeze told). Zero: it closes r at EOF.
@@ -252,11 +246,14 @@ type readerEnd struct {
 	eof    func(rest []byte) (closed bool)
 }
 
-// readLinesFrom is readLines, r's stream starting with carry (bytes read
-// from it before: an upgrade in place, proxy_upgrade.go). When r's read
-// deadline passes and end.frozen is set, it returns without closing r,
-// and frozen gets what was read and not emitted.
-func readLinesFrom(r *os.File, carry []byte, emit func([]byte), end readerEnd) {
+// readLinesFrom calls emit with each line of r, its end taken off by
+// trim, until EOF, then closes r (unless end says otherwise); r's stream
+// starts with carry (bytes read from it before: an upgrade in place,
+// proxy_upgrade.go). Overlong lines are cut at maxProxyLine; a line that
+// trim leaves empty is skipped. When r's read deadline passes and
+// end.frozen is set, it returns without closing r, and frozen gets what
+// was read and not emitted.
+func readLinesFrom(r *os.File, carry []byte, trim func([]byte) []byte, emit func([]byte), end readerEnd) {
 	frozen := end.frozen
 	src := &carryReader{carry: carry, r: r}
 	br := bufio.NewReaderSize(src, 4096)
@@ -274,8 +271,7 @@ func readLinesFrom(r *os.File, carry []byte, emit func([]byte), end readerEnd) {
 			continue
 		}
 		if len(buf) > 0 && (err == nil || len(bytes.TrimSpace(buf)) > 0) {
-			line := bytes.TrimRight(buf, "\r\n")
-			if len(line) > 0 {
+			if line := trim(buf); len(line) > 0 {
 				emit(line)
 			}
 		}
@@ -288,6 +284,18 @@ func readLinesFrom(r *os.File, carry []byte, emit func([]byte), end readerEnd) {
 		}
 	}
 }
+
+// statusLineEnd takes a status line's end off: its "\n", and any "\r"
+// before it (JSON, where a blank at the end means nothing).
+func statusLineEnd(b []byte) []byte { return bytes.TrimRight(b, "\r\n") }
+
+// logLineEnd takes a log line's end off: its "\n" alone, as the original
+// cfkd's reader did (a readline, then chomp). A proxy writes a line of a
+// service as cut from its output ("\n" or "\r\n" taken off, as for a
+// direct service, REFERENCE §2.4), so a "\r" before the "\n" is the
+// service's own: `printf 'OK\r\r\n'` is logged `OK\r` under a proxy as
+// it is run directly. All of them were taken off: `OK`.
+func logLineEnd(b []byte) []byte { return bytes.TrimSuffix(b, []byte("\n")) }
 
 // startCommand is the start command of service c (REFERENCE §4.2): cmd the
 // string or the array as declared; env the add_env pairs only, as the

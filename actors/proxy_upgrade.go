@@ -104,10 +104,10 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	}
 	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, &pr.wantRoom, pr.stopWriter, func() { frozen("cmd")(nil) })
 	statusSlots := make(chan struct{}, maxProxyStatusLines)
-	go readLinesFrom(pr.statusR, statusCarry, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status")))
+	go readLinesFrom(pr.statusR, statusCarry, statusLineEnd, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status")))
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
 	slots, stop := pr.logSlots, pr.stopWriter
-	go readLinesFrom(pr.logR, logCarry, func(line []byte) {
+	go readLinesFrom(pr.logR, logCarry, logLineEnd, func(line []byte) {
 		takeSlot(slots, stop)
 		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
 	}, pr.atEOF("log", frozen("log")))
