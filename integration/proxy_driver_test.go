@@ -43,6 +43,21 @@ func startProxy(t *testing.T, argv []string, env ...string) *proxyRun {
 // startProxyFiles is startProxy with extra files for fds 6, 7...
 func startProxyFiles(t *testing.T, argv []string, extra []*os.File, env ...string) *proxyRun {
 	t.Helper()
+	p, _ := launchProxy(t, argv, extra, false, env...)
+	return p
+}
+
+// startProxyRawLog is startProxy with the read end of the log pipe left
+// to the test, unread: p.logs stays empty.
+func startProxyRawLog(t *testing.T, argv []string, env ...string) (p *proxyRun, log *os.File) {
+	t.Helper()
+	return launchProxy(t, argv, nil, true, env...)
+}
+
+// launchProxy is startProxyFiles; with rawLog, the log pipe's read end is
+// returned unread (closed at the end of the test), else read into p.logs.
+func launchProxy(t *testing.T, argv []string, extra []*os.File, rawLog bool, env ...string) (*proxyRun, *os.File) {
+	t.Helper()
 	var ends []*os.File
 	mk := func() (*os.File, *os.File) {
 		r, w, err := os.Pipe()
@@ -76,9 +91,13 @@ func startProxyFiles(t *testing.T, argv []string, extra []*os.File, env ...strin
 	}
 	p.proc = proc
 	go p.read(stR, &p.status)
-	go p.read(logR, &p.logs)
 	t.Cleanup(p.cleanup)
-	return p
+	if rawLog {
+		t.Cleanup(func() { logR.Close() }) // before p.cleanup: a proxy blocked on it exits
+		return p, logR
+	}
+	go p.read(logR, &p.logs)
+	return p, nil
 }
 
 func (p *proxyRun) read(f *os.File, into *[]string) {

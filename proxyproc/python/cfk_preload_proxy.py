@@ -30,6 +30,7 @@ import atexit
 import collections
 import gc
 import importlib
+import itertools
 import json
 import os
 import re
@@ -42,7 +43,7 @@ import sys
 import time
 import traceback
 
-MAX_LINE = 16 << 10  # as osproc.MaxLine: longer lines are cut in pieces
+PIPE_BUF = 4096  # as proxywire.PipeBuf: a write the kernel never splits
 MAX_COMMAND_LINE = 1 << 20
 MAX_LOG_BUFFER = 16 << 20  # log bytes waiting for cfkd; beyond, lines are dropped
 SELF = "-"
@@ -237,42 +238,65 @@ def exit_code(obj):
 
 
 class Out:
-    """A pipe to cfkd, written without blocking the loop."""
+    """A pipe to cfkd, written without blocking the loop: each line whole,
+    in one write of at most PIPE_BUF bytes, which the kernel takes whole
+    or not at all (REFERENCE §4.6 step 5). The original cfkd reads with a
+    readline that takes the part of a line in the pipe for a whole line."""
 
     def __init__(self, fd, sel, limit):
         self.fd, self.sel, self.limit = fd, sel, limit
-        self.buf = bytearray()
+        self.lines = collections.deque()  # whole lines, each with its "\n"
+        self.size = 0  # their bytes
         self.dropped = 0
         self.broken = False
         self.registered = False
         os.set_blocking(fd, False)
 
     def write(self, data):
+        """Queue data, one line with its "\n", and write what the pipe takes."""
         if self.broken:
             return
-        if self.limit and len(self.buf) + len(data) > self.limit:
+        if self.limit and self.size + len(data) > self.limit:
             self.dropped += 1
             return
         if self.dropped:
             n, self.dropped = self.dropped, 0
-            self.buf += ("err:-:%d log lines dropped: cfkd does not read the log pipe\n" % n).encode()
-        self.buf += data
+            self.queue(("err:-:%d log lines dropped: cfkd does not read the log pipe\n" % n).encode())
+        self.queue(data)
         self.flush()
 
+    def queue(self, line):
+        self.lines.append(line)
+        self.size += len(line)
+
     def flush(self):
-        while self.buf and not self.broken:
+        while self.lines and not self.broken:
+            # as many whole lines as fit in PIPE_BUF, or one longer line
+            # alone (none is: lines are cut to fit, but a write that takes
+            # it in parts is then the best there is)
+            batch, n = [self.lines[0]], len(self.lines[0])
+            for line in itertools.islice(self.lines, 1, None):
+                if n + len(line) > PIPE_BUF:
+                    break
+                batch.append(line)
+                n += len(line)
             try:
-                n = os.write(self.fd, self.buf)
+                written = os.write(self.fd, b"".join(batch))
             except BlockingIOError:
                 break
             except InterruptedError:
                 continue
             except OSError:  # cfkd is gone
                 self.broken = True
-                self.buf.clear()
+                self.lines.clear()
+                self.size = 0
                 break
-            del self.buf[:n]
-        want = bool(self.buf) and not self.broken
+            self.size -= written
+            while written and written >= len(self.lines[0]):
+                written -= len(self.lines.popleft())
+            if written:  # a part of a line longer than PIPE_BUF
+                self.lines[0] = self.lines[0][written:]
+        want = bool(self.lines) and not self.broken
         if want and not self.registered:
             self.sel.register(self.fd, selectors.EVENT_WRITE, ("out", self))
             self.registered = True
@@ -282,17 +306,28 @@ class Out:
 
     def drain(self, deadline):
         """Blocking flush at exit, until deadline."""
-        while self.buf and not self.broken and time.monotonic() < deadline:
+        while self.lines and not self.broken and time.monotonic() < deadline:
             self.flush()
-            if self.buf:
+            if self.lines:
                 time.sleep(0.01)
 
 
+def log_room(kind, name):
+    """The longest message of one log line of kind and name: PIPE_BUF
+    less TYPE:NAME: and the "\n" (4,089 bytes for service "s"), as
+    proxywire.LogRoom; 64 at least (no name cfkd sends is that long)."""
+    return max(PIPE_BUF - (len(kind) + len(name.encode()) + 3), 64)
+
+
 class Reader:
-    """The read end of a child's stdout or stderr, cut into lines."""
+    """The read end of a child's stdout or stderr, cut into lines: "\n" or
+    "\r\n" taken off, a longer line than one log line holds cut in pieces
+    of one log line each at a byte count, as cfk-proxy cuts them
+    (REFERENCE §6.4)."""
 
     def __init__(self, fd, kind, name, proxy):
         self.fd, self.kind, self.name, self.proxy = fd, kind, name, proxy
+        self.room = log_room(kind, name)
         self.partial = bytearray()
 
     def on_data(self, data):
@@ -306,14 +341,14 @@ class Reader:
             if line.endswith(b"\r"):
                 line = line[:-1]
             self.emit(line)
-        while len(self.partial) > MAX_LINE:
-            self.emit(bytes(self.partial[:MAX_LINE]))
-            del self.partial[:MAX_LINE]
+        while len(self.partial) > self.room:
+            self.emit(bytes(self.partial[: self.room]))
+            del self.partial[: self.room]
 
     def emit(self, line):
-        while len(line) > MAX_LINE:
-            self.proxy.log_bytes(self.kind, self.name, line[:MAX_LINE])
-            line = line[MAX_LINE:]
+        while len(line) > self.room:
+            self.proxy.log_bytes(self.kind, self.name, line[: self.room])
+            line = line[self.room :]
         self.proxy.log_bytes(self.kind, self.name, line)
 
     def eof(self):
@@ -355,8 +390,23 @@ class Proxy:
     # -- output to cfkd
 
     def log_bytes(self, kind, name, msg):
-        self.log.write(b"%s:%s:%s\n" % (kind.encode(), name.replace("\n", " ").encode(),
-                                         msg.replace(b"\n", b" ")))
+        """Write msg as log lines of kind and name: one, or pieces of one
+        log line each (cut at a UTF-8 character's start when one is near,
+        as proxywire.EncodeLog cuts them) when it is longer."""
+        prefix = b"%s:%s:" % (kind.encode(), name.replace("\n", " ").encode())
+        msg = msg.replace(b"\n", b" ")
+        room = max(PIPE_BUF - len(prefix) - 1, 64)  # log_room's
+        while len(msg) > room:
+            cut = room
+            for i in range(4):  # utf8.UTFMax
+                if cut - i <= 0:
+                    break
+                if msg[cut - i] & 0xC0 != 0x80:  # a character starts there
+                    cut -= i
+                    break
+            self.log.write(prefix + msg[:cut] + b"\n")
+            msg = msg[cut:]
+        self.log.write(prefix + msg + b"\n")
 
     def logf(self, kind, fmt, *args):
         self.log_bytes(kind, SELF, (fmt % args).encode("utf-8", "replace"))
