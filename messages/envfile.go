@@ -1,6 +1,7 @@
 package messages
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -9,6 +10,9 @@ import (
 // the environment, `KEY=VALUE` and its NUL, of more bytes (E2BIG).
 const maxEnvString = 32 * 4096
 
+// utf8BOM is U+FEFF as UTF-8, the mark some editors put first in a file.
+const utf8BOM = "\xef\xbb\xbf"
+
 // ParseEnvFile reads an env_file (REFERENCE §2.4): one `KEY=VALUE` a line
 // (an optional `export` and white space before it), blank lines and `#` comments
 // skipped, VALUE taken as it is or between matching single or double
@@ -16,7 +20,17 @@ const maxEnvString = 32 * 4096
 // number, and the key when it is one, never quotes it: an env_file holds
 // secrets (a file only root reads), and the error is the start's, kept
 // in last_error, which read peers and the status page show.
+//
+// A UTF-8 byte order mark before the first line, which Windows editors
+// write, is skipped, as docker's --env-file skips it: it made the first
+// line's key "\ufeffKEY", refused as `line 1: want KEY=VALUE` of a line
+// that reads right. A UTF-16 file (its mark) is refused as such: every
+// other byte of it is a NUL.
 func ParseEnvFile(data []byte) ([]EnvVar, error) {
+	data = bytes.TrimPrefix(data, []byte(utf8BOM))
+	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
+		return nil, fmt.Errorf("line 1: the file is UTF-16 (it starts with its byte order mark): save it as UTF-8")
+	}
 	var out []EnvVar
 	for i, line := range strings.Split(string(data), "\n") {
 		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))

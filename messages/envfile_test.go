@@ -40,3 +40,27 @@ func TestParseEnvFileExportTabAndLongValue(t *testing.T) {
 		t.Fatalf("a variable one byte over: %v", err)
 	}
 }
+
+// A file saved by a Windows editor starts with a UTF-8 byte order mark:
+// skipped, the first line is read as it shows (it was refused `line 1:
+// want KEY=VALUE`); a UTF-16 file is refused as what it is (REFERENCE
+// §2.4).
+func TestParseEnvFileByteOrderMark(t *testing.T) {
+	got, err := ParseEnvFile([]byte("\xef\xbb\xbfA=1\r\nB=2\r\n"))
+	if want := []EnvVar{{"A", "1"}, {"B", "2"}}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, %v; want %v", got, err, want)
+	}
+	got, err = ParseEnvFile([]byte("\xef\xbb\xbf# a comment\nexport A=1\n"))
+	if want := []EnvVar{{"A", "1"}}; err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("a comment after the mark: got %v, %v; want %v", got, err, want)
+	}
+	// only before the first line: elsewhere it is a byte of the line
+	if _, err := ParseEnvFile([]byte("A=1\n\xef\xbb\xbfB=2\n")); err == nil || !strings.HasPrefix(err.Error(), "line 2: want KEY=VALUE") {
+		t.Fatalf("a mark on line 2: %v", err)
+	}
+	for _, in := range []string{"\xff\xfeA\x00=\x001\x00", "\xfe\xff\x00A\x00=\x001"} {
+		if _, err := ParseEnvFile([]byte(in)); err == nil || !strings.Contains(err.Error(), "UTF-16") {
+			t.Errorf("%q: %v, want it refused as UTF-16", in, err)
+		}
+	}
+}
