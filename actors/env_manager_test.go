@@ -41,3 +41,47 @@ func TestManagersVarsNotPassed(t *testing.T) {
 	r.reply("start", start)
 	r.shutdownClean()
 }
+
+// TestOuterRunIDNotPassed: a cfkd run as a service of another cfkd has
+// that one's CFK_RUN_ID in its environment. A direct service gets its own
+// run's in its place, but a proxy and the services it runs (REFERENCE
+// §2.4: none under a proxy) got the outer run's, which names no run of
+// theirs: cfk-proxy sets CONTROL_FREAK_SERVICE to the service's name, so
+// the pair named run X of a service that run X never was.
+func TestOuterRunIDNotPassed(t *testing.T) {
+	t.Parallel()
+	const outer = "CFK_RUN_ID=0123456789abcdef"
+	r := newRig(t, func(o *Options) {
+		o.Env = []string{"PATH=/usr/bin:/bin", outer, "KEEP=1"}
+	})
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s1")
+	p := r.startFirstProxied(proxies, "s1", 4242)
+	if slices.ContainsFunc(p.spec.Env, func(kv string) bool { return strings.HasPrefix(kv, "CFK_RUN_ID=") }) {
+		t.Errorf("proxy: cfkd's own CFK_RUN_ID passed on: %q", p.spec.Env)
+	}
+	if !slices.Contains(p.spec.Env, "KEEP=1") {
+		t.Errorf("proxy: cfkd's environment not passed: %q", p.spec.Env)
+	}
+	r.okDone("command stop service s1", 1)
+	if got := p.command(); got != `{"command":"stop","name":"s1"}` {
+		t.Fatalf("stop command %q", got)
+	}
+	p.stopped("s1", 4242, exitCode(0))
+	r.expectSeq("s1", stopping, stopped)
+	p.eof()
+	r.ok("service d cmd=sleep 100", "service d startwait_secs=0.02")
+	r.okDone("command start service d", 1)
+	r.expectSeq("d", starting, running)
+	var env []string
+	for _, l := range r.fake.allLaunches() {
+		if hasEnv(l.Spec.Env, "CONTROL_FREAK_SERVICE=d") {
+			env = l.Spec.Env
+		}
+	}
+	if env == nil || slices.Contains(env, outer) || !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "CFK_RUN_ID=") }) {
+		t.Errorf("d: want a CFK_RUN_ID of its own run: %q", env)
+	}
+	r.shutdownClean()
+}

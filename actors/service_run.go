@@ -457,7 +457,10 @@ func (s *Service) socket(name string) (*os.File, error) {
 // and watchdog it is to report to. They are meant for cfkd, never for a
 // service: a service's sd_notify would reach cfkd's manager, and cfkd's
 // WATCHDOG_PID turns off the watchdog of a service's sd_watchdog_enabled.
-var managerVars = []string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}
+// So is RunIDVar, of a cfkd run as a service of another cfkd: it names
+// that one's run, and a service under a proxy, which gets no run id of
+// its own (REFERENCE §2.4), carried it with its own CONTROL_FREAK_SERVICE.
+var managerVars = []string{"LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", RunIDVar}
 
 // socketVars are the variables of the socket hand-over (REFERENCE §3):
 // they tell of fds 3, 4, ... that only the service's process gets, so a
