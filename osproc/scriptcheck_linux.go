@@ -27,8 +27,13 @@ func unknownFormat(p string, head []byte) error {
 		return nil
 	}
 	why := `no "#!" line, and not an ELF program: a shell script needs "#!/bin/sh"`
-	if len(head) == 0 {
+	switch {
+	case len(head) == 0:
 		why = "an empty file"
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf#!")):
+		// a Windows editor's UTF-8 mark: the "#!" the user sees is not
+		// the file's first two bytes, which is all the kernel reads
+		why = `a UTF-8 byte order mark before its "#!" line, which the kernel does not skip: save it without one`
 	}
 	return &ranButFails{fmt.Errorf("%w (%s)", syscall.ENOEXEC, why)}
 }

@@ -29,12 +29,15 @@ func TestCheckProgramScripts(t *testing.T) {
 	write(dir, "first", "#!/bin/sh\necho hi\n")
 	missing := write(dir, "missing.py", "#!/usr/bin/env no-such-cfk-prog\nprint(1)\n")
 	crlf := write(dir, "crlf.sh", "#!/usr/bin/env sh\r\necho hi\n")
+	bom := write(dir, "bom.sh", "\xef\xbb\xbf#!/bin/sh\necho hi\n")
 	write(dir, "cfk-own-tool", "#!/bin/sh\n")
 	env := []string{"PATH=" + early + ":" + dir + ":/usr/bin:/bin"}
 	var l Launcher
 	bad := []struct{ argv0, want string }{
 		{plain, "exec " + plain + `: exec format error (no "#!" line, and not an ELF program: a shell script needs "#!/bin/sh")`},
 		{empty, "exec " + empty + ": exec format error (an empty file)"},
+		// the "#!" a Windows editor shows after its byte order mark
+		{bom, "exec " + bom + `: exec format error (a UTF-8 byte order mark before its "#!" line, which the kernel does not skip: save it without one)`},
 		// execvp(3) runs the first it finds, and does not look further
 		{"first", "exec first: " + filepath.Join(early, "first") + ": exec format error"},
 		{missing, "exec " + missing + `: its interpreter "/usr/bin/env" "no-such-cfk-prog": executable file not found in PATH`},
