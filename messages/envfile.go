@@ -53,7 +53,7 @@ func ParseEnvFile(data []byte) ([]EnvVar, error) {
 			val = val[1 : n-1]
 		}
 		if strings.IndexByte(val, 0) >= 0 {
-			return nil, fmt.Errorf("line %d: NUL in the value", i+1)
+			return nil, fmt.Errorf("line %d: a NUL byte in the value of %s", i+1, key)
 		}
 		if n := len(key) + 1 + len(val); n >= maxEnvString {
 			return nil, fmt.Errorf("line %d: %s=VALUE is %d bytes: the kernel passes at most %d bytes a variable", i+1, key, n, maxEnvString-1)

@@ -64,3 +64,13 @@ func TestParseEnvFileByteOrderMark(t *testing.T) {
 		}
 	}
 }
+
+// A NUL byte in a value, which no exec can pass, names the line and its
+// key, as every error of a line that has one (REFERENCE §2.4); it named
+// neither the key nor anything to look for.
+func TestParseEnvFileNULNamesItsKey(t *testing.T) {
+	_, err := ParseEnvFile([]byte("A=1\nDB_PASSWORD=hunt\x00er2\n"))
+	if err == nil || err.Error() != "line 2: a NUL byte in the value of DB_PASSWORD" {
+		t.Fatalf("got %v", err)
+	}
+}
