@@ -282,7 +282,9 @@
 //     and group: the goroutine answers by then; one not answered is a
 //     CauseShortage (REFERENCE §2.1). So is the env_file's read
 //     (Options.PathTimeout, one in flight per path and uid, a path
-//     known not to answer failing the next starts at once), and the launch's cwd and program, which osproc bounds
+//     known not to answer failing the next starts at once), and whether
+//     the user of a run without cwd may enter cfkd's working directory
+//     (the same bound; not answered, nothing is warned of), and the launch's cwd and program, which osproc bounds
 //     itself (an *nss.TimeoutError from Launch or CheckProgram): a file
 //     on a hung mount. The child's own chdir and execve, after the fork,
 //     are bounded by osproc where the fork server forks (Linux: the

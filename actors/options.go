@@ -138,6 +138,9 @@ type Options struct {
 	// readEnvFile reads an env_file (readEnvFile; tests make it hang,
 	// as a file on a hung mount does)
 	readEnvFile func(name, cwd string, uid int) ([]messages.EnvVar, error)
+	// workDir is cfkd's working directory, a service's without cwd
+	// (os.Getwd; tests give another)
+	workDir func() (string, error)
 	// ExecProbeTry bounds each try of a ready=exec: probe: one that has
 	// not exited by then is killed, a failed try (REFERENCE §2.9: 30 s).
 	ExecProbeTry time.Duration
@@ -255,6 +258,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.readEnvFile == nil {
 		o.readEnvFile = readEnvFile
+	}
+	if o.workDir == nil {
+		o.workDir = os.Getwd
 	}
 	if o.ExecProbeTry == 0 {
 		o.ExecProbeTry = 30 * time.Second

@@ -21,6 +21,7 @@ import (
 	"github.com/cfk/cfk/internal/safepath"
 	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // credResolved is the user/group lookup of a launch, done in a
@@ -32,6 +33,9 @@ type credResolved struct {
 	cred    *syscall.Credential
 	vars    []messages.EnvVar // runIdentity's: the user's HOME, USER, LOGNAME, SHELL, then the env_file's
 	err     error
+	// deniedDir: cfkd's working directory, when the run has no cwd of its
+	// own and its user may not enter cfkd's (a warning, deniedWorkDir)
+	deniedDir string
 }
 
 // looksUpIdentity says whether a launch of c resolves a user or group
@@ -50,6 +54,9 @@ func (s *Service) lookUp(ctx actor.Context, attempt uint64) {
 	go func() {
 		m := credResolved{attempt: attempt, cfg: c}
 		m.cred, m.vars, m.err = runIdentity(c, lookup, opts)
+		if m.err == nil {
+			m.deniedDir = deniedWorkDir(c, m.cred, opts)
+		}
 		root.Send(self, m)
 	}()
 }
@@ -93,6 +100,31 @@ func runIdentity(c *messages.ServiceConfig, identity bool, opts *Options) (cred 
 		}
 	}
 	return cred, append(vars, file...), nil
+}
+
+// deniedWorkDir is cfkd's working directory when a run of c, switched to
+// cred's user, has no cwd of its own and that user may not enter it (a
+// root cfkd started in /root, a service of user=nobody): the process
+// runs there all the same, and its relative paths fail with EACCES,
+// where systemd runs a service in / (REFERENCE §2.4). "" otherwise, and
+// when the check does not answer within opts.PathTimeout (cfkd's
+// directory on a hung mount): it only warns.
+func deniedWorkDir(c *messages.ServiceConfig, cred *syscall.Credential, opts *Options) string {
+	if c.Cwd != "" || c.Proxy != "" || cred == nil || cred.Uid == 0 {
+		return ""
+	}
+	wd, err := opts.workDir()
+	if err != nil {
+		return ""
+	}
+	key := fmt.Sprintf("workdir\x00%s\x00%d\x00%d\x00%v", wd, cred.Uid, cred.Gid, cred.Groups)
+	v, err := opts.paths.Do(key, "cwd "+wd, opts.PathTimeout, func() (any, error) {
+		return osproc.MayEnter(wd, cred), nil
+	})
+	if ok, _ := v.(bool); err != nil || ok {
+		return ""
+	}
+	return wd
 }
 
 // boundedCredential is opts.Credential, bounded by opts.LookupTimeout
@@ -248,7 +280,7 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 			s.lookUp(ctx, m.attempt)
 			return
 		}
-		m.cred, m.vars, m.err = nil, nil, nil
+		m.cred, m.vars, m.err, m.deniedDir = nil, nil, nil, ""
 	}
 	s.lookingUp = 0
 	if m.err != nil {
@@ -267,6 +299,10 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 		}
 		s.launchFailed(ctx, m.attempt, lifecycle.CauseConfig, fmt.Errorf("Service '%s' cannot start: %w", s.cfg.Name, m.err))
 		return
+	}
+	if m.deniedDir != "" {
+		s.log.Warnf("%s: it has no cwd, so it runs in cfkd's working directory %s, which uid %d may not enter: its relative paths fail with permission denied; set cwd (systemd runs a service in /)",
+			s.cfg.Name, m.deniedDir, m.cred.Uid)
 	}
 	s.fork(ctx, m.attempt, m.cred, m.vars)
 }

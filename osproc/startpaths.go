@@ -46,6 +46,16 @@ func dirError(dir string, cred *syscall.Credential, err error) error {
 	return nil
 }
 
+// MayEnter says whether cred may enter the directory dir, by the mode
+// bits and ACLs as a launch's cwd is checked (canSearch); false when dir
+// is no directory (or cannot be read).
+func MayEnter(dir string, cred *syscall.Credential) bool {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return false
+	}
+	return canSearch(dir, cred)
+}
+
 // canSearch says whether cred may enter dir: search permission on dir
 // and on every directory above it (permits), those of the path as it is
 // written (up to a `..`, which the kernel resolves from where a symlink
