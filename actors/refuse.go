@@ -32,12 +32,23 @@ const refuseLinger = time.Second
 // while the line may still need to be sent again; at most maxRefusing
 // at once, the others are closed at once (a reset then comes after the
 // end the client has read already).
+//
+// A guardedConn (one the accept goroutine admitted, that the console
+// refuses because it drained before the connection came to it) is
+// answered, shut and drained through its socket, and closed through
+// itself, which gives its slot of the policy back: the socket is hidden
+// under it, and was closed unshut with the client's request unread, so
+// that the client read the line, then `connection reset by peer`.
 func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
-	nowait.Write(conn, []byte("ERROR: "+why.Error()+"\r\n"))
-	tc, isTCP := conn.(*net.TCPConn)
+	sock := conn
+	if g, ok := conn.(*guardedConn); ok {
+		sock = g.Conn
+	}
+	nowait.Write(sock, []byte("ERROR: "+why.Error()+"\r\n"))
+	tc, isTCP := sock.(*net.TCPConn)
 	if !isTCP || p == nil {
-		nowait.Shutdown(conn, syscall.SHUT_RDWR)
-		nowait.Drop(conn)
+		nowait.Shutdown(sock, syscall.SHUT_RDWR)
+		nowait.Drop(sock)
 		conn.Close()
 		return
 	}
@@ -46,18 +57,19 @@ func (p *ConsolePolicy) refuse(conn net.Conn, why error) {
 	select {
 	case p.refuses <- struct{}{}:
 	default:
-		tc.Close()
+		conn.Close()
 		return
 	}
-	go lingerRefused(tc, func() { <-p.refuses })
+	go lingerRefused(tc, conn, func() { <-p.refuses })
 }
 
-// lingerRefused reads and drops what a refused client sends until it
-// closes or refuseLinger passes, then closes conn and calls done.
-func lingerRefused(conn *net.TCPConn, done func()) {
+// lingerRefused reads and drops what a refused client sends on its
+// socket tc until it closes or refuseLinger passes, then closes conn (tc,
+// or the guardedConn over it) and calls done.
+func lingerRefused(tc *net.TCPConn, conn net.Conn, done func()) {
 	defer done()
 	defer conn.Close()
-	dropInput(conn, refuseLinger)
+	dropInput(tc, refuseLinger)
 }
 
 // dropInput reads and drops what conn's peer sends until it closes, or
