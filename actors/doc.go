@@ -119,10 +119,13 @@
 // start) is logged once a second at most, the next record counting those
 // that were not: a proxy in a loop never floods cfkd's own log. Every
 // run has a number: a status line of a former run is logged as a stray's,
-// and ignored; its log lines are dropped. Once a run's process exited
-// and its status lines were drained, its status and log read ends are
-// closed (pipeRun.closeReads): a process it left may hold their write
-// ends for ever, and a proxy in a crash loop would pile up cfkd's fds. `started` gives the service its pid,
+// and ignored; its log lines are dropped, but those of the run that
+// ended last (endedRun: what it wrote before its end, read after it),
+// logged with its services and pids. Once a run's process exited and its
+// status lines were drained, its status and log readers read what has
+// arrived without waiting, then close their ends (pipeRun.closeReads): a
+// process it left may hold their write ends for ever, and a proxy in a
+// crash loop would pile up cfkd's fds. `started` gives the service its pid,
 // `stopped` reaches it as ProcessExited, the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
 // start queued meanwhile is not failed). A service with no pid after

@@ -139,6 +139,10 @@ type Proxy struct {
 	// lost: by run, the starts a run that ended never reported, ended
 	// once its process exits (proxy_lost.go)
 	lost map[uint64]lostRun
+	// endedRun: the services of the run that ended last and their pids,
+	// for the log lines it wrote before its end that are read after it
+	// (proxy_loglines.go)
+	endedRun endedRun
 	// unreaped: by run, the pipes of a run taken for gone before its
 	// process exited (its grace elapsed): their read ends are closed at
 	// its exit, as a reaped run's are at its end (pipeRun.closeReads)
@@ -245,8 +249,11 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		p.stopped(ctx, m)
 		freeSlot(m.slot)
 	case proxyLogLine:
-		if m.run == p.run {
-			p.logLine(m.line)
+		switch m.run {
+		case p.run:
+			p.logLine(m.line, p.svcs, p.pids, p.lastPid)
+		case p.endedRun.run:
+			p.logLine(m.line, p.endedRun.svcs, p.endedRun.pids, p.endedRun.lastPid)
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
@@ -543,6 +550,7 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		svc := p.svcs[name]
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
 	}
+	p.endedRun = endedRun{run: p.run - 1, svcs: p.svcs, pids: p.pids, lastPid: p.lastPid}
 	p.svcs, p.up, p.pids, p.lastPid = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}
 	clear(p.alone) // a next run's process never ran theirs
 	p.starts = map[string][]*proxiedStart{}

@@ -10,9 +10,22 @@ import (
 // What a proxy writes on its log pipe and on its own stdout and stderr,
 // logged (REFERENCE §4.1, §4.4).
 
+// endedRun is what the log lines of the run that ended last need: its
+// run, the services it was asked to start and their pids, as they were at
+// its end. A proxy's last lines (what a service died of, forwarded
+// before the proxy exited) are read once cfkd took its end: they were
+// dropped, a former run's.
+type endedRun struct {
+	run           uint64
+	svcs          map[string]proxiedRef
+	pids, lastPid map[string]int
+}
+
 // logLine logs one `TYPE:SVCNAME:MESSAGE` line (REFERENCE §4.4): as the output
-// of service SVCNAME (with its pid), or of the proxy itself for `-`.
-func (p *Proxy) logLine(line string) {
+// of service SVCNAME (with its pid), or of the proxy itself for `-`; svcs,
+// pids and lastPid are those of the run that wrote it (the live one's, or
+// the endedRun's).
+func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid map[string]int) {
 	l, err := proxywire.ParseLogLine(line)
 	if err != nil {
 		// once a second at most: a proxy that wrote raw lines on its
@@ -36,16 +49,16 @@ func (p *Proxy) logLine(line string) {
 		p.opts.ServiceLog.WithFields(own).Log(lvl, l.Message)
 		return
 	}
-	if _, ok := p.svcs[l.Service]; !ok && p.pids[l.Service] == 0 && p.lastPid[l.Service] == 0 {
+	if _, ok := svcs[l.Service]; !ok && pids[l.Service] == 0 && lastPid[l.Service] == 0 {
 		// a service this proxy was never asked to start (nor ran last):
 		// the line is the proxy's own, not that service's log and tail
 		p.opts.ServiceLog.WithFields(own).Log(lvl, fmt.Sprintf("for service '%s', not started under this proxy: %s", l.Service, l.Message))
 		return
 	}
 	fields := logrus.Fields{"category": "service." + l.Service + "." + l.Stream, "service": l.Service, "proxy": p.cfg.Name}
-	if pid := p.pids[l.Service]; pid != 0 {
+	if pid := pids[l.Service]; pid != 0 {
 		fields["pid"] = pid
-	} else if pid := p.lastPid[l.Service]; pid != 0 {
+	} else if pid := lastPid[l.Service]; pid != 0 {
 		fields["pid"] = pid // its last lines, come after its exit
 	}
 	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)

@@ -244,6 +244,9 @@ func (p *Proxy) sendCommand(ctx actor.Context, c proxywire.Command) {
 type readerEnd struct {
 	frozen func(rest []byte)
 	eof    func(rest []byte) (closed bool)
+	// ending, once it holds, makes the reader read what has arrived
+	// without waiting, then end (pipeRun.closeReads)
+	ending *atomic.Bool
 }
 
 // readLinesFrom calls emit with each line of r, its end taken off by
@@ -255,7 +258,7 @@ type readerEnd struct {
 // was read and not emitted.
 func readLinesFrom(r *os.File, carry []byte, trim func([]byte) []byte, emit func([]byte), end readerEnd) {
 	frozen := end.frozen
-	src := &carryReader{carry: carry, r: r}
+	src := &carryReader{carry: carry, r: r, ending: end.ending}
 	br := bufio.NewReaderSize(src, 4096)
 	var buf []byte
 	for {

@@ -2,9 +2,11 @@ package actors
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -90,6 +92,9 @@ type pipeRun struct {
 	// backlog); the writer sends it a proxyBacklogTick when it takes the
 	// next line
 	wantRoom atomic.Bool
+	// ending: the run ended (closeReads): its readers read what has
+	// arrived without waiting, then end, closing their pipes
+	ending atomic.Bool
 }
 
 // start starts the writer and the readers of run, the readers' streams
@@ -116,9 +121,10 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 // atEOF is what a reader does at the end of its pipe: once a freeze
 // began, it reports itself frozen (with rest) and keeps its end open for
 // the export; else it notes its pipe closed (closed is true: it closes its
-// end).
+// end). Once the run ended (closeReads), it reads what has arrived
+// without waiting, then meets its end.
 func (pr *pipeRun) atEOF(which string, frozen func(rest []byte)) readerEnd {
-	return readerEnd{frozen: frozen, eof: func(rest []byte) (closed bool) {
+	return readerEnd{frozen: frozen, ending: &pr.ending, eof: func(rest []byte) (closed bool) {
 		pr.mu.Lock()
 		defer pr.mu.Unlock()
 		if pr.freezing {
@@ -159,23 +165,37 @@ func (pr *pipeRun) freeze() int {
 	return n
 }
 
-// closeReads closes cfkd's ends of the status and log pipes of a run
-// whose process exited, once the status lines it wrote were drained
-// (REFERENCE §4.5: its end waits for them, 0.5 s at most): what is
-// written there since is not read. A process it left holding their write ends
-// (a daemon it started, a service forked with them) no longer holds
-// two of cfkd's fds until its own end: a proxy in a crash loop whose
-// runs each left one would exhaust them. The readers end at the close.
+// closeReads ends the readers of the status and log pipes of a run whose
+// process exited, once the status lines it wrote were drained (REFERENCE
+// §4.5: its end waits for them, 0.5 s at most): each reads what has
+// arrived on its pipe, without waiting for more (the log lines the run
+// wrote before its end, which its reader may not have reached yet: a
+// close lost them), hands it on, then closes its end; what is written
+// there since is not read. A process it left holding their write ends (a
+// daemon it started, a service forked with them) no longer holds two of
+// cfkd's fds until its own end: a proxy in a crash loop whose runs each
+// left one would exhaust them.
 func (pr *pipeRun) closeReads() {
-	pr.statusR.Close()
-	pr.logR.Close()
+	pr.ending.Store(true)
+	past := time.Unix(1, 0) // wakes a reader waiting in a read
+	pr.statusR.SetReadDeadline(past)
+	pr.logR.SetReadDeadline(past)
 }
 
-// carryReader reads carry, then r.
+// carryReader reads carry, then r; once ending holds (nil: never), what
+// has arrived on r without waiting, up to endReadMax bytes, then the end
+// of input.
 type carryReader struct {
-	carry []byte
-	r     *os.File
+	carry  []byte
+	r      *os.File
+	ending *atomic.Bool
+	read   int // bytes read once ending held
 }
+
+// endReadMax bounds what the reader of an ended run reads: what its pipe
+// held at the end (1 MiB, Linux's pipe-max-size), not a flood that a
+// process it left goes on writing.
+const endReadMax = 1 << 20
 
 func (c *carryReader) Read(b []byte) (int, error) {
 	if len(c.carry) > 0 {
@@ -183,7 +203,46 @@ func (c *carryReader) Read(b []byte) (int, error) {
 		c.carry = c.carry[n:]
 		return n, nil
 	}
-	return c.r.Read(b)
+	if c.ending == nil || !c.ending.Load() {
+		n, err := c.r.Read(b)
+		if n > 0 || err == nil || c.ending == nil || !c.ending.Load() {
+			return n, err
+		}
+	}
+	if c.read >= endReadMax {
+		return 0, io.EOF
+	}
+	n := readArrivedFile(c.r, b[:min(len(b), endReadMax-c.read)])
+	if n <= 0 {
+		return 0, io.EOF
+	}
+	c.read += n
+	return n, nil
+}
+
+// readArrivedFile reads into b what has arrived on f, with one read(2)
+// that does not wait (f's descriptor is non-blocking, as os.Pipe's are);
+// a passed read deadline does not stop it. 0: nothing, its end, or an
+// error.
+func readArrivedFile(f *os.File, b []byte) int {
+	rc, err := f.SyscallConn()
+	if err != nil || len(b) == 0 {
+		return 0
+	}
+	n := 0
+	rc.Control(func(fd uintptr) {
+		for {
+			m, err := syscall.Read(int(fd), b)
+			if err == syscall.EINTR {
+				continue
+			}
+			if err == nil {
+				n = m
+			}
+			return
+		}
+	})
+	return n
 }
 
 // writeCommandsUntil is writeCommands that also stops, without closing w,
