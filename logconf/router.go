@@ -533,11 +533,32 @@ func (r *Router) Drain(d time.Duration) []Unwritten {
 	if st == nil {
 		return nil
 	}
-	end := time.Now().Add(d)
-	var out []Unwritten
+	// every destination is waited for at once, for the whole of d: one
+	// after the other, those after a stalled one had what it left of d,
+	// none, and were named with it
+	synced := make(map[string]chan struct{}, len(st.sinks))
 	for name, s := range st.sinks {
-		if !s.syncWithin(max(time.Until(end), 0)) {
-			out = append(out, Unwritten{Destination: name, Records: s.unwritten()})
+		done := make(chan struct{})
+		synced[name] = done
+		go func() { s.sync(); close(done) }() // left to return on its own
+	}
+	over := time.NewTimer(d)
+	defer over.Stop()
+	var out []Unwritten
+	expired := false
+	for name, done := range synced {
+		if !expired {
+			select {
+			case <-done:
+				continue
+			case <-over.C:
+				expired = true // d is over: the others are taken as they are
+			}
+		}
+		select {
+		case <-done:
+		default:
+			out = append(out, Unwritten{Destination: name, Records: st.sinks[name].unwritten()})
 		}
 	}
 	slices.SortFunc(out, func(a, b Unwritten) int { return strings.Compare(a.Destination, b.Destination) })

@@ -62,3 +62,31 @@ func TestDrainNamesTheStalledDestination(t *testing.T) {
 		t.Fatal("cfkd.log not written")
 	}
 }
+
+// Drain gives every destination the whole of its time, not what a
+// stalled one left of it: it waited for each in turn, so a destination
+// that came after the stalled one in the map's order had 0 s, and was
+// named with the stalled one as losing its records (an upgrade's
+// 'up to N records lost destination=file:cfkd.log' of a cfkd.log that
+// writes at once). Several rounds: the order is the map's, at random.
+func TestDrainGivesEachDestinationItsTime(t *testing.T) {
+	f := newFixture(t)
+	fifo := filepath.Join(f.home, "pipe")
+	if err := mkfifoReader(t, fifo); err != nil {
+		t.Fatal(err)
+	}
+	f.apply(t, "services = file:"+fifo+"\nservice.a = file:a.log\nservice.b = file:b.log\nservice.c = file:c.log\n")
+	line := strings.Repeat("s", 4<<10)
+	for range 64 { // 256 KiB: more than the pipe holds
+		f.line("web", "out", 7, line)
+	}
+	for round := range 4 {
+		for _, name := range []string{"a", "b", "c"} {
+			f.line(name, "out", 7, "round")
+		}
+		w := f.r.Drain(500 * time.Millisecond)
+		if len(w) != 1 || w[0].Destination != "file:"+fifo {
+			t.Fatalf("round %d: Drain = %+v, want file:%s alone", round, w, fifo)
+		}
+	}
+}
