@@ -76,7 +76,9 @@ func Execs(script string) bool {
 					return true
 				}
 				atCommand = false
-			case commandFollows[w]:
+			case commandFollows[w], isAssignment(w):
+				// an assignment before a command (`FOO=1 exec app`)
+				// leaves the command its position
 			default:
 				atCommand = false
 			}
@@ -89,19 +91,60 @@ func Execs(script string) bool {
 var commandFollows = map[string]bool{"!": true, "if": true, "then": true, "else": true, "elif": true, "while": true, "until": true, "do": true, "time": true}
 
 // execsAProgram says whether what follows a command word `exec` names a
-// program: its next word, which is not a redirection (`2>&1`, `<file`).
+// program: its next word that is not a redirection (`exec >log 2>&1
+// app` execs app with them; `exec 2>&1` alone replaces nothing).
 func execsAProgram(rest string) bool {
-	rest = strings.TrimLeft(rest, " \t")
-	if rest == "" {
+	for {
+		rest = strings.TrimLeft(rest, " \t")
+		if rest == "" {
+			return false
+		}
+		switch rest[0] {
+		case '\n', ';', '&', '|', ')', '}', '#':
+			return false
+		}
+		after, redirection := skipRedirection(rest)
+		if !redirection {
+			return true
+		}
+		rest = after
+	}
+}
+
+// skipRedirection returns what follows the redirection rest starts with
+// (`2>&1`, `>file`, `< file`, `3<>f`, `>&-`), and false when it starts
+// with none.
+func skipRedirection(rest string) (string, bool) {
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == len(rest) || rest[i] != '<' && rest[i] != '>' {
+		return rest, false
+	}
+	for i < len(rest) && strings.IndexByte("<>&|", rest[i]) >= 0 {
+		i++
+	}
+	rest = strings.TrimLeft(rest[i:], " \t")
+	if rest == "" || strings.IndexByte("\n;&|)}#<>", rest[0]) >= 0 {
+		return rest, true // no target: the next step tells
+	}
+	_, next := shellWord(rest, 0)
+	return rest[next:], true
+}
+
+// isAssignment says whether w is a variable assignment, NAME=VALUE.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
 		return false
 	}
-	switch rest[0] {
-	case '\n', ';', '&', '|', ')', '}', '#', '<', '>':
-		return false
+	for i, c := range name {
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
 	}
-	w, _ := shellWord(rest, 0)
-	d := strings.TrimLeft(w, "0123456789")
-	return d == w || d == "" || (d[0] != '<' && d[0] != '>')
+	return true
 }
 
 // shellWord returns the word of script that starts at i (quotes kept,

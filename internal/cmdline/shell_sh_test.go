@@ -23,7 +23,8 @@ func TestExecsAsShSays(t *testing.T) {
 	}
 	for _, script := range []string{
 		"exec P", "cd / && exec P", "cd /; exec P", "exec 2>&1; exec P", "if true; then exec P; fi",
-		"P", "cd / && P", "exec 2>&1; P", "P; true", "echo exec P >/dev/null; P",
+		"exec 2>/dev/null 3<&0 P", "exec 2>&1 P", "FOO=1 exec P", "cd / && FOO=1 BAR=2 exec P",
+		"P", "cd / && P", "exec 2>&1; P", "P; true", "echo exec P >/dev/null; P", "FOO=1 P; true",
 	} {
 		argv := []string{"/bin/sh", "-c", strings.ReplaceAll(script, "P", prog)}
 		sh, s, ok := ShellScript(argv)

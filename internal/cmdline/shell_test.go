@@ -43,12 +43,21 @@ func TestExecs(t *testing.T) {
 		{"if [ -x /srv/app ]; then exec /srv/app; fi", true},
 		{"exec -a worker /srv/app", true},
 		{"exec 2>&1; exec app", true},
+		{"exec >/var/log/app.log 2>&1 app", true}, // redirections, then the program
+		{"exec 2>&1 app", true},
+		{"exec 3< /etc/app.conf 2>&- /srv/app", true},
+		{"FOO=1 exec app", true}, // an assignment: the command follows
+		{"cd /srv && PORT=80 LANG=C exec app", true},
 		{"app", false},
 		{"cd /srv && app", false},
 		{"app; echo done", false},
 		{"app 2>&1 | logger", false},
 		{"exec 2>&1; app", false}, // redirections only: the shell stays
 		{"exec >/var/log/app.log 2>&1; app", false},
+		{"exec 2> /var/log/app.err; app", false},
+		{"exec 2>&1", false},
+		{"FOO=1 app", false},
+		{"FOO=1; app", false},
 		{"exec", false},
 		{"echo exec app", false}, // an argument, not a command
 		{"app --mode exec", false},
