@@ -29,10 +29,11 @@ func ShellScript(argv []string) (shell, script string, ok bool) {
 			}
 			return "", "", false
 		case strings.HasPrefix(a, "--"): // bash's long options (--norc)
-		case a == "-o" || a == "+o" || a == "-O" || a == "+O":
-			i++ // its option name
 		case len(a) > 1 && (a[0] == '-' || a[0] == '+'):
 			c = c || a[0] == '-' && strings.ContainsRune(a, 'c')
+			// each o or O among the letters takes its option's name from
+			// the next argument (`-o pipefail`, `-euo pipefail`)
+			i += strings.Count(a, "o") + strings.Count(a, "O")
 		default:
 			if c {
 				return argv[0], a, true

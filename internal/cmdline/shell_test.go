@@ -14,6 +14,8 @@ func TestShellScript(t *testing.T) {
 		{[]string{"bash", "--norc", "-e", "-c", "app"}, "bash", "app", true},
 		{[]string{"bash", "-o", "pipefail", "-c", "app | cat"}, "bash", "app | cat", true},
 		{[]string{"dash", "-c", "--", "app"}, "dash", "app", true},
+		{[]string{"bash", "-euo", "pipefail", "-c", "app | cat"}, "bash", "app | cat", true}, // -o's name after the letters
+		{[]string{"bash", "-eo", "pipefail", "-o", "nounset", "-c", "app"}, "bash", "app", true},
 		{[]string{"sh", "/srv/run.sh"}, "", "", false},       // a script file
 		{[]string{"sh", "-e", "/srv/run.sh"}, "", "", false}, // its options
 		{[]string{"sh", "-c"}, "", "", false},
