@@ -44,13 +44,13 @@ type adoption struct {
 // every declaration, add_env values included (REFERENCE §13.2). On such
 // an error the adoption returned holds what was read, for a rollback
 // (adoption.fail).
-func adoptionFromEnv(fm *former) (*adoption, error) {
+func adoptionFromEnv(fm *former, execs int) (*adoption, error) {
 	file := os.Getenv(upgrade.Env)
 	if file == "" {
 		return nil, nil
 	}
 	os.Unsetenv(upgrade.Env)
-	raw, changed, err := readState(file)
+	raw, changed, err := readState(file, execs)
 	var st *upgrade.State
 	if err == nil {
 		st, err = upgrade.Decode(raw)

@@ -201,7 +201,7 @@ func (a *adoption) rollBack(f Flags, why error) error {
 		return err
 	}
 	// and its copy, which the former cfkd adopts (statecopy.go)
-	cp, copyVar, err := stateCopy(f.Home, a.raw)
+	cp, copyVar, err := stateCopy(f.Home, a.raw, f.execs)
 	if err != nil {
 		os.Remove(a.file)
 		return err

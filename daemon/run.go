@@ -48,7 +48,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	// an upgrade in place (REFERENCE §13); an error only when adopting
-	adopt, err := adoptionFromEnv(fm)
+	adopt, err := adoptionFromEnv(fm, execs)
 	if err != nil {
 		err = adopt.fail(f, err) // returns when there is no rollback
 		err = fmt.Errorf("%w: cfkd stops here; the services keep running without a supervisor (but those under a proxy, which ends them as its command pipe closes)", err)

@@ -25,12 +25,15 @@ import (
 // then is not what the services are. The copy is a sealed memfd on Linux
 // (nothing can change it), else an unlinked file in the home.
 
-// stateFdEnv names the copy to the new cfkd: "FD:SHA256".
+// stateFdEnv names the copy to the new cfkd: "FD:SHA256:EXECS", EXECS
+// the value of execsEnv the same exec sets: a copy named with another
+// is not this exec's (readState). "FD:SHA256" (a cfkd that wrote no
+// EXECS) is taken as this exec's.
 const stateFdEnv = "_CFKD_UPGRADE_STATE_FD"
 
 // stateCopy makes the copy of the state document b, not close-on-exec,
 // and stateFdEnv's entry naming it.
-func stateCopy(home string, b []byte) (*os.File, string, error) {
+func stateCopy(home string, b []byte, execs int) (*os.File, string, error) {
 	f, err := sealedState(b)
 	if err != nil {
 		f, err = unlinkedState(home, b)
@@ -43,7 +46,7 @@ func stateCopy(home string, b []byte) (*os.File, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("upgrade state: its copy: %w", err)
 	}
-	return f, stateFdEnv + "=" + strconv.Itoa(int(f.Fd())) + ":" + digest(b), nil
+	return f, stateFdEnv + "=" + strconv.Itoa(int(f.Fd())) + ":" + digest(b) + ":" + strconv.Itoa(execs+1), nil
 }
 
 // unlinkedState is a file in home holding b, removed from the home once
@@ -75,9 +78,18 @@ func digest(b []byte) string {
 // removed once read, whatever follows: it holds every declaration,
 // add_env values included (REFERENCE §13.2). raw is nil when nothing the
 // former cfkd wrote could be read: there is no state to roll back with.
-func readState(file string) (raw []byte, changed bool, err error) {
+//
+// execs is this cfkd's count of execs (execsEnv): a copy named with
+// another count was named for an earlier exec, and is no copy of this
+// one's; its fd, which may be anything now, is not touched. A cfkd older
+// than the copy, which this one was downgraded to, keeps stateFdEnv in
+// its environment and passes it on at its own upgrade.
+func readState(file string, execs int) (raw []byte, changed bool, err error) {
 	named, passed := os.LookupEnv(stateFdEnv)
 	os.Unsetenv(stateFdEnv)
+	if f := strings.Split(named, ":"); passed && len(f) > 2 && f[2] != strconv.Itoa(execs) {
+		passed = false // stale
+	}
 	fromFile, ferr := os.ReadFile(file)
 	os.Remove(file)
 	if !passed {
@@ -87,6 +99,7 @@ func readState(file string) (raw []byte, changed bool, err error) {
 		return fromFile, false, nil
 	}
 	n, want, _ := strings.Cut(named, ":")
+	want, _, _ = strings.Cut(want, ":")
 	copied, cerr := readCopy(n, want)
 	switch {
 	case cerr == nil:

@@ -21,11 +21,11 @@ func TestReadStateAdoptsTheCopy(t *testing.T) {
 	doctored := []byte(`{"version":7,"services":[]}`)
 	copies := map[string]func(home string) *os.File{
 		"copy": func(home string) *os.File {
-			f, v, err := stateCopy(home, wrote)
+			f, v, err := stateCopy(home, wrote, 0) // a first exec: EXECS 1
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := stateFdEnv + "=" + strconv.Itoa(int(f.Fd())) + ":" + digest(wrote); v != want {
+			if want := stateFdEnv + "=" + strconv.Itoa(int(f.Fd())) + ":" + digest(wrote) + ":1"; v != want {
 				t.Fatalf("%q, want %q", v, want)
 			}
 			return f
@@ -52,7 +52,7 @@ func TestReadStateAdoptsTheCopy(t *testing.T) {
 			}
 			// readState closes the fd it is given: a dup, as the exec's
 			t.Setenv(stateFdEnv, dupFd(t, f)+":"+digest(wrote))
-			raw, changed, err := readState(file)
+			raw, changed, err := readState(file, 1)
 			if err != nil || !changed || !bytes.Equal(raw, wrote) {
 				t.Fatalf("readState: %q changed=%v %v, want what the former cfkd wrote, changed", raw, changed, err)
 			}
@@ -80,13 +80,13 @@ func TestReadStateAdoptsTheCopy(t *testing.T) {
 	defer null.Close()
 	write(wrote)
 	t.Setenv(stateFdEnv, dupFd(t, null)+":"+digest(wrote))
-	if raw, changed, err := readState(file); err != nil || changed || !bytes.Equal(raw, wrote) {
+	if raw, changed, err := readState(file, 1); err != nil || changed || !bytes.Equal(raw, wrote) {
 		t.Errorf("no copy, the file as written: %q changed=%v %v", raw, changed, err)
 	}
 	// neither: refused
 	write(doctored)
 	t.Setenv(stateFdEnv, dupFd(t, null)+":"+digest(wrote))
-	raw, _, err := readState(file)
+	raw, _, err := readState(file, 1)
 	if err == nil || raw != nil || !strings.Contains(err.Error(), "changed after the former cfkd wrote it") ||
 		!strings.Contains(err.Error(), "is the state the former cfkd wrote") {
 		t.Errorf("neither the file nor the copy: %q %v, want refused", raw, err)
@@ -94,7 +94,7 @@ func TestReadStateAdoptsTheCopy(t *testing.T) {
 	// a former cfkd that passes no copy: the file
 	write(doctored)
 	os.Unsetenv(stateFdEnv)
-	if raw, changed, err := readState(file); err != nil || changed || !bytes.Equal(raw, doctored) {
+	if raw, changed, err := readState(file, 1); err != nil || changed || !bytes.Equal(raw, doctored) {
 		t.Errorf("no copy passed: %q changed=%v %v", raw, changed, err)
 	}
 }
@@ -124,4 +124,40 @@ func dupFd(t *testing.T, f *os.File) string {
 		t.Fatal(err)
 	}
 	return strconv.Itoa(fd)
+}
+
+// TestReadStateIgnoresAStaleCopy: a copy named by a cfkd some execs ago
+// is not this exec's, and its fd is not touched: a cfkd older than the
+// copy, to which this one was downgraded, kept stateFdEnv in its
+// environment and passed it on at its own upgrade, naming an fd that
+// was anything by then (closed at its exec, or reused for a service's
+// pipe that crosses): the new cfkd closed it, refused the state it was
+// given ('neither ... nor its copy'), and stopped, the services left
+// without a supervisor.
+func TestReadStateIgnoresAStaleCopy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "upgrade.state")
+	wrote := []byte(`{"version":7,"services":[{"config":{"Name":"b"}}]}`)
+	if err := os.WriteFile(file, wrote, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe() // a service's pipe, say, that crosses the exec
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	fd, err := unix.FcntlInt(r.Fd(), unix.F_DUPFD, 3) // not close-on-exec: it crosses
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	t.Setenv(stateFdEnv, strconv.Itoa(fd)+":"+digest([]byte("the state of an exec long ago"))+":2")
+	raw, changed, err := readState(file, 4)
+	if err != nil || changed || !bytes.Equal(raw, wrote) {
+		t.Fatalf("readState: %q changed=%v %v, want the file as written", raw, changed, err)
+	}
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil || flags&unix.FD_CLOEXEC != 0 {
+		t.Fatalf("fd %d: flags %#x, %v: want it open, not close-on-exec", fd, flags, err)
+	}
 }

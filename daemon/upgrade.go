@@ -264,7 +264,7 @@ func (u *upgrader) freeze(tree *actors.Tree) (*upgrade.State, []*os.File, string
 	var copyVar string
 	if err == nil {
 		var cp *os.File
-		if cp, copyVar, err = stateCopy(u.f.Home, raw); err == nil {
+		if cp, copyVar, err = stateCopy(u.f.Home, raw, u.f.execs); err == nil {
 			files = append(files, cp)
 		}
 	}
