@@ -149,6 +149,13 @@
 // helper inherits the daemon's working directory and neither process ever
 // changes its own: a Spec without Dir runs there either way.
 //
+// Threads (threads.go, REFERENCE §7.6): New, and the helper at its
+// start, make the threads the process will wait in system calls with, and
+// leave them idle for the runtime to take, so that a user whose processes
+// ran out (RLIMIT_NPROC, which counts threads) fails a fork with EAGAIN,
+// a shortage that is retried, rather than abort the process when the
+// runtime wants one more thread.
+//
 // Fds (fds.go, REFERENCE §7.6): a running child whose two streams are
 // captured holds 2 fds in the daemon (the read ends, in the poller); a
 // fork under way 4 more for a moment (the write ends, closed right after

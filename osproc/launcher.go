@@ -175,6 +175,7 @@ func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 	if !open.CompareAndSwap(false, true) {
 		return nil, errors.New("osproc: a Launcher is already open in this process")
 	}
+	reserveThreads(cfkdThreads()) // before any service runs (threads.go)
 	if err := becomeSubreaper(); errors.Is(err, errNoSubreaper) {
 		log.Info("no child subreaper on this system: orphaned grandchildren of services are not adopted by cfkd (their process group is still stopped with them)")
 	} else if err != nil {
