@@ -292,7 +292,11 @@
 //     on a hung mount. The child's own chdir and execve, after the fork,
 //     are bounded by osproc where the fork server forks (Linux: the
 //     same *nss.TimeoutError, `exec of PATH did not answer`); a fork
-//     cfkd makes itself waits for them (REFERENCE §2.1).
+//     cfkd makes itself waits for them (REFERENCE §2.1). An auto
+//     proxy's launch that fails for cfkd's shortage (fds, a fork) is its
+//     services' too: their starts are refused as short (Proxy.refusal,
+//     the event `proxy short`), and they wait in backoff (REFERENCE
+//     §4.5).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

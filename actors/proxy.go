@@ -335,7 +335,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 			err = p.launch(ctx)
 		}
 		if err != nil {
-			ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
+			ctx.Send(m.svc, p.refusal(m.attempt, err))
 			return
 		}
 		p.queued = append(p.queued, m) // sent once it runs
@@ -621,7 +621,7 @@ func (p *Proxy) dropQueued(ctx actor.Context, name string, err error) {
 
 func (p *Proxy) failQueued(ctx actor.Context, err error) {
 	for _, m := range p.queued {
-		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: err})
+		ctx.Send(m.svc, p.refusal(m.attempt, err))
 	}
 	p.queued = nil
 }

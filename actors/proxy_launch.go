@@ -159,6 +159,19 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 	}
 }
 
+// refusal refuses the start attempt for err, the proxy's launch's
+// failure, or another reason it cannot run the start: a launch that
+// failed for want of cfkd's own resources (fds, a fork) is cfkd's
+// shortage, and the service waits in backoff and tries again, as a
+// direct service does (REFERENCE §2.1, §4.5); it went to fail, never
+// started again once the resource was freed.
+func (p *Proxy) refusal(attempt uint64, err error) proxyStartRefused {
+	if short := shortage(err); short != nil {
+		return proxyStartRefused{attempt: attempt, err: fmt.Errorf("Proxy '%s' can't run: %w", p.cfg.Name, short), short: true}
+	}
+	return proxyStartRefused{attempt: attempt, err: err}
+}
+
 // answerUps answers the proxyups that waited for a launch's outcome.
 func (p *Proxy) answerUps(ctx actor.Context, err error) {
 	for _, to := range p.upWait {

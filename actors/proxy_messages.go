@@ -76,6 +76,7 @@ type (
 	proxyStartRefused struct {
 		attempt uint64
 		err     error
+		short   bool // the proxy could not be launched for cfkd's own shortage (refusal)
 	}
 	// proxyServiceStarted: the proxy reported the pid; proc, when not
 	// nil, is a handle on that very process (Launcher.Handle), owned by

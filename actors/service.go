@@ -220,7 +220,11 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case proxyServiceStarted:
 		s.pidReported(ctx, m)
 	case proxyStartRefused:
-		s.feed(ctx, ev{Kind: lifecycle.EvProxyRefused, Attempt: m.attempt, Err: m.err})
+		k := lifecycle.EvProxyRefused
+		if m.short {
+			k = lifecycle.EvProxyShort
+		}
+		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Err: m.err})
 	case proxyStopped:
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
 	case proxyPidWaitAnswer:

@@ -315,6 +315,11 @@ const (
 	// (it left its proxy). The check before the table makes it of an
 	// EvPidReported (Next): nobody feeds it.
 	EvPidGivenUp
+	// The auto proxy of attempt could not be launched for want of cfkd's
+	// own resources (Err: the reason, as a launch's shortage's): not the
+	// service's failure, as EvLaunchFailed's CauseShortage (REFERENCE
+	// §2.1, §4.5).
+	EvProxyShort
 	numEvents
 )
 
@@ -324,7 +329,7 @@ var eventNames = [...]string{
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
-	"extend timeout", "watchdog trigger", "pid given up",
+	"extend timeout", "watchdog trigger", "pid given up", "proxy short",
 }
 
 func (k EventKind) String() string {

@@ -483,6 +483,17 @@ var rowProxyRefused = row{"→ fail", "the proxy's message is the reason", func(
 	s.ended(messages.Fail, s.ev.Err.Error())
 }}
 
+var rowProxyShort = row{"backoff, retried", "its auto proxy could not be launched for want of cfkd's own resources (fds, a fork): not the service's failure, as a launch's shortage: backoff, started again after 1 s, not counted, never fatal", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.logf(Warn, 0, "%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, s.ev.Err, s.p.ShortageDelay)
+	s.l.LastError = s.ev.Err.Error()
+	s.l.StopTime = s.now()
+	s.to(messages.Backoff, s.l.LastError)
+	s.arm(TimerBackoff, s.p.ShortageDelay)
+}}
+
 var rowProxyRefusedStopping = row{"→ stopped", "nothing ran: the stop is done", func(s *step) {
 	if s.l.Pid != 0 {
 		return
