@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os/exec"
-	"path/filepath"
 	"testing"
 )
 
@@ -20,17 +18,7 @@ func TestProxiedStopOfExitedEndsItsDaemons(t *testing.T) {
 	for _, verb := range []string{"stop", "destroy"} {
 		t.Run(verb, func(t *testing.T) { proxiedStopOfExitedEndsItsDaemons(t, needProxy(t), verb) })
 	}
-	t.Run("python", func(t *testing.T) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			t.Skip("no python3 in PATH")
-		}
-		script, err := filepath.Abs("../../proxyproc/python/cfk_preload_proxy.py")
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxiedStopOfExitedEndsItsDaemons(t, py+" "+script+" --preload json", "stop")
-	})
+	t.Run("python", func(t *testing.T) { proxiedStopOfExitedEndsItsDaemons(t, needPythonProxy(t), "stop") })
 }
 
 func proxiedStopOfExitedEndsItsDaemons(t *testing.T, proxyCmd, verb string) {

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -14,17 +12,7 @@ import (
 // `OK\r` run directly (`OK ` in `command tail`, §1.5).
 func TestProxiedLineKeepsItsCarriageReturn(t *testing.T) {
 	t.Run("cfk-proxy", func(t *testing.T) { proxiedLineKeepsItsCarriageReturn(t, needProxy(t)) })
-	t.Run("python", func(t *testing.T) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			t.Skip("no python3 in PATH")
-		}
-		script, err := filepath.Abs("../../proxyproc/python/cfk_preload_proxy.py")
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxiedLineKeepsItsCarriageReturn(t, py+" "+script+" --preload json")
-	})
+	t.Run("python", func(t *testing.T) { proxiedLineKeepsItsCarriageReturn(t, needPythonProxy(t)) })
 }
 
 func proxiedLineKeepsItsCarriageReturn(t *testing.T, proxyCmd string) {

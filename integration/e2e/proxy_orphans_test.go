@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,17 +24,7 @@ import (
 // Either way, the next start's daemon is not taken for the last one's.
 func TestProxiedStopEndsTheOrphans(t *testing.T) {
 	t.Run("cfk-proxy", func(t *testing.T) { proxiedStopEndsTheOrphans(t, needProxy(t)) })
-	t.Run("python", func(t *testing.T) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			t.Skip("no python3 in PATH")
-		}
-		script, err := filepath.Abs("../../proxyproc/python/cfk_preload_proxy.py")
-		if err != nil {
-			t.Fatal(err)
-		}
-		proxiedStopEndsTheOrphans(t, py+" "+script+" --preload json")
-	})
+	t.Run("python", func(t *testing.T) { proxiedStopEndsTheOrphans(t, needPythonProxy(t)) })
 }
 
 func proxiedStopEndsTheOrphans(t *testing.T, proxyCmd string) {

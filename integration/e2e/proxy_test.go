@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -19,6 +20,21 @@ func needProxy(t *testing.T) string {
 		t.Skip(cfkProxyErr)
 	}
 	return cfkProxyBin
+}
+
+// needPythonProxy is the command of the Python preload proxy (preloading
+// json), or skips the test when there is no python3.
+func needPythonProxy(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 in PATH")
+	}
+	script, err := filepath.Abs("../../proxyproc/python/cfk_preload_proxy.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return py + " " + script + " --preload json"
 }
 
 // proxyStatus returns the state and pid proxystatus gives proxy name.
