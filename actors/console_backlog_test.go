@@ -18,15 +18,7 @@ func TestRefuseBacklog(t *testing.T) {
 	for _, network := range []string{"unix", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			t.Parallel()
-			addr := "127.0.0.1:0"
-			if network == "unix" {
-				addr = filepath.Join(t.TempDir(), "sock")
-			}
-			ln, err := net.Listen(network, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
+			ln := listenOn(t, network)
 			var clients []net.Conn
 			for range 3 {
 				c, err := net.Dial(network, ln.Addr().String())
@@ -73,4 +65,20 @@ func TestShutdownDrainRefusesTheBacklog(t *testing.T) {
 	if _, err := net.Dial("unix", ln.Addr().String()); err == nil {
 		t.Error("the listener still accepts once the console drained")
 	}
+}
+
+// listenOn is a listener on a new UNIX socket or on a TCP port of
+// loopback, closed at the test's end.
+func listenOn(t *testing.T, network string) net.Listener {
+	t.Helper()
+	addr := "127.0.0.1:0"
+	if network == "unix" {
+		addr = filepath.Join(t.TempDir(), "sock")
+	}
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
 }

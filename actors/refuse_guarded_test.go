@@ -2,7 +2,6 @@ package actors
 
 import (
 	"net"
-	"path/filepath"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -22,15 +21,7 @@ func TestRefuseGuardedConnWithoutAReset(t *testing.T) {
 	for _, network := range []string{"unix", "tcp"} {
 		t.Run(network, func(t *testing.T) {
 			t.Parallel()
-			addr := "127.0.0.1:0"
-			if network == "unix" {
-				addr = filepath.Join(t.TempDir(), "sock")
-			}
-			ln, err := net.Listen(network, addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ln.Close()
+			ln := listenOn(t, network)
 			client, err := net.Dial(network, ln.Addr().String())
 			if err != nil {
 				t.Fatal(err)
