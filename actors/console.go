@@ -200,22 +200,25 @@ func (c *console) admitted(conn *connection, a *admission) {
 }
 
 // acceptLoop turns accepted connections into messages until the listener
-// is closed. On a temporary error (EMFILE...) it waits a little, so that a
-// full fd table does not spin the CPU. With a policy, it decides here, off
+// is closed. When cfkd has no fd left (EMFILE), it waits for a client
+// and answers it on the fd it keeps in reserve (acceptSpare), so that a
+// full fd table neither spins the CPU nor leaves clients unanswered. With a policy, it decides here, off
 // the actors, who gets in (the peer's credentials are read with
 // getsockopt) and refuses those that do not, or that are one too many
 // (REFERENCE §5.2, §5.4).
 func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *logrus.Logger, policy *ConsolePolicy) {
+	spare := newAcceptSpare(log)
+	defer spare.close()
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 				return // closed, or no longer accepted on (stopAccepting)
 			}
-			log.WithError(err).Error("admin console: accept failed")
-			time.Sleep(100 * time.Millisecond)
+			spare.failed(ln, err)
 			continue
 		}
+		spare.accepted()
 		if policy == nil {
 			root.Send(self, connAccepted{conn: conn})
 			continue

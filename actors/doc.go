@@ -317,7 +317,9 @@
 //     request gets an error reply, and the actor is resumed with its state:
 //     the process it owns is never lost.
 //   - Nothing polls and nothing ticks: an idle tree uses no CPU, open
-//     streams included (their writers wait on their feed's channel).
+//     streams included (their writers wait on their feed's channel). The
+//     one exception is bounded: while cfkd has no fd left, a console's
+//     accept goroutine waits for a client 1 s at a time (acceptSpare).
 //   - No publisher waits for a reader: a stream's client that does not
 //     read costs its Backlog at most, then is cut off.
 package actors
