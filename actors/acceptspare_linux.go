@@ -35,8 +35,10 @@ func (s *acceptSpare) answer(ln net.Listener, why error) {
 		unix.Write(fd, msg)
 		unix.Shutdown(fd, unix.SHUT_WR)
 		buf := make([]byte, 4096)
-		for n := 1; n > 0; {
-			n, _ = unix.Read(fd, buf) // a close with unread input resets
+		for range 64 { // a close with unread input resets; a flood is not waited out
+			if n, _ := unix.Read(fd, buf); n <= 0 {
+				break
+			}
 		}
 		if unix.Dup3(int(lf), fd, unix.O_CLOEXEC) != nil {
 			unix.Close(fd)
