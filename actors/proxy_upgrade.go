@@ -6,10 +6,10 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/nowait"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/upgrade"
 	"github.com/sirupsen/logrus"
@@ -212,37 +212,12 @@ func (c *carryReader) Read(b []byte) (int, error) {
 	if c.read >= endReadMax {
 		return 0, io.EOF
 	}
-	n := readArrivedFile(c.r, b[:min(len(b), endReadMax-c.read)])
+	n, _ := nowait.Read(c.r, b[:min(len(b), endReadMax-c.read)])
 	if n <= 0 {
 		return 0, io.EOF
 	}
 	c.read += n
 	return n, nil
-}
-
-// readArrivedFile reads into b what has arrived on f, with one read(2)
-// that does not wait (f's descriptor is non-blocking, as os.Pipe's are);
-// a passed read deadline does not stop it. 0: nothing, its end, or an
-// error.
-func readArrivedFile(f *os.File, b []byte) int {
-	rc, err := f.SyscallConn()
-	if err != nil || len(b) == 0 {
-		return 0
-	}
-	n := 0
-	rc.Control(func(fd uintptr) {
-		for {
-			m, err := syscall.Read(int(fd), b)
-			if err == syscall.EINTR {
-				continue
-			}
-			if err == nil {
-				n = m
-			}
-			return
-		}
-	})
-	return n
 }
 
 // writeCommandsUntil is writeCommands that also stops, without closing w,

@@ -1,7 +1,9 @@
 // Package nowait answers a connection from a goroutine that must not wait
 // for it, the accept loop of a listener: one write(2) of a short answer,
 // a shutdown, a read of what has come already, none of which blocks (a
-// refusal, REFERENCE §5.4, §10.1).
+// refusal, REFERENCE §5.4, §10.1); and takes what a connection or a pipe
+// holds already once its reads were ended by a deadline (Read: a drained
+// connection, the pipes of a proxy's run that ended, §1.5, §4.5).
 //
 // A socket from package net is non-blocking: each function makes one or
 // a few system calls on it through its syscall.RawConn and returns when

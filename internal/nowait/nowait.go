@@ -22,14 +22,15 @@ func Write(conn net.Conn, b []byte) {
 	})
 }
 
-// Read reads into p what conn has received already, with one read(2)
-// that does not wait: n is 0 when nothing has come (or on an error, or
-// for a conn that is no socket), and eof says that the peer's end of
-// input was met. A read deadline that has passed does not stop it, as it
-// stops conn.Read: a connection whose reads were ended by one (a drain)
-// can still take what had come.
-func Read(conn net.Conn, p []byte) (n int, eof bool) {
-	rc := raw(conn)
+// Read reads into p what c (a socket, or a pipe from os.Pipe: any
+// non-blocking descriptor) has received already, with one read(2) that
+// does not wait: n is 0 when nothing has come (or on an error, or for a
+// c with no descriptor), and eof says that the end of input was met. A
+// read deadline that has passed does not stop it, as it stops c.Read: a
+// connection or a pipe whose reads were ended by one (a drain, the end of
+// a proxy's run) can still take what had come.
+func Read(c any, p []byte) (n int, eof bool) {
+	rc := raw(c)
 	if rc == nil || len(p) == 0 {
 		return 0, false
 	}
@@ -73,8 +74,8 @@ func Shutdown(conn net.Conn, how int) {
 	}
 }
 
-func raw(conn net.Conn) syscall.RawConn {
-	sc, ok := conn.(syscall.Conn)
+func raw(c any) syscall.RawConn {
+	sc, ok := c.(syscall.Conn)
 	if !ok {
 		return nil
 	}
