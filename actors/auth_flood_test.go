@@ -1,13 +1,11 @@
 package actors
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cfk/cfk/rights"
-	"github.com/sirupsen/logrus"
 )
 
 // beforeAuthLines is n requests of a client that gave no token, then one
@@ -23,10 +21,7 @@ func beforeAuthLines(n int) string {
 func TestRequestsBeforeAuthLoggedOnce(t *testing.T) {
 	t.Parallel()
 	const n = 2000
-	rec := &records{}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.AddHook(rec)
+	log, rec := recordingLogger()
 	client, server := socketPair(t)
 	g := &gate{tokens: rights.StoreOf(testTokens(t)), cap: rights.Admin, delay: time.Millisecond, log: log}
 	newConnRigGate(t, client, server, defaultConnLimits, false, quietLogger(), nil, g)
@@ -46,10 +41,7 @@ func TestRequestsBeforeAuthLoggedOnce(t *testing.T) {
 func TestRequestsBeforeAuthInADrainLoggedOnce(t *testing.T) {
 	t.Parallel()
 	const n = 2000
-	rec := &records{}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.AddHook(rec)
+	log, rec := recordingLogger()
 	client, server := socketPair(t)
 	g := &gate{tokens: rights.StoreOf(testTokens(t)), cap: rights.Admin, delay: time.Second, log: log}
 	r := newConnRigGate(t, client, server, defaultConnLimits, false, quietLogger(), nil, g)

@@ -55,6 +55,16 @@ func (r *records) Fire(e *logrus.Entry) error {
 	return nil
 }
 
+// recordingLogger is a logger that writes nothing and keeps every
+// record in the records it returns.
+func recordingLogger() (*logrus.Logger, *records) {
+	rec := &records{}
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	log.AddHook(rec)
+	return log, rec
+}
+
 // text is every record as "LEVEL CATEGORY MESSAGE k=v ...", one a line.
 func (r *records) text() string {
 	r.mu.Lock()
@@ -142,10 +152,7 @@ func newConsoleRigDelay(t *testing.T, network string, policy *ConsolePolicy, del
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := &records{}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.AddHook(rec)
+	log, rec := recordingLogger()
 	sys := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
 		return slog.New(newLogrusHandler(quietLogger()))
 	}))

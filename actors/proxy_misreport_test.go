@@ -1,14 +1,12 @@
 package actors
 
 import (
-	"io"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
-	"github.com/sirupsen/logrus"
 )
 
 // A proxy that reports the same started twice (a proxy's bug): the second
@@ -46,10 +44,7 @@ func TestProxyStoppedWithoutStartedEndsTheStart(t *testing.T) {
 // most, the next record saying how many were not.
 func TestProxyBadStatusLinesLoggedOnceASecond(t *testing.T) {
 	t.Parallel()
-	rec := &records{}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.AddHook(rec)
+	log, rec := recordingLogger()
 	r := newRig(t, func(o *Options) { o.Log = log })
 	proxies := r.playProxies()
 	r.declareProxied([]string{"noauto=1"}, "s")

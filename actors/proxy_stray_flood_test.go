@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/cfk/cfk/proxywire"
-	"github.com/sirupsen/logrus"
 )
 
 // A proxy that floods status lines which parse but name nothing cfkd
@@ -19,10 +18,7 @@ import (
 // are still handled: the service's own started, after them, is taken.
 func TestProxyStrayStatusLinesLoggedOnceASecond(t *testing.T) {
 	t.Parallel()
-	rec := &records{}
-	log := logrus.New()
-	log.SetOutput(io.Discard)
-	log.AddHook(rec)
+	log, rec := recordingLogger()
 	r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
 	p.command() // the start of s
 	began := time.Now()
