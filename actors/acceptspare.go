@@ -15,35 +15,54 @@ import (
 
 // acceptSpare is the fd an accept loop keeps open in reserve, at a
 // number no service start takes, for a client that comes when cfkd has
-// no fd left, so that it is answered rather than left in the backlog
-// until its own timeout: accept fails with EMFILE then, whether a client
-// waits or not (REFERENCE §7.6). On such a failure the loop waits up to
-// 1 s for a client (poll(2) on the listener: a listener's RawConn cannot
-// wait in the runtime's poller), the one wake-up of an idle cfkd, and
-// only while its fds are short. When one waits, the spare is closed, the
-// client accepted on its number, answered `ERROR: cfkd: too many open
-// files (limit N): ...` with what to do and closed, and the spare taken
-// again. The failures are logged once a second at most, with the count
-// of those not logged. Only the accept goroutine uses it.
+// no fd left, so that it is served rather than left in the backlog until
+// its own timeout: accept fails with EMFILE then, whether a client waits
+// or not (REFERENCE §7.6). On such a failure the loop waits up to 1 s for
+// a client (poll(2) on the listener: a listener's RawConn cannot wait in
+// the runtime's poller), the one wake-up of an idle cfkd, and only while
+// its fds are short. When one waits, the spare is closed and the client
+// accepted on its number: lent to it, the spare serves that connection as
+// any other (its rights, its auth), but for a stream, which is refused
+// (its fd would be held for as long as the stream lasts), and with an
+// idle timeout of spareIdle at most. While it is lent, the next clients
+// wait in the backlog: the loop tries to accept once a second, and at
+// once when the connection closes (its guardedConn says so on back),
+// which reopens the spare. The failures are logged once a second at
+// most, with the count of those not logged. Only the accept goroutine
+// uses it, but for back.
 type acceptSpare struct {
-	f        *os.File // nil when it could not be reopened
+	f        *os.File // nil when it could not be reopened, or is lent
 	log      *logrus.Logger
 	records  RecordLimit
 	failures int // accepts failed since the last that did not
 	wait     time.Duration
+	// lent: a client was accepted on the spare's number, and its
+	// connection is not closed yet (back says when it is)
+	lent bool
+	back chan struct{}
+	// short is the accept failure the client on the spare came in
+	// (EMFILE or ENFILE), for what its stream's refusal says
+	// (fdsShortStreamError)
+	short error
 }
 
+// spareIdle bounds the idle time of a connection on the spare (the
+// console's idle timeout when shorter): one that never writes must not
+// keep the others in the backlog, on a UNIX socket that has no idle
+// timeout either.
+var spareIdle = 10 * time.Second
+
 func newAcceptSpare(log *logrus.Logger) *acceptSpare {
-	s := &acceptSpare{log: log}
+	s := &acceptSpare{log: log, back: make(chan struct{}, 1)}
 	s.reopen()
 	return s
 }
 
 // reopen opens the spare again if it is not held, at a number no service
 // start takes (the last osproc.FdReserve of the table): at a low one, a
-// start's pipe would take it as soon as it is closed for a client.
+// start's pipe would take it as soon as it is lent.
 func (s *acceptSpare) reopen() {
-	if s.f != nil {
+	if s.f != nil || s.lent {
 		return
 	}
 	f, err := os.Open(os.DevNull)
@@ -66,12 +85,44 @@ func (s *acceptSpare) close() {
 	}
 }
 
-// accepted ends a shortage: the next failure is logged at once.
+// accepted ends a shortage: the next failure is logged at once. A spare
+// given back meanwhile is opened again.
 func (s *acceptSpare) accepted() {
 	if s.failures > 0 {
 		s.log.Infof("admin console: accepting connections again (%d accepts failed)", s.failures)
 	}
 	s.failures, s.wait, s.records = 0, 0, RecordLimit{Now: s.records.Now}
+	if s.lent {
+		select {
+		case <-s.back:
+			s.lent = false
+		default:
+		}
+	}
+	if s.f == nil {
+		s.reopen()
+	}
+}
+
+// returned is called once by the connection on the spare when it is
+// closed (guardedConn.Close, from any goroutine): the loop takes the
+// spare again.
+func (s *acceptSpare) returned() {
+	select {
+	case s.back <- struct{}{}:
+	default:
+	}
+}
+
+// refused: the client taken on the spare was refused at once (its
+// policy), its connection closed: the spare is opened again.
+func (s *acceptSpare) refused() {
+	select {
+	case <-s.back:
+	default:
+	}
+	s.lent = false
+	s.reopen()
 }
 
 // fdShortage says whether err is a want of fds (cfkd's or the system's).
@@ -80,10 +131,11 @@ func fdShortage(err error) bool {
 }
 
 // failed handles an accept of ln that failed with err (ln not closed):
-// it logs it, and answers the waiting client with the spare when cfkd
-// has no fd left. It returns when the loop may accept again, or when ln
-// is closed or no longer accepted on (the next Accept says so).
-func (s *acceptSpare) failed(ln net.Listener, err error) {
+// it logs it and, when cfkd has no fd left, accepts the waiting client on
+// the spare's number and returns it, to be served on the spare (guard it
+// with spareGuard). Else it returns nil when the loop may accept again,
+// or when ln is closed or no longer accepted on (the next Accept says so).
+func (s *acceptSpare) failed(ln net.Listener, err error) net.Conn {
 	s.failures++
 	if ok, muted := s.records.Allow(); ok {
 		e := s.log.WithError(err)
@@ -94,23 +146,66 @@ func (s *acceptSpare) failed(ln net.Listener, err error) {
 	}
 	if !fdShortage(err) {
 		s.pause() // another temporary error (ENOBUFS...): rare
-		return
+		return nil
+	}
+	if s.lent {
+		s.awaitBack()
+		return nil
 	}
 	if !waitForClient(ln) {
-		return // closed, or its deadline passed (stopAccepting)
+		return nil // closed, or its deadline passed (stopAccepting)
 	}
 	s.reopen()
 	if s.f == nil { // the spare's number was taken: no fd at all
 		s.pause()
-		return
+		return nil
 	}
-	s.answer(ln, fdsShortError(err))
-	s.reopen()
+	s.f.Close() // the lowest number free: the client takes it
+	s.f = nil
+	conn, aerr := ln.Accept()
+	if aerr != nil { // taken meanwhile, or ln closed: the next Accept says
+		s.reopen()
+		return nil
+	}
+	s.lent, s.short = true, err
+	return conn
 }
 
-// pause waits before the next accept, 100 ms doubled up to 1 s: the only
-// waits of the loop, while an error is not a want of fds, or while a
-// client waits and cfkd has not even the spare's fd (REFERENCE §7.6).
+// awaitBack waits, while the spare is lent, until its connection is
+// closed (the spare is opened again) or 1 s has passed: then the loop
+// tries to accept again, the once a second of a shortage.
+func (s *acceptSpare) awaitBack() {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case <-s.back:
+		s.lent = false
+		s.reopen()
+	case <-t.C:
+	}
+}
+
+// guard makes conn, the client accepted on the spare without a policy
+// (tests), a guardedConn that gives the spare back when it is closed,
+// with an idle timeout of spareIdle (the policy's guardedConn takes
+// spareIdleOf and returned).
+func (s *acceptSpare) guard(conn net.Conn) *guardedConn {
+	return &guardedConn{Conn: conn, idle: spareIdleOf(0), spareBack: s.returned}
+}
+
+// spareIdleOf is the idle timeout of a connection on the spare under a
+// console's idle timeout (0: none): spareIdle, or idle when shorter.
+func spareIdleOf(idle time.Duration) time.Duration {
+	if idle <= 0 || idle > spareIdle {
+		return spareIdle
+	}
+	return idle
+}
+
+// pause waits before the next accept, 100 ms doubled up to 1 s: the
+// waits of the loop, with awaitBack, while an error is not a want of
+// fds, or while a client waits and cfkd has not even the spare's fd
+// (REFERENCE §7.6).
 func (s *acceptSpare) pause() {
 	s.wait = min(max(2*s.wait, 100*time.Millisecond), time.Second)
 	time.Sleep(s.wait)
@@ -138,13 +233,14 @@ func waitForClient(ln net.Listener) bool {
 	return err == nil && n > 0
 }
 
-// fdsShortError is what a client accepted on the spare reads.
-func fdsShortError(err error) error {
+// fdsShortStreamError answers a stream asked on the spare: err is the
+// accept failure its connection came in (the accept goroutine makes it).
+func fdsShortStreamError(err error) error {
 	lim := "in the system"
 	if errors.Is(err, syscall.EMFILE) {
 		lim = fmt.Sprintf("(limit %d)", softNofile())
 	}
-	return fmt.Errorf("cfkd: too many open files %s: no fd left to serve this connection; "+
+	return fmt.Errorf("cfkd: too many open files %s: no fd left for a stream: this connection has the fd cfkd keeps for short requests; "+
 		"close other admin connections (cfkctl events, cfkctl tail -f) and try again, "+
 		"or raise cfkd's limit (prlimit --nofile=SOFT:HARD --pid %d)", lim, os.Getpid())
 }

@@ -177,6 +177,10 @@ type connection struct {
 	// applying is the place of the apply in flight in the budget of
 	// applies, waited for or held until it is answered (applybudget.go)
 	applying *applyTicket
+	// spare: the connection has the fd its console keeps for when cfkd
+	// has no fd left (acceptSpare): its streams are refused with it, a
+	// stream would keep that fd for as long as it lasts (REFERENCE §7.6)
+	spare error
 }
 
 // Receive implements actor.Actor.
@@ -337,6 +341,8 @@ func (c *connection) pump(ctx actor.Context) {
 			c.endAtDrain(m) // nothing is run after a stream's request
 		case c.draining:
 			c.io.reply(m, messages.ErrorReply(c.drainErr()))
+		case c.spare != nil && asksStream(st):
+			c.io.reply(m, messages.ErrorReply(c.spare))
 		default:
 			c.inFlight, c.busy = m, true
 			c.sentAt = time.Now()
@@ -413,6 +419,18 @@ func (c *connection) streamsAtDrain(st messages.Statement) bool {
 		return s.Streams()
 	case messages.Fleet:
 		return s.Streams() && c.streams.fleet != nil
+	}
+	return false
+}
+
+// asksStream says whether st asks for a stream: `command events`,
+// `command tail NAME follow`, `command fleet events`.
+func asksStream(st messages.Statement) bool {
+	switch s := st.(type) {
+	case messages.ControlCommand:
+		return s.Streams()
+	case messages.Fleet:
+		return s.Streams()
 	}
 	return false
 }

@@ -48,6 +48,10 @@ type ConsoleDrained struct{}
 type connAccepted struct {
 	conn net.Conn
 	adm  *admission // nil without a policy
+	// spare: the connection has the accept loop's spare fd, and its
+	// streams are refused with this error (acceptSpare); nil for the
+	// others
+	spare error
 }
 
 // console is the actor of one admin listener: it accepts connections (in
@@ -98,8 +102,11 @@ func (c *console) Receive(ctx actor.Context) {
 			return
 		}
 		conn := newConnection(m.conn, c.privileged, ctx.Parent(), c.log, defaultConnLimits, c.streams)
+		conn.spare = m.spare
 		if m.adm != nil {
 			c.admitted(conn, m.adm)
+		} else if g, ok := m.conn.(*guardedConn); ok {
+			g.busy = conn.io.pending // on the spare, without a policy
 		}
 		pid := ctx.Spawn(actor.PropsFromProducer(func() actor.Actor { return conn }))
 		c.conns[pid.Id] = pid
@@ -200,66 +207,91 @@ func (c *console) admitted(conn *connection, a *admission) {
 }
 
 // acceptLoop turns accepted connections into messages until the listener
-// is closed. When cfkd has no fd left (EMFILE), it waits for a client
-// and answers it on the fd it keeps in reserve (acceptSpare), so that a
-// full fd table neither spins the CPU nor leaves clients unanswered. With a policy, it decides here, off
-// the actors, who gets in (the peer's credentials are read with
-// getsockopt) and refuses those that do not, or that are one too many
-// (REFERENCE §5.2, §5.4).
+// is closed. When cfkd has no fd left (EMFILE), it waits for a client and
+// serves it on the fd it keeps in reserve (acceptSpare), one such client
+// at a time, so that a full fd table neither spins the CPU nor leaves
+// clients unanswered, and a `stop` that frees fds can still be run. With
+// a policy, it decides here, off the actors, who gets in (the peer's
+// credentials are read with getsockopt) and refuses those that do not,
+// or that are one too many (REFERENCE §5.2, §5.4).
 func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *logrus.Logger, policy *ConsolePolicy) {
 	spare := newAcceptSpare(log)
 	defer spare.close()
 	for {
 		conn, err := ln.Accept()
+		var onSpare error // what a stream asked on the spare is answered
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
 				return // closed, or no longer accepted on (stopAccepting)
 			}
-			spare.failed(ln, err)
-			continue
+			if conn = spare.failed(ln, err); conn == nil {
+				continue
+			}
+			onSpare = fdsShortStreamError(spare.short)
+		} else {
+			spare.accepted()
 		}
-		spare.accepted()
 		if policy == nil {
-			root.Send(self, connAccepted{conn: conn})
+			if onSpare != nil {
+				conn = spare.guard(conn)
+			}
+			root.Send(self, connAccepted{conn: conn, spare: onSpare})
 			continue
 		}
-		a := policy.admit(conn, log)
-		unauthed := "" // the peer counted by takeUnauthed: its address, or its uid on loopback
-		if a.refuse == nil && a.gate.tokens != nil {
-			if key := unauthedKey(conn); policy.takeUnauthed(key) {
-				unauthed = key
-			} else {
-				a.refuse, a.why = messages.ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
+		g, a := admitConn(conn, log, policy)
+		if g == nil {
+			if onSpare != nil {
+				spare.refused()
 			}
-		}
-		var share *shareHold // its peer's share: taken now when its level is known, else at its auth
-		if a.refuse == nil && (a.shareKey != "" || unauthed != "") {
-			share = &shareHold{p: policy, key: a.shareKey, log: log, peer: a.peer}
-			if unauthed != "" {
-				share.key = unauthed
-			} else if why := share.take(); why != "" {
-				a.refuse, a.why = messages.ErrTooManyConnections, why
-			}
-		}
-		if a.refuse == nil && !policy.take(a.kept) {
-			a.refuse, a.why = messages.ErrTooManyConnections, policy.tooMany(a.kept)
-			if unauthed != "" {
-				policy.releaseUnauthed(unauthed)
-			}
-			share.give(true)
-		}
-		if a.refuse != nil {
-			policy.logRefusal(log, a.peer, a.refuse, a.why)
-			policy.refuse(conn, a.refuse)
 			continue
 		}
-		g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout, share: share}
-		if a.gate.tokens != nil {
-			g.authBy = time.Now().Add(policy.authTimeout())
-			g.unauthed = func() { policy.releaseUnauthed(unauthed) }
+		if onSpare != nil {
+			g.idle, g.spareBack = spareIdleOf(policy.IdleTimeout), spare.returned
 		}
-		root.Send(self, connAccepted{conn: g, adm: &a})
+		root.Send(self, connAccepted{conn: g, adm: a, spare: onSpare})
 	}
+}
+
+// admitConn decides whether conn gets in under policy: it refuses and
+// closes it (nil), or returns the guardedConn it is served through and
+// its admission.
+func admitConn(conn net.Conn, log *logrus.Logger, policy *ConsolePolicy) (*guardedConn, *admission) {
+	a := policy.admit(conn, log)
+	unauthed := "" // the peer counted by takeUnauthed: its address, or its uid on loopback
+	if a.refuse == nil && a.gate.tokens != nil {
+		if key := unauthedKey(conn); policy.takeUnauthed(key) {
+			unauthed = key
+		} else {
+			a.refuse, a.why = messages.ErrTooManyConnections, fmt.Sprintf("%d connections from %s not authenticated yet", unauthedPerAddr, key)
+		}
+	}
+	var share *shareHold // its peer's share: taken now when its level is known, else at its auth
+	if a.refuse == nil && (a.shareKey != "" || unauthed != "") {
+		share = &shareHold{p: policy, key: a.shareKey, log: log, peer: a.peer}
+		if unauthed != "" {
+			share.key = unauthed
+		} else if why := share.take(); why != "" {
+			a.refuse, a.why = messages.ErrTooManyConnections, why
+		}
+	}
+	if a.refuse == nil && !policy.take(a.kept) {
+		a.refuse, a.why = messages.ErrTooManyConnections, policy.tooMany(a.kept)
+		if unauthed != "" {
+			policy.releaseUnauthed(unauthed)
+		}
+		share.give(true)
+	}
+	if a.refuse != nil {
+		policy.logRefusal(log, a.peer, a.refuse, a.why)
+		policy.refuse(conn, a.refuse)
+		return nil, nil
+	}
+	g := &guardedConn{Conn: conn, release: policy.release, idle: policy.IdleTimeout, share: share}
+	if a.gate.tokens != nil {
+		g.authBy = time.Now().Add(policy.authTimeout())
+		g.unauthed = func() { policy.releaseUnauthed(unauthed) }
+	}
+	return g, &a
 }
 
 // stopAccepting makes the accept loop of ln return without closing ln:

@@ -238,6 +238,10 @@
 // a client that never reads stops the reader, which then checks nothing);
 // a timer closes it at the auth deadline, whether its reader reads or not;
 // its first auth, or its Close, gives back its count as not authenticated.
+// One accepted on its console's spare fd while cfkd had no fd left
+// (acceptSpare) is served as the others, but for its streams, refused,
+// and an idle timeout of 10 s at most; its Close gives the spare back to
+// the accept goroutine, which accepts no other meanwhile.
 //
 // Snapshots (snapshot.go): a reader outside the tree that asks often and
 // must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends
@@ -319,7 +323,8 @@
 //   - Nothing polls and nothing ticks: an idle tree uses no CPU, open
 //     streams included (their writers wait on their feed's channel). The
 //     one exception is bounded: while cfkd has no fd left, a console's
-//     accept goroutine waits for a client 1 s at a time (acceptSpare).
+//     accept goroutine waits 1 s at a time for a client, or for the
+//     client it serves on its spare fd to close (acceptSpare).
 //   - No publisher waits for a reader: a stream's client that does not
 //     read costs its Backlog at most, then is cut off.
 package actors

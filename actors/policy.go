@@ -365,6 +365,10 @@ type guardedConn struct {
 	// share is the connection's place in its peer's share; nil for a
 	// peer admin at connect
 	share *shareHold
+	// spareBack gives the accept loop's spare back, once the socket is
+	// closed, for a connection accepted on it (acceptSpare.guard); nil
+	// for the others
+	spareBack func()
 
 	mu     sync.Mutex
 	forced bool // a read deadline was set from outside (drain): no idle deadline any more
@@ -379,6 +383,9 @@ func (g *guardedConn) Close() error {
 	g.once.Do(func() {
 		if g.release != nil {
 			g.release()
+		}
+		if g.spareBack != nil {
+			g.spareBack()
 		}
 	})
 	g.giveUnauthed()
