@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -195,4 +196,32 @@ func TestShortRequestServedWhenStreamsHoldTheLastFds(t *testing.T) {
 	if m := f.c.states(); m["running"] != 0 || m["backoff"] != 0 {
 		t.Fatalf("after stop all: %v", m)
 	}
+}
+
+// A client that connects when cfkd has no fd left and sends nothing is
+// closed once idle for 10 s, on the UNIX socket too (which has no idle
+// timeout), and the next client is served: it cannot keep the fd in
+// reserve, and the clients behind it in the backlog, for good
+// (REFERENCE §7.6).
+func TestSilentClientOnTheSpareClosedWhenIdle(t *testing.T) {
+	f := startFdsShort(t, 100, 60)
+	x := f.dialRaw(t) // on the spare, silent
+	from := time.Now()
+	x.conn.SetDeadline(from.Add(deadline))
+	y := f.dialRaw(t) // waits in the backlog behind x
+	y.conn.SetDeadline(from.Add(deadline))
+	if err := protocol.WriteRequest(y.conn, "command version"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.r.ReadByte(); err != io.EOF {
+		t.Fatalf("the silent client: %q %v, want the end of the connection", n, err)
+	}
+	closed := time.Now()
+	if idle := closed.Sub(from); idle < 10*time.Second {
+		t.Fatalf("the silent client was closed after %v, want 10s", idle)
+	}
+	if r, err := protocol.ReadReply(y.r); err != nil || r.Err != nil {
+		t.Fatalf("the client behind the silent one: %v %v (cfkd.log:\n%s)", err, r.Err, grepLines(readLog(f.d.home), "accept", 5))
+	}
+	waitLog(t, f.d.home, "idle for 10s: closing it")
 }
