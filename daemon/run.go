@@ -69,7 +69,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	err = serve(f, ready, adopt, early)
 	if err != nil {
 		ready.fail(err)
-		if adopt != nil {
+		if adopt != nil && !errors.As(err, new(loggedError)) {
 			logAfterExec(f, err)
 		}
 	}
@@ -118,7 +118,7 @@ func readFlags(f Flags) (Address, *security, *httpConf, error) {
 }
 
 // serve runs cfkd until it has shut down.
-func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error {
+func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err error) {
 	// the new cfkd of an upgrade in place that fails before it takes the
 	// services over rolls back to the former binary (adoption.fail): the
 	// errors up to the restore go through it (before any cleanup, which
@@ -227,6 +227,14 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	}
 	adopt.logTo(log, router)
 	log.Infof("cfkd %s starting (pid %d, home %s)", messages.Version, os.Getpid(), f.Home)
+	// from here on every exit ends the log with `cfkd exiting` (REFERENCE
+	// §7.4), a refused start's after its reason: a watcher of the log
+	// waits for that line
+	defer func() {
+		if err != nil {
+			err = endLog(log, err)
+		}
+	}()
 	if stale != 0 {
 		log.Warnf("took over the lock of pid %d, which is gone", stale)
 	}
@@ -420,6 +428,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 			fleetErr = err // its services are not stopped for it (REFERENCE §13.4)
 		} else if err != nil {
 			closeConsole(ln, sec.policy)
+			log.WithError(err).Error("fleet cannot start: shutting down")
 			up.notServing()
 			shutdown(tree, log, "fleet error")
 			<-done
@@ -488,6 +497,21 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) error
 	orphans.sweep()
 	log.Info("cfkd exiting")
 	return nil
+}
+
+// loggedError is an error that serve logged, then `cfkd exiting`: Run
+// does not log it again after that line.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// endLog ends the log of a cfkd that stops on err once its log is set up:
+// err, then `cfkd exiting`, the last record of every exit (REFERENCE
+// §7.4).
+func endLog(log *logrus.Logger, err error) error {
+	log.Errorf("cfkd stops: %s", strings.TrimPrefix(err.Error(), "cfkd: "))
+	log.Info("cfkd exiting")
+	return loggedError{err}
 }
 
 // closeConsole closes the admin listener of a cfkd that shuts down before
