@@ -17,6 +17,11 @@ import (
 // restart's check let through before it stopped the process that ran
 // (REFERENCE §2.7), and which read `exec app.sh: no such file or
 // directory` of a script that is there.
+// crlfSaid is what an interpreter's error adds of a name that ends with
+// "\r", a script saved with CRLF line ends, whose error alone was
+// puzzling of a /bin/sh that is there.
+const crlfSaid = ` (its "#!" line ends with a carriage return, which the kernel keeps: the file was saved with CRLF line ends; save it with LF ones, as dos2unix does)`
+
 func TestCheckProgramInterpreter(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) string {
@@ -36,7 +41,7 @@ func TestCheckProgramInterpreter(t *testing.T) {
 		argv0, want string
 	}{
 		{bad, "exec " + bad + `: its interpreter "/no/such/interp-cfk": no such file or directory`},
-		{crlf, "exec " + crlf + `: its interpreter "/bin/sh\r": no such file or directory`},
+		{crlf, "exec " + crlf + `: its interpreter "/bin/sh\r": no such file or directory` + crlfSaid},
 		{"inpath", "exec inpath: " + filepath.Join(dir, "inpath") + `: its interpreter "/no/such/interp-cfk": no such file or directory`},
 	} {
 		err := l.CheckProgram(Spec{Argv: []string{c.argv0}, Env: env})

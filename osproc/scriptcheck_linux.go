@@ -178,5 +178,5 @@ func envTarget(name string, arg []byte, env []string, dir string) error {
 			return nil // found, or cannot tell: env says
 		}
 	}
-	return &ranButFails{fmt.Errorf("its interpreter %q %q: executable file not found in PATH", name, target)}
+	return &ranButFails{fmt.Errorf("its interpreter %q %q: executable file not found in PATH%s", name, target, crlfNote(target))}
 }

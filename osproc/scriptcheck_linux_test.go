@@ -41,7 +41,7 @@ func TestCheckProgramScripts(t *testing.T) {
 		// execvp(3) runs the first it finds, and does not look further
 		{"first", "exec first: " + filepath.Join(early, "first") + ": exec format error"},
 		{missing, "exec " + missing + `: its interpreter "/usr/bin/env" "no-such-cfk-prog": executable file not found in PATH`},
-		{crlf, "exec " + crlf + `: its interpreter "/usr/bin/env" "sh\r": executable file not found in PATH`},
+		{crlf, "exec " + crlf + `: its interpreter "/usr/bin/env" "sh\r": executable file not found in PATH` + crlfSaid},
 	}
 	for _, c := range bad {
 		err := l.CheckProgram(Spec{Argv: []string{c.argv0}, Env: env})

@@ -466,12 +466,24 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 		if err = errnoOf(err); err == syscall.EISDIR {
 			err = syscall.EACCES
 		}
-		return fmt.Errorf("%s %q: %w", what, name, err)
+		return fmt.Errorf("%s %q: %w%s", what, name, err, crlfNote(name))
 	}
 	if !mayExecOrACL(name, cred) { // the child execs it as cred
 		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
 	return envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
+}
+
+// crlfNote names the cause of an interpreter not found whose name (as
+// the kernel reads the `#!` line) ends with a carriage return: a script
+// saved with CRLF line ends, which the kernel does not strip; the error
+// alone, `its interpreter "/bin/sh\r": no such file or directory`, was
+// puzzling of a /bin/sh that is there. "" for any other name.
+func crlfNote(name string) string {
+	if !strings.HasSuffix(name, "\r") {
+		return ""
+	}
+	return ` (its "#!" line ends with a carriage return, which the kernel keeps: the file was saved with CRLF line ends; save it with LF ones, as dos2unix does)`
 }
 
 // elfInterp is the loader that the dynamic ELF program in f names (its
