@@ -68,10 +68,11 @@ func TestTerminalSafety(t *testing.T) {
 	info := `{"name":"a","state":"fail","fail_reason":"Exited \u001b[2J","retries":0,"crashes":0,"tags":[],` +
 		`"desc":"\u001b]0;owned\u0007 x","cmd":"echo \u009b31m"}`
 	f := newFakeServer(t, map[string]string{
-		"command inspect all":     ok(info),
-		"command status all":      ok("a\tfail\t\t" + epoch(time.Minute) + "\t" + epoch(time.Second) + "\t\tExited \x1b[2J\t"),
-		"command list":            ok("a\x1b[8m"),
-		"command start service a": fail("Service 'a' cannot start: \x1b]52;c;ZWNobyBvd25lZA==\x07"),
+		"command inspect all": ok(info),
+		"command status all":  ok("a\tfail\t\t" + epoch(time.Minute) + "\t" + epoch(time.Second) + "\t\tExited \x1b[2J\t"),
+		"command list":        ok("a\x1b[8m"),
+		// raw, as a cfkd before 'ERROR: ' escaped its control bytes sent it
+		"command start service a": "ERROR: Service 'a' cannot start: \x1b]52;c;ZWNobyBvd25lZA==\x07\r\n",
 	})
 	tty := runTTY(t, f, true, nil, "desc")
 	if want := `a: desc="\x1b]0;owned\x07 x" cmd="echo \u009b31m"` + "\n"; tty.stdout != want {

@@ -17,7 +17,10 @@
 // Invariants:
 //   - WriteReply never breaks the framing: a "\r" or "\n" inside a body line
 //     or an error message is replaced by a space, so ReadReply(WriteReply(x))
-//     gives back x with those characters replaced (see Sanitize).
+//     gives back x with those characters replaced (see Sanitize). An error
+//     message gets no raw control byte either (a tab aside): each is written
+//     \xNN, as a byte that is not UTF-8 (see SanitizeError); printable text
+//     is kept.
 //   - WriteRequest refuses a line that would not come back whole from
 //     ReadRequest: one holding "\n", or longer than MaxLine (a "\r" comes
 //     back whole).

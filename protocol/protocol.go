@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -116,6 +117,28 @@ func Sanitize(s string) string {
 	return lineBreaks.Replace(s)
 }
 
+// SanitizeError returns what AppendReply writes of an error's text: s
+// sanitised (see Sanitize), then each byte that a terminal should not get
+// raw, of a control character (ESC, NUL; a tab is kept, as cfkd's log and
+// cfkctl keep it) or not UTF-8, written \xNN (package printable), as
+// cfkd's errors of a config file's lines are: an error quoting a client's
+// line (`malformed service command '...'`, `unknown command '...'`)
+// echoed its escape sequences to the terminal of a raw client (socat,
+// nc). Printable text is kept byte for byte.
+func SanitizeError(s string) string {
+	s = Sanitize(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c >= 0x7f {
+			parts := strings.Split(s, "\t")
+			for j, p := range parts {
+				parts[j] = printable.String(p)
+			}
+			return strings.Join(parts, "\t")
+		}
+	}
+	return s
+}
+
 // lineBreaks replaces CR and LF byte by byte (strings.Map would decode
 // runes, and turn each byte of invalid UTF-8 into U+FFFD).
 var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
@@ -123,11 +146,12 @@ var lineBreaks = strings.NewReplacer("\r", " ", "\n", " ")
 // AppendReply appends the wire form of rep to b (server side): on success
 // each body line and "\n" then "OK\r\n"; on failure "ERROR: " + the error
 // text + "\r\n" alone, rep.Lines being dropped (an ERROR has no body). Body
-// lines and the error text are sanitised (see Sanitize).
+// lines are sanitised (see Sanitize), the error text escaped too (see
+// SanitizeError).
 func AppendReply(b []byte, rep messages.Reply) []byte {
 	if rep.Err != nil {
 		b = append(b, errorPrefix+" "...)
-		b = append(b, Sanitize(rep.Err.Error())...)
+		b = append(b, SanitizeError(rep.Err.Error())...)
 		return append(b, crlf...)
 	}
 	for _, l := range rep.Lines {

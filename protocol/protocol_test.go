@@ -343,6 +343,27 @@ func TestSanitize(t *testing.T) {
 	}
 }
 
+// An error quoting a client's line gets its control bytes written \xNN,
+// as a config file's errors do (a tab aside): they reached the terminal
+// of a raw client (socat, nc) raw, an ESC sequence that clears it or sets
+// its title. Printable text, UTF-8 included, is kept byte for byte
+// (compat).
+func TestErrorEscapesControlBytes(t *testing.T) {
+	for in, want := range map[string]string{
+		"malformed service command 'a b'":              "malformed service command 'a b'",
+		"unknown command 'été'":                        "unknown command 'été'",
+		"malformed service command '\x1b[31mred\x00x'": `malformed service command '\x1b[31mred\x00x'`,
+		"unknown command 'a\tb\u202e'":                 "unknown command 'a\tb\\xe2\\x80\\xae'",
+		"unknown command '\x1b]0;t\x07'":               `unknown command '\x1b]0;t\x07'`,
+		"a\r\nb\tc\xff\x7f":                            "a  b\tc\\xff\\x7f",
+	} {
+		got := string(AppendReply(nil, messages.Reply{Err: errors.New(in)}))
+		if got != "ERROR: "+want+"\r\n" {
+			t.Errorf("the reply of error %q: %q, want %q", in, got, "ERROR: "+want+"\r\n")
+		}
+	}
+}
+
 // sameReply reports how got differs from want once want is sanitised the
 // way WriteReply does it.
 func sameReply(got, want messages.Reply) error {
@@ -351,8 +372,8 @@ func sameReply(got, want messages.Reply) error {
 		if !errors.As(got.Err, &re) {
 			return errors.New("want an error, got " + describe(got))
 		}
-		if re.Msg != Sanitize(want.Err.Error()) {
-			return errors.New("error " + strconvQuote(re.Msg) + ", want " + strconvQuote(Sanitize(want.Err.Error())))
+		if re.Msg != SanitizeError(want.Err.Error()) {
+			return errors.New("error " + strconvQuote(re.Msg) + ", want " + strconvQuote(SanitizeError(want.Err.Error())))
 		}
 		if len(got.Lines) != 0 {
 			return errors.New("an error reply came with lines")
