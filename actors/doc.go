@@ -300,7 +300,11 @@
 //     proxy's launch that fails for cfkd's shortage (fds, a fork) is its
 //     services' too: their starts are refused as short (Proxy.refusal,
 //     the event `proxy short`), and they wait in backoff (REFERENCE
-//     §4.5).
+//     §4.5). The records of starts held back by a shortage
+//     (lifecycle.Log.Shortage) are logged once a second at most across
+//     every service, the next one counting those that were not
+//     (Options.shortageLog, a RecordLimit: a mutex held for a compare,
+//     never a wait): thousands waiting do not flood the log.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

@@ -138,6 +138,10 @@ type Options struct {
 	// readEnvFile reads an env_file (readEnvFile; tests make it hang,
 	// as a file on a hung mount does)
 	readEnvFile func(name, cwd string, uid int) ([]messages.EnvVar, error)
+	// shortageLog bounds the records of the starts held back by cfkd's
+	// own shortage, one a second across every service (REFERENCE §2.1);
+	// tests give one with a clock of theirs
+	shortageLog *RecordLimit
 	// workDir is cfkd's working directory, a service's without cwd
 	// (os.Getwd; tests give another)
 	workDir func() (string, error)
@@ -261,6 +265,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.workDir == nil {
 		o.workDir = os.Getwd
+	}
+	if o.shortageLog == nil {
+		o.shortageLog = &RecordLimit{}
 	}
 	if o.ExecProbeTry == 0 {
 		o.ExecProbeTry = 30 * time.Second

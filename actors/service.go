@@ -399,6 +399,15 @@ func (s *Service) logEffect(e lifecycle.Log) {
 	if !s.log.log.IsLevelEnabled(lvl) {
 		return // no entry made for nothing
 	}
+	if e.Shortage { // one a second across the services (REFERENCE §2.1)
+		ok, muted := s.opts.shortageLog.Allow()
+		if !ok {
+			return
+		}
+		if muted > 0 {
+			e.Msg += fmt.Sprintf(" (and %d more starts held back by cfkd's shortage since the last such record, not logged)", muted)
+		}
+	}
 	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {
 		// a map from a pool (EventLogger keeps none): not one made per
 		// record, two per service in a mass stop, nor one kept by each

@@ -456,11 +456,16 @@ type (
 	// daemons of a run that exited on its own, adopted by cfkd): a stop
 	// of a service that has no process (REFERENCE §7.5).
 	EndLeftovers struct{}
-	// Log is a line of cfkd's log about the service.
+	// Log is a line of cfkd's log about the service. Shortage marks the
+	// record of a start held back by cfkd's own shortage: one a service
+	// each second while it lasts, thousands a second with thousands of
+	// services, it is logged once a second at most across them all, with
+	// the count of those not logged (REFERENCE §2.1).
 	Log struct {
-		Level Level
-		Pid   int
-		Msg   string
+		Level    Level
+		Pid      int
+		Msg      string
+		Shortage bool
 	}
 )
 

@@ -204,6 +204,13 @@ func (s *step) logf(lvl Level, pid int, format string, a ...any) {
 	s.do(Log{Level: lvl, Pid: pid, Msg: fmt.Sprintf(format, a...)})
 }
 
+// shortageLog logs a start held back by cfkd's shortage (err), to be
+// retried: a record bounded across the services (Log.Shortage).
+func (s *step) shortageLog(err error) {
+	s.do(Log{Level: Warn, Shortage: true,
+		Msg: fmt.Sprintf("%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)})
+}
+
 // logs is logf of a message made already (a row on the path of every
 // service in a mass stop builds its text by concatenation, not Sprintf).
 func (s *step) logs(lvl Level, pid int, msg string) {

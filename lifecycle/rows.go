@@ -400,7 +400,7 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork
 		}
 	case CauseShortage:
 		s.answer(fmt.Errorf("Service '%s' cannot start now: %w", s.p.Name, err), launchWaits...)
-		s.logf(Warn, 0, "%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)
+		s.shortageLog(err)
 		s.l.LastError = err.Error()
 		s.to(messages.Backoff, s.l.LastError)
 		s.arm(TimerBackoff, s.p.ShortageDelay)
@@ -487,7 +487,7 @@ var rowProxyShort = row{"backoff, retried", "its auto proxy could not be launche
 	if s.l.Pid != 0 {
 		return
 	}
-	s.logf(Warn, 0, "%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, s.ev.Err, s.p.ShortageDelay)
+	s.shortageLog(s.ev.Err)
 	s.l.LastError = s.ev.Err.Error()
 	s.l.StopTime = s.now()
 	s.to(messages.Backoff, s.l.LastError)
