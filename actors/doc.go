@@ -269,7 +269,8 @@
 // changes, `cfkd is upgrading`), ThawState (the kept messages handled in
 // order), and in the new cfkd RestoreState (the declarations made again,
 // the processes and pipes adopted from the launcher, each lifecycle
-// restored with its timer re-armed at its deadline).
+// restored with its timer re-armed at its deadline, a proxied run's once
+// the handle on its process, taken off the actor, has come).
 //
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a

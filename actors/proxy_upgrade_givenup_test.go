@@ -75,9 +75,10 @@ func givenUpStartAdopted(t *testing.T, v6 bool) (*rig, *playedProxy, uint64) {
 
 // adoptProxied restores ex, exported frozen by an old tree whose proxy px
 // runs, in a new tree, as the new cfkd of an upgrade in place does: px's
-// pipes are dup'ed (the old tree, frozen, keeps its own). It returns the
-// new tree's rig.
-func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy) *rig {
+// pipes are dup'ed (the old tree, frozen, keeps its own). opts are applied
+// to the new tree's options after its adopting launcher is set. It returns
+// the new tree's rig.
+func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy, opts ...func(*Options)) *rig {
 	t.Helper()
 	files := map[int]*os.File{}
 	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
@@ -89,9 +90,9 @@ func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy) *rig {
 		t.Cleanup(func() { f.Close() })
 		files[fd] = f
 	}
-	nw := newRig(t, func(o *Options) {
+	nw := newRig(t, append([]func(*Options){func(o *Options) {
 		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
-	})
+	}}, opts...)...)
 	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
 	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: files}, deadline).Result(); err != nil {
 		t.Fatal(err)

@@ -20,7 +20,8 @@ import (
 // replays them in order. Restore, in the new cfkd: the lifecycle as it
 // was, its process adopted from the launcher, its output pipes read
 // again, its timer re-armed at its original deadline (one in the past
-// fires at once).
+// fires at once); a proxied run's once the handle on its process, taken
+// off the actor, has come, so that a kill the timer fires has it.
 
 // Messages of an upgrade, from the controller.
 type (
@@ -69,6 +70,9 @@ type serviceUpgrade struct {
 	exportWait *exportService // an export waiting for a launch's outcome
 	frozen     bool
 	stash      []any
+	// handleWait: restored, its timer waits for the handle on its
+	// proxied process (adoptedHandle), which a kill it fires needs
+	handleWait bool
 }
 
 // upgradeMessage handles the upgrade's messages and, while frozen, stashes
@@ -132,6 +136,12 @@ func (s *Service) upgradeStep(ctx actor.Context, msg any) {
 			s.proc = m.proc
 		} else {
 			m.proc.Close()
+		}
+		if s.up.handleWait {
+			s.up.handleWait = false
+			if !s.up.frozen { // else re-armed by thaw, or by the next cfkd
+				s.rearmTimer(ctx)
+			}
 		}
 	}
 }
@@ -220,12 +230,15 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	if s.lc.Proxied {
 		s.runProxy = s.cfg.Proxy
 		if pid, parent := s.lc.Pid, m.proxyPid; pid != 0 && parent != 0 && s.lc.State.IsUp() {
-			// Handle reads /proc: off the actor (REFERENCE §4.5)
+			// Handle reads /proc: off the actor (REFERENCE §4.5). The
+			// timer waits for it: a stopwait that ran out during the
+			// exec fires at once, and its kill needs the handle
 			launcher, root, self := s.opts.Launcher, ctx.ActorSystem().Root, s.self
+			s.up.handleWait = true
 			go func() {
 				proc, err := launcher.Handle(pid, parent)
 				if err != nil {
-					return // no handle: the process is not signalled (REFERENCE §11)
+					proc = nil // no handle: the process is not signalled (REFERENCE §11)
 				}
 				root.Send(self, adoptedHandle{pid: pid, proc: proc})
 			}()
@@ -235,7 +248,9 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 		// proxy_hold.go): a stop or a fatal before the retry lets it go
 		s.runProxy, s.proxyHeld = s.runCfg.Proxy, true
 	}
-	s.rearmTimer(ctx)
+	if !s.up.handleWait {
+		s.rearmTimer(ctx)
+	}
 	ctx.Send(ctx.Parent(), s.updated())
 	for _, e := range m.svc.Exits {
 		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
