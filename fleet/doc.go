@@ -94,7 +94,9 @@
 //     own bound, a lost connection failing it at once), and before its
 //     cfkd shuts down or execs an upgrade (Handler.EndRequests).
 //   - A member sends nothing to a hub that has no connection to it left
-//     (guard.connected): a request or a subscription read after that
+//     (guard.connected; a hub in its own inventory talks to its gateway
+//     within the process, on no connection, and counts as connected:
+//     Node.connected): a request or a subscription read after that
 //     connection closed runs but is not answered, and an answer due then
 //     is not sent (the hub failed the call when it lost the connection):
 //     a hub that left would be dialled, and protoactor dead-letters for

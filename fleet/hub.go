@@ -241,7 +241,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}, dialErr: map[string]string{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.guard.connected,
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.connected,
 		requestBound: requestBound}
 }
 

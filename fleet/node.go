@@ -194,6 +194,16 @@ func checkListen(addr string) error {
 	return nil
 }
 
+// connected reports whether member name has its connection to this
+// member open (guard.connected). This member itself always has: what its
+// hub sends its own gateway, and what the gateway answers, goes within
+// the process, on no connection (a hub in its own inventory, REFERENCE
+// §12.1); it was taken for a hub that left, its requests run and never
+// answered.
+func (n *Node) connected(name string) bool {
+	return name == n.creds.ID.Name || n.guard.connected(name)
+}
+
 // Identity is who this member's certificate says it is.
 func (n *Node) Identity() certs.Identity { return n.creds.ID }
 
@@ -248,7 +258,7 @@ func (n *Node) Serve(local Local) (err error) {
 	// which is where the peers answer
 	gw := &gateway{local: local, policy: n.policy, out: n.out, name: n.creds.ID.Name, version: n.cfg.Version,
 		log: n.cfg.Log, calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{},
-		connected: n.guard.connected}
+		connected: n.connected}
 	if n.gateway, err = n.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return gw },
 		actor.WithGuardian(resume{})), gatewayName); err != nil {
 		return fmt.Errorf("fleet: %w", err)
