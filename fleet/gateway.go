@@ -455,8 +455,11 @@ func (g *gateway) stream(ctx context.Context, key callKey, to *actor.PID, feed *
 		case <-timer.C:
 			g.log.WithField("category", logCategory).Warnf("fleet: hub %s acknowledged no events for %v: its stream ends", key.hub, wait)
 			// said to the hub: one only stalled keeps the subscription
-			// as alive, and would show nothing more of this host
-			send(&wire.Events{Id: key.id, Host: g.name, Ended: true, Error: fmt.Sprintf("the hub acknowledged no events for %v", wait)})
+			// as alive, and would show nothing more of this host; with
+			// the events it will not get, the batch that waited and
+			// those queued behind it, as a stream cut off says them
+			send(&wire.Events{Id: key.id, Host: g.name, Ended: true, Lost: uint64(len(e.Lines) + untaken(feed)),
+				Error: fmt.Sprintf("the hub acknowledged no events for %v", wait)})
 			return
 		}
 		seq++
@@ -466,6 +469,20 @@ func (g *gateway) stream(ctx context.Context, key callKey, to *actor.PID, feed *
 			return
 		}
 	}
+}
+
+// untaken counts the lines feed holds that its reader has not taken,
+// those it dropped once cut off included: they are lost when it ends.
+func untaken(feed *actors.Feed) int {
+	n := 0
+	for range 2 { // a feed cut off gives its lines, then its count
+		lines, lost, ended := feed.Take()
+		n += len(lines) + lost
+		if ended {
+			break
+		}
+	}
+	return n
 }
 
 func (g *gateway) endSub(key callKey) {

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,46 @@ func TestGatewaySaysAStreamEndsWhenItsHubStopsAcknowledging(t *testing.T) {
 		if time.Now().After(end) {
 			t.Fatal("the stream of a hub that acknowledges nothing never said it ended")
 		}
+	}
+}
+
+// The end of a stream whose hub stopped acknowledging says how many of
+// its events the hub will not get, as a stream cut off does: the batch
+// that waited for credit and those queued behind it were dropped
+// unsaid, and the hub showed the host down, then up, with no word of
+// what it missed meanwhile.
+func TestGatewayStreamEndCountsTheEventsItDrops(t *testing.T) {
+	local := &fakeLocal{name: "h1"}
+	sys, g := spawnGateway(t, local, func(gw *gateway) { gw.creditWait = 300 * time.Millisecond })
+	hub, events := collector[*wire.Events](sys, 64)
+	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 9, Hub: "hub", Line: "command events"}, hub)
+	var feed *actors.Feed
+	for end := time.Now().Add(10 * time.Second); feed == nil; time.Sleep(5 * time.Millisecond) {
+		local.mu.Lock()
+		if len(local.feeds) > 0 {
+			feed = local.feeds[0]
+		}
+		local.mu.Unlock()
+		if time.Now().After(end) {
+			t.Fatal("no subscription")
+		}
+	}
+	if e := within(t, events, "no first batch"); e.Seq != 0 || e.Ended {
+		t.Fatalf("the first batch: %+v", e)
+	}
+	// the window's batches, never acknowledged: the stream has no
+	// credit left
+	for i := range eventsWindow {
+		feed.Push([]byte(`{"kind":"x"}`))
+		if e := within(t, events, fmt.Sprintf("batch %d of the window not sent", i+1)); e.Ended || len(e.Lines) != 1 {
+			t.Fatalf("batch %d: %+v", i+1, e)
+		}
+	}
+	for range 5 {
+		feed.Push([]byte(`{"kind":"y"}`))
+	}
+	e := within(t, events, "the stream never said it ended")
+	if !e.Ended || e.Lost != 5 || e.Error != "the hub acknowledged no events for 300ms" {
+		t.Fatalf("the end: %+v, want 5 events lost", e)
 	}
 }
