@@ -212,6 +212,10 @@ type hub struct {
 	// lastMismatch: when callOf last logged an answer from a member that
 	// is not the one the inventory names (once a second at most)
 	lastMismatch time.Time
+	// answersAs: the name a host's member last answered as, of a host
+	// whose member's certificate names another (the inventory is
+	// wrong): its calls that end `no answer` say so
+	answersAs map[int]string
 	// connected reports whether a member has its connection to the hub
 	// open (guard.connected; nil: always)
 	connected func(name string) bool
@@ -241,7 +245,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}, dialErr: map[string]string{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, byName: hostIndex(n.inv), connected: n.connected,
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, answersAs: map[int]string{}, byName: hostIndex(n.inv), connected: n.connected,
 		requestBound: requestBound}
 }
 
@@ -322,6 +326,11 @@ func (h *hub) Receive(ctx actor.Context) {
 		if c.acked || c.op != nil && !time.Now().Before(c.op.start.Add(h.requestBound)) {
 			why = fmt.Sprintf("no answer within %v of the request", h.requestBound)
 		}
+		if as, ok := h.answersAs[c.host]; ok {
+			// it did answer, as another: said where the reply is read,
+			// not only in the hub's log (REFERENCE §12.1)
+			why += fmt.Sprintf(": %s answers as %s (its certificate), not %s, and may have run the request; fix the inventory", h.inv[c.host].Addr, as, h.inv[c.host].Name)
+		}
 		h.fail(c, why)
 	case *actor.DeadLetterResponse:
 		// protoactor could not deliver a message: its target carries the
@@ -399,8 +408,10 @@ func (h *hub) callOf(id uint32, host string) *hubCall {
 			h.lastMismatch = now
 			h.n.cfg.Log.WithField("category", logCategory).Warnf("fleet: %s, which the inventory names %s, answers as %s (its certificate): its answers are not taken; fix the inventory", want.Addr, want.Name, host)
 		}
+		h.answersAs[c.host] = host
 		return nil
 	}
+	delete(h.answersAs, c.host)
 	return c
 }
 
