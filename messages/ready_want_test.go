@@ -21,3 +21,22 @@ func TestReadyErrorNamesTheFormItTakes(t *testing.T) {
 		t.Fatalf("%q: %v\nthe error does not name the form ready takes (http:URL, REFERENCE §1.1)", line, err)
 	}
 }
+
+// REFERENCE §1.1: `ready` is `notify`, nothing after it. `ready=notify:x`
+// (or `notify:`) was taken, and the service was given no NOTIFY_SOCKET
+// (its value is not `notify`) nor a probe (its kind is): it stayed
+// `starting` until ready_timeout_secs ended it, `Not ready after 60s`.
+func TestReadyNotifyTakesNoTarget(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"notify:x", "notify:", "notify:1"} {
+		line := "service a ready=" + v
+		_, err := Parse(line)
+		want := `invalid value for ready: "` + v + `" (want notify, tcp:HOST:PORT, http:URL as in http:http://HOST:PORT/PATH, or exec:COMMAND)`
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", line, err, want)
+		}
+	}
+	if _, err := Parse("service a ready=notify"); err != nil {
+		t.Errorf("ready=notify: %v", err)
+	}
+}

@@ -41,6 +41,12 @@ func parseReady(attr, v string) (Value, error) {
 	kind, target := Ready(v)
 	switch kind {
 	case ReadyNotify:
+		if target != "" || v != string(ReadyNotify) {
+			// `notify:x` is no kind: a run declared so got no
+			// NOTIFY_SOCKET and no probe, and stayed starting until
+			// ready_timeout_secs ended it (REFERENCE §2.9)
+			return Value{}, invalidValue(attr, v, want)
+		}
 	case ReadyTCP:
 		host, port, err := net.SplitHostPort(target)
 		if err != nil || host == "" || port == "" {
