@@ -26,7 +26,7 @@ func (r *applyRun) describe() string {
 		done, total, waiting, running := applyProgress(g)
 		fmt.Fprintf(&b, ", %d of %d done", done, total)
 		if len(waiting) > 0 {
-			b.WriteString(", waiting for " + quotedNames(waiting))
+			b.WriteString(", waiting for " + waitedNames(waiting))
 			if running {
 				b.WriteString(" to be running")
 			}
@@ -42,7 +42,7 @@ func (r *applyRun) refusal() error {
 	hint := ""
 	if g := r.g; g != nil {
 		if _, _, waiting, _ := applyProgress(g); len(waiting) > 0 {
-			hint = " (a stop of " + quotedNames(waiting) + " ends its wait)"
+			hint = " (a stop of " + waitedNames(waiting) + " ends its wait)"
 		}
 	}
 	return fmt.Errorf("%s: try again once it is done%s", r.describe(), hint)
@@ -65,6 +65,22 @@ func applyProgress(g *gather) (done, total int, waiting []string, running bool) 
 		}
 	}
 	return done, total, waiting, running
+}
+
+// maxWaitedNames is how many of the services an apply under way waits
+// for its description names, the others counted: an apply of 300
+// services waits for as many at once, and each refusal, each dry run's
+// note and each cfkctl waiting on it named them all, twice (REFERENCE
+// §1.4).
+const maxWaitedNames = 5
+
+// waitedNames is names quoted, the first maxWaitedNames of them and the
+// count of the others: `'a', 'b', 'c', 'd', 'e' and 3 others`.
+func waitedNames(names []string) string {
+	if len(names) <= maxWaitedNames {
+		return quotedNames(names)
+	}
+	return fmt.Sprintf("%s and %d others", quotedNames(names[:maxWaitedNames]), len(names)-maxWaitedNames)
 }
 
 func quotedNames(names []string) string {

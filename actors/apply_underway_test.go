@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -162,5 +163,42 @@ func TestApplyUnderWayOutlivesItsClient(t *testing.T) {
 	// not had the service's answer yet, does not matter
 	if got := r.ok(applyReq("dry-run", "service s cmd=sleep 2\nservice s stopwait_secs=30\n")); got[0] != "no changes" {
 		t.Fatalf("dry run after the rolling apply: %q", got)
+	}
+}
+
+// TestApplyUnderWayNamesFiveOfWhatItWaitsFor: an apply that restarts
+// many services at once waits for them all; another apply's refusal
+// names five of them and counts the others (REFERENCE §1.4). It named
+// them all, twice: an apply of 300 services made each refusal, each dry
+// run's note and each line of a cfkctl waiting on it several KB long.
+func TestApplyUnderWayNamesFiveOfWhatItWaitsFor(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	decl := func(v int) string {
+		var b strings.Builder
+		for i := range 8 {
+			fmt.Fprintf(&b, "service a%d cmd=sleep %d\nservice a%d stopwait_secs=30\n", i, v, i)
+		}
+		return b.String()
+	}
+	r.ok(applyReq("", decl(1)), "command start all")
+	for i := range 8 {
+		r.expectSeq(fmt.Sprintf("a%d", i), starting)
+	}
+	first := r.async(applyReq("", decl(2)))
+	for i := range 8 {
+		r.expectSeq(fmt.Sprintf("a%d", i), stopping)
+	}
+	rep := r.exec(applyReq("", decl(3)))
+	const names = "'a0', 'a1', 'a2', 'a3', 'a4' and 3 others"
+	if rep.Err == nil || !strings.Contains(rep.Err.Error(), "0 of 8 done, waiting for "+names) ||
+		!strings.HasSuffix(rep.Err.Error(), "(a stop of "+names+" ends its wait)") {
+		t.Fatalf("apply while another waits for 8 services: %v %q", rep.Err, rep.Lines)
+	}
+	for i := 1; i <= 8; i++ {
+		r.fake.exit(t, r.fake.waitLaunch(t, i).Pid, killedBy(syscall.SIGTERM))
+	}
+	if rep := r.reply("first", first); rep.Err != nil || len(rep.Lines) != 8 {
+		t.Fatalf("first: %v %q", rep.Err, rep.Lines)
 	}
 }
