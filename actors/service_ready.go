@@ -65,6 +65,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			spec, launcher := *run, s.opts.Launcher
 			spec.Argv = []string{"/bin/sh", "-c", target}
 			spec.Env = withoutVars(spec.Env, socketVars)
+			spec.Setsid, spec.EndGroup = probeGroup()
 			tryFor := s.opts.ExecProbeTry
 			check = func(c context.Context) error { return execReady(c, launcher, spec, tryFor) }
 			break
@@ -78,7 +79,8 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		// afresh, as its launch makes them, and nothing else of its
 		// launch: no fds (nor the variables telling of them), and its
 		// output is not the service's
-		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: withoutVars(svc.Env, socketVars), Dir: svc.Dir, Setsid: svc.Setsid}
+		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: withoutVars(svc.Env, socketVars), Dir: svc.Dir}
+		base.Setsid, base.EndGroup = probeGroup()
 		cfg, last, opts := s.cfg, s.lastVars(), s.opts
 		check = func(c context.Context) error {
 			// under a proxy too the probe runs as user and group, as before
@@ -148,6 +150,15 @@ var probeClient = &http.Client{
 		return http.ErrUseLastResponse
 	},
 }
+
+// probeGroup is the Setsid and EndGroup of each try of an exec: probe:
+// its own process group, whatever the service's no_new_session (which
+// is the service's, not its check's), killed whole when the try hangs,
+// and what the try left in it killed once it exits (REFERENCE §2.9). In
+// cfkd's group, as a no_new_session service's probe was, the kill of a
+// hung try reached its shell alone: `sleep 100; true` left its sleep,
+// one more every 30 s while the service started.
+func probeGroup() (setsid, endGroup bool) { return true, true }
 
 // httpReady: a GET answered 2xx.
 func httpReady(c context.Context, url string) error {
