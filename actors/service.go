@@ -97,6 +97,9 @@ type Service struct {
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
 	// included); nil for another readiness, or after an upgrade in place
 	probeRun *osproc.Spec
+	// oversizeSaid is when a notify datagram of the service over
+	// notify.MaxDatagram was last logged (once in oversizeEvery at most)
+	oversizeSaid time.Time
 	// sharedUid is the uid of the run given the shared notify socket,
 	// -1 when none: the run holds one count of it on the socket
 	// (Acquire) until it has no process (releaseShared), and only its

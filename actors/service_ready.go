@@ -151,6 +151,10 @@ var probeClient = &http.Client{
 	},
 }
 
+// oversizeEvery is how often a service's oversized notify datagrams are
+// logged at most.
+const oversizeEvery = 10 * time.Second
+
 // probeGroup is the Setsid and EndGroup of each try of an exec: probe:
 // its own process group, whatever the service's no_new_session (which
 // is the service's, not its check's), killed whole when the try hangs,
@@ -234,6 +238,16 @@ func (s *Service) notified(ctx actor.Context, m notifyReceived) {
 		// user's process that had this pid before (pids wrap around in
 		// seconds where pid_max is 32768), not this run's READY=1
 		s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram from uid %d, sent before this run's pid was known: dropped", s.cfg.Name, m.msg.Uid)
+		return
+	}
+	if m.msg.Oversize {
+		// its fields unread, a READY=1 in it included: said, else the
+		// service is stopped 'Not ready after 60s' with nothing to say
+		// why (REFERENCE §2.9); once in oversizeEvery at most
+		if now := time.Now(); now.Sub(s.oversizeSaid) >= oversizeEvery {
+			s.oversizeSaid = now
+			s.log.WithField("pid", m.msg.Pid).Warnf("%s: notify datagram dropped: over %d bytes, so none of its fields was read (READY=1, STATUS=, WATCHDOG=1 ...): send a shorter STATUS=", s.cfg.Name, notify.MaxDatagram)
+		}
 		return
 	}
 	f := m.msg.Fields

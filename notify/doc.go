@@ -24,7 +24,8 @@
 //
 // Invariants:
 //   - A datagram is at most MaxDatagram bytes: a longer one is dropped
-//     whole. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's
+//     whole, its fields unread; its sender is still delivered, marked
+//     Oversize, within the bounds below, so that cfkd can say why. Every fd passed in a datagram (SCM_RIGHTS: systemd-notify's
 //     BARRIER=1 waits for its fd to be closed), and the sender's pidfd,
 //     is closed at once, once the sender's group is read: closed
 //     before, it let systemd-notify exit and be reaped first.

@@ -34,6 +34,10 @@ type Message struct {
 	Uid    int               // the sender's uid, as the kernel says
 	Shared bool              // it came in on the shared socket (ListenShared)
 	Fields map[string]string // READY=1, STATUS=..., ...
+	// Oversize: the datagram was over MaxDatagram bytes, and its fields
+	// are not read (Fields is empty): delivered so that the service it
+	// is from can be told why its READY=1 or STATUS= did nothing
+	Oversize bool
 }
 
 // Listener is a notify socket.
@@ -262,7 +266,8 @@ func (l *Listener) Serve(deliver func(Message)) {
 			continue // a datagram the kernel could not deliver whole, or Pause's deadline
 		}
 		pid, uid, pidfd, rights := rightsAndCred(oob[:oobn])
-		take := pid > 0 && l.takes(uid) && n <= MaxDatagram && flags&(syscall.MSG_TRUNC|syscall.MSG_CTRUNC) == 0 &&
+		oversize := n > MaxDatagram || flags&syscall.MSG_TRUNC != 0
+		take := pid > 0 && l.takes(uid) && flags&syscall.MSG_CTRUNC == 0 &&
 			lim.allow(pid, uid, l.shared, time.Now())
 		pgid, gone := 0, false
 		if take {
@@ -281,7 +286,11 @@ func (l *Listener) Serve(deliver func(Message)) {
 		if !take {
 			continue
 		}
-		deliver(Message{Pid: pid, Pgid: pgid, Gone: gone, Uid: uid, Shared: l.shared, Fields: Parse(buf[:n])})
+		m := Message{Pid: pid, Pgid: pgid, Gone: gone, Uid: uid, Shared: l.shared, Oversize: oversize, Fields: map[string]string{}}
+		if !oversize {
+			m.Fields = Parse(buf[:n])
+		}
+		deliver(m)
 	}
 }
 

@@ -116,17 +116,21 @@ func TestFloodIsBounded(t *testing.T) {
 	}
 }
 
-// An oversized datagram is dropped whole.
+// An oversized datagram is dropped whole: none of its fields is read,
+// not even a READY=1 at its start. Its sender is delivered, marked
+// Oversize, so that cfkd can say why that READY=1 did nothing (it was
+// dropped without a word: a service that sent READY=1 with a long
+// STATUS= was stopped 'Not ready after 60s').
 func TestOversizedDropped(t *testing.T) {
 	l, ch := listen(t)
-	big := make([]byte, MaxDatagram+100)
-	for i := range big {
-		big[i] = 'x'
-	}
+	big := []byte("READY=1\nSTATUS=" + strings.Repeat("x", MaxDatagram))
 	send(t, l.Path, big, nil)
 	send(t, l.Path, []byte("READY=1"), nil)
-	if m := recv(t, ch); m.Fields["READY"] != "1" {
-		t.Fatalf("got %v first", m.Fields)
+	if m := recv(t, ch); !m.Oversize || len(m.Fields) != 0 || m.Pid != os.Getpid() {
+		t.Fatalf("got %+v first, want the oversized datagram's sender, marked, no fields", m)
+	}
+	if m := recv(t, ch); m.Oversize || m.Fields["READY"] != "1" {
+		t.Fatalf("got %+v second, want READY=1", m)
 	}
 }
 
