@@ -270,7 +270,9 @@
 // order), and in the new cfkd RestoreState (the declarations made again,
 // the processes and pipes adopted from the launcher, each lifecycle
 // restored with its timer re-armed at its deadline, a proxied run's once
-// the handle on its process, taken off the actor, has come).
+// the handle on its process, taken off the actor, has come; a `signal`
+// asked meanwhile is kept in the service's upgrade state and handled
+// then).
 //
 // Invariants:
 //   - Receive never blocks: timers are messages to self carrying a

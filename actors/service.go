@@ -249,6 +249,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 	case messages.AwaitRunning:
 		s.feed(ctx, ev{Kind: lifecycle.EvAwait, Req: m.Req})
 	case messages.SignalService:
+		if s.up.handleWait { // restored: answered once its handle came (service_upgrade.go)
+			s.up.signals = append(s.up.signals, m)
+			break
+		}
 		if err := s.unsignallable(); err != nil {
 			s.reply(ctx, m.Req, err)
 			break

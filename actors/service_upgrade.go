@@ -21,7 +21,8 @@ import (
 // was, its process adopted from the launcher, its output pipes read
 // again, its timer re-armed at its original deadline (one in the past
 // fires at once); a proxied run's once the handle on its process, taken
-// off the actor, has come, so that a kill the timer fires has it.
+// off the actor, has come, so that a kill the timer fires has it, and a
+// `signal` asked meanwhile waits for it too.
 
 // Messages of an upgrade, from the controller.
 type (
@@ -73,6 +74,10 @@ type serviceUpgrade struct {
 	// handleWait: restored, its timer waits for the handle on its
 	// proxied process (adoptedHandle), which a kill it fires needs
 	handleWait bool
+	// signals: the `signal` requests that came meanwhile, which go
+	// through that handle too: handled once it came (or could not be
+	// taken: they are refused then, saying so)
+	signals []messages.SignalService
 }
 
 // upgradeMessage handles the upgrade's messages and, while frozen, stashes
@@ -141,6 +146,15 @@ func (s *Service) upgradeStep(ctx actor.Context, msg any) {
 			s.up.handleWait = false
 			if !s.up.frozen { // else re-armed by thaw, or by the next cfkd
 				s.rearmTimer(ctx)
+			}
+			signals := s.up.signals
+			s.up.signals = nil
+			for _, sig := range signals {
+				if s.up.frozen { // replayed by thaw
+					s.up.stash = append(s.up.stash, sig)
+					continue
+				}
+				s.handle(ctx, sig)
 			}
 		}
 	}
