@@ -5,7 +5,9 @@ package actors
 // connection it holds there when the listener is closed, so they are
 // taken first, without waiting for one more, and each is refused as a
 // connection accepted during the drain is, `ERROR: cfkd is shutting
-// down`, then closed.
+// down`, then closed. New clients are kept out first (stopConnects,
+// Linux's): one that connected after the last accept and before the
+// close was reset all the same.
 
 import (
 	"net"
@@ -25,12 +27,17 @@ const maxBacklogRefused = 1 << 16
 // a client that had connected while cfkd loaded its -c FILE (its console
 // not serving yet) or as a shutdown's drain closed the console read
 // `connection reset by peer`, and a stream's client took it for a lost
-// cfkd. p may be nil (no policy: the refusals are not lingered on).
-// It is called off the actors: by the daemon, or the console's goroutine.
+// cfkd. ln takes no new connection first (stopConnects, on Linux), so
+// that a client that comes after the last accept, before the caller
+// closes ln, is refused at its connect as after the close, not reset.
+// p may be nil (no policy: the refusals are not lingered on). It is
+// called off the actors, by the daemon or the console's goroutine, on a
+// listener closed right after.
 func RefuseBacklog(ln net.Listener, p *ConsolePolicy, why error) int {
 	if p != nil {
 		p.init()
 	}
+	stopConnects(ln)
 	n := 0
 	for n < maxBacklogRefused {
 		conn := acceptNoWait(ln)

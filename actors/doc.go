@@ -204,9 +204,11 @@
 // again` (messages.UpgradeRetry): taken from the backlog, it cannot wait
 // there for the next cfkd any more. A shutdown's drain does not close the
 // listener under its backlog (the kernel would reset every client there):
-// the accept goroutine is stopped, then another goroutine takes what the
-// backlog holds with accept(2)s that do not wait, refuses each so, and
-// closes the listener; the console says it drained once that is done
+// the accept goroutine is stopped, then another goroutine keeps new
+// clients out (stopConnects, Linux's: a UNIX listener shut for reading,
+// a TCP one's SYNs dropped by a socket filter), takes what the backlog
+// holds with accept(2)s that do not wait, refuses each so, and closes
+// the listener; the console says it drained once that is done
 // too (console_backlog.go; the daemon does the same when it shuts down
 // before its console serves).
 //

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -91,7 +92,13 @@ func listen(a Address) (net.Listener, error) {
 		}
 		return ownSocket(ln.(*net.UnixListener), a.Addr), nil
 	}
-	ln, err := net.Listen("tcp", a.Addr)
+	// plain TCP: net.Listen makes an MPTCP listener where the kernel
+	// has it, which takes no socket filter, and the filter is what
+	// keeps new clients out while a shutdown refuses the backlog
+	// (actors.RefuseBacklog, REFERENCE §7.4)
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	ln, err := lc.Listen(context.Background(), "tcp", a.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w", a, err)
 	}
