@@ -22,9 +22,12 @@ const drainDropMax = 4 << 20
 // so that the kernel does not reset it: a UNIX one is shut both ways
 // (nothing its client sends after reaches it) and what it had sent is
 // dropped; a TCP one has its write side shut (the client reads every
-// reply, then the end), what came is dropped, and, when something had,
-// what its client sends is read and dropped until it closes or by, the
-// drain's bound, passes. The caller closes conn.
+// reply, then the end), what came is dropped, and what its client sends
+// is read and dropped until it closes or by, the drain's bound, passes,
+// whether it had sent more or not: closed at once, its replies not all
+// sent yet (a client slow to read), a line its client sent a moment
+// later reached a closed socket, and the kernel reset the connection,
+// dropping those replies. The caller closes conn.
 func closeDrained(conn interface {
 	net.Conn
 	CloseWrite() error
@@ -37,7 +40,8 @@ func closeDrained(conn interface {
 	if conn.CloseWrite() != nil {
 		return
 	}
-	if dropArrived(conn) > 0 && time.Now().Before(by) {
+	dropArrived(conn)
+	if time.Now().Before(by) {
 		dropInput(conn, time.Until(by))
 	}
 }

@@ -1,0 +1,86 @@
+package actors
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestDrainedTCPCloseWaitsForItsClientWithNoInput: a drained TCP
+// connection whose client had sent nothing more when it closed, its last
+// replies still in cfkd's socket (a client slow to read), and whose
+// client sends a line then (a request pipelined a moment late) gets
+// every reply, then the end. It was closed at once, unlike one whose
+// client had sent more: the line reached a closed socket, and the kernel
+// reset the connection, dropping the replies not sent yet (REFERENCE
+// §1.5: a TCP one is read until its client closes, 2 s at most).
+func TestDrainedTCPCloseWaitsForItsClientWithNoInput(t *testing.T) {
+	t.Parallel()
+	client, server := tcpPairSmallWindow(t)
+	defer client.Close()
+	// the replies: as much as cfkd's socket takes, most of it unsent
+	// (the client's window is small, and it reads nothing yet)
+	server.SetWriteDeadline(time.Now().Add(window))
+	n, _ := server.Write(bytes.Repeat([]byte("running\tsvc\r\n"), 1<<20/13))
+	server.SetWriteDeadline(time.Time{})
+	if n == 0 {
+		t.Fatal("nothing written")
+	}
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		closeDrained(server, time.Now().Add(drainWriteBound))
+		server.Close()
+	}()
+	select {
+	case <-closed: // closed at once: what the client sends now is reset
+	case <-time.After(window): // lingered on
+	}
+	client.Write([]byte("command status\r\n"))
+	client.SetReadDeadline(time.Now().Add(connWait))
+	got, err := io.ReadAll(client)
+	if err != nil || len(got) != n {
+		t.Fatalf("the client read %d bytes of %d, then %v: the close reset the connection", len(got), n, err)
+	}
+	client.Close()
+	select {
+	case <-closed:
+	case <-time.After(connWait):
+		t.Fatal("the drained connection was not closed once its client closed")
+	}
+}
+
+// tcpPairSmallWindow is tcpPair with a client whose receive buffer, and
+// so the window it offers, is small (4 KiB).
+func tcpPairSmallWindow(t *testing.T) (client, server *net.TCPConn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return serr
+	}}
+	c, err := d.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-accepted
+	if s == nil {
+		c.Close()
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { s.Close() })
+	return c.(*net.TCPConn), s.(*net.TCPConn)
+}
