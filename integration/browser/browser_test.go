@@ -215,6 +215,27 @@ func (d *daemon) pidOf(name string) int {
 	return i.Pid
 }
 
+// services asks cfkd's API for every service's record.
+func (d *daemon) services() []struct {
+	Name, State string
+	Pid         int
+} {
+	d.t.Helper()
+	res, err := (&http.Client{Timeout: deadline}).Get(d.url + "api/services")
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var list []struct {
+		Name, State string
+		Pid         int
+	}
+	if err := json.NewDecoder(res.Body).Decode(&list); err != nil {
+		d.t.Fatal(err)
+	}
+	return list
+}
+
 // browser starts a headless Chromium for the test, with the options
 // given after the defaults; it is killed, with every process of it, when
 // the test ends.

@@ -31,6 +31,8 @@ const page = {
   open: null,          // {name, detail row, log stream}
   live: null,          // the event stream
   gen: 0,              // the current start (a start begun since wins)
+  flashing: new Set(), // rows whose flash restarts at the next frame
+  flashFrame: 0,       // its requestAnimationFrame, 0 when none
 };
 
 // ---- rendering ------------------------------------------------------------
@@ -115,11 +117,23 @@ function upsert(svc) {
   return tr;
 }
 
-// flash restarts the flash animation of the rows of an update: one
-// layout for them all (reading offsetWidth lays the table out again),
-// not one per row, which at 1,000 rows held the page for seconds, an
-// update of hundreds of rows after a "stop all" for a minute.
+// flash restarts the flash animation of the rows of an update. Restarting
+// an animation takes a layout (reading offsetWidth lays the table out
+// again), so the rows of the updates that come before the next frame are
+// flashed together then: one layout a frame, not one per row (which at
+// 1,000 rows held the page for seconds after a "stop all") nor one per
+// update (a burst of restarts of 1,000 services, thousands of small
+// updates, held it for minutes, its rows stale, while each laid out the
+// whole table).
 function flash(rows) {
+  for (const tr of rows) page.flashing.add(tr);
+  if (page.flashing.size && !page.flashFrame) page.flashFrame = requestAnimationFrame(flashNow);
+}
+
+function flashNow() {
+  const rows = [...page.flashing].filter((tr) => tr.isConnected);
+  page.flashing.clear();
+  page.flashFrame = 0;
   for (const tr of rows) tr.classList.remove("flash");
   if (rows.length) void $("rows").offsetWidth;
   for (const tr of rows) tr.classList.add("flash");

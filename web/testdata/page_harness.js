@@ -103,6 +103,7 @@ const sandbox = {
   location: { hash: process.env.CFK_PAGE_HASH || "", pathname: "/" }, history: { replaceState() {} },
   fetch, setInterval() { return 1; }, clearTimeout() {},
   setTimeout(f, ms) { timers.push({ f, ms }); return timers.length; },
+  requestAnimationFrame(f) { setImmediate(f); return 1; }, // a frame: once the scenario settles
 };
 sandbox.window = sandbox;
 const ctx = vm.createContext(sandbox);
