@@ -296,16 +296,17 @@ func (s *Server) bigRead(n int) {
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w = &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.o.WriteTimeout}
-		bodyLen, ok := s.dropBody(w, r)
-		if !ok {
-			return
-		}
 		h := w.Header()
-		// no other site may frame the page (its buttons) nor sniff types
+		// no other site may frame the page (its buttons) nor sniff types:
+		// on every answer, the 408 and 413 of a body included
 		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
+		bodyLen, ok := s.dropBody(w, r)
+		if !ok {
+			return
+		}
 		if s.o.LoopbackOnly && !loopbackHost(r.Host) {
 			writeError(w, http.StatusMisdirectedRequest,
 				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +65,9 @@ func TestTricklerIsCutOff(t *testing.T) {
 		if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
 			t.Fatalf("the trickled body: %s (close %v), want 408 and the connection closed", resp.Status, resp.Close)
 		}
+		if !forbidsFraming(resp.Header) {
+			t.Errorf("the 408 does not forbid framing: %v", resp.Header)
+		}
 	})
 	t.Run("big body", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
@@ -84,7 +88,16 @@ func TestTricklerIsCutOff(t *testing.T) {
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("a body of 100000 bytes: %s, want 413", resp.Status)
 		}
+		if !forbidsFraming(resp.Header) {
+			t.Errorf("the 413 does not forbid framing: %v", resp.Header)
+		}
 	})
+}
+
+// forbidsFraming reports whether an answer's headers forbid framing it,
+// as every answer's do (REFERENCE §10.1).
+func forbidsFraming(h http.Header) bool {
+	return h.Get("X-Frame-Options") == "DENY" && strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 }
 
 func isReset(err error) bool { return errors.Is(err, syscall.ECONNRESET) }
