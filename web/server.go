@@ -308,8 +308,13 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		if s.o.LoopbackOnly && !loopbackHost(r.Host) {
-			writeError(w, http.StatusMisdirectedRequest,
-				"cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)")
+			msg := "cfkd answers on a loopback address only to Host: localhost or a loopback address (DNS rebinding guard)"
+			if r.Host == "" {
+				// HTTP/1.0 needs none: say what is missing, not that
+				// some Host was wrong
+				msg = "a request without a Host header (HTTP/1.0) is not answered on a loopback address: send Host: localhost (DNS rebinding guard)"
+			}
+			writeError(w, http.StatusMisdirectedRequest, msg)
 			return
 		}
 		api := apiPath(r.URL.Path)

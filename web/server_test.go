@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -544,5 +546,29 @@ func TestHostCheckAndHeaders(t *testing.T) {
 		if res.Header.Get("X-Frame-Options") != "DENY" || !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("Host %q: headers %v", host, res.Header)
 		}
+	}
+}
+
+// A request without a Host header (HTTP/1.0 needs none) is told that
+// one is missing, not that the Host it did not send was wrong.
+func TestNoHostSaysItIsMissing(t *testing.T) {
+	r := newRig(t, Options{LoopbackOnly: true})
+	c, err := net.Dial("tcp", strings.TrimPrefix(r.http.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte("GET /api/config HTTP/1.0\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(string(body), "without a Host header (HTTP/1.0)") {
+		t.Errorf("no Host: %s %s", res.Status, body)
 	}
 }
