@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -149,4 +151,55 @@ func TestConnectionsBounded(t *testing.T) {
 	case <-time.After(deadline):
 		t.Fatalf("the waiting connection not served after one closed (%v)", deadline)
 	}
+}
+
+// floodLogs follows every service with lines as fast as its reader takes
+// them, until stop.
+type floodLogs struct{}
+
+func (floodLogs) Last(string, int) ([]string, error) { return nil, nil }
+func (floodLogs) Follow(string) (<-chan string, func(), func() string, error) {
+	lines, quit := make(chan string, 64), make(chan struct{})
+	go func() {
+		line := strings.Repeat("x", 200)
+		for {
+			select {
+			case lines <- line:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	return lines, func() { once.Do(func() { close(quit) }) }, func() string { return "" }, nil
+}
+
+// A stream whose client takes nothing is cut off with little queued for
+// it in cfkd's socket: the kernel grew the send buffer of a stream as long
+// as it took every write, up to 4 MiB (net.ipv4.tcp_wmem), and cut
+// off the client only once that was full: 4 MiB of kernel memory per
+// client that never read, 256 of them at once.
+func TestStreamOfAClientThatTakesNothingQueuesLittle(t *testing.T) {
+	t.Parallel()
+	srv := New(Options{OpenRead: true, Source: newBigSource(1), Logs: floodLogs{}, Log: quietLog(), WriteTimeout: time.Second})
+	addr, done := serveCounting(t, srv)
+	conn := dialTinyWindow(t, addr)
+	if _, err := conn.Write([]byte("GET /api/services/s00000/log/follow HTTP/1.1\r\nHost: localhost\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(deadline):
+		t.Fatalf("a follow whose client takes nothing: its handler still blocked after %v", deadline)
+	}
+	// what cfkd queued for it arrives, then the end
+	conn.SetReadDeadline(time.Now().Add(deadline))
+	got, err := io.Copy(io.Discard, conn)
+	if err != nil && !isReset(err) {
+		t.Fatalf("reading what was queued: %v", err)
+	}
+	if got > 1<<20 {
+		t.Errorf("%d bytes were queued in cfkd's socket for a client that took nothing, want at most 1 MiB", got)
+	}
+	t.Logf("%d bytes queued", got)
 }

@@ -68,6 +68,9 @@
 //     most each (Server.connRefused, Server.streamRefused).
 //     A request's head and body are read
 //     within ReadTimeout: a trickle holds no place past it.
+//     A stream's socket has a fixed send buffer (streamWriteBuffer): a
+//     client that takes nothing holds little of the kernel's memory, and
+//     is cut off WriteTimeout after it is full.
 //   - Idle costs nothing: no ticker, no heartbeat; the EventStream is
 //     subscribed to only while a page is connected. A read of many
 //     services (BigRead) calls AfterBigRead, with which cfkd returns the

@@ -33,6 +33,29 @@ type streamConn struct {
 // (dropped) before its stream ends.
 const maxStreamInput = 64 << 10
 
+// streamWriteBuffer is the socket send buffer of a stream's connection.
+// Left to the kernel's autotuning, it grew as long as the client's
+// connection took nothing (the kernel took every write) up to
+// net.ipv4.tcp_wmem's maximum (4 MiB): a client that never read held 4
+// MiB of kernel memory per stream, 1 GiB with 256 streams, and was cut
+// off only once that was full, minutes after it stopped reading. Fixed,
+// a write blocks once about twice this is queued, and a client that takes
+// nothing for WriteTimeout is cut off then (REFERENCE §10.1). A reader
+// that keeps up is not slowed: it takes what the kernel holds as fast as
+// it comes.
+const streamWriteBuffer = 64 << 10
+
+// limitWriteBuffer sets a stream connection's send buffer to
+// streamWriteBuffer, through the limitConn of the accept loop.
+func limitWriteBuffer(conn net.Conn) {
+	if lc, ok := conn.(*limitConn); ok {
+		conn = lc.Conn
+	}
+	if c, ok := conn.(interface{ SetWriteBuffer(int) error }); ok {
+		c.SetWriteBuffer(streamWriteBuffer)
+	}
+}
+
 // streamConns are the hijacked connections of the open streams, which
 // http.Server no longer tracks: Close closes them and waits for their
 // handlers.
@@ -51,6 +74,7 @@ func (s *Server) take(w http.ResponseWriter, header map[string]string) (*streamC
 	if err != nil {
 		return nil, err
 	}
+	limitWriteBuffer(conn)
 	sc := &streamConn{conn: conn, timeout: s.o.WriteTimeout, gone: make(chan struct{})}
 	if !s.conns.add(sc) {
 		conn.Close()
