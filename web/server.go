@@ -317,6 +317,13 @@ func (s *Server) Handler() http.Handler {
 			writeError(w, http.StatusMisdirectedRequest, msg)
 			return
 		}
+		if n := len(r.Header.Values("Authorization")); n > 1 {
+			// which one would rule is no client's guess (a proxy that
+			// adds its own token to its client's): none does
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%d Authorization headers: send one (nothing was done)", n))
+			s.refused(r, "not authorized: %s %q (%d Authorization headers)", r.Method, r.URL.Path[:min(len(r.URL.Path), 128)], n)
+			return
+		}
 		api := apiPath(r.URL.Path)
 		acts := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if !acts && !s.mayRead(w, r) {

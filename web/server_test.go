@@ -572,3 +572,35 @@ func TestNoHostSaysItIsMissing(t *testing.T) {
 		t.Errorf("no Host: %s %s", res.Status, body)
 	}
 }
+
+// A request with two Authorization headers is refused, whichever comes
+// first: the first ruled, so a client's wrong token before a proxy's
+// read token was 401, and a read token before an operate one was 403,
+// each as if the other were not there.
+func TestTwoAuthorizationHeadersRefused(t *testing.T) {
+	const readToken, operateToken = "read-token-0123456789abcdef", "operate-token-0123456789ab"
+	toks, err := rights.ParseTokens("tokens", strings.NewReader("read "+readToken+"\noperate "+operateToken+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, Options{Tokens: rights.StoreOf(toks), AuthDelay: time.Millisecond})
+	r.ok("service a cmd=sleep 100")
+	for _, path := range []string{"/api/services", "/api/services/a/start"} {
+		method := "GET"
+		if strings.HasSuffix(path, "/start") {
+			method = "POST"
+		}
+		req, _ := http.NewRequest(method, r.http.URL+path, nil)
+		req.Header.Add("Authorization", "Bearer "+readToken)
+		req.Header.Add("Authorization", "Bearer "+operateToken)
+		res, err := r.http.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "2 Authorization headers: send one") {
+			t.Errorf("%s %s with two Authorization headers: %s %s", method, path, res.Status, body)
+		}
+	}
+}
