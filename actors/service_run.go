@@ -152,6 +152,12 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 		return
 	}
 	s.proc = m.proc
+	if line := m.proc.CRLFLine; line != "" {
+		// its interpreter is there, and may refuse the argument the
+		// "\r" ends (dash: 'Illegal option -', exit 2): the start is not
+		// refused, but the exits that follow get a cause (REFERENCE §2.1)
+		s.log.Warnf(`%s: its script's "#!" line, %q, ends with a carriage return, which the kernel passes to its interpreter: the file was saved with CRLF line ends; save it with LF ones, as dos2unix does`, s.cfg.Name, line)
+	}
 	// as the table's records are logged: not through logrus's entry,
 	// formatting and hooks for every service of a mass start
 	s.logEffect(lifecycle.Log{Level: lifecycle.Info, Pid: m.proc.Pid, Msg: "starting " + s.cfg.Name})

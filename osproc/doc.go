@@ -103,7 +103,11 @@
 // the launch fails with an *nss.TimeoutError naming the exec, gives its
 // fork slot back, and the fork stays under way until the late reply,
 // whose child latefork.go registers and kills); a fork cfkd makes itself
-// holds the launch, and its fork slot, until the exec ends.
+// holds the launch, and its fork slot, until the exec ends. Launch also
+// reads the `#!` line of the program it found, bounded the same way
+// (crlfline.go): one that ends with "\r", a script saved with CRLF whose
+// interpreter is there, runs, and Process.CRLFLine says so, for the
+// caller to warn of (REFERENCE §2.1).
 //
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output

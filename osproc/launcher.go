@@ -86,10 +86,15 @@ type Process struct {
 	endGroup bool
 	// mu guards exited, and is held by Signal across its kill: the
 	// reaper marks the Process exited under it before it frees the pid
-	mu         sync.Mutex
-	exited     bool
-	launched   bool // a child of this launcher (else signalled through its handle only)
-	procHandle      // a process that is not ours: the handle Handle took (pidfd.go)
+	mu       sync.Mutex
+	exited   bool
+	launched bool // a child of this launcher (else signalled through its handle only)
+	// CRLFLine is the `#!` line of the script Launch ran, when it ends
+	// with a carriage return (a file saved with CRLF line ends, whose
+	// interpreter gets an argument that ends with "\r"), "" otherwise:
+	// the caller warns of it (crlfLine, REFERENCE §2.1)
+	CRLFLine   string
+	procHandle // a process that is not ours: the handle Handle took (pidfd.go)
 }
 
 // Launcher starts children and reaps them. See the package doc.
@@ -270,6 +275,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if err != nil {
 		return nil, err
 	}
+	crlf := crlfLine(path, spec.Dir)
 	stdin := l.devnull
 	if spec.Stdin != nil {
 		stdin = spec.Stdin
@@ -297,6 +303,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if err != nil {
 		return nil, err
 	}
+	f.proc.CRLFLine = crlf
 	if f.outR >= 0 {
 		out := outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid)
 		out.max = spec.MaxLine
