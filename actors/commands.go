@@ -207,7 +207,7 @@ func (c *Controller) query(m messages.ControlCommand) messages.Reply {
 		case messages.VerbStatus:
 			lines = append(lines, c.statusLine(e))
 		case messages.VerbDesc:
-			lines = append(lines, descOf(e).Format())
+			lines = append(lines, descLine(e))
 		case messages.VerbInspect:
 			lines = append(lines, c.infoOf(e, waits).Format())
 		default:

@@ -1,10 +1,18 @@
 package actors
 
-import "github.com/cfk/cfk/messages"
+import (
+	"github.com/cfk/cfk/internal/printable"
+	"github.com/cfk/cfk/messages"
+)
 
 // The reply lines of status, desc, pids and inspect, built from the
 // controller's view of a service and written by the codecs of package
-// messages (REFERENCE §1.6).
+// messages (REFERENCE §1.6). The status and desc lines (and the sockets
+// one) quote what was declared (a desc, a command, a path) and what a
+// run left (a fail reason): their control bytes are written \xNN
+// (printable.Line), as an error's are, so that a raw client's terminal
+// (socat, nc) gets no escape sequence from them; printable text is kept
+// byte for byte (REFERENCE §1.5). inspect's is JSON, escaped as JSON.
 
 // statusOf is the status line of a service.
 func (c *Controller) statusOf(e *entry) messages.StatusLine {
@@ -19,7 +27,7 @@ func (c *Controller) statusOf(e *entry) messages.StatusLine {
 // service or of its proxy.
 func (c *Controller) statusLine(e *entry) string {
 	if e.status == "" {
-		e.status = c.statusOf(e).Format()
+		e.status = printable.Line(c.statusOf(e).Format())
 	}
 	return e.status
 }
@@ -46,6 +54,9 @@ func (c *Controller) statusOfAll() []string {
 	}
 	return c.statusAll
 }
+
+// descLine is the desc line written (descOf, its control bytes \xNN).
+func descLine(e *entry) string { return printable.Line(descOf(e).Format()) }
 
 // descOf is the desc line of a service.
 func descOf(e *entry) messages.DescLine {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/sockets"
 )
@@ -269,9 +270,10 @@ func (c *Controller) socketLines() messages.Reply {
 		if e.file != nil {
 			cfg, service = e.boundCfg, e.service
 		}
-		lines = append(lines, messages.SocketLine{Name: cfg.Name, Host: cfg.Host, Service: service,
+		// a path quoted: its control bytes \xNN (lines.go)
+		lines = append(lines, printable.Line(messages.SocketLine{Name: cfg.Name, Host: cfg.Host, Service: service,
 			Bound: e.file != nil, Services: c.socketUsers(n, false),
-			User: cfg.User, Group: cfg.Group, Mode: cfg.Mode}.Format())
+			User: cfg.User, Group: cfg.Group, Mode: cfg.Mode}.Format()))
 	}
 	return messages.Reply{Lines: lines}
 }

@@ -168,8 +168,9 @@ const ShutdownReason = "cfkd is shutting down"
 // follows was destroyed. Its client ends with success (REFERENCE §1.5).
 func DoneEndEvent(reason string) Event { return Event{Kind: EventEnd, Reason: reason, Done: true} }
 
-// Format writes the JSON object, on one line and without HTML escaping.
-// As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
+// Format writes the JSON object, on one line and without HTML escaping,
+// a character that is not printable written \uXXXX (jsonPrintable). As
+// encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
 // value does not read back as it is (see Validate).
 func (e Event) Format() string { return string(e.Append(nil)) }
 
@@ -186,7 +187,7 @@ func (e Event) Append(b []byte) []byte {
 	if err := enc.Encode(w); err != nil {
 		return b // cannot happen: strings and numbers
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return jsonPrintable(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
 // ParseEvent reads an event line: one JSON object (keys it does not know

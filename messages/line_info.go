@@ -3,7 +3,6 @@ package messages
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -114,8 +113,9 @@ func (i ServiceInfo) DescLine() DescLine {
 	return DescLine{Name: i.Name, Tags: i.Tags, Desc: i.Desc, Proxy: i.Proxy, Cmd: i.Cmd}
 }
 
-// Format writes the JSON object, on one line and without HTML escaping.
-// As encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
+// Format writes the JSON object, on one line and without HTML escaping,
+// a character that is not printable written \uXXXX (jsonPrintable). As
+// encoding/json does, invalid UTF-8 in a string becomes U+FFFD: such a
 // value does not read back as it is (see Validate).
 func (i ServiceInfo) Format() string {
 	w := serviceInfoJSON{
@@ -140,7 +140,7 @@ func (i ServiceInfo) Format() string {
 	if err := enc.Encode(w); err != nil {
 		return "" // cannot happen: strings, numbers and a bool
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(jsonPrintable(bytes.TrimSuffix(b.Bytes(), []byte("\n"))))
 }
 
 // ParseServiceInfo reads an inspect line: one JSON object (keys it does

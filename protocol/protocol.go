@@ -126,17 +126,7 @@ func Sanitize(s string) string {
 // echoed its escape sequences to the terminal of a raw client (socat,
 // nc). Printable text is kept byte for byte.
 func SanitizeError(s string) string {
-	s = Sanitize(s)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' && c != '\t' || c >= 0x7f {
-			parts := strings.Split(s, "\t")
-			for j, p := range parts {
-				parts[j] = printable.String(p)
-			}
-			return strings.Join(parts, "\t")
-		}
-	}
-	return s
+	return printable.Line(Sanitize(s))
 }
 
 // lineBreaks replaces CR and LF byte by byte (strings.Map would decode

@@ -2,8 +2,9 @@
 // error naming a bad line of a file cfkd reads: its config file, a fleet
 // inventory) so that a terminal or a log gets no raw control bytes.
 //
-// Model: one pure function, String; no I/O. Invariant: its result holds
-// only printable UTF-8; each byte that is not UTF-8, and each byte of a
+// Model: pure functions, String and Line (String of each tab-separated
+// field, the tabs kept); no I/O. Invariant: String's result holds only
+// printable UTF-8; each byte that is not UTF-8, and each byte of a
 // character that is not printable (a NUL, an escape sequence), is written
-// \xNN.
+// \xNN. Printable text comes back byte for byte.
 package printable

@@ -24,3 +24,25 @@ func String(s string) string {
 	}
 	return b.String()
 }
+
+// Line is String of each tab-separated field of line, its tabs kept: a
+// line of fields (a status or desc line, an error text) whose fields quote
+// what a user declared. Printable text, UTF-8 included, comes back byte for
+// byte, at the cost of one scan.
+func Line(line string) string {
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c < ' ' && c != '\t' || c >= 0x7f {
+			return escapeFields(line)
+		}
+	}
+	return line
+}
+
+// escapeFields is Line of a line that may hold what String escapes.
+func escapeFields(line string) string {
+	parts := strings.Split(line, "\t")
+	for j, p := range parts {
+		parts[j] = String(p)
+	}
+	return strings.Join(parts, "\t")
+}

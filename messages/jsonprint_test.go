@@ -1,0 +1,42 @@
+package messages
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// An event or inspect line quoting a value that holds a character a
+// terminal acts on (a warning naming a command, a desc, a last_error)
+// writes it \uXXXX, as JSON does a control character below U+0020: DEL,
+// the C1 controls (U+009B is CSI) and the bidirectional overrides went
+// raw to a raw client (socat, nc). The value read back is the same;
+// printable text, UTF-8 included, is written as it is (REFERENCE §1.5).
+func TestJSONLinesEscapeWhatIsNotPrintable(t *testing.T) {
+	const value = "exec /srv/\x1b]0;t\x07 \x7f\u009b31m\u202eé\U0001F600\u2028"
+	const want = `exec /srv/\u001b]0;t\u0007 \u007f\u009b31m\u202eé` + "\U0001F600" + `\u2028`
+	e := Event{Kind: EventCfkd, Time: time.Unix(1763738153, 0), Service: "s", Level: "warn", Message: value}
+	line := e.Format()
+	if !strings.Contains(line, `"message":"`+want+`"`) {
+		t.Errorf("event line %q, want its message %q", line, want)
+	}
+	if back, err := ParseEvent(line); err != nil || back.Message != value {
+		t.Errorf("%q reads back %q, %v", line, back.Message, err)
+	}
+	i := NewServiceInfo(StatusLine{Name: "s", State: Stopped}, DescLine{Name: "s", Desc: value})
+	i.LastError = value
+	line = i.Format()
+	if !strings.Contains(line, `"last_error":"`+want+`"`) || !strings.Contains(line, `"desc":"`+want+`"`) {
+		t.Errorf("inspect line %q, want its last_error and desc %q", line, want)
+	}
+	if back, err := ParseServiceInfo(line); err != nil || back.LastError != value || back.Desc != value {
+		t.Errorf("%q reads back %q %q, %v", line, back.LastError, back.Desc, err)
+	}
+	for _, l := range []string{e.Format(), i.Format()} {
+		for _, r := range l {
+			if r == 0x7f || r >= 0x80 && r < 0xa0 || r == '\u202e' || r == '\u2028' || r < ' ' {
+				t.Errorf("%q holds %U raw", l, r)
+			}
+		}
+	}
+}
