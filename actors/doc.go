@@ -309,7 +309,10 @@
 //     (lifecycle.Log.Shortage) are logged once a second at most across
 //     every service, the next one counting those that were not
 //     (Options.shortageLog, a RecordLimit: a mutex held for a compare,
-//     never a wait): thousands waiting do not flood the log.
+//     never a wait): thousands waiting do not flood the log. A count
+//     that no record comes to carry (the shortage ended) is logged on
+//     its own by the RecordLimit's one-shot timer (Late), armed only
+//     while records are kept back.
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

@@ -269,6 +269,15 @@ func (o Options) withDefaults() Options {
 	if o.shortageLog == nil {
 		o.shortageLog = &RecordLimit{}
 	}
+	if o.shortageLog.Late == nil {
+		// the count of the last second of a shortage, which no record
+		// comes to carry once it ended (REFERENCE §2.1)
+		// (through Log, whose hook makes a warning an event)
+		log := o.Log
+		o.shortageLog.Late = func(muted int) {
+			log.Warnf("%d more starts held back by cfkd's shortage since the last such record, not logged", muted)
+		}
+	}
 	if o.ExecProbeTry == 0 {
 		o.ExecProbeTry = 30 * time.Second
 	}

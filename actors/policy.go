@@ -70,12 +70,34 @@ type ConsolePolicy struct {
 // again and again (a refused connection, an HTTP request with no known
 // token), and counts those it keeps back (REFERENCE §5.5). The zero value
 // is ready.
+//
+// The count goes with the next record let through. With Late set, a count
+// that no record comes to carry (what caused them stopped: a shortage
+// ended) is handed to Late once no record was let through for LateAfter:
+// a one-shot timer, armed only while records are kept back, so that an
+// idle cfkd does nothing (while they come, one a second, it fires once
+// every LateAfter at most, and waits on). Late runs on the timer's
+// goroutine, not under the lock; the count it gets is a record of that
+// second.
 type RecordLimit struct {
-	Now   func() time.Time // time.Now when nil (tests move it)
-	mu    sync.Mutex
-	last  time.Time
-	muted int
+	Now  func() time.Time // time.Now when nil (tests move it)
+	Late func(muted int)  // the count no record carried (nil: it waits for one)
+	// LateAfter is how long after the last record let through a count
+	// waits for the next to carry it before it goes to Late; lateAfter
+	// when 0
+	LateAfter time.Duration
+	mu        sync.Mutex
+	last      time.Time
+	muted     int         // kept back since the last let through
+	lastAt    time.Time   // when the last was let through, by time.Now (the timer's clock)
+	timer     *time.Timer // Late's, while armed
 }
+
+// lateAfter is how long after the last record let through a count waits
+// for the next to carry it, before it goes to Late: a second for the
+// next record to be let through, and a second more for one to come
+// (starts held back are retried each second).
+const lateAfter = 2 * time.Second
 
 // Allow says whether a record may be written now, and how many were kept
 // back since the last one let through.
@@ -88,11 +110,53 @@ func (l *RecordLimit) Allow() (bool, int) {
 	}
 	if !l.last.IsZero() && now.Sub(l.last) < time.Second {
 		l.muted++
+		if l.Late != nil && l.timer == nil {
+			l.timer = time.AfterFunc(l.lateIn(), l.late)
+		}
 		return false, 0
 	}
 	muted := l.muted
 	l.last, l.muted = now, 0
+	if l.Late != nil {
+		l.lastAt = time.Now()
+	}
 	return true, muted
+}
+
+// lateIn is how long the count of now waits for a record to carry it.
+// Under mu.
+func (l *RecordLimit) lateIn() time.Duration {
+	after := l.LateAfter
+	if after <= 0 {
+		after = lateAfter
+	}
+	return time.Until(l.lastAt.Add(after))
+}
+
+// late is the timer's: it hands the count to Late, unless a record let
+// through carried it, or one was let through less than LateAfter ago
+// (the next may carry it: it waits on).
+func (l *RecordLimit) late() {
+	l.mu.Lock()
+	l.timer = nil
+	muted := l.muted
+	if muted == 0 {
+		l.mu.Unlock()
+		return
+	}
+	if wait := l.lateIn(); wait > 0 {
+		l.timer = time.AfterFunc(wait, l.late)
+		l.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	l.lastAt = now
+	if l.Now != nil {
+		now = l.Now()
+	}
+	l.last, l.muted = now, 0
+	l.mu.Unlock()
+	l.Late(muted)
 }
 
 // GroupRight gives the members of a group a level on a UNIX console

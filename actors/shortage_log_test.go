@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // The starts held back by cfkd's shortage are logged once a second at
@@ -28,7 +30,7 @@ func TestShortageRecordsBoundedAcrossServices(t *testing.T) {
 			refused := 2*n - len(r.fake.failNext)
 			r.fake.mu.Unlock()
 			return t0.Add(time.Duration((refused-1)/n) * time.Second)
-		}}
+		}, LateAfter: time.Hour} // the count goes with the next record, never late
 	})
 	var names []string
 	for i := range n {
@@ -68,3 +70,63 @@ func TestShortageRecordsBoundedAcrossServices(t *testing.T) {
 		t.Errorf("the records of %d starts held back twice, a second apart: %d\n%s", n, len(said), strings.Join(said, "\n"))
 	}
 }
+
+// The count of the starts held back in the last second of a shortage is
+// logged once it ends: it went only with the next record of a start held
+// back, and when the shortage ended none came, so that it was never
+// logged (5 services held back once: 1 record, the 4 others never
+// counted). A one-shot timer, armed only while records are kept back,
+// logs it once no record came to carry it (REFERENCE §2.1).
+func TestShortageCountLoggedWhenItEnds(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	late := make(chan string, 4)
+	log, _ := recordingLogger()
+	log.AddHook(hookFunc(func(e *logrus.Entry) {
+		if strings.Contains(e.Message, "not logged") {
+			select {
+			case late <- e.Message:
+			default:
+			}
+		}
+	}))
+	t0 := time.Now() // the starts held back are of one second, however slow the machine
+	r := newRig(t, func(o *Options) {
+		o.Log = log
+		o.shortageLog = &RecordLimit{Now: func() time.Time { return t0 }}
+	})
+	var names []string
+	for i := range n {
+		names = append(names, fmt.Sprintf("s%d", i))
+	}
+	r.declare(names)
+	r.fake.mu.Lock()
+	for range n {
+		r.fake.failNext = append(r.fake.failNext, fmt.Errorf("pipe: %w", syscall.EMFILE))
+	}
+	r.fake.mu.Unlock()
+	for _, name := range names {
+		if rep := r.exec("command start service " + name); rep.Err == nil {
+			t.Fatalf("start %s: no error, want it held back", name)
+		}
+		r.expectSeq(name, backoff)
+	}
+	for _, name := range names { // the shortage is over: each starts
+		r.expectSeq(name, starting, running)
+	}
+	want := fmt.Sprintf("%d more starts held back by cfkd's shortage since the last such record, not logged", n-1)
+	select {
+	case got := <-late:
+		if got != want {
+			t.Fatalf("logged %q, want %q", got, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the count of the %d starts held back and not logged never was: want %q", n-1, want)
+	}
+}
+
+// hookFunc is a logrus hook of every level that calls f.
+type hookFunc func(*logrus.Entry)
+
+func (hookFunc) Levels() []logrus.Level       { return logrus.AllLevels }
+func (f hookFunc) Fire(e *logrus.Entry) error { f(e); return nil }
