@@ -34,3 +34,15 @@ func TestFlagErrorsAreOneLine(t *testing.T) {
 		}
 	}
 }
+
+// --fleet-allow with an empty word stops cfkd at its flags, before -d
+// detaches, as `hosts=a,,b` is refused (REFERENCE §12.5): it was taken,
+// the empty word dropped.
+func TestFleetAllowEmptyWordRefused(t *testing.T) {
+	var stderr bytes.Buffer
+	_, err := parseFlags([]string{"--home", t.TempDir(), "--fleet-listen", "127.0.0.2:7000", "--fleet-allow", "destroy,,bind"}, &stderr)
+	want := "cfkd: --fleet-allow: empty word in destroy,,bind (want declare, destroy, bind, unbind, apply, shutdown, comma separated)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+}

@@ -47,7 +47,8 @@ func (ff *FleetFlags) register(fs *flag.FlagSet) {
 }
 
 // check makes the files absolute (cfkd -d runs from /) and refuses a
-// --fleet-* flag without --fleet-listen.
+// --fleet-* flag without --fleet-listen, and a --fleet-allow it cannot
+// read.
 func (ff *FleetFlags) check() error {
 	if ff.Listen == "" {
 		if ff.CA != "" || ff.Cert != "" || ff.Key != "" || ff.Inventory != "" || ff.Allow != "" || ff.timeout {
@@ -57,6 +58,11 @@ func (ff *FleetFlags) check() error {
 	}
 	if ff.timeout && ff.Timeout == 0 {
 		return errors.New("cfkd: --fleet-timeout 0: want a deadline")
+	}
+	// --fleet-allow is read again by fleet.New; refused here, it stops
+	// cfkd before -d detaches, with the other flags' mistakes
+	if _, err := fleet.ParsePolicy(ff.Allow); err != nil {
+		return errors.New("cfkd: " + err.Error())
 	}
 	for _, p := range []*string{&ff.CA, &ff.Cert, &ff.Key, &ff.Inventory} {
 		if *p != "" {

@@ -22,13 +22,18 @@ type Policy struct {
 var AllowWords = []string{"declare", "destroy", "bind", "unbind", "apply", "shutdown"}
 
 // ParsePolicy reads --fleet-allow: a comma list of AllowWords (empty:
-// operate alone).
+// operate alone). An empty entry (`destroy,,bind`, `destroy,`) is
+// refused, as hosts= refuses one (REFERENCE §12.3): it was dropped, and
+// may have been a word left out.
 func ParsePolicy(list string) (Policy, error) {
 	var p Policy
+	if strings.TrimSpace(list) == "" {
+		return p, nil
+	}
 	for _, w := range strings.Split(list, ",") {
 		w = strings.TrimSpace(w)
 		if w == "" {
-			continue
+			return Policy{}, fmt.Errorf("--fleet-allow: empty word in %s (want %s, comma separated)", list, strings.Join(AllowWords, ", "))
 		}
 		if !slices.Contains(AllowWords, w) {
 			return Policy{}, fmt.Errorf("--fleet-allow: unknown word %q (want %s)", w, strings.Join(AllowWords, ", "))
