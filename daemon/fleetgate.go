@@ -17,9 +17,11 @@ import (
 // (REFERENCE §13.4: it runs on without them), why, to every `command
 // fleet`: the lasting status of what its log and events said once.
 type fleetGate struct {
-	hub  actors.FleetHandler // nil: not a hub
-	end  func(why string)    // the hub's EndRequests (nil: not a hub)
-	down atomic.Pointer[error]
+	hub actors.FleetHandler // nil: not a hub
+	end func(why string)    // the hub's EndRequests (nil: not a hub)
+	// leave: the member's Leave (nil: no member)
+	leave func(why string)
+	down  atomic.Pointer[error]
 }
 
 var _ actors.FleetHandler = (*fleetGate)(nil)
@@ -43,6 +45,9 @@ func newFleetGate(ff FleetFlags, n *fleet.Node) *fleetGate {
 	if n != nil && n.Handler() != nil {
 		g.hub, g.end = n.Handler(), n.Handler().EndRequests
 	}
+	if n != nil {
+		g.leave = n.Leave
+	}
 	return g
 }
 
@@ -54,6 +59,16 @@ func newFleetGate(ff FleetFlags, n *fleet.Node) *fleetGate {
 func (g *fleetGate) endRequests(why string) {
 	if g != nil && g.end != nil {
 		g.end(why)
+	}
+}
+
+// left tells the hubs connected to this member that its cfkd goes, why
+// (fleet.WhyHostShutDown, fleet.WhyHostUpgraded), so that they say so
+// rather than `connection lost` (REFERENCE §12.3); it waits for their
+// acknowledgements half a second at most. Nothing without a member.
+func (g *fleetGate) left(why string) {
+	if g != nil && g.leave != nil {
+		g.leave(why)
 	}
 }
 

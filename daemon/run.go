@@ -490,6 +490,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	ready.ok(said)
 	<-done
 	gate.endRequests(fleet.WhyHubShutDown)
+	gate.left(fleet.WhyHostShutDown)
 	httpd.close()
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")

@@ -202,6 +202,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	answer(messages.Reply{Lines: []string{"upgrading to cfkd " + version}})
 	// the new cfkd does not carry a hub's requests on: answered now
 	u.fleet.endRequests(fleet.WhyHubUpgraded)
+	u.fleet.left(fleet.WhyHostUpgraded)
 	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
 		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
 	}

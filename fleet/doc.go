@@ -41,6 +41,11 @@
 //     a host goes down or comes back (an event of kind host), and tries a
 //     host that is down again every Config.Timeout while the stream is
 //     open. The connection's feed closing ends the subscriptions.
+//   - A member whose cfkd goes (a shutdown, an upgrade's exec) tells the
+//     hubs connected to it first (Node.Leave, wire.Leaving), and waits
+//     for their LeavingAck, leaveBound at most (outside any actor): each
+//     hub keeps why by address, until its next connection there, and
+//     says it of the host rather than `connection lost`.
 //
 // Security (REFERENCE §12.6), in the order a message meets it:
 //   - TLS 1.3 only, a certificate from the fleet CA required of both

@@ -90,6 +90,13 @@ type gateway struct {
 	// beforeDecode, when set (tests), is called by the goroutine that
 	// decodes an apply, before it decodes
 	beforeDecode func()
+	// hubs: where each hub's messages come from, where a Leaving goes;
+	// leaving: the hubs told that have not acknowledged, leftDone closed
+	// once none is left (leave.go)
+	hubs     map[string]*actor.PID
+	leaving  map[string]bool
+	leftDone chan struct{}
+	leaveID  uint32
 }
 
 // hubConnected reports whether hub has its connection to this member
@@ -124,6 +131,7 @@ func (g *gateway) Receive(ctx actor.Context) {
 	case *actor.Started:
 		g.self, g.root = ctx.Self(), ctx.ActorSystem().Root
 	case *wire.Request:
+		g.heard(m.Hub, ctx.Sender())
 		g.request(ctx.Sender(), m)
 	case lineDone:
 		g.lineDone(m)
@@ -136,7 +144,14 @@ func (g *gateway) Receive(ctx actor.Context) {
 			}
 		}
 	case *wire.Subscribe:
+		g.heard(m.Hub, ctx.Sender())
 		g.subscribe(ctx.Sender(), m)
+	case leave:
+		g.leave(m)
+	case *wire.LeavingAck:
+		if g.leaving[m.Hub] {
+			g.leaveAcked(m.Hub)
+		}
 	case *wire.EventsAck:
 		if s := g.subs[callKey{m.Hub, m.Id}]; s != nil {
 			select {

@@ -17,7 +17,7 @@ func spawnGateway(t *testing.T, local Local, set func(*gateway)) (*actor.ActorSy
 	go out.run()
 	t.Cleanup(func() { out.close(); sys.Shutdown() })
 	gw := &gateway{local: local, out: out, name: "h1", version: "cfk test", log: quietLog(),
-		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}}
+		calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}, hubs: map[string]*actor.PID{}}
 	if set != nil {
 		set(gw)
 	}

@@ -49,6 +49,8 @@ var routes = map[string]route{
 	typeName(&wire.Unsubscribe{}): {hubs, gatewayName},
 	typeName(&wire.EventsAck{}):   {hubs, gatewayName},
 	typeName(&wire.AnswerAck{}):   {hubs, gatewayName},
+	typeName(&wire.LeavingAck{}):  {hubs, gatewayName},
+	typeName(&wire.Leaving{}):     {members, hubName},
 	typeName(&wire.Accepted{}):    {members, hubName},
 	typeName(&wire.Answer{}):      {members, hubName},
 	typeName(&wire.Events{}):      {members, hubName},

@@ -216,6 +216,9 @@ type hub struct {
 	// whose member's certificate names another (the inventory is
 	// wrong): its calls that end `no answer` say so
 	answersAs map[int]string
+	// leaving: by address, why a host said its cfkd goes (wire.Leaving),
+	// said when its connection goes, until a new one is made
+	leaving map[string]string
 	// connected reports whether a member has its connection to the hub
 	// open (guard.connected; nil: always)
 	connected func(name string) bool
@@ -245,7 +248,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}, dialErr: map[string]string{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, answersAs: map[int]string{}, byName: hostIndex(n.inv), connected: n.connected,
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, answersAs: map[int]string{}, leaving: map[string]string{}, byName: hostIndex(n.inv), connected: n.connected,
 		requestBound: requestBound}
 }
 
@@ -309,6 +312,8 @@ func (h *hub) Receive(ctx actor.Context) {
 		if c := h.callOf(m.Id, m.Host); c != nil && c.op != nil {
 			h.answered(c, m)
 		}
+	case *wire.Leaving:
+		h.hostLeaving(m)
 	case *wire.Events:
 		if c := h.callOf(m.Id, m.Host); c != nil && c.sub != nil {
 			h.events(c, m)
@@ -331,6 +336,9 @@ func (h *hub) Receive(ctx actor.Context) {
 			// not only in the hub's log (REFERENCE §12.1)
 			why += fmt.Sprintf(": %s answers as %s (its certificate), not %s, and may have run the request; fix the inventory", h.inv[c.host].Addr, as, h.inv[c.host].Name)
 		}
+		if left := h.leaving[h.inv[c.host].Addr]; left != "" {
+			why += " (" + left + ")" // what it said as it went
+		}
 		h.fail(c, why)
 	case *actor.DeadLetterResponse:
 		// protoactor could not deliver a message: its target carries the
@@ -345,6 +353,7 @@ func (h *hub) Receive(ctx actor.Context) {
 	case endpointUp:
 		h.up[m.addr] = true
 		delete(h.dialErr, m.addr)
+		delete(h.leaving, m.addr)
 		for i, host := range h.inv {
 			if host.Addr == m.addr && len(h.acked[i]) > 0 {
 				// what was sent on a connection lost since may not have
@@ -359,6 +368,8 @@ func (h *hub) Receive(ctx actor.Context) {
 		why := "connection to " + m.addr + " lost"
 		if !h.up[m.addr] {
 			why = h.cannotConnect(m.addr)
+		} else if left := h.leaving[m.addr]; left != "" {
+			why = left // it said it goes: not a connection lost
 		}
 		delete(h.up, m.addr)
 		for _, c := range h.calls {
@@ -675,8 +686,12 @@ func (h *hub) format(o *op) []string {
 // cannotConnect is a host's `down` when the hub could not connect to
 // addr: with the TLS handshake's failure when that was it (§12.4).
 func (h *hub) cannotConnect(addr string) string {
-	if why := h.dialErr[addr]; why != "" {
-		return "cannot connect to " + addr + ": " + why
+	why := "cannot connect to " + addr
+	if e := h.dialErr[addr]; e != "" {
+		why += ": " + e
 	}
-	return "cannot connect to " + addr
+	if left := h.leaving[addr]; left != "" {
+		why += " (" + left + ")" // what it said as it went
+	}
+	return why
 }

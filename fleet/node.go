@@ -257,7 +257,7 @@ func (n *Node) Serve(local Local) (err error) {
 	// spawned once remote runs: their PIDs carry the member's address,
 	// which is where the peers answer
 	gw := &gateway{local: local, policy: n.policy, out: n.out, name: n.creds.ID.Name, version: n.cfg.Version,
-		log: n.cfg.Log, calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{},
+		log: n.cfg.Log, calls: map[callKey]*gwCall{}, perHub: map[string]int{}, subs: map[callKey]*gwSub{}, hubs: map[string]*actor.PID{},
 		connected: n.connected}
 	if n.gateway, err = n.sys.Root.SpawnNamed(actor.PropsFromProducer(func() actor.Actor { return gw },
 		actor.WithGuardian(resume{})), gatewayName); err != nil {

@@ -598,6 +598,130 @@ func (x *EventsAck) GetSeq() uint64 {
 	return 0
 }
 
+// Leaving: host → hub, the host's cfkd is about to go (it shuts down, or
+// execs an upgrade in place; why says which): the hub reports the host
+// down with why, not as a connection lost (REFERENCE §12.3, §12.4). id is
+// the host's, echoed by LeavingAck.
+type Leaving struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Id   uint32 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Host string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+	Why  string `protobuf:"bytes,3,opt,name=why,proto3" json:"why,omitempty"`
+}
+
+func (x *Leaving) Reset() {
+	*x = Leaving{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_fleet_proto_msgTypes[8]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *Leaving) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Leaving) ProtoMessage() {}
+
+func (x *Leaving) ProtoReflect() protoreflect.Message {
+	mi := &file_fleet_proto_msgTypes[8]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Leaving.ProtoReflect.Descriptor instead.
+func (*Leaving) Descriptor() ([]byte, []int) {
+	return file_fleet_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Leaving) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Leaving) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
+func (x *Leaving) GetWhy() string {
+	if x != nil {
+		return x.Why
+	}
+	return ""
+}
+
+// LeavingAck: hub → host, Leaving id was taken: the host goes once each
+// hub it told has acknowledged, or its bound ran out.
+type LeavingAck struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Id  uint32 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Hub string `protobuf:"bytes,2,opt,name=hub,proto3" json:"hub,omitempty"`
+}
+
+func (x *LeavingAck) Reset() {
+	*x = LeavingAck{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_fleet_proto_msgTypes[9]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *LeavingAck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LeavingAck) ProtoMessage() {}
+
+func (x *LeavingAck) ProtoReflect() protoreflect.Message {
+	mi := &file_fleet_proto_msgTypes[9]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LeavingAck.ProtoReflect.Descriptor instead.
+func (*LeavingAck) Descriptor() ([]byte, []int) {
+	return file_fleet_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LeavingAck) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *LeavingAck) GetHub() string {
+	if x != nil {
+		return x.Hub
+	}
+	return ""
+}
+
 var File_fleet_proto protoreflect.FileDescriptor
 
 var file_fleet_proto_rawDesc = []byte{
@@ -643,10 +767,17 @@ var file_fleet_proto_rawDesc = []byte{
 	0x09, 0x45, 0x76, 0x65, 0x6e, 0x74, 0x73, 0x41, 0x63, 0x6b, 0x12, 0x0e, 0x0a, 0x02, 0x69, 0x64,
 	0x18, 0x01, 0x20, 0x01, 0x28, 0x0d, 0x52, 0x02, 0x69, 0x64, 0x12, 0x10, 0x0a, 0x03, 0x68, 0x75,
 	0x62, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x68, 0x75, 0x62, 0x12, 0x10, 0x0a, 0x03,
-	0x73, 0x65, 0x71, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x03, 0x73, 0x65, 0x71, 0x42, 0x1f,
-	0x5a, 0x1d, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x63, 0x66, 0x6b,
-	0x2f, 0x63, 0x66, 0x6b, 0x2f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x2f, 0x77, 0x69, 0x72, 0x65, 0x62,
-	0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
+	0x73, 0x65, 0x71, 0x18, 0x03, 0x20, 0x01, 0x28, 0x04, 0x52, 0x03, 0x73, 0x65, 0x71, 0x22, 0x3f,
+	0x0a, 0x07, 0x4c, 0x65, 0x61, 0x76, 0x69, 0x6e, 0x67, 0x12, 0x0e, 0x0a, 0x02, 0x69, 0x64, 0x18,
+	0x01, 0x20, 0x01, 0x28, 0x0d, 0x52, 0x02, 0x69, 0x64, 0x12, 0x12, 0x0a, 0x04, 0x68, 0x6f, 0x73,
+	0x74, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x12, 0x10, 0x0a,
+	0x03, 0x77, 0x68, 0x79, 0x18, 0x03, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x77, 0x68, 0x79, 0x22,
+	0x2e, 0x0a, 0x0a, 0x4c, 0x65, 0x61, 0x76, 0x69, 0x6e, 0x67, 0x41, 0x63, 0x6b, 0x12, 0x0e, 0x0a,
+	0x02, 0x69, 0x64, 0x18, 0x01, 0x20, 0x01, 0x28, 0x0d, 0x52, 0x02, 0x69, 0x64, 0x12, 0x10, 0x0a,
+	0x03, 0x68, 0x75, 0x62, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x68, 0x75, 0x62, 0x42,
+	0x1f, 0x5a, 0x1d, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x63, 0x66,
+	0x6b, 0x2f, 0x63, 0x66, 0x6b, 0x2f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x2f, 0x77, 0x69, 0x72, 0x65,
+	0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -661,7 +792,7 @@ func file_fleet_proto_rawDescGZIP() []byte {
 	return file_fleet_proto_rawDescData
 }
 
-var file_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_fleet_proto_goTypes = []interface{}{
 	(*Request)(nil),     // 0: cfk.fleet.Request
 	(*Accepted)(nil),    // 1: cfk.fleet.Accepted
@@ -671,6 +802,8 @@ var file_fleet_proto_goTypes = []interface{}{
 	(*Unsubscribe)(nil), // 5: cfk.fleet.Unsubscribe
 	(*Events)(nil),      // 6: cfk.fleet.Events
 	(*EventsAck)(nil),   // 7: cfk.fleet.EventsAck
+	(*Leaving)(nil),     // 8: cfk.fleet.Leaving
+	(*LeavingAck)(nil),  // 9: cfk.fleet.LeavingAck
 }
 var file_fleet_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -782,6 +915,30 @@ func file_fleet_proto_init() {
 				return nil
 			}
 		}
+		file_fleet_proto_msgTypes[8].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*Leaving); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
+		file_fleet_proto_msgTypes[9].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*LeavingAck); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -789,7 +946,7 @@ func file_fleet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_fleet_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
