@@ -46,6 +46,7 @@ type Flags struct {
 
 	startIgnored []syscall.Signal // HUP, INT ignored when cfkd started (nohup.go)
 	execs        int              // execs in place this process went through (upgrade_outcome.go)
+	fleetHubs    []string         // the hubs the former cfkd of an upgrade told it was leaving (fleethubs.go)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the

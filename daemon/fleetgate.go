@@ -20,7 +20,7 @@ type fleetGate struct {
 	hub actors.FleetHandler // nil: not a hub
 	end func(why string)    // the hub's EndRequests (nil: not a hub)
 	// leave: the member's Leave (nil: no member)
-	leave func(why string)
+	leave func(why string) []string
 	down  atomic.Pointer[error]
 }
 
@@ -65,11 +65,13 @@ func (g *fleetGate) endRequests(why string) {
 // left tells the hubs connected to this member that its cfkd goes, why
 // (fleet.WhyHostShutDown, fleet.WhyHostUpgraded), so that they say so
 // rather than `connection lost` (REFERENCE §12.3); it waits for their
-// acknowledgements half a second at most. Nothing without a member.
-func (g *fleetGate) left(why string) {
+// acknowledgements half a second at most. It returns the addresses of
+// the hubs told (none without a member).
+func (g *fleetGate) left(why string) []string {
 	if g != nil && g.leave != nil {
-		g.leave(why)
+		return g.leave(why)
 	}
+	return nil
 }
 
 // fail records that the member does not listen, and says so: an error of

@@ -31,6 +31,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	ignored := startIgnored()
 	fm := formerFromEnv() // an upgrade's former binary, or a rollback to it
 	execs := execsFromEnv()
+	fleetHubs := fleetHubsFromEnv()
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -43,6 +44,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	}
 	f.startIgnored = ignored
 	f.execs = execs
+	f.fleetHubs = fleetHubs
 	if f.Version {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
@@ -434,6 +436,8 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 			<-done
 			orphans.sweep()
 			return fmt.Errorf("cfkd: %w", err)
+		} else {
+			fl.Back(f.fleetHubs) // the hubs the former cfkd told it left
 		}
 		defer fl.Stop()
 	}

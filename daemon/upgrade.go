@@ -202,7 +202,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	answer(messages.Reply{Lines: []string{"upgrading to cfkd " + version}})
 	// the new cfkd does not carry a hub's requests on: answered now
 	u.fleet.endRequests(fleet.WhyHubUpgraded)
-	u.fleet.left(fleet.WhyHostUpgraded)
+	hubs := u.fleet.left(fleet.WhyHostUpgraded)
 	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
 		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
 	}
@@ -211,6 +211,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 		warnUnwritten(u.log, u.router, w)
 	}
 	env := append(withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), stateFdEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs))
+	env = withFleetHubs(env, hubs) // the new cfkd tells them it is back
 	// this binary, for the new cfkd to fall back to if it fails before it
 	// takes the services over (rollback.go)
 	self, selfVar := openFormer(u.log)

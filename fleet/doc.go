@@ -45,7 +45,11 @@
 //     hubs connected to it first (Node.Leave, wire.Leaving), and waits
 //     for their LeavingAck, leaveBound at most (outside any actor): each
 //     hub keeps why by address, until its next connection there, and
-//     says it of the host rather than `connection lost`.
+//     says it of the host rather than `connection lost`. Leave returns
+//     the hubs told; the new cfkd of an upgrade in place (which gets them
+//     in its environment) tells them it is back (Node.Back, wire.Back),
+//     and they subscribe their streams there at once rather than at
+//     their next retry.
 //
 // Security (REFERENCE §12.6), in the order a message meets it:
 //   - TLS 1.3 only, a certificate from the fleet CA required of both

@@ -51,6 +51,7 @@ var routes = map[string]route{
 	typeName(&wire.AnswerAck{}):   {hubs, gatewayName},
 	typeName(&wire.LeavingAck{}):  {hubs, gatewayName},
 	typeName(&wire.Leaving{}):     {members, hubName},
+	typeName(&wire.Back{}):        {members, hubName},
 	typeName(&wire.Accepted{}):    {members, hubName},
 	typeName(&wire.Answer{}):      {members, hubName},
 	typeName(&wire.Events{}):      {members, hubName},

@@ -314,6 +314,8 @@ func (h *hub) Receive(ctx actor.Context) {
 		}
 	case *wire.Leaving:
 		h.hostLeaving(m)
+	case *wire.Back:
+		h.hostBack(m)
 	case *wire.Events:
 		if c := h.callOf(m.Id, m.Host); c != nil && c.sub != nil {
 			h.events(c, m)

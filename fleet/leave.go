@@ -21,27 +21,50 @@ const (
 // hub that does not answer delays the shutdown or the upgrade no longer.
 const leaveBound = 500 * time.Millisecond
 
-// leave: the member's cfkd is about to go; done closes once every hub
-// told has acknowledged.
+// leave: the member's cfkd is about to go; told gets the addresses of
+// the hubs told, done closes once every one has acknowledged.
 type leave struct {
 	why  string
+	told chan []string // buffered: the gateway never waits on it
 	done chan struct{}
 }
 
 // Leave tells each hub connected to this member that its cfkd goes, with
 // why (WhyHostShutDown, WhyHostUpgraded), and waits for their
-// acknowledgements, leaveBound at most. Not from an actor: it waits.
-func (n *Node) Leave(why string) {
+// acknowledgements, leaveBound at most. Not from an actor: it waits. It
+// returns the addresses of the hubs told, for the new cfkd of an upgrade
+// to tell them it is back (Back).
+func (n *Node) Leave(why string) []string {
 	if !n.started.Load() || n.gateway == nil {
-		return
+		return nil
 	}
-	done := make(chan struct{})
-	n.sys.Root.Send(n.gateway, leave{why: why, done: done})
+	m := leave{why: why, told: make(chan []string, 1), done: make(chan struct{})}
+	n.sys.Root.Send(n.gateway, m)
 	t := time.NewTimer(leaveBound)
 	defer t.Stop()
 	select {
-	case <-done:
+	case <-m.done:
 	case <-t.C:
+	}
+	select {
+	case told := <-m.told:
+		return told
+	default:
+		return nil
+	}
+}
+
+// Back tells the hubs at addrs (those the former cfkd of an upgrade in
+// place told it was leaving) that this member serves again: each
+// subscribes its streams here at once. Through the outbox: a hub that
+// left meanwhile only has its Back dead-lettered.
+func (n *Node) Back(addrs []string) {
+	if !n.started.Load() || n.gateway == nil {
+		return
+	}
+	for _, a := range addrs {
+		to := &actor.PID{Address: a, Id: hubName}
+		n.out.post(outMsg{to: to, from: n.gateway, msg: &wire.Back{Host: n.creds.ID.Name}})
 	}
 }
 
@@ -54,14 +77,17 @@ func (g *gateway) leave(m leave) {
 	}
 	g.leaving, g.leftDone = map[string]bool{}, m.done
 	g.leaveID++
+	var told []string
 	for hub, to := range g.hubs {
 		if !g.hubConnected(hub) {
 			continue
 		}
 		if g.out.post(outMsg{to: to, from: g.self, msg: &wire.Leaving{Id: g.leaveID, Host: g.name, Why: m.why}}) {
 			g.leaving[hub] = true
+			told = append(told, to.Address)
 		}
 	}
+	m.told <- told
 	g.leaveAcked("")
 }
 
@@ -90,4 +116,31 @@ func (h *hub) hostLeaving(m *wire.Leaving) {
 	}
 	h.leaving[h.inv[i].Addr] = m.Why
 	h.post(i, &wire.LeavingAck{Id: m.Id, Hub: h.name})
+}
+
+// hostBack: host's new cfkd serves again (wire.Back, after an upgrade in
+// place): each stream's subscription there is made now, where it waited
+// for its retry (Config.Timeout), the host's events meanwhile lost. One
+// the hub still holds is of the former cfkd, which took it with it.
+func (h *hub) hostBack(m *wire.Back) {
+	i, ok := h.byName[m.Host]
+	if !ok {
+		return
+	}
+	delete(h.leaving, h.inv[i].Addr) // what it said of its former cfkd
+	for _, s := range h.streams {
+		for _, sub := range s.subs {
+			if sub.host != i {
+				continue
+			}
+			if sub.retry != nil {
+				sub.retry.Stop()
+			}
+			if c := sub.call; c != nil {
+				h.forget(c)
+				sub.call = nil
+			}
+			h.subscribe(sub)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,18 +25,7 @@ func TestHostThatLeavesSaysWhy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(feed.Close)
-	l := tf.locals[0]
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		l.mu.Lock()
-		n := len(l.feeds)
-		l.mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the host has no subscription")
-		}
-	}
+	waitSubscribed(t, tf.locals[0], 10*time.Second)
 	start := time.Now()
 	tf.hosts[0].Leave(WhyHostShutDown)
 	if d := time.Since(start); d >= leaveBound {
@@ -61,5 +51,74 @@ func TestHostThatLeavesSaysWhy(t *testing.T) {
 	_, out := outcomes(t, tf.ask("command fleet status"))
 	if o := out["web1"]; o.Kind != messages.FleetDown || !strings.HasSuffix(o.Text, " (cfkd shut down)") {
 		t.Fatalf("status after: %+v, want down: ... (cfkd shut down)", o)
+	}
+}
+
+// waitSubscribed waits for l to have a subscription, within d.
+func waitSubscribed(t *testing.T, l *fakeLocal, d time.Duration) *actors.Feed {
+	t.Helper()
+	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
+		l.mu.Lock()
+		var f *actors.Feed
+		if len(l.feeds) > 0 {
+			f = l.feeds[len(l.feeds)-1]
+		}
+		l.mu.Unlock()
+		if f != nil {
+			return f
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the host has no subscription after %v", d)
+		}
+	}
+}
+
+// The new cfkd of a host's upgrade in place tells the hubs its former
+// one told it was leaving that it is back (Node.Back): their streams
+// subscribe there at once, and the host's events from then on reach
+// them. They waited for their retry, --fleet-timeout after the
+// connection went, and the host's events meanwhile were lost unsaid, the
+// stream showing the host down, then up (REFERENCE §12.3).
+func TestHubSubscribesAtOnceToAHostBackFromAnUpgrade(t *testing.T) {
+	const timeout = 10 * time.Second // the retry: far after the deadline below
+	tf := newTestFleetTimeout(t, timeout, "web1")
+	st, _ := messages.Parse("command fleet events")
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
+	waitSubscribed(t, tf.locals[0], 10*time.Second)
+	addr := tf.hosts[0].Address()
+	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
+	if !slices.Equal(hubs, []string{tf.hub.Address()}) {
+		t.Fatalf("Leave told %q, want the hub at %s", hubs, tf.hub.Address())
+	}
+	tf.hosts[0].Stop()
+	cfg := tf.config("web1", "")
+	cfg.Listen = addr
+	loc := &fakeLocal{name: "web1"}
+	next := serveNode(t, cfg, loc)
+	next.Back(hubs)
+	sub := waitSubscribed(t, loc, timeout/2)
+	sub.Push([]byte(`{"kind":"state","service":"a","from":"running","to":"stopping"}`))
+	var got []string
+	for end := time.Now().Add(timeout / 2); ; {
+		ctx, cancel := contextWithTimeout(time.Until(end))
+		lines, err := feed.Next(ctx)
+		cancel()
+		for _, line := range lines {
+			got = append(got, string(line))
+		}
+		if s := strings.Join(got, "\n"); strings.Contains(s, `"service":"a"`) || err != nil {
+			break
+		}
+	}
+	s := strings.Join(got, "\n")
+	if !strings.Contains(s, `"service":"a"`) {
+		t.Fatalf("the stream said:\n%s\nwant the new cfkd's event", s)
+	}
+	if !strings.Contains(s, `"to":"down","reason":"cfkd is being upgraded in place"`) {
+		t.Errorf("the stream said:\n%s\nwant the host down: cfkd is being upgraded in place", s)
 	}
 }

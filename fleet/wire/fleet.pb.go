@@ -722,6 +722,65 @@ func (x *LeavingAck) GetHub() string {
 	return ""
 }
 
+// Back: host → hub, the new cfkd of an upgrade in place serves again: the
+// hub subscribes its streams there at once (REFERENCE §12.3), where it
+// tried again only after --fleet-timeout, the host's events meanwhile
+// lost. Sent to the hubs the former cfkd told it was leaving.
+type Back struct {
+	state         protoimpl.MessageState
+	sizeCache     protoimpl.SizeCache
+	unknownFields protoimpl.UnknownFields
+
+	Id   uint32 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Host string `protobuf:"bytes,2,opt,name=host,proto3" json:"host,omitempty"`
+}
+
+func (x *Back) Reset() {
+	*x = Back{}
+	if protoimpl.UnsafeEnabled {
+		mi := &file_fleet_proto_msgTypes[10]
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		ms.StoreMessageInfo(mi)
+	}
+}
+
+func (x *Back) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Back) ProtoMessage() {}
+
+func (x *Back) ProtoReflect() protoreflect.Message {
+	mi := &file_fleet_proto_msgTypes[10]
+	if protoimpl.UnsafeEnabled && x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Back.ProtoReflect.Descriptor instead.
+func (*Back) Descriptor() ([]byte, []int) {
+	return file_fleet_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Back) GetId() uint32 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Back) GetHost() string {
+	if x != nil {
+		return x.Host
+	}
+	return ""
+}
+
 var File_fleet_proto protoreflect.FileDescriptor
 
 var file_fleet_proto_rawDesc = []byte{
@@ -774,10 +833,13 @@ var file_fleet_proto_rawDesc = []byte{
 	0x03, 0x77, 0x68, 0x79, 0x18, 0x03, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x77, 0x68, 0x79, 0x22,
 	0x2e, 0x0a, 0x0a, 0x4c, 0x65, 0x61, 0x76, 0x69, 0x6e, 0x67, 0x41, 0x63, 0x6b, 0x12, 0x0e, 0x0a,
 	0x02, 0x69, 0x64, 0x18, 0x01, 0x20, 0x01, 0x28, 0x0d, 0x52, 0x02, 0x69, 0x64, 0x12, 0x10, 0x0a,
-	0x03, 0x68, 0x75, 0x62, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x68, 0x75, 0x62, 0x42,
-	0x1f, 0x5a, 0x1d, 0x67, 0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x63, 0x66,
-	0x6b, 0x2f, 0x63, 0x66, 0x6b, 0x2f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x2f, 0x77, 0x69, 0x72, 0x65,
-	0x62, 0x06, 0x70, 0x72, 0x6f, 0x74, 0x6f, 0x33,
+	0x03, 0x68, 0x75, 0x62, 0x18, 0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x03, 0x68, 0x75, 0x62, 0x22,
+	0x2a, 0x0a, 0x04, 0x42, 0x61, 0x63, 0x6b, 0x12, 0x0e, 0x0a, 0x02, 0x69, 0x64, 0x18, 0x01, 0x20,
+	0x01, 0x28, 0x0d, 0x52, 0x02, 0x69, 0x64, 0x12, 0x12, 0x0a, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x18,
+	0x02, 0x20, 0x01, 0x28, 0x09, 0x52, 0x04, 0x68, 0x6f, 0x73, 0x74, 0x42, 0x1f, 0x5a, 0x1d, 0x67,
+	0x69, 0x74, 0x68, 0x75, 0x62, 0x2e, 0x63, 0x6f, 0x6d, 0x2f, 0x63, 0x66, 0x6b, 0x2f, 0x63, 0x66,
+	0x6b, 0x2f, 0x66, 0x6c, 0x65, 0x65, 0x74, 0x2f, 0x77, 0x69, 0x72, 0x65, 0x62, 0x06, 0x70, 0x72,
+	0x6f, 0x74, 0x6f, 0x33,
 }
 
 var (
@@ -792,7 +854,7 @@ func file_fleet_proto_rawDescGZIP() []byte {
 	return file_fleet_proto_rawDescData
 }
 
-var file_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_fleet_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_fleet_proto_goTypes = []interface{}{
 	(*Request)(nil),     // 0: cfk.fleet.Request
 	(*Accepted)(nil),    // 1: cfk.fleet.Accepted
@@ -804,6 +866,7 @@ var file_fleet_proto_goTypes = []interface{}{
 	(*EventsAck)(nil),   // 7: cfk.fleet.EventsAck
 	(*Leaving)(nil),     // 8: cfk.fleet.Leaving
 	(*LeavingAck)(nil),  // 9: cfk.fleet.LeavingAck
+	(*Back)(nil),        // 10: cfk.fleet.Back
 }
 var file_fleet_proto_depIdxs = []int32{
 	0, // [0:0] is the sub-list for method output_type
@@ -939,6 +1002,18 @@ func file_fleet_proto_init() {
 				return nil
 			}
 		}
+		file_fleet_proto_msgTypes[10].Exporter = func(v interface{}, i int) interface{} {
+			switch v := v.(*Back); i {
+			case 0:
+				return &v.state
+			case 1:
+				return &v.sizeCache
+			case 2:
+				return &v.unknownFields
+			default:
+				return nil
+			}
+		}
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -946,7 +1021,7 @@ func file_fleet_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: file_fleet_proto_rawDesc,
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -35,4 +37,47 @@ func TestFleetHostRestartedWithEventsOpen(t *testing.T) {
 	if o := outc["web1"]; o.Kind != messages.FleetOK {
 		t.Fatalf("web1 back: %+v, want ok", o)
 	}
+}
+
+// TestFleetHostUpgradedEventsReachTheStream: a host upgraded in place
+// while `fleet events` is open at the hub: its new cfkd tells the hub it
+// is back, the hub's stream subscribes there at once, and the host's
+// events from then on are shown. The hub tried again only --fleet-timeout
+// after the connection went: the stream showed the host down, then up,
+// and a `restart` on the host in between never appeared (REFERENCE
+// §12.3). The hub's --fleet-timeout here is a minute: only the host's
+// word brings its stream back within the test's deadline.
+func TestFleetHostUpgradedEventsReachTheStream(t *testing.T) {
+	t.Parallel()
+	r := startFleetHub(t, fleetServices, []string{"--fleet-timeout", "60s"})
+	for _, d := range r.hosts {
+		waitRunning(t, d, "a", "b")
+	}
+	ev := r.hub.rawStream("command fleet events")
+	web1 := r.hosts["web1"]
+	web1.dial().ok("service z cmd=sleep 100", "command start service z")
+	ev.waitFor("an event of web1's z", func(lines []string) bool {
+		return slices.ContainsFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "web1\t") && strings.Contains(l, `"service":"z"`)
+		})
+	})
+	if rep := web1.dial().do("command upgrade"); rep.Err != nil {
+		t.Fatalf("upgrade: %v", rep.Err)
+	}
+	// down, said as the host went, then up: subscribed at the new cfkd
+	lines := ev.waitFor("web1 down (upgraded), then up", func(lines []string) bool {
+		i := slices.IndexFunc(lines, func(l string) bool {
+			return strings.HasPrefix(l, "web1\t") && strings.Contains(l, `"to":"down","reason":"cfkd is being upgraded in place"`)
+		})
+		return i >= 0 && slices.ContainsFunc(lines[i:], func(l string) bool {
+			return strings.HasPrefix(l, "web1\t") && strings.Contains(l, `"from":"down","to":"up"`)
+		})
+	})
+	n := len(lines)
+	web1.dial().ok("command restart service z")
+	ev.waitFor("web1's z restarted", func(lines []string) bool {
+		return slices.ContainsFunc(lines[n:], func(l string) bool {
+			return strings.HasPrefix(l, "web1\t") && strings.Contains(l, `"service":"z"`) && strings.Contains(l, `"to":"stopping"`)
+		})
+	})
 }

@@ -53,6 +53,12 @@ func freePortOn(t testing.TB, ip string) string {
 // hostArgs of every host's.
 func startFleet(t testing.TB, conf string, hostArgs ...string) *fleetRig {
 	t.Helper()
+	return startFleetHub(t, conf, nil, hostArgs...)
+}
+
+// startFleetHub is startFleet with more flags for the hub.
+func startFleetHub(t testing.TB, conf string, hubArgs []string, hostArgs ...string) *fleetRig {
+	t.Helper()
 	r := &fleetRig{t: t, dir: t.TempDir(), addrs: map[string]string{}, hosts: map[string]*daemon{}, conf: map[string]string{}}
 	names := []string{"web1", "web2", "web3"}
 	r.addrs["hub"] = freePortOn(t, "127.0.0.1")
@@ -93,7 +99,7 @@ func startFleet(t testing.TB, conf string, hostArgs ...string) *fleetRig {
 		}()
 	}
 	wg.Wait()
-	r.hub = startDaemon(t, filepath.Join(r.dir, "hub"), r.memberArgs("hub", "--fleet-inventory", filepath.Join(r.dir, "inventory"))...)
+	r.hub = startDaemon(t, filepath.Join(r.dir, "hub"), r.memberArgs("hub", append([]string{"--fleet-inventory", filepath.Join(r.dir, "inventory")}, hubArgs...)...)...)
 	return r
 }
 
