@@ -364,7 +364,7 @@ func (c *command) missing(n int) string {
 		case "SIG":
 			return "a signal (TERM, HUP, ...), then at least one service reference"
 		case "SUBCOMMAND":
-			return "a subcommand: hosts, status, start, stop, up, down, restart, signal, events or certs"
+			return "a subcommand: hosts, status, start, stop, up, down, restart, signal, events, certs or addcert"
 		}
 	}
 	return "at least one service reference"

@@ -528,7 +528,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bogus"}, "cfkctl: unknown command 'bogus'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"status", "--bogus"}, "cfkctl: unknown flag '--bogus'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"-a"}, "cfkctl: -a needs a value\nRun 'cfkctl --help' for usage.\n"},
-		{[]string{"fleet"}, "cfkctl: fleet needs a subcommand: hosts, status, start, stop, up, down, restart, signal, events or certs\nusage: cfkctl fleet SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"},
+		{[]string{"fleet"}, "cfkctl: fleet needs a subcommand: hosts, status, start, stop, up, down, restart, signal, events, certs or addcert\nusage: cfkctl fleet SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"},
 		{[]string{"signal"}, "cfkctl: signal needs a signal (TERM, HUP, ...), then at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"signal", "HUP"}, "cfkctl: signal needs at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"list", "--address"}, "cfkctl: --address needs a value\nRun 'cfkctl --help' for usage.\n"},

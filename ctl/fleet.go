@@ -38,13 +38,17 @@ when a host did not answer, answered ERROR, or some of its services failed.
   fleet events                      the hosts' events, merged, each with its host
   fleet certs DIR --hub NAME=HOST:PORT --host NAME=HOST:PORT...
                                     write a CA and the certificates of a small fleet
+  fleet addcert DIR --host NAME=HOST:PORT...
+                                    add members (--host, --hub) to the fleet whose CA
+                                    DIR holds: their certificates, from that CA
 
 --hosts NAME,@TAG,... (once) selects hosts by name and inventory tag (default: all).
 With --json: status an object per host {host, ok, rtt_ms, error, services:
 [status objects]}; the verbs {host, ok, rtt_ms, error, lines}; events one
 {host, event} per line.`,
 		example: "cfkctl fleet hosts\ncfkctl fleet status --hosts @eu @web\ncfkctl fleet restart --rolling-hosts @web\n" +
-			"cfkctl fleet certs ./fleet --hub hub=10.0.0.1:7000 --host web1=10.0.0.2:7000 --host web2=10.0.0.3:7000"})
+			"cfkctl fleet certs ./fleet --hub hub=10.0.0.1:7000 --host web1=10.0.0.2:7000 --host web2=10.0.0.3:7000\n" +
+			"cfkctl fleet addcert ./fleet --host web3=10.0.0.4:7000"})
 }
 
 // checkFleetFlags refuses the fleet's flags on another command.
@@ -58,7 +62,7 @@ func checkFleetFlags(o *options, cmd *command) error {
 	case o.rollingHosts:
 		return usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
 	case len(o.certHubs) > 0 || len(o.certHosts) > 0:
-		return usageErrorf(cmd, "--hub and --host only apply to fleet certs")
+		return usageErrorf(cmd, "--hub and --host only apply to fleet certs and fleet addcert")
 	}
 	return nil
 }
@@ -68,8 +72,8 @@ var fleetVerbs = map[string]bool{"start": true, "stop": true, "up": true, "down"
 func runFleet(s *session, args []string) error {
 	sub, args := args[0], args[1:]
 	cmd := lookup("fleet")
-	if sub != "certs" && (len(s.opts.certHubs) > 0 || len(s.opts.certHosts) > 0) {
-		return usageErrorf(cmd, "--hub and --host only apply to fleet certs")
+	if sub != "certs" && sub != "addcert" && (len(s.opts.certHubs) > 0 || len(s.opts.certHosts) > 0) {
+		return usageErrorf(cmd, "--hub and --host only apply to fleet certs and fleet addcert")
 	}
 	prefix, err := fleetPrefix(s.opts, cmd, sub)
 	if err != nil {
@@ -78,6 +82,8 @@ func runFleet(s *session, args []string) error {
 	switch {
 	case sub == "certs":
 		return runFleetCerts(s, args)
+	case sub == "addcert":
+		return runFleetAddCert(s, args)
 	case sub == "hosts":
 		if len(args) > 0 {
 			return usageErrorf(cmd, "fleet hosts takes no argument")
@@ -480,18 +486,9 @@ func runFleetCerts(s *session, args []string) error {
 	if len(s.opts.certHubs) == 0 {
 		return usageErrorf(cmd, "fleet certs needs a hub: --hub NAME=HOST:PORT")
 	}
-	var members []certs.Member
-	for _, l := range []struct {
-		role string
-		vals listValue
-	}{{certs.RoleHub, s.opts.certHubs}, {certs.RoleHost, s.opts.certHosts}} {
-		for _, v := range l.vals {
-			name, addr, ok := strings.Cut(v, "=")
-			if !ok {
-				return usageErrorf(cmd, "--%s %s: want NAME=HOST:PORT", l.role, v)
-			}
-			members = append(members, certs.Member{Name: name, Role: l.role, Addr: addr})
-		}
+	members, err := certMembers(s, cmd)
+	if err != nil {
+		return err
 	}
 	if err := certs.Generate(args[0], members, certValidity); err != nil {
 		return &userError{msg: "fleet certs: " + err.Error()}
@@ -520,6 +517,70 @@ func runFleetCerts(s *session, args []string) error {
 		return nil
 	}
 	return writeJSON(s.env.jsonOut(), jsonLines{OK: true, Lines: []string{}})
+}
+
+// certMembers are the members of --hub and --host.
+func certMembers(s *session, cmd *command) ([]certs.Member, error) {
+	var members []certs.Member
+	for _, l := range []struct {
+		role string
+		vals listValue
+	}{{certs.RoleHub, s.opts.certHubs}, {certs.RoleHost, s.opts.certHosts}} {
+		for _, v := range l.vals {
+			name, addr, ok := strings.Cut(v, "=")
+			if !ok {
+				return nil, usageErrorf(cmd, "--%s %s: want NAME=HOST:PORT", l.role, v)
+			}
+			members = append(members, certs.Member{Name: name, Role: l.role, Addr: addr})
+		}
+	}
+	return members, nil
+}
+
+// runFleetAddCert adds members to the fleet whose CA DIR holds
+// (REFERENCE §12.2): their certificates and keys, from that CA; never
+// overwriting a file, nor the inventory, whose lines to add it prints.
+func runFleetAddCert(s *session, args []string) error {
+	cmd := lookup("fleet")
+	if len(args) != 1 {
+		return usageErrorf(cmd, "fleet addcert needs one directory, the fleet's (ca.pem, ca.key): fleet addcert DIR --host NAME=HOST:PORT...")
+	}
+	members, err := certMembers(s, cmd)
+	if err != nil {
+		return err
+	}
+	if len(members) == 0 {
+		return usageErrorf(cmd, "fleet addcert needs a member: --host NAME=HOST:PORT or --hub NAME=HOST:PORT")
+	}
+	if err := certs.Issue(args[0], members, certValidity); err != nil {
+		return &userError{msg: "fleet addcert: " + err.Error()}
+	}
+	if s.opts.json {
+		return writeJSON(s.env.jsonOut(), jsonLines{OK: true, Lines: []string{}})
+	}
+	if _, err := fmt.Fprintf(s.env.stdout, "%s: for each member NAME.pem, NAME.key, from %s:\n", args[0], certs.CAFile); err != nil {
+		return err
+	}
+	var inv []string
+	for _, m := range members {
+		c, k := certs.Files(m.Name)
+		more := ""
+		if m.Role == certs.RoleHub {
+			more = " --fleet-inventory " + certs.InventoryFile
+		} else {
+			inv = append(inv, fmt.Sprintf("host %s addr=%s", m.Name, m.Addr))
+		}
+		if _, err := fmt.Fprintf(s.env.stdout, "  %-5s %-16s cfkd --fleet-listen %s --fleet-ca %s --fleet-cert %s --fleet-key %s%s\n",
+			m.Role, m.Name, m.Addr, certs.CAFile, c, k, more); err != nil {
+			return err
+		}
+	}
+	if len(inv) > 0 {
+		if _, err := fmt.Fprintf(s.env.stdout, "add to the hubs' inventory (then restart them; add the tags):\n  %s\n", strings.Join(inv, "\n  ")); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // listValue is a flag given several times (--host a=x --host b=y).

@@ -67,8 +67,8 @@ func fleetPrefix(o *options, cmd *command, sub string) (string, error) {
 		return "", usageErrorf(cmd, "--rolling-hosts given twice")
 	case o.rollingHosts && sub != "restart":
 		return "", usageErrorf(cmd, "--rolling-hosts only applies to fleet restart")
-	case o.hostsGiven > 0 && sub == "certs":
-		return "", usageErrorf(cmd, "--hosts does not apply to fleet certs")
+	case o.hostsGiven > 0 && (sub == "certs" || sub == "addcert"):
+		return "", usageErrorf(cmd, "--hosts does not apply to fleet %s", sub)
 	}
 	prefix := "command fleet"
 	if o.hostsGiven > 0 {

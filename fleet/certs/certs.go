@@ -1,6 +1,7 @@
 package certs
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -217,28 +218,8 @@ const (
 // for the hubs' --fleet-inventory. It refuses names given twice and a
 // directory that already holds one of the files.
 func Generate(dir string, members []Member, validity time.Duration) error {
-	seen, addrs := map[string]bool{}, map[string]bool{}
-	for _, m := range members {
-		if !validName(m.Name) {
-			return fmt.Errorf("invalid name %q (want letters, digits, '_' and '-')", m.Name)
-		}
-		if seen[m.Name] || m.Name == "ca" {
-			return fmt.Errorf("name %q given twice (or reserved)", m.Name)
-		}
-		seen[m.Name] = true
-		if m.Role != RoleHub && m.Role != RoleHost {
-			return fmt.Errorf("%s: unknown role %q", m.Name, m.Role)
-		}
-		if _, _, err := sanOf(m.Addr); err != nil {
-			return fmt.Errorf("%s: %w", m.Name, err)
-		}
-		// two spellings of one address are one, as the inventory
-		// reads them (127.0.0.1:7000 and 127.0.0.1:07000)
-		same := SameAddr(m.Addr)
-		if m.Role == RoleHost && addrs[same] {
-			return fmt.Errorf("%s: address %s given to another host", m.Name, m.Addr)
-		}
-		addrs[same] = addrs[same] || m.Role == RoleHost
+	if err := checkMembers(members); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -255,10 +236,8 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 	if inventory.Len() > 0 {
 		names = append(names, InventoryFile)
 	}
-	for _, n := range names {
-		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
-			return fmt.Errorf("%s already exists: not overwritten", filepath.Join(dir, n))
-		}
+	if err := refuseExisting(dir, names); err != nil {
+		return err
 	}
 	now := time.Now().Add(-time.Minute)
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -290,30 +269,7 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 		return err
 	}
 	for _, m := range members {
-		ips, dns, _ := sanOf(m.Addr)
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return err
-		}
-		tmpl := &x509.Certificate{
-			SerialNumber: serial(),
-			Subject:      pkix.Name{CommonName: m.Name, OrganizationalUnit: []string{m.Role}, Organization: []string{"cfk"}},
-			NotBefore:    now,
-			NotAfter:     now.Add(validity),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-			IPAddresses:  ips,
-			DNSNames:     dns,
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-		if err != nil {
-			return err
-		}
-		c, k := Files(m.Name)
-		if err := writeCert(filepath.Join(dir, c), der); err != nil {
-			return err
-		}
-		if err := writeKey(filepath.Join(dir, k), key); err != nil {
+		if err := issue(dir, m, caCert, caKey, now, validity); err != nil {
 			return err
 		}
 	}
@@ -321,6 +277,78 @@ func Generate(dir string, members []Member, validity time.Duration) error {
 		return writeNew(filepath.Join(dir, InventoryFile), []byte(inventory.String()), 0o644)
 	}
 	return nil
+}
+
+// checkMembers refuses a bad name, role or address, a name given twice
+// (or "ca"), two hosts of one address.
+func checkMembers(members []Member) error {
+	seen, addrs := map[string]bool{}, map[string]bool{}
+	for _, m := range members {
+		if !validName(m.Name) {
+			return fmt.Errorf("invalid name %q (want letters, digits, '_' and '-')", m.Name)
+		}
+		if seen[m.Name] || m.Name == "ca" {
+			return fmt.Errorf("name %q given twice (or reserved)", m.Name)
+		}
+		seen[m.Name] = true
+		if m.Role != RoleHub && m.Role != RoleHost {
+			return fmt.Errorf("%s: unknown role %q", m.Name, m.Role)
+		}
+		if _, _, err := sanOf(m.Addr); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		// two spellings of one address are one, as the inventory
+		// reads them (127.0.0.1:7000 and 127.0.0.1:07000)
+		same := SameAddr(m.Addr)
+		if m.Role == RoleHost && addrs[same] {
+			return fmt.Errorf("%s: address %s given to another host", m.Name, m.Addr)
+		}
+		addrs[same] = addrs[same] || m.Role == RoleHost
+	}
+	return nil
+}
+
+// refuseExisting refuses a dir that holds one of names: nothing is
+// overwritten.
+func refuseExisting(dir string, names []string) error {
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return fmt.Errorf("%s already exists: not overwritten", filepath.Join(dir, n))
+		}
+	}
+	return nil
+}
+
+// issue writes m's certificate and key in dir, signed by the CA, valid
+// from now for validity (not past the CA's own end).
+func issue(dir string, m Member, caCert *x509.Certificate, caKey crypto.Signer, now time.Time, validity time.Duration) error {
+	ips, dns, _ := sanOf(m.Addr)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: m.Name, OrganizationalUnit: []string{m.Role}, Organization: []string{"cfk"}},
+		NotBefore:    now,
+		NotAfter:     now.Add(validity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		IPAddresses:  ips,
+		DNSNames:     dns,
+	}
+	if tmpl.NotAfter.After(caCert.NotAfter) {
+		tmpl.NotAfter = caCert.NotAfter
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	c, k := Files(m.Name)
+	if err := writeCert(filepath.Join(dir, c), der); err != nil {
+		return err
+	}
+	return writeKey(filepath.Join(dir, k), key)
 }
 
 // sanOf is what a certificate for addr names: its host, as an IP address

@@ -1,0 +1,88 @@
+package certs
+
+import (
+	"crypto/tls"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestIssueAddsAMember: a member added to a fleet whose CA exists gets its
+// certificate from that CA (Generate refused, `ca.pem already exists`),
+// loads against it, and handshakes with a member made before; the files
+// of a member that exists are not overwritten, nor the inventory touched.
+func TestIssueAddsAMember(t *testing.T) {
+	dir := t.TempDir()
+	if err := Generate(dir, []Member{{"hub", RoleHub, "127.0.0.1:7000"}, {"web1", RoleHost, "127.0.0.2:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := os.ReadFile(filepath.Join(dir, InventoryFile))
+	hubPEM, _ := os.ReadFile(filepath.Join(dir, "hub.pem"))
+	if err := Issue(dir, []Member{{"web2", RoleHost, "127.0.0.3:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	load := func(name string) *Credentials {
+		t.Helper()
+		c, k := Files(name)
+		cr, err := Load(filepath.Join(dir, CAFile), filepath.Join(dir, c), filepath.Join(dir, k))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return cr
+	}
+	web2 := load("web2")
+	if web2.ID != (Identity{Name: "web2", Role: RoleHost}) {
+		t.Fatalf("web2: %+v", web2.ID)
+	}
+	if fi, _ := os.Stat(filepath.Join(dir, "web2.key")); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("web2.key mode %v", fi.Mode())
+	}
+	// the hub, made before, and web2 handshake: one CA
+	hub := load("hub")
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	srv := tls.Server(a, web2.Server(RoleHub))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Handshake() }()
+	cfg := hub.Client(RoleHost)
+	cfg.ServerName = "127.0.0.3"
+	if err := tls.Client(b, cfg).Handshake(); err != nil {
+		t.Fatalf("hub → web2: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("web2 ← hub: %v", err)
+	}
+	// nothing overwritten: an existing member, a name given twice
+	for _, m := range []Member{{"web1", RoleHost, "127.0.0.9:7000"}, {"hub", RoleHub, "127.0.0.1:7000"}} {
+		if err := Issue(dir, []Member{m}, time.Hour); err == nil || !strings.Contains(err.Error(), "already exists: not overwritten") {
+			t.Errorf("%s again: %v", m.Name, err)
+		}
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, "hub.pem")); string(now) != string(hubPEM) {
+		t.Error("hub.pem overwritten")
+	}
+	if now, _ := os.ReadFile(filepath.Join(dir, InventoryFile)); string(now) != string(inv) {
+		t.Errorf("inventory changed: %q", now)
+	}
+	// no CA there, a CA key that is another's
+	if err := Issue(t.TempDir(), []Member{{"web3", RoleHost, "127.0.0.4:7000"}}, time.Hour); err == nil || !strings.Contains(err.Error(), "no fleet CA there (fleet certs makes one)") {
+		t.Errorf("no CA: %v", err)
+	}
+	other := t.TempDir()
+	if err := Generate(other, []Member{{"hub", RoleHub, "127.0.0.1:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(other, CAKeyFile))
+	key, _ := os.ReadFile(filepath.Join(dir, CAKeyFile))
+	os.WriteFile(filepath.Join(other, CAKeyFile), key, 0o600)
+	if err := Issue(other, []Member{{"web3", RoleHost, "127.0.0.4:7000"}}, time.Hour); err == nil || !strings.Contains(err.Error(), "is not the key of") {
+		t.Errorf("another CA's key: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "web3.pem")); err == nil {
+		t.Error("web3.pem written with a key that is not the CA's")
+	}
+}
