@@ -21,7 +21,9 @@ type fleetGate struct {
 	end func(why string)    // the hub's EndRequests (nil: not a hub)
 	// leave: the member's Leave (nil: no member)
 	leave func(why string) []string
-	down  atomic.Pointer[error]
+	// stayed: the member's Stayed (nil: no member)
+	stayed func(hubs []string)
+	down   atomic.Pointer[error]
 }
 
 var _ actors.FleetHandler = (*fleetGate)(nil)
@@ -46,7 +48,7 @@ func newFleetGate(ff FleetFlags, n *fleet.Node) *fleetGate {
 		g.hub, g.end = n.Handler(), n.Handler().EndRequests
 	}
 	if n != nil {
-		g.leave = n.Leave
+		g.leave, g.stayed = n.Leave, n.Stayed
 	}
 	return g
 }
@@ -72,6 +74,14 @@ func (g *fleetGate) left(why string) []string {
 		return g.leave(why)
 	}
 	return nil
+}
+
+// stay tells hubs, which left told, that this cfkd goes on after all (an
+// upgrade's exec failed).
+func (g *fleetGate) stay(hubs []string) {
+	if g != nil && g.stayed != nil && len(hubs) > 0 {
+		g.stayed(hubs)
+	}
 }
 
 // fail records that the member does not listen, and says so: an error of

@@ -222,6 +222,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	err = execInPlace(path, os.Args, env)
 	// still here: the exec failed, cfkd goes on
 	u.log.WithError(err).Errorf("upgrade: exec %s failed: cfkd goes on unchanged", path)
+	u.fleet.stay(hubs) // told it was leaving
 	u.outcome.set(upgradedExecFailed, fmt.Sprintf("upgrade: exec %s failed: %v: cfkd goes on unchanged", path, err))
 	setInherit(st.Fds(), false)
 	closeFiles(files)

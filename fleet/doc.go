@@ -49,7 +49,9 @@
 //     the hubs told; the new cfkd of an upgrade in place (which gets them
 //     in its environment) tells them it is back (Node.Back, wire.Back),
 //     and they subscribe their streams there at once rather than at
-//     their next retry.
+//     their next retry; a cfkd whose exec failed says it stayed
+//     (Node.Stayed, wire.Back with stayed), and they forget why it would
+//     go.
 //
 // Security (REFERENCE §12.6), in the order a message meets it:
 //   - TLS 1.3 only, a certificate from the fleet CA required of both

@@ -58,13 +58,20 @@ func (n *Node) Leave(why string) []string {
 // place told it was leaving) that this member serves again: each
 // subscribes its streams here at once. Through the outbox: a hub that
 // left meanwhile only has its Back dead-lettered.
-func (n *Node) Back(addrs []string) {
+func (n *Node) Back(addrs []string) { n.back(addrs, false) }
+
+// Stayed tells the hubs at addrs, which Leave told, that this cfkd goes
+// on after all (an upgrade's exec failed): they forget why it would go,
+// which they would have said of its next connection lost.
+func (n *Node) Stayed(addrs []string) { n.back(addrs, true) }
+
+func (n *Node) back(addrs []string, stayed bool) {
 	if !n.started.Load() || n.gateway == nil {
 		return
 	}
 	for _, a := range addrs {
 		to := &actor.PID{Address: a, Id: hubName}
-		n.out.post(outMsg{to: to, from: n.gateway, msg: &wire.Back{Host: n.creds.ID.Name}})
+		n.out.post(outMsg{to: to, from: n.gateway, msg: &wire.Back{Host: n.creds.ID.Name, Stayed: stayed}})
 	}
 }
 
@@ -128,6 +135,9 @@ func (h *hub) hostBack(m *wire.Back) {
 		return
 	}
 	delete(h.leaving, h.inv[i].Addr) // what it said of its former cfkd
+	if m.Stayed {
+		return // the same cfkd: its streams go on
+	}
 	for _, s := range h.streams {
 		for _, sub := range s.subs {
 			if sub.host != i {

@@ -122,3 +122,44 @@ func TestHubSubscribesAtOnceToAHostBackFromAnUpgrade(t *testing.T) {
 		t.Errorf("the stream said:\n%s\nwant the host down: cfkd is being upgraded in place", s)
 	}
 }
+
+// A host whose upgrade's exec failed tells the hubs it told it was
+// leaving that it goes on (Node.Stayed): its stream goes on, and a
+// connection it loses later is not said to be the upgrade's.
+func TestHostThatStayedIsNotSaidToLeave(t *testing.T) {
+	tf := newTestFleet(t, "web1")
+	st, _ := messages.Parse("command fleet events")
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
+	sub := waitSubscribed(t, tf.locals[0], 10*time.Second)
+	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
+	tf.hosts[0].Stayed(hubs)
+	sub.Push([]byte(`{"kind":"state","service":"a","from":"running","to":"stopping"}`))
+	var got []string
+	next := func(what string, cond func(string) bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); ; {
+			ctx, cancel := contextWithTimeout(time.Until(end))
+			lines, err := feed.Next(ctx)
+			cancel()
+			for _, line := range lines {
+				got = append(got, string(line))
+			}
+			if cond(strings.Join(got, "\n")) {
+				return
+			}
+			if err != nil {
+				t.Fatalf("the stream said:\n%s\nwant %s", strings.Join(got, "\n"), what)
+			}
+		}
+	}
+	next("the event after Stayed", func(s string) bool { return strings.Contains(s, `"service":"a"`) })
+	tf.hosts[0].Stop() // no Leave: a crash
+	next("the host down", func(s string) bool { return strings.Contains(s, `"to":"down"`) })
+	if s := strings.Join(got, "\n"); strings.Contains(s, WhyHostUpgraded) || strings.Contains(s, `"from":"down"`) {
+		t.Fatalf("the stream said:\n%s\nwant the host down for its connection, once", s)
+	}
+}
