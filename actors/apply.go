@@ -88,7 +88,9 @@ func (c *Controller) apply(ctx actor.Context, m messages.Apply) {
 		c.answer(to, messages.ErrorReply(err))
 		return
 	}
-	plan := messages.WithFormerRuns(messages.PlanOf(c.declared(), m.Want), c.formerRuns(m.Want))
+	have := c.declared()
+	plan := messages.WithFormerRuns(messages.PlanOf(have, m.Want), c.formerRuns(m.Want))
+	plan = messages.WithInPlace(plan, have, m.Want, c.upRuns(m.Want))
 	plan = messages.WithFormerProxies(plan, c.formerProxies(m.Want))
 	plan = messages.WithFormerSockets(plan, c.formerSockets(m.Want))
 	lines := messages.PlanLines(plan)
@@ -209,17 +211,38 @@ func (c *Controller) declared() messages.Declarations {
 }
 
 // formerRuns are the services of want, by name, whose run is of a former
-// declaration (entry.runsFormer): each has a `~` line, and is restarted
-// (REFERENCE §1.4).
+// declaration (entry.runsFormer) other than want's too, in what a restart
+// changes: each has a `~` line, and is restarted (REFERENCE §1.4). One
+// whose run is want's already is not: its process is the file's
+// (WithInPlace).
 func (c *Controller) formerRuns(want messages.Declarations) []string {
 	var names []string
-	for name := range want.Services {
-		if e := c.services[name]; e != nil && !e.destroying && e.runsFormer() {
+	for name, cfg := range want.Services {
+		if e := c.services[name]; e != nil && !e.destroying && e.runsFormer() && messages.ServiceRunChanged(*e.run, cfg) {
 			names = append(names, name)
 		}
 	}
 	sort.Strings(names)
 	return names
+}
+
+// upRuns are the declarations the runs of the services of want that are
+// up (launched) were launched with, by name: a plan compares the file
+// with what each process was started with (messages.WithInPlace). A run
+// cfkd knows no declaration of (none said yet) is taken as its current
+// declaration's.
+func (c *Controller) upRuns(want messages.Declarations) map[string]messages.ServiceConfig {
+	runs := map[string]messages.ServiceConfig{}
+	for name := range want.Services {
+		if e := c.services[name]; e != nil && !e.destroying && e.launched() {
+			run := e.run
+			if run == nil {
+				run = e.cfg
+			}
+			runs[name] = *run
+		}
+	}
+	return runs
 }
 
 // formerProxies are the proxies of want, by name, whose process runs a
@@ -292,8 +315,10 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 			return
 		}
 		// what acts on nothing in either declaration (watchdog_secs
-		// without ready=notify, ready_timeout_secs without ready) is
-		// declared and restarts nothing (REFERENCE §1.4)
+		// without ready=notify, ready_timeout_secs without ready), what
+		// is read at the stop or the process's end, and a run that is
+		// the file's already are declared and restart nothing
+		// (ch.InPlace, REFERENCE §1.4)
 		acting := messages.ActingAttrs(*e.cfg, cfg, ch.Attrs)
 		if len(ch.Attrs) > 0 { // not a run of a former declaration alone
 			c.setConfig(e, &cfg)
@@ -301,7 +326,7 @@ func (c *Controller) applyChange(ctx actor.Context, ch messages.Change, m messag
 				ctx.Send(e.pid, messages.ConfigureService{Config: &cfg})
 			}
 		}
-		if ch.Former || messages.NeedsRestart(acting) {
+		if !ch.InPlace && (ch.Former || messages.NeedsRestart(acting)) {
 			switch {
 			case e.launched():
 				run.restart = append(run.restart, e)

@@ -60,7 +60,7 @@ func TestApplyRequiresAloneKeepsTheRun(t *testing.T) {
 	r.expectSeq("db", starting, running)
 	r.expectSeq("app", starting, running)
 	launches := r.fake.launchCount()
-	r.applyOK("", depsDB+depsApp, "~ app: requires")
+	r.applyOK("", depsDB+depsApp, "~ app: requires (in place)")
 	r.expectQuiet("app", 100*time.Millisecond)
 	if n := r.fake.launchCount(); n != launches {
 		t.Fatalf("%d launches after the apply, want none", n-launches)

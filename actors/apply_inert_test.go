@@ -21,7 +21,7 @@ func TestApplyInertReadinessKeepsTheRun(t *testing.T) {
 	r.expectSeq("app", starting, running)
 	launches := r.fake.launchCount()
 	inert := app + "service app watchdog_secs=5\nservice app ready_timeout_secs=5\n"
-	r.applyOK("", inert, "~ app: ready_timeout_secs, watchdog_secs")
+	r.applyOK("", inert, "~ app: ready_timeout_secs, watchdog_secs (in place)")
 	r.applyOK("", inert, "no changes")
 	if n := r.fake.launchCount(); n != launches {
 		t.Fatalf("%d launches after the apply, want none", n-launches)

@@ -101,7 +101,7 @@ func TestApplyRestartsChangedServicesThatAreUp(t *testing.T) {
 	old := r.fake.launchCount()
 	// up1: its command changes; up2: only a label; down: not up
 	file := strings.Replace(base, "up1 cmd=sleep 1", "up1 cmd=sleep 2", 1) + "service up2 desc=label\nservice down cmd=sleep 2\n"
-	r.applyOK("", file, "~ down: cmd", "~ up1: cmd", "~ up2: desc")
+	r.applyOK("", file, "~ down: cmd", "~ up1: cmd", "~ up2: desc (in place)")
 	r.expectSeq("up1", stopping, stopped, starting) // answered once started again
 	if n := r.fake.launchCount(); n != old+1 {
 		t.Fatalf("%d launches, want 1", n-old)

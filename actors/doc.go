@@ -52,7 +52,11 @@
 // (messages.PlanOf) and makes every declaration in one Receive, whole
 // configurations replacing the old ones; then, asynchronously, it destroys
 // the services the file leaves out (prune) and restarts the changed ones
-// that were up (all at once, or rolling), and answers the plan. Applies
+// that were up (all at once, or rolling), and answers the plan. The file
+// is compared with what each process up was started with: a change read
+// only at the stop or at the process's end (stopwait_secs, respawn_ ...),
+// a label, requires, or a run that is the file's already restarts
+// nothing, its plan line `(in place)` (messages.WithInPlace). Applies
 // are not queued: while one is in its second half, a dry run is
 // answered at once with a note naming it, any other apply is refused
 // saying how far it got (apply_progress.go); cfkctl tries again. A

@@ -346,6 +346,10 @@ type changeJSON struct {
 	// BoundFormer: a bound socket whose bind was of a former declaration
 	// (REFERENCE §1.6), absent otherwise
 	BoundFormer bool `json:"bound_former,omitempty"`
+	// InPlace: a service whose changes take effect without a restart
+	// (REFERENCE §1.6): the apply restarts nothing for it; absent
+	// otherwise
+	InPlace bool `json:"in_place,omitempty"`
 	// Line: a later cfkd's line, as it wrote it, of which cfkctl read
 	// the head only (op, kind, name; attrs empty), absent otherwise
 	Line string `json:"line,omitempty"`
@@ -357,7 +361,7 @@ func changeJSONOf(it planItem) changeJSON {
 	if attrs == nil {
 		attrs = []string{}
 	}
-	j := changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, Line: it.text}
+	j := changeJSON{Op: string(rune(c.Op)), Kind: string(c.Kind), Name: c.Name, Attrs: attrs, InPlace: c.InPlace, Line: it.text}
 	if c.Kind == messages.KindSocket {
 		j.BoundFormer = c.Former
 	} else {

@@ -92,6 +92,11 @@ func TestApply(t *testing.T) {
 			stdout: `{"ok":false,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":[],"running_former":true},` +
 				`{"op":"~","kind":"service","name":"b","attrs":["desc"],"running_former":true}],` +
 				`"failures":["a: Service 'a' cannot start: cwd /x: no such file or directory"]}` + "\n"},
+		{name: "changes in place", args: []string{"apply", file, "--json"},
+			replies: map[string]string{applyReq("", sent): ok("~ a: stopwait_secs (in place)", "~ b: cmd")},
+			reqs:    []string{applyReq("", sent)},
+			stdout: `{"ok":true,"dry_run":false,"changes":[{"op":"~","kind":"service","name":"a","attrs":["stopwait_secs"],"in_place":true},` +
+				`{"op":"~","kind":"service","name":"b","attrs":["cmd"]}],"failures":[]}` + "\n"},
 		{name: "a socket bound with a former declaration", args: []string{"apply", file, "--json"},
 			replies: map[string]string{applyReq("", sent): ok("~ socket web: (bound with a former declaration)", "~ proxy q: (running a former declaration)")},
 			reqs:    []string{applyReq("", sent)},

@@ -247,10 +247,13 @@ line per change, then applies it:
   + NAME               a service FILE declares and cfkd does not: declared
   ~ NAME: ATTR, ATTR   a service whose attributes differ: declared as FILE
                        says (what FILE leaves out goes back to its default)
-                       and, if it is up, restarted; a change of desc,
-                       tags or requires alone restarts nothing, nor one
-                       that acts on nothing (watchdog_secs without
-                       ready=notify, ready_timeout_secs without ready)
+                       and, if it is up, restarted
+  ~ NAME: ATTR (in place)
+                       the same, restarting nothing: the changes take
+                       effect on the process as it runs (desc, tags,
+                       requires, stopwait_secs, stop_signal,
+                       success_exit_codes, respawn_*, restart_*, what acts
+                       on nothing), or it runs FILE's declaration already
   - NAME               a service cfkd has and FILE does not: destroyed with
                        --prune, else kept
   + socket NAME, ~ socket NAME: ATTR, - socket NAME, and the same with
@@ -282,7 +285,7 @@ directory of FILE, or the current directory for -. Services that could
 not be destroyed or restarted are printed on stderr as NAME: MESSAGE, with
 exit status 1. A plan line of a newer cfkd that cfkctl cannot read all of
 is shown as cfkd wrote it. With --json: {ok, dry_run, changes: [{op, kind,
-name, attrs, running_former, bound_former, line}], failures: [...], notes: [...]}.`,
+name, attrs, running_former, bound_former, in_place, line}], failures: [...], notes: [...]}.`,
 			example: "cfkctl apply --dry-run /etc/cfk/services.conf\ncfkctl apply --rolling --prune /etc/cfk/services.conf"},
 		{name: "version", group: groupOther, min: 0, max: 0, run: runVersion,
 			short: "print the version of cfkd",

@@ -24,7 +24,13 @@ import (
 // change takes effect at its next run): `~ proxy NAME: (running a former
 // declaration)`; a bound socket's whose bind was of a former declaration
 // (its change takes effect at its next bind) ends with FormerBind
-// instead: `~ socket NAME: (bound with a former declaration)`.
+// instead: `~ socket NAME: (bound with a former declaration)`. A
+// service's `~` line whose changes take effect without a restart (what is
+// read at the stop or at the process's end, labels, requires, or a run
+// that already is the new declaration's) ends with InPlaceText: an apply
+// restarts nothing for it, up or not:
+//
+//	~ NAME: desc, stopwait_secs (in place)
 
 // NoChanges is the whole plan when there is nothing to change.
 const NoChanges = "no changes"
@@ -41,6 +47,10 @@ const FormerRun = "(running a former declaration)"
 // FormerBind ends the `~` line of a bound socket whose bind was of a
 // former declaration (Change.Former, KindSocket).
 const FormerBind = "(bound with a former declaration)"
+
+// InPlaceText ends the `~` line of a service whose changes take effect
+// without a restart (Change.InPlace).
+const InPlaceText = "(in place)"
 
 // formerText is what ends the `~` line of a Former change of kind.
 func formerText(kind DeclKind) string {
@@ -82,6 +92,9 @@ func (c Change) Format() string {
 		}
 		b.WriteString(formerText(c.Kind))
 	}
+	if c.InPlace {
+		b.WriteString(" " + InPlaceText)
+	}
 	return b.String()
 }
 
@@ -96,6 +109,9 @@ func ParseChange(line string) (Change, error) {
 	rest, former := strings.CutSuffix(line[2:], " "+FormerRun)
 	if !former {
 		rest, former = strings.CutSuffix(line[2:], " "+FormerBind)
+	}
+	if !former {
+		rest, c.InPlace = strings.CutSuffix(line[2:], " "+InPlaceText)
 	}
 	if former { // the kind's own text: Format, below, checks it
 		c.Former = true
@@ -148,6 +164,9 @@ func (c Change) Validate() error {
 	}
 	if c.Former && c.Op != OpChange {
 		return lineErr(kind, "only a ~ runs, or is bound with, a former declaration")
+	}
+	if c.InPlace && (c.Op != OpChange || c.Kind != KindService || c.Former || len(c.Attrs) == 0) {
+		return lineErr(kind, "only a service's ~ with attributes, not of a former declaration, changes in place")
 	}
 	if (c.Op == OpChange) != (len(c.Attrs) > 0 || c.Former) {
 		return lineErr(kind, "attributes go with ~ only, and ~ needs at least one")

@@ -29,6 +29,9 @@ func TestChangeLines(t *testing.T) {
 		// a bound socket whose bind was of a former declaration
 		{Change{Op: OpChange, Kind: KindSocket, Name: "s", Former: true}, "~ socket s: (bound with a former declaration)"},
 		{Change{Op: OpChange, Kind: KindSocket, Name: "s", Attrs: []string{"service"}, Former: true}, "~ socket s: service (bound with a former declaration)"},
+		// changes that take effect without a restart
+		{Change{Op: OpChange, Kind: KindService, Name: "web", Attrs: []string{"stopwait_secs"}, InPlace: true}, "~ web: stopwait_secs (in place)"},
+		{Change{Op: OpChange, Kind: KindService, Name: "web", Attrs: []string{"desc", "cmd"}, InPlace: true}, "~ web: desc, cmd (in place)"},
 	} {
 		if got := tc.c.Format(); got != tc.line {
 			t.Errorf("Format(%+v) = %q, want %q", tc.c, got, tc.line)
@@ -45,6 +48,9 @@ func TestChangeLines(t *testing.T) {
 		"~ socket s: (running a former declaration)", "~ web: (running a former declaration) (running a former declaration)",
 		"~ web: (bound with a former declaration)", "~ proxy p: (bound with a former declaration)", "+ socket s: (bound with a former declaration)",
 		"~ socket s (bound with a former declaration)", "~ socket s: (bound with a former declaration) (bound with a former declaration)",
+		"~ web: (in place)", "+ web: (in place)", "~ socket s: mode (in place)", "~ proxy p: cmd (in place)",
+		"~ web: desc (running a former declaration) (in place)", "~ web: desc (in place) (running a former declaration)",
+		"~ web: desc (in place) (in place)", "~ web: desc: (in place)", "~ web (in place)",
 	} {
 		if c, err := ParseChange(bad); err == nil {
 			t.Errorf("ParseChange(%q) = %+v, want an error", bad, c)
@@ -75,7 +81,7 @@ func FuzzChangeRoundTrip(f *testing.F) {
 				t.Fatalf("ParseChangeHead(%q) = %+v, which is not its head", raw, h)
 			}
 		}
-		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2), Former: len(raw)%2 == 1}
+		x := Change{Op: ChangeOp(op), Kind: DeclKind(kind), Name: name, Attrs: listOf(a1, a2), Former: len(raw)%2 == 1, InPlace: len(raw)%3 == 1}
 		roundTrip(t, x, raw, ParseChange, func(a, b Change) bool { return reflect.DeepEqual(a, b) }, true)
 	})
 }

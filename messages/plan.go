@@ -143,6 +143,12 @@ type Change struct {
 	// was of a declaration other than its current one, which takes
 	// effect at its next bind (OpChange, KindSocket)
 	Former bool
+	// InPlace: a service whose changes take effect without a restart
+	// (OpChange, KindService, with Attrs, never Former): what is read at
+	// the stop or at the process's end, labels, requires, what acts on
+	// nothing, or a run that already is of the new declaration. An apply
+	// restarts nothing for it (WithInPlace)
+	InPlace bool
 }
 
 // PlanOf is what turns have into want: services, then sockets, then
@@ -160,6 +166,27 @@ func PlanOf(have, want Declarations) []Change {
 // removes is left as it is.
 func WithFormerRuns(plan []Change, former []string) []Change {
 	return markFormer(plan, KindService, former)
+}
+
+// WithInPlace marks in place (Change.InPlace) the service `~` changes of
+// plan, from have to want, that an apply restarts nothing for: those whose
+// changes all take effect without a restart (NeedsRestart of ActingAttrs),
+// and those of a service up whose run (runs, by name: the declarations
+// the services up were launched with) already is want's in what a
+// restart changes, as a run of a former declaration that the file
+// declares again. A Former change, which restarts, is left as it is.
+func WithInPlace(plan []Change, have, want Declarations, runs map[string]ServiceConfig) []Change {
+	for i, ch := range plan {
+		if ch.Kind != KindService || ch.Op != OpChange || ch.Former || len(ch.Attrs) == 0 {
+			continue
+		}
+		h, w := have.Services[ch.Name], want.Services[ch.Name]
+		run, up := runs[ch.Name]
+		if !NeedsRestart(ActingAttrs(h, w, ch.Attrs)) || up && !ServiceRunChanged(run, w) {
+			plan[i].InPlace = true
+		}
+	}
+	return plan
 }
 
 // WithFormerProxies marks in plan the proxies of former (by name) whose
@@ -416,15 +443,29 @@ func sameEnv(a, b []EnvVar) bool {
 }
 
 // keptRunAttrs are the attributes whose change leaves the process as it
-// is: the labels (desc, tags), which change what desc shows and what a
-// tag selects, and requires, which orders the starts and stops of the
-// verbs (REFERENCE §2.8) and holds from the next, as systemd's After= and
-// Requires= do after a daemon-reload.
-var keptRunAttrs = []string{string(SvcDesc), string(SvcTags), string(SvcRequires)}
+// is, taking effect on it in place: the labels (desc, tags), which change
+// what desc shows and what a tag selects; requires, which orders the
+// starts and stops of the verbs (REFERENCE §2.8) and holds from the next,
+// as systemd's After= and Requires= do after a daemon-reload; and what
+// cfkd reads only at the stop or at the process's end (REFERENCE §2.9):
+// stopwait_secs and stop_signal at the stop, success_exit_codes, the
+// respawn_ and restart_ attributes at the end, as systemd takes a
+// TimeoutStopSec= or a Restart= at a daemon-reload. The service actor's
+// policy is made of its current declaration at each event (not of its
+// run's), so that these act on the run from the next stop or end. What is
+// read at the launch (the process itself, startwait_secs, ready,
+// ready_timeout_secs, watchdog_secs, oneshot, whose run is never
+// running) is not here: its run must be restarted for it.
+var keptRunAttrs = []string{
+	string(SvcDesc), string(SvcTags), string(SvcRequires),
+	string(SvcStopwaitSecs), string(SvcStopSignal), string(SvcSuccessExitCodes),
+	string(SvcRespawnOnFail), string(SvcRespawnOnStop), string(SvcRespawnMaxRetries),
+	string(SvcRestartMaxDelaySecs), string(SvcRestartResetSecs),
+}
 
 // NeedsRestart reports whether a change of these service attributes
 // concerns the process, so that a running one must be restarted for the
-// change to take effect: any attribute but desc, tags and requires.
+// change to take effect: any attribute but those of keptRunAttrs.
 func NeedsRestart(attrs []string) bool {
 	for _, a := range attrs {
 		if !slices.Contains(keptRunAttrs, a) {

@@ -31,7 +31,9 @@ func TestInertReadinessChangeRestartsNothing(t *testing.T) {
 		{"service a watchdog_secs=5", "service a ready=tcp:127.0.0.1:1\nservice a watchdog_secs=7", "ready, watchdog_secs", true},
 		{"service a ready_timeout_secs=5", "service a ready=http:http://127.0.0.1:1/\nservice a ready_timeout_secs=6", "ready, ready_timeout_secs", true},
 		// with a change that restarts anyway
-		{"", "service a watchdog_secs=5\nservice a stopwait_secs=1", "stopwait_secs, watchdog_secs", true},
+		{"", "service a watchdog_secs=5\nservice a startwait_secs=2", "startwait_secs, watchdog_secs", true},
+		// with one read at the stop: in place too
+		{"", "service a watchdog_secs=5\nservice a stopwait_secs=1", "stopwait_secs, watchdog_secs", false},
 		{"", "service a watchdog_secs=5\nservice a desc=x", "desc, watchdog_secs", false},
 	} {
 		a := declareLines(t, base+tc.old).Services["a"]

@@ -289,7 +289,14 @@ func TestNeedsRestart(t *testing.T) {
 		{[]string{"desc"}, false},
 		{[]string{"tags", "desc"}, false},
 		{[]string{"desc", "cmd"}, true},
-		{[]string{"stopwait_secs"}, true},
+		// read at the stop or at the process's end (REFERENCE §2.9):
+		// they act on the run in place (each restarted a running one)
+		{[]string{"stopwait_secs"}, false},
+		{[]string{"stop_signal", "success_exit_codes", "respawn_on_fail", "respawn_on_stop"}, false},
+		{[]string{"respawn_max_retries", "restart_max_delay_secs", "restart_reset_secs"}, false},
+		{[]string{"stopwait_secs", "startwait_secs"}, true},
+		{[]string{"ready_timeout_secs"}, true},
+		{[]string{"oneshot"}, true},
 		{[]string{"proxy"}, true},
 		// requires orders the verbs' starts and stops: the process is
 		// the same (a change of it alone restarted a running service)

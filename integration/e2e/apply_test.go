@@ -101,8 +101,11 @@ command start service b
 
 // TestApplyPlan: the plan of an add, a change and a removal, with and
 // without --dry-run and --prune; a changed service that runs is restarted
-// (a new pid), one whose label alone changed is not, a new one is not
-// started.
+// (a new pid), those marked `(in place)` are not: a label, what is read
+// at the stop or at the process's end (stopwait_secs, respawn_*), and a
+// cmd declared on the console that the file sets back to what the
+// process runs; a new one is not started. The dry run's plan is what
+// the apply then does.
 func TestApplyPlan(t *testing.T) {
 	dir := t.TempDir()
 	first := writeConf(t, filepath.Join(dir, "first.conf"), `
@@ -111,6 +114,8 @@ service change cmd=sleep 100
 service change startwait_secs=0.2
 service label cmd=sleep 100
 service gone cmd=sleep 100
+service stopw cmd=sleep 100
+service back cmd=sleep 100
 command start all
 `)
 	second := writeConf(t, filepath.Join(dir, "second.conf"), `
@@ -120,10 +125,14 @@ service change startwait_secs=0.2
 service label cmd=sleep 100
 service label tags=web
 service new cmd=sleep 100
+service stopw cmd=sleep 100
+service stopw stopwait_secs=7
+service stopw respawn_max_retries=9
+service back cmd=sleep 100
 `)
 	d := startDaemon(t, "", "-c", first)
 	c := d.dial()
-	names := []string{"change", "gone", "keep", "label"}
+	names := []string{"back", "change", "gone", "keep", "label", "stopw"}
 	pids := map[string]string{}
 	c.until("every service running", func() bool {
 		for _, n := range names {
@@ -135,11 +144,13 @@ service new cmd=sleep 100
 		}
 		return true
 	})
-	plan := "~ change: cmd\n- gone\n~ label: tags\n+ new\n"
+	// declared anew, not restarted: the file declares what it runs
+	c.ok("service back cmd=sleep 101")
+	plan := "~ back: cmd (in place)\n~ change: cmd\n- gone\n~ label: tags (in place)\n+ new\n~ stopw: respawn_max_retries, stopwait_secs (in place)\n"
 	kept := "note: the services marked - are kept (--prune destroys them)\n"
 
 	d.expectApply(0, plan, kept, "--dry-run", second)
-	if got := d.ctlOK("", "list"); got != "change\ngone\nkeep\nlabel\n" {
+	if got := d.ctlOK("", "list"); got != "back\nchange\ngone\nkeep\nlabel\nstopw\n" {
 		t.Fatalf("a dry run declared: %q", got)
 	}
 	for _, n := range names {
@@ -157,7 +168,7 @@ service new cmd=sleep 100
 	if (st[1] != "starting" && st[1] != "running") || st[2] == pids["change"] || st[7] != "sleep 200" {
 		t.Fatalf("change not restarted with its new command: %q (was pid %s)", st, pids["change"])
 	}
-	for _, n := range []string{"keep", "label", "gone"} {
+	for _, n := range []string{"back", "keep", "label", "gone", "stopw"} {
 		if st := c.status(n); st[1] != "running" || st[2] != pids[n] {
 			t.Fatalf("%s restarted or stopped: %q", n, st)
 		}
@@ -176,7 +187,7 @@ service new cmd=sleep 100
 	}
 	goneCmd := c.status("gone")
 	d.expectApply(0, "- gone\n", "", "--prune", second)
-	if got := d.ctlOK("", "list"); got != "change\nkeep\nlabel\nnew\n" {
+	if got := d.ctlOK("", "list"); got != "back\nchange\nkeep\nlabel\nnew\nstopw\n" {
 		t.Fatalf("after prune: %q", got)
 	}
 	if pid, _ := strconv.Atoi(goneCmd[2]); pid == 0 || processAlive(pid) {
