@@ -296,9 +296,15 @@ func parseAccount(attr, v string) (Value, error) {
 		return Value{}, invalidValue(attr, v, "a name or a numeric id")
 	}
 	if digitsRe.MatchString(v) {
-		if n, err := strconv.ParseUint(v, 10, 32); err != nil || n == math.MaxUint32 {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || n == math.MaxUint32 {
 			return Value{}, invalidValue(attr, v, "a name or a numeric id from 0 to 4294967294")
 		}
+		// the id without its leading zeros, as the lookup reads it
+		// (`007` is uid 7): an apply finds `user=007` and `user=7`
+		// equal (REFERENCE §1.4). A name is kept as it is: which id it
+		// is, is the name service's to say, at the launch
+		return Value{Str: strconv.FormatUint(n, 10)}, nil
 	}
 	return Value{Str: v}, nil
 }

@@ -2,6 +2,7 @@ package messages
 
 import (
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"sort"
@@ -52,9 +53,18 @@ func parseReady(attr, v string) (Value, error) {
 		if err != nil || host == "" || port == "" {
 			return Value{}, invalidValue(attr, v, want)
 		}
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
 			return Value{}, invalidValue(attr, v, want)
 		}
+		// one spelling of one address: the port without its leading
+		// zeros, an IP address as netip writes it (`[::0:1]` is
+		// `[::1]`), so that an apply finds `tcp:127.0.0.1:0080` and
+		// `tcp:127.0.0.1:80` equal (REFERENCE §1.4); a host name is kept
+		if ip, err := netip.ParseAddr(host); err == nil && ip.Zone() == "" {
+			host = ip.String()
+		}
+		return Value{Str: string(ReadyTCP) + ":" + net.JoinHostPort(host, strconv.Itoa(n))}, nil
 	case ReadyHTTP:
 		// `http:URL`: the URL is http://... (or https://...)
 		u, err := url.Parse(target)
