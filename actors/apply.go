@@ -153,11 +153,13 @@ func (c *Controller) applyRefusal(m messages.Apply) error {
 	if !m.Prune {
 		after = during
 	}
+	// said from the service whose line of the file closes it, as a
+	// declaration's refusal is (REFERENCE §2.8)
 	if cycle := messages.AnyCycle(after); cycle != "" {
-		return fmt.Errorf("dependency cycle: %s", cycle)
+		return fmt.Errorf("dependency cycle: %s", m.Want.FromClosing(cycle))
 	}
 	if cycle := messages.AnyCycle(during); cycle != "" {
-		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", cycle)
+		return fmt.Errorf("dependency cycle: %s, until the services pruned are destroyed: destroy them first", m.Want.FromClosing(cycle))
 	}
 	if name, req := c.prunedRequire(m.Want.Services); m.Prune && name != "" {
 		// the prune would destroy what the file still requires: the

@@ -150,7 +150,7 @@ func TestApplyPruneCycleWithPrunedService(t *testing.T) {
 	file := "service y cmd=sleep 100\nservice y startwait_secs=0.02\nservice y requires=x\n"
 	apply := r.sendNow(applyReq("prune", file))
 	dry := r.sendNow(applyReq("dry-run", strings.Replace(file, "service y requires=x\n", "", 1)))
-	const want = "dependency cycle: x -> y -> x, until the services pruned are destroyed: destroy them first"
+	const want = "dependency cycle: y -> x -> y, until the services pruned are destroyed: destroy them first"
 	if rep := r.answerOf("apply prune", apply); rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("apply prune: %v %q, want %q", rep.Err, rep.Lines, want)
 	}

@@ -274,7 +274,7 @@ func walkDeclarations(text string, bad func(LineError) bool) Declarations {
 			err = ConfigRefusal(st) // what cfkd -c of the file would refuse
 		}
 		if err == nil {
-			err = d.declare(takeEnv(envs, st))
+			err = d.declare(takeEnv(envs, st), n)
 		}
 		if err != nil && !bad(LineError{n + 1, err}) {
 			return d

@@ -62,6 +62,8 @@ func TestParseApply(t *testing.T) {
 		Services: map[string]ServiceConfig{"a": svcA, "w": svcW},
 		Sockets:  map[string]SocketConfig{"web": {Name: "web", Host: "127.0.0.1", Service: "8080"}},
 		Proxies:  map[string]ProxyConfig{"p": {Name: "p", NoAuto: true}},
+		// no requires declared
+		RequiresAt: map[string]int{},
 	}
 	if !reflect.DeepEqual(a.Want, want) {
 		t.Fatalf("declarations\n got %+v\nwant %+v", a.Want, want)

@@ -292,7 +292,7 @@ var parseOK = []struct {
 	// apply: options, then the base64 of the gzip of a config text
 	{"command apply dry-run " + EncodeApplyData("service a cmd=x\ncommand start all\n"), Apply{DryRun: true, Want: Declarations{
 		Services: map[string]ServiceConfig{"a": func() ServiceConfig { c := NewServiceConfig("a"); c.Cmd = "x"; return c }()},
-		Sockets:  map[string]SocketConfig{}, Proxies: map[string]ProxyConfig{}}}},
+		Sockets:  map[string]SocketConfig{}, Proxies: map[string]ProxyConfig{}, RequiresAt: map[string]int{}}}},
 	{"command sockets", cmd(VerbSockets, SelectNone, "")},
 	{"command sockets # all", cmd(VerbSockets, SelectNone, "")},
 	{"command rollingrestart tag web", cmd(VerbRollingRestart, SelectTag, "web")},

@@ -25,6 +25,11 @@ type Declarations struct {
 	Services map[string]ServiceConfig
 	Sockets  map[string]SocketConfig
 	Proxies  map[string]ProxyConfig
+	// RequiresAt: where each service's requires was last declared (the
+	// statement's, or the file's line's, index), so that a cycle is said
+	// from the service whose declaration closes it (FromClosing); nil
+	// for a set not built from statements
+	RequiresAt map[string]int
 }
 
 // HasEnv says whether a service or proxy of d declares add_env.
@@ -45,9 +50,10 @@ func (d Declarations) HasEnv() bool {
 // NewDeclarations returns an empty set.
 func NewDeclarations() Declarations {
 	return Declarations{
-		Services: map[string]ServiceConfig{},
-		Sockets:  map[string]SocketConfig{},
-		Proxies:  map[string]ProxyConfig{},
+		Services:   map[string]ServiceConfig{},
+		Sockets:    map[string]SocketConfig{},
+		Proxies:    map[string]ProxyConfig{},
+		RequiresAt: map[string]int{},
 	}
 }
 
@@ -57,16 +63,16 @@ func NewDeclarations() Declarations {
 // P too and puts S under it. ControlCommand statements are skipped.
 func Declare(stmts []Statement) (Declarations, error) {
 	d := NewDeclarations()
-	for _, st := range stmts {
-		if err := d.declare(st); err != nil {
+	for i, st := range stmts {
+		if err := d.declare(st, i); err != nil {
 			return Declarations{}, err
 		}
 	}
 	return d, nil
 }
 
-// declare runs one statement on d (which is being built).
-func (d Declarations) declare(st Statement) error {
+// declare runs one statement on d (which is being built), the at-th.
+func (d Declarations) declare(st Statement, at int) error {
 	switch m := st.(type) {
 	case SetServiceAttr:
 		cfg, ok := d.Services[m.Service]
@@ -84,6 +90,9 @@ func (d Declarations) declare(st Statement) error {
 			cfg.Proxy = m.Proxy
 		}
 		d.Services[m.Service] = cfg
+		if m.Attr == SvcRequires {
+			d.RequiresAt[m.Service] = at
+		}
 	case SetSocketAttr:
 		cfg, ok := d.Sockets[m.Socket]
 		if !ok {

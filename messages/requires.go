@@ -50,3 +50,27 @@ func AnyCycle(graph map[string][]string) string {
 	}
 	return ""
 }
+
+// FromClosing says cycle (`a -> b -> a`, as AnyCycle says it) from the
+// service of d whose requires were declared last of those on it, back to
+// that service: the path from the declaration that closes it, as a
+// declaration's refusal says it (REFERENCE §2.8, §1.7). A cycle with no
+// service of d's is said as it is.
+func (d Declarations) FromClosing(cycle string) string {
+	names := strings.Split(cycle, " -> ")
+	if len(names) < 3 {
+		return cycle // `a -> a`
+	}
+	names = names[:len(names)-1]
+	start, last := -1, -1
+	for i, n := range names {
+		if at, ok := d.RequiresAt[n]; ok && at > last {
+			start, last = i, at
+		}
+	}
+	if start <= 0 {
+		return cycle
+	}
+	path := append(slices.Clone(names[start:]), names[:start]...)
+	return strings.Join(append(path, path[0]), " -> ")
+}
