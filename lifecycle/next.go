@@ -308,11 +308,15 @@ var (
 )
 
 func (s *step) haltedErr() error {
-	why := "destroyed"
+	return fmt.Errorf("Service '%s' is being %s", s.p.Name, s.haltedWhy())
+}
+
+// haltedWhy is what halted the service: `destroyed` or `shut down`.
+func (s *step) haltedWhy() string {
 	if s.l.Want == WantShutDown {
-		why = "shut down"
+		return "shut down"
 	}
-	return fmt.Errorf("Service '%s' is being %s", s.p.Name, why)
+	return "destroyed"
 }
 
 // --- the steps after the row ---
@@ -354,8 +358,14 @@ func (s *step) waits(k WaitKind) bool {
 
 // notBackUp is the error of a wait for running that ends down for good,
 // with why: a fail's reason, a fatal's last error (`fatal (Not ready
-// after 1s)`, REFERENCE §1.7).
+// after 1s)`, REFERENCE §1.7); `destroyed` or `shut down` when a destroy
+// or the shutdown halted it.
 func (s *step) notBackUp() error {
+	if s.l.Want.Halted() {
+		// down for good by a destroy or a shutdown, not by itself: said
+		// so, as a request that comes then is told (haltedErr)
+		return fmt.Errorf("Service '%s' did not come back up: %s", s.p.Name, s.haltedWhy())
+	}
 	why, reason := s.l.State.String(), s.l.FailReason
 	if s.l.State == messages.Fatal {
 		reason = s.l.LastError

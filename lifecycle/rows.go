@@ -373,7 +373,7 @@ var (
 	rowAwait    = row{"OK once running", "answered once running, or with an error once down for good", func(s *step) {
 		s.wait(WaitRunning)
 	}}
-	rowAwaitDown = row{"error: down; OK if done", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error; a oneshot stopped by its clean exit (done): OK", func(s *step) {
+	rowAwaitDown = row{"error: down; OK if done", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error, STATE `destroyed` or `shut down` when halted; a oneshot stopped by its clean exit (done): OK", func(s *step) {
 		if s.l.Done && s.l.State == messages.Stopped {
 			s.reply(nil)
 			return
