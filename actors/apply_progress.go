@@ -23,12 +23,12 @@ func (r *applyRun) describe() string {
 	}
 	b.WriteString("since " + r.since.Format(time.DateTime) + ": " + r.phase)
 	if g := r.g; g != nil {
-		done, total, waiting, running := applyProgress(g)
+		done, total, waiting, until := applyProgress(g)
 		fmt.Fprintf(&b, ", %d of %d done", done, total)
 		if len(waiting) > 0 {
 			b.WriteString(", waiting for " + waitedNames(waiting))
-			if running {
-				b.WriteString(" to be running")
+			if until != "" {
+				b.WriteString(" to be " + until)
 			}
 		}
 	}
@@ -49,9 +49,12 @@ func (r *applyRun) refusal() error {
 }
 
 // applyProgress is how far g got: its selected services settled, out of
-// all of them, and the services it asked and waits for (running: one of
-// them for it to be running again, a rolling restart's).
-func applyProgress(g *gather) (done, total int, waiting []string, running bool) {
+// all of them, and the services it asked and waits for, and until what
+// when it waits for them to be up again, a rolling restart's: `running`,
+// `done` for oneshots (which are never running, REFERENCE §2.10),
+// `running or done` for both; "" when it waits for none so.
+func applyProgress(g *gather) (done, total int, waiting []string, until string) {
+	var running, oneshot bool
 	for _, s := range g.all {
 		if s.selected {
 			total++
@@ -61,10 +64,21 @@ func applyProgress(g *gather) (done, total int, waiting []string, running bool) 
 		}
 		if s.decided && !s.released && !s.cancelled {
 			waiting = append(waiting, s.e.cfg.Name)
-			running = running || s.untilRunning || s.confirm
+			if s.untilRunning || s.confirm {
+				oneshot = oneshot || s.e.cfg.OneShot
+				running = running || !s.e.cfg.OneShot
+			}
 		}
 	}
-	return done, total, waiting, running
+	switch {
+	case running && oneshot:
+		until = "running or done"
+	case oneshot:
+		until = "done"
+	case running:
+		until = "running"
+	}
+	return done, total, waiting, until
 }
 
 // maxWaitedNames is how many of the services an apply under way waits
@@ -104,6 +118,10 @@ func (c *Controller) applyAsked(run *applyRun, s *step) {
 	if s.e.cfg.Ready != "" && s.e.cfg.ReadyTimeout == 0 {
 		log.Warnf("apply: rolling restart of '%s': waiting for it to be ready, with no ready_timeout_secs: "+
 			"other applies are refused until it is (a stop of '%s' ends the wait)", name, name)
+		return
+	}
+	if s.e.cfg.OneShot { // never running: its rolling restart waits for its clean exit (REFERENCE §2.10)
+		log.Infof("apply: rolling restart of '%s': waiting for it to be done", name)
 		return
 	}
 	log.Infof("apply: rolling restart of '%s': waiting for it to be running", name)
