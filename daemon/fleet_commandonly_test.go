@@ -17,7 +17,8 @@ func TestCommandOnlyCapsHubsToo(t *testing.T) {
 	}{
 		{[]string{"--command-only", "--fleet-allow", "declare,destroy"}, "cfkd: --fleet-allow declare,destroy and --command-only exclude each other"},
 		{[]string{"--command-only", "--fleet-allow", "shutdown"}, "exclude each other"},
-		{[]string{"--command-only", "--fleet-allow", ","}, ""},
+		{[]string{"--command-only", "--fleet-allow", ","}, "cfkd: --fleet-allow: empty word in ,"},
+		{[]string{"--command-only", "--fleet-allow", ""}, ""},
 		{[]string{"--command-only"}, ""},
 		{[]string{"--fleet-allow", "destroy"}, ""},
 	} {
