@@ -16,13 +16,13 @@ func TestLinesEscapeControlBytes(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	r.ok("service a cmd=sleep 100\x1b[2J", "service a desc=x\x1b]0;pwned\x07y \u202eé",
-		"service b cmd=sleep 100", "service b desc=été <ok>",
+		"service b cmd=sleep 100", "service b desc=été\u00a0<ok> 日\u3000本",
 		"socket s host=unix/", "socket s service=/tmp/x\x1by")
 	r.okDone("command start service a", 1)
 	r.expectSeq("a", starting, running)
 	want := []string{
 		"a\t\tx\\x1b]0;pwned\\x07y \\xe2\\x80\\xaeé\t\tsleep 100\\x1b[2J",
-		"b\t\tété <ok>\t\tsleep 100",
+		"b\t\tété\u00a0<ok> 日\u3000本\t\tsleep 100",
 	}
 	if got := r.ok("command desc"); !slices.Equal(got, want) {
 		t.Errorf("desc:\n%q\nwant\n%q", got, want)

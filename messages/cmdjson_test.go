@@ -17,6 +17,7 @@ func TestDescLineArrayCommandAsTheOriginal(t *testing.T) {
 		{"[\"echo\",\"\x7f\u009b31m\u202ex\U000e0001\"]", `["echo","\u007f\u009b31m\u202ex\udb40\udc01"]`},
 		{`["echo","q\"b\\t\t\n\u0001\b\f","é/x"]`, `["echo","q\"b\\t\t\n\u0001\b\f","é/x"]`},
 		{`["sleep","100"]`, `["sleep","100"]`},
+		{"[\"echo\",\"caf\u00e9\u00a0x \u65e5\u3000\u672c \U0001F468\u200d\U0001F469\"]", "[\"echo\",\"caf\u00e9\u00a0x \u65e5\u3000\u672c \U0001F468\u200d\U0001F469\"]"},
 	} {
 		st, err := Parse("service s cmd=" + tc.decl)
 		if err != nil {

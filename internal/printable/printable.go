@@ -8,12 +8,12 @@ import (
 )
 
 // String is s with what a terminal or a log should not get raw escaped:
-// bytes that are not UTF-8 and control characters become \xNN.
+// bytes that are not UTF-8 and characters that are not Shown become \xNN.
 func String(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r) {
+		if (r == utf8.RuneError && size == 1) || !Shown(r) {
 			for _, c := range []byte(s[i : i+size]) {
 				fmt.Fprintf(&b, "\\x%02x", c)
 			}
@@ -23,6 +23,21 @@ func String(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// Shown says whether r is text a terminal shows, kept as it is: a
+// graphic character (unicode.IsGraphic: letters, marks, numbers,
+// punctuation, symbols and the spaces, a no-break space or an
+// ideographic one among them), or a zero-width joiner or non-joiner,
+// which an emoji sequence or a word of Persian holds. What is not is a
+// control character (C0, DEL, C1), a bidirectional override or another
+// format character, a line or paragraph separator, a private or
+// unassigned code point. unicode.IsPrint takes no space but U+0020: with
+// it, a desc written in French or Japanese, or holding an emoji of a
+// family, came back escaped in a desc line, which is compat (REFERENCE
+// §1.6).
+func Shown(r rune) bool {
+	return unicode.IsGraphic(r) || r == '\u200c' || r == '\u200d'
 }
 
 // Line is String of each tab-separated field of line, its tabs kept: a
