@@ -43,12 +43,20 @@ func Shown(r rune) bool {
 // Line is String of each tab-separated field of line, its tabs kept: a
 // line of fields (a status or desc line, an error text) whose fields quote
 // what a user declared. Printable text, UTF-8 included, comes back byte for
-// byte, at the cost of one scan.
+// byte, at the cost of one scan, which makes nothing: a desc line of
+// each of thousands of services, written in French, is not copied.
 func Line(line string) string {
-	for i := 0; i < len(line); i++ {
-		if c := line[i]; c < ' ' && c != '\t' || c >= 0x7f {
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c >= ' ' && c < 0x7f || c == '\t' {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(line[i:])
+		if r == utf8.RuneError && size == 1 || !Shown(r) {
 			return escapeFields(line)
 		}
+		i += size
 	}
 	return line
 }
