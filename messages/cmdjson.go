@@ -10,11 +10,12 @@ import (
 // (REFERENCE §1.6, compat): compact JSON as the original's JSON::XS wrote
 // it, every printable character as it is but `"` and `\`, which are
 // escaped, as are the control characters. encoding/json escapes `<`, `>`
-// and `&` (unless told not to): those are written as they are. A
-// character that is not printable (DEL, a C1 control, U+2028, a
-// bidirectional override), which JSON::XS wrote raw, is written \uXXXX
-// (jsonPrintable), so that the desc line gives a raw client's terminal no
-// escape sequence and stays JSON (REFERENCE §1.5).
+// and `&` (unless told not to) and U+2028 and U+2029 (always): those are
+// written as they are, text a terminal does not act on. A character that
+// is not printable (DEL, a C1 control, a bidirectional override), which
+// JSON::XS wrote raw, is written \uXXXX (jsonPrintable), so that the desc
+// line gives a raw client's terminal no escape sequence and stays JSON
+// (REFERENCE §1.5).
 func argvJSON(argv []string) string {
 	var b strings.Builder
 	b.WriteByte('[')
@@ -23,7 +24,18 @@ func argvJSON(argv []string) string {
 			b.WriteByte(',')
 		}
 		b.WriteByte('"')
-		b.WriteString(jsonInner(s))
+		// each run between two U+2028 or U+2029 is escaped on its own,
+		// so that a `\u2028` written by the argument (a backslash, then
+		// `u2028`) stays `\\u2028`
+		start := 0
+		for j, r := range s {
+			if r == '\u2028' || r == '\u2029' {
+				b.WriteString(jsonInner(s[start:j]))
+				b.WriteRune(r)
+				start = j + len(string(r))
+			}
+		}
+		b.WriteString(jsonInner(s[start:]))
 		b.WriteByte('"')
 	}
 	b.WriteByte(']')
@@ -31,7 +43,7 @@ func argvJSON(argv []string) string {
 }
 
 // jsonInner is s as a JSON string without HTML escaping, its quotes
-// removed.
+// removed; s holds no U+2028 nor U+2029.
 func jsonInner(s string) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

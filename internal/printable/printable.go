@@ -28,16 +28,21 @@ func String(s string) string {
 // Shown says whether r is text a terminal shows, kept as it is: a
 // graphic character (unicode.IsGraphic: letters, marks, numbers,
 // punctuation, symbols and the spaces, a no-break space or an
-// ideographic one among them), or a zero-width joiner or non-joiner,
-// which an emoji sequence or a word of Persian holds. What is not is a
-// control character (C0, DEL, C1), a bidirectional override or another
-// format character, a line or paragraph separator, a private or
-// unassigned code point. unicode.IsPrint takes no space but U+0020: with
-// it, a desc written in French or Japanese, or holding an emoji of a
+// ideographic one among them), a zero-width joiner or non-joiner, which
+// an emoji sequence or a word of Persian holds, or a line or paragraph
+// separator (U+2028, U+2029), which no terminal acts on and the original
+// wrote raw in a desc line. What is not is a control character (C0, DEL,
+// C1), a bidirectional override or another format character, a private
+// or unassigned code point. unicode.IsPrint takes no space but U+0020:
+// with it, a desc written in French or Japanese, or holding an emoji of a
 // family, came back escaped in a desc line, which is compat (REFERENCE
 // §1.6).
 func Shown(r rune) bool {
-	return unicode.IsGraphic(r) || r == '\u200c' || r == '\u200d'
+	switch r {
+	case '\u200c', '\u200d', '\u2028', '\u2029':
+		return true
+	}
+	return unicode.IsGraphic(r)
 }
 
 // Line is String of each tab-separated field of line, its tabs kept: a

@@ -18,15 +18,15 @@ func TestString(t *testing.T) {
 
 // Text a terminal shows comes back byte for byte, its spaces and joiners
 // included: a no-break space (French), an ideographic space (Japanese),
-// an emoji of a family (U+200D), a word of Persian (U+200C). unicode.IsPrint
-// escaped them, so that a desc line, which is compat, changed its bytes
-// (REFERENCE §1.6); a control, a bidirectional override, a line
-// separator or a tag character is still escaped.
+// an emoji of a family (U+200D), a word of Persian (U+200C), a line
+// separator (U+2028). unicode.IsPrint escaped them, so that a desc line,
+// which is compat, changed its bytes (REFERENCE §1.6); a control, a
+// bidirectional override or a tag character is still escaped.
 func TestLineKeepsWhatATerminalShows(t *testing.T) {
 	for in, want := range map[string]string{
 		"caf\u00e9\u00a0cr\u00e8me\t\u65e5\u3000\u672c":                               "caf\u00e9\u00a0cr\u00e8me\t\u65e5\u3000\u672c",
 		"\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645": "\U0001F468\u200d\U0001F469 \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
-		"a\u00a0\x1b]0;t\x07\tb\u202ec\u2028\U000e0001\u009b":                         `a` + "\u00a0" + `\x1b]0;t\x07` + "\t" + `b\xe2\x80\xaec\xe2\x80\xa8\xf3\xa0\x80\x81\xc2\x9b`,
+		"a\u00a0\x1b]0;t\x07\tb\u202ec\u2028\U000e0001\u009b":                         `a` + "\u00a0" + `\x1b]0;t\x07` + "\t" + `b\xe2\x80\xaec` + "\u2028" + `\xf3\xa0\x80\x81\xc2\x9b`,
 	} {
 		if got := Line(in); got != want {
 			t.Errorf("Line(%q) = %q, want %q", in, got, want)
