@@ -16,9 +16,13 @@ func TestRecordLimitLate(t *testing.T) {
 	now := time.Unix(1763738153, 0)
 	late := make(chan int, 8)
 	l := &RecordLimit{
-		Now:       func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
-		Late:      func(n int) { late <- n },
-		LateAfter: 50 * time.Millisecond,
+		Now:  func() time.Time { mu.Lock(); defer mu.Unlock(); return now },
+		Late: func(n int) { late <- n },
+		// long enough that a stall of a loaded machine between two
+		// Allows (a GC, the scheduler) does not fire it: at 50 ms, one
+		// of 60 ms before the record that carries the count fired it,
+		// and that record found no count to carry
+		LateAfter: time.Second,
 	}
 	step := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	allow := func(wantOK bool, wantMuted int) {
