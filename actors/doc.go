@@ -121,7 +121,9 @@
 // proxy_loglines.go). A status or log line that changes nothing (one
 // that does not parse, one about a service or a process cfkd did not
 // start) is logged once a second at most, the next record counting those
-// that were not: a proxy in a loop never floods cfkd's own log. Every
+// that were not (or, when none comes, the RecordLimit's Late, from its
+// timer's goroutine, which reads nothing the actor writes): a proxy in a
+// loop never floods cfkd's own log. Every
 // run has a number: a status line of a former run is logged as a stray's,
 // and ignored; its log lines are dropped, but those of the run that
 // ended last (endedRun: what it wrote before its end, read after it),
@@ -316,7 +318,8 @@
 //     never a wait): thousands waiting do not flood the log. A count
 //     that no record comes to carry (the shortage ended) is logged on
 //     its own by the RecordLimit's one-shot timer (Late), armed only
-//     while records are kept back.
+//     while records are kept back; so is that of the console's refused
+//     connections (ConsolePolicy.refused).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

@@ -64,6 +64,8 @@ type ConsolePolicy struct {
 	initOnce sync.Once
 	refuses  chan struct{} // a token per refusal being written
 	refused  RecordLimit   // the audit records of refused connections
+	// refusedLate sets refused's Late with the first refusal's logger
+	refusedLate sync.Once
 }
 
 // RecordLimit lets through one record a second of what anyone may cause
@@ -376,12 +378,20 @@ func (p *ConsolePolicy) tooMany(kept bool) string {
 
 // logRefusal logs a connection refused at connect, at most one line a
 // second (a flood of connections must not fill the disk): the next line
-// says how many more were refused meanwhile.
+// says how many more were refused meanwhile, and when none comes (the
+// flood ended) a line of their own does, 2 s after the last.
 func (p *ConsolePolicy) logRefusal(log *logrus.Logger, peer string, why error, detail string) {
 	e := log.WithFields(logrus.Fields{"category": AuditCategory, "peer": peer})
 	if errors.Is(why, messages.ErrTooManyConnections) && detail == "" {
 		detail = p.tooMany(false)
 	}
+	p.refusedLate.Do(func() {
+		// the count of a flood's last second, which no record comes to
+		// carry once it ended (REFERENCE §5.5)
+		p.refused.Late = func(muted int) {
+			log.WithField("category", AuditCategory).Warnf("%d more connections refused since the last line, not logged", muted)
+		}
+	})
 	ok, muted := p.refused.Allow()
 	if !ok {
 		return

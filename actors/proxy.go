@@ -168,13 +168,28 @@ type Proxy struct {
 const maxLastPids = 1024
 
 func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File) *Proxy {
-	return &Proxy{
+	p := &Proxy{
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
 		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{},
 		alone:  map[string]bool{},
 		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
+	// the count of the last second of a flood of such lines, which no
+	// record comes to carry once the proxy stopped writing them: logged
+	// on its own (REFERENCE §4.4, §4.5). Late runs on a timer's
+	// goroutine: it reads neither p.cfg nor anything the actor writes.
+	log, name := p.log, cfg.Name
+	p.badStatus.Late = func(muted int) {
+		log.Errorf("%d more bad status lines from proxy '%s' since the last such record, not logged", muted, name)
+	}
+	p.strayStatus.Late = func(muted int) {
+		log.Warnf("%d more status lines from proxy '%s' that changed nothing since the last such record, not logged", muted, name)
+	}
+	p.badLog.Late = func(muted int) {
+		log.Errorf("%d more bad log lines from proxy '%s' since the last such record, not logged", muted, name)
+	}
+	return p
 }
 
 // Receive implements actor.Actor.

@@ -27,6 +27,7 @@ func TestHTTPActionsAudited(t *testing.T) {
 	var now atomic.Int64 // seconds; the handlers read it
 	now.Store(1000)
 	r.web.refusals.Now = func() time.Time { return time.Unix(now.Load(), 0) } // no request runs yet
+	r.web.refusals.LateAfter = time.Hour                                      // the counts go with the records, never late
 	r.ok("service a cmd=sleep 100", "service a startwait_secs=0.01")
 	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)
 	// refusals without a known token: one record a second (anyone may send them)
@@ -76,6 +77,7 @@ func TestHTTPUnknownActionAuditedWithItsToken(t *testing.T) {
 	t.Parallel()
 	r, hook := auditRig(t, "read reader-token-0123456789 viewer\noperate operator-token-0123456789 ops\n")
 	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
+	r.web.refusals.LateAfter = time.Hour                                // nothing logged late
 	r.ok("service a cmd=sleep 100")
 	r.expect("POST", "/api/services/a/start", "", http.StatusForbidden)                            // recorded: the second's one
 	r.expect("POST", "/api/services/a/kill", "", http.StatusNotFound)                              // kept back
@@ -100,6 +102,7 @@ func TestHTTPUnroutedRequestsAudited(t *testing.T) {
 	t.Parallel()
 	r, hook := auditRig(t, "operate operator-token-0123456789 ops\n")
 	r.web.refusals.Now = func() time.Time { return time.Unix(1000, 0) } // one second all along
+	r.web.refusals.LateAfter = time.Hour                                // nothing logged late
 	r.ok("service a cmd=sleep 100")
 	const op = "operator-token-0123456789"
 	r.expect("GET", "/api/nothing", op, http.StatusNotFound)

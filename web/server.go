@@ -184,6 +184,24 @@ func limited(l *actors.RecordLimit, write func(more string)) {
 	write(more)
 }
 
+// lateCounts logs the count of the last second of a flood of refusals,
+// which no record comes to carry once it ended, on its own, 2 s after the
+// last record (actors.RecordLimit's Late: a one-shot timer armed only
+// while records are kept back).
+func (s *Server) lateCounts() {
+	log := s.o.Log
+	s.refusals.Late = func(muted int) {
+		log.WithFields(logrus.Fields{"category": actors.AuditCategory, "right": rights.None.String()}).
+			Warnf("http: %d more requests refused since the last record, not logged", muted)
+	}
+	s.connRefusals.Late = func(muted int) {
+		log.Warnf("http: %d more connections refused since the last record, not logged", muted)
+	}
+	s.streamRefusals.Late = func(muted int) {
+		log.Warnf("http: %d more streams refused since the last record, not logged", muted)
+	}
+}
+
 // connRefused logs a connection refused as one too many of its peer, one
 // record a second at most.
 func (s *Server) connRefused(peer string, open int) {
@@ -259,6 +277,7 @@ func New(o Options) *Server {
 	s := &Server{o: o, hub: newHub(o.Events, o.Queue), mux: http.NewServeMux(), quit: make(chan struct{}),
 		streams: make(chan struct{}, o.Streams)}
 	s.streamPeers.PerKey = o.StreamsPerPeer
+	s.lateCounts()
 	static, _ := fs.Sub(staticFS, "static")
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

@@ -66,6 +66,7 @@ func newRefusalRig(t *testing.T) *refusalRig {
 	log.SetOutput(x.logged)
 	x.r = newRig(t, Options{Streams: 4, Logs: quietLogs{}, Log: log})
 	x.r.web.streamRefusals.Now = func() time.Time { x.mu.Lock(); defer x.mu.Unlock(); return x.now }
+	x.r.web.streamRefusals.LateAfter = time.Hour // the counts go with the records (a slow host: never late)
 	x.r.ok("service a cmd=sleep 100")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
