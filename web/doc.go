@@ -44,7 +44,9 @@
 //     page has a deadline.
 //   - Actions need the token: without --http-token every POST is 403; with
 //     it, a request without `Authorization: Bearer TOKEN` is 403 and one
-//     with a wrong token 401 (compared in constant time).
+//     with a wrong token 401 (compared in constant time). A token is
+//     taken from that header only: one in the URL's query (token,
+//     access_token) is a 400 for everyone, on every path (tokenInURL).
 //   - Reads need an identity: a GET (but the page's shell, / and its
 //     files, which hold no data, and /api/auth) is answered only to a
 //     request with a token of the file (any level), to one whose peer the

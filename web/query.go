@@ -46,3 +46,28 @@ func (s *Server) queryOK(w http.ResponseWriter, r *http.Request, pattern string)
 	}
 	return true
 }
+
+// tokenInURL answers 400 a request that carries a token in its query
+// (`?token=...`, `?access_token=...`, RFC 6750 §2.3's name), on any path,
+// whoever sends it (REFERENCE §10.1): cfkd never takes one there, as a
+// URL is kept in proxies' access logs and browsers' history. It was the
+// usual 401 of a peer that may not read, which did not say the token was
+// not taken, and root's 400 of an unknown parameter. The refusal is
+// audited as those with no known token are; neither says the token.
+func (s *Server) tokenInURL(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.RawQuery == "" {
+		return false
+	}
+	v, _ := url.ParseQuery(r.URL.RawQuery) // what decodes: a token among what does not is still one
+	for k := range v {
+		if !strings.EqualFold(k, "token") && !strings.EqualFold(k, "access_token") {
+			continue
+		}
+		shown := strconv.Quote(k)
+		writeError(w, http.StatusBadRequest, "a token in the URL (query parameter "+shown+") is never taken: URLs are kept in proxies' logs and browsers' history; send it in the Authorization header, Authorization: Bearer TOKEN (nothing was done)")
+		p := r.URL.Path
+		s.refused(r, "not authorized: %s %q (a token in the URL)", r.Method, p[:min(len(p), 128)])
+		return true
+	}
+	return false
+}

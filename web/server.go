@@ -343,6 +343,9 @@ func (s *Server) Handler() http.Handler {
 			s.refused(r, "not authorized: %s %q (%d Authorization headers)", r.Method, r.URL.Path[:min(len(r.URL.Path), 128)], n)
 			return
 		}
+		if s.tokenInURL(w, r) {
+			return
+		}
 		api := apiPath(r.URL.Path)
 		acts := r.Method != http.MethodGet && r.Method != http.MethodHead
 		if !acts && !s.mayRead(w, r) {
