@@ -71,6 +71,7 @@ func parseReady(attr, v string) (Value, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return Value{}, invalidValue(attr, v, want)
 		}
+		return Value{Str: string(ReadyHTTP) + ":" + httpSpelling(target, u.Scheme)}, nil
 	case ReadyExec:
 		if strings.TrimSpace(target) == "" || strings.IndexByte(target, 0) >= 0 {
 			return Value{}, invalidValue(attr, v, want)
@@ -79,6 +80,51 @@ func parseReady(attr, v string) (Value, error) {
 		return Value{}, invalidValue(attr, v, want)
 	}
 	return Value{Str: v}, nil
+}
+
+// httpSpelling is one spelling of a ready=http: URL that url.Parse took
+// (scheme its scheme, lower case): the scheme and a host name in lower
+// case, an IP address as netip writes it (`[0:0::1]` is `[::1]`), the
+// port without its leading zeros, so that an apply finds
+// `http://H:0080/` and `http://h:80/` equal (REFERENCE §1.4), as a
+// ready=tcp: address. Those name the same resource (RFC 3986 §6.2.2.1),
+// the probe connects to the same address and sends what a browser sends
+// for either. Everything else is kept as written: the user, the path, the
+// query and their escapes (a server may tell `%7e` from `~`, `/A` from
+// `/a`), and a default port written out or not (the Host header differs:
+// `h:80`, `h`).
+func httpSpelling(target, scheme string) string {
+	rest := target[strings.Index(target, "://")+len("://"):] // url.Parse found a host: there is one
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	user := ""
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		user, authority = authority[:at+1], authority[at+1:]
+	}
+	host, port := authority, ""
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.Contains(authority[i:], "]") {
+		host, port = authority[:i], authority[i+1:]
+	}
+	switch {
+	case strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]"):
+		if ip, err := netip.ParseAddr(host[1 : len(host)-1]); err == nil && ip.Zone() == "" {
+			host = "[" + ip.String() + "]"
+		}
+	case !strings.Contains(host, "%"): // a name escaped is kept as it is
+		host = asciiLower(host) // an IPv4 address netip takes is written so already
+	}
+	if port != "" && strings.Trim(port, "0123456789") == "" {
+		if port = strings.TrimLeft(port, "0"); port == "" {
+			port = "0"
+		}
+	}
+	if port != "" || strings.HasSuffix(authority, ":") {
+		host += ":" + port
+	}
+	return scheme + "://" + user + host + tail
 }
 
 // signals are the signals `stop_signal` and the signal verb accept.
