@@ -40,3 +40,23 @@ func TestReadyNotifyTakesNoTarget(t *testing.T) {
 		t.Errorf("ready=notify: %v", err)
 	}
 }
+
+// REFERENCE §2.9: a ready=http: port out of 1-65535 is refused when the
+// line is read, as a ready=tcp: one is. It was taken, and the probe
+// failed at each try until ready_timeout_secs ended the start.
+func TestReadyHTTPPortOutOfRange(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"http:http://h:0/", "http:http://h:99999/", "http:https://[::1]:65536/x", "http:http://h:000/", "http:http://h:99999999999999999999999/"} {
+		line := "service a ready=" + v
+		_, err := Parse(line)
+		want := `invalid value for ready: "` + v + `" (want notify, tcp:HOST:PORT, http:URL as in http:http://HOST:PORT/PATH, or exec:COMMAND)`
+		if err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", line, err, want)
+		}
+	}
+	for _, v := range []string{"http:http://h:1/", "http:http://h:65535/", "http:http://h:/", "http:http://h/", "http:https://[::1]:08443/"} {
+		if _, err := Parse("service a ready=" + v); err != nil {
+			t.Errorf("ready=%s: %v", v, err)
+		}
+	}
+}

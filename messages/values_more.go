@@ -71,6 +71,14 @@ func parseReady(attr, v string) (Value, error) {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return Value{}, invalidValue(attr, v, want)
 		}
+		// a port out of 1-65535 is refused here, as tcp:'s is: it was
+		// taken, and the probe failed at each try until
+		// ready_timeout_secs ended the start (REFERENCE §2.9)
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				return Value{}, invalidValue(attr, v, want)
+			}
+		}
 		return Value{Str: string(ReadyHTTP) + ":" + httpSpelling(target, u.Scheme)}, nil
 	case ReadyExec:
 		if strings.TrimSpace(target) == "" || strings.IndexByte(target, 0) >= 0 {
