@@ -61,6 +61,24 @@ func notASocket(path string, err error) error {
 	return fmt.Errorf("%s is not a socket: give cfkd's admin socket (unix:HOME/sock for cfkd --home HOME)", path)
 }
 
+// socketOfAnotherKind is why a UNIX address refused a stream connection
+// with EPROTOTYPE: its path is a socket of another kind, a datagram one
+// such as cfkd's own HOME/notify (§2.9) next to HOME/sock, or a seqpacket
+// one. Only a datagram socket is probed, by a connect that sends nothing
+// (it merely names the peer of cfkctl's own socket); a seqpacket one would
+// take the connect as a client's, so it is said to be of another kind.
+func socketOfAnotherKind(path string) error {
+	if c, err := net.Dial("unixgram", path); err == nil {
+		c.Close()
+		if filepath.Base(path) == "notify" {
+			return fmt.Errorf("%s is a datagram socket, cfkd's notify socket perhaps, not its admin socket: cfkd's socket is unix:%s if that is cfkd's --home",
+				path, filepath.Join(filepath.Dir(path), "sock"))
+		}
+		return fmt.Errorf("%s is a datagram socket, not a stream socket as cfkd's admin socket is: give cfkd's admin socket (unix:HOME/sock for cfkd --home HOME)", path)
+	}
+	return fmt.Errorf("%s is a socket of another kind than cfkd's admin socket, a stream one: give cfkd's admin socket (unix:HOME/sock for cfkd --home HOME)", path)
+}
+
 // closedError: cfkd closed the connection (io.EOF before a reply,
 // io.ErrUnexpectedEOF inside one).
 type closedError struct {
@@ -128,6 +146,8 @@ func (s *session) connect() error {
 			err = errors.New("$HOME is not set: give cfkd's address with -a ADDRESS or $CFKCTL_ADDRESS")
 		} else if network == "unix" && errors.Is(err, syscall.ECONNREFUSED) {
 			err = notASocket(address, err)
+		} else if network == "unix" && errors.Is(err, syscall.EPROTOTYPE) {
+			err = socketOfAnotherKind(address)
 		}
 		return &connectError{addr: s.opts.address, err: err}
 	}
