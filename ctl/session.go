@@ -87,12 +87,20 @@ type closedError struct {
 	// upgrade, when set, is the upgrade in place that came while the
 	// request was in flight (upgradedSince): what the close means
 	upgrade string
+	// addr is the address given, which a peer that is no cfkd
+	// (a *protocol.ForeignReplyError) is at
+	addr string
 }
 
 func (c *closedError) Error() string {
 	if c.upgrade != "" {
 		return c.what + ": cfkd closed the connection: an upgrade in place came meanwhile (" + c.upgrade +
 			"); the request was taken, and the cfkd that runs now carries it on: see cfkctl status"
+	}
+	var foreign *protocol.ForeignReplyError
+	if errors.As(c.err, &foreign) {
+		return fmt.Sprintf("%s: the connection closed after a line no cfkd sends (%q): is '%s' cfkd's admin socket?",
+			c.what, foreign.Line, c.addr)
 	}
 	return c.what + ": cfkd closed the connection"
 }
@@ -217,7 +225,8 @@ func (s *session) request(line string) (messages.Reply, error) {
 	if err != nil {
 		err = s.convError("reading from cfkd", err)
 		var closed *closedError
-		if errors.As(err, &closed) && !endsCfkd(line) {
+		var foreign *protocol.ForeignReplyError
+		if errors.As(err, &closed) && !endsCfkd(line) && !errors.As(err, &foreign) {
 			closed.upgrade = s.upgradedSince(sent)
 		}
 		return messages.Reply{}, err
@@ -331,7 +340,7 @@ func (s *session) convError(what string, err error) error {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("%s: no answer within %v (see --timeout)", what, s.opts.timeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &closedError{what: what, err: err}
+		return &closedError{what: what, err: err, addr: s.opts.address}
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -129,6 +129,25 @@ func TestClosedMidReply(t *testing.T) {
 	}
 }
 
+// An address that is no cfkd's but a web server's (cfkd's own --http
+// port given to -a) answers a request with HTTP and closes: cfkctl says
+// that a line no cfkd sends came, and asks whether the address is cfkd's,
+// where it said "cfkd closed the connection" (and asked the web server
+// `command upgraded` on a new connection).
+func TestForeignPeerIsSaid(t *testing.T) {
+	f := newFakeServer(t, map[string]string{"command status all": "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n400 Bad Request"})
+	f.close["command status all"] = true
+	r := runCtl(t, f, runCfg{}, "status")
+	want := "cfkctl: reading from cfkd: the connection closed after a line no cfkd sends (\"HTTP/1.1 400 Bad Request\"): is '" +
+		f.addr + "' cfkd's admin socket?\n"
+	if r.code != ExitError || r.stdout != "" || r.stderr != want {
+		t.Fatalf("got %+v, want stderr %q", r, want)
+	}
+	if got := f.waitRequests(t, 1); len(got) != 1 || f.connections() != 1 {
+		t.Fatalf("requests %q over %d connections, want the status alone", got, f.connections())
+	}
+}
+
 func TestOneConnectionManyRequests(t *testing.T) {
 	f := newFakeServer(t, map[string]string{ // a cfkd that takes one selector a request
 		"command up service a service b tag c": fail("service selector takes exactly 1 argument: name"),

@@ -35,6 +35,10 @@
 // Leniency on reading replies: a line ending in "\r\n" that is neither OK
 // nor an ERROR is taken as a body line; "ERROR:" without the space is an
 // error too; body lines that came before an ERROR are returned with it.
+// Such a line is remembered all the same: if the connection then closes
+// before a terminator, the error is a *ForeignReplyError naming it (no
+// cfkd sends one: the peer is something else, a web server), still an
+// io.ErrUnexpectedEOF.
 // A terminator is *not* recognised without its "\r": the original Perl
 // client did not either (it matched /^OK$CRLF/), and accepting "OK\n" would
 // end the reply early at a body line "OK" (`command list` with a service

@@ -36,6 +36,19 @@ var ErrReplyLineTooLong = fmt.Errorf("reply line too long (max %d bytes)", MaxRe
 // ErrBadRequest: WriteRequest was given a line holding "\n".
 var ErrBadRequest = errors.New("request line holds a line feed")
 
+// ForeignReplyError: the server closed the connection in the middle of a
+// reply that held a line ending in "\r\n" that is no terminator, which no
+// cfkd sends (its body lines end in "\n" alone): the peer is no cfkd (a
+// web server given for its address). Line is the first such line. It
+// unwraps to io.ErrUnexpectedEOF.
+type ForeignReplyError struct{ Line string }
+
+func (e *ForeignReplyError) Error() string {
+	return fmt.Sprintf("a line no cfkd sends (%q), then the end of the connection", e.Line)
+}
+
+func (e *ForeignReplyError) Unwrap() error { return io.ErrUnexpectedEOF }
+
 // RemoteError is the MESSAGE of an "ERROR: MESSAGE" reply, as ReadReply
 // puts it in messages.Reply.Err. Error returns MESSAGE unchanged so that
 // clients can show and match the server's exact text.
@@ -164,17 +177,23 @@ func WriteReply(w io.Writer, rep messages.Reply) error {
 // lines that a non-conforming server sent before it). The returned error is
 // about the connection, not the reply:
 //   - io.EOF: the server closed the connection before any byte of a reply;
-//   - io.ErrUnexpectedEOF: it closed in the middle of a reply;
+//   - io.ErrUnexpectedEOF: it closed in the middle of a reply; a
+//     *ForeignReplyError (which unwraps to it) when that reply held a
+//     line ending in "\r\n" that is no terminator (the peer is no cfkd);
 //   - ErrReplyLineTooLong: a line is longer than MaxReplyLine; the
 //     connection is then out of step and must be closed;
 //   - any other error of r, as it is.
 func ReadReply(r *bufio.Reader) (messages.Reply, error) {
 	var lines []string
+	foreign := -1 // the first line that ended in "\r\n" and was no terminator
 	for first := true; ; first = false {
 		// Room for MaxReplyLine bytes and a "\r" before the "\n".
 		line, nl, err := readLine(r, MaxReplyLine+1, ErrReplyLineTooLong, true)
 		if err == io.EOF && (!first || len(line) > 0) {
 			err = io.ErrUnexpectedEOF
+			if foreign >= 0 {
+				err = &ForeignReplyError{Line: lines[foreign]}
+			}
 		}
 		if err != nil {
 			return messages.Reply{}, err
@@ -191,6 +210,9 @@ func ReadReply(r *bufio.Reader) (messages.Reply, error) {
 				return messages.Reply{Lines: lines, Err: &RemoteError{Msg: string(msg)}}, nil
 			}
 			line = content
+			if foreign < 0 {
+				foreign = len(lines)
+			}
 		}
 		if len(line) > MaxReplyLine {
 			return messages.Reply{}, ErrReplyLineTooLong
