@@ -327,7 +327,25 @@ func Decode(b []byte) (*State, error) {
 	if err := s.check(); err != nil {
 		return nil, fmt.Errorf("upgrade state: %w", err)
 	}
+	s.respell()
 	return &s, nil
+}
+
+// respell gives the declarations a former cfkd kept as written (user=007,
+// ready=tcp:HOST:0080) the spelling this one parses them to, so that an
+// apply compares like with like and restarts nothing for a spelling
+// (messages.ServiceConfig.Respell, REFERENCE §1.4).
+func (s *State) respell() {
+	for i := range s.Services {
+		s.Services[i].Config.Respell()
+		if r := s.Services[i].RunConfig; r != nil {
+			r.Respell()
+		}
+	}
+	for i := range s.Sockets {
+		s.Sockets[i].Config.Respell()
+		s.Sockets[i].Bound.Respell()
+	}
 }
 
 func (s *State) check() error {
