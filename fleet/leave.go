@@ -128,7 +128,8 @@ func (h *hub) hostLeaving(m *wire.Leaving) {
 // hostBack: host's new cfkd serves again (wire.Back, after an upgrade in
 // place): each stream's subscription there is made now, where it waited
 // for its retry (Config.Timeout), the host's events meanwhile lost. One
-// the hub still holds is of the former cfkd, which took it with it.
+// the hub still holds is of the former cfkd, which took it with it, or
+// one its retry made at the new cfkd already: it is told to end.
 func (h *hub) hostBack(m *wire.Back) {
 	i, ok := h.byName[m.Host]
 	if !ok {
@@ -147,7 +148,13 @@ func (h *hub) hostBack(m *wire.Back) {
 				sub.retry.Stop()
 			}
 			if c := sub.call; c != nil {
+				// the former cfkd's, which took it with it, or one the
+				// retry made at the new cfkd before this Back came: that
+				// one is ended there, or it would hold one of the hub's
+				// streams at the host for as long as it runs (an
+				// Unsubscribe of the former's is ignored)
 				h.forget(c)
+				h.unsubscribe(c.host, c.id)
 				sub.call = nil
 			}
 			h.subscribe(sub)

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -161,5 +162,52 @@ func TestHostThatStayedIsNotSaidToLeave(t *testing.T) {
 	next("the host down", func(s string) bool { return strings.Contains(s, `"to":"down"`) })
 	if s := strings.Join(got, "\n"); strings.Contains(s, WhyHostUpgraded) || strings.Contains(s, `"from":"down"`) {
 		t.Fatalf("the stream said:\n%s\nwant the host down for its connection, once", s)
+	}
+}
+
+// A Back that reaches the hub after its retry subscribed at the host's
+// new cfkd already (its --fleet-timeout shorter than the new cfkd's
+// start) ends that subscription as it makes the new one: the hub forgot
+// it unsaid, and the host kept it, one of the hub's 16 streams there
+// held for as long as the host ran (REFERENCE §12.3).
+func TestBackAfterTheRetryLeavesNoStreamBehind(t *testing.T) {
+	const timeout = 300 * time.Millisecond // the retry: before the Back
+	tf := newTestFleetTimeout(t, timeout, "web1")
+	st, _ := messages.Parse("command fleet events")
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
+	waitSubscribed(t, tf.locals[0], 10*time.Second)
+	addr := tf.hosts[0].Address()
+	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
+	tf.hosts[0].Stop()
+	cfg := tf.config("web1", "")
+	cfg.Listen = addr
+	loc := &fakeLocal{name: "web1"}
+	next := serveNode(t, cfg, loc)
+	first := waitSubscribed(t, loc, 10*time.Second) // the hub's retry
+	next.Back(hubs)
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		loc.mu.Lock()
+		n := len(loc.feeds)
+		loc.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("no subscription after the Back")
+		}
+	}
+	ctx, cancel := contextWithTimeout(5 * time.Second)
+	defer cancel()
+	for {
+		if _, err := first.Next(ctx); err != nil {
+			if !errors.Is(err, actors.ErrFeedClosed) {
+				t.Fatalf("the subscription the retry made is still served after the Back: %v", err)
+			}
+			break
+		}
 	}
 }
