@@ -189,11 +189,16 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if u.flush != nil {
 		u.flush(flushWait)
 	}
+	// the hubs are told before the freeze: one that does not answer (a
+	// hub stalled, its connection still open) would hold the services
+	// frozen for the whole bound of the wait (REFERENCE §12.3, §13.3)
+	hubs := u.fleet.left(fleet.WhyHostUpgraded)
 	u.log.Infof("upgrade: %s is cfkd %s: freezing", path, version)
 
 	// 2. freeze
 	st, files, copyVar, err := u.freeze(tree)
 	if err != nil {
+		u.fleet.stay(hubs) // told it was leaving
 		return err
 	}
 
@@ -202,7 +207,6 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	answer(messages.Reply{Lines: []string{"upgrading to cfkd " + version}})
 	// the new cfkd does not carry a hub's requests on: answered now
 	u.fleet.endRequests(fleet.WhyHubUpgraded)
-	hubs := u.fleet.left(fleet.WhyHostUpgraded)
 	if _, err := tree.System.Root.RequestFuture(console, actors.DrainConsole{KeepListener: true}, 3*time.Second).Result(); err != nil {
 		u.log.WithError(err).Warn("upgrade: the console did not drain in time")
 	}

@@ -45,6 +45,7 @@ func (n *Node) Leave(why string) []string {
 	select {
 	case <-m.done:
 	case <-t.C:
+		n.cfg.Log.WithField("category", logCategory).Warnf("fleet: a hub told that cfkd goes (%s) did not acknowledge it within %v: going on", why, leaveBound)
 	}
 	select {
 	case told := <-m.told:

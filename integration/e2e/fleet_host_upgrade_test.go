@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -80,4 +83,48 @@ func TestFleetHostUpgradedEventsReachTheStream(t *testing.T) {
 			return strings.HasPrefix(l, "web1\t") && strings.Contains(l, `"service":"z"`) && strings.Contains(l, `"to":"stopping"`)
 		})
 	})
+}
+
+// TestFleetUpgradeTellsAStalledHubBeforeTheFreeze: a host upgraded in
+// place while a hub connected to it is stalled (its process stopped, its
+// connection open) tells it it goes before the freeze, so that the half
+// second it waits for an acknowledgement that does not come does not
+// hold the services frozen too (REFERENCE §12.3, §13.3): it told its hubs
+// after the freeze, and its services stayed frozen 0.5 s (`state written
+// 521ms ago`) where they stay some 20 ms.
+func TestFleetUpgradeTellsAStalledHubBeforeTheFreeze(t *testing.T) {
+	t.Parallel()
+	r := startFleet(t, fleetServices)
+	web1 := r.hosts["web1"]
+	waitRunning(t, web1, "a", "b")
+	// a request: the hub connects to web1, which then knows it
+	if _, outc := hostLines(t, r.hub.dial().do("command fleet status")); outc["web1"].Kind != messages.FleetOK {
+		t.Fatalf("web1: %+v, want ok", outc["web1"])
+	}
+	hub := r.hub.cmd.Process
+	if err := hub.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hub.Signal(syscall.SIGCONT) }) // before its stop
+	if rep := web1.dial().do("command upgrade"); rep.Err != nil {
+		t.Fatalf("upgrade: %v", rep.Err)
+	}
+	// the hub stays stopped until the new cfkd serves: it acknowledges
+	// nothing meanwhile
+	const warn, freeze, adopted = "did not acknowledge it within", ": freezing", "upgraded in place from"
+	var log string
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(web1.home, "cfkd.log"))
+		log = string(b)
+		if strings.Contains(log, warn) && strings.Contains(log, freeze) && strings.Contains(log, adopted) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("web1's log lacks %q, %q or %q:\n%s", warn, freeze, adopted, log)
+		}
+	}
+	hub.Signal(syscall.SIGCONT)
+	if strings.Index(log, warn) > strings.Index(log, freeze) {
+		t.Fatalf("web1 told its hubs it goes after the freeze:\n%s", log)
+	}
 }
