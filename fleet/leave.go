@@ -15,6 +15,9 @@ import (
 const (
 	WhyHostShutDown = "cfkd shut down"
 	WhyHostUpgraded = "cfkd is being upgraded in place"
+	// WhyHostLeft is what a hub says of a host that said it goes with a
+	// text the hub does not know (a newer cfkd's, or a peer's own)
+	WhyHostLeft = "cfkd said it goes"
 )
 
 // leaveBound is how long Leave waits for the hubs' acknowledgements: a
@@ -122,7 +125,13 @@ func (h *hub) hostLeaving(m *wire.Leaving) {
 	if !ok {
 		return
 	}
-	h.leaving[h.inv[i].Addr] = m.Why
+	why := m.Why
+	if why != WhyHostShutDown && why != WhyHostUpgraded {
+		// the hub says of a host only words it knows: the text is the
+		// hub's verdict, in every request's `down` (REFERENCE §12.6)
+		why = WhyHostLeft
+	}
+	h.leaving[h.inv[i].Addr] = why
 	h.post(i, &wire.LeavingAck{Id: m.Id, Hub: h.name})
 }
 

