@@ -818,7 +818,13 @@ var rowBackoffElapsed = row{"launch", "the retry: → starting once launched", f
 	s.launch()
 }}
 
-var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next crash is launched again at once", func(s *step) {
+var rowResetElapsed = row{"crashes reset", "it ran restart_reset_secs: the next crash is launched again at once; re-armed for the rest when restart_reset_secs was raised since", func(s *step) {
+	// the timer was armed with the value of the run's start: one raised
+	// since (an apply takes it in place, REFERENCE §1.4) holds for it
+	if left := s.p.RestartReset - s.now().Sub(s.l.RunningSince); left > 0 {
+		s.arm(TimerReset, left)
+		return
+	}
 	s.l.Crashes = 0 // told by Next (told)
 }}
 
