@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -16,7 +18,8 @@ import (
 // by that CA, valid for validity (not past the CA's end): a member added
 // to a fleet without outside CA tooling (REFERENCE §12.2). It refuses
 // what Generate refuses, a member whose files dir already holds (nothing
-// is overwritten), and a CA key that is not the CA certificate's. The
+// is overwritten), a host at the address of another host of dir's
+// inventory, and a CA key that is not the CA certificate's. The
 // inventory is left as it is: the caller says which lines to add.
 func Issue(dir string, members []Member, validity time.Duration) error {
 	if err := checkMembers(members); err != nil {
@@ -28,6 +31,9 @@ func Issue(dir string, members []Member, validity time.Duration) error {
 		names = append(names, c, k)
 	}
 	if err := refuseExisting(dir, names); err != nil {
+		return err
+	}
+	if err := refuseTakenAddrs(dir, members); err != nil {
 		return err
 	}
 	caCert, caKey, err := loadCA(dir)
@@ -90,4 +96,38 @@ func loadCA(dir string) (*x509.Certificate, crypto.Signer, error) {
 		return nil, nil, fmt.Errorf("%s is not the key of %s", keyFile, certFile)
 	}
 	return caCert, key, nil
+}
+
+// refuseTakenAddrs refuses a host of members at the address of another
+// host of dir's inventory (if dir holds one), as Generate refuses two
+// hosts of one address: the hubs would refuse the line of the one added.
+// A host of the inventory issued anew (its certificate expired, its key
+// lost, or it moved) is not refused, nor a hub.
+func refuseTakenAddrs(dir string, members []Member) error {
+	name := filepath.Join(dir, InventoryFile)
+	b, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for n, line := range strings.Split(string(b), "\n") {
+		w := strings.Fields(line)
+		if len(w) < 3 || w[0] != "host" {
+			continue
+		}
+		for _, kv := range w[2:] {
+			addr, ok := strings.CutPrefix(kv, "addr=")
+			if !ok {
+				continue
+			}
+			for _, m := range members {
+				if m.Role == RoleHost && m.Name != w[1] && SameAddr(m.Addr) == SameAddr(addr) {
+					return fmt.Errorf("%s: address %s is that of host %s (%s:%d)", m.Name, m.Addr, w[1], name, n+1)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -86,3 +86,31 @@ func TestIssueAddsAMember(t *testing.T) {
 		t.Error("web3.pem written with a key that is not the CA's")
 	}
 }
+
+// Issue refuses a host at the address of another host of the fleet's
+// inventory in dir, as Generate refuses two hosts of one address among
+// the members it makes: it issued `web2` at web1's address, and printed
+// an inventory line the hubs then refused, the certificate made. A
+// certificate issued anew for a host of the inventory (its own expired,
+// its key lost, or it moved) and a hub where a host listens are not
+// refused (REFERENCE §12.2).
+func TestIssueRefusesAHostAtTheAddressOfAnother(t *testing.T) {
+	dir := t.TempDir()
+	if err := Generate(dir, []Member{{"hub", RoleHub, "127.0.0.1:7000"}, {"web1", RoleHost, "127.0.0.2:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, InventoryFile)
+	err := Issue(dir, []Member{{"web2", RoleHost, "127.0.0.2:07000"}}, time.Hour)
+	if want := "web2: address 127.0.0.2:07000 is that of host web1 (" + inv + ":1)"; err == nil || err.Error() != want {
+		t.Errorf("%v, want %q", err, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "web2.pem")); err == nil {
+		t.Error("web2.pem written")
+	}
+	// web1's files went to web1: issued anew, where it is or moved
+	os.Remove(filepath.Join(dir, "web1.pem"))
+	os.Remove(filepath.Join(dir, "web1.key"))
+	if err := Issue(dir, []Member{{"web1", RoleHost, "127.0.0.2:7000"}, {"hub2", RoleHub, "127.0.0.2:7001"}, {"hub3", RoleHub, "127.0.0.2:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+}
