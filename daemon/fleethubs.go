@@ -1,8 +1,22 @@
 package daemon
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
+
+	"github.com/cfk/cfk/fleet"
+	"github.com/cfk/cfk/internal/printable"
+	"github.com/cfk/cfk/internal/safepath"
+	"github.com/sirupsen/logrus"
 )
 
 // fleetHubsEnv carries, across an upgrade's exec, the addresses of the
@@ -30,4 +44,163 @@ func withFleetHubs(env []string, hubs []string) []string {
 		return env
 	}
 	return append(env, fleetHubsEnv+"="+strings.Join(hubs, ","))
+}
+
+// fleetHubsFile, in cfkd's home, names the hubs a cfkd told at its
+// shutdown that it went (fleet.Node.Leave), one HOST:PORT a line: the
+// next cfkd on that home, once its member serves, tells them it is back
+// (fleet.Node.BackFromShutdown), and their `fleet events` streams
+// subscribe there at once, where they waited for their next try, up to
+// --fleet-timeout, the host's events meanwhile lost (REFERENCE §12.3,
+// §7.2). The next start reads it and removes it, whatever it holds.
+const fleetHubsFile = "fleet.hubs"
+
+// maxFleetHubsBytes bounds what is read of fleetHubsFile: MaxRejoinHubs
+// addresses of a DNS name's length at most.
+const maxFleetHubsBytes = fleet.MaxRejoinHubs * (253 + len(":65535\n"))
+
+// saveFleetHubs writes hubs, the addresses of the hubs this cfkd told it
+// shuts down, in home's fleetHubsFile: a file of cfkd's user's, mode
+// 0600, written whole under another name and renamed, so that the next
+// start reads all of it or nothing. None told removes a file left there.
+// A failure is logged: the hubs then ask the host again after their
+// --fleet-timeout, as before.
+func saveFleetHubs(home string, hubs []string, log logrus.FieldLogger) {
+	p := filepath.Join(home, fleetHubsFile)
+	if len(hubs) == 0 {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			log.Warnf("cannot remove %s: %v", p, err)
+		}
+		return
+	}
+	var b strings.Builder
+	for _, h := range hubs {
+		b.WriteString(h + "\n")
+	}
+	if err := writeFileAtomic(p, b.String()); err != nil {
+		log.Warnf("cannot write %s, for the next cfkd to tell the hubs told of this shutdown that it is back (they will ask again after their --fleet-timeout): %v", p, err)
+	}
+}
+
+// writeFileAtomic makes p hold text: written to a temporary file of mode
+// 0600 in p's directory, synced, then renamed over p.
+func writeFileAtomic(p, text string) error {
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.WriteString(text)
+	if err == nil {
+		err = f.Chmod(0o600)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// takeFleetHubs reads home's fleetHubsFile and removes it: the addresses
+// of the hubs the former cfkd told at its shutdown. A missing file is
+// none; one that is not a regular file of cfkd's user's of mode 0600 (or
+// 0400), is unreadable, too long, or holds a line that is not HOST:PORT,
+// is logged once and ignored (the hubs ask again after their
+// --fleet-timeout): never an error, cfkd starts all the same. Not from
+// an actor: it reads the disk.
+func takeFleetHubs(home string, log logrus.FieldLogger) []string {
+	p := filepath.Join(home, fleetHubsFile)
+	fi, err := os.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	hubs, err := readFleetHubs(p)
+	if fi == nil || !fi.IsDir() {
+		if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+			err = fmt.Errorf("cannot remove it: %w", rerr)
+		}
+	}
+	if err != nil {
+		log.Warnf("%s ignored: %v (the hubs its former cfkd told at its shutdown, if any, ask this host again after their --fleet-timeout)", p, err)
+		return nil
+	}
+	return hubs
+}
+
+// readFleetHubs reads and checks the addresses of fleetHubsFile p.
+func readFleetHubs(p string) ([]string, error) {
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	euid := os.Geteuid()
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
+	case int(safepath.Owner(fi)) != euid:
+		return nil, fmt.Errorf("owned by uid %d, not by cfkd's user (uid %d), who wrote it", safepath.Owner(fi), euid)
+	case fi.Mode().Perm()&0o077 != 0:
+		return nil, fmt.Errorf("mode %04o: others may read or write it, cfkd writes it 0600", fi.Mode().Perm())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(maxFleetHubsBytes)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFleetHubsBytes {
+		return nil, fmt.Errorf("longer than %d bytes (%d addresses at most)", maxFleetHubsBytes, fleet.MaxRejoinHubs)
+	}
+	var hubs []string
+	text := strings.TrimSuffix(string(data), "\n")
+	if text == "" {
+		return nil, errors.New("empty: cfkd writes none that is")
+	}
+	for i, line := range strings.Split(text, "\n") {
+		if err := checkHubAddr(line); err != nil {
+			return nil, fmt.Errorf("line %d, %s: %v", i+1, printable.String(line), err)
+		}
+		if !slices.Contains(hubs, line) {
+			hubs = append(hubs, line)
+		}
+	}
+	if len(hubs) > fleet.MaxRejoinHubs {
+		return nil, fmt.Errorf("%d addresses, more than %d", len(hubs), fleet.MaxRejoinHubs)
+	}
+	return hubs, nil
+}
+
+// checkHubAddr refuses what is not a hub's address as protoactor names
+// it: HOST:PORT, HOST an IP address or a DNS name, a port 1 to 65535.
+func checkHubAddr(a string) error {
+	host, port, err := net.SplitHostPort(a)
+	if err != nil {
+		return errors.New("not HOST:PORT")
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return errors.New("not a port")
+	}
+	if net.ParseIP(host) != nil {
+		return nil
+	}
+	if host == "" || len(host) > 253 {
+		return errors.New("not a host")
+	}
+	for _, r := range host {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return errors.New("not an IP address nor a DNS name")
+		}
+	}
+	return nil
 }

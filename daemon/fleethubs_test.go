@@ -1,9 +1,17 @@
 package daemon
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/cfk/cfk/fleet"
+	"github.com/sirupsen/logrus"
 )
 
 // The hubs a former cfkd told it was leaving cross the upgrade's exec in
@@ -26,5 +34,117 @@ func TestFleetHubsCrossTheExec(t *testing.T) {
 	}
 	if got := fleetHubsFromEnv(); got != nil {
 		t.Fatalf("read again: %q", got)
+	}
+}
+
+// hubsLog is a logger whose records a test reads.
+func hubsLog() (*logrus.Logger, *bytes.Buffer) {
+	var b bytes.Buffer
+	log := logrus.New()
+	log.SetOutput(&b)
+	return log, &b
+}
+
+// The hubs a cfkd told at its shutdown are in HOME/fleet.hubs, mode
+// 0600, which the next start reads once and removes; none told leaves no
+// file.
+func TestFleetHubsFileRoundTrip(t *testing.T) {
+	home := t.TempDir()
+	log, out := hubsLog()
+	saveFleetHubs(home, []string{"127.0.0.1:7000", "hub.example.org:7001", "[::1]:7002"}, log)
+	p := filepath.Join(home, fleetHubsFile)
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("mode %04o, want 0600", m)
+	}
+	got := takeFleetHubs(home, log)
+	if want := []string{"127.0.0.1:7000", "hub.example.org:7001", "[::1]:7002"}; !slices.Equal(got, want) {
+		t.Fatalf("read %q, want %q", got, want)
+	}
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Fatalf("left after it was read: %v", err)
+	}
+	if got := takeFleetHubs(home, log); got != nil {
+		t.Fatalf("read again: %q", got)
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 0 {
+		t.Fatalf("left in the home: %v", entries)
+	}
+	saveFleetHubs(home, []string{"127.0.0.1:7000"}, log)
+	saveFleetHubs(home, nil, log) // a later shutdown that told none
+	if _, err := os.Lstat(p); !os.IsNotExist(err) {
+		t.Fatalf("a shutdown that told no hub left the file: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("logged:\n%s", out)
+	}
+}
+
+// A fleet.hubs that is corrupt, unsafe or not a file is logged once and
+// ignored, and removed (a file, a symlink): cfkd starts all the same and
+// tells no hub; it never dials what a file it did not write names.
+func TestFleetHubsFileCorrupt(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		make func(p string) error
+		want string
+	}{
+		{"garbage", func(p string) error { return os.WriteFile(p, []byte("\x00\x1b[2Jgarbage\n"), 0o600) }, `x00\\x1b[2Jgarbage: not HOST:PORT`},
+		{"a bad port", func(p string) error { return os.WriteFile(p, []byte("127.0.0.1:7000\n127.0.0.1:99999\n"), 0o600) }, "line 2, 127.0.0.1:99999: not a port"},
+		{"a bad host", func(p string) error { return os.WriteFile(p, []byte("evil host:7000\n"), 0o600) }, "line 1, evil host:7000: not an IP address nor a DNS name"},
+		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o600) }, "empty"},
+		{"a blank line", func(p string) error { return os.WriteFile(p, []byte("127.0.0.1:7000\n\n"), 0o600) }, "line 2, : not HOST:PORT"},
+		{"too long", func(p string) error {
+			return os.WriteFile(p, bytes.Repeat([]byte("127.0.0.1:7000\n"), maxFleetHubsBytes), 0o600)
+		}, "longer than"},
+		{"too many", func(p string) error {
+			var b strings.Builder
+			for i := range fleet.MaxRejoinHubs + 1 {
+				fmt.Fprintf(&b, "127.0.0.1:%d\n", 7000+i)
+			}
+			return os.WriteFile(p, []byte(b.String()), 0o600)
+		}, "65 addresses, more than 64"},
+		{"readable by others", func(p string) error { return os.WriteFile(p, []byte("127.0.0.1:7000\n"), 0o644) }, "mode 0644"},
+		{"a symlink", func(p string) error {
+			target := filepath.Join(filepath.Dir(p), "target")
+			if err := os.WriteFile(target, []byte("127.0.0.1:7000\n"), 0o600); err != nil {
+				return err
+			}
+			return os.Symlink(target, p)
+		}, "too many levels of symbolic links"},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }, "not a regular file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			home := t.TempDir()
+			p := filepath.Join(home, fleetHubsFile)
+			if err := c.make(p); err != nil {
+				t.Fatal(err)
+			}
+			if c.name == "readable by others" {
+				os.Chmod(p, 0o644) // whatever the umask
+			}
+			log, out := hubsLog()
+			if got := takeFleetHubs(home, log); got != nil {
+				t.Fatalf("read %q from a bad file", got)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 1 || !strings.Contains(lines[0], "level=warning") || !strings.Contains(out.String(), c.want) ||
+				!strings.Contains(out.String(), p+" ignored: ") {
+				t.Errorf("logged:\n%s\nwant one warning: %s ignored: ...%s...", out, p, c.want)
+			}
+			if strings.ContainsAny(out.String(), "\x00\x1b") {
+				t.Errorf("logged raw: %q", out)
+			}
+			if _, err := os.Lstat(p); !os.IsNotExist(err) {
+				t.Errorf("left: %v", err)
+			}
+			out.Reset()
+			if got := takeFleetHubs(home, log); got != nil || out.Len() != 0 {
+				t.Errorf("the next start read %q, logged %q", got, out)
+			}
+		})
 	}
 }

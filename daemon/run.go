@@ -438,8 +438,12 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 			return fmt.Errorf("cfkd: %w", err)
 		} else {
 			fl.Back(f.fleetHubs) // the hubs the former cfkd told it left
+			// the hubs a cfkd shut down on this home told: checked first
+			fl.BackFromShutdown(takeFleetHubs(f.Home, log), nil)
 		}
 		defer fl.Stop()
+	} else {
+		takeFleetHubs(f.Home, log) // no member to tell them: removed
 	}
 	for _, w := range sec.warnings {
 		log.Warnf("admin console on %s: %s", addr, w)
@@ -494,7 +498,8 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	ready.ok(said)
 	<-done
 	gate.endRequests(fleet.WhyHubShutDown)
-	gate.left(fleet.WhyHostShutDown)
+	// the next cfkd on this home tells them it is back (fleethubs.go)
+	saveFleetHubs(f.Home, gate.left(fleet.WhyHostShutDown), log)
 	httpd.close()
 	if _, err := tree.System.Root.RequestFuture(console.(*actor.PID), actors.DrainConsole{}, 10*time.Second).Result(); err != nil {
 		log.WithError(err).Warn("console did not drain in time")

@@ -49,7 +49,12 @@
 //     the hubs told; the new cfkd of an upgrade in place (which gets them
 //     in its environment) tells them it is back (Node.Back, wire.Back),
 //     and they subscribe their streams there at once rather than at
-//     their next retry; a cfkd whose exec failed says it stayed
+//     their next retry; so does the next cfkd of a host shut down, which
+//     gets them from a file its former one wrote
+//     (Node.BackFromShutdown): each address is first reached by a TLS
+//     handshake outside any actor, and only a hub of this fleet answering
+//     there is told (an address where nothing listens, given to
+//     protoactor, would lose for 2 s what goes there); a cfkd whose exec failed says it stayed
 //     (Node.Stayed, wire.Back with stayed), and they forget why it would
 //     go.
 //
