@@ -22,7 +22,9 @@
 // `events` and `tail -f` read streams (stream.go, REFERENCE §1.5): a
 // connection of their own per request, which then carries only lines until
 // cfkd closes it; a line ending in "\r\n" is a refusal (ERROR) or the
-// loss line of a stream cfkd cut off (exit status 1); a refusal `cfkd is
+// loss line of a stream cfkd cut off (exit status 1), and one that is
+// neither an ERROR nor JSON comes from no cfkd (a web server given for
+// its address): said, nothing of it printed, exit status 1; a refusal `cfkd is
 // shutting down` (a request that came as cfkd's drain began) ends it as a
 // shutdown's end line does (exit status 0), and a refusal `cfkd is being
 // upgraded in place: try again` (a connection accepted as an upgrade's

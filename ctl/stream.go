@@ -25,9 +25,25 @@ import (
 // {"kind":"lost","lost":N}, or ended by cfkd for a reason the client
 // must hear: {"kind":"end","reason":WHY}, with "done":true when it is
 // over as it should be (cfkd shuts down, a tail's service destroyed),
-// "resume":true for an upgrade in place. A stream that ends with none of
+// "resume":true for an upgrade in place. Any other line ending in "\r\n"
+// but a JSON one (a kind a newer cfkd may send) comes from no cfkd: a
+// web server given for its address (foreignLineError). A stream that ends with none of
 // these, its client not having ended it, was lost: cfkd crashed or was
 // killed.
+
+// foreignLineError: a stream's connection brought a line ending in
+// "\r\n" that is no ERROR nor a JSON line (an end or a lost line), which
+// no cfkd sends (REFERENCE §1.5): the address is something else's, as
+// protocol.ForeignReplyError says of a reply.
+type foreignLineError struct {
+	what string // what was being done
+	line string // the line, without its "\r\n"
+	addr string // the address given
+}
+
+func (e *foreignLineError) Error() string {
+	return fmt.Sprintf("%s: a line no cfkd sends came (%q): is '%s' cfkd's admin socket?", e.what, e.line, e.addr)
+}
 
 // streamEnd is how a stream ended.
 type streamEnd struct {
@@ -134,6 +150,13 @@ func readStream(s *session, line func(string) error) streamEnd {
 					return streamEnd{ended: msg, resume: true, unread: true}
 				}
 				return streamEnd{err: &protocol.RemoteError{Msg: msg}}
+			}
+			if !json.Valid([]byte(content)) || !strings.HasPrefix(content, "{") {
+				// neither a refusal nor an end or lost line, nor one of
+				// a kind a newer cfkd may end a stream with: the peer is
+				// no cfkd (a web server, cfkd's own --http port, given
+				// to -a), whose answer is not printed as events or lines
+				return streamEnd{err: &foreignLineError{what: "reading from cfkd", line: content, addr: s.opts.address}}
 			}
 			if ev, err := messages.ParseEvent(content); err == nil {
 				switch ev.Kind {
