@@ -22,7 +22,7 @@ func TestApply(t *testing.T) {
 	dir := filepath.Dir(file)
 	sent := "\nservice a cmd=" + dir + "/bin/a   # trailing\n\n\tservice b cmd=sleep 1\ncommand start all\n"
 	plan := ok("~ a: cmd, add_env", "+ b", "- old", "- socket s", "~ socket web: service")
-	usage := "usage: cfkctl apply FILE|-\nRun 'cfkctl help apply' for details.\n"
+	usage := "usage: cfkctl apply [--dry-run] [--prune] [--rolling] FILE|-\nRun 'cfkctl help apply' for details.\n"
 	for _, tc := range []cmdCase{
 		{name: "plan, notes", args: []string{"apply", file}, replies: map[string]string{applyReq("", sent): plan},
 			reqs:   []string{applyReq("", sent)},

@@ -4,8 +4,12 @@ import "strings"
 
 // command is one cfkctl command: its help and what it runs.
 type command struct {
-	name    string
-	args    string // synopsis of the arguments: "REF...", "[REF...]", "NAME"
+	name string
+	args string // synopsis of the arguments: "REF...", "[REF...]", "NAME"
+	// opts is the synopsis of the flags that apply to this command
+	// alone ("[-f] [-n N]"), in its usage line and its help's; the main
+	// help, which lists the flags apart, leaves them out
+	opts    string
 	group   string // heading in the main help
 	short   string // one line for the main help
 	long    string // the rest of `cfkctl help NAME`
@@ -105,7 +109,7 @@ the services of every reference in one roll.
 
 The services that require a restarted one (requires=) and run are
 restarted after it, once it runs again; what a restarted service requires
-is started first when it is down (see start).`),
+is started first when it is down (see start).`).withOpts("[--rolling]"),
 		verb("destroy", "bring services down and forget them",
 			`Brings the referenced services down, then removes them: they no longer
 appear in list or status.`),
@@ -180,7 +184,7 @@ Sent as "command events SELECTOR", one connection per reference. A client
 that does not keep up is cut off by cfkd: cfkctl then says how many events
 were lost and exits with status 1.`,
 			example: "cfkctl events\ncfkctl events @web\ncfkctl --json events web1"},
-		{name: "tail", args: "NAME", group: groupServices, min: 1, max: 1, run: runTail,
+		{name: "tail", args: "NAME", opts: "[-f] [-n N]", group: groupServices, min: 1, max: 1, run: runTail,
 			short: "print the last lines a service wrote (-f: and follow the new ones)",
 			long: `Prints the last lines the service NAME wrote on its stdout and stderr,
 oldest first, as it wrote them (cfkd keeps its last 64 KiB of them):
@@ -239,7 +243,7 @@ Blank lines and comments are skipped. Every ${BASE} becomes --basedir (made
 absolute), or the current directory. Stops at the first error, printed as
 FILE:LINE: MESSAGE.`,
 			example: "cfkctl load services.conf\ncfkctl --basedir /srv/app load - <<'END'\nservice app cmd=${BASE}/bin/app\nEND"},
-		{name: "apply", args: "FILE|-", group: groupOther, min: 1, max: 1, run: runApply,
+		{name: "apply", args: "FILE|-", opts: "[--dry-run] [--prune] [--rolling]", group: groupOther, min: 1, max: 1, run: runApply,
 			short: "make cfkd declare what FILE declares: print the plan, then apply it",
 			long: `Compares FILE (a config file: service, socket and proxy declarations; its
 command lines are not run) with what cfkd has declared, prints the plan, one
@@ -339,6 +343,12 @@ exit status 1.`,
 	}
 }
 
+// withOpts sets the flags that apply to c alone (command.opts).
+func (c *command) withOpts(opts string) *command {
+	c.opts = opts
+	return c
+}
+
 // lookup returns the command called name, or nil.
 func lookup(name string) *command {
 	for _, c := range commands {
@@ -349,12 +359,16 @@ func lookup(name string) *command {
 	return nil
 }
 
-// usage is the synopsis of the command, without "cfkctl ".
+// usage is the synopsis of the command, without "cfkctl ": its name, the
+// flags that apply to it alone, its arguments (the usage line of a usage
+// error, and `cfkctl help NAME`).
 func (c *command) usage() string {
-	if c.args == "" {
-		return c.name
-	}
-	return c.name + " " + c.args
+	return strings.Join(strings.Fields(c.name+" "+c.opts+" "+c.args), " ")
+}
+
+// synopsis is usage without the flags: the main help's.
+func (c *command) synopsis() string {
+	return strings.Join(strings.Fields(c.name+" "+c.args), " ")
 }
 
 // missing says what a command given n arguments, fewer than its min,

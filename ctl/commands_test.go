@@ -145,7 +145,7 @@ func TestServiceVerbs(t *testing.T) {
 				replies: map[string]string{"command " + verb + " service svc1 tag web": ok("done 3")},
 				reqs:    []string{"command " + verb + " service svc1 tag web"}}.check(t)
 			cmdCase{args: []string{verb}, code: ExitUsage,
-				stderr: "cfkctl: " + verb + " needs at least one service reference\nusage: cfkctl " + verb + " REF...\nRun 'cfkctl help " + verb + "' for details.\n"}.check(t)
+				stderr: "cfkctl: " + verb + " needs at least one service reference\nusage: cfkctl " + lookup(verb).usage() + "\nRun 'cfkctl help " + verb + "' for details.\n"}.check(t)
 		})
 	}
 	for _, tc := range []cmdCase{
@@ -528,13 +528,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bogus"}, "cfkctl: unknown command 'bogus'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"status", "--bogus"}, "cfkctl: unknown flag '--bogus'\nRun 'cfkctl --help' for usage.\n"},
 		{[]string{"-a"}, "cfkctl: -a needs a value\nRun 'cfkctl --help' for usage.\n"},
-		{[]string{"fleet"}, "cfkctl: fleet needs a subcommand: hosts, status, start, stop, up, down, restart, signal, events, certs or addcert\nusage: cfkctl fleet SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"},
+		{[]string{"fleet"}, "cfkctl: fleet needs a subcommand: hosts, status, start, stop, up, down, restart, signal, events, certs or addcert\nusage: cfkctl fleet [--hosts NAME,@TAG,...] SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"},
 		{[]string{"signal"}, "cfkctl: signal needs a signal (TERM, HUP, ...), then at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"signal", "HUP"}, "cfkctl: signal needs at least one service reference\nusage: cfkctl signal SIG REF...\nRun 'cfkctl help signal' for details.\n"},
 		{[]string{"list", "--address"}, "cfkctl: --address needs a value\nRun 'cfkctl --help' for usage.\n"},
 		// --binary is upgrade's: elsewhere it was ignored, as --rolling,
 		// --hosts or -f are not
-		{[]string{"restart", "--binary", "/opt/cfkd", "web1"}, "cfkctl: --binary only applies to upgrade\nusage: cfkctl restart REF...\nRun 'cfkctl help restart' for details.\n"},
+		{[]string{"restart", "--binary", "/opt/cfkd", "web1"}, "cfkctl: --binary only applies to upgrade\nusage: cfkctl restart [--rolling] REF...\nRun 'cfkctl help restart' for details.\n"},
 		{[]string{"-bogus", "list"}, "cfkctl: unknown flag '-bogus'\nRun 'cfkctl --help' for usage.\n"},
 		// an unknown flag is named as it was typed (-n5 was '--n5'), with
 		// what was likely meant (REFERENCE §8.1)

@@ -18,7 +18,7 @@ import (
 // the files of a small fleet.
 
 func init() {
-	commands = append(commands, &command{name: "fleet", args: "SUBCOMMAND [ARGS...]", group: groupOther, min: 1, max: many,
+	commands = append(commands, &command{name: "fleet", args: "SUBCOMMAND [ARGS...]", opts: "[--hosts NAME,@TAG,...]", group: groupOther, min: 1, max: many,
 		run:   runFleet,
 		short: "the hosts of a fleet, through the hub (see cfkctl help fleet)",
 		long: `The local cfkd is a fleet's hub (cfkd --fleet-inventory FILE): these send one

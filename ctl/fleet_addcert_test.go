@@ -32,7 +32,7 @@ func TestFleetAddCert(t *testing.T) {
 	}
 	cmdCase{args: []string{"fleet", "addcert", dir, "--host", "web1=127.0.0.9:7000"}, code: ExitError,
 		stderr: "fleet addcert: " + filepath.Join(dir, "web1.pem") + " already exists: not overwritten\n"}.check(t)
-	const help = "\nusage: cfkctl fleet SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"
+	const help = "\nusage: cfkctl fleet [--hosts NAME,@TAG,...] SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"
 	for _, tc := range []struct {
 		args   []string
 		stderr string

@@ -12,7 +12,7 @@ import (
 // the last --hosts was taken, the others dropped, and an empty --hosts
 // sent the request to every host.
 func TestFleetFlagsRefused(t *testing.T) {
-	const help = "\nusage: cfkctl fleet SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"
+	const help = "\nusage: cfkctl fleet [--hosts NAME,@TAG,...] SUBCOMMAND [ARGS...]\nRun 'cfkctl help fleet' for details.\n"
 	for _, tc := range []struct {
 		args   []string
 		stderr string

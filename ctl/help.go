@@ -73,7 +73,7 @@ func printMainHelp(w io.Writer) error {
 	b.WriteString("Usage: cfkctl [FLAGS] COMMAND [ARGS...]\n")
 	width := 0
 	for _, c := range commands {
-		width = max(width, len(c.usage()))
+		width = max(width, len(c.synopsis()))
 	}
 	group := ""
 	for _, c := range commands {
@@ -81,7 +81,7 @@ func printMainHelp(w io.Writer) error {
 			group = c.group
 			fmt.Fprintf(&b, "\n%s\n", group)
 		}
-		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.usage(), c.short)
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, c.synopsis(), c.short)
 	}
 	fmt.Fprintf(&b, "\n%s\n\n%s\n\n%s\n\n%s\n", helpFlags, helpAddresses, helpExamples, helpExit)
 	_, err := io.WriteString(w, b.String())

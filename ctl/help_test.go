@@ -21,8 +21,8 @@ func TestMainHelp(t *testing.T) {
 			t.Fatalf("%q: got code %d stderr %q, %d connections", args, r.code, r.stderr, f.connections())
 		}
 		for _, c := range commands {
-			if !strings.Contains(r.stdout, "  "+c.usage()+" ") || !strings.Contains(r.stdout, c.short) {
-				t.Errorf("%q: the help does not list %q with %q", args, c.usage(), c.short)
+			if !strings.Contains(r.stdout, "  "+c.synopsis()+" ") || !strings.Contains(r.stdout, c.short) {
+				t.Errorf("%q: the help does not list %q with %q", args, c.synopsis(), c.short)
 			}
 		}
 		for _, want := range []string{"Examples:", "load - <<'END'", "cfkctl start svc1", "kill -9 $(cfkctl pid svc1)",

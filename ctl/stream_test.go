@@ -158,11 +158,11 @@ func TestTailCommand(t *testing.T) {
 		{args: []string{"tail", "-f", "gone"}, code: 1, out: "one\n",
 			errer: "cfkctl: tail: cfkd ended the stream: token t is no longer in the token file: rights withdrawn\n"},
 		{args: []string{"tail", "-n", "-1", "web1"}, code: ExitUsage,
-			errer: "cfkctl: -n wants a number of lines from 0 to 100000\nusage: cfkctl tail NAME\nRun 'cfkctl help tail' for details.\n"},
+			errer: "cfkctl: -n wants a number of lines from 0 to 100000\nusage: cfkctl tail [-f] [-n N] NAME\nRun 'cfkctl help tail' for details.\n"},
 		{args: []string{"status", "-f"}, code: ExitUsage,
 			errer: "cfkctl: -f only applies to tail\nusage: cfkctl status [REF...]\nRun 'cfkctl help status' for details.\n"},
 		{args: []string{"tail", "a", "b"}, code: ExitUsage,
-			errer: "cfkctl: tail takes exactly one argument: NAME\nusage: cfkctl tail NAME\nRun 'cfkctl help tail' for details.\n"},
+			errer: "cfkctl: tail takes exactly one argument: NAME\nusage: cfkctl tail [-f] [-n N] NAME\nRun 'cfkctl help tail' for details.\n"},
 	} {
 		r := runCtl(t, f, runCfg{}, tc.args...)
 		if r.code != tc.code || r.stdout != tc.out || r.stderr != tc.errer {
