@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -118,9 +117,9 @@ var lineError = regexp.MustCompile(`^line (\d+): (.*)$`)
 func applyText(s *session, file string) (string, error) {
 	var in io.Reader = s.env.stdin
 	if file != "-" {
-		f, err := os.Open(file)
+		f, err := openConfig("apply", file)
 		if err != nil {
-			return "", fmt.Errorf("apply: %w", err)
+			return "", err
 		}
 		defer f.Close()
 		in = f
@@ -140,7 +139,7 @@ func applyText(s *session, file string) (string, error) {
 			return "", &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, err)}
 		}
 		if err != nil {
-			return "", fmt.Errorf("apply: reading %s: %w", file, err)
+			return "", readError("apply", file, err)
 		}
 		line = strings.TrimSuffix(line, "\r")
 		if messages.IsBlank(line) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -22,9 +21,9 @@ func runLoad(s *session, args []string) error {
 	if file == "-" {
 		in = s.env.stdin
 	} else {
-		f, err := os.Open(file)
+		f, err := openConfig("load", file)
 		if err != nil {
-			return fmt.Errorf("load: %w", err)
+			return err
 		}
 		defer f.Close()
 		in = f
@@ -47,7 +46,7 @@ func runLoad(s *session, args []string) error {
 			if errors.Is(err, protocol.ErrLineTooLong) {
 				return &userError{msg: fmt.Sprintf("%s:%d: %v", file, lineno, err)}
 			}
-			return fmt.Errorf("load: reading %s: %w", file, err)
+			return readError("load", file, err)
 		}
 		line = strings.TrimSuffix(line, "\r") // a last CRLF line without its LF
 		if messages.IsBlank(line) {
