@@ -95,7 +95,7 @@ func parseReady(attr, v string) (Value, error) {
 // case, an IP address as netip writes it (`[0:0::1]` is `[::1]`), the
 // port without its leading zeros, so that an apply finds
 // `http://H:0080/` and `http://h:80/` equal (REFERENCE §1.4), as a
-// ready=tcp: address. Those name the same resource (RFC 3986 §6.2.2.1),
+// ready=tcp: address. Those name the same resource (RFC 3986, section 6.2.2.1),
 // the probe connects to the same address and sends what a browser sends
 // for either. Everything else is kept as written: the user, the path, the
 // query and their escapes (a server may tell `%7e` from `~`, `/A` from
