@@ -44,6 +44,9 @@ type acceptSpare struct {
 	// (EMFILE or ENFILE), for what its stream's refusal says
 	// (fdsShortStreamError)
 	short error
+	// open opens what the spare holds (openDevNull; tests make it fail
+	// as a full fd table does)
+	open func() (*os.File, error)
 }
 
 // spareIdle bounds the idle time of a connection on the spare (the
@@ -52,8 +55,11 @@ type acceptSpare struct {
 // timeout either.
 var spareIdle = 10 * time.Second
 
+// openDevNull opens what the spare holds.
+func openDevNull() (*os.File, error) { return os.Open(os.DevNull) }
+
 func newAcceptSpare(log *logrus.Logger) *acceptSpare {
-	s := &acceptSpare{log: log, back: make(chan struct{}, 1)}
+	s := &acceptSpare{log: log, back: make(chan struct{}, 1), open: openDevNull}
 	s.reopen()
 	return s
 }
@@ -61,13 +67,13 @@ func newAcceptSpare(log *logrus.Logger) *acceptSpare {
 // reopen opens the spare again if it is not held, at a number no service
 // start takes (the last osproc.FdReserve of the table): at a low one, a
 // start's pipe would take it as soon as it is lent.
-func (s *acceptSpare) reopen() {
+func (s *acceptSpare) reopen() error {
 	if s.f != nil || s.lent {
-		return
+		return nil
 	}
-	f, err := os.Open(os.DevNull)
+	f, err := s.open()
 	if err != nil {
-		return
+		return err
 	}
 	s.f = f
 	top, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, int(softNofile())-osproc.FdReserve)
@@ -75,6 +81,7 @@ func (s *acceptSpare) reopen() {
 		f.Close()
 		s.f = os.NewFile(uintptr(top), os.DevNull)
 	}
+	return nil
 }
 
 // close gives the spare back when the loop ends.
@@ -85,13 +92,15 @@ func (s *acceptSpare) close() {
 	}
 }
 
-// accepted ends a shortage: the next failure is logged at once. A spare
-// given back meanwhile is opened again.
-func (s *acceptSpare) accepted() {
-	if s.failures > 0 {
-		s.log.Infof("admin console: accepting connections again (%d accepts failed)", s.failures)
-	}
-	s.failures, s.wait, s.records = 0, 0, RecordLimit{Now: s.records.Now}
+// accepted: a client was accepted on a free fd. A spare given back
+// meanwhile is opened again. When it cannot be, for want of fds, the
+// client holds the last fd, the number the spare's client freed when it
+// closed (the loop waited in Accept, not for the spare's return): it is
+// then the client on the spare, its streams refused (true), or a stream
+// would hold that fd and no `stop` could be served until it ended
+// (REFERENCE §7.6). Else the shortage is over: the next failure is
+// logged at once.
+func (s *acceptSpare) accepted() bool {
 	if s.lent {
 		select {
 		case <-s.back:
@@ -99,9 +108,17 @@ func (s *acceptSpare) accepted() {
 		default:
 		}
 	}
-	if s.f == nil {
-		s.reopen()
+	if s.f == nil && !s.lent {
+		if err := s.reopen(); err != nil && fdShortage(err) {
+			s.lent, s.short = true, err
+			return true
+		}
 	}
+	if s.failures > 0 {
+		s.log.Infof("admin console: accepting connections again (%d accepts failed)", s.failures)
+	}
+	s.failures, s.wait, s.records = 0, 0, RecordLimit{Now: s.records.Now}
+	return false
 }
 
 // returned is called once by the connection on the spare when it is

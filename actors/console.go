@@ -228,8 +228,8 @@ func acceptLoop(root *actor.RootContext, self *actor.PID, ln net.Listener, log *
 				continue
 			}
 			onSpare = fdsShortStreamError(spare.short)
-		} else {
-			spare.accepted()
+		} else if spare.accepted() {
+			onSpare = fdsShortStreamError(spare.short)
 		}
 		if policy == nil {
 			if onSpare != nil {
