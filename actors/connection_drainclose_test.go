@@ -57,30 +57,12 @@ func TestDrainedTCPCloseWaitsForItsClientWithNoInput(t *testing.T) {
 // so the window it offers, is small (4 KiB).
 func tcpPairSmallWindow(t *testing.T) (client, server *net.TCPConn) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
 		rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
 		return serr
 	}}
-	c, err := d.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := <-accepted
-	if s == nil {
-		c.Close()
-		t.Fatal("accept failed")
-	}
+	c, s := tcpPairDialed(t, d)
 	t.Cleanup(func() { s.Close() })
-	return c.(*net.TCPConn), s.(*net.TCPConn)
+	return c, s
 }

@@ -10,6 +10,12 @@ import (
 // tcpPair returns the two ends of a TCP connection on loopback.
 func tcpPair(t *testing.T) (client, server *net.TCPConn) {
 	t.Helper()
+	return tcpPairDialed(t, net.Dialer{})
+}
+
+// tcpPairDialed is tcpPair with the client dialled by d.
+func tcpPairDialed(t *testing.T, d net.Dialer) (client, server *net.TCPConn) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +26,7 @@ func tcpPair(t *testing.T) (client, server *net.TCPConn) {
 		c, _ := ln.Accept()
 		accepted <- c
 	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := d.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
