@@ -32,6 +32,9 @@ type fakeLocal struct {
 	subDelay time.Duration
 	// answer, when set, answers the commands instead of the table
 	answer func(messages.ControlCommand) messages.Reply
+	// more, when a test waits for a subscription (waitFeed), is closed
+	// by the next Subscribe
+	more chan struct{}
 }
 
 func (f *fakeLocal) Ask(st messages.Statement, answer func(messages.Reply)) {
@@ -70,8 +73,38 @@ func (f *fakeLocal) Subscribe(sel messages.Selector, b actors.Backlog) *actors.F
 	feed := actors.NewFeed(b, nil, nil)
 	f.mu.Lock()
 	f.feeds = append(f.feeds, feed)
+	if f.more != nil {
+		close(f.more)
+		f.more = nil
+	}
 	f.mu.Unlock()
 	return feed
+}
+
+// waitFeed waits, d at most, for f to have taken n subscriptions, and
+// returns the nth.
+func (f *fakeLocal) waitFeed(t testing.TB, n int, d time.Duration) *actors.Feed {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		f.mu.Lock()
+		if len(f.feeds) >= n {
+			feed := f.feeds[n-1]
+			f.mu.Unlock()
+			return feed
+		}
+		if f.more == nil {
+			f.more = make(chan struct{})
+		}
+		more := f.more
+		f.mu.Unlock()
+		select {
+		case <-more:
+		case <-timer.C:
+			t.Fatalf("%s has taken fewer than %d subscriptions after %v", f.name, n, d)
+		}
+	}
 }
 
 func (f *fakeLocal) askedVerbs() []string {

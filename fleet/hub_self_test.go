@@ -47,17 +47,7 @@ func TestHubInItsOwnInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer feed.Close()
-	var hostFeed *actors.Feed
-	for end := time.Now().Add(5 * time.Second); hostFeed == nil; time.Sleep(5 * time.Millisecond) {
-		hubLoc.mu.Lock()
-		if len(hubLoc.feeds) > 0 {
-			hostFeed = hubLoc.feeds[0]
-		}
-		hubLoc.mu.Unlock()
-		if time.Now().After(end) {
-			t.Fatal("the hub's gateway took no subscription of its own hub")
-		}
-	}
+	hostFeed := hubLoc.waitFeed(t, 1, 5*time.Second)
 	hostFeed.Push([]byte(`{"kind":"lost","lost":7}`))
 	ctx, cancel := contextWithTimeout(5 * time.Second)
 	defer cancel()

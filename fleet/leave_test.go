@@ -36,17 +36,7 @@ func TestHostThatLeavesSaysWhy(t *testing.T) {
 	}
 	tf.hosts[0].Stop()
 	var got []string
-	for end := time.Now().Add(10 * time.Second); ; {
-		ctx, cancel := contextWithTimeout(time.Until(end))
-		lines, err := feed.Next(ctx)
-		cancel()
-		for _, line := range lines {
-			got = append(got, string(line))
-		}
-		if s := strings.Join(got, "\n"); strings.Contains(s, `"to":"down"`) || err != nil {
-			break
-		}
-	}
+	readUntil(feed, &got, 10*time.Second, func(s string) bool { return strings.Contains(s, `"to":"down"`) })
 	s := strings.Join(got, "\n")
 	if !strings.Contains(s, `"from":"up","to":"down","reason":"cfkd shut down"`) {
 		t.Fatalf("the stream said:\n%s\nwant the host down: cfkd shut down", s)
@@ -57,21 +47,44 @@ func TestHostThatLeavesSaysWhy(t *testing.T) {
 	}
 }
 
-// waitSubscribed waits for l to have a subscription, within d.
+// waitSubscribed waits for l to have a subscription, within d, and
+// returns its latest.
 func waitSubscribed(t *testing.T, l *fakeLocal, d time.Duration) *actors.Feed {
 	t.Helper()
-	for end := time.Now().Add(d); ; time.Sleep(10 * time.Millisecond) {
-		l.mu.Lock()
-		var f *actors.Feed
-		if len(l.feeds) > 0 {
-			f = l.feeds[len(l.feeds)-1]
+	l.waitFeed(t, 1, d)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.feeds[len(l.feeds)-1]
+}
+
+// hubEvents opens the hub's `fleet events` stream, closed at the test's end.
+func hubEvents(t *testing.T, tf *testFleet) *actors.Feed {
+	t.Helper()
+	st, _ := messages.Parse("command fleet events")
+	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(feed.Close)
+	return feed
+}
+
+// readUntil reads feed's lines into got until what they say (joined by
+// newlines) meets done, or the feed ends, or d passes: it says whether
+// done was met.
+func readUntil(feed *actors.Feed, got *[]string, d time.Duration, done func(string) bool) bool {
+	for end := time.Now().Add(d); ; {
+		ctx, cancel := contextWithTimeout(time.Until(end))
+		lines, err := feed.Next(ctx)
+		cancel()
+		for _, line := range lines {
+			*got = append(*got, string(line))
 		}
-		l.mu.Unlock()
-		if f != nil {
-			return f
+		if done(strings.Join(*got, "\n")) {
+			return true
 		}
-		if time.Now().After(end) {
-			t.Fatalf("the host has no subscription after %v", d)
+		if err != nil {
+			return false
 		}
 	}
 }
@@ -85,12 +98,7 @@ func waitSubscribed(t *testing.T, l *fakeLocal, d time.Duration) *actors.Feed {
 func TestHubSubscribesAtOnceToAHostBackFromAnUpgrade(t *testing.T) {
 	const timeout = 10 * time.Second // the retry: far after the deadline below
 	tf := newTestFleetTimeout(t, timeout, "web1")
-	st, _ := messages.Parse("command fleet events")
-	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(feed.Close)
+	feed := hubEvents(t, tf)
 	waitSubscribed(t, tf.locals[0], 10*time.Second)
 	addr := tf.hosts[0].Address()
 	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
@@ -106,17 +114,7 @@ func TestHubSubscribesAtOnceToAHostBackFromAnUpgrade(t *testing.T) {
 	sub := waitSubscribed(t, loc, timeout/2)
 	sub.Push([]byte(`{"kind":"state","service":"a","from":"running","to":"stopping"}`))
 	var got []string
-	for end := time.Now().Add(timeout / 2); ; {
-		ctx, cancel := contextWithTimeout(time.Until(end))
-		lines, err := feed.Next(ctx)
-		cancel()
-		for _, line := range lines {
-			got = append(got, string(line))
-		}
-		if s := strings.Join(got, "\n"); strings.Contains(s, `"service":"a"`) || err != nil {
-			break
-		}
-	}
+	readUntil(feed, &got, timeout/2, func(s string) bool { return strings.Contains(s, `"service":"a"`) })
 	s := strings.Join(got, "\n")
 	if !strings.Contains(s, `"service":"a"`) {
 		t.Fatalf("the stream said:\n%s\nwant the new cfkd's event", s)
@@ -131,12 +129,7 @@ func TestHubSubscribesAtOnceToAHostBackFromAnUpgrade(t *testing.T) {
 // connection it loses later is not said to be the upgrade's.
 func TestHostThatStayedIsNotSaidToLeave(t *testing.T) {
 	tf := newTestFleet(t, "web1")
-	st, _ := messages.Parse("command fleet events")
-	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(feed.Close)
+	feed := hubEvents(t, tf)
 	sub := waitSubscribed(t, tf.locals[0], 10*time.Second)
 	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
 	tf.hosts[0].Stayed(hubs)
@@ -144,19 +137,8 @@ func TestHostThatStayedIsNotSaidToLeave(t *testing.T) {
 	var got []string
 	next := func(what string, cond func(string) bool) {
 		t.Helper()
-		for end := time.Now().Add(10 * time.Second); ; {
-			ctx, cancel := contextWithTimeout(time.Until(end))
-			lines, err := feed.Next(ctx)
-			cancel()
-			for _, line := range lines {
-				got = append(got, string(line))
-			}
-			if cond(strings.Join(got, "\n")) {
-				return
-			}
-			if err != nil {
-				t.Fatalf("the stream said:\n%s\nwant %s", strings.Join(got, "\n"), what)
-			}
+		if !readUntil(feed, &got, 10*time.Second, cond) {
+			t.Fatalf("the stream said:\n%s\nwant %s", strings.Join(got, "\n"), what)
 		}
 	}
 	next("the event after Stayed", func(s string) bool { return strings.Contains(s, `"service":"a"`) })
@@ -175,12 +157,7 @@ func TestHostThatStayedIsNotSaidToLeave(t *testing.T) {
 func TestBackAfterTheRetryLeavesNoStreamBehind(t *testing.T) {
 	const timeout = 300 * time.Millisecond // the retry: before the Back
 	tf := newTestFleetTimeout(t, timeout, "web1")
-	st, _ := messages.Parse("command fleet events")
-	feed, err := tf.hub.Handler().Stream(st.(messages.Fleet), true, actors.DefaultBacklog, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(feed.Close)
+	hubEvents(t, tf)
 	waitSubscribed(t, tf.locals[0], 10*time.Second)
 	addr := tf.hosts[0].Address()
 	hubs := tf.hosts[0].Leave(WhyHostUpgraded)
@@ -191,17 +168,7 @@ func TestBackAfterTheRetryLeavesNoStreamBehind(t *testing.T) {
 	next := serveNode(t, cfg, loc)
 	first := waitSubscribed(t, loc, 10*time.Second) // the hub's retry
 	next.Back(hubs)
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		loc.mu.Lock()
-		n := len(loc.feeds)
-		loc.mu.Unlock()
-		if n >= 2 {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("no subscription after the Back")
-		}
-	}
+	loc.waitFeed(t, 2, 10*time.Second) // the Back's
 	ctx, cancel := contextWithTimeout(5 * time.Second)
 	defer cancel()
 	for {

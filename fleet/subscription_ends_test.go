@@ -150,17 +150,7 @@ func TestGatewaySaysAStreamEndsWhenItsHubStopsAcknowledging(t *testing.T) {
 	sys, g := spawnGateway(t, local, func(gw *gateway) { gw.creditWait = 100 * time.Millisecond })
 	hub, events := collector[*wire.Events](sys, 64)
 	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 9, Hub: "hub", Line: "command events"}, hub)
-	var feed *actors.Feed
-	for end := time.Now().Add(10 * time.Second); feed == nil; time.Sleep(5 * time.Millisecond) {
-		local.mu.Lock()
-		if len(local.feeds) > 0 {
-			feed = local.feeds[0]
-		}
-		local.mu.Unlock()
-		if time.Now().After(end) {
-			t.Fatal("no subscription")
-		}
-	}
+	feed := local.waitFeed(t, 1, 10*time.Second)
 	// batches the hub never acknowledges, until the stream has no credit
 	for end := time.Now().Add(10 * time.Second); ; {
 		feed.Push([]byte(`{"kind":"x"}`))
@@ -190,17 +180,7 @@ func TestGatewayStreamEndCountsTheEventsItDrops(t *testing.T) {
 	sys, g := spawnGateway(t, local, func(gw *gateway) { gw.creditWait = 300 * time.Millisecond })
 	hub, events := collector[*wire.Events](sys, 64)
 	sys.Root.RequestWithCustomSender(g, &wire.Subscribe{Id: 9, Hub: "hub", Line: "command events"}, hub)
-	var feed *actors.Feed
-	for end := time.Now().Add(10 * time.Second); feed == nil; time.Sleep(5 * time.Millisecond) {
-		local.mu.Lock()
-		if len(local.feeds) > 0 {
-			feed = local.feeds[0]
-		}
-		local.mu.Unlock()
-		if time.Now().After(end) {
-			t.Fatal("no subscription")
-		}
-	}
+	feed := local.waitFeed(t, 1, 10*time.Second)
 	if e := within(t, events, "no first batch"); e.Seq != 0 || e.Ended {
 		t.Fatalf("the first batch: %+v", e)
 	}
