@@ -40,3 +40,19 @@ func TestJSONLinesEscapeWhatIsNotPrintable(t *testing.T) {
 		}
 	}
 }
+
+// An event appended to lines of the caller's escapes only itself: the
+// lines before it, a service's output in a tail stream (REFERENCE §1.5),
+// are the service's own, raw, and were escaped along with the event when
+// a lost line was added to them.
+func TestEventAppendKeepsWhatItIsAppendedTo(t *testing.T) {
+	t.Parallel()
+	before := "raw \u00ad \u0085 \u202e\n"
+	got := string(LostEvent(3).Append([]byte(before)))
+	if !strings.HasPrefix(got, before) {
+		t.Fatalf("appended to %q: %q, want those lines kept", before, got)
+	}
+	if ev := got[len(before):]; ev != LostEvent(3).Format() {
+		t.Fatalf("the event appended: %q, want %q", ev, LostEvent(3).Format())
+	}
+}

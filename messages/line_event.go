@@ -187,7 +187,10 @@ func (e Event) Append(b []byte) []byte {
 	if err := enc.Encode(w); err != nil {
 		return b // cannot happen: strings and numbers
 	}
-	return jsonPrintable(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	// only the event is escaped: b, a caller's lines (a service's output
+	// in a tail stream), is kept as it is
+	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return append(out[:len(b)], jsonPrintable(out[len(b):])...)
 }
 
 // ParseEvent reads an event line: one JSON object (keys it does not know
