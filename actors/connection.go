@@ -414,13 +414,7 @@ func (c *connection) drainErr() error {
 // for a stream the connection would have become: `command events`,
 // `command tail NAME follow`, and on a hub `command fleet events`.
 func (c *connection) streamsAtDrain(st messages.Statement) bool {
-	switch s := st.(type) {
-	case messages.ControlCommand:
-		return s.Streams()
-	case messages.Fleet:
-		return s.Streams() && c.streams.fleet != nil
-	}
-	return false
+	return asksStream(st) && !c.fleetStreamOfNoHub(st)
 }
 
 // asksStream says whether st asks for a stream: `command events`,
