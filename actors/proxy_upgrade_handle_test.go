@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -35,6 +36,39 @@ func (f slowHandleFake) Handle(pid, parent int) (*osproc.Process, error) {
 // its handle came.
 func TestAdoptedStoppingProxiedKilledOnceItsHandleCame(t *testing.T) {
 	t.Parallel()
+	nw, release := adoptedStoppingWithASlowHandle(t)
+	time.Sleep(window) // the handle is slow: what waits for it waits
+	if got := nw.fake.signalsTo(301); len(got) != 0 {
+		t.Fatalf("signals to 301 before its handle came: %v", got)
+	}
+	release()
+	nw.fake.waitSignal(t, 301, syscall.SIGKILL)
+}
+
+// So is it when the new cfkd is frozen and thawed again (an upgrade that
+// failed at its check, say) before the handle came: the thaw re-armed
+// the timer regardless, which fired, found no handle, and the process
+// ran on.
+func TestAdoptedStoppingProxiedThawedBeforeItsHandleCame(t *testing.T) {
+	t.Parallel()
+	nw, release := adoptedStoppingWithASlowHandle(t)
+	nw.export(true)
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, ThawState{}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(window) // the handle is slow: what waits for it waits
+	if got := nw.fake.signalsTo(301); len(got) != 0 {
+		t.Fatalf("signals to 301 before its handle came: %v", got)
+	}
+	release()
+	nw.fake.waitSignal(t, 301, syscall.SIGKILL)
+}
+
+// adoptedStoppingWithASlowHandle is a new cfkd that adopted s, proxied as
+// pid 301, stopping, its stopwait run out during the exec, whose handle
+// on 301 is being taken and comes once release is called.
+func adoptedStoppingWithASlowHandle(t *testing.T) (nw *rig, release func()) {
+	t.Helper()
 	old, p, _ := proxiedStartingWith(t, "5")
 	old.startProxied(p, "s", 301)
 	old.async("command stop service s") // answered at the SIGTERM: the stop line
@@ -49,13 +83,10 @@ func TestAdoptedStoppingProxiedKilledOnceItsHandleCame(t *testing.T) {
 	}
 	lc.Deadline = time.Now().Add(-10 * time.Millisecond) // ran out during the exec
 	f := slowHandleFake{entered: make(chan struct{}, 1), gate: make(chan struct{})}
-	released := false
-	t.Cleanup(func() {
-		if !released {
-			close(f.gate)
-		}
-	})
-	nw := adoptProxied(t, ex, &ex.Proxies[0], func(o *Options) {
+	var once sync.Once
+	release = func() { once.Do(func() { close(f.gate) }) }
+	t.Cleanup(release)
+	nw = adoptProxied(t, ex, &ex.Proxies[0], func(o *Options) {
 		f.adoptingFake = o.Launcher.(*adoptingFake)
 		o.Launcher = f
 	})
@@ -64,8 +95,5 @@ func TestAdoptedStoppingProxiedKilledOnceItsHandleCame(t *testing.T) {
 	case <-time.After(deadline):
 		t.Fatal("the new tree never took a handle on pid 301")
 	}
-	time.Sleep(window) // the handle is slow: what waits for it waits
-	released = true
-	close(f.gate)
-	nw.fake.waitSignal(t, 301, syscall.SIGKILL)
+	return nw, release
 }

@@ -207,6 +207,9 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 type rearm struct{}
 
 func (s *Service) rearmTimer(ctx actor.Context) {
+	if s.up.handleWait {
+		return // armed once the handle on its process came (adoptedHandle)
+	}
 	if s.lc.Timer != lifecycle.TimerNone {
 		s.arm(ctx, lifecycle.Arm{Kind: s.lc.Timer, Deadline: s.lc.Deadline, Gen: s.lc.Gen})
 	}
@@ -262,9 +265,7 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 		// proxy_hold.go): a stop or a fatal before the retry lets it go
 		s.runProxy, s.proxyHeld = s.runCfg.Proxy, true
 	}
-	if !s.up.handleWait {
-		s.rearmTimer(ctx)
-	}
+	s.rearmTimer(ctx)
 	ctx.Send(ctx.Parent(), s.updated())
 	for _, e := range m.svc.Exits {
 		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
