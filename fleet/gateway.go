@@ -149,7 +149,7 @@ func (g *gateway) Receive(ctx actor.Context) {
 	case leave:
 		g.leave(m)
 	case *wire.LeavingAck:
-		if g.leaving[m.Hub] {
+		if g.leaving[m.Hub] && m.Id == g.leaveID { // not a late one of a Leave before
 			g.leaveAcked(m.Hub)
 		}
 	case *wire.EventsAck:
