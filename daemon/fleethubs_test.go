@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -146,5 +147,19 @@ func TestFleetHubsFileCorrupt(t *testing.T) {
 				t.Errorf("the next start read %q, logged %q", got, out)
 			}
 		})
+	}
+}
+
+// A rollback passes on the hubs the former cfkd told it was leaving
+// (REFERENCE §13.4): the cfkd rolled back to tells them it is back. They
+// were dropped with the variable, which the cfkd that failed unset at
+// its start, and the hubs kept the host down as being upgraded until
+// their next try, --fleet-timeout later, its events meanwhile lost.
+func TestRollbackPassesTheHubsOn(t *testing.T) {
+	f := Flags{fleetHubs: []string{"127.0.0.2:7000", "127.0.0.3:7000"}}
+	env := rollbackEnvOf("/tmp/state", f, errors.New("it failed"))
+	want := fleetHubsEnv + "=127.0.0.2:7000,127.0.0.3:7000"
+	if !slices.Contains(env, want) {
+		t.Fatalf("the rollback's environment has no %s", want)
 	}
 }

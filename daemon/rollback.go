@@ -229,6 +229,9 @@ func rollbackEnvOf(file string, f Flags, why error) []string {
 	for _, v := range []string{upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv} {
 		env = withoutVar(env, v)
 	}
+	// the hubs the former cfkd told it was leaving: the cfkd rolled back
+	// to tells them it is back, as the one that failed would have
+	env = withFleetHubs(env, f.fleetHubs)
 	return append(env, upgrade.Env+"="+file, ignoredVar(f.startIgnored), rollbackEnv+"="+rollbackReason(why), execsVar(f.execs))
 }
 
