@@ -1,13 +1,10 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -112,17 +109,9 @@ func TestFleetUpgradeTellsAStalledHubBeforeTheFreeze(t *testing.T) {
 	// the hub stays stopped until the new cfkd serves: it acknowledges
 	// nothing meanwhile
 	const warn, freeze, adopted = "did not acknowledge it within", ": freezing", "upgraded in place from"
-	var log string
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		b, _ := os.ReadFile(filepath.Join(web1.home, "cfkd.log"))
-		log = string(b)
-		if strings.Contains(log, warn) && strings.Contains(log, freeze) && strings.Contains(log, adopted) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("web1's log lacks %q, %q or %q:\n%s", warn, freeze, adopted, log)
-		}
-	}
+	waitLog(t, web1.home, warn)
+	waitLog(t, web1.home, freeze)
+	log := waitLog(t, web1.home, adopted)
 	hub.Signal(syscall.SIGCONT)
 	if strings.Index(log, warn) > strings.Index(log, freeze) {
 		t.Fatalf("web1 told its hubs it goes after the freeze:\n%s", log)
