@@ -204,11 +204,15 @@ func (s *step) logf(lvl Level, pid int, format string, a ...any) {
 	s.do(Log{Level: lvl, Pid: pid, Msg: fmt.Sprintf(format, a...)})
 }
 
-// shortageLog logs a start held back by cfkd's shortage (err), to be
-// retried: a record bounded across the services (Log.Shortage).
-func (s *step) shortageLog(err error) {
+// heldBack holds a start back for cfkd's shortage (err): backoff, retried
+// after ShortageDelay, never counted. Its record is bounded across the
+// services (Log.Shortage).
+func (s *step) heldBack(err error) {
 	s.do(Log{Level: Warn, Shortage: true,
 		Msg: fmt.Sprintf("%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)})
+	s.l.LastError = err.Error()
+	s.to(messages.Backoff, s.l.LastError)
+	s.arm(TimerBackoff, s.p.ShortageDelay)
 }
 
 // logs is logf of a message made already (a row on the path of every

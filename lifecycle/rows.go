@@ -400,10 +400,7 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork
 		}
 	case CauseShortage:
 		s.answer(fmt.Errorf("Service '%s' cannot start now: %w", s.p.Name, err), launchWaits...)
-		s.shortageLog(err)
-		s.l.LastError = err.Error()
-		s.to(messages.Backoff, s.l.LastError)
-		s.arm(TimerBackoff, s.p.ShortageDelay)
+		s.heldBack(err)
 	default:
 		s.logf(Error, 0, "%s: cannot start: %v", s.p.Name, err)
 		s.answer(fmt.Errorf("Service '%s' failed to start: %w", s.p.Name, err), launchWaits...)
@@ -487,11 +484,8 @@ var rowProxyShort = row{"backoff, retried", "its auto proxy could not be launche
 	if s.l.Pid != 0 {
 		return
 	}
-	s.shortageLog(s.ev.Err)
-	s.l.LastError = s.ev.Err.Error()
 	s.l.StopTime = s.now()
-	s.to(messages.Backoff, s.l.LastError)
-	s.arm(TimerBackoff, s.p.ShortageDelay)
+	s.heldBack(s.ev.Err)
 }}
 
 var rowProxyRefusedStopping = row{"→ stopped", "nothing ran: the stop is done", func(s *step) {
