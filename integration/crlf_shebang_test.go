@@ -5,35 +5,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cfk/cfk/actors"
 	. "github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 )
 
-// warnings keeps the messages of cfkd's warnings.
-type warnings struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (w *warnings) Levels() []logrus.Level { return []logrus.Level{logrus.WarnLevel} }
-func (w *warnings) Fire(e *logrus.Entry) error {
-	w.mu.Lock()
-	w.got = append(w.got, e.Message)
-	w.mu.Unlock()
-	return nil
-}
-
-func (w *warnings) matching(s string) []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+// matching is the messages of the warnings hook kept that hold s.
+func matching(hook *logtest.Hook, s string) []string {
 	var out []string
-	for _, m := range w.got {
-		if strings.Contains(m, s) {
-			out = append(out, m)
+	for _, e := range hook.AllEntries() {
+		if e.Level == logrus.WarnLevel && strings.Contains(e.Message, s) {
+			out = append(out, e.Message)
 		}
 	}
 	return out
@@ -46,13 +31,10 @@ func (w *warnings) matching(s string) []string {
 // interpreter may take the argument), but each start warns, before the
 // service is starting; a script saved with LF ends does not.
 func TestScriptSavedWithCRLFWarnsAtEachStart(t *testing.T) {
-	w := &warnings{}
-	h := newHarness(t, func(o *actors.Options) {
-		log := logrus.New()
-		log.SetOutput(io.Discard)
-		log.AddHook(w)
-		o.Log = log
-	})
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	h := newHarness(t, func(o *actors.Options) { o.Log = log })
 	dir := t.TempDir()
 	crlf := filepath.Join(dir, "crlf.sh")
 	lf := filepath.Join(dir, "lf.sh")
@@ -69,7 +51,7 @@ func TestScriptSavedWithCRLFWarnsAtEachStart(t *testing.T) {
 		h.expect("crlf", Starting)
 		h.expect("lf", Starting)
 		want := `crlf: its script's "#!" line, "#!/bin/sh -e\r", ends with a carriage return, which the kernel passes to its interpreter: the file was saved with CRLF line ends; save it with LF ones, as dos2unix does`
-		if got := w.matching("carriage return"); len(got) != i || got[i-1] != want {
+		if got := matching(hook, "carriage return"); len(got) != i || got[i-1] != want {
 			t.Fatalf("start %d: warned %q, want %d of %q", i, got, i, want)
 		}
 		h.expect("crlf", Fail) // dash: 'Illegal option -', exit 2
