@@ -49,7 +49,10 @@
 //     the hubs told; the new cfkd of an upgrade in place (which gets them
 //     in its environment) tells them it is back (Node.Back, wire.Back),
 //     and they subscribe their streams there at once rather than at
-//     their next retry; so does the next cfkd of a host shut down, which
+//     their next retry (a Back that comes before protoactor says the
+//     former cfkd's connection is lost: what went there is lost with it,
+//     and the streams subscribe again once the loss is said, said as
+//     the upgrade); so does the next cfkd of a host shut down, which
 //     gets them from a file its former one wrote
 //     (Node.BackFromShutdown): each address is first reached by a TLS
 //     handshake outside any actor, and only a hub of this fleet answering

@@ -219,6 +219,12 @@ type hub struct {
 	// leaving: by address, why a host said its cfkd goes (wire.Leaving),
 	// said when its connection goes, until a new one is made
 	leaving map[string]string
+	// back: the addresses of hosts whose new cfkd said it is back
+	// (wire.Back) while the hub still held its former cfkd's connection,
+	// the loss of which protoactor had not said yet: what the hub sent
+	// there meanwhile is lost with it, and its streams subscribe again at
+	// once when it is said
+	back map[string]bool
 	// connected reports whether a member has its connection to the hub
 	// open (guard.connected; nil: always)
 	connected func(name string) bool
@@ -248,7 +254,7 @@ func newHub(n *Node) *hub {
 	// minutes) must not number its own as they are
 	return &hub{n: n, inv: n.inv, name: n.creds.ID.Name, timeout: n.cfg.Timeout, nextID: rand.Uint32(),
 		calls: map[uint32]*hubCall{}, perHost: make([]int, len(n.inv)), streams: map[uint64]*hubStream{}, up: map[string]bool{}, dialErr: map[string]string{},
-		acks: map[int][]uint32{}, acked: map[int][]uint32{}, answersAs: map[int]string{}, leaving: map[string]string{}, byName: hostIndex(n.inv), connected: n.connected,
+		acks: map[int][]uint32{}, acked: map[int][]uint32{}, answersAs: map[int]string{}, leaving: map[string]string{}, back: map[string]bool{}, byName: hostIndex(n.inv), connected: n.connected,
 		requestBound: requestBound}
 }
 
@@ -356,6 +362,7 @@ func (h *hub) Receive(ctx actor.Context) {
 		h.up[m.addr] = true
 		delete(h.dialErr, m.addr)
 		delete(h.leaving, m.addr)
+		delete(h.back, m.addr)
 		for i, host := range h.inv {
 			if host.Addr == m.addr && len(h.acked[i]) > 0 {
 				// what was sent on a connection lost since may not have
@@ -374,6 +381,13 @@ func (h *hub) Receive(ctx actor.Context) {
 			why = left // it said it goes: not a connection lost
 		}
 		delete(h.up, m.addr)
+		back := h.back[m.addr]
+		if back {
+			// the former cfkd's connection, lost after its successor said
+			// it is back: its loss is said as why it went, and is the last
+			delete(h.back, m.addr)
+			delete(h.leaving, m.addr)
+		}
 		for _, c := range h.calls {
 			if h.inv[c.host].Addr != m.addr {
 				continue
@@ -383,6 +397,9 @@ func (h *hub) Receive(ctx actor.Context) {
 			if sent := c.sent.Load(); c.acked || sent != 0 && sent <= m.at.UnixNano() {
 				h.failGone(c, why)
 			}
+		}
+		if back {
+			h.resubscribeAt(m.addr)
 		}
 	case streamOpen:
 		h.openStream(m)

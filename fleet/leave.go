@@ -145,9 +145,19 @@ func (h *hub) hostBack(m *wire.Back) {
 	if !ok {
 		return
 	}
-	delete(h.leaving, h.inv[i].Addr) // what it said of its former cfkd
+	addr := h.inv[i].Addr
 	if m.Stayed {
-		return // the same cfkd: its streams go on
+		delete(h.leaving, addr) // what it said it would do
+		return                  // the same cfkd: its streams go on
+	}
+	if h.up[addr] && h.leaving[addr] != "" {
+		// protoactor has not said yet that the former cfkd's connection
+		// is lost (the Back came first): what goes there now is lost
+		// with it, the streams subscribe again when it is said
+		// (endpointLost), and the loss is said as the upgrade
+		h.back[addr] = true
+	} else {
+		delete(h.leaving, addr) // what it said of its former cfkd
 	}
 	for _, s := range h.streams {
 		for _, sub := range s.subs {
@@ -166,6 +176,24 @@ func (h *hub) hostBack(m *wire.Back) {
 				h.forget(c)
 				h.unsubscribe(c.host, c.id)
 				sub.call = nil
+			}
+			h.subscribe(sub)
+		}
+	}
+}
+
+// resubscribeAt subscribes at once each stream's part at the hosts at
+// addr that waits for its retry: the loss of a former cfkd's connection,
+// said after its successor said it is back (hub.back), failed what was
+// sent there since; the successor serves.
+func (h *hub) resubscribeAt(addr string) {
+	for _, s := range h.streams {
+		for _, sub := range s.subs {
+			if h.inv[sub.host].Addr != addr || sub.call != nil {
+				continue
+			}
+			if sub.retry != nil {
+				sub.retry.Stop()
 			}
 			h.subscribe(sub)
 		}
