@@ -18,7 +18,10 @@ import (
 // with "\r" (`#!/bin/sh\r`) is not there, and the launch fails saying
 // why (crlfNote). "" for any other file, one that is not a regular file
 // (a FIFO would wait for a writer), cannot be read, or does not answer
-// within pathTimeout (a hung mount: it only warns).
+// within pathTimeout (a hung mount: it only warns). Launch reads it here
+// only when its program's path came from the cache: a look-up read the
+// head already, in interpreter, which gives its crlfOf (one read of the
+// script a launch).
 func crlfLine(path, dir string) string {
 	if !filepath.IsAbs(path) && dir != "" {
 		path = dir + "/" + path
@@ -34,18 +37,25 @@ func crlfLine(path, dir string) string {
 		defer f.Close()
 		buf := make([]byte, 256) // what the kernel reads of a `#!` line
 		n, _ := io.ReadFull(f, buf)
-		line := buf[:n]
-		if !bytes.HasPrefix(line, []byte("#!")) {
-			return "", nil
-		}
-		if i := bytes.IndexByte(line, '\n'); i >= 0 {
-			line = line[:i]
-		}
-		if !bytes.HasSuffix(line, []byte("\r")) {
-			return "", nil
-		}
-		return string(line), nil
+		return crlfOf(buf[:n]), nil
 	})
 	s, _ := v.(string)
 	return s
+}
+
+// crlfOf is the `#!` line that head, the first bytes of a file, begins
+// with, "\n" taken off, when it ends with a carriage return; "" for any
+// other head (crlfLine).
+func crlfOf(head []byte) string {
+	if !bytes.HasPrefix(head, []byte("#!")) {
+		return ""
+	}
+	line := head
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if !bytes.HasSuffix(line, []byte("\r")) {
+		return ""
+	}
+	return string(line)
 }

@@ -8,7 +8,7 @@ import (
 
 // crlfLine gives the "#!" line of a script saved with CRLF line ends
 // (REFERENCE §2.1), found from the child's directory when relative, and
-// "" for any other file.
+// "" for any other file; so does interpreter, of the head it reads.
 func TestCRLFLine(t *testing.T) {
 	dir := t.TempDir()
 	for name, c := range map[string]struct{ text, want string }{
@@ -28,6 +28,10 @@ func TestCRLFLine(t *testing.T) {
 		}
 		if got := crlfLine("./"+name, dir); got != c.want {
 			t.Errorf("./%s from %s: %q, want %q", name, dir, got, c.want)
+		}
+		// the look-up's read, which Launch takes instead when it looks
+		if got, _ := interpreter(filepath.Join(dir, name), nil, nil, ""); got != c.want {
+			t.Errorf("%s: interpreter's crlf %q, want %q", name, got, c.want)
 		}
 	}
 	if got := crlfLine(dir, ""); got != "" {

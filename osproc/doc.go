@@ -104,10 +104,12 @@
 // fork slot back, and the fork stays under way until the late reply,
 // whose child latefork.go registers and kills); a fork cfkd makes itself
 // holds the launch, and its fork slot, until the exec ends. Launch also
-// reads the `#!` line of the program it found, bounded the same way
+// takes the `#!` line of the program it found, bounded the same way
 // (crlfline.go): one that ends with "\r", a script saved with CRLF whose
 // interpreter is there, runs, and Process.CRLFLine says so, for the
-// caller to warn of (REFERENCE §2.1).
+// caller to warn of (REFERENCE §2.1). The script's head is read once a
+// launch: by the look-up's check of its interpreter, or, when the cache
+// answered, by crlfLine.
 //
 // Output: each captured stream of a child (Spec.Stdout, Spec.Stderr) is a
 // pipe whose read end Launch hands, as a raw non-blocking fd, to the output

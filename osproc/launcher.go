@@ -271,11 +271,10 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if err := reachDir(spec.Dir); err != nil {
 		return nil, err
 	}
-	path, cached, err := l.program(spec, true)
+	path, crlf, cached, err := l.locate(spec)
 	if err != nil {
 		return nil, err
 	}
-	crlf := crlfLine(path, spec.Dir)
 	stdin := l.devnull
 	if spec.Stdin != nil {
 		stdin = spec.Stdin
@@ -339,21 +338,33 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 	if err := dirError(spec.Dir, spec.Credential, syscall.EACCES); err != nil {
 		return err
 	}
-	_, _, err := l.program(spec, false)
+	_, _, _, err := l.program(spec, false)
 	return err
 }
 
 // program looks up spec's shim (Program), if any, then its program
 // (Argv[0]) in the PATH of its environment, from its working directory,
-// through the cache if cachedOK: the path to execute, and whether it came
-// from the cache.
-func (l *Launcher) program(spec Spec, cachedOK bool) (path string, cached bool, err error) {
+// through the cache if cachedOK: the path to execute, its crlf line
+// (lookPath's; "" when cached), and whether it came from the cache.
+func (l *Launcher) program(spec Spec, cachedOK bool) (path, crlf string, cached bool, err error) {
 	if spec.Program != "" {
-		if _, _, err := l.paths.lookupAs(spec.Program, spec.Env, spec.Dir, spec.Credential, cachedOK); err != nil {
-			return "", false, err
+		if _, _, _, err := l.paths.lookupAs(spec.Program, spec.Env, spec.Dir, spec.Credential, cachedOK); err != nil {
+			return "", "", false, err
 		}
 	}
 	return l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, cachedOK)
+}
+
+// locate is Launch's program, through the cache, and the `#!` line of
+// the script found when it ends with "\r", for the caller to warn of
+// (Process.CRLFLine): read once a launch, by the look-up's interpreter
+// check, or, when the cache answered and nothing was read, by crlfLine.
+func (l *Launcher) locate(spec Spec) (path, crlf string, cached bool, err error) {
+	path, crlf, cached, err = l.program(spec, true)
+	if err == nil && cached {
+		crlf = crlfLine(path, spec.Dir)
+	}
+	return path, crlf, cached, err
 }
 
 // forked is the outcome of one fork: the process, the read ends of its

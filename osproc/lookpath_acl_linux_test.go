@@ -36,7 +36,7 @@ func TestLookPathTakesAFileAnACLGrants(t *testing.T) {
 		t.Fatalf("%s as uid %d: %v, want it run (the ACL grants it)", granted, uid, ws)
 	}
 	env := []string{"PATH=" + priv + ":" + pub}
-	if got, err := lookPath("prog", env, "", cred); err != nil || got != granted {
+	if got, _, err := lookPath("prog", env, "", cred); err != nil || got != granted {
 		t.Errorf("lookPath = %q, %v; want %q, the one execvp(3) runs", got, err, granted)
 	}
 }

@@ -46,11 +46,11 @@ func TestLookPathPassesOverAnACLForAnotherUser(t *testing.T) {
 	}
 	env := []string{"PATH=" + priv + ":" + pub}
 	want := filepath.Join(pub, "prog")
-	if got, err := lookPath("prog", env, "", cred); err != nil || got != want {
+	if got, _, err := lookPath("prog", env, "", cred); err != nil || got != want {
 		t.Errorf("lookPath = %q, %v; want %q, the one execvp(3) runs", got, err, want)
 	}
 	// and the ACL's own user is given the first, as before
-	if got, err := lookPath("prog", env, "", &syscall.Credential{Uid: other, Gid: other}); err != nil || got != denied {
+	if got, _, err := lookPath("prog", env, "", &syscall.Credential{Uid: other, Gid: other}); err != nil || got != denied {
 		t.Errorf("lookPath as uid %d = %q, %v; want %q (the ACL grants it)", other, got, err, denied)
 	}
 }

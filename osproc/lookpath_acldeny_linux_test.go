@@ -86,7 +86,7 @@ func TestCheckProgramAnACLDenies(t *testing.T) {
 	}
 	// the next in the PATH that the user may execute is taken
 	env := []string{"PATH=" + denied + ":" + sdir + ":" + pub}
-	if got, err := lookPath("prog", env, "", cred); err != nil || got != filepath.Join(pub, "prog") {
+	if got, _, err := lookPath("prog", env, "", cred); err != nil || got != filepath.Join(pub, "prog") {
 		t.Errorf("lookPath = %q, %v; want %s", got, err, filepath.Join(pub, "prog"))
 	}
 }

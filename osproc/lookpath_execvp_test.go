@@ -58,18 +58,18 @@ func TestLookPathStopsWhereExecvpStops(t *testing.T) {
 		{"a program that is a symlink loop", "lp", good + ":" + other, "exec lp: " + good + "/lp: too many levels of symbolic links", syscall.ELOOP},
 		{"a name too long", long, filepath.Join(top, "none") + ":" + good, "exec " + long + ": file name too long", syscall.ENAMETOOLONG},
 	} {
-		got, err := lookPath(c.file, []string{"PATH=" + c.path}, "", nil)
+		got, _, err := lookPath(c.file, []string{"PATH=" + c.path}, "", nil)
 		if err == nil || err.Error() != c.want || !errors.Is(err, c.errno) {
 			t.Errorf("%s: lookPath = %q, %v; want %s", c.what, got, err, c.want)
 		}
 	}
 	// after an ENOTDIR (a file as a PATH entry) and an ENOENT it goes on;
 	// it skips an entry of PATH_MAX bytes or more (glibc's execvpe)
-	got, err := lookPath("prog", []string{"PATH=" + filepath.Join(good, "prog") + ":" + filepath.Join(top, "none") + ":" + other}, "", nil)
+	got, _, err := lookPath("prog", []string{"PATH=" + filepath.Join(good, "prog") + ":" + filepath.Join(top, "none") + ":" + other}, "", nil)
 	if want := filepath.Join(other, "prog"); err != nil || got != want {
 		t.Errorf("ENOTDIR, ENOENT: lookPath = %q, %v; want %s", got, err, want)
 	}
-	got, err = lookPath("prog", []string{"PATH=/" + strings.Repeat("a", 4100) + ":" + other}, "", nil)
+	got, _, err = lookPath("prog", []string{"PATH=/" + strings.Repeat("a", 4100) + ":" + other}, "", nil)
 	if want := filepath.Join(other, "prog"); err != nil || got != want {
 		t.Errorf("an entry beyond PATH_MAX: lookPath = %q, %.80v; want %s", got, err, want)
 	}
@@ -86,7 +86,7 @@ func TestLookPathStopsWhereExecvpStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	other54321 := &syscall.Credential{Uid: 54321, Gid: 54321}
-	got, err = lookPath("prog", []string{"PATH=" + filepath.Join(priv, "l") + ":" + other}, "", other54321)
+	got, _, err = lookPath("prog", []string{"PATH=" + filepath.Join(priv, "l") + ":" + other}, "", other54321)
 	if want := filepath.Join(other, "prog"); err != nil || got != want {
 		t.Errorf("a loop behind a directory the user may not search: lookPath = %q, %v; want %s", got, err, want)
 	}
@@ -108,19 +108,19 @@ func TestLookPathJoinsAsExecvp(t *testing.T) {
 		t.Fatal(err)
 	}
 	entry := filepath.Join(top, "link") + "/.."
-	got, err := lookPath("lp", []string{"PATH=" + entry}, "", nil)
+	got, _, err := lookPath("lp", []string{"PATH=" + entry}, "", nil)
 	if want := entry + "/lp"; err != nil || got != want {
 		t.Errorf("PATH entry link/..: lookPath = %q, %v; want %s", got, err, want)
 	}
-	got, err = lookPath("link/../lp", nil, top, nil)
+	got, _, err = lookPath("link/../lp", nil, top, nil)
 	if err != nil || got != "link/../lp" {
 		t.Errorf("program link/../lp: lookPath = %q, %v; want it found", got, err)
 	}
-	got, err = lookPath("good/prog/", nil, top, nil)
+	got, _, err = lookPath("good/prog/", nil, top, nil)
 	if err == nil || !errors.Is(err, syscall.ENOTDIR) {
 		t.Errorf("program good/prog/: lookPath = %q, %v; want ENOTDIR", got, err)
 	}
-	got, err = lookPath("prog", []string{"PATH="}, filepath.Join(top, "good"), nil)
+	got, _, err = lookPath("prog", []string{"PATH="}, filepath.Join(top, "good"), nil)
 	if err != nil || got != "./prog" {
 		t.Errorf("PATH empty: lookPath = %q, %v; want ./prog", got, err)
 	}
@@ -162,17 +162,17 @@ func TestLookPathFollowsSymlinksAsTheUser(t *testing.T) {
 	other := filepath.Join(top, "other")
 	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
 	for _, entry := range []string{"pub", "pub/bin", "pub/x/../bin"} {
-		got, err := lookPath("app", []string{"PATH=" + top + "/" + entry + ":" + other}, "", cred) // not cleaned
+		got, _, err := lookPath("app", []string{"PATH=" + top + "/" + entry + ":" + other}, "", cred) // not cleaned
 		if want := filepath.Join(other, "app"); err != nil || got != want {
 			t.Errorf("PATH entry %s: lookPath = %q, %v; want %s", entry, got, err, want)
 		}
 	}
-	got, err := lookPath(filepath.Join(top, "pub/app"), nil, "", cred)
+	got, _, err := lookPath(filepath.Join(top, "pub/app"), nil, "", cred)
 	if err == nil || !errors.Is(err, syscall.EACCES) {
 		t.Errorf("by its path: lookPath = %q, %v; want EACCES", got, err)
 	}
 	// root may: the link is taken
-	got, err = lookPath("app", []string{"PATH=" + filepath.Join(top, "pub") + ":" + other}, "", nil)
+	got, _, err = lookPath("app", []string{"PATH=" + filepath.Join(top, "pub") + ":" + other}, "", nil)
 	if want := filepath.Join(top, "pub/app"); err != nil || got != want {
 		t.Errorf("as root: lookPath = %q, %v; want %s", got, err, want)
 	}
@@ -205,11 +205,11 @@ func TestLookPathDotDotAfterSymlinkAsTheUser(t *testing.T) {
 	}
 	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
 	entry := top + "/app/current/../bin" // the kernel: top/rel/bin
-	got, err := lookPath("app", []string{"PATH=" + entry}, "", cred)
+	got, _, err := lookPath("app", []string{"PATH=" + entry}, "", cred)
 	if want := entry + "/app"; err != nil || got != want {
 		t.Errorf("PATH entry app/current/../bin: lookPath = %q, %v; want %s", got, err, want)
 	}
-	got, err = lookPath("app/current/../bin/app", nil, top, cred)
+	got, _, err = lookPath("app/current/../bin/app", nil, top, cred)
 	if err != nil || got != "app/current/../bin/app" {
 		t.Errorf("program app/current/../bin/app: lookPath = %q, %v; want it found", got, err)
 	}
@@ -247,13 +247,13 @@ func TestLookPathStopsOnlyWhereTheUserReaches(t *testing.T) {
 	other := filepath.Join(top, "other")
 	cred := &syscall.Credential{Uid: 54321, Gid: 54321}
 	entry := top + "/pub/cur/../loopdir"
-	got, err := lookPath("app", []string{"PATH=" + entry + ":" + other}, "", cred)
+	got, _, err := lookPath("app", []string{"PATH=" + entry + ":" + other}, "", cred)
 	if want := filepath.Join(other, "app"); err != nil || got != want {
 		t.Errorf("lookPath = %q, %v; want %s", got, err, want)
 	}
 	// nothing later: the search fails as execvp(3) does, with the EACCES
 	// it met there (REFERENCE §2.4), not 'not found in PATH'
-	got, err = lookPath("app", []string{"PATH=" + entry}, "", cred)
+	got, _, err = lookPath("app", []string{"PATH=" + entry}, "", cred)
 	if want := "exec app: " + entry + "/app: permission denied"; err == nil || err.Error() != want {
 		t.Errorf("alone in the PATH: lookPath = %q, %v; want %s", got, err, want)
 	}

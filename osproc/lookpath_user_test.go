@@ -46,7 +46,7 @@ func TestLookPathAsTheServiceUser(t *testing.T) {
 		{"root", &syscall.Credential{Uid: 0, Gid: 5}, filepath.Join(priv, "prog")},
 		{"another user", other, filepath.Join(pub, "prog")},
 	} {
-		got, err := lookPath("prog", env, "", c.cred)
+		got, _, err := lookPath("prog", env, "", c.cred)
 		if err != nil || got != c.want {
 			t.Errorf("%s: lookPath = %q, %v; want %q", c.name, got, err, c.want)
 		}
@@ -57,7 +57,7 @@ func TestLookPathAsTheServiceUser(t *testing.T) {
 	if err := os.Chmod(filepath.Join(pub, "prog"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	got, err := lookPath("prog", env, "", other)
+	got, _, err := lookPath("prog", env, "", other)
 	if want := "exec prog: " + filepath.Join(priv, "prog") + ": permission denied"; !aclsUnread && (err == nil || err.Error() != want) {
 		t.Errorf("none for that user: lookPath = %q, %v; want %s", got, err, want)
 	}
@@ -94,16 +94,16 @@ func TestLookPathSlashAsTheServiceUser(t *testing.T) {
 	open := writeMode(t, filepath.Join(top, "open"), "#!/bin/sh\n", 0o755)
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
 	for _, p := range []string{inPriv, ownerOnly} {
-		if got, err := lookPath(p, nil, "", other); err == nil || err.Error() != "exec "+p+": permission denied" {
+		if got, _, err := lookPath(p, nil, "", other); err == nil || err.Error() != "exec "+p+": permission denied" {
 			t.Errorf("another user, %s: lookPath = %q, %v; want permission denied", p, got, err)
 		}
 		for _, cred := range []*syscall.Credential{nil, {Uid: 0, Gid: 5}} {
-			if got, err := lookPath(p, nil, "", cred); err != nil || got != p {
+			if got, _, err := lookPath(p, nil, "", cred); err != nil || got != p {
 				t.Errorf("%v, %s: lookPath = %q, %v", cred, p, got, err)
 			}
 		}
 	}
-	if got, err := lookPath(open, nil, "", other); err != nil || got != open {
+	if got, _, err := lookPath(open, nil, "", other); err != nil || got != open {
 		t.Errorf("another user, %s: lookPath = %q, %v", open, got, err)
 	}
 }
@@ -119,10 +119,10 @@ func TestLookPathInterpreterAsTheServiceUser(t *testing.T) {
 	script := writeMode(t, filepath.Join(top, "app"), "#!"+interp+"\n", 0o755)
 	other := &syscall.Credential{Uid: 54321, Gid: 54321}
 	want := "exec " + script + `: its interpreter "` + interp + `": permission denied`
-	if got, err := lookPath(script, nil, "", other); err == nil || err.Error() != want {
+	if got, _, err := lookPath(script, nil, "", other); err == nil || err.Error() != want {
 		t.Errorf("another user: lookPath = %q, %v; want %s", got, err, want)
 	}
-	if got, err := lookPath(script, nil, "", nil); err != nil || got != script {
+	if got, _, err := lookPath(script, nil, "", nil); err != nil || got != script {
 		t.Errorf("cfkd's identity: lookPath = %q, %v", got, err)
 	}
 }

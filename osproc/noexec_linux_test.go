@@ -60,7 +60,7 @@ func TestLookPathNoexecInThePATH(t *testing.T) {
 	if _, err := tryStart(t, Spec{Argv: []string{"prog"}, Env: []string{"PATH=" + mnt}}); err == nil || err.Error() != want {
 		t.Errorf("Launch: %v, want %s", err, want)
 	}
-	if got, err := lookPath("prog", []string{"PATH=" + mnt + ":" + pub}, "", nil); err != nil || got != filepath.Join(pub, "prog") {
+	if got, _, err := lookPath("prog", []string{"PATH=" + mnt + ":" + pub}, "", nil); err != nil || got != filepath.Join(pub, "prog") {
 		t.Errorf("a later one: lookPath = %q, %v; want %s", got, err, filepath.Join(pub, "prog"))
 	}
 }

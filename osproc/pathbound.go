@@ -40,7 +40,7 @@ var (
 var pathFlights = nss.Flights{FailFast: true}
 
 // boundedLookPath is lookPath bounded by pathTimeout.
-func boundedLookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
+func boundedLookPath(file string, env []string, dir string, cred *syscall.Credential) (found, crlf string, err error) {
 	what := "program " + file
 	switch {
 	case strings.Contains(file, "/") && !filepath.IsAbs(file) && dir != "":
@@ -49,11 +49,15 @@ func boundedLookPath(file string, env []string, dir string, cred *syscall.Creden
 		what = fmt.Sprintf("program %s in PATH %s", file, pathOf(env))
 	}
 	v, err := pathFlights.Do("program\x00"+file+"\x00"+searchKey(env)+"\x00"+dir+"\x00"+credKey(cred), what, pathTimeout, func() (any, error) {
-		return lookPath(file, env, dir, cred)
+		found, crlf, err := lookPath(file, env, dir, cred)
+		return lookedUp{found, crlf}, err
 	})
-	found, _ := v.(string)
-	return found, err
+	l, _ := v.(lookedUp)
+	return l.found, l.crlf, err
 }
+
+// lookedUp is what lookPath found: the path and its crlf line.
+type lookedUp struct{ found, crlf string }
 
 // reachDir stats dir, bounded by pathTimeout: only a dir that does not
 // answer is an error (an *nss.TimeoutError), as the child's chdir tells

@@ -34,7 +34,8 @@ type pathEntry struct {
 // lookup is lookPath through the cache; cached says the answer came from
 // it. Names with a slash are not looked up in the PATH, nor cached.
 func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.Credential) (found string, cached bool, err error) {
-	return c.lookupAs(file, env, dir, cred, true)
+	found, _, cached, err = c.lookupAs(file, env, dir, cred, true)
+	return found, cached, err
 }
 
 // lookupAs is lookup, with no answer taken from the cache unless
@@ -42,11 +43,13 @@ func (c *pathCache) lookup(file string, env []string, dir string, cred *syscall.
 // must see a program removed a moment ago, where the cache says it is
 // there for pathTTL: Launch finds out at its exec, and looks again, but
 // the check would have passed, and the running service been stopped for
-// a start that fails.
-func (c *pathCache) lookupAs(file string, env []string, dir string, cred *syscall.Credential, cachedOK bool) (found string, cached bool, err error) {
+// a start that fails. crlf is lookPath's, of the file found, when it
+// looked (not cached): the cache keeps paths only, and a script edited
+// since it was found is read afresh (crlfLine).
+func (c *pathCache) lookupAs(file string, env []string, dir string, cred *syscall.Credential, cachedOK bool) (found, crlf string, cached bool, err error) {
 	if strings.Contains(file, "/") {
-		found, err = boundedLookPath(file, env, dir, cred)
-		return found, false, err
+		found, crlf, err = boundedLookPath(file, env, dir, cred)
+		return found, crlf, false, err
 	}
 	k := pathKey{file: file, path: searchKey(env), dir: dir, cred: credKey(cred)}
 	now := time.Now()
@@ -54,13 +57,13 @@ func (c *pathCache) lookupAs(file string, env []string, dir string, cred *syscal
 	e, ok := c.m[k]
 	c.mu.Unlock()
 	if cachedOK && ok && now.Sub(e.at) < pathTTL {
-		return e.found, true, nil
+		return e.found, "", true, nil
 	}
-	if found, err = boundedLookPath(file, env, dir, cred); err != nil {
+	if found, crlf, err = boundedLookPath(file, env, dir, cred); err != nil {
 		if ok { // what it said is no longer so
 			c.forget(file, env, dir, cred)
 		}
-		return "", false, err
+		return "", "", false, err
 	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) > 4096 { // bounded: drop it all
@@ -68,7 +71,7 @@ func (c *pathCache) lookupAs(file string, env []string, dir string, cred *syscal
 	}
 	c.m[k] = pathEntry{found: found, at: now}
 	c.mu.Unlock()
-	return found, false, nil
+	return found, crlf, false, nil
 }
 
 // forget drops what the cache says of file.

@@ -169,10 +169,10 @@ func TestLookPathPassesOverAFailureTheUserCannotReach(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(priv, "prog"), []byte(text), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := lookPath("prog", env, "", other); err != nil || got != filepath.Join(pub, "prog") {
+		if got, _, err := lookPath("prog", env, "", other); err != nil || got != filepath.Join(pub, "prog") {
 			t.Errorf("%q where the user cannot reach it: lookPath = %q, %v; want %q", text, got, err, filepath.Join(pub, "prog"))
 		}
-		if _, err := lookPath("prog", env, "", nil); err == nil {
+		if _, _, err := lookPath("prog", env, "", nil); err == nil {
 			t.Errorf("%q, as cfkd's identity: no error", text)
 		}
 	}
@@ -192,7 +192,7 @@ func TestInterpreterUnreadableLeftToTheExec(t *testing.T) {
 	if !errors.Is(err, syscall.EIO) {
 		t.Skipf("read %s: %v, want EIO", p, err)
 	}
-	if err := interpreter(p, nil, nil, ""); err != nil {
+	if _, err := interpreter(p, nil, nil, ""); err != nil {
 		t.Errorf("interpreter(%s) = %v; want nil (left to the exec)", p, err)
 	}
 }

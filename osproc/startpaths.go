@@ -129,8 +129,10 @@ func searchUp(dir string, cred *syscall.Credential) bool {
 // that the user may not execute, and stops at any other error (a symlink
 // loop, a name too long); it joins each entry and the name as they are,
 // not cleaned (a `..` after a symlink is the kernel's to resolve), an
-// empty entry (or PATH set empty) the working directory.
-func lookPath(file string, env []string, dir string, cred *syscall.Credential) (string, error) {
+// empty entry (or PATH set empty) the working directory. crlf is the
+// `#!` line of the file found when it ends with "\r" (interpreter, which
+// read its head: Launch warns of it, reading the file no second time).
+func lookPath(file string, env []string, dir string, cred *syscall.Credential) (found, crlf string, err error) {
 	if strings.Contains(file, "/") {
 		// joined, not cleaned: `prog/` is no file (ENOTDIR), and a
 		// `..` after a symlink is the kernel's to resolve
@@ -139,26 +141,28 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			p = dir + "/" + p
 		}
 		if err := executable(p); err != nil {
-			return "", fmt.Errorf("exec %s: %w", file, err)
+			return "", "", fmt.Errorf("exec %s: %w", file, err)
 		}
-		if err := interpreter(p, cred, env, dir); err != nil {
-			return "", fmt.Errorf("exec %s: %w", file, err)
+		crlf, err := interpreter(p, cred, env, dir)
+		if err != nil {
+			return "", "", fmt.Errorf("exec %s: %w", file, err)
 		}
 		// the child execs as cred: a file that user may not execute
 		// (no x bit for it, a directory above it that it cannot
 		// search) fails there, after a restart's check stopped the
 		// process that ran (an ACL read as the kernel reads it)
 		if !mayExecOrACL(p, cred) {
-			return "", fmt.Errorf("exec %s: %w", file, syscall.EACCES)
+			return "", "", fmt.Errorf("exec %s: %w", file, syscall.EACCES)
 		}
-		return file, nil
+		return file, crlf, nil
 	}
 	if len(file) > nameMax { // execvp(3) fails so at once, before any search
-		return "", fmt.Errorf("exec %s: %w", file, syscall.ENAMETOOLONG)
+		return "", "", fmt.Errorf("exec %s: %w", file, syscall.ENAMETOOLONG)
 	}
 	var badScript error // the first found whose interpreter is not there (or that the user may not run)
 	var denied error    // the first the user may not execute (execve: EACCES)
 	var fallback string // executable, but not by cred's mode bits, where ACLs are not read
+	var fallbackCRLF string
 	dirs := filepath.SplitList(pathOf(env))
 	if len(dirs) == 0 { // PATH= set empty: one empty entry, the working directory
 		dirs = []string{""}
@@ -200,7 +204,7 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			// execvp(3) goes on after and fails with)
 			if !execvpGoesOn(err) {
 				if cred == nil || canReach(check, cred) {
-					return "", fmt.Errorf("exec %s: %s: %w", file, p, errnoOf(err))
+					return "", "", fmt.Errorf("exec %s: %s: %w", file, p, errnoOf(err))
 				}
 				if denied == nil {
 					denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
@@ -208,13 +212,14 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 			}
 			continue
 		}
-		if err := interpreter(check, cred, env, dir); err != nil {
+		crlf, err := interpreter(check, cred, env, dir)
+		if err != nil {
 			var ran *ranButFails
 			// execvp(3) stops at it (it runs, or its execve fails
 			// with an error execvp does not go on after, as an
 			// interpreter behind a symlink loop): so does the launch
 			if (errors.As(err, &ran) || !execvpGoesOn(err)) && mayExec(check, cred) {
-				return "", fmt.Errorf("exec %s: %s: %w", file, p, err)
+				return "", "", fmt.Errorf("exec %s: %s: %w", file, p, err)
 			}
 			// passed over, as execvp(3) passes over an ENOENT (and
 			// an EACCES: a file the user may not execute never runs)
@@ -226,10 +231,10 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 		// by the mode bits, or by an ACL that grants (setfacl -m
 		// u:svc:rx /opt/tools) or denies (setfacl -m u:svc:r--) more
 		if mayExec(check, cred) {
-			return p, nil
+			return p, crlf, nil
 		}
 		if aclsUnread && fallback == "" {
-			fallback = p
+			fallback, fallbackCRLF = p, crlf
 		}
 		if denied == nil {
 			denied = fmt.Errorf("exec %s: %s: %w", file, p, syscall.EACCES)
@@ -237,13 +242,13 @@ func lookPath(file string, env []string, dir string, cred *syscall.Credential) (
 	}
 	switch {
 	case fallback != "":
-		return fallback, nil
+		return fallback, fallbackCRLF, nil
 	case badScript != nil && (denied == nil || errors.Is(badScript, syscall.EACCES)):
-		return "", badScript
+		return "", "", badScript
 	case denied != nil: // execvp(3)'s EACCES wins over its ENOENTs
-		return "", denied
+		return "", "", denied
 	}
-	return "", fmt.Errorf("exec %s: executable file not found in PATH", file)
+	return "", "", fmt.Errorf("exec %s: executable file not found in PATH", file)
 }
 
 // nameMax is NAME_MAX, the longest name of a file that execvp(3) looks
@@ -424,21 +429,26 @@ func executable(p string) error {
 // whose NAME is in no directory of the service's PATH runs env, which
 // exits 127 at once. Both are ranButFails: the execve of the file found
 // first in the PATH meets them (execvp(3) does not pass over it).
-func interpreter(p string, cred *syscall.Credential, env []string, dir string) error {
+//
+// crlf is the crlfOf of what it read of p (its `#!` line when that ends
+// with "\r"), for Launch to warn of: the one read of p's head a launch
+// makes when it looks its program up (crlfLine's when the cache answers).
+func interpreter(p string, cred *syscall.Credential, env []string, dir string) (crlf string, err error) {
 	// a regular file only: an open of a FIFO given as the program
 	// would wait for a writer (the exec refuses it)
 	if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
-		return nil
+		return "", nil
 	}
 	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil
+		return "", nil
 	}
 	defer f.Close()
 	buf := make([]byte, 256)
 	n, err := io.ReadFull(f, buf)
+	crlf = crlfOf(buf[:n]) // what crlfLine would say of what was read
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		return nil // unreadable (EIO): not known to be empty, the exec says
+		return crlf, nil // unreadable (EIO): not known to be empty, the exec says
 	}
 	what, name, arg := "its interpreter", "", []byte(nil)
 	if bytes.HasPrefix(buf[:n], []byte(elf.ELFMAG)) {
@@ -446,7 +456,7 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 	} else {
 		line, ok := bytes.CutPrefix(buf[:n], []byte("#!"))
 		if !ok {
-			return unknownFormat(p, buf[:n])
+			return crlf, unknownFormat(p, buf[:n])
 		}
 		line = bytes.TrimLeft(line, " \t")
 		if i := bytes.IndexAny(line, " \t\n"); i >= 0 {
@@ -455,7 +465,7 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 		name = string(line)
 	}
 	if !filepath.IsAbs(name) {
-		return nil // none, or relative to the child's cwd: the exec says
+		return crlf, nil // none, or relative to the child's cwd: the exec says
 	}
 	// no program the kernel runs, whoever execs it (root too), as for
 	// the program itself: missing, not a regular file (a directory,
@@ -466,12 +476,12 @@ func interpreter(p string, cred *syscall.Credential, env []string, dir string) e
 		if err = errnoOf(err); err == syscall.EISDIR {
 			err = syscall.EACCES
 		}
-		return fmt.Errorf("%s %q: %w%s", what, name, err, crlfNote(name))
+		return crlf, fmt.Errorf("%s %q: %w%s", what, name, err, crlfNote(name))
 	}
 	if !mayExecOrACL(name, cred) { // the child execs it as cred
-		return fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
+		return crlf, fmt.Errorf("%s %q: %w", what, name, syscall.EACCES)
 	}
-	return envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
+	return crlf, envTarget(name, arg, env, dir) // nil but for `#!/usr/bin/env NAME`
 }
 
 // crlfNote names the cause of an interpreter not found whose name (as
