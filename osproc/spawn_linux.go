@@ -323,7 +323,7 @@ func serveForks(n int) int {
 	helperLimits.parent = os.Getppid()
 	// one thread per connection waits in its recvmsg: the helper's
 	// threads too are the user's processes (threads.go)
-	reserveThreads(n + 2*runtime.GOMAXPROCS(0) + 4)
+	reserveThreads(helperThreads(n))
 	done := make(chan struct{}, n)
 	for i := range n {
 		fd := 3 + i

@@ -49,8 +49,19 @@ func reserveThreads(n int) {
 }
 
 // cfkdThreads is the number of threads cfkd reserves: one per fork slot
-// (each waits for its fork in a system call), two per P (a blocking
-// system call hands its P to a thread that runs the others), and a few
-// for the rest (user lookups, a log file's writes, the stats of a start).
-// cfkd with 300 services started at once had 12 threads on 2 cores.
-func cfkdThreads() int { return maxForks + 2*runtime.GOMAXPROCS(0) + 8 }
+// (each waits for its fork in a system call) and a few for the rest
+// (user lookups, a log file's writes, the stats of a start), with
+// threadsFor's two per P. cfkd with 300 services started at once had 12
+// threads on 2 cores.
+func cfkdThreads() int { return threadsFor(maxForks, 8) }
+
+// helperThreads is the number of threads the fork server reserves: one
+// per connection of its n (each waits in its recvmsg) and a few more,
+// with threadsFor's two per P.
+func helperThreads(n int) int { return threadsFor(n, 4) }
+
+// threadsFor is the number of threads a process reserves whose waiters
+// goroutines each wait in a system call of their own: one for each, two
+// per P (a blocking system call hands its P to a thread that runs the
+// others), and more for the rest (REFERENCE §7.6).
+func threadsFor(waiters, more int) int { return waiters + 2*runtime.GOMAXPROCS(0) + more }
