@@ -45,9 +45,11 @@
 // (REFERENCE §13.4). A member that shuts down writes the hubs it told so
 // in HOME/fleet.hubs; the next start, once its member serves, reads it
 // (outside any actor), removes it, and tells those hubs it is back
-// (fleethubs.go; a file it did not write as it writes it is logged once
-// and ignored, never an error), as the new cfkd of an upgrade tells the
-// hubs its environment names.
+// (fleethubs.go; only a regular file of cfkd's user's is opened,
+// safepath.OpenOwned, no symlink followed; a file it did not write as it
+// writes it is logged once and ignored, never an error; a directory there
+// is never removed, said at each start), as the new cfkd of an upgrade
+// tells the hubs its environment names.
 // When the controller publishes ShutdownCompleted (every service down),
 // a hub answers its fleet requests in flight (fleetGate.endRequests, as
 // an upgrade does before its exec), the HTTP server is closed (its streams end), the consoles are drained (replies in flight are written), the orphans

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/internal/printable"
@@ -64,9 +63,16 @@ const maxFleetHubsBytes = fleet.MaxRejoinHubs * (253 + len(":65535\n"))
 // 0600, written whole under another name and renamed, so that the next
 // start reads all of it or nothing. None told removes a file left there.
 // A failure is logged: the hubs then ask the host again after their
-// --fleet-timeout, as before.
+// --fleet-timeout, as before. A directory in the file's place is never
+// removed: said when hubs were told (the next start says it anyway).
 func saveFleetHubs(home string, hubs []string, log logrus.FieldLogger) {
 	p := filepath.Join(home, fleetHubsFile)
+	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
+		if len(hubs) > 0 {
+			log.Warn(fleetHubsDirectory(p, "not written"))
+		}
+		return
+	}
 	if len(hubs) == 0 {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			log.Warnf("cannot remove %s: %v", p, err)
@@ -114,19 +120,27 @@ func writeFileAtomic(p, text string) error {
 // none; one that is not a regular file of cfkd's user's of mode 0600 (or
 // 0400), is unreadable, too long, or holds a line that is not HOST:PORT,
 // is logged once and ignored (the hubs ask again after their
-// --fleet-timeout): never an error, cfkd starts all the same. Not from
-// an actor: it reads the disk.
+// --fleet-timeout): never an error, cfkd starts all the same. A symlink
+// is not followed: it is removed, as such a file is. A directory is not
+// removed (it may hold files of someone's): it is said at each start,
+// with what to do, since each shutdown meanwhile fails to write the file
+// (saveFleetHubs). Not from an actor: it reads the disk.
 func takeFleetHubs(home string, log logrus.FieldLogger) []string {
 	p := filepath.Join(home, fleetHubsFile)
 	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err == nil && fi.IsDir():
+		log.Warn(fleetHubsDirectory(p, "ignored"))
 		return nil
 	}
-	hubs, err := readFleetHubs(p)
-	if fi == nil || !fi.IsDir() {
-		if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-			err = fmt.Errorf("cannot remove it: %w", rerr)
-		}
+	var hubs []string
+	if err == nil {
+		hubs, err = readFleetHubs(p, fi)
+	}
+	if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+		err = fmt.Errorf("cannot remove it: %w", rerr)
 	}
 	if err != nil {
 		log.Warnf("%s ignored: %v (the hubs its former cfkd told at its shutdown, if any, ask this host again after their --fleet-timeout)", p, err)
@@ -135,24 +149,38 @@ func takeFleetHubs(home string, log logrus.FieldLogger) []string {
 	return hubs
 }
 
-// readFleetHubs reads and checks the addresses of fleetHubsFile p.
-func readFleetHubs(p string) ([]string, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+// fleetHubsDirectory is the warning of a directory at fleetHubsFile p:
+// what cfkd did (done), that it leaves it, and what to do.
+func fleetHubsDirectory(p, done string) string {
+	return fmt.Sprintf("%s %s: a directory, where cfkd writes a file at its shutdown, and not removed: "+
+		"remove it (rm -r %s), or the hubs a shutdown tells are not told this host is back at its next start: "+
+		"they ask it again only after their --fleet-timeout", p, done, p)
+}
+
+// readFleetHubs reads and checks the addresses of fleetHubsFile p, which
+// fi, its Lstat, says is not a directory. Only a regular file of cfkd's
+// user's is opened (safepath.OpenOwned): not a symlink's target, nor a
+// FIFO, a device or a socket, nor another user's file.
+func readFleetHubs(p string, fi fs.FileInfo) ([]string, error) {
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, errors.New("a symlink, not the file cfkd writes: not followed")
+	}
+	euid := os.Geteuid()
+	f, err := safepath.OpenOwned(p, euid)
+	if n := (*safepath.NotOwned)(nil); errors.As(err, &n) {
+		if !n.Regular {
+			return nil, fmt.Errorf("not a regular file (%s), not the file cfkd writes", fileKind(fi.Mode()))
+		}
+		return nil, fmt.Errorf("owned by uid %d, not by cfkd's user (uid %d), who wrote it", n.Owner, euid)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
+	if fi, err = f.Stat(); err != nil {
 		return nil, err
 	}
-	euid := os.Geteuid()
-	switch {
-	case !fi.Mode().IsRegular():
-		return nil, fmt.Errorf("not a regular file (%s)", fi.Mode().Type())
-	case int(safepath.Owner(fi)) != euid:
-		return nil, fmt.Errorf("owned by uid %d, not by cfkd's user (uid %d), who wrote it", safepath.Owner(fi), euid)
-	case fi.Mode().Perm()&0o077 != 0:
+	if fi.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("mode %04o: others may read or write it, cfkd writes it 0600", fi.Mode().Perm())
 	}
 	data, err := io.ReadAll(io.LimitReader(f, int64(maxFleetHubsBytes)+1))
@@ -179,6 +207,23 @@ func readFleetHubs(p string) ([]string, error) {
 		return nil, fmt.Errorf("%d addresses, more than %d", len(hubs), fleet.MaxRejoinHubs)
 	}
 	return hubs, nil
+}
+
+// fileKind names what a file of mode m that is not a regular one is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m.IsDir():
+		return "a directory"
+	}
+	return m.Type().String()
 }
 
 // checkHubAddr refuses what is not a hub's address as protoactor names

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,12 +116,32 @@ func TestFleetHubsFileCorrupt(t *testing.T) {
 				return err
 			}
 			return os.Symlink(target, p)
-		}, "too many levels of symbolic links"},
-		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }, "not a regular file"},
+		}, "ignored: a symlink, not the file cfkd writes: not followed"},
+		{"a FIFO", func(p string) error { return syscall.Mkfifo(p, 0o600) }, "not a regular file (a FIFO)"},
+		{"a socket", func(p string) error {
+			l, err := net.Listen("unix", p)
+			if err == nil {
+				l.(*net.UnixListener).SetUnlinkOnClose(false)
+				l.Close()
+			}
+			return err
+		}, "not a regular file (a socket)"},
+		{"a device", func(p string) error {
+			return syscall.Mknod(p, syscall.S_IFCHR|0o600, 1<<8|3) // /dev/null's
+		}, "not a regular file (a character device)"},
+		{"another user's", func(p string) error {
+			if err := os.WriteFile(p, []byte("127.0.0.1:7000\n"), 0o600); err != nil {
+				return err
+			}
+			return os.Chown(p, 4242, 4242)
+		}, fmt.Sprintf("owned by uid 4242, not by cfkd's user (uid %d), who wrote it", os.Geteuid())},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			home := t.TempDir()
 			p := filepath.Join(home, fleetHubsFile)
+			if (c.name == "a device" || c.name == "another user's") && os.Geteuid() != 0 {
+				t.Skip("mknod and chown need root")
+			}
 			if err := c.make(p); err != nil {
 				t.Fatal(err)
 			}
@@ -142,11 +163,61 @@ func TestFleetHubsFileCorrupt(t *testing.T) {
 			if _, err := os.Lstat(p); !os.IsNotExist(err) {
 				t.Errorf("left: %v", err)
 			}
+			if c.name == "a symlink" { // the link went, not its target
+				if _, err := os.Stat(filepath.Join(home, "target")); err != nil {
+					t.Errorf("the symlink's target: %v", err)
+				}
+			}
 			out.Reset()
 			if got := takeFleetHubs(home, log); got != nil || out.Len() != 0 {
 				t.Errorf("the next start read %q, logged %q", got, out)
 			}
 		})
+	}
+}
+
+// A directory at HOME/fleet.hubs, which cfkd did not make, is never
+// removed (it may hold someone's files): each start says, in one warning,
+// that it is ignored, where it is and what to do, and each shutdown that
+// told hubs that they cannot be written there; one that told none says
+// nothing (the next start says it). It said 'not a regular file
+// (d---------)' at each start, the shutdown 'rename ...: file exists',
+// and a shutdown that told no hub removed it when empty.
+func TestFleetHubsDirectoryIsSaidAndKept(t *testing.T) {
+	home := t.TempDir()
+	p := filepath.Join(home, fleetHubsFile)
+	if err := os.Mkdir(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	want := p + " ignored: a directory, where cfkd writes a file at its shutdown, and not removed: remove it (rm -r " + p + ")"
+	for start := range 2 {
+		log, out := hubsLog()
+		if got := takeFleetHubs(home, log); got != nil {
+			t.Fatalf("start %d: read %q from a directory", start+1, got)
+		}
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 1 || !strings.Contains(lines[0], "level=warning") || !strings.Contains(lines[0], want) {
+			t.Errorf("start %d logged:\n%s\nwant one warning: %s...", start+1, out, want)
+		}
+		if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+			t.Fatalf("start %d: the directory: %v", start+1, err)
+		}
+	}
+	log, out := hubsLog()
+	saveFleetHubs(home, nil, log)
+	if out.Len() != 0 {
+		t.Errorf("a shutdown that told no hub logged:\n%s", out)
+	}
+	saveFleetHubs(home, []string{"127.0.0.1:7000"}, log)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if want := p + " not written: a directory, where cfkd writes a file at its shutdown, and not removed: remove it (rm -r " + p + ")"; len(lines) != 1 || !strings.Contains(lines[0], want) {
+		t.Errorf("a shutdown that told a hub logged:\n%s\nwant one warning: %s...", out, want)
+	}
+	if fi, err := os.Lstat(p); err != nil || !fi.IsDir() {
+		t.Fatalf("the directory after the shutdowns: %v", err)
+	}
+	if entries, _ := os.ReadDir(home); len(entries) != 1 {
+		t.Errorf("the home holds %v, the directory alone before", entries)
 	}
 }
 
