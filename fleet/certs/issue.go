@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -92,7 +93,12 @@ func loadCA(dir string) (*x509.Certificate, crypto.Signer, error) {
 	if !ok {
 		return nil, nil, errors.New(keyFile + ": not a signing key")
 	}
-	if pub, ok := key.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(caCert.PublicKey) {
+	// the key must be the certificate's: checked as Load checks a
+	// member's, by tls.X509KeyPair, once each file passed the checks
+	// above, whose wordings are this package's (it takes PKCS #1 and
+	// SEC 1 keys, a certificate after other blocks, a certificate of no
+	// CA), and the only one left to fail is that its key is another's
+	if _, err := tls.X509KeyPair(certPEM, keyPEM); err != nil {
 		return nil, nil, fmt.Errorf("%s is not the key of %s", keyFile, certFile)
 	}
 	return caCert, key, nil

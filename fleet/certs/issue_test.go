@@ -1,7 +1,14 @@
 package certs
 
 import (
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"net"
 	"os"
 	"path/filepath"
@@ -112,5 +119,80 @@ func TestIssueRefusesAHostAtTheAddressOfAnother(t *testing.T) {
 	os.Remove(filepath.Join(dir, "web1.key"))
 	if err := Issue(dir, []Member{{"web1", RoleHost, "127.0.0.2:7000"}, {"hub2", RoleHub, "127.0.0.2:7001"}, {"hub3", RoleHub, "127.0.0.2:7000"}}, time.Hour); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Issue refuses a CA whose files it cannot sign with, each in its own
+// words, and writes nothing: a certificate that is no CA's, a key that
+// is not PKCS #8, one that cannot sign, and a key that is not the CA
+// certificate's, of another type or of the same (another CA's), which
+// tls.X509KeyPair finds.
+func TestIssueRefusesABadCA(t *testing.T) {
+	src := t.TempDir()
+	if err := Generate(src, []Member{{"hub", RoleHub, "127.0.0.1:7000"}}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) []byte {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	pkcs8 := func(k any) []byte {
+		t.Helper()
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	}
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xKey, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec1, err := x509.MarshalECPrivateKey(ecKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, caKey := read(CAFile), read(CAKeyFile)
+	for _, c := range []struct {
+		name      string
+		cert, key []byte
+		want      string // DIR: the fleet's directory
+	}{
+		{"a member's certificate", read("hub.pem"), read("hub.key"), "DIR/ca.pem: not a CA certificate"},
+		{"a SEC 1 key", ca, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1}), "DIR/ca.key: no PEM private key (PKCS #8) in it"},
+		{"a key that cannot sign", ca, pkcs8(xKey), "DIR/ca.key: not a signing key"},
+		{"a key of another type", ca, pkcs8(edKey), "DIR/ca.key is not the key of DIR/ca.pem"},
+		{"another key of its type", ca, pkcs8(ecKey), "DIR/ca.key is not the key of DIR/ca.pem"},
+		{"its own key", ca, caKey, ""},
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, CAFile), c.cert, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, CAKeyFile), c.key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := Issue(dir, []Member{{"web1", RoleHost, "127.0.0.2:7000"}}, time.Hour)
+		switch want := strings.ReplaceAll(c.want, "DIR", dir); {
+		case want == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case want != "" && (err == nil || err.Error() != want):
+			t.Errorf("%s: %v, want %q", c.name, err, want)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "web1.pem")); (err == nil) != (c.want == "") {
+			t.Errorf("%s: web1.pem: %v", c.name, err)
+		}
 	}
 }
