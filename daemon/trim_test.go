@@ -10,20 +10,30 @@ import (
 // A trim comes only once delay has passed since the last activity; a
 // burst's trim (now) takes the place of the one that was due.
 func TestTrimmer(t *testing.T) {
-	const delay = 50 * time.Millisecond
+	const delay = 200 * time.Millisecond
 	var mu sync.Mutex
-	var lastTouch time.Time
+	var touched []time.Time                // when each touch had re-armed the timer
 	trims := make(chan time.Duration, 100) // time since the last touch, at each trim
 	tr := newTrimmer(delay, func() {
+		// the time of the trim is taken before the lock: a touch that
+		// holds it re-arms the timer after this trim began, and is not
+		// the one this trim comes after
+		fired := time.Now()
 		mu.Lock()
-		trims <- time.Since(lastTouch)
+		last := time.Time{}
+		for _, at := range touched {
+			if !at.After(fired) {
+				last = at
+			}
+		}
+		trims <- fired.Sub(last)
 		mu.Unlock()
 	})
 	defer tr.stop()
 	touch := func() {
 		mu.Lock()
-		lastTouch = time.Now()
 		tr.touch()
+		touched = append(touched, time.Now())
 		mu.Unlock()
 	}
 	for i := 0; i < 5; i++ {
