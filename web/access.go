@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,7 +58,7 @@ func (s *Server) mayRead(w http.ResponseWriter, r *http.Request) bool {
 	if s.o.OpenRead || pageShell(p) || p == "/api/auth" {
 		return true
 	}
-	what := r.Method + " " + strconv.Quote(p[:min(len(p), 128)])
+	what := auditedRequest(r)
 	t, given := s.token(r)
 	if given {
 		if t != nil && t.Level.Allows(rights.Read) {

@@ -47,6 +47,15 @@ func shownPath(r *http.Request) string {
 	return p
 }
 
+// auditedRequest is r's method and path for an audit record (REFERENCE
+// §5.5: `POST "/api/shutdown"`), the one spelling of every refusal that
+// names them: the path decoded, cut at 128 bytes and quoted as a Go
+// string (a quote or a control byte of the path escaped).
+func auditedRequest(r *http.Request) string {
+	p := r.URL.Path
+	return r.Method + " " + strconv.Quote(p[:min(len(p), 128)])
+}
+
 // notClean answers a path of the API that is not clean (cleanPath),
 // decoded (no service name holds a '/' or a '.'): 404, in JSON. False
 // when r's path is clean.
@@ -56,7 +65,7 @@ func (s *Server) notClean(w http.ResponseWriter, r *http.Request, acts bool) boo
 		return false
 	}
 	if acts { // would act, and names no action: a refusal (REFERENCE §5.5)
-		s.refuseUnknown(r, "no such action: "+r.Method+" "+strconv.Quote(p[:min(len(p), 128)]))
+		s.refuseUnknown(r, "no such action: "+auditedRequest(r))
 	}
 	writeError(w, http.StatusNotFound, "not found: "+r.Method+" "+shownPath(r)+
 		": a path under /api/ has no empty, '.' or '..' segment (it is not cleaned nor redirected)")

@@ -65,8 +65,7 @@ func (s *Server) tokenInURL(w http.ResponseWriter, r *http.Request) bool {
 		}
 		shown := strconv.Quote(k)
 		writeError(w, http.StatusBadRequest, "a token in the URL (query parameter "+shown+") is never taken: URLs are kept in proxies' logs and browsers' history; send it in the Authorization header, Authorization: Bearer TOKEN (nothing was done)")
-		p := r.URL.Path
-		s.refused(r, "not authorized: %s %q (a token in the URL)", r.Method, p[:min(len(p), 128)])
+		s.refused(r, "not authorized: %s (a token in the URL)", auditedRequest(r))
 		return true
 	}
 	return false

@@ -340,7 +340,7 @@ func (s *Server) Handler() http.Handler {
 			// which one would rule is no client's guess (a proxy that
 			// adds its own token to its client's): none does
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%d Authorization headers: send one (nothing was done)", n))
-			s.refused(r, "not authorized: %s %q (%d Authorization headers)", r.Method, r.URL.Path[:min(len(r.URL.Path), 128)], n)
+			s.refused(r, "not authorized: %s (%d Authorization headers)", auditedRequest(r), n)
 			return
 		}
 		if s.tokenInURL(w, r) {
@@ -378,8 +378,7 @@ func (s *Server) Handler() http.Handler {
 				return
 			}
 			if acts { // would act, and names no action: a refusal (REFERENCE §5.5)
-				p := r.URL.Path
-				s.refuseUnknown(r, "no such action: "+r.Method+" "+strconv.Quote(p[:min(len(p), 128)]))
+				s.refuseUnknown(r, "no such action: "+auditedRequest(r))
 			}
 			if !api {
 				s.mux.ServeHTTP(w, r)
