@@ -211,11 +211,13 @@ func (s *Server) connRefused(peer string, open int) {
 }
 
 // streamRefused logs a stream refused past its bounds (why: the 503's
-// text), one record a second at most: the path, and the peer when the
-// bound in all refused it (the per-peer text names it).
+// text), one record a second at most: the path (shownPath: a log
+// follow's is refused before its NAME is read, and was written whole, up
+// to the 1 MiB of a request's head), and the peer when the bound in all
+// refused it (the per-peer text names it).
 func (s *Server) streamRefused(r *http.Request, why, peer string, perPeer bool) {
 	limited(&s.streamRefusals, func(more string) {
-		msg := "http: stream refused: " + why + ": " + r.Method + " " + r.URL.EscapedPath()
+		msg := "http: stream refused: " + why + ": " + r.Method + " " + shownPath(r)
 		if !perPeer && peer != "" {
 			msg += " from " + peer
 		}

@@ -36,6 +36,19 @@ func TestStreamsRefusedAreLogged(t *testing.T) {
 			t.Errorf("%d records of refused streams, want 2:\n%s", n, x.logged.String())
 		}
 	})
+	t.Run("a long path", func(t *testing.T) {
+		// its path shown as an error's text shows it, cut at 256 bytes:
+		// the record was as long as the request's line, up to 1 MiB
+		x := newRefusalRig(t)
+		x.hold("/api/events")
+		x.hold("/api/events")
+		p := "/api/services/" + strings.Repeat("n", 64<<10) + "/log/follow"
+		x.refused(p, "too many streams open from "+uid)
+		x.logs(": GET " + p[:256] + "...\"")
+		if n := len(x.logged.String()); n > 1024 {
+			t.Errorf("the record of a stream refused is %d bytes long", n)
+		}
+	})
 	t.Run("in all", func(t *testing.T) {
 		// one stream of this peer, three of no peer (r.http: counted in
 		// all only): its next has room in its share, none in all
