@@ -251,3 +251,39 @@ func TestExitAfterStopSetsStopTime(t *testing.T) {
 		t.Fatalf("the exit %v after the stop: state %s, stop_time %v (the stop at %v)", s.now.Sub(stopped), s.l.State, s.l.StopTime, stopped)
 	}
 }
+
+// A start the declaration refuses changes neither start_time nor
+// stop_time (REFERENCE §2.1): a service never started keeps none, a failed
+// one the times of its failure. The refusal set stop_time to now: `status`
+// then said the service had stopped, or failed, a second ago.
+func TestStartRefusedKeepsTheTimes(t *testing.T) {
+	p := testPolicy()
+	p.RespawnOnFail = false
+	s := newSim(t, p, 1)
+	s.launchErr = func() (Cause, error) { return CauseConfig, errBoom }
+	s.now = s.now.Add(time.Minute)
+	s.request(Event{Kind: EvStart})
+	if !s.l.StartTime.IsZero() || !s.l.StopTime.IsZero() {
+		t.Fatalf("never started, start refused: start_time %v, stop_time %v; want none", s.l.StartTime, s.l.StopTime)
+	}
+
+	s.launchErr = nil
+	s.request(Event{Kind: EvStart})
+	s.fire() // running
+	s.now = s.now.Add(time.Minute)
+	s.exit(syscall.WaitStatus(1 << 8))
+	started, failed := s.l.StartTime, s.l.StopTime
+	if s.l.State != messages.Fail || started.IsZero() || failed.IsZero() {
+		t.Fatalf("a run that exited 1: state %s, start_time %v, stop_time %v; want fail with both", s.l.State, started, failed)
+	}
+	s.now = s.now.Add(time.Minute)
+	s.launchErr = func() (Cause, error) { return CauseConfig, errBoom }
+	s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Fail || !s.l.StartTime.Equal(started) || !s.l.StopTime.Equal(failed) || s.l.LastError != errBoom.Error() {
+		t.Fatalf("start refused after a failure: state %s, start_time %v, stop_time %v, last_error %q; want fail, %v, %v, %q",
+			s.l.State, s.l.StartTime, s.l.StopTime, s.l.LastError, started, failed, errBoom)
+	}
+	if !s.l.StartBefore.IsZero() || !s.l.StopBefore.IsZero() {
+		t.Fatalf("the times before a launch kept once it is refused: %v, %v", s.l.StartBefore, s.l.StopBefore)
+	}
+}

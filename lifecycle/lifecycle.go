@@ -80,8 +80,15 @@ type Lifecycle struct {
 	// status line's fail_reason is only for fail); cleared once running.
 	LastError string `json:"last_error,omitempty"`
 
-	StartTime    time.Time `json:"start_time,omitzero"`
-	StopTime     time.Time `json:"stop_time,omitzero"`
+	StartTime time.Time `json:"start_time,omitzero"`
+	StopTime  time.Time `json:"stop_time,omitzero"`
+	// StartBefore and StopBefore: the start_time and stop_time the
+	// service had before the launch under way (Launching) set and cleared
+	// them, given back when its declaration refuses it (REFERENCE §2.1: a
+	// refused start changes neither). Zero when no launch is awaited, so
+	// an export, which never leaves one awaited, does not write them.
+	StartBefore  time.Time `json:"start_before,omitzero"`
+	StopBefore   time.Time `json:"stop_before,omitzero"`
 	RunningSince time.Time `json:"running_since,omitzero"`
 	FailReason   string    `json:"fail_reason,omitempty"`
 

@@ -272,6 +272,7 @@ func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
 	s.l.End, s.l.Extended, s.l.Done = EndNone, 0, false
+	s.l.StartBefore, s.l.StopBefore = s.l.StartTime, s.l.StopTime
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})
 }

@@ -226,6 +226,7 @@ var rowHaltWait = row{"halted", "answered once down", func(s *step) {
 
 var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched (under a proxy, from the pid it reports)", func(s *step) {
 	s.l.Launching = 0
+	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
 	s.l.Launches++
 	// a run launched without ready= has nothing to say: it is not made to
 	// wait for a readiness nobody watches if ready= is declared meanwhile
@@ -386,13 +387,15 @@ var rowSignalDown = row{"error: not up", "answered `Service 'NAME' is not up`", 
 	s.reply(fmt.Errorf("Service '%s' is not up", s.p.Name))
 }}
 
-var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork/exec (a failed start), cfkd's shortage; abandoned for a down or a halt (its user lookup may never end): the start is answered, a backoff ends, the stop follows", func(s *step) {
+var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration (answered its error, the start_time and stop_time kept), fork/exec (a failed start), cfkd's shortage; abandoned for a down or a halt (its user lookup may never end): the start is answered, a backoff ends, the stop follows", func(s *step) {
 	s.l.Launching = 0
+	before := [2]time.Time{s.l.StartBefore, s.l.StopBefore}
+	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
 	s.l.StopTime = s.now()
 	err := s.ev.Err
 	switch s.ev.Cause {
 	case CauseConfig:
-		s.launchImpossible(err)
+		s.launchImpossible(err, before)
 	case CauseAbandoned:
 		s.answer(err, launchWaits...)
 		if s.l.State == messages.Backoff {
@@ -409,9 +412,11 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration, fork
 }}
 
 // launchImpossible: the declaration does not allow a start. An operator's
-// request gets the error (a backoff in progress ends: stopped); an
-// automatic start (a retry, a respawn) gives up: fatal.
-func (s *step) launchImpossible(err error) {
+// request gets the error (a backoff in progress ends: stopped), and the
+// service keeps the start_time and stop_time it had before (before: what
+// the launch cleared and set); an automatic start (a retry, a respawn)
+// gives up: fatal.
+func (s *step) launchImpossible(err error, before [2]time.Time) {
 	asked := false
 	for _, w := range s.l.Waiters {
 		asked = asked || w.Kind != WaitDown && w.Kind != WaitRunning
@@ -423,12 +428,15 @@ func (s *step) launchImpossible(err error) {
 		s.to(messages.Fatal, s.l.LastError)
 		return
 	}
-	// nothing started: no start_time (it said the refused start's, with
-	// a stop_time, as if a process had run)
-	s.l.StartTime = time.Time{}
+	// nothing started: the times it had (it said the refused start's
+	// start_time, then a stop_time of now, as if a process had run: a
+	// service never started showed one, a failed one its failure now)
 	if s.l.State == messages.Backoff {
+		s.l.StartTime = time.Time{} // a backoff ended now, as a stop ends it
 		s.to(messages.Stopped, "")
+		return
 	}
+	s.l.StartTime, s.l.StopTime = before[0], before[1]
 }
 
 var rowPidReported = row{"pid known", "the process is the run's (its handle kept; log `NAME started by proxy P`); startwait armed again from now; readiness watched from now", func(s *step) {
