@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -20,6 +21,7 @@ type proxyEntry struct {
 	running bool
 	procPid int
 	run     *messages.ProxyConfig // what its process was launched with, while it runs
+	sockets map[string]bool       // the sockets its process got at its launch, while it runs
 }
 
 // runsFormer reports whether the proxy's process was launched from a
@@ -80,7 +82,7 @@ func (c *Controller) onProxyUpdated(m proxyUpdated) {
 	if e == nil {
 		return
 	}
-	e.running, e.procPid, e.run = m.running, m.pid, m.run
+	e.running, e.procPid, e.run, e.sockets = m.running, m.pid, m.run, m.sockets
 	for _, s := range c.services {
 		if s.cfg.Proxy == m.name {
 			s.status = "" // the proxy column changes
@@ -90,8 +92,9 @@ func (c *Controller) onProxyUpdated(m proxyUpdated) {
 
 // startRefusal is why a start of service e is refused at once: it is
 // being destroyed (REFERENCE §2.5), or its proxy is down and noauto, or
-// cannot run (§4.5). Nil otherwise (the proxy actor still has the last
-// word).
+// cannot run (§4.5), or, for the restart of a process, its proxy runs
+// without its tie_stdin_to socket, bound since its launch (§3). Nil
+// otherwise (the proxy actor still has the last word).
 func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 	switch verb {
 	case messages.VerbStart, messages.VerbUp, messages.VerbRestart, messages.VerbRollingRestart:
@@ -105,7 +108,19 @@ func (c *Controller) startRefusal(verb messages.Verb, e *entry) error {
 	// an up service's up starts nothing; its restart stops it, then
 	// starts it under its proxy of now, which it was moved to if that one
 	// does not run: refused first, its process kept (REFERENCE §1.4)
-	if p == nil || p.running || (verb == messages.VerbUp && e.rt.State.IsUp()) {
+	if p == nil || (verb == messages.VerbUp && e.rt.State.IsUp()) {
+		return nil
+	}
+	if p.running {
+		// nor can it start under a proxy whose process does not hold
+		// its socket: the proxy would refuse the start once the process
+		// is stopped (a socket not bound at all is the service's own
+		// check's, §2.7)
+		restart := verb == messages.VerbRestart || verb == messages.VerbRollingRestart
+		if tie := e.cfg.TieStdinTo; restart && (e.rt.State == messages.Starting || e.rt.State == messages.Running) &&
+			tie != "" && c.files[tie] != nil && !p.sockets[tie] {
+			return fmt.Errorf("Service '%s' cannot start: %w", e.cfg.Name, boundAfterProxy(tie, p.cfg.Name))
+		}
 		return nil
 	}
 	switch {
@@ -236,4 +251,20 @@ func (c *Controller) proxyOfRun(e *entry) *actor.PID {
 		return p.pid
 	}
 	return nil
+}
+
+// boundAfterProxy is why a service tied to socket tie cannot start under
+// proxy, whose running process got no such socket at its launch
+// (REFERENCE §3).
+func boundAfterProxy(tie, proxy string) error {
+	return fmt.Errorf("socket '%s' was bound after proxy '%s' started, whose process does not have it: proxydown and proxyup it", tie, proxy)
+}
+
+// socketNames is the set of the names of a proxy's run's sockets.
+func socketNames(files map[string]*os.File) map[string]bool {
+	names := make(map[string]bool, len(files))
+	for n := range files {
+		names[n] = true
+	}
+	return names
 }

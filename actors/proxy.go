@@ -359,8 +359,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	if tie := m.cfg.TieStdinTo; tie != "" && p.runFiles[tie] == nil {
 		// bound after the proxy's launch: its process never had it, and
 		// would run the service with /dev/null as fd 0 (REFERENCE §4.1)
-		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: fmt.Errorf(
-			"socket '%s' was bound after proxy '%s' started, whose process does not have it: proxydown and proxyup it", tie, p.cfg.Name)})
+		ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: boundAfterProxy(tie, p.cfg.Name)})
 		return
 	}
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
@@ -667,7 +666,7 @@ func (p *Proxy) transition(ctx actor.Context, to proxyState) {
 	u := proxyUpdated{name: p.cfg.Name, running: to != proxyIsDown, pid: pid}
 	if u.running {
 		run := p.runCfg
-		u.run = &run
+		u.run, u.sockets = &run, socketNames(p.runFiles)
 	}
 	ctx.Send(ctx.Parent(), u)
 	ctx.ActorSystem().EventStream.Publish(messages.ProxyStateChanged{

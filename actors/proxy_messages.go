@@ -25,12 +25,15 @@ type (
 	// proxyHalted tells the controller that a proxyDown{halt} is done.
 	proxyHalted struct{ name string }
 	// proxyUpdated tells the controller whether the proxy runs, and its pid.
-	// run: the declaration its process was launched with (nil when down)
+	// run: the declaration its process was launched with (nil when down);
+	// sockets: the sockets its process got at its launch (REFERENCE §4.1),
+	// by name, while it runs
 	proxyUpdated struct {
 		name    string
 		running bool
 		pid     int
 		run     *messages.ProxyConfig
+		sockets map[string]bool
 	}
 	// proxyStartRequest asks the proxy to start service name (the proxy
 	// is run first when it is auto). attempt identifies the service's

@@ -497,7 +497,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.restartPipes(ctx, px.StatusCarry, px.LogCarry)
 	p.runCfg = p.cfg // not carried: taken as its declaration's
 	run := p.runCfg
-	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid, run: &run})
+	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid, run: &run, sockets: socketNames(p.runFiles)})
 	// what came after the former cfkd froze, in order
 	for _, e := range px.Exits {
 		p.handle(ctx, proxyExited{run: p.run, pid: e.Pid, ws: e.Status})

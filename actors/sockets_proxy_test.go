@@ -117,3 +117,36 @@ func TestProxiedStartTiedToASocketBoundAfterTheProxyRefused(t *testing.T) {
 	r.expectSeq("w", starting)
 	r.startProxied(p, "w", 401)
 }
+
+// The restart of a worker that runs under a proxy, its tie_stdin_to
+// changed to a socket bound since the proxy's launch, is refused, its
+// process kept (REFERENCE §1.4, §3): the restart stopped the worker, then
+// the proxy refused its start, so that an apply moving a pool of
+// preforked workers to a new socket took every one of them down, and
+// answered OK.
+func TestProxiedRestartOntoASocketBoundAfterTheProxyRefused(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "w")
+	r.bindLoopback("web")
+	r.ok("service w tie_stdin_to=web")
+	r.okDone("command start service w", 1)
+	p := nextProxy(t, proxies)
+	r.expectSeq("w", starting)
+	r.startProxied(p, "w", 401)
+
+	r.bindLoopback("web2")
+	r.ok("service w tie_stdin_to=web2")
+	r.fails("command restart service w", "Service 'w' cannot start: socket 'web2' was bound after proxy 'p' started, whose process does not have it: proxydown and proxyup it")
+	r.expectQuiet("w", window)
+	if f := r.status("w"); f[1] != "running" || f[2] != "401" {
+		t.Fatalf("after the refused restart: %q, want w running as pid 401", f)
+	}
+	select {
+	case l := <-p.cmds:
+		t.Fatalf("the refused restart sent the proxy %q", l)
+	default:
+	}
+}
