@@ -47,15 +47,22 @@ func TestHotReaderWritesInline(t *testing.T) {
 				close(returned)
 			}()
 			<-w.started // the write began
-			select {
-			case <-returned:
-				if c.waitsForWrite {
+			if c.waitsForWrite {
+				// nothing returns while the write is held
+				select {
+				case <-returned:
 					t.Fatal("returned before its write was done: not written in its call")
+				case <-time.After(200 * time.Millisecond):
 				}
-			case <-time.After(200 * time.Millisecond):
-				if !c.waitsForWrite {
+			} else {
+				// returns with the write held, within 10 s: not 200 ms,
+				// which a loaded machine under -race can stall the
+				// caller's goroutine past
+				select {
+				case <-returned:
+				case <-time.After(10 * time.Second):
 					close(w.release)
-					t.Fatal("waited for the destination's write")
+					t.Fatal("waited for the destination's write (still waiting after 10s)")
 				}
 			}
 			close(w.release)
