@@ -105,13 +105,22 @@ func TestFailFast(t *testing.T) {
 	if _, err := g.Do("a", "env_file /mnt/a", 200*time.Millisecond, blocked); !errors.As(err, &te) {
 		t.Fatalf("err %v, want a TimeoutError", err)
 	}
-	start := time.Now()
-	_, err := g.Do("a", "env_file /mnt/a", 200*time.Millisecond, blocked)
-	if !errors.As(err, &te) || err.Error() != "env_file /mnt/a did not answer within 200ms" {
-		t.Fatalf("err %v, want a TimeoutError", err)
-	}
-	if d := time.Since(start); d >= 150*time.Millisecond {
-		t.Fatalf("a key known not to answer failed after %v, not at once", d)
+	// at once: a caller that waited would take the timeout, 200 ms, each
+	// time; one stalled that long by a loaded machine is tried again
+	for try := 1; ; try++ {
+		start := time.Now()
+		_, err := g.Do("a", "env_file /mnt/a", 200*time.Millisecond, blocked)
+		if !errors.As(err, &te) || err.Error() != "env_file /mnt/a did not answer within 200ms" {
+			t.Fatalf("err %v, want a TimeoutError", err)
+		}
+		d := time.Since(start)
+		if d < 150*time.Millisecond {
+			break
+		}
+		if try == 3 {
+			t.Fatalf("a key known not to answer failed after %v, not at once (3 tries)", d)
+		}
+		t.Logf("try %d failed after %v: again", try, d)
 	}
 	// a longer timeout than the flight's age waits, and gets the answer
 	got := make(chan any, 1)
