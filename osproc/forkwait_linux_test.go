@@ -130,22 +130,35 @@ func TestLateForkReplyIsBounded(t *testing.T) {
 	if n := late(); n != 1 {
 		t.Fatalf("%d connections wait for a late reply, want 1", n)
 	}
-	// the same fork again: at once, and no other connection taken
-	err, took = launch(spec(0))
-	isTimeout(err, want(0))
-	if took >= forkTimeout || late() != 1 {
-		t.Fatalf("the same fork again failed after %v, %d late; want at once, 1 late", took, late())
+	// at once: a launch that waited would take forkTimeout at every try;
+	// one stalled that long by a loaded machine (-race, 2 cores) is tried
+	// again
+	atOnce := func(what string, spec Spec, want string, wantLate int) {
+		t.Helper()
+		for try := 1; ; try++ {
+			err, took := launch(spec)
+			isTimeout(err, want)
+			if n := late(); n != wantLate {
+				t.Fatalf("%s: %d connections wait for a late reply, want %d", what, n, wantLate)
+			}
+			if took < forkTimeout {
+				return
+			}
+			if try == 3 {
+				t.Fatalf("%s failed after %v, not at once (3 tries)", what, took)
+			}
+			t.Logf("%s: try %d failed after %v: again", what, try, took)
+		}
 	}
+	// the same fork again: at once, and no other connection taken
+	atOnce("the same fork again", spec(0), want(0), 1)
 	for i := 1; i < len(dirs); i++ {
 		err, _ := launch(spec(i))
 		isTimeout(err, want(i))
 	}
 	// no connection left but late ones: a start fails at once
-	err, took = launch(Spec{Argv: []string{"/bin/true"}})
-	isTimeout(err, fmt.Sprintf("fork server (its %d connections busy, %d with execs that did not answer: /bin/sleep) did not answer within 300ms", len(dirs), len(dirs)))
-	if took >= forkTimeout {
-		t.Fatalf("a start with every connection late failed after %v, not at once", took)
-	}
+	atOnce("a start with every connection late", Spec{Argv: []string{"/bin/true"}},
+		fmt.Sprintf("fork server (its %d connections busy, %d with execs that did not answer: /bin/sleep) did not answer within 300ms", len(dirs), len(dirs)), len(dirs))
 
 	// the replies come: each child killed, then reaped
 	resume()
