@@ -459,7 +459,10 @@ func TestDownDuringBackoff(t *testing.T) {
 
 func TestRestartDuringBackoffStartsAtOnce(t *testing.T) {
 	t.Parallel()
-	const unit = 2 * time.Second
+	// a backoff of 10 s: a restart that waited for it is not answered
+	// within the deadline, and one that did not has 5 s, not 1 s, which a
+	// loaded machine under -race could take
+	const unit = 10 * time.Second
 	r := newRig(t, backoffUnit(unit))
 	r.ok("service s cmd=false", "service s startwait_secs=10", "command start service s")
 	p1 := r.fake.waitLaunch(t, 1).Pid
