@@ -39,15 +39,16 @@ func TestEventsWithTokenOutlivesTimeout(t *testing.T) {
 		if l, err := protocol.ReadRequest(r); err != nil || l != "command events all" {
 			return
 		}
-		// the first event comes well after --timeout (a quiet cfkd), then
+		// the first event comes well after --timeout (a quiet cfkd): 2 s
+		// after the request, a second past the auth's deadline; then
 		// cfkd closes the stream
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(2 * time.Second)
 		conn.Write([]byte(evCrash + "\n" + shutEnd))
 	}()
 	done := make(chan result, 1)
 	go func() {
 		done <- runTTY(t, &fakeServer{addr: ln.Addr().String()}, false, nil,
-			"--timeout", "300ms", "--token-file", file, "events")
+			"--timeout", "1s", "--token-file", file, "events")
 	}()
 	var r result
 	select {
