@@ -29,8 +29,10 @@ func TestApplyWhileAnotherIsUnderWay(t *testing.T) {
 		t.Fatalf("requests %q", got)
 	}
 
+	// 1 s: the first try's answer has that long (its deadline), and the
+	// second is the last, at the --timeout, one retry delay after it
 	f = newFakeServer(t, map[string]string{req: fail(underWay)})
-	res = runCtl(t, f, runCfg{}, "--timeout", "500ms", "apply", file)
+	res = runCtl(t, f, runCfg{}, "--timeout", "1s", "apply", file)
 	if res.code != ExitError || res.stderr != "cfkctl: "+underWay+"; waiting (see --timeout)\n"+underWay+"\n" {
 		t.Fatalf("apply refused within --timeout: %+v", res)
 	}
