@@ -56,7 +56,7 @@ func TestEnvFileOnAHungMount(t *testing.T) {
 	hang, release := hungEnvFile(t, env, "A=1\n")
 	flights := &nss.Flights{FailFast: true}
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs), hang, func(o *Options) {
+	r := newRig(t, captureLog(logs), everyShortageLogged, hang, func(o *Options) {
 		o.PathTimeout = 50 * time.Millisecond
 		o.paths = flights
 	})
@@ -140,7 +140,7 @@ func TestRestartCheckOfAnEnvFileOnAHungMount(t *testing.T) {
 func TestLaunchOnAHungPathIsNotCounted(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs))
+	r := newRig(t, captureLog(logs), everyShortageLogged)
 	hung := &nss.TimeoutError{Lookup: "cwd /mnt/x", After: 5 * time.Second}
 	for range 3 {
 		r.fake.failNextLaunch(hung)

@@ -23,7 +23,7 @@ func TestUserLookupThatNeverAnswers(t *testing.T) {
 	release := make(chan struct{})
 	var calls atomic.Int32
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs), func(o *Options) {
+	r := newRig(t, captureLog(logs), everyShortageLogged, func(o *Options) {
 		o.LookupTimeout = 50 * time.Millisecond
 		o.Credential = func(user, group string) (*syscall.Credential, error) {
 			if calls.Add(1) == 1 {
