@@ -56,17 +56,19 @@ func TestEnvFileOnAHungMount(t *testing.T) {
 	hang, release := hungEnvFile(t, env, "A=1\n")
 	flights := &nss.Flights{FailFast: true}
 	logs := &logCapture{changed: make(chan struct{})}
+	// PathTimeout bounds the read that answers too (the last start's):
+	// 1 s, not 50 ms, which a loaded machine under -race can take
 	r := newRig(t, captureLog(logs), everyShortageLogged, hang, func(o *Options) {
-		o.PathTimeout = 50 * time.Millisecond
+		o.PathTimeout = time.Second
 		o.paths = flights
 	})
 	r.ok("service s cmd=sleep 100", "service s env_file="+env, "service s respawn_max_retries=1", "service s startwait_secs=0.02")
 	rep := r.reply("start", r.async("command start service s"))
-	want := "Service 's' cannot start now: env_file " + env + " did not answer within 50ms"
+	want := "Service 's' cannot start now: env_file " + env + " did not answer within 1s"
 	if rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("start: %v, want %s", rep.Err, want)
 	}
-	logs.waitCount(t, "s: env_file "+env+" did not answer within 50ms; retrying in 1s (not counted as a failed start)", 3)
+	logs.waitCount(t, "s: env_file "+env+" did not answer within 1s; retrying in 1s (not counted as a failed start)", 3)
 	info := r.info("service s")
 	if len(info) != 1 || (info[0].State != messages.Backoff && info[0].State != starting) || !strings.Contains(info[0].LastError, "env_file "+env+" did not answer") {
 		t.Fatalf("inspect: %+v, want backoff (or a retry starting) with the read's reason", info)
@@ -107,8 +109,9 @@ func TestRestartCheckOfAnEnvFileOnAHungMount(t *testing.T) {
 	}
 	var hung atomic.Bool
 	hang, _ := hungEnvFile(t, env, "A=1\n")
+	// PathTimeout bounds the start's read that answers too: 1 s
 	r := newRig(t, hang, func(o *Options) {
-		o.PathTimeout = 50 * time.Millisecond
+		o.PathTimeout = time.Second
 		read := o.readEnvFile
 		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
 			if hung.Load() {
@@ -121,7 +124,7 @@ func TestRestartCheckOfAnEnvFileOnAHungMount(t *testing.T) {
 	pid := r.startRunning("s", "env_file="+env)
 	hung.Store(true)
 	rep := r.reply("restart", r.async("command restart service s"))
-	if want := "Service 's' cannot start: env_file " + env + " did not answer within 50ms"; rep.Err == nil || rep.Err.Error() != want {
+	if want := "Service 's' cannot start: env_file " + env + " did not answer within 1s"; rep.Err == nil || rep.Err.Error() != want {
 		t.Fatalf("restart: %v, want %s", rep.Err, want)
 	}
 	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 {

@@ -75,8 +75,10 @@ func TestRestartCheckWhoseLookupNeverAnswers(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	var hang atomic.Bool
+	// LookupTimeout bounds the start's lookup that answers too: 1 s, not
+	// 50 ms, which a loaded machine under -race can take
 	r := newRig(t, func(o *Options) {
-		o.LookupTimeout = 50 * time.Millisecond
+		o.LookupTimeout = time.Second
 		o.Credential = func(user, group string) (*syscall.Credential, error) {
 			if hang.Load() {
 				<-release
@@ -87,7 +89,7 @@ func TestRestartCheckWhoseLookupNeverAnswers(t *testing.T) {
 	r.setAutoTerm()
 	pid := r.startRunning("s", "user=www")
 	hang.Store(true)
-	r.fails("command restart service s", `Service 's' cannot start: user lookup "www" did not answer within 50ms`)
+	r.fails("command restart service s", `Service 's' cannot start: user lookup "www" did not answer within 1s`)
 	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 {
 		t.Fatalf("the running process got %v for a restart its check refused", sigs)
 	}
