@@ -38,9 +38,12 @@ func TestApplyBehindAnUnboundedReadiness(t *testing.T) {
 	waiting := "rolling restart, 0 of 1 done, waiting for 'slow' to be running)"
 	cl := d.dial()
 	cl.until("the dry run notes the rolling apply under way", func() bool {
+		// answered, not held by the roll: a dry run that waited would
+		// fail at its --timeout; 5 s, not 2, for a cfkctl run on a
+		// loaded machine
 		begun := time.Now()
-		out, errs, code := d.ctl("", "--timeout", "3s", "apply", "--dry-run", c)
-		if code != 0 || time.Since(begun) > 2*time.Second {
+		out, errs, code := d.ctl("", "--timeout", "10s", "apply", "--dry-run", c)
+		if code != 0 || time.Since(begun) > 5*time.Second {
 			t.Fatalf("dry run: exit %d after %v: %q %q", code, time.Since(begun), out, errs)
 		}
 		return out == "~ slow: cmd\n" && strings.HasPrefix(errs, "note: an apply is under way (from unix:uid=") && strings.Contains(errs, waiting)
