@@ -132,7 +132,9 @@
 // arrived without waiting, then close their ends (pipeRun.closeReads): a
 // process it left may hold their write ends for ever, and a proxy in a
 // crash loop would pile up cfkd's fds. `started` gives the service its pid,
-// `stopped` reaches it as ProcessExited, the end of the proxy fails the
+// `stopped` reaches it as ProcessExited (one whose exit_status is no
+// process's end as an abnormal end said as such: ProcessExited.Reported),
+// the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
 // start queued meanwhile is not failed). A service with no pid after
 // startwait and killwait asks the proxy actor whether its proxy gets on

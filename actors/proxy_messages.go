@@ -113,7 +113,10 @@ type (
 		name   string
 		pid    int
 		status syscall.WaitStatus
-		slot   <-chan struct{}
+		// reported: the exit_status, when it is no wait status of a
+		// process's end (status is then none either: proxywire's NoEnd)
+		reported string
+		slot     <-chan struct{}
 	}
 
 	// Timers and the process.

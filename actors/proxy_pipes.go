@@ -200,8 +200,21 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 			proc, err := handle(st.Pid)
 			root.Send(self, proxyReportedStarted{run: run, name: st.Name, pid: st.Pid, proc: proc, handleErr: err, slot: slots})
 		default:
-			root.Send(self, proxyReportedStopped{run: run, name: st.Name, pid: st.Pid,
-				status: syscall.WaitStatus(st.ExitStatus), slot: slots})
+			m := proxyReportedStopped{run: run, name: st.Name, pid: st.Pid, slot: slots}
+			if err := st.NoEnd(); err != nil {
+				// logged as a bad line, and taken: the proxy says the
+				// process ended (REFERENCE §4.3), dropped its service
+				// would run for ever
+				root.Send(self, proxyBadStatus{run: run, err: fmt.Errorf("the exit of '%s' (pid %d): %w: taken as an abnormal end",
+					st.Name, st.Pid, err)})
+				// status: no end either (a stopped process's), what an
+				// upgrade in place carries of the exit, Reported left out
+				// (an abnormal end then, 'Exited with error -1')
+				m.reported, m.status = strconv.Itoa(st.ExitStatus), 0x7f
+			} else {
+				m.status = syscall.WaitStatus(st.ExitStatus)
+			}
+			root.Send(self, m)
 		}
 	}
 }

@@ -206,7 +206,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		// the service must know to take the exit for its run's
 		ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proxy: p.cfg.Name, from: p.self})
 	}
-	exit := messages.ProcessExited{Pid: m.pid, Status: m.status}
+	exit := messages.ProcessExited{Pid: m.pid, Status: m.status, Reported: m.reported}
 	if ender, ok := p.opts.Launcher.(ProxiedStopEnder); ok && st.stopAsked && m.pid > 0 {
 		// a process cfkd stopped: what it left is ended first, as the
 		// reaper does for a direct child's (REFERENCE §7.5)

@@ -219,7 +219,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.abandonCheck(ctx)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req})
 	case messages.ProcessExited:
-		s.feed(ctx, ev{Kind: lifecycle.EvExited, Pid: m.Pid, Status: m.Status})
+		s.feed(ctx, ev{Kind: lifecycle.EvExited, Pid: m.Pid, Status: m.Status, Reported: m.Reported})
 	case proxyServiceStarted:
 		s.pidReported(ctx, m)
 	case proxyStartRefused:

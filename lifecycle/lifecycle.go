@@ -274,6 +274,10 @@ type Event struct {
 	// (CheckLaunch). With the event, so that a restart deferred behind
 	// another's check (Deferred) is checked as it came.
 	Proxy *messages.ProxyConfig
+	// Exited, under a proxy: the exit_status it reported ("-5") when that
+	// is no wait status of a process's end (Status means nothing then):
+	// an abnormal end, said as what it is (REFERENCE §4.3)
+	Reported string
 }
 
 // EventKind enumerates the events: the columns of the table.

@@ -555,6 +555,14 @@ func (s *step) exited() (clean, term bool, reason string) {
 	ws, pid := s.ev.Status, s.l.Pid
 	s.endedPid = pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
+	if bad := s.ev.Reported; bad != "" {
+		// the proxy said the process ended, with a status no end has: an
+		// abnormal end, not what its bits would read as (REFERENCE §4.3)
+		reason = "proxy reported exit_status " + bad + ", which is no process's end"
+		s.l.LastExit, s.l.LastExitTime = "exit_status "+bad, s.now()
+		s.logf(Error, pid, "child terminated abnormally %s: %s", bad, reason)
+		return false, false, reason
+	}
 	s.l.LastExit, s.l.LastExitTime = exitText(ws), s.now()
 	clean, term, reason = s.exitKind(ws)
 	switch {

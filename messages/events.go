@@ -49,6 +49,10 @@ type SocketStateChanged struct {
 type ProcessExited struct {
 	Pid    int
 	Status syscall.WaitStatus
+	// Reported: a proxy's stopped whose exit_status is no wait status of
+	// a process's end, that exit_status ("-5"); Status is then none either
+	// (0x7f), what an upgrade in place carries (REFERENCE §4.3)
+	Reported string
 }
 
 // ActorPanicked is published on the event stream when an actor panicked

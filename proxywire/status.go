@@ -154,3 +154,42 @@ func allDigits(s string) bool {
 	}
 	return true
 }
+
+// NoEnd says why the exit_status of a stopped s is no wait(2) status of
+// a process's end, nil when it is one (and for a started, which has
+// none). ParseStatus takes such a line all the same: the proxy says the
+// process ended, and a line dropped would leave its service running for
+// ever; cfkd takes it as an abnormal end that it says as such (REFERENCE
+// §4.3), not as what its bits would read as (-5 as signal 123, 65536 as
+// a clean exit, a stopped process's 4991 as 'Exited with error -1').
+//
+// An end is an exit, its code (0 to 255) in the second byte and nothing
+// in the first, or a signal's, its number (1 to MaxSignal) in the low 7
+// bits, with or without the core dump flag (0x80), nothing above.
+func (s Status) NoEnd() error {
+	ws := s.ExitStatus
+	var why string
+	switch {
+	case s.Status != StatusStopped:
+		return nil
+	case ws < 0:
+		why = "negative"
+	case ws > 0xffff:
+		why = "more than 16 bits"
+	case ws == 0xffff:
+		why = "a continued process's"
+	case ws&0x7f == 0x7f:
+		why = "a stopped process's"
+	case ws&0x7f == 0 && ws&0x80 != 0:
+		why = "an exit with the core dump flag"
+	case ws&0x7f == 0:
+		return nil // an exit
+	case ws>>8 != 0:
+		why = "a signal's with an exit code"
+	case ws&0x7f > MaxSignal:
+		why = fmt.Sprintf("signal %d, which no process ends by here", ws&0x7f)
+	default:
+		return nil // a signal's
+	}
+	return fmt.Errorf("exit_status %d is no process's end (%s)", ws, why)
+}

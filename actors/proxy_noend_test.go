@@ -1,0 +1,77 @@
+package actors
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
+)
+
+// A proxy's stopped whose exit_status is no wait status of a process's
+// end is the end of the process all the same (the proxy says so), taken
+// as an abnormal one and said as what it is: its bits were decoded, so
+// that -5 failed the service with 'Received signal 123', 65536 was a
+// clean exit, and a stopped process's 4991 'Exited with error -1'. The
+// line is logged as a bad one, and the service is respawned as after a
+// crash.
+func TestProxyStoppedWithNoEndFails(t *testing.T) {
+	t.Parallel()
+	for i, tc := range []struct{ ws, why string }{
+		{"-5", "negative"},
+		{"65536", "more than 16 bits"},
+		{"4991", "a stopped process's"},
+		{"99999999999", "more than 16 bits"},
+	} {
+		t.Run(tc.ws, func(t *testing.T) {
+			t.Parallel()
+			log, rec := recordingLogger()
+			r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
+			r.ok("service s startwait_secs=0")
+			p.command() // the start of s
+			pid := 410 + i
+			p.started("s", pid)
+			r.expectSeq("s", running)
+			line := `{"status":"stopped","name":"s","pid":` + strconv.Itoa(pid) + `,"exit_status":` + tc.ws + "}\n"
+			if _, err := p.statusW.Write([]byte(line)); err != nil {
+				t.Fatal(err)
+			}
+			want := "proxy reported exit_status " + tc.ws + ", which is no process's end"
+			ev := r.expectSeq("s", messages.Fail, messages.Starting)
+			if ev[0].Reason != want {
+				t.Errorf("fail reason %q, want %q", ev[0].Reason, want)
+			}
+			if i := r.info("service s")[0]; i.LastExit != "exit_status "+tc.ws {
+				t.Errorf("last_exit %q", i.LastExit)
+			}
+			bad := "the exit of 's' (pid " + strconv.Itoa(pid) + "): exit_status " + tc.ws + " is no process's end (" + tc.why + "): taken as an abnormal end"
+			var errs []string
+			waitFor(t, "the bad line logged", func() bool {
+				errs = badStatusErrors(rec)
+				return len(errs) > 0
+			})
+			if len(errs) != 1 || errs[0] != bad {
+				t.Errorf("the bad line logged with %q, want once %q", errs, bad)
+			}
+			if !strings.Contains(rec.text(), "child terminated abnormally "+tc.ws+": "+want) {
+				t.Errorf("no record of the end:\n%s", rec.text())
+			}
+		})
+	}
+}
+
+// badStatusErrors is the error of every record of a bad status line.
+func badStatusErrors(rec *records) []string {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var errs []string
+	for _, e := range rec.entries {
+		if strings.HasPrefix(e.Message, "proxy sent a bad status line") {
+			err, _ := e.Data[logrus.ErrorKey].(error)
+			errs = append(errs, fmt.Sprint(err))
+		}
+	}
+	return errs
+}

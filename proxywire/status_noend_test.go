@@ -1,0 +1,61 @@
+package proxywire
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestStatusNoEnd: a stopped line whose exit_status is no wait(2) status
+// of a process's end still parses (the proxy says the process ended: a
+// line dropped would leave its service running for ever), and NoEnd says
+// why it is none; every status a process's end has is one.
+func TestStatusNoEnd(t *testing.T) {
+	for _, tc := range []struct {
+		ws   int
+		want string
+	}{
+		{-5, "exit_status -5 is no process's end (negative)"},
+		{65536, "exit_status 65536 is no process's end (more than 16 bits)"},
+		{99999999999, "exit_status 99999999999 is no process's end (more than 16 bits)"},
+		{4991, "exit_status 4991 is no process's end (a stopped process's)"},
+		{0x7f, "(a stopped process's)"},
+		{0xffff, "exit_status 65535 is no process's end (a continued process's)"},
+		{0x180, "(an exit with the core dump flag)"},
+		{0x109, "(a signal's with an exit code)"},
+		{MaxSignal + 1, "which no process ends by here"},
+		{0x80 | 0x7e, "which no process ends by here"},
+	} {
+		line := EncodeStatus(Status{Status: StatusStopped, Name: "s", Pid: 12, ExitStatus: tc.ws})
+		s, err := ParseStatus(line)
+		if err != nil || s.ExitStatus != tc.ws {
+			t.Errorf("%s: refused or changed: %+v, %v", line, s, err)
+			continue
+		}
+		if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: NoEnd %v, want %q", line, err, tc.want)
+		}
+	}
+	// every end there is: exits 0 to 255, signals 1 to MaxSignal, with
+	// the core dump flag or not
+	var ends []int
+	for code := 0; code <= 255; code++ {
+		ends = append(ends, code<<8)
+	}
+	for sig := 1; sig <= MaxSignal; sig++ {
+		ends = append(ends, sig, sig|0x80)
+	}
+	for _, ws := range ends {
+		w := syscall.WaitStatus(ws)
+		if !w.Exited() && !w.Signaled() {
+			t.Fatalf("%#x is not an end to syscall either", ws)
+		}
+		if err := (Status{Status: StatusStopped, Name: "s", Pid: 1, ExitStatus: ws}).NoEnd(); err != nil {
+			t.Errorf("%#x: %v", ws, err)
+		}
+	}
+	// a started has no exit status to be wrong
+	if err := (Status{Status: StatusStarted, Name: "s", Pid: 1, ExitStatus: -5}).NoEnd(); err != nil {
+		t.Errorf("started: %v", err)
+	}
+}
