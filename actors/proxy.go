@@ -162,6 +162,7 @@ type Proxy struct {
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
 	prog proxyProgress // what the run answered, and when (proxy_progress.go)
+	mute proxyMute     // its status pipe closed while it runs (proxy_mute.go)
 }
 
 // maxLastPids bounds Proxy.lastPid.
@@ -280,6 +281,10 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 			}
 			p.log.WithError(m.err).Error(msg)
 		}
+	case proxyStatusClosed:
+		p.statusClosed(ctx, m)
+	case proxyStatusSilent:
+		p.statusSilent(ctx, m)
 	case proxyPipeBroken:
 		if m.run == p.run && p.state == proxyIsUp {
 			p.log.WithError(m.err).Errorf("proxy '%s': command pipe broken: shutting it down", p.cfg.Name)
@@ -301,6 +306,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		}
 	case *actor.Stopping:
 		p.cancelTimer()
+		p.mute.cancel()
 		if p.backlogTimer != nil {
 			p.backlogTimer.Stop()
 		}
@@ -529,6 +535,7 @@ func (p *Proxy) exited(ctx actor.Context, m proxyExited) {
 // meanwhile run it again.
 func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 	p.cancelTimer()
+	p.mute.cancel()
 	p.loseStarts(p.run, reaped)
 	// the controller first: a service failed by the proxy's end finds the
 	// proxy down in status (`NAME!`) as soon as its own fail is published
@@ -562,8 +569,9 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 			continue // stopped by cfkd: its exit comes after the scan for its orphans
 		}
 		svc := p.svcs[name]
-		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt})
+		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt, muted: p.mute.muted})
 	}
+	p.mute = proxyMute{}
 	p.endedRun = endedRun{run: p.run - 1, svcs: p.svcs, pids: p.pids, lastPid: p.lastPid}
 	p.svcs, p.up, p.pids, p.lastPid = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}
 	clear(p.alone) // a next run's process never ran theirs

@@ -94,7 +94,12 @@ type (
 		// taken (osproc.ErrEnded; proc is nil): nothing to kill
 		ended bool
 	}
-	proxyStopped struct{ attempt uint64 }
+	// proxyStopped: the proxy of attempt ended; muted: after it closed
+	// its status pipe while it ran (proxy_mute.go)
+	proxyStopped struct {
+		attempt uint64
+		muted   bool
+	}
 
 	// The status pipe's reports. proxyReportedStarted carries a handle
 	// on the pid (nil, with handleErr, when none could be had), taken by

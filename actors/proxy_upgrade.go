@@ -109,21 +109,22 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	}
 	go writeCommandsUntil(root, self, run, pr.cmdW, pr.q, &pr.wantRoom, pr.stopWriter, func() { frozen("cmd")(nil) })
 	statusSlots := make(chan struct{}, maxProxyStatusLines)
-	go readLinesFrom(pr.statusR, statusCarry, statusLineEnd, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status")))
+	go readLinesFrom(pr.statusR, statusCarry, statusLineEnd, statusEmitter(root, self, run, handle, statusSlots, pr.stopWriter), pr.atEOF("status", frozen("status"), func() { root.Send(self, proxyStatusClosed{run: run}) }))
 	pr.logSlots = make(chan struct{}, maxProxyLogLines)
 	slots, stop := pr.logSlots, pr.stopWriter
 	go readLinesFrom(pr.logR, logCarry, logLineEnd, func(line []byte) {
 		takeSlot(slots, stop)
 		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
-	}, pr.atEOF("log", frozen("log")))
+	}, pr.atEOF("log", frozen("log"), nil))
 }
 
 // atEOF is what a reader does at the end of its pipe: once a freeze
 // began, it reports itself frozen (with rest) and keeps its end open for
 // the export; else it notes its pipe closed (closed is true: it closes its
-// end). Once the run ended (closeReads), it reads what has arrived
-// without waiting, then meets its end.
-func (pr *pipeRun) atEOF(which string, frozen func(rest []byte)) readerEnd {
+// end), and calls shut (nil: nothing) unless the run ended. Once the run
+// ended (closeReads), it reads what has arrived without waiting, then
+// meets its end.
+func (pr *pipeRun) atEOF(which string, frozen func(rest []byte), shut func()) readerEnd {
 	return readerEnd{frozen: frozen, ending: &pr.ending, eof: func(rest []byte) (closed bool) {
 		pr.mu.Lock()
 		defer pr.mu.Unlock()
@@ -135,6 +136,9 @@ func (pr *pipeRun) atEOF(which string, frozen func(rest []byte)) readerEnd {
 		if which == "status" && pr.statusDone != nil {
 			close(pr.statusDone) // its lines are all sent: the proxy's end may follow them
 			pr.statusDone = nil
+		}
+		if shut != nil && !pr.ending.Load() {
+			shut() // the proxy closed it, or is ending (proxy_mute.go)
 		}
 		return true
 	}}

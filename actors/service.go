@@ -229,7 +229,11 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		}
 		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Err: m.err})
 	case proxyStopped:
-		s.feed(ctx, ev{Kind: lifecycle.EvProxyGone, Attempt: m.attempt})
+		k := lifecycle.EvProxyGone
+		if m.muted {
+			k = lifecycle.EvProxyMute
+		}
+		s.feed(ctx, ev{Kind: k, Attempt: m.attempt})
 	case proxyPidWaitAnswer:
 		k := lifecycle.EvProxyMoving
 		if m.why != nil {

@@ -331,6 +331,10 @@ const (
 	// service's failure, as EvLaunchFailed's CauseShortage (REFERENCE
 	// §2.1, §4.5).
 	EvProxyShort
+	// The proxy of attempt ended after it closed its status pipe while
+	// it ran (cfkd shut it down: it could no longer report a pid or an
+	// exit, REFERENCE §4.5): as EvProxyGone, its reason saying why.
+	EvProxyMute
 	numEvents
 )
 
@@ -340,7 +344,7 @@ var eventNames = [...]string{
 	"startwait elapsed", "stopwait elapsed", "killwait elapsed", "backoff elapsed", "reset elapsed",
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
-	"extend timeout", "watchdog trigger", "pid given up", "proxy short",
+	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
 }
 
 func (k EventKind) String() string {

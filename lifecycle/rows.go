@@ -505,25 +505,49 @@ var rowProxyRefusedStopping = row{"→ stopped", "nothing ran: the stop is done"
 }}
 
 var rowProxyGone = row{"→ fail", "`proxy stopped`; its process, if the proxy had reported it, is killed (nothing would supervise it)", func(s *step) {
-	s.logf(Info, 0, "'%s' has stopped: proxy stopped", s.p.Name)
-	if s.l.Pid != 0 {
-		// the proxy's child lives on without it (cfkd, its subreaper,
-		// will reap it): a service in fail keeps no process, and the
-		// next start would run a second one next to it
-		s.logf(Warn, s.l.Pid, "%s: its proxy is gone: killing its process", s.p.Name)
-		s.do(Kill{Pid: s.l.Pid})
-	}
-	s.ended(messages.Fail, "proxy stopped")
+	s.proxyGone("proxy stopped")
 }}
 
 var rowProxyGoneStopping = row{"→ fail, or stopped with no pid", "with a pid: as starting and running (`proxy stopped`, its process killed); a stop of a start whose pid the proxy had not reported: nothing ran that cfkd knew of, → stopped, with a warning (what the proxy may have forked for it is ended once it is reaped, §4.5)", func(s *step) {
+	s.proxyGoneStopping("proxy stopped")
+}}
+
+// proxyMuted is the reason of a service whose proxy was shut down for
+// closing its status pipe (REFERENCE §4.5).
+const proxyMuted = "proxy closed its status pipe"
+
+var rowProxyMute = row{"→ fail", "`" + proxyMuted + "`: its proxy closed its status pipe while it ran, and cfkd shut it down, as it could report no pid and no exit any more (§4.5); its process, if the proxy had reported it, is killed, as for `proxy stopped`", func(s *step) {
+	s.proxyGone(proxyMuted)
+}}
+
+var rowProxyMuteStopping = row{"→ fail, or stopped with no pid", "as proxy gone's in stopping, the reason `" + proxyMuted + "`", func(s *step) {
+	s.proxyGoneStopping(proxyMuted)
+}}
+
+// proxyGone: the proxy of the run ended (reason: why, as the service's
+// fail reason says it). Its process, if the proxy had reported it, is
+// killed: the proxy's child lives on without it (cfkd, its subreaper,
+// will reap it), a service in fail keeps no process, and the next start
+// would run a second one next to it.
+func (s *step) proxyGone(reason string) {
+	s.logf(Info, 0, "'%s' has stopped: %s", s.p.Name, reason)
 	if s.l.Pid != 0 {
-		rowProxyGone.do(s)
+		s.logf(Warn, s.l.Pid, "%s: its proxy is gone: killing its process", s.p.Name)
+		s.do(Kill{Pid: s.l.Pid})
+	}
+	s.ended(messages.Fail, reason)
+}
+
+// proxyGoneStopping: proxyGone in stopping; a stop of a start whose pid
+// the proxy had not reported ends stopped (nothing ran that cfkd knew of).
+func (s *step) proxyGoneStopping(reason string) {
+	if s.l.Pid != 0 {
+		s.proxyGone(reason)
 		return
 	}
 	s.logf(Warn, 0, "%s: its proxy ended before it reported its pid: considered stopped", s.p.Name)
 	s.ended(messages.Stopped, "")
-}}
+}
 
 // ended: the process is gone (or considered so) without a respawn.
 func (s *step) ended(st messages.State, reason string) {

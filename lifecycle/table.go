@@ -85,6 +85,9 @@ var cells = []struct {
 	{EvProxyGone, launched, rowProxyGone},
 	{EvProxyGone, []messages.State{stopping}, rowProxyGoneStopping},
 	{EvProxyGone, downAll, rowImpossible},
+	{EvProxyMute, launched, rowProxyMute},
+	{EvProxyMute, []messages.State{stopping}, rowProxyMuteStopping},
+	{EvProxyMute, downAll, rowImpossible},
 
 	{EvExited, []messages.State{starting}, rowExitedStarting},
 	{EvExited, []messages.State{running}, rowExitedRunning},
