@@ -24,6 +24,8 @@ func TestProxyStoppedWithNoEndFails(t *testing.T) {
 		{"65536", "more than 16 bits"},
 		{"4991", "a stopped process's"},
 		{"99999999999", "more than 16 bits"},
+		{"99999999999999999999", "more than 16 bits"},
+		{"1.5", "not written as an integer"},
 	} {
 		t.Run(tc.ws, func(t *testing.T) {
 			t.Parallel()

@@ -210,7 +210,7 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 				// status: no end either (a stopped process's), what an
 				// upgrade in place carries of the exit, Reported left out
 				// (an abnormal end then, 'Exited with error -1')
-				m.reported, m.status = strconv.Itoa(st.ExitStatus), 0x7f
+				m.reported, m.status = st.ExitText(), 0x7f
 			} else {
 				m.status = syscall.WaitStatus(st.ExitStatus)
 			}

@@ -34,9 +34,11 @@
 //     wait(2) status (0; 256 for exit 1; 9 for SIGKILL; 15 for SIGTERM).
 //     The original proxy also sent "exit_status":null with started, keys
 //     in Perl's hash order: accepted. A stopped whose W is no wait status
-//     of a process's end (-5, 65536, a stopped process's 4991) parses,
-//     the proxy saying the process ended: Status.NoEnd says why it is
-//     none, and cfkd takes it as an abnormal end said as such.
+//     of a process's end (-5, 65536, a stopped process's 4991; a number
+//     no int holds, or not written as an integer, kept as sent in
+//     Status.NonInteger) parses, the proxy saying the process ended:
+//     Status.NoEnd says why it is none, and cfkd takes it as an abnormal
+//     end said as such.
 //   - log: TYPE:NAME:MESSAGE, TYPE out or err, NAME "-" (SelfName) for the
 //     proxy's own messages. Each line is at most PipeBuf bytes (EncodeLog
 //     cuts a longer message into several lines), so that a line written in

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // The statuses a proxy reports (REFERENCE §4.3).
@@ -22,6 +23,10 @@ type Status struct {
 	Pid    int
 	// ExitStatus is the raw wait(2) status (stopped only).
 	ExitStatus int
+	// NonInteger (stopped only): an exit_status that is a JSON number but
+	// no integer an int holds (1.5, 1e30, 2^63), as sent; ExitStatus is
+	// then 0. No end, as NoEnd says, and taken all the same.
+	NonInteger string
 }
 
 // EncodeStatus returns the status line for s, with its "\n":
@@ -41,7 +46,11 @@ func EncodeStatus(s Status) []byte {
 	b.WriteString(strconv.Itoa(s.Pid))
 	if s.Status == StatusStopped {
 		b.WriteString(`,"exit_status":`)
-		b.WriteString(strconv.Itoa(s.ExitStatus))
+		if s.NonInteger != "" {
+			b.WriteString(s.NonInteger)
+		} else {
+			b.WriteString(strconv.Itoa(s.ExitStatus))
+		}
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
@@ -52,7 +61,8 @@ func EncodeStatus(s Status) []byte {
 // status started or stopped, a name that is not empty, a pid that is a
 // process id (an integer from 1 to MaxInt32: cfkd signals it, and kill(2)
 // with 0 or a pid that wraps to a negative one signals whole groups), and
-// for stopped an integer exit_status. The pid may also be a JSON string of
+// for stopped an exit_status that is a number: an integer, else kept as
+// sent (NonInteger), the line taken all the same (NoEnd). The pid may also be a JSON string of
 // decimal digits ("123"): the original Perl proxy sent its early-exit
 // stopped lines with the pid a hash key, a Perl string; any other string
 // is refused. exit_status may be absent or null
@@ -95,6 +105,8 @@ func parseStatus(line []byte) (Status, error) {
 	s.Pid = pid
 	ws, ok, err := integer(obj, "exit_status")
 	switch {
+	case err != nil && s.Status == StatusStopped && isNumber(obj["exit_status"]):
+		s.NonInteger = string(obj["exit_status"]) // no end: NoEnd says so
 	case err != nil:
 		return Status{}, err
 	case s.Status == StatusStopped && !ok:
@@ -103,6 +115,12 @@ func parseStatus(line []byte) (Status, error) {
 		s.ExitStatus = ws
 	}
 	return s, nil
+}
+
+// isNumber reports whether raw (a value the JSON decoder took) is a
+// number.
+func isNumber(raw json.RawMessage) bool {
+	return len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
 }
 
 // integer reads an optional integer field: ok is false when it is absent
@@ -172,6 +190,10 @@ func (s Status) NoEnd() error {
 	switch {
 	case s.Status != StatusStopped:
 		return nil
+	case s.NonInteger != "" && allDigits(strings.TrimPrefix(s.NonInteger, "-")):
+		return fmt.Errorf("exit_status %s is no process's end (more than 16 bits)", s.ExitText())
+	case s.NonInteger != "":
+		return fmt.Errorf("exit_status %s is no process's end (not written as an integer)", s.ExitText())
 	case ws < 0:
 		why = "negative"
 	case ws > 0xffff:
@@ -192,4 +214,13 @@ func (s Status) NoEnd() error {
 		return nil // a signal's
 	}
 	return fmt.Errorf("exit_status %d is no process's end (%s)", ws, why)
+}
+
+// ExitText is the exit_status of a stopped as sent, cut to 40 bytes (a
+// number of 64 KiB is a line's).
+func (s Status) ExitText() string {
+	if s.NonInteger != "" {
+		return clip([]byte(s.NonInteger))
+	}
+	return strconv.Itoa(s.ExitStatus)
 }

@@ -59,3 +59,40 @@ func TestStatusNoEnd(t *testing.T) {
 		t.Errorf("started: %v", err)
 	}
 }
+
+// TestStatusNonIntegerExit: a stopped whose exit_status is a number no
+// int holds, or not written as an integer, is taken too (it was refused,
+// the line dropped, and its service ran for ever), kept as sent so that
+// it encodes back as it came; a started's, or an exit_status that is no
+// number, is still refused.
+func TestStatusNonIntegerExit(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{"99999999999999999999", "exit_status 99999999999999999999 is no process's end (more than 16 bits)"},
+		{"-99999999999999999999", "(more than 16 bits)"},
+		{"1.5", "exit_status 1.5 is no process's end (not written as an integer)"},
+		{"1e30", "(not written as an integer)"},
+		{strings.Repeat("9", 100), "exit_status " + strings.Repeat("9", 40) + "... is no process's end"},
+	} {
+		line := `{"status":"stopped","name":"s","pid":12,"exit_status":` + tc.raw + `}`
+		s, err := ParseStatus([]byte(line))
+		if err != nil || s.NonInteger != tc.raw || s.ExitStatus != 0 {
+			t.Errorf("%s: %+v, %v", line, s, err)
+			continue
+		}
+		if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: NoEnd %v, want %q", line, err, tc.want)
+		}
+		if back, err := ParseStatus(EncodeStatus(s)); err != nil || back != s {
+			t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
+		}
+	}
+	for _, bad := range []string{
+		`{"status":"started","name":"s","pid":12,"exit_status":1.5}`,
+		`{"status":"stopped","name":"s","pid":12,"exit_status":"256"}`,
+		`{"status":"stopped","name":"s","pid":12,"exit_status":true}`,
+	} {
+		if s, err := ParseStatus([]byte(bad)); err == nil {
+			t.Errorf("%s: taken as %+v", bad, s)
+		}
+	}
+}
