@@ -17,14 +17,18 @@ import (
 // The end of the pipe is also how a proxy's exit begins: its status
 // reader meets EOF before the reaper hands on its end (which waits for
 // that EOF, proxyStatusDrain at most). So the EOF is taken for a closed
-// pipe only when the process has not exited proxyStatusDrain after it:
-// a one-shot timer, armed only then.
+// pipe only when the process has not exited proxyMuteWait after it: a
+// one-shot timer, armed only then. proxyMuteWait is four times the
+// reaper's own wait: an exit whose reaping a loaded host delays is not
+// said to be a closed pipe (its services would fail `proxy closed its
+// status pipe`, not `proxy stopped`).
+const proxyMuteWait = 4 * proxyStatusDrain
 
 // Messages of a closed status pipe.
 type (
 	// proxyStatusClosed: the status reader of run met EOF, not frozen.
 	proxyStatusClosed struct{ run uint64 }
-	// proxyStatusSilent: proxyStatusDrain after that EOF.
+	// proxyStatusSilent: proxyMuteWait after that EOF.
 	proxyStatusSilent struct{ run uint64 }
 )
 
@@ -43,16 +47,16 @@ func (m *proxyMute) cancel() {
 }
 
 // statusClosed: the status pipe of the run met its end; unless the
-// process exits meanwhile, it is shut down proxyStatusDrain later.
+// process exits meanwhile, it is shut down proxyMuteWait later.
 func (p *Proxy) statusClosed(ctx actor.Context, m proxyStatusClosed) {
 	if m.run != p.run || p.state != proxyIsUp || p.mute.timer != nil {
 		return // a former run's, or one being shut down already
 	}
 	root, self := ctx.ActorSystem().Root, p.self
-	p.mute.timer = time.AfterFunc(proxyStatusDrain, func() { root.Send(self, proxyStatusSilent{run: m.run}) })
+	p.mute.timer = time.AfterFunc(proxyMuteWait, func() { root.Send(self, proxyStatusSilent{run: m.run}) })
 }
 
-// statusSilent: the process of the run still runs proxyStatusDrain after
+// statusSilent: the process of the run still runs proxyMuteWait after
 // its status pipe closed: it is shut down.
 func (p *Proxy) statusSilent(ctx actor.Context, m proxyStatusSilent) {
 	if m.run != p.run || p.state != proxyIsUp {

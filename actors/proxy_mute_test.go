@@ -34,7 +34,7 @@ func TestProxyThatClosesItsStatusPipeIsShutDown(t *testing.T) {
 	closed := time.Now()
 	p.statusW.Close()
 	p.eof() // cfkd closed the command pipe: the shutdown
-	if took := time.Since(closed); took > 5*time.Second {
+	if took := time.Since(closed); took > proxyMuteWait+5*time.Second {
 		t.Errorf("shut down %v after the pipe closed", took)
 	}
 	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
@@ -72,7 +72,7 @@ func TestProxyExitIsNoClosedStatusPipe(t *testing.T) {
 	if ev := r.expectSeq("s", fail); ev[0].Reason != "proxy stopped" {
 		t.Errorf("s failed with %q", ev[0].Reason)
 	}
-	time.Sleep(2 * proxyStatusDrain) // a timer left armed would fire by now
+	time.Sleep(proxyMuteWait + proxyStatusDrain) // a timer left armed would fire by now
 	if strings.Contains(rec.text(), "closed its status pipe") {
 		t.Errorf("a closed pipe said of a proxy that exited:\n%s", rec.text())
 	}
