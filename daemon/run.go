@@ -410,6 +410,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 			ready.fail(fmt.Errorf("cfkd: the detached cfkd (pid %d) was shut down by a signal while it loaded %s", os.Getpid(), f.Config))
 			<-done
 			orphans.sweep()
+			warnUnwrittenAtExit(log, router)
 			log.Info("cfkd exiting") // the last line of every shutdown (REFERENCE §7.4)
 			return nil
 		}
@@ -505,6 +506,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 		log.WithError(err).Warn("console did not drain in time")
 	}
 	orphans.sweep()
+	warnUnwrittenAtExit(log, router)
 	log.Info("cfkd exiting")
 	return nil
 }
@@ -522,6 +524,23 @@ func endLog(log *logrus.Logger, err error) error {
 	log.Errorf("cfkd stops: %s", strings.TrimPrefix(err.Error(), "cfkd: "))
 	log.Info("cfkd exiting")
 	return loggedError{err}
+}
+
+// exitDrain bounds the wait of a shutdown for the log destinations to
+// take their records, before its last record: a file is closed after
+// 1 s (REFERENCE §6.2).
+const exitDrain = time.Second
+
+// warnUnwrittenAtExit says, before a shutdown's `cfkd exiting`, which log
+// destinations did not take their records within exitDrain (a FIFO whose
+// reader stalled), with how many the exit loses (REFERENCE §6.2, §7.4):
+// the close that follows said it on stderr alone, once cfkd's own
+// destination was closed, so that under -d (stderr on /dev/null) the loss
+// was said nowhere. That close does not wait for them again.
+func warnUnwrittenAtExit(log *logrus.Logger, r *logconf.Router) {
+	for _, w := range r.DrainToClose(exitDrain) {
+		log.WithField("destination", w.Destination).Warnf("shutdown: a log destination did not take its records within %v: up to %d records lost", exitDrain, w.Records)
+	}
 }
 
 // closeConsole closes the admin listener of a cfkd that shuts down before

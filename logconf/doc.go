@@ -111,7 +111,10 @@
 //     the write the close cut fails with os.ErrClosed); the
 //     pipes held on it are resumed at once (their lines go to the new
 //     destination). Close waits up to 1 s for what is queued for stdout
-//     and stderr; Sync waits for all.
+//     and stderr; Sync waits for all. DrainToClose (a shutdown) is that
+//     wait done before Close, so that its caller can say the loss while
+//     cfkd's own destination takes records: Close then closes the files
+//     it gave up on without waiting again.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
 //   - No record is queued to a closed file: the Router's state is an

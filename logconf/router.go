@@ -565,6 +565,23 @@ func (r *Router) Drain(d time.Duration) []Unwritten {
 	return out
 }
 
+// DrainToClose is Drain before Close (a shutdown, REFERENCE §7.4): the
+// destinations it gave up on are closed by Close without waiting again,
+// so that a file that did not take its queue within d is closed after d,
+// not after d and a second more. The caller says what they lose with its
+// own records before Close, while cfkd's destination takes them.
+func (r *Router) DrainToClose(d time.Duration) []Unwritten {
+	out := r.Drain(d)
+	if st := r.cur.Load(); st != nil {
+		for _, w := range out {
+			if s := st.sinks[w.Destination]; s != nil { // nil: a reload came meanwhile
+				s.giveUp()
+			}
+		}
+	}
+	return out
+}
+
 // SyncEventsWithin is SyncWithin for cfkd's own destination alone (the
 // record that says another one is stalled, which must not wait for that
 // one).

@@ -51,6 +51,7 @@ type sink struct {
 	flushing bool       // a flusher runs (a goroutine, or a hot reader inline)
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
+	gaveUp   bool       // a drain waited closeGrace for the queue (giveUp): close does not again
 	failing  bool       // the last write failed
 	// deadLost counts the records dead dropped (and those of the write
 	// the close failed), said once when the flusher stops (only the
@@ -492,13 +493,24 @@ func (s *sink) close() error {
 	}
 	s.refuse()
 	s.release()
-	if !s.syncWithin(closeGrace) {
+	s.mu.Lock()
+	gaveUp := s.gaveUp
+	s.mu.Unlock()
+	if gaveUp || !s.syncWithin(closeGrace) {
 		s.mu.Lock()
 		s.dead = true
 		s.mu.Unlock()
 	}
 	// a write stuck on a FIFO fails now (the file is in Go's poller)
 	return s.closer.Close()
+}
+
+// giveUp makes close close s without waiting for its queue: a drain
+// waited for it already (Router.DrainToClose).
+func (s *sink) giveUp() {
+	s.mu.Lock()
+	s.gaveUp = true
+	s.mu.Unlock()
 }
 
 // refuse makes put refuse records from now on (the Router routes them

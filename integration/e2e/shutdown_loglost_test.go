@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestShutdownSaysTheRecordsAStalledDestinationLost: a shutdown whose
+// service's destination is a FIFO whose reader reads nothing loses the
+// records queued for it, and says so in cfkd's own log before its last
+// record, `cfkd exiting` (REFERENCE §6.2, §7.4). The close of the log
+// files said it on stderr alone (/dev/null under -d), cfkd's own
+// destination closed already.
+func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// the reader that never reads: the destination takes 64 KiB, then
+	// holds the service
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	if err := os.WriteFile(filepath.Join(home, "log.config"), []byte("service.f = file:"+fifo+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, home)
+	c := d.dial()
+	c.ok("service f cmd=yes flood-line", "command start service f")
+	c.until("f is held in its write", func() bool {
+		pid, err := strconv.Atoi(c.status("f")[2])
+		if err != nil {
+			return false
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+		return err == nil && strings.Contains(string(b), "pipe_write")
+	})
+	start := time.Now()
+	c.ok("command shutdown")
+	if err := d.waitExit(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, d.stderr.String())
+	}
+	t.Logf("shutdown took %v", time.Since(start))
+	b, err := os.ReadFile(filepath.Join(home, "cfkd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if last := lines[len(lines)-1]; !strings.Contains(last, "cfkd exiting") {
+		t.Errorf("the log's last record is not cfkd exiting: %q", last)
+	}
+	want := "shutdown: a log destination did not take its records within 1s: up to "
+	found := false
+	for _, l := range lines {
+		if strings.Contains(l, want) && strings.Contains(l, "destination=file:"+fifo) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the loss is not said in cfkd's log (want %q); its end:\n%s", want, strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	}
+}
