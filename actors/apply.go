@@ -357,7 +357,7 @@ func (c *Controller) addService(cfg *messages.ServiceConfig) *entry {
 	e := &entry{rt: messages.ServiceRuntime{Name: cfg.Name, State: messages.Stopped}}
 	c.services[cfg.Name] = e
 	c.sorted = nil
-	c.opts.tail.declare(cfg.Name)
+	e.tailGen = c.opts.tail.declare(cfg.Name)
 	c.setConfig(e, cfg)
 	return e
 }
@@ -373,6 +373,7 @@ func (c *Controller) addService(cfg *messages.ServiceConfig) *entry {
 func (c *Controller) servicePID(e *entry) *actor.PID {
 	if e.pid == nil {
 		c.spawning = newService(&c.opts, e.cfg, c.files, c.sockNames)
+		c.spawning.tailGen = e.tailGen
 		e.pid = c.spawner.SpawnPrefix(c.serviceProps, "service-"+e.cfg.Name+"-")
 		c.spawning = nil
 	}

@@ -26,6 +26,7 @@ type entry struct {
 	destroying bool
 	status     string // the status line, cached; "" once cfg or rt changed
 	env        envOwn // its add_env list, appended to (envappend.go)
+	tailGen    uint64 // its declaration in the Tail (Tail.declare)
 }
 
 // setConfig and setRuntime are the only writers of cfg and rt: they drop

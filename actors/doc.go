@@ -188,7 +188,9 @@
 // its logger. Options.Lines is wrapped by the Tail store: every line a
 // service writes is logged, then kept in the service's ring (at most
 // TailBytes, twice that while a flood's reads are kept uncut; allocated
-// when it first writes; freed when it is destroyed),
+// when it first writes; freed when it is destroyed; a run keeps its
+// lines only in the ring of its own declaration, Tail.declare's number,
+// not in that of a service declared again under its name),
 // and pushed to its followers; a proxied service's lines come from the
 // proxy actor's log pipe. A Feed is a bounded queue: a push, made in the
 // publisher's goroutine (an actor, the output poller), appends under the

@@ -112,6 +112,10 @@ type Service struct {
 	// An upgrade in place (service_upgrade.go): exported and frozen, the
 	// messages that came since, replayed on thaw.
 	up serviceUpgrade
+	// tailGen is the declaration of the service in the Tail (its entry's):
+	// the lines of its runs are kept only while it is declared, not once
+	// it is destroyed and declared again under its name
+	tailGen uint64
 }
 
 func newService(opts *Options, cfg *messages.ServiceConfig, files map[string]*os.File, declared map[string]bool) *Service {

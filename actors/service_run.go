@@ -492,15 +492,15 @@ func withoutVars(env, keys []string) []string {
 // outputLogger logs the lines of one output stream ("out", "err") of the
 // service through Options.Lines, a run at a time (osproc.Lines).
 func (s *Service) outputLogger(stream string) func(int, *osproc.Lines) {
-	return serviceOutputLogger(s.opts.tail, s.cfg.Name, stream)
+	return serviceOutputLogger(s.opts.tail, s.cfg.Name, s.tailGen, stream)
 }
 
 // serviceOutputLogger logs the lines of stream of service name, a run at
-// a time, through the Tail, which keeps them and hands them to
-// Options.Lines (Service.outputLogger, and the output of an adopted
-// service).
-func serviceOutputLogger(tail *Tail, name, stream string) func(int, *osproc.Lines) {
-	return func(pid int, l *osproc.Lines) { tail.ServiceLines(name, stream, pid, l) }
+// a time, through the Tail, which keeps them while the declaration gen
+// of name is (Tail.declare) and hands them to Options.Lines
+// (Service.outputLogger, and the output of an adopted service).
+func serviceOutputLogger(tail *Tail, name string, gen uint64, stream string) func(int, *osproc.Lines) {
+	return func(pid int, l *osproc.Lines) { tail.serviceLinesOf(name, gen, stream, pid, l) }
 }
 
 // mergeEnv returns base with every overlay variable set (a later overlay

@@ -42,6 +42,13 @@ type Tail struct {
 	mu      sync.Mutex
 	rings   map[string]*ring // declared services; nil until one writes
 	follows map[string]map[*Feed]struct{}
+	// gens is the declaration of each declared service, a number no
+	// earlier declaration had (gen counts them): the runs of a service
+	// destroyed and declared again under its name keep their lines out
+	// of the new one's ring (their orphans, still writing while they are
+	// ended, REFERENCE §6.4)
+	gens map[string]uint64
+	gen  uint64
 }
 
 // newTail returns a Tail that passes every line on to next and keeps
@@ -50,7 +57,7 @@ func newTail(next LineLogger, max int) *Tail {
 	if max <= 2 {
 		max = DefaultTailBytes
 	}
-	return &Tail{next: next, max: max, rings: map[string]*ring{}, follows: map[string]map[*Feed]struct{}{}}
+	return &Tail{next: next, max: max, rings: map[string]*ring{}, follows: map[string]map[*Feed]struct{}{}, gens: map[string]uint64{}}
 }
 
 // ServiceLine implements LineLogger: the line is logged by the wrapped
@@ -64,6 +71,14 @@ func (t *Tail) ServiceLine(service, stream string, pid int, line []byte) {
 // wrapped logger (a line at a time, unless it is a LinesLogger), then
 // those it took are kept, under one lock.
 func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines) {
+	t.serviceLinesOf(service, 0, stream, pid, lines)
+}
+
+// serviceLinesOf is ServiceLines for the runs of the declaration gen of
+// service (Tail.declare; 0: whichever is declared): once service is
+// destroyed and declared again, the lines of those runs are logged, not
+// kept.
+func (t *Tail) serviceLinesOf(service string, gen uint64, stream string, pid int, lines *osproc.Lines) {
 	all := *lines
 	if ll, ok := t.next.(LinesLogger); ok {
 		ll.ServiceLines(service, stream, pid, lines)
@@ -75,7 +90,7 @@ func (t *Tail) ServiceLines(service, stream string, pid int, lines *osproc.Lines
 	taken := all.Taken(*lines)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := t.ringOf(service)
+	r := t.ringOf(service, gen)
 	if r == nil {
 		return
 	}
@@ -119,17 +134,18 @@ func (t *Tail) keepLines(r *ring, fs map[*Feed]struct{}, lines osproc.Lines) {
 func (t *Tail) add(service string, line []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if r := t.ringOf(service); r != nil {
+	if r := t.ringOf(service, 0); r != nil {
 		r.settle(t)
 		t.keep(r, t.follows[service], line)
 	}
 }
 
 // ringOf is the ring of service, made when it first writes; nil when
-// service is not declared. t.mu is held.
-func (t *Tail) ringOf(service string) *ring {
+// service is not declared, or is declared anew since the declaration
+// gen (0: any). t.mu is held.
+func (t *Tail) ringOf(service string, gen uint64) *ring {
 	r, ok := t.rings[service]
-	if !ok {
+	if !ok || gen != 0 && t.gens[service] != gen {
 		return nil
 	}
 	if r == nil {
@@ -159,13 +175,17 @@ func (t *Tail) keep(r *ring, fs map[*Feed]struct{}, line []byte) {
 	}
 }
 
-// declare makes service one whose lines are kept (a service just created).
-func (t *Tail) declare(service string) {
+// declare makes service one whose lines are kept (a service just
+// created), and returns its declaration, for serviceLinesOf.
+func (t *Tail) declare(service string) uint64 {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if _, ok := t.rings[service]; !ok {
 		t.rings[service] = nil
+		t.gen++
+		t.gens[service] = t.gen
 	}
-	t.mu.Unlock()
+	return t.gens[service]
 }
 
 // forget frees the ring of service (destroyed) and ends its followers,
@@ -173,6 +193,7 @@ func (t *Tail) declare(service string) {
 func (t *Tail) forget(service string) {
 	t.mu.Lock()
 	delete(t.rings, service)
+	delete(t.gens, service)
 	fs := t.follows[service]
 	delete(t.follows, service)
 	t.mu.Unlock()

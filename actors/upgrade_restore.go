@@ -76,7 +76,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		e := c.addService(&cfg)
 		c.servicePID(e)
 		e.setRuntime(svc.Lifecycle.Runtime(cfg.Name, svc.RunningCmd))
-		proc := c.adopt(svc, e.pid, pipes[ServiceTag(cfg.Name)])
+		proc := c.adopt(svc, e.pid, e.tailGen, pipes[ServiceTag(cfg.Name)])
 		delete(pipes, ServiceTag(cfg.Name))
 		held := svc.NotifyUid != nil && c.opts.notifyShared != nil
 		if held {
@@ -112,7 +112,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 // adopt registers the process of svc with the launcher (its exit goes to
 // the service actor pid) and its output pipes with the poller, before the
 // launcher thaws; it returns the process (nil when there is none).
-func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.FrozenPipe) *osproc.Process {
+func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, tailGen uint64, pipes []osproc.FrozenPipe) *osproc.Process {
 	ad, ok := c.opts.Launcher.(Adopter)
 	if !ok {
 		for _, p := range pipes {
@@ -122,7 +122,7 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, pipes []osproc.F
 	}
 	name := svc.Config.Name
 	for _, p := range pipes {
-		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, streamOf(p))); err != nil {
+		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, tailGen, streamOf(p))); err != nil {
 			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 		}
 	}
