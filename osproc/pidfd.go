@@ -130,6 +130,12 @@ func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
 		// the leader is not reaped (its pidfd says so): no other group
 		// can have its pid for an id, so -Pid is its own
 		grouped = syscall.Kill(-p.Pid, sig) == nil // ESRCH: the group is gone already
+		if grouped && p.inGroup() {
+			// the group's signal reached the leader: the pidfd's would
+			// give it a second one (a HUP that reloads it twice, a
+			// USR2 that re-executes it twice)
+			return true, nil
+		}
 	}
 	if err := p.pidfd.Signal(sig); err != nil {
 		if errors.Is(err, syscall.ESRCH) {
@@ -143,6 +149,17 @@ func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
 		return true, fmt.Errorf("pidfd_send_signal %d: %w", p.Pid, err)
 	}
 	return true, nil
+}
+
+// inGroup tells whether p, after its group was signalled, was in that
+// group: it still leads it, or it was reaped meanwhile (the signal then
+// reached it, or it had ended). One that left it (setpgid to another group
+// of its session, which a session leader cannot do) is not.
+func (p *Process) inGroup() bool {
+	pg, err := syscall.Getpgid(p.Pid)
+	// read through the pid: valid while the pidfd says it is not reaped
+	// yet, after the read (a pid reused meanwhile has another's group)
+	return err != nil || pg == p.Pid || p.pidfd.Signal(0) != nil
 }
 
 // handles is what a Launcher keeps for its process handles: nothing, the
