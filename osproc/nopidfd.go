@@ -122,9 +122,9 @@ func (t *Target) Close() {
 	t.l = nil
 }
 
-// signal sends sig to the target, and to its group when it leads one,
-// unless the reaper reaped it: then its pid (and group id) may be
-// another's.
+// signal sends sig to the target's group when it leads one, else (or
+// when it left that group) to the target, once, unless the reaper reaped
+// it: then its pid (and group id) may be another's.
 func (t *Target) signal(sig syscall.Signal) {
 	l := t.l
 	if l == nil {
@@ -137,8 +137,10 @@ func (t *Target) signal(sig syscall.Signal) {
 		return
 	default:
 	}
-	if t.Group && t.Pid != syscall.Getpgrp() {
-		syscall.Kill(-t.Pid, sig) // ESRCH: the group is gone already
+	if t.Group && t.Pid != syscall.Getpgrp() && syscall.Kill(-t.Pid, sig) == nil {
+		if pg, err := syscall.Getpgid(t.Pid); err != nil || pg == t.Pid {
+			return // the group's signal reached it (mu held: not reaped)
+		}
 	}
 	syscall.Kill(t.Pid, sig)
 }

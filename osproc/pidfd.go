@@ -212,11 +212,17 @@ func (t *Target) Close() {
 	}
 }
 
-// signal sends sig to the target: its group when it leads one, and the
-// process itself through its pidfd.
+// signal sends sig to the target: its group when it leads one, else (or
+// when it left that group) the process itself through its pidfd. Once:
+// a daemon may take a second SIGTERM for "quit now".
 func (t *Target) signal(sig syscall.Signal) {
-	if t.Group && t.Pid != syscall.Getpgrp() {
-		syscall.Kill(-t.Pid, sig) // ESRCH: the group is gone already
+	if t.Group && t.Pid != syscall.Getpgrp() && syscall.Kill(-t.Pid, sig) == nil {
+		pg, err := syscall.Getpgid(t.Pid)
+		// read through the pid: valid while the pidfd says it is not
+		// reaped yet, after the read
+		if err != nil || pg == t.Pid || unix.PidfdSendSignal(t.fd, 0, nil, 0) != nil {
+			return // the group's signal reached it, or it is gone
+		}
 	}
 	unix.PidfdSendSignal(t.fd, sig, nil, 0) // ESRCH: it has exited already
 }

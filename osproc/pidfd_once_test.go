@@ -31,6 +31,46 @@ print(n, flush=True)
 // merge when the second comes while the first is pending), and a USR2 of
 // a server that re-executes itself on it (unicorn, nginx) started two.
 func TestHandleSignalsTheGroupLeaderOnce(t *testing.T) {
+	c, counter, tg := startCounter(t)
+	h, err := launcher.Handle(counter, c.Pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if err := launcher.Signal(h, rtSignal); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted(t, c, tg); n != "1" {
+		t.Errorf("the group leader got the signal %s times, want 1", n)
+	}
+}
+
+// So does an orphan that leads its group, ended by a Target (REFERENCE
+// §7.5): its SIGTERM came twice, which a daemon that takes a second
+// SIGTERM for "quit now, skip the clean-up" (Node's and Python's asyncio
+// servers, Go's with a graceful shutdown) obeyed.
+func TestTargetSignalsTheGroupLeaderOnce(t *testing.T) {
+	c, counter, _ := startCounter(t)
+	tg, err := OpenTarget(counter, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	tg.signal(rtSignal)
+	if n := counted(t, c, tg); n != "1" {
+		t.Errorf("the group leader got the signal %s times, want 1", n)
+	}
+}
+
+// rtSignal is countRT's SIGRTMIN + 4 as the kernel numbers it (glibc's
+// SIGRTMIN is 34).
+const rtSignal = syscall.Signal(34 + 4)
+
+// startCounter starts countRT in a session of its own under a shell that
+// stands for a proxy (c), and returns it once it blocks the signals, with
+// a Target on it (not its group's) that the cleanup kills it with.
+func startCounter(t *testing.T) (c *child, counter int, tg *Target) {
+	t.Helper()
 	if !Pidfds {
 		t.Skip("no pidfds in this build: Handle fails (TestNoHandleWithoutPidfds, REFERENCE §11)")
 	}
@@ -42,10 +82,7 @@ func TestHandleSignalsTheGroupLeaderOnce(t *testing.T) {
 	if err := os.WriteFile(script, []byte(countRT), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// the shell stands for a proxy: the counter is its child, in a
-	// session and group of its own
-	c := capture(t, Spec{Argv: sh("setsid " + py + " " + script + " & wait"), Setsid: true})
-	var counter int
+	c = capture(t, Spec{Argv: sh("setsid " + py + " " + script + " & wait"), Setsid: true})
 	eventually(t, "the counter runs", func() (bool, string) {
 		for _, p := range children(c.Pid) {
 			if p.comm == "python3" && p.pgrp == p.pid {
@@ -54,7 +91,7 @@ func TestHandleSignalsTheGroupLeaderOnce(t *testing.T) {
 		}
 		return counter != 0, fmt.Sprint(children(c.Pid))
 	})
-	tg, err := OpenTarget(counter, false)
+	tg, err = OpenTarget(counter, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,18 +99,13 @@ func TestHandleSignalsTheGroupLeaderOnce(t *testing.T) {
 	if l := lines(t, c.out, 1)[0]; l != "ready" {
 		t.Fatalf("the counter said %q, want ready", l)
 	}
-	h, err := launcher.Handle(counter, c.Pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	rt := syscall.Signal(34 + 4) // SIGRTMIN + 4 as the kernel numbers it (glibc's SIGRTMIN is 34)
-	if err := launcher.Signal(h, rt); err != nil {
-		t.Fatal(err)
-	}
-	// queued after the real-time signal: the count it answers is final
+	return c, counter, tg
+}
+
+// counted asks the counter for its count: the SIGUSR1 is queued after
+// the signals sent before, so the count is final.
+func counted(t *testing.T, c *child, tg *Target) string {
+	t.Helper()
 	tg.signal(syscall.SIGUSR1)
-	if n := lines(t, c.out, 1)[0]; n != "1" {
-		t.Errorf("the group leader got the signal %s times, want 1", n)
-	}
+	return lines(t, c.out, 1)[0]
 }
