@@ -137,8 +137,8 @@
 // the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
 // start queued meanwhile is not failed). A status pipe that ends while
-// the process runs on (no exit proxyStatusDrain after its EOF: a one-shot
-// timer) shuts the proxy down, and its end fails them saying why
+// the process runs on (no exit proxyMuteWait, 2 s, after its EOF: a
+// one-shot timer) shuts the proxy down, and its end fails them saying why
 // (proxy_mute.go). A service with no pid after
 // startwait and killwait asks the proxy actor whether its proxy gets on
 // toward that start (loading, or answering the starts before it:
