@@ -24,8 +24,9 @@ type trimmer struct {
 	trim  func()
 	idle  *idleGC // after each trim, until the next activity (gcidle.go)
 
-	mu    sync.Mutex
-	timer *time.Timer // armed while a trim is due
+	mu      sync.Mutex
+	timer   *time.Timer // armed while a trim is due
+	touched time.Time   // the last touch: the due trim comes delay after it
 }
 
 func newTrimmer(delay time.Duration, trim func()) *trimmer {
@@ -40,11 +41,24 @@ func (t *trimmer) touch() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.idle.leaveSoon() // touch is called from actors: it never waits
+	t.touched = time.Now()
 	if t.timer == nil {
-		t.timer = time.AfterFunc(t.delay, t.quiet)
+		t.timer = time.AfterFunc(t.delay, t.due)
 		return
 	}
 	t.timer.Reset(t.delay)
+}
+
+// due is the timer's: the trim, unless a touch came after the timer
+// fired and before this ran (its Reset armed the timer again, which
+// fires delay after it: this one is stale).
+func (t *trimmer) due() {
+	t.mu.Lock()
+	stale := time.Since(t.touched) < t.delay
+	t.mu.Unlock()
+	if !stale {
+		t.quiet()
+	}
 }
 
 // quiet is the trim that comes once activity is over; cfkd is idle

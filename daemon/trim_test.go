@@ -70,6 +70,28 @@ func TestTrimmer(t *testing.T) {
 	}
 }
 
+// A fire of the timer that a touch re-armed after it fired, and before
+// it ran (a stalled goroutine), is stale: no trim right after activity.
+func TestTrimmerStaleFireDoesNotTrim(t *testing.T) {
+	trims := make(chan struct{}, 1)
+	tr := newTrimmer(time.Hour, func() { trims <- struct{}{} })
+	defer tr.stop()
+	tr.touch()
+	tr.due() // as the fire that the touch came after
+	select {
+	case <-trims:
+		t.Fatal("a stale fire trimmed right after a touch")
+	default:
+	}
+	tr.touched = time.Now().Add(-2 * time.Hour) // the last touch long ago
+	tr.due()
+	select {
+	case <-trims:
+	default:
+		t.Fatal("a fire delay after the last touch did not trim")
+	}
+}
+
 // reclaimable sees garbage: after a trim it is under trimWorth, and
 // allocating and dropping more than trimWorth puts it over.
 func TestReclaimable(t *testing.T) {
