@@ -77,3 +77,56 @@ func badStatusErrors(rec *records) []string {
 	}
 	return errs
 }
+
+// A proxy's stopped whose exit_status is missing, null or a string is the
+// end of the process too: it was logged as a bad status line and
+// dropped, and its service stayed running for ever. A string of decimal
+// digits is its value (256: exit 1), any other is an abnormal end said as
+// such, the line logged as a bad one (REFERENCE §4.3).
+func TestProxyStoppedWithNoExitStatus(t *testing.T) {
+	t.Parallel()
+	for i, tc := range []struct{ name, field, reason, lastExit, bad string }{
+		{"missing", ``, "proxy reported no exit_status", "no exit_status", "no exit_status (absent or null)"},
+		{"null", `,"exit_status":null`, "proxy reported no exit_status", "no exit_status", "no exit_status (absent or null)"},
+		{"string", `,"exit_status":"abc"`, `proxy reported exit_status "abc", which is no process's end`, `exit_status "abc"`,
+			`exit_status "abc" is no process's end (a string, not of decimal digits)`},
+		{"digits", `,"exit_status":"256"`, "Exited with error 1", "exit 1", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			log, rec := recordingLogger()
+			r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
+			r.ok("service s startwait_secs=0")
+			p.command() // the start of s
+			pid := 430 + i
+			p.started("s", pid)
+			r.expectSeq("s", running)
+			line := `{"status":"stopped","name":"s","pid":` + strconv.Itoa(pid) + tc.field + "}\n"
+			if _, err := p.statusW.Write([]byte(line)); err != nil {
+				t.Fatal(err)
+			}
+			ev := r.expectSeq("s", messages.Fail, messages.Starting)
+			if ev[0].Reason != tc.reason {
+				t.Errorf("fail reason %q, want %q", ev[0].Reason, tc.reason)
+			}
+			if i := r.info("service s")[0]; i.LastExit != tc.lastExit {
+				t.Errorf("last_exit %q, want %q", i.LastExit, tc.lastExit)
+			}
+			if tc.bad == "" {
+				if errs := badStatusErrors(rec); len(errs) != 0 {
+					t.Errorf("logged as a bad line: %q", errs)
+				}
+				return
+			}
+			bad := "the exit of 's' (pid " + strconv.Itoa(pid) + "): " + tc.bad + ": taken as an abnormal end"
+			var errs []string
+			waitFor(t, "the bad line logged", func() bool {
+				errs = badStatusErrors(rec)
+				return len(errs) > 0
+			})
+			if len(errs) != 1 || errs[0] != bad {
+				t.Errorf("the bad line logged with %q, want once %q", errs, bad)
+			}
+		})
+	}
+}

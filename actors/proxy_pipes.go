@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+	"github.com/cfk/cfk/lifecycle"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/proxywire"
@@ -211,6 +212,9 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 				// upgrade in place carries of the exit, Reported left out
 				// (an abnormal end then, 'Exited with error -1')
 				m.reported, m.status = st.ExitText(), 0x7f
+				if st.NoExit() {
+					m.reported = lifecycle.NoExitStatus
+				}
 			} else {
 				m.status = syscall.WaitStatus(st.ExitStatus)
 			}

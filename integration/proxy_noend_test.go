@@ -70,3 +70,37 @@ exec sleep 100
 		t.Errorf("the bad exit_status logged %d times, want 1", said)
 	}
 }
+
+// REFERENCE §4.3: a proxy's stopped with no exit_status is the end of
+// the process all the same, an abnormal one said as such, and the
+// service is started again as after a crash: the line was dropped as a
+// bad one, and the service stayed running for ever.
+func TestProxyStoppedWithNoExitStatus(t *testing.T) {
+	h, hook, ppid := proxyScript(t, `read -r line <&"$_CFK_COMMAND_FD"
+sleep 100 & pid=$!
+printf '{"status":"started","name":"a","pid":%d}\n' "$pid" >&"$_CFK_STATUS_FD"
+sleep 0.2
+kill "$pid"; wait "$pid"
+printf '{"status":"stopped","name":"a","pid":%d}\n' "$pid" >&"$_CFK_STATUS_FD"
+exec sleep 100
+`)
+	h.ok("command start service a")
+	h.poll("proxy px up", func() bool {
+		*ppid = h.proxyPid("px")
+		return *ppid != 0
+	})
+	ev := h.expectSeq("a", messages.Starting, messages.Running, messages.Fail, messages.Starting)
+	if want := "proxy reported no exit_status"; ev[2].Reason != want {
+		t.Errorf("a failed with %q, want %q", ev[2].Reason, want)
+	}
+	said := 0
+	for _, e := range hook.AllEntries() {
+		if err, _ := e.Data[logrus.ErrorKey].(error); e.Message == "proxy sent a bad status line" && err != nil &&
+			strings.HasSuffix(err.Error(), "no exit_status (absent or null): taken as an abnormal end") {
+			said++
+		}
+	}
+	if said != 1 {
+		t.Errorf("the missing exit_status logged %d times, want 1", said)
+	}
+}

@@ -274,11 +274,16 @@ type Event struct {
 	// (CheckLaunch). With the event, so that a restart deferred behind
 	// another's check (Deferred) is checked as it came.
 	Proxy *messages.ProxyConfig
-	// Exited, under a proxy: the exit_status it reported ("-5") when that
-	// is no wait status of a process's end (Status means nothing then):
-	// an abnormal end, said as what it is (REFERENCE §4.3)
+	// Exited, under a proxy: the exit_status it reported, as sent ("-5",
+	// "\"abc\""; NoExitStatus for none), when that is no wait status of
+	// a process's end (Status means nothing then): an abnormal end, said
+	// as what it is (REFERENCE §4.3)
 	Reported string
 }
+
+// NoExitStatus is Event.Reported for a proxy's stopped that had no
+// exit_status (absent or null: proxywire's Status.ExitText).
+const NoExitStatus = "null"
 
 // EventKind enumerates the events: the columns of the table.
 type EventKind uint8

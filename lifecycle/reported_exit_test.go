@@ -61,3 +61,30 @@ func TestExitReportedNoEnd(t *testing.T) {
 		t.Fatalf("in stopping: %v %q", s.l.State, s.l.FailReason)
 	}
 }
+
+// REFERENCE §4.3: a proxy's stopped with no exit_status (absent or null,
+// Reported NoExitStatus) is an abnormal end said as such: in running a
+// crash, its reason 'proxy reported no exit_status'.
+func TestExitReportedNoExitStatus(t *testing.T) {
+	const why = "proxy reported no exit_status"
+	s := newSim(t, testPolicy(), 1)
+	s.proxied = true
+	s.request(Event{Kind: EvStart})
+	s.report()
+	s.fire() // startwait: running
+	if s.l.State != messages.Running {
+		t.Fatalf("not running: %v", s.l.State)
+	}
+	pid := s.l.Pid
+	delete(s.alive, pid)
+	s.feed(Event{Kind: EvExited, Pid: pid, Reported: NoExitStatus}) // Status 0: a clean exit, read as bits
+	if s.l.State != messages.Starting || !slices.Equal(s.fails, []string{why}) {
+		t.Fatalf("%v, fails %q", s.l.State, s.fails)
+	}
+	if s.l.LastExit != "no exit_status" {
+		t.Errorf("last exit %q", s.l.LastExit)
+	}
+	if !slices.Contains(s.logs, "child terminated abnormally: "+why) {
+		t.Errorf("logs %q", s.logs)
+	}
+}

@@ -579,7 +579,14 @@ func (s *step) exited() (clean, term bool, reason string) {
 	ws, pid := s.ev.Status, s.l.Pid
 	s.endedPid = pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
-	if bad := s.ev.Reported; bad != "" {
+	if bad := s.ev.Reported; bad == NoExitStatus {
+		// the proxy said the process ended, with no status at all: an
+		// abnormal end (REFERENCE §4.3)
+		reason = "proxy reported no exit_status"
+		s.l.LastExit, s.l.LastExitTime = "no exit_status", s.now()
+		s.logs(Error, pid, "child terminated abnormally: "+reason)
+		return false, false, reason
+	} else if bad != "" {
 		// the proxy said the process ended, with a status no end has: an
 		// abnormal end, not what its bits would read as (REFERENCE §4.3)
 		reason = "proxy reported exit_status " + bad + ", which is no process's end"

@@ -50,8 +50,9 @@ type ProcessExited struct {
 	Pid    int
 	Status syscall.WaitStatus
 	// Reported: a proxy's stopped whose exit_status is no wait status of
-	// a process's end, that exit_status ("-5"); Status is then none either
-	// (0x7f), what an upgrade in place carries (REFERENCE §4.3)
+	// a process's end, that exit_status as sent ("-5"; "null" for none,
+	// lifecycle.NoExitStatus); Status is then none either (0x7f), what an
+	// upgrade in place carries (REFERENCE §4.3)
 	Reported string
 }
 

@@ -36,9 +36,11 @@
 //     in Perl's hash order: accepted. A stopped whose W is no wait status
 //     of a process's end (-5, 65536, a stopped process's 4991; a number
 //     no int holds, or not written as an integer, kept as sent in
-//     Status.NonInteger) parses, the proxy saying the process ended:
-//     Status.NoEnd says why it is none, and cfkd takes it as an abnormal
-//     end said as such.
+//     Status.NonInteger; so is one missing, null, a string that is not
+//     of decimal digits, or no number at all) parses, the proxy saying
+//     the process ended: Status.NoEnd says why it is none, and cfkd
+//     takes it as an abnormal end said as such. A string of decimal
+//     digits ("256") is its value, as for a pid.
 //   - log: TYPE:NAME:MESSAGE, TYPE out or err, NAME "-" (SelfName) for the
 //     proxy's own messages. Each line is at most PipeBuf bytes (EncodeLog
 //     cuts a longer message into several lines), so that a line written in

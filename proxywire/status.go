@@ -23,9 +23,12 @@ type Status struct {
 	Pid    int
 	// ExitStatus is the raw wait(2) status (stopped only).
 	ExitStatus int
-	// NonInteger (stopped only): an exit_status that is a JSON number but
-	// no integer an int holds (1.5, 1e30, 2^63), as sent; ExitStatus is
-	// then 0. No end, as NoEnd says, and taken all the same.
+	// NonInteger (stopped only): an exit_status that is no integer an
+	// int holds, as sent (compacted): a number (1.5, 1e30, 2^63), a
+	// string but one of decimal digits an int holds ("abc", "-5"; "256"
+	// is 256), any other JSON value (true); "null" when absent or null.
+	// ExitStatus is then 0. No end, as NoEnd says, and taken all the
+	// same: the proxy says the process ended.
 	NonInteger string
 }
 
@@ -61,12 +64,14 @@ func EncodeStatus(s Status) []byte {
 // status started or stopped, a name that is not empty, a pid that is a
 // process id (an integer from 1 to MaxInt32: cfkd signals it, and kill(2)
 // with 0 or a pid that wraps to a negative one signals whole groups), and
-// for stopped an exit_status that is a number: an integer, else kept as
-// sent (NonInteger), the line taken all the same (NoEnd). The pid may also be a JSON string of
+// for stopped an exit_status: an integer or a string of decimal digits,
+// else kept as sent (NonInteger: another number, another string, null,
+// absent), the line taken all the same (NoEnd). The pid may also be a JSON string of
 // decimal digits ("123"): the original Perl proxy sent its early-exit
 // stopped lines with the pid a hash key, a Perl string; any other string
 // is refused. exit_status may be absent or null
-// for started (the original proxy sent null).
+// for started (the original proxy sent null); any other value but an
+// integer there is refused.
 func ParseStatus(line []byte) (Status, error) {
 	s, err := parseStatus(line)
 	if err != nil {
@@ -103,18 +108,57 @@ func parseStatus(line []byte) (Status, error) {
 		return Status{}, fmt.Errorf("pid %d is not a process id", pid)
 	}
 	s.Pid = pid
-	ws, ok, err := integer(obj, "exit_status")
-	switch {
-	case err != nil && s.Status == StatusStopped && isNumber(obj["exit_status"]):
-		s.NonInteger = string(obj["exit_status"]) // no end: NoEnd says so
-	case err != nil:
+	if s.Status == StatusStopped {
+		s.ExitStatus, s.NonInteger = exitField(obj)
+		return s, nil
+	}
+	if _, _, err := integer(obj, "exit_status"); err != nil {
 		return Status{}, err
-	case s.Status == StatusStopped && !ok:
-		return Status{}, errors.New("stopped without exit_status")
-	case s.Status == StatusStopped:
-		s.ExitStatus = ws
 	}
 	return s, nil
+}
+
+// exitField reads the exit_status of a stopped: an integer, or a JSON
+// string of decimal digits (as the original Perl proxy may send a number
+// kept as a string, as its pids), that an int holds; any other value is
+// kept as sent (compacted), "null" when absent, and is no end (NoEnd).
+// The line is taken whatever it holds: the proxy says the process ended.
+func exitField(obj map[string]json.RawMessage) (ws int, nonInteger string) {
+	raw, present := obj["exit_status"]
+	if !present || isNull(raw) {
+		return 0, noExit
+	}
+	if raw[0] != '"' {
+		if err := json.Unmarshal(raw, &ws); err == nil {
+			return ws, ""
+		}
+	} else if digits, ok := digitString(raw); ok {
+		if n, err := strconv.Atoi(digits); err == nil {
+			return n, ""
+		}
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return 0, string(raw) // not reached: the decoder took it
+	}
+	return 0, b.String()
+}
+
+// noExit is NonInteger for a stopped with no exit_status (absent or null).
+const noExit = "null"
+
+// NoExit reports whether s is a stopped that had no exit_status (absent
+// or null).
+func (s Status) NoExit() bool { return s.Status == StatusStopped && s.NonInteger == noExit }
+
+// digitString returns the text of raw, a JSON string, when it is only
+// ASCII decimal digits.
+func digitString(raw json.RawMessage) (string, bool) {
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil || !allDigits(s) {
+		return "", false
+	}
+	return s, true
 }
 
 // isNumber reports whether raw (a value the JSON decoder took) is a
@@ -190,10 +234,10 @@ func (s Status) NoEnd() error {
 	switch {
 	case s.Status != StatusStopped:
 		return nil
-	case s.NonInteger != "" && allDigits(strings.TrimPrefix(s.NonInteger, "-")):
-		return fmt.Errorf("exit_status %s is no process's end (more than 16 bits)", s.ExitText())
+	case s.NonInteger == noExit:
+		return errors.New("no exit_status (absent or null)")
 	case s.NonInteger != "":
-		return fmt.Errorf("exit_status %s is no process's end (not written as an integer)", s.ExitText())
+		return fmt.Errorf("exit_status %s is no process's end (%s)", s.ExitText(), notInteger(s.NonInteger))
 	case ws < 0:
 		why = "negative"
 	case ws > 0xffff:
@@ -216,8 +260,22 @@ func (s Status) NoEnd() error {
 	return fmt.Errorf("exit_status %d is no process's end (%s)", ws, why)
 }
 
+// notInteger says why raw, an exit_status that no int holds, is none.
+func notInteger(raw string) string {
+	_, digits := digitString(json.RawMessage(raw))
+	switch {
+	case allDigits(strings.TrimPrefix(raw, "-")) || digits:
+		return "more than 16 bits"
+	case isNumber(json.RawMessage(raw)):
+		return "not written as an integer"
+	case raw[0] == '"':
+		return "a string, not of decimal digits"
+	}
+	return "not a number"
+}
+
 // ExitText is the exit_status of a stopped as sent, cut to 40 bytes (a
-// number of 64 KiB is a line's).
+// number of 64 KiB is a line's); "null" for none (absent or null).
 func (s Status) ExitText() string {
 	if s.NonInteger != "" {
 		return clip([]byte(s.NonInteger))

@@ -86,13 +86,57 @@ func TestStatusNonIntegerExit(t *testing.T) {
 			t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
 		}
 	}
-	for _, bad := range []string{
-		`{"status":"started","name":"s","pid":12,"exit_status":1.5}`,
-		`{"status":"stopped","name":"s","pid":12,"exit_status":"256"}`,
-		`{"status":"stopped","name":"s","pid":12,"exit_status":true}`,
+	bad := `{"status":"started","name":"s","pid":12,"exit_status":1.5}`
+	if s, err := ParseStatus([]byte(bad)); err == nil {
+		t.Errorf("%s: taken as %+v", bad, s)
+	}
+}
+
+// TestStatusExitNoNumber: a stopped whose exit_status is missing, null, a
+// string or another value that is no number is taken too, the proxy
+// saying the process ended (it was refused, the line dropped, and its
+// service ran for ever); a string of decimal digits is its value (the
+// original Perl proxy may send a number as a string, as its pids), any
+// other is no end and kept as sent, so that it encodes back as it came.
+func TestStatusExitNoNumber(t *testing.T) {
+	const head = `{"status":"stopped","name":"s","pid":12`
+	for _, tc := range []struct{ tail, kept, want string }{
+		{`}`, "null", "no exit_status (absent or null)"},
+		{`,"exit_status":null}`, "null", "no exit_status (absent or null)"},
+		{`,"exit_status":"abc"}`, `"abc"`, `exit_status "abc" is no process's end (a string, not of decimal digits)`},
+		{`,"exit_status":"-5"}`, `"-5"`, `exit_status "-5" is no process's end (a string, not of decimal digits)`},
+		{`,"exit_status":""}`, `""`, `exit_status "" is no process's end (a string, not of decimal digits)`},
+		{`,"exit_status":" 256"}`, `" 256"`, `(a string, not of decimal digits)`},
+		{`,"exit_status":"99999999999999999999"}`, `"99999999999999999999"`, `exit_status "99999999999999999999" is no process's end (more than 16 bits)`},
+		{`,"exit_status":true}`, "true", "exit_status true is no process's end (not a number)"},
+		{`,"exit_status":[ 1, 2 ]}`, "[1,2]", "exit_status [1,2] is no process's end (not a number)"},
+		{`,"exit_status":{"a":` + strings.Repeat("1", 60) + `}}`, `{"a":` + strings.Repeat("1", 60) + `}`,
+			`exit_status {"a":` + strings.Repeat("1", 35) + `... is no process's end (not a number)`},
 	} {
-		if s, err := ParseStatus([]byte(bad)); err == nil {
-			t.Errorf("%s: taken as %+v", bad, s)
+		line := head + tc.tail
+		s, err := ParseStatus([]byte(line))
+		if err != nil || s.NonInteger != tc.kept || s.ExitStatus != 0 {
+			t.Errorf("%s: %+v, %v", line, s, err)
+			continue
 		}
+		if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: NoEnd %v, want %q", line, err, tc.want)
+		}
+		if back, err := ParseStatus(EncodeStatus(s)); err != nil || back != s {
+			t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
+		}
+	}
+	for _, tc := range []struct {
+		raw string
+		ws  int
+	}{{`"256"`, 256}, {`"0"`, 0}, {`"015"`, 15}, {`"65536"`, 65536}} {
+		line := head + `,"exit_status":` + tc.raw + `}`
+		s, err := ParseStatus([]byte(line))
+		if err != nil || s != (Status{Status: StatusStopped, Name: "s", Pid: 12, ExitStatus: tc.ws}) {
+			t.Errorf("%s: %+v, %v", line, s, err)
+		}
+	}
+	if err := (Status{Status: StatusStopped, Name: "s", Pid: 12, ExitStatus: 65536}).NoEnd(); err == nil {
+		t.Error(`"65536": an end`)
 	}
 }

@@ -28,7 +28,7 @@ func TestStatusLines(t *testing.T) {
 	if err != nil || got != (Status{Status: "started", Name: "s", Pid: 7}) {
 		t.Errorf("original started: %+v, %v", got, err)
 	}
-	for _, bad := range []string{`{}`, `{"status":"gone","name":"s"}`, `{"status":"stopped","name":"s","pid":1}`, `{"status":"started"}`, `x`} {
+	for _, bad := range []string{`{}`, `{"status":"gone","name":"s"}`, `{"status":"started"}`, `x`} {
 		if _, err := ParseStatus([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
@@ -44,7 +44,7 @@ func TestParseStatus(t *testing.T) {
 	if err != nil || got != (Status{Status: StatusStopped, Name: "s", Pid: 12, ExitStatus: 256}) {
 		t.Fatalf("stopped: %+v %v", got, err)
 	}
-	for _, bad := range []string{`{"status":"started","name":"s"}`, `{"status":"stopped","name":"s","pid":3}`,
+	for _, bad := range []string{`{"status":"started","name":"s"}`, `{"status":"stopped","name":"s"}`,
 		`{"status":"weird","name":"s","pid":3}`, `not json`, `{"status":"started","pid":3}`} {
 		if _, err := ParseStatus([]byte(bad)); err == nil {
 			t.Errorf("%s: no error", bad)
@@ -65,7 +65,7 @@ func TestParseStatusStrict(t *testing.T) {
 		{`{"Status":"started","name":"s","pid":1}`, `unknown status ""`},
 		{`{"status":"started","NAME":"s","pid":1}`, "no name"},
 		{`{"status":"started","name":"s","pid":1,"exit_status":"x"}`, `exit_status: want an integer, got "x"`},
-		{`{"status":"stopped","name":"s","pid":1,"exit_status":null}`, "stopped without exit_status"},
+		{`{"status":"started","name":"s","pid":1,"exit_status":true}`, `exit_status: want an integer, got true`},
 		{`null`, "not a JSON object"},
 		{`[1]`, "invalid JSON"},
 	} {
