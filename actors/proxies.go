@@ -72,8 +72,13 @@ func (c *Controller) routeToProxy(ctx actor.Context, m toProxy) {
 		ctx.Send(e.pid, m.msg)
 		return
 	}
-	if r, ok := m.msg.(proxyStartRequest); ok { // cannot happen: declared with the service
+	switch r := m.msg.(type) { // cannot happen: declared with the service
+	case proxyStartRequest:
 		ctx.Send(r.svc, proxyStartRefused{attempt: r.attempt, err: messages.ErrNoProxy})
+	case proxyStopRequest:
+		if r.svc != nil { // its stop waits for it
+			ctx.Send(r.svc, proxyStopHeard{attempt: r.attempt})
+		}
 	}
 }
 

@@ -242,6 +242,11 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		case proxyIsStopping, proxyIsLaunching: // its start waits in the queue: it never goes
 			p.dropQueued(ctx, m.name, fmt.Errorf("stopped before proxy '%s' ran it", p.cfg.Name))
 		}
+		if m.svc != nil {
+			// after the refusal of a start dropped or taken back: the
+			// stop is answered with the service stopped (REFERENCE §4.5)
+			ctx.Send(m.svc, proxyStopHeard{attempt: m.attempt})
+		}
 	case proxiedServiceDown:
 		p.serviceDown(ctx, m.name, m.retry)
 	case proxyHoldExpired:

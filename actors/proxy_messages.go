@@ -45,7 +45,18 @@ type (
 		later   bool // queued by the proxy for its next run (proxy.go)
 	}
 	// proxyStopRequest asks the proxy to stop service name.
-	proxyStopRequest struct{ name string }
+	// svc, attempt: the service's actor and its run, told proxyStopHeard
+	// once the stop is handled (nil: nobody waits, an upgrade's replay).
+	proxyStopRequest struct {
+		name    string
+		svc     *actor.PID
+		attempt uint64
+	}
+	// proxyStopHeard tells a service that its proxy's actor handled its
+	// stop: the start it held dropped, or its line taken back (their
+	// refusal sent before), or the stop line written
+	// (lifecycle.EvProxyStopHeard).
+	proxyStopHeard struct{ attempt uint64 }
 	// proxiedServiceDown: service name is down (an auto proxy without an
 	// up service is shut down); retry, when set, is when it starts again
 	// by itself (backoff: proxy_hold.go).

@@ -232,6 +232,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			k = lifecycle.EvProxyShort
 		}
 		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Err: m.err})
+	case proxyStopHeard:
+		s.feed(ctx, ev{Kind: lifecycle.EvProxyStopHeard, Attempt: m.attempt})
 	case proxyStopped:
 		k := lifecycle.EvProxyGone
 		if m.muted {

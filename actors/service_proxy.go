@@ -26,7 +26,11 @@ import (
 //     again while it does.
 //   - the proxy's `stopped` comes as a ProcessExited: the exit handling of
 //     a direct child, unchanged.
-//   - Terminate sends the stop command; Kill SIGKILLs the pid through a
+//   - Terminate sends the stop command, with the attempt: the proxy actor
+//     answers proxyStopHeard once it handled it (a start it held
+//     dropped, or its line taken back, their refusal sent first; or the
+//     stop line written), which answers a stop made before the pid
+//     (lifecycle.EvStopBeforePid) with the state it led to; Kill SIGKILLs the pid through a
 //     pidfd that the proxy actor's status reader opened when the proxy
 //     reported the pid, after checking that the process is the proxy's
 //     child: cfkd never signals a pid that the proxy may have reaped and

@@ -200,7 +200,7 @@ func shortage(err error) error {
 // no signal) (REFERENCE §2.2).
 func (s *Service) terminate(ctx actor.Context, sig syscall.Signal) {
 	if s.runProxy != "" {
-		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name}})
+		ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy, msg: proxyStopRequest{name: s.cfg.Name, svc: s.self, attempt: s.lc.Attempt}})
 		return
 	}
 	if st, ok := s.opts.Launcher.(StopSignaler); ok && s.proc != nil {

@@ -184,6 +184,9 @@ const (
 	WaitRestartRunning                 // rolling restart: down, launched, then running
 	WaitRunning                        // running (nil), or down for good (an error)
 	WaitDown                           // destroy, shutdown: down
+	// stop of a proxied start with no pid yet: the proxy actor handled
+	// the stop (EvProxyStopHeard), or the service left stopping
+	WaitStopHeard
 )
 
 // Waiter is a request answered later.
@@ -340,6 +343,16 @@ const (
 	// it ran (cfkd shut it down: it could no longer report a pid or an
 	// exit, REFERENCE §4.5): as EvProxyGone, its reason saying why.
 	EvProxyMute
+	// A stop or down of a proxied service in starting whose pid its proxy
+	// has not reported (REFERENCE §4.5): its start may never have reached
+	// the proxy's process (held while the proxy stops, or its line not
+	// written), and then it ends stopped when the proxy actor drops it.
+	// The check before the table makes it of an EvStop or EvDown (Next):
+	// nobody feeds it.
+	EvStopBeforePid
+	// The proxy actor handled the stop of attempt (Attempt): it dropped
+	// the start it held (its refusal came first), or wrote the stop line.
+	EvProxyStopHeard
 	numEvents
 )
 
@@ -350,6 +363,7 @@ var eventNames = [...]string{
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
+	"stop before pid", "proxy stop heard",
 }
 
 func (k EventKind) String() string {

@@ -27,6 +27,11 @@ import (
 //     proxy stuck) that is not the one the armed timer awaits;
 //   - an exit whose pid is not the current process's is stale: ignored.
 //
+// And a stop or down of a proxied service starting whose pid the proxy
+// has not reported is `stop before pid` (EvStopBeforePid, made as the
+// row is picked, a deferred stop as it is replayed): it is answered once
+// the proxy actor handled it (proxy stop heard) or the service is down.
+//
 // While a launch's outcome is awaited, every other event is deferred, and
 // replayed in order once the outcome has been applied: for the table, the
 // outcome always comes first. So while a restart's check is (Checking).
@@ -96,9 +101,23 @@ func givenUp(l Lifecycle, ev Event) Event {
 	return ev
 }
 
+// stopBeforePid is ev, made `stop before pid` when it is a stop or down
+// of a proxied service starting whose pid the proxy has not reported: it
+// is answered once the proxy actor has handled the stop, so that a start
+// the proxy held, or whose line waited in cfkd, is answered `stopped`
+// (REFERENCE §4.5). Made in next, not Next: a stop deferred behind a
+// launch is one of the state it is replayed in.
+func stopBeforePid(l Lifecycle, ev Event) Event {
+	if (ev.Kind == EvStop || ev.Kind == EvDown) && l.State == messages.Starting && l.Proxied && l.Pid == 0 && l.Launching == 0 {
+		ev.Kind = EvStopBeforePid
+	}
+	return ev
+}
+
 // next applies one event: the checks, the row, the steps after it.
 func next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 	in.Event = givenUp(l, in.Event) // a deferred report replayed to a service down since
+	in.Event = stopBeforePid(l, in.Event)
 	s := steps.Get().(*step)
 	*s = step{l: l, p: p, in: in, ev: in.Event}
 	defer func() {
@@ -146,7 +165,7 @@ func (s *step) stale() bool {
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
 	case EvLaunched, EvLaunchFailed:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
-	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute:
+	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard:
 		// (a pid reported that is not the run's is made `pid given
 		// up` before: givenUp)
 		return ev.Attempt != s.l.Attempt || !s.l.Proxied
@@ -248,6 +267,9 @@ func (s *step) to(st messages.State, reason string) {
 		// fatal (why the start failed: the event says it, the status line
 		// does not)
 		s.do(Publish{From: from, To: st, Reason: reason, Pid: pid})
+	}
+	if from == messages.Stopping && st != messages.Stopping {
+		s.answer(nil, WaitStopHeard) // answered with the state it ended in
 	}
 }
 

@@ -122,6 +122,16 @@ var rowStopProcess = row{"→ stopping", "SIGTERM (or the proxy's stop), stopwai
 	s.reply(nil)
 }}
 
+var rowStopBeforePid = row{"→ stopping, answered once the proxy heard", "proxied, its pid not reported yet: the proxy's stop, stopwait armed, as a stop; answered once the proxy actor has handled it (proxy stop heard) or the service is down, not before: a start the proxy held while it stopped, or whose line waited in cfkd, is dropped or taken back then (its refusal comes first: → stopped), so that the stop is answered `stopped` (§4.5)", func(s *step) {
+	s.wantDown()
+	s.beginStop()
+	s.wait(WaitStopHeard)
+}}
+
+var rowStopHeard = row{"answered", "the stops waiting for the proxy to handle them (stop before pid) are answered, the service still stopping: the proxy was sent the stop line", func(s *step) {
+	s.answer(nil, WaitStopHeard)
+}}
+
 var rowStopAgain = row{"OK", "already stopping; a pending restart is cancelled", func(s *step) {
 	s.wantDown()
 	s.reply(nil)

@@ -140,6 +140,11 @@ var cells = []struct {
 	{EvProxyAnswerElapsed, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
 
 	{EvPidGivenUp, allStates, rowPidGivenUp},
+	{EvStopBeforePid, []messages.State{starting}, rowStopBeforePid},
+	{EvStopBeforePid, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowOnlyStarting},
+	{EvProxyStopHeard, []messages.State{stopping}, rowStopHeard},
+	{EvProxyStopHeard, launched, rowIgnore},
+	{EvProxyStopHeard, downAll, rowImpossible},
 }
 
 // table is cells indexed by state and event.
@@ -178,5 +183,6 @@ var (
 	rowImpossible = row{"-", "cannot happen: the generation, attempt, proxied or pid check drops it", func(*step) {}}
 	// a pid reported to a service that no proxy runs is made `pid given
 	// up` before the table (givenUp)
-	rowMadeGivenUp = row{"-", "cannot happen: the check before the table makes it `pid given up`", func(*step) {}}
+	rowOnlyStarting = row{"-", "cannot happen: the check before the table makes `stop before pid` of a stop or down in starting only", func(*step) {}}
+	rowMadeGivenUp  = row{"-", "cannot happen: the check before the table makes it `pid given up`", func(*step) {}}
 )

@@ -107,7 +107,9 @@ func TestEveryPair(t *testing.T) {
 	}
 }
 
-func isRequest(k EventKind) bool { return k <= EvHalt || k == EvSignal || k == EvAwait }
+func isRequest(k EventKind) bool {
+	return k <= EvHalt || k == EvSignal || k == EvAwait || k == EvStopBeforePid
+}
 
 // TestRandomSequences drives lifecycles with random events, then brings
 // each down: no state outside the table, every request answered exactly
@@ -156,7 +158,7 @@ func (s *sim) randomEvent() {
 	if r.IntN(3) == 0 && s.settle() {
 		return
 	}
-	switch r.IntN(20) {
+	switch r.IntN(21) {
 	case 0:
 		if r.IntN(4) == 0 {
 			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
@@ -213,6 +215,8 @@ func (s *sim) randomEvent() {
 		s.feed(Event{Kind: EvExtendTimeout, Extend: time.Duration(r.IntN(60)) * time.Second})
 	case 19:
 		s.feed(Event{Kind: EvWatchdogTrigger})
+	case 20: // the proxy actor handled a stop (its line written)
+		s.feed(Event{Kind: EvProxyStopHeard, Attempt: s.l.Attempt - uint64(r.IntN(2))})
 	}
 }
 
