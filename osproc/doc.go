@@ -7,7 +7,9 @@
 // poller. Launch takes a fork slot (up to 2 forks per core at once, so the
 // children's execs run on every core), only then opens the child's pipes,
 // forks outside any lock, closes the child's ends and registers the new
-// pid under the Launcher's mutex. The reaper (SIGCHLD, then until nothing
+// pid under the Launcher's mutex; once StopLaunching was called (cfkd's
+// shutdown), a Launch that has no slot yet returns ErrCancelled without
+// forking, those waiting for one at once. The reaper (SIGCHLD, then until nothing
 // is left: waitid(WNOHANG|WNOWAIT) names an exited child without reaping
 // it) takes a registered pid out under that mutex, marks its Process
 // exited under the Process's own mutex, which Signal holds across its

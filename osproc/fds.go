@@ -60,6 +60,12 @@ type forkSlots struct {
 	max    int
 	busy   int    // slots taken
 	freed  uint64 // slots given back so far
+	// stopped: cfkd's shutdown has begun (StopLaunching): no slot is
+	// taken any more
+	stopped bool
+	// waiting, when set, is called (under mu) by a take about to wait
+	// for a slot (a test waits for it)
+	waiting func()
 }
 
 func newForkSlots(n int) *forkSlots {
@@ -68,14 +74,39 @@ func newForkSlots(n int) *forkSlots {
 	return s
 }
 
-// take takes one slot, waiting for one to be free.
-func (s *forkSlots) take() {
+// take takes one slot, waiting for one to be free, and returns true; or
+// returns false, no slot taken, once stop was called, also while it
+// waits.
+func (s *forkSlots) take() bool {
 	s.mu.Lock()
-	for s.busy >= s.max {
+	defer s.mu.Unlock()
+	if s.busy >= s.max && !s.stopped && s.waiting != nil {
+		s.waiting()
+	}
+	for s.busy >= s.max && !s.stopped {
 		s.slot.Wait()
 	}
+	if s.stopped {
+		return false
+	}
 	s.busy++
+	return true
+}
+
+// stop makes every take, those waiting and those to come, return false.
+// It does not wait: the slots taken are given back as their forks end.
+func (s *forkSlots) stop() {
+	s.mu.Lock()
+	s.stopped = true
 	s.mu.Unlock()
+	s.slot.Broadcast()
+}
+
+// stopping says whether stop was called.
+func (s *forkSlots) stopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopped
 }
 
 // give gives one slot back.

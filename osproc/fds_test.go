@@ -260,3 +260,102 @@ func TestServiceRoom(t *testing.T) {
 		}
 	}
 }
+
+// REFERENCE §7.4: once StopLaunching was called (cfkd's shutdown), a
+// Launch waiting for a fork slot returns ErrCancelled at once, having
+// forked nothing nor opened an fd, and so does one that comes after; the
+// slot a fork under way holds stays its own. (The launches waiting forked
+// once a slot was free, only to be killed by the shutdown.)
+func TestStopLaunchingCancelsTheLaunchesWaitingForASlot(t *testing.T) {
+	noOutputPipes(t) // the fd count below is of this test's fds alone
+	slots := newForkSlots(1)
+	waiting := make(chan struct{}, 1)
+	slots.waiting = func() {
+		select {
+		case waiting <- struct{}{}:
+		default:
+		}
+	}
+	saved := launcher.forks
+	launcher.forks = slots // stopped below: the other tests keep theirs
+	slots.take()           // a fork under way
+	type launched struct {
+		p   *Process
+		err error
+	}
+	out := make(chan launched, 1)
+	reaped := make(chan struct{})
+	var mu sync.Mutex
+	var got *launched
+	t.Cleanup(func() {
+		// without StopLaunching's effect the launch waits on: it forks
+		// once the slot is free, and its process is killed and reaped
+		slots.give()
+		mu.Lock()
+		defer mu.Unlock()
+		if got == nil {
+			select {
+			case l := <-out:
+				got = &l
+			case <-time.After(deadline):
+				t.Error("cleanup: the launch still waits")
+			}
+		}
+		launcher.forks = saved
+		if got != nil && got.p != nil {
+			launcher.Signal(got.p, syscall.SIGKILL)
+			select {
+			case <-reaped:
+			case <-time.After(deadline):
+				t.Errorf("cleanup: process %d was not reaped", got.p.Pid)
+			}
+		}
+	})
+	spec := Spec{Argv: []string{"sleep", "60"}, Env: os.Environ(), Stdout: func(int, []byte) {}, Stderr: func(int, []byte) {}}
+	open := openCount(t)
+	launcher.mu.Lock()
+	forks := launcher.forkSeq
+	launcher.mu.Unlock()
+	go func() {
+		p, err := launcher.Launch(spec, func(int, syscall.WaitStatus) { close(reaped) })
+		out <- launched{p, err}
+	}()
+	select {
+	case <-waiting:
+	case <-time.After(deadline):
+		t.Fatal("the launch does not wait for the slot")
+	}
+	launcher.StopLaunching()
+	mu.Lock()
+	select {
+	case l := <-out:
+		got = &l
+	case <-time.After(deadline):
+	}
+	mu.Unlock()
+	if got == nil {
+		t.Fatal("the launch waiting for a slot still waits after StopLaunching")
+	}
+	if !errors.Is(got.err, ErrCancelled) || got.p != nil {
+		t.Fatalf("the launch waiting for a slot: %v, %v; want %v", got.p, got.err, ErrCancelled)
+	}
+	// one that comes now returns at once, not waiting for the slot
+	if p, err := launcher.Launch(spec, func(int, syscall.WaitStatus) {}); !errors.Is(err, ErrCancelled) || p != nil {
+		t.Fatalf("a launch after StopLaunching: %v, %v; want %v", p, err, ErrCancelled)
+	}
+	launcher.mu.Lock()
+	forked := launcher.forkSeq - forks
+	launcher.mu.Unlock()
+	if forked != 0 {
+		t.Errorf("%d forks after StopLaunching", forked)
+	}
+	if n := openCount(t); n != open {
+		t.Errorf("%d fds open after the cancelled launches, %d before", n, open)
+	}
+	slots.mu.Lock()
+	busy := slots.busy
+	slots.mu.Unlock()
+	if busy != 1 {
+		t.Errorf("%d slots taken, want 1: the fork under way's", busy)
+	}
+}

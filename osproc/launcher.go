@@ -29,6 +29,11 @@ var ErrNoHandle = errors.New("no process handle on this system (pidfds are Linux
 // nothing left to signal, and no pid that may have been reused to fear.
 var ErrEnded = errors.New("the process had ended before a handle on it could be taken")
 
+// ErrCancelled is the error of a Launch that had not taken its fork slot
+// when StopLaunching was called (cfkd's shutdown, REFERENCE §7.4): nothing
+// was forked, and no fd opened.
+var ErrCancelled = errors.New("cfkd is shutting down: not started")
+
 // Spec says how to run one process.
 type Spec struct {
 	Argv []string // Argv[0] is looked up in the PATH of Env (or cfkd's) when it has no slash
@@ -254,13 +259,18 @@ func (l *Launcher) Close() error {
 // *ExecError, the service's whatever its errno; a fork through the fork
 // server whose exec did not answer in time is an *nss.TimeoutError, and
 // its child, if one is made later, is the Launcher's to kill and reap
-// (latefork.go).
+// (latefork.go). Once StopLaunching was called, a launch that has not
+// taken its fork slot returns ErrCancelled, at once.
 //
 // The output pipes are created once a fork slot is held, and the child's
 // ends closed right after the fork: a start waiting for its turn holds no
 // fd (see fds.go). A fork that runs short of fds while other forks are
 // under way waits for one of them to end and tries again.
 func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)) (*Process, error) {
+	// first: a launch queued behind a mass start looks nothing up
+	if l.forks.stopping() {
+		return nil, ErrCancelled
+	}
 	if len(spec.Argv) == 0 || spec.Argv[0] == "" {
 		return nil, errors.New("empty command")
 	}
@@ -289,7 +299,9 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	// every core), outside mu: the reaper keeps the exit of a pid it
 	// cannot find while a fork is under way (early), and register
 	// delivers it.
-	l.forks.take()
+	if !l.forks.take() {
+		return nil, ErrCancelled // nothing opened yet: nothing to close
+	}
 	var f forked
 	for {
 		f, err = l.fork(path, cached, spec, stdin, attr, onExit)
@@ -317,6 +329,16 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		onExit(f.proc.Pid, *f.early)
 	}
 	return f.proc, nil
+}
+
+// StopLaunching is told that cfkd's shutdown has begun (REFERENCE §7.4):
+// from then on a Launch that has not taken its fork slot, waiting for one
+// or yet to come, returns ErrCancelled without forking; those holding a
+// slot go on, and their processes are stopped by the shutdown. It does
+// not wait. An upgrade in place does not call it: its cfkd may roll back,
+// and launch again.
+func (l *Launcher) StopLaunching() {
+	l.forks.stop()
 }
 
 // CheckProgram tells whether Launch would find spec's working directory
