@@ -230,6 +230,12 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 		return
 	}
 	c.log.Info("shutting down: bringing every service down")
+	// the starts not forked yet are not: each would be stopped as soon as
+	// it ran (REFERENCE §7.4); their services end stopped, the halt
+	// below finding them down
+	if ls, ok := c.opts.Launcher.(LaunchStopper); ok {
+		ls.StopLaunching()
+	}
 	all := c.selectServices(messages.Selector{Kind: messages.SelectAll})
 	sys, to := ctx.ActorSystem(), ctx.Sender()
 	c.shutdown = c.fanOut(messages.VerbShutdown, haltService, nil, all,

@@ -96,9 +96,10 @@
 // in flight uses the socket (a respawn the controller could not see
 // coming) and a proxy whose process runs (it holds every bound socket)
 // answer that they hold it: the unbind is then undone, the table as it
-// was, and refused. Shutdown brings every service down
-// first, then closes every socket, then answers and publishes
-// ShutdownCompleted.
+// was, and refused. Shutdown tells the Launcher first (LaunchStopper:
+// the starts waiting for a fork slot are not forked, and end stopped),
+// brings every service down, then closes every socket, then answers and
+// publishes ShutdownCompleted.
 //
 // Proxies (proxy.go with proxy_launch.go and proxy_reports.go,
 // proxy_pipes.go, proxies.go, service_proxy.go): a

@@ -77,6 +77,12 @@ type fakeLauncher struct {
 	lost []lostCall
 	// noHandle: Handle fails as without pidfds (ErrNoHandle, REFERENCE §11)
 	noHandle bool
+	// noSlot: Launch waits, as for a fork slot, until it is cleared or
+	// StopLaunching is called (waiting counts those waiting); stopped:
+	// StopLaunching was, and Launch fails with osproc.ErrCancelled
+	noSlot  bool
+	waiting int
+	stopped bool
 }
 
 // lostCall is one EndLostStart the fake recorded.
@@ -89,7 +95,32 @@ var (
 	_ Launcher       = (*fakeLauncher)(nil)
 	_ LeftoverEnder  = (*fakeLauncher)(nil)
 	_ LostStartEnder = (*fakeLauncher)(nil)
+	_ LaunchStopper  = (*fakeLauncher)(nil)
 )
+
+// StopLaunching implements LaunchStopper: the launches waiting for a slot
+// (noSlot), and those to come, fail with osproc.ErrCancelled, as
+// osproc's do.
+func (f *fakeLauncher) StopLaunching() {
+	f.mu.Lock()
+	f.stopped = true
+	f.notifyLocked()
+	f.mu.Unlock()
+}
+
+// holdSlots makes the launches from now on wait, as for a fork slot,
+// until StopLaunching (or the end of the test).
+func (f *fakeLauncher) holdSlots(t *testing.T) {
+	f.mu.Lock()
+	f.noSlot = true
+	f.mu.Unlock()
+	t.Cleanup(func() {
+		f.mu.Lock()
+		f.noSlot = false
+		f.notifyLocked()
+		f.mu.Unlock()
+	})
+}
 
 func (f *fakeLauncher) EndLostStart(name string, after, before uint64) {
 	f.mu.Lock()
@@ -117,6 +148,22 @@ func (f *fakeLauncher) notifyLocked() {
 // Launch implements Launcher.
 func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error) {
 	f.mu.Lock()
+	if f.noSlot && !f.stopped {
+		f.waiting++
+		f.notifyLocked()
+		for f.noSlot && !f.stopped {
+			changed := f.changed
+			f.mu.Unlock()
+			<-changed
+			f.mu.Lock()
+		}
+		f.waiting--
+		f.notifyLocked()
+	}
+	if f.stopped {
+		f.mu.Unlock()
+		return nil, osproc.ErrCancelled
+	}
 	if len(f.failNext) > 0 {
 		err := f.failNext[0]
 		f.failNext = f.failNext[1:]

@@ -38,6 +38,17 @@ type StopSignaler interface {
 	SignalStop(p *osproc.Process, sig syscall.Signal) error
 }
 
+// LaunchStopper is implemented by a Launcher told that cfkd's shutdown
+// has begun (REFERENCE §7.4): StopLaunching is called once, in the
+// controller's Receive (it must not wait), as the shutdown begins; from
+// then on a launch that has not taken its fork slot forks nothing and
+// fails with osproc.ErrCancelled, which its service takes for no failure
+// (lifecycle.CauseCancelled: stopped). An upgrade in place does not call
+// it: its cfkd may roll back and launch again.
+type LaunchStopper interface {
+	StopLaunching()
+}
+
 // LeftoverEnder is implemented by a Launcher that can end what a service
 // left behind (its daemons, adopted once they outlived it): EndLeftovers
 // is called, in an actor's Receive (it must not wait), once a service is

@@ -138,6 +138,10 @@ func (s *Service) forked(ctx actor.Context, m forkDone) {
 		return
 	}
 	if err := m.err; err != nil {
+		if errors.Is(err, osproc.ErrCancelled) { // cfkd's shutdown: no failure (REFERENCE §7.4)
+			s.launchFailed(ctx, m.attempt, lifecycle.CauseCancelled, err)
+			return
+		}
 		if short := shortage(err); short != nil {
 			s.launchFailed(ctx, m.attempt, lifecycle.CauseShortage, short)
 			return

@@ -25,6 +25,14 @@ func TestRollingBackRefusesShutdown(t *testing.T) {
 	if st := r.status("s"); st[1] != "running" {
 		t.Errorf("s after a refused shutdown: %q", st)
 	}
+	// nor are the launches stopped (REFERENCE §7.4): cfkd may roll back,
+	// and launch again
+	r.fake.mu.Lock()
+	stopped := r.fake.stopped
+	r.fake.mu.Unlock()
+	if stopped {
+		t.Error("a shutdown refused for the upgrade under way stopped the launches")
+	}
 
 	r = newRig(t)
 	r.async("command shutdown")

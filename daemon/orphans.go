@@ -81,6 +81,7 @@ var (
 	_ actors.LeftoverEnder    = (*orphanKiller)(nil)
 	_ actors.ProxiedStopEnder = (*orphanKiller)(nil)
 	_ actors.LostStartEnder   = (*orphanKiller)(nil)
+	_ actors.LaunchStopper    = (*orphanKiller)(nil) // osproc's
 )
 
 // serviceProc is one process launched for a service; guarded by

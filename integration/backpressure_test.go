@@ -76,7 +76,7 @@ func blockedDestination(t *testing.T, conf string) (dir string, rd *os.File, rou
 	if err := router.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	tree, err = actors.Start(actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Lines: router})
+	tree, err = actors.Start(actors.Options{Launcher: newTreeLauncher(), Log: log, ServiceLog: svcLog, Lines: router})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,7 +116,7 @@ func killAndWait(b *testing.B, pids []int) {
 func startThroughTree(b *testing.B, n int) (took, idleCPU, stopTook time.Duration) {
 	quiet := logrus.New()
 	quiet.SetOutput(io.Discard)
-	tree, err := actors.Start(actors.Options{Launcher: launcher, Log: quiet, ServiceLog: quiet})
+	tree, err := actors.Start(actors.Options{Launcher: newTreeLauncher(), Log: quiet, ServiceLog: quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func newHarness(t *testing.T, opts ...func(*actors.Options)) *harness {
 	})
 	h.out = newCapture(h.rec.Notify)
 	svcLog.AddHook(h.out)
-	o := actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Version: "cfk-test"}
+	o := actors.Options{Launcher: newTreeLauncher(), Log: log, ServiceLog: svcLog, Version: "cfk-test"}
 	for _, f := range opts {
 		f(&o)
 	}

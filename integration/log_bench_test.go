@@ -119,7 +119,7 @@ func logThroughTree(b *testing.B, dir, exe string, n int) time.Duration {
 	if err := router.Apply(cfg); err != nil {
 		b.Fatal(err)
 	}
-	tree, err := actors.Start(actors.Options{Launcher: launcher, Log: log, ServiceLog: svcLog, Lines: router})
+	tree, err := actors.Start(actors.Options{Launcher: newTreeLauncher(), Log: log, ServiceLog: svcLog, Lines: router})
 	if err != nil {
 		b.Fatal(err)
 	}

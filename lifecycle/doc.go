@@ -43,5 +43,7 @@
 //     restart_reset_secs resets the count. Failed starts (dying before
 //     startwait) back off k × 0.3 s and end fatal after
 //     respawn_max_retries. startwait 0 counts a launched process as running
-//     at once, so its instant exits are crashes, throttled.
+//     at once, so its instant exits are crashes, throttled. A launch that
+//     cfkd's shutdown cancelled before its fork (CauseCancelled, made
+//     EvLaunchCancelled) is no failed start: it ends stopped, uncounted.
 package lifecycle

@@ -353,6 +353,11 @@ const (
 	// The proxy actor handled the stop of attempt (Attempt): it dropped
 	// the start it held (its refusal came first), or wrote the stop line.
 	EvProxyStopHeard
+	// A launch that cfkd's shutdown cancelled before its fork (REFERENCE
+	// §7.4): nothing ran, and it is not the service's failure. The check
+	// before the table makes it of an EvLaunchFailed of CauseCancelled
+	// (next): nobody feeds it.
+	EvLaunchCancelled
 	numEvents
 )
 
@@ -363,7 +368,7 @@ var eventNames = [...]string{
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
-	"stop before pid", "proxy stop heard",
+	"stop before pid", "proxy stop heard", "launch cancelled",
 }
 
 func (k EventKind) String() string {
@@ -382,6 +387,7 @@ const (
 	CauseExec                   // fork or exec failed: a failed start, as a process that dies while starting
 	CauseShortage               // cfkd ran short of fds, memory or processes, or a user lookup did not answer: not the service's failure
 	CauseAbandoned              // a down or a halt came during the launch's user lookup (it may never end): dropped
+	CauseCancelled              // cfkd's shutdown began before the fork: nothing was started (made `launch cancelled`)
 )
 
 // Effects: what the executor does, in order.

@@ -31,6 +31,9 @@ import (
 // has not reported is `stop before pid` (EvStopBeforePid, made as the
 // row is picked, a deferred stop as it is replayed): it is answered once
 // the proxy actor handled it (proxy stop heard) or the service is down.
+// A launch that failed because cfkd's shutdown began before its fork
+// (CauseCancelled) is `launch cancelled` (EvLaunchCancelled): not the
+// service's failure, it ends stopped (REFERENCE §7.4).
 //
 // While a launch's outcome is awaited, every other event is deferred, and
 // replayed in order once the outcome has been applied: for the table, the
@@ -114,10 +117,22 @@ func stopBeforePid(l Lifecycle, ev Event) Event {
 	return ev
 }
 
+// launchCancelled is ev, made `launch cancelled` when it is a launch
+// that failed because cfkd's shutdown began before its fork: its row
+// is not a failed start's (REFERENCE §7.4). A launch's outcome, never
+// deferred: made in next as the row is picked.
+func launchCancelled(ev Event) Event {
+	if ev.Kind == EvLaunchFailed && ev.Cause == CauseCancelled {
+		ev.Kind = EvLaunchCancelled
+	}
+	return ev
+}
+
 // next applies one event: the checks, the row, the steps after it.
 func next(l Lifecycle, p Policy, in Input) (Lifecycle, []Effect) {
 	in.Event = givenUp(l, in.Event) // a deferred report replayed to a service down since
 	in.Event = stopBeforePid(l, in.Event)
+	in.Event = launchCancelled(in.Event)
 	s := steps.Get().(*step)
 	*s = step{l: l, p: p, in: in, ev: in.Event}
 	defer func() {
@@ -163,7 +178,7 @@ func (s *step) stale() bool {
 			return true
 		}
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
-	case EvLaunched, EvLaunchFailed:
+	case EvLaunched, EvLaunchFailed, EvLaunchCancelled:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
 	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard:
 		// (a pid reported that is not the run's is made `pid given

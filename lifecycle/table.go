@@ -145,6 +145,8 @@ var cells = []struct {
 	{EvProxyStopHeard, []messages.State{stopping}, rowStopHeard},
 	{EvProxyStopHeard, launched, rowIgnore},
 	{EvProxyStopHeard, downAll, rowImpossible},
+	{EvLaunchCancelled, downAll, rowLaunchCancelled},
+	{EvLaunchCancelled, upStates, rowImpossible},
 }
 
 // table is cells indexed by state and event.

@@ -70,7 +70,7 @@ func TestEveryPair(t *testing.T) {
 		for _, st := range allStates {
 			for k := EventKind(0); k < numEvents; k++ {
 				t.Run(fmt.Sprintf("%s/%s/proxied=%v", st, k, proxied), func(t *testing.T) {
-					if k == EvLaunched || k == EvLaunchFailed || k == EvChecked {
+					if k == EvLaunched || k == EvLaunchFailed || k == EvChecked || k == EvLaunchCancelled {
 						// only as the answer to a Launch: the property test
 						// covers them; here, check they are stale otherwise.
 						s := reach(t, st, proxied)
@@ -161,8 +161,8 @@ func (s *sim) randomEvent() {
 	switch r.IntN(21) {
 	case 0:
 		if r.IntN(4) == 0 {
-			causes := []Cause{CauseConfig, CauseExec, CauseShortage}
-			c := causes[r.IntN(3)]
+			causes := []Cause{CauseConfig, CauseExec, CauseShortage, CauseCancelled}
+			c := causes[r.IntN(len(causes))]
 			s.launchErr = func() (Cause, error) { return c, errBoom }
 		}
 		s.request(Event{Kind: EvStart})

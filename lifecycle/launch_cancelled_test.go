@@ -1,0 +1,81 @@
+package lifecycle
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// errCancelled is osproc's ErrCancelled, as the executor feeds it.
+var errCancelled = errors.New("cfkd is shutting down: not started")
+
+// REFERENCE §7.4: a start that cfkd's shutdown cancelled before its fork
+// (it waited for a fork slot) ends stopped: not backoff nor fatal, not
+// counted, no `Could not start` error logged, its start answered with
+// why, and the shutdown that waited behind the launch finds it down. (It
+// was a failed start: backoff, and the process of the launch after it,
+// forked during the shutdown, was killed at once.)
+func TestLaunchCancelledEndsStopped(t *testing.T) {
+	for _, from := range []messages.State{messages.Stopped, messages.Backoff, messages.Fail} {
+		t.Run(from.String(), func(t *testing.T) {
+			s := reach(t, from, false)
+			retries, crashes := s.l.Retries, s.l.Crashes
+			startTime, stopTime := s.l.StartTime, s.l.StopTime
+			warns, fails := len(s.warns), len(s.fails) // reaching fail or backoff's
+			// the launch waits for its fork slot, then is cancelled
+			s.async = true
+			s.launchErr = func() (Cause, error) { return CauseCancelled, errCancelled }
+			var start messages.RequestID
+			if from == messages.Backoff {
+				s.fire() // its retry
+			} else {
+				start = s.request(Event{Kind: EvStart})
+			}
+			if s.l.Launching == 0 {
+				t.Fatalf("no launch under way: %+v", s.l)
+			}
+			if rt := s.l.Runtime("svc", "cmd"); rt.State != messages.Starting {
+				t.Fatalf("shown %s while the launch waits, want starting", rt.State)
+			}
+			halt := s.request(Event{Kind: EvHalt}) // the shutdown: deferred behind the launch
+			if s.replies[halt] != 0 {
+				t.Fatal("the shutdown was answered before the launch's outcome")
+			}
+			if !s.settle() {
+				t.Fatal("no launch outcome due")
+			}
+			if s.l.State != messages.Stopped || s.published != messages.Stopped {
+				t.Fatalf("state %s (published %s), want stopped:\n%s", s.l.State, s.published, strings.Join(s.history, "\n"))
+			}
+			if s.l.Retries != retries || s.l.Crashes != crashes {
+				t.Errorf("retries %d, crashes %d; want %d, %d (not counted)", s.l.Retries, s.l.Crashes, retries, crashes)
+			}
+			if s.l.Launching != 0 || s.l.Timer != TimerNone || len(s.l.Deferred) != 0 || len(s.l.Waiters) != 0 {
+				t.Errorf("left behind: %+v", s.l)
+			}
+			if len(s.warns) != warns || len(s.fails) != fails {
+				t.Errorf("recorded as a failure: warns %q, fails %q", s.warns[warns:], s.fails[fails:])
+			}
+			if len(s.logs) == 0 || s.logs[len(s.logs)-1] != "svc: cfkd is shutting down: not started" {
+				t.Errorf("logs %q, want the last `svc: cfkd is shutting down: not started`", s.logs)
+			}
+			if s.replies[halt] != 1 || s.errs[halt] != nil {
+				t.Errorf("the shutdown answered %d times, %v; want once, OK", s.replies[halt], s.errs[halt])
+			}
+			if start != 0 {
+				if err := s.errs[start]; s.replies[start] != 1 || !errors.Is(err, errCancelled) || err.Error() != "Service 'svc': cfkd is shutting down: not started" {
+					t.Errorf("the start answered %d times, %v", s.replies[start], err)
+				}
+			}
+			if from == messages.Backoff {
+				if !s.l.StartTime.IsZero() || !s.l.StopTime.Equal(s.now) {
+					t.Errorf("start_time %v, stop_time %v: want none, and now (a backoff ended)", s.l.StartTime, s.l.StopTime)
+				}
+			} else if !s.l.StartTime.Equal(startTime) || !s.l.StopTime.Equal(stopTime) {
+				t.Errorf("start_time %v, stop_time %v: want those before, %v and %v (nothing ran)", s.l.StartTime, s.l.StopTime, startTime, stopTime)
+			}
+		})
+	}
+}
