@@ -9,7 +9,7 @@ import (
 )
 
 // errCancelled is osproc's ErrCancelled, as the executor feeds it.
-var errCancelled = errors.New("cfkd is shutting down: not started")
+var errCancelled = errors.New("cfkd is shutting down")
 
 // REFERENCE §7.4: a start that cfkd's shutdown cancelled before its fork
 // (it waited for a fork slot) ends stopped: not backoff nor fatal, not
@@ -58,14 +58,14 @@ func TestLaunchCancelledEndsStopped(t *testing.T) {
 			if len(s.warns) != warns || len(s.fails) != fails {
 				t.Errorf("recorded as a failure: warns %q, fails %q", s.warns[warns:], s.fails[fails:])
 			}
-			if len(s.logs) == 0 || s.logs[len(s.logs)-1] != "svc: cfkd is shutting down: not started" {
-				t.Errorf("logs %q, want the last `svc: cfkd is shutting down: not started`", s.logs)
+			if len(s.logs) == 0 || s.logs[len(s.logs)-1] != "svc: not started: cfkd is shutting down" {
+				t.Errorf("logs %q, want the last `svc: not started: cfkd is shutting down`", s.logs)
 			}
 			if s.replies[halt] != 1 || s.errs[halt] != nil {
 				t.Errorf("the shutdown answered %d times, %v; want once, OK", s.replies[halt], s.errs[halt])
 			}
 			if start != 0 {
-				if err := s.errs[start]; s.replies[start] != 1 || !errors.Is(err, errCancelled) || err.Error() != "Service 'svc': cfkd is shutting down: not started" {
+				if err := s.errs[start]; s.replies[start] != 1 || !errors.Is(err, errCancelled) || err.Error() != "Service 'svc' was not started: cfkd is shutting down" {
 					t.Errorf("the start answered %d times, %v", s.replies[start], err)
 				}
 			}

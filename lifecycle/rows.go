@@ -427,7 +427,7 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration (answ
 // and nothing failed: no backoff, no count, no error record; the service
 // keeps the times it had (a backoff ends now, as a stop ends it), and
 // the shutdown, deferred behind the launch, finds it down.
-var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fork (§7.4): nothing ran, and it is not the service's failure: stopped, not backoff nor fatal, not counted, no error logged (`NAME: cfkd is shutting down: not started`); the start is answered so, the start_time and stop_time are kept (a backoff ends now); the shutdown waiting behind the launch then finds it down", func(s *step) {
+var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fork (§7.4): nothing ran, and it is not the service's failure: stopped, not backoff nor fatal, not counted, no error logged (`NAME: not started: cfkd is shutting down`); the start is answered `Service 'NAME' was not started: cfkd is shutting down`, the start_time and stop_time are kept (a backoff ends now); the shutdown waiting behind the launch then finds it down", func(s *step) {
 	s.l.Launching = 0
 	s.l.StartTime, s.l.StopTime = s.l.StartBefore, s.l.StopBefore
 	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
@@ -438,13 +438,13 @@ var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fo
 	if err == nil {
 		err = errNotStarted
 	}
-	s.logs(Info, 0, s.p.Name+": "+err.Error())
-	s.answer(fmt.Errorf("Service '%s': %w", s.p.Name, err), launchWaits...)
+	s.logs(Info, 0, s.p.Name+": not started: "+err.Error())
+	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, err), launchWaits...)
 	s.to(messages.Stopped, "")
 }}
 
 // errNotStarted is why a launch was cancelled, when its event says none.
-var errNotStarted = errors.New("cfkd is shutting down: not started")
+var errNotStarted = errors.New("cfkd is shutting down")
 
 // launchImpossible: the declaration does not allow a start. An operator's
 // request gets the error (a backoff in progress ends: stopped), and the

@@ -32,7 +32,7 @@ var ErrEnded = errors.New("the process had ended before a handle on it could be 
 // ErrCancelled is the error of a Launch that had not taken its fork slot
 // when StopLaunching was called (cfkd's shutdown, REFERENCE §7.4): nothing
 // was forked, and no fd opened.
-var ErrCancelled = errors.New("cfkd is shutting down: not started")
+var ErrCancelled = errors.New("cfkd is shutting down")
 
 // Spec says how to run one process.
 type Spec struct {
