@@ -234,6 +234,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	// waits for that line
 	defer func() {
 		if err != nil {
+			// a stop on an error (a refused -c FILE, a fleet that cannot
+			// start) loses what a stalled destination holds as a
+			// shutdown does, and says so as it does
+			warnUnwrittenAtExit(log, router)
 			err = endLog(log, err)
 		}
 	}()
