@@ -93,6 +93,18 @@ func (s *forkSlots) take() bool {
 	return true
 }
 
+// hold takes one slot, waiting for one to be free, whether stop was
+// called or not: for TargetOrphans, whose barrier waits for the forks
+// under way, which a shutdown does not stop (REFERENCE §7.5).
+func (s *forkSlots) hold() {
+	s.mu.Lock()
+	for s.busy >= s.max {
+		s.slot.Wait()
+	}
+	s.busy++
+	s.mu.Unlock()
+}
+
 // stop makes every take, those waiting and those to come, return false.
 // It does not wait: the slots taken are given back as their forks end.
 func (s *forkSlots) stop() {

@@ -359,3 +359,26 @@ func TestStopLaunchingCancelsTheLaunchesWaitingForASlot(t *testing.T) {
 		t.Errorf("%d slots taken, want 1: the fork under way's", busy)
 	}
 }
+
+// REFERENCE §7.5: TargetOrphans takes every fork slot, its barrier
+// against a child forked but not registered yet, also once a shutdown
+// stopped the launches (StopLaunching), and gives back what it took:
+// take refused it once stopped, and the gives that followed made the
+// count of slots taken negative (-2 here), so that a fork short of fds
+// no longer waited for those under way.
+func TestTargetOrphansAfterStopLaunchingKeepsTheCount(t *testing.T) {
+	slots := newForkSlots(2)
+	saved := launcher.forks
+	launcher.forks = slots
+	t.Cleanup(func() { launcher.forks = saved })
+	slots.stop()
+	if ts := launcher.TargetOrphans(nil); len(ts) != 0 {
+		t.Fatalf("targets of no orphan: %d", len(ts))
+	}
+	slots.mu.Lock()
+	busy := slots.busy
+	slots.mu.Unlock()
+	if busy != 0 {
+		t.Errorf("%d slots taken after TargetOrphans, want 0", busy)
+	}
+}

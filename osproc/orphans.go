@@ -111,7 +111,7 @@ func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 	self := os.Getpid()
 	var ts []*Target
 	for range l.forks.max {
-		l.forks.take()
+		l.forks.hold() // also once a shutdown stopped the launches
 	}
 	defer func() {
 		for range l.forks.max {
