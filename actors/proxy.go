@@ -340,7 +340,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	switch p.state {
 	case proxyIsLaunching:
 		if p.halted {
-			ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: errors.New("cfkd is shutting down")})
+			ctx.Send(m.svc, proxyStartRefused{attempt: m.attempt, err: osproc.ErrCancelled})
 			return
 		}
 		// after a proxydown that waits for the launch, a start waits for
@@ -354,7 +354,7 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	case proxyIsDown:
 		switch {
 		case p.halted:
-			err = errors.New("cfkd is shutting down")
+			err = osproc.ErrCancelled
 		case p.cfg.NoAuto:
 			err = fmt.Errorf("Proxy is not running, not starting service '%s'", name)
 		default:
@@ -447,7 +447,7 @@ func (p *Proxy) shutdownIfIdle(ctx actor.Context) {
 func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 	if m.halt {
 		p.halted = true
-		p.failQueued(ctx, errors.New("cfkd is shutting down"))
+		p.failQueued(ctx, osproc.ErrCancelled) // the starts it held: not started
 	}
 	p.waiting = append(p.waiting, m)
 	switch p.state {

@@ -114,7 +114,11 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 	name := p.cfg.Name
 	if m.err != nil {
 		m.pp.closeAll()
-		p.log.WithError(m.err).Errorf("proxy '%s' cannot run", name)
+		if errors.Is(m.err, osproc.ErrCancelled) { // cfkd's shutdown: no failure (REFERENCE §7.4)
+			p.log.Infof("proxy '%s' not started: %v", name, m.err)
+		} else {
+			p.log.WithError(m.err).Errorf("proxy '%s' cannot run", name)
+		}
 		err := fmt.Errorf("Proxy '%s' can't run: %w", name, m.err)
 		p.early = nil
 		p.transition(ctx, proxyIsDown)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -228,7 +229,10 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.pidReported(ctx, m)
 	case proxyStartRefused:
 		k := lifecycle.EvProxyRefused
-		if m.short {
+		switch {
+		case errors.Is(m.err, osproc.ErrCancelled): // cfkd's shutdown: no failure (REFERENCE §7.4)
+			k = lifecycle.EvProxyCancelled
+		case m.short:
 			k = lifecycle.EvProxyShort
 		}
 		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Err: m.err})

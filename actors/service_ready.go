@@ -110,6 +110,12 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 				root.Send(self, readyProbed{attempt: attempt})
 				return
 			}
+			if errors.Is(err, osproc.ErrCancelled) {
+				// cfkd's shutdown forks no check any more (REFERENCE
+				// §7.4): no try to come, and it is no failure of the
+				// service; its halt stops it
+				return
+			}
 			if c.Err() == nil { // a try cancelled is no failure of the service
 				why := err.Error()
 				failed.Store(&why)

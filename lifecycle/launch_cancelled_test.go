@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,5 +78,39 @@ func TestLaunchCancelledEndsStopped(t *testing.T) {
 				t.Errorf("start_time %v, stop_time %v: want those before, %v and %v (nothing ran)", s.l.StartTime, s.l.StopTime, startTime, stopTime)
 			}
 		})
+	}
+}
+
+// REFERENCE §7.4: the start of a proxied service that cfkd's shutdown
+// cancelled before it reached the proxy's process (the auto proxy's
+// launch cancelled before its fork, or the proxy halted) ends stopped,
+// no error logged: it was the proxy's refusal, `fail` with an ERROR
+// record. The shutdown's halt, which
+// comes after, finds it down.
+func TestProxyCancelledEndsStopped(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.proxied = true
+	start := s.request(Event{Kind: EvStart})
+	if s.l.State != messages.Starting {
+		t.Fatalf("state %s, want starting", s.l.State)
+	}
+	fails := len(s.fails)
+	why := fmt.Errorf("Proxy 'p' can't run: %w", errCancelled)
+	s.feed(Event{Kind: EvProxyCancelled, Attempt: s.l.Attempt, Err: why})
+	if s.l.State != messages.Stopped || s.published != messages.Stopped {
+		t.Fatalf("state %s (published %s), want stopped:\n%s", s.l.State, s.published, strings.Join(s.history, "\n"))
+	}
+	if len(s.fails) != fails {
+		t.Errorf("recorded as a failure: %q", s.fails[fails:])
+	}
+	if len(s.logs) == 0 || s.logs[len(s.logs)-1] != "svc: not started: Proxy 'p' can't run: cfkd is shutting down" {
+		t.Errorf("logs %q", s.logs)
+	}
+	if s.replies[start] != 1 { // at once, as a proxied start is
+		t.Errorf("the start answered %d times", s.replies[start])
+	}
+	halt := s.request(Event{Kind: EvHalt})
+	if s.replies[halt] != 1 || s.errs[halt] != nil {
+		t.Errorf("the shutdown answered %d times, %v; want once, OK", s.replies[halt], s.errs[halt])
 	}
 }

@@ -358,6 +358,11 @@ const (
 	// before the table makes it of an EvLaunchFailed of CauseCancelled
 	// (next): nobody feeds it.
 	EvLaunchCancelled
+	// The start of a proxied service that cfkd's shutdown cancelled
+	// before it reached the proxy's process (REFERENCE §7.4): its auto
+	// proxy's launch was cancelled before its fork, or the proxy was
+	// halted. Nothing ran, and it is not the service's failure.
+	EvProxyCancelled
 	numEvents
 )
 
@@ -368,7 +373,7 @@ var eventNames = [...]string{
 	"ready", "ready timeout", "watchdog ping", "watchdog elapsed", "signal", "await running", "checked",
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
-	"stop before pid", "proxy stop heard", "launch cancelled",
+	"stop before pid", "proxy stop heard", "launch cancelled", "proxy cancelled",
 }
 
 func (k EventKind) String() string {

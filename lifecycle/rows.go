@@ -531,6 +531,15 @@ var rowProxyShort = row{"backoff, retried", "its auto proxy could not be launche
 	s.heldBack(s.ev.Err)
 }}
 
+var rowProxyCancelled = row{"→ stopped", "cfkd's shutdown cancelled its auto proxy's launch before its fork, or halted the proxy, before the start reached the proxy's process (§7.4): nothing ran, and it is not the service's failure, as `launch cancelled`: stopped, not fail, no error logged (`NAME: not started: REASON`); a start waiting for its launch is answered `Service 'NAME' was not started: REASON`", func(s *step) {
+	if s.l.Pid != 0 {
+		return
+	}
+	s.logs(Info, 0, s.p.Name+": not started: "+s.ev.Err.Error())
+	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, s.ev.Err), launchWaits...)
+	s.ended(messages.Stopped, "")
+}}
+
 var rowProxyRefusedStopping = row{"→ stopped", "nothing ran: the stop is done", func(s *step) {
 	if s.l.Pid != 0 {
 		return

@@ -147,6 +147,10 @@ var cells = []struct {
 	{EvProxyStopHeard, downAll, rowImpossible},
 	{EvLaunchCancelled, downAll, rowLaunchCancelled},
 	{EvLaunchCancelled, upStates, rowImpossible},
+	{EvProxyCancelled, []messages.State{starting}, rowProxyCancelled},
+	{EvProxyCancelled, []messages.State{stopping}, rowProxyRefusedStopping},
+	{EvProxyCancelled, []messages.State{running}, rowImpossible},
+	{EvProxyCancelled, downAll, rowImpossible},
 }
 
 // table is cells indexed by state and event.
