@@ -16,21 +16,8 @@ import (
 func TestStopOfAHeldStartIsAnsweredStopped(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, func(o *Options) { o.ProxyGrace = 20 * time.Second })
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s1", "s2")
-	r.ok("service s2 stopwait_secs=30")
-	r.okDone("command start service s1", 1)
-	r.expectSeq("s1", starting)
-	p := nextProxy(t, proxies)
+	p, _ := r.proxyLeftStopping()
 	t.Cleanup(func() { r.fake.exitStatus(p.pid, killedBy(syscall.SIGKILL)) })
-	r.startProxied(p, "s1", 101)
-	// s1 down: the auto proxy is shut down; the played proxy ignores SIGTERM
-	r.okDone("command stop service s1", 1)
-	p.command()
-	p.stopped("s1", 101, killedBy(syscall.SIGTERM))
-	r.expectSeq("s1", stopping, stopped)
-	p.eof()
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 	for i := range 3 { // held each time, stopped each time
 		r.okDone("command start service s2", 1)
 		if st := r.status("s2"); st[1] != "starting" {

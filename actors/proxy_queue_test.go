@@ -18,20 +18,7 @@ func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	r := newRig(t, captureLog(logs), func(o *Options) {
 		o.ProxyGrace = 20 * time.Second
 	})
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s1", "s2")
-	r.ok("service s2 stopwait_secs=30")
-	r.okDone("command start service s1", 1)
-	r.expectSeq("s1", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "s1", 101)
-	// s1 down: the auto proxy is shut down; the played proxy ignores SIGTERM
-	r.okDone("command stop service s1", 1)
-	p.command()
-	p.stopped("s1", 101, killedBy(syscall.SIGTERM))
-	r.expectSeq("s1", stopping, stopped)
-	p.eof()
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	p, proxies := r.proxyLeftStopping()
 	// a start while stopping: queued
 	r.okDone("command start service s2", 1)
 	r.expectSeq("s2", starting)
@@ -57,4 +44,26 @@ func TestProxyQueuedStartDroppedWhenDown(t *testing.T) {
 	if st := r.status("s2"); st[1] != "stopped" {
 		t.Fatalf("s2 status %q, want stopped", st)
 	}
+}
+
+// proxyLeftStopping declares the auto proxy p with s1 and s2 (a stopwait
+// of 30 s), runs s1 under it as pid 101 and stops it: the proxy is shut
+// down, and stays stopping, as the played proxy ignores SIGTERM. It
+// returns the proxy's run, and where the next runs come.
+func (r *rig) proxyLeftStopping() (*playedProxy, <-chan *playedProxy) {
+	r.t.Helper()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s1", "s2")
+	r.ok("service s2 stopwait_secs=30")
+	r.okDone("command start service s1", 1)
+	r.expectSeq("s1", starting)
+	p := nextProxy(r.t, proxies)
+	r.startProxied(p, "s1", 101)
+	r.okDone("command stop service s1", 1)
+	p.command()
+	p.stopped("s1", 101, killedBy(syscall.SIGTERM))
+	r.expectSeq("s1", stopping, stopped)
+	p.eof()
+	r.fake.waitSignal(r.t, p.pid, syscall.SIGTERM)
+	return p, proxies
 }

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -15,24 +14,7 @@ import (
 // §7.4): only a shutdown said it, and this exit left it to the close of
 // the log files, on stderr alone (/dev/null under -d).
 func TestConfigErrorSaysTheRecordsAStalledDestinationLost(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "home")
-	if err := os.Mkdir(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// the reader that never reads: the destination takes 64 KiB, and
-	// cfkd queues what follows
-	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	if err := os.WriteFile(filepath.Join(home, "log.config"), []byte("service.f = file:"+fifo+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home, fifo := stalledFifoHome(t)
 	// f floods while the start of w waits for db, running once it has
 	// lived 1 s (a start is answered at its launch, one that requires
 	// another once that one runs, REFERENCE §2.8): then the line that

@@ -17,24 +17,7 @@ import (
 // files said it on stderr alone (/dev/null under -d), cfkd's own
 // destination closed already.
 func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
-	home := filepath.Join(t.TempDir(), "home")
-	if err := os.Mkdir(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// the reader that never reads: the destination takes 64 KiB, then
-	// holds the service
-	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rd.Close()
-	if err := os.WriteFile(filepath.Join(home, "log.config"), []byte("service.f = file:"+fifo+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	home, fifo := stalledFifoHome(t)
 	d := startDaemon(t, home)
 	c := d.dial()
 	c.ok("service f cmd=yes flood-line", "command start service f")
@@ -70,4 +53,29 @@ func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	if !found {
 		t.Errorf("the loss is not said in cfkd's log (want %q); its end:\n%s", want, strings.Join(lines[max(0, len(lines)-6):], "\n"))
 	}
+}
+
+// stalledFifoHome makes a cfkd home whose log.config sends service f's
+// lines to fifo, a FIFO whose reader, open until the test ends, never
+// reads: the destination takes 64 KiB, then cfkd queues what follows,
+// then holds the service in its write.
+func stalledFifoHome(t *testing.T) (home, fifo string) {
+	t.Helper()
+	home = filepath.Join(t.TempDir(), "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fifo = filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() })
+	if err := os.WriteFile(filepath.Join(home, "log.config"), []byte("service.f = file:"+fifo+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return home, fifo
 }
