@@ -29,17 +29,8 @@ func TestProxyStoppedWithNoEndFails(t *testing.T) {
 	} {
 		t.Run(tc.ws, func(t *testing.T) {
 			t.Parallel()
-			log, rec := recordingLogger()
-			r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
-			r.ok("service s startwait_secs=0")
-			p.command() // the start of s
 			pid := 410 + i
-			p.started("s", pid)
-			r.expectSeq("s", running)
-			line := `{"status":"stopped","name":"s","pid":` + strconv.Itoa(pid) + `,"exit_status":` + tc.ws + "}\n"
-			if _, err := p.statusW.Write([]byte(line)); err != nil {
-				t.Fatal(err)
-			}
+			r, rec := runThenStopped(t, pid, `,"exit_status":`+tc.ws)
 			want := "proxy reported exit_status " + tc.ws + ", which is no process's end"
 			ev := r.expectSeq("s", messages.Fail, messages.Starting)
 			if ev[0].Reason != want {
@@ -49,18 +40,43 @@ func TestProxyStoppedWithNoEndFails(t *testing.T) {
 				t.Errorf("last_exit %q", i.LastExit)
 			}
 			bad := "the exit of 's' (pid " + strconv.Itoa(pid) + "): exit_status " + tc.ws + " is no process's end (" + tc.why + "): taken as an abnormal end"
-			var errs []string
-			waitFor(t, "the bad line logged", func() bool {
-				errs = badStatusErrors(rec)
-				return len(errs) > 0
-			})
-			if len(errs) != 1 || errs[0] != bad {
-				t.Errorf("the bad line logged with %q, want once %q", errs, bad)
-			}
+			badLoggedOnce(t, rec, bad)
 			if !strings.Contains(rec.text(), "child terminated abnormally "+tc.ws+": "+want) {
 				t.Errorf("no record of the end:\n%s", rec.text())
 			}
 		})
+	}
+}
+
+// runThenStopped runs service s under a played proxy as pid, then has
+// the proxy say it stopped with field (`,"exit_status":...`, or none)
+// after its pid: the rig and the records of cfkd's log.
+func runThenStopped(t *testing.T, pid int, field string) (*rig, *records) {
+	t.Helper()
+	log, rec := recordingLogger()
+	r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
+	r.ok("service s startwait_secs=0")
+	p.command() // the start of s
+	p.started("s", pid)
+	r.expectSeq("s", running)
+	line := `{"status":"stopped","name":"s","pid":` + strconv.Itoa(pid) + field + "}\n"
+	if _, err := p.statusW.Write([]byte(line)); err != nil {
+		t.Fatal(err)
+	}
+	return r, rec
+}
+
+// badLoggedOnce waits for the record of a bad status line, and checks
+// that there is one, whose error is bad.
+func badLoggedOnce(t *testing.T, rec *records, bad string) {
+	t.Helper()
+	var errs []string
+	waitFor(t, "the bad line logged", func() bool {
+		errs = badStatusErrors(rec)
+		return len(errs) > 0
+	})
+	if len(errs) != 1 || errs[0] != bad {
+		t.Errorf("the bad line logged with %q, want once %q", errs, bad)
 	}
 }
 
@@ -94,17 +110,8 @@ func TestProxyStoppedWithNoExitStatus(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			log, rec := recordingLogger()
-			r, p, _ := proxiedStartingWith(t, "5", func(o *Options) { o.Log = log })
-			r.ok("service s startwait_secs=0")
-			p.command() // the start of s
 			pid := 430 + i
-			p.started("s", pid)
-			r.expectSeq("s", running)
-			line := `{"status":"stopped","name":"s","pid":` + strconv.Itoa(pid) + tc.field + "}\n"
-			if _, err := p.statusW.Write([]byte(line)); err != nil {
-				t.Fatal(err)
-			}
+			r, rec := runThenStopped(t, pid, tc.field)
 			ev := r.expectSeq("s", messages.Fail, messages.Starting)
 			if ev[0].Reason != tc.reason {
 				t.Errorf("fail reason %q, want %q", ev[0].Reason, tc.reason)
@@ -119,14 +126,7 @@ func TestProxyStoppedWithNoExitStatus(t *testing.T) {
 				return
 			}
 			bad := "the exit of 's' (pid " + strconv.Itoa(pid) + "): " + tc.bad + ": taken as an abnormal end"
-			var errs []string
-			waitFor(t, "the bad line logged", func() bool {
-				errs = badStatusErrors(rec)
-				return len(errs) > 0
-			})
-			if len(errs) != 1 || errs[0] != bad {
-				t.Errorf("the bad line logged with %q, want once %q", errs, bad)
-			}
+			badLoggedOnce(t, rec, bad)
 		})
 	}
 }

@@ -42,33 +42,8 @@ func proxyScript(t *testing.T, body string) (*harness, *logtest.Hook, *int) {
 // end (-5) is an abnormal end said as such, and the service is started
 // again as after a crash: it failed with 'Received signal 123'.
 func TestProxyStoppedWithNoProcesssEnd(t *testing.T) {
-	h, hook, ppid := proxyScript(t, `read -r line <&"$_CFK_COMMAND_FD"
-sleep 100 & pid=$!
-printf '{"status":"started","name":"a","pid":%d}\n' "$pid" >&"$_CFK_STATUS_FD"
-sleep 0.2
-kill "$pid"; wait "$pid"
-printf '{"status":"stopped","name":"a","pid":%d,"exit_status":-5}\n' "$pid" >&"$_CFK_STATUS_FD"
-exec sleep 100
-`)
-	h.ok("command start service a")
-	h.poll("proxy px up", func() bool {
-		*ppid = h.proxyPid("px")
-		return *ppid != 0
-	})
-	ev := h.expectSeq("a", messages.Starting, messages.Running, messages.Fail, messages.Starting)
-	if want := "proxy reported exit_status -5, which is no process's end"; ev[2].Reason != want {
-		t.Errorf("a failed with %q, want %q", ev[2].Reason, want)
-	}
-	said := 0
-	for _, e := range hook.AllEntries() {
-		if err, _ := e.Data[logrus.ErrorKey].(error); e.Message == "proxy sent a bad status line" && err != nil &&
-			strings.HasSuffix(err.Error(), "exit_status -5 is no process's end (negative): taken as an abnormal end") {
-			said++
-		}
-	}
-	if said != 1 {
-		t.Errorf("the bad exit_status logged %d times, want 1", said)
-	}
+	stoppedAbnormally(t, `,"exit_status":-5`, "proxy reported exit_status -5, which is no process's end",
+		"exit_status -5 is no process's end (negative): taken as an abnormal end")
 }
 
 // REFERENCE §4.3: a proxy's stopped with no exit_status is the end of
@@ -76,12 +51,22 @@ exec sleep 100
 // service is started again as after a crash: the line was dropped as a
 // bad one, and the service stayed running for ever.
 func TestProxyStoppedWithNoExitStatus(t *testing.T) {
+	stoppedAbnormally(t, "", "proxy reported no exit_status",
+		"no exit_status (absent or null): taken as an abnormal end")
+}
+
+// stoppedAbnormally runs service a under a proxy script that starts it,
+// then says it stopped with field (`,"exit_status":...`, or none) after
+// its pid: a fails with reason and starts again, and the bad line is
+// logged once, its error ending with bad.
+func stoppedAbnormally(t *testing.T, field, reason, bad string) {
+	t.Helper()
 	h, hook, ppid := proxyScript(t, `read -r line <&"$_CFK_COMMAND_FD"
 sleep 100 & pid=$!
 printf '{"status":"started","name":"a","pid":%d}\n' "$pid" >&"$_CFK_STATUS_FD"
 sleep 0.2
 kill "$pid"; wait "$pid"
-printf '{"status":"stopped","name":"a","pid":%d}\n' "$pid" >&"$_CFK_STATUS_FD"
+printf '{"status":"stopped","name":"a","pid":%d`+field+`}\n' "$pid" >&"$_CFK_STATUS_FD"
 exec sleep 100
 `)
 	h.ok("command start service a")
@@ -90,17 +75,17 @@ exec sleep 100
 		return *ppid != 0
 	})
 	ev := h.expectSeq("a", messages.Starting, messages.Running, messages.Fail, messages.Starting)
-	if want := "proxy reported no exit_status"; ev[2].Reason != want {
-		t.Errorf("a failed with %q, want %q", ev[2].Reason, want)
+	if ev[2].Reason != reason {
+		t.Errorf("a failed with %q, want %q", ev[2].Reason, reason)
 	}
 	said := 0
 	for _, e := range hook.AllEntries() {
 		if err, _ := e.Data[logrus.ErrorKey].(error); e.Message == "proxy sent a bad status line" && err != nil &&
-			strings.HasSuffix(err.Error(), "no exit_status (absent or null): taken as an abnormal end") {
+			strings.HasSuffix(err.Error(), bad) {
 			said++
 		}
 	}
 	if said != 1 {
-		t.Errorf("the missing exit_status logged %d times, want 1", said)
+		t.Errorf("the bad line logged %d times, want 1", said)
 	}
 }

@@ -18,18 +18,7 @@ import (
 // that no longer exists, with no count. It says now what happened, once,
 // in cfkd's log and on stderr, with the count of the records lost.
 func TestReplacedDestinationClosedWithItsQueueSaysSo(t *testing.T) {
-	holds := installFakeHolds(t)
-	f := newFixture(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	fifoWithReader(t, fifo) // never read
-	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
-	line := []byte(strings.Repeat("y", 200))
-	within(t, 10*time.Second, "ServiceLine to a FIFO nobody reads", func() {
-		for held, _ := holds.counts(); held == 0; held, _ = holds.counts() {
-			f.r.ServiceLine("w", "out", 7, line)
-		}
-	})
-	old := f.r.cur.Load().sinks["file:"+fifo]
+	f, fifo, old := stalledFifo(t)
 	within(t, closeGrace+10*time.Second, "Apply away from a blocked FIFO", func() {
 		f.apply(t, "cfkd = file:cfkd.log\nservices = file:all.log\n")
 	})
@@ -57,4 +46,23 @@ func TestReplacedDestinationClosedWithItsQueueSaysSo(t *testing.T) {
 	if got, want := f.report.String(), "cfkd: log destination file:"+fifo+": closed with "+m[1]+" records it had not taken within 1s: they are lost\n"; got != want {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
+}
+
+// stalledFifo is a fixture whose services' destination is fifo, a FIFO
+// whose reader never reads, filled until a service line is held: old is
+// its sink, its queue full.
+func stalledFifo(t *testing.T) (f *fixture, fifo string, old *sink) {
+	t.Helper()
+	holds := installFakeHolds(t)
+	f = newFixture(t)
+	fifo = filepath.Join(t.TempDir(), "fifo")
+	fifoWithReader(t, fifo) // never read
+	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
+	line := []byte(strings.Repeat("y", 200))
+	within(t, 10*time.Second, "ServiceLine to a FIFO nobody reads", func() {
+		for held, _ := holds.counts(); held == 0; held, _ = holds.counts() {
+			f.r.ServiceLine("w", "out", 7, line)
+		}
+	})
+	return f, fifo, f.r.cur.Load().sinks["file:"+fifo]
 }

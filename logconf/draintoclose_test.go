@@ -1,7 +1,6 @@
 package logconf
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,18 +12,7 @@ import (
 // closeGrace more, and what it held is lost, counted and said on stderr
 // as a close after closeGrace says it.
 func TestDrainToCloseDoesNotWaitTwice(t *testing.T) {
-	holds := installFakeHolds(t)
-	f := newFixture(t)
-	fifo := filepath.Join(t.TempDir(), "fifo")
-	fifoWithReader(t, fifo) // never read
-	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
-	line := []byte(strings.Repeat("y", 200))
-	within(t, 10*time.Second, "ServiceLine to a FIFO nobody reads", func() {
-		for held, _ := holds.counts(); held == 0; held, _ = holds.counts() {
-			f.r.ServiceLine("w", "out", 7, line)
-		}
-	})
-	old := f.r.cur.Load().sinks["file:"+fifo]
+	f, fifo, old := stalledFifo(t)
 	w := f.r.DrainToClose(100 * time.Millisecond)
 	if len(w) != 1 || w[0].Destination != "file:"+fifo || w[0].Records == 0 {
 		t.Fatalf("DrainToClose gave up on %+v, want the FIFO with its records", w)

@@ -73,18 +73,7 @@ func TestStatusNonIntegerExit(t *testing.T) {
 		{"1e30", "(not written as an integer)"},
 		{strings.Repeat("9", 100), "exit_status " + strings.Repeat("9", 40) + "... is no process's end"},
 	} {
-		line := `{"status":"stopped","name":"s","pid":12,"exit_status":` + tc.raw + `}`
-		s, err := ParseStatus([]byte(line))
-		if err != nil || s.NonInteger != tc.raw || s.ExitStatus != 0 {
-			t.Errorf("%s: %+v, %v", line, s, err)
-			continue
-		}
-		if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: NoEnd %v, want %q", line, err, tc.want)
-		}
-		if back, err := ParseStatus(EncodeStatus(s)); err != nil || back != s {
-			t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
-		}
+		keptAsSent(t, `{"status":"stopped","name":"s","pid":12,"exit_status":`+tc.raw+`}`, tc.raw, tc.want)
 	}
 	bad := `{"status":"started","name":"s","pid":12,"exit_status":1.5}`
 	if s, err := ParseStatus([]byte(bad)); err == nil {
@@ -113,18 +102,7 @@ func TestStatusExitNoNumber(t *testing.T) {
 		{`,"exit_status":{"a":` + strings.Repeat("1", 60) + `}}`, `{"a":` + strings.Repeat("1", 60) + `}`,
 			`exit_status {"a":` + strings.Repeat("1", 35) + `... is no process's end (not a number)`},
 	} {
-		line := head + tc.tail
-		s, err := ParseStatus([]byte(line))
-		if err != nil || s.NonInteger != tc.kept || s.ExitStatus != 0 {
-			t.Errorf("%s: %+v, %v", line, s, err)
-			continue
-		}
-		if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: NoEnd %v, want %q", line, err, tc.want)
-		}
-		if back, err := ParseStatus(EncodeStatus(s)); err != nil || back != s {
-			t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
-		}
+		keptAsSent(t, head+tc.tail, tc.kept, tc.want)
 	}
 	for _, tc := range []struct {
 		raw string
@@ -138,5 +116,23 @@ func TestStatusExitNoNumber(t *testing.T) {
 	}
 	if err := (Status{Status: StatusStopped, Name: "s", Pid: 12, ExitStatus: 65536}).NoEnd(); err == nil {
 		t.Error(`"65536": an end`)
+	}
+}
+
+// keptAsSent checks that the stopped line is taken, its exit_status kept
+// as kept (no wait status), that NoEnd says why it is no end (its error
+// holding want), and that it encodes back as it came.
+func keptAsSent(t *testing.T, line, kept, want string) {
+	t.Helper()
+	s, err := ParseStatus([]byte(line))
+	if err != nil || s.NonInteger != kept || s.ExitStatus != 0 {
+		t.Errorf("%s: %+v, %v", line, s, err)
+		return
+	}
+	if err := s.NoEnd(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("%s: NoEnd %v, want %q", line, err, want)
+	}
+	if back, err := ParseStatus(EncodeStatus(s)); err != nil || back != s {
+		t.Errorf("%s: encoded back as %q: %+v, %v", line, EncodeStatus(s), back, err)
 	}
 }
