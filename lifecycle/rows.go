@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -237,7 +236,7 @@ var rowHaltWait = row{"halted", "answered once down", func(s *step) {
 
 var rowLaunched = row{"→ starting", "startwait armed (running at once with startwait 0), readiness watched (under a proxy, from the pid it reports)", func(s *step) {
 	s.l.Launching = 0
-	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
+	s.timesBefore() // a process runs: its own times from now on
 	s.l.Launches++
 	// a run launched without ready= has nothing to say: it is not made to
 	// wait for a readiness nobody watches if ready= is declared meanwhile
@@ -400,8 +399,7 @@ var rowSignalDown = row{"error: not up", "answered `Service 'NAME' is not up`", 
 
 var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration (answered its error, the start_time and stop_time kept), fork/exec (a failed start), cfkd's shortage; abandoned for a down or a halt (its user lookup may never end): the start is answered, a backoff ends, the stop follows", func(s *step) {
 	s.l.Launching = 0
-	before := [2]time.Time{s.l.StartBefore, s.l.StopBefore}
-	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
+	before := s.timesBefore()
 	s.l.StopTime = s.now()
 	err := s.ev.Err
 	switch s.ev.Cause {
@@ -429,22 +427,38 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration (answ
 // the shutdown, deferred behind the launch, finds it down.
 var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fork (§7.4): nothing ran, and it is not the service's failure: stopped, not backoff nor fatal, not counted, no error logged (`NAME: not started: cfkd is shutting down`); the start is answered `Service 'NAME' was not started: cfkd is shutting down`, the start_time and stop_time are kept (a backoff ends now); the shutdown waiting behind the launch then finds it down", func(s *step) {
 	s.l.Launching = 0
-	s.l.StartTime, s.l.StopTime = s.l.StartBefore, s.l.StopBefore
-	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
-	if s.l.State == messages.Backoff {
-		s.l.StartTime, s.l.StopTime = time.Time{}, s.now() // as a stop of a backoff (rowStopBackoff)
-	}
-	err := s.ev.Err
-	if err == nil {
-		err = errNotStarted
-	}
-	s.logs(Info, 0, s.p.Name+": not started: "+err.Error())
-	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, err), launchWaits...)
+	s.nothingRan(s.timesBefore())
+	s.notStarted(s.ev.Err)
 	s.to(messages.Stopped, "")
 }}
 
-// errNotStarted is why a launch was cancelled, when its event says none.
-var errNotStarted = errors.New("cfkd is shutting down")
+// notStarted logs and answers a start that cfkd's shutdown cancelled
+// (err: why), no failure of the service (REFERENCE §7.4).
+func (s *step) notStarted(err error) {
+	s.logf(Info, 0, "%s: not started: %v", s.p.Name, err)
+	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, err), launchWaits...)
+}
+
+// timesBefore takes the start_time and stop_time that the launch under
+// way replaced (StartBefore, StopBefore), and clears them: what a start
+// that ran nothing gives back (nothingRan).
+func (s *step) timesBefore() [2]time.Time {
+	before := [2]time.Time{s.l.StartBefore, s.l.StopBefore}
+	s.l.StartBefore, s.l.StopBefore = time.Time{}, time.Time{}
+	return before
+}
+
+// nothingRan gives the service back the start_time and stop_time it had
+// before a launch that ran nothing (before, from timesBefore); a
+// backoff, which ends now as a stop ends it (rowStopBackoff), has no
+// start_time and a stop_time of now.
+func (s *step) nothingRan(before [2]time.Time) {
+	if s.l.State == messages.Backoff {
+		s.l.StartTime, s.l.StopTime = time.Time{}, s.now()
+		return
+	}
+	s.l.StartTime, s.l.StopTime = before[0], before[1]
+}
 
 // launchImpossible: the declaration does not allow a start. An operator's
 // request gets the error (a backoff in progress ends: stopped), and the
@@ -466,12 +480,10 @@ func (s *step) launchImpossible(err error, before [2]time.Time) {
 	// nothing started: the times it had (it said the refused start's
 	// start_time, then a stop_time of now, as if a process had run: a
 	// service never started showed one, a failed one its failure now)
+	s.nothingRan(before)
 	if s.l.State == messages.Backoff {
-		s.l.StartTime = time.Time{} // a backoff ended now, as a stop ends it
 		s.to(messages.Stopped, "")
-		return
 	}
-	s.l.StartTime, s.l.StopTime = before[0], before[1]
 }
 
 var rowPidReported = row{"pid known", "the process is the run's (its handle kept; log `NAME started by proxy P`); startwait armed again from now; readiness watched from now", func(s *step) {
@@ -535,8 +547,7 @@ var rowProxyCancelled = row{"→ stopped", "cfkd's shutdown cancelled its auto p
 	if s.l.Pid != 0 {
 		return
 	}
-	s.logs(Info, 0, s.p.Name+": not started: "+s.ev.Err.Error())
-	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, s.ev.Err), launchWaits...)
+	s.notStarted(s.ev.Err)
 	s.ended(messages.Stopped, "")
 }}
 
@@ -623,19 +634,16 @@ func (s *step) exited() (clean, term bool, reason string) {
 	ws, pid := s.ev.Status, s.l.Pid
 	s.endedPid = pid
 	s.l.Pid, s.l.StopTime = 0, s.now()
-	if bad := s.ev.Reported; bad == NoExitStatus {
-		// the proxy said the process ended, with no status at all: an
-		// abnormal end (REFERENCE §4.3)
-		reason = "proxy reported no exit_status"
-		s.l.LastExit, s.l.LastExitTime = "no exit_status", s.now()
-		s.logs(Error, pid, "child terminated abnormally: "+reason)
-		return false, false, reason
-	} else if bad != "" {
-		// the proxy said the process ended, with a status no end has: an
-		// abnormal end, not what its bits would read as (REFERENCE §4.3)
-		reason = "proxy reported exit_status " + bad + ", which is no process's end"
-		s.l.LastExit, s.l.LastExitTime = "exit_status "+bad, s.now()
-		s.logf(Error, pid, "child terminated abnormally %s: %s", bad, reason)
+	if bad := s.ev.Reported; bad != "" {
+		// the proxy said the process ended, with no status or one no end
+		// has: an abnormal end, not what its bits would read as
+		// (REFERENCE §4.3)
+		reason, last, as := "proxy reported no exit_status", "no exit_status", ""
+		if bad != NoExitStatus {
+			reason, last, as = "proxy reported exit_status "+bad+", which is no process's end", "exit_status "+bad, " "+bad
+		}
+		s.l.LastExit, s.l.LastExitTime = last, s.now()
+		s.logs(Error, pid, "child terminated abnormally"+as+": "+reason)
 		return false, false, reason
 	}
 	s.l.LastExit, s.l.LastExitTime = exitText(ws), s.now()
