@@ -714,7 +714,9 @@ func runHelperMode(t *testing.T, what string, spec Spec) {
 // orphan that ended by itself could be gone before a loaded machine's
 // first scan of /proc.)
 func TestOrphanReaped(t *testing.T) {
-	c := start(t, Spec{Argv: sh("sleep 1000 &")})
+	// in a group of its own, that tells its sleep from another test's
+	// orphan, which may be ending meanwhile
+	c := start(t, Spec{Argv: sh("sleep 1000 &"), Setsid: true})
 	if ws := c.wait(t); ws.ExitStatus() != 0 {
 		t.Fatalf("status %#x", ws)
 	}
@@ -724,7 +726,7 @@ func TestOrphanReaped(t *testing.T) {
 	eventually(t, "the orphaned sleep is adopted by the test process", func() (bool, string) {
 		kids := children(os.Getpid())
 		for _, p := range kids {
-			if p.comm == "sleep" {
+			if p.comm == "sleep" && p.pgrp == c.Pid { // its shell's group
 				orphan = p.pid
 				return true, ""
 			}
