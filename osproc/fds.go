@@ -77,32 +77,29 @@ func newForkSlots(n int) *forkSlots {
 // take takes one slot, waiting for one to be free, and returns true; or
 // returns false, no slot taken, once stop was called, also while it
 // waits.
-func (s *forkSlots) take() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.busy >= s.max && !s.stopped && s.waiting != nil {
-		s.waiting()
-	}
-	for s.busy >= s.max && !s.stopped {
-		s.slot.Wait()
-	}
-	if s.stopped {
-		return false
-	}
-	s.busy++
-	return true
-}
+func (s *forkSlots) take() bool { return s.acquire(false) }
 
 // hold takes one slot, waiting for one to be free, whether stop was
 // called or not: for TargetOrphans, whose barrier waits for the forks
 // under way, which a shutdown does not stop (REFERENCE §7.5).
-func (s *forkSlots) hold() {
+func (s *forkSlots) hold() { s.acquire(true) }
+
+// acquire is take, or hold when evenStopped.
+func (s *forkSlots) acquire(evenStopped bool) bool {
 	s.mu.Lock()
-	for s.busy >= s.max {
+	defer s.mu.Unlock()
+	cancelled := func() bool { return s.stopped && !evenStopped }
+	if s.busy >= s.max && !cancelled() && s.waiting != nil {
+		s.waiting()
+	}
+	for s.busy >= s.max && !cancelled() {
 		s.slot.Wait()
 	}
+	if cancelled() {
+		return false
+	}
 	s.busy++
-	s.mu.Unlock()
+	return true
 }
 
 // stop makes every take, those waiting and those to come, return false.

@@ -156,10 +156,17 @@ func (p *Process) signalHandle(sig syscall.Signal) (handled bool, err error) {
 // reached it, or it had ended). One that left it (setpgid to another group
 // of its session, which a session leader cannot do) is not.
 func (p *Process) inGroup() bool {
-	pg, err := syscall.Getpgid(p.Pid)
-	// read through the pid: valid while the pidfd says it is not reaped
-	// yet, after the read (a pid reused meanwhile has another's group)
-	return err != nil || pg == p.Pid || p.pidfd.Signal(0) != nil
+	return leadsGroup(p.Pid, func() bool { return p.pidfd.Signal(0) != nil })
+}
+
+// leadsGroup tells whether pid, whose group was just signalled, was in
+// it: it still leads it, or it is gone (reaped: gone reports it, through
+// the process's pidfd). The group is read through the pid: valid while
+// gone says, after the read, that it is not reaped yet (a pid reused
+// meanwhile has another's group).
+func leadsGroup(pid int, gone func() bool) bool {
+	pg, err := syscall.Getpgid(pid)
+	return err != nil || pg == pid || gone()
 }
 
 // handles is what a Launcher keeps for its process handles: nothing, the
@@ -216,13 +223,9 @@ func (t *Target) Close() {
 // when it left that group) the process itself through its pidfd. Once:
 // a daemon may take a second SIGTERM for "quit now".
 func (t *Target) signal(sig syscall.Signal) {
-	if t.Group && t.Pid != syscall.Getpgrp() && syscall.Kill(-t.Pid, sig) == nil {
-		pg, err := syscall.Getpgid(t.Pid)
-		// read through the pid: valid while the pidfd says it is not
-		// reaped yet, after the read
-		if err != nil || pg == t.Pid || unix.PidfdSendSignal(t.fd, 0, nil, 0) != nil {
-			return // the group's signal reached it, or it is gone
-		}
+	if t.Group && t.Pid != syscall.Getpgrp() && syscall.Kill(-t.Pid, sig) == nil &&
+		leadsGroup(t.Pid, func() bool { return unix.PidfdSendSignal(t.fd, 0, nil, 0) != nil }) {
+		return // the group's signal reached it, or it is gone
 	}
 	unix.PidfdSendSignal(t.fd, sig, nil, 0) // ESRCH: it has exited already
 }
