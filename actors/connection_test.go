@@ -431,8 +431,13 @@ func TestConnectionCoalescesReplies(t *testing.T) {
 	r.waitFor("every request answered", func() bool { return r.fake.got.Load() == n })
 	client.Write([]byte("exit\r\n"))
 	readAll(t, client, r.expected(lines, true))
-	if w := server.writes.Load(); w > 3 {
-		t.Errorf("%d replies took %d writes, want 3 at most", n, w)
+	// one write for the first reply, which waits for the client, one for
+	// those queued meanwhile; and a few for replies that were still on
+	// their way from the controller to the connection when the client
+	// read (the fake counts a request as it answers it): under -race on
+	// a loaded machine, 5. One write a reply would be 2000.
+	if w := server.writes.Load(); w > n/100 {
+		t.Errorf("%d replies took %d writes, want %d at most", n, w, n/100)
 	}
 }
 
