@@ -141,7 +141,9 @@
 //     and the rotation tried again once the file grew by max_size_mb
 //     more, or after a reload; its success is said too. The rotator of
 //     a path is kept across reloads and closed, so it re-opens the path
-//     on its next write. It
+//     on its next write. A rotator whose file was moved away (the reload
+//     not yet come, or draining) rotates nothing when that file is full:
+//     it writes on at the path, so no empty file is ever rotated. It
 //     is given a batch in pieces of whole records, 256 KiB at most, so
 //     that a file ends near its maximum size.
 //   - A destination that fails (disk full, I/O error, a file that cannot

@@ -28,7 +28,9 @@ const backupTime = "2006-01-02T15-04-05.000"
 // longer than max is written whole, into a file of its own. The size is
 // the file's: one emptied under the rotator (copytruncate) fills again
 // before it rotates. Close closes the file; the next write opens it again
-// (logrotate moved it: a new one).
+// (logrotate moved it: a new one). A write that would pass max into a file
+// no longer at the path (moved, the reload not yet come) goes to the
+// file at the path instead, rotating nothing (follow).
 type rotator struct {
 	path    string
 	max     int64
@@ -75,6 +77,13 @@ func (r *rotator) Write(p []byte) (int, error) {
 			r.size = st.Size()
 		}
 	}
+	if r.size > 0 && r.size+int64(len(p)) > max(r.max, r.retryAt) && r.follow() {
+		// the handle's file was moved away: its successor at the path
+		// is the file now, and rotates only if it is full itself
+		if st, err := r.f.Stat(); err == nil {
+			r.size = st.Size()
+		}
+	}
 	if r.size > 0 && r.size+int64(len(p)) > max(r.max, r.retryAt) {
 		r.rotate()
 	}
@@ -92,6 +101,34 @@ func (r *rotator) Close() error {
 	err := r.f.Close()
 	r.f, r.retryAt = nil, 0
 	return err
+}
+
+// follow reports whether the file at the path is not the one the handle
+// writes, and then writes on at the path instead: an outside tool moved
+// the file (logrotate, whose SIGUSR1 has not come yet, or whose records
+// the reload still drains, REFERENCE §6.1). Rotating then would rename
+// what is at the path, a file the handle never filled (logrotate's
+// `create`, the reload's probe: an empty one) and count it among
+// max_backups, pushing out a full one. A path that cannot be opened keeps
+// the handle: nothing is lost, the rotation goes as before.
+func (r *rotator) follow() bool {
+	at, err := os.Stat(r.path)
+	if err != nil && !os.IsNotExist(err) {
+		return false
+	}
+	if err == nil {
+		mine, ferr := r.f.Stat()
+		if ferr != nil || os.SameFile(at, mine) {
+			return false
+		}
+	}
+	old := r.f
+	if r.open() != nil {
+		return false
+	}
+	old.Close() // its records are written: a close of a regular file loses none
+	r.retryAt = 0
+	return true
 }
 
 // open opens the file for appending, creating it.
