@@ -75,7 +75,10 @@
 // Commands without a slash are looked up in the PATH once a second at
 // most (pathCache): a storm of starts stats the PATH once per command
 // and identity, not per start; a cached path that exec refuses is looked
-// up again. The look-up is the service user's, as execvp(3) in the child
+// up again (and what that look-up read of the file it found, its `#!`
+// line or why it cannot run, is the launch's: the cached file is gone).
+// The cache holds paths only, never what a file says: a script's head is
+// read at each launch (below). The look-up is the service user's, as execvp(3) in the child
 // would do it: a file that user may not execute is passed over
 // (lookPath, REFERENCE §2.4), and one that no one may (no x bit, on a
 // noexec mount) too; when such a file was seen and nothing later is

@@ -304,7 +304,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	}
 	var f forked
 	for {
-		f, err = l.fork(path, cached, spec, stdin, attr, onExit)
+		f, err = l.fork(path, crlf, cached, spec, stdin, attr, onExit)
 		l.logOrphans(f.orphans)
 		if err == nil || !fdShortage(err) || !l.forks.waitForOthers() {
 			break
@@ -314,7 +314,7 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if err != nil {
 		return nil, err
 	}
-	f.proc.CRLFLine = crlf
+	f.proc.CRLFLine = f.crlf
 	if f.outR >= 0 {
 		out := outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid)
 		out.max = spec.MaxLine
@@ -397,12 +397,16 @@ type forked struct {
 	outR, errR int
 	early      *syscall.WaitStatus
 	orphans    map[int]earlyExit
+	// crlf is the `#!` line of the file execed, when it ends with "\r"
+	// (Process.CRLFLine): locate's, or the look-up's when the cached
+	// path was gone and fork looked again
+	crlf string
 }
 
 // fork is one try at starting spec's process, in a fork slot: the pipes,
 // the fork, the child's ends closed, the pid registered. On error every fd
 // it opened is closed (f.orphans may still hold exits to log).
-func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, attr *syscall.ProcAttr, onExit func(int, syscall.WaitStatus)) (f forked, err error) {
+func (l *Launcher) fork(path, crlf string, cached bool, spec Spec, stdin *os.File, attr *syscall.ProcAttr, onExit func(int, syscall.WaitStatus)) (f forked, err error) {
 	c, err := l.openChildFds(spec, stdin)
 	if err != nil {
 		return f, err
@@ -419,11 +423,15 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 	lt := &lateness{}
 	onLate := func(pid int, err error) { l.lateForked(seq, lt, pid, err, group, tag) }
 	pid, err := l.forkExec(path, spec.Argv, attr, onLate)
+	f.crlf = crlf
+	var lookErr error
 	if err != nil && cached && stale(err) {
-		// the program moved since it was found: look again, once
+		// the program moved since it was found: look again, once; the
+		// file found is another, and its `#!` line (or why it cannot
+		// run: an interpreter "/bin/sh\r") is the look-up's, not the
+		// gone one's (REFERENCE §2.1)
 		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir, spec.Credential)
-		var lookErr error
-		if path, _, lookErr = l.paths.lookup(spec.Argv[0], spec.Env, spec.Dir, spec.Credential); lookErr == nil {
+		if path, f.crlf, _, lookErr = l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, false); lookErr == nil {
 			pid, err = l.forkExec(path, spec.Argv, attr, onLate)
 		}
 	}
@@ -447,6 +455,9 @@ func (l *Launcher) fork(path string, cached bool, spec Spec, stdin *os.File, att
 		c.closeAll()
 		if hung := (*nss.TimeoutError)(nil); errors.As(err, &hung) {
 			return f, hung // no connection to the fork server in time: nothing was asked
+		}
+		if lookErr != nil {
+			return f, lookErr // what a launch that looked afresh says
 		}
 		if derr := dirError(spec.Dir, spec.Credential, err); derr != nil {
 			return f, derr
