@@ -72,3 +72,36 @@ func TestPathCacheRetrySaysWhyTheNewScriptCannotRun(t *testing.T) {
 		t.Fatalf("the new version's start: %v; want its interpreter \"/bin/sh\\r\" not there%s", err, crlfSaid)
 	}
 }
+
+// A script replaced at its path within the cache's second (renamed over,
+// as an editor or an install does) is read afresh at the next start: the
+// cache holds where the command is, never what the file says, and the
+// warning follows the file (REFERENCE §2.4), both ways.
+func TestPathCacheNeverServesAStaleCRLFLine(t *testing.T) {
+	dir := t.TempDir()
+	prog := "cfk-crlfreplaced-test"
+	spec := Spec{Argv: []string{prog}, Env: append(os.Environ(), "PATH="+dir+":/usr/bin:/bin")}
+	for i, c := range []struct{ text, want string }{
+		{"#!/bin/sh\nexit 0\n", ""},
+		{"#!/bin/sh -e\r\nexit 0\r\n", "#!/bin/sh -e\r"},
+		{"#!/bin/sh\nexit 0\n", ""},
+	} {
+		if i > 0 { // the cache holds the path: the start takes it from there
+			if _, _, err := launcher.paths.lookup(prog, spec.Env, "", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tmp := filepath.Join(dir, ".new")
+		if err := os.WriteFile(tmp, []byte(c.text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, prog)); err != nil {
+			t.Fatal(err)
+		}
+		p := start(t, spec)
+		p.wait(t)
+		if p.CRLFLine != c.want {
+			t.Fatalf("start %d: CRLFLine %q, want %q", i+1, p.CRLFLine, c.want)
+		}
+	}
+}
