@@ -240,6 +240,13 @@ func (c *Controller) beginShutdown(ctx actor.Context) {
 	sys, to := ctx.ActorSystem(), ctx.Sender()
 	c.shutdown = c.fanOut(messages.VerbShutdown, haltService, nil, all,
 		func(r messages.Reply) {
+			// each such start logged its own record, in its service's
+			// category; this one line says how many (REFERENCE §7.4)
+			if n := c.opts.notStarted.Load(); n == 1 {
+				c.log.Info("shutdown: 1 start not forked")
+			} else if n > 1 {
+				c.log.Infof("shutdown: %d starts not forked", n)
+			}
 			c.log.Info("every service is down: shutting the proxies down")
 			c.haltProxies(func() {
 				c.log.Info("every proxy is down: closing the sockets")

@@ -97,9 +97,12 @@
 // coming) and a proxy whose process runs (it holds every bound socket)
 // answer that they hold it: the unbind is then undone, the table as it
 // was, and refused. Shutdown tells the Launcher first (LaunchStopper:
-// the starts waiting for a fork slot are not forked, and end stopped),
-// brings every service down, then closes every socket, then answers and
-// publishes ShutdownCompleted.
+// the starts waiting for a fork slot are not forked, and end stopped,
+// each logging its record in its service's category), brings every
+// service down, says how many starts were not forked in one line
+// (Options.notStarted, counted as the records are logged: every one is
+// by then), then closes every socket, then answers and publishes
+// ShutdownCompleted.
 //
 // Proxies (proxy.go with proxy_launch.go and proxy_reports.go,
 // proxy_pipes.go, proxies.go, service_proxy.go): a

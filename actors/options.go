@@ -2,6 +2,7 @@ package actors
 
 import (
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -153,6 +154,10 @@ type Options struct {
 	// own shortage, one a second across every service (REFERENCE §2.1);
 	// tests give one with a clock of theirs
 	shortageLog *RecordLimit
+	// notStarted counts the starts that cfkd's shutdown did not fork, as
+	// their services log them (lifecycle.Log.NotStarted): the shutdown
+	// says how many, once every service is down (REFERENCE §7.4)
+	notStarted *atomic.Int64
 	// workDir is cfkd's working directory, a service's without cwd
 	// (os.Getwd; tests give another)
 	workDir func() (string, error)
@@ -279,6 +284,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.shortageLog == nil {
 		o.shortageLog = &RecordLimit{}
+	}
+	if o.notStarted == nil {
+		o.notStarted = new(atomic.Int64)
 	}
 	if o.shortageLog.Late == nil {
 		// the count of the last second of a shortage, which no record

@@ -417,6 +417,9 @@ func (s *Service) logEffect(e lifecycle.Log) {
 	if int(e.Level) < len(logLevels) {
 		lvl = logLevels[e.Level]
 	}
+	if e.NotStarted { // counted for the shutdown's one line (REFERENCE §7.4)
+		s.opts.notStarted.Add(1)
+	}
 	if !s.log.log.IsLevelEnabled(lvl) {
 		return // no entry made for nothing
 	}

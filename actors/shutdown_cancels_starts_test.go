@@ -2,12 +2,15 @@ package actors
 
 import (
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 )
 
 // REFERENCE §7.4: a shutdown while starts wait for a fork slot (a mass
@@ -15,10 +18,15 @@ import (
 // each start answered so, and the shutdown is answered once every
 // service is down. A start whose fork was under way runs, and is stopped
 // with the others. (The starts waiting forked once a slot was free, only
-// for the shutdown to kill each process at once.)
+// for the shutdown to kill each process at once.) Each start not forked
+// is logged in its service's own category, and the shutdown says how many
+// in one line of its own, before the proxies go down.
 func TestShutdownCancelsTheStartsWaitingForASlot(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	r := newRig(t, func(o *Options) { o.Log = log })
 	r.setAutoTerm()
 	names := []string{"a", "b", "c", "x"}
 	for _, n := range names {
@@ -67,5 +75,30 @@ func TestShutdownCancelsTheStartsWaitingForASlot(t *testing.T) {
 	// a, b and c were stopped and are: no transition at all
 	if want := []string{"x:stopped→starting", "x:starting→stopping", "x:stopping→stopped"}; !slices.Equal(got, want) {
 		t.Errorf("transitions %q, want %q", got, want)
+	}
+	// the shutdown is answered after its records: all are in
+	var logged []string
+	for _, e := range hook.AllEntries() {
+		if e.Level != logrus.InfoLevel {
+			continue
+		}
+		svc, _ := e.Data["service"].(string) // a service's own category
+		switch {
+		case strings.Contains(e.Message, "not started"), strings.Contains(e.Message, "not forked"):
+			logged = append(logged, svc+"|"+e.Message)
+		case strings.HasPrefix(e.Message, "every service is down"):
+			logged = append(logged, "|"+e.Message)
+		}
+	}
+	slices.Sort(logged[:min(3, len(logged))]) // the services' own, in any order
+	want := []string{
+		"a|a: not started: cfkd is shutting down",
+		"b|b: not started: cfkd is shutting down",
+		"c|c: not started: cfkd is shutting down",
+		"|shutdown: 3 starts not forked",
+		"|every service is down: shutting the proxies down",
+	}
+	if !slices.Equal(logged, want) {
+		t.Errorf("logged\n%s\nwant\n%s", strings.Join(logged, "\n"), strings.Join(want, "\n"))
 	}
 }

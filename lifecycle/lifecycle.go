@@ -505,12 +505,17 @@ type (
 	// record of a start held back by cfkd's own shortage: one a service
 	// each second while it lasts, thousands a second with thousands of
 	// services, it is logged once a second at most across them all, with
-	// the count of those not logged (REFERENCE §2.1).
+	// the count of those not logged (REFERENCE §2.1). NotStarted marks
+	// the record of a start that cfkd's shutdown did not fork (`NAME: not
+	// started: ...`, launch cancelled, proxy cancelled): each is logged,
+	// in its service's category, and counted for the one line of the
+	// shutdown that says how many (REFERENCE §7.4).
 	Log struct {
-		Level    Level
-		Pid      int
-		Msg      string
-		Shortage bool
+		Level      Level
+		Pid        int
+		Msg        string
+		Shortage   bool
+		NotStarted bool
 	}
 )
 

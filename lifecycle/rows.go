@@ -433,9 +433,10 @@ var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fo
 }}
 
 // notStarted logs and answers a start that cfkd's shutdown cancelled
-// (err: why), no failure of the service (REFERENCE §7.4).
+// (err: why), no failure of the service (REFERENCE §7.4); the record is
+// counted too (Log.NotStarted).
 func (s *step) notStarted(err error) {
-	s.logf(Info, 0, "%s: not started: %v", s.p.Name, err)
+	s.do(Log{Level: Info, Msg: fmt.Sprintf("%s: not started: %v", s.p.Name, err), NotStarted: true})
 	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, err), launchWaits...)
 }
 
