@@ -208,9 +208,10 @@ func statusEmitter(root *actor.RootContext, self *actor.PID, run uint64, handle 
 				// would run for ever
 				root.Send(self, proxyBadStatus{run: run, err: fmt.Errorf("the exit of '%s' (pid %d): %w: taken as an abnormal end",
 					st.Name, st.Pid, err)})
-				// status: no end either (a stopped process's), what an
-				// upgrade in place carries of the exit, Reported left out
-				// (an abnormal end then, 'Exited with error -1')
+				// status: no end either (a stopped process's); an
+				// upgrade in place carries Reported with it (state
+				// version 8), and the new cfkd says the end as this one
+				// would (REFERENCE §13.2)
 				m.reported, m.status = st.ExitText(), 0x7f
 				if st.NoExit() {
 					m.reported = lifecycle.NoExitStatus

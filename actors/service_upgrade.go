@@ -186,7 +186,10 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	for _, st := range s.up.stash { // reaped before the launcher froze, said once frozen
 		switch e := st.(type) {
 		case messages.ProcessExited:
-			svc.Exits = append(svc.Exits, upgrade.Exit{Pid: e.Pid, Status: e.Status})
+			// Reported too: a proxy's exit with no status of an end is
+			// said as what it is after the exec (REFERENCE §4.3), not
+			// as its Status (0x7f: `Exited with error -1`)
+			svc.Exits = append(svc.Exits, upgrade.Exit{Pid: e.Pid, Status: e.Status, Reported: e.Reported})
 		case notifyReceived:
 			svc.Notified = append(svc.Notified, upgrade.Notified{Pid: e.msg.Pid, Pgid: e.msg.Pgid, Uid: e.msg.Uid, Shared: e.msg.Shared, Fields: e.msg.Fields})
 		}
@@ -268,7 +271,7 @@ func (s *Service) restore(ctx actor.Context, m restoreService) {
 	s.rearmTimer(ctx)
 	ctx.Send(ctx.Parent(), s.updated())
 	for _, e := range m.svc.Exits {
-		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status})
+		s.handle(ctx, messages.ProcessExited{Pid: e.Pid, Status: e.Status, Reported: e.Reported})
 	}
 	for _, n := range m.svc.Notified {
 		s.handle(ctx, notifyReceived{msg: notify.Message{Pid: n.Pid, Pgid: n.Pgid, Uid: n.Uid, Shared: n.Shared, Fields: n.Fields}})

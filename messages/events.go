@@ -51,8 +51,8 @@ type ProcessExited struct {
 	Status syscall.WaitStatus
 	// Reported: a proxy's stopped whose exit_status is no wait status of
 	// a process's end, that exit_status as sent ("-5"; "null" for none,
-	// lifecycle.NoExitStatus); Status is then none either (0x7f), what an
-	// upgrade in place carries (REFERENCE §4.3)
+	// lifecycle.NoExitStatus); Status is then none either (0x7f). An
+	// upgrade in place carries both (REFERENCE §4.3, §13.2)
 	Reported string
 }
 

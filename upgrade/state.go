@@ -55,7 +55,13 @@ import (
 // former would have (REFERENCE §4.5, §7.5). Always written by version 7
 // ([] when none): a document without it, of version 6 or older, is
 // adopted as before (the start of the pid reported, with no clock).
-var StateVersion = "7"
+//
+// 8: an exit a service had not handled yet that its proxy reported with
+// no exit_status, or one that is no process's end (Exit.Reported,
+// REFERENCE §4.3): said as what it is by the new cfkd. Version 7 carried
+// only its status, which such an exit does not have (0x7f): the new cfkd
+// said it as `Exited with error -1`, its last_exit `exit -1`.
+var StateVersion = "8"
 
 // OldestStateVersion is the oldest state document this build reads.
 const OldestStateVersion = 1
@@ -187,10 +193,15 @@ type Notified struct {
 	Fields map[string]string `json:"fields"`
 }
 
-// Exit is a process's end: its pid and raw wait status.
+// Exit is a process's end: its pid and raw wait status; Reported, for a
+// proxied process's, the exit_status its proxy sent when that is no
+// wait status of a process's end ("4991", "-5"; "null" for none:
+// messages.ProcessExited.Reported), Status meaning nothing then (state
+// version 8; empty for every other exit).
 type Exit struct {
-	Pid    int                `json:"pid"`
-	Status syscall.WaitStatus `json:"status"`
+	Pid      int                `json:"pid"`
+	Status   syscall.WaitStatus `json:"status"`
+	Reported string             `json:"reported,omitempty"`
 }
 
 // Socket is one declared socket; Fd is its listening fd when bound (-1

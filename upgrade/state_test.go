@@ -27,7 +27,7 @@ func sample() *State {
 		Admin: &Listener{Fd: 4, Network: "unix", Addr: "/h/sock"},
 		Services: []Service{{Config: svc, Group: true,
 			Lifecycle: lifecycle.Lifecycle{State: messages.Backoff, Gen: 7, Timer: lifecycle.TimerBackoff, Deadline: deadline, Crashes: 3},
-			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}}}},
+			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}, {Pid: 98, Status: 0x7f, Reported: "4991"}}}},
 		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
 			{Config: messages.SocketConfig{Name: "u"}, Fd: -1},
 			{Config: messages.SocketConfig{Name: "f", Host: "unix/", Service: "/run/f.sock", User: "www-data", Group: "65534", Mode: "0640"},
@@ -53,6 +53,11 @@ func TestRoundTrip(t *testing.T) {
 		got.Services[0].Config.Env[0] != st.Services[0].Config.Env[0] || string(got.Pipes[0].Carry) != "partial \x00 line" ||
 		got.Services[0].Exits[0] != st.Services[0].Exits[0] || got.Sockets[1].Fd != -1 {
 		t.Fatalf("round trip:\n%+v\nwant\n%+v", got, st)
+	}
+	// a proxy's exit with no status of an end crosses as reported
+	// (version 8, REFERENCE §4.3, §13.2), written only when set
+	if got.Services[0].Exits[1] != st.Services[0].Exits[1] || bytes.Count(b, []byte(`"reported":`)) != 1 {
+		t.Errorf("exit %+v, want %+v", got.Services[0].Exits[1], st.Services[0].Exits[1])
 	}
 	// a UNIX socket's file attributes cross, declared and as bound
 	// (REFERENCE §13.2): its file keeps them, not bound again
