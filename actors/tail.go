@@ -140,6 +140,12 @@ func (t *Tail) add(service string, line []byte) {
 	}
 }
 
+// formerTailGen is the declaration of the lines of a service's process
+// that no declaration of it now is (a destroyed one's, kept by an
+// upgrade in place): no ring takes them, they are logged only (REFERENCE
+// §6.4). declare never gives it (a counter from 1).
+const formerTailGen = ^uint64(0)
+
 // ringOf is the ring of service, made when it first writes; nil when
 // service is not declared, or is declared anew since the declaration
 // gen (0: any). t.mu is held.

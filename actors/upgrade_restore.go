@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -100,9 +101,21 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 		}
 		delete(pipes, ProxyTag(p.Config.Name))
 	}
-	for _, tag := range sortedKeys(pipes) { // a destroyed service's, a probe's: not read
+	ad, canAdopt := c.opts.Launcher.(Adopter)
+	for _, tag := range sortedKeys(pipes) {
+		name, ok := strings.CutPrefix(tag, ServiceTag(""))
 		for _, p := range pipes[tag] {
-			syscall.Close(p.Fd)
+			if !ok || !canAdopt {
+				syscall.Close(p.Fd) // a probe's: not read
+				continue
+			}
+			// a destroyed service's, which a process it left still holds
+			// (REFERENCE §6.4, §7.5): read on, its lines logged as the
+			// former cfkd logged them, not kept. Closed, that process
+			// died of SIGPIPE at its next write, what the pipe held lost.
+			if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, formerTailGen, streamOf(p))); err != nil {
+				c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
+			}
 		}
 	}
 	c.log.Infof("upgrade: adopted %d services, %d sockets, %d proxies from cfkd %s", len(st.Services), len(st.Sockets), len(st.Proxies), st.CfkdVersion)
