@@ -322,6 +322,9 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	spec = osproc.Spec{
 		Argv: exec, Program: program, Env: env, Dir: c.Cwd, Setsid: !c.NoNewSession,
 		Stdin: stdin, ExtraFiles: extra, Tag: ServiceTag(c.Name),
+		// its pipes are of this declaration: one made since does not
+		// keep their lines, across an upgrade in place too (REFERENCE §6.4)
+		Owner: s.tailGen,
 	}
 	if !c.IgnoreStdout {
 		spec.StdoutLines = s.outputLogger("out")

@@ -166,7 +166,8 @@ func (s *Service) export(ctx actor.Context, m exportService) {
 	lc := s.lc
 	lc.Waiters, lc.Deferred = nil, nil // requests of this cfkd: their clients are closed
 	svc := upgrade.Service{Config: *s.cfg, Lifecycle: lc, RunningCmd: s.runningCmd,
-		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady} // the run's: a declaration applies at the next start
+		NotifyStatus: s.notifyStatus, Group: s.runGroup, RunReady: s.runReady, // the run's: a declaration applies at the next start
+		Decl: s.tailGen}
 	if s.runCfg != nil && s.runCfg != s.cfg { // a run of a former declaration
 		run := *s.runCfg
 		svc.RunConfig = &run

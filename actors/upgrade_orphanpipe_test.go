@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/cfk/cfk/lifecycle"
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/osproc"
 	"github.com/cfk/cfk/upgrade"
 )
@@ -103,5 +105,83 @@ func TestUpgradeReadsADestroyedServicesOrphanPipe(t *testing.T) {
 	}
 	if got := nw.ok("command tail d"); len(got) != 0 {
 		t.Errorf("tail of the new d: %q, want nothing (a former declaration's lines are not kept)", got)
+	}
+}
+
+// REFERENCE §6.4, §13.2: the pipe of a run of a former declaration of a
+// service (destroyed, then declared anew, before the upgrade in place)
+// that an orphan still holds is adopted by the new cfkd as that former
+// declaration's: its lines are logged, not kept in the tail of the
+// service declared now; the pipe of a run of the current declaration is
+// kept there as before. The state did not say which declaration a pipe
+// was of: the new cfkd gave every pipe of the name to the service of
+// that name, and its tail took the lines of the destroyed one's orphan.
+func TestUpgradeKeepsAFormerDeclarationsOrphanOutOfTheTail(t *testing.T) {
+	t.Parallel()
+	fds := map[uint64]int{}
+	for _, owner := range []uint64{5, 6} {
+		var p [2]int
+		if err := syscall.Pipe(p[:]); err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Close(p[0])
+		defer syscall.Close(p[1])
+		fds[owner] = p[0]
+	}
+	logged := &loggedLines{}
+	var ad *pipeAdopter
+	nw := newRig(t, func(o *Options) {
+		ad = &pipeAdopter{adoptingFake: &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}},
+			pipes: map[int]func(int, *osproc.Lines){}}
+		o.Launcher = ad
+		o.Lines = logged
+	})
+	cfg := messages.NewServiceConfig("d")
+	cfg.Cmd = "sleep 1"
+	st := &upgrade.State{
+		Services: []upgrade.Service{{Config: cfg, Decl: 6, Lifecycle: lifecycle.Lifecycle{State: messages.Stopped}}},
+		Pipes: []osproc.FrozenPipe{
+			{Pid: 4711, Stream: "stdout", Tag: ServiceTag("d"), Owner: 5, Fd: fds[5]}, // the destroyed d's orphan
+			{Pid: 4712, Stream: "stdout", Tag: ServiceTag("d"), Owner: 6, Fd: fds[6]}, // the d of now's
+		},
+	}
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	former, current := ad.adopted(fds[5]), ad.adopted(fds[6])
+	if former == nil || current == nil {
+		t.Fatalf("pipes adopted: former %v, current %v", former != nil, current != nil)
+	}
+	former(4711, osproc.LinesOf([]byte("orphan of the former d")))
+	current(4712, osproc.LinesOf([]byte("the d of now")))
+	if got := logged.all(); len(got) != 2 {
+		t.Errorf("logged %q, want both lines", got)
+	}
+	if got := nw.ok("command tail d"); len(got) != 1 || got[0] != "the d of now" {
+		t.Errorf("tail of d %q, want only the line of its own run", got)
+	}
+}
+
+// The pipes of a service's run name its declaration (osproc.Spec.Owner),
+// which its export carries (Decl), and a declaration made anew after a
+// destroy is another: what TestUpgradeKeepsAFormerDeclarationsOrphanOutOfTheTail
+// adopts.
+func TestExportNamesTheDeclarationOfThePipes(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.setAutoTerm()
+	r.startRunning("a")
+	first := r.fake.waitLaunch(t, 1).Spec.Owner
+	ex := r.export(false)
+	if first == 0 || len(ex.Services) != 1 || ex.Services[0].Decl != first {
+		t.Fatalf("the run's pipes name declaration %d, the export %+v", first, ex.Services)
+	}
+	r.okDone("command destroy service a", 1)
+	r.expectSeq("a", messages.Stopping, messages.Stopped)
+	r.startRunning("a")
+	second := r.fake.waitLaunch(t, 2).Spec.Owner
+	ex = r.export(false)
+	if second == first || len(ex.Services) != 1 || ex.Services[0].Decl != second {
+		t.Fatalf("after a destroy, the run's pipes name declaration %d (the former's %d), the export %d", second, first, ex.Services[0].Decl)
 	}
 }

@@ -113,6 +113,7 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 			// (REFERENCE §6.4, §7.5): read on, its lines logged as the
 			// former cfkd logged them, not kept. Closed, that process
 			// died of SIGPIPE at its next write, what the pipe held lost.
+			p.Owner = formerTailGen
 			if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, formerTailGen, streamOf(p))); err != nil {
 				c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 			}
@@ -135,7 +136,15 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, tailGen uint64, 
 	}
 	name := svc.Config.Name
 	for _, p := range pipes {
-		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, tailGen, streamOf(p))); err != nil {
+		gen := tailGen
+		if p.Owner != 0 && p.Owner != svc.Decl {
+			// a former declaration's run (destroyed, declared anew),
+			// which an orphan still writes to: logged, not kept
+			// (REFERENCE §6.4)
+			gen = formerTailGen
+		}
+		p.Owner = gen // this cfkd's, for its own upgrade
+		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, gen, streamOf(p))); err != nil {
 			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
 		}
 	}

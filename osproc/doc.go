@@ -239,8 +239,8 @@
 // Upgrade in place (upgrade.go, poller_freeze.go, REFERENCE §13): Freeze
 // stops the reaper's wait4 (an exit stays a zombie, still this process's
 // child) and parks the poller goroutine between two reads, and returns
-// every output pipe (its fd, whose it is by Spec.Tag, the bytes read and
-// not yet emitted as a line); Thaw undoes it. The cfkd that the exec
+// every output pipe (its fd, whose it is by Spec.Tag and Spec.Owner, the
+// bytes read and not yet emitted as a line); Thaw undoes it. The cfkd that the exec
 // starts makes its Launcher with NewForAdoption (no wait4 at all until
 // Thaw), registers each child with Adopt and each pipe with AdoptOutput
 // (its carry is fed first), then thaws: the first wait4 reaps what died

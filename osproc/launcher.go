@@ -81,6 +81,11 @@ type Spec struct {
 	// returns it with each pipe, so that an upgrade in place gives the
 	// pipe to the same owner (upgrade.go, REFERENCE §13).
 	Tag string
+	// Owner is a number of the caller's, returned with the pipes by
+	// Freeze as Tag is (FrozenPipe.Owner): which of the owner's runs
+	// they are of (actors: the declaration of the service, whose lines
+	// a declaration made since does not keep, REFERENCE §6.4). 0: none.
+	Owner uint64
 }
 
 // Process is a child started by Launch.
@@ -318,12 +323,12 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 	if f.outR >= 0 {
 		out := outputFor(spec.Stdout, spec.StdoutLines, f.proc.Pid)
 		out.max = spec.MaxLine
-		l.addOutput(f.proc.Pid, "stdout", f.outR, out, spec.Tag)
+		l.addOutput(f.outR, out, pipeMeta{pid: f.proc.Pid, stream: "stdout", tag: spec.Tag, owner: spec.Owner})
 	}
 	if f.errR >= 0 {
 		out := outputFor(spec.Stderr, spec.StderrLines, f.proc.Pid)
 		out.max = spec.MaxLine
-		l.addOutput(f.proc.Pid, "stderr", f.errR, out, spec.Tag)
+		l.addOutput(f.errR, out, pipeMeta{pid: f.proc.Pid, stream: "stderr", tag: spec.Tag, owner: spec.Owner})
 	}
 	if f.early != nil {
 		onExit(f.proc.Pid, *f.early)
@@ -697,9 +702,9 @@ func (l *Launcher) reapAll() {
 // output poller. On failure (the Launcher is closed, or epoll refuses one
 // more fd: ENOMEM, ENOSPC beyond fs.epoll.max_user_watches) r is closed
 // and logged: the child's writes to it fail with EPIPE.
-func (l *Launcher) addOutput(pid int, stream string, r int, out output, tag string) {
-	if err := l.out.addWith(r, out, pipeMeta{pid: pid, stream: stream, tag: tag}, nil); err != nil {
-		l.log.WithError(err).WithFields(logrus.Fields{"pid": pid, "stream": stream}).Error("the output of the process is not read")
+func (l *Launcher) addOutput(r int, out output, meta pipeMeta) {
+	if err := l.out.addWith(r, out, meta, nil); err != nil {
+		l.log.WithError(err).WithFields(logrus.Fields{"pid": meta.pid, "stream": meta.stream}).Error("the output of the process is not read")
 	}
 }
 

@@ -11,11 +11,12 @@ import (
 // its wake-up is written, so that nothing reads a pipe until thaw.
 
 // pipeMeta says whose pipe it is: the pid and stream it was opened for,
-// and the Spec.Tag of the launch.
+// and the Spec.Tag and Spec.Owner of the launch.
 type pipeMeta struct {
 	pid    int
 	stream string
 	tag    string
+	owner  uint64
 }
 
 // freezeReq is a freeze under way: parked is closed by the poller
@@ -84,7 +85,7 @@ func (p *poller) freeze() []FrozenPipe {
 	out := make([]FrozenPipe, 0, len(p.pipes))
 	for fd, op := range p.pipes {
 		carry := append(append([]byte(nil), op.lines.partial...), op.pending...)
-		out = append(out, FrozenPipe{Pid: op.meta.pid, Stream: op.meta.stream, Tag: op.meta.tag, Fd: fd, Carry: carry})
+		out = append(out, FrozenPipe{Pid: op.meta.pid, Stream: op.meta.stream, Tag: op.meta.tag, Owner: op.meta.owner, Fd: fd, Carry: carry})
 	}
 	return out
 }

@@ -24,8 +24,11 @@ type FrozenPipe struct {
 	Pid    int    `json:"pid"`
 	Stream string `json:"stream"`
 	Tag    string `json:"tag,omitempty"`
-	Fd     int    `json:"fd"`
-	Carry  []byte `json:"carry,omitempty"`
+	// Owner is the Spec.Owner of the launch (0: none, or from a cfkd
+	// before it was carried); AdoptOutput keeps it for the next Freeze
+	Owner uint64 `json:"owner,omitempty"`
+	Fd    int    `json:"fd"`
+	Carry []byte `json:"carry,omitempty"`
 }
 
 // NewForAdoption is New for a cfkd that adopts the children of the one
@@ -74,11 +77,11 @@ func (l *Launcher) Adopt(pid int, group bool, onExit func(pid int, ws syscall.Wa
 // former cfkd read (a FrozenPipe), with its carry: emit gets every line,
 // the carry's first. On error fd is closed.
 func (l *Launcher) AdoptOutput(p FrozenPipe, emit func(pid int, line []byte)) error {
-	return l.out.addWith(p.Fd, outputFor(emit, nil, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag}, p.Carry)
+	return l.out.addWith(p.Fd, outputFor(emit, nil, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag, owner: p.Owner}, p.Carry)
 }
 
 // AdoptOutputLines is AdoptOutput with the batch form of the callback
 // (see Spec.StdoutLines).
 func (l *Launcher) AdoptOutputLines(p FrozenPipe, lines func(pid int, l *Lines)) error {
-	return l.out.addWith(p.Fd, outputFor(nil, lines, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag}, p.Carry)
+	return l.out.addWith(p.Fd, outputFor(nil, lines, p.Pid), pipeMeta{pid: p.Pid, stream: p.Stream, tag: p.Tag, owner: p.Owner}, p.Carry)
 }

@@ -21,7 +21,7 @@ func TestFreezeAndAdopt(t *testing.T) {
 	oldExit := make(chan syscall.WaitStatus, 1)
 	p, err := launcher.Launch(Spec{
 		Argv: sh(`printf 'one\ntw'; while [ ! -e ` + gate + ` ]; do sleep 0.01; done; printf 'o\nthree\n'; exit 3`),
-		Env:  os.Environ(), Setsid: true, Tag: "service:t",
+		Env:  os.Environ(), Setsid: true, Tag: "service:t", Owner: 7,
 		Stdout: func(_ int, l []byte) { oldLines <- string(l) },
 	}, func(_ int, ws syscall.WaitStatus) { oldExit <- ws })
 	if err != nil {
@@ -59,9 +59,9 @@ func TestFreezeAndAdopt(t *testing.T) {
 			fp = &pipes[i]
 		}
 	}
-	if fp == nil || fp.Stream != "stdout" || fp.Tag != "service:t" {
+	if fp == nil || fp.Stream != "stdout" || fp.Tag != "service:t" || fp.Owner != 7 {
 		thaw()
-		t.Fatalf("frozen pipes %+v: none of pid %d, stdout, tag service:t", pipes, p.Pid)
+		t.Fatalf("frozen pipes %+v: none of pid %d, stdout, tag service:t, owner 7", pipes, p.Pid)
 	}
 	// the partial line may not have been read yet when frozen: what was
 	// is carried

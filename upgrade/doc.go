@@ -7,7 +7,8 @@
 // their tags and environments), every service's lifecycle.Lifecycle (its
 // pending timer as a deadline), the fds that cross the exec by number
 // (the lock, the admin listener, the --http listener, the bound sockets,
-// the output pipes with the bytes read but not yet cut into lines) and
+// the output pipes with the bytes read but not yet cut into lines and the
+// declaration of their service they are of) and
 // what cfkd was started with (its home, its log configuration). It is
 // JSON, versioned by Version: StateVersion is the version this build
 // writes; it reads it and the older ones back to OldestStateVersion (a

@@ -60,7 +60,10 @@ import (
 // no exit_status, or one that is no process's end (Exit.Reported,
 // REFERENCE §4.3): said as what it is by the new cfkd. Version 7 carried
 // only its status, which such an exit does not have (0x7f): the new cfkd
-// said it as `Exited with error -1`, its last_exit `exit -1`.
+// said it as `Exited with error -1`, its last_exit `exit -1`. And a
+// service's declaration (Service.Decl) and the one each output pipe is
+// of (osproc.FrozenPipe.Owner): the lines of an orphan of a former
+// declaration of its name are not kept in its tail (REFERENCE §6.4).
 var StateVersion = "8"
 
 // OldestStateVersion is the oldest state document this build reads.
@@ -172,6 +175,13 @@ type Service struct {
 	// RunReadyTimeout is the ready_timeout_secs of the run (nil from a
 	// cfkd before it was carried: the declaration's is taken then).
 	RunReadyTimeout *time.Duration `json:"run_ready_timeout,omitempty"`
+	// Decl is the declaration of the service in the old cfkd (its Tail
+	// generation): the pipes whose Owner is another are of a former
+	// declaration of its name (destroyed, declared anew since), whose
+	// lines its tail does not keep (REFERENCE §6.4). 0 from a cfkd
+	// before it was carried (state version 8): every pipe is taken for
+	// this declaration's.
+	Decl uint64 `json:"decl,omitempty"`
 	// Exits were reaped by the old cfkd but not yet handled by the
 	// service when it froze: the new cfkd hands them to it first.
 	Exits []Exit `json:"exits,omitempty"`

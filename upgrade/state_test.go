@@ -25,7 +25,7 @@ func sample() *State {
 		CfkdVersion: "v1", Pid: 42, Written: deadline, Home: "/h", LogConfig: "/h/log.config",
 		Lock:  3,
 		Admin: &Listener{Fd: 4, Network: "unix", Addr: "/h/sock"},
-		Services: []Service{{Config: svc, Group: true,
+		Services: []Service{{Config: svc, Group: true, Decl: 2,
 			Lifecycle: lifecycle.Lifecycle{State: messages.Backoff, Gen: 7, Timer: lifecycle.TimerBackoff, Deadline: deadline, Crashes: 3},
 			Exits:     []Exit{{Pid: 99, Status: syscall.WaitStatus(256)}, {Pid: 98, Status: 0x7f, Reported: "4991"}}}},
 		Sockets: []Socket{{Config: messages.SocketConfig{Name: "s", Host: "127.0.0.1", Service: "0"}, Fd: 5, Service: "4242"},
@@ -35,7 +35,7 @@ func sample() *State {
 			{Config: messages.SocketConfig{Name: "v6", Host: "::", Service: "8080", IPv6Only: true},
 				Bound: messages.SocketConfig{Name: "v6", Host: "::", Service: "8080"}, Fd: -1}},
 		Proxies: []Proxy{{Config: messages.NewProxyConfig("p"), CmdFd: -1, StatusFd: -1, LogFd: -1}},
-		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Fd: 6, Carry: []byte("partial \x00 line")}},
+		Pipes:   []osproc.FrozenPipe{{Pid: 100, Stream: "stdout", Tag: "service:web", Owner: 3, Fd: 6, Carry: []byte("partial \x00 line")}},
 	}
 }
 
@@ -53,6 +53,11 @@ func TestRoundTrip(t *testing.T) {
 		got.Services[0].Config.Env[0] != st.Services[0].Config.Env[0] || string(got.Pipes[0].Carry) != "partial \x00 line" ||
 		got.Services[0].Exits[0] != st.Services[0].Exits[0] || got.Sockets[1].Fd != -1 {
 		t.Fatalf("round trip:\n%+v\nwant\n%+v", got, st)
+	}
+	// the declaration of a service and the one its pipes are of cross
+	// (version 8, REFERENCE §6.4)
+	if got.Services[0].Decl != 2 || got.Pipes[0].Owner != 3 {
+		t.Errorf("decl %d, pipe's owner %d, want 2 and 3", got.Services[0].Decl, got.Pipes[0].Owner)
 	}
 	// a proxy's exit with no status of an end crosses as reported
 	// (version 8, REFERENCE §4.3, §13.2), written only when set
