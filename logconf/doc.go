@@ -110,11 +110,12 @@
 //     said once when its flusher stops (not as a failing destination:
 //     the write the close cut fails with os.ErrClosed); the
 //     pipes held on it are resumed at once (their lines go to the new
-//     destination). Close waits up to 1 s for what is queued for stdout
-//     and stderr; Sync waits for all. DrainToClose (a shutdown) is that
-//     wait done before Close, so that its caller can say the loss while
-//     cfkd's own destination takes records: Close then closes the files
-//     it gave up on without waiting again.
+//     destination). Close waits up to 1 s in all for the files and what
+//     is queued for stdout and stderr, all at once; Sync waits for all.
+//     DrainToClose (a shutdown) is that wait done before Close, so that
+//     its caller can say the loss while cfkd's own destination takes
+//     records: Close then does not wait again for those it gave up on,
+//     files, stdout or stderr.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
 //   - No record is queued to a closed file: the Router's state is an

@@ -603,14 +603,39 @@ func (r *Router) Close() error {
 	if st == nil {
 		return nil
 	}
-	var errs []error
+	// every destination is waited for at once, for closeGrace at most in
+	// all: one after the other, stdout and stderr stalled each added a
+	// second; those a DrainToClose gave up on are not waited for again
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
 	for _, s := range st.sinks {
-		if err := s.close(); err != nil {
-			errs = append(errs, fmt.Errorf("closing log destination %s: %w", s.name, err))
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.close(); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("closing log destination %s: %w", s.name, err))
+				mu.Unlock()
+			}
+		}()
 	}
 	// what is queued for the terminal, unless it is stalled
-	r.stdout.syncWithin(time.Second)
-	r.stderr.syncWithin(time.Second)
+	for _, s := range []*sink{r.stdout, r.stderr} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.mu.Lock()
+			gaveUp := s.gaveUp
+			s.mu.Unlock()
+			if !gaveUp {
+				s.syncWithin(closeGrace)
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -52,6 +53,52 @@ func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the loss is not said in cfkd's log (want %q); its end:\n%s", want, strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	}
+}
+
+// TestShutdownWithAStalledStderrTakesTheDrainsSecond: a cfkd whose
+// stderr is a pipe whose reader hangs, and its services' destination,
+// shuts down within the drain's 1 s (REFERENCE §7.4), not 2: the close
+// of the log files waited a second more for stderr, which the drain had
+// given up on.
+func TestShutdownWithAStalledStderrTakesTheDrainsSecond(t *testing.T) {
+	home := filepath.Join(t.TempDir(), "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "log.config"), []byte("cfkd = file:cfkd.log\nservices = stderr\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rd, wr, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rd.Close() }) // never read
+	d := runDaemonCmd(t, home, exec.Command(cfkdBin, "--home", home), wr)
+	wr.Close()
+	d.acceptsOnHome()
+	c := d.dial()
+	c.ok("service f cmd=yes flood-line", "command start service f")
+	c.until("f is held in its write", func() bool {
+		pid, err := strconv.Atoi(c.status("f")[2])
+		if err != nil {
+			return false
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+		return err == nil && strings.Contains(string(b), "pipe_write")
+	})
+	c.ok("command shutdown")
+	start := time.Now()
+	if err := d.waitExit(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+	// the drain's 1 s, and the few milliseconds before it; the close
+	// waited 1 s more
+	if took := time.Since(start); took >= 1900*time.Millisecond {
+		t.Errorf("cfkd exited %v after its shutdown's answer: it waited for stderr twice", took)
+	}
+	if log := readLog(home); !strings.Contains(log, "did not take its records within 1s: up to ") || !strings.Contains(log, "destination=stderr") {
+		t.Errorf("the loss of stderr is not said; the log:\n%s", log)
 	}
 }
 
