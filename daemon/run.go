@@ -540,10 +540,16 @@ const exitDrain = time.Second
 // reader stalled), with how many the exit loses (REFERENCE §6.2, §7.4):
 // the close that follows said it on stderr alone, once cfkd's own
 // destination was closed, so that under -d (stderr on /dev/null) the loss
-// was said nowhere. That close does not wait for them again.
+// was said nowhere. The drain gives them up: this is the one place the
+// loss is said, with its count (exact but for stdout and stderr), and
+// the close does not wait for them again.
 func warnUnwrittenAtExit(log *logrus.Logger, r *logconf.Router) {
 	for _, w := range r.DrainToClose(exitDrain) {
-		log.WithField("destination", w.Destination).Warnf("shutdown: a log destination did not take its records within %v: up to %d records lost", exitDrain, w.Records)
+		n := fmt.Sprint(w.Records)
+		if !w.Exact { // stdout, stderr: part of the write under way may be taken
+			n = "up to " + n
+		}
+		log.WithField("destination", w.Destination).Warnf("shutdown: a log destination did not take its records within %v: %s records lost", exitDrain, n)
 	}
 }
 

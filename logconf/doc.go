@@ -114,8 +114,11 @@
 //     is queued for stdout and stderr, all at once; Sync waits for all.
 //     DrainToClose (a shutdown) is that wait done before Close, so that
 //     its caller can say the loss while cfkd's own destination takes
-//     records: Close then does not wait again for those it gave up on,
-//     files, stdout or stderr.
+//     records: it gives up on those that did not take their queue
+//     (sink.abandon): a file is closed then, and what they held is
+//     dropped and counted, the exact count returned for the caller to
+//     say, once (the flusher does not); they take no record more (each
+//     counted lost), and Close does not wait for them again.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
 //   - No record is queued to a closed file: the Router's state is an

@@ -522,14 +522,19 @@ func (r *Router) SyncWithin(d time.Duration) bool { return len(r.Drain(d)) == 0 
 // Unwritten is a destination that did not write what it held (Router.Drain).
 type Unwritten struct {
 	Destination string
-	Records     int // at most: a slow destination may have taken part of the batch it writes
+	// Records is at most what it lost: a slow destination may have taken
+	// part of the batch it writes; but exact when Exact (DrainToClose)
+	Records int
+	Exact   bool
 }
 
 // Drain is SyncWithin that names the destinations it gave up on, by
 // name, with the number of records each held then: what an exec loses
 // (an upgrade in place, REFERENCE §13.3). None: everything was written.
-func (r *Router) Drain(d time.Duration) []Unwritten {
-	st := r.cur.Load()
+func (r *Router) Drain(d time.Duration) []Unwritten { return drain(r.cur.Load(), d) }
+
+// drain is Drain of the state st (nil: closed).
+func drain(st *state, d time.Duration) []Unwritten {
 	if st == nil {
 		return nil
 	}
@@ -565,18 +570,21 @@ func (r *Router) Drain(d time.Duration) []Unwritten {
 	return out
 }
 
-// DrainToClose is Drain before Close (a shutdown, REFERENCE §7.4): the
-// destinations it gave up on are closed by Close without waiting again,
-// so that a file that did not take its queue within d is closed after d,
-// not after d and a second more. The caller says what they lose with its
-// own records before Close, while cfkd's destination takes them.
+// DrainToClose is Drain before Close (a shutdown, REFERENCE §7.4). It
+// gives up on the destinations that did not take their queue within d
+// (sink.abandon): a file is closed at once, what they held is dropped,
+// and they take no record more; it returns them with the records each
+// lost (Exact for a file whose write the close cut). The caller says
+// the loss, once, with its own records before Close, while cfkd's
+// destination takes them: nothing says it again, and Close does not wait
+// for them, so that the shutdown's bound is d, not d and a second more.
 func (r *Router) DrainToClose(d time.Duration) []Unwritten {
-	out := r.Drain(d)
-	if st := r.cur.Load(); st != nil {
-		for _, w := range out {
-			if s := st.sinks[w.Destination]; s != nil { // nil: a reload came meanwhile
-				s.giveUp()
-			}
+	st := r.cur.Load()
+	var out []Unwritten
+	for _, w := range drain(st, d) {
+		w.Records, w.Exact = st.sinks[w.Destination].abandon(r.report)
+		if w.Records > 0 || !w.Exact { // none: it took them all meanwhile
+			out = append(out, w)
 		}
 	}
 	return out

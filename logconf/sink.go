@@ -51,11 +51,15 @@ type sink struct {
 	flushing bool       // a flusher runs (a goroutine, or a hot reader inline)
 	closed   bool       // swapped out by the Router: put refuses records
 	dead     bool       // closed for good: the flusher drops what is left
-	gaveUp   bool       // a drain waited closeGrace for the queue (giveUp): close does not again
-	failing  bool       // the last write failed
+	// gaveUp: the shutdown's drain gave up on s (abandon): s takes no
+	// record more (each counted lost), its loss is said by the drain's
+	// caller, not by the flusher, and close does not wait for it again
+	gaveUp  bool
+	cut     bool // abandon closed the file: close does not close it again
+	failing bool // the last write failed
 	// deadLost counts the records dead dropped (and those of the write
 	// the close failed), said once when the flusher stops (only the
-	// flusher uses it)
+	// flusher uses it, and abandon once it stopped)
 	deadLost uint64
 	// inline: a regular file, which a hot reader may write itself
 	// (putLines); never stdout, stderr or a FIFO, which can block for
@@ -151,6 +155,10 @@ func (s *sink) put(size int, line, json bool, report io.Writer, add func(b []byt
 	if s.closed {
 		return false
 	}
+	if s.gaveUp { // after the shutdown's drain: lost (Router.DrainToClose)
+		s.errs.Add(1)
+		return true
+	}
 	if len(s.queued) >= softMax {
 		held := false
 		if line {
@@ -199,6 +207,12 @@ func (s *sink) queueLines(lines *osproc.Lines, over int, json bool, report io.Wr
 	defer s.mu.Unlock()
 	if s.closed {
 		return false, false
+	}
+	if s.gaveUp { // after the shutdown's drain: lost (Router.DrainToClose)
+		for _, ok := lines.Next(); ok; _, ok = lines.Next() {
+			s.errs.Add(1)
+		}
+		return true, false
 	}
 	var h []byte
 	if head != nil {
@@ -362,7 +376,11 @@ func (s *sink) flushBatches(n int) (more bool) {
 		s.idle.Broadcast()
 	}
 	lost, report := s.deadLost, s.report
-	s.deadLost = 0
+	if s.gaveUp {
+		lost = 0 // abandon takes the count: its caller says it, once
+	} else {
+		s.deadLost = 0
+	}
 	s.mu.Unlock()
 	if lost > 0 {
 		// closed with its queue (a FIFO whose reader stalled): said
@@ -494,8 +512,11 @@ func (s *sink) close() error {
 	s.refuse()
 	s.release()
 	s.mu.Lock()
-	gaveUp := s.gaveUp
+	gaveUp, cut := s.gaveUp, s.cut
 	s.mu.Unlock()
+	if cut {
+		return nil // abandon closed it
+	}
 	if gaveUp || !s.syncWithin(closeGrace) {
 		s.mu.Lock()
 		s.dead = true
@@ -505,12 +526,44 @@ func (s *sink) close() error {
 	return s.closer.Close()
 }
 
-// giveUp makes close close s without waiting for its queue: a drain
-// waited for it already (Router.DrainToClose).
-func (s *sink) giveUp() {
+// abandonCut bounds abandon's wait for the flusher whose write it cut: a
+// write in Go's poller (a FIFO) fails at once; one in a system call (a
+// file on a hung disk) goes on, and its batch counts whole.
+const abandonCut = 100 * time.Millisecond
+
+// abandon is the shutdown's give-up on s, a destination that did not
+// take its queue within the drain (Router.DrainToClose): from now on s
+// takes no record (each counted lost); a file is closed at once, which
+// cuts the write that waits, and what it held is dropped. It returns the
+// records s lost, and whether that count is exact: it is once the
+// flusher stopped, the records of the cut write it did not take counted
+// alone; for stdout and stderr, never closed, and a write that the
+// close did not cut, the batch being written counts whole (part of it
+// may have been taken). The flusher does not say the loss: the caller
+// does, once (REFERENCE §6.2).
+func (s *sink) abandon(report io.Writer) (lost int, exact bool) {
 	s.mu.Lock()
 	s.gaveUp = true
+	file := s.closer != nil && !s.cut
+	if file {
+		s.dead, s.cut = true, true
+	}
 	s.mu.Unlock()
+	if file {
+		if err := s.closer.Close(); err != nil {
+			fmt.Fprintf(report, "cfkd: closing log destination %s: %v\n", s.name, err)
+		}
+		exact = waitWithin(abandonCut, s.sync)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if exact {
+		// the flusher stopped (and none starts again): deadLost is
+		// what it dropped, and nothing is left
+		return int(s.deadLost), true
+	}
+	// a write goes on (it counts nothing meanwhile)
+	return bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'}), false
 }
 
 // refuse makes put refuse records from now on (the Router routes them

@@ -35,7 +35,7 @@ func TestConfigErrorSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.HasSuffix(last, exitingRecord) {
 		t.Errorf("the log's last record is %q, want one ending %q", last, exitingRecord)
 	}
-	want := "shutdown: a log destination did not take its records within 1s: up to "
+	want := "shutdown: a log destination did not take its records within 1s: "
 	at, stops := -1, -1
 	for i, l := range lines {
 		if strings.Contains(l, want) && strings.Contains(l, "destination=file:"+fifo) {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -14,9 +15,11 @@ import (
 // TestShutdownSaysTheRecordsAStalledDestinationLost: a shutdown whose
 // service's destination is a FIFO whose reader reads nothing loses the
 // records queued for it, and says so in cfkd's own log before its last
-// record, `cfkd exiting` (REFERENCE §6.2, §7.4). The close of the log
-// files said it on stderr alone (/dev/null under -d), cfkd's own
-// destination closed already.
+// record, `cfkd exiting` (REFERENCE §6.2, §7.4), with the exact count
+// of the records lost, once: the close of the log files said it on
+// stderr alone (/dev/null under -d), cfkd's own destination closed
+// already; then, once the shutdown said it, that close said it again on
+// stderr, `closed with N records it had not taken`, with another count.
 func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	home, fifo := stalledFifoHome(t)
 	d := startDaemon(t, home)
@@ -44,15 +47,18 @@ func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	if last := lines[len(lines)-1]; !strings.Contains(last, "cfkd exiting") {
 		t.Errorf("the log's last record is not cfkd exiting: %q", last)
 	}
-	want := "shutdown: a log destination did not take its records within 1s: up to "
-	found := false
+	want := regexp.MustCompile(`WARN cfkd - shutdown: a log destination did not take its records within 1s: [1-9]\d* records lost destination=file:` + regexp.QuoteMeta(fifo) + `$`)
+	found := 0
 	for _, l := range lines {
-		if strings.Contains(l, want) && strings.Contains(l, "destination=file:"+fifo) {
-			found = true
+		if want.MatchString(l) {
+			found++
 		}
 	}
-	if !found {
-		t.Errorf("the loss is not said in cfkd's log (want %q); its end:\n%s", want, strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	if found != 1 {
+		t.Errorf("the loss is said %d times in cfkd's log (want once, %q); its end:\n%s", found, want, strings.Join(lines[max(0, len(lines)-6):], "\n"))
+	}
+	if e := d.stderr.String(); strings.Contains(e, "records it had not taken") {
+		t.Errorf("the loss is said again on stderr:\n%s", e)
 	}
 }
 
