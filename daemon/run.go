@@ -591,7 +591,11 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 			case <-reload:
 			}
 			log.Info("Reloading log config")
-			if err := logText.load(router, f.LogConfig, nil); err != nil {
+			if err := logText.load(router, f.LogConfig, nil); errors.Is(err, logconf.ErrClosed) {
+				// the shutdown drained the destinations (REFERENCE
+				// §7.4): nothing is reopened, and nothing is said, as
+				// `cfkd exiting` is the last record
+			} else if err != nil {
 				log.WithError(err).Error("log config not reloaded: keeping the old one")
 				// the kept destination may be the broken one (a file
 				// whose directory was removed): say it on stderr too

@@ -118,7 +118,9 @@
 //     (sink.abandon): a file is closed then, and what they held is
 //     dropped and counted, the exact count returned for the caller to
 //     say, once (the flusher does not); they take no record more (each
-//     counted lost), and Close does not wait for them again.
+//     counted lost), and Close does not wait for them again. From then
+//     on Apply and Reload return ErrClosed: a reload during the drain
+//     waits for it (applyMu) and is refused.
 //   - A bad or unopenable configuration never replaces a working one: Apply
 //     and Reload return the error and the current state stays, untouched.
 //   - No record is queued to a closed file: the Router's state is an

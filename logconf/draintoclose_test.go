@@ -1,6 +1,8 @@
 package logconf
 
 import (
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -96,5 +98,62 @@ func TestCloseWaitsForStdoutAndStderrAtOnce(t *testing.T) {
 	within(t, 10*time.Second, "Close", func() { f.r.Close() })
 	if took := time.Since(start); took >= closeGrace*3/2 {
 		t.Errorf("Close took %v: it waited for stdout and stderr one after the other", took)
+	}
+}
+
+// A reload that comes while a shutdown drains the destinations (a
+// SIGUSR1 then, REFERENCE §6.1, §7.3) is refused once the drain began,
+// and waits for it: it neither replaces the state being drained nor
+// reopens a destination after the drain gave up on it. Before, it ran
+// beside the drain: it reopened the stalled FIFO afresh, the drain then
+// gave up on the new sink (the state in force) while the reload closed
+// the old one after its own second, saying its loss on stderr besides
+// the drain's, and Close then closed the new one at once with the
+// records queued to it since. The ordering is injected: the reload is
+// sent once the drain holds the Router (drainBegins) and waits in Apply
+// (applyWaits) before the drain goes on.
+func TestReloadDuringDrainToCloseIsRefused(t *testing.T) {
+	f, fifo, old := stalledFifo(t)
+	path := f.writeConfig(t, "cfkd = file:cfkd.log\nservices = file:"+fifo+"\n")
+	waiting := make(chan struct{})
+	applyWaits = func() {
+		select {
+		case <-waiting:
+		default:
+			close(waiting)
+		}
+	}
+	reloaded := make(chan error, 1)
+	drainBegins = func() {
+		go func() { reloaded <- f.r.Reload(path) }()
+		<-waiting // the reload is in Apply
+	}
+	t.Cleanup(func() { applyWaits, drainBegins = nil, nil })
+	w := f.r.DrainToClose(100 * time.Millisecond)
+	var err error
+	within(t, 10*time.Second, "the reload", func() { err = <-reloaded })
+	if !errors.Is(err, ErrClosed) {
+		t.Errorf("a reload during the drain: %v, want ErrClosed", err)
+	}
+	if len(w) != 1 || w[0].Destination != "file:"+fifo || !w[0].Exact {
+		t.Fatalf("DrainToClose gave up on %+v, want the FIFO", w)
+	}
+	if s := f.r.cur.Load().sinks["file:"+fifo]; s != old {
+		t.Errorf("the FIFO's destination was replaced during the drain")
+	}
+	if lost := old.errs.Load(); uint64(w[0].Records) != lost {
+		t.Errorf("DrainToClose says %d records lost, the destination counts %d", w[0].Records, lost)
+	}
+	f.log.Info("cfkd exiting")
+	start := time.Now()
+	within(t, 10*time.Second, "Close", func() { f.r.Close() })
+	if took := time.Since(start); took >= closeGrace/2 {
+		t.Errorf("Close after DrainToClose took %v", took)
+	}
+	if got := f.report.String(); strings.Contains(got, "records it had not taken") {
+		t.Errorf("the loss is said again on stderr: %q", got)
+	}
+	if !fileHas(f.home+"/cfkd.log", "cfkd exiting") {
+		t.Errorf("cfkd's destination did not take its last record")
 	}
 }

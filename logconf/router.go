@@ -18,7 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// ErrClosed is returned by Apply and Reload after Close.
+// ErrClosed is returned by Apply and Reload after DrainToClose or Close.
 var ErrClosed = errors.New("logconf: router closed")
 
 // Router owns the open destinations and routes the entries of cfkd's two
@@ -29,7 +29,11 @@ type Router struct {
 	report          io.Writer // where write failures are reported
 	stdout, stderr  *sink     // shared by every state, never closed
 
-	applyMu sync.Mutex // serialises Apply, Reload and Close
+	applyMu sync.Mutex // serialises Apply, Reload, DrainToClose and Close
+	// drained: DrainToClose ran (a shutdown): Apply and Reload return
+	// ErrClosed, so that no reload reopens a destination it gave up on,
+	// or one it did not wait for (under applyMu)
+	drained bool
 
 	// cur is the current state, nil once closed. A record is queued to a
 	// sink of the state it loaded; Apply and Close store the next state
@@ -253,10 +257,13 @@ func (r *Router) Apply(cfg *Config) error {
 	if cfg == nil {
 		return errors.New("logconf: nil config")
 	}
+	if applyWaits != nil {
+		applyWaits()
+	}
 	r.applyMu.Lock()
 	defer r.applyMu.Unlock()
 	old := r.cur.Load()
-	if old == nil {
+	if old == nil || r.drained {
 		return ErrClosed
 	}
 	st, reopen, err := r.open(cfg, old)
@@ -578,7 +585,17 @@ func drain(st *state, d time.Duration) []Unwritten {
 // the loss, once, with its own records before Close, while cfkd's
 // destination takes them: nothing says it again, and Close does not wait
 // for them, so that the shutdown's bound is d, not d and a second more.
+// From then on Apply and Reload return ErrClosed: a reload during the
+// drain waits for it and is refused, so that it neither replaces the
+// state being drained (the loss said twice, or given up on the wrong
+// sink) nor reopens a destination after it.
 func (r *Router) DrainToClose(d time.Duration) []Unwritten {
+	r.applyMu.Lock()
+	defer r.applyMu.Unlock()
+	r.drained = true
+	if drainBegins != nil {
+		drainBegins()
+	}
 	st := r.cur.Load()
 	var out []Unwritten
 	for _, w := range drain(st, d) {
@@ -589,6 +606,10 @@ func (r *Router) DrainToClose(d time.Duration) []Unwritten {
 	}
 	return out
 }
+
+// drainBegins, when set (tests), is called by DrainToClose once it holds
+// applyMu, before it waits; applyWaits by Apply before it takes applyMu.
+var drainBegins, applyWaits func()
 
 // SyncEventsWithin is SyncWithin for cfkd's own destination alone (the
 // record that says another one is stalled, which must not wait for that
