@@ -140,8 +140,8 @@
 // process's end as an abnormal end said as such: ProcessExited.Reported),
 // the end of the proxy fails the
 // services that were up under it (matched by a start attempt number, so a
-// start queued meanwhile is not failed). A status pipe that ends while
-// the process runs on (no exit proxyMuteWait, 2 s, after its EOF: a
+// start queued meanwhile is not failed). A status or log pipe that ends
+// while the process runs on (no exit proxyMuteWait, 2 s, after its EOF: a
 // one-shot timer) shuts the proxy down, and its end fails them saying why
 // (proxy_mute.go). A service with no pid after
 // startwait and killwait asks the proxy actor whether its proxy gets on

@@ -162,7 +162,7 @@ type Proxy struct {
 	pr   *pipeRun      // the pipe goroutines of the run, while up
 	upg  proxyUpgrade  // an upgrade in place (proxy_upgrade.go)
 	prog proxyProgress // what the run answered, and when (proxy_progress.go)
-	mute proxyMute     // its status pipe closed while it runs (proxy_mute.go)
+	mute proxyMute     // its status or log pipe closed while it runs (proxy_mute.go)
 }
 
 // maxLastPids bounds Proxy.lastPid.
@@ -287,7 +287,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 			p.log.WithError(m.err).Error(msg)
 		}
 	case proxyStatusClosed:
-		p.statusClosed(ctx, m)
+		p.pipeClosed(ctx, m.run)
+	case proxyLogClosed:
+		p.pipeClosed(ctx, m.run)
 	case proxyStatusSilent:
 		p.statusSilent(ctx, m)
 	case proxyPipeBroken:

@@ -106,10 +106,11 @@ type (
 		ended bool
 	}
 	// proxyStopped: the proxy of attempt ended; muted: after it closed
-	// its status pipe while it ran (proxy_mute.go)
+	// its status pipe ("status") or its log pipe ("log") while it ran,
+	// cfkd shutting it down for it ("": it did not, proxy_mute.go)
 	proxyStopped struct {
 		attempt uint64
-		muted   bool
+		muted   string
 	}
 
 	// The status pipe's reports. proxyReportedStarted carries a handle

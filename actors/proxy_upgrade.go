@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,7 +116,7 @@ func (pr *pipeRun) start(root *actor.RootContext, self *actor.PID, run uint64, h
 	go readLinesFrom(pr.logR, logCarry, logLineEnd, func(line []byte) {
 		takeSlot(slots, stop)
 		root.Send(self, proxyLogLine{run: run, line: string(line), slot: slots})
-	}, pr.atEOF("log", frozen("log"), nil))
+	}, pr.atEOF("log", frozen("log"), func() { root.Send(self, proxyLogClosed{run: run}) }))
 }
 
 // atEOF is what a reader does at the end of its pipe: once a freeze
@@ -142,6 +143,14 @@ func (pr *pipeRun) atEOF(which string, frozen func(rest []byte), shut func()) re
 		}
 		return true
 	}}
+}
+
+// isClosed says whether the reader of the pipe which ("status", "log")
+// ended at EOF.
+func (pr *pipeRun) isClosed(which string) bool {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	return slices.Contains(pr.closed, which)
 }
 
 // closedPipe names a pipe whose reader ended at EOF ("" when none): the

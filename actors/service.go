@@ -240,8 +240,11 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyStopHeard, Attempt: m.attempt})
 	case proxyStopped:
 		k := lifecycle.EvProxyGone
-		if m.muted {
+		switch m.muted {
+		case "status":
 			k = lifecycle.EvProxyMute
+		case "log":
+			k = lifecycle.EvProxyLogClosed
 		}
 		s.feed(ctx, ev{Kind: k, Attempt: m.attempt})
 	case proxyPidWaitAnswer:

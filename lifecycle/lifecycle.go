@@ -363,6 +363,11 @@ const (
 	// proxy's launch was cancelled before its fork, or the proxy was
 	// halted. Nothing ran, and it is not the service's failure.
 	EvProxyCancelled
+	// The proxy of attempt ended after it closed its log pipe while it
+	// ran (cfkd shut it down: its services' output, and its own, could
+	// no longer reach cfkd, REFERENCE §4.5): as EvProxyGone, its reason
+	// saying why.
+	EvProxyLogClosed
 	numEvents
 )
 
@@ -374,6 +379,7 @@ var eventNames = [...]string{
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
 	"stop before pid", "proxy stop heard", "launch cancelled", "proxy cancelled",
+	"proxy log closed",
 }
 
 func (k EventKind) String() string {

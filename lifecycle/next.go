@@ -180,7 +180,7 @@ func (s *step) stale() bool {
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
 	case EvLaunched, EvLaunchFailed, EvLaunchCancelled:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
-	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard, EvProxyCancelled:
+	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard, EvProxyCancelled, EvProxyLogClosed:
 		// (a pid reported that is not the run's is made `pid given
 		// up` before: givenUp)
 		return ev.Attempt != s.l.Attempt || !s.l.Proxied

@@ -580,6 +580,18 @@ var rowProxyMuteStopping = row{"→ fail, or stopped with no pid", "as proxy gon
 	s.proxyGoneStopping(proxyMuted)
 }}
 
+// proxyLogClosed is the reason of a service whose proxy was shut down for
+// closing its log pipe (REFERENCE §4.5).
+const proxyLogClosed = "proxy closed its log pipe"
+
+var rowProxyLogClosed = row{"→ fail", "`" + proxyLogClosed + "`: its proxy closed its log pipe while it ran, and cfkd shut it down, as its services' output could no longer reach cfkd (§4.5); its process, if the proxy had reported it, is killed, as for `proxy stopped`", func(s *step) {
+	s.proxyGone(proxyLogClosed)
+}}
+
+var rowProxyLogClosedStopping = row{"→ fail, or stopped with no pid", "as proxy gone's in stopping, the reason `" + proxyLogClosed + "`", func(s *step) {
+	s.proxyGoneStopping(proxyLogClosed)
+}}
+
 // proxyGone: the proxy of the run ended (reason: why, as the service's
 // fail reason says it). Its process, if the proxy had reported it, is
 // killed: the proxy's child lives on without it (cfkd, its subreaper,

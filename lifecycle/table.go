@@ -88,6 +88,9 @@ var cells = []struct {
 	{EvProxyMute, launched, rowProxyMute},
 	{EvProxyMute, []messages.State{stopping}, rowProxyMuteStopping},
 	{EvProxyMute, downAll, rowImpossible},
+	{EvProxyLogClosed, launched, rowProxyLogClosed},
+	{EvProxyLogClosed, []messages.State{stopping}, rowProxyLogClosedStopping},
+	{EvProxyLogClosed, downAll, rowImpossible},
 
 	{EvExited, []messages.State{starting}, rowExitedStarting},
 	{EvExited, []messages.State{running}, rowExitedRunning},
