@@ -153,6 +153,14 @@ type Proxy struct {
 	// §4.4: logged with that pid). At most maxLastPids: they are needed
 	// for moments, and a service destroyed is never started again
 	lastPid map[string]int
+	// decls: the declaration (Tail.declare) of the service each name
+	// was last started for in this run: the lines the proxy forwards
+	// for that name are kept in that declaration's tail only (REFERENCE
+	// §6.4), not in a service of the name declared since (destroyed and
+	// declared again, not started under this proxy since). Missing (a
+	// run adopted by an upgrade, for a name no service has): kept in
+	// whichever is declared. At most maxLastPids, as lastPid
+	decls map[string]uint64
 	// alone: the services whose latest process of this run exited with
 	// no stop line sent for it, and no start line sent since: a stop of
 	// the service, down, sends the proxy that stop line
@@ -172,7 +180,7 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 	p := &Proxy{
 		opts: opts, cfg: cfg, files: files,
 		log:  opts.Log.WithField("proxy", cfg.Name),
-		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{},
+		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{}, decls: map[string]uint64{},
 		alone:  map[string]bool{},
 		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
@@ -272,9 +280,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case proxyLogLine:
 		switch m.run {
 		case p.run:
-			p.logLine(m.line, p.svcs, p.pids, p.lastPid)
+			p.logLine(m.line, p.svcs, p.pids, p.lastPid, p.decls)
 		case p.endedRun.run:
-			p.logLine(m.line, p.endedRun.svcs, p.endedRun.pids, p.endedRun.lastPid)
+			p.logLine(m.line, p.endedRun.svcs, p.endedRun.pids, p.endedRun.lastPid, p.endedRun.decls)
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
@@ -380,7 +388,11 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 	delete(p.holds, name)
 	delete(p.pids, name)
 	delete(p.lastPid, name) // its lines from now on may be the new process's
-	delete(p.alone, name)   // a stop line from now on is this start's
+	if _, ok := p.decls[name]; !ok && len(p.decls) >= maxLastPids {
+		clear(p.decls) // names started long ago: theirs are kept in any declaration
+	}
+	p.decls[name] = m.decl
+	delete(p.alone, name) // a stop line from now on is this start's
 	sent := osproc.BootTicks()
 	for _, st := range p.starts[name] {
 		st.left = true // a service has one start at a time: this one
@@ -579,8 +591,8 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt, muted: p.mute.muted})
 	}
 	p.mute = proxyMute{}
-	p.endedRun = endedRun{run: p.run - 1, svcs: p.svcs, pids: p.pids, lastPid: p.lastPid}
-	p.svcs, p.up, p.pids, p.lastPid = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}
+	p.endedRun = endedRun{run: p.run - 1, svcs: p.svcs, pids: p.pids, lastPid: p.lastPid, decls: p.decls}
+	p.svcs, p.up, p.pids, p.lastPid, p.decls = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}, map[string]uint64{}
 	clear(p.alone) // a next run's process never ran theirs
 	p.starts = map[string][]*proxiedStart{}
 	p.answerDowns(ctx)

@@ -19,13 +19,14 @@ type endedRun struct {
 	run           uint64
 	svcs          map[string]proxiedRef
 	pids, lastPid map[string]int
+	decls         map[string]uint64
 }
 
 // logLine logs one `TYPE:SVCNAME:MESSAGE` line (REFERENCE §4.4): as the output
 // of service SVCNAME (with its pid), or of the proxy itself for `-`; svcs,
-// pids and lastPid are those of the run that wrote it (the live one's, or
-// the endedRun's).
-func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid map[string]int) {
+// pids, lastPid and decls are those of the run that wrote it (the live
+// one's, or the endedRun's).
+func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid map[string]int, decls map[string]uint64) {
 	l, err := proxywire.ParseLogLine(line)
 	if err != nil {
 		// once a second at most: a proxy that wrote raw lines on its
@@ -62,7 +63,9 @@ func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid m
 		fields["pid"] = pid // its last lines, come after its exit
 	}
 	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)
-	p.opts.tail.add(l.Service, []byte(l.Message)) // `command tail` (REFERENCE §4.4)
+	// `command tail` (REFERENCE §4.4): of the declaration this run last
+	// started under that name, not one declared since (REFERENCE §6.4)
+	p.opts.tail.addOf(l.Service, decls[l.Service], []byte(l.Message))
 }
 
 // outputLogger logs what the proxy process writes on its own stdout and

@@ -37,11 +37,14 @@ type (
 	}
 	// proxyStartRequest asks the proxy to start service name (the proxy
 	// is run first when it is auto). attempt identifies the service's
-	// start, echoed in proxyStartRefused.
+	// start, echoed in proxyStartRefused; decl is the service's
+	// declaration in the Tail (Tail.declare), whose ring keeps the lines
+	// the proxy forwards for that name from then on.
 	proxyStartRequest struct {
 		svc     *actor.PID
 		cfg     messages.ServiceConfig
 		attempt uint64
+		decl    uint64
 		later   bool // queued by the proxy for its next run (proxy.go)
 	}
 	// proxyStopRequest asks the proxy to stop service name.

@@ -57,6 +57,7 @@ type (
 		proc  *osproc.Process // nil: not running, or its exit is in px.Exits
 		files [3]*os.File     // cmd, status, log
 		svcs  map[string]*actor.PID
+		decls map[string]uint64 // the declarations of those services (Tail.declare)
 	}
 )
 
@@ -487,6 +488,9 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 		}
 		ref := proxiedRef{pid: pid, attempt: s.Attempt}
 		p.svcs[s.Name] = ref
+		if d := m.decls[s.Name]; d != 0 {
+			p.decls[s.Name] = d
+		}
 		if s.Up && pid != nil {
 			p.up[s.Name] = true
 		}

@@ -62,7 +62,7 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 		cfg.Env = append(slices.Clip(envFile), cfg.Env...) // a later pair wins in the start command's env
 	}
 	ctx.Send(ctx.Parent(), toProxy{proxy: s.runProxy,
-		msg: proxyStartRequest{svc: s.self, cfg: cfg, attempt: attempt}})
+		msg: proxyStartRequest{svc: s.self, cfg: cfg, attempt: attempt, decl: s.tailGen}})
 	s.runReady, s.runWatchdog = s.cfg.Ready, 0 // no WATCHDOG_USEC: ready=notify is not for a proxied service
 	s.runReadyTimeout = s.cfg.ReadyTimeout
 	s.notifyStatus = ""

@@ -131,10 +131,15 @@ func (t *Tail) keepLines(r *ring, fs map[*Feed]struct{}, lines osproc.Lines) {
 }
 
 // add keeps a line of service (copied).
-func (t *Tail) add(service string, line []byte) {
+func (t *Tail) add(service string, line []byte) { t.addOf(service, 0, line) }
+
+// addOf is add for the runs of the declaration gen of service (0:
+// whichever is declared): once service is destroyed and declared again,
+// the line is not kept.
+func (t *Tail) addOf(service string, gen uint64, line []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if r := t.ringOf(service, 0); r != nil {
+	if r := t.ringOf(service, gen); r != nil {
 		r.settle(t)
 		t.keep(r, t.follows[service], line)
 	}

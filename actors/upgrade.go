@@ -129,7 +129,7 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		c.onProxyExported(ctx, m)
 	case restartProxied:
 		if e := c.services[m.name]; e != nil {
-			ctx.Send(m.proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: m.attempt})
+			ctx.Send(m.proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: m.attempt, decl: e.tailGen})
 		}
 	case ThawState:
 		// an export cut short (the daemon gave up waiting) is over: its

@@ -173,10 +173,11 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, tailGen uint64, 
 // hands the proxy actor its state.
 func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map[int]*os.File, out []osproc.FrozenPipe) error {
 	e := c.proxies[px.Config.Name]
-	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}}
+	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}, decls: map[string]uint64{}}
 	for _, s := range px.Services {
 		if se := c.services[s.Name]; se != nil {
 			m.svcs[s.Name] = c.servicePID(se)
+			m.decls[s.Name] = se.tailGen
 		}
 	}
 	if px.Running {
