@@ -79,14 +79,7 @@ func TestUpgradeReadsADestroyedServicesOrphanPipe(t *testing.T) {
 			syscall.Close(rfd)
 		}
 	}()
-	logged := &loggedLines{}
-	var ad *pipeAdopter
-	nw := newRig(t, func(o *Options) {
-		ad = &pipeAdopter{adoptingFake: &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}},
-			pipes: map[int]func(int, *osproc.Lines){}}
-		o.Launcher = ad
-		o.Lines = logged
-	})
+	nw, ad, logged := pipeAdopterRig(t)
 	st := &upgrade.State{Pipes: []osproc.FrozenPipe{{Pid: 4711, Stream: "stdout", Tag: ServiceTag("d"), Fd: rfd}}}
 	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st}, deadline).Result(); err != nil {
 		t.Fatal(err)
@@ -128,14 +121,7 @@ func TestUpgradeKeepsAFormerDeclarationsOrphanOutOfTheTail(t *testing.T) {
 		defer syscall.Close(p[1])
 		fds[owner] = p[0]
 	}
-	logged := &loggedLines{}
-	var ad *pipeAdopter
-	nw := newRig(t, func(o *Options) {
-		ad = &pipeAdopter{adoptingFake: &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}},
-			pipes: map[int]func(int, *osproc.Lines){}}
-		o.Launcher = ad
-		o.Lines = logged
-	})
+	nw, ad, logged := pipeAdopterRig(t)
 	cfg := messages.NewServiceConfig("d")
 	cfg.Cmd = "sleep 1"
 	st := &upgrade.State{
@@ -184,4 +170,17 @@ func TestExportNamesTheDeclarationOfThePipes(t *testing.T) {
 	if second == first || len(ex.Services) != 1 || ex.Services[0].Decl != second {
 		t.Fatalf("after a destroy, the run's pipes name declaration %d (the former's %d), the export %d", second, first, ex.Services[0].Decl)
 	}
+}
+
+// pipeAdopterRig is a tree whose launcher adopts pipes (the new cfkd of an
+// upgrade in place) and whose service lines are logged to logged.
+func pipeAdopterRig(t *testing.T) (nw *rig, ad *pipeAdopter, logged *loggedLines) {
+	logged = &loggedLines{}
+	nw = newRig(t, func(o *Options) {
+		ad = &pipeAdopter{adoptingFake: &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}},
+			pipes: map[int]func(int, *osproc.Lines){}}
+		o.Launcher = ad
+		o.Lines = logged
+	})
+	return nw, ad, logged
 }

@@ -24,15 +24,7 @@ func TestShutdownSaysTheRecordsAStalledDestinationLost(t *testing.T) {
 	home, fifo := stalledFifoHome(t)
 	d := startDaemon(t, home)
 	c := d.dial()
-	c.ok("service f cmd=yes flood-line", "command start service f")
-	c.until("f is held in its write", func() bool {
-		pid, err := strconv.Atoi(c.status("f")[2])
-		if err != nil {
-			return false
-		}
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
-		return err == nil && strings.Contains(string(b), "pipe_write")
-	})
+	floodHeld(c)
 	start := time.Now()
 	c.ok("command shutdown")
 	if err := d.waitExit(); err != nil {
@@ -84,15 +76,7 @@ func TestShutdownWithAStalledStderrTakesTheDrainsSecond(t *testing.T) {
 	wr.Close()
 	d.acceptsOnHome()
 	c := d.dial()
-	c.ok("service f cmd=yes flood-line", "command start service f")
-	c.until("f is held in its write", func() bool {
-		pid, err := strconv.Atoi(c.status("f")[2])
-		if err != nil {
-			return false
-		}
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
-		return err == nil && strings.Contains(string(b), "pipe_write")
-	})
+	floodHeld(c)
 	c.ok("command shutdown")
 	start := time.Now()
 	if err := d.waitExit(); err != nil {
@@ -131,4 +115,19 @@ func stalledFifoHome(t *testing.T) (home, fifo string) {
 		t.Fatal(err)
 	}
 	return home, fifo
+}
+
+// floodHeld starts a service f that writes its output as fast as it can,
+// and waits until it is held in its write: cfkd stopped reading its pipe,
+// its destination stalled.
+func floodHeld(c *client) {
+	c.ok("service f cmd=yes flood-line", "command start service f")
+	c.until("f is held in its write", func() bool {
+		pid, err := strconv.Atoi(c.status("f")[2])
+		if err != nil {
+			return false
+		}
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/wchan")
+		return err == nil && strings.Contains(string(b), "pipe_write")
+	})
 }
