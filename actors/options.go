@@ -158,6 +158,12 @@ type Options struct {
 	// their services log them (lifecycle.Log.NotStarted): the shutdown
 	// says how many, once every service is down (REFERENCE §7.4)
 	notStarted *atomic.Int64
+	// proxyMuteWait is how long a proxy's process may run on after it
+	// closed its status or log pipe before it is shut down for it
+	// (proxy_mute.go: proxyMuteWait, 2 s); tests of what a proxy with a
+	// closed log pipe does meanwhile give a longer one, so that the
+	// shutdown does not overtake them on a loaded machine
+	proxyMuteWait time.Duration
 	// workDir is cfkd's working directory, a service's without cwd
 	// (os.Getwd; tests give another)
 	workDir func() (string, error)
@@ -314,6 +320,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ProxyCommandStall == 0 {
 		o.ProxyCommandStall = 30 * time.Second
+	}
+	if o.proxyMuteWait == 0 {
+		o.proxyMuteWait = proxyMuteWait
 	}
 	return o
 }

@@ -47,9 +47,11 @@ func closeProxyLogPipe(t *testing.T, p *playedProxy) {
 }
 
 // runningWithClosedLog: service s runs (pid) under proxy p, which closed
-// its log pipe.
+// its log pipe. The proxy is not shut down for it meanwhile (a closed log
+// pipe is, proxyMuteWait after its EOF: proxy_mute.go): the tests' steps
+// after the EOF, slowed on a loaded machine, must not race that timer.
 func runningWithClosedLog(t *testing.T, pid int) (*rig, *playedProxy) {
-	r := newRig(t)
+	r := newRig(t, func(o *Options) { o.proxyMuteWait = time.Hour })
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
 	p := r.startFirstProxied(proxies, "s", pid)

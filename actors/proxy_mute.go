@@ -58,13 +58,14 @@ func (m *proxyMute) cancel() {
 }
 
 // pipeClosed: the status or log pipe of the run met its end; unless the
-// process exits meanwhile, it is shut down proxyMuteWait later.
+// process exits meanwhile, it is shut down proxyMuteWait later
+// (Options.proxyMuteWait).
 func (p *Proxy) pipeClosed(ctx actor.Context, run uint64) {
 	if run != p.run || p.state != proxyIsUp || p.mute.timer != nil {
 		return // a former run's, or one being shut down already
 	}
 	root, self := ctx.ActorSystem().Root, p.self
-	p.mute.timer = time.AfterFunc(proxyMuteWait, func() { root.Send(self, proxyStatusSilent{run: run}) })
+	p.mute.timer = time.AfterFunc(p.opts.proxyMuteWait, func() { root.Send(self, proxyStatusSilent{run: run}) })
 }
 
 // statusSilent: the process of the run still runs proxyMuteWait after
