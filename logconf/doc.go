@@ -117,7 +117,9 @@
 //     records: it gives up on those that did not take their queue
 //     (sink.abandon): a file is closed then, and what they held is
 //     dropped and counted, the exact count returned for the caller to
-//     say, once (the flusher does not); they take no record more (each
+//     say, once (the flusher does not; at most that many for stdout,
+//     stderr and a file whose write does not return, whose close, a
+//     rotating file's, is not waited for past abandonCut); they take no record more (each
 //     counted lost), and Close does not wait for them again. From then
 //     on Apply and Reload return ErrClosed: a reload during the drain
 //     waits for it (applyMu) and is refused.

@@ -2,6 +2,7 @@ package logconf
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -156,4 +157,32 @@ func TestReloadDuringDrainToCloseIsRefused(t *testing.T) {
 	if !fileHas(f.home+"/cfkd.log", "cfkd exiting") {
 		t.Errorf("cfkd's destination did not take its last record")
 	}
+}
+
+// A shutdown whose rotating file (max_size_mb) is held in a write that
+// does not return (a hung disk) gives it up within the drain, as it does
+// a file that does not rotate (REFERENCE §7.4): abandon's close waited
+// for the rotator's lock, which the write holds, for as long as the
+// write lasted, and the shutdown's drain with it, its loss never said.
+// The write is held here by holding that lock, as the write does.
+func TestDrainToCloseDoesNotWaitForAStuckRotatingFile(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(f.home, "svc.log")
+	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+path+"\nmax_size_mb = 1\n")
+	s := f.r.cur.Load().sinks["file:"+path]
+	if s == nil || s.rot == nil {
+		t.Fatalf("no rotating destination for %s", path)
+	}
+	s.rot.mu.Lock() // the write under way
+	var once sync.Once
+	release := func() { once.Do(s.rot.mu.Unlock) }
+	t.Cleanup(release)
+	go f.r.ServiceLine("w", "out", 7, []byte("never taken")) // written inline, or by the flusher: held
+	waitFor(t, "the line held in its write", func() bool { return s.unwritten() > 0 })
+	var w []Unwritten
+	within(t, 5*time.Second, "DrainToClose", func() { w = f.r.DrainToClose(100 * time.Millisecond) })
+	if len(w) != 1 || w[0].Destination != "file:"+path || w[0].Records == 0 {
+		t.Errorf("DrainToClose gave up on %+v, want %s with its record", w, path)
+	}
+	release()
 }

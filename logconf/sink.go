@@ -526,9 +526,11 @@ func (s *sink) close() error {
 	return s.closer.Close()
 }
 
-// abandonCut bounds abandon's wait for the flusher whose write it cut: a
-// write in Go's poller (a FIFO) fails at once; one in a system call (a
-// file on a hung disk) goes on, and its batch counts whole.
+// abandonCut bounds abandon's wait for the close of a file, then for the
+// flusher whose write it cut: a write in Go's poller (a FIFO) fails at
+// once; one in a system call (a file on a hung disk) goes on, and its
+// batch counts whole (a rotating file's close waits for it: it is left to
+// close when the write returns).
 const abandonCut = 100 * time.Millisecond
 
 // abandon is the shutdown's give-up on s, a destination that did not
@@ -550,10 +552,17 @@ func (s *sink) abandon(report io.Writer) (lost int, exact bool) {
 	}
 	s.mu.Unlock()
 	if file {
-		if err := s.closer.Close(); err != nil {
-			fmt.Fprintf(report, "cfkd: closing log destination %s: %v\n", s.name, err)
+		// a rotating file's close waits for the write under way (the
+		// rotator's lock): one that does not return (a hung disk) is
+		// left to close once it does, its batch counted whole, and the
+		// drain is not held by it (REFERENCE §7.4)
+		var err error
+		if waitWithin(abandonCut, func() { err = s.closer.Close() }) {
+			if err != nil {
+				fmt.Fprintf(report, "cfkd: closing log destination %s: %v\n", s.name, err)
+			}
+			exact = waitWithin(abandonCut, s.sync)
 		}
-		exact = waitWithin(abandonCut, s.sync)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
