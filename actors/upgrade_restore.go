@@ -113,14 +113,21 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 			// (REFERENCE §6.4, §7.5): read on, its lines logged as the
 			// former cfkd logged them, not kept. Closed, that process
 			// died of SIGPIPE at its next write, what the pipe held lost.
-			p.Owner = formerTailGen
-			if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, formerTailGen, streamOf(p))); err != nil {
-				c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
-			}
+			c.adoptPipe(ad, p, name, formerTailGen)
 		}
 	}
 	c.log.Infof("upgrade: adopted %d services, %d sockets, %d proxies from cfkd %s", len(st.Services), len(st.Sockets), len(st.Proxies), st.CfkdVersion)
 	return messages.Reply{}
+}
+
+// adoptPipe reads on the output pipe p of service name, its lines kept
+// in the tail of the declaration gen (formerTailGen: logged only), the
+// pipe's Owner from now on for this cfkd's own upgrade.
+func (c *Controller) adoptPipe(ad Adopter, p osproc.FrozenPipe, name string, gen uint64) {
+	p.Owner = gen
+	if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, gen, streamOf(p))); err != nil {
+		c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
+	}
 }
 
 // adopt registers the process of svc with the launcher (its exit goes to
@@ -143,10 +150,7 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, tailGen uint64, 
 			// (REFERENCE §6.4)
 			gen = formerTailGen
 		}
-		p.Owner = gen // this cfkd's, for its own upgrade
-		if err := ad.AdoptOutputLines(p, serviceOutputLogger(c.opts.tail, name, gen, streamOf(p))); err != nil {
-			c.log.WithError(err).WithFields(logrus.Fields{"service": name, "pid": p.Pid}).Error("the output of the process is not read")
-		}
+		c.adoptPipe(ad, p, name, gen)
 	}
 	lc := svc.Lifecycle
 	if lc.Pid == 0 || lc.Proxied || !lc.State.IsUp() {
