@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"syscall"
 	"testing"
 
 	"github.com/cfk/cfk/messages"
@@ -61,4 +62,61 @@ func errText(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// A selected service's start refused `already up` because an operator's
+// stop of it is under way, then the wait of a dependent started with it
+// (`start db app` while `stop db` waits for its SIGKILL, REFERENCE
+// §2.8): the wait starts it again once down, as `up` does and as `start
+// app` alone did, and is answered once it runs. It was answered `did not
+// come back up: stopped` (or `fail (Received signal 9)`) at the stop's
+// end, and app was not started, where `start app` alone started both.
+func TestAwaitAfterAStopStartsOnceDown(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // running
+	s.request(Event{Kind: EvStop})
+	if s.l.State != messages.Stopping {
+		t.Fatalf("after the stop: %v", s.l.State)
+	}
+	start := s.request(Event{Kind: EvStart}) // compat: already up
+	if got, want := errText(s.errs[start]), "Service 'svc' is already up"; got != want {
+		t.Fatalf("start while stopping: %q, want %q", got, want)
+	}
+	wait := s.request(Event{Kind: EvAwait})
+	n := len(s.launched)
+	if s.replies[wait] != 0 || n != 1 {
+		t.Fatalf("await while stopping: answered %d times, %d launches", s.replies[wait], n)
+	}
+	s.fire() // stopwait: SIGKILL
+	s.exit(syscall.WaitStatus(syscall.SIGKILL))
+	if len(s.launched) != 2 || s.l.State != messages.Starting || s.replies[wait] != 0 {
+		t.Fatalf("once down: %v, %d launches, await answered %d times (%v), want started again",
+			s.l.State, len(s.launched), s.replies[wait], s.errs[wait])
+	}
+	s.fire() // startwait: running
+	if s.l.State != messages.Running || s.replies[wait] != 1 || s.errs[wait] != nil {
+		t.Fatalf("running again: %v, await answered %d times (%v)", s.l.State, s.replies[wait], s.errs[wait])
+	}
+}
+
+// The stop of a restart, or a failed start's end (ready timeout), is
+// waited through as before: nothing more is started for the wait.
+func TestAwaitWhileARestartStopsStartsNothingMore(t *testing.T) {
+	s := newSim(t, testPolicy(), 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // running
+	s.request(Event{Kind: EvRestart})
+	if s.l.State != messages.Stopping {
+		t.Fatalf("after the restart: %v", s.l.State)
+	}
+	wait := s.request(Event{Kind: EvAwait})
+	s.exit(syscall.WaitStatus(syscall.SIGTERM))
+	if len(s.launched) != 2 || s.l.State != messages.Starting {
+		t.Fatalf("the restart once down: %v, %d launches", s.l.State, len(s.launched))
+	}
+	s.fire()
+	if s.replies[wait] != 1 || s.errs[wait] != nil {
+		t.Fatalf("await: answered %d times (%v)", s.replies[wait], s.errs[wait])
+	}
 }

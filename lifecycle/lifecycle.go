@@ -315,7 +315,7 @@ const (
 	EvWatchdogPing    // the service sent WATCHDOG=1
 	EvWatchdogElapsed // timer: no ping in watchdog_secs
 	EvSignal          // command signal: Sig to the process
-	EvAwait           // a dependent waits for the service to run: answered once running; starts nothing
+	EvAwait           // a dependent waits for the service to run: answered once running; starts nothing (but a service an operator's stop stops: once down)
 	EvChecked         // the executor checked what a launch of the declaration needs, for a restart (Err: it cannot start)
 	// The proxy's answers to AskProxy (Attempt, Gen: the ask's): it gets
 	// on toward the start (it answered starts sent before it since it

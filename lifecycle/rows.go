@@ -378,10 +378,25 @@ var rowSignal = row{"signal", "the signal to the process (its group); SIGTERM, S
 }}
 
 // The await rows answer a dependent's wait (REFERENCE §2.8): they start
-// nothing, so a service in backoff keeps its delay and its counts.
+// nothing, so a service in backoff keeps its delay and its counts (but
+// rowAwaitStopping, for a service an operator's stop stops).
 var (
 	rowAwaitNow = row{"OK", "running: answered OK", func(s *step) { s.reply(nil) }}
 	rowAwait    = row{"OK once running", "answered once running, or with an error once down for good", func(s *step) {
+		s.wait(WaitRunning)
+	}}
+	// rowAwaitStopping: the wait follows the dependent's start of the
+	// service itself (REFERENCE §2.8): stopping for an operator's stop,
+	// that start was refused `already up` (compat), and the dependents
+	// would fail once it is down, where `start app` alone starts it
+	// again (an up, rowUpWhileStopping). The stop of a restart, or a
+	// failed start's end, is waited through: nothing more is started.
+	rowAwaitStopping = row{"start once down, OK once running", "stopping for an operator's stop (its own start, just before, refused `already up`): started again once down, as up, and answered once running, or with the launch's error; stopping for a restart or a failed start: answered once running, or with an error once down for good", func(s *step) {
+		if s.l.Want == WantDown {
+			s.l.Want = WantRestart
+			s.wait(WaitRestartRunning)
+			return
+		}
 		s.wait(WaitRunning)
 	}}
 	rowAwaitDown = row{"error: down; OK if done", "answered `Service 'NAME' did not come back up: STATE (REASON)`, REASON a fail's reason or a fatal's last error, STATE `destroyed` or `shut down` when halted; a oneshot stopped by its clean exit (done): OK", func(s *step) {

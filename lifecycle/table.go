@@ -118,7 +118,8 @@ var cells = []struct {
 	{EvSignal, downAll, rowSignalDown},
 
 	{EvAwait, []messages.State{running}, rowAwaitNow},
-	{EvAwait, []messages.State{starting, stopping, backoff}, rowAwait},
+	{EvAwait, []messages.State{starting, backoff}, rowAwait},
+	{EvAwait, []messages.State{stopping}, rowAwaitStopping},
 	{EvAwait, down, rowAwaitDown},
 
 	{EvWatchdogPing, []messages.State{running}, rowWatchdogPing},

@@ -32,9 +32,11 @@ type (
 	}
 	// AwaitRunning is answered once the service is running (at once if
 	// it is), or with an error once it is down for good; it starts
-	// nothing. A start whose dependents wait for a selected service sends
-	// it after the start (REFERENCE §2.8): a service in backoff keeps its
-	// delay and its counts.
+	// nothing, but a service stopping for an operator's stop, whose
+	// start just before was refused `already up`, it starts again once
+	// down, as UpService. A start whose dependents wait for a selected
+	// service sends it after the start (REFERENCE §2.8): a service in
+	// backoff keeps its delay and its counts.
 	AwaitRunning struct{ Req RequestID }
 	// DownService stops an up service; a down one is left as it is.
 	// ForRequired: sent because a service it requires is stopped or
