@@ -167,6 +167,10 @@ type Options struct {
 	// workDir is cfkd's working directory, a service's without cwd
 	// (os.Getwd; tests give another)
 	workDir func() (string, error)
+	// killWaitMin, when set, replaces the least killwait, 5 s (stopwait,
+	// 5 s at least: REFERENCE §2.2, §4.5): tests that wait a killwait
+	// out shorten it (lifecycle.Policy.KillWaitMin)
+	killWaitMin time.Duration
 	// ExecProbeTry bounds each try of a ready=exec: probe: one that has
 	// not exited by then is killed, a failed try (REFERENCE §2.9: 30 s).
 	ExecProbeTry time.Duration

@@ -18,20 +18,25 @@ import (
 // again.
 func TestPreloadingProxyDoesNotFailItsServices(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	// killwait (stopwait, at least 5 s) shortened to 0.5 s: a proxy that
+	// loads for 2 s is asked three times while it loads
+	r := newRig(t, func(o *Options) { o.killWaitMin = 500 * time.Millisecond })
 	r.setAutoTerm()
 	proxies := r.playProxies()
-	r.declareProxied(nil, "s1", "s2", "s3") // startwait 20 ms: asked after 5 s
+	r.declareProxied(nil, "s1", "s2", "s3") // startwait 20 ms
+	for _, s := range []string{"s1", "s2", "s3"} {
+		r.ok("proxy p service " + s + " stopwait_secs=0.5") // asked after 0.5 s
+	}
 	r.okDone("command start all", 3)
 	p := nextProxy(t, proxies)
 	for _, s := range []string{"s1", "s2", "s3"} {
 		r.expectSeq(s, starting)
 	}
-	// loading for 7 s: the first ask, 5 s after startwait, finds it so
-	r.expectNone("s3", fail, 7*time.Second)
+	// loading for 2 s: each ask, every 0.5 s after startwait, finds it so
+	r.expectNone("s3", fail, 2*time.Second)
 	for _, s := range []string{"s1", "s2", "s3"} {
 		if st := r.status(s); st[1] != "starting" {
-			t.Fatalf("%s is %q (%s) after 7 s, its proxy still loading", s, st[1], st[6])
+			t.Fatalf("%s is %q (%s) after 2 s, its proxy still loading", s, st[1], st[6])
 		}
 	}
 	// loaded: it forks them one after another, in the order sent
@@ -68,7 +73,13 @@ func ran(r *rig, name string, pid int) bool {
 // skipped one at its first ask, not after the stall bound.
 func TestStuckProxyStillFailsItsServices(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, func(o *Options) { o.ProxyCommandStall = 2 * time.Second })
+	// the stall bound 1 s; killwait (stopwait, at least 5 s) the
+	// default stopwait, 2 s: the first ask 2 s after startwait, the
+	// second 4 s
+	r := newRig(t, func(o *Options) {
+		o.ProxyCommandStall = time.Second
+		o.killWaitMin = time.Second
+	})
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied([]string{"noauto=1"}, "s1", "s2")
@@ -96,8 +107,8 @@ func TestStuckProxyStillFailsItsServices(t *testing.T) {
 			t.Fatalf("%s failed %q", s, ev.Reason)
 		}
 	}
-	if d := time.Since(t0); d > 9*time.Second {
-		t.Fatalf("a proxy loading for longer than the stall bound failed its services after %v, want startwait and 5 s", d)
+	if d := time.Since(t0); d > 3500*time.Millisecond {
+		t.Fatalf("a proxy loading for longer than the stall bound failed its services after %v, want startwait and 2 s", d)
 	}
 
 	// loaded now (the starts given up and their stops wait in its
@@ -117,7 +128,7 @@ func TestStuckProxyStillFailsItsServices(t *testing.T) {
 	if ev := failed("s3"); ev.Reason != "proxy did not report the pid" {
 		t.Fatalf("s3 failed %q", ev.Reason)
 	}
-	if d := time.Since(t0); d > 9*time.Second {
-		t.Fatalf("the start the proxy skipped failed after %v, want startwait and 5 s", d)
+	if d := time.Since(t0); d > 3500*time.Millisecond {
+		t.Fatalf("the start the proxy skipped failed after %v, want startwait and 2 s", d)
 	}
 }

@@ -16,9 +16,10 @@ import (
 // report the pid`) and the rolling restart gets that error.
 func TestRollingRestartUnderSilentProxyIsAnswered(t *testing.T) {
 	t.Parallel()
-	r, p := proxiedStarting(t, "0.05")
+	// killwait (stopwait, at least 5 s) shortened to 0.5 s
+	r, p, _ := proxiedStartingWith(t, "0.05", func(o *Options) { o.killWaitMin = 500 * time.Millisecond })
 	r.startProxied(p, "s", 101)         // startwait 20 ms
-	rep := make(chan messages.Reply, 1) // answered after startwait and 5 s: longer than r.async waits
+	rep := make(chan messages.Reply, 1) // answered after startwait and killwait
 	go func() { rep <- r.tree.Exec("command rollingrestart service s", 20*time.Second) }()
 	p.command() // stop
 	p.stopped("s", 101, killedBy(15))
@@ -31,6 +32,6 @@ func TestRollingRestartUnderSilentProxyIsAnswered(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		st := r.status("s")
-		t.Fatalf("rollingrestart not answered after 15 s (startwait 20 ms, then 5 s); s is %q with pid %q", st[1], st[2])
+		t.Fatalf("rollingrestart not answered after 15 s (startwait 20 ms, then killwait 0.5 s); s is %q with pid %q", st[1], st[2])
 	}
 }

@@ -310,6 +310,7 @@ func (s *Service) feed(ctx actor.Context, ev lifecycle.Event) {
 
 func (s *Service) policy() lifecycle.Policy {
 	p := lifecycle.PolicyOf(*s.cfg, s.opts.BackoffUnit, s.opts.RestartDelay)
+	p.KillWaitMin = s.opts.killWaitMin
 	if p.Watchdog > 0 && s.runWatchdog >= 0 {
 		p.Watchdog = s.runWatchdog // the run's, as its WATCHDOG_USEC says
 	}

@@ -18,18 +18,19 @@ import (
 // does cfkd's own orphan sweep (osproc.Terminate returns the survivors).
 func TestShutdownWithAnUnkillableProcess(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
+	// killwait (stopwait_secs, at least 5 s) shortened to 0.5 s
+	r := newRig(t, func(o *Options) { o.killWaitMin = 500 * time.Millisecond })
 	pid := r.startRunning("s", "stopwait_secs=0.1")
 	shut := make(chan messages.Reply, 1)
-	go func() { shut <- r.tree.Exec("command shutdown", 10*time.Second) }() // past killwait's 5 s
+	go func() { shut <- r.tree.Exec("command shutdown", 10*time.Second) }() // past killwait
 	r.fake.waitSignal(t, pid, syscall.SIGKILL)                              // the process ignores it (D state)
 	select {
 	case rep := <-shut:
 		if rep.Err != nil {
 			t.Fatalf("shutdown: %v", rep.Err)
 		}
-	case <-time.After(8 * time.Second): // killwait: stopwait_secs, at least 5 s
+	case <-time.After(8 * time.Second): // killwait, 0.5 s, and ample slack
 		r.fake.exit(t, pid, killedBy(syscall.SIGKILL)) // let the tree end
-		t.Fatal("shutdown not answered 8 s after SIGKILL of a process that does not die: cfkd would never exit")
+		t.Fatal("shutdown not answered 8 s after SIGKILL of a process that does not die (killwait 0.5 s): cfkd would never exit")
 	}
 }

@@ -215,6 +215,7 @@ type Policy struct {
 	SuccessCodes    []int         // exit codes that are a clean exit, besides 0
 	Watchdog        time.Duration // running: a WATCHDOG=1 at least this often, else a crash (0: none)
 	OneShot         bool          // done when its process exits cleanly: never running
+	KillWaitMin     time.Duration // the least killwait (0: 5 s, killWaitMin; tests shorten it)
 }
 
 // PolicyOf returns the policy of a service's declaration, with cfkd's

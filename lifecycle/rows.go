@@ -927,8 +927,15 @@ const killWaitMin = 5 * time.Second
 
 // killWait is how long a direct run is given to end after SIGKILL, and a
 // proxy to report a pid after startwait (or since it was last asked, or
-// to answer an ask): stopwait, at least killWaitMin.
-func (s *step) killWait() time.Duration { return max(s.p.StopWait, killWaitMin) }
+// to answer an ask): stopwait, at least killWaitMin (the policy's
+// KillWaitMin when set: tests shorten it).
+func (s *step) killWait() time.Duration {
+	least := killWaitMin
+	if s.p.KillWaitMin > 0 {
+		least = s.p.KillWaitMin
+	}
+	return max(s.p.StopWait, least)
+}
 
 func (s *step) proxyNeverReported() {
 	s.logf(Error, 0, "service %s not stopped, and its proxy did not report its exit: considered down", s.p.Name)
