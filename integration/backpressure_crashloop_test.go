@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/actors"
 )
 
 // A service crashing in a loop whose destination blocks (a FIFO whose
@@ -21,8 +23,12 @@ func TestCrashLoopOnBlockedDestinationKeepsFdsBounded(t *testing.T) {
 	if _, err := os.Stat("/proc/self/fd"); err != nil {
 		t.Skip("no /proc/self/fd")
 	}
+	// the delay after the second crash in a row 50 ms, not 1 s, doubled
+	// at each further one: the five crashes are respawned in 0.75 s, not
+	// 15 s
 	_, rd, _, tree := blockedDestination(t,
-		"level = info\ncfkd = file:cfkd.log\nservice.crashy = file:stuck.fifo\n")
+		"level = info\ncfkd = file:cfkd.log\nservice.crashy = file:stuck.fifo\n",
+		func(o *actors.Options) { o.RestartDelay = 50 * time.Millisecond })
 	exec := func(line string) []string {
 		t.Helper()
 		r := tree.Exec(line, deadline)

@@ -53,8 +53,8 @@ func written(pid int) (int64, bool) {
 // temporary directory (dir) holding stuck.fifo: a FIFO whose reader (rd,
 // non-blocking) does not read until the test does, so that cfkd can open
 // it and its writes block once the FIFO's buffer is full. Everything is
-// closed when the test ends.
-func blockedDestination(t *testing.T, conf string) (dir string, rd *os.File, router *logconf.Router, tree *actors.Tree) {
+// closed when the test ends. opts set more of the tree's options.
+func blockedDestination(t *testing.T, conf string, opts ...func(*actors.Options)) (dir string, rd *os.File, router *logconf.Router, tree *actors.Tree) {
 	t.Helper()
 	dir = t.TempDir()
 	fifo := filepath.Join(dir, "stuck.fifo")
@@ -76,7 +76,11 @@ func blockedDestination(t *testing.T, conf string) (dir string, rd *os.File, rou
 	if err := router.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
-	tree, err = actors.Start(actors.Options{Launcher: newTreeLauncher(), Log: log, ServiceLog: svcLog, Lines: router})
+	o := actors.Options{Launcher: newTreeLauncher(), Log: log, ServiceLog: svcLog, Lines: router}
+	for _, f := range opts {
+		f(&o)
+	}
+	tree, err = actors.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}
