@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	code := m.Run()
+	if cfkProxyBuild.dir != "" {
+		os.RemoveAll(cfkProxyBuild.dir)
+	}
 	if left := children(launcher.ForkServerPid()); len(left) > 0 {
 		fmt.Fprintf(os.Stderr, "integration: processes left behind: %v (killed now)\n", left)
 		for _, p := range left {

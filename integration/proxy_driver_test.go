@@ -240,9 +240,49 @@ func (p *proxyRun) waitExit() syscall.WaitStatus {
 	}
 }
 
-// buildCfkProxy builds cmd/cfk-proxy into dir. It runs `go build` through
-// the launcher: exec.Cmd.Wait would race the test process's reaper.
+// buildCfkProxy puts a cfk-proxy built from cmd/cfk-proxy into dir. It
+// is built once for the test process (builtCfkProxy; each build took 2 to
+// 7 s of the test that asked for it) and linked (else copied) into dir,
+// so that each test has its own path.
 func buildCfkProxy(t *testing.T, dir string) string {
+	t.Helper()
+	cfkProxyBuild.Lock()
+	defer cfkProxyBuild.Unlock()
+	if cfkProxyBuild.path == "" {
+		if cfkProxyBuild.dir == "" {
+			tmp, err := os.MkdirTemp("", "cfk-proxy-build")
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfkProxyBuild.dir = tmp
+		}
+		// a build that fails fails this test, and the next one builds again
+		cfkProxyBuild.path = builtCfkProxy(t, cfkProxyBuild.dir)
+	}
+	out := filepath.Join(dir, "cfk-proxy")
+	if os.Link(cfkProxyBuild.path, out) == nil {
+		return out // no write: no fd open for writing that a fork could keep (ETXTBSY)
+	}
+	bin, err := os.ReadFile(cfkProxyBuild.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// cfkProxyBuild is the one build of cfk-proxy of the test process (path,
+// in dir, which TestMain removes).
+var cfkProxyBuild struct {
+	sync.Mutex
+	dir, path string
+}
+
+// builtCfkProxy builds cmd/cfk-proxy into dir. It runs `go build` through
+// the launcher: exec.Cmd.Wait would race the test process's reaper.
+func builtCfkProxy(t *testing.T, dir string) string {
 	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
