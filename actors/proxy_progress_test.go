@@ -107,7 +107,7 @@ func TestStuckProxyStillFailsItsServices(t *testing.T) {
 			t.Fatalf("%s failed %q", s, ev.Reason)
 		}
 	}
-	if d := time.Since(t0); d > 3500*time.Millisecond {
+	if d := time.Since(t0); d > 4*time.Second {
 		t.Fatalf("a proxy loading for longer than the stall bound failed its services after %v, want startwait and 2 s", d)
 	}
 
@@ -128,7 +128,7 @@ func TestStuckProxyStillFailsItsServices(t *testing.T) {
 	if ev := failed("s3"); ev.Reason != "proxy did not report the pid" {
 		t.Fatalf("s3 failed %q", ev.Reason)
 	}
-	if d := time.Since(t0); d > 3500*time.Millisecond {
+	if d := time.Since(t0); d > 4*time.Second {
 		t.Fatalf("the start the proxy skipped failed after %v, want startwait and 2 s", d)
 	}
 }
