@@ -2,10 +2,12 @@ package actors
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -148,13 +150,62 @@ func (s *Service) unprobe() {
 // service itself, never through cfkd's HTTP_PROXY (the services of a host
 // whose environment sets one for the outside would never be ready); a
 // redirect is the answer (3xx is not 2xx: a health check redirected to
-// a login page is not ready); and each try is its own connection (none
-// kept idle in the service between tries, nor after).
+// a login page is not ready); each try is its own connection (none
+// kept idle in the service between tries, nor after); and an https URL
+// is reached through probeDialTLS, which does not verify the service's
+// certificate.
 var probeClient = &http.Client{
-	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+	Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true, DialTLSContext: probeDialTLS},
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
+}
+
+// httpTry bounds a try of an http probe: its connection, its TLS
+// handshake (https) and its answer (REFERENCE §2.9).
+const httpTry = 2 * time.Second
+
+// probeDialTLS makes the connection of a try of an https probe: its
+// certificate is not verified (REFERENCE §2.9), as a Kubernetes httpGet
+// probe of scheme HTTPS does not: a service checked on loopback serves a
+// self-signed certificate, or one for its public name, and was never
+// ready (`x509: certificate signed by unknown authority`); the check
+// asks whether the service answers, not who it is. The name of the URL
+// is sent (SNI), so a service with several certificates picks its own.
+// Its handshake is bounded by httpTry on its own: the transport dials
+// apart from the request's deadline, and a port that accepts and says
+// nothing must not hold a dial past its try.
+func probeDialTLS(c context.Context, network, addr string) (net.Conn, error) {
+	c, cancel := context.WithTimeout(c, httpTry)
+	defer cancel()
+	conn, err := (&net.Dialer{}).DialContext(c, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	tc := tls.Client(conn, &tls.Config{ServerName: host, InsecureSkipVerify: true})
+	if err := tc.HandshakeContext(c); err != nil {
+		conn.Close()
+		var rh tls.RecordHeaderError
+		switch {
+		case errors.As(err, &rh) && looksLikeHTTP(rh.RecordHeader):
+			return nil, errors.New("TLS handshake: the server answered in plain HTTP, not TLS (ready=http:http://... checks it so)")
+		case c.Err() != nil:
+			return nil, errHandshakeSlow
+		}
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
+}
+
+// errHandshakeSlow: the TLS handshake of a try was not done within
+// httpTry; httpReady says so.
+var errHandshakeSlow = errors.New("TLS handshake not done in time")
+
+// looksLikeHTTP: the first bytes of a server's answer to a TLS hello
+// are an HTTP/1 response's.
+func looksLikeHTTP(hdr [5]byte) bool {
+	return string(hdr[:]) == "HTTP/"
 }
 
 // oversizeEvery is how often a service's oversized notify datagrams are
@@ -170,16 +221,34 @@ const oversizeEvery = 10 * time.Second
 // one more every 30 s while the service started.
 func probeGroup() (setsid, endGroup bool) { return true, true }
 
-// httpReady: a GET answered 2xx.
-func httpReady(c context.Context, url string) error {
-	c, cancel := context.WithTimeout(c, 2*time.Second)
+// httpReady: a GET answered 2xx within httpTry. A try that ran out of
+// time says which step did not end (REFERENCE §2.9), not `context
+// deadline exceeded`.
+func httpReady(parent context.Context, url string) error {
+	c, cancel := context.WithTimeout(parent, httpTry)
 	defer cancel()
+	var connected, gotConn atomic.Bool
+	c = httptrace.WithClientTrace(c, &httptrace.ClientTrace{
+		ConnectDone: func(_, _ string, err error) { connected.Store(err == nil) },
+		GotConn:     func(httptrace.GotConnInfo) { gotConn.Store(true) },
+	})
 	req, err := http.NewRequestWithContext(c, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
 	resp, err := probeClient.Do(req)
 	if err != nil {
+		// the transport's dial, apart from the request, may end first
+		slowTLS := errors.Is(err, errHandshakeSlow)
+		if slowTLS || parent.Err() == nil && errors.Is(c.Err(), context.DeadlineExceeded) {
+			switch {
+			case gotConn.Load():
+				return fmt.Errorf("%s: no answer within %v", url, httpTry)
+			case slowTLS || connected.Load() && req.URL.Scheme == "https":
+				return fmt.Errorf("%s: TLS handshake not done within %v: does the server speak TLS on that port?", url, httpTry)
+			}
+			return fmt.Errorf("%s: not connected within %v", url, httpTry)
+		}
 		return err
 	}
 	resp.Body.Close()
