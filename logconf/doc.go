@@ -149,7 +149,12 @@
 //     and the rotation tried again once the file grew by max_size_mb
 //     more, or after a reload; its success is said too. The rotator of
 //     a path is kept across reloads and closed, so it re-opens the path
-//     on its next write. A rotator whose file was moved away (the reload
+//     on its next write. A rotator's close waits for its write under way
+//     (its lock): for one that does not return (a hung disk) a reload's
+//     close and reopen, and Close, wait abandonCut past closeGrace at
+//     most, and leave it to close when the write returns (a closed one's
+//     loss said then by close, "up to N", not again by the flusher), so
+//     that neither a reload nor cfkd's end is held by it. A rotator whose file was moved away (the reload
 //     not yet come, or draining) rotates nothing when that file is full:
 //     it writes on at the path, so no empty file is ever rotated. It
 //     is given a batch in pieces of whole records, 256 KiB at most, so

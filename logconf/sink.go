@@ -53,7 +53,9 @@ type sink struct {
 	dead     bool       // closed for good: the flusher drops what is left
 	// gaveUp: the shutdown's drain gave up on s (abandon): s takes no
 	// record more (each counted lost), its loss is said by the drain's
-	// caller, not by the flusher, and close does not wait for it again
+	// caller, not by the flusher, and close does not wait for it again;
+	// or close left a rotating file to close once its write returns,
+	// and said its loss itself
 	gaveUp  bool
 	cut     bool // abandon closed the file: close does not close it again
 	failing bool // the last write failed
@@ -523,7 +525,29 @@ func (s *sink) close() error {
 		s.mu.Unlock()
 	}
 	// a write stuck on a FIFO fails now (the file is in Go's poller)
-	return s.closer.Close()
+	if s.rot == nil {
+		return s.closer.Close()
+	}
+	// a rotating file's close waits for the write under way (the
+	// rotator's lock): one that does not return (a hung disk) is left
+	// to close once it does, and neither a reload nor cfkd's end is
+	// held by it (REFERENCE §6.1, §7.4); what it held is lost, said
+	// here as "up to N" (part of the batch may be taken)
+	var err error
+	if waitWithin(abandonCut, func() { err = s.closer.Close() }) {
+		return err
+	}
+	s.mu.Lock()
+	s.gaveUp = true // the flusher does not say the loss again
+	lost := bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'})
+	report := s.report
+	s.mu.Unlock()
+	msg := fmt.Sprintf("closed while a write did not return within %v: up to %d records lost; the file closes once the write returns", closeGrace+abandonCut, lost)
+	if report != nil {
+		fmt.Fprintf(report, "cfkd: log destination %s: %s\n", s.name, msg)
+	}
+	s.noteFailure(logrus.WarnLevel, "log destination "+msg, true)
+	return nil
 }
 
 // abandonCut bounds abandon's wait for the close of a file, then for the
@@ -602,9 +626,16 @@ func (s *sink) drainedWithin(d time.Duration) bool {
 
 // reopen makes a rotating sink open its file afresh on its next write
 // (logrotate moved it): what was queued before goes to the old file.
+// A write that does not return (a hung disk) holds the rotator's lock:
+// the close is then left to happen once it returns, and the reload is
+// not held by it (REFERENCE §6.1); nothing is lost.
 func (s *sink) reopen() error {
 	s.syncWithin(closeGrace)
-	return s.rot.Close()
+	var err error
+	if waitWithin(abandonCut, func() { err = s.rot.Close() }) {
+		return err
+	}
+	return fmt.Errorf("a write did not return within %v: the file is reopened once it does", closeGrace+abandonCut)
 }
 
 // syncWithin is sync bounded by d (for stdout and stderr at exit); it

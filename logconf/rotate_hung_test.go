@@ -1,0 +1,85 @@
+package logconf
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// hungRotatingFile applies text, whose services go to the rotating file
+// svc.log, and holds a line of a service in its write, as a hung disk
+// does: by holding the rotator's lock, which the write holds. release
+// lets the write go on (also at the test's end).
+func hungRotatingFile(t *testing.T, f *fixture, text string) (s *sink, release func()) {
+	t.Helper()
+	path := filepath.Join(f.home, "svc.log")
+	f.apply(t, text)
+	s = f.r.cur.Load().sinks["file:"+path]
+	if s == nil || s.rot == nil {
+		t.Fatalf("no rotating destination for %s", path)
+	}
+	s.rot.mu.Lock() // the write under way
+	var once sync.Once
+	release = func() { once.Do(s.rot.mu.Unlock) }
+	t.Cleanup(release)
+	go f.r.ServiceLine("w", "out", 7, []byte("never taken")) // written inline, or by the flusher: held
+	waitFor(t, "the line held in its write", func() bool { return s.unwritten() > 0 })
+	return s, release
+}
+
+// reported is what the router reported so far (without the Sync of
+// syncBuffer.String, which waits for the held write).
+func (f *fixture) reported() string {
+	f.report.mu.Lock()
+	defer f.report.mu.Unlock()
+	return f.report.b.String()
+}
+
+// Router.Close outside a shutdown's drain (cfkd's end on an error, an
+// upgrade's check) is not held by a rotating file whose write does not
+// return: its close waited for the rotator's lock for as long as the
+// write lasted. The loss is said as "up to N", and the file closes once
+// the write returns.
+func TestCloseDoesNotWaitForAStuckRotatingFile(t *testing.T) {
+	f := newFixture(t)
+	s, release := hungRotatingFile(t, f, "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n")
+	within(t, closeGrace+5*time.Second, "Close", func() { f.r.Close() })
+	if got := f.reported(); !strings.Contains(got, "up to 1 records lost") || !strings.Contains(got, s.name) {
+		t.Errorf("the loss is not said; reported:\n%s", got)
+	}
+	release()
+	waitFor(t, "the file closed once its write returned", func() bool {
+		s.rot.mu.Lock()
+		defer s.rot.mu.Unlock()
+		return s.rot.f == nil
+	})
+	if got := f.reported(); strings.Count(got, "lost") != 1 {
+		t.Errorf("the loss is said more than once; reported:\n%s", got)
+	}
+}
+
+// A reload of the log configuration (SIGUSR1) is not held by a rotating
+// file whose write does not return, whether it keeps the file (reopened
+// once the write returns) or drops it (closed then, its loss said "up
+// to N"); and the shutdown's drain that follows, which waits for the
+// reload, is not held either (REFERENCE §6.1, §7.4).
+func TestReloadDoesNotWaitForAStuckRotatingFile(t *testing.T) {
+	for _, tc := range []struct{ name, next, said string }{
+		{"kept", "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n", "reopened once it does"},
+		{"dropped", "cfkd = file:cfkd.log\nservices = file:other.log\n", "up to 1 records lost"},
+		{"resized", "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 2\n", "up to 1 records lost"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			_, release := hungRotatingFile(t, f, "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n")
+			within(t, closeGrace+5*time.Second, "the reload", func() { f.apply(t, tc.next) })
+			if got := f.reported(); !strings.Contains(got, tc.said) {
+				t.Errorf("reported %q, want %q", got, tc.said)
+			}
+			within(t, closeGrace+5*time.Second, "the drain after the reload", func() { f.r.DrainToClose(100 * time.Millisecond) })
+			release()
+		})
+	}
+}
