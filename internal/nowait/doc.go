@@ -9,4 +9,10 @@
 // a few system calls on it through its syscall.RawConn and returns when
 // one would block, never parking the goroutine. A fresh socket's send
 // buffer has room for a line, so Write writes it all there.
+//
+// Bounded is for a descriptor that may block and cannot be made
+// non-blocking without changing it for the others that share it (cfkd's
+// stderr): each write waits a bound at most, and is left to go on past
+// it on a goroutine of its own; the writes that follow it are dropped
+// until it returns.
 package nowait
