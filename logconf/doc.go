@@ -154,7 +154,9 @@
 //     close and reopen, and Close, wait abandonCut past closeGrace at
 //     most, and leave it to close when the write returns (a closed one's
 //     loss said then by close, "up to N", not again by the flusher), so
-//     that neither a reload nor cfkd's end is held by it. A rotator whose file was moved away (the reload
+//     that neither a reload nor cfkd's end is held by it; the last
+//     close (the sink's closer, shutter) is for good, so the held write,
+//     coming after it, opens nothing again. A rotator whose file was moved away (the reload
 //     not yet come, or draining) rotates nothing when that file is full:
 //     it writes on at the path, so no empty file is ever rotated. It
 //     is given a batch in pieces of whole records, 256 KiB at most, so

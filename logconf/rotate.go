@@ -52,6 +52,8 @@ type rotator struct {
 	// note: what the last rotation has to say, for the sink to report
 	// (takeNote): a failure when stuck, set with it
 	note string
+	// shut: closed for good (shut): a write fails, opening nothing
+	shut bool
 }
 
 // rotateNow is the clock of the rotated files' names (tests replace it).
@@ -64,6 +66,9 @@ func newRotator(path string, maxSizeMB, backups int) *rotator {
 func (r *rotator) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.shut {
+		return 0, os.ErrClosed
+	}
 	if r.f == nil {
 		if err := r.open(); err != nil {
 			return 0, err
@@ -101,6 +106,19 @@ func (r *rotator) Close() error {
 	err := r.f.Close()
 	r.f, r.retryAt = nil, 0
 	return err
+}
+
+// shutter closes its rotator for good: the sink's closer, whose close
+// is the last. A write that waited for the rotator's lock (a sink's
+// write held by a hung disk's) while the close waited for it too, and
+// came after it, reopened the file, never closed again.
+type shutter struct{ r *rotator }
+
+func (s shutter) Close() error {
+	s.r.mu.Lock()
+	s.r.shut = true
+	s.r.mu.Unlock()
+	return s.r.Close()
 }
 
 // follow reports whether the file at the path is not the one the handle

@@ -1,6 +1,8 @@
 package logconf
 
 import (
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -81,5 +83,28 @@ func TestReloadDoesNotWaitForAStuckRotatingFile(t *testing.T) {
 			within(t, closeGrace+5*time.Second, "the drain after the reload", func() { f.r.DrainToClose(100 * time.Millisecond) })
 			release()
 		})
+	}
+}
+
+// The last close of a rotating file (the sink's closer) is for good: a
+// write that comes after it, one that waited for the rotator's lock
+// while the close waited for it too (a write held by a hung disk), fails
+// and opens nothing: it reopened the file, never closed again, its fd
+// kept by cfkd.
+func TestAWriteAfterTheLastCloseOfARotatorOpensNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "svc.log")
+	r := newRotator(path, 1, 0)
+	if err := (shutter{r}).Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Write([]byte("late\n")); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("a write after the last close: %v, want os.ErrClosed", err)
+	}
+	if r.f != nil {
+		r.f.Close()
+		t.Error("a write after the last close opened the file again")
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a write after the last close made the file: %v", err)
 	}
 }

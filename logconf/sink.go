@@ -685,7 +685,7 @@ func openFile(path string, maxSizeMB, maxBackups int) (*sink, error) {
 		return nil, err
 	}
 	s.rot = newRotator(path, maxSizeMB, maxBackups)
-	s.w, s.closer = s.rot, s.rot
+	s.w, s.closer = s.rot, shutter{s.rot} // a reload's reopen is rot.Close
 	return s, nil
 }
 
