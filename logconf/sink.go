@@ -498,6 +498,11 @@ func (s *sink) release() {
 func (s *sink) unwritten() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.unwrittenLocked()
+}
+
+// unwrittenLocked is unwritten with s.mu held.
+func (s *sink) unwrittenLocked() int {
 	return bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'})
 }
 
@@ -539,7 +544,7 @@ func (s *sink) close() error {
 	}
 	s.mu.Lock()
 	s.gaveUp = true // the flusher does not say the loss again
-	lost := bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'})
+	lost := s.unwrittenLocked()
 	report := s.report
 	s.mu.Unlock()
 	msg := fmt.Sprintf("closed while a write did not return within %v: up to %d records lost; the file closes once the write returns", closeGrace+abandonCut, lost)
@@ -596,7 +601,7 @@ func (s *sink) abandon(report io.Writer) (lost int, exact bool) {
 		return int(s.deadLost), true
 	}
 	// a write goes on (it counts nothing meanwhile)
-	return bytes.Count(s.queued, []byte{'\n'}) + bytes.Count(s.writing, []byte{'\n'}), false
+	return s.unwrittenLocked(), false
 }
 
 // refuse makes put refuse records from now on (the Router routes them
