@@ -28,8 +28,15 @@ func TestUpgradeKeepsDestroyedServicesOrphansOutOfTails(t *testing.T) {
 	c.ok(orphaned("a"), orphaned("b"), "command start service a", "command start service b")
 	pids := map[string]int{}
 	t.Cleanup(func() {
-		for _, pid := range pids {
-			syscall.Kill(pid, syscall.SIGKILL)
+		// from their pid files: an orphan whose wait below failed is
+		// killed too (they run in sessions of their own, no stop ends
+		// them); the files are removed after this, TempDir's cleanup
+		// being older
+		for _, name := range []string{"a", "b"} {
+			b, _ := os.ReadFile(filepath.Join(dir, name))
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
 		}
 	})
 	for _, name := range []string{"a", "b"} {
