@@ -1,13 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 )
 
 // TestUpgradeCarriesTheExitsOfItsWindow (REFERENCE §1.6, §13.2, §13.3):
@@ -48,11 +48,7 @@ func TestUpgradeCarriesTheExitsOfItsWindow(t *testing.T) {
 	syscall.Kill(pids["y"], syscall.SIGKILL)
 	syscall.Kill(pids["z"], syscall.SIGKILL)
 	for _, s := range []string{"x", "y", "z"} { // zombies: nobody reaps in the window
-		for end := time.Now().Add(deadline); procState(pids[s]) != "Z"; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(end) {
-				t.Fatalf("%s (pid %d) did not end in the window: state %q", s, pids[s], procState(pids[s]))
-			}
-		}
+		waitFor(t, fmt.Sprintf("%s (pid %d) to end in the window (a zombie)", s, pids[s]), func() bool { return procState(pids[s]) == "Z" })
 	}
 	h.release(t, func() string { return "cfkd exited" })
 	c := h.d.dial()
