@@ -54,6 +54,22 @@ func TestProxiedUserIgnoredWarns(t *testing.T) {
 	}
 }
 
+// umask= is ignored under a proxy (REFERENCE §1.1): the start line has
+// no umask, and each start under a proxy says so, as for user=.
+func TestProxiedUmaskIgnoredWarns(t *testing.T) {
+	t.Parallel()
+	logs := &logCapture{changed: make(chan struct{})}
+	r := newRig(t, captureLog(logs))
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	r.declareProxied(nil, "s")
+	r.ok("service s umask=077")
+	r.startFirstProxied(proxies, "s", 501)
+	if e := logs.wait(t, "s: umask is ignored under a proxy: proxy p runs it with its own"); e.Level != logrus.WarnLevel {
+		t.Fatalf("logged at %v, want a warning", e.Level)
+	}
+}
+
 // listen_sockets are not passed under a proxy (REFERENCE §3, §9.4): the
 // service started without its fds 3, 4, ... nor LISTEN_FDS, and nothing
 // said so (a systemd-style server then binds its own port, or exits).

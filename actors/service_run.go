@@ -314,8 +314,8 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	}
 	vars := s.lastVars()
 	shown, exec, program := argv, argv, ""
-	if len(extra) > 0 {
-		exec, program = append([]string{"/bin/sh", "-c", listenPidShim}, argv...), argv[0]
+	if shim := shimOf(c, len(extra) > 0); shim != "" {
+		exec, program = append([]string{"/bin/sh", "-c", shim}, argv...), argv[0]
 	}
 	// Env is withoutManagerVars's already (withDefaults)
 	env := mergeEnv(s.opts.Env, pwdOf(c), c.Env, vars)
@@ -449,6 +449,23 @@ func (s *Service) lastVars() []messages.EnvVar {
 // the pid the command will have: the shell's own, kept through exec.
 // sd_listen_fds(3) checks it; a fork/exec cannot set it from outside.
 const listenPidShim = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
+
+// shimOf is the shell text that runs the command (its "$0" "$@") with
+// what a fork/exec cannot set in the child: LISTEN_PID (listen, its
+// sockets passed) and the umask (REFERENCE §1.1; Go's fork/exec has no
+// umask of the child's, and cfkd's own is its whole process's, shared by
+// every fork). "" when neither is needed: the command is exec'd itself.
+func shimOf(c *messages.ServiceConfig, listen bool) string {
+	switch {
+	case c.Umask == "" && !listen:
+		return ""
+	case c.Umask == "":
+		return listenPidShim
+	case !listen:
+		return "umask " + c.Umask + `; exec "$0" "$@"`
+	}
+	return "umask " + c.Umask + "; " + listenPidShim
+}
 
 // socket returns the bound socket name (nil for ""), or why there is none.
 func (s *Service) socket(name string) (*os.File, error) {

@@ -58,6 +58,9 @@ type ServiceConfig struct {
 	// (REFERENCE §2.10): it stays starting while it runs, and what
 	// requires it starts once it is done
 	OneShot bool `json:",omitempty"`
+	// Umask is the process's umask, 4 octal digits ("0027"); empty:
+	// cfkd's (REFERENCE §1.1). Set by a shell that execs the command.
+	Umask string `json:",omitempty"`
 }
 
 // Defaults of REFERENCE §1.1, in one place.
@@ -147,6 +150,8 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.Requires = clone(v.List)
 	case SvcOneShot:
 		c.OneShot = v.Bool
+	case SvcUmask:
+		c.Umask = v.Str
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -157,6 +158,10 @@ func checkValue(t *testing.T, line, attr string, v Value) {
 	case "listen_qsize":
 		if v.Int < 0 {
 			t.Fatalf("Parse(%q): bad qsize %d", line, v.Int)
+		}
+	case "umask":
+		if n, err := strconv.ParseUint(v.Str, 8, 32); err != nil || n > 0o777 || len(v.Str) != 4 {
+			t.Fatalf("Parse(%q): bad umask %q", line, v.Str)
 		}
 	case "host", "service", "cwd", "user", "group":
 		if v.Str == "" {

@@ -39,6 +39,7 @@ const (
 	SvcGroup               ServiceAttr = "group"
 	SvcRequires            ServiceAttr = "requires"
 	SvcOneShot             ServiceAttr = "oneshot"
+	SvcUmask               ServiceAttr = "umask"
 )
 
 // SocketAttr names a socket attribute (REFERENCE §1.2).
@@ -72,6 +73,7 @@ const (
 //
 //	Unset                  the value was empty: the attribute goes back to its default
 //	Str                    cmd (string form), desc, tie_stdin_to, cwd, user, group,
+//	                       umask and mode (4 octal digits, 0022),
 //	                       host, service (socket); the value part of add_env
 //	Argv                   cmd given as a JSON array (non-nil, non-empty)
 //	Bool                   every boolean attribute

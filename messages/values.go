@@ -52,6 +52,7 @@ var (
 		SvcGroup:               parseAccount,
 		SvcRequires:            parseServiceList,
 		SvcOneShot:             parseBool,
+		SvcUmask:               parseUmask,
 	}
 	socketAttrs = map[SocketAttr]valueParser{
 		SockHost:        parseHost,
@@ -402,6 +403,16 @@ func parseMode(attr, v string) (Value, error) {
 	n, err := strconv.ParseUint(v, 8, 32)
 	if err != nil || n > 0o777 || !octalRe.MatchString(v) {
 		return Value{}, invalidValue(attr, v, "octal permission bits 0 to 0777, like 0660")
+	}
+	return Value{Str: fmt.Sprintf("%04o", n)}, nil
+}
+
+// parseUmask reads a umask (REFERENCE §1.1): octal, as supervisord's
+// umask= and systemd's UMask= take it, kept as 4 digits (022: 0022).
+func parseUmask(attr, v string) (Value, error) {
+	n, err := strconv.ParseUint(v, 8, 32)
+	if err != nil || n > 0o777 || !octalRe.MatchString(v) {
+		return Value{}, invalidValue(attr, v, "an octal umask 0 to 0777, like 0022")
 	}
 	return Value{Str: fmt.Sprintf("%04o", n)}, nil
 }
