@@ -54,8 +54,9 @@ func TestProxiedUserIgnoredWarns(t *testing.T) {
 	}
 }
 
-// umask= is ignored under a proxy (REFERENCE §1.1): the start line has
-// no umask, and each start under a proxy says so, as for user=.
+// umask= and limit_nofile= are ignored under a proxy (REFERENCE §1.1):
+// the start line has neither, and each start under a proxy says so, as
+// for user=.
 func TestProxiedUmaskIgnoredWarns(t *testing.T) {
 	t.Parallel()
 	logs := &logCapture{changed: make(chan struct{})}
@@ -63,10 +64,12 @@ func TestProxiedUmaskIgnoredWarns(t *testing.T) {
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied(nil, "s")
-	r.ok("service s umask=077")
+	r.ok("service s umask=077", "service s limit_nofile=100")
 	r.startFirstProxied(proxies, "s", 501)
-	if e := logs.wait(t, "s: umask is ignored under a proxy: proxy p runs it with its own"); e.Level != logrus.WarnLevel {
-		t.Fatalf("logged at %v, want a warning", e.Level)
+	for _, want := range []string{"s: umask is ignored under a proxy: proxy p runs it with its own", "s: limit_nofile is ignored under a proxy: proxy p runs it with its own"} {
+		if e := logs.wait(t, want); e.Level != logrus.WarnLevel {
+			t.Fatalf("%q logged at %v, want a warning", want, e.Level)
+		}
 	}
 }
 

@@ -68,6 +68,9 @@ func (s *Service) checkLaunch(ctx actor.Context, n uint64, restartProxy *message
 		if err == nil { // a notify socket its user cannot reach
 			_, m.err = needsSharedNotify(c, opts, cred)
 		}
+		if err == nil && m.err == nil { // a hard limit it may not raise
+			m.err = nofileFor(c, cred)
+		}
 		switch {
 		case err != nil:
 			if shortage(err) == nil {

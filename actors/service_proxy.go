@@ -52,6 +52,10 @@ func (s *Service) startProxied(ctx actor.Context, attempt uint64, envFile []mess
 		// proxy runs it as its own user, cfkd's
 		s.log.Warnf("%s: user and group are ignored under a proxy: proxy %s runs it as its own user", s.cfg.Name, s.runProxy)
 	}
+	if s.cfg.LimitNofile != "" {
+		// nor a limit of open files
+		s.log.Warnf("%s: limit_nofile is ignored under a proxy: proxy %s runs it with its own", s.cfg.Name, s.runProxy)
+	}
 	if s.cfg.Umask != "" {
 		// the start line has no umask (REFERENCE §1.1, §4.2)
 		s.log.Warnf("%s: umask is ignored under a proxy: proxy %s runs it with its own", s.cfg.Name, s.runProxy)

@@ -67,6 +67,10 @@ func (s *Service) launchFailed(ctx actor.Context, attempt uint64, c lifecycle.Ca
 // fork builds the spec afresh (the sockets are those of now) and launches
 // it with cred and the env_file's variables (add_env wins over them).
 func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credential, envFile []messages.EnvVar) {
+	if err := nofileFor(s.cfg, cred); err != nil {
+		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
+		return
+	}
 	if err := s.notifyFor(cred); err != nil {
 		s.launchFailed(ctx, attempt, lifecycle.CauseConfig, err)
 		return
@@ -408,6 +412,35 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 	return nil
 }
 
+// nofileFor is the start's error when c's limit_nofile raises the hard
+// limit above cfkd's (what the process inherits) and the process, run
+// as cred (nil: cfkd's identity), may not: only root with
+// CAP_SYS_RESOURCE may (setrlimit(2)), and a switch to another user
+// drops it; the shim's ulimit would fail at each launch (REFERENCE
+// §1.1). A getrlimit(2) and a capget(2): no wait. Under a proxy it is
+// not applied, so never refused.
+func nofileFor(c *messages.ServiceConfig, cred *syscall.Credential) error {
+	_, hard, ok := messages.ParseNofile(c.LimitNofile)
+	if !ok || c.Proxy != "" {
+		return nil
+	}
+	uid := os.Geteuid()
+	if cred != nil {
+		uid = int(cred.Uid)
+	}
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || hard <= uint64(lim.Max) {
+		return nil
+	}
+	if uid != os.Geteuid() {
+		return fmt.Errorf("Service '%s' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which a process of uid %d may not raise", c.Name, hard, uint64(lim.Max), uid)
+	}
+	if !mayRaiseNofile() {
+		return fmt.Errorf("Service '%s' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which cfkd may not raise (it needs root with CAP_SYS_RESOURCE)", c.Name, hard, uint64(lim.Max))
+	}
+	return nil
+}
+
 // needsSharedNotify says whether a run of c as cred gets the shared
 // notify socket (ready=notify, run as a user neither root nor cfkd's),
 // and the start's error when cfkd has none. It reads only c and opts: a
@@ -451,20 +484,28 @@ func (s *Service) lastVars() []messages.EnvVar {
 const listenPidShim = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
 
 // shimOf is the shell text that runs the command (its "$0" "$@") with
-// what a fork/exec cannot set in the child: LISTEN_PID (listen, its
-// sockets passed) and the umask (REFERENCE §1.1; Go's fork/exec has no
-// umask of the child's, and cfkd's own is its whole process's, shared by
-// every fork). "" when neither is needed: the command is exec'd itself.
+// what a fork/exec cannot set in the child (REFERENCE §2.6): its limit
+// of open files and its umask (Go's fork/exec gives a child neither, and
+// cfkd's own are its whole process's, shared by every fork), and
+// LISTEN_PID (listen: its sockets passed). "" when none is needed: the
+// command is exec'd itself.
 func shimOf(c *messages.ServiceConfig, listen bool) string {
-	switch {
-	case c.Umask == "" && !listen:
-		return ""
-	case c.Umask == "":
-		return listenPidShim
-	case !listen:
-		return "umask " + c.Umask + `; exec "$0" "$@"`
+	var sh []string
+	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
+		// the soft limit first when it lowers it (it must stay at most
+		// the hard one, then lowered), else after the hard one is raised
+		sh = append(sh, fmt.Sprintf(`ulimit -S -n %d 2>/dev/null; ulimit -H -n %d && ulimit -S -n %d || { echo "cfkd: limit_nofile=%d:%d could not be set" >&2; exit 126; }`, soft, hard, soft, soft, hard))
 	}
-	return "umask " + c.Umask + "; " + listenPidShim
+	if c.Umask != "" {
+		sh = append(sh, "umask "+c.Umask)
+	}
+	if len(sh) == 0 && !listen {
+		return ""
+	}
+	if listen {
+		return strings.Join(append(sh, listenPidShim), "; ")
+	}
+	return strings.Join(append(sh, `exec "$0" "$@"`), "; ")
 }
 
 // socket returns the bound socket name (nil for ""), or why there is none.

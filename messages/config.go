@@ -61,6 +61,9 @@ type ServiceConfig struct {
 	// Umask is the process's umask, 4 octal digits ("0027"); empty:
 	// cfkd's (REFERENCE §1.1). Set by a shell that execs the command.
 	Umask string `json:",omitempty"`
+	// LimitNofile is the process's RLIMIT_NOFILE, "SOFT:HARD"; empty:
+	// what it inherits (REFERENCE §1.1, §7.6). Set by the same shell.
+	LimitNofile string `json:",omitempty"`
 }
 
 // Defaults of REFERENCE §1.1, in one place.
@@ -152,6 +155,8 @@ func (c ServiceConfig) Apply(attr ServiceAttr, v Value) (ServiceConfig, error) {
 		c.OneShot = v.Bool
 	case SvcUmask:
 		c.Umask = v.Str
+	case SvcLimitNofile:
+		c.LimitNofile = v.Str
 	default:
 		return c, fmt.Errorf("invalid property '%s'", attr)
 	}

@@ -163,6 +163,10 @@ func checkValue(t *testing.T, line, attr string, v Value) {
 		if n, err := strconv.ParseUint(v.Str, 8, 32); err != nil || n > 0o777 || len(v.Str) != 4 {
 			t.Fatalf("Parse(%q): bad umask %q", line, v.Str)
 		}
+	case "limit_nofile":
+		if soft, hard, ok := ParseNofile(v.Str); !ok || soft < 1 || soft > hard || hard > MaxNofile {
+			t.Fatalf("Parse(%q): bad limit_nofile %q", line, v.Str)
+		}
 	case "host", "service", "cwd", "user", "group":
 		if v.Str == "" {
 			t.Fatalf("Parse(%q): empty %s", line, attr)

@@ -294,7 +294,7 @@ var (
 		"Ready": string(SvcReady), "ReadyTimeout": string(SvcReadyTimeoutSecs), "Watchdog": string(SvcWatchdogSecs),
 		"StopSignal": string(SvcStopSignal), "SuccessCodes": string(SvcSuccessExitCodes),
 		"EnvFile": string(SvcEnvFile), "Requires": string(SvcRequires), "OneShot": string(SvcOneShot),
-		"Umask": string(SvcUmask),
+		"Umask": string(SvcUmask), "LimitNofile": string(SvcLimitNofile),
 	}
 	socketFieldAttrs = map[string]string{
 		"Host": string(SockHost), "Service": string(SockService), "Nonblocking": string(SockNonblocking),

@@ -40,6 +40,7 @@ const (
 	SvcRequires            ServiceAttr = "requires"
 	SvcOneShot             ServiceAttr = "oneshot"
 	SvcUmask               ServiceAttr = "umask"
+	SvcLimitNofile         ServiceAttr = "limit_nofile"
 )
 
 // SocketAttr names a socket attribute (REFERENCE §1.2).
@@ -74,6 +75,7 @@ const (
 //	Unset                  the value was empty: the attribute goes back to its default
 //	Str                    cmd (string form), desc, tie_stdin_to, cwd, user, group,
 //	                       umask and mode (4 octal digits, 0022),
+//	                       limit_nofile (SOFT:HARD, decimal),
 //	                       host, service (socket); the value part of add_env
 //	Argv                   cmd given as a JSON array (non-nil, non-empty)
 //	Bool                   every boolean attribute

@@ -53,6 +53,7 @@ var (
 		SvcRequires:            parseServiceList,
 		SvcOneShot:             parseBool,
 		SvcUmask:               parseUmask,
+		SvcLimitNofile:         parseLimitNofile,
 	}
 	socketAttrs = map[SocketAttr]valueParser{
 		SockHost:        parseHost,
@@ -415,6 +416,41 @@ func parseUmask(attr, v string) (Value, error) {
 		return Value{}, invalidValue(attr, v, "an octal umask 0 to 0777, like 0022")
 	}
 	return Value{Str: fmt.Sprintf("%04o", n)}, nil
+}
+
+// MaxNofile is the most open files limit_nofile takes: the kernel's
+// bound on fs.nr_open (sysctl_nr_open_max, on 64 bits).
+const MaxNofile = 1073741816
+
+// parseLimitNofile reads limit_nofile (REFERENCE §1.1): N (soft and hard,
+// as systemd's LimitNOFILE=N) or SOFT:HARD, SOFT <= HARD, each 1 to
+// MaxNofile; kept as "SOFT:HARD".
+func parseLimitNofile(attr, v string) (Value, error) {
+	bad := func() (Value, error) {
+		return Value{}, invalidValue(attr, v, fmt.Sprintf("N or SOFT:HARD, numbers of open files from 1 to %d, SOFT <= HARD", MaxNofile))
+	}
+	soft, hard, two := strings.Cut(v, ":")
+	if !two {
+		hard = soft
+	}
+	if !digitsRe.MatchString(soft) || !digitsRe.MatchString(hard) {
+		return bad()
+	}
+	s, err1 := strconv.ParseUint(soft, 10, 64)
+	h, err2 := strconv.ParseUint(hard, 10, 64)
+	if err1 != nil || err2 != nil || s < 1 || h > MaxNofile || s > h {
+		return bad()
+	}
+	return Value{Str: fmt.Sprintf("%d:%d", s, h)}, nil
+}
+
+// ParseNofile reads a limit_nofile value as ServiceConfig keeps it
+// ("SOFT:HARD"); ok false for any other text.
+func ParseNofile(v string) (soft, hard uint64, ok bool) {
+	a, b, two := strings.Cut(v, ":")
+	s, err1 := strconv.ParseUint(a, 10, 64)
+	h, err2 := strconv.ParseUint(b, 10, 64)
+	return s, h, two && err1 == nil && err2 == nil
 }
 
 // asciiLower lowercases ASCII letters only.
