@@ -124,10 +124,12 @@ type Proxy struct {
 	holds     proxyHolds
 	holdTimer *time.Timer
 
-	svcs    map[string]proxiedRef      // the services it was asked to start, by name: the latest start
+	// names: what this run knows of each service name (proxy_names.go):
+	// the latest start it was asked for, the pid reported, the last one
+	// reported stopped, the declaration it was last started for
+	names   proxiedNames
 	starts  map[string][]*proxiedStart // the outstanding starts, by name, in the order sent
-	up      map[string]bool            // those that are up
-	pids    map[string]int             // their pids, as reported
+	up      map[string]bool            // the services up under it
 	queued  []proxyStartRequest        // starts that came while stopping or launching
 	waiting []proxyDown                // answered once gone
 	upWait  []*actor.PID               // proxyups answered once launched
@@ -139,28 +141,13 @@ type Proxy struct {
 	// lost: by run, the starts a run that ended never reported, ended
 	// once its process exits (proxy_lost.go)
 	lost map[uint64]lostRun
-	// endedRun: the services of the run that ended last and their pids,
-	// for the log lines it wrote before its end that are read after it
-	// (proxy_loglines.go)
+	// endedRun: the names of the run that ended last, for the log lines
+	// it wrote before its end that are read after it (proxy_loglines.go)
 	endedRun endedRun
 	// unreaped: by run, the pipes of a run taken for gone before its
 	// process exited (its grace elapsed): their read ends are closed at
 	// its exit, as a reaped run's are at its end (pipeRun.closeReads)
 	unreaped map[uint64]*pipeRun
-	// lastPid: the pid of a service's process reported stopped, until
-	// its next start is sent: its last lines come on the log pipe, which
-	// the proxy may write after the status pipe's stopped (REFERENCE
-	// §4.4: logged with that pid). At most maxLastPids: they are needed
-	// for moments, and a service destroyed is never started again
-	lastPid map[string]int
-	// decls: the declaration (Tail.declare) of the service each name
-	// was last started for in this run: the lines the proxy forwards
-	// for that name are kept in that declaration's tail only (REFERENCE
-	// §6.4), not in a service of the name declared since (destroyed and
-	// declared again, not started under this proxy since). Missing (a
-	// run adopted by an upgrade, for a name no service has): kept in
-	// whichever is declared. At most maxLastPids, as lastPid
-	decls map[string]uint64
 	// alone: the services whose latest process of this run exited with
 	// no stop line sent for it, and no start line sent since: a stop of
 	// the service, down, sends the proxy that stop line
@@ -173,14 +160,11 @@ type Proxy struct {
 	mute proxyMute     // its status or log pipe closed while it runs (proxy_mute.go)
 }
 
-// maxLastPids bounds Proxy.lastPid.
-const maxLastPids = 1024
-
 func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File) *Proxy {
 	p := &Proxy{
 		opts: opts, cfg: cfg, files: files,
-		log:  opts.Log.WithField("proxy", cfg.Name),
-		svcs: map[string]proxiedRef{}, up: map[string]bool{}, pids: map[string]int{}, lastPid: map[string]int{}, decls: map[string]uint64{},
+		log:   opts.Log.WithField("proxy", cfg.Name),
+		names: newProxiedNames(), up: map[string]bool{},
 		alone:  map[string]bool{},
 		starts: map[string][]*proxiedStart{}, delivering: map[string]int{},
 	}
@@ -280,9 +264,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case proxyLogLine:
 		switch m.run {
 		case p.run:
-			p.logLine(m.line, p.svcs, p.pids, p.lastPid, p.decls)
+			p.logLine(m.line, p.names.byName)
 		case p.endedRun.run:
-			p.logLine(m.line, p.endedRun.svcs, p.endedRun.pids, p.endedRun.lastPid, p.endedRun.decls)
+			p.logLine(m.line, p.endedRun.names)
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
@@ -384,14 +368,9 @@ func (p *Proxy) startService(ctx actor.Context, m proxyStartRequest) {
 		return
 	}
 	ref := proxiedRef{pid: m.svc, attempt: m.attempt}
-	p.svcs[name], p.up[name] = ref, true
+	p.names.sent(name, ref, m.decl)
+	p.up[name] = true
 	delete(p.holds, name)
-	delete(p.pids, name)
-	delete(p.lastPid, name) // its lines from now on may be the new process's
-	if _, ok := p.decls[name]; !ok && len(p.decls) >= maxLastPids {
-		clear(p.decls) // names started long ago: theirs are kept in any declaration
-	}
-	p.decls[name] = m.decl
 	delete(p.alone, name) // a stop line from now on is this start's
 	sent := osproc.BootTicks()
 	for _, st := range p.starts[name] {
@@ -440,8 +419,8 @@ func (p *Proxy) serviceDown(ctx actor.Context, name string, retry time.Time) {
 // started under it (and the service's actor with it), and name them all
 // in every upgrade's state. A start of it makes the record again.
 func (p *Proxy) forgetIfGone(name string) {
-	if !p.up[name] && p.pids[name] == 0 && len(p.starts[name]) == 0 {
-		delete(p.svcs, name)
+	if !p.up[name] && p.names.of(name).pid == 0 && len(p.starts[name]) == 0 {
+		p.names.forget(name)
 	}
 }
 
@@ -490,7 +469,7 @@ func (p *Proxy) stopServices(ctx actor.Context, halt bool) {
 		return
 	}
 	for _, name := range slices.Sorted(maps.Keys(p.up)) {
-		ctx.Send(p.svcs[name].pid, messages.StopService{})
+		ctx.Send(p.names.of(name).ref.pid, messages.StopService{})
 	}
 	if p.state == proxyIsStopping {
 		for _, q := range p.queued {
@@ -587,12 +566,12 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		if p.delivering[name] > 0 {
 			continue // stopped by cfkd: its exit comes after the scan for its orphans
 		}
-		svc := p.svcs[name]
+		svc := p.names.of(name).ref
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt, muted: p.mute.muted})
 	}
 	p.mute = proxyMute{}
-	p.endedRun = endedRun{run: p.run - 1, svcs: p.svcs, pids: p.pids, lastPid: p.lastPid, decls: p.decls}
-	p.svcs, p.up, p.pids, p.lastPid, p.decls = map[string]proxiedRef{}, map[string]bool{}, map[string]int{}, map[string]int{}, map[string]uint64{}
+	p.endedRun = endedRun{run: p.run - 1, names: p.names.byName}
+	p.names, p.up = newProxiedNames(), map[string]bool{}
 	clear(p.alone) // a next run's process never ran theirs
 	p.starts = map[string][]*proxiedStart{}
 	p.answerDowns(ctx)
@@ -636,7 +615,7 @@ func (p *Proxy) takeBack(ctx actor.Context, name string) bool {
 		return false
 	}
 	st := list[len(list)-1] // the service's current start, if any
-	if st.left || st.pid != 0 || st.ref != p.svcs[name] || st.line == nil || !p.unqueue(ctx, st.line) {
+	if st.left || st.pid != 0 || st.ref != p.names.of(name).ref || st.line == nil || !p.unqueue(ctx, st.line) {
 		return false
 	}
 	p.starts[name] = list[:len(list)-1] // never answered: the proxy never read it

@@ -11,22 +11,19 @@ import (
 // logged (REFERENCE §4.1, §4.4).
 
 // endedRun is what the log lines of the run that ended last need: its
-// run, the services it was asked to start and their pids, as they were at
-// its end. A proxy's last lines (what a service died of, forwarded
-// before the proxy exited) are read once cfkd took its end: they were
-// dropped, a former run's.
+// run and its names (the services it was asked to start, their pids and
+// declarations), as they were at its end. A proxy's last lines (what a
+// service died of, forwarded before the proxy exited) are read once cfkd
+// took its end: they were dropped, a former run's.
 type endedRun struct {
-	run           uint64
-	svcs          map[string]proxiedRef
-	pids, lastPid map[string]int
-	decls         map[string]uint64
+	run   uint64
+	names map[string]*proxiedName
 }
 
 // logLine logs one `TYPE:SVCNAME:MESSAGE` line (REFERENCE §4.4): as the output
-// of service SVCNAME (with its pid), or of the proxy itself for `-`; svcs,
-// pids, lastPid and decls are those of the run that wrote it (the live
-// one's, or the endedRun's).
-func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid map[string]int, decls map[string]uint64) {
+// of service SVCNAME (with its pid), or of the proxy itself for `-`; names
+// are those of the run that wrote it (the live one's, or the endedRun's).
+func (p *Proxy) logLine(line string, names map[string]*proxiedName) {
 	l, err := proxywire.ParseLogLine(line)
 	if err != nil {
 		// once a second at most: a proxy that wrote raw lines on its
@@ -50,22 +47,26 @@ func (p *Proxy) logLine(line string, svcs map[string]proxiedRef, pids, lastPid m
 		p.opts.ServiceLog.WithFields(own).Log(lvl, l.Message)
 		return
 	}
-	if _, ok := svcs[l.Service]; !ok && pids[l.Service] == 0 && lastPid[l.Service] == 0 {
+	var n proxiedName
+	if e := names[l.Service]; e != nil {
+		n = *e
+	}
+	if !n.asked && n.pid == 0 && n.lastPid == 0 {
 		// a service this proxy was never asked to start (nor ran last):
 		// the line is the proxy's own, not that service's log and tail
 		p.opts.ServiceLog.WithFields(own).Log(lvl, fmt.Sprintf("for service '%s', not started under this proxy: %s", l.Service, l.Message))
 		return
 	}
 	fields := logrus.Fields{"category": "service." + l.Service + "." + l.Stream, "service": l.Service, "proxy": p.cfg.Name}
-	if pid := pids[l.Service]; pid != 0 {
-		fields["pid"] = pid
-	} else if pid := lastPid[l.Service]; pid != 0 {
-		fields["pid"] = pid // its last lines, come after its exit
+	if n.pid != 0 {
+		fields["pid"] = n.pid
+	} else if n.lastPid != 0 {
+		fields["pid"] = n.lastPid // its last lines, come after its exit
 	}
 	p.opts.ServiceLog.WithFields(fields).Log(lvl, l.Message)
 	// `command tail` (REFERENCE §4.4): of the declaration this run last
 	// started under that name, not one declared since (REFERENCE §6.4)
-	p.opts.tail.addOf(l.Service, decls[l.Service], []byte(l.Message))
+	p.opts.tail.addOf(l.Service, n.decl, []byte(l.Message))
 }
 
 // outputLogger logs what the proxy process writes on its own stdout and

@@ -30,7 +30,7 @@ func (p *Proxy) awaiting(name string) *proxiedStart {
 // reported says whether pid is a process the proxy reported started for
 // service name already, and has not reported stopped.
 func (p *Proxy) reported(name string, pid int) bool {
-	if p.pids[name] == pid {
+	if p.names.of(name).pid == pid {
 		return true
 	}
 	for _, st := range p.starts[name] {
@@ -139,7 +139,8 @@ func (p *Proxy) started(ctx actor.Context, m proxyReportedStarted) {
 	}
 	st.pid, st.unheld = m.pid, lostHandle(m)
 	p.startAnswered(ctx, st.seq)
-	p.pids[m.name] = m.pid
+	p.names.entry(m.name).pid = m.pid
+	p.names.tidy(m.name)
 	ctx.Send(st.ref.pid, proxyServiceStarted{attempt: st.ref.attempt, pid: m.pid, proc: m.proc, proxy: p.cfg.Name, from: p.self,
 		ended: ended})
 }
@@ -183,13 +184,7 @@ func (p *Proxy) stopped(ctx actor.Context, m proxyReportedStopped) {
 		}
 		return
 	}
-	if p.pids[m.name] == m.pid {
-		delete(p.pids, m.name)
-		if len(p.lastPid) >= maxLastPids {
-			clear(p.lastPid) // the lines of those exits came long ago
-		}
-		p.lastPid[m.name] = m.pid
-	}
+	p.names.exited(m.name, m.pid) // its last lines come with that pid
 	if !st.stopAsked && m.pid > 0 && len(p.starts[m.name]) == 0 {
 		// the latest process of the name exited with no stop line: the
 		// proxy keeps what it left until one comes (endLeftovers)

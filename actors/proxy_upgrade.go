@@ -368,7 +368,7 @@ func (p *Proxy) busy() error {
 		return fmt.Errorf("proxy '%s' is ending (it closed its %s pipe): try again", p.cfg.Name, w)
 	}
 	for name := range p.up {
-		if p.pids[name] == 0 {
+		if p.names.of(name).pid == 0 {
 			return fmt.Errorf("proxy '%s' is starting '%s': try again", p.cfg.Name, name)
 		}
 	}
@@ -387,8 +387,11 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 	if p.proc != nil {
 		px.Pid = p.proc.Pid
 	}
-	for name, ref := range p.svcs {
-		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: ref.attempt, Up: p.up[name], Pid: p.pids[name],
+	for name, n := range p.names.byName {
+		if !n.asked {
+			continue
+		}
+		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: n.ref.attempt, Up: p.up[name], Pid: n.pid,
 			Starts: exportStarts(p.starts[name])})
 	}
 	if p.upg.frozen && px.Running {
@@ -487,16 +490,13 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 			continue // declared no more, and no start of it carried
 		}
 		ref := proxiedRef{pid: pid, attempt: s.Attempt}
-		p.svcs[s.Name] = ref
-		if d := m.decls[s.Name]; d != 0 {
-			p.decls[s.Name] = d
-		}
+		n := p.names.entry(s.Name)
+		n.asked, n.ref = true, ref
+		p.names.setDecl(n, m.decls[s.Name])
 		if s.Up && pid != nil {
 			p.up[s.Name] = true
 		}
-		if s.Pid != 0 {
-			p.pids[s.Name] = s.Pid
-		}
+		n.pid = s.Pid
 		if len(s.Starts) > 0 {
 			p.starts[s.Name] = restoreStarts(pid, s.Starts, now)
 		} else if s.Starts == nil && s.Pid != 0 {
