@@ -197,7 +197,8 @@
 // not in that of a service declared again under its name),
 // and pushed to its followers; a proxied service's lines come from the
 // proxy actor's log pipe, kept in the ring of the declaration the proxy
-// last started under that name (proxiedName.decl). A Feed is a bounded queue: a push, made in the
+// last started under that name (proxiedName.decl, which an upgrade in
+// place carries: formerTailGen for a former declaration's). A Feed is a bounded queue: a push, made in the
 // publisher's goroutine (an actor, the output poller), appends under the
 // feed's lock and never waits; a reader that falls behind by more than its
 // Backlog is cut off and told how many lines it lost. `command events` and

@@ -30,7 +30,10 @@ import (
 // start whose process's exit the proxy has not reported crosses (state
 // version 7), a start the service gave up included, its pid awaited or
 // not: the new cfkd kills its late started and ends what its process
-// left, as this one would have (REFERENCE §4.5, §7.5).
+// left, as this one would have (REFERENCE §4.5, §7.5). So does the
+// declaration each name was last started for (ProxiedService.Decl): the
+// new cfkd keeps the lines of a name where this one would have
+// (REFERENCE §6.4).
 
 // ProxyTag is the osproc.Spec.Tag of a proxy process.
 func ProxyTag(name string) string { return "proxy:" + name }
@@ -57,7 +60,9 @@ type (
 		proc  *osproc.Process // nil: not running, or its exit is in px.Exits
 		files [3]*os.File     // cmd, status, log
 		svcs  map[string]*actor.PID
-		decls map[string]uint64 // the declarations of those services (Tail.declare)
+		// decls: by name, the declaration (Tail.declare) each was last
+		// started for, formerTailGen for a former one's (destroyed since)
+		decls map[string]uint64
 	}
 )
 
@@ -392,7 +397,7 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 			continue
 		}
 		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: n.ref.attempt, Up: p.up[name], Pid: n.pid,
-			Starts: exportStarts(p.starts[name])})
+			Decl: n.decl, Starts: exportStarts(p.starts[name])})
 	}
 	if p.upg.frozen && px.Running {
 		px.CmdFd, px.StatusFd, px.LogFd = upgrade.FdOf(p.pr.cmdW), upgrade.FdOf(p.pr.statusR), upgrade.FdOf(p.pr.logR)

@@ -95,8 +95,12 @@ func (c *Controller) restoreState(ctx actor.Context, m RestoreState) messages.Re
 	if c.opts.notifyShared != nil {
 		c.opts.notifyShared.DropInherited()
 	}
+	formerDecls := map[string]uint64{}
+	for _, svc := range st.Services {
+		formerDecls[svc.Config.Name] = svc.Decl
+	}
 	for _, p := range st.Proxies {
-		if err := c.restoreProxy(ctx, p, m.Files, pipes[ProxyTag(p.Config.Name)]); err != nil {
+		if err := c.restoreProxy(ctx, p, m.Files, pipes[ProxyTag(p.Config.Name)], formerDecls); err != nil {
 			return messages.ErrorReply(err)
 		}
 		delete(pipes, ProxyTag(p.Config.Name))
@@ -174,14 +178,28 @@ func (c *Controller) adopt(svc upgrade.Service, pid *actor.PID, tailGen uint64, 
 }
 
 // restoreProxy adopts a running proxy's process, output and pipes, and
-// hands the proxy actor its state.
-func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map[int]*os.File, out []osproc.FrozenPipe) error {
+// hands the proxy actor its state; formerDecls are the declarations of
+// the services in the former cfkd (upgrade.Service.Decl), by name.
+func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map[int]*os.File, out []osproc.FrozenPipe, formerDecls map[string]uint64) error {
 	e := c.proxies[px.Config.Name]
 	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}, decls: map[string]uint64{}}
 	for _, s := range px.Services {
-		if se := c.services[s.Name]; se != nil {
+		se := c.services[s.Name]
+		if se != nil {
 			m.svcs[s.Name] = c.servicePID(se)
-			m.decls[s.Name] = se.tailGen
+		}
+		switch {
+		case s.Decl == 0: // a former cfkd that did not carry it: the declaration of the name now, if any
+			if se != nil {
+				m.decls[s.Name] = se.tailGen
+			}
+		case se != nil && s.Decl == formerDecls[s.Name]:
+			m.decls[s.Name] = se.tailGen // the service declared now was the one started
+		default:
+			// started for a former declaration of its name (destroyed,
+			// declared anew or not since): the lines the proxy forwards
+			// for it are logged, not kept (REFERENCE §6.4)
+			m.decls[s.Name] = formerTailGen
 		}
 	}
 	if px.Running {

@@ -63,7 +63,13 @@ import (
 // said it as `Exited with error -1`, its last_exit `exit -1`. And a
 // service's declaration (Service.Decl) and the one each output pipe is
 // of (osproc.FrozenPipe.Owner): the lines of an orphan of a former
-// declaration of its name are not kept in its tail (REFERENCE §6.4).
+// declaration of its name are not kept in its tail (REFERENCE §6.4). And
+// the declaration a proxy last started each name for
+// (ProxiedService.Decl), whose tail keeps the lines it forwards for the
+// name (REFERENCE §6.4). Each only adds a field to version 8: a cfkd of
+// version 8 from before one was carried refuses a document that names it
+// at its check (an unknown field), before the exec, and reads one that
+// does not as before; nothing is taken wrongly, so the version stays.
 var StateVersion = "8"
 
 // OldestStateVersion is the oldest state document this build reads.
@@ -254,6 +260,15 @@ type ProxiedService struct {
 	Attempt uint64 `json:"attempt"`
 	Up      bool   `json:"up,omitempty"`
 	Pid     int    `json:"pid,omitempty"`
+	// Decl is the declaration (the old cfkd's Tail generation) of the
+	// service the name was last started for under this proxy: when it is
+	// not Service.Decl of the service of that name (destroyed, declared
+	// anew or not since), the lines the proxy forwards for the name are
+	// logged, not kept in the tail of the one declared now (REFERENCE
+	// §6.4). 0 from a cfkd before it was carried (state version 8
+	// too), or one past its bound: taken for the declaration of the name
+	// now.
+	Decl uint64 `json:"decl,omitempty"`
 	// Starts are its starts sent to the proxy whose process's exit the
 	// proxy has not reported yet, in the order sent (state version 7:
 	// never nil there; nil from an older cfkd, which did not carry them).

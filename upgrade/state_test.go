@@ -41,6 +41,8 @@ func sample() *State {
 
 func TestRoundTrip(t *testing.T) {
 	st := sample()
+	st.Proxies[0].Services = []ProxiedService{{Name: "web", Attempt: 1, Decl: 4, Starts: []ProxiedStart{}},
+		{Name: "old", Attempt: 1, Starts: []ProxiedStart{}}}
 	b, err := Encode(st)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +60,11 @@ func TestRoundTrip(t *testing.T) {
 	// (version 8, REFERENCE §6.4)
 	if got.Services[0].Decl != 2 || got.Pipes[0].Owner != 3 {
 		t.Errorf("decl %d, pipe's owner %d, want 2 and 3", got.Services[0].Decl, got.Pipes[0].Owner)
+	}
+	// the declaration a proxy last started a name for crosses (REFERENCE
+	// §6.4), written only when set (the service's and web's)
+	if ps := got.Proxies[0].Services; len(ps) != 2 || ps[0].Decl != 4 || ps[1].Decl != 0 || bytes.Count(b, []byte(`"decl":`)) != 2 {
+		t.Errorf("proxied services %+v, want web's declaration 4, none for old", ps)
 	}
 	// a proxy's exit with no status of an end crosses as reported
 	// (version 8, REFERENCE §4.3, §13.2), written only when set
