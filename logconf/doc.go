@@ -152,7 +152,9 @@
 //     on its next write. A rotator's close waits for its write under way
 //     (its lock): for one that does not return (a hung disk) a reload's
 //     close and reopen, and Close, wait abandonCut past closeGrace at
-//     most, and leave it to close when the write returns (a closed one's
+//     most (Apply and Close wait for all their files at once: that
+//     bound in all, not once per file), and leave it to close when the
+//     write returns (a closed one's
 //     loss said then by close, "up to N", not again by the flusher), so
 //     that neither a reload nor cfkd's end is held by it; the last
 //     close (the sink's closer, shutter) is for good, so the held write,

@@ -285,20 +285,37 @@ func (r *Router) Apply(cfg *Config) error {
 			s.refuse()
 		}
 	}
+	// the reopens and the closes are waited for all at once, closeGrace
+	// and abandonCut at most in all: one after the other, each a file
+	// that did not take its queue (a FIFO nobody reads) or whose write
+	// does not return (a hung disk) added its own, and N of them held
+	// the reload, applyMu and so the shutdown's drain N times that
+	// (REFERENCE §6.2); each says what it has to say, as alone
+	var wg sync.WaitGroup
+	reopened := make(map[*sink]bool, len(reopen))
 	for _, s := range reopen {
-		if err := s.reopen(); err != nil {
-			fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
-		}
+		reopened[s] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.reopen(); err != nil {
+				fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
+			}
+			s.release() // kept: as below, once its reopen is done
+		}()
 	}
 	for name, s := range old.sinks {
-		if st.sinks[name] != s {
-			r.closeReported(s)
-		} else {
-			// kept (stdout, stderr, a rotating file): the pipes held on
-			// it are routed anew, maybe elsewhere; held again if not
+		switch {
+		case st.sinks[name] != s:
+			wg.Add(1)
+			go func() { defer wg.Done(); r.closeReported(s) }()
+		case !reopened[s]:
+			// kept (stdout, stderr): the pipes held on it are routed
+			// anew, maybe elsewhere; held again if not
 			s.release()
 		}
 	}
+	wg.Wait()
 	return nil
 }
 
