@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/cfk/cfk/internal/nowait"
 	"github.com/cfk/cfk/upgrade"
 )
 
@@ -62,7 +63,7 @@ func rollbackStartHold() {
 		}
 		if !said {
 			said = true
-			fmt.Fprintf(os.Stderr, "cfkd: the test build holds the rollback's start while %s exists\n", file)
+			fmt.Fprintf(nowait.Stderr, "cfkd: the test build holds the rollback's start while %s exists\n", file)
 		}
 	}
 }

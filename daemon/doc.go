@@ -20,8 +20,11 @@
 // upgrade under way) is logged by the actor it answers to
 // (shutdownanswer.go) (a HUP or INT cfkd was
 // started with ignored, as by nohup, stays ignored: nohup.go); SIGUSR1
-// reloads the log configuration and the token files, checked again;
-// SIGPIPE is caught and
+// reloads the log configuration and the token files, checked again, on
+// a goroutine of its own, which says a refusal on stderr through
+// nowait.Stderr, as cfkd's every message there: a stderr that does not
+// take it holds that goroutine 1 s at most, not every later SIGUSR1 for
+// ever (REFERENCE §7.4); SIGPIPE is caught and
 // dropped, so that a stdout or stderr whose reader went away fails its
 // writes instead of ending cfkd (sigpipe.go).
 //

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cfk/cfk/internal/nowait"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/upgrade"
@@ -166,7 +167,7 @@ func (a *adoption) say(f Flags, msg string) {
 	}
 	a.log.Error(msg)
 	if !a.router.SyncWithin(2 * time.Second) { // bounded, as the upgrade's own
-		fmt.Fprintln(os.Stderr, msg)
+		fmt.Fprintln(nowait.Stderr, msg) // bounded (REFERENCE §7.4)
 	}
 }
 

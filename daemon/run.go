@@ -17,6 +17,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet"
+	"github.com/cfk/cfk/internal/nowait"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
@@ -598,8 +599,11 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 			} else if err != nil {
 				log.WithError(err).Error("log config not reloaded: keeping the old one")
 				// the kept destination may be the broken one (a file
-				// whose directory was removed): say it on stderr too
-				fmt.Fprintf(os.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
+				// whose directory was removed): say it on stderr too,
+				// bounded: a stderr that does not take it must not hold
+				// this goroutine, and every reload after it, for ever
+				// (REFERENCE §7.3, §7.4)
+				fmt.Fprintf(nowait.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
 			}
 			for _, t := range tokens {
 				reloadTokens(t, log)
@@ -645,7 +649,7 @@ func reloadTokens(tokens *rights.Store, log *logrus.Logger) {
 	if err != nil {
 		why := strings.TrimPrefix(err.Error(), "cfkd: ") // said once, first
 		log.WithField("error", why).Error("tokens not reloaded: keeping the old ones")
-		fmt.Fprintf(os.Stderr, "cfkd: tokens not reloaded: %s (keeping the old ones)\n", why)
+		fmt.Fprintf(nowait.Stderr, "cfkd: tokens not reloaded: %s (keeping the old ones)\n", why)
 		return
 	}
 	log.Infof("reloaded %d tokens from %s", t.Len(), tokens.Path())

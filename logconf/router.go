@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cfk/cfk/internal/nowait"
 	"github.com/cfk/cfk/internal/safepath"
 	"github.com/sirupsen/logrus"
 )
@@ -26,8 +27,13 @@ var ErrClosed = errors.New("logconf: router closed")
 type Router struct {
 	home            string
 	log, serviceLog *logrus.Logger
-	report          io.Writer // where write failures are reported
-	stdout, stderr  *sink     // shared by every state, never closed
+	// report is where write failures, and the closes' and reopens'
+	// messages, are said: cfkd's stderr, each write bounded
+	// (nowait.Stderr), so that a stderr that does not take them holds
+	// neither a flusher nor a reload (under applyMu) for ever, nor the
+	// shutdown's drain that waits for it (REFERENCE §6.2, §7.4)
+	report         io.Writer
+	stdout, stderr *sink // shared by every state, never closed
 
 	applyMu sync.Mutex // serialises Apply, Reload, DrainToClose and Close
 	// drained: DrainToClose ran (a shutdown): Apply and Reload return
@@ -161,7 +167,7 @@ func (st *state) resolveLines() {
 // stderr in the text format; the loggers' levels are left alone until then.
 func NewRouter(home string, log, serviceLog *logrus.Logger) *Router {
 	r := &Router{
-		home: home, log: log, serviceLog: serviceLog, report: os.Stderr,
+		home: home, log: log, serviceLog: serviceLog, report: nowait.Stderr,
 	}
 	r.stdout = &sink{name: "stdout", w: os.Stdout, notes: &r.dropNotes, failNote: r.failNote, tally: new(tally)}
 	r.stderr = &sink{name: "stderr", w: os.Stderr, notes: &r.dropNotes, failNote: r.failNote, tally: new(tally)}

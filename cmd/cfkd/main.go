@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/cfk/cfk/daemon"
 	"github.com/cfk/cfk/internal/earlysig"
@@ -12,15 +11,15 @@ import (
 	"github.com/cfk/cfk/upgrade"
 )
 
-// stderrBound bounds each of cfkd's writes to its stderr (a flag's
-// error, a start that fails, "cfkd stops: ...", the warnings of a
-// start): a pipe whose reader hangs, once full, held cfkd's exit for
-// ever (REFERENCE §7.4); past it the message is left unsaid there, and
-// those that follow while it waits are dropped.
-const stderrBound = time.Second
-
 func main() {
-	stderr := nowait.NewBounded(os.Stderr, stderrBound)
+	// each of cfkd's writes to its stderr (a flag's error, a start that
+	// fails, "cfkd stops: ...", the warnings of a start) waits
+	// nowait.StderrBound at most: a pipe whose reader hangs, once full,
+	// held cfkd's exit for ever (REFERENCE §7.4); past it the message is
+	// left unsaid there, and those that follow while it waits are
+	// dropped. The one writer that cfkd's other messages to its stderr
+	// (a reload's, a log destination's) go through too.
+	stderr := nowait.Stderr
 	if len(os.Args) > 1 && os.Args[1] == upgrade.CheckFlag {
 		earlysig.Release() // the check handles no signal
 		os.Exit(daemon.CheckUpgrade(os.Args[2:], os.Stdout, stderr))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"sync"
 	"time"
 )
@@ -73,3 +74,16 @@ func (b *Bounded) Write(p []byte) (int, error) {
 		return 0, ErrStalled
 	}
 }
+
+// StderrBound bounds each of cfkd's writes to its stderr (Stderr).
+const StderrBound = time.Second
+
+// Stderr is the process's stderr, each write bounded by StderrBound: the
+// one writer every message of cfkd's to its stderr goes through (a
+// flag's error, a start that fails, a reload's or a rollback's message,
+// a log destination's failure), so that a stderr whose reader hangs
+// costs the first of them StderrBound and those that follow nothing
+// while it waits, whoever writes them (REFERENCE §7.4). The `stderr`
+// log destination is not written through it: its writes are queued and
+// bounded as every destination's are (REFERENCE §6.2).
+var Stderr = NewBounded(os.Stderr, StderrBound)

@@ -14,5 +14,6 @@
 // non-blocking without changing it for the others that share it (cfkd's
 // stderr): each write waits a bound at most, and is left to go on past
 // it on a goroutine of its own; the writes that follow it are dropped
-// until it returns.
+// until it returns. Stderr is the one such writer to cfkd's stderr, that
+// every message of cfkd's there goes through, so that they all share it.
 package nowait
