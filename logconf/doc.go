@@ -115,7 +115,7 @@
 //     DrainToClose (a shutdown) is that wait done before Close, so that
 //     its caller can say the loss while cfkd's own destination takes
 //     records: it gives up on those that did not take their queue
-//     (sink.abandon): a file is closed then, and what they held is
+//     (sink.abandon, all at once): a file is closed then, and what they held is
 //     dropped and counted, the exact count returned for the caller to
 //     say, once (the flusher does not; at most that many for stdout,
 //     stderr and a file whose write does not return, whose close, a

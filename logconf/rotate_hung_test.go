@@ -184,3 +184,32 @@ func TestReloadWaitsForStuckRotatingFilesAllAtOnce(t *testing.T) {
 		})
 	}
 }
+
+// The shutdown's drain gives up on the rotating files whose writes do
+// not return (a hung disk) all at once: one after the other, each added
+// abandonCut past the drain's bound (2 s for 20), which held cfkd's exit
+// (REFERENCE §7.4). Each is named, its batch counted whole.
+func TestDrainGivesUpOnStuckRotatingFilesAllAtOnce(t *testing.T) {
+	const n = 20
+	f := newFixture(t)
+	_, sinks, release := hungRotatingFiles(t, f, n)
+	var given []Unwritten
+	start := time.Now()
+	// 1.5 s: the drain's 100 ms and abandonCut, and room for a loaded
+	// machine, below the 2.1 s of one after the other
+	within(t, 1500*time.Millisecond, "the drain", func() { given = f.r.DrainToClose(100 * time.Millisecond) })
+	t.Logf("the drain took %v", time.Since(start))
+	names := map[string]bool{}
+	for _, w := range given {
+		names[w.Destination] = true
+		if w.Exact || w.Records != 1 {
+			t.Errorf("%s: %d records (exact %v), want up to 1", w.Destination, w.Records, w.Exact)
+		}
+	}
+	for _, s := range sinks {
+		if !names[s.name] {
+			t.Errorf("%s is not given up on: %v", s.name, given)
+		}
+	}
+	release()
+}

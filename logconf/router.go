@@ -620,9 +620,23 @@ func (r *Router) DrainToClose(d time.Duration) []Unwritten {
 		drainBegins()
 	}
 	st := r.cur.Load()
+	given := drain(st, d)
+	// given up on all at once: each waits abandonCut (twice) at most for
+	// its close and its flusher, and one after the other N rotating
+	// files whose writes do not return (a hung disk) held the shutdown
+	// N times that past d (REFERENCE §7.4)
+	var wg sync.WaitGroup
+	for i := range given {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := &given[i]
+			w.Records, w.Exact = st.sinks[w.Destination].abandon(r.report)
+		}()
+	}
+	wg.Wait()
 	var out []Unwritten
-	for _, w := range drain(st, d) {
-		w.Records, w.Exact = st.sinks[w.Destination].abandon(r.report)
+	for _, w := range given {
 		if w.Records > 0 || !w.Exact { // none: it took them all meanwhile
 			out = append(out, w)
 		}
