@@ -369,6 +369,13 @@ const (
 	// no longer reach cfkd, REFERENCE §4.5): as EvProxyGone, its reason
 	// saying why.
 	EvProxyLogClosed
+	// An apply's restart of a service it changed (REFERENCE §1.4): as
+	// EvRestart for a run (starting or running: checked, then stopped
+	// and launched again), but an apply restarts only what is up and
+	// stays up: a service down, or stopping for an operator's stop, is
+	// left as it is, its next launch of the new declaration; one
+	// stopping for a restart is launched again once down, as by it.
+	EvApplyRestart
 	numEvents
 )
 
@@ -380,7 +387,7 @@ var eventNames = [...]string{
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
 	"stop before pid", "proxy stop heard", "launch cancelled", "proxy cancelled",
-	"proxy log closed",
+	"proxy log closed", "apply restart",
 }
 
 func (k EventKind) String() string {

@@ -200,6 +200,25 @@ var rowRestartWhenDown = row{"launch once down", "launched again once down; answ
 	s.wait(s.restartWait())
 }}
 
+// rowApplyRestartDown, rowApplyRestartStopping: an apply restarts the
+// services it changed that are up, and only those (REFERENCE §1.4): one
+// that is down has no run of the declaration it replaced, and one that
+// an operator's stop (stop, down) is taking down stays down: that stop
+// is honoured. Restart's row, rowRestartWhenDown, started it again once
+// down: an apply's restart that reached db after a `stop db` brought db
+// back up.
+var rowApplyRestartDown = row{"OK, nothing launched", "nothing runs: answered OK, idle; its next launch (a start, a backoff's retry) is of the new declaration", func(s *step) {
+	s.do(Reply{Req: s.ev.Req, Idle: true})
+}}
+
+var rowApplyRestartStopping = row{"OK, left to its stop", "stopping for an operator's stop, or for cfkd's own (not ready, a watchdog): answered OK, idle, nothing launched: the stop stands, and its next launch is of the new declaration; stopping for a restart: launched again once down, answered then, as restart; halted: as restart", func(s *step) {
+	if s.l.Want == WantRestart || s.l.Want.Halted() {
+		rowRestartWhenDown.do(s)
+		return
+	}
+	s.do(Reply{Req: s.ev.Req, Idle: true})
+}}
+
 // halt: down for good (destroy, shutdown).
 func (s *step) halt() {
 	s.l.Want = WantShutDown

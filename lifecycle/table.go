@@ -60,6 +60,9 @@ var cells = []struct {
 	{EvRestart, downAll, rowStart},
 	{EvRestart, launched, rowCheckForRestart},
 	{EvRestart, []messages.State{stopping}, rowRestartWhenDown},
+	{EvApplyRestart, downAll, rowApplyRestartDown},
+	{EvApplyRestart, launched, rowCheckForRestart},
+	{EvApplyRestart, []messages.State{stopping}, rowApplyRestartStopping},
 
 	{EvHalt, down, rowHaltDown},
 	{EvHalt, []messages.State{backoff}, rowHaltBackoff},

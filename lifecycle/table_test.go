@@ -108,7 +108,7 @@ func TestEveryPair(t *testing.T) {
 }
 
 func isRequest(k EventKind) bool {
-	return k <= EvHalt || k == EvSignal || k == EvAwait || k == EvStopBeforePid
+	return k <= EvHalt || k == EvSignal || k == EvAwait || k == EvStopBeforePid || k == EvApplyRestart
 }
 
 // TestRandomSequences drives lifecycles with random events, then brings
@@ -177,7 +177,11 @@ func (s *sim) randomEvent() {
 		if r.IntN(4) == 0 {
 			s.checkErr = errBoom
 		}
-		s.request(Event{Kind: EvRestart, Rolling: r.IntN(2) == 0})
+		k := EvRestart
+		if r.IntN(3) == 0 {
+			k = EvApplyRestart
+		}
+		s.request(Event{Kind: k, Rolling: r.IntN(2) == 0})
 	case 5, 6:
 		s.fire()
 	case 7, 8:
