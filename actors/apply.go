@@ -394,7 +394,7 @@ func (c *Controller) newServiceProps() *actor.Props {
 // with the restarts.
 func (c *Controller) applyPrune(run *applyRun) {
 	run.phase = "destroying"
-	c.applyEach(run, messages.VerbDestroy, run.prune, func() { c.applyRestart(run) })
+	c.applyEach(run, messages.VerbDestroy, verbMessage(messages.VerbDestroy), run.prune, func() { c.applyRestart(run) })
 }
 
 // applyRestart restarts the changed services that were up: all at once,
@@ -407,7 +407,16 @@ func (c *Controller) applyRestart(run *applyRun) {
 	if run.rolling { // as `command rollingrestart`: in the order requires sets
 		verb, run.phase = messages.VerbRollingRestart, "rolling restart"
 	}
-	c.applyEach(run, verb, run.restart, func() { c.applyUnseen(run) })
+	c.applyEach(run, verb, applyRestartMessage(run.rolling, false), run.restart, func() { c.applyUnseen(run) })
+}
+
+// applyRestartMessage is the message of an apply's restart (REFERENCE
+// §1.4): RestartService{Apply}, whose row restarts a run and leaves a
+// service down, or stopping for an operator's stop, as it is (§2.7).
+func applyRestartMessage(rolling, ifFormer bool) func(messages.RequestID) any {
+	return func(r messages.RequestID) any {
+		return messages.RestartService{Req: r, UntilRunning: rolling, IfFormer: ifFormer, Apply: true}
+	}
 }
 
 // applyUnseen restarts, each alone, the changed services the controller
@@ -422,10 +431,9 @@ func (c *Controller) applyUnseen(run *applyRun) {
 		c.applyFinish(run)
 		return
 	}
-	mk := func(r messages.RequestID) any {
-		return messages.RestartService{Req: r, UntilRunning: run.rolling, IfFormer: true}
-	}
+	mk := applyRestartMessage(run.rolling, true)
 	g := c.newGather(messages.VerbRestart, mk, nil, nil)
+	g.yields = true
 	run.phase, run.g = "restarting the services launched meanwhile", g
 	g.then = func(messages.Reply) {
 		run.g = nil
@@ -438,17 +446,20 @@ func (c *Controller) applyUnseen(run *applyRun) {
 	c.kick(g)
 }
 
-// applyEach runs verb on the services of es together, as the verb's
-// command does (REFERENCE §2.8: a destroy first brings down what requires
-// each, a restart takes along the dependents that run and waits for what
-// each requires), notes each failure, and calls then once all have
-// answered (at once when there are none).
-func (c *Controller) applyEach(run *applyRun, verb messages.Verb, es []*entry, then func()) {
+// applyEach runs verb, each service's message made by mk, on the
+// services of es together, as the verb's command does (REFERENCE §2.8: a
+// destroy first brings down what requires each, a restart takes along
+// the dependents that run and waits for what each requires), notes each
+// failure, and calls then once all have answered (at once when there are
+// none). Its restarts yield to the stops other requests planned
+// (gather.yields).
+func (c *Controller) applyEach(run *applyRun, verb messages.Verb, mk func(messages.RequestID) any, es []*entry, then func()) {
 	if len(es) == 0 {
 		then()
 		return
 	}
-	g := c.newGather(verb, verbMessage(verb), nil, nil)
+	g := c.newGather(verb, mk, nil, nil)
+	g.yields = verb != messages.VerbDestroy
 	run.g = g
 	g.asked = func(s *step) { c.applyAsked(run, s) }
 	g.then = func(messages.Reply) {

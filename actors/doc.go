@@ -52,7 +52,12 @@
 // (messages.PlanOf) and makes every declaration in one Receive, whole
 // configurations replacing the old ones; then, asynchronously, it destroys
 // the services the file leaves out (prune) and restarts the changed ones
-// that were up (all at once, or rolling), and answers the plan. The file
+// that were up (all at once, or rolling), and answers the plan. Its
+// restarts are RestartService{Apply} (the lifecycle's `apply restart`
+// row: a service down, or stopping for an operator's stop, is left as
+// it is), each asked only after a stop, down or destroy of its service
+// that another request planned and has not asked yet (gather.yields,
+// rerun.go): the stop of db waiting for app to end keeps db. The file
 // is compared with what each process up was started with: a change read
 // only at the stop or at the process's end (stopwait_secs, respawn_ ...),
 // a label, requires, or a run that is the file's already restarts

@@ -68,13 +68,19 @@ func (c *Controller) planned(s *step) {
 
 // park parks s, a step of g about to be asked, if it waits for its
 // service to run while another request's change of its run (changesRun)
-// is not asked yet; it reports whether it did.
+// is not asked yet; it reports whether it did. An apply's restart
+// (g.yields) is parked so behind a stop, down or destroy of its service
+// not asked yet (the `stop db` waiting for app, which requires db, to
+// end): asked after it, it finds db stopping for that stop, which its
+// row leaves to go down (REFERENCE §1.4, §2.7); asked before, it
+// stopped db beneath app and started it again, against the stop.
 func (c *Controller) park(g *gather, s *step) bool {
-	if changesRun(s.verb) || !s.required && !s.confirm {
+	yields := g.yields && changesRun(s.verb)
+	if !yields && (changesRun(s.verb) || !s.required && !s.confirm) {
 		return false
 	}
 	for _, r := range c.reruns[s.e] {
-		if r.decided || r.cancelled || waitsOn(r, s) {
+		if r.decided || r.cancelled || waitsOn(r, s) || yields && !stopsServices(r.verb) {
 			continue
 		}
 		s.parkedOn = r

@@ -204,6 +204,9 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 			return
 		}
 		e := ev{Kind: lifecycle.EvRestart, Req: m.Req, Rolling: m.UntilRunning, Proxy: m.Proxy}
+		if m.Apply {
+			e.Kind = lifecycle.EvApplyRestart
+		}
 		if s.lc.State == messages.Starting || s.lc.State == messages.Running {
 			// a start its declaration refuses is known before its
 			// process is stopped (REFERENCE §2.7): the process is kept;

@@ -57,6 +57,10 @@ type (
 		// nothing, unless the run, or the launch once its spec is built,
 		// is of a declaration other than the current one
 		IfFormer bool
+		// Apply: an apply's restart (REFERENCE §1.4): it restarts a run,
+		// and leaves a service down, or stopping for an operator's stop,
+		// as it is (the `apply restart` row, §2.7)
+		Apply bool
 		// Proxy: the proxy the service starts under, when it does not
 		// run: its start would run it, so a restart of an up service
 		// checks its launch too before the stop (REFERENCE §1.4)
