@@ -109,7 +109,8 @@
 // fork slot back, and the fork stays under way until the late reply,
 // whose child latefork.go registers and kills); a fork cfkd makes itself
 // holds the launch, and its fork slot, until the exec ends. Launch also
-// takes the `#!` line of the program it found, bounded the same way
+// takes the `#!` line of the program it found (under a shim, the
+// Spec.Program the shim execs, not the shell), bounded the same way
 // (crlfline.go): one that ends with "\r", a script saved with CRLF whose
 // interpreter is there, runs, and Process.CRLFLine says so, for the
 // caller to warn of (REFERENCE §2.1). The script's head is read once a

@@ -43,7 +43,8 @@ type Spec struct {
 	// LISTEN_PID shim of listen_sockets), execs in its turn: Launch looks
 	// it up as it does Argv[0], so that one not found or not executable
 	// is the launch's error, as without the wrapper, and not the
-	// wrapper's exit 127 once it ran (REFERENCE §2.1).
+	// wrapper's exit 127 once it ran (REFERENCE §2.1); Process.CRLFLine
+	// is its `#!` line, not the wrapper's.
 	Program string
 	// Setsid puts the child in a new session (and process group) that
 	// Signal targets as a whole.
@@ -369,29 +370,37 @@ func (l *Launcher) CheckProgram(spec Spec) error {
 	return err
 }
 
-// program looks up spec's shim (Program), if any, then its program
-// (Argv[0]) in the PATH of its environment, from its working directory,
-// through the cache if cachedOK: the path to execute, its crlf line
-// (lookPath's; "" when cached), and whether it came from the cache.
+// program looks up spec's program (Program under a shim, else Argv[0])
+// and, under a shim, the shim's (Argv[0]) in the PATH of its
+// environment, from its working directory, through the cache if
+// cachedOK: the path to execute (Argv[0]'s), whether it came from the
+// cache, and the `#!` line of the program run when it ends with "\r"
+// (the look-up's, or crlfLine's when the cache answered and nothing was
+// read): the script's, which the shim execs, not the shell's.
 func (l *Launcher) program(spec Spec, cachedOK bool) (path, crlf string, cached bool, err error) {
 	if spec.Program != "" {
-		if _, _, _, err := l.paths.lookupAs(spec.Program, spec.Env, spec.Dir, spec.Credential, cachedOK); err != nil {
+		ppath, pcrlf, pcached, err := l.paths.lookupAs(spec.Program, spec.Env, spec.Dir, spec.Credential, cachedOK)
+		if err != nil {
 			return "", "", false, err
 		}
+		if pcached {
+			pcrlf = crlfLine(ppath, spec.Dir)
+		}
+		path, _, cached, err = l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, cachedOK)
+		return path, pcrlf, cached, err
 	}
-	return l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, cachedOK)
-}
-
-// locate is Launch's program, through the cache, and the `#!` line of
-// the script found when it ends with "\r", for the caller to warn of
-// (Process.CRLFLine): read once a launch, by the look-up's interpreter
-// check, or, when the cache answered and nothing was read, by crlfLine.
-func (l *Launcher) locate(spec Spec) (path, crlf string, cached bool, err error) {
-	path, crlf, cached, err = l.program(spec, true)
+	path, crlf, cached, err = l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, cachedOK)
 	if err == nil && cached {
 		crlf = crlfLine(path, spec.Dir)
 	}
 	return path, crlf, cached, err
+}
+
+// locate is Launch's program, through the cache, and the `#!` line of
+// the script run when it ends with "\r", for the caller to warn of
+// (Process.CRLFLine): read once a launch (program).
+func (l *Launcher) locate(spec Spec) (path, crlf string, cached bool, err error) {
+	return l.program(spec, true)
 }
 
 // forked is the outcome of one fork: the process, the read ends of its
@@ -436,8 +445,12 @@ func (l *Launcher) fork(path, crlf string, cached bool, spec Spec, stdin *os.Fil
 		// run: an interpreter "/bin/sh\r") is the look-up's, not the
 		// gone one's (REFERENCE §2.1)
 		l.paths.forget(spec.Argv[0], spec.Env, spec.Dir, spec.Credential)
-		if path, f.crlf, _, lookErr = l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, false); lookErr == nil {
+		var again string
+		if path, again, _, lookErr = l.paths.lookupAs(spec.Argv[0], spec.Env, spec.Dir, spec.Credential, false); lookErr == nil {
 			pid, err = l.forkExec(path, spec.Argv, attr, onLate)
+		}
+		if spec.Program == "" { // a shim's is the script's, program's
+			f.crlf = again
 		}
 	}
 	// the files' numbers were taken with Fd(): they must not be closed by
