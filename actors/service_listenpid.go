@@ -1,6 +1,10 @@
 package actors
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/cfk/cfk/internal/cmdline"
 )
 
@@ -22,4 +26,47 @@ func (s *Service) warnShellListenPid(argv []string) {
 		how = "its command needs a shell, which runs it (/bin/sh -c)"
 	}
 	s.log.Warnf("%s: listen_sockets: %s: LISTEN_PID is the shell's pid; a program the shell forks rather than execs has its own, and its sd_listen_fds() ignores the sockets: write 'exec PROGRAM' in the command, or give a plain command or an array", s.cfg.Name, how)
+}
+
+// warnShimDropsEnv warns, at the start of a run whose command a shim
+// runs (umask, limit_nofile, listen_sockets: a /bin/sh that execs it,
+// REFERENCE §2.6), of the variables of env, its environment, whose names
+// are not a shell's (letters, digits and '_', not starting with a
+// digit): dash, Debian's /bin/sh, and busybox's sh drop them at their
+// start, so they never reach the command, as `spring.profiles.active`
+// or `my-var` of cfkd's own environment (add_env and env_file take only
+// a shell's names). The same command without the shim has them: the
+// declaration of a umask lost them silently. Only names: a value may be
+// a secret.
+func (s *Service) warnShimDropsEnv(env []string) {
+	var dropped []string
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if !shellName(k) && !slices.Contains(dropped, k) {
+			dropped = append(dropped, k)
+		}
+	}
+	if len(dropped) == 0 {
+		return
+	}
+	const most = 8
+	names := strings.Join(dropped[:min(len(dropped), most)], ", ")
+	if len(dropped) > most {
+		names += fmt.Sprintf(" and %d more", len(dropped)-most)
+	}
+	s.log.Warnf("%s: the variables %s of its environment do not reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'", s.cfg.Name, names)
+}
+
+// shellName says whether k is a name a shell keeps in its environment.
+func shellName(k string) bool {
+	if k == "" || (k[0] >= '0' && k[0] <= '9') {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c != '_' && (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
 }

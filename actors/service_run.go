@@ -107,6 +107,9 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	if len(spec.ExtraFiles) > 0 {
 		s.warnShellListenPid(shown)
 	}
+	if spec.Program != "" { // a shim runs it
+		s.warnShimDropsEnv(spec.Env)
+	}
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
 	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
 	launchPool.Schedule(func() {

@@ -1,0 +1,56 @@
+package actors
+
+import (
+	"strings"
+	"testing"
+)
+
+// REFERENCE §2.6: umask, limit_nofile and listen_sockets run the command
+// through a /bin/sh that execs it, and dash (Debian's /bin/sh) drops the
+// variables of its environment whose names are not a shell's: one of
+// cfkd's environment named `spring.profiles.active` reached the command
+// without umask and silently did not with it. The start now names them
+// (never their values); none is named without a shim, nor when every
+// name is a shell's.
+func TestShimDroppedVariablesWarn(t *testing.T) {
+	t.Parallel()
+	env := []string{"PATH=/usr/bin:/bin", "spring.profiles.active=prod", "my-var=secret", "_ok1=x", "1X=y"}
+	for _, c := range []struct {
+		name  string
+		env   []string
+		lines []string
+		warn  bool
+	}{
+		{"umask", env, []string{"service s cmd=server", "service s umask=027"}, true},
+		{"limit_nofile", env, []string{"service s cmd=server", "service s limit_nofile=100"}, true},
+		{"listen_sockets", env, []string{"service s cmd=server", "service s listen_sockets=web"}, true},
+		{"no shim", env, []string{"service s cmd=server"}, false},
+		{"shell names", []string{"PATH=/usr/bin:/bin", "_ok1=x"}, []string{"service s cmd=server", "service s umask=027"}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &logCapture{changed: make(chan struct{})}
+			r := newRig(t, captureLog(logs), func(o *Options) { o.Env = c.env })
+			r.bindLoopback("web")
+			r.ok(c.lines...)
+			r.okDone("command start service s", 1)
+			r.fake.waitLaunch(t, 1) // the warning comes before the launch
+			var got []string
+			for _, w := range logs.warnings() {
+				if strings.Contains(w, "do not reach") {
+					got = append(got, w)
+				}
+			}
+			if !c.warn {
+				if len(got) != 0 {
+					t.Fatalf("warned %q", got)
+				}
+				return
+			}
+			want := "warning: s: the variables spring.profiles.active, my-var, 1X of its environment do not reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'"
+			if len(got) != 1 || got[0] != want {
+				t.Fatalf("warned %q, want %q", got, want)
+			}
+		})
+	}
+}
