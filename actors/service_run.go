@@ -417,9 +417,9 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 
 // nofileFor is the start's error when c's limit_nofile raises the hard
 // limit above cfkd's (what the process inherits) and the process, run
-// as cred (nil: cfkd's identity), may not: only root with
-// CAP_SYS_RESOURCE may (setrlimit(2)), and a switch to another user
-// drops it; the shim's ulimit would fail at each launch (REFERENCE
+// as cred (nil: cfkd's identity), may not: the shell that sets it needs
+// CAP_SYS_RESOURCE (setrlimit(2)) after its execve (mayRaiseNofile), and
+// a switch to another user drops it; the shim's ulimit would fail at each launch (REFERENCE
 // §1.1). A getrlimit(2) and a capget(2): no wait. Under a proxy it is
 // not applied, so never refused.
 func nofileFor(c *messages.ServiceConfig, cred *syscall.Credential) error {
