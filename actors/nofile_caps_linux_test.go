@@ -24,7 +24,9 @@ func TestNofileCheckReadsTheShellsCapabilities(t *testing.T) {
 		caps capSets
 		want bool
 	}{
-		{"root, bounding and effective", true, capSets{effective: true, bounding: true}, true},
+		{"root, bounding and effective", true, capSets{effective: true, permitted: true, bounding: true}, true},
+		{"root under no_new_privs, bounding, not permitted", true, capSets{bounding: true, noNewPrivs: true}, false},
+		{"root under no_new_privs, bounding and permitted", true, capSets{permitted: true, bounding: true, noNewPrivs: true}, true},
 		{"root without it in its bounding set (a container's)", true, capSets{}, false},
 		{"root, bounding set, dropped from effective", true, capSets{bounding: true}, true},
 		{"root, effective, dropped from bounding", true, capSets{effective: true}, false},
@@ -45,7 +47,7 @@ func TestNofileCheckReadsTheShellsCapabilities(t *testing.T) {
 		t.Skip(err)
 	}
 	for _, l := range strings.Split(string(status), "\n") {
-		for field, got := range map[string]bool{"CapBnd:": readCaps(24).bounding, "CapAmb:": readCaps(24).ambient, "CapInh:": readCaps(24).inheritable, "CapEff:": readCaps(24).effective} {
+		for field, got := range map[string]bool{"CapBnd:": readCaps(24).bounding, "CapAmb:": readCaps(24).ambient, "CapInh:": readCaps(24).inheritable, "CapEff:": readCaps(24).effective, "CapPrm:": readCaps(24).permitted} {
 			if v, ok := strings.CutPrefix(l, field); ok {
 				n, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
 				if err != nil {

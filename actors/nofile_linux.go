@@ -14,7 +14,7 @@ import (
 // root may lack it there), and a shell of another uid gets only cfkd's
 // ambient set, so a cfkd of another user given the capability by its
 // file (setcap cap_sys_resource+ep) has it, and its shim does not. A
-// capget(2) and three prctl(2): no wait.
+// capget(2) and four prctl(2): no wait.
 func mayRaiseNofile() bool {
 	return raisesAfterExec(os.Geteuid() == 0, readCaps(unix.CAP_SYS_RESOURCE))
 }
@@ -22,7 +22,9 @@ func mayRaiseNofile() bool {
 // capSets says where cfkd's capability sets hold one capability, and
 // whether its root is without privilege (SECBIT_NOROOT).
 type capSets struct {
-	effective, inheritable, bounding, ambient, noRoot bool
+	effective, permitted, inheritable, bounding, ambient, noRoot bool
+	// noNewPrivs: an execve gains nothing cfkd's permitted set lacks
+	noNewPrivs bool
 }
 
 // raisesAfterExec says whether a program that a process with these sets
@@ -30,11 +32,12 @@ type capSets struct {
 // (capabilities(7), "Transformation of capabilities during execve()"):
 // as root (euid 0, without SECBIT_NOROOT) its permitted set is the
 // bounding set with the inheritable and ambient ones, and all of it
-// effective; as another uid, only the ambient set. cfkd's own effective
+// effective, but under no_new_privs only what cfkd's permitted set holds
+// (systemd's NoNewPrivileges=); as another uid, only the ambient set. cfkd's own effective
 // set says nothing of it.
 func raisesAfterExec(root bool, c capSets) bool {
 	if root && !c.noRoot {
-		return c.bounding || c.inheritable || c.ambient
+		return (c.bounding || c.inheritable || c.ambient) && (c.permitted || !c.noNewPrivs)
 	}
 	return c.ambient
 }
@@ -48,6 +51,7 @@ func readCaps(bit int) capSets {
 	if unix.Capget(&hdr, &data[0]) == nil {
 		mask := uint32(1) << (bit % 32)
 		c.effective = data[bit/32].Effective&mask != 0
+		c.permitted = data[bit/32].Permitted&mask != 0
 		c.inheritable = data[bit/32].Inheritable&mask != 0
 	}
 	if r, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(bit), 0, 0, 0); err == nil {
@@ -55,6 +59,9 @@ func readCaps(bit int) capSets {
 	}
 	if r, err := unix.PrctlRetInt(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, uintptr(bit), 0, 0); err == nil {
 		c.ambient = r == 1
+	}
+	if r, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0); err == nil {
+		c.noNewPrivs = r == 1
 	}
 	if r, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0); err == nil {
 		c.noRoot = r&(1<<secureNoRoot) != 0
