@@ -54,7 +54,11 @@ func (s *Service) warnShimDropsEnv(env []string) {
 	if len(dropped) > most {
 		names += fmt.Sprintf(" and %d more", len(dropped)-most)
 	}
-	s.log.Warnf("%s: the variables %s of its environment do not reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'", s.cfg.Name, names)
+	which := "the variables " + names + " of its environment do not"
+	if len(dropped) == 1 {
+		which = "the variable " + names + " of its environment does not"
+	}
+	s.log.Warnf("%s: %s reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'", s.cfg.Name, which)
 }
 
 // shellName says whether k is a name a shell keeps in its environment.
