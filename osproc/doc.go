@@ -104,8 +104,8 @@
 // on a hung mount fails the launch with an *nss.TimeoutError naming it,
 // one stat in flight per path). The child's own chdir and execve, which
 // a mount that hangs between that stat and the exec holds, are waited
-// for PathTimeout at most where the fork server forks (forkwait_linux.go:
-// the launch fails with an *nss.TimeoutError naming the exec, gives its
+// for PathTimeout at most where the fork server forks (a bound tests
+// shorten with SetForkTimeout; forkwait_linux.go: the launch fails with an *nss.TimeoutError naming the exec, gives its
 // fork slot back, and the fork stays under way until the late reply,
 // whose child latefork.go registers and kills); a fork cfkd makes itself
 // holds the launch, and its fork slot, until the exec ends. Launch also

@@ -33,8 +33,25 @@ import (
 // not one per retry of its service.
 
 // forkTimeout bounds each wait of a fork through the fork server: for a
-// free connection, then for the reply.
+// free connection, then for the reply; a Launcher's SetForkTimeout
+// replaces it for its own (tests shorten it).
 var forkTimeout = PathTimeout
+
+// wait is the bound of each wait of a fork through s: forkTimeout, or
+// what SetForkTimeout set.
+func (s *forkServer) wait() time.Duration {
+	if d := s.timeout.Load(); d > 0 {
+		return time.Duration(d)
+	}
+	return forkTimeout
+}
+
+// setTimeout replaces forkTimeout for s's forks (0: forkTimeout again).
+func (s *forkServer) setTimeout(d time.Duration) {
+	if s != nil {
+		s.timeout.Store(int64(max(d, 0)))
+	}
+}
 
 // lateKey is what a late reply's fork was of: a fork of the same is
 // refused at once while it is late.
@@ -49,14 +66,14 @@ func (k lateKey) String() string {
 	return fmt.Sprintf("exec of %s (cwd %s)", k.path, k.dir)
 }
 
-// takeConn takes a free connection, waiting forkTimeout at most for one;
-// the error is a *nss.TimeoutError.
-func (s *forkServer) takeConn(fork lateKey) (int, error) {
+// takeConn takes a free connection, waiting bound at most for one; the
+// error is a *nss.TimeoutError.
+func (s *forkServer) takeConn(fork lateKey, bound time.Duration) (int, error) {
 	s.mu.Lock()
 	for _, k := range s.late {
 		if k == fork {
 			s.mu.Unlock()
-			return 0, &nss.TimeoutError{Lookup: fork.String(), After: forkTimeout}
+			return 0, &nss.TimeoutError{Lookup: fork.String(), After: bound}
 		}
 	}
 	s.mu.Unlock()
@@ -65,24 +82,24 @@ func (s *forkServer) takeConn(fork lateKey) (int, error) {
 		return conn, nil
 	default:
 	}
-	if busy, ok := s.busy(true); !ok {
+	if busy, ok := s.busy(true, bound); !ok {
 		return 0, busy
 	}
-	t := time.NewTimer(forkTimeout)
+	t := time.NewTimer(bound)
 	defer t.Stop()
 	select {
 	case conn := <-s.conns:
 		return conn, nil
 	case <-t.C:
-		busy, _ := s.busy(false)
+		busy, _ := s.busy(false, bound)
 		return 0, busy
 	}
 }
 
-// busy is the error of a start that found no free connection. ok, when
-// asked (wait), says whether one may come back within forkTimeout: not
-// when every connection waits for a late reply.
-func (s *forkServer) busy(wait bool) (err error, ok bool) {
+// busy is the error of a start that found no free connection, after
+// bound. ok, when asked (wait), says whether one may come back within
+// bound: not when every connection waits for a late reply.
+func (s *forkServer) busy(wait bool, bound time.Duration) (err error, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var paths []string
@@ -99,14 +116,14 @@ func (s *forkServer) busy(wait bool) (err error, ok bool) {
 		}
 		what += fmt.Sprintf(", %d with execs that did not answer: %s", len(s.late), strings.Join(paths, ", "))
 	}
-	err = &nss.TimeoutError{Lookup: what + ")", After: forkTimeout}
+	err = &nss.TimeoutError{Lookup: what + ")", After: bound}
 	return err, wait && len(s.late) < cap(s.conns)
 }
 
-// reply waits forkTimeout at most for the reply on conn: inTime is false
-// when it did not come (nothing was read).
-func (s *forkServer) reply(conn int) (rep forkReply, err error, inTime bool) {
-	deadline := time.Now().Add(forkTimeout)
+// reply waits bound at most for the reply on conn: inTime is false when
+// it did not come (nothing was read).
+func (s *forkServer) reply(conn int, bound time.Duration) (rep forkReply, err error, inTime bool) {
+	deadline := time.Now().Add(bound)
 	fds := []unix.PollFd{{Fd: int32(conn), Events: unix.POLLIN}}
 	for {
 		left := time.Until(deadline)

@@ -210,7 +210,7 @@ func TestForkConnectionWaitIsBounded(t *testing.T) {
 	begin := time.Now()
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.takeConn(fork)
+		_, err := s.takeConn(fork, s.wait())
 		done <- err
 	}()
 	var err error
@@ -228,7 +228,7 @@ func TestForkConnectionWaitIsBounded(t *testing.T) {
 	}
 	forkTimeout = time.Minute
 	go func() { s.conns <- 7 }()
-	if conn, err := s.takeConn(fork); conn != 7 || err != nil {
+	if conn, err := s.takeConn(fork, s.wait()); conn != 7 || err != nil {
 		t.Fatalf("takeConn: %d, %v; want 7, the connection given back", conn, err)
 	}
 }

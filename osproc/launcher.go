@@ -495,6 +495,15 @@ func (l *Launcher) ForkServerPid() int {
 	return l.server.pid
 }
 
+// SetForkTimeout sets how long a launch waits for the fork server, for a
+// free connection and then for its reply, before it is given up as
+// cfkd's trouble (REFERENCE §2.1: an exec that does not answer): 5 s
+// (PathTimeout) until set, and again once set to 0. cfkd never sets it:
+// tests shorten it. A launch under way keeps the bound it began with.
+func (l *Launcher) SetForkTimeout(d time.Duration) {
+	l.server.setTimeout(d)
+}
+
 // forkExec forks and execs through the fork server when there is one
 // (spawn_linux.go), else in cfkd.
 func (l *Launcher) forkExec(path string, argv []string, attr *syscall.ProcAttr, onLate func(pid int, err error)) (int, error) {

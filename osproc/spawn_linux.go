@@ -108,6 +108,9 @@ type forkServer struct {
 	mu     sync.Mutex
 	late   map[int]lateKey
 	closed bool // stop closed the connections: a late one is its waiter's to close
+
+	// timeout, when above 0, replaces forkTimeout (SetForkTimeout)
+	timeout atomic.Int64
 }
 
 // startForkServer starts the helper with n connections, as a plain fork
@@ -185,7 +188,8 @@ func (s *forkServer) closeConns() {
 // forkExec asks the helper for the fork. served is false when it could not
 // be asked: the caller forks itself.
 //
-// Each of its waits is bounded by forkTimeout (forkwait_linux.go): for a
+// Each of its waits is bounded by forkTimeout, or SetForkTimeout's
+// (forkwait_linux.go): for a
 // free connection, then for the helper's reply. A reply that does not
 // come in time (the child hangs in its chdir or execve, on a hung mount)
 // is a *lateFork: nothing is known of a child yet, the connection stays
@@ -215,8 +219,8 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 	for i, f := range attr.Files {
 		fds[i] = int(f)
 	}
-	fork := lateKey{path: path, dir: attr.Dir}
-	conn, err := s.takeConn(fork)
+	fork, bound := lateKey{path: path, dir: attr.Dir}, s.wait()
+	conn, err := s.takeConn(fork, bound)
 	if err != nil {
 		return 0, err, true // nothing sent: nothing forked
 	}
@@ -225,10 +229,10 @@ func (s *forkServer) forkExec(path string, argv []string, attr *syscall.ProcAttr
 		s.died(err)
 		return 0, nil, false // not received: nothing was forked
 	}
-	rep, err, inTime := s.reply(conn)
+	rep, err, inTime := s.reply(conn, bound)
 	if !inTime {
 		s.wentLate(conn, fork, onLate)
-		return 0, &lateFork{&nss.TimeoutError{Lookup: fork.String(), After: forkTimeout}}, true
+		return 0, &lateFork{&nss.TimeoutError{Lookup: fork.String(), After: bound}}, true
 	}
 	s.conns <- conn
 	return s.outcome(rep, err)

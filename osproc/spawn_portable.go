@@ -4,6 +4,7 @@ package osproc
 
 import (
 	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -19,6 +20,9 @@ func (s *forkServer) forkExec(string, []string, *syscall.ProcAttr, func(int, err
 }
 
 func (s *forkServer) exited(syscall.WaitStatus) {}
+
+// setTimeout: no fork server, no wait for one.
+func (s *forkServer) setTimeout(time.Duration) {}
 
 func (s *forkServer) stop() {}
 
