@@ -26,6 +26,27 @@ func (h handleEnded) Handle(pid, parent int) (*osproc.Process, error) {
 	return h.fakeLauncher.Handle(pid, parent)
 }
 
+// warningsWith are c's warnings (warnings) that hold sub.
+func (c *logCapture) warningsWith(sub string) []string {
+	var out []string
+	for _, w := range c.warnings() {
+		if strings.Contains(w, sub) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// oneWarning fails t unless c has one warning that holds sub, want (none
+// at all when want is "").
+func (c *logCapture) oneWarning(t *testing.T, sub, want string) {
+	t.Helper()
+	got := c.warningsWith(sub)
+	if want == "" && len(got) != 0 || want != "" && (len(got) != 1 || got[0] != want) {
+		t.Fatalf("warned %q, want %q", got, want)
+	}
+}
+
 // warnings are the entries of c at warning level or above.
 func (c *logCapture) warnings() []string {
 	c.mu.Lock()

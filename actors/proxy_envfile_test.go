@@ -37,39 +37,37 @@ func TestProxiedServiceGetsItsEnvFile(t *testing.T) {
 	r.reply("start", start)
 }
 
-// user= and group= are ignored under a proxy (REFERENCE §1.1): a service
+// What the start line of a proxy cannot carry is ignored under a proxy
+// (REFERENCE §1.1), and each start says so: user= and group= (a service
 // declared user=nobody under one ran as cfkd's user, root, and nothing
-// said so. Each start under a proxy now warns.
-func TestProxiedUserIgnoredWarns(t *testing.T) {
+// said so), umask= and limit_nofile=.
+func TestProxiedIgnoredAttributesWarn(t *testing.T) {
 	t.Parallel()
-	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs))
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s")
-	r.ok("service s user=nobody")
-	r.startFirstProxied(proxies, "s", 501)
-	if e := logs.wait(t, "s: user and group are ignored under a proxy: proxy p runs it as its own user"); e.Level != logrus.WarnLevel {
-		t.Fatalf("logged at %v, want a warning", e.Level)
-	}
-}
-
-// umask= and limit_nofile= are ignored under a proxy (REFERENCE §1.1):
-// the start line has neither, and each start under a proxy says so, as
-// for user=.
-func TestProxiedUmaskIgnoredWarns(t *testing.T) {
-	t.Parallel()
-	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs))
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	r.declareProxied(nil, "s")
-	r.ok("service s umask=077", "service s limit_nofile=100")
-	r.startFirstProxied(proxies, "s", 501)
-	for _, want := range []string{"s: umask is ignored under a proxy: proxy p runs it with its own", "s: limit_nofile is ignored under a proxy: proxy p runs it with its own"} {
-		if e := logs.wait(t, want); e.Level != logrus.WarnLevel {
-			t.Fatalf("%q logged at %v, want a warning", want, e.Level)
-		}
+	for _, c := range []struct {
+		name  string
+		lines []string
+		want  []string
+	}{
+		{"user", []string{"service s user=nobody"}, []string{"s: user and group are ignored under a proxy: proxy p runs it as its own user"}},
+		{"umask and limit_nofile", []string{"service s umask=077", "service s limit_nofile=100"}, []string{
+			"s: umask is ignored under a proxy: proxy p runs it with its own",
+			"s: limit_nofile is ignored under a proxy: proxy p runs it with its own"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			logs := &logCapture{changed: make(chan struct{})}
+			r := newRig(t, captureLog(logs))
+			r.setAutoTerm()
+			proxies := r.playProxies()
+			r.declareProxied(nil, "s")
+			r.ok(c.lines...)
+			r.startFirstProxied(proxies, "s", 501)
+			for _, want := range c.want {
+				if e := logs.wait(t, want); e.Level != logrus.WarnLevel {
+					t.Fatalf("%q logged at %v, want a warning", want, e.Level)
+				}
+			}
+		})
 	}
 }
 
