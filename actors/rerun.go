@@ -21,7 +21,12 @@ import (
 // start, and migrate ran again beside app. A stop, down or destroy
 // planned and not asked (the down of db waiting for app to be down
 // first) parks such a wait likewise (changesRun): the up it sends then
-// comes after the down, and starts db again once down.
+// comes after the down, and starts db again once down. An apply's
+// restart (gather.yields), a change itself, is parked too: behind a stop,
+// down or destroy of its service planned and not asked yet (the `stop
+// db` waiting for app to end), so that it finds db stopping for that
+// stop, which its `apply restart` row leaves to go down (REFERENCE
+// §1.4, §2.7).
 //
 // Invariants:
 //   - reruns holds, by service, the steps planned and not decided that
@@ -30,7 +35,8 @@ import (
 //     then, unless decided or cancelled meanwhile: a parked step waits
 //     for a decision, never for a reply, so a restart cancelled by a stop
 //     or failed for what it requires releases them too;
-//   - a step is never parked on a restart that waits, through the steps
+//   - a step is never parked on a change (a restart; a stop, down or
+//     destroy) that waits, through the steps
 //     before it and the steps they are parked on, for that step: two
 //     requests never wait for each other (it goes on unparked, as
 //     before);
