@@ -264,9 +264,9 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 	case proxyLogLine:
 		switch m.run {
 		case p.run:
-			p.logLine(m.line, p.names.byName)
+			p.logLine(m.line, &p.names)
 		case p.endedRun.run:
-			p.logLine(m.line, p.endedRun.names)
+			p.logLine(m.line, &p.endedRun.names)
 		}
 		freeSlot(m.slot)
 	case proxyBadStatus:
@@ -570,7 +570,7 @@ func (p *Proxy) gone(ctx actor.Context, reaped bool) {
 		ctx.Send(svc.pid, proxyStopped{attempt: svc.attempt, muted: p.mute.muted})
 	}
 	p.mute = proxyMute{}
-	p.endedRun = endedRun{run: p.run - 1, names: p.names.byName}
+	p.endedRun = endedRun{run: p.run - 1, names: p.names}
 	p.names, p.up = newProxiedNames(), map[string]bool{}
 	clear(p.alone) // a next run's process never ran theirs
 	p.starts = map[string][]*proxiedStart{}

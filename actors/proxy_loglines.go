@@ -17,13 +17,13 @@ import (
 // took its end: they were dropped, a former run's.
 type endedRun struct {
 	run   uint64
-	names map[string]*proxiedName
+	names proxiedNames
 }
 
 // logLine logs one `TYPE:SVCNAME:MESSAGE` line (REFERENCE §4.4): as the output
 // of service SVCNAME (with its pid), or of the proxy itself for `-`; names
 // are those of the run that wrote it (the live one's, or the endedRun's).
-func (p *Proxy) logLine(line string, names map[string]*proxiedName) {
+func (p *Proxy) logLine(line string, names *proxiedNames) {
 	l, err := proxywire.ParseLogLine(line)
 	if err != nil {
 		// once a second at most: a proxy that wrote raw lines on its
@@ -47,10 +47,7 @@ func (p *Proxy) logLine(line string, names map[string]*proxiedName) {
 		p.opts.ServiceLog.WithFields(own).Log(lvl, l.Message)
 		return
 	}
-	var n proxiedName
-	if e := names[l.Service]; e != nil {
-		n = *e
-	}
+	n := names.of(l.Service)
 	if !n.asked && n.pid == 0 && n.lastPid == 0 {
 		// a service this proxy was never asked to start (nor ran last):
 		// the line is the proxy's own, not that service's log and tail
