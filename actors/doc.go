@@ -84,7 +84,13 @@
 // listen_sockets as fds 3, 4, ... with LISTEN_FDS/LISTEN_FDNAMES and a
 // /bin/sh shim that sets LISTEN_PID to the service's own pid (a start
 // whose command is a shell's script with no exec warns: the program the
-// shell forks has another pid, service_listenpid.go); a
+// shell forks has another pid, service_listenpid.go). The same shim
+// sets umask and limit_nofile, which a fork/exec cannot give one child
+// (shimOf, REFERENCE §2.6); a start under it names the variables of its
+// environment the shell drops (warnShimDropsEnv), and a hard limit
+// above cfkd's that the shell may not raise, as its capabilities after
+// its execve say (nofile_linux.go), is the start's error (nofileFor),
+// not a launch that exits 126 each time. A
 // ready=exec: probe gets no socket, and none of those three variables
 // (service_ready.go); a ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine

@@ -420,7 +420,7 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 // as cred (nil: cfkd's identity), may not: the shell that sets it needs
 // CAP_SYS_RESOURCE (setrlimit(2)) after its execve (mayRaiseNofile), and
 // a switch to another user drops it; the shim's ulimit would fail at each launch (REFERENCE
-// §1.1). A getrlimit(2) and a capget(2): no wait. Under a proxy it is
+// §1.1). A getrlimit(2), a capget(2) and four prctl(2): no wait. Under a proxy it is
 // not applied, so never refused.
 func nofileFor(c *messages.ServiceConfig, cred *syscall.Credential) error {
 	_, hard, ok := messages.ParseNofile(c.LimitNofile)
