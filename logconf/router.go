@@ -301,20 +301,17 @@ func (r *Router) Apply(cfg *Config) error {
 	reopened := make(map[*sink]bool, len(reopen))
 	for _, s := range reopen {
 		reopened[s] = true
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := s.reopen(); err != nil {
 				fmt.Fprintf(r.report, "cfkd: closing log destination %s: %v\n", s.name, err)
 			}
 			s.release() // kept: as below, once its reopen is done
-		}()
+		})
 	}
 	for name, s := range old.sinks {
 		switch {
 		case st.sinks[name] != s:
-			wg.Add(1)
-			go func() { defer wg.Done(); r.closeReported(s) }()
+			wg.Go(func() { r.closeReported(s) })
 		case !reopened[s]:
 			// kept (stdout, stderr): the pipes held on it are routed
 			// anew, maybe elsewhere; held again if not
@@ -627,12 +624,10 @@ func (r *Router) DrainToClose(d time.Duration) []Unwritten {
 	// N times that past d (REFERENCE §7.4)
 	var wg sync.WaitGroup
 	for i := range given {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			w := &given[i]
 			w.Records, w.Exact = st.sinks[w.Destination].abandon(r.report)
-		}()
+		})
 	}
 	wg.Wait()
 	var out []Unwritten
@@ -678,15 +673,13 @@ func (r *Router) Close() error {
 		errs []error
 	)
 	for _, s := range st.sinks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			if err := s.close(); err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("closing log destination %s: %w", s.name, err))
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	// what is queued for the terminal, unless it is stalled
 	for _, s := range []*sink{r.stdout, r.stderr} {
