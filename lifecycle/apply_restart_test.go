@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/messages"
 )
@@ -47,6 +48,28 @@ func TestApplyRestartLeavesAStopToItsEnd(t *testing.T) {
 	req = s.request(Event{Kind: EvApplyRestart})
 	if s.replies[req] != 1 || s.errs[req] != nil || s.l.State != messages.Stopped || len(s.launched) != 1 {
 		t.Fatalf("apply restart when stopped: %+v, replies %d %v, launches %d", s.l, s.replies[req], s.errs[req], len(s.launched))
+	}
+
+	// stopping for cfkd's own reason while wanted up (a watchdog), with
+	// no respawn_on_fail: launched again once down, as restart; left to
+	// that stop, it ended in fail and the new declaration never ran
+	p := testPolicy()
+	p.Watchdog, p.RespawnOnFail = 2*time.Second, false
+	s = newSim(t, p, 1)
+	s.request(Event{Kind: EvStart})
+	s.fire() // startwait: running, its watchdog armed
+	if s.l.State != messages.Running || s.l.Timer != TimerWatchdog {
+		t.Fatalf("not running with its watchdog: %+v", s.l)
+	}
+	s.fire() // no ping: stopping, a crash to be
+	if s.l.State != messages.Stopping || s.l.Want != WantUp {
+		t.Fatalf("watchdog: %+v", s.l)
+	}
+	req = s.request(Event{Kind: EvApplyRestart})
+	s.exit(syscall.WaitStatus(syscall.SIGABRT))
+	s.settle()
+	if s.l.State != messages.Starting || s.replies[req] != 1 || s.errs[req] != nil || len(s.launched) != 2 {
+		t.Fatalf("apply restart during a watchdog's stop: %+v, replies %d %v, launches %d; want launched again", s.l, s.replies[req], s.errs[req], len(s.launched))
 	}
 
 	// stopping for a restart: launched again once down, answered then

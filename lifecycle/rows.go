@@ -211,8 +211,11 @@ var rowApplyRestartDown = row{"OK, nothing launched", "nothing runs: answered OK
 	s.do(Reply{Req: s.ev.Req, Idle: true})
 }}
 
-var rowApplyRestartStopping = row{"OK, left to its stop", "stopping for an operator's stop, or for cfkd's own (not ready, a watchdog): answered OK, idle, nothing launched: the stop stands, and its next launch is of the new declaration; stopping for a restart: launched again once down, answered then, as restart; halted: as restart", func(s *step) {
-	if s.l.Want == WantRestart || s.l.Want.Halted() {
+var rowApplyRestartStopping = row{"OK, left to its stop", "stopping for an operator's stop: answered OK, idle, nothing launched: the stop stands, and its next launch is of the new declaration; stopping for a restart, or for cfkd's own while wanted up (not ready, a watchdog): launched again once down, answered then, as restart; halted: as restart", func(s *step) {
+	// wanted up, stopped by cfkd itself (not ready in time, a watchdog):
+	// no operator asked it down, and it ended in fail, not launched
+	// again without respawn_on_fail, the apply's new declaration never run
+	if s.l.Want == WantRestart || s.l.Want == WantUp || s.l.Want.Halted() {
 		rowRestartWhenDown.do(s)
 		return
 	}
