@@ -23,6 +23,7 @@ func TestLimitNofile(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		t.Fatal(err)
 	}
+	hard := uint64(lim.Max) // int64 on FreeBSD
 	h := newHarness(t)
 	line := func(name string) string {
 		t.Helper()
@@ -49,33 +50,33 @@ func TestLimitNofile(t *testing.T) {
 	// launch's exit 126, §1.1): the shell's refusal then says nothing of
 	// the capability cfkd's check reads, and where cfkd's hard limit is
 	// fs.nr_open already (a container's 1048576) none is tried
-	above := lim.Max + 1000
+	above := hard + 1000
 	nrOpen := kernelNrOpen(t)
 	if nrOpen != 0 && above > nrOpen {
 		above = nrOpen
 	}
 	mayRaise := exec.Command("sh", "-c", fmt.Sprintf("ulimit -H -n %d", above)).Run() == nil
 	h.ok("service up "+show, fmt.Sprintf("service up limit_nofile=%d", above))
-	if above <= lim.Max {
-		t.Logf("cfkd's hard limit %d is fs.nr_open's: no raise tried", lim.Max)
+	if above <= hard {
+		t.Logf("cfkd's hard limit %d is fs.nr_open's: no raise tried", hard)
 	} else if mayRaise {
 		h.ok("command start service up")
 		if want := fmt.Sprintf("%d %d ", above, above); !strings.HasPrefix(line("up"), want) {
 			t.Fatalf("up: want %q", want)
 		}
 	} else {
-		h.fails("command start service up", fmt.Sprintf("Service 'up' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which cfkd may not raise (it needs root with CAP_SYS_RESOURCE)", above, lim.Max))
+		h.fails("command start service up", fmt.Sprintf("Service 'up' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which cfkd may not raise (it needs root with CAP_SYS_RESOURCE)", above, hard))
 	}
 	if os.Geteuid() != 0 {
 		return
 	}
-	above = lim.Max + 1000 // refused before any launch: fs.nr_open is not reached
+	above = hard + 1000 // refused before any launch: fs.nr_open is not reached
 	nobody, err := user.Lookup("nobody")
 	if err != nil {
 		t.Skip("no user nobody")
 	}
 	h.ok("service nb "+show, "service nb user=nobody", fmt.Sprintf("service nb limit_nofile=%d", above))
-	h.fails("command start service nb", fmt.Sprintf("Service 'nb' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which a process of uid %s may not raise", above, lim.Max, nobody.Uid))
+	h.fails("command start service nb", fmt.Sprintf("Service 'nb' cannot start: limit_nofile: its hard limit %d is above cfkd's, %d, which a process of uid %s may not raise", above, hard, nobody.Uid))
 	h.expectNone("nb", Starting, 0)
 }
 
