@@ -76,13 +76,13 @@ func TestReloadDoesNotWaitForAStuckRotatingFile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			_, release := hungRotatingFile(t, f, "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n")
+			s, release := hungRotatingFile(t, f, "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n")
 			within(t, closeGrace+5*time.Second, "the reload", func() { f.apply(t, tc.next) })
 			if got := f.reported(); !strings.Contains(got, tc.said) {
 				t.Errorf("reported %q, want %q", got, tc.said)
 			}
 			within(t, closeGrace+5*time.Second, "the drain after the reload", func() { f.r.DrainToClose(100 * time.Millisecond) })
-			release()
+			settleHung(t, f, []*sink{s}, release)
 		})
 	}
 }
@@ -142,6 +142,29 @@ func hungRotatingFiles(t *testing.T, f *fixture, n int) (text string, sinks []*s
 	return text, sinks, release
 }
 
+// settleHung ends a test of hungRotatingFiles: it lets the held writes
+// go on, closes the router, and waits until every file is closed for
+// good. A close or a reopen left to end once its write returns runs on
+// past the test otherwise, and a rotator that finds its path gone (the
+// TempDir's removal, as logrotate's move) opens it again: the removal
+// then failed, `directory not empty`.
+func settleHung(t *testing.T, f *fixture, sinks []*sink, release func()) {
+	t.Helper()
+	release()
+	f.r.Close()
+	waitFor(t, "every file closed for good", func() bool {
+		for _, s := range sinks {
+			s.rot.mu.Lock()
+			shut := s.rot.shut && s.rot.f == nil
+			s.rot.mu.Unlock()
+			if !shut {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // A reload that keeps or drops several rotating files whose writes do
 // not return (a hung disk) waits for them all at once, a second and a
 // moment in all, not that for each in turn (5.5 s for 5), holding the
@@ -180,7 +203,7 @@ func TestReloadWaitsForStuckRotatingFilesAllAtOnce(t *testing.T) {
 			if c := strings.Count(got, tc.said); c != n {
 				t.Errorf("%q said %d times, want %d; reported:\n%s", tc.said, c, n, got)
 			}
-			release()
+			settleHung(t, f, sinks, release)
 		})
 	}
 }
@@ -211,5 +234,5 @@ func TestDrainGivesUpOnStuckRotatingFilesAllAtOnce(t *testing.T) {
 			t.Errorf("%s is not given up on: %v", s.name, given)
 		}
 	}
-	release()
+	settleHung(t, f, sinks, release)
 }
