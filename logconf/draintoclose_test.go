@@ -2,7 +2,6 @@ package logconf
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -167,22 +166,11 @@ func TestReloadDuringDrainToCloseIsRefused(t *testing.T) {
 // The write is held here by holding that lock, as the write does.
 func TestDrainToCloseDoesNotWaitForAStuckRotatingFile(t *testing.T) {
 	f := newFixture(t)
-	path := filepath.Join(f.home, "svc.log")
-	f.apply(t, "cfkd = file:cfkd.log\nservices = file:"+path+"\nmax_size_mb = 1\n")
-	s := f.r.cur.Load().sinks["file:"+path]
-	if s == nil || s.rot == nil {
-		t.Fatalf("no rotating destination for %s", path)
-	}
-	s.rot.mu.Lock() // the write under way
-	var once sync.Once
-	release := func() { once.Do(s.rot.mu.Unlock) }
-	t.Cleanup(release)
-	go f.r.ServiceLine("w", "out", 7, []byte("never taken")) // written inline, or by the flusher: held
-	waitFor(t, "the line held in its write", func() bool { return s.unwritten() > 0 })
+	s, release := hungRotatingFile(t, f, "cfkd = file:cfkd.log\nservices = file:svc.log\nmax_size_mb = 1\n")
 	var w []Unwritten
 	within(t, 5*time.Second, "DrainToClose", func() { w = f.r.DrainToClose(100 * time.Millisecond) })
-	if len(w) != 1 || w[0].Destination != "file:"+path || w[0].Records == 0 {
-		t.Errorf("DrainToClose gave up on %+v, want %s with its record", w, path)
+	if len(w) != 1 || w[0].Destination != s.name || w[0].Records == 0 {
+		t.Errorf("DrainToClose gave up on %+v, want %s with its record", w, s.name)
 	}
-	release()
+	settleHung(t, f, []*sink{s}, release)
 }
