@@ -15,7 +15,9 @@ import (
 func TestUmask(t *testing.T) {
 	h := newHarness(t)
 	h.ok("socket web host=127.0.0.1", "socket web service=0", "command bind web")
-	h.ok(`service m cmd=sh -c 'echo "$(umask)"'`, "service m umask=27", "command start service m")
+	// m runs on after its line: status shows running_cmd of a process
+	// that runs (the harness's shutdown ends it)
+	h.ok(`service m cmd=sh -c 'echo "$(umask)"; exec sleep 100'`, "service m umask=27", "command start service m")
 	if e := h.expectLine("m's umask", func(e *logrus.Entry) bool { return e.Data["service"] == "m" }); e.Message != "0027" {
 		t.Fatalf("umask %q, want 0027", e.Message)
 	}
