@@ -401,19 +401,21 @@ func parseQsize(attr, v string) (Value, error) {
 // with or without a leading 0 (`0660`, `660`), 0 to 0777 (no setuid,
 // setgid or sticky bit), stored as four digits (`0660`).
 func parseMode(attr, v string) (Value, error) {
-	n, err := strconv.ParseUint(v, 8, 32)
-	if err != nil || n > 0o777 || !octalRe.MatchString(v) {
-		return Value{}, invalidValue(attr, v, "octal permission bits 0 to 0777, like 0660")
-	}
-	return Value{Str: fmt.Sprintf("%04o", n)}, nil
+	return parseOctalBits(attr, v, "octal permission bits 0 to 0777, like 0660")
 }
 
 // parseUmask reads a umask (REFERENCE §1.1): octal, as supervisord's
 // umask= and systemd's UMask= take it, kept as 4 digits (022: 0022).
 func parseUmask(attr, v string) (Value, error) {
+	return parseOctalBits(attr, v, "an octal umask 0 to 0777, like 0022")
+}
+
+// parseOctalBits reads 1 to 4 octal digits, 0 to 0777, stored as four
+// (`660`: `0660`); want is the error's.
+func parseOctalBits(attr, v, want string) (Value, error) {
 	n, err := strconv.ParseUint(v, 8, 32)
 	if err != nil || n > 0o777 || !octalRe.MatchString(v) {
-		return Value{}, invalidValue(attr, v, "an octal umask 0 to 0777, like 0022")
+		return Value{}, invalidValue(attr, v, want)
 	}
 	return Value{Str: fmt.Sprintf("%04o", n)}, nil
 }
