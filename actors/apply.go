@@ -394,7 +394,7 @@ func (c *Controller) newServiceProps() *actor.Props {
 // with the restarts.
 func (c *Controller) applyPrune(run *applyRun) {
 	run.phase = "destroying"
-	c.applyEach(run, messages.VerbDestroy, verbMessage(messages.VerbDestroy), run.prune, func() { c.applyRestart(run) })
+	c.applyEach(run, c.newGather(messages.VerbDestroy, verbMessage(messages.VerbDestroy), nil, nil), run.prune, func() { c.applyRestart(run) })
 }
 
 // applyRestart restarts the changed services that were up: all at once,
@@ -407,16 +407,19 @@ func (c *Controller) applyRestart(run *applyRun) {
 	if run.rolling { // as `command rollingrestart`: in the order requires sets
 		verb, run.phase = messages.VerbRollingRestart, "rolling restart"
 	}
-	c.applyEach(run, verb, applyRestartMessage(run.rolling, false), run.restart, func() { c.applyUnseen(run) })
+	c.applyEach(run, c.applyRestartGather(verb, run.rolling, false), run.restart, func() { c.applyUnseen(run) })
 }
 
-// applyRestartMessage is the message of an apply's restart (REFERENCE
-// §1.4): RestartService{Apply}, whose row restarts a run and leaves a
-// service down, or stopping for an operator's stop, as it is (§2.7).
-func applyRestartMessage(rolling, ifFormer bool) func(messages.RequestID) any {
-	return func(r messages.RequestID) any {
+// applyRestartGather is the gather of an apply's restarts (REFERENCE
+// §1.4): each RestartService{Apply}, whose row restarts a run and leaves
+// a service down, or stopping for an operator's stop, as it is (§2.7),
+// and each yielding to the stops other requests planned (gather.yields).
+func (c *Controller) applyRestartGather(verb messages.Verb, rolling, ifFormer bool) *gather {
+	g := c.newGather(verb, func(r messages.RequestID) any {
 		return messages.RestartService{Req: r, UntilRunning: rolling, IfFormer: ifFormer, Apply: true}
-	}
+	}, nil, nil)
+	g.yields = true
+	return g
 }
 
 // applyUnseen restarts, each alone, the changed services the controller
@@ -431,9 +434,7 @@ func (c *Controller) applyUnseen(run *applyRun) {
 		c.applyFinish(run)
 		return
 	}
-	mk := applyRestartMessage(run.rolling, true)
-	g := c.newGather(messages.VerbRestart, mk, nil, nil)
-	g.yields = true
+	g := c.applyRestartGather(messages.VerbRestart, run.rolling, true)
 	run.phase, run.g = "restarting the services launched meanwhile", g
 	g.then = func(messages.Reply) {
 		run.g = nil
@@ -441,25 +442,22 @@ func (c *Controller) applyUnseen(run *applyRun) {
 		c.applyFinish(run)
 	}
 	for _, e := range run.unseen {
-		c.newStep(g, e, messages.VerbRestart, mk, true)
+		c.newStep(g, e, messages.VerbRestart, g.mk, true)
 	}
 	c.kick(g)
 }
 
-// applyEach runs verb, each service's message made by mk, on the
-// services of es together, as the verb's command does (REFERENCE §2.8: a
-// destroy first brings down what requires each, a restart takes along
-// the dependents that run and waits for what each requires), notes each
-// failure, and calls then once all have answered (at once when there are
-// none). Its restarts yield to the stops other requests planned
-// (gather.yields).
-func (c *Controller) applyEach(run *applyRun, verb messages.Verb, mk func(messages.RequestID) any, es []*entry, then func()) {
+// applyEach runs g, a gather of the apply's destroys or its restarts
+// (applyRestartGather), on the services of es together, as the verb's
+// command does (REFERENCE §2.8: a destroy first brings down what
+// requires each, a restart takes along the dependents that run and waits
+// for what each requires), notes each failure, and calls then once all
+// have answered (at once when there are none).
+func (c *Controller) applyEach(run *applyRun, g *gather, es []*entry, then func()) {
 	if len(es) == 0 {
 		then()
 		return
 	}
-	g := c.newGather(verb, mk, nil, nil)
-	g.yields = verb != messages.VerbDestroy
 	run.g = g
 	g.asked = func(s *step) { c.applyAsked(run, s) }
 	g.then = func(messages.Reply) {
