@@ -12,11 +12,19 @@ const (
 )
 
 // appOnDB applies db and app, app requiring db, and starts app (db with
-// it): both run.
+// it): both run, and end at their SIGTERM.
 func appOnDB(t *testing.T) *rig {
 	t.Helper()
-	r := newRig(t)
+	r := appOnDBHeld(t)
 	r.setAutoTerm()
+	return r
+}
+
+// appOnDBHeld is appOnDB whose processes end only when the test makes
+// them (fake.exit).
+func appOnDBHeld(t *testing.T) *rig {
+	t.Helper()
+	r := newRig(t)
 	r.applyOK("", depsDB+depsApp, "+ app", "+ db")
 	r.okDone("command start service app", 1)
 	r.expectSeq("db", starting, running)

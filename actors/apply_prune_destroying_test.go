@@ -14,11 +14,7 @@ import (
 // planned as the apply without it is.
 func TestApplyPruneRequiringAServiceBeingDestroyed(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.applyOK("", depsDB+depsApp, "+ app", "+ db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
+	r := appOnDBHeld(t)
 	db, app := r.fake.waitLaunch(t, 1).Pid, r.fake.waitLaunch(t, 2).Pid
 	destroy := r.async("command destroy service db") // app first, then db
 	r.expectSeq("app", stopping)

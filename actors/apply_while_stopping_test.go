@@ -18,11 +18,7 @@ import (
 // back up against the operator's stop.
 func TestApplyLeavesToAStopWhatItWaitsToStop(t *testing.T) {
 	t.Parallel()
-	r := newRig(t)
-	r.applyOK("", depsDB+depsApp, "+ app", "+ db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting, running)
+	r := appOnDBHeld(t)
 	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
 
 	stop := r.async("command stop service db")

@@ -33,15 +33,7 @@ func TestApplyLeavesToAStopWhatItWaitsToStop(t *testing.T) {
 		return c.status("db")[1] == "running" && c.status("app")[1] == "running"
 	})
 
-	stopper := d.dial()
-	stopped := make(chan error, 1)
-	go func() {
-		r, err := stopper.try("command stop service db")
-		if err == nil {
-			err = r.Err
-		}
-		stopped <- err
-	}()
+	stopped := d.async("command stop service db")
 	c.until("app stopping", func() bool { return c.status("app")[1] == "stopping" })
 	out, errs, code := d.ctl("", "apply", after)
 	if code != 0 || out != "~ db: cmd\n" {

@@ -240,6 +240,22 @@ func (c *client) until(what string, cond func() bool) {
 }
 
 // try is do without failing the test (for goroutines).
+// async sends line on a connection of its own and answers, once its
+// reply comes, the error of either (nil for an OK): a request that
+// waits (a stop for a slow end) while the test goes on beside it.
+func (d *daemon) async(line string) <-chan error {
+	c := d.dial()
+	done := make(chan error, 1)
+	go func() {
+		r, err := c.try(line)
+		if err == nil {
+			err = r.Err
+		}
+		done <- err
+	}()
+	return done
+}
+
 func (c *client) try(line string) (messages.Reply, error) {
 	if err := protocol.WriteRequest(c.conn, line); err != nil {
 		return messages.Reply{}, err

@@ -25,15 +25,7 @@ service app requires=db
 	d.ctlOK("", "start", "db")
 	c.until("db running", func() bool { return c.status("db")[1] == "running" })
 
-	stopper := d.dial()
-	stopped := make(chan error, 1)
-	go func() {
-		r, err := stopper.try("command stop service db")
-		if err == nil {
-			err = r.Err
-		}
-		stopped <- err
-	}()
+	stopped := d.async("command stop service db")
 	c.until("db stopping", func() bool { return c.status("db")[1] == "stopping" })
 	_, errs, code := d.ctl("", "start", "db", "app")
 	if err := <-stopped; err != nil {

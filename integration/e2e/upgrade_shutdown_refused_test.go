@@ -36,14 +36,7 @@ func TestUpgradeCheckRefusesTermSaysSo(t *testing.T) {
 	c := d.dial()
 	c.ok("service a cmd=sleep 1000", "command start service a")
 	c.until("a running", func() bool { return c.status("a")[1] == "running" })
-	answer := make(chan error, 1)
-	go func() {
-		r, err := d.dial().try("command upgrade " + script)
-		if err == nil {
-			err = r.Err
-		}
-		answer <- err
-	}()
+	answer := d.async("command upgrade " + script)
 	end := time.Now().Add(deadline)
 	for {
 		if _, err := os.Stat(started); err == nil {
