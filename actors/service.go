@@ -98,6 +98,9 @@ type Service struct {
 	// (REFERENCE §2.9: the service's, its user's HOME and env_file
 	// included); nil for another readiness, or after an upgrade in place
 	probeRun *osproc.Spec
+	// shimSaid is the last warning of the variables its shim drops, and
+	// of which declaration: said once a declaration (warnShimDropsEnv)
+	shimSaid shimWarning
 	// oversizeSaid is when a notify datagram of the service over
 	// notify.MaxDatagram was last logged (once in oversizeEvery at most)
 	oversizeSaid time.Time

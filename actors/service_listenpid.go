@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/cfk/cfk/internal/cmdline"
+	"github.com/cfk/cfk/messages"
+	"github.com/sirupsen/logrus"
 )
 
 // warnShellListenPid warns, at the start of a run given listen_sockets
@@ -30,15 +32,20 @@ func (s *Service) warnShellListenPid(argv []string) {
 
 // warnShimDropsEnv warns, at the start of a run whose command a shim
 // runs (umask, limit_nofile, listen_sockets: a /bin/sh that execs it,
-// REFERENCE §2.6), of the variables of env, its environment, whose names
-// are not a shell's (letters, digits and '_', not starting with a
-// digit): dash, Debian's /bin/sh, and busybox's sh drop them at their
-// start, so they never reach the command, as `spring.profiles.active`
-// or `my-var` of cfkd's own environment (add_env and env_file take only
-// a shell's names). The same command without the shim has them: the
-// declaration of a umask lost them silently. Only names: a value may be
-// a secret.
-func (s *Service) warnShimDropsEnv(env []string) {
+// REFERENCE §2.6), of the variables of env, the shell's environment,
+// whose names are not a shell's (letters, digits and '_', not starting
+// with a digit): dash, Debian's /bin/sh, and busybox's sh drop them at
+// their start, so they never reach the command, as
+// `spring.profiles.active` or `my-var` of cfkd's own environment
+// (add_env and env_file take only a shell's names); and of lost, those
+// underShim could not hand it (an OPTIND dash refuses). The same command
+// without the shim has them: the declaration of a umask lost them
+// silently. Only names: a value may be a secret. Said once a
+// declaration: not again at each retry of a crash loop, but again for
+// another declaration (a line, an apply that changes it), or when what
+// it says changes (an env_file's OPTIND), and by a new cfkd after an
+// upgrade in place.
+func (s *Service) warnShimDropsEnv(env, lost []string) {
 	var dropped []string
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
@@ -46,7 +53,16 @@ func (s *Service) warnShimDropsEnv(env []string) {
 			dropped = append(dropped, k)
 		}
 	}
+	var why []string
+	if len(dropped) > 0 {
+		why = append(why, "drops a variable whose name is not made of letters, digits and '_'")
+	}
+	if len(lost) > 0 { // OPTIND alone
+		why = append(why, "fails at its start with an OPTIND that is not a number from 0 to 2147483647, so cfkd leaves it out")
+	}
+	dropped = append(dropped, lost...)
 	if len(dropped) == 0 {
+		s.shimSaid = shimWarning{} // none: a warning to come is said
 		return
 	}
 	const most = 8
@@ -58,7 +74,18 @@ func (s *Service) warnShimDropsEnv(env []string) {
 	if len(dropped) == 1 {
 		which = "the variable " + names + " of its environment does not"
 	}
-	s.log.Warnf("%s: %s reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'", s.cfg.Name, which)
+	msg := fmt.Sprintf("%s: %s reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) %s", s.cfg.Name, which, strings.Join(why, ", and "))
+	if said := (shimWarning{cfg: s.cfg, msg: msg}); said != s.shimSaid {
+		s.shimSaid = said
+		s.log.Log(logrus.WarnLevel, msg)
+	}
+}
+
+// shimWarning is what warnShimDropsEnv said last, and of which
+// declaration.
+type shimWarning struct {
+	cfg *messages.ServiceConfig
+	msg string
 }
 
 // shellName says whether k is a name a shell keeps in its environment.

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -107,8 +108,10 @@ func (s *Service) fork(ctx actor.Context, attempt uint64, cred *syscall.Credenti
 	if len(spec.ExtraFiles) > 0 {
 		s.warnShellListenPid(shown)
 	}
-	if spec.Program != "" { // a shim runs it
-		s.warnShimDropsEnv(spec.Env)
+	if spec.Program != "" { // a shim runs it: its environment is the shell's
+		var lost []string
+		spec.Argv, spec.Env, lost = underShim(s.cfg, len(spec.ExtraFiles) > 0, shown, spec.Env)
+		s.warnShimDropsEnv(spec.Env, lost)
 	}
 	s.forking = s.cfg // the spec's sockets: an unbind waits for forkDone
 	self, root, l := s.self, ctx.ActorSystem().Root, s.opts.Launcher
@@ -321,7 +324,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	}
 	vars := s.lastVars()
 	shown, exec, program := argv, argv, ""
-	if shim := shimOf(c, len(extra) > 0); shim != "" {
+	if shim := shimOf(c, len(extra) > 0, nil); shim != "" { // underShim's at the launch
 		exec, program = append([]string{"/bin/sh", "-c", shim}, argv...), argv[0]
 	}
 	// Env is withoutManagerVars's already (withDefaults)
@@ -481,18 +484,25 @@ func (s *Service) lastVars() []messages.EnvVar {
 	return vars
 }
 
-// listenPidShim runs the command (its "$0" "$@") with LISTEN_PID set to
-// the pid the command will have: the shell's own, kept through exec.
-// sd_listen_fds(3) checks it; a fork/exec cannot set it from outside.
-const listenPidShim = `LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"`
+// execShimmed ends every shim: the command exec'd, its pid the shell's.
+const execShimmed = `exec "$0" "$@"`
+
+// listenPidSet sets LISTEN_PID to the pid the command will have: the
+// shell's own, kept through exec. sd_listen_fds(3) checks it; a
+// fork/exec cannot set it from outside.
+const listenPidSet = `LISTEN_PID=$$; export LISTEN_PID`
+
+// listenPidShim runs the command (its "$0" "$@") with LISTEN_PID set.
+const listenPidShim = listenPidSet + "; " + execShimmed
 
 // shimOf is the shell text that runs the command (its "$0" "$@") with
 // what a fork/exec cannot set in the child (REFERENCE §2.6): its limit
 // of open files and its umask (Go's fork/exec gives a child neither, and
 // cfkd's own are its whole process's, shared by every fork), and
-// LISTEN_PID (listen: its sockets passed). "" when none is needed: the
-// command is exec'd itself.
-func shimOf(c *messages.ServiceConfig, listen bool) string {
+// LISTEN_PID (listen: its sockets passed); then it sets back the
+// variables of restore (underShim). "" when none is needed: the command
+// is exec'd itself.
+func shimOf(c *messages.ServiceConfig, listen bool, restore []string) string {
 	var sh []string
 	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
 		// the soft limit first when it lowers it (it must stay at most
@@ -506,9 +516,78 @@ func shimOf(c *messages.ServiceConfig, listen bool) string {
 		return ""
 	}
 	if listen {
-		return strings.Join(append(sh, listenPidShim), "; ")
+		sh = append(sh, listenPidSet)
 	}
-	return strings.Join(append(sh, `exec "$0" "$@"`), "; ")
+	for _, k := range restore {
+		// last, IFS too: nothing after it is split. `command`: a shell
+		// that refuses the value (bash's readonly PPID) goes on without
+		// it rather than exit
+		sh = append(sh, fmt.Sprintf(`command export %s="$%s%s" 2>/dev/null; unset %s%s`, k, shimSaved, k, shimSaved, k))
+	}
+	return strings.Join(append(sh, execShimmed), "; ")
+}
+
+// shellSets are the variables a shell sets at its start whatever its
+// environment says, and passes on so (REFERENCE §2.6): dash's IFS is
+// " \t\n", its OPTIND 1, its PPID its parent's pid, and its PWD its
+// working directory unless the PWD it got names it by an absolute path;
+// a PWD it got none of it adds.
+var shellSets = []string{"IFS", "OPTIND", "PPID", "PWD"}
+
+// shimSaved prefixes the names under which the shim gets the variables
+// of shellSets, to set them back (underShim).
+const shimSaved = "CFK_SHIM_"
+
+// underShim returns the argv and the environment that run argv, with
+// env, under the shim of c (listen: with LISTEN_PID, shimOf), and the
+// variables of env that do not reach the command through it for their
+// value (lost); argv and env themselves when c needs no shim. The
+// variables of shellSets reach the shell under other names (shimSaved),
+// and it sets them back before it execs the command: through the
+// environment, never the shim's argv, which any user may read
+// (/proc/PID/cmdline), as a value may be a secret. An OPTIND that is no
+// number dash takes is left out: dash fails at its start with it (exit
+// 2, "Illegal number"), at every launch.
+func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec, shEnv, lost []string) {
+	if shimOf(c, listen, nil) == "" {
+		return argv, env, nil
+	}
+	var restore, saved []string
+	shEnv = make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		switch {
+		case !slices.Contains(shellSets, k):
+			shEnv = append(shEnv, kv)
+		case slices.Contains(restore, k) || slices.Contains(lost, k):
+		case k == "OPTIND" && !dashNumber(v):
+			lost = append(lost, k)
+		default:
+			restore, saved = append(restore, k), append(saved, shimSaved+kv)
+		}
+	}
+	if len(restore) > 0 {
+		// one entry a name: a variable of the service's named so is the shim's
+		shEnv = append(withoutVars(shEnv, prefixed(shimSaved, restore)), saved...)
+	}
+	return append([]string{"/bin/sh", "-c", shimOf(c, listen, restore)}, argv...), shEnv, lost
+}
+
+// prefixed returns the names with prefix before each.
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
+// dashNumber says whether dash takes v as OPTIND's value (its number():
+// a decimal of strtoimax(3), blanks around it, from 0 to INT_MAX).
+func dashNumber(v string) bool {
+	const blank = " \t\n\v\f\r"
+	n, err := strconv.ParseInt(strings.TrimRight(strings.TrimLeft(v, blank), blank), 10, 64)
+	return err == nil && n >= 0 && n <= math.MaxInt32
 }
 
 // socket returns the bound socket name (nil for ""), or why there is none.
