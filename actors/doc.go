@@ -86,13 +86,17 @@
 // whose command is a shell's script with no exec warns: the program the
 // shell forks has another pid, service_listenpid.go). The same shim
 // sets umask and limit_nofile, which a fork/exec cannot give one child
-// (shimOf, REFERENCE §2.6); a start under it names the variables of its
-// environment the shell drops (warnShimDropsEnv), and a hard limit
-// above cfkd's that the shell may not raise, as its capabilities after
-// its execve say (nofile_linux.go), is the start's error (nofileFor),
-// not a launch that exits 126 each time. A
-// ready=exec: probe gets no socket, and none of those three variables
-// (service_ready.go); a ready=tcp: probe whose connection went to one of
+// (shimOf, REFERENCE §2.6); the variables the shell sets at its start
+// whatever its environment says (IFS, OPTIND, PPID, PWD) it gets under
+// other names and sets back (underShim); a start under it names, once a
+// declaration, the variables of its environment the shell drops
+// (warnShimDropsEnv), and a hard limit above cfkd's that the shell may
+// not raise, as its capabilities after its execve say
+// (nofile_linux.go), is the start's error (nofileFor), not a launch that
+// exits 126 each time. A ready=exec: probe runs through the same shim
+// (the run's umask and limit_nofile, not LISTEN_PID: probeShim), gets no
+// socket, and none of those three variables (service_ready.go); a
+// ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine
 // (service_ready_held.go). The controller also keeps the names of the
 // declared sockets (bound or not; a socket is never forgotten), sent to

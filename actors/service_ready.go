@@ -61,12 +61,17 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 	case messages.ReadyHTTP:
 		check = func(c context.Context) error { return httpReady(c, target) }
 	case messages.ReadyExec:
+		rc := s.runCfg // the run's umask and limit_nofile
+		if rc == nil {
+			rc = s.cfg
+		}
 		if run := s.probeRun; run != nil {
-			// the run's own: its user's HOME, its env_file, its identity;
-			// not its fds 3, 4, ..., so not the variables telling of them
+			// the run's own: its user's HOME, its env_file, its identity,
+			// its umask and limit_nofile; not its fds 3, 4, ..., so not
+			// the variables telling of them
 			spec, launcher := *run, s.opts.Launcher
-			spec.Argv = []string{"/bin/sh", "-c", target}
 			spec.Env = withoutVars(spec.Env, socketVars)
+			spec = probeShim(rc, spec, target)
 			spec.Setsid, spec.EndGroup = probeGroup()
 			tryFor := s.opts.ExecProbeTry
 			check = func(c context.Context) error { return execReady(c, launcher, spec, tryFor) }
@@ -81,7 +86,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		// afresh, as its launch makes them, and nothing else of its
 		// launch: no fds (nor the variables telling of them), and its
 		// output is not the service's
-		base := osproc.Spec{Argv: []string{"/bin/sh", "-c", target}, Env: withoutVars(svc.Env, socketVars), Dir: svc.Dir}
+		base := osproc.Spec{Env: withoutVars(svc.Env, socketVars), Dir: svc.Dir}
 		base.Setsid, base.EndGroup = probeGroup()
 		cfg, last, opts := s.cfg, s.lastVars(), s.opts
 		check = func(c context.Context) error {
@@ -95,7 +100,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			if len(vars) > 0 {
 				spec.Env = withoutVars(mergeEnv(base.Env, vars, cfg.Env, last), socketVars)
 			}
-			return execReady(c, opts.Launcher, spec, opts.ExecProbeTry)
+			return execReady(c, opts.Launcher, probeShim(rc, spec, target), opts.ExecProbeTry)
 		}
 	default:
 		return // notify: the datagrams say it
@@ -220,6 +225,34 @@ const oversizeEvery = 10 * time.Second
 // hung try reached its shell alone: `sleep 100; true` left its sleep,
 // one more every 30 s while the service started.
 func probeGroup() (setsid, endGroup bool) { return true, true }
+
+// probeShim is spec running a try of the exec: probe target (`/bin/sh
+// -c target`) with the umask and limit_nofile of c, the run's, through
+// the shim that sets them for the service's command (underShim, REFERENCE
+// §2.9), without LISTEN_PID. Under a proxy the service has the proxy's,
+// which cfkd does not know: the try has cfkd's. A hard limit that cfkd
+// may no longer raise for the try's user (nofileFor: its own lowered by
+// prlimit since the service started, a new cfkd after an upgrade in
+// place without CAP_SYS_RESOURCE) leaves the try cfkd's limits: a probe
+// does not fail where the service started. nofileFor makes syscalls
+// that do not wait.
+func probeShim(c *messages.ServiceConfig, spec osproc.Spec, target string) osproc.Spec {
+	argv := []string{"/bin/sh", "-c", target}
+	if c.Proxy != "" {
+		spec.Argv = argv
+		return spec
+	}
+	if c.LimitNofile != "" && nofileFor(c, spec.Credential) != nil {
+		own := *c
+		own.LimitNofile = ""
+		c = &own
+	}
+	spec.Argv, spec.Env, _ = underShim(c, false, argv, spec.Env)
+	if len(spec.Argv) > len(argv) {
+		spec.Program = argv[0] // looked up as the service's command is
+	}
+	return spec
+}
 
 // httpReady: a GET answered 2xx within httpTry. A try that ran out of
 // time says which step did not end (REFERENCE §2.9), not `context
