@@ -2,6 +2,7 @@ package messages
 
 import (
 	"cmp"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"sort"
@@ -487,10 +488,11 @@ func NeedsRestart(attrs []string) bool {
 
 // ActingAttrs is attrs, the attributes that differ between declarations
 // a and b (DiffService), without those that act on nothing in either
-// (REFERENCE §2.9): watchdog_secs where ready is not notify (no notify
-// socket to ping on), ready_timeout_secs where there is no ready (the
-// run is running at startwait_secs). A change of ready itself is kept,
-// and acts.
+// (REFERENCE §1.4, §2.9): watchdog_secs where ready is not notify (no
+// notify socket to ping on), ready_timeout_secs where there is no ready
+// (the run is running at startwait_secs), and, for a service under the
+// same proxy in both, what the proxy's start line does not carry
+// (proxyIgnored). A change of ready itself is kept, and acts.
 func ActingAttrs(a, b ServiceConfig, attrs []string) []string {
 	inert := func(attr string) bool {
 		switch attr {
@@ -499,12 +501,37 @@ func ActingAttrs(a, b ServiceConfig, attrs []string) []string {
 		case string(SvcReadyTimeoutSecs):
 			return a.Ready == "" && b.Ready == ""
 		}
-		return false
+		return proxyIgnored(a, b, attr)
 	}
 	if !slices.ContainsFunc(attrs, inert) {
 		return attrs
 	}
 	return slices.DeleteFunc(slices.Clone(attrs), inert)
+}
+
+// proxyIgnored says whether attr, differing between a and b, is one the
+// proxy both run under ignores (REFERENCE §1.1, §4.2: the start line
+// carries no identity, umask, limit of open files nor working directory;
+// each start warns of the first three): umask and limit_nofile always;
+// user and group unless a ready=exec: probe, which cfkd runs as them,
+// is declared in either; cwd unless such a probe, which runs there, or
+// a relative env_file, which cfkd reads from there, is. A move to
+// another proxy, or out of one, is a change of proxy, which acts.
+func proxyIgnored(a, b ServiceConfig, attr string) bool {
+	if a.Proxy == "" || a.Proxy != b.Proxy {
+		return false
+	}
+	probe := func(c ServiceConfig) bool { kind, _ := Ready(c.Ready); return kind == ReadyExec }
+	relEnvFile := func(c ServiceConfig) bool { return c.EnvFile != "" && !filepath.IsAbs(c.EnvFile) }
+	switch attr {
+	case string(SvcUmask), string(SvcLimitNofile):
+		return true
+	case string(SvcUser), string(SvcGroup):
+		return !probe(a) && !probe(b)
+	case string(SvcCwd):
+		return !probe(a) && !probe(b) && !relEnvFile(a) && !relEnvFile(b)
+	}
+	return false
 }
 
 // ServiceRunChanged reports whether a run launched with declaration run
