@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"syscall"
@@ -38,7 +39,9 @@ func TestProxyForgetsItsServicesOnceGone(t *testing.T) {
 		}
 		var out []string
 		for _, s := range ex.Proxies[0].Services {
-			out = append(out, s.Name)
+			if !s.Gone { // asked nothing: its last pid alone, for its last lines
+				out = append(out, s.Name)
+			}
 		}
 		slices.Sort(out)
 		return strings.Join(out, ",")
@@ -68,6 +71,17 @@ func TestProxyForgetsItsServicesOnceGone(t *testing.T) {
 	// polled: the proxy hears that a service is down after its transition
 	// is published, and no event follows to wake a wait on the recorder
 	waitFor(t, "the proxy's services to be keep (gone and stopped forgotten)", func() bool { return names() == "keep" })
+	// but for the pids of their last lines (REFERENCE §4.4, §13.2), as
+	// many as maxLastPids
+	var last []string
+	for _, s := range r.export(false).Proxies[0].Services {
+		if s.Gone {
+			last = append(last, fmt.Sprintf("%s:%d", s.Name, s.LastPid))
+		}
+	}
+	if slices.Sort(last); !slices.Equal(last, []string{"gone:4001", "stopped:4002"}) {
+		t.Fatalf("the last pids carried %q, want gone's and stopped's", last)
+	}
 
 	// a stopped service starts again under the same proxy
 	r.okDone("command start service stopped", 1)

@@ -17,7 +17,7 @@ type proxiedName struct {
 	// proxy may write after the status pipe's stopped (REFERENCE §4.4:
 	// logged with that pid). At most maxLastPids names have one: they
 	// are needed for moments, and a service destroyed is never started
-	// again
+	// again. It crosses an upgrade in place (upgrade.ProxiedService.LastPid)
 	lastPid int
 	// decl: the declaration (Tail.declare) of the service the name was
 	// last started for in this run: the lines the proxy forwards for
@@ -100,6 +100,21 @@ func (ns *proxiedNames) setDecl(n *proxiedName, decl uint64) {
 		ns.decls--
 	}
 	n.decl = decl
+}
+
+// setLastPid gives n the last pid pid (an upgrade's restore): none past
+// maxLastPids, as exited would have cleared them all.
+func (ns *proxiedNames) setLastPid(n *proxiedName, pid int) {
+	switch {
+	case n.lastPid == 0 && pid != 0:
+		if ns.lastPids >= maxLastPids {
+			return
+		}
+		ns.lastPids++
+	case n.lastPid != 0 && pid == 0:
+		ns.lastPids--
+	}
+	n.lastPid = pid
 }
 
 // exited notes the exit of name's process pid, reported: when it is the

@@ -31,9 +31,10 @@ import (
 // version 7), a start the service gave up included, its pid awaited or
 // not: the new cfkd kills its late started and ends what its process
 // left, as this one would have (REFERENCE §4.5, §7.5). So does the
-// declaration each name was last started for (ProxiedService.Decl): the
-// new cfkd keeps the lines of a name where this one would have
-// (REFERENCE §6.4).
+// declaration each name was last started for (ProxiedService.Decl), and
+// the pid of its process last reported stopped (ProxiedService.LastPid,
+// a name asked nothing any more included: Gone): the new cfkd keeps the
+// lines of a name where this one would have (REFERENCE §4.4, §6.4).
 
 // ProxyTag is the osproc.Spec.Tag of a proxy process.
 func ProxyTag(name string) string { return "proxy:" + name }
@@ -393,11 +394,15 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 		px.Pid = p.proc.Pid
 	}
 	for name, n := range p.names.byName {
-		if !n.asked {
-			continue
+		switch {
+		case n.asked:
+			px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: n.ref.attempt, Up: p.up[name], Pid: n.pid,
+				Decl: n.decl, LastPid: n.lastPid, Starts: exportStarts(p.starts[name])})
+		case n.lastPid != 0:
+			// asked nothing any more, its last lines may still come
+			px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Decl: n.decl, LastPid: n.lastPid, Gone: true,
+				Starts: []upgrade.ProxiedStart{}})
 		}
-		px.Services = append(px.Services, upgrade.ProxiedService{Name: name, Attempt: n.ref.attempt, Up: p.up[name], Pid: n.pid,
-			Decl: n.decl, Starts: exportStarts(p.starts[name])})
 	}
 	if p.upg.frozen && px.Running {
 		px.CmdFd, px.StatusFd, px.LogFd = upgrade.FdOf(p.pr.cmdW), upgrade.FdOf(p.pr.statusR), upgrade.FdOf(p.pr.logR)
@@ -491,8 +496,16 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.runFiles = p.files
 	for _, s := range px.Services {
 		pid := m.svcs[s.Name]
-		if pid == nil && len(s.Starts) == 0 {
-			continue // declared no more, and no start of it carried
+		if s.Gone || pid == nil && len(s.Starts) == 0 {
+			// asked nothing any more, or declared no more with no start
+			// of it carried: only what its last lines need, if any
+			if s.LastPid != 0 {
+				n := p.names.entry(s.Name)
+				p.names.setDecl(n, m.decls[s.Name])
+				p.names.setLastPid(n, s.LastPid)
+				p.names.tidy(s.Name)
+			}
+			continue
 		}
 		ref := proxiedRef{pid: pid, attempt: s.Attempt}
 		n := p.names.entry(s.Name)
@@ -502,6 +515,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 			p.up[s.Name] = true
 		}
 		n.pid = s.Pid
+		p.names.setLastPid(n, s.LastPid)
 		if len(s.Starts) > 0 {
 			p.starts[s.Name] = restoreStarts(pid, s.Starts, now)
 		} else if s.Starts == nil && s.Pid != 0 {

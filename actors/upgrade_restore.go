@@ -185,7 +185,7 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 	m := restoreProxy{px: px, svcs: map[string]*actor.PID{}, decls: map[string]uint64{}}
 	for _, s := range px.Services {
 		se := c.services[s.Name]
-		if se != nil {
+		if se != nil && !s.Gone { // a name asked nothing any more needs none
 			m.svcs[s.Name] = c.servicePID(se)
 		}
 		switch {

@@ -86,6 +86,14 @@ func (s *State) consistent() error {
 			if !isPid(ps.Pid) { // a state before version 7 makes its start of it
 				return fmt.Errorf("proxy %q: service %q: pid %d is not a process", n, ps.Name, ps.Pid)
 			}
+			if !isPid(ps.LastPid) {
+				return fmt.Errorf("proxy %q: service %q: last pid %d is not a process", n, ps.Name, ps.LastPid)
+			}
+			if ps.Gone && (ps.LastPid == 0 || ps.Up || ps.Pid != 0 || len(ps.Starts) > 0) {
+				// a name asked nothing any more is kept for its last
+				// lines alone: no process of it is left to report
+				return fmt.Errorf("proxy %q: service %q: gone, with no last pid or with a process or starts", n, ps.Name)
+			}
 			if err := startsConsistent(ps.Starts, now); err != nil {
 				return fmt.Errorf("proxy %q: service %q: %w", n, ps.Name, err)
 			}

@@ -140,6 +140,15 @@ func TestDecodeRefusesInconsistentStates(t *testing.T) {
 		"a proxied service's pid of another start": {func(s *State) {
 			s.Proxies[0].Services = []ProxiedService{{Name: "x", Up: true, Pid: 70, Starts: []ProxiedStart{{Attempt: 1, Pid: 71}}}}
 		}, `proxy "p": service "x": pid 70 is of none of its starts`},
+		"a proxied service's last pid past pid_t": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", LastPid: 1 << 32, Gone: true, Starts: []ProxiedStart{}}}
+		}, `proxy "p": service "x": last pid 4294967296 is not a process`},
+		"a name asked nothing any more with no last pid": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Gone: true, Decl: 3, Starts: []ProxiedStart{}}}
+		}, `proxy "p": service "x": gone, with no last pid or with a process or starts`},
+		"a name asked nothing any more with a process": {func(s *State) {
+			s.Proxies[0].Services = []ProxiedService{{Name: "x", Gone: true, LastPid: 70, Pid: 71, Starts: []ProxiedStart{{Attempt: 1, Pid: 71}}}}
+		}, `proxy "p": service "x": gone, with no last pid or with a process or starts`},
 		"a direct run up with no process": {func(s *State) {
 			s.Services = []Service{svc("a", lifecycle.Lifecycle{State: messages.Stopping, Want: lifecycle.WantDown})}
 		}, `service "a" is stopping with no process`},

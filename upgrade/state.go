@@ -66,7 +66,11 @@ import (
 // declaration of its name are not kept in its tail (REFERENCE §6.4). And
 // the declaration a proxy last started each name for
 // (ProxiedService.Decl), whose tail keeps the lines it forwards for the
-// name (REFERENCE §6.4). Each only adds a field to version 8: a cfkd of
+// name (REFERENCE §6.4). And the pid a proxy last reported stopped for
+// each name (ProxiedService.LastPid, and the names it is asked nothing of
+// any more that have one, ProxiedService.Gone): the lines of that
+// process that come after its exit are its service's, not the proxy's
+// (REFERENCE §4.4). Each only adds a field to version 8: a cfkd of
 // version 8 from before one was carried refuses a document that names it
 // at its check (an unknown field), before the exec, and reads one that
 // does not as before; nothing is taken wrongly, so the version stays.
@@ -246,7 +250,8 @@ type Proxy struct {
 	LogCarry    []byte   `json:"log_carry,omitempty"`
 	PendingCmds [][]byte `json:"pending_cmds,omitempty"` // queued, not yet written
 	// Services: those it was asked to start, whether up, and the pid it
-	// reported.
+	// reported; and those it is asked nothing of any more whose last
+	// lines may still come (ProxiedService.Gone).
 	Services []ProxiedService `json:"services,omitempty"`
 	// Exits of the proxy process reaped but not yet handled; Requests
 	// the services' requests that came once it was frozen.
@@ -269,6 +274,18 @@ type ProxiedService struct {
 	// too), or one past its bound: taken for the declaration of the name
 	// now.
 	Decl uint64 `json:"decl,omitempty"`
+	// LastPid is the pid of the name's process that the proxy reported
+	// stopped, until the name's next start is sent: the lines the proxy
+	// still forwards for the name after that exit are that process's,
+	// logged with that pid and kept in the tail of the declaration Decl,
+	// not logged as the proxy's own (REFERENCE §4.4, §6.4, §13.2). 0: none,
+	// or a cfkd before it was carried (state version 8 too).
+	LastPid int `json:"last_pid,omitempty"`
+	// Gone: the proxy is asked nothing of the name any more (its service
+	// down, with no process of it to report, or destroyed): the entry
+	// carries only LastPid, never 0 then, and Decl, for its last lines
+	// (state version 8 too; a cfkd before it did not carry such names).
+	Gone bool `json:"gone,omitempty"`
 	// Starts are its starts sent to the proxy whose process's exit the
 	// proxy has not reported yet, in the order sent (state version 7:
 	// never nil there; nil from an older cfkd, which did not carry them).

@@ -42,7 +42,7 @@ func sample() *State {
 func TestRoundTrip(t *testing.T) {
 	st := sample()
 	st.Proxies[0].Services = []ProxiedService{{Name: "web", Attempt: 1, Decl: 4, Starts: []ProxiedStart{}},
-		{Name: "old", Attempt: 1, Starts: []ProxiedStart{}}}
+		{Name: "old", Attempt: 1, Starts: []ProxiedStart{}}, {Name: "done", LastPid: 77, Gone: true, Starts: []ProxiedStart{}}}
 	b, err := Encode(st)
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +63,15 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// the declaration a proxy last started a name for crosses (REFERENCE
 	// §6.4), written only when set (the service's and web's)
-	if ps := got.Proxies[0].Services; len(ps) != 2 || ps[0].Decl != 4 || ps[1].Decl != 0 || bytes.Count(b, []byte(`"decl":`)) != 2 {
+	if ps := got.Proxies[0].Services; len(ps) != 3 || ps[0].Decl != 4 || ps[1].Decl != 0 || bytes.Count(b, []byte(`"decl":`)) != 2 {
 		t.Errorf("proxied services %+v, want web's declaration 4, none for old", ps)
+	}
+	// and the pid of a name's process last reported stopped, of a name
+	// asked nothing any more too (REFERENCE §4.4, §13.2), written only
+	// when set
+	if ps := got.Proxies[0].Services; len(ps) != 3 || ps[2].Name != "done" || ps[2].LastPid != 77 || !ps[2].Gone || ps[0].LastPid != 0 || ps[0].Gone ||
+		bytes.Count(b, []byte(`"last_pid":`)) != 1 || bytes.Count(b, []byte(`"gone":`)) != 1 {
+		t.Errorf("proxied services %+v, want done's last pid 77, gone", ps)
 	}
 	// a proxy's exit with no status of an end crosses as reported
 	// (version 8, REFERENCE §4.3, §13.2), written only when set
