@@ -22,9 +22,10 @@
 // started with ignored, as by nohup, stays ignored: nohup.go); SIGUSR1
 // reloads the log configuration and the token files, checked again, on
 // a goroutine of its own, which says a refusal on stderr through
-// nowait.Stderr, as cfkd's every message there: a stderr that does not
-// take it holds that goroutine 1 s at most, not every later SIGUSR1 for
-// ever (REFERENCE §7.4); SIGPIPE is caught and
+// nowait.Stderr, as cfkd's every message there: queued, so that a stderr
+// that does not take it holds that goroutine, and every later SIGUSR1,
+// not at all (REFERENCE §7.4); an exit or an exec (execinplace.go) waits
+// nowait.StderrBound at most for that queue; SIGPIPE is caught and
 // dropped, so that a stdout or stderr whose reader went away fails its
 // writes instead of ending cfkd (sigpipe.go).
 //

@@ -3,6 +3,8 @@ package daemon
 import (
 	"sync/atomic"
 	"syscall"
+
+	"github.com/cfk/cfk/internal/nowait"
 )
 
 // startNofile is the soft RLIMIT_NOFILE cfkd was started with, once a
@@ -20,8 +22,12 @@ var startNofile atomic.Pointer[syscall.Rlimit]
 // hold (every new pipe, connection or log file then fails with EMFILE).
 // It is put back. Go no longer lowers it at a later exec (it forgets the
 // original once it has set it), so that limit, remembered, is set here
-// then: the new cfkd starts with it, as its services do.
+// then: the new cfkd starts with it, as its services do. What cfkd queued
+// for its stderr (a rollback's message) is written first, waited for
+// nowait.StderrBound at most, as at an exit (REFERENCE §7.4): the exec
+// would drop it.
 func execInPlace(path string, argv, env []string) error {
+	nowait.Stderr.Flush(nowait.StderrBound)
 	var before syscall.Rlimit
 	haveLimit := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &before) == nil
 	if start := startNofile.Load(); haveLimit && start != nil && *start != before {

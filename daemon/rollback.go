@@ -167,7 +167,7 @@ func (a *adoption) say(f Flags, msg string) {
 	}
 	a.log.Error(msg)
 	if !a.router.SyncWithin(2 * time.Second) { // bounded, as the upgrade's own
-		fmt.Fprintln(nowait.Stderr, msg) // bounded (REFERENCE §7.4)
+		fmt.Fprintln(nowait.Stderr, msg) // queued, flushed before the exec (REFERENCE §7.4)
 	}
 }
 

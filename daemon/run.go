@@ -600,8 +600,8 @@ func relaySignals(tree *actors.Tree, router *logconf.Router, logText *logInForce
 				log.WithError(err).Error("log config not reloaded: keeping the old one")
 				// the kept destination may be the broken one (a file
 				// whose directory was removed): say it on stderr too,
-				// bounded: a stderr that does not take it must not hold
-				// this goroutine, and every reload after it, for ever
+				// queued: a stderr that does not take it must not hold
+				// this goroutine, nor every reload after it
 				// (REFERENCE §7.3, §7.4)
 				fmt.Fprintf(nowait.Stderr, "cfkd: log config not reloaded: %v (keeping the old one)\n", err)
 			}

@@ -168,10 +168,10 @@
 //     records of a failed write are counted (Router.WriteErrors,
 //     Router.Losses), the first
 //     failure of a streak is reported to stderr and among cfkd's events
-//     (stderr: the Router's report, nowait.Stderr, whose writes wait 1 s
-//     at most, so that a stderr that does not take them holds neither a
-//     flusher nor a reload; the `stderr` destination is a sink as the
-//     others)
+//     (stderr: the Router's report, nowait.Stderr, whose writes are
+//     queued and never wait, so that a stderr that does not take them
+//     holds neither a flusher nor a reload; the `stderr` destination is
+//     a sink as the others)
 //     (and the first success after it), at most once per failNoteEvery
 //     (a minute; the next one said counts the streaks kept back), and
 //     the next record simply tries again. A write that

@@ -28,10 +28,10 @@ type Router struct {
 	home            string
 	log, serviceLog *logrus.Logger
 	// report is where write failures, and the closes' and reopens'
-	// messages, are said: cfkd's stderr, each write bounded
-	// (nowait.Stderr), so that a stderr that does not take them holds
-	// neither a flusher nor a reload (under applyMu) for ever, nor the
-	// shutdown's drain that waits for it (REFERENCE §6.2, §7.4)
+	// messages, are said: cfkd's stderr, each write queued, never waited
+	// for (nowait.Stderr), so that a stderr that does not take them holds
+	// neither a flusher nor a reload (under applyMu), nor the shutdown's
+	// drain that waits for it (REFERENCE §6.2, §7.4)
 	report         io.Writer
 	stdout, stderr *sink // shared by every state, never closed
 

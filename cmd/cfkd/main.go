@@ -13,19 +13,20 @@ import (
 
 func main() {
 	// each of cfkd's writes to its stderr (a flag's error, a start that
-	// fails, "cfkd stops: ...", the warnings of a start) waits
-	// nowait.StderrBound at most: a pipe whose reader hangs, once full,
-	// held cfkd's exit for ever (REFERENCE §7.4); past it the message is
-	// left unsaid there, and those that follow while it waits are
-	// dropped. The one writer that cfkd's other messages to its stderr
-	// (a reload's, a log destination's) go through too.
+	// fails, "cfkd stops: ...", the warnings of a start, a reload's, a
+	// log destination's) is queued, and none waits for it: a pipe whose
+	// reader hangs, once full, held cfkd's exit for ever (REFERENCE
+	// §7.4). The exit waits nowait.StderrBound at most for the queue,
+	// then leaves the rest unsaid there.
 	stderr := nowait.Stderr
+	code := 0
 	if len(os.Args) > 1 && os.Args[1] == upgrade.CheckFlag {
 		earlysig.Release() // the check handles no signal
-		os.Exit(daemon.CheckUpgrade(os.Args[2:], os.Stdout, stderr))
-	}
-	if err := daemon.Run(os.Args[1:], os.Stdout, stderr); err != nil {
+		code = daemon.CheckUpgrade(os.Args[2:], os.Stdout, stderr)
+	} else if err := daemon.Run(os.Args[1:], os.Stdout, stderr); err != nil {
 		fmt.Fprintln(stderr, err)
-		os.Exit(1)
+		code = 1
 	}
+	stderr.Flush(nowait.StderrBound)
+	os.Exit(code)
 }

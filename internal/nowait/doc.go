@@ -10,10 +10,12 @@
 // one would block, never parking the goroutine. A fresh socket's send
 // buffer has room for a line, so Write writes it all there.
 //
-// Bounded is for a descriptor that may block and cannot be made
+// Queued is for a descriptor that may block and cannot be made
 // non-blocking without changing it for the others that share it (cfkd's
-// stderr): each write waits a bound at most, and is left to go on past
-// it on a goroutine of its own; the writes that follow it are dropped
-// until it returns. Stderr is the one such writer to cfkd's stderr, that
-// every message of cfkd's there goes through, so that they all share it.
+// stderr): a write is queued, and returns at once; one goroutine of its
+// own writes the queue, in order; past its bound the newest writes are
+// dropped, and their count said once the descriptor takes the writes
+// queued before them; Flush waits for the queue, bounded, before an exit.
+// Stderr is the one such writer to cfkd's stderr, that every message of
+// cfkd's there goes through, so that they all share it.
 package nowait
