@@ -520,7 +520,7 @@ func (c *connection) unansweredAtUpgrade(ctx actor.Context) {
 }
 
 func newConnection(conn net.Conn, privileged bool, controller *actor.PID, log *logrus.Logger, lim connLimits, streams connStreams) *connection {
-	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply, cutGrace: streams.cutGrace}
+	io := &connIO{conn: conn, lim: lim, readerDone: make(chan struct{}), afterBig: streams.afterBigReply, cutGrace: streams.cutGrace, drainBound: drainWriteBound}
 	if io.cutGrace <= 0 {
 		io.cutGrace = streamCutGrace
 	}

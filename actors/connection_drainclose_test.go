@@ -23,12 +23,7 @@ func TestDrainedTCPCloseWaitsForItsClientWithNoInput(t *testing.T) {
 	defer client.Close()
 	// the replies: as much as cfkd's socket takes, most of it unsent
 	// (the client's window is small, and it reads nothing yet)
-	server.SetWriteDeadline(time.Now().Add(window))
-	n, _ := server.Write(bytes.Repeat([]byte("running\tsvc\r\n"), 1<<20/13))
-	server.SetWriteDeadline(time.Time{})
-	if n == 0 {
-		t.Fatal("nothing written")
-	}
+	n := fillSocket(t, server, bytes.Repeat([]byte("running\tsvc\r\n"), 1<<20/13))
 	closed := make(chan struct{})
 	go func() {
 		defer close(closed)
@@ -51,6 +46,40 @@ func TestDrainedTCPCloseWaitsForItsClientWithNoInput(t *testing.T) {
 	case <-time.After(connWait):
 		t.Fatal("the drained connection was not closed once its client closed")
 	}
+}
+
+// fillSocket writes b on conn until its socket takes no more, with
+// write(2)s that do not wait, and returns how many bytes it took. A
+// write with a deadline (window) wrote nothing on a loaded machine: the
+// deadline passed before the write began.
+func fillSocket(t *testing.T, conn *net.TCPConn, b []byte) int {
+	t.Helper()
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for full := false; !full; {
+		var werr error
+		rc.Write(func(fd uintptr) bool {
+			m, err := syscall.Write(int(fd), b)
+			if m > 0 {
+				n += m
+			}
+			werr = err
+			return true // no wait: EAGAIN is a full socket
+		})
+		switch {
+		case werr == syscall.EAGAIN:
+			full = true
+		case werr != nil && werr != syscall.EINTR:
+			t.Fatalf("write: %v", werr)
+		}
+	}
+	if n == 0 {
+		t.Fatal("nothing written")
+	}
+	return n
 }
 
 // tcpPairSmallWindow is tcpPair with a client whose receive buffer, and

@@ -63,6 +63,9 @@ type connIO struct {
 	// appended (connStreams.afterBigReply; nil: nothing).
 	afterBig func()
 	cutGrace time.Duration // streamCutGrace (connStreams.cutGrace)
+	// drainBound is drainWriteBound, or a test's that bounds by its
+	// deadline what it does not test (set under mu, before the drain)
+	drainBound time.Duration
 }
 
 // start runs the reader and the writer of the actor self.
@@ -486,7 +489,7 @@ func (io *connIO) drain(upgrade bool) {
 	io.mu.Lock()
 	defer io.mu.Unlock()
 	io.draining, io.upgrading = true, upgrade
-	io.drainBy = time.Now().Add(drainWriteBound)
+	io.drainBy = time.Now().Add(io.drainBound)
 	if io.feed != nil {
 		if upgrade {
 			io.feed.end()
