@@ -502,7 +502,7 @@ const listenPidShim = listenPidSet + "; " + execShimmed
 // LISTEN_PID (listen: its sockets passed); then it sets back the
 // variables of restore (underShim). "" when none is needed: the command
 // is exec'd itself.
-func shimOf(c *messages.ServiceConfig, listen bool, restore []string) string {
+func shimOf(c *messages.ServiceConfig, listen bool, restore []shimVar) string {
 	var sh []string
 	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
 		// the soft limit first when it lowers it (it must stay at most
@@ -518,13 +518,59 @@ func shimOf(c *messages.ServiceConfig, listen bool, restore []string) string {
 	if listen {
 		sh = append(sh, listenPidSet)
 	}
-	for _, k := range restore {
+	for _, v := range restore {
 		// last, IFS too: nothing after it is split. `command`: a shell
 		// that refuses the value (bash's readonly PPID) goes on without
 		// it rather than exit
-		sh = append(sh, fmt.Sprintf(`command export %s="$%s%s" 2>/dev/null; unset %s%s`, k, shimSaved, k, shimSaved, k))
+		names := v.saved()
+		value := "$" + names[0]
+		if len(names) > 1 {
+			value = "${" + strings.Join(names, "}${") + "}"
+		}
+		sh = append(sh, fmt.Sprintf(`command export %s="%s" 2>/dev/null; unset %s`, v.name, value, strings.Join(names, " ")))
 	}
 	return strings.Join(append(sh, execShimmed), "; ")
+}
+
+// shimVar is a variable the shim sets back (underShim): its name, and in
+// how many parts its value reaches the shim.
+type shimVar struct {
+	name  string
+	parts int
+}
+
+// saved are the names under which the shim gets the parts of v's value,
+// in order: CFK_SHIM_IFS, then CFK_SHIM_IFS_1, ...
+func (v shimVar) saved() []string {
+	names := []string{shimSaved + v.name}
+	for i := 1; i < v.parts; i++ {
+		names = append(names, fmt.Sprintf("%s%s_%d", shimSaved, v.name, i))
+	}
+	return names
+}
+
+// maxEnvString is Linux's MAX_ARG_STRLEN: execve(2) refuses a string of
+// the environment, `KEY=VALUE` and its NUL, of more bytes (E2BIG).
+const maxEnvString = 32 * 4096
+
+// savedParts is the entries of the environment that give the shim the
+// value of k under v.saved()'s names: one, unless `CFK_SHIM_K=VALUE`
+// would be longer than the kernel passes (maxEnvString): a value that
+// `K=VALUE` could carry, its parts then (as an env_file's IFS of 131067
+// bytes, which failed every launch `exec /bin/sh: argument list too
+// long`, where the command without the shim ran).
+func savedParts(k, value string) (shimVar, []string) {
+	v := shimVar{name: k}
+	var out []string
+	for {
+		v.parts++
+		name := v.saved()[v.parts-1] + "="
+		n := min(len(value), maxEnvString-1-len(name))
+		out, value = append(out, name+value[:n]), value[n:]
+		if value == "" {
+			return v, out
+		}
+	}
 }
 
 // shellSets are the variables a shell sets at its start whatever its
@@ -552,34 +598,27 @@ func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec
 	if shimOf(c, listen, nil) == "" {
 		return argv, env, nil
 	}
-	var restore, saved []string
+	var restore []shimVar
+	var saved, names []string
 	shEnv = make([]string, 0, len(env)+1)
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch {
 		case !slices.Contains(shellSets, k):
 			shEnv = append(shEnv, kv)
-		case slices.Contains(restore, k) || slices.Contains(lost, k):
+		case slices.ContainsFunc(restore, func(r shimVar) bool { return r.name == k }) || slices.Contains(lost, k):
 		case k == "OPTIND" && !dashNumber(v):
 			lost = append(lost, k)
 		default:
-			restore, saved = append(restore, k), append(saved, shimSaved+kv)
+			r, parts := savedParts(k, v)
+			restore, saved, names = append(restore, r), append(saved, parts...), append(names, r.saved()...)
 		}
 	}
 	if len(restore) > 0 {
 		// one entry a name: a variable of the service's named so is the shim's
-		shEnv = append(withoutVars(shEnv, prefixed(shimSaved, restore)), saved...)
+		shEnv = append(withoutVars(shEnv, names), saved...)
 	}
 	return append([]string{"/bin/sh", "-c", shimOf(c, listen, restore)}, argv...), shEnv, lost
-}
-
-// prefixed returns the names with prefix before each.
-func prefixed(prefix string, names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + n
-	}
-	return out
 }
 
 // dashNumber says whether dash takes v as OPTIND's value (its number():

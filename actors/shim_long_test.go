@@ -1,0 +1,61 @@
+package actors
+
+import (
+	"strings"
+	"testing"
+)
+
+// REFERENCE §2.6: the shim gets IFS, OPTIND, PPID and PWD under other
+// names, 9 bytes longer (CFK_SHIM_IFS=...), and the kernel passes at
+// most 131071 bytes a string of the environment (MAX_ARG_STRLEN, with
+// its NUL 32 pages): a value that `IFS=VALUE` carries, as the env_file's
+// check lets through, made the shim's entry too long, and every launch
+// of a service with a umask failed `exec /bin/sh: argument list too
+// long`, where the same service without it ran. The value now reaches
+// the shim in parts, set back whole. The spec is run for real through
+// /bin/sh.
+func TestShimHandsOnValuesAsLongAsTheKernelPasses(t *testing.T) {
+	t.Parallel()
+	const maxArgStrlen = 32 * 4096
+	fill := func(k, end string) string { // `K=VALUE` of 131071 bytes
+		return strings.Repeat("x", maxArgStrlen-1-len(k)-1-len(end)) + end
+	}
+	want := map[string]string{
+		"IFS":    fill("IFS", "i"),
+		"OPTIND": " " + strings.Repeat(" ", maxArgStrlen-1-len("OPTIND=")-3) + "42",
+		"PWD":    "/" + fill("PWD", "/d")[1:],
+		"PPID":   fill("PPID", "p"),
+	}
+	env := []string{"PATH=/usr/bin:/bin"}
+	for k, v := range want {
+		env = append(env, k+"="+v)
+	}
+	if !shIsDash() {
+		delete(want, "PPID")
+	}
+	r := newRig(t, func(o *Options) { o.Env = env })
+	r.ok("service s cmd=env -0", "service s umask=027", "service s add_env=CFK_SHIM_IFS_1=not-the-shims")
+	r.okDone("command start service s", 1)
+	spec := r.fake.waitLaunch(t, 1).Spec
+	for _, kv := range spec.Env {
+		if len(kv) >= maxArgStrlen {
+			k, _, _ := strings.Cut(kv, "=")
+			t.Errorf("the shim's environment has %s of %d bytes, which execve(2) refuses", k, len(kv))
+		}
+	}
+	out, err := runSpec(t, spec)
+	if err != nil {
+		t.Fatalf("the shim: %v", err)
+	}
+	got := envOf(out)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("the command has %s of %d bytes, want the %d of its environment", k, len(got[k]), len(v))
+		}
+	}
+	for k := range got {
+		if strings.HasPrefix(k, shimSaved) {
+			t.Errorf("the command has the shim's %s", k)
+		}
+	}
+}
