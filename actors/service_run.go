@@ -519,6 +519,10 @@ func shimOf(c *messages.ServiceConfig, listen bool, restore []shimVar) string {
 		sh = append(sh, listenPidSet)
 	}
 	for _, v := range restore {
+		if v.parts == 0 { // none in its environment: none the shell adds
+			sh = append(sh, "unset "+v.name)
+			continue
+		}
 		// last, IFS too: nothing after it is split. `command`: a shell
 		// that refuses the value (bash's readonly PPID) goes on without
 		// it rather than exit
@@ -533,7 +537,7 @@ func shimOf(c *messages.ServiceConfig, listen bool, restore []shimVar) string {
 }
 
 // shimVar is a variable the shim sets back (underShim): its name, and in
-// how many parts its value reaches the shim.
+// how many parts its value reaches the shim; none: the shim unsets it.
 type shimVar struct {
 	name  string
 	parts int
@@ -577,7 +581,7 @@ func savedParts(k, value string) (shimVar, []string) {
 // environment says, and passes on so (REFERENCE §2.6): dash's IFS is
 // " \t\n", its OPTIND 1, its PPID its parent's pid, and its PWD its
 // working directory unless the PWD it got names it by an absolute path;
-// a PWD it got none of it adds.
+// a PWD it got none of it adds (and exports: the others it does not).
 var shellSets = []string{"IFS", "OPTIND", "PPID", "PWD"}
 
 // shimSaved prefixes the names under which the shim gets the variables
@@ -593,7 +597,9 @@ const shimSaved = "CFK_SHIM_"
 // environment, never the shim's argv, which any user may read
 // (/proc/PID/cmdline), as a value may be a secret. An OPTIND that is no
 // number dash takes is left out: dash fails at its start with it (exit
-// 2, "Illegal number"), at every launch.
+// 2, "Illegal number"), at every launch. Without a PWD in env (a cfkd
+// that systemd started, and no cwd), the shim unsets the one the shell
+// adds: the command had one where it had none without the shim.
 func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec, shEnv, lost []string) {
 	if shimOf(c, listen, nil) == "" {
 		return argv, env, nil
@@ -614,7 +620,10 @@ func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec
 			restore, saved, names = append(restore, r), append(saved, parts...), append(names, r.saved()...)
 		}
 	}
-	if len(restore) > 0 {
+	if !slices.ContainsFunc(restore, func(r shimVar) bool { return r.name == "PWD" }) {
+		restore = append(restore, shimVar{name: "PWD"})
+	}
+	if len(saved) > 0 {
 		// one entry a name: a variable of the service's named so is the shim's
 		shEnv = append(withoutVars(shEnv, names), saved...)
 	}

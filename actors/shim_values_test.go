@@ -59,3 +59,35 @@ func TestShimHandsOnValuesAsLongAsTheKernelPasses(t *testing.T) {
 		}
 	}
 }
+
+// REFERENCE §2.6: dash adds a PWD, its working directory, when its
+// environment has none, and exports it: a service with a umask had
+// one where the same service without it had none (a cfkd started
+// without PWD, as systemd starts it, and no cwd). The shim unsets it;
+// with a cwd, whose PWD the environment has, the command has that one.
+// Each spec is run for real through /bin/sh.
+func TestShimAddsNoPWD(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name, cwd string
+	}{{"no cwd", ""}, {"a cwd", dir}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, func(o *Options) { o.Env = []string{"PATH=/usr/bin:/bin"} })
+			r.ok("service s cmd=env -0", "service s limit_nofile=1000")
+			if c.cwd != "" {
+				r.ok("service s cwd=" + c.cwd)
+			}
+			r.okDone("command start service s", 1)
+			spec := r.fake.waitLaunch(t, 1).Spec
+			out, err := runSpec(t, spec)
+			if err != nil {
+				t.Fatalf("the shim: %v", err)
+			}
+			if pwd, ok := envOf(out)["PWD"]; ok != (c.cwd != "") || pwd != c.cwd {
+				t.Errorf("the command has PWD %q (%v), want %q", pwd, ok, c.cwd)
+			}
+		})
+	}
+}
