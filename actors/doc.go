@@ -94,7 +94,8 @@
 // not raise, as its capabilities after its execve say
 // (nofile_linux.go), is the start's error (nofileFor), not a launch that
 // exits 126 each time. A ready=exec: probe runs through the same shim
-// (the run's umask and limit_nofile, not LISTEN_PID: probeShim), gets no
+// (the run's umask and limit_nofile, not LISTEN_PID: probeShim, made at
+// each try, so that a hard limit lowered since leaves it cfkd's), gets no
 // socket, and none of those three variables (service_ready.go); a
 // ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine

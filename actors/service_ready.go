@@ -71,10 +71,13 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			// the variables telling of them
 			spec, launcher := *run, s.opts.Launcher
 			spec.Env = withoutVars(spec.Env, socketVars)
-			spec = probeShim(rc, spec, target)
 			spec.Setsid, spec.EndGroup = probeGroup()
 			tryFor := s.opts.ExecProbeTry
-			check = func(c context.Context) error { return execReady(c, launcher, spec, tryFor) }
+			check = func(c context.Context) error {
+				// its shim at each try: a hard limit cfkd may no longer
+				// raise, lowered since the launch, leaves it cfkd's
+				return execReady(c, launcher, probeShim(rc, spec, target), tryFor)
+			}
 			break
 		}
 		svc, _, err := s.spec()
@@ -234,8 +237,8 @@ func probeGroup() (setsid, endGroup bool) { return true, true }
 // may no longer raise for the try's user (nofileFor: its own lowered by
 // prlimit since the service started, a new cfkd after an upgrade in
 // place without CAP_SYS_RESOURCE) leaves the try cfkd's limits: a probe
-// does not fail where the service started. nofileFor makes syscalls
-// that do not wait.
+// does not fail where the service started: each try makes its own, in
+// the probe's goroutine. nofileFor makes syscalls that do not wait.
 func probeShim(c *messages.ServiceConfig, spec osproc.Spec, target string) osproc.Spec {
 	argv := []string{"/bin/sh", "-c", target}
 	if c.Proxy != "" {

@@ -418,6 +418,11 @@ func (s *Service) notifyFor(cred *syscall.Credential) error {
 	return nil
 }
 
+// getNofile reads cfkd's limits of open files for nofileFor: a
+// variable, which a test replaces to lower them as prlimit(1) does (it
+// could not raise them back).
+var getNofile = func(lim *syscall.Rlimit) error { return syscall.Getrlimit(syscall.RLIMIT_NOFILE, lim) }
+
 // nofileFor is the start's error when c's limit_nofile raises the hard
 // limit above cfkd's (what the process inherits) and the process, run
 // as cred (nil: cfkd's identity), may not: the shell that sets it needs
@@ -435,7 +440,7 @@ func nofileFor(c *messages.ServiceConfig, cred *syscall.Credential) error {
 		uid = int(cred.Uid)
 	}
 	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || hard <= uint64(lim.Max) {
+	if getNofile(&lim) != nil || hard <= uint64(lim.Max) {
 		return nil
 	}
 	if uid != os.Geteuid() {
