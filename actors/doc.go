@@ -96,7 +96,8 @@
 // exits 126 each time. A ready=exec: probe runs through the same shim
 // (the run's umask and limit_nofile, not LISTEN_PID: probeShim, made at
 // each try, so that a hard limit lowered since leaves it cfkd's), gets no
-// socket, and none of those three variables (service_ready.go); a
+// socket, none of those three variables, nor an OPTIND its shell
+// refuses, shim or none (service_ready.go); a
 // ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine
 // (service_ready_held.go). The controller also keeps the names of the

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -232,8 +233,10 @@ func probeGroup() (setsid, endGroup bool) { return true, true }
 // probeShim is spec running a try of the exec: probe target (`/bin/sh
 // -c target`) with the umask and limit_nofile of c, the run's, through
 // the shim that sets them for the service's command (underShim, REFERENCE
-// §2.9), without LISTEN_PID. Under a proxy the service has the proxy's,
-// which cfkd does not know: the try has cfkd's. A hard limit that cfkd
+// §2.9), without LISTEN_PID; an OPTIND that is no number dash takes is
+// left out, as the shim leaves it out, whether there is a shim or not.
+// Under a proxy the service has the proxy's, which cfkd does not know:
+// the try has cfkd's. A hard limit that cfkd
 // may no longer raise for the try's user (nofileFor: its own lowered by
 // prlimit since the service started, a new cfkd after an upgrade in
 // place without CAP_SYS_RESOURCE) leaves the try cfkd's limits: a probe
@@ -241,6 +244,12 @@ func probeGroup() (setsid, endGroup bool) { return true, true }
 // the probe's goroutine. nofileFor makes syscalls that do not wait.
 func probeShim(c *messages.ServiceConfig, spec osproc.Spec, target string) osproc.Spec {
 	argv := []string{"/bin/sh", "-c", target}
+	// the try's own shell fails at its start with an OPTIND it refuses
+	// (dash: `Illegal number`, exit 2), shim or none (underShim)
+	spec.Env = slices.DeleteFunc(slices.Clone(spec.Env), func(kv string) bool {
+		v, ok := strings.CutPrefix(kv, "OPTIND=")
+		return ok && !dashNumber(v)
+	})
 	if c.Proxy != "" {
 		spec.Argv = argv
 		return spec

@@ -3,10 +3,14 @@ package actors
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+
+	"github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
 )
 
 // REFERENCE §2.9: a hard limit of open files that cfkd may no longer
@@ -53,5 +57,41 @@ func TestExecProbeLimitLoweredSinceTheLaunch(t *testing.T) {
 	next := r.fake.waitLaunch(t, 3)
 	if len(next.Spec.Argv) < 3 || strings.Contains(next.Spec.Argv[2], "ulimit") || !strings.Contains(next.Spec.Argv[2], "umask 0027") {
 		t.Errorf("a try after cfkd's hard limit was lowered under the service's: %q, want its umask alone", next.Spec.Argv)
+	}
+}
+
+// REFERENCE §2.9: the probe's /bin/sh (dash) fails at its start with an
+// OPTIND that is no number (`Illegal number: abc`, exit 2), at every
+// try: a service given add_env=OPTIND=abc never became ready without a
+// umask, where with one (its shim leaves such an OPTIND out) it did; and
+// under a proxy neither did. The try now leaves it out, shim or none.
+// The probes' specs are run for real through /bin/sh.
+func TestExecProbeLeavesOutAnOPTINDItsShellRefuses(t *testing.T) {
+	t.Parallel()
+	for _, umask := range []string{"", "027"} {
+		t.Run("umask="+umask, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t, func(o *Options) { o.Env = []string{"PATH=/usr/bin:/bin"} })
+			r.ok("service a cmd=sleep 100", "service a add_env=OPTIND=abc", "service a ready=exec:echo ${OPTIND:-none}")
+			if umask != "" {
+				r.ok("service a umask=" + umask)
+			}
+			r.okDone("command start service a", 1)
+			if env := r.fake.waitLaunch(t, 1).Spec.Env; umask == "" && !slices.Contains(env, "OPTIND=abc") {
+				t.Errorf("the command's environment %q, want OPTIND=abc as declared", env)
+			}
+			out, err := runSpec(t, r.fake.waitLaunch(t, 2).Spec)
+			if err != nil || strings.TrimSpace(out) != "1" {
+				t.Errorf("the probe: %q, %v; want 1 (its shell's)", out, err)
+			}
+		})
+	}
+	spec := osproc.Spec{Env: []string{"PATH=/usr/bin:/bin", "OPTIND=abc"}}
+	out, err := runSpec(t, probeShim(&messages.ServiceConfig{Name: "s", Proxy: "p"}, spec, "echo ${OPTIND:-none}"))
+	if err != nil || strings.TrimSpace(out) != "1" {
+		t.Errorf("under a proxy, the probe: %q, %v; want 1 (its shell's)", out, err)
+	}
+	if !slices.Equal(spec.Env, []string{"PATH=/usr/bin:/bin", "OPTIND=abc"}) {
+		t.Errorf("probeShim changed the environment it was given: %q", spec.Env)
 	}
 }
