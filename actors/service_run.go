@@ -497,9 +497,6 @@ const execShimmed = `exec "$0" "$@"`
 // fork/exec cannot set it from outside.
 const listenPidSet = `LISTEN_PID=$$; export LISTEN_PID`
 
-// listenPidShim runs the command (its "$0" "$@") with LISTEN_PID set.
-const listenPidShim = listenPidSet + "; " + execShimmed
-
 // shimOf is the shell text that runs the command (its "$0" "$@") with
 // what a fork/exec cannot set in the child (REFERENCE §2.6): its limit
 // of open files and its umask (Go's fork/exec gives a child neither, and

@@ -183,7 +183,8 @@ func TestListenSockets(t *testing.T) {
 	if l.Spec.Stdin != nil {
 		t.Fatal("stdin must stay /dev/null")
 	}
-	want := []string{"/bin/sh", "-c", listenPidShim, "server", "--flag"}
+	// no PWD in its environment: none the shell adds (REFERENCE §2.6)
+	want := []string{"/bin/sh", "-c", listenPidSet + "; unset PWD; " + execShimmed, "server", "--flag"}
 	if !slices.Equal(l.Spec.Argv, want) {
 		t.Fatalf("argv %q, want %q", l.Spec.Argv, want)
 	}
