@@ -30,9 +30,12 @@ import (
 // services a line's verb could not act on while it did on others
 // (`command start all`, one without cmd: `done 2`, then `y: Service 'y'
 // has no known command`) do not stop it: each is a warning,
-// FILE:LINE: NAME: MESSAGE, as cfkctl says them. A shutdown (stop
+// FILE:LINE: NAME: MESSAGE, as cfkctl says them. A warning is given
+// to warn as at (FILE:LINE) and its message unescaped: the log escapes
+// what it writes (REFERENCE §6.2), stderr gets printable.Unambiguous's,
+// as an error's MESSAGE is (REFERENCE §7.4). A shutdown (stop
 // closed) while the file is read gives the read up (readConfigUntil).
-func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan struct{}) error {
+func loadConfig(tree *actors.Tree, path string, warn func(at, msg string), stop <-chan struct{}) error {
 	lines, err := readConfigUntil(path, stop)
 	if err != nil {
 		return err
@@ -42,7 +45,7 @@ func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan s
 	}
 	for i, line := range lines {
 		if name, attr, word := messages.AttributeInValue(line); word != "" {
-			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable.String(messages.AttributeInValueWarning(name, attr, word))))
+			warn(fmt.Sprintf("%s:%d", path, i+1), messages.AttributeInValueWarning(name, attr, word))
 		}
 	}
 	for i, line := range lines {
@@ -51,10 +54,10 @@ func loadConfig(tree *actors.Tree, path string, warn func(string), stop <-chan s
 		}
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
-			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable.String(r.Err.Error()), attributeHint(r.Err.Error()))
+			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable.Unambiguous(r.Err.Error()), attributeHint(r.Err.Error()))
 		}
 		for _, l := range failedServices(line, r) {
-			warn(fmt.Sprintf("%s:%d: %s", path, i+1, printable.String(l)))
+			warn(fmt.Sprintf("%s:%d", path, i+1), l)
 		}
 	}
 	return nil
@@ -139,7 +142,7 @@ func checkConfig(path string, lines []string) error {
 		}
 		var msg string
 		if st, err := messages.Parse(line); err != nil {
-			msg = printable.String(err.Error()) + attributeHint(err.Error())
+			msg = printable.Unambiguous(err.Error()) + attributeHint(err.Error())
 		} else if err := messages.ConfigRefusal(st); err != nil {
 			msg = err.Error() // shutdown, a stream, fleet: refused whatever is declared
 		} else {

@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -49,5 +51,38 @@ func TestConfigAttributeInValueWarned(t *testing.T) {
 		"the rest of the line its value; to set tags, write 'service w tags=web' on a line of its own\n"
 	if got := stderr.String(); !strings.Contains(got, want) {
 		t.Fatalf("stderr %q, want %q in it", got, want)
+	}
+}
+
+// What a config file's error or warning quotes is written on stderr
+// with its control characters \xNN and a \ as \\ (REFERENCE §7.4): a line
+// holding a literal \n read as one holding a newline, \x1b as an ESC.
+// The log gets the warning escaped once, by the log (REFERENCE §6.2),
+// not \x1b escaped again into \\x1b.
+func TestConfigErrorsEscapeBackslashes(t *testing.T) {
+	ran := ranFile(t)
+	r := runConfig(t, "service a cmd=touch "+ran+"\nfrob\\nnicate\nfrob\x1bnicate\n", nil)
+	want := "cfkd: " + r.conf + ":2: unknown command 'frob\\\\nnicate'\n" +
+		"cfkd: " + r.conf + ":3: unknown command 'frob\\x1bnicate'"
+	if r.err == nil || r.err.Error() != want {
+		t.Fatalf("Run: %v\nwant:\n%s", r.err, want)
+	}
+	notRan(t, ran)
+
+	var stderr strings.Builder
+	r = runConfig(t, "service w desc=x tags=a\\nb\x1b\ncommand desc service nosuch\n", &stderr)
+	if r.err == nil || !strings.Contains(r.err.Error(), r.conf+":2: ") {
+		t.Fatalf("Run: %v, want the second line's error", r.err)
+	}
+	warned := r.conf + ":1: 'tags=a\\\\nb\\x1b' is part of the value of desc"
+	if got := stderr.String(); !strings.Contains(got, "cfkd: warning: "+warned) {
+		t.Errorf("stderr %q, want %q in it", got, warned)
+	}
+	b, err := os.ReadFile(filepath.Join(r.dir, "home", "cfkd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "WARN cfkd - "+warned) {
+		t.Errorf("cfkd.log:\n%s\nwant %q in it", b, "WARN cfkd - "+warned)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/cfk/cfk/fleet"
-	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/internal/safepath"
 	"github.com/sirupsen/logrus"
 )
@@ -197,7 +196,9 @@ func readFleetHubs(p string, fi fs.FileInfo) ([]string, error) {
 	}
 	for i, line := range strings.Split(text, "\n") {
 		if err := checkHubAddr(line); err != nil {
-			return nil, fmt.Errorf("line %d, %s: %v", i+1, printable.String(line), err)
+			// not escaped here: the log's record escapes it (REFERENCE §6.2),
+			// and escaped twice its ESC read \\x1b
+			return nil, fmt.Errorf("line %d, %s: %v", i+1, line, err)
 		}
 		if !slices.Contains(hubs, line) {
 			hubs = append(hubs, line)

@@ -94,7 +94,7 @@ func TestFleetHubsFileCorrupt(t *testing.T) {
 		make func(p string) error
 		want string
 	}{
-		{"garbage", func(p string) error { return os.WriteFile(p, []byte("\x00\x1b[2Jgarbage\n"), 0o600) }, `x00\\x1b[2Jgarbage: not HOST:PORT`},
+		{"garbage", func(p string) error { return os.WriteFile(p, []byte("\x00\x1b[2Jgarbage\n"), 0o600) }, `x00\x1b[2Jgarbage: not HOST:PORT`},
 		{"a bad port", func(p string) error { return os.WriteFile(p, []byte("127.0.0.1:7000\n127.0.0.1:99999\n"), 0o600) }, "line 2, 127.0.0.1:99999: not a port"},
 		{"a bad host", func(p string) error { return os.WriteFile(p, []byte("evil host:7000\n"), 0o600) }, "line 1, evil host:7000: not an IP address nor a DNS name"},
 		{"empty", func(p string) error { return os.WriteFile(p, nil, 0o600) }, "empty"},

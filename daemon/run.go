@@ -18,6 +18,7 @@ import (
 	"github.com/cfk/cfk/actors"
 	"github.com/cfk/cfk/fleet"
 	"github.com/cfk/cfk/internal/nowait"
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/cfk/cfk/logconf"
 	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/notify"
@@ -387,10 +388,11 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 		adopt.said(up.outcome)
 		relayRefusing()
 	} else if f.Config != "" {
-		warn := func(msg string) {
-			log.Warn(msg)
+		warn := func(at, msg string) {
+			// msg as it is to the log, which escapes it (REFERENCE §6.2)
+			log.Warn(at + ": " + msg)
 			if !signalled.Load() { // else the shutdown's doing, not the file's (below)
-				ready.warn(msg)
+				ready.warn(at + ": " + printable.Unambiguous(msg))
 			}
 		}
 		err := loadConfig(tree, f.Config, warn, done)

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/cfk/cfk/internal/printable"
 	"github.com/sirupsen/logrus"
 )
 
@@ -52,7 +54,7 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	if msg := strings.TrimSuffix(e.Message, "\n"); o.service {
 		b = append(b, msg...) // a line a service wrote: as it wrote it (REFERENCE §6.2)
 	} else {
-		b = appendMessage(b, msg)
+		b = appendMessage(b, msg, o.name != AuditCategory)
 	}
 	if !o.service {
 		var room [8]string
@@ -73,27 +75,70 @@ func appendEventText(b []byte, c *textCache, e *logrus.Entry, o origin) []byte {
 	return append(b, '\n')
 }
 
-// appendMessage appends the message of one of cfkd's events, its control
-// characters (tab aside) escaped as \n, \r or \xNN: a record is one line
-// (REFERENCE §6.2), whatever the message quotes (an exec error naming a
-// program with a newline in its name, a request line with a CR in it).
-func appendMessage(b []byte, msg string) []byte {
-	if !strings.ContainsFunc(msg, isControl) {
+// appendMessage appends the message of one of cfkd's events on one line
+// (REFERENCE §6.2), whatever it quotes (an exec error naming a program
+// with a newline in its name, a request line with a CR in it, a line of
+// a file cfkd read): a newline and a CR are written \n and \r, the other
+// control characters (tab aside: C0, DEL, C1), a bidirectional override
+// and each byte that is not UTF-8 \xNN, as package printable writes them;
+// printable text is kept byte for byte. With backslashes, a \ is written
+// \\, so that a message quoting a literal \n or \x1b (a path, a command,
+// a value a client sent) does not read as one that held a newline or an
+// ESC. An audit record's message is written without (REFERENCE §5.5):
+// the request it quotes holds a \ only quoted as a Go string, whose
+// escapes are unambiguous already and would be doubled.
+func appendMessage(b []byte, msg string, backslashes bool) []byte {
+	if !needsEscaping(msg, backslashes) {
 		return append(b, msg...)
 	}
-	for i := 0; i < len(msg); i++ {
-		switch c := msg[i]; {
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		switch {
 		case c == '\n':
 			b = append(b, `\n`...)
 		case c == '\r':
 			b = append(b, `\r`...)
-		case c != '\t' && (c < ' ' || c == 0x7f):
-			b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-		default:
+		case c == '\\' && backslashes:
+			b = append(b, `\\`...)
+		case c < utf8.RuneSelf && !isControl(rune(c)):
 			b = append(b, c)
+		default:
+			r, size := utf8.DecodeRuneInString(msg[i:])
+			if r == utf8.RuneError && size == 1 || !printable.Shown(r) {
+				for _, c := range []byte(msg[i : i+size]) {
+					b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
+				}
+			} else {
+				b = append(b, msg[i:i+size]...)
+			}
+			i += size
+			continue
 		}
+		i++
 	}
 	return b
+}
+
+// needsEscaping reports whether appendMessage writes msg otherwise than
+// as it is: one scan, nothing made, for the records cfkd writes by the
+// thousand.
+func needsEscaping(msg string, backslashes bool) bool {
+	for i := 0; i < len(msg); {
+		c := msg[i]
+		if c < utf8.RuneSelf {
+			if isControl(rune(c)) || c == '\\' && backslashes {
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(msg[i:])
+		if r == utf8.RuneError && size == 1 || !printable.Shown(r) {
+			return true
+		}
+		i += size
+	}
+	return false
 }
 
 // isControl reports whether r is a control character a record may not

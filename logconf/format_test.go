@@ -148,3 +148,41 @@ func TestEventMessageControlsEscaped(t *testing.T) {
 		t.Errorf("service line:\n got %q\nwant %q", b, want)
 	}
 }
+
+// A \ in the message of one of cfkd's events is written \\ (REFERENCE
+// §6.2): a message quoting a literal \n (a path, a command, a value a
+// client sent) read as one that held a newline, and one quoting \x1b as
+// one that held an ESC. A C1 control, a bidirectional override and a
+// byte that is not UTF-8 are written \xNN, as package printable does, so
+// that a caller need not escape what it logs first (escaped twice, its
+// \x1b read \\x1b). An audit record's request is quoted as a Go
+// string when it holds a \ (REFERENCE §5.5), its escapes kept as they
+// are; a service's line is as it wrote it.
+func TestEventMessageBackslashEscaped(t *testing.T) {
+	fixedClock(t)
+	f := Formatter(Default())
+	literal, _ := f.Format(entry(logrus.ErrorLevel, `x: cannot start: exec /a\nb\x1b: no such file`, logrus.Fields{"service": "x"}))
+	control, _ := f.Format(entry(logrus.ErrorLevel, "x: cannot start: exec /a\nb\x1b: no such file", logrus.Fields{"service": "x"}))
+	if want := ts + ` - ERROR cfkd - x: cannot start: exec /a\\nb\\x1b: no such file service=x` + "\n"; string(literal) != want {
+		t.Errorf("a literal \\n:\n got %q\nwant %q", literal, want)
+	}
+	if want := ts + ` - ERROR cfkd - x: cannot start: exec /a\nb\x1b: no such file service=x` + "\n"; string(control) != want {
+		t.Errorf("a newline:\n got %q\nwant %q", control, want)
+	}
+	b, _ := f.Format(entry(logrus.InfoLevel, "a\u009b2J\u202eb caf\xe9 caf\u00e9\u00a0\u65e5", nil))
+	if want := ts + ` - INFO cfkd - a\xc2\x9b2J\xe2\x80\xaeb caf\xe9 caf` + "\u00e9\u00a0\u65e5\n"; string(b) != want {
+		t.Errorf("C1, bidi, not UTF-8:\n got %q\nwant %q", b, want)
+	}
+	b, _ = f.Format(entry(logrus.InfoLevel, `C:\dir\ ends in \`, nil))
+	if want := ts + ` - INFO cfkd - C:\\dir\\ ends in \\` + "\n"; string(b) != want {
+		t.Errorf("backslashes:\n got %q\nwant %q", b, want)
+	}
+	b, _ = f.Format(entry(logrus.WarnLevel, `not authorized: "service x cmd=printf \"a\\n\"" (needs admin)`, logrus.Fields{"category": AuditCategory, "peer": "tcp:127.0.0.1:1"}))
+	if want := ts + ` - WARN audit - not authorized: "service x cmd=printf \"a\\n\"" (needs admin) peer=tcp:127.0.0.1:1` + "\n"; string(b) != want {
+		t.Errorf("audit record:\n got %q\nwant %q", b, want)
+	}
+	b, _ = f.Format(entry(logrus.InfoLevel, `a\nb`, logrus.Fields{"category": "service.w.out", "service": "w", "pid": 3}))
+	if want := ts + ` 3 INFO service.w.out - a\nb` + "\n"; string(b) != want {
+		t.Errorf("service line:\n got %q\nwant %q", b, want)
+	}
+}

@@ -25,6 +25,19 @@ func String(s string) string {
 	return b.String()
 }
 
+// Unambiguous is String with each \ written \\: a text that reads back
+// one way, where a literal \x1b or \n (a path, a command, a value a
+// client sent) is not taken for an escaped ESC or newline. For cfk's own
+// texts (the errors of a config file's lines on cfkd's stderr); String
+// and Line keep a \ as it is, for the lines whose printable text must be
+// the original's byte for byte (REFERENCE §1.5, §1.6).
+func Unambiguous(s string) string {
+	if !strings.Contains(s, `\`) {
+		return String(s)
+	}
+	return String(strings.ReplaceAll(s, `\`, `\\`))
+}
+
 // Shown says whether r is text a terminal shows, kept as it is: a
 // graphic character (unicode.IsGraphic: letters, marks, numbers,
 // punctuation, symbols and the spaces, a no-break space or an

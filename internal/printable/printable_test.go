@@ -47,3 +47,22 @@ func TestLineOfPrintableTextMakesNothing(t *testing.T) {
 		t.Errorf("Line(%q) = %q", line, got)
 	}
 }
+
+// Unambiguous writes a \ as \\, so that a text holding a literal \x1b or
+// \n reads otherwise than one holding an ESC or a newline; String keeps
+// it (the original's lines, REFERENCE §1.6).
+func TestUnambiguous(t *testing.T) {
+	for in, want := range map[string]string{
+		`a\x1b\nb`:         `a\\x1b\\nb`,
+		"a\x1b\nb":         `a\x1b\x0ab`,
+		`C:\dir\` + "\xe9": `C:\\dir\\\xe9`,
+		"caf\u00e9":        "caf\u00e9",
+	} {
+		if got := Unambiguous(in); got != want {
+			t.Errorf("Unambiguous(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := String(`a\x1b`); got != `a\x1b` {
+		t.Errorf("String kept no \\: %q", got)
+	}
+}
