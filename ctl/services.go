@@ -362,6 +362,9 @@ type descOf struct {
 	messages.DescLine
 	requires []string
 	known    bool
+	// fromLine: desc and cmd are cfkd's desc line's (a cfkd without
+	// inspect, or rawDescs), its escapes in them (\xNN, a \ kept)
+	fromLine bool
 	// what inspect adds: restarts since declared, the last end and when
 	restarts     int
 	lastExit     string
@@ -370,8 +373,16 @@ type descOf struct {
 
 // formatDesc is `NAME: tags="..." desc="..." proxy="..." cmd="..."
 // requires="..."`, leaving out what is empty and escaping `"` as the
-// original did.
+// original did, and `\` as `\\` (REFERENCE §8.2): a value holding `\"`
+// (`cmd=printf "\"%s\"" x`) was written `\\"`, which read as an escaped
+// `\` then the value's end, and a literal `\x1b` as what cfkctl writes of
+// an ESC on a terminal. Values of a desc line (fromLine) keep their `\`:
+// cfkd's `\xNN` in them would read as the value's text.
 func formatDesc(d descOf) string {
+	quote := descQuote
+	if d.fromLine {
+		quote = lineQuote
+	}
 	parts := []string{d.Name + ":"}
 	last := ""
 	if d.lastExit != "" {
@@ -380,7 +391,7 @@ func formatDesc(d descOf) string {
 	for _, kv := range [][2]string{{"tags", strings.Join(d.Tags, ", ")}, {"desc", d.Desc}, {"proxy", d.Proxy},
 		{"cmd", d.Cmd}, {"requires", strings.Join(d.requires, ", ")}, {"last_exit", last}} {
 		if kv[1] != "" {
-			parts = append(parts, kv[0]+`="`+strings.ReplaceAll(kv[1], `"`, `\"`)+`"`)
+			parts = append(parts, kv[0]+`="`+quote.Replace(kv[1])+`"`)
 		}
 	}
 	if d.restarts > 0 {
@@ -388,6 +399,13 @@ func formatDesc(d descOf) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// descQuote escapes a value of formatDesc's between its quotes;
+// lineQuote one of a desc line's.
+var (
+	descQuote = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	lineQuote = strings.NewReplacer(`"`, `\"`)
+)
 
 // descJSON is a service for `desc --json`.
 type descJSON struct {
@@ -450,7 +468,7 @@ func gatherDesc(s *session, sels []string) ([]descOf, error) {
 		for _, d := range got {
 			if !seen[d.Name] {
 				seen[d.Name] = true
-				out = append(out, descOf{DescLine: d})
+				out = append(out, descOf{DescLine: d, fromLine: true})
 			}
 		}
 	}
@@ -514,7 +532,7 @@ func rawDescs(s *session, sels []string, ds []descOf) error {
 	}
 	for k := range ds {
 		if r, ok := raw[ds[k].Name]; ok && ds[k].known {
-			ds[k].Desc, ds[k].Cmd = r.Desc, r.Cmd
+			ds[k].Desc, ds[k].Cmd, ds[k].fromLine = r.Desc, r.Cmd, true
 		}
 	}
 	return nil

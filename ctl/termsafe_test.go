@@ -104,6 +104,32 @@ func TestTerminalSafety(t *testing.T) {
 	}
 }
 
+// desc writes a \ of a value as \\ (REFERENCE §8.2), so that on a
+// terminal a literal \x1b (\\x1b) reads otherwise than an ESC, which is
+// written \x1b, and a value ending in \ is not read as one whose closing
+// quote was escaped. A value of a desc line (a cfkd without inspect)
+// keeps its \: cfkd's \xNN in it is no literal text.
+func TestDescBackslashes(t *testing.T) {
+	info := `{"name":"a","state":"stopped","retries":0,"crashes":0,"tags":[],` +
+		`"desc":"C:\\dir\\","cmd":"printf \"\\x1b\" \u001b"}`
+	f := newFakeServer(t, map[string]string{"command inspect all": ok(info)})
+	tty := runTTY(t, f, true, nil, "desc")
+	if want := `a: desc="C:\\dir\\" cmd="printf \"\\x1b\" \x1b"` + "\n"; tty.stdout != want {
+		t.Errorf("desc on a terminal: %q, want %q", tty.stdout, want)
+	}
+	raw := runTTY(t, f, false, nil, "desc")
+	if want := `a: desc="C:\\dir\\" cmd="printf \"\\x1b\" ` + "\x1b\"\n"; raw.stdout != want {
+		t.Errorf("desc into a pipe: %q, want %q", raw.stdout, want)
+	}
+	old := newFakeServer(t, map[string]string{
+		"command inspect all": "ERROR: unknown command 'inspect'\r\n",
+		"command desc all":    ok("a\t\tC:\\dir\\\t\tprintf \"\\x1b\" \\x1b"),
+	})
+	if got, want := runTTY(t, old, false, nil, "desc").stdout, `a: desc="C:\dir\" cmd="printf \"\x1b\" \x1b"`+"\n"; got != want {
+		t.Errorf("desc of a desc line: %q, want %q", got, want)
+	}
+}
+
 func writeToken(t *testing.T, text string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "token")

@@ -247,6 +247,11 @@ func TestDescFormat(t *testing.T) {
 		{"svc1\t\t\t\t", `svc1:`},
 		{"s\t\t\tp1\t[\"perl\",\"-e\",\"1\"]", `s: proxy="p1" cmd="[\"perl\",\"-e\",\"1\"]"`},
 		{"s\tt\td\tp\tsh -c 'a\tb'", `s: tags="t" desc="d" proxy="p" cmd="sh -c 'a	b'"`},
+		// a \ is \\ (REFERENCE §8.2): a value ending in \ read as one
+		// whose closing quote was escaped, a \" as an escaped \ and the
+		// value's end, a literal \x1b as an escaped ESC
+		{"s\t\tC:\\dir\\\t\tprintf \"\\\"%s\\\"\\n\" \\x1b", `s: desc="C:\\dir\\" cmd="printf \"\\\"%s\\\"\\n\" \\x1b"`},
+		{"s\t\t\t\t[\"printf\",\"a\\\\n\"]", `s: cmd="[\"printf\",\"a\\\\n\"]"`},
 	}
 	for _, tc := range tests {
 		d, err := messages.ParseDescLine(tc.line)
@@ -262,6 +267,11 @@ func TestDescFormat(t *testing.T) {
 	d := descOf{DescLine: messages.DescLine{Name: "app", Cmd: "x"}, requires: []string{"db", "cache"}, known: true}
 	if got, want := formatDesc(d), `app: cmd="x" requires="db, cache"`; got != want {
 		t.Errorf("desc with requires: got %q, want %q", got, want)
+	}
+	// a desc line's value keeps its \ (cfkd's \xNN escapes in it)
+	d = descOf{DescLine: messages.DescLine{Name: "s", Desc: `C:\dir\`, Cmd: `a\x1b"`}, fromLine: true}
+	if got, want := formatDesc(d), `s: desc="C:\dir\" cmd="a\x1b\""`; got != want {
+		t.Errorf("desc of a desc line: got %q, want %q", got, want)
 	}
 }
 
