@@ -412,14 +412,13 @@ func (c *Controller) applyRestart(run *applyRun) {
 
 // applyRestartGather is the gather of an apply's restarts (REFERENCE
 // §1.4): each RestartService{Apply}, whose row restarts a run and leaves
-// a service down, or stopping for an operator's stop, as it is (§2.7),
-// and each yielding to the stops other requests planned (gather.yields).
+// a service down, or stopping for an operator's stop, as it is (§2.7);
+// each yields, as every restart does, to the stops other requests
+// planned (rerun.go's park).
 func (c *Controller) applyRestartGather(verb messages.Verb, rolling, ifFormer bool) *gather {
-	g := c.newGather(verb, func(r messages.RequestID) any {
+	return c.newGather(verb, func(r messages.RequestID) any {
 		return messages.RestartService{Req: r, UntilRunning: rolling, IfFormer: ifFormer, Apply: true}
 	}, nil, nil)
-	g.yields = true
-	return g
 }
 
 // applyUnseen restarts, each alone, the changed services the controller

@@ -20,7 +20,9 @@ import (
 //     starts nothing), and asks X once they all run; one that cannot come
 //     up fails X (`Service 'X' cannot start: requires 'a': ...`);
 //   - a restart of a then restarts the dependents of a that run, each
-//     once what it requires runs again;
+//     once what it requires runs again, but those another request's stop
+//     is to take down (stopPlanned); a restart is asked once the stop of
+//     its service that another request planned is (rerun.go);
 //   - a stop (stop, down, destroy, shutdown) of a first brings its
 //     dependents down (DownService for those not selected) and asks a once
 //     they are all down.
@@ -246,7 +248,8 @@ func (c *Controller) abandonUnneeded(g *gather) {
 }
 
 // planStart: a restart takes along the dependents that run, and the
-// oneshots done (doneOneShot) with theirs; every start
+// oneshots done (doneOneShot) with theirs, but those another request's
+// stop takes down (stopPlanned); every start
 // waits for what it requires to run (a step of its own when selected,
 // then AwaitRunning, else an UpService{UntilRunning}); a rolling restart then chains every
 // step, what is required first.
@@ -258,7 +261,7 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 		walk = func(name string) {
 			for _, d := range deps[name] {
 				e := c.services[d]
-				if steps[d] != nil || !e.launched() && !e.doneOneShot() {
+				if steps[d] != nil || !e.launched() && !e.doneOneShot() || c.stopPlanned(e) {
 					continue
 				}
 				s := c.newStep(g, e, g.verb, g.mk, false)
@@ -300,6 +303,17 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 			s.confirm, s.release = true, releaseOnRunning
 		}
 	}
+}
+
+// stopPlanned reports whether another request has a stop, down or
+// destroy of e planned and not asked yet (the `stop app` waiting for
+// web, which requires app, to end): a restart takes along no such
+// dependent, which that stop takes down, as it takes none down already
+// (REFERENCE §2.8): taken along, it was restarted beneath web, or, its
+// restart waiting for that stop (rerun.go), started again once down,
+// against the stop.
+func (c *Controller) stopPlanned(e *entry) bool {
+	return slices.ContainsFunc(c.reruns[e], func(r *step) bool { return stopsServices(r.verb) && !r.decided })
 }
 
 // chain makes each step wait for the one before it, in an order where

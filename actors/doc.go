@@ -42,7 +42,11 @@
 // released. A start waits for what it requires to run (a step of its own,
 // then AwaitRunning; UpService{UntilRunning} for one not selected;
 // both answered once running); a
-// restart takes along the dependents that run; a stop waits for the
+// restart takes along the dependents that run (not those another
+// request's stop is to take down), and is asked once a stop of its
+// service that another request planned is asked (rerun.go: a `restart
+// db` while a `stop db` waits for app starts db again once down, never
+// beneath app); a stop waits for the
 // dependents to be down (a DownService for those not selected, and the
 // ServiceUpdated that says down). The controller never waits for any of it:
 // each reply or update moves the steps on.
@@ -56,8 +60,8 @@
 // restarts are RestartService{Apply} (the lifecycle's `apply restart`
 // row: a service down, or stopping for an operator's stop, is left as
 // it is), each asked only after a stop, down or destroy of its service
-// that another request planned and has not asked yet (gather.yields,
-// rerun.go): the stop of db waiting for app to end keeps db. The file
+// that another request planned and has not asked yet (as every restart
+// is, rerun.go): the stop of db waiting for app to end keeps db. The file
 // is compared with what each process up was started with: a change read
 // only at the stop or at the process's end (stopwait_secs, respawn_ ...),
 // a label, requires, or a run that is the file's already restarts

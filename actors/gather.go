@@ -34,11 +34,6 @@ type gather struct {
 	// asked, if set, is told of each step as its message is sent (an
 	// apply's progress, apply_progress.go)
 	asked func(*step)
-	// yields: an apply's restarts, each asked only once a stop, down or
-	// destroy of its service that another request planned is asked
-	// (rerun.go's park): the apply restarts what is up and stays up,
-	// and leaves to that stop what it takes down (REFERENCE §1.4)
-	yields bool
 
 	kicked, finished bool
 }

@@ -21,12 +21,14 @@ import (
 // start, and migrate ran again beside app. A stop, down or destroy
 // planned and not asked (the down of db waiting for app to be down
 // first) parks such a wait likewise (changesRun): the up it sends then
-// comes after the down, and starts db again once down. An apply's
-// restart (gather.yields), a change itself, is parked too: behind a stop,
-// down or destroy of its service planned and not asked yet (the `stop
-// db` waiting for app to end), so that it finds db stopping for that
-// stop, which its `apply restart` row leaves to go down (REFERENCE
-// §1.4, §2.7).
+// comes after the down, and starts db again once down. A restart
+// (restarts), a change itself, is parked too: behind a stop, down or
+// destroy of its service planned and not asked yet (the `stop db`
+// waiting for app to end), so that it finds db stopping for that stop:
+// an operator's restart starts it again once down (restart's row in
+// stopping), an apply's leaves it to go down (its `apply restart` row;
+// REFERENCE §1.4, §2.7, §2.8). It was asked at once, and stopped db
+// beneath app still running.
 //
 // Invariants:
 //   - reruns holds, by service, the steps planned and not decided that
@@ -58,6 +60,14 @@ func changesRun(v messages.Verb) bool {
 	return false
 }
 
+// restarts reports whether a step of verb v restarts its service (an
+// operator's restart or rollingrestart, an apply's restart): such a step
+// yields to a stop, down or destroy of its service that another request
+// planned and has not asked yet (park).
+func restarts(v messages.Verb) bool {
+	return v == messages.VerbRestart || v == messages.VerbRollingRestart
+}
+
 // parkedStep is a step of g parked on a change of another request (changesRun).
 type parkedStep struct {
 	g *gather
@@ -74,14 +84,16 @@ func (c *Controller) planned(s *step) {
 
 // park parks s, a step of g about to be asked, if it waits for its
 // service to run while another request's change of its run (changesRun)
-// is not asked yet; it reports whether it did. An apply's restart
-// (g.yields) is parked so behind a stop, down or destroy of its service
-// not asked yet (the `stop db` waiting for app, which requires db, to
-// end): asked after it, it finds db stopping for that stop, which its
-// row leaves to go down (REFERENCE §1.4, §2.7); asked before, it
-// stopped db beneath app and started it again, against the stop.
+// is not asked yet; it reports whether it did. A restart (restarts) is
+// parked so behind a stop, down or destroy of its service not asked yet
+// (the `stop db` waiting for app, which requires db, to end): asked
+// after it, it finds db stopping for that stop, and an operator's
+// restart starts it again once down, an apply's leaves it to go down
+// (its `apply restart` row; REFERENCE §1.4, §2.7, §2.8); asked before,
+// it stopped db beneath app and started it again, and the stop then
+// stopped that new run.
 func (c *Controller) park(g *gather, s *step) bool {
-	yields := g.yields && changesRun(s.verb)
+	yields := restarts(s.verb)
 	if !yields && (changesRun(s.verb) || !s.required && !s.confirm) {
 		return false
 	}
