@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +31,9 @@ func TestRestartWaitsForAStopThatWaits(t *testing.T) {
 			restart := r.async(line)
 			r.fake.expectNoSignal(t, db, syscall.SIGTERM, window) // db is not stopped beneath app
 			r.noReply("restart db", restart, 10*time.Millisecond)
+			if got := r.waitingFor("db"); !slices.Equal(got, []string{"app"}) {
+				t.Fatalf("db waiting_for %q, want [app]: its stop and its restart wait for app's end", got)
+			}
 			r.fake.exit(t, app, syscall.WaitStatus(syscall.SIGTERM))
 			r.fake.waitSignal(t, db, syscall.SIGTERM) // once app is down
 			if rep := r.reply("stop db", stop); rep.Err != nil {
