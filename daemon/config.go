@@ -54,7 +54,8 @@ func loadConfig(tree *actors.Tree, path string, warn func(at, msg string), stop 
 		}
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
-			return fmt.Errorf("%s:%d: %s%s", path, i+1, printable.Unambiguous(r.Err.Error()), attributeHint(r.Err.Error()))
+			at, hint := fmt.Sprintf("%s:%d: ", path, i+1), attributeHint(r.Err.Error())
+			return configError{shown: at + printable.Unambiguous(r.Err.Error()) + hint, raw: at + r.Err.Error() + hint}
 		}
 		for _, l := range failedServices(line, r) {
 			warn(fmt.Sprintf("%s:%d", path, i+1), l)
@@ -134,17 +135,18 @@ const maxConfigErrors = 20
 // maxConfigErrors of them (configErrors). What only running finds (a
 // verb on a service not declared) still stops the file at its line.
 func checkConfig(path string, lines []string) error {
-	var bad configErrors
+	var bad, raw []string // FILE:N: MESSAGE each, for stderr and for the log (configError)
 	more := 0
 	for i, line := range lines {
 		if messages.IsBlank(line) {
 			continue
 		}
-		var msg string
+		var msg, rawMsg string
 		if st, err := messages.Parse(line); err != nil {
-			msg = printable.Unambiguous(err.Error()) + attributeHint(err.Error())
+			msg, rawMsg = printable.Unambiguous(err.Error())+attributeHint(err.Error()), err.Error()+attributeHint(err.Error())
 		} else if err := messages.ConfigRefusal(st); err != nil {
 			msg = err.Error() // shutdown, a stream, fleet: refused whatever is declared
+			rawMsg = msg
 		} else {
 			continue
 		}
@@ -152,23 +154,40 @@ func checkConfig(path string, lines []string) error {
 			more++
 			continue
 		}
-		bad = append(bad, fmt.Sprintf("%s:%d: %s", path, i+1, msg))
+		at := fmt.Sprintf("%s:%d: ", path, i+1)
+		bad, raw = append(bad, at+msg), append(raw, at+rawMsg)
 	}
 	if more > 0 {
 		bad = append(bad, fmt.Sprintf("%s: and %d more bad lines", path, more))
+		raw = append(raw, bad[len(bad)-1])
 	}
 	if len(bad) == 0 {
 		return nil
 	}
-	return bad
+	// one a line, each after the first with cfkd's `cfkd: `, as Run's
+	// caller prints the first (`cfkd: ` + Run's error)
+	return configError{shown: strings.Join(bad, "\ncfkd: "), raw: strings.Join(raw, "\ncfkd: ")}
 }
 
-// configErrors is the bad lines of a config file, FILE:N: MESSAGE each.
-// Its text is one a line, each after the first with cfkd's `cfkd: `, as
-// Run's caller prints the first (`cfkd: ` + Run's error).
-type configErrors []string
+// configError is an error of a config file's lines (FILE:N: MESSAGE):
+// its Error is stderr's text, what MESSAGE quotes of the lines escaped
+// (printable.Unambiguous, REFERENCE §7.4); raw is the same unescaped, for
+// the log, which escapes every message and quotes every field itself
+// (REFERENCE §6.2): given the escaped text, it wrote a literal \n of a
+// line \\\\n and an ESC \\x1b (errLogText).
+type configError struct{ shown, raw string }
 
-func (c configErrors) Error() string { return strings.Join(c, "\ncfkd: ") }
+func (e configError) Error() string { return e.shown }
+
+// errLogText is err's text for the log: a configError's in it unescaped.
+func errLogText(err error) string {
+	text := err.Error()
+	var ce configError
+	if errors.As(err, &ce) {
+		text = strings.Replace(text, ce.shown, ce.raw, 1)
+	}
+	return text
+}
 
 // attributeHint is what cfkd adds to its refusal of a line of -c FILE
 // with `invalid property 'ATTR'` (the console's text, kept) when ATTR is

@@ -86,3 +86,39 @@ func TestConfigErrorsEscapeBackslashes(t *testing.T) {
 		t.Errorf("cfkd.log:\n%s\nwant %q in it", b, "WARN cfkd - "+warned)
 	}
 }
+
+// The errors of a config file's lines go to the log escaped once, by the
+// log (REFERENCE §6.2), as its warnings do: the text stderr gets, with a
+// \ as \\ and an ESC as \x1b, was escaped again in the log's `cfkd stops:`
+// record ('frob\\\\nnicate', 'frob\\x1bnicate'), and its `config file
+// refused` record's error field quoted that text once more. Both the
+// error of a line that does not parse and that of a line that fails when
+// run.
+func TestConfigErrorsLoggedEscapedOnce(t *testing.T) {
+	for _, tc := range []struct{ name, text string }{
+		{"parse", "frob\\nnicate\nfrob\x1bnicate\n"},
+		{"run", "service w cmd=sleep 1\nservice w env_file=/frob\\nnicate\x1b\ncommand start service w\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runConfig(t, tc.text, nil)
+			if r.err == nil {
+				t.Fatal("Run: no error")
+			}
+			shown := strings.TrimPrefix(r.err.Error(), "cfkd: ") // stderr's, escaped once
+			if !strings.Contains(shown, `frob\\n`) || !strings.Contains(shown, `\x1b`) {
+				t.Fatalf("Run: %q, want the line's \\ and ESC escaped", shown)
+			}
+			b, err := os.ReadFile(filepath.Join(r.dir, "home", "cfkd.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			log := string(b)
+			if want := "ERROR cfkd - cfkd stops: " + strings.ReplaceAll(shown, "\n", `\n`); !strings.Contains(log, want) {
+				t.Errorf("cfkd.log:\n%s\nwant %q in it", log, want)
+			}
+			if strings.Contains(log, `\\\\`) || strings.Contains(log, `\\x1b`) {
+				t.Errorf("cfkd.log escapes a line's text twice:\n%s", log)
+			}
+		})
+	}
+}

@@ -98,7 +98,7 @@ func logAfterExec(f Flags, err error) {
 	if _, rerr := router.ReloadText(f.LogConfig, nil); rerr != nil {
 		return
 	}
-	log.Errorf("%v", err)
+	log.Error(errLogText(err)) // a config file's error unescaped: the log escapes it
 }
 
 // readFlags reads what the flags name (the console's address, its token
@@ -404,7 +404,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 			closeConsole(ln, sec.policy)
 			httpd.close()
 			if err != nil {
-				log.Infof("shut down by a signal while loading %s (%v)", f.Config, err)
+				log.Infof("shut down by a signal while loading %s (%s)", f.Config, errLogText(err))
 			} else {
 				log.Infof("shut down by a signal while loading %s", f.Config)
 			}
@@ -424,8 +424,8 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 		if err != nil {
 			closeConsole(ln, sec.policy)
 			httpd.close()
-			log.WithError(err).Error("config file refused: shutting down")
-			up.notServing() // an upgrade waiting to serve would refuse the shutdown
+			log.WithError(errors.New(errLogText(err))).Error("config file refused: shutting down") // the log escapes it (REFERENCE §6.2)
+			up.notServing()                                                                        // an upgrade waiting to serve would refuse the shutdown
 			shutdown(tree, log, "config error")
 			<-done
 			orphans.sweep()
@@ -528,7 +528,7 @@ func (e loggedError) Unwrap() error { return e.error }
 // err, then `cfkd exiting`, the last record of every exit (REFERENCE
 // §7.4).
 func endLog(log *logrus.Logger, err error) error {
-	log.Errorf("cfkd stops: %s", strings.TrimPrefix(err.Error(), "cfkd: "))
+	log.Errorf("cfkd stops: %s", strings.TrimPrefix(errLogText(err), "cfkd: ")) // unescaped: the log escapes it (REFERENCE §6.2)
 	log.Info("cfkd exiting")
 	return loggedError{err}
 }
