@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -101,6 +102,11 @@ func TestTermWhileLoadingRefusesTheWaitingClients(t *testing.T) {
 	var clients []net.Conn
 	for _, req := range []string{"command status", "command events"} {
 		c, err := net.Dial("unix", sock) // into the backlog: nothing accepts yet
+		for errors.Is(err, syscall.ECONNREFUSED) && time.Now().Before(end) {
+			// the file is made at bind(2), before listen(2): not listening yet
+			time.Sleep(10 * time.Millisecond)
+			c, err = net.Dial("unix", sock)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
