@@ -146,7 +146,13 @@ func needsEscaping(msg string, backslashes bool) bool {
 func isControl(r rune) bool { return r != '\t' && (r < ' ' || r == 0x7f) }
 
 // appendTextValue appends v, quoted when it is empty or holds a blank, a
-// quote, an "=" or a control character.
+// quote, an "=", a control character (C0, DEL, C1), a character a
+// terminal would act on or not show (a bidirectional override, another
+// format character: printable.Shown), or a byte that is not UTF-8: as
+// the message of a record (appendMessage), a field's value is written
+// so that it reads one way (REFERENCE §6.2), the quoted form escaping
+// them (\u202e, \u009b, \xff). A value without any of them is written as it
+// is, a \ included: only a quoted value has escapes.
 func appendTextValue(b []byte, v any) []byte {
 	var s string
 	switch x := v.(type) {
@@ -160,7 +166,7 @@ func appendTextValue(b []byte, v any) []byte {
 		s = fmt.Sprint(x)
 	}
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool {
-		return r <= ' ' || r == '"' || r == '=' || r == 0x7f
+		return r <= ' ' || r == '"' || r == '=' || r == 0x7f || r >= utf8.RuneSelf && (r == utf8.RuneError || !printable.Shown(r))
 	}) {
 		return strconv.AppendQuote(b, s)
 	}
