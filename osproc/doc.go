@@ -63,8 +63,12 @@
 // the kernel has no such list, with one scan of every /proc/PID/stat;
 // TargetOrphans takes a Target on each under the reaper's mutex after
 // checking it is still such a child, so a pid reaped and reused meanwhile
-// is never signalled. Terminate sends SIGTERM to each Target (and to the
-// process group of a group leader), waits for their exits up to a grace,
+// is never signalled; it first takes every fork slot, so that a child
+// forked and not registered yet is not taken for an orphan, one
+// TargetOrphans at a time (forkSlots.holdAll): two that took them side
+// by side each held part of them, waiting for the rest for ever.
+// Terminate sends SIGTERM to each Target (and to the process group of a
+// group leader), waits for their exits up to a grace,
 // SIGKILLs what is left and waits again: a bounded wait, never a polling
 // loop. A Target is a pidfd, waited for in poll(2) (pidfd.go); without
 // pidfds (nopidfd.go) it is the pid of a child, signalled under the

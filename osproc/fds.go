@@ -54,12 +54,17 @@ type forkSlots struct {
 	mu sync.Mutex
 	// slot wakes one start waiting for a free slot (each slot given back
 	// frees one: waking them all, up to thousands in a mass start, cost
-	// seconds); others wakes the forks waiting for another to end.
-	slot   sync.Cond
-	others sync.Cond
-	max    int
-	busy   int    // slots taken
-	freed  uint64 // slots given back so far
+	// seconds); others wakes the forks waiting for another to end;
+	// barrier wakes a holdAll waiting for the one under way to end.
+	slot    sync.Cond
+	others  sync.Cond
+	barrier sync.Cond
+	max     int
+	busy    int    // slots taken
+	freed   uint64 // slots given back so far
+	// holding: a holdAll is taking, or holds, every slot: another waits
+	// for its giveAll before it takes any
+	holding bool
 	// stopped: cfkd's shutdown has begun (StopLaunching): no slot is
 	// taken any more
 	stopped bool
@@ -70,32 +75,69 @@ type forkSlots struct {
 
 func newForkSlots(n int) *forkSlots {
 	s := &forkSlots{max: n}
-	s.slot.L, s.others.L = &s.mu, &s.mu
+	s.slot.L, s.others.L, s.barrier.L = &s.mu, &s.mu, &s.mu
 	return s
+}
+
+// holdAll takes every slot, one at a time as the forks under way give
+// them back, whether stop was called or not: TargetOrphans' barrier,
+// which waits for the forks under way, which a shutdown does not stop
+// (REFERENCE §7.5). One holdAll at a time takes slots: another waits for
+// its giveAll first. Two that took slots side by side (the scan of one
+// service's exit, and the next round of the orphans of another's) could
+// each end up holding part of them, waiting for the rest for ever: every
+// launch waited for a slot from then on, every exit cfkd had to scan for
+// orphans was never told to its service, and the shutdown's own sweep
+// waited too (a restart never answered, a SIGTERM that never ended cfkd).
+func (s *forkSlots) holdAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holding && s.waiting != nil {
+		s.waiting()
+	}
+	for s.holding {
+		s.barrier.Wait()
+	}
+	s.holding = true
+	for range s.max {
+		if s.busy >= s.max && s.waiting != nil {
+			s.waiting()
+		}
+		for s.busy >= s.max {
+			s.slot.Wait()
+		}
+		s.busy++
+	}
+}
+
+// giveAll gives back every slot holdAll took, and lets the next holdAll
+// go on.
+func (s *forkSlots) giveAll() {
+	s.mu.Lock()
+	s.busy -= s.max
+	s.freed += uint64(s.max)
+	s.holding = false
+	s.mu.Unlock()
+	s.barrier.Signal()
+	for range s.max {
+		s.slot.Signal()
+	}
+	s.others.Broadcast()
 }
 
 // take takes one slot, waiting for one to be free, and returns true; or
 // returns false, no slot taken, once stop was called, also while it
 // waits.
-func (s *forkSlots) take() bool { return s.acquire(false) }
-
-// hold takes one slot, waiting for one to be free, whether stop was
-// called or not: for TargetOrphans, whose barrier waits for the forks
-// under way, which a shutdown does not stop (REFERENCE §7.5).
-func (s *forkSlots) hold() { s.acquire(true) }
-
-// acquire is take, or hold when evenStopped.
-func (s *forkSlots) acquire(evenStopped bool) bool {
+func (s *forkSlots) take() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cancelled := func() bool { return s.stopped && !evenStopped }
-	if s.busy >= s.max && !cancelled() && s.waiting != nil {
+	if s.busy >= s.max && !s.stopped && s.waiting != nil {
 		s.waiting()
 	}
-	for s.busy >= s.max && !cancelled() {
+	for s.busy >= s.max && !s.stopped {
 		s.slot.Wait()
 	}
-	if cancelled() {
+	if s.stopped {
 		return false
 	}
 	s.busy++

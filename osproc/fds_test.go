@@ -382,3 +382,54 @@ func TestTargetOrphansAfterStopLaunchingKeepsTheCount(t *testing.T) {
 		t.Errorf("%d slots taken after TargetOrphans, want 0", busy)
 	}
 }
+
+// REFERENCE §7.5: two TargetOrphans at once (the scan of one service's
+// exit, and the next round of the orphans of another's) each take every
+// fork slot in turn, and neither waits for ever. They took slots side by
+// side: here, with the 2 slots given back one at a time as forks under
+// way end, each got one and waited for the other's for ever, and with
+// them every launch, every exit to scan and the shutdown's sweep (a
+// `restart @web` of examples/prefork never answered, a SIGTERM that never
+// ended cfkd).
+func TestTargetOrphansSideBySideEnd(t *testing.T) {
+	slots := newForkSlots(2)
+	saved := launcher.forks
+	launcher.forks = slots
+	t.Cleanup(func() { launcher.forks = saved })
+	waits := make(chan struct{}, 16)
+	slots.waiting = func() { waits <- struct{}{} }
+	waited := func(what string) {
+		t.Helper()
+		select {
+		case <-waits:
+		case <-time.After(deadline):
+			t.Fatalf("%s does not wait", what)
+		}
+	}
+	// two forks under way hold both slots
+	slots.take()
+	slots.take()
+	done := make(chan int, 2)
+	for i := range 2 {
+		go func() { launcher.TargetOrphans(nil); done <- i }()
+		waited(fmt.Sprintf("TargetOrphans %d", i)) // the first for a slot; the second for a slot too, or for the first
+	}
+	slots.give() // the first fork ends: the first TargetOrphans takes its slot
+	waited("TargetOrphans 0, for its second slot")
+	slots.give() // the second ends
+	for range 2 {
+		select {
+		case <-done:
+		case <-time.After(deadline):
+			slots.mu.Lock()
+			busy := slots.busy
+			slots.mu.Unlock()
+			t.Fatalf("TargetOrphans side by side wait for ever (%d slots taken)", busy)
+		}
+	}
+	slots.mu.Lock()
+	defer slots.mu.Unlock()
+	if slots.busy != 0 {
+		t.Errorf("%d slots taken after both, want 0", slots.busy)
+	}
+}

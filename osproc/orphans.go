@@ -106,18 +106,13 @@ func (l *Launcher) notLaunched(pids []int) []int {
 //
 // No fork is under way meanwhile: every fork slot is taken first (waiting
 // for the forks in progress, a few milliseconds at most), because a child
-// forked but not yet registered would look like an orphan.
+// forked but not yet registered would look like an orphan; by one
+// TargetOrphans at a time (holdAll), which others wait for.
 func (l *Launcher) TargetOrphans(orphans []Orphan) []*Target {
 	self := os.Getpid()
 	var ts []*Target
-	for range l.forks.max {
-		l.forks.hold() // also once a shutdown stopped the launches
-	}
-	defer func() {
-		for range l.forks.max {
-			l.forks.give()
-		}
-	}()
+	l.forks.holdAll() // also once a shutdown stopped the launches
+	defer l.forks.giveAll()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, o := range orphans {
