@@ -151,7 +151,9 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines; a Spec may ask shorter lines, Spec.MaxLine, which
 // cuts them in pieces of that size: a proxy's, to fit each in one write
-// of PIPE_BUF).
+// of PIPE_BUF). A Spec.StderrFile is no captured stream: the child
+// gets it as its fd 2, and its reader is the caller (a ready=exec:
+// probe's try, REFERENCE §2.9); the poller never sees it.
 //
 // The fork server (spawn_linux.go, REFERENCE §7.6): on Linux the fork
 // and exec of Launch happen in a helper process (the same binary,

@@ -230,7 +230,7 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	if outW >= 0 {
 		c.after = append(c.after, outW)
 	}
-	errR, errW, err := outputPipe(spec.Stderr != nil || spec.StderrLines != nil)
+	errR, errW, err := outputPipe(spec.StderrFile == nil && (spec.Stderr != nil || spec.StderrLines != nil))
 	if err != nil {
 		return c, err
 	}
@@ -240,6 +240,9 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	}
 	null := l.devnull.Fd()
 	c.files = []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
+	if spec.StderrFile != nil {
+		c.files[2] = spec.StderrFile.Fd()
+	}
 	for _, f := range spec.ExtraFiles {
 		c.files = append(c.files, f.Fd())
 	}

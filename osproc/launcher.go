@@ -78,6 +78,14 @@ type Spec struct {
 	// Stderr: the same lines, but a run of them at once (Lines), for a
 	// consumer that does per run what it would do per line.
 	StdoutLines, StderrLines func(pid int, lines *Lines)
+	// StderrFile, when set, is the child's fd 2 as it is, in place of
+	// Stderr and StderrLines: the caller reads it itself (the write end
+	// of a pipe of its own, which it closes once Launch returns). Its
+	// number is taken with Fd(), which makes it blocking, as a child's
+	// stderr should be. A ready=exec: probe keeps the tail of its try's
+	// stderr so (REFERENCE §2.9), read only until the try ends, where
+	// the poller would keep reading a pipe that a daemon it forked holds.
+	StderrFile *os.File
 	// Tag says whose output the pipes carry ("service:NAME"): Freeze
 	// returns it with each pipe, so that an upgrade in place gives the
 	// pipe to the same owner (upgrade.go, REFERENCE §13).
@@ -457,6 +465,7 @@ func (l *Launcher) fork(path, crlf string, cached bool, spec Spec, stdin *os.Fil
 	// a finalizer before the fork is done
 	runtime.KeepAlive(stdin)
 	runtime.KeepAlive(spec.ExtraFiles)
+	runtime.KeepAlive(spec.StderrFile)
 	c.closeChild() // the child has its copies (or there is no child)
 	if late := (*lateFork)(nil); errors.As(err, &late) {
 		// still under way (the helper has the child's fds): registered,

@@ -873,3 +873,42 @@ func TestCheckProgramLooksAfresh(t *testing.T) {
 		t.Error("the cache still holds the program removed")
 	}
 }
+
+// Spec.StderrFile is the child's fd 2 as it is, blocking, in place of a
+// captured stderr: no pipe of the poller's (a ready=exec: probe reads
+// its try's stderr itself, REFERENCE §2.9).
+func TestStderrFile(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	c := capture(t, Spec{Argv: sh("echo out; echo err >&2; exec sleep 10"), StderrFile: w})
+	w.Close() // the child has its own copy
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(r.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/2", c.Pid)); err != nil || got != fmt.Sprintf("pipe:[%d]", st.Ino) {
+		t.Errorf("fd 2 is %q (%v), want the pipe pipe:[%d]", got, err, st.Ino)
+	}
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/2", c.Pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(info), "\n") {
+		if v, ok := strings.CutPrefix(l, "flags:"); ok {
+			if flags, err := strconv.ParseUint(strings.TrimSpace(v), 8, 32); err != nil || flags&syscall.O_NONBLOCK != 0 {
+				t.Errorf("fd 2's flags %s (%v): want it blocking", strings.TrimSpace(v), err)
+			}
+		}
+	}
+	if got := lines(t, c.out, 1); got[0] != "out" {
+		t.Errorf("stdout %q, want out", got)
+	}
+	r.SetReadDeadline(time.Now().Add(deadline))
+	buf := make([]byte, 16)
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "err\n" {
+		t.Errorf("the pipe read %q, %v; want err", buf[:n], err)
+	}
+}
