@@ -306,11 +306,28 @@ func httpReady(parent context.Context, url string) error {
 // execReady runs the check command through the launcher (the one reaper
 // of cfkd) and waits for its exit: 0 is ready. A cancelled probe kills
 // it, and so does a try that has not exited within tryFor, a failed try.
+// A failed try says the last line of its stderr after why it failed
+// (tryStderr, REFERENCE §2.9), read until its process exits, not until
+// the pipe's end: a daemon the check forked does not hold the try.
 func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Duration) error {
+	stderr, err := openTryStderr()
+	if err != nil {
+		return fmt.Errorf("its stderr: %w", err)
+	}
+	spec.StderrFile = stderr.w
 	done := make(chan syscall.WaitStatus, 1)
 	proc, err := l.Launch(spec, func(_ int, ws syscall.WaitStatus) { done <- ws })
+	stderr.w.Close() // the child has its own, or there is no child
 	if err != nil {
+		stderr.r.Close()
 		return err
+	}
+	go stderr.read()
+	failed := func(why string) error {
+		if line := stderr.end(); line != "" {
+			return fmt.Errorf("%s: %s", why, line)
+		}
+		return errors.New(why)
 	}
 	t := time.NewTimer(tryFor)
 	defer t.Stop()
@@ -318,9 +335,10 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Dura
 	select {
 	case ws := <-done:
 		if ws.Exited() && ws.ExitStatus() == 0 {
+			stderr.end()
 			return nil
 		}
-		return fmt.Errorf("exit status %d", ws.ExitStatus())
+		return failed(fmt.Sprintf("exit status %d", ws.ExitStatus()))
 	case <-c.Done():
 	case <-t.C:
 		hung = true
@@ -330,8 +348,9 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Dura
 	if hung {
 		// c.Err() is nil then: returned, it made a check that hangs a
 		// ready service
-		return fmt.Errorf("did not exit within %v: killed", tryFor)
+		return failed(fmt.Sprintf("did not exit within %v: killed", tryFor))
 	}
+	stderr.end()
 	return c.Err()
 }
 
