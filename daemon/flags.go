@@ -144,7 +144,7 @@ func newFlagSet(f *Flags) (fs *flag.FlagSet, help *bool) {
 	fs.StringVar(&f.AdminToken, "admin-token", "", "")
 	fs.BoolVar(&f.InsecureTCP, "insecure-tcp", false, "")
 	fs.IntVar(&f.MaxConnections, "max-connections", DefaultMaxConnections, "")
-	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet, minTimeout, true}, "idle-timeout", "")
+	fs.Var(durationValue{&f.IdleTimeout, &f.idleSet, minTimeout, true, 0}, "idle-timeout", "")
 	fs.StringVar(&f.HTTP, "http", "", "")
 	fs.BoolVar(&f.HTTPRemote, "http-remote", false, "")
 	fs.StringVar(&f.HTTPToken, "http-token", "", "")
@@ -222,14 +222,16 @@ func (f Flags) complete(fs *flag.FlagSet, help *bool, stderr io.Writer) (Flags, 
 // included.
 const minTimeout = 100 * time.Millisecond
 
-// durationValue is a flag.Value for --idle-timeout and --fleet-timeout: a
-// Go duration (10m, 30s) or a number of seconds, 0 or at least least
-// (never: 0 means none, which the error says).
+// durationValue is a flag.Value for --idle-timeout, --fleet-timeout and
+// --fleet-keepalive: a Go duration (10m, 30s) or a number of seconds, 0
+// or at least least (never: 0 means none, which the error says), and at
+// most most when most is not 0.
 type durationValue struct {
 	d     *time.Duration
 	set   *bool
 	least time.Duration
 	never bool
+	most  time.Duration
 }
 
 func (v durationValue) String() string {
@@ -259,7 +261,13 @@ func (v durationValue) Set(s string) error {
 		if v.never {
 			return fmt.Errorf("want 0 (never) or at least %v", v.least)
 		}
+		if v.most > 0 {
+			return fmt.Errorf("want %v to %v", v.least, v.most)
+		}
 		return fmt.Errorf("want at least %v", v.least)
+	}
+	if v.most > 0 && d > v.most {
+		return fmt.Errorf("want %v to %v", v.least, v.most)
 	}
 	*v.d, *v.set = d, true
 	return nil

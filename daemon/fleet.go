@@ -23,6 +23,8 @@ type FleetFlags struct {
 	Allow     string
 	Timeout   time.Duration
 	timeout   bool
+	Keepalive time.Duration // --fleet-keepalive (fleet.DefaultKeepalive)
+	keepalive bool
 }
 
 const fleetUsage = `  --fleet-listen HOST:PORT   join a fleet: protoactor remote on HOST:PORT (the address the
@@ -34,6 +36,9 @@ const fleetUsage = `  --fleet-listen HOST:PORT   join a fleet: protoactor remote
   --fleet-allow LIST         what hubs may run here beyond operate: declare, destroy, bind,
                              unbind, apply, shutdown (comma list)
   --fleet-timeout DUR        a hub's deadline for a host's first answer (default 5s)
+  --fleet-keepalive DUR      ping a connection silent for DUR, 10s to 1h (default 50s): a peer
+                             frozen with it open is lost DUR+10s after; keep 50s or more while
+                             the fleet has members older than this flag
 `
 
 func (ff *FleetFlags) register(fs *flag.FlagSet) {
@@ -43,7 +48,8 @@ func (ff *FleetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&ff.Key, "fleet-key", "", "")
 	fs.StringVar(&ff.Inventory, "fleet-inventory", "", "")
 	fs.StringVar(&ff.Allow, "fleet-allow", "", "")
-	fs.Var(durationValue{&ff.Timeout, &ff.timeout, minTimeout, false}, "fleet-timeout", "")
+	fs.Var(durationValue{&ff.Timeout, &ff.timeout, minTimeout, false, 0}, "fleet-timeout", "")
+	fs.Var(durationValue{&ff.Keepalive, &ff.keepalive, fleet.MinKeepalive, false, fleet.MaxKeepalive}, "fleet-keepalive", "")
 }
 
 // check makes the files absolute (cfkd -d runs from /) and refuses a
@@ -51,13 +57,19 @@ func (ff *FleetFlags) register(fs *flag.FlagSet) {
 // read.
 func (ff *FleetFlags) check() error {
 	if ff.Listen == "" {
-		if ff.CA != "" || ff.Cert != "" || ff.Key != "" || ff.Inventory != "" || ff.Allow != "" || ff.timeout {
+		if ff.CA != "" || ff.Cert != "" || ff.Key != "" || ff.Inventory != "" || ff.Allow != "" || ff.timeout || ff.keepalive {
 			return errors.New("cfkd: the --fleet-* flags need --fleet-listen HOST:PORT")
 		}
 		return nil
 	}
 	if ff.timeout && ff.Timeout == 0 {
 		return errors.New("cfkd: --fleet-timeout 0: want a deadline")
+	}
+	if ff.keepalive && ff.Keepalive == 0 {
+		return fmt.Errorf("cfkd: --fleet-keepalive 0: want %v to %v", fleet.MinKeepalive, fleet.MaxKeepalive)
+	}
+	if !ff.keepalive {
+		ff.Keepalive = fleet.DefaultKeepalive
 	}
 	// --fleet-allow is read again by fleet.New; refused here, it stops
 	// cfkd before -d detaches, with the other flags' mistakes
@@ -99,7 +111,7 @@ func newFleet(ff FleetFlags, log *logrus.Logger) (*fleet.Node, error) {
 		}
 	}
 	n, err := fleet.New(fleet.Config{Listen: ff.Listen, CA: ff.CA, Cert: ff.Cert, Key: ff.Key, Inventory: ff.Inventory,
-		Allow: ff.Allow, Timeout: ff.Timeout, Version: "cfk " + messages.Version, Log: log})
+		Allow: ff.Allow, Timeout: ff.Timeout, Keepalive: ff.Keepalive, Version: "cfk " + messages.Version, Log: log})
 	if err != nil {
 		return nil, errors.New("cfkd: " + err.Error())
 	}

@@ -123,9 +123,16 @@
 //   - A host that comes back is used again: each message to an address
 //     protoactor has no connection for dials it again (one attempt,
 //     remote.Config.MaxRetryCount = 1).
-//   - Nothing polls: an idle member runs gRPC's keepalive ping every
-//     keepaliveTime on each connection it dialled, and nothing else
-//     (protoactor remote has no timer of its own). Its actor system has a
+//   - Nothing polls: an idle member runs gRPC's keepalive ping after
+//     Config.Keepalive (--fleet-keepalive, 50 s by default) of silence on
+//     each connection it dialled, and nothing else (protoactor remote has
+//     no timer of its own). A ping not acknowledged within
+//     keepaliveTimeout (10 s) closes the connection: a peer frozen with
+//     its connection open (SIGSTOP, a paused VM) is lost, as one whose
+//     connection broke, within their sum (REFERENCE §12.3). Its server
+//     lets peers ping every 5 s, under any member's Keepalive; a cfkd
+//     before Config.Keepalive let them every 45 s only, hence the
+//     default (REFERENCE §12.3). Its actor system has a
 //     small process registry (actors.ShrinkRegistry): protoactor's default,
 //     2.8 MB of small maps, would double what Go's forced GC of an idle
 //     cfkd marks every two minutes.

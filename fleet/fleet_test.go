@@ -128,13 +128,14 @@ func skipRace(t testing.TB) {
 // testFleet is a hub and hosts in one process, each a Node of its own on
 // 127.0.0.1, with certificates of a CA made for the test.
 type testFleet struct {
-	t       testing.TB
-	timeout time.Duration // the hub's (2 s: newTestFleet)
-	dir     string
-	hub     *Node
-	hubLoc  *fakeLocal
-	hosts   []*Node
-	locals  []*fakeLocal
+	t         testing.TB
+	timeout   time.Duration            // the hub's (2 s: newTestFleet)
+	keepalive map[string]time.Duration // by member (none: DefaultKeepalive)
+	dir       string
+	hub       *Node
+	hubLoc    *fakeLocal
+	hosts     []*Node
+	locals    []*fakeLocal
 }
 
 func quietLog() *logrus.Logger {
@@ -155,8 +156,15 @@ func newTestFleet(t testing.TB, names ...string) *testFleet {
 // newTestFleetTimeout is newTestFleet with the hub's --fleet-timeout.
 func newTestFleetTimeout(t testing.TB, timeout time.Duration, names ...string) *testFleet {
 	t.Helper()
+	return newTestFleetKeepalive(t, timeout, nil, names...)
+}
+
+// newTestFleetKeepalive is newTestFleetTimeout with the members'
+// --fleet-keepalive by name ("hub" too; DefaultKeepalive for the others).
+func newTestFleetKeepalive(t testing.TB, timeout time.Duration, keepalive map[string]time.Duration, names ...string) *testFleet {
+	t.Helper()
 	skipRace(t)
-	tf := &testFleet{t: t, dir: t.TempDir(), timeout: timeout}
+	tf := &testFleet{t: t, dir: t.TempDir(), timeout: timeout, keepalive: keepalive}
 	members := []certs.Member{{Name: "hub", Role: certs.RoleHub, Addr: "127.0.0.1:1"}}
 	for i, n := range names { // the certificates name 127.0.0.1; the ports are the inventory's
 		members = append(members, certs.Member{Name: n, Role: certs.RoleHost, Addr: fmt.Sprintf("127.0.0.1:%d", i+2)})
@@ -182,7 +190,7 @@ func newTestFleetTimeout(t testing.TB, timeout time.Duration, names ...string) *
 func (tf *testFleet) config(name, inv string) Config {
 	c, k := certs.Files(name)
 	return Config{Listen: "127.0.0.1:0", CA: filepath.Join(tf.dir, certs.CAFile), Cert: filepath.Join(tf.dir, c),
-		Key: filepath.Join(tf.dir, k), Inventory: inv, Timeout: tf.timeout, Version: "cfk test", Log: quietLog()}
+		Key: filepath.Join(tf.dir, k), Inventory: inv, Timeout: tf.timeout, Keepalive: tf.keepalive[name], Version: "cfk test", Log: quietLog()}
 }
 
 func (tf *testFleet) start(name, inv string) (*Node, *fakeLocal) {

@@ -29,6 +29,20 @@ import (
 // down.
 const DefaultTimeout = 5 * time.Second
 
+// DefaultKeepalive, MinKeepalive and MaxKeepalive are the default and
+// bounds of Config.Keepalive, --fleet-keepalive (REFERENCE §12.3): how
+// long a connection this member dialled may be silent before it pings
+// it. The default is above the 45 s a cfkd before this flag refuses
+// pings more often than (its server's enforcement, the old keepalive's
+// half), so that a fleet upgraded one host at a time never has its
+// connections closed for too many pings; gRPC accepts no less than
+// MinKeepalive.
+const (
+	DefaultKeepalive = 50 * time.Second
+	MinKeepalive     = 10 * time.Second
+	MaxKeepalive     = time.Hour
+)
+
 // The bounds of what one peer can make a member hold (REFERENCE §12.6).
 const (
 	// maxCallsPerHost bounds the requests a hub has in flight at one
@@ -76,6 +90,7 @@ type Config struct {
 	Inventory string        // a hub's: its hosts
 	Allow     string        // --fleet-allow
 	Timeout   time.Duration // deadline of a host's first answer (DefaultTimeout)
+	Keepalive time.Duration // silence before a ping (DefaultKeepalive; MinKeepalive to MaxKeepalive)
 	Version   string        // what `fleet hosts` shows of this member
 	Log       *logrus.Logger
 }
@@ -105,6 +120,12 @@ type Node struct {
 func New(cfg Config) (*Node, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Keepalive == 0 {
+		cfg.Keepalive = DefaultKeepalive
+	}
+	if cfg.Keepalive < MinKeepalive || cfg.Keepalive > MaxKeepalive {
+		return nil, fmt.Errorf("--fleet-keepalive %v: want %v to %v", cfg.Keepalive, MinKeepalive, MaxKeepalive)
 	}
 	if cfg.Log == nil {
 		cfg.Log = logrus.StandardLogger()
@@ -232,12 +253,12 @@ func (n *Node) Serve(local Local) (err error) {
 			grpc.MaxRecvMsgSize(maxRecvBytes),
 			grpc.MaxConcurrentStreams(4),
 			grpc.ConnectionTimeout(n.cfg.Timeout),
-			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
+			grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: minPeerKeepalive, PermitWithoutStream: true}),
 		),
 		remote.WithDialOptions(
 			grpc.WithTransportCredentials(credentials.NewTLS(n.creds.Client(n.dialRoles()...))),
 			grpc.WithConnectParams(grpc.ConnectParams{Backoff: backoff.DefaultConfig, MinConnectTimeout: n.cfg.Timeout}),
-			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: n.cfg.Timeout, PermitWithoutStream: true}),
+			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: n.cfg.Keepalive, Timeout: keepaliveTimeout, PermitWithoutStream: true}),
 		),
 		remote.WithEndpointWriterQueueSize(writerQueue),
 		remote.WithEndpointWriterBatchSize(writerBatch),
@@ -315,13 +336,34 @@ func (n *Node) startRemote() (err error) {
 // one).
 var startMu sync.Mutex
 
-// keepaliveTime is how often an idle fleet connection is pinged (gRPC
-// keepalive, by its dialling side only): a peer that vanished without
-// closing its connection is noticed within keepaliveTime plus the
-// deadline. Not a divisor of Go's forced GC period (2 minutes, from the
-// same last activity): the two seldom fall in one 20 s window of an idle
-// member (REFERENCE §12.8).
-const keepaliveTime = 90 * time.Second
+// Config.Keepalive (--fleet-keepalive) is how long a connection may be
+// silent before it is pinged (gRPC keepalive, by its dialling side only;
+// every member dials the peers it sends to, so each side pings its own
+// connection): a peer that stops answering without closing its
+// connection (its cfkd stopped by SIGSTOP, its VM paused, its kernel
+// hung: its TCP stack may still acknowledge) is taken for lost, its
+// connection closed and its host `down`, `connection to ADDR lost`,
+// within Keepalive plus keepaliveTimeout of the last thing it sent
+// (REFERENCE §12.3): 60 s by default, 20 s at the least. At a fixed 90 s
+// (and the 5 s of Config.Timeout) that was 95 s, during which requests
+// to it were `down` at their deadline but the host's events stream
+// stayed silent and up.
+
+// minPeerKeepalive is how often this member's server lets a peer ping
+// (its enforcement's MinTime, with or without a stream): under
+// MinKeepalive, so that a member with any --fleet-keepalive is never
+// refused by it. A cfkd before --fleet-keepalive let pings come every
+// 45 s only, and closes (GOAWAY too_many_pings) the connection of one
+// pinging more often: with such members, --fleet-keepalive stays at 50 s
+// or more (REFERENCE §12.3).
+const minPeerKeepalive = 5 * time.Second
+
+// keepaliveTimeout is how long a ping's acknowledgement may take. gRPC's
+// transport answers it, not the cfkd's actors: a cfkd busy or working on
+// a long request acknowledges at once; 10 s leaves room for a machine
+// under heavy load, and does not follow --fleet-timeout (as short as
+// 100 ms), a request's deadline, not a peer's.
+const keepaliveTimeout = 10 * time.Second
 
 // acceptRoles are the roles that may connect: hubs to every member's
 // gateway, hosts to a hub (answers, events).
