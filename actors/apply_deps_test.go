@@ -1,8 +1,11 @@
 package actors
 
 import (
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/messages"
 )
 
 // The declarations of the apply tests on requires: app requires db.
@@ -30,6 +33,19 @@ func appOnDBHeld(t *testing.T) *rig {
 	r.expectSeq("db", starting, running)
 	r.expectSeq("app", starting, running)
 	return r
+}
+
+// dbStopWaitingForApp is appOnDBHeld with `command stop service db` sent
+// and waiting for app, stopping, signalled and not ended yet (REFERENCE
+// §2.8): the pids of db and app, and the stop's reply to come.
+func dbStopWaitingForApp(t *testing.T) (r *rig, db, app int, stop <-chan messages.Reply) {
+	t.Helper()
+	r = appOnDBHeld(t)
+	db, app = r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
+	stop = r.async("command stop service db")
+	r.fake.waitSignal(t, app, syscall.SIGTERM) // app does not end yet
+	r.expectSeq("app", stopping)
+	return r, db, app, stop
 }
 
 // apply restarts a changed db "as restart does": restart takes the

@@ -18,12 +18,7 @@ import (
 // back up against the operator's stop.
 func TestApplyLeavesToAStopWhatItWaitsToStop(t *testing.T) {
 	t.Parallel()
-	r := appOnDBHeld(t)
-	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
-
-	stop := r.async("command stop service db")
-	r.fake.waitSignal(t, app, syscall.SIGTERM) // app does not end yet
-	r.expectSeq("app", stopping)
+	r, db, app, stop := dbStopWaitingForApp(t)
 	apply := r.async(applyReq("", depsDB+depsApp+"service db cmd=sleep 200\n"))
 	r.fake.expectNoSignal(t, db, syscall.SIGTERM, window) // db is not stopped beneath app
 	r.fake.exit(t, app, syscall.WaitStatus(syscall.SIGTERM))

@@ -21,12 +21,7 @@ func TestRestartWaitsForAStopThatWaits(t *testing.T) {
 	for _, line := range []string{"command restart service db", "command rollingrestart service db"} {
 		t.Run(line, func(t *testing.T) {
 			t.Parallel()
-			r := appOnDBHeld(t)
-			db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
-
-			stop := r.async("command stop service db")
-			r.fake.waitSignal(t, app, syscall.SIGTERM) // app does not end yet
-			r.expectSeq("app", stopping)
+			r, db, app, stop := dbStopWaitingForApp(t)
 			from := r.mark()
 			restart := r.async(line)
 			r.fake.expectNoSignal(t, db, syscall.SIGTERM, window) // db is not stopped beneath app
@@ -66,12 +61,7 @@ func TestRestartWaitsForAStopThatWaits(t *testing.T) {
 // against §2.8's order.
 func TestRestartOfTheDependentAStopWaitsFor(t *testing.T) {
 	t.Parallel()
-	r := appOnDBHeld(t)
-	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
-
-	stop := r.async("command stop service db")
-	r.fake.waitSignal(t, app, syscall.SIGTERM)
-	r.expectSeq("app", stopping)
+	r, db, app, stop := dbStopWaitingForApp(t)
 	from := r.mark()
 	restart := r.async("command restart service app")
 	r.fake.expectNoSignal(t, db, syscall.SIGTERM, window)
@@ -100,12 +90,7 @@ func TestRestartOfTheDependentAStopWaitsFor(t *testing.T) {
 // down.
 func TestStartOfWhatAStopWaitsToStop(t *testing.T) {
 	t.Parallel()
-	r := appOnDBHeld(t)
-	db, app := r.launchesOf("db")[0].Pid, r.launchesOf("app")[0].Pid
-
-	stop := r.async("command stop service db")
-	r.fake.waitSignal(t, app, syscall.SIGTERM)
-	r.expectSeq("app", stopping)
+	r, db, app, stop := dbStopWaitingForApp(t)
 	r.fails("command start service db", "Service 'db' is already up")
 	r.fake.expectNoSignal(t, db, syscall.SIGTERM, window)
 	r.fake.exit(t, app, syscall.WaitStatus(syscall.SIGTERM))
