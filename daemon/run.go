@@ -424,8 +424,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 		if err != nil {
 			closeConsole(ln, sec.policy)
 			httpd.close()
-			log.WithError(errors.New(errLogText(err))).Error("config file refused: shutting down") // the log escapes it (REFERENCE §6.2)
-			up.notServing()                                                                        // an upgrade waiting to serve would refuse the shutdown
+			// the error unescaped: the log escapes it (REFERENCE §6.2)
+			log.WithError(errors.New(errLogText(err))).Error("config file refused: shutting down")
+			up.notServing() // an upgrade waiting to serve would refuse the shutdown
 			shutdown(tree, log, "config error")
 			<-done
 			orphans.sweep()
