@@ -92,29 +92,22 @@ func appendMessage(b []byte, msg string, backslashes bool) []byte {
 		return append(b, msg...)
 	}
 	for i := 0; i < len(msg); {
-		c := msg[i]
-		switch {
+		size, esc := escapedAt(msg, i, backslashes)
+		switch c := msg[i]; {
+		case !esc:
+			b = append(b, msg[i:i+size]...)
 		case c == '\n':
 			b = append(b, `\n`...)
 		case c == '\r':
 			b = append(b, `\r`...)
-		case c == '\\' && backslashes:
+		case c == '\\':
 			b = append(b, `\\`...)
-		case c < utf8.RuneSelf && !isControl(rune(c)):
-			b = append(b, c)
 		default:
-			r, size := utf8.DecodeRuneInString(msg[i:])
-			if r == utf8.RuneError && size == 1 || !printable.Shown(r) {
-				for _, c := range []byte(msg[i : i+size]) {
-					b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-				}
-			} else {
-				b = append(b, msg[i:i+size]...)
+			for _, c := range []byte(msg[i : i+size]) {
+				b = append(b, '\\', 'x', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
 			}
-			i += size
-			continue
 		}
-		i++
+		i += size
 	}
 	return b
 }
@@ -124,21 +117,25 @@ func appendMessage(b []byte, msg string, backslashes bool) []byte {
 // thousand.
 func needsEscaping(msg string, backslashes bool) bool {
 	for i := 0; i < len(msg); {
-		c := msg[i]
-		if c < utf8.RuneSelf {
-			if isControl(rune(c)) || c == '\\' && backslashes {
-				return true
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(msg[i:])
-		if r == utf8.RuneError && size == 1 || !printable.Shown(r) {
+		size, esc := escapedAt(msg, i, backslashes)
+		if esc {
 			return true
 		}
 		i += size
 	}
 	return false
+}
+
+// escapedAt is the size of the character of msg at i (a byte that is not
+// UTF-8 is one), and whether appendMessage escapes it: a control
+// character (isControl), a \ with backslashes, a character not
+// printable.Shown, a byte that is not UTF-8.
+func escapedAt(msg string, i int, backslashes bool) (size int, esc bool) {
+	if c := msg[i]; c < utf8.RuneSelf {
+		return 1, isControl(rune(c)) || c == '\\' && backslashes
+	}
+	r, size := utf8.DecodeRuneInString(msg[i:])
+	return size, r == utf8.RuneError && size == 1 || !printable.Shown(r)
 }
 
 // isControl reports whether r is a control character a record may not
