@@ -55,7 +55,7 @@ func loadConfig(tree *actors.Tree, path string, warn func(at, msg string), stop 
 		r := tree.Exec(line, actors.RequestTimeout)
 		if r.Err != nil { // as a console line gets (REFERENCE §1.7)
 			at, hint := fmt.Sprintf("%s:%d: ", path, i+1), attributeHint(r.Err.Error())
-			return configError{shown: at + printable.Unambiguous(r.Err.Error()) + hint, raw: at + r.Err.Error() + hint}
+			return configError{shown: printable.Unambiguous(at+r.Err.Error()) + hint, raw: at + r.Err.Error() + hint}
 		}
 		for _, l := range failedServices(line, r) {
 			warn(fmt.Sprintf("%s:%d", path, i+1), l)
@@ -85,7 +85,7 @@ func readConfigUntil(path string, stop <-chan struct{}) ([]string, error) {
 	case r := <-got:
 		return r.lines, r.err
 	case <-stop:
-		return nil, fmt.Errorf("config: %s not read: cfkd shut down while it waited for the file", path)
+		return nil, fileError(fmt.Sprintf("config: %s not read: cfkd shut down while it waited for the file", path))
 	}
 }
 
@@ -94,17 +94,17 @@ func readConfigUntil(path string, stop <-chan struct{}) ([]string, error) {
 func readConfig(path string) ([]string, error) {
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, fileError("config: " + err.Error())
 	}
 	defer fh.Close()
 	if st, err := fh.Stat(); err == nil && st.IsDir() {
 		// its read's error came as the first line's: `FILE:1: read
 		// FILE: is a directory`
-		return nil, fmt.Errorf("config: %s: a directory, not a file", path)
+		return nil, fileError(fmt.Sprintf("config: %s: a directory, not a file", path))
 	}
 	base, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {
-		return nil, fmt.Errorf("config: the directory of %s for ${BASE}: %w", path, err)
+		return nil, fileError(fmt.Sprintf("config: the directory of %s for ${BASE}: %v", path, err))
 	}
 	var lines []string
 	r := protocol.NewFileReader(fh)
@@ -113,11 +113,8 @@ func readConfig(path string) ([]string, error) {
 		if err == io.EOF {
 			return lines, nil
 		}
-		if errors.Is(err, protocol.ErrLineTooLong) {
-			return nil, fmt.Errorf("%s:%d: %v", path, n, err)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+			return nil, fileError(fmt.Sprintf("%s:%d: %v", path, n, err))
 		}
 		lines = append(lines, strings.ReplaceAll(strings.TrimSuffix(line, "\r"), "${BASE}", base))
 	}
@@ -155,11 +152,11 @@ func checkConfig(path string, lines []string) error {
 			continue
 		}
 		at := fmt.Sprintf("%s:%d: ", path, i+1)
-		bad, raw = append(bad, at+msg), append(raw, at+rawMsg)
+		bad, raw = append(bad, printable.Unambiguous(at)+msg), append(raw, at+rawMsg)
 	}
 	if more > 0 {
-		bad = append(bad, fmt.Sprintf("%s: and %d more bad lines", path, more))
-		raw = append(raw, bad[len(bad)-1])
+		last := fmt.Sprintf("%s: and %d more bad lines", path, more)
+		bad, raw = append(bad, printable.Unambiguous(last)), append(raw, last)
 	}
 	if len(bad) == 0 {
 		return nil
@@ -177,6 +174,13 @@ func checkConfig(path string, lines []string) error {
 // line \\\\n and an ESC \\x1b (errLogText).
 type configError struct{ shown, raw string }
 
+// fileError is the configError of raw, a text of cfkd's naming the
+// config file (its path may hold any byte but NUL and /): stderr gets it
+// escaped as a line's text is.
+func fileError(raw string) configError {
+	return configError{shown: printable.Unambiguous(raw), raw: raw}
+}
+
 func (e configError) Error() string { return e.shown }
 
 // errLogText is err's text for the log: a configError's in it unescaped.
@@ -187,6 +191,19 @@ func errLogText(err error) string {
 		text = strings.Replace(text, ce.shown, ce.raw, 1)
 	}
 	return text
+}
+
+// StderrText is err's text as cfkd's main writes it on its stderr: each
+// line with what a terminal should not get raw written \xNN
+// (printable.Line), as a path a flag names may hold an ESC (REFERENCE
+// §7.4). A config file's errors are escaped already (configError: a \
+// as \\ too) and come back as they are.
+func StderrText(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = printable.Line(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // attributeHint is what cfkd adds to its refusal of a line of -c FILE

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,5 +121,51 @@ func TestConfigErrorsLoggedEscapedOnce(t *testing.T) {
 				t.Errorf("cfkd.log escapes a line's text twice:\n%s", log)
 			}
 		})
+	}
+}
+
+// The config file's own name in its errors is escaped on stderr as the
+// text of its lines is (REFERENCE §7.4): a -c path holding an ESC reached
+// the terminal raw in `FILE:N: ...`, in `FILE: and N more bad lines` and
+// in the error of a file that could not be read; the log gets it escaped
+// once, by the log (REFERENCE §6.2).
+func TestConfigFileNameEscaped(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "a\x1b[31m\\n")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(sub, "cfkd.conf")
+	shown := filepath.Join(dir, `a\x1b[31m\\n`, "cfkd.conf")
+	bad := strings.Repeat("frob\n", maxConfigErrors+1)
+	r := runConfigAt(t, dir, conf, bad, nil)
+	if r.err == nil {
+		t.Fatal("Run: no error")
+	}
+	text := r.err.Error()
+	if strings.Contains(text, "\x1b") || !strings.Contains(text, shown+":1: unknown command 'frob'") ||
+		!strings.Contains(text, shown+": and 1 more bad lines") {
+		t.Fatalf("Run: %q, want the file's name as %q", text, shown)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "home", "cfkd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := string(b); !strings.Contains(log, shown+":1: unknown command") || strings.Contains(log, `\\\\n`) {
+		t.Errorf("cfkd.log:\n%s\nwant the file's name escaped once (%s)", log, shown)
+	}
+
+	// a line that fails when run
+	r = runConfigAt(t, t.TempDir(), conf, "service w cmd=sleep 1\ncommand start service nosuch\n", nil)
+	if text := r.err.Error(); r.err == nil || strings.Contains(text, "\x1b") || !strings.Contains(text, shown+":2: ") {
+		t.Fatalf("Run: %v, want the file's name as %q", r.err, shown)
+	}
+
+	// cfkd's stderr, whatever the error: here one of a flag's, not the file's
+	if got := StderrText(errors.New("cfkd: -c /x\x1by: no such file\n\tsecond line")); got != "cfkd: -c /x\\x1by: no such file\n\tsecond line" {
+		t.Errorf("StderrText: %q", got)
+	}
+	if got := StderrText(r.err); got != r.err.Error() {
+		t.Errorf("StderrText of a config error: %q, want it as it is, %q", got, r.err.Error())
 	}
 }

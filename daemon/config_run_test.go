@@ -19,9 +19,18 @@ type configRun struct {
 func runConfig(t *testing.T, text string, stderr io.Writer) configRun {
 	t.Helper()
 	dir := t.TempDir()
-	r := configRun{dir: dir, conf: filepath.Join(dir, "cfkd.conf"), sock: filepath.Join(dir, "sock")}
-	if err := os.WriteFile(r.conf, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
+	return runConfigAt(t, dir, filepath.Join(dir, "cfkd.conf"), text, stderr)
+}
+
+// runConfigAt is runConfig with its home and console in dir and FILE
+// conf (written text, unless text is "": none is).
+func runConfigAt(t *testing.T, dir, conf, text string, stderr io.Writer) configRun {
+	t.Helper()
+	r := configRun{dir: dir, conf: conf, sock: filepath.Join(dir, "sock")}
+	if text != "" {
+		if err := os.WriteFile(r.conf, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if stderr == nil {
 		stderr = io.Discard

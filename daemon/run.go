@@ -392,7 +392,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 			// msg as it is to the log, which escapes it (REFERENCE §6.2)
 			log.Warn(at + ": " + msg)
 			if !signalled.Load() { // else the shutdown's doing, not the file's (below)
-				ready.warn(at + ": " + printable.Unambiguous(msg))
+				ready.warn(printable.Unambiguous(at + ": " + msg))
 			}
 		}
 		err := loadConfig(tree, f.Config, warn, done)

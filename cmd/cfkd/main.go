@@ -24,7 +24,7 @@ func main() {
 		earlysig.Release() // the check handles no signal
 		code = daemon.CheckUpgrade(os.Args[2:], os.Stdout, stderr)
 	} else if err := daemon.Run(os.Args[1:], os.Stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, daemon.StderrText(err))
 		code = 1
 	}
 	stderr.Flush(nowait.StderrBound)
