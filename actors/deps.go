@@ -21,7 +21,8 @@ import (
 //     up fails X (`Service 'X' cannot start: requires 'a': ...`);
 //   - a restart of a then restarts the dependents of a that run, each
 //     once what it requires runs again, but those another request's stop
-//     is to take down (stopPlanned); a restart is asked once the stop of
+//     is to take down (stopPlanned) or was sent to and has not answered
+//     (stopsSent); a restart is asked once the stop of
 //     its service that another request planned is (rerun.go);
 //   - a stop (stop, down, destroy, shutdown) of a first brings its
 //     dependents down (DownService for those not selected) and asks a once
@@ -249,7 +250,7 @@ func (c *Controller) abandonUnneeded(g *gather) {
 
 // planStart: a restart takes along the dependents that run, and the
 // oneshots done (doneOneShot) with theirs, but those another request's
-// stop takes down (stopPlanned); every start
+// stop takes down (stopPlanned, stopsSent); every start
 // waits for what it requires to run (a step of its own when selected,
 // then AwaitRunning, else an UpService{UntilRunning}); a rolling restart then chains every
 // step, what is required first.
@@ -257,11 +258,18 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 	rolling := g.verb == messages.VerbRollingRestart
 	if g.verb == messages.VerbRestart || rolling {
 		deps := c.dependents()
+		var sent map[*entry]bool // stopsSent, made at the first dependent up
 		var walk func(name string)
 		walk = func(name string) {
 			for _, d := range deps[name] {
 				e := c.services[d]
 				if steps[d] != nil || !e.launched() && !e.doneOneShot() || c.stopPlanned(e) {
+					continue
+				}
+				if sent == nil {
+					sent = c.stopsSent()
+				}
+				if sent[e] {
 					continue
 				}
 				s := c.newStep(g, e, g.verb, g.mk, false)
@@ -314,6 +322,28 @@ func (c *Controller) planStart(g *gather, steps map[string]*step) {
 // against the stop.
 func (c *Controller) stopPlanned(e *entry) bool {
 	return slices.ContainsFunc(c.reruns[e], func(r *step) bool { return stopsServices(r.verb) && !r.decided })
+}
+
+// stopsSent lists the services that another request's stop, down or
+// destroy was sent to and has not answered yet (pending): a restart
+// takes none along either, as none another request's stop planned
+// (stopPlanned) nor any its service said is stopping (launched). Until
+// the answer, what the controller holds of the service may be from
+// before it took the stop: its update saying it is stopping comes with
+// the answer (before it, from the same actor: the lifecycle publishes a
+// stop's `stopping` before it answers), one message later, or once a
+// restart's check under way ends, which holds the stop (REFERENCE
+// §2.7). A restart of db that came in that window took app along, sent
+// its restart once db ran again, and started app again after the stop
+// (§2.8).
+func (c *Controller) stopsSent() map[*entry]bool {
+	out := map[*entry]bool{}
+	for req, g := range c.pending {
+		if a := g.asks[req]; a.s != nil && !a.confirm && stopsServices(a.s.verb) {
+			out[a.s.e] = true
+		}
+	}
+	return out
 }
 
 // chain makes each step wait for the one before it, in an order where

@@ -43,10 +43,11 @@
 // then AwaitRunning; UpService{UntilRunning} for one not selected;
 // both answered once running); a
 // restart takes along the dependents that run (not those another
-// request's stop is to take down), and is asked once a stop of its
-// service that another request planned is asked (rerun.go: a `restart
-// db` while a `stop db` waits for app starts db again once down, never
-// beneath app); a stop waits for the
+// request's stop is to take down, nor those it was sent to and has not
+// answered: their update saying stopping may be still on its way), and
+// is asked once a stop of its service that another request planned is
+// asked (rerun.go: a `restart db` while a `stop db` waits for app starts
+// db again once down, never beneath app); a stop waits for the
 // dependents to be down (a DownService for those not selected, and the
 // ServiceUpdated that says down). The controller never waits for any of it:
 // each reply or update moves the steps on.
