@@ -92,8 +92,10 @@
 // shell forks has another pid, service_listenpid.go). The same shim
 // sets umask and limit_nofile, which a fork/exec cannot give one child
 // (shimOf, REFERENCE §2.6); the variables the shell sets at its start
-// whatever its environment says (IFS, OPTIND, PPID, PWD) it gets under
-// other names and sets back (underShim); a start under it names, once a
+// whatever its environment says (IFS, OPTIND, PPID, PWD; busybox's
+// SHLVL, bash's LINENO, ...) it gets under other names, which no
+// variable of the environment starts with, and sets back under dash,
+// busybox and bash alike (underShim); a start under it names, once a
 // declaration, the variables of its environment the shell drops
 // (warnShimDropsEnv), and a hard limit above cfkd's that the shell may
 // not raise, as its capabilities after its execve say

@@ -324,7 +324,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	}
 	vars := s.lastVars()
 	shown, exec, program := argv, argv, ""
-	if shim := shimOf(c, len(extra) > 0, nil); shim != "" { // underShim's at the launch
+	if shim := shimOf(c, len(extra) > 0, "", nil); shim != "" { // underShim's at the launch
 		exec, program = append([]string{"/bin/sh", "-c", shim}, argv...), argv[0]
 	}
 	// Env is withoutManagerVars's already (withDefaults)
@@ -502,9 +502,9 @@ const listenPidSet = `LISTEN_PID=$$; export LISTEN_PID`
 // of open files and its umask (Go's fork/exec gives a child neither, and
 // cfkd's own are its whole process's, shared by every fork), and
 // LISTEN_PID (listen: its sockets passed); then it sets back the
-// variables of restore (underShim). "" when none is needed: the command
-// is exec'd itself.
-func shimOf(c *messages.ServiceConfig, listen bool, restore []shimVar) string {
+// variables of restore (underShim), got under the names of prefix. ""
+// when none is needed: the command is exec'd itself.
+func shimOf(c *messages.ServiceConfig, listen bool, prefix string, restore []shimVar) string {
 	var sh []string
 	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
 		// the soft limit first when it lowers it (it must stay at most
@@ -525,15 +525,24 @@ func shimOf(c *messages.ServiceConfig, listen bool, restore []shimVar) string {
 			sh = append(sh, "unset "+v.name)
 			continue
 		}
-		// last, IFS too: nothing after it is split. `command`: a shell
-		// that refuses the value (bash's readonly PPID) goes on without
-		// it rather than exit
-		names := v.saved()
+		// `command`: a shell that refuses the value (bash's readonly
+		// PPID) goes on without it rather than exit. Unset first: bash's
+		// RANDOM, LINENO, ... then lose what makes them bash's, and keep
+		// the value exported (REFERENCE §2.6)
+		names := v.saved(prefix)
 		value := "$" + names[0]
 		if len(names) > 1 {
 			value = "${" + strings.Join(names, "}${") + "}"
 		}
-		sh = append(sh, fmt.Sprintf(`command export %s="%s" 2>/dev/null; unset %s`, v.name, value, strings.Join(names, " ")))
+		set := fmt.Sprintf(`command unset %s 2>/dev/null; command export %s="%s" 2>/dev/null`, v.name, v.name, value)
+		if v.name == "SHLVL" {
+			// bash, which got it too (underShim), set one more at its
+			// start and its exec takes one off: its own is the
+			// environment's. Its BASH_VERSION is the shell's alone here:
+			// the environment's is under prefix (shellSets)
+			set = `[ -n "${BASH_VERSION+x}" ] || { ` + set + "; }"
+		}
+		sh = append(sh, set+"; unset "+strings.Join(names, " "))
 	}
 	return strings.Join(append(sh, execShimmed), "; ")
 }
@@ -546,11 +555,11 @@ type shimVar struct {
 }
 
 // saved are the names under which the shim gets the parts of v's value,
-// in order: CFK_SHIM_IFS, then CFK_SHIM_IFS_1, ...
-func (v shimVar) saved() []string {
-	names := []string{shimSaved + v.name}
+// in order: with prefix CFK_SHIM_, CFK_SHIM_IFS, then CFK_SHIM_IFS_1, ...
+func (v shimVar) saved(prefix string) []string {
+	names := []string{prefix + v.name}
 	for i := 1; i < v.parts; i++ {
-		names = append(names, fmt.Sprintf("%s%s_%d", shimSaved, v.name, i))
+		names = append(names, fmt.Sprintf("%s%s_%d", prefix, v.name, i))
 	}
 	return names
 }
@@ -560,17 +569,18 @@ func (v shimVar) saved() []string {
 const maxEnvString = 32 * 4096
 
 // savedParts is the entries of the environment that give the shim the
-// value of k under v.saved()'s names: one, unless `CFK_SHIM_K=VALUE`
-// would be longer than the kernel passes (maxEnvString): a value that
-// `K=VALUE` could carry, its parts then (as an env_file's IFS of 131067
-// bytes, which failed every launch `exec /bin/sh: argument list too
-// long`, where the command without the shim ran).
-func savedParts(k, value string) (shimVar, []string) {
+// value of k under v.saved(prefix)'s names: one, unless
+// `CFK_SHIM_K=VALUE` would be longer than the kernel passes
+// (maxEnvString): a value that `K=VALUE` could carry, its parts then (as
+// an env_file's IFS of 131067 bytes, which failed every launch `exec
+// /bin/sh: argument list too long`, where the command without the shim
+// ran).
+func savedParts(prefix, k, value string) (shimVar, []string) {
 	v := shimVar{name: k}
 	var out []string
 	for {
 		v.parts++
-		name := v.saved()[v.parts-1] + "="
+		name := v.saved(prefix)[v.parts-1] + "="
 		n := min(len(value), maxEnvString-1-len(name))
 		out, value = append(out, name+value[:n]), value[n:]
 		if value == "" {
@@ -580,56 +590,93 @@ func savedParts(k, value string) (shimVar, []string) {
 }
 
 // shellSets are the variables a shell sets at its start whatever its
-// environment says, and passes on so (REFERENCE §2.6): dash's IFS is
-// " \t\n", its OPTIND 1, its PPID its parent's pid, and its PWD its
-// working directory unless the PWD it got names it by an absolute path;
-// a PWD it got none of it adds (and exports: the others it does not).
-var shellSets = []string{"IFS", "OPTIND", "PPID", "PWD"}
+// environment says, and passes on so (REFERENCE §2.6), in the order the
+// shim sets them back: dash's, busybox's and bash's IFS is " \t\n", their
+// OPTIND 1, their PPID its parent's pid, their PWD their working
+// directory unless the PWD they got names it by an absolute path;
+// busybox's SHLVL is one more than it got; the others are bash's (as
+// sh: its LINENO, PS1 unset, POSIXLY_CORRECT=y, ...). SHLVL comes before
+// BASH_VERSION, which tells bash in the shim (shimOf). A shell that
+// gets none of shellAdds adds it.
+var shellSets = []string{"IFS", "OPTIND", "PPID", "PWD", "SHLVL",
+	"BASH", "BASHPID", "BASH_ARGV0", "BASH_COMMAND", "BASH_EXECUTION_STRING", "BASH_SUBSHELL", "BASH_VERSION",
+	"COMP_WORDBREAKS", "EPOCHREALTIME", "EPOCHSECONDS", "HISTCMD", "LINENO", "OLDPWD", "OPTERR", "POSIXLY_CORRECT",
+	"PS1", "PS2", "PS4", "RANDOM", "SRANDOM"}
+
+// shellAdds are the variables of shellSets a shell exports when its
+// environment has none: a PWD (dash, busybox, bash), a SHLVL (busybox's
+// 1; bash's exec then exports 0, which the shim cannot take back).
+var shellAdds = []string{"PWD", "SHLVL"}
 
 // shimSaved prefixes the names under which the shim gets the variables
-// of shellSets, to set them back (underShim).
-const shimSaved = "CFK_SHIM_"
+// of shellSets, to set them back (underShim): the first of CFK_SHIM_,
+// CFK_SHIM1_, CFK_SHIM2_, ... that no variable of the environment's
+// name starts with (shimPrefix).
+const shimSaved = "CFK_SHIM"
+
+// shimPrefix is the prefix of the names under which the shim gets the
+// variables of env it sets back: one no variable of env starts with, so
+// that a service's own CFK_SHIM_IFS reaches its command as it is (it
+// was taken for the shim's, and unset).
+func shimPrefix(env []string) string {
+	for i := 0; ; i++ {
+		p := shimSaved + "_"
+		if i > 0 {
+			p = shimSaved + strconv.Itoa(i) + "_"
+		}
+		if !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, p) }) {
+			return p
+		}
+	}
+}
 
 // underShim returns the argv and the environment that run argv, with
 // env, under the shim of c (listen: with LISTEN_PID, shimOf), and the
 // variables of env that do not reach the command through it for their
 // value (lost); argv and env themselves when c needs no shim. The
-// variables of shellSets reach the shell under other names (shimSaved),
+// variables of shellSets reach the shell under other names (shimPrefix),
 // and it sets them back before it execs the command: through the
 // environment, never the shim's argv, which any user may read
 // (/proc/PID/cmdline), as a value may be a secret. An OPTIND that is no
 // number dash takes is left out: dash fails at its start with it (exit
-// 2, "Illegal number"), at every launch. Without a PWD in env (a cfkd
-// that systemd started, and no cwd), the shim unsets the one the shell
-// adds: the command had one where it had none without the shim.
+// 2, "Illegal number"), at every launch. Without a PWD or SHLVL in env
+// (a cfkd that systemd started, and no cwd), the shim unsets the one the
+// shell adds: the command had one where it had none without the shim.
 func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec, shEnv, lost []string) {
-	if shimOf(c, listen, nil) == "" {
+	if shimOf(c, listen, "", nil) == "" {
 		return argv, env, nil
 	}
-	var restore []shimVar
-	var saved, names []string
+	got := map[string]string{}
 	shEnv = make([]string, 0, len(env)+1)
 	for _, kv := range env {
 		k, v, _ := strings.Cut(kv, "=")
-		switch {
-		case !slices.Contains(shellSets, k):
+		if !slices.Contains(shellSets, k) || k == "SHLVL" {
+			// bash counts the SHLVL it passes on from the one it got (shimOf)
 			shEnv = append(shEnv, kv)
-		case slices.ContainsFunc(restore, func(r shimVar) bool { return r.name == k }) || slices.Contains(lost, k):
+		}
+		switch _, dup := got[k]; {
+		case !slices.Contains(shellSets, k):
+		case dup || slices.Contains(lost, k):
 		case k == "OPTIND" && !dashNumber(v):
 			lost = append(lost, k)
 		default:
-			r, parts := savedParts(k, v)
-			restore, saved, names = append(restore, r), append(saved, parts...), append(names, r.saved()...)
+			got[k] = v
 		}
 	}
-	if !slices.ContainsFunc(restore, func(r shimVar) bool { return r.name == "PWD" }) {
-		restore = append(restore, shimVar{name: "PWD"})
+	prefix := shimPrefix(shEnv)
+	var restore []shimVar
+	for _, k := range shellSets {
+		v, ok := got[k]
+		if !ok {
+			if slices.Contains(shellAdds, k) {
+				restore = append(restore, shimVar{name: k})
+			}
+			continue
+		}
+		r, parts := savedParts(prefix, k, v)
+		restore, shEnv = append(restore, r), append(shEnv, parts...)
 	}
-	if len(saved) > 0 {
-		// one entry a name: a variable of the service's named so is the shim's
-		shEnv = append(withoutVars(shEnv, names), saved...)
-	}
-	return append([]string{"/bin/sh", "-c", shimOf(c, listen, restore)}, argv...), shEnv, lost
+	return append([]string{"/bin/sh", "-c", shimOf(c, listen, prefix, restore)}, argv...), shEnv, lost
 }
 
 // dashNumber says whether dash takes v as OPTIND's value (its number():

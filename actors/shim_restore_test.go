@@ -165,3 +165,39 @@ func TestShimDroppedVariablesWarnOnce(t *testing.T) {
 		t.Fatalf("warned %q, want twice %q", got, w)
 	}
 }
+
+// REFERENCE §2.6: a service's own variable named as the shim names
+// those it sets back (CFK_SHIM_IFS, CFK_SHIM_PPID_1, ...) was taken for
+// the shim's: the shim set IFS from it, or it was replaced by the
+// shim's copy, and unset; the command had none. The shim's names are
+// now under a prefix no variable of the environment has (CFK_SHIM1_,
+// ...): each reaches the command as it is, and so do IFS and PPID. The
+// spec is run for real through /bin/sh.
+func TestShimLeavesAServicesOwnShimNames(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, func(o *Options) { o.Env = []string{"PATH=/usr/bin:/bin", "IFS=x-ifs", "CFK_SHIM_OPTIND=from cfkd"} })
+	r.ok("service s cmd=env -0", "service s umask=027", "service s add_env=CFK_SHIM_IFS=its-own",
+		"service s add_env=CFK_SHIM_PPID_1=its-own-too", "service s add_env=PPID=4242", "service s add_env=CFK_SHIM1_PWD=and-this")
+	r.okDone("command start service s", 1)
+	spec := r.fake.waitLaunch(t, 1).Spec
+	out, err := runSpec(t, spec)
+	if err != nil {
+		t.Fatalf("the shim: %v", err)
+	}
+	got := envOf(out)
+	want := map[string]string{"IFS": "x-ifs", "PPID": "4242", "CFK_SHIM_IFS": "its-own", "CFK_SHIM_PPID_1": "its-own-too",
+		"CFK_SHIM1_PWD": "and-this", "CFK_SHIM_OPTIND": "from cfkd"}
+	if !shIsDash() {
+		delete(want, "PPID")
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			t.Errorf("the command has %s=%q (%v), want %q", k, g, ok, v)
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok && strings.HasPrefix(k, shimSaved) {
+			t.Errorf("the command has the shim's %s=%q", k, v)
+		}
+	}
+}

@@ -183,8 +183,8 @@ func TestListenSockets(t *testing.T) {
 	if l.Spec.Stdin != nil {
 		t.Fatal("stdin must stay /dev/null")
 	}
-	// no PWD in its environment: none the shell adds (REFERENCE §2.6)
-	want := []string{"/bin/sh", "-c", listenPidSet + "; unset PWD; " + execShimmed, "server", "--flag"}
+	// no PWD, no SHLVL in its environment: none the shell adds (REFERENCE §2.6)
+	want := []string{"/bin/sh", "-c", listenPidSet + "; unset PWD; unset SHLVL; " + execShimmed, "server", "--flag"}
 	if !slices.Equal(l.Spec.Argv, want) {
 		t.Fatalf("argv %q, want %q", l.Spec.Argv, want)
 	}

@@ -1,0 +1,169 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cfk/cfk/messages"
+)
+
+// shimShells are the shells a /bin/sh may be, each as `sh` (bash then
+// runs in its POSIX mode): dash (Debian's), busybox's ash (Alpine's,
+// Debian's package busybox) and bash (Fedora's, Arch's). A test runs
+// the shim through each: the shim's text is the same whatever runs it.
+// A shell this machine lacks is skipped, and says so.
+func shimShells(t *testing.T) map[string]string {
+	t.Helper()
+	dir := t.TempDir()
+	shells := map[string]string{}
+	for _, name := range []string{"dash", "busybox", "bash"} {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			continue
+		}
+		sh := filepath.Join(dir, name, "sh")
+		if err := os.Mkdir(filepath.Dir(sh), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(p, sh); err != nil {
+			t.Fatal(err)
+		}
+		shells[name] = sh
+	}
+	return shells
+}
+
+// shimRun is what a command run by the shim had: its environment, its
+// umask, its limits of open files and its pid.
+type shimRun struct {
+	env        map[string]string
+	umask      string
+	soft, hard string
+	pid        string
+}
+
+// runShimmed runs argv under the shim of c (listen: with LISTEN_PID)
+// with env, in dir, through the shell sh, for real: the command is cat
+// of its /proc/self/environ, status and limits, which it reads as the
+// process the shell exec'd. It ends by itself; killed at the deadline.
+func runShimmed(t *testing.T, sh string, c *messages.ServiceConfig, env []string, dir string) shimRun {
+	t.Helper()
+	argv, shEnv, _ := underShim(c, true, []string{"cat", "/proc/self/environ", "/proc/self/status", "/proc/self/limits"}, env)
+	if argv[0] != "/bin/sh" {
+		t.Fatalf("no shim: %q", argv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sh, argv[1:]...)
+	cmd.Env, cmd.Dir = shEnv, dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the shim under %s: %v: %s", sh, err, stderr.String())
+	}
+	i := bytes.LastIndexByte(out, 0)
+	r := shimRun{env: envOf(string(out[:i+1]))}
+	rest := string(out[i+1:])
+	find := func(re string) []string {
+		m := regexp.MustCompile(re).FindStringSubmatch(rest)
+		if m == nil {
+			t.Fatalf("no %s in %q", re, rest)
+		}
+		return m
+	}
+	r.umask, r.pid = find(`(?m)^Umask:\s*(\d+)$`)[1], find(`(?m)^Pid:\s*(\d+)$`)[1]
+	m := find(`(?m)^Max open files\s+(\d+)\s+(\d+)`)
+	r.soft, r.hard = m[1], m[2]
+	return r
+}
+
+// REFERENCE §2.6: the shim was checked under dash alone. Under busybox's
+// sh and bash as sh, a command it runs has the environment it has
+// without the shim, whatever the values (empty, blanks, newlines,
+// quotes, $(...), backslashes, an IFS of 131067 bytes, which reaches
+// the shell in parts), its umask, its limits of open files and its
+// LISTEN_PID, but what REFERENCE §2.6 says bash does not let the shim
+// give back: its readonly PPID, SHELLOPTS and BASHOPTS, the `_` and
+// BASH_VERSINFO it drops, and its SHLVL, 0 for none or no number. busybox
+// passed on its SHLVL one more (1 when there was none), and bash unset
+// PS1 and PS2, set LINENO, POSIXLY_CORRECT=y, OPTERR=1 and its own
+// BASH_VERSION, RANDOM, ... A service's own CFK_SHIM_IFS was taken for
+// the shim's.
+func TestShimUnderEachShell(t *testing.T) {
+	t.Parallel()
+	shells := shimShells(t)
+	hard, err := strconv.Atoi(strings.TrimSpace(func() string {
+		out, _ := exec.Command("/bin/sh", "-c", "ulimit -Hn").Output()
+		return string(out)
+	}()))
+	if err != nil || hard < 64 {
+		t.Fatalf("cannot read the hard limit of open files: %v", err)
+	}
+	odd := []string{"", " ", "a b\tc\n", "\n", `'"`, "$(echo x)", "`id`", `\`, `a\\b\n\`, "${X:-y} $$ *"}
+	oddEnv := []string{"PATH=/usr/bin:/bin", "OPTIND= 042 ", "PPID=4242", "PWD=/nonexistent 'pwd'\n$(x)", "SHLVL=7", "_=/under score"}
+	for i, k := range []string{"IFS", "BASH", "BASHPID", "BASH_ARGV0", "BASH_COMMAND", "BASH_EXECUTION_STRING", "BASH_SUBSHELL",
+		"BASH_VERSINFO", "BASH_VERSION", "COMP_WORDBREAKS", "EPOCHREALTIME", "EPOCHSECONDS", "HISTCMD", "LINENO", "OLDPWD",
+		"OPTERR", "POSIXLY_CORRECT", "PS1", "PS2", "PS4", "RANDOM", "SRANDOM", "OTHER", "HOSTNAME", "ENV", "MAIL", "OPTARG", "SHELLOPTS", "BASHOPTS"} {
+		oddEnv = append(oddEnv, k+"="+odd[i%len(odd)])
+	}
+	longIFS := strings.Repeat("\\$ '\n", 131067/5) + strings.Repeat("x", 131067%5)
+	for _, c := range []struct {
+		name string
+		env  []string
+	}{
+		{"odd values", oddEnv},
+		{"a long IFS", []string{"PATH=/usr/bin:/bin", "IFS=" + longIFS, "PPID=", "PWD=", "SHLVL="}},
+		{"none of them", []string{"PATH=/usr/bin:/bin"}},
+		{"the shim's names", []string{"PATH=/usr/bin:/bin", "IFS=x", "CFK_SHIM_IFS=its own", "CFK_SHIM_PPID_1=own too", "CFK_SHIM1_PWD=and", "PWD=/p"}},
+	} {
+		for _, name := range []string{"dash", "busybox", "bash"} {
+			t.Run(c.name+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				sh := shells[name]
+				if sh == "" {
+					t.Skipf("%s is not installed (Debian: apt-get install %s): the shim is not checked under it", name, name)
+				}
+				soft := strconv.Itoa(hard / 2)
+				cfg := &messages.ServiceConfig{Umask: "0027", LimitNofile: fmt.Sprintf("%s:%s", soft, soft)}
+				got := runShimmed(t, sh, cfg, c.env, t.TempDir())
+				if got.umask != "0027" || got.soft != soft || got.hard != soft {
+					t.Errorf("umask %s, limits %s:%s; want 0027, %s:%s", got.umask, got.soft, got.hard, soft, soft)
+				}
+				want := envOf(strings.Join(c.env, "\x00"))
+				want["LISTEN_PID"] = got.pid
+				if name == "bash" { // what REFERENCE §2.6 says it cannot give back
+					delete(want, "PPID")
+					delete(got.env, "PPID")
+					for _, k := range []string{"_", "BASH_VERSINFO", "SHELLOPTS", "BASHOPTS"} {
+						delete(want, k)
+						delete(got.env, k)
+					}
+					if _, ok := want["SHLVL"]; !ok {
+						want["SHLVL"] = "0"
+					} else if _, err := strconv.Atoi(want["SHLVL"]); err != nil {
+						want["SHLVL"] = "0"
+					}
+				}
+				for k, v := range want {
+					if g, ok := got.env[k]; !ok || g != v {
+						t.Errorf("the command has %s=%.60q (%v), want %.60q", k, g, ok, v)
+					}
+				}
+				for k, v := range got.env {
+					if _, ok := want[k]; !ok {
+						t.Errorf("the command has %s=%.60q, which it has not without the shim", k, v)
+					}
+				}
+			})
+		}
+	}
+}
