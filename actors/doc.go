@@ -105,8 +105,10 @@
 // each try, so that a hard limit lowered since leaves it cfkd's), gets no
 // socket, none of those three variables, nor an OPTIND its shell
 // refuses, shim or none (service_ready.go), and a failed try says the
-// last line of its stderr, a pipe of its own read until it exits
-// (service_ready_stderr.go); a
+// last line of its stderr, a pipe of its own read until it exits, which
+// the launch makes once it holds its fork slot, within cfkd's fd budget
+// (osproc Spec.StderrPipe: service_ready_stderr.go); a try not launched
+// for want of cfkd's fds says cfkd's shortage (shortage); a
 // ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine
 // (service_ready_held.go). The controller also keeps the names of the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -185,6 +186,15 @@ func (f *fakeLauncher) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.
 		f.exitStatus(pid, *auto)
 	}
 	return p, nil
+}
+
+// setStderr hands r to the Process of fake pid as the read end of its
+// stderr (osproc.Spec.StderrPipe): from onLaunch, before Launch returns
+// it.
+func (f *fakeLauncher) setStderr(pid int, r *os.File) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.procs[pid].proc.Stderr = r
 }
 
 // Signal implements Launcher.

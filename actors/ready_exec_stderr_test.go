@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -17,8 +18,9 @@ import (
 	logtest "github.com/sirupsen/logrus/hooks/test"
 )
 
-// shRunner runs probe specs for real (/bin/sh), fd 2 their StderrFile,
-// as osproc's Launcher does, without its reaper (there is one a process,
+// shRunner runs probe specs for real (/bin/sh), fd 2 a pipe whose read
+// end it hands back when the spec asks (StderrPipe), as osproc's
+// Launcher does, without its reaper (there is one a process,
 // and the other tests of the package run exec.Cmd). Every process group
 // it started is killed when the test ends.
 type shRunner struct {
@@ -42,11 +44,21 @@ func newShRunner(t *testing.T) *shRunner {
 func (s *shRunner) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.WaitStatus)) (*osproc.Process, error) {
 	cmd := exec.Command(spec.Argv[0], spec.Argv[1:]...)
 	cmd.Env, cmd.Dir = spec.Env, spec.Dir
-	if spec.StderrFile != nil {
-		cmd.Stderr = spec.StderrFile // given as it is: no copying goroutine
+	var r *os.File
+	if spec.StderrPipe {
+		var w *os.File
+		var err error
+		if r, w, err = os.Pipe(); err != nil {
+			return nil, err
+		}
+		cmd.Stderr = w // given as it is: no copying goroutine
+		defer w.Close()
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
+		if r != nil {
+			r.Close()
+		}
 		return nil, err
 	}
 	pid := cmd.Process.Pid
@@ -57,7 +69,7 @@ func (s *shRunner) Launch(spec osproc.Spec, onExit func(pid int, ws syscall.Wait
 		cmd.Wait()
 		onExit(pid, cmd.ProcessState.Sys().(syscall.WaitStatus))
 	}()
-	return &osproc.Process{Pid: pid}, nil
+	return &osproc.Process{Pid: pid, Stderr: r}, nil
 }
 
 func (s *shRunner) Signal(p *osproc.Process, sig syscall.Signal) error {
@@ -99,9 +111,12 @@ func TestNotReadySaysTheExecChecksStderr(t *testing.T) {
 	sh := newShRunner(t)
 	r.fake.onLaunch = func(pid int, spec osproc.Spec) {
 		if len(spec.Argv) == 3 && spec.Argv[0] == "/bin/sh" { // the probe's tries, for real
-			if _, err := sh.Launch(spec, func(_ int, ws syscall.WaitStatus) { r.fake.exitStatus(pid, ws) }); err != nil {
+			p, err := sh.Launch(spec, func(_ int, ws syscall.WaitStatus) { r.fake.exitStatus(pid, ws) })
+			if err != nil {
 				t.Errorf("the probe: %v", err)
+				return
 			}
+			r.fake.setStderr(pid, p.Stderr)
 		}
 	}
 	r.setAutoTerm()

@@ -310,19 +310,24 @@ func httpReady(parent context.Context, url string) error {
 // (tryStderr, REFERENCE §2.9), read until its process exits, not until
 // the pipe's end: a daemon the check forked does not hold the try.
 func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Duration) error {
-	stderr, err := openTryStderr()
-	if err != nil {
-		return fmt.Errorf("its stderr: %w", err)
-	}
-	spec.StderrFile = stderr.w
+	// the pipe of its stderr is the launch's to make (Process.Stderr),
+	// once it holds its fork slot: made by the try before its launch, it
+	// was 2 fds held by each try waiting for its turn, beyond the fds
+	// cfkd budgets, the last ones it keeps for itself included
+	// (REFERENCE §7.6)
+	spec.StderrPipe = true
 	done := make(chan syscall.WaitStatus, 1)
 	proc, err := l.Launch(spec, func(_ int, ws syscall.WaitStatus) { done <- ws })
-	stderr.w.Close() // the child has its own, or there is no child
 	if err != nil {
-		stderr.r.Close()
+		if short := shortage(err); short != nil {
+			// not launched for want of cfkd's own fds or processes:
+			// cfkd's shortage, said as a launch's (REFERENCE §2.1,
+			// §2.9), not the check's answer; the probe tries again
+			return fmt.Errorf("not run: %w", short)
+		}
 		return err
 	}
-	go stderr.read()
+	stderr := readTryStderr(proc.Stderr)
 	failed := func(why string) error {
 		if line := stderr.end(); line != "" {
 			return fmt.Errorf("%s: %s", why, line)

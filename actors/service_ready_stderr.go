@@ -24,24 +24,27 @@ const probeTail = 512
 const probeDrain = 1 << 20
 
 // tryStderr is the stderr of one try: a pipe whose write end is the
-// try's fd 2 (osproc.Spec.StderrFile), closed once it is launched, and
-// whose read end a goroutine of the try reads, keeping the tail, until
+// try's fd 2 and whose read end the launch hands back
+// (osproc.Spec.StderrPipe, Process.Stderr), made by the launch once it
+// holds its fork slot, within the fds cfkd budgets for its launches
+// (never the last osproc.FdReserve, REFERENCE §7.6): a try waiting for
+// its turn holds no fd, and a want of fds is the launch's, cfkd's
+// shortage. A goroutine of the try reads it, keeping the tail, until
 // end. One pipe a try, its read end closed at the try's end: a daemon
 // the probe forked, holding the write end, holds nothing of cfkd's.
 type tryStderr struct {
-	r, w *os.File
+	r    *os.File // nil: no pipe (a launcher that made none)
 	tail chan []byte
 }
 
-// openTryStderr makes the pipe: both ends close-on-exec, the read end
-// in the runtime's poller (os.Pipe), the write end made blocking by the
-// launch, which takes its number with Fd().
-func openTryStderr() (*tryStderr, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
+// readTryStderr starts reading r, the read end of a try's stderr, in a
+// goroutine of its own.
+func readTryStderr(r *os.File) *tryStderr {
+	e := &tryStderr{r: r, tail: make(chan []byte, 1)}
+	if r != nil {
+		go e.read()
 	}
-	return &tryStderr{r: r, w: w, tail: make(chan []byte, 1)}, nil
+	return e
 }
 
 // read keeps the last probeTail bytes (at least) of what the try writes,
@@ -87,6 +90,9 @@ func (e *tryStderr) read() {
 // end stops read, once the try's process has exited (or been killed and
 // reaped), closes the read end and returns the last line of the tail.
 func (e *tryStderr) end() string {
+	if e.r == nil {
+		return ""
+	}
 	if e.r.SetReadDeadline(time.Now()) != nil {
 		// a pipe out of the runtime's poller (never on Linux): its read
 		// is not to be stopped, and the try does not wait for its end

@@ -151,9 +151,11 @@
 // small state and the partial line not ended yet, at most MaxLine bytes
 // (nil between lines; a Spec may ask shorter lines, Spec.MaxLine, which
 // cuts them in pieces of that size: a proxy's, to fit each in one write
-// of PIPE_BUF). A Spec.StderrFile is no captured stream: the child
-// gets it as its fd 2, and its reader is the caller (a ready=exec:
-// probe's try, REFERENCE §2.9); the poller never sees it.
+// of PIPE_BUF). A Spec.StderrPipe is no captured stream: its pipe is
+// made, checked against the reserve and closed on error as theirs are,
+// but its read end is handed back (Process.Stderr) and the caller reads
+// it (a ready=exec: probe's try, REFERENCE §2.9); the poller never sees
+// it.
 //
 // The fork server (spawn_linux.go, REFERENCE §7.6): on Linux the fork
 // and exec of Launch happen in a helper process (the same binary,
@@ -175,7 +177,8 @@
 // runtime wants one more thread.
 //
 // Fds (fds.go, REFERENCE §7.6): a running child whose two streams are
-// captured holds 2 fds in the daemon (the read ends, in the poller); a
+// captured holds 2 fds in the daemon (the read ends, in the poller; a
+// Spec.StderrPipe's read end is the caller's, counted the same); a
 // fork under way 4 more for a moment (the write ends, closed right after
 // the fork, and the status pipe of syscall.ForkExec); a start waiting for
 // a fork slot none, so a mass start of N holds about 2N. A fork that runs

@@ -18,7 +18,9 @@ import (
 // right after the fork, and the status pipe syscall.ForkExec opens to learn
 // whether the exec succeeded. Launch creates the pipes only once it holds a
 // fork slot: a start waiting for a slot holds no fd, so a mass start of N
-// services peaks at 2N + 4 × the forks under way + cfkd's own fds.
+// services peaks at 2N + 4 × the forks under way + cfkd's own fds. A pipe
+// whose read end goes to the caller (Spec.StderrPipe: a ready=exec: try's
+// stderr) is one of them, made and checked against FdReserve alike.
 const (
 	// FdsPerService is what one running service (both streams captured)
 	// holds in cfkd.
@@ -230,7 +232,7 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	if outW >= 0 {
 		c.after = append(c.after, outW)
 	}
-	errR, errW, err := outputPipe(spec.StderrFile == nil && (spec.Stderr != nil || spec.StderrLines != nil))
+	errR, errW, err := outputPipe(spec.StderrPipe || spec.Stderr != nil || spec.StderrLines != nil)
 	if err != nil {
 		return c, err
 	}
@@ -240,9 +242,6 @@ func (l *Launcher) openChildFds(spec Spec, stdin *os.File) (c childFds, err erro
 	}
 	null := l.devnull.Fd()
 	c.files = []uintptr{stdin.Fd(), fdOr(outW, null), fdOr(errW, null)}
-	if spec.StderrFile != nil {
-		c.files[2] = spec.StderrFile.Fd()
-	}
 	for _, f := range spec.ExtraFiles {
 		c.files = append(c.files, f.Fd())
 	}

@@ -162,6 +162,43 @@ func TestFdShortage(t *testing.T) {
 	capture(t, spec).wait(t)
 }
 
+// The pipe of a Spec.StderrPipe, whose read end is the caller's (a
+// ready=exec: try's stderr, REFERENCE §2.9), is made as the captured ones
+// are: never in the last FdReserve fds (the launch fails with EMFILE,
+// leaking nothing), and once fds are free the launch hands it back.
+func TestStderrPipeKeepsTheReserve(t *testing.T) {
+	noOutputPipes(t)
+	withFdLimit(t, openCount(t)+64)
+	fl := newFiller(t)
+	spec := Spec{Argv: []string{"sh", "-c", "echo probed >&2"}, StderrPipe: true}
+	fl.fill()
+	fl.free(FdReserve, true)
+	c, err := tryStart(t, spec)
+	if err == nil {
+		c.Stderr.Close()
+		c.wait(t)
+		t.Fatal("only the reserve free: Launch succeeded")
+	}
+	if !errors.Is(err, syscall.EMFILE) {
+		t.Fatalf("only the reserve free: Launch: %v, want EMFILE", err)
+	}
+	if n := fl.fill(); n != FdReserve {
+		t.Errorf("%d fds free before the failed launch, %d after", FdReserve, n)
+	}
+	fl.free(forkFds, false) // the pipe, and ForkExec's status pipe
+	c, err = tryStart(t, spec)
+	if err != nil {
+		t.Fatalf("with fds free: Launch: %v", err)
+	}
+	defer c.Stderr.Close()
+	c.Stderr.SetReadDeadline(time.Now().Add(deadline))
+	buf := make([]byte, 16)
+	if n, err := c.Stderr.Read(buf); err != nil || string(buf[:n]) != "probed\n" {
+		t.Errorf("the pipe read %q, %v; want probed", buf[:n], err)
+	}
+	c.wait(t)
+}
+
 // noOutputPipes waits until the poller holds no pipe (the children of
 // earlier tests all read to their EOF).
 func noOutputPipes(t *testing.T) {

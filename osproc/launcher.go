@@ -78,14 +78,17 @@ type Spec struct {
 	// Stderr: the same lines, but a run of them at once (Lines), for a
 	// consumer that does per run what it would do per line.
 	StdoutLines, StderrLines func(pid int, lines *Lines)
-	// StderrFile, when set, is the child's fd 2 as it is, in place of
-	// Stderr and StderrLines: the caller reads it itself (the write end
-	// of a pipe of its own, which it closes once Launch returns). Its
-	// number is taken with Fd(), which makes it blocking, as a child's
+	// StderrPipe, when set, makes the child's fd 2 a pipe whose read end
+	// Launch hands back as Process.Stderr, in place of Stderr and
+	// StderrLines: the caller reads it itself, and closes it. The pipe is
+	// made as the captured ones are, once the launch holds its fork slot
+	// and never in the last FdReserve fds (fds.go): a launch waiting for
+	// its turn holds no fd of it, and a want of fds is the launch's
+	// EMFILE, cfkd's shortage. The child's end is blocking, as a child's
 	// stderr should be. A ready=exec: probe keeps the tail of its try's
 	// stderr so (REFERENCE §2.9), read only until the try ends, where
 	// the poller would keep reading a pipe that a daemon it forked holds.
-	StderrFile *os.File
+	StderrPipe bool
 	// Tag says whose output the pipes carry ("service:NAME"): Freeze
 	// returns it with each pipe, so that an upgrade in place gives the
 	// pipe to the same owner (upgrade.go, REFERENCE §13).
@@ -112,7 +115,12 @@ type Process struct {
 	// with a carriage return (a file saved with CRLF line ends, whose
 	// interpreter gets an argument that ends with "\r"), "" otherwise:
 	// the caller warns of it (crlfLine, REFERENCE §2.1)
-	CRLFLine   string
+	CRLFLine string
+	// Stderr is the read end of the child's stderr pipe (Spec.StderrPipe;
+	// nil without), non-blocking and in the runtime's poller (os.NewFile),
+	// so that a read of it takes a deadline: the caller's to read and to
+	// close
+	Stderr     *os.File
 	procHandle // a process that is not ours: the handle Handle took (pidfd.go)
 }
 
@@ -334,7 +342,9 @@ func (l *Launcher) Launch(spec Spec, onExit func(pid int, ws syscall.WaitStatus)
 		out.max = spec.MaxLine
 		l.addOutput(f.outR, out, pipeMeta{pid: f.proc.Pid, stream: "stdout", tag: spec.Tag, owner: spec.Owner})
 	}
-	if f.errR >= 0 {
+	if f.errR >= 0 && spec.StderrPipe {
+		f.proc.Stderr = os.NewFile(uintptr(f.errR), "|stderr")
+	} else if f.errR >= 0 {
 		out := outputFor(spec.Stderr, spec.StderrLines, f.proc.Pid)
 		out.max = spec.MaxLine
 		l.addOutput(f.errR, out, pipeMeta{pid: f.proc.Pid, stream: "stderr", tag: spec.Tag, owner: spec.Owner})
@@ -465,7 +475,6 @@ func (l *Launcher) fork(path, crlf string, cached bool, spec Spec, stdin *os.Fil
 	// a finalizer before the fork is done
 	runtime.KeepAlive(stdin)
 	runtime.KeepAlive(spec.ExtraFiles)
-	runtime.KeepAlive(spec.StderrFile)
 	c.closeChild() // the child has its copies (or there is no child)
 	if late := (*lateFork)(nil); errors.As(err, &late) {
 		// still under way (the helper has the child's fds): registered,

@@ -874,17 +874,17 @@ func TestCheckProgramLooksAfresh(t *testing.T) {
 	}
 }
 
-// Spec.StderrFile is the child's fd 2 as it is, blocking, in place of a
-// captured stderr: no pipe of the poller's (a ready=exec: probe reads
+// Spec.StderrPipe makes the child's fd 2 a pipe, blocking in the child,
+// whose read end Launch hands back (Process.Stderr), in place of a
+// captured stderr: the poller never reads it (a ready=exec: probe reads
 // its try's stderr itself, REFERENCE §2.9).
-func TestStderrFile(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
+func TestStderrPipe(t *testing.T) {
+	c := capture(t, Spec{Argv: sh("echo out; echo err >&2; exec sleep 10"), StderrPipe: true})
+	r := c.Stderr
+	if r == nil {
+		t.Fatal("no Process.Stderr")
 	}
 	defer r.Close()
-	c := capture(t, Spec{Argv: sh("echo out; echo err >&2; exec sleep 10"), StderrFile: w})
-	w.Close() // the child has its own copy
 	var st syscall.Stat_t
 	if err := syscall.Fstat(int(r.Fd()), &st); err != nil {
 		t.Fatal(err)
@@ -906,9 +906,17 @@ func TestStderrFile(t *testing.T) {
 	if got := lines(t, c.out, 1); got[0] != "out" {
 		t.Errorf("stdout %q, want out", got)
 	}
-	r.SetReadDeadline(time.Now().Add(deadline))
+	// in the runtime's poller: a read takes a deadline
+	if err := r.SetReadDeadline(time.Now().Add(deadline)); err != nil {
+		t.Fatalf("SetReadDeadline: %v", err)
+	}
 	buf := make([]byte, 16)
 	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "err\n" {
 		t.Errorf("the pipe read %q, %v; want err", buf[:n], err)
+	}
+	select {
+	case line := <-c.err:
+		t.Errorf("the poller read the stderr pipe: %q", line)
+	default:
 	}
 }

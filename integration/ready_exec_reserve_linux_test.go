@@ -1,0 +1,100 @@
+package integration
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/cfk/cfk/actors"
+	. "github.com/cfk/cfk/messages"
+	"github.com/cfk/cfk/osproc"
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
+	"golang.org/x/sys/unix"
+)
+
+// The tries of a ready=exec: probe take none of the last fds cfkd keeps
+// for itself (REFERENCE §7.6): their stderr pipe is the launch's, made
+// within its budget. The try made it itself before its launch, and a
+// try ran, holding 2 of those fds, with nothing else free: here the
+// service became ready. It is now cfkd's shortage, said at the end of
+// the start (REFERENCE §2.9: `its last readiness check failed: not
+// run: cfkd: too many open files (limit N)`), and no try runs.
+func TestExecProbeKeepsTheFdReserve(t *testing.T) {
+	// not parallel: the process runs out of fds
+	dir := t.TempDir()
+	tried, pass := filepath.Join(dir, "tried"), filepath.Join(dir, "pass")
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	h := newHarness(t, func(o *actors.Options) { o.Log = log })
+	h.ok("service act cmd=sleep 100", "service act startwait_secs=0.1", "service act ready_timeout_secs=2",
+		"service act respawn_on_fail=0", "service act ready=exec:test -e "+pass+" || { echo >> "+tried+"; exit 1; }",
+		"command start service act")
+	h.expect("act", Starting)
+	// three tries failed: the next comes 0.4 s after the third
+	h.poll("three tries", func() bool { b, _ := os.ReadFile(tried); return len(b) >= 3 })
+
+	// the table full but for the reserve
+	var old unix.Rlimit
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if low := uint64(len(ents) + 64); low <= old.Cur {
+		if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: low, Max: old.Max}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var fds []int
+	t.Cleanup(func() { // before the harness's: its shutdown wants fds
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+		unix.Prlimit(0, unix.RLIMIT_NOFILE, &old, nil)
+	})
+	for {
+		fd, err := unix.FcntlInt(uintptr(syscall.Stdin), unix.F_DUPFD_CLOEXEC, 0)
+		if errors.Is(err, syscall.EMFILE) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fds = append(fds, fd)
+	}
+	for range osproc.FdReserve { // the highest: the last fds of the table
+		syscall.Close(fds[len(fds)-1])
+		fds = fds[:len(fds)-1]
+	}
+	if err := os.Remove(tried); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pass, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	evs := h.expectSeq("act", Stopping, Fail) // not ready: no try ran
+	if evs[1].Reason != "Not ready after 2s" {
+		t.Errorf("failed with %q, want Not ready after 2s", evs[1].Reason)
+	}
+	if _, err := os.Stat(tried); err == nil {
+		t.Error("a try ran with only the fds cfkd keeps for itself free")
+	}
+	want := "act: its last readiness check failed: not run: cfkd: too many open files (limit "
+	h.poll("the last check logged", func() bool {
+		for _, e := range hook.AllEntries() {
+			if strings.HasPrefix(e.Message, want) {
+				return true
+			}
+		}
+		return false
+	})
+}
