@@ -541,9 +541,11 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	for _, r := range px.Requests {
 		switch r.Kind {
 		case "start":
-			if svc := m.svcs[r.Name]; svc != nil {
-				ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
-			}
+			// whatever the proxy was asked of the name at the export (a
+			// start after its service went down, Gone, or its first
+			// under this proxy): the controller sends it for the
+			// service declared by that name, if any (REFERENCE §13.2)
+			ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
 		case "stop":
 			p.handle(ctx, proxyStopRequest{name: r.Name})
 		case "down":

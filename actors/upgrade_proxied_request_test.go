@@ -1,0 +1,63 @@
+package actors
+
+import (
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cfk/cfk/upgrade"
+)
+
+// REFERENCE §13.2: a start of a service that reaches its proxy once the
+// proxy is frozen (its actor sends it between the proxy's freeze and its
+// own: a retry of its backoff) is carried by the state (Proxy.Requests)
+// and sent by the new cfkd. The restore sent it only for a name the
+// proxy was asked to run at the export: a name it asks nothing of any
+// more (its service down, ProxiedService.Gone, or never started under
+// it) had its start dropped, and the service, waiting for a pid that
+// never came, failed its start once the proxy said it had no start of it
+// under way (startwait and killwait later).
+func TestUpgradeSendsAStashedStartOfANameGone(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.setAutoTerm()
+	// b keeps the auto proxy up once a is down
+	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{720, 721})
+	stopA := old.async("command stop service a")
+	old.expectSeq("a", stopping)
+	if got := p.command(); got != `{"command":"stop","name":"a"}` {
+		t.Fatalf("command %q, want the stop of a", got)
+	}
+	p.stopped("a", 720, killedBy(syscall.SIGTERM))
+	old.expectSeq("a", stopped)
+	old.reply("stop a", stopA)
+	// until the proxy asks nothing of a any more (it heard a is down)
+	end := time.Now().Add(deadline)
+	for {
+		ex := old.export(false)
+		if slices.ContainsFunc(ex.Proxies[0].Services, func(s upgrade.ProxiedService) bool { return s.Name == "a" && s.Gone }) {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("a not gone from the proxy: %+v", ex.Proxies[0].Services)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ex := old.exportSettled(true)
+	i := slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })
+	a := ex.Services[i]
+	// what a's actor sends for its next start, through the controller:
+	// the proxy, frozen, keeps it for the second export
+	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxyStartRequest{
+		svc: old.servicePID("a"), cfg: a.Config, attempt: a.Lifecycle.Attempt + 1, decl: a.Decl}})
+	ex = old.export(true)
+	if !slices.ContainsFunc(ex.Proxies[0].Requests, func(r upgrade.ProxyRequest) bool { return r.Kind == "start" && r.Name == "a" }) {
+		t.Fatalf("the second export carries no start of a: %+v", ex.Proxies[0].Requests)
+	}
+	adoptProxied(t, ex, &ex.Proxies[0])
+	if got := p.command(); !strings.HasPrefix(got, `{"command":"start","name":"a"`) {
+		t.Fatalf("command %q, want the start of a", got)
+	}
+}
