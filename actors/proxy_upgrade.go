@@ -484,6 +484,8 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	px := m.px
 	p.cfg, p.run = px.Config, px.Run
 	if !px.Running {
+		// down at the freeze: a start that came once frozen launches it
+		p.replayRequests(ctx, px.Requests)
 		return
 	}
 	p.state, p.proc = proxyIsUp, m.proc
@@ -538,13 +540,20 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	for _, e := range px.Exits {
 		p.handle(ctx, proxyExited{run: p.run, pid: e.Pid, ws: e.Status})
 	}
-	for _, r := range px.Requests {
+	p.replayRequests(ctx, px.Requests)
+}
+
+// replayRequests handles the services' requests that came once the
+// former cfkd's proxy was frozen (upgrade.Proxy.Requests), whether its
+// process ran or not, and whatever it was asked of each name at the
+// export: a start after its service went down (Gone), or its first under
+// this proxy, is sent too, by the controller, for the service declared
+// by that name, if any (REFERENCE §13.2). Such a start was dropped, and
+// its service failed it once the proxy said it had none under way.
+func (p *Proxy) replayRequests(ctx actor.Context, reqs []upgrade.ProxyRequest) {
+	for _, r := range reqs {
 		switch r.Kind {
 		case "start":
-			// whatever the proxy was asked of the name at the export (a
-			// start after its service went down, Gone, or its first
-			// under this proxy): the controller sends it for the
-			// service declared by that name, if any (REFERENCE §13.2)
 			ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
 		case "stop":
 			p.handle(ctx, proxyStopRequest{name: r.Name})

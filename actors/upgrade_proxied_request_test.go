@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -57,6 +58,37 @@ func TestUpgradeSendsAStashedStartOfANameGone(t *testing.T) {
 		t.Fatalf("the second export carries no start of a: %+v", ex.Proxies[0].Requests)
 	}
 	adoptProxied(t, ex, &ex.Proxies[0])
+	if got := p.command(); !strings.HasPrefix(got, `{"command":"start","name":"a"`) {
+		t.Fatalf("command %q, want the start of a", got)
+	}
+}
+
+// The same of a proxy that is down at the freeze (an auto proxy none of
+// whose services is up): a start that reached it then is carried, and
+// the new cfkd launches the proxy and sends it. The restore of a proxy
+// down returned before the requests, and dropped it.
+func TestUpgradeSendsAStashedStartToAProxyDown(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.declareProxied(nil, "a")
+	ex := old.exportSettled(true)
+	if len(ex.Proxies) != 1 || ex.Proxies[0].Running {
+		t.Fatalf("proxies exported %+v, want p down", ex.Proxies)
+	}
+	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
+	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxyStartRequest{
+		svc: old.servicePID("a"), cfg: a.Config, attempt: a.Lifecycle.Attempt + 1, decl: a.Decl}})
+	ex = old.export(true)
+	if !slices.ContainsFunc(ex.Proxies[0].Requests, func(r upgrade.ProxyRequest) bool { return r.Kind == "start" && r.Name == "a" }) {
+		t.Fatalf("the second export carries no start of a: %+v", ex.Proxies[0].Requests)
+	}
+	nw := newRig(t)
+	proxies := nw.playProxies()
+	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: map[int]*os.File{}}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	p := nextProxy(t, proxies)
 	if got := p.command(); !strings.HasPrefix(got, `{"command":"start","name":"a"`) {
 		t.Fatalf("command %q, want the start of a", got)
 	}
