@@ -145,6 +145,11 @@ func TestExecTryFailureSaysItsStderr(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "exit status 127: ") || !strings.Contains(err.Error(), "no-such-probe-cfk: ") || !strings.HasSuffix(err.Error(), "not found") {
 		t.Errorf("a command not found: %v, want exit status 127 and the shell's `not found`", err)
 	}
+	// a try a signal ended that cfkd did not send said `exit status -1`
+	err, _ = sh.try("echo 'core dumped' >&2; kill -SEGV $$")
+	if want := "killed by signal 11 (segmentation fault): core dumped"; err == nil || err.Error() != want {
+		t.Errorf("a try that a SIGSEGV ended: %v, want %q", err, want)
+	}
 	spec := osproc.Spec{Argv: []string{"/bin/sh", "-c", "echo 'waiting for the database' >&2; sleep 100"}, Env: []string{"PATH=/usr/bin:/bin"}}
 	spec.Setsid, spec.EndGroup = probeGroup()
 	err = execReady(context.Background(), sh, spec, 300*time.Millisecond)

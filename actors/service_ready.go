@@ -343,7 +343,7 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Dura
 			stderr.end()
 			return nil
 		}
-		return failed(fmt.Sprintf("exit status %d", ws.ExitStatus()))
+		return failed(tryEnd(ws))
 	case <-c.Done():
 	case <-t.C:
 		hung = true
@@ -442,4 +442,14 @@ func extendOf(v string) (time.Duration, error) {
 		return maxExtend, nil
 	}
 	return time.Duration(n) * time.Microsecond, nil
+}
+
+// tryEnd says how a failed exec: try ended (REFERENCE §2.9): `exit status
+// N`, or `killed by signal N (NAME)` for a try a signal ended that cfkd
+// did not send (a segfault, the OOM killer), which said `exit status -1`.
+func tryEnd(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return fmt.Sprintf("killed by signal %d (%v)", int(ws.Signal()), ws.Signal())
+	}
+	return fmt.Sprintf("exit status %d", ws.ExitStatus())
 }
