@@ -108,7 +108,10 @@
 // last line of its stderr, a pipe of its own read until it exits, which
 // the launch makes once it holds its fork slot, within cfkd's fd budget
 // (osproc Spec.StderrPipe: service_ready_stderr.go); a try not launched
-// for want of cfkd's fds says cfkd's shortage (shortage); a
+// for want of cfkd's fds says cfkd's shortage (shortage), and a ready
+// timeout that fires while the last try was so is fed as
+// lifecycle.EvReadyShort, not EvReadyElapsed (probeShort): no failed
+// start; a
 // ready=tcp: probe whose connection went to one of
 // them (into its backlog: it passes at once) warns, from its goroutine
 // (service_ready_held.go). The controller also keeps the names of the

@@ -76,7 +76,7 @@ type Service struct {
 	// Readiness: the probe running, and what the service said last
 	// (sd_notify STATUS=).
 	probeCancel  func()
-	probeFailed  *atomic.Pointer[string] // the probe's last failed try, said when the run is not ready in time
+	probeFailed  *atomic.Pointer[probeTry] // the probe's last failed try, said when the run is not ready in time
 	notifyStatus string
 	// runReady is the ready= the current run was launched with: its
 	// readiness is watched as launched (REFERENCE §2.9: a change applies
@@ -282,7 +282,13 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		}
 		s.feed(ctx, ev{Kind: lifecycle.EvSignal, Req: m.Req, Sig: m.Sig})
 	case timerElapsed:
-		s.feed(ctx, ev{Kind: m.Kind.Elapsed(), Gen: m.Gen})
+		e := ev{Kind: m.Kind.Elapsed(), Gen: m.Gen}
+		if short := s.probeShort(); short != nil && e.Kind == lifecycle.EvReadyElapsed {
+			// cfkd could not run the probe's last try: its shortage,
+			// not the service's failure (REFERENCE §2.9)
+			e.Kind, e.Err = lifecycle.EvReadyShort, short
+		}
+		s.feed(ctx, e)
 	case *actor.Stopping:
 		s.cancelTimer()
 		s.unprobe()

@@ -33,6 +33,34 @@ import (
 // readyProbed: the probe of attempt passed.
 type readyProbed struct{ attempt uint64 }
 
+// probeTry is the last failed try of a probe: why it failed and, when
+// it could not be run for want of cfkd's own fds or a fork, cfkd's
+// reason (short), as a launch's shortage says it.
+type probeTry struct {
+	why   string
+	short error
+}
+
+// tryNotRun is the error of an exec: try that cfkd could not launch for
+// its own shortage (short: its reason, REFERENCE §2.1).
+type tryNotRun struct{ short error }
+
+func (e *tryNotRun) Error() string { return "not run: " + e.short.Error() }
+func (e *tryNotRun) Unwrap() error { return e.short }
+
+// probeShort is cfkd's reason when the last try of the run's probe could
+// not be run for its own shortage, nil otherwise: a ready timeout then
+// is not the service's failure (lifecycle.EvReadyShort, REFERENCE §2.9).
+func (s *Service) probeShort() error {
+	if s.probeFailed == nil {
+		return nil
+	}
+	if t := s.probeFailed.Load(); t != nil {
+		return t.short
+	}
+	return nil
+}
+
 // probeInterval is the pause between two tries of a probe, growing from
 // the first to the last.
 var probeInterval = [2]time.Duration{100 * time.Millisecond, time.Second}
@@ -110,7 +138,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		return // notify: the datagrams say it
 	}
 	c, cancel := context.WithCancel(context.Background())
-	failed := new(atomic.Pointer[string])
+	failed := new(atomic.Pointer[probeTry])
 	s.probeCancel, s.probeFailed = cancel, failed
 	root, self := ctx.ActorSystem().Root, s.self
 	go func() {
@@ -128,8 +156,11 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 				return
 			}
 			if c.Err() == nil { // a try cancelled is no failure of the service
-				why := err.Error()
-				failed.Store(&why)
+				try := &probeTry{why: err.Error()}
+				if nr := (*tryNotRun)(nil); errors.As(err, &nr) {
+					try.short = nr.short
+				}
+				failed.Store(try)
 			}
 			select {
 			case <-c.Done():
@@ -143,9 +174,11 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 
 func (s *Service) unprobe() {
 	if s.probeFailed != nil {
-		if why := s.probeFailed.Load(); why != nil && s.lc.End == lifecycle.EndNotReady {
-			// `Not ready after 60s` says when, this says why (REFERENCE §2.9)
-			s.log.WithField("pid", s.lc.Pid).Warnf("%s: its last readiness check failed: %s", s.cfg.Name, *why)
+		if try := s.probeFailed.Load(); try != nil && s.lc.End == lifecycle.EndNotReady {
+			// `Not ready after 60s` says when, this says why (REFERENCE
+			// §2.9); a try not run for cfkd's shortage (EndShort) was
+			// said as the run was stopped
+			s.log.WithField("pid", s.lc.Pid).Warnf("%s: its last readiness check failed: %s", s.cfg.Name, try.why)
 		}
 		s.probeFailed = nil
 	}
@@ -322,8 +355,10 @@ func execReady(c context.Context, l Launcher, spec osproc.Spec, tryFor time.Dura
 		if short := shortage(err); short != nil {
 			// not launched for want of cfkd's own fds or processes:
 			// cfkd's shortage, said as a launch's (REFERENCE §2.1,
-			// §2.9), not the check's answer; the probe tries again
-			return fmt.Errorf("not run: %w", short)
+			// §2.9), not the check's answer; the probe tries again,
+			// and a ready timeout while the last try was not run is
+			// not the service's failure (probeShort)
+			return &tryNotRun{short: short}
 		}
 		return err
 	}

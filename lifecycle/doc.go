@@ -46,4 +46,8 @@
 //     at once, so its instant exits are crashes, throttled. A launch that
 //     cfkd's shutdown cancelled before its fork (CauseCancelled, made
 //     EvLaunchCancelled) is no failed start: it ends stopped, uncounted.
+//     Nor is a launch cfkd's shortage failed (CauseShortage), nor a ready
+//     timeout while the probe's last try could not run for it
+//     (EvReadyShort, End EndShort): backoff with cfkd's reason, retried
+//     after ShortageDelay, uncounted, never fatal.
 package lifecycle

@@ -59,6 +59,10 @@ type Lifecycle struct {
 	// failure.
 	Ready bool    `json:"ready,omitempty"`
 	End   EndKind `json:"end,omitempty"`
+	// EndWhy: the reason of an end that is cfkd's own (EndShort: its
+	// shortage, as a launch's says it, `cfkd: too many open files (limit
+	// N)`), given to the backoff that follows the run's end.
+	EndWhy string `json:"end_why,omitempty"`
 	// Signalled: the run got SIGTERM, SIGKILL or its stop_signal from `command signal`,
 	// which cfkd's orphan killer takes for a stop (REFERENCE §7.5): an
 	// upgrade in place carries it, so the new cfkd does the same.
@@ -165,6 +169,10 @@ const (
 	EndWatchdog               // no WATCHDOG=1 in watchdog_secs: a crash
 	EndTriggered              // WATCHDOG=trigger while running: a crash
 	EndTriggeredStart         // WATCHDOG=trigger while starting: a failed start
+	// not ready in ready_timeout_secs, its probe's last try not run for
+	// cfkd's own shortage (EndWhy): not the service's failure, a backoff
+	// as a launch's shortage (REFERENCE §2.1, §2.9)
+	EndShort
 )
 
 // aborts tells whether the end was asked by SIGABRT, the watchdog's
@@ -376,6 +384,13 @@ const (
 	// left as it is, its next launch of the new declaration; one
 	// stopping for a restart is launched again once down, as by it.
 	EvApplyRestart
+	// The ready timeout of the run fired (Gen: the timer's, as
+	// EvReadyElapsed's) while the last try of its probe could not be
+	// run for want of cfkd's own fds or a fork (Err: cfkd's reason, as a
+	// launch's shortage says it): cfkd could not tell whether the run is
+	// ready, and that is not the service's failure (REFERENCE §2.1,
+	// §2.9). The executor feeds it in place of EvReadyElapsed.
+	EvReadyShort
 	numEvents
 )
 
@@ -387,7 +402,7 @@ var eventNames = [...]string{
 	"proxy moving", "proxy stuck", "proxy answer elapsed",
 	"extend timeout", "watchdog trigger", "pid given up", "proxy short", "proxy mute",
 	"stop before pid", "proxy stop heard", "launch cancelled", "proxy cancelled",
-	"proxy log closed", "apply restart",
+	"proxy log closed", "apply restart", "ready timeout, cfkd short",
 }
 
 func (k EventKind) String() string {

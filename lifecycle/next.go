@@ -178,6 +178,11 @@ func (s *step) stale() bool {
 			return true
 		}
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
+	case EvReadyShort: // the ready timeout's, told apart by the executor
+		if ev.Gen != s.l.Gen || s.l.Timer != TimerReady {
+			return true
+		}
+		s.l.Timer, s.l.Deadline = TimerNone, time.Time{}
 	case EvLaunched, EvLaunchFailed, EvLaunchCancelled:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
 	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard, EvProxyCancelled, EvProxyLogClosed:
@@ -308,7 +313,7 @@ func (s *step) disarm() {
 func (s *step) launch() {
 	s.l.Attempt++
 	s.l.Launching = s.l.Attempt
-	s.l.End, s.l.Extended, s.l.Done = EndNone, 0, false
+	s.l.End, s.l.EndWhy, s.l.Extended, s.l.Done = EndNone, "", 0, false
 	s.l.StartBefore, s.l.StopBefore = s.l.StartTime, s.l.StopTime
 	s.l.StartTime, s.l.StopTime = s.now(), time.Time{}
 	s.do(Launch{Attempt: s.l.Attempt})

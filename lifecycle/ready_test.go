@@ -196,3 +196,47 @@ func TestProxiedProbeStartsAtThePid(t *testing.T) {
 		t.Fatalf("%v %q", s.l.State, s.l.FailReason)
 	}
 }
+
+// Not ready in time while the probe's last try could not be run for
+// cfkd's own shortage (REFERENCE §2.1, §2.9): cfkd could not check the
+// run, and that is not the service's failure. It is stopped, then in
+// backoff with cfkd's reason, not counted, never fatal (respawn_on_fail
+// off too), and started again after 1 s as a launch's shortage; once
+// the tries run, a ready run is running. It was a failed start (`Not
+// ready after 10s`), fatal at respawn_max_retries.
+func TestNotReadyForCfkdsShortageIsNotCounted(t *testing.T) {
+	for _, respawn := range []bool{true, false} {
+		p := readyPolicy()
+		p.MaxRetries, p.RespawnOnFail = 1, respawn
+		s := newSim(t, p, 1)
+		s.shortTries = true
+		s.request(Event{Kind: EvStart})
+		for i := range 3 {
+			s.fire() // startwait
+			s.fire() // the ready timeout, the last try not run
+			if s.l.State != messages.Stopping || s.l.End != EndShort {
+				t.Fatalf("respawn_on_fail=%v, window %d: %+v, want stopping for cfkd's shortage", respawn, i, s.l)
+			}
+			s.exit(signalled(15))
+			if s.l.State != messages.Backoff || s.l.Retries != 0 || s.l.LastError != errShort.Error() ||
+				s.l.Timer != TimerBackoff || !s.l.Deadline.Equal(s.now.Add(p.ShortageDelay)) {
+				t.Fatalf("respawn_on_fail=%v, window %d: %+v, want backoff with cfkd's reason, uncounted, retried in 1s", respawn, i, s.l)
+			}
+			s.fire() // the retry
+			if s.l.State != messages.Starting || s.l.End != EndNone || s.l.EndWhy != "" {
+				t.Fatalf("respawn_on_fail=%v, the retry: %+v", respawn, s.l)
+			}
+		}
+		logs := strings.Join(s.logs, "\n")
+		if !strings.Contains(logs, "svc: not ready after 10s, and its last readiness check could not run: "+errShort.Error()+": stopping it (not counted as a failed start)") ||
+			!strings.Contains(logs, "svc: "+errShort.Error()+"; retrying in 1s (not counted as a failed start)") {
+			t.Fatalf("log %q", s.logs)
+		}
+		s.shortTries = false // cfkd has fds again: the tries run
+		s.feed(Event{Kind: EvReady, Attempt: s.l.Attempt})
+		s.fire()
+		if s.l.State != messages.Running || s.l.LastError != "" {
+			t.Fatalf("respawn_on_fail=%v, ready once checked: %+v", respawn, s.l)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -347,6 +348,29 @@ var rowNotReady = row{"→ stopping, then backoff", "not ready in time: stopped,
 	s.beginStop()
 	s.l.End = EndNotReady
 }}
+
+// rowNotReadyShort: the run's ready timeout fired while the last try of
+// its probe could not be run for cfkd's own shortage (REFERENCE §2.9):
+// cfkd cannot tell whether the run is ready, and its want of fds or of a
+// fork is not the service's failure (§2.1). The bound is kept (what a
+// rolling restart, a dependent, an operator wait for ends on time), as
+// is the rule of a launch's shortage: the run is stopped, and its end is
+// a backoff with cfkd's reason, retried after 1 s, never counted, never
+// fatal; once cfkd can run the tries again, a launch is checked afresh.
+var rowNotReadyShort = row{"→ stopping, then backoff, not counted", "not ready in time, the last try of its probe not run for want of cfkd's own fds or a fork (§2.9): cfkd could not check it, which is not the service's failure: stopped, then a backoff with cfkd's reason (`cfkd: too many open files (limit N)`), started again after 1 s, as a launch's shortage (§2.1): not counted, never fatal, respawn_on_fail or not; a last try that ran and failed is `Not ready after 60s`, counted", func(s *step) {
+	why := "cfkd's shortage"
+	if s.ev.Err != nil {
+		why = s.ev.Err.Error()
+	}
+	s.logf(Warn, s.l.Pid, "%s: not ready after %v, and its last readiness check could not run: %s: stopping it (not counted as a failed start)", s.p.Name, s.readyBound(), why)
+	s.beginStop()
+	s.l.End, s.l.EndWhy = EndShort, why
+}}
+
+// readyBound is the run's ready timeout, as extended.
+func (s *step) readyBound() time.Duration {
+	return max(s.p.ReadyTimeout, s.l.Extended).Round(time.Millisecond)
+}
 
 // endReason is the fail reason of a run cfkd ended on its own.
 func (s *step) endReason(k EndKind) string {
@@ -803,11 +827,14 @@ func crashDelay(p Policy, n int) time.Duration {
 	return min(d, p.RestartMaxDelay)
 }
 
-var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered; stopped by cfkd on its own (not ready): a failed start", func(s *step) {
+var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered; stopped by cfkd on its own (not ready): a failed start; not ready, its checks not run for cfkd's shortage: backoff with cfkd's reason, not counted", func(s *step) {
 	clean, term, reason := s.exited()
 	if end := s.l.End; end != EndNone && s.l.Want == WantUp {
 		s.l.End = EndNone
-		if end == EndNotReady || end == EndTriggeredStart {
+		if end == EndShort {
+			s.heldBack(errors.New(s.l.EndWhy))
+			s.l.EndWhy = ""
+		} else if end == EndNotReady || end == EndTriggeredStart {
 			s.failedStart(s.endReason(end))
 		} else if s.to(messages.Fail, s.endReason(end)); s.p.RespawnOnFail {
 			s.crashed("crashed")

@@ -52,6 +52,9 @@ type sim struct {
 	proxySilent bool
 	proxyLater  bool
 	asked       int // the asks
+	// shortTries: the probe's last try was not run for cfkd's shortage
+	// when the ready timeout fires (the executor feeds EvReadyShort)
+	shortTries bool
 }
 
 func newSim(t *testing.T, p Policy, seed uint64) *sim {
@@ -298,6 +301,10 @@ func (s *sim) fire() bool {
 		s.now = s.l.Deadline
 	}
 	ev := s.l.Timer.Elapsed()
+	if ev == EvReadyElapsed && s.shortTries {
+		s.feed(Event{Kind: EvReadyShort, Gen: s.l.Gen, Err: errShort})
+		return true
+	}
 	s.feed(Event{Kind: ev, Gen: s.l.Gen})
 	return true
 }
@@ -341,5 +348,6 @@ func signalled(sig int) syscall.WaitStatus   { return syscall.WaitStatus(sig) }
 
 var (
 	errBoom  = errors.New("boom")
+	errShort = errors.New("cfkd: too many open files (limit 64)")
 	errStuck = errors.New("proxy 'p' answered no start for 5s")
 )

@@ -158,6 +158,8 @@ var cells = []struct {
 	{EvProxyCancelled, []messages.State{stopping}, rowProxyRefusedStopping},
 	{EvProxyCancelled, []messages.State{running}, rowImpossible},
 	{EvProxyCancelled, downAll, rowImpossible},
+	{EvReadyShort, []messages.State{starting}, rowNotReadyShort},
+	{EvReadyShort, []messages.State{running, stopping, stopped, failed, fatal, backoff}, rowImpossible},
 }
 
 // table is cells indexed by state and event.

@@ -145,6 +145,7 @@ func TestRandomSequences(t *testing.T) {
 		s.proxySilent = r.IntN(5) == 0
 		s.proxyLater = r.IntN(2) == 0
 		s.async = seed%2 == 1 && !s.proxied // a proxied launch is answered at once (the request is sent)
+		s.shortTries = r.IntN(4) == 0
 		for range 80 {
 			s.randomEvent()
 		}
