@@ -48,6 +48,17 @@ type tryNotRun struct{ short error }
 func (e *tryNotRun) Error() string { return "not run: " + e.short.Error() }
 func (e *tryNotRun) Unwrap() error { return e.short }
 
+// fdShortTry is err, or the tryNotRun of a tcp: or http: try that
+// could not open its socket for want of cfkd's own fds (EMFILE, ENFILE:
+// only the socket's creation fails so, never the service's answer):
+// cfkd's shortage, as an exec: try's launch (REFERENCE §2.9).
+func fdShortTry(err error) error {
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		return &tryNotRun{short: shortage(err)}
+	}
+	return err
+}
+
 // probeShort is cfkd's reason when the last try of the run's probe could
 // not be run for its own shortage, nil otherwise: a ready timeout then
 // is not the service's failure (lifecycle.EvReadyShort, REFERENCE §2.9).
@@ -76,7 +87,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 		check = func(c context.Context) error {
 			conn, err := (&net.Dialer{Timeout: time.Second}).DialContext(c, "tcp", target)
 			if err != nil {
-				return err
+				return fdShortTry(err)
 			}
 			if sock := heldBy(held, conn); sock != "" {
 				// passed at once, ready or not, and the connection waits
@@ -88,7 +99,7 @@ func (s *Service) probe(ctx actor.Context, attempt uint64) {
 			return nil
 		}
 	case messages.ReadyHTTP:
-		check = func(c context.Context) error { return httpReady(c, target) }
+		check = func(c context.Context) error { return fdShortTry(httpReady(c, target)) }
 	case messages.ReadyExec:
 		rc := s.runCfg // the run's umask and limit_nofile
 		if rc == nil {

@@ -3,6 +3,7 @@ package integration
 import (
 	"errors"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,73 @@ func TestExecProbeKeepsTheFdReserve(t *testing.T) {
 	h.poll("three tries", func() bool { b, _ := os.ReadFile(tried); return len(b) >= 3 })
 
 	// the table full but for the reserve
+	fillFds(t, osproc.FdReserve)
+	if err := os.Remove(tried); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pass, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	const reason = "cfkd: too many open files (limit "
+	evs := h.expectSeq("act", Stopping, Backoff) // not ready: no try ran, for cfkd's shortage
+	if !strings.HasPrefix(evs[1].Reason, reason) {
+		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
+	}
+	if _, err := os.Stat(tried); err == nil {
+		t.Error("a try ran with only the fds cfkd keeps for itself free")
+	}
+	waitNotReadyShort(t, h, hook, "act: not ready after 2s, and its last readiness check could not run: "+reason)
+}
+
+// A ready=tcp: (and http:) try that cannot open its socket for want of
+// cfkd's fds is cfkd's shortage as an exec: try's is (REFERENCE §2.9):
+// it said `socket: too many open files`, and the run ended counted,
+// `fail` with `Not ready after 2s` here (respawn_on_fail=0).
+func TestTCPProbeShortOfFdsIsCfkds(t *testing.T) {
+	// not parallel: the process runs out of fds
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: each try fails, refused
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	h := newHarness(t, func(o *actors.Options) { o.Log = log })
+	h.ok("service act cmd=sleep 100", "service act startwait_secs=0.1", "service act ready_timeout_secs=2",
+		"service act respawn_on_fail=0", "service act ready=tcp:"+addr, "command start service act")
+	h.expect("act", Starting)
+	fillFds(t, 0) // the tries from now on cannot open their socket
+	const reason = "cfkd: too many open files (limit "
+	evs := h.expectSeq("act", Stopping, Backoff)
+	if !strings.HasPrefix(evs[1].Reason, reason) {
+		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
+	}
+	waitNotReadyShort(t, h, hook, "act: not ready after 2s, and its last readiness check could not run: "+reason)
+}
+
+// waitNotReadyShort waits for the log's record of a run not ready while
+// its probe's last try could not run, starting with want.
+func waitNotReadyShort(t *testing.T, h *harness, hook *logtest.Hook, want string) {
+	t.Helper()
+	h.poll("the last check logged", func() bool {
+		for _, e := range hook.AllEntries() {
+			if strings.HasPrefix(e.Message, want) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// fillFds fills the fd table of the process but for its last keep fds,
+// under a soft limit lowered to 64 above what it has open, until the
+// test's end (its cleanup runs before the harness's: its shutdown wants
+// fds).
+func fillFds(t *testing.T, keep int) {
+	t.Helper()
 	var old unix.Rlimit
 	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &old); err != nil {
 		t.Fatal(err)
@@ -73,32 +141,8 @@ func TestExecProbeKeepsTheFdReserve(t *testing.T) {
 		}
 		fds = append(fds, fd)
 	}
-	for range osproc.FdReserve { // the highest: the last fds of the table
+	for range keep { // the highest: the last fds of the table
 		syscall.Close(fds[len(fds)-1])
 		fds = fds[:len(fds)-1]
 	}
-	if err := os.Remove(tried); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(pass, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	const reason = "cfkd: too many open files (limit "
-	evs := h.expectSeq("act", Stopping, Backoff) // not ready: no try ran, for cfkd's shortage
-	if !strings.HasPrefix(evs[1].Reason, reason) {
-		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
-	}
-	if _, err := os.Stat(tried); err == nil {
-		t.Error("a try ran with only the fds cfkd keeps for itself free")
-	}
-	want := "act: not ready after 2s, and its last readiness check could not run: " + reason
-	h.poll("the last check logged", func() bool {
-		for _, e := range hook.AllEntries() {
-			if strings.HasPrefix(e.Message, want) {
-				return true
-			}
-		}
-		return false
-	})
 }
