@@ -82,8 +82,26 @@ func TestTCPProbeShortOfFdsIsCfkds(t *testing.T) {
 	h.ok("service act cmd=sleep 100", "service act startwait_secs=0.1", "service act ready_timeout_secs=2",
 		"service act respawn_on_fail=0", "service act ready=tcp:"+addr, "command start service act")
 	h.expect("act", Starting)
-	fillFds(t, 0) // the tries from now on cannot open their socket
+	// the tries from now on cannot open their socket: a soft limit of 0
+	// fails every new fd, where a table filled up to its limit gave the
+	// dial an fd that something of the process closed meanwhile
+	var old unix.Rlimit
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &old); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: 0, Max: old.Max}, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Prlimit(0, unix.RLIMIT_NOFILE, &old, nil) }) // before the harness's
+
 	const reason = "cfkd: too many open files (limit "
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, e := range hook.AllEntries() {
+				t.Log(e.Message)
+			}
+		}
+	})
 	evs := h.expectSeq("act", Stopping, Backoff)
 	if !strings.HasPrefix(evs[1].Reason, reason) {
 		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
