@@ -509,7 +509,9 @@ func shimOf(c *messages.ServiceConfig, listen bool, prefix string, restore []shi
 	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
 		// the soft limit first when it lowers it (it must stay at most
 		// the hard one, then lowered), else after the hard one is raised
-		sh = append(sh, fmt.Sprintf(`ulimit -S -n %d 2>/dev/null; ulimit -H -n %d && ulimit -S -n %d || { echo "cfkd: limit_nofile=%d:%d could not be set" >&2; exit 126; }`, soft, hard, soft, soft, hard))
+		// (its failure then, `|| :`, exits no shell whose SHELLOPTS has
+		// errexit: bash's, REFERENCE §2.6)
+		sh = append(sh, fmt.Sprintf(`ulimit -S -n %d 2>/dev/null || :; ulimit -H -n %d && ulimit -S -n %d || { echo "cfkd: limit_nofile=%d:%d could not be set" >&2; exit 126; }`, soft, hard, soft, soft, hard))
 	}
 	if c.Umask != "" {
 		sh = append(sh, "umask "+c.Umask)
@@ -526,15 +528,16 @@ func shimOf(c *messages.ServiceConfig, listen bool, prefix string, restore []shi
 			continue
 		}
 		// `command`: a shell that refuses the value (bash's readonly
-		// PPID) goes on without it rather than exit. Unset first: bash's
-		// RANDOM, LINENO, ... then lose what makes them bash's, and keep
-		// the value exported (REFERENCE §2.6)
+		// PPID) goes on without it rather than exit; `|| :`, nor when the
+		// errexit of the SHELLOPTS it got is on (bash). Unset first:
+		// bash's RANDOM, LINENO, ... then lose what makes them bash's,
+		// and keep the value exported (REFERENCE §2.6)
 		names := v.saved(prefix)
 		value := "$" + names[0]
 		if len(names) > 1 {
 			value = "${" + strings.Join(names, "}${") + "}"
 		}
-		set := fmt.Sprintf(`command unset %s 2>/dev/null; command export %s="%s" 2>/dev/null`, v.name, v.name, value)
+		set := fmt.Sprintf(`command unset %s 2>/dev/null || :; command export %s="%s" 2>/dev/null || :`, v.name, v.name, value)
 		if v.name == "SHLVL" {
 			// bash, which got it too (underShim), set one more at its
 			// start and its exec takes one off: its own is the

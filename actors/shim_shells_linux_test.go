@@ -3,6 +3,7 @@ package actors
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -48,6 +49,7 @@ type shimRun struct {
 	umask      string
 	soft, hard string
 	pid        string
+	stderr     string // what the shell and the command wrote there
 }
 
 // runShimmed runs argv under the shim of c (listen: with LISTEN_PID)
@@ -71,7 +73,7 @@ func runShimmed(t *testing.T, sh string, c *messages.ServiceConfig, env []string
 		t.Fatalf("the shim under %s: %v: %s", sh, err, stderr.String())
 	}
 	i := bytes.LastIndexByte(out, 0)
-	r := shimRun{env: envOf(string(out[:i+1]))}
+	r := shimRun{env: envOf(string(out[:i+1])), stderr: stderr.String()}
 	rest := string(out[i+1:])
 	find := func(re string) []string {
 		m := regexp.MustCompile(re).FindStringSubmatch(rest)
@@ -165,5 +167,47 @@ func TestShimUnderEachShell(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// REFERENCE §2.6: bash as /bin/sh runs with the options of the
+// SHELLOPTS it gets (a cfkd started by a script that ran `set -e;
+// export SHELLOPTS`), the shim's shell too: with errexit it exited,
+// status 1, at the first step of the shim that failed (`command unset
+// PPID`, readonly in bash; the first `ulimit -S -n` where the hard limit
+// is raised), and no launch ran the command. The command has the
+// SHELLOPTS as it got it (dash, busybox) or bash's options (its errexit
+// and nounset among them).
+func TestShimRunsUnderErrexit(t *testing.T) {
+	t.Parallel()
+	shells := shimShells(t)
+	const opts = "braceexpand:errexit:hashall:nounset"
+	for _, name := range []string{"dash", "busybox", "bash"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sh := shells[name]
+			if sh == "" {
+				t.Skipf("%s is not installed (Debian: apt-get install %s): the shim is not checked under it", name, name)
+			}
+			env := []string{"PATH=/usr/bin:/bin", "SHELLOPTS=" + opts, "PPID=4242", "IFS=x"}
+			got := runShimmed(t, sh, &messages.ServiceConfig{Umask: "0027"}, env, t.TempDir())
+			if got.umask != "0027" || got.env["IFS"] != "x" || got.stderr != "" {
+				t.Errorf("umask %s, IFS=%q, stderr %q; want 0027, x, nothing", got.umask, got.env["IFS"], got.stderr)
+			}
+			if g := got.env["SHELLOPTS"]; name != "bash" && g != opts || !strings.Contains(g, ":errexit:") || !strings.Contains(g, ":nounset") {
+				t.Errorf("the command has SHELLOPTS=%q, want %q (bash: with its own options)", g, opts)
+			}
+			// a limit_nofile above the hard limit the shim's shell got
+			// (which it may not raise here): the shim's own failure, said
+			argv, shEnv, _ := underShim(&messages.ServiceConfig{LimitNofile: "128:128"}, false, []string{"true"}, env)
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", `ulimit -n 64 && exec "$0" "$@"`, sh}, argv[1:]...)...)
+			cmd.Env = shEnv
+			out, err := cmd.CombinedOutput()
+			if ee := (*exec.ExitError)(nil); !errors.As(err, &ee) || ee.ExitCode() != 126 || !strings.Contains(string(out), "cfkd: limit_nofile=128:128 could not be set") {
+				t.Errorf("the shim under a hard limit of 64: %v %q; want exit status 126 and why", err, out)
+			}
+		})
 	}
 }
