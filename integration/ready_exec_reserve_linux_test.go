@@ -36,12 +36,15 @@ func TestExecProbeKeepsTheFdReserve(t *testing.T) {
 	log.SetOutput(io.Discard)
 	hook := logtest.NewLocal(log)
 	h := newHarness(t, func(o *actors.Options) { o.Log = log })
-	h.ok("service act cmd=sleep 100", "service act startwait_secs=0.1", "service act ready_timeout_secs=2",
+	h.ok("service act cmd=sleep 100", "service act startwait_secs=0.1", "service act ready_timeout_secs=2.5",
 		"service act respawn_on_fail=0", "service act ready=exec:test -e "+pass+" || { echo >> "+tried+"; exit 1; }",
 		"command start service act")
+	logOnFailure(t, hook)
 	h.expect("act", Starting)
-	// three tries failed: the next comes 0.4 s after the third
-	h.poll("three tries", func() bool { b, _ := os.ReadFile(tried); return len(b) >= 3 })
+	// four tries failed: the next comes 0.8 s after the fourth (the
+	// pauses double from 0.1 s), the one after it past the timeout: the
+	// table is full before the next, which the timeout follows
+	h.poll("four tries", func() bool { b, _ := os.ReadFile(tried); return len(b) >= 4 })
 
 	// the table full but for the reserve
 	fillFds(t, osproc.FdReserve)
@@ -60,7 +63,7 @@ func TestExecProbeKeepsTheFdReserve(t *testing.T) {
 	if _, err := os.Stat(tried); err == nil {
 		t.Error("a try ran with only the fds cfkd keeps for itself free")
 	}
-	waitNotReadyShort(t, h, hook, "act: not ready after 2s, and its last readiness check could not run: "+reason)
+	waitNotReadyShort(t, h, hook, "act: not ready after 2.5s, and its last readiness check could not run: "+reason)
 }
 
 // A ready=tcp: (and http:) try that cannot open its socket for want of
@@ -95,6 +98,16 @@ func TestTCPProbeShortOfFdsIsCfkds(t *testing.T) {
 	t.Cleanup(func() { unix.Prlimit(0, unix.RLIMIT_NOFILE, &old, nil) }) // before the harness's
 
 	const reason = "cfkd: too many open files (limit "
+	logOnFailure(t, hook)
+	evs := h.expectSeq("act", Stopping, Backoff)
+	if !strings.HasPrefix(evs[1].Reason, reason) {
+		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
+	}
+	waitNotReadyShort(t, h, hook, "act: not ready after 2s, and its last readiness check could not run: "+reason)
+}
+
+// logOnFailure logs what hook got, should the test fail.
+func logOnFailure(t *testing.T, hook *logtest.Hook) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, e := range hook.AllEntries() {
@@ -102,11 +115,6 @@ func TestTCPProbeShortOfFdsIsCfkds(t *testing.T) {
 			}
 		}
 	})
-	evs := h.expectSeq("act", Stopping, Backoff)
-	if !strings.HasPrefix(evs[1].Reason, reason) {
-		t.Errorf("backoff for %q, want cfkd's reason %q...", evs[1].Reason, reason)
-	}
-	waitNotReadyShort(t, h, hook, "act: not ready after 2s, and its last readiness check could not run: "+reason)
 }
 
 // waitNotReadyShort waits for the log's record of a run not ready while
