@@ -52,8 +52,22 @@ type acceptSpare struct {
 // spareIdle bounds the idle time of a connection on the spare (the
 // console's idle timeout when shorter): one that never writes must not
 // keep the others in the backlog, on a UNIX socket that has no idle
-// timeout either.
-var spareIdle = 10 * time.Second
+// timeout either. SpareIdleEnv shortens it, for the tests only.
+var spareIdle = spareIdleBound()
+
+// SpareIdleEnv, set to a Go duration shorter than 10 s in cfkd's
+// environment, is spareIdle: a test-only seam, so that the end-to-end
+// test of a silent client on the spare (integration/e2e) does not wait
+// 10 s out. Nothing but the tests sets it; any other value is ignored.
+const SpareIdleEnv = "_CFKD_TEST_SPARE_IDLE"
+
+func spareIdleBound() time.Duration {
+	const bound = 10 * time.Second
+	if d, err := time.ParseDuration(os.Getenv(SpareIdleEnv)); err == nil && d > 0 && d < bound {
+		return d
+	}
+	return bound
+}
 
 // openDevNull opens what the spare holds.
 func openDevNull() (*os.File, error) { return os.Open(os.DevNull) }

@@ -293,7 +293,9 @@
 // One accepted on its console's spare fd while cfkd had no fd left
 // (acceptSpare) is served as the others, but for its streams, refused,
 // and an idle timeout of 10 s at most; its Close gives the spare back to
-// the accept goroutine, which accepts no other meanwhile.
+// the accept goroutine, which accepts no other meanwhile. (The tests only
+// shorten those 10 s with _CFKD_TEST_SPARE_IDLE in cfkd's environment,
+// SpareIdleEnv: no user sets it.)
 //
 // Snapshots (snapshot.go): a reader outside the tree that asks often and
 // must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends
