@@ -20,6 +20,7 @@ import (
 // again, on TCP) when cfkd closed it between two tries, and the apply is
 // taken once the other is done, once.
 func TestApplyWaitingOutlivesTheIdleTimeout(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	secret := fmt.Sprintf("admin-%d-0123456789abcdef", time.Now().UnixNano())
 	server := tokenFile(t, dir, "tokens", os.Getuid(), "admin "+secret)

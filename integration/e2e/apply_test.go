@@ -107,6 +107,7 @@ command start service b
 // process runs; a new one is not started. The dry run's plan is what
 // the apply then does.
 func TestApplyPlan(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	first := writeConf(t, filepath.Join(dir, "first.conf"), `
 service keep cmd=sleep 100
@@ -292,6 +293,7 @@ func waitMarks(t *testing.T, path string, n int) []mark {
 // time, each stopped only once the previous one has run startwait_secs;
 // without it, all at once.
 func TestApplyRolling(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	marks := filepath.Join(dir, "marks")
 	conf := func(v string) string {
@@ -349,6 +351,7 @@ func TestApplyRolling(t *testing.T) {
 // plans from what the first left: cfkd refuses it while the first is
 // under way, and cfkctl, saying so on stderr, sends it again.
 func TestApplyConcurrentDoNotInterleave(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	marks := filepath.Join(dir, "marks")
 	conf := func(v string) string {

@@ -15,6 +15,7 @@ import (
 // §1.4, §2.8). The apply restarted db at once, beneath app, launched
 // it again, and the stop then stopped that new run once app was down.
 func TestApplyLeavesToAStopWhatItWaitsToStop(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	launches := filepath.Join(dir, "launches")
 	conf := func(name, db string) string {

@@ -243,6 +243,7 @@ func (c *rawTCP) closed() {
 // bad tokens close the connection, each after a delay; USR1 re-reads the
 // file; no token is ever in the log (REFERENCE §5.3).
 func TestTCPTokens(t *testing.T) {
+	t.Parallel()
 	needRoot(t)
 	secrets := map[string]string{}
 	for _, l := range []string{"read", "operate", "admin", "new"} {

@@ -19,6 +19,7 @@ import (
 // running, where the same command with fewer services warned, exit 0.
 // Now the references go in requests that fit, their replies made one.
 func TestVerbOfManyReferences(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	const n = 3000 // "service " and 40 bytes each: about 3 requests' worth
 	names := make([]string, n)

@@ -42,6 +42,7 @@ func (d *daemon) ctlOK(stdin string, args ...string) string {
 
 // TestTutorialWithCfkctl follows the original tutorial with cfkctl.
 func TestTutorialWithCfkctl(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	if out := d.ctlOK("", "status"); out != "" {
 		t.Fatalf("status of nothing: %q", out)
@@ -142,6 +143,7 @@ func TestLogReloadOnUSR1(t *testing.T) {
 // REFERENCE §5.2), a loopback TCP console gives admin; a console on a
 // non-loopback address gives operate unless --remote-privileged.
 func TestTCPConsoles(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		addr       string
 		extra      []string

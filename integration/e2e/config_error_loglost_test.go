@@ -14,6 +14,7 @@ import (
 // §7.4): only a shutdown said it, and this exit left it to the close of
 // the log files, on stderr alone (/dev/null under -d).
 func TestConfigErrorSaysTheRecordsAStalledDestinationLost(t *testing.T) {
+	t.Parallel()
 	home, fifo := stalledFifoHome(t)
 	// f floods while the start of w waits for db, running once it has
 	// lived 1 s (a start is answered at its launch, one that requires

@@ -19,6 +19,7 @@ import (
 // now, `cfkd: warning: FILE:LINE: NAME: MESSAGE`, on stderr (the parent's
 // with -d) and in the log, and cfkd runs.
 func TestConfigPartialStartWarns(t *testing.T) {
+	t.Parallel()
 	conf := filepath.Join(t.TempDir(), "cfk.conf")
 	text := "service x cmd=sleep 1000\nservice y desc=no command\n" +
 		"service z cmd=sleep 1000\nservice z user=no-such-user-cfk\ncommand start all\n"

@@ -19,6 +19,7 @@ import (
 // rolling restart of a service that is never ready (a start is answered
 // at the launch; a rolling restart only once the service runs).
 func TestDetachParentEndsOnTerm(t *testing.T) {
+	t.Parallel()
 	h := startHeldDetach(t, t.TempDir(), "tcp:127.0.0.1:1", []string{cfkdBin})
 	cmd, exited, stderr, child := h.cmd, h.exited, h.stderr, h.child
 	cmd.Process.Signal(syscall.SIGTERM)

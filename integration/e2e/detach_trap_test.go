@@ -15,6 +15,7 @@ import (
 // ran on, its services started, a script taking the start for failed. It
 // now sends nothing on and says the detached cfkd runs on.
 func TestDetachTrapSaysItRunsOn(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	gate := filepath.Join(dir, "go")
 	h := startHeldDetach(t, dir, "exec:test -e "+gate, []string{cfkdBin}, "-t")

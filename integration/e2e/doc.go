@@ -10,4 +10,14 @@
 // doing wait4(-1). Every test kills every process it caused, also on
 // failure: cfkd is stopped, and any process whose environment carries the
 // test's CFKD_HOME is killed.
+//
+// The tests mostly wait for cfkd, a race-built binary slow to start and to
+// stop: those that share nothing with the others (their own home, no
+// environment set, no limit changed, no count of the machine's processes,
+// no bound on how long cfkd takes) are marked t.Parallel, and TestMain
+// runs 4 of them at a time (-parallel, when not given: at least 4, not
+// GOMAXPROCS). A few bounds of cfkd's are shortened for a test through
+// test-only environment variables its cfkd gets, which no user sets:
+// _CFKD_TEST_SPARE_IDLE (actors.SpareIdleEnv) for the idle bound of a
+// client on the accept spare.
 package e2e

@@ -42,6 +42,7 @@ func fullPipe(t *testing.T) *os.File {
 // of the message it could not write (REFERENCE §7.4): its message to
 // stderr (the flag package's, main's) waited for that pipe for ever.
 func TestErrorExitWithAStalledStderrEnds(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	badConf := filepath.Join(dir, "bad.conf")
 	badLog := filepath.Join(dir, "bad.log.config")

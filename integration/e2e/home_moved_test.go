@@ -60,6 +60,7 @@ func TestExitLeavesTheNextCfkdsFiles(t *testing.T) {
 // a dead cfkd's leftovers at its start-up scan and killed them under the
 // first one; it leaves them alone and logs it (REFERENCE §7.5).
 func TestMovedHomeKeepsItsServices(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	conf := writeConf(t, filepath.Join(dir, "a.conf"), "service s cmd=sleep 1000\ncommand start service s\n")

@@ -16,6 +16,7 @@ import (
 // cfk_log_records_lost_total{destination} now counts them, as many as
 // the log says (REFERENCE §6.2, §10.2).
 func TestHTTPMetricsLogRecordsLost(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	if err := os.MkdirAll(home, 0o700); err != nil {

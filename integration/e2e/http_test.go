@@ -87,6 +87,7 @@ func post(t *testing.T, url, token string) int {
 // (the restart counted, the state), and the token rule from a client's
 // side (403 without, 401 wrong, the restart with it).
 func TestHTTPMetricsAfterCrash(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte("e2e-token-e2e-token\n"), 0o600)
@@ -194,6 +195,7 @@ func TestHTTPRemoteRefused(t *testing.T) {
 
 // -d says where the status page is, with its real port.
 func TestHTTPDetachSaysURL(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	cmd := exec.Command(cfkdBin, "--home", home, "-d", "--http", "127.0.0.1:0")
 	cmd.Env = childEnv("CFKD_HOME=" + home)

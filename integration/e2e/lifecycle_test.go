@@ -86,6 +86,7 @@ func TestSecondDaemonRefusedThenStaleLockTakenOver(t *testing.T) {
 
 // TestDetach: -d returns once the console accepts; the daemon runs on.
 func TestDetach(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	cmd := exec.Command(cfkdBin, "--home", home, "-d")
 	cmd.Env = childEnv("CFKD_HOME=" + home)

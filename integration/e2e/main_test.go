@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -56,6 +59,18 @@ func TestMain(m *testing.M) {
 	}
 	if out, err := exec.Command("go", append(args, "../../cmd/cfk-proxy")...).CombinedOutput(); err != nil {
 		cfkProxyBin, cfkProxyErr = "", fmt.Sprintf("go build cfk-proxy: %v\n%s", err, out)
+	}
+	// The tests mostly wait for cfkds (race-built, slow to start and to
+	// stop), few use the CPUs: those marked t.Parallel (each on its own
+	// home, and changing nothing of this process's: no environment, no
+	// limit, no count of processes) run 4 at a time, not GOMAXPROCS (2 on
+	// the 2-core machines make test must end in a few minutes on), unless
+	// -parallel is given.
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		flag.Set("test.parallel", strconv.Itoa(max(4, runtime.GOMAXPROCS(0))))
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

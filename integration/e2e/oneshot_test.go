@@ -14,6 +14,7 @@ import (
 // restarts web after. One that fails its retries fails the start of what
 // requires it, with its own error.
 func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	flag := filepath.Join(dir, "migrated")
 	d := startDaemon(t, "")
@@ -76,6 +77,7 @@ func TestOneShotRunsBeforeWhatRequiresIt(t *testing.T) {
 // migration, each once the one before is done, then restarts web, which
 // requires the seed. The chain does not stop at a oneshot done.
 func TestRestartTakesAlongTheOneShotsDone(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	migrated, seeded := filepath.Join(dir, "migrated"), filepath.Join(dir, "seeded")
 	d := startDaemon(t, "")

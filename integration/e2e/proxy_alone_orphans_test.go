@@ -15,6 +15,7 @@ import (
 // subreaper, answered that line `Oops, I don't know about 's'`; it logs
 // what cfk-proxy does, and cfkd's scan ends the daemon it adopted.
 func TestProxiedStopOfExitedEndsItsDaemons(t *testing.T) {
+	t.Parallel()
 	for _, verb := range []string{"stop", "destroy"} {
 		t.Run(verb, func(t *testing.T) { proxiedStopOfExitedEndsItsDaemons(t, needProxy(t), verb) })
 	}

@@ -11,6 +11,7 @@ import (
 // `printf 'OK\r\r\n'` was `OK` under cfk-proxy or the Python proxy, and
 // `OK\r` run directly (`OK ` in `command tail`, §1.5).
 func TestProxiedLineKeepsItsCarriageReturn(t *testing.T) {
+	t.Parallel()
 	t.Run("cfk-proxy", func(t *testing.T) { proxiedLineKeepsItsCarriageReturn(t, needProxy(t)) })
 	t.Run("python", func(t *testing.T) { proxiedLineKeepsItsCarriageReturn(t, needPythonProxy(t)) })
 }

@@ -25,6 +25,7 @@ import (
 // and the stop line only once cfk-proxy reported the child's exit.
 // Without pidfds (cfkportable) cfkd kills nothing, and the race is none.
 func TestGivenUpStartUnderCfkProxyEndsItsDaemon(t *testing.T) {
+	t.Parallel()
 	if !osproc.Pidfds {
 		t.Skip("no pidfds in this build: cfkd holds no handle on the process, and does not kill it (REFERENCE §11)")
 	}

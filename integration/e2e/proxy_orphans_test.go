@@ -23,6 +23,7 @@ import (
 //
 // Either way, the next start's daemon is not taken for the last one's.
 func TestProxiedStopEndsTheOrphans(t *testing.T) {
+	t.Parallel()
 	t.Run("cfk-proxy", func(t *testing.T) { proxiedStopEndsTheOrphans(t, needProxy(t)) })
 	t.Run("python", func(t *testing.T) { proxiedStopEndsTheOrphans(t, needPythonProxy(t)) })
 }
@@ -101,6 +102,7 @@ kill -9 $$
 // next stop. The proxy is a script that is no subreaper (as the Python
 // preload proxy): cfkd adopts the daemon.
 func TestGivenUpStartEndsItsDaemon(t *testing.T) {
+	t.Parallel()
 	if !osproc.Pidfds {
 		t.Skip("no pidfds in this build: cfkd holds no handle on the process, and does not kill it (REFERENCE §11)")
 	}

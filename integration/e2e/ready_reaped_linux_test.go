@@ -15,6 +15,7 @@ import (
 // is not ready. That was silent; the datagram is dropped and logged now.
 // Run until the race is hit (about 1 start in 10 here), or skipped.
 func TestReadyNotifyFromAReapedHelper(t *testing.T) {
+	t.Parallel()
 	needRoot(t)
 	needSystemdNotify(t)
 	d := startDaemon(t, "")

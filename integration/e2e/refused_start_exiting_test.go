@@ -20,6 +20,7 @@ import (
 // log waited for it forever. The home holds a log already in the last
 // case: a refused start keeps what was there.
 func TestRefusedStartEndsWithCfkdExiting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 // (a busy --http address), it removes them. A home that was there stays,
 // with what was in it. Run as nobody, as a user's own cfkd runs.
 func TestRefusedStartLeavesNothing(t *testing.T) {
+	t.Parallel()
 	needRoot(t)
 	top := sharedDir(t)
 	if err := os.Chown(top, nobodyUID, nobodyUID); err != nil {
@@ -94,6 +95,7 @@ func cfkdAsNobody(t *testing.T, home string, args ...string) ([]byte, error) {
 // whose lock a running cfkd holds, or on a socket a running cfkd accepts
 // on, leaves that cfkd's files, and it answers on (REFERENCE §7.2, §7.4).
 func TestRefusedStartKeepsRunningCfkd(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	before, err := os.ReadDir(d.home)
 	if err != nil {

@@ -175,6 +175,7 @@ func TestFaultTermIgnoringService(t *testing.T) {
 // those of a service that exited on its own live on until `command
 // shutdown`, whose sweep kills every orphan cfkd adopted.
 func TestFaultDaemonisingGrandchildren(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	c := d.dial()
 	cfkd := d.cmd.Process.Pid
@@ -496,6 +497,7 @@ func TestFaultClientDisconnects(t *testing.T) {
 // `cfkctl load FILE` stops at the first bad line, and cfkd keeps what was
 // loaded before it.
 func TestFaultGarbageConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	garbage := []struct{ name, line, reason string }{
 		{"binary", "\x00\x01\xfe\xff junk", `unknown command '\x00\x01\xfe\xff'`},

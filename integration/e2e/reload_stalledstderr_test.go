@@ -19,6 +19,7 @@ import (
 // unhandled (a log file never reopened after logrotate's move, the token
 // files never re-read again).
 func TestReloadWithAStalledStderrGoesOn(t *testing.T) {
+	t.Parallel()
 	good := "cfkd = file:cfkd.log\n"
 	home := newHome(t, good)
 	d := runDaemonCmd(t, home, exec.Command(cfkdBin, "--home", home), fullPipe(t)).acceptsOnHome()

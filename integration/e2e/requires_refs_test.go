@@ -19,6 +19,7 @@ import (
 // tag overlapping a name acting on each service once. A service down
 // before the request keeps its compat error.
 func TestRequiresReferencesInAnyOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script, order := filepath.Join(dir, "svc.sh"), filepath.Join(dir, "order.log")
 	if err := os.WriteFile(script, []byte(requiresScript), 0o644); err != nil {

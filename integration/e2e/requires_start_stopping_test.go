@@ -13,6 +13,7 @@ import (
 // 'db' did not come back up: fail (Received signal 9)` and left both
 // down, where `cfkctl start app` alone started both (REFERENCE §2.8).
 func TestStartOfWhatIsRequiredWhileItStops(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	d.ctlOK(`service db cmd=trap '' TERM; sleep 1000 & wait; wait
 service db startwait_secs=0.2

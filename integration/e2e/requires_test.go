@@ -28,6 +28,7 @@ wait
 // order. A cycle is refused when declared; a required service that is not
 // declared is an error at start (REFERENCE §2.8).
 func TestRequiresOrder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	script, order := filepath.Join(dir, "svc.sh"), filepath.Join(dir, "order.log")
 	if err := os.WriteFile(script, []byte(requiresScript), 0o644); err != nil {

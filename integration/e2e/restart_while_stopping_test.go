@@ -16,6 +16,7 @@ import (
 // the stop then stopped that new run: db ended stopped, its second
 // launch before app's end.
 func TestRestartWaitsForAStopThatWaits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "log")
 	conf := writeConf(t, filepath.Join(dir, "cfk.conf"),

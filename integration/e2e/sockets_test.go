@@ -61,6 +61,7 @@ func (d *daemon) served() map[string]int {
 // lines, three from s1 and two from s2, and the sixth connection waits in
 // the backlog.
 func TestSharedSocketReferenceScenario(t *testing.T) {
+	t.Parallel()
 	python := needPython(t)
 	sockcat, err := filepath.Abs("testdata/sockcat.py")
 	if err != nil {
@@ -103,6 +104,7 @@ func TestSharedSocketReferenceScenario(t *testing.T) {
 // cfkctl; errors as cfkd words them; a UNIX socket's file removed at
 // shutdown.
 func TestSocketsWithCfkctl(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	path := filepath.Join(d.home, "web.sock")
 	d.ctlOK("socket web host=unix/\nsocket web service="+path+"\nsocket tcp host=127.0.0.1\nsocket tcp service=0\n"+

@@ -18,6 +18,7 @@ import (
 // TestDrainAnswersWhatArrivedUnread's (package actors). Three cfkds, one
 // after the other.
 func TestStreamAskedBehindTheShutdown(t *testing.T) {
+	t.Parallel()
 	for i := 0; i < 3; i++ {
 		d := startDaemon(t, "")
 		c, err := net.Dial("unix", d.sock)

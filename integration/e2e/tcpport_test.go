@@ -17,6 +17,7 @@ import (
 // kernel gave its console (not `:0`), logs the same address, and a client
 // reaches cfkd there.
 func TestDetachOnTCPPortZero(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	cmd := exec.Command(cfkdBin, "--home", home, "-a", "127.0.0.1:0", "--insecure-tcp", "-d")
 	cmd.Env = childEnv("CFKD_HOME=" + home)

@@ -21,6 +21,7 @@ import (
 // `shutdown complete` and ran on, holding its home's lock, and `cfkd -d`
 // said the TERM it sent on made it shut down.
 func TestTermWhileWaitingForTheConfigFile(t *testing.T) {
+	t.Parallel()
 	for _, writer := range []bool{false, true} {
 		name := "no writer"
 		if writer {

@@ -163,6 +163,7 @@ func TestTermWhileLoadingStartAllIsAShutdown(t *testing.T) {
 // cfkd was shut down by a signal while it loaded FILE, and exits 1, as it
 // does for a TERM sent to itself meanwhile (REFERENCE §7.3).
 func TestTermToDetachedWhileLoadingStartAll(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	conf := filepath.Join(t.TempDir(), "cfk.conf")
 	if err := os.WriteFile(conf, []byte(startAllConf), 0o600); err != nil {

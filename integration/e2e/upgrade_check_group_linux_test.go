@@ -16,6 +16,7 @@ import (
 // session of its own, nothing else of cfkd's in it, and what it left in
 // its group is killed once it has exited (REFERENCE §13.3).
 func TestUpgradeCheckLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	c := d.dial()
 	dir := t.TempDir()

@@ -21,6 +21,7 @@ import (
 // down"), then the services were adopted and cfkd exited 0, the services
 // left running, unsupervised.
 func TestUpgradeTermAfterNewCfkdsFirstLine(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

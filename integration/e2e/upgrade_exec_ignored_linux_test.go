@@ -21,6 +21,7 @@ import (
 // writes the signals ignored at its start (/proc's SigIgn), then runs
 // cfkd.
 func TestUpgradeExecIgnoresTermAndQuit(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	dir := t.TempDir()
 	if err := os.Chmod(dir, 0o755); err != nil {

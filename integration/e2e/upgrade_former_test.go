@@ -7,6 +7,7 @@ import "testing"
 // place to another build: inspect's running_former survives it, and an
 // apply would restart it (REFERENCE §1.4).
 func TestUpgradeKeepsRunningFormer(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

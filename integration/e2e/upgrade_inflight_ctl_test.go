@@ -15,6 +15,7 @@ import (
 // `command upgraded` and says that an upgrade came meanwhile and carries
 // the request on (§8.3).
 func TestCfkctlRequestClosedByAnUpgrade(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -35,6 +35,7 @@ func forkServerOf(cfkd int) int {
 // one launch is held in the fork server (stopped) after the check passed:
 // a declaration is still taken, and the upgrade goes on once it is done.
 func TestUpgradeWaitsForLaunchesUnfrozen(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	c := d.dial()
 	c.ok("service s cmd=sleep 1000", "service s startwait_secs=0.2", "service p cmd=sleep 1000")

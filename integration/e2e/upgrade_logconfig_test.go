@@ -14,6 +14,7 @@ import (
 // applies the configuration in force, which crosses as its text
 // (REFERENCE §13.2), and takes over.
 func TestUpgradeWithTheLogConfigFileMovedAway(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	etc := filepath.Join(t.TempDir(), "etc")
 	if err := os.Mkdir(etc, 0o700); err != nil {

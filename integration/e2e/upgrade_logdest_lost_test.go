@@ -16,6 +16,7 @@ import (
 // its next line. The new cfkd logs with the defaults now, says why, and
 // keeps every service.
 func TestUpgradeLogDestinationLostKeepsServices(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	home, logs := filepath.Join(dir, "home"), filepath.Join(dir, "logs")
 	for _, d := range []string{home, logs} {

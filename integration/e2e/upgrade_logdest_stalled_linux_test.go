@@ -23,6 +23,7 @@ import (
 // nor how many records. It names it now, with the count, in cfkd's own
 // destination.
 func TestUpgradeNamesTheStalledLogDestination(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
 	if err := os.MkdirAll(home, 0o700); err != nil {

@@ -19,6 +19,7 @@ import (
 // its service ahead of its restore, which dropped it as an ended run's:
 // lost either way, the service starting for ever.
 func TestUpgradeKeepsReadyOfTheExecsMoment(t *testing.T) {
+	t.Parallel()
 	needSystemdNotify(t)
 	newBin, _ := upgradeBins(t)
 	flag := filepath.Join(t.TempDir(), "go")

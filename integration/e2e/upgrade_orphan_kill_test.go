@@ -14,6 +14,7 @@ import (
 // it, and the orphan ran on under the new cfkd until its shutdown. The
 // upgrade now waits for the termination, nothing frozen (§13.3).
 func TestUpgradeRightAfterAStopKillsTheOrphanThatIgnoresTERM(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -17,6 +17,7 @@ import (
 // of that name was declared, it was closed, and the orphan's next write
 // killed it (SIGPIPE).
 func TestUpgradeKeepsDestroyedServicesOrphansOutOfTails(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -22,6 +22,7 @@ var orphanLine = regexp.MustCompile(`service\.d\.out - orphan (\d+) (\d+)\n`)
 // The new cfkd closed the pipe: the orphan died of SIGPIPE at its next
 // write.
 func TestUpgradeReadsADestroyedServicesOrphan(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

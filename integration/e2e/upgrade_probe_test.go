@@ -13,6 +13,7 @@ import (
 // is in no state, and it ran on, a child nobody would end, until it
 // exited by itself (REFERENCE §2.9: a try that hangs 30 s is killed).
 func TestUpgradeEndsAnExecProbeUnderWay(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -19,6 +19,7 @@ import (
 // unknown service's, an ERROR), nor that a stop was asked: the new cfkd
 // left the daemon running, unsupervised. State version 7 carries them.
 func TestUpgradeEndsWhatAProxiedStartLeft(t *testing.T) {
+	t.Parallel()
 	t.Run("stop before the pid", func(t *testing.T) {
 		// the start is given up before the upgrade, its `started` and its
 		// exit come after

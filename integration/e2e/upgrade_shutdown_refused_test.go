@@ -20,6 +20,7 @@ const shutdownRefusedLine = "shutdown refused: an upgrade is under way (send it 
 // holds the check (the former cfkd's window) until a file is removed, then
 // fails it; once the upgrade is over, a TERM shuts cfkd down.
 func TestUpgradeCheckRefusesTermSaysSo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	hold, started := filepath.Join(dir, "hold"), filepath.Join(dir, "started")
 	if err := os.WriteFile(hold, nil, 0o600); err != nil {
@@ -85,6 +86,7 @@ func TestUpgradeCheckRefusesTermSaysSo(t *testing.T) {
 // (its service slow to stop) adds nothing, and cfkd says so once for it;
 // the shutdown's own answer, at its end, says nothing.
 func TestTermDuringShutdownSaysSo(t *testing.T) {
+	t.Parallel()
 	d := startDaemon(t, "")
 	c := d.dial()
 	c.ok(`service a cmd=sh -c 'trap "" USR1; while :; do sleep 0.05; done'`,

@@ -15,6 +15,7 @@ import (
 // it there for good: every declaration, add_env values included. The
 // cfkd that takes the lock at a plain start removes it (REFERENCE §7.4).
 func TestStaleUpgradeStateRemovedAtStart(t *testing.T) {
+	t.Parallel()
 	home := filepath.Join(t.TempDir(), "home")
 	d := startDaemon(t, home)
 	c := d.dial()

@@ -15,6 +15,7 @@ import (
 // exit was not followed by the scan for what it left (REFERENCE §7.5,
 // §13). Without the upgrade they are killed; now with it too.
 func TestUpgradeDuringAStopEndsTheOrphans(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

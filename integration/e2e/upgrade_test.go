@@ -322,6 +322,7 @@ func readLaunches(t *testing.T, path string) []time.Time {
 // the state over is an ERROR that says why, and changes nothing: the
 // same cfkd, pids, and the asking connection goes on.
 func TestUpgradeRefusesBadBinaries(t *testing.T) {
+	t.Parallel()
 	_, oldState := upgradeBins(t)
 	proxyBin := needProxy(t)
 	d := startDaemon(t, "")
@@ -437,6 +438,7 @@ var numberedLine = regexp.MustCompile(`(?m) INFO service\.count\.out - (\d+)$`)
 // TestUpgradeLosesNoLine: a service writes a numbered line every
 // millisecond across two upgrades; its log has every number.
 func TestUpgradeLosesNoLine(t *testing.T) {
+	t.Parallel()
 	py := needPython(t)
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
@@ -588,6 +590,7 @@ func TestUpgradeKeepsNotifySocket(t *testing.T) {
 // service run as nobody, started by the former cfkd, and a run the new
 // cfkd starts says READY=1 to it.
 func TestUpgradeKeepsSharedNotifySocket(t *testing.T) {
+	t.Parallel()
 	needRoot(t)
 	needSystemdNotify(t)
 	newBin, _ := upgradeBins(t)
@@ -621,6 +624,7 @@ func TestUpgradeKeepsSharedNotifySocket(t *testing.T) {
 // read-only console cannot upgrade; a second upgrade while one runs and
 // an upgrade after a shutdown began are refused.
 func TestUpgradeClientsAndListeners(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "", "--http", "127.0.0.1:0", "--command-only")
 	url := d.httpURL()
@@ -694,6 +698,7 @@ func TestUpgradeClientsAndListeners(t *testing.T) {
 // on disk now: a new cfkd put in its place takes over; a file that is not
 // a cfkd put there instead is refused, and that is logged.
 func TestUpgradeOnSIGUSR2(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "cfkd")
@@ -750,6 +755,7 @@ func copyFile(t *testing.T, src, dst string) {
 // as crashes, by the old cfkd or the new one: each runs again, launched
 // once more, none lost as a zombie or as "running" with a dead pid.
 func TestUpgradeChildrenDyingMeanwhile(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()
@@ -828,6 +834,7 @@ func osprocState(pid int) (state byte, ppid int, ok bool) {
 // failure and goes on as it was: the same version, services and proxy,
 // output still read, new clients accepted, and a later upgrade works.
 func TestUpgradeExecFails(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	proxyBin := needProxy(t)
 	d := startDaemon(t, "")
@@ -886,6 +893,7 @@ func TestUpgradeExecFails(t *testing.T) {
 // is in force, not as the file says since (the file changed, no SIGUSR1
 // yet); SIGUSR1 to the new cfkd then applies the file.
 func TestUpgradeKeepsLogConfigInForce(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	d := startDaemon(t, "")
 	c := d.dial()

@@ -17,6 +17,7 @@ import (
 // services were left running, unsupervised. REFERENCE §13.4: a failure
 // must change nothing; the check refuses it now, and the old cfkd goes on.
 func TestUpgradeWithATokenFileNowRefused(t *testing.T) {
+	t.Parallel()
 	newBin, _ := upgradeBins(t)
 	token := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(token, []byte("e2e-token-e2e-token\n"), 0o600); err != nil {

@@ -18,6 +18,7 @@ import (
 // while loading` and never exited). The failed file now ends the
 // upgrade's wait at once, and the shutdown runs.
 func TestUpgradeSignalWhileConfigFails(t *testing.T) {
+	t.Parallel()
 	for _, term := range []bool{false, true} {
 		name := "alone"
 		if term {
