@@ -53,6 +53,19 @@ func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
 	return d
 }
 
+// startDaemonEnv is startDaemon on a fresh home with env (KEY=VALUE)
+// added to cfkd's environment, which a cfkd it upgrades to inherits: the
+// test-only variables of the failing build (daemon's adoptfault_on.go)
+// are given so, not by t.Setenv, which would give them to every cfkd the
+// tests run meanwhile, and forbids t.Parallel.
+func startDaemonEnv(t testing.TB, env []string, args ...string) *daemon {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), "home")
+	cmd := exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
+	cmd.Env = env
+	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
+}
+
 // launchDaemon starts cfkd on home; it is stopped at the end of the test.
 func launchDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()
@@ -74,7 +87,8 @@ func cfkdOutput(t testing.TB, home string, env []string, args ...string) ([]byte
 
 // runDaemonCmd starts cmd, a cfkd on home (or a shell that execs one),
 // its stderr kept (in stderr when not nil); it is stopped at the end of
-// the test.
+// the test. Its environment is childEnv's with CFKD_HOME, plus cmd.Env
+// when the caller set one (startDaemonEnv).
 func runDaemonCmd(t testing.TB, home string, cmd *exec.Cmd, stderr io.Writer) *daemon {
 	t.Helper()
 	d := &daemon{t: t, home: home, exited: make(chan struct{}), cmd: cmd}
@@ -82,7 +96,7 @@ func runDaemonCmd(t testing.TB, home string, cmd *exec.Cmd, stderr io.Writer) *d
 	if stderr != nil {
 		d.cmd.Stderr = stderr
 	}
-	d.cmd.Env = childEnv("CFKD_HOME=" + home)
+	d.cmd.Env = childEnv(append([]string{"CFKD_HOME=" + home}, cmd.Env...)...)
 	for _, k := range []string{"GOMEMLIMIT", "GOGC"} { // for experiments from make bench
 		if v := os.Getenv("CFK_TEST_" + k); v != "" {
 			d.cmd.Env = append(d.cmd.Env, k+"="+v)

@@ -19,6 +19,7 @@ import (
 // across the upgrade, is killed after it: `Exited with error 3` and
 // `Received signal 9`, never `Exited with error -1`.
 func TestUpgradeCarriesTheExitsOfItsWindow(t *testing.T) {
+	t.Parallel()
 	script := filepath.Join(t.TempDir(), "exit3.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\ntrap 'exit 3' USR1\nwhile :; do sleep 0.02; done\n"), 0o755); err != nil {
 		t.Fatal(err)

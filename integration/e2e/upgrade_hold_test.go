@@ -31,8 +31,7 @@ func startHeldUpgrade(t *testing.T, prep func(c *client)) *heldUpgrade {
 	if err := os.WriteFile(h.hold, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("_CFKD_TEST_INIT_HOLD", h.hold)
-	h.d = startDaemon(t, "")
+	h.d = startDaemonEnv(t, []string{"_CFKD_TEST_INIT_HOLD=" + h.hold})
 	c := h.d.dial()
 	h.before = c.runA()
 	apid, err := strconv.Atoi(h.before)

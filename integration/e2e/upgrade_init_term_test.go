@@ -18,6 +18,7 @@ import (
 // cfkd in its package daemon's init (_CFKD_TEST_INIT_HOLD), which comes
 // after its dependencies', while the TERM is sent.
 func TestUpgradeTermDuringNewCfkdsInits(t *testing.T) {
+	t.Parallel()
 	h := startHeldUpgrade(t, nil)
 	d := h.d
 	if err := d.cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -21,6 +21,7 @@ import (
 // says `rolled-back`, and a plain SIGTERM to it then shuts it down with
 // the service stopped.
 func TestUpgradeRollbackRefusesTerm(t *testing.T) {
+	t.Parallel()
 	bin := upgradeFaultBin(t)
 	for _, step := range []string{"restore", "console"} {
 		t.Run(step, func(t *testing.T) {
@@ -28,9 +29,7 @@ func TestUpgradeRollbackRefusesTerm(t *testing.T) {
 			if err := os.WriteFile(hold, nil, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			t.Setenv("_CFKD_TEST_ADOPT_FAULT", step)
-			t.Setenv("_CFKD_TEST_ROLLBACK_HOLD", hold)
-			d := startDaemon(t, "")
+			d := startDaemonEnv(t, []string{"_CFKD_TEST_ADOPT_FAULT=" + step, "_CFKD_TEST_ROLLBACK_HOLD=" + hold})
 			c := d.dial()
 			c.ok("service a cmd=sleep 1000", "command start service a")
 			c.until("a running", func() bool { return c.status("a")[1] == "running" })
@@ -112,14 +111,13 @@ func waitLogAlive(t *testing.T, d *daemon, want string) {
 // the rollback's export for 5 s, and cfkd then exited 1 saying that the
 // rollback failed.
 func TestUpgradeRollbackAfterShutdown(t *testing.T) {
+	t.Parallel()
 	bin := upgradeFaultBin(t)
 	hold := filepath.Join(t.TempDir(), "hold")
 	if err := os.WriteFile(hold, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("_CFKD_TEST_ADOPT_FAULT", "console")
-	t.Setenv("_CFKD_TEST_ROLLBACK_START_HOLD", hold)
-	d := startDaemon(t, "")
+	d := startDaemonEnv(t, []string{"_CFKD_TEST_ADOPT_FAULT=console", "_CFKD_TEST_ROLLBACK_START_HOLD=" + hold})
 	c := d.dial()
 	c.ok("service a cmd=sleep 1000", "command start service a")
 	c.until("a running", func() bool { return c.status("a")[1] == "running" })

@@ -65,15 +65,15 @@ const tickCmd = `service tick cmd=sh -c 'while :; do echo tick; sleep 0.02; done
 // service keeps writing and its lines are logged, clients are served by
 // the former version, the log says why, no upgrade.state is left.
 func TestUpgradeRollsBack(t *testing.T) {
+	t.Parallel()
 	bin := upgradeFaultBin(t)
 	for _, step := range []string{"state", "listeners", "restore", "console"} {
 		t.Run(step, func(t *testing.T) {
-			t.Setenv("_CFKD_TEST_ADOPT_FAULT", step)
 			when := "before"
 			if step == "restore" || step == "console" {
 				when = "after"
 			}
-			d := startDaemon(t, "")
+			d := startDaemonEnv(t, []string{"_CFKD_TEST_ADOPT_FAULT=" + step})
 			c := d.dial()
 			c.ok(tickCmd, "command start service tick")
 			c.until("tick running", func() bool { return c.status("tick")[1] == "running" })
@@ -155,9 +155,9 @@ func TestUpgradeRollsBack(t *testing.T) {
 // failing build, upgraded to itself) stops: one rollback at most, never
 // an exec back and forth.
 func TestUpgradeRollsBackOnce(t *testing.T) {
+	t.Parallel()
 	bin := upgradeFaultBin(t)
-	t.Setenv("_CFKD_TEST_ADOPT_FAULT", "listeners")
-	d := startDaemonBin(t, bin)
+	d := startDaemonBin(t, bin, "_CFKD_TEST_ADOPT_FAULT=listeners")
 	c := d.dial()
 	c.ok(tickCmd, "command start service tick")
 	c.until("tick running", func() bool { return c.status("tick")[1] == "running" })
@@ -188,14 +188,13 @@ func TestUpgradeRollsBackOnce(t *testing.T) {
 // `command upgraded` answers, and `cfkctl upgraded` says it to a client
 // that comes after (REFERENCE §13.4); the next upgrade between them takes.
 func TestUpgradeRollsBackSameVersion(t *testing.T) {
+	t.Parallel()
 	bin := upgradeFaultBin(t)
 	once := filepath.Join(t.TempDir(), "fail-once")
 	if err := os.WriteFile(once, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("_CFKD_TEST_ADOPT_FAULT", "console")
-	t.Setenv("_CFKD_TEST_ADOPT_FAULT_ONCE", once)
-	d := startDaemonBin(t, bin)
+	d := startDaemonBin(t, bin, "_CFKD_TEST_ADOPT_FAULT=console", "_CFKD_TEST_ADOPT_FAULT_ONCE="+once)
 	c := d.dial()
 	c.ok(tickCmd, "command start service tick")
 	c.until("tick running", func() bool { return c.status("tick")[1] == "running" })

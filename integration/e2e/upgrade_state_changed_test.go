@@ -19,6 +19,7 @@ import (
 // inits (_CFKD_TEST_INIT_HOLD), before it reads the state, while the file
 // is rewritten in place.
 func TestUpgradeAdoptsOnlyTheStateItWrote(t *testing.T) {
+	t.Parallel()
 	h := startHeldUpgrade(t, func(c *client) { c.ok("service a desc=genuine", "service b cmd=sleep 1000") })
 	d := h.d
 	// rewritten in place, as an editor saves it: a's description, and b

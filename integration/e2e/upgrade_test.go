@@ -956,9 +956,12 @@ func TestUpgradeCorruptState(t *testing.T) {
 }
 
 // startDaemonBin is startDaemon running the cfkd at bin (on a fresh
-// home), stopped at the end of the test as launchDaemon's are.
-func startDaemonBin(t *testing.T, bin string) *daemon {
+// home), env (KEY=VALUE) added to its environment as startDaemonEnv
+// does, stopped at the end of the test as launchDaemon's are.
+func startDaemonBin(t *testing.T, bin string, env ...string) *daemon {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "home")
-	return runDaemonCmd(t, home, exec.Command(bin, "--home", home), nil).acceptsOnHome()
+	cmd := exec.Command(bin, "--home", home)
+	cmd.Env = env
+	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
 }
