@@ -140,18 +140,30 @@ func (d *daemon) waitAccept(network, addr string) {
 }
 
 // stop terminates cfkd (SIGTERM, then SIGKILL) and kills anything left
-// of its services.
+// of its services. The TERM is sent again every second: one that comes
+// while an upgrade runs (a test that failed before the new cfkd served,
+// slow under load) is refused, to be sent again (REFERENCE §13.5); a
+// single TERM then left cfkd running until the SIGKILL, and its services
+// behind.
 func (d *daemon) stop() {
 	select {
 	case <-d.exited:
 	default:
-		d.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-d.exited:
-		case <-time.After(deadline):
-			d.t.Errorf("cfkd ignored SIGTERM: killing it")
-			d.cmd.Process.Kill()
-			<-d.exited
+		end := time.After(deadline)
+		again := time.NewTicker(time.Second)
+		defer again.Stop()
+		for sent := 1; ; sent++ {
+			d.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-d.exited:
+			case <-again.C:
+				continue
+			case <-end:
+				d.t.Errorf("cfkd ignored %d SIGTERMs in %v: killing it\n%s", sent, deadline, d.stderr.String())
+				d.cmd.Process.Kill()
+				<-d.exited
+			}
+			break
 		}
 	}
 	if left := killHome(d.home); len(left) > 0 {
