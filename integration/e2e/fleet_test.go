@@ -99,6 +99,11 @@ func startFleetHub(t testing.TB, conf string, hubArgs []string, hostArgs ...stri
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		// a host's start failed in its goroutine (whose FailNow ended only
+		// that goroutine): the test would go on without it, and panic
+		t.FailNow()
+	}
 	r.hub = startDaemon(t, filepath.Join(r.dir, "hub"), r.memberArgs("hub", append([]string{"--fleet-inventory", filepath.Join(r.dir, "inventory")}, hubArgs...)...)...)
 	return r
 }
