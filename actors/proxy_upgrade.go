@@ -550,15 +550,20 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 // this proxy, is sent too, by the controller, for the service declared
 // by that name, if any (REFERENCE §13.2). Such a start was dropped, and
 // its service failed it once the proxy said it had none under way.
+// A stop or a down is sent back to the proxy by the controller too, not
+// handled at once: each then comes after the starts carried before it,
+// in the order the services sent them (a start then a stop of one name
+// would else play back as a stop, then a start, and run the service
+// whose stop came last).
 func (p *Proxy) replayRequests(ctx actor.Context, reqs []upgrade.ProxyRequest) {
 	for _, r := range reqs {
 		switch r.Kind {
 		case "start":
 			ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
 		case "stop":
-			p.handle(ctx, proxyStopRequest{name: r.Name})
+			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: proxyStopRequest{name: r.Name}})
 		case "down":
-			p.handle(ctx, proxiedServiceDown{name: r.Name})
+			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: proxiedServiceDown{name: r.Name}})
 		}
 	}
 }
@@ -598,6 +603,14 @@ type restartProxied struct {
 	name    string
 	attempt uint64
 	proxy   *actor.PID
+}
+
+// replayProxied asks the controller to send msg, a carried stop or down,
+// back to the proxy: after the starts the proxy asked it to send before
+// (restartProxied), in order.
+type replayProxied struct {
+	proxy *actor.PID
+	msg   any
 }
 
 // proxyOutputLogger logs what proxy name's process writes on its stream

@@ -93,3 +93,61 @@ func TestUpgradeSendsAStashedStartToAProxyDown(t *testing.T) {
 		t.Fatalf("command %q, want the start of a", got)
 	}
 }
+
+// REFERENCE §13.2: the requests carried are played back in the order
+// the services sent them. A service whose backoff retry fires with a
+// stop already in its mailbox sends its start, then its stop, both
+// after the proxy froze; the restore sent the start through the
+// controller and handled the stop at once, so the proxy was written the
+// stop, then the start, and ran the service whose stop came last.
+func TestUpgradeReplaysAStashedStartAndStopInOrder(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.setAutoTerm()
+	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{730, 731})
+	stopA := old.async("command stop service a")
+	old.expectSeq("a", stopping)
+	if got := p.command(); got != `{"command":"stop","name":"a"}` {
+		t.Fatalf("command %q, want the stop of a", got)
+	}
+	p.stopped("a", 730, killedBy(syscall.SIGTERM))
+	old.expectSeq("a", stopped)
+	old.reply("stop a", stopA)
+	ex := old.exportSettled(true)
+	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
+	// a's start, then its stop, then b's stop (the mark: whatever the
+	// proxy is written of a before it comes from the carried requests)
+	send := func(msg any) { old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: msg}) }
+	send(proxyStartRequest{svc: old.servicePID("a"), cfg: a.Config, attempt: a.Lifecycle.Attempt + 1, decl: a.Decl})
+	send(proxyStopRequest{name: "a", svc: old.servicePID("a"), attempt: a.Lifecycle.Attempt + 1})
+	send(proxyStopRequest{name: "b", svc: old.servicePID("b"), attempt: 1})
+	ex = old.export(true)
+	var kinds []string
+	for _, r := range ex.Proxies[0].Requests {
+		kinds = append(kinds, r.Kind+" "+r.Name)
+	}
+	if want := []string{"start a", "stop a", "stop b"}; !slices.Equal(kinds, want) {
+		t.Fatalf("the second export carries %v, want %v", kinds, want)
+	}
+	adoptProxied(t, ex, &ex.Proxies[0])
+	var ofA []string
+	for {
+		got := p.command()
+		if got == `{"command":"stop","name":"b"}` {
+			break
+		}
+		switch {
+		case strings.HasPrefix(got, `{"command":"start","name":"a"`):
+			ofA = append(ofA, "start")
+		case got == `{"command":"stop","name":"a"}`:
+			ofA = append(ofA, "stop")
+		default:
+			t.Fatalf("command %q, want one of a or the stop of b", got)
+		}
+	}
+	// its start taken back by the stop before it was written, or written
+	// then stopped: never stopped first
+	if len(ofA) != 0 && !slices.Equal(ofA, []string{"start", "stop"}) {
+		t.Fatalf("the proxy was written %v of a, want its start then its stop (or neither)", ofA)
+	}
+}
