@@ -420,7 +420,11 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 		case proxyStopRequest:
 			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "stop", Name: s.name})
 		case proxiedServiceDown:
-			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "down", Name: s.name})
+			r := upgrade.ProxyRequest{Kind: "down", Name: s.name}
+			if !s.retry.IsZero() {
+				r.Retry = s.retry.UnixNano()
+			}
+			px.Requests = append(px.Requests, r)
 		}
 	}
 	ctx.Send(ctx.Parent(), proxyExported{req: m.req, px: px})
@@ -563,7 +567,11 @@ func (p *Proxy) replayRequests(ctx actor.Context, reqs []upgrade.ProxyRequest) {
 		case "stop":
 			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: proxyStopRequest{name: r.Name}})
 		case "down":
-			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: proxiedServiceDown{name: r.Name}})
+			down := proxiedServiceDown{name: r.Name}
+			if r.Retry != 0 { // in backoff: the proxy holds for its retry
+				down.retry = time.Unix(0, r.Retry)
+			}
+			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: down})
 		}
 	}
 }

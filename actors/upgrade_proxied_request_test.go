@@ -151,3 +151,40 @@ func TestUpgradeReplaysAStashedStartAndStopInOrder(t *testing.T) {
 		t.Fatalf("the proxy was written %v of a, want its start then its stop (or neither)", ofA)
 	}
 }
+
+// REFERENCE §4.5, §13.2: a service's word that it is down, sent to its
+// proxy once the proxy was frozen (its start failed by its own timer:
+// to backoff), keeps its retry's time across the upgrade, and the auto
+// proxy is held up for that retry in the new cfkd. The state carried no
+// retry: the down played back as one for good, and the proxy, with none
+// of its services up, was shut down at once, to be launched again for
+// the retry.
+func TestUpgradeKeepsTheHoldOfAStashedDown(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.setAutoTerm()
+	proxies := old.playProxies()
+	old.declareProxied(nil, "s")
+	old.okDone("command start service s", 1)
+	old.expectSeq("s", starting)
+	p := nextProxy(t, proxies)
+	old.startProxied(p, "s", 740)
+	old.exportSettled(true)
+	retry := time.Now().Add(5 * time.Second)
+	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxiedServiceDown{name: "s", retry: retry}})
+	ex := old.export(true)
+	if rs := ex.Proxies[0].Requests; len(rs) != 1 || rs[0].Kind != "down" || rs[0].Retry != retry.UnixNano() {
+		t.Fatalf("the second export carries %+v, want the down of s with its retry", rs)
+	}
+	nw := adoptProxied(t, ex, &ex.Proxies[0], func(o *Options) { o.ProxyHoldGrace = 0 })
+	// held until the retry, then it ends (none of its services is up)
+	if window := time.Until(retry) - 500*time.Millisecond; window > 0 {
+		nw.fake.expectNoSignal(t, p.pid, syscall.SIGTERM, window)
+	} else {
+		t.Fatalf("the adoption took until %v before the retry: too slow to tell", -window)
+	}
+	nw.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	if time.Now().Before(retry) {
+		t.Fatalf("proxy ended %v before the retry of s", time.Until(retry))
+	}
+}

@@ -70,10 +70,13 @@ import (
 // each name (ProxiedService.LastPid, and the names it is asked nothing of
 // any more that have one, ProxiedService.Gone): the lines of that
 // process that come after its exit are its service's, not the proxy's
-// (REFERENCE §4.4). Each only adds a field to version 8: a cfkd of
-// version 8 from before one was carried refuses a document that names it
-// at its check (an unknown field), before the exec, and reads one that
-// does not as before; nothing is taken wrongly, so the version stays.
+// (REFERENCE §4.4). And the retry's time of a service's down that
+// reached its proxy once frozen (ProxyRequest.Retry): the auto proxy is
+// held for that retry (REFERENCE §4.5). Each only adds a field to
+// version 8: a cfkd of version 8 from before one was carried refuses a
+// document that names it at its check (an unknown field), before the
+// exec, and reads one that does not as before; nothing is taken
+// wrongly, so the version stays.
 var StateVersion = "8"
 
 // OldestStateVersion is the oldest state document this build reads.
@@ -312,11 +315,16 @@ type ProxiedStart struct {
 }
 
 // ProxyRequest is a service's request to its proxy: start (Attempt),
-// stop or down.
+// stop or down (Retry).
 type ProxyRequest struct {
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
 	Attempt uint64 `json:"attempt,omitempty"`
+	// Retry of a down: when the service, in backoff, starts again by
+	// itself (wall clock, Unix nanoseconds), for which an auto proxy is
+	// held up (REFERENCE §4.5); 0: down for good, or a cfkd before it
+	// was carried (state version 8 too).
+	Retry int64 `json:"retry,omitempty"`
 }
 
 // Fds is every fd the state names: exactly those cross the exec.
