@@ -36,29 +36,7 @@ func (c *logCapture) entryOf(msg string) *logrus.Entry {
 func TestUpgradeKeepsAProxiedNamesLastPid(t *testing.T) {
 	t.Parallel()
 	old := newRig(t)
-	old.setAutoTerm()
-	// b keeps the auto proxy up once a is down
-	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{710, 711})
-	stopA := old.async("command stop service a")
-	old.expectSeq("a", stopping)
-	if got := p.command(); got != `{"command":"stop","name":"a"}` {
-		t.Fatalf("command %q, want the stop of a", got)
-	}
-	p.stopped("a", 710, killedBy(syscall.SIGTERM))
-	old.expectSeq("a", stopped)
-	old.reply("stop a", stopA)
-	// until the proxy asks nothing of a any more (it heard a is down)
-	end := time.Now().Add(deadline)
-	for {
-		ex := old.export(false)
-		if !slices.ContainsFunc(ex.Proxies[0].Services, func(s upgrade.ProxiedService) bool { return s.Name == "a" && !s.Gone }) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("proxy still asked to run a: %+v", ex.Proxies[0].Services)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	p := old.aStoppedUnderProxy([2]int{710, 711})
 	ex := old.exportSettled(true)
 	logs := &logCapture{changed: make(chan struct{})}
 	nw := adoptProxied(t, ex, &ex.Proxies[0], captureServiceLog(logs))
@@ -80,5 +58,34 @@ func TestUpgradeKeepsAProxiedNamesLastPid(t *testing.T) {
 	i := slices.IndexFunc(again.Proxies[0].Services, func(s upgrade.ProxiedService) bool { return s.Name == "a" })
 	if i < 0 || again.Proxies[0].Services[i].LastPid != 710 {
 		t.Errorf("exported again %+v, want a with last pid 710", again.Proxies[0].Services)
+	}
+}
+
+// aStoppedUnderProxy runs a and b under the auto proxy p (their pids),
+// b keeping it up, then stops a (`stop service a`) and waits until the
+// proxy asks nothing of a any more: the export has a Gone
+// (ProxiedService.Gone), as once the proxy heard a is down.
+func (r *rig) aStoppedUnderProxy(pids [2]int) *playedProxy {
+	r.t.Helper()
+	r.setAutoTerm()
+	p, _ := r.runningUnderProxy([2]string{"a", "b"}, pids)
+	stopA := r.async("command stop service a")
+	r.expectSeq("a", stopping)
+	if got := p.command(); got != `{"command":"stop","name":"a"}` {
+		r.t.Fatalf("command %q, want the stop of a", got)
+	}
+	p.stopped("a", pids[0], killedBy(syscall.SIGTERM))
+	r.expectSeq("a", stopped)
+	r.reply("stop a", stopA)
+	end := time.Now().Add(deadline)
+	for {
+		ex := r.export(false)
+		if slices.ContainsFunc(ex.Proxies[0].Services, func(s upgrade.ProxiedService) bool { return s.Name == "a" && s.Gone }) {
+			return p
+		}
+		if time.Now().After(end) {
+			r.t.Fatalf("a not gone from the proxy: %+v", ex.Proxies[0].Services)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

@@ -23,29 +23,7 @@ import (
 func TestUpgradeSendsAStashedStartOfANameGone(t *testing.T) {
 	t.Parallel()
 	old := newRig(t)
-	old.setAutoTerm()
-	// b keeps the auto proxy up once a is down
-	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{720, 721})
-	stopA := old.async("command stop service a")
-	old.expectSeq("a", stopping)
-	if got := p.command(); got != `{"command":"stop","name":"a"}` {
-		t.Fatalf("command %q, want the stop of a", got)
-	}
-	p.stopped("a", 720, killedBy(syscall.SIGTERM))
-	old.expectSeq("a", stopped)
-	old.reply("stop a", stopA)
-	// until the proxy asks nothing of a any more (it heard a is down)
-	end := time.Now().Add(deadline)
-	for {
-		ex := old.export(false)
-		if slices.ContainsFunc(ex.Proxies[0].Services, func(s upgrade.ProxiedService) bool { return s.Name == "a" && s.Gone }) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("a not gone from the proxy: %+v", ex.Proxies[0].Services)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	p := old.aStoppedUnderProxy([2]int{720, 721})
 	ex := old.exportSettled(true)
 	i := slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })
 	a := ex.Services[i]
