@@ -56,7 +56,7 @@ type Lifecycle struct {
 	// §2.9), or was launched without ready= (a readiness declared while
 	// it starts applies from the next launch, as any attribute); End: why cfkd is stopping a run on its own (not ready in
 	// time, a watchdog that stopped pinging), which makes its end a
-	// failure.
+	// failure; cleared, with EndWhy, once the run is down (to).
 	Ready bool    `json:"ready,omitempty"`
 	End   EndKind `json:"end,omitempty"`
 	// EndWhy: the reason of an end that is cfkd's own (EndShort: its

@@ -273,6 +273,13 @@ func (s *step) to(st messages.State, reason string) {
 		// would try on for good
 		s.do(Unprobe{})
 	}
+	if from == messages.Stopping && st != messages.Stopping {
+		// the run is down: why cfkd stopped it on its own was taken
+		// (rowExitedStopping) or is moot (a stop asked meanwhile), and
+		// is not kept for its next launch (nor carried by an upgrade,
+		// REFERENCE §13.2)
+		s.l.End, s.l.EndWhy = EndNone, ""
+	}
 	s.l.State = st
 	s.l.FailReason = ""
 	if st == messages.Fail {

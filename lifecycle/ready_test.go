@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,37 @@ func TestNotReadyForCfkdsShortageIsNotCounted(t *testing.T) {
 		if s.l.State != messages.Running || s.l.LastError != "" {
 			t.Fatalf("respawn_on_fail=%v, ready once checked: %+v", respawn, s.l)
 		}
+	}
+}
+
+// A stop asked while cfkd stops a run for its shortage (REFERENCE §2.9)
+// ends it stopped, and nothing of that end stays on the lifecycle: its
+// reason (EndWhy, `end_why` in an upgrade's state, §13.2) was kept on a
+// stopped service until its next launch, a field that a cfkd of state
+// version 8 from before it refuses, so an upgrade to one was refused for
+// as long as the service stayed down.
+func TestStopDuringAShortageStopLeavesNoEnd(t *testing.T) {
+	s := newSim(t, readyPolicy(), 1)
+	s.shortTries = true
+	s.request(Event{Kind: EvStart})
+	s.fire() // startwait
+	s.fire() // the ready timeout, the last try not run
+	if s.l.State != messages.Stopping || s.l.End != EndShort {
+		t.Fatalf("%+v, want stopping for cfkd's shortage", s.l)
+	}
+	s.request(Event{Kind: EvStop})
+	s.exit(signalled(15))
+	if s.l.State != messages.Stopped {
+		t.Fatalf("%+v, want stopped", s.l)
+	}
+	if s.l.End != EndNone || s.l.EndWhy != "" {
+		t.Fatalf("stopped with end %d %q, want none", s.l.End, s.l.EndWhy)
+	}
+	b, err := json.Marshal(s.l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"end_why"`) || strings.Contains(string(b), `"end"`) {
+		t.Fatalf("the stopped lifecycle carries its former end: %s", b)
 	}
 }
