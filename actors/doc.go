@@ -108,8 +108,10 @@
 // last line of its stderr, a pipe of its own read until it exits, which
 // the launch makes once it holds its fork slot, within cfkd's fd budget
 // (osproc Spec.StderrPipe: service_ready_stderr.go); a try not launched
-// for want of cfkd's fds says cfkd's shortage (shortage), and a ready
-// timeout that fires while the last try was so is fed as
+// for want of cfkd's fds says cfkd's shortage (shortage), as does a
+// tcp: or http: try whose socket could not be opened for want of them
+// (EMFILE, ENFILE: fdShortTry), and a ready timeout that fires while
+// the last try was so is fed as
 // lifecycle.EvReadyShort, not EvReadyElapsed (probeShort): no failed
 // start; a
 // ready=tcp: probe whose connection went to one of

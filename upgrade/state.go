@@ -72,7 +72,10 @@ import (
 // process that come after its exit are its service's, not the proxy's
 // (REFERENCE §4.4). And the retry's time of a service's down that
 // reached its proxy once frozen (ProxyRequest.Retry): the auto proxy is
-// held for that retry (REFERENCE §4.5). Each only adds a field to
+// held for that retry (REFERENCE §4.5). And cfkd's reason when it stops
+// a run not ready whose probe's last try could not run for its shortage
+// (lifecycle.Lifecycle.EndWhy, with its `end` 5): its end is a backoff
+// with that reason, not counted (REFERENCE §2.9). Each only adds a field to
 // version 8: a cfkd of version 8 from before one was carried refuses a
 // document that names it at its check (an unknown field), before the
 // exec, and reads one that does not as before; nothing is taken
