@@ -489,7 +489,7 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.cfg, p.run = px.Config, px.Run
 	if !px.Running {
 		// down at the freeze: a start that came once frozen launches it
-		p.replayRequests(ctx, px.Requests)
+		// (the controller sends them behind this: replayRequests)
 		return
 	}
 	p.state, p.proc = proxyIsUp, m.proc
@@ -540,39 +540,11 @@ func (p *Proxy) restore(ctx actor.Context, m restoreProxy) {
 	p.runCfg = p.cfg // not carried: taken as its declaration's
 	run := p.runCfg
 	ctx.Send(ctx.Parent(), proxyUpdated{name: p.cfg.Name, running: true, pid: px.Pid, run: &run, sockets: socketNames(p.runFiles)})
-	// what came after the former cfkd froze, in order
+	// what came after the former cfkd froze, in order: the exits, then
+	// the services' requests, which the controller sends behind this
+	// (Controller.replayRequests)
 	for _, e := range px.Exits {
 		p.handle(ctx, proxyExited{run: p.run, pid: e.Pid, ws: e.Status})
-	}
-	p.replayRequests(ctx, px.Requests)
-}
-
-// replayRequests handles the services' requests that came once the
-// former cfkd's proxy was frozen (upgrade.Proxy.Requests), whether its
-// process ran or not, and whatever it was asked of each name at the
-// export: a start after its service went down (Gone), or its first under
-// this proxy, is sent too, by the controller, for the service declared
-// by that name, if any (REFERENCE §13.2). Such a start was dropped, and
-// its service failed it once the proxy said it had none under way.
-// A stop or a down is sent back to the proxy by the controller too, not
-// handled at once: each then comes after the starts carried before it,
-// in the order the services sent them (a start then a stop of one name
-// would else play back as a stop, then a start, and run the service
-// whose stop came last).
-func (p *Proxy) replayRequests(ctx actor.Context, reqs []upgrade.ProxyRequest) {
-	for _, r := range reqs {
-		switch r.Kind {
-		case "start":
-			ctx.Send(ctx.Parent(), restartProxied{name: r.Name, attempt: r.Attempt, proxy: p.self})
-		case "stop":
-			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: proxyStopRequest{name: r.Name}})
-		case "down":
-			down := proxiedServiceDown{name: r.Name}
-			if r.Retry != 0 { // in backoff: the proxy holds for its retry
-				down.retry = time.Unix(0, r.Retry)
-			}
-			ctx.Send(ctx.Parent(), replayProxied{proxy: p.self, msg: down})
-		}
 	}
 }
 
@@ -603,22 +575,6 @@ func restoreStarts(svc *actor.PID, list []upgrade.ProxiedStart, now time.Time) [
 			asked: now, sent: s.Sent, next: s.Next, unheld: s.Unheld})
 	}
 	return out
-}
-
-// restartProxied asks the controller to send the proxy the start
-// request of service name (its declaration is the controller's).
-type restartProxied struct {
-	name    string
-	attempt uint64
-	proxy   *actor.PID
-}
-
-// replayProxied asks the controller to send msg, a carried stop or down,
-// back to the proxy: after the starts the proxy asked it to send before
-// (restartProxied), in order.
-type replayProxied struct {
-	proxy *actor.PID
-	msg   any
 }
 
 // proxyOutputLogger logs what proxy name's process writes on its stream

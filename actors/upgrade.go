@@ -127,12 +127,6 @@ func (c *Controller) upgradeMessage(ctx actor.Context) bool {
 		c.onServiceExported(m)
 	case proxyExported:
 		c.onProxyExported(ctx, m)
-	case restartProxied:
-		if e := c.services[m.name]; e != nil {
-			ctx.Send(m.proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: m.attempt, decl: e.tailGen})
-		}
-	case replayProxied:
-		ctx.Send(m.proxy, m.msg)
 	case ThawState:
 		// an export cut short (the daemon gave up waiting) is over: its
 		// late answers are dropped, and the next upgrade may export again

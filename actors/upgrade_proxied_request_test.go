@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+
 	"github.com/cfk/cfk/upgrade"
 )
 
@@ -164,5 +166,76 @@ func TestUpgradeKeepsTheHoldOfAStashedDown(t *testing.T) {
 	nw.fake.waitSignal(t, p.pid, syscall.SIGTERM)
 	if time.Now().Before(retry) {
 		t.Fatalf("proxy ended %v before the retry of s", time.Until(retry))
+	}
+}
+
+// REFERENCE §13.2: the requests carried are played back before any a
+// service sends once the new cfkd runs. The restore handed a carried
+// stop or down back to the controller to send (2ec9663), so a start
+// that the controller forwarded meanwhile (a service in backoff whose
+// retry came due during the upgrade, restored before its proxy) reached
+// the proxy first: the down that came after it took that start for one
+// the service gave up, and its process was killed as nobody's
+// (`started 'a' (pid 732) for a start the service gave up: killing
+// it`), its service never told its pid.
+func TestUpgradeReplaysAStashedDownBeforeALaterStart(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.setAutoTerm()
+	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{730, 731}) // b keeps the auto proxy up
+	stopA := old.async("command stop service a")
+	old.expectSeq("a", stopping)
+	if got := p.command(); got != `{"command":"stop","name":"a"}` {
+		t.Fatalf("command %q, want the stop of a", got)
+	}
+	p.stopped("a", 730, killedBy(syscall.SIGTERM))
+	old.expectSeq("a", stopped)
+	old.reply("stop a", stopA)
+	ex := old.exportSettled(true)
+	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
+	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxiedServiceDown{name: "a", retry: time.Now()}})
+	ex = old.export(true)
+	if rs := ex.Proxies[0].Requests; len(rs) != 1 || rs[0].Kind != "down" || rs[0].Name != "a" {
+		t.Fatalf("the second export carries %+v, want the down of a", rs)
+	}
+	px := &ex.Proxies[0]
+	files := map[int]*os.File{}
+	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
+		d, err := syscall.Dup(fd) // the old tree, frozen, keeps its own
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := os.NewFile(uintptr(d), "pipe")
+		t.Cleanup(func() { f.Close() })
+		files[fd] = f
+	}
+	nw := newRig(t, func(o *Options) {
+		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
+	})
+	// a's retry: its start, sent to the controller right behind the
+	// restore (the service's actor stands in a recorder)
+	started := make(chan proxyServiceStarted, 1)
+	svc := nw.tree.System.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
+		if m, ok := c.Message().(proxyServiceStarted); ok {
+			started <- m
+		}
+	}))
+	root := nw.tree.System.Root
+	restored := root.RequestFuture(nw.tree.Controller, RestoreState{State: &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}, Files: files}, deadline)
+	root.Send(nw.tree.Controller, toProxy{proxy: "p", msg: proxyStartRequest{svc: svc, cfg: a.Config, attempt: a.Lifecycle.Attempt + 1, decl: a.Decl}})
+	if _, err := restored.Result(); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.command(); !strings.HasPrefix(got, `{"command":"start","name":"a"`) {
+		t.Fatalf("command %q, want the start of a", got)
+	}
+	p.started("a", 732)
+	select {
+	case m := <-started:
+		if m.pid != 732 || m.attempt != a.Lifecycle.Attempt+1 {
+			t.Fatalf("a told %+v, want pid 732 of attempt %d", m, a.Lifecycle.Attempt+1)
+		}
+	case <-time.After(deadline):
+		t.Fatalf("a was never told the pid of its start: the carried down came after it")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/cfk/cfk/lifecycle"
@@ -230,7 +231,40 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 		})
 	}
 	ctx.Send(e.pid, m)
+	c.replayRequests(ctx, e.pid, px.Requests)
 	return nil
+}
+
+// replayRequests sends proxy the services' requests that came once the
+// former cfkd's proxy was frozen (upgrade.Proxy.Requests), whether its
+// process ran or not, and whatever it was asked of each name at the
+// export: a start after its service went down (Gone), or its first under
+// this proxy, is sent too, for the service declared by that name, if
+// any (REFERENCE §13.2). Such a start was dropped, and its service
+// failed it once the proxy said it had none under way. They go right
+// behind the proxy's restore, in the order the services sent them, and
+// before anything the controller forwards once the restore is done: a
+// start then a stop of one name would else play back as a stop, then a
+// start (running the service whose stop came last), and a down handed
+// back to the controller to send came after a start its service sent
+// meanwhile, which the proxy then took for one given up and killed.
+func (c *Controller) replayRequests(ctx actor.Context, proxy *actor.PID, reqs []upgrade.ProxyRequest) {
+	for _, r := range reqs {
+		switch r.Kind {
+		case "start":
+			if e := c.services[r.Name]; e != nil {
+				ctx.Send(proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: r.Attempt, decl: e.tailGen})
+			}
+		case "stop":
+			ctx.Send(proxy, proxyStopRequest{name: r.Name})
+		case "down":
+			down := proxiedServiceDown{name: r.Name}
+			if r.Retry != 0 { // in backoff: the proxy holds for its retry
+				down.retry = time.Unix(0, r.Retry)
+			}
+			ctx.Send(proxy, down)
+		}
+	}
 }
 
 // streamOf is the stream ("out", "err") of a pipe handed over.
