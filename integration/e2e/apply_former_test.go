@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,7 +41,7 @@ func TestApplyConvergesARefusedRestart(t *testing.T) {
 		t.Fatalf("status --json of s running a former declaration: %s", got)
 	}
 
-	if err := os.WriteFile(prog, []byte("#!/bin/sh\nexec sleep \"$@\"\n"), 0o755); err != nil {
+	if err := writeExecutable(prog, []byte("#!/bin/sh\nexec sleep \"$@\"\n")); err != nil {
 		t.Fatal(err)
 	}
 	apply(0, "~ s: (running a former declaration)\n", "")

@@ -23,7 +23,7 @@ func TestUpgradeCheckLeavesNothingBehind(t *testing.T) {
 	pidFile, sidFile := filepath.Join(dir, "bg.pid"), filepath.Join(dir, "check.sid")
 	script := filepath.Join(dir, "check")
 	text := fmt.Sprintf("#!/bin/sh\nsleep 1000 &\necho $! > %s\necho $$ $(cut -d' ' -f6 /proc/$$/stat) > %s\nexit 1\n", pidFile, sidFile)
-	if err := os.WriteFile(script, []byte(text), 0o755); err != nil {
+	if err := writeExecutable(script, []byte(text)); err != nil {
 		t.Fatal(err)
 	}
 	var bg int

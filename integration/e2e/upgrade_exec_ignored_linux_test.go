@@ -30,7 +30,7 @@ func TestUpgradeExecIgnoresTermAndQuit(t *testing.T) {
 	seen := filepath.Join(dir, "sigign")
 	wrap := filepath.Join(dir, "cfkd-wrap")
 	script := fmt.Sprintf("#!/bin/sh\n[ \"$1\" = --check-upgrade ] || grep '^SigIgn:' /proc/self/status > %s\nexec %s \"$@\"\n", seen, newBin)
-	if err := os.WriteFile(wrap, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(wrap, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, "")

@@ -40,7 +40,7 @@ func TestUpgradeFleetListenFailsKeepsServices(t *testing.T) {
 			wrapper := filepath.Join(dir, "cfkd-next")
 			script := fmt.Sprintf("#!/bin/sh\nif [ \"$1\" = --check-upgrade ]; then exec %q \"$@\"; fi\nKEY=%q\n%s\n: > %q\nwhile [ ! -e %q ]; do sleep 0.01; done\nexec %q \"$@\"\n",
 				cfkdBin, key, c.breakIt, filepath.Join(dir, "execd"), filepath.Join(dir, "go"), cfkdBin)
-			if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+			if err := writeExecutable(wrapper, []byte(script)); err != nil {
 				t.Fatal(err)
 			}
 			d := startDaemon(t, filepath.Join(dir, "home"), "-c", conf, "--fleet-listen", addr,

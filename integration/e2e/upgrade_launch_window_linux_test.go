@@ -49,7 +49,7 @@ func TestUpgradeWaitsForLaunchesUnfrozen(t *testing.T) {
 	// a cfkd whose check waits for the test, and says when it is done
 	script := fmt.Sprintf("#!/bin/sh\nif [ \"$1\" = --check-upgrade ]; then\n: > %q\nwhile [ ! -e %q ]; do sleep 0.01; done\n%q \"$@\"\nst=$?\n: > %q\nexit $st\nfi\nexec %q \"$@\"\n",
 		started, proceed, cfkdBin, checked, cfkdBin)
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	version := c.version()

@@ -29,7 +29,7 @@ func TestUpgradeLogDestinationLostKeepsServices(t *testing.T) {
 	// services' log directory first
 	bin := filepath.Join(dir, "cfkd-next")
 	script := fmt.Sprintf("#!/bin/sh\nif [ \"$1\" != --check-upgrade ]; then rm -rf %q; fi\nexec %q \"$@\"\n", logs, cfkdBin)
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, home)

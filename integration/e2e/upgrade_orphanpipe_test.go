@@ -28,7 +28,7 @@ func TestUpgradeReadsADestroyedServicesOrphan(t *testing.T) {
 	c := d.dial()
 	script := filepath.Join(t.TempDir(), "leave.sh")
 	body := "#!/bin/sh\nenv -i /bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"orphan $$ $i\" || exit 7; sleep 0.02; done' &\nexit 0\n"
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+	if err := writeExecutable(script, []byte(body)); err != nil {
 		t.Fatal(err)
 	}
 	logPath := filepath.Join(d.home, "cfkd.log")

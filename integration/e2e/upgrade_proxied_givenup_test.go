@@ -89,7 +89,7 @@ func newNoSubreaperProxy(t *testing.T, stopwait string) *noSubreaperProxy {
 	dir := t.TempDir()
 	svc, proxy := filepath.Join(dir, "svc.sh"), filepath.Join(dir, "proxy.sh")
 	write := func(path, text string) {
-		if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+		if err := writeExecutable(path, []byte(text)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,7 +29,7 @@ func TestUpgradeRefusedAfterTheCheckLeavesNoState(t *testing.T) {
 	script := fmt.Sprintf("#!/bin/sh\ntouch %q\ni=0\nwhile [ ! -e %q ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\necho cfkd-upgrade-ok version=slow state=%d\n",
 		started, proceed, upgrade.Version())
 	bin := filepath.Join(dir, "slowcheck")
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	type answer struct {

@@ -23,7 +23,7 @@ func TestStaleUpgradeStateRemovedAtStart(t *testing.T) {
 	// passes the check, then ends at once where a cfkd would adopt
 	bin := filepath.Join(t.TempDir(), "dies")
 	script := fmt.Sprintf("#!/bin/sh\nif [ \"$1\" = --check-upgrade ]; then echo cfkd-upgrade-ok version=dies state=%d; exit 0; fi\nexit 1\n", upgrade.Version())
-	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(bin, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	c.ok("command upgrade " + bin)

@@ -342,7 +342,7 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 		if path == notExec {
 			mode = 0o644
 		}
-		if err := os.WriteFile(path, []byte(text), mode); err != nil {
+		if err := writeFileNoFork(path, []byte(text), mode); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -353,7 +353,7 @@ func TestUpgradeRefusesBadBinaries(t *testing.T) {
 	}
 	theirBin, inTheirDir := filepath.Join(dir, "their-cfkd"), filepath.Join(theirs, "cfkd")
 	for _, p := range []string{theirBin, inTheirDir} {
-		if err := os.WriteFile(p, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		if err := writeExecutable(p, []byte("#!/bin/sh\nexit 1\n")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -713,7 +713,7 @@ func TestUpgradeOnSIGUSR2(t *testing.T) {
 	c.until("the new cfkd", func() bool { return d.versionIs("cfk " + newVersion) })
 
 	script := filepath.Join(dir, "script")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+	if err := writeExecutable(script, []byte("#!/bin/sh\nexit 1\n")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(script, exe); err != nil {
@@ -742,7 +742,7 @@ func copyFile(t *testing.T, src, dst string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(dst+".tmp", b, 0o755); err != nil {
+	if err := writeExecutable(dst+".tmp", b); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(dst+".tmp", dst); err != nil {
@@ -845,7 +845,7 @@ func TestUpgradeExecFails(t *testing.T) {
 	pids, version := c.pidsOf(), c.version()
 	vanishing := filepath.Join(t.TempDir(), "vanishing")
 	script := fmt.Sprintf("#!/bin/sh\necho cfkd-upgrade-ok version=gone state=%d\nrm -f \"$0\"\n", upgrade.Version())
-	if err := os.WriteFile(vanishing, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(vanishing, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	if r := c.do("command upgrade " + vanishing); r.Err != nil || len(r.Lines) != 1 || r.Lines[0] != "upgrading to cfkd gone" {
@@ -873,7 +873,7 @@ func TestUpgradeExecFails(t *testing.T) {
 	c.until("w's output read again", func() bool { return lines() > n+5 })
 	c.ok("service w desc=changes accepted again")
 	// cfkctl upgrade says that it did not take, and why
-	if err := os.WriteFile(vanishing, []byte(script), 0o755); err != nil {
+	if err := writeExecutable(vanishing, []byte(script)); err != nil {
 		t.Fatal(err)
 	}
 	if out, errOut, code := d.ctl("", "upgrade", "--binary", vanishing); code != 1 || out != "upgrading to cfkd gone\n" ||
@@ -964,4 +964,22 @@ func startDaemonBin(t *testing.T, bin string, env ...string) *daemon {
 	cmd := exec.Command(bin, "--home", home)
 	cmd.Env = env
 	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
+}
+
+// writeExecutable writes a program of the tests' (mode 0755) with no
+// fork of this process under way: a child forked while the file was open
+// for writing holds that fd until its exec, and an exec of the program
+// meanwhile fails ETXTBSY ("text file busy"), which the tests run in
+// parallel (TestMain) would hit now and then. Forks take syscall.ForkLock
+// for writing.
+func writeExecutable(name string, data []byte) error {
+	return writeFileNoFork(name, data, 0o755)
+}
+
+// writeFileNoFork is os.WriteFile with no fork of this process under
+// way (writeExecutable).
+func writeFileNoFork(name string, data []byte, mode os.FileMode) error {
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
+	return os.WriteFile(name, data, mode)
 }
