@@ -80,6 +80,18 @@ func givenUpStartAdopted(t *testing.T, v6 bool) (*rig, *playedProxy, uint64) {
 // the new tree's rig.
 func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy, opts ...func(*Options)) *rig {
 	t.Helper()
+	nw, files := adoptingRig(t, px, opts...)
+	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: files}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	return nw
+}
+
+// adoptingRig is the new tree of adoptProxied, not yet restored, and
+// the files of px's pipes its RestoreState is to carry.
+func adoptingRig(t *testing.T, px *upgrade.Proxy, opts ...func(*Options)) (*rig, map[int]*os.File) {
+	t.Helper()
 	files := map[int]*os.File{}
 	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
 		d, err := syscall.Dup(fd) // the old tree, frozen, keeps its own
@@ -93,9 +105,5 @@ func adoptProxied(t *testing.T, ex Exported, px *upgrade.Proxy, opts ...func(*Op
 	nw := newRig(t, append([]func(*Options){func(o *Options) {
 		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
 	}}, opts...)...)
-	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
-	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: files}, deadline).Result(); err != nil {
-		t.Fatal(err)
-	}
-	return nw
+	return nw, files
 }

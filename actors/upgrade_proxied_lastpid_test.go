@@ -61,22 +61,12 @@ func TestUpgradeKeepsAProxiedNamesLastPid(t *testing.T) {
 	}
 }
 
-// aStoppedUnderProxy runs a and b under the auto proxy p (their pids),
-// b keeping it up, then stops a (`stop service a`) and waits until the
-// proxy asks nothing of a any more: the export has a Gone
+// aStoppedUnderProxy is stopAUnderProxy, then waits until the proxy
+// asks nothing of a any more: the export has a Gone
 // (ProxiedService.Gone), as once the proxy heard a is down.
 func (r *rig) aStoppedUnderProxy(pids [2]int) *playedProxy {
 	r.t.Helper()
-	r.setAutoTerm()
-	p, _ := r.runningUnderProxy([2]string{"a", "b"}, pids)
-	stopA := r.async("command stop service a")
-	r.expectSeq("a", stopping)
-	if got := p.command(); got != `{"command":"stop","name":"a"}` {
-		r.t.Fatalf("command %q, want the stop of a", got)
-	}
-	p.stopped("a", pids[0], killedBy(syscall.SIGTERM))
-	r.expectSeq("a", stopped)
-	r.reply("stop a", stopA)
+	p := r.stopAUnderProxy(pids)
 	end := time.Now().Add(deadline)
 	for {
 		ex := r.export(false)
@@ -88,4 +78,22 @@ func (r *rig) aStoppedUnderProxy(pids [2]int) *playedProxy {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// stopAUnderProxy runs a and b under the auto proxy p (their pids), b
+// keeping it up, then stops a (`stop service a`) until a is stopped and
+// the stop answered.
+func (r *rig) stopAUnderProxy(pids [2]int) *playedProxy {
+	r.t.Helper()
+	r.setAutoTerm()
+	p, _ := r.runningUnderProxy([2]string{"a", "b"}, pids)
+	stopA := r.async("command stop service a")
+	r.expectSeq("a", stopping)
+	if got := p.command(); got != `{"command":"stop","name":"a"}` {
+		r.t.Fatalf("command %q, want the stop of a", got)
+	}
+	p.stopped("a", pids[0], killedBy(syscall.SIGTERM))
+	r.expectSeq("a", stopped)
+	r.reply("stop a", stopA)
+	return p
 }

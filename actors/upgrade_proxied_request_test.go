@@ -83,16 +83,7 @@ func TestUpgradeSendsAStashedStartToAProxyDown(t *testing.T) {
 func TestUpgradeReplaysAStashedStartAndStopInOrder(t *testing.T) {
 	t.Parallel()
 	old := newRig(t)
-	old.setAutoTerm()
-	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{730, 731})
-	stopA := old.async("command stop service a")
-	old.expectSeq("a", stopping)
-	if got := p.command(); got != `{"command":"stop","name":"a"}` {
-		t.Fatalf("command %q, want the stop of a", got)
-	}
-	p.stopped("a", 730, killedBy(syscall.SIGTERM))
-	old.expectSeq("a", stopped)
-	old.reply("stop a", stopA)
+	p := old.stopAUnderProxy([2]int{730, 731})
 	ex := old.exportSettled(true)
 	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
 	// a's start, then its stop, then b's stop (the mark: whatever the
@@ -181,16 +172,7 @@ func TestUpgradeKeepsTheHoldOfAStashedDown(t *testing.T) {
 func TestUpgradeReplaysAStashedDownBeforeALaterStart(t *testing.T) {
 	t.Parallel()
 	old := newRig(t)
-	old.setAutoTerm()
-	p, _ := old.runningUnderProxy([2]string{"a", "b"}, [2]int{730, 731}) // b keeps the auto proxy up
-	stopA := old.async("command stop service a")
-	old.expectSeq("a", stopping)
-	if got := p.command(); got != `{"command":"stop","name":"a"}` {
-		t.Fatalf("command %q, want the stop of a", got)
-	}
-	p.stopped("a", 730, killedBy(syscall.SIGTERM))
-	old.expectSeq("a", stopped)
-	old.reply("stop a", stopA)
+	p := old.stopAUnderProxy([2]int{730, 731}) // b keeps the auto proxy up
 	ex := old.exportSettled(true)
 	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
 	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxiedServiceDown{name: "a", retry: time.Now()}})
@@ -198,20 +180,7 @@ func TestUpgradeReplaysAStashedDownBeforeALaterStart(t *testing.T) {
 	if rs := ex.Proxies[0].Requests; len(rs) != 1 || rs[0].Kind != "down" || rs[0].Name != "a" {
 		t.Fatalf("the second export carries %+v, want the down of a", rs)
 	}
-	px := &ex.Proxies[0]
-	files := map[int]*os.File{}
-	for _, fd := range []int{px.CmdFd, px.StatusFd, px.LogFd} {
-		d, err := syscall.Dup(fd) // the old tree, frozen, keeps its own
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := os.NewFile(uintptr(d), "pipe")
-		t.Cleanup(func() { f.Close() })
-		files[fd] = f
-	}
-	nw := newRig(t, func(o *Options) {
-		o.Launcher = &adoptingFake{fakeLauncher: o.Launcher.(*fakeLauncher), stopping: map[string]bool{}}
-	})
+	nw, files := adoptingRig(t, &ex.Proxies[0])
 	// a's retry: its start, sent to the controller right behind the
 	// restore (the service's actor stands in a recorder)
 	started := make(chan proxyServiceStarted, 1)
