@@ -173,16 +173,15 @@ type step struct {
 func (s *step) stale() bool {
 	ev := s.ev
 	switch ev.Kind {
-	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed, EvWatchdogElapsed, EvProxyAnswerElapsed:
-		if ev.Gen != s.l.Gen || s.l.Timer != timerOf[ev.Kind] {
+	case EvStartWaitElapsed, EvStopWaitElapsed, EvKillWaitElapsed, EvBackoffElapsed, EvResetElapsed, EvReadyElapsed, EvWatchdogElapsed, EvProxyAnswerElapsed, EvReadyShort:
+		t := timerOf[ev.Kind]
+		if ev.Kind == EvReadyShort {
+			t = TimerReady // the ready timeout's, told apart by the executor
+		}
+		if ev.Gen != s.l.Gen || s.l.Timer != t {
 			return true
 		}
 		s.l.Timer, s.l.Deadline = TimerNone, time.Time{} // it fired
-	case EvReadyShort: // the ready timeout's, told apart by the executor
-		if ev.Gen != s.l.Gen || s.l.Timer != TimerReady {
-			return true
-		}
-		s.l.Timer, s.l.Deadline = TimerNone, time.Time{}
 	case EvLaunched, EvLaunchFailed, EvLaunchCancelled:
 		return s.l.Launching == 0 || ev.Attempt != s.l.Launching
 	case EvProxyRefused, EvProxyShort, EvProxyGone, EvProxyMute, EvProxyStopHeard, EvProxyCancelled, EvProxyLogClosed:
