@@ -232,7 +232,15 @@
 // (poller_epoll.go, pipe_linux.go: pipe2, close_range; pidfd.go). The
 // portable path replaces them on macOS and FreeBSD, and on Linux built
 // with -tags cfkportable, so that Linux CI runs the code those systems
-// run: poller_poll.go (poll(2), the same holds, resumes and coalescing),
+// run: poller_poll.go (poll(2), the same holds, resumes and coalescing;
+// poll(2) refuses a set larger than the soft fd limit, on Linux at least,
+// which an operator may lower under the pipes: the poller then keeps
+// every pipe and reads them a part at a time, as many as one poll(2)
+// takes, each round looking at all of them without waiting and then
+// waiting on the wake-up and one part in turn 1 s at most, or, when
+// poll(2) takes no pipe, with a read of each and a sleep of 1 s; logged
+// once when it begins and once when poll(2) takes the whole set again,
+// the waits with no timeout from then on: REFERENCE §7.6),
 // pipe_portable.go (pipe then FD_CLOEXEC under syscall.ForkLock, the open
 // fds from /dev/fd, or from scanFds where /dev/fd may not list them all),
 // nopidfd.go. By system only: the subreaper (os_linux.go prctl,

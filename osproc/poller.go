@@ -22,7 +22,7 @@ import (
 // share everything else here: the reads, the lines, the holds.
 //
 // Each round it waits (no timeout: it sleeps in the kernel until a pipe or
-// its wake-up is ready) and reads once, into one shared buffer, from each
+// its wake-up is ready; but poll(2) refused: poller_poll.go) and reads once, into one shared buffer, from each
 // ready pipe. What a read leaves in a pipe is read next round, after every
 // other ready pipe had its turn, so a child flooding its output cannot
 // starve the others. At EOF (the writers are gone; a hang-up reads as EOF

@@ -5,6 +5,7 @@ package osproc
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"time"
@@ -29,6 +30,26 @@ import (
 // poll(2) itself costs the number of pipes per round, which is why Linux
 // keeps epoll by default.
 //
+// poll(2) refuses a set of more fds than the soft RLIMIT_NOFILE (Linux:
+// EINVAL; macOS and FreeBSD have bounds of their own), which an operator
+// may lower under the pipes cfkd holds (prlimit on cfkd, REFERENCE §7.6);
+// it may also fail for want of memory. Giving the pipes up would kill
+// every service at its next write (SIGPIPE), so the poller then enters
+// its short mode (pollShort), logged once: each round tries the whole set
+// (taken: the short mode ends, logged once, and the next round waits with
+// no timeout again), else polls it in parts of as many entries as the
+// soft limit lets one poll(2) take, the wake-up first in each, without
+// waiting, and handles what they report as a normal round; a round that
+// read nothing and was not woken then waits (waitShort) on the wake-up
+// and the next part in turn, shortRetry at most, so that every pipe is
+// looked at once per shortRetry at least and an idle poller wakes once
+// per shortRetry, never in a loop. Where poll(2) takes no pipe (a limit
+// of 0 or 1) the round tries a read of each pipe not held (EAGAIN when
+// empty) and the wait is on the wake-up alone, or a sleep. A held pipe's
+// hang-up is then seen only in a round that polls it, or at its resume.
+// The entries and their order are those of the normal rounds: the
+// changes are applied the same way, before each round.
+//
 // HoldOutput must know that it runs on the poller goroutine: there is no
 // thread id on every platform, so the poller goroutine is known by its
 // goroutine id, read (from runtime.Stack, a few µs) only when some poller
@@ -49,6 +70,12 @@ type pollSys struct {
 	ops []*outPipe    // the pipe of each entry of fds (ops[0] nil)
 	at  map[int]int   // fd → its index in fds
 	gid int64         // the poller goroutine's id
+	// short is set while poll(2) refuses the whole set (pollShort):
+	// shortOff is where the next wait's part of it starts, win the
+	// entries of a part
+	short    bool
+	shortOff int
+	win      []unix.PollFd
 }
 
 // pollChange is a pipe to watch (add), to keep for its hang-up only
@@ -232,42 +259,32 @@ func (p *poller) run(started chan<- struct{}) {
 		}
 		p.apply(changes)
 		clear(changes) // no pipe kept alive by the spare buffer
-		_, err := unix.Poll(p.fds, -1)
-		p.mu.Lock()
-		p.polling = false
-		p.mu.Unlock()
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			// cannot happen with valid fds; if it does, release the
-			// pipes rather than leave the children blocked
-			p.log.WithError(err).Error("output poller: poll failed: the output of services is no longer read")
-			p.closeAll()
-			return
-		}
-		read := 0 // bytes read this round
-		// entries are not moved during the round: what it unwatches is
-		// queued, for the next apply
-		for i := 1; i < len(p.fds); i++ {
-			if p.fds[i].Revents == 0 {
+		var read int
+		if !p.short {
+			_, err := unix.Poll(p.fds, -1)
+			p.mu.Lock()
+			p.polling = false
+			p.mu.Unlock()
+			if err == unix.EINTR {
 				continue
 			}
-			op := p.ops[i]
-			p.mu.Lock()
-			held := op.held
-			p.mu.Unlock()
-			switch {
-			case !held:
-				read += p.readOnce(op)
-			case p.fds[i].Revents&(unix.POLLHUP|unix.POLLERR) != 0:
-				// kept for its hang-up only (holdWatch)
-				p.heldEnded(op)
+			if err != nil {
+				// the set refused (more fds than the soft limit:
+				// EINVAL; or ENOMEM, EAGAIN): read it in parts
+				// (pollShort) until poll takes it whole again
+				p.startShort(err)
+				continue
 			}
-		}
-		if p.fds[0].Revents != 0 {
-			p.drainWake()
-			p.resumeHeld()
+			read, _ = p.handle()
+		} else {
+			var woke bool
+			read, woke = p.pollShort()
+			if p.short && read == 0 && !woke {
+				p.waitShort() // still polling: a change wakes it
+			}
+			p.mu.Lock()
+			p.polling = false
+			p.mu.Unlock()
 		}
 		if read > 0 && read < coalesceBelow {
 			time.Sleep(coalesceDelay)
@@ -275,15 +292,161 @@ func (p *poller) run(started chan<- struct{}) {
 	}
 }
 
+// handle takes the events a poll left in p.fds: it reads once each ready
+// pipe, takes the hang-up of a held one and the wake-up. It returns the
+// bytes read and whether the wake-up pipe held a byte.
+func (p *poller) handle() (read int, woke bool) {
+	// entries are not moved during the round: what it unwatches is
+	// queued, for the next apply
+	for i := 1; i < len(p.fds); i++ {
+		if p.fds[i].Revents == 0 {
+			continue
+		}
+		op := p.ops[i]
+		p.mu.Lock()
+		held := op.held
+		p.mu.Unlock()
+		switch {
+		case !held:
+			read += p.readOnce(op)
+		case p.fds[i].Revents&(unix.POLLHUP|unix.POLLERR) != 0:
+			// kept for its hang-up only (holdWatch)
+			p.heldEnded(op)
+		}
+	}
+	if p.fds[0].Revents != 0 {
+		woke = p.drainWake()
+		p.resumeHeld()
+	}
+	return read, woke
+}
+
+// shortRetry bounds each wait of the poller while poll(2) refuses its
+// whole set (pollShort): each part of the set has its turn within it, and
+// a set refused even in parts is tried again after it, as cfkd's other
+// shortages are.
+const shortRetry = time.Second
+
+// startShort begins the short mode: poll(2) refused the whole set (err).
+// Logged once, until endShort.
+func (p *poller) startShort(err error) {
+	p.short, p.shortOff = true, 0
+	lim, n := softFdLimit(), len(p.fds)
+	log := p.log.WithError(err).WithFields(logrus.Fields{"limit": lim, "fds": n})
+	if err == unix.EINVAL && lim < n {
+		fds := "fds"
+		if n == 1 {
+			fds = "fd"
+		}
+		log.Warnf("output poller: cfkd's soft limit of open files (%d) is below the %d %s its poll(2) watches "+
+			"(the pipes of the services' output, and its wake-up): their output is read slower, a part at a time "+
+			"(a service's writes may wait meanwhile); raise cfkd's soft limit (prlimit --nofile=SOFT:HARD --pid %d)",
+			lim, n, fds, os.Getpid())
+		return
+	}
+	log.Warnf("output poller: poll(2) refused its %d fds: the output of services is read slower, a part at a time "+
+		"(a service's writes may wait meanwhile), and poll(2) is tried again each %v", n, shortRetry)
+}
+
+// pollShort is a round of the short mode: the whole set is tried first
+// (taken: the short mode ends); refused, the set is polled in parts, each
+// as large as the soft fd limit lets poll(2) take, the wake-up first in
+// each, none waiting (timeout 0); if poll(2) takes no pipe at all (a limit
+// of 0 or 1), each pipe not held is tried with a read (EAGAIN when it is
+// empty), the wake-up pipe too. Then the events are handled as a normal
+// round's. It returns what handle does.
+func (p *poller) pollShort() (read int, woke bool) {
+	for i := range p.fds {
+		p.fds[i].Revents = 0
+	}
+	_, err := unix.Poll(p.fds, 0)
+	if err == nil {
+		p.endShort()
+		return p.handle()
+	}
+	n := len(p.fds)
+	k := min(softFdLimit(), n) // the entries one poll(2) takes
+	swept := k >= 2
+	for j := 1; swept && j < n; j += k - 1 {
+		end := min(j+k-1, n)
+		win := p.window(j, end)
+		if _, err := unix.Poll(win, 0); err != nil {
+			swept = false // refused after all (the limit changed, ENOMEM)
+			break
+		}
+		p.fds[0].Revents |= win[0].Revents
+		for m := j; m < end; m++ {
+			p.fds[m].Revents = win[1+m-j].Revents
+		}
+	}
+	if !swept {
+		// a read tells: data, EOF, or EAGAIN (nothing). A held pipe
+		// (no event asked) is not read: its hang-up waits for a round
+		// that polls it, or for its resume
+		for i := 1; i < n; i++ {
+			p.fds[i].Revents |= p.fds[i].Events & unix.POLLIN
+		}
+		p.fds[0].Revents = unix.POLLIN
+	}
+	return p.handle()
+}
+
+// window is the wake-up entry then the entries j to end (excluded) of
+// the set, in p.win.
+func (p *poller) window(j, end int) []unix.PollFd {
+	p.win = append(append(p.win[:0], p.fds[0]), p.fds[j:end]...)
+	return p.win
+}
+
+// waitShort is the wait of a short round that found nothing: on the
+// wake-up and the next part of the set (in turn, so that each part waits
+// in its turn), at most shortRetry; with poll(2) taking no pipe, on the
+// wake-up alone, or when it takes nothing, a sleep. p.polling is set:
+// a change writes the wake-up.
+func (p *poller) waitShort() {
+	n := len(p.fds)
+	k := min(softFdLimit(), n)
+	ms := int(shortRetry / time.Millisecond)
+	var err error
+	switch {
+	case k >= 2:
+		if p.shortOff >= n-1 {
+			p.shortOff = 0
+		}
+		j := 1 + p.shortOff
+		end := min(j+k-1, n)
+		p.shortOff += k - 1
+		_, err = unix.Poll(p.window(j, end), ms)
+	case k == 1:
+		_, err = unix.Poll(p.fds[:1], ms)
+	default:
+		err = unix.EINVAL
+	}
+	if err != nil && err != unix.EINTR {
+		time.Sleep(shortRetry)
+	}
+}
+
+// endShort ends the short mode: poll(2) took the whole set again. The
+// next rounds wait in poll(2) with no timeout again.
+func (p *poller) endShort() {
+	p.short = false
+	p.log.WithFields(logrus.Fields{"limit": softFdLimit(), "fds": len(p.fds)}).Info("output poller: poll(2) takes all its fds again: the output of services is read as before")
+}
+
 // drainWake empties the wake-up pipe; a wake-up after it writes again.
-func (p *poller) drainWake() {
+// It says whether the pipe held a byte.
+func (p *poller) drainWake() bool {
 	var buf [16]byte
+	var n int
 	for {
-		if _, err := unix.Read(p.wakeR, buf[:]); err != unix.EINTR {
+		var err error
+		if n, err = unix.Read(p.wakeR, buf[:]); err != unix.EINTR {
 			break
 		}
 	}
 	p.mu.Lock()
 	p.woken = false
 	p.mu.Unlock()
+	return n > 0
 }
