@@ -325,7 +325,8 @@ func (c *Controller) stopPlanned(e *entry) bool {
 }
 
 // stopsSent lists the services that another request's stop, down or
-// destroy was sent to and has not answered yet (pending): a restart
+// destroy (a proxydown's stops too, proxyCommand) was sent to and has
+// not answered yet (pending): a restart
 // takes none along either, as none another request's stop planned
 // (stopPlanned) nor any its service said is stopping (launched). Until
 // the answer, what the controller holds of the service may be from

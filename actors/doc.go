@@ -189,6 +189,11 @@
 // restart of an up service whose auto proxy does not run carries that
 // proxy's declaration (RestartService.Proxy), whose program the
 // service's check looks up with its own, off the actor, before the stop.
+// proxydown: the proxy actor stops the services up under it, and the
+// controller, right after it sends the proxy actor the proxydown, sends
+// its own stop to those it sees run under it, a gather with no
+// requester: until they answer, a restart of what they require takes
+// none of them along (stopsSent, REFERENCE §2.8).
 // Shutdown: services, then proxies, then sockets.
 //
 // Admin consoles (console.go, connection.go, its I/O connection_io.go):

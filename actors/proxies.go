@@ -175,8 +175,25 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 			}
 		}
 		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
+		// the proxy's actor stops those up under it; those the controller
+		// sees run under it are stopped from here too, as a request of
+		// its own: until they answer, a restart of what they require
+		// takes none of them along (stopsSent), whose `stopping` may be
+		// still on its way (REFERENCE §2.8). Sent after the proxyDown:
+		// the stop each then asks of the proxy finds it stopping.
+		var up []*entry
+		for _, s := range c.byName() {
+			if s.launched() && s.run != nil && s.run.Proxy == m.Arg {
+				up = append(up, s)
+			}
+		}
+		if len(up) > 0 {
+			c.gatherOn(messages.VerbStop, stopService, nil, up, nil)
+		}
 	}
 }
+
+func stopService(r messages.RequestID) any { return messages.StopService{Req: r} }
 
 // proxyLines answers proxystatus: `NAME\tup|down\tPID` per proxy, by name.
 func (c *Controller) proxyLines() messages.Reply {

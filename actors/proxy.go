@@ -463,7 +463,9 @@ func (p *Proxy) down(ctx actor.Context, m proxyDown) {
 // stopping, and goes nowhere. The starts queued while it stops, for its
 // next run, came before this proxydown: they are stopped too (their stops
 // drop them), or they would run it again once gone; the starts that come
-// after it wait, as documented.
+// after it wait, as documented. The controller sends those it sees run
+// under the proxy a stop of its own too (proxyCommand), which a restart's
+// plan knows of: whichever comes second finds the service stopping.
 func (p *Proxy) stopServices(ctx actor.Context, halt bool) {
 	if (p.state != proxyIsUp && p.state != proxyIsStopping) || halt {
 		return
