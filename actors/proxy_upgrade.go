@@ -416,7 +416,8 @@ func (p *Proxy) exportNow(ctx actor.Context, m exportProxy) {
 				px.Exits = append(px.Exits, upgrade.Exit{Pid: s.pid, Status: s.ws})
 			}
 		case proxyStartRequest:
-			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "start", Name: s.cfg.Name, Attempt: s.attempt})
+			// its env: the env_file's variables are the start's alone
+			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "start", Name: s.cfg.Name, Attempt: s.attempt, Env: s.cfg.Env})
 		case proxyStopRequest:
 			px.Requests = append(px.Requests, upgrade.ProxyRequest{Kind: "stop", Name: s.name})
 		case proxiedServiceDown:

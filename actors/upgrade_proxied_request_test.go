@@ -10,6 +10,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 
+	"github.com/cfk/cfk/messages"
 	"github.com/cfk/cfk/upgrade"
 )
 
@@ -206,5 +207,41 @@ func TestUpgradeReplaysAStashedDownBeforeALaterStart(t *testing.T) {
 		}
 	case <-time.After(deadline):
 		t.Fatalf("a was never told the pid of its start: the carried down came after it")
+	}
+}
+
+// REFERENCE §2.4, §13.2: a carried start keeps the environment its
+// service sent it with: the variables of its env_file, read at the start
+// (startProxied puts them before add_env's in the start's env). The
+// replay built the start from the service's declaration alone, so the
+// process the new cfkd had the proxy start lacked every variable of its
+// env_file.
+func TestUpgradeReplaysAStashedStartWithItsEnvFile(t *testing.T) {
+	t.Parallel()
+	old := newRig(t)
+	old.declareProxied(nil, "a")
+	old.ok("proxy p service a add_env=FROM_DECL=1")
+	ex := old.exportSettled(true)
+	a := ex.Services[slices.IndexFunc(ex.Services, func(s upgrade.Service) bool { return s.Config.Name == "a" })]
+	// what a's actor sends for a start whose env_file holds FROM_FILE=2
+	// (Service.startProxied)
+	cfg := a.Config
+	cfg.Env = append([]messages.EnvVar{{Key: "FROM_FILE", Value: "2"}}, cfg.Env...)
+	old.tree.System.Root.Send(old.tree.Controller, toProxy{proxy: "p", msg: proxyStartRequest{
+		svc: old.servicePID("a"), cfg: cfg, attempt: a.Lifecycle.Attempt + 1, decl: a.Decl}})
+	ex = old.export(true)
+	nw := newRig(t)
+	proxies := nw.playProxies()
+	st := &upgrade.State{Services: ex.Services, Proxies: ex.Proxies}
+	if _, err := nw.tree.System.Root.RequestFuture(nw.tree.Controller, RestoreState{State: st, Files: map[int]*os.File{}}, deadline).Result(); err != nil {
+		t.Fatal(err)
+	}
+	p := nextProxy(t, proxies)
+	got := p.command()
+	if !strings.HasPrefix(got, `{"command":"start","name":"a"`) {
+		t.Fatalf("command %q, want the start of a", got)
+	}
+	if !strings.Contains(got, `"FROM_FILE":"2"`) || !strings.Contains(got, `"FROM_DECL":"1"`) {
+		t.Fatalf("the start of a %q, want its env_file's FROM_FILE=2 and its add_env's FROM_DECL=1", got)
 	}
 }

@@ -241,7 +241,9 @@ func (c *Controller) restoreProxy(ctx actor.Context, px upgrade.Proxy, files map
 // export: a start after its service went down (Gone), or its first under
 // this proxy, is sent too, for the service declared by that name, if
 // any (REFERENCE §13.2). Such a start was dropped, and its service
-// failed it once the proxy said it had none under way. They go right
+// failed it once the proxy said it had none under way. A start keeps the
+// environment it was sent with (ProxyRequest.Env: its env_file's
+// variables; it was built from the declaration alone). They go right
 // behind the proxy's restore, in the order the services sent them, and
 // before anything the controller forwards once the restore is done: a
 // start then a stop of one name would else play back as a stop, then a
@@ -253,7 +255,14 @@ func (c *Controller) replayRequests(ctx actor.Context, proxy *actor.PID, reqs []
 		switch r.Kind {
 		case "start":
 			if e := c.services[r.Name]; e != nil {
-				ctx.Send(proxy, proxyStartRequest{svc: c.servicePID(e), cfg: *e.cfg, attempt: r.Attempt, decl: e.tailGen})
+				cfg := *e.cfg
+				if r.Env != nil {
+					// as the service sent it: with its env_file's
+					// variables, which no declaration holds (REFERENCE
+					// §2.4)
+					cfg.Env = r.Env
+				}
+				ctx.Send(proxy, proxyStartRequest{svc: c.servicePID(e), cfg: cfg, attempt: r.Attempt, decl: e.tailGen})
 			}
 		case "stop":
 			ctx.Send(proxy, proxyStopRequest{name: r.Name})

@@ -75,7 +75,10 @@ import (
 // held for that retry (REFERENCE §4.5). And cfkd's reason when it stops
 // a run not ready whose probe's last try could not run for its shortage
 // (lifecycle.Lifecycle.EndWhy, with its `end` 5): its end is a backoff
-// with that reason, not counted (REFERENCE §2.9). Each only adds a field to
+// with that reason, not counted (REFERENCE §2.9). And the environment
+// of a service's start that reached its proxy once frozen
+// (ProxyRequest.Env): its env_file's variables, read at that start, are
+// in no declaration (REFERENCE §2.4, §13.2). Each only adds a field to
 // version 8: a cfkd of version 8 from before one was carried refuses a
 // document that names it at its check (an unknown field), before the
 // exec, and reads one that does not as before; nothing is taken
@@ -317,8 +320,8 @@ type ProxiedStart struct {
 	Unheld bool `json:"unheld,omitempty"`
 }
 
-// ProxyRequest is a service's request to its proxy: start (Attempt),
-// stop or down (Retry).
+// ProxyRequest is a service's request to its proxy: start (Attempt,
+// Env), stop or down (Retry).
 type ProxyRequest struct {
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
@@ -328,6 +331,11 @@ type ProxyRequest struct {
 	// held up (REFERENCE §4.5); 0: down for good, or a cfkd before it
 	// was carried (state version 8 too).
 	Retry int64 `json:"retry,omitempty"`
+	// Env of a start: the environment its service sent it with, its
+	// env_file's variables (read at that start) then its add_env's
+	// (REFERENCE §2.4); none: the declaration's, a cfkd before it was
+	// carried (state version 8 too).
+	Env []messages.EnvVar `json:"env,omitempty"`
 }
 
 // Fds is every fd the state names: exactly those cross the exec.
