@@ -52,21 +52,29 @@ type acceptSpare struct {
 // spareIdle bounds the idle time of a connection on the spare (the
 // console's idle timeout when shorter): one that never writes must not
 // keep the others in the backlog, on a UNIX socket that has no idle
-// timeout either. SpareIdleEnv shortens it, for the tests only.
+// timeout either. It is spareIdleMax but in the tests' build
+// (spareidle_testhook.go), where SpareIdleEnv shortens it.
 var spareIdle = spareIdleBound()
 
-// SpareIdleEnv, set to a Go duration shorter than 10 s in cfkd's
-// environment, is spareIdle: a test-only seam, so that the end-to-end
-// test of a silent client on the spare (integration/e2e) does not wait
-// 10 s out. Nothing but the tests sets it; any other value is ignored.
+// spareIdleMax is the spare's idle bound in every cfkd users run
+// (REFERENCE §7.6).
+const spareIdleMax = 10 * time.Second
+
+// SpareIdleEnv, set to a Go duration shorter than 10 s in the environment
+// of a cfkd built with -tags cfkadoptfault (the tests' build, the one with
+// test hooks), is spareIdle: a test-only seam, so that the end-to-end test
+// of a silent client on the spare (integration/e2e) does not wait 10 s
+// out. Any other build never reads it; any other value is ignored.
 const SpareIdleEnv = "_CFKD_TEST_SPARE_IDLE"
 
-func spareIdleBound() time.Duration {
-	const bound = 10 * time.Second
-	if d, err := time.ParseDuration(os.Getenv(SpareIdleEnv)); err == nil && d > 0 && d < bound {
+// spareIdleFromEnv is the bound SpareIdleEnv's value v sets in the tests'
+// build: v when a duration above 0 and under spareIdleMax, else
+// spareIdleMax.
+func spareIdleFromEnv(v string) time.Duration {
+	if d, err := time.ParseDuration(v); err == nil && d > 0 && d < spareIdleMax {
 		return d
 	}
-	return bound
+	return spareIdleMax
 }
 
 // openDevNull opens what the spare holds.

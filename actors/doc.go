@@ -302,7 +302,8 @@
 // and an idle timeout of 10 s at most; its Close gives the spare back to
 // the accept goroutine, which accepts no other meanwhile. (The tests only
 // shorten those 10 s with _CFKD_TEST_SPARE_IDLE in cfkd's environment,
-// SpareIdleEnv: no user sets it.)
+// SpareIdleEnv, which only a cfkd built with -tags cfkadoptfault, the
+// tests' build, reads: spareidle_testhook.go; any other build has 10 s.)
 //
 // Snapshots (snapshot.go): a reader outside the tree that asks often and
 // must not make an actor wait (cfkd's HTTP server, REFERENCE §10) sends

@@ -16,8 +16,11 @@
 // environment set, no limit changed, no count of the machine's processes,
 // no bound on how long cfkd takes) are marked t.Parallel, and TestMain
 // runs 4 of them at a time (-parallel, when not given: at least 4, not
-// GOMAXPROCS). A few bounds of cfkd's are shortened for a test through
-// test-only environment variables its cfkd gets, which no user sets:
-// _CFKD_TEST_SPARE_IDLE (actors.SpareIdleEnv) for the idle bound of a
-// client on the accept spare.
+// GOMAXPROCS). The test hooks of cfkd exist only in a cfkd built with
+// -tags cfkadoptfault (upgradeFaultBin builds it once), read from
+// test-only environment variables its cfkd gets: the faults and holds of
+// an upgrade's rollback (_CFKD_TEST_ADOPT_FAULT and the others, package
+// daemon), and _CFKD_TEST_SPARE_IDLE (actors.SpareIdleEnv), which
+// shortens the idle bound of a client on the accept spare. The cfkd the
+// other tests run, as users do, has none of them.
 package e2e

@@ -20,12 +20,18 @@ import (
 // soft and the hard limit), with a hard limit of at most hard.
 func startDaemonUlimit(t *testing.T, hard int, ulimit string, args ...string) *daemon {
 	t.Helper()
+	return startDaemonUlimitBin(t, cfkdBin, hard, ulimit, args...)
+}
+
+// startDaemonUlimitBin is startDaemonUlimit with the cfkd binary bin.
+func startDaemonUlimitBin(t *testing.T, bin string, hard int, ulimit string, args ...string) *daemon {
+	t.Helper()
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || uint64(lim.Max) < uint64(hard) { // an int64 on FreeBSD
 		t.Skipf("the hard limit of open files (%d) is under %d", lim.Max, hard)
 	}
 	home := filepath.Join(t.TempDir(), "home")
-	cmd := exec.Command("/bin/sh", append([]string{"-c", ulimit + ` && exec "$0" "$@"`, cfkdBin, "--home", home}, args...)...)
+	cmd := exec.Command("/bin/sh", append([]string{"-c", ulimit + ` && exec "$0" "$@"`, bin, "--home", home}, args...)...)
 	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
 }
 

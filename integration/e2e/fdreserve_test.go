@@ -23,13 +23,20 @@ type fdsShort struct {
 	refusal string // what a stream asked on the spare is answered
 }
 
-func startFdsShort(t *testing.T, limit, n int, env ...string) *fdsShort {
+func startFdsShort(t *testing.T, limit, n int) *fdsShort {
+	t.Helper()
+	return startFdsShortBin(t, cfkdBin, limit, n)
+}
+
+// startFdsShortBin is startFdsShort with the cfkd binary bin, and env in
+// its environment.
+func startFdsShortBin(t *testing.T, bin string, limit, n int, env ...string) *fdsShort {
 	t.Helper()
 	sh := fmt.Sprintf("ulimit -n %d", limit)
 	for _, kv := range env { // exported by the shell that execs cfkd
 		sh += " && export " + kv
 	}
-	d := startDaemonUlimit(t, limit, sh)
+	d := startDaemonUlimitBin(t, bin, limit, sh)
 	f := &fdsShort{d: d, c: d.dial()}
 	t.Cleanup(f.release)
 	c := f.c
@@ -209,11 +216,12 @@ func TestShortRequestServedWhenStreamsHoldTheLastFds(t *testing.T) {
 // (REFERENCE §7.6).
 //
 // The spare's bound is cfkd's 10 s, shortened to spareIdle here through
-// the test-only actors.SpareIdleEnv: the test waits 2 s, not 10.
+// the test-only actors.SpareIdleEnv, which only the tests' build (-tags
+// cfkadoptfault, upgradeFaultBin) reads: the test waits 2 s, not 10.
 func TestSilentClientOnTheSpareClosedWhenIdle(t *testing.T) {
 	const spareIdle = 2 * time.Second
 	// _CFKD_TEST_SPARE_IDLE: actors.SpareIdleEnv
-	f := startFdsShort(t, 100, 60, "_CFKD_TEST_SPARE_IDLE="+spareIdle.String())
+	f := startFdsShortBin(t, upgradeFaultBin(t), 100, 60, "_CFKD_TEST_SPARE_IDLE="+spareIdle.String())
 	x := f.dialRaw(t) // on the spare, silent
 	from := time.Now()
 	x.conn.SetDeadline(from.Add(deadline))

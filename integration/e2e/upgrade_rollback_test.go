@@ -24,7 +24,8 @@ var (
 
 // upgradeFaultBin builds, once, a cfkd whose adoption of an upgrade's
 // state fails at the step _CFKD_TEST_ADOPT_FAULT names (daemon's
-// adoptfault_on.go: only this test build has it).
+// adoptfault_on.go: only this test build has it), the build with cfkd's
+// test hooks (-tags cfkadoptfault; also actors.SpareIdleEnv).
 func upgradeFaultBin(t *testing.T) string {
 	t.Helper()
 	faultBinOnce.Do(func() {
