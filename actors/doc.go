@@ -373,7 +373,11 @@
 //     that no record comes to carry (the shortage ended) is logged on
 //     its own by the RecordLimit's one-shot timer (Late), armed only
 //     while records are kept back; so is that of the console's refused
-//     connections (ConsolePolicy.refused).
+//     connections (ConsolePolicy.refused). The records of the runs
+//     stopped at their ready timeout for cfkd's shortage
+//     (lifecycle.Log.ReadyShort, REFERENCE §2.9) are bounded the same
+//     way, with a RecordLimit and a count of their own
+//     (Options.readyShortLog).
 //     An admin connection's socket is read and written by its own two
 //     goroutines: its actor only appends replies to a buffer.
 //   - A service changes state only through lifecycle.Next (the new cfkd of

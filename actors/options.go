@@ -154,6 +154,10 @@ type Options struct {
 	// own shortage, one a second across every service (REFERENCE §2.1);
 	// tests give one with a clock of theirs
 	shortageLog *RecordLimit
+	// readyShortLog bounds in the same way the records of the runs
+	// stopped at their ready timeout, their last readiness check not run
+	// for cfkd's shortage (REFERENCE §2.9), with a count of their own
+	readyShortLog *RecordLimit
 	// notStarted counts the starts that cfkd's shutdown did not fork, as
 	// their services log them (lifecycle.Log.NotStarted): the shutdown
 	// says how many, once every service is down (REFERENCE §7.4)
@@ -295,6 +299,9 @@ func (o Options) withDefaults() Options {
 	if o.shortageLog == nil {
 		o.shortageLog = &RecordLimit{}
 	}
+	if o.readyShortLog == nil {
+		o.readyShortLog = &RecordLimit{}
+	}
 	if o.notStarted == nil {
 		o.notStarted = new(atomic.Int64)
 	}
@@ -305,6 +312,13 @@ func (o Options) withDefaults() Options {
 		log := o.Log
 		o.shortageLog.Late = func(muted int) {
 			log.Warnf("%d more starts held back by cfkd's shortage since the last such record, not logged", muted)
+		}
+	}
+	if o.readyShortLog.Late == nil {
+		// the same of the runs stopped not ready (REFERENCE §2.9)
+		log := o.Log
+		o.readyShortLog.Late = func(muted int) {
+			log.Warnf("%d more %s since the last such record, not logged", muted, readyShortCounted)
 		}
 	}
 	if o.ExecProbeTry == 0 {

@@ -3,10 +3,12 @@ package actors
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/osproc"
 	"github.com/sirupsen/logrus"
@@ -80,4 +82,71 @@ func TestExecTryShortIsCfkdsShortage(t *testing.T) {
 	if i := r.info("service s")[0]; i.Retries != 0 || i.LastError != "" {
 		t.Errorf("inspect once running: retries %d, last_error %q", i.Retries, i.LastError)
 	}
+}
+
+// The records of the runs stopped at their ready timeout for cfkd's
+// shortage are logged once a second at most across every service, as
+// the backoff's record of a start held back is (REFERENCE §2.1, §2.9):
+// each run's was logged, so that 1,000 services whose readiness checks
+// could not run wrote 1,000 WARNs a second while it lasted. The limiter's
+// clock stands still: one record is let through, and the count of the
+// others is logged on its own once the shortage ended (its one-shot
+// timer).
+func TestReadyShortRecordsBoundedAcrossServices(t *testing.T) {
+	t.Parallel()
+	const n = 5
+	log, rec := recordingLogger()
+	short := new(atomic.Bool)
+	short.Store(true)
+	t0 := time.Now()
+	r := newRig(t, func(o *Options) {
+		o.Log, o.Launcher = log, shortTries{o.Launcher.(*fakeLauncher), short}
+		o.readyShortLog = &RecordLimit{Now: func() time.Time { return t0 }}
+	})
+	r.setAutoTerm()
+	var names []string
+	for i := range n {
+		name := fmt.Sprintf("s%d", i)
+		names = append(names, name)
+		r.ok("service "+name+" cmd=sleep 100", "service "+name+" ready=exec:true",
+			"service "+name+" startwait_secs=0.1", "service "+name+" ready_timeout_secs=0.4")
+	}
+	r.okDone("command start all", n)
+	for _, name := range names {
+		r.expectSeq(name, starting, stopping, backoff)
+	}
+	const said = "could not run: cfkd: too many open files (limit "
+	const late = " more " + readyShortCounted + " since the last such record, not logged"
+	count := func() (saidN, lateN int) {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, e := range rec.entries {
+			if strings.Contains(e.Message, said) {
+				saidN++
+				if strings.Contains(e.Message, "(and ") {
+					t.Errorf("a count with the record, while the limiter's clock stands still: %q", e.Message)
+				}
+			}
+			if k, ok := strings.CutSuffix(e.Message, late); ok {
+				m, err := strconv.Atoi(k)
+				if err != nil {
+					t.Errorf("the count not logged: %q", e.Message)
+				}
+				lateN += m
+			}
+		}
+		return
+	}
+	// each service logged its stop before its backoff
+	if saidN, _ := count(); saidN != 1 {
+		t.Fatalf("%d records of the %d runs stopped for cfkd's shortage in one second, want 1:\n%s", saidN, n, rec.text())
+	}
+	short.Store(false) // cfkd has fds again
+	for _, name := range names {
+		r.expectSeq(name, starting, running)
+	}
+	waitFor(t, "the count of the records not logged", func() bool {
+		saidN, lateN := count()
+		return saidN == 1 && saidN+lateN >= n
+	})
 }

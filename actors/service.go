@@ -425,6 +425,10 @@ var logLevels = [...]logrus.Level{
 	lifecycle.Warn: logrus.WarnLevel, lifecycle.Error: logrus.ErrorLevel,
 }
 
+// readyShortCounted is what the count of the records of lifecycle's
+// Log.ReadyShort not logged counts (REFERENCE §2.9).
+const readyShortCounted = "runs stopped not ready for cfkd's shortage"
+
 // eventFields are the maps logEffect hands to Options.Events.
 var eventFields = sync.Pool{New: func() any { return make(logrus.Fields, 2) }}
 
@@ -439,13 +443,17 @@ func (s *Service) logEffect(e lifecycle.Log) {
 	if !s.log.log.IsLevelEnabled(lvl) {
 		return // no entry made for nothing
 	}
-	if e.Shortage { // one a second across the services (REFERENCE §2.1)
-		ok, muted := s.opts.shortageLog.Allow()
+	if e.Shortage || e.ReadyShort { // one a second across the services (REFERENCE §2.1, §2.9)
+		limit, counted := s.opts.shortageLog, "starts held back by cfkd's shortage"
+		if e.ReadyShort {
+			limit, counted = s.opts.readyShortLog, readyShortCounted
+		}
+		ok, muted := limit.Allow()
 		if !ok {
 			return
 		}
 		if muted > 0 {
-			e.Msg += fmt.Sprintf(" (and %d more starts held back by cfkd's shortage since the last such record, not logged)", muted)
+			e.Msg += fmt.Sprintf(" (and %d more %s since the last such record, not logged)", muted, counted)
 		}
 	}
 	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {

@@ -538,13 +538,18 @@ type (
 	// the record of a start that cfkd's shutdown did not fork (`NAME: not
 	// started: ...`, launch cancelled, proxy cancelled): each is logged,
 	// in its service's category, and counted for the one line of the
-	// shutdown that says how many (REFERENCE §7.4).
+	// shutdown that says how many (REFERENCE §7.4). ReadyShort marks the
+	// record of a run stopped at its ready timeout because its last
+	// readiness check could not run for cfkd's shortage (rowNotReadyShort):
+	// bounded as Shortage's are, with a count of its own (REFERENCE
+	// §2.9).
 	Log struct {
 		Level      Level
 		Pid        int
 		Msg        string
 		Shortage   bool
 		NotStarted bool
+		ReadyShort bool
 	}
 )
 

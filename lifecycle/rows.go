@@ -362,7 +362,10 @@ var rowNotReadyShort = row{"→ stopping, then backoff, not counted", "not ready
 	if s.ev.Err != nil {
 		why = s.ev.Err.Error()
 	}
-	s.logf(Warn, s.l.Pid, "%s: not ready after %v, and its last readiness check could not run: %s: stopping it (not counted as a failed start)", s.p.Name, s.readyBound(), why)
+	// one a second at most across the services, as the backoff's record
+	// (Log.ReadyShort)
+	s.do(Log{Level: Warn, Pid: s.l.Pid, ReadyShort: true,
+		Msg: fmt.Sprintf("%s: not ready after %v, and its last readiness check could not run: %s: stopping it (not counted as a failed start)", s.p.Name, s.readyBound(), why)})
 	s.beginStop()
 	s.l.End, s.l.EndWhy = EndShort, why
 }}
