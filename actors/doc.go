@@ -97,7 +97,9 @@
 // variable of the environment starts with, and sets back under dash,
 // busybox and bash alike (underShim); a start under it names, once a
 // declaration, the variables of its environment the shell drops
-// (warnShimDropsEnv), and a hard limit above cfkd's that the shell may
+// (warnShimDropsEnv: none when cfkd's /bin/sh keeps them, as bash does,
+// which cfkd learns once at its start, off the tree, ShKeepsOtherNames,
+// and hands over in Options.ShKeepsOtherNames), and a hard limit above cfkd's that the shell may
 // not raise, as its capabilities after its execve say
 // (nofile_linux.go), is the start's error (nofileFor), not a launch that
 // exits 126 each time. A ready=exec: probe runs through the same shim

@@ -104,6 +104,13 @@ type Options struct {
 	// Env is the environment every service starts from (default: cfkd's),
 	// less the variables of cfkd's own manager (withoutManagerVars).
 	Env []string
+	// ShKeepsOtherNames is what cfkd learned at its start of its /bin/sh
+	// (ShKeepsOtherNames, the function, run off the tree): it passes on
+	// the variables whose names are not a shell's (bash does), so the
+	// shim of umask, limit_nofile and listen_sockets does not drop them
+	// and no start warns of them (warnShimDropsEnv, REFERENCE §2.6).
+	// false: it drops them (dash, busybox), or it was not learned.
+	ShKeepsOtherNames bool
 	// Version is what `command version` answers.
 	Version string
 	// BackoffUnit is the unit of the randomised backoff delay (REFERENCE §2.3:

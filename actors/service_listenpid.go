@@ -37,11 +37,13 @@ func (s *Service) warnShellListenPid(argv []string) {
 // with a digit): dash, Debian's /bin/sh, and busybox's sh drop them at
 // their start, so they never reach the command, as
 // `spring.profiles.active` or `my-var` of cfkd's own environment
-// (add_env and env_file take only a shell's names); and of lost, those
-// underShim could not hand it (an OPTIND dash refuses). The same command
-// without the shim has them: the declaration of a umask lost them
-// silently. Only names: a value may be a secret. Said once a
-// declaration: not again at each retry of a crash loop, but again for
+// (add_env and env_file take only a shell's names); not when cfkd's
+// /bin/sh keeps them (bash: Options.ShKeepsOtherNames, learned at
+// cfkd's start), where the warning was false; and of lost, those
+// underShim could not hand it (an OPTIND dash refuses), whatever the
+// shell. The same command without the shim has them: the declaration of
+// a umask lost them silently. Only names: a value may be a secret. Said
+// once a declaration: not again at each retry of a crash loop, but again for
 // another declaration (a line, an apply that changes it), or when what
 // it says changes (an env_file's OPTIND), and by a new cfkd after an
 // upgrade in place.
@@ -49,16 +51,17 @@ func (s *Service) warnShimDropsEnv(env, lost []string) {
 	var dropped []string
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		if !shellName(k) && !slices.Contains(dropped, k) {
+		// none when cfkd's /bin/sh passes them on (bash)
+		if !s.opts.ShKeepsOtherNames && !shellName(k) && !slices.Contains(dropped, k) {
 			dropped = append(dropped, k)
 		}
 	}
 	var why []string
 	if len(dropped) > 0 {
-		why = append(why, "drops a variable whose name is not made of letters, digits and '_'")
+		why = append(why, "the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_'")
 	}
 	if len(lost) > 0 { // OPTIND alone
-		why = append(why, "fails at its start with an OPTIND that is not a number from 0 to 2147483647, so cfkd leaves it out")
+		why = append(why, "cfkd leaves out an OPTIND that is not a number from 0 to 2147483647 for the /bin/sh that sets its umask, limit_nofile or LISTEN_PID (dash refuses one)")
 	}
 	dropped = append(dropped, lost...)
 	if len(dropped) == 0 {
@@ -74,7 +77,7 @@ func (s *Service) warnShimDropsEnv(env, lost []string) {
 	if len(dropped) == 1 {
 		which = "the variable " + names + " of its environment does not"
 	}
-	msg := fmt.Sprintf("%s: %s reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) %s", s.cfg.Name, which, strings.Join(why, ", and "))
+	msg := fmt.Sprintf("%s: %s reach its command: %s", s.cfg.Name, which, strings.Join(why, ", and "))
 	if said := (shimWarning{cfg: s.cfg, msg: msg}); said != s.shimSaid {
 		s.shimSaid = said
 		s.log.Log(logrus.WarnLevel, msg)

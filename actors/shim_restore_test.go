@@ -111,7 +111,7 @@ func TestShimKeepsTheVariablesTheShellSets(t *testing.T) {
 			}
 			w := ""
 			if c.lost {
-				w = "warning: s: the variable OPTIND of its environment does not reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) fails at its start with an OPTIND that is not a number from 0 to 2147483647, so cfkd leaves it out"
+				w = "warning: s: the variable OPTIND of its environment does not reach its command: cfkd leaves out an OPTIND that is not a number from 0 to 2147483647 for the /bin/sh that sets its umask, limit_nofile or LISTEN_PID (dash refuses one)"
 			}
 			logs.oneWarning(t, "reach its command", w)
 		})

@@ -211,3 +211,48 @@ func TestShimRunsUnderErrexit(t *testing.T) {
 		})
 	}
 }
+
+// REFERENCE §2.6: the warning of the variables whose names are not a
+// shell's said they never reach the command through the shim, which is
+// false under bash as /bin/sh (Fedora's, Arch's): bash passes them on.
+// What cfkd's /bin/sh does is learned by behaviour (ShKeepsOtherNames):
+// under each shell, its answer is what the shim does with `a.b` (dash and
+// busybox drop it, bash keeps it), and a start names `a.b` only where
+// the shell drops it; the OPTIND that cfkd leaves out is named under
+// each.
+func TestShKeepsOtherNamesUnderEachShell(t *testing.T) {
+	t.Parallel()
+	shells := shimShells(t)
+	if ShKeepsOtherNames(filepath.Join(t.TempDir(), "no-sh")) {
+		t.Errorf("a /bin/sh that does not run keeps the names, want it not to")
+	}
+	env := []string{"PATH=/usr/bin:/bin", "a.b=1", "OPTIND=abc"}
+	const optind = "cfkd leaves out an OPTIND that is not a number from 0 to 2147483647 for the /bin/sh that sets its umask, limit_nofile or LISTEN_PID (dash refuses one)"
+	for _, name := range []string{"dash", "busybox", "bash"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sh := shells[name]
+			if sh == "" {
+				t.Skipf("%s is not installed (Debian: apt-get install %s): the probe is not checked under it", name, name)
+			}
+			keeps := ShKeepsOtherNames(sh)
+			if want := name == "bash"; keeps != want {
+				t.Errorf("%s keeps the names that are not a shell's: %v, want %v", name, keeps, want)
+			}
+			got := runShimmed(t, sh, &messages.ServiceConfig{Umask: "0027"}, env, t.TempDir())
+			if reached := got.env["a.b"] == "1"; reached != keeps {
+				t.Errorf("a.b reached the command through the shim under %s: %v, the probe says %v", name, reached, keeps)
+			}
+			logs := &logCapture{changed: make(chan struct{})}
+			r := newRig(t, captureLog(logs), func(o *Options) { o.Env, o.ShKeepsOtherNames = env, keeps })
+			r.ok("service s cmd=server", "service s umask=027")
+			r.okDone("command start service s", 1)
+			r.fake.waitLaunch(t, 1) // the warning comes before the launch
+			want := "warning: s: the variable OPTIND of its environment does not reach its command: " + optind
+			if !keeps {
+				want = "warning: s: the variables a.b, OPTIND of its environment do not reach its command: the /bin/sh that sets its umask, limit_nofile or LISTEN_PID before it execs the command (dash, busybox) drops a variable whose name is not made of letters, digits and '_', and " + optind
+			}
+			logs.oneWarning(t, "reach its command", want)
+		})
+	}
+}

@@ -7,8 +7,10 @@
 // key, inventory) that one could: ownfile.go), takes
 // the lock file (flock, holding cfkd's pid; a lock whose holder died is
 // released by the kernel and taken over), sets up logging, kills what a
-// previous cfkd of the same home left running (leftovers.go), starts the
-// launcher (reaper), logs its limit of open files and how many services
+// previous cfkd of the same home left running (leftovers.go), learns
+// whether /bin/sh passes on the variables whose names are not a shell's
+// (actors.ShKeepsOtherNames, REFERENCE §2.6), starts the launcher
+// (reaper), logs its limit of open files and how many services
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
 // the admin listeners (and, with --http, the HTTP listener of package web:
 // http.go, REFERENCE §10), loads the config file (config.go: FILE:LINE:
@@ -164,6 +166,8 @@
 // activity and silent once cfkd is idle. The /proc scans run once per
 // event (start-up, a batch of exits of stopped services, shutdown),
 // never in a loop. Every child process of cfkd comes from
-// the launcher, including none at all from this package (detaching
-// re-executes cfkd before the launcher exists).
+// the launcher, including none at all from this package, but two made
+// before the launcher exists, so that no reaper takes their exit:
+// detaching re-executes cfkd, and the start's one probe of /bin/sh
+// (actors.ShKeepsOtherNames) runs it once and waits for it.
 package daemon

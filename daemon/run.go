@@ -254,6 +254,10 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	} else {
 		newLauncher = osproc.NewForAdoption // no wait4 before every child is adopted
 	}
+	// what /bin/sh does with the variables whose names are not a
+	// shell's (REFERENCE §2.6), learned once, before the launcher's
+	// reaper runs: the probe waits for its own child
+	shKeeps := actors.ShKeepsOtherNames("/bin/sh")
 	launcher, err := newLauncher(log)
 	if err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
@@ -279,7 +283,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(gate), Upgrade: up.hook, Upgraded: up.outcome.get,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit,
+		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit, ShKeepsOtherNames: shKeeps,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
 		NotifyShared: sharedAddr, NotifySharedFile: sharedFile, NotifyUids: sharedUids,
 	})
