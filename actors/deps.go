@@ -180,6 +180,14 @@ func (c *Controller) cancelStarts(g *gather) {
 	for _, s := range g.all {
 		down[s.e] = s
 	}
+	c.cancelStartsOf(g, down)
+}
+
+// cancelStartsOf cancels the starts, planned by requests other than g and
+// not asked, of the services of down, each mapped to the step of g that
+// brings it down, or to nil: a proxydown's (proxyCommand), whose answer
+// is the proxy's.
+func (c *Controller) cancelStartsOf(g *gather, down map[*entry]*step) {
 	// every start overtaken is marked before any is settled: settling
 	// one asks the steps parked on it (rerun.go), which must not be
 	// asked if overtaken too
@@ -196,10 +204,10 @@ func (c *Controller) cancelStarts(g *gather) {
 		// failed for what it requires being cancelled first
 		var cancelled []*step
 		for _, s := range o.all {
-			if st := down[s.e]; st != nil && !s.decided && startsServices(s.verb) {
+			if st, ok := down[s.e]; ok && !s.decided && startsServices(s.verb) {
 				s.cancelled = true
 				cancelled = append(cancelled, s)
-				if st.selected && st.verb == messages.VerbStop {
+				if st != nil && st.selected && st.verb == messages.VerbStop {
 					st.asDown = true // it did something: not `already down`
 				}
 			}

@@ -195,7 +195,9 @@
 // controller, right after it sends the proxy actor the proxydown, sends
 // its own stop to those it sees run under it, a gather with no
 // requester: until they answer, a restart of what they require takes
-// none of them along (stopsSent, REFERENCE §2.8).
+// none of them along (stopsSent, REFERENCE §2.8); and, as a stop, it
+// cancels the starts other requests planned and have not asked of those
+// and of the services declared under it (cancelStartsOf, §4.5).
 // Shutdown: services, then proxies, then sockets.
 //
 // Admin consoles (console.go, connection.go, its I/O connection_io.go):

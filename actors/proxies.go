@@ -181,15 +181,25 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 		// takes none of them along (stopsSent), whose `stopping` may be
 		// still on its way (REFERENCE §2.8). Sent after the proxyDown:
 		// the stop each then asks of the proxy finds it stopping.
+		// As a stop, it cancels the starts other requests planned and
+		// have not asked of those, and of those whose start would run
+		// the proxy again (declared under it; a service down, waiting
+		// for what it requires to run): they came before it (REFERENCE
+		// §2.8, §4.5); the starts that come after it wait for its end.
 		var up []*entry
+		down := map[*entry]*step{}
 		for _, s := range c.byName() {
 			if s.launched() && s.run != nil && s.run.Proxy == m.Arg {
 				up = append(up, s)
+				down[s] = nil
+			} else if s.cfg.Proxy == m.Arg {
+				down[s] = nil
 			}
 		}
 		if len(up) > 0 {
 			c.gatherOn(messages.VerbStop, stopService, nil, up, nil)
 		}
+		c.cancelStartsOf(nil, down)
 	}
 }
 

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"io"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -54,6 +55,98 @@ func TestRestartLeavesADependentAProxydownStops(t *testing.T) {
 	r.expectSeq("db", stopping, stopped, starting, running)
 	if rep := r.reply("restart db", replies[1]); rep.Err != nil || len(rep.Lines) != 1 || rep.Lines[0] != "done 1" {
 		t.Fatalf("restart db: %v %q, want done 1", rep.Err, rep.Lines)
+	}
+	r.expectNone("app", starting, window)
+	noProxy(t, proxies, window)
+	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
+		t.Fatalf("proxystatus %q, want p down", got)
+	}
+	r.setAutoTerm()
+}
+
+// The reverse order: `restart service db` comes first, and app's restart
+// (app runs under p and requires db) waits for db to run again (db's
+// exit, which the fake launcher holds here, keeps it waiting), then
+// `proxydown p`. The proxydown stops app as `stop` does, and, as a stop
+// does, cancels that restart of app, planned and not asked (REFERENCE
+// §2.8, §4.5): app stays down, p is not run again, and the restart is
+// answered for db, with app's line. It asked app's restart once db ran
+// again, and app started again after the proxydown, under p run again.
+func TestProxydownCancelsARestartsPendingStartOfItsService(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "app")
+	r.declare([]string{"db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "app", 700)
+	db := r.launchesOf("db")[0].Pid
+
+	// one sender: the controller plans the restart before the proxydown
+	replies := r.asyncInOrder("command restart service db", "command proxydown p")
+	r.fake.waitSignal(t, db, syscall.SIGTERM) // db's restart is asked; app's waits for db to run again
+	r.expectSeq("app", stopping)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	p.stopped("app", 700, killedBy(syscall.SIGTERM))
+	r.expectSeq("app", stopped)
+	p.close()
+	r.fake.exit(t, p.pid, 0)
+	if rep := r.reply("proxydown p", replies[1]); rep.Err != nil || len(rep.Lines) != 0 {
+		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
+	}
+	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
+	r.expectSeq("db", stopping, stopped, starting, running)
+	want := []string{"done 1", "app: Service 'app': restart cancelled by a stop"}
+	if rep := r.reply("restart db", replies[0]); rep.Err != nil || !slices.Equal(rep.Lines, want) {
+		t.Fatalf("restart db: %v %q, want %q", rep.Err, rep.Lines, want)
+	}
+	r.expectNone("app", starting, window)
+	noProxy(t, proxies, window)
+	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
+		t.Fatalf("proxystatus %q, want p down", got)
+	}
+	r.setAutoTerm()
+}
+
+// A start planned before a `proxydown p` of a service declared under p
+// that is down, waiting for what it requires (app, waiting for db, which
+// a restart stops), is cancelled too: once db ran, it ran p again, which
+// the proxydown had stopped with app2. The start is answered `start
+// cancelled by a stop` (REFERENCE §2.8, §4.5).
+func TestProxydownCancelsAPendingStartOfAServiceDownUnderIt(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "app", "app2")
+	r.declare([]string{"db"}, "app requires=db")
+	p := r.startFirstProxied(proxies, "app2", 701)
+	r.okDone("command start service db", 1)
+	r.expectSeq("db", starting, running)
+	db := r.launchesOf("db")[0].Pid
+
+	// one sender: the restart, then the start of app (waiting for db to
+	// run again), then the proxydown
+	replies := r.asyncInOrder("command restart service db", "command start service app", "command proxydown p")
+	r.fake.waitSignal(t, db, syscall.SIGTERM)
+	r.expectSeq("app2", stopping)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	p.stopped("app2", 701, killedBy(syscall.SIGTERM))
+	r.expectSeq("app2", stopped)
+	p.close()
+	r.fake.exit(t, p.pid, 0)
+	if rep := r.reply("proxydown p", replies[2]); rep.Err != nil || len(rep.Lines) != 0 {
+		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
+	}
+	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
+	r.expectSeq("db", stopping, stopped, starting, running)
+	if rep := r.reply("restart db", replies[0]); rep.Err != nil || !slices.Equal(rep.Lines, []string{"done 1"}) {
+		t.Fatalf("restart db: %v %q, want done 1", rep.Err, rep.Lines)
+	}
+	if rep := r.reply("start app", replies[1]); rep.Err == nil || rep.Err.Error() != "Service 'app': start cancelled by a stop" {
+		t.Fatalf("start app: %v %q, want the start cancelled", rep.Err, rep.Lines)
 	}
 	r.expectNone("app", starting, window)
 	noProxy(t, proxies, window)
