@@ -18,7 +18,8 @@ const shProbeVar = "cfk.probe=1"
 // shell's (REFERENCE §2.6): learned by behaviour, not by the shell's
 // name, as `sh -c 'exec env'` with such a variable shows it or not. bash
 // keeps them; dash and busybox's sh drop them. false when sh could not
-// tell within 5 s.
+// tell within 5 s (6 s at most: a process the shell left holding its
+// stdout is not waited for).
 //
 // It runs a process and waits for it (os/exec): cfkd calls it once at
 // its start, before its Launcher's reaper runs (a wait4(-1) would take
@@ -29,6 +30,9 @@ func ShKeepsOtherNames(sh string) bool {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sh, "-c", "exec env")
 	cmd.Env = []string{"PATH=/usr/bin:/bin", shProbeVar}
+	// once sh is killed at the timeout, a process it left holding its
+	// stdout must not hold the probe (and cfkd's start) for its life
+	cmd.WaitDelay = time.Second
 	out, err := cmd.Output()
 	return err == nil && slices.Contains(strings.Split(string(out), "\n"), shProbeVar)
 }
