@@ -9,7 +9,8 @@
 // released by the kernel and taken over), sets up logging, kills what a
 // previous cfkd of the same home left running (leftovers.go), learns
 // whether /bin/sh passes on the variables whose names are not a shell's
-// (actors.ShKeepsOtherNames, REFERENCE §2.6), starts the launcher
+// (actors.ShKeepsOtherNames, REFERENCE §2.6; the new cfkd of an upgrade
+// takes the former's answer instead, shkeeps.go), starts the launcher
 // (reaper), logs its limit of open files and how many services
 // that holds (fdlimit.go, REFERENCE §7.6), starts the actor tree, opens
 // the admin listeners (and, with --http, the HTTP listener of package web:
@@ -169,5 +170,6 @@
 // the launcher, including none at all from this package, but two made
 // before the launcher exists, so that no reaper takes their exit:
 // detaching re-executes cfkd, and the start's one probe of /bin/sh
-// (actors.ShKeepsOtherNames) runs it once and waits for it.
+// (actors.ShKeepsOtherNames) runs it once and waits for it, never in
+// the new cfkd of an upgrade, whose inherited fds it would hold.
 package daemon

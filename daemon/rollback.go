@@ -227,7 +227,7 @@ func (a *adoption) rollBack(f Flags, why error) error {
 // binary, its state in file.
 func rollbackEnvOf(file string, f Flags, why error) []string {
 	env := os.Environ()
-	for _, v := range []string{upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv} {
+	for _, v := range []string{upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv, shKeepsEnv} {
 		env = withoutVar(env, v)
 	}
 	// the hubs the former cfkd told it was leaving: the cfkd rolled back

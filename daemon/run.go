@@ -34,6 +34,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fm := formerFromEnv() // an upgrade's former binary, or a rollback to it
 	execs := execsFromEnv()
 	fleetHubs := fleetHubsFromEnv()
+	shCarried, shKnown := shKeepsFromEnv()
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -47,6 +48,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	f.startIgnored = ignored
 	f.execs = execs
 	f.fleetHubs = fleetHubs
+	f.shCarried = [2]bool{shCarried, shKnown}
 	if f.Version {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
@@ -256,8 +258,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	}
 	// what /bin/sh does with the variables whose names are not a
 	// shell's (REFERENCE §2.6), learned once, before the launcher's
-	// reaper runs: the probe waits for its own child
-	shKeeps := actors.ShKeepsOtherNames("/bin/sh")
+	// reaper runs (the probe waits for its own child), or carried by an
+	// upgrade's exec
+	f.shKeeps = shKeeps(adopt != nil, f.shCarried[0], f.shCarried[1])
 	launcher, err := newLauncher(log)
 	if err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))
@@ -283,7 +286,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	tree, err := actors.Start(actors.Options{
 		Fleet: fleetHandler(gate), Upgrade: up.hook, Upgraded: up.outcome.get,
 		Launcher: orphans, Log: log, ServiceLog: svcLog, Lines: router, Events: router, Version: "cfk " + messages.Version,
-		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit, ShKeepsOtherNames: shKeeps,
+		AfterBurst: trim.now, AfterBigReply: trim.touch, ServiceRoom: room, FdLimit: fdLimit, ShKeepsOtherNames: f.shKeeps,
 		NotifySocket: notifySocket, NotifyFile: adopt.notifyFile(),
 		NotifyShared: sharedAddr, NotifySharedFile: sharedFile, NotifyUids: sharedUids,
 	})

@@ -214,7 +214,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if w := u.router.Drain(2 * time.Second); len(w) > 0 {
 		warnUnwritten(u.log, u.router, w)
 	}
-	env := append(withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), stateFdEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs))
+	env := append(withoutVar(withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), stateFdEnv), shKeepsEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs), shKeepsVar(u.f.shKeeps))
 	env = withFleetHubs(env, hubs) // the new cfkd tells them it is back
 	// this binary, for the new cfkd to fall back to if it fails before it
 	// takes the services over (rollback.go)
