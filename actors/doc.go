@@ -95,7 +95,9 @@
 // whatever its environment says (IFS, OPTIND, PPID, PWD; busybox's
 // SHLVL, bash's LINENO, ...) it gets under other names, which no
 // variable of the environment starts with, and sets back under dash,
-// busybox and bash alike (underShim); a start under it names, once a
+// busybox and bash alike (underShim); it execs a program whose name
+// starts with '-' after a `--` where the shell's exec takes options
+// (execDashed); a start under it names, once a
 // declaration, the variables of its environment the shell drops
 // (warnShimDropsEnv: none when cfkd's /bin/sh keeps them, as bash does,
 // which cfkd learns once at its start, off the tree, ShKeepsOtherNames,

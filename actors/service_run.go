@@ -324,7 +324,7 @@ func (s *Service) spec() (spec osproc.Spec, shown []string, err error) {
 	}
 	vars := s.lastVars()
 	shown, exec, program := argv, argv, ""
-	if shim := shimOf(c, len(extra) > 0, "", nil); shim != "" { // underShim's at the launch
+	if shim := shimOf(c, len(extra) > 0, argv[0], "", nil); shim != "" { // underShim's at the launch
 		exec, program = append([]string{"/bin/sh", "-c", shim}, argv...), argv[0]
 	}
 	// Env is withoutManagerVars's already (withDefaults)
@@ -492,19 +492,32 @@ func (s *Service) lastVars() []messages.EnvVar {
 // execShimmed ends every shim: the command exec'd, its pid the shell's.
 const execShimmed = `exec "$0" "$@"`
 
+// execDashed ends the shim of a command whose program's name starts with
+// '-' (`cmd=-weird arg`, an array's first word, a path `-dir/prog`):
+// bash's and busybox's exec took it for their options (`exec: -w:
+// invalid option`, exit 2, at every launch, where the command without
+// the shim ran), and they need a `--` before it, which dash's exec, that
+// takes no option, would run as the program (`exec: --: not found`). A
+// subshell tells them apart: `exec --` without a command does nothing
+// where exec takes options, and fails in dash (its PATH /dev/null, under
+// which nothing is found). The shell looks the name up in the PATH as
+// any other (REFERENCE §2.6).
+const execDashed = `if (PATH=/dev/null; exec --) 2>/dev/null; then exec -- "$0" "$@"; fi; ` + execShimmed
+
 // listenPidSet sets LISTEN_PID to the pid the command will have: the
 // shell's own, kept through exec. sd_listen_fds(3) checks it; a
 // fork/exec cannot set it from outside.
 const listenPidSet = `LISTEN_PID=$$; export LISTEN_PID`
 
-// shimOf is the shell text that runs the command (its "$0" "$@") with
+// shimOf is the shell text that runs the command (its "$0" "$@", whose
+// program is program) with
 // what a fork/exec cannot set in the child (REFERENCE §2.6): its limit
 // of open files and its umask (Go's fork/exec gives a child neither, and
 // cfkd's own are its whole process's, shared by every fork), and
 // LISTEN_PID (listen: its sockets passed); then it sets back the
 // variables of restore (underShim), got under the names of prefix. ""
 // when none is needed: the command is exec'd itself.
-func shimOf(c *messages.ServiceConfig, listen bool, prefix string, restore []shimVar) string {
+func shimOf(c *messages.ServiceConfig, listen bool, program, prefix string, restore []shimVar) string {
 	var sh []string
 	if soft, hard, ok := messages.ParseNofile(c.LimitNofile); ok {
 		// the soft limit first when it lowers it (it must stay at most
@@ -546,6 +559,9 @@ func shimOf(c *messages.ServiceConfig, listen bool, prefix string, restore []shi
 			set = `[ -n "${BASH_VERSION+x}" ] || { ` + set + "; }"
 		}
 		sh = append(sh, set+"; unset "+strings.Join(names, " "))
+	}
+	if strings.HasPrefix(program, "-") {
+		return strings.Join(append(sh, execDashed), "; ")
 	}
 	return strings.Join(append(sh, execShimmed), "; ")
 }
@@ -646,7 +662,7 @@ func shimPrefix(env []string) string {
 // (a cfkd that systemd started, and no cwd), the shim unsets the one the
 // shell adds: the command had one where it had none without the shim.
 func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec, shEnv, lost []string) {
-	if shimOf(c, listen, "", nil) == "" {
+	if shimOf(c, listen, "", "", nil) == "" {
 		return argv, env, nil
 	}
 	got := map[string]string{}
@@ -679,7 +695,7 @@ func underShim(c *messages.ServiceConfig, listen bool, argv, env []string) (exec
 		r, parts := savedParts(prefix, k, v)
 		restore, shEnv = append(restore, r), append(shEnv, parts...)
 	}
-	return append([]string{"/bin/sh", "-c", shimOf(c, listen, prefix, restore)}, argv...), shEnv, lost
+	return append([]string{"/bin/sh", "-c", shimOf(c, listen, argv[0], prefix, restore)}, argv...), shEnv, lost
 }
 
 // dashNumber says whether dash takes v as OPTIND's value (its number():

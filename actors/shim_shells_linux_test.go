@@ -256,3 +256,64 @@ func TestShKeepsOtherNamesUnderEachShell(t *testing.T) {
 		})
 	}
 }
+
+// REFERENCE §2.6: a program whose name starts with '-' (`cmd=-weird a`,
+// an array's first word, a path `-sub/-weird`) failed under the shim of
+// bash and busybox as sh, `exec: -w: invalid option`, exit 2, and never
+// ran, where it ran without the shim (and under dash). Under each shell
+// it runs now, as the shell's exec of "$0" (its pid the shim's), found
+// in the PATH when its name has no '/' (the PATH's first), and with its
+// arguments, one that starts with '-' too.
+func TestShimRunsAProgramNamedWithADash(t *testing.T) {
+	t.Parallel()
+	shells := shimShells(t)
+	dir := t.TempDir()
+	for _, p := range []string{"bin/-weird", "later/-weird", "cwd/-weird", "cwd/-sub/-weird"} {
+		// `-`: its interpreter, run as `/bin/sh - PATH ARGS`, takes
+		// no `-sub/-weird` for its options
+		script := fmt.Sprintf("#!/bin/sh -\nprintf '%%s|' \"$$\" %s \"$@\"\n", p)
+		p = filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cwd := filepath.Join(dir, "cwd")
+	env := []string{"PATH=" + filepath.Join(dir, "bin") + ":" + filepath.Join(dir, "later") + ":/usr/bin:/bin"}
+	for _, name := range []string{"dash", "busybox", "bash"} {
+		for _, c := range []struct {
+			argv []string
+			prog string // the script run
+		}{
+			{[]string{"-weird", "a", "-b", "--"}, "bin/-weird"},
+			{[]string{"-weird"}, "bin/-weird"},
+			{[]string{"-sub/-weird", "-x"}, "cwd/-sub/-weird"},
+			{[]string{"./-weird", "-y"}, "cwd/-weird"},
+		} {
+			t.Run(name+"/"+strings.Join(c.argv, " "), func(t *testing.T) {
+				t.Parallel()
+				sh := shells[name]
+				if sh == "" {
+					t.Skipf("%s is not installed (Debian: apt-get install %s): the shim is not checked under it", name, name)
+				}
+				argv, shEnv, _ := underShim(&messages.ServiceConfig{Umask: "0027"}, false, c.argv, env)
+				ctx, cancel := context.WithTimeout(context.Background(), deadline)
+				defer cancel()
+				cmd := exec.CommandContext(ctx, sh, argv[1:]...)
+				cmd.Env, cmd.Dir = shEnv, cwd
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("the shim of %q under %s: %v: %s", c.argv, name, err, stderr.String())
+				}
+				want := strings.Join(append([]string{strconv.Itoa(cmd.Process.Pid), c.prog}, c.argv[1:]...), "|") + "|"
+				if string(out) != want || stderr.Len() > 0 {
+					t.Errorf("the shim of %q under %s: %q, stderr %q; want %q (pid, script, args), nothing", c.argv, name, out, stderr.String(), want)
+				}
+			})
+		}
+	}
+}
