@@ -11,3 +11,8 @@ func becomeSubreaper() error { return errNoSubreaper }
 
 // devFdComplete: /dev/fd lists every open fd.
 const devFdComplete = true
+
+// pollMax is the most fds one poll(2) takes whatever the limit of open
+// files: OPEN_MAX, 10240 (the poller of the portable build reads a set
+// larger than that a part at a time, poller_poll.go).
+const pollMax = 10240

@@ -38,3 +38,7 @@ func becomeSubreaper() error {
 
 // devFdComplete: /dev/fd may show 0, 1 and 2 only.
 const devFdComplete = false
+
+// pollMax is the most fds one poll(2) takes whatever the limit of open
+// files: none (FreeBSD: the soft limit of open files bounds it (and kern.maxfilesperproc, which bounds the limit)).
+const pollMax = 1 << 30

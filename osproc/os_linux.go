@@ -14,3 +14,7 @@ func becomeSubreaper() error {
 
 // devFdComplete: /dev/fd (a link to /proc/self/fd) lists every open fd.
 const devFdComplete = true
+
+// pollMax is the most fds one poll(2) takes whatever the limit of open
+// files: none (Linux: the soft limit of open files alone bounds it).
+const pollMax = 1 << 30

@@ -31,7 +31,9 @@ import (
 // keeps epoll by default.
 //
 // poll(2) refuses a set of more fds than the soft RLIMIT_NOFILE (Linux:
-// EINVAL; macOS and FreeBSD have bounds of their own), which an operator
+// EINVAL; FreeBSD too; macOS also more than OPEN_MAX, 10240, whatever
+// the limit: pollMax, so a set of more is always read in parts there,
+// its waits of 1 s at most on one part at a time), which an operator
 // may lower under the pipes cfkd holds (prlimit on cfkd, REFERENCE §7.6);
 // it may also fail for want of memory. Giving the pipes up would kill
 // every service at its next write (SIGPIPE), so the poller then enters
@@ -365,7 +367,7 @@ func (p *poller) pollShort() (read int, woke bool) {
 		return p.handle()
 	}
 	n := len(p.fds)
-	k := min(softFdLimit(), n) // the entries one poll(2) takes
+	k := min(softFdLimit(), pollMax, n) // the entries one poll(2) takes
 	swept := k >= 2
 	for j := 1; swept && j < n; j += k - 1 {
 		end := min(j+k-1, n)
@@ -405,7 +407,7 @@ func (p *poller) window(j, end int) []unix.PollFd {
 // a change writes the wake-up.
 func (p *poller) waitShort() {
 	n := len(p.fds)
-	k := min(softFdLimit(), n)
+	k := min(softFdLimit(), pollMax, n)
 	ms := int(shortRetry / time.Millisecond)
 	var err error
 	switch {
