@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -27,6 +28,11 @@ type entry struct {
 	status     string // the status line, cached; "" once cfg or rt changed
 	env        envOwn // its add_env list, appended to (envappend.go)
 	tailGen    uint64 // its declaration in the Tail (Tail.declare)
+	// proxyDowns: the proxies whose proxydown its actor was told of
+	// (proxyDownCancel) and has not answered yet: a start it asks of one
+	// of them meanwhile was launched before the proxydown, and is not
+	// sent (REFERENCE §4.5, routeToProxy)
+	proxyDowns []string
 }
 
 // setConfig and setRuntime are the only writers of cfg and rt: they drop
@@ -209,6 +215,12 @@ func (c *Controller) Receive(ctx actor.Context) {
 		ctx.Respond(c.declareProxy(ctx, m))
 	case toProxy:
 		c.routeToProxy(ctx, m)
+	case proxyDownCancelDone:
+		if e := c.services[m.name]; e != nil {
+			if i := slices.Index(e.proxyDowns, m.proxy); i >= 0 {
+				e.proxyDowns = slices.Delete(e.proxyDowns, i, i+1)
+			}
+		}
 	case proxyUpdated:
 		c.onProxyUpdated(m)
 	case proxyHalted:

@@ -199,7 +199,13 @@
 // requester: until they answer, a restart of what they require takes
 // none of them along (stopsSent, REFERENCE §2.8); and, as a stop, it
 // cancels the starts other requests planned and have not asked of those
-// and of the services declared under it (cancelStartsOf, §4.5).
+// and of the services declared under it (cancelStartsOf, §4.5). It tells
+// each service declared under it too (proxyDownCancel): a launch whose
+// env_file read or user lookup is under way, begun before, is cancelled
+// (launch cancelled, stopped); until the service answers
+// (proxyDownCancelDone, entry.proxyDowns) a start it asks of that proxy
+// was launched before the proxydown, and the controller does not send
+// it (proxy cancelled): none runs the proxy again.
 // Shutdown: services, then proxies, then sockets.
 //
 // Admin consoles (console.go, connection.go, its I/O connection_io.go):

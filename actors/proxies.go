@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -66,8 +67,19 @@ func (c *Controller) ensureProxy(ctx actor.Context, name string) (*proxyEntry, e
 	return e, nil
 }
 
-// routeToProxy forwards a service's message to its proxy actor.
+// routeToProxy forwards a service's message to its proxy actor. A start
+// that a service asks of a proxy whose proxydown it has not answered yet
+// (entry.proxyDowns) was launched before the proxydown, its env_file read
+// or user looked up by the time the proxydown reached the service: it is
+// not sent, but cancelled, as the proxydown's launch cancelled would have
+// (REFERENCE §4.5): none runs the proxy again.
 func (c *Controller) routeToProxy(ctx actor.Context, m toProxy) {
+	if r, ok := m.msg.(proxyStartRequest); ok {
+		if s := c.services[r.cfg.Name]; s != nil && slices.Contains(s.proxyDowns, m.proxy) {
+			ctx.Send(r.svc, proxyStartRefused{attempt: r.attempt, err: errProxyShutDown(m.proxy), downCame: true})
+			return
+		}
+	}
 	if e := c.proxies[m.proxy]; e != nil {
 		ctx.Send(e.pid, m.msg)
 		return
@@ -189,6 +201,12 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 		var up []*entry
 		down := map[*entry]*step{}
 		for _, s := range c.byName() {
+			if s.cfg.Proxy == m.Arg && s.pid != nil {
+				// its launch under way, whose start has not reached the
+				// proxy, is cancelled: it came before (REFERENCE §4.5)
+				ctx.Send(s.pid, proxyDownCancel{proxy: m.Arg})
+				s.proxyDowns = append(s.proxyDowns, m.Arg)
+			}
 			if s.launched() && s.run != nil && s.run.Proxy == m.Arg {
 				up = append(up, s)
 				down[s] = nil
@@ -204,6 +222,10 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 }
 
 func stopService(r messages.RequestID) any { return messages.StopService{Req: r} }
+
+// errProxyShutDown is why a start launched before a proxydown of its
+// proxy was not started (REFERENCE §4.5).
+func errProxyShutDown(proxy string) error { return fmt.Errorf("proxy '%s' was shut down", proxy) }
 
 // proxyLines answers proxystatus: `NAME\tup|down\tPID` per proxy, by name.
 func (c *Controller) proxyLines() messages.Reply {

@@ -24,6 +24,16 @@ type (
 	}
 	// proxyHalted tells the controller that a proxyDown{halt} is done.
 	proxyHalted struct{ name string }
+	// proxyDownCancel tells a service declared under proxy that a
+	// proxydown of it came (REFERENCE §4.5): a launch of the service
+	// still reading its env_file or looking its user up, begun before,
+	// is cancelled (launch cancelled), as none of those starts runs the
+	// proxy again. Answered proxyDownCancelDone, once any start such a
+	// launch asked of the proxy was sent (proxies.go: entry.proxyDowns).
+	proxyDownCancel struct{ proxy string }
+	// proxyDownCancelDone: service name handled the proxyDownCancel of
+	// proxy; a start it asks from then on was launched after it.
+	proxyDownCancelDone struct{ name, proxy string }
 	// proxyUpdated tells the controller whether the proxy runs, and its pid.
 	// run: the declaration its process was launched with (nil when down);
 	// sockets: the sockets its process got at its launch (REFERENCE §4.1),
@@ -91,9 +101,10 @@ type (
 
 	// Proxy → service.
 	proxyStartRefused struct {
-		attempt uint64
-		err     error
-		short   bool // the proxy could not be launched for cfkd's own shortage (refusal)
+		attempt  uint64
+		err      error
+		short    bool // the proxy could not be launched for cfkd's own shortage (refusal)
+		downCame bool // a proxydown came before the start, launched before it, reached the proxy (REFERENCE §4.5)
 	}
 	// proxyServiceStarted: the proxy reported the pid; proc, when not
 	// nil, is a handle on that very process (Launcher.Handle), owned by

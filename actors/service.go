@@ -229,6 +229,8 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.abandonLookup(ctx, "the shutdown")
 		s.abandonCheck(ctx)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req})
+	case proxyDownCancel:
+		s.cancelForProxyDown(ctx, m.proxy)
 	case messages.ProcessExited:
 		s.feed(ctx, ev{Kind: lifecycle.EvExited, Pid: m.Pid, Status: m.Status, Reported: m.Reported})
 	case proxyServiceStarted:
@@ -238,10 +240,16 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		switch {
 		case errors.Is(m.err, osproc.ErrCancelled): // cfkd's shutdown: no failure (REFERENCE §7.4)
 			k = lifecycle.EvProxyCancelled
+		case m.downCame: // launched before a proxydown (REFERENCE §4.5)
+			k = lifecycle.EvProxyCancelled
 		case m.short:
 			k = lifecycle.EvProxyShort
 		}
-		s.feed(ctx, ev{Kind: k, Attempt: m.attempt, Err: m.err})
+		e := ev{Kind: k, Attempt: m.attempt, Err: m.err}
+		if m.downCame {
+			e.Cause = lifecycle.CauseProxyDown // not the shutdown's to count
+		}
+		s.feed(ctx, e)
 	case proxyStopHeard:
 		s.feed(ctx, ev{Kind: lifecycle.EvProxyStopHeard, Attempt: m.attempt})
 	case proxyStopped:

@@ -332,3 +332,22 @@ func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) 
 	}
 	return abandoned
 }
+
+// cancelForProxyDown ends, for a proxydown of proxy, a launch of the
+// service declared under it whose env_file read or user lookup is still
+// under way: it began before the proxydown, and none of those starts runs
+// the proxy again (REFERENCE §4.5). Nothing was started: `launch
+// cancelled`, stopped, its start answered `Service 'NAME' was not
+// started: proxy 'P' was shut down`. A start queued behind it came before
+// the proxydown too (those that come after it come after this message):
+// as abandonLookup, until none is under way. The controller is told once
+// done: a start asked of the proxy before, by a launch whose lookup ended
+// before this message came, is cancelled there (routeToProxy).
+func (s *Service) cancelForProxyDown(ctx actor.Context, proxy string) {
+	for s.cfg.Proxy == proxy && s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
+		attempt := s.lookingUp
+		s.lookingUp = 0
+		s.launchFailed(ctx, attempt, lifecycle.CauseProxyDown, errProxyShutDown(proxy))
+	}
+	ctx.Send(ctx.Parent(), proxyDownCancelDone{name: s.cfg.Name, proxy: proxy})
+}

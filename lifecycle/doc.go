@@ -44,8 +44,10 @@
 //     startwait) back off k × 0.3 s and end fatal after
 //     respawn_max_retries. startwait 0 counts a launched process as running
 //     at once, so its instant exits are crashes, throttled. A launch that
-//     cfkd's shutdown cancelled before its fork (CauseCancelled, made
-//     EvLaunchCancelled) is no failed start: it ends stopped, uncounted.
+//     cfkd's shutdown cancelled before its fork (CauseCancelled), or a
+//     proxydown of its proxy before its start reached the proxy
+//     (CauseProxyDown), made EvLaunchCancelled, is no failed start: it
+//     ends stopped, uncounted.
 //     Nor is a launch cfkd's shortage failed (CauseShortage), nor a ready
 //     timeout while the probe's last try could not run for it
 //     (EvReadyShort, End EndShort): backoff with cfkd's reason, retried

@@ -114,3 +114,32 @@ func TestProxyCancelledEndsStopped(t *testing.T) {
 		t.Errorf("the shutdown answered %d times, %v; want once, OK", s.replies[halt], s.errs[halt])
 	}
 }
+
+// REFERENCE §4.5: a launch under a proxy whose env_file read or user
+// lookup a proxydown of that proxy cancelled (CauseProxyDown) is `launch
+// cancelled` as the shutdown's: stopped, not counted, its start answered
+// why; its record is not counted for the shutdown's line (§7.4).
+func TestLaunchCancelledByProxydown(t *testing.T) {
+	for _, cause := range []Cause{CauseCancelled, CauseProxyDown} {
+		s := reach(t, messages.Stopped, false)
+		s.async = true
+		err := fmt.Errorf("proxy 'p' was shut down")
+		s.launchErr = func() (Cause, error) { return cause, err }
+		start := s.request(Event{Kind: EvStart})
+		if !s.settle() {
+			t.Fatal("no launch outcome due")
+		}
+		if s.l.State != messages.Stopped || s.l.Retries != 0 || len(s.warns) != 0 {
+			t.Fatalf("cause %d: state %s, retries %d, warns %q; want stopped, none", cause, s.l.State, s.l.Retries, s.warns)
+		}
+		if got := s.errs[start]; got == nil || got.Error() != "Service 'svc' was not started: proxy 'p' was shut down" {
+			t.Errorf("cause %d: the start answered %v", cause, got)
+		}
+		if n := len(s.logs); n == 0 || s.logs[n-1] != "svc: not started: proxy 'p' was shut down" {
+			t.Errorf("cause %d: logs %q", cause, s.logs)
+		}
+		if want := map[Cause]int{CauseCancelled: 1, CauseProxyDown: 0}[cause]; s.counted != want {
+			t.Errorf("cause %d: %d records counted for the shutdown, want %d", cause, s.counted, want)
+		}
+	}
+}

@@ -363,14 +363,17 @@ const (
 	// the start it held (its refusal came first), or wrote the stop line.
 	EvProxyStopHeard
 	// A launch that cfkd's shutdown cancelled before its fork (REFERENCE
-	// §7.4): nothing ran, and it is not the service's failure. The check
-	// before the table makes it of an EvLaunchFailed of CauseCancelled
-	// (next): nobody feeds it.
+	// §7.4), or a proxydown of its proxy before its start reached the
+	// proxy (§4.5): nothing ran, and it is not the service's failure. The
+	// check before the table makes it of an EvLaunchFailed of
+	// CauseCancelled or CauseProxyDown (next): nobody feeds it.
 	EvLaunchCancelled
 	// The start of a proxied service that cfkd's shutdown cancelled
 	// before it reached the proxy's process (REFERENCE §7.4): its auto
 	// proxy's launch was cancelled before its fork, or the proxy was
-	// halted. Nothing ran, and it is not the service's failure.
+	// halted; or that a proxydown of its proxy came before, its launch
+	// begun before the proxydown (Cause CauseProxyDown, REFERENCE §4.5).
+	// Nothing ran, and it is not the service's failure.
 	EvProxyCancelled
 	// The proxy of attempt ended after it closed its log pipe while it
 	// ran (cfkd shut it down: its services' output, and its own, could
@@ -422,6 +425,7 @@ const (
 	CauseShortage               // cfkd ran short of fds, memory or processes, or a user lookup did not answer: not the service's failure
 	CauseAbandoned              // a down or a halt came during the launch's user lookup (it may never end): dropped
 	CauseCancelled              // cfkd's shutdown began before the fork: nothing was started (made `launch cancelled`)
+	CauseProxyDown              // a proxydown of its proxy came before its start reached the proxy: nothing was started (made `launch cancelled`), not counted for the shutdown's line
 )
 
 // Effects: what the executor does, in order.
@@ -538,7 +542,8 @@ type (
 	// the record of a start that cfkd's shutdown did not fork (`NAME: not
 	// started: ...`, launch cancelled, proxy cancelled): each is logged,
 	// in its service's category, and counted for the one line of the
-	// shutdown that says how many (REFERENCE §7.4). ReadyShort marks the
+	// shutdown that says how many (REFERENCE §7.4); one a proxydown
+	// cancelled (CauseProxyDown, §4.5) is logged, not marked. ReadyShort marks the
 	// record of a run stopped at its ready timeout because its last
 	// readiness check could not run for cfkd's shortage (rowNotReadyShort):
 	// bounded as Shortage's are, with a count of its own (REFERENCE

@@ -32,8 +32,9 @@ import (
 // row is picked, a deferred stop as it is replayed): it is answered once
 // the proxy actor handled it (proxy stop heard) or the service is down.
 // A launch that failed because cfkd's shutdown began before its fork
-// (CauseCancelled) is `launch cancelled` (EvLaunchCancelled): not the
-// service's failure, it ends stopped (REFERENCE §7.4).
+// (CauseCancelled), or a proxydown of its proxy before its start reached
+// the proxy (CauseProxyDown), is `launch cancelled` (EvLaunchCancelled):
+// not the service's failure, it ends stopped (REFERENCE §7.4, §4.5).
 //
 // While a launch's outcome is awaited, every other event is deferred, and
 // replayed in order once the outcome has been applied: for the table, the
@@ -118,11 +119,12 @@ func stopBeforePid(l Lifecycle, ev Event) Event {
 }
 
 // launchCancelled is ev, made `launch cancelled` when it is a launch
-// that failed because cfkd's shutdown began before its fork: its row
-// is not a failed start's (REFERENCE §7.4). A launch's outcome, never
-// deferred: made in next as the row is picked.
+// that failed because cfkd's shutdown began before its fork, or a
+// proxydown of its proxy came before its start reached the proxy: its
+// row is not a failed start's (REFERENCE §7.4, §4.5). A launch's
+// outcome, never deferred: made in next as the row is picked.
 func launchCancelled(ev Event) Event {
-	if ev.Kind == EvLaunchFailed && ev.Cause == CauseCancelled {
+	if ev.Kind == EvLaunchFailed && (ev.Cause == CauseCancelled || ev.Cause == CauseProxyDown) {
 		ev.Kind = EvLaunchCancelled
 	}
 	return ev

@@ -485,11 +485,13 @@ var rowLaunchFailed = row{"backoff, fatal or fail", "by cause: declaration (answ
 }}
 
 // rowLaunchCancelled: cfkd's shutdown began while the launch waited for
-// its fork slot, and nothing was forked (REFERENCE §7.4). Nothing ran
+// its fork slot, and nothing was forked (REFERENCE §7.4), or a proxydown
+// of its proxy came while it read its env_file or looked its user up,
+// before its start reached the proxy (CauseProxyDown, §4.5). Nothing ran
 // and nothing failed: no backoff, no count, no error record; the service
 // keeps the times it had (a backoff ends now, as a stop ends it), and
 // the shutdown, deferred behind the launch, finds it down.
-var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fork (§7.4): nothing ran, and it is not the service's failure: stopped, not backoff nor fatal, not counted, no error logged (`NAME: not started: cfkd is shutting down`); the start is answered `Service 'NAME' was not started: cfkd is shutting down`, the start_time and stop_time are kept (a backoff ends now); the shutdown waiting behind the launch then finds it down", func(s *step) {
+var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fork (§7.4), or a proxydown of its proxy came before its start reached the proxy (§4.5): nothing ran, and it is not the service's failure: stopped, not backoff nor fatal, not counted, no error logged (`NAME: not started: cfkd is shutting down`, `NAME: not started: proxy 'P' was shut down`); the start is answered `Service 'NAME' was not started: REASON`, the start_time and stop_time are kept (a backoff ends now); the shutdown waiting behind the launch then finds it down", func(s *step) {
 	s.l.Launching = 0
 	s.nothingRan(s.timesBefore())
 	s.notStarted(s.ev.Err)
@@ -498,9 +500,11 @@ var rowLaunchCancelled = row{"→ stopped", "cfkd's shutdown began before the fo
 
 // notStarted logs and answers a start that cfkd's shutdown cancelled
 // (err: why), no failure of the service (REFERENCE §7.4); the record is
-// counted too (Log.NotStarted).
+// counted too (Log.NotStarted). So one that a proxydown of its proxy
+// cancelled (CauseProxyDown, §4.5), whose record is not the shutdown's
+// to count.
 func (s *step) notStarted(err error) {
-	s.do(Log{Level: Info, Msg: fmt.Sprintf("%s: not started: %v", s.p.Name, err), NotStarted: true})
+	s.do(Log{Level: Info, Msg: fmt.Sprintf("%s: not started: %v", s.p.Name, err), NotStarted: s.ev.Cause != CauseProxyDown})
 	s.answer(fmt.Errorf("Service '%s' was not started: %w", s.p.Name, err), launchWaits...)
 }
 
@@ -608,7 +612,7 @@ var rowProxyShort = row{"backoff, retried", "its auto proxy could not be launche
 	s.heldBack(s.ev.Err)
 }}
 
-var rowProxyCancelled = row{"→ stopped", "cfkd's shutdown cancelled its auto proxy's launch before its fork, or halted the proxy, before the start reached the proxy's process (§7.4): nothing ran, and it is not the service's failure, as `launch cancelled`: stopped, not fail, no error logged (`NAME: not started: REASON`); a start waiting for its launch is answered `Service 'NAME' was not started: REASON`", func(s *step) {
+var rowProxyCancelled = row{"→ stopped", "cfkd's shutdown cancelled its auto proxy's launch before its fork, or halted the proxy, before the start reached the proxy's process (§7.4), or a proxydown of its proxy came before its start, launched before it, reached the proxy (§4.5): nothing ran, and it is not the service's failure, as `launch cancelled`: stopped, not fail, no error logged (`NAME: not started: REASON`); a start waiting for its launch is answered `Service 'NAME' was not started: REASON`", func(s *step) {
 	if s.l.Pid != 0 {
 		return
 	}

@@ -41,6 +41,7 @@ type sim struct {
 	fails     []string // the reasons of the fail states published
 	logs      []string
 	warns     []string // the logs at Warn and Error
+	counted   int      // the logs marked NotStarted (the shutdown's count)
 	kills     []int    // the pids of the Kill effects
 	givenUp   []KillGivenUp
 	history   []string
@@ -164,6 +165,9 @@ func (s *sim) effect(e Effect) {
 		}
 	case Log:
 		s.logs = append(s.logs, e.Msg)
+		if e.NotStarted {
+			s.counted++
+		}
 		if e.Level >= Warn {
 			s.warns = append(s.warns, e.Msg)
 		}

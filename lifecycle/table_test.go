@@ -162,7 +162,7 @@ func (s *sim) randomEvent() {
 	switch r.IntN(21) {
 	case 0:
 		if r.IntN(4) == 0 {
-			causes := []Cause{CauseConfig, CauseExec, CauseShortage, CauseCancelled}
+			causes := []Cause{CauseConfig, CauseExec, CauseShortage, CauseCancelled, CauseProxyDown}
 			c := causes[r.IntN(len(causes))]
 			s.launchErr = func() (Cause, error) { return c, errBoom }
 		}
