@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,15 +52,7 @@ func TestProxydownLeavesNoLaunchUnderWayToRunTheProxyAgain(t *testing.T) {
 		t.Fatal("app's launch did not read its env_file")
 	}
 	down := r.async("command proxydown p")
-	r.expectSeq("app2", stopping)
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	p.stopped("app2", 701, killedBy(syscall.SIGTERM))
-	r.expectSeq("app2", stopped)
-	p.close()
-	r.fake.exit(t, p.pid, 0)
-	if rep := r.reply("proxydown p", down); rep.Err != nil || len(rep.Lines) != 0 {
-		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
-	}
+	proxydownStops(t, r, p, "app2", 701, down)
 	hold.Store(false)
 	free()
 	// the proxydown cancelled app's launch: nothing ran, not a failure

@@ -6,6 +6,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/cfk/cfk/messages"
 	"github.com/sirupsen/logrus"
 )
 
@@ -42,25 +43,13 @@ func TestRestartLeavesADependentAProxydownStops(t *testing.T) {
 	hold.held(t)                              // app took a stop; the controller has not heard app is stopping
 	r.fake.waitSignal(t, db, syscall.SIGTERM) // the restart of db is planned and asked
 	hold.free()
-	r.expectSeq("app", stopping)
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	p.stopped("app", 700, killedBy(syscall.SIGTERM))
-	r.expectSeq("app", stopped)
-	p.close()
-	r.fake.exit(t, p.pid, 0)
-	if rep := r.reply("proxydown p", replies[0]); rep.Err != nil || len(rep.Lines) != 0 {
-		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
-	}
+	proxydownStops(t, r, p, "app", 700, replies[0])
 	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
 	r.expectSeq("db", stopping, stopped, starting, running)
 	if rep := r.reply("restart db", replies[1]); rep.Err != nil || len(rep.Lines) != 1 || rep.Lines[0] != "done 1" {
 		t.Fatalf("restart db: %v %q, want done 1", rep.Err, rep.Lines)
 	}
-	r.expectNone("app", starting, window)
-	noProxy(t, proxies, window)
-	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
-		t.Fatalf("proxystatus %q, want p down", got)
-	}
+	staysDownWithP(t, r, proxies, "app")
 	r.setAutoTerm()
 }
 
@@ -88,26 +77,14 @@ func TestProxydownCancelsARestartsPendingStartOfItsService(t *testing.T) {
 	// one sender: the controller plans the restart before the proxydown
 	replies := r.asyncInOrder("command restart service db", "command proxydown p")
 	r.fake.waitSignal(t, db, syscall.SIGTERM) // db's restart is asked; app's waits for db to run again
-	r.expectSeq("app", stopping)
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	p.stopped("app", 700, killedBy(syscall.SIGTERM))
-	r.expectSeq("app", stopped)
-	p.close()
-	r.fake.exit(t, p.pid, 0)
-	if rep := r.reply("proxydown p", replies[1]); rep.Err != nil || len(rep.Lines) != 0 {
-		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
-	}
+	proxydownStops(t, r, p, "app", 700, replies[1])
 	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
 	r.expectSeq("db", stopping, stopped, starting, running)
 	want := []string{"done 1", "app: Service 'app': restart cancelled by a stop"}
 	if rep := r.reply("restart db", replies[0]); rep.Err != nil || !slices.Equal(rep.Lines, want) {
 		t.Fatalf("restart db: %v %q, want %q", rep.Err, rep.Lines, want)
 	}
-	r.expectNone("app", starting, window)
-	noProxy(t, proxies, window)
-	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
-		t.Fatalf("proxystatus %q, want p down", got)
-	}
+	staysDownWithP(t, r, proxies, "app")
 	r.setAutoTerm()
 }
 
@@ -131,15 +108,7 @@ func TestProxydownCancelsAPendingStartOfAServiceDownUnderIt(t *testing.T) {
 	// run again), then the proxydown
 	replies := r.asyncInOrder("command restart service db", "command start service app", "command proxydown p")
 	r.fake.waitSignal(t, db, syscall.SIGTERM)
-	r.expectSeq("app2", stopping)
-	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
-	p.stopped("app2", 701, killedBy(syscall.SIGTERM))
-	r.expectSeq("app2", stopped)
-	p.close()
-	r.fake.exit(t, p.pid, 0)
-	if rep := r.reply("proxydown p", replies[2]); rep.Err != nil || len(rep.Lines) != 0 {
-		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
-	}
+	proxydownStops(t, r, p, "app2", 701, replies[2])
 	r.fake.exit(t, db, syscall.WaitStatus(syscall.SIGTERM))
 	r.expectSeq("db", stopping, stopped, starting, running)
 	if rep := r.reply("restart db", replies[0]); rep.Err != nil || !slices.Equal(rep.Lines, []string{"done 1"}) {
@@ -148,10 +117,33 @@ func TestProxydownCancelsAPendingStartOfAServiceDownUnderIt(t *testing.T) {
 	if rep := r.reply("start app", replies[1]); rep.Err == nil || rep.Err.Error() != "Service 'app': start cancelled by a stop" {
 		t.Fatalf("start app: %v %q, want the start cancelled", rep.Err, rep.Lines)
 	}
-	r.expectNone("app", starting, window)
+	staysDownWithP(t, r, proxies, "app")
+	r.setAutoTerm()
+}
+
+// proxydownStops plays p's part in a `proxydown p` whose one service up
+// is name (pid): name is stopped, p ends, and the proxydown, whose reply
+// comes on down, is answered OK.
+func proxydownStops(t *testing.T, r *rig, p *playedProxy, name string, pid int, down <-chan messages.Reply) {
+	t.Helper()
+	r.expectSeq(name, stopping)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	p.stopped(name, pid, killedBy(syscall.SIGTERM))
+	r.expectSeq(name, stopped)
+	p.close()
+	r.fake.exit(t, p.pid, 0)
+	if rep := r.reply("proxydown p", down); rep.Err != nil || len(rep.Lines) != 0 {
+		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
+	}
+}
+
+// staysDownWithP checks that name does not start again and that p, shut
+// down by a proxydown, is not run again.
+func staysDownWithP(t *testing.T, r *rig, proxies <-chan *playedProxy, name string) {
+	t.Helper()
+	r.expectNone(name, starting, window)
 	noProxy(t, proxies, window)
 	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
 		t.Fatalf("proxystatus %q, want p down", got)
 	}
-	r.setAutoTerm()
 }
