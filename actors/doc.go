@@ -202,7 +202,10 @@
 // and of the services declared under it (cancelStartsOf, §4.5). It tells
 // each service declared under it too (proxyDownCancel): a launch whose
 // env_file read or user lookup is under way, begun before, is cancelled
-// (launch cancelled, stopped); until the service answers
+// (launch cancelled, stopped), and so is a restart asked before: its
+// check under way ends as one that failed (the process kept), or, past
+// it, its process stopping, it is cancelled as a stop does; until the
+// service answers
 // (proxyDownCancelDone, entry.proxyDowns) a start it asks of that proxy
 // was launched before the proxydown, and the controller does not send
 // it (proxy cancelled): none runs the proxy again.

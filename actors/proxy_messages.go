@@ -28,7 +28,8 @@ type (
 	// proxydown of it came (REFERENCE §4.5): a launch of the service
 	// still reading its env_file or looking its user up, begun before,
 	// is cancelled (launch cancelled), as none of those starts runs the
-	// proxy again. Answered proxyDownCancelDone, once any start such a
+	// proxy again; so is a restart asked before (its check under way, or
+	// past it, its process stopping). Answered proxyDownCancelDone, once any start such a
 	// launch asked of the proxy was sent (proxies.go: entry.proxyDowns).
 	proxyDownCancel struct{ proxy string }
 	// proxyDownCancelDone: service name handled the proxyDownCancel of

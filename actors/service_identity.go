@@ -340,14 +340,36 @@ func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) 
 // cancelled`, stopped, its start answered `Service 'NAME' was not
 // started: proxy 'P' was shut down`. A start queued behind it came before
 // the proxydown too (those that come after it come after this message):
-// as abandonLookup, until none is under way. The controller is told once
+// as abandonLookup, until none is under way. So a restart whose check
+// (CheckLaunch, of the proxy's launch too when it did not run: REFERENCE
+// §1.4) is under way: it would start the service under the proxy once
+// the check ended, the proxy run again; its check ends as one that
+// failed, the restart answered `Service 'NAME' was not restarted: proxy
+// 'P' was shut down`, its process kept; past its check, stopping the
+// process, it is cancelled as a stop cancels it (`restart cancelled by a
+// stop`), the service left down. The controller is told once
 // done: a start asked of the proxy before, by a launch whose lookup ended
 // before this message came, is cancelled there (routeToProxy).
 func (s *Service) cancelForProxyDown(ctx actor.Context, proxy string) {
-	for s.cfg.Proxy == proxy && s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
-		attempt := s.lookingUp
-		s.lookingUp = 0
-		s.launchFailed(ctx, attempt, lifecycle.CauseProxyDown, errProxyShutDown(proxy))
+	for s.cfg.Proxy == proxy {
+		if attempt := s.lookingUp; attempt != 0 && attempt == s.lc.Launching {
+			s.lookingUp = 0
+			s.launchFailed(ctx, attempt, lifecycle.CauseProxyDown, errProxyShutDown(proxy))
+			continue
+		}
+		n := s.lc.Checking
+		if n == 0 || s.lc.Launching != 0 { // (a check is never under way with a launch)
+			break
+		}
+		err := fmt.Errorf("Service '%s' was not restarted: %w", s.cfg.Name, errProxyShutDown(proxy))
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n, Err: err})
+	}
+	if s.cfg.Proxy == proxy && s.lc.State == messages.Stopping && s.lc.Want == lifecycle.WantRestart &&
+		s.lc.Launching == 0 && s.lc.Checking == 0 {
+		// a restart past its check, stopping its process (one the
+		// proxy does not run: the controller stops those), would start
+		// it under the proxy once down: cancelled, as a stop does
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvStop})
 	}
 	ctx.Send(ctx.Parent(), proxyDownCancelDone{name: s.cfg.Name, proxy: proxy})
 }

@@ -182,7 +182,7 @@ var rowCheckForRestart = row{"check, then stop", "what the launch needs is check
 	s.do(CheckLaunch{N: s.l.Check, Proxy: s.ev.Proxy})
 }}
 
-var rowStopForRestart = row{"→ stopping, then launch", "checked: stopped; launched again once down; answered then. A check that failed (`Service 'NAME' cannot start: exec PROG: ...`, an env_file, a user) is answered its error, the process kept", func(s *step) {
+var rowStopForRestart = row{"→ stopping, then launch", "checked: stopped; launched again once down; answered then. A check that failed (`Service 'NAME' cannot start: exec PROG: ...`, an env_file, a user), or that a proxydown of the proxy it would start under ended (`Service 'NAME' was not restarted: proxy 'P' was shut down`, §4.5), is answered its error, the process kept", func(s *step) {
 	s.l.Checking = 0
 	if s.ev.Err != nil {
 		s.answer(s.ev.Err, WaitRestart, WaitRestartRunning)
