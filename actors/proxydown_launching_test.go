@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -69,4 +70,44 @@ func TestProxydownLeavesNoLaunchUnderWayToRunTheProxyAgain(t *testing.T) {
 		t.Fatalf("p ran again after the proxydown (pid %d), for app's start asked before it", q.pid)
 	case <-time.After(window):
 	}
+}
+
+// A `start app` that comes after a `proxydown p` (one sender: the
+// controller takes the proxydown first), app declared under p with an
+// env_file: its launch reads the file, then asks p, still stopping, for
+// the start. The proxydown's message reached app before the start, and
+// app answered it before its launch asked p (proxyDownCancelDone, then
+// the start, from one sender): the start is not taken for one launched
+// before the proxydown, but waits for p's end and runs p again
+// (REFERENCE §4.5).
+func TestStartAfterProxydownRunsTheProxyAgain(t *testing.T) {
+	t.Parallel()
+	env := filepath.Join(t.TempDir(), "app.env")
+	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t)
+	proxies := r.playProxies()
+	r.declareProxied(nil, "app2", "app")
+	r.ok("service app env_file=" + env)
+	p := r.startFirstProxied(proxies, "app2", 701)
+	r.fails("command stop service app", "Service 'app' is already down") // its actor is spawned: the proxydown tells it
+
+	replies := r.asyncInOrder("command proxydown p", "command start service app")
+	r.expectSeq("app2", stopping)
+	r.fake.waitSignal(t, p.pid, syscall.SIGTERM)
+	r.expectSeq("app", starting) // launched, its start waits for p's end
+	p.stopped("app2", 701, killedBy(syscall.SIGTERM))
+	r.expectSeq("app2", stopped)
+	p.close()
+	r.fake.exit(t, p.pid, 0)
+	if rep := r.reply("proxydown p", replies[0]); rep.Err != nil || len(rep.Lines) != 0 {
+		t.Fatalf("proxydown p: %v %q, want OK", rep.Err, rep.Lines)
+	}
+	q := nextProxy(t, proxies)
+	r.startProxied(q, "app", 702)
+	if rep := r.reply("start app", replies[1]); rep.Err != nil || len(rep.Lines) != 1 || rep.Lines[0] != "done 1" {
+		t.Fatalf("start app: %v %q, want done 1", rep.Err, rep.Lines)
+	}
+	r.setAutoTerm()
 }
