@@ -1,16 +1,9 @@
 package actors
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/cfk/cfk/messages"
 )
 
 // startedByProxy are the pids of the `s started by proxy p` lines of c.
@@ -64,45 +57,24 @@ func TestPidAfterTheStopIsNoStart(t *testing.T) {
 // run's on arrival, before the table, and logged that line for it.
 func TestPidReportedDuringARestartCheck(t *testing.T) {
 	t.Parallel()
-	env := filepath.Join(t.TempDir(), "s.env")
-	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var hold atomic.Bool
-	asked, release := make(chan struct{}, 4), make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
+	env := newEnvFileHold(t, "s.env")
 	logs := &logCapture{changed: make(chan struct{})}
-	r := newRig(t, captureLog(logs), func(o *Options) {
-		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
-			if hold.Load() {
-				asked <- struct{}{}
-				<-release
-			}
-			return readEnvFile(name, cwd, uid)
-		}
-	})
+	r := newRig(t, captureLog(logs), env.option)
 	r.setAutoTerm()
 	proxies := r.playProxies()
 	r.declareProxied([]string{"noauto=1"}, "s")
-	r.ok("service s stopwait_secs=5", "service s env_file="+env)
+	r.ok("service s stopwait_secs=5", "service s env_file="+env.path)
 	r.ok("command proxyup p")
 	p := nextProxy(t, proxies)
 	r.okDone("command start service s", 1)
 	r.expectSeq("s", starting)
 	p.command() // the start line
-	hold.Store(true)
+	env.hold()
 	restarted := r.async("command restart service s")
-	select {
-	case <-asked: // the check reads the env_file
-	case <-time.After(deadline):
-		t.Fatal("the restart's check did not read the env_file")
-	}
+	env.waitRead(t, "the restart's check")
 	p.started("s", 501)
 	r.fake.expectNoSignal(t, 501, syscall.SIGKILL, window) // it waits for the check
-	hold.Store(false)
-	free()
+	env.free()
 	r.expectSeq("s", stopping)
 	p.command() // the stop line
 	r.expectSeq("s", stopped, starting)

@@ -1,15 +1,9 @@
 package actors
 
 import (
-	"os"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/cfk/cfk/messages"
 )
 
 // A `proxydown p` while a service under p is `starting` in its launch
@@ -22,40 +16,19 @@ import (
 // why, and p does not run again.
 func TestProxydownLeavesNoLaunchUnderWayToRunTheProxyAgain(t *testing.T) {
 	t.Parallel()
-	env := filepath.Join(t.TempDir(), "app.env")
-	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var hold atomic.Bool
-	asked, release := make(chan struct{}, 4), make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free)
-	r := newRig(t, func(o *Options) {
-		o.readEnvFile = func(name, cwd string, uid int) ([]messages.EnvVar, error) {
-			if hold.Load() {
-				asked <- struct{}{}
-				<-release
-			}
-			return readEnvFile(name, cwd, uid)
-		}
-	})
+	env := newEnvFileHold(t, "app.env")
+	r := newRig(t, env.option)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "app2", "app")
-	r.ok("service app env_file=" + env)
+	r.ok("service app env_file=" + env.path)
 	p := r.startFirstProxied(proxies, "app2", 701)
 
-	hold.Store(true)
+	env.hold()
 	started := r.async("command start service app")
-	select {
-	case <-asked: // app's launch reads its env_file
-	case <-time.After(deadline):
-		t.Fatal("app's launch did not read its env_file")
-	}
+	env.waitRead(t, "app's launch")
 	down := r.async("command proxydown p")
 	proxydownStops(t, r, p, "app2", 701, down)
-	hold.Store(false)
-	free()
+	env.free()
 	// the proxydown cancelled app's launch: nothing ran, not a failure
 	// (`launch cancelled`), its start answered why
 	want := "Service 'app' was not started: proxy 'p' was shut down"
@@ -82,14 +55,11 @@ func TestProxydownLeavesNoLaunchUnderWayToRunTheProxyAgain(t *testing.T) {
 // (REFERENCE §4.5).
 func TestStartAfterProxydownRunsTheProxyAgain(t *testing.T) {
 	t.Parallel()
-	env := filepath.Join(t.TempDir(), "app.env")
-	if err := os.WriteFile(env, []byte("A=1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	env := newEnvFileHold(t, "app.env") // never held
 	r := newRig(t)
 	proxies := r.playProxies()
 	r.declareProxied(nil, "app2", "app")
-	r.ok("service app env_file=" + env)
+	r.ok("service app env_file=" + env.path)
 	p := r.startFirstProxied(proxies, "app2", 701)
 	r.fails("command stop service app", "Service 'app' is already down") // its actor is spawned: the proxydown tells it
 

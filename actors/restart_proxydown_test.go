@@ -29,14 +29,7 @@ func TestRestartLeavesADependentAProxydownStops(t *testing.T) {
 		o.Events = hold
 	})
 	proxies := r.playProxies()
-	r.declareProxied(nil, "app")
-	r.declare([]string{"db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "app", 700)
-	db := r.launchesOf("db")[0].Pid
+	p, db := appUnderPRequiringDB(t, r, proxies)
 
 	// one sender: the controller takes the proxydown before the restart
 	replies := r.asyncInOrder("command proxydown p", "command restart service db")
@@ -65,14 +58,7 @@ func TestProxydownCancelsARestartsPendingStartOfItsService(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
 	proxies := r.playProxies()
-	r.declareProxied(nil, "app")
-	r.declare([]string{"db"}, "app requires=db")
-	r.okDone("command start service app", 1)
-	r.expectSeq("db", starting, running)
-	r.expectSeq("app", starting)
-	p := nextProxy(t, proxies)
-	r.startProxied(p, "app", 700)
-	db := r.launchesOf("db")[0].Pid
+	p, db := appUnderPRequiringDB(t, r, proxies)
 
 	// one sender: the controller plans the restart before the proxydown
 	replies := r.asyncInOrder("command restart service db", "command proxydown p")
@@ -146,4 +132,18 @@ func staysDownWithP(t *testing.T, r *rig, proxies <-chan *playedProxy, name stri
 	if got := r.ok("command proxystatus"); len(got) != 1 || got[0] != "p\tdown\t" {
 		t.Fatalf("proxystatus %q, want p down", got)
 	}
+}
+
+// appUnderPRequiringDB runs app (pid 700) under proxy p, app requiring
+// db, which runs directly: p's played process, and db's pid.
+func appUnderPRequiringDB(t *testing.T, r *rig, proxies <-chan *playedProxy) (*playedProxy, int) {
+	t.Helper()
+	r.declareProxied(nil, "app")
+	r.declare([]string{"db"}, "app requires=db")
+	r.okDone("command start service app", 1)
+	r.expectSeq("db", starting, running)
+	r.expectSeq("app", starting)
+	p := nextProxy(t, proxies)
+	r.startProxied(p, "app", 700)
+	return p, r.launchesOf("db")[0].Pid
 }
