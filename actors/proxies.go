@@ -178,50 +178,49 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 	case m.Verb == messages.VerbProxyUp:
 		ctx.Send(e.pid, proxyUp{to: ctx.Sender()})
 	default:
-		// the services under it that wait in backoff are stopped too (the
-		// proxy stops those up under it): their next start would run it
-		// again (REFERENCE §4.5)
-		for _, s := range c.selectServices(messages.Selector{Kind: messages.SelectAll}) {
-			if s.cfg.Proxy == m.Arg && s.rt.State == messages.Backoff && s.pid != nil {
-				ctx.Send(s.pid, messages.StopService{})
+		// the proxy's actor stops those up under it. The services under
+		// it that wait in backoff are stopped too: their next start would
+		// run it again (REFERENCE §4.5). Those the controller sees run
+		// under it are stopped from here too, as a request of its own:
+		// until they answer, a restart of what they require takes none of
+		// them along (stopsSent), whose `stopping` may be still on its
+		// way (REFERENCE §2.8); sent after the proxyDown, the stop each
+		// then asks of the proxy finds it stopping. As a stop, it cancels
+		// the starts other requests planned and have not asked of those,
+		// and of those whose start would run the proxy again (declared
+		// under it; a service down, waiting for what it requires to run):
+		// they came before it (REFERENCE §2.8, §4.5); the starts that come
+		// after it wait for its end. And a launch under way of those
+		// declared under it, whose start has not reached the proxy, is
+		// cancelled: it came before (REFERENCE §4.5).
+		var up, told []*entry
+		down := map[*entry]*step{}
+		for _, s := range c.byName() {
+			runs := s.launched() && s.run != nil && s.run.Proxy == m.Arg
+			if s.cfg.Proxy == m.Arg && s.pid != nil {
+				if s.rt.State == messages.Backoff {
+					ctx.Send(s.pid, messages.StopService{})
+				}
+				told = append(told, s)
+			}
+			if runs {
+				up = append(up, s)
+			}
+			if runs || s.cfg.Proxy == m.Arg {
+				down[s] = nil
 			}
 		}
 		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
-		// the proxy's actor stops those up under it; those the controller
-		// sees run under it are stopped from here too, as a request of
-		// its own: until they answer, a restart of what they require
-		// takes none of them along (stopsSent), whose `stopping` may be
-		// still on its way (REFERENCE §2.8). Sent after the proxyDown:
-		// the stop each then asks of the proxy finds it stopping.
-		// As a stop, it cancels the starts other requests planned and
-		// have not asked of those, and of those whose start would run
-		// the proxy again (declared under it; a service down, waiting
-		// for what it requires to run): they came before it (REFERENCE
-		// §2.8, §4.5); the starts that come after it wait for its end.
-		var up []*entry
-		down := map[*entry]*step{}
-		for _, s := range c.byName() {
-			if s.cfg.Proxy == m.Arg && s.pid != nil {
-				// its launch under way, whose start has not reached the
-				// proxy, is cancelled: it came before (REFERENCE §4.5)
-				ctx.Send(s.pid, proxyDownCancel{proxy: m.Arg})
-				s.proxyDowns = append(s.proxyDowns, m.Arg)
-			}
-			if s.launched() && s.run != nil && s.run.Proxy == m.Arg {
-				up = append(up, s)
-				down[s] = nil
-			} else if s.cfg.Proxy == m.Arg {
-				down[s] = nil
-			}
+		for _, s := range told {
+			ctx.Send(s.pid, proxyDownCancel{proxy: m.Arg})
+			s.proxyDowns = append(s.proxyDowns, m.Arg)
 		}
 		if len(up) > 0 {
-			c.gatherOn(messages.VerbStop, stopService, nil, up, nil)
+			c.gatherOn(messages.VerbStop, verbMessage(messages.VerbStop), nil, up, nil)
 		}
 		c.cancelStartsOf(nil, down)
 	}
 }
-
-func stopService(r messages.RequestID) any { return messages.StopService{Req: r} }
 
 // errProxyShutDown is why a start launched before a proxydown of its
 // proxy was not started (REFERENCE §4.5).

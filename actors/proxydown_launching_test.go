@@ -3,7 +3,6 @@ package actors
 import (
 	"syscall"
 	"testing"
-	"time"
 )
 
 // A `proxydown p` while a service under p is `starting` in its launch
@@ -37,12 +36,7 @@ func TestProxydownLeavesNoLaunchUnderWayToRunTheProxyAgain(t *testing.T) {
 	}
 	r.wait("app stopped", func() bool { return r.status("app")[1] == "stopped" })
 	r.setAutoTerm()
-	select {
-	case q := <-proxies:
-		q.close()
-		t.Fatalf("p ran again after the proxydown (pid %d), for app's start asked before it", q.pid)
-	case <-time.After(window):
-	}
+	noProxy(t, proxies, window) // p not run again for app's start, asked before the proxydown
 }
 
 // A `start app` that comes after a `proxydown p` (one sender: the
