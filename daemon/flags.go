@@ -47,8 +47,7 @@ type Flags struct {
 	startIgnored []syscall.Signal // HUP, INT ignored when cfkd started (nohup.go)
 	execs        int              // execs in place this process went through (upgrade_outcome.go)
 	fleetHubs    []string         // the hubs the former cfkd of an upgrade told it was leaving (fleethubs.go)
-	shCarried    [2]bool          // the former cfkd's answer of what /bin/sh does, and whether there was one (shkeeps.go)
-	shKeeps      bool             // what /bin/sh does, set by serve (shkeeps.go)
+	shKeeps      bool             // what /bin/sh does: the former cfkd's answer, then serve's (shkeeps.go)
 }
 
 // DefaultMaxConnections is --max-connections' default; DefaultTCPIdle the

@@ -226,10 +226,7 @@ func (a *adoption) rollBack(f Flags, why error) error {
 // rollbackEnvOf is the environment of the exec back to the former
 // binary, its state in file.
 func rollbackEnvOf(file string, f Flags, why error) []string {
-	env := os.Environ()
-	for _, v := range []string{upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv, shKeepsEnv} {
-		env = withoutVar(env, v)
-	}
+	env := withoutVar(os.Environ(), upgrade.Env, stateFdEnv, ignoredEnv, rollbackEnv, formerEnv, execsEnv, shKeepsEnv)
 	// the hubs the former cfkd told it was leaving: the cfkd rolled back
 	// to tells them it is back, as the one that failed would have
 	env = withFleetHubs(env, f.fleetHubs)

@@ -34,7 +34,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	fm := formerFromEnv() // an upgrade's former binary, or a rollback to it
 	execs := execsFromEnv()
 	fleetHubs := fleetHubsFromEnv()
-	shCarried, shKnown := shKeepsFromEnv()
+	shCarried := shKeepsFromEnv()
 	early := catchEarly()
 	defer early.stop()
 	survivePipes()
@@ -48,7 +48,7 @@ func Run(args []string, stdout, stderr io.Writer) error {
 	f.startIgnored = ignored
 	f.execs = execs
 	f.fleetHubs = fleetHubs
-	f.shCarried = [2]bool{shCarried, shKnown}
+	f.shKeeps = shCarried
 	if f.Version {
 		fmt.Fprintf(stdout, "cfkd %s\n", messages.Version)
 		return nil
@@ -260,7 +260,7 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	// shell's (REFERENCE §2.6), learned once, before the launcher's
 	// reaper runs (the probe waits for its own child), or carried by an
 	// upgrade's exec
-	f.shKeeps = shKeeps(adopt != nil, f.shCarried[0], f.shCarried[1])
+	f.shKeeps = shKeeps(adopt != nil, f.shKeeps)
 	launcher, err := newLauncher(log)
 	if err != nil {
 		return adopt.fail(f, fmt.Errorf("cfkd: %w", err))

@@ -23,18 +23,12 @@ import (
 // 1 or 0 (unset at once: no service inherits it).
 const shKeepsEnv = "_CFKD_SH_KEEPS"
 
-// shKeepsFromEnv reads and unsets shKeepsEnv: the answer, and whether
-// there was one.
-func shKeepsFromEnv() (keeps, known bool) {
-	v, ok := os.LookupEnv(shKeepsEnv)
+// shKeepsFromEnv reads and unsets shKeepsEnv: the former cfkd's answer;
+// false when there is none.
+func shKeepsFromEnv() bool {
+	v := os.Getenv(shKeepsEnv)
 	os.Unsetenv(shKeepsEnv)
-	switch {
-	case ok && v == "1":
-		return true, true
-	case ok && v == "0":
-		return false, true
-	}
-	return false, false
+	return v == "1"
 }
 
 // shKeepsVar is shKeepsEnv's entry for the exec of an upgrade.
@@ -45,11 +39,11 @@ func shKeepsVar(keeps bool) string {
 	return shKeepsEnv + "=0"
 }
 
-// shKeeps is what /bin/sh does, for serve: carried when adopting, else
-// learned now.
-func shKeeps(adopting, carried, known bool) bool {
+// shKeeps is what /bin/sh does, for serve: carried (the former cfkd's
+// answer, false when none) when adopting, else learned now.
+func shKeeps(adopting, carried bool) bool {
 	if adopting {
-		return carried && known
+		return carried
 	}
 	return shProbe("/bin/sh")
 }

@@ -15,32 +15,32 @@ func TestShKeepsCarriedAcrossAnUpgradeNotProbed(t *testing.T) {
 	shProbe = func(string) bool { probed++; return true }
 	t.Cleanup(func() { shProbe = old })
 	for _, c := range []struct {
-		env         string
-		set         bool
-		keeps, know bool
+		env   string
+		set   bool
+		keeps bool
 	}{
-		{"1", true, true, true},
-		{"0", true, false, true},
-		{"yes", true, false, false},
-		{"", false, false, false},
+		{"1", true, true},
+		{"0", true, false},
+		{"yes", true, false},
+		{"", false, false},
 	} {
 		if c.set {
 			t.Setenv(shKeepsEnv, c.env)
 		} else {
 			os.Unsetenv(shKeepsEnv)
 		}
-		keeps, known := shKeepsFromEnv()
-		if keeps != c.keeps || known != c.know {
-			t.Errorf("%s=%q (set %v): %v %v, want %v %v", shKeepsEnv, c.env, c.set, keeps, known, c.keeps, c.know)
+		keeps := shKeepsFromEnv()
+		if keeps != c.keeps {
+			t.Errorf("%s=%q (set %v): %v, want %v", shKeepsEnv, c.env, c.set, keeps, c.keeps)
 		}
 		if _, ok := os.LookupEnv(shKeepsEnv); ok {
 			t.Errorf("%s=%q: still set after it was read: a service would inherit it", shKeepsEnv, c.env)
 		}
-		if got := shKeeps(true, keeps, known); got != (c.keeps && c.know) || probed != 0 {
-			t.Errorf("adopting, %s=%q: %v (probed %d times), want %v without a probe", shKeepsEnv, c.env, got, probed, c.keeps && c.know)
+		if got := shKeeps(true, keeps); got != c.keeps || probed != 0 {
+			t.Errorf("adopting, %s=%q: %v (probed %d times), want %v without a probe", shKeepsEnv, c.env, got, probed, c.keeps)
 		}
 	}
-	if !shKeeps(false, false, false) || probed != 1 {
+	if !shKeeps(false, false) || probed != 1 {
 		t.Errorf("a cfkd started afresh: probed %d times, want 1 (its answer taken)", probed)
 	}
 	if v := shKeepsVar(true); v != shKeepsEnv+"=1" {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,7 +215,7 @@ func (u *upgrader) run(path string, answer func(messages.Reply)) error {
 	if w := u.router.Drain(2 * time.Second); len(w) > 0 {
 		warnUnwritten(u.log, u.router, w)
 	}
-	env := append(withoutVar(withoutVar(withoutVar(withoutVar(os.Environ(), upgrade.Env), execsEnv), stateFdEnv), shKeepsEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs), shKeepsVar(u.f.shKeeps))
+	env := append(withoutVar(os.Environ(), upgrade.Env, execsEnv, stateFdEnv, shKeepsEnv), upgrade.Env+"="+u.stateFile(), copyVar, ignoredVar(u.f.startIgnored), execsVar(u.f.execs), shKeepsVar(u.f.shKeeps))
 	env = withFleetHubs(env, hubs) // the new cfkd tells them it is back
 	// this binary, for the new cfkd to fall back to if it fails before it
 	// takes the services over (rollback.go)
@@ -412,7 +413,7 @@ func (u *upgrader) check(path, file string) (string, error) {
 	}
 	proc, err := u.launcher.Launch(osproc.Spec{
 		Argv:   []string{path, upgrade.CheckFlag, file},
-		Env:    append(withoutVar(withoutVar(os.Environ(), upgrade.Env), upgrade.ArgsEnv), upgrade.ArgsEnv+"="+upgrade.EncodeArgs(os.Args[1:])),
+		Env:    append(withoutVar(os.Environ(), upgrade.Env, upgrade.ArgsEnv), upgrade.ArgsEnv+"="+upgrade.EncodeArgs(os.Args[1:])),
 		Stdout: keep(&out, gotLine), Stderr: keep(&errOut, gotErr),
 		// a session of its own, nothing else of cfkd's in it: what it
 		// leaves in its group (a child it put in the background) is
@@ -534,11 +535,11 @@ func closeFiles(files []*os.File) {
 	}
 }
 
-// withoutVar is env without the variable key.
-func withoutVar(env []string, key string) []string {
+// withoutVar is env without the variables keys.
+func withoutVar(env []string, keys ...string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
+		if !slices.ContainsFunc(keys, func(key string) bool { return strings.HasPrefix(kv, key+"=") }) {
 			out = append(out, kv)
 		}
 	}
