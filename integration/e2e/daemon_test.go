@@ -53,19 +53,6 @@ func startDaemonTCP(t testing.TB, addr, dial string, extra ...string) *daemon {
 	return d
 }
 
-// startDaemonEnv is startDaemon on a fresh home with env (KEY=VALUE)
-// added to cfkd's environment, which a cfkd it upgrades to inherits: the
-// test-only variables of the failing build (daemon's adoptfault_on.go)
-// are given so, not by t.Setenv, which would give them to every cfkd the
-// tests run meanwhile, and forbids t.Parallel.
-func startDaemonEnv(t testing.TB, env []string, args ...string) *daemon {
-	t.Helper()
-	home := filepath.Join(t.TempDir(), "home")
-	cmd := exec.Command(cfkdBin, append([]string{"--home", home}, args...)...)
-	cmd.Env = env
-	return runDaemonCmd(t, home, cmd, nil).acceptsOnHome()
-}
-
 // launchDaemon starts cfkd on home; it is stopped at the end of the test.
 func launchDaemon(t testing.TB, home string, args ...string) *daemon {
 	t.Helper()

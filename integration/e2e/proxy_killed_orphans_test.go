@@ -34,7 +34,7 @@ func TestGivenUpStartUnderCfkProxyEndsItsDaemon(t *testing.T) {
 	gate, daemonPid := filepath.Join(dir, "gate"), filepath.Join(dir, "daemon")
 	cmdFifo, stFifo, exited := filepath.Join(dir, "cmd"), filepath.Join(dir, "st"), filepath.Join(dir, "exited")
 	proxy := filepath.Join(dir, "proxy.sh")
-	if err := os.WriteFile(proxy, []byte(`#!/bin/sh
+	if err := writeExecutable(proxy, []byte(`#!/bin/sh
 until [ -e `+gate+` ]; do sleep 0.05; done
 read -r start <&3
 read -r stop <&3
@@ -58,7 +58,7 @@ mkfifo `+cmdFifo+` `+stFifo+`
 	done <`+stFifo+`
 ) 3<&- &
 exec `+bin+` 3<`+cmdFifo+` 4>`+stFifo+`
-`), 0o755); err != nil {
+`)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { // whatever the test saw of it

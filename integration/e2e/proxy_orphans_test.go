@@ -110,16 +110,16 @@ func TestGivenUpStartEndsItsDaemon(t *testing.T) {
 	gate, daemonPid, svcPid := filepath.Join(dir, "gate"), filepath.Join(dir, "daemon"), filepath.Join(dir, "svc")
 	svc := filepath.Join(dir, "svc.sh")
 	// the service's process: a daemon that ignores SIGTERM, then a sleep
-	if err := os.WriteFile(svc, []byte(`#!/bin/sh
+	if err := writeExecutable(svc, []byte(`#!/bin/sh
 setsid sh -c 'trap "" TERM; echo $$ > `+daemonPid+`; exec sleep 1007' </dev/null >/dev/null 2>&1 &
 exec sleep 1006
-`), 0o755); err != nil {
+`)); err != nil {
 		t.Fatal(err)
 	}
 	// loads until the gate opens, forks the start it reads, reports it
 	// once its daemon runs (so before cfkd kills it), then its exit
 	proxy := filepath.Join(dir, "proxy.sh")
-	if err := os.WriteFile(proxy, []byte(`#!/bin/sh
+	if err := writeExecutable(proxy, []byte(`#!/bin/sh
 until [ -e `+gate+` ]; do sleep 0.05; done
 read -r line <&3
 CONTROL_FREAK_ENABLED=1 CONTROL_FREAK_SERVICE=s setsid `+svc+` </dev/null >/dev/null 2>&1 3<&- 4>&- 5>&- &
@@ -130,7 +130,7 @@ echo '{"status":"started","name":"s","pid":'$pid'}' >&4
 wait $pid
 echo '{"status":"stopped","name":"s","pid":'$pid',"exit_status":9}' >&4
 exec cat <&3 >/dev/null
-`), 0o755); err != nil {
+`)); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { // whatever the test saw of them

@@ -21,7 +21,7 @@ func TestStopSendsTermAgain(t *testing.T) {
 	if err := os.WriteFile(hold, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	d := startDaemonEnv(t, []string{"_CFKD_TEST_ADOPT_FAULT=console", "_CFKD_TEST_ROLLBACK_HOLD=" + hold})
+	d := startDaemonBin(t, cfkdBin, "_CFKD_TEST_ADOPT_FAULT=console", "_CFKD_TEST_ROLLBACK_HOLD="+hold)
 	c := d.dial()
 	c.ok("service a cmd=sleep 1000", "command start service a")
 	c.until("a running", func() bool { return c.status("a")[1] == "running" })

@@ -21,7 +21,7 @@ import (
 func TestUpgradeCarriesTheExitsOfItsWindow(t *testing.T) {
 	t.Parallel()
 	script := filepath.Join(t.TempDir(), "exit3.sh")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\ntrap 'exit 3' USR1\nwhile :; do sleep 0.02; done\n"), 0o755); err != nil {
+	if err := writeExecutable(script, []byte("#!/bin/sh\ntrap 'exit 3' USR1\nwhile :; do sleep 0.02; done\n")); err != nil {
 		t.Fatal(err)
 	}
 	pids := map[string]int{}

@@ -31,7 +31,7 @@ func startHeldUpgrade(t *testing.T, prep func(c *client)) *heldUpgrade {
 	if err := os.WriteFile(h.hold, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.d = startDaemonEnv(t, []string{"_CFKD_TEST_INIT_HOLD=" + h.hold})
+	h.d = startDaemonBin(t, cfkdBin, "_CFKD_TEST_INIT_HOLD="+h.hold)
 	c := h.d.dial()
 	h.before = c.runA()
 	apid, err := strconv.Atoi(h.before)

@@ -74,7 +74,7 @@ func TestUpgradeRollsBack(t *testing.T) {
 			if step == "restore" || step == "console" {
 				when = "after"
 			}
-			d := startDaemonEnv(t, []string{"_CFKD_TEST_ADOPT_FAULT=" + step})
+			d := startDaemonBin(t, cfkdBin, "_CFKD_TEST_ADOPT_FAULT="+step)
 			c := d.dial()
 			c.ok(tickCmd, "command start service tick")
 			c.until("tick running", func() bool { return c.status("tick")[1] == "running" })

@@ -30,7 +30,7 @@ func TestUpgradeCheckRefusesTermSaysSo(t *testing.T) {
 	// at most 10 s (the check's own bound): the script ends also if the
 	// test dies
 	body := "#!/bin/sh\n: > '" + started + "'\ni=0\nwhile [ -e '" + hold + "' ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done\nexit 9\n"
-	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+	if err := writeFileNoFork(script, []byte(body), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, "")

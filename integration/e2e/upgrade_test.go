@@ -956,8 +956,11 @@ func TestUpgradeCorruptState(t *testing.T) {
 }
 
 // startDaemonBin is startDaemon running the cfkd at bin (on a fresh
-// home), env (KEY=VALUE) added to its environment as startDaemonEnv
-// does, stopped at the end of the test as launchDaemon's are.
+// home), env (KEY=VALUE) added to its environment, which a cfkd it
+// upgrades to inherits: the test-only variables of the failing build
+// (daemon's adoptfault_on.go) are given so, not by t.Setenv, which would
+// give them to every cfkd the tests run meanwhile, and forbids
+// t.Parallel. Stopped at the end of the test as launchDaemon's are.
 func startDaemonBin(t *testing.T, bin string, env ...string) *daemon {
 	t.Helper()
 	home := filepath.Join(t.TempDir(), "home")
