@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cfk/cfk/messages"
@@ -276,7 +277,13 @@ func TestShimRunsAProgramNamedWithADash(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
+		// no fork under way meanwhile: a child forked while the file
+		// is open for writing holds its fd until its exec, and the
+		// script's exec fails ETXTBSY (text file busy)
+		syscall.ForkLock.RLock()
+		err := os.WriteFile(p, []byte(script), 0o755)
+		syscall.ForkLock.RUnlock()
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
