@@ -381,7 +381,7 @@
 //     services' too: their starts are refused as short (Proxy.refusal,
 //     the event `proxy short`), and they wait in backoff (REFERENCE
 //     §4.5). The records of starts held back by a shortage
-//     (lifecycle.Log.Shortage) are logged once a second at most across
+//     (lifecycle.ShortageHeldBack) are logged once a second at most across
 //     every service, the next one counting those that were not
 //     (Options.shortageLog, a RecordLimit: a mutex held for a compare,
 //     never a wait): thousands waiting do not flood the log. A count
@@ -390,7 +390,7 @@
 //     while records are kept back; so is that of the console's refused
 //     connections (ConsolePolicy.refused). The records of the runs
 //     stopped at their ready timeout for cfkd's shortage
-//     (lifecycle.Log.ReadyShort, REFERENCE §2.9) are bounded the same
+//     (lifecycle.ShortageNotReady, REFERENCE §2.9) are bounded the same
 //     way, with a RecordLimit and a count of their own
 //     (Options.readyShortLog).
 //     An admin connection's socket is read and written by its own two

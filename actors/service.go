@@ -434,7 +434,7 @@ var logLevels = [...]logrus.Level{
 }
 
 // readyShortCounted is what the count of the records of lifecycle's
-// Log.ReadyShort not logged counts (REFERENCE §2.9).
+// ShortageNotReady not logged counts (REFERENCE §2.9).
 const readyShortCounted = "runs stopped not ready for cfkd's shortage"
 
 // eventFields are the maps logEffect hands to Options.Events.
@@ -451,9 +451,9 @@ func (s *Service) logEffect(e lifecycle.Log) {
 	if !s.log.log.IsLevelEnabled(lvl) {
 		return // no entry made for nothing
 	}
-	if e.Shortage || e.ReadyShort { // one a second across the services (REFERENCE §2.1, §2.9)
+	if e.Shortage != lifecycle.NoShortage { // one a second across the services (REFERENCE §2.1, §2.9)
 		limit, counted := s.opts.shortageLog, "starts held back by cfkd's shortage"
-		if e.ReadyShort {
+		if e.Shortage == lifecycle.ShortageNotReady {
 			limit, counted = s.opts.readyShortLog, readyShortCounted
 		}
 		ok, muted := limit.Allow()

@@ -534,27 +534,20 @@ type (
 	// daemons of a run that exited on its own, adopted by cfkd): a stop
 	// of a service that has no process (REFERENCE §7.5).
 	EndLeftovers struct{}
-	// Log is a line of cfkd's log about the service. Shortage marks the
-	// record of a start held back by cfkd's own shortage: one a service
-	// each second while it lasts, thousands a second with thousands of
-	// services, it is logged once a second at most across them all, with
-	// the count of those not logged (REFERENCE §2.1). NotStarted marks
-	// the record of a start that cfkd's shutdown did not fork (`NAME: not
-	// started: ...`, launch cancelled, proxy cancelled): each is logged,
-	// in its service's category, and counted for the one line of the
-	// shutdown that says how many (REFERENCE §7.4); one a proxydown
-	// cancelled (CauseProxyDown, §4.5) is logged, not marked. ReadyShort marks the
-	// record of a run stopped at its ready timeout because its last
-	// readiness check could not run for cfkd's shortage (rowNotReadyShort):
-	// bounded as Shortage's are, with a count of its own (REFERENCE
-	// §2.9).
+	// Log is a line of cfkd's log about the service. Shortage, when not
+	// NoShortage, marks a record of cfkd's own shortage, bounded across
+	// the services (ShortageRecord). NotStarted marks the record of a
+	// start that cfkd's shutdown did not fork (`NAME: not started: ...`,
+	// launch cancelled, proxy cancelled): each is logged, in its
+	// service's category, and counted for the one line of the shutdown
+	// that says how many (REFERENCE §7.4); one a proxydown cancelled
+	// (CauseProxyDown, §4.5) is logged, not marked.
 	Log struct {
 		Level      Level
 		Pid        int
 		Msg        string
-		Shortage   bool
+		Shortage   ShortageRecord
 		NotStarted bool
-		ReadyShort bool
 	}
 )
 
@@ -576,6 +569,27 @@ func (LeaveProxy) effect()   {}
 func (AskProxy) effect()     {}
 func (EndLeftovers) effect() {}
 func (Log) effect()          {}
+
+// ShortageRecord is the kind of a Log effect's record of cfkd's own
+// shortage, if it is one.
+type ShortageRecord uint8
+
+// The kinds.
+const (
+	// NoShortage: a record like any other.
+	NoShortage ShortageRecord = iota
+	// ShortageHeldBack: the record of a start held back by cfkd's own
+	// shortage: one a service each second while it lasts, thousands a
+	// second with thousands of services, it is logged once a second at
+	// most across them all, with the count of those not logged
+	// (REFERENCE §2.1).
+	ShortageHeldBack
+	// ShortageNotReady: the record of a run stopped at its ready timeout
+	// because its last readiness check could not run for cfkd's shortage
+	// (rowNotReadyShort): bounded as ShortageHeldBack's are, with a count
+	// of its own (REFERENCE §2.9).
+	ShortageNotReady
+)
 
 // Level of a Log effect.
 type Level uint8

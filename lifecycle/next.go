@@ -246,9 +246,9 @@ func (s *step) logf(lvl Level, pid int, format string, a ...any) {
 
 // heldBack holds a start back for cfkd's shortage (err): backoff, retried
 // after ShortageDelay, never counted. Its record is bounded across the
-// services (Log.Shortage).
+// services (ShortageHeldBack).
 func (s *step) heldBack(err error) {
-	s.do(Log{Level: Warn, Shortage: true,
+	s.do(Log{Level: Warn, Shortage: ShortageHeldBack,
 		Msg: fmt.Sprintf("%s: %v; retrying in %v (not counted as a failed start)", s.p.Name, err, s.p.ShortageDelay)})
 	s.l.LastError = err.Error()
 	s.to(messages.Backoff, s.l.LastError)

@@ -363,8 +363,8 @@ var rowNotReadyShort = row{"→ stopping, then backoff, not counted", "not ready
 		why = s.ev.Err.Error()
 	}
 	// one a second at most across the services, as the backoff's record
-	// (Log.ReadyShort)
-	s.do(Log{Level: Warn, Pid: s.l.Pid, ReadyShort: true,
+	// (ShortageNotReady)
+	s.do(Log{Level: Warn, Pid: s.l.Pid, Shortage: ShortageNotReady,
 		Msg: fmt.Sprintf("%s: not ready after %v, and its last readiness check could not run: %s: stopping it (not counted as a failed start)", s.p.Name, s.readyBound(), why)})
 	s.beginStop()
 	s.l.End, s.l.EndWhy = EndShort, why
