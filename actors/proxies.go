@@ -76,7 +76,7 @@ func (c *Controller) ensureProxy(ctx actor.Context, name string) (*proxyEntry, e
 func (c *Controller) routeToProxy(ctx actor.Context, m toProxy) {
 	if r, ok := m.msg.(proxyStartRequest); ok {
 		if s := c.services[r.cfg.Name]; s != nil && slices.Contains(s.proxyDowns, m.proxy) {
-			ctx.Send(r.svc, proxyStartRefused{attempt: r.attempt, err: errProxyShutDown(m.proxy), downCame: true})
+			ctx.Send(r.svc, proxyStartRefused{attempt: r.attempt, err: errProxyShutDown(m.proxy), why: refusedDownCame})
 			return
 		}
 	}

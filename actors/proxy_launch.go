@@ -171,7 +171,7 @@ func (p *Proxy) launched(ctx actor.Context, m proxyLaunched) {
 // started again once the resource was freed.
 func (p *Proxy) refusal(attempt uint64, err error) proxyStartRefused {
 	if short := shortage(err); short != nil {
-		return proxyStartRefused{attempt: attempt, err: fmt.Errorf("Proxy '%s' can't run: %w", p.cfg.Name, short), short: true}
+		return proxyStartRefused{attempt: attempt, err: fmt.Errorf("Proxy '%s' can't run: %w", p.cfg.Name, short), why: refusedShort}
 	}
 	return proxyStartRefused{attempt: attempt, err: err}
 }

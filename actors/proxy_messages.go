@@ -102,10 +102,9 @@ type (
 
 	// Proxy → service.
 	proxyStartRefused struct {
-		attempt  uint64
-		err      error
-		short    bool // the proxy could not be launched for cfkd's own shortage (refusal)
-		downCame bool // a proxydown came before the start, launched before it, reached the proxy (REFERENCE §4.5)
+		attempt uint64
+		err     error
+		why     refusedFor
 	}
 	// proxyServiceStarted: the proxy reported the pid; proc, when not
 	// nil, is a handle on that very process (Launcher.Handle), owned by
@@ -161,4 +160,19 @@ type (
 	// proxyExitDelivered: the exit of a process of service name that
 	// waited for the scan for its orphans was handed to the service
 	proxyExitDelivered struct{ name string }
+)
+
+// refusedFor is what a proxyStartRefused is, beside its error, when the
+// service makes of it another event than lifecycle.EvProxyRefused.
+type refusedFor uint8
+
+const (
+	// refusedOther: nothing more than its error says.
+	refusedOther refusedFor = iota
+	// refusedShort: the proxy could not be launched for cfkd's own
+	// shortage (Proxy.refusal; REFERENCE §2.1, §4.5).
+	refusedShort
+	// refusedDownCame: a proxydown came before the start, launched
+	// before it, reached the proxy (REFERENCE §4.5).
+	refusedDownCame
 )

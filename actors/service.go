@@ -240,13 +240,13 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		switch {
 		case errors.Is(m.err, osproc.ErrCancelled): // cfkd's shutdown: no failure (REFERENCE §7.4)
 			k = lifecycle.EvProxyCancelled
-		case m.downCame: // launched before a proxydown (REFERENCE §4.5)
+		case m.why == refusedDownCame: // launched before a proxydown (REFERENCE §4.5)
 			k = lifecycle.EvProxyCancelled
-		case m.short:
+		case m.why == refusedShort:
 			k = lifecycle.EvProxyShort
 		}
 		e := ev{Kind: k, Attempt: m.attempt, Err: m.err}
-		if m.downCame {
+		if m.why == refusedDownCame {
 			e.Cause = lifecycle.CauseProxyDown // not the shutdown's to count
 		}
 		s.feed(ctx, e)
