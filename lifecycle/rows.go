@@ -836,11 +836,11 @@ func crashDelay(p Policy, n int) time.Duration {
 
 var rowExitedStopping = row{"→ stopped, or fail if not by SIGTERM", "then a pending restart is launched, a halt answered; stopped by cfkd on its own (not ready): a failed start; not ready, its checks not run for cfkd's shortage: backoff with cfkd's reason, not counted", func(s *step) {
 	clean, term, reason := s.exited()
+	// each branch goes on from stopping through to, which clears End
+	// and EndWhy
 	if end := s.l.End; end != EndNone && s.l.Want == WantUp {
-		s.l.End = EndNone
 		if end == EndShort {
-			s.heldBack(errors.New(s.l.EndWhy))
-			s.l.EndWhy = ""
+			s.heldBack(errors.New(s.l.EndWhy)) // read before its to
 		} else if end == EndNotReady || end == EndTriggeredStart {
 			s.failedStart(s.endReason(end))
 		} else if s.to(messages.Fail, s.endReason(end)); s.p.RespawnOnFail {
