@@ -280,9 +280,10 @@ func (p *poller) run(started chan<- struct{}) {
 			read, _ = p.handle()
 		} else {
 			var woke bool
-			read, woke = p.pollShort()
+			var k int
+			read, woke, k = p.pollShort()
 			if p.short && read == 0 && !woke {
-				p.waitShort() // still polling: a change wakes it
+				p.waitShort(k) // still polling: a change wakes it
 			}
 			p.mu.Lock()
 			p.polling = false
@@ -356,18 +357,21 @@ func (p *poller) startShort(err error) {
 // each, none waiting (timeout 0); if poll(2) takes no pipe at all (a limit
 // of 0 or 1), each pipe not held is tried with a read (EAGAIN when it is
 // empty), the wake-up pipe too. Then the events are handled as a normal
-// round's. It returns what handle does.
-func (p *poller) pollShort() (read int, woke bool) {
+// round's. It returns what handle does, and k, the entries one poll(2)
+// takes (min(soft limit, pollMax, the set's), the limit read once a
+// round), for the round's waitShort; 0 when the short mode ended.
+func (p *poller) pollShort() (read int, woke bool, k int) {
 	for i := range p.fds {
 		p.fds[i].Revents = 0
 	}
 	_, err := unix.Poll(p.fds, 0)
 	if err == nil {
 		p.endShort()
-		return p.handle()
+		read, woke = p.handle()
+		return read, woke, 0
 	}
 	n := len(p.fds)
-	k := min(softFdLimit(), pollMax, n) // the entries one poll(2) takes
+	k = min(softFdLimit(), pollMax, n) // the entries one poll(2) takes
 	swept := k >= 2
 	for j := 1; swept && j < n; j += k - 1 {
 		end := min(j+k-1, n)
@@ -390,7 +394,8 @@ func (p *poller) pollShort() (read int, woke bool) {
 		}
 		p.fds[0].Revents = unix.POLLIN
 	}
-	return p.handle()
+	read, woke = p.handle()
+	return read, woke, k
 }
 
 // window is the wake-up entry then the entries j to end (excluded) of
@@ -403,11 +408,11 @@ func (p *poller) window(j, end int) []unix.PollFd {
 // waitShort is the wait of a short round that found nothing: on the
 // wake-up and the next part of the set (in turn, so that each part waits
 // in its turn), at most shortRetry; with poll(2) taking no pipe, on the
-// wake-up alone, or when it takes nothing, a sleep. p.polling is set:
-// a change writes the wake-up.
-func (p *poller) waitShort() {
+// wake-up alone, or when it takes nothing, a sleep. k is the entries one
+// poll(2) takes, the round's pollShort's. p.polling is set: a change
+// writes the wake-up.
+func (p *poller) waitShort(k int) {
 	n := len(p.fds)
-	k := min(softFdLimit(), pollMax, n)
 	ms := int(shortRetry / time.Millisecond)
 	var err error
 	switch {
