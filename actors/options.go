@@ -318,14 +318,14 @@ func (o Options) withDefaults() Options {
 		// (through Log, whose hook makes a warning an event)
 		log := o.Log
 		o.shortageLog.Late = func(muted int) {
-			log.Warnf("%d more starts held back by cfkd's shortage since the last such record, not logged", muted)
+			log.Warn(mutedSince(muted, heldBackCounted))
 		}
 	}
 	if o.readyShortLog.Late == nil {
 		// the same of the runs stopped not ready (REFERENCE §2.9)
 		log := o.Log
 		o.readyShortLog.Late = func(muted int) {
-			log.Warnf("%d more %s since the last such record, not logged", muted, readyShortCounted)
+			log.Warn(mutedSince(muted, readyShortCounted))
 		}
 	}
 	if o.ExecProbeTry == 0 {

@@ -161,6 +161,23 @@ func (l *RecordLimit) late() {
 	l.Late(muted)
 }
 
+// mutedSince is how cfkd's own records say the count of those a
+// RecordLimit kept back of what (a plural: `starts held back by cfkd's
+// shortage`): `N more WHAT since the last such record, not logged`, the
+// line its Late logs, or, in ` (and ...)`, the suffix of the next record
+// let through.
+func mutedSince(muted int, what string) string {
+	return strconv.Itoa(muted) + " more " + what + " since the last such record, not logged"
+}
+
+// mutedLastSecond is the suffix of a record a RecordLimit let through
+// that counts those it kept back before it, of the same kind: ` (and N
+// MORE in the last second, not logged)`, MORE being `more`, or `more
+// WHAT` where the record does not say what they were.
+func mutedLastSecond(muted int, more string) string {
+	return " (and " + strconv.Itoa(muted) + " " + more + " in the last second, not logged)"
+}
+
 // GroupRight gives the members of a group a level on a UNIX console
 // (--admin-group GROUP[:LEVEL]).
 type GroupRight struct {

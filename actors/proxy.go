@@ -174,13 +174,13 @@ func newProxy(opts Options, cfg messages.ProxyConfig, files map[string]*os.File)
 	// goroutine: it reads neither p.cfg nor anything the actor writes.
 	log, name := p.log, cfg.Name
 	p.badStatus.Late = func(muted int) {
-		log.Errorf("%d more bad status lines from proxy '%s' since the last such record, not logged", muted, name)
+		log.Error(mutedSince(muted, "bad status lines from proxy '"+name+"'"))
 	}
 	p.strayStatus.Late = func(muted int) {
-		log.Warnf("%d more status lines from proxy '%s' that changed nothing since the last such record, not logged", muted, name)
+		log.Warn(mutedSince(muted, "status lines from proxy '"+name+"' that changed nothing"))
 	}
 	p.badLog.Late = func(muted int) {
-		log.Errorf("%d more bad log lines from proxy '%s' since the last such record, not logged", muted, name)
+		log.Error(mutedSince(muted, "bad log lines from proxy '"+name+"'"))
 	}
 	return p
 }
@@ -274,7 +274,7 @@ func (p *Proxy) handle(ctx actor.Context, msg any) {
 		if ok, muted := p.badStatus.Allow(); ok {
 			msg := "proxy sent a bad status line"
 			if muted > 0 {
-				msg += fmt.Sprintf(" (and %d more in the last second, not logged)", muted)
+				msg += mutedLastSecond(muted, "more")
 			}
 			p.log.WithError(m.err).Error(msg)
 		}

@@ -32,7 +32,7 @@ func (p *Proxy) logLine(line string, names *proxiedNames) {
 		if ok, muted := p.badLog.Allow(); ok {
 			msg := fmt.Sprintf("proxy '%s' sent a bad log line", p.cfg.Name)
 			if muted > 0 {
-				msg += fmt.Sprintf(" (and %d more in the last second, not logged)", muted)
+				msg += mutedLastSecond(muted, "more")
 			}
 			p.log.WithError(err).Error(msg)
 		}

@@ -245,7 +245,7 @@ func (p *Proxy) strayf(lvl logrus.Level, err error, format string, args ...any) 
 	}
 	msg := fmt.Sprintf(format, args...)
 	if muted > 0 {
-		msg += fmt.Sprintf(" (and %d more such status lines in the last second, not logged)", muted)
+		msg += mutedLastSecond(muted, "more such status lines")
 	}
 	l := p.log
 	if err != nil {

@@ -433,9 +433,13 @@ var logLevels = [...]logrus.Level{
 	lifecycle.Warn: logrus.WarnLevel, lifecycle.Error: logrus.ErrorLevel,
 }
 
-// readyShortCounted is what the count of the records of lifecycle's
-// ShortageNotReady not logged counts (REFERENCE §2.9).
-const readyShortCounted = "runs stopped not ready for cfkd's shortage"
+// heldBackCounted and readyShortCounted are what the counts of the
+// records of lifecycle's ShortageHeldBack and ShortageNotReady not logged
+// count (mutedSince; REFERENCE §2.1, §2.9).
+const (
+	heldBackCounted   = "starts held back by cfkd's shortage"
+	readyShortCounted = "runs stopped not ready for cfkd's shortage"
+)
 
 // eventFields are the maps logEffect hands to Options.Events.
 var eventFields = sync.Pool{New: func() any { return make(logrus.Fields, 2) }}
@@ -452,7 +456,7 @@ func (s *Service) logEffect(e lifecycle.Log) {
 		return // no entry made for nothing
 	}
 	if e.Shortage != lifecycle.NoShortage { // one a second across the services (REFERENCE §2.1, §2.9)
-		limit, counted := s.opts.shortageLog, "starts held back by cfkd's shortage"
+		limit, counted := s.opts.shortageLog, heldBackCounted
 		if e.Shortage == lifecycle.ShortageNotReady {
 			limit, counted = s.opts.readyShortLog, readyShortCounted
 		}
@@ -461,7 +465,7 @@ func (s *Service) logEffect(e lifecycle.Log) {
 			return
 		}
 		if muted > 0 {
-			e.Msg += fmt.Sprintf(" (and %d more %s since the last such record, not logged)", muted, counted)
+			e.Msg += " (and " + mutedSince(muted, counted) + ")"
 		}
 	}
 	if ev := s.opts.Events; ev != nil && lvl >= logrus.InfoLevel {
