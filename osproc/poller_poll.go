@@ -47,7 +47,9 @@ import (
 // looked at once per shortRetry at least and an idle poller wakes once
 // per shortRetry, never in a loop. Where poll(2) takes no pipe (a limit
 // of 0 or 1) the round tries a read of each pipe not held (EAGAIN when
-// empty) and the wait is on the wake-up alone, or a sleep. A held pipe's
+// empty) and the wait is on the wake-up alone: in poll(2) at a limit of
+// 1, at 0 on a channel that each wake-up also signals (woke), so that a
+// stop, a resume or a new pipe never waits for the wait's end. A held pipe's
 // hang-up is then seen only in a round that polls it, or at its resume.
 // The entries and their order are those of the normal rounds: the
 // changes are applied the same way, before each round.
@@ -78,6 +80,12 @@ type pollSys struct {
 	short    bool
 	shortOff int
 	win      []unix.PollFd
+
+	// retry bounds each wait of the short mode (shortRetry); woke gets
+	// a token with each byte written to the wake-up pipe, for the wait
+	// that poll(2) cannot make (a soft fd limit of 0: no entry at all)
+	retry time.Duration
+	woke  chan struct{}
 }
 
 // pollChange is a pipe to watch (add), to keep for its hang-up only
@@ -90,6 +98,12 @@ type pollChange struct {
 // newPoller creates the wake-up pipe and starts the poller goroutine. stop
 // ends it.
 func newPoller(log logrus.FieldLogger) (*poller, error) {
+	return newPollerRetry(log, shortRetry)
+}
+
+// newPollerRetry is newPoller whose short mode waits retry at most (the
+// tests' own).
+func newPollerRetry(log logrus.FieldLogger, retry time.Duration) (*poller, error) {
 	r, w, err := pipeCloexec()
 	if err != nil {
 		return nil, fmt.Errorf("pipe: %w", err)
@@ -102,9 +116,11 @@ func newPoller(log logrus.FieldLogger) (*poller, error) {
 	}
 	return startPoller(pollSys{
 		wakeR: r, wakeW: w,
-		fds: []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}},
-		ops: []*outPipe{nil},
-		at:  make(map[int]int),
+		fds:   []unix.PollFd{{Fd: int32(r), Events: unix.POLLIN}},
+		ops:   []*outPipe{nil},
+		at:    make(map[int]int),
+		retry: retry,
+		woke:  make(chan struct{}, 1),
 	}, log), nil
 }
 
@@ -176,6 +192,10 @@ func (p *poller) wakeLocked() {
 		return
 	}
 	p.woken = true
+	select {
+	case p.woke <- struct{}{}:
+	default: // one is there already
+	}
 	for {
 		// EAGAIN cannot be: the pipe holds one byte at most
 		if _, err := unix.Write(p.wakeW, []byte{1}); err != unix.EINTR {
@@ -348,7 +368,7 @@ func (p *poller) startShort(err error) {
 		return
 	}
 	log.Warnf("output poller: poll(2) refused its %d fds: the output of services is read slower, a part at a time "+
-		"(a service's writes may wait meanwhile), and poll(2) is tried again each %v", n, shortRetry)
+		"(a service's writes may wait meanwhile), and poll(2) is tried again each %v", n, p.retry)
 }
 
 // pollShort is a round of the short mode: the whole set is tried first
@@ -408,12 +428,12 @@ func (p *poller) window(j, end int) []unix.PollFd {
 // waitShort is the wait of a short round that found nothing: on the
 // wake-up and the next part of the set (in turn, so that each part waits
 // in its turn), at most shortRetry; with poll(2) taking no pipe, on the
-// wake-up alone, or when it takes nothing, a sleep. k is the entries one
-// poll(2) takes, the round's pollShort's. p.polling is set: a change
-// writes the wake-up.
+// wake-up alone, or when it takes nothing (or fails), on the wake-up's
+// token in p.woke. k is the entries one poll(2) takes, the round's
+// pollShort's. p.polling is set: a change writes the wake-up.
 func (p *poller) waitShort(k int) {
 	n := len(p.fds)
-	ms := int(shortRetry / time.Millisecond)
+	ms := int(p.retry / time.Millisecond)
 	var err error
 	switch {
 	case k >= 2:
@@ -430,7 +450,15 @@ func (p *poller) waitShort(k int) {
 		err = unix.EINVAL
 	}
 	if err != nil && err != unix.EINTR {
-		time.Sleep(shortRetry)
+		// not a sleep: a stop, a resume or a new pipe would wait for
+		// its end (a token left from a wake-up already taken only
+		// makes one more round)
+		t := time.NewTimer(p.retry)
+		select {
+		case <-p.woke:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 

@@ -223,3 +223,41 @@ func TestPollerShortOfFdsManyPipes(t *testing.T) {
 		})
 	}
 }
+
+// At a soft fd limit of 0, poll(2) takes no entry, not even the wake-up
+// pipe: the short mode's wait was a sleep of shortRetry that no wake-up
+// ended, so a stop (cfkd's shutdown), a resume or a new pipe waited for
+// it. With that wait an hour long, a stop still ends the poller, and a
+// line written meanwhile was read before.
+func TestPollerShortOfAllFdsStopsAtOnce(t *testing.T) {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	hook := logtest.NewLocal(log)
+	p, err := newPollerRetry(log, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	stop := sync.OnceFunc(func() { p.stop(); close(stopped) })
+	col := newCollector(1)
+	r, w := rawPipe(t)
+	if err := p.add(r, col.emit); err != nil {
+		t.Fatal(err)
+	}
+	set, _ := softFdLimiter(t)
+	set(0)
+	// a read of it makes the next poll(2) fail: the short mode
+	if _, err := w.WriteString("one\n"); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, hook, shortStarts)
+	go stop()
+	select {
+	case <-stopped:
+	case <-time.After(deadline):
+		t.Fatalf("the poller did not stop in %v: its wait at a limit of 0 is not woken", deadline)
+	}
+	if got := col.get(); !slices.Equal(got, []string{"one"}) {
+		t.Errorf("lines %q, want one", got)
+	}
+}
