@@ -200,7 +200,10 @@
 // none of them along (stopsSent, REFERENCE §2.8); and, as a stop, it
 // cancels the starts other requests planned and have not asked of those
 // and of the services declared under it (cancelStartsOf, §4.5). It tells
-// each service declared under it too (proxyDownCancel): a launch whose
+// each service declared under it too (proxyDownCancel), before it sends
+// the proxy actor the proxydown, which answers it (at once when the
+// proxy does not run): a read or a check that ends after the answer
+// reaches the service after the proxyDownCancel. A launch whose
 // env_file read or user lookup is under way, begun before, is cancelled
 // (launch cancelled, stopped), and so is a restart asked before: its
 // check under way ends as one that failed (the process kept), or, past

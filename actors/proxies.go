@@ -192,7 +192,13 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 		// they came before it (REFERENCE §2.8, §4.5); the starts that come
 		// after it wait for its end. And a launch under way of those
 		// declared under it, whose start has not reached the proxy, is
-		// cancelled: it came before (REFERENCE §4.5).
+		// cancelled: it came before (REFERENCE §4.5). Those are told
+		// before the proxy actor, which answers the proxydown: a read
+		// or a check that ends after the answer (an exit after it) is
+		// queued behind the proxyDownCancel in the service's mailbox.
+		// Told after it, a proxy that did not run answered at once, and
+		// a lookup ending then could reach the service first: its start
+		// went on, answered done.
 		var up, told []*entry
 		down := map[*entry]*step{}
 		for _, s := range c.byName() {
@@ -210,11 +216,11 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 				down[s] = nil
 			}
 		}
-		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
 		for _, s := range told {
 			ctx.Send(s.pid, proxyDownCancel{proxy: m.Arg})
 			s.proxyDowns = append(s.proxyDowns, m.Arg)
 		}
+		ctx.Send(e.pid, proxyDown{to: ctx.Sender()})
 		if len(up) > 0 {
 			c.gatherOn(messages.VerbStop, verbMessage(messages.VerbStop), nil, up, nil)
 		}

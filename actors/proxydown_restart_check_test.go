@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"sync"
 	"syscall"
 	"testing"
@@ -99,4 +100,54 @@ func TestProxydownCancelsARestartStoppingItsProcess(t *testing.T) {
 	r.setAutoTerm()
 	r.expectNone("s", starting, window)
 	noProxy(t, proxies, window)
+}
+
+// The same restart while its check is under way, with a thousand
+// services declared under p whose names come before s: the controller
+// tells each of them, then s, of the proxydown (proxyDownCancel). Its
+// answer (p does not run: at once, from p's actor) must come after s was
+// told, so that the check that ends after the answer reaches s after the
+// proxydown (REFERENCE §4.5). p's actor was told first, and answered
+// while the controller still told the others: s took its check's end
+// first, the restart went on (answered done 1, its process stopped).
+// The others make wide the window in which the test above failed now
+// and then on a loaded machine.
+func TestProxydownIsAnsweredOnceItsServicesAreTold(t *testing.T) {
+	t.Parallel()
+	hc := heldChecker{held: "good-proxy", asked: make(chan struct{}, 4), release: make(chan struct{})}
+	var once sync.Once
+	free := func() { once.Do(func() { close(hc.release) }) }
+	t.Cleanup(free)
+	r := newRig(t, func(o *Options) {
+		hc.fakeLauncher = o.Launcher.(*fakeLauncher)
+		o.Launcher = hc
+	})
+	r.setAutoTerm()
+	proxies := r.playProxies()
+	pid := r.startRunning("s")
+	r.ok("proxy p cmd=good-proxy", "proxy p service s cmd=sleep 100")
+	const others = 1000
+	for i := range others {
+		r.ok(fmt.Sprintf("proxy p service a%03d cmd=sleep 100", i), fmt.Sprintf("proxy p service a%03d tags=others", i))
+	}
+	r.fails("command stop tag others", "Service 'a000' is already down") // their actors are spawned: the proxydown tells them
+
+	restart := r.async("command restart service s")
+	select {
+	case <-hc.asked: // the restart checks p's launch
+	case <-time.After(deadline):
+		t.Fatal("the restart did not check p's launch")
+	}
+	if rep := r.reply("proxydown p", r.async("command proxydown p")); rep.Err != nil {
+		t.Fatalf("proxydown p: %v", rep.Err)
+	}
+	free()
+	want := "Service 's' was not restarted: proxy 'p' was shut down"
+	if rep := r.reply("restart s", restart); rep.Err == nil || rep.Err.Error() != want {
+		t.Fatalf("restart s: %v %q, want %q", rep.Err, rep.Lines, want)
+	}
+	noProxy(t, proxies, window)
+	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 || !r.fake.alive(pid) {
+		t.Fatalf("its process got %v, alive %v; want kept", sigs, r.fake.alive(pid))
+	}
 }
