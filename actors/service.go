@@ -198,7 +198,7 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		e := ev{Kind: lifecycle.EvDown, Req: m.Req}
 		if m.ForRequired { // an operator's down waits, as a stop does
 			e.Abandoned = s.abandonLookup(ctx, "the stop of what it requires")
-			s.abandonCheck(ctx)
+			s.abandonCheck(ctx, nil)
 		}
 		s.feed(ctx, e)
 	case messages.RestartService:
@@ -223,11 +223,11 @@ func (s *Service) handle(ctx actor.Context, msg any) {
 		s.feed(ctx, e)
 	case messages.DestroyService:
 		s.abandonLookup(ctx, "its destroy")
-		s.abandonCheck(ctx)
+		s.abandonCheck(ctx, nil)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req, Destroy: true})
 	case messages.HaltService:
 		s.abandonLookup(ctx, "the shutdown")
-		s.abandonCheck(ctx)
+		s.abandonCheck(ctx, nil)
 		s.feed(ctx, ev{Kind: lifecycle.EvHalt, Req: m.Req})
 	case proxyDownCancel:
 		s.cancelForProxyDown(ctx, m.proxy)

@@ -105,9 +105,11 @@ func (s *Service) checked(ctx actor.Context, m launchChecked) {
 // abandonLookup's): the restart goes on as if it had passed, so the
 // process is stopped, and the halt or the down that follows answers the
 // restart as it answers any restart waiting for the service to be down.
-func (s *Service) abandonCheck(ctx actor.Context) {
+// With err (a proxydown's, cancelForProxyDown) the check ends as one that
+// failed: the restart is answered err, its process kept.
+func (s *Service) abandonCheck(ctx actor.Context, err error) {
 	if n := s.lc.Checking; n != 0 {
-		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n})
+		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n, Err: err})
 	}
 }
 

@@ -320,17 +320,27 @@ func (s *Service) resolved(ctx actor.Context, m credResolved) {
 //
 // It reports whether it abandoned one.
 func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) {
-	for s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
-		abandoned = true
-		attempt := s.lookingUp
-		s.lookingUp = 0
+	return s.endLookups(ctx, lifecycle.CauseAbandoned, func() error {
 		what := "user lookup"
 		if s.cfg.EnvFile != "" {
 			what = "env_file read and user lookup"
 		}
-		s.launchFailed(ctx, attempt, lifecycle.CauseAbandoned, fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why))
+		return fmt.Errorf("Service '%s' cannot start: its %s was abandoned for %s", s.cfg.Name, what, why)
+	})
+}
+
+// endLookups fails the launch whose user lookup or env_file read is under
+// way with cause and the error errOf gives, then each launch the failure
+// replays (a start queued meanwhile), until none is under way. It reports
+// whether it ended one.
+func (s *Service) endLookups(ctx actor.Context, cause lifecycle.Cause, errOf func() error) (ended bool) {
+	for s.lookingUp != 0 && s.lookingUp == s.lc.Launching {
+		ended = true
+		attempt := s.lookingUp
+		s.lookingUp = 0
+		s.launchFailed(ctx, attempt, cause, errOf())
 	}
-	return abandoned
+	return ended
 }
 
 // cancelForProxyDown ends, for a proxydown of proxy, a launch of the
@@ -352,17 +362,13 @@ func (s *Service) abandonLookup(ctx actor.Context, why string) (abandoned bool) 
 // before this message came, is cancelled there (routeToProxy).
 func (s *Service) cancelForProxyDown(ctx actor.Context, proxy string) {
 	for s.cfg.Proxy == proxy {
-		if attempt := s.lookingUp; attempt != 0 && attempt == s.lc.Launching {
-			s.lookingUp = 0
-			s.launchFailed(ctx, attempt, lifecycle.CauseProxyDown, errProxyShutDown(proxy))
+		if s.endLookups(ctx, lifecycle.CauseProxyDown, func() error { return errProxyShutDown(proxy) }) {
 			continue
 		}
-		n := s.lc.Checking
-		if n == 0 || s.lc.Launching != 0 { // (a check is never under way with a launch)
+		if s.lc.Checking == 0 || s.lc.Launching != 0 { // (a check is never under way with a launch)
 			break
 		}
-		err := fmt.Errorf("Service '%s' was not restarted: %w", s.cfg.Name, errProxyShutDown(proxy))
-		s.feed(ctx, lifecycle.Event{Kind: lifecycle.EvChecked, Check: n, Err: err})
+		s.abandonCheck(ctx, fmt.Errorf("Service '%s' was not restarted: %w", s.cfg.Name, errProxyShutDown(proxy)))
 	}
 	if s.cfg.Proxy == proxy && s.lc.State == messages.Stopping && s.lc.Want == lifecycle.WantRestart &&
 		s.lc.Launching == 0 && s.lc.Checking == 0 {
