@@ -37,6 +37,20 @@ func (c heldChecker) CheckProgram(spec osproc.Spec) error {
 // answered why, its process kept, p not run.
 func TestProxydownCancelsARestartWhoseCheckIsUnderWay(t *testing.T) {
 	t.Parallel()
+	r := proxydownDuringRestartCheck(t, 0)
+	if st := r.status("s"); st[1] != "running" {
+		t.Fatalf("status %q, want running", st)
+	}
+}
+
+// proxydownDuringRestartCheck is the test above: s running directly,
+// declared under p, which does not run, with others more services
+// declared under p (spawned, down) whose names come before s; a restart
+// of s whose check of p's launch is held, a proxydown p, then the check
+// let go. The restart is answered that p was shut down, p is not run,
+// and s's process is kept.
+func proxydownDuringRestartCheck(t *testing.T, others int) *rig {
+	t.Helper()
 	hc := heldChecker{held: "good-proxy", asked: make(chan struct{}, 4), release: make(chan struct{})}
 	var once sync.Once
 	free := func() { once.Do(func() { close(hc.release) }) }
@@ -49,6 +63,12 @@ func TestProxydownCancelsARestartWhoseCheckIsUnderWay(t *testing.T) {
 	proxies := r.playProxies()
 	pid := r.startRunning("s")
 	r.ok("proxy p cmd=good-proxy", "proxy p service s cmd=sleep 100")
+	for i := range others {
+		r.ok(fmt.Sprintf("proxy p service a%03d cmd=sleep 100", i), fmt.Sprintf("proxy p service a%03d tags=others", i))
+	}
+	if others > 0 {
+		r.fails("command stop tag others", "Service 'a000' is already down") // their actors are spawned: the proxydown tells them
+	}
 
 	restart := r.async("command restart service s")
 	select {
@@ -68,9 +88,7 @@ func TestProxydownCancelsARestartWhoseCheckIsUnderWay(t *testing.T) {
 	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 || !r.fake.alive(pid) {
 		t.Fatalf("its process got %v, alive %v; want kept", sigs, r.fake.alive(pid))
 	}
-	if st := r.status("s"); st[1] != "running" {
-		t.Fatalf("status %q, want running", st)
-	}
+	return r
 }
 
 // The same restart past its check: s is stopping (its SIGTERM sent, its
@@ -114,40 +132,5 @@ func TestProxydownCancelsARestartStoppingItsProcess(t *testing.T) {
 // and then on a loaded machine.
 func TestProxydownIsAnsweredOnceItsServicesAreTold(t *testing.T) {
 	t.Parallel()
-	hc := heldChecker{held: "good-proxy", asked: make(chan struct{}, 4), release: make(chan struct{})}
-	var once sync.Once
-	free := func() { once.Do(func() { close(hc.release) }) }
-	t.Cleanup(free)
-	r := newRig(t, func(o *Options) {
-		hc.fakeLauncher = o.Launcher.(*fakeLauncher)
-		o.Launcher = hc
-	})
-	r.setAutoTerm()
-	proxies := r.playProxies()
-	pid := r.startRunning("s")
-	r.ok("proxy p cmd=good-proxy", "proxy p service s cmd=sleep 100")
-	const others = 1000
-	for i := range others {
-		r.ok(fmt.Sprintf("proxy p service a%03d cmd=sleep 100", i), fmt.Sprintf("proxy p service a%03d tags=others", i))
-	}
-	r.fails("command stop tag others", "Service 'a000' is already down") // their actors are spawned: the proxydown tells them
-
-	restart := r.async("command restart service s")
-	select {
-	case <-hc.asked: // the restart checks p's launch
-	case <-time.After(deadline):
-		t.Fatal("the restart did not check p's launch")
-	}
-	if rep := r.reply("proxydown p", r.async("command proxydown p")); rep.Err != nil {
-		t.Fatalf("proxydown p: %v", rep.Err)
-	}
-	free()
-	want := "Service 's' was not restarted: proxy 'p' was shut down"
-	if rep := r.reply("restart s", restart); rep.Err == nil || rep.Err.Error() != want {
-		t.Fatalf("restart s: %v %q, want %q", rep.Err, rep.Lines, want)
-	}
-	noProxy(t, proxies, window)
-	if sigs := r.fake.signalsTo(pid); len(sigs) != 0 || !r.fake.alive(pid) {
-		t.Fatalf("its process got %v, alive %v; want kept", sigs, r.fake.alive(pid))
-	}
+	proxydownDuringRestartCheck(t, 1000)
 }
