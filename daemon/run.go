@@ -267,6 +267,9 @@ func serve(f Flags, ready *notifier, adopt *adoption, early *earlySignals) (err 
 	}
 	defer launcher.Close()
 	fdLimit, room := fdRoom(log)
+	if err := osproc.GrowFdTable(fdLimit); err != nil {
+		log.WithError(err).Warn("open files: the fd table is grown later, as fds are taken")
+	}
 	trim := newTrimmer(trimDelay, nil)
 	trim.idle = newIdleGC()
 	// GOGC by the live heap's size (gcpolicy.go)

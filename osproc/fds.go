@@ -47,6 +47,35 @@ func ServiceRoom(limit uint64, open int) int {
 	return max(room, 0)
 }
 
+// GrowFdTable has the kernel size cfkd's fd table for a soft limit of
+// limit now, as the admin console's fd in reserve, at limit − FdReserve
+// (REFERENCE §7.6), will have it later: the kernel grows a table by
+// copying it and, in a process with threads, by waiting for an RCU grace
+// period, during which every thread that opens an fd waits too (8 to
+// 16 ms measured on a 2-core guest). cfkd calls it once at start, before
+// it listens, so that this wait is on no client's way and no mass
+// start's (which would otherwise grow the table in steps: 256, 512...
+// fds). A table never shrinks; the cost is kernel memory, about 8 bytes
+// per fd of the limit rounded up to a power of two (256 KiB for 20,000).
+// It does nothing above 1<<30 (no such limit is taken) and leaves no fd
+// open; an error (the limit lowered meanwhile) only leaves the growth to
+// later.
+func GrowFdTable(limit uint64) error {
+	if limit <= FdReserve || limit > 1<<30 {
+		return nil
+	}
+	fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("grow the fd table: %w", err)
+	}
+	defer unix.Close(fd)
+	top, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, int(limit)-FdReserve)
+	if err != nil {
+		return fmt.Errorf("grow the fd table to %d fds: %w", limit-FdReserve+1, err)
+	}
+	return unix.Close(top)
+}
+
 // forkSlots bounds the forks under way at once (maxForks: each holds an OS
 // thread blocked in vfork until its child has exec'd) and lets a fork that
 // ran short of fds wait for the others to end: while other forks are

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -468,5 +470,61 @@ func TestTargetOrphansSideBySideEnd(t *testing.T) {
 	defer slots.mu.Unlock()
 	if slots.busy != 0 {
 		t.Errorf("%d slots taken after both, want 0", slots.busy)
+	}
+}
+
+// fdSize is the size of the test process's fd table (FDSize in
+// /proc/self/status).
+func fdSize(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "FDSize:"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				t.Fatalf("FDSize %q: %v", v, err)
+			}
+			return n
+		}
+	}
+	t.Fatal("no FDSize in /proc/self/status")
+	return 0
+}
+
+// GrowFdTable sizes the fd table for the limit it is given, so that the
+// console's fd in reserve, at limit − FdReserve, later takes its number
+// without the kernel growing the table (REFERENCE §7.6); it leaves no fd
+// open, and a limit above the soft one is an error that leaves none
+// either.
+func TestGrowFdTable(t *testing.T) {
+	var lim unix.Rlimit
+	if err := unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &lim); err != nil {
+		t.Fatal(err)
+	}
+	before := fdSize(t)
+	limit := min(lim.Cur, uint64(4*before)) // two steps of the kernel's growth
+	if limit <= uint64(before)+FdReserve {
+		t.Skipf("the table (%d fds) already holds the soft limit %d", before, lim.Cur)
+	}
+	open := openCount(t)
+	if err := GrowFdTable(limit); err != nil {
+		t.Fatal(err)
+	}
+	if got := fdSize(t); uint64(got) < limit-FdReserve+1 {
+		t.Errorf("after GrowFdTable(%d) the table holds %d fds (%d before), want at least %d", limit, got, before, limit-FdReserve+1)
+	}
+	if got := openCount(t); got != open {
+		t.Errorf("GrowFdTable left %d fds open, want %d as before", got, open)
+	}
+	if lim.Cur < 1<<30 {
+		if err := GrowFdTable(lim.Cur + FdReserve + 1); err == nil {
+			t.Errorf("GrowFdTable(%d) above the soft limit %d: no error", lim.Cur+FdReserve+1, lim.Cur)
+		}
+		if got := openCount(t); got != open {
+			t.Errorf("a refused GrowFdTable left %d fds open, want %d as before", got, open)
+		}
 	}
 }
