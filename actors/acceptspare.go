@@ -97,12 +97,7 @@ func (s *acceptSpare) reopen() error {
 	if err != nil {
 		return err
 	}
-	s.f = f
-	top, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, int(softNofile())-osproc.FdReserve)
-	if err == nil {
-		f.Close()
-		s.f = os.NewFile(uintptr(top), os.DevNull)
-	}
+	s.f, _ = osproc.AtReserve(f, softNofile()) // else where it is: better than none
 	return nil
 }
 

@@ -47,33 +47,46 @@ func ServiceRoom(limit uint64, open int) int {
 	return max(room, 0)
 }
 
+// AtReserve moves f to the first free number from limit − FdReserve,
+// among the last fds of a table of limit that no launch takes: the
+// admin console's fd in reserve (REFERENCE §7.6). It closes f and
+// returns the moved file; on an error it returns f as it was.
+func AtReserve(f *os.File, limit uint64) (*os.File, error) {
+	from := int(min(limit, 1<<30)) - FdReserve
+	top, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, from)
+	if err != nil {
+		return f, fmt.Errorf("an fd from number %d: %w", from, err)
+	}
+	f.Close()
+	return os.NewFile(uintptr(top), f.Name()), nil
+}
+
 // GrowFdTable has the kernel size cfkd's fd table for a soft limit of
-// limit now, as the admin console's fd in reserve, at limit − FdReserve
-// (REFERENCE §7.6), will have it later: the kernel grows a table by
-// copying it and, in a process with threads, by waiting for an RCU grace
-// period, during which every thread that opens an fd waits too (8 to
-// 16 ms measured on a 2-core guest). cfkd calls it once at start, before
-// it listens, so that this wait is on no client's way and no mass
-// start's (which would otherwise grow the table in steps: 256, 512...
-// fds). A table never shrinks; the cost is kernel memory, about 8 bytes
-// per fd of the limit rounded up to a power of two (256 KiB for 20,000).
-// It does nothing above 1<<30 (no such limit is taken) and leaves no fd
-// open; an error (the limit lowered meanwhile) only leaves the growth to
-// later.
+// limit now, as the admin console's fd in reserve (AtReserve) will have
+// it later: the kernel grows a table by copying it and, in a process
+// with threads, by waiting for an RCU grace period, during which every
+// thread that opens an fd waits too (8 to 16 ms measured on a 2-core
+// guest). cfkd calls it once at start, before it listens, so that this
+// wait is on no client's way and no mass start's (which would otherwise
+// grow the table in steps: 256, 512... fds). A table never shrinks; the
+// cost is kernel memory, about 8 bytes per fd of the limit rounded up to
+// a power of two (256 KiB for 20,000). It does nothing above 1<<30 (no
+// such limit is taken) and leaves no fd open; an error (the limit
+// lowered meanwhile) only leaves the growth to later.
 func GrowFdTable(limit uint64) error {
 	if limit <= FdReserve || limit > 1<<30 {
 		return nil
 	}
-	fd, err := unix.Open(os.DevNull, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	f, err := os.Open(os.DevNull)
 	if err != nil {
 		return fmt.Errorf("grow the fd table: %w", err)
 	}
-	defer unix.Close(fd)
-	top, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, int(limit)-FdReserve)
+	f, err = AtReserve(f, limit)
+	f.Close()
 	if err != nil {
 		return fmt.Errorf("grow the fd table to %d fds: %w", limit-FdReserve+1, err)
 	}
-	return unix.Close(top)
+	return nil
 }
 
 // forkSlots bounds the forks under way at once (maxForks: each holds an OS
