@@ -5,19 +5,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cfk/cfk/osproc"
 )
 
 // cfkd sizes its fd table for its soft limit before its console listens
 // (REFERENCE §7.6): the console's fd in reserve, near the top of the
 // table, would otherwise make the kernel grow the table once the accept
 // loop began, and while it grows the table of a process with threads
-// every thread that opens an fd waits (8 to 16 ms measured), so the first
-// clients did too. The table's size (FDSize in /proc/PID/status) is read
+// every thread that opens an fd waits (8 to 16 ms measured), the first
+// clients' too. The table's size (FDSize in /proc/PID/status) is read
 // as soon as the socket exists, before cfkd may accept on it.
 func TestFdTableSizedBeforeTheConsoleListens(t *testing.T) {
 	const limit = 4000
@@ -42,19 +42,13 @@ func TestFdTableSizedBeforeTheConsoleListens(t *testing.T) {
 		if time.Now().After(end) {
 			t.Fatalf("no socket %s after %v", sock, deadline)
 		}
-		time.Sleep(100 * time.Microsecond)
+		time.Sleep(100 * time.Microsecond) // the socket is bound a few ms before the accept loop begins
 	}
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", d.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
+	size, ok := procStatusField(d.cmd.Process.Pid, "FDSize")
+	if !ok {
+		t.Fatalf("no FDSize in /proc/%d/status", d.cmd.Process.Pid)
 	}
-	size := -1
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "FDSize:"); ok {
-			size, _ = strconv.Atoi(strings.TrimSpace(v))
-		}
-	}
-	if want := limit - 16 + 1; size < want { // osproc.FdReserve: the reserve's fd is at limit − 16
+	if want := limit - osproc.FdReserve + 1; size < want {
 		t.Errorf("cfkd's fd table held %d fds when its socket appeared, want at least %d (its soft limit %d)", size, want, limit)
 	}
 	d.acceptsOnHome()

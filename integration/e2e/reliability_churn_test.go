@@ -421,14 +421,22 @@ func relPctOf(now, base int) float64 { return 100 * float64(now-base) / float64(
 
 // relPeakRSS is VmHWM, the peak RSS of the process, in KiB.
 func relPeakRSS(pid int) int {
+	n, _ := procStatusField(pid, "VmHWM")
+	return n
+}
+
+// procStatusField is the number of the field name of /proc/PID/status
+// (its first word: KiB for a size); false when the process or the field
+// is not there.
+func procStatusField(pid int, name string) (int, bool) {
 	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	for _, l := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			n, _ := strconv.Atoi(f[1])
-			return n
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == name+":" {
+			n, err := strconv.Atoi(f[1])
+			return n, err == nil
 		}
 	}
-	return 0
+	return 0, false
 }
 
 // relPidEvidence is what /proc and cfkd's log say of pid, for a failure.
