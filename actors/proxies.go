@@ -196,9 +196,9 @@ func (c *Controller) proxyCommand(ctx actor.Context, m messages.ControlCommand) 
 		// before the proxy actor, which answers the proxydown: a read
 		// or a check that ends after the answer (an exit after it) is
 		// queued behind the proxyDownCancel in the service's mailbox.
-		// Told after it, a proxy that did not run answered at once, and
-		// a lookup ending then could reach the service first: its start
-		// went on, answered done.
+		// Told after it, a proxy that does not run would answer at once,
+		// and a lookup ending then could reach the service first: its
+		// start would go on and be answered done.
 		var up, told []*entry
 		down := map[*entry]*step{}
 		for _, s := range c.byName() {
