@@ -119,9 +119,11 @@ func (u *upgrader) hook(path string, answer func(messages.Reply)) {
 	}
 	u.begin()
 	go func() {
-		defer u.end()
-		defer u.running.Store(false)
-		if err := u.run(path, answer); err != nil {
+		defer u.end() // after the answer: notServing waits for it to be sent
+		err := u.run(path, answer)
+		// before the answer: its client may ask again as soon as it reads it
+		u.running.Store(false)
+		if err != nil {
 			u.log.WithError(err).Error("upgrade refused: cfkd goes on unchanged")
 			answer(messages.ErrorReply(err))
 		}
