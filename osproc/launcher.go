@@ -256,9 +256,10 @@ func newLauncher(log logrus.FieldLogger, frozen bool) (*Launcher, error) {
 	return l, nil
 }
 
-// Close stops the reaper and the output poller: the last partial line of
-// each output pipe still open is emitted, and the pipe closed (a child that
-// writes on it then gets EPIPE). Children still running are not touched.
+// Close stops the reaper and the output poller: what each output pipe
+// still open holds is emitted (up to 4 MiB a pipe), its last partial line
+// too, and the pipe closed (a child that writes on it then gets EPIPE).
+// Children still running are not touched.
 func (l *Launcher) Close() error {
 	signal.Stop(l.sigs)
 	close(l.done)

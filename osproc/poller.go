@@ -456,22 +456,7 @@ const dropDrainMax = 4 << 20
 // goroutine that reads op calls it, outside a feed.
 func (p *poller) dropUnread(op *outPipe, err error) {
 	buf := make([]byte, readSize) // of its own: a hot reader calls it too (rare: epoll_ctl failed)
-	read, full := 0, false
-	for {
-		if read >= dropDrainMax {
-			full = true
-			break
-		}
-		n, rerr := unix.Read(op.fd, buf[:min(len(buf), dropDrainMax-read)])
-		if n > 0 {
-			read += n
-			op.lines.feed(buf[:n])
-			continue
-		}
-		if rerr != unix.EINTR {
-			break // EAGAIN: empty; EOF; or an error
-		}
-	}
+	read, full := readLeft(op, buf)
 	op.lines.flush()
 	p.closePipe(op)
 	what := fmt.Sprintf("output poller: the output of the process is no longer read: the %d bytes left in its pipe were emitted, "+
@@ -481,6 +466,28 @@ func (p *poller) dropUnread(op *outPipe, err error) {
 			"the rest was lost as it wrote on, its next writes fail (EPIPE)", read)
 	}
 	p.log.WithError(err).WithFields(logrus.Fields{"fd": op.fd, "pid": op.meta.pid, "tag": op.meta.tag, "stream": op.meta.stream}).Error(what)
+}
+
+// readLeft feeds op's lines with what its pipe holds now, up to
+// dropDrainMax (a writer still alive may fill it as fast as it is read),
+// with no hold possible (HoldOutput refuses outside a feed: the
+// destination keeps the lines within its bound and drops, counted, the
+// rest). full says that it stopped at the bound. buf is the caller's.
+func readLeft(op *outPipe, buf []byte) (read int, full bool) {
+	for {
+		if read >= dropDrainMax {
+			return read, true
+		}
+		n, err := unix.Read(op.fd, buf[:min(len(buf), dropDrainMax-read)])
+		if n > 0 {
+			read += n
+			op.lines.feed(buf[:n])
+			continue
+		}
+		if err != unix.EINTR {
+			return read, false // EAGAIN: empty; EOF; or an error
+		}
+	}
 }
 
 // remove takes op out of the map and unwatches it (a held one may be
@@ -579,8 +586,12 @@ func (p *poller) drainEnded(op *outPipe) {
 	p.closePipe(op)
 }
 
-// closeAll refuses new pipes, then emits the partial line of every pipe and
-// closes it.
+// closeAll refuses new pipes, then emits what every pipe holds (its
+// pending bytes, then what is left in it, readLeft) and its partial line,
+// and closes it. What a process wrote before it ended is not lost when the
+// poller stops before it got to it: a proxy stops its own when cfkd shuts
+// it down, as soon as the last exit is reported, which may come before the
+// poller read that child's last lines.
 func (p *poller) closeAll() {
 	p.mu.Lock()
 	p.stopping = true
@@ -601,6 +612,11 @@ func (p *poller) closeAll() {
 			op.lines.feed(op.pending)
 			op.releasePending()
 		}
+		buf := p.buf
+		if op.grown {
+			buf = p.big
+		}
+		readLeft(op, buf)
 		op.lines.flush()
 		p.closePipe(op)
 	}

@@ -141,9 +141,10 @@ func writeEventfd(fd int) {
 	}
 }
 
-// stop makes the poller emit the partial lines and close every pipe still
-// open (what is left unread in them is lost), waits for its goroutine to
-// end and closes the epoll instance. Pipes added later are closed at once.
+// stop makes the poller emit what every pipe still open holds, up to
+// dropDrainMax each, and its partial line, and close it (closeAll: a
+// process's later writes fail, EPIPE), waits for its goroutine to end and
+// closes the epoll instance. Pipes added later are closed at once.
 func (p *poller) stop() {
 	writeEventfd(p.evfd) // never read: set until the poller ends
 	<-p.done

@@ -209,9 +209,10 @@ func (p *poller) ownFds() map[string]int {
 	return map[string]int{"wake-up pipe read end": p.wakeR, "wake-up pipe write end": p.wakeW}
 }
 
-// stop makes the poller emit the partial lines and close every pipe still
-// open (what is left unread in them is lost), waits for its goroutine to
-// end and closes the wake-up pipe. Pipes added later are closed at once.
+// stop makes the poller emit what every pipe still open holds, up to
+// dropDrainMax each, and its partial line, and close it (closeAll: a
+// process's later writes fail, EPIPE), waits for its goroutine to end and
+// closes the wake-up pipe. Pipes added later are closed at once.
 func (p *poller) stop() {
 	p.mu.Lock()
 	p.stopReq = true

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cfk/cfk/osproc"
 )
@@ -187,7 +188,11 @@ func TestProxiedServiceBackoffAndLog(t *testing.T) {
 		}
 		return n
 	}
-	c.until("three stderr lines in cfkd.log, one per attempt", func() bool { return count() >= 3 })
+	for end := time.Now().Add(deadline); count() < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for three stderr lines in cfkd.log, one per attempt: %d\n%s", count(), log)
+		}
+	}
 	if n := count(); n != 3 {
 		t.Fatalf("%d stderr lines in cfkd.log, want 3 (one per attempt)\n%s", n, log)
 	}
