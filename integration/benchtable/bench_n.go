@@ -206,8 +206,10 @@ func benchSupervisord(cl *cleaner, o *options, dir string, n int) (r nResult, er
 	r.rssIdle, _ = memKiB(s.pid())
 
 	logf("supervisord N=%d: stopAllProcesses", n)
+	w := watchStop(running, s.pid())
+	defer w.close()
 	t0 = time.Now()
-	w := watchStop(running, t0, s.pid())
+	w.start(t0)
 	if _, err := s.rpc.call("supervisor.stopAllProcesses", true); err != nil {
 		return r, err
 	}

@@ -50,8 +50,10 @@
 //     same tree, its rounds 0.48× to 2.32×), 5 above (a round of 9,000
 //     takes about 20 s).
 //   - stop: from sending `command stop all` to every process exited (dead:
-//     a zombie or gone, /proc/PID/stat), and to every pid gone from /proc
-//     with no child of cfkd left (every /proc/CFKD/task/TID/children
+//     a zombie or gone: its pidfd, taken before the stop, readable), and
+//     to every pid gone (reaped: pidfd_send_signal of 0 fails with ESRCH;
+//     /proc/PID/stat and /proc/PID where no pidfd can be taken) with no
+//     child of cfkd left (every /proc/CFKD/task/TID/children
 //     empty: zombies count as children until reaped); the note adds when
 //     status showed all `stopped`. Baseline: SIGTERM to each baseline
 //     child, then wait4 them all (so: gone, no child left). Target ≤ 2×

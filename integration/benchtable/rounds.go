@@ -91,8 +91,10 @@ func startAllTimed(c *client, n int, r *nResult) (pids []int, err error) {
 // was gone and cfkd had no child left (or how many were left, by
 // stopDeadline), and when status showed every service stopped.
 func stopAllTimed(c *client, pid int, pids []int, r *nResult) error {
+	w := watchStop(pids, pid)
+	defer w.close()
 	t0 := time.Now()
-	w := watchStop(pids, t0, pid)
+	w.start(t0)
 	if _, err := c.do("command stop all"); err != nil {
 		return err
 	}

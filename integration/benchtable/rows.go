@@ -142,7 +142,7 @@ func benchN(cl *cleaner, o *options, dir string, n int) (*table, error) {
 	}
 	t.note("baseline start: this tool fork/execs the N sleeps itself in a loop (setsid, stdio on /dev/null); \"all running\" baseline = that + the 0.1 s startwait")
 	t.note("cfkd start → pids: the `done %d` reply came after %s; status then showed every pid alive", n, dur(c.startReply))
-	t.note("stop: until every pid is gone from /proc and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
+	t.note("stop: until every pid is gone (reaped: its pidfd says so) and the supervisor has no child left (its threads' /proc/PID/task/TID/children empty); baseline: SIGTERM to each child, then wait4 each; cfkd's reply to `command stop all` came after %s, its status showed all stopped after %s",
 		dur(c.stopReply), orNever(dur(c.stopStatus)))
 	t.note("stop floor: the bare loop whose children's stdout and stderr are 2 pipes instead of /dev/null, their read ends held by this tool, which reads nothing and closes them once all are reaped (in the time): what any supervisor that keeps its services' output must at least do. Its stop against the bare loop's, median of each round's ratio: %.2f×; cfkd against it in each round: %s", pipesRatio, floorEach)
 	t.note("baseline round trip: a plain UNIX socket server answering cfkd's %d-line status reply through the same codec", len(body))
