@@ -2,6 +2,7 @@ package osproc
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -16,10 +17,14 @@ func TestStopEmitsWhatPipesHold(t *testing.T) {
 	p, stop := testPoller(t)
 	busyR, busyW := rawPipe(t)
 	r, w := rawPipe(t)
-	inCallback, release := make(chan struct{}), make(chan struct{})
+	inCallback, held := make(chan struct{}), make(chan struct{})
+	// before the poller's stop (cleanups run last first): a callback
+	// still held would keep the stop waiting
+	release := sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release)
 	if err := p.add(busyR, func([]byte) {
 		close(inCallback)
-		<-release // the poller goroutine is kept here
+		<-held // the poller goroutine is kept here
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -50,12 +55,12 @@ func TestStopEmitsWhatPipesHold(t *testing.T) {
 	end := time.Now().Add(deadline)
 	for !stopAsked(p) {
 		if time.Now().After(end) {
-			close(release)
+			release()
 			t.Fatal("the stop was never asked")
 		}
 		time.Sleep(time.Millisecond)
 	}
-	close(release)
+	release()
 	select {
 	case <-stopped:
 	case <-time.After(deadline):

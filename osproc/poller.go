@@ -233,13 +233,19 @@ const (
 	coalesceDelay = 200 * time.Microsecond
 )
 
+// bufOf is the poller goroutine's read buffer for op: p.big for a grown
+// pipe, p.buf for the others.
+func (p *poller) bufOf(op *outPipe) []byte {
+	if op.grown {
+		return p.big
+	}
+	return p.buf
+}
+
 // readOnce reads what one read gives from op, and removes op at EOF or on
 // error. It returns the bytes read.
 func (p *poller) readOnce(op *outPipe) int {
-	buf := p.buf
-	if op.grown {
-		buf = p.big
-	}
+	buf := p.bufOf(op)
 	n, err := unix.Read(op.fd, buf)
 	if n == len(p.buf) && !op.growAsked && p.grown.Load() < p.maxGrown {
 		// a full read: the child writes faster than one read a round
@@ -566,10 +572,7 @@ func (p *poller) drainEnded(op *outPipe) {
 		op.lines.feed(op.pending)
 		op.releasePending()
 	}
-	buf := p.buf
-	if op.grown {
-		buf = p.big
-	}
+	buf := p.bufOf(op)
 	for {
 		n, err := unix.Read(op.fd, buf)
 		if n > 0 {
@@ -612,11 +615,7 @@ func (p *poller) closeAll() {
 			op.lines.feed(op.pending)
 			op.releasePending()
 		}
-		buf := p.buf
-		if op.grown {
-			buf = p.big
-		}
-		readLeft(op, buf)
+		readLeft(op, p.bufOf(op))
 		op.lines.flush()
 		p.closePipe(op)
 	}
