@@ -84,7 +84,7 @@ func (w *stopWatch) close() {
 // hasExited reports whether pid exited (a zombie, or reaped).
 func (w *stopWatch) hasExited(pid int) bool {
 	fd, ok := w.fds[pid]
-	if w.fds == nil || !ok {
+	if !ok { // no pidfd (none taken: w.fds nil)
 		return !alive(pid)
 	}
 	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
@@ -95,7 +95,7 @@ func (w *stopWatch) hasExited(pid int) bool {
 // isReaped reports whether pid is gone from the process table.
 func (w *stopWatch) isReaped(pid int) bool {
 	fd, ok := w.fds[pid]
-	if w.fds == nil || !ok {
+	if !ok { // no pidfd (none taken: w.fds nil)
 		return !exists(pid)
 	}
 	return errors.Is(unix.PidfdSendSignal(fd, 0, nil, 0), unix.ESRCH)

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/cfk/cfk/osproc"
 )
@@ -188,11 +187,12 @@ func TestProxiedServiceBackoffAndLog(t *testing.T) {
 		}
 		return n
 	}
-	for end := time.Now().Add(deadline); count() < 3; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for three stderr lines in cfkd.log, one per attempt: %d\n%s", count(), log)
+	defer func() {
+		if t.Failed() {
+			t.Logf("cfkd.log:\n%s", log)
 		}
-	}
+	}()
+	c.until("three stderr lines in cfkd.log, one per attempt", func() bool { return count() >= 3 })
 	if n := count(); n != 3 {
 		t.Fatalf("%d stderr lines in cfkd.log, want 3 (one per attempt)\n%s", n, log)
 	}
